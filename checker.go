@@ -1,0 +1,76 @@
+package dialgate
+
+import "context"
+
+// A Checker is one rule set the Gate consults for every dial: calling windows,
+// do-not-call lists, consent, caps. Check returns the reasons the dial fails the
+// rules (nil when it passes) and a non-nil error only when it could not decide;
+// the Gate turns such an error, a timeout, or a panic into the reason
+// "<Name()>.unavailable" and denies.
+//
+// Name must be a short lower-case identifier ("schedule", "dnc"), unique within a
+// Gate; it prefixes the check's reason codes. Check must honour ctx (the Gate
+// gives it a deadline), must not modify d, and must be safe for concurrent use.
+type Checker interface {
+	Name() string
+	Check(ctx context.Context, d Dial) ([]Reason, error)
+}
+
+// CheckerFunc adapts a function to a Checker with the given name.
+//
+//	late := dialgate.CheckerFunc("lunch", func(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) { … })
+func CheckerFunc(name string, f func(ctx context.Context, d Dial) ([]Reason, error)) Checker {
+	return checkerFunc{name: name, f: f}
+}
+
+type checkerFunc struct {
+	name string
+	f    func(ctx context.Context, d Dial) ([]Reason, error)
+}
+
+func (c checkerFunc) Name() string { return c.name }
+func (c checkerFunc) Check(ctx context.Context, d Dial) ([]Reason, error) {
+	return c.f(ctx, d)
+}
+
+// An Attester is a Checker that also reports the evidence a passing dial relied
+// on: the consent record and its disclosure hash, the registry snapshot version,
+// the callee's zone. When a Checker implements Attester the Gate calls Attest
+// instead of Check and puts the evidence in Decision.Evidence.
+type Attester interface {
+	Checker
+	Attest(ctx context.Context, d Dial) ([]Reason, []Evidence, error)
+}
+
+// A Committer is a Checker that holds capacity (frequency caps, segment rates).
+// The Gate calls Commit only when every check of the decision passed, in check
+// order; Commit must atomically re-check and reserve, so that two concurrent
+// decisions can never both take the last slot, and must be idempotent by
+// decisionID. If it returns reasons or an error, nothing may stay reserved for
+// decisionID, and the Gate releases what earlier Committers reserved.
+//
+// Release gives back what Commit reserved for decisionID; releasing an unknown
+// or already released id is not an error.
+type Committer interface {
+	Checker
+	Commit(ctx context.Context, d Dial, decisionID string) ([]Reason, error)
+	Release(ctx context.Context, decisionID string) error
+}
+
+// An OutcomeObserver is a Checker that wants to see call outcomes (a
+// conversation that starts a no-call pause, a recording to link). The Gate calls
+// ObserveOutcome from ReportOutcome.
+type OutcomeObserver interface {
+	Checker
+	ObserveOutcome(ctx context.Context, o Outcome) error
+}
+
+// AuditLog records every decision and outcome. RecordDecision must make the
+// record durable (or hand it to a durable group commit) before it returns; if it
+// returns an error the Gate denies the dial with audit.unavailable. It must be
+// safe for concurrent use. The Decision holds the raw callee number: the log is
+// responsible for redacting it (see package auditlog).
+type AuditLog interface {
+	RecordDecision(ctx context.Context, d Decision) error
+	RecordOutcome(ctx context.Context, o Outcome) error
+}

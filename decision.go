@@ -1,0 +1,175 @@
+package dialgate
+
+import (
+	"strings"
+	"time"
+)
+
+// Code is a stable, machine-readable reason code such as "dnc.listed". The codes
+// are a contract (DESIGN §3): changing one is a [compliance] change.
+type Code string
+
+// The reason codes of DESIGN §3. A check that cannot decide reports
+// UnavailableCode(name), "<check>.unavailable".
+const (
+	CodeDialInvalid             Code = "dial.invalid"
+	CodeDNCListed               Code = "dnc.listed"
+	CodeDNCRegistryStale        Code = "dnc.registry_stale"
+	CodeConsentMissing          Code = "consent.missing"
+	CodeConsentRevoked          Code = "consent.revoked"
+	CodeConsentExpired          Code = "consent.expired"
+	CodeConsentScopeMismatch    Code = "consent.scope_mismatch"
+	CodeOutsideWindow           Code = "schedule.outside_window"
+	CodeHoliday                 Code = "schedule.holiday"
+	CodeZoneUnknown             Code = "schedule.zone_unknown"
+	CodeFrequencyCapped         Code = "frequency.capped"
+	CodeCallerIDMissing         Code = "callerid.missing"
+	CodeCallerIDInvalid         Code = "callerid.invalid"
+	CodeCallerIDNotInLedger     Code = "callerid.not_in_ledger"
+	CodeCallerIDSubscriber      Code = "callerid.subscriber_number"
+	CodeCallerIDInboundOnly     Code = "callerid.inbound_only"
+	CodeCallerIDPurposeMismatch Code = "callerid.purpose_mismatch"
+	CodeCallerIDExpired         Code = "callerid.expired"
+	CodeSweepNoProvenance       Code = "sweep.no_provenance"
+	CodeSweepSequential         Code = "sweep.sequential"
+	CodeSweepSegmentRate        Code = "sweep.segment_rate"
+	CodeRecordingNotConfigured  Code = "recording.not_configured"
+	CodeAuditUnavailable        Code = "audit.unavailable"
+)
+
+// UnavailableCode returns "<check>.unavailable", the code of a check that could
+// not decide (error, timeout or panic). It always denies.
+func UnavailableCode(check string) Code { return Code(check + ".unavailable") }
+
+// IsUnavailable reports whether c is a "<check>.unavailable" code.
+func (c Code) IsUnavailable() bool { return strings.HasSuffix(string(c), ".unavailable") }
+
+// Check returns the part of the code before the first dot ("dnc" for "dnc.listed").
+func (c Code) Check() string {
+	s := string(c)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Evidence is one fact a decision relied on, as a key and a value: the consent id
+// and its disclosure hash, the registry snapshot version, the callee's zone and
+// local time. Keys are namespaced by check ("consent.id", "schedule.zone").
+type Evidence struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Reason is why a dial is denied: one failing rule of one check.
+type Reason struct {
+	// Code is the stable reason code.
+	Code Code `json:"code"`
+	// Check is the name of the check that reported it. The Gate fills it in.
+	Check string `json:"check"`
+	// Message says in plain words what failed.
+	Message string `json:"message,omitempty"`
+	// NextAllowedAt is the earliest instant at which this rule would allow the
+	// dial again, when the rule can tell (calling windows, caps); zero otherwise.
+	NextAllowedAt time.Time `json:"next_allowed_at,omitzero"`
+	// Evidence lists the facts behind the reason (list, scope, zone, count, …).
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Decision is the Gate's answer for one Dial.
+//
+// The zero Decision denies: Allowed is false. A Decision returned with a non-nil
+// error from Gate.Check also denies.
+type Decision struct {
+	// ID identifies the decision in the audit log and in Release and
+	// ReportOutcome. Empty only for the zero Decision.
+	ID string `json:"id"`
+	// At is the decision instant, read once from the Gate's Clock.
+	At time.Time `json:"at"`
+	// Allowed reports whether the dialer may place the call. In shadow mode it is
+	// true whatever the Reasons say, except for a malformed dial or an audit failure.
+	Allowed bool `json:"allowed"`
+	// Shadow reports that the Gate runs in shadow mode: rules were evaluated and
+	// recorded but not enforced.
+	Shadow bool `json:"shadow,omitempty"`
+	// Reasons lists every failing rule, in check order. Empty when every check passed.
+	Reasons []Reason `json:"reasons,omitempty"`
+	// Evidence lists the facts the passing checks relied on (the consent used,
+	// the snapshot consulted), in check order.
+	Evidence []Evidence `json:"evidence,omitempty"`
+	// PolicyVersion is the policy version the Gate was configured with.
+	PolicyVersion string `json:"policy_version,omitempty"`
+	// Dial is the dial decided, with At set to the decision instant.
+	Dial Dial `json:"-"`
+}
+
+// Compliant reports whether every rule passed (no Reasons), whatever the mode.
+// In shadow mode Allowed may be true while Compliant is false.
+func (d Decision) Compliant() bool { return d.ID != "" && len(d.Reasons) == 0 }
+
+// Codes returns the reason codes in order.
+func (d Decision) Codes() []Code {
+	codes := make([]Code, len(d.Reasons))
+	for i, r := range d.Reasons {
+		codes[i] = r.Code
+	}
+	return codes
+}
+
+// Has reports whether the decision carries reason code c.
+func (d Decision) Has(c Code) bool {
+	for _, r := range d.Reasons {
+		if r.Code == c {
+			return true
+		}
+	}
+	return false
+}
+
+// NextAllowedAt returns the earliest instant at which every reason that names
+// one would allow the dial (the latest of their NextAllowedAt), and false when a
+// reason has no such instant (a listed number waits for no clock) or there are
+// no reasons.
+func (d Decision) NextAllowedAt() (time.Time, bool) {
+	if len(d.Reasons) == 0 {
+		return time.Time{}, false
+	}
+	var t time.Time
+	for _, r := range d.Reasons {
+		if r.NextAllowedAt.IsZero() {
+			return time.Time{}, false
+		}
+		if r.NextAllowedAt.After(t) {
+			t = r.NextAllowedAt
+		}
+	}
+	return t, true
+}
+
+// Outcome is what happened to an allowed dial, reported through
+// Gate.ReportOutcome and linked to its decision by DecisionID.
+type Outcome struct {
+	// DecisionID is the ID of the Decision that allowed the call. Required.
+	DecisionID string `json:"decision_id"`
+	// Dial is the decided dial (Decision.Dial); observers use its callee and
+	// tenant. Optional for the audit log, required by observers that need it.
+	Dial Dial `json:"-"`
+	// At is when the outcome was reported; ReportOutcome sets it from the Clock.
+	At time.Time `json:"at"`
+	// Released reports that the dial was not placed and its capacity given back.
+	Released bool `json:"released,omitempty"`
+	// Answered reports that a person answered.
+	Answered bool `json:"answered,omitempty"`
+	// Conversation reports that a conversation with the callee took place
+	// (for rules such as "no call within 7 days after a conversation").
+	Conversation bool `json:"conversation,omitempty"`
+	// Abandoned reports that the call was answered but no agent took it, or it
+	// was hung up unanswered before the profile's minimum ring time.
+	Abandoned bool `json:"abandoned,omitempty"`
+	// RingDuration is how long the call rang.
+	RingDuration time.Duration `json:"ring_duration,omitempty"`
+	// Disposition is the dialer's free-text disposition code.
+	Disposition string `json:"disposition,omitempty"`
+	// RecordingID links the call's recording.
+	RecordingID string `json:"recording_id,omitempty"`
+}

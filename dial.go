@@ -1,0 +1,144 @@
+package dialgate
+
+import (
+	"fmt"
+	"time"
+)
+
+// Purpose is why a call is placed. Profiles decide which purposes need consent,
+// which calling windows apply and which caps count.
+type Purpose string
+
+// The purposes of DESIGN §3.
+const (
+	PurposeMarketing   Purpose = "marketing"   // commercial marketing; needs consent in most profiles
+	PurposeService     Purpose = "service"     // service to an existing customer
+	PurposeCallback    Purpose = "callback"    // instant callback after an inbound contact; needs TriggerAt
+	PurposeCollections Purpose = "collections" // debt collection
+	PurposeSurvey      Purpose = "survey"      // survey or research
+)
+
+// Purposes lists every known purpose in a fixed order.
+func Purposes() []Purpose {
+	return []Purpose{PurposeMarketing, PurposeService, PurposeCallback, PurposeCollections, PurposeSurvey}
+}
+
+// IsValid reports whether p is one of the known purposes.
+func (p Purpose) IsValid() bool {
+	switch p {
+	case PurposeMarketing, PurposeService, PurposeCallback, PurposeCollections, PurposeSurvey:
+		return true
+	}
+	return false
+}
+
+// ParsePurpose returns the Purpose named s, or an error naming the known ones.
+func ParsePurpose(s string) (Purpose, error) {
+	p := Purpose(s)
+	if !p.IsValid() {
+		return "", fmt.Errorf("unknown purpose %q (want one of marketing, service, callback, collections, survey): %w", s, ErrInvalidDial)
+	}
+	return p, nil
+}
+
+// Route is how a call leaves the call centre. The zero value means domestic.
+type Route string
+
+// The routes.
+const (
+	RouteDomestic      Route = "domestic"
+	RouteInternational Route = "international"
+)
+
+// IsValid reports whether r is empty (domestic), domestic or international.
+func (r Route) IsValid() bool {
+	return r == "" || r == RouteDomestic || r == RouteInternational
+}
+
+// Dial is one call a dialer wants to place. It is a plain value: copy it freely.
+//
+// A Dial carries lead provenance when it has a ConsentID, a LeadID or a
+// TriggerAt; a profile with the blind-dial guard denies dials without any.
+type Dial struct {
+	// To is the callee. Required.
+	To Number
+	// From is the caller ID to present. A check decides whether it is allowed;
+	// the zero Number means none was given (callerid.missing where required).
+	From Number
+	// Purpose of the call. Required.
+	Purpose Purpose
+	// Tenant is the call centre (or client account) placing the call. Caps and
+	// tenant-scoped lists are kept per tenant; empty is a tenant of its own.
+	Tenant string
+	// Industry is the industry category the call belongs to (finance, insurance, …),
+	// for industry-scoped do-not-call and consent.
+	Industry string
+	// BusinessLine is the business line within the industry (loans, cards, …).
+	BusinessLine string
+	// Campaign identifies the campaign.
+	Campaign string
+	// Subject is the matter the call is about (a debt or account reference),
+	// for per-subject caps such as "7 calls in 7 days per debt".
+	Subject string
+	// ConsentID names the consent record the call relies on.
+	ConsentID string
+	// LeadID names the CRM or list record the number came from.
+	LeadID string
+	// TriggerAt is when the inbound contact or transaction that triggers an
+	// instant callback happened. Required for PurposeCallback, must not be after At.
+	TriggerAt time.Time
+	// Route is domestic (the zero value) or international.
+	Route Route
+	// At is the decision instant. Gate.Check sets it from its Clock before any
+	// check runs, overwriting what the caller put there; checks read it and never
+	// call time.Now themselves.
+	At time.Time
+}
+
+// HasProvenance reports whether the dial says where its number came from: a
+// consent, a lead record or an inbound trigger.
+func (d Dial) HasProvenance() bool {
+	return d.ConsentID != "" || d.LeadID != "" || !d.TriggerAt.IsZero()
+}
+
+// Validate reports the first malformed field of d as an error wrapping
+// ErrInvalidDial (a *FieldError naming the field). It checks the callee, the
+// purpose, the route, and for callbacks that TriggerAt is set and not after At.
+func (d Dial) Validate() error {
+	if !d.To.IsValid() {
+		return dialFieldErr("to", "missing callee number")
+	}
+	if d.Purpose == "" {
+		return dialFieldErr("purpose", "missing")
+	}
+	if !d.Purpose.IsValid() {
+		return dialFieldErr("purpose", fmt.Sprintf("unknown purpose %q (want marketing, service, callback, collections or survey)", string(d.Purpose)))
+	}
+	if !d.Route.IsValid() {
+		return dialFieldErr("route", fmt.Sprintf("unknown route %q (want domestic or international)", string(d.Route)))
+	}
+	if d.Purpose == PurposeCallback {
+		if d.TriggerAt.IsZero() {
+			return dialFieldErr("trigger_at", "required for purpose callback")
+		}
+		if !d.At.IsZero() && d.TriggerAt.After(d.At) {
+			return dialFieldErr("trigger_at", fmt.Sprintf("%s is after the decision time %s", d.TriggerAt.Format(time.RFC3339), d.At.Format(time.RFC3339)))
+		}
+	}
+	for _, f := range [...]struct{ name, v string }{
+		{"tenant", d.Tenant}, {"industry", d.Industry}, {"business_line", d.BusinessLine},
+		{"campaign", d.Campaign}, {"subject", d.Subject}, {"consent_id", d.ConsentID}, {"lead_id", d.LeadID},
+	} {
+		if len(f.v) > maxFieldLen {
+			return dialFieldErr(f.name, fmt.Sprintf("longer than %d bytes", maxFieldLen))
+		}
+		for i := 0; i < len(f.v); i++ {
+			if c := f.v[i]; c < 0x20 || c == 0x7f {
+				return dialFieldErr(f.name, fmt.Sprintf("control character at byte %d", i))
+			}
+		}
+	}
+	return nil
+}
+
+const maxFieldLen = 256

@@ -1,0 +1,337 @@
+package dialgate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+)
+
+// Gate decides whether dials may be placed. It runs its checks in order for
+// every dial, reserves capacity only when all of them pass, and records every
+// decision in its audit log.
+//
+// A Gate is safe for concurrent use by many goroutines. Create it with New; the
+// zero Gate is not usable.
+type Gate struct {
+	checks     []entry
+	committers []int
+	observers  []int
+	clock      Clock
+	audit      AuditLog
+	shadow     bool
+	timeout    time.Duration
+	ids        func() string
+	version    string
+	log        *slog.Logger
+}
+
+type entry struct {
+	name string
+	c    Checker
+	att  Attester
+	com  Committer
+	obs  OutcomeObserver
+}
+
+var checkName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// reservedNames are prefixes of codes the Gate itself reports.
+var reservedNames = map[string]bool{"dial": true, "audit": true}
+
+// New returns a Gate that consults checks in the given order. Check names must be
+// unique lower-case identifiers; "dial" and "audit" are reserved. An empty list
+// of checks is allowed (every valid dial is then allowed and recorded).
+func New(checks []Checker, opts ...Option) (*Gate, error) {
+	o := gateOptions{clock: SystemClock{}, timeout: DefaultCheckTimeout}
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("nil option: %w", ErrInvalidConfig)
+		}
+		if err := opt.apply(&o); err != nil {
+			return nil, err
+		}
+	}
+	if o.ids == nil {
+		ids, err := newIDSource()
+		if err != nil {
+			return nil, err
+		}
+		o.ids = ids
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	g := &Gate{
+		clock: o.clock, audit: o.audit, shadow: o.shadow, timeout: o.timeout,
+		ids: o.ids, version: o.policyVersion, log: o.logger,
+	}
+	seen := make(map[string]bool, len(checks))
+	for i, c := range checks {
+		if c == nil {
+			return nil, fmt.Errorf("check %d is nil: %w", i, ErrInvalidConfig)
+		}
+		name := c.Name()
+		if !checkName.MatchString(name) {
+			return nil, fmt.Errorf("check %d: name %q must match %s: %w", i, name, checkName, ErrInvalidConfig)
+		}
+		if reservedNames[name] {
+			return nil, fmt.Errorf("check %d: name %q is reserved for the gate's own codes: %w", i, name, ErrInvalidConfig)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("check %d: duplicate name %q: %w", i, name, ErrInvalidConfig)
+		}
+		seen[name] = true
+		e := entry{name: name, c: c}
+		e.att, _ = c.(Attester)
+		if com, ok := c.(Committer); ok {
+			e.com = com
+			g.committers = append(g.committers, i)
+		}
+		if obs, ok := c.(OutcomeObserver); ok {
+			e.obs = obs
+			g.observers = append(g.observers, i)
+		}
+		g.checks = append(g.checks, e)
+	}
+	if g.audit == nil {
+		g.log.Warn("dialgate: no audit log configured; decisions are not recorded")
+	}
+	if g.shadow {
+		g.log.Warn("dialgate: shadow mode: rules are evaluated and recorded but NOT enforced")
+	}
+	return g, nil
+}
+
+// Shadow reports whether the Gate runs in shadow mode.
+func (g *Gate) Shadow() bool { return g.shadow }
+
+// PolicyVersion returns the policy version stamped on every decision.
+func (g *Gate) PolicyVersion() string { return g.version }
+
+// CheckNames returns the names of the Gate's checks in order.
+func (g *Gate) CheckNames() []string {
+	names := make([]string, len(g.checks))
+	for i, e := range g.checks {
+		names[i] = e.name
+	}
+	return names
+}
+
+// Check decides whether d may be placed now.
+//
+// It reads the Clock once, sets d.At, validates d, runs every check in order
+// (each failing check's reasons are reported, in that order), and only when all
+// passed reserves capacity with the Committers. The decision is then recorded in
+// the audit log.
+//
+// Denials are data: a Decision with Allowed false and its Reasons, and a nil
+// error. A non-nil error means no trustworthy decision was possible — a malformed
+// dial (wrapping ErrInvalidDial, reason dial.invalid) or an audit failure
+// (wrapping ErrAuditUnavailable, reason audit.unavailable) — and the Decision
+// returned with it denies. A check that fails, times out or panics denies with
+// "<check>.unavailable" and does not make Check return an error.
+func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
+	t := g.clock.Now()
+	d.At = t
+	dec := Decision{ID: g.ids(), At: t, Shadow: g.shadow, PolicyVersion: g.version, Dial: d}
+	if err := d.Validate(); err != nil {
+		dec.Reasons = []Reason{{Code: CodeDialInvalid, Check: "dial", Message: err.Error()}}
+		if aerr := g.record(ctx, &dec); aerr != nil {
+			return dec, errors.Join(err, aerr)
+		}
+		return dec, err
+	}
+
+	cctx := newDeadlineCtx(ctx, time.Now().Add(g.timeout))
+	defer cctx.stop()
+	for i := range g.checks {
+		g.runCheck(cctx, &g.checks[i], d, &dec)
+	}
+	var committed []int
+	if len(dec.Reasons) == 0 && len(g.committers) > 0 {
+		committed = g.commit(cctx, d, &dec)
+	}
+	dec.Allowed = len(dec.Reasons) == 0 || g.shadow
+	if err := g.record(ctx, &dec); err != nil {
+		g.releaseAll(ctx, committed, dec.ID)
+		return dec, err
+	}
+	return dec, nil
+}
+
+// record writes the decision to the audit log. On failure the decision is
+// turned into an audit.unavailable deny.
+func (g *Gate) record(ctx context.Context, dec *Decision) error {
+	if g.audit == nil {
+		return nil
+	}
+	err := g.audit.RecordDecision(ctx, *dec)
+	if err == nil {
+		return nil
+	}
+	g.log.Error("dialgate: audit log failed; denying", "decision", dec.ID, "err", err)
+	dec.Allowed = false
+	dec.Reasons = append(dec.Reasons, Reason{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision could not be recorded"})
+	return fmt.Errorf("decision %s: %w: %w", dec.ID, ErrAuditUnavailable, err)
+}
+
+func (g *Gate) runCheck(ctx *deadlineCtx, e *entry, d Dial, dec *Decision) {
+	var (
+		rs  []Reason
+		ev  []Evidence
+		err error
+	)
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic: %v", p)
+			}
+		}()
+		if e.att != nil {
+			rs, ev, err = e.att.Attest(ctx, d)
+		} else {
+			rs, err = e.c.Check(ctx, d)
+		}
+	}()
+	if err == nil {
+		err = ctx.lateErr()
+	}
+	if err != nil {
+		g.unavailable(e.name, dec, err)
+		return
+	}
+	g.addReasons(e.name, rs, dec)
+	dec.Evidence = append(dec.Evidence, ev...)
+}
+
+// addReasons copies rs into the decision, naming the check. A reason without a
+// code is a bug in the check and makes it unavailable.
+func (g *Gate) addReasons(name string, rs []Reason, dec *Decision) bool {
+	for _, r := range rs {
+		if r.Code == "" {
+			g.unavailable(name, dec, errors.New("check returned a reason without a code"))
+			return true
+		}
+	}
+	for _, r := range rs {
+		r.Check = name
+		dec.Reasons = append(dec.Reasons, r)
+	}
+	return len(rs) > 0
+}
+
+func (g *Gate) unavailable(name string, dec *Decision, err error) {
+	g.log.Warn("dialgate: check unavailable; denying", "check", name, "decision", dec.ID, "err", err)
+	dec.Reasons = append(dec.Reasons, Reason{
+		Code:    UnavailableCode(name),
+		Check:   name,
+		Message: "the check could not decide: " + err.Error(),
+	})
+}
+
+// commit reserves capacity with every Committer in order. On the first that
+// refuses or fails, it releases what the earlier ones took and reports why. It
+// returns the indices of the committers holding a reservation.
+func (g *Gate) commit(ctx *deadlineCtx, d Dial, dec *Decision) []int {
+	committed := make([]int, 0, len(g.committers))
+	for _, i := range g.committers {
+		e := &g.checks[i]
+		var (
+			rs  []Reason
+			err error
+		)
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("panic in commit: %v", p)
+				}
+			}()
+			rs, err = e.com.Commit(ctx, d, dec.ID)
+		}()
+		if err == nil {
+			err = ctx.lateErr()
+			if err != nil {
+				committed = append(committed, i) // it may hold a reservation: give it back
+			}
+		}
+		if err != nil {
+			g.unavailable(e.name, dec, err)
+			g.releaseAll(ctx, committed, dec.ID)
+			return nil
+		}
+		if g.addReasons(e.name, rs, dec) {
+			g.releaseAll(ctx, committed, dec.ID)
+			return nil
+		}
+		committed = append(committed, i)
+	}
+	return committed
+}
+
+// releaseAll gives back the reservations of the given committers, on a context
+// that outlives the caller's cancellation but not the Gate's timeout.
+func (g *Gate) releaseAll(ctx context.Context, idx []int, id string) {
+	if len(idx) == 0 {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
+	defer cancel()
+	for _, i := range idx {
+		if err := g.checks[i].com.Release(rctx, id); err != nil {
+			g.log.Error("dialgate: release failed", "check", g.checks[i].name, "decision", id, "err", err)
+		}
+	}
+}
+
+// Release tells the Gate that the dial of an allowed decision was not placed, so
+// the capacity it reserved (frequency caps, segment counters) is given back. It
+// is idempotent. The release is recorded in the audit log as an Outcome.
+func (g *Gate) Release(ctx context.Context, d Decision) error {
+	if d.ID == "" {
+		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
+	}
+	var errs []error
+	for _, i := range g.committers {
+		e := &g.checks[i]
+		if err := e.com.Release(ctx, d.ID); err != nil {
+			errs = append(errs, fmt.Errorf("release %s: %w", e.name, err))
+		}
+	}
+	if g.audit != nil {
+		o := Outcome{DecisionID: d.ID, Dial: d.Dial, At: g.clock.Now(), Released: true}
+		if err := g.audit.RecordOutcome(ctx, o); err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrAuditUnavailable, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ReportOutcome records what happened to a placed call and passes it to the
+// checks that observe outcomes (a conversation that starts a pause, a recording
+// to link). It sets o.At from the Clock. A malformed outcome returns an error
+// wrapping ErrInvalidOutcome and is not recorded.
+func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
+	if o.DecisionID == "" {
+		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
+	}
+	if o.RingDuration < 0 {
+		return &FieldError{Field: "ring_duration", Problem: fmt.Sprintf("negative (%v)", o.RingDuration), Err: ErrInvalidOutcome}
+	}
+	o.At = g.clock.Now()
+	var errs []error
+	for _, i := range g.observers {
+		e := &g.checks[i]
+		if err := e.obs.ObserveOutcome(ctx, o); err != nil {
+			errs = append(errs, fmt.Errorf("outcome %s: %w", e.name, err))
+		}
+	}
+	if g.audit != nil {
+		if err := g.audit.RecordOutcome(ctx, o); err != nil {
+			errs = append(errs, fmt.Errorf("%w: %w", ErrAuditUnavailable, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,3 @@
+module github.com/dialgate/dialgate
+
+go 1.25

@@ -1,0 +1,282 @@
+package dialgate
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Number is a telephone number in E.164 form: a country calling code followed by
+// the national significant number, at most 15 digits in all.
+//
+// Number is a small comparable value type, like [net/netip.Addr]: use it as a map
+// key, compare it with ==. The zero Number is not valid (IsValid reports false)
+// and prints as the empty string.
+type Number struct {
+	v  uint64 // the digits as an integer; E.164 numbers never start with 0
+	n  uint8  // number of digits, 0 for the zero Number
+	cc uint8  // length of the country calling code (1–3)
+}
+
+// ErrInvalidNumber is wrapped by every error ParseNumber returns.
+var ErrInvalidNumber = errors.New("dialgate: invalid number")
+
+// NumberError describes why a text is not a Number. It wraps ErrInvalidNumber.
+type NumberError struct {
+	Input   string // the text given, shortened to 40 bytes
+	Problem string // what is wrong, in plain words
+}
+
+func (e *NumberError) Error() string {
+	return fmt.Sprintf("invalid number %q: %s", e.Input, e.Problem)
+}
+
+// Unwrap returns ErrInvalidNumber.
+func (e *NumberError) Unwrap() error { return ErrInvalidNumber }
+
+func numberErr(s, problem string) error {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return &NumberError{Input: s, Problem: problem}
+}
+
+// ParseNumber parses an international number: an optional leading "+", then the
+// country calling code and the national significant number, with single spaces or
+// hyphens allowed between digit groups. It accepts "+8613800138000",
+// "8613800138000" and "+86 138-0013-8000".
+//
+// It rejects everything else with an error that wraps ErrInvalidNumber and names
+// the problem: letters or other characters, a national trunk prefix ("0…"), the
+// "00" international prefix, an unassigned country code, fewer than 4 national
+// digits, more than 15 digits in all, and, without a "+", an 11-digit number that
+// starts with 1 (a Chinese national mobile number and a NANP number look the same;
+// write it with "+").
+func ParseNumber(s string) (Number, error) {
+	if s == "" {
+		return Number{}, numberErr(s, "empty")
+	}
+	i := 0
+	plus := false
+	if s[0] == '+' {
+		plus = true
+		i = 1
+	}
+	var v uint64
+	n := 0
+	prevSep := true // a separator may not come first
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n == 0 && c == '0' {
+				if len(s) > i+1 && s[i+1] == '0' {
+					return Number{}, numberErr(s, `starts with the "00" international prefix; write "+" and the country code instead`)
+				}
+				return Number{}, numberErr(s, `starts with 0 (a national trunk prefix); write "+" and the country code instead`)
+			}
+			n++
+			if n > 15 {
+				return Number{}, numberErr(s, "more than 15 digits (E.164 maximum)")
+			}
+			v = v*10 + uint64(c-'0')
+			prevSep = false
+		case c == ' ' || c == '-':
+			if prevSep {
+				return Number{}, numberErr(s, fmt.Sprintf("separator %q at position %d not between two digits", c, i))
+			}
+			prevSep = true
+		case c == '+':
+			return Number{}, numberErr(s, fmt.Sprintf(`"+" at position %d; only a leading "+" is allowed`, i))
+		default:
+			return Number{}, numberErr(s, fmt.Sprintf("character %q at position %d is not a digit", rune(c), i))
+		}
+	}
+	if n == 0 {
+		return Number{}, numberErr(s, "no digits")
+	}
+	if prevSep {
+		return Number{}, numberErr(s, "ends with a separator")
+	}
+	if !plus && n == 11 && v/1e10 == 1 {
+		return Number{}, numberErr(s, `ambiguous: 11 digits starting with 1 may be a Chinese national mobile or a NANP number; write it with "+" and the country code`)
+	}
+	return numberFromDigits(s, v, n)
+}
+
+func numberFromDigits(s string, v uint64, n int) (Number, error) {
+	cc := countryCodeLen(v, n)
+	if cc == 0 {
+		return Number{}, numberErr(s, "unassigned country calling code")
+	}
+	if n-cc < 4 {
+		return Number{}, numberErr(s, "fewer than 4 digits after the country code")
+	}
+	return Number{v: v, n: uint8(n), cc: uint8(cc)}, nil
+}
+
+// NumberFromUint64 returns the Number whose E.164 digits, read as a decimal
+// integer, are v (8613800138000 for +8613800138000). It is the inverse of
+// Number.Uint64 and fails under the same rules as ParseNumber.
+func NumberFromUint64(v uint64) (Number, error) {
+	if v == 0 {
+		return Number{}, numberErr("0", "no digits")
+	}
+	n := 0
+	for x := v; x > 0; x /= 10 {
+		n++
+	}
+	if n > 15 {
+		return Number{}, numberErr(strconv.FormatUint(v, 10), "more than 15 digits (E.164 maximum)")
+	}
+	return numberFromDigits(strconv.FormatUint(v, 10), v, n)
+}
+
+// MustParseNumber is like ParseNumber but panics on error. Use it only for
+// constants and in tests.
+func MustParseNumber(s string) Number {
+	n, err := ParseNumber(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// IsValid reports whether n is a parsed number rather than the zero Number.
+func (n Number) IsValid() bool { return n.n != 0 }
+
+// Uint64 returns the E.164 digits as a decimal integer (8613800138000 for
+// +8613800138000), or 0 for the zero Number. It is a compact map or set key.
+func (n Number) Uint64() uint64 { return n.v }
+
+// Len returns the number of E.164 digits, 0 for the zero Number.
+func (n Number) Len() int { return int(n.n) }
+
+// CountryCode returns the country calling code (86 for +8613800138000), or 0 for
+// the zero Number.
+func (n Number) CountryCode() int {
+	if n.n == 0 {
+		return 0
+	}
+	return int(n.v / pow10[n.n-n.cc])
+}
+
+// National returns the national significant number: the digits after the country
+// code ("13800138000" for +8613800138000), or "" for the zero Number.
+func (n Number) National() string {
+	if n.n == 0 {
+		return ""
+	}
+	d := n.Digits()
+	return d[n.cc:]
+}
+
+// NationalUint64 returns the national significant number as an integer and its
+// digit count (13800138000, 11 for +8613800138000).
+func (n Number) NationalUint64() (v uint64, digits int) {
+	if n.n == 0 {
+		return 0, 0
+	}
+	nd := n.n - n.cc
+	return n.v % pow10[nd], int(nd)
+}
+
+// Digits returns the E.164 digits without the "+" ("8613800138000"), or "" for
+// the zero Number.
+func (n Number) Digits() string {
+	if n.n == 0 {
+		return ""
+	}
+	var buf [16]byte
+	return string(n.appendDigits(buf[:0]))
+}
+
+// appendDigits appends the digits. E.164 numbers never start with 0, so the
+// integer form keeps every digit.
+func (n Number) appendDigits(b []byte) []byte {
+	return strconv.AppendUint(b, n.v, 10)
+}
+
+// String returns the number in E.164 form with a leading "+" ("+8613800138000"),
+// or "" for the zero Number.
+func (n Number) String() string {
+	if n.n == 0 {
+		return ""
+	}
+	var buf [16]byte
+	return string(n.AppendTo(buf[:0]))
+}
+
+// AppendTo appends the E.164 form ("+8613800138000") to b and returns the result.
+// It appends nothing for the zero Number.
+func (n Number) AppendTo(b []byte) []byte {
+	if n.n == 0 {
+		return b
+	}
+	b = append(b, '+')
+	return n.appendDigits(b)
+}
+
+// MarshalText implements encoding.TextMarshaler. The zero Number marshals to
+// empty text.
+func (n Number) MarshalText() ([]byte, error) {
+	return n.AppendTo(make([]byte, 0, 16)), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler. Empty text gives the zero
+// Number; anything else must parse with ParseNumber.
+func (n *Number) UnmarshalText(text []byte) error {
+	if len(text) == 0 {
+		*n = Number{}
+		return nil
+	}
+	p, err := ParseNumber(string(text))
+	if err != nil {
+		return err
+	}
+	*n = p
+	return nil
+}
+
+var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
+
+// countryCodeLen returns the length of the assigned country calling code that
+// starts the n-digit number v, or 0 if none does.
+func countryCodeLen(v uint64, n int) int {
+	for l := 1; l <= 3 && l < n; l++ {
+		if assignedCC[v/pow10[n-l]] {
+			return l
+		}
+	}
+	return 0
+}
+
+// assignedCC holds the ITU-T E.164 country calling codes in service
+// (ITU-T Operational Bulletin list of assigned country codes), including the
+// shared global codes 800, 808, 870, 878, 881, 882, 883 and 888.
+var assignedCC = func() (a [1000]bool) {
+	codes := []uint64{
+		1, 7,
+		20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49,
+		51, 52, 53, 54, 55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86,
+		90, 91, 92, 93, 94, 95, 98,
+		211, 212, 213, 216, 218, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229,
+		230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245,
+		246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 260, 261, 262,
+		263, 264, 265, 266, 267, 268, 269, 290, 291, 297, 298, 299,
+		350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 370, 371, 372, 373, 374, 375,
+		376, 377, 378, 380, 381, 382, 383, 385, 386, 387, 389,
+		420, 421, 423,
+		500, 501, 502, 503, 504, 505, 506, 507, 508, 509,
+		590, 591, 592, 593, 594, 595, 596, 597, 598, 599,
+		670, 672, 673, 674, 675, 676, 677, 678, 679, 680, 681, 682, 683, 685, 686, 687,
+		688, 689, 690, 691, 692,
+		800, 808, 850, 852, 853, 855, 856, 870, 878, 880, 881, 882, 883, 886, 888,
+		960, 961, 962, 963, 964, 965, 966, 967, 968, 970, 971, 972, 973, 974, 975, 976,
+		977, 979, 992, 993, 994, 995, 996, 998,
+	}
+	for _, c := range codes {
+		a[c] = true
+	}
+	return a
+}()
