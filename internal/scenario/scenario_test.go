@@ -43,17 +43,17 @@ func TestParseErrors(t *testing.T) {
 		{"unsupported event", head + "steps:\n" + step + "    event: {type: complaint, number: \"+8613800138000\"}\n", "s.yaml:6: steps[0].event.type: event type complaint is not supported yet"},
 		{"unknown event", head + "steps:\n" + step + "    event: {type: party}\n", `unknown event type "party" (want one of`},
 		{"event no type", head + "steps:\n" + step + "    event: {decision: s1}\n", "steps[0].event.type: missing"},
-		{"event unknown key", head + "steps:\n  - id: s1\n" + "    "+step[4:] + dial + "    want: {allowed: true}\n" + step + "    event:\n      type: outcome\n      decision: s1\n      rang: 3\n", `s.yaml:13: steps[1].event.rang: unknown key "rang"`},
+		{"event unknown key", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event:\n      type: outcome\n      decision: s1\n      rang: 3\n", `s.yaml:13: steps[1].event.rang: unknown key "rang"`},
 		{"decision unknown", head + "steps:\n" + step + "    event: {type: outcome, decision: s9}\n", `no earlier step has id "s9"`},
-		{"decision later", head + "steps:\n" + step + "    event: {type: outcome, decision: s2}\n  - id: s2\n" + "    "+step[4:] + dial + "    want: {allowed: true}\n", `no earlier step has id "s2"`},
+		{"decision later", head + "steps:\n" + step + "    event: {type: outcome, decision: s2}\n  - id: s2\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n", `no earlier step has id "s2"`},
 		{"decision required", head + "steps:\n" + step + "    event: {type: outcome, answered: true}\n", "decision: required for outcome"},
-		{"duplicate id", head + "steps:\n  - id: a\n" + "    "+step[4:] + dial + "    want: {allowed: true}\n  - id: a\n" + "    "+step[4:] + dial + "    want: {allowed: true}\n", `"a" already names step 1 (line 5)`},
-		{"bad id", head + "steps:\n  - id: \"a b\"\n" + "    "+step[4:] + dial + "    want: {allowed: true}\n", "steps[0].id"},
-		{"event want allowed", head + "steps:\n  - id: s1\n" + "    "+step[4:] + dial + "    want: {allowed: true}\n" + step + "    event: {type: outcome, decision: s1}\n    want: {allowed: true}\n", "an event wants error or deleted"},
+		{"duplicate id", head + "steps:\n  - id: a\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n  - id: a\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n", `"a" already names step 1 (line 5)`},
+		{"bad id", head + "steps:\n  - id: \"a b\"\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n", "steps[0].id"},
+		{"event want allowed", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event: {type: outcome, decision: s1}\n    want: {allowed: true}\n", "an event wants error or deleted"},
 		{"deleted on dial", head + "steps:\n" + step + dial + "    want: {allowed: true, deleted: 1}\n", "only for sweep_recordings"},
 		{"policy unknown key", head + "policy:\n  descripton: x\nsteps:\n" + step + dial + "    want: {allowed: true}\n", `s.yaml:5: policy.descripton: unknown key "descripton"`},
 		{"policy extends", head + "policy:\n  extends: us\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:5: policy.extends: may not be overridden"},
-		{"negative ring", head + "steps:\n  - id: s1\n" + "    "+step[4:] + dial + "    want: {allowed: true}\n" + step + "    event: {type: outcome, decision: s1, ring_seconds: -1}\n", "ring_seconds: -1 is negative"},
+		{"negative ring", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event: {type: outcome, decision: s1, ring_seconds: -1}\n", "ring_seconds: -1 is negative"},
 		{"syntax", head + "steps: [\n", "YAML syntax"},
 	}
 	for _, tt := range tests {
@@ -97,7 +97,7 @@ func TestParse(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	for src, want := range map[string]string{
 		"schema: dialgate.scenario.v1\nname: t\nprofile: nosuch\nsteps:\n  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: \"+8613800138000\", purpose: service}\n    want: {allowed: true}\n": "s.yaml:3: profile:",
-		head + "policy:\n  name: Not Valid\nsteps:\n  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: \"+8613800138000\", purpose: service}\n    want: {allowed: true}\n":          "s.yaml:5: policy:",
+		head + "policy:\n  name: Not Valid\nsteps:\n  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: \"+8613800138000\", purpose: service}\n    want: {allowed: true}\n":                      "s.yaml:5: policy:",
 	} {
 		f, err := Parse("s.yaml", []byte(src))
 		if err != nil {
