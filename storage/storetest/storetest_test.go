@@ -36,7 +36,6 @@ func (r racy) Reserve(ctx context.Context, id string, t time.Time, limits []stor
 	return err == nil, u, err
 }
 
-
 func TestCheckCountersCatchesBrokenStores(t *testing.T) {
 	ctx := context.Background()
 	err := storetest.CheckCounters(ctx, func() (storage.Counters, error) {
