@@ -139,7 +139,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				t.Fatalf("snapshot lost %d", v)
 			}
 		}
-		if s.ContainsUint64(vs[0] + 1) && !slices.Contains(vs, vs[0]+1) {
+		if s.ContainsUint64(vs[0]+1) && !slices.Contains(vs, vs[0]+1) {
 			t.Fatal("snapshot invents a number")
 		}
 	}
