@@ -9,7 +9,9 @@ require (
 
 require (
 	github.com/nyaruka/phonenumbers v1.8.1
+	go.etcd.io/bbolt v1.5.0
 	go.yaml.in/yaml/v2 v2.4.2 // indirect
+	golang.org/x/sys v0.45.0 // indirect
 	golang.org/x/text v0.23.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )
