@@ -64,7 +64,9 @@ func classOf(n dialgate.Number) class {
 		return class400
 	case d == 10 && lead(3) == 800:
 		return class800
-	case d >= 9 && d <= 11 && lead(1) >= 2:
+	case d == 10 && (lead(2) == 10 || lead(1) == 2):
+		return classFixed
+	case (d == 10 || d == 11) && lead(1) >= 3:
 		return classFixed
 	}
 	return classUnknown
