@@ -121,16 +121,16 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	if cn {
 		switch {
 		case d.Route == dialgate.RouteInternational && !c.cfg.InternationalRoute.Off:
-			return deny(dialgate.CodeCallerIDInvalid, "caller ID " + d.From.String() + " is a +86 number on an international route (fake +86 caller ID)", c.cfg.InternationalRoute.Cite), nil, nil
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is a +86 number on an international route (fake +86 caller ID)", c.cfg.InternationalRoute.Cite), nil, nil
 		case cl == classUnknown:
-			return deny(dialgate.CodeCallerIDInvalid, "caller ID " + d.From.String() + " is not a valid Chinese number", c.cfg.Cite), nil, nil
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is not a valid Chinese number", c.cfg.Cite), nil, nil
 		case cl == classSMSPort:
-			return deny(dialgate.CodeCallerIDInvalid, "caller ID " + d.From.String() + " is a 106 SMS port, not a voice caller ID", c.cfg.Cite), nil, nil
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is a 106 SMS port, not a voice caller ID", c.cfg.Cite), nil, nil
 		}
 	}
 	var rs []dialgate.Reason
 	if cn && (cl == class400 || cl == class800) && !c.cfg.InboundOnly.Off {
-		rs = append(rs, reason(dialgate.CodeCallerIDInboundOnly, "caller ID " + d.From.String() + " is an inbound-only " + string(typeOfClass(cl)) + " number", c.cfg.InboundOnly.Cite))
+		rs = append(rs, reason(dialgate.CodeCallerIDInboundOnly, "caller ID "+d.From.String()+" is an inbound-only "+string(typeOfClass(cl))+" number", c.cfg.InboundOnly.Cite))
 	}
 	if !c.cfg.needsLedger() {
 		if rs != nil {
@@ -144,12 +144,12 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	}
 	e := idx.m[key{d.Tenant, d.From}]
 	if cn && cl == classMobile && !c.cfg.SubscriberNumber.Off && (e == nil || e.Type != TypeMobileBusiness) {
-		rs = append(rs, reason(dialgate.CodeCallerIDSubscriber, "caller ID " + d.From.String() + " is an ordinary mobile (subscriber) number, not a ledger business line", c.cfg.SubscriberNumber.Cite))
+		rs = append(rs, reason(dialgate.CodeCallerIDSubscriber, "caller ID "+d.From.String()+" is an ordinary mobile (subscriber) number, not a ledger business line", c.cfg.SubscriberNumber.Cite))
 	}
 	if !c.cfg.Ledger.Off {
 		switch {
 		case e == nil:
-			rs = append(rs, reason(dialgate.CodeCallerIDNotInLedger, "caller ID " + d.From.String() + " is not in the ledger of tenant " + strconv.Quote(d.Tenant), c.cfg.Ledger.Cite))
+			rs = append(rs, reason(dialgate.CodeCallerIDNotInLedger, "caller ID "+d.From.String()+" is not in the ledger of tenant "+strconv.Quote(d.Tenant), c.cfg.Ledger.Cite))
 		default:
 			if r, ok := c.ledgerRules(e, d); ok {
 				rs = append(rs, r...)

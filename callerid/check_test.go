@@ -168,11 +168,11 @@ func TestNewErrors(t *testing.T) {
 		opts  []Option
 		want  string
 	}{
-		"disabled":      {Config{}, newFakeStore(), nil, "not enabled"},
-		"no cite":       {bad, newFakeStore(), nil, "callerid.ledger.cite.source"},
-		"no store":      {cnConfig, nil, nil, "store is required"},
-		"bad interval":  {cnConfig, newFakeStore(), []Option{WithRefreshInterval(0)}, "must be positive"},
-		"nil option":    {cnConfig, newFakeStore(), []Option{nil}, "nil option"},
+		"disabled":       {Config{}, newFakeStore(), nil, "not enabled"},
+		"no cite":        {bad, newFakeStore(), nil, "callerid.ledger.cite.source"},
+		"no store":       {cnConfig, nil, nil, "store is required"},
+		"bad interval":   {cnConfig, newFakeStore(), []Option{WithRefreshInterval(0)}, "must be positive"},
+		"nil option":     {cnConfig, newFakeStore(), []Option{nil}, "nil option"},
 		"top-level cite": {Config{Enabled: true, Ledger: Rule{Off: true}, SubscriberNumber: Rule{Off: true}, InboundOnly: Rule{Off: true}, InternationalRoute: Rule{Off: true}}, nil, nil, "callerid.cite.source"},
 	} {
 		t.Run(name, func(t *testing.T) {

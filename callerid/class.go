@@ -6,14 +6,14 @@ import "github.com/dialgate/dialgate"
 type class uint8
 
 const (
-	classUnknown  class = iota // not a Chinese number, or not a valid one
-	classMobile                // ordinary mobile, MVNO or satellite subscriber number
-	classFixed                 // fixed line
-	class95                    // 95 customer-service code
-	class96                    // 96 customer-service code
-	class400                   // 400 shared-cost, inbound only
-	class800                   // 800 free-phone, inbound only
-	classSMSPort               // 106x SMS port: not a voice caller ID
+	classUnknown class = iota // not a Chinese number, or not a valid one
+	classMobile               // ordinary mobile, MVNO or satellite subscriber number
+	classFixed                // fixed line
+	class95                   // 95 customer-service code
+	class96                   // 96 customer-service code
+	class400                  // 400 shared-cost, inbound only
+	class800                  // 800 free-phone, inbound only
+	classSMSPort              // 106x SMS port: not a voice caller ID
 )
 
 func typeClass(t ResourceType) class {

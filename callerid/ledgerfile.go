@@ -245,7 +245,6 @@ func csvErr(err error, line int) error {
 	return &LineError{Line: line, Err: fmt.Errorf("%w: %w", err, ErrInvalidEntry)}
 }
 
-
 func csvEntry(rec []string, col map[string]int, tenant string) (Entry, error) {
 	get := func(name string) string {
 		if i, ok := col[name]; ok {
