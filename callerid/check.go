@@ -56,7 +56,14 @@ type key struct {
 // index is an immutable in-memory copy of the ledger.
 type index struct {
 	version uint64
-	m       map[key]*Entry
+	m       map[key]*item
+}
+
+// item is a ledger entry with the evidence a passing dial reports for it,
+// computed once per reload. The evidence slice is shared: nobody modifies it.
+type item struct {
+	Entry
+	ev []dialgate.Evidence
 }
 
 // New returns the caller-ID check for cfg. store may be nil only when no
@@ -114,16 +121,16 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	if cn {
 		switch {
 		case d.Route == dialgate.RouteInternational && !c.cfg.InternationalRoute.Off:
-			return deny(dialgate.CodeCallerIDInvalid, fmt.Sprintf("caller ID %s is a +86 number on an international route (fake +86 caller ID)", d.From), c.cfg.InternationalRoute.Cite), nil, nil
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is a +86 number on an international route (fake +86 caller ID)", c.cfg.InternationalRoute.Cite), nil, nil
 		case cl == classUnknown:
-			return deny(dialgate.CodeCallerIDInvalid, fmt.Sprintf("caller ID %s is not a valid Chinese number", d.From), c.cfg.Cite), nil, nil
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is not a valid Chinese number", c.cfg.Cite), nil, nil
 		case cl == classSMSPort:
-			return deny(dialgate.CodeCallerIDInvalid, fmt.Sprintf("caller ID %s is a 106 SMS port, not a voice caller ID", d.From), c.cfg.Cite), nil, nil
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is a 106 SMS port, not a voice caller ID", c.cfg.Cite), nil, nil
 		}
 	}
 	var rs []dialgate.Reason
 	if cn && (cl == class400 || cl == class800) && !c.cfg.InboundOnly.Off {
-		rs = append(rs, reason(dialgate.CodeCallerIDInboundOnly, fmt.Sprintf("caller ID %s is an inbound-only %s number", d.From, typeOfClass(cl)), c.cfg.InboundOnly.Cite))
+		rs = append(rs, reason(dialgate.CodeCallerIDInboundOnly, "caller ID "+d.From.String()+" is an inbound-only "+string(typeOfClass(cl))+" number", c.cfg.InboundOnly.Cite))
 	}
 	if !c.cfg.needsLedger() {
 		if rs != nil {
@@ -137,12 +144,12 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	}
 	e := idx.m[key{d.Tenant, d.From}]
 	if cn && cl == classMobile && !c.cfg.SubscriberNumber.Off && (e == nil || e.Type != TypeMobileBusiness) {
-		rs = append(rs, reason(dialgate.CodeCallerIDSubscriber, fmt.Sprintf("caller ID %s is an ordinary mobile (subscriber) number, not a ledger business line", d.From), c.cfg.SubscriberNumber.Cite))
+		rs = append(rs, reason(dialgate.CodeCallerIDSubscriber, "caller ID "+d.From.String()+" is an ordinary mobile (subscriber) number, not a ledger business line", c.cfg.SubscriberNumber.Cite))
 	}
 	if !c.cfg.Ledger.Off {
 		switch {
 		case e == nil:
-			rs = append(rs, reason(dialgate.CodeCallerIDNotInLedger, fmt.Sprintf("caller ID %s is not in the ledger of tenant %q", d.From, d.Tenant), c.cfg.Ledger.Cite))
+			rs = append(rs, reason(dialgate.CodeCallerIDNotInLedger, "caller ID "+d.From.String()+" is not in the ledger of tenant "+strconv.Quote(d.Tenant), c.cfg.Ledger.Cite))
 		default:
 			if r, ok := c.ledgerRules(e, d); ok {
 				rs = append(rs, r...)
@@ -152,20 +159,15 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	if rs != nil {
 		return rs, nil, nil
 	}
-	ev := []dialgate.Evidence{{Key: "callerid.number", Value: d.From.String()}}
 	if e != nil {
-		ev = append(ev,
-			dialgate.Evidence{Key: "callerid.type", Value: string(e.Type)},
-			dialgate.Evidence{Key: "callerid.holder", Value: e.Holder},
-			dialgate.Evidence{Key: "callerid.ledger_version", Value: strconv.FormatUint(idx.version, 10)},
-		)
+		return nil, e.ev, nil
 	}
-	return nil, ev, nil
+	return nil, []dialgate.Evidence{{Key: "callerid.number", Value: d.From.String()}}, nil
 }
 
 // ledgerRules applies the rules of a found ledger entry: validity, office use,
 // purpose.
-func (c *Check) ledgerRules(e *Entry, d dialgate.Dial) ([]dialgate.Reason, bool) {
+func (c *Check) ledgerRules(e *item, d dialgate.Dial) ([]dialgate.Reason, bool) {
 	var rs []dialgate.Reason
 	cite := c.cfg.Ledger.Cite
 	switch {
@@ -198,7 +200,7 @@ func typeOfClass(cl class) ResourceType {
 func reason(code dialgate.Code, msg string, cite dialgate.Citation) dialgate.Reason {
 	r := dialgate.Reason{Code: code, Message: msg}
 	if cite.Ref != "" {
-		r.Evidence = []dialgate.Evidence{{Key: "callerid.rule", Value: cite.String()}}
+		r.Evidence = []dialgate.Evidence{{Key: "callerid.rule", Value: cite.Ref + " [" + string(cite.Source) + "]"}}
 	}
 	return r
 }
@@ -240,10 +242,17 @@ func (c *Check) reload(ctx context.Context, tn int64, force bool) (*index, error
 		if err != nil {
 			return nil, fmt.Errorf("callerid: load ledger: %w", err)
 		}
-		n := &index{version: v, m: make(map[key]*Entry, len(entries))}
-		for i := range entries {
-			e := &entries[i]
-			n.m[key{e.Tenant, e.Number}] = e
+		n := &index{version: v, m: make(map[key]*item, len(entries))}
+		ver := strconv.FormatUint(v, 10)
+		for _, e := range entries {
+			it := &item{Entry: e}
+			it.ev = []dialgate.Evidence{
+				{Key: "callerid.number", Value: e.Number.String()},
+				{Key: "callerid.type", Value: string(e.Type)},
+				{Key: "callerid.holder", Value: e.Holder},
+				{Key: "callerid.ledger_version", Value: ver},
+			}
+			n.m[key{e.Tenant, e.Number}] = it
 		}
 		c.idx.Store(n)
 		idx = n

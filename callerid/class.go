@@ -6,14 +6,14 @@ import "github.com/dialgate/dialgate"
 type class uint8
 
 const (
-	classUnknown  class = iota // not a Chinese number, or not a valid one
-	classMobile                // ordinary mobile, MVNO or satellite subscriber number
-	classFixed                 // fixed line
-	class95                    // 95 customer-service code
-	class96                    // 96 customer-service code
-	class400                   // 400 shared-cost, inbound only
-	class800                   // 800 free-phone, inbound only
-	classSMSPort               // 106x SMS port: not a voice caller ID
+	classUnknown class = iota // not a Chinese number, or not a valid one
+	classMobile               // ordinary mobile, MVNO or satellite subscriber number
+	classFixed                // fixed line
+	class95                   // 95 customer-service code
+	class96                   // 96 customer-service code
+	class400                  // 400 shared-cost, inbound only
+	class800                  // 800 free-phone, inbound only
+	classSMSPort              // 106x SMS port: not a voice caller ID
 )
 
 func typeClass(t ResourceType) class {
@@ -64,7 +64,9 @@ func classOf(n dialgate.Number) class {
 		return class400
 	case d == 10 && lead(3) == 800:
 		return class800
-	case d >= 9 && d <= 11 && lead(1) >= 2:
+	case d == 10 && (lead(2) == 10 || lead(1) == 2):
+		return classFixed
+	case (d == 10 || d == 11) && lead(1) >= 3:
 		return classFixed
 	}
 	return classUnknown

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -165,7 +166,7 @@ func (e Entry) Allows(p dialgate.Purpose) bool { return slices.Contains(e.Purpos
 const maxText = 256
 
 func checkText(field, v string, required bool) error {
-	if v == "" {
+	if strings.TrimSpace(v) == "" {
 		if required {
 			return entryErr(field, "missing")
 		}

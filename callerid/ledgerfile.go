@@ -212,10 +212,10 @@ func parseLedgerCSV(r io.Reader, tenant string) ([]Entry, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, csvErr(err, line)
+			return nil, csvErr(err, 0)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
@@ -244,7 +244,6 @@ func csvErr(err error, line int) error {
 	}
 	return &LineError{Line: line, Err: fmt.Errorf("%w: %w", err, ErrInvalidEntry)}
 }
-
 
 func csvEntry(rec []string, col map[string]int, tenant string) (Entry, error) {
 	get := func(name string) string {
