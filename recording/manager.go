@@ -67,8 +67,14 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 	if reg.Retention < 0 || (reg.Retention != 0 && reg.Retention.Std() < MinRetention) {
 		return Recording{}, fmt.Errorf("%w: retention: %s is below the 30-day floor: %w", ErrInvalid, reg.Retention, ErrRetentionTooShort)
 	}
-	if reg.MediaURI != "" && m.blob == nil {
-		return Recording{}, fmt.Errorf("%w: media_uri: no media store is configured", ErrInvalid)
+	if reg.MediaURI != "" {
+		if m.blob == nil {
+			return Recording{}, fmt.Errorf("%w: media_uri: no media store is configured", ErrInvalid)
+		}
+		// Exists validates the URI for the driver; the media may still be uploading.
+		if _, err := m.blob.Exists(ctx, reg.MediaURI); err != nil {
+			return Recording{}, err
+		}
 	}
 	keep := m.cfg.RetentionPeriod()
 	if reg.Retention.Std() > keep {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // MinRetention is the floor on how long a recording is kept: 30 days
@@ -23,9 +24,10 @@ var (
 	// ErrHeld: the recording is under a legal hold [recording.held].
 	ErrHeld = errors.New("recording: under legal hold")
 	// ErrNotFound: no recording with that id [recording.not_found].
-	ErrNotFound = errors.New("recording: not found")
-	// ErrExists: a recording with that id is already registered.
-	ErrExists = errors.New("recording: already registered")
+	// It wraps storage.ErrNotFound.
+	ErrNotFound = fmt.Errorf("recording: not found: %w", storage.ErrNotFound)
+	// ErrExists: a recording with that id is already registered. It wraps storage.ErrConflict.
+	ErrExists = fmt.Errorf("recording: already registered: %w", storage.ErrConflict)
 	// ErrInvalid: a malformed recording, hold or configuration.
 	ErrInvalid = errors.New("recording: invalid")
 	// ErrDeleting: the recording is being deleted by the sweeper; it can no longer be held.
@@ -176,4 +178,18 @@ type Store interface {
 	DeleteRecording(ctx context.Context, id string) error
 	// ListRecordings returns the recordings that match f, ordered by id.
 	ListRecordings(ctx context.Context, f Filter) ([]Recording, error)
+}
+
+// Matches reports whether r passes the filter. Stores may use it.
+func (f Filter) Matches(r Recording) bool {
+	if f.Callee != "" && r.Callee != f.Callee {
+		return false
+	}
+	if !f.DueBy.IsZero() && r.RetainUntil.After(f.DueBy) {
+		return false
+	}
+	if f.DecisionID != "" && r.DecisionID != f.DecisionID {
+		return false
+	}
+	return true
 }
