@@ -14,7 +14,8 @@ import (
 type Store struct {
 	closed atomic.Bool
 
-	counters counterState
+	counters   counterState
+	recordings recordingState
 	// Domain files add their state here, one field per domain.
 }
 

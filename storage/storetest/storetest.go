@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -51,6 +52,12 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		})
 	}
 	// Domain suites add their type assertion here, one block per domain.
+	if _, ok := probe.(recording.Store); ok {
+		ran++
+		t.Run("Recordings", func(t *testing.T) {
+			TestRecordings(t, func(t *testing.T) recording.Store { return open(t).(recording.Store) }, opts...)
+		})
+	}
 	if ran == 0 {
 		t.Fatalf("storetest: %T implements no store interface the suites know", probe)
 	}
