@@ -94,6 +94,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		if !ok {
 			return nil
 		}
+		if len(limits) == 0 {
+			return nil
+		}
 		tn := t.UnixNano()
 		var (
 			done []string

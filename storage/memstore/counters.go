@@ -77,6 +77,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if !ok {
 		return false, out, nil
 	}
+	if len(limits) == 0 {
+		return true, out, nil
+	}
 	tn := t.UnixNano()
 	res := &counterRes{keys: make([]string, 0, len(limits))}
 	for i, l := range limits {
