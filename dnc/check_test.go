@@ -145,7 +145,12 @@ func TestHold(t *testing.T) {
 	}
 }
 
-func snapOf(t testing.TB, name, scope string, asOf time.Time, vs ...uint64) *Snapshot {
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+func snapOf(t fataler, name, scope string, asOf time.Time, vs ...uint64) *Snapshot {
 	t.Helper()
 	s, err := NewSnapshot(Header{Name: name, Scope: scope, Source: "test", AsOf: asOf, CreatedAt: asOf}, NewSet(vs))
 	if err != nil {
