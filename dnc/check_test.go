@@ -262,7 +262,7 @@ func TestSwapWhileChecking(t *testing.T) {
 
 type errStore struct{ testStore }
 
-func (errStore) DNCEntries(context.Context, dialgate.Number) ([]Entry, error) {
+func (*errStore) DNCEntries(context.Context, dialgate.Number) ([]Entry, error) {
 	return nil, errors.New("store down")
 }
 

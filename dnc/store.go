@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // Errors of the do-not-call store and lists.
 var (
 	// ErrNotListed is returned (wrapped) by RemoveDNC when the number is not
 	// listed in that scope.
-	ErrNotListed = errors.New("dnc: not listed")
+	// It wraps storage.ErrNotFound.
+	ErrNotListed = fmt.Errorf("dnc: not listed: %w", storage.ErrNotFound)
 	// ErrHeld is returned (wrapped) by RemoveDNC before the entry's hold ends.
 	ErrHeld = errors.New("dnc: entry still held")
 	// ErrInvalidEntry is wrapped by errors for malformed entries.
