@@ -3,9 +3,13 @@ module github.com/dialgate/dialgate
 go 1.26.0
 
 require (
+	github.com/bits-and-blooms/bloom/v3 v3.7.1
 	go.yaml.in/yaml/v3 v3.0.4
+	pgregory.net/rapid v1.3.0
 	sigs.k8s.io/yaml v1.6.0
 )
+
+require github.com/bits-and-blooms/bitset v1.24.2 // indirect
 
 require (
 	github.com/hashicorp/golang-lru/v2 v2.0.7

@@ -17,6 +17,7 @@ type Store struct {
 	counters   counterState
 	recordings recordingState
 	// Domain files add their state here, one field per domain.
+	dnc dncState
 }
 
 // New returns an empty Store.

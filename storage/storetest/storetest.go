@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
 )
@@ -56,6 +57,12 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		ran++
 		t.Run("Recordings", func(t *testing.T) {
 			TestRecordings(t, func(t *testing.T) recording.Store { return open(t).(recording.Store) }, opts...)
+		})
+	}
+	if _, ok := probe.(dnc.Store); ok {
+		ran++
+		t.Run("DNC", func(t *testing.T) {
+			TestDNC(t, func(t *testing.T) dnc.Store { return open(t).(dnc.Store) }, opts...)
 		})
 	}
 	if ran == 0 {
