@@ -15,6 +15,7 @@ type Store struct {
 	closed atomic.Bool
 
 	counters counterState
+	ledger   ledgerState
 	// Domain files add their state here, one field per domain.
 }
 
