@@ -485,3 +485,40 @@ func collectFields(t reflect.Type, fs *fieldSet, depth int) {
 		}
 	}
 }
+
+// LineOfPath returns the line of the node at a path as validation errors write
+// it ("schedule.windows[1].ranges[0]"), or of the deepest node found on the
+// way, or 0 when n is nil.
+func LineOfPath(n *yaml3.Node, path string) int {
+	if n == nil {
+		return 0
+	}
+	line := n.Line
+	for part := range strings.SplitSeq(path, ".") {
+		name, idx := part, ""
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			name, idx = part[:i], part[i:]
+		}
+		if name != "" {
+			v := Lookup(n, name)
+			if v == nil {
+				return line
+			}
+			n, line = v, v.Line
+		}
+		for idx != "" {
+			j := strings.IndexByte(idx, ']')
+			if idx[0] != '[' || j < 0 {
+				return line
+			}
+			k, err := strconv.Atoi(idx[1:j])
+			if err != nil || n.Kind != yaml3.SequenceNode || k < 0 || k >= len(n.Content) {
+				return line
+			}
+			n = n.Content[k]
+			line = n.Line
+			idx = idx[j+1:]
+		}
+	}
+	return line
+}

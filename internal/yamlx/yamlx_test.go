@@ -162,3 +162,15 @@ func FuzzParse(f *testing.F) {
 		_ = d.Decode(d.Root, "", &o)
 	})
 }
+
+func TestLineOfPath(t *testing.T) {
+	d, err := Parse("", []byte("a:\n  b:\n    - c: 1\n    - c: 2\n      d: [x, y]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"a": 2, "a.b[1]": 4, "a.b[1].d[1]": 5, "a.b[7]": 3, "a.b[1].c": 4, "zz": 1, "a.b[x]": 3} {
+		if got := LineOfPath(d.Root, path); got != want {
+			t.Errorf("LineOfPath(%q) = %d, want %d", path, got, want)
+		}
+	}
+}

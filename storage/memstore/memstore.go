@@ -14,8 +14,9 @@ import (
 type Store struct {
 	closed atomic.Bool
 
-	counters counterState
-	ledger   ledgerState
+	counters   counterState
+	recordings recordingState
+	ledger     ledgerState
 	// Domain files add their state here, one field per domain.
 }
 

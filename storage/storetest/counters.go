@@ -633,4 +633,3 @@ func counterReopen(ctx context.Context, h harness[storage.Counters]) error {
 	}
 	return wantCount(ctx, s, t0.Add(time.Minute), l, 2)
 }
-

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -58,6 +59,12 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		})
 	}
 	// Domain suites add their type assertion here, one block per domain.
+	if _, ok := probe.(recording.Store); ok {
+		ran++
+		t.Run("Recordings", func(t *testing.T) {
+			TestRecordings(t, func(t *testing.T) recording.Store { return open(t).(recording.Store) }, opts...)
+		})
+	}
 	if ran == 0 {
 		t.Fatalf("storetest: %T implements no store interface the suites know", probe)
 	}
