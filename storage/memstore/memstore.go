@@ -16,6 +16,7 @@ type Store struct {
 
 	counters   counterState
 	recordings recordingState
+	ledger     ledgerState
 	// Domain files add their state here, one field per domain.
 	dnc dncState
 }

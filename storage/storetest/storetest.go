@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
@@ -50,6 +51,12 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		ran++
 		t.Run("Counters", func(t *testing.T) {
 			TestCounters(t, func(t *testing.T) storage.Counters { return open(t).(storage.Counters) }, opts...)
+		})
+	}
+	if _, ok := probe.(callerid.Store); ok {
+		ran++
+		t.Run("CallerID", func(t *testing.T) {
+			TestCallerID(t, func(t *testing.T) callerid.Store { return open(t).(callerid.Store) }, opts...)
 		})
 	}
 	// Domain suites add their type assertion here, one block per domain.
