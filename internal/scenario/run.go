@@ -14,6 +14,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage/memstore"
 )
 
 // Env is the state one run of a scenario file works on; event and seed handlers
@@ -27,8 +28,10 @@ type Env struct {
 	Profile *policy.Profile
 	// Tenant is the file's tenant.
 	Tenant string
-	// Deps are the stores the Gate's checks use; handlers write seed data and
-	// events into them.
+	// Store is the run's fresh in-memory store; handlers write seed data and
+	// events into it.
+	Store *memstore.Store
+	// Deps are the stores the Gate's checks use, all backed by Store.
 	Deps policy.Deps
 }
 
@@ -85,7 +88,8 @@ func (f *File) newEnv() (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &Env{Clock: &Clock{}, Profile: p, Tenant: f.Tenant, Deps: newDeps()}
+	store := memstore.New()
+	env := &Env{Clock: &Clock{}, Profile: p, Tenant: f.Tenant, Store: store, Deps: newDeps(store)}
 	var n atomic.Uint64
 	ids := func() string { return "d" + strconv.FormatUint(n.Add(1), 10) }
 	env.Gate, err = policy.Build(p, env.Deps, dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids))
@@ -95,9 +99,12 @@ func (f *File) newEnv() (*Env, error) {
 	return env, nil
 }
 
-// newDeps returns fresh, empty stores for one run.
-func newDeps() policy.Deps {
-	return policy.Deps{}
+// newDeps wires the run's store into every dependency of policy.Build; each
+// domain adds its line.
+func newDeps(store *memstore.Store) policy.Deps {
+	return policy.Deps{
+		DNC: store,
+	}
 }
 
 // Run runs f on fresh state and reports every step; the steps run in order,
