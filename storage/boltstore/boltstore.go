@@ -46,6 +46,7 @@ var (
 		// Domain files add their bucket names here, one line per bucket.
 		bucketRecordings,
 		bucketDNC,
+		bucketComplaints,
 	}
 )
 

@@ -38,7 +38,7 @@ func putRecording(b *bolt.Bucket, r recording.Recording) error {
 
 // CreateRecording implements recording.Store. It is durable (fsynced) before it returns.
 func (s *Store) CreateRecording(ctx context.Context, r recording.Recording) error {
-	if err := s.recordingArgs(ctx, "CreateRecording"); err != nil {
+	if err := s.domainArgs(ctx, "CreateRecording"); err != nil {
 		return err
 	}
 	if err := r.Validate(); err != nil {
@@ -64,7 +64,7 @@ func (s *Store) CreateRecording(ctx context.Context, r recording.Recording) erro
 
 // GetRecording implements recording.Store.
 func (s *Store) GetRecording(ctx context.Context, id string) (recording.Recording, error) {
-	if err := s.recordingArgs(ctx, "GetRecording"); err != nil {
+	if err := s.domainArgs(ctx, "GetRecording"); err != nil {
 		return recording.Recording{}, err
 	}
 	var (
@@ -88,7 +88,7 @@ func (s *Store) GetRecording(ctx context.Context, id string) (recording.Recordin
 // one transaction, durable before it returns. fn may be called more than once
 // if the group commit is retried; it must depend only on its argument.
 func (s *Store) UpdateRecording(ctx context.Context, id string, fn func(*recording.Recording) error) error {
-	if err := s.recordingArgs(ctx, "UpdateRecording"); err != nil {
+	if err := s.domainArgs(ctx, "UpdateRecording"); err != nil {
 		return err
 	}
 	var derr error
@@ -126,7 +126,7 @@ func (s *Store) UpdateRecording(ctx context.Context, id string, fn func(*recordi
 // DeleteRecording implements recording.Store: only a recording in state
 // deleting is removed.
 func (s *Store) DeleteRecording(ctx context.Context, id string) error {
-	if err := s.recordingArgs(ctx, "DeleteRecording"); err != nil {
+	if err := s.domainArgs(ctx, "DeleteRecording"); err != nil {
 		return err
 	}
 	var derr error
@@ -154,7 +154,7 @@ func (s *Store) DeleteRecording(ctx context.Context, id string) error {
 
 // ListRecordings implements recording.Store. It scans every recording.
 func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recording.Recording, error) {
-	if err := s.recordingArgs(ctx, "ListRecordings"); err != nil {
+	if err := s.domainArgs(ctx, "ListRecordings"); err != nil {
 		return nil, err
 	}
 	var out []recording.Recording
@@ -174,7 +174,7 @@ func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recor
 	return out, err
 }
 
-func (s *Store) recordingArgs(ctx context.Context, op string) error {
+func (s *Store) domainArgs(ctx context.Context, op string) error {
 	if err := s.check(op); err != nil {
 		return err
 	}
