@@ -72,10 +72,10 @@ func WithCalendars(cals ...*Calendar) Option {
 // A WindowCheck is safe for concurrent use. Create it with NewWindowCheck; the
 // zero WindowCheck is not usable.
 type WindowCheck struct {
-	p       *plan
-	def     *zonePlan // the default zone, or nil
-	mu      sync.Mutex
-	byID    atomic.Pointer[[]*zonePlan] // indexed by numbering.ZoneSet.ID
+	p    *plan
+	def  *zonePlan // the default zone, or nil
+	mu   sync.Mutex
+	byID atomic.Pointer[[]*zonePlan] // indexed by numbering.ZoneSet.ID
 }
 
 // zonePlan is the locations of one zone set and its precomputed evidence.
