@@ -112,7 +112,7 @@ func FuzzParseCalendar(f *testing.F) {
 
 func TestHolidays(t *testing.T) {
 	cfg := cnConfig()
-	cfg.Holidays = Holidays{Forbid: true, Calendars: []string{"cn-2026"}, Cite: citeU}
+	cfg.Holidays = &Holidays{Forbid: true, Calendars: []string{"cn-2026"}, Cite: citeU}
 	w := mustCheck(t, cfg)
 	runSteps(t, w, []step{
 		{cnMobile, "2026-09-30T20:59:00+08:00", "", ""},
@@ -137,7 +137,7 @@ func TestHolidaysUSMultiCalendar(t *testing.T) {
 	// us-al style: weekdays and Saturday, no Sunday, no state or federal holiday.
 	cfg := Config{
 		Windows:  []Window{{Days: []string{"mon-sat"}, Ranges: []string{"08:00-20:00"}, Cite: citeU}},
-		Holidays: Holidays{Forbid: true, Calendars: []string{"us-federal-2026", "us-al-2026"}, Cite: citeU},
+		Holidays: &Holidays{Forbid: true, Calendars: []string{"us-federal-2026", "us-al-2026"}, Cite: citeU},
 	}
 	w := mustCheck(t, cfg)
 	al := "+12055550100" // Birmingham, AL: America/Chicago
@@ -152,7 +152,7 @@ func TestMakeupWorkdays(t *testing.T) {
 	// Weekday-only windows with the cn calendar: 2026-10-10 is a Saturday worked.
 	cfg := Config{
 		Windows:  []Window{{Days: []string{"mon-fri"}, Ranges: []string{"09:00-18:00"}, Cite: citeU}},
-		Holidays: Holidays{Forbid: true, Calendars: []string{"cn-2026"}, MakeupWorkdaysAs: "mon", Cite: citeU},
+		Holidays: &Holidays{Forbid: true, Calendars: []string{"cn-2026"}, MakeupWorkdaysAs: "mon", Cite: citeU},
 	}
 	w := mustCheck(t, cfg)
 	runSteps(t, w, []step{
@@ -171,7 +171,7 @@ func TestWithCalendars(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := cnConfig()
-	cfg.Holidays = Holidays{Forbid: true, Calendars: []string{"acme-2026"}, Cite: citeU}
+	cfg.Holidays = &Holidays{Forbid: true, Calendars: []string{"acme-2026"}, Cite: citeU}
 	if err := cfg.Validate(); err == nil {
 		t.Fatal("Validate knows a calendar it was not given")
 	}

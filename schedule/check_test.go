@@ -19,10 +19,9 @@ func daily(ranges ...string) Window {
 
 func cnConfig() Config {
 	return Config{
-		Windows:         []Window{daily("09:00-12:00", "14:00-21:00")},
-		DefaultZone:     "Asia/Shanghai",
-		DefaultZoneCite: citeU,
-		Callback:        Callback{MaxTriggerAge: Duration(30 * time.Minute), Cite: citeU},
+		Windows:     []Window{daily("09:00-12:00", "14:00-21:00")},
+		DefaultZone: &Zone{Name: "Asia/Shanghai", Cite: citeU},
+		Callback:    &Callback{MaxTriggerAge: dialgate.Duration(30 * time.Minute), Cite: citeU},
 	}
 }
 
@@ -204,7 +203,7 @@ func TestZoneUnknown(t *testing.T) {
 	w := mustCheck(t, cfg)
 	runSteps(t, w, []step{{intl, "2026-06-10T12:00:00Z", dialgate.CodeZoneUnknown, ""}})
 
-	cfg.DefaultZone, cfg.DefaultZoneCite = "Asia/Shanghai", citeU
+	cfg.DefaultZone = &Zone{Name: "Asia/Shanghai", Cite: citeU}
 	w = mustCheck(t, cfg)
 	runSteps(t, w, []step{
 		{intl, "2026-06-10T12:00:00+08:00", "", ""},
@@ -249,7 +248,7 @@ func TestCallbackExemption(t *testing.T) {
 	}
 	// Without a limit there is no exemption.
 	cfg := cnConfig()
-	cfg.Callback = Callback{}
+	cfg.Callback = nil
 	w = mustCheck(t, cfg)
 	d := dialgate.Dial{To: dialgate.MustParseNumber(cnMobile), Purpose: dialgate.PurposeCallback, TriggerAt: night.Add(-time.Minute), At: night}
 	if rs, _ := w.Check(context.Background(), d); len(rs) == 0 {

@@ -184,21 +184,20 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 		}
 		p.purposes |= b
 	}
-	if c.DefaultZone != "" {
-		loc, err := loadZone(c.DefaultZone)
+	if z := c.DefaultZone; z != nil {
+		loc, err := loadZone(z.Name)
 		if err != nil {
-			return nil, cfgErr("default_zone", "%v", err)
+			return nil, cfgErr("default_zone.name", "%v", err)
 		}
-		if err := c.DefaultZoneCite.Validate("schedule.default_zone_cite"); err != nil {
+		if err := z.Cite.Validate("schedule.default_zone.cite"); err != nil {
 			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
 		}
-		p.defZone, p.defLoc = c.DefaultZone, loc
+		p.defZone, p.defLoc = z.Name, loc
 	}
-	h := c.Holidays
-	if (h.Forbid || h.MakeupWorkdaysAs != "") && len(h.Calendars) == 0 {
-		return nil, cfgErr("holidays.calendars", "missing (forbid and makeup_workdays_as need at least one calendar)")
-	}
-	if len(h.Calendars) > 0 {
+	if h := c.Holidays; h != nil {
+		if len(h.Calendars) == 0 {
+			return nil, cfgErr("holidays.calendars", "missing (name at least one calendar, or leave holidays out)")
+		}
 		if err := h.Cite.Validate("schedule.holidays.cite"); err != nil {
 			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
 		}
@@ -237,14 +236,17 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 		}
 		p.workdays = newDaySet(work)
 	}
-	if c.Callback.MaxTriggerAge < 0 {
-		return nil, cfgErr("callback.max_trigger_age", "negative (%v)", time.Duration(c.Callback.MaxTriggerAge))
-	}
-	if c.Callback.MaxTriggerAge > 0 {
-		if err := c.Callback.Cite.Validate("schedule.callback.cite"); err != nil {
+	if cb := c.Callback; cb != nil {
+		switch age := time.Duration(cb.MaxTriggerAge); {
+		case age <= 0:
+			return nil, cfgErr("callback.max_trigger_age", "%v is not positive (leave callback out for no exemption)", age)
+		case age > 24*time.Hour:
+			return nil, cfgErr("callback.max_trigger_age", "%v is longer than 24h; an instant callback is minutes old", age)
+		}
+		if err := cb.Cite.Validate("schedule.callback.cite"); err != nil {
 			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
 		}
-		p.cbMax = time.Duration(c.Callback.MaxTriggerAge)
+		p.cbMax = time.Duration(cb.MaxTriggerAge)
 	}
 	return p, nil
 }

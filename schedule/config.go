@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/dialgate/dialgate"
 )
@@ -26,16 +25,23 @@ type Config struct {
 	// Purposes limits the windows (and holidays) to dials of these purposes;
 	// empty means every purpose.
 	Purposes []dialgate.Purpose `json:"purposes,omitempty"`
-	// DefaultZone is the IANA zone assumed when a callee's zone cannot be told
-	// from the number. Empty means such dials are denied with
-	// schedule.zone_unknown.
-	DefaultZone string `json:"default_zone,omitempty"`
-	// DefaultZoneCite is the citation for DefaultZone; required when it is set.
-	DefaultZoneCite dialgate.Citation `json:"default_zone_cite,omitzero"`
-	// Holidays says which calendars' days forbid calls.
-	Holidays Holidays `json:"holidays,omitzero"`
-	// Callback is the instant-callback exemption.
-	Callback Callback `json:"callback,omitzero"`
+	// DefaultZone is the zone assumed when a callee's zone cannot be told from
+	// the number. Nil means such dials are denied with schedule.zone_unknown.
+	DefaultZone *Zone `json:"default_zone,omitempty"`
+	// Holidays says which calendars' days forbid calls. Nil: no calendar,
+	// holidays are ordinary days.
+	Holidays *Holidays `json:"holidays,omitempty"`
+	// Callback is the instant-callback exemption. Nil: no exemption,
+	// callbacks follow the windows.
+	Callback *Callback `json:"callback,omitempty"`
+}
+
+// Zone names an IANA time zone, with the reason it is assumed.
+type Zone struct {
+	// Name is the IANA zone name ("Asia/Shanghai"). Required.
+	Name string `json:"name"`
+	// Cite says why the zone is assumed. Required.
+	Cite dialgate.Citation `json:"cite"`
 }
 
 // Window is one weekly calling-window rule: the same time ranges on each of
@@ -53,55 +59,35 @@ type Window struct {
 
 // Holidays makes the days of holiday calendars no-call days.
 //
-// The zero Holidays uses no calendar: holidays are ordinary days.
+// The zero Holidays is not valid: it names no calendar.
 type Holidays struct {
 	// Forbid makes every holiday of the calendars a no-call day
 	// (schedule.holiday), in the callee's local date.
 	Forbid bool `json:"forbid"`
 	// Calendars names the calendars (built-in, see Calendars, or given with
-	// WithCalendars). Required when Forbid or MakeupWorkdaysAs is set.
-	Calendars []string `json:"calendars,omitempty"`
+	// WithCalendars). Required.
+	Calendars []string `json:"calendars"`
 	// MakeupWorkdaysAs names the weekday ("mon" … "sun") whose windows apply on
 	// the calendars' make-up working days (调休: a weekend day worked in
 	// exchange for a holiday). Empty means make-up working days keep the
 	// windows of their own weekday.
 	MakeupWorkdaysAs string `json:"makeup_workdays_as,omitempty"`
-	// Cite says where the holiday rule comes from. Required when Calendars is
-	// not empty.
-	Cite dialgate.Citation `json:"cite,omitzero"`
+	// Cite says where the holiday rule comes from. Required.
+	Cite dialgate.Citation `json:"cite"`
 }
 
 // Callback is the instant-callback exemption: a dial of purpose callback whose
 // TriggerAt is no older than MaxTriggerAge at the decision instant is exempt
 // from the windows and holidays (never from other checks).
 //
-// The zero Callback grants no exemption: callbacks follow the windows.
+// The zero Callback is not valid: a Config without the exemption leaves
+// Config.Callback nil.
 type Callback struct {
 	// MaxTriggerAge is the oldest trigger that still exempts, e.g. "30m".
-	// Zero disables the exemption.
-	MaxTriggerAge Duration `json:"max_trigger_age,omitzero"`
-	// Cite says where the exemption comes from. Required when MaxTriggerAge is set.
-	Cite dialgate.Citation `json:"cite,omitzero"`
-}
-
-// Duration is a time.Duration written as text in profile files ("30m",
-// "1h30m", as time.ParseDuration reads it). The zero Duration is zero.
-type Duration time.Duration
-
-// MarshalText writes the duration as time.Duration.String does.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
-
-// UnmarshalText reads a duration such as "30m"; a negative duration is an error.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("%q is not a duration (want e.g. 30m or 1h30m)", b)
-	}
-	if v < 0 {
-		return fmt.Errorf("duration %q is negative", b)
-	}
-	*d = Duration(v)
-	return nil
+	// Required, positive, at most 24 h.
+	MaxTriggerAge dialgate.Duration `json:"max_trigger_age"`
+	// Cite says where the exemption comes from. Required.
+	Cite dialgate.Citation `json:"cite"`
 }
 
 func cfgErr(field, format string, args ...any) error {

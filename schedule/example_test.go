@@ -12,9 +12,8 @@ import (
 func ExampleNewWindowCheck() {
 	rest := dialgate.Citation{Source: dialgate.SourceConvention, Ref: "工信厅信管函〔2018〕337号 (CN-S4a)"}
 	check, err := schedule.NewWindowCheck(schedule.Config{
-		Windows:         []schedule.Window{{Days: []string{"mon-sun"}, Ranges: []string{"09:00-12:00", "14:00-21:00"}, Cite: rest}},
-		DefaultZone:     "Asia/Shanghai",
-		DefaultZoneCite: rest,
+		Windows:     []schedule.Window{{Days: []string{"mon-sun"}, Ranges: []string{"09:00-12:00", "14:00-21:00"}, Cite: rest}},
+		DefaultZone: &schedule.Zone{Name: "Asia/Shanghai", Cite: rest},
 	})
 	if err != nil {
 		fmt.Println(err)
