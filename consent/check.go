@@ -1,0 +1,276 @@
+package consent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// Name is the consent check's name and the prefix of its reason codes.
+const Name = "consent"
+
+// Evidence keys the check reports.
+const (
+	EvidenceID         = "consent.id"                // the consent record relied on or refused
+	EvidenceDisclosure = "consent.disclosure_sha256" // its disclosure hash, when it has one
+	EvidenceScope      = "consent.scope"             // its scope
+	EvidenceMethod     = "consent.method"            // how it was captured
+	EvidenceRevokedAt  = "consent.revoked_at"        // when it was withdrawn (consent.revoked)
+	EvidenceExpiresAt  = "consent.expires_at"        // when it lapsed (consent.expired)
+)
+
+// DefaultCacheSize is the number of callee numbers whose records the check
+// caches when no WithCacheSize option is given.
+const DefaultCacheSize = 65536
+
+// Check is the consent check: for a dial whose purpose needs consent under the
+// Config, it finds a valid consent record in scope — the one the dial names in
+// ConsentID, or else any record of the callee whose scope covers the dial — and
+// denies with consent.missing, consent.revoked, consent.expired or
+// consent.scope_mismatch when there is none. It implements dialgate.Attester:
+// an allowed dial's evidence names the consent id and disclosure hash.
+//
+// A Check caches records per callee number in an LRU cache. The cache never
+// serves a revoked consent as valid, also when the revocation was written by
+// another process sharing the store: every dial first reads the store's
+// consent revision and, if it moved, drops the numbers whose records changed
+// (see Store). A store error denies with consent.unavailable (through the Gate).
+//
+// A Check is safe for concurrent use. Create it with NewCheck.
+type Check struct {
+	store Store
+	rules map[dialgate.Purpose][]Requirement
+	cache *cache // nil when caching is off
+}
+
+// CheckOption configures NewCheck.
+type CheckOption func(*checkOptions) error
+
+type checkOptions struct{ cacheSize int }
+
+// WithCacheSize sets how many callee numbers the cache holds (default
+// DefaultCacheSize). 0 turns the cache off: every dial reads the store.
+// Negative sizes are an error.
+func WithCacheSize(n int) CheckOption {
+	return func(o *checkOptions) error {
+		if n < 0 {
+			return fmt.Errorf("consent: WithCacheSize(%d): negative size: %w", n, ErrInvalid)
+		}
+		o.cacheSize = n
+		return nil
+	}
+}
+
+// NewCheck returns the consent check for cfg, reading records from store.
+// cfg must pass Validate; store must not be nil.
+func NewCheck(cfg Config, store Store, opts ...CheckOption) (*Check, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return nil, fmt.Errorf("consent: nil store: %w", ErrInvalid)
+	}
+	o := checkOptions{cacheSize: DefaultCacheSize}
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("consent: nil option: %w", ErrInvalid)
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	c := &Check{store: store, rules: make(map[dialgate.Purpose][]Requirement)}
+	for _, r := range cfg.Require {
+		r.Methods = append([]Method(nil), r.Methods...)
+		seen := map[dialgate.Purpose]bool{}
+		for _, p := range r.Purposes {
+			if !seen[p] {
+				seen[p] = true
+				c.rules[p] = append(c.rules[p], r)
+			}
+		}
+	}
+	if o.cacheSize > 0 {
+		ca, err := newCache(o.cacheSize)
+		if err != nil {
+			return nil, fmt.Errorf("consent: cache: %w", err)
+		}
+		c.cache = ca
+	}
+	return c, nil
+}
+
+// Name returns "consent".
+func (c *Check) Name() string { return Name }
+
+// Check is Attest without the evidence of a passing dial.
+func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+	rs, _, err := c.Attest(ctx, d)
+	return rs, err
+}
+
+// Required reports whether a dial for purpose p at instant t needs consent
+// under the Config: some rule for p is in effect at t.
+func (c *Check) Required(p dialgate.Purpose, t time.Time) bool {
+	for i := range c.rules[p] {
+		if !t.Before(c.rules[p][i].EffectiveFrom) {
+			return true
+		}
+	}
+	return false
+}
+
+// Attest decides d at d.At. When d's purpose needs no consent at d.At it
+// returns no reasons and no evidence. Otherwise it returns one reason when no
+// valid record in scope satisfies every applicable rule, or the evidence of the
+// record relied on (consent.id, consent.disclosure_sha256, consent.scope,
+// consent.method). It returns an error only when the store fails.
+func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	rules := c.rules[d.Purpose]
+	if len(rules) == 0 || !c.Required(d.Purpose, d.At) {
+		return nil, nil, nil
+	}
+	recs, err := c.records(ctx, d.To)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d.ConsentID != "" {
+		return c.named(ctx, &d, rules, recs)
+	}
+	return c.search(&d, rules, recs)
+}
+
+func (c *Check) records(ctx context.Context, n dialgate.Number) ([]Record, error) {
+	if c.cache != nil {
+		return c.cache.records(ctx, c.store, n)
+	}
+	recs, err := c.store.ConsentsByNumber(ctx, n)
+	if err != nil {
+		return nil, fmt.Errorf("consents by number: %w", err)
+	}
+	return recs, nil
+}
+
+// named decides a dial that names its consent record.
+func (c *Check) named(ctx context.Context, d *dialgate.Dial, rules []Requirement, recs []Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	for i := range recs {
+		if recs[i].ID == d.ConsentID {
+			return c.judge(d, rules, &recs[i])
+		}
+	}
+	// Not among the callee's records: unknown, or another person's consent.
+	// Ask the store by id (uncached) to tell which, for the message.
+	msg := fmt.Sprintf("consent %s does not exist", d.ConsentID)
+	if _, err := c.store.Consent(ctx, d.ConsentID); err == nil {
+		msg = fmt.Sprintf("consent %s belongs to another number", d.ConsentID)
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, fmt.Errorf("consent %s: %w", d.ConsentID, err)
+	}
+	return []dialgate.Reason{{
+		Code:     dialgate.CodeConsentMissing,
+		Message:  msg,
+		Evidence: []dialgate.Evidence{{Key: EvidenceID, Value: d.ConsentID}},
+	}}, nil, nil
+}
+
+// judge decides d against the one record it names.
+func (c *Check) judge(d *dialgate.Dial, rules []Requirement, r *Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	if code, msg := verdict(d, rules, r); code != "" {
+		return []dialgate.Reason{reason(code, msg, r)}, nil, nil
+	}
+	return nil, evidence(r), nil
+}
+
+// verdict returns "" when r allows d, else the code and message of the first
+// failing rule, in the order revoked, not yet granted, expired, scope, method.
+func verdict(d *dialgate.Dial, rules []Requirement, r *Record) (dialgate.Code, string) {
+	switch {
+	case r.Revoked():
+		return dialgate.CodeConsentRevoked, fmt.Sprintf("consent %s was revoked at %s", r.ID, r.RevokedAt.UTC().Format(time.RFC3339))
+	case r.GrantedAt.After(d.At):
+		return dialgate.CodeConsentMissing, fmt.Sprintf("consent %s is granted only from %s", r.ID, r.GrantedAt.UTC().Format(time.RFC3339))
+	case r.Expired(d.At):
+		return dialgate.CodeConsentExpired, fmt.Sprintf("consent %s expired at %s", r.ID, r.ExpiresAt.UTC().Format(time.RFC3339))
+	case !r.Scope.Covers(d):
+		return dialgate.CodeConsentScopeMismatch, fmt.Sprintf("consent %s covers %s, which this dial is not in", r.ID, r.Scope)
+	}
+	for i := range rules {
+		if d.At.Before(rules[i].EffectiveFrom) {
+			continue
+		}
+		if ok, why := rules[i].satisfiedBy(r); !ok {
+			return dialgate.CodeConsentMissing, fmt.Sprintf("consent %s does not qualify: %s", r.ID, why)
+		}
+	}
+	return "", ""
+}
+
+// search decides a dial that names no record: any valid record in scope will
+// do. Without one, the reason is the most telling among the callee's records:
+// a record in scope that was revoked, else one that expired, else one that
+// does not qualify, else scope_mismatch when records exist only for other
+// scopes, else missing.
+func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	var best *Record
+	var bestCode dialgate.Code
+	var bestMsg string
+	rank := func(code dialgate.Code) int {
+		switch code {
+		case dialgate.CodeConsentRevoked:
+			return 4
+		case dialgate.CodeConsentExpired:
+			return 3
+		case dialgate.CodeConsentMissing:
+			return 2
+		case dialgate.CodeConsentScopeMismatch:
+			return 1
+		}
+		return 0
+	}
+	// recs are ordered by GrantedAt; walk newest first so the newest valid
+	// record is the one relied on.
+	for i := len(recs) - 1; i >= 0; i-- {
+		r := &recs[i]
+		code, msg := verdict(d, rules, r)
+		if code == "" {
+			return nil, evidence(r), nil
+		}
+		if rank(code) > rank(bestCode) {
+			best, bestCode, bestMsg = r, code, msg
+		}
+	}
+	if best == nil {
+		return []dialgate.Reason{{Code: dialgate.CodeConsentMissing, Message: "no consent record for this callee"}}, nil, nil
+	}
+	if bestCode == dialgate.CodeConsentScopeMismatch {
+		bestMsg = "no consent covers this dial's industry, business line, campaign or tenant; " + bestMsg
+	}
+	return []dialgate.Reason{reason(bestCode, bestMsg, best)}, nil, nil
+}
+
+func reason(code dialgate.Code, msg string, r *Record) dialgate.Reason {
+	ev := make([]dialgate.Evidence, 0, 3)
+	ev = append(ev, dialgate.Evidence{Key: EvidenceID, Value: r.ID}, dialgate.Evidence{Key: EvidenceScope, Value: string(r.Scope)})
+	switch code {
+	case dialgate.CodeConsentRevoked:
+		ev = append(ev, dialgate.Evidence{Key: EvidenceRevokedAt, Value: r.RevokedAt.UTC().Format(time.RFC3339)})
+	case dialgate.CodeConsentExpired:
+		ev = append(ev, dialgate.Evidence{Key: EvidenceExpiresAt, Value: r.ExpiresAt.UTC().Format(time.RFC3339)})
+	}
+	return dialgate.Reason{Code: code, Message: msg, Evidence: ev}
+}
+
+func evidence(r *Record) []dialgate.Evidence {
+	ev := make([]dialgate.Evidence, 0, 4)
+	ev = append(ev, dialgate.Evidence{Key: EvidenceID, Value: r.ID})
+	if r.DisclosureSHA256 != "" {
+		ev = append(ev, dialgate.Evidence{Key: EvidenceDisclosure, Value: r.DisclosureSHA256})
+	}
+	return append(ev,
+		dialgate.Evidence{Key: EvidenceScope, Value: string(r.Scope)},
+		dialgate.Evidence{Key: EvidenceMethod, Value: string(r.Method)})
+}

@@ -1,0 +1,42 @@
+// Package consent keeps consent evidence and checks it before marketing dials.
+//
+// A [Record] is one consent: who (Number), what it covers ([Scope]:
+// industry, business line, campaign or tenant), how it was captured
+// ([Method]), what the person was shown (the SHA-256 of the disclosure text),
+// where the proof is (EvidenceURI), when it was granted, when it lapses, and —
+// once withdrawn — when and how it was revoked. Records are never edited:
+// consent given again after a withdrawal or a do-not-call refusal is a new
+// record (CN-S3 "保留相关凭证"; PIPL arts. 14, 15).
+//
+// The [Check] (name "consent") denies a dial whose purpose needs consent under
+// the profile's [Config] unless the record the dial names (Dial.ConsentID), or
+// some record of the callee whose scope covers the dial, is valid at the dial's
+// instant: codes consent.missing, consent.revoked, consent.expired and
+// consent.scope_mismatch. It implements dialgate.Attester, so an allowed dial's
+// Decision.Evidence carries consent.id and consent.disclosure_sha256.
+//
+// # Revocation and the cache
+//
+// Revocation takes effect before RevokeConsent returns, in every process that
+// shares the store (PIPL art. 15). The check caches each callee's records in
+// an LRU cache (github.com/hashicorp/golang-lru/v2), and the cache is kept
+// honest by a revision scheme rather than by time:
+//
+//   - The store numbers every write (grant or revocation) with a revision and
+//     keeps the events in order (Store.ConsentRevision, ConsentEventsSince).
+//     The revision is raised in the same durable write as the revocation.
+//   - Every dial first reads the store's revision (an atomic load in process,
+//     one key read for a shared store). If it is ahead of the cache's, the
+//     cache replays the events since, dropping the numbers they name (or empties
+//     itself when too far behind), before answering.
+//   - A record fetched on a miss is cached only if no replay ran while it was
+//     fetched, so a stale read can never re-enter the cache.
+//
+// So a revocation that returned before a dial started is always seen, whichever
+// process wrote it. A time-to-live cache confirmed only now and then would let
+// another process allow dials on a withdrawn consent until the TTL ran out; and
+// routing revocations through the one object that owns the cache does not
+// cover several processes. The price is one cheap revision read per dial.
+//
+// A revoked record never allows a dial, whatever the dial's instant.
+package consent

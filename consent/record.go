@@ -1,0 +1,273 @@
+package consent
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// ErrInvalid is wrapped by every error that reports a malformed Record, Scope,
+// Method or Config. The error is a *FieldError naming the field.
+var ErrInvalid = errors.New("consent: invalid")
+
+// FieldError reports a bad field of a Record or Config by its wire name
+// ("expires_at", "consent.require[0].purposes[1]"). It wraps ErrInvalid.
+type FieldError struct {
+	Field   string // the field's wire name
+	Problem string // what is wrong with it, in plain words
+}
+
+func (e *FieldError) Error() string { return "consent: " + e.Field + ": " + e.Problem }
+
+// Unwrap returns ErrInvalid.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// Method is how a consent was captured.
+type Method string
+
+// The capture methods.
+const (
+	MethodWebForm        Method = "web_form"        // a form on a web page (checkbox, button)
+	MethodIVRKeypress    Method = "ivr_keypress"    // a key pressed after an IVR prompt
+	MethodRecordedVerbal Method = "recorded_verbal" // a spoken "yes" on a recorded call
+	MethodWritten        Method = "written"         // a signed paper or electronic document
+	MethodInApp          Method = "in_app"          // a control in a mobile or desktop app
+)
+
+// Methods lists every known method in a fixed order.
+func Methods() []Method {
+	return []Method{MethodWebForm, MethodIVRKeypress, MethodRecordedVerbal, MethodWritten, MethodInApp}
+}
+
+// IsValid reports whether m is a known method.
+func (m Method) IsValid() bool {
+	switch m {
+	case MethodWebForm, MethodIVRKeypress, MethodRecordedVerbal, MethodWritten, MethodInApp:
+		return true
+	}
+	return false
+}
+
+// NeedsDisclosureHash reports whether a record captured by m must carry the
+// SHA-256 of the disclosure text. Web forms, IVR prompts and in-app controls
+// present a fixed, machine-held text, so its hash pins exactly what the person
+// agreed to. For recorded verbal and written consent the recording or the
+// signed document (EvidenceURI) is the proof, and the hash is optional.
+func (m Method) NeedsDisclosureHash() bool {
+	return m == MethodWebForm || m == MethodIVRKeypress || m == MethodInApp
+}
+
+// NeedsEvidenceURI reports whether a record captured by m must point to its
+// evidence: the call recording (recorded verbal) or the signed document (written).
+func (m Method) NeedsEvidenceURI() bool {
+	return m == MethodRecordedVerbal || m == MethodWritten
+}
+
+// Record is one consent: a person (Number) agreed, by Method, at GrantedAt, to
+// receive calls within Scope, after being shown the disclosure whose SHA-256 is
+// DisclosureSHA256.
+//
+// A Record is never edited after it is added, except that RevokeConsent sets
+// RevokedAt and RevocationChannel once. Consent given again after a revocation
+// or a do-not-call refusal is a new Record with a new ID.
+//
+// The zero Record is not valid.
+type Record struct {
+	// ID identifies the record. Required; 1–128 bytes of letters, digits and
+	// . _ : @ / - (starting with a letter or digit).
+	ID string `json:"id"`
+	// Number is the person who consented. Required.
+	Number dialgate.Number `json:"number"`
+	// Scope is what the consent covers: "industry:<name>", "business:<name>",
+	// "campaign:<name>" or "tenant:<name>". Required.
+	Scope Scope `json:"scope"`
+	// Method is how the consent was captured. Required.
+	Method Method `json:"method"`
+	// DisclosureSHA256 is the SHA-256 of the disclosure text the person agreed
+	// to, as 64 lower-case hex digits. Required for the methods whose
+	// NeedsDisclosureHash is true.
+	DisclosureSHA256 string `json:"disclosure_sha256,omitempty"`
+	// EvidenceURI points to the stored proof (form submission, recording,
+	// scanned document). Required for the methods whose NeedsEvidenceURI is true.
+	EvidenceURI string `json:"evidence_uri,omitempty"`
+	// Channel is where the consent was captured (e.g. "website", "ivr",
+	// "agent", "app"). Optional free text.
+	Channel string `json:"channel,omitempty"`
+	// GrantedAt is when the consent was given. Required.
+	GrantedAt time.Time `json:"granted_at"`
+	// ExpiresAt is when the consent lapses; zero means it does not lapse by time.
+	// If set it must be after GrantedAt.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// RevokedAt is when the person withdrew the consent; zero means not revoked.
+	// Set only by RevokeConsent.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	// RevocationChannel is how the withdrawal reached the call centre
+	// ("call", "sms", "web", "complaint"). Set only with RevokedAt.
+	RevocationChannel string `json:"revocation_channel,omitempty"`
+}
+
+// Revoked reports whether the record has been revoked. A revoked record never
+// allows a dial, whatever the instant of the dial.
+func (r *Record) Revoked() bool { return !r.RevokedAt.IsZero() }
+
+// Expired reports whether the record has lapsed at t.
+func (r *Record) Expired(t time.Time) bool {
+	return !r.ExpiresAt.IsZero() && !t.Before(r.ExpiresAt)
+}
+
+// ValidAt reports whether r allows a dial within its scope at t: granted at or
+// before t, not expired at t, not revoked.
+func (r *Record) ValidAt(t time.Time) bool {
+	return !r.Revoked() && !r.GrantedAt.After(t) && !r.Expired(t)
+}
+
+// Validate reports the first malformed field of r as a *FieldError wrapping
+// ErrInvalid: a bad id, number, scope or method, a disclosure hash that is
+// missing (for a method that needs one) or not 64 hex digits, a missing or
+// malformed evidence URI, a missing granted_at, expires_at not after
+// granted_at, revoked_at before granted_at, or a revocation channel without
+// revoked_at.
+func (r *Record) Validate() error {
+	if err := validateID("id", r.ID); err != nil {
+		return err
+	}
+	if !r.Number.IsValid() {
+		return fieldErr("number", "missing")
+	}
+	if err := r.Scope.validate("scope"); err != nil {
+		return err
+	}
+	switch {
+	case r.Method == "":
+		return fieldErr("method", "missing (want web_form, ivr_keypress, recorded_verbal, written or in_app)")
+	case !r.Method.IsValid():
+		return fieldErr("method", "unknown method %q (want web_form, ivr_keypress, recorded_verbal, written or in_app)", clip(string(r.Method)))
+	}
+	if r.DisclosureSHA256 == "" {
+		if r.Method.NeedsDisclosureHash() {
+			return fieldErr("disclosure_sha256", "missing; method %s requires the SHA-256 of the disclosure text", r.Method)
+		}
+	} else if !isSHA256Hex(r.DisclosureSHA256) {
+		return fieldErr("disclosure_sha256", "not 64 lower-case hex digits")
+	}
+	if r.EvidenceURI == "" {
+		if r.Method.NeedsEvidenceURI() {
+			return fieldErr("evidence_uri", "missing; method %s requires a pointer to the recording or signed document", r.Method)
+		}
+	} else if err := validateURI(r.EvidenceURI); err != nil {
+		return fieldErr("evidence_uri", "%s", err)
+	}
+	if err := validateText("channel", r.Channel, 64); err != nil {
+		return err
+	}
+	if r.GrantedAt.IsZero() {
+		return fieldErr("granted_at", "missing")
+	}
+	if !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(r.GrantedAt) {
+		return fieldErr("expires_at", "%s is not after granted_at %s",
+			r.ExpiresAt.Format(time.RFC3339), r.GrantedAt.Format(time.RFC3339))
+	}
+	if !r.RevokedAt.IsZero() && r.RevokedAt.Before(r.GrantedAt) {
+		return fieldErr("revoked_at", "%s is before granted_at %s",
+			r.RevokedAt.Format(time.RFC3339), r.GrantedAt.Format(time.RFC3339))
+	}
+	if r.RevokedAt.IsZero() && r.RevocationChannel != "" {
+		return fieldErr("revocation_channel", "set without revoked_at")
+	}
+	return validateText("revocation_channel", r.RevocationChannel, 64)
+}
+
+// ValidateNew is Validate plus the rule for a record about to be added: it
+// must not be revoked yet (a revocation is recorded with RevokeConsent, so
+// that it appears in the history).
+func (r *Record) ValidateNew() error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if !r.RevokedAt.IsZero() {
+		return fieldErr("revoked_at", "set on a new record; record the withdrawal with revoke")
+	}
+	return nil
+}
+
+// ValidateID reports whether id is a well-formed consent id.
+func ValidateID(id string) error { return validateID("id", id) }
+
+func validateID(field, id string) error {
+	if id == "" {
+		return fieldErr(field, "missing")
+	}
+	if len(id) > 128 {
+		return fieldErr(field, "longer than 128 bytes")
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if i == 0 && !alnum {
+			return fieldErr(field, "must start with a letter or digit")
+		}
+		if !alnum && c != '.' && c != '_' && c != ':' && c != '@' && c != '/' && c != '-' {
+			return fieldErr(field, "character %q at byte %d is not a letter, digit or one of . _ : @ / -", rune(c), i)
+		}
+	}
+	return nil
+}
+
+func validateText(field, s string, max int) error {
+	if len(s) > max {
+		return fieldErr(field, "longer than %d bytes", max)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return fieldErr(field, "control character at byte %d", i)
+		}
+	}
+	return nil
+}
+
+func validateURI(s string) error {
+	if len(s) > 2048 {
+		return errors.New("longer than 2048 bytes")
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 0x20 || c == 0x7f {
+			return fmt.Errorf("space or control character at byte %d", i)
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a URI")
+	}
+	if u.Scheme == "" {
+		return errors.New("not an absolute URI (want a scheme such as https: or s3:)")
+	}
+	return nil
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}

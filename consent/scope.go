@@ -1,0 +1,115 @@
+package consent
+
+import (
+	"strings"
+
+	"github.com/dialgate/dialgate"
+)
+
+// ScopeKind is the dimension of a Dial a consent is scoped to.
+type ScopeKind string
+
+// The scope kinds. A consent always names what it covers: there is no global
+// consent (PIPL art. 14 requires consent to be specific).
+const (
+	ScopeIndustry ScopeKind = "industry" // Dial.Industry
+	ScopeBusiness ScopeKind = "business" // Dial.BusinessLine
+	ScopeCampaign ScopeKind = "campaign" // Dial.Campaign
+	ScopeTenant   ScopeKind = "tenant"   // Dial.Tenant
+)
+
+// Scope says what a consent covers, written "<kind>:<name>", e.g.
+// "industry:finance", "business:loans", "campaign:winter-2026", "tenant:acme".
+// Names match the Dial's field exactly (case-sensitive).
+//
+// The zero Scope is not valid. Build one with ParseScope or NewScope.
+type Scope string
+
+// NewScope returns the Scope "<kind>:<name>", or an error if kind is unknown or
+// name is empty, too long or has control characters.
+func NewScope(kind ScopeKind, name string) (Scope, error) {
+	return ParseScope(string(kind) + ":" + name)
+}
+
+// ParseScope parses "<kind>:<name>". The kind must be industry, business,
+// campaign or tenant; the name must be 1–256 bytes without control
+// characters or leading or trailing spaces. Errors wrap ErrInvalid.
+func ParseScope(s string) (Scope, error) {
+	sc := Scope(s)
+	if err := sc.validate("scope"); err != nil {
+		return "", err
+	}
+	return sc, nil
+}
+
+func (s Scope) validate(field string) error {
+	if s == "" {
+		return fieldErr(field, "missing (want industry:<name>, business:<name>, campaign:<name> or tenant:<name>)")
+	}
+	kind, name, ok := strings.Cut(string(s), ":")
+	if !ok {
+		return fieldErr(field, "%q has no kind (want industry:<name>, business:<name>, campaign:<name> or tenant:<name>)", clip(string(s)))
+	}
+	switch ScopeKind(kind) {
+	case ScopeIndustry, ScopeBusiness, ScopeCampaign, ScopeTenant:
+	default:
+		return fieldErr(field, "unknown kind %q (want industry, business, campaign or tenant; consent is never global)", clip(kind))
+	}
+	if name == "" {
+		return fieldErr(field, "empty name after %q", kind+":")
+	}
+	if len(name) > 256 {
+		return fieldErr(field, "name longer than 256 bytes")
+	}
+	if strings.TrimSpace(name) != name {
+		return fieldErr(field, "name has leading or trailing space")
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c == 0x7f {
+			return fieldErr(field, "control character in name at byte %d", i)
+		}
+	}
+	return nil
+}
+
+// Kind returns the scope's kind, or "" if s is malformed.
+func (s Scope) Kind() ScopeKind {
+	k, _, ok := strings.Cut(string(s), ":")
+	if !ok {
+		return ""
+	}
+	return ScopeKind(k)
+}
+
+// Name returns the part after the kind ("finance" for "industry:finance").
+func (s Scope) Name() string {
+	_, n, _ := strings.Cut(string(s), ":")
+	return n
+}
+
+// Covers reports whether a consent with scope s covers dial d: the Dial field
+// of the scope's kind equals the scope's name. An empty Dial field is never
+// covered, and a malformed scope covers nothing.
+func (s Scope) Covers(d *dialgate.Dial) bool {
+	k, name, ok := strings.Cut(string(s), ":")
+	if !ok || name == "" {
+		return false
+	}
+	var v string
+	switch ScopeKind(k) {
+	case ScopeIndustry:
+		v = d.Industry
+	case ScopeBusiness:
+		v = d.BusinessLine
+	case ScopeCampaign:
+		v = d.Campaign
+	case ScopeTenant:
+		v = d.Tenant
+	default:
+		return false
+	}
+	return v == name
+}
+
+// String returns s as written.
+func (s Scope) String() string { return string(s) }

@@ -1,0 +1,111 @@
+package consent
+
+import (
+	"context"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// EventType says what happened to a consent record.
+type EventType string
+
+// The event types of a consent history.
+const (
+	EventGranted EventType = "granted" // AddConsent stored a new record
+	EventRevoked EventType = "revoked" // RevokeConsent withdrew a record
+)
+
+// Event is one entry of the consent history: a grant or a revocation. Events
+// are numbered by Seq, the store's consent revision after the write; Seq is
+// unique and increasing across all numbers of a store.
+type Event struct {
+	// Seq is the store's consent revision this event produced (≥ 1).
+	Seq uint64 `json:"seq"`
+	// Type is granted or revoked.
+	Type EventType `json:"type"`
+	// ConsentID is the record the event concerns.
+	ConsentID string `json:"consent_id"`
+	// Number is the record's number.
+	Number dialgate.Number `json:"number"`
+	// At is the record's GrantedAt (granted) or RevokedAt (revoked).
+	At time.Time `json:"at"`
+	// Channel is the record's Channel (granted) or RevocationChannel (revoked).
+	Channel string `json:"channel,omitempty"`
+}
+
+// Store keeps consent records. It is owned by this package and implemented by
+// storage/memstore, storage/boltstore and other back-ends; storage/storetest
+// checks any implementation against this contract.
+//
+// Method names carry the domain ("AddConsent", not "Add") because one store
+// type implements the interfaces of every domain.
+//
+// Contract, for every method:
+//   - Safe for concurrent use by many goroutines.
+//   - ctx bounds the call; a cancelled ctx returns its error.
+//   - Errors wrap the storage sentinels (storage.ErrNotFound,
+//     storage.ErrConflict, storage.ErrClosed, …) or ErrInvalid; anything else is
+//     a back-end failure. The consent check turns every error other than
+//     not-found into consent.unavailable (a deny).
+//   - Records returned are copies: the caller may keep and modify them.
+//   - A write is atomic: when it returns an error, nothing of it was stored
+//     (no record, no event, no revision change).
+//   - A write is durable before it returns (fsync or a replicated commit), and
+//     visible to every process that shares the store as soon as it returns.
+//
+// Revision and events (what makes the check's cache safe):
+//   - Every successful AddConsent and every RevokeConsent that changes a record
+//     appends exactly one Event and increases the revision by exactly one; the
+//     Event's Seq is the new revision.
+//   - Events become visible in Seq order without gaps: once ConsentRevision
+//     returns r, ConsentEventsSince can return every event with Seq ≤ r.
+//   - ConsentRevision must be cheap (the check calls it once per dial): an
+//     atomic load for in-process stores, one single-key read for shared ones.
+type Store interface {
+	// AddConsent stores a new record. The record must pass ValidateNew (else an
+	// error wrapping ErrInvalid). A record whose ID already exists is an error
+	// wrapping storage.ErrConflict, even if identical: consent given again is a
+	// new record with a new ID, never an edit of an old one.
+	AddConsent(ctx context.Context, r Record) error
+
+	// Consent returns the record with the given id, or an error wrapping
+	// storage.ErrNotFound.
+	Consent(ctx context.Context, id string) (Record, error)
+
+	// ConsentsByNumber returns every record of number n (revoked and expired
+	// ones included) ordered by GrantedAt, then ID; none is an empty slice and
+	// a nil error.
+	ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]Record, error)
+
+	// RevokeConsent withdraws the record with the given id at instant at,
+	// noting how the withdrawal arrived (channel, may be empty), and returns the
+	// record as stored. An unknown id is an error wrapping storage.ErrNotFound
+	// and writes nothing. at before the record's GrantedAt is an error wrapping
+	// ErrInvalid. Revoking an already revoked record changes nothing (the first
+	// withdrawal stands, no event is added) and returns the record with a nil
+	// error. The revocation is durable, and the revision raised, before it
+	// returns.
+	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (Record, error)
+
+	// ConsentHistory returns the events of number n in Seq order.
+	ConsentHistory(ctx context.Context, n dialgate.Number) ([]Event, error)
+
+	// ConsentRevision returns the store's consent revision: the Seq of the last
+	// event, 0 for an empty store.
+	ConsentRevision(ctx context.Context) (uint64, error)
+
+	// ConsentEventsSince returns up to limit events with Seq > since, in Seq
+	// order. limit must be positive. A store may keep only recent events for
+	// this call; when events after since are no longer available it returns an
+	// error wrapping ErrHistoryTruncated (the check then empties its cache).
+	ConsentEventsSince(ctx context.Context, since uint64, limit int) ([]Event, error)
+}
+
+// ErrHistoryTruncated is wrapped by ConsentEventsSince when the events asked
+// for are no longer kept.
+var ErrHistoryTruncated = errorString("consent: event history truncated")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

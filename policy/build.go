@@ -1,0 +1,81 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+)
+
+// Deps are the stores and keys the checks of a profile work with. Each field is
+// the interface a check package consumes; storage/memstore.Store and
+// storage/boltstore.Store satisfy all of them. A field may be nil when the
+// profile has no section that needs it; Build reports a missing one by name.
+type Deps struct {
+	// One field per store interface; each helper adds its own.
+	// DNC keeps the store-backed do-not-call lists (opt-outs, complaints).
+	DNC dnc.Store
+	// DNCRegistries are the registry providers the host has loaded; a registry
+	// the profile requires but not given here is created empty (every dial is
+	// then denied with dnc.registry_stale until a copy is swapped in).
+	DNCRegistries []dnc.Provider
+}
+
+// section is one domain of a profile: whether a profile has it, the checks it
+// builds and how it explains itself in plain words.
+type section struct {
+	name    string
+	present func(p *Profile) bool
+	build   func(p *Profile, deps Deps) ([]dialgate.Checker, error)
+	explain func(p *Profile) []Rule
+}
+
+// sections lists the profile's domains in the fixed check order of a Gate:
+// dnc, consent, callerid, sweep, schedule, frequency, recording. Each domain
+// has its builder in build_<domain>.go and one line here.
+func sections() []section {
+	return []section{
+		dncSection(),
+	}
+}
+
+// Checks returns the configured checks of p in the fixed order, built with
+// deps. Use it to add checks of your own before dialgate.New; Build is Checks
+// plus dialgate.New.
+func Checks(p *Profile, deps Deps) ([]dialgate.Checker, error) {
+	if p == nil {
+		return nil, errors.New("policy: nil profile")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidProfile, p.Name, err)
+	}
+	var checks []dialgate.Checker
+	for _, s := range sections() {
+		if !s.present(p) {
+			continue
+		}
+		cs, err := s.build(p, deps)
+		if err != nil {
+			return nil, fmt.Errorf("policy: profile %s: %s: %w", p.Name, s.name, err)
+		}
+		checks = append(checks, cs...)
+	}
+	return checks, nil
+}
+
+// Build returns a Gate that enforces p: the checks of every section p has, in
+// the fixed order, built with deps, and p.Version() as the policy version
+// (given before opts, so an explicit dialgate.WithPolicyVersion in opts wins).
+// It fails when p does not validate or a section's check cannot be built (for
+// example a store it needs is missing from deps).
+func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, error) {
+	checks, err := Checks(p, deps)
+	if err != nil {
+		return nil, err
+	}
+	all := make([]dialgate.Option, 0, len(opts)+1)
+	all = append(all, dialgate.WithPolicyVersion(p.Version()))
+	all = append(all, opts...)
+	return dialgate.New(checks, all...)
+}
