@@ -115,7 +115,9 @@ func TestDecisionRecordFields(t *testing.T) {
 			t.Errorf("%s: window %q, want %q", tc.name, rec.Window, tc.want)
 		}
 	}
-	if Segment(dialgate.MustParseNumber("+12125550123")) != "" || Segment(dialgate.MustParseNumber("+861058001234")) != "" {
-		t.Error("segment of a non-mobile number should be unknown")
+	for n, want := range map[string]string{"+12125550123": "+1 212555", "+861058001234": "010-5800", "+8613800138000": "1380013"} {
+		if got := Segment(dialgate.MustParseNumber(n)); got != want {
+			t.Errorf("Segment(%s) = %q, want %q", n, got, want)
+		}
 	}
 }
