@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+
+	"github.com/dialgate/dialgate/dnc"
 )
 
 // Schema is the schema tag every profile file carries.
@@ -34,6 +36,7 @@ type Profile struct {
 	Extends string `json:"extends,omitempty"`
 
 	// Sections, one per domain; each helper adds its field here.
+	DNC *dnc.Config `json:"dnc,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)

@@ -44,6 +44,7 @@ var (
 		bucketCounterEntries,
 		bucketCounterIDs,
 		// Domain files add their bucket names here, one line per bucket.
+		bucketDNC,
 	}
 )
 
