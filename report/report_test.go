@@ -46,7 +46,9 @@ func TestParseQuarter(t *testing.T) {
 
 type hasher struct{}
 
-func (hasher) HashCallee(n dialgate.Number) string { return auditlog.CalleeHMAC([]byte("0123456789abcdef"), n) }
+func (hasher) HashCallee(n dialgate.Number) string {
+	return auditlog.CalleeHMAC([]byte("0123456789abcdef"), n)
+}
 
 func FuzzParseQuarter(f *testing.F) {
 	for _, s := range []string{"2026Q4", "2026Q5", "", "2026-q1"} {
