@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
 )
 
 func readAll(t testing.TB, in string, opts ListOptions) []Item {
@@ -203,6 +204,9 @@ func BenchmarkScreen(b *testing.B) {
 	const n = 1_000_000
 	var buf bytes.Buffer
 	for _, it := range realLooking(n, 7) {
+		if numbering.Classify(it.Number).Class == numbering.ClassFixed {
+			buf.WriteByte('0') // fixed lines are written with their trunk 0
+		}
 		buf.WriteString(it.Number.National())
 		buf.WriteByte('\n')
 	}
