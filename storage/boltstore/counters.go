@@ -94,6 +94,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		if !ok {
 			return nil
 		}
+		if len(limits) == 0 {
+			return nil
+		}
 		tn := t.UnixNano()
 		var (
 			done []string
@@ -183,18 +186,23 @@ func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits
 func tally(ent *bolt.Bucket, t time.Time, l storage.Limit) storage.Usage {
 	prefix := keyPrefix(l.Key)
 	from := appendInstant(bytes.Clone(prefix), t.UnixNano()-int64(l.Window)+1)
-	var entries []window.Entry
+	var (
+		entries []window.Entry
+		members bool
+	)
 	c := ent.Cursor()
 	for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if len(k) < len(prefix)+8 || len(v) < 8 {
 			continue // not ours; cannot happen in a file we wrote
 		}
-		entries = append(entries, window.Entry{
-			At:     decodeInstant(k[len(prefix):]),
-			Member: string(v[8:]),
-		})
+		e := window.Entry{At: decodeInstant(k[len(prefix):])}
+		if len(v) > 8 {
+			e.Member = string(v[8:])
+			members = true
+		}
+		entries = append(entries, e)
 	}
-	return window.Tally(entries, t, l)
+	return window.Tally(entries, t, l, members)
 }
 
 // prune deletes the entries of key at or before t-w, and removes them from

@@ -24,6 +24,7 @@ type counterState struct {
 type counterKey struct {
 	entries []window.Entry
 	ids     []string
+	members int // entries with a non-empty Member
 }
 
 // counterRes is what one reservation id holds: the keys it recorded under.
@@ -76,6 +77,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if !ok {
 		return false, out, nil
 	}
+	if len(limits) == 0 {
+		return true, out, nil
+	}
 	tn := t.UnixNano()
 	res := &counterRes{keys: make([]string, 0, len(limits))}
 	for i, l := range limits {
@@ -124,6 +128,9 @@ func (s *Store) Release(ctx context.Context, id string) error {
 		}
 		for j := len(k.ids) - 1; j >= 0; j-- {
 			if k.ids[j] == id {
+				if k.entries[j].Member != "" {
+					k.members--
+				}
 				k.entries = slices.Delete(k.entries, j, j+1)
 				k.ids = slices.Delete(k.ids, j, j+1)
 			}
@@ -157,7 +164,7 @@ func (c *counterState) tally(t time.Time, l storage.Limit) storage.Usage {
 	if k == nil {
 		return storage.Usage{Limit: l}
 	}
-	return window.Tally(k.entries, t, l)
+	return window.Tally(k.entries, t, l, k.members > 0)
 }
 
 // prune drops the entries under key older than t-w, and forgets ids that no
@@ -179,12 +186,20 @@ func (c *counterState) prune(key string, k *counterKey, t int64, w time.Duration
 			delete(c.ids, id)
 		}
 	}
+	for _, e := range k.entries[:n] {
+		if e.Member != "" {
+			k.members--
+		}
+	}
 	k.entries = slices.Delete(k.entries, 0, n)
 	k.ids = slices.Delete(k.ids, 0, n)
 }
 
 // insert adds e keeping entries sorted by instant (usually an append).
 func (k *counterKey) insert(e window.Entry, id string) {
+	if e.Member != "" {
+		k.members++
+	}
 	i := len(k.entries)
 	for i > 0 && k.entries[i-1].At > e.At {
 		i--

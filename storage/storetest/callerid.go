@@ -73,7 +73,7 @@ func openLedger(h harness[callerid.Store]) (callerid.Store, error) {
 	return s, nil
 }
 
-func sameEntry(got, want callerid.Entry) error {
+func sameLedgerEntry(got, want callerid.Entry) error {
 	if got.Tenant != want.Tenant || got.Number != want.Number || got.Type != want.Type || got.Holder != want.Holder ||
 		got.Access != want.Access || got.Qualification != want.Qualification || !slices.Equal(got.Purposes, want.Purposes) ||
 		!got.ValidFrom.Equal(want.ValidFrom) || !got.ValidUntil.Equal(want.ValidUntil) || got.OfficeUseOnly != want.OfficeUseOnly {
@@ -99,7 +99,7 @@ func ledgerPutGet(ctx context.Context, h harness[callerid.Store]) error {
 	if err != nil {
 		return fmt.Errorf("LedgerEntry: %w", err)
 	}
-	if err := sameEntry(got, e); err != nil {
+	if err := sameLedgerEntry(got, e); err != nil {
 		return err
 	}
 	// The key is (tenant, number): another tenant does not see it.
@@ -176,7 +176,7 @@ func ledgerReplace(ctx context.Context, h harness[callerid.Store]) error {
 	if err != nil {
 		return fmt.Errorf("LedgerEntry: %w", err)
 	}
-	if err := sameEntry(got, e); err != nil {
+	if err := sameLedgerEntry(got, e); err != nil {
 		return fmt.Errorf("after replace: %w", err)
 	}
 	all, err := s.ListLedger(ctx)
@@ -411,7 +411,7 @@ func ledgerReopen(ctx context.Context, h harness[callerid.Store]) error {
 	if err != nil {
 		return fmt.Errorf("after reopen: %w", err)
 	}
-	if err := sameEntry(got, e); err != nil {
+	if err := sameLedgerEntry(got, e); err != nil {
 		return fmt.Errorf("after reopen: %w", err)
 	}
 	if _, err := s.LedgerEntry(ctx, "acme", ledFixed2); !errors.Is(err, storage.ErrNotFound) {

@@ -24,11 +24,20 @@ func Start(entries []Entry, t int64, w time.Duration) int {
 }
 
 // Tally reports the usage of l at t over entries, which must be sorted by At
-// (ascending) and hold only entries of l.Key.
-func Tally(entries []Entry, t time.Time, l storage.Limit) storage.Usage {
+// (ascending) and hold only entries of l.Key. members reports whether any
+// entry has a non-empty Member; when false Tally takes O(log n).
+func Tally(entries []Entry, t time.Time, l storage.Limit, members bool) storage.Usage {
 	u := storage.Usage{Limit: l}
 	tn := t.UnixNano()
 	i := Start(entries, tn, l.Window)
+	if !members {
+		u.Count = len(entries) - i
+		if u.Count >= l.Max {
+			u.Exceeded = true
+			u.NextAt = time.Unix(0, entries[len(entries)-l.Max].At+int64(l.Window)).In(t.Location())
+		}
+		return u
+	}
 	var (
 		small   [16]string
 		seen    = small[:0]
