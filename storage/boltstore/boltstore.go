@@ -45,6 +45,7 @@ var (
 		bucketCounterIDs,
 		// Domain files add their bucket names here, one line per bucket.
 		bucketRecordings,
+		bucketRecordingTombstones,
 		bucketDNC,
 		bucketComplaints,
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -15,6 +16,10 @@ import (
 // bucketRecordings holds recording metadata: key = id, value = JSON of
 // recording.Recording. Lists scan the bucket (ordered by id).
 var bucketRecordings = []byte("recordings")
+
+// bucketRecordingTombstones holds deletions: key = DeletedAt (Unix ns, sign
+// flipped, big endian) | id, value = JSON of recording.Tombstone.
+var bucketRecordingTombstones = []byte("recordings.tombstones")
 
 func getRecording(b *bolt.Bucket, id string) (recording.Recording, bool, error) {
 	v := b.Get([]byte(id))
@@ -125,7 +130,7 @@ func (s *Store) UpdateRecording(ctx context.Context, id string, fn func(*recordi
 
 // DeleteRecording implements recording.Store: only a recording in state
 // deleting is removed.
-func (s *Store) DeleteRecording(ctx context.Context, id string) error {
+func (s *Store) DeleteRecording(ctx context.Context, id string, t time.Time) error {
 	if err := s.domainArgs(ctx, "DeleteRecording"); err != nil {
 		return err
 	}
@@ -143,6 +148,13 @@ func (s *Store) DeleteRecording(ctx context.Context, id string) error {
 		case r.State != recording.StateDeleting:
 			derr = fmt.Errorf("boltstore: recording %s is %s, not deleting: %w", id, r.State, recording.ErrRetentionLocked)
 			return nil
+		}
+		tv, err := json.Marshal(recording.TombstoneOf(r, t))
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketRecordingTombstones).Put(append(appendInstant(nil, t.UnixNano()), id...), tv); err != nil {
+			return err
 		}
 		return b.Delete([]byte(id))
 	})
@@ -171,6 +183,29 @@ func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recor
 			return nil
 		})
 	})
+	return out, err
+}
+
+// ListTombstones implements recording.Store.
+func (s *Store) ListTombstones(ctx context.Context, from, to time.Time) ([]recording.Tombstone, error) {
+	if err := s.domainArgs(ctx, "ListTombstones"); err != nil {
+		return nil, err
+	}
+	var out []recording.Tombstone
+	err := s.view("ListTombstones", func(tx *bolt.Tx) error {
+		out = out[:0]
+		return tx.Bucket(bucketRecordingTombstones).ForEach(func(k, v []byte) error {
+			var ts recording.Tombstone
+			if err := json.Unmarshal(v, &ts); err != nil {
+				return fmt.Errorf("tombstone %x: %w: %v", k, storage.ErrCorrupt, err)
+			}
+			if ts.InRange(from, to) {
+				out = append(out, ts)
+			}
+			return nil
+		})
+	})
+	recording.SortTombstones(out)
 	return out, err
 }
 
