@@ -126,6 +126,9 @@ func TestReports(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden(t, strings.TrimSuffix(file, ".yaml")+".golden", b.Bytes())
+			if strings.Contains(file, "mixed") && (rep.Passed != 2 || rep.Failed != 2) {
+				t.Errorf("mixed: %d passed, %d failed; want 2 and 2", rep.Passed, rep.Failed)
+			}
 			if strings.Contains(file, "pass") != rep.OK() {
 				t.Errorf("OK() = %v for %s", rep.OK(), file)
 			}
