@@ -6,6 +6,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
 )
 
 // Deps are the stores and keys the checks of a profile work with. Each field is
@@ -20,6 +21,14 @@ type Deps struct {
 	// the profile requires but not given here is created empty (every dial is
 	// then denied with dnc.registry_stale until a copy is swapped in).
 	DNCRegistries []dnc.Provider
+	// Recordings keeps recording metadata; nil when the deployment keeps no
+	// recordings (a profile that requires recording then denies every dial).
+	Recordings recording.Store
+	// Media deletes recording media; nil when dialgate manages metadata only.
+	Media recording.Blob
+	// CalleeHasher turns callee numbers into the keyed hash stored with
+	// recordings and complaints (auditlog.NewCalleeHasher with the audit key).
+	CalleeHasher recording.CalleeHasher
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -38,6 +47,8 @@ func sections() []section {
 	return []section{
 		dncSection(),
 		scheduleSection(),
+		recordingSection(),
+		complaintSection(),
 	}
 }
 

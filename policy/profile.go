@@ -9,7 +9,9 @@ import (
 	"reflect"
 	"regexp"
 
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/schedule"
 )
 
@@ -40,6 +42,10 @@ type Profile struct {
 	DNC *dnc.Config `json:"dnc,omitempty"`
 	// Schedule is the calling-time section: windows, holidays, callback exemption.
 	Schedule *schedule.Config `json:"schedule,omitempty"`
+	// Recording is the recording-retention section (30-day floor, legal holds).
+	Recording *recording.Config `json:"recording,omitempty"`
+	// Complaint sets the complaint-handling deadlines.
+	Complaint *complaint.Config `json:"complaint,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
