@@ -112,12 +112,12 @@ func TestLintInvalid(t *testing.T) {
 func TestScenariosInvalid(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "s.yaml")
-	src := "schema: dialgate.scenario.v1\nname: t\nprofile: cn\nsteps:\n  - at: 2026-12-04T10:00:00+08:00\n    event: {type: complaint, number: \"+8613800138000\"}\n"
+	src := "schema: dialgate.scenario.v1\nname: t\nprofile: cn\nsteps:\n  - at: 2026-12-04T10:00:00+08:00\n    event: {type: party, number: \"+8613800138000\"}\n"
 	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := runCLI(t, "", "scenarios", "run", f, "../../internal/scenario/testdata/run/pass.yaml")
-	if code != 2 || !strings.Contains(out, "INVALID") || !strings.Contains(out, "s.yaml:6: steps[0].event.type: event type complaint is not supported yet") {
+	if code != 2 || !strings.Contains(out, "INVALID") || !strings.Contains(out, `s.yaml:6: steps[0].event.type: unknown event type "party"`) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "", "scenarios", "run", "--json", f, "../../internal/scenario/testdata/run/pass.yaml")
