@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -69,18 +70,13 @@ func (r *Redactor) hmac(n dialgate.Number) string {
 	return string(h[:])
 }
 
-// Segment returns the segment (号段) of n: for a Chinese mobile number
-// (+86 1xx xxxx xxxx) its first 7 national digits; "" for other numbers,
-// whose segments need numbering-plan data.
+// Segment returns the segment (号段) of n as numbering.Classify names it:
+// "1380013" for a Chinese mobile number (its first 7 national digits),
+// "010-5800" for a Chinese fixed line, "+1 212555" for an international
+// number, "" for service codes and unknown numbers. It never holds a whole
+// number.
 func Segment(n dialgate.Number) string {
-	if n.CountryCode() != 86 {
-		return ""
-	}
-	v, digits := n.NationalUint64()
-	if digits != 11 || v/1e10 != 1 {
-		return ""
-	}
-	return strconv.FormatUint(v/1e4, 10)
+	return numbering.Classify(n).Segment.String()
 }
 
 // redaction notes

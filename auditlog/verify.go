@@ -238,8 +238,12 @@ read:
 				return rep, verr
 			}
 			if tree.N > expected {
+				missing := fmt.Sprintf("record %d is", expected)
+				if tree.N > expected+1 {
+					missing = fmt.Sprintf("records %d to %d are", expected, tree.N-1)
+				}
 				return rep, &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
-					Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: records %d to %d are missing", tree.N, expected, expected, tree.N-1)}
+					Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: %s missing", tree.N, expected, missing)}
 			}
 			if tree.N < expected {
 				return rep, &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemReordered,

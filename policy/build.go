@@ -37,6 +37,7 @@ type section struct {
 func sections() []section {
 	return []section{
 		dncSection(),
+		scheduleSection(),
 	}
 }
 

@@ -203,11 +203,14 @@ func (c *CapCheck) Release(ctx context.Context, decisionID string) error {
 // is idempotent by o.DecisionID.
 func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error {
 	p := c.pause
-	if p == nil || !o.Conversation || !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
+	if p == nil || !o.Conversation {
 		return nil
 	}
 	if !o.Dial.To.IsValid() {
 		return &dialgate.FieldError{Field: "dial.to", Problem: "a conversation outcome needs the decided dial (Outcome.Dial) for the pause after a conversation", Err: dialgate.ErrInvalidOutcome}
+	}
+	if !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
+		return nil
 	}
 	if o.At.IsZero() {
 		return &dialgate.FieldError{Field: "at", Problem: "missing", Err: dialgate.ErrInvalidOutcome}

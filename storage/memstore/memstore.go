@@ -17,6 +17,7 @@ type Store struct {
 	counters   counterState
 	recordings recordingState
 	ledger     ledgerState
+	complaints complaintState
 	// Domain files add their state here, one field per domain.
 	dnc dncState
 }
