@@ -30,9 +30,8 @@ const DefaultFileName = "dialgate.db"
 
 // Defaults for the zero Options.
 const (
-	DefaultLockTimeout   = time.Second
-	DefaultMaxBatchDelay = 2 * time.Millisecond
-	DefaultMaxBatchSize  = 256
+	DefaultLockTimeout  = time.Second
+	DefaultMaxBatchSize = 1000
 )
 
 // Bucket names. Domain files add theirs to buckets.
@@ -59,14 +58,14 @@ type Options struct {
 	// holds before failing with storage.ErrLocked. Zero means
 	// DefaultLockTimeout (1 s); negative is an error.
 	LockTimeout time.Duration
-	// MaxBatchDelay is how long a group commit waits for more writes before it
-	// commits and fsyncs. Zero means DefaultMaxBatchDelay (2 ms); negative is an
-	// error. Longer delays gather larger batches (fewer fsyncs) at the cost of
-	// latency per write.
+	// MaxBatchDelay is an extra wait before each group commit, to gather more
+	// writes per fsync. Zero (the default) means none: a commit starts as soon
+	// as the previous one finished, with every write that arrived meanwhile,
+	// which already shares one fsync among concurrent writers. Negative is an
+	// error.
 	MaxBatchDelay time.Duration
-	// MaxBatchSize is the number of writes that make a group commit start at
-	// once, without waiting for MaxBatchDelay. Zero means DefaultMaxBatchSize
-	// (256); negative is an error.
+	// MaxBatchSize is the most writes one group commit takes. Zero means
+	// DefaultMaxBatchSize (1000); negative is an error.
 	MaxBatchSize int
 	// Verify makes Open read and check every page of an existing file before
 	// using it (slow on large files). Without it Open checks the meta pages and
@@ -84,6 +83,7 @@ type Store struct {
 	db     *bolt.DB
 	path   string
 	closed atomic.Bool
+	group  groupCommit
 
 	closeOnce sync.Once
 	closeErr  error
@@ -107,9 +107,6 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = DefaultLockTimeout
-	}
-	if opts.MaxBatchDelay == 0 {
-		opts.MaxBatchDelay = DefaultMaxBatchDelay
 	}
 	if opts.MaxBatchSize == 0 {
 		opts.MaxBatchSize = DefaultMaxBatchSize
@@ -137,8 +134,6 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, openErr(path, err)
 	}
-	db.MaxBatchDelay = opts.MaxBatchDelay
-	db.MaxBatchSize = opts.MaxBatchSize
 	if err := db.Update(func(tx *bolt.Tx) error {
 		if err := checkSchema(tx); err != nil {
 			return err
@@ -163,7 +158,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("boltstore: open %s: initialise: %w: %w", path, storage.ErrUnavailable, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}}, nil
 }
 
 // probe opens an existing file read-only and checks its meta pages, its
@@ -298,7 +293,7 @@ func (s *Store) view(op string, fn func(tx *bolt.Tx) error) (err error) {
 // batch runs fn in a group-committed write transaction (fsynced before it
 // returns). fn may run more than once and must reset its results each time.
 func (s *Store) batch(op string, fn func(tx *bolt.Tx) error) error {
-	if err := s.db.Batch(fn); err != nil {
+	if err := s.group.do(fn); err != nil {
 		return txErr(op, err)
 	}
 	return nil
