@@ -67,12 +67,8 @@ type item struct {
 }
 
 // New returns the caller-ID check for cfg. store may be nil only when no
-// enabled rule reads the ledger (Ledger and SubscriberNumber both Off). A
-// disabled cfg is an error: the caller should build no check at all.
+// rule reads the ledger (Ledger and SubscriberNumber both nil).
 func New(cfg Config, store Store, opts ...Option) (*Check, error) {
-	if !cfg.Enabled {
-		return nil, fmt.Errorf("callerid: config is not enabled: %w", dialgate.ErrInvalidConfig)
-	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", err, dialgate.ErrInvalidConfig)
 	}
@@ -120,8 +116,8 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	cn := d.From.CountryCode() == 86
 	if cn {
 		switch {
-		case d.Route == dialgate.RouteInternational && !c.cfg.InternationalRoute.Off:
-			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is a +86 number on an international route (fake +86 caller ID)", c.cfg.InternationalRoute.Cite), nil, nil
+		case d.Route == dialgate.RouteInternational && c.cfg.InternationalRoute != nil:
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is a +86 number on an international route (fake +86 caller ID)", c.cfg.InternationalRoute.cite()), nil, nil
 		case cl == classUnknown:
 			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is not a valid Chinese number", c.cfg.Cite), nil, nil
 		case cl == classSMSPort:
@@ -129,8 +125,8 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 		}
 	}
 	var rs []dialgate.Reason
-	if cn && (cl == class400 || cl == class800) && !c.cfg.InboundOnly.Off {
-		rs = append(rs, reason(dialgate.CodeCallerIDInboundOnly, "caller ID "+d.From.String()+" is an inbound-only "+string(typeOfClass(cl))+" number", c.cfg.InboundOnly.Cite))
+	if cn && (cl == class400 || cl == class800) && c.cfg.InboundOnly != nil {
+		rs = append(rs, reason(dialgate.CodeCallerIDInboundOnly, "caller ID "+d.From.String()+" is an inbound-only "+string(typeOfClass(cl))+" number", c.cfg.InboundOnly.cite()))
 	}
 	if !c.cfg.needsLedger() {
 		if rs != nil {
@@ -143,13 +139,13 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 		return nil, nil, err
 	}
 	e := idx.m[key{d.Tenant, d.From}]
-	if cn && cl == classMobile && !c.cfg.SubscriberNumber.Off && (e == nil || e.Type != TypeMobileBusiness) {
-		rs = append(rs, reason(dialgate.CodeCallerIDSubscriber, "caller ID "+d.From.String()+" is an ordinary mobile (subscriber) number, not a ledger business line", c.cfg.SubscriberNumber.Cite))
+	if cn && cl == classMobile && c.cfg.SubscriberNumber != nil && (e == nil || e.Type != TypeMobileBusiness) {
+		rs = append(rs, reason(dialgate.CodeCallerIDSubscriber, "caller ID "+d.From.String()+" is an ordinary mobile (subscriber) number, not a ledger business line", c.cfg.SubscriberNumber.cite()))
 	}
-	if !c.cfg.Ledger.Off {
+	if c.cfg.Ledger != nil {
 		switch {
 		case e == nil:
-			rs = append(rs, reason(dialgate.CodeCallerIDNotInLedger, "caller ID "+d.From.String()+" is not in the ledger of tenant "+strconv.Quote(d.Tenant), c.cfg.Ledger.Cite))
+			rs = append(rs, reason(dialgate.CodeCallerIDNotInLedger, "caller ID "+d.From.String()+" is not in the ledger of tenant "+strconv.Quote(d.Tenant), c.cfg.Ledger.cite()))
 		default:
 			if r, ok := c.ledgerRules(e, d); ok {
 				rs = append(rs, r...)
@@ -169,7 +165,7 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 // purpose.
 func (c *Check) ledgerRules(e *item, d dialgate.Dial) ([]dialgate.Reason, bool) {
 	var rs []dialgate.Reason
-	cite := c.cfg.Ledger.Cite
+	cite := c.cfg.Ledger.cite()
 	switch {
 	case !e.ValidFrom.IsZero() && d.At.Before(e.ValidFrom):
 		r := reason(dialgate.CodeCallerIDExpired, fmt.Sprintf("caller ID %s is not valid before %s", d.From, e.ValidFrom.Format(time.RFC3339)), cite)

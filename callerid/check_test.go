@@ -15,12 +15,11 @@ var (
 	cite     = dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号 (CN-S2, CN-S7, CN-S8)"}
 	convCite = dialgate.Citation{Source: dialgate.SourceConvention, Ref: "dialgate convention: 400/800 are inbound-only"}
 	cnConfig = Config{
-		Enabled:            true,
 		Cite:               dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号 (CN-S10/11)"},
-		Ledger:             Rule{Cite: cite},
-		SubscriberNumber:   Rule{Cite: cite},
-		InboundOnly:        Rule{Cite: convCite},
-		InternationalRoute: Rule{Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号 (CN-S10/11)"}},
+		Ledger:             &Rule{Cite: cite},
+		SubscriberNumber:   &Rule{Cite: cite},
+		InboundOnly:        &Rule{Cite: convCite},
+		InternationalRoute: &Rule{Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号 (CN-S10/11)"}},
 	}
 	t0 = time.Date(2026, 12, 5, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 )
@@ -126,9 +125,9 @@ func TestCheckNotYetValidNextAllowed(t *testing.T) {
 
 func TestCheckRulesOff(t *testing.T) {
 	cfg := cnConfig
-	cfg.InboundOnly.Off = true
-	cfg.SubscriberNumber.Off = true
-	cfg.InternationalRoute.Off = true
+	cfg.InboundOnly = nil
+	cfg.SubscriberNumber = nil
+	cfg.InternationalRoute = nil
 	c, err := New(cfg, newFakeStore(ledger()...))
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +145,7 @@ func TestCheckRulesOff(t *testing.T) {
 	}
 
 	// Without ledger rules no store is needed; format rules still apply.
-	cfg.Ledger.Off = true
+	cfg.Ledger = nil
 	c, err = New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -161,19 +160,18 @@ func TestCheckRulesOff(t *testing.T) {
 
 func TestNewErrors(t *testing.T) {
 	bad := cnConfig
-	bad.Ledger.Cite = dialgate.Citation{}
+	bad.Ledger = &Rule{}
 	for name, tc := range map[string]struct {
 		cfg   Config
 		store Store
 		opts  []Option
 		want  string
 	}{
-		"disabled":       {Config{}, newFakeStore(), nil, "not enabled"},
-		"no cite":        {bad, newFakeStore(), nil, "callerid.ledger.cite.source"},
-		"no store":       {cnConfig, nil, nil, "store is required"},
-		"bad interval":   {cnConfig, newFakeStore(), []Option{WithRefreshInterval(0)}, "must be positive"},
-		"nil option":     {cnConfig, newFakeStore(), []Option{nil}, "nil option"},
-		"top-level cite": {Config{Enabled: true, Ledger: Rule{Off: true}, SubscriberNumber: Rule{Off: true}, InboundOnly: Rule{Off: true}, InternationalRoute: Rule{Off: true}}, nil, nil, "callerid.cite.source"},
+		"zero":         {Config{}, newFakeStore(), nil, "callerid.cite.source"},
+		"no cite":      {bad, newFakeStore(), nil, "callerid.ledger.cite.source"},
+		"no store":     {cnConfig, nil, nil, "store is required"},
+		"bad interval": {cnConfig, newFakeStore(), []Option{WithRefreshInterval(0)}, "must be positive"},
+		"nil option":   {cnConfig, newFakeStore(), []Option{nil}, "nil option"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := New(tc.cfg, tc.store, tc.opts...)

@@ -1,6 +1,9 @@
 package callerid
 
-import "github.com/dialgate/dialgate"
+import (
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
+)
 
 // class is what the caller-ID rules need to know about a number.
 type class uint8
@@ -34,40 +37,23 @@ func typeClass(t ResourceType) class {
 	return classUnknown
 }
 
-// classOf classifies a number for the caller-ID rules.
-// TODO(callerid): replace with numbering.Classify when package numbering lands.
+// classOf classifies a number for the caller-ID rules with numbering.Classify.
 func classOf(n dialgate.Number) class {
-	if n.CountryCode() != 86 {
-		return classUnknown
-	}
-	v, d := n.NationalUint64()
-	lead := func(k int) uint64 { // first k national digits
-		if d < k {
-			return 0
-		}
-		x := v
-		for i := 0; i < d-k; i++ {
-			x /= 10
-		}
-		return x
-	}
-	switch {
-	case d == 11 && lead(1) == 1 && lead(2) >= 13:
+	switch numbering.Classify(n).Class {
+	case numbering.ClassMobile, numbering.ClassMVNO, numbering.ClassSatellite:
 		return classMobile
-	case lead(3) == 106:
-		return classSMSPort
-	case (d == 5 || d == 6) && lead(2) == 95:
+	case numbering.ClassFixed:
+		return classFixed
+	case numbering.Class95:
 		return class95
-	case (d == 5 || d == 6) && lead(2) == 96:
+	case numbering.Class96:
 		return class96
-	case d == 10 && lead(3) == 400:
+	case numbering.Class400:
 		return class400
-	case d == 10 && lead(3) == 800:
+	case numbering.Class800:
 		return class800
-	case d == 10 && (lead(2) == 10 || lead(1) == 2):
-		return classFixed
-	case (d == 10 || d == 11) && lead(1) >= 3:
-		return classFixed
+	case numbering.ClassSMSPort:
+		return classSMSPort
 	}
-	return classUnknown
+	return classUnknown // unknown, or a number outside +86
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
 )
 
 // Deps are the stores and keys the checks of a profile work with. Each field is
@@ -13,6 +14,12 @@ import (
 // profile has no section that needs it; Build reports a missing one by name.
 type Deps struct {
 	// One field per store interface; each helper adds its own.
+	// DNC keeps the store-backed do-not-call lists (opt-outs, complaints).
+	DNC dnc.Store
+	// DNCRegistries are the registry providers the host has loaded; a registry
+	// the profile requires but not given here is created empty (every dial is
+	// then denied with dnc.registry_stale until a copy is swapped in).
+	DNCRegistries []dnc.Provider
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -28,7 +35,10 @@ type section struct {
 // dnc, consent, callerid, sweep, schedule, frequency, recording. Each domain
 // has its builder in build_<domain>.go and one line here.
 func sections() []section {
-	return []section{}
+	return []section{
+		dncSection(),
+		scheduleSection(),
+	}
 }
 
 // Checks returns the configured checks of p in the fixed order, built with

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/schedule"
 )
 
 // Schema is the schema tag every profile file carries.
@@ -34,6 +37,9 @@ type Profile struct {
 	Extends string `json:"extends,omitempty"`
 
 	// Sections, one per domain; each helper adds its field here.
+	DNC *dnc.Config `json:"dnc,omitempty"`
+	// Schedule is the calling-time section: windows, holidays, callback exemption.
+	Schedule *schedule.Config `json:"schedule,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)

@@ -43,6 +43,10 @@ var (
 		bucketCounterEntries,
 		bucketCounterIDs,
 		// Domain files add their bucket names here, one line per bucket.
+		bucketRecordings,
+		bucketRecordingTombstones,
+		bucketDNC,
+		bucketComplaints,
 	}
 )
 

@@ -16,7 +16,10 @@ type Store struct {
 
 	counters   counterState
 	recordings recordingState
+	ledger     ledgerState
+	complaints complaintState
 	// Domain files add their state here, one field per domain.
+	dnc dncState
 }
 
 // New returns an empty Store.

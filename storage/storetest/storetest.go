@@ -7,6 +7,9 @@ import (
 	"io"
 	"testing"
 
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
 )
@@ -51,11 +54,29 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 			TestCounters(t, func(t *testing.T) storage.Counters { return open(t).(storage.Counters) }, opts...)
 		})
 	}
+	if _, ok := probe.(callerid.Store); ok {
+		ran++
+		t.Run("CallerID", func(t *testing.T) {
+			TestCallerID(t, func(t *testing.T) callerid.Store { return open(t).(callerid.Store) }, opts...)
+		})
+	}
 	// Domain suites add their type assertion here, one block per domain.
+	if _, ok := probe.(complaint.Store); ok {
+		ran++
+		t.Run("Complaints", func(t *testing.T) {
+			TestComplaints(t, func(t *testing.T) complaint.Store { return open(t).(complaint.Store) }, opts...)
+		})
+	}
 	if _, ok := probe.(recording.Store); ok {
 		ran++
 		t.Run("Recordings", func(t *testing.T) {
 			TestRecordings(t, func(t *testing.T) recording.Store { return open(t).(recording.Store) }, opts...)
+		})
+	}
+	if _, ok := probe.(dnc.Store); ok {
+		ran++
+		t.Run("DNC", func(t *testing.T) {
+			TestDNC(t, func(t *testing.T) dnc.Store { return open(t).(dnc.Store) }, opts...)
 		})
 	}
 	if ran == 0 {
