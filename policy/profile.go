@@ -40,6 +40,8 @@ type Profile struct {
 	DNC *dnc.Config `json:"dnc,omitempty"`
 	// Schedule is the calling-time section: windows, holidays, callback exemption.
 	Schedule *schedule.Config `json:"schedule,omitempty"`
+	// Frequency is the frequency-cap section: caps per callee or matter, pause after a conversation.
+	Frequency *schedule.CapsConfig `json:"frequency,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
