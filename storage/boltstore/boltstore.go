@@ -93,7 +93,10 @@ type Store struct {
 	closeErr  error
 }
 
-var _ storage.Counters = (*Store)(nil)
+var (
+	_ storage.Counters       = (*Store)(nil)
+	_ storage.CounterExpirer = (*Store)(nil)
+)
 
 // Open opens the store file at path, creating it (and nothing else: the
 // directory must exist) if it does not exist.

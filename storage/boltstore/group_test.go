@@ -1,13 +1,17 @@
 package boltstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/dialgate/dialgate/storage"
 )
 
 // One failing write in a group fails alone; the others are committed.
@@ -67,4 +71,69 @@ func TestGroupCommitIsolatesFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ExpireCounters works through more entries than one transaction takes.
+func TestExpireInChunks(t *testing.T) {
+	defer func(n int) { expireChunk = n }(expireChunk)
+	expireChunk = 7
+	s, err := Open(filepath.Join(t.TempDir(), "e.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := time.Hour
+			if i%5 == 0 {
+				w = 48 * time.Hour // these 10 stay
+			}
+			l := []storage.Limit{{Key: fmt.Sprint("k", i%13), Window: w, Max: 100}}
+			if ok, _, err := s.Reserve(ctx, fmt.Sprint("id", i), t0, l); err != nil || !ok {
+				t.Errorf("Reserve %d = %v, %v", i, ok, err)
+			}
+		}()
+	}
+	wg.Wait()
+	n, err := s.ExpireCounters(ctx, t0.Add(2*time.Hour))
+	if err != nil || n != 40 {
+		t.Fatalf("ExpireCounters = %d, %v; want 40", n, err)
+	}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if got := tx.Bucket(bucketCounterEntries).Stats().KeyN; got != 10 {
+			t.Errorf("%d entries left, want 10", got)
+		}
+		if got := tx.Bucket(bucketCounterIDs).Stats().KeyN; got != 10 {
+			t.Errorf("%d ids left, want 10", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// splitList never panics on damaged records.
+func FuzzSplitList(f *testing.F) {
+	f.Add([]byte{3, 'a', 'b', 'c', 1, 'd'})
+	f.Add([]byte{0xff, 0xff, 0xff})
+	f.Add([]byte{5, 'a'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		keys, err := splitList(b)
+		if err != nil {
+			return
+		}
+		n := 0
+		for _, k := range keys {
+			n += len(k)
+		}
+		if n > len(b) {
+			t.Fatalf("decoded %d key bytes from %d bytes", n, len(b))
+		}
+	})
 }

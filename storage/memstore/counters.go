@@ -24,7 +24,8 @@ type counterState struct {
 type counterKey struct {
 	entries []window.Entry
 	res     []*counterRes
-	members int // entries with a non-empty Member
+	members int           // entries with a non-empty Member
+	window  time.Duration // the longest window the key was used with
 }
 
 // counterRes is what one reservation id holds: the keys it recorded under.
@@ -106,12 +107,42 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 			k = &counterKey{}
 			c.keys[l.Key] = k
 		}
+		if longest > k.window {
+			k.window = longest
+		}
 		c.prune(l.Key, k, tn, longest)
 		k.insert(window.Entry{At: tn, Member: l.Member}, res)
 		res.keys = append(res.keys, l.Key)
 	}
 	c.ids[id] = res
 	return true, out, nil
+}
+
+// ExpireCounters removes every entry older than the longest window its key
+// was used with, at t. See storage.CounterExpirer.
+func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
+	if err := s.check("expire"); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("memstore: expire: %w", err)
+	}
+	if err := storage.ValidateInstant(t); err != nil {
+		return 0, fmt.Errorf("memstore: expire: %w", err)
+	}
+	c := &s.counters
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tn, removed := t.UnixNano(), 0
+	for key, k := range c.keys {
+		n := len(k.entries)
+		c.prune(key, k, tn, k.window)
+		removed += n - len(k.entries)
+		if len(k.entries) == 0 {
+			delete(c.keys, key)
+		}
+	}
+	return removed, nil
 }
 
 // Release removes everything recorded for id. See storage.Counters.
