@@ -139,7 +139,7 @@ func Open(path string, opts Options) (*Store, error) {
 
 	db, err := bolt.Open(path, opts.FileMode, &bolt.Options{Timeout: opts.LockTimeout})
 	if err != nil {
-		return nil, openErr(path, err)
+		return nil, openErr(path, err, opts.LockTimeout)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
 		if err := checkSchema(tx); err != nil {
@@ -173,7 +173,7 @@ func Open(path string, opts Options) (*Store, error) {
 func probe(path string, opts Options) (err error) {
 	db, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: opts.LockTimeout})
 	if err != nil {
-		return openErr(path, err)
+		return openErr(path, err, opts.LockTimeout)
 	}
 	defer db.Close()
 	defer func() {
@@ -236,10 +236,10 @@ func checkSchema(tx *bolt.Tx) error {
 
 var errStop = errors.New("stop")
 
-func openErr(path string, err error) error {
+func openErr(path string, err error, lockTimeout time.Duration) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return fmt.Errorf("boltstore: open %s: another process holds the file: %w", path, storage.ErrLocked)
+		return fmt.Errorf("boltstore: open %s: %w (gave up after %v; only one process may open the store)", path, storage.ErrLocked, lockTimeout)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
 		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping):
 		return fmt.Errorf("boltstore: open %s: %w: %w", path, storage.ErrCorrupt, err)
