@@ -6,6 +6,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -28,6 +29,14 @@ type Deps struct {
 	// counter keys; at least 16 bytes. Without it a public default key is used
 	// (keys then hold no raw number but are not secret).
 	HashKey []byte
+	// Recordings keeps recording metadata; nil when the deployment keeps no
+	// recordings (a profile that requires recording then denies every dial).
+	Recordings recording.Store
+	// Media deletes recording media; nil when dialgate manages metadata only.
+	Media recording.Blob
+	// CalleeHasher turns callee numbers into the keyed hash stored with
+	// recordings and complaints (auditlog.NewCalleeHasher with the audit key).
+	CalleeHasher recording.CalleeHasher
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -47,6 +56,8 @@ func sections() []section {
 		dncSection(),
 		scheduleSection(),
 		frequencySection(),
+		recordingSection(),
+		complaintSection(),
 	}
 }
 
