@@ -42,6 +42,8 @@ type Profile struct {
 	DNC *dnc.Config `json:"dnc,omitempty"`
 	// Schedule is the calling-time section: windows, holidays, callback exemption.
 	Schedule *schedule.Config `json:"schedule,omitempty"`
+	// Frequency is the frequency-cap section: caps per callee or matter, pause after a conversation.
+	Frequency *schedule.CapsConfig `json:"frequency,omitempty"`
 	// Recording is the recording-retention section (30-day floor, legal holds).
 	Recording *recording.Config `json:"recording,omitempty"`
 	// Complaint sets the complaint-handling deadlines.
