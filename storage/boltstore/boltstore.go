@@ -48,6 +48,7 @@ var (
 		bucketRecordingTombstones,
 		bucketDNC,
 		bucketComplaints,
+		bucketLedger,
 	}
 )
 
