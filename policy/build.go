@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // Deps are the stores and keys the checks of a profile work with. Each field is
@@ -20,6 +22,10 @@ type Deps struct {
 	// the profile requires but not given here is created empty (every dial is
 	// then denied with dnc.registry_stale until a copy is swapped in).
 	DNCRegistries []dnc.Provider
+	// Ledger keeps the caller-ID ledger (callerid section).
+	Ledger callerid.Store
+	// Counters keeps sliding-window reservations (sweep segment rate, frequency caps).
+	Counters storage.Counters
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -37,6 +43,8 @@ type section struct {
 func sections() []section {
 	return []section{
 		dncSection(),
+		calleridSection(),
+		sweepSection(),
 		scheduleSection(),
 	}
 }
