@@ -48,7 +48,7 @@ func TestExitCodes(t *testing.T) {
 		stdout string // substring
 		stderr string // substring
 	}{
-		{"allowed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00"), 0, "ALLOWED", "no store at"},
+		{"allowed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 0, "ALLOWED", "no store at"},
 		{"bad to", "", []string{"check", "--to", "+86abc", "--purpose", "service"}, 2, "", "--to: invalid number \"+86abc\""},
 		{"missing to", "", []string{"check", "--purpose", "service"}, 2, "", "--to: missing"},
 		{"bad from", "", []string{"check", "--to", "+8613800138000", "--from", "0105800", "--purpose", "service"}, 2, "", "--from: invalid number"},
@@ -61,7 +61,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", "", []string{"check", "--too", "+8613800138000"}, 2, "", "unknown flag: --too"},
 		{"stray arg", "", append(dial, "extra"), 2, "", "unknown command \"extra\""},
 		{"unknown profile", "", append(dial, "--profile", "xx"), 2, "", "--profile:"},
-		{"json allowed", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`, []string{"check", "--json"}, 0, `"allowed": true`, ""},
+		{"json allowed", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`, []string{"check", "--json", "--profile", "testdata/cn-no-callerid.yaml"}, 0, `"allowed": true`, ""},
 		{"json bad to", `{"to":"+86abc","purpose":"service"}`, []string{"check", "--json"}, 2, "", `input key "to": invalid number`},
 		{"json unknown key", `{"to":"+8613800138000","purpos":"service"}`, []string{"check", "--json"}, 2, "", `stdin: unknown field "purpos"`},
 		{"json empty", ``, []string{"check", "--json"}, 2, "", "stdin: empty"},

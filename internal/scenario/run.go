@@ -103,7 +103,9 @@ func (f *File) newEnv() (*Env, error) {
 // domain adds its line.
 func newDeps(store *memstore.Store) policy.Deps {
 	return policy.Deps{
-		DNC: store,
+		DNC:      store,
+		Ledger:   store,
+		Counters: store,
 	}
 }
 

@@ -60,6 +60,7 @@ func child() int {
 const testProfile = `schema: dialgate.profile.v1
 name: cn-e2e
 extends: cn
+callerid: null
 dnc:
   purposes: [marketing, service, callback, collections, survey]
   purposes_cite: {source: U, ref: "e2e test profile"}
