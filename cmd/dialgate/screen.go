@@ -127,4 +127,3 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 	f.StringSliceVar(&dncFiles, "dnc", nil, "do-not-call snapshot file to wash the list against (repeatable)")
 	return cmd
 }
-
