@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
@@ -37,6 +38,8 @@ type Deps struct {
 	// CalleeHasher turns callee numbers into the keyed hash stored with
 	// recordings and complaints (auditlog.NewCalleeHasher with the audit key).
 	CalleeHasher recording.CalleeHasher
+	// Ledger keeps the caller-ID ledger (callerid section).
+	Ledger callerid.Store
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -54,6 +57,8 @@ type section struct {
 func sections() []section {
 	return []section{
 		dncSection(),
+		calleridSection(),
+		sweepSection(),
 		scheduleSection(),
 		frequencySection(),
 		recordingSection(),

@@ -40,7 +40,7 @@ func handlers() *registry {
 			"load_registry":    nil,
 		},
 		seeds: map[string]*seedSpec{
-			"ledger":     nil,
+			"ledger":     ledgerSeed(),
 			"dnc":        nil,
 			"consents":   nil,
 			"registries": nil,

@@ -137,6 +137,8 @@ func newDeps(store *memstore.Store) (policy.Deps, error) {
 	}
 	return policy.Deps{
 		DNC:          store,
+		Ledger:       store,
+		Counters:     store,
 		Recordings:   store,
 		CalleeHasher: hasher,
 	}, nil

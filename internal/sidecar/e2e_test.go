@@ -57,6 +57,7 @@ func TestMain(m *testing.M) {
 const testProfile = `schema: dialgate.profile.v1
 name: cn-e2e
 extends: cn
+callerid: null
 dnc:
   purposes: [marketing, service, callback, collections, survey]
   purposes_cite: {source: U, ref: "e2e test profile"}
