@@ -196,10 +196,10 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 			} else if consent.ID != e.Value {
 				rec.Evidence = append(rec.Evidence, e)
 			}
-		case e.Key == "consent.sha256" || e.Key == "consent.evidence_sha256":
+		case e.Key == "consent.disclosure_sha256" || e.Key == "consent.sha256" || e.Key == "consent.evidence_sha256":
 			consent.EvidenceSHA256 = e.Value
 		case e.Key == "schedule.zone":
-			rec.Zone = e.Value
+			rec.Zone = joinZone(rec.Zone, e.Value)
 		case strings.HasPrefix(e.Key, "dnc."):
 			rec.Lists = append(rec.Lists, e)
 		case strings.HasPrefix(e.Key, "frequency."), strings.HasPrefix(e.Key, "sweep."):
@@ -246,7 +246,7 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		for _, rr := range rec.Reasons {
 			for _, e := range rr.Evidence {
 				if e.Key == "schedule.zone" {
-					rec.Zone = e.Value
+					rec.Zone = joinZone(rec.Zone, e.Value)
 				}
 			}
 		}
@@ -284,6 +284,20 @@ func (r *Redactor) Outcome(o dialgate.Outcome) (*OutcomeRecord, error) {
 	}
 	rec.Redacted = s.redacted
 	return rec, nil
+}
+
+// joinZone adds zone z to the comma-separated list zs (a number whose area
+// spans several zones is checked in each).
+func joinZone(zs, z string) string {
+	if zs == "" {
+		return z
+	}
+	for _, have := range strings.Split(zs, ",") {
+		if have == z {
+			return zs
+		}
+	}
+	return zs + "," + z
 }
 
 // checkTime rejects times that cannot be written in RFC 3339.
