@@ -33,6 +33,20 @@ type Env struct {
 	Store *memstore.Store
 	// Deps are the stores the Gate's checks use, all backed by Store.
 	Deps policy.Deps
+	// Checks are the Gate's checks in order; handlers that must write through a
+	// check's own in-memory state (the do-not-call overlay) find it with FindCheck.
+	Checks []dialgate.Checker
+}
+
+// FindCheck returns the first of env's checks of type T, and whether there is one.
+func FindCheck[T dialgate.Checker](env *Env) (T, bool) {
+	for _, c := range env.Checks {
+		if t, ok := c.(T); ok {
+			return t, true
+		}
+	}
+	var zero T
+	return zero, false
 }
 
 // Clock is the settable clock of a run. It is safe for concurrent use.
@@ -92,7 +106,10 @@ func (f *File) newEnv() (*Env, error) {
 	env := &Env{Clock: &Clock{}, Profile: p, Tenant: f.Tenant, Store: store, Deps: newDeps(store)}
 	var n atomic.Uint64
 	ids := func() string { return "d" + strconv.FormatUint(n.Add(1), 10) }
-	env.Gate, err = policy.Build(p, env.Deps, dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids))
+	env.Checks, err = policy.Checks(p, env.Deps)
+	if err == nil {
+		env.Gate, err = dialgate.New(env.Checks, dialgate.WithPolicyVersion(p.Version()), dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s:%d: profile: %w", ErrInvalid, f.Path, f.profileLine, err)
 	}
