@@ -48,6 +48,7 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.scenariosCmd())
 	root.AddCommand(a.serveCmd())
 	root.AddCommand(a.versionCmd())
+	root.AddCommand(a.auditCmd())
 	return root
 }
 
