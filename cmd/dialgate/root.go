@@ -42,6 +42,7 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.PersistentFlags().StringVar(&a.data, "data", "./dialgate-data", "directory of the embedded durable store")
 
 	root.AddCommand(a.checkCmd())
+	root.AddCommand(a.dncCmd())
 	root.AddCommand(a.policyCmd())
 	root.AddCommand(a.scenariosCmd())
 	root.AddCommand(a.versionCmd())
