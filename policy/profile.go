@@ -9,8 +9,8 @@ import (
 	"reflect"
 	"regexp"
 
-	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/schedule"

@@ -345,4 +345,3 @@ func codeList(cs []string) string {
 	}
 	return "[" + strings.Join(cs, " ") + "]"
 }
-
