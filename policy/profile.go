@@ -10,7 +10,9 @@ import (
 	"regexp"
 
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/sweep"
 )
@@ -46,6 +48,12 @@ type Profile struct {
 	Sweep *sweep.Config `json:"sweep,omitempty"`
 	// Schedule is the calling-time section: windows, holidays, callback exemption.
 	Schedule *schedule.Config `json:"schedule,omitempty"`
+	// Frequency is the frequency-cap section: caps per callee or matter, pause after a conversation.
+	Frequency *schedule.CapsConfig `json:"frequency,omitempty"`
+	// Recording is the recording-retention section (30-day floor, legal holds).
+	Recording *recording.Config `json:"recording,omitempty"`
+	// Complaint sets the complaint-handling deadlines.
+	Complaint *complaint.Config `json:"complaint,omitempty"`
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)

@@ -44,9 +44,12 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.checkCmd())
 	root.AddCommand(a.ledgerCmd())
 	root.AddCommand(a.screenCmd())
+	root.AddCommand(a.dncCmd())
 	root.AddCommand(a.policyCmd())
 	root.AddCommand(a.scenariosCmd())
+	root.AddCommand(a.serveCmd())
 	root.AddCommand(a.versionCmd())
+	root.AddCommand(a.auditCmd())
 	return root
 }
 
