@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -58,7 +59,14 @@ func run(w io.Writer) error {
 	}
 	store := memstore.New()
 	defer store.Close()
-	checks, err := policy.Checks(profile, policy.Deps{DNC: store})
+	// The caller ID the dials present must be in the ledger (cn: CN-S2, CN-S7).
+	if err := store.PutLedger(ctx, callerid.Entry{
+		Number: dialgate.MustParseNumber("+861058001234"), Holder: "Acme Ltd",
+		Purposes: []dialgate.Purpose{dialgate.PurposeService},
+	}); err != nil {
+		return err
+	}
+	checks, err := policy.Checks(profile, policy.Deps{DNC: store, Ledger: store, Counters: store})
 	if err != nil {
 		return err
 	}

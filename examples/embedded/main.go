@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -40,7 +41,14 @@ func run(w io.Writer) error {
 
 	store := memstore.New() // use storage/boltstore for state that survives restarts
 	defer store.Close()
-	gate, err := policy.Build(profile, policy.Deps{DNC: store}, dialgate.WithClock(clock))
+	// The caller ID the dials present must be in the ledger (cn: CN-S2, CN-S7).
+	if err := store.PutLedger(ctx, callerid.Entry{
+		Number: dialgate.MustParseNumber("+861058001234"), Holder: "Acme Ltd",
+		Purposes: []dialgate.Purpose{dialgate.PurposeService},
+	}); err != nil {
+		return err
+	}
+	gate, err := policy.Build(profile, policy.Deps{DNC: store, Ledger: store, Counters: store}, dialgate.WithClock(clock))
 	if err != nil {
 		return err
 	}
