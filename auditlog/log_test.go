@@ -303,3 +303,28 @@ func assertProblem(t *testing.T, err error, p Problem, detail string) *VerifyErr
 	}
 	return ve
 }
+
+// TestDurableOnReturn: when RecordDecision returns, its record is in the
+// file (written and synced by the group commit), before any Close.
+func TestDurableOnReturn(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	l := openTest(t, dir, testOptions(k))
+	defer l.Close()
+	for i := range 20 {
+		d := sampleDecision(i)
+		if err := l.RecordDecision(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, fileName(1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte(`"id":"`+d.ID+`"`)) || !bytes.HasSuffix(b, []byte("\n")) {
+			t.Fatalf("decision %s returned but is not in the file", d.ID)
+		}
+	}
+	if st := l.Stats(); st.Records != 20 || st.Batches != 20 {
+		t.Fatalf("stats %+v, want 20 records in 20 batches (one caller at a time)", st)
+	}
+}

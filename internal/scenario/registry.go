@@ -30,8 +30,9 @@ func handlers() *registry {
 			"opt_out":          optOutEvent(),
 			"revoke_consent":   nil,
 			"grant_consent":    nil,
-			"complaint":        nil,
+			"complaint":        complaintEvent(),
 			"outcome":          outcomeEvent(),
+<<<<<<< HEAD
 			"recording":        nil,
 			"hold_recording":   nil,
 			"release_hold":     nil,
@@ -42,6 +43,18 @@ func handlers() *registry {
 		seeds: map[string]*seedSpec{
 			"ledger":     nil,
 			"dnc":        dncSeed(),
+=======
+			"recording":        recordingEvent(),
+			"hold_recording":   holdRecordingEvent(),
+			"release_hold":     releaseHoldEvent(),
+			"delete_recording": deleteRecordingEvent(),
+			"sweep_recordings": sweepRecordingsEvent(),
+			"load_registry":    nil,
+		},
+		seeds: map[string]*seedSpec{
+			"ledger":     ledgerSeed(),
+			"dnc":        nil,
+>>>>>>> main
 			"consents":   nil,
 			"registries": registriesSeed(),
 		},
