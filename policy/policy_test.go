@@ -255,12 +255,8 @@ func TestBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
-<<<<<<< HEAD
-	g, err := Build(p, Deps{DNC: memstore.New()}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
-=======
 	ms := memstore.New()
-	g, err := Build(p, Deps{Ledger: ms, Counters: ms}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
->>>>>>> main
+	g, err := Build(p, Deps{DNC: ms, Ledger: ms, Counters: ms}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,11 +270,7 @@ func TestBuild(t *testing.T) {
 	if dec.PolicyVersion != p.Version() {
 		t.Errorf("decision policy version %q", dec.PolicyVersion)
 	}
-<<<<<<< HEAD
-	g, err = Build(p, Deps{DNC: memstore.New()}, dialgate.WithPolicyVersion("mine"))
-=======
-	g, err = Build(p, Deps{Ledger: ms, Counters: ms}, dialgate.WithPolicyVersion("mine"))
->>>>>>> main
+	g, err = Build(p, Deps{DNC: ms, Ledger: ms, Counters: ms}, dialgate.WithPolicyVersion("mine"))
 	if err != nil || g.PolicyVersion() != "mine" {
 		t.Errorf("explicit WithPolicyVersion: %v %v", g, err)
 	}

@@ -32,29 +32,16 @@ func handlers() *registry {
 			"grant_consent":    nil,
 			"complaint":        complaintEvent(),
 			"outcome":          outcomeEvent(),
-<<<<<<< HEAD
-			"recording":        nil,
-			"hold_recording":   nil,
-			"release_hold":     nil,
-			"delete_recording": nil,
-			"sweep_recordings": nil,
-			"load_registry":    loadRegistryEvent(),
-		},
-		seeds: map[string]*seedSpec{
-			"ledger":     nil,
-			"dnc":        dncSeed(),
-=======
 			"recording":        recordingEvent(),
 			"hold_recording":   holdRecordingEvent(),
 			"release_hold":     releaseHoldEvent(),
 			"delete_recording": deleteRecordingEvent(),
 			"sweep_recordings": sweepRecordingsEvent(),
-			"load_registry":    nil,
+			"load_registry":    loadRegistryEvent(),
 		},
 		seeds: map[string]*seedSpec{
 			"ledger":     ledgerSeed(),
-			"dnc":        nil,
->>>>>>> main
+			"dnc":        dncSeed(),
 			"consents":   nil,
 			"registries": registriesSeed(),
 		},
