@@ -20,7 +20,7 @@ func TestCNCallerIDAndSweep(t *testing.T) {
 		t.Fatalf("cn callerid/sweep sections: %+v %+v", p.CallerID, p.Sweep)
 	}
 	q := p.Clone()
-	q.DNC, q.Schedule = nil, nil
+	q.DNC, q.Schedule, q.Recording, q.Complaint, q.Frequency = nil, nil, nil, nil, nil
 	if _, err := Build(q, Deps{}); err == nil || !strings.Contains(err.Error(), "deps.Ledger: missing") {
 		t.Fatalf("build without a ledger: %v", err)
 	}
