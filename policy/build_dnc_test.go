@@ -33,7 +33,11 @@ func TestBuiltinDNC(t *testing.T) {
 		if _, err := Checks(p, Deps{}); p.DNC != nil && (err == nil || !strings.Contains(err.Error(), "deps.DNC: missing")) {
 			t.Errorf("%s: Checks without a store = %v, want deps.DNC: missing", name, err)
 		}
-		checks, err := Checks(p, Deps{DNC: memstore.New()})
+		deps, err := StoreDeps(memstore.New(), []byte("0123456789abcdef0123456789abcdef"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks, err := Checks(p, deps)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -84,7 +88,11 @@ func TestRegistryRequired(t *testing.T) {
 		t.Fatal(err)
 	}
 	var now time.Time
-	checks, err := Checks(p, Deps{DNC: memstore.New()})
+	deps, err := StoreDeps(memstore.New(), []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := Checks(p, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
