@@ -5,7 +5,11 @@ import (
 	"fmt"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // Deps are the stores and keys the checks of a profile work with. Each field is
@@ -20,6 +24,23 @@ type Deps struct {
 	// the profile requires but not given here is created empty (every dial is
 	// then denied with dnc.registry_stale until a copy is swapped in).
 	DNCRegistries []dnc.Provider
+	// Counters keeps the sliding-window counters of frequency caps (and the
+	// segment-rate guard). Required by a profile with a frequency section.
+	Counters storage.Counters
+	// HashKey is the secret HMAC key that pseudonymises callee numbers in
+	// counter keys; at least 16 bytes. Without it a public default key is used
+	// (keys then hold no raw number but are not secret).
+	HashKey []byte
+	// Recordings keeps recording metadata; nil when the deployment keeps no
+	// recordings (a profile that requires recording then denies every dial).
+	Recordings recording.Store
+	// Media deletes recording media; nil when dialgate manages metadata only.
+	Media recording.Blob
+	// CalleeHasher turns callee numbers into the keyed hash stored with
+	// recordings and complaints (auditlog.NewCalleeHasher with the audit key).
+	CalleeHasher recording.CalleeHasher
+	// Ledger keeps the caller-ID ledger (callerid section).
+	Ledger callerid.Store
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -37,7 +58,12 @@ type section struct {
 func sections() []section {
 	return []section{
 		dncSection(),
+		calleridSection(),
+		sweepSection(),
 		scheduleSection(),
+		frequencySection(),
+		recordingSection(),
+		complaintSection(),
 	}
 }
 
@@ -79,4 +105,22 @@ func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, erro
 	all = append(all, dialgate.WithPolicyVersion(p.Version()))
 	all = append(all, opts...)
 	return dialgate.New(checks, all...)
+}
+
+// StoreDeps returns the Deps of a deployment whose state lives in one store:
+// every store field is set to store when store implements that field's
+// interface (storage/memstore.Store and storage/boltstore.Store implement them
+// all), HashKey to key, and CalleeHasher to the audit log's keyed hash with key.
+// key must be the deployment's secret HMAC key, at least 16 bytes.
+func StoreDeps(store any, key []byte) (Deps, error) {
+	h, err := auditlog.NewCalleeHasher(key)
+	if err != nil {
+		return Deps{}, err
+	}
+	d := Deps{HashKey: append([]byte(nil), key...), CalleeHasher: h}
+	d.DNC, _ = store.(dnc.Store)
+	d.Counters, _ = store.(storage.Counters)
+	d.Recordings, _ = store.(recording.Store)
+	d.Ledger, _ = store.(callerid.Store)
+	return d, nil
 }

@@ -16,8 +16,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -206,13 +208,17 @@ func (a *app) openDeps() (deps policy.Deps, close func() error, err error) {
 // its interface.
 type store interface {
 	dnc.Store
+	callerid.Store
+	storage.Counters
 }
 
 // depsOf wires one store into every dependency of policy.Build; each domain
 // adds its line.
 func depsOf(s store) policy.Deps {
 	return policy.Deps{
-		DNC: s,
+		DNC:      s,
+		Ledger:   s,
+		Counters: s,
 	}
 }
 

@@ -48,7 +48,10 @@ func TestExitCodes(t *testing.T) {
 		stdout string // substring
 		stderr string // substring
 	}{
-		{"allowed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00"), 0, "ALLOWED", "no store at"},
+		{"allowed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 0, "ALLOWED", "no store at"},
+		{"denied", "", append(dial, "--at", "2026-12-04T22:30:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 1, "DENIED\n  - schedule.outside_window:", ""},
+		{"denied cn", "", append(dial, "--at", "2026-12-04T22:30:00+08:00"), 1, "  - schedule.outside_window:", ""},
+		{"denied json", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T22:30:00+08:00"}`, []string{"check", "--json"}, 1, `"code": "schedule.outside_window"`, ""},
 		{"bad to", "", []string{"check", "--to", "+86abc", "--purpose", "service"}, 2, "", "--to: invalid number \"+86abc\""},
 		{"missing to", "", []string{"check", "--purpose", "service"}, 2, "", "--to: missing"},
 		{"bad from", "", []string{"check", "--to", "+8613800138000", "--from", "0105800", "--purpose", "service"}, 2, "", "--from: invalid number"},
@@ -61,7 +64,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", "", []string{"check", "--too", "+8613800138000"}, 2, "", "unknown flag: --too"},
 		{"stray arg", "", append(dial, "extra"), 2, "", "unknown command \"extra\""},
 		{"unknown profile", "", append(dial, "--profile", "xx"), 2, "", "--profile:"},
-		{"json allowed", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`, []string{"check", "--json"}, 0, `"allowed": true`, ""},
+		{"json allowed", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`, []string{"check", "--json", "--profile", "testdata/cn-no-callerid.yaml"}, 0, `"allowed": true`, ""},
 		{"json bad to", `{"to":"+86abc","purpose":"service"}`, []string{"check", "--json"}, 2, "", `input key "to": invalid number`},
 		{"json unknown key", `{"to":"+8613800138000","purpos":"service"}`, []string{"check", "--json"}, 2, "", `stdin: unknown field "purpos"`},
 		{"json empty", ``, []string{"check", "--json"}, 2, "", "stdin: empty"},
@@ -78,7 +81,7 @@ func TestExitCodes(t *testing.T) {
 		{"policy explain", "", []string{"policy", "explain", "cn"}, 0, "cn (cn@", ""},
 		{"policy explain json", "", []string{"policy", "explain", "--json", "cn"}, 0, `"rules": [`, ""},
 		{"scenarios pass", "", []string{"scenarios", "run", "../../internal/scenario/testdata/run/pass.yaml"}, 0, "--- PASS: 5 steps", ""},
-		{"scenarios fail", "", []string{"scenarios", "run", "../../internal/scenario/testdata/run"}, 1, "2 files: 1 passed, 1 failed, 0 invalid", ""},
+		{"scenarios fail", "", []string{"scenarios", "run", "../../internal/scenario/testdata/run"}, 1, "3 files: 1 passed, 2 failed, 0 invalid", ""},
 		{"scenarios missing", "", []string{"scenarios", "run", "nosuch.yaml"}, 2, "", "nosuch.yaml"},
 		{"scenarios none", "", []string{"scenarios", "run"}, 2, "", "requires at least 1 arg"},
 		{"version json", "", []string{"version", "--json"}, 0, `"go": "go`, ""},
@@ -110,12 +113,12 @@ func TestLintInvalid(t *testing.T) {
 func TestScenariosInvalid(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "s.yaml")
-	src := "schema: dialgate.scenario.v1\nname: t\nprofile: cn\nsteps:\n  - at: 2026-12-04T10:00:00+08:00\n    event: {type: complaint, number: \"+8613800138000\"}\n"
+	src := "schema: dialgate.scenario.v1\nname: t\nprofile: cn\nsteps:\n  - at: 2026-12-04T10:00:00+08:00\n    event: {type: party, number: \"+8613800138000\"}\n"
 	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := runCLI(t, "", "scenarios", "run", f, "../../internal/scenario/testdata/run/pass.yaml")
-	if code != 2 || !strings.Contains(out, "INVALID") || !strings.Contains(out, "s.yaml:6: steps[0].event.type: event type complaint is not supported yet") {
+	if code != 2 || !strings.Contains(out, "INVALID") || !strings.Contains(out, `s.yaml:6: steps[0].event.type: unknown event type "party"`) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "", "scenarios", "run", "--json", f, "../../internal/scenario/testdata/run/pass.yaml")

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
 
@@ -36,6 +38,10 @@ type Env struct {
 	// Checks are the Gate's checks in order; handlers that must write through a
 	// check's own in-memory state (the do-not-call overlay) find it with FindCheck.
 	Checks []dialgate.Checker
+
+	mu         sync.Mutex
+	recordings *recording.Manager // when the Gate has no recording check
+	complaints int                // complaints filed, for their ids
 }
 
 // FindCheck returns the first of env's checks of type T, and whether there is one.
@@ -103,7 +109,11 @@ func (f *File) newEnv() (*Env, error) {
 		return nil, err
 	}
 	store := memstore.New()
-	env := &Env{Clock: &Clock{}, Profile: p, Tenant: f.Tenant, Store: store, Deps: newDeps(store)}
+	deps, err := newDeps(store)
+	if err != nil {
+		return nil, err
+	}
+	env := &Env{Clock: &Clock{}, Profile: p, Tenant: f.Tenant, Store: store, Deps: deps}
 	var n atomic.Uint64
 	ids := func() string { return "d" + strconv.FormatUint(n.Add(1), 10) }
 	env.Checks, err = policy.Checks(p, env.Deps)
@@ -118,10 +128,20 @@ func (f *File) newEnv() (*Env, error) {
 
 // newDeps wires the run's store into every dependency of policy.Build; each
 // domain adds its line.
-func newDeps(store *memstore.Store) policy.Deps {
-	return policy.Deps{
-		DNC: store,
+func newDeps(store *memstore.Store) (policy.Deps, error) {
+	// The runs are synthetic and their state is thrown away: a fixed, public
+	// key is enough to keep raw numbers out of the stores.
+	hasher, err := auditlog.NewCalleeHasher([]byte("dialgate scenario key, not secret"))
+	if err != nil {
+		return policy.Deps{}, err
 	}
+	return policy.Deps{
+		DNC:          store,
+		Ledger:       store,
+		Counters:     store,
+		Recordings:   store,
+		CalleeHasher: hasher,
+	}, nil
 }
 
 // Run runs f on fresh state and reports every step; the steps run in order,

@@ -72,7 +72,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	closers = append(closers, alog.Close)
 
-	checks, err := policy.Checks(prof, policy.Deps{DNC: store})
+	checks, err := policy.Checks(prof, policy.Deps{DNC: store, Ledger: store, Counters: store})
 	if err != nil {
 		return fail(err)
 	}

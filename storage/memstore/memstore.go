@@ -42,4 +42,7 @@ func (s *Store) check(op string) error {
 	return nil
 }
 
-var _ storage.Counters = (*Store)(nil)
+var (
+	_ storage.Counters       = (*Store)(nil)
+	_ storage.CounterExpirer = (*Store)(nil)
+)
