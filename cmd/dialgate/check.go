@@ -18,6 +18,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -206,13 +207,15 @@ func (a *app) openDeps() (deps policy.Deps, close func() error, err error) {
 // its interface.
 type store interface {
 	dnc.Store
+	storage.Counters
 }
 
 // depsOf wires one store into every dependency of policy.Build; each domain
 // adds its line.
 func depsOf(s store) policy.Deps {
 	return policy.Deps{
-		DNC: s,
+		DNC:      s,
+		Counters: s,
 	}
 }
 

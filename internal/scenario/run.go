@@ -139,6 +139,7 @@ func newDeps(store *memstore.Store) (policy.Deps, error) {
 		DNC:          store,
 		Recordings:   store,
 		CalleeHasher: hasher,
+		Counters:     store,
 	}, nil
 }
 
@@ -343,4 +344,3 @@ func codeList(cs []string) string {
 	}
 	return "[" + strings.Join(cs, " ") + "]"
 }
-
