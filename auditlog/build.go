@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -69,18 +70,13 @@ func (r *Redactor) hmac(n dialgate.Number) string {
 	return string(h[:])
 }
 
-// Segment returns the segment (号段) of n: for a Chinese mobile number
-// (+86 1xx xxxx xxxx) its first 7 national digits; "" for other numbers,
-// whose segments need numbering-plan data.
+// Segment returns the segment (号段) of n as numbering.Classify names it:
+// "1380013" for a Chinese mobile number (its first 7 national digits),
+// "010-5800" for a Chinese fixed line, "+1 212555" for an international
+// number, "" for service codes and unknown numbers. It never holds a whole
+// number.
 func Segment(n dialgate.Number) string {
-	if n.CountryCode() != 86 {
-		return ""
-	}
-	v, digits := n.NationalUint64()
-	if digits != 11 || v/1e10 != 1 {
-		return ""
-	}
-	return strconv.FormatUint(v/1e4, 10)
+	return numbering.Classify(n).Segment.String()
 }
 
 // redaction notes
@@ -89,6 +85,30 @@ const (
 	redactedSubject = "subject: omitted (may identify a person or a debt)"
 	redactedMark    = "[redacted: callee number]"
 )
+
+// fieldPath names a record field, such as reasons[1].evidence[0].value; it
+// is formatted only when something is redacted.
+type fieldPath struct {
+	a string
+	i int // index after a, -1 for none
+	b string
+	j int // index after b, -1 for none
+	c string
+}
+
+func field(name string) fieldPath { return fieldPath{name, -1, "", -1, ""} }
+
+func (p fieldPath) String() string {
+	s := p.a
+	if p.i >= 0 {
+		s += "[" + strconv.Itoa(p.i) + "]"
+	}
+	s += p.b
+	if p.j >= 0 {
+		s += "[" + strconv.Itoa(p.j) + "]"
+	}
+	return s + p.c
+}
 
 // scrubber replaces strings that contain the callee's national digits.
 type scrubber struct {
@@ -106,7 +126,7 @@ func newScrubber(n dialgate.Number) scrubber {
 
 // clean returns s, or redactedMark if s contains the callee's national digits
 // (ignoring every non-digit between them), and notes the path.
-func (s *scrubber) clean(path, v string) string {
+func (s *scrubber) clean(p fieldPath, v string) string {
 	if s.national == "" || len(v) < len(s.national) {
 		return v
 	}
@@ -120,18 +140,20 @@ func (s *scrubber) clean(path, v string) string {
 	if len(d) < len(s.national) || !strings.Contains(string(d), s.national) {
 		return v
 	}
-	s.redacted = append(s.redacted, path+": contained the callee number")
+	s.redacted = append(s.redacted, p.String()+": contained the callee number")
 	return redactedMark
 }
 
-func (s *scrubber) evidence(path string, ev []Evidence) []Evidence {
+func (s *scrubber) evidence(reason int, ev []Evidence) []Evidence {
 	if len(ev) == 0 {
 		return nil
 	}
 	out := make([]Evidence, len(ev))
 	for i, e := range ev {
-		p := path + "[" + strconv.Itoa(i) + "]"
-		out[i] = Evidence{Key: s.clean(p+".key", e.Key), Value: s.clean(p+".value", e.Value)}
+		out[i] = Evidence{
+			Key:   s.clean(fieldPath{"reasons", reason, ".evidence", i, ".key"}, e.Key),
+			Value: s.clean(fieldPath{"reasons", reason, ".evidence", i, ".value"}, e.Value),
+		}
 	}
 	return out
 }
@@ -149,22 +171,22 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 	dl := d.Dial
 	s := newScrubber(dl.To)
 	rec := &DecisionRecord{
-		ID:            s.clean("id", d.ID),
+		ID:            s.clean(field("id"), d.ID),
 		At:            d.At.UTC(),
-		Tenant:        s.clean("tenant", dl.Tenant),
-		Campaign:      s.clean("campaign", dl.Campaign),
-		Purpose:       s.clean("purpose", string(dl.Purpose)),
-		Industry:      s.clean("industry", dl.Industry),
-		BusinessLine:  s.clean("business_line", dl.BusinessLine),
-		LeadID:        s.clean("lead_id", dl.LeadID),
+		Tenant:        s.clean(field("tenant"), dl.Tenant),
+		Campaign:      s.clean(field("campaign"), dl.Campaign),
+		Purpose:       s.clean(field("purpose"), string(dl.Purpose)),
+		Industry:      s.clean(field("industry"), dl.Industry),
+		BusinessLine:  s.clean(field("business_line"), dl.BusinessLine),
+		LeadID:        s.clean(field("lead_id"), dl.LeadID),
 		Route:         string(dl.Route),
-		PolicyVersion: s.clean("policy_version", d.PolicyVersion),
+		PolicyVersion: s.clean(field("policy_version"), d.PolicyVersion),
 		Allowed:       d.Allowed,
 		Shadow:        d.Shadow,
 		Window:        WindowNotChecked,
 	}
 	if rec.Route != "" && !dl.Route.IsValid() {
-		rec.Route = s.clean("route", rec.Route)
+		rec.Route = s.clean(field("route"), rec.Route)
 	}
 	if !dl.TriggerAt.IsZero() {
 		if err := checkTime("dial.trigger_at", dl.TriggerAt); err != nil {
@@ -183,16 +205,18 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		s.redacted = append(s.redacted, redactedCallee)
 	}
 	if dl.From.IsValid() {
-		rec.CallerID = s.clean("caller_id", dl.From.String())
+		rec.CallerID = s.clean(field("caller_id"), dl.From.String())
 	}
 	if dl.Subject != "" {
 		s.redacted = append(s.redacted, redactedSubject)
 	}
 	var consent Consent
-	consent.ID = s.clean("consent.id", dl.ConsentID)
+	consent.ID = s.clean(field("consent.id"), dl.ConsentID)
 	for i, e := range d.Evidence {
-		p := "evidence[" + strconv.Itoa(i) + "]"
-		e = Evidence{Key: s.clean(p+".key", e.Key), Value: s.clean(p+".value", e.Value)}
+		e = Evidence{
+			Key:   s.clean(fieldPath{"evidence", i, ".key", -1, ""}, e.Key),
+			Value: s.clean(fieldPath{"evidence", i, ".value", -1, ""}, e.Value),
+		}
 		switch {
 		case e.Key == "consent.id":
 			if consent.ID == "" {
@@ -200,10 +224,10 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 			} else if consent.ID != e.Value {
 				rec.Evidence = append(rec.Evidence, e)
 			}
-		case e.Key == "consent.sha256" || e.Key == "consent.evidence_sha256":
+		case e.Key == "consent.disclosure_sha256" || e.Key == "consent.sha256" || e.Key == "consent.evidence_sha256":
 			consent.EvidenceSHA256 = e.Value
 		case e.Key == "schedule.zone":
-			rec.Zone = e.Value
+			rec.Zone = joinZone(rec.Zone, e.Value)
 		case strings.HasPrefix(e.Key, "dnc."):
 			rec.Lists = append(rec.Lists, e)
 		case strings.HasPrefix(e.Key, "frequency."), strings.HasPrefix(e.Key, "sweep."):
@@ -224,15 +248,14 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		rec.Reasons = make([]ReasonRecord, len(d.Reasons))
 	}
 	for i, rs := range d.Reasons {
-		p := "reasons[" + strconv.Itoa(i) + "]"
 		rr := ReasonRecord{
-			Code:     s.clean(p+".code", string(rs.Code)),
-			Check:    s.clean(p+".check", rs.Check),
-			Message:  s.clean(p+".message", rs.Message),
-			Evidence: s.evidence(p+".evidence", rs.Evidence),
+			Code:     s.clean(fieldPath{"reasons", i, ".code", -1, ""}, string(rs.Code)),
+			Check:    s.clean(fieldPath{"reasons", i, ".check", -1, ""}, rs.Check),
+			Message:  s.clean(fieldPath{"reasons", i, ".message", -1, ""}, rs.Message),
+			Evidence: s.evidence(i, rs.Evidence),
 		}
 		if !rs.NextAllowedAt.IsZero() {
-			if err := checkTime(p+".next_allowed_at", rs.NextAllowedAt); err != nil {
+			if err := checkTime(fieldPath{"reasons", i, ".next_allowed_at", -1, ""}.String(), rs.NextAllowedAt); err != nil {
 				return nil, err
 			}
 			rr.NextAllowedAt = rs.NextAllowedAt.UTC()
@@ -250,7 +273,7 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		for _, rr := range rec.Reasons {
 			for _, e := range rr.Evidence {
 				if e.Key == "schedule.zone" {
-					rec.Zone = e.Value
+					rec.Zone = joinZone(rec.Zone, e.Value)
 				}
 			}
 		}
@@ -276,18 +299,32 @@ func (r *Redactor) Outcome(o dialgate.Outcome) (*OutcomeRecord, error) {
 	}
 	s := newScrubber(o.Dial.To)
 	rec := &OutcomeRecord{
-		DecisionID:   s.clean("decision_id", o.DecisionID),
+		DecisionID:   s.clean(field("decision_id"), o.DecisionID),
 		At:           o.At.UTC(),
 		Released:     o.Released,
 		Answered:     o.Answered,
 		Conversation: o.Conversation,
 		Abandoned:    o.Abandoned,
 		RingMillis:   o.RingDuration.Milliseconds(),
-		Disposition:  s.clean("disposition", o.Disposition),
-		RecordingID:  s.clean("recording_id", o.RecordingID),
+		Disposition:  s.clean(field("disposition"), o.Disposition),
+		RecordingID:  s.clean(field("recording_id"), o.RecordingID),
 	}
 	rec.Redacted = s.redacted
 	return rec, nil
+}
+
+// joinZone adds zone z to the comma-separated list zs (a number whose area
+// spans several zones is checked in each).
+func joinZone(zs, z string) string {
+	if zs == "" {
+		return z
+	}
+	for _, have := range strings.Split(zs, ",") {
+		if have == z {
+			return zs
+		}
+	}
+	return zs + "," + z
 }
 
 // checkTime rejects times that cannot be written in RFC 3339.

@@ -127,7 +127,22 @@ type Log struct {
 	closeCh chan struct{} // closed when the writer has exited
 	wake    chan struct{}
 
+	stats Stats // guarded by mu
+
 	w writer // owned by the writer goroutine
+}
+
+// Stats counts what a Log wrote since it was opened.
+type Stats struct {
+	Records int64 // records written and fsynced
+	Batches int64 // group commits (one write and one fsync each)
+}
+
+// Stats returns the counts so far.
+func (l *Log) Stats() Stats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stats
 }
 
 type batch struct {
@@ -341,6 +356,12 @@ func (l *Log) writeBatch(b *batch) error {
 		published = append(published, w.lastSigned)
 	}
 	w.buf = buf
+	if len(b.bodies) > 0 {
+		l.mu.Lock()
+		l.stats.Records += int64(len(b.bodies))
+		l.stats.Batches++
+		l.mu.Unlock()
+	}
 	if len(buf) > 0 {
 		if err := l.writeSync(buf); err != nil {
 			return err
@@ -365,7 +386,7 @@ func (l *Log) writeSync(buf []byte) error {
 	if err != nil {
 		return fmt.Errorf("auditlog: write %s: %w", w.f.Name(), err)
 	}
-	if err := w.f.Sync(); err != nil {
+	if err := syncData(w.f); err != nil {
 		return fmt.Errorf("auditlog: fsync %s: %w", w.f.Name(), err)
 	}
 	return nil

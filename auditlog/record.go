@@ -84,21 +84,22 @@ const (
 // DecisionRecord is the record of one Gate decision (REQUIREMENTS.md §5).
 //
 // Decision.Evidence is sorted into fields by key: "consent.id" and
-// "consent.sha256" go to Consent, "schedule.zone" to Zone, keys beginning
+// "consent.disclosure_sha256" (or "consent.sha256") go to Consent,
+// "schedule.zone" to Zone (comma-separated when several), keys beginning
 // "dnc." to Lists (list names, snapshot versions and ages), "frequency." and
 // "sweep." to Counters, "callerid." to CallerIDLedger, and every other key to
 // Evidence. Reasons keep their own evidence.
 type DecisionRecord struct {
-	ID           string `json:"id"`
+	ID           string    `json:"id"`
 	At           time.Time `json:"at"`
-	Tenant       string `json:"tenant"`
-	Campaign     string `json:"campaign,omitempty"`
-	Purpose      string `json:"purpose,omitempty"`
-	Industry     string `json:"industry,omitempty"`
-	BusinessLine string `json:"business_line,omitempty"`
-	LeadID       string `json:"lead_id,omitempty"`
+	Tenant       string    `json:"tenant"`
+	Campaign     string    `json:"campaign,omitempty"`
+	Purpose      string    `json:"purpose,omitempty"`
+	Industry     string    `json:"industry,omitempty"`
+	BusinessLine string    `json:"business_line,omitempty"`
+	LeadID       string    `json:"lead_id,omitempty"`
 	TriggerAt    time.Time `json:"trigger_at,omitzero"`
-	Route        string `json:"route,omitempty"`
+	Route        string    `json:"route,omitempty"`
 	// Callee is nil only for a decision on a dial without a valid callee (dial.invalid).
 	Callee         *Callee    `json:"callee,omitempty"`
 	CallerID       string     `json:"caller_id,omitempty"`

@@ -40,11 +40,11 @@ const (
 
 // VerifyError reports the first problem Verify found. It wraps ErrVerify.
 type VerifyError struct {
-	File    string  // the file, "" for the trusted checkpoint
-	Line    int     // 1-based line in File, 0 when not about one line
-	Seq     int64   // the record concerned, -1 when not about one record
-	Problem Problem // what kind of problem
-	Detail  string  // what exactly is wrong, in plain words
+	File    string  `json:"file,omitempty"` // the file, "" for the trusted checkpoint
+	Line    int     `json:"line,omitempty"` // 1-based line in File, 0 when not about one line
+	Seq     int64   `json:"seq"`            // the record concerned, -1 when not about one record
+	Problem Problem `json:"problem"`        // what kind of problem
+	Detail  string  `json:"detail"`         // what exactly is wrong, in plain words
 }
 
 func (e *VerifyError) Error() string {
@@ -238,8 +238,12 @@ read:
 				return rep, verr
 			}
 			if tree.N > expected {
+				missing := fmt.Sprintf("record %d is", expected)
+				if tree.N > expected+1 {
+					missing = fmt.Sprintf("records %d to %d are", expected, tree.N-1)
+				}
 				return rep, &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
-					Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: records %d to %d are missing", tree.N, expected, expected, tree.N-1)}
+					Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: %s missing", tree.N, expected, missing)}
 			}
 			if tree.N < expected {
 				return rep, &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemReordered,

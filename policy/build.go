@@ -5,7 +5,10 @@ import (
 	"fmt"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // Deps are the stores and keys the checks of a profile work with. Each field is
@@ -20,6 +23,23 @@ type Deps struct {
 	// the profile requires but not given here is created empty (every dial is
 	// then denied with dnc.registry_stale until a copy is swapped in).
 	DNCRegistries []dnc.Provider
+	// Counters keeps the sliding-window counters of frequency caps (and the
+	// segment-rate guard). Required by a profile with a frequency section.
+	Counters storage.Counters
+	// HashKey is the secret HMAC key that pseudonymises callee numbers in
+	// counter keys; at least 16 bytes. Without it a public default key is used
+	// (keys then hold no raw number but are not secret).
+	HashKey []byte
+	// Recordings keeps recording metadata; nil when the deployment keeps no
+	// recordings (a profile that requires recording then denies every dial).
+	Recordings recording.Store
+	// Media deletes recording media; nil when dialgate manages metadata only.
+	Media recording.Blob
+	// CalleeHasher turns callee numbers into the keyed hash stored with
+	// recordings and complaints (auditlog.NewCalleeHasher with the audit key).
+	CalleeHasher recording.CalleeHasher
+	// Ledger keeps the caller-ID ledger (callerid section).
+	Ledger callerid.Store
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -37,6 +57,12 @@ type section struct {
 func sections() []section {
 	return []section{
 		dncSection(),
+		calleridSection(),
+		sweepSection(),
+		scheduleSection(),
+		frequencySection(),
+		recordingSection(),
+		complaintSection(),
 	}
 }
 

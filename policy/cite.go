@@ -69,7 +69,9 @@ func walkCitations(v reflect.Value, path string, f func(string, dialgate.Citatio
 		}
 	case reflect.Map:
 		keys := v.MapKeys()
-		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a.Interface()), fmt.Sprint(b.Interface())) })
+		slices.SortFunc(keys, func(a, b reflect.Value) int {
+			return strings.Compare(fmt.Sprint(a.Interface()), fmt.Sprint(b.Interface()))
+		})
 		for _, k := range keys {
 			walkCitations(v.MapIndex(k), joinPath(path, fmt.Sprint(k.Interface())), f, depth+1)
 		}

@@ -27,6 +27,9 @@ func NewCheck(profile Config, mgr *Manager) (*Check, error) {
 	return &Check{cfg: profile, mgr: mgr}, nil
 }
 
+// Manager returns the Manager the check links outcomes through, or nil.
+func (c *Check) Manager() *Manager { return c.mgr }
+
 // Name returns "recording".
 func (c *Check) Name() string { return "recording" }
 

@@ -205,7 +205,7 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 			return fmt.Errorf("recording %s: %w", id, err)
 		}
 	}
-	if err := m.store.DeleteRecording(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := m.store.DeleteRecording(ctx, id, t); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -172,10 +173,14 @@ type Store interface {
 	// A missing id is an error wrapping ErrNotFound.
 	UpdateRecording(ctx context.Context, id string, fn func(*Recording) error) error
 	// DeleteRecording removes the metadata of a recording the sweeper has marked
-	// StateDeleting. A recording in any other state is not removed (an error
+	// StateDeleting and leaves a Tombstone deleted at t in its place, in one
+	// atomic step. A recording in any other state is not removed (an error
 	// wrapping ErrRetentionLocked), so no code path can drop an active record;
 	// a missing id is an error wrapping ErrNotFound.
-	DeleteRecording(ctx context.Context, id string) error
+	DeleteRecording(ctx context.Context, id string, t time.Time) error
+	// ListTombstones returns the deletions with DeletedAt in [from, to),
+	// ordered by DeletedAt then id. Zero bounds are open.
+	ListTombstones(ctx context.Context, from, to time.Time) ([]Tombstone, error)
 	// ListRecordings returns the recordings that match f, ordered by id.
 	ListRecordings(ctx context.Context, f Filter) ([]Recording, error)
 }
@@ -192,4 +197,36 @@ func (f Filter) Matches(r Recording) bool {
 		return false
 	}
 	return true
+}
+
+// Tombstone records that a recording was deleted, for the quarterly report
+// and for audits: what was deleted, when, and what its retention was. It holds
+// no callee information.
+type Tombstone struct {
+	ID          string    `json:"id"`
+	Tenant      string    `json:"tenant,omitempty"`
+	DecisionID  string    `json:"decision_id,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	RetainUntil time.Time `json:"retain_until"`
+	DeletedAt   time.Time `json:"deleted_at"`
+}
+
+// TombstoneOf returns the tombstone of r deleted at t.
+func TombstoneOf(r Recording, t time.Time) Tombstone {
+	return Tombstone{ID: r.ID, Tenant: r.Tenant, DecisionID: r.DecisionID, StartedAt: r.StartedAt, RetainUntil: r.RetainUntil, DeletedAt: t}
+}
+
+// InRange reports whether the tombstone's DeletedAt is in [from, to); zero bounds are open.
+func (ts Tombstone) InRange(from, to time.Time) bool {
+	return (from.IsZero() || !ts.DeletedAt.Before(from)) && (to.IsZero() || ts.DeletedAt.Before(to))
+}
+
+// SortTombstones orders tombstones by DeletedAt then id.
+func SortTombstones(ts []Tombstone) {
+	slices.SortFunc(ts, func(a, b Tombstone) int {
+		if c := a.DeletedAt.Compare(b.DeletedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }

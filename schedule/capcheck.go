@@ -56,8 +56,9 @@ func WithCapHashKey(key []byte) CapOption {
 // reservation back. ObserveOutcome records conversations for the pause.
 //
 // Counter keys hold no raw callee number: they are
-// "frequency|<rule>|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>",
-// where <rule> names the cap's scope, window and purposes. Changing a cap's
+// "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<rule>",
+// where <rule> names the cap's kind, scope, window and purposes (the hash
+// comes first so that one callee's counters are adjacent in ordered stores). Changing a cap's
 // window, scope or purposes therefore starts its counting afresh; changing
 // only its count does not.
 //
@@ -71,7 +72,7 @@ type CapCheck struct {
 
 type capRule struct {
 	cap    Cap // for a pause: Count 0, Window, Purposes, Per, Cite
-	prefix string
+	suffix string
 	desc   string
 }
 
@@ -99,25 +100,25 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 	c := &CapCheck{counters: counters}
 	c.hashers.New = func() any { return hmac.New(sha256.New, o.key) }
 	for _, cp := range cfg.Caps {
-		c.caps = append(c.caps, capRule{cap: cp, prefix: rulePrefix("cap", cp.Per, cp.Window, cp.Purposes), desc: cp.String()})
+		c.caps = append(c.caps, capRule{cap: cp, suffix: ruleSuffix("cap", cp.Per, cp.Window, cp.Purposes), desc: cp.String()})
 	}
 	if p := cfg.PauseAfterConversation; p != nil {
 		cp := Cap{Window: p.Window, Purposes: p.Purposes, Per: p.Per, Cite: p.Cite}
-		c.pause = &capRule{cap: cp, prefix: rulePrefix("pause", p.Per, p.Window, p.Purposes),
+		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Window, p.Purposes),
 			desc: "no call within " + p.Window.String() + " after a conversation, per " + string(scopeOrDefault(p.Per))}
 	}
 	return c, nil
 }
 
-// rulePrefix names a rule in counter keys by what its counting depends on.
-func rulePrefix(kind string, per CapScope, w dialgate.Duration, purposes []dialgate.Purpose) string {
+// ruleSuffix names a rule in counter keys by what its counting depends on.
+func ruleSuffix(kind string, per CapScope, w dialgate.Duration, purposes []dialgate.Purpose) string {
 	ps := make([]string, len(purposes))
 	for i, p := range purposes {
 		ps[i] = string(p)
 	}
 	slices.Sort(ps)
-	return "frequency|" + kind + "|" + string(scopeOrDefault(per)) + "|" +
-		strconv.FormatInt(int64(w.Std()/time.Second), 10) + "s|" + strings.Join(ps, ",") + "|"
+	return "|" + kind + "|" + string(scopeOrDefault(per)) + "|" +
+		strconv.FormatInt(int64(w.Std()/time.Second), 10) + "s|" + strings.Join(ps, ",")
 }
 
 // Name returns "frequency".
@@ -203,17 +204,20 @@ func (c *CapCheck) Release(ctx context.Context, decisionID string) error {
 // is idempotent by o.DecisionID.
 func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error {
 	p := c.pause
-	if p == nil || !o.Conversation || !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
+	if p == nil || !o.Conversation {
 		return nil
 	}
 	if !o.Dial.To.IsValid() {
 		return &dialgate.FieldError{Field: "dial.to", Problem: "a conversation outcome needs the decided dial (Outcome.Dial) for the pause after a conversation", Err: dialgate.ErrInvalidOutcome}
 	}
+	if !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
+		return nil
+	}
 	if o.At.IsZero() {
 		return &dialgate.FieldError{Field: "at", Problem: "missing", Err: dialgate.ErrInvalidOutcome}
 	}
 	var buf [32]byte
-	key := p.prefix + c.scopeHash(o.Dial, p.cap.Per, &buf)
+	key := "frequency|" + c.scopeHash(o.Dial, p.cap.Per, &buf) + p.suffix
 	_, _, err := c.counters.Reserve(ctx, "conversation:"+o.DecisionID, o.At,
 		[]storage.Limit{{Key: key, Window: p.cap.Window.Std(), Max: pauseRecordMax}})
 	if err != nil {
@@ -240,7 +244,7 @@ func (c *CapCheck) limits(d dialgate.Dial, pause bool) ([]storage.Limit, []*capR
 		if hashes[si] == "" {
 			hashes[si] = c.scopeHash(d, r.cap.Per, &buf)
 		}
-		limits = append(limits, storage.Limit{Key: r.prefix + hashes[si], Window: r.cap.Window.Std(), Max: max})
+		limits = append(limits, storage.Limit{Key: "frequency|" + hashes[si] + r.suffix, Window: r.cap.Window.Std(), Max: max})
 		rules = append(rules, r)
 	}
 	for i := range c.caps {
@@ -266,31 +270,29 @@ func scopeIndex(s CapScope) int {
 }
 
 // scopeHash returns the hex keyed hash naming whose calls a rule of scope per
-// counts for d. A dial without a Subject falls back to the callee.
+// counts for d. A dial without a Subject falls back to the callee. Fields are
+// separated by NUL (Dial.Validate forbids control characters in them).
 func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope, buf *[32]byte) string {
-	h := c.hashers.Get().(hash.Hash)
-	h.Reset()
-	var num [24]byte
-	writeField := func(s string) {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
+	var in [160]byte
+	msg := in[:0]
 	switch {
 	case per == CapPerSubject && d.Subject != "":
-		writeField("subject")
-		writeField(d.Tenant)
-		writeField(d.Subject)
+		msg = append(msg, "subject\x00"...)
+		msg = append(append(msg, d.Tenant...), 0)
+		msg = append(msg, d.Subject...)
 	case per == CapPerCalleeSubject && d.Subject != "":
-		writeField("callee_subject")
-		writeField(d.Tenant)
-		h.Write(strconv.AppendUint(num[:0], d.To.Uint64(), 10))
-		h.Write([]byte{0})
-		writeField(d.Subject)
+		msg = append(msg, "callee_subject\x00"...)
+		msg = append(append(msg, d.Tenant...), 0)
+		msg = append(strconv.AppendUint(msg, d.To.Uint64(), 10), 0)
+		msg = append(msg, d.Subject...)
 	default:
-		writeField("callee")
-		writeField(d.Tenant)
-		h.Write(strconv.AppendUint(num[:0], d.To.Uint64(), 10))
+		msg = append(msg, "callee\x00"...)
+		msg = append(append(msg, d.Tenant...), 0)
+		msg = strconv.AppendUint(msg, d.To.Uint64(), 10)
 	}
+	h := c.hashers.Get().(hash.Hash)
+	h.Reset()
+	h.Write(msg)
 	sum := h.Sum(buf[:0])
 	c.hashers.Put(h)
 	return hex.EncodeToString(sum[:16])

@@ -159,3 +159,13 @@ func ValidateInstant(t time.Time) error {
 	}
 	return nil
 }
+
+// CounterExpirer is implemented by Counters stores that can drop, in one
+// sweep, every entry no limit can count any more: entries older than the
+// longest Window their key was used with. Reserve only prunes the keys it
+// touches; a periodic ExpireCounters keeps the counters of callees that are
+// never called again from accumulating. It returns the number of entries
+// removed. An id whose entries are all removed is no longer held.
+type CounterExpirer interface {
+	ExpireCounters(ctx context.Context, t time.Time) (removed int, err error)
+}

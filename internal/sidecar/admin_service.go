@@ -80,7 +80,6 @@ func checkText(field, s string, max int) error {
 	return nil
 }
 
-
 func purposesFromProto(field string, ps []pb.Purpose) ([]dialgate.Purpose, error) {
 	out := make([]dialgate.Purpose, 0, len(ps))
 	for i, p := range ps {

@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"sigs.k8s.io/yaml"
+	"github.com/dialgate/dialgate/internal/yamlx"
 )
 
 // Defaults of the Config fields whose zero value means "the default".
@@ -39,7 +40,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return err
+		return fmt.Errorf("invalid duration %q (want e.g. \"10s\" or \"500ms\")", s)
 	}
 	*d = Duration(v)
 	return nil
@@ -126,8 +127,15 @@ func LoadConfig(path string) (Config, error) {
 // or a bad duration is an error naming the key.
 func ParseConfig(b []byte) (Config, error) {
 	var c Config
-	if err := yaml.UnmarshalStrict(b, &c); err != nil {
-		return Config{}, fmt.Errorf("%w: %v", ErrConfig, err)
+	if len(bytes.TrimSpace(b)) == 0 {
+		return c, nil
+	}
+	doc, err := yamlx.Parse("config", b)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if err := doc.Decode(doc.Root, "", &c); err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return c, nil
 }

@@ -23,7 +23,7 @@ const MaxSize = 8 << 20
 
 // maxNodes bounds the nodes of a document after aliases are expanded, so that a
 // few lines of anchors cannot expand into gigabytes.
-const maxNodes = 1 << 20
+const maxNodes = 1 << 18
 
 // maxDepth bounds the nesting of a document.
 const maxDepth = 64

@@ -2,6 +2,7 @@ package boltstore_test
 
 import (
 	"context"
+	"github.com/dialgate/dialgate/internal/benchcpu"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -18,7 +19,16 @@ import (
 // callees. It reports reservations per second; bbolt group commit shares one
 // fsync among the reservations of a batch.
 func BenchmarkReserveParallel32(b *testing.B) {
-	s, err := boltstore.Open(filepath.Join(b.TempDir(), "bench.db"), boltstore.Options{})
+	for _, o := range []boltstore.Options{
+		{},
+		{MaxBatchDelay: time.Millisecond},
+	} {
+		b.Run("delay="+o.MaxBatchDelay.String()+"/size="+strconv.Itoa(o.MaxBatchSize), func(b *testing.B) { benchReserveParallel(b, o) })
+	}
+}
+
+func benchReserveParallel(b *testing.B, opts boltstore.Options) {
+	s, err := boltstore.Open(filepath.Join(b.TempDir(), "bench.db"), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -27,11 +37,12 @@ func BenchmarkReserveParallel32(b *testing.B) {
 	const callees = 10_000
 	limits := make([][]storage.Limit, callees)
 	for i := range limits {
-		k := "frequency|acme|" + strconv.Itoa(1_000_000+i)
+		// Keys laid out as package schedule does: callee hash first.
+		k := "frequency|" + strconv.Itoa(1_000_000_000+i*7919) + "|cap|callee|"
 		limits[i] = []storage.Limit{
-			{Key: k + "|5m", Window: 5 * time.Minute, Max: 1},
-			{Key: k + "|24h", Window: 24 * time.Hour, Max: 2},
-			{Key: k + "|30d", Window: 30 * 24 * time.Hour, Max: 10},
+			{Key: k + "300s|", Window: 5 * time.Minute, Max: 1},
+			{Key: k + "86400s|", Window: 24 * time.Hour, Max: 2},
+			{Key: k + "2592000s|", Window: 30 * 24 * time.Hour, Max: 10},
 		}
 	}
 	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
@@ -40,6 +51,7 @@ func BenchmarkReserveParallel32(b *testing.B) {
 	b.ReportAllocs()
 	start := time.Now()
 	b.ResetTimer()
+	defer benchcpu.Start(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)

@@ -30,9 +30,8 @@ const DefaultFileName = "dialgate.db"
 
 // Defaults for the zero Options.
 const (
-	DefaultLockTimeout   = time.Second
-	DefaultMaxBatchDelay = 2 * time.Millisecond
-	DefaultMaxBatchSize  = 256
+	DefaultLockTimeout  = time.Second
+	DefaultMaxBatchSize = 1000
 )
 
 // Bucket names. Domain files add theirs to buckets.
@@ -44,7 +43,11 @@ var (
 		bucketCounterEntries,
 		bucketCounterIDs,
 		// Domain files add their bucket names here, one line per bucket.
+		bucketRecordings,
+		bucketRecordingTombstones,
 		bucketDNC,
+		bucketComplaints,
+		bucketLedger,
 	}
 )
 
@@ -60,14 +63,14 @@ type Options struct {
 	// holds before failing with storage.ErrLocked. Zero means
 	// DefaultLockTimeout (1 s); negative is an error.
 	LockTimeout time.Duration
-	// MaxBatchDelay is how long a group commit waits for more writes before it
-	// commits and fsyncs. Zero means DefaultMaxBatchDelay (2 ms); negative is an
-	// error. Longer delays gather larger batches (fewer fsyncs) at the cost of
-	// latency per write.
+	// MaxBatchDelay is an extra wait before each group commit, to gather more
+	// writes per fsync. Zero (the default) means none: a commit starts as soon
+	// as the previous one finished, with every write that arrived meanwhile,
+	// which already shares one fsync among concurrent writers. Negative is an
+	// error.
 	MaxBatchDelay time.Duration
-	// MaxBatchSize is the number of writes that make a group commit start at
-	// once, without waiting for MaxBatchDelay. Zero means DefaultMaxBatchSize
-	// (256); negative is an error.
+	// MaxBatchSize is the most writes one group commit takes. Zero means
+	// DefaultMaxBatchSize (1000); negative is an error.
 	MaxBatchSize int
 	// Verify makes Open read and check every page of an existing file before
 	// using it (slow on large files). Without it Open checks the meta pages and
@@ -85,12 +88,16 @@ type Store struct {
 	db     *bolt.DB
 	path   string
 	closed atomic.Bool
+	group  groupCommit
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-var _ storage.Counters = (*Store)(nil)
+var (
+	_ storage.Counters       = (*Store)(nil)
+	_ storage.CounterExpirer = (*Store)(nil)
+)
 
 // Open opens the store file at path, creating it (and nothing else: the
 // directory must exist) if it does not exist.
@@ -108,9 +115,6 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = DefaultLockTimeout
-	}
-	if opts.MaxBatchDelay == 0 {
-		opts.MaxBatchDelay = DefaultMaxBatchDelay
 	}
 	if opts.MaxBatchSize == 0 {
 		opts.MaxBatchSize = DefaultMaxBatchSize
@@ -136,10 +140,8 @@ func Open(path string, opts Options) (*Store, error) {
 
 	db, err := bolt.Open(path, opts.FileMode, &bolt.Options{Timeout: opts.LockTimeout})
 	if err != nil {
-		return nil, openErr(path, err)
+		return nil, openErr(path, err, opts.LockTimeout)
 	}
-	db.MaxBatchDelay = opts.MaxBatchDelay
-	db.MaxBatchSize = opts.MaxBatchSize
 	if err := db.Update(func(tx *bolt.Tx) error {
 		if err := checkSchema(tx); err != nil {
 			return err
@@ -164,7 +166,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("boltstore: open %s: initialise: %w: %w", path, storage.ErrUnavailable, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}}, nil
 }
 
 // probe opens an existing file read-only and checks its meta pages, its
@@ -172,7 +174,7 @@ func Open(path string, opts Options) (*Store, error) {
 func probe(path string, opts Options) (err error) {
 	db, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: opts.LockTimeout})
 	if err != nil {
-		return openErr(path, err)
+		return openErr(path, err, opts.LockTimeout)
 	}
 	defer db.Close()
 	defer func() {
@@ -235,10 +237,10 @@ func checkSchema(tx *bolt.Tx) error {
 
 var errStop = errors.New("stop")
 
-func openErr(path string, err error) error {
+func openErr(path string, err error, lockTimeout time.Duration) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return fmt.Errorf("boltstore: open %s: another process holds the file: %w", path, storage.ErrLocked)
+		return fmt.Errorf("boltstore: open %s: %w (gave up after %v; only one process may open the store)", path, storage.ErrLocked, lockTimeout)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
 		errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrInvalidMapping):
 		return fmt.Errorf("boltstore: open %s: %w: %w", path, storage.ErrCorrupt, err)
@@ -299,7 +301,7 @@ func (s *Store) view(op string, fn func(tx *bolt.Tx) error) (err error) {
 // batch runs fn in a group-committed write transaction (fsynced before it
 // returns). fn may run more than once and must reset its results each time.
 func (s *Store) batch(op string, fn func(tx *bolt.Tx) error) error {
-	if err := s.db.Batch(fn); err != nil {
+	if err := s.group.do(fn); err != nil {
 		return txErr(op, err)
 	}
 	return nil

@@ -219,32 +219,109 @@ func prune(ent, ids *bolt.Bucket, key string, t int64, w time.Duration) error {
 		if err := ent.Delete(k); err != nil {
 			return err
 		}
-		id := k[len(prefix)+8:]
-		list := ids.Get(id)
-		if list == nil {
-			continue
-		}
-		keys, err := splitList(list)
-		if err != nil {
-			return err
-		}
-		var rest []byte
-		for _, other := range keys {
-			if !bytes.Equal(other, k) {
-				rest = binary.AppendUvarint(rest, uint64(len(other)))
-				rest = append(rest, other...)
-			}
-		}
-		if len(rest) == 0 {
-			err = ids.Delete(id)
-		} else {
-			err = ids.Put(id, rest)
-		}
-		if err != nil {
+		if err := dropFromID(ids, k[len(prefix)+8:], k); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// dropFromID removes entry key k from id's list, forgetting the id when its
+// list is empty.
+func dropFromID(ids *bolt.Bucket, id, k []byte) error {
+	list := ids.Get(id)
+	if list == nil {
+		return nil
+	}
+	keys, err := splitList(list)
+	if err != nil {
+		return err
+	}
+	var rest []byte
+	for _, other := range keys {
+		if !bytes.Equal(other, k) {
+			rest = binary.AppendUvarint(rest, uint64(len(other)))
+			rest = append(rest, other...)
+		}
+	}
+	if len(rest) == 0 {
+		return ids.Delete(id)
+	}
+	return ids.Put(id, rest)
+}
+
+// expireChunk bounds the deletions of one ExpireCounters transaction (a
+// variable for tests).
+var expireChunk = 10_000
+
+// ExpireCounters removes every entry older than the window it was recorded
+// with, at t, in transactions of at most 10,000 deletions (each fsynced). See
+// storage.CounterExpirer.
+func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
+	if err := s.check("expire"); err != nil {
+		return 0, err
+	}
+	if err := storage.ValidateInstant(t); err != nil {
+		return 0, fmt.Errorf("boltstore: expire: %w", err)
+	}
+	tn, removed := t.UnixNano(), 0
+	var from []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return removed, fmt.Errorf("boltstore: expire: %w", err)
+		}
+		var (
+			n    int
+			next []byte
+		)
+		err := s.group.do(func(tx *bolt.Tx) error {
+			n, next = 0, nil
+			ent := tx.Bucket(bucketCounterEntries)
+			ids := tx.Bucket(bucketCounterIDs)
+			var old [][]byte
+			c := ent.Cursor()
+			k, v := c.First()
+			if from != nil {
+				k, v = c.Seek(from)
+			}
+			for ; k != nil; k, v = c.Next() {
+				if len(old) == expireChunk {
+					next = bytes.Clone(k)
+					break
+				}
+				if len(k) < 2 || len(v) < 8 {
+					continue
+				}
+				pl := 2 + int(binary.BigEndian.Uint16(k))
+				if len(k) < pl+8 {
+					continue
+				}
+				at := decodeInstant(k[pl:])
+				if at+int64(binary.BigEndian.Uint64(v)) <= tn {
+					old = append(old, bytes.Clone(k))
+				}
+			}
+			for _, k := range old {
+				if err := ent.Delete(k); err != nil {
+					return err
+				}
+				pl := 2 + int(binary.BigEndian.Uint16(k))
+				if err := dropFromID(ids, k[pl+8:], k); err != nil {
+					return err
+				}
+			}
+			n = len(old)
+			return nil
+		})
+		if err != nil {
+			return removed, txErr("expire", err)
+		}
+		removed += n
+		if next == nil {
+			return removed, nil
+		}
+		from = next
+	}
 }
 
 // splitList decodes an id's list of entry keys.

@@ -16,11 +16,11 @@
 //
 // # Durability
 //
-// Every write is a bbolt transaction committed with fsync before the call
-// returns. Writes on hot paths (counter reservations) use group commit
-// (bbolt's DB.Batch): concurrent calls arriving within Options.MaxBatchDelay
-// share one transaction and one fsync, and each call returns only after that
-// fsync — so a reservation that returned ok survives a crash or power loss
-// (given a disk that honours fsync). Group commit trades up to MaxBatchDelay
-// of latency for throughput; it never acknowledges an unsynced write.
+// Every write is a bbolt transaction committed with fsync (fdatasync) before
+// the call returns: a reservation that returned ok survives a crash or power
+// loss, given a disk that honours fsync. Writes use group commit: while one
+// transaction commits, the writes that arrive queue up and the next
+// transaction takes all of them, so concurrent writers share one fsync and a
+// lone writer waits for exactly one. Nothing is ever acknowledged before it is
+// on disk.
 package boltstore

@@ -2,6 +2,7 @@ package memstore_test
 
 import (
 	"context"
+	"github.com/dialgate/dialgate/internal/benchcpu"
 	"strconv"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ func benchReserve(b *testing.B, callees int, step time.Duration, scale int) {
 	t := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer benchcpu.Start(b)()
 	for i := 0; i < b.N; i++ {
 		if ok, _, err := s.Reserve(ctx, ids[i%len(ids)]+strconv.Itoa(i>>16), t.Add(time.Duration(i)*step), limits[i%len(limits)]); err != nil || !ok {
 			b.Fatal(ok, err)
@@ -61,6 +63,7 @@ func BenchmarkUsage(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer benchcpu.Start(b)()
 	for i := 0; i < b.N; i++ {
 		if _, err := s.Usage(ctx, t.Add(2*time.Hour), limits[i%len(limits)]); err != nil {
 			b.Fatal(err)

@@ -19,16 +19,18 @@ type counterState struct {
 	ids  map[string]*counterRes
 }
 
-// counterKey is the entries under one key, sorted by instant, with the id of
-// each entry alongside.
+// counterKey is the entries under one key, sorted by instant, with the
+// reservation of each entry alongside.
 type counterKey struct {
 	entries []window.Entry
-	ids     []string
-	members int // entries with a non-empty Member
+	res     []*counterRes
+	members int           // entries with a non-empty Member
+	window  time.Duration // the longest window the key was used with
 }
 
 // counterRes is what one reservation id holds: the keys it recorded under.
 type counterRes struct {
+	id   string
 	keys []string
 }
 
@@ -64,24 +66,32 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	}
 	c := &s.counters
 	out := make([]storage.Usage, len(limits))
+	var small [8]*counterKey
+	ks := small[:0]
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ok := true
 	for i, l := range limits {
-		out[i] = c.tally(t, l)
+		k := c.keys[l.Key]
+		ks = append(ks, k)
+		if k == nil {
+			out[i] = storage.Usage{Limit: l}
+		} else {
+			out[i] = window.Tally(k.entries, t, l, k.members > 0)
+		}
 		ok = ok && !out[i].Exceeded
 	}
 	if _, held := c.ids[id]; held {
 		return true, out, nil
 	}
-	if !ok {
-		return false, out, nil
-	}
 	if len(limits) == 0 {
 		return true, out, nil
 	}
+	if !ok {
+		return false, out, nil
+	}
 	tn := t.UnixNano()
-	res := &counterRes{keys: make([]string, 0, len(limits))}
+	res := &counterRes{id: id, keys: make([]string, 0, len(limits))}
 	for i, l := range limits {
 		if slices.Contains(res.keys, l.Key) {
 			continue
@@ -92,17 +102,47 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 				longest = o.Window
 			}
 		}
-		k := c.keys[l.Key]
+		k := ks[i]
 		if k == nil {
 			k = &counterKey{}
 			c.keys[l.Key] = k
 		}
+		if longest > k.window {
+			k.window = longest
+		}
 		c.prune(l.Key, k, tn, longest)
-		k.insert(window.Entry{At: tn, Member: l.Member}, id)
+		k.insert(window.Entry{At: tn, Member: l.Member}, res)
 		res.keys = append(res.keys, l.Key)
 	}
 	c.ids[id] = res
 	return true, out, nil
+}
+
+// ExpireCounters removes every entry older than the longest window its key
+// was used with, at t. See storage.CounterExpirer.
+func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
+	if err := s.check("expire"); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("memstore: expire: %w", err)
+	}
+	if err := storage.ValidateInstant(t); err != nil {
+		return 0, fmt.Errorf("memstore: expire: %w", err)
+	}
+	c := &s.counters
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tn, removed := t.UnixNano(), 0
+	for key, k := range c.keys {
+		n := len(k.entries)
+		c.prune(key, k, tn, k.window)
+		removed += n - len(k.entries)
+		if len(k.entries) == 0 {
+			delete(c.keys, key)
+		}
+	}
+	return removed, nil
 }
 
 // Release removes everything recorded for id. See storage.Counters.
@@ -126,13 +166,13 @@ func (s *Store) Release(ctx context.Context, id string) error {
 		if k == nil {
 			continue
 		}
-		for j := len(k.ids) - 1; j >= 0; j-- {
-			if k.ids[j] == id {
+		for j := len(k.res) - 1; j >= 0; j-- {
+			if k.res[j] == res {
 				if k.entries[j].Member != "" {
 					k.members--
 				}
 				k.entries = slices.Delete(k.entries, j, j+1)
-				k.ids = slices.Delete(k.ids, j, j+1)
+				k.res = slices.Delete(k.res, j, j+1)
 			}
 		}
 		if len(k.entries) == 0 {
@@ -174,16 +214,12 @@ func (c *counterState) prune(key string, k *counterKey, t int64, w time.Duration
 	if n == 0 {
 		return
 	}
-	for _, id := range k.ids[:n] {
-		res := c.ids[id]
-		if res == nil {
-			continue
-		}
+	for _, res := range k.res[:n] {
 		if i := slices.Index(res.keys, key); i >= 0 {
 			res.keys = slices.Delete(res.keys, i, i+1)
 		}
 		if len(res.keys) == 0 {
-			delete(c.ids, id)
+			delete(c.ids, res.id)
 		}
 	}
 	for _, e := range k.entries[:n] {
@@ -192,11 +228,11 @@ func (c *counterState) prune(key string, k *counterKey, t int64, w time.Duration
 		}
 	}
 	k.entries = slices.Delete(k.entries, 0, n)
-	k.ids = slices.Delete(k.ids, 0, n)
+	k.res = slices.Delete(k.res, 0, n)
 }
 
 // insert adds e keeping entries sorted by instant (usually an append).
-func (k *counterKey) insert(e window.Entry, id string) {
+func (k *counterKey) insert(e window.Entry, res *counterRes) {
 	if e.Member != "" {
 		k.members++
 	}
@@ -205,5 +241,5 @@ func (k *counterKey) insert(e window.Entry, id string) {
 		i--
 	}
 	k.entries = slices.Insert(k.entries, i, e)
-	k.ids = slices.Insert(k.ids, i, id)
+	k.res = slices.Insert(k.res, i, res)
 }

@@ -17,6 +17,7 @@ type Store struct {
 	counters   counterState
 	recordings recordingState
 	ledger     ledgerState
+	complaints complaintState
 	// Domain files add their state here, one field per domain.
 	dnc dncState
 }
@@ -41,4 +42,7 @@ func (s *Store) check(op string) error {
 	return nil
 }
 
-var _ storage.Counters = (*Store)(nil)
+var (
+	_ storage.Counters       = (*Store)(nil)
+	_ storage.CounterExpirer = (*Store)(nil)
+)

@@ -6,13 +6,15 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dialgate/dialgate/recording"
 )
 
 type recordingState struct {
-	mu   sync.Mutex
-	recs map[string]recording.Recording
+	mu    sync.Mutex
+	recs  map[string]recording.Recording
+	tombs []recording.Tombstone
 }
 
 func cloneRecording(r recording.Recording) recording.Recording {
@@ -83,7 +85,7 @@ func (s *Store) UpdateRecording(_ context.Context, id string, fn func(*recording
 }
 
 // DeleteRecording implements recording.Store.
-func (s *Store) DeleteRecording(_ context.Context, id string) error {
+func (s *Store) DeleteRecording(_ context.Context, id string, t time.Time) error {
 	if err := s.check("DeleteRecording"); err != nil {
 		return err
 	}
@@ -98,7 +100,26 @@ func (s *Store) DeleteRecording(_ context.Context, id string) error {
 		return fmt.Errorf("memstore: recording %s is %s, not deleting: %w", id, r.State, recording.ErrRetentionLocked)
 	}
 	delete(st.recs, id)
+	st.tombs = append(st.tombs, recording.TombstoneOf(r, t))
 	return nil
+}
+
+// ListTombstones implements recording.Store.
+func (s *Store) ListTombstones(_ context.Context, from, to time.Time) ([]recording.Tombstone, error) {
+	if err := s.check("ListTombstones"); err != nil {
+		return nil, err
+	}
+	st := &s.recordings
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []recording.Tombstone
+	for _, ts := range st.tombs {
+		if ts.InRange(from, to) {
+			out = append(out, ts)
+		}
+	}
+	recording.SortTombstones(out)
+	return out, nil
 }
 
 // ListRecordings implements recording.Store.

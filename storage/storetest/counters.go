@@ -46,6 +46,7 @@ func counterCases() []testCase[storage.Counters] {
 		{"Race64", counterRace},
 		{"Race64LastSlot", counterRaceLastSlot},
 		{"CancelledContext", counterCancelled},
+		{"Expire", counterExpire},
 		{"Closed", counterClosed},
 		{"Reopen", counterReopen},
 	}
@@ -632,4 +633,62 @@ func counterReopen(ctx context.Context, h harness[storage.Counters]) error {
 		return fmt.Errorf("second reopen: %w", err)
 	}
 	return wantCount(ctx, s, t0.Add(time.Minute), l, 2)
+}
+
+func counterExpire(ctx context.Context, h harness[storage.Counters]) error {
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	x, ok := s.(storage.CounterExpirer)
+	if !ok {
+		return errSkip
+	}
+	short := lim("expire/short", time.Hour, 1)
+	other := lim("expire/other", time.Hour, 1)
+	long := lim("expire/long", 24*time.Hour, 5)
+	seg := storage.Limit{Key: "expire/seg", Member: "n1", Window: time.Hour, Max: 1}
+	if _, err := reserve(ctx, s, "a", t0, true, short, long); err != nil {
+		return err
+	}
+	if _, err := reserve(ctx, s, "b", t0, true, seg); err != nil {
+		return err
+	}
+	if _, err := reserve(ctx, s, "c", t0.Add(90*time.Minute), true, other); err != nil {
+		return err
+	}
+	// At t0+2h: a's and b's one-hour entries are gone, c's is not, a's
+	// 24-hour entry is not.
+	n, err := x.ExpireCounters(ctx, t0.Add(2*time.Hour))
+	if err != nil {
+		return fmt.Errorf("ExpireCounters: %w", err)
+	}
+	if n != 2 {
+		return fmt.Errorf("ExpireCounters removed %d entries, want 2", n)
+	}
+	if err := wantCount(ctx, s, t0.Add(2*time.Hour), long, 1); err != nil {
+		return fmt.Errorf("after expiry: %w", err)
+	}
+	if err := wantCount(ctx, s, t0.Add(2*time.Hour), other, 1); err != nil {
+		return fmt.Errorf("after expiry: %w", err)
+	}
+	// a still holds its 24-hour entry; Release removes it.
+	if err := s.Release(ctx, "a"); err != nil {
+		return err
+	}
+	if err := wantCount(ctx, s, t0.Add(2*time.Hour), long, 0); err != nil {
+		return fmt.Errorf("after expiry and release: %w", err)
+	}
+	// b held nothing more: it is forgotten and may reserve again.
+	if _, err := reserve(ctx, s, "b", t0.Add(2*time.Hour), true, seg); err != nil {
+		return fmt.Errorf("an id whose entries all expired: %w", err)
+	}
+	if n, err := x.ExpireCounters(ctx, t0.Add(2*time.Hour)); err != nil || n != 0 {
+		return fmt.Errorf("second ExpireCounters = %d, %v; want 0, nil", n, err)
+	}
+	n, err = x.ExpireCounters(ctx, t0.Add(1000*time.Hour))
+	if err != nil || n != 2 {
+		return fmt.Errorf("final ExpireCounters = %d, %v; want 2 (c and b), nil", n, err)
+	}
+	return nil
 }

@@ -110,7 +110,7 @@ func recNotFound(ctx context.Context, h harness[recording.Store]) error {
 	if err := s.UpdateRecording(ctx, "nope", func(*recording.Recording) error { return nil }); !errors.Is(err, recording.ErrNotFound) {
 		return fmt.Errorf("UpdateRecording(unknown): %v", err)
 	}
-	if err := s.DeleteRecording(ctx, "nope"); !errors.Is(err, recording.ErrNotFound) {
+	if err := s.DeleteRecording(ctx, "nope", t0); !errors.Is(err, recording.ErrNotFound) {
 		return fmt.Errorf("DeleteRecording(unknown): %v", err)
 	}
 	return nil
@@ -166,7 +166,7 @@ func recDelete(ctx context.Context, h harness[recording.Store]) error {
 	if err := s.CreateRecording(ctx, sampleRecording("r-1", "h:abc", t0)); err != nil {
 		return err
 	}
-	if err := s.DeleteRecording(ctx, "r-1"); !errors.Is(err, recording.ErrRetentionLocked) {
+	if err := s.DeleteRecording(ctx, "r-1", t0.Add(40*24*time.Hour)); !errors.Is(err, recording.ErrRetentionLocked) {
 		return fmt.Errorf("DeleteRecording of an active recording: %v, want ErrRetentionLocked", err)
 	}
 	if _, err := s.GetRecording(ctx, "r-1"); err != nil {
@@ -175,11 +175,30 @@ func recDelete(ctx context.Context, h harness[recording.Store]) error {
 	if err := s.UpdateRecording(ctx, "r-1", func(x *recording.Recording) error { x.State = recording.StateDeleting; return nil }); err != nil {
 		return err
 	}
-	if err := s.DeleteRecording(ctx, "r-1"); err != nil {
+	del := t0.Add(40 * 24 * time.Hour)
+	if err := s.DeleteRecording(ctx, "r-1", del); err != nil {
 		return fmt.Errorf("DeleteRecording of a deleting recording: %w", err)
 	}
 	if _, err := s.GetRecording(ctx, "r-1"); !errors.Is(err, recording.ErrNotFound) {
 		return fmt.Errorf("deleted recording still there: %v", err)
+	}
+	if rs, _ := s.ListRecordings(ctx, recording.Filter{}); len(rs) != 0 {
+		return fmt.Errorf("deleted recording still listed: %+v", rs)
+	}
+	for _, tc := range []struct {
+		from, to time.Time
+		n        int
+	}{{time.Time{}, time.Time{}, 1}, {del, del.Add(time.Second), 1}, {del.Add(time.Nanosecond), time.Time{}, 0}, {time.Time{}, del, 0}} {
+		ts, err := s.ListTombstones(ctx, tc.from, tc.to)
+		if err != nil {
+			return err
+		}
+		if len(ts) != tc.n {
+			return fmt.Errorf("ListTombstones(%v, %v) = %+v, want %d", tc.from, tc.to, ts, tc.n)
+		}
+		if tc.n == 1 && (ts[0].ID != "r-1" || !ts[0].DeletedAt.Equal(del) || ts[0].DecisionID != "d-r-1") {
+			return fmt.Errorf("tombstone %+v", ts[0])
+		}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
@@ -60,6 +61,12 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		})
 	}
 	// Domain suites add their type assertion here, one block per domain.
+	if _, ok := probe.(complaint.Store); ok {
+		ran++
+		t.Run("Complaints", func(t *testing.T) {
+			TestComplaints(t, func(t *testing.T) complaint.Store { return open(t).(complaint.Store) }, opts...)
+		})
+	}
 	if _, ok := probe.(recording.Store); ok {
 		ran++
 		t.Run("Recordings", func(t *testing.T) {
