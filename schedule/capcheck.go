@@ -56,11 +56,11 @@ func WithCapHashKey(key []byte) CapOption {
 // reservation back. ObserveOutcome records conversations for the pause.
 //
 // Counter keys hold no raw callee number: they are
-// "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<rule>",
-// where <rule> names the cap's kind, scope, window and purposes (the hash
-// comes first so that one callee's counters are adjacent in ordered stores). Changing a cap's
-// window, scope or purposes therefore starts its counting afresh; changing
-// only its count does not.
+// "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<kind>|<scope>|<purposes>".
+// Caps with the same scope and purposes share one key — one entry per call,
+// counted under each cap's window — so that a reservation writes once however
+// many caps apply, and changing a cap's count or window keeps its history.
+// Changing a cap's scope or purposes starts its counting afresh.
 //
 // A CapCheck is safe for concurrent use. Create it with NewCapCheck.
 type CapCheck struct {
@@ -100,25 +100,33 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 	c := &CapCheck{counters: counters}
 	c.hashers.New = func() any { return hmac.New(sha256.New, o.key) }
 	for _, cp := range cfg.Caps {
-		c.caps = append(c.caps, capRule{cap: cp, suffix: ruleSuffix("cap", cp.Per, cp.Window, cp.Purposes), desc: cp.String()})
+		c.caps = append(c.caps, capRule{cap: cp, suffix: ruleSuffix("cap", cp.Per, cp.Purposes), desc: cp.String()})
 	}
+	// Keep caps that share a counter key next to each other (stable, by first
+	// appearance), so that their limits are adjacent and the key is built once.
+	first := map[string]int{}
+	for i, r := range c.caps {
+		if _, ok := first[r.suffix]; !ok {
+			first[r.suffix] = i
+		}
+	}
+	slices.SortStableFunc(c.caps, func(a, b capRule) int { return first[a.suffix] - first[b.suffix] })
 	if p := cfg.PauseAfterConversation; p != nil {
 		cp := Cap{Window: p.Window, Purposes: p.Purposes, Per: p.Per, Cite: p.Cite}
-		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Window, p.Purposes),
+		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Purposes),
 			desc: "no call within " + p.Window.String() + " after a conversation, per " + string(scopeOrDefault(p.Per))}
 	}
 	return c, nil
 }
 
 // ruleSuffix names a rule in counter keys by what its counting depends on.
-func ruleSuffix(kind string, per CapScope, w dialgate.Duration, purposes []dialgate.Purpose) string {
+func ruleSuffix(kind string, per CapScope, purposes []dialgate.Purpose) string {
 	ps := make([]string, len(purposes))
 	for i, p := range purposes {
 		ps[i] = string(p)
 	}
 	slices.Sort(ps)
-	return "|" + kind + "|" + string(scopeOrDefault(per)) + "|" +
-		strconv.FormatInt(int64(w.Std()/time.Second), 10) + "s|" + strings.Join(ps, ",")
+	return "|" + kind + "|" + string(scopeOrDefault(per)) + "|" + strings.Join(ps, ",")
 }
 
 // Name returns "frequency".
@@ -240,11 +248,17 @@ func (c *CapCheck) limits(d dialgate.Dial, pause bool) ([]storage.Limit, []*capR
 		buf    [32]byte
 	)
 	add := func(r *capRule, max int) {
-		si := scopeIndex(r.cap.Per)
-		if hashes[si] == "" {
-			hashes[si] = c.scopeHash(d, r.cap.Per, &buf)
+		key := ""
+		if n := len(rules); n > 0 && rules[n-1].suffix == r.suffix {
+			key = limits[n-1].Key // same counter as the previous cap
+		} else {
+			si := scopeIndex(r.cap.Per)
+			if hashes[si] == "" {
+				hashes[si] = c.scopeHash(d, r.cap.Per, &buf)
+			}
+			key = "frequency|" + hashes[si] + r.suffix
 		}
-		limits = append(limits, storage.Limit{Key: "frequency|" + hashes[si] + r.suffix, Window: r.cap.Window.Std(), Max: max})
+		limits = append(limits, storage.Limit{Key: key, Window: r.cap.Window.Std(), Max: max})
 		rules = append(rules, r)
 	}
 	for i := range c.caps {
