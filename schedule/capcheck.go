@@ -114,7 +114,7 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 	if p := cfg.PauseAfterConversation; p != nil {
 		cp := Cap{Window: p.Window, Purposes: p.Purposes, Per: p.Per, Cite: p.Cite}
 		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Purposes),
-			desc: "no call within " + p.Window.String() + " after a conversation, per " + string(scopeOrDefault(p.Per))}
+			desc: "no call within " + windowString(p.Window) + " after a conversation, per " + string(scopeOrDefault(p.Per))}
 	}
 	return c, nil
 }

@@ -162,7 +162,7 @@ func TestCNCapsThroughGate(t *testing.T) {
 	d := dialgate.Dial{To: callee, From: from1, Campaign: "winter"}
 
 	dec := r.want(start, d, true)
-	if len(dec.Evidence) != 3 || dec.Evidence[0].Key != "frequency.seen" || dec.Evidence[0].Value != "0 of 1 call per 5m0s per callee" {
+	if len(dec.Evidence) != 3 || dec.Evidence[0].Key != "frequency.seen" || dec.Evidence[0].Value != "0 of 1 call per 5m per callee" {
 		t.Errorf("evidence of a passing dial = %+v", dec.Evidence)
 	}
 	// Another caller ID and campaign of the same tenant count together.
@@ -171,7 +171,7 @@ func TestCNCapsThroughGate(t *testing.T) {
 	if want := start.Add(5 * time.Minute); !rs.NextAllowedAt.Equal(want) {
 		t.Errorf("NextAllowedAt = %s, want %s", rs.NextAllowedAt, want)
 	}
-	if got := evidence(rs, "frequency.cap"); got != "1 call per 5m0s per callee" {
+	if got := evidence(rs, "frequency.cap"); got != "1 call per 5m per callee" {
 		t.Errorf("cap evidence = %q", got)
 	}
 	if got := evidence(rs, "frequency.count"); got != "1" {
