@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -86,24 +87,58 @@ const (
 	redactedMark    = "[redacted: callee number]"
 )
 
+// fieldPath names a record field, such as reasons[1].evidence[0].value; it
+// is formatted only when something is redacted.
+type fieldPath struct {
+	a string
+	i int // index after a, -1 for none
+	b string
+	j int // index after b, -1 for none
+	c string
+}
+
+func field(name string) fieldPath { return fieldPath{name, -1, "", -1, ""} }
+
+func (p fieldPath) String() string {
+	s := p.a
+	if p.i >= 0 {
+		s += "[" + strconv.Itoa(p.i) + "]"
+	}
+	s += p.b
+	if p.j >= 0 {
+		s += "[" + strconv.Itoa(p.j) + "]"
+	}
+	return s + p.c
+}
+
 // scrubber replaces strings that contain the callee's national digits.
 type scrubber struct {
-	national string // "" when there is nothing to look for
+	national []byte // nil when there is nothing to look for
+	nat      [20]byte
 	redacted []string
 }
 
-func newScrubber(n dialgate.Number) scrubber {
-	nat := n.National()
-	if len(nat) < 6 { // too short to recognise without redacting every number
-		nat = ""
+func (s *scrubber) init(n dialgate.Number, redacted []string) {
+	s.redacted = redacted
+	s.national = nil
+	if !n.IsValid() {
+		return
 	}
-	return scrubber{national: nat}
+	d := n.AppendTo(s.nat[:0])
+	cc := 1 // the "+"
+	for c := n.CountryCode(); c > 0; c /= 10 {
+		cc++
+	}
+	if len(d)-cc < 6 { // too short to recognise without redacting every number
+		return
+	}
+	s.national = d[cc:]
 }
 
 // clean returns s, or redactedMark if s contains the callee's national digits
 // (ignoring every non-digit between them), and notes the path.
-func (s *scrubber) clean(path, v string) string {
-	if s.national == "" || len(v) < len(s.national) {
+func (s *scrubber) clean(p fieldPath, v string) string {
+	if s.national == nil || len(v) < len(s.national) {
 		return v
 	}
 	var buf [64]byte
@@ -113,21 +148,23 @@ func (s *scrubber) clean(path, v string) string {
 			d = append(d, c)
 		}
 	}
-	if len(d) < len(s.national) || !strings.Contains(string(d), s.national) {
+	if len(d) < len(s.national) || !bytes.Contains(d, s.national) {
 		return v
 	}
-	s.redacted = append(s.redacted, path+": contained the callee number")
+	s.redacted = append(s.redacted, p.String()+": contained the callee number")
 	return redactedMark
 }
 
-func (s *scrubber) evidence(path string, ev []Evidence) []Evidence {
+func (s *scrubber) evidence(reason int, ev []Evidence) []Evidence {
 	if len(ev) == 0 {
 		return nil
 	}
 	out := make([]Evidence, len(ev))
 	for i, e := range ev {
-		p := path + "[" + strconv.Itoa(i) + "]"
-		out[i] = Evidence{Key: s.clean(p+".key", e.Key), Value: s.clean(p+".value", e.Value)}
+		out[i] = Evidence{
+			Key:   s.clean(fieldPath{"reasons", reason, ".evidence", i, ".key"}, e.Key),
+			Value: s.clean(fieldPath{"reasons", reason, ".evidence", i, ".value"}, e.Value),
+		}
 	}
 	return out
 }
@@ -136,35 +173,60 @@ func (s *scrubber) evidence(path string, ev []Evidence) []Evidence {
 // string scrubbed of the callee's digits, evidence sorted into fields (see
 // DecisionRecord).
 func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
-	if d.ID == "" {
-		return nil, fmt.Errorf("auditlog: decision: id: missing: %w", ErrInvalidRecord)
-	}
-	if err := checkTime("decision.at", d.At); err != nil {
+	rb := new(recBuf)
+	if err := r.fill(rb, d); err != nil {
 		return nil, err
 	}
+	return &rb.rec, nil
+}
+
+// recBuf holds a decision record and what it points to, for reuse.
+type recBuf struct {
+	rec     DecisionRecord
+	callee  Callee
+	consent Consent
+	s       scrubber
+	body    []byte
+}
+
+// fill sets rb.rec to the record of d, reusing rb's slices.
+func (r *Redactor) fill(rb *recBuf, d dialgate.Decision) error {
+	if d.ID == "" {
+		return fmt.Errorf("auditlog: decision: id: missing: %w", ErrInvalidRecord)
+	}
+	if err := checkTime("decision.at", d.At); err != nil {
+		return err
+	}
 	dl := d.Dial
-	s := newScrubber(dl.To)
-	rec := &DecisionRecord{
-		ID:            s.clean("id", d.ID),
-		At:            d.At.UTC(),
-		Tenant:        s.clean("tenant", dl.Tenant),
-		Campaign:      s.clean("campaign", dl.Campaign),
-		Purpose:       s.clean("purpose", string(dl.Purpose)),
-		Industry:      s.clean("industry", dl.Industry),
-		BusinessLine:  s.clean("business_line", dl.BusinessLine),
-		LeadID:        s.clean("lead_id", dl.LeadID),
-		Route:         string(dl.Route),
-		PolicyVersion: s.clean("policy_version", d.PolicyVersion),
-		Allowed:       d.Allowed,
-		Shadow:        d.Shadow,
-		Window:        WindowNotChecked,
+	s := &rb.s
+	s.init(dl.To, rb.rec.Redacted[:0])
+	rec := &rb.rec
+	*rec = DecisionRecord{
+		ID:             s.clean(field("id"), d.ID),
+		At:             d.At.UTC(),
+		Tenant:         s.clean(field("tenant"), dl.Tenant),
+		Campaign:       s.clean(field("campaign"), dl.Campaign),
+		Purpose:        s.clean(field("purpose"), string(dl.Purpose)),
+		Industry:       s.clean(field("industry"), dl.Industry),
+		BusinessLine:   s.clean(field("business_line"), dl.BusinessLine),
+		LeadID:         s.clean(field("lead_id"), dl.LeadID),
+		Route:          string(dl.Route),
+		PolicyVersion:  s.clean(field("policy_version"), d.PolicyVersion),
+		Allowed:        d.Allowed,
+		Shadow:         d.Shadow,
+		Window:         WindowNotChecked,
+		CallerIDLedger: rec.CallerIDLedger[:0],
+		Lists:          rec.Lists[:0],
+		Counters:       rec.Counters[:0],
+		Evidence:       rec.Evidence[:0],
+		Reasons:        rec.Reasons[:0],
 	}
 	if rec.Route != "" && !dl.Route.IsValid() {
-		rec.Route = s.clean("route", rec.Route)
+		rec.Route = s.clean(field("route"), rec.Route)
 	}
 	if !dl.TriggerAt.IsZero() {
 		if err := checkTime("dial.trigger_at", dl.TriggerAt); err != nil {
-			return nil, err
+			return err
 		}
 		rec.TriggerAt = dl.TriggerAt.UTC()
 	}
@@ -175,20 +237,23 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		}
 	}
 	if dl.To.IsValid() {
-		rec.Callee = &Callee{HMAC: r.hmac(dl.To), KeyID: r.keyID, CountryCode: dl.To.CountryCode(), Segment: Segment(dl.To)}
+		rb.callee = Callee{HMAC: r.hmac(dl.To), KeyID: r.keyID, CountryCode: dl.To.CountryCode(), Segment: Segment(dl.To)}
+		rec.Callee = &rb.callee
 		s.redacted = append(s.redacted, redactedCallee)
 	}
 	if dl.From.IsValid() {
-		rec.CallerID = s.clean("caller_id", dl.From.String())
+		rec.CallerID = s.clean(field("caller_id"), dl.From.String())
 	}
 	if dl.Subject != "" {
 		s.redacted = append(s.redacted, redactedSubject)
 	}
 	var consent Consent
-	consent.ID = s.clean("consent.id", dl.ConsentID)
+	consent.ID = s.clean(field("consent.id"), dl.ConsentID)
 	for i, e := range d.Evidence {
-		p := "evidence[" + strconv.Itoa(i) + "]"
-		e = Evidence{Key: s.clean(p+".key", e.Key), Value: s.clean(p+".value", e.Value)}
+		e = Evidence{
+			Key:   s.clean(fieldPath{"evidence", i, ".key", -1, ""}, e.Key),
+			Value: s.clean(fieldPath{"evidence", i, ".value", -1, ""}, e.Value),
+		}
 		switch {
 		case e.Key == "consent.id":
 			if consent.ID == "" {
@@ -196,10 +261,10 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 			} else if consent.ID != e.Value {
 				rec.Evidence = append(rec.Evidence, e)
 			}
-		case e.Key == "consent.sha256" || e.Key == "consent.evidence_sha256":
+		case e.Key == "consent.disclosure_sha256" || e.Key == "consent.sha256" || e.Key == "consent.evidence_sha256":
 			consent.EvidenceSHA256 = e.Value
 		case e.Key == "schedule.zone":
-			rec.Zone = e.Value
+			rec.Zone = joinZone(rec.Zone, e.Value)
 		case strings.HasPrefix(e.Key, "dnc."):
 			rec.Lists = append(rec.Lists, e)
 		case strings.HasPrefix(e.Key, "frequency."), strings.HasPrefix(e.Key, "sweep."):
@@ -214,26 +279,23 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		}
 	}
 	if consent != (Consent{}) {
-		rec.Consent = &consent
-	}
-	if len(d.Reasons) > 0 {
-		rec.Reasons = make([]ReasonRecord, len(d.Reasons))
+		rb.consent = consent
+		rec.Consent = &rb.consent
 	}
 	for i, rs := range d.Reasons {
-		p := "reasons[" + strconv.Itoa(i) + "]"
 		rr := ReasonRecord{
-			Code:     s.clean(p+".code", string(rs.Code)),
-			Check:    s.clean(p+".check", rs.Check),
-			Message:  s.clean(p+".message", rs.Message),
-			Evidence: s.evidence(p+".evidence", rs.Evidence),
+			Code:     s.clean(fieldPath{"reasons", i, ".code", -1, ""}, string(rs.Code)),
+			Check:    s.clean(fieldPath{"reasons", i, ".check", -1, ""}, rs.Check),
+			Message:  s.clean(fieldPath{"reasons", i, ".message", -1, ""}, rs.Message),
+			Evidence: s.evidence(i, rs.Evidence),
 		}
 		if !rs.NextAllowedAt.IsZero() {
-			if err := checkTime(p+".next_allowed_at", rs.NextAllowedAt); err != nil {
-				return nil, err
+			if err := checkTime(fieldPath{"reasons", i, ".next_allowed_at", -1, ""}.String(), rs.NextAllowedAt); err != nil {
+				return err
 			}
 			rr.NextAllowedAt = rs.NextAllowedAt.UTC()
 		}
-		rec.Reasons[i] = rr
+		rec.Reasons = append(rec.Reasons, rr)
 		if rs.Check == "schedule" || dialgate.Code(rs.Code).Check() == "schedule" {
 			if rs.Code.IsUnavailable() {
 				rec.Window = WindowUnavailable
@@ -246,7 +308,7 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		for _, rr := range rec.Reasons {
 			for _, e := range rr.Evidence {
 				if e.Key == "schedule.zone" {
-					rec.Zone = e.Value
+					rec.Zone = joinZone(rec.Zone, e.Value)
 				}
 			}
 		}
@@ -255,7 +317,7 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 	if rec.Redacted == nil {
 		rec.Redacted = []string{}
 	}
-	return rec, nil
+	return nil
 }
 
 // Outcome returns the record of o. The callee is not recorded (the decision
@@ -270,20 +332,35 @@ func (r *Redactor) Outcome(o dialgate.Outcome) (*OutcomeRecord, error) {
 	if o.RingDuration < 0 {
 		return nil, fmt.Errorf("auditlog: outcome: ring_duration: negative (%v): %w", o.RingDuration, ErrInvalidRecord)
 	}
-	s := newScrubber(o.Dial.To)
+	var s scrubber
+	s.init(o.Dial.To, nil)
 	rec := &OutcomeRecord{
-		DecisionID:   s.clean("decision_id", o.DecisionID),
+		DecisionID:   s.clean(field("decision_id"), o.DecisionID),
 		At:           o.At.UTC(),
 		Released:     o.Released,
 		Answered:     o.Answered,
 		Conversation: o.Conversation,
 		Abandoned:    o.Abandoned,
 		RingMillis:   o.RingDuration.Milliseconds(),
-		Disposition:  s.clean("disposition", o.Disposition),
-		RecordingID:  s.clean("recording_id", o.RecordingID),
+		Disposition:  s.clean(field("disposition"), o.Disposition),
+		RecordingID:  s.clean(field("recording_id"), o.RecordingID),
 	}
 	rec.Redacted = s.redacted
 	return rec, nil
+}
+
+// joinZone adds zone z to the comma-separated list zs (a number whose area
+// spans several zones is checked in each).
+func joinZone(zs, z string) string {
+	if zs == "" {
+		return z
+	}
+	for _, have := range strings.Split(zs, ",") {
+		if have == z {
+			return zs
+		}
+	}
+	return zs + "," + z
 }
 
 // checkTime rejects times that cannot be written in RFC 3339.

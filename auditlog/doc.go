@@ -33,9 +33,11 @@
 // One writer goroutine owns the file. Concurrent RecordDecision and
 // RecordOutcome calls encode their record in the caller's goroutine and join
 // the batch that is being collected; the writer takes the whole batch, assigns
-// sequence numbers and chain hashes, writes it with one write call and fsyncs
-// the file once per batch. A call returns only after the fsync of its batch
-// succeeded. A failed write or fsync fails that batch and every later call
+// sequence numbers and chain hashes, writes it with one write call and syncs
+// the file once per batch (fdatasync on Linux, which flushes the data and the
+// file size but not timestamps; fsync elsewhere). A call returns only after
+// the sync of its batch succeeded; while one batch is being synced the next
+// one collects, so the more concurrent callers, the larger the batches. A failed write or fsync fails that batch and every later call
 // (the log is then unusable until reopened: after an fsync error the file's
 // state is unknown), so the Gate denies with audit.unavailable. A checkpoint
 // is appended every Options.CheckpointEvery records, before rotating to a new

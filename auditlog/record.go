@@ -84,7 +84,8 @@ const (
 // DecisionRecord is the record of one Gate decision (REQUIREMENTS.md §5).
 //
 // Decision.Evidence is sorted into fields by key: "consent.id" and
-// "consent.sha256" go to Consent, "schedule.zone" to Zone, keys beginning
+// "consent.disclosure_sha256" (or "consent.sha256") go to Consent,
+// "schedule.zone" to Zone (comma-separated when several), keys beginning
 // "dnc." to Lists (list names, snapshot versions and ages), "frequency." and
 // "sweep." to Counters, "callerid." to CallerIDLedger, and every other key to
 // Evidence. Reasons keep their own evidence.

@@ -40,11 +40,11 @@ const (
 
 // VerifyError reports the first problem Verify found. It wraps ErrVerify.
 type VerifyError struct {
-	File    string  // the file, "" for the trusted checkpoint
-	Line    int     // 1-based line in File, 0 when not about one line
-	Seq     int64   // the record concerned, -1 when not about one record
-	Problem Problem // what kind of problem
-	Detail  string  // what exactly is wrong, in plain words
+	File    string  `json:"file,omitempty"` // the file, "" for the trusted checkpoint
+	Line    int     `json:"line,omitempty"` // 1-based line in File, 0 when not about one line
+	Seq     int64   `json:"seq"`            // the record concerned, -1 when not about one record
+	Problem Problem `json:"problem"`        // what kind of problem
+	Detail  string  `json:"detail"`         // what exactly is wrong, in plain words
 }
 
 func (e *VerifyError) Error() string {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
@@ -37,6 +39,8 @@ type Deps struct {
 	// CalleeHasher turns callee numbers into the keyed hash stored with
 	// recordings and complaints (auditlog.NewCalleeHasher with the audit key).
 	CalleeHasher recording.CalleeHasher
+	// Ledger keeps the caller-ID ledger (callerid section).
+	Ledger callerid.Store
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -54,6 +58,8 @@ type section struct {
 func sections() []section {
 	return []section{
 		dncSection(),
+		calleridSection(),
+		sweepSection(),
 		scheduleSection(),
 		frequencySection(),
 		recordingSection(),
@@ -99,4 +105,22 @@ func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, erro
 	all = append(all, dialgate.WithPolicyVersion(p.Version()))
 	all = append(all, opts...)
 	return dialgate.New(checks, all...)
+}
+
+// StoreDeps returns the Deps of a deployment whose state lives in one store:
+// every store field is set to store when store implements that field's
+// interface (storage/memstore.Store and storage/boltstore.Store implement them
+// all), HashKey to key, and CalleeHasher to the audit log's keyed hash with key.
+// key must be the deployment's secret HMAC key, at least 16 bytes.
+func StoreDeps(store any, key []byte) (Deps, error) {
+	h, err := auditlog.NewCalleeHasher(key)
+	if err != nil {
+		return Deps{}, err
+	}
+	d := Deps{HashKey: append([]byte(nil), key...), CalleeHasher: h}
+	d.DNC, _ = store.(dnc.Store)
+	d.Counters, _ = store.(storage.Counters)
+	d.Recordings, _ = store.(recording.Store)
+	d.Ledger, _ = store.(callerid.Store)
+	return d, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage/memstore"
 )
 
 func TestBuiltins(t *testing.T) {
@@ -254,7 +255,8 @@ func TestBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	g, err := Build(p, Deps{}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+	ms := memstore.New()
+	g, err := Build(p, Deps{DNC: ms, Ledger: ms, Counters: ms}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +270,7 @@ func TestBuild(t *testing.T) {
 	if dec.PolicyVersion != p.Version() {
 		t.Errorf("decision policy version %q", dec.PolicyVersion)
 	}
-	g, err = Build(p, Deps{}, dialgate.WithPolicyVersion("mine"))
+	g, err = Build(p, Deps{DNC: ms, Ledger: ms, Counters: ms}, dialgate.WithPolicyVersion("mine"))
 	if err != nil || g.PolicyVersion() != "mine" {
 		t.Errorf("explicit WithPolicyVersion: %v %v", g, err)
 	}

@@ -9,10 +9,12 @@ import (
 	"reflect"
 	"regexp"
 
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/schedule"
+	"github.com/dialgate/dialgate/sweep"
 )
 
 // Schema is the schema tag every profile file carries.
@@ -40,6 +42,10 @@ type Profile struct {
 
 	// Sections, one per domain; each helper adds its field here.
 	DNC *dnc.Config `json:"dnc,omitempty"`
+	// CallerID is the caller-ID section: ledger, subscriber numbers, inbound-only codes, +86 over international routes.
+	CallerID *callerid.Config `json:"callerid,omitempty"`
+	// Sweep is the blind-dial section: provenance, segment rate, sequential runs, list coverage.
+	Sweep *sweep.Config `json:"sweep,omitempty"`
 	// Schedule is the calling-time section: windows, holidays, callback exemption.
 	Schedule *schedule.Config `json:"schedule,omitempty"`
 	// Frequency is the frequency-cap section: caps per callee or matter, pause after a conversation.

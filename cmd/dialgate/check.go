@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage"
@@ -207,6 +208,7 @@ func (a *app) openDeps() (deps policy.Deps, close func() error, err error) {
 // its interface.
 type store interface {
 	dnc.Store
+	callerid.Store
 	storage.Counters
 }
 
@@ -215,6 +217,7 @@ type store interface {
 func depsOf(s store) policy.Deps {
 	return policy.Deps{
 		DNC:      s,
+		Ledger:   s,
 		Counters: s,
 	}
 }

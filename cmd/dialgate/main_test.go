@@ -48,8 +48,9 @@ func TestExitCodes(t *testing.T) {
 		stdout string // substring
 		stderr string // substring
 	}{
-		{"allowed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00"), 0, "ALLOWED", "no store at"},
-		{"denied", "", append(dial, "--at", "2026-12-04T22:30:00+08:00"), 1, "DENIED\n  - schedule.outside_window:", ""},
+		{"allowed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 0, "ALLOWED", "no store at"},
+		{"denied", "", append(dial, "--at", "2026-12-04T22:30:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 1, "DENIED\n  - schedule.outside_window:", ""},
+		{"denied cn", "", append(dial, "--at", "2026-12-04T22:30:00+08:00"), 1, "  - schedule.outside_window:", ""},
 		{"denied json", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T22:30:00+08:00"}`, []string{"check", "--json"}, 1, `"code": "schedule.outside_window"`, ""},
 		{"bad to", "", []string{"check", "--to", "+86abc", "--purpose", "service"}, 2, "", "--to: invalid number \"+86abc\""},
 		{"missing to", "", []string{"check", "--purpose", "service"}, 2, "", "--to: missing"},
@@ -63,7 +64,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", "", []string{"check", "--too", "+8613800138000"}, 2, "", "unknown flag: --too"},
 		{"stray arg", "", append(dial, "extra"), 2, "", "unknown command \"extra\""},
 		{"unknown profile", "", append(dial, "--profile", "xx"), 2, "", "--profile:"},
-		{"json allowed", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`, []string{"check", "--json"}, 0, `"allowed": true`, ""},
+		{"json allowed", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`, []string{"check", "--json", "--profile", "testdata/cn-no-callerid.yaml"}, 0, `"allowed": true`, ""},
 		{"json bad to", `{"to":"+86abc","purpose":"service"}`, []string{"check", "--json"}, 2, "", `input key "to": invalid number`},
 		{"json unknown key", `{"to":"+8613800138000","purpos":"service"}`, []string{"check", "--json"}, 2, "", `stdin: unknown field "purpos"`},
 		{"json empty", ``, []string{"check", "--json"}, 2, "", "stdin: empty"},
@@ -112,12 +113,12 @@ func TestLintInvalid(t *testing.T) {
 func TestScenariosInvalid(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "s.yaml")
-	src := "schema: dialgate.scenario.v1\nname: t\nprofile: cn\nsteps:\n  - at: 2026-12-04T10:00:00+08:00\n    event: {type: complaint, number: \"+8613800138000\"}\n"
+	src := "schema: dialgate.scenario.v1\nname: t\nprofile: cn\nsteps:\n  - at: 2026-12-04T10:00:00+08:00\n    event: {type: party, number: \"+8613800138000\"}\n"
 	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := runCLI(t, "", "scenarios", "run", f, "../../internal/scenario/testdata/run/pass.yaml")
-	if code != 2 || !strings.Contains(out, "INVALID") || !strings.Contains(out, "s.yaml:6: steps[0].event.type: event type complaint is not supported yet") {
+	if code != 2 || !strings.Contains(out, "INVALID") || !strings.Contains(out, `s.yaml:6: steps[0].event.type: unknown event type "party"`) {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "", "scenarios", "run", "--json", f, "../../internal/scenario/testdata/run/pass.yaml")

@@ -42,9 +42,17 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.PersistentFlags().StringVar(&a.data, "data", "./dialgate-data", "directory of the embedded durable store")
 
 	root.AddCommand(a.checkCmd())
+	root.AddCommand(a.ledgerCmd())
+	root.AddCommand(a.screenCmd())
+	root.AddCommand(a.dncCmd())
 	root.AddCommand(a.policyCmd())
 	root.AddCommand(a.scenariosCmd())
+	root.AddCommand(a.serveCmd())
 	root.AddCommand(a.versionCmd())
+	root.AddCommand(a.recordingsCmd())
+	root.AddCommand(a.complaintCmd())
+	root.AddCommand(a.reportCmd())
+	root.AddCommand(a.auditCmd())
 	return root
 }
 

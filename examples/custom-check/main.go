@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -58,7 +59,18 @@ func run(w io.Writer) error {
 	}
 	store := memstore.New()
 	defer store.Close()
-	checks, err := policy.Checks(profile, policy.Deps{DNC: store})
+	deps, err := policy.StoreDeps(store, []byte("example key, keep yours secret"))
+	if err != nil {
+		return err
+	}
+	// cn allows only caller IDs from the tenant's ledger (CN-S2, CN-S7).
+	if err := store.PutLedger(ctx, callerid.Entry{
+		Number: dialgate.MustParseNumber("+861058001234"), Type: callerid.TypeFixed,
+		Holder: "Acme Ltd", Purposes: []dialgate.Purpose{dialgate.PurposeMarketing, dialgate.PurposeService},
+	}); err != nil {
+		return err
+	}
+	checks, err := policy.Checks(profile, deps)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -40,7 +41,20 @@ func run(w io.Writer) error {
 
 	store := memstore.New() // use storage/boltstore for state that survives restarts
 	defer store.Close()
-	gate, err := policy.Build(profile, policy.Deps{DNC: store}, dialgate.WithClock(clock))
+	// The HMAC key pseudonymises callee numbers in counters and records; keep
+	// a real one secret (dialgate serve generates one on first start).
+	deps, err := policy.StoreDeps(store, []byte("example key, keep yours secret"))
+	if err != nil {
+		return err
+	}
+	// cn allows only caller IDs from the tenant's ledger of numbering resources (CN-S2, CN-S7).
+	if err := store.PutLedger(ctx, callerid.Entry{
+		Number: dialgate.MustParseNumber("+861058001234"), Type: callerid.TypeFixed,
+		Holder: "Acme Ltd", Purposes: []dialgate.Purpose{dialgate.PurposeService},
+	}); err != nil {
+		return err
+	}
+	gate, err := policy.Build(profile, deps, dialgate.WithClock(clock))
 	if err != nil {
 		return err
 	}

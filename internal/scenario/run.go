@@ -137,9 +137,10 @@ func newDeps(store *memstore.Store) (policy.Deps, error) {
 	}
 	return policy.Deps{
 		DNC:          store,
+		Ledger:       store,
+		Counters:     store,
 		Recordings:   store,
 		CalleeHasher: hasher,
-		Counters:     store,
 	}, nil
 }
 

@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,46 +24,50 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// The end-to-end tests run the sidecar as a separate process: the test binary
-// re-executes itself with DIALGATE_SIDECAR_CHILD set, and the child runs
-// sidecar.Serve — exactly what `dialgate serve` runs — with the config file
-// given in DIALGATE_SIDECAR_CONFIG, stopping on SIGTERM.
+// The end-to-end tests build cmd/dialgate and run `dialgate serve --config
+// FILE` as a separate process on free loopback ports.
+var dialgateBin string
+
 func TestMain(m *testing.M) {
-	if os.Getenv("DIALGATE_SIDECAR_CHILD") == "1" {
-		os.Exit(child())
+	flag.Parse()
+	if !testing.Short() {
+		dir, err := os.MkdirTemp("", "dialgate-e2e")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		dialgateBin = filepath.Join(dir, "dialgate")
+		out, err := exec.Command("go", "build", "-o", dialgateBin, "github.com/dialgate/dialgate/cmd/dialgate").CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "building dialgate: %v\n%s", err, out)
+			os.Exit(2)
+		}
+		code := m.Run()
+		os.RemoveAll(dir)
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
 
-func child() int {
-	cfg, err := sidecar.LoadConfig(os.Getenv("DIALGATE_SIDECAR_CONFIG"))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	err = sidecar.Serve(ctx, cfg, os.Stderr, func(g, m net.Addr) {
-		fmt.Fprintf(os.Stdout, "READY %s\n", g)
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
-}
-
 // testProfile extends cn with a dnc section so that the sidecar has a check
-// that denies and an AdminService domain to change it.
+// that denies and an AdminService domain to change it, and opens the calling
+// window to every hour because the sidecar decides on the wall clock.
 const testProfile = `schema: dialgate.profile.v1
 name: cn-e2e
 extends: cn
+callerid: null
 dnc:
   purposes: [marketing, service, callback, collections, survey]
   purposes_cite: {source: U, ref: "e2e test profile"}
   hold: {months: 12, cite: {source: U, ref: "e2e test profile"}}
+schedule:
+  windows:
+    - days: [mon-sun]
+      ranges: ["00:00-24:00"]
+      cite: {source: U, ref: "e2e test profile: the sidecar runs on the wall clock, so any hour"}
 `
 
 type proc struct {
@@ -117,11 +121,9 @@ func writeConfig(t testing.TB, dir string) string {
 
 func startProc(t testing.TB, config string) *proc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "DIALGATE_SIDECAR_CHILD=1", "DIALGATE_SIDECAR_CONFIG="+config)
+	cmd := exec.Command(dialgateBin, "serve", "--config", config)
 	p := &proc{cmd: cmd, stderr: &lockedBuf{}}
-	cmd.Stderr = p.stderr
-	out, err := cmd.StdoutPipe()
+	out, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +136,11 @@ func startProc(t testing.TB, config string) *proc {
 		defer close(exited)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "READY "); ok {
-				ready <- a
+			line := sc.Text()
+			p.stderr.Write([]byte(line + "\n"))
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "sidecar: serving" {
+				ready <- rec.Addr
 			}
 		}
 	}()
@@ -162,8 +167,12 @@ func startProc(t testing.TB, config string) *proc {
 	return p
 }
 
+// dial is an instant callback (a trigger one minute ago), which the cn
+// profile allows at any hour, so that the tests do not depend on the time of
+// day they run at.
 func dial(to string) *pb.Dial {
-	return &pb.Dial{To: to, From: "+861058001234", Purpose: pb.Purpose_PURPOSE_SERVICE, LeadId: "crm-42", Tenant: "acme"}
+	return &pb.Dial{To: to, From: "+861058001234", Purpose: pb.Purpose_PURPOSE_CALLBACK, LeadId: "crm-42", Tenant: "acme",
+		TriggerAt: timestamppb.New(time.Now().Add(-time.Minute))}
 }
 
 func TestEndToEnd(t *testing.T) {

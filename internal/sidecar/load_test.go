@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // BenchmarkLoad measures, in one run, 64 concurrent callers on one loopback
@@ -91,6 +92,7 @@ func BenchmarkLoad(b *testing.B) {
 		}
 		return l[int(float64(len(l)-1)*p)]
 	}
+	trigger := timestamppb.New(time.Now()) // an instant callback: allowed at any hour by cn
 	b.ResetTimer()
 	healthRPS, hl := run(func(ctx context.Context, c *grpc.ClientConn, _ int) error {
 		_, err := healthpb.NewHealthClient(c).Check(ctx, &healthpb.HealthCheckRequest{})
@@ -99,7 +101,7 @@ func BenchmarkLoad(b *testing.B) {
 	checkRPS, cl := run(func(ctx context.Context, c *grpc.ClientConn, i int) error {
 		r, err := pb.NewGateServiceClient(c).Check(ctx, &pb.CheckRequest{Dial: &pb.Dial{
 			To: fmt.Sprintf("+86139%08d", i%100_000_000), From: "+861058001234",
-			Purpose: pb.Purpose_PURPOSE_SERVICE, LeadId: "crm-1", Tenant: "acme"}})
+			Purpose: pb.Purpose_PURPOSE_CALLBACK, TriggerAt: trigger, LeadId: "crm-1", Tenant: "acme"}})
 		if err == nil && r.GetDecision().GetId() == "" {
 			return fmt.Errorf("no decision")
 		}

@@ -2,8 +2,6 @@ package sidecar
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,7 +70,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	closers = append(closers, alog.Close)
 
-	checks, err := policy.Checks(prof, policy.Deps{DNC: store})
+	checks, err := policy.Checks(prof, policy.Deps{DNC: store, Ledger: store, Counters: store})
 	if err != nil {
 		return fail(err)
 	}
@@ -118,52 +116,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 // openAudit opens the audit log in data/audit with the keys in data/keys,
 // generating them on first start.
 func openAudit(ctx context.Context, data, profile string) (*auditlog.Log, error) {
-	kdir := filepath.Join(data, KeysDir)
-	if err := os.MkdirAll(kdir, 0o700); err != nil {
-		return nil, fmt.Errorf("audit keys: %w", err)
-	}
-	hpath := filepath.Join(kdir, HMACKeyFile)
-	if _, err := os.Stat(hpath); errors.Is(err, os.ErrNotExist) {
-		var k [32]byte
-		if _, err := rand.Read(k[:]); err != nil {
-			return nil, fmt.Errorf("audit keys: %w", err)
-		}
-		if err := writeNew(hpath, hex.EncodeToString(k[:])+"\n"); err != nil {
-			return nil, err
-		}
-	}
-	spath := filepath.Join(kdir, SignerKeyFile)
-	if _, err := os.Stat(spath); errors.Is(err, os.ErrNotExist) {
-		skey, vkey, err := auditlog.GenerateKey(rand.Reader, "dialgate-sidecar")
-		if err != nil {
-			return nil, fmt.Errorf("audit keys: %w", err)
-		}
-		if err := writeNew(spath, skey+"\n"); err != nil {
-			return nil, err
-		}
-		if err := writeNew(filepath.Join(kdir, SignerPubFile), vkey+"\n"); err != nil {
-			return nil, err
-		}
-	}
-	hb, err := os.ReadFile(hpath)
+	k, err := LoadKeys(data)
 	if err != nil {
-		return nil, fmt.Errorf("audit keys: %w", err)
+		return nil, err
 	}
-	hkey, err := hex.DecodeString(strings.TrimSpace(string(hb)))
-	if err != nil {
-		return nil, fmt.Errorf("audit keys: %s: not hex: %w", hpath, err)
-	}
-	sb, err := os.ReadFile(spath)
-	if err != nil {
-		return nil, fmt.Errorf("audit keys: %w", err)
-	}
-	signer, err := auditlog.NewSigner(strings.TrimSpace(string(sb)))
-	if err != nil {
-		return nil, fmt.Errorf("audit keys: %s: %w", spath, err)
-	}
-	sum := hex.EncodeToString(hkey[:4])
 	l, err := auditlog.Open(ctx, filepath.Join(data, AuditDir), auditlog.Options{
-		HMACKey: hkey, HMACKeyID: "k" + sum, Signer: signer, Profile: profile,
+		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)

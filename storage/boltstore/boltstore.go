@@ -47,6 +47,7 @@ var (
 		bucketRecordingTombstones,
 		bucketDNC,
 		bucketComplaints,
+		bucketLedger,
 	}
 )
 
