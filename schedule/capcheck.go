@@ -179,7 +179,7 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	if len(limits) == 0 {
 		return nil, nil
 	}
-	ok, us, err := c.counters.Reserve(ctx, decisionID, d.At, limits)
+	ok, us, err := c.counters.Reserve(ctx, capReservationID(decisionID), d.At, limits)
 	if err != nil {
 		return nil, fmt.Errorf("frequency: %w", err)
 	}
@@ -196,10 +196,15 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	return rs, nil
 }
 
+// capReservationID is the reservation id of a decision's caps. Reservation
+// ids are global to a store shared by several checks (sweep reserves too), so
+// each check prefixes its own.
+func capReservationID(decisionID string) string { return "frequency:" + decisionID }
+
 // Release gives back what Commit reserved for decisionID. Unknown ids are
 // not an error.
 func (c *CapCheck) Release(ctx context.Context, decisionID string) error {
-	if err := c.counters.Release(ctx, decisionID); err != nil {
+	if err := c.counters.Release(ctx, capReservationID(decisionID)); err != nil {
 		return fmt.Errorf("frequency: %w", err)
 	}
 	return nil
@@ -226,7 +231,7 @@ func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error
 	}
 	var buf [32]byte
 	key := "frequency|" + c.scopeHash(o.Dial, p.cap.Per, &buf) + p.suffix
-	_, _, err := c.counters.Reserve(ctx, "conversation:"+o.DecisionID, o.At,
+	_, _, err := c.counters.Reserve(ctx, "frequency.conversation:"+o.DecisionID, o.At,
 		[]storage.Limit{{Key: key, Window: p.cap.Window.Std(), Max: pauseRecordMax}})
 	if err != nil {
 		return fmt.Errorf("frequency: record conversation: %w", err)

@@ -178,11 +178,11 @@ func appliesTo(purposes []dialgate.Purpose, p dialgate.Purpose) bool {
 }
 
 // windowString formats a window in the largest whole unit: "30d", "24h",
-// "5m", else as time.Duration does.
+// "5m", else as time.Duration does (one day is "24h").
 func windowString(w dialgate.Duration) string {
 	d := w.Std()
 	switch {
-	case d != 0 && d%(24*time.Hour) == 0:
+	case d > 24*time.Hour && d%(24*time.Hour) == 0:
 		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
 	case d != 0 && d%time.Hour == 0:
 		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
