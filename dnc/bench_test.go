@@ -18,6 +18,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/benchcpu"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -93,12 +94,14 @@ func BenchmarkLookup1e7(b *testing.B) {
 			b.ReportMetric(float64(fix.set.Bytes())/float64(fix.set.Len()), "B/number")
 			hits := 0
 			i := 0
+			stop := benchcpu.Start(b)
 			for b.Loop() {
 				if fix.set.Contains(qs[i&(1<<20-1)]) {
 					hits++
 				}
 				i++
 			}
+			stop()
 			if (kind == "listed") != (hits == i) {
 				b.Fatalf("%s: %d hits of %d", kind, hits, i)
 			}
@@ -107,12 +110,14 @@ func BenchmarkLookup1e7(b *testing.B) {
 			b.ReportMetric(float64(fix.mapBytes)/float64(len(fix.m)), "B/number")
 			hits := 0
 			i := 0
+			stop := benchcpu.Start(b)
 			for b.Loop() {
 				if _, ok := fix.m[qs[i&(1<<20-1)]]; ok {
 					hits++
 				}
 				i++
 			}
+			stop()
 			if (kind == "listed") != (hits == i) {
 				b.Fatalf("%s: %d hits of %d", kind, hits, i)
 			}

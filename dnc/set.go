@@ -40,14 +40,102 @@ type Set struct {
 	offsets  []uint32 // per present prefix, start of its run in suffixes; len = prefixes+1
 	suffixes []uint16 // sorted within each prefix run
 	count    int
+
+	// The block index, derived from keys when the set is built or loaded
+	// (not stored in snapshot files): a direct-indexed directory when the
+	// keys are dense (one country's numbering plan), else a hash table.
+	dirBase uint64   // block key of dir[0]
+	dir     []uint32 // dir[k-dirBase] = block index + 1; 0 = no block
+	slots   []slot   // open addressing, len a power of two; nil when dir is used
+	shift   uint     // 64 - log2(len(slots))
+}
+
+// slot is one entry of the block hash table; idx is the block index + 1, 0
+// for an empty slot.
+type slot struct {
+	key uint64
+	idx uint32
+	_   uint32
 }
 
 // block is the bitmap of which of blockBits consecutive prefixes are present,
-// and the rank (index into offsets) of its first present prefix.
+// the rank (index into offsets) of its first present prefix, and the number
+// of present prefixes before each bitmap word. In files the cum bytes are
+// zero (reserved); they are derived on load.
 type block struct {
 	base uint32
-	_    uint32
+	cum  [blockBits / 64]uint8 // cum[w] = present prefixes in bits[:w]
 	bits [blockBits / 64]uint64
+}
+
+// fillCum derives cum from bits.
+func (b *block) fillCum() {
+	c := 0
+	for w := range b.bits {
+		b.cum[w] = uint8(c)
+		c += bits.OnesCount64(b.bits[w])
+	}
+}
+
+// hashKey spreads block keys over the hash table (Fibonacci hashing).
+func hashKey(k uint64, shift uint) uint64 { return (k * 0x9E3779B97F4A7C15) >> shift }
+
+// buildIndex derives the block index from keys: a directory when the keys
+// span at most four times their number (plus slack), else a hash table at
+// most half full.
+func (s *Set) buildIndex() {
+	s.dirBase, s.dir, s.slots, s.shift = 0, nil, nil, 0
+	n := len(s.keys)
+	if n == 0 {
+		return
+	}
+	span := s.keys[n-1] - s.keys[0] + 1
+	if span <= 4*uint64(n)+1024 {
+		s.dirBase = s.keys[0]
+		s.dir = make([]uint32, span)
+		for i, k := range s.keys {
+			s.dir[k-s.dirBase] = uint32(i + 1)
+		}
+		return
+	}
+	size := 1
+	for size < 2*n {
+		size <<= 1
+	}
+	s.slots = make([]slot, size)
+	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	mask := uint64(size - 1)
+	for i, k := range s.keys {
+		h := hashKey(k, s.shift)
+		for s.slots[h].idx != 0 {
+			h = (h + 1) & mask
+		}
+		s.slots[h] = slot{key: k, idx: uint32(i + 1)}
+	}
+}
+
+// block returns the index of the block with key k, or -1.
+func (s *Set) block(k uint64) int {
+	if s.dir != nil {
+		i := k - s.dirBase
+		if i >= uint64(len(s.dir)) {
+			return -1
+		}
+		return int(s.dir[i]) - 1
+	}
+	if len(s.slots) == 0 {
+		return -1
+	}
+	mask := uint64(len(s.slots) - 1)
+	for h := hashKey(k, s.shift); ; h = (h + 1) & mask {
+		sl := &s.slots[h]
+		if sl.idx == 0 {
+			return -1
+		}
+		if sl.key == k {
+			return int(sl.idx) - 1
+		}
+	}
 }
 
 // Len returns the number of numbers in the set.
@@ -71,57 +159,50 @@ func (s *Set) Bytes() int {
 	if s == nil {
 		return 0
 	}
-	return len(s.keys)*8 + len(s.blocks)*40 + len(s.offsets)*4 + len(s.suffixes)*2
+	return len(s.keys)*8 + len(s.blocks)*40 + len(s.offsets)*4 + len(s.suffixes)*2 + len(s.dir)*4 + len(s.slots)*16
 }
 
 // Contains reports whether the number whose E.164 digits are v
 // (dialgate.Number.Uint64) is in the set.
 func (s *Set) Contains(v uint64) bool {
-	if s == nil || len(s.keys) == 0 {
+	if s == nil {
 		return false
 	}
 	p := v / suffixMod
 	suf := uint16(v - p*suffixMod)
-	k := p / blockBits
-	// Binary search the block keys (a few thousand; the top levels stay cached).
-	keys := s.keys
-	lo, hi := 0, len(keys)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if keys[m] < k {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo == len(keys) || keys[lo] != k {
+	bi := s.block(p / blockBits)
+	if bi < 0 || bi >= len(s.blocks) {
 		return false
 	}
-	b := &s.blocks[lo]
+	b := &s.blocks[bi]
 	bit := uint(p % blockBits)
 	w := bit >> 6
 	mask := uint64(1) << (bit & 63)
-	if b.bits[w]&mask == 0 {
+	x := b.bits[w&3]
+	if x&mask == 0 {
 		return false
 	}
-	r := uint(b.base)
-	for i := uint(0); i < w; i++ {
-		r += uint(bits.OnesCount64(b.bits[i]))
+	r := uint(b.base) + uint(b.cum[w&3]) + uint(bits.OnesCount64(x&(mask-1)))
+	if r+1 >= uint(len(s.offsets)) {
+		return false
 	}
-	r += uint(bits.OnesCount64(b.bits[w] & (mask - 1)))
 	start, end := uint(s.offsets[r]), uint(s.offsets[r+1])
-	run := s.suffixes[start:end]
-	// Runs are short (a few to a few hundred suffixes): binary search.
-	l, h := 0, len(run)
-	for l < h {
-		m := int(uint(l+h) >> 1)
-		if run[m] < suf {
-			l = m + 1
-		} else {
-			h = m
-		}
+	if start >= end || end > uint(len(s.suffixes)) {
+		return false
 	}
-	return l < len(run) && run[l] == suf
+	run := s.suffixes[start:end]
+	// Branchless binary search: base ends at the last suffix <= suf, or 0.
+	// The step is arithmetic (gt is 1 when the probed suffix is greater than
+	// suf, both below 2¹⁶) because the compiler keeps a branch, which
+	// mispredicts half the time, for a conditional in a loop.
+	base, n, q := uint(0), uint(len(run)), uint(suf)
+	for n > 1 {
+		half := n >> 1
+		gt := (q - uint(run[base+half])) >> (bits.UintSize - 1)
+		base += half & (gt - 1)
+		n -= half
+	}
+	return run[base] == suf
 }
 
 // All calls fn for every number in the set, in ascending order, until fn
@@ -216,6 +297,10 @@ func (b *SetBuilder) Set() *Set {
 	s.blocks = slices.Clip(s.blocks)
 	s.offsets = slices.Clip(s.offsets)
 	s.suffixes = slices.Clip(s.suffixes)
+	for i := range s.blocks {
+		s.blocks[i].fillCum()
+	}
+	s.buildIndex()
 	*b = SetBuilder{}
 	return &s
 }

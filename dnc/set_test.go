@@ -248,3 +248,58 @@ func TestBuildSetExternal(t *testing.T) {
 		t.Fatalf("Skipped = %d, want 3", st.Skipped)
 	}
 }
+
+// TestSetIndexKinds checks both block indexes against a map: the directory
+// (keys of one numbering plan, dense) and the hash table (keys far apart),
+// including block key 0 and the largest key.
+func TestSetIndexKinds(t *testing.T) {
+	dense := cnMobiles(20_000, 11)
+	sparse := append(cnMobiles(5_000, 12), 1, 9999, 10000, 2_559_999, 12125550100, 447700900123, 999_999_999_999_999, 999_999_999_990_000)
+	for _, tc := range []struct {
+		name    string
+		vs      []uint64
+		wantDir bool
+	}{
+		{"directory", dense, true},
+		{"hash", sparse, false},
+		{"one", []uint64{8613800138000}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			set := NewSet(slices.Clone(tc.vs))
+			if got := set.dir != nil; got != tc.wantDir {
+				t.Fatalf("directory index = %v, want %v (%d keys)", got, tc.wantDir, len(set.keys))
+			}
+			// The snapshot reader derives the same index.
+			snap, err := ReadSnapshot(bytes.NewReader(writeTestSnapshot(t, tc.vs)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := map[uint64]bool{}
+			for _, v := range tc.vs {
+				in[v] = true
+			}
+			probe := func(v uint64) {
+				if got := set.Contains(v); got != in[v] {
+					t.Fatalf("Contains(%d) = %v, want %v", v, got, in[v])
+				}
+				if got := snap.ContainsUint64(v); got != in[v] {
+					t.Fatalf("snapshot Contains(%d) = %v, want %v", v, got, in[v])
+				}
+			}
+			r := rand.New(rand.NewPCG(3, 3))
+			for _, v := range tc.vs {
+				probe(v)
+				probe(v + 1)
+				probe(v - 1)
+				probe(v ^ (1 << r.IntN(40)))
+			}
+			for range 100_000 {
+				probe(8613000000000 + r.Uint64N(7_000_000_000))
+				probe(1 + r.Uint64N(999_999_999_999_999))
+			}
+			for _, v := range []uint64{0, 1, 2, 10_000, 999_999_999_999_999, 1 << 63, ^uint64(0)} {
+				probe(v)
+			}
+		})
+	}
+}

@@ -348,6 +348,7 @@ func newSnapshotFromBody(h Header, body []byte) (*Snapshot, error) {
 		for w := range s.blocks[i].bits {
 			s.blocks[i].bits[w] = binary.LittleEndian.Uint64(bb[8+8*w:])
 		}
+		s.blocks[i].fillCum()
 		off += blockSize
 	}
 	s.offsets = viewU32(body[off : off+4*(np+1)])
@@ -357,6 +358,7 @@ func newSnapshotFromBody(h Header, body []byte) (*Snapshot, error) {
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
+	s.buildIndex()
 	return &Snapshot{Header: h, set: s}, nil
 }
 
