@@ -29,7 +29,16 @@ const MinKeyBytes = 16
 type Redactor struct {
 	keyID   string
 	profile string
-	pool    sync.Pool // of hash.Hash (HMAC-SHA256 with the key)
+	pool    sync.Pool // of *hmacState
+}
+
+// hmacState is an HMAC-SHA256 with the key and its buffers, pooled together
+// so that hashing a callee allocates only the resulting string.
+type hmacState struct {
+	m   hash.Hash
+	in  [24]byte
+	sum [sha256.Size]byte
+	hex [2 * sha256.Size]byte
 }
 
 // NewRedactor returns a Redactor hashing callees with key (at least
@@ -45,7 +54,7 @@ func NewRedactor(key []byte, keyID, profile string) (*Redactor, error) {
 	}
 	k := append([]byte(nil), key...)
 	r := &Redactor{keyID: keyID, profile: profile}
-	r.pool.New = func() any { return hmac.New(sha256.New, k) }
+	r.pool.New = func() any { return &hmacState{m: hmac.New(sha256.New, k)} }
 	return r, nil
 }
 
@@ -59,16 +68,13 @@ func CalleeHMAC(key []byte, n dialgate.Number) string {
 }
 
 func (r *Redactor) hmac(n dialgate.Number) string {
-	m := r.pool.Get().(hash.Hash)
-	m.Reset()
-	var buf [16]byte
-	m.Write(n.AppendTo(buf[:0]))
-	var sum [sha256.Size]byte
-	out := m.Sum(sum[:0])
-	r.pool.Put(m)
-	var h [2 * sha256.Size]byte
-	hex.Encode(h[:], out)
-	return string(h[:])
+	st := r.pool.Get().(*hmacState)
+	st.m.Reset()
+	st.m.Write(n.AppendTo(st.in[:0]))
+	hex.Encode(st.hex[:], st.m.Sum(st.sum[:0]))
+	h := string(st.hex[:])
+	r.pool.Put(st)
+	return h
 }
 
 // Segment returns the segment (号段) of n as numbering.Classify names it:
@@ -187,6 +193,9 @@ type recBuf struct {
 	consent Consent
 	s       scrubber
 	body    []byte
+
+	from     dialgate.Number // the last caller ID seen, and its text
+	fromText string
 }
 
 // fill sets rb.rec to the record of d, reusing rb's slices.
@@ -242,7 +251,11 @@ func (r *Redactor) fill(rb *recBuf, d dialgate.Decision) error {
 		s.redacted = append(s.redacted, redactedCallee)
 	}
 	if dl.From.IsValid() {
-		rec.CallerID = s.clean(field("caller_id"), dl.From.String())
+		// A dialer uses a few caller IDs: keep the last one's text.
+		if dl.From != rb.from || rb.fromText == "" {
+			rb.from, rb.fromText = dl.From, dl.From.String()
+		}
+		rec.CallerID = s.clean(field("caller_id"), rb.fromText)
 	}
 	if dl.Subject != "" {
 		s.redacted = append(s.redacted, redactedSubject)
@@ -290,8 +303,8 @@ func (r *Redactor) fill(rb *recBuf, d dialgate.Decision) error {
 			Evidence: s.evidence(i, rs.Evidence),
 		}
 		if !rs.NextAllowedAt.IsZero() {
-			if err := checkTime(fieldPath{"reasons", i, ".next_allowed_at", -1, ""}.String(), rs.NextAllowedAt); err != nil {
-				return err
+			if !timeOK(rs.NextAllowedAt) { // the path is formatted only for the error
+				return checkTime(fieldPath{"reasons", i, ".next_allowed_at", -1, ""}.String(), rs.NextAllowedAt)
 			}
 			rr.NextAllowedAt = rs.NextAllowedAt.UTC()
 		}
@@ -361,6 +374,15 @@ func joinZone(zs, z string) string {
 		}
 	}
 	return zs + "," + z
+}
+
+// timeOK reports whether checkTime accepts t.
+func timeOK(t time.Time) bool {
+	if t.IsZero() {
+		return false
+	}
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
 }
 
 // checkTime rejects times that cannot be written in RFC 3339.

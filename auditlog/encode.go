@@ -15,6 +15,15 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSafe[c] reports whether ASCII byte c is written as itself in a JSON
+// string by encoding/json with HTML escaping on.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string, escaping like encoding/json with
 // HTML escaping on (its default).
 func appendString(b []byte, s string) []byte {
@@ -22,7 +31,7 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}

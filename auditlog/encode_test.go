@@ -240,3 +240,30 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestFrontierMatchesTlog checks the allocation-free frontier against
+// tlog's own stored hashes and tree hash at every size up to 300.
+func TestFrontierMatchesTlog(t *testing.T) {
+	var f frontier
+	var s hashStore
+	for i := 0; i < 300; i++ {
+		h := tlog.RecordHash([]byte(fmt.Sprintf("record %d", i)))
+		if err := f.add(h); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.add(h); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.root()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := tlog.TreeHash(s.n, &s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("tree of %d records: frontier root %v, tlog %v", i+1, got, want)
+		}
+	}
+}

@@ -37,15 +37,21 @@ next:
 	return out, nil
 }
 
-// add appends the record hash h as leaf f.n.
+// add appends the record hash h as leaf f.n: it merges h with the frontier
+// nodes of the levels where n has trailing one bits, as
+// tlog.StoredHashesForRecordHash does, without allocating.
 func (f *frontier) add(h tlog.Hash) error {
-	hashes, err := tlog.StoredHashesForRecordHash(f.n, h, f)
-	if err != nil {
-		return err
+	k := 0
+	for n := f.n; n&1 == 1; n >>= 1 {
+		last := len(f.nodes) - 1
+		if last < 0 || f.nodes[last].level != k {
+			return fmt.Errorf("auditlog: tree: frontier of %d records lacks level %d", f.n, k)
+		}
+		h = tlog.NodeHash(f.nodes[last].hash, h)
+		f.nodes = f.nodes[:last]
+		k++
 	}
-	k := len(hashes) - 1 // levels merged: the trailing one bits of n
-	f.nodes = f.nodes[:len(f.nodes)-k]
-	f.nodes = append(f.nodes, frontierNode{level: k, index: tlog.StoredHashIndex(k, f.n>>uint(k)), hash: hashes[k]})
+	f.nodes = append(f.nodes, frontierNode{level: k, index: tlog.StoredHashIndex(k, f.n>>uint(k)), hash: h})
 	f.n++
 	return nil
 }
