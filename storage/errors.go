@@ -1,18 +1,30 @@
-// Package storage holds the sentinel errors shared by every store.
-//
-// PLACEHOLDER written by the consent helper so that package consent compiles
-// before the storage base lands on main; on merge, take the storage helper's
-// version of this file.
 package storage
 
 import "errors"
 
-// Sentinel errors of every store. Check them with errors.Is.
+// Sentinel errors wrapped by every store. Check them with errors.Is.
 var (
 	// ErrNotFound: the record asked for does not exist.
 	ErrNotFound = errors.New("storage: not found")
-	// ErrConflict: a record with that key already exists.
+	// ErrConflict: the write conflicts with what is stored (a different record
+	// under the same id, a concurrent change).
 	ErrConflict = errors.New("storage: conflict")
-	// ErrClosed: the store was closed.
+	// ErrClosed: the store was closed; no call succeeds after Close.
 	ErrClosed = errors.New("storage: closed")
+	// ErrCorrupt: the store's file or data is damaged or is not a dialgate
+	// store. The store refuses to open it and leaves it untouched.
+	ErrCorrupt = errors.New("storage: corrupt or foreign data")
+	// ErrSchemaTooNew: the data was written by a newer dialgate with a schema
+	// version this build does not know. The store refuses to open it and
+	// leaves it untouched; upgrade dialgate.
+	ErrSchemaTooNew = errors.New("storage: schema too new")
+	// ErrLocked: another process holds the store (a file lock that could not
+	// be taken before the timeout).
+	ErrLocked = errors.New("storage: locked by another process")
+	// ErrInvalid: an argument is malformed (empty id or key, non-positive
+	// window…). The error names the argument.
+	ErrInvalid = errors.New("storage: invalid argument")
+	// ErrUnavailable: the back-end could not be reached or did not answer in
+	// time. Checks turn it into "<check>.unavailable" (fail closed).
+	ErrUnavailable = errors.New("storage: unavailable")
 )

@@ -1,0 +1,352 @@
+package auditlog
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// MinKeyBytes is the shortest HMAC key accepted.
+const MinKeyBytes = 16
+
+// Redactor turns decisions and outcomes into records: it replaces the callee
+// number by its keyed hash and segment and removes it wherever else it
+// appears. The zero Redactor is not usable; create one with NewRedactor. A
+// Redactor is safe for concurrent use.
+type Redactor struct {
+	keyID   string
+	profile string
+	pool    sync.Pool // of hash.Hash (HMAC-SHA256 with the key)
+}
+
+// NewRedactor returns a Redactor hashing callees with key (at least
+// MinKeyBytes bytes), naming it keyID in every record. profile, when not
+// empty, is recorded as every decision's profile; otherwise the profile is the
+// part of the decision's policy version before its first "@", if any.
+func NewRedactor(key []byte, keyID, profile string) (*Redactor, error) {
+	if len(key) < MinKeyBytes {
+		return nil, fmt.Errorf("auditlog: hmac key: %d bytes, want at least %d: %w", len(key), MinKeyBytes, ErrInvalidOptions)
+	}
+	if keyID == "" {
+		return nil, fmt.Errorf("auditlog: hmac key id: missing: %w", ErrInvalidOptions)
+	}
+	k := append([]byte(nil), key...)
+	r := &Redactor{keyID: keyID, profile: profile}
+	r.pool.New = func() any { return hmac.New(sha256.New, k) }
+	return r, nil
+}
+
+// CalleeHMAC returns hex(HMAC-SHA256(key, n.String())): the keyed hash of a
+// number as it appears in records. Whoever holds the key can test whether a
+// record is about a given number; nobody else can.
+func CalleeHMAC(key []byte, n dialgate.Number) string {
+	m := hmac.New(sha256.New, key)
+	m.Write(n.AppendTo(nil))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (r *Redactor) hmac(n dialgate.Number) string {
+	m := r.pool.Get().(hash.Hash)
+	m.Reset()
+	var buf [16]byte
+	m.Write(n.AppendTo(buf[:0]))
+	var sum [sha256.Size]byte
+	out := m.Sum(sum[:0])
+	r.pool.Put(m)
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], out)
+	return string(h[:])
+}
+
+// Segment returns the segment (号段) of n as numbering.Classify names it:
+// "1380013" for a Chinese mobile number (its first 7 national digits),
+// "010-5800" for a Chinese fixed line, "+1 212555" for an international
+// number, "" for service codes and unknown numbers. It never holds a whole
+// number.
+func Segment(n dialgate.Number) string {
+	return numbering.Classify(n).Segment.String()
+}
+
+// redaction notes
+const (
+	redactedCallee  = "callee: raw number replaced by callee.hmac and callee.segment"
+	redactedSubject = "subject: omitted (may identify a person or a debt)"
+	redactedMark    = "[redacted: callee number]"
+)
+
+// fieldPath names a record field, such as reasons[1].evidence[0].value; it
+// is formatted only when something is redacted.
+type fieldPath struct {
+	a string
+	i int // index after a, -1 for none
+	b string
+	j int // index after b, -1 for none
+	c string
+}
+
+func field(name string) fieldPath { return fieldPath{name, -1, "", -1, ""} }
+
+func (p fieldPath) String() string {
+	s := p.a
+	if p.i >= 0 {
+		s += "[" + strconv.Itoa(p.i) + "]"
+	}
+	s += p.b
+	if p.j >= 0 {
+		s += "[" + strconv.Itoa(p.j) + "]"
+	}
+	return s + p.c
+}
+
+// scrubber replaces strings that contain the callee's national digits.
+type scrubber struct {
+	national string // "" when there is nothing to look for
+	redacted []string
+}
+
+func newScrubber(n dialgate.Number) scrubber {
+	nat := n.National()
+	if len(nat) < 6 { // too short to recognise without redacting every number
+		nat = ""
+	}
+	return scrubber{national: nat}
+}
+
+// clean returns s, or redactedMark if s contains the callee's national digits
+// (ignoring every non-digit between them), and notes the path.
+func (s *scrubber) clean(p fieldPath, v string) string {
+	if s.national == "" || len(v) < len(s.national) {
+		return v
+	}
+	var buf [64]byte
+	d := buf[:0]
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= '0' && c <= '9' {
+			d = append(d, c)
+		}
+	}
+	if len(d) < len(s.national) || !strings.Contains(string(d), s.national) {
+		return v
+	}
+	s.redacted = append(s.redacted, p.String()+": contained the callee number")
+	return redactedMark
+}
+
+func (s *scrubber) evidence(reason int, ev []Evidence) []Evidence {
+	if len(ev) == 0 {
+		return nil
+	}
+	out := make([]Evidence, len(ev))
+	for i, e := range ev {
+		out[i] = Evidence{
+			Key:   s.clean(fieldPath{"reasons", reason, ".evidence", i, ".key"}, e.Key),
+			Value: s.clean(fieldPath{"reasons", reason, ".evidence", i, ".value"}, e.Value),
+		}
+	}
+	return out
+}
+
+// Decision returns the record of d: the callee hashed, its segment, every
+// string scrubbed of the callee's digits, evidence sorted into fields (see
+// DecisionRecord).
+func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
+	if d.ID == "" {
+		return nil, fmt.Errorf("auditlog: decision: id: missing: %w", ErrInvalidRecord)
+	}
+	if err := checkTime("decision.at", d.At); err != nil {
+		return nil, err
+	}
+	dl := d.Dial
+	s := newScrubber(dl.To)
+	rec := &DecisionRecord{
+		ID:            s.clean(field("id"), d.ID),
+		At:            d.At.UTC(),
+		Tenant:        s.clean(field("tenant"), dl.Tenant),
+		Campaign:      s.clean(field("campaign"), dl.Campaign),
+		Purpose:       s.clean(field("purpose"), string(dl.Purpose)),
+		Industry:      s.clean(field("industry"), dl.Industry),
+		BusinessLine:  s.clean(field("business_line"), dl.BusinessLine),
+		LeadID:        s.clean(field("lead_id"), dl.LeadID),
+		Route:         string(dl.Route),
+		PolicyVersion: s.clean(field("policy_version"), d.PolicyVersion),
+		Allowed:       d.Allowed,
+		Shadow:        d.Shadow,
+		Window:        WindowNotChecked,
+	}
+	if rec.Route != "" && !dl.Route.IsValid() {
+		rec.Route = s.clean(field("route"), rec.Route)
+	}
+	if !dl.TriggerAt.IsZero() {
+		if err := checkTime("dial.trigger_at", dl.TriggerAt); err != nil {
+			return nil, err
+		}
+		rec.TriggerAt = dl.TriggerAt.UTC()
+	}
+	rec.Profile = r.profile
+	if rec.Profile == "" {
+		if i := strings.IndexByte(rec.PolicyVersion, '@'); i > 0 {
+			rec.Profile = rec.PolicyVersion[:i]
+		}
+	}
+	if dl.To.IsValid() {
+		rec.Callee = &Callee{HMAC: r.hmac(dl.To), KeyID: r.keyID, CountryCode: dl.To.CountryCode(), Segment: Segment(dl.To)}
+		s.redacted = append(s.redacted, redactedCallee)
+	}
+	if dl.From.IsValid() {
+		rec.CallerID = s.clean(field("caller_id"), dl.From.String())
+	}
+	if dl.Subject != "" {
+		s.redacted = append(s.redacted, redactedSubject)
+	}
+	var consent Consent
+	consent.ID = s.clean(field("consent.id"), dl.ConsentID)
+	for i, e := range d.Evidence {
+		e = Evidence{
+			Key:   s.clean(fieldPath{"evidence", i, ".key", -1, ""}, e.Key),
+			Value: s.clean(fieldPath{"evidence", i, ".value", -1, ""}, e.Value),
+		}
+		switch {
+		case e.Key == "consent.id":
+			if consent.ID == "" {
+				consent.ID = e.Value
+			} else if consent.ID != e.Value {
+				rec.Evidence = append(rec.Evidence, e)
+			}
+		case e.Key == "consent.disclosure_sha256" || e.Key == "consent.sha256" || e.Key == "consent.evidence_sha256":
+			consent.EvidenceSHA256 = e.Value
+		case e.Key == "schedule.zone":
+			rec.Zone = joinZone(rec.Zone, e.Value)
+		case strings.HasPrefix(e.Key, "dnc."):
+			rec.Lists = append(rec.Lists, e)
+		case strings.HasPrefix(e.Key, "frequency."), strings.HasPrefix(e.Key, "sweep."):
+			rec.Counters = append(rec.Counters, e)
+		case strings.HasPrefix(e.Key, "callerid."):
+			rec.CallerIDLedger = append(rec.CallerIDLedger, e)
+		default:
+			rec.Evidence = append(rec.Evidence, e)
+		}
+		if strings.HasPrefix(e.Key, "schedule.") {
+			rec.Window = WindowInside
+		}
+	}
+	if consent != (Consent{}) {
+		rec.Consent = &consent
+	}
+	if len(d.Reasons) > 0 {
+		rec.Reasons = make([]ReasonRecord, len(d.Reasons))
+	}
+	for i, rs := range d.Reasons {
+		rr := ReasonRecord{
+			Code:     s.clean(fieldPath{"reasons", i, ".code", -1, ""}, string(rs.Code)),
+			Check:    s.clean(fieldPath{"reasons", i, ".check", -1, ""}, rs.Check),
+			Message:  s.clean(fieldPath{"reasons", i, ".message", -1, ""}, rs.Message),
+			Evidence: s.evidence(i, rs.Evidence),
+		}
+		if !rs.NextAllowedAt.IsZero() {
+			if err := checkTime(fieldPath{"reasons", i, ".next_allowed_at", -1, ""}.String(), rs.NextAllowedAt); err != nil {
+				return nil, err
+			}
+			rr.NextAllowedAt = rs.NextAllowedAt.UTC()
+		}
+		rec.Reasons[i] = rr
+		if rs.Check == "schedule" || dialgate.Code(rs.Code).Check() == "schedule" {
+			if rs.Code.IsUnavailable() {
+				rec.Window = WindowUnavailable
+			} else if rec.Window != WindowUnavailable {
+				rec.Window = WindowOutside
+			}
+		}
+	}
+	if rec.Zone == "" {
+		for _, rr := range rec.Reasons {
+			for _, e := range rr.Evidence {
+				if e.Key == "schedule.zone" {
+					rec.Zone = joinZone(rec.Zone, e.Value)
+				}
+			}
+		}
+	}
+	rec.Redacted = s.redacted
+	if rec.Redacted == nil {
+		rec.Redacted = []string{}
+	}
+	return rec, nil
+}
+
+// Outcome returns the record of o. The callee is not recorded (the decision
+// record holds its hash); any field containing its digits is redacted.
+func (r *Redactor) Outcome(o dialgate.Outcome) (*OutcomeRecord, error) {
+	if o.DecisionID == "" {
+		return nil, fmt.Errorf("auditlog: outcome: decision_id: missing: %w", ErrInvalidRecord)
+	}
+	if err := checkTime("outcome.at", o.At); err != nil {
+		return nil, err
+	}
+	if o.RingDuration < 0 {
+		return nil, fmt.Errorf("auditlog: outcome: ring_duration: negative (%v): %w", o.RingDuration, ErrInvalidRecord)
+	}
+	s := newScrubber(o.Dial.To)
+	rec := &OutcomeRecord{
+		DecisionID:   s.clean(field("decision_id"), o.DecisionID),
+		At:           o.At.UTC(),
+		Released:     o.Released,
+		Answered:     o.Answered,
+		Conversation: o.Conversation,
+		Abandoned:    o.Abandoned,
+		RingMillis:   o.RingDuration.Milliseconds(),
+		Disposition:  s.clean(field("disposition"), o.Disposition),
+		RecordingID:  s.clean(field("recording_id"), o.RecordingID),
+	}
+	rec.Redacted = s.redacted
+	return rec, nil
+}
+
+// joinZone adds zone z to the comma-separated list zs (a number whose area
+// spans several zones is checked in each).
+func joinZone(zs, z string) string {
+	if zs == "" {
+		return z
+	}
+	for _, have := range strings.Split(zs, ",") {
+		if have == z {
+			return zs
+		}
+	}
+	return zs + "," + z
+}
+
+// checkTime rejects times that cannot be written in RFC 3339.
+func checkTime(field string, t time.Time) error {
+	if t.IsZero() {
+		return fmt.Errorf("auditlog: %s: missing: %w", field, ErrInvalidRecord)
+	}
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("auditlog: %s: year %d outside 0–9999: %w", field, y, ErrInvalidRecord)
+	}
+	return nil
+}
+
+// Errors.
+var (
+	// ErrInvalidOptions is wrapped by errors about bad Options.
+	ErrInvalidOptions = errors.New("auditlog: invalid options")
+	// ErrInvalidRecord is wrapped by errors about a decision or outcome that
+	// cannot be recorded (missing id or instant).
+	ErrInvalidRecord = errors.New("auditlog: invalid record")
+)
+
+func appendHash(b []byte, h tlog.Hash) []byte {
+	return base64.StdEncoding.AppendEncode(b, h[:])
+}

@@ -1,0 +1,64 @@
+// Package auditlog is dialgate's tamper-evident decision log: an append-only
+// file of JSON lines, one record per decision or call outcome, in which every
+// record carries the hash of the record before it, and in which signed
+// checkpoints periodically seal a Merkle tree of all the records so far.
+//
+// # Records
+//
+// Every line is a JSON object with "schema": "dialgate.audit.v1" (the constant
+// [Schema]) and a "kind": "decision", "outcome", "repair" or "checkpoint".
+// Records (every kind but checkpoint) carry "seq", their 0-based position in
+// the log, and "prev", the hash of the previous record's line (absent for seq
+// 0). A decision record ([DecisionRecord]) holds what REQUIREMENTS.md §5 asks
+// for: decision id, instant (UTC), tenant, campaign, purpose, industry,
+// business line, the callee as a keyed HMAC-SHA256 with its key id and its
+// segment (号段) — never the raw number —, the caller ID, the consent id and
+// evidence hash, the lists and counters consulted, the calling-window result,
+// profile and policy version, allowed and shadow, every reason, and a
+// "redacted" list saying what was removed. An outcome record ([OutcomeRecord])
+// is linked to its decision by decision id.
+//
+// # Hashes and checkpoints
+//
+// The hash of a record is [tlog.RecordHash] of its line without the newline
+// (SHA-256 of 0x00 || line, RFC 6962). The records are the leaves of an
+// RFC 6962 Merkle tree computed with golang.org/x/mod/sumdb/tlog; a checkpoint
+// line holds a note ([note.Sign], golang.org/x/mod/sumdb/note) whose text is
+// [tlog.FormatTree] of the tree (size and root hash), signed with an ed25519
+// key. No format here is invented: lines are JSON, hashes and tree
+// descriptions are tlog's, signatures are notes.
+//
+// # Durability (group commit)
+//
+// One writer goroutine owns the file. Concurrent RecordDecision and
+// RecordOutcome calls encode their record in the caller's goroutine and join
+// the batch that is being collected; the writer takes the whole batch, assigns
+// sequence numbers and chain hashes, writes it with one write call and syncs
+// the file once per batch (fdatasync on Linux, which flushes the data and the
+// file size but not timestamps; fsync elsewhere). A call returns only after
+// the sync of its batch succeeded; while one batch is being synced the next
+// one collects, so the more concurrent callers, the larger the batches. A failed write or fsync fails that batch and every later call
+// (the log is then unusable until reopened: after an fsync error the file's
+// state is unknown), so the Gate denies with audit.unavailable. A checkpoint
+// is appended every Options.CheckpointEvery records, before rotating to a new
+// file (when a file reaches Options.MaxFileBytes) and on Close, and the latest
+// signed checkpoint is also written atomically to the file "checkpoint" in
+// the log directory and handed to Options.OnCheckpoint, so that it can be
+// kept somewhere an attacker who can rewrite the log cannot reach.
+//
+// # Crashes
+//
+// A crash can leave the last line of the last file incomplete. [Open] detects
+// it and returns a *[TornError] (wrapping [ErrTorn]); it never drops or accepts
+// the partial line silently. [Repair] cuts it off, saves the cut bytes beside
+// the file, and appends a "repair" record stating the file, offset, length and
+// SHA-256 of what was cut.
+//
+// # Verification
+//
+// [Verify] reads the files of a log in order and reports the first problem as
+// a *[VerifyError]: an edited, deleted, reordered or inserted record, a
+// truncated log, or a bad checkpoint signature. With a trusted checkpoint kept
+// outside the log (VerifyOptions.Trusted) it also catches a log truncated
+// after that checkpoint. `dialgate audit verify` is its command-line form.
+package auditlog

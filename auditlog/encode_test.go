@@ -1,0 +1,242 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// randString returns strings that exercise every escaping rule.
+func randString(r *rand.Rand) string {
+	pieces := []string{"", "a", "acme", "<", ">", "&", "\"", "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "é", "号段",
+		"\u2028", "\u2029", "\xff", "\xe2\x82", "💡", " ", "+86", "/", "=", "\b", "\f", "\r"}
+	n := r.IntN(5)
+	var b strings.Builder
+	for range n {
+		b.WriteString(pieces[r.IntN(len(pieces))])
+	}
+	return b.String()
+}
+
+func randEvidence(r *rand.Rand) []Evidence {
+	if r.IntN(3) == 0 {
+		return nil
+	}
+	ev := make([]Evidence, r.IntN(3)+1)
+	for i := range ev {
+		ev[i] = Evidence{Key: randString(r), Value: randString(r)}
+	}
+	return ev
+}
+
+func randTime(r *rand.Rand) time.Time {
+	if r.IntN(4) == 0 {
+		return time.Time{}
+	}
+	return time.Unix(r.Int64N(4e9), r.Int64N(1e9)*int64(r.IntN(2))).UTC()
+}
+
+func randDecisionRecord(r *rand.Rand) *DecisionRecord {
+	d := &DecisionRecord{
+		ID: randString(r) + "x", At: randTime(r).Add(time.Second), Tenant: randString(r), Campaign: randString(r),
+		Purpose: randString(r), Industry: randString(r), BusinessLine: randString(r), LeadID: randString(r),
+		TriggerAt: randTime(r), Route: randString(r), CallerID: randString(r), CallerIDLedger: randEvidence(r),
+		Zone: randString(r), Window: WindowInside, Lists: randEvidence(r), Counters: randEvidence(r),
+		Evidence: randEvidence(r), Profile: randString(r), PolicyVersion: randString(r),
+		Allowed: r.IntN(2) == 0, Shadow: r.IntN(2) == 0, Redacted: []string{},
+	}
+	if r.IntN(2) == 0 || d.Allowed {
+		d.Callee = &Callee{HMAC: strings.Repeat("ab", 32), KeyID: randString(r) + "k", CountryCode: r.IntN(999), Segment: randString(r)}
+	}
+	if r.IntN(2) == 0 {
+		d.Consent = &Consent{ID: randString(r), EvidenceSHA256: randString(r)}
+	}
+	for range r.IntN(3) {
+		d.Reasons = append(d.Reasons, ReasonRecord{Code: randString(r) + "c", Check: randString(r), Message: randString(r),
+			NextAllowedAt: randTime(r), Evidence: randEvidence(r)})
+	}
+	for range r.IntN(3) {
+		d.Redacted = append(d.Redacted, randString(r))
+	}
+	return d
+}
+
+func randOutcomeRecord(r *rand.Rand) *OutcomeRecord {
+	o := &OutcomeRecord{DecisionID: randString(r) + "d", At: randTime(r).Add(time.Second),
+		Released: r.IntN(2) == 0, Answered: r.IntN(2) == 0, Conversation: r.IntN(2) == 0, Abandoned: r.IntN(2) == 0,
+		RingMillis: r.Int64N(100000) * int64(r.IntN(2)), Disposition: randString(r), RecordingID: randString(r)}
+	for range r.IntN(3) {
+		o.Redacted = append(o.Redacted, randString(r))
+	}
+	return o
+}
+
+// TestEncoderMatchesEncodingJSON checks that the hand-written encoder writes
+// exactly what encoding/json writes, and that ParseLine reads it back.
+func TestEncoderMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 3000 {
+		var got, body []byte
+		var want any
+		switch i % 3 {
+		case 0:
+			d := randDecisionRecord(r)
+			body = appendDecisionBody(nil, d)
+			want = struct {
+				Kind     Kind            `json:"kind"`
+				Decision *DecisionRecord `json:"decision"`
+			}{KindDecision, d}
+		case 1:
+			o := randOutcomeRecord(r)
+			body = appendOutcomeBody(nil, o)
+			want = struct {
+				Kind    Kind           `json:"kind"`
+				Outcome *OutcomeRecord `json:"outcome"`
+			}{KindOutcome, o}
+		case 2:
+			rp := &RepairRecord{File: randString(r) + "f", Offset: r.Int64N(1e9), CutBytes: r.Int64N(1e6) + 1, CutSHA256: randString(r) + "s", SavedAs: randString(r)}
+			body = appendRepairBody(nil, rp)
+			want = struct {
+				Kind   Kind          `json:"kind"`
+				Repair *RepairRecord `json:"repair"`
+			}{KindRepair, rp}
+		}
+		wantBytes, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(body, wantBytes) {
+			t.Fatalf("case %d:\n got %s\nwant %s", i, body, wantBytes)
+		}
+		seq := int64(i)
+		prev := tlog.RecordHash([]byte{byte(i)})
+		got = appendRecordLine(nil, seq, prev, body)
+		l, err := ParseLine(got)
+		if err != nil {
+			t.Fatalf("case %d: ParseLine(%s): %v", i, got, err)
+		}
+		again, err := encodeLine(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Invalid UTF-8 became U+FFFD, so compare values, not bytes.
+		l2, err := ParseLine(again)
+		if err != nil {
+			t.Fatalf("case %d: re-encoded line does not parse: %v", i, err)
+		}
+		if normalize(l) != normalize(l2) {
+			t.Fatalf("case %d: re-encoding differs:\n got %s\nwant %s", i, again, got)
+		}
+	}
+}
+
+func TestParseLineRejects(t *testing.T) {
+	good := appendRecordLine(nil, 0, tlog.Hash{}, appendOutcomeBody(nil, &OutcomeRecord{DecisionID: "d", At: t0}))
+	if _, err := ParseLine(good); err != nil {
+		t.Fatalf("good line: %v", err)
+	}
+	for _, tc := range []struct{ name, line, want string }{
+		{"empty", ``, "not a JSON object"},
+		{"array", `[1]`, "not a JSON object"},
+		{"unknown field", `{"schema":"dialgate.audit.v1","seq":0,"kind":"outcome","outcome":{"decision_id":"d","at":"2026-01-01T00:00:00Z"},"x":1}`, `unknown field "x"`},
+		{"wrong schema", `{"schema":"dialgate.audit.v2","seq":0,"kind":"outcome","outcome":{"decision_id":"d","at":"2026-01-01T00:00:00Z"}}`, "schema"},
+		{"trailing data", string(good) + ` {}`, "after the JSON object"},
+		{"no seq", `{"schema":"dialgate.audit.v1","kind":"outcome","outcome":{"decision_id":"d","at":"2026-01-01T00:00:00Z"}}`, "seq: missing"},
+		{"negative seq", `{"schema":"dialgate.audit.v1","seq":-1,"kind":"outcome","outcome":{"decision_id":"d","at":"2026-01-01T00:00:00Z"}}`, "seq: negative"},
+		{"prev missing", `{"schema":"dialgate.audit.v1","seq":3,"kind":"outcome","outcome":{"decision_id":"d","at":"2026-01-01T00:00:00Z"}}`, "prev: missing"},
+		{"prev bad", `{"schema":"dialgate.audit.v1","seq":3,"prev":"xx","kind":"outcome","outcome":{"decision_id":"d","at":"2026-01-01T00:00:00Z"}}`, "prev:"},
+		{"kind mismatch", `{"schema":"dialgate.audit.v1","seq":0,"kind":"decision","outcome":{"decision_id":"d","at":"2026-01-01T00:00:00Z"}}`, "decision: missing"},
+		{"two bodies", `{"schema":"dialgate.audit.v1","seq":0,"kind":"outcome","note":"x","outcome":{"decision_id":"d","at":"2026-01-01T00:00:00Z"}}`, "exactly one"},
+		{"checkpoint seq", `{"schema":"dialgate.audit.v1","seq":0,"kind":"checkpoint","note":"x"}`, "seq and prev not allowed"},
+		{"bad hmac", `{"schema":"dialgate.audit.v1","seq":0,"kind":"decision","decision":{"id":"d","at":"2026-01-01T00:00:00Z","tenant":"","callee":{"hmac":"+8613800138000","key_id":"k","country_code":86},"window":"inside","allowed":true,"redacted":[]}}`, "callee.hmac"},
+		{"no redacted", `{"schema":"dialgate.audit.v1","seq":0,"kind":"decision","decision":{"id":"d","at":"2026-01-01T00:00:00Z","tenant":"","window":"inside","allowed":false}}`, "redacted: missing"},
+		{"bad window", `{"schema":"dialgate.audit.v1","seq":0,"kind":"decision","decision":{"id":"d","at":"2026-01-01T00:00:00Z","tenant":"","window":"maybe","allowed":false,"redacted":[]}}`, "window"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseLine([]byte(tc.line))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ParseLine: error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzParseLine(f *testing.F) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 8 {
+		f.Add(appendRecordLine(nil, int64(i), tlog.RecordHash([]byte{1}), appendDecisionBody(nil, randDecisionRecord(r))))
+	}
+	f.Add(appendRecordLine(nil, 0, tlog.Hash{}, appendOutcomeBody(nil, randOutcomeRecord(r))))
+	f.Add(appendCheckpointLine(nil, []byte("go.sum database tree\n1\nAAAA\n\n— k abc\n")))
+	f.Add([]byte(`{"schema":"dialgate.audit.v1","seq":1e400}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		l, err := ParseLine(line)
+		if err != nil {
+			if l != nil {
+				t.Fatal("non-nil line with an error")
+			}
+			return
+		}
+		// A line that parses re-encodes to a line that parses to the same value.
+		enc, err := encodeLine(l)
+		if err != nil {
+			t.Fatalf("encodeLine: %v", err)
+		}
+		l2, err := ParseLine(enc)
+		if err != nil {
+			t.Fatalf("re-encoded line does not parse: %v\n%s", err, enc)
+		}
+		if !reflect.DeepEqual(normalize(l), normalize(l2)) {
+			t.Fatalf("round trip changed the line:\n%+v\n%+v", l, l2)
+		}
+	})
+}
+
+// normalize makes parsed lines comparable: times compare by instant, and
+// invalid UTF-8 is replaced as the encoder replaces it.
+func normalize(l *Line) string {
+	b, _ := json.Marshal(l)
+	return string(b)
+}
+
+// FuzzVerify feeds arbitrary file contents to Verify: it must return a
+// report or an error, never panic, and accept nothing that has no valid record.
+func FuzzVerify(f *testing.F) {
+	k := newTestKeys(f, "fuzz-log")
+	dir := f.TempDir()
+	opts := testOptions(k)
+	opts.CheckpointEvery = 3
+	l := openTest(f, dir, opts)
+	for i := range 7 {
+		l.RecordDecision(context.Background(), sampleDecision(i))
+	}
+	l.Close()
+	good, _ := os.ReadFile(filepath.Join(dir, fileName(1)))
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("{}\n"))
+	scratch := f.TempDir()
+	var n atomic.Int64
+	f.Fuzz(func(t *testing.T, data []byte) {
+		name := filepath.Join(scratch, fmt.Sprintf("audit-%d.jsonl", n.Add(1)))
+		defer os.Remove(name)
+		if err := os.WriteFile(name, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Verify(context.Background(), []string{name}, VerifyOptions{Verifiers: k.verifiers})
+		if err == nil && rep.Records > 0 && rep.Checkpoints > 0 && !bytes.Contains(data, []byte(`"kind":"checkpoint"`)) {
+			t.Fatal("verified checkpoints that are not there")
+		}
+	})
+}

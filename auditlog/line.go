@@ -1,0 +1,175 @@
+package auditlog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// MaxLineBytes is the longest line ParseLine and Verify accept.
+const MaxLineBytes = 1 << 20
+
+// ErrMalformed is wrapped by every error ParseLine returns.
+var ErrMalformed = errors.New("auditlog: malformed line")
+
+var hmacHex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// ParseLine parses one line of a log (without its newline) strictly: it must
+// be a single JSON object with no unknown fields, schema "dialgate.audit.v1",
+// a known kind, the fields that kind requires and no others. The error wraps
+// ErrMalformed and names the field and the problem. ParseLine never panics.
+func ParseLine(line []byte) (*Line, error) {
+	if len(line) > MaxLineBytes {
+		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxLineBytes)
+	}
+	if len(line) == 0 || line[0] != '{' {
+		return nil, fmt.Errorf("%w: not a JSON object", ErrMalformed)
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	var l Line
+	if err := dec.Decode(&l); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
+	}
+	if err := l.validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return &l, nil
+}
+
+func (l *Line) validate() error {
+	if l.Schema != Schema {
+		return fmt.Errorf("schema: %q, want %q", l.Schema, Schema)
+	}
+	set := 0
+	for _, b := range []bool{l.Decision != nil, l.Outcome != nil, l.Repair != nil, l.Note != ""} {
+		if b {
+			set++
+		}
+	}
+	if set != 1 {
+		return fmt.Errorf("kind %q: want exactly one of decision, outcome, repair, note; got %d", l.Kind, set)
+	}
+	if l.Kind == KindCheckpoint {
+		if l.Seq != nil || l.Prev != "" {
+			return errors.New("checkpoint: seq and prev not allowed")
+		}
+		if l.Note == "" {
+			return errors.New("checkpoint: note: missing")
+		}
+		return nil
+	}
+	if l.Seq == nil {
+		return errors.New("seq: missing")
+	}
+	if *l.Seq < 0 {
+		return fmt.Errorf("seq: negative (%d)", *l.Seq)
+	}
+	if *l.Seq == 0 && l.Prev != "" {
+		return errors.New("prev: not allowed in record 0")
+	}
+	if *l.Seq > 0 {
+		if l.Prev == "" {
+			return errors.New("prev: missing")
+		}
+		if _, err := tlog.ParseHash(l.Prev); err != nil {
+			return fmt.Errorf("prev: %v", err)
+		}
+	}
+	switch l.Kind {
+	case KindDecision:
+		if l.Decision == nil {
+			return errors.New("decision: missing")
+		}
+		return l.Decision.validate()
+	case KindOutcome:
+		if l.Outcome == nil {
+			return errors.New("outcome: missing")
+		}
+		if l.Outcome.DecisionID == "" {
+			return errors.New("outcome.decision_id: missing")
+		}
+		if l.Outcome.At.IsZero() {
+			return errors.New("outcome.at: missing")
+		}
+		return nil
+	case KindRepair:
+		if l.Repair == nil {
+			return errors.New("repair: missing")
+		}
+		if l.Repair.File == "" || l.Repair.CutSHA256 == "" || l.Repair.CutBytes <= 0 || l.Repair.Offset < 0 {
+			return errors.New("repair: file, offset, cut_bytes and cut_sha256 are required")
+		}
+		return nil
+	default:
+		return fmt.Errorf("kind: unknown %q", l.Kind)
+	}
+}
+
+func (r *DecisionRecord) validate() error {
+	if r.ID == "" {
+		return errors.New("decision.id: missing")
+	}
+	if r.At.IsZero() {
+		return errors.New("decision.at: missing")
+	}
+	switch r.Window {
+	case WindowInside, WindowOutside, WindowUnavailable, WindowNotChecked:
+	default:
+		return fmt.Errorf("decision.window: unknown %q", r.Window)
+	}
+	if r.Redacted == nil {
+		return errors.New("decision.redacted: missing")
+	}
+	if c := r.Callee; c != nil {
+		if !hmacHex.MatchString(c.HMAC) {
+			return errors.New("decision.callee.hmac: want 64 lower-case hex digits")
+		}
+		if c.KeyID == "" {
+			return errors.New("decision.callee.key_id: missing")
+		}
+	} else if r.Allowed {
+		return errors.New("decision.callee: missing in an allowed decision")
+	}
+	for i, rr := range r.Reasons {
+		if rr.Code == "" {
+			return fmt.Errorf("decision.reasons[%d].code: missing", i)
+		}
+	}
+	return nil
+}
+
+// encodeLine re-encodes a parsed record line (for tests and Repair): the
+// inverse of ParseLine for lines this package writes.
+func encodeLine(l *Line) ([]byte, error) {
+	if l.Kind == KindCheckpoint {
+		return appendCheckpointLine(nil, []byte(l.Note)), nil
+	}
+	var body []byte
+	switch l.Kind {
+	case KindDecision:
+		body = appendDecisionBody(nil, l.Decision)
+	case KindOutcome:
+		body = appendOutcomeBody(nil, l.Outcome)
+	case KindRepair:
+		body = appendRepairBody(nil, l.Repair)
+	default:
+		return nil, fmt.Errorf("kind: unknown %q", l.Kind)
+	}
+	var prev tlog.Hash
+	if *l.Seq > 0 {
+		var err error
+		if prev, err = tlog.ParseHash(l.Prev); err != nil {
+			return nil, err
+		}
+	}
+	return appendRecordLine(nil, *l.Seq, prev, body), nil
+}

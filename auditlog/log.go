@@ -1,0 +1,498 @@
+package auditlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/dialgate/dialgate"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultCheckpointEvery = 4096
+	DefaultMaxFileBytes    = 64 << 20
+	DefaultMaxPending      = 1 << 16
+)
+
+// CheckpointFile is the name, in the log directory, of the file that holds the
+// latest signed checkpoint.
+const CheckpointFile = "checkpoint"
+
+// Errors returned by Log methods.
+var (
+	// ErrClosed is returned by calls on a closed Log.
+	ErrClosed = errors.New("auditlog: log closed")
+	// ErrFailed is wrapped by every call after a write or fsync failed: the
+	// file's state is unknown until the log is reopened (and, if need be,
+	// repaired).
+	ErrFailed = errors.New("auditlog: log failed")
+	// ErrCorrupt is wrapped by Open when an existing file is not a valid log
+	// (other than a torn last line); run Verify for details.
+	ErrCorrupt = errors.New("auditlog: log corrupt")
+	// ErrTorn is wrapped by the *TornError Open returns when the last line of
+	// the last file is incomplete.
+	ErrTorn = errors.New("auditlog: torn last line")
+	// ErrLocked is returned by Open when another Log has the directory open.
+	ErrLocked = errors.New("auditlog: log directory in use")
+)
+
+// Options configure a Log. HMACKey, HMACKeyID and Signer are required; the
+// zero value of every other field means its default.
+type Options struct {
+	// HMACKey keys the callee hash (at least MinKeyBytes bytes). Keep it secret
+	// and stable: the same key gives the same hash for the same number.
+	HMACKey []byte
+	// HMACKeyID names the key in every record (for example "k2026a").
+	HMACKeyID string
+	// Signer signs checkpoints: an ed25519 note signer, see NewSigner and
+	// GenerateKey.
+	Signer note.Signer
+	// Profile, when set, is recorded as every decision's profile; otherwise the
+	// profile is the part of the policy version before its first "@".
+	Profile string
+	// CheckpointEvery is the number of records between checkpoints
+	// (DefaultCheckpointEvery when zero). Checkpoints are also written before
+	// rotating a file, on Close and on Checkpoint.
+	CheckpointEvery int
+	// MaxFileBytes is the size after which the log continues in a new file
+	// (DefaultMaxFileBytes when zero).
+	MaxFileBytes int64
+	// MaxPending bounds the records waiting for the writer
+	// (DefaultMaxPending when zero); callers beyond it wait.
+	MaxPending int
+	// OnCheckpoint, when set, is called by the writer goroutine with every
+	// signed checkpoint after it is durable, to publish it outside the log (a
+	// witness, another machine). It must not call the Log and should return
+	// quickly: appends wait meanwhile.
+	OnCheckpoint func(signed []byte)
+}
+
+func (o *Options) setDefaults() error {
+	if o.Signer == nil {
+		return fmt.Errorf("auditlog: signer: missing: %w", ErrInvalidOptions)
+	}
+	if o.CheckpointEvery < 0 || o.MaxFileBytes < 0 || o.MaxPending < 0 {
+		return fmt.Errorf("auditlog: checkpoint_every, max_file_bytes, max_pending: must not be negative: %w", ErrInvalidOptions)
+	}
+	if o.CheckpointEvery == 0 {
+		o.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if o.MaxFileBytes == 0 {
+		o.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if o.MaxPending == 0 {
+		o.MaxPending = DefaultMaxPending
+	}
+	return nil
+}
+
+// NewSigner returns the note signer for a private key as written by
+// GenerateKey ("PRIVATE+KEY+name+hash+key").
+func NewSigner(skey string) (note.Signer, error) { return note.NewSigner(skey) }
+
+// NewVerifier returns the note verifier for a public key as written by
+// GenerateKey ("name+hash+key").
+func NewVerifier(vkey string) (note.Verifier, error) { return note.NewVerifier(vkey) }
+
+// GenerateKey returns a new ed25519 key pair for signing checkpoints, in
+// golang.org/x/mod/sumdb/note's text form: the private key skey (keep it
+// secret) and the public key vkey (give it to auditors). name names the log,
+// for example "dialgate-audit.example.com".
+func GenerateKey(rand io.Reader, name string) (skey, vkey string, err error) {
+	return note.GenerateKey(rand, name)
+}
+
+// Log is an open audit log directory. It implements dialgate.AuditLog.
+//
+// A Log is safe for concurrent use; one writer goroutine owns the files (see
+// the package documentation for the group-commit and fsync policy). Create it
+// with Open and Close it when done; the zero Log is not usable.
+type Log struct {
+	dir  string
+	opts Options
+	red  *Redactor
+	lock *os.File
+
+	mu      sync.Mutex
+	cur     *batch
+	closed  bool
+	failed  error
+	closeCh chan struct{} // closed when the writer has exited
+	wake    chan struct{}
+
+	stats Stats // guarded by mu
+
+	w writer // owned by the writer goroutine
+}
+
+// Stats counts what a Log wrote since it was opened.
+type Stats struct {
+	Records int64 // records written and fsynced
+	Batches int64 // group commits (one write and one fsync each)
+}
+
+// Stats returns the counts so far.
+func (l *Log) Stats() Stats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stats
+}
+
+type batch struct {
+	bodies     [][]byte
+	checkpoint bool // write a checkpoint after the records
+	close      bool // last batch: checkpoint, close the file, exit
+	done       chan struct{}
+	err        error
+	signed     []byte // the checkpoint written, if any
+}
+
+func newBatch() *batch { return &batch{done: make(chan struct{})} }
+
+// writer is the writer goroutine's state.
+type writer struct {
+	f          *os.File
+	fileIndex  int
+	fileSize   int64
+	seq        int64     // next record's seq
+	prev       tlog.Hash // hash of record seq-1
+	tree       frontier
+	since      int // records since the last checkpoint
+	lastSigned []byte
+	buf        []byte
+}
+
+var _ dialgate.AuditLog = (*Log)(nil)
+
+// RecordDecision records d and returns after the record is fsynced. It returns
+// an error (and the Gate denies with audit.unavailable) when the decision has
+// no id or instant, the log is closed or failed, or ctx ends first — in that
+// last case the record may still be written.
+func (l *Log) RecordDecision(ctx context.Context, d dialgate.Decision) error {
+	rec, err := l.red.Decision(d)
+	if err != nil {
+		return err
+	}
+	return l.submit(ctx, appendDecisionBody(make([]byte, 0, 768), rec))
+}
+
+// RecordOutcome records o and returns after the record is fsynced, like
+// RecordDecision.
+func (l *Log) RecordOutcome(ctx context.Context, o dialgate.Outcome) error {
+	rec, err := l.red.Outcome(o)
+	if err != nil {
+		return err
+	}
+	return l.submit(ctx, appendOutcomeBody(make([]byte, 0, 256), rec))
+}
+
+// Checkpoint writes a signed checkpoint now (if records were added since the
+// last one) and returns the latest signed checkpoint, after it is durable.
+func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
+	l.mu.Lock()
+	if err := l.usable(); err != nil {
+		l.mu.Unlock()
+		return nil, err
+	}
+	b := l.cur
+	b.checkpoint = true
+	l.mu.Unlock()
+	l.kick()
+	select {
+	case <-b.done:
+		return b.signed, b.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("auditlog: checkpoint: %w", ctx.Err())
+	}
+}
+
+// Dir returns the log's directory.
+func (l *Log) Dir() string { return l.dir }
+
+// Close writes a final checkpoint, fsyncs and closes the files. Records
+// submitted before Close are written; later calls return ErrClosed. Close is
+// idempotent.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		<-l.closeCh
+		return nil
+	}
+	l.closed = true
+	b := l.cur
+	b.close = true
+	l.mu.Unlock()
+	l.kick()
+	<-b.done
+	<-l.closeCh
+	err := b.err
+	if l.lock != nil {
+		if uerr := unlockFile(l.lock); uerr != nil && err == nil {
+			err = uerr
+		}
+	}
+	return err
+}
+
+func (l *Log) usable() error {
+	if l.closed {
+		return ErrClosed
+	}
+	if l.failed != nil {
+		return fmt.Errorf("%w: %w", ErrFailed, l.failed)
+	}
+	return nil
+}
+
+func (l *Log) kick() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// submit adds body to the batch being collected and waits for its fsync.
+func (l *Log) submit(ctx context.Context, body []byte) error {
+	for {
+		l.mu.Lock()
+		if err := l.usable(); err != nil {
+			l.mu.Unlock()
+			return err
+		}
+		b := l.cur
+		if len(b.bodies) >= l.opts.MaxPending {
+			l.mu.Unlock()
+			l.kick()
+			select {
+			case <-b.done: // wait for the writer to take and write the full batch
+				continue
+			case <-ctx.Done():
+				return fmt.Errorf("auditlog: waiting to append: %w", ctx.Err())
+			}
+		}
+		b.bodies = append(b.bodies, body)
+		first := len(b.bodies) == 1
+		l.mu.Unlock()
+		if first {
+			l.kick()
+		}
+		select {
+		case <-b.done:
+			return b.err
+		case <-ctx.Done():
+			return fmt.Errorf("auditlog: append not confirmed (the record may still be written): %w", ctx.Err())
+		}
+	}
+}
+
+// run is the writer goroutine.
+func (l *Log) run() {
+	defer close(l.closeCh)
+	for range l.wake {
+		l.mu.Lock()
+		b := l.cur
+		l.cur = newBatch()
+		failed := l.failed
+		l.mu.Unlock()
+		if failed != nil {
+			b.err = fmt.Errorf("%w: %w", ErrFailed, failed)
+		} else if err := l.writeBatch(b); err != nil {
+			l.mu.Lock()
+			l.failed = err
+			l.mu.Unlock()
+			b.err = fmt.Errorf("%w: %w", ErrFailed, err)
+		}
+		if b.close {
+			if l.w.f != nil {
+				if err := l.w.f.Close(); err != nil && b.err == nil {
+					b.err = fmt.Errorf("auditlog: close: %w", err)
+				}
+			}
+			close(b.done)
+			return
+		}
+		close(b.done)
+	}
+}
+
+// writeBatch writes the records of b (and checkpoints as due), fsyncs, and
+// rotates the file when it is full.
+func (l *Log) writeBatch(b *batch) error {
+	w := &l.w
+	buf := w.buf[:0]
+	var published [][]byte
+	for _, body := range b.bodies {
+		start := len(buf)
+		buf = appendRecordLine(buf, w.seq, w.prev, body)
+		h := tlog.RecordHash(buf[start:])
+		buf = append(buf, '\n')
+		if err := w.tree.add(h); err != nil {
+			return err
+		}
+		w.prev = h
+		w.seq++
+		w.since++
+		if w.since >= l.opts.CheckpointEvery {
+			var err error
+			if buf, err = l.appendCheckpoint(buf); err != nil {
+				return err
+			}
+			published = append(published, w.lastSigned)
+		}
+	}
+	if (b.checkpoint || b.close) && w.since > 0 {
+		var err error
+		if buf, err = l.appendCheckpoint(buf); err != nil {
+			return err
+		}
+		published = append(published, w.lastSigned)
+	}
+	w.buf = buf
+	if len(b.bodies) > 0 {
+		l.mu.Lock()
+		l.stats.Records += int64(len(b.bodies))
+		l.stats.Batches++
+		l.mu.Unlock()
+	}
+	if len(buf) > 0 {
+		if err := l.writeSync(buf); err != nil {
+			return err
+		}
+	}
+	b.signed = w.lastSigned
+	if len(published) > 0 {
+		if err := l.publish(published[len(published)-1]); err != nil {
+			return err
+		}
+	}
+	if w.fileSize >= l.opts.MaxFileBytes && !b.close {
+		return l.rotate()
+	}
+	return nil
+}
+
+func (l *Log) writeSync(buf []byte) error {
+	w := &l.w
+	n, err := w.f.Write(buf)
+	w.fileSize += int64(n)
+	if err != nil {
+		return fmt.Errorf("auditlog: write %s: %w", w.f.Name(), err)
+	}
+	if err := syncData(w.f); err != nil {
+		return fmt.Errorf("auditlog: fsync %s: %w", w.f.Name(), err)
+	}
+	return nil
+}
+
+// appendCheckpoint signs the current tree and appends a checkpoint line.
+func (l *Log) appendCheckpoint(buf []byte) ([]byte, error) {
+	w := &l.w
+	root, err := w.tree.root()
+	if err != nil {
+		return buf, err
+	}
+	text := tlog.FormatTree(tlog.Tree{N: w.tree.n, Hash: root})
+	signed, err := note.Sign(&note.Note{Text: string(text)}, l.opts.Signer)
+	if err != nil {
+		return buf, fmt.Errorf("auditlog: sign checkpoint: %w", err)
+	}
+	buf = appendCheckpointLine(buf, signed)
+	buf = append(buf, '\n')
+	w.lastSigned = signed
+	w.since = 0
+	return buf, nil
+}
+
+// publish writes the latest checkpoint to the checkpoint file (atomically) and
+// hands it to OnCheckpoint.
+func (l *Log) publish(signed []byte) error {
+	if err := writeFileAtomic(filepath.Join(l.dir, CheckpointFile), signed); err != nil {
+		return err
+	}
+	if l.opts.OnCheckpoint != nil {
+		l.opts.OnCheckpoint(append([]byte(nil), signed...))
+	}
+	return nil
+}
+
+// rotate seals the current file with a checkpoint and continues in the next.
+func (l *Log) rotate() error {
+	w := &l.w
+	if w.since > 0 {
+		buf, err := l.appendCheckpoint(w.buf[:0])
+		if err != nil {
+			return err
+		}
+		if err := l.writeSync(buf); err != nil {
+			return err
+		}
+		if err := l.publish(w.lastSigned); err != nil {
+			return err
+		}
+	}
+	if err := w.f.Close(); err != nil {
+		return fmt.Errorf("auditlog: close %s: %w", w.f.Name(), err)
+	}
+	w.f = nil
+	return l.createFile(w.fileIndex + 1)
+}
+
+// createFile creates file number i and makes its directory entry durable.
+func (l *Log) createFile(i int) error {
+	name := filepath.Join(l.dir, fileName(i))
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("auditlog: create %s: %w", name, err)
+	}
+	if err := syncDir(l.dir); err != nil {
+		f.Close()
+		return err
+	}
+	l.w.f, l.w.fileIndex, l.w.fileSize = f, i, 0
+	return nil
+}
+
+func fileName(i int) string { return fmt.Sprintf("audit-%06d.jsonl", i) }
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("auditlog: open directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("auditlog: fsync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+func writeFileAtomic(name string, data []byte) error {
+	tmp := name + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("auditlog: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("auditlog: write %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("auditlog: fsync %s: %w", tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("auditlog: close %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		return fmt.Errorf("auditlog: %w", err)
+	}
+	return syncDir(filepath.Dir(name))
+}

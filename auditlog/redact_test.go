@@ -1,0 +1,123 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+)
+
+// TestCalleeNeverInFile writes decisions and outcomes whose callee also leaks
+// into reason messages, evidence, lead ids and dispositions (a careless check
+// or dialer), and greps the file bytes for the callee's digits in several
+// forms.
+func TestCalleeNeverInFile(t *testing.T) {
+	k := newTestKeys(t, "redact-log")
+	dir := t.TempDir()
+	l := openTest(t, dir, testOptions(k))
+	ctx := context.Background()
+	callee := dialgate.MustParseNumber("+8613800138077")
+	forms := []string{
+		"+8613800138077", "8613800138077", "13800138077", "138-0013-8077", "138 0013 8077",
+		"+86 138 0013 8077", "0013800138077", "1380013807", // without the last digit too
+	}
+	leaky := []string{"callee +8613800138077 is listed", "number 138-0013-8077", "tel:13800138077", "+86 138 0013 8077"}
+	for i, leak := range leaky {
+		d := sampleDecision(i)
+		d.Dial.To = callee
+		d.Dial.LeadID = "crm-" + leak
+		d.Dial.Subject = "debt of " + leak
+		d.Reasons = []dialgate.Reason{{Code: dialgate.CodeDNCListed, Check: "dnc", Message: leak,
+			Evidence: []dialgate.Evidence{{Key: "dnc.number", Value: leak}}}}
+		d.Evidence = append(d.Evidence, dialgate.Evidence{Key: "schedule.note", Value: leak})
+		if err := l.RecordDecision(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		o := dialgate.Outcome{DecisionID: d.ID, Dial: d.Dial, At: t0, Disposition: "called " + leak}
+		if err := l.RecordOutcome(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+	files, _ := LogFiles(dir)
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range forms {
+		if bytes.Contains(data, []byte(f)) {
+			t.Errorf("the log file contains the callee as %q", f)
+		}
+	}
+	// What was done is said: the hash, the segment, the redactions.
+	for _, want := range []string{
+		`"hmac":"` + CalleeHMAC(testKey, callee) + `"`, `"segment":"1380013"`,
+		`reasons[0].message: contained the callee number`, `subject: omitted`, `disposition: contained the callee number`,
+	} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("the log file lacks %s", want)
+		}
+	}
+	if _, err := Verify(ctx, files, VerifyOptions{Verifiers: k.verifiers}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDecisionRecordFields(t *testing.T) {
+	r, err := NewRedactor(testKey, "k-test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := sampleDecision(1) // outside the window
+	rec, err := r.Decision(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Callee == nil || rec.Callee.Segment != "1390013" || rec.Callee.CountryCode != 86 || rec.Callee.KeyID != "k-test" {
+		t.Errorf("callee %+v", rec.Callee)
+	}
+	if rec.Consent == nil || rec.Consent.ID != "c-1" || !strings.HasPrefix(rec.Consent.EvidenceSHA256, "9f86d0") {
+		t.Errorf("consent %+v", rec.Consent)
+	}
+	if rec.Window != WindowOutside || rec.Zone != "Asia/Shanghai" || rec.Profile != "cn" || rec.PolicyVersion != "cn@sha256:abc" {
+		t.Errorf("window %q zone %q profile %q version %q", rec.Window, rec.Zone, rec.Profile, rec.PolicyVersion)
+	}
+	if len(rec.Lists) != 1 || rec.Lists[0].Key != "dnc.list" || len(rec.Counters) != 1 || rec.CallerID != "+861058001234" {
+		t.Errorf("lists %v counters %v caller %q", rec.Lists, rec.Counters, rec.CallerID)
+	}
+	if !rec.At.Equal(d.At) || rec.At.Location() != nil && rec.At.Location().String() != "UTC" {
+		t.Errorf("at %v, want %v in UTC", rec.At, d.At)
+	}
+	if len(rec.Reasons) != 1 || rec.Reasons[0].Code != "schedule.outside_window" || rec.Reasons[0].NextAllowedAt.IsZero() {
+		t.Errorf("reasons %+v", rec.Reasons)
+	}
+	for _, tc := range []struct {
+		name    string
+		reasons []dialgate.Reason
+		ev      []dialgate.Evidence
+		want    string
+	}{
+		{"inside", nil, []dialgate.Evidence{{Key: "schedule.zone", Value: "Asia/Shanghai"}}, WindowInside},
+		{"not checked", nil, nil, WindowNotChecked},
+		{"unavailable", []dialgate.Reason{{Code: dialgate.UnavailableCode("schedule"), Check: "schedule"}}, nil, WindowUnavailable},
+		{"holiday", []dialgate.Reason{{Code: dialgate.CodeHoliday, Check: "schedule"}}, nil, WindowOutside},
+	} {
+		d := sampleDecision(0)
+		d.Reasons, d.Evidence = tc.reasons, tc.ev
+		rec, err := r.Decision(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Window != tc.want {
+			t.Errorf("%s: window %q, want %q", tc.name, rec.Window, tc.want)
+		}
+	}
+	for n, want := range map[string]string{"+12125550123": "+1 212555", "+861058001234": "010-5800", "+8613800138000": "1380013"} {
+		if got := Segment(dialgate.MustParseNumber(n)); got != want {
+			t.Errorf("Segment(%s) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,363 @@
+package auditlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// ErrVerify is wrapped by the *VerifyError Verify returns for a log that
+// fails verification.
+var ErrVerify = errors.New("auditlog: verification failed")
+
+// Problem names what is wrong with a log.
+type Problem string
+
+// The problems Verify reports.
+const (
+	// ProblemEdited: a record's bytes changed (its hash no longer matches the
+	// next record's prev or a signed tree), or a line is not a valid record.
+	ProblemEdited Problem = "edited"
+	// ProblemDeleted: records are missing from the sequence.
+	ProblemDeleted Problem = "deleted"
+	// ProblemReordered: records (or a checkpoint) are out of order.
+	ProblemReordered Problem = "reordered"
+	// ProblemInserted: a record appears twice.
+	ProblemInserted Problem = "inserted"
+	// ProblemTruncated: the log ends early: an incomplete last line, or fewer
+	// records than a trusted checkpoint signs.
+	ProblemTruncated Problem = "truncated"
+	// ProblemBadSignature: a checkpoint is not signed by a trusted key, or its
+	// signature does not verify.
+	ProblemBadSignature Problem = "bad signature"
+)
+
+// VerifyError reports the first problem Verify found. It wraps ErrVerify.
+type VerifyError struct {
+	File    string  `json:"file,omitempty"` // the file, "" for the trusted checkpoint
+	Line    int     `json:"line,omitempty"` // 1-based line in File, 0 when not about one line
+	Seq     int64   `json:"seq"`            // the record concerned, -1 when not about one record
+	Problem Problem `json:"problem"`        // what kind of problem
+	Detail  string  `json:"detail"`         // what exactly is wrong, in plain words
+}
+
+func (e *VerifyError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	}
+	if e.Seq >= 0 {
+		fmt.Fprintf(&b, "record %d: ", e.Seq)
+	}
+	b.WriteString(string(e.Problem))
+	b.WriteString(": ")
+	b.WriteString(e.Detail)
+	return b.String()
+}
+
+// Unwrap returns ErrVerify.
+func (e *VerifyError) Unwrap() error { return ErrVerify }
+
+// VerifyOptions configure Verify.
+type VerifyOptions struct {
+	// Verifiers are the public keys that may sign checkpoints (see
+	// NewVerifier and note.VerifierList). Required.
+	Verifiers note.Verifiers
+	// Trusted is optional: a signed checkpoint kept outside the log (the
+	// "checkpoint" file copied away, or one received through
+	// Options.OnCheckpoint). The log must contain the tree it signs; a log cut
+	// short after it is reported as truncated.
+	Trusted []byte
+}
+
+// Report summarises a verified log.
+type Report struct {
+	Files       int   // files read
+	Records     int64 // records (decisions, outcomes, repairs)
+	Decisions   int64
+	Outcomes    int64
+	Repairs     int64
+	Checkpoints int64 // checkpoint lines verified
+	// Tree is the tree of the last checkpoint in the log (zero if none).
+	Tree tlog.Tree
+	// Unsealed is the number of records after the last checkpoint: records no
+	// signature covers yet (a log that was not closed cleanly, or still open).
+	Unsealed int64
+	// TrustedTree is the tree of VerifyOptions.Trusted, when given.
+	TrustedTree *tlog.Tree
+
+	store hashStore
+}
+
+// ProveRecord returns the proof that record seq is in the tree of the first
+// size records (tlog.RecordProof, checked with tlog.CheckRecord).
+func (r *Report) ProveRecord(seq, size int64) (tlog.RecordProof, error) {
+	if size > r.store.n {
+		return nil, fmt.Errorf("auditlog: tree of %d records requested, log has %d", size, r.store.n)
+	}
+	return tlog.ProveRecord(size, seq, &r.store)
+}
+
+// ProveTree returns the proof that the tree of the first size records
+// contains the tree of the first old records (tlog.TreeProof, checked with
+// tlog.CheckTree): one checkpoint extends another.
+func (r *Report) ProveTree(size, old int64) (tlog.TreeProof, error) {
+	if size > r.store.n {
+		return nil, fmt.Errorf("auditlog: tree of %d records requested, log has %d", size, r.store.n)
+	}
+	return tlog.ProveTree(size, old, &r.store)
+}
+
+// TreeHash returns the Merkle tree hash of the first size records.
+func (r *Report) TreeHash(size int64) (tlog.Hash, error) {
+	if size > r.store.n {
+		return tlog.Hash{}, fmt.Errorf("auditlog: tree of %d records requested, log has %d", size, r.store.n)
+	}
+	return tlog.TreeHash(size, &r.store)
+}
+
+// RecordHash returns the hash of record seq (its leaf in the tree).
+func (r *Report) RecordHash(seq int64) (tlog.Hash, error) {
+	if seq < 0 || seq >= r.store.n {
+		return tlog.Hash{}, fmt.Errorf("auditlog: record %d not in the log (%d records)", seq, r.store.n)
+	}
+	h, err := r.store.ReadHashes([]int64{tlog.StoredHashIndex(0, seq)})
+	if err != nil {
+		return tlog.Hash{}, err
+	}
+	return h[0], nil
+}
+
+// entry is one line of the log, as pass 1 of Verify keeps it.
+type entry struct {
+	file int
+	line int
+	kind Kind
+	seq  int64
+	prev string
+	hash tlog.Hash
+	note string
+}
+
+// Verify reads the files of one log, in order (LogFiles lists them), and
+// checks that the records form one unbroken, unedited sequence: every line is
+// a valid record or checkpoint, sequence numbers run from 0 without gaps,
+// repeats or swaps, every record's prev is the hash of the record before it,
+// every checkpoint is signed by a key in opts.Verifiers and signs exactly the
+// Merkle tree of the records before it, the last line is complete, and the
+// log contains the tree of opts.Trusted.
+//
+// It returns a *VerifyError (wrapping ErrVerify) describing the first bad
+// record and what is wrong, or another error when a file cannot be read.
+func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, error) {
+	if opts.Verifiers == nil {
+		return nil, errors.New("auditlog: verify: no verifier keys given")
+	}
+	if len(files) == 0 {
+		return nil, errors.New("auditlog: verify: no files given")
+	}
+	// Pass 1: parse every line, stopping at the first that does not parse.
+	var (
+		entries []entry
+		stop    *VerifyError // a line that does not parse, or a torn tail
+		seqAt   = map[int64]int{}
+	)
+read:
+	for fi, name := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("auditlog: verify: %w", err)
+		}
+		lineNo := 0
+		err = eachLine(f, func(line []byte, torn bool) error {
+			lineNo++
+			if torn {
+				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemTruncated,
+					Detail: fmt.Sprintf("the last line (%d bytes) is incomplete: the file was cut short or a write was torn by a crash", len(line))}
+				return io.EOF
+			}
+			l, err := ParseLine(line)
+			if err != nil {
+				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemEdited,
+					Detail: fmt.Sprintf("not a valid record: %v", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": "))}
+				return io.EOF
+			}
+			e := entry{file: fi, line: lineNo, kind: l.Kind, seq: -1}
+			if l.Kind == KindCheckpoint {
+				e.note = l.Note
+			} else {
+				e.seq, e.prev, e.hash = *l.Seq, l.Prev, tlog.RecordHash(line)
+				if _, ok := seqAt[e.seq]; !ok {
+					seqAt[e.seq] = len(entries)
+				}
+			}
+			entries = append(entries, e)
+			return nil
+		})
+		f.Close()
+		if err == io.EOF {
+			if stop != nil && fi < len(files)-1 && stop.Problem == ProblemTruncated {
+				stop.Detail += " (and it is not the last file)"
+			}
+			break read
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	// Pass 2: walk the sequence.
+	rep := &Report{Files: len(files)}
+	at := func(e *entry) (string, int) { return files[e.file], e.line }
+	var (
+		expected int64
+		prev     tlog.Hash
+		prevE    *entry
+		sealedAt int64 // records covered by the last good checkpoint
+	)
+	for i := range entries {
+		e := &entries[i]
+		file, line := at(e)
+		if e.kind == KindCheckpoint {
+			tree, verr := openCheckpoint([]byte(e.note), opts.Verifiers)
+			if verr != nil {
+				verr.File, verr.Line = file, line
+				return rep, verr
+			}
+			if tree.N > expected {
+				missing := fmt.Sprintf("record %d is", expected)
+				if tree.N > expected+1 {
+					missing = fmt.Sprintf("records %d to %d are", expected, tree.N-1)
+				}
+				return rep, &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
+					Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: %s missing", tree.N, expected, missing)}
+			}
+			if tree.N < expected {
+				return rep, &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemReordered,
+					Detail: fmt.Sprintf("the checkpoint here signs %d records but %d precede it: it was moved", tree.N, expected)}
+			}
+			th, err := tlog.TreeHash(tree.N, &rep.store)
+			if err != nil {
+				return rep, err
+			}
+			if th != tree.Hash {
+				return rep, &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemEdited,
+					Detail: fmt.Sprintf("the records %d to %d do not match the tree hash this checkpoint signs: a record among them was edited and the chain rewritten", sealedAt, tree.N-1)}
+			}
+			rep.Checkpoints++
+			rep.Tree = tree
+			sealedAt = tree.N
+			continue
+		}
+		switch {
+		case e.seq == expected:
+			if expected > 0 && e.prev != prev.String() {
+				pf, pl := at(prevE)
+				return rep, &VerifyError{File: pf, Line: pl, Seq: expected - 1, Problem: ProblemEdited,
+					Detail: fmt.Sprintf("its hash does not match the prev that record %d (%s:%d) carries: one of the two was changed", expected, file, line)}
+			}
+		case e.seq > expected:
+			if j, ok := seqAt[expected]; ok && j > i {
+				mf, ml := at(&entries[j])
+				return rep, &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
+					Detail: fmt.Sprintf("record %d comes before record %d (%s:%d)", e.seq, expected, mf, ml)}
+			}
+			missing := fmt.Sprintf("record %d is", expected)
+			if e.seq > expected+1 {
+				missing = fmt.Sprintf("records %d to %d are", expected, e.seq-1)
+			}
+			return rep, &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
+				Detail: fmt.Sprintf("%s missing: record %d follows record %d", missing, e.seq, expected-1)}
+		default: // e.seq < expected
+			first := &entries[seqAt[e.seq]]
+			ff, fl := at(first)
+			if first.hash == e.hash {
+				return rep, &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemInserted,
+					Detail: fmt.Sprintf("record %d appears again (first at %s:%d)", e.seq, ff, fl)}
+			}
+			return rep, &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
+				Detail: fmt.Sprintf("record %d comes after record %d (another record %d is at %s:%d)", e.seq, expected-1, e.seq, ff, fl)}
+		}
+		if err := rep.store.add(e.hash); err != nil {
+			return rep, err
+		}
+		prev, prevE = e.hash, e
+		expected++
+		rep.Records++
+		switch e.kind {
+		case KindDecision:
+			rep.Decisions++
+		case KindOutcome:
+			rep.Outcomes++
+		case KindRepair:
+			rep.Repairs++
+		}
+	}
+	if stop != nil {
+		if stop.Problem == ProblemEdited {
+			stop.Seq = expected
+			stop.Detail = fmt.Sprintf("record %d was expected here but the line is %s", expected, stop.Detail)
+		}
+		return rep, stop
+	}
+	rep.Unsealed = expected - sealedAt
+	if opts.Trusted != nil {
+		tree, verr := openCheckpoint(opts.Trusted, opts.Verifiers)
+		if verr != nil {
+			verr.Detail = "trusted checkpoint: " + verr.Detail
+			return rep, verr
+		}
+		rep.TrustedTree = &tree
+		if tree.N > expected {
+			return rep, &VerifyError{File: files[len(files)-1], Seq: expected, Problem: ProblemTruncated,
+				Detail: fmt.Sprintf("the trusted checkpoint signs %d records but the log holds only %d: records %d to %d were cut off", tree.N, expected, expected, tree.N-1)}
+		}
+		th, err := tlog.TreeHash(tree.N, &rep.store)
+		if err != nil {
+			return rep, err
+		}
+		if th != tree.Hash {
+			return rep, &VerifyError{File: files[len(files)-1], Seq: -1, Problem: ProblemEdited,
+				Detail: fmt.Sprintf("the first %d records do not match the trusted checkpoint: a record among them was edited and the chain rewritten", tree.N)}
+		}
+	}
+	return rep, nil
+}
+
+// openCheckpoint checks a signed checkpoint note and returns its tree.
+func openCheckpoint(msg []byte, known note.Verifiers) (tlog.Tree, *VerifyError) {
+	bad := func(detail string) (tlog.Tree, *VerifyError) {
+		return tlog.Tree{}, &VerifyError{Seq: -1, Problem: ProblemBadSignature, Detail: detail}
+	}
+	n, err := note.Open(msg, known)
+	if err != nil {
+		var unverified *note.UnverifiedNoteError
+		var invalid *note.InvalidSignatureError
+		switch {
+		case errors.As(err, &unverified):
+			return bad("the checkpoint is not signed by any trusted key (unknown key, or the signature line was altered)")
+		case errors.As(err, &invalid):
+			return bad(fmt.Sprintf("the signature by key %s does not verify: the checkpoint or its signature was altered", invalid.Name))
+		default:
+			return bad(fmt.Sprintf("the checkpoint is not a well-formed signed note: %v", err))
+		}
+	}
+	tree, err := tlog.ParseTree([]byte(n.Text))
+	if err != nil {
+		return tlog.Tree{}, &VerifyError{Seq: -1, Problem: ProblemEdited, Detail: fmt.Sprintf("the signed checkpoint text is not a tree description: %v", err)}
+	}
+	return tree, nil
+}

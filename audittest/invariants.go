@@ -1,0 +1,220 @@
+package audittest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+)
+
+// The invariants CheckGate checks. Every error it returns wraps one of them.
+var (
+	// ErrDenyWithoutReason: a decision denied (or was not compliant) without a reason.
+	ErrDenyWithoutReason = errors.New("audittest: deny without a reason")
+	// ErrAuditRecord: a decision was not recorded exactly once, or the record
+	// differs from the decision returned.
+	ErrAuditRecord = errors.New("audittest: not exactly one audit record per decision")
+	// ErrDuplicateID: two decisions share an id, or a decision has none.
+	ErrDuplicateID = errors.New("audittest: decision ids not unique")
+	// ErrModeMismatch: Allowed does not follow from the reasons and the mode
+	// (enforcing: allowed exactly when there is no reason; shadow: allowed
+	// unless the dial is malformed or the audit failed, and reasons unchanged).
+	ErrModeMismatch = errors.New("audittest: shadow mode changed the decision's reasons or enforcement")
+	// ErrOutageAllowed: a store outage did not deny with "<check>.unavailable".
+	ErrOutageAllowed = errors.New("audittest: a store outage did not deny")
+	// ErrMustDenyAllowed: a dial that must never be allowed (revoked consent,
+	// listed number) was allowed (or, in shadow mode, found compliant).
+	ErrMustDenyAllowed = errors.New("audittest: a dial that must be denied was allowed")
+	// ErrMissingCode: a reason code the probe expects is missing.
+	ErrMissingCode = errors.New("audittest: expected reason code missing")
+)
+
+// Probe is one dial CheckGate places, with what must hold for it.
+type Probe struct {
+	// Name identifies the probe in errors ("revoked consent").
+	Name string
+	// Dial is the dial to check. The Gate sets its At from its Clock.
+	Dial dialgate.Dial
+	// Setup, when set, runs just before the dial: revoke a consent, list the
+	// number, move the clock. An error fails the probe.
+	Setup func(ctx context.Context) error
+	// Outage, when set, is made to fail for this dial and healed after it: the
+	// Gate must deny with a "<check>.unavailable" reason.
+	Outage *Fault
+	// MustDeny says the dial must never be allowed: a revoked consent, a
+	// listed number. In shadow mode it must not be compliant.
+	MustDeny bool
+	// Codes must each be among the decision's reason codes, in either mode.
+	Codes []dialgate.Code
+}
+
+// CheckGate places every probe's dial through gate (in order, one at a time)
+// and checks the invariants every deployment must keep:
+//
+//   - every deny has a reason (ErrDenyWithoutReason);
+//   - one audit record per decision in log, equal to the decision returned,
+//     and none for a decision whose recording failed (ErrAuditRecord);
+//   - decision ids are unique and not empty (ErrDuplicateID);
+//   - shadow mode never changes reasons: a decision is allowed exactly when
+//     it has no reason (enforcing), or unless the dial was malformed or not
+//     recorded (shadow), Decision.Shadow matches the Gate, and each probe's
+//     expected codes are present in either mode (ErrModeMismatch,
+//     ErrMissingCode; CheckShadow compares two Gates reason by reason);
+//   - a store outage (Probe.Outage) denies with "<check>.unavailable"
+//     (ErrOutageAllowed);
+//   - a revoked consent or a listed number (Probe.MustDeny) never allows
+//     (ErrMustDenyAllowed).
+//
+// log must be the audit log the Gate writes to (directly or through a
+// FaultyLog). CheckGate returns errors.Join of every violation found, each
+// naming its probe, or nil.
+func CheckGate(gate *dialgate.Gate, log *Log, probes []Probe) error {
+	ctx := context.Background()
+	var (
+		errs     []error
+		seen     = map[string]string{}
+		recorded int
+		start    = log.Len()
+	)
+	for i, p := range probes {
+		name := p.Name
+		if name == "" {
+			name = fmt.Sprintf("probe %d", i)
+		}
+		fail := func(inv error, format string, args ...any) {
+			errs = append(errs, fmt.Errorf("%s: %w: %s", name, inv, fmt.Sprintf(format, args...)))
+		}
+		if p.Setup != nil {
+			if err := p.Setup(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("%s: setup: %w", name, err))
+				continue
+			}
+		}
+		if p.Outage != nil {
+			p.Outage.Fail(nil)
+		}
+		dec, err := gate.Check(ctx, p.Dial)
+		if p.Outage != nil {
+			p.Outage.Heal()
+		}
+		auditFailed := errors.Is(err, dialgate.ErrAuditUnavailable)
+
+		if dec.ID == "" {
+			fail(ErrDuplicateID, "decision without an id")
+		} else if other, dup := seen[dec.ID]; dup {
+			fail(ErrDuplicateID, "id %s already given to %s", dec.ID, other)
+		} else {
+			seen[dec.ID] = name
+		}
+		if !dec.Allowed && len(dec.Reasons) == 0 {
+			fail(ErrDenyWithoutReason, "decision %s denies with no reason (error %v)", dec.ID, err)
+		}
+		if err != nil && dec.Allowed {
+			fail(ErrModeMismatch, "decision %s is allowed although Check returned %v", dec.ID, err)
+		}
+		if dec.Shadow != gate.Shadow() {
+			fail(ErrModeMismatch, "decision %s has Shadow=%v in a gate with Shadow()=%v", dec.ID, dec.Shadow, gate.Shadow())
+		}
+		if gate.Shadow() {
+			unenforceable := dec.Has(dialgate.CodeDialInvalid) || dec.Has(dialgate.CodeAuditUnavailable)
+			if dec.Allowed == unenforceable {
+				fail(ErrModeMismatch, "shadow decision %s: allowed=%v with reasons %v", dec.ID, dec.Allowed, dec.Codes())
+			}
+		} else if dec.Allowed != (len(dec.Reasons) == 0) {
+			fail(ErrModeMismatch, "decision %s: allowed=%v with reasons %v", dec.ID, dec.Allowed, dec.Codes())
+		}
+		if p.Outage != nil {
+			unavailable := slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool { return r.Code.IsUnavailable() })
+			if !unavailable || (!gate.Shadow() && dec.Allowed) {
+				fail(ErrOutageAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
+			}
+		}
+		if p.MustDeny && ((!gate.Shadow() && dec.Allowed) || dec.Compliant()) {
+			fail(ErrMustDenyAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
+		}
+		for _, c := range p.Codes {
+			if !dec.Has(c) {
+				fail(ErrMissingCode, "decision %s lacks %s (reasons %v)", dec.ID, c, dec.Codes())
+			}
+		}
+		if dec.ID == "" {
+			continue
+		}
+		n := log.Count(dec.ID)
+		switch {
+		case auditFailed && n != 0:
+			fail(ErrAuditRecord, "decision %s failed to record (%v) but the log holds %d records of it", dec.ID, err, n)
+		case !auditFailed && n != 1:
+			fail(ErrAuditRecord, "decision %s has %d audit records, want 1", dec.ID, n)
+		case !auditFailed:
+			recorded++
+			rec, _ := log.Decision(dec.ID)
+			if rec.Allowed != dec.Allowed || rec.Shadow != dec.Shadow || !slices.Equal(rec.Codes(), dec.Codes()) || !rec.At.Equal(dec.At) {
+				fail(ErrAuditRecord, "decision %s: recorded allowed=%v reasons %v, returned allowed=%v reasons %v",
+					dec.ID, rec.Allowed, rec.Codes(), dec.Allowed, dec.Codes())
+			}
+		}
+	}
+	if got := log.Len() - start; got != recorded {
+		errs = append(errs, fmt.Errorf("%w: the log gained %d decision records during %d recorded decisions", ErrAuditRecord, got, recorded))
+	}
+	return errors.Join(errs...)
+}
+
+// CheckShadow places every probe's dial through an enforcing Gate and a
+// shadow Gate built from the same policy, and checks that both give the same
+// reason codes and that the shadow Gate enforces none of them
+// (ErrModeMismatch). Each probe's Setup runs before each of the two dials, so
+// it must be idempotent; give each Gate its own stores if checks keep state
+// (frequency caps), or the second dial sees the first.
+func CheckShadow(enforcing, shadow *dialgate.Gate, probes []Probe) error {
+	if enforcing.Shadow() || !shadow.Shadow() {
+		return fmt.Errorf("%w: CheckShadow needs an enforcing gate and a shadow gate (got Shadow()=%v and %v)",
+			ErrModeMismatch, enforcing.Shadow(), shadow.Shadow())
+	}
+	ctx := context.Background()
+	var errs []error
+	for i, p := range probes {
+		name := p.Name
+		if name == "" {
+			name = fmt.Sprintf("probe %d", i)
+		}
+		var decs [2]dialgate.Decision
+		for j, g := range []*dialgate.Gate{enforcing, shadow} {
+			if p.Setup != nil {
+				if err := p.Setup(ctx); err != nil {
+					errs = append(errs, fmt.Errorf("%s: setup: %w", name, err))
+					continue
+				}
+			}
+			decs[j], _ = g.Check(ctx, p.Dial)
+		}
+		e, s := decs[0], decs[1]
+		if !slices.Equal(e.Codes(), s.Codes()) {
+			errs = append(errs, fmt.Errorf("%s: %w: enforcing reasons %v, shadow reasons %v", name, ErrModeMismatch, e.Codes(), s.Codes()))
+		}
+		unenforceable := s.Has(dialgate.CodeDialInvalid) || s.Has(dialgate.CodeAuditUnavailable)
+		if !s.Shadow || s.Allowed == unenforceable {
+			errs = append(errs, fmt.Errorf("%s: %w: shadow decision allowed=%v shadow=%v with reasons %v", name, ErrModeMismatch, s.Allowed, s.Shadow, s.Codes()))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// TestGate runs CheckGate and reports each violation with t.Error.
+func TestGate(t testing.TB, gate *dialgate.Gate, log *Log, probes []Probe) {
+	t.Helper()
+	if err := CheckGate(gate, log, probes); err != nil {
+		var joined interface{ Unwrap() []error }
+		if errors.As(err, &joined) {
+			for _, e := range joined.Unwrap() {
+				t.Error(e)
+			}
+			return
+		}
+		t.Error(err)
+	}
+}

@@ -1,0 +1,260 @@
+package callerid
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// Name is the check's name and the prefix of its reason codes.
+const Name = "callerid"
+
+// DefaultRefreshInterval is how often (in dial time) the Check asks the store
+// whether the ledger changed, unless WithRefreshInterval says otherwise.
+const DefaultRefreshInterval = time.Second
+
+// An Option configures a Check.
+type Option func(*Check) error
+
+// WithRefreshInterval sets how often, measured by the dials' decision instants,
+// the Check polls Store.LedgerVersion and reloads the ledger when it changed. A
+// change to the ledger takes effect for dials at most d after the first dial
+// that follows it. d must be positive; use Check.Refresh to reload at once.
+func WithRefreshInterval(d time.Duration) Option {
+	return func(c *Check) error {
+		if d <= 0 {
+			return fmt.Errorf("callerid: WithRefreshInterval: %v must be positive: %w", d, dialgate.ErrInvalidConfig)
+		}
+		c.every = d
+		return nil
+	}
+}
+
+// Check is the caller-ID check (name "callerid"). It implements
+// dialgate.Attester: a passing dial's evidence names the caller ID's ledger
+// entry. Create it with New; it is safe for concurrent use.
+type Check struct {
+	cfg   Config
+	store Store
+	every time.Duration
+
+	idx      atomic.Pointer[index]
+	lastPoll atomic.Int64 // decision instant (unix ns) of the last version poll
+	mu       sync.Mutex   // serialises reloads
+}
+
+type key struct {
+	tenant string
+	n      dialgate.Number
+}
+
+// index is an immutable in-memory copy of the ledger.
+type index struct {
+	version uint64
+	m       map[key]*item
+}
+
+// item is a ledger entry with the evidence a passing dial reports for it,
+// computed once per reload. The evidence slice is shared: nobody modifies it.
+type item struct {
+	Entry
+	ev []dialgate.Evidence
+}
+
+// New returns the caller-ID check for cfg. store may be nil only when no
+// rule reads the ledger (Ledger and SubscriberNumber both nil).
+func New(cfg Config, store Store, opts ...Option) (*Check, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", err, dialgate.ErrInvalidConfig)
+	}
+	if store == nil && cfg.needsLedger() {
+		return nil, fmt.Errorf("callerid: a ledger store is required by the ledger and subscriber_number rules: %w", dialgate.ErrInvalidConfig)
+	}
+	c := &Check{cfg: cfg, store: store, every: DefaultRefreshInterval}
+	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("callerid: nil option: %w", dialgate.ErrInvalidConfig)
+		}
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Name returns "callerid".
+func (c *Check) Name() string { return Name }
+
+// Check returns the reasons d's caller ID fails the rules.
+func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+	rs, _, err := c.Attest(ctx, d)
+	return rs, err
+}
+
+// Refresh reloads the ledger from the store now if its version changed.
+func (c *Check) Refresh(ctx context.Context) error {
+	if c.store == nil {
+		return nil
+	}
+	_, err := c.reload(ctx, 0, true)
+	return err
+}
+
+// Attest returns the reasons d's caller ID fails the rules and, when it
+// passes, evidence naming its ledger entry (callerid.number, callerid.type,
+// callerid.holder, callerid.ledger_version).
+func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	if !d.From.IsValid() {
+		return deny(dialgate.CodeCallerIDMissing, "no caller ID given", c.cfg.Cite), nil, nil
+	}
+	cl := classOf(d.From)
+	cn := d.From.CountryCode() == 86
+	if cn {
+		switch {
+		case d.Route == dialgate.RouteInternational && c.cfg.InternationalRoute != nil:
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is a +86 number on an international route (fake +86 caller ID)", c.cfg.InternationalRoute.cite()), nil, nil
+		case cl == classUnknown:
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is not a valid Chinese number", c.cfg.Cite), nil, nil
+		case cl == classSMSPort:
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is a 106 SMS port, not a voice caller ID", c.cfg.Cite), nil, nil
+		}
+	}
+	var rs []dialgate.Reason
+	if cn && (cl == class400 || cl == class800) && c.cfg.InboundOnly != nil {
+		rs = append(rs, reason(dialgate.CodeCallerIDInboundOnly, "caller ID "+d.From.String()+" is an inbound-only "+string(typeOfClass(cl))+" number", c.cfg.InboundOnly.cite()))
+	}
+	if !c.cfg.needsLedger() {
+		if rs != nil {
+			return rs, nil, nil
+		}
+		return nil, []dialgate.Evidence{{Key: "callerid.number", Value: d.From.String()}}, nil
+	}
+	idx, err := c.ledger(ctx, d.At)
+	if err != nil {
+		return nil, nil, err
+	}
+	e := idx.m[key{d.Tenant, d.From}]
+	if cn && cl == classMobile && c.cfg.SubscriberNumber != nil && (e == nil || e.Type != TypeMobileBusiness) {
+		rs = append(rs, reason(dialgate.CodeCallerIDSubscriber, "caller ID "+d.From.String()+" is an ordinary mobile (subscriber) number, not a ledger business line", c.cfg.SubscriberNumber.cite()))
+	}
+	if c.cfg.Ledger != nil {
+		switch {
+		case e == nil:
+			rs = append(rs, reason(dialgate.CodeCallerIDNotInLedger, "caller ID "+d.From.String()+" is not in the ledger of tenant "+strconv.Quote(d.Tenant), c.cfg.Ledger.cite()))
+		default:
+			if r, ok := c.ledgerRules(e, d); ok {
+				rs = append(rs, r...)
+			}
+		}
+	}
+	if rs != nil {
+		return rs, nil, nil
+	}
+	if e != nil {
+		return nil, e.ev, nil
+	}
+	return nil, []dialgate.Evidence{{Key: "callerid.number", Value: d.From.String()}}, nil
+}
+
+// ledgerRules applies the rules of a found ledger entry: validity, office use,
+// purpose.
+func (c *Check) ledgerRules(e *item, d dialgate.Dial) ([]dialgate.Reason, bool) {
+	var rs []dialgate.Reason
+	cite := c.cfg.Ledger.cite()
+	switch {
+	case !e.ValidFrom.IsZero() && d.At.Before(e.ValidFrom):
+		r := reason(dialgate.CodeCallerIDExpired, fmt.Sprintf("caller ID %s is not valid before %s", d.From, e.ValidFrom.Format(time.RFC3339)), cite)
+		r.NextAllowedAt = e.ValidFrom
+		rs = append(rs, r)
+	case !e.ValidUntil.IsZero() && !d.At.Before(e.ValidUntil):
+		rs = append(rs, reason(dialgate.CodeCallerIDExpired, fmt.Sprintf("caller ID %s expired at %s", d.From, e.ValidUntil.Format(time.RFC3339)), cite))
+	}
+	switch {
+	case e.OfficeUseOnly:
+		rs = append(rs, reason(dialgate.CodeCallerIDPurposeMismatch, fmt.Sprintf("caller ID %s is for office use only", d.From), cite))
+	case !e.Allows(d.Purpose):
+		rs = append(rs, reason(dialgate.CodeCallerIDPurposeMismatch, fmt.Sprintf("caller ID %s is not registered for purpose %s", d.From, d.Purpose), cite))
+	}
+	return rs, rs != nil
+}
+
+func typeOfClass(cl class) ResourceType {
+	switch cl {
+	case class400:
+		return Type400
+	case class800:
+		return Type800
+	}
+	return ""
+}
+
+func reason(code dialgate.Code, msg string, cite dialgate.Citation) dialgate.Reason {
+	r := dialgate.Reason{Code: code, Message: msg}
+	if cite.Ref != "" {
+		r.Evidence = []dialgate.Evidence{{Key: "callerid.rule", Value: cite.Ref + " [" + string(cite.Source) + "]"}}
+	}
+	return r
+}
+
+func deny(code dialgate.Code, msg string, cite dialgate.Citation) []dialgate.Reason {
+	return []dialgate.Reason{reason(code, msg, cite)}
+}
+
+// ledger returns the in-memory ledger, reloading it when the poll interval
+// (in dial time) has passed and the store's version changed.
+func (c *Check) ledger(ctx context.Context, t time.Time) (*index, error) {
+	idx := c.idx.Load()
+	tn := t.UnixNano()
+	if idx != nil {
+		diff := tn - c.lastPoll.Load()
+		if diff >= 0 && diff < int64(c.every) {
+			return idx, nil
+		}
+	}
+	return c.reload(ctx, tn, false)
+}
+
+func (c *Check) reload(ctx context.Context, tn int64, force bool) (*index, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	idx := c.idx.Load()
+	if idx != nil && !force {
+		// Another goroutine may have polled while we waited.
+		if diff := tn - c.lastPoll.Load(); diff >= 0 && diff < int64(c.every) {
+			return idx, nil
+		}
+	}
+	v, err := c.store.LedgerVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("callerid: ledger version: %w", err)
+	}
+	if idx == nil || idx.version != v {
+		entries, err := c.store.ListLedger(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("callerid: load ledger: %w", err)
+		}
+		n := &index{version: v, m: make(map[key]*item, len(entries))}
+		ver := strconv.FormatUint(v, 10)
+		for _, e := range entries {
+			it := &item{Entry: e}
+			it.ev = []dialgate.Evidence{
+				{Key: "callerid.number", Value: e.Number.String()},
+				{Key: "callerid.type", Value: string(e.Type)},
+				{Key: "callerid.holder", Value: e.Holder},
+				{Key: "callerid.ledger_version", Value: ver},
+			}
+			n.m[key{e.Tenant, e.Number}] = it
+		}
+		c.idx.Store(n)
+		idx = n
+	}
+	if !force {
+		c.lastPoll.Store(tn)
+	}
+	return idx, nil
+}

@@ -1,0 +1,309 @@
+package callerid
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+var (
+	cite     = dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号 (CN-S2, CN-S7, CN-S8)"}
+	convCite = dialgate.Citation{Source: dialgate.SourceConvention, Ref: "dialgate convention: 400/800 are inbound-only"}
+	cnConfig = Config{
+		Cite:               dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号 (CN-S10/11)"},
+		Ledger:             &Rule{Cite: cite},
+		SubscriberNumber:   &Rule{Cite: cite},
+		InboundOnly:        &Rule{Cite: convCite},
+		InternationalRoute: &Rule{Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号 (CN-S10/11)"}},
+	}
+	t0 = time.Date(2026, 12, 5, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+)
+
+const (
+	fixedLine = "+861058001234"
+	mobileBiz = "+8613800138001"
+	mobileSub = "+8613800138002"
+	num400    = "+864001234567"
+	num800    = "+868001234567"
+	num95     = "+8695566"
+)
+
+func ledger() []Entry {
+	return []Entry{
+		{Tenant: "acme", Number: dialgate.MustParseNumber(fixedLine), Holder: "Acme Ltd", Purposes: []dialgate.Purpose{"marketing", "service"},
+			ValidFrom: t0.AddDate(-1, 0, 0), ValidUntil: t0.AddDate(1, 0, 0)},
+		{Tenant: "acme", Number: dialgate.MustParseNumber(mobileBiz), Type: TypeMobileBusiness, Holder: "Acme Ltd", Purposes: []dialgate.Purpose{"service"}},
+		{Tenant: "acme", Number: dialgate.MustParseNumber(num400), Holder: "Acme Ltd", Purposes: []dialgate.Purpose{"service"}},
+		{Tenant: "acme", Number: dialgate.MustParseNumber(num95), Holder: "Acme Ltd", Purposes: []dialgate.Purpose{"service", "collections"}},
+		{Tenant: "acme", Number: dialgate.MustParseNumber("+861058001235"), Holder: "Acme Ltd", Purposes: []dialgate.Purpose{"service"}, OfficeUseOnly: true},
+		{Tenant: "acme", Number: dialgate.MustParseNumber("+861058001236"), Holder: "Acme Ltd", Purposes: []dialgate.Purpose{"service"}, ValidUntil: t0},
+		{Tenant: "acme", Number: dialgate.MustParseNumber("+861058001237"), Holder: "Acme Ltd", Purposes: []dialgate.Purpose{"service"}, ValidFrom: t0.Add(time.Hour)},
+	}
+}
+
+func dial(from string, purpose dialgate.Purpose) dialgate.Dial {
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: purpose, Tenant: "acme", LeadID: "l-1", At: t0}
+	if from != "" {
+		d.From = dialgate.MustParseNumber(from)
+	}
+	return d
+}
+
+func TestCheck(t *testing.T) {
+	c, err := New(cnConfig, newFakeStore(ledger()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	intl := dial(fixedLine, "service")
+	intl.Route = dialgate.RouteInternational
+	other := dial(fixedLine, "service")
+	other.Tenant = "globex"
+	tests := []struct {
+		name string
+		d    dialgate.Dial
+		want []dialgate.Code
+	}{
+		{"ledger fixed line", dial(fixedLine, "marketing"), nil},
+		{"ledger 95", dial(num95, "collections"), nil},
+		{"mobile business line", dial(mobileBiz, "service"), nil},
+		{"missing", dial("", "service"), []dialgate.Code{dialgate.CodeCallerIDMissing}},
+		{"not a CN number class", dial("+86123456", "service"), []dialgate.Code{dialgate.CodeCallerIDInvalid}},
+		{"SMS port", dial("+86106901234567", "service"), []dialgate.Code{dialgate.CodeCallerIDInvalid}},
+		{"+86 on international route", intl, []dialgate.Code{dialgate.CodeCallerIDInvalid}},
+		{"subscriber mobile", dial(mobileSub, "service"), []dialgate.Code{dialgate.CodeCallerIDSubscriber, dialgate.CodeCallerIDNotInLedger}},
+		{"400 in ledger", dial(num400, "service"), []dialgate.Code{dialgate.CodeCallerIDInboundOnly}},
+		{"800 not in ledger", dial(num800, "service"), []dialgate.Code{dialgate.CodeCallerIDInboundOnly, dialgate.CodeCallerIDNotInLedger}},
+		{"not in ledger", dial("+861058009999", "service"), []dialgate.Code{dialgate.CodeCallerIDNotInLedger}},
+		{"other tenant's number", other, []dialgate.Code{dialgate.CodeCallerIDNotInLedger}},
+		{"foreign caller ID", dial("+12125550100", "service"), []dialgate.Code{dialgate.CodeCallerIDNotInLedger}},
+		{"purpose mismatch", dial(mobileBiz, "marketing"), []dialgate.Code{dialgate.CodeCallerIDPurposeMismatch}},
+		{"office use only", dial("+861058001235", "service"), []dialgate.Code{dialgate.CodeCallerIDPurposeMismatch}},
+		{"expired at valid_until", dial("+861058001236", "service"), []dialgate.Code{dialgate.CodeCallerIDExpired}},
+		{"not yet valid", dial("+861058001237", "service"), []dialgate.Code{dialgate.CodeCallerIDExpired}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs, ev, err := c.Attest(context.Background(), tt.d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []dialgate.Code
+			for _, r := range rs {
+				got = append(got, r.Code)
+				if r.Message == "" {
+					t.Errorf("%s: empty message", r.Code)
+				}
+				if strings.Contains(r.Message, tt.d.To.Digits()) {
+					t.Errorf("%s: message %q holds the callee number", r.Code, r.Message)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("codes = %v, want %v (reasons %+v)", got, tt.want, rs)
+			}
+			if tt.want == nil && len(ev) == 0 {
+				t.Error("no evidence for a passing dial")
+			}
+			if tt.want != nil && ev != nil {
+				t.Error("evidence for a denied dial")
+			}
+		})
+	}
+}
+
+func TestCheckNotYetValidNextAllowed(t *testing.T) {
+	c, _ := New(cnConfig, newFakeStore(ledger()...))
+	rs, _ := c.Check(context.Background(), dial("+861058001237", "service"))
+	if len(rs) != 1 || !rs[0].NextAllowedAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("reasons %+v, want one with NextAllowedAt %v", rs, t0.Add(time.Hour))
+	}
+}
+
+func TestCheckRulesOff(t *testing.T) {
+	cfg := cnConfig
+	cfg.InboundOnly = nil
+	cfg.SubscriberNumber = nil
+	cfg.InternationalRoute = nil
+	c, err := New(cfg, newFakeStore(ledger()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	intl := dial(fixedLine, "service")
+	intl.Route = dialgate.RouteInternational
+	for _, d := range []dialgate.Dial{dial(num400, "service"), intl} {
+		if rs, err := c.Check(context.Background(), d); err != nil || rs != nil {
+			t.Errorf("%v: reasons %v, err %v; want none", d.From, rs, err)
+		}
+	}
+	rs, _ := c.Check(context.Background(), dial(mobileSub, "service"))
+	if len(rs) != 1 || rs[0].Code != dialgate.CodeCallerIDNotInLedger {
+		t.Errorf("subscriber with rule off: %v, want only not_in_ledger", rs)
+	}
+
+	// Without ledger rules no store is needed; format rules still apply.
+	cfg.Ledger = nil
+	c, err = New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := c.Check(context.Background(), dial(mobileSub, "service")); rs != nil {
+		t.Errorf("all ledger rules off: %v", rs)
+	}
+	if rs, _ := c.Check(context.Background(), dial("", "service")); len(rs) != 1 || rs[0].Code != dialgate.CodeCallerIDMissing {
+		t.Errorf("missing caller ID with rules off: %v", rs)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	bad := cnConfig
+	bad.Ledger = &Rule{}
+	for name, tc := range map[string]struct {
+		cfg   Config
+		store Store
+		opts  []Option
+		want  string
+	}{
+		"zero":         {Config{}, newFakeStore(), nil, "callerid.cite.source"},
+		"no cite":      {bad, newFakeStore(), nil, "callerid.ledger.cite.source"},
+		"no store":     {cnConfig, nil, nil, "store is required"},
+		"bad interval": {cnConfig, newFakeStore(), []Option{WithRefreshInterval(0)}, "must be positive"},
+		"nil option":   {cnConfig, newFakeStore(), []Option{nil}, "nil option"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := New(tc.cfg, tc.store, tc.opts...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, dialgate.ErrInvalidConfig) {
+				t.Fatalf("err = %v, want one containing %q wrapping ErrInvalidConfig", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRefreshOnChange(t *testing.T) {
+	s := newFakeStore(ledger()...)
+	c, err := New(cnConfig, s, WithRefreshInterval(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	n := dialgate.MustParseNumber("+861058007777")
+	d := dial(n.String(), "service")
+	if rs, _ := c.Check(ctx, d); len(rs) != 1 || rs[0].Code != dialgate.CodeCallerIDNotInLedger {
+		t.Fatalf("before add: %v", rs)
+	}
+	if err := s.PutLedger(ctx, Entry{Tenant: "acme", Number: n, Holder: "Acme", Purposes: []dialgate.Purpose{"service"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Within the interval the cached ledger is used...
+	d.At = t0.Add(30 * time.Second)
+	if rs, _ := c.Check(ctx, d); len(rs) != 1 {
+		t.Fatalf("within interval: %v, want the cached not_in_ledger", rs)
+	}
+	// ...after it, the changed version is seen and the ledger reloaded.
+	d.At = t0.Add(61 * time.Second)
+	if rs, _ := c.Check(ctx, d); rs != nil {
+		t.Fatalf("after interval: %v, want allowed", rs)
+	}
+	lists := s.lists
+	d.At = t0.Add(200 * time.Second)
+	c.Check(ctx, d)
+	if s.lists != lists {
+		t.Error("ledger reloaded although its version did not change")
+	}
+	// A dial whose instant goes back in time polls too.
+	if err := s.DeleteLedgerEntry(ctx, "acme", n); err != nil {
+		t.Fatal(err)
+	}
+	d.At = t0
+	if rs, _ := c.Check(ctx, d); len(rs) != 1 {
+		t.Fatalf("after delete, earlier instant: %v", rs)
+	}
+	// Refresh reloads at once.
+	if err := s.PutLedger(ctx, Entry{Tenant: "acme", Number: n, Holder: "Acme", Purposes: []dialgate.Purpose{"service"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _ := c.Check(ctx, d); rs != nil {
+		t.Fatalf("after Refresh: %v", rs)
+	}
+}
+
+func TestStoreFailureIsAnError(t *testing.T) {
+	s := newFakeStore(ledger()...)
+	s.fail = errors.New("disk on fire")
+	c, _ := New(cnConfig, s)
+	if _, err := c.Check(context.Background(), dial(fixedLine, "service")); err == nil {
+		t.Fatal("no error with a failing store; the gate must get callerid.unavailable")
+	}
+}
+
+func TestGateIntegration(t *testing.T) {
+	c, _ := New(cnConfig, newFakeStore(ledger()...))
+	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return t0 })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := g.Check(context.Background(), dial(fixedLine, "service"))
+	if err != nil || !dec.Allowed {
+		t.Fatalf("allowed dial: %+v %v", dec, err)
+	}
+	if !slices.Contains(dec.Evidence, dialgate.Evidence{Key: "callerid.holder", Value: "Acme Ltd"}) {
+		t.Errorf("evidence %v lacks the ledger holder", dec.Evidence)
+	}
+	dec, _ = g.Check(context.Background(), dial(mobileSub, "service"))
+	if dec.Allowed || !dec.Has(dialgate.CodeCallerIDSubscriber) {
+		t.Fatalf("subscriber caller ID: %+v", dec)
+	}
+}
+
+func BenchmarkCheck(b *testing.B) {
+	es := ledger()
+	// A ledger of realistic size: 10,000 fixed lines over 10 tenants.
+	for i := range 10000 {
+		es = append(es, Entry{Tenant: "t" + string(rune('0'+i%10)), Number: dialgate.MustParseNumber("+862158" + pad6(i)), Holder: "H", Purposes: []dialgate.Purpose{"service"}})
+	}
+	c, err := New(cnConfig, newFakeStore(es...))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.Run("allowed", func(b *testing.B) {
+		d := dial(fixedLine, "service")
+		b.ReportAllocs()
+		for b.Loop() {
+			if rs, _, err := c.Attest(ctx, d); rs != nil || err != nil {
+				b.Fatal(rs, err)
+			}
+		}
+	})
+	b.Run("denied", func(b *testing.B) {
+		d := dial(mobileSub, "service")
+		b.ReportAllocs()
+		for b.Loop() {
+			if rs, _, _ := c.Attest(ctx, d); rs == nil {
+				b.Fatal("allowed")
+			}
+		}
+	})
+}
+
+func pad6(i int) string {
+	s := "000000" + itoa(i)
+	return s[len(s)-6:]
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}

@@ -1,0 +1,187 @@
+package callerid
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dialgate/dialgate"
+)
+
+// ErrInvalidEntry is wrapped by every error Entry.Validate and ParseLedger
+// return for a malformed ledger entry.
+var ErrInvalidEntry = errors.New("callerid: invalid ledger entry")
+
+// ResourceType is the kind of numbering resource a ledger entry holds.
+type ResourceType string
+
+// The resource types of the ledger (CN-S7).
+const (
+	Type95             ResourceType = "95"              // 95xxx(x) customer-service code
+	Type96             ResourceType = "96"              // 96xxx(x) customer-service code, allocated by provinces
+	Type400            ResourceType = "400"             // 400 shared-cost number; inbound only
+	Type800            ResourceType = "800"             // 800 free-phone number; inbound only
+	TypeFixed          ResourceType = "fixed"           // fixed line: area code + 7 or 8 digits
+	TypeMobileBusiness ResourceType = "mobile_business" // a mobile number allocated to the holder as a business line
+)
+
+// ResourceTypes lists every resource type in a fixed order.
+func ResourceTypes() []ResourceType {
+	return []ResourceType{Type95, Type96, Type400, Type800, TypeFixed, TypeMobileBusiness}
+}
+
+// IsValid reports whether t is one of the known resource types.
+func (t ResourceType) IsValid() bool {
+	return slices.Contains(ResourceTypes(), t)
+}
+
+// InboundOnly reports whether numbers of type t take calls but must not be
+// presented as the caller ID of an outbound call (400 and 800).
+func (t ResourceType) InboundOnly() bool { return t == Type400 || t == Type800 }
+
+// Entry is one numbering resource in a tenant's caller-ID ledger (CN-S7): what
+// the number is, who holds it, how it is connected, the holder's qualification,
+// what it may be used for and when.
+//
+// Entries are plain values. The zero Entry is not valid.
+type Entry struct {
+	// Tenant is the call centre (or client account) that holds the number; a dial
+	// may present the number only when its Tenant is the same. Empty is a tenant
+	// of its own, like Dial.Tenant.
+	Tenant string `json:"tenant,omitempty"`
+	// Number is the caller ID, a Chinese (+86) number. Required.
+	Number dialgate.Number `json:"number"`
+	// Type is the resource type. When empty, Normalize derives it from the
+	// number (95, 96, 400, 800 or fixed); a mobile number must say
+	// mobile_business explicitly.
+	Type ResourceType `json:"type,omitempty"`
+	// Holder is the legal entity the resource is allocated to (使用主体). Required.
+	Holder string `json:"holder"`
+	// Access describes how the number is connected (接入信息): carrier, trunk,
+	// platform. Optional.
+	Access string `json:"access,omitempty"`
+	// Qualification names the holder's licence or qualification (用户资质),
+	// e.g. the call-centre business licence number. Optional.
+	Qualification string `json:"qualification,omitempty"`
+	// Purposes lists the purposes the resource may be used for (资源用途). At
+	// least one is required; a dial with another purpose is denied
+	// (callerid.purpose_mismatch).
+	Purposes []dialgate.Purpose `json:"purposes"`
+	// ValidFrom is the first instant the resource may be used; zero means no
+	// lower bound.
+	ValidFrom time.Time `json:"valid_from,omitzero"`
+	// ValidUntil is the instant the resource stops being usable (exclusive); zero
+	// means no end date.
+	ValidUntil time.Time `json:"valid_until,omitzero"`
+	// OfficeUseOnly marks a resource for office use only: it may not be the caller
+	// ID of any outbound business call (callerid.purpose_mismatch).
+	OfficeUseOnly bool `json:"office_use_only,omitempty"`
+}
+
+// entryErr returns an error naming the field, wrapping ErrInvalidEntry.
+func entryErr(field, format string, args ...any) error {
+	return fmt.Errorf("%s: %s: %w", field, fmt.Sprintf(format, args...), ErrInvalidEntry)
+}
+
+// Normalize returns e with an empty Type derived from the number, and validates
+// the result. It is what every writer of the ledger (store, file import, CLI,
+// scenario) calls before storing an entry.
+func (e Entry) Normalize() (Entry, error) {
+	if e.Type == "" && e.Number.IsValid() {
+		switch classOf(e.Number) {
+		case class95:
+			e.Type = Type95
+		case class96:
+			e.Type = Type96
+		case class400:
+			e.Type = Type400
+		case class800:
+			e.Type = Type800
+		case classFixed:
+			e.Type = TypeFixed
+		case classMobile:
+			return e, entryErr("type", "missing for mobile number %s (write mobile_business if it is an allocated business line)", e.Number)
+		default:
+			return e, entryErr("type", "missing, and %s is not a 95, 96, 400, 800 or fixed-line number", e.Number)
+		}
+	}
+	return e, e.Validate()
+}
+
+// Validate reports the first malformed field of e as an error wrapping
+// ErrInvalidEntry and naming the field ("holder: missing"). The number must be
+// a Chinese number whose class matches the resource type (a 400 entry must hold
+// a 400 number).
+func (e Entry) Validate() error {
+	if err := checkText("tenant", e.Tenant, false); err != nil {
+		return err
+	}
+	if !e.Number.IsValid() {
+		return entryErr("number", "missing")
+	}
+	if e.Number.CountryCode() != 86 {
+		return entryErr("number", "%s is not a Chinese (+86) number", e.Number)
+	}
+	if e.Type == "" {
+		return entryErr("type", "missing (want 95, 96, 400, 800, fixed or mobile_business)")
+	}
+	if !e.Type.IsValid() {
+		return entryErr("type", "unknown resource type %q (want 95, 96, 400, 800, fixed or mobile_business)", string(e.Type))
+	}
+	if want := typeClass(e.Type); classOf(e.Number) != want {
+		return entryErr("number", "%s is not a %s number", e.Number, e.Type)
+	}
+	if err := checkText("holder", e.Holder, true); err != nil {
+		return err
+	}
+	if err := checkText("access", e.Access, false); err != nil {
+		return err
+	}
+	if err := checkText("qualification", e.Qualification, false); err != nil {
+		return err
+	}
+	if len(e.Purposes) == 0 {
+		return entryErr("purposes", "missing (list at least one of marketing, service, callback, collections, survey)")
+	}
+	for i, p := range e.Purposes {
+		if !p.IsValid() {
+			return entryErr(fmt.Sprintf("purposes[%d]", i), "unknown purpose %q (want marketing, service, callback, collections or survey)", string(p))
+		}
+		if slices.Contains(e.Purposes[:i], p) {
+			return entryErr(fmt.Sprintf("purposes[%d]", i), "duplicate purpose %q", string(p))
+		}
+	}
+	if !e.ValidFrom.IsZero() && !e.ValidUntil.IsZero() && !e.ValidUntil.After(e.ValidFrom) {
+		return entryErr("valid_until", "%s is not after valid_from %s", e.ValidUntil.Format(time.RFC3339), e.ValidFrom.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Allows reports whether the entry lists purpose p.
+func (e Entry) Allows(p dialgate.Purpose) bool { return slices.Contains(e.Purposes, p) }
+
+const maxText = 256
+
+func checkText(field, v string, required bool) error {
+	if strings.TrimSpace(v) == "" {
+		if required {
+			return entryErr(field, "missing")
+		}
+		return nil
+	}
+	if len(v) > maxText {
+		return entryErr(field, "longer than %d bytes", maxText)
+	}
+	if !utf8.ValidString(v) {
+		return entryErr(field, "not valid UTF-8")
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			return entryErr(field, "control character at byte %d", i)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,300 @@
+package callerid
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// LineError is a ledger-file error on one line. It wraps the cause, which
+// wraps ErrInvalidEntry.
+type LineError struct {
+	Line int   // 1-based line number in the file
+	Err  error // what is wrong
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns the cause.
+func (e *LineError) Unwrap() error { return e.Err }
+
+// ledgerColumns are the columns of a CSV ledger file, in the order written by
+// WriteLedgerCSV.
+var ledgerColumns = []string{"number", "type", "holder", "access", "qualification", "purposes", "valid_from", "valid_until", "office_use_only"}
+
+// ParseLedger reads a ledger file and returns its entries, each normalized and
+// assigned to tenant. It reads either
+//
+//   - CSV with a header row naming the columns (any order): number, holder and
+//     purposes are required; type, access, qualification, valid_from,
+//     valid_until (RFC 3339) and office_use_only (true/false) are optional;
+//     purposes are separated by ";" or "|"; lines starting with "#" are
+//     comments; or
+//   - JSON lines: one object per line with the keys of Entry except tenant
+//     (a file whose first non-blank character is "{").
+//
+// It stops at the first bad line and returns a *LineError naming the line and
+// the field, wrapping ErrInvalidEntry. A number that appears twice is an error.
+func ParseLedger(r io.Reader, tenant string) ([]Entry, error) {
+	br := bufio.NewReader(r)
+	var (
+		entries []Entry
+		err     error
+	)
+	if sniffJSON(br) {
+		entries, err = parseLedgerJSON(br, tenant)
+	} else {
+		entries, err = parseLedgerCSV(br, tenant)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// sniffJSON reports whether the first non-blank byte is "{".
+func sniffJSON(br *bufio.Reader) bool {
+	b, _ := br.Peek(4096)
+	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{'
+}
+
+type dupCheck map[key]int
+
+func (d dupCheck) add(e Entry, line int) error {
+	k := key{e.Tenant, e.Number}
+	if first, ok := d[k]; ok {
+		return &LineError{Line: line, Err: entryErr("number", "%s already listed on line %d", e.Number, first)}
+	}
+	d[k] = line
+	return nil
+}
+
+// fileEntry is a JSON-lines ledger record: Entry without the tenant.
+type fileEntry struct {
+	Number        string             `json:"number"`
+	Type          ResourceType       `json:"type"`
+	Holder        string             `json:"holder"`
+	Access        string             `json:"access"`
+	Qualification string             `json:"qualification"`
+	Purposes      []dialgate.Purpose `json:"purposes"`
+	ValidFrom     string             `json:"valid_from"`
+	ValidUntil    string             `json:"valid_until"`
+	OfficeUseOnly bool               `json:"office_use_only"`
+}
+
+func parseLedgerJSON(r io.Reader, tenant string) ([]Entry, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	var out []Entry
+	seen := dupCheck{}
+	line := 0
+	for sc.Scan() {
+		line++
+		text := bytes.TrimSpace(sc.Bytes())
+		if line == 1 {
+			text = bytes.TrimPrefix(text, []byte("\xEF\xBB\xBF"))
+		}
+		if len(text) == 0 || text[0] == '#' {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(text))
+		dec.DisallowUnknownFields()
+		var fe fileEntry
+		if err := dec.Decode(&fe); err != nil {
+			return nil, &LineError{Line: line, Err: fmt.Errorf("%w: %w", jsonErr(err), ErrInvalidEntry)}
+		}
+		if dec.More() {
+			return nil, &LineError{Line: line, Err: fmt.Errorf("text after the JSON object: %w", ErrInvalidEntry)}
+		}
+		e, err := fe.entry(tenant)
+		if err == nil {
+			e, err = e.Normalize()
+		}
+		if err != nil {
+			return nil, &LineError{Line: line, Err: err}
+		}
+		if err := seen.add(e, line); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &LineError{Line: line + 1, Err: fmt.Errorf("%w: %w", err, ErrInvalidEntry)}
+	}
+	return out, nil
+}
+
+func jsonErr(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Errorf("%s: want %s", te.Field, te.Type)
+	}
+	return err
+}
+
+func (fe fileEntry) entry(tenant string) (Entry, error) {
+	e := Entry{Tenant: tenant, Type: fe.Type, Holder: fe.Holder, Access: fe.Access,
+		Qualification: fe.Qualification, Purposes: fe.Purposes, OfficeUseOnly: fe.OfficeUseOnly}
+	return e, e.parseFields(fe.Number, fe.ValidFrom, fe.ValidUntil)
+}
+
+// parseFields parses the number and the validity bounds of a file record into e.
+func (e *Entry) parseFields(number, from, until string) error {
+	n, err := dialgate.ParseNumber(number)
+	if err != nil {
+		if number == "" {
+			return entryErr("number", "missing")
+		}
+		return fmt.Errorf("number: %w: %w", err, ErrInvalidEntry)
+	}
+	e.Number = n
+	for _, f := range []struct {
+		name, v string
+		dst     *time.Time
+	}{{"valid_from", from, &e.ValidFrom}, {"valid_until", until, &e.ValidUntil}} {
+		if f.v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, f.v)
+		if err != nil {
+			return entryErr(f.name, "%q is not an RFC 3339 time (2027-12-31T00:00:00+08:00)", f.v)
+		}
+		*f.dst = t
+	}
+	return nil
+}
+
+func parseLedgerCSV(r io.Reader, tenant string) ([]Entry, error) {
+	cr := csv.NewReader(r)
+	cr.Comment = '#'
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, csvErr(err, 1)
+	}
+	hline, _ := cr.FieldPos(0)
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\xEF\xBB\xBF")))
+		if !slices.Contains(ledgerColumns, h) {
+			return nil, &LineError{Line: hline, Err: fmt.Errorf("header: unknown column %q (want %s): %w", h, strings.Join(ledgerColumns, ", "), ErrInvalidEntry)}
+		}
+		if _, dup := col[h]; dup {
+			return nil, &LineError{Line: hline, Err: fmt.Errorf("header: column %q twice: %w", h, ErrInvalidEntry)}
+		}
+		col[h] = i
+	}
+	for _, req := range []string{"number", "holder", "purposes"} {
+		if _, ok := col[req]; !ok {
+			return nil, &LineError{Line: hline, Err: fmt.Errorf("header: missing column %q: %w", req, ErrInvalidEntry)}
+		}
+	}
+	var out []Entry
+	seen := dupCheck{}
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, csvErr(err, 0)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(rec) != len(header) {
+			return nil, &LineError{Line: line, Err: fmt.Errorf("%d fields, the header has %d: %w", len(rec), len(header), ErrInvalidEntry)}
+		}
+		e, err := csvEntry(rec, col, tenant)
+		if err == nil {
+			e, err = e.Normalize()
+		}
+		if err != nil {
+			return nil, &LineError{Line: line, Err: err}
+		}
+		if err := seen.add(e, line); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func csvErr(err error, line int) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &LineError{Line: pe.Line, Err: fmt.Errorf("%w: %w", pe.Err, ErrInvalidEntry)}
+	}
+	return &LineError{Line: line, Err: fmt.Errorf("%w: %w", err, ErrInvalidEntry)}
+}
+
+func csvEntry(rec []string, col map[string]int, tenant string) (Entry, error) {
+	get := func(name string) string {
+		if i, ok := col[name]; ok {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	e := Entry{Tenant: tenant, Type: ResourceType(get("type")), Holder: get("holder"),
+		Access: get("access"), Qualification: get("qualification")}
+	for _, p := range strings.FieldsFunc(get("purposes"), func(r rune) bool { return r == ';' || r == '|' }) {
+		e.Purposes = append(e.Purposes, dialgate.Purpose(strings.TrimSpace(p)))
+	}
+	if err := e.parseFields(get("number"), get("valid_from"), get("valid_until")); err != nil {
+		return e, err
+	}
+	switch strings.ToLower(get("office_use_only")) {
+	case "", "false", "no", "0":
+	case "true", "yes", "1":
+		e.OfficeUseOnly = true
+	default:
+		return e, entryErr("office_use_only", "%q is not true or false", get("office_use_only"))
+	}
+	return e, nil
+}
+
+// WriteLedgerCSV writes entries as a CSV ledger file that ParseLedger reads
+// back (without the tenant).
+func WriteLedgerCSV(w io.Writer, entries []Entry) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ledgerColumns); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		ps := make([]string, len(e.Purposes))
+		for i, p := range e.Purposes {
+			ps[i] = string(p)
+		}
+		rec := []string{e.Number.String(), string(e.Type), e.Holder, e.Access, e.Qualification,
+			strings.Join(ps, ";"), fmtTime(e.ValidFrom), fmtTime(e.ValidUntil), fmt.Sprint(e.OfficeUseOnly)}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339)
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/dialgate/dialgate/auditlog"
+)
+
+func (a *app) auditCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "Verify the tamper-evident decision log; make checkpoint keys",
+		Args:  argsUsage(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.auditVerifyCmd(), a.auditKeygenCmd())
+	return cmd
+}
+
+// verifyResult is `audit verify --json` output.
+type verifyResult struct {
+	OK          bool                  `json:"ok"`
+	Files       []string              `json:"files"`
+	Records     int64                 `json:"records"`
+	Decisions   int64                 `json:"decisions"`
+	Outcomes    int64                 `json:"outcomes"`
+	Repairs     int64                 `json:"repairs"`
+	Checkpoints int64                 `json:"checkpoints"`
+	TreeSize    int64                 `json:"tree_size"`
+	TreeHash    string                `json:"tree_hash,omitempty"`
+	Unsealed    int64                 `json:"unsealed"`
+	Trusted     string                `json:"trusted_checkpoint,omitempty"`
+	TrustedSize *int64                `json:"trusted_tree_size,omitempty"`
+	Problem     *auditlog.VerifyError `json:"problem,omitempty"`
+}
+
+func (a *app) auditVerifyCmd() *cobra.Command {
+	var (
+		keys       []string
+		checkpoint string
+		noTrusted  bool
+		asJSON     bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify FILE|DIR... --key PUB",
+		Short: "Check an audit log's hash chain, checkpoints and signatures",
+		Long: `Check that an audit log (its files in order, or its directory) is complete
+and unedited: every line is a valid dialgate.audit.v1 record, the records run
+from 0 without gaps, repeats or swaps, each carries the hash of the one before,
+every checkpoint is signed by a --key and signs exactly the Merkle tree of the
+records before it, and the last line is complete.
+
+--key is a public key as "audit keygen" writes it (name+hash+key), or a file
+holding one; repeat it for rotated keys. --checkpoint names a signed
+checkpoint kept outside the log (a copy of the "checkpoint" file, or one
+published through Options.OnCheckpoint): a log cut short after it is reported
+as truncated. Without --checkpoint, the "checkpoint" file in the log's
+directory is used when present (--no-checkpoint to skip it).
+
+Exit codes: 0 the log verifies, 1 it does not (the first bad record and what
+is wrong: edited, deleted, reordered, inserted, truncated, bad signature),
+2 bad input (missing file, bad key).`,
+		Args: argsUsage(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(keys) == 0 {
+				return usageErr("--key: missing (the log's public key, from audit keygen)")
+			}
+			var vs []note.Verifier
+			for _, k := range keys {
+				v, err := loadVerifier(k)
+				if err != nil {
+					return usageErr("--key: %v", err)
+				}
+				vs = append(vs, v)
+			}
+			files, dir, err := expandLogArgs(args)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...)}
+			if checkpoint == "" && !noTrusted && dir != "" {
+				if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
+					checkpoint = p
+				}
+			}
+			if checkpoint != "" {
+				b, err := os.ReadFile(checkpoint)
+				if err != nil {
+					return usageErr("--checkpoint: %v", err)
+				}
+				opts.Trusted = b
+			}
+			rep, verr := auditlog.Verify(cmd.Context(), files, opts)
+			var bad *auditlog.VerifyError
+			if verr != nil && !errors.As(verr, &bad) {
+				return failErr(verr)
+			}
+			res := verifyResult{OK: bad == nil, Files: files, Trusted: checkpoint, Problem: bad}
+			if rep != nil {
+				res.Records, res.Decisions, res.Outcomes, res.Repairs = rep.Records, rep.Decisions, rep.Outcomes, rep.Repairs
+				res.Checkpoints, res.TreeSize, res.Unsealed = rep.Checkpoints, rep.Tree.N, rep.Unsealed
+				if rep.Tree.N > 0 {
+					res.TreeHash = rep.Tree.Hash.String()
+				}
+				if rep.TrustedTree != nil {
+					res.TrustedSize = &rep.TrustedTree.N
+				}
+			}
+			if asJSON {
+				b, err := json.MarshalIndent(res, "", "  ")
+				if err != nil {
+					return failErr(err)
+				}
+				fmt.Fprintf(a.stdout, "%s\n", b)
+			} else {
+				writeVerifyText(a, res)
+			}
+			if bad != nil {
+				return silent(exitFailed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&keys, "key", nil, "public key (or a file holding one) that may sign checkpoints; repeatable")
+	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "a trusted signed checkpoint kept outside the log")
+	cmd.Flags().BoolVar(&noTrusted, "no-checkpoint", false, "do not use the checkpoint file in the log directory")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "machine-readable output")
+	return cmd
+}
+
+func writeVerifyText(a *app, r verifyResult) {
+	if r.Problem != nil {
+		fmt.Fprintf(a.stdout, "FAIL %s\n", r.Problem)
+		fmt.Fprintf(a.stdout, "     %d records verified before it\n", r.Records)
+		return
+	}
+	fmt.Fprintf(a.stdout, "OK   %d records (%d decisions, %d outcomes, %d repairs) in %d file(s)\n",
+		r.Records, r.Decisions, r.Outcomes, r.Repairs, len(r.Files))
+	if r.Checkpoints > 0 {
+		fmt.Fprintf(a.stdout, "     %d checkpoints; the last signs %d records, tree hash %s\n", r.Checkpoints, r.TreeSize, r.TreeHash)
+	} else {
+		fmt.Fprintf(a.stdout, "     WARNING: no checkpoint: no signature covers these records\n")
+	}
+	if r.TrustedSize != nil {
+		fmt.Fprintf(a.stdout, "     the log contains the tree of the trusted checkpoint %s (%d records)\n", r.Trusted, *r.TrustedSize)
+	}
+	if r.Unsealed > 0 {
+		fmt.Fprintf(a.stdout, "     WARNING: %d records after the last checkpoint are not sealed (log still open, or not closed cleanly)\n", r.Unsealed)
+	}
+}
+
+// expandLogArgs turns arguments into log files in order: a directory stands
+// for its files (auditlog.LogFiles). It returns the directory of the log for
+// finding its checkpoint file.
+func expandLogArgs(args []string) (files []string, dir string, err error) {
+	for _, arg := range args {
+		info, err := os.Stat(arg)
+		if err != nil {
+			return nil, "", err
+		}
+		if info.IsDir() {
+			fs, err := auditlog.LogFiles(arg)
+			if err != nil {
+				return nil, "", err
+			}
+			if len(fs) == 0 {
+				return nil, "", fmt.Errorf("%s: no audit-*.jsonl files", arg)
+			}
+			files = append(files, fs...)
+			dir = arg
+			continue
+		}
+		files = append(files, arg)
+		if dir == "" {
+			dir = filepath.Dir(arg)
+		}
+	}
+	return files, dir, nil
+}
+
+// loadVerifier reads a public key given as text or as a file holding it.
+func loadVerifier(k string) (note.Verifier, error) {
+	if v, err := auditlog.NewVerifier(k); err == nil {
+		return v, nil
+	}
+	b, err := os.ReadFile(k)
+	if err != nil {
+		return nil, fmt.Errorf("%q is neither a public key (name+hash+key) nor a readable file: %v", k, err)
+	}
+	v, err := auditlog.NewVerifier(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a public key (name+hash+key): %v", k, err)
+	}
+	return v, nil
+}
+
+func fileExists(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.Mode().IsRegular()
+}
+
+func (a *app) auditKeygenCmd() *cobra.Command {
+	var name, out string
+	cmd := &cobra.Command{
+		Use:   "keygen",
+		Short: "Make an ed25519 key pair for signing audit-log checkpoints",
+		Long: `Make an ed25519 key pair in golang.org/x/mod/sumdb/note form and write the
+private key to OUT.key (mode 0600; keep it secret, on the machine that writes
+the log) and the public key to OUT.pub (give it to auditors for
+"audit verify --key"). Existing files are never overwritten.`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if name == "" || strings.ContainsAny(name, "+ \t\n") {
+				return usageErr("--name: %q must be non-empty, without spaces or '+'", name)
+			}
+			skey, vkey, err := auditlog.GenerateKey(rand.Reader, name)
+			if err != nil {
+				return usageErr("--name: %v", err)
+			}
+			priv, pub := out+".key", out+".pub"
+			for _, p := range []string{priv, pub} {
+				if _, err := os.Stat(p); err == nil {
+					return usageErr("--out: %s exists; not overwriting a key", p)
+				}
+			}
+			if err := writeNewFile(priv, skey+"\n", 0o600); err != nil {
+				return failErr(err)
+			}
+			if err := writeNewFile(pub, vkey+"\n", 0o644); err != nil {
+				return failErr(err)
+			}
+			fmt.Fprintf(a.stdout, "private key: %s (keep it secret)\npublic key:  %s\n%s\n", priv, pub, vkey)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "dialgate-audit", "the key's name, e.g. the log's host name")
+	cmd.Flags().StringVar(&out, "out", "dialgate-audit", "path prefix of the key files (OUT.key, OUT.pub)")
+	return cmd
+}
+
+func writeNewFile(path, s string, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

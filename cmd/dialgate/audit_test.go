@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+)
+
+// auditFixture makes keys with `audit keygen`, writes a 30-record log signed
+// with them, and returns the log directory and the public key file.
+func auditFixture(t *testing.T) (dir, pub string) {
+	t.Helper()
+	tmp := t.TempDir()
+	prefix := filepath.Join(tmp, "k")
+	code, out, errs := runCLI(t, "", "audit", "keygen", "--name", "audit.example.com", "--out", prefix)
+	if code != 0 || !strings.Contains(out, "audit.example.com+") {
+		t.Fatalf("keygen: %d %q %q", code, out, errs)
+	}
+	if info, err := os.Stat(prefix + ".key"); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("private key file: %v %v", info, err)
+	}
+	skey, _ := os.ReadFile(prefix + ".key")
+	signer, err := auditlog.NewSigner(strings.TrimSpace(string(skey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = filepath.Join(tmp, "audit")
+	l, err := auditlog.Open(context.Background(), dir, auditlog.Options{
+		HMACKey: []byte("0123456789abcdef0123"), HMACKeyID: "k1", Signer: signer, CheckpointEvery: 10,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		d := dialgate.Decision{ID: fmt.Sprintf("d-%d", i), At: time.Date(2026, 12, 5, 10, 0, i, 0, time.UTC), Allowed: true,
+			Dial: dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86139001390%02d", i)), Purpose: dialgate.PurposeService}}
+		if err := l.RecordDecision(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, prefix + ".pub"
+}
+
+func TestAuditVerify(t *testing.T) {
+	dir, pub := auditFixture(t)
+	file := filepath.Join(dir, "audit-000001.jsonl")
+	code, out, errs := runCLI(t, "", "audit", "verify", dir, "--key", pub)
+	if code != 0 || !strings.Contains(out, "OK   30 records") || !strings.Contains(out, "trusted checkpoint") {
+		t.Fatalf("verify: %d\n%s%s", code, out, errs)
+	}
+	pubText, _ := os.ReadFile(pub)
+	code, out, _ = runCLI(t, "", "audit", "verify", file, "--key", strings.TrimSpace(string(pubText)), "--json")
+	var res verifyResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || !res.OK || res.Records != 30 || res.TreeSize != 30 {
+		t.Fatalf("verify --json: %d %v\n%s", code, err, out)
+	}
+
+	// Tampering: delete record 12 (keeping the checkpoint file) and truncate.
+	data, _ := os.ReadFile(file)
+	lines := strings.SplitAfter(string(data), "\n")
+	var kept []string
+	for _, l := range lines {
+		if !strings.Contains(l, `"seq":12,`) {
+			kept = append(kept, l)
+		}
+	}
+	os.WriteFile(file, []byte(strings.Join(kept, "")), 0o600)
+	code, out, _ = runCLI(t, "", "audit", "verify", dir, "--key", pub)
+	if code != 1 || !strings.Contains(out, "FAIL") || !strings.Contains(out, "record 12: deleted") {
+		t.Fatalf("verify after deleting a record: %d\n%s", code, out)
+	}
+	os.WriteFile(file, []byte(strings.Join(lines[:15], "")), 0o600)
+	code, out, _ = runCLI(t, "", "audit", "verify", dir, "--key", pub, "--json")
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 1 || res.OK || res.Problem == nil || res.Problem.Problem != auditlog.ProblemTruncated {
+		t.Fatalf("verify after truncation: %d %v\n%s", code, err, out)
+	}
+	code, _, _ = runCLI(t, "", "audit", "verify", dir, "--key", pub, "--no-checkpoint")
+	if code != 0 {
+		t.Fatalf("a log truncated at a record boundary verifies without the trusted checkpoint: exit %d, want 0", code)
+	}
+}
+
+func TestAuditVerifyBadInput(t *testing.T) {
+	dir, pub := auditFixture(t)
+	other := filepath.Join(t.TempDir(), "o")
+	runCLI(t, "", "audit", "keygen", "--out", other)
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		output string
+	}{
+		{[]string{"audit", "verify", dir}, 2, "--key: missing"},
+		{[]string{"audit", "verify", dir, "--key", "nonsense"}, 2, "--key:"},
+		{[]string{"audit", "verify", filepath.Join(dir, "nope.jsonl"), "--key", pub}, 2, "no such file"},
+		{[]string{"audit", "verify", dir, "--key", other + ".pub"}, 1, "bad signature"},
+		{[]string{"audit", "keygen", "--out", strings.TrimSuffix(pub, ".pub")}, 2, "exists"},
+		{[]string{"audit", "keygen", "--name", "a b"}, 2, "--name"},
+	} {
+		code, out, errs := runCLI(t, "", tc.args...)
+		if code != tc.code || !strings.Contains(out+errs, tc.output) {
+			t.Errorf("%v: exit %d, %q %q; want %d and %q", tc.args, code, out, errs, tc.code, tc.output)
+		}
+	}
+}

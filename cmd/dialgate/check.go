@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/boltstore"
+	"github.com/dialgate/dialgate/storage/memstore"
+)
+
+// dialInput is a dial as `check --json` reads it on stdin; the keys are the
+// scenario file's dial keys.
+type dialInput struct {
+	To           string `json:"to"`
+	From         string `json:"from,omitempty"`
+	Purpose      string `json:"purpose"`
+	Tenant       string `json:"tenant,omitempty"`
+	Industry     string `json:"industry,omitempty"`
+	BusinessLine string `json:"business_line,omitempty"`
+	Campaign     string `json:"campaign,omitempty"`
+	Subject      string `json:"subject,omitempty"`
+	ConsentID    string `json:"consent_id,omitempty"`
+	LeadID       string `json:"lead_id,omitempty"`
+	TriggerAt    string `json:"trigger_at,omitempty"`
+	Route        string `json:"route,omitempty"`
+	At           string `json:"at,omitempty"`
+}
+
+// dialFlags maps the wire names of dial fields to their flags.
+var dialFlags = map[string]string{
+	"to": "to", "from": "from", "purpose": "purpose", "tenant": "tenant", "industry": "industry",
+	"business_line": "business-line", "campaign": "campaign", "subject": "subject",
+	"consent_id": "consent-id", "lead_id": "lead-id", "trigger_at": "trigger-at", "route": "route", "at": "at",
+}
+
+func (a *app) checkCmd() *cobra.Command {
+	var (
+		in      dialInput
+		profile string
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "check --to NUMBER --purpose PURPOSE [flags]",
+		Short: "Decide one dial and print the decision",
+		Long: `Decide one dial under a profile and print the decision: allowed, or denied with
+every reason code. With --json, read the dial as a JSON object on stdin (keys
+to, from, purpose, tenant, industry, business_line, campaign, subject,
+consent_id, lead_id, trigger_at, route, at) and print the decision as JSON.
+
+State: when DIR/dialgate.db (see --data) exists, check uses that store (do-not-
+call lists, counters) and records its reservations there. Otherwise it decides
+on an empty in-memory store — no stored lists, consents or counters — and says
+so on stderr; it never creates the store.
+
+Exit codes: 0 allowed, 1 denied, 2 bad input or no decision possible.`,
+		Example: `  dialgate check --to +8613800138000 --from +861058001234 --purpose service \
+      --lead-id crm-42 --at 2026-12-04T22:30:00+08:00
+  echo '{"to":"+8613800138000","purpose":"service","lead_id":"crm-42"}' | dialgate check --json`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := func(field string) string { return "--" + dialFlags[field] }
+			if asJSON {
+				for _, f := range dialFlags {
+					if cmd.Flags().Changed(f) && f != "at" {
+						return usageErr("--%s: not allowed with --json (give the dial on stdin)", f)
+					}
+				}
+				at := in.At
+				in = dialInput{}
+				if err := decodeDial(a.stdin, &in); err != nil {
+					return err
+				}
+				if at != "" {
+					if in.At != "" {
+						return usageErr("--at and the input's at both set the decision time; give one")
+					}
+					in.At = at
+				}
+				name = func(field string) string { return fmt.Sprintf("input key %q", field) }
+			}
+			d, at, err := in.toDial(name)
+			if err != nil {
+				return err
+			}
+			return a.check(cmd.Context(), d, at, profile, asJSON, name)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&in.To, "to", "", "callee number in E.164 form, e.g. +8613800138000 (required)")
+	f.StringVar(&in.From, "from", "", "caller ID to present, e.g. +861058001234")
+	f.StringVar(&in.Purpose, "purpose", "", "marketing, service, callback, collections or survey (required)")
+	f.StringVar(&in.Tenant, "tenant", "", "tenant placing the call")
+	f.StringVar(&in.Industry, "industry", "", "industry category, e.g. finance")
+	f.StringVar(&in.BusinessLine, "business-line", "", "business line within the industry, e.g. loans")
+	f.StringVar(&in.Campaign, "campaign", "", "campaign id")
+	f.StringVar(&in.Subject, "subject", "", "matter the call is about (a debt or account reference)")
+	f.StringVar(&in.ConsentID, "consent-id", "", "consent record the call relies on")
+	f.StringVar(&in.LeadID, "lead-id", "", "CRM or list record the number came from")
+	f.StringVar(&in.TriggerAt, "trigger-at", "", "RFC 3339 time of the inbound contact an instant callback answers")
+	f.StringVar(&in.Route, "route", "", "domestic (default) or international")
+	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock)")
+	f.StringVar(&profile, "profile", "cn", "built-in profile name or profile file")
+	f.BoolVar(&asJSON, "json", false, "read the dial as JSON on stdin and print the decision as JSON")
+	return cmd
+}
+
+func decodeDial(r io.Reader, in *dialInput) error {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return usageErr("stdin: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(in); err != nil {
+		if errors.Is(err, io.EOF) {
+			return usageErr("stdin: empty (want a JSON object with the dial's keys)")
+		}
+		return usageErr("stdin: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if dec.More() {
+		return usageErr("stdin: more than one JSON value")
+	}
+	return nil
+}
+
+// toDial parses the input; name says how to call a field in errors.
+func (in *dialInput) toDial(name func(string) string) (dialgate.Dial, time.Time, error) {
+	var (
+		d   dialgate.Dial
+		at  time.Time
+		err error
+	)
+	if in.To == "" {
+		return d, at, usageErr("%s: missing (the callee number, e.g. +8613800138000)", name("to"))
+	}
+	if d.To, err = dialgate.ParseNumber(in.To); err != nil {
+		return d, at, usageErr("%s: %v", name("to"), err)
+	}
+	if in.From != "" {
+		if d.From, err = dialgate.ParseNumber(in.From); err != nil {
+			return d, at, usageErr("%s: %v", name("from"), err)
+		}
+	}
+	if in.Purpose == "" {
+		return d, at, usageErr("%s: missing (want marketing, service, callback, collections or survey)", name("purpose"))
+	}
+	if d.Purpose, err = dialgate.ParsePurpose(in.Purpose); err != nil {
+		return d, at, usageErr("%s: %s", name("purpose"), strings.TrimSuffix(err.Error(), ": "+dialgate.ErrInvalidDial.Error()))
+	}
+	for _, t := range []struct {
+		field string
+		s     string
+		dst   *time.Time
+	}{{"trigger_at", in.TriggerAt, &d.TriggerAt}, {"at", in.At, &at}} {
+		if t.s == "" {
+			continue
+		}
+		if *t.dst, err = time.Parse(time.RFC3339, t.s); err != nil {
+			return d, at, usageErr("%s: %q is not an RFC 3339 time (want e.g. 2026-12-04T22:30:00+08:00)", name(t.field), t.s)
+		}
+	}
+	d.Tenant, d.Industry, d.BusinessLine, d.Campaign = in.Tenant, in.Industry, in.BusinessLine, in.Campaign
+	d.Subject, d.ConsentID, d.LeadID, d.Route = in.Subject, in.ConsentID, in.LeadID, dialgate.Route(in.Route)
+	d.At = at
+	if err := d.Validate(); err != nil {
+		var fe *dialgate.FieldError
+		if errors.As(err, &fe) {
+			return d, at, usageErr("%s: %s", name(fe.Field), fe.Problem)
+		}
+		return d, at, usageErr("%v", err)
+	}
+	return d, at, nil
+}
+
+// openDeps opens the store in --data when it exists, else an empty in-memory
+// store. close releases it.
+func (a *app) openDeps() (deps policy.Deps, close func() error, err error) {
+	path := filepath.Join(a.data, boltstore.DefaultFileName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(a.stderr, "dialgate: note: no store at %s; deciding without stored lists, consents or counters\n", path)
+		s := memstore.New()
+		return depsOf(s), s.Close, nil
+	}
+	s, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		return deps, nil, usageErr("--data: %v", err)
+	}
+	return depsOf(s), s.Close, nil
+}
+
+// store is what both store implementations give the checks; each domain adds
+// its interface.
+type store interface {
+	dnc.Store
+	callerid.Store
+	storage.Counters
+}
+
+// depsOf wires one store into every dependency of policy.Build; each domain
+// adds its line.
+func depsOf(s store) policy.Deps {
+	return policy.Deps{
+		DNC:      s,
+		Ledger:   s,
+		Counters: s,
+	}
+}
+
+func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile string, asJSON bool, name func(string) string) error {
+	p, err := policy.Load(profile)
+	if err != nil {
+		return usageErr("--profile: %v", err)
+	}
+	deps, closeStore, err := a.openDeps()
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	var clock dialgate.Clock = dialgate.SystemClock{}
+	if !at.IsZero() {
+		clock = dialgate.ClockFunc(func() time.Time { return at })
+	}
+	g, err := policy.Build(p, deps, dialgate.WithClock(clock))
+	if err != nil {
+		return usageErr("--profile: %v", err)
+	}
+	dec, err := g.Check(ctx, d)
+	if err != nil {
+		var fe *dialgate.FieldError
+		if errors.As(err, &fe) {
+			return usageErr("%s: %s", name(fe.Field), fe.Problem)
+		}
+	}
+	if asJSON {
+		b, merr := json.MarshalIndent(dec, "", "  ")
+		if merr != nil {
+			return failErr(merr)
+		}
+		fmt.Fprintf(a.stdout, "%s\n", b)
+	} else {
+		writeDecision(a.stdout, dec)
+	}
+	if err != nil {
+		return failErr(err)
+	}
+	if !dec.Allowed {
+		return silent(exitFailed)
+	}
+	return nil
+}
+
+func writeDecision(w io.Writer, dec dialgate.Decision) {
+	var b strings.Builder
+	switch {
+	case dec.Allowed && dec.Shadow && len(dec.Reasons) > 0:
+		b.WriteString("ALLOWED (shadow mode: the rules below were not enforced)\n")
+	case dec.Allowed:
+		b.WriteString("ALLOWED\n")
+	default:
+		b.WriteString("DENIED\n")
+	}
+	for _, r := range dec.Reasons {
+		fmt.Fprintf(&b, "  - %s: %s\n", r.Code, r.Message)
+		if !r.NextAllowedAt.IsZero() {
+			fmt.Fprintf(&b, "      next allowed at %s\n", r.NextAllowedAt.In(dec.At.Location()).Format(time.RFC3339))
+		}
+		for _, e := range r.Evidence {
+			fmt.Fprintf(&b, "      %s: %s\n", e.Key, e.Value)
+		}
+	}
+	if len(dec.Evidence) > 0 {
+		b.WriteString("evidence:\n")
+		for _, e := range dec.Evidence {
+			fmt.Fprintf(&b, "  %s: %s\n", e.Key, e.Value)
+		}
+	}
+	fmt.Fprintf(&b, "decision %s at %s, policy %s\n", dec.ID, dec.At.Format(time.RFC3339), dec.PolicyVersion)
+	io.WriteString(w, b.String())
+}

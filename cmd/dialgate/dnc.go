@@ -1,0 +1,743 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage/boltstore"
+)
+
+func (a *app) dncCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dnc",
+		Short: "Load do-not-call lists, build registry snapshots, inspect them",
+		Long: `Load do-not-call lists into the store (import), build registry snapshot files
+from number lists (build), print a snapshot's header (info) and look a number
+up in the store and in snapshots (lookup).
+
+Lists are plain text, one number a line, or CSV with the number in one column
+(see --column); blank lines and lines starting with # are skipped, and a first
+line holding letters is taken as a CSV header. Numbers are international
+("+8613800138000" or "8613800138000"); with --country-code, numbers written
+without "+" are national numbers of that country ("2125550123" with
+--country-code 1).`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.dncImportCmd(), a.dncBuildCmd(), a.dncInfoCmd(), a.dncLookupCmd())
+	return cmd
+}
+
+// listFlags are the flags that say how to read a list file.
+type listFlags struct {
+	countryCode int
+	column      int
+	skipBad     bool
+}
+
+func (l *listFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.IntVar(&l.countryCode, "country-code", 0, "country calling code of numbers written without + (e.g. 1 for a US registry file)")
+	f.IntVar(&l.column, "column", 0, "0-based CSV column that holds the number")
+	f.BoolVar(&l.skipBad, "skip-bad", false, "report malformed lines and go on without them (default: reject the whole input)")
+}
+
+func (l *listFlags) options() (dnc.ParseOptions, error) {
+	if l.countryCode < 0 || l.countryCode > 999 {
+		return dnc.ParseOptions{}, usageErr("--country-code: %d is not a country calling code (1 to 999)", l.countryCode)
+	}
+	if l.column < 0 || l.column > 1000 {
+		return dnc.ParseOptions{}, usageErr("--column: %d out of range 0..1000", l.column)
+	}
+	return dnc.ParseOptions{CountryCode: l.countryCode, Column: l.column}, nil
+}
+
+// badLine is one malformed line of an input file.
+type badLine struct {
+	File  string `json:"file"`
+	Line  int64  `json:"line"`
+	Error string `json:"error"`
+}
+
+// fileStats is what was read from one input file.
+type fileStats struct {
+	File    string `json:"file"`
+	Lines   int64  `json:"lines"`
+	Numbers int64  `json:"numbers"`
+	Bad     int64  `json:"bad"`
+	Skipped int64  `json:"skipped"`
+}
+
+// isTerminal reports whether w is a terminal (progress bars are drawn only then).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progress returns a byte-counting progress bar on stderr for total bytes, or
+// nil when stderr is not a terminal.
+func (a *app) progress(total int64, desc string) *progressbar.ProgressBar {
+	if !isTerminal(a.stderr) {
+		return nil
+	}
+	return progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(a.stderr),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+// openInputs opens every list file (a missing one is bad input) and returns
+// them with their total size.
+func openInputs(paths []string) ([]*os.File, int64, error) {
+	var (
+		files []*os.File
+		total int64
+	)
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			for _, g := range files {
+				g.Close()
+			}
+			return nil, 0, usageErr("%s: %v", p, unwrapPathErr(err))
+		}
+		if st, err := f.Stat(); err == nil {
+			if st.IsDir() {
+				f.Close()
+				for _, g := range files {
+					g.Close()
+				}
+				return nil, 0, usageErr("%s: is a directory (want a list file)", p)
+			}
+			total += st.Size()
+		}
+		files = append(files, f)
+	}
+	return files, total, nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parseAt parses an RFC 3339 flag value, or returns now when it is empty.
+func parseAt(flag, s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().Truncate(time.Second), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return t, usageErr("--%s: %q is not an RFC 3339 time (want e.g. 2026-12-04T22:30:00+08:00)", flag, s)
+	}
+	return t, nil
+}
+
+// printJSON writes v as indented JSON to stdout.
+func (a *app) printJSON(v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return failErr(err)
+	}
+	fmt.Fprintf(a.stdout, "%s\n", b)
+	return nil
+}
+
+// importResult is `dnc import --json`.
+type importResult struct {
+	List      string      `json:"list"`
+	Scope     string      `json:"scope"`
+	AddedAt   time.Time   `json:"added_at"`
+	HoldUntil time.Time   `json:"hold_until,omitzero"`
+	Files     []fileStats `json:"files"`
+	BadLines  []badLine   `json:"bad_lines,omitempty"`
+	Imported  int         `json:"imported"`
+	Rejected  bool        `json:"rejected"`
+}
+
+func (a *app) dncImportCmd() *cobra.Command {
+	var (
+		lf                          listFlags
+		scope, list, source, at, pr string
+		asJSON                      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import FILE... --scope SCOPE --list NAME",
+		Short: "Add the numbers of list files to a do-not-call list in the store",
+		Long: `Add the numbers of list files to a store-backed do-not-call list in the store
+at --data (created when missing): each number becomes an entry in --scope on
+list --list, added at --at (default now), held for the profile's minimum hold
+(cn: 12 months) from then.
+
+The import is atomic: every file is read and checked first, and the entries of
+all files are written in one durable transaction, or none are. A file with a
+malformed line rejects the whole import (exit 2), and every bad line is
+reported as FILE:LINE on stderr; with --skip-bad the bad lines are reported
+and the rest is imported.
+
+Scopes: global, industry:<x>, business:<x>, tenant:<x>, campaign:<x>.
+Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
+		Example: `  dialgate dnc import refusals.csv --column 1 --scope industry:finance --list opt_out --source crm-export
+  dialgate dnc import --skip-bad company-dnc.txt --scope tenant:acme --list internal`,
+		Args: argsUsage(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if scope == "" {
+				return usageErr("--scope: missing (want global, industry:<x>, business:<x>, tenant:<x> or campaign:<x>)")
+			}
+			sc, err := dnc.ParseScope(scope)
+			if err != nil {
+				return usageErr("--scope: %v", err)
+			}
+			if list == "" || len(list) > 128 {
+				return usageErr("--list: must be 1 to 128 bytes (the list's name, e.g. opt_out)")
+			}
+			opts, err := lf.options()
+			if err != nil {
+				return err
+			}
+			added, err := parseAt("at", at)
+			if err != nil {
+				return err
+			}
+			p, err := policy.Load(pr)
+			if err != nil {
+				return usageErr("--profile: %v", err)
+			}
+			var hold time.Time
+			if p.DNC != nil {
+				if h := p.DNC.Hold.Until(added); h.After(added) {
+					hold = h
+				}
+			}
+			return a.dncImport(cmd.Context(), args, opts, lf.skipBad, dnc.Entry{Scope: sc, List: list, Source: source, AddedAt: added, HoldUntil: hold}, asJSON)
+		},
+	}
+	lf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&scope, "scope", "", "scope the entries apply in (required)")
+	f.StringVar(&list, "list", "", "name of the list the entries go on, e.g. opt_out (required)")
+	f.StringVar(&source, "source", "", `where the entries come from (default "import:<file name>")`)
+	f.StringVar(&at, "at", "", "RFC 3339 time the refusals were made (default now)")
+	f.StringVar(&pr, "profile", "cn", "profile whose minimum hold applies (built-in name or file)")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptions, skipBad bool, tmpl dnc.Entry, asJSON bool) error {
+	files, total, err := openInputs(paths)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	res := importResult{List: tmpl.List, Scope: tmpl.Scope.String(), AddedAt: tmpl.AddedAt, HoldUntil: tmpl.HoldUntil}
+	bar := a.progress(total, "reading")
+	var entries []dnc.Entry
+	for i, f := range files {
+		name := paths[i]
+		var r io.Reader = f
+		if bar != nil {
+			r = io.TeeReader(f, bar)
+		}
+		src := tmpl.Source
+		if src == "" {
+			src = "import:" + filepath.Base(name)
+		}
+		var nums []uint64
+		st, err := dnc.ParseList(r, opts, func(n dialgate.Number) error {
+			nums = append(nums, n.Uint64())
+			return nil
+		}, func(e *dnc.LineError) error {
+			res.BadLines = append(res.BadLines, badLine{File: name, Line: e.Line, Error: e.Err.Error()})
+			if !asJSON {
+				fmt.Fprintf(a.stderr, "%s:%d: %v\n", name, e.Line, e.Err)
+			}
+			return nil
+		})
+		res.Files = append(res.Files, fileStats{File: name, Lines: st.Lines, Numbers: st.Numbers, Bad: st.Bad, Skipped: st.Skipped})
+		if err != nil {
+			return usageErr("%s: %v", name, err)
+		}
+		slices.Sort(nums)
+		for _, v := range slices.Compact(nums) {
+			n, err := dialgate.NumberFromUint64(v)
+			if err != nil {
+				return failErr(fmt.Errorf("%s: %w", name, err))
+			}
+			e := tmpl
+			e.Number, e.Source = n, src
+			entries = append(entries, e)
+		}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if len(res.BadLines) > 0 && !skipBad {
+		res.Rejected = true
+		if asJSON {
+			if err := a.printJSON(res); err != nil {
+				return err
+			}
+			return silent(exitBadArgs)
+		}
+		return usageErr("%d malformed lines; nothing imported (use --skip-bad to import the rest)", len(res.BadLines))
+	}
+	if err := os.MkdirAll(a.data, 0o700); err != nil {
+		return failErr(fmt.Errorf("--data: %w", err))
+	}
+	s, err := boltstore.Open(filepath.Join(a.data, boltstore.DefaultFileName), boltstore.Options{})
+	if err != nil {
+		return failErr(fmt.Errorf("--data: %w", err))
+	}
+	defer s.Close()
+	if len(entries) > 0 {
+		if err := s.AddDNC(ctx, entries...); err != nil {
+			return failErr(fmt.Errorf("nothing imported: %w", err))
+		}
+	}
+	res.Imported = len(entries)
+	if asJSON {
+		return a.printJSON(res)
+	}
+	hold := "no minimum hold"
+	if !res.HoldUntil.IsZero() {
+		hold = "held until " + res.HoldUntil.Format(time.RFC3339)
+	}
+	skipped := ""
+	if n := len(res.BadLines); n > 0 {
+		skipped = fmt.Sprintf(", %d malformed lines skipped", n)
+	}
+	fmt.Fprintf(a.stdout, "imported %d numbers from %d file(s) into list %s, scope %s (%s%s)\n",
+		res.Imported, len(files), res.List, res.Scope, hold, skipped)
+	return nil
+}
+
+// snapshotInfo is a snapshot header as info, build and lookup print it.
+type snapshotInfo struct {
+	File      string    `json:"file"`
+	Schema    string    `json:"schema"`
+	Name      string    `json:"name"`
+	Scope     string    `json:"scope,omitempty"`
+	Source    string    `json:"source,omitempty"`
+	AsOf      time.Time `json:"as_of,omitzero"`
+	CreatedAt time.Time `json:"created_at"`
+	Count     int       `json:"count"`
+	Prefixes  int       `json:"prefixes"`
+	BodyBytes int64     `json:"body_bytes"`
+	SHA256    string    `json:"sha256"`
+	Version   string    `json:"version"`
+}
+
+func infoOf(file string, h dnc.Header) snapshotInfo {
+	return snapshotInfo{File: file, Schema: h.Schema, Name: h.Name, Scope: h.Scope, Source: h.Source, AsOf: h.AsOf,
+		CreatedAt: h.CreatedAt, Count: h.Count, Prefixes: h.Prefixes, BodyBytes: h.BodyBytes, SHA256: h.SHA256, Version: h.Version()}
+}
+
+func (i snapshotInfo) write(w io.Writer) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "file:       %s\n", i.File)
+	fmt.Fprintf(&b, "schema:     %s\n", i.Schema)
+	fmt.Fprintf(&b, "name:       %s\n", i.Name)
+	scope := i.Scope
+	if scope == "" {
+		scope = "global"
+	}
+	fmt.Fprintf(&b, "scope:      %s\n", scope)
+	fmt.Fprintf(&b, "source:     %s\n", i.Source)
+	if !i.AsOf.IsZero() {
+		fmt.Fprintf(&b, "as_of:      %s\n", i.AsOf.Format(time.RFC3339))
+	}
+	fmt.Fprintf(&b, "created_at: %s\n", i.CreatedAt.Format(time.RFC3339))
+	fmt.Fprintf(&b, "count:      %d\n", i.Count)
+	fmt.Fprintf(&b, "prefixes:   %d\n", i.Prefixes)
+	fmt.Fprintf(&b, "body_bytes: %d\n", i.BodyBytes)
+	fmt.Fprintf(&b, "sha256:     %s\n", i.SHA256)
+	io.WriteString(w, b.String())
+}
+
+// readStats is what was read from all input files.
+type readStats struct {
+	Files   int   `json:"files"`
+	Lines   int64 `json:"lines"`
+	Numbers int64 `json:"numbers"`
+	Bad     int64 `json:"bad"`
+	Skipped int64 `json:"skipped"`
+}
+
+// buildResult is `dnc build --json`.
+type buildResult struct {
+	Snapshot snapshotInfo `json:"snapshot,omitzero"`
+	Read     readStats    `json:"read"`
+	BadLines []badLine    `json:"bad_lines,omitempty"`
+	Distinct int          `json:"distinct"`
+	Runs     int          `json:"runs"`
+}
+
+func (a *app) dncBuildCmd() *cobra.Command {
+	var (
+		lf                             listFlags
+		out, name, asOf, scope, source string
+		chunk                          int
+		tmpDir                         string
+		asJSON                         bool
+	)
+	cmd := &cobra.Command{
+		Use:   "build --out FILE --name NAME --as-of TIME LIST...",
+		Short: "Build a registry snapshot file from number lists",
+		Long: `Build a registry snapshot file (dialgate.dnc.snapshot.v1) from number lists:
+a header (schema, name, scope, source, as_of, created_at, count, SHA-256) and
+the exact compact set of the numbers. The lists are streamed: numbers are
+sorted in chunks of --chunk-numbers, spilled to sorted runs in --temp-dir and
+merged, so a list of 10^8 lines is never held in memory as text. The file is
+written beside --out and renamed into place when complete.
+
+--as-of is the instant the registry data is current as of; profiles measure a
+registry copy's age from it (us: 31 days). A malformed line fails the build
+(every bad line is reported as FILE:LINE) unless --skip-bad.
+
+Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
+		Example: `  dialgate dnc build --out us-national.dnc --name us-national-dnc \
+      --as-of 2026-06-01T00:00:00Z --country-code 1 us-dnc-*.txt`,
+		Args: argsUsage(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usageErr("--out: missing (the snapshot file to write)")
+			}
+			if name == "" {
+				return usageErr("--name: missing (the registry's name, e.g. us-national-dnc)")
+			}
+			if asOf == "" {
+				return usageErr("--as-of: missing (the RFC 3339 instant the registry data is current as of)")
+			}
+			t, err := parseAt("as-of", asOf)
+			if err != nil {
+				return err
+			}
+			if scope != "" {
+				if _, err := dnc.ParseScope(scope); err != nil {
+					return usageErr("--scope: %v", err)
+				}
+			}
+			if chunk < 0 {
+				return usageErr("--chunk-numbers: %d is negative", chunk)
+			}
+			opts, err := lf.options()
+			if err != nil {
+				return err
+			}
+			if source == "" {
+				bases := make([]string, len(args))
+				for i, p := range args {
+					bases[i] = filepath.Base(p)
+				}
+				source = strings.Join(bases, ",")
+			}
+			h := dnc.Header{Name: name, Scope: scope, Source: source, AsOf: t, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+			return a.dncBuild(cmd.Context(), args, out, h, dnc.BuildOptions{Parse: opts, ChunkNumbers: chunk, TempDir: tmpDir}, lf.skipBad, asJSON)
+		},
+	}
+	lf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&out, "out", "", "snapshot file to write (required)")
+	f.StringVar(&name, "name", "", "registry or list name, as profiles refer to it (required)")
+	f.StringVar(&asOf, "as-of", "", "RFC 3339 instant the registry data is current as of (required)")
+	f.StringVar(&scope, "scope", "", "scope the snapshot applies in (default global; industry:<x> for the CN platform's per-industry lists)")
+	f.StringVar(&source, "source", "", "where the numbers come from (default the list file names)")
+	f.IntVar(&chunk, "chunk-numbers", 0, "numbers sorted in memory at a time, about 16 bytes each (default 8388608)")
+	f.StringVar(&tmpDir, "temp-dir", "", "directory for sorted runs (default the system's)")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.Header, bo dnc.BuildOptions, skipBad, asJSON bool) error {
+	files, total, err := openInputs(paths)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	var res buildResult
+	bar := a.progress(total, "building")
+	srcs := make([]dnc.Source, len(files))
+	for i, f := range files {
+		var r io.Reader = f
+		if bar != nil {
+			r = io.TeeReader(f, bar)
+		}
+		srcs[i] = dnc.Source{Name: paths[i], R: r}
+	}
+	bo.Bad = func(source string, e *dnc.LineError) error {
+		res.BadLines = append(res.BadLines, badLine{File: source, Line: e.Line, Error: e.Err.Error()})
+		if !asJSON {
+			fmt.Fprintf(a.stderr, "%s:%d: %v\n", source, e.Line, e.Err)
+		}
+		return nil
+	}
+	set, st, err := dnc.BuildSet(ctx, srcs, bo)
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	if err != nil {
+		var le *dnc.LineError
+		if errors.As(err, &le) {
+			return usageErr("%v", err)
+		}
+		return failErr(err)
+	}
+	res.Read = readStats{Files: len(paths), Lines: st.Lines, Numbers: st.Numbers, Bad: st.Bad, Skipped: st.Skipped}
+	res.Distinct, res.Runs = st.Distinct, st.Runs
+	if len(res.BadLines) > 0 && !skipBad {
+		if asJSON {
+			if err := a.printJSON(res); err != nil {
+				return err
+			}
+			return silent(exitBadArgs)
+		}
+		return usageErr("%d malformed lines; no snapshot written (use --skip-bad to build from the rest)", len(res.BadLines))
+	}
+	hh, err := writeSnapshotFile(out, h, set)
+	if err != nil {
+		return failErr(err)
+	}
+	res.Snapshot = infoOf(out, hh)
+	if asJSON {
+		return a.printJSON(res)
+	}
+	res.Snapshot.write(a.stdout)
+	fmt.Fprintf(a.stdout, "read %d lines: %d numbers, %d distinct, %d malformed, %d skipped\n",
+		st.Lines, st.Numbers, st.Distinct, st.Bad, st.Skipped)
+	return nil
+}
+
+// writeSnapshotFile writes the snapshot to a temporary file beside path,
+// syncs it and renames it into place, so path is either the old file or the
+// complete new one.
+func writeSnapshotFile(path string, h dnc.Header, set *dnc.Set) (dnc.Header, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return h, fmt.Errorf("--out: %w", unwrapPathErr(err))
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	w := bufio.NewWriterSize(tmp, 1<<20)
+	hh, err := dnc.WriteSnapshot(w, h, set)
+	if err != nil {
+		return h, err
+	}
+	if err := w.Flush(); err != nil {
+		return h, fmt.Errorf("--out: %w", err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return h, fmt.Errorf("--out: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return h, fmt.Errorf("--out: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return h, fmt.Errorf("--out: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return h, fmt.Errorf("--out: %w", err)
+	}
+	ok = true
+	return hh, nil
+}
+
+func (a *app) dncInfoCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "info FILE",
+		Short: "Verify a snapshot file and print its header",
+		Long: `Verify a snapshot file (its SHA-256 and structure) and print its header:
+schema, name, scope, source, as_of, created_at, count and SHA-256.
+
+Exit codes: 0 the file is a valid snapshot, 2 it is missing, damaged or
+truncated (the message says what is wrong).`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := openSnapshot(args[0])
+			if err != nil {
+				return err
+			}
+			info := infoOf(args[0], s.Header)
+			if asJSON {
+				return a.printJSON(info)
+			}
+			info.write(a.stdout)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the header as JSON")
+	return cmd
+}
+
+// openSnapshot opens and verifies a snapshot file; any problem is bad input.
+func openSnapshot(path string) (*dnc.Snapshot, error) {
+	s, err := dnc.OpenSnapshot(path)
+	if err != nil {
+		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "dnc: "))
+	}
+	return s, nil
+}
+
+// lookupResult is `dnc lookup --json`.
+type lookupResult struct {
+	Number    string         `json:"number"`
+	Listed    bool           `json:"listed"`
+	Store     string         `json:"store,omitempty"`
+	Entries   []dnc.Entry    `json:"entries"`
+	Snapshots []snapshotSeen `json:"snapshots,omitempty"`
+}
+
+type snapshotSeen struct {
+	File    string    `json:"file"`
+	Name    string    `json:"name"`
+	Scope   string    `json:"scope"`
+	Version string    `json:"version"`
+	AsOf    time.Time `json:"as_of"`
+	Listed  bool      `json:"listed"`
+}
+
+func (a *app) dncLookupCmd() *cobra.Command {
+	var (
+		snaps  []string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "lookup NUMBER [--snapshot FILE]...",
+		Short: "Show every do-not-call entry of a number, in the store and in snapshots",
+		Long: `Show every store-backed do-not-call entry of a number, in every scope (list,
+scope, source, added_at, hold_until), from the store at --data, and whether
+each snapshot given with --snapshot lists it.
+
+Exit codes (grep's convention): 0 the number is listed somewhere, 1 it is
+listed nowhere, 2 bad input.`,
+		Example: `  dialgate dnc lookup +8613800138000
+  dialgate dnc lookup --snapshot us-national.dnc +12125550123`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := dialgate.ParseNumber(args[0])
+			if err != nil {
+				return usageErr("NUMBER: %v", err)
+			}
+			res := lookupResult{Number: n.String(), Entries: []dnc.Entry{}}
+			var loaded []*dnc.Snapshot
+			for _, p := range snaps {
+				s, err := openSnapshot(p)
+				if err != nil {
+					return err
+				}
+				loaded = append(loaded, s)
+			}
+			path := filepath.Join(a.data, boltstore.DefaultFileName)
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				fmt.Fprintf(a.stderr, "dialgate: note: no store at %s; looking in snapshots only\n", path)
+			} else {
+				s, err := boltstore.Open(path, boltstore.Options{})
+				if err != nil {
+					return failErr(fmt.Errorf("--data: %w", err))
+				}
+				es, err := s.DNCEntries(cmd.Context(), n)
+				s.Close()
+				if err != nil {
+					return failErr(err)
+				}
+				res.Store = path
+				res.Entries = append(res.Entries, es...)
+			}
+			res.Listed = len(res.Entries) > 0
+			for i, s := range loaded {
+				h := s.Header
+				sc := h.Scope
+				if sc == "" {
+					sc = "global"
+				}
+				in := s.Contains(n)
+				res.Listed = res.Listed || in
+				res.Snapshots = append(res.Snapshots, snapshotSeen{File: snaps[i], Name: h.Name, Scope: sc, Version: h.Version(), AsOf: h.Effective(), Listed: in})
+			}
+			if asJSON {
+				if err := a.printJSON(res); err != nil {
+					return err
+				}
+			} else {
+				a.writeLookup(res)
+			}
+			if !res.Listed {
+				return silent(exitFailed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&snaps, "snapshot", nil, "snapshot file to look in (repeatable)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func (a *app) writeLookup(res lookupResult) {
+	var b strings.Builder
+	if res.Listed {
+		fmt.Fprintf(&b, "%s: LISTED\n", res.Number)
+	} else {
+		fmt.Fprintf(&b, "%s: not listed\n", res.Number)
+	}
+	if res.Store != "" {
+		if len(res.Entries) == 0 {
+			b.WriteString("store: no entries\n")
+		}
+		for _, e := range res.Entries {
+			fmt.Fprintf(&b, "store: list %s, scope %s, source %s, added %s", e.List, e.Scope, e.Source, e.AddedAt.Format(time.RFC3339))
+			if !e.HoldUntil.IsZero() {
+				fmt.Fprintf(&b, ", held until %s", e.HoldUntil.Format(time.RFC3339))
+			}
+			if e.Evidence != "" {
+				fmt.Fprintf(&b, ", evidence %s", e.Evidence)
+			}
+			b.WriteString("\n")
+		}
+	}
+	for _, s := range res.Snapshots {
+		word := "not listed"
+		if s.Listed {
+			word = "listed"
+		}
+		fmt.Fprintf(&b, "snapshot %s (%s %s, scope %s, as of %s): %s\n", s.File, s.Name, s.Version, s.Scope, s.AsOf.Format(time.RFC3339), word)
+	}
+	io.WriteString(a.stdout, b.String())
+}

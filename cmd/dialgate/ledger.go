@@ -1,0 +1,229 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/boltstore"
+)
+
+func (a *app) ledgerCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ledger",
+		Short: "Manage the caller-ID ledger (numbering resources a tenant may present)",
+		Long: `The caller-ID ledger records, per tenant, every number the tenant may present
+as caller ID: resource type (95, 96, 400, 800, fixed, mobile_business), holder,
+access, qualification, purposes, validity and office-use-only flag (CN-S7).
+It is kept in the store in --data.`,
+	}
+	cmd.AddCommand(a.ledgerAddCmd(), a.ledgerShowCmd(), a.ledgerImportCmd())
+	return cmd
+}
+
+// openWriteStore opens (creating it when needed) the durable store in --data.
+func (a *app) openWriteStore() (*boltstore.Store, error) {
+	if err := os.MkdirAll(a.data, 0o700); err != nil {
+		return nil, usageErr("--data: %v", err)
+	}
+	s, err := boltstore.Open(filepath.Join(a.data, boltstore.DefaultFileName), boltstore.Options{})
+	if err != nil {
+		return nil, usageErr("--data: %v", err)
+	}
+	return s, nil
+}
+
+func (a *app) ledgerAddCmd() *cobra.Command {
+	var (
+		e                   callerid.Entry
+		number, typ, purps  string
+		validFrom, validTil string
+	)
+	cmd := &cobra.Command{
+		Use:   "add --tenant T --number N --holder H --purposes P[,P…] [flags]",
+		Short: "Add or replace one ledger entry",
+		Args:  argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if number == "" {
+				return usageErr("--number: missing")
+			}
+			n, err := dialgate.ParseNumber(number)
+			if err != nil {
+				return usageErr("--number: %v", err)
+			}
+			e.Number, e.Type = n, callerid.ResourceType(typ)
+			for _, p := range strings.Split(purps, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					e.Purposes = append(e.Purposes, dialgate.Purpose(p))
+				}
+			}
+			for _, f := range []struct {
+				flag, v string
+				dst     *time.Time
+			}{{"--valid-from", validFrom, &e.ValidFrom}, {"--valid-until", validTil, &e.ValidUntil}} {
+				if f.v == "" {
+					continue
+				}
+				t, err := time.Parse(time.RFC3339, f.v)
+				if err != nil {
+					return usageErr("%s: %q is not an RFC 3339 time (2027-12-31T00:00:00+08:00)", f.flag, f.v)
+				}
+				*f.dst = t
+			}
+			norm, err := e.Normalize()
+			if err != nil {
+				return usageErr("--%s", strings.ReplaceAll(err.Error(), "_", "-"))
+			}
+			s, err := a.openWriteStore()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.PutLedger(cmd.Context(), norm); err != nil {
+				return failErr(err)
+			}
+			fmt.Fprintf(a.stdout, "added %s (%s) for tenant %q\n", norm.Number, norm.Type, norm.Tenant)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&e.Tenant, "tenant", "", "tenant that holds the number")
+	f.StringVar(&number, "number", "", "the caller ID, e.g. +861058001234 (required)")
+	f.StringVar(&typ, "type", "", "resource type: 95, 96, 400, 800, fixed or mobile_business (default: from the number; mobiles must say mobile_business)")
+	f.StringVar(&e.Holder, "holder", "", "legal entity the number is allocated to (required)")
+	f.StringVar(&e.Access, "access", "", "how the number is connected (carrier, trunk)")
+	f.StringVar(&e.Qualification, "qualification", "", "holder's licence or qualification")
+	f.StringVar(&purps, "purposes", "", "comma-separated purposes: marketing, service, callback, collections, survey (required)")
+	f.StringVar(&validFrom, "valid-from", "", "first instant the number may be used (RFC 3339)")
+	f.StringVar(&validTil, "valid-until", "", "instant the number stops being usable (RFC 3339)")
+	f.BoolVar(&e.OfficeUseOnly, "office-use-only", false, "the number is for office use only (never an outbound caller ID)")
+	return cmd
+}
+
+func (a *app) ledgerShowCmd() *cobra.Command {
+	var (
+		tenant string
+		all    bool
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "show [NUMBER]",
+		Short: "Show the ledger, or one entry",
+		Long:  "Without NUMBER, shows every entry of --tenant (or of every tenant with --all-tenants). Exit 1 when NUMBER is not in the ledger.",
+		Args:  argsUsage(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := filepath.Join(a.data, boltstore.DefaultFileName)
+			if _, err := os.Stat(path); err != nil {
+				return usageErr("--data: no store at %s", path)
+			}
+			s, err := boltstore.Open(path, boltstore.Options{})
+			if err != nil {
+				return usageErr("--data: %v", err)
+			}
+			defer s.Close()
+			var entries []callerid.Entry
+			if len(args) == 1 {
+				n, err := dialgate.ParseNumber(args[0])
+				if err != nil {
+					return usageErr("NUMBER: %v", err)
+				}
+				e, err := s.LedgerEntry(cmd.Context(), tenant, n)
+				if errors.Is(err, storage.ErrNotFound) {
+					fmt.Fprintf(a.stderr, "dialgate: %s is not in the ledger of tenant %q\n", n, tenant)
+					return silent(exitFailed)
+				}
+				if err != nil {
+					return failErr(err)
+				}
+				entries = []callerid.Entry{e}
+			} else {
+				list, err := s.ListLedger(cmd.Context())
+				if err != nil {
+					return failErr(err)
+				}
+				for _, e := range list {
+					if all || e.Tenant == tenant {
+						entries = append(entries, e)
+					}
+				}
+			}
+			if asJSON {
+				if entries == nil {
+					entries = []callerid.Entry{}
+				}
+				b, _ := json.MarshalIndent(entries, "", "  ")
+				fmt.Fprintf(a.stdout, "%s\n", b)
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TENANT\tNUMBER\tTYPE\tHOLDER\tPURPOSES\tVALID FROM\tVALID UNTIL\tOFFICE ONLY\tACCESS\tQUALIFICATION")
+			for _, e := range entries {
+				ps := make([]string, len(e.Purposes))
+				for i, p := range e.Purposes {
+					ps[i] = string(p)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\t%s\n", e.Tenant, e.Number, e.Type, e.Holder,
+					strings.Join(ps, ","), fmtT(e.ValidFrom), fmtT(e.ValidUntil), e.OfficeUseOnly, e.Access, e.Qualification)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&tenant, "tenant", "", "tenant whose ledger to show")
+	cmd.Flags().BoolVar(&all, "all-tenants", false, "show the entries of every tenant")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func fmtT(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}
+
+func (a *app) ledgerImportCmd() *cobra.Command {
+	var tenant string
+	cmd := &cobra.Command{
+		Use:   "import FILE --tenant T",
+		Short: "Import a ledger file (CSV with a header, or JSON lines), all entries or none",
+		Long: `Reads a ledger file and stores every entry for --tenant in one transaction.
+CSV: a header row naming the columns number, holder, purposes (required) and
+type, access, qualification, valid_from, valid_until, office_use_only; purposes
+separated by ";". JSON lines: one object per line with the same keys. A
+malformed file is rejected with the line and field at fault, and nothing is stored.`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return usageErr("FILE: %v", err)
+			}
+			defer f.Close()
+			entries, err := callerid.ParseLedger(f, tenant)
+			if err != nil {
+				return usageErr("%s: %v", args[0], err)
+			}
+			s, err := a.openWriteStore()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.PutLedger(cmd.Context(), entries...); err != nil {
+				return failErr(err)
+			}
+			fmt.Fprintf(a.stdout, "imported %d ledger entries for tenant %q\n", len(entries), tenant)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&tenant, "tenant", "", "tenant that holds the numbers")
+	return cmd
+}

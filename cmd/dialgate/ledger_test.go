@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLedgerCommands(t *testing.T) {
+	data := t.TempDir()
+	code, out, errs := runCLI(t, "", "--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234",
+		"--holder", "Acme Ltd", "--purposes", "marketing,service", "--valid-until", "2027-12-31T00:00:00+08:00")
+	if code != 0 || !strings.Contains(out, "added +861058001234 (fixed)") {
+		t.Fatalf("add: %d %q %q", code, out, errs)
+	}
+	// The check command now finds the caller ID in the ledger.
+	code, out, errs = runCLI(t, "", "--data", data, "check", "--to", "+8613800138000", "--from", "+861058001234",
+		"--purpose", "service", "--lead-id", "x", "--tenant", "acme", "--at", "2026-12-04T10:00:00+08:00")
+	if code != 0 {
+		t.Fatalf("check with a ledger caller ID: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCLI(t, "", "--data", data, "check", "--to", "+8613800138000", "--from", "+8613900139000",
+		"--purpose", "service", "--lead-id", "x", "--tenant", "acme", "--at", "2026-12-04T10:00:00+08:00")
+	if code != 1 || !strings.Contains(out, "callerid.subscriber_number") {
+		t.Fatalf("check with a subscriber caller ID: %d %q", code, out)
+	}
+
+	file := filepath.Join(t.TempDir(), "ledger.csv")
+	os.WriteFile(file, []byte("number,holder,purposes,type\n+8695566,Acme Ltd,service;collections,95\n+8613800138001,Acme Ltd,service,mobile_business\n"), 0o600)
+	code, out, errs = runCLI(t, "", "--data", data, "ledger", "import", file, "--tenant", "acme")
+	if code != 0 || !strings.Contains(out, "imported 2") {
+		t.Fatalf("import: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "--json")
+	var entries []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil || len(entries) != 3 {
+		t.Fatalf("show --json: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "+8695566")
+	if code != 0 || !strings.Contains(out, "collections") {
+		t.Fatalf("show one: %d %q", code, out)
+	}
+	if code, _, _ = runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "+8695500"); code != 1 {
+		t.Fatalf("show a missing entry: exit %d, want 1", code)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("number,holder,purposes\n+861058001235,A,service\n+861058001236,,service\n"), 0o600)
+	code, _, errs = runCLI(t, "", "--data", data, "ledger", "import", bad, "--tenant", "acme")
+	if code != 2 || !strings.Contains(errs, "line 3: holder: missing") {
+		t.Fatalf("malformed import: %d %q", code, errs)
+	}
+	code, out, _ = runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "+861058001235")
+	if code != 1 {
+		t.Fatalf("a malformed file stored its good lines: %d %q", code, out)
+	}
+	for _, args := range [][]string{
+		{"ledger", "add", "--tenant", "acme", "--holder", "A", "--purposes", "service"},
+		{"ledger", "add", "--number", "+8613800138000", "--holder", "A", "--purposes", "service"},
+		{"ledger", "add", "--number", "+861058001234", "--holder", "A", "--purposes", "spam"},
+		{"ledger", "add", "--number", "+861058001234", "--holder", "A", "--purposes", "service", "--valid-from", "soon"},
+	} {
+		if code, _, errs := runCLI(t, "", append([]string{"--data", data}, args...)...); code != 2 || !strings.HasPrefix(strings.TrimPrefix(errs, "dialgate: "), "--") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and an error naming the flag", args, code, errs)
+		}
+	}
+}
+
+func TestScreenCommand(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("phone,name\n")
+	for i := range 22 {
+		fmt.Fprintf(&b, "1390000%04d,x\n", i)
+	}
+	b.WriteString("13800138000,y\nnot-a-number,z\n13800138000,dup\n")
+	file := filepath.Join(t.TempDir(), "list.csv")
+	os.WriteFile(file, []byte(b.String()), 0o600)
+	code, out, errs := runCLI(t, "", "screen", file)
+	if code != 1 || !strings.Contains(out, "line 25\t\t\tlist.invalid(line 25:") || !strings.Contains(out, "sweep.sequential(run 22)") ||
+		!strings.Contains(out, "25 numbers: 1 allowed, 1 invalid, 1 duplicate, 0 do-not-call, 22 in sequential runs") {
+		t.Fatalf("screen: %d\n%s\n%s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, "", "screen", "--json", file)
+	var doc struct {
+		Summary struct{ Total, Sequential int }
+		Results []struct{ Line int }
+	}
+	if code != 1 || json.Unmarshal([]byte(out), &doc) != nil || doc.Summary.Total != 25 || len(doc.Results) != 25 {
+		t.Fatalf("screen --json: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, "", "screen", "--csv", file)
+	if code != 1 || len(strings.Split(strings.TrimSpace(out), "\n")) != 26 {
+		t.Fatalf("screen --csv: %d %q", code, out)
+	}
+	ok := filepath.Join(t.TempDir(), "ok.txt")
+	os.WriteFile(ok, []byte("+8613800138000\n+8613900139000\n"), 0o600)
+	if code, out, _ := runCLI(t, "", "screen", ok); code != 0 || !strings.Contains(out, "2 allowed") {
+		t.Fatalf("clean list: %d %q", code, out)
+	}
+	if code, _, _ := runCLI(t, "", "screen", "--json", "--csv", ok); code != 2 {
+		t.Fatalf("--json --csv: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "", "screen", filepath.Join(t.TempDir(), "missing")); code != 2 {
+		t.Fatalf("missing file: exit %d", code)
+	}
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/dialgate/dialgate/policy"
+)
+
+func (a *app) policyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Show, lint and explain jurisdiction profiles",
+		Long: `Show, lint and explain jurisdiction profiles. A profile is named by a built-in
+name (see "dialgate policy list") or a path to a profile file.`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.policyListCmd(), a.policyShowCmd(), a.policyLintCmd(), a.policyExplainCmd())
+	return cmd
+}
+
+// loadProfile loads a profile argument; a missing or invalid one is bad input.
+func loadProfile(arg string) (*policy.Profile, error) {
+	p, err := policy.Load(arg)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return p, nil
+}
+
+func (a *app) policyListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the built-in profiles",
+		Args:  argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, name := range policy.Builtins() {
+				p, err := policy.Builtin(name)
+				if err != nil {
+					return failErr(err)
+				}
+				fmt.Fprintf(a.stdout, "%-14s %s\n", p.Version(), oneLine(p.Description))
+			}
+			return nil
+		},
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func (a *app) policyShowCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show NAME|FILE",
+		Short: "Print a profile resolved (extends applied), with its version",
+		Args:  argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := loadProfile(args[0])
+			if err != nil {
+				return err
+			}
+			j, err := p.JSON()
+			if err != nil {
+				return failErr(err)
+			}
+			if asJSON {
+				var v any
+				_ = json.Unmarshal(j, &v)
+				b, _ := json.MarshalIndent(map[string]any{"version": p.Version(), "profile": v}, "", "  ")
+				fmt.Fprintf(a.stdout, "%s\n", b)
+				return nil
+			}
+			y, err := yaml.JSONToYAML(j)
+			if err != nil {
+				return failErr(err)
+			}
+			fmt.Fprintf(a.stdout, "# %s\n%s", p.Version(), y)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func (a *app) policyLintCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "lint NAME|FILE...",
+		Short: "Check profiles: syntax, unknown keys, values, and a citation on every rule",
+		Long: `Check profiles: YAML syntax, unknown keys (with their line), every value, and
+that every rule carries a valid citation. Exit 0 when all are valid, 1 when
+one is not, 2 when there is nothing to lint.`,
+		Args: argsUsage(cobra.MinimumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bad := 0
+			for _, arg := range args {
+				p, err := policy.Load(arg)
+				if err != nil {
+					bad++
+					fmt.Fprintf(a.stdout, "FAIL %s\n", arg)
+					for _, line := range problems(err) {
+						fmt.Fprintf(a.stdout, "  %s\n", line)
+					}
+					continue
+				}
+				fmt.Fprintf(a.stdout, "ok   %s (%s, %d citations)\n", arg, p.Version(), len(policy.Citations(p)))
+			}
+			if bad > 0 {
+				return failErr(fmt.Errorf("%d of %d profiles invalid", bad, len(args)))
+			}
+			return nil
+		},
+	}
+}
+
+// problems splits an error into its lines, without the sentinel prefix.
+func problems(err error) []string {
+	msg := err.Error()
+	msg = strings.ReplaceAll(msg, policy.ErrInvalidProfile.Error()+": ", "")
+	var out []string
+	for _, l := range strings.Split(msg, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, errors.Unwrap(err).Error())
+	}
+	return out
+}
+
+func (a *app) policyExplainCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "explain NAME|FILE",
+		Short: "Say every rule of a profile in plain words, with its citation",
+		Args:  argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := loadProfile(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				rules := policy.Explain(p)
+				if rules == nil {
+					rules = []policy.Rule{}
+				}
+				b, _ := json.MarshalIndent(map[string]any{"profile": p.Name, "version": p.Version(), "rules": rules}, "", "  ")
+				fmt.Fprintf(a.stdout, "%s\n", b)
+				return nil
+			}
+			if err := policy.WriteExplain(a.stdout, p); err != nil {
+				return failErr(err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// app holds what every command writes to and reads from.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	data           string // --data
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr}
+}
+
+// root returns the dialgate command with every command group.
+func (a *app) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "dialgate",
+		Short: "Decide whether outbound calls may be placed, and say why",
+		Long: `dialgate decides, for every outbound call a dialer wants to place, whether it
+may be placed now under a jurisdiction profile (calling windows, do-not-call
+lists, consent, caller-ID rules, frequency caps), and says why.
+
+Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr("%s (see %s --help)", err, c.CommandPath())
+	})
+	root.PersistentFlags().StringVar(&a.data, "data", "./dialgate-data", "directory of the embedded durable store")
+
+	root.AddCommand(a.checkCmd())
+	root.AddCommand(a.ledgerCmd())
+	root.AddCommand(a.screenCmd())
+	root.AddCommand(a.dncCmd())
+	root.AddCommand(a.policyCmd())
+	root.AddCommand(a.scenariosCmd())
+	root.AddCommand(a.serveCmd())
+	root.AddCommand(a.versionCmd())
+	root.AddCommand(a.auditCmd())
+	return root
+}
+
+// run executes the command line and writes the message of an error to stderr.
+func (a *app) run(ctx context.Context, args []string) error {
+	root := a.root()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return nil
+	}
+	var e *exitError
+	if !errors.As(err, &e) {
+		// cobra's own errors: unknown command or flag, wrong number of arguments.
+		e = &exitError{code: exitBadArgs, err: err}
+	}
+	if e.err != nil {
+		fmt.Fprintf(a.stderr, "dialgate: %v\n", e.err)
+	}
+	return e
+}
+
+// argsUsage wraps a cobra.PositionalArgs so that its error is a usage error.
+func argsUsage(f cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := f(cmd, args); err != nil {
+			return usageErr("%v (see %s --help)", err, cmd.CommandPath())
+		}
+		return nil
+	}
+}

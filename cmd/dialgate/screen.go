@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/sweep"
+)
+
+func (a *app) screenCmd() *cobra.Command {
+	var (
+		profile       string
+		country       int
+		asJSON, asCSV bool
+		all           bool
+		dncFiles      []string
+	)
+	cmd := &cobra.Command{
+		Use:   "screen FILE",
+		Short: "Screen a dial list before a campaign: sweeps, coverage, duplicates, do-not-call",
+		Long: `Reads a dial list (one number a line, or CSV with a number/phone column) and
+reports per number whether it may be dialled: allowed, or each finding —
+list.invalid (the line is not a number; reported with its line number, the
+rest is screened), list.duplicate, dnc.listed (with --dnc snapshots),
+sweep.sequential (part of a run of consecutive numbers of one segment) and
+sweep.segment_coverage (the list holds too many numbers of one segment) — and
+a summary by segment. The rules come from the profile's sweep section.
+
+Output: text (findings only, --all for every number), --csv or --json (every
+number). Exit 0 when every number is allowed, 1 when any has a finding, 2 on
+bad input. A progress bar is drawn on stderr when it is a terminal.`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON && asCSV {
+				return usageErr("--json and --csv: choose one")
+			}
+			p, err := policy.Load(profile)
+			if err != nil {
+				return usageErr("--profile: %v", err)
+			}
+			if p.Sweep == nil || (p.Sweep.Sequential == nil && p.Sweep.Coverage == nil) {
+				return usageErr("--profile: %s has no sweep.sequential or sweep.coverage rule to screen with", p.Name)
+			}
+			cfg := *p.Sweep
+			var snaps []*dnc.Snapshot
+			for _, path := range dncFiles {
+				s, err := dnc.OpenSnapshot(path)
+				if err != nil {
+					return usageErr("--dnc: %v", err)
+				}
+				snaps = append(snaps, s)
+			}
+			var listed sweep.Listed
+			if len(snaps) > 0 {
+				listed = func(n dialgate.Number) (bool, error) {
+					for _, s := range snaps {
+						if s.Contains(n) {
+							return true, nil
+						}
+					}
+					return false, nil
+				}
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return usageErr("FILE: %v", err)
+			}
+			defer f.Close()
+			var r io.Reader = f
+			if fd, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
+				if st, err := f.Stat(); err == nil {
+					bar := progressbar.NewOptions64(st.Size(),
+						progressbar.OptionSetWriter(a.stderr), progressbar.OptionShowBytes(true),
+						progressbar.OptionSetDescription("screening"), progressbar.OptionClearOnFinish(),
+						progressbar.OptionThrottle(100_000_000))
+					defer bar.Finish()
+					pr := progressbar.NewReader(f, bar)
+					r = &pr
+				}
+			}
+			var items []sweep.Item
+			err = sweep.ReadList(r, sweep.ListOptions{Country: country}, func(it sweep.Item) error {
+				items = append(items, it)
+				return nil
+			})
+			if err != nil {
+				if errors.Is(err, sweep.ErrBadList) {
+					return usageErr("%s: %v", args[0], err)
+				}
+				return failErr(err)
+			}
+			rep, err := sweep.Screen(cmd.Context(), items, cfg, listed)
+			if err != nil {
+				return failErr(err)
+			}
+			switch {
+			case asJSON:
+				err = rep.WriteJSON(a.stdout)
+			case asCSV:
+				err = rep.WriteCSV(a.stdout)
+			default:
+				err = rep.WriteText(a.stdout, all)
+			}
+			if err != nil {
+				return failErr(err)
+			}
+			if rep.Allowed != rep.Total {
+				return silent(exitFailed)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&profile, "profile", "cn", "profile whose sweep rules to screen with (built-in name or file)")
+	f.IntVar(&country, "country", 86, "country code of numbers written without + (national forms such as 13900139000 or 010 5800 1234); 0: every number must be international")
+	f.BoolVar(&asJSON, "json", false, "write the report as JSON")
+	f.BoolVar(&asCSV, "csv", false, "write one CSV row per number")
+	f.BoolVar(&all, "all", false, "text output: list allowed numbers too")
+	f.StringSliceVar(&dncFiles, "dnc", nil, "do-not-call snapshot file to wash the list against (repeatable)")
+	return cmd
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"net"
+
+	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/spf13/cobra"
+)
+
+// serveCmd is `dialgate serve`: the gRPC sidecar (internal/sidecar).
+func (a *app) serveCmd() *cobra.Command {
+	var (
+		configFile string
+		cfg        sidecar.Config
+		grace      string
+		drain      string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gRPC sidecar (GateService, AdminService, health, metrics)",
+		Long: `Run the dialgate gRPC sidecar for dialers not written in Go.
+
+It serves GateService and AdminService (proto/dialgate/v1) on 127.0.0.1:7443
+(or --unix PATH) over the embedded store in --data with the profile cn, the
+standard gRPC health service, and Prometheus metrics on 127.0.0.1:9464.
+Any RPC error means the client must not dial.
+
+A non-loopback --listen is refused unless TLS (--tls-cert/--tls-key) and a
+tokens file (--tokens) are given, or --insecure. Flags override the YAML
+--config file. SIGTERM or Ctrl-C: health goes NOT_SERVING, calls in flight
+finish, the audit log is flushed, the store closed.`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			base := sidecar.Config{}
+			if configFile != "" {
+				c, err := sidecar.LoadConfig(configFile)
+				if err != nil {
+					return usageErr("--config: %v", err)
+				}
+				base = c
+			}
+			f := cmd.Flags()
+			set := func(name string, apply func()) {
+				if f.Changed(name) {
+					apply()
+				}
+			}
+			set("listen", func() { base.Listen = cfg.Listen })
+			set("unix", func() { base.Unix = cfg.Unix })
+			set("profile", func() { base.Profile = cfg.Profile })
+			set("insecure", func() { base.Insecure = cfg.Insecure })
+			set("reflection", func() { base.Reflection = cfg.Reflection })
+			set("tls-cert", func() { base.TLS.CertFile = cfg.TLS.CertFile })
+			set("tls-key", func() { base.TLS.KeyFile = cfg.TLS.KeyFile })
+			set("tls-client-ca", func() { base.TLS.ClientCAFile = cfg.TLS.ClientCAFile })
+			set("tokens", func() { base.TokensFile = cfg.TokensFile })
+			set("max-message-bytes", func() { base.MaxMessageBytes = cfg.MaxMessageBytes })
+			set("metrics-listen", func() { base.MetricsListen = cfg.MetricsListen })
+			set("shadow", func() { base.Shadow = cfg.Shadow })
+			set("log-level", func() { base.LogLevel = cfg.LogLevel })
+			var perr error
+			set("shutdown-grace", func() { perr = errors.Join(perr, base.ShutdownGrace.UnmarshalJSON([]byte(`"`+grace+`"`))) })
+			set("drain", func() { perr = errors.Join(perr, base.Drain.UnmarshalJSON([]byte(`"`+drain+`"`))) })
+			if perr != nil {
+				return usageErr("--shutdown-grace/--drain: %v", perr)
+			}
+			if base.Data == "" || cmd.Flags().Changed("data") {
+				base.Data = a.data
+			}
+			if err := base.Validate(); err != nil {
+				return usageErr("%v", err)
+			}
+			err := sidecar.Serve(cmd.Context(), base, a.stderr, func(g, m net.Addr) {})
+			if err != nil {
+				return failErr(err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&configFile, "config", "", "YAML config file (flags override it)")
+	f.StringVar(&cfg.Listen, "listen", sidecar.DefaultListen, "TCP host:port to listen on")
+	f.StringVar(&cfg.Unix, "unix", "", "listen on this Unix socket instead of TCP")
+	f.StringVar(&cfg.Profile, "profile", sidecar.DefaultProfile, "built-in profile name or profile file")
+	f.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback listener without TLS and tokens")
+	f.BoolVar(&cfg.Reflection, "reflection", false, "enable gRPC reflection (admin scope)")
+	f.StringVar(&cfg.TLS.CertFile, "tls-cert", "", "PEM server certificate chain")
+	f.StringVar(&cfg.TLS.KeyFile, "tls-key", "", "PEM server key")
+	f.StringVar(&cfg.TLS.ClientCAFile, "tls-client-ca", "", "PEM CA bundle; require client certificates (mTLS)")
+	f.StringVar(&cfg.TokensFile, "tokens", "", "bearer tokens file with gate/admin scopes")
+	f.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", sidecar.DefaultMaxMessageBytes, "largest request accepted")
+	f.StringVar(&cfg.MetricsListen, "metrics-listen", sidecar.DefaultMetricsListen, `loopback host:port of /metrics, or "off"`)
+	f.BoolVar(&cfg.Shadow, "shadow", false, "shadow mode: evaluate and record, never deny")
+	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&grace, "shutdown-grace", "10s", "longest wait for calls in flight at shutdown")
+	f.StringVar(&drain, "drain", "0s", "time to report NOT_SERVING before stopping")
+	return cmd
+}

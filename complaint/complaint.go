@@ -1,0 +1,185 @@
+package complaint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// Errors.
+var (
+	// ErrNotFound: no complaint with that id. It wraps storage.ErrNotFound.
+	ErrNotFound = fmt.Errorf("complaint: not found: %w", storage.ErrNotFound)
+	// ErrExists: a complaint with that id exists. It wraps storage.ErrConflict.
+	ErrExists = fmt.Errorf("complaint: already exists: %w", storage.ErrConflict)
+	// ErrInvalid: a malformed complaint or configuration; the message names the field.
+	ErrInvalid = errors.New("complaint: invalid")
+	// ErrState: the step does not fit the complaint's status (answering an
+	// unhandled complaint, resolving twice).
+	ErrState = errors.New("complaint: wrong status for this step")
+)
+
+// Status is where a complaint is in its handling.
+type Status string
+
+// The statuses, in order.
+const (
+	StatusOpen      Status = "open"      // received, not yet forwarded to the handler
+	StatusForwarded Status = "forwarded" // forwarded to the handling team or the called party
+	StatusHandled   Status = "handled"   // verified and handled (resolution recorded)
+	StatusAnswered  Status = "answered"  // the complainant was answered: closed
+)
+
+// Channel is how a complaint arrived.
+type Channel string
+
+// Channels.
+const (
+	ChannelPhone     Channel = "phone"
+	ChannelWeb       Channel = "web"
+	ChannelApp       Channel = "app"
+	ChannelRegulator Channel = "regulator" // forwarded by a regulator or the 12321 centre
+	ChannelAgent     Channel = "agent"     // an agent recorded it during a call
+)
+
+func (c Channel) valid() bool {
+	switch c {
+	case ChannelPhone, ChannelWeb, ChannelApp, ChannelRegulator, ChannelAgent:
+		return true
+	}
+	return false
+}
+
+// Complaint is one complaint and its handling record. The callee number is kept
+// only as a keyed hash.
+type Complaint struct {
+	ID         string    `json:"id"`
+	Tenant     string    `json:"tenant,omitempty"`
+	Callee     string    `json:"callee"`            // keyed hash of the complainant's number
+	Segment    string    `json:"segment,omitempty"` // 号段, for reporting
+	Scope      string    `json:"scope"`             // do-not-call scope the complaint listed the number in
+	Channel    Channel   `json:"channel"`
+	DecisionID string    `json:"decision_id,omitempty"` // the call complained about
+	Details    string    `json:"details,omitempty"`
+	ReceivedAt time.Time `json:"received_at"`
+
+	ForwardBy time.Time `json:"forward_by"`
+	HandleBy  time.Time `json:"handle_by"`
+	AnswerBy  time.Time `json:"answer_by"`
+
+	ForwardedAt time.Time `json:"forwarded_at,omitzero"`
+	HandledAt   time.Time `json:"handled_at,omitzero"`
+	AnsweredAt  time.Time `json:"answered_at,omitzero"`
+	Resolution  string    `json:"resolution,omitempty"`
+
+	Status         Status   `json:"status"`
+	HeldRecordings []string `json:"held_recordings,omitempty"`
+	DNCListed      bool     `json:"dnc_listed"`
+}
+
+// Validate reports the first malformed field.
+func (c Complaint) Validate() error {
+	switch {
+	case strings.TrimSpace(c.ID) == "" || len(c.ID) > 256:
+		return fmt.Errorf("%w: id: must be 1 to 256 bytes", ErrInvalid)
+	case c.Callee == "":
+		return fmt.Errorf("%w: number: missing", ErrInvalid)
+	case !c.Channel.valid():
+		return fmt.Errorf("%w: channel: unknown channel %q (want phone, web, app, regulator or agent)", ErrInvalid, c.Channel)
+	case c.ReceivedAt.IsZero():
+		return fmt.Errorf("%w: received_at: missing", ErrInvalid)
+	}
+	switch c.Status {
+	case StatusOpen, StatusForwarded, StatusHandled, StatusAnswered:
+	default:
+		return fmt.Errorf("%w: status: unknown status %q", ErrInvalid, c.Status)
+	}
+	return nil
+}
+
+// Overdue returns the deadlines c has missed at t (a deadline is the instant
+// the allowed time ends): "forward", "handle", "answer".
+func (c Complaint) Overdue(t time.Time) []string {
+	var late []string
+	if c.ForwardedAt.IsZero() && !t.Before(c.ForwardBy) {
+		late = append(late, "forward")
+	}
+	if c.HandledAt.IsZero() && !t.Before(c.HandleBy) {
+		late = append(late, "handle")
+	}
+	if c.AnsweredAt.IsZero() && !t.Before(c.AnswerBy) {
+		late = append(late, "answer")
+	}
+	return late
+}
+
+// Filter selects complaints in Store.ListComplaints. Zero fields match all.
+type Filter struct {
+	Tenant   string
+	Callee   string
+	Status   Status
+	From, To time.Time // ReceivedAt in [From, To)
+}
+
+// Matches reports whether c passes the filter.
+func (f Filter) Matches(c Complaint) bool {
+	return (f.Tenant == "" || c.Tenant == f.Tenant) &&
+		(f.Callee == "" || c.Callee == f.Callee) &&
+		(f.Status == "" || c.Status == f.Status) &&
+		(f.From.IsZero() || !c.ReceivedAt.Before(f.From)) &&
+		(f.To.IsZero() || c.ReceivedAt.Before(f.To))
+}
+
+// Store keeps complaints. Implementations must be safe for concurrent use and
+// make every write durable before returning.
+type Store interface {
+	// CreateComplaint stores a new complaint; an existing id is an error wrapping ErrExists.
+	CreateComplaint(ctx context.Context, c Complaint) error
+	// GetComplaint returns the complaint or an error wrapping ErrNotFound.
+	GetComplaint(ctx context.Context, id string) (Complaint, error)
+	// UpdateComplaint atomically applies fn and writes the result unless fn
+	// returns an error, which it returns. A missing id wraps ErrNotFound.
+	UpdateComplaint(ctx context.Context, id string, fn func(*Complaint) error) error
+	// ListComplaints returns the complaints matching f, ordered by ReceivedAt then id.
+	ListComplaints(ctx context.Context, f Filter) ([]Complaint, error)
+}
+
+// Config sets the handling deadlines, in working days. The zero Config uses
+// 3, 15 and 3 (the MIIT 2020 draft [S]).
+type Config struct {
+	ForwardDays int               `json:"forward_days,omitempty"`
+	HandleDays  int               `json:"handle_days,omitempty"`
+	AnswerDays  int               `json:"answer_days,omitempty"`
+	Cite        dialgate.Citation `json:"cite"`
+}
+
+// Validate rejects negative or absurd deadlines, naming the field.
+func (c Config) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"forward_days", c.ForwardDays}, {"handle_days", c.HandleDays}, {"answer_days", c.AnswerDays}} {
+		if f.v < 0 || f.v > 365 {
+			return fmt.Errorf("%w: complaint.%s: %d is not between 0 and 365", ErrInvalid, f.name, f.v)
+		}
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.ForwardDays == 0 {
+		c.ForwardDays = 3
+	}
+	if c.HandleDays == 0 {
+		c.HandleDays = 15
+	}
+	if c.AnswerDays == 0 {
+		c.AnswerDays = 3
+	}
+	return c
+}

@@ -1,0 +1,243 @@
+package complaint
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/numbering"
+	"github.com/dialgate/dialgate/recording"
+)
+
+// DNCLister lists numbers on the store-backed do-not-call list; *dnc.Check
+// implements it (the entry is visible to the next Check before Add returns).
+type DNCLister interface {
+	Add(ctx context.Context, entries ...dnc.Entry) error
+}
+
+// RecordingHolder places a hold on every recording of a callee;
+// *recording.Manager implements it.
+type RecordingHolder interface {
+	HoldCallee(ctx context.Context, n dialgate.Number, h recording.Hold) ([]string, error)
+}
+
+// CalleeHasher turns a number into the keyed hash stored instead of it.
+type CalleeHasher interface {
+	HashCallee(n dialgate.Number) string
+}
+
+// Calendar says which dates are working days. A nil Calendar counts Monday to
+// Friday; pass the profile's holiday calendar (with make-up working days) for
+// statutory holidays.
+type Calendar interface {
+	IsWorkday(year int, month time.Month, day int) bool
+}
+
+// Weekdays is the Calendar in which Monday to Friday are working days.
+type Weekdays struct{}
+
+// IsWorkday reports whether the date is Monday to Friday.
+func (Weekdays) IsWorkday(y int, m time.Month, d int) bool {
+	wd := time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Weekday()
+	return wd != time.Saturday && wd != time.Sunday
+}
+
+// AddWorkdays returns the end of the n-th working day after t's date in loc
+// (that is, midnight at the start of the following day): the deadline "within n
+// working days" of an event at t. n = 0 gives the end of t's own day.
+func AddWorkdays(t time.Time, n int, cal Calendar, loc *time.Location) time.Time {
+	if cal == nil {
+		cal = Weekdays{}
+	}
+	lt := t.In(loc)
+	y, m, d := lt.Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	for n > 0 {
+		day = day.AddDate(0, 0, 1)
+		if cal.IsWorkday(day.Year(), day.Month(), day.Day()) {
+			n--
+		}
+	}
+	return day.AddDate(0, 0, 1)
+}
+
+// Desk files and tracks complaints. It is safe for concurrent use.
+type Desk struct {
+	cfg    Config
+	store  Store
+	lists  DNCLister
+	holds  RecordingHolder
+	hasher CalleeHasher
+	cal    Calendar
+	loc    *time.Location
+}
+
+// NewDesk returns a Desk. lists is required (a complaint always lists the
+// number); holds may be nil when no recordings are kept; cal nil counts Monday
+// to Friday; loc is the zone working days are counted in (Asia/Shanghai for cn).
+func NewDesk(cfg Config, store Store, lists DNCLister, holds RecordingHolder, hasher CalleeHasher, cal Calendar, loc *time.Location) (*Desk, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	switch {
+	case store == nil:
+		return nil, fmt.Errorf("%w: nil store", ErrInvalid)
+	case lists == nil:
+		return nil, fmt.Errorf("%w: nil do-not-call lister: a complaint must list the number", ErrInvalid)
+	case hasher == nil:
+		return nil, fmt.Errorf("%w: nil callee hasher", ErrInvalid)
+	case loc == nil:
+		return nil, fmt.Errorf("%w: nil location", ErrInvalid)
+	}
+	if cal == nil {
+		cal = Weekdays{}
+	}
+	return &Desk{cfg: cfg.withDefaults(), store: store, lists: lists, holds: holds, hasher: hasher, cal: cal, loc: loc}, nil
+}
+
+// Filing is a complaint as received.
+type Filing struct {
+	ID         string
+	Number     dialgate.Number
+	Tenant     string
+	Scope      dnc.Scope // zero: global
+	Channel    Channel
+	DecisionID string
+	Details    string
+}
+
+// File records a complaint received at t: the number goes on the do-not-call
+// list first (effective for the next Check before File returns), then the
+// callee's recordings are held, then the complaint is stored with its
+// deadlines. If a step fails, File returns the error; the steps already done
+// stay done (a listed number and a held recording are the safe side).
+func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, error) {
+	if !f.Number.IsValid() {
+		return Complaint{}, fmt.Errorf("%w: number: missing or invalid", ErrInvalid)
+	}
+	scope := f.Scope
+	if scope == (dnc.Scope{}) {
+		scope = dnc.GlobalScope
+	}
+	if !scope.IsValid() {
+		return Complaint{}, fmt.Errorf("%w: scope: %q is not a valid scope", ErrInvalid, scope.String())
+	}
+	c := Complaint{
+		ID: f.ID, Tenant: f.Tenant, Callee: d.hasher.HashCallee(f.Number), Scope: scope.String(),
+		Channel: f.Channel, DecisionID: f.DecisionID, Details: f.Details, ReceivedAt: t, Status: StatusOpen,
+	}
+	if seg := numbering.Classify(f.Number).Segment; seg.IsValid() {
+		c.Segment = seg.String()
+	}
+	c.ForwardBy = AddWorkdays(t, d.cfg.ForwardDays, d.cal, d.loc)
+	c.HandleBy = AddWorkdays(c.ForwardBy.Add(-time.Nanosecond), d.cfg.HandleDays, d.cal, d.loc)
+	c.AnswerBy = AddWorkdays(c.HandleBy.Add(-time.Nanosecond), d.cfg.AnswerDays, d.cal, d.loc)
+	if err := c.Validate(); err != nil {
+		return Complaint{}, err
+	}
+	if _, err := d.store.GetComplaint(ctx, c.ID); err == nil {
+		return Complaint{}, fmt.Errorf("complaint %s: %w", c.ID, ErrExists)
+	}
+	if err := d.lists.Add(ctx, dnc.Entry{
+		Number: f.Number, Scope: scope, List: "complaints", Source: "complaint",
+		AddedAt: t, Evidence: "complaint:" + c.ID,
+	}); err != nil {
+		return Complaint{}, fmt.Errorf("complaint %s: listing the number: %w", c.ID, err)
+	}
+	c.DNCListed = true
+	if d.holds != nil {
+		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: "complaint:" + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
+		if err != nil {
+			return Complaint{}, fmt.Errorf("complaint %s: holding recordings: %w", c.ID, err)
+		}
+		c.HeldRecordings = held
+	}
+	if err := d.store.CreateComplaint(ctx, c); err != nil {
+		return Complaint{}, err
+	}
+	return c, nil
+}
+
+// Forward records that the complaint was forwarded to its handler at t.
+func (d *Desk) Forward(ctx context.Context, id string, t time.Time) error {
+	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {
+		if c.Status != StatusOpen {
+			return fmt.Errorf("complaint %s is %s: %w", id, c.Status, ErrState)
+		}
+		c.Status, c.ForwardedAt = StatusForwarded, t
+		return nil
+	})
+}
+
+// Resolve records that the complaint was verified and handled at t, with the
+// resolution in plain words. An open complaint is forwarded at the same time.
+func (d *Desk) Resolve(ctx context.Context, id string, t time.Time, resolution string) error {
+	if resolution == "" {
+		return fmt.Errorf("%w: resolution: missing", ErrInvalid)
+	}
+	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {
+		switch c.Status {
+		case StatusOpen:
+			c.ForwardedAt = t
+		case StatusForwarded:
+		default:
+			return fmt.Errorf("complaint %s is %s: %w", id, c.Status, ErrState)
+		}
+		c.Status, c.HandledAt, c.Resolution = StatusHandled, t, resolution
+		return nil
+	})
+}
+
+// Answer records that the complainant was told the result at t, closing the complaint.
+func (d *Desk) Answer(ctx context.Context, id string, t time.Time) error {
+	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {
+		if c.Status != StatusHandled {
+			return fmt.Errorf("complaint %s is %s, answer after handling: %w", id, c.Status, ErrState)
+		}
+		c.Status, c.AnsweredAt = StatusAnswered, t
+		return nil
+	})
+}
+
+// Get returns one complaint.
+func (d *Desk) Get(ctx context.Context, id string) (Complaint, error) {
+	return d.store.GetComplaint(ctx, id)
+}
+
+// Listed is a complaint with the deadlines it has missed at the listing time.
+type Listed struct {
+	Complaint
+	Overdue []string `json:"overdue,omitempty"`
+}
+
+// List returns the complaints matching f, each with its overdue deadlines at t.
+func (d *Desk) List(ctx context.Context, t time.Time, f Filter) ([]Listed, error) {
+	cs, err := d.store.ListComplaints(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Listed, len(cs))
+	for i, c := range cs {
+		out[i] = Listed{Complaint: c, Overdue: c.Overdue(t)}
+	}
+	return out, nil
+}
+
+// SortComplaints orders complaints by ReceivedAt then id, as stores return them.
+func SortComplaints(cs []Complaint) {
+	slices.SortFunc(cs, func(a, b Complaint) int {
+		if c := a.ReceivedAt.Compare(b.ReceivedAt); c != 0 {
+			return c
+		}
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+}

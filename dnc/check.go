@@ -1,0 +1,253 @@
+package dnc
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// Name is the check's name and the prefix of its reason codes.
+const Name = "dnc"
+
+// Config is the do-not-call section of a profile. The zero value applies the
+// lists to every purpose, sets no minimum hold and requires no registry.
+type Config struct {
+	// Purposes lists the purposes the do-not-call lists apply to (the US
+	// registry binds telemarketing only); empty means every purpose.
+	Purposes []dialgate.Purpose `json:"purposes,omitempty"`
+	// PurposesCite says why only those purposes; required when Purposes is set.
+	PurposesCite dialgate.Citation `json:"purposes_cite,omitzero"`
+	// Hold is the minimum time an entry stays listed before it may be removed.
+	Hold Hold `json:"hold,omitzero"`
+	// Registries lists the registry copies the profile requires and how old
+	// each may be. A stale or missing copy denies every dial
+	// (dnc.registry_stale): fail closed.
+	Registries []RegistryConfig `json:"registries,omitempty"`
+}
+
+// Hold is a minimum listing period, in calendar months and days (cn: a
+// refusal is never released before 12 months). The zero Hold allows removal
+// at once.
+type Hold struct {
+	Months int               `json:"months,omitempty"`
+	Days   int               `json:"days,omitempty"`
+	Cite   dialgate.Citation `json:"cite,omitzero"`
+}
+
+// Until returns the end of a hold that starts at t.
+func (h Hold) Until(t time.Time) time.Time { return t.AddDate(0, h.Months, h.Days) }
+
+// RegistryConfig requires one registry copy no older than MaxAge.
+type RegistryConfig struct {
+	// Name is the registry's name (a Provider's Name). Required.
+	Name string `json:"name"`
+	// MaxAge is how old the copy may be, measured from its as-of instant to
+	// the dial (us 31d, uk 28d, ca 31d, au 30d). Zero means no limit, but a
+	// copy must still be loaded.
+	MaxAge dialgate.Duration `json:"max_age,omitempty"`
+	// Cite is where the age limit comes from; required when MaxAge is set.
+	Cite dialgate.Citation `json:"cite,omitzero"`
+}
+
+// Validate reports the first bad field, named by its path under "dnc".
+func (c Config) Validate() error {
+	for i, p := range c.Purposes {
+		if !p.IsValid() {
+			return fmt.Errorf("dnc.purposes[%d]: unknown purpose %q", i, string(p))
+		}
+	}
+	if len(c.Purposes) > 0 {
+		if err := c.PurposesCite.Validate("dnc.purposes_cite"); err != nil {
+			return err
+		}
+	}
+	if c.Hold.Months < 0 || c.Hold.Days < 0 || c.Hold.Months > 1200 || c.Hold.Days > 36600 {
+		return fmt.Errorf("dnc.hold: months %d, days %d out of range", c.Hold.Months, c.Hold.Days)
+	}
+	if c.Hold.Months != 0 || c.Hold.Days != 0 {
+		if err := c.Hold.Cite.Validate("dnc.hold.cite"); err != nil {
+			return err
+		}
+	}
+	seen := map[string]bool{}
+	for i, r := range c.Registries {
+		f := fmt.Sprintf("dnc.registries[%d]", i)
+		if r.Name == "" {
+			return fmt.Errorf("%s.name: missing", f)
+		}
+		if seen[r.Name] {
+			return fmt.Errorf("%s.name: duplicate registry %q", f, r.Name)
+		}
+		seen[r.Name] = true
+		if r.MaxAge < 0 {
+			return fmt.Errorf("%s.max_age: negative (%v)", f, r.MaxAge)
+		}
+		if r.MaxAge > 0 {
+			if err := r.Cite.Validate(f + ".cite"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Check is the do-not-call check (CN-S5, CN-S13, CN-S15; national registries).
+// It denies with dnc.listed when the callee is on a list in scope — a
+// registry snapshot or the store-backed overlay — and with dnc.registry_stale
+// when a required registry copy is missing or too old. It implements
+// dialgate.Attester: passing decisions carry each registry's version and age.
+// It is safe for concurrent use; create it with New.
+type Check struct {
+	cfg       Config
+	lists     *Lists
+	providers []Provider
+	maxAge    []time.Duration // parallel to providers
+	purposes  map[dialgate.Purpose]bool
+}
+
+var _ dialgate.Attester = (*Check)(nil)
+
+// New returns the check. lists may be nil (no store-backed lists); every
+// registry cfg names must be among providers, and every provider is required
+// to have a copy loaded.
+func New(cfg Config, lists *Lists, providers ...Provider) (*Check, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", dialgate.ErrInvalidConfig, err)
+	}
+	c := &Check{cfg: cfg, lists: lists}
+	byName := map[string]int{}
+	for i, p := range providers {
+		if p == nil {
+			return nil, fmt.Errorf("dnc: provider %d is nil: %w", i, dialgate.ErrInvalidConfig)
+		}
+		if _, dup := byName[p.Name()]; dup {
+			return nil, fmt.Errorf("dnc: duplicate provider %q: %w", p.Name(), dialgate.ErrInvalidConfig)
+		}
+		byName[p.Name()] = i
+		c.providers = append(c.providers, p)
+		c.maxAge = append(c.maxAge, 0)
+	}
+	for i, r := range cfg.Registries {
+		j, ok := byName[r.Name]
+		if !ok {
+			return nil, fmt.Errorf("dnc.registries[%d].name: no provider for registry %q: %w", i, r.Name, dialgate.ErrInvalidConfig)
+		}
+		c.maxAge[j] = r.MaxAge.Std()
+	}
+	if len(cfg.Purposes) > 0 {
+		c.purposes = map[dialgate.Purpose]bool{}
+		for _, p := range cfg.Purposes {
+			c.purposes[p] = true
+		}
+	}
+	return c, nil
+}
+
+// Name returns "dnc".
+func (c *Check) Name() string { return Name }
+
+// Config returns the check's configuration.
+func (c *Check) Config() Config { return c.cfg }
+
+// Lists returns the store-backed overlay, or nil.
+func (c *Check) Lists() *Lists { return c.lists }
+
+// Provider returns the registry provider named name, or nil.
+func (c *Check) Provider(name string) Provider {
+	for _, p := range c.providers {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Providers returns the registry providers in order.
+func (c *Check) Providers() []Provider { return slices.Clone(c.providers) }
+
+// Add lists entries in the store-backed overlay, extending each HoldUntil to
+// at least the configured hold from its AddedAt. It returns after the entries
+// are durable; every Check that starts after it returns sees them.
+func (c *Check) Add(ctx context.Context, entries ...Entry) error {
+	if c.lists == nil {
+		return fmt.Errorf("dnc: no store-backed lists configured")
+	}
+	es := slices.Clone(entries)
+	for i := range es {
+		if until := c.cfg.Hold.Until(es[i].AddedAt); until.After(es[i].HoldUntil) && !es[i].AddedAt.IsZero() {
+			es[i].HoldUntil = until
+		}
+	}
+	return c.lists.Add(ctx, es...)
+}
+
+// Check implements dialgate.Checker.
+func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+	rs, _, err := c.check(ctx, d, false)
+	return rs, err
+}
+
+// Attest implements dialgate.Attester: the reasons of Check, and for every
+// registry its version, as-of and age at the dial.
+func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	return c.check(ctx, d, true)
+}
+
+func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	var rs []dialgate.Reason
+	var ev []dialgate.Evidence
+	applies := c.purposes == nil || c.purposes[d.Purpose]
+	for i, p := range c.providers {
+		st, ok := p.Status()
+		if !ok {
+			rs = append(rs, dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
+				Message:  fmt.Sprintf("no copy of registry %s is loaded", p.Name()),
+				Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: p.Name()}}})
+			continue
+		}
+		age := d.At.Sub(st.AsOf)
+		if attest {
+			ev = append(ev, dialgate.Evidence{Key: "dnc.registry." + st.Name,
+				Value: fmt.Sprintf("version=%s as_of=%s age=%s", st.Version, st.AsOf.UTC().Format(time.RFC3339), dialgate.Duration(age.Truncate(time.Second)))})
+		}
+		if max := c.maxAge[i]; max > 0 && age > max {
+			rs = append(rs, dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
+				Message: fmt.Sprintf("registry %s copy is %s old, the profile allows %s", p.Name(), dialgate.Duration(age.Truncate(time.Second)), dialgate.Duration(max)),
+				Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: p.Name()}, {Key: "dnc.version", Value: st.Version},
+					{Key: "dnc.as_of", Value: st.AsOf.UTC().Format(time.RFC3339)}, {Key: "dnc.max_age", Value: dialgate.Duration(max).String()}}})
+			continue
+		}
+		if !applies {
+			continue
+		}
+		hit, listed, err := p.Lookup(ctx, d)
+		if err != nil {
+			return nil, nil, fmt.Errorf("registry %s: %w", p.Name(), err)
+		}
+		if listed {
+			rs = append(rs, listedReason(hit))
+		}
+	}
+	if applies && c.lists != nil {
+		es, err := c.lists.Lookup(ctx, d.To)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dnc lists: %w", err)
+		}
+		for _, e := range es {
+			if e.Scope.Matches(d) {
+				rs = append(rs, listedReason(Hit{List: e.List, Scope: e.Scope, Source: e.Source, AddedAt: e.AddedAt}))
+			}
+		}
+	}
+	return rs, ev, nil
+}
+
+func listedReason(h Hit) dialgate.Reason {
+	return dialgate.Reason{Code: dialgate.CodeDNCListed,
+		Message: fmt.Sprintf("the callee is on do-not-call list %s in scope %s", h.List, h.Scope),
+		Evidence: []dialgate.Evidence{{Key: "dnc.list", Value: h.List}, {Key: "dnc.scope", Value: h.Scope.String()},
+			{Key: "dnc.added_at", Value: h.AddedAt.UTC().Format(time.RFC3339)}, {Key: "dnc.source", Value: h.Source}}}
+}

@@ -1,0 +1,281 @@
+package dnc
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+var (
+	t0   = time.Date(2026, 12, 5, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	cite = dialgate.Citation{Source: dialgate.SourceConvention, Ref: "test"}
+)
+
+func num(s string) dialgate.Number { return dialgate.MustParseNumber(s) }
+
+func newTestCheck(t testing.TB, cfg Config, providers ...Provider) (*Check, *testStore) {
+	t.Helper()
+	st := newTestStore()
+	l, err := NewLists(context.Background(), st, ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(cfg, l, providers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, st
+}
+
+func codes(rs []dialgate.Reason) []dialgate.Code {
+	var out []dialgate.Code
+	for _, r := range rs {
+		out = append(out, r.Code)
+	}
+	return out
+}
+
+func TestScopes(t *testing.T) {
+	c, _ := newTestCheck(t, Config{})
+	ctx := context.Background()
+	add := func(n, scope string) {
+		if err := c.Add(ctx, Entry{Number: num(n), Scope: MustParseScope(scope), List: "opt_out", Source: "call", AddedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("+8613800138000", "industry:finance")
+	add("+8613800138001", "business:loans")
+	add("+8613800138002", "tenant:acme")
+	add("+8613800138003", "campaign:winter")
+	add("+8613800138004", "global")
+	base := dialgate.Dial{Purpose: dialgate.PurposeMarketing, Tenant: "acme", Industry: "finance", BusinessLine: "loans", Campaign: "winter", At: t0.Add(time.Minute)}
+	tests := []struct {
+		to     string
+		mutate func(*dialgate.Dial)
+		listed bool
+	}{
+		{"+8613800138000", nil, true},
+		{"+8613800138000", func(d *dialgate.Dial) { d.Industry = "insurance" }, false},
+		{"+8613800138001", nil, true},
+		{"+8613800138001", func(d *dialgate.Dial) { d.BusinessLine = "cards" }, false},
+		{"+8613800138002", nil, true},
+		{"+8613800138002", func(d *dialgate.Dial) { d.Tenant = "other" }, false},
+		{"+8613800138003", nil, true},
+		{"+8613800138003", func(d *dialgate.Dial) { d.Campaign = "spring" }, false},
+		{"+8613800138004", func(d *dialgate.Dial) { *d = dialgate.Dial{Purpose: dialgate.PurposeService, At: t0} }, true},
+		{"+8613800138005", nil, false},
+	}
+	for i, tt := range tests {
+		d := base
+		if tt.mutate != nil {
+			tt.mutate(&d)
+		}
+		d.To = num(tt.to)
+		rs, err := c.Check(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(codes(rs), dialgate.CodeDNCListed); got != tt.listed {
+			t.Errorf("case %d (%s): listed = %v, want %v", i, tt.to, got, tt.listed)
+		}
+		for _, r := range rs {
+			if strings.Contains(r.Message, d.To.Digits()[2:]) {
+				t.Errorf("reason message leaks the callee number: %q", r.Message)
+			}
+			keys := map[string]bool{}
+			for _, e := range r.Evidence {
+				keys[e.Key] = true
+				if strings.Contains(e.Value, d.To.Digits()[2:]) {
+					t.Errorf("evidence leaks the callee number: %v", e)
+				}
+			}
+			for _, k := range []string{"dnc.list", "dnc.scope", "dnc.added_at", "dnc.source"} {
+				if !keys[k] {
+					t.Errorf("dnc.listed evidence lacks %s: %v", k, r.Evidence)
+				}
+			}
+		}
+	}
+}
+
+func TestPurposes(t *testing.T) {
+	c, _ := newTestCheck(t, Config{Purposes: []dialgate.Purpose{dialgate.PurposeMarketing}, PurposesCite: cite})
+	ctx := context.Background()
+	c.Add(ctx, Entry{Number: num("+12125550100"), Scope: GlobalScope, List: "company", AddedAt: t0})
+	for p, want := range map[dialgate.Purpose]bool{dialgate.PurposeMarketing: true, dialgate.PurposeService: false} {
+		rs, _ := c.Check(ctx, dialgate.Dial{To: num("+12125550100"), Purpose: p, At: t0})
+		if got := len(rs) > 0; got != want {
+			t.Errorf("purpose %s: listed %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestHold(t *testing.T) {
+	c, _ := newTestCheck(t, Config{Hold: Hold{Months: 12, Cite: cite}})
+	ctx := context.Background()
+	n := num("+8613900139000")
+	sc := MustParseScope("industry:finance")
+	if err := c.Add(ctx, Entry{Number: n, Scope: sc, List: "opt_out", AddedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Lists().Remove(ctx, n, sc, t0.AddDate(1, 0, 0).Add(-time.Second))
+	if !errors.Is(err, ErrHeld) {
+		t.Fatalf("remove before 12 months: %v, want ErrHeld", err)
+	}
+	d := dialgate.Dial{To: n, Purpose: dialgate.PurposeMarketing, Industry: "finance", At: t0.AddDate(1, 0, 0).Add(-time.Second)}
+	if rs, _ := c.Check(ctx, d); len(rs) != 1 {
+		t.Fatalf("still listed during hold: %v", rs)
+	}
+	if err := c.Lists().Remove(ctx, n, sc, t0.AddDate(0, 12, 0)); err != nil {
+		t.Fatal(err)
+	}
+	d.At = t0.AddDate(0, 12, 1)
+	if rs, _ := c.Check(ctx, d); len(rs) != 0 {
+		t.Fatalf("listed after removal: %v", rs)
+	}
+	if err := c.Lists().Remove(ctx, n, sc, d.At); !errors.Is(err, ErrNotListed) {
+		t.Fatalf("second remove: %v", err)
+	}
+}
+
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+func snapOf(t fataler, name, scope string, asOf time.Time, vs ...uint64) *Snapshot {
+	t.Helper()
+	s, err := NewSnapshot(Header{Name: name, Scope: scope, Source: "test", AsOf: asOf, CreatedAt: asOf}, NewSet(vs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRegistryStaleness(t *testing.T) {
+	reg, _ := NewRegistry("us-national")
+	c, _ := newTestCheck(t, Config{Registries: []RegistryConfig{{Name: "us-national", MaxAge: dialgate.Duration(31 * 24 * time.Hour), Cite: cite}}}, reg)
+	ctx := context.Background()
+	d := dialgate.Dial{To: num("+12125550101"), Purpose: dialgate.PurposeMarketing, At: t0}
+	rs, err := c.Check(ctx, d)
+	if err != nil || !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCRegistryStale}) {
+		t.Fatalf("missing copy: %v %v, want registry_stale", rs, err)
+	}
+	reg.Swap(snapOf(t, "us-national", "", t0.AddDate(0, 0, -31), 12125550100))
+	if rs, _ := c.Check(ctx, d); len(rs) != 0 {
+		t.Fatalf("31-day-old copy: %v", rs)
+	}
+	rs, ev, _ := c.Attest(ctx, d)
+	if len(rs) != 0 || len(ev) != 1 || ev[0].Key != "dnc.registry.us-national" || !strings.Contains(ev[0].Value, "age=31d") {
+		t.Fatalf("attest: %v %v", rs, ev)
+	}
+	d.At = t0.Add(time.Hour)
+	if rs, _ := c.Check(ctx, d); !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCRegistryStale}) {
+		t.Fatalf("copy older than 31 days: %v", rs)
+	}
+	reg.Swap(snapOf(t, "us-national", "", t0, 12125550100))
+	d.To = num("+12125550100")
+	if rs, _ := c.Check(ctx, d); !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCListed}) {
+		t.Fatalf("listed in fresh copy: %v", rs)
+	}
+}
+
+func TestIndustryRegistry(t *testing.T) {
+	// CN-S13: the platform's per-industry willingness as scoped snapshots.
+	fin, _ := NewRegistry("cn-platform-finance")
+	fin.Swap(snapOf(t, "cn-platform-finance", "industry:finance", t0, 8613800138000))
+	c, _ := newTestCheck(t, Config{}, fin)
+	for ind, want := range map[string]int{"finance": 1, "retail": 0} {
+		rs, err := c.Check(context.Background(), dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeMarketing, Industry: ind, At: t0})
+		if err != nil || len(rs) != want {
+			t.Errorf("industry %s: %v %v", ind, rs, err)
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	bad := []Config{
+		{Purposes: []dialgate.Purpose{"spam"}, PurposesCite: cite},
+		{Purposes: []dialgate.Purpose{dialgate.PurposeMarketing}},
+		{Hold: Hold{Months: 12}},
+		{Hold: Hold{Months: -1, Cite: cite}},
+		{Registries: []RegistryConfig{{Name: ""}}},
+		{Registries: []RegistryConfig{{Name: "a", MaxAge: 1}}},
+		{Registries: []RegistryConfig{{Name: "a"}, {Name: "a"}}},
+	}
+	for i, cfg := range bad {
+		if err := cfg.Validate(); err == nil || !strings.HasPrefix(err.Error(), "dnc.") {
+			t.Errorf("case %d: Validate = %v, want an error naming the field", i, err)
+		}
+	}
+	if err := (Config{}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Config{Registries: []RegistryConfig{{Name: "x"}}}, nil); err == nil {
+		t.Fatal("New accepted a registry without provider")
+	}
+}
+
+// TestSwapWhileChecking swaps snapshots while many goroutines check: every
+// check sees either the old or the new snapshot, a number in both is always
+// listed, and the race detector sees no race.
+func TestSwapWhileChecking(t *testing.T) {
+	reg, _ := NewRegistry("r")
+	both := uint64(8613800138000)
+	reg.Swap(snapOf(t, "r", "", t0, both, 8613800138001))
+	c, _ := newTestCheck(t, Config{}, reg)
+	ctx := context.Background()
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var failures atomic.Int64
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				rs, err := c.Check(ctx, dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeMarketing, At: t0})
+				if err != nil || len(rs) != 1 {
+					failures.Add(1)
+				}
+			}
+		}()
+	}
+	for i := 0; i < 200; i++ {
+		reg.Swap(snapOf(t, "r", "", t0, both, 8613800138002+uint64(i)))
+	}
+	stop.Store(true)
+	wg.Wait()
+	if failures.Load() != 0 {
+		t.Fatalf("%d checks did not see a number present in every snapshot", failures.Load())
+	}
+	if _, err := reg.Swap(nil); err == nil {
+		t.Fatal("Swap(nil) accepted")
+	}
+}
+
+type errStore struct{ testStore }
+
+func (*errStore) DNCEntries(context.Context, dialgate.Number) ([]Entry, error) {
+	return nil, errors.New("store down")
+}
+
+func TestStoreErrorFailsClosed(t *testing.T) {
+	st := &errStore{testStore{m: map[uint64][]Entry{}}}
+	l, _ := NewLists(context.Background(), st, ListsOptions{NoBloom: true})
+	c, _ := New(Config{}, l)
+	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return t0 })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, _ := g.Check(context.Background(), dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeService})
+	if dec.Allowed || !dec.Has(dialgate.UnavailableCode("dnc")) {
+		t.Fatalf("store failure: %+v, want dnc.unavailable deny", dec)
+	}
+}

@@ -1,0 +1,252 @@
+package dnc
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/bits-and-blooms/bloom/v3"
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/dialgate/dialgate"
+)
+
+// ListsOptions configures Lists. The zero value sizes the Bloom filter for
+// twice the store's entries (at least 1M) at a 0.1% false-positive rate and
+// caches 65,536 store answers.
+type ListsOptions struct {
+	// Capacity is the number of entries the Bloom filter is sized for.
+	Capacity uint
+	// FalsePositiveRate of the Bloom filter (default 0.001).
+	FalsePositiveRate float64
+	// CacheSize is the number of store answers kept in the LRU cache
+	// (default 65,536; negative disables the cache).
+	CacheSize int
+	// NoBloom turns the Bloom prefilter off: every lookup reads the cache or
+	// the store. For benchmarks and debugging.
+	NoBloom bool
+}
+
+// Lists is the live overlay of store-backed do-not-call entries: opt-outs,
+// complaints and admin additions made between registry snapshots. A Bloom
+// filter in memory answers most misses without a store read; every Bloom
+// positive is confirmed by the store (through an LRU cache), so there are no
+// false negatives and no false denials.
+//
+// An Add is durable in the store and visible to every lookup that starts
+// after Add returns. Removals go through the store (after the entry's hold);
+// the Bloom filter keeps the removed number, which then costs one store read.
+// Lists is safe for concurrent use; create it with NewLists.
+type Lists struct {
+	store Store
+	opts  ListsOptions
+
+	mu    sync.RWMutex
+	bf    *bloom.BloomFilter
+	next  *bloom.BloomFilter // being rebuilt, receives every Add
+	count uint               // numbers added to bf
+	epoch uint64             // bumped by every Add/Remove; guards cache fills
+	cache *lru.Cache[uint64, []Entry]
+}
+
+// NewLists scans store once to fill the Bloom filter and returns the overlay.
+func NewLists(ctx context.Context, store Store, opts ListsOptions) (*Lists, error) {
+	if store == nil {
+		return nil, fmt.Errorf("dnc: NewLists: nil store: %w", dialgate.ErrInvalidConfig)
+	}
+	if opts.FalsePositiveRate == 0 {
+		opts.FalsePositiveRate = 0.001
+	}
+	if opts.FalsePositiveRate < 0 || opts.FalsePositiveRate >= 1 {
+		return nil, fmt.Errorf("dnc: ListsOptions.FalsePositiveRate %v out of (0,1): %w", opts.FalsePositiveRate, dialgate.ErrInvalidConfig)
+	}
+	if opts.CacheSize == 0 {
+		opts.CacheSize = 1 << 16
+	}
+	l := &Lists{store: store, opts: opts}
+	if opts.CacheSize > 0 {
+		c, err := lru.New[uint64, []Entry](opts.CacheSize)
+		if err != nil {
+			return nil, fmt.Errorf("dnc: cache: %w", err)
+		}
+		l.cache = c
+	}
+	if opts.NoBloom {
+		return l, nil
+	}
+	var n uint
+	if err := store.ScanDNC(ctx, func(Entry) error { n++; return nil }); err != nil {
+		return nil, fmt.Errorf("dnc: scan store: %w", err)
+	}
+	capacity := opts.Capacity
+	if capacity == 0 {
+		capacity = max(2*n, 1<<20)
+	}
+	bf, err := l.fill(ctx, capacity)
+	if err != nil {
+		return nil, err
+	}
+	l.bf = bf
+	return l, nil
+}
+
+func bloomKey(v uint64) [8]byte {
+	var k [8]byte
+	binary.LittleEndian.PutUint64(k[:], v)
+	return k
+}
+
+// fill builds a filter from a store scan.
+func (l *Lists) fill(ctx context.Context, capacity uint) (*bloom.BloomFilter, error) {
+	bf := bloom.NewWithEstimates(capacity, l.opts.FalsePositiveRate)
+	var n uint
+	err := l.store.ScanDNC(ctx, func(e Entry) error {
+		k := bloomKey(e.Number.Uint64())
+		l.mu.Lock()
+		bf.Add(k[:])
+		l.mu.Unlock()
+		n++
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dnc: scan store: %w", err)
+	}
+	l.mu.Lock()
+	l.count = n
+	l.mu.Unlock()
+	return bf, nil
+}
+
+// Rebuild re-sizes the Bloom filter for the store's current entries (twice
+// their number) and drops removed numbers from it. Lookups and Adds go on
+// meanwhile; every Add made during the rebuild reaches the new filter.
+func (l *Lists) Rebuild(ctx context.Context) error {
+	if l.opts.NoBloom {
+		return nil
+	}
+	var n uint
+	if err := l.store.ScanDNC(ctx, func(Entry) error { n++; return nil }); err != nil {
+		return fmt.Errorf("dnc: scan store: %w", err)
+	}
+	capacity := max(2*n, 1<<20, l.opts.Capacity)
+	nb := bloom.NewWithEstimates(capacity, l.opts.FalsePositiveRate)
+	l.mu.Lock()
+	if l.next != nil {
+		l.mu.Unlock()
+		return fmt.Errorf("dnc: a rebuild is already running")
+	}
+	l.next = nb
+	l.mu.Unlock()
+	var got uint
+	err := l.store.ScanDNC(ctx, func(e Entry) error {
+		k := bloomKey(e.Number.Uint64())
+		l.mu.Lock()
+		nb.Add(k[:])
+		l.mu.Unlock()
+		got++
+		return nil
+	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.next = nil
+	if err != nil {
+		return fmt.Errorf("dnc: rebuild: %w", err)
+	}
+	l.bf = nb
+	l.count = got
+	return nil
+}
+
+// Len returns how many numbers the Bloom filter holds (added since the last
+// fill, removed ones included), and the capacity it was sized for.
+func (l *Lists) Len() (n, capacity uint) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.bf == nil {
+		return l.count, 0
+	}
+	return l.count, l.bf.Cap()
+}
+
+// Add records e in the store (durably) and then in the in-memory index, so
+// that it is visible to every lookup that starts after Add returns.
+func (l *Lists) Add(ctx context.Context, entries ...Entry) error {
+	for i := range entries {
+		if err := entries[i].Validate(); err != nil {
+			return fmt.Errorf("entry %d: %w", i, err)
+		}
+	}
+	if err := l.store.AddDNC(ctx, entries...); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.epoch++
+	for _, e := range entries {
+		v := e.Number.Uint64()
+		k := bloomKey(v)
+		if l.bf != nil {
+			l.bf.Add(k[:])
+			l.count++
+		}
+		if l.next != nil {
+			l.next.Add(k[:])
+		}
+		if l.cache != nil {
+			l.cache.Remove(v)
+		}
+	}
+	l.mu.Unlock()
+	return nil
+}
+
+// Remove removes (n, scope) through the store at instant t; it fails with
+// ErrHeld before the entry's hold ends and ErrNotListed when there is none.
+func (l *Lists) Remove(ctx context.Context, n dialgate.Number, scope Scope, t time.Time) error {
+	if err := l.store.RemoveDNC(ctx, n, scope, t); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.epoch++
+	if l.cache != nil {
+		l.cache.Remove(n.Uint64())
+	}
+	l.mu.Unlock()
+	return nil
+}
+
+// Lookup returns every entry of n (any scope). A Bloom miss answers without a
+// store read; a hit is confirmed through the cache or the store.
+func (l *Lists) Lookup(ctx context.Context, n dialgate.Number) ([]Entry, error) {
+	v := n.Uint64()
+	l.mu.RLock()
+	if l.bf != nil {
+		k := bloomKey(v)
+		if !l.bf.Test(k[:]) {
+			l.mu.RUnlock()
+			return nil, nil
+		}
+	}
+	epoch := l.epoch
+	l.mu.RUnlock()
+	if l.cache != nil {
+		if es, ok := l.cache.Get(v); ok {
+			return es, nil
+		}
+	}
+	es, err := l.store.DNCEntries(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if l.cache != nil {
+		// Cache only if no Add or Remove ran since we read the epoch: otherwise
+		// we might cache a "not listed" that an Add has just made stale.
+		l.mu.Lock()
+		if l.epoch == epoch {
+			l.cache.Add(v, es)
+		}
+		l.mu.Unlock()
+	}
+	return es, nil
+}

@@ -1,0 +1,223 @@
+package dnc
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/dialgate/dialgate"
+)
+
+// maxLineLen bounds one line of a list file.
+const maxLineLen = 4096
+
+// ParseOptions says how to read a number list. The zero value reads
+// international numbers ("+8613800138000" or "8613800138000"), one a line or in
+// the first column of a CSV file.
+type ParseOptions struct {
+	// CountryCode, when not zero, is the country calling code of numbers written
+	// without "+": such lines are national significant numbers of that country
+	// (a US registry file lists "2125550123"; CountryCode 1 reads it as
+	// +12125550123). Numbers written with "+" are read as they are.
+	CountryCode int
+	// Column is the 0-based CSV column that holds the number (default 0).
+	Column int
+}
+
+// ParseStats counts what ParseList read.
+type ParseStats struct {
+	Lines   int64 // lines read
+	Numbers int64 // numbers passed to the callback (duplicates included)
+	Bad     int64 // malformed lines
+	Skipped int64 // blank lines, comments and a CSV header line
+}
+
+// LineError is one malformed line of a list: its 1-based line number and why.
+type LineError struct {
+	Line int64
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns the cause.
+func (e *LineError) Unwrap() error { return e.Err }
+
+// ErrBadLine is wrapped by the LineError causes that are not number errors
+// (over-long lines, a bad CSV column).
+var ErrBadLine = errors.New("dnc: bad list line")
+
+// ParseList streams a number list from r: one number a line, or CSV with the
+// number in column opts.Column (a first line that is not a number but holds
+// letters is taken as a CSV header and skipped). Blank lines and lines starting
+// with "#" are skipped; surrounding spaces, a trailing CR and double quotes
+// around a CSV field are ignored. It holds one line in memory at a time.
+//
+// add is called for every number, in file order. For each malformed line bad
+// is called with a *LineError; when bad is nil the first malformed line stops
+// the parse and is returned. An error from add or bad stops the parse and is
+// returned as is.
+func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, bad func(*LineError) error) (ParseStats, error) {
+	var st ParseStats
+	if opts.Column < 0 || opts.Column > 1000 {
+		return st, fmt.Errorf("dnc: ParseOptions.Column %d out of range 0..1000", opts.Column)
+	}
+	if opts.CountryCode < 0 || opts.CountryCode > 999 {
+		return st, fmt.Errorf("dnc: ParseOptions.CountryCode %d out of range 1..999", opts.CountryCode)
+	}
+	var ccDigits uint64
+	if opts.CountryCode > 0 {
+		ccDigits = uint64(opts.CountryCode)
+	}
+	br, ok := r.(*bufio.Reader)
+	if !ok || br.Size() < maxLineLen {
+		br = bufio.NewReaderSize(r, 1<<16)
+	}
+	first := true
+	report := func(e *LineError) error {
+		st.Bad++
+		if bad == nil {
+			return e
+		}
+		return bad(e)
+	}
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			st.Lines++
+			// Skip the rest of the over-long line.
+			for err == bufio.ErrBufferFull {
+				_, err = br.ReadSlice('\n')
+			}
+			if e := report(&LineError{Line: st.Lines, Err: fmt.Errorf("%w: longer than %d bytes", ErrBadLine, br.Size())}); e != nil {
+				return st, e
+			}
+			if err == io.EOF {
+				return st, nil
+			}
+			if err != nil {
+				return st, fmt.Errorf("dnc: read list: %w", err)
+			}
+			continue
+		}
+		if len(line) == 0 && err == io.EOF {
+			return st, nil
+		}
+		if err != nil && err != io.EOF {
+			return st, fmt.Errorf("dnc: read list: %w", err)
+		}
+		st.Lines++
+		field, ferr := numberField(line, opts.Column)
+		if ferr == nil && (len(field) == 0) {
+			st.Skipped++
+		} else {
+			var n dialgate.Number
+			if ferr == nil {
+				n, ferr = parseField(field, ccDigits)
+			}
+			if ferr != nil {
+				if first && hasLetter(line) {
+					st.Skipped++ // a CSV header
+				} else if e := report(&LineError{Line: st.Lines, Err: ferr}); e != nil {
+					return st, e
+				}
+			} else {
+				st.Numbers++
+				if e := add(n); e != nil {
+					return st, e
+				}
+			}
+			first = false
+		}
+		if err == io.EOF {
+			return st, nil
+		}
+	}
+}
+
+// numberField returns the trimmed number field of a line, or an empty field
+// for a blank or comment line.
+func numberField(line []byte, col int) ([]byte, error) {
+	line = bytes.TrimRight(line, "\r\n")
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 || line[0] == '#' {
+		return nil, nil
+	}
+	if bytes.IndexByte(line, ',') >= 0 || col > 0 {
+		for i := 0; i < col; i++ {
+			j := bytes.IndexByte(line, ',')
+			if j < 0 {
+				return nil, fmt.Errorf("%w: no column %d", ErrBadLine, col)
+			}
+			line = line[j+1:]
+		}
+		if j := bytes.IndexByte(line, ','); j >= 0 {
+			line = line[:j]
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) >= 2 && line[0] == '"' && line[len(line)-1] == '"' {
+			line = bytes.TrimSpace(line[1 : len(line)-1])
+		}
+		if len(line) == 0 {
+			return nil, fmt.Errorf("%w: column %d is empty", ErrBadLine, col)
+		}
+	}
+	return line, nil
+}
+
+// parseField parses one number, with a fast path for plain digit strings.
+func parseField(f []byte, cc uint64) (dialgate.Number, error) {
+	plus := f[0] == '+'
+	d := f
+	if plus {
+		d = f[1:]
+	}
+	if len(d) > 0 && len(d) <= 15 && d[0] != '0' {
+		var v uint64
+		ok := true
+		for _, c := range d {
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+			v = v*10 + uint64(c-'0')
+		}
+		if ok {
+			switch {
+			case plus:
+				return dialgate.NumberFromUint64(v)
+			case cc != 0:
+				if len(d)+len(strconv.FormatUint(cc, 10)) <= 15 {
+					return dialgate.NumberFromUint64(cc*pow10u(len(d)) + v)
+				}
+			case !(len(d) == 11 && d[0] == '1'):
+				return dialgate.NumberFromUint64(v)
+			}
+		}
+	}
+	s := string(f)
+	if !plus && cc != 0 {
+		s = "+" + strconv.FormatUint(cc, 10) + " " + s
+	}
+	return dialgate.ParseNumber(s)
+}
+
+func pow10u(n int) uint64 {
+	p := uint64(1)
+	for ; n > 0; n-- {
+		p *= 10
+	}
+	return p
+}
+
+func hasLetter(b []byte) bool {
+	for _, c := range b {
+		if c|0x20 >= 'a' && c|0x20 <= 'z' {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,88 @@
+package dnc
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+)
+
+func TestParseList(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		opts    ParseOptions
+		want    []string
+		badLine []int64
+	}{
+		{"plain", "+8613800138000\n8613800138001\r\n\n# comment\n  +86 138-0013-8002  \n", ParseOptions{}, []string{"+8613800138000", "+8613800138001", "+8613800138002"}, nil},
+		{"no final newline", "+12125550100", ParseOptions{}, []string{"+12125550100"}, nil},
+		{"csv with header", "phone,name\n\"+12125550100\",a\n+12125550101,b\n", ParseOptions{}, []string{"+12125550100", "+12125550101"}, nil},
+		{"csv column", "a,+12125550100\nb,+12125550101\n", ParseOptions{Column: 1}, []string{"+12125550100", "+12125550101"}, nil},
+		{"national US", "2125550100\n+8613800138000\n", ParseOptions{CountryCode: 1}, []string{"+12125550100", "+8613800138000"}, nil},
+		{"bad lines", "+8613800138000\nhello\n13800138000\n+86138001380001234\n0123\n+8613800138009\n", ParseOptions{},
+			[]string{"+8613800138000", "+8613800138009"}, []int64{2, 3, 4, 5}},
+		{"long line", strings.Repeat("1", 70000) + "\n+12125550100\n", ParseOptions{}, []string{"+12125550100"}, []int64{1}},
+		{"missing column", "+12125550100\n", ParseOptions{Column: 2}, nil, []int64{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			var bad []int64
+			_, err := ParseList(strings.NewReader(tt.in), tt.opts, func(n dialgate.Number) error {
+				got = append(got, n.String())
+				return nil
+			}, func(e *LineError) error { bad = append(bad, e.Line); return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("numbers %v, want %v", got, tt.want)
+			}
+			if len(bad) != len(tt.badLine) {
+				t.Fatalf("bad lines %v, want %v", bad, tt.badLine)
+			}
+			for i := range bad {
+				if bad[i] != tt.badLine[i] {
+					t.Errorf("bad lines %v, want %v", bad, tt.badLine)
+				}
+			}
+		})
+	}
+	// Without a bad-line callback the first bad line stops the parse.
+	_, err := ParseList(strings.NewReader("+8613800138000\nx1\n"), ParseOptions{}, func(dialgate.Number) error { return nil }, nil)
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 2 {
+		t.Fatalf("err = %v, want a LineError for line 2", err)
+	}
+}
+
+func FuzzParseList(f *testing.F) {
+	f.Add("+8613800138000\n8613800138001\r\n# c\n", 0, 0)
+	f.Add("number,name\n\"+12125550100\",a\n", 0, 0)
+	f.Add("2125550100\n", 1, 0)
+	f.Add("a,b,+12125550100\n", 0, 2)
+	f.Fuzz(func(t *testing.T, in string, cc, col int) {
+		var n int64
+		st, err := ParseList(strings.NewReader(in), ParseOptions{CountryCode: cc, Column: col}, func(num dialgate.Number) error {
+			if !num.IsValid() {
+				t.Fatal("invalid number passed to add")
+			}
+			if _, err := dialgate.ParseNumber(num.String()); err != nil {
+				t.Fatalf("add got %v which does not re-parse: %v", num, err)
+			}
+			n++
+			return nil
+		}, func(*LineError) error { return nil })
+		if err != nil {
+			if cc >= 0 && cc <= 999 && col >= 0 && col <= 1000 {
+				t.Fatalf("error with valid options: %v", err)
+			}
+			return
+		}
+		if st.Numbers != n || st.Numbers+st.Bad+st.Skipped != st.Lines {
+			t.Fatalf("stats %+v inconsistent (numbers seen %d)", st, n)
+		}
+	})
+}

@@ -1,0 +1,123 @@
+package dnc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// RegistryStatus describes the copy of a registry a Provider answers from.
+type RegistryStatus struct {
+	Name    string    // registry name
+	Version string    // content version (snapshot hash prefix)
+	AsOf    time.Time // the instant the data is current as of
+	Count   int       // numbers listed
+}
+
+// Hit is a registry's answer that a number is listed.
+type Hit struct {
+	List    string    // registry or list name
+	Scope   Scope     // scope the listing applies in
+	Source  string    // where the data came from
+	AddedAt time.Time // when the number was listed (a registry copy's as-of when unknown)
+}
+
+// A Provider answers from an external do-not-call registry: a national
+// registry copy (US National DNC, UK TPS, Canada DNCL, Australia DNCR) or the
+// CN platform's per-industry willingness (CN-S13). Implementations must be
+// safe for concurrent use.
+type Provider interface {
+	// Name is the registry's name, as profiles refer to it.
+	Name() string
+	// Status returns the copy in use; ok is false when none is loaded.
+	Status() (st RegistryStatus, ok bool)
+	// Lookup reports whether d.To is listed for dial d. An error means the
+	// registry could not answer (the check then denies).
+	Lookup(ctx context.Context, d dialgate.Dial) (Hit, bool, error)
+}
+
+// ErrNoCopy is returned by Registry.Lookup when no snapshot is loaded.
+var ErrNoCopy = errors.New("dnc: no registry copy loaded")
+
+// Registry is a Provider answering from an in-memory or memory-mapped
+// snapshot. Swap replaces the snapshot atomically while lookups run: a lookup
+// sees either the old or the new snapshot, never a mix, and is never blocked.
+// The snapshot's header scope (global when empty) limits the dials it applies
+// to, so the CN platform's willingness for one industry is a Registry whose
+// snapshot has scope "industry:<x>". Create it with NewRegistry.
+type Registry struct {
+	name string
+	cur  atomic.Pointer[loaded]
+}
+
+type loaded struct {
+	snap  *Snapshot
+	scope Scope
+}
+
+// NewRegistry returns an empty registry named name.
+func NewRegistry(name string) (*Registry, error) {
+	if name == "" || len(name) > 128 {
+		return nil, fmt.Errorf("dnc: registry name must be 1 to 128 bytes: %w", dialgate.ErrInvalidConfig)
+	}
+	return &Registry{name: name}, nil
+}
+
+// Name returns the registry's name.
+func (r *Registry) Name() string { return r.name }
+
+// Swap makes s the registry's snapshot and returns the previous one (nil if
+// none). Lookups already running finish on the previous snapshot. A nil
+// snapshot is an error: a registry is never emptied by a failed load.
+func (r *Registry) Swap(s *Snapshot) (*Snapshot, error) {
+	if s == nil {
+		return nil, fmt.Errorf("dnc: registry %s: nil snapshot", r.name)
+	}
+	sc := GlobalScope
+	if s.Header.Scope != "" {
+		var err error
+		if sc, err = ParseScope(s.Header.Scope); err != nil {
+			return nil, fmt.Errorf("dnc: registry %s: %w", r.name, err)
+		}
+	}
+	old := r.cur.Swap(&loaded{snap: s, scope: sc})
+	if old == nil {
+		return nil, nil
+	}
+	return old.snap, nil
+}
+
+// Snapshot returns the current snapshot, or nil.
+func (r *Registry) Snapshot() *Snapshot {
+	if l := r.cur.Load(); l != nil {
+		return l.snap
+	}
+	return nil
+}
+
+// Status implements Provider.
+func (r *Registry) Status() (RegistryStatus, bool) {
+	l := r.cur.Load()
+	if l == nil {
+		return RegistryStatus{Name: r.name}, false
+	}
+	h := l.snap.Header
+	return RegistryStatus{Name: r.name, Version: h.Version(), AsOf: h.Effective(), Count: h.Count}, true
+}
+
+// Lookup implements Provider.
+func (r *Registry) Lookup(_ context.Context, d dialgate.Dial) (Hit, bool, error) {
+	l := r.cur.Load()
+	if l == nil {
+		return Hit{}, false, fmt.Errorf("registry %s: %w", r.name, ErrNoCopy)
+	}
+	if !l.scope.Matches(d) || !l.snap.Contains(d.To) {
+		return Hit{}, false, nil
+	}
+	h := l.snap.Header
+	return Hit{List: r.name, Scope: l.scope, Source: h.Source, AddedAt: h.Effective()}, true, nil
+}

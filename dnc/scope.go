@@ -1,0 +1,114 @@
+package dnc
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dialgate/dialgate"
+)
+
+// ScopeKind is what part of a dial a scope matches.
+type ScopeKind string
+
+// The scope kinds of DESIGN §4.
+const (
+	ScopeGlobal   ScopeKind = "global"   // every dial
+	ScopeIndustry ScopeKind = "industry" // Dial.Industry
+	ScopeBusiness ScopeKind = "business" // Dial.BusinessLine
+	ScopeTenant   ScopeKind = "tenant"   // Dial.Tenant
+	ScopeCampaign ScopeKind = "campaign" // Dial.Campaign
+)
+
+// Scope says which dials a do-not-call entry applies to: "global",
+// "industry:<x>", "business:<x>", "tenant:<x>" or "campaign:<x>". It is a
+// comparable value; the zero Scope is invalid. Matching is exact and
+// case-sensitive on the value.
+type Scope struct {
+	Kind  ScopeKind
+	Value string
+}
+
+// GlobalScope is the scope that matches every dial.
+var GlobalScope = Scope{Kind: ScopeGlobal}
+
+// ParseScope parses a scope string. An empty string is an error (no silent
+// default); use "global" for every dial.
+func ParseScope(s string) (Scope, error) {
+	if s == "global" {
+		return GlobalScope, nil
+	}
+	kind, val, ok := strings.Cut(s, ":")
+	if !ok {
+		return Scope{}, fmt.Errorf("scope %q: want global, industry:<x>, business:<x>, tenant:<x> or campaign:<x>", s)
+	}
+	switch ScopeKind(kind) {
+	case ScopeIndustry, ScopeBusiness, ScopeTenant, ScopeCampaign:
+	default:
+		return Scope{}, fmt.Errorf("scope %q: unknown kind %q (want global, industry, business, tenant or campaign)", s, kind)
+	}
+	if val == "" || strings.TrimSpace(val) != val || len(val) > 256 {
+		return Scope{}, fmt.Errorf("scope %q: value must be 1 to 256 bytes without surrounding spaces", s)
+	}
+	for i := 0; i < len(val); i++ {
+		if c := val[i]; c < 0x20 || c == 0x7f {
+			return Scope{}, fmt.Errorf("scope %q: control character in value", s)
+		}
+	}
+	return Scope{Kind: ScopeKind(kind), Value: val}, nil
+}
+
+// MustParseScope is like ParseScope but panics on error; for tests and constants.
+func MustParseScope(s string) Scope {
+	sc, err := ParseScope(s)
+	if err != nil {
+		panic(err)
+	}
+	return sc
+}
+
+// String returns the scope in its text form ("industry:finance").
+func (s Scope) String() string {
+	if s.Kind == ScopeGlobal {
+		return "global"
+	}
+	if s.Kind == "" {
+		return ""
+	}
+	return string(s.Kind) + ":" + s.Value
+}
+
+// IsValid reports whether s is a well-formed scope.
+func (s Scope) IsValid() bool {
+	_, err := ParseScope(s.String())
+	return err == nil && s.Kind != ""
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Scope) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Scope) UnmarshalText(b []byte) error {
+	sc, err := ParseScope(string(b))
+	if err != nil {
+		return err
+	}
+	*s = sc
+	return nil
+}
+
+// Matches reports whether the scope applies to dial d.
+func (s Scope) Matches(d dialgate.Dial) bool {
+	switch s.Kind {
+	case ScopeGlobal:
+		return true
+	case ScopeIndustry:
+		return d.Industry == s.Value
+	case ScopeBusiness:
+		return d.BusinessLine == s.Value
+	case ScopeTenant:
+		return d.Tenant == s.Value
+	case ScopeCampaign:
+		return d.Campaign == s.Value
+	}
+	return false
+}

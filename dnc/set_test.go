@@ -1,0 +1,250 @@
+package dnc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cnMobiles returns n distinct synthetic Chinese mobile numbers (as Uint64
+// keys) spread over the 130–199 network codes, deterministic for seed.
+func cnMobiles(n int, seed uint64) []uint64 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	seen := make(map[uint64]struct{}, n)
+	out := make([]uint64, 0, n)
+	for len(out) < n {
+		v := 86_000_000_000_00 + 13_000_000_000 + r.Uint64N(7_000_000_000)
+		if _, ok := seen[v]; ok {
+			continue
+		}
+		seen[v] = struct{}{}
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestSetContains(t *testing.T) {
+	vs := cnMobiles(50_000, 1)
+	// Add a dense segment and edge suffixes.
+	for i := uint64(0); i < 10000; i += 3 {
+		vs = append(vs, 8613900130000+i) // every third number of 号段 1390013
+	}
+	vs = append(vs, 8613800138000, 8613800130000, 8613800139999, 12125550100, 12125550199)
+	set := NewSet(slices.Clone(vs))
+	in := make(map[uint64]bool, len(vs))
+	for _, v := range vs {
+		in[v] = true
+	}
+	if set.Len() != len(in) {
+		t.Fatalf("Len = %d, want %d", set.Len(), len(in))
+	}
+	for v := range in {
+		if !set.Contains(v) {
+			t.Fatalf("Contains(%d) = false for a member", v)
+		}
+	}
+	r := rand.New(rand.NewPCG(2, 2))
+	for i := 0; i < 200_000; i++ {
+		v := 8613000000000 + r.Uint64N(7_000_000_000)
+		if set.Contains(v) != in[v] {
+			t.Fatalf("Contains(%d) = %v, want %v", v, !in[v], in[v])
+		}
+	}
+	for _, v := range []uint64{8613800138001, 8613800129999, 12125550101, 1, 999_999_999_999_999} {
+		if set.Contains(v) != in[v] {
+			t.Errorf("Contains(%d) wrong", v)
+		}
+	}
+	var got []uint64
+	set.All(func(v uint64) bool { got = append(got, v); return true })
+	want := make([]uint64, 0, len(in))
+	for v := range in {
+		want = append(want, v)
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("All returned %d values, want %d in order", len(got), len(want))
+	}
+	var empty Set
+	if empty.Contains(8613800138000) || empty.Len() != 0 {
+		t.Fatal("zero Set not empty")
+	}
+}
+
+func TestSetBuilderErrors(t *testing.T) {
+	var b SetBuilder
+	if err := b.Add(8613800138001); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Add(8613800138001); err != nil {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if err := b.Add(8613800138000); !errors.Is(err, ErrUnsorted) {
+		t.Fatalf("descending add: got %v, want ErrUnsorted", err)
+	}
+	for _, v := range []uint64{0, 1_000_000_000_000_000} {
+		if err := b.Add(v); err == nil {
+			t.Errorf("Add(%d) accepted", v)
+		}
+	}
+}
+
+func testHeader() Header {
+	return Header{Name: "cn-test", Scope: "global", Source: "unit test",
+		CreatedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), AsOf: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}
+}
+
+func writeTestSnapshot(t testing.TB, vs []uint64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := WriteSnapshot(&buf, testHeader(), NewSet(slices.Clone(vs))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	vs := cnMobiles(20_000, 3)
+	data := writeTestSnapshot(t, vs)
+	path := filepath.Join(t.TempDir(), "s.dnc")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadSnapshot(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapped, err := OpenSnapshot(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := ReadSnapshotFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*Snapshot{read, mapped, fromFile} {
+		if s.Header.Count != len(vs) || s.Len() != len(vs) || s.Header.Name != "cn-test" || len(s.Header.SHA256) != 64 {
+			t.Fatalf("header %+v", s.Header)
+		}
+		for _, v := range vs {
+			if !s.ContainsUint64(v) {
+				t.Fatalf("snapshot lost %d", v)
+			}
+		}
+		if s.ContainsUint64(vs[0]+1) && !slices.Contains(vs, vs[0]+1) {
+			t.Fatal("snapshot invents a number")
+		}
+	}
+}
+
+func TestSnapshotCorrupt(t *testing.T) {
+	data := writeTestSnapshot(t, cnMobiles(500, 4))
+	cases := map[string][]byte{
+		"empty":      nil,
+		"magic":      append([]byte("XIALDNC\n"), data[8:]...),
+		"truncated":  data[:len(data)-9],
+		"header cut": data[:20],
+		"trailing":   append(slices.Clone(data), 0),
+	}
+	flip := slices.Clone(data)
+	flip[len(flip)-3] ^= 0x40
+	cases["body bit flip"] = flip
+	hdr := slices.Clone(data)
+	i := bytes.Index(hdr, []byte(`"count":500`))
+	copy(hdr[i:], `"count":501`)
+	cases["header count"] = hdr
+	for name, b := range cases {
+		t.Run(name, func(t *testing.T) {
+			s, err := ReadSnapshot(bytes.NewReader(b))
+			if err == nil || s != nil {
+				t.Fatalf("ReadSnapshot accepted a %s file", name)
+			}
+			if !errors.Is(err, ErrCorruptSnapshot) {
+				t.Fatalf("error %v does not wrap ErrCorruptSnapshot", err)
+			}
+			path := filepath.Join(t.TempDir(), "c.dnc")
+			os.WriteFile(path, b, 0o644)
+			if s, err := OpenSnapshot(path); err == nil || s != nil {
+				t.Fatalf("OpenSnapshot accepted a %s file", name)
+			}
+		})
+	}
+	// A newer format is a distinct error.
+	nv := slices.Clone(data)
+	nv[8] = 9
+	if _, err := ReadSnapshot(bytes.NewReader(nv)); !errors.Is(err, ErrSnapshotTooNew) {
+		t.Fatalf("future format: %v", err)
+	}
+}
+
+func FuzzReadSnapshot(f *testing.F) {
+	good := writeTestSnapshot(f, cnMobiles(40, 5))
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add(writeTestSnapshot(f, nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ReadSnapshot(bytes.NewReader(b))
+		if err != nil {
+			if s != nil {
+				t.Fatal("snapshot returned with an error")
+			}
+			return
+		}
+		// Accepted: it must be exactly what its header says, and self-consistent.
+		if s.Len() != s.Header.Count {
+			t.Fatalf("Len %d, header count %d", s.Len(), s.Header.Count)
+		}
+		n := 0
+		s.Set().All(func(v uint64) bool {
+			n++
+			if !s.ContainsUint64(v) {
+				t.Fatalf("member %d not found", v)
+			}
+			return true
+		})
+		if n != s.Len() {
+			t.Fatalf("All yields %d, Len %d", n, s.Len())
+		}
+	})
+}
+
+func TestBuildSetExternal(t *testing.T) {
+	vs := cnMobiles(30_000, 6)
+	var sb strings.Builder
+	sb.WriteString("# registry copy\n\n")
+	for i, v := range vs {
+		sb.WriteString("+" + strconv.FormatUint(v, 10) + "\n")
+		if i%7 == 0 { // duplicates across chunks
+			sb.WriteString(strconv.FormatUint(v, 10) + "\r\n")
+		}
+	}
+	csv := "number,name\n\"+8613800138000\",x\n8613800138001,y\n"
+	set, st, err := BuildSet(context.Background(), []Source{{"a.txt", strings.NewReader(sb.String())}, {"b.csv", strings.NewReader(csv)}},
+		BuildOptions{ChunkNumbers: 4096, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Runs < 5 {
+		t.Fatalf("expected spilled runs, got %d", st.Runs)
+	}
+	want := len(vs) + 2
+	if set.Len() != want || st.Distinct != want {
+		t.Fatalf("Len %d Distinct %d, want %d", set.Len(), st.Distinct, want)
+	}
+	for _, v := range append(vs, 8613800138000, 8613800138001) {
+		if !set.Contains(v) {
+			t.Fatalf("lost %d", v)
+		}
+	}
+	if st.Skipped != 3 { // comment, blank, CSV header
+		t.Fatalf("Skipped = %d, want 3", st.Skipped)
+	}
+}

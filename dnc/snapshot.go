@@ -1,0 +1,496 @@
+package dnc
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"os"
+	"runtime"
+	"time"
+	"unsafe"
+
+	"github.com/dialgate/dialgate"
+)
+
+// SnapshotSchema is the schema name in every snapshot header.
+const SnapshotSchema = "dialgate.dnc.snapshot.v1"
+
+// snapshotMagic starts every snapshot file; formatVersion follows it.
+const (
+	snapshotMagic = "DIALDNC\n"
+	formatVersion = 1
+	maxHeaderLen  = 1 << 20
+	blockSize     = 40 // bytes of one encoded block
+)
+
+// Snapshot errors. Every error from ReadSnapshot and OpenSnapshot wraps
+// ErrCorruptSnapshot when the file is damaged, truncated or inconsistent.
+var (
+	ErrCorruptSnapshot = errors.New("dnc: corrupt snapshot")
+	// ErrSnapshotTooNew is wrapped when a snapshot was written by a newer format.
+	ErrSnapshotTooNew = errors.New("dnc: snapshot format too new")
+)
+
+// Header describes a snapshot: what it holds, where it came from and when.
+// It is stored as JSON at the start of the file.
+type Header struct {
+	// Schema is SnapshotSchema.
+	Schema string `json:"schema"`
+	// Name names the registry or list ("us-national", "cn-platform-finance").
+	Name string `json:"name"`
+	// Scope is the scope the list applies in ("global" when empty).
+	Scope string `json:"scope,omitempty"`
+	// Source says where the numbers came from (file names, registry download id).
+	Source string `json:"source,omitempty"`
+	// AsOf is the instant the registry data is current as of; staleness is
+	// measured from it. Zero means CreatedAt.
+	AsOf time.Time `json:"as_of,omitzero"`
+	// CreatedAt is when the snapshot was built.
+	CreatedAt time.Time `json:"created_at"`
+	// Count is the number of numbers in the snapshot.
+	Count int `json:"count"`
+	// Prefixes is the number of distinct prefixes (segments).
+	Prefixes int `json:"prefixes"`
+	// BodyBytes is the length of the body that follows the header.
+	BodyBytes int64 `json:"body_bytes"`
+	// SHA256 is the hex SHA-256 of the body.
+	SHA256 string `json:"sha256"`
+}
+
+// Version returns a short version string: the first 16 hex digits of SHA256.
+func (h Header) Version() string {
+	if len(h.SHA256) < 16 {
+		return h.SHA256
+	}
+	return h.SHA256[:16]
+}
+
+// Effective returns AsOf, or CreatedAt when AsOf is zero.
+func (h Header) Effective() time.Time {
+	if h.AsOf.IsZero() {
+		return h.CreatedAt
+	}
+	return h.AsOf
+}
+
+// Snapshot is a loaded registry snapshot: its header and its exact set. It is
+// immutable and safe for concurrent use. A memory-mapped snapshot is unmapped
+// when it becomes unreachable, so a snapshot swapped out while checks still
+// read it stays valid for them.
+type Snapshot struct {
+	Header Header
+	set    Set
+}
+
+// NewSnapshot returns an in-memory snapshot of set with header h; Count,
+// Prefixes, BodyBytes and SHA256 are computed.
+func NewSnapshot(h Header, set *Set) (*Snapshot, error) {
+	var buf bytes.Buffer
+	hh, err := WriteSnapshot(&buf, h, set)
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Header: hh, set: *set}, nil
+}
+
+// Contains reports whether n is in the snapshot.
+func (s *Snapshot) Contains(n dialgate.Number) bool {
+	ok := s.set.Contains(n.Uint64())
+	runtime.KeepAlive(s)
+	return ok
+}
+
+// ContainsUint64 reports whether the number with E.164 digits v is in the snapshot.
+func (s *Snapshot) ContainsUint64(v uint64) bool {
+	ok := s.set.Contains(v)
+	runtime.KeepAlive(s)
+	return ok
+}
+
+// Len returns the number of numbers in the snapshot.
+func (s *Snapshot) Len() int { return s.set.Len() }
+
+// Set returns the snapshot's set. The set stays valid while the Snapshot is
+// reachable; keep the Snapshot, not only the Set.
+func (s *Snapshot) Set() *Set { return &s.set }
+
+// WriteSnapshot writes set to w as a snapshot file with header h. It fills in
+// h's Schema, Count, Prefixes, BodyBytes and SHA256 and returns the header
+// written. CreatedAt must be set by the caller (time is an input).
+func WriteSnapshot(w io.Writer, h Header, set *Set) (Header, error) {
+	if set == nil {
+		set = &Set{}
+	}
+	if h.CreatedAt.IsZero() {
+		return h, errors.New("dnc: snapshot header: created_at missing")
+	}
+	if h.Scope != "" {
+		if _, err := ParseScope(h.Scope); err != nil {
+			return h, fmt.Errorf("dnc: snapshot header: %w", err)
+		}
+	}
+	body := encodeBody(set)
+	sum := sha256.Sum256(body)
+	h.Schema = SnapshotSchema
+	h.Count = set.Len()
+	h.Prefixes = set.Prefixes()
+	h.BodyBytes = int64(len(body))
+	h.SHA256 = hex.EncodeToString(sum[:])
+	hj, err := json.Marshal(h)
+	if err != nil {
+		return h, fmt.Errorf("dnc: snapshot header: %w", err)
+	}
+	pre := make([]byte, 0, 16+len(hj)+8)
+	pre = append(pre, snapshotMagic...)
+	pre = binary.LittleEndian.AppendUint32(pre, formatVersion)
+	pre = binary.LittleEndian.AppendUint32(pre, uint32(len(hj)))
+	pre = append(pre, hj...)
+	for len(pre)%8 != 0 {
+		pre = append(pre, 0)
+	}
+	if _, err := w.Write(pre); err != nil {
+		return h, fmt.Errorf("dnc: write snapshot: %w", err)
+	}
+	if _, err := w.Write(body); err != nil {
+		return h, fmt.Errorf("dnc: write snapshot: %w", err)
+	}
+	return h, nil
+}
+
+// encodeBody lays the set out little-endian, 8-byte aligned:
+// nkeys, nprefixes, nsuffixes, reserved (4×u64), keys, blocks, offsets, pad, suffixes, pad.
+func encodeBody(s *Set) []byte {
+	np := s.Prefixes()
+	offsets := s.offsets
+	if len(offsets) == 0 {
+		offsets = []uint32{0}
+	}
+	n := bodyLen(len(s.keys), np, len(s.suffixes))
+	b := make([]byte, 0, n)
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(s.keys)))
+	b = binary.LittleEndian.AppendUint64(b, uint64(np))
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(s.suffixes)))
+	b = binary.LittleEndian.AppendUint64(b, 0)
+	for _, k := range s.keys {
+		b = binary.LittleEndian.AppendUint64(b, k)
+	}
+	for i := range s.blocks {
+		bl := &s.blocks[i]
+		b = binary.LittleEndian.AppendUint32(b, bl.base)
+		b = binary.LittleEndian.AppendUint32(b, 0)
+		for _, w := range bl.bits {
+			b = binary.LittleEndian.AppendUint64(b, w)
+		}
+	}
+	for _, o := range offsets {
+		b = binary.LittleEndian.AppendUint32(b, o)
+	}
+	for len(b)%8 != 0 {
+		b = append(b, 0)
+	}
+	for _, x := range s.suffixes {
+		b = binary.LittleEndian.AppendUint16(b, x)
+	}
+	for len(b)%8 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+func align8(n uint64) uint64 { return (n + 7) &^ 7 }
+
+func bodyLen(nkeys, nprefixes, nsuffixes int) int {
+	return int(32 + 8*uint64(nkeys) + blockSize*uint64(nkeys) + align8(4*uint64(nprefixes+1)) + align8(2*uint64(nsuffixes)))
+}
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorruptSnapshot, fmt.Sprintf(format, args...))
+}
+
+// ReadSnapshot reads a whole snapshot from r, verifies its SHA-256 and its
+// structure, and returns it. A damaged, truncated or inconsistent snapshot is
+// an error wrapping ErrCorruptSnapshot; it never yields an empty or partial set.
+func ReadSnapshot(r io.Reader) (*Snapshot, error) {
+	var pre [16]byte
+	if _, err := io.ReadFull(r, pre[:]); err != nil {
+		return nil, corrupt("preamble: %v", err)
+	}
+	h, hlen, err := parsePreamble(pre[:])
+	if err != nil {
+		return nil, err
+	}
+	hb := make([]byte, int(align8(16+uint64(hlen)))-16)
+	if _, err := io.ReadFull(r, hb); err != nil {
+		return nil, corrupt("header: %v", err)
+	}
+	if err := decodeHeader(hb[:hlen], &h); err != nil {
+		return nil, err
+	}
+	if h.BodyBytes < 32 || h.BodyBytes > 1<<40 || h.BodyBytes%8 != 0 {
+		return nil, corrupt("header: body_bytes %d out of range", h.BodyBytes)
+	}
+	// Read the body into 8-byte aligned memory, in chunks, so a lying header
+	// cannot make us allocate more than the file holds plus one chunk.
+	var words []uint64
+	const chunk = 1 << 24
+	var got int64
+	for got < h.BodyBytes {
+		n := min(h.BodyBytes-got, chunk)
+		words = append(words, make([]uint64, n/8)...)
+		dst := u64Bytes(words)[got : got+n]
+		if _, err := io.ReadFull(r, dst); err != nil {
+			return nil, corrupt("body truncated at byte %d of %d: %v", got, h.BodyBytes, err)
+		}
+		got += n
+	}
+	var extra [1]byte
+	if n, _ := r.Read(extra[:]); n != 0 {
+		return nil, corrupt("trailing bytes after the body")
+	}
+	return newSnapshotFromBody(h, u64Bytes(words))
+}
+
+// ReadSnapshotFile reads the snapshot file at path into memory.
+func ReadSnapshotFile(path string) (*Snapshot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dnc: %w", err)
+	}
+	defer f.Close()
+	s, err := ReadSnapshot(bufioReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+func parsePreamble(pre []byte) (Header, uint32, error) {
+	if string(pre[:8]) != snapshotMagic {
+		return Header{}, 0, corrupt("not a dialgate dnc snapshot (bad magic)")
+	}
+	v := binary.LittleEndian.Uint32(pre[8:12])
+	if v > formatVersion {
+		return Header{}, 0, fmt.Errorf("%w: format %d, this build reads up to %d", ErrSnapshotTooNew, v, formatVersion)
+	}
+	if v != formatVersion {
+		return Header{}, 0, corrupt("format version %d", v)
+	}
+	hlen := binary.LittleEndian.Uint32(pre[12:16])
+	if hlen == 0 || hlen > maxHeaderLen {
+		return Header{}, 0, corrupt("header length %d out of range", hlen)
+	}
+	return Header{}, hlen, nil
+}
+
+func decodeHeader(b []byte, h *Header) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(h); err != nil {
+		return corrupt("header: %v", err)
+	}
+	if h.Schema != SnapshotSchema {
+		return corrupt("header: schema %q, want %q", h.Schema, SnapshotSchema)
+	}
+	if len(h.SHA256) != 64 {
+		return corrupt("header: sha256 %q is not 64 hex digits", h.SHA256)
+	}
+	if _, err := hex.DecodeString(h.SHA256); err != nil {
+		return corrupt("header: sha256: %v", err)
+	}
+	if h.Scope != "" {
+		if _, err := ParseScope(h.Scope); err != nil {
+			return corrupt("header: %v", err)
+		}
+	}
+	if h.CreatedAt.IsZero() {
+		return corrupt("header: created_at missing")
+	}
+	return nil
+}
+
+// newSnapshotFromBody verifies body (8-byte aligned) against h and builds the
+// set as views into it (little-endian hosts) or copies (big-endian hosts).
+func newSnapshotFromBody(h Header, body []byte) (*Snapshot, error) {
+	if int64(len(body)) != h.BodyBytes {
+		return nil, corrupt("body is %d bytes, header says %d", len(body), h.BodyBytes)
+	}
+	sum := sha256.Sum256(body)
+	if hex.EncodeToString(sum[:]) != h.SHA256 {
+		return nil, corrupt("body SHA-256 does not match the header")
+	}
+	nkeys := binary.LittleEndian.Uint64(body[0:])
+	np := binary.LittleEndian.Uint64(body[8:])
+	ns := binary.LittleEndian.Uint64(body[16:])
+	if nkeys > uint64(len(body)) || np > uint64(len(body)) || ns > uint64(len(body)) || np > maxSetLen || ns > maxSetLen {
+		return nil, corrupt("array lengths out of range")
+	}
+	if want := bodyLen(int(nkeys), int(np), int(ns)); want != len(body) {
+		return nil, corrupt("body is %d bytes, its array lengths need %d", len(body), want)
+	}
+	if int(ns) != h.Count || int(np) != h.Prefixes {
+		return nil, corrupt("header count %d / prefixes %d, body holds %d / %d", h.Count, h.Prefixes, ns, np)
+	}
+	off := uint64(32)
+	var s Set
+	s.keys = viewU64(body[off : off+8*nkeys])
+	off += 8 * nkeys
+	s.blocks = make([]block, nkeys)
+	for i := range s.blocks {
+		bb := body[off : off+blockSize]
+		s.blocks[i].base = binary.LittleEndian.Uint32(bb)
+		for w := range s.blocks[i].bits {
+			s.blocks[i].bits[w] = binary.LittleEndian.Uint64(bb[8+8*w:])
+		}
+		off += blockSize
+	}
+	s.offsets = viewU32(body[off : off+4*(np+1)])
+	off += align8(4 * (np + 1))
+	s.suffixes = viewU16(body[off : off+2*ns])
+	s.count = int(ns)
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	return &Snapshot{Header: h, set: s}, nil
+}
+
+// validate checks every structural invariant Contains relies on, so that a
+// well-hashed but malformed file cannot make a lookup panic or lie.
+func (s *Set) validate() error {
+	var rank uint64
+	for i, k := range s.keys {
+		if k > maxKey {
+			return corrupt("block key %d out of range", k)
+		}
+		if i > 0 && k <= s.keys[i-1] {
+			return corrupt("block keys not strictly ascending at %d", i)
+		}
+		b := &s.blocks[i]
+		if uint64(b.base) != rank {
+			return corrupt("block %d rank %d, want %d", i, b.base, rank)
+		}
+		var c int
+		for _, w := range b.bits {
+			c += bits.OnesCount64(w)
+		}
+		if c == 0 {
+			return corrupt("block %d is empty", i)
+		}
+		rank += uint64(c)
+	}
+	if rank != uint64(len(s.offsets)-1) {
+		return corrupt("bitmaps hold %d prefixes, offsets %d", rank, len(s.offsets)-1)
+	}
+	if s.offsets[0] != 0 || uint64(s.offsets[len(s.offsets)-1]) != uint64(len(s.suffixes)) {
+		return corrupt("offsets do not span the suffixes")
+	}
+	for r := 0; r+1 < len(s.offsets); r++ {
+		a, b := s.offsets[r], s.offsets[r+1]
+		if b <= a || uint64(b) > uint64(len(s.suffixes)) {
+			return corrupt("prefix %d has an empty or out-of-range run", r)
+		}
+		run := s.suffixes[a:b]
+		for j, x := range run {
+			if x >= suffixMod {
+				return corrupt("suffix %d out of range", x)
+			}
+			if j > 0 && x <= run[j-1] {
+				return corrupt("suffixes of prefix %d not strictly ascending", r)
+			}
+		}
+	}
+	if len(s.keys) == 0 && len(s.suffixes) != 0 {
+		return corrupt("suffixes without prefixes")
+	}
+	return nil
+}
+
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+func u64Bytes(w []uint64) []byte {
+	if len(w) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), len(w)*8)
+}
+
+func aligned(b []byte, a uintptr) bool {
+	return len(b) == 0 || uintptr(unsafe.Pointer(&b[0]))%a == 0
+}
+
+func viewU64(b []byte) []uint64 {
+	n := len(b) / 8
+	if n == 0 {
+		return nil
+	}
+	if littleEndian && aligned(b, 8) {
+		return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), n)
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	return out
+}
+
+func viewU32(b []byte) []uint32 {
+	n := len(b) / 4
+	if n == 0 {
+		return nil
+	}
+	if littleEndian && aligned(b, 4) {
+		return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), n)
+	}
+	out := make([]uint32, n)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(b[4*i:])
+	}
+	return out
+}
+
+func viewU16(b []byte) []uint16 {
+	n := len(b) / 2
+	if n == 0 {
+		return nil
+	}
+	if littleEndian && aligned(b, 2) {
+		return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), n)
+	}
+	out := make([]uint16, n)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return out
+}
+
+// snapshotFromBytes decodes a whole snapshot file held in data (8-byte
+// aligned, e.g. a memory mapping). The set views data; data must outlive it.
+func snapshotFromBytes(data []byte) (*Snapshot, error) {
+	if len(data) < 16 {
+		return nil, corrupt("file is %d bytes", len(data))
+	}
+	h, hlen, err := parsePreamble(data[:16])
+	if err != nil {
+		return nil, err
+	}
+	start := align8(16 + uint64(hlen))
+	if start > uint64(len(data)) {
+		return nil, corrupt("header truncated")
+	}
+	if err := decodeHeader(data[16:16+hlen], &h); err != nil {
+		return nil, err
+	}
+	body := data[start:]
+	if !aligned(body, 8) {
+		return nil, corrupt("body not aligned")
+	}
+	return newSnapshotFromBody(h, body)
+}
+
+func bufioReader(f *os.File) io.Reader { return bufio.NewReaderSize(f, 1<<20) }

@@ -1,0 +1,84 @@
+package dnc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// Errors of the do-not-call store and lists.
+var (
+	// ErrNotListed is returned (wrapped) by RemoveDNC when the number is not
+	// listed in that scope.
+	// It wraps storage.ErrNotFound.
+	ErrNotListed = fmt.Errorf("dnc: not listed: %w", storage.ErrNotFound)
+	// ErrHeld is returned (wrapped) by RemoveDNC before the entry's hold ends.
+	ErrHeld = errors.New("dnc: entry still held")
+	// ErrInvalidEntry is wrapped by errors for malformed entries.
+	ErrInvalidEntry = errors.New("dnc: invalid entry")
+)
+
+// Entry is one number on a store-backed do-not-call list: a refusal taken
+// during a call, a complaint, an admin addition, an imported company list.
+type Entry struct {
+	// Number is the listed callee. Required.
+	Number dialgate.Number `json:"number"`
+	// Scope says which dials the entry blocks. Required.
+	Scope Scope `json:"scope"`
+	// List names the list ("opt_out", "complaints", "internal", an import name).
+	// Required.
+	List string `json:"list"`
+	// Source says how the entry came: "call", "complaint", "admin", "import:<file>".
+	Source string `json:"source,omitempty"`
+	// AddedAt is when the refusal was made. Required.
+	AddedAt time.Time `json:"added_at"`
+	// HoldUntil is the earliest instant the entry may be removed (cn: a refusal
+	// is never released before 12 months). Zero means it may be removed at once.
+	HoldUntil time.Time `json:"hold_until,omitzero"`
+	// Evidence references the proof of the refusal (decision id, recording id,
+	// a SHA-256 of the request); never the raw number.
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// Validate reports the first malformed field of e, wrapping ErrInvalidEntry.
+func (e Entry) Validate() error {
+	switch {
+	case !e.Number.IsValid():
+		return fmt.Errorf("%w: number: missing", ErrInvalidEntry)
+	case !e.Scope.IsValid():
+		return fmt.Errorf("%w: scope: %q is not a valid scope", ErrInvalidEntry, e.Scope.String())
+	case e.List == "" || len(e.List) > 128:
+		return fmt.Errorf("%w: list: must be 1 to 128 bytes", ErrInvalidEntry)
+	case e.AddedAt.IsZero():
+		return fmt.Errorf("%w: added_at: missing", ErrInvalidEntry)
+	case !e.HoldUntil.IsZero() && e.HoldUntil.Before(e.AddedAt):
+		return fmt.Errorf("%w: hold_until: before added_at", ErrInvalidEntry)
+	}
+	return nil
+}
+
+// Store keeps the store-backed do-not-call entries. An entry is keyed by
+// (Number, Scope). Implementations must be safe for concurrent use;
+// storage/memstore and storage/boltstore implement it, and storage/storetest
+// checks the contract.
+type Store interface {
+	// AddDNC records entries atomically: all or none, each validated first
+	// (an invalid one fails the whole call with ErrInvalidEntry). It returns
+	// only after the entries are durable. Adding an existing (number, scope)
+	// keeps the stored entry but extends its HoldUntil to the later of the two.
+	AddDNC(ctx context.Context, entries ...Entry) error
+	// DNCEntries returns every entry of n, in any scope, ordered by scope text;
+	// nil and no error when there is none.
+	DNCEntries(ctx context.Context, n dialgate.Number) ([]Entry, error)
+	// RemoveDNC removes the entry (n, scope) at instant t. It fails with
+	// ErrNotListed when there is none and with ErrHeld when t is before the
+	// entry's HoldUntil; removal is durable before it returns.
+	RemoveDNC(ctx context.Context, n dialgate.Number, scope Scope, t time.Time) error
+	// ScanDNC calls fn for every entry, in number then scope order, until fn
+	// returns an error, which ScanDNC returns.
+	ScanDNC(ctx context.Context, fn func(Entry) error) error
+}

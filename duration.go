@@ -1,0 +1,87 @@
+package dialgate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Duration is a time.Duration that reads and writes the units people use in
+// regulatory text: "30d" (days of 24 h), "2w" (weeks), as well as Go's own "5m",
+// "24h", "1h30m". Profile and config files use it. The zero value is 0.
+type Duration time.Duration
+
+// Std returns the time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// String formats whole days as "30d", otherwise as time.Duration does.
+func (d Duration) String() string {
+	td := time.Duration(d)
+	if td != 0 && td%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(td/(24*time.Hour)), 10) + "d"
+	}
+	return td.String()
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler; see ParseDuration.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// ParseDuration parses "30d", "2w", "1d12h", "24h", "5m" and any other
+// time.ParseDuration syntax. It rejects empty text and unknown units with an error
+// that quotes the text.
+func ParseDuration(s string) (Duration, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, fmt.Errorf("duration: empty (want e.g. 30d, 24h or 5m)")
+	}
+	rest := s
+	neg := false
+	if rest[0] == '-' || rest[0] == '+' {
+		neg = rest[0] == '-'
+		rest = rest[1:]
+	}
+	var total time.Duration
+	// Leading day and week components, then whatever time.ParseDuration reads.
+	for {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 0 || i >= len(rest) || (rest[i] != 'd' && rest[i] != 'w') {
+			break
+		}
+		n, err := strconv.ParseInt(rest[:i], 10, 64)
+		if err != nil || n > 100*366 {
+			return 0, fmt.Errorf("duration %q: too large", s)
+		}
+		unit := 24 * time.Hour
+		if rest[i] == 'w' {
+			unit *= 7
+		}
+		total += time.Duration(n) * unit
+		rest = rest[i+1:]
+	}
+	if rest != "" {
+		v, err := time.ParseDuration(rest)
+		if err != nil || v < 0 {
+			return 0, fmt.Errorf("duration %q: want a number with a unit (d, w, h, m, s), e.g. 30d, 24h or 5m", s)
+		}
+		total += v
+	} else if total == 0 && !strings.ContainsAny(s, "dw") {
+		return 0, fmt.Errorf("duration %q: want a number with a unit", s)
+	}
+	if neg {
+		total = -total
+	}
+	return Duration(total), nil
+}

@@ -1,0 +1,86 @@
+// Command embedded shows dialgate embedded in a Go dialer: a Gate built from
+// the built-in cn profile decides two dials, one in the evening rest hours and
+// one the next morning.
+//
+// Every dial the dialer places must first get an allowed Decision; a denied
+// Decision, or any error, means the call must not be placed.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage/memstore"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "embedded:", err)
+		os.Exit(1)
+	}
+}
+
+func run(w io.Writer) error {
+	ctx := context.Background()
+	profile, err := policy.Builtin("cn")
+	if err != nil {
+		return err
+	}
+
+	// A fixed clock makes the example repeatable; a real dialer leaves the
+	// Gate on the system clock.
+	shanghai := time.FixedZone("CST", 8*3600)
+	now := time.Date(2026, 12, 4, 22, 30, 0, 0, shanghai)
+	clock := dialgate.ClockFunc(func() time.Time { return now })
+
+	store := memstore.New() // use storage/boltstore for state that survives restarts
+	defer store.Close()
+	// The HMAC key pseudonymises callee numbers in counters and records; keep
+	// a real one secret (dialgate serve generates one on first start).
+	deps, err := policy.StoreDeps(store, []byte("example key, keep yours secret"))
+	if err != nil {
+		return err
+	}
+	// cn allows only caller IDs from the tenant's ledger of numbering resources (CN-S2, CN-S7).
+	if err := store.PutLedger(ctx, callerid.Entry{
+		Number: dialgate.MustParseNumber("+861058001234"), Type: callerid.TypeFixed,
+		Holder: "Acme Ltd", Purposes: []dialgate.Purpose{dialgate.PurposeService},
+	}); err != nil {
+		return err
+	}
+	gate, err := policy.Build(profile, deps, dialgate.WithClock(clock))
+	if err != nil {
+		return err
+	}
+
+	dial := dialgate.Dial{
+		To:      dialgate.MustParseNumber("+8613800138000"),
+		From:    dialgate.MustParseNumber("+861058001234"),
+		Purpose: dialgate.PurposeService,
+		LeadID:  "crm-42", // where the number came from
+	}
+	for _, at := range []time.Time{now, time.Date(2026, 12, 5, 10, 0, 0, 0, shanghai)} {
+		now = at
+		dec, err := gate.Check(ctx, dial)
+		if err != nil {
+			return fmt.Errorf("no decision; do not dial: %w", err)
+		}
+		if !dec.Allowed {
+			next, _ := dec.NextAllowedAt()
+			fmt.Fprintf(w, "%s: denied %v, retry at %s\n", at.Format("Mon 15:04"), dec.Codes(), next.In(shanghai).Format("Mon 15:04"))
+			continue
+		}
+		fmt.Fprintf(w, "%s: allowed\n", at.Format("Mon 15:04"))
+		// ... place the call, then report what happened:
+		if err := gate.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true, RingDuration: 8 * time.Second}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

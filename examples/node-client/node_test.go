@@ -1,0 +1,70 @@
+// Package nodeclient_test runs the Node.js example client against the real
+// sidecar server. It needs `node` on PATH and the example's node_modules
+// (`npm ci` in examples/node-client); without them it skips.
+package nodeclient_test
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+func TestNodeClient(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat("node_modules/@grpc/grpc-js"); err != nil {
+		t.Skip("node_modules missing: run `npm ci` in examples/node-client")
+	}
+	listed := dialgate.MustParseNumber("+8613900139099")
+	g, err := dialgate.New([]dialgate.Checker{dialgate.CheckerFunc("dnc", func(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+		if d.To == listed {
+			return []dialgate.Reason{{Code: dialgate.CodeDNCListed}}, nil
+		}
+		return nil, nil
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	dead, _ := net.Listen("tcp", "127.0.0.1:0")
+	deadAddr := dead.Addr().String()
+	dead.Close()
+
+	cases := []struct {
+		name string
+		args []string
+		want string
+		ok   bool
+	}{
+		{"allowed", []string{"--addr", lis.Addr().String(), "--to", "+8613900139001", "--lead", "crm-1"}, "DIAL dg-", true},
+		{"denied", []string{"--addr", lis.Addr().String(), "--to", "+8613900139099", "--lead", "crm-1"}, "DO NOT DIAL: denied: dnc.listed", false},
+		{"bad input", []string{"--addr", lis.Addr().String(), "--to", "12ab"}, "DO NOT DIAL: sidecar error (fail closed): INVALID_ARGUMENT: dial.to", false},
+		{"unknown enum", []string{"--addr", lis.Addr().String(), "--to", "+8613900139001", "--purpose", "PURPOSE_UNSPECIFIED"}, "INVALID_ARGUMENT: dial.purpose: missing", false},
+		{"sidecar down", []string{"--addr", deadAddr, "--to", "+8613900139001"}, "DO NOT DIAL: sidecar error (fail closed)", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := exec.Command(node, append([]string{"client.js"}, c.args...)...).CombinedOutput()
+			if (err == nil) != c.ok || !strings.Contains(string(out), c.want) {
+				t.Fatalf("exit ok=%v output %q; want ok=%v and %q", err == nil, out, c.ok, c.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,91 @@
+// Command sidecar-client shows a dialer's side of the dialgate sidecar in Go:
+// ask Check before every call and dial only on an OK response whose decision
+// allows it. ANY error — the sidecar down, a timeout, bad input, a missing
+// token — means: do not dial.
+//
+//	sidecar-client -addr 127.0.0.1:7443 -to +8613900139000 -from +861058001234 -purpose service -lead crm-42
+//
+// It prints "DIAL <decision id>" or "DO NOT DIAL: <why>" and exits 0 or 1.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stdout, "DO NOT DIAL:", err)
+		os.Exit(1)
+	}
+}
+
+// mayDial asks the sidecar whether the dial may be placed. It returns the
+// decision id when it may; every other outcome — a deny, any RPC error, a
+// timeout — is an error, and the caller must not dial.
+func mayDial(ctx context.Context, gate pb.GateServiceClient, d *pb.Dial) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	resp, err := gate.Check(ctx, &pb.CheckRequest{Dial: d})
+	if err != nil {
+		return "", fmt.Errorf("sidecar error (fail closed): %w", err)
+	}
+	dec := resp.GetDecision()
+	if dec == nil || !dec.GetAllowed() {
+		var codes []string
+		for _, r := range dec.GetReasons() {
+			codes = append(codes, r.GetCode())
+		}
+		return "", fmt.Errorf("denied: %s", strings.Join(codes, ", "))
+	}
+	return dec.GetId(), nil
+}
+
+var purposes = map[string]pb.Purpose{
+	"marketing": pb.Purpose_PURPOSE_MARKETING, "service": pb.Purpose_PURPOSE_SERVICE,
+	"callback": pb.Purpose_PURPOSE_CALLBACK, "collections": pb.Purpose_PURPOSE_COLLECTIONS,
+	"survey": pb.Purpose_PURPOSE_SURVEY,
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("sidecar-client", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:7443", "sidecar address")
+	to := fs.String("to", "", "callee, E.164")
+	from := fs.String("from", "", "caller ID, E.164")
+	purpose := fs.String("purpose", "service", "marketing, service, callback, collections or survey")
+	lead := fs.String("lead", "", "CRM lead id (provenance)")
+	tenant := fs.String("tenant", "", "tenant")
+	token := fs.String("token", os.Getenv("DIALGATE_TOKEN"), "bearer token with the gate scope (default $DIALGATE_TOKEN)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	p, ok := purposes[*purpose]
+	if !ok {
+		return fmt.Errorf("-purpose: unknown %q", *purpose)
+	}
+	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if *token != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+*token)
+	}
+	id, err := mayDial(ctx, pb.NewGateServiceClient(conn), &pb.Dial{
+		To: *to, From: *from, Purpose: p, LeadId: *lead, Tenant: *tenant})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "DIAL", id)
+	return nil
+}

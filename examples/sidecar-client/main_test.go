@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+// startSidecar runs the real sidecar server on loopback over a gate that
+// denies one synthetic number, and returns its address.
+func startSidecar(t *testing.T) string {
+	listed := dialgate.MustParseNumber("+8613900139099")
+	g, err := dialgate.New([]dialgate.Checker{dialgate.CheckerFunc("dnc", func(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+		if d.To == listed {
+			return []dialgate.Reason{{Code: dialgate.CodeDNCListed}}, nil
+		}
+		return nil, nil
+	})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return lis.Addr().String()
+}
+
+func TestRun(t *testing.T) {
+	addr := startSidecar(t)
+	dead, _ := net.Listen("tcp", "127.0.0.1:0")
+	deadAddr := dead.Addr().String()
+	dead.Close()
+	cases := []struct {
+		name string
+		args []string
+		want string // substring of the output or error
+		dial bool
+	}{
+		{"allowed", []string{"-addr", addr, "-to", "+8613900139001", "-lead", "crm-1"}, "DIAL dg-", true},
+		{"denied", []string{"-addr", addr, "-to", "+8613900139099", "-lead", "crm-1"}, "denied: dnc.listed", false},
+		{"bad input", []string{"-addr", addr, "-to", "12ab"}, "InvalidArgument", false},
+		{"sidecar down", []string{"-addr", deadAddr, "-to", "+8613900139001"}, "fail closed", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(context.Background(), c.args, &out)
+			got := out.String()
+			if err != nil {
+				got += err.Error()
+			}
+			if (err == nil) != c.dial || !strings.Contains(got, c.want) {
+				t.Fatalf("dial=%v, output %q; want dial=%v and %q", err == nil, got, c.dial, c.want)
+			}
+		})
+	}
+}

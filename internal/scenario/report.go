@@ -1,0 +1,163 @@
+package scenario
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Report is the result of running one scenario file.
+type Report struct {
+	// File is the scenario file's path.
+	File string `json:"file"`
+	// Name is the scenario's name.
+	Name string `json:"name"`
+	// Profile is the resolved profile's name.
+	Profile string `json:"profile"`
+	// PolicyVersion is the version of the policy the Gate enforced.
+	PolicyVersion string `json:"policy_version"`
+	// Steps reports every step in order.
+	Steps []StepReport `json:"steps"`
+	// Passed and Failed count the steps.
+	Passed int `json:"passed"`
+	Failed int `json:"failed"`
+}
+
+// OK reports whether every step passed.
+func (r *Report) OK() bool { return r.Failed == 0 }
+
+// StepReport says what a step expected and what came back.
+type StepReport struct {
+	Step int       `json:"step"`
+	ID   string    `json:"id,omitempty"`
+	Line int       `json:"line"`
+	At   time.Time `json:"at"`
+	// Kind is "dial" or the event type.
+	Kind string `json:"kind"`
+	// Decision is the step id an event referred to.
+	Decision string `json:"decision,omitempty"`
+	Want     Want   `json:"want"`
+	Got      Got    `json:"got"`
+	Pass     bool   `json:"pass"`
+	// Problems says how Got differs from Want; empty when the step passed.
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Got is what a step came back with.
+type Got struct {
+	Allowed    *bool       `json:"allowed,omitempty"`
+	Codes      []string    `json:"codes,omitempty"`
+	Reasons    []GotReason `json:"reasons,omitempty"`
+	Error      string      `json:"error,omitempty"`
+	Message    string      `json:"message,omitempty"`
+	Deleted    *int        `json:"deleted,omitempty"`
+	DecisionID string      `json:"decision_id,omitempty"`
+}
+
+// GotReason is one reason of a decision as the report shows it.
+type GotReason struct {
+	Code    string `json:"code"`
+	Message string `json:"message,omitempty"`
+}
+
+func (sr *StepReport) fail(format string, args ...any) {
+	sr.Problems = append(sr.Problems, fmt.Sprintf(format, args...))
+}
+
+// Label names the step for people: "step 3 (s3, line 27)".
+func (sr *StepReport) Label() string {
+	if sr.ID != "" {
+		return fmt.Sprintf("step %d (%s, line %d)", sr.Step, sr.ID, sr.Line)
+	}
+	return fmt.Sprintf("step %d (line %d)", sr.Step, sr.Line)
+}
+
+// Summary says in one line what the step wanted and got.
+func (sr *StepReport) Summary() string {
+	if sr.Kind == "dial" {
+		return fmt.Sprintf("dial: want %s, got %s", describeWant(sr.Want), describe(sr.Got))
+	}
+	kind := sr.Kind
+	if sr.Decision != "" {
+		kind += " of " + sr.Decision
+	}
+	want := "success"
+	switch {
+	case sr.Want.Error != "":
+		want = "error " + sr.Want.Error
+	case sr.Want.Deleted != nil:
+		want = "deleted " + strconv.Itoa(*sr.Want.Deleted)
+	}
+	got := "success"
+	switch {
+	case sr.Got.Error != "":
+		got = "error " + sr.Got.Error
+	case sr.Got.Deleted != nil:
+		got = "deleted " + strconv.Itoa(*sr.Got.Deleted)
+	}
+	return fmt.Sprintf("%s: want %s, got %s", kind, want, got)
+}
+
+func describeWant(w Want) string {
+	switch {
+	case w.Error != "":
+		return "error " + w.Error
+	case w.Allowed == nil:
+		return "?"
+	case *w.Allowed:
+		return "allowed"
+	case len(w.Codes) > 0:
+		return "denied " + codeList(w.Codes)
+	}
+	return "denied"
+}
+
+func describe(g Got) string {
+	switch {
+	case g.Error != "":
+		return "error " + g.Error
+	case g.Allowed == nil:
+		return "nothing"
+	case *g.Allowed && len(g.Codes) == 0:
+		return "allowed"
+	case *g.Allowed:
+		return "allowed (shadow) " + codeList(g.Codes)
+	}
+	return "denied " + codeList(g.Codes)
+}
+
+// WriteText writes the report as text: a header, one line per step, and for a
+// failed step what differed and the reasons that came back.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "=== %s: %s (policy %s)\n", r.File, r.Name, r.PolicyVersion)
+	for i := range r.Steps {
+		sr := &r.Steps[i]
+		mark := "ok  "
+		if !sr.Pass {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(&b, "%s %s %s %s\n", mark, sr.Label(), sr.At.Format(time.RFC3339), sr.Summary())
+		if sr.Pass {
+			continue
+		}
+		for _, p := range sr.Problems {
+			fmt.Fprintf(&b, "       %s\n", p)
+		}
+		for _, rs := range sr.Got.Reasons {
+			fmt.Fprintf(&b, "       reason %s: %s\n", rs.Code, rs.Message)
+		}
+		if sr.Got.Message != "" {
+			fmt.Fprintf(&b, "       message: %s\n", sr.Got.Message)
+		}
+	}
+	if r.OK() {
+		fmt.Fprintf(&b, "--- PASS: %d steps\n", r.Passed)
+	} else {
+		fmt.Fprintf(&b, "--- FAIL: %d of %d steps failed\n", r.Failed, r.Passed+r.Failed)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

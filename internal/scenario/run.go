@@ -1,0 +1,347 @@
+package scenario
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage/memstore"
+)
+
+// Env is the state one run of a scenario file works on; event and seed handlers
+// read and change it. It is fresh for every run.
+type Env struct {
+	// Gate is the Gate built from the profile (with the policy overrides).
+	Gate *dialgate.Gate
+	// Clock is the Gate's clock, set to each step's "at" before the step runs.
+	Clock *Clock
+	// Profile is the resolved profile.
+	Profile *policy.Profile
+	// Tenant is the file's tenant.
+	Tenant string
+	// Store is the run's fresh in-memory store; handlers write seed data and
+	// events into it.
+	Store *memstore.Store
+	// Deps are the stores the Gate's checks use, all backed by Store.
+	Deps policy.Deps
+	// Checks are the Gate's checks in order; handlers that must write through a
+	// check's own in-memory state (the do-not-call overlay) find it with FindCheck.
+	Checks []dialgate.Checker
+
+	mu         sync.Mutex
+	recordings *recording.Manager // when the Gate has no recording check
+	complaints int                // complaints filed, for their ids
+}
+
+// FindCheck returns the first of env's checks of type T, and whether there is one.
+func FindCheck[T dialgate.Checker](env *Env) (T, bool) {
+	for _, c := range env.Checks {
+		if t, ok := c.(T); ok {
+			return t, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// Clock is the settable clock of a run. It is safe for concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the time last set.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set sets the time.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// LoadProfile resolves the file's profile: a built-in name, or a path relative
+// to the file's directory; then applies the policy: overrides.
+func (f *File) LoadProfile() (*policy.Profile, error) {
+	var (
+		p   *policy.Profile
+		err error
+	)
+	if slices.Contains(policy.Builtins(), f.Profile) {
+		p, err = policy.Builtin(f.Profile)
+	} else {
+		path := f.Profile
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(f.Path), path)
+		}
+		p, err = policy.LoadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s:%d: profile: %w", ErrInvalid, f.Path, f.profileLine, err)
+	}
+	if f.Policy != nil {
+		if p, err = policy.Merge(p, f.Policy); err != nil {
+			return nil, fmt.Errorf("%w: %s:%d: policy: %w", ErrInvalid, f.Path, f.policyLine, err)
+		}
+	}
+	return p, nil
+}
+
+// newEnv builds fresh state for one run.
+func (f *File) newEnv() (*Env, error) {
+	p, err := f.LoadProfile()
+	if err != nil {
+		return nil, err
+	}
+	store := memstore.New()
+	deps, err := newDeps(store)
+	if err != nil {
+		return nil, err
+	}
+	env := &Env{Clock: &Clock{}, Profile: p, Tenant: f.Tenant, Store: store, Deps: deps}
+	var n atomic.Uint64
+	ids := func() string { return "d" + strconv.FormatUint(n.Add(1), 10) }
+	env.Checks, err = policy.Checks(p, env.Deps)
+	if err == nil {
+		env.Gate, err = dialgate.New(env.Checks, dialgate.WithPolicyVersion(p.Version()), dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s:%d: profile: %w", ErrInvalid, f.Path, f.profileLine, err)
+	}
+	return env, nil
+}
+
+// newDeps wires the run's store into every dependency of policy.Build; each
+// domain adds its line.
+func newDeps(store *memstore.Store) (policy.Deps, error) {
+	// The runs are synthetic and their state is thrown away: a fixed, public
+	// key is enough to keep raw numbers out of the stores.
+	hasher, err := auditlog.NewCalleeHasher([]byte("dialgate scenario key, not secret"))
+	if err != nil {
+		return policy.Deps{}, err
+	}
+	return policy.Deps{
+		DNC:          store,
+		Ledger:       store,
+		Counters:     store,
+		Recordings:   store,
+		CalleeHasher: hasher,
+	}, nil
+}
+
+// Run runs f on fresh state and reports every step; the steps run in order,
+// each on the state the earlier ones left. A step that does not come back as
+// it wants is a failed step in the Report, not an error. An error (wrapping
+// ErrInvalid) means the file could not be run: its profile cannot be loaded,
+// its overrides are invalid, or its seed data cannot be stored.
+func Run(ctx context.Context, f *File) (*Report, error) {
+	env, err := f.newEnv()
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{File: f.Path, Name: f.Name, Profile: env.Profile.Name, PolicyVersion: env.Gate.PolicyVersion()}
+	for _, s := range f.seeds {
+		if err := s.run(ctx, env); err != nil {
+			return nil, fmt.Errorf("%w: %s:%d: %s: %w", ErrInvalid, f.Path, s.line, s.key, err)
+		}
+	}
+	decisions := map[string]*dialgate.Decision{}
+	for _, s := range f.Steps {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		env.Clock.Set(s.At)
+		sr := StepReport{Step: s.Index, ID: s.ID, Line: s.Line, At: s.At, Want: s.Want}
+		if s.Dial != nil {
+			sr.Kind = "dial"
+			dec := runDial(ctx, env, s.Dial, &sr)
+			if s.ID != "" {
+				decisions[s.ID] = dec
+			}
+		} else {
+			sr.Kind = s.Event.Type
+			var ref *dialgate.Decision
+			if s.Event.Decision != "" {
+				ref = decisions[s.Event.Decision]
+				sr.Decision = s.Event.Decision
+			}
+			runEvent(ctx, env, s.Event, ref, &sr)
+		}
+		sr.Pass = len(sr.Problems) == 0
+		if sr.Pass {
+			rep.Passed++
+		} else {
+			rep.Failed++
+		}
+		rep.Steps = append(rep.Steps, sr)
+	}
+	return rep, nil
+}
+
+// RunFile parses and runs the scenario file at path.
+func RunFile(ctx context.Context, path string) (*Report, error) {
+	f, err := ParseFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Run(ctx, f)
+}
+
+// runDial decides one dial and compares it with the step's want. It returns the
+// decision (nil when the dial never reached the Gate).
+func runDial(ctx context.Context, env *Env, ds *DialSpec, sr *StepReport) *dialgate.Decision {
+	d, err := ds.toDial(env.Tenant)
+	if err != nil {
+		sr.Got = Got{Error: string(dialgate.CodeDialInvalid), Message: err.Error()}
+		compareDial(sr)
+		return nil
+	}
+	dec, err := env.Gate.Check(ctx, d)
+	allowed := dec.Allowed
+	sr.Got = Got{Allowed: &allowed, Codes: codes(dec), DecisionID: dec.ID}
+	for _, r := range dec.Reasons {
+		sr.Got.Reasons = append(sr.Got.Reasons, GotReason{Code: string(r.Code), Message: r.Message})
+	}
+	if err != nil {
+		sr.Got.Allowed = nil
+		sr.Got.Message = err.Error()
+		switch {
+		case errors.Is(err, dialgate.ErrInvalidDial):
+			sr.Got.Error = string(dialgate.CodeDialInvalid)
+		case errors.Is(err, dialgate.ErrAuditUnavailable):
+			sr.Got.Error = string(dialgate.CodeAuditUnavailable)
+		default:
+			sr.Got.Error = "error"
+		}
+	}
+	compareDial(sr)
+	return &dec
+}
+
+func codes(dec dialgate.Decision) []string {
+	if len(dec.Reasons) == 0 {
+		return nil
+	}
+	cs := make([]string, len(dec.Reasons))
+	for i, r := range dec.Reasons {
+		cs[i] = string(r.Code)
+	}
+	return cs
+}
+
+func compareDial(sr *StepReport) {
+	w, g := sr.Want, sr.Got
+	if w.Error != "" {
+		if g.Error != w.Error {
+			if g.Error == "" {
+				sr.fail("want error %s, got a decision (%s)", w.Error, describe(g))
+			} else {
+				sr.fail("want error %s, got error %s", w.Error, g.Error)
+			}
+		}
+		return
+	}
+	if g.Error != "" {
+		sr.fail("want %s, got error %s", describeWant(w), g.Error)
+		return
+	}
+	if *w.Allowed != *g.Allowed {
+		sr.fail("want %s, got %s", allowWord(*w.Allowed), allowWord(*g.Allowed))
+	}
+	for _, c := range w.Codes {
+		if !slices.Contains(g.Codes, c) {
+			sr.fail("want code %s, not among the reasons %s", c, codeList(g.Codes))
+		}
+	}
+}
+
+func runEvent(ctx context.Context, env *Env, ev *Event, ref *dialgate.Decision, sr *StepReport) {
+	if ev.Decision != "" && ref == nil {
+		sr.fail("decision %s: that dial step never reached the Gate (its dial was invalid)", ev.Decision)
+		return
+	}
+	res, err := ev.run(ctx, env, ref)
+	if err != nil {
+		sr.Got = Got{Error: "error", Message: err.Error()}
+		sr.fail("%s failed", ev.Type)
+		return
+	}
+	sr.Got = Got{Error: res.Error, Message: res.Message, Deleted: res.Deleted}
+	w := sr.Want
+	switch {
+	case w.Error != "" && res.Error != w.Error:
+		if res.Error == "" {
+			sr.fail("want error %s, got success", w.Error)
+		} else {
+			sr.fail("want error %s, got error %s", w.Error, res.Error)
+		}
+	case w.Error == "" && res.Error != "":
+		sr.fail("want success, got error %s", res.Error)
+	case w.Deleted != nil && (res.Deleted == nil || *res.Deleted != *w.Deleted):
+		got := "nothing"
+		if res.Deleted != nil {
+			got = strconv.Itoa(*res.Deleted)
+		}
+		sr.fail("want deleted %d, got %s", *w.Deleted, got)
+	}
+}
+
+// toDial turns the file's dial into a Dial; a malformed number or route is the
+// dial's problem, reported as dial.invalid.
+func (ds *DialSpec) toDial(tenant string) (dialgate.Dial, error) {
+	d := dialgate.Dial{
+		Purpose: dialgate.Purpose(ds.Purpose), Tenant: tenant, Industry: ds.Industry,
+		BusinessLine: ds.BusinessLine, Campaign: ds.Campaign, Subject: ds.Subject,
+		ConsentID: ds.ConsentID, LeadID: ds.LeadID, Route: dialgate.Route(ds.Route),
+	}
+	if ds.Tenant != "" {
+		d.Tenant = ds.Tenant
+	}
+	if ds.TriggerAt != nil {
+		d.TriggerAt = *ds.TriggerAt
+	}
+	var err error
+	if ds.To == "" {
+		return d, errors.New("to: missing callee number")
+	}
+	if d.To, err = dialgate.ParseNumber(ds.To); err != nil {
+		return d, fmt.Errorf("to: %w", err)
+	}
+	if ds.From != "" {
+		if d.From, err = dialgate.ParseNumber(ds.From); err != nil {
+			return d, fmt.Errorf("from: %w", err)
+		}
+	}
+	return d, nil
+}
+
+func secondsDuration(s int) time.Duration { return time.Duration(s) * time.Second }
+
+func allowWord(b bool) string {
+	if b {
+		return "allowed"
+	}
+	return "denied"
+}
+
+func codeList(cs []string) string {
+	if len(cs) == 0 {
+		return "(none)"
+	}
+	return "[" + strings.Join(cs, " ") + "]"
+}

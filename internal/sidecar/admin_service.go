@@ -1,0 +1,369 @@
+package sidecar
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// adminServer implements pb.AdminServiceServer over the Backend's admin
+// adapters. A nil adapter answers Unimplemented.
+type adminServer struct {
+	pb.UnimplementedAdminServiceServer
+	be  *Backend
+	now func() time.Time
+}
+
+func unimplemented(method, pkg string) error {
+	return status.Errorf(codes.Unimplemented, "%s: this server has no %s backend (package %s is not wired into the sidecar yet)", method, pkg, pkg)
+}
+
+// adminError maps an adapter's error to a status.
+func adminError(method string, err error) error {
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	var fe *dialgate.FieldError
+	switch {
+	case errors.As(err, &fe):
+		return invalid(fe.Field, "%s", fe.Problem)
+	case errors.Is(err, ErrNotFound):
+		return status.Errorf(codes.NotFound, "%s: %v", method, err)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return status.FromContextError(err).Err()
+	}
+	return status.Errorf(codes.Unavailable, "%s: not applied; retry: %v", method, err)
+}
+
+// checkScope validates a scope string: global, or kind:name with kind one of
+// industry, business, tenant, campaign.
+func checkScope(field, s string, required bool) (string, error) {
+	if s == "" {
+		if required {
+			return "", invalid(field, "missing")
+		}
+		return "global", nil
+	}
+	if s == "global" {
+		return s, nil
+	}
+	kind, name, ok := strings.Cut(s, ":")
+	if !ok {
+		return "", invalid(field, "%q is not global or kind:name", s)
+	}
+	switch kind {
+	case "industry", "business", "tenant", "campaign":
+	default:
+		return "", invalid(field, "unknown scope kind %q (want global, industry, business, tenant or campaign)", kind)
+	}
+	if name == "" || len(name) > 128 {
+		return "", invalid(field, "scope name must be 1–128 bytes")
+	}
+	if err := checkID(field, name, true); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+func checkText(field, s string, max int) error {
+	if len(s) > max {
+		return invalid(field, "longer than %d bytes", max)
+	}
+	return nil
+}
+
+func purposesFromProto(field string, ps []pb.Purpose) ([]dialgate.Purpose, error) {
+	out := make([]dialgate.Purpose, 0, len(ps))
+	for i, p := range ps {
+		d, err := purposeFromProto(fmt.Sprintf("%s[%d]", field, i), p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryRequest) (*pb.AddDncEntryResponse, error) {
+	if s.be.DNC == nil {
+		return nil, unimplemented("AddDncEntry", "dnc")
+	}
+	n, err := parseNumber("number", req.GetNumber(), true)
+	if err != nil {
+		return nil, err
+	}
+	scope, err := checkScope("scope", req.GetScope(), true)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkID("source", req.GetSource(), false); err != nil {
+		return nil, err
+	}
+	at, err := timeFromProto("added_at", req.GetAddedAt())
+	if err != nil {
+		return nil, err
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	if err := s.be.DNC.AddDNC(ctx, DNCEntry{Number: n, Scope: scope, Source: req.GetSource(), AddedAt: at}); err != nil {
+		return nil, adminError("AddDncEntry", err)
+	}
+	return &pb.AddDncEntryResponse{}, nil
+}
+
+func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntryRequest) (*pb.RemoveDncEntryResponse, error) {
+	if s.be.DNC == nil {
+		return nil, unimplemented("RemoveDncEntry", "dnc")
+	}
+	n, err := parseNumber("number", req.GetNumber(), true)
+	if err != nil {
+		return nil, err
+	}
+	scope, err := checkScope("scope", req.GetScope(), true)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.be.DNC.RemoveDNC(ctx, n, scope); err != nil {
+		return nil, adminError("RemoveDncEntry", err)
+	}
+	return &pb.RemoveDncEntryResponse{}, nil
+}
+
+func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequest) (*pb.GrantConsentResponse, error) {
+	if s.be.Consents == nil {
+		return nil, unimplemented("GrantConsent", "consent")
+	}
+	var (
+		c   ConsentGrant
+		err error
+	)
+	if err = checkID("id", req.GetId(), true); err != nil {
+		return nil, err
+	}
+	c.ID = req.GetId()
+	if c.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
+		return nil, err
+	}
+	if c.Scope, err = checkScope("scope", req.GetScope(), true); err != nil {
+		return nil, err
+	}
+	if err = checkID("tenant", req.GetTenant(), false); err != nil {
+		return nil, err
+	}
+	c.Tenant = req.GetTenant()
+	if req.GetGrantedAt() == nil {
+		return nil, invalid("granted_at", "missing")
+	}
+	if c.GrantedAt, err = timeFromProto("granted_at", req.GetGrantedAt()); err != nil {
+		return nil, err
+	}
+	if c.ExpiresAt, err = timeFromProto("expires_at", req.GetExpiresAt()); err != nil {
+		return nil, err
+	}
+	if !c.ExpiresAt.IsZero() && !c.ExpiresAt.After(c.GrantedAt) {
+		return nil, invalid("expires_at", "not after granted_at")
+	}
+	if h := req.GetEvidenceSha256(); h != "" {
+		if b, err := hex.DecodeString(h); err != nil || len(b) != 32 {
+			return nil, invalid("evidence_sha256", "want 64 hex digits")
+		}
+		c.EvidenceSHA256 = strings.ToLower(h)
+	}
+	if c.Purposes, err = purposesFromProto("purposes", req.GetPurposes()); err != nil {
+		return nil, err
+	}
+	if err := s.be.Consents.GrantConsent(ctx, c); err != nil {
+		return nil, adminError("GrantConsent", err)
+	}
+	return &pb.GrantConsentResponse{}, nil
+}
+
+func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRequest) (*pb.RevokeConsentResponse, error) {
+	if s.be.Consents == nil {
+		return nil, unimplemented("RevokeConsent", "consent")
+	}
+	if err := checkID("id", req.GetId(), true); err != nil {
+		return nil, err
+	}
+	at, err := timeFromProto("revoked_at", req.GetRevokedAt())
+	if err != nil {
+		return nil, err
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	if err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at); err != nil {
+		return nil, adminError("RevokeConsent", err)
+	}
+	return &pb.RevokeConsentResponse{}, nil
+}
+
+func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRequest) (*pb.FileComplaintResponse, error) {
+	if s.be.Complaints == nil {
+		return nil, unimplemented("FileComplaint", "complaint")
+	}
+	var (
+		c   Complaint
+		err error
+	)
+	if c.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
+		return nil, err
+	}
+	if c.Scope, err = checkScope("scope", req.GetScope(), false); err != nil {
+		return nil, err
+	}
+	if err = checkID("call_decision_id", req.GetCallDecisionId(), false); err != nil {
+		return nil, err
+	}
+	if err = checkID("tenant", req.GetTenant(), false); err != nil {
+		return nil, err
+	}
+	if err = checkText("note", req.GetNote(), 4096); err != nil {
+		return nil, err
+	}
+	c.CallDecisionID, c.Tenant, c.Note, c.At = req.GetCallDecisionId(), req.GetTenant(), req.GetNote(), s.now()
+	id, err := s.be.Complaints.FileComplaint(ctx, c)
+	if err != nil {
+		return nil, adminError("FileComplaint", err)
+	}
+	return &pb.FileComplaintResponse{ComplaintId: id}, nil
+}
+
+var numberTypes = map[pb.NumberType]string{
+	pb.NumberType_NUMBER_TYPE_95:              "95",
+	pb.NumberType_NUMBER_TYPE_96:              "96",
+	pb.NumberType_NUMBER_TYPE_400:             "400",
+	pb.NumberType_NUMBER_TYPE_800:             "800",
+	pb.NumberType_NUMBER_TYPE_FIXED:           "fixed",
+	pb.NumberType_NUMBER_TYPE_MOBILE_BUSINESS: "mobile_business",
+}
+
+func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntryRequest) (*pb.AddLedgerEntryResponse, error) {
+	if s.be.Ledger == nil {
+		return nil, unimplemented("AddLedgerEntry", "callerid")
+	}
+	var (
+		e   LedgerEntry
+		err error
+	)
+	if err = checkID("tenant", req.GetTenant(), false); err != nil {
+		return nil, err
+	}
+	e.Tenant = req.GetTenant()
+	if e.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
+		return nil, err
+	}
+	switch t := req.GetType(); {
+	case t == pb.NumberType_NUMBER_TYPE_UNSPECIFIED:
+		return nil, invalid("type", "missing")
+	case numberTypes[t] == "":
+		return nil, invalid("type", "unknown enum value %d", int32(t))
+	default:
+		e.Type = numberTypes[t]
+	}
+	if req.GetHolder() == "" {
+		return nil, invalid("holder", "missing")
+	}
+	for _, f := range []struct{ name, v string }{{"holder", req.GetHolder()}, {"access", req.GetAccess()}, {"qualification", req.GetQualification()}} {
+		if err := checkText(f.name, f.v, 512); err != nil {
+			return nil, err
+		}
+	}
+	e.Holder, e.Access, e.Qualification = req.GetHolder(), req.GetAccess(), req.GetQualification()
+	if len(req.GetPurposes()) == 0 {
+		return nil, invalid("purposes", "missing (at least one)")
+	}
+	if e.Purposes, err = purposesFromProto("purposes", req.GetPurposes()); err != nil {
+		return nil, err
+	}
+	if e.ValidFrom, err = timeFromProto("valid_from", req.GetValidFrom()); err != nil {
+		return nil, err
+	}
+	if e.ValidFrom.IsZero() {
+		e.ValidFrom = s.now()
+	}
+	if e.ValidUntil, err = timeFromProto("valid_until", req.GetValidUntil()); err != nil {
+		return nil, err
+	}
+	if !e.ValidUntil.IsZero() && !e.ValidUntil.After(e.ValidFrom) {
+		return nil, invalid("valid_until", "not after valid_from")
+	}
+	e.OfficeUseOnly = req.GetOfficeUseOnly()
+	if err := s.be.Ledger.AddLedgerEntry(ctx, e); err != nil {
+		return nil, adminError("AddLedgerEntry", err)
+	}
+	return &pb.AddLedgerEntryResponse{}, nil
+}
+
+func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRecordingRequest) (*pb.RegisterRecordingResponse, error) {
+	if s.be.Recordings == nil {
+		return nil, unimplemented("RegisterRecording", "recording")
+	}
+	var (
+		r   Recording
+		err error
+	)
+	if err = checkID("id", req.GetId(), true); err != nil {
+		return nil, err
+	}
+	r.ID = req.GetId()
+	if r.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
+		return nil, err
+	}
+	if req.GetStartedAt() == nil {
+		return nil, invalid("started_at", "missing")
+	}
+	if r.StartedAt, err = timeFromProto("started_at", req.GetStartedAt()); err != nil {
+		return nil, err
+	}
+	if d := req.GetRetentionDays(); d < 0 || (d > 0 && d < 30) {
+		return nil, invalid("retention_days", "%d is below the 30-day floor (0 means the profile's retention)", d)
+	}
+	r.RetentionDays = int(req.GetRetentionDays())
+	if err = checkID("decision_id", req.GetDecisionId(), false); err != nil {
+		return nil, err
+	}
+	r.DecisionID = req.GetDecisionId()
+	if err := s.be.Recordings.RegisterRecording(ctx, r); err != nil {
+		return nil, adminError("RegisterRecording", err)
+	}
+	return &pb.RegisterRecordingResponse{}, nil
+}
+
+func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRequest) (*pb.HoldRecordingResponse, error) {
+	if s.be.Recordings == nil {
+		return nil, unimplemented("HoldRecording", "recording")
+	}
+	if err := checkID("id", req.GetId(), true); err != nil {
+		return nil, err
+	}
+	if err := checkText("reason", req.GetReason(), 1024); err != nil {
+		return nil, err
+	}
+	if err := s.be.Recordings.HoldRecording(ctx, req.GetId(), req.GetReason(), s.now()); err != nil {
+		return nil, adminError("HoldRecording", err)
+	}
+	return &pb.HoldRecordingResponse{}, nil
+}
+
+func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseRecordingHoldRequest) (*pb.ReleaseRecordingHoldResponse, error) {
+	if s.be.Recordings == nil {
+		return nil, unimplemented("ReleaseRecordingHold", "recording")
+	}
+	if err := checkID("id", req.GetId(), true); err != nil {
+		return nil, err
+	}
+	if err := s.be.Recordings.ReleaseRecordingHold(ctx, req.GetId(), s.now()); err != nil {
+		return nil, adminError("ReleaseRecordingHold", err)
+	}
+	return &pb.ReleaseRecordingHoldResponse{}, nil
+}

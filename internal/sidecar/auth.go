@@ -1,0 +1,192 @@
+package sidecar
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"sigs.k8s.io/yaml"
+)
+
+// Scope is a permission a bearer token carries.
+type Scope string
+
+// The scopes. ScopeGate allows GateService; ScopeAdmin allows AdminService and
+// reflection. A token may carry both.
+const (
+	ScopeGate  Scope = "gate"
+	ScopeAdmin Scope = "admin"
+)
+
+// Tokens is a set of bearer tokens and their scopes, loaded from a file. It is
+// immutable after loading and safe for concurrent use. A nil *Tokens requires
+// no token for anything.
+type Tokens struct {
+	byHash map[[sha256.Size]byte]tokenEntry
+}
+
+type tokenEntry struct {
+	name   string
+	scopes map[Scope]bool
+}
+
+// tokensFile is the file format:
+//
+//	tokens:
+//	  - name: dialer-1          # shown in logs
+//	    sha256: "9f86d0…"        # hex SHA-256 of the token (preferred)
+//	    scopes: [gate]
+//	  - name: ops
+//	    token: "s3cret…"         # the token itself (at least 16 bytes)
+//	    scopes: [gate, admin]
+type tokensFile struct {
+	Tokens []tokenSpec `json:"tokens"`
+}
+
+type tokenSpec struct {
+	Name   string  `json:"name"`
+	SHA256 string  `json:"sha256,omitempty"`
+	Token  string  `json:"token,omitempty"`
+	Scopes []Scope `json:"scopes"`
+}
+
+var tokenName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// LoadTokens reads a tokens file (YAML, strict). Each token has a name, either
+// its hex SHA-256 (sha256) or the token itself (token, ≥16 bytes), and at
+// least one scope of "gate" and "admin". Errors name the entry and key.
+func LoadTokens(path string) (*Tokens, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokens file: %w", err)
+	}
+	return ParseTokens(b)
+}
+
+// ParseTokens parses the text of a tokens file; see LoadTokens.
+func ParseTokens(b []byte) (*Tokens, error) {
+	var f tokensFile
+	if err := yaml.UnmarshalStrict(b, &f); err != nil {
+		return nil, fmt.Errorf("%w: tokens file: %v", ErrConfig, err)
+	}
+	if len(f.Tokens) == 0 {
+		return nil, fmt.Errorf("%w: tokens file: tokens: no tokens", ErrConfig)
+	}
+	t := &Tokens{byHash: make(map[[sha256.Size]byte]tokenEntry, len(f.Tokens))}
+	names := map[string]bool{}
+	for i, s := range f.Tokens {
+		field := fmt.Sprintf("tokens[%d]", i)
+		bad := func(key, format string, args ...any) error {
+			return fmt.Errorf("%w: tokens file: %s.%s: %s", ErrConfig, field, key, fmt.Sprintf(format, args...))
+		}
+		if !tokenName.MatchString(s.Name) {
+			return nil, bad("name", "%q must be 1–64 of A-Z a-z 0-9 . _ -", s.Name)
+		}
+		if names[s.Name] {
+			return nil, bad("name", "duplicate %q", s.Name)
+		}
+		names[s.Name] = true
+		var h [sha256.Size]byte
+		switch {
+		case s.SHA256 != "" && s.Token != "":
+			return nil, bad("token", "give sha256 or token, not both")
+		case s.SHA256 != "":
+			raw, err := hex.DecodeString(strings.ToLower(s.SHA256))
+			if err != nil || len(raw) != sha256.Size {
+				return nil, bad("sha256", "want 64 hex digits")
+			}
+			copy(h[:], raw)
+		case s.Token != "":
+			if len(s.Token) < 16 {
+				return nil, bad("token", "shorter than 16 bytes")
+			}
+			h = sha256.Sum256([]byte(s.Token))
+		default:
+			return nil, bad("sha256", "missing (give sha256 or token)")
+		}
+		if _, dup := t.byHash[h]; dup {
+			return nil, bad("token", "same token as another entry")
+		}
+		if len(s.Scopes) == 0 {
+			return nil, bad("scopes", "missing (want gate and/or admin)")
+		}
+		e := tokenEntry{name: s.Name, scopes: map[Scope]bool{}}
+		for j, sc := range s.Scopes {
+			if sc != ScopeGate && sc != ScopeAdmin {
+				return nil, bad(fmt.Sprintf("scopes[%d]", j), "unknown scope %q (want gate or admin)", string(sc))
+			}
+			e.scopes[sc] = true
+		}
+		t.byHash[h] = e
+	}
+	return t, nil
+}
+
+// Authorize checks the bearer token in ctx's incoming metadata for scope. It
+// returns the token's name, or a status error: Unauthenticated for a missing,
+// malformed or unknown token, PermissionDenied for a token without the scope.
+func (t *Tokens) Authorize(ctx context.Context, scope Scope) (string, error) {
+	if t == nil {
+		return "", nil
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	vals := md.Get("authorization")
+	if len(vals) == 0 {
+		return "", status.Error(codes.Unauthenticated, "missing bearer token (metadata \"authorization: Bearer <token>\")")
+	}
+	if len(vals) > 1 {
+		return "", status.Error(codes.Unauthenticated, "more than one authorization header")
+	}
+	v := vals[0]
+	const prefix = "bearer "
+	if len(v) <= len(prefix) || !strings.EqualFold(v[:len(prefix)], prefix) {
+		return "", status.Error(codes.Unauthenticated, "authorization is not \"Bearer <token>\"")
+	}
+	e, ok := t.byHash[sha256.Sum256([]byte(strings.TrimSpace(v[len(prefix):])))]
+	if !ok {
+		return "", status.Error(codes.Unauthenticated, "unknown bearer token")
+	}
+	if !e.scopes[scope] {
+		return e.name, status.Errorf(codes.PermissionDenied, "token %q lacks the %q scope", e.name, string(scope))
+	}
+	return e.name, nil
+}
+
+// methodScope returns the scope a full gRPC method name needs, and false for
+// methods that need no token (the health service).
+func methodScope(fullMethod string) (Scope, bool) {
+	switch {
+	case strings.HasPrefix(fullMethod, "/dialgate.v1.GateService/"):
+		return ScopeGate, true
+	case strings.HasPrefix(fullMethod, "/grpc.health.v1.Health/"):
+		return "", false
+	default: // AdminService, reflection and anything else
+		return ScopeAdmin, true
+	}
+}
+
+func (t *Tokens) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if sc, need := methodScope(info.FullMethod); need {
+		if _, err := t.Authorize(ctx, sc); err != nil {
+			return nil, err
+		}
+	}
+	return handler(ctx, req)
+}
+
+func (t *Tokens) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if sc, need := methodScope(info.FullMethod); need {
+		if _, err := t.Authorize(ss.Context(), sc); err != nil {
+			return err
+		}
+	}
+	return handler(srv, ss)
+}

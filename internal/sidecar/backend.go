@@ -1,0 +1,144 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// Backend is what the servers act on. Gate is required; every other field is
+// optional: an AdminService method whose domain is nil answers Unimplemented,
+// and a Backend without probes reports only the gate's health.
+//
+// The admin interfaces are small adapters over the domain packages (dnc,
+// consent, callerid, complaint, recording); Open builds them. Their methods
+// must be safe for concurrent use, and a write that must not be lost (an
+// opt-out, a revocation, a hold) must be durable when they return nil. An error
+// wrapping ErrNotFound becomes NotFound, a *dialgate.FieldError becomes
+// InvalidArgument naming the field, anything else Unavailable ("not applied").
+type Backend struct {
+	// Gate decides dials. Required.
+	Gate *dialgate.Gate
+	// Clock gives the default instant of admin writes without one (AddedAt,
+	// RevokedAt); nil means dialgate.SystemClock.
+	Clock dialgate.Clock
+
+	DNC        DNCAdmin
+	Consents   ConsentAdmin
+	Complaints ComplaintAdmin
+	Ledger     LedgerAdmin
+	Recordings RecordingAdmin
+
+	// Probes are the components reported by the health service
+	// ("component/<name>"); a failing probe makes the server NOT_SERVING.
+	Probes []Probe
+	// SnapshotAges reports the age of each registry snapshot the gate uses,
+	// exported as the dialgate_snapshot_age_seconds gauge. Optional.
+	SnapshotAges func(now time.Time) []SnapshotAge
+	// Close flushes the audit log and closes the stores; the Server calls it
+	// once, after the gRPC server stopped. Optional.
+	Close func(ctx context.Context) error
+}
+
+// ErrNotFound is wrapped by admin adapters for an unknown consent, recording or
+// decision id; the RPC answers NotFound.
+var ErrNotFound = errors.New("sidecar: not found")
+
+// Probe is one component of the health service.
+type Probe struct {
+	// Name is the component ("store", "audit", "dnc"), reported as the health
+	// service name "component/<Name>".
+	Name string
+	// Check returns nil when the component is usable. It must return quickly.
+	Check func(ctx context.Context) error
+}
+
+// SnapshotAge is how old one registry snapshot is.
+type SnapshotAge struct {
+	List string
+	Age  time.Duration
+}
+
+// DNCEntry is a scoped do-not-call entry as AdminService receives it.
+type DNCEntry struct {
+	Number  dialgate.Number
+	Scope   string // "global", "industry:<x>", "business:<x>", "tenant:<x>", "campaign:<x>"
+	Source  string
+	AddedAt time.Time // never zero: the server fills in its clock
+}
+
+// DNCAdmin adds and removes scoped do-not-call entries.
+type DNCAdmin interface {
+	AddDNC(ctx context.Context, e DNCEntry) error
+	RemoveDNC(ctx context.Context, n dialgate.Number, scope string) error
+}
+
+// ConsentGrant is a consent record as AdminService receives it.
+type ConsentGrant struct {
+	ID             string
+	Number         dialgate.Number
+	Scope          string
+	Tenant         string
+	GrantedAt      time.Time
+	ExpiresAt      time.Time // zero: the profile's default validity
+	EvidenceSHA256 string
+	Purposes       []dialgate.Purpose // empty: marketing
+}
+
+// ConsentAdmin grants and revokes consents.
+type ConsentAdmin interface {
+	GrantConsent(ctx context.Context, c ConsentGrant) error
+	RevokeConsent(ctx context.Context, id string, at time.Time) error
+}
+
+// Complaint is a complaint as AdminService receives it.
+type Complaint struct {
+	Number         dialgate.Number
+	Scope          string // "global" when not given
+	CallDecisionID string
+	Tenant         string
+	Note           string
+	At             time.Time
+}
+
+// ComplaintAdmin files complaints and returns the complaint id.
+type ComplaintAdmin interface {
+	FileComplaint(ctx context.Context, c Complaint) (string, error)
+}
+
+// LedgerEntry is a caller ID of a tenant's number ledger.
+type LedgerEntry struct {
+	Tenant        string
+	Number        dialgate.Number
+	Type          string // "95", "96", "400", "800", "fixed", "mobile_business"
+	Holder        string
+	Access        string
+	Qualification string
+	Purposes      []dialgate.Purpose
+	ValidFrom     time.Time
+	ValidUntil    time.Time // zero: open-ended
+	OfficeUseOnly bool
+}
+
+// LedgerAdmin adds caller IDs to the ledger.
+type LedgerAdmin interface {
+	AddLedgerEntry(ctx context.Context, e LedgerEntry) error
+}
+
+// Recording is a call recording as AdminService receives it.
+type Recording struct {
+	ID            string
+	Number        dialgate.Number
+	StartedAt     time.Time
+	RetentionDays int // 0: the profile's
+	DecisionID    string
+}
+
+// RecordingAdmin registers recordings and places and lifts holds.
+type RecordingAdmin interface {
+	RegisterRecording(ctx context.Context, r Recording) error
+	HoldRecording(ctx context.Context, id, reason string, at time.Time) error
+	ReleaseRecordingHold(ctx context.Context, id string, at time.Time) error
+}

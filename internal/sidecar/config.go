@@ -1,0 +1,247 @@
+package sidecar
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate/internal/yamlx"
+)
+
+// Defaults of the Config fields whose zero value means "the default".
+const (
+	DefaultListen          = "127.0.0.1:7443"
+	DefaultMetricsListen   = "127.0.0.1:9464"
+	DefaultData            = "./dialgate-data"
+	DefaultProfile         = "cn"
+	DefaultMaxMessageBytes = 64 << 10
+	DefaultShutdownGrace   = 10 * time.Second
+	DefaultStreamWorkers   = 32
+	DefaultHealthInterval  = 5 * time.Second
+)
+
+// ErrConfig is wrapped by every configuration error.
+var ErrConfig = errors.New("sidecar: invalid configuration")
+
+// Duration is a time.Duration written as text ("10s", "500ms") in a config file.
+type Duration time.Duration
+
+// UnmarshalJSON parses a duration string such as "10s".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration such as \"10s\", got %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (want e.g. \"10s\" or \"500ms\")", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as text.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// TLSConfig names the server's certificate files. With ClientCAFile set the
+// server requires and verifies client certificates (mTLS).
+type TLSConfig struct {
+	// CertFile and KeyFile are the PEM server certificate chain and key. Both or
+	// neither.
+	CertFile string `json:"cert_file,omitempty"`
+	KeyFile  string `json:"key_file,omitempty"`
+	// ClientCAFile is a PEM bundle of CAs whose client certificates are
+	// accepted; setting it turns on mTLS. Needs CertFile.
+	ClientCAFile string `json:"client_ca_file,omitempty"`
+}
+
+// Enabled reports whether TLS is configured.
+func (t TLSConfig) Enabled() bool { return t.CertFile != "" }
+
+// Config is the sidecar's configuration, read from a YAML file (LoadConfig)
+// and overridden by `dialgate serve` flags. The zero Config is valid and means
+// every default: 127.0.0.1:7443, plaintext on loopback, no tokens, profile cn,
+// store ./dialgate-data, metrics on 127.0.0.1:9464.
+type Config struct {
+	// Listen is the TCP host:port (default DefaultListen). A non-loopback
+	// address needs TLS and a tokens file, or Insecure.
+	Listen string `json:"listen,omitempty"`
+	// Unix, when set, is a Unix socket path to listen on instead of Listen.
+	Unix string `json:"unix,omitempty"`
+	// Data is the embedded store's directory (default DefaultData).
+	Data string `json:"data,omitempty"`
+	// Profile is a built-in profile name or a profile file path (default cn).
+	Profile string `json:"profile,omitempty"`
+	// Insecure allows a non-loopback listener without TLS or tokens. It is
+	// logged loudly.
+	Insecure bool `json:"insecure,omitempty"`
+	// Reflection turns on the gRPC reflection service (admin scope).
+	Reflection bool `json:"reflection,omitempty"`
+	// TLS configures TLS and mTLS.
+	TLS TLSConfig `json:"tls,omitzero"`
+	// TokensFile is the bearer-token file (see LoadTokens). Empty: no tokens
+	// are required (allowed only on loopback or a Unix socket, or with Insecure).
+	TokensFile string `json:"tokens_file,omitempty"`
+	// MaxMessageBytes bounds a received message (default 64 KiB, 1 KiB–16 MiB);
+	// larger ones get ResourceExhausted.
+	MaxMessageBytes int `json:"max_message_bytes,omitempty"`
+	// MetricsListen is the loopback host:port of the Prometheus endpoint
+	// /metrics (default DefaultMetricsListen); "off" disables it.
+	MetricsListen string `json:"metrics_listen,omitempty"`
+	// ShutdownGrace bounds the graceful stop (default 10s); after it, open
+	// streams are cut.
+	ShutdownGrace Duration `json:"shutdown_grace,omitempty"`
+	// Drain is how long the server keeps answering while reporting
+	// NOT_SERVING before it stops accepting work, so load balancers and
+	// clients move away (default 0).
+	Drain Duration `json:"drain,omitempty"`
+	// CheckTimeout bounds one decision's checks (default: the Gate's, 500ms).
+	CheckTimeout Duration `json:"check_timeout,omitempty"`
+	// Shadow runs the gate in shadow mode: evaluate and record, never deny.
+	Shadow bool `json:"shadow,omitempty"`
+	// StreamWorkers bounds the dials of one CheckStream decided concurrently
+	// (default 32).
+	StreamWorkers int `json:"stream_workers,omitempty"`
+	// HealthInterval is how often component probes run (default 5s).
+	HealthInterval Duration `json:"health_interval,omitempty"`
+	// LogLevel is debug, info (default), warn or error.
+	LogLevel string `json:"log_level,omitempty"`
+}
+
+// LoadConfig reads a YAML config file. Unknown keys are errors.
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return ParseConfig(b)
+}
+
+// ParseConfig decodes YAML config text strictly: an unknown key, a wrong type
+// or a bad duration is an error naming the key.
+func ParseConfig(b []byte) (Config, error) {
+	var c Config
+	if len(bytes.TrimSpace(b)) == 0 {
+		return c, nil
+	}
+	doc, err := yamlx.Parse("config", b)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if err := doc.Decode(doc.Root, "", &c); err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return c, nil
+}
+
+// WithDefaults returns c with every zero field set to its documented default.
+func (c Config) WithDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.Data == "" {
+		c.Data = DefaultData
+	}
+	if c.Profile == "" {
+		c.Profile = DefaultProfile
+	}
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if c.MetricsListen == "" {
+		c.MetricsListen = DefaultMetricsListen
+	}
+	if c.ShutdownGrace == 0 {
+		c.ShutdownGrace = Duration(DefaultShutdownGrace)
+	}
+	if c.StreamWorkers == 0 {
+		c.StreamWorkers = DefaultStreamWorkers
+	}
+	if c.HealthInterval == 0 {
+		c.HealthInterval = Duration(DefaultHealthInterval)
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	return c
+}
+
+// Validate reports the first problem of c (after WithDefaults), naming the
+// key. It enforces the security rule: a listener that is neither loopback nor
+// a Unix socket needs TLS and a tokens file unless Insecure is set.
+func (c Config) Validate() error {
+	c = c.WithDefaults()
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrConfig, key, fmt.Sprintf(format, args...))
+	}
+	if c.Unix == "" {
+		host, port, err := net.SplitHostPort(c.Listen)
+		if err != nil {
+			return bad("listen", "%q is not host:port: %v", c.Listen, err)
+		}
+		if port == "" {
+			return bad("listen", "%q has no port", c.Listen)
+		}
+		if !isLoopbackHost(host) && !c.Insecure {
+			if !c.TLS.Enabled() || c.TokensFile == "" {
+				return bad("listen", "%q is not a loopback address: refusing to serve without TLS and a tokens file (set tls and tokens_file, or insecure: true to override)", c.Listen)
+			}
+		}
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		return bad("tls", "cert_file and key_file must be given together")
+	}
+	if c.TLS.ClientCAFile != "" && c.TLS.CertFile == "" {
+		return bad("tls.client_ca_file", "mTLS needs a server certificate (tls.cert_file and tls.key_file)")
+	}
+	if c.MaxMessageBytes < 1<<10 || c.MaxMessageBytes > 16<<20 {
+		return bad("max_message_bytes", "%d is outside 1024–16777216", c.MaxMessageBytes)
+	}
+	if c.MetricsListen != "off" {
+		host, _, err := net.SplitHostPort(c.MetricsListen)
+		if err != nil {
+			return bad("metrics_listen", "%q is not host:port or \"off\": %v", c.MetricsListen, err)
+		}
+		if !isLoopbackHost(host) && !c.Insecure {
+			return bad("metrics_listen", "%q is not a loopback address (metrics are served without auth)", c.MetricsListen)
+		}
+	}
+	if c.ShutdownGrace < 0 {
+		return bad("shutdown_grace", "negative")
+	}
+	if c.Drain < 0 {
+		return bad("drain", "negative")
+	}
+	if c.CheckTimeout < 0 {
+		return bad("check_timeout", "negative")
+	}
+	if c.HealthInterval < Duration(100*time.Millisecond) {
+		return bad("health_interval", "%v is below 100ms", time.Duration(c.HealthInterval))
+	}
+	if c.StreamWorkers < 1 || c.StreamWorkers > 4096 {
+		return bad("stream_workers", "%d is outside 1–4096", c.StreamWorkers)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return bad("log_level", "%v", err)
+	}
+	if strings.TrimSpace(c.Profile) == "" {
+		return bad("profile", "empty")
+	}
+	return nil
+}
+
+// isLoopbackHost reports whether host is a loopback IP or "localhost". An empty
+// host (all interfaces) is not loopback.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
+}

@@ -1,0 +1,102 @@
+package sidecar
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+)
+
+func mustNum(s string) dialgate.Number { return dialgate.MustParseNumber(s) }
+
+func writeFile(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sha256hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+func TestConfig(t *testing.T) {
+	cases := []struct {
+		name, yaml, err string
+	}{
+		{"zero is valid", ``, ""},
+		{"full", "listen: 127.0.0.1:9000\nprofile: cn\nmax_message_bytes: 8192\nshutdown_grace: 3s\ndrain: 1s\nmetrics_listen: \"off\"\n", ""},
+		{"unknown key", "listen: 127.0.0.1:9000\nlisten_addr: x\n", `unknown field "listen_addr"`},
+		{"bad duration", "listen: 127.0.0.1:1\ndrain: soon\n", `invalid duration "soon"`},
+		{"public without tls", "listen: 0.0.0.0:7443\n", "listen: \"0.0.0.0:7443\" is not a loopback address"},
+		{"public insecure", "listen: 0.0.0.0:7443\ninsecure: true\n", ""},
+		{"public with tls and tokens", "listen: 0.0.0.0:7443\ntokens_file: t\ntls: {cert_file: c, key_file: k}\n", ""},
+		{"public with tls only", "listen: 0.0.0.0:7443\ntls: {cert_file: c, key_file: k}\n", "not a loopback address"},
+		{"no port", "listen: 127.0.0.1\n", "listen:"},
+		{"cert without key", "tls: {cert_file: c}\n", "tls: cert_file and key_file"},
+		{"ca without cert", "tls: {client_ca_file: ca}\n", "tls.client_ca_file"},
+		{"tiny messages", "max_message_bytes: 10\n", "max_message_bytes"},
+		{"public metrics", "metrics_listen: 0.0.0.0:9464\n", "metrics_listen"},
+		{"bad level", "log_level: loud\n", "log_level"},
+		{"unix ok", "unix: /tmp/x.sock\n", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := ParseConfig([]byte(c.yaml))
+			if err == nil {
+				err = cfg.Validate()
+			}
+			switch {
+			case c.err == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+				t.Fatalf("want error containing %q, got %v", c.err, err)
+			case err != nil && !errors.Is(err, ErrConfig):
+				t.Fatalf("error does not wrap ErrConfig: %v", err)
+			}
+		})
+	}
+}
+
+func TestParseTokens(t *testing.T) {
+	cases := []struct{ name, yaml, err string }{
+		{"ok", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n", ""},
+		{"empty", "tokens: []\n", "no tokens"},
+		{"short", "tokens:\n  - {name: a, token: short, scopes: [gate]}\n", "tokens[0].token: shorter than 16"},
+		{"bad scope", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [root]}\n", `tokens[0].scopes[0]: unknown scope "root"`},
+		{"no scope", "tokens:\n  - {name: a, token: '0123456789abcdef'}\n", "tokens[0].scopes: missing"},
+		{"bad hash", "tokens:\n  - {name: a, sha256: abc, scopes: [gate]}\n", "tokens[0].sha256"},
+		{"both", "tokens:\n  - {name: a, sha256: abc, token: '0123456789abcdef', scopes: [gate]}\n", "not both"},
+		{"dup name", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n  - {name: a, token: '0123456789abcdeX', scopes: [gate]}\n", "duplicate"},
+		{"dup token", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n  - {name: b, token: '0123456789abcdef', scopes: [gate]}\n", "same token"},
+		{"unknown key", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], role: x}\n", `unknown field "role"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseTokens([]byte(c.yaml))
+			if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+				t.Fatalf("want %q, got %v", c.err, err)
+			}
+		})
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("listen: 127.0.0.1:7443\n"))
+	f.Add([]byte("tls: {cert_file: a}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if c, err := ParseConfig(b); err == nil {
+			_ = c.Validate()
+		}
+	})
+}
+
+func FuzzParseTokens(f *testing.F) {
+	f.Add([]byte("tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) { _, _ = ParseTokens(b) })
+}

@@ -1,0 +1,244 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// maxIDLen bounds ids that come over the wire (decision, request, consent and
+// recording ids).
+const maxIDLen = 128
+
+// invalid returns an InvalidArgument status naming field.
+func invalid(field, format string, args ...any) error {
+	return status.Errorf(codes.InvalidArgument, "%s: %s", field, fmt.Sprintf(format, args...))
+}
+
+// parseNumber parses an E.164 number field. The error names the field and the
+// problem but never echoes the digits (they may be a callee's).
+func parseNumber(field, s string, required bool) (dialgate.Number, error) {
+	if s == "" {
+		if required {
+			return dialgate.Number{}, invalid(field, "missing")
+		}
+		return dialgate.Number{}, nil
+	}
+	n, err := dialgate.ParseNumber(s)
+	if err != nil {
+		var ne *dialgate.NumberError
+		if errors.As(err, &ne) {
+			return dialgate.Number{}, invalid(field, "invalid number: %s", ne.Problem)
+		}
+		return dialgate.Number{}, invalid(field, "invalid number")
+	}
+	return n, nil
+}
+
+func purposeFromProto(field string, p pb.Purpose) (dialgate.Purpose, error) {
+	switch p {
+	case pb.Purpose_PURPOSE_MARKETING:
+		return dialgate.PurposeMarketing, nil
+	case pb.Purpose_PURPOSE_SERVICE:
+		return dialgate.PurposeService, nil
+	case pb.Purpose_PURPOSE_CALLBACK:
+		return dialgate.PurposeCallback, nil
+	case pb.Purpose_PURPOSE_COLLECTIONS:
+		return dialgate.PurposeCollections, nil
+	case pb.Purpose_PURPOSE_SURVEY:
+		return dialgate.PurposeSurvey, nil
+	case pb.Purpose_PURPOSE_UNSPECIFIED:
+		return "", invalid(field, "missing")
+	}
+	return "", invalid(field, "unknown enum value %d", int32(p))
+}
+
+func routeFromProto(field string, r pb.Route) (dialgate.Route, error) {
+	switch r {
+	case pb.Route_ROUTE_UNSPECIFIED:
+		return "", nil
+	case pb.Route_ROUTE_DOMESTIC:
+		return dialgate.RouteDomestic, nil
+	case pb.Route_ROUTE_INTERNATIONAL:
+		return dialgate.RouteInternational, nil
+	}
+	return "", invalid(field, "unknown enum value %d", int32(r))
+}
+
+func timeFromProto(field string, ts *timestamppb.Timestamp) (time.Time, error) {
+	if ts == nil {
+		return time.Time{}, nil
+	}
+	if err := ts.CheckValid(); err != nil {
+		return time.Time{}, invalid(field, "invalid timestamp: %v", err)
+	}
+	return ts.AsTime(), nil
+}
+
+func checkID(field, s string, required bool) error {
+	if s == "" {
+		if required {
+			return invalid(field, "missing")
+		}
+		return nil
+	}
+	if len(s) > maxIDLen {
+		return invalid(field, "longer than %d bytes", maxIDLen)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return invalid(field, "control character at byte %d", i)
+		}
+	}
+	return nil
+}
+
+// dialFromProto converts a wire Dial; field is its name in the request
+// ("dial"). Field-level checks the Gate does itself (lengths, callbacks) are
+// left to Dial.Validate, whose errors gateError maps.
+func dialFromProto(field string, p *pb.Dial) (dialgate.Dial, error) {
+	if p == nil {
+		return dialgate.Dial{}, invalid(field, "missing")
+	}
+	var (
+		d   dialgate.Dial
+		err error
+	)
+	if d.To, err = parseNumber(field+".to", p.GetTo(), true); err != nil {
+		return d, err
+	}
+	if d.From, err = parseNumber(field+".from", p.GetFrom(), false); err != nil {
+		return d, err
+	}
+	if d.Purpose, err = purposeFromProto(field+".purpose", p.GetPurpose()); err != nil {
+		return d, err
+	}
+	if d.Route, err = routeFromProto(field+".route", p.GetRoute()); err != nil {
+		return d, err
+	}
+	if d.TriggerAt, err = timeFromProto(field+".trigger_at", p.GetTriggerAt()); err != nil {
+		return d, err
+	}
+	d.Tenant = p.GetTenant()
+	d.Industry = p.GetIndustry()
+	d.BusinessLine = p.GetBusinessLine()
+	d.Campaign = p.GetCampaign()
+	d.Subject = p.GetSubject()
+	d.ConsentID = p.GetConsentId()
+	d.LeadID = p.GetLeadId()
+	if err := d.Validate(); err != nil {
+		return d, gateError(field, err)
+	}
+	return d, nil
+}
+
+func tsOrNil(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+func evidenceToProto(ev []dialgate.Evidence) []*pb.Evidence {
+	if len(ev) == 0 {
+		return nil
+	}
+	out := make([]*pb.Evidence, len(ev))
+	for i, e := range ev {
+		out[i] = &pb.Evidence{Key: e.Key, Value: e.Value}
+	}
+	return out
+}
+
+func decisionToProto(d dialgate.Decision) *pb.Decision {
+	out := &pb.Decision{
+		Id:            d.ID,
+		At:            tsOrNil(d.At),
+		Allowed:       d.Allowed,
+		Shadow:        d.Shadow,
+		Evidence:      evidenceToProto(d.Evidence),
+		PolicyVersion: d.PolicyVersion,
+	}
+	if len(d.Reasons) > 0 {
+		out.Reasons = make([]*pb.Reason, len(d.Reasons))
+		for i, r := range d.Reasons {
+			out.Reasons[i] = &pb.Reason{
+				Code:          string(r.Code),
+				Check:         r.Check,
+				Message:       r.Message,
+				NextAllowedAt: tsOrNil(r.NextAllowedAt),
+				Evidence:      evidenceToProto(r.Evidence),
+			}
+		}
+	}
+	return out
+}
+
+func outcomeFromProto(p *pb.ReportOutcomeRequest) (dialgate.Outcome, error) {
+	var o dialgate.Outcome
+	if err := checkID("decision_id", p.GetDecisionId(), true); err != nil {
+		return o, err
+	}
+	o.DecisionID = p.GetDecisionId()
+	if p.GetDial() != nil {
+		d, err := dialFromProto("dial", p.GetDial())
+		if err != nil {
+			return o, err
+		}
+		o.Dial = d
+	}
+	if rd := p.GetRingDuration(); rd != nil {
+		if err := rd.CheckValid(); err != nil {
+			return o, invalid("ring_duration", "invalid duration: %v", err)
+		}
+		o.RingDuration = rd.AsDuration()
+		if o.RingDuration < 0 {
+			return o, invalid("ring_duration", "negative (%v)", o.RingDuration)
+		}
+	}
+	if len(p.GetDisposition()) > 256 {
+		return o, invalid("disposition", "longer than 256 bytes")
+	}
+	if err := checkID("recording_id", p.GetRecordingId(), false); err != nil {
+		return o, err
+	}
+	o.Answered = p.GetAnswered()
+	o.Conversation = p.GetConversation()
+	o.Abandoned = p.GetAbandoned()
+	o.Disposition = p.GetDisposition()
+	o.RecordingID = p.GetRecordingId()
+	return o, nil
+}
+
+// gateError maps an error of the Gate (or of Dial.Validate) to a status:
+// InvalidArgument naming the field for a malformed dial or outcome,
+// Unavailable for an audit failure, the context's code when the client gave
+// up, Internal otherwise. prefix is the request field the dial came in
+// ("dial"), prepended to the field name.
+func gateError(prefix string, err error) error {
+	var fe *dialgate.FieldError
+	switch {
+	case errors.As(err, &fe) && (errors.Is(err, dialgate.ErrInvalidDial) || errors.Is(err, dialgate.ErrInvalidOutcome)):
+		field := fe.Field
+		if prefix != "" && errors.Is(err, dialgate.ErrInvalidDial) {
+			field = prefix + "." + field
+		}
+		return invalid(field, "%s", fe.Problem)
+	case errors.Is(err, dialgate.ErrInvalidDial), errors.Is(err, dialgate.ErrInvalidOutcome):
+		return status.Error(codes.InvalidArgument, err.Error())
+	case errors.Is(err, dialgate.ErrAuditUnavailable):
+		return status.Error(codes.Unavailable, "audit log unavailable: the decision could not be recorded; do not dial")
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "request cancelled; do not dial")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded; do not dial")
+	}
+	return status.Error(codes.Internal, "internal error; do not dial")
+}

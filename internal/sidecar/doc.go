@@ -1,0 +1,26 @@
+// Package sidecar is the gRPC face of dialgate: the GateService and
+// AdminService of proto/dialgate/v1 over a *dialgate.Gate, with the security,
+// health, metrics and shutdown behaviour `dialgate serve` promises (DESIGN §6).
+//
+// The contract on the wire is the library's: a deny is an OK response with
+// allowed=false; any RPC error means the client must not dial. Bad input is
+// InvalidArgument with a message naming the field ("dial.to: ..."), a message
+// over the size limit is ResourceExhausted, and the server keeps serving.
+//
+// The pieces:
+//
+//   - [Config]: the YAML configuration (strict: unknown keys are errors), its
+//     defaults and validation. Listening on a non-loopback address without TLS
+//     and bearer tokens is refused unless Insecure is set.
+//   - [Tokens]: bearer tokens from a file, with the scopes "gate" and "admin".
+//   - [Backend]: what the servers act on — the Gate, the domain stores behind
+//     AdminService, health probes and snapshot ages. [Open] builds one from a
+//     Config: the profile through policy.Build, the embedded boltstore.
+//   - [Server]: the gRPC server with auth, metrics, panic recovery, the
+//     standard health service with per-component status, optional
+//     reflection, a Prometheus endpoint on a separate loopback port, and
+//     graceful shutdown (NOT_SERVING, drain, GracefulStop, flush and close).
+//
+// Callee numbers never appear in log lines: errors about a number name the
+// field and the problem, never the digits.
+package sidecar

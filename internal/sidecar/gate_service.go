@@ -1,0 +1,139 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// gateServer implements pb.GateServiceServer over a *dialgate.Gate.
+type gateServer struct {
+	pb.UnimplementedGateServiceServer
+	gate    *dialgate.Gate
+	m       *metrics
+	workers int
+}
+
+func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb.Decision, error) {
+	start := time.Now()
+	d, err := dialFromProto("dial", p)
+	if err != nil {
+		s.m.observe(method, start, nil, err)
+		return nil, err
+	}
+	dec, err := s.gate.Check(ctx, d)
+	if err != nil {
+		err = gateError("dial", err)
+		s.m.observe(method, start, &dec, err)
+		return nil, err
+	}
+	s.m.observe(method, start, &dec, nil)
+	return decisionToProto(dec), nil
+}
+
+// Check decides one dial. Any error means: do not dial.
+func (s *gateServer) Check(ctx context.Context, req *pb.CheckRequest) (*pb.CheckResponse, error) {
+	dec, err := s.decide(ctx, "Check", req.GetDial())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CheckResponse{Decision: dec}, nil
+}
+
+// CheckStream decides the dials of a stream with up to s.workers in flight.
+// A bad request gets an error response and the stream goes on.
+func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error {
+	ctx := stream.Context()
+	var (
+		sendMu  sync.Mutex
+		sendErr error
+		wg      sync.WaitGroup
+	)
+	sem := make(chan struct{}, s.workers)
+	send := func(r *pb.CheckStreamResponse) {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		if sendErr == nil {
+			sendErr = stream.Send(r)
+		}
+	}
+	for {
+		req, err := stream.Recv()
+		if err != nil {
+			wg.Wait()
+			if errors.Is(err, io.EOF) {
+				sendMu.Lock()
+				defer sendMu.Unlock()
+				return sendErr
+			}
+			return err
+		}
+		if err := checkID("request_id", req.GetRequestId(), true); err != nil {
+			send(streamErr(req.GetRequestId(), err))
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return status.FromContextError(ctx.Err()).Err()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			dec, err := s.decide(ctx, "CheckStream", req.GetDial())
+			if err != nil {
+				send(streamErr(req.GetRequestId(), err))
+				return
+			}
+			send(&pb.CheckStreamResponse{RequestId: req.GetRequestId(), Result: &pb.CheckStreamResponse_Decision{Decision: dec}})
+		}()
+	}
+}
+
+func streamErr(id string, err error) *pb.CheckStreamResponse {
+	st := status.Convert(err)
+	if len(id) > maxIDLen {
+		id = id[:maxIDLen]
+	}
+	return &pb.CheckStreamResponse{RequestId: id, Result: &pb.CheckStreamResponse_Error{
+		Error: &pb.StreamError{Code: int32(st.Code()), Message: st.Message()},
+	}}
+}
+
+// Release gives back the capacity of an allowed decision.
+func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
+	if err := checkID("decision_id", req.GetDecisionId(), true); err != nil {
+		return nil, err
+	}
+	if err := s.gate.Release(ctx, dialgate.Decision{ID: req.GetDecisionId()}); err != nil {
+		if errors.Is(err, dialgate.ErrInvalidOutcome) {
+			return nil, gateError("", err)
+		}
+		return nil, status.Error(codes.Unavailable, "release not fully applied; retry (release is idempotent)")
+	}
+	return &pb.ReleaseResponse{}, nil
+}
+
+// ReportOutcome records a call outcome.
+func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeRequest) (*pb.ReportOutcomeResponse, error) {
+	o, err := outcomeFromProto(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.gate.ReportOutcome(ctx, o); err != nil {
+		if errors.Is(err, dialgate.ErrInvalidOutcome) {
+			return nil, gateError("", err)
+		}
+		return nil, status.Error(codes.Unavailable, "outcome not fully recorded; retry")
+	}
+	return &pb.ReportOutcomeResponse{}, nil
+}

@@ -1,0 +1,83 @@
+package sidecar
+
+import (
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/status"
+)
+
+// metrics holds the sidecar's Prometheus collectors, in a registry of its own
+// (no global state).
+type metrics struct {
+	reg       *prometheus.Registry
+	decisions *prometheus.CounterVec
+	reasons   *prometheus.CounterVec
+	errors    *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+}
+
+func newMetrics(ages func(time.Time) []SnapshotAge) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dialgate_decisions_total",
+			Help: "Decisions made, by outcome (allowed, denied, shadow_allowed).",
+		}, []string{"outcome"}),
+		reasons: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dialgate_decision_reasons_total",
+			Help: "Reason codes of decisions (one increment per reason of each decision), by outcome and code.",
+		}, []string{"outcome", "code"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dialgate_check_errors_total",
+			Help: "Check requests answered with an error (the client must not dial), by gRPC code.",
+		}, []string{"grpc_code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "dialgate_check_duration_seconds",
+			Help:    "Time to decide one dial in the server, by method (Check, CheckStream).",
+			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1},
+		}, []string{"method"}),
+	}
+	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	if ages != nil {
+		m.reg.MustRegister(&snapshotCollector{ages: ages, desc: prometheus.NewDesc(
+			"dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses.", []string{"list"}, nil)})
+	}
+	return m
+}
+
+func (m *metrics) observe(method string, start time.Time, dec *dialgate.Decision, err error) {
+	m.latency.WithLabelValues(method).Observe(time.Since(start).Seconds())
+	if err != nil {
+		m.errors.WithLabelValues(status.Code(err).String()).Inc()
+	}
+	if dec == nil || dec.ID == "" {
+		return
+	}
+	outcome := "denied"
+	switch {
+	case dec.Allowed && len(dec.Reasons) == 0:
+		outcome = "allowed"
+	case dec.Allowed:
+		outcome = "shadow_allowed"
+	}
+	m.decisions.WithLabelValues(outcome).Inc()
+	for _, r := range dec.Reasons {
+		m.reasons.WithLabelValues(outcome, string(r.Code)).Inc()
+	}
+}
+
+type snapshotCollector struct {
+	ages func(time.Time) []SnapshotAge
+	desc *prometheus.Desc
+}
+
+func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, a := range c.ages(time.Now()) {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, a.Age.Seconds(), a.List)
+	}
+}

@@ -1,0 +1,397 @@
+package sidecar
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+)
+
+// Health service names the server reports besides "" (the whole server).
+const (
+	HealthGate  = "dialgate.v1.GateService"
+	HealthAdmin = "dialgate.v1.AdminService"
+	// HealthComponentPrefix prefixes each Probe's name: "component/store".
+	HealthComponentPrefix = "component/"
+)
+
+// Server is the sidecar's gRPC server. Create it with NewServer, run it with
+// Serve (or Run), stop it with Shutdown. Its methods are safe for concurrent
+// use; Shutdown may be called more than once.
+type Server struct {
+	cfg    Config
+	be     *Backend
+	log    *slog.Logger
+	grpc   *grpc.Server
+	health *health.Server
+	m      *metrics
+
+	stopProbes chan struct{}
+	probesDone chan struct{}
+	mu         sync.Mutex
+	shutdown   bool
+	metricsSrv *http.Server
+	closeErr   error
+	closeOnce  sync.Once
+}
+
+// NewServer builds a Server over be from cfg (defaults applied, validated).
+// It loads the TLS files and the tokens file named in cfg. log may be nil
+// (discard). The Backend's Close is called by Shutdown.
+func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if be == nil || be.Gate == nil {
+		return nil, fmt.Errorf("%w: backend: nil gate", ErrConfig)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var tokens *Tokens
+	if cfg.TokensFile != "" {
+		t, err := LoadTokens(cfg.TokensFile)
+		if err != nil {
+			return nil, err
+		}
+		tokens = t
+	}
+	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges),
+		stopProbes: make(chan struct{}), probesDone: make(chan struct{})}
+
+	opts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.ChainUnaryInterceptor(s.recoverUnary, tokens.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.recoverStream, tokens.streamInterceptor),
+	}
+	if cfg.TLS.Enabled() {
+		tc, err := loadTLS(cfg.TLS)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
+	}
+	s.grpc = grpc.NewServer(opts...)
+	clock := be.Clock
+	if clock == nil {
+		clock = dialgate.SystemClock{}
+	}
+	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers})
+	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now})
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	if cfg.Reflection {
+		reflection.Register(s.grpc)
+	}
+	if cfg.Insecure {
+		log.Warn("sidecar: insecure mode: a non-loopback listener may run without TLS or tokens")
+	}
+	if tokens == nil {
+		log.Warn("sidecar: no tokens file: every local client may call GateService and AdminService")
+	}
+	if be.Gate.Shadow() {
+		log.Warn("sidecar: the gate runs in SHADOW MODE: decisions are recorded but not enforced")
+	}
+	s.probe(context.Background())
+	go s.probeLoop()
+	return s, nil
+}
+
+func loadTLS(c TLSConfig) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w: tls.cert_file/key_file: %v", ErrConfig, err)
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if c.ClientCAFile != "" {
+		pem, err := os.ReadFile(c.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: tls.client_ca_file: %v", ErrConfig, err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: tls.client_ca_file: no PEM certificates", ErrConfig)
+		}
+		tc.ClientCAs = pool
+		tc.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return tc, nil
+}
+
+// Config returns the server's configuration with defaults applied.
+func (s *Server) Config() Config { return s.cfg }
+
+// GRPC returns the underlying *grpc.Server (to register more services before
+// Serve).
+func (s *Server) GRPC() *grpc.Server { return s.grpc }
+
+// MetricsHandler returns the Prometheus handler of the server's registry.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{})
+}
+
+// Listen opens the listener the configuration names: the Unix socket (an old
+// socket file at the path is replaced, the new one is mode 0660) or the TCP
+// address.
+func (s *Server) Listen() (net.Listener, error) {
+	if s.cfg.Unix != "" {
+		if fi, err := os.Lstat(s.cfg.Unix); err == nil && fi.Mode().Type() == fs.ModeSocket {
+			_ = os.Remove(s.cfg.Unix)
+		}
+		lis, err := net.Listen("unix", s.cfg.Unix)
+		if err != nil {
+			return nil, fmt.Errorf("unix: %w", err)
+		}
+		if err := os.Chmod(s.cfg.Unix, 0o660); err != nil {
+			lis.Close()
+			return nil, fmt.Errorf("unix: %w", err)
+		}
+		return lis, nil
+	}
+	lis, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	return lis, nil
+}
+
+// Serve serves gRPC on lis until Shutdown. It returns nil after a Shutdown.
+func (s *Server) Serve(lis net.Listener) error {
+	err := s.grpc.Serve(lis)
+	if errors.Is(err, grpc.ErrServerStopped) {
+		return nil
+	}
+	return err
+}
+
+// Run listens as configured, serves gRPC and the metrics endpoint, and on
+// ctx's cancellation (SIGTERM in `dialgate serve`) shuts down gracefully. ready,
+// if not nil, is called with the gRPC and metrics addresses once both listen.
+func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.Addr)) error {
+	lis, err := s.Listen()
+	if err != nil {
+		s.closeBackend(context.Background())
+		return err
+	}
+	var maddr net.Addr
+	if s.cfg.MetricsListen != "off" {
+		mlis, err := net.Listen("tcp", s.cfg.MetricsListen)
+		if err != nil {
+			lis.Close()
+			s.closeBackend(context.Background())
+			return fmt.Errorf("metrics_listen: %w", err)
+		}
+		maddr = mlis.Addr()
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", s.MetricsHandler())
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		s.mu.Lock()
+		s.metricsSrv = srv
+		s.mu.Unlock()
+		go func() {
+			if err := srv.Serve(mlis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("sidecar: metrics server failed", "err", err)
+			}
+		}()
+	}
+	s.log.Info("sidecar: serving", "addr", lis.Addr().String(), "metrics", fmt.Sprint(maddr),
+		"tls", s.cfg.TLS.Enabled(), "mtls", s.cfg.TLS.ClientCAFile != "", "tokens", s.cfg.TokensFile != "",
+		"reflection", s.cfg.Reflection, "profile", s.cfg.Profile, "policy_version", s.be.Gate.PolicyVersion())
+	if ready != nil {
+		ready(lis.Addr(), maddr)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(lis) }()
+	select {
+	case err := <-errc:
+		s.Shutdown(context.Background())
+		return err
+	case <-ctx.Done():
+		s.log.Info("sidecar: shutting down")
+		err := s.Shutdown(context.Background())
+		<-errc
+		return err
+	}
+}
+
+// Shutdown stops the server gracefully: every health status goes to
+// NOT_SERVING, the server keeps answering for the configured drain time, then
+// stops accepting calls and waits (up to shutdown_grace) for calls in flight;
+// finally the Backend's Close flushes the audit log and closes the stores.
+// It returns the Close error; later calls return the same.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	first := !s.shutdown
+	s.shutdown = true
+	msrv := s.metricsSrv
+	s.mu.Unlock()
+	if first {
+		close(s.stopProbes)
+		<-s.probesDone
+		s.health.Shutdown() // every service NOT_SERVING
+		if d := time.Duration(s.cfg.Drain); d > 0 {
+			s.log.Info("sidecar: draining", "for", d.String())
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+			}
+		}
+		done := make(chan struct{})
+		go func() { s.grpc.GracefulStop(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(time.Duration(s.cfg.ShutdownGrace)):
+			s.log.Warn("sidecar: grace period over; cutting open calls")
+			s.grpc.Stop()
+			<-done
+		case <-ctx.Done():
+			s.grpc.Stop()
+			<-done
+		}
+		if msrv != nil {
+			sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = msrv.Shutdown(sctx)
+			cancel()
+		}
+	}
+	return s.closeBackend(ctx)
+}
+
+func (s *Server) closeBackend(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		if s.be.Close != nil {
+			s.closeErr = s.be.Close(ctx)
+			if s.closeErr != nil {
+				s.log.Error("sidecar: closing the backend failed", "err", s.closeErr)
+			} else {
+				s.log.Info("sidecar: audit log flushed, stores closed")
+			}
+		}
+	})
+	return s.closeErr
+}
+
+func (s *Server) probeLoop() {
+	defer close(s.probesDone)
+	t := time.NewTicker(time.Duration(s.cfg.HealthInterval))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopProbes:
+			return
+		case <-t.C:
+			s.probe(context.Background())
+		}
+	}
+}
+
+// probe runs every Probe and sets the health statuses: each component's own,
+// and "", GateService and AdminService SERVING only when every probe passes.
+func (s *Server) probe(ctx context.Context) {
+	ok := true
+	for _, p := range s.be.Probes {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := p.Check(pctx)
+		cancel()
+		st := healthpb.HealthCheckResponse_SERVING
+		if err != nil {
+			ok = false
+			st = healthpb.HealthCheckResponse_NOT_SERVING
+			s.log.Warn("sidecar: component unhealthy", "component", p.Name, "err", err)
+		}
+		s.health.SetServingStatus(HealthComponentPrefix+p.Name, st)
+	}
+	st := healthpb.HealthCheckResponse_SERVING
+	if !ok {
+		st = healthpb.HealthCheckResponse_NOT_SERVING
+	}
+	for _, name := range []string{"", HealthGate, HealthAdmin} {
+		s.health.SetServingStatus(name, st)
+	}
+}
+
+func (s *Server) recovered(method string, p any) error {
+	s.log.Error("sidecar: panic in handler", "method", method, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	return status.Error(codes.Internal, "internal error; do not dial")
+}
+
+func (s *Server) recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp, err = nil, s.recovered(info.FullMethod, p)
+		}
+	}()
+	resp, err = handler(ctx, req)
+	s.logCall(info.FullMethod, err)
+	return resp, err
+}
+
+func (s *Server) recoverStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = s.recovered(info.FullMethod, p)
+		}
+	}()
+	err = handler(srv, ss)
+	s.logCall(info.FullMethod, err)
+	return err
+}
+
+// logCall logs failed calls. Status messages built by this package name
+// fields, never callee digits, so they may be logged.
+func (s *Server) logCall(method string, err error) {
+	if err == nil {
+		return
+	}
+	st := status.Convert(err)
+	switch st.Code() {
+	case codes.InvalidArgument, codes.NotFound, codes.Unauthenticated, codes.PermissionDenied, codes.Canceled, codes.Unimplemented:
+		s.log.Debug("sidecar: call rejected", "method", method, "code", st.Code().String(), "msg", st.Message())
+	default:
+		s.log.Warn("sidecar: call failed", "method", method, "code", st.Code().String(), "msg", st.Message())
+	}
+}
+
+// parseLevel parses a log level name.
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info", "":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("unknown level %q (want debug, info, warn or error)", s)
+}
+
+// NewLogger returns a JSON slog logger at the configured level writing to w.
+func NewLogger(cfg Config, w interface{ Write([]byte) (int, error) }) *slog.Logger {
+	lvl, _ := parseLevel(cfg.LogLevel)
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: lvl}))
+}

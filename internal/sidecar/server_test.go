@@ -1,0 +1,256 @@
+package sidecar
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func TestCheckAllowDenyAndAdmin(t *testing.T) {
+	e := startTest(t, Config{}, nil)
+	ctx := ctxT(t)
+	resp, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139001")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !resp.GetDecision().GetAllowed() || resp.GetDecision().GetId() == "" || resp.GetDecision().GetPolicyVersion() != "test" {
+		t.Fatalf("want an allowed decision with id and policy version, got %v", resp.GetDecision())
+	}
+	if _, err := e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: "+8613900139001", Scope: "global", Source: "opt_out"}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = e.gate.Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139001")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := resp.GetDecision()
+	if d.GetAllowed() || len(d.GetReasons()) != 1 || d.GetReasons()[0].GetCode() != "dnc.listed" || d.GetReasons()[0].GetCheck() != "dnc" {
+		t.Fatalf("want a dnc.listed deny, got %v", d)
+	}
+	if _, err := e.admin.RemoveDncEntry(ctx, &pb.RemoveDncEntryRequest{Number: "+8613900139001", Scope: "global"}); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ = e.gate.Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139001")})
+	if !resp.GetDecision().GetAllowed() {
+		t.Fatal("want allowed after removal")
+	}
+	if _, err := e.gate.Release(ctx, &pb.ReleaseRequest{DecisionId: resp.GetDecision().GetId()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: resp.GetDecision().GetId(), Answered: true,
+		RingDuration: durationpb.New(7e9), Dial: okDial("+8613900139001")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantStatus(t *testing.T, err error, code codes.Code, msgPart string) {
+	t.Helper()
+	st, _ := status.FromError(err)
+	if st.Code() != code || !strings.Contains(st.Message(), msgPart) {
+		t.Fatalf("want %v containing %q, got %v: %q", code, msgPart, st.Code(), st.Message())
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	e := startTest(t, Config{MaxMessageBytes: 4096}, nil)
+	ctx := ctxT(t)
+	with := func(f func(d *pb.Dial)) *pb.CheckRequest {
+		d := okDial("+8613900139002")
+		f(d)
+		return &pb.CheckRequest{Dial: d}
+	}
+	cases := []struct {
+		name string
+		req  *pb.CheckRequest
+		code codes.Code
+		msg  string
+	}{
+		{"no dial", &pb.CheckRequest{}, codes.InvalidArgument, "dial: missing"},
+		{"no to", with(func(d *pb.Dial) { d.To = "" }), codes.InvalidArgument, "dial.to: missing"},
+		{"letters", with(func(d *pb.Dial) { d.To = "+86139abc" }), codes.InvalidArgument, "dial.to: invalid number"},
+		{"trunk prefix", with(func(d *pb.Dial) { d.To = "013900139002" }), codes.InvalidArgument, "dial.to: invalid number"},
+		{"too long", with(func(d *pb.Dial) { d.To = "+86139001390021234" }), codes.InvalidArgument, "dial.to"},
+		{"bad from", with(func(d *pb.Dial) { d.From = "++1" }), codes.InvalidArgument, "dial.from"},
+		{"no purpose", with(func(d *pb.Dial) { d.Purpose = 0 }), codes.InvalidArgument, "dial.purpose: missing"},
+		{"unknown purpose", with(func(d *pb.Dial) { d.Purpose = 99 }), codes.InvalidArgument, "dial.purpose: unknown enum value 99"},
+		{"unknown route", with(func(d *pb.Dial) { d.Route = 7 }), codes.InvalidArgument, "dial.route: unknown enum value 7"},
+		{"callback without trigger", with(func(d *pb.Dial) { d.Purpose = pb.Purpose_PURPOSE_CALLBACK }), codes.InvalidArgument, "dial.trigger_at"},
+		{"bad trigger", with(func(d *pb.Dial) {
+			d.Purpose = pb.Purpose_PURPOSE_CALLBACK
+			d.TriggerAt = &timestamppb.Timestamp{Seconds: -1 << 60}
+		}), codes.InvalidArgument, "dial.trigger_at: invalid timestamp"},
+		{"long tenant", with(func(d *pb.Dial) { d.Tenant = strings.Repeat("a", 300) }), codes.InvalidArgument, "dial.tenant"},
+		{"control char", with(func(d *pb.Dial) { d.Campaign = "a\x00b" }), codes.InvalidArgument, "dial.campaign"},
+		{"oversized", with(func(d *pb.Dial) { d.Campaign = strings.Repeat("x", 5000) }), codes.ResourceExhausted, "larger than max"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := e.gate.Check(ctx, c.req)
+			wantStatus(t, err, c.code, c.msg)
+			if strings.Contains(status.Convert(err).Message(), "139002") {
+				t.Errorf("message echoes the callee number: %q", status.Convert(err).Message())
+			}
+		})
+	}
+	// Other methods name their fields too.
+	_, err := e.gate.Release(ctx, &pb.ReleaseRequest{})
+	wantStatus(t, err, codes.InvalidArgument, "decision_id: missing")
+	_, err = e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: "x", RingDuration: durationpb.New(-1e9)})
+	wantStatus(t, err, codes.InvalidArgument, "ring_duration: negative")
+	_, err = e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: "+8613900139002", Scope: "planet:mars"})
+	wantStatus(t, err, codes.InvalidArgument, "scope: unknown scope kind")
+	_, err = e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: "12", Scope: "global"})
+	wantStatus(t, err, codes.InvalidArgument, "number: invalid number")
+	_, err = e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c"})
+	wantStatus(t, err, codes.Unimplemented, "consent")
+
+	// The server keeps serving after all that.
+	resp, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139002")})
+	if err != nil || !resp.GetDecision().GetAllowed() {
+		t.Fatalf("server stopped serving: %v %v", resp, err)
+	}
+}
+
+func TestCheckStream(t *testing.T) {
+	e := startTest(t, Config{StreamWorkers: 4}, nil)
+	e.dnc.listed[mustNum("+8613900139005")] = true
+	ctx := ctxT(t)
+	st, err := e.gate.CheckStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := map[string]*pb.Dial{
+		"a": okDial("+8613900139004"),
+		"b": okDial("+8613900139005"),
+		"c": {To: "nope", Purpose: pb.Purpose_PURPOSE_SERVICE},
+	}
+	for id, d := range reqs {
+		if err := st.Send(&pb.CheckStreamRequest{RequestId: id, Dial: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Send(&pb.CheckStreamRequest{Dial: okDial("+8613900139004")}); err != nil {
+		t.Fatal(err)
+	}
+	st.CloseSend()
+	got := map[string]*pb.CheckStreamResponse{}
+	for {
+		r, err := st.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[r.GetRequestId()] = r
+	}
+	if len(got) != 4 {
+		t.Fatalf("want 4 responses, got %d: %v", len(got), got)
+	}
+	if !got["a"].GetDecision().GetAllowed() || got["b"].GetDecision().GetAllowed() || got["b"].GetDecision() == nil {
+		t.Errorf("a must be allowed and b denied: %v %v", got["a"], got["b"])
+	}
+	if e := got["c"].GetError(); e == nil || codes.Code(e.GetCode()) != codes.InvalidArgument || !strings.Contains(e.GetMessage(), "dial.to") {
+		t.Errorf("c: want an InvalidArgument error naming dial.to, got %v", got["c"])
+	}
+	if e := got[""].GetError(); e == nil || !strings.Contains(e.GetMessage(), "request_id: missing") {
+		t.Errorf("missing request_id: got %v", got[""])
+	}
+}
+
+func TestTokens(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: dialer
+    token: "gate-token-0123456789"
+    scopes: [gate]
+  - name: ops
+    sha256: "`+sha256hex("admin-token-0123456789")+`"
+    scopes: [gate, admin]
+`)
+	e := startTest(t, Config{TokensFile: path}, nil)
+	ctx := ctxT(t)
+	bearer := func(tok string) context.Context {
+		return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+tok)
+	}
+	req := &pb.CheckRequest{Dial: okDial("+8613900139006")}
+	_, err := e.gate.Check(ctx, req)
+	wantStatus(t, err, codes.Unauthenticated, "missing bearer token")
+	_, err = e.gate.Check(bearer("wrong-token-0123456789"), req)
+	wantStatus(t, err, codes.Unauthenticated, "unknown bearer token")
+	if _, err := e.gate.Check(bearer("gate-token-0123456789"), req); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.admin.AddDncEntry(bearer("gate-token-0123456789"), &pb.AddDncEntryRequest{Number: "+8613900139006", Scope: "global"})
+	wantStatus(t, err, codes.PermissionDenied, `lacks the "admin" scope`)
+	if _, err := e.admin.AddDncEntry(bearer("admin-token-0123456789"), &pb.AddDncEntryRequest{Number: "+8613900139006", Scope: "global"}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.gate.CheckStream(ctx)
+	if err == nil {
+		_, err = st.Recv()
+	}
+	wantStatus(t, err, codes.Unauthenticated, "missing bearer token")
+	// Health needs no token.
+	h, err := healthpb.NewHealthClient(e.conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("health: %v %v", h, err)
+	}
+}
+
+func TestHealthComponentsAndShutdown(t *testing.T) {
+	var storeErr error
+	e := startTest(t, Config{}, func(b *Backend) {
+		b.Probes = []Probe{{Name: "store", Check: func(context.Context) error { return storeErr }}}
+	})
+	ctx := ctxT(t)
+	hc := healthpb.NewHealthClient(e.conn)
+	for _, svc := range []string{"", HealthGate, HealthAdmin, "component/store"} {
+		r, err := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: svc})
+		if err != nil || r.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("%q: %v %v", svc, r, err)
+		}
+	}
+	storeErr = io.ErrUnexpectedEOF
+	e.srv.probe(ctx)
+	for _, svc := range []string{"", HealthGate, "component/store"} {
+		r, _ := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: svc})
+		if r.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+			t.Fatalf("%q: want NOT_SERVING, got %v", svc, r)
+		}
+	}
+	// Metrics saw the decision made above.
+	if _, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139007")}); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	e.srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{`dialgate_decisions_total{outcome="allowed"} 1`, `dialgate_check_duration_seconds_count{method="Check"} 1`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	closed := false
+	e.srv.be.Close = func(context.Context) error { closed = true; return nil }
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !closed {
+		t.Error("Shutdown did not close the backend")
+	}
+	r, _ := e.srv.health.Check(ctx, &healthpb.HealthCheckRequest{})
+	if r.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Errorf("after shutdown: %v", r)
+	}
+}

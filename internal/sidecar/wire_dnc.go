@@ -1,0 +1,68 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+)
+
+// dncAdmin adapts the profile's *dnc.Check to DNCAdmin: additions go through
+// the check (so its in-memory filter sees them before the RPC returns) and
+// are durable in the store.
+type dncAdmin struct{ c *dnc.Check }
+
+func wireDNC(be *Backend, checks []dialgate.Checker) {
+	for _, c := range checks {
+		if dc, ok := c.(*dnc.Check); ok && dc.Lists() != nil {
+			be.DNC = dncAdmin{c: dc}
+			be.SnapshotAges = func(now time.Time) []SnapshotAge {
+				var out []SnapshotAge
+				for _, p := range dc.Providers() {
+					if st, ok := p.Status(); ok {
+						out = append(out, SnapshotAge{List: p.Name(), Age: now.Sub(st.AsOf)})
+					}
+				}
+				return out
+			}
+			return
+		}
+	}
+}
+
+func dncScope(s string) (dnc.Scope, error) {
+	sc, err := dnc.ParseScope(s)
+	if err != nil {
+		return dnc.Scope{}, &dialgate.FieldError{Field: "scope", Problem: err.Error(), Err: dialgate.ErrInvalidDial}
+	}
+	return sc, nil
+}
+
+func (a dncAdmin) AddDNC(ctx context.Context, e DNCEntry) error {
+	sc, err := dncScope(e.Scope)
+	if err != nil {
+		return err
+	}
+	src := e.Source
+	if src == "" {
+		src = "admin"
+	}
+	return a.c.Add(ctx, dnc.Entry{Number: e.Number, Scope: sc, List: "opt_out", Source: src, AddedAt: e.AddedAt})
+}
+
+func (a dncAdmin) RemoveDNC(ctx context.Context, n dialgate.Number, scope string) error {
+	sc, err := dncScope(scope)
+	if err != nil {
+		return err
+	}
+	err = a.c.Lists().Remove(ctx, n, sc, time.Now())
+	switch {
+	case errors.Is(err, dnc.ErrNotListed):
+		return nil
+	case errors.Is(err, dnc.ErrHeld):
+		return &dialgate.FieldError{Field: "number", Problem: "the entry is still held (a refusal may not be released yet)", Err: err}
+	}
+	return err
+}

@@ -1,0 +1,148 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage/boltstore"
+)
+
+// Files and directories Open uses inside Config.Data.
+const (
+	// AuditDir is the audit log's directory.
+	AuditDir = "audit"
+	// KeysDir holds the audit log's keys, created on first start (mode 0600).
+	KeysDir = "keys"
+	// HMACKeyFile is the hex key of the callee hash in audit records.
+	HMACKeyFile = "audit-hmac.key"
+	// SignerKeyFile is the ed25519 note signer key of audit checkpoints;
+	// SignerPubFile is its public key, for auditors.
+	SignerKeyFile = "audit-signer.key"
+	SignerPubFile = "audit-signer.pub"
+)
+
+// Open builds the Backend `dialgate serve` runs on: the boltstore file
+// (boltstore.DefaultFileName) and the audit log in cfg.Data (created if
+// needed, with fresh audit keys on first start), the profile cfg.Profile
+// (built-in name or file) turned into checks by policy.Checks with those
+// stores, and the Gate over them with the audit log. Close flushes the audit
+// log and closes the store.
+//
+// Every check the profile configures is wired. AdminService domains whose
+// check the profile lacks, or whose package is not in this build, answer
+// Unimplemented.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
+	cfg = cfg.WithDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	prof, err := policy.Load(cfg.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	store, err := boltstore.Open(filepath.Join(cfg.Data, boltstore.DefaultFileName), boltstore.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("data: %w", err)
+	}
+	var closers []func() error
+	closers = append(closers, store.Close)
+	fail := func(err error) (*Backend, error) {
+		for i := len(closers) - 1; i >= 0; i-- {
+			_ = closers[i]()
+		}
+		return nil, err
+	}
+	alog, err := openAudit(ctx, cfg.Data, prof.Name)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, alog.Close)
+
+	checks, err := policy.Checks(prof, policy.Deps{DNC: store, Ledger: store, Counters: store})
+	if err != nil {
+		return fail(err)
+	}
+	opts := []dialgate.Option{
+		dialgate.WithPolicyVersion(prof.Version()),
+		dialgate.WithAuditLog(alog),
+		dialgate.WithLogger(log),
+		dialgate.WithShadowMode(cfg.Shadow),
+	}
+	if cfg.CheckTimeout > 0 {
+		opts = append(opts, dialgate.WithCheckTimeout(time.Duration(cfg.CheckTimeout)))
+	}
+	gate, err := dialgate.New(checks, opts...)
+	if err != nil {
+		return fail(err)
+	}
+	be := &Backend{
+		Gate: gate,
+		Probes: []Probe{
+			{Name: "store", Check: func(ctx context.Context) error {
+				_, err := store.Usage(ctx, time.Now(), nil)
+				return err
+			}},
+			{Name: "audit", Check: func(ctx context.Context) error {
+				_, err := os.Stat(alog.Dir())
+				return err
+			}},
+		},
+		Close: func(context.Context) error {
+			var errs []error
+			for i := len(closers) - 1; i >= 0; i-- {
+				errs = append(errs, closers[i]())
+			}
+			return errors.Join(errs...)
+		},
+	}
+	wireDNC(be, checks)
+	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
+		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
+	return be, nil
+}
+
+// openAudit opens the audit log in data/audit with the keys in data/keys,
+// generating them on first start.
+func openAudit(ctx context.Context, data, profile string) (*auditlog.Log, error) {
+	k, err := LoadKeys(data)
+	if err != nil {
+		return nil, err
+	}
+	l, err := auditlog.Open(ctx, filepath.Join(data, AuditDir), auditlog.Options{
+		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	return l, nil
+}
+
+// writeNew creates path with mode 0600 and content s, durably; it fails if
+// path exists.
+func writeNew(path, s string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit keys: %w", err)
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return fmt.Errorf("audit keys: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("audit keys: %w", err)
+	}
+	return f.Close()
+}

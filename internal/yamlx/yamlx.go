@@ -1,0 +1,524 @@
+package yamlx
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	yaml3 "go.yaml.in/yaml/v3"
+	"sigs.k8s.io/yaml"
+)
+
+// MaxSize is the largest file Parse accepts, in bytes.
+const MaxSize = 8 << 20
+
+// maxNodes bounds the nodes of a document after aliases are expanded, so that a
+// few lines of anchors cannot expand into gigabytes.
+const maxNodes = 1 << 18
+
+// maxDepth bounds the nesting of a document.
+const maxDepth = 64
+
+// ErrInvalid is wrapped by every *Error.
+var ErrInvalid = errors.New("yamlx: invalid document")
+
+// Error is a problem at a place in a YAML file.
+type Error struct {
+	File string // the file name given to Parse; may be empty
+	Line int    // 1-based line, 0 when unknown
+	Path string // the dotted path of the offending key or value, e.g. "steps[2].want"; may be empty
+	Msg  string // the problem in plain words
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteByte(':')
+	}
+	if e.Line > 0 {
+		b.WriteString(strconv.Itoa(e.Line))
+		b.WriteByte(':')
+	}
+	if b.Len() > 0 {
+		b.WriteByte(' ')
+	}
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Unwrap returns ErrInvalid.
+func (e *Error) Unwrap() error { return ErrInvalid }
+
+// Doc is a parsed YAML document: one mapping at the root, aliases expanded.
+// A Doc is not modified after Parse and may be read concurrently.
+type Doc struct {
+	// File names the document in errors.
+	File string
+	// Root is the root mapping node.
+	Root *yaml3.Node
+}
+
+var lineRE = regexp.MustCompile(`line (\d+)`)
+
+// Parse parses data as a single YAML document whose root is a mapping. Syntax
+// errors, duplicate keys, several documents and oversized input are reported as
+// *Error with the line where known.
+func Parse(file string, data []byte) (*Doc, error) {
+	if len(data) > MaxSize {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("file larger than %d bytes", MaxSize)}
+	}
+	dec := yaml3.NewDecoder(bytes.NewReader(data))
+	var n yaml3.Node
+	if err := dec.Decode(&n); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: file, Msg: "empty document"}
+		}
+		return nil, syntaxErr(file, err)
+	}
+	var extra yaml3.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &Error{File: file, Line: extra.Line, Msg: "more than one YAML document (remove the second ---)"}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, syntaxErr(file, err)
+	}
+	root := &n
+	if root.Kind == yaml3.DocumentNode {
+		if len(root.Content) == 0 {
+			return nil, &Error{File: file, Msg: "empty document"}
+		}
+		root = root.Content[0]
+	}
+	budget := maxNodes
+	root, err := expand(root, 0, &budget)
+	if err != nil {
+		msg, line := err.Error(), 0
+		if m := lineRE.FindStringSubmatch(msg); m != nil && strings.HasPrefix(msg, m[0]) {
+			line, _ = strconv.Atoi(m[1])
+			msg = strings.TrimPrefix(msg, m[0]+": ")
+		}
+		return nil, &Error{File: file, Line: line, Msg: msg}
+	}
+	if root.Kind != yaml3.MappingNode {
+		return nil, &Error{File: file, Line: root.Line, Msg: "the document must be a mapping of keys to values"}
+	}
+	return &Doc{File: file, Root: root}, nil
+}
+
+func syntaxErr(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if m := lineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = strings.TrimPrefix(msg, m[0]+": ")
+	}
+	return &Error{File: file, Line: line, Msg: "YAML syntax: " + msg}
+}
+
+// expand returns a copy of n with every alias replaced by a copy of its anchor's
+// node, within a budget of nodes and a nesting limit.
+func expand(n *yaml3.Node, depth int, budget *int) (*yaml3.Node, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("nested deeper than %d levels", maxDepth)
+	}
+	*budget--
+	if *budget < 0 {
+		return nil, fmt.Errorf("document too large after expanding aliases (more than %d nodes)", maxNodes)
+	}
+	if n.Kind == yaml3.AliasNode {
+		if n.Alias == nil {
+			return nil, fmt.Errorf("line %d: alias without anchor", n.Line)
+		}
+		c, err := expand(n.Alias, depth+1, budget)
+		if err != nil {
+			return nil, err
+		}
+		cp := *c
+		cp.Line, cp.Column = n.Line, n.Column
+		return &cp, nil
+	}
+	cp := *n
+	cp.Anchor = ""
+	if cp.Kind == yaml3.ScalarNode && cp.Tag == "!!str" && cp.Style&(yaml3.LiteralStyle|yaml3.FoldedStyle|yaml3.SingleQuotedStyle) == 0 {
+		// Keep YAML 1.2 strings strings when sigs.k8s.io/yaml (YAML 1.1)
+		// reads the subtree back: a plain `yes` or `no` is not a boolean here.
+		cp.Style = yaml3.DoubleQuotedStyle
+	}
+	if n.Kind == yaml3.MappingNode {
+		seen := make(map[string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml3.ScalarNode {
+				return nil, fmt.Errorf("line %d: a key must be a plain value", k.Line)
+			}
+			if first, dup := seen[k.Value]; dup && k.Tag != "!!merge" {
+				return nil, fmt.Errorf("line %d: key %q already defined at line %d", k.Line, k.Value, first)
+			}
+			seen[k.Value] = k.Line
+		}
+	}
+	if len(n.Content) > 0 {
+		cp.Content = make([]*yaml3.Node, len(n.Content))
+		for i, c := range n.Content {
+			e, err := expand(c, depth+1, budget)
+			if err != nil {
+				return nil, err
+			}
+			cp.Content[i] = e
+		}
+	}
+	return &cp, nil
+}
+
+// Lookup returns the value node under key in mapping m, and nil when m is not a
+// mapping or has no such key.
+func Lookup(m *yaml3.Node, key string) *yaml3.Node {
+	if m == nil || m.Kind != yaml3.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Keys returns the key nodes of mapping m in document order.
+func Keys(m *yaml3.Node) []*yaml3.Node {
+	if m == nil || m.Kind != yaml3.MappingNode {
+		return nil
+	}
+	keys := make([]*yaml3.Node, 0, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		keys = append(keys, m.Content[i])
+	}
+	return keys
+}
+
+// LineOf returns the line of the value at the dotted path below n (as
+// encoding/json reports it in UnmarshalTypeError.Field, without indices),
+// descending into the first element of sequences; it returns the line of the
+// deepest node found, and n's line when nothing matches.
+func LineOf(n *yaml3.Node, dotted string) int {
+	if n == nil {
+		return 0
+	}
+	line := n.Line
+	if dotted == "" {
+		return line
+	}
+	for part := range strings.SplitSeq(dotted, ".") {
+		for n.Kind == yaml3.SequenceNode && len(n.Content) > 0 {
+			n = n.Content[0]
+		}
+		v := Lookup(n, part)
+		if v == nil {
+			return line
+		}
+		n = v
+		line = v.Line
+	}
+	return line
+}
+
+// IsNull reports whether n is absent or an explicit YAML null.
+func IsNull(n *yaml3.Node) bool {
+	return n == nil || (n.Kind == yaml3.ScalarNode && n.Tag == "!!null")
+}
+
+// ToJSON converts the YAML subtree n to JSON with sigs.k8s.io/yaml.
+func ToJSON(n *yaml3.Node) ([]byte, error) {
+	y, err := yaml3.Marshal(n)
+	if err != nil {
+		return nil, err
+	}
+	return yaml.YAMLToJSONStrict(y)
+}
+
+// Decode decodes the subtree n of the document into v (a pointer) with
+// sigs.k8s.io/yaml in strict mode. Check the keys with CheckKeys first: Decode
+// reports type errors with the line of the offending value, as an *Error whose
+// Path is path joined with the field encoding/json names.
+func (d *Doc) Decode(n *yaml3.Node, path string, v any) error {
+	y, err := yaml3.Marshal(n)
+	if err != nil {
+		return &Error{File: d.File, Line: n.Line, Path: path, Msg: err.Error()}
+	}
+	return d.DecodeBytes(n, path, y, v)
+}
+
+// DecodeBytes decodes YAML or JSON data that stands for the subtree n (for
+// example n merged onto a base) into v, reporting errors at n's lines.
+func (d *Doc) DecodeBytes(n *yaml3.Node, path string, data []byte, v any) error {
+	if err := yaml.UnmarshalStrict(data, v); err != nil {
+		return d.decodeErr(n, path, err)
+	}
+	return nil
+}
+
+func (d *Doc) decodeErr(n *yaml3.Node, path string, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		p := join(path, te.Field)
+		return &Error{File: d.File, Line: LineOf(n, te.Field), Path: p,
+			Msg: fmt.Sprintf("cannot use a %s here (want %s)", te.Value, typeWord(te.Type))}
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "error converting YAML to JSON: ")
+	msg = strings.TrimPrefix(msg, "error unmarshaling JSON: ")
+	msg = strings.TrimPrefix(msg, "while decoding JSON: ")
+	msg = strings.TrimPrefix(msg, "json: ")
+	line := n.Line
+	if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
+		if k := findKey(n, m[1], 0); k != nil {
+			line = k.Line
+		}
+	}
+	return &Error{File: d.File, Line: line, Path: path, Msg: msg}
+}
+
+var unknownFieldRE = regexp.MustCompile(`unknown field "([^"]*)"`)
+
+// findKey returns the first mapping key node named key below n, depth first.
+func findKey(n *yaml3.Node, key string, depth int) *yaml3.Node {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	if n.Kind == yaml3.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i]
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if k := findKey(c, key, depth+1); k != nil {
+			return k
+		}
+	}
+	return nil
+}
+
+func typeWord(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	}
+	return t.String()
+}
+
+func join(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "." + b
+}
+
+// CheckKeys reports the first key below n that the Go type t does not know, as
+// an *Error with the key's line and path. Keys are matched exactly against the
+// JSON names of t's fields (encoding/json would also accept other cases; a
+// file that relies on that is rejected). extra lists further keys allowed at
+// the top level of n. Values whose type decodes itself (time.Time,
+// json.RawMessage, TextUnmarshalers) are not descended into.
+func (d *Doc) CheckKeys(n *yaml3.Node, t reflect.Type, path string, extra ...string) error {
+	return d.check(n, t, path, extra, 0)
+}
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+func (d *Doc) check(n *yaml3.Node, t reflect.Type, path string, extra []string, depth int) error {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml3.MappingNode {
+			return nil // a type error; Decode reports it
+		}
+		fs := fieldsOf(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" && k.Tag == "!!merge" {
+				if err := d.check(v, t, path, extra, depth+1); err != nil {
+					return err
+				}
+				continue
+			}
+			ft, ok := fs.byName[k.Value]
+			if !ok {
+				if slices.Contains(extra, k.Value) {
+					continue
+				}
+				return &Error{File: d.File, Line: k.Line, Path: join(path, k.Value),
+					Msg: unknownKeyMsg(k.Value, fs.names, extra)}
+			}
+			if err := d.check(v, ft, join(path, k.Value), nil, depth+1); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if n.Kind != yaml3.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := d.check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), nil, depth+1); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if n.Kind != yaml3.SequenceNode {
+			return nil
+		}
+		for i, c := range n.Content {
+			if err := d.check(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), nil, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func unknownKeyMsg(key string, names, extra []string) string {
+	all := append(slices.Clone(names), extra...)
+	slices.Sort(all)
+	for _, n := range all {
+		if strings.EqualFold(n, key) {
+			return fmt.Sprintf("unknown key %q (did you mean %q?)", key, n)
+		}
+	}
+	if len(all) == 0 {
+		return fmt.Sprintf("unknown key %q (no keys allowed here)", key)
+	}
+	return fmt.Sprintf("unknown key %q (want one of %s)", key, strings.Join(all, ", "))
+}
+
+type fieldSet struct {
+	byName map[string]reflect.Type
+	names  []string
+}
+
+var fieldCache sync.Map // reflect.Type → *fieldSet
+
+func fieldsOf(t reflect.Type) *fieldSet {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.(*fieldSet)
+	}
+	fs := &fieldSet{byName: map[string]reflect.Type{}}
+	collectFields(t, fs, 0)
+	for n := range fs.byName {
+		fs.names = append(fs.names, n)
+	}
+	slices.Sort(fs.names)
+	fieldCache.Store(t, fs)
+	return fs
+}
+
+func collectFields(t reflect.Type, fs *fieldSet, depth int) {
+	if depth > 8 {
+		return
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				collectFields(ft, fs, depth+1)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if _, dup := fs.byName[name]; !dup {
+			fs.byName[name] = f.Type
+		}
+	}
+}
+
+// LineOfPath returns the line of the node at a path as validation errors write
+// it ("schedule.windows[1].ranges[0]"), or of the deepest node found on the
+// way, or 0 when n is nil.
+func LineOfPath(n *yaml3.Node, path string) int {
+	if n == nil {
+		return 0
+	}
+	line := n.Line
+	for part := range strings.SplitSeq(path, ".") {
+		name, idx := part, ""
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			name, idx = part[:i], part[i:]
+		}
+		if name != "" {
+			v := Lookup(n, name)
+			if v == nil {
+				return line
+			}
+			n, line = v, v.Line
+		}
+		for idx != "" {
+			j := strings.IndexByte(idx, ']')
+			if idx[0] != '[' || j < 0 {
+				return line
+			}
+			k, err := strconv.Atoi(idx[1:j])
+			if err != nil || n.Kind != yaml3.SequenceNode || k < 0 || k >= len(n.Content) {
+				return line
+			}
+			n = n.Content[k]
+			line = n.Line
+			idx = idx[j+1:]
+		}
+	}
+	return line
+}

@@ -1,0 +1,176 @@
+package yamlx
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+type inner struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+type base struct {
+	Note string `json:"note,omitempty"`
+}
+
+type outer struct {
+	base
+	Name   string            `json:"name"`
+	Count  int               `json:"count,omitempty"`
+	When   time.Time         `json:"when,omitzero"`
+	Ranges []inner           `json:"ranges,omitempty"`
+	ByDay  map[string]inner  `json:"by_day,omitempty"`
+	Ptr    *inner            `json:"ptr,omitempty"`
+	Skip   string            `json:"-"`
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+func TestCheckKeys(t *testing.T) {
+	tests := []struct {
+		name, src string
+		line      int
+		path, msg string // expected substrings; empty path means no error
+	}{
+		{"ok", "name: a\ncount: 2\nnote: n\nranges:\n  - {start: a, end: b}\n", 0, "", ""},
+		{"top", "name: a\nnmae: b\n", 2, "nmae", `unknown key "nmae"`},
+		{"case", "Name: a\n", 1, "Name", `did you mean "name"`},
+		{"in list", "name: a\nranges:\n  - start: a\n    end: b\n  - start: c\n    ned: d\n", 6, "ranges[1].ned", `unknown key "ned"`},
+		{"in map value", "by_day:\n  mon:\n    start: a\n    stop: b\n", 4, "by_day.mon.stop", "stop"},
+		{"ptr", "ptr:\n  x: 1\n", 2, "ptr.x", `"x"`},
+		{"dash tag", "Skip: x\n", 1, "Skip", "unknown key"},
+		{"alias", "a: &r {start: a, bad: b}\n", 1, "a", "unknown"},
+		{"merge", "ranges:\n  - &r {start: a, end: b}\n  - <<: *r\n    end: c\n", 0, "", ""},
+		{"free map", "labels: {anything: x, goes: y}\n", 0, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Parse("f.yaml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = d.CheckKeys(d.Root, reflect.TypeFor[outer](), "")
+			if tt.path == "" {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %v, want *Error", err)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error does not wrap ErrInvalid")
+			}
+			if tt.name == "alias" {
+				return
+			}
+			if e.Line != tt.line || e.Path != tt.path || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("got line %d path %q msg %q; want line %d path %q msg containing %q", e.Line, e.Path, e.Msg, tt.line, tt.path, tt.msg)
+			}
+			if !strings.HasPrefix(err.Error(), "f.yaml:") {
+				t.Errorf("error %q does not start with the file name", err)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"empty", "", "empty document"},
+		{"comment only", "# nothing\n", "empty document"},
+		{"scalar", "hello\n", "must be a mapping"},
+		{"list", "- a\n", "must be a mapping"},
+		{"syntax", "a: b\n c: d\n", "f.yaml:2: YAML syntax"},
+		{"dup", "a: 1\na: 2\n", "already defined"},
+		{"two docs", "a: 1\n---\nb: 2\n", "more than one YAML document"},
+		{"bomb", "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n", "too large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("f.yaml", []byte(tt.src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want error containing %q", err, tt.want)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error does not wrap ErrInvalid")
+			}
+		})
+	}
+}
+
+func TestDecode(t *testing.T) {
+	src := "name: a\ncount: 2\nwhen: 2026-12-04T22:30:00+08:00\nranges:\n  - {start: 09:00, end: yes}\n"
+	d, err := Parse("f.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o outer
+	if err := d.Decode(d.Root, "", &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.Name != "a" || o.Count != 2 || o.Ranges[0].Start != "09:00" || o.Ranges[0].End != "yes" {
+		t.Errorf("decoded %+v", o)
+	}
+	if want := time.Date(2026, 12, 4, 14, 30, 0, 0, time.UTC); !o.When.Equal(want) {
+		t.Errorf("when = %v, want %v", o.When, want)
+	}
+
+	d, err = Parse("f.yaml", []byte("name: a\n\ncount: many\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.Decode(d.Root, "top", &o)
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 3 || e.Path != "top.count" || !strings.Contains(e.Msg, "an integer") {
+		t.Fatalf("got %#v", err)
+	}
+}
+
+func TestLineOf(t *testing.T) {
+	d, err := Parse("", []byte("a:\n  b:\n    - c: 1\n      d: 2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"": 1, "a": 2, "a.b": 3, "a.b.d": 4, "a.x": 2} {
+		if got := LineOf(d.Root, path); got != want {
+			t.Errorf("LineOf(%q) = %d, want %d", path, got, want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"name: a\n", "ranges: [{start: a}]\n", "a: &x [1]\nb: *x\n", "- 1\n", "{"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		if err := d.CheckKeys(d.Root, reflect.TypeFor[outer](), ""); err != nil {
+			return
+		}
+		var o outer
+		_ = d.Decode(d.Root, "", &o)
+	})
+}
+
+func TestLineOfPath(t *testing.T) {
+	d, err := Parse("", []byte("a:\n  b:\n    - c: 1\n    - c: 2\n      d: [x, y]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{"a": 2, "a.b[1]": 4, "a.b[1].d[1]": 5, "a.b[7]": 3, "a.b[1].c": 4, "zz": 1, "a.b[x]": 3} {
+		if got := LineOfPath(d.Root, path); got != want {
+			t.Errorf("LineOfPath(%q) = %d, want %d", path, got, want)
+		}
+	}
+}

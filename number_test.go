@@ -1,0 +1,205 @@
+package dialgate_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+)
+
+func TestParseNumberAccepts(t *testing.T) {
+	for _, tc := range []struct {
+		in, want, national string
+		cc                 int
+	}{
+		{"+8613800138000", "+8613800138000", "13800138000", 86},
+		{"8613800138000", "+8613800138000", "13800138000", 86},
+		{"+86 138-0013-8000", "+8613800138000", "13800138000", 86},
+		{"+86 10 5800 1234", "+861058001234", "1058001234", 86},
+		{"+1 212-555-0100", "+12125550100", "2125550100", 1},
+		{"+44 20 7946 0000", "+442079460000", "2079460000", 44},
+		{"+33 1 23 45 67 89", "+33123456789", "123456789", 33},
+		{"+852 2123 4567", "+85221234567", "21234567", 852},
+		{"+8695555", "+8695555", "95555", 86},
+		{"+999999999999999", "", "", 0}, // 999 unassigned: rejected below
+	} {
+		n, err := dialgate.ParseNumber(tc.in)
+		if tc.want == "" {
+			if err == nil {
+				t.Errorf("ParseNumber(%q) = %v, want error", tc.in, n)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("ParseNumber(%q): %v", tc.in, err)
+			continue
+		}
+		if got := n.String(); got != tc.want {
+			t.Errorf("ParseNumber(%q).String() = %q, want %q", tc.in, got, tc.want)
+		}
+		if got := n.National(); got != tc.national {
+			t.Errorf("ParseNumber(%q).National() = %q, want %q", tc.in, got, tc.national)
+		}
+		if got := n.CountryCode(); got != tc.cc {
+			t.Errorf("ParseNumber(%q).CountryCode() = %d, want %d", tc.in, got, tc.cc)
+		}
+		if !n.IsValid() {
+			t.Errorf("ParseNumber(%q).IsValid() = false", tc.in)
+		}
+	}
+}
+
+func TestParseNumberRejects(t *testing.T) {
+	for _, tc := range []struct{ in, problem string }{
+		{"", "empty"},
+		{"+", "no digits"},
+		{"+86abc", "not a digit"},
+		{"+86 138--0013", "not between two digits"},
+		{"+86 138 ", "ends with a separator"},
+		{" +8613800138000", "not between two digits"},
+		{"-8613800138000", "not between two digits"},
+		{"++8613800138000", `only a leading "+"`},
+		{"+86+13800138000", `only a leading "+"`},
+		{"008613800138000", `"00" international prefix`},
+		{"01058001234", "national trunk prefix"},
+		{"+0861380013800", "national trunk prefix"},
+		{"13800138000", "ambiguous"},
+		{"+86138001380001234", "more than 15 digits"},
+		{"+999123456", "unassigned country calling code"},
+		{"+86123", "fewer than 4 digits"},
+		{"+86(10)58001234", "not a digit"},
+		{"+86１３８", "not a digit"},
+	} {
+		_, err := dialgate.ParseNumber(tc.in)
+		if err == nil {
+			t.Errorf("ParseNumber(%q): no error, want one mentioning %q", tc.in, tc.problem)
+			continue
+		}
+		if !errors.Is(err, dialgate.ErrInvalidNumber) {
+			t.Errorf("ParseNumber(%q) error %v does not wrap ErrInvalidNumber", tc.in, err)
+		}
+		if !strings.Contains(err.Error(), tc.problem) {
+			t.Errorf("ParseNumber(%q) error %q does not mention %q", tc.in, err, tc.problem)
+		}
+	}
+}
+
+func TestNumberZeroValue(t *testing.T) {
+	var n dialgate.Number
+	if n.IsValid() || n.String() != "" || n.Digits() != "" || n.National() != "" || n.CountryCode() != 0 || n.Uint64() != 0 {
+		t.Errorf("zero Number not empty: %#v", n)
+	}
+	b, err := n.MarshalText()
+	if err != nil || len(b) != 0 {
+		t.Errorf("zero MarshalText = %q, %v", b, err)
+	}
+	var m dialgate.Number
+	if err := m.UnmarshalText(nil); err != nil || m != n {
+		t.Errorf("UnmarshalText(empty) = %v, %v", m, err)
+	}
+}
+
+func TestNumberComparableAndUint64(t *testing.T) {
+	a := dialgate.MustParseNumber("+86 138 0013 8000")
+	b := dialgate.MustParseNumber("8613800138000")
+	if a != b {
+		t.Fatalf("equal numbers compare unequal: %#v %#v", a, b)
+	}
+	m := map[dialgate.Number]int{a: 1}
+	if m[b] != 1 {
+		t.Fatal("map lookup by equal number failed")
+	}
+	c, err := dialgate.NumberFromUint64(a.Uint64())
+	if err != nil || c != a {
+		t.Fatalf("NumberFromUint64(%d) = %v, %v", a.Uint64(), c, err)
+	}
+	if v, n := a.NationalUint64(); v != 13800138000 || n != 11 {
+		t.Fatalf("NationalUint64 = %d, %d", v, n)
+	}
+	if _, err := dialgate.NumberFromUint64(0); err == nil {
+		t.Fatal("NumberFromUint64(0) accepted")
+	}
+}
+
+func TestMustParseNumberPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("MustParseNumber did not panic on bad input")
+		}
+	}()
+	dialgate.MustParseNumber("nope")
+}
+
+// FuzzParseNumber checks that parsing never panics, and that every accepted
+// number round-trips through String, Digits, Uint64 and text marshalling.
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{"+8613800138000", "8613800138000", "+86 138-0013-8000", "+1 212 555 0100",
+		"+86abc", "00861", "", "+", "1-", "+44 20 7946 0000", "13800138000", "+999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := dialgate.ParseNumber(s)
+		if err != nil {
+			if !errors.Is(err, dialgate.ErrInvalidNumber) {
+				t.Fatalf("error %v does not wrap ErrInvalidNumber", err)
+			}
+			if n.IsValid() {
+				t.Fatalf("error %v with a valid number %v", err, n)
+			}
+			return
+		}
+		if !n.IsValid() {
+			t.Fatalf("ParseNumber(%q) returned an invalid number without error", s)
+		}
+		str := n.String()
+		if len(str) < 2 || str[0] != '+' || n.Len() != len(str)-1 || n.Digits() != str[1:] {
+			t.Fatalf("ParseNumber(%q): inconsistent forms %q %q %d", s, str, n.Digits(), n.Len())
+		}
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+		if digits != n.Digits() {
+			t.Fatalf("ParseNumber(%q) digits %q, want %q", s, n.Digits(), digits)
+		}
+		back, err := dialgate.ParseNumber(str)
+		if err != nil || back != n {
+			t.Fatalf("round trip of %q: %v, %v", str, back, err)
+		}
+		u, err := dialgate.NumberFromUint64(n.Uint64())
+		if err != nil || u != n {
+			t.Fatalf("Uint64 round trip of %q: %v, %v", str, u, err)
+		}
+		txt, _ := n.MarshalText()
+		var m dialgate.Number
+		if err := m.UnmarshalText(txt); err != nil || m != n {
+			t.Fatalf("text round trip of %q: %v, %v", str, m, err)
+		}
+		if cc := n.CountryCode(); cc <= 0 || cc > 999 || !strings.HasPrefix(n.Digits(), itoa(cc)) || n.Digits()[len(itoa(cc)):] != n.National() {
+			t.Fatalf("country code %d / national %q inconsistent with %q", cc, n.National(), n.Digits())
+		}
+	})
+}
+
+func itoa(i int) string {
+	var b [20]byte
+	p := len(b)
+	for i > 0 {
+		p--
+		b[p] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[p:])
+}
+
+func BenchmarkParseNumber(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dialgate.ParseNumber("+8613800138000"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,294 @@
+package numbering
+
+import (
+	"strconv"
+
+	"github.com/dialgate/dialgate"
+)
+
+// Class is the kind of a telephone number. The zero Class is ClassUnknown.
+type Class uint8
+
+// The number classes. Every class but ClassInternational is a +86 number.
+const (
+	// ClassUnknown is a +86 number that fits no known class (wrong length,
+	// unassigned prefix, short codes such as 10086 or 12345), or the zero Number.
+	ClassUnknown Class = iota
+	// ClassMobile is an ordinary mobile number: 11 national digits starting
+	// 13–19, not MVNO-only or satellite.
+	ClassMobile
+	// ClassMVNO is a mobile number of an MVNO-only network code: 170, 171, 162,
+	// 165, 167.
+	ClassMVNO
+	// ClassSatellite is a satellite mobile number: 174, 1349, 1619.
+	ClassSatellite
+	// ClassFixed is a fixed line: area code (2 or 3 digits) and a 7- or 8-digit
+	// local number whose first digit is 2–8.
+	ClassFixed
+	// Class95 is a national "95" customer-service code of 5 or 6 digits.
+	Class95
+	// Class96 is a provincial "96" customer-service code of 5 or 6 digits,
+	// with or without an area code.
+	Class96
+	// Class400 is a 10-digit "400" shared-cost inbound number.
+	Class400
+	// Class800 is a 10-digit "800" free-phone inbound number.
+	Class800
+	// ClassSMSPort is a "106" SMS port, never a voice caller ID.
+	ClassSMSPort
+	// ClassInternational is a number outside +86.
+	ClassInternational
+)
+
+var classNames = [...]string{
+	ClassUnknown:       "unknown",
+	ClassMobile:        "mobile",
+	ClassMVNO:          "mvno",
+	ClassSatellite:     "satellite",
+	ClassFixed:         "fixed",
+	Class95:            "95",
+	Class96:            "96",
+	Class400:           "400",
+	Class800:           "800",
+	ClassSMSPort:       "sms_port",
+	ClassInternational: "international",
+}
+
+// String returns the class's short lower-case name ("mobile", "mvno", "fixed",
+// "95", "400", "sms_port", "international", …).
+func (c Class) String() string {
+	if int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return "Class(" + strconv.Itoa(int(c)) + ")"
+}
+
+// IsMobile reports whether c is a mobile class (ordinary, MVNO or satellite).
+func (c Class) IsMobile() bool {
+	return c == ClassMobile || c == ClassMVNO || c == ClassSatellite
+}
+
+// Segment is a number segment (号段): a block of 10,000 numbers that share all
+// digits but the last four. For a Chinese mobile it is the first 7 national
+// digits ("1380013"); for a Chinese fixed line the area code and the first 3 or
+// 4 local digits ("010-5800"); for an international number the E.164 digits
+// before the last four ("+1 212555"). Service codes (95, 96, 400, 800, 106) and
+// unknown numbers have no segment.
+//
+// Segment is a small comparable value: use it as a map key. The zero Segment is
+// not valid and prints as "".
+type Segment struct {
+	v    uint64 // the segment's digits as an integer (no leading zeros)
+	n    uint8  // number of digits; 0 for the zero Segment
+	kind uint8  // segMobile, segFixed or segIntl
+	ac   uint8  // area code length (fixed) or country code length (intl)
+}
+
+const (
+	segMobile uint8 = 1 + iota
+	segFixed
+	segIntl
+)
+
+// IsValid reports whether s is a segment rather than the zero Segment.
+func (s Segment) IsValid() bool { return s.n != 0 }
+
+// Uint64 returns the segment's digits as an integer (1380013 for "1380013"),
+// 0 for the zero Segment. Segments of different kinds may share a value; use
+// the Segment itself as a key.
+func (s Segment) Uint64() uint64 { return s.v }
+
+// String returns "1380013" for a mobile segment, "010-5800" for a fixed-line
+// segment (area code with its trunk 0), "+1 212555" for an international one,
+// and "" for the zero Segment. The text never holds a whole callee number.
+func (s Segment) String() string {
+	if s.n == 0 {
+		return ""
+	}
+	var buf [24]byte
+	return string(s.AppendTo(buf[:0]))
+}
+
+// AppendTo appends the text form of s (see String) to b.
+func (s Segment) AppendTo(b []byte) []byte {
+	if s.n == 0 {
+		return b
+	}
+	var d [20]byte
+	digits := strconv.AppendUint(d[:0], s.v, 10)
+	switch s.kind {
+	case segFixed:
+		b = append(b, '0')
+		b = append(b, digits[:s.ac]...)
+		b = append(b, '-')
+		return append(b, digits[s.ac:]...)
+	case segIntl:
+		b = append(b, '+')
+		b = append(b, digits[:s.ac]...)
+		b = append(b, ' ')
+		return append(b, digits[s.ac:]...)
+	}
+	return append(b, digits...)
+}
+
+// Info is what Classify knows about a number. The zero Info describes an
+// unknown number.
+type Info struct {
+	// Class is the number's kind.
+	Class Class
+	// Segment is the number's 号段; the zero Segment for service codes and
+	// unknown numbers.
+	Segment Segment
+	// Suffix is the last four digits (the ABCD of a mobile number), 0–9999,
+	// when Segment is valid; 0 otherwise.
+	Suffix int
+	// AreaCode is the area code with its trunk 0 ("010", "0755") for a fixed
+	// line or a "96" code dialled with one; "" otherwise.
+	AreaCode string
+	// Network is the 3-digit mobile network code (138 for 138xxxxxxxx), 0 for
+	// non-mobile numbers.
+	Network int
+}
+
+// Classify tells what kind of number n is and which segment it belongs to. It
+// is pure, does not allocate, and is safe for concurrent use. The zero Number
+// is ClassUnknown; any number outside +86 is ClassInternational.
+func Classify(n dialgate.Number) Info {
+	if !n.IsValid() {
+		return Info{}
+	}
+	if n.CountryCode() != 86 {
+		return classifyIntl(n)
+	}
+	v, nd := n.NationalUint64()
+	if nd < 4 {
+		return Info{}
+	}
+	top := func(k int) uint64 { // the first k national digits
+		if k > nd {
+			return v
+		}
+		return v / pow10[nd-k]
+	}
+	switch d1 := top(1); {
+	case d1 == 0: // a national number never starts with 0 (that is the trunk prefix)
+		return Info{}
+	case d1 == 1:
+		t3 := top(3)
+		// +86 106… is ambiguous in E.164: a 10-digit one is a Beijing fixed
+		// line (010-6xxx xxxx); any other length is an SMS port.
+		if t3 == 106 && nd >= 8 && nd != 10 {
+			return Info{Class: ClassSMSPort}
+		}
+		if t3 >= 130 && nd == 11 {
+			return mobile(v, int(t3), top(4))
+		}
+		if t3/10 == 10 { // Beijing, area code 10
+			return fixedOrCode(v, nd, 2)
+		}
+		return Info{}
+	case d1 == 2:
+		return fixedOrCode(v, nd, 2)
+	case d1 == 4:
+		if top(3) == 400 && nd == 10 {
+			return Info{Class: Class400}
+		}
+	case d1 == 8:
+		if top(3) == 800 && nd == 10 {
+			return Info{Class: Class800}
+		}
+	case d1 == 9:
+		switch t2 := top(2); {
+		case t2 == 95 && (nd == 5 || nd == 6):
+			return Info{Class: Class95}
+		case t2 == 96 && (nd == 5 || nd == 6):
+			return Info{Class: Class96}
+		}
+	}
+	return fixedOrCode(v, nd, 3)
+}
+
+// mobile classifies an 11-digit number starting 13–19.
+func mobile(v uint64, net int, t4 uint64) Info {
+	c := ClassMobile
+	switch {
+	case net == 170 || net == 171 || net == 162 || net == 165 || net == 167:
+		c = ClassMVNO
+	case net == 174 || t4 == 1349 || t4 == 1619:
+		c = ClassSatellite
+	}
+	return Info{
+		Class:   c,
+		Segment: Segment{v: v / 1e4, n: 7, kind: segMobile},
+		Suffix:  int(v % 1e4),
+		Network: net,
+	}
+}
+
+// fixedOrCode classifies a number as an area code of acLen digits followed by a
+// fixed-line local number or a "96" code.
+func fixedOrCode(v uint64, nd, acLen int) Info {
+	ll := nd - acLen // local digits
+	if ll < 5 || ll > 8 {
+		return Info{}
+	}
+	ac := v / pow10[ll]
+	local := v % pow10[ll]
+	area := areaCodes[ac]
+	if area == "" {
+		return Info{}
+	}
+	first := local / pow10[ll-1]
+	if ll <= 6 {
+		if local/pow10[ll-2] == 96 {
+			return Info{Class: Class96, AreaCode: area}
+		}
+		return Info{}
+	}
+	if first < 2 || first > 8 {
+		return Info{}
+	}
+	return Info{
+		Class:    ClassFixed,
+		Segment:  Segment{v: v / 1e4, n: uint8(nd - 4), kind: segFixed, ac: uint8(acLen)},
+		Suffix:   int(v % 1e4),
+		AreaCode: area,
+	}
+}
+
+func classifyIntl(n dialgate.Number) Info {
+	info := Info{Class: ClassInternational}
+	digits := n.Len()
+	cc := digits - nationalLen(n)
+	if digits-4 > cc { // at least one national digit stays in the segment
+		v := n.Uint64()
+		info.Segment = Segment{v: v / 1e4, n: uint8(digits - 4), kind: segIntl, ac: uint8(cc)}
+		info.Suffix = int(v % 1e4)
+	}
+	return info
+}
+
+func nationalLen(n dialgate.Number) int {
+	_, nd := n.NationalUint64()
+	return nd
+}
+
+var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
+
+// areaCodes maps a Chinese area code (without its trunk 0) to its text with the
+// trunk 0, for the codes in use: 10 and 20–29 (two digits, 26 unassigned) and
+// the three-digit codes 3xx–9xx. Three-digit codes are accepted by range: the
+// plan has gaps, but a number in a gap is still a fixed-line shape, and
+// classifying it as fixed is the cautious choice for the checks.
+var areaCodes = func() (a [1000]string) {
+	a[10] = "010"
+	for c := 20; c <= 29; c++ {
+		if c != 26 {
+			a[c] = "0" + strconv.Itoa(c)
+		}
+	}
+	for c := 300; c <= 999; c++ {
+		a[c] = "0" + strconv.Itoa(c)
+	}
+	return a
+}()

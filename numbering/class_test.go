@@ -1,0 +1,184 @@
+package numbering
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		class   Class
+		number  string
+		segment string
+		suffix  int
+		area    string
+		network int
+	}{
+		// ordinary mobiles, 13x–19x
+		{ClassMobile, "+8613800138000", "1380013", 8000, "", 138},
+		{ClassMobile, "+8613900139001", "1390013", 9001, "", 139},
+		{ClassMobile, "+8619912340000", "1991234", 0, "", 199},
+		{ClassMobile, "+8614500001234", "1450000", 1234, "", 145},
+		{ClassMobile, "+8613489990001", "1348999", 1, "", 134}, // 134 but not 1349
+		// MVNO-only network codes
+		{ClassMVNO, "+8617000170001", "1700017", 1, "", 170},
+		{ClassMVNO, "+8617112345678", "1711234", 5678, "", 171},
+		{ClassMVNO, "+8616212345678", "1621234", 5678, "", 162},
+		{ClassMVNO, "+8616512345678", "1651234", 5678, "", 165},
+		{ClassMVNO, "+8616712345678", "1671234", 5678, "", 167},
+		// satellite
+		{ClassSatellite, "+8617400001234", "1740000", 1234, "", 174},
+		{ClassSatellite, "+8613490001234", "1349000", 1234, "", 134},
+		{ClassSatellite, "+8616190001234", "1619000", 1234, "", 161},
+		// fixed lines: 2-digit and 3-digit area codes, 7 and 8 local digits
+		{ClassFixed, "+861058001234", "010-5800", 1234, "010", 0},
+		{ClassFixed, "+862161234567", "021-6123", 4567, "021", 0},
+		{ClassFixed, "+8675523456789", "0755-2345", 6789, "0755", 0},
+		{ClassUnknown, "+8675512345678", "", 0, "", 0}, // local number starts with 1
+		{ClassFixed, "+863712345678", "0371-234", 5678, "0371", 0},
+		{ClassFixed, "+869512345678", "0951-234", 5678, "0951", 0}, // Yinchuan: area code 951, not a 95 code
+		{ClassFixed, "+861065521234", "010-6552", 1234, "010", 0},  // 10-digit 106… is Beijing
+		// service codes
+		{Class95, "+8695555", "", 0, "", 0},
+		{Class95, "+86955888", "", 0, "", 0},
+		{Class96, "+8696511", "", 0, "", 0},
+		{Class96, "+8696123", "", 0, "", 0},
+		{Class96, "+8657196123", "", 0, "0571", 0},
+		{Class400, "+864001234567", "", 0, "", 0},
+		{Class800, "+868008101234", "", 0, "", 0},
+		{ClassSMSPort, "+8610690001", "", 0, "", 0},
+		{ClassSMSPort, "+86106900012345", "", 0, "", 0},
+		// international
+		{ClassInternational, "+12125550100", "+1 212555", 100, "", 0},
+		{ClassInternational, "+442071234567", "+44 207123", 4567, "", 0},
+		{ClassInternational, "+85212345678", "+852 1234", 5678, "", 0},
+		{ClassInternational, "+8521234", "", 0, "", 0}, // too short for a segment
+		// unknown +86
+		{ClassUnknown, "+8610086", "", 0, "", 0},        // carrier short code
+		{ClassUnknown, "+8612345", "", 0, "", 0},        // government hotline
+		{ClassUnknown, "+861380013800", "", 0, "", 0},   // 12-digit mobile shape
+		{ClassUnknown, "+86138001380", "", 0, "", 0},    // 9... too short for a mobile
+		{ClassUnknown, "+8612012345678", "", 0, "", 0},  // 12x is not a mobile network code
+		{ClassUnknown, "+862612345678", "", 0, "", 0},   // area code 26 unassigned
+		{ClassUnknown, "+861019001234", "", 0, "", 0},   // local number starts with 9
+		{ClassUnknown, "+861010001234", "", 0, "", 0},   // local number starts with 1
+		{ClassUnknown, "+8602112345678", "", 0, "", 0},  // trunk 0 kept in E.164
+		{ClassUnknown, "+864001234", "", 0, "", 0},      // short 400 shape
+		{ClassUnknown, "+86951234567890", "", 0, "", 0}, // too long
+	}
+	for _, tt := range tests {
+		t.Run(tt.class.String()+"/"+tt.number, func(t *testing.T) {
+			got := Classify(dialgate.MustParseNumber(tt.number))
+			if got.Class != tt.class {
+				t.Errorf("Class = %v, want %v", got.Class, tt.class)
+			}
+			if s := got.Segment.String(); s != tt.segment {
+				t.Errorf("Segment = %q, want %q", s, tt.segment)
+			}
+			if got.Segment.IsValid() != (tt.segment != "") {
+				t.Errorf("Segment.IsValid = %v", got.Segment.IsValid())
+			}
+			if got.Suffix != tt.suffix {
+				t.Errorf("Suffix = %d, want %d", got.Suffix, tt.suffix)
+			}
+			if got.AreaCode != tt.area {
+				t.Errorf("AreaCode = %q, want %q", got.AreaCode, tt.area)
+			}
+			if got.Network != tt.network {
+				t.Errorf("Network = %d, want %d", got.Network, tt.network)
+			}
+		})
+	}
+}
+
+func TestClassifyZeroNumber(t *testing.T) {
+	if got := Classify(dialgate.Number{}); got != (Info{}) {
+		t.Fatalf("Classify(zero) = %+v, want zero Info", got)
+	}
+}
+
+func TestSegmentsAreDistinct(t *testing.T) {
+	// A mobile segment and a fixed or international segment with the same
+	// digits must not compare equal.
+	a := Classify(dialgate.MustParseNumber("+8613800138000")).Segment
+	b := Classify(dialgate.MustParseNumber("+861380013800")).Segment // unknown, zero
+	c := Classify(dialgate.MustParseNumber("+11380013000")).Segment
+	if a == b || a == c {
+		t.Fatalf("segments collide: %v %v %v", a, b, c)
+	}
+	same := Classify(dialgate.MustParseNumber("+8613800139999")).Segment
+	if a != same {
+		t.Fatalf("numbers of one 号段 have different segments: %v %v", a, same)
+	}
+}
+
+func TestClassString(t *testing.T) {
+	for c := ClassUnknown; c <= ClassInternational; c++ {
+		if s := c.String(); s == "" || strings.HasPrefix(s, "Class(") {
+			t.Errorf("Class %d has no name", c)
+		}
+	}
+	if s := Class(200).String(); s != "Class(200)" {
+		t.Errorf("Class(200).String() = %q", s)
+	}
+	if !ClassMVNO.IsMobile() || ClassFixed.IsMobile() {
+		t.Error("IsMobile wrong")
+	}
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range []uint64{8613800138000, 861058001234, 8695555, 864001234567, 8610690001, 12125550100, 8602112345678} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v uint64) {
+		n, err := dialgate.NumberFromUint64(v)
+		if err != nil {
+			return
+		}
+		info := Classify(n)
+		if info.Class > ClassInternational {
+			t.Fatalf("class %d out of range", info.Class)
+		}
+		if (info.Class == ClassInternational) != (n.CountryCode() != 86) {
+			t.Fatalf("%v: class %v for country code %d", n, info.Class, n.CountryCode())
+		}
+		if info.Segment.IsValid() {
+			if info.Suffix < 0 || info.Suffix > 9999 || uint64(info.Suffix) != n.Uint64()%1e4 {
+				t.Fatalf("%v: suffix %d", n, info.Suffix)
+			}
+			// The segment is the number without its last four digits.
+			seg := info.Segment.String()
+			if strings.Contains(seg, n.National()) {
+				t.Fatalf("%v: segment %q holds the whole number", n, seg)
+			}
+			if info.Class.IsMobile() && info.Segment.Uint64() != n.Uint64()%1e11/1e4 {
+				t.Fatalf("%v: mobile segment %v", n, info.Segment)
+			}
+		} else if info.Suffix != 0 {
+			t.Fatalf("%v: suffix without a segment", n)
+		}
+		if info.Class.IsMobile() && (n.Len() != 13 || info.Network < 130 || info.Network > 199) {
+			t.Fatalf("%v: mobile with network %d", n, info.Network)
+		}
+		if (info.AreaCode != "") != (info.Class == ClassFixed || (info.Class == Class96 && n.Len() > 8)) {
+			t.Fatalf("%v: class %v area code %q", n, info.Class, info.AreaCode)
+		}
+	})
+}
+
+var sinkInfo Info
+
+func BenchmarkClassify(b *testing.B) {
+	nums := []dialgate.Number{
+		dialgate.MustParseNumber("+8613800138000"),
+		dialgate.MustParseNumber("+861058001234"),
+		dialgate.MustParseNumber("+8675523456789"),
+		dialgate.MustParseNumber("+12125550100"),
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		sinkInfo = Classify(nums[i&3])
+	}
+}

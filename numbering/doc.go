@@ -1,0 +1,24 @@
+// Package numbering knows the numbering plans dialgate needs: China's number
+// classes and segments (号段), and the candidate time zones of any number.
+//
+// [Classify] tells what kind of number a callee or caller ID is — an ordinary
+// mobile, an MVNO or satellite mobile, a fixed line with its area code, a "95" or
+// "96" customer-service code, a "400" shared-cost or "800" free-phone number, a
+// "106" SMS port, or an international (non-+86) number — and its segment: the
+// first 7 national digits of a mobile (each holds 10,000 numbers), the area code
+// and the first 3 or 4 local digits of a fixed line (the digits before the last
+// four). Sweep detection groups dials by segment and looks at the last four
+// digits ([Info.Suffix]). Classify is pure, allocation-free and safe for
+// concurrent use.
+//
+// [Zones] returns the IANA time zones a number may be in, from the
+// libphonenumber data (github.com/nyaruka/phonenumbers). A number whose area
+// spans several zones (some North American area codes) has several; the
+// calling-window check then allows only the intersection of their windows.
+// Results are cached in a fixed-size, lock-free table, so a repeated lookup
+// costs no allocation.
+//
+// Sources: REQUIREMENTS.md §3 — MIIT 网号及H0分配 (2023) for mobile network codes
+// (MVNO-only 170, 171, 162, 165, 167; satellite 174, 1349, 1619) [R]; the
+// 95/96/400/800/106 number kinds [S]; the fixed-line segment convention [U].
+package numbering

@@ -1,0 +1,147 @@
+package numbering
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dialgate/dialgate"
+	"github.com/nyaruka/phonenumbers"
+)
+
+// ZoneSet is the set of candidate IANA time zones of a number, as returned by
+// LookupZones. Equal sets have equal IDs, so a caller can precompute per-set data
+// (such as calling windows) in a table indexed by ID.
+//
+// The zero ZoneSet is the unknown set: Known reports false, ID is 0.
+// ZoneSet is a small value safe to copy and to use concurrently.
+type ZoneSet struct {
+	e *zoneSetEntry
+}
+
+type zoneSetEntry struct {
+	id    int
+	zones []string
+}
+
+// ID returns a small integer identifying the set within this process: 0 for the
+// unknown set, 1, 2, … for the others in the order they were first seen. IDs are
+// not stable across processes.
+func (z ZoneSet) ID() int {
+	if z.e == nil {
+		return 0
+	}
+	return z.e.id
+}
+
+// Known reports whether at least one zone is known.
+func (z ZoneSet) Known() bool { return z.e != nil }
+
+// Zones returns the zone names, sorted. The slice is shared: do not modify it.
+// It is nil for the unknown set.
+func (z ZoneSet) Zones() []string {
+	if z.e == nil {
+		return nil
+	}
+	return z.e.zones
+}
+
+// String returns the zone names joined by ",", or "" for the unknown set.
+func (z ZoneSet) String() string { return strings.Join(z.Zones(), ",") }
+
+// Zones returns the candidate IANA time zones of n, sorted, from the
+// libphonenumber data (phonenumbers.GetTimezonesForNumber). It returns nil when
+// no zone is known (the library's "Etc/Unknown") or n is the zero Number. The
+// slice is shared by every caller: do not modify it. Safe for concurrent use;
+// see LookupZones for the cost.
+func Zones(n dialgate.Number) []string { return LookupZones(n).Zones() }
+
+// LookupZones returns the candidate zones of n as an interned ZoneSet. +86
+// numbers are Asia/Shanghai without a lookup. Other numbers are looked up in
+// the libphonenumber data by their first tzPrefixLen digits (the longest prefix
+// in that data) and the answer is cached in a fixed-size table, so a repeated
+// prefix costs no allocation and no library call. Safe for concurrent use.
+func LookupZones(n dialgate.Number) ZoneSet {
+	if !n.IsValid() {
+		return ZoneSet{}
+	}
+	if n.CountryCode() == 86 {
+		return ZoneSet{shanghai}
+	}
+	key, klen := n.Uint64(), n.Len()
+	if klen > tzPrefixLen {
+		key /= pow10[klen-tzPrefixLen]
+		klen = tzPrefixLen
+	}
+	// The slot key holds the prefix and its length, so "1212" and "12125" differ.
+	skey := key*16 + uint64(klen)
+	slot := &zoneCache[(skey*0x9E3779B97F4A7C15)>>(64-zoneCacheBits)]
+	if c := slot.Load(); c != nil && c.key == skey {
+		return c.set
+	}
+	set := lookupZonesUncached(n.Digits()[:klen])
+	slot.Store(&zoneCacheEntry{key: skey, set: set})
+	return set
+}
+
+// tzPrefixLen is the longest prefix in the time-zone data of
+// github.com/nyaruka/phonenumbers v1.8.1; the library never looks further, so
+// numbers that share their first tzPrefixLen digits share their zones.
+// TestZonesMatchLibrary guards it.
+const tzPrefixLen = 9
+
+const zoneCacheBits = 14
+
+type zoneCacheEntry struct {
+	key uint64
+	set ZoneSet
+}
+
+// zoneCache is a direct-mapped cache of prefix → zone set. A collision simply
+// replaces the slot; entries are immutable, so readers need no lock.
+var zoneCache [1 << zoneCacheBits]atomic.Pointer[zoneCacheEntry]
+
+var (
+	internMu sync.Mutex
+	interned = map[string]*zoneSetEntry{}
+	nextID   = 1
+	shanghai = intern([]string{"Asia/Shanghai"})
+)
+
+func lookupZonesUncached(prefix string) ZoneSet {
+	// GetTimezonesForNumber formats the number as E.164 and calls
+	// GetTimezonesForPrefix; calling the latter with the E.164 digits is the
+	// same lookup without building a PhoneNumber.
+	tzs, err := phonenumbers.GetTimezonesForPrefix(prefix)
+	if err != nil {
+		return ZoneSet{}
+	}
+	var known []string
+	for _, z := range tzs {
+		if z != "" && z != phonenumbers.UNKNOWN_TIMEZONE {
+			known = append(known, z)
+		}
+	}
+	if len(known) == 0 {
+		return ZoneSet{}
+	}
+	return ZoneSet{intern(known)}
+}
+
+// intern returns the shared entry for the zone list, creating it if needed.
+func intern(zones []string) *zoneSetEntry {
+	zones = slices.Clone(zones)
+	slices.Sort(zones)
+	zones = slices.Compact(zones)
+	k := strings.Join(zones, ",")
+	internMu.Lock()
+	defer internMu.Unlock()
+	if e, ok := interned[k]; ok {
+		return e
+	}
+	e := &zoneSetEntry{id: nextID, zones: zones}
+	nextID++
+	interned[k] = e
+	return e
+}

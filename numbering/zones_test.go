@@ -1,0 +1,152 @@
+package numbering
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/nyaruka/phonenumbers"
+)
+
+func TestZones(t *testing.T) {
+	tests := []struct {
+		number string
+		want   []string
+	}{
+		{"+8613800138000", []string{"Asia/Shanghai"}},
+		{"+861058001234", []string{"Asia/Shanghai"}},
+		{"+12125550100", []string{"America/New_York"}},
+		{"+13105550100", []string{"America/Los_Angeles"}},
+		// NANP area codes that cross zones
+		{"+16055550100", []string{"America/Denver", "America/North_Dakota/Center"}}, // South Dakota
+		{"+12085550100", []string{"America/Boise", "America/Los_Angeles"}},          // Idaho
+		{"+442071234567", []string{"Europe/London"}},
+		{"+33140000000", []string{"Europe/Paris"}},
+		{"+61290000000", []string{"Australia/Sydney"}},
+		{"+8821234567", nil}, // international networks: no zone
+	}
+	for _, tt := range tests {
+		n := dialgate.MustParseNumber(tt.number)
+		got := Zones(n)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Zones(%s) = %v, want %v", tt.number, got, tt.want)
+		}
+		set := LookupZones(n)
+		if set.Known() != (tt.want != nil) {
+			t.Errorf("LookupZones(%s).Known() = %v", tt.number, set.Known())
+		}
+		if again := LookupZones(n); again != set || again.ID() != set.ID() {
+			t.Errorf("LookupZones(%s) not interned: %v vs %v", tt.number, again, set)
+		}
+	}
+	if Zones(dialgate.Number{}) != nil || LookupZones(dialgate.Number{}).ID() != 0 {
+		t.Error("zero Number has zones")
+	}
+}
+
+func TestZoneSetIDsShared(t *testing.T) {
+	a := LookupZones(dialgate.MustParseNumber("+12125550100"))
+	b := LookupZones(dialgate.MustParseNumber("+17185550100")) // also New York
+	if a.ID() != b.ID() || a.ID() == 0 {
+		t.Fatalf("equal zone sets have ids %d and %d", a.ID(), b.ID())
+	}
+	if a.String() != "America/New_York" {
+		t.Fatalf("String() = %q", a.String())
+	}
+}
+
+// TestZonesMatchLibrary checks the cache and the prefix truncation against the
+// library on full numbers, and that every zone the library names loads.
+func TestZonesMatchLibrary(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	prefixes := []uint64{1, 7, 33, 44, 49, 61, 81, 91, 55, 353, 852, 886, 612, 618, 1212, 1605, 1208}
+	count := 20000
+	if testing.Short() {
+		count = 2000
+	}
+	for i := 0; i < count; i++ {
+		p := prefixes[r.IntN(len(prefixes))]
+		v := p
+		for v < 1e10 {
+			v = v*10 + uint64(r.IntN(10))
+		}
+		n, err := dialgate.NumberFromUint64(v)
+		if err != nil {
+			continue
+		}
+		lib, err := phonenumbers.GetTimezonesForPrefix(n.Digits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		lib = slices.DeleteFunc(slices.Clone(lib), func(z string) bool { return z == phonenumbers.UNKNOWN_TIMEZONE })
+		slices.Sort(lib)
+		if n.CountryCode() == 86 {
+			lib = []string{"Asia/Shanghai"}
+		}
+		if len(lib) == 0 {
+			lib = nil
+		}
+		if got := Zones(n); !slices.Equal(got, lib) {
+			t.Fatalf("Zones(%v) = %v, library says %v", n, got, lib)
+		}
+		for _, z := range lib {
+			if _, err := time.LoadLocation(z); err != nil {
+				t.Logf("zone %q of %v does not load: %v", z, n, err)
+			}
+		}
+	}
+}
+
+func TestZonesConcurrent(t *testing.T) {
+	nums := []dialgate.Number{
+		dialgate.MustParseNumber("+12125550100"),
+		dialgate.MustParseNumber("+16055550100"),
+		dialgate.MustParseNumber("+442071234567"),
+		dialgate.MustParseNumber("+8613800138000"),
+	}
+	want := make([][]string, len(nums))
+	for i, n := range nums {
+		want[i] = Zones(n)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 2000; i++ {
+				k := (i + g) % len(nums)
+				if got := Zones(nums[k]); !slices.Equal(got, want[k]) {
+					t.Errorf("Zones(%v) = %v, want %v", nums[k], got, want[k])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestLookupZonesNoAllocOnHit(t *testing.T) {
+	n := dialgate.MustParseNumber("+12125550100")
+	LookupZones(n)
+	if a := testing.AllocsPerRun(100, func() { LookupZones(n) }); a != 0 {
+		t.Fatalf("LookupZones allocates %v times on a cache hit", a)
+	}
+}
+
+func BenchmarkLookupZones(b *testing.B) {
+	nums := []dialgate.Number{
+		dialgate.MustParseNumber("+12125550100"),
+		dialgate.MustParseNumber("+16055550100"),
+		dialgate.MustParseNumber("+442071234567"),
+		dialgate.MustParseNumber("+8613800138000"),
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		sinkSet = LookupZones(nums[i&3])
+	}
+}
+
+var sinkSet ZoneSet

@@ -1,0 +1,126 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// Deps are the stores and keys the checks of a profile work with. Each field is
+// the interface a check package consumes; storage/memstore.Store and
+// storage/boltstore.Store satisfy all of them. A field may be nil when the
+// profile has no section that needs it; Build reports a missing one by name.
+type Deps struct {
+	// One field per store interface; each helper adds its own.
+	// DNC keeps the store-backed do-not-call lists (opt-outs, complaints).
+	DNC dnc.Store
+	// DNCRegistries are the registry providers the host has loaded; a registry
+	// the profile requires but not given here is created empty (every dial is
+	// then denied with dnc.registry_stale until a copy is swapped in).
+	DNCRegistries []dnc.Provider
+	// Counters keeps the sliding-window counters of frequency caps (and the
+	// segment-rate guard). Required by a profile with a frequency section.
+	Counters storage.Counters
+	// HashKey is the secret HMAC key that pseudonymises callee numbers in
+	// counter keys; at least 16 bytes. Without it a public default key is used
+	// (keys then hold no raw number but are not secret).
+	HashKey []byte
+	// Recordings keeps recording metadata; nil when the deployment keeps no
+	// recordings (a profile that requires recording then denies every dial).
+	Recordings recording.Store
+	// Media deletes recording media; nil when dialgate manages metadata only.
+	Media recording.Blob
+	// CalleeHasher turns callee numbers into the keyed hash stored with
+	// recordings and complaints (auditlog.NewCalleeHasher with the audit key).
+	CalleeHasher recording.CalleeHasher
+	// Ledger keeps the caller-ID ledger (callerid section).
+	Ledger callerid.Store
+}
+
+// section is one domain of a profile: whether a profile has it, the checks it
+// builds and how it explains itself in plain words.
+type section struct {
+	name    string
+	present func(p *Profile) bool
+	build   func(p *Profile, deps Deps) ([]dialgate.Checker, error)
+	explain func(p *Profile) []Rule
+}
+
+// sections lists the profile's domains in the fixed check order of a Gate:
+// dnc, consent, callerid, sweep, schedule, frequency, recording. Each domain
+// has its builder in build_<domain>.go and one line here.
+func sections() []section {
+	return []section{
+		dncSection(),
+		calleridSection(),
+		sweepSection(),
+		scheduleSection(),
+		frequencySection(),
+		recordingSection(),
+		complaintSection(),
+	}
+}
+
+// Checks returns the configured checks of p in the fixed order, built with
+// deps. Use it to add checks of your own before dialgate.New; Build is Checks
+// plus dialgate.New.
+func Checks(p *Profile, deps Deps) ([]dialgate.Checker, error) {
+	if p == nil {
+		return nil, errors.New("policy: nil profile")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidProfile, p.Name, err)
+	}
+	var checks []dialgate.Checker
+	for _, s := range sections() {
+		if !s.present(p) {
+			continue
+		}
+		cs, err := s.build(p, deps)
+		if err != nil {
+			return nil, fmt.Errorf("policy: profile %s: %s: %w", p.Name, s.name, err)
+		}
+		checks = append(checks, cs...)
+	}
+	return checks, nil
+}
+
+// Build returns a Gate that enforces p: the checks of every section p has, in
+// the fixed order, built with deps, and p.Version() as the policy version
+// (given before opts, so an explicit dialgate.WithPolicyVersion in opts wins).
+// It fails when p does not validate or a section's check cannot be built (for
+// example a store it needs is missing from deps).
+func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, error) {
+	checks, err := Checks(p, deps)
+	if err != nil {
+		return nil, err
+	}
+	all := make([]dialgate.Option, 0, len(opts)+1)
+	all = append(all, dialgate.WithPolicyVersion(p.Version()))
+	all = append(all, opts...)
+	return dialgate.New(checks, all...)
+}
+
+// StoreDeps returns the Deps of a deployment whose state lives in one store:
+// every store field is set to store when store implements that field's
+// interface (storage/memstore.Store and storage/boltstore.Store implement them
+// all), HashKey to key, and CalleeHasher to the audit log's keyed hash with key.
+// key must be the deployment's secret HMAC key, at least 16 bytes.
+func StoreDeps(store any, key []byte) (Deps, error) {
+	h, err := auditlog.NewCalleeHasher(key)
+	if err != nil {
+		return Deps{}, err
+	}
+	d := Deps{HashKey: append([]byte(nil), key...), CalleeHasher: h}
+	d.DNC, _ = store.(dnc.Store)
+	d.Counters, _ = store.(storage.Counters)
+	d.Recordings, _ = store.(recording.Store)
+	d.Ledger, _ = store.(callerid.Store)
+	return d, nil
+}

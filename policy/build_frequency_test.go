@@ -1,0 +1,58 @@
+package policy
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage/memstore"
+)
+
+func TestFrequencySection(t *testing.T) {
+	src := `schema: dialgate.profile.v1
+name: caps-test
+frequency:
+  caps:
+    - {count: 1, window: 5m, cite: {source: U, ref: "工信厅信管函〔2018〕337号 (CN-S6)"}}
+    - {count: 2, window: 24h, cite: {source: U, ref: "工信厅信管函〔2018〕337号 (CN-S6)"}}
+  pause_after_conversation: {window: 7d, purposes: [collections], per: subject, cite: {source: L, ref: "12 CFR 1006.14(b)(2)(ii)"}}
+`
+	p, err := Parse("caps-test.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(p, Deps{}); err == nil || !strings.Contains(err.Error(), "deps.Counters") {
+		t.Fatalf("Build without counters = %v, want an error naming deps.Counters", err)
+	}
+	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	g, err := Build(p, Deps{Counters: memstore.New(), HashKey: []byte("0123456789abcdef")},
+		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+8613900139001"), Purpose: dialgate.PurposeService, Tenant: "acme"}
+	for i, want := range []bool{true, false} {
+		dec, err := g.Check(context.Background(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Allowed != want {
+			t.Fatalf("dial %d: allowed %v, want %v (%v)", i, dec.Allowed, want, dec.Codes())
+		}
+	}
+	rules := explainFrequency(p.Frequency)
+	if len(rules) != 3 || !strings.Contains(rules[0].Text, "1 call per 5m0s per callee") || !strings.Contains(rules[2].Text, "7d") {
+		t.Errorf("explain = %+v", rules)
+	}
+
+	bad := strings.Replace(src, "count: 1,", "count: -1,", 1)
+	if _, err := Parse("bad.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "frequency.caps[0].count") {
+		t.Errorf("negative cap: %v, want an error naming frequency.caps[0].count", err)
+	}
+	bad = strings.Replace(src, "window: 24h", "window: 0s", 1)
+	if _, err := Parse("bad.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "frequency.caps[1].window") {
+		t.Errorf("zero window: %v, want an error naming frequency.caps[1].window", err)
+	}
+}

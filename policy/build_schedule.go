@@ -1,0 +1,67 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/schedule"
+)
+
+func scheduleSection() section {
+	return section{
+		name:    "schedule",
+		present: func(p *Profile) bool { return p.Schedule != nil },
+		build: func(p *Profile, _ Deps) ([]dialgate.Checker, error) {
+			c, err := schedule.NewWindowCheck(*p.Schedule)
+			if err != nil {
+				return nil, err
+			}
+			return []dialgate.Checker{c}, nil
+		},
+		explain: func(p *Profile) []Rule { return explainSchedule(p.Schedule) },
+	}
+}
+
+func explainSchedule(c *schedule.Config) []Rule {
+	var rules []Rule
+	scope := "calls"
+	if len(c.Purposes) > 0 {
+		ps := make([]string, len(c.Purposes))
+		for i, x := range c.Purposes {
+			ps[i] = string(x)
+		}
+		scope = strings.Join(ps, ", ") + " calls"
+	}
+	for i, w := range c.Windows {
+		rules = append(rules, Rule{Section: "schedule", Path: fmt.Sprintf("schedule.windows[%d]", i),
+			Text: fmt.Sprintf("%s only on %s between %s (callee's local time; start inclusive, end exclusive)",
+				scope, strings.Join(w.Days, ", "), strings.Join(w.Ranges, " and ")),
+			Cite: w.Cite})
+	}
+	if z := c.DefaultZone; z != nil {
+		rules = append(rules, Rule{Section: "schedule", Path: "schedule.default_zone",
+			Text: "a callee whose zone cannot be told from the number is taken to be in " + z.Name, Cite: z.Cite})
+	} else {
+		rules = append(rules, Rule{Section: "schedule", Path: "schedule.default_zone",
+			Text: "a callee whose zone cannot be told from the number is not called (schedule.zone_unknown); a number spanning several zones is called only when every zone is inside a window"})
+	}
+	if h := c.Holidays; h != nil {
+		text := "holidays of " + strings.Join(h.Calendars, ", ")
+		if h.Forbid {
+			text += " are no-call days (schedule.holiday)"
+		} else {
+			text += " do not forbid calls"
+		}
+		if h.MakeupWorkdaysAs != "" {
+			text += "; make-up working days use the windows of " + h.MakeupWorkdaysAs
+		}
+		rules = append(rules, Rule{Section: "schedule", Path: "schedule.holidays", Text: text, Cite: h.Cite})
+	}
+	if cb := c.Callback; cb != nil {
+		rules = append(rules, Rule{Section: "schedule", Path: "schedule.callback",
+			Text: fmt.Sprintf("an instant callback whose trigger is at most %s old is exempt from the windows (not from do-not-call, consent or caps)", cb.MaxTriggerAge),
+			Cite: cb.Cite})
+	}
+	return rules
+}

@@ -1,0 +1,99 @@
+package policy
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/schedule"
+)
+
+func TestCNSchedule(t *testing.T) {
+	p, err := Builtin("cn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Schedule == nil {
+		t.Fatal("cn has no schedule section")
+	}
+	var now time.Time
+	q := p.Clone()
+	q.DNC = nil // only the schedule section matters here
+	q.CallerID, q.Sweep = nil, nil
+	g, err := Build(q, Deps{}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+8613800138000"), Purpose: dialgate.PurposeService, LeadID: "x"}
+	for at, want := range map[string]bool{
+		"2026-12-04T22:30:00+08:00": false,
+		"2026-12-05T10:00:00+08:00": true,
+		"2026-12-05T12:00:00+08:00": false,
+		"2026-12-05T14:00:00+08:00": true,
+	} {
+		now, _ = time.Parse(time.RFC3339, at)
+		dec, err := g.Check(context.Background(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Allowed != want || (!want && !dec.Has(dialgate.CodeOutsideWindow)) {
+			t.Errorf("%s: allowed=%v %v, want %v", at, dec.Allowed, dec.Codes(), want)
+		}
+	}
+	rules := explainSchedule(p.Schedule)
+	if len(rules) < 4 {
+		t.Errorf("explain gives %d rules", len(rules))
+	}
+}
+
+func TestProfileWindows(t *testing.T) {
+	tests := []struct {
+		profile, to, at string
+		allowed         bool
+		code            dialgate.Code
+	}{
+		{"us", "+12125550100", "2026-06-10T08:00:00-04:00", true, ""},
+		{"us", "+12125550100", "2026-06-10T21:00:00-04:00", false, dialgate.CodeOutsideWindow},
+		{"us", "+12125550100", "2026-07-03T10:00:00-04:00", true, ""}, // federal holiday: not a federal no-call day
+		{"us-fl", "+13055550100", "2026-06-10T20:00:00-04:00", false, dialgate.CodeOutsideWindow},
+		{"us-fl", "+13055550100", "2026-06-10T19:59:00-04:00", true, ""},
+		{"us-ok", "+14055550100", "2026-06-10T20:00:00-05:00", false, dialgate.CodeOutsideWindow},
+		{"us-al", "+12055550100", "2026-06-14T10:00:00-05:00", false, dialgate.CodeOutsideWindow}, // Sunday
+		{"us-al", "+12055550100", "2026-07-03T10:00:00-05:00", false, dialgate.CodeHoliday},
+		{"us-al", "+12055550100", "2026-06-13T10:00:00-05:00", true, ""},
+		{"us-la", "+15045550100", "2026-02-17T10:00:00-06:00", false, dialgate.CodeHoliday}, // Mardi Gras
+		{"us-ms", "+16015550100", "2026-06-14T10:00:00-05:00", false, dialgate.CodeOutsideWindow},
+		{"us-collections", "+12125550100", "2026-06-10T20:59:00-04:00", true, ""},
+		{"uk", "+442071234567", "2026-06-10T21:00:00+01:00", false, dialgate.CodeOutsideWindow},
+		{"ca", "+14165550100", "2026-06-10T21:29:00-04:00", true, ""},
+		{"ca", "+14165550100", "2026-06-13T18:00:00-04:00", false, dialgate.CodeOutsideWindow}, // Saturday
+		{"fr", "+33140000000", "2026-06-10T13:30:00+02:00", false, dialgate.CodeOutsideWindow},
+		{"fr", "+33140000000", "2026-06-13T11:00:00+02:00", false, dialgate.CodeOutsideWindow}, // Saturday
+		{"fr", "+33140000000", "2026-07-14T11:00:00+02:00", false, dialgate.CodeHoliday},
+		{"fr", "+33140000000", "2026-06-10T10:00:00+02:00", true, ""},
+		{"au", "+61290000000", "2026-06-13T16:59:00+10:00", true, ""}, // Saturday
+		{"au", "+61290000000", "2026-06-14T10:00:00+10:00", false, dialgate.CodeOutsideWindow},
+		{"au", "+61290000000", "2026-01-26T10:00:00+11:00", false, dialgate.CodeHoliday},
+		{"cn-insurance", "+8613800138000", "2026-06-10T12:30:00+08:00", true, ""},
+		{"cn-insurance", "+8613800138000", "2026-06-10T21:00:00+08:00", false, dialgate.CodeOutsideWindow},
+	}
+	for _, tt := range tests {
+		p, err := Builtin(tt.profile)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.profile, err)
+		}
+		c, err := schedule.NewWindowCheck(*p.Schedule)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.profile, err)
+		}
+		at, _ := time.Parse(time.RFC3339, tt.at)
+		rs, err := c.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(tt.to), Purpose: dialgate.PurposeMarketing, At: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (len(rs) == 0) != tt.allowed || (!tt.allowed && rs[0].Code != tt.code) {
+			t.Errorf("%s %s: %+v, want allowed=%v %s", tt.profile, tt.at, rs, tt.allowed, tt.code)
+		}
+	}
+}

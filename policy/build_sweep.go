@@ -1,0 +1,50 @@
+package policy
+
+import (
+	"fmt"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/sweep"
+)
+
+func sweepSection() section {
+	return section{
+		name:    "sweep",
+		present: func(p *Profile) bool { return p.Sweep != nil },
+		build: func(p *Profile, deps Deps) ([]dialgate.Checker, error) {
+			c := p.Sweep
+			if c.Provenance == nil && c.SegmentRate == nil && c.Sequential == nil {
+				return nil, nil // coverage only: a screening rule, no run-time check
+			}
+			if c.SegmentRate != nil && deps.Counters == nil {
+				return nil, fmt.Errorf("deps.Counters: missing (the sweep segment_rate rule needs a storage.Counters)")
+			}
+			chk, err := sweep.New(*c, deps.Counters)
+			if err != nil {
+				return nil, err
+			}
+			return []dialgate.Checker{chk}, nil
+		},
+		explain: func(p *Profile) []Rule {
+			c := p.Sweep
+			var rules []Rule
+			if r := c.Provenance; r != nil {
+				rules = append(rules, Rule{Section: "sweep", Path: "sweep.provenance",
+					Text: "every dial carries lead provenance (consent id, lead id or inbound trigger)", Cite: r.Cite})
+			}
+			if r := c.SegmentRate; r != nil {
+				rules = append(rules, Rule{Section: "sweep", Path: "sweep.segment_rate",
+					Text: fmt.Sprintf("at most %d distinct numbers of one segment (号段) per tenant within %s", r.Max, r.Window), Cite: r.Cite})
+			}
+			if r := c.Sequential; r != nil {
+				rules = append(rules, Rule{Section: "sweep", Path: "sweep.sequential",
+					Text: fmt.Sprintf("no run of %d or more consecutive numbers of one segment (gaps of at most %d) within %s; the segment then closes to the tenant for %s", r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+			}
+			if r := c.Coverage; r != nil {
+				rules = append(rules, Rule{Section: "sweep", Path: "sweep.coverage",
+					Text: fmt.Sprintf("a dial list holds at most %d distinct numbers of one segment (list screening)", r.MaxPerSegment), Cite: r.Cite})
+			}
+			return rules
+		},
+	}
+}

@@ -1,0 +1,157 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/schedule"
+	"github.com/dialgate/dialgate/sweep"
+)
+
+// Schema is the schema tag every profile file carries.
+const Schema = "dialgate.profile.v1"
+
+// Profile is a jurisdiction profile: the rules a Gate enforces, each section the
+// configuration of one check, each rule with its citation.
+//
+// A Profile is plain data; copy it with Clone. A nil section means the profile
+// has no rules of that domain and Build adds no check for it. The zero Profile
+// is not valid (no schema, no name).
+type Profile struct {
+	// Schema must be "dialgate.profile.v1".
+	Schema string `json:"schema"`
+	// Name identifies the profile: lower-case letters, digits and hyphens ("cn",
+	// "cn-insurance"). Required.
+	Name string `json:"name"`
+	// Description says in a sentence what the profile is for.
+	Description string `json:"description,omitempty"`
+	// Jurisdiction names where the rules apply ("CN", "US-FL").
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Extends names the profile this one was layered onto: a built-in name or a
+	// path relative to the file. Empty for a base profile.
+	Extends string `json:"extends,omitempty"`
+
+	// Sections, one per domain; each helper adds its field here.
+	DNC *dnc.Config `json:"dnc,omitempty"`
+	// CallerID is the caller-ID section: ledger, subscriber numbers, inbound-only codes, +86 over international routes.
+	CallerID *callerid.Config `json:"callerid,omitempty"`
+	// Sweep is the blind-dial section: provenance, segment rate, sequential runs, list coverage.
+	Sweep *sweep.Config `json:"sweep,omitempty"`
+	// Schedule is the calling-time section: windows, holidays, callback exemption.
+	Schedule *schedule.Config `json:"schedule,omitempty"`
+	// Frequency is the frequency-cap section: caps per callee or matter, pause after a conversation.
+	Frequency *schedule.CapsConfig `json:"frequency,omitempty"`
+	// Recording is the recording-retention section (30-day floor, legal holds).
+	Recording *recording.Config `json:"recording,omitempty"`
+	// Complaint sets the complaint-handling deadlines.
+	Complaint *complaint.Config `json:"complaint,omitempty"`
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
+
+// Validate reports every problem of p: schema and name, each section's own
+// validation, and every rule's citation (a missing or unknown source tag, an
+// empty reference). Each problem is an error naming the field's path, e.g.
+// "schedule.windows[1].cite.source: missing"; they are joined with errors.Join.
+func (p *Profile) Validate() error {
+	if p == nil {
+		return errors.New("policy: nil profile")
+	}
+	var errs []error
+	if p.Schema != Schema {
+		if p.Schema == "" {
+			errs = append(errs, fmt.Errorf("schema: missing (want %s)", Schema))
+		} else {
+			errs = append(errs, fmt.Errorf("schema: %q is not supported (want %s)", p.Schema, Schema))
+		}
+	}
+	if !nameRE.MatchString(p.Name) {
+		if p.Name == "" {
+			errs = append(errs, errors.New("name: missing"))
+		} else {
+			errs = append(errs, fmt.Errorf("name: %q must be lower-case letters, digits and hyphens, starting with a letter", p.Name))
+		}
+	}
+	for _, s := range p.sections() {
+		if err := s.validate(); err != nil {
+			errs = append(errs, prefixErr(s.name, err))
+		}
+	}
+	errs = append(errs, citationErrors(p)...)
+	return errors.Join(errs...)
+}
+
+// prefixErr makes sure a section's error starts with the section's name.
+func prefixErr(name string, err error) error {
+	msg := err.Error()
+	if len(msg) > len(name) && msg[:len(name)] == name && (msg[len(name)] == '.' || msg[len(name)] == ':' || msg[len(name)] == '[') {
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
+}
+
+// presentSection is a section of p that is set.
+type presentSection struct {
+	name     string
+	validate func() error
+}
+
+// sections returns the set sections of p (the non-nil pointer fields after the
+// header) in field order, with their Validate methods.
+func (p *Profile) sections() []presentSection {
+	var out []presentSection
+	v := reflect.ValueOf(p).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Type.Kind() != reflect.Pointer || v.Field(i).IsNil() {
+			continue
+		}
+		name := jsonName(f)
+		val, ok := v.Field(i).Interface().(interface{ Validate() error })
+		if !ok {
+			continue
+		}
+		out = append(out, presentSection{name: name, validate: val.Validate})
+	}
+	return out
+}
+
+// Clone returns a deep copy of p.
+func (p *Profile) Clone() *Profile {
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(fmt.Sprintf("policy: profile does not marshal: %v", err)) // every section is plain data
+	}
+	var c Profile
+	if err := json.Unmarshal(b, &c); err != nil {
+		panic(fmt.Sprintf("policy: profile does not round-trip: %v", err))
+	}
+	return &c
+}
+
+// JSON returns the profile in its canonical JSON form, the form Version hashes.
+func (p *Profile) JSON() ([]byte, error) {
+	return json.Marshal(p)
+}
+
+// Version returns the policy version stamped on every decision of a Gate built
+// from p: the name, "@", and the first 12 hex digits of the SHA-256 of the
+// canonical JSON form ("cn@3f2a9c1b7d04"). Any change to any rule changes it.
+func (p *Profile) Version() string {
+	b, err := p.JSON()
+	if err != nil {
+		return p.Name + "@invalid"
+	}
+	sum := sha256.Sum256(b)
+	return p.Name + "@" + hex.EncodeToString(sum[:6])
+}

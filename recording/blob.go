@@ -1,0 +1,88 @@
+package recording
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Blob is the media store a Manager deletes recordings from. Implementations
+// must be safe for concurrent use.
+type Blob interface {
+	// Exists reports whether media is stored under uri.
+	Exists(ctx context.Context, uri string) (bool, error)
+	// Delete removes the media under uri durably. Deleting media that is not
+	// there is not an error (the sweeper may repeat a step after a crash).
+	Delete(ctx context.Context, uri string) error
+}
+
+// FSBlob is a Blob on a local directory: the URI "file:calls/2026/12/r-1.wav"
+// names the file calls/2026/12/r-1.wav below Root. URIs that would leave Root
+// ("..", absolute paths) are rejected. The zero FSBlob is not usable.
+type FSBlob struct {
+	root *os.Root
+}
+
+// NewFSBlob opens dir as the media root.
+func NewFSBlob(dir string) (*FSBlob, error) {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("recording: media root: %w", err)
+	}
+	return &FSBlob{root: r}, nil
+}
+
+// Close releases the media root.
+func (b *FSBlob) Close() error { return b.root.Close() }
+
+func (b *FSBlob) path(uri string) (string, error) {
+	p, ok := strings.CutPrefix(uri, "file:")
+	if !ok {
+		return "", fmt.Errorf("%w: media_uri %q: want file:<relative path>", ErrInvalid, uri)
+	}
+	if p == "" || !filepath.IsLocal(p) {
+		return "", fmt.Errorf("%w: media_uri %q: path must be relative and stay below the media root", ErrInvalid, uri)
+	}
+	return p, nil
+}
+
+// Exists implements Blob.
+func (b *FSBlob) Exists(_ context.Context, uri string) (bool, error) {
+	p, err := b.path(uri)
+	if err != nil {
+		return false, err
+	}
+	_, err = b.root.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Delete implements Blob. It removes the file and syncs its directory so the
+// removal survives a crash.
+func (b *FSBlob) Delete(_ context.Context, uri string) error {
+	p, err := b.path(uri)
+	if err != nil {
+		return err
+	}
+	if err := b.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("recording: delete media: %w", err)
+	}
+	dir, err := b.root.Open(filepath.Dir(p))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("recording: sync media dir: %w", err)
+	}
+	defer dir.Close()
+	if err := dir.Sync(); err != nil {
+		return fmt.Errorf("recording: sync media dir: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,20 @@
+// Package recording keeps call recordings at least as long as the rules require
+// (工信厅信管函〔2018〕337号: 留存通话录音，原则上不少于30日 — CN-S6), and never less.
+//
+// MinRetention (30 days) is a floor no configuration can lower: a Config asking
+// for less is rejected with ErrRetentionTooShort. Profiles may raise it
+// (cn-insurance: 5 years; us: 5 years for telemarketing records).
+//
+// A Manager keeps recording metadata in a Store and deletes media through a Blob
+// driver. Delete refuses before a recording's retain-until instant
+// (ErrRetentionLocked) and while it is under a legal hold (ErrHeld). The sweeper
+// deletes in three durable steps — mark the record "deleting", delete the media,
+// delete the metadata — so that a crash at any point leaves neither media without
+// metadata nor metadata without media once the next sweep has run, and nothing
+// that should be kept is lost.
+//
+// Check is the gate check "recording": where a profile requires every call to
+// be recorded, a dial is denied recording.not_configured unless a Manager with a
+// valid retention policy (at least the profile's retention) is configured. It
+// also observes outcomes, linking a reported recording to its decision.
+package recording

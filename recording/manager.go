@@ -1,0 +1,258 @@
+package recording
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// Manager registers recordings, places and releases legal holds, and deletes
+// recordings only when the rules allow. It is safe for concurrent use; the Store
+// serialises the read-modify-write of each recording.
+type Manager struct {
+	cfg    Config
+	store  Store
+	blob   Blob
+	hasher CalleeHasher
+}
+
+// NewManager returns a Manager keeping recordings for cfg.RetentionPeriod(). blob
+// may be nil when dialgate keeps metadata only (then MediaURI must be empty).
+func NewManager(cfg Config, store Store, blob Blob, hasher CalleeHasher) (*Manager, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return nil, fmt.Errorf("%w: nil store", ErrInvalid)
+	}
+	if hasher == nil {
+		return nil, fmt.Errorf("%w: nil callee hasher", ErrInvalid)
+	}
+	return &Manager{cfg: cfg, store: store, blob: blob, hasher: hasher}, nil
+}
+
+// Retention returns the retention period the Manager applies.
+func (m *Manager) Retention() time.Duration { return m.cfg.RetentionPeriod() }
+
+// Registration describes a recording to register.
+type Registration struct {
+	ID         string
+	DecisionID string
+	Tenant     string
+	Callee     dialgate.Number
+	StartedAt  time.Time
+	// Retention asks for a longer retention than the Manager's for this
+	// recording; zero keeps the Manager's. Less than 30 days is an error.
+	Retention dialgate.Duration
+	MediaURI  string
+}
+
+// Register records a new recording's metadata at time t. The recording is kept
+// until StartedAt plus the longer of the Manager's retention and
+// reg.Retention.
+func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (Recording, error) {
+	if !reg.Callee.IsValid() {
+		return Recording{}, fmt.Errorf("%w: number: missing or invalid callee", ErrInvalid)
+	}
+	if reg.StartedAt.IsZero() {
+		return Recording{}, fmt.Errorf("%w: started_at: missing", ErrInvalid)
+	}
+	if reg.StartedAt.After(t.Add(time.Minute)) {
+		return Recording{}, fmt.Errorf("%w: started_at: %s is in the future", ErrInvalid, reg.StartedAt.Format(time.RFC3339))
+	}
+	if reg.Retention < 0 || (reg.Retention != 0 && reg.Retention.Std() < MinRetention) {
+		return Recording{}, fmt.Errorf("%w: retention: %s is below the 30-day floor: %w", ErrInvalid, reg.Retention, ErrRetentionTooShort)
+	}
+	if reg.MediaURI != "" {
+		if m.blob == nil {
+			return Recording{}, fmt.Errorf("%w: media_uri: no media store is configured", ErrInvalid)
+		}
+		// Exists validates the URI for the driver; the media may still be uploading.
+		if _, err := m.blob.Exists(ctx, reg.MediaURI); err != nil {
+			return Recording{}, err
+		}
+	}
+	keep := m.cfg.RetentionPeriod()
+	if reg.Retention.Std() > keep {
+		keep = reg.Retention.Std()
+	}
+	r := Recording{
+		ID: reg.ID, DecisionID: reg.DecisionID, Tenant: reg.Tenant,
+		Callee:    m.hasher.HashCallee(reg.Callee),
+		StartedAt: reg.StartedAt, RetainUntil: reg.StartedAt.Add(keep),
+		MediaURI: reg.MediaURI, State: StateActive,
+	}
+	if err := r.Validate(); err != nil {
+		return Recording{}, err
+	}
+	if err := m.store.CreateRecording(ctx, r); err != nil {
+		return Recording{}, err
+	}
+	return r, nil
+}
+
+// Get returns the recording with the given id.
+func (m *Manager) Get(ctx context.Context, id string) (Recording, error) {
+	return m.store.GetRecording(ctx, id)
+}
+
+// Hold places a legal hold on a recording. Placing a hold with an id the
+// recording already has is a no-op.
+func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
+	if strings.TrimSpace(h.ID) == "" {
+		return fmt.Errorf("%w: hold id: missing", ErrInvalid)
+	}
+	return m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		if r.State == StateDeleting {
+			return fmt.Errorf("recording %s: %w", id, ErrDeleting)
+		}
+		for _, old := range r.Holds {
+			if old.ID == h.ID {
+				return nil
+			}
+		}
+		r.Holds = append(r.Holds, h)
+		return nil
+	})
+}
+
+// ReleaseHold removes the hold holdID from a recording. Releasing a hold the
+// recording does not have is an error wrapping ErrNotFound.
+func (m *Manager) ReleaseHold(ctx context.Context, id, holdID string) error {
+	return m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		for i, h := range r.Holds {
+			if h.ID == holdID {
+				r.Holds = append(r.Holds[:i:i], r.Holds[i+1:]...)
+				return nil
+			}
+		}
+		return fmt.Errorf("recording %s: hold %q: %w", id, holdID, ErrNotFound)
+	})
+}
+
+// HoldCallee places hold h on every recording of callee n (a complaint holds
+// the callee's recordings). It returns the ids held; recordings already being
+// deleted are skipped.
+func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]string, error) {
+	recs, err := m.store.ListRecordings(ctx, Filter{Callee: m.hasher.HashCallee(n)})
+	if err != nil {
+		return nil, err
+	}
+	var held []string
+	for _, r := range recs {
+		err := m.Hold(ctx, r.ID, h)
+		switch {
+		case errors.Is(err, ErrDeleting), errors.Is(err, ErrNotFound):
+			continue
+		case err != nil:
+			return held, err
+		}
+		held = append(held, r.ID)
+	}
+	return held, nil
+}
+
+// Link records that recording id belongs to decisionID. If the recording is not
+// registered yet, a metadata record is created for callee (started at t).
+func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number) error {
+	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		if r.DecisionID != "" && r.DecisionID != decisionID {
+			return fmt.Errorf("%w: recording %s is already linked to decision %s", ErrInvalid, id, r.DecisionID)
+		}
+		r.DecisionID = decisionID
+		return nil
+	})
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	_, err = m.Register(ctx, t, Registration{ID: id, DecisionID: decisionID, Callee: callee, StartedAt: t})
+	return err
+}
+
+// Delete deletes one recording at time t: refused before its retain-until
+// instant (ErrRetentionLocked) and under a hold (ErrHeld).
+func (m *Manager) Delete(ctx context.Context, id string, t time.Time) error {
+	return m.deleteOne(ctx, id, t)
+}
+
+func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
+	var rec Recording
+	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		if r.State != StateDeleting {
+			if r.Held() {
+				return fmt.Errorf("recording %s: %w (%d holds)", id, ErrHeld, len(r.Holds))
+			}
+			if t.Before(r.RetainUntil) {
+				return fmt.Errorf("recording %s: %w until %s", id, ErrRetentionLocked, r.RetainUntil.Format(time.RFC3339))
+			}
+			r.State = StateDeleting
+		}
+		rec = *r
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if rec.MediaURI != "" {
+		if m.blob == nil {
+			return fmt.Errorf("recording %s: media %s: no media store configured", id, rec.MediaURI)
+		}
+		if err := m.blob.Delete(ctx, rec.MediaURI); err != nil {
+			return fmt.Errorf("recording %s: %w", id, err)
+		}
+	}
+	if err := m.store.DeleteRecording(ctx, id, t); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// Skip is a recording the sweeper left in place, and why.
+type Skip struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// SweepReport says what a sweep deleted, what it skipped and why, and what failed.
+type SweepReport struct {
+	Deleted []string `json:"deleted"`
+	Skipped []Skip   `json:"skipped"`
+	Failed  []Skip   `json:"failed,omitempty"`
+}
+
+// Sweep deletes every recording whose retention is over at t and that is not
+// held, finishing any deletion an earlier sweep began. It is idempotent: a
+// second sweep at the same t deletes nothing more. A failure on one recording
+// does not stop the others; the error joins them all.
+func (m *Manager) Sweep(ctx context.Context, t time.Time) (SweepReport, error) {
+	var rep SweepReport
+	due, err := m.store.ListRecordings(ctx, Filter{DueBy: t})
+	if err != nil {
+		return rep, err
+	}
+	var errs []error
+	for _, r := range due {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		err := m.deleteOne(ctx, r.ID, t)
+		switch {
+		case err == nil:
+			rep.Deleted = append(rep.Deleted, r.ID)
+		case errors.Is(err, ErrHeld):
+			rep.Skipped = append(rep.Skipped, Skip{ID: r.ID, Reason: "held"})
+		case errors.Is(err, ErrRetentionLocked):
+			rep.Skipped = append(rep.Skipped, Skip{ID: r.ID, Reason: "retention period not over"})
+		case errors.Is(err, ErrNotFound):
+			// deleted concurrently
+		default:
+			rep.Failed = append(rep.Failed, Skip{ID: r.ID, Reason: err.Error()})
+			errs = append(errs, err)
+		}
+	}
+	return rep, errors.Join(errs...)
+}

@@ -1,0 +1,232 @@
+package recording
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// MinRetention is the floor on how long a recording is kept: 30 days
+// (337号 CN-S6, 原则上不少于30日). No configuration can lower it.
+const MinRetention = 30 * 24 * time.Hour
+
+// Errors. Scenario and wire error names are given in brackets.
+var (
+	// ErrRetentionTooShort: a retention below MinRetention was configured [policy.retention_too_short].
+	ErrRetentionTooShort = errors.New("recording: retention shorter than the 30-day floor")
+	// ErrRetentionLocked: the recording's retention period is not over [recording.retention_locked].
+	ErrRetentionLocked = errors.New("recording: retention period not over")
+	// ErrHeld: the recording is under a legal hold [recording.held].
+	ErrHeld = errors.New("recording: under legal hold")
+	// ErrNotFound: no recording with that id [recording.not_found].
+	// It wraps storage.ErrNotFound.
+	ErrNotFound = fmt.Errorf("recording: not found: %w", storage.ErrNotFound)
+	// ErrExists: a recording with that id is already registered. It wraps storage.ErrConflict.
+	ErrExists = fmt.Errorf("recording: already registered: %w", storage.ErrConflict)
+	// ErrInvalid: a malformed recording, hold or configuration.
+	ErrInvalid = errors.New("recording: invalid")
+	// ErrDeleting: the recording is being deleted by the sweeper; it can no longer be held.
+	ErrDeleting = errors.New("recording: being deleted")
+)
+
+// State is where a recording is in its life.
+type State string
+
+// The states. A recording is Active until the sweeper marks it Deleting, just
+// before deleting its media; the metadata is removed after the media.
+const (
+	StateActive   State = "active"
+	StateDeleting State = "deleting"
+)
+
+// Hold is a legal hold: while a recording has one, nothing deletes it.
+type Hold struct {
+	// ID names the hold ("complaint:cp-12", "litigation-2026-04"). Required, unique per recording.
+	ID string `json:"id"`
+	// Reason says why, in plain words.
+	Reason string `json:"reason,omitempty"`
+	// PlacedAt is when the hold was placed.
+	PlacedAt time.Time `json:"placed_at"`
+}
+
+// Recording is the metadata of one call recording. The media itself lives in a
+// Blob store under MediaURI.
+type Recording struct {
+	// ID identifies the recording (the dialer's or recorder's id). Required.
+	ID string `json:"id"`
+	// DecisionID links the decision that allowed the call, when known.
+	DecisionID string `json:"decision_id,omitempty"`
+	// Tenant is the call centre that made the call.
+	Tenant string `json:"tenant,omitempty"`
+	// Callee is the keyed hash of the callee number (never the raw number).
+	Callee string `json:"callee"`
+	// StartedAt is when the recording started. Required.
+	StartedAt time.Time `json:"started_at"`
+	// RetainUntil is the earliest instant the recording may be deleted:
+	// StartedAt plus the retention in force when it was registered. A hold can
+	// only extend it, never shorten it.
+	RetainUntil time.Time `json:"retain_until"`
+	// MediaURI locates the media in the Blob store; empty when the media is not
+	// managed by dialgate (metadata only).
+	MediaURI string `json:"media_uri,omitempty"`
+	// Holds are the legal holds in force.
+	Holds []Hold `json:"holds,omitempty"`
+	// State is active or deleting.
+	State State `json:"state"`
+}
+
+// Held reports whether the recording is under at least one hold.
+func (r Recording) Held() bool { return len(r.Holds) > 0 }
+
+// Validate reports the first malformed field.
+func (r Recording) Validate() error {
+	switch {
+	case strings.TrimSpace(r.ID) == "":
+		return fmt.Errorf("%w: id: missing", ErrInvalid)
+	case len(r.ID) > 256:
+		return fmt.Errorf("%w: id: longer than 256 bytes", ErrInvalid)
+	case r.Callee == "":
+		return fmt.Errorf("%w: callee: missing", ErrInvalid)
+	case r.StartedAt.IsZero():
+		return fmt.Errorf("%w: started_at: missing", ErrInvalid)
+	case r.RetainUntil.Sub(r.StartedAt) < MinRetention:
+		return fmt.Errorf("%w: retain_until: %s is less than 30 days after started_at %s: %w", ErrInvalid,
+			r.RetainUntil.Format(time.RFC3339), r.StartedAt.Format(time.RFC3339), ErrRetentionTooShort)
+	case r.State != StateActive && r.State != StateDeleting:
+		return fmt.Errorf("%w: state: unknown state %q", ErrInvalid, r.State)
+	}
+	for i, h := range r.Holds {
+		if strings.TrimSpace(h.ID) == "" {
+			return fmt.Errorf("%w: holds[%d].id: missing", ErrInvalid, i)
+		}
+	}
+	return nil
+}
+
+// Config is the retention policy of a profile or deployment. The zero Config
+// keeps recordings MinRetention (30 days) and does not require every call to be
+// recorded.
+type Config struct {
+	// Required makes the gate deny dials (recording.not_configured) unless a
+	// Manager with a valid retention policy is configured.
+	Required bool `json:"required,omitempty"`
+	// Retention is how long recordings are kept; zero means MinRetention. Less
+	// than 30 days is an error (ErrRetentionTooShort), never silently raised.
+	Retention dialgate.Duration `json:"retention,omitempty"`
+	// Cite is where the rule comes from.
+	Cite dialgate.Citation `json:"cite"`
+}
+
+// Validate rejects a retention below the floor, naming the field.
+func (c Config) Validate() error {
+	if c.Retention < 0 {
+		return fmt.Errorf("recording.retention: %s is negative: %w", c.Retention, ErrRetentionTooShort)
+	}
+	if c.Retention != 0 && c.Retention.Std() < MinRetention {
+		return fmt.Errorf("recording.retention: %s is below the 30-day floor (337号 CN-S6): %w", c.Retention, ErrRetentionTooShort)
+	}
+	if c.Cite != (dialgate.Citation{}) {
+		if err := c.Cite.Validate("recording.cite"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RetentionPeriod returns the retention in force: Retention, or MinRetention when zero.
+func (c Config) RetentionPeriod() time.Duration {
+	if c.Retention == 0 {
+		return MinRetention
+	}
+	return c.Retention.Std()
+}
+
+// CalleeHasher turns a callee number into the keyed hash stored with recordings
+// (see package auditlog). It must be deterministic for a given key.
+type CalleeHasher interface {
+	HashCallee(n dialgate.Number) string
+}
+
+// Filter selects recordings in Store.ListRecordings. Zero fields match all.
+type Filter struct {
+	Callee     string    // keyed callee hash
+	DueBy      time.Time // RetainUntil at or before this instant
+	DecisionID string
+}
+
+// Store keeps recording metadata. Implementations must be safe for concurrent
+// use; every write must be durable before it returns.
+type Store interface {
+	// CreateRecording stores a new recording; an existing id is an error
+	// wrapping ErrExists.
+	CreateRecording(ctx context.Context, r Recording) error
+	// GetRecording returns the recording or an error wrapping ErrNotFound.
+	GetRecording(ctx context.Context, id string) (Recording, error)
+	// UpdateRecording atomically reads the recording, applies fn, and writes
+	// the result unless fn returns an error (which UpdateRecording returns).
+	// A missing id is an error wrapping ErrNotFound.
+	UpdateRecording(ctx context.Context, id string, fn func(*Recording) error) error
+	// DeleteRecording removes the metadata of a recording the sweeper has marked
+	// StateDeleting and leaves a Tombstone deleted at t in its place, in one
+	// atomic step. A recording in any other state is not removed (an error
+	// wrapping ErrRetentionLocked), so no code path can drop an active record;
+	// a missing id is an error wrapping ErrNotFound.
+	DeleteRecording(ctx context.Context, id string, t time.Time) error
+	// ListTombstones returns the deletions with DeletedAt in [from, to),
+	// ordered by DeletedAt then id. Zero bounds are open.
+	ListTombstones(ctx context.Context, from, to time.Time) ([]Tombstone, error)
+	// ListRecordings returns the recordings that match f, ordered by id.
+	ListRecordings(ctx context.Context, f Filter) ([]Recording, error)
+}
+
+// Matches reports whether r passes the filter. Stores may use it.
+func (f Filter) Matches(r Recording) bool {
+	if f.Callee != "" && r.Callee != f.Callee {
+		return false
+	}
+	if !f.DueBy.IsZero() && r.RetainUntil.After(f.DueBy) {
+		return false
+	}
+	if f.DecisionID != "" && r.DecisionID != f.DecisionID {
+		return false
+	}
+	return true
+}
+
+// Tombstone records that a recording was deleted, for the quarterly report
+// and for audits: what was deleted, when, and what its retention was. It holds
+// no callee information.
+type Tombstone struct {
+	ID          string    `json:"id"`
+	Tenant      string    `json:"tenant,omitempty"`
+	DecisionID  string    `json:"decision_id,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	RetainUntil time.Time `json:"retain_until"`
+	DeletedAt   time.Time `json:"deleted_at"`
+}
+
+// TombstoneOf returns the tombstone of r deleted at t.
+func TombstoneOf(r Recording, t time.Time) Tombstone {
+	return Tombstone{ID: r.ID, Tenant: r.Tenant, DecisionID: r.DecisionID, StartedAt: r.StartedAt, RetainUntil: r.RetainUntil, DeletedAt: t}
+}
+
+// InRange reports whether the tombstone's DeletedAt is in [from, to); zero bounds are open.
+func (ts Tombstone) InRange(from, to time.Time) bool {
+	return (from.IsZero() || !ts.DeletedAt.Before(from)) && (to.IsZero() || ts.DeletedAt.Before(to))
+}
+
+// SortTombstones orders tombstones by DeletedAt then id.
+func SortTombstones(ts []Tombstone) {
+	slices.SortFunc(ts, func(a, b Tombstone) int {
+		if c := a.DeletedAt.Compare(b.DeletedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}

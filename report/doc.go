@@ -1,0 +1,9 @@
+// Package report computes the quarterly report a call centre files on its
+// handling of harassing calls (工信厅信管函〔2018〕337号 CN-S16: 按季度将治理工作情况
+// 总结报…): dials decided, allowed and denied by reason code, do-not-call
+// additions by source, complaints and their status, recordings kept, held and
+// deleted, and the policy versions in force.
+//
+// It reads the decision audit log (package auditlog) and the stores; it writes
+// JSON, CSV, and a self-contained HTML page with inline SVG charts.
+package report

@@ -1,0 +1,333 @@
+package report
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
+)
+
+// ErrInvalid is wrapped by errors for bad arguments (a quarter like "2026Q5").
+var ErrInvalid = errors.New("report: invalid")
+
+// Quarter is a calendar quarter.
+type Quarter struct {
+	Year int
+	Q    int // 1–4
+}
+
+// ParseQuarter parses "2026Q4" (also "2026q4" and "2026-Q4").
+func ParseQuarter(s string) (Quarter, error) {
+	t := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), "-", ""))
+	y, q, ok := strings.Cut(t, "Q")
+	if !ok || len(y) != 4 || len(q) != 1 {
+		return Quarter{}, fmt.Errorf("%w: quarter %q: want YYYYQn, e.g. 2026Q4", ErrInvalid, s)
+	}
+	year, err := strconv.Atoi(y)
+	if err != nil || year < 2000 || year > 2999 {
+		return Quarter{}, fmt.Errorf("%w: quarter %q: year %q is not between 2000 and 2999", ErrInvalid, s, y)
+	}
+	n := int(q[0] - '0')
+	if n < 1 || n > 4 {
+		return Quarter{}, fmt.Errorf("%w: quarter %q: quarter %s is not 1 to 4", ErrInvalid, s, q)
+	}
+	return Quarter{Year: year, Q: n}, nil
+}
+
+// String returns "2026Q4".
+func (q Quarter) String() string { return fmt.Sprintf("%dQ%d", q.Year, q.Q) }
+
+// Bounds returns the quarter as [from, to) in loc.
+func (q Quarter) Bounds(loc *time.Location) (from, to time.Time) {
+	from = time.Date(q.Year, time.Month(3*(q.Q-1)+1), 1, 0, 0, 0, 0, loc)
+	return from, from.AddDate(0, 3, 0)
+}
+
+// Sources are what a report is computed from. AuditFiles is required; a nil
+// store leaves its section empty and says so in Report.Missing.
+type Sources struct {
+	// AuditFiles are the decision log files in order (auditlog.LogFiles).
+	AuditFiles []string
+	// Tenant, when set, restricts the report to one tenant.
+	Tenant     string
+	DNC        dnc.Store
+	Complaints complaint.Store
+	Recordings recording.Store
+}
+
+// Count is a key with a count, for ordered tables.
+type Count struct {
+	Key   string `json:"key"`
+	Count int    `json:"count"`
+}
+
+// PolicyVersion is a policy version seen in the quarter's decisions.
+type PolicyVersion struct {
+	Version   string    `json:"version"`
+	Decisions int       `json:"decisions"`
+	First     time.Time `json:"first"`
+	Last      time.Time `json:"last"`
+}
+
+// Report is the quarterly report.
+type Report struct {
+	Schema      string    `json:"schema"`
+	Quarter     string    `json:"quarter"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	GeneratedAt time.Time `json:"generated_at"`
+	Tenant      string    `json:"tenant,omitempty"`
+
+	Decisions struct {
+		Total   int `json:"total"`
+		Allowed int `json:"allowed"`
+		Denied  int `json:"denied"`
+		// Shadow counts decisions taken in shadow mode (allowed although a rule failed).
+		ShadowNonCompliant int     `json:"shadow_non_compliant"`
+		ByReason           []Count `json:"by_reason"`
+		ByPurpose          []Count `json:"by_purpose"`
+		Outcomes           int     `json:"outcomes"`
+		Released           int     `json:"released"`
+	} `json:"decisions"`
+
+	DNCAdditions struct {
+		Total    int     `json:"total"`
+		BySource []Count `json:"by_source"`
+		ByList   []Count `json:"by_list"`
+	} `json:"dnc_additions"`
+
+	Complaints struct {
+		Received  int     `json:"received"`
+		ByStatus  []Count `json:"by_status"`
+		ByChannel []Count `json:"by_channel"`
+		Overdue   int     `json:"overdue"`
+	} `json:"complaints"`
+
+	Recordings struct {
+		KeptAtEnd int `json:"kept_at_end"`
+		HeldAtEnd int `json:"held_at_end"`
+		Deleted   int `json:"deleted"`
+	} `json:"recordings"`
+
+	PolicyVersions []PolicyVersion `json:"policy_versions"`
+	// Repairs counts torn-tail repairs found in the log in the quarter's files.
+	Repairs int `json:"audit_repairs"`
+	// Missing names the sections left empty because no source was given.
+	Missing []string `json:"missing,omitempty"`
+}
+
+// Schema is the value of Report.Schema.
+const Schema = "dialgate.report.quarterly.v1"
+
+// Build computes the report for quarter q, with quarter bounds in loc, as of now
+// (complaints are overdue as of the earlier of now and the quarter's end).
+func Build(ctx context.Context, q Quarter, loc *time.Location, now time.Time, src Sources) (*Report, error) {
+	if loc == nil {
+		return nil, fmt.Errorf("%w: nil location", ErrInvalid)
+	}
+	if len(src.AuditFiles) == 0 {
+		return nil, fmt.Errorf("%w: no audit log files", ErrInvalid)
+	}
+	r := &Report{Schema: Schema, Quarter: q.String(), GeneratedAt: now, Tenant: src.Tenant}
+	r.From, r.To = q.Bounds(loc)
+	if err := r.readAudit(ctx, src); err != nil {
+		return nil, err
+	}
+	asOf := now
+	if r.To.Before(asOf) {
+		asOf = r.To
+	}
+	if src.DNC == nil {
+		r.Missing = append(r.Missing, "dnc_additions")
+	} else if err := r.readDNC(ctx, src.DNC); err != nil {
+		return nil, err
+	}
+	if src.Complaints == nil {
+		r.Missing = append(r.Missing, "complaints")
+	} else if err := r.readComplaints(ctx, src, asOf); err != nil {
+		return nil, err
+	}
+	if src.Recordings == nil {
+		r.Missing = append(r.Missing, "recordings")
+	} else if err := r.readRecordings(ctx, src); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }
+
+func (r *Report) readAudit(ctx context.Context, src Sources) error {
+	reasons, purposes := counter{}, counter{}
+	versions := map[string]*PolicyVersion{}
+	inQuarter := map[string]bool{} // decision ids of the quarter, to attribute outcomes
+	for _, path := range src.AuditFiles {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("report: audit log: %w", err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64*1024), auditlog.MaxLineBytes+1)
+		n := 0
+		for sc.Scan() {
+			n++
+			l, err := auditlog.ParseLine(sc.Bytes())
+			if err != nil {
+				f.Close()
+				return fmt.Errorf("report: %s:%d: %w (run `dialgate audit verify`)", path, n, err)
+			}
+			switch {
+			case l.Decision != nil:
+				d := l.Decision
+				if !r.in(d.At) || (src.Tenant != "" && d.Tenant != src.Tenant) {
+					continue
+				}
+				inQuarter[d.ID] = true
+				r.Decisions.Total++
+				if d.Allowed {
+					r.Decisions.Allowed++
+					if d.Shadow && len(d.Reasons) > 0 {
+						r.Decisions.ShadowNonCompliant++
+					}
+				} else {
+					r.Decisions.Denied++
+				}
+				for _, rs := range d.Reasons {
+					reasons.add(rs.Code)
+				}
+				purposes.add(d.Purpose)
+				pv := versions[d.PolicyVersion]
+				if pv == nil {
+					pv = &PolicyVersion{Version: d.PolicyVersion, First: d.At, Last: d.At}
+					versions[d.PolicyVersion] = pv
+				}
+				pv.Decisions++
+				if d.At.Before(pv.First) {
+					pv.First = d.At
+				}
+				if d.At.After(pv.Last) {
+					pv.Last = d.At
+				}
+			case l.Outcome != nil:
+				if inQuarter[l.Outcome.DecisionID] {
+					r.Decisions.Outcomes++
+					if l.Outcome.Released {
+						r.Decisions.Released++
+					}
+				}
+			case l.Repair != nil:
+				r.Repairs++
+			}
+		}
+		err = sc.Err()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("report: %s: %w", path, err)
+		}
+	}
+	r.Decisions.ByReason = reasons.sorted()
+	r.Decisions.ByPurpose = purposes.sorted()
+	r.PolicyVersions = []PolicyVersion{}
+	for _, pv := range versions {
+		r.PolicyVersions = append(r.PolicyVersions, *pv)
+	}
+	slices.SortFunc(r.PolicyVersions, func(a, b PolicyVersion) int { return a.First.Compare(b.First) })
+	return nil
+}
+
+func (r *Report) readDNC(ctx context.Context, s dnc.Store) error {
+	sources, lists := counter{}, counter{}
+	err := s.ScanDNC(ctx, func(e dnc.Entry) error {
+		if !r.in(e.AddedAt) {
+			return nil
+		}
+		r.DNCAdditions.Total++
+		src := e.Source
+		if src == "" {
+			src = "unspecified"
+		}
+		sources.add(src)
+		lists.add(e.List)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report: dnc: %w", err)
+	}
+	r.DNCAdditions.BySource, r.DNCAdditions.ByList = sources.sorted(), lists.sorted()
+	return nil
+}
+
+func (r *Report) readComplaints(ctx context.Context, src Sources, asOf time.Time) error {
+	cs, err := src.Complaints.ListComplaints(ctx, complaint.Filter{Tenant: src.Tenant, From: r.From, To: r.To})
+	if err != nil {
+		return fmt.Errorf("report: complaints: %w", err)
+	}
+	status, channel := counter{}, counter{}
+	for _, c := range cs {
+		r.Complaints.Received++
+		status.add(string(c.Status))
+		channel.add(string(c.Channel))
+		if len(c.Overdue(asOf)) > 0 {
+			r.Complaints.Overdue++
+		}
+	}
+	r.Complaints.ByStatus, r.Complaints.ByChannel = status.sorted(), channel.sorted()
+	return nil
+}
+
+func (r *Report) readRecordings(ctx context.Context, src Sources) error {
+	recs, err := src.Recordings.ListRecordings(ctx, recording.Filter{})
+	if err != nil {
+		return fmt.Errorf("report: recordings: %w", err)
+	}
+	for _, rec := range recs {
+		if rec.StartedAt.Before(r.To) && (src.Tenant == "" || rec.Tenant == src.Tenant) {
+			r.Recordings.KeptAtEnd++
+			if rec.Held() {
+				r.Recordings.HeldAtEnd++
+			}
+		}
+	}
+	ts, err := src.Recordings.ListTombstones(ctx, r.From, r.To)
+	if err != nil {
+		return fmt.Errorf("report: recordings: %w", err)
+	}
+	for _, t := range ts {
+		if src.Tenant == "" || t.Tenant == src.Tenant {
+			r.Recordings.Deleted++
+		}
+	}
+	return nil
+}
+
+type counter map[string]int
+
+func (c counter) add(k string) { c[k]++ }
+
+// sorted returns the counts by descending count, then key.
+func (c counter) sorted() []Count {
+	out := make([]Count, 0, len(c))
+	for k, v := range c {
+		out = append(out, Count{Key: k, Count: v})
+	}
+	slices.SortFunc(out, func(a, b Count) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out
+}

@@ -1,0 +1,171 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"time"
+)
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteCSV writes the report as CSV rows "section,key,value".
+func (r *Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	row := func(section, key string, v any) {
+		_ = cw.Write([]string{section, key, fmt.Sprint(v)})
+	}
+	_ = cw.Write([]string{"section", "key", "value"})
+	row("report", "quarter", r.Quarter)
+	row("report", "from", r.From.Format(time.RFC3339))
+	row("report", "to", r.To.Format(time.RFC3339))
+	row("report", "generated_at", r.GeneratedAt.Format(time.RFC3339))
+	if r.Tenant != "" {
+		row("report", "tenant", r.Tenant)
+	}
+	row("decisions", "total", r.Decisions.Total)
+	row("decisions", "allowed", r.Decisions.Allowed)
+	row("decisions", "denied", r.Decisions.Denied)
+	row("decisions", "shadow_non_compliant", r.Decisions.ShadowNonCompliant)
+	row("decisions", "outcomes", r.Decisions.Outcomes)
+	row("decisions", "released", r.Decisions.Released)
+	for _, c := range r.Decisions.ByReason {
+		row("denials_by_reason", c.Key, c.Count)
+	}
+	for _, c := range r.Decisions.ByPurpose {
+		row("decisions_by_purpose", c.Key, c.Count)
+	}
+	row("dnc_additions", "total", r.DNCAdditions.Total)
+	for _, c := range r.DNCAdditions.BySource {
+		row("dnc_additions_by_source", c.Key, c.Count)
+	}
+	for _, c := range r.DNCAdditions.ByList {
+		row("dnc_additions_by_list", c.Key, c.Count)
+	}
+	row("complaints", "received", r.Complaints.Received)
+	row("complaints", "overdue", r.Complaints.Overdue)
+	for _, c := range r.Complaints.ByStatus {
+		row("complaints_by_status", c.Key, c.Count)
+	}
+	for _, c := range r.Complaints.ByChannel {
+		row("complaints_by_channel", c.Key, c.Count)
+	}
+	row("recordings", "kept_at_end", r.Recordings.KeptAtEnd)
+	row("recordings", "held_at_end", r.Recordings.HeldAtEnd)
+	row("recordings", "deleted", r.Recordings.Deleted)
+	for _, pv := range r.PolicyVersions {
+		row("policy_versions", pv.Version, strconv.Itoa(pv.Decisions)+" decisions "+pv.First.Format(time.RFC3339)+" to "+pv.Last.Format(time.RFC3339))
+	}
+	row("audit", "repairs", r.Repairs)
+	for _, m := range r.Missing {
+		row("missing", m, "no source given")
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// bar is one bar of an inline SVG chart.
+type bar struct {
+	Label string
+	Value int
+	Y     int
+	Width int
+}
+
+type chart struct {
+	Title  string
+	Bars   []bar
+	Height int
+}
+
+func newChart(title string, counts []Count) chart {
+	c := chart{Title: title}
+	max := 0
+	for _, x := range counts {
+		if x.Count > max {
+			max = x.Count
+		}
+	}
+	for i, x := range counts {
+		w := 0
+		if max > 0 {
+			w = x.Count * 360 / max
+		}
+		if w == 0 && x.Count > 0 {
+			w = 1
+		}
+		c.Bars = append(c.Bars, bar{Label: x.Key, Value: x.Count, Y: i * 24, Width: w})
+	}
+	c.Height = len(c.Bars)*24 + 4
+	return c
+}
+
+var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>dialgate quarterly report {{.R.Quarter}}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2em;max-width:60em;color:#222}
+h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse}td,th{padding:.2em .8em;text-align:left;border-bottom:1px solid #eee}
+td.n{text-align:right;font-variant-numeric:tabular-nums}.note{color:#666;font-size:.9em}
+svg text{font-size:12px;font-family:system-ui,sans-serif}
+</style></head><body>
+<h1>Quarterly report {{.R.Quarter}}{{if .R.Tenant}} — tenant {{.R.Tenant}}{{end}}</h1>
+<p class="note">Period {{.R.From.Format "2006-01-02"}} to {{.R.To.Format "2006-01-02"}} (end exclusive); generated {{.R.GeneratedAt.Format "2006-01-02 15:04 MST"}}. 
+Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情况总结报). Schema {{.R.Schema}}.</p>
+<h2>Dials decided</h2>
+<table>
+<tr><td>Decisions</td><td class="n">{{.R.Decisions.Total}}</td></tr>
+<tr><td>Allowed</td><td class="n">{{.R.Decisions.Allowed}}</td></tr>
+<tr><td>Denied</td><td class="n">{{.R.Decisions.Denied}}</td></tr>
+<tr><td>Allowed in shadow mode although a rule failed</td><td class="n">{{.R.Decisions.ShadowNonCompliant}}</td></tr>
+<tr><td>Outcomes reported</td><td class="n">{{.R.Decisions.Outcomes}}</td></tr>
+<tr><td>Allowed but not placed (released)</td><td class="n">{{.R.Decisions.Released}}</td></tr>
+</table>
+{{template "chart" .Outcome}}
+{{template "chart" .Reasons}}
+<h2>Do-not-call additions</h2>
+<p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
+{{template "chart" .DNC}}
+<h2>Complaints</h2>
+<p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline.</p>
+{{template "chart" .Complaints}}
+<h2>Recordings</h2>
+<table>
+<tr><td>Kept at quarter end</td><td class="n">{{.R.Recordings.KeptAtEnd}}</td></tr>
+<tr><td>Under legal hold at quarter end</td><td class="n">{{.R.Recordings.HeldAtEnd}}</td></tr>
+<tr><td>Deleted in the quarter (all after at least 30 days)</td><td class="n">{{.R.Recordings.Deleted}}</td></tr>
+</table>
+<h2>Policy versions in force</h2>
+<table><tr><th>Version</th><th>Decisions</th><th>First</th><th>Last</th></tr>
+{{range .R.PolicyVersions}}<tr><td>{{.Version}}</td><td class="n">{{.Decisions}}</td><td>{{.First.Format "2006-01-02 15:04"}}</td><td>{{.Last.Format "2006-01-02 15:04"}}</td></tr>
+{{else}}<tr><td colspan="4">no decisions in the quarter</td></tr>{{end}}</table>
+{{if .R.Repairs}}<p class="note">The audit log holds {{.R.Repairs}} torn-tail repair record(s); see <code>dialgate audit verify</code>.</p>{{end}}
+{{range .R.Missing}}<p class="note">Section {{.}}: no source was given; not reported.</p>{{end}}
+</body></html>
+{{define "chart"}}{{if .Bars}}<h3>{{.Title}}</h3>
+<svg xmlns="http://www.w3.org/2000/svg" width="640" height="{{.Height}}" role="img" aria-label="{{.Title}}">
+{{range .Bars}}<text x="0" y="{{.Y}}" dy="16">{{.Label}}</text><rect x="220" y="{{.Y}}" width="{{.Width}}" height="18" fill="#4a78b5"/><text x="{{.Width}}" dx="226" y="{{.Y}}" dy="14">{{.Value}}</text>
+{{end}}</svg>{{end}}{{end}}
+`))
+
+// WriteHTML writes a self-contained HTML page with inline SVG charts.
+func (r *Report) WriteHTML(w io.Writer) error {
+	return page.Execute(w, map[string]any{
+		"R": r,
+		"Outcome": newChart("Allowed and denied", []Count{
+			{Key: "allowed", Count: r.Decisions.Allowed}, {Key: "denied", Count: r.Decisions.Denied},
+		}),
+		"Reasons":    newChart("Reasons for denial", r.Decisions.ByReason),
+		"DNC":        newChart("Additions by source", r.DNCAdditions.BySource),
+		"Complaints": newChart("Complaints by status", r.Complaints.ByStatus),
+	})
+}

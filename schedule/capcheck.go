@@ -1,0 +1,337 @@
+package schedule
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// DefaultCapHashKey is the key of the callee hash when NewCapCheck is given no
+// WithCapHashKey. It is public, so counter keys made with it are pseudonymous
+// (no raw number is stored) but not secret: anyone with the store can test
+// whether a given number was counted. Pass the deployment's HMAC key.
+const DefaultCapHashKey = "dialgate.frequency.v1"
+
+// A CapOption configures NewCapCheck.
+type CapOption func(*capOptions) error
+
+type capOptions struct {
+	key []byte
+}
+
+// WithCapHashKey sets the secret HMAC-SHA-256 key that turns callee numbers
+// and subjects into counter keys, so that the store never holds a raw number.
+// Changing the key starts every counter afresh (earlier calls no longer
+// count), so keep it stable. The key must be at least 16 bytes.
+func WithCapHashKey(key []byte) CapOption {
+	return func(o *capOptions) error {
+		if len(key) < 16 {
+			return fmt.Errorf("WithCapHashKey: key of %d bytes is shorter than 16: %w", len(key), ErrInvalidCaps)
+		}
+		o.key = slices.Clone(key)
+		return nil
+	}
+}
+
+// CapCheck is the "frequency" check: sliding-window frequency caps per callee
+// (or per matter) across all caller IDs and campaigns of a tenant, and the
+// pause after a conversation. It implements dialgate.Checker,
+// dialgate.Attester, dialgate.Committer and dialgate.OutcomeObserver.
+//
+// Check and Attest only read the counters (storage.Counters.Usage); the Gate
+// calls Commit only when every check passed, and Commit reserves atomically
+// (storage.Counters.Reserve), so a dial denied by any check consumes nothing
+// and two concurrent dials never both take a cap's last slot. Release gives a
+// reservation back. ObserveOutcome records conversations for the pause.
+//
+// Counter keys hold no raw callee number: they are
+// "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<rule>",
+// where <rule> names the cap's kind, scope, window and purposes (the hash
+// comes first so that one callee's counters are adjacent in ordered stores). Changing a cap's
+// window, scope or purposes therefore starts its counting afresh; changing
+// only its count does not.
+//
+// A CapCheck is safe for concurrent use. Create it with NewCapCheck.
+type CapCheck struct {
+	caps     []capRule
+	pause    *capRule
+	counters storage.Counters
+	hashers  sync.Pool
+}
+
+type capRule struct {
+	cap    Cap // for a pause: Count 0, Window, Purposes, Per, Cite
+	suffix string
+	desc   string
+}
+
+// pauseRecordMax is the Max used when recording a conversation: recording
+// never fails for lack of room.
+const pauseRecordMax = 1 << 30
+
+// NewCapCheck validates cfg and returns the check, counting in counters.
+func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (*CapCheck, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if counters == nil {
+		return nil, fmt.Errorf("frequency: counters: nil store: %w", ErrInvalidCaps)
+	}
+	o := capOptions{key: []byte(DefaultCapHashKey)}
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("frequency: nil option: %w", ErrInvalidCaps)
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	c := &CapCheck{counters: counters}
+	c.hashers.New = func() any { return hmac.New(sha256.New, o.key) }
+	for _, cp := range cfg.Caps {
+		c.caps = append(c.caps, capRule{cap: cp, suffix: ruleSuffix("cap", cp.Per, cp.Window, cp.Purposes), desc: cp.String()})
+	}
+	if p := cfg.PauseAfterConversation; p != nil {
+		cp := Cap{Window: p.Window, Purposes: p.Purposes, Per: p.Per, Cite: p.Cite}
+		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Window, p.Purposes),
+			desc: "no call within " + p.Window.String() + " after a conversation, per " + string(scopeOrDefault(p.Per))}
+	}
+	return c, nil
+}
+
+// ruleSuffix names a rule in counter keys by what its counting depends on.
+func ruleSuffix(kind string, per CapScope, w dialgate.Duration, purposes []dialgate.Purpose) string {
+	ps := make([]string, len(purposes))
+	for i, p := range purposes {
+		ps[i] = string(p)
+	}
+	slices.Sort(ps)
+	return "|" + kind + "|" + string(scopeOrDefault(per)) + "|" +
+		strconv.FormatInt(int64(w.Std()/time.Second), 10) + "s|" + strings.Join(ps, ",")
+}
+
+// Name returns "frequency".
+func (c *CapCheck) Name() string { return "frequency" }
+
+// Check reports a frequency.capped reason for every cap the dial would exceed
+// and for an active pause, reading the counters without reserving.
+func (c *CapCheck) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+	rs, _, err := c.evaluate(ctx, d, false)
+	return rs, err
+}
+
+// Attest is Check that also returns, for a passing dial, the counts seen
+// ("frequency.seen": "1 of 2 calls per 24h per callee").
+func (c *CapCheck) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	return c.evaluate(ctx, d, true)
+}
+
+func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	limits, rules := c.limits(d, true)
+	if len(limits) == 0 {
+		return nil, nil, nil
+	}
+	us, err := c.counters.Usage(ctx, d.At, limits)
+	if err != nil {
+		return nil, nil, fmt.Errorf("frequency: %w", err)
+	}
+	if len(us) != len(limits) {
+		return nil, nil, fmt.Errorf("frequency: store returned %d usages for %d limits", len(us), len(limits))
+	}
+	rs := c.reasons(us, rules)
+	if rs != nil || !evidence {
+		return rs, nil, nil
+	}
+	ev := make([]dialgate.Evidence, 0, len(us))
+	for i, u := range us {
+		if rules[i] == c.pause {
+			continue
+		}
+		ev = append(ev, dialgate.Evidence{Key: "frequency.seen", Value: strconv.Itoa(u.Count) + " of " + rules[i].desc})
+	}
+	return nil, ev, nil
+}
+
+// Commit reserves one call under every cap that applies to d, atomically and
+// idempotently by decisionID. If a cap is full (a concurrent decision took the
+// last slot) it reserves nothing and reports frequency.capped.
+func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID string) ([]dialgate.Reason, error) {
+	limits, rules := c.limits(d, false)
+	if len(limits) == 0 {
+		return nil, nil
+	}
+	ok, us, err := c.counters.Reserve(ctx, decisionID, d.At, limits)
+	if err != nil {
+		return nil, fmt.Errorf("frequency: %w", err)
+	}
+	if ok {
+		return nil, nil
+	}
+	if len(us) != len(limits) {
+		return nil, fmt.Errorf("frequency: store returned %d usages for %d limits", len(us), len(limits))
+	}
+	rs := c.reasons(us, rules)
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("frequency: store refused the reservation without an exceeded limit")
+	}
+	return rs, nil
+}
+
+// Release gives back what Commit reserved for decisionID. Unknown ids are
+// not an error.
+func (c *CapCheck) Release(ctx context.Context, decisionID string) error {
+	if err := c.counters.Release(ctx, decisionID); err != nil {
+		return fmt.Errorf("frequency: %w", err)
+	}
+	return nil
+}
+
+// ObserveOutcome records a reported conversation (Outcome.Conversation) for
+// the pause after a conversation, at o.At. It needs o.Dial (callee, tenant,
+// purpose, subject); a conversation without the dial's callee is an error
+// wrapping dialgate.ErrInvalidOutcome. Other outcomes are ignored. Recording
+// is idempotent by o.DecisionID.
+func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error {
+	p := c.pause
+	if p == nil || !o.Conversation {
+		return nil
+	}
+	if !o.Dial.To.IsValid() {
+		return &dialgate.FieldError{Field: "dial.to", Problem: "a conversation outcome needs the decided dial (Outcome.Dial) for the pause after a conversation", Err: dialgate.ErrInvalidOutcome}
+	}
+	if !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
+		return nil
+	}
+	if o.At.IsZero() {
+		return &dialgate.FieldError{Field: "at", Problem: "missing", Err: dialgate.ErrInvalidOutcome}
+	}
+	var buf [32]byte
+	key := "frequency|" + c.scopeHash(o.Dial, p.cap.Per, &buf) + p.suffix
+	_, _, err := c.counters.Reserve(ctx, "conversation:"+o.DecisionID, o.At,
+		[]storage.Limit{{Key: key, Window: p.cap.Window.Std(), Max: pauseRecordMax}})
+	if err != nil {
+		return fmt.Errorf("frequency: record conversation: %w", err)
+	}
+	return nil
+}
+
+// limits returns the limits of the rules that apply to d, and the rules;
+// with pause, the pause (if any) comes last.
+func (c *CapCheck) limits(d dialgate.Dial, pause bool) ([]storage.Limit, []*capRule) {
+	n := len(c.caps)
+	if pause && c.pause != nil {
+		n++
+	}
+	limits := make([]storage.Limit, 0, n)
+	rules := make([]*capRule, 0, n)
+	var (
+		hashes [3]string // by scope: callee, subject, callee_subject
+		buf    [32]byte
+	)
+	add := func(r *capRule, max int) {
+		si := scopeIndex(r.cap.Per)
+		if hashes[si] == "" {
+			hashes[si] = c.scopeHash(d, r.cap.Per, &buf)
+		}
+		limits = append(limits, storage.Limit{Key: "frequency|" + hashes[si] + r.suffix, Window: r.cap.Window.Std(), Max: max})
+		rules = append(rules, r)
+	}
+	for i := range c.caps {
+		r := &c.caps[i]
+		if appliesTo(r.cap.Purposes, d.Purpose) {
+			add(r, r.cap.Count)
+		}
+	}
+	if pause && c.pause != nil && appliesTo(c.pause.cap.Purposes, d.Purpose) {
+		add(c.pause, 1)
+	}
+	return limits, rules
+}
+
+func scopeIndex(s CapScope) int {
+	switch s {
+	case CapPerSubject:
+		return 1
+	case CapPerCalleeSubject:
+		return 2
+	}
+	return 0
+}
+
+// scopeHash returns the hex keyed hash naming whose calls a rule of scope per
+// counts for d. A dial without a Subject falls back to the callee. Fields are
+// separated by NUL (Dial.Validate forbids control characters in them).
+func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope, buf *[32]byte) string {
+	var in [160]byte
+	msg := in[:0]
+	switch {
+	case per == CapPerSubject && d.Subject != "":
+		msg = append(msg, "subject\x00"...)
+		msg = append(append(msg, d.Tenant...), 0)
+		msg = append(msg, d.Subject...)
+	case per == CapPerCalleeSubject && d.Subject != "":
+		msg = append(msg, "callee_subject\x00"...)
+		msg = append(append(msg, d.Tenant...), 0)
+		msg = append(strconv.AppendUint(msg, d.To.Uint64(), 10), 0)
+		msg = append(msg, d.Subject...)
+	default:
+		msg = append(msg, "callee\x00"...)
+		msg = append(append(msg, d.Tenant...), 0)
+		msg = strconv.AppendUint(msg, d.To.Uint64(), 10)
+	}
+	h := c.hashers.Get().(hash.Hash)
+	h.Reset()
+	h.Write(msg)
+	sum := h.Sum(buf[:0])
+	c.hashers.Put(h)
+	return hex.EncodeToString(sum[:16])
+}
+
+// reasons turns exceeded usages into frequency.capped reasons.
+func (c *CapCheck) reasons(us []storage.Usage, rules []*capRule) []dialgate.Reason {
+	var rs []dialgate.Reason
+	for i, u := range us {
+		if !u.Exceeded {
+			continue
+		}
+		r := rules[i]
+		var msg string
+		if r == c.pause {
+			msg = "a conversation took place within the pause: " + r.desc
+		} else {
+			msg = "frequency cap reached: " + strconv.Itoa(u.Count) + " calls in the window, cap " + r.desc
+		}
+		ev := []dialgate.Evidence{
+			{Key: "frequency.cap", Value: r.desc},
+			{Key: "frequency.count", Value: strconv.Itoa(u.Count)},
+		}
+		if !u.NextAt.IsZero() {
+			ev = append(ev, dialgate.Evidence{Key: "frequency.next_allowed_at", Value: u.NextAt.Format(time.RFC3339)})
+		}
+		ev = append(ev, dialgate.Evidence{Key: "frequency.cite", Value: r.cap.Cite.String()})
+		rs = append(rs, dialgate.Reason{
+			Code:          dialgate.CodeFrequencyCapped,
+			Message:       msg,
+			NextAllowedAt: u.NextAt,
+			Evidence:      ev,
+		})
+	}
+	return rs
+}
+
+var (
+	_ dialgate.Attester        = (*CapCheck)(nil)
+	_ dialgate.Committer       = (*CapCheck)(nil)
+	_ dialgate.OutcomeObserver = (*CapCheck)(nil)
+)

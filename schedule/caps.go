@@ -1,0 +1,177 @@
+package schedule
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// ErrInvalidCaps is wrapped by every error CapsConfig.Validate and NewCapCheck
+// return for a bad frequency-cap configuration.
+var ErrInvalidCaps = errors.New("schedule: invalid frequency caps")
+
+// CapScope says whose calls a frequency cap counts together. Every scope is
+// within one tenant (Dial.Tenant) and across all its caller IDs and campaigns.
+type CapScope string
+
+// The cap scopes. The zero value "" means CapPerCallee.
+const (
+	// CapPerCallee counts every call to the callee number.
+	CapPerCallee CapScope = "callee"
+	// CapPerSubject counts every call about one matter (Dial.Subject, e.g. a
+	// debt), whichever number is called. A dial without a Subject is counted
+	// per callee instead (the stricter reading for one person).
+	CapPerSubject CapScope = "subject"
+	// CapPerCalleeSubject counts the calls to one callee about one matter ("on
+	// the same subject matter"). A dial without a Subject is counted per
+	// callee across all subjects, which is stricter.
+	CapPerCalleeSubject CapScope = "callee_subject"
+)
+
+// CapsConfig is the frequency section of a profile (`frequency:` in a profile
+// file): caps on how often one callee (or one matter) may be called within
+// sliding windows, and the pause after a conversation. It is plain data;
+// NewCapCheck validates it.
+//
+// The zero CapsConfig has no caps and no pause: the check allows every dial.
+// Profiles that need caps must list them (see CapsCN and friends).
+type CapsConfig struct {
+	// Caps are the sliding-window caps. A dial must fit every cap that applies
+	// to its purpose.
+	Caps []Cap `json:"caps,omitempty"`
+	// PauseAfterConversation forbids calls for a while after a conversation
+	// with the callee was reported (Outcome.Conversation via
+	// Gate.ReportOutcome). Nil: no pause.
+	PauseAfterConversation *ConversationPause `json:"pause_after_conversation,omitempty"`
+}
+
+// Cap is one frequency cap: at most Count calls within Window.
+type Cap struct {
+	// Count is the number of calls allowed within Window. At least 1.
+	Count int `json:"count"`
+	// Window is the length of the sliding window ("5m", "24h", "30d").
+	// Positive; at most 366 days.
+	Window dialgate.Duration `json:"window"`
+	// Purposes limits the cap to dials of these purposes, which are then also
+	// the only calls it counts. Empty means every purpose.
+	Purposes []dialgate.Purpose `json:"purposes,omitempty"`
+	// Per says whose calls are counted together; "" means "callee".
+	Per CapScope `json:"per,omitempty"`
+	// Cite says where the cap comes from. Required.
+	Cite dialgate.Citation `json:"cite"`
+}
+
+// ConversationPause is "no call within Window after a conversation".
+type ConversationPause struct {
+	// Window is how long after a reported conversation no call may be placed.
+	// Positive; at most 366 days.
+	Window dialgate.Duration `json:"window"`
+	// Purposes limits the pause to conversations on, and dials of, these
+	// purposes. Empty means every purpose.
+	Purposes []dialgate.Purpose `json:"purposes,omitempty"`
+	// Per says whose conversations pause whose calls; "" means "callee".
+	Per CapScope `json:"per,omitempty"`
+	// Cite says where the pause comes from. Required.
+	Cite dialgate.Citation `json:"cite"`
+}
+
+// maxCapWindow bounds windows so that a typo ("30000d") is caught.
+const maxCapWindow = 366 * 24 * time.Hour
+
+// Validate reports the first malformed field as an error wrapping
+// ErrInvalidCaps and naming the field, e.g.
+// "frequency.caps[1].count: -1 is negative".
+func (c CapsConfig) Validate() error {
+	for i, cp := range c.Caps {
+		f := "frequency.caps[" + strconv.Itoa(i) + "]"
+		switch {
+		case cp.Count < 0:
+			return capErr(f+".count", "%d is negative", cp.Count)
+		case cp.Count == 0:
+			return capErr(f+".count", "missing or 0 (want at least 1 call per window)")
+		}
+		if err := validateCapCommon(f, cp.Window, cp.Purposes, cp.Per, cp.Cite); err != nil {
+			return err
+		}
+	}
+	if p := c.PauseAfterConversation; p != nil {
+		if err := validateCapCommon("frequency.pause_after_conversation", p.Window, p.Purposes, p.Per, p.Cite); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateCapCommon(f string, w dialgate.Duration, purposes []dialgate.Purpose, per CapScope, cite dialgate.Citation) error {
+	switch {
+	case w < 0:
+		return capErr(f+".window", "%s is negative", w)
+	case w == 0:
+		return capErr(f+".window", "missing or zero (want e.g. 24h or 30d)")
+	case w.Std() > maxCapWindow:
+		return capErr(f+".window", "%s is longer than 366 days", w)
+	}
+	for j, p := range purposes {
+		if !p.IsValid() {
+			return capErr(f+".purposes["+strconv.Itoa(j)+"]", "unknown purpose %q (want marketing, service, callback, collections or survey)", string(p))
+		}
+		if slices.Contains(purposes[:j], p) {
+			return capErr(f+".purposes["+strconv.Itoa(j)+"]", "duplicate purpose %q", string(p))
+		}
+	}
+	switch per {
+	case "", CapPerCallee, CapPerSubject, CapPerCalleeSubject:
+	default:
+		return capErr(f+".per", "unknown scope %q (want callee, subject or callee_subject)", string(per))
+	}
+	if err := cite.Validate(f + ".cite"); err != nil {
+		return fmt.Errorf("%w: %w", err, ErrInvalidCaps)
+	}
+	return nil
+}
+
+func capErr(field, format string, args ...any) error {
+	return fmt.Errorf("%s: %s: %w", field, fmt.Sprintf(format, args...), ErrInvalidCaps)
+}
+
+// String describes the cap in plain words: "2 calls per 24h per callee".
+func (c Cap) String() string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(c.Count))
+	if c.Count == 1 {
+		b.WriteString(" call per ")
+	} else {
+		b.WriteString(" calls per ")
+	}
+	b.WriteString(c.Window.String())
+	b.WriteString(" per ")
+	b.WriteString(string(scopeOrDefault(c.Per)))
+	if len(c.Purposes) > 0 {
+		b.WriteString(" (")
+		for i, p := range c.Purposes {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(string(p))
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+func scopeOrDefault(s CapScope) CapScope {
+	if s == "" {
+		return CapPerCallee
+	}
+	return s
+}
+
+// appliesTo reports whether a rule limited to purposes covers p.
+func appliesTo(purposes []dialgate.Purpose, p dialgate.Purpose) bool {
+	return len(purposes) == 0 || slices.Contains(purposes, p)
+}

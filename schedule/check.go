@@ -1,0 +1,359 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	_ "time/tzdata" // zone data for machines without a zoneinfo database
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
+)
+
+// Name is the check's name and the prefix of its reason codes.
+const Name = "schedule"
+
+// Evidence keys the check reports.
+const (
+	EvidenceZone           = "schedule.zone"            // an IANA zone of the callee
+	EvidenceLocalTime      = "schedule.local_time"      // the decision instant in that zone, RFC 3339
+	EvidenceNextAllowedAt  = "schedule.next_allowed_at" // RFC 3339, in the first zone
+	EvidenceHoliday        = "schedule.holiday"         // the holiday's name and calendar
+	EvidenceCallbackExempt = "schedule.callback_exempt" // "true" when the instant-callback exemption applied
+	EvidenceSegment        = "schedule.segment"         // the callee's segment when its zone is unknown
+	EvidenceZoneSource     = "schedule.zone_source"     // "default_zone" when the profile's default was used
+)
+
+// horizonDays bounds the search for the next allowed instant.
+const horizonDays = 400
+
+// ErrNoInstant is returned (wrapped) by Check for a Dial whose At is zero: the
+// check needs the decision instant the Gate sets.
+var ErrNoInstant = errors.New("schedule: dial has no decision instant (Dial.At)")
+
+// Option configures NewWindowCheck.
+type Option func(*options)
+
+type options struct {
+	cals map[string]*Calendar
+}
+
+// WithCalendars makes calendars available to Config.Holidays.Calendars besides
+// the built-in ones. A calendar with a built-in's name replaces it.
+func WithCalendars(cals ...*Calendar) Option {
+	return func(o *options) {
+		for _, c := range cals {
+			if c != nil {
+				o.cals[c.Name] = c
+			}
+		}
+	}
+}
+
+// WindowCheck is the calling-time check (dialgate.Checker and
+// dialgate.Attester, name "schedule"): calling windows in the callee's local
+// time, holidays, and the instant-callback exemption.
+//
+// For each dial it finds the callee's candidate zones (numbering.LookupZones;
+// +86 is Asia/Shanghai) and allows the dial only when the local time is inside
+// a window in every candidate zone (the intersection) and the local date is no
+// forbidden holiday in any. Otherwise it reports schedule.outside_window or
+// schedule.holiday with the zone, the local time and the next instant at which
+// every zone allows the dial (zero when none is found within 400 days). A
+// number with no known zone is schedule.zone_unknown unless the Config names a
+// default zone.
+//
+// Everything is compiled at construction; the allowed path does not allocate.
+// A WindowCheck is safe for concurrent use. Create it with NewWindowCheck; the
+// zero WindowCheck is not usable.
+type WindowCheck struct {
+	p    *plan
+	def  *zonePlan // the default zone, or nil
+	mu   sync.Mutex
+	byID atomic.Pointer[[]*zonePlan] // indexed by numbering.ZoneSet.ID
+}
+
+// zonePlan is the locations of one zone set and its precomputed evidence.
+type zonePlan struct {
+	locs   []*time.Location
+	tabs   []*offsetTable // one per location
+	names  []string
+	attest []dialgate.Evidence // shared, returned for passing dials
+	exempt []dialgate.Evidence // shared, returned for exempt callbacks
+	def    bool                // the profile's default zone
+	failed bool                // a zone did not load: treat as unknown
+}
+
+// NewWindowCheck validates cfg (as Config.Validate, also knowing calendars given
+// with WithCalendars) and compiles it.
+func NewWindowCheck(cfg Config, opts ...Option) (*WindowCheck, error) {
+	o := options{cals: maps.Clone(builtinCalendars())}
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("schedule: nil option: %w", ErrInvalidConfig)
+		}
+		opt(&o)
+	}
+	p, err := compileConfig(cfg, o.cals)
+	if err != nil {
+		return nil, err
+	}
+	w := &WindowCheck{p: p}
+	empty := make([]*zonePlan, 0)
+	w.byID.Store(&empty)
+	if p.defLoc != nil {
+		w.def = newZonePlan([]string{p.defZone}, []*time.Location{p.defLoc})
+		w.def.def = true
+		w.def.attest = append(w.def.attest, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
+		w.def.exempt = append(w.def.exempt, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
+	}
+	// Precompute the zone set every +86 number has.
+	w.zonePlanFor(dialgate.MustParseNumber("+8613800138000"))
+	return w, nil
+}
+
+func newZonePlan(names []string, locs []*time.Location) *zonePlan {
+	zp := &zonePlan{locs: locs, names: names}
+	for _, loc := range locs {
+		zp.tabs = append(zp.tabs, newOffsetTable(loc))
+	}
+	for _, n := range names {
+		zp.attest = append(zp.attest, dialgate.Evidence{Key: EvidenceZone, Value: n})
+	}
+	zp.exempt = append(append([]dialgate.Evidence(nil), zp.attest...), dialgate.Evidence{Key: EvidenceCallbackExempt, Value: "true"})
+	return zp
+}
+
+// Name returns "schedule".
+func (w *WindowCheck) Name() string { return Name }
+
+// Check reports why d is outside calling time (nil when it is not). It returns
+// an error only for a Dial without At.
+func (w *WindowCheck) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+	rs, _, err := w.Attest(ctx, d)
+	return rs, err
+}
+
+// Attest is Check, and for a passing dial also returns the evidence it relied
+// on: the callee's zones ("schedule.zone"), "schedule.zone_source" when the
+// default zone was used, and "schedule.callback_exempt" for an exempt
+// callback. The returned evidence slice is shared: do not modify it.
+func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	if d.At.IsZero() {
+		return nil, nil, ErrNoInstant
+	}
+	p := w.p
+	if p.purposes != 0 && p.purposes&purposeBit(d.Purpose) == 0 {
+		return nil, nil, nil
+	}
+	zp := w.zonePlanFor(d.To)
+	if zp == nil {
+		return w.zoneUnknown(d), nil, nil
+	}
+	if p.cbMax > 0 && d.Purpose == dialgate.PurposeCallback && !d.TriggerAt.IsZero() &&
+		!d.TriggerAt.After(d.At) && d.At.Sub(d.TriggerAt) <= p.cbMax {
+		return nil, zp.exempt, nil
+	}
+	for _, tab := range zp.tabs {
+		day, minute := tab.dayMinute(d.At)
+		if !p.allowedLocal(day, minute) {
+			return w.deny(d.At, zp), nil, nil
+		}
+	}
+	return nil, zp.attest, nil
+}
+
+// zonePlanFor returns the plan of n's zones, the default zone's plan when they
+// are unknown, or nil.
+func (w *WindowCheck) zonePlanFor(n dialgate.Number) *zonePlan {
+	zs := numbering.LookupZones(n)
+	if !zs.Known() {
+		return w.def
+	}
+	id := zs.ID()
+	if tab := *w.byID.Load(); id < len(tab) && tab[id] != nil {
+		if tab[id].failed {
+			return w.def
+		}
+		return tab[id]
+	}
+	return w.buildZonePlan(zs)
+}
+
+func (w *WindowCheck) buildZonePlan(zs numbering.ZoneSet) *zonePlan {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id := zs.ID()
+	old := *w.byID.Load()
+	if id < len(old) && old[id] != nil {
+		if old[id].failed {
+			return w.def
+		}
+		return old[id]
+	}
+	names := zs.Zones()
+	locs := make([]*time.Location, 0, len(names))
+	zp := &zonePlan{}
+	for _, name := range names {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			zp.failed = true
+			break
+		}
+		locs = append(locs, loc)
+	}
+	if !zp.failed {
+		zp = newZonePlan(names, locs)
+	}
+	tab := make([]*zonePlan, max(len(old), id+1))
+	copy(tab, old)
+	tab[id] = zp
+	w.byID.Store(&tab)
+	if zp.failed {
+		return w.def
+	}
+	return zp
+}
+
+func (w *WindowCheck) zoneUnknown(d dialgate.Dial) []dialgate.Reason {
+	r := dialgate.Reason{
+		Code:    dialgate.CodeZoneUnknown,
+		Message: "the callee's time zone cannot be determined from the number and the profile names no default zone",
+	}
+	if seg := numbering.Classify(d.To).Segment; seg.IsValid() {
+		r.Evidence = []dialgate.Evidence{{Key: EvidenceSegment, Value: seg.String()}}
+	}
+	return []dialgate.Reason{r}
+}
+
+// deny builds the reasons for a dial outside calling time at t.
+func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
+	p := w.p
+	var (
+		ev       []dialgate.Evidence
+		holidays []string
+		outside  []string
+	)
+	for i, loc := range zp.locs {
+		lt := t.In(loc)
+		day, minute := zp.tabs[i].dayMinute(t)
+		ev = append(ev,
+			dialgate.Evidence{Key: EvidenceZone, Value: zp.names[i]},
+			dialgate.Evidence{Key: EvidenceLocalTime, Value: lt.Format(time.RFC3339)})
+		desc := lt.Format("Mon 2006-01-02 15:04") + " in " + zp.names[i]
+		if p.holidays.has(day) {
+			name := p.holidays.names[day]
+			ev = append(ev, dialgate.Evidence{Key: EvidenceHoliday, Value: name})
+			holidays = append(holidays, desc+" ("+name+")")
+		} else if !p.days[p.weekday(day)].has(minute) {
+			outside = append(outside, desc)
+		}
+	}
+	if zp.def {
+		ev = append(ev, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
+	}
+	next, ok := w.nextAllowed(t, zp.locs)
+	if ok {
+		next = next.In(zp.locs[0])
+	}
+	suffix := "; no allowed time found within 400 days"
+	if ok {
+		nt := next.In(zp.locs[0]).Format(time.RFC3339)
+		ev = append(ev, dialgate.Evidence{Key: EvidenceNextAllowedAt, Value: nt})
+		suffix = "; next allowed at " + nt
+	}
+	if len(zp.locs) > 1 {
+		suffix += " (the intersection of the windows of every candidate zone)"
+	}
+	var rs []dialgate.Reason
+	if len(holidays) > 0 {
+		rs = append(rs, dialgate.Reason{
+			Code:          dialgate.CodeHoliday,
+			Message:       "the callee's local date is a no-call holiday: " + strings.Join(holidays, ", ") + suffix,
+			NextAllowedAt: next,
+			Evidence:      ev,
+		})
+	}
+	if len(outside) > 0 {
+		rs = append(rs, dialgate.Reason{
+			Code:          dialgate.CodeOutsideWindow,
+			Message:       "outside the calling windows: " + strings.Join(outside, ", ") + suffix,
+			NextAllowedAt: next,
+			Evidence:      ev,
+		})
+	}
+	return rs
+}
+
+// nextAllowed returns the earliest instant ≥ t at which every location allows
+// a call, and false if there is none within horizonDays.
+func (w *WindowCheck) nextAllowed(t time.Time, locs []*time.Location) (time.Time, bool) {
+	limit := t.Add(horizonDays * 24 * time.Hour)
+	c := t
+	for c.Before(limit) {
+		moved := false
+		for _, loc := range locs {
+			n, ok := w.nextInZone(c, loc, limit)
+			if !ok {
+				return time.Time{}, false
+			}
+			if n.After(c) {
+				c, moved = n, true
+			}
+		}
+		if !moved {
+			return c, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// nextInZone returns the earliest instant ≥ c at which loc allows a call.
+func (w *WindowCheck) nextInZone(c time.Time, loc *time.Location, limit time.Time) (time.Time, bool) {
+	p := w.p
+	for c.Before(limit) {
+		lt := c.In(loc)
+		_, off := lt.Zone()
+		_, end := lt.ZoneBounds()
+		s := c.Unix() + int64(off)
+		day := floorDiv(s, 86400)
+		minute := int((s - day*86400) / 60)
+		if p.allowedLocal(day, minute) {
+			return c, true
+		}
+		// The next allowed local minute, assuming the offset does not change.
+		wall, ok := p.nextAllowedWall(day, minute+1)
+		if !ok {
+			return time.Time{}, false
+		}
+		cand := time.Unix(wall-int64(off), 0)
+		if !end.IsZero() && !cand.Before(end) {
+			// The offset changes first (DST): restart at the transition.
+			c = end
+			continue
+		}
+		return cand, true
+	}
+	return time.Time{}, false
+}
+
+// nextAllowedWall returns the local wall time (seconds since 1970-01-01 local)
+// of the first allowed minute at or after (day, minute), skipping forbidden
+// dates, within horizonDays.
+func (p *plan) nextAllowedWall(day int64, minute int) (int64, bool) {
+	for k := int64(0); k <= horizonDays; k, minute = k+1, 0 {
+		d := day + k
+		if minute >= minutesPerDay || p.holidays.has(d) {
+			continue
+		}
+		if m := p.days[p.weekday(d)].next(minute); m >= 0 {
+			return d*86400 + int64(m)*60, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,273 @@
+package schedule
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+const (
+	minutesPerDay = 1440
+	dayWords      = (minutesPerDay + 63) / 64
+)
+
+// dayBits is one day's calling minutes: bit m set means minute m after local
+// midnight is inside a window.
+type dayBits [dayWords]uint64
+
+func (b *dayBits) has(m int) bool { return b[m>>6]&(1<<(uint(m)&63)) != 0 }
+func (b *dayBits) set(m int)      { b[m>>6] |= 1 << (uint(m) & 63) }
+
+// next returns the first set minute ≥ m, or -1.
+func (b *dayBits) next(m int) int {
+	for ; m < minutesPerDay; m++ {
+		w := b[m>>6] >> (uint(m) & 63)
+		if w != 0 {
+			for w&1 == 0 {
+				w >>= 1
+				m++
+			}
+			if m < minutesPerDay {
+				return m
+			}
+			return -1
+		}
+		m |= 63 // skip to the end of this word
+	}
+	return -1
+}
+
+// daySet is a set of dates, as days since 1970-01-01, in a bitmap.
+type daySet struct {
+	base  int64
+	bits  []uint64
+	names map[int64]string
+}
+
+func (s *daySet) has(day int64) bool {
+	i := day - s.base
+	if i < 0 || i >= int64(len(s.bits))*64 {
+		return false
+	}
+	return s.bits[i>>6]&(1<<(uint64(i)&63)) != 0
+}
+
+func newDaySet(days map[int64]string) daySet {
+	if len(days) == 0 {
+		return daySet{}
+	}
+	lo, hi := int64(1<<62), int64(-1<<62)
+	for d := range days {
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	s := daySet{base: lo, bits: make([]uint64, (hi-lo)/64+1), names: days}
+	for d := range days {
+		i := d - lo
+		s.bits[i>>6] |= 1 << (uint64(i) & 63)
+	}
+	return s
+}
+
+// dayNumber returns the days since 1970-01-01 of a date given as midnight UTC.
+func dayNumber(t time.Time) int64 { return floorDiv(t.Unix(), 86400) }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// plan is a compiled Config.
+type plan struct {
+	days      [7]dayBits // Monday = 0
+	purposes  uint8      // bit per purpose; 0 means every purpose
+	holidays  daySet     // no-call dates (empty unless Holidays.Forbid)
+	workdays  daySet     // make-up working dates
+	workdayAs int        // weekday whose windows a make-up working day uses; -1 none
+	cbMax     time.Duration
+	defZone   string
+	defLoc    *time.Location
+}
+
+// weekday returns the windows index of a local date: Monday = 0, with make-up
+// working days mapped to MakeupWorkdaysAs.
+func (p *plan) weekday(day int64) int {
+	if p.workdayAs >= 0 && p.workdays.has(day) {
+		return p.workdayAs
+	}
+	return int((day%7 + 7 + 3) % 7) // 1970-01-01 was a Thursday
+}
+
+// allowedLocal reports whether the local date and minute is calling time.
+func (p *plan) allowedLocal(day int64, minute int) bool {
+	return !p.holidays.has(day) && p.days[p.weekday(day)].has(minute)
+}
+
+func purposeBit(p dialgate.Purpose) uint8 {
+	switch p {
+	case dialgate.PurposeMarketing:
+		return 1
+	case dialgate.PurposeService:
+		return 2
+	case dialgate.PurposeCallback:
+		return 4
+	case dialgate.PurposeCollections:
+		return 8
+	case dialgate.PurposeSurvey:
+		return 16
+	}
+	return 0
+}
+
+// compileConfig validates c and builds its plan, resolving calendar names in cals.
+func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
+	p := &plan{workdayAs: -1}
+	if len(c.Windows) == 0 {
+		return nil, cfgErr("windows", "missing (a profile must list its calling windows; use 00:00-24:00 for any hour)")
+	}
+	type owner struct{ w, r int }
+	var week [7 * minutesPerDay]owner // zero: free; else w+1, r
+	for wi, w := range c.Windows {
+		field := fmt.Sprintf("windows[%d]", wi)
+		if err := w.Cite.Validate("schedule." + field + ".cite"); err != nil {
+			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
+		}
+		if len(w.Days) == 0 {
+			return nil, cfgErr(field+".days", "empty (name at least one day)")
+		}
+		if len(w.Ranges) == 0 {
+			return nil, cfgErr(field+".ranges", "empty (give at least one HH:MM-HH:MM range)")
+		}
+		var days []int
+		seen := [7]bool{}
+		for di, ds := range w.Days {
+			ds, err := parseDays(ds)
+			if err != nil {
+				return nil, cfgErr(fmt.Sprintf("%s.days[%d]", field, di), "%v", err)
+			}
+			for _, d := range ds {
+				if seen[d] {
+					return nil, cfgErr(fmt.Sprintf("%s.days[%d]", field, di), "%s named twice", dayNames[d])
+				}
+				seen[d] = true
+				days = append(days, d)
+			}
+		}
+		for ri, rs := range w.Ranges {
+			rf := fmt.Sprintf("%s.ranges[%d]", field, ri)
+			start, end, err := ParseRange(rs)
+			if err != nil {
+				return nil, cfgErr(rf, "%v", err)
+			}
+			for _, d := range days {
+				for m := start; m < end; m++ {
+					abs := (d*minutesPerDay + m) % (7 * minutesPerDay)
+					if o := week[abs]; o.w != 0 {
+						other := fmt.Sprintf("windows[%d].ranges[%d]", o.w-1, o.r)
+						return nil, cfgErr(rf, "%s on %s overlaps %s (%s) at %02d:%02d",
+							rs, dayNames[d], other, c.Windows[o.w-1].Ranges[o.r], (abs%minutesPerDay)/60, abs%60)
+					}
+					week[abs] = owner{wi + 1, ri}
+					p.days[abs/minutesPerDay].set(abs % minutesPerDay)
+				}
+			}
+		}
+	}
+	for i, pu := range c.Purposes {
+		b := purposeBit(pu)
+		if b == 0 {
+			return nil, cfgErr(fmt.Sprintf("purposes[%d]", i), "unknown purpose %q (want marketing, service, callback, collections or survey)", string(pu))
+		}
+		p.purposes |= b
+	}
+	if z := c.DefaultZone; z != nil {
+		loc, err := loadZone(z.Name)
+		if err != nil {
+			return nil, cfgErr("default_zone.name", "%v", err)
+		}
+		if err := z.Cite.Validate("schedule.default_zone.cite"); err != nil {
+			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
+		}
+		p.defZone, p.defLoc = z.Name, loc
+	}
+	if h := c.Holidays; h != nil {
+		if len(h.Calendars) == 0 {
+			return nil, cfgErr("holidays.calendars", "missing (name at least one calendar, or leave holidays out)")
+		}
+		if err := h.Cite.Validate("schedule.holidays.cite"); err != nil {
+			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
+		}
+		if h.MakeupWorkdaysAs != "" {
+			d, ok := parseDay(h.MakeupWorkdaysAs)
+			if !ok {
+				return nil, cfgErr("holidays.makeup_workdays_as", "%q is not a day (want mon … sun)", h.MakeupWorkdaysAs)
+			}
+			p.workdayAs = d
+		}
+		hol, work := map[int64]string{}, map[int64]string{}
+		for i, name := range h.Calendars {
+			cal, ok := cals[name]
+			if !ok {
+				return nil, cfgErr(fmt.Sprintf("holidays.calendars[%d]", i), "unknown calendar %q (built in: %s)", name, strings.Join(builtinNames(), ", "))
+			}
+			for _, d := range cal.Days {
+				n := dayNumber(d.Date)
+				label := d.Name + " (" + cal.Name + ")"
+				switch d.Kind {
+				case Holiday:
+					if prev, ok := hol[n]; ok {
+						label = prev + "; " + label
+					}
+					hol[n] = label
+				case Workday:
+					work[n] = label
+				}
+			}
+		}
+		for n := range hol {
+			delete(work, n) // a holiday in any calendar wins over a make-up working day
+		}
+		if h.Forbid {
+			p.holidays = newDaySet(hol)
+		}
+		p.workdays = newDaySet(work)
+	}
+	if cb := c.Callback; cb != nil {
+		switch age := time.Duration(cb.MaxTriggerAge); {
+		case age <= 0:
+			return nil, cfgErr("callback.max_trigger_age", "%v is not positive (leave callback out for no exemption)", age)
+		case age > 24*time.Hour:
+			return nil, cfgErr("callback.max_trigger_age", "%v is longer than 24h; an instant callback is minutes old", age)
+		}
+		if err := cb.Cite.Validate("schedule.callback.cite"); err != nil {
+			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
+		}
+		p.cbMax = time.Duration(cb.MaxTriggerAge)
+	}
+	return p, nil
+}
+
+func builtinNames() []string {
+	var names []string
+	for _, c := range Calendars() {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+// loadZone loads an IANA zone by name. "Local" and "" are refused: a profile
+// must name a real zone, not the machine's.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%q is not an IANA zone name", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown zone %q (want an IANA name such as Asia/Shanghai)", name)
+	}
+	return loc, nil
+}

@@ -1,0 +1,193 @@
+package schedule
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dialgate/dialgate"
+)
+
+// ErrInvalidConfig is wrapped by every error Config.Validate and NewWindowCheck
+// return for a bad configuration.
+var ErrInvalidConfig = errors.New("schedule: invalid configuration")
+
+// Config is the calling-time section of a profile (`schedule:` in a profile
+// file). It is plain data; NewWindowCheck validates and compiles it.
+//
+// The zero Config is not valid: a profile must list its calling windows
+// (Validate says "schedule.windows: missing"). To allow calls at any hour, give
+// the window "00:00-24:00" for every day.
+type Config struct {
+	// Windows are the weekly calling windows in the callee's local time. A day
+	// no window names has no calling time. Windows must not overlap.
+	Windows []Window `json:"windows"`
+	// Purposes limits the windows (and holidays) to dials of these purposes;
+	// empty means every purpose.
+	Purposes []dialgate.Purpose `json:"purposes,omitempty"`
+	// DefaultZone is the zone assumed when a callee's zone cannot be told from
+	// the number. Nil means such dials are denied with schedule.zone_unknown.
+	DefaultZone *Zone `json:"default_zone,omitempty"`
+	// Holidays says which calendars' days forbid calls. Nil: no calendar,
+	// holidays are ordinary days.
+	Holidays *Holidays `json:"holidays,omitempty"`
+	// Callback is the instant-callback exemption. Nil: no exemption,
+	// callbacks follow the windows.
+	Callback *Callback `json:"callback,omitempty"`
+}
+
+// Zone names an IANA time zone, with the reason it is assumed.
+type Zone struct {
+	// Name is the IANA zone name ("Asia/Shanghai"). Required.
+	Name string `json:"name"`
+	// Cite says why the zone is assumed. Required.
+	Cite dialgate.Citation `json:"cite"`
+}
+
+// Window is one weekly calling-window rule: the same time ranges on each of
+// the named days.
+type Window struct {
+	// Days are weekday names ("mon" … "sun") or ranges of them ("mon-fri").
+	Days []string `json:"days"`
+	// Ranges are "HH:MM-HH:MM" local-time ranges, start inclusive, end
+	// exclusive. An end before its start spans midnight into the next day
+	// ("21:00-02:00"); "24:00" is allowed as an end.
+	Ranges []string `json:"ranges"`
+	// Cite says where the window comes from. Required.
+	Cite dialgate.Citation `json:"cite"`
+}
+
+// Holidays makes the days of holiday calendars no-call days.
+//
+// The zero Holidays is not valid: it names no calendar.
+type Holidays struct {
+	// Forbid makes every holiday of the calendars a no-call day
+	// (schedule.holiday), in the callee's local date.
+	Forbid bool `json:"forbid"`
+	// Calendars names the calendars (built-in, see Calendars, or given with
+	// WithCalendars). Required.
+	Calendars []string `json:"calendars"`
+	// MakeupWorkdaysAs names the weekday ("mon" … "sun") whose windows apply on
+	// the calendars' make-up working days (调休: a weekend day worked in
+	// exchange for a holiday). Empty means make-up working days keep the
+	// windows of their own weekday.
+	MakeupWorkdaysAs string `json:"makeup_workdays_as,omitempty"`
+	// Cite says where the holiday rule comes from. Required.
+	Cite dialgate.Citation `json:"cite"`
+}
+
+// Callback is the instant-callback exemption: a dial of purpose callback whose
+// TriggerAt is no older than MaxTriggerAge at the decision instant is exempt
+// from the windows and holidays (never from other checks).
+//
+// The zero Callback is not valid: a Config without the exemption leaves
+// Config.Callback nil.
+type Callback struct {
+	// MaxTriggerAge is the oldest trigger that still exempts, e.g. "30m".
+	// Required, positive, at most 24 h.
+	MaxTriggerAge dialgate.Duration `json:"max_trigger_age"`
+	// Cite says where the exemption comes from. Required.
+	Cite dialgate.Citation `json:"cite"`
+}
+
+func cfgErr(field, format string, args ...any) error {
+	return fmt.Errorf("schedule.%s: %s: %w", field, fmt.Sprintf(format, args...), ErrInvalidConfig)
+}
+
+// Validate reports the first problem of c as an error naming the field
+// ("schedule.windows[1].ranges[0]: \"25:00\" is not a time"), wrapping
+// ErrInvalidConfig: no windows, an empty day list or range list, a bad time or
+// day name, an empty range, overlapping ranges, an unknown zone, purpose or
+// calendar name, a missing citation. Calendar names are checked against the
+// built-in calendars only; NewWindowCheck also knows calendars given with
+// WithCalendars.
+func (c Config) Validate() error {
+	_, err := compileConfig(c, builtinCalendars())
+	return err
+}
+
+// weekdays in the order used throughout the package: Monday = 0.
+var dayNames = [7]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+func parseDay(s string) (int, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for i, n := range dayNames {
+		if s == n {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// parseDays expands "mon", "mon-fri" (and wrapping "sat-mon") into day indexes.
+func parseDays(s string) ([]int, error) {
+	from, to, isRange := strings.Cut(s, "-")
+	a, ok := parseDay(from)
+	if !ok {
+		return nil, fmt.Errorf("%q is not a day (want mon, tue, wed, thu, fri, sat, sun or a range such as mon-fri)", s)
+	}
+	if !isRange {
+		return []int{a}, nil
+	}
+	b, ok := parseDay(to)
+	if !ok {
+		return nil, fmt.Errorf("%q is not a day range (want e.g. mon-fri)", s)
+	}
+	var days []int
+	for d := a; ; d = (d + 1) % 7 {
+		days = append(days, d)
+		if d == b {
+			break
+		}
+	}
+	return days, nil
+}
+
+// ParseRange parses an "HH:MM-HH:MM" range into minutes after midnight. end is
+// greater than start, and may exceed 1440 when the range spans midnight
+// ("21:00-02:00" is 1260, 1560). A range with equal start and end is empty and
+// an error; so is any malformed time. "24:00" is accepted as an end only.
+func ParseRange(s string) (start, end int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("%q is not a range (want HH:MM-HH:MM)", s)
+	}
+	start, err = parseClock(a, false)
+	if err != nil {
+		return 0, 0, err
+	}
+	end, err = parseClock(b, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	switch {
+	case end == start:
+		return 0, 0, fmt.Errorf("%q is empty (start equals end)", s)
+	case end < start:
+		end += 1440
+	}
+	return start, end, nil
+}
+
+// parseClock parses "HH:MM" (two digits each, 00:00–23:59, and 24:00 when
+// allowEnd) into minutes after midnight.
+func parseClock(s string, allowEnd bool) (int, error) {
+	s = strings.TrimSpace(s)
+	bad := func() (int, error) {
+		return 0, fmt.Errorf("%q is not a time (want HH:MM, 00:00–23:59, or 24:00 as an end)", s)
+	}
+	if len(s) != 5 || s[2] != ':' {
+		return bad()
+	}
+	for _, i := range [...]int{0, 1, 3, 4} {
+		if s[i] < '0' || s[i] > '9' {
+			return bad()
+		}
+	}
+	h := int(s[0]-'0')*10 + int(s[1]-'0')
+	m := int(s[3]-'0')*10 + int(s[4]-'0')
+	if m > 59 || h > 24 || (h == 24 && (m != 0 || !allowEnd)) {
+		return bad()
+	}
+	return h*60 + m, nil
+}

@@ -1,0 +1,56 @@
+// Package schedule decides whether a dial is inside calling time in the
+// callee's local time: weekly calling windows, holidays, and the
+// instant-callback exemption (REQUIREMENTS.md CN-S4a, §2 and §4).
+//
+// # Windows
+//
+// A [Config] lists weekly windows: for each day, one or more "HH:MM-HH:MM"
+// ranges, start inclusive, end exclusive, in the callee's local wall-clock
+// time. A range whose end is before its start runs past midnight into the next
+// day ("21:00-02:00" on fri covers Saturday 00:00–02:00); "24:00" is allowed as
+// an end. Windows may not overlap and may not be empty; a day no window names
+// has no calling time. Config.Validate names the bad field:
+//
+//	schedule.windows[0].ranges[1]: "25:00" is not a time …
+//
+// # Zones
+//
+// The callee's candidate zones come from [numbering.LookupZones] (+86 is
+// Asia/Shanghai; elsewhere the libphonenumber data). A number whose area spans
+// several zones is allowed only when every zone is inside a window: the
+// intersection. A number without a known zone is denied with
+// schedule.zone_unknown unless the Config names a DefaultZone. Local time is
+// wall-clock time: on a daylight-saving day a window that starts in the
+// skipped hour opens at the first instant after it, and a window in the
+// repeated hour happens twice.
+//
+// # Holidays
+//
+// Holidays are data: calendar files (see [ParseCalendar] for the format)
+// embedded in the package, each with its source — cn-2026 (statutory holidays
+// and make-up working days, 调休), us-federal-2026, us-al-2026, us-la-2026,
+// fr-2026, au-national-2026 — and more given with [WithCalendars]. A profile
+// decides whether holidays forbid calls (Holidays.Forbid, code
+// schedule.holiday) and which weekday's windows a make-up working day uses.
+// The callee's local date decides.
+//
+// # Instant callbacks
+//
+// A dial of purpose callback whose TriggerAt is no older than
+// Callback.MaxTriggerAge (cn: 30 min) is exempt from windows and holidays —
+// not from any other check. A future or missing TriggerAt is rejected by
+// dialgate.Dial.Validate as dial.invalid before any check runs; this check
+// never exempts such a dial.
+//
+// # Reasons and evidence
+//
+// A denial carries the zone(s), the local time in each, and
+// Reason.NextAllowedAt: the earliest instant at which every zone allows the
+// dial, across nights, weekends, DST changes and holidays (zero when none
+// exists within 400 days). Passing dials attest the zone(s) they were judged
+// in. Callee numbers never appear in messages or evidence.
+//
+// [WindowCheck] compiles everything at construction (per-minute bitmaps per
+// weekday, holiday bitmaps, per-zone UTC-offset tables) and allocates nothing
+// on the allowed path. Frequency caps live in this package too (caps*.go).
+package schedule

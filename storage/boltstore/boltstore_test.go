@@ -1,0 +1,46 @@
+package boltstore_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/boltstore"
+	"github.com/dialgate/dialgate/storage/storetest"
+)
+
+func openTemp(t *testing.T) *boltstore.Store {
+	t.Helper()
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), boltstore.DefaultFileName), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func reopen(old any) (any, error) {
+	s := old.(*boltstore.Store)
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	return boltstore.Open(s.Path(), boltstore.Options{})
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) any { return openTemp(t) }, storetest.WithReopen(reopen))
+}
+
+func TestCheckCounters(t *testing.T) {
+	dir := t.TempDir()
+	n := 0
+	err := storetest.CheckCounters(context.Background(), func() (storage.Counters, error) {
+		n++
+		return boltstore.Open(filepath.Join(dir, fmt.Sprintf("s%d.db", n)), boltstore.Options{})
+	}, storetest.WithReopen(reopen))
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,157 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// bucketDNC holds do-not-call entries: key = 8-byte big-endian number then
+// the scope text, value = the entry as JSON.
+var bucketDNC = []byte("dnc.entries")
+
+var _ dnc.Store = (*Store)(nil)
+
+func dncKey(n dialgate.Number, sc dnc.Scope) []byte {
+	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+32), n.Uint64())
+	return append(k, sc.String()...)
+}
+
+// AddDNC implements dnc.Store: all entries in one fsynced transaction.
+func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
+	if err := s.check("AddDNC"); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	vals := make([][]byte, len(entries))
+	for i, e := range entries {
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("boltstore: AddDNC: entry %d: %w", i, err)
+		}
+		v, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("boltstore: AddDNC: entry %d: %w", i, err)
+		}
+		vals[i] = v
+	}
+	return s.batch("AddDNC", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDNC)
+		for i, e := range entries {
+			k := dncKey(e.Number, e.Scope)
+			v := vals[i]
+			if old := b.Get(k); old != nil {
+				var cur dnc.Entry
+				if err := json.Unmarshal(old, &cur); err != nil {
+					return fmt.Errorf("%w: dnc entry: %v", storage.ErrCorrupt, err)
+				}
+				if !e.HoldUntil.After(cur.HoldUntil) {
+					continue
+				}
+				cur.HoldUntil = e.HoldUntil
+				var err error
+				if v, err = json.Marshal(cur); err != nil {
+					return err
+				}
+			}
+			if err := b.Put(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DNCEntries implements dnc.Store.
+func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry, error) {
+	if err := s.check("DNCEntries"); err != nil {
+		return nil, err
+	}
+	var out []dnc.Entry
+	prefix := binary.BigEndian.AppendUint64(nil, n.Uint64())
+	err := s.view("DNCEntries", func(tx *bolt.Tx) error {
+		out = out[:0]
+		c := tx.Bucket(bucketDNC).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var e dnc.Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("%w: dnc entry: %v", storage.ErrCorrupt, err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// RemoveDNC implements dnc.Store.
+func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time) error {
+	if err := s.check("RemoveDNC"); err != nil {
+		return err
+	}
+	k := dncKey(n, sc)
+	var derr error
+	err := s.batch("RemoveDNC", func(tx *bolt.Tx) error {
+		derr = nil
+		b := tx.Bucket(bucketDNC)
+		v := b.Get(k)
+		if v == nil {
+			derr = fmt.Errorf("boltstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
+			return nil
+		}
+		var cur dnc.Entry
+		if err := json.Unmarshal(v, &cur); err != nil {
+			return fmt.Errorf("%w: dnc entry: %v", storage.ErrCorrupt, err)
+		}
+		if t.Before(cur.HoldUntil) {
+			derr = fmt.Errorf("boltstore: RemoveDNC %s: held until %s: %w", sc, cur.HoldUntil.Format(time.RFC3339), dnc.ErrHeld)
+			return nil
+		}
+		return b.Delete(k)
+	})
+	if err != nil {
+		return err
+	}
+	return derr
+}
+
+// ScanDNC implements dnc.Store. fn runs inside a read transaction.
+func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
+	if err := s.check("ScanDNC"); err != nil {
+		return err
+	}
+	var ferr error
+	err := s.view("ScanDNC", func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDNC).ForEach(func(_, v []byte) error {
+			var e dnc.Entry
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("%w: dnc entry: %v", storage.ErrCorrupt, err)
+			}
+			if err := fn(e); err != nil {
+				ferr = err
+				return err
+			}
+			return ctx.Err()
+		})
+	})
+	if ferr != nil {
+		return ferr
+	}
+	return err
+}

@@ -1,0 +1,108 @@
+package boltstore
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// groupCommit runs write functions in shared transactions: while one
+// transaction commits (and fsyncs), the writes that arrive queue up, and the
+// next transaction takes all of them. A lone write therefore waits for one
+// commit; many concurrent writes share one fsync, and no timer delays a
+// commit unless Options.MaxBatchDelay asks for it. This is the group commit of
+// databases' write-ahead logs; bbolt's own DB.Batch instead waits a fixed
+// delay (or a fixed size) before every batch, which caps throughput at
+// (callers / delay) when callers are fewer than its size.
+type groupCommit struct {
+	db       *bolt.DB
+	delay    time.Duration
+	maxBatch int
+
+	mu      sync.Mutex
+	queue   []*groupReq
+	running bool
+}
+
+type groupReq struct {
+	fn   func(*bolt.Tx) error
+	done chan error
+}
+
+// do runs fn in a write transaction shared with other concurrent calls and
+// returns once that transaction is committed and fsynced (or failed). fn may
+// be called more than once and must reset its results on each call.
+func (g *groupCommit) do(fn func(*bolt.Tx) error) error {
+	r := &groupReq{fn: fn, done: make(chan error, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, r)
+	if !g.running {
+		g.running = true
+		go g.loop()
+	}
+	g.mu.Unlock()
+	return <-r.done
+}
+
+func (g *groupCommit) loop() {
+	for {
+		if g.delay > 0 {
+			time.Sleep(g.delay)
+		}
+		g.mu.Lock()
+		q := g.queue
+		if len(q) > g.maxBatch {
+			q = q[:g.maxBatch:g.maxBatch]
+			g.queue = append([]*groupReq(nil), g.queue[g.maxBatch:]...)
+		} else {
+			g.queue = nil
+		}
+		if len(q) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+		g.run(q)
+	}
+}
+
+// run commits q in one transaction. If one function fails, the transaction
+// is rolled back, that function gets its error, and the others are retried
+// each in a transaction of its own.
+func (g *groupCommit) run(q []*groupReq) {
+	failed := -1
+	var ferr error
+	err := g.db.Update(func(tx *bolt.Tx) error {
+		for i, r := range q {
+			if err := safeCall(r.fn, tx); err != nil {
+				failed, ferr = i, err
+				return err
+			}
+		}
+		return nil
+	})
+	if failed < 0 {
+		for _, r := range q {
+			r.done <- err
+		}
+		return
+	}
+	q[failed].done <- ferr
+	for i, r := range q {
+		if i != failed {
+			r.done <- g.db.Update(func(tx *bolt.Tx) error { return safeCall(r.fn, tx) })
+		}
+	}
+}
+
+func safeCall(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in write: %v", p)
+		}
+	}()
+	return fn(tx)
+}

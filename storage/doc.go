@@ -1,0 +1,33 @@
+// Package storage holds what every dialgate store shares: the sentinel errors
+// all back-ends wrap, and the sliding-window reservation interface [Counters]
+// used by frequency caps (package schedule) and the segment-rate guard
+// (package sweep).
+//
+// # Layering
+//
+// Storage in dialgate has four layers, in the manner of gocloud.dev/blob and
+// testing/slogtest:
+//
+//   - Domain interfaces live in the domain packages that consume them
+//     (consent.Store, dnc's lists, callerid's ledger, recording's metadata…),
+//     each documenting its errors and concurrency. A domain package owns its
+//     record types; this package owns only what several domains share
+//     (the errors below and [Counters]).
+//   - storage/memstore is the reference implementation: one Store type that
+//     implements every domain interface in memory, one file per domain. It
+//     defines the intended behaviour and is what unit tests use.
+//   - storage/storetest is the conformance suite: one Test…/Check… pair per
+//     domain (t.Run form and error-returning form) and Run, which runs every
+//     suite a store implements. Every back-end passes it in a few lines, and
+//     durable back-ends also prove that data survives a reopen.
+//   - storage/boltstore is the embedded durable default (the CLI's --data
+//     DIR): one Store type on go.etcd.io/bbolt, one bucket per domain, passing
+//     the same suite. Shared back-ends for fleets (Redis, PostgreSQL) follow
+//     the same pattern.
+//
+// # Errors
+//
+// Back-ends wrap the sentinels below with %w and context (the operation, the
+// file); callers test them with errors.Is. A back-end never returns a raw
+// driver error for a condition a sentinel names.
+package storage

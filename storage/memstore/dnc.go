@@ -1,0 +1,114 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+)
+
+type dncState struct {
+	mu sync.RWMutex
+	m  map[uint64][]dnc.Entry // sorted by scope text
+}
+
+var _ dnc.Store = (*Store)(nil)
+
+// AddDNC implements dnc.Store.
+func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
+	if err := s.check("AddDNC"); err != nil {
+		return err
+	}
+	for i, e := range entries {
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("memstore: AddDNC: entry %d: %w", i, err)
+		}
+	}
+	st := &s.dnc
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.m == nil {
+		st.m = map[uint64][]dnc.Entry{}
+	}
+	for _, e := range entries {
+		k := e.Number.Uint64()
+		cur := st.m[k]
+		i, found := slices.BinarySearchFunc(cur, e.Scope.String(), func(x dnc.Entry, s string) int { return cmp.Compare(x.Scope.String(), s) })
+		if found {
+			if e.HoldUntil.After(cur[i].HoldUntil) {
+				cur[i].HoldUntil = e.HoldUntil
+			}
+			continue
+		}
+		st.m[k] = slices.Insert(cur, i, e)
+	}
+	return nil
+}
+
+// DNCEntries implements dnc.Store.
+func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry, error) {
+	if err := s.check("DNCEntries"); err != nil {
+		return nil, err
+	}
+	st := &s.dnc
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return slices.Clone(st.m[n.Uint64()]), nil
+}
+
+// RemoveDNC implements dnc.Store.
+func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time) error {
+	if err := s.check("RemoveDNC"); err != nil {
+		return err
+	}
+	st := &s.dnc
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	k := n.Uint64()
+	cur := st.m[k]
+	i := slices.IndexFunc(cur, func(x dnc.Entry) bool { return x.Scope == sc })
+	if i < 0 {
+		return fmt.Errorf("memstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
+	}
+	if t.Before(cur[i].HoldUntil) {
+		return fmt.Errorf("memstore: RemoveDNC %s: held until %s: %w", sc, cur[i].HoldUntil.Format(time.RFC3339), dnc.ErrHeld)
+	}
+	cur = slices.Delete(slices.Clone(cur), i, i+1)
+	if len(cur) == 0 {
+		delete(st.m, k)
+	} else {
+		st.m[k] = cur
+	}
+	return nil
+}
+
+// ScanDNC implements dnc.Store: number then scope order, on a copy taken at
+// the start.
+func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
+	if err := s.check("ScanDNC"); err != nil {
+		return err
+	}
+	st := &s.dnc
+	st.mu.RLock()
+	keys := make([]uint64, 0, len(st.m))
+	for k := range st.m {
+		keys = append(keys, k)
+	}
+	all := make([]dnc.Entry, 0, len(keys))
+	slices.Sort(keys)
+	for _, k := range keys {
+		all = append(all, st.m[k]...)
+	}
+	st.mu.RUnlock()
+	for _, e := range all {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package memstore
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/dialgate/dialgate/storage"
+)
+
+// Store is an in-memory store implementing every domain store interface of
+// dialgate, starting with storage.Counters. Create it with New; the zero Store
+// is not usable. A Store is safe for concurrent use by many goroutines. After
+// Close every method returns an error wrapping storage.ErrClosed.
+type Store struct {
+	closed atomic.Bool
+
+	counters   counterState
+	recordings recordingState
+	ledger     ledgerState
+	complaints complaintState
+	// Domain files add their state here, one field per domain.
+	dnc dncState
+}
+
+// New returns an empty Store.
+func New() *Store {
+	s := &Store{}
+	s.counters.init()
+	return s
+}
+
+// Close marks the store closed. It is idempotent.
+func (s *Store) Close() error {
+	s.closed.Store(true)
+	return nil
+}
+
+func (s *Store) check(op string) error {
+	if s.closed.Load() {
+		return fmt.Errorf("memstore: %s: %w", op, storage.ErrClosed)
+	}
+	return nil
+}
+
+var (
+	_ storage.Counters       = (*Store)(nil)
+	_ storage.CounterExpirer = (*Store)(nil)
+)

@@ -1,0 +1,27 @@
+package memstore_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/memstore"
+	"github.com/dialgate/dialgate/storage/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) any {
+		s := memstore.New()
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestCheckCounters(t *testing.T) {
+	err := storetest.CheckCounters(context.Background(), func() (storage.Counters, error) {
+		return memstore.New(), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

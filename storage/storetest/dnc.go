@@ -1,0 +1,199 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// TestDNC runs the dnc.Store conformance suite as subtests.
+func TestDNC(t *testing.T, open func(t *testing.T) dnc.Store, opts ...Option) {
+	t.Helper()
+	runT(t, dncCases(), open, newConfig(opts))
+}
+
+// CheckDNC runs the dnc.Store conformance suite and joins every failure.
+func CheckDNC(ctx context.Context, open func() (dnc.Store, error), opts ...Option) error {
+	return checkAll(ctx, "DNC", dncCases(), open, newConfig(opts))
+}
+
+func dncCases() []testCase[dnc.Store] {
+	return []testCase[dnc.Store]{
+		{"AddLookup", dncAddLookup},
+		{"ReAddExtendsHold", dncReAdd},
+		{"RemoveRespectsHold", dncRemove},
+		{"AtomicBatch", dncAtomic},
+		{"Scan", dncScan},
+		{"Reopen", dncReopen},
+	}
+}
+
+var dncT0 = time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+
+func dncEntry(n, scope string, hold time.Duration) dnc.Entry {
+	return dnc.Entry{Number: dialgate.MustParseNumber(n), Scope: dnc.MustParseScope(scope), List: "opt_out",
+		Source: "call", AddedAt: dncT0, HoldUntil: dncT0.Add(hold), Evidence: "decision:dg-1"}
+}
+
+func sameEntry(got, want dnc.Entry) error {
+	if got.Number != want.Number || got.Scope != want.Scope || got.List != want.List || got.Source != want.Source ||
+		!got.AddedAt.Equal(want.AddedAt) || !got.HoldUntil.Equal(want.HoldUntil) || got.Evidence != want.Evidence {
+		return fmt.Errorf("got %+v, want %+v", got, want)
+	}
+	return nil
+}
+
+func dncAddLookup(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	a := dncEntry("+8613800138000", "industry:finance", time.Hour)
+	b := dncEntry("+8613800138000", "global", 0)
+	if err := s.AddDNC(ctx, a, b); err != nil {
+		return err
+	}
+	es, err := s.DNCEntries(ctx, a.Number)
+	if err != nil {
+		return err
+	}
+	if len(es) != 2 {
+		return fmt.Errorf("DNCEntries: %d entries, want 2", len(es))
+	}
+	if err := errors.Join(sameEntry(es[0], b), sameEntry(es[1], a)); err != nil {
+		return fmt.Errorf("DNCEntries not in scope order: %w", err)
+	}
+	es, err = s.DNCEntries(ctx, dialgate.MustParseNumber("+8613800138001"))
+	if err != nil || es != nil {
+		return fmt.Errorf("absent number: %v, %v; want nil, nil", es, err)
+	}
+	return nil
+}
+
+func dncReAdd(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	a := dncEntry("+8613800138000", "global", time.Hour)
+	if err := s.AddDNC(ctx, a); err != nil {
+		return err
+	}
+	again := a
+	again.Source, again.AddedAt, again.HoldUntil = "complaint", dncT0.Add(time.Minute), dncT0.Add(48*time.Hour)
+	if err := s.AddDNC(ctx, again); err != nil {
+		return err
+	}
+	shorter := a
+	shorter.HoldUntil = dncT0
+	if err := s.AddDNC(ctx, shorter); err != nil {
+		return err
+	}
+	es, err := s.DNCEntries(ctx, a.Number)
+	if err != nil {
+		return err
+	}
+	want := a
+	want.HoldUntil = dncT0.Add(48 * time.Hour)
+	if len(es) != 1 {
+		return fmt.Errorf("%d entries after re-adding, want 1", len(es))
+	}
+	return sameEntry(es[0], want)
+}
+
+func dncRemove(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	a := dncEntry("+8613800138000", "tenant:acme", 24*time.Hour)
+	if err := s.AddDNC(ctx, a); err != nil {
+		return err
+	}
+	if err := s.RemoveDNC(ctx, a.Number, a.Scope, dncT0.Add(24*time.Hour-time.Nanosecond)); !errors.Is(err, dnc.ErrHeld) {
+		return fmt.Errorf("remove during hold: %v, want dnc.ErrHeld", err)
+	}
+	if err := s.RemoveDNC(ctx, a.Number, dnc.GlobalScope, dncT0.Add(48*time.Hour)); !errors.Is(err, dnc.ErrNotListed) || !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("remove other scope: %v, want dnc.ErrNotListed", err)
+	}
+	if err := s.RemoveDNC(ctx, a.Number, a.Scope, dncT0.Add(24*time.Hour)); err != nil {
+		return fmt.Errorf("remove at hold end: %w", err)
+	}
+	if es, err := s.DNCEntries(ctx, a.Number); err != nil || len(es) != 0 {
+		return fmt.Errorf("after remove: %v, %v", es, err)
+	}
+	return nil
+}
+
+func dncAtomic(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	good := dncEntry("+8613800138000", "global", 0)
+	bad := dncEntry("+8613800138001", "global", 0)
+	bad.List = ""
+	if err := s.AddDNC(ctx, good, bad); !errors.Is(err, dnc.ErrInvalidEntry) {
+		return fmt.Errorf("batch with an invalid entry: %v, want dnc.ErrInvalidEntry", err)
+	}
+	if es, _ := s.DNCEntries(ctx, good.Number); len(es) != 0 {
+		return fmt.Errorf("a rejected batch stored %d entries", len(es))
+	}
+	return nil
+}
+
+func dncScan(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	in := []dnc.Entry{dncEntry("+8613800138002", "global", 0), dncEntry("+12125550100", "campaign:x", 0), dncEntry("+8613800138002", "business:loans", 0)}
+	if err := s.AddDNC(ctx, in...); err != nil {
+		return err
+	}
+	var got []dnc.Entry
+	if err := s.ScanDNC(ctx, func(e dnc.Entry) error { got = append(got, e); return nil }); err != nil {
+		return err
+	}
+	if len(got) != 3 {
+		return fmt.Errorf("scan: %d entries, want 3", len(got))
+	}
+	if err := errors.Join(sameEntry(got[0], in[1]), sameEntry(got[1], in[2]), sameEntry(got[2], in[0])); err != nil {
+		return fmt.Errorf("scan order (number, then scope): %w", err)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := s.ScanDNC(ctx, func(dnc.Entry) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		return fmt.Errorf("scan did not stop on the callback's error: %v after %d", err, n)
+	}
+	return nil
+}
+
+func dncReopen(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	a := dncEntry("+8613800138000", "industry:finance", 365*24*time.Hour)
+	if err := s.AddDNC(ctx, a); err != nil {
+		return err
+	}
+	s2, err := h.reopenOrSkip(s)
+	if err != nil {
+		return err
+	}
+	es, err := s2.DNCEntries(ctx, a.Number)
+	if err != nil {
+		return err
+	}
+	if len(es) != 1 {
+		return fmt.Errorf("after reopen: %d entries, want 1", len(es))
+	}
+	return sameEntry(es[0], a)
+}

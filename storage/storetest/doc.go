@@ -1,0 +1,23 @@
+// Package storetest is the conformance suite every dialgate store back-end
+// passes, in the manner of testing/slogtest and gocloud.dev's drivertest.
+//
+// Each domain has a pair of entry points in its own file: a t.Run form
+// (TestCounters(t, open)) for use in a back-end's own tests, and an
+// error-returning form (CheckCounters(ctx, open)) for use anywhere else, for
+// example a deployment's smoke test against a shared Redis. [Run] runs every
+// suite the store implements, found by type assertion, so a back-end's test
+// is a few lines:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) any {
+//			s := memstore.New()
+//			t.Cleanup(func() { s.Close() })
+//			return s
+//		})
+//	}
+//
+// Durable back-ends pass [WithReopen] so the suites also check that what was
+// written survives closing and reopening the store.
+//
+// Every case opens a fresh, empty store. The suites use only synthetic data.
+package storetest

@@ -1,0 +1,323 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// TestRecordings runs the recording.Store conformance suite as subtests.
+func TestRecordings(t *testing.T, open func(t *testing.T) recording.Store, opts ...Option) {
+	t.Helper()
+	runT(t, recordingCases(), open, newConfig(opts))
+}
+
+// CheckRecordings runs the recording.Store conformance suite and joins every failure.
+func CheckRecordings(ctx context.Context, open func() (recording.Store, error), opts ...Option) error {
+	return checkAll(ctx, "Recordings", recordingCases(), open, newConfig(opts))
+}
+
+func recordingCases() []testCase[recording.Store] {
+	return []testCase[recording.Store]{
+		{"CreateGet", recCreateGet},
+		{"DuplicateID", recDuplicate},
+		{"NotFound", recNotFound},
+		{"UpdateAtomic", recUpdate},
+		{"DeleteOnlyWhenDeleting", recDelete},
+		{"ListFilters", recList},
+		{"ConcurrentHolds", recConcurrentHolds},
+		{"RejectsInvalid", recInvalid},
+		{"Reopen", recReopen},
+	}
+}
+
+func sampleRecording(id, callee string, started time.Time) recording.Recording {
+	return recording.Recording{
+		ID: id, DecisionID: "d-" + id, Tenant: "acme", Callee: callee,
+		StartedAt: started, RetainUntil: started.Add(recording.MinRetention),
+		MediaURI: "file:" + id + ".wav", State: recording.StateActive,
+	}
+}
+
+func sameRecording(got, want recording.Recording) error {
+	if got.ID != want.ID || got.DecisionID != want.DecisionID || got.Tenant != want.Tenant || got.Callee != want.Callee ||
+		!got.StartedAt.Equal(want.StartedAt) || !got.RetainUntil.Equal(want.RetainUntil) || got.MediaURI != want.MediaURI ||
+		got.State != want.State || len(got.Holds) != len(want.Holds) {
+		return fmt.Errorf("got %+v, want %+v", got, want)
+	}
+	for i := range got.Holds {
+		if got.Holds[i].ID != want.Holds[i].ID || got.Holds[i].Reason != want.Holds[i].Reason || !got.Holds[i].PlacedAt.Equal(want.Holds[i].PlacedAt) {
+			return fmt.Errorf("hold %d: got %+v, want %+v", i, got.Holds[i], want.Holds[i])
+		}
+	}
+	return nil
+}
+
+func recCreateGet(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	r := sampleRecording("r-1", "h:abc", t0)
+	r.Holds = []recording.Hold{{ID: "complaint:1", Reason: "complaint", PlacedAt: t0}}
+	if err := s.CreateRecording(ctx, r); err != nil {
+		return fmt.Errorf("CreateRecording: %w", err)
+	}
+	got, err := s.GetRecording(ctx, "r-1")
+	if err != nil {
+		return fmt.Errorf("GetRecording: %w", err)
+	}
+	if err := sameRecording(got, r); err != nil {
+		return err
+	}
+	got.Holds[0].ID = "mutated" // the store must not share memory with callers
+	again, _ := s.GetRecording(ctx, "r-1")
+	return sameRecording(again, r)
+}
+
+func recDuplicate(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	r := sampleRecording("r-1", "h:abc", t0)
+	if err := s.CreateRecording(ctx, r); err != nil {
+		return err
+	}
+	other := sampleRecording("r-1", "h:other", t0.Add(time.Hour))
+	err = s.CreateRecording(ctx, other)
+	if !errors.Is(err, recording.ErrExists) || !errors.Is(err, storage.ErrConflict) {
+		return fmt.Errorf("second CreateRecording with the same id: %v, want ErrExists", err)
+	}
+	got, _ := s.GetRecording(ctx, "r-1")
+	return sameRecording(got, r)
+}
+
+func recNotFound(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	if _, err := s.GetRecording(ctx, "nope"); !errors.Is(err, recording.ErrNotFound) || !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("GetRecording(unknown): %v", err)
+	}
+	if err := s.UpdateRecording(ctx, "nope", func(*recording.Recording) error { return nil }); !errors.Is(err, recording.ErrNotFound) {
+		return fmt.Errorf("UpdateRecording(unknown): %v", err)
+	}
+	if err := s.DeleteRecording(ctx, "nope", t0); !errors.Is(err, recording.ErrNotFound) {
+		return fmt.Errorf("DeleteRecording(unknown): %v", err)
+	}
+	return nil
+}
+
+func recUpdate(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	r := sampleRecording("r-1", "h:abc", t0)
+	if err := s.CreateRecording(ctx, r); err != nil {
+		return err
+	}
+	boom := errors.New("boom")
+	err = s.UpdateRecording(ctx, "r-1", func(x *recording.Recording) error {
+		x.Holds = append(x.Holds, recording.Hold{ID: "h1", PlacedAt: t0})
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		return fmt.Errorf("UpdateRecording returned %v, want the callback's error", err)
+	}
+	if got, _ := s.GetRecording(ctx, "r-1"); len(got.Holds) != 0 {
+		return errors.New("a failed update was written")
+	}
+	if err := s.UpdateRecording(ctx, "r-1", func(x *recording.Recording) error {
+		x.Holds = append(x.Holds, recording.Hold{ID: "h1", Reason: "legal", PlacedAt: t0})
+		return nil
+	}); err != nil {
+		return err
+	}
+	r.Holds = []recording.Hold{{ID: "h1", Reason: "legal", PlacedAt: t0}}
+	got, _ := s.GetRecording(ctx, "r-1")
+	if err := sameRecording(got, r); err != nil {
+		return err
+	}
+	err = s.UpdateRecording(ctx, "r-1", func(x *recording.Recording) error {
+		x.RetainUntil = x.StartedAt.Add(time.Hour) // below the floor
+		return nil
+	})
+	if !errors.Is(err, recording.ErrRetentionTooShort) {
+		return fmt.Errorf("update shortening retention below 30 days: %v, want ErrRetentionTooShort", err)
+	}
+	got, _ = s.GetRecording(ctx, "r-1")
+	return sameRecording(got, r)
+}
+
+func recDelete(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	if err := s.CreateRecording(ctx, sampleRecording("r-1", "h:abc", t0)); err != nil {
+		return err
+	}
+	if err := s.DeleteRecording(ctx, "r-1", t0.Add(40*24*time.Hour)); !errors.Is(err, recording.ErrRetentionLocked) {
+		return fmt.Errorf("DeleteRecording of an active recording: %v, want ErrRetentionLocked", err)
+	}
+	if _, err := s.GetRecording(ctx, "r-1"); err != nil {
+		return fmt.Errorf("active recording lost: %w", err)
+	}
+	if err := s.UpdateRecording(ctx, "r-1", func(x *recording.Recording) error { x.State = recording.StateDeleting; return nil }); err != nil {
+		return err
+	}
+	del := t0.Add(40 * 24 * time.Hour)
+	if err := s.DeleteRecording(ctx, "r-1", del); err != nil {
+		return fmt.Errorf("DeleteRecording of a deleting recording: %w", err)
+	}
+	if _, err := s.GetRecording(ctx, "r-1"); !errors.Is(err, recording.ErrNotFound) {
+		return fmt.Errorf("deleted recording still there: %v", err)
+	}
+	if rs, _ := s.ListRecordings(ctx, recording.Filter{}); len(rs) != 0 {
+		return fmt.Errorf("deleted recording still listed: %+v", rs)
+	}
+	for _, tc := range []struct {
+		from, to time.Time
+		n        int
+	}{{time.Time{}, time.Time{}, 1}, {del, del.Add(time.Second), 1}, {del.Add(time.Nanosecond), time.Time{}, 0}, {time.Time{}, del, 0}} {
+		ts, err := s.ListTombstones(ctx, tc.from, tc.to)
+		if err != nil {
+			return err
+		}
+		if len(ts) != tc.n {
+			return fmt.Errorf("ListTombstones(%v, %v) = %+v, want %d", tc.from, tc.to, ts, tc.n)
+		}
+		if tc.n == 1 && (ts[0].ID != "r-1" || !ts[0].DeletedAt.Equal(del) || ts[0].DecisionID != "d-r-1") {
+			return fmt.Errorf("tombstone %+v", ts[0])
+		}
+	}
+	return nil
+}
+
+func recList(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	for i, c := range []string{"h:a", "h:b", "h:a"} {
+		r := sampleRecording(fmt.Sprintf("r-%d", i), c, t0.Add(time.Duration(i)*24*time.Hour))
+		if err := s.CreateRecording(ctx, r); err != nil {
+			return err
+		}
+	}
+	ids := func(f recording.Filter) (string, error) {
+		rs, err := s.ListRecordings(ctx, f)
+		if err != nil {
+			return "", err
+		}
+		out := ""
+		for _, r := range rs {
+			out += r.ID + " "
+		}
+		return out, nil
+	}
+	for _, tc := range []struct {
+		f    recording.Filter
+		want string
+	}{
+		{recording.Filter{}, "r-0 r-1 r-2 "},
+		{recording.Filter{Callee: "h:a"}, "r-0 r-2 "},
+		{recording.Filter{DueBy: t0.Add(recording.MinRetention + 24*time.Hour)}, "r-0 r-1 "},
+		{recording.Filter{DueBy: t0.Add(recording.MinRetention - time.Second)}, ""},
+		{recording.Filter{DecisionID: "d-r-2"}, "r-2 "},
+		{recording.Filter{Callee: "h:b", DueBy: t0.Add(recording.MinRetention)}, ""},
+	} {
+		got, err := ids(tc.f)
+		if err != nil {
+			return err
+		}
+		if got != tc.want {
+			return fmt.Errorf("ListRecordings(%+v) = %q, want %q", tc.f, got, tc.want)
+		}
+	}
+	return nil
+}
+
+func recConcurrentHolds(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	if err := s.CreateRecording(ctx, sampleRecording("r-1", "h:abc", t0)); err != nil {
+		return err
+	}
+	const n = 32
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.UpdateRecording(ctx, "r-1", func(x *recording.Recording) error {
+				x.Holds = append(x.Holds, recording.Hold{ID: fmt.Sprintf("h%d", i), PlacedAt: t0})
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	got, _ := s.GetRecording(ctx, "r-1")
+	if len(got.Holds) != n {
+		return fmt.Errorf("%d holds after %d concurrent updates: updates were lost", len(got.Holds), n)
+	}
+	return nil
+}
+
+func recInvalid(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	bad := sampleRecording("r-1", "h:abc", t0)
+	bad.RetainUntil = t0.Add(7 * 24 * time.Hour)
+	if err := s.CreateRecording(ctx, bad); !errors.Is(err, recording.ErrRetentionTooShort) {
+		return fmt.Errorf("CreateRecording with 7-day retention: %v, want ErrRetentionTooShort", err)
+	}
+	if err := s.CreateRecording(ctx, sampleRecording("", "h:abc", t0)); !errors.Is(err, recording.ErrInvalid) {
+		return fmt.Errorf("CreateRecording without id: %v, want ErrInvalid", err)
+	}
+	if _, err := s.GetRecording(ctx, "r-1"); !errors.Is(err, recording.ErrNotFound) {
+		return fmt.Errorf("an invalid recording was stored: %v", err)
+	}
+	return nil
+}
+
+func recReopen(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	r := sampleRecording("r-1", "h:abc", t0)
+	r.Holds = []recording.Hold{{ID: "h1", PlacedAt: t0}}
+	if err := s.CreateRecording(ctx, r); err != nil {
+		return err
+	}
+	s2, err := h.reopenOrSkip(s)
+	if err != nil {
+		return err
+	}
+	got, err := s2.GetRecording(ctx, "r-1")
+	if err != nil {
+		return fmt.Errorf("after reopen: %w", err)
+	}
+	return sameRecording(got, r)
+}

@@ -1,0 +1,186 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// An Option configures the suites.
+type Option func(*config)
+
+type config struct {
+	reopen func(old any) (any, error)
+}
+
+// WithReopen tells the suites that the store is durable and how to reopen it:
+// reopen must close old (the store returned by open, or by an earlier reopen)
+// and return a new store on the same data. Close must be idempotent, as the
+// store may also be closed by a t.Cleanup the open function registered.
+// Without this option the durability cases are skipped.
+func WithReopen(reopen func(old any) (any, error)) Option {
+	return func(c *config) { c.reopen = reopen }
+}
+
+func newConfig(opts []Option) config {
+	var c config
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	return c
+}
+
+// Run runs every suite the store returned by open implements, each as a
+// subtest named after the interface (for example "Counters"). open must
+// return a fresh, empty store on every call and arrange for it to be closed
+// (t.Cleanup); it is called once more to find out what the store implements.
+func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
+	t.Helper()
+	probe := open(t)
+	ran := 0
+	if _, ok := probe.(storage.Counters); ok {
+		ran++
+		t.Run("Counters", func(t *testing.T) {
+			TestCounters(t, func(t *testing.T) storage.Counters { return open(t).(storage.Counters) }, opts...)
+		})
+	}
+	if _, ok := probe.(callerid.Store); ok {
+		ran++
+		t.Run("CallerID", func(t *testing.T) {
+			TestCallerID(t, func(t *testing.T) callerid.Store { return open(t).(callerid.Store) }, opts...)
+		})
+	}
+	// Domain suites add their type assertion here, one block per domain.
+	if _, ok := probe.(complaint.Store); ok {
+		ran++
+		t.Run("Complaints", func(t *testing.T) {
+			TestComplaints(t, func(t *testing.T) complaint.Store { return open(t).(complaint.Store) }, opts...)
+		})
+	}
+	if _, ok := probe.(recording.Store); ok {
+		ran++
+		t.Run("Recordings", func(t *testing.T) {
+			TestRecordings(t, func(t *testing.T) recording.Store { return open(t).(recording.Store) }, opts...)
+		})
+	}
+	if _, ok := probe.(dnc.Store); ok {
+		ran++
+		t.Run("DNC", func(t *testing.T) {
+			TestDNC(t, func(t *testing.T) dnc.Store { return open(t).(dnc.Store) }, opts...)
+		})
+	}
+	if ran == 0 {
+		t.Fatalf("storetest: %T implements no store interface the suites know", probe)
+	}
+}
+
+// errSkip marks a case that does not apply to the store (for example a
+// durability case for a store without WithReopen).
+var errSkip = errors.New("storetest: case does not apply")
+
+// harness gives a case a way to open and reopen stores of type S.
+type harness[S any] struct {
+	open   func() (S, error)
+	reopen func(old S) (S, error) // nil: not durable
+}
+
+func (h harness[S]) reopenOrSkip(old S) (S, error) {
+	if h.reopen == nil {
+		var zero S
+		return zero, errSkip
+	}
+	return h.reopen(old)
+}
+
+type testCase[S any] struct {
+	name string
+	run  func(ctx context.Context, h harness[S]) error
+}
+
+// runT runs cases as subtests.
+func runT[S any](t *testing.T, cases []testCase[S], open func(t *testing.T) S, c config) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := harness[S]{open: func() (S, error) { return open(t), nil }}
+			if c.reopen != nil {
+				h.reopen = func(old S) (S, error) {
+					v, err := c.reopen(old)
+					if err != nil {
+						var zero S
+						return zero, err
+					}
+					s, ok := v.(S)
+					if !ok {
+						var zero S
+						return zero, fmt.Errorf("reopen returned %T, not the store's interface", v)
+					}
+					t.Cleanup(func() { closeIf(v) })
+					return s, nil
+				}
+			}
+			err := tc.run(t.Context(), h)
+			if errors.Is(err, errSkip) {
+				t.Skip("not applicable: store is not durable (no WithReopen)")
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// checkAll runs cases and joins their errors, each prefixed with its name.
+// Stores that implement io.Closer are closed after each case.
+func checkAll[S any](ctx context.Context, suite string, cases []testCase[S], open func() (S, error), c config) error {
+	var errs []error
+	for _, tc := range cases {
+		var opened []any
+		h := harness[S]{open: func() (S, error) {
+			s, err := open()
+			if err == nil {
+				opened = append(opened, s)
+			}
+			return s, err
+		}}
+		if c.reopen != nil {
+			h.reopen = func(old S) (S, error) {
+				var zero S
+				v, err := c.reopen(old)
+				if err != nil {
+					return zero, err
+				}
+				opened = append(opened, v)
+				s, ok := v.(S)
+				if !ok {
+					return zero, fmt.Errorf("reopen returned %T, not the store's interface", v)
+				}
+				return s, nil
+			}
+		}
+		err := tc.run(ctx, h)
+		for _, v := range opened {
+			closeIf(v)
+		}
+		if err != nil && !errors.Is(err, errSkip) {
+			errs = append(errs, fmt.Errorf("%s/%s: %w", suite, tc.name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func closeIf(v any) {
+	if c, ok := v.(io.Closer); ok {
+		_ = c.Close()
+	}
+}

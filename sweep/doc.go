@@ -1,0 +1,24 @@
+// Package sweep stops blind dialing through number segments (号段, CN-S4b:
+// 不得按号段盲呼).
+//
+// The [Check] (name "sweep") denies, at run time,
+//
+//   - a dial that carries no lead provenance: no consent id, lead id or inbound
+//     trigger (sweep.no_provenance);
+//   - a dial that would make the tenant's recently dialled numbers of one
+//     segment a run of consecutive suffixes (ABCD): at least MinRun numbers,
+//     each at most MaxGap numbers apart (sweep.sequential). A dialer that
+//     counts through a segment, up or down, is stopped once the run shows;
+//   - a dial that would make more than Max distinct numbers of one segment
+//     dialled by the tenant within a sliding window (sweep.segment_rate). The
+//     segment counter is a reservation in storage.Counters, taken in Commit
+//     only when every check passed and given back by Release.
+//
+// [Screen] does the same before a campaign, on a whole dial list: it reports per
+// number whether it is allowed, invalid, a duplicate, on a do-not-call list,
+// part of a sequential run, or in a segment the list covers too densely, and a
+// summary by segment. [ReadList] reads the list (one number a line, or CSV).
+//
+// Raw callee numbers never appear in reasons or evidence: only the segment and,
+// for runs, the run's length.
+package sweep

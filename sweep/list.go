@@ -1,0 +1,215 @@
+package sweep
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dialgate/dialgate"
+)
+
+// ErrBadList is wrapped by the errors ReadList returns for a list it cannot
+// read at all (an unknown CSV header, an over-long line); a bad number on one
+// line is not such an error but an Item with Err set.
+var ErrBadList = errors.New("sweep: bad dial list")
+
+// Item is one number of a dial list, with its line. When the line does not
+// hold a valid number, Err says why and Number is the zero Number.
+type Item struct {
+	Line   int             // 1-based line number in the file
+	Number dialgate.Number // the number, when Err is nil
+	Err    error           // why the line is not a number
+}
+
+// ListOptions says how to read a dial list.
+type ListOptions struct {
+	// Country is the country calling code of numbers written without "+": with
+	// 86, "13900139000" and "010 5800 1234" (trunk 0) are read as +86 numbers.
+	// Numbers with "+" are always international. Zero: every number must be in
+	// international form (a bare "8613900139000" is still accepted).
+	Country int
+}
+
+// numberColumns are the CSV header names ReadList takes as the number column.
+var numberColumns = []string{"number", "phone", "to", "callee", "mobile", "tel", "telephone", "msisdn", "号码", "电话", "手机", "手机号", "电话号码"}
+
+const maxLine = 64 * 1024
+
+// ReadList reads a dial list and calls fn for every number line, in order:
+// either one number a line, or CSV whose number column is named in a header
+// row (number, phone, to, callee, mobile, tel, msisdn, 号码, 电话, 手机…) or, without a
+// header, is the first column. Blank lines and lines starting with "#" are
+// skipped. A line whose number does not parse is passed to fn with Err set
+// (naming the line), and reading goes on. ReadList stops at the first error fn
+// returns, and returns it; it returns an error wrapping ErrBadList when the
+// file cannot be read as a list at all.
+func ReadList(r io.Reader, opts ListOptions, fn func(Item) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+	line := 0
+	col := -1 // -1: not decided yet; otherwise the CSV column (0 for plain lists)
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if line == 1 {
+			b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
+		}
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 || b[0] == '#' {
+			continue
+		}
+		if col < 0 {
+			c, header, err := sniffColumn(b)
+			if err != nil {
+				return fmt.Errorf("line %d: %w", line, err)
+			}
+			col = c
+			if header {
+				continue
+			}
+		}
+		it := Item{Line: line}
+		f, err := csvField(b, col)
+		if err == nil {
+			it.Number, err = parseListNumber(f, opts.Country)
+		}
+		if err != nil {
+			it.Err = fmt.Errorf("line %d: %w", line, err)
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("line %d: longer than %d bytes: %w", line+1, maxLine, ErrBadList)
+		}
+		return fmt.Errorf("read list: %w", err)
+	}
+	return nil
+}
+
+// sniffColumn decides, from the first data line, which column holds the
+// number and whether that line is a header.
+func sniffColumn(b []byte) (col int, header bool, err error) {
+	if bytes.IndexByte(b, ',') < 0 {
+		f := strings.ToLower(strings.Trim(string(b), `" `))
+		for _, name := range numberColumns {
+			if f == name {
+				return 0, true, nil
+			}
+		}
+		return 0, false, nil
+	}
+	fields := splitCSV(b)
+	for i, f := range fields {
+		f = strings.ToLower(strings.TrimSpace(f))
+		for _, name := range numberColumns {
+			if f == name {
+				return i, true, nil
+			}
+		}
+	}
+	// No header: the number is the first column, unless the line looks like a
+	// header with no column we know.
+	first := strings.TrimSpace(fields[0])
+	if first != "" && !hasDigit(first) {
+		return 0, false, fmt.Errorf("CSV header has no number column (want one of %s): %w", strings.Join(numberColumns, ", "), ErrBadList)
+	}
+	return 0, false, nil
+}
+
+func hasDigit(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// splitCSV splits one CSV line into fields, honouring double quotes.
+func splitCSV(b []byte) []string {
+	var out []string
+	var cur []byte
+	inQ := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inQ && c == '"' && i+1 < len(b) && b[i+1] == '"':
+			cur = append(cur, '"')
+			i++
+		case c == '"':
+			inQ = !inQ
+		case c == ',' && !inQ:
+			out = append(out, string(cur))
+			cur = cur[:0]
+		default:
+			cur = append(cur, c)
+		}
+	}
+	return append(out, string(cur))
+}
+
+// csvField returns field col of line b (b itself for a plain list without
+// commas).
+func csvField(b []byte, col int) (string, error) {
+	if col == 0 && bytes.IndexByte(b, ',') < 0 {
+		return strings.Trim(string(b), `"`), nil
+	}
+	if bytes.IndexByte(b, '"') < 0 {
+		for i := 0; i < col; i++ {
+			j := bytes.IndexByte(b, ',')
+			if j < 0 {
+				return "", fmt.Errorf("no column %d", col+1)
+			}
+			b = b[j+1:]
+		}
+		if j := bytes.IndexByte(b, ','); j >= 0 {
+			b = b[:j]
+		}
+		return string(bytes.TrimSpace(b)), nil
+	}
+	fields := splitCSV(b)
+	if col >= len(fields) {
+		return "", fmt.Errorf("no column %d", col+1)
+	}
+	return strings.TrimSpace(fields[col]), nil
+}
+
+// parseListNumber parses one list number; see ListOptions.Country.
+func parseListNumber(s string, country int) (dialgate.Number, error) {
+	if s == "" {
+		return dialgate.Number{}, errors.New("empty number")
+	}
+	if s[0] == '+' || country == 0 {
+		return dialgate.ParseNumber(s)
+	}
+	// National forms: remove separators to look at the digits.
+	var buf [32]byte
+	d := buf[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if len(d) == len(buf) {
+				return dialgate.ParseNumber(s) // too long: let ParseNumber say so
+			}
+			d = append(d, c)
+		case c == ' ' || c == '-':
+		default:
+			return dialgate.ParseNumber(s) // reports the bad character
+		}
+	}
+	cc := fmt.Appendf(nil, "+%d", country)
+	switch {
+	case country == 86 && len(d) == 11 && d[0] == '1':
+		return dialgate.ParseNumber(string(append(cc, d...)))
+	case len(d) > 1 && d[0] == '0' && d[1] != '0':
+		return dialgate.ParseNumber(string(append(cc, d[1:]...)))
+	}
+	return dialgate.ParseNumber(s)
+}

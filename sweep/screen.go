@@ -1,0 +1,222 @@
+package sweep
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
+)
+
+// Finding is a set of reasons a listed number may not be dialled. The zero
+// Finding means allowed.
+type Finding uint8
+
+// The findings of Screen, each with its code (Finding.Codes).
+const (
+	FindingInvalid    Finding = 1 << iota // "list.invalid": the line is not a valid number
+	FindingDuplicate                      // "list.duplicate": the number is listed on an earlier line
+	FindingDNC                            // "dnc.listed": the number is on a do-not-call list
+	FindingSequential                     // "sweep.sequential": part of a run through its segment
+	FindingCoverage                       // "sweep.segment_coverage": its segment is covered too densely
+)
+
+var findingCodes = [...]string{"list.invalid", "list.duplicate", "dnc.listed", "sweep.sequential", "sweep.segment_coverage"}
+
+// Codes returns the codes of the findings in f, in a fixed order.
+func (f Finding) Codes() []string {
+	var out []string
+	for i, c := range findingCodes {
+		if f&(1<<i) != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Result is the verdict on one line of a dial list.
+type Result struct {
+	Line     int               // the line in the file
+	Number   dialgate.Number   // the number; zero when invalid
+	Segment  numbering.Segment // the number's segment; zero for service codes and invalid lines
+	Findings Finding           // zero: allowed
+	Run      int               // length of the run the number is part of, when FindingSequential
+	Err      error             // why the line is invalid, when FindingInvalid
+}
+
+// Allowed reports whether the number may be dialled as far as the list is
+// concerned (no findings).
+func (r Result) Allowed() bool { return r.Findings == 0 }
+
+// SegmentSummary sums up one segment of a list.
+type SegmentSummary struct {
+	Segment    string `json:"segment"`
+	Numbers    int    `json:"numbers"`     // distinct numbers of the list in the segment
+	InRuns     int    `json:"in_runs"`     // of which part of a sequential run
+	LongestRun int    `json:"longest_run"` // the longest run's length
+	Covered    bool   `json:"covered"`     // more numbers than the coverage rule allows
+}
+
+// Report is the outcome of screening a list.
+type Report struct {
+	// Results has one entry per number line, in file order.
+	Results []Result
+	// Segments sums up every segment with a finding (a run or too dense
+	// coverage), the largest first.
+	Segments []SegmentSummary
+	// Counts.
+	Total, Allowed, Invalid, Duplicate, DNC, Sequential, Coverage int
+	// SegmentCount is the number of distinct segments in the list.
+	SegmentCount int
+}
+
+// Listed reports whether a number is on a do-not-call list that applies to
+// the campaign. It must be safe for concurrent use.
+type Listed func(n dialgate.Number) (bool, error)
+
+// Screen screens a dial list with the rules of cfg: Sequential (runs of at
+// least MinRun numbers of one segment, gaps of at most MaxGap, over the whole
+// list whatever its order) and Coverage (more than MaxPerSegment distinct
+// numbers of one segment); listed, when not nil, is the do-not-call lookup.
+// Lines with errors are reported as invalid and the rest is screened. The first
+// occurrence of a number is screened, later ones are duplicates.
+func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rep := &Report{Results: make([]Result, len(items))}
+	type ref struct {
+		v   uint64
+		idx int32
+	}
+	refs := make([]ref, 0, len(items))
+	for i, it := range items {
+		r := &rep.Results[i]
+		r.Line, r.Number, r.Err = it.Line, it.Number, it.Err
+		if it.Err != nil || !it.Number.IsValid() {
+			r.Findings |= FindingInvalid
+			if r.Err == nil {
+				r.Err = fmt.Errorf("line %d: no number", it.Line)
+			}
+			continue
+		}
+		refs = append(refs, ref{it.Number.Uint64(), int32(i)})
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(refs, func(a, b ref) int { return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.idx, b.idx)) })
+	// Distinct numbers, in ascending order; later occurrences are duplicates.
+	distinct := make([]ref, 0, len(refs))
+	for i, x := range refs {
+		if i > 0 && refs[i-1].v == x.v {
+			rep.Results[x.idx].Findings |= FindingDuplicate
+			continue
+		}
+		distinct = append(distinct, x)
+	}
+	// Segments are contiguous in ascending order.
+	seq := cfg.Sequential
+	for i := 0; i < len(distinct); {
+		if i&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		info := numbering.Classify(rep.Results[distinct[i].idx].Number)
+		rep.Results[distinct[i].idx].Segment = info.Segment
+		if !info.Segment.IsValid() {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(distinct) {
+			n := rep.Results[distinct[j].idx].Number
+			if distinct[j].v/1e4 != distinct[i].v/1e4 {
+				break
+			}
+			inf := numbering.Classify(n)
+			if inf.Segment != info.Segment {
+				break
+			}
+			rep.Results[distinct[j].idx].Segment = inf.Segment
+			j++
+		}
+		group := distinct[i:j]
+		rep.SegmentCount++
+		sum := SegmentSummary{Numbers: len(group)}
+		if cfg.Coverage != nil && len(group) > cfg.Coverage.MaxPerSegment {
+			sum.Covered = true
+			for _, x := range group {
+				rep.Results[x.idx].Findings |= FindingCoverage
+			}
+		}
+		if seq != nil {
+			step := uint64(seq.MaxGap + 1)
+			for a := 0; a < len(group); {
+				b := a + 1
+				for b < len(group) && group[b].v-group[b-1].v <= step {
+					b++
+				}
+				if n := b - a; n >= seq.MinRun {
+					sum.InRuns += n
+					sum.LongestRun = max(sum.LongestRun, n)
+					for _, x := range group[a:b] {
+						rep.Results[x.idx].Findings |= FindingSequential
+						rep.Results[x.idx].Run = n
+					}
+				}
+				a = b
+			}
+		}
+		if sum.Covered || sum.InRuns > 0 {
+			sum.Segment = info.Segment.String()
+			rep.Segments = append(rep.Segments, sum)
+		}
+		i = j
+	}
+	if listed != nil {
+		for k, x := range distinct {
+			if k&0xffff == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			on, err := listed(rep.Results[x.idx].Number)
+			if err != nil {
+				return nil, fmt.Errorf("sweep: screen: do-not-call lookup: %w", err)
+			}
+			if on {
+				rep.Results[x.idx].Findings |= FindingDNC
+			}
+		}
+	}
+	slices.SortStableFunc(rep.Segments, func(a, b SegmentSummary) int {
+		return cmp.Or(cmp.Compare(b.Numbers, a.Numbers), cmp.Compare(a.Segment, b.Segment))
+	})
+	for _, r := range rep.Results {
+		rep.Total++
+		f := r.Findings
+		if f == 0 {
+			rep.Allowed++
+		}
+		if f&FindingInvalid != 0 {
+			rep.Invalid++
+		}
+		if f&FindingDuplicate != 0 {
+			rep.Duplicate++
+		}
+		if f&FindingDNC != 0 {
+			rep.DNC++
+		}
+		if f&FindingSequential != 0 {
+			rep.Sequential++
+		}
+		if f&FindingCoverage != 0 {
+			rep.Coverage++
+		}
+	}
+	return rep, nil
+}
