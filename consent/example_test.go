@@ -7,11 +7,12 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/storage/memstore"
 )
 
 func ExampleCheck() {
 	ctx := context.Background()
-	store := consent.NewFakeStore() // in production: memstore or boltstore
+	store := memstore.New() // or boltstore.Open(…) for a durable store
 	granted := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 	_ = store.AddConsent(ctx, consent.Record{
 		ID: "c-1", Number: dialgate.MustParseNumber("+8613900139000"), Scope: "industry:finance",
