@@ -17,6 +17,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage"
@@ -210,6 +211,7 @@ type store interface {
 	dnc.Store
 	callerid.Store
 	storage.Counters
+	consent.Store
 }
 
 // depsOf wires one store into every dependency of policy.Build; each domain
@@ -219,6 +221,7 @@ func depsOf(s store) policy.Deps {
 		DNC:      s,
 		Ledger:   s,
 		Counters: s,
+		Consents: s,
 	}
 }
 

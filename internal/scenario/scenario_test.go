@@ -40,7 +40,7 @@ func TestParseErrors(t *testing.T) {
 		{"both", head + "steps:\n" + step + dial + "    event: {type: outcome}\n    want: {allowed: true}\n", "either dial or event"},
 		{"neither", head + "steps:\n" + step + "    want: {allowed: true}\n", "needs a dial or an event"},
 		{"allowed type", head + "steps:\n" + step + dial + "    want: {allowed: maybe}\n", "s.yaml:7: steps[0].want.allowed: cannot use a string here (want true or false)"},
-		{"unsupported event", head + "steps:\n" + step + "    event: {type: grant_consent, id: c-1}\n", "s.yaml:6: steps[0].event.type: event type grant_consent is not supported yet"},
+		{"unsupported event", head + "steps:\n" + step + "    event: {type: load_registry, as_of: 2026-01-01T00:00:00Z}\n", "s.yaml:6: steps[0].event.type: event type load_registry is not supported yet"},
 		{"unknown event", head + "steps:\n" + step + "    event: {type: party}\n", `unknown event type "party" (want one of`},
 		{"event no type", head + "steps:\n" + step + "    event: {decision: s1}\n", "steps[0].event.type: missing"},
 		{"event unknown key", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event:\n      type: outcome\n      decision: s1\n      rang: 3\n", `s.yaml:13: steps[1].event.rang: unknown key "rang"`},

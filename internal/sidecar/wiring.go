@@ -70,7 +70,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	closers = append(closers, alog.Close)
 
-	checks, err := policy.Checks(prof, policy.Deps{DNC: store, Ledger: store, Counters: store})
+	checks, err := policy.Checks(prof, policy.Deps{DNC: store, Ledger: store, Counters: store, Consents: store})
 	if err != nil {
 		return fail(err)
 	}
