@@ -50,6 +50,7 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.serveCmd())
 	root.AddCommand(a.versionCmd())
 	root.AddCommand(a.auditCmd())
+	root.AddCommand(a.consentCmd())
 	return root
 }
 
