@@ -70,7 +70,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	closers = append(closers, alog.Close)
 
-	checks, err := policy.Checks(prof, policy.Deps{DNC: store, Ledger: store, Counters: store, Consents: store})
+	deps := policy.Deps{DNC: store, Ledger: store, Counters: store, Consents: store}
+	probes, err := openShared(ctx, cfg, &deps, &closers)
+	if err != nil {
+		return fail(err)
+	}
+	checks, err := policy.Checks(prof, deps)
 	if err != nil {
 		return fail(err)
 	}
@@ -107,6 +112,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 			return errors.Join(errs...)
 		},
 	}
+	be.Probes = append(be.Probes, probes...)
 	wireDNC(be, checks)
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)

@@ -62,6 +62,12 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		})
 	}
 	// Domain suites add their type assertion here, one block per domain.
+	if _, ok := probe.(consent.Store); ok {
+		ran++
+		t.Run("Consent", func(t *testing.T) {
+			TestConsent(t, func(t *testing.T) consent.Store { return open(t).(consent.Store) }, opts...)
+		})
+	}
 	if _, ok := probe.(complaint.Store); ok {
 		ran++
 		t.Run("Complaints", func(t *testing.T) {
@@ -78,12 +84,6 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		ran++
 		t.Run("DNC", func(t *testing.T) {
 			TestDNC(t, func(t *testing.T) dnc.Store { return open(t).(dnc.Store) }, opts...)
-		})
-	}
-	if _, ok := probe.(consent.Store); ok {
-		ran++
-		t.Run("Consent", func(t *testing.T) {
-			TestConsent(t, func(t *testing.T) consent.Store { return open(t).(consent.Store) }, opts...)
 		})
 	}
 	if ran == 0 {
