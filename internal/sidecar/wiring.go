@@ -70,7 +70,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	closers = append(closers, alog.Close)
 
-	deps := policy.Deps{DNC: store, Ledger: store, Counters: store}
+	deps := policy.Deps{DNC: store, Ledger: store, Counters: store, Consents: store}
 	probes, err := openShared(ctx, cfg, &deps, &closers)
 	if err != nil {
 		return fail(err)
