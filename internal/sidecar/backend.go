@@ -31,6 +31,11 @@ type Backend struct {
 	Ledger     LedgerAdmin
 	Recordings RecordingAdmin
 
+	// Unwired says, per admin domain ("dnc", "consent", "complaint",
+	// "callerid", "recording"), why its adapter is nil (for example "profile
+	// cn has no dnc section"); the Unimplemented status carries it. Optional.
+	Unwired map[string]string
+
 	// Probes are the components reported by the health service
 	// ("component/<name>"); a failing probe makes the server NOT_SERVING.
 	Probes []Probe
@@ -42,9 +47,18 @@ type Backend struct {
 	Close func(ctx context.Context) error
 }
 
-// ErrNotFound is wrapped by admin adapters for an unknown consent, recording or
-// decision id; the RPC answers NotFound.
-var ErrNotFound = errors.New("sidecar: not found")
+// Errors admin adapters wrap to choose the RPC's status.
+var (
+	// ErrNotFound: an unknown consent, recording or decision id (NotFound).
+	ErrNotFound = errors.New("sidecar: not found")
+	// ErrFailedPrecondition: the write does not fit the current state and
+	// will not succeed on retry (FailedPrecondition), e.g. a hold on a
+	// recording whose retention ran out and that is being deleted.
+	ErrFailedPrecondition = errors.New("sidecar: failed precondition")
+	// ErrAlreadyExists: the id is taken by a different record
+	// (AlreadyExists). Repeating an identical write is not an error.
+	ErrAlreadyExists = errors.New("sidecar: already exists")
+)
 
 // Probe is one component of the health service.
 type Probe struct {
@@ -95,11 +109,13 @@ type ConsentAdmin interface {
 
 // Complaint is a complaint as AdminService receives it.
 type Complaint struct {
+	ID             string // empty: the adapter picks one
 	Number         dialgate.Number
 	Scope          string // "global" when not given
 	CallDecisionID string
 	Tenant         string
 	Note           string
+	Channel        string // "phone" when not given
 	At             time.Time
 }
 
@@ -134,11 +150,20 @@ type Recording struct {
 	StartedAt     time.Time
 	RetentionDays int // 0: the profile's
 	DecisionID    string
+	Tenant        string
+	At            time.Time // when the server received it (its clock)
 }
 
-// RecordingAdmin registers recordings and places and lifts holds.
+// DefaultHoldID names the hold HoldRecording places and ReleaseRecordingHold
+// lifts when the request names none.
+const DefaultHoldID = "admin"
+
+// RecordingAdmin registers recordings and places and lifts holds. An unknown
+// recording is an error wrapping ErrNotFound; a step the recording's state
+// forbids (a hold on a recording being deleted, a release that leaves other
+// holds in force) wraps ErrFailedPrecondition.
 type RecordingAdmin interface {
 	RegisterRecording(ctx context.Context, r Recording) error
-	HoldRecording(ctx context.Context, id, reason string, at time.Time) error
-	ReleaseRecordingHold(ctx context.Context, id string, at time.Time) error
+	HoldRecording(ctx context.Context, id, holdID, reason string, at time.Time) error
+	ReleaseRecordingHold(ctx context.Context, id, holdID string, at time.Time) error
 }

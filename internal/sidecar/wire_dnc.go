@@ -30,6 +30,15 @@ func wireDNC(be *Backend, checks []dialgate.Checker) {
 			return
 		}
 	}
+	be.unwired("dnc", "the profile has no dnc section with store-backed lists")
+}
+
+// unwired notes why the admin domain has no adapter.
+func (be *Backend) unwired(domain, why string) {
+	if be.Unwired == nil {
+		be.Unwired = map[string]string{}
+	}
+	be.Unwired[domain] = why
 }
 
 func dncScope(s string) (dnc.Scope, error) {

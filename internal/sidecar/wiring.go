@@ -66,13 +66,19 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		}
 		return nil, err
 	}
-	alog, err := openAudit(ctx, cfg.Data, prof.Name)
+	alog, hkey, err := openAudit(ctx, cfg.Data, prof.Name)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, alog.Close)
 
-	checks, err := policy.Checks(prof, policy.Deps{DNC: store, Ledger: store, Counters: store})
+	// One key for the audit records, the counters, the recordings and the
+	// complaints, so a callee's keyed hash is the same in all of them.
+	deps, err := policy.StoreDeps(store, hkey)
+	if err != nil {
+		return fail(fmt.Errorf("audit keys: %w", err))
+	}
+	checks, err := policy.Checks(prof, deps)
 	if err != nil {
 		return fail(err)
 	}
@@ -110,65 +116,71 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		},
 	}
 	wireDNC(be, checks)
+	wireLedger(be, checks, deps.Ledger)
+	wireRecordings(be, checks, deps.CalleeHasher)
+	if err := wireComplaints(be, prof, checks, store, deps.CalleeHasher, log); err != nil {
+		return fail(err)
+	}
+	wireConsent(be, checks, store)
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
 	return be, nil
 }
 
 // openAudit opens the audit log in data/audit with the keys in data/keys,
-// generating them on first start.
-func openAudit(ctx context.Context, data, profile string) (*auditlog.Log, error) {
+// generating them on first start. It returns the log and its HMAC key.
+func openAudit(ctx context.Context, data, profile string) (*auditlog.Log, []byte, error) {
 	kdir := filepath.Join(data, KeysDir)
 	if err := os.MkdirAll(kdir, 0o700); err != nil {
-		return nil, fmt.Errorf("audit keys: %w", err)
+		return nil, nil, fmt.Errorf("audit keys: %w", err)
 	}
 	hpath := filepath.Join(kdir, HMACKeyFile)
 	if _, err := os.Stat(hpath); errors.Is(err, os.ErrNotExist) {
 		var k [32]byte
 		if _, err := rand.Read(k[:]); err != nil {
-			return nil, fmt.Errorf("audit keys: %w", err)
+			return nil, nil, fmt.Errorf("audit keys: %w", err)
 		}
 		if err := writeNew(hpath, hex.EncodeToString(k[:])+"\n"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	spath := filepath.Join(kdir, SignerKeyFile)
 	if _, err := os.Stat(spath); errors.Is(err, os.ErrNotExist) {
 		skey, vkey, err := auditlog.GenerateKey(rand.Reader, "dialgate-sidecar")
 		if err != nil {
-			return nil, fmt.Errorf("audit keys: %w", err)
+			return nil, nil, fmt.Errorf("audit keys: %w", err)
 		}
 		if err := writeNew(spath, skey+"\n"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := writeNew(filepath.Join(kdir, SignerPubFile), vkey+"\n"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	hb, err := os.ReadFile(hpath)
 	if err != nil {
-		return nil, fmt.Errorf("audit keys: %w", err)
+		return nil, nil, fmt.Errorf("audit keys: %w", err)
 	}
 	hkey, err := hex.DecodeString(strings.TrimSpace(string(hb)))
 	if err != nil {
-		return nil, fmt.Errorf("audit keys: %s: not hex: %w", hpath, err)
+		return nil, nil, fmt.Errorf("audit keys: %s: not hex: %w", hpath, err)
 	}
 	sb, err := os.ReadFile(spath)
 	if err != nil {
-		return nil, fmt.Errorf("audit keys: %w", err)
+		return nil, nil, fmt.Errorf("audit keys: %w", err)
 	}
 	signer, err := auditlog.NewSigner(strings.TrimSpace(string(sb)))
 	if err != nil {
-		return nil, fmt.Errorf("audit keys: %s: %w", spath, err)
+		return nil, nil, fmt.Errorf("audit keys: %s: %w", spath, err)
 	}
 	sum := hex.EncodeToString(hkey[:4])
 	l, err := auditlog.Open(ctx, filepath.Join(data, AuditDir), auditlog.Options{
 		HMACKey: hkey, HMACKeyID: "k" + sum, Signer: signer, Profile: profile,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
+		return nil, nil, fmt.Errorf("audit log: %w", err)
 	}
-	return l, nil
+	return l, hkey, nil
 }
 
 // writeNew creates path with mode 0600 and content s, durably; it fails if

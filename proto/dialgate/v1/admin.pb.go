@@ -556,7 +556,14 @@ type FileComplaintRequest struct {
 	// The tenant complained about.
 	Tenant string `protobuf:"bytes,4,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	// Free text.
-	Note          string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	Note string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	// Client-chosen complaint id (1–128 bytes), which makes a retry
+	// idempotent; unset means the server picks one. AlreadyExists when the id
+	// belongs to a complaint about another number.
+	ComplaintId string `protobuf:"bytes,6,opt,name=complaint_id,json=complaintId,proto3" json:"complaint_id,omitempty"`
+	// How the complaint arrived: "phone", "web", "app", "regulator" or
+	// "agent"; unset means "phone".
+	Channel       string `protobuf:"bytes,7,opt,name=channel,proto3" json:"channel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -622,6 +629,20 @@ func (x *FileComplaintRequest) GetTenant() string {
 func (x *FileComplaintRequest) GetNote() string {
 	if x != nil {
 		return x.Note
+	}
+	return ""
+}
+
+func (x *FileComplaintRequest) GetComplaintId() string {
+	if x != nil {
+		return x.ComplaintId
+	}
+	return ""
+}
+
+func (x *FileComplaintRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
 	}
 	return ""
 }
@@ -848,7 +869,9 @@ type RegisterRecordingRequest struct {
 	// Retention in days; 0 means the profile's; below 30 is rejected.
 	RetentionDays int32 `protobuf:"varint,4,opt,name=retention_days,json=retentionDays,proto3" json:"retention_days,omitempty"`
 	// The decision id of the call.
-	DecisionId    string `protobuf:"bytes,5,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
+	DecisionId string `protobuf:"bytes,5,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
+	// The tenant that made the call.
+	Tenant        string `protobuf:"bytes,6,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -918,6 +941,13 @@ func (x *RegisterRecordingRequest) GetDecisionId() string {
 	return ""
 }
 
+func (x *RegisterRecordingRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
 // RegisterRecordingResponse is empty.
 type RegisterRecordingResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -961,7 +991,11 @@ type HoldRecordingRequest struct {
 	// Recording id. Required.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Why it is held.
-	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Names the hold, so that it can be released on its own
+	// ("litigation-2026-04"); unset means "admin". A complaint's hold is
+	// "complaint:<complaint id>".
+	HoldId        string `protobuf:"bytes,3,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1010,6 +1044,13 @@ func (x *HoldRecordingRequest) GetReason() string {
 	return ""
 }
 
+func (x *HoldRecordingRequest) GetHoldId() string {
+	if x != nil {
+		return x.HoldId
+	}
+	return ""
+}
+
 // HoldRecordingResponse is empty.
 type HoldRecordingResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1051,7 +1092,9 @@ func (*HoldRecordingResponse) Descriptor() ([]byte, []int) {
 type ReleaseRecordingHoldRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Recording id. Required.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The hold to lift, as placed; unset means "admin".
+	HoldId        string `protobuf:"bytes,2,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1089,6 +1132,13 @@ func (*ReleaseRecordingHoldRequest) Descriptor() ([]byte, []int) {
 func (x *ReleaseRecordingHoldRequest) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *ReleaseRecordingHoldRequest) GetHoldId() string {
+	if x != nil {
+		return x.HoldId
 	}
 	return ""
 }
@@ -1161,13 +1211,15 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
 	"\n" +
 	"revoked_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"\x17\n" +
-	"\x15RevokeConsentResponse\"\x9a\x01\n" +
+	"\x15RevokeConsentResponse\"\xd7\x01\n" +
 	"\x14FileComplaintRequest\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\tR\x06number\x12\x14\n" +
 	"\x05scope\x18\x02 \x01(\tR\x05scope\x12(\n" +
 	"\x10call_decision_id\x18\x03 \x01(\tR\x0ecallDecisionId\x12\x16\n" +
 	"\x06tenant\x18\x04 \x01(\tR\x06tenant\x12\x12\n" +
-	"\x04note\x18\x05 \x01(\tR\x04note\":\n" +
+	"\x04note\x18\x05 \x01(\tR\x04note\x12!\n" +
+	"\fcomplaint_id\x18\x06 \x01(\tR\vcomplaintId\x12\x18\n" +
+	"\achannel\x18\a \x01(\tR\achannel\":\n" +
 	"\x15FileComplaintResponse\x12!\n" +
 	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\"\x9c\x03\n" +
 	"\x15AddLedgerEntryRequest\x12\x16\n" +
@@ -1184,7 +1236,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"validUntil\x12&\n" +
 	"\x0foffice_use_only\x18\n" +
 	" \x01(\bR\rofficeUseOnly\"\x18\n" +
-	"\x16AddLedgerEntryResponse\"\xc5\x01\n" +
+	"\x16AddLedgerEntryResponse\"\xdd\x01\n" +
 	"\x18RegisterRecordingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x129\n" +
@@ -1192,14 +1244,17 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x12%\n" +
 	"\x0eretention_days\x18\x04 \x01(\x05R\rretentionDays\x12\x1f\n" +
 	"\vdecision_id\x18\x05 \x01(\tR\n" +
-	"decisionId\"\x1b\n" +
-	"\x19RegisterRecordingResponse\">\n" +
+	"decisionId\x12\x16\n" +
+	"\x06tenant\x18\x06 \x01(\tR\x06tenant\"\x1b\n" +
+	"\x19RegisterRecordingResponse\"W\n" +
 	"\x14HoldRecordingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x17\n" +
-	"\x15HoldRecordingResponse\"-\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x17\n" +
+	"\ahold_id\x18\x03 \x01(\tR\x06holdId\"\x17\n" +
+	"\x15HoldRecordingResponse\"F\n" +
 	"\x1bReleaseRecordingHoldRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x1e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
+	"\ahold_id\x18\x02 \x01(\tR\x06holdId\"\x1e\n" +
 	"\x1cReleaseRecordingHoldResponse*\xb3\x01\n" +
 	"\n" +
 	"NumberType\x12\x1b\n" +
