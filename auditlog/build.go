@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -112,22 +113,32 @@ func (p fieldPath) String() string {
 
 // scrubber replaces strings that contain the callee's national digits.
 type scrubber struct {
-	national string // "" when there is nothing to look for
+	national []byte // nil when there is nothing to look for
+	nat      [20]byte
 	redacted []string
 }
 
-func newScrubber(n dialgate.Number) scrubber {
-	nat := n.National()
-	if len(nat) < 6 { // too short to recognise without redacting every number
-		nat = ""
+func (s *scrubber) init(n dialgate.Number, redacted []string) {
+	s.redacted = redacted
+	s.national = nil
+	if !n.IsValid() {
+		return
 	}
-	return scrubber{national: nat}
+	d := n.AppendTo(s.nat[:0])
+	cc := 1 // the "+"
+	for c := n.CountryCode(); c > 0; c /= 10 {
+		cc++
+	}
+	if len(d)-cc < 6 { // too short to recognise without redacting every number
+		return
+	}
+	s.national = d[cc:]
 }
 
 // clean returns s, or redactedMark if s contains the callee's national digits
 // (ignoring every non-digit between them), and notes the path.
 func (s *scrubber) clean(p fieldPath, v string) string {
-	if s.national == "" || len(v) < len(s.national) {
+	if s.national == nil || len(v) < len(s.national) {
 		return v
 	}
 	var buf [64]byte
@@ -137,7 +148,7 @@ func (s *scrubber) clean(p fieldPath, v string) string {
 			d = append(d, c)
 		}
 	}
-	if len(d) < len(s.national) || !strings.Contains(string(d), s.national) {
+	if len(d) < len(s.national) || !bytes.Contains(d, s.national) {
 		return v
 	}
 	s.redacted = append(s.redacted, p.String()+": contained the callee number")
@@ -162,35 +173,60 @@ func (s *scrubber) evidence(reason int, ev []Evidence) []Evidence {
 // string scrubbed of the callee's digits, evidence sorted into fields (see
 // DecisionRecord).
 func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
-	if d.ID == "" {
-		return nil, fmt.Errorf("auditlog: decision: id: missing: %w", ErrInvalidRecord)
-	}
-	if err := checkTime("decision.at", d.At); err != nil {
+	rb := new(recBuf)
+	if err := r.fill(rb, d); err != nil {
 		return nil, err
 	}
+	return &rb.rec, nil
+}
+
+// recBuf holds a decision record and what it points to, for reuse.
+type recBuf struct {
+	rec     DecisionRecord
+	callee  Callee
+	consent Consent
+	s       scrubber
+	body    []byte
+}
+
+// fill sets rb.rec to the record of d, reusing rb's slices.
+func (r *Redactor) fill(rb *recBuf, d dialgate.Decision) error {
+	if d.ID == "" {
+		return fmt.Errorf("auditlog: decision: id: missing: %w", ErrInvalidRecord)
+	}
+	if err := checkTime("decision.at", d.At); err != nil {
+		return err
+	}
 	dl := d.Dial
-	s := newScrubber(dl.To)
-	rec := &DecisionRecord{
-		ID:            s.clean(field("id"), d.ID),
-		At:            d.At.UTC(),
-		Tenant:        s.clean(field("tenant"), dl.Tenant),
-		Campaign:      s.clean(field("campaign"), dl.Campaign),
-		Purpose:       s.clean(field("purpose"), string(dl.Purpose)),
-		Industry:      s.clean(field("industry"), dl.Industry),
-		BusinessLine:  s.clean(field("business_line"), dl.BusinessLine),
-		LeadID:        s.clean(field("lead_id"), dl.LeadID),
-		Route:         string(dl.Route),
-		PolicyVersion: s.clean(field("policy_version"), d.PolicyVersion),
-		Allowed:       d.Allowed,
-		Shadow:        d.Shadow,
-		Window:        WindowNotChecked,
+	s := &rb.s
+	s.init(dl.To, rb.rec.Redacted[:0])
+	rec := &rb.rec
+	*rec = DecisionRecord{
+		ID:             s.clean(field("id"), d.ID),
+		At:             d.At.UTC(),
+		Tenant:         s.clean(field("tenant"), dl.Tenant),
+		Campaign:       s.clean(field("campaign"), dl.Campaign),
+		Purpose:        s.clean(field("purpose"), string(dl.Purpose)),
+		Industry:       s.clean(field("industry"), dl.Industry),
+		BusinessLine:   s.clean(field("business_line"), dl.BusinessLine),
+		LeadID:         s.clean(field("lead_id"), dl.LeadID),
+		Route:          string(dl.Route),
+		PolicyVersion:  s.clean(field("policy_version"), d.PolicyVersion),
+		Allowed:        d.Allowed,
+		Shadow:         d.Shadow,
+		Window:         WindowNotChecked,
+		CallerIDLedger: rec.CallerIDLedger[:0],
+		Lists:          rec.Lists[:0],
+		Counters:       rec.Counters[:0],
+		Evidence:       rec.Evidence[:0],
+		Reasons:        rec.Reasons[:0],
 	}
 	if rec.Route != "" && !dl.Route.IsValid() {
 		rec.Route = s.clean(field("route"), rec.Route)
 	}
 	if !dl.TriggerAt.IsZero() {
 		if err := checkTime("dial.trigger_at", dl.TriggerAt); err != nil {
-			return nil, err
+			return err
 		}
 		rec.TriggerAt = dl.TriggerAt.UTC()
 	}
@@ -201,7 +237,8 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		}
 	}
 	if dl.To.IsValid() {
-		rec.Callee = &Callee{HMAC: r.hmac(dl.To), KeyID: r.keyID, CountryCode: dl.To.CountryCode(), Segment: Segment(dl.To)}
+		rb.callee = Callee{HMAC: r.hmac(dl.To), KeyID: r.keyID, CountryCode: dl.To.CountryCode(), Segment: Segment(dl.To)}
+		rec.Callee = &rb.callee
 		s.redacted = append(s.redacted, redactedCallee)
 	}
 	if dl.From.IsValid() {
@@ -242,10 +279,8 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		}
 	}
 	if consent != (Consent{}) {
-		rec.Consent = &consent
-	}
-	if len(d.Reasons) > 0 {
-		rec.Reasons = make([]ReasonRecord, len(d.Reasons))
+		rb.consent = consent
+		rec.Consent = &rb.consent
 	}
 	for i, rs := range d.Reasons {
 		rr := ReasonRecord{
@@ -256,11 +291,11 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 		}
 		if !rs.NextAllowedAt.IsZero() {
 			if err := checkTime(fieldPath{"reasons", i, ".next_allowed_at", -1, ""}.String(), rs.NextAllowedAt); err != nil {
-				return nil, err
+				return err
 			}
 			rr.NextAllowedAt = rs.NextAllowedAt.UTC()
 		}
-		rec.Reasons[i] = rr
+		rec.Reasons = append(rec.Reasons, rr)
 		if rs.Check == "schedule" || dialgate.Code(rs.Code).Check() == "schedule" {
 			if rs.Code.IsUnavailable() {
 				rec.Window = WindowUnavailable
@@ -282,7 +317,7 @@ func (r *Redactor) Decision(d dialgate.Decision) (*DecisionRecord, error) {
 	if rec.Redacted == nil {
 		rec.Redacted = []string{}
 	}
-	return rec, nil
+	return nil
 }
 
 // Outcome returns the record of o. The callee is not recorded (the decision
@@ -297,7 +332,8 @@ func (r *Redactor) Outcome(o dialgate.Outcome) (*OutcomeRecord, error) {
 	if o.RingDuration < 0 {
 		return nil, fmt.Errorf("auditlog: outcome: ring_duration: negative (%v): %w", o.RingDuration, ErrInvalidRecord)
 	}
-	s := newScrubber(o.Dial.To)
+	var s scrubber
+	s.init(o.Dial.To, nil)
 	rec := &OutcomeRecord{
 		DecisionID:   s.clean(field("decision_id"), o.DecisionID),
 		At:           o.At.UTC(),

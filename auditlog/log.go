@@ -176,12 +176,25 @@ var _ dialgate.AuditLog = (*Log)(nil)
 // no id or instant, the log is closed or failed, or ctx ends first — in that
 // last case the record may still be written.
 func (l *Log) RecordDecision(ctx context.Context, d dialgate.Decision) error {
-	rec, err := l.red.Decision(d)
-	if err != nil {
+	rb, _ := recBufs.Get().(*recBuf)
+	if rb == nil {
+		rb = &recBuf{body: make([]byte, 0, 1024)}
+	}
+	if err := l.red.fill(rb, d); err != nil {
+		recBufs.Put(rb)
 		return err
 	}
-	return l.submit(ctx, appendDecisionBody(make([]byte, 0, 768), rec))
+	rb.body = appendDecisionBody(rb.body[:0], &rb.rec)
+	done, err := l.submit(ctx, rb.body)
+	if done { // the writer is finished with rb.body
+		recBufs.Put(rb)
+	}
+	return err
 }
+
+// recBufs recycles decision records and their encodings: after its batch is
+// written, nothing refers to them.
+var recBufs sync.Pool
 
 // RecordOutcome records o and returns after the record is fsynced, like
 // RecordDecision.
@@ -190,7 +203,8 @@ func (l *Log) RecordOutcome(ctx context.Context, o dialgate.Outcome) error {
 	if err != nil {
 		return err
 	}
-	return l.submit(ctx, appendOutcomeBody(make([]byte, 0, 256), rec))
+	_, err = l.submit(ctx, appendOutcomeBody(make([]byte, 0, 256), rec))
+	return err
 }
 
 // Checkpoint writes a signed checkpoint now (if records were added since the
@@ -259,13 +273,15 @@ func (l *Log) kick() {
 	}
 }
 
-// submit adds body to the batch being collected and waits for its fsync.
-func (l *Log) submit(ctx context.Context, body []byte) error {
+// submit adds body to the batch being collected and waits for its sync. done
+// reports that the batch was processed (so body is no longer used); it is
+// false when ctx ended first or body never joined a batch.
+func (l *Log) submit(ctx context.Context, body []byte) (done bool, err error) {
 	for {
 		l.mu.Lock()
 		if err := l.usable(); err != nil {
 			l.mu.Unlock()
-			return err
+			return true, err
 		}
 		b := l.cur
 		if len(b.bodies) >= l.opts.MaxPending {
@@ -275,7 +291,7 @@ func (l *Log) submit(ctx context.Context, body []byte) error {
 			case <-b.done: // wait for the writer to take and write the full batch
 				continue
 			case <-ctx.Done():
-				return fmt.Errorf("auditlog: waiting to append: %w", ctx.Err())
+				return true, fmt.Errorf("auditlog: waiting to append: %w", ctx.Err())
 			}
 		}
 		b.bodies = append(b.bodies, body)
@@ -286,9 +302,9 @@ func (l *Log) submit(ctx context.Context, body []byte) error {
 		}
 		select {
 		case <-b.done:
-			return b.err
+			return true, b.err
 		case <-ctx.Done():
-			return fmt.Errorf("auditlog: append not confirmed (the record may still be written): %w", ctx.Err())
+			return false, fmt.Errorf("auditlog: append not confirmed (the record may still be written): %w", ctx.Err())
 		}
 	}
 }

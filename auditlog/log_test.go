@@ -328,3 +328,46 @@ func TestDurableOnReturn(t *testing.T) {
 		t.Fatalf("stats %+v, want 20 records in 20 batches (one caller at a time)", st)
 	}
 }
+
+// TestRecycledRecords: records are encoded through recycled buffers; every
+// line must still be exactly the encoding of its own decision.
+func TestRecycledRecords(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	l := openTest(t, dir, testOptions(k))
+	red, _ := NewRedactor(testKey, "k-test", "")
+	var want [][]byte
+	for i := range 30 {
+		d := sampleDecision(i)
+		if i%4 == 0 { // no evidence, no consent
+			d.Evidence, d.Dial.ConsentID = nil, ""
+		}
+		if err := l.RecordDecision(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := red.Decision(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, appendDecisionBody(nil, rec))
+	}
+	l.Close()
+	b, _ := os.ReadFile(filepath.Join(dir, fileName(1)))
+	i := 0
+	for _, line := range bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) {
+		pl, err := ParseLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl.Kind != KindDecision {
+			continue
+		}
+		if !bytes.HasSuffix(line, want[i][1:]) {
+			t.Fatalf("record %d:\n got %s\nwant …%s", i, line, want[i][1:])
+		}
+		i++
+	}
+	if i != 30 {
+		t.Fatalf("%d decision records, want 30", i)
+	}
+}

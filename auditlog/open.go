@@ -284,7 +284,7 @@ func Repair(ctx context.Context, dir string, opts Options) (*RepairRecord, error
 		unlock()
 		return nil, err
 	}
-	err = l.submit(ctx, appendRepairBody(nil, rec))
+	_, err = l.submit(ctx, appendRepairBody(nil, rec))
 	if cerr := l.Close(); err == nil {
 		err = cerr
 	}

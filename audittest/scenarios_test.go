@@ -24,9 +24,10 @@ func (r *recorder) Errorf(format string, args ...any) {
 const passing = `schema: dialgate.scenario.v1
 name: window
 profile: cn
+ledger: [{number: "+861058001234", holder: Acme Ltd, purposes: [service]}]
 steps:
   - at: 2026-12-04T10:00:00+08:00
-    dial: {to: "+8613800138000", purpose: service, lead_id: crm-1}
+    dial: {to: "+8613800138000", from: "+861058001234", purpose: service, lead_id: crm-1}
     want: {allowed: true}
 `
 
@@ -54,8 +55,8 @@ func TestRunScenariosFailures(t *testing.T) {
 		paths []string
 		want  []string
 	}{
-		{"failing step", []string{failing}, []string{"fail.yaml: 1 of 1 steps failed", "FAIL step 1 (line 5)", "want allowed, got denied [schedule.outside_window]", "reason schedule.outside_window:"}},
-		{"invalid", []string{invalid}, []string{"invalid.yaml:8: steps[0].wnat: unknown key"}},
+		{"failing step", []string{failing}, []string{"fail.yaml: 1 of 1 steps failed", "FAIL step 1 (line 6)", "want allowed, got denied [schedule.outside_window]", "reason schedule.outside_window:"}},
+		{"invalid", []string{invalid}, []string{"invalid.yaml:9: steps[0].wnat: unknown key"}},
 		{"missing", []string{filepath.Join(dir, "nope")}, []string{"nope"}},
 		{"empty dir", []string{t.TempDir()}, []string{"no scenario files"}},
 	}

@@ -2,9 +2,12 @@ package policy
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/schedule"
 )
 
 func recordingSection() section {
@@ -62,4 +65,55 @@ func complaintSection() section {
 				Cite: c.Cite}}
 		},
 	}
+}
+
+// NewRecordingManager returns a recording Manager over deps.Recordings (and
+// deps.Media) with p's retention — the 30-day floor when p has no recording
+// section. Gates built by Build hold their own Manager in the recording check;
+// this is for tools that manage recordings without a Gate.
+func NewRecordingManager(p *Profile, deps Deps) (*recording.Manager, error) {
+	if deps.Recordings == nil {
+		return nil, fmt.Errorf("deps.Recordings: missing")
+	}
+	if deps.CalleeHasher == nil {
+		return nil, fmt.Errorf("deps.CalleeHasher: missing (recordings store callees as keyed hashes)")
+	}
+	var cfg recording.Config
+	if p.Recording != nil {
+		cfg = *p.Recording
+	}
+	return recording.NewManager(cfg, deps.Recordings, deps.Media, deps.CalleeHasher)
+}
+
+// NewComplaintDesk returns the complaint desk of p: p's deadlines (3, 15 and 3
+// working days by default), working days from p's holiday calendars (with
+// their make-up working days), counted in p's default zone (UTC when p has
+// none). lists must be the do-not-call check the Gate reads (a complaint lists
+// the number at once); holds may be nil when no recordings are kept.
+func NewComplaintDesk(p *Profile, store complaint.Store, lists complaint.DNCLister, holds complaint.RecordingHolder, hasher complaint.CalleeHasher) (*complaint.Desk, error) {
+	var cfg complaint.Config
+	if p.Complaint != nil {
+		cfg = *p.Complaint
+	}
+	var cals []*schedule.Calendar
+	loc := time.UTC
+	if s := p.Schedule; s != nil {
+		if s.Holidays != nil {
+			for _, name := range s.Holidays.Calendars {
+				c, ok := schedule.CalendarByName(name)
+				if !ok {
+					return nil, fmt.Errorf("schedule.holidays.calendars: unknown calendar %q", name)
+				}
+				cals = append(cals, c)
+			}
+		}
+		if s.DefaultZone != nil {
+			l, err := time.LoadLocation(s.DefaultZone.Name)
+			if err != nil {
+				return nil, fmt.Errorf("schedule.default_zone: %w", err)
+			}
+			loc = l
+		}
+	}
+	return complaint.NewDesk(cfg, store, lists, holds, hasher, schedule.NewWorkdays(cals...), loc)
 }

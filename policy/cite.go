@@ -57,6 +57,9 @@ func walkCitations(v reflect.Value, path string, f func(string, dialgate.Citatio
 			if !sf.IsExported() || sf.Tag.Get("json") == "-" {
 				continue
 			}
+			if sf.Type == citationType && strings.Contains(sf.Tag.Get("json"), ",omitzero") && v.Field(i).IsZero() {
+				continue // an optional citation left out; its section's Validate says when it is required
+			}
 			p := path
 			if name, _, _ := strings.Cut(sf.Tag.Get("json"), ","); !sf.Anonymous || name != "" {
 				p = joinPath(path, jsonName(sf))

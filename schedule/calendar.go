@@ -70,6 +70,20 @@ type Calendar struct {
 	Days []Day
 }
 
+// Years returns the years the calendar covers, ascending: the years in which
+// it lists at least one day. A profile that forbids calls on holidays cannot
+// decide a date outside the years of its calendars (no holiday data), and the
+// window check denies it with schedule.unavailable.
+func (c *Calendar) Years() []int {
+	var ys []int
+	for _, d := range c.Days {
+		if y := d.Date.Year(); len(ys) == 0 || ys[len(ys)-1] != y {
+			ys = append(ys, y)
+		}
+	}
+	return ys
+}
+
 var calendarName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // maxRangeDays bounds one "FROM..TO" line, to catch typos in years.

@@ -235,9 +235,10 @@ func (w *WindowCheck) zoneUnknown(d dialgate.Dial) []dialgate.Reason {
 func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
 	p := w.p
 	var (
-		ev       []dialgate.Evidence
-		holidays []string
-		outside  []string
+		ev        []dialgate.Evidence
+		holidays  []string
+		outside   []string
+		uncovered []string
 	)
 	for i, loc := range zp.locs {
 		lt := t.In(loc)
@@ -246,7 +247,9 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
 			dialgate.Evidence{Key: EvidenceZone, Value: zp.names[i]},
 			dialgate.Evidence{Key: EvidenceLocalTime, Value: lt.Format(time.RFC3339)})
 		desc := lt.Format("Mon 2006-01-02 15:04") + " in " + zp.names[i]
-		if p.holidays.has(day) {
+		if p.uncovered(day) {
+			uncovered = append(uncovered, desc)
+		} else if p.holidays.has(day) {
 			name := p.holidays.names[day]
 			ev = append(ev, dialgate.Evidence{Key: EvidenceHoliday, Value: name})
 			holidays = append(holidays, desc+" ("+name+")")
@@ -271,6 +274,15 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
 		suffix += " (the intersection of the windows of every candidate zone)"
 	}
 	var rs []dialgate.Reason
+	if len(uncovered) > 0 {
+		rs = append(rs, dialgate.Reason{
+			Code: dialgate.UnavailableCode(Name),
+			Message: "no holiday data for the callee's local date " + strings.Join(uncovered, ", ") +
+				" although the profile forbids calls on holidays (calendars " + p.coverDesc + ")" + suffix,
+			NextAllowedAt: next,
+			Evidence:      ev,
+		})
+	}
 	if len(holidays) > 0 {
 		rs = append(rs, dialgate.Reason{
 			Code:          dialgate.CodeHoliday,
@@ -348,7 +360,7 @@ func (w *WindowCheck) nextInZone(c time.Time, loc *time.Location, limit time.Tim
 func (p *plan) nextAllowedWall(day int64, minute int) (int64, bool) {
 	for k := int64(0); k <= horizonDays; k, minute = k+1, 0 {
 		d := day + k
-		if minute >= minutesPerDay || p.holidays.has(d) {
+		if minute >= minutesPerDay || p.holidays.has(d) || p.uncovered(d) {
 			continue
 		}
 		if m := p.days[p.weekday(d)].next(minute); m >= 0 {

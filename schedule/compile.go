@@ -2,6 +2,8 @@ package schedule
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,11 +85,17 @@ func floorDiv(a, b int64) int64 {
 
 // plan is a compiled Config.
 type plan struct {
-	days      [7]dayBits // Monday = 0
-	purposes  uint8      // bit per purpose; 0 means every purpose
-	holidays  daySet     // no-call dates (empty unless Holidays.Forbid)
-	workdays  daySet     // make-up working dates
-	workdayAs int        // weekday whose windows a make-up working day uses; -1 none
+	days     [7]dayBits // Monday = 0
+	purposes uint8      // bit per purpose; 0 means every purpose
+	holidays daySet     // no-call dates (empty unless Holidays.Forbid)
+	// covered holds every date of the years that all the forbidding
+	// calendars cover; with Holidays.Forbid a date outside it cannot be
+	// decided (no holiday data) and is never calling time.
+	covered   daySet
+	needCover bool
+	coverDesc string // "us-federal-2026, us-al-2026 cover 2026", for messages
+	workdays  daySet // make-up working dates
+	workdayAs int    // weekday whose windows a make-up working day uses; -1 none
 	cbMax     time.Duration
 	defZone   string
 	defLoc    *time.Location
@@ -104,8 +112,12 @@ func (p *plan) weekday(day int64) int {
 
 // allowedLocal reports whether the local date and minute is calling time.
 func (p *plan) allowedLocal(day int64, minute int) bool {
-	return !p.holidays.has(day) && p.days[p.weekday(day)].has(minute)
+	return !p.holidays.has(day) && p.days[p.weekday(day)].has(minute) && (!p.needCover || p.covered.has(day))
 }
+
+// uncovered reports whether the local date has no holiday data although the
+// profile forbids calls on holidays.
+func (p *plan) uncovered(day int64) bool { return p.needCover && !p.covered.has(day) }
 
 func purposeBit(p dialgate.Purpose) uint8 {
 	switch p {
@@ -233,6 +245,8 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 		}
 		if h.Forbid {
 			p.holidays = newDaySet(hol)
+			p.covered, p.coverDesc = coverage(h.Calendars, cals)
+			p.needCover = true
 		}
 		p.workdays = newDaySet(work)
 	}
@@ -249,6 +263,35 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 		p.cbMax = time.Duration(cb.MaxTriggerAge)
 	}
 	return p, nil
+}
+
+// coverage returns the dates of the years every named calendar covers (see
+// Calendar.Years), and a description for messages.
+func coverage(names []string, cals map[string]*Calendar) (daySet, string) {
+	var years []int
+	for i, name := range names {
+		ys := cals[name].Years()
+		if i == 0 {
+			years = ys
+			continue
+		}
+		years = slices.DeleteFunc(years, func(y int) bool { return !slices.Contains(ys, y) })
+	}
+	days := map[int64]string{}
+	var ystr []string
+	for _, y := range years {
+		ystr = append(ystr, strconv.Itoa(y))
+		from := dayNumber(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC))
+		to := dayNumber(time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC))
+		for d := from; d < to; d++ {
+			days[d] = ""
+		}
+	}
+	desc := "cover no common year"
+	if len(ystr) > 0 {
+		desc = "cover " + strings.Join(ystr, ", ")
+	}
+	return newDaySet(days), strings.Join(names, ", ") + " " + desc
 }
 
 func builtinNames() []string {

@@ -323,39 +323,77 @@ func TestServiceCodesHaveNoSegment(t *testing.T) {
 }
 
 func BenchmarkSegmentRate(b *testing.B) {
-	cfg := cnCfg
-	cfg.SegmentRate = &SegmentRate{Max: 1 << 13, Window: dialgate.Duration(time.Hour), Cite: uCite}
-	c, err := New(cfg, memstore.New())
+	cfg := Config{SegmentRate: &SegmentRate{Max: 1 << 13, Window: dialgate.Duration(time.Hour), Cite: uCite}}
+	ms := memstore.New()
+	c, err := New(cfg, ms)
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
 	d := dialgate.Dial{Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "l", At: t0}
-	ids := make([]string, 1024)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("d%d", i)
-	}
-	nums := make([]dialgate.Number, 1024)
+	const n = 1 << 14
+	ids := make([]string, n)
+	nums := make([]dialgate.Number, n)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := range nums {
+		ids[i] = fmt.Sprintf("d%d", i)
 		nums[i] = seqNum(861300000+uint64(rng.IntN(1000)), rng.IntN(10000))
 	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		d.To = nums[i%1024]
-		id := ids[i%1024]
-		if rs, err := c.Check(ctx, d); rs != nil || err != nil {
-			b.Fatal(rs, err)
+	// check: the read-only part a Gate runs for every dial (Attest).
+	b.Run("check", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			d.To = nums[i%n]
+			if rs, _, err := c.Attest(ctx, d); rs != nil || err != nil {
+				b.Fatal(rs, err)
+			}
+			i++
 		}
-		if rs, err := c.Commit(ctx, d, id); rs != nil || err != nil {
-			b.Fatal(rs, err)
+	})
+	// commit: the atomic reservation in the segment counter (memstore).
+	b.Run("commit", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if i%n == 0 && i > 0 {
+				b.StopTimer()
+				for _, id := range ids {
+					c.Release(ctx, id)
+				}
+				b.StartTimer()
+			}
+			d.To = nums[i%n]
+			if rs, err := c.Commit(ctx, d, ids[i%n]); rs != nil || err != nil {
+				b.Fatal(rs, err)
+			}
+			i++
 		}
-		if err := c.Release(ctx, id); err != nil {
+	})
+	// cycle: check, commit and release, with the sequential rule on too.
+	b.Run("cycle", func(b *testing.B) {
+		full, err := New(cnCfg, memstore.New())
+		if err != nil {
 			b.Fatal(err)
 		}
-		i++
-	}
+		full.cfg.SegmentRate.Max = 1 << 13
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			d.To = nums[i%n]
+			id := ids[i%n]
+			if rs, err := full.Check(ctx, d); rs != nil || err != nil {
+				b.Fatal(rs, err)
+			}
+			if rs, err := full.Commit(ctx, d, id); rs != nil || err != nil {
+				b.Fatal(rs, err)
+			}
+			if err := full.Release(ctx, id); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 }
 
 func seg(n dialgate.Number) numbering.Segment { return numbering.Classify(n).Segment }

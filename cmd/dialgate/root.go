@@ -49,6 +49,9 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.scenariosCmd())
 	root.AddCommand(a.serveCmd())
 	root.AddCommand(a.versionCmd())
+	root.AddCommand(a.recordingsCmd())
+	root.AddCommand(a.complaintCmd())
+	root.AddCommand(a.reportCmd())
 	root.AddCommand(a.auditCmd())
 	return root
 }

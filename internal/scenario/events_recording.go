@@ -10,8 +10,8 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
-	"github.com/dialgate/dialgate/schedule"
 )
 
 // scenarioHoldID is the legal hold that hold_recording places and release_hold
@@ -50,11 +50,7 @@ func (env *Env) manager() (*recording.Manager, error) {
 	env.mu.Lock()
 	defer env.mu.Unlock()
 	if env.recordings == nil {
-		var cfg recording.Config
-		if env.Profile.Recording != nil {
-			cfg = *env.Profile.Recording
-		}
-		m, err := recording.NewManager(cfg, env.Store, nil, env.Deps.CalleeHasher)
+		m, err := policy.NewRecordingManager(env.Profile, env.Deps)
 		if err != nil {
 			return nil, err
 		}
@@ -193,25 +189,7 @@ func complaintEvent() *eventSpec {
 		if err != nil {
 			return Result{}, err
 		}
-		var cals []*schedule.Calendar
-		if s := env.Profile.Schedule; s != nil && s.Holidays != nil {
-			for _, name := range s.Holidays.Calendars {
-				if c, ok := schedule.CalendarByName(name); ok {
-					cals = append(cals, c)
-				}
-			}
-		}
-		var cfg complaint.Config
-		if env.Profile.Complaint != nil {
-			cfg = *env.Profile.Complaint
-		}
-		loc := time.UTC
-		if s := env.Profile.Schedule; s != nil && s.DefaultZone != nil {
-			if l, err := time.LoadLocation(s.DefaultZone.Name); err == nil {
-				loc = l
-			}
-		}
-		desk, err := complaint.NewDesk(cfg, env.Store, lists, m, env.Deps.CalleeHasher, schedule.NewWorkdays(cals...), loc)
+		desk, err := policy.NewComplaintDesk(env.Profile, env.Store, lists, m, env.Deps.CalleeHasher)
 		if err != nil {
 			return Result{}, err
 		}

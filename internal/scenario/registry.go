@@ -27,7 +27,7 @@ type registry struct {
 func handlers() *registry {
 	return &registry{
 		events: map[string]*eventSpec{
-			"opt_out":          nil,
+			"opt_out":          optOutEvent(),
 			"revoke_consent":   nil,
 			"grant_consent":    nil,
 			"complaint":        complaintEvent(),
@@ -37,13 +37,13 @@ func handlers() *registry {
 			"release_hold":     releaseHoldEvent(),
 			"delete_recording": deleteRecordingEvent(),
 			"sweep_recordings": sweepRecordingsEvent(),
-			"load_registry":    nil,
+			"load_registry":    loadRegistryEvent(),
 		},
 		seeds: map[string]*seedSpec{
 			"ledger":     ledgerSeed(),
-			"dnc":        nil,
+			"dnc":        dncSeed(),
 			"consents":   nil,
-			"registries": nil,
+			"registries": registriesSeed(),
 		},
 	}
 }

@@ -23,7 +23,14 @@ func TestParseErrors(t *testing.T) {
 	dial := "    dial: {to: \"+8613800138000\", purpose: service}\n"
 	tests := []struct{ name, src, want string }{
 		{"unknown top key", head + "stepz: []\n", `s.yaml:4: stepz: unknown key "stepz"`},
-		{"unsupported top key", head + "dnc:\n  - {number: \"+8613800138000\"}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:4: dnc: top-level key dnc is not supported yet"},
+		{"unsupported top key", head + "consents:\n  - {id: c-1}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:4: consents: top-level key consents is not supported yet"},
+		{"dnc entry without scope", head + "dnc:\n  - {number: \"+8613800138000\", added_at: 2026-01-01T00:00:00+08:00}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:5: dnc: [0].scope: missing"},
+		{"dnc entry bad number", head + "dnc:\n  - {number: \"+86abc\", scope: global, added_at: 2026-01-01T00:00:00+08:00}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "dnc: [0].number: invalid number"},
+		{"dnc entry bad scope", head + "dnc:\n  - {number: \"+8613800138000\", scope: \"region:x\", added_at: 2026-01-01T00:00:00+08:00}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", `dnc: [0].scope: scope "region:x": unknown kind`},
+		{"dnc entry unknown key", head + "dnc:\n  - {number: \"+8613800138000\", scope: global, added: 2026-01-01T00:00:00+08:00}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", `dnc[0].added: unknown key "added"`},
+		{"registry without as_of", head + "registries:\n  - {name: x, numbers: []}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "registries: [0].as_of: missing"},
+		{"opt_out without scope", head + "steps:\n" + step + "    event: {type: opt_out, number: \"+8613800138000\"}\n", "steps[0].event: scope: missing"},
+		{"load_registry bad number", head + "steps:\n" + step + "    event: {type: load_registry, as_of: 2026-01-01T00:00:00Z, numbers: [\"12\"]}\n", "steps[0].event: numbers[0]:"},
 		{"missing schema", "name: t\nprofile: cn\nsteps: []\n", "schema: missing"},
 		{"wrong schema", "schema: dialgate.scenario.v2\nname: t\nprofile: cn\nsteps: []\n", `s.yaml:1: schema: "dialgate.scenario.v2" is not supported`},
 		{"missing profile", "schema: dialgate.scenario.v1\nname: t\nsteps: []\n", "profile: missing"},

@@ -53,7 +53,8 @@ func TestMain(m *testing.M) {
 }
 
 // testProfile extends cn with a dnc section so that the sidecar has a check
-// that denies and an AdminService domain to change it.
+// that denies and an AdminService domain to change it, and opens the calling
+// window to every hour because the sidecar decides on the wall clock.
 const testProfile = `schema: dialgate.profile.v1
 name: cn-e2e
 extends: cn
@@ -62,6 +63,11 @@ dnc:
   purposes: [marketing, service, callback, collections, survey]
   purposes_cite: {source: U, ref: "e2e test profile"}
   hold: {months: 12, cite: {source: U, ref: "e2e test profile"}}
+schedule:
+  windows:
+    - days: [mon-sun]
+      ranges: ["00:00-24:00"]
+      cite: {source: U, ref: "e2e test profile: the sidecar runs on the wall clock, so any hour"}
 `
 
 type proc struct {

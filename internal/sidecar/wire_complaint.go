@@ -15,7 +15,6 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
-	"github.com/dialgate/dialgate/schedule"
 )
 
 // complaintAdmin adapts a *complaint.Desk to ComplaintAdmin. The desk lists
@@ -29,65 +28,33 @@ type complaintAdmin struct {
 
 // wireComplaints sets be.Complaints when the store keeps complaints and the
 // profile has a dnc section with store-backed lists (a complaint must list
-// the number). The deadlines use the profile's complaint section (zero: the
-// 3/15/3 working-day defaults), counted in the working days of the
-// profile's holiday calendars (with make-up days) in its default zone.
-func wireComplaints(be *Backend, prof *policy.Profile, checks []dialgate.Checker, store any, hasher complaint.CalleeHasher, log *slog.Logger) error {
+// the number): policy.NewComplaintDesk with the profile's deadlines, working
+// days of its holiday calendars (with make-up days) in its default zone, the
+// Gate's own *dnc.Check and holds through m (nil: no recordings kept).
+func wireComplaints(be *Backend, prof *policy.Profile, checks []dialgate.Checker, store any, m *recording.Manager, hasher complaint.CalleeHasher, log *slog.Logger) error {
 	cs, ok := store.(complaint.Store)
 	if !ok {
 		be.unwired("complaint", "the store keeps no complaints")
 		return nil
 	}
-	var (
-		lists *dnc.Check
-		holds *recording.Manager
-	)
+	var lists *dnc.Check
 	for _, c := range checks {
-		switch c := c.(type) {
-		case *dnc.Check:
-			if c.Lists() != nil {
-				lists = c
-			}
-		case *recording.Check:
-			holds = c.Manager()
+		if c, ok := c.(*dnc.Check); ok && c.Lists() != nil {
+			lists = c
 		}
 	}
 	if lists == nil {
-		be.unwired("complaint", "the profile has no dnc section with store-backed lists, so a complaint could not list the number")
+		be.unwired("complaint", "profile "+prof.Name+" has no dnc section with store-backed lists, so a complaint could not list the number")
 		return nil
 	}
-	var cfg complaint.Config
-	if prof.Complaint != nil {
-		cfg = *prof.Complaint
+	if s := prof.Schedule; s == nil || s.DefaultZone == nil {
+		log.Warn("sidecar: complaint deadlines are counted in UTC working days: the profile has no schedule.default_zone", "profile", prof.Name)
 	}
-	var cals []*schedule.Calendar
-	loc := time.UTC
-	if s := prof.Schedule; s != nil {
-		if s.Holidays != nil {
-			for _, name := range s.Holidays.Calendars {
-				c, ok := schedule.CalendarByName(name)
-				if !ok {
-					return fmt.Errorf("complaint: schedule.holidays.calendars: %q is not a built-in calendar", name)
-				}
-				cals = append(cals, c)
-			}
-		}
-		if s.DefaultZone != nil {
-			l, err := time.LoadLocation(s.DefaultZone.Name)
-			if err != nil {
-				return fmt.Errorf("complaint: schedule.default_zone: %w", err)
-			}
-			loc = l
-		}
+	var holds complaint.RecordingHolder
+	if m != nil {
+		holds = m
 	}
-	if loc == time.UTC {
-		log.Warn("sidecar: complaint deadlines are counted in UTC working days: the profile has no schedule.default_zone")
-	}
-	var rh complaint.RecordingHolder
-	if holds != nil {
-		rh = holds
-	}
-	desk, err := complaint.NewDesk(cfg, cs, lists, rh, hasher, schedule.NewWorkdays(cals...), loc)
+	desk, err := policy.NewComplaintDesk(prof, cs, lists, holds, hasher)
 	if err != nil {
 		return fmt.Errorf("complaint: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
 )
 
@@ -19,20 +20,29 @@ type recordingAdmin struct {
 	hasher recording.CalleeHasher // the Manager's: compares a retried registration
 }
 
-// wireRecordings sets be.Recordings when the profile has a recording section
-// and the store keeps recordings.
-func wireRecordings(be *Backend, checks []dialgate.Checker, hasher recording.CalleeHasher) {
+// wireRecordings sets be.Recordings when the store keeps recordings, over the
+// recording check's Manager (the one that links outcomes); when the profile
+// has no recording section, over a Manager with the 30-day floor, as the CLI
+// does (policy.NewRecordingManager). It returns the Manager, or nil.
+func wireRecordings(be *Backend, prof *policy.Profile, checks []dialgate.Checker, deps policy.Deps) (*recording.Manager, error) {
+	if deps.Recordings == nil {
+		be.unwired("recording", "the store keeps no recordings")
+		return nil, nil
+	}
+	var m *recording.Manager
 	for _, c := range checks {
 		if rc, ok := c.(*recording.Check); ok {
-			if m := rc.Manager(); m != nil {
-				be.Recordings = recordingAdmin{m: m, hasher: hasher}
-				return
-			}
-			be.unwired("recording", "the store keeps no recordings")
-			return
+			m = rc.Manager()
 		}
 	}
-	be.unwired("recording", "the profile has no recording section")
+	if m == nil {
+		var err error
+		if m, err = policy.NewRecordingManager(prof, deps); err != nil {
+			return nil, fmt.Errorf("recording: %w", err)
+		}
+	}
+	be.Recordings = recordingAdmin{m: m, hasher: deps.CalleeHasher}
+	return m, nil
 }
 
 // recordingError maps the recording package's errors to the adapter's.

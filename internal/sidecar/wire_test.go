@@ -330,14 +330,23 @@ func TestWireOutcome(t *testing.T) {
 }
 
 // TestWireUnwired: an admin domain the profile lacks answers Unimplemented
-// and says why.
+// and says why. Recordings are managed without a recording section too, with
+// the 30-day floor.
 func TestWireUnwired(t *testing.T) {
-	e, _ := openWire(t, "schema: dialgate.profile.v1\nname: cn-bare\nextends: cn\nrecording: null\n")
+	e, _ := openWire(t, "schema: dialgate.profile.v1\nname: cn-bare\nextends: cn\ndnc: null\nrecording: null\n")
 	ctx := ctxT(t)
 	_, err := e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: "+8613900139501", Scope: "global"})
 	wantCode(t, err, codes.Unimplemented, "no dnc section")
 	_, err = e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139501"})
 	wantCode(t, err, codes.Unimplemented, "no dnc section")
 	_, err = e.admin.HoldRecording(ctx, &pb.HoldRecordingRequest{Id: "r-1"})
-	wantCode(t, err, codes.Unimplemented, "no recording section")
+	wantCode(t, err, codes.NotFound, "r-1")
+	start := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if _, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-1", Number: "+8613900139501", StartedAt: timestamppb.New(start)}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := e.be.Recordings.(recordingAdmin).m.Get(ctx, "r-1")
+	if err != nil || !rec.RetainUntil.Equal(start.Add(30*24*time.Hour)) {
+		t.Fatalf("r-1 = %+v, %v; want kept 30 days", rec, err)
+	}
 }

@@ -2,8 +2,6 @@ package sidecar
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,14 +32,18 @@ const (
 
 // Open builds the Backend `dialgate serve` runs on: the boltstore file
 // (boltstore.DefaultFileName) and the audit log in cfg.Data (created if
-// needed, with fresh audit keys on first start), the profile cfg.Profile
-// (built-in name or file) turned into checks by policy.Checks with those
-// stores, and the Gate over them with the audit log. Close flushes the audit
-// log and closes the store.
+// needed, with fresh keys on first start, see LoadKeys), the profile
+// cfg.Profile (built-in name or file) turned into checks by policy.Checks with
+// policy.StoreDeps(store, the audit HMAC key) — so the callee hash is the same
+// in audit records, counters, recordings and complaints — and the Gate over
+// them with the audit log. Close flushes the audit log and closes the store.
 //
-// Every check the profile configures is wired. AdminService domains whose
-// check the profile lacks, or whose package is not in this build, answer
-// Unimplemented.
+// Every check the profile configures is wired, and every AdminService domain
+// the store and profile support: do-not-call entries and complaints through
+// the profile's *dnc.Check, the caller-ID ledger (reloading the callerid
+// check), recordings through the recording check's Manager (the 30-day floor
+// without a recording section), consents. A domain that cannot be wired
+// answers Unimplemented saying why (Backend.Unwired).
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	cfg = cfg.WithDefaults()
 	if log == nil {
@@ -115,10 +117,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 			return errors.Join(errs...)
 		},
 	}
-	wireDNC(be, checks)
+	wireDNC(be, prof.Name, checks)
 	wireLedger(be, checks, deps.Ledger)
-	wireRecordings(be, checks, deps.CalleeHasher)
-	if err := wireComplaints(be, prof, checks, store, deps.CalleeHasher, log); err != nil {
+	rm, err := wireRecordings(be, prof, checks, deps)
+	if err != nil {
+		return fail(err)
+	}
+	if err := wireComplaints(be, prof, checks, store, rm, deps.CalleeHasher, log); err != nil {
 		return fail(err)
 	}
 	wireConsent(be, checks, store)
@@ -130,57 +135,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 // openAudit opens the audit log in data/audit with the keys in data/keys,
 // generating them on first start. It returns the log and its HMAC key.
 func openAudit(ctx context.Context, data, profile string) (*auditlog.Log, []byte, error) {
-	kdir := filepath.Join(data, KeysDir)
-	if err := os.MkdirAll(kdir, 0o700); err != nil {
-		return nil, nil, fmt.Errorf("audit keys: %w", err)
-	}
-	hpath := filepath.Join(kdir, HMACKeyFile)
-	if _, err := os.Stat(hpath); errors.Is(err, os.ErrNotExist) {
-		var k [32]byte
-		if _, err := rand.Read(k[:]); err != nil {
-			return nil, nil, fmt.Errorf("audit keys: %w", err)
-		}
-		if err := writeNew(hpath, hex.EncodeToString(k[:])+"\n"); err != nil {
-			return nil, nil, err
-		}
-	}
-	spath := filepath.Join(kdir, SignerKeyFile)
-	if _, err := os.Stat(spath); errors.Is(err, os.ErrNotExist) {
-		skey, vkey, err := auditlog.GenerateKey(rand.Reader, "dialgate-sidecar")
-		if err != nil {
-			return nil, nil, fmt.Errorf("audit keys: %w", err)
-		}
-		if err := writeNew(spath, skey+"\n"); err != nil {
-			return nil, nil, err
-		}
-		if err := writeNew(filepath.Join(kdir, SignerPubFile), vkey+"\n"); err != nil {
-			return nil, nil, err
-		}
-	}
-	hb, err := os.ReadFile(hpath)
+	k, err := LoadKeys(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit keys: %w", err)
+		return nil, nil, err
 	}
-	hkey, err := hex.DecodeString(strings.TrimSpace(string(hb)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("audit keys: %s: not hex: %w", hpath, err)
-	}
-	sb, err := os.ReadFile(spath)
-	if err != nil {
-		return nil, nil, fmt.Errorf("audit keys: %w", err)
-	}
-	signer, err := auditlog.NewSigner(strings.TrimSpace(string(sb)))
-	if err != nil {
-		return nil, nil, fmt.Errorf("audit keys: %s: %w", spath, err)
-	}
-	sum := hex.EncodeToString(hkey[:4])
 	l, err := auditlog.Open(ctx, filepath.Join(data, AuditDir), auditlog.Options{
-		HMACKey: hkey, HMACKeyID: "k" + sum, Signer: signer, Profile: profile,
+		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("audit log: %w", err)
 	}
-	return l, hkey, nil
+	return l, k.HMAC, nil
 }
 
 // writeNew creates path with mode 0600 and content s, durably; it fails if

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/dnc"
+)
+
+func (a *app) complaintCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "complaint",
+		Short: "File complaints and track their handling deadlines",
+		Long: `A complaint (工信厅信管函〔2018〕337号 CN-S15) puts the number on the do-not-call
+list at once, places a legal hold on the callee's recordings, and starts the
+handling clock: forward within 3 working days, handle within 15 more, answer the
+complainant within 3 more (the profile's complaint section; working days follow
+its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.`,
+	}
+	profile := new(string)
+	cmd.PersistentFlags().StringVar(profile, "profile", "cn", "profile whose do-not-call rules and deadlines apply")
+	cmd.AddCommand(a.complaintAddCmd(profile), a.complaintListCmd(profile),
+		a.complaintStepCmd(profile, "forward", "Record that a complaint was forwarded to its handler"),
+		a.complaintStepCmd(profile, "resolve", "Record that a complaint was verified and handled (--resolution)"),
+		a.complaintStepCmd(profile, "answer", "Record that the complainant was answered, closing the complaint"))
+	return cmd
+}
+
+func complaintErr(err error) error {
+	if errors.Is(err, complaint.ErrInvalid) {
+		return usageErr("%v", err)
+	}
+	return failErr(err)
+}
+
+func (a *app) complaintAddCmd(profile *string) *cobra.Command {
+	var f complaint.Filing
+	var number, scope, channel, at string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "add --number N [--scope S] [--channel C] [--decision-id D] [flags]",
+		Short: "File a complaint: list the number at once, hold its recordings, start the clock",
+		Args:  argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := dialgate.ParseNumber(number)
+			if err != nil {
+				return usageErr("--number: %v", err)
+			}
+			f.Number = n
+			if scope != "" {
+				if f.Scope, err = dnc.ParseScope(scope); err != nil {
+					return usageErr("--scope: %v", err)
+				}
+			}
+			f.Channel = complaint.Channel(channel)
+			now, err := parseAt("at", at)
+			if err != nil {
+				return err
+			}
+			if f.ID == "" {
+				var b [6]byte
+				if _, err := rand.Read(b[:]); err != nil {
+					return failErr(err)
+				}
+				f.ID = "cp-" + hex.EncodeToString(b[:])
+			}
+			st, err := a.openState(*profile)
+			if err != nil {
+				return err
+			}
+			defer st.store.Close()
+			desk, err := st.desk()
+			if err != nil {
+				return err
+			}
+			c, err := desk.File(cmd.Context(), now, f)
+			if err != nil {
+				return complaintErr(err)
+			}
+			if asJSON {
+				return a.printJSON(c)
+			}
+			fmt.Fprintf(a.stdout, "complaint %s filed: number listed (%s), %d recording(s) held; forward by %s, handle by %s, answer by %s\n",
+				c.ID, c.Scope, len(c.HeldRecordings), c.ForwardBy.Format(time.RFC3339), c.HandleBy.Format(time.RFC3339), c.AnswerBy.Format(time.RFC3339))
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&number, "number", "", "the complainant's number, E.164 (stored only as a keyed hash)")
+	fl.StringVar(&scope, "scope", "", "do-not-call scope: global (default), industry:X, business:X, tenant:X, campaign:X")
+	fl.StringVar(&channel, "channel", "phone", "how it arrived: phone, web, app, regulator, agent")
+	fl.StringVar(&f.DecisionID, "decision-id", "", "the decision of the call complained about")
+	fl.StringVar(&f.ID, "id", "", "complaint id (default: generated)")
+	fl.StringVar(&f.Tenant, "tenant", "", "tenant")
+	fl.StringVar(&f.Details, "details", "", "what the complainant said")
+	fl.StringVar(&at, "at", "", "when it was received, RFC 3339 (default now)")
+	fl.BoolVar(&asJSON, "json", false, "print the complaint as JSON")
+	return cmd
+}
+
+func (a *app) complaintListCmd(profile *string) *cobra.Command {
+	var status, at string
+	var overdueOnly, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--status S] [--overdue] [--json]",
+		Short: "List complaints with the deadlines they have missed",
+		Args:  argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			now, err := parseAt("at", at)
+			if err != nil {
+				return err
+			}
+			switch complaint.Status(status) {
+			case "", complaint.StatusOpen, complaint.StatusForwarded, complaint.StatusHandled, complaint.StatusAnswered:
+			default:
+				return usageErr("--status: unknown status %q (want open, forwarded, handled or answered)", status)
+			}
+			st, err := a.openState(*profile)
+			if err != nil {
+				return err
+			}
+			defer st.store.Close()
+			desk, err := st.desk()
+			if err != nil {
+				return err
+			}
+			ls, err := desk.List(cmd.Context(), now, complaint.Filter{Status: complaint.Status(status)})
+			if err != nil {
+				return failErr(err)
+			}
+			out := ls[:0]
+			for _, l := range ls {
+				if !overdueOnly || len(l.Overdue) > 0 {
+					out = append(out, l)
+				}
+			}
+			if asJSON {
+				if out == nil {
+					out = []complaint.Listed{}
+				}
+				return a.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tRECEIVED\tSTATUS\tCHANNEL\tSCOPE\tOVERDUE")
+			for _, l := range out {
+				od := "-"
+				if len(l.Overdue) > 0 {
+					od = "OVERDUE: " + strings.Join(l.Overdue, ", ")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.ReceivedAt.Format(time.RFC3339), l.Status, l.Channel, l.Scope, od)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&status, "status", "", "only complaints in this status")
+	cmd.Flags().BoolVar(&overdueOnly, "overdue", false, "only complaints past a deadline")
+	cmd.Flags().StringVar(&at, "at", "", "evaluate deadlines as of this time, RFC 3339 (default now)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// complaintStepCmd is forward, resolve or answer.
+func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Command {
+	var at, resolution string
+	cmd := &cobra.Command{
+		Use:   step + " ID",
+		Short: short,
+		Args:  argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			now, err := parseAt("at", at)
+			if err != nil {
+				return err
+			}
+			if step == "resolve" && strings.TrimSpace(resolution) == "" {
+				return usageErr("--resolution: missing (say how the complaint was handled)")
+			}
+			st, err := a.openState(*profile)
+			if err != nil {
+				return err
+			}
+			defer st.store.Close()
+			desk, err := st.desk()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			switch step {
+			case "forward":
+				err = desk.Forward(ctx, args[0], now)
+			case "resolve":
+				err = desk.Resolve(ctx, args[0], now, resolution)
+			default:
+				err = desk.Answer(ctx, args[0], now)
+			}
+			if err != nil {
+				return complaintErr(err)
+			}
+			fmt.Fprintf(a.stdout, "complaint %s: %s at %s\n", args[0], step, now.Format(time.RFC3339))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&at, "at", "", "when, RFC 3339 (default now)")
+	if step == "resolve" {
+		cmd.Flags().StringVar(&resolution, "resolution", "", "how the complaint was verified and handled (required)")
+	}
+	return cmd
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/recording"
+)
+
+func (a *app) recordingsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "recordings",
+		Short: "Register recordings, place and release legal holds, sweep expired recordings",
+		Long: `Call recordings are kept at least 30 days (工信厅信管函〔2018〕337号 CN-S6), or
+longer where the profile says so (cn-insurance and us: 5 years); no
+configuration can lower the floor. A recording cannot be deleted before its
+retention ends or while it is under a legal hold.
+
+The metadata is kept in the store at --data; media under --media-root
+(URIs file:<relative path>) is deleted by sweep, media first and metadata
+after, so a crash leaves nothing orphaned and the next sweep finishes the job.`,
+	}
+	profile := new(string)
+	cmd.PersistentFlags().StringVar(profile, "profile", "cn", "profile whose retention applies")
+	cmd.PersistentFlags().String("media-root", "", "directory the media URIs (file:<path>) are relative to")
+	cmd.AddCommand(a.recRegisterCmd(profile), a.recHoldCmd(profile), a.recReleaseCmd(profile), a.recSweepCmd(profile), a.recShowCmd(profile))
+	return cmd
+}
+
+// recordingErr maps recording errors to exit codes: bad input 2, refusals 1.
+func recordingErr(err error) error {
+	switch {
+	case errors.Is(err, recording.ErrRetentionTooShort), errors.Is(err, recording.ErrInvalid):
+		return usageErr("%v", err)
+	default:
+		return failErr(err)
+	}
+}
+
+func (a *app) recRegisterCmd(profile *string) *cobra.Command {
+	var id, number, started, retention, media, decision, tenant, at string
+	cmd := &cobra.Command{
+		Use:   "register --id ID --number N --started-at T [flags]",
+		Short: "Register a recording's metadata; it is kept until started-at plus the retention",
+		Args:  argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if id == "" {
+				return usageErr("--id: missing")
+			}
+			n, err := dialgate.ParseNumber(number)
+			if err != nil {
+				return usageErr("--number: %v", err)
+			}
+			if started == "" {
+				return usageErr("--started-at: missing")
+			}
+			st0, err := parseAt("started-at", started)
+			if err != nil {
+				return err
+			}
+			now, err := parseAt("at", at)
+			if err != nil {
+				return err
+			}
+			reg := recording.Registration{ID: id, Callee: n, StartedAt: st0, MediaURI: media, DecisionID: decision, Tenant: tenant}
+			if retention != "" {
+				d, err := dialgate.ParseDuration(retention)
+				if err != nil {
+					return usageErr("--retention: %v", err)
+				}
+				if d.Std() < recording.MinRetention {
+					return usageErr("--retention: %s is below the 30-day floor (337号 CN-S6)", retention)
+				}
+				reg.Retention = d
+			}
+			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+				r, err := m.Register(cmd.Context(), now, reg)
+				if err != nil {
+					return recordingErr(err)
+				}
+				fmt.Fprintf(a.stdout, "registered %s, kept until %s\n", r.ID, r.RetainUntil.Format(time.RFC3339))
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&id, "id", "", "recording id (required)")
+	f.StringVar(&number, "number", "", "callee number, E.164 (stored only as a keyed hash)")
+	f.StringVar(&started, "started-at", "", "when the recording started, RFC 3339")
+	f.StringVar(&retention, "retention", "", "keep longer than the profile's retention, e.g. 90d (never less than 30d)")
+	f.StringVar(&media, "media-uri", "", "media location, file:<path below --media-root>")
+	f.StringVar(&decision, "decision-id", "", "the decision that allowed the call")
+	f.StringVar(&tenant, "tenant", "", "tenant")
+	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now)")
+	return cmd
+}
+
+func mediaRootFor(cmd *cobra.Command) string {
+	v, _ := cmd.Flags().GetString("media-root")
+	return v
+}
+
+func (a *app) recHoldCmd(profile *string) *cobra.Command {
+	var hold, reason, at string
+	cmd := &cobra.Command{
+		Use:   "hold ID --hold NAME [--reason TEXT]",
+		Short: "Place a legal hold on a recording; nothing deletes it while held",
+		Args:  argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if hold == "" {
+				return usageErr("--hold: missing (name the hold, e.g. litigation-2026-04)")
+			}
+			now, err := parseAt("at", at)
+			if err != nil {
+				return err
+			}
+			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+				if err := m.Hold(cmd.Context(), args[0], recording.Hold{ID: hold, Reason: reason, PlacedAt: now}); err != nil {
+					return recordingErr(err)
+				}
+				fmt.Fprintf(a.stdout, "held %s (%s)\n", args[0], hold)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&hold, "hold", "", "name of the hold (required)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why, in plain words")
+	cmd.Flags().StringVar(&at, "at", "", "time of the hold, RFC 3339 (default now)")
+	return cmd
+}
+
+func (a *app) recReleaseCmd(profile *string) *cobra.Command {
+	var hold string
+	cmd := &cobra.Command{
+		Use:   "release ID --hold NAME",
+		Short: "Release a legal hold on a recording",
+		Args:  argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if hold == "" {
+				return usageErr("--hold: missing")
+			}
+			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+				if err := m.ReleaseHold(cmd.Context(), args[0], hold); err != nil {
+					return recordingErr(err)
+				}
+				fmt.Fprintf(a.stdout, "released hold %s on %s\n", hold, args[0])
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&hold, "hold", "", "name of the hold (required)")
+	return cmd
+}
+
+func (a *app) recShowCmd(profile *string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a recording's metadata (the callee only as its keyed hash)",
+		Args:  argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+				r, err := m.Get(cmd.Context(), args[0])
+				if err != nil {
+					return recordingErr(err)
+				}
+				if asJSON {
+					return a.printJSON(r)
+				}
+				holds := make([]string, len(r.Holds))
+				for i, h := range r.Holds {
+					holds[i] = h.ID
+				}
+				fmt.Fprintf(a.stdout, "%s: started %s, kept until %s, state %s, holds [%s], decision %s\n", r.ID,
+					r.StartedAt.Format(time.RFC3339), r.RetainUntil.Format(time.RFC3339), r.State, strings.Join(holds, ", "), r.DecisionID)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) recSweepCmd(profile *string) *cobra.Command {
+	var at string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "sweep [--at T] [--media-root DIR]",
+		Short: "Delete every recording whose retention is over and that is not held",
+		Long: `Delete every recording whose retention is over at --at (default now) and that
+is not under a legal hold: the media first (under --media-root), then the
+metadata. It is idempotent and finishes deletions an interrupted sweep began.
+It reports what it deleted, what it skipped and why, and what failed (exit 1).`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			now, err := parseAt("at", at)
+			if err != nil {
+				return err
+			}
+			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+				rep, err := m.Sweep(cmd.Context(), now)
+				if asJSON {
+					if jerr := a.printJSON(rep); jerr != nil {
+						return jerr
+					}
+				} else {
+					fmt.Fprintf(a.stdout, "deleted %d: %s\n", len(rep.Deleted), strings.Join(rep.Deleted, ", "))
+					for _, s := range rep.Skipped {
+						fmt.Fprintf(a.stdout, "skipped %s: %s\n", s.ID, s.Reason)
+					}
+					for _, s := range rep.Failed {
+						fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", s.ID, s.Reason)
+					}
+				}
+				if err != nil {
+					return failErr(err)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&at, "at", "", "sweep as of this time, RFC 3339 (default now)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// withRecordings opens --data with the profile and runs fn with its recording
+// Manager.
+func (a *app) withRecordings(cmd *cobra.Command, profile string, fn func(*recording.Manager) error) error {
+	st, err := a.openState(profile)
+	if err != nil {
+		return err
+	}
+	defer st.store.Close()
+	m, done, err := st.recordings(mediaRootFor(cmd))
+	if err != nil {
+		return err
+	}
+	defer done()
+	return fn(m)
+}

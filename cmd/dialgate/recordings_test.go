@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+func TestRecordingsLifecycle(t *testing.T) {
+	data := t.TempDir()
+	media := t.TempDir()
+	if err := os.WriteFile(filepath.Join(media, "r-1.wav"), []byte("RIFF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	steps := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", "2026-12-01T10:00:00+08:00",
+			"--at", "2026-12-01T10:05:00+08:00", "--media-uri", "file:r-1.wav", "--media-root", media}, 0, "kept until 2026-12-31T10:00:00+08:00", ""},
+		{[]string{"recordings", "register", "--id", "r-2", "--number", "+8613900139000", "--started-at", "2026-12-01T10:00:00+08:00", "--retention", "7d"}, 2, "", "--retention: 7d is below the 30-day floor"},
+		{[]string{"recordings", "register", "--id", "r-3", "--number", "+86abc", "--started-at", "2026-12-01T10:00:00+08:00"}, 2, "", "--number: invalid number"},
+		{[]string{"recordings", "register", "--id", "r-4", "--number", "+8613900139000", "--started-at", "2026-12-01T10:00:00+08:00", "--retention", "-1"}, 2, "", "--retention"},
+		{[]string{"recordings", "sweep", "--at", "2026-12-30T10:00:00+08:00", "--media-root", media}, 0, "deleted 0", ""},
+		{[]string{"recordings", "hold", "r-1", "--hold", "litigation-1", "--at", "2026-12-20T10:00:00+08:00"}, 0, "held r-1", ""},
+		{[]string{"recordings", "hold", "r-9", "--hold", "x"}, 1, "", "not found"},
+		{[]string{"recordings", "sweep", "--at", "2027-01-05T10:00:00+08:00", "--media-root", media}, 0, "skipped r-1: held", ""},
+		{[]string{"recordings", "release", "r-1", "--hold", "litigation-1"}, 0, "released hold", ""},
+		{[]string{"recordings", "sweep", "--at", "2027-01-05T10:00:00+08:00", "--media-root", media, "--json"}, 0, `"deleted": [
+    "r-1"
+  ]`, ""},
+		{[]string{"recordings", "show", "r-1"}, 1, "", "not found"},
+	}
+	for i, s := range steps {
+		code, out, errs := run(s.args...)
+		if code != s.code || !strings.Contains(out, s.stdout) || !strings.Contains(errs, s.stderr) {
+			t.Fatalf("step %d %v: exit %d\nstdout: %s\nstderr: %s", i, s.args, code, out, errs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(media, "r-1.wav")); !os.IsNotExist(err) {
+		t.Fatalf("media not deleted: %v", err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(data, "dialgate.db"))
+	if strings.Contains(string(raw), "8613900139000") {
+		t.Fatal("raw callee number in the store file")
+	}
+}
+
+func TestComplaintAndQuarterlyReport(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	ctx := context.Background()
+	// Decisions in the audit log, as `dialgate serve` would write them.
+	keys, err := sidecar.LoadKeys(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := auditlog.Open(ctx, filepath.Join(data, sidecar.AuditDir), auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	g, err := dialgate.New([]dialgate.Checker{dialgate.CheckerFunc("dnc", func(context.Context, dialgate.Dial) ([]dialgate.Reason, error) {
+		return []dialgate.Reason{{Code: dialgate.CodeDNCListed}}, nil
+	})}, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })), dialgate.WithPolicyVersion("cn@test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errs := run("complaint", "add", "--number", "+8613900139000", "--id", "cp-1", "--at", "2026-11-03T10:00:00+08:00")
+	if code != 0 || !strings.Contains(out, "complaint cp-1 filed: number listed (global)") {
+		t.Fatalf("complaint add: %d %s %s", code, out, errs)
+	}
+	code, out, _ = run("dnc", "lookup", "+8613900139000")
+	if code != 1 && !strings.Contains(out, "complaints") {
+		t.Fatalf("dnc lookup after complaint: %d %s", code, out)
+	}
+	if !strings.Contains(out, "complaint") {
+		t.Fatalf("number not listed by the complaint: %s", out)
+	}
+	code, out, _ = run("complaint", "list", "--overdue", "--at", "2026-12-30T10:00:00+08:00")
+	if code != 0 || !strings.Contains(out, "OVERDUE: forward, handle") {
+		t.Fatalf("complaint list: %d %s", code, out)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"complaint", "resolve", "cp-1"}, 2, "--resolution: missing"},
+		{[]string{"complaint", "answer", "cp-1"}, 1, "wrong status"},
+		{[]string{"complaint", "resolve", "cp-1", "--resolution", "verified; number kept on the list"}, 0, ""},
+		{[]string{"complaint", "answer", "cp-1"}, 0, ""},
+		{[]string{"complaint", "add", "--number", "+8613900139000", "--channel", "fax"}, 2, "channel"},
+		{[]string{"complaint", "list", "--status", "lost"}, 2, "--status"},
+		{[]string{"report", "quarterly", "--quarter", "2026Q5"}, 2, "--quarter"},
+		{[]string{"report", "quarterly", "--quarter", "2026Q4", "--format", "pdf"}, 2, "--format"},
+	} {
+		code, _, errs := run(c.args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q", c.args, code, errs)
+		}
+	}
+	code, out, errs = run("report", "quarterly", "--quarter", "2026Q4", "--at", "2027-01-10T00:00:00+08:00")
+	if code != 0 {
+		t.Fatalf("report: %d %s", code, errs)
+	}
+	var r struct {
+		Decisions struct {
+			Total  int `json:"total"`
+			Denied int `json:"denied"`
+		} `json:"decisions"`
+		Complaints struct {
+			Received int `json:"received"`
+		} `json:"complaints"`
+		DNC struct {
+			Total int `json:"total"`
+		} `json:"dnc_additions"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("report JSON: %v\n%s", err, out)
+	}
+	if r.Decisions.Total != 1 || r.Decisions.Denied != 1 || r.Complaints.Received != 1 || r.DNC.Total != 1 {
+		t.Fatalf("report %+v", r)
+	}
+	html := filepath.Join(t.TempDir(), "q4.html")
+	if code, _, errs := run("report", "quarterly", "--quarter", "2026Q4", "--format", "html", "--out", html); code != 0 {
+		t.Fatalf("html report: %s", errs)
+	}
+	b, _ := os.ReadFile(html)
+	if !strings.Contains(string(b), "<svg") || strings.Contains(string(b), "8613900139000") {
+		t.Fatal("html report lacks a chart or holds a raw number")
+	}
+}

@@ -1,0 +1,80 @@
+package sidecar
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/dialgate/dialgate/auditlog"
+)
+
+// Keys are a data directory's secrets: the HMAC key that pseudonymises callee
+// numbers (in audit records, counters, recordings and complaints) and the
+// signer of audit checkpoints.
+type Keys struct {
+	// HMAC is the callee-hash key (32 random bytes).
+	HMAC []byte
+	// HMACKeyID names it in audit records ("k" + the first 4 bytes in hex).
+	HMACKeyID string
+	// Signer signs audit checkpoints (ed25519, golang.org/x/mod/sumdb/note).
+	Signer note.Signer
+}
+
+// LoadKeys reads the keys in data/keys, generating them (mode 0600) on first
+// use. `dialgate serve` and the CLI commands that write state share them, so a
+// number hashes the same everywhere.
+func LoadKeys(data string) (Keys, error) {
+	kdir := filepath.Join(data, KeysDir)
+	if err := os.MkdirAll(kdir, 0o700); err != nil {
+		return Keys{}, fmt.Errorf("audit keys: %w", err)
+	}
+	hpath := filepath.Join(kdir, HMACKeyFile)
+	if _, err := os.Stat(hpath); errors.Is(err, os.ErrNotExist) {
+		var k [32]byte
+		if _, err := rand.Read(k[:]); err != nil {
+			return Keys{}, fmt.Errorf("audit keys: %w", err)
+		}
+		if err := writeNew(hpath, hex.EncodeToString(k[:])+"\n"); err != nil {
+			return Keys{}, err
+		}
+	}
+	spath := filepath.Join(kdir, SignerKeyFile)
+	if _, err := os.Stat(spath); errors.Is(err, os.ErrNotExist) {
+		skey, vkey, err := auditlog.GenerateKey(rand.Reader, "dialgate-sidecar")
+		if err != nil {
+			return Keys{}, fmt.Errorf("audit keys: %w", err)
+		}
+		if err := writeNew(spath, skey+"\n"); err != nil {
+			return Keys{}, err
+		}
+		if err := writeNew(filepath.Join(kdir, SignerPubFile), vkey+"\n"); err != nil {
+			return Keys{}, err
+		}
+	}
+	hb, err := os.ReadFile(hpath)
+	if err != nil {
+		return Keys{}, fmt.Errorf("audit keys: %w", err)
+	}
+	hkey, err := hex.DecodeString(strings.TrimSpace(string(hb)))
+	if err != nil {
+		return Keys{}, fmt.Errorf("audit keys: %s: not hex: %w", hpath, err)
+	}
+	if len(hkey) < auditlog.MinKeyBytes {
+		return Keys{}, fmt.Errorf("audit keys: %s: %d bytes, want at least %d", hpath, len(hkey), auditlog.MinKeyBytes)
+	}
+	sb, err := os.ReadFile(spath)
+	if err != nil {
+		return Keys{}, fmt.Errorf("audit keys: %w", err)
+	}
+	signer, err := auditlog.NewSigner(strings.TrimSpace(string(sb)))
+	if err != nil {
+		return Keys{}, fmt.Errorf("audit keys: %s: %w", spath, err)
+	}
+	return Keys{HMAC: hkey, HMACKeyID: "k" + hex.EncodeToString(hkey[:4]), Signer: signer}, nil
+}

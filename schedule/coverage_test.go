@@ -1,0 +1,90 @@
+package schedule
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// TestHolidayCoverage: a profile that forbids calls on holidays cannot decide
+// a date outside the years its calendars cover, so the check denies it with
+// schedule.unavailable instead of silently allowing (fail closed). A profile
+// whose holidays do not forbid (cn) is unaffected.
+func TestHolidayCoverage(t *testing.T) {
+	al := Config{
+		Windows:  []Window{{Days: []string{"mon-sat"}, Ranges: []string{"08:00-20:00"}, Cite: citeU}},
+		Holidays: &Holidays{Forbid: true, Calendars: []string{"us-federal-2026", "us-al-2026"}, Cite: citeU},
+	}
+	notForbid := al
+	notForbid.Holidays = &Holidays{Forbid: false, Calendars: al.Holidays.Calendars, Cite: citeU}
+	extra, err := ParseCalendar("x.cal", []byte("calendar x-2026-2027\nsource U test\n2026-03-02 holiday a\n2027-03-01 holiday b\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := extra.Years(); len(got) != 2 || got[0] != 2026 || got[1] != 2027 {
+		t.Fatalf("Years() = %v", got)
+	}
+	mixed := al
+	mixed.Holidays = &Holidays{Forbid: true, Calendars: []string{"x-2026-2027", "us-al-2026"}, Cite: citeU}
+	only := al
+	only.Holidays = &Holidays{Forbid: true, Calendars: []string{"x-2026-2027"}, Cite: citeU}
+
+	unavailable := dialgate.UnavailableCode(Name)
+	tests := []struct {
+		name string
+		cfg  Config
+		at   string
+		want dialgate.Code // "" allowed
+	}{
+		{"2026 workday", al, "2026-07-06T10:00:00-05:00", ""},
+		{"2026 holiday", al, "2026-07-03T10:00:00-05:00", dialgate.CodeHoliday},
+		{"2027 no data", al, "2027-01-05T10:00:00-06:00", unavailable},
+		{"2025 no data", al, "2025-12-30T10:00:00-06:00", unavailable},
+		{"local date decides: 2026-12-31 19:00 CST is 2027 in UTC", al, "2027-01-01T01:00:00Z", ""},
+		{"local date decides: 2027-01-01 00:30 CST", al, "2027-01-01T06:30:00Z", unavailable},
+		{"not forbidding: 2027 allowed", notForbid, "2027-01-05T10:00:00-06:00", ""},
+		{"calendars disagree: 2027 only in one", mixed, "2027-01-05T10:00:00-06:00", unavailable},
+		{"one calendar covering 2027", only, "2027-01-05T10:00:00-06:00", ""},
+		{"one calendar covering 2027, holiday", only, "2027-03-01T10:00:00-06:00", dialgate.CodeHoliday},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := mustCheck(t, tt.cfg, WithCalendars(extra))
+			d := dialgate.Dial{To: dialgate.MustParseNumber("+12055550100"), Purpose: dialgate.PurposeMarketing, At: at(t, tt.at)}
+			rs, err := w.Check(context.Background(), d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" {
+				if len(rs) != 0 {
+					t.Fatalf("want allowed, got %+v", rs)
+				}
+				return
+			}
+			if len(rs) == 0 || rs[0].Code != tt.want {
+				t.Fatalf("want %s, got %+v", tt.want, rs)
+			}
+			if tt.want == unavailable && (!strings.Contains(rs[0].Message, "no holiday data") || !strings.Contains(rs[0].Message, "cover 2026")) {
+				t.Errorf("message %q", rs[0].Message)
+			}
+		})
+	}
+	// The next allowed instant is never searched into a year without data:
+	// after the last window of 2026 there is none.
+	w := mustCheck(t, al)
+	rs, _ := w.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber("+12055550100"), Purpose: dialgate.PurposeMarketing, At: at(t, "2026-12-31T20:30:00-06:00")})
+	if len(rs) == 0 || !rs[0].NextAllowedAt.IsZero() || !strings.Contains(rs[0].Message, "no allowed time found") {
+		t.Errorf("after the last 2026 window: %+v", rs)
+	}
+	// An exempt instant callback does not need holiday data.
+	cb := al
+	cb.Callback = &Callback{MaxTriggerAge: dialgate.Duration(30 * time.Minute), Cite: citeU}
+	w = mustCheck(t, cb)
+	t0 := at(t, "2027-01-05T10:00:00-06:00")
+	if rs, _ := w.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber("+12055550100"), Purpose: dialgate.PurposeCallback, TriggerAt: t0.Add(-time.Minute), At: t0}); len(rs) != 0 {
+		t.Errorf("exempt callback in 2027: %+v", rs)
+	}
+}
