@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/recording"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"github.com/dialgate/dialgate/recording"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
