@@ -153,6 +153,14 @@ func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntry
 	return &pb.RemoveDncEntryResponse{}, nil
 }
 
+var consentMethods = map[pb.ConsentMethod]string{
+	pb.ConsentMethod_CONSENT_METHOD_WEB_FORM:        "web_form",
+	pb.ConsentMethod_CONSENT_METHOD_IVR_KEYPRESS:    "ivr_keypress",
+	pb.ConsentMethod_CONSENT_METHOD_RECORDED_VERBAL: "recorded_verbal",
+	pb.ConsentMethod_CONSENT_METHOD_WRITTEN:         "written",
+	pb.ConsentMethod_CONSENT_METHOD_IN_APP:          "in_app",
+}
+
 func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequest) (*pb.GrantConsentResponse, error) {
 	if s.be.Consents == nil {
 		return nil, s.unimplemented("GrantConsent", "consent")
@@ -168,13 +176,21 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 	if c.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
 		return nil, err
 	}
-	if c.Scope, err = checkScope("scope", req.GetScope(), true); err != nil {
+	if req.GetScope() == "" {
+		return nil, invalid("scope", "missing")
+	}
+	if err = checkText("scope", req.GetScope(), 300); err != nil {
 		return nil, err
 	}
-	if err = checkID("tenant", req.GetTenant(), false); err != nil {
-		return nil, err
+	c.Scope = req.GetScope()
+	switch m := req.GetMethod(); {
+	case m == pb.ConsentMethod_CONSENT_METHOD_UNSPECIFIED:
+		return nil, invalid("method", "missing")
+	case consentMethods[m] == "":
+		return nil, invalid("method", "unknown enum value %d", int32(m))
+	default:
+		c.Method = consentMethods[m]
 	}
-	c.Tenant = req.GetTenant()
 	if req.GetGrantedAt() == nil {
 		return nil, invalid("granted_at", "missing")
 	}
@@ -193,9 +209,13 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		}
 		c.EvidenceSHA256 = strings.ToLower(h)
 	}
-	if c.Purposes, err = purposesFromProto("purposes", req.GetPurposes()); err != nil {
+	if err = checkText("evidence_uri", req.GetEvidenceUri(), 2048); err != nil {
 		return nil, err
 	}
+	if err = checkText("channel", req.GetChannel(), 64); err != nil {
+		return nil, err
+	}
+	c.EvidenceURI, c.Channel = req.GetEvidenceUri(), req.GetChannel()
 	if err := s.be.Consents.GrantConsent(ctx, c); err != nil {
 		return nil, adminError("GrantConsent", err)
 	}
@@ -216,7 +236,10 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 	if at.IsZero() {
 		at = s.now()
 	}
-	if err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at); err != nil {
+	if err := checkText("channel", req.GetChannel(), 64); err != nil {
+		return nil, err
+	}
+	if err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel()); err != nil {
 		return nil, adminError("RevokeConsent", err)
 	}
 	return &pb.RevokeConsentResponse{}, nil

@@ -89,22 +89,25 @@ type DNCAdmin interface {
 	RemoveDNC(ctx context.Context, n dialgate.Number, scope string) error
 }
 
-// ConsentGrant is a consent record as AdminService receives it.
+// ConsentGrant is a consent record as AdminService receives it. Fields are
+// validated by the consent package (consent.Record.ValidateNew).
 type ConsentGrant struct {
 	ID             string
 	Number         dialgate.Number
-	Scope          string
-	Tenant         string
+	Scope          string // "industry:<x>", "business:<x>", "campaign:<x>", "tenant:<x>"
+	Method         string // "web_form", "ivr_keypress", "recorded_verbal", "written", "in_app"
 	GrantedAt      time.Time
-	ExpiresAt      time.Time // zero: the profile's default validity
-	EvidenceSHA256 string
-	Purposes       []dialgate.Purpose // empty: marketing
+	ExpiresAt      time.Time // zero: does not lapse by time
+	EvidenceSHA256 string    // SHA-256 of the disclosure text, lower-case hex
+	EvidenceURI    string
+	Channel        string
 }
 
-// ConsentAdmin grants and revokes consents.
+// ConsentAdmin grants and revokes consents. A revocation must be in force for
+// every Check that starts after RevokeConsent returns nil.
 type ConsentAdmin interface {
 	GrantConsent(ctx context.Context, c ConsentGrant) error
-	RevokeConsent(ctx context.Context, id string, at time.Time) error
+	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error
 }
 
 // Complaint is a complaint as AdminService receives it.

@@ -54,10 +54,11 @@ type AdminServiceClient interface {
 	// RemoveDncEntry takes a number off a scoped list (for example after
 	// re-consent). Removing an absent entry is not an error.
 	RemoveDncEntry(ctx context.Context, in *RemoveDncEntryRequest, opts ...grpc.CallOption) (*RemoveDncEntryResponse, error)
-	// GrantConsent records consent evidence.
+	// GrantConsent records consent evidence, durably.
 	GrantConsent(ctx context.Context, in *GrantConsentRequest, opts ...grpc.CallOption) (*GrantConsentResponse, error)
-	// RevokeConsent revokes a consent at once; a revoked consent never allows a
-	// dial again.
+	// RevokeConsent revokes a consent at once: it is durable, and every Check
+	// that starts after the RPC returns sees it (the gate's consent cache
+	// included); a revoked consent never allows a dial again.
 	RevokeConsent(ctx context.Context, in *RevokeConsentRequest, opts ...grpc.CallOption) (*RevokeConsentResponse, error)
 	// FileComplaint records a complaint: the number goes on the do-not-call list
 	// at once (the next Check of it in scope denies), every recording of the
@@ -194,10 +195,11 @@ type AdminServiceServer interface {
 	// RemoveDncEntry takes a number off a scoped list (for example after
 	// re-consent). Removing an absent entry is not an error.
 	RemoveDncEntry(context.Context, *RemoveDncEntryRequest) (*RemoveDncEntryResponse, error)
-	// GrantConsent records consent evidence.
+	// GrantConsent records consent evidence, durably.
 	GrantConsent(context.Context, *GrantConsentRequest) (*GrantConsentResponse, error)
-	// RevokeConsent revokes a consent at once; a revoked consent never allows a
-	// dial again.
+	// RevokeConsent revokes a consent at once: it is durable, and every Check
+	// that starts after the RPC returns sees it (the gate's consent cache
+	// included); a revoked consent never allows a dial again.
 	RevokeConsent(context.Context, *RevokeConsentRequest) (*RevokeConsentResponse, error)
 	// FileComplaint records a complaint: the number goes on the do-not-call list
 	// at once (the next Check of it in scope denies), every recording of the
