@@ -2,6 +2,7 @@ package dialgate_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,10 +23,11 @@ func windowCheck() dialgate.Checker {
 }
 
 // sinkLog is an in-memory audit sink that keeps only a count, as a ring buffer
-// would, so the benchmark measures the gate rather than slice growth.
-type sinkLog struct{ n int64 }
+// would, so the benchmark measures the gate rather than slice growth. It is
+// safe for concurrent use.
+type sinkLog struct{ n atomic.Int64 }
 
-func (s *sinkLog) RecordDecision(context.Context, dialgate.Decision) error { s.n++; return nil }
+func (s *sinkLog) RecordDecision(context.Context, dialgate.Decision) error { s.n.Add(1); return nil }
 func (s *sinkLog) RecordOutcome(context.Context, dialgate.Outcome) error   { return nil }
 
 func BenchmarkGateCheckOverhead(b *testing.B) {

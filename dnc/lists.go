@@ -49,6 +49,108 @@ type Lists struct {
 	count uint               // numbers added to bf
 	epoch uint64             // bumped by every Add/Remove; guards cache fills
 	cache *lru.Cache[uint64, []Entry]
+
+	// feedDown is set while a shared store's change feed is interrupted:
+	// lookups then bypass the Bloom filter and the cache (see ChangeFeed).
+	feedDown bool
+	unwatch  func()
+}
+
+// ChangeFeed is implemented by stores shared between processes
+// (storage/redisstore, storage/pgstore): it tells every process's Lists about
+// entries added or removed by the others, so that a Bloom negative or a cached
+// answer never hides an opt-out taken elsewhere. NewLists subscribes when its
+// store implements it; Lists.Close unsubscribes.
+type ChangeFeed interface {
+	// WatchDNC registers w. If the feed is not live at that moment, the store
+	// calls w.DNCFeedLost before WatchDNC returns. cancel unregisters w; it is
+	// idempotent. The store calls w's methods from one goroutine, in order.
+	WatchDNC(w ChangeWatcher) (cancel func())
+}
+
+// ChangeWatcher receives the notifications of a ChangeFeed. Lists implements
+// it.
+type ChangeWatcher interface {
+	// DNCChanged reports that the entries of n changed (added, extended or
+	// removed) in some process.
+	DNCChanged(n dialgate.Number)
+	// DNCFeedLost reports that notifications may be missed from now on (the
+	// connection to the shared store dropped or stopped answering). Until
+	// DNCFeedRestored succeeds the watcher must not trust anything it learnt
+	// from the feed.
+	DNCFeedLost()
+	// DNCFeedRestored reports that the feed is live again; the watcher
+	// resynchronises with the store (Lists rebuilds its filter from a scan)
+	// and returns nil when it trusts the feed again. On an error the store
+	// keeps the feed lost and calls DNCFeedRestored again later.
+	DNCFeedRestored(ctx context.Context) error
+}
+
+var _ ChangeWatcher = (*Lists)(nil)
+
+// DNCChanged implements ChangeWatcher: another process changed the entries of
+// n, so n goes into the Bloom filter and its cached answer is dropped.
+func (l *Lists) DNCChanged(n dialgate.Number) {
+	v := n.Uint64()
+	k := bloomKey(v)
+	l.mu.Lock()
+	l.epoch++
+	if l.bf != nil {
+		l.bf.Add(k[:])
+		l.count++
+	}
+	if l.next != nil {
+		l.next.Add(k[:])
+	}
+	if l.cache != nil {
+		l.cache.Remove(v)
+	}
+	l.mu.Unlock()
+}
+
+// DNCFeedLost implements ChangeWatcher: from now on every lookup reads the
+// store (and fails, wrapping the store's error, when the store is down).
+func (l *Lists) DNCFeedLost() {
+	l.mu.Lock()
+	l.feedDown = true
+	l.epoch++
+	if l.cache != nil {
+		l.cache.Purge()
+	}
+	l.mu.Unlock()
+}
+
+// DNCFeedRestored implements ChangeWatcher: it rebuilds the Bloom filter from
+// a store scan, empties the cache and trusts both again.
+func (l *Lists) DNCFeedRestored(ctx context.Context) error {
+	if err := l.Rebuild(ctx); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.feedDown = false
+	l.epoch++
+	if l.cache != nil {
+		l.cache.Purge()
+	}
+	l.mu.Unlock()
+	return nil
+}
+
+// Close unsubscribes from the store's change feed, if any. The Lists stays
+// usable but no longer hears about other processes' changes, so it then reads
+// the store for every lookup. Close is idempotent.
+func (l *Lists) Close() error {
+	l.mu.Lock()
+	cancel := l.unwatch
+	l.unwatch = nil
+	if cancel != nil {
+		l.feedDown = true
+	}
+	l.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	return nil
 }
 
 // NewLists scans store once to fill the Bloom filter and returns the overlay.
@@ -73,11 +175,19 @@ func NewLists(ctx context.Context, store Store, opts ListsOptions) (*Lists, erro
 		}
 		l.cache = c
 	}
+	if f, ok := store.(ChangeFeed); ok {
+		// Subscribe before the scan, so that no change made meanwhile is missed.
+		cancel := f.WatchDNC(l)
+		l.mu.Lock()
+		l.unwatch = cancel
+		l.mu.Unlock()
+	}
 	if opts.NoBloom {
 		return l, nil
 	}
 	var n uint
 	if err := store.ScanDNC(ctx, func(Entry) error { n++; return nil }); err != nil {
+		l.Close()
 		return nil, fmt.Errorf("dnc: scan store: %w", err)
 	}
 	capacity := opts.Capacity
@@ -86,9 +196,12 @@ func NewLists(ctx context.Context, store Store, opts ListsOptions) (*Lists, erro
 	}
 	bf, err := l.fill(ctx, capacity)
 	if err != nil {
+		l.Close()
 		return nil, err
 	}
+	l.mu.Lock()
 	l.bf = bf
+	l.mu.Unlock()
 	return l, nil
 }
 
@@ -101,6 +214,16 @@ func bloomKey(v uint64) [8]byte {
 // fill builds a filter from a store scan.
 func (l *Lists) fill(ctx context.Context, capacity uint) (*bloom.BloomFilter, error) {
 	bf := bloom.NewWithEstimates(capacity, l.opts.FalsePositiveRate)
+	// While filling, bf is the filter being rebuilt: changes notified by a
+	// ChangeFeed during the scan reach it too.
+	l.mu.Lock()
+	l.next = bf
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.next = nil
+		l.mu.Unlock()
+	}()
 	var n uint
 	err := l.store.ScanDNC(ctx, func(e Entry) error {
 		k := bloomKey(e.Number.Uint64())
@@ -221,7 +344,8 @@ func (l *Lists) Remove(ctx context.Context, n dialgate.Number, scope Scope, t ti
 func (l *Lists) Lookup(ctx context.Context, n dialgate.Number) ([]Entry, error) {
 	v := n.Uint64()
 	l.mu.RLock()
-	if l.bf != nil {
+	down := l.feedDown
+	if l.bf != nil && !down {
 		k := bloomKey(v)
 		if !l.bf.Test(k[:]) {
 			l.mu.RUnlock()
@@ -230,7 +354,7 @@ func (l *Lists) Lookup(ctx context.Context, n dialgate.Number) ([]Entry, error) 
 	}
 	epoch := l.epoch
 	l.mu.RUnlock()
-	if l.cache != nil {
+	if l.cache != nil && !down {
 		if es, ok := l.cache.Get(v); ok {
 			return es, nil
 		}
@@ -243,7 +367,7 @@ func (l *Lists) Lookup(ctx context.Context, n dialgate.Number) ([]Entry, error) 
 		// Cache only if no Add or Remove ran since we read the epoch: otherwise
 		// we might cache a "not listed" that an Add has just made stale.
 		l.mu.Lock()
-		if l.epoch == epoch {
+		if l.epoch == epoch && !l.feedDown {
 			l.cache.Add(v, es)
 		}
 		l.mu.Unlock()

@@ -171,7 +171,9 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	if len(limits) == 0 {
 		return nil, nil
 	}
-	ok, us, err := c.counters.Reserve(ctx, decisionID, d.At, limits)
+	// Reservation ids are shared by every user of the store (the sweep check
+	// reserves under the same decision id): namespace ours.
+	ok, us, err := c.counters.Reserve(ctx, "frequency:"+decisionID, d.At, limits)
 	if err != nil {
 		return nil, fmt.Errorf("frequency: %w", err)
 	}
@@ -191,7 +193,7 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 // Release gives back what Commit reserved for decisionID. Unknown ids are
 // not an error.
 func (c *CapCheck) Release(ctx context.Context, decisionID string) error {
-	if err := c.counters.Release(ctx, decisionID); err != nil {
+	if err := c.counters.Release(ctx, "frequency:"+decisionID); err != nil {
 		return fmt.Errorf("frequency: %w", err)
 	}
 	return nil

@@ -24,12 +24,13 @@ const (
 	// CapPerCallee counts every call to the callee number.
 	CapPerCallee CapScope = "callee"
 	// CapPerSubject counts every call about one matter (Dial.Subject, e.g. a
-	// debt), whichever number is called. A dial without a Subject is counted
-	// per callee instead (the stricter reading for one person).
+	// debt), whichever number is called. Dials without a Subject are counted
+	// per callee instead, in a counter of their own.
 	CapPerSubject CapScope = "subject"
 	// CapPerCalleeSubject counts the calls to one callee about one matter ("on
-	// the same subject matter"). A dial without a Subject is counted per
-	// callee across all subjects, which is stricter.
+	// the same subject matter"). Dials to a callee without a Subject all share
+	// one counter of their own (the matter is unknown, so they are taken to be
+	// about the same one).
 	CapPerCalleeSubject CapScope = "callee_subject"
 )
 

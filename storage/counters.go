@@ -113,6 +113,9 @@ type Usage struct {
 //   - Idempotency: a Reserve for an id that is already held (reserved, not
 //     released, not yet pruned) records nothing more and returns ok = true,
 //     whatever its limits say. Retrying a Reserve after an error is safe.
+//     Ids are global to the store: two users that reserve for the same
+//     decision (a frequency cap and a segment-rate guard) must namespace
+//     their ids ("frequency:"+decisionID), or the second reserves nothing.
 //   - A Reserve with no limits succeeds and records nothing.
 //   - Release removes every entry of the id under every key; capacity is free
 //     again at once. Releasing an unknown or already released id returns nil.

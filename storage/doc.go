@@ -25,6 +25,17 @@
 //     the same suite. Shared back-ends for fleets (Redis, PostgreSQL) follow
 //     the same pattern.
 //
+// # Counters
+//
+// [Counters] is the one store interface this package owns, because two
+// domains share it: sliding-window reservations ("at most Max distinct
+// members under Key within Window"), checked and recorded atomically and
+// idempotently by reservation id, released on demand. Package schedule builds
+// frequency caps on it (key = keyed hash of tenant and callee, one key per
+// cap) and package sweep the segment-rate guard (key = segment, member =
+// callee hash). Stores that can sweep out expired entries in bulk also
+// implement [CounterExpirer].
+//
 // # Errors
 //
 // Back-ends wrap the sentinels below with %w and context (the operation, the

@@ -136,7 +136,8 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 	var mb [4]byte
 	member := suffix4(mb[:], info.Suffix)
 	lim := [1]storage.Limit{{Key: key, Member: member, Window: c.cfg.SegmentRate.Window.Std(), Max: c.cfg.SegmentRate.Max}}
-	ok, usage, err := c.counters.Reserve(ctx, decisionID, d.At, lim[:])
+	// Reservation ids are shared by every user of the store: namespace ours.
+	ok, usage, err := c.counters.Reserve(ctx, "sweep:"+decisionID, d.At, lim[:])
 	if err != nil || !ok {
 		if c.runs != nil {
 			c.runs.release(decisionID)
@@ -183,7 +184,7 @@ func (c *Check) Release(ctx context.Context, decisionID string) error {
 		c.runs.release(decisionID)
 	}
 	if c.cfg.SegmentRate != nil {
-		if err := c.counters.Release(ctx, decisionID); err != nil {
+		if err := c.counters.Release(ctx, "sweep:"+decisionID); err != nil {
 			return fmt.Errorf("sweep: segment rate: %w", err)
 		}
 	}

@@ -21,9 +21,14 @@ type ledgerArgs struct {
 	ValidFrom     string             `json:"valid_from,omitempty"`
 	ValidUntil    string             `json:"valid_until,omitempty"`
 	OfficeUseOnly bool               `json:"office_use_only,omitempty"`
+	// Tenant holds the entry; empty means the file's tenant.
+	Tenant string `json:"tenant,omitempty"`
 }
 
 func (a ledgerArgs) entry(tenant string) (callerid.Entry, error) {
+	if a.Tenant != "" {
+		tenant = a.Tenant
+	}
 	e := callerid.Entry{Tenant: tenant, Type: callerid.ResourceType(a.Type), Holder: a.Holder, Access: a.Access,
 		Qualification: a.Qualification, Purposes: a.Purposes, OfficeUseOnly: a.OfficeUseOnly}
 	n, err := dialgate.ParseNumber(a.Number)
@@ -51,16 +56,21 @@ func (a ledgerArgs) entry(tenant string) (callerid.Entry, error) {
 // before the first step.
 func ledgerSeed() *seedSpec {
 	return seedKey(func(a *[]ledgerArgs) error {
-		seen := map[dialgate.Number]int{}
+		type key struct {
+			tenant string
+			n      dialgate.Number
+		}
+		seen := map[key]int{}
 		for i, x := range *a {
 			e, err := x.entry("")
 			if err != nil {
 				return fmt.Errorf("[%d].%w", i, err)
 			}
-			if j, dup := seen[e.Number]; dup {
+			k := key{x.Tenant, e.Number}
+			if j, dup := seen[k]; dup {
 				return fmt.Errorf("[%d].number: %s already listed at [%d]", i, e.Number, j)
 			}
-			seen[e.Number] = i
+			seen[k] = i
 		}
 		return nil
 	}, func(ctx context.Context, env *Env, a *[]ledgerArgs) error {

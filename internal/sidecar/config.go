@@ -112,6 +112,18 @@ type Config struct {
 	HealthInterval Duration `json:"health_interval,omitempty"`
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level,omitempty"`
+	// Redis, when set, is the URL of the Redis server a fleet shares
+	// (storage/redisstore): frequency caps, segment counters and the shared
+	// DNC entries live there instead of the embedded store.
+	Redis string `json:"redis,omitempty"`
+	// RedisPrefix is the key prefix of the fleet in Redis (default "dialgate").
+	RedisPrefix string `json:"redis_prefix,omitempty"`
+	// Postgres, when set, is the URL of the PostgreSQL database a fleet shares
+	// (storage/pgstore): the caller-ID ledger, and the DNC entries when Redis
+	// is not set.
+	Postgres string `json:"postgres,omitempty"`
+	// PostgresSchema is the schema of the fleet (default "dialgate").
+	PostgresSchema string `json:"postgres_schema,omitempty"`
 }
 
 // LoadConfig reads a YAML config file. Unknown keys are errors.

@@ -76,10 +76,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	closers = append(closers, alog.Close)
 
 	// One key for the audit records, the counters, the recordings and the
-	// complaints, so a callee's keyed hash is the same in all of them.
+	// complaints, so a callee's keyed hash is the same in all of them. The
+	// fleet back-ends in cfg (Redis, PostgreSQL), if any, then replace the
+	// stores they share.
 	deps, err := policy.StoreDeps(store, hkey)
 	if err != nil {
 		return fail(fmt.Errorf("audit keys: %w", err))
+	}
+	probes, err := openShared(ctx, cfg, &deps, &closers)
+	if err != nil {
+		return fail(err)
 	}
 	checks, err := policy.Checks(prof, deps)
 	if err != nil {
@@ -118,6 +124,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 			return errors.Join(errs...)
 		},
 	}
+	be.Probes = append(be.Probes, probes...)
 	wireDNC(be, prof.Name, checks)
 	wireLedger(be, checks, deps.Ledger)
 	rm, err := wireRecordings(be, prof, checks, deps)

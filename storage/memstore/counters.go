@@ -30,8 +30,9 @@ type counterKey struct {
 
 // counterRes is what one reservation id holds: the keys it recorded under.
 type counterRes struct {
-	id   string
-	keys []string
+	id     string
+	keys   []string
+	inline [4]string // backing array of keys for the usual few limits
 }
 
 func (c *counterState) init() {
@@ -91,7 +92,8 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		return false, out, nil
 	}
 	tn := t.UnixNano()
-	res := &counterRes{id: id, keys: make([]string, 0, len(limits))}
+	res := &counterRes{id: id}
+	res.keys = res.inline[:0]
 	for i, l := range limits {
 		if slices.Contains(res.keys, l.Key) {
 			continue

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
@@ -61,6 +62,12 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		})
 	}
 	// Domain suites add their type assertion here, one block per domain.
+	if _, ok := probe.(consent.Store); ok {
+		ran++
+		t.Run("Consent", func(t *testing.T) {
+			TestConsent(t, func(t *testing.T) consent.Store { return open(t).(consent.Store) }, opts...)
+		})
+	}
 	if _, ok := probe.(complaint.Store); ok {
 		ran++
 		t.Run("Complaints", func(t *testing.T) {

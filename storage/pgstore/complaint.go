@@ -1,0 +1,151 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/storage"
+)
+
+var _ complaint.Store = (*Store)(nil)
+
+func decodeComplaint(raw []byte) (complaint.Complaint, error) {
+	var c complaint.Complaint
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, fmt.Errorf("pgstore: complaint: %w: %v", storage.ErrCorrupt, err)
+	}
+	return c, nil
+}
+
+// CreateComplaint implements complaint.Store.
+func (s *Store) CreateComplaint(ctx context.Context, c complaint.Complaint) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("pgstore: CreateComplaint: %w", err)
+	}
+	return s.inTx(ctx, "CreateComplaint", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO complaints (id, tenant, callee, received_ns, complaint) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id) DO NOTHING`, c.ID, c.Tenant, c.Callee, c.ReceivedAt.UnixNano(), js)
+		if err != nil {
+			return s.fail("CreateComplaint", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("pgstore: complaint %s: %w", c.ID, complaint.ErrExists)
+		}
+		return nil
+	})
+}
+
+// GetComplaint implements complaint.Store.
+func (s *Store) GetComplaint(ctx context.Context, id string) (complaint.Complaint, error) {
+	if err := s.check("GetComplaint"); err != nil {
+		return complaint.Complaint{}, err
+	}
+	var raw []byte
+	err := s.pool.QueryRow(ctx, `SELECT complaint FROM complaints WHERE id = $1`, id).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return complaint.Complaint{}, fmt.Errorf("pgstore: complaint %s: %w", id, complaint.ErrNotFound)
+	}
+	if err != nil {
+		return complaint.Complaint{}, s.fail("GetComplaint", err)
+	}
+	return decodeComplaint(raw)
+}
+
+// UpdateComplaint implements complaint.Store: the row is locked while fn runs.
+func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complaint.Complaint) error) error {
+	return s.inTx(ctx, "UpdateComplaint", func(tx pgx.Tx) error {
+		var raw []byte
+		err := tx.QueryRow(ctx, `SELECT complaint FROM complaints WHERE id = $1 FOR UPDATE`, id).Scan(&raw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("pgstore: complaint %s: %w", id, complaint.ErrNotFound)
+		}
+		if err != nil {
+			return s.fail("UpdateComplaint", err)
+		}
+		c, err := decodeComplaint(raw)
+		if err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+		if c.ID != id {
+			return fmt.Errorf("pgstore: complaint %s: update changed the id: %w", id, complaint.ErrInvalid)
+		}
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		js, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("pgstore: UpdateComplaint: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE complaints SET tenant = $2, callee = $3, received_ns = $4, complaint = $5 WHERE id = $1`,
+			id, c.Tenant, c.Callee, c.ReceivedAt.UnixNano(), js); err != nil {
+			return s.fail("UpdateComplaint", err)
+		}
+		return nil
+	})
+}
+
+// ListComplaints implements complaint.Store.
+func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]complaint.Complaint, error) {
+	if err := s.check("ListComplaints"); err != nil {
+		return nil, err
+	}
+	var conds []string
+	var args []any
+	if f.Tenant != "" {
+		args = append(args, f.Tenant)
+		conds = append(conds, fmt.Sprintf("tenant = $%d", len(args)))
+	}
+	if f.Callee != "" {
+		args = append(args, f.Callee)
+		conds = append(conds, fmt.Sprintf("callee = $%d", len(args)))
+	}
+	if !f.From.IsZero() {
+		args = append(args, f.From.UnixNano())
+		conds = append(conds, fmt.Sprintf("received_ns >= $%d", len(args)))
+	}
+	if !f.To.IsZero() {
+		args = append(args, f.To.UnixNano())
+		conds = append(conds, fmt.Sprintf("received_ns < $%d", len(args)))
+	}
+	q := `SELECT complaint FROM complaints`
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail("ListComplaints", err)
+	}
+	defer rows.Close()
+	var out []complaint.Complaint
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, s.fail("ListComplaints", err)
+		}
+		c, err := decodeComplaint(raw)
+		if err != nil {
+			return nil, err
+		}
+		if f.Matches(c) {
+			out = append(out, c)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("ListComplaints", err)
+	}
+	complaint.SortComplaints(out)
+	return out, nil
+}

@@ -1,0 +1,218 @@
+package pgstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/storage"
+)
+
+var _ consent.Store = (*Store)(nil)
+
+// appendEvent raises the revision (locking its row, which orders every consent
+// write) and appends ev with the new Seq, inside tx.
+func (s *Store) appendEvent(ctx context.Context, tx pgx.Tx, op string, ev consent.Event) error {
+	var rev int64
+	if err := tx.QueryRow(ctx, `UPDATE consent_revision SET rev = rev + 1 RETURNING rev`).Scan(&rev); err != nil {
+		return s.fail(op, err)
+	}
+	ev.Seq = uint64(rev)
+	js, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO consent_events (seq, number, event) VALUES ($1, $2, $3)`, rev, num(ev.Number), js); err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// AddConsent implements consent.Store: the record, its event and the
+// revision in one transaction.
+func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
+	if err := r.ValidateNew(); err != nil {
+		return fmt.Errorf("pgstore: AddConsent: %w", err)
+	}
+	js, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("pgstore: AddConsent: %w", err)
+	}
+	return s.inTx(ctx, "AddConsent", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO consents (id, number, record) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, r.ID, num(r.Number), js)
+		if err != nil {
+			return s.fail("AddConsent", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("pgstore: AddConsent %s: id exists: %w", r.ID, storage.ErrConflict)
+		}
+		return s.appendEvent(ctx, tx, "AddConsent", consent.Event{Type: consent.EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt, Channel: r.Channel})
+	})
+}
+
+func decodeRecord(raw []byte) (consent.Record, error) {
+	var r consent.Record
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return r, fmt.Errorf("pgstore: consent record: %w: %v", storage.ErrCorrupt, err)
+	}
+	return r, nil
+}
+
+// Consent implements consent.Store.
+func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) {
+	if err := s.check("Consent"); err != nil {
+		return consent.Record{}, err
+	}
+	var raw []byte
+	err := s.pool.QueryRow(ctx, `SELECT record FROM consents WHERE id = $1`, id).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return consent.Record{}, fmt.Errorf("pgstore: consent %s: %w", id, storage.ErrNotFound)
+	}
+	if err != nil {
+		return consent.Record{}, s.fail("Consent", err)
+	}
+	return decodeRecord(raw)
+}
+
+// ConsentsByNumber implements consent.Store.
+func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]consent.Record, error) {
+	if err := s.check("ConsentsByNumber"); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT record FROM consents WHERE number = $1`, num(n))
+	if err != nil {
+		return nil, s.fail("ConsentsByNumber", err)
+	}
+	defer rows.Close()
+	out := []consent.Record{}
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, s.fail("ConsentsByNumber", err)
+		}
+		r, err := decodeRecord(raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("ConsentsByNumber", err)
+	}
+	slices.SortFunc(out, func(a, b consent.Record) int {
+		return cmp.Or(a.GrantedAt.Compare(b.GrantedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// RevokeConsent implements consent.Store: the record is locked, revoked, its
+// event appended and the revision raised in one transaction.
+func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (consent.Record, error) {
+	var out consent.Record
+	err := s.inTx(ctx, "RevokeConsent", func(tx pgx.Tx) error {
+		var raw []byte
+		err := tx.QueryRow(ctx, `SELECT record FROM consents WHERE id = $1 FOR UPDATE`, id).Scan(&raw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("pgstore: RevokeConsent %s: %w", id, storage.ErrNotFound)
+		}
+		if err != nil {
+			return s.fail("RevokeConsent", err)
+		}
+		r, err := decodeRecord(raw)
+		if err != nil {
+			return err
+		}
+		if r.Revoked() {
+			out = r
+			return nil
+		}
+		if at.IsZero() {
+			return fmt.Errorf("pgstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at", Problem: "missing"})
+		}
+		if at.Before(r.GrantedAt) {
+			return fmt.Errorf("pgstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at",
+				Problem: fmt.Sprintf("%s is before granted_at %s", at.Format(time.RFC3339), r.GrantedAt.Format(time.RFC3339))})
+		}
+		r.RevokedAt, r.RevocationChannel = at, channel
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("pgstore: RevokeConsent: %w", err)
+		}
+		js, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("pgstore: RevokeConsent: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE consents SET record = $2 WHERE id = $1`, id, js); err != nil {
+			return s.fail("RevokeConsent", err)
+		}
+		out = r
+		return s.appendEvent(ctx, tx, "RevokeConsent", consent.Event{Type: consent.EventRevoked, ConsentID: id, Number: r.Number, At: at, Channel: channel})
+	})
+	if err != nil {
+		return consent.Record{}, err
+	}
+	return out, nil
+}
+
+func (s *Store) queryEvents(ctx context.Context, op, q string, args ...any) ([]consent.Event, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	out := []consent.Event{}
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, s.fail(op, err)
+		}
+		var e consent.Event
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("pgstore: %s: event: %w: %v", op, storage.ErrCorrupt, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	return out, nil
+}
+
+// ConsentHistory implements consent.Store.
+func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consent.Event, error) {
+	if err := s.check("ConsentHistory"); err != nil {
+		return nil, err
+	}
+	return s.queryEvents(ctx, "ConsentHistory", `SELECT event FROM consent_events WHERE number = $1 ORDER BY seq`, num(n))
+}
+
+// ConsentRevision implements consent.Store with one single-row read.
+func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
+	if err := s.check("ConsentRevision"); err != nil {
+		return 0, err
+	}
+	var rev int64
+	if err := s.pool.QueryRow(ctx, `SELECT rev FROM consent_revision`).Scan(&rev); err != nil {
+		return 0, s.fail("ConsentRevision", err)
+	}
+	return uint64(rev), nil
+}
+
+// ConsentEventsSince implements consent.Store. Every event is kept, so it
+// never reports truncation.
+func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int) ([]consent.Event, error) {
+	if err := s.check("ConsentEventsSince"); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("pgstore: ConsentEventsSince: limit %d: not positive: %w", limit, storage.ErrInvalid)
+	}
+	return s.queryEvents(ctx, "ConsentEventsSince", `SELECT event FROM consent_events WHERE seq > $1 ORDER BY seq LIMIT $2`, int64(since), limit)
+}

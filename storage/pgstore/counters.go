@@ -1,0 +1,181 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/window"
+)
+
+var _ storage.Counters = (*Store)(nil)
+
+func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits []storage.Limit) error {
+	if err := s.check(op); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	if err := storage.ValidateInstant(t); err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	if err := storage.ValidateLimits(limits); err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	return nil
+}
+
+// querier is a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// tallies reports every limit at t from the entries stored under its key.
+func (s *Store) tallies(ctx context.Context, q querier, op string, t time.Time, limits []storage.Limit) ([]storage.Usage, error) {
+	tn := t.UnixNano()
+	out := make([]storage.Usage, len(limits))
+	byKey := map[string][]window.Entry{}
+	for i, l := range limits {
+		es, ok := byKey[l.Key]
+		if !ok {
+			// Every entry a limit of this key could count: the longest window.
+			longest := l.Window
+			for _, o := range limits {
+				if o.Key == l.Key && o.Window > longest {
+					longest = o.Window
+				}
+			}
+			rows, err := q.Query(ctx, `SELECT at_ns, member FROM counter_entries WHERE key = $1 AND at_ns > $2 ORDER BY at_ns`, l.Key, tn-int64(longest))
+			if err != nil {
+				return nil, s.fail(op, err)
+			}
+			for rows.Next() {
+				var e window.Entry
+				if err := rows.Scan(&e.At, &e.Member); err != nil {
+					rows.Close()
+					return nil, s.fail(op, err)
+				}
+				es = append(es, e)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, s.fail(op, err)
+			}
+			byKey[l.Key] = es
+		}
+		members := slices.ContainsFunc(es, func(e window.Entry) bool { return e.Member != "" })
+		out[i] = window.Tally(es, t, l, members)
+	}
+	return out, nil
+}
+
+// Usage reports the usage of each limit at t without reserving. See
+// storage.Counters.
+func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) ([]storage.Usage, error) {
+	if err := s.countersArgs(ctx, "usage", t, limits); err != nil {
+		return nil, err
+	}
+	return s.tallies(ctx, s.pool, "usage", t, limits)
+}
+
+// Reserve checks every limit at t and, only if none would be exceeded, records
+// id under every key, in one transaction holding a row lock per key. See
+// storage.Counters.
+func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []storage.Limit) (bool, []storage.Usage, error) {
+	if err := storage.ValidateID(id); err != nil {
+		return false, nil, fmt.Errorf("pgstore: reserve: %w", err)
+	}
+	if err := s.countersArgs(ctx, "reserve", t, limits); err != nil {
+		return false, nil, err
+	}
+	var keys []string
+	for _, l := range limits {
+		if !slices.Contains(keys, l.Key) {
+			keys = append(keys, l.Key)
+		}
+	}
+	slices.Sort(keys)
+	var (
+		ok  bool
+		out []storage.Usage
+	)
+	err := s.inTx(ctx, "reserve", func(tx pgx.Tx) error {
+		if len(keys) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO counter_keys (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, keys); err != nil {
+				return s.fail("reserve", err)
+			}
+			// Lock the key rows in key order: concurrent reservations on
+			// overlapping keys queue here and cannot deadlock.
+			if _, err := tx.Exec(ctx, `SELECT key FROM counter_keys WHERE key = ANY($1) ORDER BY key FOR UPDATE`, keys); err != nil {
+				return s.fail("reserve: lock", err)
+			}
+		}
+		var err error
+		out, err = s.tallies(ctx, tx, "reserve", t, limits)
+		if err != nil {
+			return err
+		}
+		var held bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM counter_entries WHERE id = $1)`, id).Scan(&held); err != nil {
+			return s.fail("reserve", err)
+		}
+		if held {
+			ok = true
+			return nil
+		}
+		for _, u := range out {
+			if u.Exceeded {
+				return nil
+			}
+		}
+		ok = true
+		tn := t.UnixNano()
+		for i, l := range limits {
+			first := true
+			for _, o := range limits[:i] {
+				if o.Key == l.Key {
+					first = false
+				}
+			}
+			if !first {
+				continue
+			}
+			longest := l.Window
+			for _, o := range limits[i+1:] {
+				if o.Key == l.Key && o.Window > longest {
+					longest = o.Window
+				}
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM counter_entries WHERE key = $1 AND at_ns <= $2`, l.Key, tn-int64(longest)); err != nil {
+				return s.fail("reserve: prune", err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO counter_entries (key, id, at_ns, member) VALUES ($1, $2, $3, $4)`, l.Key, id, tn, l.Member); err != nil {
+				return s.fail("reserve", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, nil, err
+	}
+	return ok, out, nil
+}
+
+// Release removes everything recorded for id. See storage.Counters.
+func (s *Store) Release(ctx context.Context, id string) error {
+	if err := s.check("release"); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgstore: release: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM counter_entries WHERE id = $1`, id); err != nil {
+		return s.fail("release", err)
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package pgstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage"
+)
+
+var _ dnc.Store = (*Store)(nil)
+
+func num(n dialgate.Number) int64 { return int64(n.Uint64()) }
+
+// AddDNC implements dnc.Store in one transaction, notifying every process's
+// change feed on commit.
+func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
+	for i, e := range entries {
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("pgstore: AddDNC: entry %d: %w", i, err)
+		}
+	}
+	if len(entries) == 0 {
+		return s.check("AddDNC")
+	}
+	return s.inTx(ctx, "AddDNC", func(tx pgx.Tx) error {
+		notified := map[int64]bool{}
+		for _, e := range entries {
+			js, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("pgstore: AddDNC: %w", err)
+			}
+			var hold *int64
+			if !e.HoldUntil.IsZero() {
+				h := e.HoldUntil.UnixNano()
+				hold = &h
+			}
+			tag, err := tx.Exec(ctx, `INSERT INTO dnc_entries (number, scope, list, hold_until_ns, entry) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (number, scope) DO NOTHING`, num(e.Number), e.Scope.String(), e.List, hold, js)
+			if err != nil {
+				return s.fail("AddDNC", err)
+			}
+			if tag.RowsAffected() == 0 && hold != nil {
+				// Existing entry: keep it, extend its hold to the later one.
+				var old dnc.Entry
+				var raw []byte
+				if err := tx.QueryRow(ctx, `SELECT entry FROM dnc_entries WHERE number = $1 AND scope = $2 FOR UPDATE`,
+					num(e.Number), e.Scope.String()).Scan(&raw); err != nil {
+					return s.fail("AddDNC", err)
+				}
+				if err := json.Unmarshal(raw, &old); err != nil {
+					return fmt.Errorf("pgstore: AddDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
+				}
+				if e.HoldUntil.After(old.HoldUntil) {
+					old.HoldUntil = e.HoldUntil
+					js, _ := json.Marshal(old)
+					if _, err := tx.Exec(ctx, `UPDATE dnc_entries SET hold_until_ns = $3, entry = $4 WHERE number = $1 AND scope = $2`,
+						num(e.Number), e.Scope.String(), *hold, js); err != nil {
+						return s.fail("AddDNC", err)
+					}
+				}
+			}
+			if !notified[num(e.Number)] {
+				notified[num(e.Number)] = true
+				if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.dncChannel(), strconv.FormatUint(e.Number.Uint64(), 10)); err != nil {
+					return s.fail("AddDNC: notify", err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func scanEntries(rows pgx.Rows) ([]dnc.Entry, error) {
+	defer rows.Close()
+	var out []dnc.Entry
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, err
+		}
+		var e dnc.Entry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("pgstore: DNC entry: %w: %v", storage.ErrCorrupt, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// DNCEntries implements dnc.Store with one primary-key range query.
+func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry, error) {
+	if err := s.check("DNCEntries"); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT entry FROM dnc_entries WHERE number = $1`, num(n))
+	if err != nil {
+		return nil, s.fail("DNCEntries", err)
+	}
+	out, err := scanEntries(rows)
+	if err != nil {
+		return nil, s.wrapScan("DNCEntries", err)
+	}
+	slices.SortFunc(out, func(a, b dnc.Entry) int { return cmp.Compare(a.Scope.String(), b.Scope.String()) })
+	return out, nil
+}
+
+func (s *Store) wrapScan(op string, err error) error {
+	if errors.Is(err, storage.ErrCorrupt) {
+		return err
+	}
+	return s.fail(op, err)
+}
+
+// RemoveDNC implements dnc.Store.
+func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time) error {
+	return s.inTx(ctx, "RemoveDNC", func(tx pgx.Tx) error {
+		var raw []byte
+		err := tx.QueryRow(ctx, `SELECT entry FROM dnc_entries WHERE number = $1 AND scope = $2 FOR UPDATE`, num(n), sc.String()).Scan(&raw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("pgstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
+		}
+		if err != nil {
+			return s.fail("RemoveDNC", err)
+		}
+		var e dnc.Entry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return fmt.Errorf("pgstore: RemoveDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
+		}
+		if t.Before(e.HoldUntil) {
+			return fmt.Errorf("pgstore: RemoveDNC %s: held until %s: %w", sc, e.HoldUntil.Format(time.RFC3339), dnc.ErrHeld)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM dnc_entries WHERE number = $1 AND scope = $2`, num(n), sc.String()); err != nil {
+			return s.fail("RemoveDNC", err)
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.dncChannel(), strconv.FormatUint(n.Uint64(), 10)); err != nil {
+			return s.fail("RemoveDNC: notify", err)
+		}
+		return nil
+	})
+}
+
+// ScanDNC implements dnc.Store: keyset pages of 1,000 rows in (number, scope)
+// order. Not a snapshot across pages.
+func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
+	if err := s.check("ScanDNC"); err != nil {
+		return err
+	}
+	var lastN int64 = -1
+	lastS := ""
+	for {
+		rows, err := s.pool.Query(ctx, `SELECT entry FROM dnc_entries WHERE (number, scope) > ($1, $2) ORDER BY number, scope LIMIT 1000`, lastN, lastS)
+		if err != nil {
+			return s.fail("ScanDNC", err)
+		}
+		page, err := scanEntries(rows)
+		if err != nil {
+			return s.wrapScan("ScanDNC", err)
+		}
+		for _, e := range page {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if len(page) < 1000 {
+			return nil
+		}
+		last := page[len(page)-1]
+		lastN, lastS = num(last.Number), last.Scope.String()
+	}
+}

@@ -1,0 +1,54 @@
+// Package pgstore is dialgate's shared store on PostgreSQL
+// (github.com/jackc/pgx/v5, pgxpool): one [Store] type implementing
+// consent.Store, dnc.Store, callerid.Store (the caller-ID ledger),
+// recording.Store, complaint.Store and storage.Counters, for fleets of
+// sidecars that share records an auditor will ask for.
+//
+// # Schema
+//
+// The schema lives in SQL files embedded in the binary (migrations/NNNN_*.sql)
+// and is applied by [Open] in one transaction, under an advisory lock so that
+// several processes starting at once apply it once. The table
+// schema_migrations records every applied version. A database whose newest
+// version is above what this build knows is refused with an error wrapping
+// storage.ErrSchemaTooNew, and nothing is written to it. Every table lives in
+// Options.Schema (default "dialgate"), which Open creates if needed.
+//
+// # Transactions
+//
+// Every write that touches several rows or tables is one transaction: a consent
+// record with its event and the revision; a recording's deletion with its
+// tombstone; a batch of DNC entries or ledger entries with the ledger version;
+// a counter reservation across all its keys. Read-modify-write calls
+// (RevokeConsent, UpdateRecording, UpdateComplaint, a counter reservation)
+// lock the rows they change (SELECT … FOR UPDATE).
+//
+// # Counters
+//
+// A reservation locks one row per counter key (in key order, so concurrent
+// reservations cannot deadlock), reads the entries in the window, and inserts
+// its own only if no limit would be exceeded, all in one transaction. It is
+// correct across processes but costs several round trips and a commit (an
+// fsync) per reservation: use storage/redisstore for counters in a busy
+// fleet, and this for consent, the ledger, recordings and complaints.
+//
+// # Change notification
+//
+// DNC writes NOTIFY the channel "<schema>_dnc" with the changed number in
+// the same transaction (delivered on commit). The Store keeps one LISTEN
+// connection and passes notifications to the watchers registered through
+// WatchDNC (dnc.ChangeFeed), as storage/redisstore does; a lost connection
+// marks the feed lost, so dnc.Lists stops trusting its Bloom filter until the
+// feed is back and the filter rebuilt.
+//
+// # Durability and failure
+//
+// A write returns after its transaction committed; with PostgreSQL's default
+// synchronous_commit = on the commit is in the fsynced WAL (set
+// synchronous_standby_names for a commit that also waits for a standby).
+// Every call is bounded by its context. A connection failure or timeout
+// returns an error wrapping storage.ErrUnavailable, which the checks turn into
+// "<check>.unavailable" — a deny.
+//
+// A Store is safe for concurrent use by many goroutines and many processes.
+package pgstore

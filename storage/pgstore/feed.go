@@ -1,0 +1,160 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+)
+
+var _ dnc.ChangeFeed = (*Store)(nil)
+
+func (s *Store) dncChannel() string { return s.schema + "_dnc" }
+
+// WatchDNC implements dnc.ChangeFeed: w hears about every DNC change committed
+// through any Store on the same schema. dnc.NewLists calls it.
+func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) {
+	s.wmu.Lock()
+	id := s.nextW
+	s.nextW++
+	s.watchers[id] = w
+	if !s.live {
+		w.DNCFeedLost()
+	}
+	s.wmu.Unlock()
+	return func() {
+		s.wmu.Lock()
+		delete(s.watchers, id)
+		s.wmu.Unlock()
+	}
+}
+
+// FeedLive reports whether the DNC change feed (LISTEN) is live.
+func (s *Store) FeedLive() bool {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.live
+}
+
+func (s *Store) setLost() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if !s.live {
+		return
+	}
+	s.live = false
+	for _, w := range s.watchers {
+		w.DNCFeedLost()
+	}
+}
+
+func (s *Store) setLive(ctx context.Context) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if !s.live {
+		var errs []error
+		for _, w := range s.watchers {
+			if err := w.DNCFeedRestored(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			for _, w := range s.watchers {
+				w.DNCFeedLost()
+			}
+			return err
+		}
+		s.live = true
+	}
+	select {
+	case <-s.liveCh:
+	default:
+		close(s.liveCh)
+	}
+	return nil
+}
+
+func (s *Store) notify(n dialgate.Number) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for _, w := range s.watchers {
+		w.DNCChanged(n)
+	}
+}
+
+func (s *Store) runFeed(ctx context.Context) {
+	defer close(s.feedDone)
+	backoff := 50 * time.Millisecond
+	for ctx.Err() == nil {
+		if s.listenOnce(ctx) {
+			backoff = 50 * time.Millisecond
+		}
+		s.setLost()
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// listenOnce opens a dedicated connection, LISTENs, resynchronises the
+// watchers and relays notifications until the connection fails or a
+// heartbeat query does not answer in time. It reports whether it went live.
+func (s *Store) listenOnce(ctx context.Context) bool {
+	hb := s.opts.Heartbeat
+	cfg := s.pool.Config().ConnConfig.Copy()
+	// A wait that times out must leave the connection usable: set a deadline
+	// instead of sending a cancel request.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 4*hb+time.Second)
+	conn, err := pgx.ConnectConfig(sctx, cfg)
+	if err != nil {
+		cancel()
+		return false
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(sctx, "LISTEN "+pgx.Identifier{s.dncChannel()}.Sanitize())
+	if err == nil {
+		err = s.setLive(sctx)
+	}
+	cancel()
+	if err != nil {
+		return false
+	}
+	for ctx.Err() == nil {
+		wctx, cancel := context.WithTimeout(ctx, hb)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) && !pgconn.Timeout(err) {
+				return true
+			}
+			// Quiet for a heartbeat: make sure the server still answers.
+			pctx, cancel := context.WithTimeout(ctx, hb)
+			_, err := conn.Exec(pctx, "SELECT 1")
+			cancel()
+			if err != nil {
+				return true
+			}
+			continue
+		}
+		v, err := strconv.ParseUint(n.Payload, 10, 64)
+		if err != nil {
+			continue
+		}
+		if num, err := dialgate.NumberFromUint64(v); err == nil {
+			s.notify(num)
+		}
+	}
+	return true
+}

@@ -1,0 +1,271 @@
+package pgstore
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DefaultSchema is the schema Open uses when Options.Schema is empty.
+const DefaultSchema = "dialgate"
+
+// Options configures a Store. The zero Options is valid and means every
+// default.
+type Options struct {
+	// Schema is the PostgreSQL schema holding dialgate's tables (default
+	// DefaultSchema): lower-case letters, digits and underscores, starting
+	// with a letter, at most 48 bytes. Open creates it if needed.
+	Schema string
+	// Heartbeat is how often the DNC change-feed connection is checked
+	// (default 250 ms).
+	Heartbeat time.Duration
+}
+
+// Store is the PostgreSQL-backed store. Create it with Open; the zero Store is
+// not usable. It is safe for concurrent use. After Close every method returns
+// an error wrapping storage.ErrClosed.
+type Store struct {
+	pool   *pgxpool.Pool
+	schema string
+	opts   Options
+	closed atomic.Bool
+
+	feedCancel context.CancelFunc
+	feedDone   chan struct{}
+
+	wmu      sync.Mutex
+	watchers map[int]dnc.ChangeWatcher
+	nextW    int
+	live     bool
+	liveCh   chan struct{}
+}
+
+var schemaRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
+
+// migration is one embedded SQL file.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, n := range names {
+		base := strings.TrimPrefix(n, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: migration %s: name must start with its version number", base)
+		}
+		b, err := migrationFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{v, base, string(b)})
+	}
+	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
+	for i, m := range out {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("pgstore: migration %s: version %d, want %d (no gaps)", m.name, m.version, i+1)
+		}
+	}
+	return out, nil
+}
+
+// SchemaVersion is the newest schema version this build knows.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+// Open connects to the database named by url (postgres://user@host:port/db?…,
+// or a key=value DSN), applies the embedded migrations the database lacks and
+// starts the DNC change feed. It refuses a database with a newer schema
+// (storage.ErrSchemaTooNew).
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	if opts.Schema == "" {
+		opts.Schema = DefaultSchema
+	}
+	if !schemaRE.MatchString(opts.Schema) {
+		return nil, fmt.Errorf("pgstore: open: schema %q: want lower-case letters, digits and _, starting with a letter, at most 48 bytes: %w", opts.Schema, storage.ErrInvalid)
+	}
+	if opts.Heartbeat < 0 {
+		return nil, fmt.Errorf("pgstore: open: heartbeat: negative: %w", storage.ErrInvalid)
+	}
+	if opts.Heartbeat == 0 {
+		opts.Heartbeat = 250 * time.Millisecond
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: url: %w: %w", err, storage.ErrInvalid)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w: %w", storage.ErrUnavailable, err)
+	}
+	s := &Store{pool: pool, schema: opts.Schema, opts: opts, watchers: map[int]dnc.ChangeWatcher{}, liveCh: make(chan struct{})}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	fctx, cancel := context.WithCancel(context.Background())
+	s.feedCancel = cancel
+	s.feedDone = make(chan struct{})
+	go s.runFeed(fctx)
+	select {
+	case <-s.liveCh:
+	case <-ctx.Done():
+	}
+	return s, nil
+}
+
+// migrate applies the missing migrations in one transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	latest := ms[len(ms)-1].version
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return s.fail("open", err)
+	}
+	defer tx.Rollback(context.Background())
+	// One process at a time: concurrent starters wait here, then see the
+	// schema the first one applied.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('dialgate.migrate.' || $1))`, s.schema); err != nil {
+		return s.fail("open: lock", err)
+	}
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'schema_migrations')`, s.schema).Scan(&exists); err != nil {
+		return s.fail("open", err)
+	}
+	cur := 0
+	if exists {
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&cur); err != nil {
+			return s.fail("open: schema_migrations", err)
+		}
+	}
+	if cur > latest {
+		return fmt.Errorf("pgstore: open: schema %s is at version %d, this build knows up to %d: %w", s.schema, cur, latest, storage.ErrSchemaTooNew)
+	}
+	if cur == latest {
+		return nil // nothing to write; the deferred rollback ends the transaction
+	}
+	stmts := []string{
+		`CREATE SCHEMA IF NOT EXISTS ` + pgx.Identifier{s.schema}.Sanitize(),
+		`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return s.fail("open: create schema", err)
+		}
+	}
+	for _, m := range ms[cur:] {
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return fmt.Errorf("pgstore: open: migration %s: %w", m.name, s.fail("migrate", err))
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+			return s.fail("open: record migration", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return s.fail("open: commit migrations", err)
+	}
+	return nil
+}
+
+// Close stops the change feed and closes the pool. It is idempotent.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.feedCancel()
+	<-s.feedDone
+	s.pool.Close()
+	return nil
+}
+
+// Ping reports whether the database answers (for health probes).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.check("ping"); err != nil {
+		return err
+	}
+	if err := s.pool.Ping(ctx); err != nil {
+		return s.fail("ping", err)
+	}
+	return nil
+}
+
+// Pool returns the connection pool (for benchmarks and health checks). Do not
+// close it; use Close.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+func (s *Store) check(op string) error {
+	if s.closed.Load() {
+		return fmt.Errorf("pgstore: %s: %w", op, storage.ErrClosed)
+	}
+	return nil
+}
+
+// fail wraps a driver error: storage.ErrClosed after Close, else
+// storage.ErrUnavailable (connection failure, timeout, or a server error the
+// store cannot interpret).
+func (s *Store) fail(op string, err error) error {
+	if s.closed.Load() {
+		return fmt.Errorf("pgstore: %s: %w", op, storage.ErrClosed)
+	}
+	return fmt.Errorf("pgstore: %s: %w: %w", op, storage.ErrUnavailable, err)
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// inTx runs fn in a transaction and commits it; an error from fn rolls back
+// and is returned as is, a driver error is wrapped by fail.
+func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	if err := s.check(op); err != nil {
+		return err
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	defer tx.Rollback(context.Background())
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return s.fail(op+": commit", err)
+	}
+	return nil
+}

@@ -1,0 +1,221 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
+)
+
+var _ recording.Store = (*Store)(nil)
+
+func decodeRecording(raw []byte) (recording.Recording, error) {
+	var r recording.Recording
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return r, fmt.Errorf("pgstore: recording: %w: %v", storage.ErrCorrupt, err)
+	}
+	return r, nil
+}
+
+// CreateRecording implements recording.Store.
+func (s *Store) CreateRecording(ctx context.Context, r recording.Recording) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	js, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("pgstore: CreateRecording: %w", err)
+	}
+	return s.inTx(ctx, "CreateRecording", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO recordings (id, callee, decision_id, retain_until_ns, rec) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id) DO NOTHING`, r.ID, r.Callee, r.DecisionID, r.RetainUntil.UnixNano(), js)
+		if err != nil {
+			return s.fail("CreateRecording", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("pgstore: recording %s: %w", r.ID, recording.ErrExists)
+		}
+		return nil
+	})
+}
+
+// GetRecording implements recording.Store.
+func (s *Store) GetRecording(ctx context.Context, id string) (recording.Recording, error) {
+	if err := s.check("GetRecording"); err != nil {
+		return recording.Recording{}, err
+	}
+	var raw []byte
+	err := s.pool.QueryRow(ctx, `SELECT rec FROM recordings WHERE id = $1`, id).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return recording.Recording{}, fmt.Errorf("pgstore: recording %s: %w", id, recording.ErrNotFound)
+	}
+	if err != nil {
+		return recording.Recording{}, s.fail("GetRecording", err)
+	}
+	return decodeRecording(raw)
+}
+
+func (s *Store) lockRecording(ctx context.Context, tx pgx.Tx, op, id string) (recording.Recording, error) {
+	var raw []byte
+	err := tx.QueryRow(ctx, `SELECT rec FROM recordings WHERE id = $1 FOR UPDATE`, id).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return recording.Recording{}, fmt.Errorf("pgstore: recording %s: %w", id, recording.ErrNotFound)
+	}
+	if err != nil {
+		return recording.Recording{}, s.fail(op, err)
+	}
+	return decodeRecording(raw)
+}
+
+// UpdateRecording implements recording.Store: the row is locked while fn
+// runs, and written in the same transaction.
+func (s *Store) UpdateRecording(ctx context.Context, id string, fn func(*recording.Recording) error) error {
+	return s.inTx(ctx, "UpdateRecording", func(tx pgx.Tx) error {
+		r, err := s.lockRecording(ctx, tx, "UpdateRecording", id)
+		if err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+		if r.ID != id {
+			return fmt.Errorf("pgstore: recording %s: update changed the id to %q: %w", id, r.ID, recording.ErrInvalid)
+		}
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		js, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("pgstore: UpdateRecording: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE recordings SET callee = $2, decision_id = $3, retain_until_ns = $4, rec = $5 WHERE id = $1`,
+			id, r.Callee, r.DecisionID, r.RetainUntil.UnixNano(), js); err != nil {
+			return s.fail("UpdateRecording", err)
+		}
+		return nil
+	})
+}
+
+// DeleteRecording implements recording.Store: the metadata row goes and the
+// tombstone comes in one transaction.
+func (s *Store) DeleteRecording(ctx context.Context, id string, t time.Time) error {
+	return s.inTx(ctx, "DeleteRecording", func(tx pgx.Tx) error {
+		r, err := s.lockRecording(ctx, tx, "DeleteRecording", id)
+		if err != nil {
+			return err
+		}
+		if r.State != recording.StateDeleting {
+			return fmt.Errorf("pgstore: recording %s is %s, not deleting: %w", id, r.State, recording.ErrRetentionLocked)
+		}
+		ts := recording.TombstoneOf(r, t)
+		js, err := json.Marshal(ts)
+		if err != nil {
+			return fmt.Errorf("pgstore: DeleteRecording: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM recordings WHERE id = $1`, id); err != nil {
+			return s.fail("DeleteRecording", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO recording_tombstones (id, deleted_at_ns, tombstone) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, id, t.UnixNano(), js); err != nil {
+			return s.fail("DeleteRecording", err)
+		}
+		return nil
+	})
+}
+
+// ListTombstones implements recording.Store.
+func (s *Store) ListTombstones(ctx context.Context, from, to time.Time) ([]recording.Tombstone, error) {
+	if err := s.check("ListTombstones"); err != nil {
+		return nil, err
+	}
+	q := `SELECT tombstone FROM recording_tombstones WHERE true`
+	var args []any
+	if !from.IsZero() {
+		args = append(args, from.UnixNano())
+		q += fmt.Sprintf(" AND deleted_at_ns >= $%d", len(args))
+	}
+	if !to.IsZero() {
+		args = append(args, to.UnixNano())
+		q += fmt.Sprintf(" AND deleted_at_ns < $%d", len(args))
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail("ListTombstones", err)
+	}
+	defer rows.Close()
+	var out []recording.Tombstone
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, s.fail("ListTombstones", err)
+		}
+		var ts recording.Tombstone
+		if err := json.Unmarshal(raw, &ts); err != nil {
+			return nil, fmt.Errorf("pgstore: tombstone: %w: %v", storage.ErrCorrupt, err)
+		}
+		if ts.InRange(from, to) {
+			out = append(out, ts)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("ListTombstones", err)
+	}
+	recording.SortTombstones(out)
+	return out, nil
+}
+
+// ListRecordings implements recording.Store.
+func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recording.Recording, error) {
+	if err := s.check("ListRecordings"); err != nil {
+		return nil, err
+	}
+	var conds []string
+	var args []any
+	if f.Callee != "" {
+		args = append(args, f.Callee)
+		conds = append(conds, fmt.Sprintf("callee = $%d", len(args)))
+	}
+	if f.DecisionID != "" {
+		args = append(args, f.DecisionID)
+		conds = append(conds, fmt.Sprintf("decision_id = $%d", len(args)))
+	}
+	if !f.DueBy.IsZero() {
+		args = append(args, f.DueBy.UnixNano())
+		conds = append(conds, fmt.Sprintf("retain_until_ns <= $%d", len(args)))
+	}
+	q := `SELECT rec FROM recordings`
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	q += ` ORDER BY id COLLATE "C"`
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail("ListRecordings", err)
+	}
+	defer rows.Close()
+	var out []recording.Recording
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, s.fail("ListRecordings", err)
+		}
+		r, err := decodeRecording(raw)
+		if err != nil {
+			return nil, err
+		}
+		if f.Matches(r) {
+			out = append(out, r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("ListRecordings", err)
+	}
+	return out, nil
+}

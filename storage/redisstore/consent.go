@@ -1,0 +1,264 @@
+package redisstore
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/storage"
+)
+
+var _ consent.Store = (*Store)(nil)
+
+// The consent keys: "{p}:cr:<id>" the record as JSON; "{p}:cn:<number>" the
+// set of ids of a number; "{p}:crev" the revision; "{p}:ce" the recent events
+// (sorted set, score = Seq, member = event JSON); "{p}:ch:<number>" the
+// number's full history (list of event JSON).
+
+// ARGV: prefix, id, number, old JSON ("" for a new record), new JSON, event
+// JSON without its leading "{", events kept. Writes the record (only if the
+// stored one is still old JSON: compare and set), appends the event and
+// returns its Seq; 0 when the id exists (add) or the record changed
+// meanwhile (revoke).
+var consentWriteScript = redis.NewScript(`
+local pfx, id, num, old, new, ev, kept = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local rk = pfx .. "cr:" .. id
+local cur = redis.call("GET", rk)
+if old == "" then
+  if cur then return 0 end
+else
+  if cur ~= old then return 0 end
+end
+redis.call("SET", rk, new)
+redis.call("SADD", pfx .. "cn:" .. num, id)
+local seq = redis.call("INCR", pfx .. "crev")
+local e = '{"seq":' .. seq .. ',' .. ev
+redis.call("ZADD", pfx .. "ce", seq, e)
+redis.call("RPUSH", pfx .. "ch:" .. num, e)
+local n = redis.call("ZCARD", pfx .. "ce")
+if n > kept then redis.call("ZREMRANGEBYRANK", pfx .. "ce", 0, n - kept - 1) end
+return seq
+`)
+
+// ARGV: prefix, number. Returns the JSON of every record of the number.
+var consentsByNumberScript = redis.NewScript(`
+local pfx, num = ARGV[1], ARGV[2]
+local ids = redis.call("SMEMBERS", pfx .. "cn:" .. num)
+local out = {}
+for _, id in ipairs(ids) do
+  local v = redis.call("GET", pfx .. "cr:" .. id)
+  if v then out[#out + 1] = v end
+end
+return out
+`)
+
+// eventRest returns the JSON of ev without its leading `{"seq":0,`.
+func eventRest(ev consent.Event) (string, error) {
+	ev.Seq = 0
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", err
+	}
+	rest, ok := bytes.CutPrefix(b, []byte(`{"seq":0,`))
+	if !ok {
+		return "", errors.New("unexpected event encoding")
+	}
+	return string(rest), nil
+}
+
+func (s *Store) consentWrite(ctx context.Context, op, id string, n dialgate.Number, old string, r consent.Record, ev consent.Event) (int64, error) {
+	js, err := json.Marshal(r)
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: %s: %w", op, err)
+	}
+	rest, err := eventRest(ev)
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: %s: %w", op, err)
+	}
+	seq, err := consentWriteScript.Run(ctx, s.rdb, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept).Int64()
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	return seq, nil
+}
+
+// AddConsent implements consent.Store.
+func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
+	if err := s.check("AddConsent"); err != nil {
+		return err
+	}
+	if err := r.ValidateNew(); err != nil {
+		return fmt.Errorf("redisstore: AddConsent: %w", err)
+	}
+	seq, err := s.consentWrite(ctx, "AddConsent", r.ID, r.Number, "", r,
+		consent.Event{Type: consent.EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt, Channel: r.Channel})
+	if err != nil {
+		return err
+	}
+	if seq == 0 {
+		return fmt.Errorf("redisstore: AddConsent %s: id exists: %w", r.ID, storage.ErrConflict)
+	}
+	return s.wait(ctx, "AddConsent")
+}
+
+func (s *Store) getConsent(ctx context.Context, op, id string) (consent.Record, string, error) {
+	v, err := s.rdb.Get(ctx, s.pfx+"cr:"+id).Result()
+	if errors.Is(err, redis.Nil) {
+		return consent.Record{}, "", fmt.Errorf("redisstore: %s %s: %w", op, id, storage.ErrNotFound)
+	}
+	if err != nil {
+		return consent.Record{}, "", s.fail(op, err)
+	}
+	var r consent.Record
+	if err := json.Unmarshal([]byte(v), &r); err != nil {
+		return consent.Record{}, "", fmt.Errorf("redisstore: %s %s: %w: %v", op, id, storage.ErrCorrupt, err)
+	}
+	return r, v, nil
+}
+
+// Consent implements consent.Store.
+func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) {
+	if err := s.check("Consent"); err != nil {
+		return consent.Record{}, err
+	}
+	r, _, err := s.getConsent(ctx, "Consent", id)
+	return r, err
+}
+
+// ConsentsByNumber implements consent.Store in one round trip.
+func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]consent.Record, error) {
+	if err := s.check("ConsentsByNumber"); err != nil {
+		return nil, err
+	}
+	vs, err := consentsByNumberScript.Run(ctx, s.rdb, nil, s.pfx, numKey(n)).StringSlice()
+	if err != nil {
+		return nil, s.fail("ConsentsByNumber", err)
+	}
+	out := make([]consent.Record, 0, len(vs))
+	for _, v := range vs {
+		var r consent.Record
+		if err := json.Unmarshal([]byte(v), &r); err != nil {
+			return nil, fmt.Errorf("redisstore: ConsentsByNumber: %w: %v", storage.ErrCorrupt, err)
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b consent.Record) int {
+		if c := a.GrantedAt.Compare(b.GrantedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// RevokeConsent implements consent.Store: read, then compare-and-set in one
+// script (retried when another process changed the record meanwhile).
+func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (consent.Record, error) {
+	if err := s.check("RevokeConsent"); err != nil {
+		return consent.Record{}, err
+	}
+	for range 16 {
+		r, old, err := s.getConsent(ctx, "RevokeConsent", id)
+		if err != nil {
+			return consent.Record{}, err
+		}
+		if r.Revoked() {
+			return r, nil
+		}
+		if at.IsZero() {
+			return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at", Problem: "missing"})
+		}
+		if at.Before(r.GrantedAt) {
+			return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at",
+				Problem: fmt.Sprintf("%s is before granted_at %s", at.Format(time.RFC3339), r.GrantedAt.Format(time.RFC3339))})
+		}
+		r.RevokedAt, r.RevocationChannel = at, channel
+		if err := r.Validate(); err != nil {
+			return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent: %w", err)
+		}
+		seq, err := s.consentWrite(ctx, "RevokeConsent", id, r.Number, old, r,
+			consent.Event{Type: consent.EventRevoked, ConsentID: id, Number: r.Number, At: at, Channel: channel})
+		if err != nil {
+			return consent.Record{}, err
+		}
+		if seq != 0 {
+			return r, s.wait(ctx, "RevokeConsent")
+		}
+	}
+	return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent %s: record kept changing: %w", id, storage.ErrConflict)
+}
+
+func decodeEvents(vs []string) ([]consent.Event, error) {
+	out := make([]consent.Event, 0, len(vs))
+	for _, v := range vs {
+		var e consent.Event
+		if err := json.Unmarshal([]byte(v), &e); err != nil {
+			return nil, fmt.Errorf("redisstore: consent event: %w: %v", storage.ErrCorrupt, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// ConsentHistory implements consent.Store.
+func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consent.Event, error) {
+	if err := s.check("ConsentHistory"); err != nil {
+		return nil, err
+	}
+	vs, err := s.rdb.LRange(ctx, s.pfx+"ch:"+numKey(n), 0, -1).Result()
+	if err != nil {
+		return nil, s.fail("ConsentHistory", err)
+	}
+	return decodeEvents(vs)
+}
+
+// ConsentRevision implements consent.Store with one GET.
+func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
+	if err := s.check("ConsentRevision"); err != nil {
+		return 0, err
+	}
+	v, err := s.rdb.Get(ctx, s.pfx+"crev").Uint64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, s.fail("ConsentRevision", err)
+	}
+	return v, nil
+}
+
+// ConsentEventsSince implements consent.Store. Only the last
+// Options.ConsentEventsKept events are kept; asking for older ones returns an
+// error wrapping consent.ErrHistoryTruncated.
+func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int) ([]consent.Event, error) {
+	if err := s.check("ConsentEventsSince"); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("redisstore: ConsentEventsSince: limit %d: not positive: %w", limit, storage.ErrInvalid)
+	}
+	pipe := s.rdb.Pipeline()
+	evs := pipe.ZRangeByScore(ctx, s.pfx+"ce", &redis.ZRangeBy{Min: "(" + strconv.FormatUint(since, 10), Max: "+inf", Count: int64(limit)})
+	first := pipe.ZRangeWithScores(ctx, s.pfx+"ce", 0, 0)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, s.fail("ConsentEventsSince", err)
+	}
+	out, err := decodeEvents(evs.Val())
+	if err != nil {
+		return nil, err
+	}
+	if f := first.Val(); len(f) == 1 && uint64(f[0].Score) > since+1 {
+		return nil, fmt.Errorf("redisstore: ConsentEventsSince %d: oldest kept event is %d: %w", since, uint64(f[0].Score), consent.ErrHistoryTruncated)
+	}
+	return out, nil
+}

@@ -1,0 +1,218 @@
+package redisstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage"
+)
+
+var _ dnc.Store = (*Store)(nil)
+
+// The DNC keys: "{p}:d:<number as uint64>" is a hash with, per scope, the
+// field "s:<scope>" (the entry as JSON) and "h:<scope>" (the stamp of its
+// HoldUntil, or 20 zeros); "{p}:dn" is a sorted set of the listed numbers as
+// 20-digit members (score 0), for ordered scans.
+
+func numKey(n dialgate.Number) string { return fmt.Sprintf("%020d", n.Uint64()) }
+
+func holdStamp(t time.Time) string {
+	if t.IsZero() {
+		return "00000000000000000000"
+	}
+	return stamp(t.UnixNano())
+}
+
+// ARGV: prefix, channel, n, then n × (number, scope, json, hold stamp,
+// hold_until text). An existing (number, scope) keeps its entry; a later hold
+// replaces its hold_until. Publishes each number.
+var addDNCScript = redis.NewScript(`
+local pfx, ch, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local pub = {}
+for i = 0, n - 1 do
+  local b = 4 + 5 * i
+  local num, scope, js, hold, holdText = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
+  local k = pfx .. "d:" .. num
+  local old = redis.call("HGET", k, "s:" .. scope)
+  if not old then
+    redis.call("HSET", k, "s:" .. scope, js, "h:" .. scope, hold)
+  else
+    local oh = redis.call("HGET", k, "h:" .. scope) or ""
+    if hold > oh then
+      local e = cjson.decode(old)
+      e["hold_until"] = holdText
+      redis.call("HSET", k, "s:" .. scope, cjson.encode(e), "h:" .. scope, hold)
+    end
+  end
+  redis.call("ZADD", pfx .. "dn", 0, num)
+  pub[num] = true
+end
+for num, _ in pairs(pub) do redis.call("PUBLISH", ch, tostring(tonumber(num))) end
+return 1
+`)
+
+// ARGV: prefix, channel, number, scope, stamp(t). Returns {0} removed,
+// {1} not listed, {2, hold text} held.
+var removeDNCScript = redis.NewScript(`
+local pfx, ch, num, scope, t = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local k = pfx .. "d:" .. num
+local old = redis.call("HGET", k, "s:" .. scope)
+if not old then return {1} end
+local hold = redis.call("HGET", k, "h:" .. scope) or ""
+if t < hold then return {2, hold} end
+redis.call("HDEL", k, "s:" .. scope, "h:" .. scope)
+if redis.call("EXISTS", k) == 0 then redis.call("ZREM", pfx .. "dn", num) end
+redis.call("PUBLISH", ch, tostring(tonumber(num)))
+return {0}
+`)
+
+// AddDNC implements dnc.Store: one script, all entries or none; each changed
+// number is published to every process's change feed.
+func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
+	if err := s.check("AddDNC"); err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3+5*len(entries))
+	args = append(args, s.pfx, s.dncChannel(), len(entries))
+	for i, e := range entries {
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("redisstore: AddDNC: entry %d: %w", i, err)
+		}
+		js, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("redisstore: AddDNC: entry %d: %w", i, err)
+		}
+		ht := ""
+		if !e.HoldUntil.IsZero() {
+			ht = e.HoldUntil.Format(time.RFC3339Nano)
+		}
+		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), ht)
+	}
+	if err := addDNCScript.Run(ctx, s.rdb, nil, args...).Err(); err != nil {
+		return s.fail("AddDNC", err)
+	}
+	return s.wait(ctx, "AddDNC")
+}
+
+// DNCEntries implements dnc.Store with one HGETALL.
+func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry, error) {
+	if err := s.check("DNCEntries"); err != nil {
+		return nil, err
+	}
+	m, err := s.rdb.HGetAll(ctx, s.pfx+"d:"+numKey(n)).Result()
+	if err != nil {
+		return nil, s.fail("DNCEntries", err)
+	}
+	return decodeEntries(m)
+}
+
+func decodeEntries(m map[string]string) ([]dnc.Entry, error) {
+	var out []dnc.Entry
+	for f, v := range m {
+		if !strings.HasPrefix(f, "s:") {
+			continue
+		}
+		var e dnc.Entry
+		if err := json.Unmarshal([]byte(v), &e); err != nil {
+			return nil, fmt.Errorf("redisstore: DNC entry %s: %w: %v", f[2:], storage.ErrCorrupt, err)
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b dnc.Entry) int { return cmp.Compare(a.Scope.String(), b.Scope.String()) })
+	return out, nil
+}
+
+// RemoveDNC implements dnc.Store.
+func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time) error {
+	if err := s.check("RemoveDNC"); err != nil {
+		return err
+	}
+	if t.IsZero() {
+		return fmt.Errorf("redisstore: RemoveDNC: instant: zero time: %w", storage.ErrInvalid)
+	}
+	res, err := removeDNCScript.Run(ctx, s.rdb, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), stamp(t.UnixNano())).Slice()
+	if err != nil {
+		return s.fail("RemoveDNC", err)
+	}
+	code, _ := res[0].(int64)
+	switch code {
+	case 0:
+		return s.wait(ctx, "RemoveDNC")
+	case 1:
+		return fmt.Errorf("redisstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
+	default:
+		until := ""
+		if len(res) > 1 {
+			if h, ok := res[1].(string); ok {
+				if ns, err := unstamp(h); err == nil {
+					until = time.Unix(0, ns).UTC().Format(time.RFC3339)
+				}
+			}
+		}
+		return fmt.Errorf("redisstore: RemoveDNC %s: held until %s: %w", sc, until, dnc.ErrHeld)
+	}
+}
+
+// scanPage is how many numbers one ScanDNC round trip reads.
+const scanPage = 1000
+
+// ScanDNC implements dnc.Store: numbers in order, a page of 1,000 per round
+// trip (one ZRANGEBYLEX and a pipeline of HGETALLs). It is not a snapshot:
+// entries written during the scan may or may not be seen.
+func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
+	if err := s.check("ScanDNC"); err != nil {
+		return err
+	}
+	from := "-"
+	for {
+		nums, err := s.rdb.ZRangeByLex(ctx, s.pfx+"dn", &redis.ZRangeBy{Min: from, Max: "+", Count: scanPage}).Result()
+		if err != nil {
+			return s.fail("ScanDNC", err)
+		}
+		if len(nums) == 0 {
+			return nil
+		}
+		pipe := s.rdb.Pipeline()
+		cmds := make([]*redis.MapStringStringCmd, len(nums))
+		for i, num := range nums {
+			cmds[i] = pipe.HGetAll(ctx, s.pfx+"d:"+num)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return s.fail("ScanDNC", err)
+		}
+		for i, c := range cmds {
+			es, err := decodeEntries(c.Val())
+			if err != nil {
+				return err
+			}
+			if len(es) == 0 {
+				continue // removed since the page was read
+			}
+			if _, err := strconv.ParseUint(nums[i], 10, 64); err != nil {
+				return fmt.Errorf("redisstore: ScanDNC: bad number key %q: %w", nums[i], storage.ErrCorrupt)
+			}
+			for _, e := range es {
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+		}
+		if len(nums) < scanPage {
+			return nil
+		}
+		from = "(" + nums[len(nums)-1]
+	}
+}

@@ -1,0 +1,72 @@
+// Package redisstore is dialgate's shared store for fleets on Redis
+// (github.com/redis/go-redis/v9): one [Store] type implementing
+// storage.Counters (frequency caps, segment rate), dnc.Store (the shared
+// do-not-call entries) and consent.Store, so that every sidecar of a call
+// centre counts against the same caps and honours an opt-out or a revocation
+// taken by any other.
+//
+// # Counters
+//
+// A reservation is one Lua script run by the server: it tallies every limit,
+// and only when none would be exceeded records the reservation under every
+// key, so two sidecars can never both take the last slot. Each counter key is a
+// sorted set whose members encode (instant, reservation id, member) with the
+// instant as a fixed-width decimal (nanosecond exact; Redis scores are doubles
+// and would round). Idempotency is by reservation id: a hash per id lists the
+// entries it holds, which Release removes. Windows slide with the caller's
+// instant (time is an input); old entries are pruned by later reservations on
+// the same key, and every key also expires Options.KeyTTLSlack after its
+// longest window so abandoned keys do not pile up.
+//
+// # Change notification and the Bloom filter
+//
+// Every DNC write is a Lua script that also PUBLISHes the changed number on
+// the channel "{prefix}:dnc". The Store keeps one subscription and passes each
+// notification to the watchers registered through WatchDNC (dnc.ChangeFeed):
+// dnc.Lists, which keeps a bits-and-blooms Bloom filter of the shared entries,
+// adds the number to the filter and drops its cached answer. So a number that
+// is not listed — most dials — costs no round trip, and a Bloom positive is
+// confirmed against Redis.
+//
+// The subscription is watched by a heartbeat (PING on the subscribed
+// connection every Options.Heartbeat). When a ping is not answered in time or
+// the connection fails, the watchers are told the feed is lost and stop
+// trusting their filter and cache: every lookup then reads Redis, and fails
+// with storage.ErrUnavailable while Redis is unreachable (dnc.unavailable, a
+// deny). When the subscription is back the watchers rebuild their filter from
+// a scan before trusting it again. The window in which an opt-out written by
+// another process may not yet be seen is the pub/sub delivery time (well under
+// a millisecond on a LAN), bounded by 2×Heartbeat for a silent partition.
+//
+// Consent needs no pub/sub: the consent check reads ConsentRevision (one GET)
+// on every dial and replays ConsentEventsSince, so a revocation written by any
+// process is honoured by every process on its next check.
+//
+// # Failure
+//
+// Every command is bounded by the caller's context (ContextTimeoutEnabled).
+// A connection failure or timeout returns an error wrapping
+// storage.ErrUnavailable; the checks turn it into frequency.unavailable,
+// dnc.unavailable or consent.unavailable — a deny, never an allow.
+//
+// # Durability
+//
+// Redis acknowledges a write when it is in memory. What survives a crash
+// depends on the server: a production deployment must run with
+// "appendonly yes" and "appendfsync always" (nothing acknowledged is lost) or
+// "appendfsync everysec" (up to one second of reservations and opt-outs may be
+// lost on a power failure), with "maxmemory-policy noeviction" (an evicted
+// counter key would silently forget calls: fail open). Open checks
+// maxmemory-policy and, with Options.RequireAOF, appendonly, refusing a
+// server that is configured unsafely. With replicas, Options.WaitReplicas makes
+// every DNC and consent write wait for that many replicas (WAIT).
+//
+// # Keys
+//
+// Every key starts with the hash tag "{prefix}:" (Options.Prefix, default
+// "dialgate"), so that several deployments or tests can share one server and,
+// in Redis Cluster, all keys of one prefix live on one shard (the scripts touch
+// several keys at once).
+//
+// A Store is safe for concurrent use by many goroutines and many processes.
+package redisstore

@@ -1,0 +1,169 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+)
+
+type watcher = dnc.ChangeWatcher
+
+var _ dnc.ChangeFeed = (*Store)(nil)
+
+func (s *Store) dncChannel() string { return s.pfx + "dnc" }
+
+// WatchDNC implements dnc.ChangeFeed: w hears about every DNC change made
+// through any Store with the same prefix, and about the feed being lost and
+// restored. dnc.NewLists calls it.
+func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) {
+	s.wmu.Lock()
+	id := s.nextW
+	s.nextW++
+	s.watchers[id] = w
+	if !s.live {
+		w.DNCFeedLost()
+	}
+	s.wmu.Unlock()
+	return func() {
+		s.wmu.Lock()
+		delete(s.watchers, id)
+		s.wmu.Unlock()
+	}
+}
+
+// setLost marks the feed lost and tells every watcher.
+func (s *Store) setLost() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if !s.live {
+		return
+	}
+	s.live = false
+	for _, w := range s.watchers {
+		w.DNCFeedLost()
+	}
+}
+
+// setLive asks every watcher to resynchronise and marks the feed live when
+// they all did.
+func (s *Store) setLive(ctx context.Context) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if !s.live {
+		var errs []error
+		for _, w := range s.watchers {
+			if err := w.DNCFeedRestored(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			// Those that did resynchronise are told again they may miss
+			// notifications, so that all stay consistent.
+			for _, w := range s.watchers {
+				w.DNCFeedLost()
+			}
+			return err
+		}
+		s.live = true
+	}
+	select {
+	case <-s.liveCh:
+	default:
+		close(s.liveCh)
+	}
+	return nil
+}
+
+func (s *Store) notify(n dialgate.Number) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for _, w := range s.watchers {
+		w.DNCChanged(n)
+	}
+}
+
+// runFeed keeps one subscription to the DNC channel, with a heartbeat, until
+// Close.
+func (s *Store) runFeed() {
+	defer close(s.feedDone)
+	ctx := s.feedCtx
+	backoff := 50 * time.Millisecond
+	for ctx.Err() == nil {
+		if s.subscribeOnce(ctx) {
+			backoff = 50 * time.Millisecond
+		}
+		s.setLost()
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// subscribeOnce subscribes, resynchronises the watchers and relays
+// notifications until the connection fails or a ping goes unanswered. It
+// reports whether the feed went live.
+func (s *Store) subscribeOnce(ctx context.Context) bool {
+	hb := s.opts.Heartbeat
+	ps := s.rdb.Subscribe(ctx)
+	defer ps.Close()
+	sctx, cancel := context.WithTimeout(ctx, 4*hb+time.Second)
+	err := ps.Subscribe(sctx, s.dncChannel())
+	if err == nil {
+		// Wait for the server's confirmation: only then are notifications
+		// guaranteed to reach us.
+		var msg any
+		msg, err = ps.ReceiveTimeout(sctx, 4*hb+time.Second)
+		if _, ok := msg.(*redis.Subscription); err == nil && !ok {
+			err = errors.New("unexpected first message")
+		}
+	}
+	if err == nil {
+		err = s.setLive(sctx)
+	}
+	cancel()
+	if err != nil {
+		return false
+	}
+	pending := false
+	for ctx.Err() == nil {
+		msg, err := ps.ReceiveTimeout(ctx, hb)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				if pending {
+					return true // the ping went unanswered: lost
+				}
+				if err := ps.Ping(ctx); err != nil {
+					return true
+				}
+				pending = true
+				continue
+			}
+			return true
+		}
+		pending = false
+		switch m := msg.(type) {
+		case *redis.Message:
+			v, err := strconv.ParseUint(m.Payload, 10, 64)
+			if err != nil {
+				continue
+			}
+			n, err := dialgate.NumberFromUint64(v)
+			if err != nil {
+				continue
+			}
+			s.notify(n)
+		case *redis.Pong, *redis.Subscription:
+		}
+	}
+	return true
+}

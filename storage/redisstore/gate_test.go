@@ -1,0 +1,125 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/schedule"
+	"github.com/dialgate/dialgate/storage/redisstore"
+)
+
+var gateT0 = time.Date(2026, 12, 5, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// sidecarGate is what one sidecar process builds on a shared Redis store: the
+// dnc check (Bloom filter kept current by the change feed) and the cn
+// frequency caps.
+func sidecarGate(t *testing.T, s *redisstore.Store) (*dialgate.Gate, *dnc.Lists) {
+	t.Helper()
+	ctx := context.Background()
+	lists, err := dnc.NewLists(ctx, s, dnc.ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lists.Close() })
+	dc, err := dnc.New(dnc.Config{}, lists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps, err := schedule.NewCapCheck(schedule.CapsCN(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := dialgate.New([]dialgate.Checker{dc, caps},
+		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return gateT0 })),
+		dialgate.WithCheckTimeout(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, lists
+}
+
+func dial(to string) dialgate.Dial {
+	return dialgate.Dial{To: dialgate.MustParseNumber(to), From: dialgate.MustParseNumber("+861058001234"),
+		Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
+}
+
+// Two sidecars sharing one Redis: 64 concurrent dials for one callee spread
+// over both allow exactly the cap (cn: one per 5 minutes), and an opt-out
+// taken through one denies at the other on its next check.
+func TestTwoGatesShareCapsAndOptOuts(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	ga, la := sidecarGate(t, open(t, url, p))
+	gb, _ := sidecarGate(t, open(t, url, p))
+	ctx := context.Background()
+
+	var allowed, errs atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := ga
+			if i%2 == 1 {
+				g = gb
+			}
+			d, err := g.Check(ctx, dial("+8613900139010"))
+			if err != nil {
+				errs.Add(1)
+			}
+			if d.Allowed {
+				allowed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed.Load() != 1 || errs.Load() != 0 {
+		t.Fatalf("64 concurrent dials across two gates: %d allowed, %d errors; want exactly 1 (cn: 1 per 5 min)", allowed.Load(), errs.Load())
+	}
+
+	to := "+8613900139011"
+	// b caches "not listed" (a Bloom miss), then a takes an opt-out.
+	if d, _ := gb.Check(ctx, dial(to)); !d.Allowed {
+		t.Fatalf("first dial denied: %v", d.Codes())
+	}
+	if err := la.Add(ctx, dnc.Entry{Number: dialgate.MustParseNumber(to), Scope: dnc.MustParseScope("global"),
+		List: "opt_out", Source: "call", AddedAt: gateT0}); err != nil {
+		t.Fatal(err)
+	}
+	ok := waitFor(func() bool {
+		d, _ := gb.Check(ctx, dial(to))
+		return d.Has(dialgate.CodeDNCListed)
+	})
+	if !ok {
+		t.Fatal("an opt-out taken at one sidecar never denied at the other")
+	}
+}
+
+// Redis down: the dnc and frequency checks deny with <check>.unavailable,
+// also for a callee the Bloom filter would have answered alone.
+func TestGateRedisDown(t *testing.T) {
+	url := redisURL(t)
+	px, purl := newProxy(t, url)
+	s := open(t, purl, newPrefix(t, url))
+	g, _ := sidecarGate(t, s)
+	ctx := context.Background()
+	if d, err := g.Check(ctx, dial("+8613900139012")); !d.Allowed || err != nil {
+		t.Fatalf("with Redis up: %v, %v", d.Codes(), err)
+	}
+	px.kill()
+	if !waitFor(func() bool { return !s.FeedLive() }) {
+		t.Fatal("the feed never noticed")
+	}
+	for i := range 3 {
+		d, _ := g.Check(ctx, dial(fmt.Sprintf("+86139001390%02d", 20+i)))
+		if d.Allowed || !d.Has(dialgate.UnavailableCode("dnc")) || !d.Has(dialgate.UnavailableCode("frequency")) {
+			t.Fatalf("with Redis down: allowed %v, codes %v; want a deny with dnc.unavailable and frequency.unavailable", d.Allowed, d.Codes())
+		}
+	}
+}
