@@ -175,8 +175,23 @@ const e2eFrom = "+861058001234"
 
 func addLedger(ctx context.Context, admin pb.AdminServiceClient, from string) error {
 	_, err := admin.AddLedgerEntry(ctx, &pb.AddLedgerEntryRequest{Tenant: "acme", Number: from, Type: pb.NumberType_NUMBER_TYPE_FIXED,
-		Holder: "Acme Ltd", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_CALLBACK, pb.Purpose_PURPOSE_SERVICE}})
+		Holder: "Acme Ltd", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_CALLBACK, pb.Purpose_PURPOSE_SERVICE, pb.Purpose_PURPOSE_MARKETING}})
 	return err
+}
+
+// grantConsent records consent id of callee to for marketing in industry
+// finance, granted an hour ago by web form.
+func grantConsent(ctx context.Context, admin pb.AdminServiceClient, id, to string) error {
+	_, err := admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: id, Number: to, Scope: "industry:finance",
+		Method: pb.ConsentMethod_CONSENT_METHOD_WEB_FORM, EvidenceSha256: strings.Repeat("0f", 32),
+		GrantedAt: timestamppb.New(time.Now().Add(-time.Hour))})
+	return err
+}
+
+// marketingDial is a marketing dial in industry finance relying on consentID
+// (cn requires consent for marketing).
+func marketingDial(to, consentID string) *pb.Dial {
+	return &pb.Dial{To: to, From: e2eFrom, Purpose: pb.Purpose_PURPOSE_MARKETING, Industry: "finance", Tenant: "acme", ConsentId: consentID}
 }
 
 // dial is an instant callback (a trigger one minute ago), which the cn
@@ -236,10 +251,19 @@ func TestEndToEnd(t *testing.T) {
 	if denied.GetDecision().GetAllowed() || len(denied.GetDecision().GetReasons()) == 0 || denied.GetDecision().GetReasons()[0].GetCode() != "dnc.listed" {
 		t.Fatalf("want a dnc.listed deny, got %v", denied.GetDecision())
 	}
-	// Consent is not wired yet: the method says so.
-	_, err = admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-1"})
-	if status.Code(err) != codes.Unimplemented {
-		t.Fatalf("RevokeConsent: want Unimplemented until consent is wired, got %v", err)
+	// Consent: granted, a marketing dial is allowed; revoked, the next one is
+	// denied.
+	if err := grantConsent(ctx, admin, "c-1", "+8613900139012"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := gate.Check(ctx, &pb.CheckRequest{Dial: marketingDial("+8613900139012", "c-1")}); err != nil || !r.GetDecision().GetAllowed() {
+		t.Fatalf("want a marketing dial with consent allowed: %v %v", r, err)
+	}
+	if _, err := admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-1", Channel: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := gate.Check(ctx, &pb.CheckRequest{Dial: marketingDial("+8613900139012", "c-1")}); err != nil || !slices.Contains(codesOf(r.GetDecision()), "consent.revoked") {
+		t.Fatalf("want consent.revoked right after RevokeConsent: %v %v", r, err)
 	}
 
 	// SIGTERM: graceful stop, exit 0, audit log flushed and closed.
@@ -265,11 +289,12 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestKill9Durability writes under load — DNC adds and caller-ID ledger
-// adds, interleaved with checks — kills the sidecar with SIGKILL, restarts it
-// on the same data and checks that every acknowledged write is still in
-// force: each listed number denies with dnc.listed, each ledger caller ID
-// passes the callerid check.
+// TestKill9Durability writes under load — DNC adds, caller-ID ledger adds
+// and consent grants followed by their revocation, interleaved with checks —
+// kills the sidecar with SIGKILL, restarts it on the same data and checks
+// that every acknowledged write is still in force: each listed number denies
+// with dnc.listed, each ledger caller ID passes the callerid check, each
+// revoked consent denies with consent.revoked.
 func TestKill9Durability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the sidecar as a process")
@@ -288,6 +313,7 @@ func TestKill9Durability(t *testing.T) {
 		mu     sync.Mutex
 		dncs   []string // acknowledged DNC adds
 		ledger []string // acknowledged ledger adds (caller IDs)
+		revoks []string // acknowledged consent revocations ("id to")
 		n      atomic.Int64
 		wg     sync.WaitGroup
 	)
@@ -323,6 +349,22 @@ func TestKill9Durability(t *testing.T) {
 			}
 		}(w)
 	}
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil && i < 2000; i++ {
+				id, to := fmt.Sprintf("k9-%d-%d", w, i), fmt.Sprintf("+86135%02d%06d", w, i)
+				if grantConsent(ctx, admin, id, to) != nil {
+					continue
+				}
+				if _, err := admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: id}); err == nil {
+					ack(&revoks, id+" "+to)
+				}
+				n.Add(1)
+			}
+		}(w)
+	}
 	deadline := time.After(10 * time.Second)
 	for n.Load() < 400 {
 		select {
@@ -336,12 +378,13 @@ func TestKill9Durability(t *testing.T) {
 	}
 	p.cmd.Wait()
 	mu.Lock()
-	gotDNC, gotLedger := slices.Clone(dncs), slices.Clone(ledger)
+	gotDNC, gotLedger, gotRevoked := slices.Clone(dncs), slices.Clone(ledger), slices.Clone(revoks)
 	mu.Unlock()
 	cancel()
 	wg.Wait()
-	if len(gotDNC) == 0 || len(gotLedger) == 0 {
-		t.Fatalf("acknowledged before the kill: %d DNC adds, %d ledger adds; want some of each", len(gotDNC), len(gotLedger))
+	if len(gotDNC) == 0 || len(gotLedger) == 0 || len(gotRevoked) == 0 {
+		t.Fatalf("acknowledged before the kill: %d DNC adds, %d ledger adds, %d consent revocations; want some of each",
+			len(gotDNC), len(gotLedger), len(gotRevoked))
 	}
 
 	q := startProc(t, config)
@@ -375,7 +418,13 @@ func TestKill9Durability(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("survived kill -9: %d acknowledged DNC adds, %d acknowledged ledger adds", len(gotDNC), len(gotLedger))
+	for _, r := range gotRevoked {
+		id, to, _ := strings.Cut(r, " ")
+		if cs := check(marketingDial(to, id)); !slices.Contains(cs, "consent.revoked") {
+			t.Fatalf("acknowledged consent revocation lost after kill -9 (one of %d): reasons %v", len(gotRevoked), cs)
+		}
+	}
+	t.Logf("survived kill -9: %d acknowledged DNC adds, %d ledger adds, %d consent revocations", len(gotDNC), len(gotLedger), len(gotRevoked))
 }
 
 func codesOf(d *pb.Decision) []string {

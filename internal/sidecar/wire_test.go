@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -34,6 +36,11 @@ dnc:
   hold: {months: 12, cite: {source: U, ref: "wire test profile"}}
 frequency:
   pause_after_conversation: {window: 7d, cite: {source: U, ref: "wire test profile"}}
+schedule:
+  windows:
+    - days: [mon-sun]
+      ranges: ["00:00-24:00"]
+      cite: {source: U, ref: "wire test profile: the sidecar runs on the wall clock, so any hour"}
 `
 
 const wireFrom = "+861058001234"
@@ -115,7 +122,7 @@ func (e *wireEnv) check(t *testing.T, to string) *pb.Decision {
 func (e *wireEnv) addLedger(t *testing.T) {
 	t.Helper()
 	_, err := e.admin.AddLedgerEntry(ctxT(t), &pb.AddLedgerEntryRequest{Tenant: "acme", Number: wireFrom, Type: pb.NumberType_NUMBER_TYPE_FIXED,
-		Holder: "Acme Ltd", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_CALLBACK, pb.Purpose_PURPOSE_SERVICE}})
+		Holder: "Acme Ltd", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_CALLBACK, pb.Purpose_PURPOSE_SERVICE, pb.Purpose_PURPOSE_MARKETING}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,4 +356,94 @@ func TestWireUnwired(t *testing.T) {
 	if err != nil || !rec.RetainUntil.Equal(start.Add(30*24*time.Hour)) {
 		t.Fatalf("r-1 = %+v, %v; want kept 30 days", rec, err)
 	}
+}
+
+// marketing is a marketing dial in industry finance relying on consentID.
+func marketing(to, consentID string) *pb.Dial {
+	return &pb.Dial{To: to, From: wireFrom, Purpose: pb.Purpose_PURPOSE_MARKETING, Industry: "finance", Tenant: "acme", ConsentId: consentID}
+}
+
+// TestWireConsent: a consent granted over the wire allows marketing dials; a
+// revocation denies the very next dial, although the consent check cached
+// the record while allowing the one before.
+func TestWireConsent(t *testing.T) {
+	e, _ := openWire(t, wireProfile)
+	if e.be.Consents == nil {
+		t.Fatalf("consent admin not wired: %s", e.be.Unwired["consent"])
+	}
+	ctx := ctxT(t)
+	e.addLedger(t)
+	const num = "+8613900139601"
+	check := func(d *pb.Dial) []string {
+		t.Helper()
+		r, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return codesOf(r.GetDecision())
+	}
+	if cs := check(marketing(num, "c-1")); !slices.Contains(cs, "consent.missing") {
+		t.Fatalf("before the grant: want consent.missing, got %v", cs)
+	}
+	hash := strings.Repeat("ab", 32)
+	grant := &pb.GrantConsentRequest{Id: "c-1", Number: num, Scope: "industry:finance", Method: pb.ConsentMethod_CONSENT_METHOD_WEB_FORM,
+		EvidenceSha256: hash, GrantedAt: timestamppb.New(time.Now().Add(-time.Hour).Truncate(time.Second)), Channel: "website"}
+	if _, err := e.admin.GrantConsent(ctx, grant); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ { // the consent check now caches the record
+		if cs := check(marketing(num, "c-1")); len(cs) != 0 {
+			t.Fatalf("after the grant: want allowed, got %v", cs)
+		}
+	}
+	if _, err := e.admin.GrantConsent(ctx, grant); err != nil {
+		t.Fatalf("granting the same consent again: %v", err)
+	}
+	other := proto.Clone(grant).(*pb.GrantConsentRequest)
+	other.Scope = "industry:insurance"
+	_, err := e.admin.GrantConsent(ctx, other)
+	wantCode(t, err, codes.AlreadyExists, "c-1")
+
+	if _, err := e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-1", Channel: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	if cs := check(marketing(num, "c-1")); !slices.Contains(cs, "consent.revoked") {
+		t.Fatalf("right after the revocation: want consent.revoked, got %v", cs)
+	}
+	if _, err := e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-1"}); err != nil {
+		t.Fatalf("revoking again: %v", err)
+	}
+	_, err = e.admin.GrantConsent(ctx, grant)
+	wantCode(t, err, codes.FailedPrecondition, "new record with a new id")
+	_, err = e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-9"})
+	wantCode(t, err, codes.NotFound, "c-9")
+
+	for _, bad := range []struct {
+		mutate func(*pb.GrantConsentRequest)
+		field  string
+	}{
+		{func(g *pb.GrantConsentRequest) { g.Scope = "global" }, "scope"},
+		{func(g *pb.GrantConsentRequest) { g.Method = pb.ConsentMethod_CONSENT_METHOD_UNSPECIFIED }, "method"},
+		{func(g *pb.GrantConsentRequest) { g.Method = 42 }, "method"},
+		{func(g *pb.GrantConsentRequest) { g.EvidenceSha256 = "" }, "evidence_sha256"},
+		{func(g *pb.GrantConsentRequest) { g.Method = pb.ConsentMethod_CONSENT_METHOD_WRITTEN }, "evidence_uri"},
+		{func(g *pb.GrantConsentRequest) { g.Id = "c 2" }, "id"},
+		{func(g *pb.GrantConsentRequest) { g.GrantedAt = nil }, "granted_at"},
+	} {
+		g := proto.Clone(grant).(*pb.GrantConsentRequest)
+		g.Id = "c-2"
+		bad.mutate(g)
+		_, err := e.admin.GrantConsent(ctx, g)
+		wantCode(t, err, codes.InvalidArgument, bad.field)
+	}
+	// revoked_at before granted_at.
+	if _, err := e.admin.GrantConsent(ctx, func() *pb.GrantConsentRequest {
+		g := proto.Clone(grant).(*pb.GrantConsentRequest)
+		g.Id = "c-3"
+		return g
+	}()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-3", RevokedAt: timestamppb.New(time.Now().Add(-48 * time.Hour))})
+	wantCode(t, err, codes.InvalidArgument, "revoked_at")
 }
