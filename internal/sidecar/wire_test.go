@@ -35,6 +35,7 @@ dnc:
   purposes_cite: {source: U, ref: "wire test profile"}
   hold: {months: 12, cite: {source: U, ref: "wire test profile"}}
 frequency:
+  caps: [{count: 1000, window: 1m, cite: {source: U, ref: "wire test profile: no cap in the way"}}]
   pause_after_conversation: {window: 7d, cite: {source: U, ref: "wire test profile"}}
 schedule:
   windows:
