@@ -69,7 +69,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		}
 		return nil, err
 	}
-	alog, hkey, err := openAudit(ctx, cfg.Data, prof.Name)
+	alog, hkey, err := openAudit(ctx, cfg.Data, cfg.HMACKeyFile, prof.Name)
 	if err != nil {
 		return fail(err)
 	}
@@ -143,8 +143,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 
 // openAudit opens the audit log in data/audit with the keys in data/keys,
 // generating them on first start. It returns the log and its HMAC key.
-func openAudit(ctx context.Context, data, profile string) (*auditlog.Log, []byte, error) {
-	k, err := LoadKeys(data)
+func openAudit(ctx context.Context, data, hmacKeyFile, profile string) (*auditlog.Log, []byte, error) {
+	k, err := LoadKeysFile(data, hmacKeyFile)
 	if err != nil {
 		return nil, nil, err
 	}
