@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -17,7 +18,7 @@ type Store struct {
 	counters   counterState
 	recordings recordingState
 	ledger     ledgerState
-	complaints complaintState
+	complaints table[complaint.Complaint]
 	// Domain files add their state here, one field per domain.
 	dnc dncState
 
