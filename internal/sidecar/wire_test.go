@@ -25,8 +25,10 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// wireProfile is cn with a dnc section (complaints list numbers through it)
-// and a pause after a conversation (an outcome observer that needs the dial).
+// wireProfile is cn with a dnc section for every purpose, no frequency caps
+// (the tests dial one callee several times) but a pause after a conversation
+// (an outcome observer that needs the dial), and a calling window of every
+// hour (the sidecar decides on the wall clock).
 const wireProfile = `schema: dialgate.profile.v1
 name: cn-wire
 extends: cn
@@ -35,6 +37,7 @@ dnc:
   purposes_cite: {source: U, ref: "wire test profile"}
   hold: {months: 12, cite: {source: U, ref: "wire test profile"}}
 frequency:
+  caps: []
   pause_after_conversation: {window: 7d, cite: {source: U, ref: "wire test profile"}}
 schedule:
   windows:
