@@ -252,10 +252,8 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("want a dnc.listed deny, got %v", denied.GetDecision())
 	}
 	// Consent: granted, a marketing dial is allowed; revoked, the next one is
-	// denied. (Unimplemented only in a build whose store keeps no consents.)
-	if err := grantConsent(ctx, admin, "c-1", "+8613900139012"); status.Code(err) == codes.Unimplemented {
-		t.Logf("consent not wired in this build, its steps are skipped: %v", err)
-	} else if err != nil {
+	// denied.
+	if err := grantConsent(ctx, admin, "c-1", "+8613900139012"); err != nil {
 		t.Fatal(err)
 	} else if r, err := gate.Check(ctx, &pb.CheckRequest{Dial: marketingDial("+8613900139012", "c-1")}); err != nil || !r.GetDecision().GetAllowed() {
 		t.Fatalf("want a marketing dial with consent allowed: %v %v", r, err)
@@ -306,14 +304,6 @@ func TestKill9Durability(t *testing.T) {
 	if err := addLedger(context.Background(), admin, e2eFrom); err != nil {
 		t.Fatal(err)
 	}
-	// Consent is Unimplemented only in a build whose store keeps no consents.
-	consentWired := true
-	if err := grantConsent(context.Background(), admin, "k9-probe", "+8613500135999"); status.Code(err) == codes.Unimplemented {
-		consentWired = false
-		t.Logf("consent not wired in this build, revocations are not tested: %v", err)
-	} else if err != nil {
-		t.Fatal(err)
-	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var (
@@ -356,7 +346,7 @@ func TestKill9Durability(t *testing.T) {
 			}
 		}(w)
 	}
-	for w := 0; consentWired && w < 2; w++ {
+	for w := 0; w < 2; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
@@ -389,7 +379,7 @@ func TestKill9Durability(t *testing.T) {
 	mu.Unlock()
 	cancel()
 	wg.Wait()
-	if len(gotDNC) == 0 || len(gotLedger) == 0 || (consentWired && len(gotRevoked) == 0) {
+	if len(gotDNC) == 0 || len(gotLedger) == 0 || len(gotRevoked) == 0 {
 		t.Fatalf("acknowledged before the kill: %d DNC adds, %d ledger adds, %d consent revocations; want some of each",
 			len(gotDNC), len(gotLedger), len(gotRevoked))
 	}

@@ -37,7 +37,7 @@ dnc:
   purposes_cite: {source: U, ref: "wire test profile"}
   hold: {months: 12, cite: {source: U, ref: "wire test profile"}}
 frequency:
-  caps: []
+  caps: [{count: 1000, window: 1m, cite: {source: U, ref: "wire test profile: no cap in the way"}}]
   pause_after_conversation: {window: 7d, cite: {source: U, ref: "wire test profile"}}
 schedule:
   windows:
@@ -372,9 +372,7 @@ func marketing(to, consentID string) *pb.Dial {
 func TestWireConsent(t *testing.T) {
 	e, _ := openWire(t, wireProfile)
 	if e.be.Consents == nil {
-		// Until the consent store lands on main (the consent helper's
-		// branch); the test passes against a merge with it.
-		t.Skipf("consent admin not wired in this build: %s", e.be.Unwired["consent"])
+		t.Fatalf("consent admin not wired: %s", e.be.Unwired["consent"])
 	}
 	ctx := ctxT(t)
 	e.addLedger(t)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
-	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -69,7 +68,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		}
 		return nil, err
 	}
-	alog, hkey, err := openAudit(ctx, cfg.Data, prof.Name)
+	alog, hkey, err := openAudit(ctx, cfg.Data, cfg.HMACKeyFile, prof.Name)
 	if err != nil {
 		return fail(err)
 	}
@@ -134,8 +133,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err := wireComplaints(be, prof, checks, store, rm, deps.CalleeHasher, log); err != nil {
 		return fail(err)
 	}
-	consents, _ := any(store).(consent.Store)
-	wireConsent(be, consents)
+	wireConsent(be, deps.Consents)
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
 	return be, nil
@@ -143,8 +141,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 
 // openAudit opens the audit log in data/audit with the keys in data/keys,
 // generating them on first start. It returns the log and its HMAC key.
-func openAudit(ctx context.Context, data, profile string) (*auditlog.Log, []byte, error) {
-	k, err := LoadKeys(data)
+func openAudit(ctx context.Context, data, hmacKeyFile, profile string) (*auditlog.Log, []byte, error) {
+	k, err := LoadKeysFile(data, hmacKeyFile)
 	if err != nil {
 		return nil, nil, err
 	}

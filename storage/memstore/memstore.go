@@ -20,6 +20,8 @@ type Store struct {
 	complaints complaintState
 	// Domain files add their state here, one field per domain.
 	dnc dncState
+
+	consents consentState
 }
 
 // New returns an empty Store.
