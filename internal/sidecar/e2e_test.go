@@ -255,14 +255,11 @@ func TestEndToEnd(t *testing.T) {
 	// denied.
 	if err := grantConsent(ctx, admin, "c-1", "+8613900139012"); err != nil {
 		t.Fatal(err)
-	}
-	if r, err := gate.Check(ctx, &pb.CheckRequest{Dial: marketingDial("+8613900139012", "c-1")}); err != nil || !r.GetDecision().GetAllowed() {
+	} else if r, err := gate.Check(ctx, &pb.CheckRequest{Dial: marketingDial("+8613900139012", "c-1")}); err != nil || !r.GetDecision().GetAllowed() {
 		t.Fatalf("want a marketing dial with consent allowed: %v %v", r, err)
-	}
-	if _, err := admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-1", Channel: "call"}); err != nil {
+	} else if _, err := admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-1", Channel: "call"}); err != nil {
 		t.Fatal(err)
-	}
-	if r, err := gate.Check(ctx, &pb.CheckRequest{Dial: marketingDial("+8613900139012", "c-1")}); err != nil || !slices.Contains(codesOf(r.GetDecision()), "consent.revoked") {
+	} else if r, err := gate.Check(ctx, &pb.CheckRequest{Dial: marketingDial("+8613900139012", "c-1")}); err != nil || !slices.Contains(codesOf(r.GetDecision()), "consent.revoked") {
 		t.Fatalf("want consent.revoked right after RevokeConsent: %v %v", r, err)
 	}
 

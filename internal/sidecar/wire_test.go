@@ -25,8 +25,10 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// wireProfile is cn with a dnc section (complaints list numbers through it)
-// and a pause after a conversation (an outcome observer that needs the dial).
+// wireProfile is cn with a dnc section for every purpose, no frequency caps
+// (the tests dial one callee several times) but a pause after a conversation
+// (an outcome observer that needs the dial), and a calling window of every
+// hour (the sidecar decides on the wall clock).
 const wireProfile = `schema: dialgate.profile.v1
 name: cn-wire
 extends: cn

@@ -12,7 +12,6 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
-	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -134,8 +133,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err := wireComplaints(be, prof, checks, store, rm, deps.CalleeHasher, log); err != nil {
 		return fail(err)
 	}
-	consents, _ := any(store).(consent.Store)
-	wireConsent(be, consents)
+	wireConsent(be, deps.Consents)
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
 	return be, nil
