@@ -129,14 +129,23 @@ func (g *Gate) CheckNames() []string {
 //
 // Denials are data: a Decision with Allowed false and its Reasons, and a nil
 // error. A non-nil error means no trustworthy decision was possible — a malformed
-// dial (wrapping ErrInvalidDial, reason dial.invalid) or an audit failure
-// (wrapping ErrAuditUnavailable, reason audit.unavailable) — and the Decision
+// dial (wrapping ErrInvalidDial, reason dial.invalid), an audit failure
+// (wrapping ErrAuditUnavailable, reason audit.unavailable) or an empty id from
+// the WithDecisionIDs function (wrapping ErrInvalidConfig, reason
+// audit.unavailable, not recorded) — and the Decision
 // returned with it denies. A check that fails, times out or panics denies with
 // "<check>.unavailable" and does not make Check return an error.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	t := g.clock.Now()
 	d.At = t
 	dec := Decision{ID: g.ids(), At: t, Shadow: g.shadow, PolicyVersion: g.version, Dial: d}
+	if dec.ID == "" {
+		// Without an id the decision cannot be recorded, and every Committer
+		// would reserve under the same id (a held id reserves nothing more).
+		g.log.Error("dialgate: the decision id source returned an empty id; denying")
+		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision has no id, so it cannot be recorded"}}
+		return dec, fmt.Errorf("decision id: empty id from the id source: %w", ErrInvalidConfig)
+	}
 	if err := d.Validate(); err != nil {
 		dec.Reasons = []Reason{{Code: CodeDialInvalid, Check: "dial", Message: err.Error()}}
 		if aerr := g.record(ctx, &dec); aerr != nil {
