@@ -520,3 +520,23 @@ func TestCodeHelpers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An id source that returns "" would make every decision share one
+// reservation id: Counters treat a held id as already reserved, so every
+// Commit after the first would reserve nothing and caps would stop counting.
+// The Gate denies instead.
+func TestEmptyDecisionIDDenies(t *testing.T) {
+	capc := newCapacity("frequency", 1)
+	log := &memLog{}
+	g := mustGate(t, []dialgate.Checker{capc}, dialgate.WithAuditLog(log), dialgate.WithDecisionIDs(func() string { return "" }))
+	ctx := context.Background()
+	for i := range 3 {
+		dec, err := g.Check(ctx, serviceDial())
+		if dec.Allowed || !errors.Is(err, dialgate.ErrInvalidConfig) || !dec.Has(dialgate.CodeAuditUnavailable) {
+			t.Fatalf("check %d with an empty decision id: allowed=%v codes=%s err=%v", i, dec.Allowed, codes(dec), err)
+		}
+	}
+	if capc.commits != 0 || len(log.decisions) != 0 {
+		t.Fatalf("commits %d, audit records %d; want none for a decision without an id", capc.commits, len(log.decisions))
+	}
+}

@@ -69,6 +69,12 @@ func TestScopes(t *testing.T) {
 		{"+8613800138002", func(d *dialgate.Dial) { d.Tenant = "other" }, false},
 		{"+8613800138003", nil, true},
 		{"+8613800138003", func(d *dialgate.Dial) { d.Campaign = "spring" }, false},
+		// A dial that does not say its industry, business line, tenant or
+		// campaign cannot be shown to be outside a scoped refusal: fail closed.
+		{"+8613800138000", func(d *dialgate.Dial) { d.Industry = "" }, true},
+		{"+8613800138001", func(d *dialgate.Dial) { d.BusinessLine = "" }, true},
+		{"+8613800138002", func(d *dialgate.Dial) { d.Tenant = "" }, true},
+		{"+8613800138003", func(d *dialgate.Dial) { d.Campaign = "" }, true},
 		{"+8613800138004", func(d *dialgate.Dial) { *d = dialgate.Dial{Purpose: dialgate.PurposeService, At: t0} }, true},
 		{"+8613800138005", nil, false},
 	}
@@ -192,7 +198,7 @@ func TestIndustryRegistry(t *testing.T) {
 	fin, _ := NewRegistry("cn-platform-finance")
 	fin.Swap(snapOf(t, "cn-platform-finance", "industry:finance", t0, 8613800138000))
 	c, _ := newTestCheck(t, Config{}, fin)
-	for ind, want := range map[string]int{"finance": 1, "retail": 0} {
+	for ind, want := range map[string]int{"finance": 1, "retail": 0, "": 1} {
 		rs, err := c.Check(context.Background(), dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeMarketing, Industry: ind, At: t0})
 		if err != nil || len(rs) != want {
 			t.Errorf("industry %s: %v %v", ind, rs, err)

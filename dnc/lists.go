@@ -91,10 +91,17 @@ var _ ChangeWatcher = (*Lists)(nil)
 // DNCChanged implements ChangeWatcher: another process changed the entries of
 // n, so n goes into the Bloom filter and its cached answer is dropped.
 func (l *Lists) DNCChanged(n dialgate.Number) {
-	v := n.Uint64()
-	k := bloomKey(v)
 	l.mu.Lock()
 	l.epoch++
+	l.noteLocked(n.Uint64())
+	l.mu.Unlock()
+}
+
+// noteLocked records that the entries of number v changed: v goes into the
+// Bloom filter and the one being rebuilt, and its cached answer is dropped.
+// l.mu must be held.
+func (l *Lists) noteLocked(v uint64) {
+	k := bloomKey(v)
 	if l.bf != nil {
 		l.bf.Add(k[:])
 		l.count++
@@ -105,7 +112,6 @@ func (l *Lists) DNCChanged(n dialgate.Number) {
 	if l.cache != nil {
 		l.cache.Remove(v)
 	}
-	l.mu.Unlock()
 }
 
 // DNCFeedLost implements ChangeWatcher: from now on every lookup reads the
@@ -307,18 +313,7 @@ func (l *Lists) Add(ctx context.Context, entries ...Entry) error {
 	l.mu.Lock()
 	l.epoch++
 	for _, e := range entries {
-		v := e.Number.Uint64()
-		k := bloomKey(v)
-		if l.bf != nil {
-			l.bf.Add(k[:])
-			l.count++
-		}
-		if l.next != nil {
-			l.next.Add(k[:])
-		}
-		if l.cache != nil {
-			l.cache.Remove(v)
-		}
+		l.noteLocked(e.Number.Uint64())
 	}
 	l.mu.Unlock()
 	return nil

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/dialgate/dialgate"
 )
 
@@ -171,6 +173,11 @@ func numberField(line []byte, col int) ([]byte, error) {
 // parseField parses one number, with a fast path for plain digit strings.
 func parseField(f []byte, cc uint64) (dialgate.Number, error) {
 	plus := f[0] == '+'
+	if !plus && cc != 0 {
+		if err := ambiguousNational(f, cc); err != nil {
+			return dialgate.Number{}, err
+		}
+	}
 	d := f
 	if plus {
 		d = f[1:]
@@ -203,6 +210,37 @@ func parseField(f []byte, cc uint64) (dialgate.Number, error) {
 		s = "+" + strconv.FormatUint(cc, 10) + " " + s
 	}
 	return dialgate.ParseNumber(s)
+}
+
+// ambiguousNational reports a line read as national (ParseOptions.CountryCode
+// cc) whose digits already start with cc and are, as written, a valid number
+// of that country ("12125550100" with cc 1, "8613800138000" with cc 86).
+// Prefixing cc would silently make it a different number and the callee it
+// names would not be listed, so such a line is an error: write it with "+".
+func ambiguousNational(f []byte, cc uint64) error {
+	var digits [32]byte
+	ds := append(digits[:0], '+')
+	for _, c := range f {
+		switch {
+		case c >= '0' && c <= '9':
+			if len(ds) == len(digits) {
+				return nil // too long to be a number; ParseNumber reports it
+			}
+			ds = append(ds, c)
+		case c == ' ' || c == '-':
+		default:
+			return nil // not digits; ParseNumber reports it
+		}
+	}
+	var ccb [4]byte
+	if !bytes.HasPrefix(ds[1:], strconv.AppendUint(ccb[:0], cc, 10)) {
+		return nil
+	}
+	pn, err := phonenumbers.Parse(string(ds), "")
+	if err != nil || int(pn.GetCountryCode()) != int(cc) || !phonenumbers.IsValidNumber(pn) {
+		return nil
+	}
+	return fmt.Errorf("%w: starts with the country code %d and is a valid number as written; write it with \"+\" (read as national it would be a different number)", ErrBadLine, cc)
 }
 
 func pow10u(n int) uint64 {

@@ -21,6 +21,14 @@ func TestParseList(t *testing.T) {
 		{"csv with header", "phone,name\n\"+12125550100\",a\n+12125550101,b\n", ParseOptions{}, []string{"+12125550100", "+12125550101"}, nil},
 		{"csv column", "a,+12125550100\nb,+12125550101\n", ParseOptions{Column: 1}, []string{"+12125550100", "+12125550101"}, nil},
 		{"national US", "2125550100\n+8613800138000\n", ParseOptions{CountryCode: 1}, []string{"+12125550100", "+8613800138000"}, nil},
+		// A "national" line that already starts with the country code and is a
+		// valid number as written is ambiguous: read as national it would
+		// silently become a different number (+112125550100, +868613800138000)
+		// and the listed callee would not be listed.
+		{"country code without plus", "12125550100\n1-212-555-0101\n2125550102\n", ParseOptions{CountryCode: 1},
+			[]string{"+12125550102"}, []int64{1, 2}},
+		{"cn country code without plus", "8613800138000\n13800138001\n86 138 0013 8002\n", ParseOptions{CountryCode: 86},
+			[]string{"+8613800138001"}, []int64{1, 3}},
 		{"bad lines", "+8613800138000\nhello\n13800138000\n+86138001380001234\n0123\n+8613800138009\n", ParseOptions{},
 			[]string{"+8613800138000", "+8613800138009"}, []int64{2, 3, 4, 5}},
 		{"long line", strings.Repeat("1", 70000) + "\n+12125550100\n", ParseOptions{}, []string{"+12125550100"}, []int64{1}},

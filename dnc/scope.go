@@ -96,19 +96,24 @@ func (s *Scope) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Matches reports whether the scope applies to dial d.
+// Matches reports whether the scope applies to dial d. A dial that leaves the
+// scope's field empty (no Industry for an "industry:" entry, and so on) cannot
+// be shown to be outside the refusal, so it matches: fail closed.
 func (s Scope) Matches(d dialgate.Dial) bool {
+	var v string
 	switch s.Kind {
 	case ScopeGlobal:
 		return true
 	case ScopeIndustry:
-		return d.Industry == s.Value
+		v = d.Industry
 	case ScopeBusiness:
-		return d.BusinessLine == s.Value
+		v = d.BusinessLine
 	case ScopeTenant:
-		return d.Tenant == s.Value
+		v = d.Tenant
 	case ScopeCampaign:
-		return d.Campaign == s.Value
+		v = d.Campaign
+	default:
+		return false
 	}
-	return false
+	return v == "" || v == s.Value
 }
