@@ -115,4 +115,3 @@ func benchGateCN(b *testing.B, audit bool) {
 		}
 	}
 }
-
