@@ -30,7 +30,11 @@ const blockBits = 256
 // dialgate.Number.Uint64 values). It stores each number as a 2-byte suffix in a
 // sorted per-prefix run and each prefix as one bit of a block bitmap plus a
 // 4-byte offset, about 2.3 bytes a number when prefixes hold a dozen or more
-// numbers each. Lookups make no allocation and are safe for concurrent use.
+// numbers each. A lookup finds the block through an index built when the set
+// is built or loaded (a directory indexed by block key for one numbering
+// plan's dense keys, a hash table otherwise), ranks the prefix with one
+// popcount and searches its run without branches: no binary search over the
+// blocks. Lookups make no allocation and are safe for concurrent use.
 //
 // The zero Set is empty. Build one with a SetBuilder or read one from a
 // snapshot file.
