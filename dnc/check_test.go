@@ -285,3 +285,19 @@ func TestStoreErrorFailsClosed(t *testing.T) {
 		t.Fatalf("store failure: %+v, want dnc.unavailable deny", dec)
 	}
 }
+
+// A copy of another list loaded into a registry would pass the freshness
+// check while leaving the registry's own numbers unlisted. Swap refuses it
+// and keeps the copy it has.
+func TestRegistrySwapRefusesAnotherList(t *testing.T) {
+	reg, _ := NewRegistry("us-national-dnc")
+	if _, err := reg.Swap(snapOf(t, "us-national-dnc", "", t0, 12125550100)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Swap(snapOf(t, "uk-tps", "", t0.Add(time.Hour), 442079460000)); err == nil {
+		t.Fatal("Swap accepted a snapshot of list uk-tps into registry us-national-dnc")
+	}
+	if s := reg.Snapshot(); s == nil || s.Header.Name != "us-national-dnc" {
+		t.Fatalf("registry holds %+v after a refused swap", s)
+	}
+}
