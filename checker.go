@@ -43,11 +43,13 @@ type Attester interface {
 }
 
 // A Committer is a Checker that holds capacity (frequency caps, segment rates).
-// The Gate calls Commit only when every check of the decision passed, in check
-// order; Commit must atomically re-check and reserve, so that two concurrent
-// decisions can never both take the last slot, and must be idempotent by
-// decisionID. If it returns reasons or an error, nothing may stay reserved for
-// decisionID, and the Gate releases what earlier Committers reserved.
+// The Gate calls Commit only when every check of the decision passed; when a
+// Gate has several Committers it calls them concurrently, so that their
+// latencies overlap. Commit must atomically re-check and reserve, so that two
+// concurrent decisions can never both take the last slot, and must be
+// idempotent by decisionID. If any Committer of a decision returns reasons or
+// an error, the Gate calls Release on every Committer of the decision (a
+// failed Commit too, in case it reserved before failing).
 //
 // Release gives back what Commit reserved for decisionID; releasing an unknown
 // or already released id is not an error.

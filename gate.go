@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -241,43 +242,75 @@ func (g *Gate) unavailable(name string, dec *Decision, err error) {
 	})
 }
 
-// commit reserves capacity with every Committer in order. On the first that
-// refuses or fails, it releases what the earlier ones took and reports why. It
+// commit reserves capacity with every Committer. When there are several they
+// run concurrently — each is atomic on its own, and their latencies (an fsync,
+// a round trip) overlap instead of adding up. If any refuses or fails, every
+// reservation of the decision is given back (a failed Commit too, in case it
+// reserved before failing) and the reasons are reported in check order. It
 // returns the indices of the committers holding a reservation.
 func (g *Gate) commit(ctx *deadlineCtx, d Dial, dec *Decision) []int {
-	committed := make([]int, 0, len(g.committers))
-	for _, i := range g.committers {
-		e := &g.checks[i]
-		var (
-			rs  []Reason
-			err error
-		)
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					err = fmt.Errorf("panic in commit: %v", p)
-				}
-			}()
-			rs, err = e.com.Commit(ctx, d, dec.ID)
-		}()
+	n := len(g.committers)
+	if n == 1 {
+		i := g.committers[0]
+		rs, err := g.commitOne(ctx, i, d, dec.ID)
 		if err == nil {
 			err = ctx.lateErr()
-			if err != nil {
-				committed = append(committed, i) // it may hold a reservation: give it back
-			}
 		}
 		if err != nil {
-			g.unavailable(e.name, dec, err)
-			g.releaseAll(ctx, committed, dec.ID)
+			g.unavailable(g.checks[i].name, dec, err)
+			g.releaseAll(ctx, g.committers, dec.ID)
 			return nil
 		}
-		if g.addReasons(e.name, rs, dec) {
-			g.releaseAll(ctx, committed, dec.ID)
+		if g.addReasons(g.checks[i].name, rs, dec) {
 			return nil
 		}
-		committed = append(committed, i)
+		return g.committers
 	}
-	return committed
+	type result struct {
+		rs  []Reason
+		err error
+	}
+	res := make([]result, n)
+	var wg sync.WaitGroup
+	for k := 1; k < n; k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[k].rs, res[k].err = g.commitOne(ctx, g.committers[k], d, dec.ID)
+		}()
+	}
+	res[0].rs, res[0].err = g.commitOne(ctx, g.committers[0], d, dec.ID)
+	wg.Wait()
+	late := ctx.lateErr()
+	failed := false
+	for k, r := range res {
+		name := g.checks[g.committers[k]].name
+		switch {
+		case r.err != nil:
+			g.unavailable(name, dec, r.err)
+			failed = true
+		case g.addReasons(name, r.rs, dec):
+			failed = true
+		case late != nil:
+			g.unavailable(name, dec, late)
+			failed = true
+		}
+	}
+	if failed {
+		g.releaseAll(ctx, g.committers, dec.ID)
+		return nil
+	}
+	return g.committers
+}
+
+// commitOne calls one Committer, turning a panic into an error.
+func (g *Gate) commitOne(ctx *deadlineCtx, i int, d Dial, id string) (rs []Reason, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in commit: %v", p)
+		}
+	}()
+	return g.checks[i].com.Commit(ctx, d, id)
 }
 
 // releaseAll gives back the reservations of the given committers, on a context

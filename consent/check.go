@@ -43,8 +43,8 @@ const DefaultCacheSize = 65536
 // A Check is safe for concurrent use. Create it with NewCheck.
 type Check struct {
 	store Store
-	rules map[dialgate.Purpose][]Requirement
-	cache *cache // nil when caching is off
+	rules [numPurposes][]Requirement // by purposeIndex
+	cache *cache                     // nil when caching is off
 }
 
 // CheckOption configures NewCheck.
@@ -83,14 +83,17 @@ func NewCheck(cfg Config, store Store, opts ...CheckOption) (*Check, error) {
 			return nil, err
 		}
 	}
-	c := &Check{store: store, rules: make(map[dialgate.Purpose][]Requirement)}
+	c := &Check{store: store}
 	for _, r := range cfg.Require {
-		r.Methods = append([]Method(nil), r.Methods...)
-		seen := map[dialgate.Purpose]bool{}
+		var seen [numPurposes]bool
+		rr := r // a private copy: the caller may reuse cfg
+		rr.Purposes = append([]dialgate.Purpose(nil), r.Purposes...)
+		rr.Methods = append([]Method(nil), r.Methods...)
 		for _, p := range r.Purposes {
-			if !seen[p] {
-				seen[p] = true
-				c.rules[p] = append(c.rules[p], r)
+			i := purposeIndex(p)
+			if !seen[i] {
+				seen[i] = true
+				c.rules[i] = append(c.rules[i], rr)
 			}
 		}
 	}
@@ -116,12 +119,36 @@ func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, 
 // Required reports whether a dial for purpose p at instant t needs consent
 // under the Config: some rule for p is in effect at t.
 func (c *Check) Required(p dialgate.Purpose, t time.Time) bool {
-	for i := range c.rules[p] {
-		if !t.Before(c.rules[p][i].EffectiveFrom) {
+	return required(c.rules[purposeIndex(p)], t)
+}
+
+func required(rules []Requirement, t time.Time) bool {
+	for i := range rules {
+		if !t.Before(rules[i].EffectiveFrom) {
 			return true
 		}
 	}
 	return false
+}
+
+const numPurposes = 6
+
+// purposeIndex maps the known purposes to 1–5 and anything else to 0, which
+// has no rules (Gate validates purposes before checks run).
+func purposeIndex(p dialgate.Purpose) int {
+	switch p {
+	case dialgate.PurposeMarketing:
+		return 1
+	case dialgate.PurposeService:
+		return 2
+	case dialgate.PurposeCallback:
+		return 3
+	case dialgate.PurposeCollections:
+		return 4
+	case dialgate.PurposeSurvey:
+		return 5
+	}
+	return 0
 }
 
 // Attest decides d at d.At. When d's purpose needs no consent at d.At it
@@ -130,8 +157,8 @@ func (c *Check) Required(p dialgate.Purpose, t time.Time) bool {
 // record relied on (consent.id, consent.disclosure_sha256, consent.scope,
 // consent.method). It returns an error only when the store fails.
 func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
-	rules := c.rules[d.Purpose]
-	if len(rules) == 0 || !c.Required(d.Purpose, d.At) {
+	rules := c.rules[purposeIndex(d.Purpose)]
+	if !required(rules, d.At) {
 		return nil, nil, nil
 	}
 	recs, err := c.records(ctx, d.To)

@@ -22,6 +22,7 @@ type fakeStore struct {
 
 	// hooks for race tests
 	beforeByNumber func()
+	afterByNumber  func()
 	fail           error
 	byNumberCalls  atomic.Int64
 }
@@ -65,6 +66,9 @@ func (s *fakeStore) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]
 	s.byNumberCalls.Add(1)
 	if s.beforeByNumber != nil {
 		s.beforeByNumber()
+	}
+	if s.afterByNumber != nil {
+		defer s.afterByNumber()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

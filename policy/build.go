@@ -7,6 +7,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
@@ -41,6 +42,8 @@ type Deps struct {
 	CalleeHasher recording.CalleeHasher
 	// Ledger keeps the caller-ID ledger (callerid section).
 	Ledger callerid.Store
+	// Consents keeps consent records (consent section).
+	Consents consent.Store
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -58,6 +61,7 @@ type section struct {
 func sections() []section {
 	return []section{
 		dncSection(),
+		consentSection(),
 		calleridSection(),
 		sweepSection(),
 		scheduleSection(),
@@ -122,5 +126,6 @@ func StoreDeps(store any, key []byte) (Deps, error) {
 	d.Counters, _ = store.(storage.Counters)
 	d.Recordings, _ = store.(recording.Store)
 	d.Ledger, _ = store.(callerid.Store)
+	d.Consents, _ = store.(consent.Store)
 	return d, nil
 }

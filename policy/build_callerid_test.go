@@ -21,6 +21,7 @@ func TestCNCallerIDAndSweep(t *testing.T) {
 	}
 	q := p.Clone()
 	q.DNC, q.Schedule, q.Recording, q.Complaint, q.Frequency = nil, nil, nil, nil, nil
+	q.Consent = nil
 	if _, err := Build(q, Deps{}); err == nil || !strings.Contains(err.Error(), "deps.Ledger: missing") {
 		t.Fatalf("build without a ledger: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/schedule"
@@ -42,6 +43,8 @@ type Profile struct {
 
 	// Sections, one per domain; each helper adds its field here.
 	DNC *dnc.Config `json:"dnc,omitempty"`
+	// Consent is the consent section: which purposes need a consent record, from when, of what kind.
+	Consent *consent.Config `json:"consent,omitempty"`
 	// CallerID is the caller-ID section: ledger, subscriber numbers, inbound-only codes, +86 over international routes.
 	CallerID *callerid.Config `json:"callerid,omitempty"`
 	// Sweep is the blind-dial section: provenance, segment rate, sequential runs, list coverage.

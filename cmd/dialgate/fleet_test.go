@@ -85,11 +85,16 @@ func TestFleetTwoProcesses(t *testing.T) {
 	if err := os.WriteFile(prof, []byte(fleetProfile), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Every sidecar of a fleet hashes callees with the same key.
+	keyFile := filepath.Join(dir, "fleet-hmac.key")
+	if err := os.WriteFile(keyFile, []byte("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var clients []*grpc.ClientConn
 	for i := range 2 {
 		addr := freeAddr(t)
-		cfg := fmt.Sprintf("listen: %q\ndata: %q\nprofile: %q\nmetrics_listen: \"off\"\nredis: %q\nredis_prefix: %q\npostgres: %q\npostgres_schema: %q\n",
-			addr, filepath.Join(dir, fmt.Sprintf("data%d", i)), prof, rurl, prefix, purl, schema)
+		cfg := fmt.Sprintf("listen: %q\ndata: %q\nprofile: %q\nmetrics_listen: \"off\"\nredis: %q\nredis_prefix: %q\npostgres: %q\npostgres_schema: %q\nhmac_key_file: %q\n",
+			addr, filepath.Join(dir, fmt.Sprintf("data%d", i)), prof, rurl, prefix, purl, schema, keyFile)
 		cfgFile := filepath.Join(dir, fmt.Sprintf("sidecar%d.yaml", i))
 		if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)

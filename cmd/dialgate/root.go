@@ -53,6 +53,7 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.complaintCmd())
 	root.AddCommand(a.reportCmd())
 	root.AddCommand(a.auditCmd())
+	root.AddCommand(a.consentCmd())
 	return root
 }
 

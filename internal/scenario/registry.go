@@ -28,8 +28,8 @@ func handlers() *registry {
 	return &registry{
 		events: map[string]*eventSpec{
 			"opt_out":          optOutEvent(),
-			"revoke_consent":   nil,
-			"grant_consent":    nil,
+			"revoke_consent":   revokeConsentEvent(),
+			"grant_consent":    grantConsentEvent(),
 			"complaint":        complaintEvent(),
 			"outcome":          outcomeEvent(),
 			"recording":        recordingEvent(),
@@ -42,7 +42,7 @@ func handlers() *registry {
 		seeds: map[string]*seedSpec{
 			"ledger":     ledgerSeed(),
 			"dnc":        dncSeed(),
-			"consents":   nil,
+			"consents":   consentsSeed(),
 			"registries": registriesSeed(),
 		},
 	}

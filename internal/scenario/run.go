@@ -140,6 +140,7 @@ func newDeps(store *memstore.Store) (policy.Deps, error) {
 		Ledger:       store,
 		Counters:     store,
 		Recordings:   store,
+		Consents:     store,
 		CalleeHasher: hasher,
 	}, nil
 }

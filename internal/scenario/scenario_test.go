@@ -23,7 +23,6 @@ func TestParseErrors(t *testing.T) {
 	dial := "    dial: {to: \"+8613800138000\", purpose: service}\n"
 	tests := []struct{ name, src, want string }{
 		{"unknown top key", head + "stepz: []\n", `s.yaml:4: stepz: unknown key "stepz"`},
-		{"unsupported top key", head + "consents:\n  - {id: c-1}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:4: consents: top-level key consents is not supported yet"},
 		{"dnc entry without scope", head + "dnc:\n  - {number: \"+8613800138000\", added_at: 2026-01-01T00:00:00+08:00}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:5: dnc: [0].scope: missing"},
 		{"dnc entry bad number", head + "dnc:\n  - {number: \"+86abc\", scope: global, added_at: 2026-01-01T00:00:00+08:00}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "dnc: [0].number: invalid number"},
 		{"dnc entry bad scope", head + "dnc:\n  - {number: \"+8613800138000\", scope: \"region:x\", added_at: 2026-01-01T00:00:00+08:00}\nsteps:\n" + step + dial + "    want: {allowed: true}\n", `dnc: [0].scope: scope "region:x": unknown kind`},
@@ -47,7 +46,6 @@ func TestParseErrors(t *testing.T) {
 		{"both", head + "steps:\n" + step + dial + "    event: {type: outcome}\n    want: {allowed: true}\n", "either dial or event"},
 		{"neither", head + "steps:\n" + step + "    want: {allowed: true}\n", "needs a dial or an event"},
 		{"allowed type", head + "steps:\n" + step + dial + "    want: {allowed: maybe}\n", "s.yaml:7: steps[0].want.allowed: cannot use a string here (want true or false)"},
-		{"unsupported event", head + "steps:\n" + step + "    event: {type: grant_consent, id: c-1}\n", "s.yaml:6: steps[0].event.type: event type grant_consent is not supported yet"},
 		{"unknown event", head + "steps:\n" + step + "    event: {type: party}\n", `unknown event type "party" (want one of`},
 		{"event no type", head + "steps:\n" + step + "    event: {decision: s1}\n", "steps[0].event.type: missing"},
 		{"event unknown key", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event:\n      type: outcome\n      decision: s1\n      rang: 3\n", `s.yaml:13: steps[1].event.rang: unknown key "rang"`},

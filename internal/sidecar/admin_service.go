@@ -22,7 +22,10 @@ type adminServer struct {
 	now func() time.Time
 }
 
-func unimplemented(method, pkg string) error {
+func (s *adminServer) unimplemented(method, pkg string) error {
+	if why := s.be.Unwired[pkg]; why != "" {
+		return status.Errorf(codes.Unimplemented, "%s: this server has no %s backend: %s", method, pkg, why)
+	}
 	return status.Errorf(codes.Unimplemented, "%s: this server has no %s backend (package %s is not wired into the sidecar yet)", method, pkg, pkg)
 }
 
@@ -37,6 +40,10 @@ func adminError(method string, err error) error {
 		return invalid(fe.Field, "%s", fe.Problem)
 	case errors.Is(err, ErrNotFound):
 		return status.Errorf(codes.NotFound, "%s: %v", method, err)
+	case errors.Is(err, ErrFailedPrecondition):
+		return status.Errorf(codes.FailedPrecondition, "%s: %v", method, err)
+	case errors.Is(err, ErrAlreadyExists):
+		return status.Errorf(codes.AlreadyExists, "%s: %v", method, err)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return status.FromContextError(err).Err()
 	}
@@ -73,6 +80,14 @@ func checkScope(field, s string, required bool) (string, error) {
 	return s, nil
 }
 
+// clip shortens s for an error message.
+func clip(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "…"
+	}
+	return s
+}
+
 func checkText(field, s string, max int) error {
 	if len(s) > max {
 		return invalid(field, "longer than %d bytes", max)
@@ -94,7 +109,7 @@ func purposesFromProto(field string, ps []pb.Purpose) ([]dialgate.Purpose, error
 
 func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryRequest) (*pb.AddDncEntryResponse, error) {
 	if s.be.DNC == nil {
-		return nil, unimplemented("AddDncEntry", "dnc")
+		return nil, s.unimplemented("AddDncEntry", "dnc")
 	}
 	n, err := parseNumber("number", req.GetNumber(), true)
 	if err != nil {
@@ -122,7 +137,7 @@ func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryReques
 
 func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntryRequest) (*pb.RemoveDncEntryResponse, error) {
 	if s.be.DNC == nil {
-		return nil, unimplemented("RemoveDncEntry", "dnc")
+		return nil, s.unimplemented("RemoveDncEntry", "dnc")
 	}
 	n, err := parseNumber("number", req.GetNumber(), true)
 	if err != nil {
@@ -138,9 +153,17 @@ func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntry
 	return &pb.RemoveDncEntryResponse{}, nil
 }
 
+var consentMethods = map[pb.ConsentMethod]string{
+	pb.ConsentMethod_CONSENT_METHOD_WEB_FORM:        "web_form",
+	pb.ConsentMethod_CONSENT_METHOD_IVR_KEYPRESS:    "ivr_keypress",
+	pb.ConsentMethod_CONSENT_METHOD_RECORDED_VERBAL: "recorded_verbal",
+	pb.ConsentMethod_CONSENT_METHOD_WRITTEN:         "written",
+	pb.ConsentMethod_CONSENT_METHOD_IN_APP:          "in_app",
+}
+
 func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequest) (*pb.GrantConsentResponse, error) {
 	if s.be.Consents == nil {
-		return nil, unimplemented("GrantConsent", "consent")
+		return nil, s.unimplemented("GrantConsent", "consent")
 	}
 	var (
 		c   ConsentGrant
@@ -153,13 +176,21 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 	if c.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
 		return nil, err
 	}
-	if c.Scope, err = checkScope("scope", req.GetScope(), true); err != nil {
+	if req.GetScope() == "" {
+		return nil, invalid("scope", "missing")
+	}
+	if err = checkText("scope", req.GetScope(), 300); err != nil {
 		return nil, err
 	}
-	if err = checkID("tenant", req.GetTenant(), false); err != nil {
-		return nil, err
+	c.Scope = req.GetScope()
+	switch m := req.GetMethod(); {
+	case m == pb.ConsentMethod_CONSENT_METHOD_UNSPECIFIED:
+		return nil, invalid("method", "missing")
+	case consentMethods[m] == "":
+		return nil, invalid("method", "unknown enum value %d", int32(m))
+	default:
+		c.Method = consentMethods[m]
 	}
-	c.Tenant = req.GetTenant()
 	if req.GetGrantedAt() == nil {
 		return nil, invalid("granted_at", "missing")
 	}
@@ -178,9 +209,13 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		}
 		c.EvidenceSHA256 = strings.ToLower(h)
 	}
-	if c.Purposes, err = purposesFromProto("purposes", req.GetPurposes()); err != nil {
+	if err = checkText("evidence_uri", req.GetEvidenceUri(), 2048); err != nil {
 		return nil, err
 	}
+	if err = checkText("channel", req.GetChannel(), 64); err != nil {
+		return nil, err
+	}
+	c.EvidenceURI, c.Channel = req.GetEvidenceUri(), req.GetChannel()
 	if err := s.be.Consents.GrantConsent(ctx, c); err != nil {
 		return nil, adminError("GrantConsent", err)
 	}
@@ -189,7 +224,7 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 
 func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRequest) (*pb.RevokeConsentResponse, error) {
 	if s.be.Consents == nil {
-		return nil, unimplemented("RevokeConsent", "consent")
+		return nil, s.unimplemented("RevokeConsent", "consent")
 	}
 	if err := checkID("id", req.GetId(), true); err != nil {
 		return nil, err
@@ -201,7 +236,10 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 	if at.IsZero() {
 		at = s.now()
 	}
-	if err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at); err != nil {
+	if err := checkText("channel", req.GetChannel(), 64); err != nil {
+		return nil, err
+	}
+	if err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel()); err != nil {
 		return nil, adminError("RevokeConsent", err)
 	}
 	return &pb.RevokeConsentResponse{}, nil
@@ -209,7 +247,7 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 
 func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRequest) (*pb.FileComplaintResponse, error) {
 	if s.be.Complaints == nil {
-		return nil, unimplemented("FileComplaint", "complaint")
+		return nil, s.unimplemented("FileComplaint", "complaint")
 	}
 	var (
 		c   Complaint
@@ -230,6 +268,16 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	if err = checkText("note", req.GetNote(), 4096); err != nil {
 		return nil, err
 	}
+	if err = checkID("complaint_id", req.GetComplaintId(), false); err != nil {
+		return nil, err
+	}
+	switch ch := req.GetChannel(); ch {
+	case "", "phone", "web", "app", "regulator", "agent":
+		c.Channel = ch
+	default:
+		return nil, invalid("channel", "unknown channel %q (want phone, web, app, regulator or agent)", clip(ch))
+	}
+	c.ID = req.GetComplaintId()
 	c.CallDecisionID, c.Tenant, c.Note, c.At = req.GetCallDecisionId(), req.GetTenant(), req.GetNote(), s.now()
 	id, err := s.be.Complaints.FileComplaint(ctx, c)
 	if err != nil {
@@ -249,7 +297,7 @@ var numberTypes = map[pb.NumberType]string{
 
 func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntryRequest) (*pb.AddLedgerEntryResponse, error) {
 	if s.be.Ledger == nil {
-		return nil, unimplemented("AddLedgerEntry", "callerid")
+		return nil, s.unimplemented("AddLedgerEntry", "callerid")
 	}
 	var (
 		e   LedgerEntry
@@ -306,7 +354,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 
 func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRecordingRequest) (*pb.RegisterRecordingResponse, error) {
 	if s.be.Recordings == nil {
-		return nil, unimplemented("RegisterRecording", "recording")
+		return nil, s.unimplemented("RegisterRecording", "recording")
 	}
 	var (
 		r   Recording
@@ -333,6 +381,10 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 		return nil, err
 	}
 	r.DecisionID = req.GetDecisionId()
+	if err = checkID("tenant", req.GetTenant(), false); err != nil {
+		return nil, err
+	}
+	r.Tenant, r.At = req.GetTenant(), s.now()
 	if err := s.be.Recordings.RegisterRecording(ctx, r); err != nil {
 		return nil, adminError("RegisterRecording", err)
 	}
@@ -341,7 +393,7 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 
 func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRequest) (*pb.HoldRecordingResponse, error) {
 	if s.be.Recordings == nil {
-		return nil, unimplemented("HoldRecording", "recording")
+		return nil, s.unimplemented("HoldRecording", "recording")
 	}
 	if err := checkID("id", req.GetId(), true); err != nil {
 		return nil, err
@@ -349,7 +401,11 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 	if err := checkText("reason", req.GetReason(), 1024); err != nil {
 		return nil, err
 	}
-	if err := s.be.Recordings.HoldRecording(ctx, req.GetId(), req.GetReason(), s.now()); err != nil {
+	hold, err := holdID(req.GetHoldId())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.be.Recordings.HoldRecording(ctx, req.GetId(), hold, req.GetReason(), s.now()); err != nil {
 		return nil, adminError("HoldRecording", err)
 	}
 	return &pb.HoldRecordingResponse{}, nil
@@ -357,13 +413,31 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 
 func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseRecordingHoldRequest) (*pb.ReleaseRecordingHoldResponse, error) {
 	if s.be.Recordings == nil {
-		return nil, unimplemented("ReleaseRecordingHold", "recording")
+		return nil, s.unimplemented("ReleaseRecordingHold", "recording")
 	}
 	if err := checkID("id", req.GetId(), true); err != nil {
 		return nil, err
 	}
-	if err := s.be.Recordings.ReleaseRecordingHold(ctx, req.GetId(), s.now()); err != nil {
+	hold, err := holdID(req.GetHoldId())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.be.Recordings.ReleaseRecordingHold(ctx, req.GetId(), hold, s.now()); err != nil {
 		return nil, adminError("ReleaseRecordingHold", err)
 	}
 	return &pb.ReleaseRecordingHoldResponse{}, nil
+}
+
+// holdID validates the hold_id field; empty means DefaultHoldID.
+func holdID(s string) (string, error) {
+	if s == "" {
+		return DefaultHoldID, nil
+	}
+	if err := checkID("hold_id", s, true); err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(s) == "" {
+		return "", invalid("hold_id", "blank")
+	}
+	return s, nil
 }

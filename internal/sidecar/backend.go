@@ -31,6 +31,11 @@ type Backend struct {
 	Ledger     LedgerAdmin
 	Recordings RecordingAdmin
 
+	// Unwired says, per admin domain ("dnc", "consent", "complaint",
+	// "callerid", "recording"), why its adapter is nil (for example "profile
+	// cn has no dnc section"); the Unimplemented status carries it. Optional.
+	Unwired map[string]string
+
 	// Probes are the components reported by the health service
 	// ("component/<name>"); a failing probe makes the server NOT_SERVING.
 	Probes []Probe
@@ -42,9 +47,18 @@ type Backend struct {
 	Close func(ctx context.Context) error
 }
 
-// ErrNotFound is wrapped by admin adapters for an unknown consent, recording or
-// decision id; the RPC answers NotFound.
-var ErrNotFound = errors.New("sidecar: not found")
+// Errors admin adapters wrap to choose the RPC's status.
+var (
+	// ErrNotFound: an unknown consent, recording or decision id (NotFound).
+	ErrNotFound = errors.New("sidecar: not found")
+	// ErrFailedPrecondition: the write does not fit the current state and
+	// will not succeed on retry (FailedPrecondition), e.g. a hold on a
+	// recording whose retention ran out and that is being deleted.
+	ErrFailedPrecondition = errors.New("sidecar: failed precondition")
+	// ErrAlreadyExists: the id is taken by a different record
+	// (AlreadyExists). Repeating an identical write is not an error.
+	ErrAlreadyExists = errors.New("sidecar: already exists")
+)
 
 // Probe is one component of the health service.
 type Probe struct {
@@ -75,31 +89,36 @@ type DNCAdmin interface {
 	RemoveDNC(ctx context.Context, n dialgate.Number, scope string) error
 }
 
-// ConsentGrant is a consent record as AdminService receives it.
+// ConsentGrant is a consent record as AdminService receives it. Fields are
+// validated by the consent package (consent.Record.ValidateNew).
 type ConsentGrant struct {
 	ID             string
 	Number         dialgate.Number
-	Scope          string
-	Tenant         string
+	Scope          string // "industry:<x>", "business:<x>", "campaign:<x>", "tenant:<x>"
+	Method         string // "web_form", "ivr_keypress", "recorded_verbal", "written", "in_app"
 	GrantedAt      time.Time
-	ExpiresAt      time.Time // zero: the profile's default validity
-	EvidenceSHA256 string
-	Purposes       []dialgate.Purpose // empty: marketing
+	ExpiresAt      time.Time // zero: does not lapse by time
+	EvidenceSHA256 string    // SHA-256 of the disclosure text, lower-case hex
+	EvidenceURI    string
+	Channel        string
 }
 
-// ConsentAdmin grants and revokes consents.
+// ConsentAdmin grants and revokes consents. A revocation must be in force for
+// every Check that starts after RevokeConsent returns nil.
 type ConsentAdmin interface {
 	GrantConsent(ctx context.Context, c ConsentGrant) error
-	RevokeConsent(ctx context.Context, id string, at time.Time) error
+	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error
 }
 
 // Complaint is a complaint as AdminService receives it.
 type Complaint struct {
+	ID             string // empty: the adapter picks one
 	Number         dialgate.Number
 	Scope          string // "global" when not given
 	CallDecisionID string
 	Tenant         string
 	Note           string
+	Channel        string // "phone" when not given
 	At             time.Time
 }
 
@@ -134,11 +153,20 @@ type Recording struct {
 	StartedAt     time.Time
 	RetentionDays int // 0: the profile's
 	DecisionID    string
+	Tenant        string
+	At            time.Time // when the server received it (its clock)
 }
 
-// RecordingAdmin registers recordings and places and lifts holds.
+// DefaultHoldID names the hold HoldRecording places and ReleaseRecordingHold
+// lifts when the request names none.
+const DefaultHoldID = "admin"
+
+// RecordingAdmin registers recordings and places and lifts holds. An unknown
+// recording is an error wrapping ErrNotFound; a step the recording's state
+// forbids (a hold on a recording being deleted, a release that leaves other
+// holds in force) wraps ErrFailedPrecondition.
 type RecordingAdmin interface {
 	RegisterRecording(ctx context.Context, r Recording) error
-	HoldRecording(ctx context.Context, id, reason string, at time.Time) error
-	ReleaseRecordingHold(ctx context.Context, id string, at time.Time) error
+	HoldRecording(ctx context.Context, id, holdID, reason string, at time.Time) error
+	ReleaseRecordingHold(ctx context.Context, id, holdID string, at time.Time) error
 }

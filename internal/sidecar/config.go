@@ -124,6 +124,11 @@ type Config struct {
 	Postgres string `json:"postgres,omitempty"`
 	// PostgresSchema is the schema of the fleet (default "dialgate").
 	PostgresSchema string `json:"postgres_schema,omitempty"`
+	// HMACKeyFile is a file holding the hex HMAC key that pseudonymises
+	// callee numbers (in audit records, shared counters and lists). Every
+	// sidecar of a fleet must use the same key, so it is required with redis or
+	// postgres; without them the key in DATA/keys is used (created on first start).
+	HMACKeyFile string `json:"hmac_key_file,omitempty"`
 }
 
 // LoadConfig reads a YAML config file. Unknown keys are errors.
@@ -191,6 +196,9 @@ func (c Config) Validate() error {
 	c = c.WithDefaults()
 	bad := func(key, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrConfig, key, fmt.Sprintf(format, args...))
+	}
+	if (c.Redis != "" || c.Postgres != "") && c.HMACKeyFile == "" {
+		return bad("hmac_key_file", "required with redis or postgres: every sidecar of a fleet must hash callees with the same key, or their shared caps and lists would not meet")
 	}
 	if c.Unix == "" {
 		host, port, err := net.SplitHostPort(c.Listen)

@@ -15,7 +15,13 @@
 //   - [Tokens]: bearer tokens from a file, with the scopes "gate" and "admin".
 //   - [Backend]: what the servers act on — the Gate, the domain stores behind
 //     AdminService, health probes and snapshot ages. [Open] builds one from a
-//     Config: the profile through policy.Build, the embedded boltstore.
+//     Config: the profile's checks through policy.Checks with
+//     policy.StoreDeps over the embedded boltstore and the audit HMAC key (one
+//     callee hash in audit records, counters, recordings and complaints), and
+//     one adapter per AdminService domain (wire_<domain>.go): do-not-call
+//     entries and complaints through the Gate's own dnc check, the caller-ID
+//     ledger (reloading the callerid check), recordings through the recording
+//     check's Manager, consents.
 //   - [Server]: the gRPC server with auth, metrics, panic recovery, the
 //     standard health service with per-component status, optional
 //     reflection, a Prometheus endpoint on a separate loopback port, and

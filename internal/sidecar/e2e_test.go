@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,13 +53,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testProfile extends cn with a dnc section so that the sidecar has a check
-// that denies and an AdminService domain to change it, and opens the calling
-// window to every hour because the sidecar decides on the wall clock.
+// testProfile extends cn with a dnc section that covers every purpose (the
+// tests dial instant callbacks, which cn's refusals do not cover), and opens
+// the calling window to every hour because the sidecar decides on the wall
+// clock. The caller-ID ledger rule of cn stays: the tests add their caller ID
+// over AdminService.
 const testProfile = `schema: dialgate.profile.v1
 name: cn-e2e
 extends: cn
-callerid: null
 dnc:
   purposes: [marketing, service, callback, collections, survey]
   purposes_cite: {source: U, ref: "e2e test profile"}
@@ -167,11 +169,36 @@ func startProc(t testing.TB, config string) *proc {
 	return p
 }
 
+// e2eFrom is the caller ID of dial; addLedger puts it in tenant acme's
+// ledger, which the cn profile requires.
+const e2eFrom = "+861058001234"
+
+func addLedger(ctx context.Context, admin pb.AdminServiceClient, from string) error {
+	_, err := admin.AddLedgerEntry(ctx, &pb.AddLedgerEntryRequest{Tenant: "acme", Number: from, Type: pb.NumberType_NUMBER_TYPE_FIXED,
+		Holder: "Acme Ltd", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_CALLBACK, pb.Purpose_PURPOSE_SERVICE, pb.Purpose_PURPOSE_MARKETING}})
+	return err
+}
+
+// grantConsent records consent id of callee to for marketing in industry
+// finance, granted an hour ago by web form.
+func grantConsent(ctx context.Context, admin pb.AdminServiceClient, id, to string) error {
+	_, err := admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: id, Number: to, Scope: "industry:finance",
+		Method: pb.ConsentMethod_CONSENT_METHOD_WEB_FORM, EvidenceSha256: strings.Repeat("0f", 32),
+		GrantedAt: timestamppb.New(time.Now().Add(-time.Hour))})
+	return err
+}
+
+// marketingDial is a marketing dial in industry finance relying on consentID
+// (cn requires consent for marketing).
+func marketingDial(to, consentID string) *pb.Dial {
+	return &pb.Dial{To: to, From: e2eFrom, Purpose: pb.Purpose_PURPOSE_MARKETING, Industry: "finance", Tenant: "acme", ConsentId: consentID}
+}
+
 // dial is an instant callback (a trigger one minute ago), which the cn
 // profile allows at any hour, so that the tests do not depend on the time of
 // day they run at.
 func dial(to string) *pb.Dial {
-	return &pb.Dial{To: to, From: "+861058001234", Purpose: pb.Purpose_PURPOSE_CALLBACK, LeadId: "crm-42", Tenant: "acme",
+	return &pb.Dial{To: to, From: e2eFrom, Purpose: pb.Purpose_PURPOSE_CALLBACK, LeadId: "crm-42", Tenant: "acme",
 		TriggerAt: timestamppb.New(time.Now().Add(-time.Minute))}
 }
 
@@ -196,6 +223,15 @@ func TestEndToEnd(t *testing.T) {
 	}
 	gate := pb.NewGateServiceClient(p.conn)
 	admin := pb.NewAdminServiceClient(p.conn)
+	// cn checks the caller ID against the tenant's ledger: denied until the
+	// ledger entry is added over AdminService, allowed right after.
+	notInLedger, err := gate.Check(ctx, &pb.CheckRequest{Dial: dial("+8613900139009")})
+	if err != nil || notInLedger.GetDecision().GetAllowed() || notInLedger.GetDecision().GetReasons()[0].GetCode() != "callerid.not_in_ledger" {
+		t.Fatalf("want callerid.not_in_ledger before the ledger entry: %v %v", notInLedger, err)
+	}
+	if err := addLedger(ctx, admin, e2eFrom); err != nil {
+		t.Fatal(err)
+	}
 	allowed, err := gate.Check(ctx, &pb.CheckRequest{Dial: dial("+8613900139010")})
 	if err != nil || !allowed.GetDecision().GetAllowed() {
 		t.Fatalf("want allowed: %v %v", allowed, err)
@@ -215,10 +251,16 @@ func TestEndToEnd(t *testing.T) {
 	if denied.GetDecision().GetAllowed() || len(denied.GetDecision().GetReasons()) == 0 || denied.GetDecision().GetReasons()[0].GetCode() != "dnc.listed" {
 		t.Fatalf("want a dnc.listed deny, got %v", denied.GetDecision())
 	}
-	// Consent is not wired yet: the method says so.
-	_, err = admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-1"})
-	if status.Code(err) != codes.Unimplemented {
-		t.Fatalf("RevokeConsent: want Unimplemented until consent is wired, got %v", err)
+	// Consent: granted, a marketing dial is allowed; revoked, the next one is
+	// denied.
+	if err := grantConsent(ctx, admin, "c-1", "+8613900139012"); err != nil {
+		t.Fatal(err)
+	} else if r, err := gate.Check(ctx, &pb.CheckRequest{Dial: marketingDial("+8613900139012", "c-1")}); err != nil || !r.GetDecision().GetAllowed() {
+		t.Fatalf("want a marketing dial with consent allowed: %v %v", r, err)
+	} else if _, err := admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-1", Channel: "call"}); err != nil {
+		t.Fatal(err)
+	} else if r, err := gate.Check(ctx, &pb.CheckRequest{Dial: marketingDial("+8613900139012", "c-1")}); err != nil || !slices.Contains(codesOf(r.GetDecision()), "consent.revoked") {
+		t.Fatalf("want consent.revoked right after RevokeConsent: %v %v", r, err)
 	}
 
 	// SIGTERM: graceful stop, exit 0, audit log flushed and closed.
@@ -244,9 +286,12 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestKill9Durability adds DNC entries under load, kills the sidecar with
-// SIGKILL, restarts it on the same data and checks every acknowledged entry
-// still denies.
+// TestKill9Durability writes under load — DNC adds, caller-ID ledger adds
+// and consent grants followed by their revocation, interleaved with checks —
+// kills the sidecar with SIGKILL, restarts it on the same data and checks
+// that every acknowledged write is still in force: each listed number denies
+// with dnc.listed, each ledger caller ID passes the callerid check, each
+// revoked consent denies with consent.revoked.
 func TestKill9Durability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the sidecar as a process")
@@ -256,26 +301,63 @@ func TestKill9Durability(t *testing.T) {
 	p := startProc(t, config)
 	gate := pb.NewGateServiceClient(p.conn)
 	admin := pb.NewAdminServiceClient(p.conn)
+	if err := addLedger(context.Background(), admin, e2eFrom); err != nil {
+		t.Fatal(err)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var (
-		mu    sync.Mutex
-		acked []string
-		n     atomic.Int64
-		wg    sync.WaitGroup
+		mu     sync.Mutex
+		dncs   []string // acknowledged DNC adds
+		ledger []string // acknowledged ledger adds (caller IDs)
+		revoks []string // acknowledged consent revocations ("id to")
+		n      atomic.Int64
+		wg     sync.WaitGroup
 	)
-	for w := 0; w < 8; w++ {
+	ack := func(list *[]string, v string) {
+		mu.Lock()
+		*list = append(*list, v)
+		mu.Unlock()
+	}
+	for w := 0; w < 6; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil && i < 5000; i++ {
 				num := fmt.Sprintf("+86139%02d%06d", w, i)
 				if _, err := admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: num, Scope: "global"}); err == nil {
-					mu.Lock()
-					acked = append(acked, num)
-					mu.Unlock()
+					ack(&dncs, num)
 				}
 				gate.Check(ctx, &pb.CheckRequest{Dial: dial(num)})
+				n.Add(1)
+			}
+		}(w)
+	}
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil && i < 2000; i++ {
+				from := fmt.Sprintf("+8610%02d%06d", 60+w, i) // Beijing fixed lines 6w iiiiii
+				if err := addLedger(ctx, admin, from); err == nil {
+					ack(&ledger, from)
+				}
+				n.Add(1)
+			}
+		}(w)
+	}
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil && i < 2000; i++ {
+				id, to := fmt.Sprintf("k9-%d-%d", w, i), fmt.Sprintf("+86135%02d%06d", w, i)
+				if grantConsent(ctx, admin, id, to) != nil {
+					continue
+				}
+				if _, err := admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: id}); err == nil {
+					ack(&revoks, id+" "+to)
+				}
 				n.Add(1)
 			}
 		}(w)
@@ -293,26 +375,59 @@ func TestKill9Durability(t *testing.T) {
 	}
 	p.cmd.Wait()
 	mu.Lock()
-	got := append([]string(nil), acked...)
+	gotDNC, gotLedger, gotRevoked := slices.Clone(dncs), slices.Clone(ledger), slices.Clone(revoks)
 	mu.Unlock()
 	cancel()
 	wg.Wait()
-	if len(got) == 0 {
-		t.Fatal("no DNC add was acknowledged before the kill")
+	if len(gotDNC) == 0 || len(gotLedger) == 0 || len(gotRevoked) == 0 {
+		t.Fatalf("acknowledged before the kill: %d DNC adds, %d ledger adds, %d consent revocations; want some of each",
+			len(gotDNC), len(gotLedger), len(gotRevoked))
 	}
 
 	q := startProc(t, config)
 	gate = pb.NewGateServiceClient(q.conn)
 	cctx, ccancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer ccancel()
-	for _, num := range got {
-		r, err := gate.Check(cctx, &pb.CheckRequest{Dial: dial(num)})
+	check := func(d *pb.Dial) []string {
+		t.Helper()
+		r, err := gate.Check(cctx, &pb.CheckRequest{Dial: d})
 		if err != nil {
 			t.Fatalf("check after restart: %v", err)
 		}
-		if r.GetDecision().GetAllowed() {
-			t.Fatalf("acknowledged DNC entry lost after kill -9 (one of %d)", len(got))
+		return codesOf(r.GetDecision())
+	}
+	// A control dial: a fresh number from the ledger caller ID is allowed, so
+	// the denials below are the DNC entries' doing.
+	if cs := check(dial("+8613700137000")); len(cs) != 0 {
+		t.Fatalf("control dial denied after restart: %v", cs)
+	}
+	for _, num := range gotDNC {
+		if cs := check(dial(num)); !slices.Contains(cs, "dnc.listed") {
+			t.Fatalf("acknowledged DNC entry lost after kill -9 (one of %d): reasons %v", len(gotDNC), cs)
 		}
 	}
-	t.Logf("%d acknowledged DNC adds survived kill -9", len(got))
+	for i, from := range gotLedger {
+		d := dial(fmt.Sprintf("+86136%04d%04d", i%10000, 4321)) // one number per segment: no sweep
+		d.From = from
+		for _, c := range check(d) {
+			if strings.HasPrefix(c, "callerid.") {
+				t.Fatalf("acknowledged ledger entry lost after kill -9 (one of %d): %s", len(gotLedger), c)
+			}
+		}
+	}
+	for _, r := range gotRevoked {
+		id, to, _ := strings.Cut(r, " ")
+		if cs := check(marketingDial(to, id)); !slices.Contains(cs, "consent.revoked") {
+			t.Fatalf("acknowledged consent revocation lost after kill -9 (one of %d): reasons %v", len(gotRevoked), cs)
+		}
+	}
+	t.Logf("survived kill -9: %d acknowledged DNC adds, %d ledger adds, %d consent revocations", len(gotDNC), len(gotLedger), len(gotRevoked))
+}
+
+func codesOf(d *pb.Decision) []string {
+	var cs []string
+	for _, r := range d.GetReasons() {
+		cs = append(cs, r.GetCode())
+	}
+	return cs
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"github.com/dialgate/dialgate/recording"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -130,10 +132,49 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 		return nil, err
 	}
 	if err := s.gate.ReportOutcome(ctx, o); err != nil {
-		if errors.Is(err, dialgate.ErrInvalidOutcome) {
-			return nil, gateError("", err)
-		}
-		return nil, status.Error(codes.Unavailable, "outcome not fully recorded; retry")
+		return nil, outcomeError(err)
 	}
 	return &pb.ReportOutcomeResponse{}, nil
+}
+
+// outcomeError maps the error of Gate.ReportOutcome, which joins the errors
+// of every outcome observer and of the audit log. Any failure a retry may
+// cure (a store or the audit log) makes it Unavailable; when every error is
+// the outcome's own fault (an observer needs the dial the request did not
+// carry, a recording that cannot be registered) it is InvalidArgument naming
+// the field, and retrying the same request is pointless.
+func outcomeError(err error) error {
+	var first error
+	for _, e := range flatten(err) {
+		invalidOutcome := errors.Is(e, dialgate.ErrInvalidOutcome) || errors.Is(e, recording.ErrInvalid)
+		if !invalidOutcome {
+			return status.Error(codes.Unavailable, "outcome not fully recorded; retry")
+		}
+		if first == nil {
+			first = e
+		}
+	}
+	if first == nil {
+		return status.Error(codes.Unavailable, "outcome not fully recorded; retry")
+	}
+	if errors.Is(first, dialgate.ErrInvalidOutcome) {
+		return gateError("", first)
+	}
+	msg := first.Error()
+	if i := strings.Index(msg, recording.ErrInvalid.Error()+": "); i >= 0 {
+		msg = msg[i+len(recording.ErrInvalid.Error())+2:]
+	}
+	return invalid("recording_id", "the recording cannot be linked: %s (send the dial so an unregistered recording can be registered for its callee)", msg)
+}
+
+// flatten returns the leaves of a tree of errors.Join'ed errors.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }

@@ -29,13 +29,21 @@ type Keys struct {
 // LoadKeys reads the keys in data/keys, generating them (mode 0600) on first
 // use. `dialgate serve` and the CLI commands that write state share them, so a
 // number hashes the same everywhere.
-func LoadKeys(data string) (Keys, error) {
+func LoadKeys(data string) (Keys, error) { return LoadKeysFile(data, "") }
+
+// LoadKeysFile is LoadKeys with the HMAC key read from hmacKeyFile (hex, at
+// least MinKeyBytes bytes) when it is set: a fleet's sidecars share one key so
+// that their shared counters and lists name a callee the same way. That file
+// is never created or changed.
+func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 	kdir := filepath.Join(data, KeysDir)
 	if err := os.MkdirAll(kdir, 0o700); err != nil {
 		return Keys{}, fmt.Errorf("audit keys: %w", err)
 	}
 	hpath := filepath.Join(kdir, HMACKeyFile)
-	if _, err := os.Stat(hpath); errors.Is(err, os.ErrNotExist) {
+	if hmacKeyFile != "" {
+		hpath = hmacKeyFile
+	} else if _, err := os.Stat(hpath); errors.Is(err, os.ErrNotExist) {
 		var k [32]byte
 		if _, err := rand.Read(k[:]); err != nil {
 			return Keys{}, fmt.Errorf("audit keys: %w", err)

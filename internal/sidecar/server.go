@@ -368,7 +368,7 @@ func (s *Server) logCall(method string, err error) {
 	}
 	st := status.Convert(err)
 	switch st.Code() {
-	case codes.InvalidArgument, codes.NotFound, codes.Unauthenticated, codes.PermissionDenied, codes.Canceled, codes.Unimplemented:
+	case codes.InvalidArgument, codes.NotFound, codes.AlreadyExists, codes.FailedPrecondition, codes.Unauthenticated, codes.PermissionDenied, codes.Canceled, codes.Unimplemented:
 		s.log.Debug("sidecar: call rejected", "method", method, "code", st.Code().String(), "msg", st.Message())
 	default:
 		s.log.Warn("sidecar: call failed", "method", method, "code", st.Code().String(), "msg", st.Message())

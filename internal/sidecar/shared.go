@@ -21,6 +21,7 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		}
 		*closers = append(*closers, pg.Close)
 		deps.Ledger, deps.DNC = pg, pg
+		deps.Consents = pg
 		probes = append(probes, Probe{Name: "postgres", Check: pg.Ping})
 	}
 	if cfg.Redis != "" {

@@ -14,7 +14,7 @@ import (
 // are durable in the store.
 type dncAdmin struct{ c *dnc.Check }
 
-func wireDNC(be *Backend, checks []dialgate.Checker) {
+func wireDNC(be *Backend, prof string, checks []dialgate.Checker) {
 	for _, c := range checks {
 		if dc, ok := c.(*dnc.Check); ok && dc.Lists() != nil {
 			be.DNC = dncAdmin{c: dc}
@@ -30,6 +30,15 @@ func wireDNC(be *Backend, checks []dialgate.Checker) {
 			return
 		}
 	}
+	be.unwired("dnc", "profile "+prof+" has no dnc section with store-backed lists")
+}
+
+// unwired notes why the admin domain has no adapter.
+func (be *Backend) unwired(domain, why string) {
+	if be.Unwired == nil {
+		be.Unwired = map[string]string{}
+	}
+	be.Unwired[domain] = why
 }
 
 func dncScope(s string) (dnc.Scope, error) {

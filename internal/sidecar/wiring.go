@@ -32,14 +32,18 @@ const (
 
 // Open builds the Backend `dialgate serve` runs on: the boltstore file
 // (boltstore.DefaultFileName) and the audit log in cfg.Data (created if
-// needed, with fresh audit keys on first start), the profile cfg.Profile
-// (built-in name or file) turned into checks by policy.Checks with those
-// stores, and the Gate over them with the audit log. Close flushes the audit
-// log and closes the store.
+// needed, with fresh keys on first start, see LoadKeys), the profile
+// cfg.Profile (built-in name or file) turned into checks by policy.Checks with
+// policy.StoreDeps(store, the audit HMAC key) — so the callee hash is the same
+// in audit records, counters, recordings and complaints — and the Gate over
+// them with the audit log. Close flushes the audit log and closes the store.
 //
-// Every check the profile configures is wired. AdminService domains whose
-// check the profile lacks, or whose package is not in this build, answer
-// Unimplemented.
+// Every check the profile configures is wired, and every AdminService domain
+// the store and profile support: do-not-call entries and complaints through
+// the profile's *dnc.Check, the caller-ID ledger (reloading the callerid
+// check), recordings through the recording check's Manager (the 30-day floor
+// without a recording section), consents. A domain that cannot be wired
+// answers Unimplemented saying why (Backend.Unwired).
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	cfg = cfg.WithDefaults()
 	if log == nil {
@@ -64,13 +68,20 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		}
 		return nil, err
 	}
-	alog, err := openAudit(ctx, cfg.Data, prof.Name)
+	alog, hkey, err := openAudit(ctx, cfg.Data, cfg.HMACKeyFile, prof.Name)
 	if err != nil {
 		return fail(err)
 	}
 	closers = append(closers, alog.Close)
 
-	deps := policy.Deps{DNC: store, Ledger: store, Counters: store}
+	// One key for the audit records, the counters, the recordings and the
+	// complaints, so a callee's keyed hash is the same in all of them. The
+	// fleet back-ends in cfg (Redis, PostgreSQL), if any, then replace the
+	// stores they share.
+	deps, err := policy.StoreDeps(store, hkey)
+	if err != nil {
+		return fail(fmt.Errorf("audit keys: %w", err))
+	}
 	probes, err := openShared(ctx, cfg, &deps, &closers)
 	if err != nil {
 		return fail(err)
@@ -113,26 +124,35 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		},
 	}
 	be.Probes = append(be.Probes, probes...)
-	wireDNC(be, checks)
+	wireDNC(be, prof.Name, checks)
+	wireLedger(be, checks, deps.Ledger)
+	rm, err := wireRecordings(be, prof, checks, deps)
+	if err != nil {
+		return fail(err)
+	}
+	if err := wireComplaints(be, prof, checks, store, rm, deps.CalleeHasher, log); err != nil {
+		return fail(err)
+	}
+	wireConsent(be, deps.Consents)
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
 	return be, nil
 }
 
 // openAudit opens the audit log in data/audit with the keys in data/keys,
-// generating them on first start.
-func openAudit(ctx context.Context, data, profile string) (*auditlog.Log, error) {
-	k, err := LoadKeys(data)
+// generating them on first start. It returns the log and its HMAC key.
+func openAudit(ctx context.Context, data, hmacKeyFile, profile string) (*auditlog.Log, []byte, error) {
+	k, err := LoadKeysFile(data, hmacKeyFile)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l, err := auditlog.Open(ctx, filepath.Join(data, AuditDir), auditlog.Options{
 		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
+		return nil, nil, fmt.Errorf("audit log: %w", err)
 	}
-	return l, nil
+	return l, k.HMAC, nil
 }
 
 // writeNew creates path with mode 0600 and content s, durably; it fails if

@@ -48,6 +48,7 @@ var (
 		bucketDNC,
 		bucketComplaints,
 		bucketLedger,
+		bucketConsents, bucketConsentByNumber, bucketConsentEvents, bucketConsentEventsByNumber,
 	}
 )
 
@@ -92,6 +93,8 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	consents consentState
 }
 
 var (

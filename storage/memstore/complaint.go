@@ -2,21 +2,20 @@ package memstore
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/dialgate/dialgate/complaint"
 )
 
-type complaintState struct {
-	mu sync.Mutex
-	m  map[string]complaint.Complaint
-}
-
-func cloneComplaint(c complaint.Complaint) complaint.Complaint {
-	c.HeldRecordings = slices.Clone(c.HeldRecordings)
-	return c
+var complaintSpec = tableSpec[complaint.Complaint]{
+	what: "complaint",
+	id:   func(c complaint.Complaint) string { return c.ID },
+	clone: func(c complaint.Complaint) complaint.Complaint {
+		c.HeldRecordings = slices.Clone(c.HeldRecordings)
+		return c
+	},
+	validate: complaint.Complaint.Validate,
+	notFound: complaint.ErrNotFound, exists: complaint.ErrExists, invalid: complaint.ErrInvalid,
 }
 
 // CreateComplaint implements complaint.Store.
@@ -24,20 +23,7 @@ func (s *Store) CreateComplaint(_ context.Context, c complaint.Complaint) error 
 	if err := s.check("CreateComplaint"); err != nil {
 		return err
 	}
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	st := &s.complaints
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.m == nil {
-		st.m = map[string]complaint.Complaint{}
-	}
-	if _, ok := st.m[c.ID]; ok {
-		return fmt.Errorf("memstore: complaint %s: %w", c.ID, complaint.ErrExists)
-	}
-	st.m[c.ID] = cloneComplaint(c)
-	return nil
+	return s.complaints.create(complaintSpec, c)
 }
 
 // GetComplaint implements complaint.Store.
@@ -45,14 +31,7 @@ func (s *Store) GetComplaint(_ context.Context, id string) (complaint.Complaint,
 	if err := s.check("GetComplaint"); err != nil {
 		return complaint.Complaint{}, err
 	}
-	st := &s.complaints
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.m[id]
-	if !ok {
-		return complaint.Complaint{}, fmt.Errorf("memstore: complaint %s: %w", id, complaint.ErrNotFound)
-	}
-	return cloneComplaint(c), nil
+	return s.complaints.get(complaintSpec, id)
 }
 
 // UpdateComplaint implements complaint.Store.
@@ -60,25 +39,7 @@ func (s *Store) UpdateComplaint(_ context.Context, id string, fn func(*complaint
 	if err := s.check("UpdateComplaint"); err != nil {
 		return err
 	}
-	st := &s.complaints
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	c, ok := st.m[id]
-	if !ok {
-		return fmt.Errorf("memstore: complaint %s: %w", id, complaint.ErrNotFound)
-	}
-	c = cloneComplaint(c)
-	if err := fn(&c); err != nil {
-		return err
-	}
-	if c.ID != id {
-		return fmt.Errorf("memstore: complaint %s: update changed the id: %w", id, complaint.ErrInvalid)
-	}
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	st.m[id] = c
-	return nil
+	return s.complaints.update(complaintSpec, id, fn)
 }
 
 // ListComplaints implements complaint.Store.
@@ -86,15 +47,7 @@ func (s *Store) ListComplaints(_ context.Context, f complaint.Filter) ([]complai
 	if err := s.check("ListComplaints"); err != nil {
 		return nil, err
 	}
-	st := &s.complaints
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var out []complaint.Complaint
-	for _, c := range st.m {
-		if f.Matches(c) {
-			out = append(out, cloneComplaint(c))
-		}
-	}
+	out := s.complaints.list(complaintSpec, f.Matches)
 	complaint.SortComplaints(out)
 	return out, nil
 }

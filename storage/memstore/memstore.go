@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -17,9 +18,11 @@ type Store struct {
 	counters   counterState
 	recordings recordingState
 	ledger     ledgerState
-	complaints complaintState
+	complaints table[complaint.Complaint]
 	// Domain files add their state here, one field per domain.
 	dnc dncState
+
+	consents consentState
 }
 
 // New returns an empty Store.

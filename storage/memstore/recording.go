@@ -11,15 +11,21 @@ import (
 	"github.com/dialgate/dialgate/recording"
 )
 
-type recordingState struct {
-	mu    sync.Mutex
-	recs  map[string]recording.Recording
-	tombs []recording.Tombstone
+var recordingSpec = tableSpec[recording.Recording]{
+	what: "recording",
+	id:   func(r recording.Recording) string { return r.ID },
+	clone: func(r recording.Recording) recording.Recording {
+		r.Holds = slices.Clone(r.Holds)
+		return r
+	},
+	validate: recording.Recording.Validate,
+	notFound: recording.ErrNotFound, exists: recording.ErrExists, invalid: recording.ErrInvalid,
 }
 
-func cloneRecording(r recording.Recording) recording.Recording {
-	r.Holds = slices.Clone(r.Holds)
-	return r
+type recordingState struct {
+	table[recording.Recording]
+	tombMu sync.Mutex
+	tombs  []recording.Tombstone
 }
 
 // CreateRecording implements recording.Store.
@@ -27,20 +33,7 @@ func (s *Store) CreateRecording(_ context.Context, r recording.Recording) error 
 	if err := s.check("CreateRecording"); err != nil {
 		return err
 	}
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	st := &s.recordings
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.recs == nil {
-		st.recs = map[string]recording.Recording{}
-	}
-	if _, ok := st.recs[r.ID]; ok {
-		return fmt.Errorf("memstore: recording %s: %w", r.ID, recording.ErrExists)
-	}
-	st.recs[r.ID] = cloneRecording(r)
-	return nil
+	return s.recordings.create(recordingSpec, r)
 }
 
 // GetRecording implements recording.Store.
@@ -48,14 +41,7 @@ func (s *Store) GetRecording(_ context.Context, id string) (recording.Recording,
 	if err := s.check("GetRecording"); err != nil {
 		return recording.Recording{}, err
 	}
-	st := &s.recordings
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	r, ok := st.recs[id]
-	if !ok {
-		return recording.Recording{}, fmt.Errorf("memstore: recording %s: %w", id, recording.ErrNotFound)
-	}
-	return cloneRecording(r), nil
+	return s.recordings.get(recordingSpec, id)
 }
 
 // UpdateRecording implements recording.Store.
@@ -63,28 +49,11 @@ func (s *Store) UpdateRecording(_ context.Context, id string, fn func(*recording
 	if err := s.check("UpdateRecording"); err != nil {
 		return err
 	}
-	st := &s.recordings
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	r, ok := st.recs[id]
-	if !ok {
-		return fmt.Errorf("memstore: recording %s: %w", id, recording.ErrNotFound)
-	}
-	r = cloneRecording(r)
-	if err := fn(&r); err != nil {
-		return err
-	}
-	if r.ID != id {
-		return fmt.Errorf("memstore: recording %s: update changed the id to %q: %w", id, r.ID, recording.ErrInvalid)
-	}
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	st.recs[id] = r
-	return nil
+	return s.recordings.update(recordingSpec, id, fn)
 }
 
-// DeleteRecording implements recording.Store.
+// DeleteRecording implements recording.Store: only a recording in state
+// deleting is removed, and a tombstone takes its place.
 func (s *Store) DeleteRecording(_ context.Context, id string, t time.Time) error {
 	if err := s.check("DeleteRecording"); err != nil {
 		return err
@@ -92,16 +61,28 @@ func (s *Store) DeleteRecording(_ context.Context, id string, t time.Time) error
 	st := &s.recordings
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	r, ok := st.recs[id]
+	r, ok := st.m[id]
 	if !ok {
 		return fmt.Errorf("memstore: recording %s: %w", id, recording.ErrNotFound)
 	}
 	if r.State != recording.StateDeleting {
 		return fmt.Errorf("memstore: recording %s is %s, not deleting: %w", id, r.State, recording.ErrRetentionLocked)
 	}
-	delete(st.recs, id)
+	delete(st.m, id)
+	st.tombMu.Lock()
 	st.tombs = append(st.tombs, recording.TombstoneOf(r, t))
+	st.tombMu.Unlock()
 	return nil
+}
+
+// ListRecordings implements recording.Store.
+func (s *Store) ListRecordings(_ context.Context, f recording.Filter) ([]recording.Recording, error) {
+	if err := s.check("ListRecordings"); err != nil {
+		return nil, err
+	}
+	out := s.recordings.list(recordingSpec, f.Matches)
+	slices.SortFunc(out, func(a, b recording.Recording) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 // ListTombstones implements recording.Store.
@@ -110,8 +91,8 @@ func (s *Store) ListTombstones(_ context.Context, from, to time.Time) ([]recordi
 		return nil, err
 	}
 	st := &s.recordings
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	st.tombMu.Lock()
+	defer st.tombMu.Unlock()
 	var out []recording.Tombstone
 	for _, ts := range st.tombs {
 		if ts.InRange(from, to) {
@@ -119,24 +100,6 @@ func (s *Store) ListTombstones(_ context.Context, from, to time.Time) ([]recordi
 		}
 	}
 	recording.SortTombstones(out)
-	return out, nil
-}
-
-// ListRecordings implements recording.Store.
-func (s *Store) ListRecordings(_ context.Context, f recording.Filter) ([]recording.Recording, error) {
-	if err := s.check("ListRecordings"); err != nil {
-		return nil, err
-	}
-	st := &s.recordings
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var out []recording.Recording
-	for _, r := range st.recs {
-		if f.Matches(r) {
-			out = append(out, cloneRecording(r))
-		}
-	}
-	slices.SortFunc(out, func(a, b recording.Recording) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

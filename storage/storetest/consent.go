@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -31,24 +33,46 @@ func CheckConsent(ctx context.Context, open func() (consent.Store, error), opts 
 func consentCases() []testCase[consent.Store] {
 	return []testCase[consent.Store]{
 		{"AddGet", consentAddGet},
+		{"InvalidWritesNothing", consentInvalid},
+		{"DuplicateIDConflicts", consentConflict},
 		{"ByNumberOrder", consentByNumber},
 		{"Revoke", consentRevoke},
-		{"EventsAndRevision", consentEvents},
-		{"ConcurrentWritesNoGaps", consentConcurrent},
+		{"RevokeUnknownWritesNothing", consentRevokeUnknown},
+		{"RevokeTwiceKeepsFirst", consentRevokeTwice},
+		{"RevokeBeforeGrantedWritesNothing", consentRevokeBeforeGranted},
+		{"ReConsentIsNewRecord", consentReConsent},
+		{"EventsSince", consentEventsSince},
+		{"CancelledContext", consentCancelled},
+		{"Concurrent", consentConcurrent},
+		{"Closed", consentClosed},
 		{"Reopen", consentReopen},
 	}
 }
 
-var consentT0 = time.Date(2026, 11, 1, 10, 0, 0, 123456789, time.FixedZone("CST", 8*3600))
+var (
+	conNum  = dialgate.MustParseNumber("+8613900139000")
+	conNum2 = dialgate.MustParseNumber("+8613900139001")
+)
 
-func consentRec(id, number string, granted time.Time) consent.Record {
-	sc, err := consent.ParseScope("industry:finance")
-	if err != nil {
-		panic(err)
+const conHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+func conRecord(id string, n dialgate.Number, granted time.Time) consent.Record {
+	return consent.Record{
+		ID: id, Number: n, Scope: "industry:finance", Method: consent.MethodWebForm,
+		DisclosureSHA256: conHash, EvidenceURI: "https://evidence.example/" + id, Channel: "website",
+		GrantedAt: granted, ExpiresAt: granted.AddDate(1, 0, 0),
 	}
-	return consent.Record{ID: id, Number: dialgate.MustParseNumber(number), Scope: sc, Method: consent.MethodWebForm,
-		DisclosureSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Channel: "website",
-		GrantedAt: granted, ExpiresAt: granted.Add(365 * 24 * time.Hour)}
+}
+
+func openConsent(h harness[consent.Store]) (consent.Store, error) {
+	s, err := h.open()
+	if err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	if s == nil {
+		return nil, errors.New("open returned nil")
+	}
+	return s, nil
 }
 
 func sameRecord(got, want consent.Record) error {
@@ -56,17 +80,44 @@ func sameRecord(got, want consent.Record) error {
 		got.DisclosureSHA256 != want.DisclosureSHA256 || got.EvidenceURI != want.EvidenceURI || got.Channel != want.Channel ||
 		!got.GrantedAt.Equal(want.GrantedAt) || !got.ExpiresAt.Equal(want.ExpiresAt) || !got.RevokedAt.Equal(want.RevokedAt) ||
 		got.RevocationChannel != want.RevocationChannel {
-		return fmt.Errorf("got %+v, want %+v", got, want)
+		return fmt.Errorf("record = %+v, want %+v", got, want)
+	}
+	return nil
+}
+
+// expectState checks the revision and the number of events.
+func expectRevision(ctx context.Context, s consent.Store, want uint64) error {
+	rev, err := s.ConsentRevision(ctx)
+	if err != nil {
+		return fmt.Errorf("ConsentRevision: %w", err)
+	}
+	if rev != want {
+		return fmt.Errorf("ConsentRevision = %d, want %d", rev, want)
+	}
+	evs, err := s.ConsentEventsSince(ctx, 0, 1<<20)
+	if err != nil {
+		return fmt.Errorf("ConsentEventsSince: %w", err)
+	}
+	if uint64(len(evs)) != want {
+		return fmt.Errorf("%d events, want %d", len(evs), want)
+	}
+	for i, e := range evs {
+		if e.Seq != uint64(i)+1 {
+			return fmt.Errorf("event %d has Seq %d, want %d (events must be numbered without gaps)", i, e.Seq, i+1)
+		}
 	}
 	return nil
 }
 
 func consentAddGet(ctx context.Context, h harness[consent.Store]) error {
-	s, err := h.open()
+	s, err := openConsent(h)
 	if err != nil {
 		return err
 	}
-	r := consentRec("c-1", "+8613900139000", consentT0)
+	if err := expectRevision(ctx, s, 0); err != nil {
+		return fmt.Errorf("empty store: %w", err)
+	}
+	r := conRecord("c-1", conNum, t0)
 	if err := s.AddConsent(ctx, r); err != nil {
 		return fmt.Errorf("AddConsent: %w", err)
 	}
@@ -75,218 +126,369 @@ func consentAddGet(ctx context.Context, h harness[consent.Store]) error {
 		return fmt.Errorf("Consent: %w", err)
 	}
 	if err := sameRecord(got, r); err != nil {
-		return fmt.Errorf("Consent: %w", err)
+		return err
 	}
-	if err := s.AddConsent(ctx, r); !errors.Is(err, storage.ErrConflict) {
-		return fmt.Errorf("AddConsent of an existing id: %v, want storage.ErrConflict", err)
+	if _, err := s.Consent(ctx, "c-2"); !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("Consent(unknown) = %v, want storage.ErrNotFound", err)
 	}
-	if _, err := s.Consent(ctx, "c-404"); !errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("Consent of an unknown id: %v, want storage.ErrNotFound", err)
+	if err := expectRevision(ctx, s, 1); err != nil {
+		return err
 	}
-	bad := consentRec("c-2", "+8613900139000", consentT0)
-	bad.DisclosureSHA256 = ""
-	if err := s.AddConsent(ctx, bad); !errors.Is(err, consent.ErrInvalid) {
-		return fmt.Errorf("AddConsent of an invalid record: %v, want consent.ErrInvalid", err)
+	hist, err := s.ConsentHistory(ctx, conNum)
+	if err != nil {
+		return fmt.Errorf("ConsentHistory: %w", err)
 	}
-	revoked := consentRec("c-3", "+8613900139000", consentT0)
-	revoked.RevokedAt = consentT0.Add(time.Hour)
-	if err := s.AddConsent(ctx, revoked); !errors.Is(err, consent.ErrInvalid) {
-		return fmt.Errorf("AddConsent of a revoked record: %v, want consent.ErrInvalid", err)
-	}
-	// The refused writes left no trace.
-	if rev, err := s.ConsentRevision(ctx); err != nil || rev != 1 {
-		return fmt.Errorf("ConsentRevision after one add and refused ones = %d, %v; want 1", rev, err)
+	if len(hist) != 1 || hist[0].Type != consent.EventGranted || hist[0].ConsentID != "c-1" || hist[0].Seq != 1 ||
+		hist[0].Number != conNum || !hist[0].At.Equal(t0) || hist[0].Channel != "website" {
+		return fmt.Errorf("history = %+v, want one granted event for c-1", hist)
 	}
 	return nil
 }
 
-func consentByNumber(ctx context.Context, h harness[consent.Store]) error {
-	s, err := h.open()
+func consentInvalid(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
 	if err != nil {
 		return err
 	}
-	n := "+8613900139001"
-	recs := []consent.Record{
-		consentRec("b", n, consentT0.Add(time.Hour)),
-		consentRec("a", n, consentT0.Add(time.Hour)),
-		consentRec("z", n, consentT0),
-		consentRec("other", "+8613900139002", consentT0),
+	bad := map[string]func(r *consent.Record){
+		"expires_at":        func(r *consent.Record) { r.ExpiresAt = r.GrantedAt.Add(-time.Hour) },
+		"method":            func(r *consent.Record) { r.Method = "telepathy" },
+		"disclosure_sha256": func(r *consent.Record) { r.DisclosureSHA256 = "" },
+		"revoked_at":        func(r *consent.Record) { r.RevokedAt = r.GrantedAt.Add(time.Hour) },
+		"id":                func(r *consent.Record) { r.ID = "" },
 	}
-	for _, r := range recs {
-		if err := s.AddConsent(ctx, r); err != nil {
-			return fmt.Errorf("AddConsent(%s): %w", r.ID, err)
+	for field, edit := range bad {
+		r := conRecord("c-bad", conNum, t0)
+		edit(&r)
+		err := s.AddConsent(ctx, r)
+		var fe *consent.FieldError
+		if !errors.Is(err, consent.ErrInvalid) || !errors.As(err, &fe) || fe.Field != field {
+			return fmt.Errorf("AddConsent with bad %s = %v, want consent.ErrInvalid naming %s", field, err, field)
 		}
 	}
-	got, err := s.ConsentsByNumber(ctx, dialgate.MustParseNumber(n))
+	if _, err := s.Consent(ctx, "c-bad"); !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("invalid record was stored: %v", err)
+	}
+	if recs, err := s.ConsentsByNumber(ctx, conNum); err != nil || len(recs) != 0 {
+		return fmt.Errorf("ConsentsByNumber after invalid adds = %v, %v; want none", recs, err)
+	}
+	return expectRevision(ctx, s, 0)
+}
+
+func consentConflict(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
 	if err != nil {
-		return fmt.Errorf("ConsentsByNumber: %w", err)
+		return err
+	}
+	r := conRecord("c-1", conNum, t0)
+	if err := s.AddConsent(ctx, r); err != nil {
+		return err
+	}
+	for _, again := range []consent.Record{r, conRecord("c-1", conNum2, t0.Add(time.Hour))} {
+		if err := s.AddConsent(ctx, again); !errors.Is(err, storage.ErrConflict) {
+			return fmt.Errorf("AddConsent with an existing id = %v, want storage.ErrConflict", err)
+		}
+	}
+	got, err := s.Consent(ctx, "c-1")
+	if err != nil {
+		return err
+	}
+	if err := sameRecord(got, r); err != nil {
+		return fmt.Errorf("after conflicting adds: %w", err)
+	}
+	if recs, err := s.ConsentsByNumber(ctx, conNum2); err != nil || len(recs) != 0 {
+		return fmt.Errorf("conflicting add indexed under its number: %v, %v", recs, err)
+	}
+	return expectRevision(ctx, s, 1)
+}
+
+func consentByNumber(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
+	if err != nil {
+		return err
+	}
+	recs, err := s.ConsentsByNumber(ctx, conNum)
+	if err != nil || len(recs) != 0 {
+		return fmt.Errorf("ConsentsByNumber on an empty store = %v, %v", recs, err)
+	}
+	// Added out of order; b and a share an instant (ordered by id).
+	for _, r := range []consent.Record{
+		conRecord("c-late", conNum, t0.Add(2*time.Hour)),
+		conRecord("c-b", conNum, t0),
+		conRecord("c-other", conNum2, t0),
+		conRecord("c-a", conNum, t0),
+	} {
+		if err := s.AddConsent(ctx, r); err != nil {
+			return err
+		}
+	}
+	recs, err = s.ConsentsByNumber(ctx, conNum)
+	if err != nil {
+		return err
 	}
 	var ids []string
-	for _, r := range got {
+	for _, r := range recs {
 		ids = append(ids, r.ID)
 	}
-	if fmt.Sprint(ids) != "[z a b]" {
-		return fmt.Errorf("ConsentsByNumber ids = %v, want [z a b] (by granted_at, then id)", ids)
-	}
-	none, err := s.ConsentsByNumber(ctx, dialgate.MustParseNumber("+8613900139099"))
-	if err != nil || len(none) != 0 {
-		return fmt.Errorf("ConsentsByNumber of an unknown number = %v, %v; want empty", none, err)
+	if fmt.Sprint(ids) != "[c-a c-b c-late]" {
+		return fmt.Errorf("ConsentsByNumber ids = %v, want [c-a c-b c-late] (GrantedAt, then ID)", ids)
 	}
 	return nil
 }
 
 func consentRevoke(ctx context.Context, h harness[consent.Store]) error {
-	s, err := h.open()
+	s, err := openConsent(h)
 	if err != nil {
 		return err
 	}
-	r := consentRec("c-1", "+8613900139003", consentT0)
+	r := conRecord("c-1", conNum, t0)
 	if err := s.AddConsent(ctx, r); err != nil {
 		return err
 	}
-	if _, err := s.RevokeConsent(ctx, "c-404", consentT0, "call"); !errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("RevokeConsent of an unknown id: %v, want storage.ErrNotFound", err)
-	}
-	if _, err := s.RevokeConsent(ctx, "c-1", consentT0.Add(-time.Second), "call"); !errors.Is(err, consent.ErrInvalid) {
-		return fmt.Errorf("RevokeConsent before granted_at: %v, want consent.ErrInvalid", err)
-	}
-	at := consentT0.Add(48 * time.Hour)
+	at := t0.Add(24 * time.Hour)
 	got, err := s.RevokeConsent(ctx, "c-1", at, "sms")
 	if err != nil {
 		return fmt.Errorf("RevokeConsent: %w", err)
 	}
-	want := r
-	want.RevokedAt, want.RevocationChannel = at, "sms"
-	if err := sameRecord(got, want); err != nil {
+	r.RevokedAt, r.RevocationChannel = at, "sms"
+	if err := sameRecord(got, r); err != nil {
 		return fmt.Errorf("RevokeConsent returned: %w", err)
 	}
-	// The first withdrawal stands.
-	again, err := s.RevokeConsent(ctx, "c-1", at.Add(time.Hour), "web")
-	if err != nil {
-		return fmt.Errorf("second RevokeConsent: %w", err)
+	// Visible as soon as the call returned.
+	if got, err = s.Consent(ctx, "c-1"); err != nil {
+		return err
 	}
-	if err := sameRecord(again, want); err != nil {
-		return fmt.Errorf("second RevokeConsent changed the record: %w", err)
+	if err := sameRecord(got, r); err != nil {
+		return fmt.Errorf("Consent after revoke: %w", err)
 	}
-	stored, err := s.Consent(ctx, "c-1")
+	recs, err := s.ConsentsByNumber(ctx, conNum)
+	if err != nil || len(recs) != 1 || !recs[0].Revoked() {
+		return fmt.Errorf("ConsentsByNumber after revoke = %+v, %v", recs, err)
+	}
+	if err := expectRevision(ctx, s, 2); err != nil {
+		return err
+	}
+	hist, err := s.ConsentHistory(ctx, conNum)
 	if err != nil {
 		return err
 	}
-	if err := sameRecord(stored, want); err != nil {
-		return fmt.Errorf("stored after revoke: %w", err)
-	}
-	if rev, err := s.ConsentRevision(ctx); err != nil || rev != 2 {
-		return fmt.Errorf("ConsentRevision after add, revoke and a repeated revoke = %d, %v; want 2", rev, err)
+	if len(hist) != 2 || hist[1].Type != consent.EventRevoked || hist[1].Seq != 2 || !hist[1].At.Equal(at) || hist[1].Channel != "sms" {
+		return fmt.Errorf("history = %+v, want granted then revoked", hist)
 	}
 	return nil
 }
 
-func consentEvents(ctx context.Context, h harness[consent.Store]) error {
-	s, err := h.open()
+func consentRevokeUnknown(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
 	if err != nil {
 		return err
 	}
-	if rev, err := s.ConsentRevision(ctx); err != nil || rev != 0 {
-		return fmt.Errorf("ConsentRevision of an empty store = %d, %v; want 0", rev, err)
+	if err := s.AddConsent(ctx, conRecord("c-1", conNum, t0)); err != nil {
+		return err
 	}
-	if evs, err := s.ConsentEventsSince(ctx, 0, 10); err != nil || len(evs) != 0 {
-		return fmt.Errorf("ConsentEventsSince on an empty store = %v, %v", evs, err)
+	if _, err := s.RevokeConsent(ctx, "c-404", t0.Add(time.Hour), "call"); !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("RevokeConsent(unknown) = %v, want storage.ErrNotFound", err)
 	}
-	n := dialgate.MustParseNumber("+8613900139004")
-	for i, id := range []string{"e-1", "e-2", "e-3"} {
-		if err := s.AddConsent(ctx, consentRec(id, n.String(), consentT0.Add(time.Duration(i)*time.Minute))); err != nil {
+	return expectRevision(ctx, s, 1)
+}
+
+func consentRevokeTwice(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
+	if err != nil {
+		return err
+	}
+	if err := s.AddConsent(ctx, conRecord("c-1", conNum, t0)); err != nil {
+		return err
+	}
+	first := t0.Add(time.Hour)
+	if _, err := s.RevokeConsent(ctx, "c-1", first, "sms"); err != nil {
+		return err
+	}
+	got, err := s.RevokeConsent(ctx, "c-1", t0.Add(2*time.Hour), "web")
+	if err != nil {
+		return fmt.Errorf("second RevokeConsent = %v, want nil (idempotent)", err)
+	}
+	if !got.RevokedAt.Equal(first) || got.RevocationChannel != "sms" {
+		return fmt.Errorf("second RevokeConsent changed the record to %+v; the first withdrawal stands", got)
+	}
+	return expectRevision(ctx, s, 2)
+}
+
+func consentRevokeBeforeGranted(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
+	if err != nil {
+		return err
+	}
+	if err := s.AddConsent(ctx, conRecord("c-1", conNum, t0)); err != nil {
+		return err
+	}
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(-time.Hour), "sms"); !errors.Is(err, consent.ErrInvalid) {
+		return fmt.Errorf("RevokeConsent before granted_at = %v, want consent.ErrInvalid", err)
+	}
+	got, err := s.Consent(ctx, "c-1")
+	if err != nil || got.Revoked() {
+		return fmt.Errorf("record after a rejected revoke = %+v, %v; want not revoked", got, err)
+	}
+	return expectRevision(ctx, s, 1)
+}
+
+func consentReConsent(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
+	if err != nil {
+		return err
+	}
+	if err := s.AddConsent(ctx, conRecord("c-1", conNum, t0)); err != nil {
+		return err
+	}
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(time.Hour), "call"); err != nil {
+		return err
+	}
+	if err := s.AddConsent(ctx, conRecord("c-2", conNum, t0.Add(48*time.Hour))); err != nil {
+		return fmt.Errorf("re-consent as a new record: %w", err)
+	}
+	recs, err := s.ConsentsByNumber(ctx, conNum)
+	if err != nil || len(recs) != 2 || recs[0].ID != "c-1" || !recs[0].Revoked() || recs[1].ID != "c-2" || recs[1].Revoked() {
+		return fmt.Errorf("records after re-consent = %+v, %v; want revoked c-1 then valid c-2", recs, err)
+	}
+	hist, err := s.ConsentHistory(ctx, conNum)
+	if err != nil || len(hist) != 3 || hist[2].ConsentID != "c-2" || hist[2].Type != consent.EventGranted {
+		return fmt.Errorf("history = %+v, %v; want granted, revoked, granted", hist, err)
+	}
+	return nil
+}
+
+func consentEventsSince(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
+	if err != nil {
+		return err
+	}
+	for i := range 5 {
+		n := conNum
+		if i%2 == 1 {
+			n = conNum2
+		}
+		if err := s.AddConsent(ctx, conRecord("c-"+strconv.Itoa(i), n, t0)); err != nil {
 			return err
 		}
 	}
-	if _, err := s.RevokeConsent(ctx, "e-2", consentT0.Add(time.Hour), "call"); err != nil {
-		return err
-	}
-	if err := s.AddConsent(ctx, consentRec("e-other", "+8613900139005", consentT0)); err != nil {
-		return err
-	}
-	rev, err := s.ConsentRevision(ctx)
-	if err != nil || rev != 5 {
-		return fmt.Errorf("ConsentRevision = %d, %v; want 5", rev, err)
-	}
-	all, err := s.ConsentEventsSince(ctx, 0, 100)
+	evs, err := s.ConsentEventsSince(ctx, 2, 2)
 	if err != nil {
-		return fmt.Errorf("ConsentEventsSince: %w", err)
+		return err
 	}
-	if len(all) != 5 {
-		return fmt.Errorf("ConsentEventsSince(0) returned %d events, want 5", len(all))
+	if len(evs) != 2 || evs[0].Seq != 3 || evs[1].Seq != 4 || evs[0].ConsentID != "c-2" || evs[1].Number != conNum2 {
+		return fmt.Errorf("ConsentEventsSince(2, 2) = %+v, want events 3 and 4", evs)
 	}
-	for i, e := range all {
-		if e.Seq != uint64(i+1) {
-			return fmt.Errorf("event %d has Seq %d, want %d", i, e.Seq, i+1)
-		}
-	}
-	if e := all[3]; e.Type != consent.EventRevoked || e.ConsentID != "e-2" || e.Number != n || !e.At.Equal(consentT0.Add(time.Hour)) || e.Channel != "call" {
-		return fmt.Errorf("revocation event = %+v", e)
-	}
-	if e := all[0]; e.Type != consent.EventGranted || e.ConsentID != "e-1" || !e.At.Equal(consentT0) || e.Channel != "website" {
-		return fmt.Errorf("grant event = %+v", e)
-	}
-	page, err := s.ConsentEventsSince(ctx, 2, 2)
-	if err != nil || len(page) != 2 || page[0].Seq != 3 || page[1].Seq != 4 {
-		return fmt.Errorf("ConsentEventsSince(2, limit 2) = %+v, %v; want Seq 3 and 4", page, err)
+	if evs, err := s.ConsentEventsSince(ctx, 5, 10); err != nil || len(evs) != 0 {
+		return fmt.Errorf("ConsentEventsSince(revision) = %+v, %v; want none", evs, err)
 	}
 	if _, err := s.ConsentEventsSince(ctx, 0, 0); err == nil {
-		return errors.New("ConsentEventsSince with limit 0: no error")
+		return errors.New("ConsentEventsSince with limit 0 succeeded, want an error")
 	}
-	hist, err := s.ConsentHistory(ctx, n)
-	if err != nil {
-		return fmt.Errorf("ConsentHistory: %w", err)
+	hist, err := s.ConsentHistory(ctx, conNum2)
+	if err != nil || len(hist) != 2 || hist[0].Seq != 2 || hist[1].Seq != 4 {
+		return fmt.Errorf("ConsentHistory = %+v, %v; want events 2 and 4", hist, err)
 	}
-	if len(hist) != 4 || hist[3].Type != consent.EventRevoked {
-		return fmt.Errorf("ConsentHistory = %+v, want 3 grants then the revocation", hist)
-	}
-	return nil
+	return expectRevision(ctx, s, 5)
 }
 
-func consentConcurrent(ctx context.Context, h harness[consent.Store]) error {
-	s, err := h.open()
+func consentCancelled(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
 	if err != nil {
 		return err
 	}
-	const n = 32
+	if err := s.AddConsent(ctx, conRecord("c-1", conNum, t0)); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.AddConsent(cctx, conRecord("c-2", conNum, t0)); err == nil {
+		return errors.New("AddConsent with a cancelled context succeeded")
+	}
+	if _, err := s.RevokeConsent(cctx, "c-1", t0.Add(time.Hour), "sms"); err == nil {
+		return errors.New("RevokeConsent with a cancelled context succeeded")
+	}
+	got, err := s.Consent(ctx, "c-1")
+	if err != nil || got.Revoked() {
+		return fmt.Errorf("after cancelled writes: %+v, %v", got, err)
+	}
+	return expectRevision(ctx, s, 1)
+}
+
+// consentConcurrent adds and revokes from many goroutines while readers
+// check that a revocation, once returned, is visible and counted.
+func consentConcurrent(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
+	if err != nil {
+		return err
+	}
+	const workers, each = 4, 10
 	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
+	errs := make(chan error, workers*each)
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			id := fmt.Sprintf("k-%d", i)
-			if err := s.AddConsent(ctx, consentRec(id, "+8613900139006", consentT0)); err != nil {
-				errs[i] = err
-				return
-			}
-			if i%2 == 0 {
-				_, errs[i] = s.RevokeConsent(ctx, id, consentT0.Add(time.Hour), "call")
+			n, _ := dialgate.NumberFromUint64(8613900139100 + uint64(w))
+			for i := range each {
+				id := fmt.Sprintf("c-%d-%d", w, i)
+				if err := s.AddConsent(ctx, conRecord(id, n, t0.Add(time.Duration(i)*time.Minute))); err != nil {
+					errs <- err
+					return
+				}
+				r, err := s.RevokeConsent(ctx, id, t0.Add(time.Hour), "call")
+				if err != nil {
+					errs <- err
+					return
+				}
+				rev, err := s.ConsentRevision(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				hist, err := s.ConsentHistory(ctx, n)
+				if err != nil {
+					errs <- err
+					return
+				}
+				last := hist[len(hist)-1]
+				if last.ConsentID != id || last.Type != consent.EventRevoked || rev < last.Seq || !r.Revoked() {
+					errs <- fmt.Errorf("after RevokeConsent(%s) returned: revision %d, last event %+v", id, rev, last)
+					return
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("concurrent writes: %w", err)
+	close(errs)
+	for err := range errs {
+		return err
 	}
-	rev, err := s.ConsentRevision(ctx)
+	return expectRevision(ctx, s, 2*workers*each)
+}
+
+func consentClosed(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
 	if err != nil {
 		return err
 	}
-	if want := uint64(n + n/2); rev != want {
-		return fmt.Errorf("ConsentRevision after %d writes = %d", want, rev)
+	c, ok := s.(io.Closer)
+	if !ok {
+		return errSkip
 	}
-	evs, err := s.ConsentEventsSince(ctx, 0, 1000)
-	if err != nil {
-		return err
+	if err := c.Close(); err != nil {
+		return fmt.Errorf("Close: %w", err)
 	}
-	for i, e := range evs {
-		if e.Seq != uint64(i+1) {
-			return fmt.Errorf("events after concurrent writes: event %d has Seq %d (gap or disorder)", i, e.Seq)
+	checks := map[string]error{"AddConsent": s.AddConsent(ctx, conRecord("c-1", conNum, t0))}
+	_, checks["Consent"] = s.Consent(ctx, "c-1")
+	_, checks["ConsentsByNumber"] = s.ConsentsByNumber(ctx, conNum)
+	_, checks["RevokeConsent"] = s.RevokeConsent(ctx, "c-1", t0, "")
+	_, checks["ConsentHistory"] = s.ConsentHistory(ctx, conNum)
+	_, checks["ConsentRevision"] = s.ConsentRevision(ctx)
+	_, checks["ConsentEventsSince"] = s.ConsentEventsSince(ctx, 0, 10)
+	for _, name := range []string{"AddConsent", "Consent", "ConsentsByNumber", "RevokeConsent", "ConsentHistory", "ConsentRevision", "ConsentEventsSince"} {
+		if !errors.Is(checks[name], storage.ErrClosed) {
+			return fmt.Errorf("%s after Close: %v, want storage.ErrClosed", name, checks[name])
 		}
-	}
-	if uint64(len(evs)) != rev {
-		return fmt.Errorf("%d events for revision %d", len(evs), rev)
 	}
 	return nil
 }
@@ -295,30 +497,43 @@ func consentReopen(ctx context.Context, h harness[consent.Store]) error {
 	if h.reopen == nil {
 		return errSkip
 	}
-	s, err := h.open()
+	s, err := openConsent(h)
 	if err != nil {
 		return err
 	}
-	r := consentRec("d-1", "+8613900139007", consentT0)
+	r := conRecord("c-1", conNum, t0)
 	if err := s.AddConsent(ctx, r); err != nil {
 		return err
 	}
-	if _, err := s.RevokeConsent(ctx, "d-1", consentT0.Add(time.Hour), "call"); err != nil {
+	if r, err = s.RevokeConsent(ctx, "c-1", t0.Add(time.Hour), "sms"); err != nil {
+		return err
+	}
+	if err := s.AddConsent(ctx, conRecord("c-2", conNum, t0.Add(2*time.Hour))); err != nil {
 		return err
 	}
 	s, err = h.reopenOrSkip(s)
 	if err != nil {
 		return fmt.Errorf("reopen: %w", err)
 	}
-	got, err := s.Consent(ctx, "d-1")
+	got, err := s.Consent(ctx, "c-1")
 	if err != nil {
 		return fmt.Errorf("after reopen: %w", err)
 	}
-	if !got.Revoked() {
-		return errors.New("after reopen: the revocation was lost")
+	if err := sameRecord(got, r); err != nil {
+		return fmt.Errorf("after reopen (the revocation must survive): %w", err)
 	}
-	if rev, err := s.ConsentRevision(ctx); err != nil || rev != 2 {
-		return fmt.Errorf("after reopen: ConsentRevision = %d, %v; want 2", rev, err)
+	if err := expectRevision(ctx, s, 3); err != nil {
+		return fmt.Errorf("after reopen: %w", err)
+	}
+	if err := s.AddConsent(ctx, conRecord("c-3", conNum, t0.Add(3*time.Hour))); err != nil {
+		return err
+	}
+	if err := expectRevision(ctx, s, 4); err != nil {
+		return fmt.Errorf("after reopen and a write: %w", err)
+	}
+	hist, err := s.ConsentHistory(ctx, conNum)
+	if err != nil || len(hist) != 4 {
+		return fmt.Errorf("history after reopen = %+v, %v; want 4 events", hist, err)
 	}
 	return nil
 }

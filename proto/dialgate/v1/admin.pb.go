@@ -34,6 +34,71 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ConsentMethod is how a consent was captured.
+type ConsentMethod int32
+
+const (
+	// Not set: rejected with InvalidArgument.
+	ConsentMethod_CONSENT_METHOD_UNSPECIFIED ConsentMethod = 0
+	// A form on a web page (checkbox, button); needs evidence_sha256.
+	ConsentMethod_CONSENT_METHOD_WEB_FORM ConsentMethod = 1
+	// A key pressed after an IVR prompt; needs evidence_sha256.
+	ConsentMethod_CONSENT_METHOD_IVR_KEYPRESS ConsentMethod = 2
+	// A spoken "yes" on a recorded call; needs evidence_uri (the recording).
+	ConsentMethod_CONSENT_METHOD_RECORDED_VERBAL ConsentMethod = 3
+	// A signed paper or electronic document; needs evidence_uri.
+	ConsentMethod_CONSENT_METHOD_WRITTEN ConsentMethod = 4
+	// A control in a mobile or desktop app; needs evidence_sha256.
+	ConsentMethod_CONSENT_METHOD_IN_APP ConsentMethod = 5
+)
+
+// Enum value maps for ConsentMethod.
+var (
+	ConsentMethod_name = map[int32]string{
+		0: "CONSENT_METHOD_UNSPECIFIED",
+		1: "CONSENT_METHOD_WEB_FORM",
+		2: "CONSENT_METHOD_IVR_KEYPRESS",
+		3: "CONSENT_METHOD_RECORDED_VERBAL",
+		4: "CONSENT_METHOD_WRITTEN",
+		5: "CONSENT_METHOD_IN_APP",
+	}
+	ConsentMethod_value = map[string]int32{
+		"CONSENT_METHOD_UNSPECIFIED":     0,
+		"CONSENT_METHOD_WEB_FORM":        1,
+		"CONSENT_METHOD_IVR_KEYPRESS":    2,
+		"CONSENT_METHOD_RECORDED_VERBAL": 3,
+		"CONSENT_METHOD_WRITTEN":         4,
+		"CONSENT_METHOD_IN_APP":          5,
+	}
+)
+
+func (x ConsentMethod) Enum() *ConsentMethod {
+	p := new(ConsentMethod)
+	*p = x
+	return p
+}
+
+func (x ConsentMethod) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ConsentMethod) Descriptor() protoreflect.EnumDescriptor {
+	return file_dialgate_v1_admin_proto_enumTypes[0].Descriptor()
+}
+
+func (ConsentMethod) Type() protoreflect.EnumType {
+	return &file_dialgate_v1_admin_proto_enumTypes[0]
+}
+
+func (x ConsentMethod) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ConsentMethod.Descriptor instead.
+func (ConsentMethod) EnumDescriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{0}
+}
+
 // NumberType is the kind of a ledger number.
 type NumberType int32
 
@@ -87,11 +152,11 @@ func (x NumberType) String() string {
 }
 
 func (NumberType) Descriptor() protoreflect.EnumDescriptor {
-	return file_dialgate_v1_admin_proto_enumTypes[0].Descriptor()
+	return file_dialgate_v1_admin_proto_enumTypes[1].Descriptor()
 }
 
 func (NumberType) Type() protoreflect.EnumType {
-	return &file_dialgate_v1_admin_proto_enumTypes[0]
+	return &file_dialgate_v1_admin_proto_enumTypes[1]
 }
 
 func (x NumberType) Number() protoreflect.EnumNumber {
@@ -100,7 +165,7 @@ func (x NumberType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NumberType.Descriptor instead.
 func (NumberType) EnumDescriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{0}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{1}
 }
 
 // AddDncEntryRequest adds a scoped do-not-call entry.
@@ -306,25 +371,35 @@ func (*RemoveDncEntryResponse) Descriptor() ([]byte, []int) {
 	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{3}
 }
 
-// GrantConsentRequest records one consent.
+// GrantConsentRequest records one consent. Consent given again after a
+// revocation is a new record with a new id.
 type GrantConsentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Consent id, unique. Required.
+	// Consent id, unique: 1–128 bytes of letters, digits and . _ : @ / -,
+	// starting with a letter or digit. Required. Granting an id that exists is
+	// a no-op when the record is the same, AlreadyExists otherwise.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The consenting callee, E.164. Required.
 	Number string `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
-	// Scope of the consent, as for DNC entries. Required.
+	// What the consent covers: "industry:<name>", "business:<name>",
+	// "campaign:<name>" or "tenant:<name>" (never global). Which purposes need
+	// consent is the profile's rule, not the record's. Required.
 	Scope string `protobuf:"bytes,3,opt,name=scope,proto3" json:"scope,omitempty"`
-	// The tenant the consent was given to.
-	Tenant string `protobuf:"bytes,4,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	// When consent was given. Required.
 	GrantedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=granted_at,json=grantedAt,proto3" json:"granted_at,omitempty"`
-	// When it lapses; unset means the profile's default validity.
+	// When it lapses; unset means it does not lapse by time.
 	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
-	// SHA-256 (hex) of the evidence kept (recording, signed form).
+	// SHA-256 (64 hex digits) of the disclosure text the callee agreed to.
+	// Required for web_form, ivr_keypress and in_app.
 	EvidenceSha256 string `protobuf:"bytes,7,opt,name=evidence_sha256,json=evidenceSha256,proto3" json:"evidence_sha256,omitempty"`
-	// Purposes the consent covers; empty means marketing.
-	Purposes      []Purpose `protobuf:"varint,8,rep,packed,name=purposes,proto3,enum=dialgate.v1.Purpose" json:"purposes,omitempty"`
+	// How consent was captured. Required.
+	Method ConsentMethod `protobuf:"varint,9,opt,name=method,proto3,enum=dialgate.v1.ConsentMethod" json:"method,omitempty"`
+	// Where the proof is kept (the recording, the signed document). Required
+	// for recorded_verbal and written.
+	EvidenceUri string `protobuf:"bytes,10,opt,name=evidence_uri,json=evidenceUri,proto3" json:"evidence_uri,omitempty"`
+	// Where consent was captured ("website", "ivr", "agent", "app"); free text,
+	// at most 64 bytes.
+	Channel       string `protobuf:"bytes,11,opt,name=channel,proto3" json:"channel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -380,13 +455,6 @@ func (x *GrantConsentRequest) GetScope() string {
 	return ""
 }
 
-func (x *GrantConsentRequest) GetTenant() string {
-	if x != nil {
-		return x.Tenant
-	}
-	return ""
-}
-
 func (x *GrantConsentRequest) GetGrantedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.GrantedAt
@@ -408,11 +476,25 @@ func (x *GrantConsentRequest) GetEvidenceSha256() string {
 	return ""
 }
 
-func (x *GrantConsentRequest) GetPurposes() []Purpose {
+func (x *GrantConsentRequest) GetMethod() ConsentMethod {
 	if x != nil {
-		return x.Purposes
+		return x.Method
 	}
-	return nil
+	return ConsentMethod_CONSENT_METHOD_UNSPECIFIED
+}
+
+func (x *GrantConsentRequest) GetEvidenceUri() string {
+	if x != nil {
+		return x.EvidenceUri
+	}
+	return ""
+}
+
+func (x *GrantConsentRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
 }
 
 // GrantConsentResponse confirms a durable consent.
@@ -455,10 +537,14 @@ func (*GrantConsentResponse) Descriptor() ([]byte, []int) {
 // RevokeConsentRequest revokes a consent.
 type RevokeConsentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The consent id. Required.
+	// The consent id. Required; NotFound when unknown.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// When the callee withdrew; unset means the server's clock.
-	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	// When the callee withdrew; unset means the server's clock. Revoking an
+	// already revoked consent is a no-op: the first withdrawal stands.
+	RevokedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	// How the withdrawal arrived ("call", "sms", "web", "complaint"); free
+	// text, at most 64 bytes.
+	Channel       string `protobuf:"bytes,3,opt,name=channel,proto3" json:"channel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -505,6 +591,13 @@ func (x *RevokeConsentRequest) GetRevokedAt() *timestamppb.Timestamp {
 		return x.RevokedAt
 	}
 	return nil
+}
+
+func (x *RevokeConsentRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
 }
 
 // RevokeConsentResponse confirms a durable revocation.
@@ -556,7 +649,14 @@ type FileComplaintRequest struct {
 	// The tenant complained about.
 	Tenant string `protobuf:"bytes,4,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	// Free text.
-	Note          string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	Note string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	// Client-chosen complaint id (1–128 bytes), which makes a retry
+	// idempotent; unset means the server picks one. AlreadyExists when the id
+	// belongs to a complaint about another number.
+	ComplaintId string `protobuf:"bytes,6,opt,name=complaint_id,json=complaintId,proto3" json:"complaint_id,omitempty"`
+	// How the complaint arrived: "phone", "web", "app", "regulator" or
+	// "agent"; unset means "phone".
+	Channel       string `protobuf:"bytes,7,opt,name=channel,proto3" json:"channel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -622,6 +722,20 @@ func (x *FileComplaintRequest) GetTenant() string {
 func (x *FileComplaintRequest) GetNote() string {
 	if x != nil {
 		return x.Note
+	}
+	return ""
+}
+
+func (x *FileComplaintRequest) GetComplaintId() string {
+	if x != nil {
+		return x.ComplaintId
+	}
+	return ""
+}
+
+func (x *FileComplaintRequest) GetChannel() string {
+	if x != nil {
+		return x.Channel
 	}
 	return ""
 }
@@ -848,7 +962,9 @@ type RegisterRecordingRequest struct {
 	// Retention in days; 0 means the profile's; below 30 is rejected.
 	RetentionDays int32 `protobuf:"varint,4,opt,name=retention_days,json=retentionDays,proto3" json:"retention_days,omitempty"`
 	// The decision id of the call.
-	DecisionId    string `protobuf:"bytes,5,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
+	DecisionId string `protobuf:"bytes,5,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
+	// The tenant that made the call.
+	Tenant        string `protobuf:"bytes,6,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -918,6 +1034,13 @@ func (x *RegisterRecordingRequest) GetDecisionId() string {
 	return ""
 }
 
+func (x *RegisterRecordingRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
 // RegisterRecordingResponse is empty.
 type RegisterRecordingResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -961,7 +1084,11 @@ type HoldRecordingRequest struct {
 	// Recording id. Required.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Why it is held.
-	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Names the hold, so that it can be released on its own
+	// ("litigation-2026-04"); unset means "admin". A complaint's hold is
+	// "complaint:<complaint id>".
+	HoldId        string `protobuf:"bytes,3,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1010,6 +1137,13 @@ func (x *HoldRecordingRequest) GetReason() string {
 	return ""
 }
 
+func (x *HoldRecordingRequest) GetHoldId() string {
+	if x != nil {
+		return x.HoldId
+	}
+	return ""
+}
+
 // HoldRecordingResponse is empty.
 type HoldRecordingResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1051,7 +1185,9 @@ func (*HoldRecordingResponse) Descriptor() ([]byte, []int) {
 type ReleaseRecordingHoldRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Recording id. Required.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The hold to lift, as placed; unset means "admin".
+	HoldId        string `protobuf:"bytes,2,opt,name=hold_id,json=holdId,proto3" json:"hold_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1089,6 +1225,13 @@ func (*ReleaseRecordingHoldRequest) Descriptor() ([]byte, []int) {
 func (x *ReleaseRecordingHoldRequest) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *ReleaseRecordingHoldRequest) GetHoldId() string {
+	if x != nil {
+		return x.HoldId
 	}
 	return ""
 }
@@ -1144,30 +1287,35 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x15RemoveDncEntryRequest\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\tR\x06number\x12\x14\n" +
 	"\x05scope\x18\x02 \x01(\tR\x05scope\"\x18\n" +
-	"\x16RemoveDncEntryResponse\"\xbc\x02\n" +
+	"\x16RemoveDncEntryResponse\"\x81\x03\n" +
 	"\x13GrantConsentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x12\x14\n" +
-	"\x05scope\x18\x03 \x01(\tR\x05scope\x12\x16\n" +
-	"\x06tenant\x18\x04 \x01(\tR\x06tenant\x129\n" +
+	"\x05scope\x18\x03 \x01(\tR\x05scope\x129\n" +
 	"\n" +
 	"granted_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tgrantedAt\x129\n" +
 	"\n" +
 	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12'\n" +
-	"\x0fevidence_sha256\x18\a \x01(\tR\x0eevidenceSha256\x120\n" +
-	"\bpurposes\x18\b \x03(\x0e2\x14.dialgate.v1.PurposeR\bpurposes\"\x16\n" +
-	"\x14GrantConsentResponse\"a\n" +
+	"\x0fevidence_sha256\x18\a \x01(\tR\x0eevidenceSha256\x122\n" +
+	"\x06method\x18\t \x01(\x0e2\x1a.dialgate.v1.ConsentMethodR\x06method\x12!\n" +
+	"\fevidence_uri\x18\n" +
+	" \x01(\tR\vevidenceUri\x12\x18\n" +
+	"\achannel\x18\v \x01(\tR\achannelJ\x04\b\x04\x10\x05J\x04\b\b\x10\tR\x06tenantR\bpurposes\"\x16\n" +
+	"\x14GrantConsentResponse\"{\n" +
 	"\x14RevokeConsentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
 	"\n" +
-	"revoked_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"\x17\n" +
-	"\x15RevokeConsentResponse\"\x9a\x01\n" +
+	"revoked_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x18\n" +
+	"\achannel\x18\x03 \x01(\tR\achannel\"\x17\n" +
+	"\x15RevokeConsentResponse\"\xd7\x01\n" +
 	"\x14FileComplaintRequest\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\tR\x06number\x12\x14\n" +
 	"\x05scope\x18\x02 \x01(\tR\x05scope\x12(\n" +
 	"\x10call_decision_id\x18\x03 \x01(\tR\x0ecallDecisionId\x12\x16\n" +
 	"\x06tenant\x18\x04 \x01(\tR\x06tenant\x12\x12\n" +
-	"\x04note\x18\x05 \x01(\tR\x04note\":\n" +
+	"\x04note\x18\x05 \x01(\tR\x04note\x12!\n" +
+	"\fcomplaint_id\x18\x06 \x01(\tR\vcomplaintId\x12\x18\n" +
+	"\achannel\x18\a \x01(\tR\achannel\":\n" +
 	"\x15FileComplaintResponse\x12!\n" +
 	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\"\x9c\x03\n" +
 	"\x15AddLedgerEntryRequest\x12\x16\n" +
@@ -1184,7 +1332,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"validUntil\x12&\n" +
 	"\x0foffice_use_only\x18\n" +
 	" \x01(\bR\rofficeUseOnly\"\x18\n" +
-	"\x16AddLedgerEntryResponse\"\xc5\x01\n" +
+	"\x16AddLedgerEntryResponse\"\xdd\x01\n" +
 	"\x18RegisterRecordingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x129\n" +
@@ -1192,15 +1340,25 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"started_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x12%\n" +
 	"\x0eretention_days\x18\x04 \x01(\x05R\rretentionDays\x12\x1f\n" +
 	"\vdecision_id\x18\x05 \x01(\tR\n" +
-	"decisionId\"\x1b\n" +
-	"\x19RegisterRecordingResponse\">\n" +
+	"decisionId\x12\x16\n" +
+	"\x06tenant\x18\x06 \x01(\tR\x06tenant\"\x1b\n" +
+	"\x19RegisterRecordingResponse\"W\n" +
 	"\x14HoldRecordingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x17\n" +
-	"\x15HoldRecordingResponse\"-\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x17\n" +
+	"\ahold_id\x18\x03 \x01(\tR\x06holdId\"\x17\n" +
+	"\x15HoldRecordingResponse\"F\n" +
 	"\x1bReleaseRecordingHoldRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x1e\n" +
-	"\x1cReleaseRecordingHoldResponse*\xb3\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
+	"\ahold_id\x18\x02 \x01(\tR\x06holdId\"\x1e\n" +
+	"\x1cReleaseRecordingHoldResponse*\xc8\x01\n" +
+	"\rConsentMethod\x12\x1e\n" +
+	"\x1aCONSENT_METHOD_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17CONSENT_METHOD_WEB_FORM\x10\x01\x12\x1f\n" +
+	"\x1bCONSENT_METHOD_IVR_KEYPRESS\x10\x02\x12\"\n" +
+	"\x1eCONSENT_METHOD_RECORDED_VERBAL\x10\x03\x12\x1a\n" +
+	"\x16CONSENT_METHOD_WRITTEN\x10\x04\x12\x19\n" +
+	"\x15CONSENT_METHOD_IN_APP\x10\x05*\xb3\x01\n" +
 	"\n" +
 	"NumberType\x12\x1b\n" +
 	"\x17NUMBER_TYPE_UNSPECIFIED\x10\x00\x12\x12\n" +
@@ -1233,60 +1391,61 @@ func file_dialgate_v1_admin_proto_rawDescGZIP() []byte {
 	return file_dialgate_v1_admin_proto_rawDescData
 }
 
-var file_dialgate_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_dialgate_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_dialgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_dialgate_v1_admin_proto_goTypes = []any{
-	(NumberType)(0),                      // 0: dialgate.v1.NumberType
-	(*AddDncEntryRequest)(nil),           // 1: dialgate.v1.AddDncEntryRequest
-	(*AddDncEntryResponse)(nil),          // 2: dialgate.v1.AddDncEntryResponse
-	(*RemoveDncEntryRequest)(nil),        // 3: dialgate.v1.RemoveDncEntryRequest
-	(*RemoveDncEntryResponse)(nil),       // 4: dialgate.v1.RemoveDncEntryResponse
-	(*GrantConsentRequest)(nil),          // 5: dialgate.v1.GrantConsentRequest
-	(*GrantConsentResponse)(nil),         // 6: dialgate.v1.GrantConsentResponse
-	(*RevokeConsentRequest)(nil),         // 7: dialgate.v1.RevokeConsentRequest
-	(*RevokeConsentResponse)(nil),        // 8: dialgate.v1.RevokeConsentResponse
-	(*FileComplaintRequest)(nil),         // 9: dialgate.v1.FileComplaintRequest
-	(*FileComplaintResponse)(nil),        // 10: dialgate.v1.FileComplaintResponse
-	(*AddLedgerEntryRequest)(nil),        // 11: dialgate.v1.AddLedgerEntryRequest
-	(*AddLedgerEntryResponse)(nil),       // 12: dialgate.v1.AddLedgerEntryResponse
-	(*RegisterRecordingRequest)(nil),     // 13: dialgate.v1.RegisterRecordingRequest
-	(*RegisterRecordingResponse)(nil),    // 14: dialgate.v1.RegisterRecordingResponse
-	(*HoldRecordingRequest)(nil),         // 15: dialgate.v1.HoldRecordingRequest
-	(*HoldRecordingResponse)(nil),        // 16: dialgate.v1.HoldRecordingResponse
-	(*ReleaseRecordingHoldRequest)(nil),  // 17: dialgate.v1.ReleaseRecordingHoldRequest
-	(*ReleaseRecordingHoldResponse)(nil), // 18: dialgate.v1.ReleaseRecordingHoldResponse
-	(*timestamppb.Timestamp)(nil),        // 19: google.protobuf.Timestamp
-	(Purpose)(0),                         // 20: dialgate.v1.Purpose
+	(ConsentMethod)(0),                   // 0: dialgate.v1.ConsentMethod
+	(NumberType)(0),                      // 1: dialgate.v1.NumberType
+	(*AddDncEntryRequest)(nil),           // 2: dialgate.v1.AddDncEntryRequest
+	(*AddDncEntryResponse)(nil),          // 3: dialgate.v1.AddDncEntryResponse
+	(*RemoveDncEntryRequest)(nil),        // 4: dialgate.v1.RemoveDncEntryRequest
+	(*RemoveDncEntryResponse)(nil),       // 5: dialgate.v1.RemoveDncEntryResponse
+	(*GrantConsentRequest)(nil),          // 6: dialgate.v1.GrantConsentRequest
+	(*GrantConsentResponse)(nil),         // 7: dialgate.v1.GrantConsentResponse
+	(*RevokeConsentRequest)(nil),         // 8: dialgate.v1.RevokeConsentRequest
+	(*RevokeConsentResponse)(nil),        // 9: dialgate.v1.RevokeConsentResponse
+	(*FileComplaintRequest)(nil),         // 10: dialgate.v1.FileComplaintRequest
+	(*FileComplaintResponse)(nil),        // 11: dialgate.v1.FileComplaintResponse
+	(*AddLedgerEntryRequest)(nil),        // 12: dialgate.v1.AddLedgerEntryRequest
+	(*AddLedgerEntryResponse)(nil),       // 13: dialgate.v1.AddLedgerEntryResponse
+	(*RegisterRecordingRequest)(nil),     // 14: dialgate.v1.RegisterRecordingRequest
+	(*RegisterRecordingResponse)(nil),    // 15: dialgate.v1.RegisterRecordingResponse
+	(*HoldRecordingRequest)(nil),         // 16: dialgate.v1.HoldRecordingRequest
+	(*HoldRecordingResponse)(nil),        // 17: dialgate.v1.HoldRecordingResponse
+	(*ReleaseRecordingHoldRequest)(nil),  // 18: dialgate.v1.ReleaseRecordingHoldRequest
+	(*ReleaseRecordingHoldResponse)(nil), // 19: dialgate.v1.ReleaseRecordingHoldResponse
+	(*timestamppb.Timestamp)(nil),        // 20: google.protobuf.Timestamp
+	(Purpose)(0),                         // 21: dialgate.v1.Purpose
 }
 var file_dialgate_v1_admin_proto_depIdxs = []int32{
-	19, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
-	19, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
-	19, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
-	20, // 3: dialgate.v1.GrantConsentRequest.purposes:type_name -> dialgate.v1.Purpose
-	19, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
-	0,  // 5: dialgate.v1.AddLedgerEntryRequest.type:type_name -> dialgate.v1.NumberType
-	20, // 6: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
-	19, // 7: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
-	19, // 8: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
-	19, // 9: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
-	1,  // 10: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
-	3,  // 11: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
-	5,  // 12: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
-	7,  // 13: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
-	9,  // 14: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
-	11, // 15: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
-	13, // 16: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
-	15, // 17: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
-	17, // 18: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
-	2,  // 19: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
-	4,  // 20: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
-	6,  // 21: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
-	8,  // 22: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
-	10, // 23: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
-	12, // 24: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
-	14, // 25: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
-	16, // 26: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
-	18, // 27: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
+	20, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
+	20, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
+	20, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
+	0,  // 3: dialgate.v1.GrantConsentRequest.method:type_name -> dialgate.v1.ConsentMethod
+	20, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
+	1,  // 5: dialgate.v1.AddLedgerEntryRequest.type:type_name -> dialgate.v1.NumberType
+	21, // 6: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
+	20, // 7: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
+	20, // 8: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
+	20, // 9: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
+	2,  // 10: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
+	4,  // 11: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
+	6,  // 12: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
+	8,  // 13: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
+	10, // 14: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
+	12, // 15: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
+	14, // 16: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
+	16, // 17: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
+	18, // 18: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
+	3,  // 19: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
+	5,  // 20: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
+	7,  // 21: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
+	9,  // 22: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
+	11, // 23: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
+	13, // 24: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
+	15, // 25: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
+	17, // 26: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
+	19, // 27: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
 	19, // [19:28] is the sub-list for method output_type
 	10, // [10:19] is the sub-list for method input_type
 	10, // [10:10] is the sub-list for extension type_name
@@ -1305,7 +1464,7 @@ func file_dialgate_v1_admin_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dialgate_v1_admin_proto_rawDesc), len(file_dialgate_v1_admin_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,

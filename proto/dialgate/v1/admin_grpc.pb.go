@@ -54,21 +54,34 @@ type AdminServiceClient interface {
 	// RemoveDncEntry takes a number off a scoped list (for example after
 	// re-consent). Removing an absent entry is not an error.
 	RemoveDncEntry(ctx context.Context, in *RemoveDncEntryRequest, opts ...grpc.CallOption) (*RemoveDncEntryResponse, error)
-	// GrantConsent records consent evidence.
+	// GrantConsent records consent evidence, durably.
 	GrantConsent(ctx context.Context, in *GrantConsentRequest, opts ...grpc.CallOption) (*GrantConsentResponse, error)
-	// RevokeConsent revokes a consent at once; a revoked consent never allows a
-	// dial again.
+	// RevokeConsent revokes a consent at once: it is durable, and every Check
+	// that starts after the RPC returns sees it (the gate's consent cache
+	// included); a revoked consent never allows a dial again.
 	RevokeConsent(ctx context.Context, in *RevokeConsentRequest, opts ...grpc.CallOption) (*RevokeConsentResponse, error)
 	// FileComplaint records a complaint: the number goes on the do-not-call list
-	// at once, the call's recordings are held, a handling timer starts.
+	// at once (the next Check of it in scope denies), every recording of the
+	// callee is held ("complaint:<id>"), and the handling deadlines start in
+	// working days of the profile's calendars. Filing again with the same
+	// complaint_id is a no-op that returns the same id.
 	FileComplaint(ctx context.Context, in *FileComplaintRequest, opts ...grpc.CallOption) (*FileComplaintResponse, error)
 	// AddLedgerEntry adds or replaces a caller ID in the tenant's number ledger.
 	AddLedgerEntry(ctx context.Context, in *AddLedgerEntryRequest, opts ...grpc.CallOption) (*AddLedgerEntryResponse, error)
-	// RegisterRecording registers a call recording and its retention.
+	// RegisterRecording registers a call recording and its retention: it cannot
+	// be deleted before started_at plus the longer of the profile's retention
+	// and retention_days. Registering the same recording again is a no-op;
+	// AlreadyExists when the id is taken by a different recording.
 	RegisterRecording(ctx context.Context, in *RegisterRecordingRequest, opts ...grpc.CallOption) (*RegisterRecordingResponse, error)
-	// HoldRecording places a legal hold on a recording: it cannot be deleted.
+	// HoldRecording places a legal hold on a recording: it cannot be deleted
+	// while any hold is in force. Placing a hold the recording already has is a
+	// no-op. NotFound for an unknown recording; FailedPrecondition when the
+	// recording is already being deleted (its retention ran out).
 	HoldRecording(ctx context.Context, in *HoldRecordingRequest, opts ...grpc.CallOption) (*HoldRecordingResponse, error)
-	// ReleaseRecordingHold lifts a legal hold.
+	// ReleaseRecordingHold lifts one legal hold (hold_id). Other holds, such as
+	// a complaint's, stay. Releasing a hold the recording does not have is a
+	// no-op when the recording has no other hold, and FailedPrecondition naming
+	// the holds in force otherwise. NotFound for an unknown recording.
 	ReleaseRecordingHold(ctx context.Context, in *ReleaseRecordingHoldRequest, opts ...grpc.CallOption) (*ReleaseRecordingHoldResponse, error)
 }
 
@@ -182,21 +195,34 @@ type AdminServiceServer interface {
 	// RemoveDncEntry takes a number off a scoped list (for example after
 	// re-consent). Removing an absent entry is not an error.
 	RemoveDncEntry(context.Context, *RemoveDncEntryRequest) (*RemoveDncEntryResponse, error)
-	// GrantConsent records consent evidence.
+	// GrantConsent records consent evidence, durably.
 	GrantConsent(context.Context, *GrantConsentRequest) (*GrantConsentResponse, error)
-	// RevokeConsent revokes a consent at once; a revoked consent never allows a
-	// dial again.
+	// RevokeConsent revokes a consent at once: it is durable, and every Check
+	// that starts after the RPC returns sees it (the gate's consent cache
+	// included); a revoked consent never allows a dial again.
 	RevokeConsent(context.Context, *RevokeConsentRequest) (*RevokeConsentResponse, error)
 	// FileComplaint records a complaint: the number goes on the do-not-call list
-	// at once, the call's recordings are held, a handling timer starts.
+	// at once (the next Check of it in scope denies), every recording of the
+	// callee is held ("complaint:<id>"), and the handling deadlines start in
+	// working days of the profile's calendars. Filing again with the same
+	// complaint_id is a no-op that returns the same id.
 	FileComplaint(context.Context, *FileComplaintRequest) (*FileComplaintResponse, error)
 	// AddLedgerEntry adds or replaces a caller ID in the tenant's number ledger.
 	AddLedgerEntry(context.Context, *AddLedgerEntryRequest) (*AddLedgerEntryResponse, error)
-	// RegisterRecording registers a call recording and its retention.
+	// RegisterRecording registers a call recording and its retention: it cannot
+	// be deleted before started_at plus the longer of the profile's retention
+	// and retention_days. Registering the same recording again is a no-op;
+	// AlreadyExists when the id is taken by a different recording.
 	RegisterRecording(context.Context, *RegisterRecordingRequest) (*RegisterRecordingResponse, error)
-	// HoldRecording places a legal hold on a recording: it cannot be deleted.
+	// HoldRecording places a legal hold on a recording: it cannot be deleted
+	// while any hold is in force. Placing a hold the recording already has is a
+	// no-op. NotFound for an unknown recording; FailedPrecondition when the
+	// recording is already being deleted (its retention ran out).
 	HoldRecording(context.Context, *HoldRecordingRequest) (*HoldRecordingResponse, error)
-	// ReleaseRecordingHold lifts a legal hold.
+	// ReleaseRecordingHold lifts one legal hold (hold_id). Other holds, such as
+	// a complaint's, stay. Releasing a hold the recording does not have is a
+	// no-op when the recording has no other hold, and FailedPrecondition naming
+	// the holds in force otherwise. NotFound for an unknown recording.
 	ReleaseRecordingHold(context.Context, *ReleaseRecordingHoldRequest) (*ReleaseRecordingHoldResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }

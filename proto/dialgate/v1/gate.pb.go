@@ -930,8 +930,14 @@ type ReportOutcomeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The id of the decision that allowed the call. Required.
 	DecisionId string `protobuf:"bytes,1,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
-	// The dial as sent in CheckRequest. Optional; checks that react to outcomes
-	// (a conversation that starts a no-call pause) need its callee and tenant.
+	// The dial as sent in CheckRequest. Optional, but send it: the server keeps
+	// no copy of decided dials, and the checks that observe outcomes need its
+	// callee, tenant and purpose. Without it they cannot act: a conversation
+	// (conversation: true) cannot start the profile's pause after a
+	// conversation, and is answered InvalidArgument naming dial.to; a
+	// recording_id not registered yet cannot be registered for its callee
+	// (InvalidArgument). The outcome itself is recorded in the audit log either
+	// way.
 	Dial *Dial `protobuf:"bytes,2,opt,name=dial,proto3" json:"dial,omitempty"`
 	// A person answered.
 	Answered bool `protobuf:"varint,3,opt,name=answered,proto3" json:"answered,omitempty"`

@@ -1,0 +1,377 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/boltstore"
+)
+
+func (a *app) consentCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "consent",
+		Short: "Manage consent evidence (add, revoke, show, export)",
+		Long: `Consent records prove that a person agreed to marketing calls (337号 CN-S3):
+number, scope (industry:, business:, campaign: or tenant:), capture method,
+the SHA-256 of the disclosure text, a pointer to the evidence, and when it was
+granted, lapses and was revoked. Records are never edited: consent given again
+is a new record with a new id. They are kept in the store in --data; a
+revocation is fsynced before the command returns.`,
+	}
+	cmd.AddCommand(a.consentAddCmd(), a.consentRevokeCmd(), a.consentShowCmd(), a.consentExportCmd())
+	return cmd
+}
+
+// flagOf maps a record field's wire name to its flag.
+func flagOf(field string) string { return "--" + strings.ReplaceAll(field, "_", "-") }
+
+func (a *app) consentAddCmd() *cobra.Command {
+	var (
+		r                                           consent.Record
+		number, scope, method, granted, expires, js string
+	)
+	cmd := &cobra.Command{
+		Use:   "add (--id ID --number N --scope S --method M --granted-at T [flags] | --from-json FILE)",
+		Short: "Add one consent record, from flags or from a JSON object (FILE, or - for stdin)",
+		Long: `Adds one consent record. With --from-json, reads one JSON object with the keys
+id, number, scope, method, disclosure_sha256, evidence_uri, channel,
+granted_at, expires_at (unknown keys are an error). An id that already exists
+is refused (exit 1): consent given again is a new record with a new id.`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if js != "" {
+				if countSet(cmd, "id", "number", "scope", "method", "disclosure-sha256", "evidence-uri", "channel", "granted-at", "expires-at") > 0 {
+					return usageErr("--from-json: give the record either as JSON or as flags, not both")
+				}
+				data, err := a.readInput(js)
+				if err != nil {
+					return usageErr("--from-json: %v", err)
+				}
+				if r, err = consent.ParseRecordJSON(data); err != nil {
+					return usageErr("--from-json: %s", strings.TrimPrefix(err.Error(), "consent: "))
+				}
+			} else {
+				if number == "" {
+					return usageErr("--number: missing")
+				}
+				n, err := dialgate.ParseNumber(number)
+				if err != nil {
+					return usageErr("--number: %v", err)
+				}
+				r.Number, r.Scope, r.Method = n, consent.Scope(scope), consent.Method(method)
+				for _, f := range []struct {
+					flag, v string
+					dst     *time.Time
+				}{{"--granted-at", granted, &r.GrantedAt}, {"--expires-at", expires, &r.ExpiresAt}} {
+					if f.v == "" {
+						continue
+					}
+					t, err := time.Parse(time.RFC3339, f.v)
+					if err != nil {
+						return usageErr("%s: %q is not an RFC 3339 time (2026-11-01T10:00:00+08:00)", f.flag, f.v)
+					}
+					*f.dst = t
+				}
+				if err := r.ValidateNew(); err != nil {
+					var fe *consent.FieldError
+					if errors.As(err, &fe) {
+						return usageErr("%s: %s", flagOf(fe.Field), fe.Problem)
+					}
+					return usageErr("%v", err)
+				}
+			}
+			s, err := a.openWriteStore()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if err := s.AddConsent(cmd.Context(), r); err != nil {
+				return failErr(err)
+			}
+			fmt.Fprintf(a.stdout, "added consent %s (%s, %s) for %s\n", r.ID, r.Scope, r.Method, r.Number)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&r.ID, "id", "", "the record's id (required)")
+	f.StringVar(&number, "number", "", "the person's number, e.g. +8613900139000 (required)")
+	f.StringVar(&scope, "scope", "", "what the consent covers: industry:NAME, business:NAME, campaign:NAME or tenant:NAME (required)")
+	f.StringVar(&method, "method", "", "how it was captured: web_form, ivr_keypress, recorded_verbal, written or in_app (required)")
+	f.StringVar(&r.DisclosureSHA256, "disclosure-sha256", "", "SHA-256 (hex) of the disclosure text agreed to (required for web_form, ivr_keypress, in_app)")
+	f.StringVar(&r.EvidenceURI, "evidence-uri", "", "where the proof is kept (required for recorded_verbal and written)")
+	f.StringVar(&r.Channel, "channel", "", "where it was captured (website, ivr, agent, app)")
+	f.StringVar(&granted, "granted-at", "", "when it was given (RFC 3339, required)")
+	f.StringVar(&expires, "expires-at", "", "when it lapses (RFC 3339; default: never)")
+	f.StringVar(&js, "from-json", "", "read the record as a JSON object from FILE (- for stdin)")
+	return cmd
+}
+
+func countSet(cmd *cobra.Command, names ...string) int {
+	n := 0
+	for _, name := range names {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			n++
+		}
+	}
+	return n
+}
+
+func (a *app) readInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(io.LimitReader(a.stdin, 1<<20))
+	}
+	return os.ReadFile(name)
+}
+
+func (a *app) consentRevokeCmd() *cobra.Command {
+	var at, channel string
+	cmd := &cobra.Command{
+		Use:   "revoke ID [--at T] [--channel C]",
+		Short: "Withdraw a consent; effective (and fsynced) before the command returns",
+		Long: `Withdraws the consent record ID at --at (default: now), noting how the
+withdrawal arrived (--channel: call, sms, web, complaint…). Revoking an already
+revoked record changes nothing. An unknown id exits 1 and writes nothing.`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t := time.Now()
+			if at != "" {
+				var err error
+				if t, err = time.Parse(time.RFC3339, at); err != nil {
+					return usageErr("--at: %q is not an RFC 3339 time", at)
+				}
+			}
+			if err := consent.ValidateID(args[0]); err != nil {
+				return usageErr("ID: %s", strings.TrimPrefix(err.Error(), "consent: id: "))
+			}
+			s, err := a.openWriteStore()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			r, err := s.RevokeConsent(cmd.Context(), args[0], t, channel)
+			if errors.Is(err, storage.ErrNotFound) {
+				return failErr(fmt.Errorf("consent %s not found; nothing revoked", args[0]))
+			}
+			if errors.Is(err, consent.ErrInvalid) {
+				return usageErr("--at: %v", err)
+			}
+			if err != nil {
+				return failErr(err)
+			}
+			fmt.Fprintf(a.stdout, "revoked consent %s at %s\n", r.ID, r.RevokedAt.Format(time.RFC3339))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&at, "at", "", "instant of the withdrawal (RFC 3339; default now)")
+	cmd.Flags().StringVar(&channel, "channel", "", "how the withdrawal arrived (call, sms, web, complaint…)")
+	return cmd
+}
+
+// openReadStore opens the existing store in --data.
+func (a *app) openReadStore() (*boltstore.Store, error) {
+	path := filepath.Join(a.data, boltstore.DefaultFileName)
+	if _, err := os.Stat(path); err != nil {
+		return nil, usageErr("--data: no store at %s", path)
+	}
+	s, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		return nil, usageErr("--data: %v", err)
+	}
+	return s, nil
+}
+
+func (a *app) consentShowCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show NUMBER [--json]",
+		Short: "Show the consent records of a number; exit 1 when it has none",
+		Args:  argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := dialgate.ParseNumber(args[0])
+			if err != nil {
+				return usageErr("NUMBER: %v", err)
+			}
+			s, err := a.openReadStore()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			recs, err := s.ConsentsByNumber(cmd.Context(), n)
+			if err != nil {
+				return failErr(err)
+			}
+			if asJSON {
+				b, _ := json.MarshalIndent(recs, "", "  ")
+				fmt.Fprintf(a.stdout, "%s\n", b)
+			} else {
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSCOPE\tMETHOD\tGRANTED\tEXPIRES\tREVOKED\tCHANNEL\tDISCLOSURE SHA-256\tEVIDENCE")
+				for _, r := range recs {
+					rev := fmtT(r.RevokedAt)
+					if r.RevocationChannel != "" {
+						rev += " (" + r.RevocationChannel + ")"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scope, r.Method, fmtT(r.GrantedAt),
+						fmtT(r.ExpiresAt), rev, dash(r.Channel), dash(r.DisclosureSHA256), dash(r.EvidenceURI))
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+			}
+			if len(recs) == 0 {
+				fmt.Fprintf(a.stderr, "dialgate: no consent records for %s\n", n)
+				return silent(exitFailed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// consentExportSchema tags the evidence bundle of `dialgate consent export`.
+const consentExportSchema = "dialgate.consent-export.v1"
+
+// consentBundle is the evidence bundle for one number: its records, their
+// history, and the audit-log decisions that named one of the records.
+type consentBundle struct {
+	Schema     string                     `json:"schema"`
+	Number     dialgate.Number            `json:"number"`
+	ExportedAt time.Time                  `json:"exported_at"`
+	Records    []consent.Record           `json:"records"`
+	History    []consent.Event            `json:"history"`
+	Decisions  []*auditlog.DecisionRecord `json:"decisions"`
+	// AuditLog says where decisions were read from, or why none were.
+	AuditLog string `json:"audit_log"`
+}
+
+func (a *app) consentExportCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export NUMBER",
+		Short: "Print the evidence bundle (JSON) of a number: records, history, and the decisions that relied on them",
+		Long: `Prints, as JSON, everything dialgate holds on the consent of NUMBER, for a
+complaint or an audit: every record (revoked and expired ones too), their
+history (grants and withdrawals, in order), and the decisions in the audit log
+(--data/audit) that named one of the records as their consent — allowed dials
+that relied on it and dials it could not allow. Decisions are matched by
+consent id; denials for a missing consent name no record and are not included.`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := dialgate.ParseNumber(args[0])
+			if err != nil {
+				return usageErr("NUMBER: %v", err)
+			}
+			s, err := a.openReadStore()
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			ctx := cmd.Context()
+			b := consentBundle{Schema: consentExportSchema, Number: n, ExportedAt: time.Now().UTC()}
+			if b.Records, err = s.ConsentsByNumber(ctx, n); err != nil {
+				return failErr(err)
+			}
+			if b.History, err = s.ConsentHistory(ctx, n); err != nil {
+				return failErr(err)
+			}
+			ids := make([]string, len(b.Records))
+			for i, r := range b.Records {
+				ids[i] = r.ID
+			}
+			b.Decisions, b.AuditLog, err = decisionsNaming(filepath.Join(a.data, sidecar.AuditDir), ids)
+			if err != nil {
+				return failErr(err)
+			}
+			out, err := json.MarshalIndent(b, "", "  ")
+			if err != nil {
+				return failErr(err)
+			}
+			fmt.Fprintf(a.stdout, "%s\n", out)
+			if len(b.Records) == 0 {
+				fmt.Fprintf(a.stderr, "dialgate: no consent records for %s\n", n)
+				return silent(exitFailed)
+			}
+			return nil
+		},
+	}
+	return cmd
+}
+
+// decisionsNaming reads the audit log in dir and returns the decisions whose
+// consent, or a reason's consent.id evidence, is one of ids.
+func decisionsNaming(dir string, ids []string) ([]*auditlog.DecisionRecord, string, error) {
+	out := []*auditlog.DecisionRecord{}
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return out, "no audit log at " + dir + "; no decisions exported", nil
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("audit log: %w", err)
+	}
+	for _, path := range files {
+		if err := scanDecisions(path, ids, &out); err != nil {
+			return nil, "", err
+		}
+	}
+	return out, fmt.Sprintf("%s (%d files; run `dialgate audit verify` to check its integrity)", dir, len(files)), nil
+}
+
+func scanDecisions(path string, ids []string, out *[]*auditlog.DecisionRecord) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), auditlog.MaxLineBytes+1)
+	for lineNo := 1; sc.Scan(); lineNo++ {
+		l, err := auditlog.ParseLine(sc.Bytes())
+		if err != nil {
+			return fmt.Errorf("audit log %s:%d: %w", path, lineNo, err)
+		}
+		if d := l.Decision; d != nil && namesConsent(d, ids) {
+			*out = append(*out, d)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("audit log %s: %w", path, err)
+	}
+	return nil
+}
+
+func namesConsent(d *auditlog.DecisionRecord, ids []string) bool {
+	if d.Consent != nil && slices.Contains(ids, d.Consent.ID) {
+		return true
+	}
+	for _, r := range d.Reasons {
+		for _, e := range r.Evidence {
+			if e.Key == consent.EvidenceID && slices.Contains(ids, e.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+)
+
+const cliHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+func TestConsentCommands(t *testing.T) {
+	data := t.TempDir()
+	run := func(stdin string, args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, stdin, append([]string{"--data", data}, args...)...)
+	}
+	code, out, errs := run("", "consent", "add", "--id", "c-1", "--number", "+8613900139000", "--scope", "industry:finance",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00", "--channel", "website")
+	if code != 0 || !strings.Contains(out, "added consent c-1") {
+		t.Fatalf("add: %d %q %q", code, out, errs)
+	}
+	// Bad input names the flag and writes nothing.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--id", "c-2", "--number", "+8613900139000", "--scope", "industry:finance", "--method", "web_form", "--disclosure-sha256", cliHash,
+			"--granted-at", "2026-11-01T10:00:00+08:00", "--expires-at", "2026-10-01T10:00:00+08:00"}, "--expires-at: "},
+		{[]string{"--id", "c-2", "--number", "+8613900139000", "--scope", "industry:finance", "--method", "fax", "--granted-at", "2026-11-01T10:00:00+08:00"}, `--method: unknown method "fax"`},
+		{[]string{"--id", "c-2", "--number", "+8613900139000", "--scope", "industry:finance", "--method", "in_app", "--granted-at", "2026-11-01T10:00:00+08:00"}, "--disclosure-sha256: missing"},
+		{[]string{"--id", "c-2", "--number", "+8613900139000", "--scope", "global", "--method", "written", "--evidence-uri", "s3://b/k", "--granted-at", "2026-11-01T10:00:00+08:00"}, "--scope:"},
+		{[]string{"--id", "c-2", "--number", "12", "--scope", "tenant:a"}, "--number:"},
+	} {
+		code, _, errs := run("", append([]string{"consent", "add"}, tc.args...)...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("add %v: %d %q, want exit 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+	// Re-consent with the same id is refused: a new record needs a new id.
+	code, _, errs = run("", "consent", "add", "--id", "c-1", "--number", "+8613900139000", "--scope", "industry:finance",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-02T10:00:00+08:00")
+	if code != 1 || !strings.Contains(errs, "already exists") {
+		t.Errorf("duplicate id: %d %q", code, errs)
+	}
+	// From JSON on stdin.
+	js := `{"id":"c-2","number":"+8613900139000","scope":"business:loans","method":"recorded_verbal","evidence_uri":"https://evidence.example/calls/2","granted_at":"2026-11-03T10:00:00+08:00"}`
+	if code, out, errs := run(js, "consent", "add", "--from-json", "-"); code != 0 || !strings.Contains(out, "added consent c-2") {
+		t.Fatalf("add --from-json: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run(`{"id":"c-3","colour":"red"}`, "consent", "add", "--from-json", "-"); code != 2 || !strings.Contains(errs, "colour: unknown key") {
+		t.Errorf("add --from-json with an unknown key: %d %q", code, errs)
+	}
+	if code, _, errs := run(js, "consent", "add", "--from-json", "-", "--id", "x"); code != 2 || !strings.Contains(errs, "not both") {
+		t.Errorf("add with JSON and flags: %d %q", code, errs)
+	}
+
+	// Marketing dial relies on it.
+	checkArgs := []string{"check", "--to", "+8613900139000", "--purpose", "marketing", "--industry", "finance", "--consent-id", "c-1",
+		"--at", "2026-12-05T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"}
+	code, out, errs = run("", checkArgs...)
+	if code != 0 || !strings.Contains(out, cliHash) {
+		t.Fatalf("check with consent: %d %q %q", code, out, errs)
+	}
+
+	// Revoke: unknown id is a clear not-found and exit 1.
+	if code, _, errs := run("", "consent", "revoke", "c-404", "--at", "2026-12-05T10:05:00+08:00"); code != 1 || !strings.Contains(errs, "consent c-404 not found") {
+		t.Errorf("revoke unknown: %d %q", code, errs)
+	}
+	if code, out, errs := run("", "consent", "revoke", "c-1", "--at", "2026-12-05T10:05:00+08:00", "--channel", "sms"); code != 0 || !strings.Contains(out, "revoked consent c-1") {
+		t.Fatalf("revoke: %d %q %q", code, out, errs)
+	}
+	checkArgs[len(checkArgs)-3] = "2026-12-05T10:10:00+08:00"
+	code, out, _ = run("", checkArgs...)
+	if code != 1 || !strings.Contains(out, "consent.revoked") {
+		t.Fatalf("check after revoke: %d %q", code, out)
+	}
+
+	code, out, _ = run("", "consent", "show", "+8613900139000")
+	if code != 0 || !strings.Contains(out, "c-1") || !strings.Contains(out, "(sms)") || !strings.Contains(out, "c-2") {
+		t.Errorf("show: %d %q", code, out)
+	}
+	if code, _, _ := run("", "consent", "show", "+8613900139999"); code != 1 {
+		t.Errorf("show of a number without records: exit %d, want 1", code)
+	}
+
+	code, out, errs = run("", "consent", "export", "+8613900139000")
+	var b struct {
+		Schema    string
+		Records   []map[string]any
+		History   []map[string]any
+		Decisions []map[string]any
+		AuditLog  string `json:"audit_log"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &b) != nil {
+		t.Fatalf("export: %d %q %q", code, out, errs)
+	}
+	if b.Schema != "dialgate.consent-export.v1" || len(b.Records) != 2 || len(b.History) != 3 || b.History[2]["type"] != "revoked" {
+		t.Errorf("export bundle: %+v", b)
+	}
+	if b.Decisions == nil || !strings.Contains(b.AuditLog, "no audit log") {
+		t.Errorf("export without an audit log: decisions %v, audit_log %q", b.Decisions, b.AuditLog)
+	}
+}
+
+func TestConsentExportReadsAuditLog(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "audit.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auditlog.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("a test key of 16+ bytes"), HMACKeyID: "k1", Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	to := dialgate.MustParseNumber("+8613900139000")
+	decs := []dialgate.Decision{
+		{ID: "d-1", At: at, Allowed: true, Dial: dialgate.Dial{To: to, Purpose: "marketing", At: at, ConsentID: "c-1"},
+			Evidence: []dialgate.Evidence{{Key: "consent.id", Value: "c-1"}, {Key: "consent.disclosure_sha256", Value: cliHash}}},
+		{ID: "d-2", At: at, Dial: dialgate.Dial{To: to, Purpose: "marketing", At: at, LeadID: "l"},
+			Reasons: []dialgate.Reason{{Code: "consent.revoked", Check: "consent", Evidence: []dialgate.Evidence{{Key: "consent.id", Value: "c-1"}}}}},
+		{ID: "d-3", At: at, Allowed: true, Dial: dialgate.Dial{To: to, Purpose: "service", At: at, LeadID: "l"}},
+		{ID: "d-4", At: at, Allowed: true, Dial: dialgate.Dial{To: to, Purpose: "marketing", At: at, ConsentID: "c-9"}},
+	}
+	for _, d := range decs {
+		if err := l.RecordDecision(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, note, err := decisionsNaming(dir, []string{"c-1", "c-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range got {
+		ids = append(ids, d.ID)
+	}
+	if strings.Join(ids, ",") != "d-1,d-2" || !strings.Contains(note, dir) {
+		t.Fatalf("decisions %v (%s), want d-1,d-2", ids, note)
+	}
+	if got[0].Consent == nil || got[0].Consent.EvidenceSHA256 != cliHash {
+		t.Errorf("decision d-1 consent = %+v, want the disclosure hash", got[0].Consent)
+	}
+	if b, _ := json.Marshal(got); strings.Contains(string(b), to.Digits()) {
+		t.Errorf("exported decisions carry the raw callee number")
+	}
+}

@@ -1,0 +1,197 @@
+package consent
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// A fetch that raced with a revocation must not re-enter the cache after the
+// cache dropped the number: the next dial must see the revocation.
+func TestCacheStaleFetchNotInserted(t *testing.T) {
+	ctx := context.Background()
+	s := newFakeStore()
+	mustAdd(t, s, goodRecord())
+	c := mustCheck(t, cnConfig(), s)
+	d := marketing(t0.Add(time.Hour))
+	var once atomic.Bool
+	s.afterByNumber = func() {
+		if once.Swap(true) {
+			return
+		}
+		func() {
+			// The first fetch has read the record (not revoked). Now the
+			// revocation lands and another dial syncs the cache.
+			if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(2*time.Hour), "call"); err != nil {
+				t.Error(err)
+			}
+			if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
+				t.Errorf("dial after the revocation: %+v %v", rs, err)
+			}
+		}()
+	}
+	// This dial started before the revocation returned: allowing it is
+	// linearizable. What matters is what it leaves in the cache.
+	if _, _, err := c.Attest(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	rs, _, err := c.Attest(ctx, d)
+	if err != nil || codes(rs) != "consent.revoked" {
+		t.Fatalf("dial after both: %+v %v; a stale fetch re-entered the cache", rs, err)
+	}
+}
+
+// The cache serves hits without reading the store's records.
+func TestCacheHitsAndInvalidatesOnlyChangedNumbers(t *testing.T) {
+	ctx := context.Background()
+	s := newFakeStore()
+	mustAdd(t, s, goodRecord())
+	r2 := goodRecord()
+	r2.ID, r2.Number = "c-2", callee2
+	mustAdd(t, s, r2)
+	c := mustCheck(t, cnConfig(), s)
+	d1, d2 := marketing(t0.Add(time.Hour)), marketing(t0.Add(time.Hour))
+	d2.To = callee2
+	for range 3 {
+		for _, d := range []dialgate.Dial{d1, d2} {
+			if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
+				t.Fatal(rs, err)
+			}
+		}
+	}
+	if n := s.byNumberCalls.Load(); n != 2 {
+		t.Fatalf("store read %d times for 6 dials of 2 numbers, want 2", n)
+	}
+	if _, err := s.RevokeConsent(ctx, "c-2", t0.Add(time.Hour), "sms"); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _, _ := c.Attest(ctx, d1); len(rs) != 0 {
+		t.Fatal(rs)
+	}
+	if rs, _, _ := c.Attest(ctx, d2); codes(rs) != "consent.revoked" {
+		t.Fatal(rs)
+	}
+	if n := s.byNumberCalls.Load(); n != 3 {
+		t.Fatalf("store read %d times, want 3 (only the revoked number refetched)", n)
+	}
+	// A grant for a number cached as "no records" is seen at once.
+	d3 := marketing(t0.Add(time.Hour))
+	d3.To = dialgate.MustParseNumber("+8613900139002")
+	if rs, _, _ := c.Attest(ctx, d3); codes(rs) != "consent.missing" {
+		t.Fatal(rs)
+	}
+	r3 := goodRecord()
+	r3.ID, r3.Number = "c-3", d3.To
+	mustAdd(t, s, r3)
+	if rs, _, _ := c.Attest(ctx, d3); len(rs) != 0 {
+		t.Fatalf("new grant not seen: %+v", rs)
+	}
+}
+
+// More pending events than one batch empty the cache instead of replaying.
+func TestCacheFarBehindPurges(t *testing.T) {
+	ctx := context.Background()
+	s := newFakeStore()
+	mustAdd(t, s, goodRecord())
+	c := mustCheck(t, cnConfig(), s)
+	d := marketing(t0.Add(time.Hour))
+	if rs, _, _ := c.Attest(ctx, d); len(rs) != 0 {
+		t.Fatal(rs)
+	}
+	for i := range eventBatch + 5 {
+		r := goodRecord()
+		r.ID = "x-" + string(rune('a'+i%26)) + "-" + time.Duration(i).String()
+		r.Number = callee2
+		mustAdd(t, s, r)
+	}
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(time.Hour), "web"); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _, _ := c.Attest(ctx, d); codes(rs) != "consent.revoked" {
+		t.Fatalf("after %d events: %+v", eventBatch+6, rs)
+	}
+}
+
+// Concurrent revocations and checks, in two "processes" (two Checks with their
+// own caches sharing one store): once RevokeConsent has returned, no check that
+// starts afterwards, in either process, may allow a dial on that consent.
+// Run with -race.
+func TestConcurrentRevokeAndCheck(t *testing.T) {
+	ctx := context.Background()
+	s := newFakeStore()
+	const n = 64
+	nums := make([]dialgate.Number, n)
+	for i := range n {
+		num, err := dialgate.NumberFromUint64(8613900139000 + uint64(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nums[i] = num
+		r := goodRecord()
+		r.ID = "c-" + num.Digits()
+		r.Number = num
+		mustAdd(t, s, r)
+	}
+	s.beforeByNumber = runtime.Gosched // widen the race windows
+	procs := []*Check{mustCheck(t, cnConfig(), s, WithCacheSize(16)), mustCheck(t, cnConfig(), s, WithCacheSize(n))}
+	var revoked [n]atomic.Bool
+	var violations, allowedAfter atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := procs[w%2]
+			for k := w; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				i := k % n
+				was := revoked[i].Load() // read BEFORE the check starts
+				d := marketing(t0.Add(time.Hour))
+				d.To = nums[i]
+				rs, _, err := c.Attest(ctx, d)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(rs) == 0 && was {
+					violations.Add(1)
+				}
+				if len(rs) == 0 {
+					allowedAfter.Add(1)
+				}
+			}
+		}()
+	}
+	for i := range n {
+		if _, err := s.RevokeConsent(ctx, "c-"+nums[i].Digits(), t0.Add(time.Hour), "call"); err != nil {
+			t.Fatal(err)
+		}
+		revoked[i].Store(true)
+		runtime.Gosched()
+	}
+	close(stop)
+	wg.Wait()
+	if v := violations.Load(); v != 0 {
+		t.Fatalf("%d dials allowed on a consent revoked before the check started", v)
+	}
+	// Every number is revoked now: both processes deny all.
+	for _, c := range procs {
+		for i := range n {
+			d := marketing(t0.Add(time.Hour))
+			d.To = nums[i]
+			if rs, _, _ := c.Attest(ctx, d); codes(rs) != "consent.revoked" {
+				t.Fatalf("number %d after all revocations: %+v", i, rs)
+			}
+		}
+	}
+}

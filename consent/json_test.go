@@ -1,0 +1,74 @@
+package consent
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseRecordJSON(t *testing.T) {
+	good := `{"id":"c-1","number":"+8613900139000","scope":"industry:finance","method":"web_form",
+"disclosure_sha256":"` + hashA + `","granted_at":"2026-11-01T10:00:00+08:00","expires_at":"2027-11-01T10:00:00+08:00"}`
+	r, err := ParseRecordJSON([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ID != "c-1" || r.Scope != "industry:finance" || r.Number.String() != "+8613900139000" {
+		t.Fatalf("%+v", r)
+	}
+	for _, tc := range []struct{ in, field string }{
+		{``, "record"},
+		{`{`, "record"},
+		{`{"id":"c-1","colour":"red"}`, "colour"},
+		{`{"id":5}`, "id"},
+		{good + `{}`, "record"},
+		{strings.Replace(good, `"web_form"`, `"fax"`, 1), "method"},
+		{strings.Replace(good, `2027-11-01`, `2025-11-01`, 1), "expires_at"},
+		{strings.Replace(good, `"disclosure_sha256":"`+hashA+`",`, ``, 1), "disclosure_sha256"},
+		{strings.Replace(good, `"granted_at"`, `"revoked_at":"2026-11-02T00:00:00Z","granted_at"`, 1), "revoked_at"},
+	} {
+		_, err := ParseRecordJSON([]byte(tc.in))
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("ParseRecordJSON(%.60q) = %v, want field %s", tc.in, err, tc.field)
+		}
+	}
+}
+
+func FuzzParseRecordJSON(f *testing.F) {
+	r := goodRecord()
+	b, _ := json.Marshal(r)
+	f.Add(b)
+	f.Add([]byte(`{"id":"c","number":"+12125550100","scope":"tenant:a","method":"written","evidence_uri":"s3://b/k","granted_at":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseRecordJSON(data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		if err := r.ValidateNew(); err != nil {
+			t.Fatalf("accepted an invalid record: %v", err)
+		}
+		out, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := ParseRecordJSON(out)
+		if err != nil {
+			t.Fatalf("round trip of %s: %v", out, err)
+		}
+		if !again.GrantedAt.Equal(r.GrantedAt) || !again.ExpiresAt.Equal(r.ExpiresAt) {
+			t.Fatalf("times changed in round trip")
+		}
+		again.GrantedAt, again.ExpiresAt = r.GrantedAt, r.ExpiresAt
+		if !reflect.DeepEqual(again, r) {
+			t.Fatalf("round trip changed %+v to %+v", r, again)
+		}
+	})
+}

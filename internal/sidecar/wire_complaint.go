@@ -1,0 +1,117 @@
+package sidecar
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/recording"
+)
+
+// complaintAdmin adapts a *complaint.Desk to ComplaintAdmin. The desk lists
+// the number through the Gate's own *dnc.Check (so the next Check denies
+// before FileComplaint returns) and holds the callee's recordings through the
+// recording check's Manager.
+type complaintAdmin struct {
+	desk   *complaint.Desk
+	hasher complaint.CalleeHasher
+}
+
+// wireComplaints sets be.Complaints when the store keeps complaints and the
+// profile has a dnc section with store-backed lists (a complaint must list
+// the number): policy.NewComplaintDesk with the profile's deadlines, working
+// days of its holiday calendars (with make-up days) in its default zone, the
+// Gate's own *dnc.Check and holds through m (nil: no recordings kept).
+func wireComplaints(be *Backend, prof *policy.Profile, checks []dialgate.Checker, store any, m *recording.Manager, hasher complaint.CalleeHasher, log *slog.Logger) error {
+	cs, ok := store.(complaint.Store)
+	if !ok {
+		be.unwired("complaint", "the store keeps no complaints")
+		return nil
+	}
+	var lists *dnc.Check
+	for _, c := range checks {
+		if c, ok := c.(*dnc.Check); ok && c.Lists() != nil {
+			lists = c
+		}
+	}
+	if lists == nil {
+		be.unwired("complaint", "profile "+prof.Name+" has no dnc section with store-backed lists, so a complaint could not list the number")
+		return nil
+	}
+	if s := prof.Schedule; s == nil || s.DefaultZone == nil {
+		log.Warn("sidecar: complaint deadlines are counted in UTC working days: the profile has no schedule.default_zone", "profile", prof.Name)
+	}
+	var holds complaint.RecordingHolder
+	if m != nil {
+		holds = m
+	}
+	desk, err := policy.NewComplaintDesk(prof, cs, lists, holds, hasher)
+	if err != nil {
+		return fmt.Errorf("complaint: %w", err)
+	}
+	be.Complaints = complaintAdmin{desk: desk, hasher: hasher}
+	return nil
+}
+
+// newComplaintID returns "cp-<UTC time>-<8 random hex digits>".
+func newComplaintID(t time.Time) (string, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return "cp-" + t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]), nil
+}
+
+func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string, error) {
+	f := complaint.Filing{
+		ID: c.ID, Number: c.Number, Tenant: c.Tenant, Channel: complaint.Channel(c.Channel),
+		DecisionID: c.CallDecisionID, Details: c.Note,
+	}
+	if f.Channel == "" {
+		f.Channel = complaint.ChannelPhone
+	}
+	if c.Scope != "" {
+		sc, err := dncScope(c.Scope)
+		if err != nil {
+			return "", err
+		}
+		f.Scope = sc
+	}
+	if f.ID == "" {
+		id, err := newComplaintID(c.At)
+		if err != nil {
+			return "", err
+		}
+		f.ID = id
+	}
+	_, err := a.desk.File(ctx, c.At, f)
+	switch {
+	case err == nil:
+		return f.ID, nil
+	case errors.Is(err, complaint.ErrExists):
+		old, gerr := a.desk.Get(ctx, f.ID)
+		if gerr != nil {
+			return "", gerr
+		}
+		if old.Callee == a.hasher.HashCallee(c.Number) {
+			return f.ID, nil // a retry of a complaint already filed
+		}
+		return "", fmt.Errorf("%w: complaint %s is about another number", ErrAlreadyExists, f.ID)
+	case errors.Is(err, complaint.ErrInvalid):
+		msg := strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": ")
+		if field, problem, ok := cutField(msg); ok {
+			return "", &dialgate.FieldError{Field: field, Problem: problem, Err: err}
+		}
+		return "", &dialgate.FieldError{Field: "complaint", Problem: msg, Err: err}
+	}
+	return "", err
+}

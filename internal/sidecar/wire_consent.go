@@ -1,0 +1,95 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// consentAdmin adapts a consent.Store to ConsentAdmin. The consent check
+// needs no notice of a write: before every dial it reads the store's consent
+// revision and drops the cached records of every number whose records changed
+// since (see consent.Check), so a revocation is in force for every Check that
+// starts after RevokeConsent returns.
+type consentAdmin struct{ store consent.Store }
+
+// wireConsent sets be.Consents when the store keeps consents. Consent
+// evidence is recorded even when the profile has no consent section (it then
+// requires consent for nothing).
+func wireConsent(be *Backend, store consent.Store) {
+	if store == nil {
+		be.unwired("consent", "the store keeps no consent records")
+		return
+	}
+	be.Consents = consentAdmin{store: store}
+}
+
+// consentError maps the consent package's errors to the adapter's.
+func consentError(err error) error {
+	var fe *consent.FieldError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fe):
+		field := fe.Field
+		if field == "disclosure_sha256" {
+			field = "evidence_sha256" // the wire name
+		}
+		return &dialgate.FieldError{Field: field, Problem: fe.Problem, Err: err}
+	case errors.Is(err, storage.ErrNotFound):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	}
+	return err
+}
+
+func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
+	r := consent.Record{
+		ID: c.ID, Number: c.Number, Scope: consent.Scope(c.Scope), Method: consent.Method(c.Method),
+		DisclosureSHA256: c.EvidenceSHA256, EvidenceURI: c.EvidenceURI, Channel: c.Channel,
+		GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt,
+	}
+	if err := r.ValidateNew(); err != nil {
+		return consentError(err)
+	}
+	err := a.store.AddConsent(ctx, r)
+	if !errors.Is(err, storage.ErrConflict) {
+		return consentError(err)
+	}
+	// The id exists: a retry of the same grant is a success.
+	old, err := a.store.Consent(ctx, c.ID)
+	if err != nil {
+		return consentError(err)
+	}
+	if old.Revoked() {
+		return fmt.Errorf("%w: consent %s exists and was revoked; consent given again is a new record with a new id", ErrFailedPrecondition, c.ID)
+	}
+	same := old.Number == r.Number && old.Scope == r.Scope && old.Method == r.Method &&
+		old.GrantedAt.Equal(r.GrantedAt) && old.ExpiresAt.Equal(r.ExpiresAt) &&
+		old.DisclosureSHA256 == r.DisclosureSHA256 && old.EvidenceURI == r.EvidenceURI && old.Channel == r.Channel
+	if !same {
+		return fmt.Errorf("%w: consent %s exists with other fields", ErrAlreadyExists, c.ID)
+	}
+	return nil
+}
+
+func (a consentAdmin) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error {
+	if err := consent.ValidateID(id); err != nil {
+		return consentError(err)
+	}
+	_, err := a.store.RevokeConsent(ctx, id, at, channel)
+	if err != nil && errors.Is(err, consent.ErrInvalid) && !isFieldError(err) {
+		// at before the record's GrantedAt.
+		return &dialgate.FieldError{Field: "revoked_at", Problem: "before the consent's granted_at", Err: err}
+	}
+	return consentError(err)
+}
+
+func isFieldError(err error) bool {
+	var fe *consent.FieldError
+	return errors.As(err, &fe)
+}

@@ -1,0 +1,118 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/recording"
+)
+
+// recordingAdmin adapts the recording check's *recording.Manager (the one
+// that links outcomes and holds a complainant's recordings) to
+// RecordingAdmin.
+type recordingAdmin struct {
+	m      *recording.Manager
+	hasher recording.CalleeHasher // the Manager's: compares a retried registration
+}
+
+// wireRecordings sets be.Recordings when the store keeps recordings, over the
+// recording check's Manager (the one that links outcomes); when the profile
+// has no recording section, over a Manager with the 30-day floor, as the CLI
+// does (policy.NewRecordingManager). It returns the Manager, or nil.
+func wireRecordings(be *Backend, prof *policy.Profile, checks []dialgate.Checker, deps policy.Deps) (*recording.Manager, error) {
+	if deps.Recordings == nil {
+		be.unwired("recording", "the store keeps no recordings")
+		return nil, nil
+	}
+	var m *recording.Manager
+	for _, c := range checks {
+		if rc, ok := c.(*recording.Check); ok {
+			m = rc.Manager()
+		}
+	}
+	if m == nil {
+		var err error
+		if m, err = policy.NewRecordingManager(prof, deps); err != nil {
+			return nil, fmt.Errorf("recording: %w", err)
+		}
+	}
+	be.Recordings = recordingAdmin{m: m, hasher: deps.CalleeHasher}
+	return m, nil
+}
+
+// recordingError maps the recording package's errors to the adapter's.
+func recordingError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, recording.ErrRetentionTooShort):
+		return &dialgate.FieldError{Field: "retention_days", Problem: "below the 30-day retention floor", Err: err}
+	case errors.Is(err, recording.ErrNotFound):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case errors.Is(err, recording.ErrHeld), errors.Is(err, recording.ErrRetentionLocked), errors.Is(err, recording.ErrDeleting):
+		return fmt.Errorf("%w: %w", ErrFailedPrecondition, err)
+	case errors.Is(err, recording.ErrInvalid):
+		// "recording: invalid: started_at: ... is in the future"
+		msg := strings.TrimPrefix(err.Error(), recording.ErrInvalid.Error()+": ")
+		if field, problem, ok := cutField(msg); ok {
+			if field == "retention" {
+				field = "retention_days"
+			}
+			return &dialgate.FieldError{Field: field, Problem: problem, Err: err}
+		}
+		return &dialgate.FieldError{Field: "recording", Problem: msg, Err: err}
+	}
+	return err
+}
+
+func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) error {
+	reg := recording.Registration{
+		ID: r.ID, DecisionID: r.DecisionID, Tenant: r.Tenant, Callee: r.Number, StartedAt: r.StartedAt,
+		Retention: dialgate.Duration(time.Duration(r.RetentionDays) * 24 * time.Hour),
+	}
+	_, err := a.m.Register(ctx, r.At, reg)
+	if !errors.Is(err, recording.ErrExists) {
+		return recordingError(err)
+	}
+	// A retry of the same registration is a success; another recording
+	// under the same id is a conflict.
+	old, err := a.m.Get(ctx, r.ID)
+	if err != nil {
+		return recordingError(err)
+	}
+	keep := max(a.m.Retention(), reg.Retention.Std())
+	if old.Callee == a.hasher.HashCallee(r.Number) && old.StartedAt.Equal(r.StartedAt) &&
+		!old.RetainUntil.Before(r.StartedAt.Add(keep)) && (r.DecisionID == "" || old.DecisionID == r.DecisionID) {
+		return nil
+	}
+	return fmt.Errorf("%w: recording %s is registered with another callee, start, retention or decision", ErrAlreadyExists, r.ID)
+}
+
+func (a recordingAdmin) HoldRecording(ctx context.Context, id, holdID, reason string, at time.Time) error {
+	return recordingError(a.m.Hold(ctx, id, recording.Hold{ID: holdID, Reason: reason, PlacedAt: at}))
+}
+
+func (a recordingAdmin) ReleaseRecordingHold(ctx context.Context, id, holdID string, _ time.Time) error {
+	err := a.m.ReleaseHold(ctx, id, holdID)
+	if !errors.Is(err, recording.ErrNotFound) {
+		return recordingError(err)
+	}
+	// Either the recording or the hold is unknown.
+	r, gerr := a.m.Get(ctx, id)
+	if gerr != nil {
+		return recordingError(gerr)
+	}
+	if !r.Held() {
+		return nil // the hold is already gone: releasing it again is a no-op
+	}
+	ids := make([]string, len(r.Holds))
+	for i, h := range r.Holds {
+		ids[i] = h.ID
+	}
+	return fmt.Errorf("%w: recording %s has no hold %q; it is held by %s", ErrFailedPrecondition, id, holdID, strings.Join(ids, ", "))
+}

@@ -1,0 +1,378 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// Consent buckets:
+//   - consents: key = record id, value = JSON of consent.Record.
+//   - consent_by_number: key = number (E.164 digits as uint64, big endian) |
+//     record id, value empty. Index for ConsentsByNumber.
+//   - consent_events: key = Seq (uint64, big endian), value = JSON of
+//     consent.Event. Every event is kept.
+//   - consent_events_by_number: key = number | Seq, value empty. Index for
+//     ConsentHistory.
+//
+// The meta key consent.revision holds the Seq of the last event; it is
+// written in the same transaction as the record and the event, and fsynced
+// (group commit) before the write returns.
+var (
+	bucketConsents              = []byte("consents")
+	bucketConsentByNumber       = []byte("consent_by_number")
+	bucketConsentEvents         = []byte("consent_events")
+	bucketConsentEventsByNumber = []byte("consent_events_by_number")
+	metaConsentRevision         = []byte("consent.revision")
+)
+
+// consentState caches the consent revision in memory so that
+// ConsentRevision, called once per checked dial, is an atomic load. Only one
+// process may open the file, so every write goes through this Store: the
+// cached value is raised after each commit, before the write returns, and is
+// never ahead of what is committed.
+type consentState struct {
+	rev    atomic.Uint64
+	loaded atomic.Bool
+	load   sync.Mutex
+}
+
+var _ consent.Store = (*Store)(nil)
+
+func (c *consentState) raise(v uint64) {
+	for {
+		cur := c.rev.Load()
+		if v <= cur || c.rev.CompareAndSwap(cur, v) {
+			return
+		}
+	}
+}
+
+func numKey(n dialgate.Number, suffix []byte) []byte {
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(suffix)), n.Uint64()), suffix...)
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+func readConsentRevision(tx *bolt.Tx) (uint64, error) {
+	b := tx.Bucket(bucketMeta).Get(metaConsentRevision)
+	if b == nil {
+		return 0, nil
+	}
+	if len(b) != 8 {
+		return 0, fmt.Errorf("consent revision: %w: %d bytes", storage.ErrCorrupt, len(b))
+	}
+	return binary.BigEndian.Uint64(b), nil
+}
+
+// appendConsentEvent writes e with the next Seq and raises the revision.
+func appendConsentEvent(tx *bolt.Tx, e consent.Event) (uint64, error) {
+	rev, err := readConsentRevision(tx)
+	if err != nil {
+		return 0, err
+	}
+	e.Seq = rev + 1
+	v, err := json.Marshal(e)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Bucket(bucketConsentEvents).Put(seqKey(e.Seq), v); err != nil {
+		return 0, err
+	}
+	if err := tx.Bucket(bucketConsentEventsByNumber).Put(numKey(e.Number, seqKey(e.Seq)), nil); err != nil {
+		return 0, err
+	}
+	return e.Seq, tx.Bucket(bucketMeta).Put(metaConsentRevision, seqKey(e.Seq))
+}
+
+func decodeConsent(k, v []byte) (consent.Record, error) {
+	var r consent.Record
+	if err := json.Unmarshal(v, &r); err != nil {
+		return r, fmt.Errorf("consent %q: %w: %v", k, storage.ErrCorrupt, err)
+	}
+	return r, nil
+}
+
+// AddConsent implements consent.Store; durable (fsynced) before it returns.
+func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
+	if err := s.domainArgs(ctx, "AddConsent"); err != nil {
+		return err
+	}
+	if err := r.ValidateNew(); err != nil {
+		return fmt.Errorf("boltstore: AddConsent: %w", err)
+	}
+	v, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("boltstore: AddConsent: %w", err)
+	}
+	var (
+		conflict bool
+		seq      uint64
+	)
+	err = s.batch("AddConsent", func(tx *bolt.Tx) error {
+		conflict, seq = false, 0
+		b := tx.Bucket(bucketConsents)
+		if b.Get([]byte(r.ID)) != nil {
+			conflict = true
+			return nil
+		}
+		if err := b.Put([]byte(r.ID), v); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketConsentByNumber).Put(numKey(r.Number, []byte(r.ID)), nil); err != nil {
+			return err
+		}
+		var err error
+		seq, err = appendConsentEvent(tx, consent.Event{Type: consent.EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt, Channel: r.Channel})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if conflict {
+		return fmt.Errorf("boltstore: AddConsent: consent %s already exists (consent given again is a new record): %w", r.ID, storage.ErrConflict)
+	}
+	s.consents.raise(seq)
+	return nil
+}
+
+// Consent implements consent.Store.
+func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) {
+	if err := s.domainArgs(ctx, "Consent"); err != nil {
+		return consent.Record{}, err
+	}
+	var (
+		r     consent.Record
+		found bool
+	)
+	err := s.view("Consent", func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketConsents).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		found = true
+		var err error
+		r, err = decodeConsent([]byte(id), v)
+		return err
+	})
+	if err != nil {
+		return consent.Record{}, err
+	}
+	if !found {
+		return consent.Record{}, fmt.Errorf("boltstore: consent %q: %w", id, storage.ErrNotFound)
+	}
+	return r, nil
+}
+
+// ConsentsByNumber implements consent.Store.
+func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]consent.Record, error) {
+	if err := s.domainArgs(ctx, "ConsentsByNumber"); err != nil {
+		return nil, err
+	}
+	out := []consent.Record{}
+	prefix := numKey(n, nil)
+	err := s.view("ConsentsByNumber", func(tx *bolt.Tx) error {
+		out = out[:0]
+		recs := tx.Bucket(bucketConsents)
+		c := tx.Bucket(bucketConsentByNumber).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			id := k[len(prefix):]
+			v := recs.Get(id)
+			if v == nil {
+				return fmt.Errorf("consent index names %q, which does not exist: %w", id, storage.ErrCorrupt)
+			}
+			r, err := decodeConsent(id, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortRecords(out)
+	return out, nil
+}
+
+func sortRecords(rs []consent.Record) {
+	// Insertion sort: a number has few records.
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && recordLess(&rs[j], &rs[j-1]); j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+}
+
+func recordLess(a, b *consent.Record) bool {
+	if c := a.GrantedAt.Compare(b.GrantedAt); c != 0 {
+		return c < 0
+	}
+	return a.ID < b.ID
+}
+
+// RevokeConsent implements consent.Store; the revocation is fsynced, and the
+// revision raised, before it returns.
+func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (consent.Record, error) {
+	if err := s.domainArgs(ctx, "RevokeConsent"); err != nil {
+		return consent.Record{}, err
+	}
+	if at.IsZero() {
+		return consent.Record{}, fmt.Errorf("boltstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at", Problem: "missing"})
+	}
+	var (
+		r       consent.Record
+		found   bool
+		invalid error
+		seq     uint64
+	)
+	err := s.batch("RevokeConsent", func(tx *bolt.Tx) error {
+		found, invalid, seq = false, nil, 0
+		b := tx.Bucket(bucketConsents)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		found = true
+		var err error
+		if r, err = decodeConsent([]byte(id), v); err != nil {
+			return err
+		}
+		if r.Revoked() {
+			return nil
+		}
+		r.RevokedAt, r.RevocationChannel = at, channel
+		if invalid = r.Validate(); invalid != nil {
+			return nil
+		}
+		nv, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if err := b.Put([]byte(id), nv); err != nil {
+			return err
+		}
+		seq, err = appendConsentEvent(tx, consent.Event{Type: consent.EventRevoked, ConsentID: r.ID, Number: r.Number, At: at, Channel: channel})
+		return err
+	})
+	if err != nil {
+		return consent.Record{}, err
+	}
+	if !found {
+		return consent.Record{}, fmt.Errorf("boltstore: RevokeConsent: consent %q: %w", id, storage.ErrNotFound)
+	}
+	if invalid != nil {
+		return consent.Record{}, fmt.Errorf("boltstore: RevokeConsent: %w", invalid)
+	}
+	s.consents.raise(seq)
+	return r, nil
+}
+
+func decodeEvent(k, v []byte) (consent.Event, error) {
+	var e consent.Event
+	if err := json.Unmarshal(v, &e); err != nil {
+		return e, fmt.Errorf("consent event %x: %w: %v", k, storage.ErrCorrupt, err)
+	}
+	return e, nil
+}
+
+// ConsentHistory implements consent.Store.
+func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consent.Event, error) {
+	if err := s.domainArgs(ctx, "ConsentHistory"); err != nil {
+		return nil, err
+	}
+	out := []consent.Event{}
+	prefix := numKey(n, nil)
+	err := s.view("ConsentHistory", func(tx *bolt.Tx) error {
+		out = out[:0]
+		evs := tx.Bucket(bucketConsentEvents)
+		c := tx.Bucket(bucketConsentEventsByNumber).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			sk := k[len(prefix):]
+			v := evs.Get(sk)
+			if v == nil {
+				return fmt.Errorf("consent event index names %x, which does not exist: %w", sk, storage.ErrCorrupt)
+			}
+			e, err := decodeEvent(sk, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ConsentRevision implements consent.Store: after the first call, an atomic
+// load (see consentState).
+func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
+	if err := s.check("ConsentRevision"); err != nil {
+		return 0, err
+	}
+	c := &s.consents
+	if c.loaded.Load() {
+		return c.rev.Load(), nil
+	}
+	c.load.Lock()
+	defer c.load.Unlock()
+	if !c.loaded.Load() {
+		var v uint64
+		if err := s.view("ConsentRevision", func(tx *bolt.Tx) error {
+			var err error
+			v, err = readConsentRevision(tx)
+			return err
+		}); err != nil {
+			return 0, err
+		}
+		c.raise(v)
+		c.loaded.Store(true)
+	}
+	return c.rev.Load(), nil
+}
+
+// ConsentEventsSince implements consent.Store. Every event is kept, so it
+// never reports consent.ErrHistoryTruncated.
+func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int) ([]consent.Event, error) {
+	if err := s.domainArgs(ctx, "ConsentEventsSince"); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("boltstore: ConsentEventsSince: limit %d not positive: %w", limit, storage.ErrInvalid)
+	}
+	out := []consent.Event{}
+	if since == ^uint64(0) {
+		return out, nil
+	}
+	err := s.view("ConsentEventsSince", func(tx *bolt.Tx) error {
+		out = out[:0]
+		c := tx.Bucket(bucketConsentEvents).Cursor()
+		for k, v := c.Seek(seqKey(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			e, err := decodeEvent(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,153 @@
+package boltstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dialgate/dialgate/storage"
+)
+
+// table describes a bucket of JSON records of type T keyed by their id: the
+// shape shared by the recording and complaint stores.
+type table[T any] struct {
+	bucket   []byte
+	what     string         // "recording", for messages
+	id       func(T) string // the record's key
+	validate func(T) error  // the domain's own validation
+	notFound error          // the domain's not-found sentinel
+	exists   error          // the domain's conflict sentinel
+	invalid  error          // the domain's invalid sentinel (an update that changes the id)
+}
+
+func (tb table[T]) get(b *bolt.Bucket, id string) (T, bool, error) {
+	var v T
+	raw := b.Get([]byte(id))
+	if raw == nil {
+		return v, false, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, false, fmt.Errorf("%s %s: %w: %v", tb.what, id, storage.ErrCorrupt, err)
+	}
+	return v, true, nil
+}
+
+func (tb table[T]) put(b *bolt.Bucket, v T) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(tb.id(v)), raw)
+}
+
+// tableCreate stores a new record, durably; an existing id is tb.exists.
+func tableCreate[T any](ctx context.Context, s *Store, op string, tb table[T], v T) error {
+	if err := s.domainArgs(ctx, op); err != nil {
+		return err
+	}
+	if err := tb.validate(v); err != nil {
+		return err
+	}
+	var derr error
+	err := s.batch(op, func(tx *bolt.Tx) error {
+		derr = nil
+		b := tx.Bucket(tb.bucket)
+		if _, ok, err := tb.get(b, tb.id(v)); err != nil {
+			return err
+		} else if ok {
+			derr = fmt.Errorf("boltstore: %s %s: %w", tb.what, tb.id(v), tb.exists)
+			return nil
+		}
+		return tb.put(b, v)
+	})
+	if err != nil {
+		return err
+	}
+	return derr
+}
+
+// tableGet returns the record with id, or tb.notFound.
+func tableGet[T any](ctx context.Context, s *Store, op string, tb table[T], id string) (T, error) {
+	var (
+		v  T
+		ok bool
+	)
+	if err := s.domainArgs(ctx, op); err != nil {
+		return v, err
+	}
+	err := s.view(op, func(tx *bolt.Tx) (err error) {
+		v, ok, err = tb.get(tx.Bucket(tb.bucket), id)
+		return err
+	})
+	if err != nil {
+		return v, err
+	}
+	if !ok {
+		return v, fmt.Errorf("boltstore: %s %s: %w", tb.what, id, tb.notFound)
+	}
+	return v, nil
+}
+
+// tableUpdate reads, applies fn, validates and writes in one durable
+// transaction. fn may run more than once if the group commit is retried, so
+// it must depend only on its argument; its error is returned and nothing is
+// written.
+func tableUpdate[T any](ctx context.Context, s *Store, op string, tb table[T], id string, fn func(*T) error) error {
+	if err := s.domainArgs(ctx, op); err != nil {
+		return err
+	}
+	var derr error
+	err := s.batch(op, func(tx *bolt.Tx) error {
+		derr = nil
+		b := tx.Bucket(tb.bucket)
+		v, ok, err := tb.get(b, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			derr = fmt.Errorf("boltstore: %s %s: %w", tb.what, id, tb.notFound)
+			return nil
+		}
+		if err := fn(&v); err != nil {
+			derr = err
+			return nil
+		}
+		if tb.id(v) != id {
+			derr = fmt.Errorf("boltstore: %s %s: update changed the id to %q: %w", tb.what, id, tb.id(v), tb.invalid)
+			return nil
+		}
+		if err := tb.validate(v); err != nil {
+			derr = err
+			return nil
+		}
+		return tb.put(b, v)
+	})
+	if err != nil {
+		return err
+	}
+	return derr
+}
+
+// tableList returns the records keep accepts, in key order.
+func tableList[T any](ctx context.Context, s *Store, op string, tb table[T], keep func(T) bool) ([]T, error) {
+	if err := s.domainArgs(ctx, op); err != nil {
+		return nil, err
+	}
+	var out []T
+	err := s.view(op, func(tx *bolt.Tx) error {
+		out = out[:0]
+		return tx.Bucket(tb.bucket).ForEach(func(k, raw []byte) error {
+			var v T
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return fmt.Errorf("%s %s: %w: %v", tb.what, k, storage.ErrCorrupt, err)
+			}
+			if keep(v) {
+				out = append(out, v)
+			}
+			return nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,175 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// consentState holds consent records and their event history. The zero value
+// is empty. Every event is kept (Seq = index + 1).
+type consentState struct {
+	mu     sync.RWMutex
+	byID   map[string]consent.Record
+	byNum  map[dialgate.Number][]string
+	events []consent.Event
+	rev    atomic.Uint64 // = len(events), published after the write
+}
+
+var _ consent.Store = (*Store)(nil)
+
+func (s *Store) consentOp(ctx context.Context, op string) error {
+	if err := s.check(op); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// AddConsent implements consent.Store.
+func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
+	if err := s.consentOp(ctx, "AddConsent"); err != nil {
+		return err
+	}
+	if err := r.ValidateNew(); err != nil {
+		return fmt.Errorf("memstore: AddConsent: %w", err)
+	}
+	c := &s.consents
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.byID[r.ID]; ok {
+		return fmt.Errorf("memstore: AddConsent: consent %s already exists (consent given again is a new record): %w", r.ID, storage.ErrConflict)
+	}
+	if c.byID == nil {
+		c.byID = make(map[string]consent.Record)
+		c.byNum = make(map[dialgate.Number][]string)
+	}
+	c.byID[r.ID] = r
+	c.byNum[r.Number] = append(c.byNum[r.Number], r.ID)
+	c.appendLocked(consent.Event{Type: consent.EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt, Channel: r.Channel})
+	return nil
+}
+
+func (c *consentState) appendLocked(e consent.Event) {
+	e.Seq = uint64(len(c.events)) + 1
+	c.events = append(c.events, e)
+	c.rev.Store(e.Seq)
+}
+
+// Consent implements consent.Store.
+func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) {
+	if err := s.consentOp(ctx, "Consent"); err != nil {
+		return consent.Record{}, err
+	}
+	c := &s.consents
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	r, ok := c.byID[id]
+	if !ok {
+		return consent.Record{}, fmt.Errorf("memstore: consent %q: %w", id, storage.ErrNotFound)
+	}
+	return r, nil
+}
+
+// ConsentsByNumber implements consent.Store.
+func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]consent.Record, error) {
+	if err := s.consentOp(ctx, "ConsentsByNumber"); err != nil {
+		return nil, err
+	}
+	c := &s.consents
+	c.mu.RLock()
+	ids := c.byNum[n]
+	out := make([]consent.Record, len(ids))
+	for i, id := range ids {
+		out[i] = c.byID[id]
+	}
+	c.mu.RUnlock()
+	sortRecords(out)
+	return out, nil
+}
+
+func sortRecords(rs []consent.Record) {
+	slices.SortFunc(rs, func(a, b consent.Record) int {
+		return cmp.Or(a.GrantedAt.Compare(b.GrantedAt), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// RevokeConsent implements consent.Store.
+func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (consent.Record, error) {
+	if err := s.consentOp(ctx, "RevokeConsent"); err != nil {
+		return consent.Record{}, err
+	}
+	c := &s.consents
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.byID[id]
+	if !ok {
+		return consent.Record{}, fmt.Errorf("memstore: RevokeConsent: consent %q: %w", id, storage.ErrNotFound)
+	}
+	if r.Revoked() {
+		return r, nil
+	}
+	if at.IsZero() {
+		return consent.Record{}, fmt.Errorf("memstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at", Problem: "missing"})
+	}
+	r.RevokedAt, r.RevocationChannel = at, channel
+	if err := r.Validate(); err != nil {
+		return consent.Record{}, fmt.Errorf("memstore: RevokeConsent: %w", err)
+	}
+	c.byID[id] = r
+	c.appendLocked(consent.Event{Type: consent.EventRevoked, ConsentID: r.ID, Number: r.Number, At: at, Channel: channel})
+	return r, nil
+}
+
+// ConsentHistory implements consent.Store.
+func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consent.Event, error) {
+	if err := s.consentOp(ctx, "ConsentHistory"); err != nil {
+		return nil, err
+	}
+	c := &s.consents
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := []consent.Event{}
+	for _, e := range c.events {
+		if e.Number == n {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// ConsentRevision implements consent.Store: an atomic load.
+func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
+	if s.closed.Load() {
+		return 0, fmt.Errorf("memstore: ConsentRevision: %w", storage.ErrClosed)
+	}
+	return s.consents.rev.Load(), nil
+}
+
+// ConsentEventsSince implements consent.Store. The memstore keeps every event.
+func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int) ([]consent.Event, error) {
+	if err := s.consentOp(ctx, "ConsentEventsSince"); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("memstore: ConsentEventsSince: limit %d not positive: %w", limit, storage.ErrInvalid)
+	}
+	c := &s.consents
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if since >= uint64(len(c.events)) {
+		return []consent.Event{}, nil
+	}
+	evs := c.events[since:]
+	if len(evs) > limit {
+		evs = evs[:limit]
+	}
+	return slices.Clone(evs), nil
+}

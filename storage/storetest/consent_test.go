@@ -1,0 +1,48 @@
+package storetest_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/storage/memstore"
+	"github.com/dialgate/dialgate/storage/storetest"
+)
+
+// frozenRevision breaks the revision contract: a check's cache on top of it
+// would never learn of a revocation.
+type frozenRevision struct{ *memstore.Store }
+
+func (frozenRevision) ConsentRevision(context.Context) (uint64, error) { return 0, nil }
+
+// revokeEditsInPlace forgets the first withdrawal on a second revoke.
+type revokeOverwrites struct{ *memstore.Store }
+
+func (s revokeOverwrites) RevokeConsent(ctx context.Context, id string, at time.Time, ch string) (consent.Record, error) {
+	r, err := s.Store.RevokeConsent(ctx, id, at, ch)
+	if err == nil && r.RevocationChannel != ch {
+		r.RevokedAt, r.RevocationChannel = at, ch
+	}
+	return r, err
+}
+
+func TestConsentSuiteCatchesBrokenStores(t *testing.T) {
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		open func() (consent.Store, error)
+		want string
+	}{
+		"frozen revision": {func() (consent.Store, error) { return frozenRevision{memstore.New()}, nil }, "ConsentRevision = 0"},
+		"revoke edits":    {func() (consent.Store, error) { return revokeOverwrites{memstore.New()}, nil }, "RevokeTwiceKeepsFirst"},
+	} {
+		err := storetest.CheckConsent(ctx, tc.open)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: suite = %v, want a failure mentioning %q", name, err, tc.want)
+		}
+	}
+	if err := storetest.CheckConsent(ctx, func() (consent.Store, error) { return memstore.New(), nil }); err != nil {
+		t.Errorf("memstore: %v", err)
+	}
+}
