@@ -112,9 +112,20 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 		}
 	}
 	slices.SortStableFunc(c.caps, func(a, b capRule) int { return first[a.suffix] - first[b.suffix] })
+	// A counter key's entries are pruned past the longest window used with it
+	// (storage.Counters). Name that window in the key, so that a Gate with
+	// shorter windows sharing the store (another profile, an older config) can
+	// never prune the history a longer cap still counts.
+	longest := map[string]dialgate.Duration{}
+	for _, r := range c.caps {
+		longest[r.suffix] = max(longest[r.suffix], r.cap.Window)
+	}
+	for i := range c.caps {
+		c.caps[i].suffix += "|" + windowString(longest[c.caps[i].suffix])
+	}
 	if p := cfg.PauseAfterConversation; p != nil {
 		cp := Cap{Window: p.Window, Purposes: p.Purposes, Per: p.Per, Cite: p.Cite}
-		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Purposes),
+		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Purposes) + "|" + windowString(p.Window),
 			desc: "no call within " + windowString(p.Window) + " after a conversation, per " + string(scopeOrDefault(p.Per))}
 	}
 	return c, nil

@@ -569,3 +569,27 @@ func (c *rawCommitter) Commit(ctx context.Context, d dialgate.Dial, id string) (
 	return nil, err
 }
 func (c *rawCommitter) Release(ctx context.Context, id string) error { return c.store.Release(ctx, id) }
+
+// TestSharedStoreDifferentWindows: a Gate whose caps have only a short window
+// shares the counter store with a Gate that also counts over 30 days. Reserving
+// through the short one prunes what is older than its window; it must never
+// prune the 30-day history the other still counts.
+func TestSharedStoreDifferentWindows(t *testing.T) {
+	store := memstore.New()
+	cite := dialgate.Citation{Source: dialgate.SourceConvention, Ref: "test"}
+	long := newRig(t, schedule.CapsConfig{Caps: []schedule.Cap{
+		{Count: 100, Window: dialgate.Duration(5 * time.Minute), Cite: cite},
+		{Count: 2, Window: dialgate.Duration(30 * 24 * time.Hour), Cite: cite},
+	}}, store)
+	short := newRig(t, schedule.CapsConfig{Caps: []schedule.Cap{
+		{Count: 100, Window: dialgate.Duration(5 * time.Minute), Cite: cite},
+	}}, store)
+	d := dialgate.Dial{To: callee, From: from1}
+	long.want(start, d, true)
+	long.want(start.Add(24*time.Hour), d, true)
+	// Days later the short-window Gate reserves for the same callee; it may
+	// prune entries older than 5 minutes under its own key only.
+	short.want(start.Add(10*24*time.Hour), d, true)
+	// The 30-day cap still sees its two calls.
+	long.want(start.Add(11*24*time.Hour), d, false)
+}
