@@ -191,6 +191,17 @@ func TestRegistryStaleness(t *testing.T) {
 	if rs, _ := c.Check(ctx, d); !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCListed}) {
 		t.Fatalf("listed in fresh copy: %v", rs)
 	}
+	// A copy dated after the dial: within the clock-skew allowance it is
+	// fresh; beyond it, its age cannot be trusted.
+	d.To = num("+12125550101")
+	reg.Swap(snapOf(t, "us-national", "", d.At.Add(FutureSkew), 12125550100))
+	if rs, _ := c.Check(ctx, d); len(rs) != 0 {
+		t.Fatalf("copy dated within the skew allowance: %v", rs)
+	}
+	reg.Swap(snapOf(t, "us-national", "", d.At.Add(FutureSkew+time.Second), 12125550100))
+	if rs, _ := c.Check(ctx, d); !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCRegistryStale}) || !strings.Contains(rs[0].Message, "after the dial") {
+		t.Fatalf("copy from the future: %v", rs)
+	}
 }
 
 func TestIndustryRegistry(t *testing.T) {
