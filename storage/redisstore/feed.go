@@ -13,7 +13,6 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 )
 
-type watcher = dnc.ChangeWatcher
 
 var _ dnc.ChangeFeed = (*Store)(nil)
 
