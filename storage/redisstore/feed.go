@@ -13,7 +13,6 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 )
 
-
 var _ dnc.ChangeFeed = (*Store)(nil)
 
 func (s *Store) dncChannel() string { return s.pfx + "dnc" }
