@@ -262,6 +262,9 @@ func (g *Gate) commit(ctx *deadlineCtx, d Dial, dec *Decision) []int {
 			return nil
 		}
 		if g.addReasons(g.checks[i].name, rs, dec) {
+			// A refusal reserves nothing; release anyway (it is idempotent) in
+			// case the Committer broke its contract (a reason without a code).
+			g.releaseAll(ctx, g.committers, dec.ID)
 			return nil
 		}
 		return g.committers

@@ -196,6 +196,11 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	return c.check(ctx, d, true)
 }
 
+// FutureSkew is how far a registry copy's as-of instant may lie after the
+// dial (clocks differ) before a profile with a maximum age denies it as
+// untrustworthy (dnc.registry_stale).
+const FutureSkew = time.Hour
+
 func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	var rs []dialgate.Reason
 	var ev []dialgate.Evidence
@@ -212,6 +217,16 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 		if attest {
 			ev = append(ev, dialgate.Evidence{Key: "dnc.registry." + st.Name,
 				Value: fmt.Sprintf("version=%s as_of=%s age=%s", st.Version, st.AsOf.UTC().Format(time.RFC3339), dialgate.Duration(age.Truncate(time.Second)))})
+		}
+		if max := c.maxAge[i]; max > 0 && age < -FutureSkew {
+			// A copy that claims to be from the future cannot be aged: a wrong
+			// as_of would keep it "fresh" for as long as it is wrong.
+			rs = append(rs, dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
+				Message: fmt.Sprintf("registry %s copy is dated %s, after the dial (more than %s of clock skew): its age cannot be trusted",
+					p.Name(), st.AsOf.UTC().Format(time.RFC3339), FutureSkew),
+				Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: p.Name()}, {Key: "dnc.version", Value: st.Version},
+					{Key: "dnc.as_of", Value: st.AsOf.UTC().Format(time.RFC3339)}}})
+			continue
 		}
 		if max := c.maxAge[i]; max > 0 && age > max {
 			rs = append(rs, dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,

@@ -191,6 +191,17 @@ func TestRegistryStaleness(t *testing.T) {
 	if rs, _ := c.Check(ctx, d); !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCListed}) {
 		t.Fatalf("listed in fresh copy: %v", rs)
 	}
+	// A copy dated after the dial: within the clock-skew allowance it is
+	// fresh; beyond it, its age cannot be trusted.
+	d.To = num("+12125550101")
+	reg.Swap(snapOf(t, "us-national", "", d.At.Add(FutureSkew), 12125550100))
+	if rs, _ := c.Check(ctx, d); len(rs) != 0 {
+		t.Fatalf("copy dated within the skew allowance: %v", rs)
+	}
+	reg.Swap(snapOf(t, "us-national", "", d.At.Add(FutureSkew+time.Second), 12125550100))
+	if rs, _ := c.Check(ctx, d); !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCRegistryStale}) || !strings.Contains(rs[0].Message, "after the dial") {
+		t.Fatalf("copy from the future: %v", rs)
+	}
 }
 
 func TestIndustryRegistry(t *testing.T) {
@@ -283,5 +294,21 @@ func TestStoreErrorFailsClosed(t *testing.T) {
 	dec, _ := g.Check(context.Background(), dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeService})
 	if dec.Allowed || !dec.Has(dialgate.UnavailableCode("dnc")) {
 		t.Fatalf("store failure: %+v, want dnc.unavailable deny", dec)
+	}
+}
+
+// A copy of another list loaded into a registry would pass the freshness
+// check while leaving the registry's own numbers unlisted. Swap refuses it
+// and keeps the copy it has.
+func TestRegistrySwapRefusesAnotherList(t *testing.T) {
+	reg, _ := NewRegistry("us-national-dnc")
+	if _, err := reg.Swap(snapOf(t, "us-national-dnc", "", t0, 12125550100)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Swap(snapOf(t, "uk-tps", "", t0.Add(time.Hour), 442079460000)); err == nil {
+		t.Fatal("Swap accepted a snapshot of list uk-tps into registry us-national-dnc")
+	}
+	if s := reg.Snapshot(); s == nil || s.Header.Name != "us-national-dnc" {
+		t.Fatalf("registry holds %+v after a refused swap", s)
 	}
 }

@@ -72,10 +72,17 @@ func (r *Registry) Name() string { return r.name }
 
 // Swap makes s the registry's snapshot and returns the previous one (nil if
 // none). Lookups already running finish on the previous snapshot. A nil
-// snapshot is an error: a registry is never emptied by a failed load.
+// snapshot, or one whose Header.Name is not the registry's name, is an error
+// and the current copy stays: a registry is never emptied or filled with
+// another list by a failed load.
 func (r *Registry) Swap(s *Snapshot) (*Snapshot, error) {
 	if s == nil {
 		return nil, fmt.Errorf("dnc: registry %s: nil snapshot", r.name)
+	}
+	if s.Header.Name != r.name {
+		// A copy of another list would pass the age check while the
+		// registry's own numbers went unlisted.
+		return nil, fmt.Errorf("dnc: registry %s: snapshot is of list %q", r.name, s.Header.Name)
 	}
 	sc := GlobalScope
 	if s.Header.Scope != "" {

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"slices"
@@ -111,9 +112,20 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 		}
 	}
 	slices.SortStableFunc(c.caps, func(a, b capRule) int { return first[a.suffix] - first[b.suffix] })
+	// A counter key's entries are pruned past the longest window used with it
+	// (storage.Counters). Name that window in the key, so that a Gate with
+	// shorter windows sharing the store (another profile, an older config) can
+	// never prune the history a longer cap still counts.
+	longest := map[string]dialgate.Duration{}
+	for _, r := range c.caps {
+		longest[r.suffix] = max(longest[r.suffix], r.cap.Window)
+	}
+	for i := range c.caps {
+		c.caps[i].suffix += "|" + windowString(longest[c.caps[i].suffix])
+	}
 	if p := cfg.PauseAfterConversation; p != nil {
 		cp := Cap{Window: p.Window, Purposes: p.Purposes, Per: p.Per, Cite: p.Cite}
-		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Purposes),
+		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Purposes) + "|" + windowString(p.Window),
 			desc: "no call within " + windowString(p.Window) + " after a conversation, per " + string(scopeOrDefault(p.Per))}
 	}
 	return c, nil
@@ -146,6 +158,9 @@ func (c *CapCheck) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reas
 }
 
 func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	if err := c.needSubject(d); err != nil {
+		return nil, nil, err
+	}
 	limits, rules := c.limits(d, true)
 	if len(limits) == 0 {
 		return nil, nil, nil
@@ -175,6 +190,9 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 // idempotently by decisionID. If a cap is full (a concurrent decision took the
 // last slot) it reserves nothing and reports frequency.capped.
 func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID string) ([]dialgate.Reason, error) {
+	if err := c.needSubject(d); err != nil {
+		return nil, err
+	}
 	limits, rules := c.limits(d, false)
 	if len(limits) == 0 {
 		return nil, nil
@@ -226,6 +244,9 @@ func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error
 	if !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
 		return nil
 	}
+	if perSubject(p.cap.Per) && o.Dial.Subject == "" {
+		return &dialgate.FieldError{Field: "dial.subject", Problem: "missing; the pause after a conversation (" + p.desc + ") needs the matter the call was about", Err: dialgate.ErrInvalidOutcome}
+	}
 	if o.At.IsZero() {
 		return &dialgate.FieldError{Field: "at", Problem: "missing", Err: dialgate.ErrInvalidOutcome}
 	}
@@ -276,6 +297,30 @@ func (c *CapCheck) limits(d dialgate.Dial, pause bool) ([]storage.Limit, []*capR
 		add(c.pause, 1)
 	}
 	return limits, rules
+}
+
+// ErrNoSubject is returned (wrapped) by the frequency check for a dial without
+// a Subject when a cap or pause of its purpose counts per subject: the matter
+// is unknown, so the dial cannot be counted (it would get a count of its own
+// and slip past the calls and conversations about its real matter).
+var ErrNoSubject = errors.New("schedule: dial has no subject")
+
+func perSubject(s CapScope) bool { return s == CapPerSubject || s == CapPerCalleeSubject }
+
+// needSubject fails closed for a dial without a Subject under a per-subject rule.
+func (c *CapCheck) needSubject(d dialgate.Dial) error {
+	if d.Subject != "" {
+		return nil
+	}
+	for i := range c.caps {
+		if r := &c.caps[i]; perSubject(r.cap.Per) && appliesTo(r.cap.Purposes, d.Purpose) {
+			return fmt.Errorf("frequency: the cap %s counts calls per subject and the dial has no subject: %w", r.desc, ErrNoSubject)
+		}
+	}
+	if p := c.pause; p != nil && perSubject(p.cap.Per) && appliesTo(p.cap.Purposes, d.Purpose) {
+		return fmt.Errorf("frequency: the pause %s counts per subject and the dial has no subject: %w", p.desc, ErrNoSubject)
+	}
+	return nil
 }
 
 func scopeIndex(s CapScope) int {

@@ -24,13 +24,13 @@ const (
 	// CapPerCallee counts every call to the callee number.
 	CapPerCallee CapScope = "callee"
 	// CapPerSubject counts every call about one matter (Dial.Subject, e.g. a
-	// debt), whichever number is called. Dials without a Subject are counted
-	// per callee instead, in a counter of their own.
+	// debt), whichever number is called. A dial without a Subject that such a
+	// rule applies to is denied (frequency.unavailable, ErrNoSubject): counted
+	// apart it would slip past the calls about its real matter.
 	CapPerSubject CapScope = "subject"
 	// CapPerCalleeSubject counts the calls to one callee about one matter ("on
-	// the same subject matter"). Dials to a callee without a Subject all share
-	// one counter of their own (the matter is unknown, so they are taken to be
-	// about the same one).
+	// the same subject matter"). A dial without a Subject that such a rule
+	// applies to is denied, as for CapPerSubject.
 	CapPerCalleeSubject CapScope = "callee_subject"
 )
 

@@ -30,7 +30,7 @@ func CapsCN() CapsConfig {
 
 // CapsUSFL returns the Florida overlay's cap: at most 3 commercial telephone
 // solicitation calls per 24 hours to a person on the same subject, from any
-// number. Dials to a callee without a Subject share one counter.
+// number. A dial without a Subject is denied (ErrNoSubject).
 func CapsUSFL() CapsConfig {
 	return CapsConfig{Caps: []Cap{{
 		Count: 3, Window: capDay, Purposes: []dialgate.Purpose{dialgate.PurposeMarketing}, Per: CapPerCalleeSubject,
@@ -41,7 +41,7 @@ func CapsUSFL() CapsConfig {
 
 // CapsUSOK returns the Oklahoma overlay's cap: at most 3 commercial telephone
 // solicitation calls per 24 hours to a person on the same subject, from any
-// number. Dials to a callee without a Subject share one counter.
+// number. A dial without a Subject is denied (ErrNoSubject).
 func CapsUSOK() CapsConfig {
 	return CapsConfig{Caps: []Cap{{
 		Count: 3, Window: capDay, Purposes: []dialgate.Purpose{dialgate.PurposeMarketing}, Per: CapPerCalleeSubject,

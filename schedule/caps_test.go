@@ -343,14 +343,52 @@ func TestPurposesAndScopes(t *testing.T) {
 		r.want(start.Add(3*time.Hour), dialgate.Dial{To: other, From: from1, Purpose: dialgate.PurposeMarketing, Subject: "solar"}, true)
 		r.want(start.Add(24*time.Hour), m, true)
 	})
-	t.Run("us-fl without subject counts per callee", func(t *testing.T) {
+	t.Run("us-fl without subject cannot be counted", func(t *testing.T) {
+		// Three calls about solar, then calls without a subject: counted in a
+		// counter of their own they would be three more calls to the same
+		// person, perhaps on the same subject. The matter is unknown, so the
+		// dial is denied (fail closed).
 		r := newRig(t, schedule.CapsUSFL(), memstore.New())
-		m := dialgate.Dial{To: callee, From: from1, Purpose: dialgate.PurposeMarketing}
+		m := dialgate.Dial{To: callee, From: from1, Purpose: dialgate.PurposeMarketing, Subject: "solar"}
 		for i := range 3 {
 			r.want(start.Add(time.Duration(i)*time.Hour), m, true)
 		}
-		r.want(start.Add(3*time.Hour), m, false)
+		m.Subject = ""
+		wantNoSubject(t, r.dial(start.Add(3*time.Hour), m))
+		// A rule per callee only needs no subject.
+		r.want(start.Add(3*time.Hour), dialgate.Dial{To: callee, From: from1, Purpose: dialgate.PurposeService}, true)
 	})
+}
+
+// wantNoSubject asserts a deny because a per-subject rule applies and the dial
+// names no subject.
+func wantNoSubject(t *testing.T, dec dialgate.Decision) {
+	t.Helper()
+	if dec.Allowed || !dec.Has(dialgate.UnavailableCode("frequency")) || !strings.Contains(dec.Reasons[0].Message, "subject") {
+		t.Fatalf("dial without a subject under a per-subject rule: allowed=%v reasons=%+v", dec.Allowed, dec.Reasons)
+	}
+}
+
+// Regulation F: no call within 7 days after a conversation about the debt. A
+// dial that leaves out the subject must not slip past the pause (or the 7 in
+// 7 days) by being counted per callee in a counter of its own.
+func TestUSCollectionsNoSubjectDoesNotDodge(t *testing.T) {
+	r := newRig(t, schedule.CapsUSCollections(), memstore.New())
+	placed := r.want(start, dialgate.Dial{To: other, From: from1, Purpose: dialgate.PurposeCollections, Subject: "debt-3"}, true)
+	r.clock.set(start.Add(5 * time.Minute))
+	if err := r.gate.ReportOutcome(context.Background(), dialgate.Outcome{DecisionID: placed.ID, Dial: placed.Dial, Answered: true, Conversation: true}); err != nil {
+		t.Fatal(err)
+	}
+	wantNoSubject(t, r.dial(start.Add(24*time.Hour), dialgate.Dial{To: other, From: from1, Purpose: dialgate.PurposeCollections}))
+	// A conversation outcome whose dial has no subject cannot start the pause
+	// of the right debt: an error, not a silent pause of nothing.
+	d := placed.Dial
+	d.Subject = ""
+	err := r.gate.ReportOutcome(context.Background(), dialgate.Outcome{DecisionID: placed.ID, Dial: d, Answered: true, Conversation: true})
+	var fe *dialgate.FieldError
+	if !errors.As(err, &fe) || fe.Field != "dial.subject" || !errors.Is(err, dialgate.ErrInvalidOutcome) {
+		t.Fatalf("conversation without a subject: %v, want a dial.subject FieldError", err)
+	}
 }
 
 func TestUSCollectionsCapAndPause(t *testing.T) {
@@ -531,3 +569,27 @@ func (c *rawCommitter) Commit(ctx context.Context, d dialgate.Dial, id string) (
 	return nil, err
 }
 func (c *rawCommitter) Release(ctx context.Context, id string) error { return c.store.Release(ctx, id) }
+
+// TestSharedStoreDifferentWindows: a Gate whose caps have only a short window
+// shares the counter store with a Gate that also counts over 30 days. Reserving
+// through the short one prunes what is older than its window; it must never
+// prune the 30-day history the other still counts.
+func TestSharedStoreDifferentWindows(t *testing.T) {
+	store := memstore.New()
+	cite := dialgate.Citation{Source: dialgate.SourceConvention, Ref: "test"}
+	long := newRig(t, schedule.CapsConfig{Caps: []schedule.Cap{
+		{Count: 100, Window: dialgate.Duration(5 * time.Minute), Cite: cite},
+		{Count: 2, Window: dialgate.Duration(30 * 24 * time.Hour), Cite: cite},
+	}}, store)
+	short := newRig(t, schedule.CapsConfig{Caps: []schedule.Cap{
+		{Count: 100, Window: dialgate.Duration(5 * time.Minute), Cite: cite},
+	}}, store)
+	d := dialgate.Dial{To: callee, From: from1}
+	long.want(start, d, true)
+	long.want(start.Add(24*time.Hour), d, true)
+	// Days later the short-window Gate reserves for the same callee; it may
+	// prune entries older than 5 minutes under its own key only.
+	short.want(start.Add(10*24*time.Hour), d, true)
+	// The 30-day cap still sees its two calls.
+	long.want(start.Add(11*24*time.Hour), d, false)
+}

@@ -54,6 +54,7 @@ func (a *app) checkCmd() *cobra.Command {
 		in         dialInput
 		profile    string
 		registries []string
+		whatIf     bool
 		asJSON     bool
 	)
 	cmd := &cobra.Command{
@@ -70,7 +71,9 @@ every dial (dnc.registry_stale) unless a current copy is given with --registry.
 State: when DIR/dialgate.db (see --data) exists, check uses that store (do-not-
 call lists, counters) and records its reservations there. Otherwise it decides
 on an empty in-memory store — no stored lists, consents or counters — and says
-so on stderr; it never creates the store.
+so on stderr; it never creates the store. Such a decision fails closed: an
+allow exits 1 unless --what-if says you only want to know what the rules
+themselves say.
 
 Exit codes: 0 allowed, 1 denied, 2 bad input or no decision possible.`,
 		Example: `  dialgate check --to +8613800138000 --from +861058001234 --purpose service \
@@ -102,7 +105,7 @@ Exit codes: 0 allowed, 1 denied, 2 bad input or no decision possible.`,
 			if err != nil {
 				return err
 			}
-			return a.check(cmd.Context(), d, at, profile, registries, asJSON, name)
+			return a.check(cmd.Context(), d, at, profile, registries, whatIf, asJSON, name)
 		},
 	}
 	f := cmd.Flags()
@@ -120,6 +123,7 @@ Exit codes: 0 allowed, 1 denied, 2 bad input or no decision possible.`,
 	f.StringVar(&in.Route, "route", "", "domestic (default) or international")
 	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock)")
 	f.StringVar(&profile, "profile", "cn", "built-in profile name or profile file")
+	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, let an allow against empty lists, consents and counters exit 0 (otherwise it exits 1)")
 	f.StringArrayVar(&registries, "registry", nil, "registry snapshot file (dnc build), repeatable; its header names the registry")
 	f.BoolVar(&asJSON, "json", false, "read the dial as JSON on stdin and print the decision as JSON")
 	return cmd
@@ -197,10 +201,10 @@ func (in *dialInput) toDial(name func(string) string) (dialgate.Dial, time.Time,
 // directory's keys, shared with dialgate serve), else an empty in-memory store
 // with a throw-away key; and loads the registry snapshots given. close
 // releases the store.
-func (a *app) openDeps(registries []string) (deps policy.Deps, close func() error, err error) {
+func (a *app) openDeps(registries []string) (deps policy.Deps, close func() error, ephemeral bool, err error) {
 	regs, err := dnc.LoadRegistries(registries...)
 	if err != nil {
-		return deps, nil, usageErr("--registry: %v", err)
+		return deps, nil, false, usageErr("--registry: %v", err)
 	}
 	var (
 		st  interface{ Close() error }
@@ -209,38 +213,38 @@ func (a *app) openDeps(registries []string) (deps policy.Deps, close func() erro
 	path := filepath.Join(a.data, boltstore.DefaultFileName)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(a.stderr, "dialgate: note: no store at %s; deciding without stored lists, consents or counters\n", path)
-		st, key = memstore.New(), make([]byte, 32)
+		st, key, ephemeral = memstore.New(), make([]byte, 32), true
 		if _, err := rand.Read(key); err != nil {
-			return deps, nil, failErr(err)
+			return deps, nil, false, failErr(err)
 		}
 	} else {
 		b, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {
-			return deps, nil, usageErr("--data: %v", err)
+			return deps, nil, false, usageErr("--data: %v", err)
 		}
 		keys, err := sidecar.LoadKeys(a.data)
 		if err != nil {
 			b.Close()
-			return deps, nil, failErr(fmt.Errorf("--data: %w", err))
+			return deps, nil, false, failErr(fmt.Errorf("--data: %w", err))
 		}
 		st, key = b, keys.HMAC
 	}
 	if deps, err = policy.StoreDeps(st, key); err != nil {
 		st.Close()
-		return deps, nil, failErr(err)
+		return deps, nil, false, failErr(err)
 	}
 	for _, r := range regs {
 		deps.DNCRegistries = append(deps.DNCRegistries, r)
 	}
-	return deps, st.Close, nil
+	return deps, st.Close, ephemeral, nil
 }
 
-func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile string, registries []string, asJSON bool, name func(string) string) error {
+func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile string, registries []string, whatIf, asJSON bool, name func(string) string) error {
 	p, err := policy.Load(profile)
 	if err != nil {
 		return usageErr("--profile: %v", err)
 	}
-	deps, closeStore, err := a.openDeps(registries)
+	deps, closeStore, ephemeral, err := a.openDeps(registries)
 	if err != nil {
 		return err
 	}
@@ -274,6 +278,11 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	}
 	if !dec.Allowed {
 		return silent(exitFailed)
+	}
+	if ephemeral && !whatIf {
+		// Fail closed: without the store no do-not-call list, consent or
+		// counter was consulted, so this allow proves nothing.
+		return failErr(fmt.Errorf("not allowing: no store at %s, so no do-not-call list, consent or counter was consulted; give --data, or --what-if to accept an allow against empty state", filepath.Join(a.data, boltstore.DefaultFileName)))
 	}
 	return nil
 }

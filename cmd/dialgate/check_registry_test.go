@@ -28,7 +28,7 @@ func TestCheckWithRegistry(t *testing.T) {
 	}{
 		{dial, 1, "dnc.registry_stale"},
 		{append(dial, "--registry", snap), 1, "dnc.listed"},
-		{[]string{"check", "--profile", "us", "--to", "+12125550199", "--purpose", "service", "--lead-id", "l", "--at", "2026-06-10T12:00:00-04:00", "--registry", snap}, 0, "ALLOWED"},
+		{[]string{"check", "--profile", "us", "--to", "+12125550199", "--purpose", "service", "--lead-id", "l", "--at", "2026-06-10T12:00:00-04:00", "--registry", snap, "--what-if"}, 0, "ALLOWED"},
 		{[]string{"check", "--profile", "us", "--to", "+12125550199", "--purpose", "service", "--lead-id", "l", "--at", "2026-07-10T12:00:00-04:00", "--registry", snap}, 1, "dnc.registry_stale"},
 	} {
 		code, out, errs := runCLI(t, "", tc.args...)

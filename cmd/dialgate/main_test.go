@@ -48,7 +48,8 @@ func TestExitCodes(t *testing.T) {
 		stdout string // substring
 		stderr string // substring
 	}{
-		{"allowed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 0, "ALLOWED", "no store at"},
+		{"allowed what-if", "", append(dial, "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml", "--what-if"), 0, "ALLOWED", "no store at"},
+		{"allowed without a store fails closed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 1, "ALLOWED", "not allowing: no store at"},
 		{"denied", "", append(dial, "--at", "2026-12-04T22:30:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 1, "DENIED\n  - schedule.outside_window:", ""},
 		{"denied cn", "", append(dial, "--at", "2026-12-04T22:30:00+08:00"), 1, "  - schedule.outside_window:", ""},
 		{"denied json", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T22:30:00+08:00"}`, []string{"check", "--json"}, 1, `"code": "schedule.outside_window"`, ""},
@@ -64,7 +65,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", "", []string{"check", "--too", "+8613800138000"}, 2, "", "unknown flag: --too"},
 		{"stray arg", "", append(dial, "extra"), 2, "", "unknown command \"extra\""},
 		{"unknown profile", "", append(dial, "--profile", "xx"), 2, "", "--profile:"},
-		{"json allowed", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`, []string{"check", "--json", "--profile", "testdata/cn-no-callerid.yaml"}, 0, `"allowed": true`, ""},
+		{"json allowed", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`, []string{"check", "--json", "--what-if", "--profile", "testdata/cn-no-callerid.yaml"}, 0, `"allowed": true`, ""},
 		{"json bad to", `{"to":"+86abc","purpose":"service"}`, []string{"check", "--json"}, 2, "", `input key "to": invalid number`},
 		{"json unknown key", `{"to":"+8613800138000","purpos":"service"}`, []string{"check", "--json"}, 2, "", `stdin: unknown field "purpos"`},
 		{"json empty", ``, []string{"check", "--json"}, 2, "", "stdin: empty"},

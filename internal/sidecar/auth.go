@@ -34,8 +34,9 @@ type Tokens struct {
 }
 
 type tokenEntry struct {
-	name   string
-	scopes map[Scope]bool
+	name    string
+	scopes  map[Scope]bool
+	tenants map[string]bool // nil: any tenant
 }
 
 // tokensFile is the file format:
@@ -44,6 +45,7 @@ type tokenEntry struct {
 //	  - name: dialer-1          # shown in logs
 //	    sha256: "9f86d0…"        # hex SHA-256 of the token (preferred)
 //	    scopes: [gate]
+//	    tenants: [acme]          # optional: the only tenants its dials may name
 //	  - name: ops
 //	    token: "s3cret…"         # the token itself (at least 16 bytes)
 //	    scopes: [gate, admin]
@@ -56,6 +58,11 @@ type tokenSpec struct {
 	SHA256 string  `json:"sha256,omitempty"`
 	Token  string  `json:"token,omitempty"`
 	Scopes []Scope `json:"scopes"`
+	// Tenants, when set, are the only tenants the token's dials may name:
+	// caps, segment counters and tenant-scoped lists are kept per tenant, so a
+	// dialer must not be able to pick another tenant (or none) to get fresh
+	// counters.
+	Tenants []string `json:"tenants,omitempty"`
 }
 
 var tokenName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -125,39 +132,70 @@ func ParseTokens(b []byte) (*Tokens, error) {
 			}
 			e.scopes[sc] = true
 		}
+		for j, tn := range s.Tenants {
+			if tn == "" {
+				return nil, bad(fmt.Sprintf("tenants[%d]", j), "empty tenant")
+			}
+			if e.tenants == nil {
+				e.tenants = map[string]bool{}
+			}
+			e.tenants[tn] = true
+		}
 		t.byHash[h] = e
 	}
 	return t, nil
+}
+
+type tokenKey struct{}
+
+// tenantAllowed reports a PermissionDenied status when the request's token is
+// bound to tenants and tenant is not one of them.
+func tenantAllowed(ctx context.Context, field, tenant string) error {
+	e, _ := ctx.Value(tokenKey{}).(*tokenEntry)
+	if e == nil || e.tenants == nil || e.tenants[tenant] {
+		return nil
+	}
+	return status.Errorf(codes.PermissionDenied, "%s: token %q may not dial for tenant %q", field, e.name, tenant)
 }
 
 // Authorize checks the bearer token in ctx's incoming metadata for scope. It
 // returns the token's name, or a status error: Unauthenticated for a missing,
 // malformed or unknown token, PermissionDenied for a token without the scope.
 func (t *Tokens) Authorize(ctx context.Context, scope Scope) (string, error) {
+	e, err := t.authorize(ctx, scope)
+	if e == nil {
+		return "", err
+	}
+	return e.name, err
+}
+
+// authorize is Authorize returning the token's entry (nil when t is nil or
+// the token is unknown).
+func (t *Tokens) authorize(ctx context.Context, scope Scope) (*tokenEntry, error) {
 	if t == nil {
-		return "", nil
+		return nil, nil
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	vals := md.Get("authorization")
 	if len(vals) == 0 {
-		return "", status.Error(codes.Unauthenticated, "missing bearer token (metadata \"authorization: Bearer <token>\")")
+		return nil, status.Error(codes.Unauthenticated, "missing bearer token (metadata \"authorization: Bearer <token>\")")
 	}
 	if len(vals) > 1 {
-		return "", status.Error(codes.Unauthenticated, "more than one authorization header")
+		return nil, status.Error(codes.Unauthenticated, "more than one authorization header")
 	}
 	v := vals[0]
 	const prefix = "bearer "
 	if len(v) <= len(prefix) || !strings.EqualFold(v[:len(prefix)], prefix) {
-		return "", status.Error(codes.Unauthenticated, "authorization is not \"Bearer <token>\"")
+		return nil, status.Error(codes.Unauthenticated, "authorization is not \"Bearer <token>\"")
 	}
 	e, ok := t.byHash[sha256.Sum256([]byte(strings.TrimSpace(v[len(prefix):])))]
 	if !ok {
-		return "", status.Error(codes.Unauthenticated, "unknown bearer token")
+		return nil, status.Error(codes.Unauthenticated, "unknown bearer token")
 	}
 	if !e.scopes[scope] {
-		return e.name, status.Errorf(codes.PermissionDenied, "token %q lacks the %q scope", e.name, string(scope))
+		return &e, status.Errorf(codes.PermissionDenied, "token %q lacks the %q scope", e.name, string(scope))
 	}
-	return e.name, nil
+	return &e, nil
 }
 
 // methodScope returns the scope a full gRPC method name needs, and false for
@@ -175,8 +213,12 @@ func methodScope(fullMethod string) (Scope, bool) {
 
 func (t *Tokens) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if sc, need := methodScope(info.FullMethod); need {
-		if _, err := t.Authorize(ctx, sc); err != nil {
+		e, err := t.authorize(ctx, sc)
+		if err != nil {
 			return nil, err
+		}
+		if e != nil {
+			ctx = context.WithValue(ctx, tokenKey{}, e)
 		}
 	}
 	return handler(ctx, req)
@@ -184,9 +226,21 @@ func (t *Tokens) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 
 func (t *Tokens) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	if sc, need := methodScope(info.FullMethod); need {
-		if _, err := t.Authorize(ss.Context(), sc); err != nil {
+		e, err := t.authorize(ss.Context(), sc)
+		if err != nil {
 			return err
+		}
+		if e != nil {
+			ss = &tokenStream{ServerStream: ss, ctx: context.WithValue(ss.Context(), tokenKey{}, e)}
 		}
 	}
 	return handler(srv, ss)
 }
+
+// tokenStream carries the token's entry in its context.
+type tokenStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *tokenStream) Context() context.Context { return s.ctx }

@@ -26,6 +26,9 @@ type gateServer struct {
 func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb.Decision, error) {
 	start := time.Now()
 	d, err := dialFromProto("dial", p)
+	if err == nil {
+		err = tenantAllowed(ctx, "dial.tenant", d.Tenant)
+	}
 	if err != nil {
 		s.m.observe(method, start, nil, err)
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -47,6 +48,19 @@ func loadPhase(b *testing.B) time.Duration {
 func loadSidecar(b *testing.B) (*sidecar.Backend, []*grpc.ClientConn) {
 	b.Helper()
 	cfg := sidecar.Config{Listen: "127.0.0.1:0", MetricsListen: "off", Data: b.TempDir(), Profile: "cn"}
+	// DIALGATE_LOAD_REDIS=1 (with DIALGATE_TEST_REDIS) runs the sidecar as a
+	// fleet member: counters and shared DNC entries on Redis.
+	if os.Getenv("DIALGATE_LOAD_REDIS") == "1" {
+		url := os.Getenv("DIALGATE_TEST_REDIS")
+		if url == "" {
+			b.Skip("DIALGATE_LOAD_REDIS=1 needs DIALGATE_TEST_REDIS, e.g. redis://127.0.0.1:6379/15")
+		}
+		key := filepath.Join(cfg.Data, "fleet-hmac.key")
+		if err := os.WriteFile(key, []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		cfg.Redis, cfg.RedisPrefix, cfg.HMACKeyFile = url, fmt.Sprintf("load%d", time.Now().UnixNano()), key
+	}
 	be, err := sidecar.Open(context.Background(), cfg, nil)
 	if err != nil {
 		b.Fatal(err)

@@ -254,3 +254,47 @@ func TestHealthComponentsAndShutdown(t *testing.T) {
 		t.Errorf("after shutdown: %v", r)
 	}
 }
+
+// TestTokenTenants: a token bound to tenants may not pick another tenant (or
+// none) for its dials, over Check and CheckStream: caps and segment counters
+// are kept per tenant, so picking one would mean fresh counters.
+func TestTokenTenants(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: acme-dialer
+    token: "acme-token-0123456789"
+    scopes: [gate]
+    tenants: [acme]
+`)
+	e := startTest(t, Config{TokensFile: path}, nil)
+	ctx := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer acme-token-0123456789")
+	if _, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139007")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tenant := range []string{"globex", ""} {
+		d := okDial("+8613900139007")
+		d.Tenant = tenant
+		_, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: d})
+		wantStatus(t, err, codes.PermissionDenied, "dial.tenant")
+	}
+	st, err := e.gate.CheckStream(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := okDial("+8613900139008")
+	d.Tenant = "globex"
+	if err := st.Send(&pb.CheckStreamRequest{RequestId: "x", Dial: d}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := st.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := resp.GetError(); e == nil || codes.Code(e.GetCode()) != codes.PermissionDenied || !strings.Contains(e.GetMessage(), "dial.tenant") {
+		t.Fatalf("stream dial for another tenant: %v", resp)
+	}
+	if _, err := ParseTokens([]byte("tokens:\n  - name: x\n    token: \"0123456789abcdef\"\n    scopes: [gate]\n    tenants: [\"\"]\n")); err == nil || !strings.Contains(err.Error(), "tenants[0]") {
+		t.Fatalf("empty tenant accepted: %v", err)
+	}
+}

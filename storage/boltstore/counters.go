@@ -52,8 +52,9 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 	}
 	var out []storage.Usage
 	err := s.view("usage", func(tx *bolt.Tx) error {
-		out = tallyAll(tx.Bucket(bucketCounterEntries), t, limits)
-		return nil
+		var err error
+		out, err = tallyAll(tx.Bucket(bucketCounterEntries), t, limits)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -78,7 +79,12 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	err := s.batch("reserve", func(tx *bolt.Tx) error {
 		ent := tx.Bucket(bucketCounterEntries)
 		ids := tx.Bucket(bucketCounterIDs)
-		ok, out = true, tallyAll(ent, t, limits)
+		var err error
+		ok, out = false, nil
+		if out, err = tallyAll(ent, t, limits); err != nil {
+			return err
+		}
+		ok = true
 		for _, u := range out {
 			ok = ok && !u.Exceeded
 		}
@@ -179,7 +185,7 @@ func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits
 
 // tallyAll reports every limit at t, reading each distinct key once (from
 // the start of the longest window among its limits).
-func tallyAll(ent *bolt.Bucket, t time.Time, limits []storage.Limit) []storage.Usage {
+func tallyAll(ent *bolt.Bucket, t time.Time, limits []storage.Limit) ([]storage.Usage, error) {
 	out := make([]storage.Usage, len(limits))
 	for i, l := range limits {
 		if j := firstWithKey(limits, i); j < i {
@@ -191,14 +197,17 @@ func tallyAll(ent *bolt.Bucket, t time.Time, limits []storage.Limit) []storage.U
 				longest = o.Window
 			}
 		}
-		entries, members := readKey(ent, l.Key, t.UnixNano()-int64(longest)+1)
+		entries, members, err := readKey(ent, l.Key, t.UnixNano()-int64(longest)+1)
+		if err != nil {
+			return nil, err
+		}
 		for j := i; j < len(limits); j++ {
 			if limits[j].Key == l.Key {
 				out[j] = window.Tally(entries, t, limits[j], members)
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // firstWithKey returns the index of the first limit with the key of limits[i].
@@ -212,8 +221,9 @@ func firstWithKey(limits []storage.Limit, i int) int {
 }
 
 // readKey returns the entries of key recorded at or after from, in order,
-// and whether any has a member.
-func readKey(ent *bolt.Bucket, key string, from int64) ([]window.Entry, bool) {
+// and whether any has a member. A damaged entry is an error wrapping
+// storage.ErrCorrupt, never skipped: skipping it would undercount the window.
+func readKey(ent *bolt.Bucket, key string, from int64) ([]window.Entry, bool, error) {
 	prefix := keyPrefix(key)
 	start := appendInstant(bytes.Clone(prefix), from)
 	var (
@@ -223,7 +233,7 @@ func readKey(ent *bolt.Bucket, key string, from int64) ([]window.Entry, bool) {
 	c := ent.Cursor()
 	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if len(k) < len(prefix)+8 || len(v) < 8 {
-			continue // not ours; cannot happen in a file we wrote
+			return nil, false, fmt.Errorf("%w: counter entry of key %q: key of %d bytes, value of %d bytes", storage.ErrCorrupt, key, len(k), len(v))
 		}
 		e := window.Entry{At: decodeInstant(k[len(prefix):])}
 		if len(v) > 8 {
@@ -232,7 +242,7 @@ func readKey(ent *bolt.Bucket, key string, from int64) ([]window.Entry, bool) {
 		}
 		entries = append(entries, e)
 	}
-	return entries, members
+	return entries, members, nil
 }
 
 // prune deletes the entries of key at or before t-w, and removes them from

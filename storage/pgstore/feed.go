@@ -20,74 +20,10 @@ func (s *Store) dncChannel() string { return s.schema + "_dnc" }
 
 // WatchDNC implements dnc.ChangeFeed: w hears about every DNC change committed
 // through any Store on the same schema. dnc.NewLists calls it.
-func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) {
-	s.wmu.Lock()
-	id := s.nextW
-	s.nextW++
-	s.watchers[id] = w
-	if !s.live {
-		w.DNCFeedLost()
-	}
-	s.wmu.Unlock()
-	return func() {
-		s.wmu.Lock()
-		delete(s.watchers, id)
-		s.wmu.Unlock()
-	}
-}
+func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.hub.Watch(w) }
 
 // FeedLive reports whether the DNC change feed (LISTEN) is live.
-func (s *Store) FeedLive() bool {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	return s.live
-}
-
-func (s *Store) setLost() {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if !s.live {
-		return
-	}
-	s.live = false
-	for _, w := range s.watchers {
-		w.DNCFeedLost()
-	}
-}
-
-func (s *Store) setLive(ctx context.Context) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if !s.live {
-		var errs []error
-		for _, w := range s.watchers {
-			if err := w.DNCFeedRestored(ctx); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if err := errors.Join(errs...); err != nil {
-			for _, w := range s.watchers {
-				w.DNCFeedLost()
-			}
-			return err
-		}
-		s.live = true
-	}
-	select {
-	case <-s.liveCh:
-	default:
-		close(s.liveCh)
-	}
-	return nil
-}
-
-func (s *Store) notify(n dialgate.Number) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	for _, w := range s.watchers {
-		w.DNCChanged(n)
-	}
-}
+func (s *Store) FeedLive() bool { return s.hub.Live() }
 
 func (s *Store) runFeed(ctx context.Context) {
 	defer close(s.feedDone)
@@ -96,7 +32,7 @@ func (s *Store) runFeed(ctx context.Context) {
 		if s.listenOnce(ctx) {
 			backoff = 50 * time.Millisecond
 		}
-		s.setLost()
+		s.hub.SetLost()
 		select {
 		case <-ctx.Done():
 		case <-time.After(backoff):
@@ -125,7 +61,7 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 	defer conn.Close(context.Background())
 	_, err = conn.Exec(sctx, "LISTEN "+pgx.Identifier{s.dncChannel()}.Sanitize())
 	if err == nil {
-		err = s.setLive(sctx)
+		err = s.hub.SetLive(sctx)
 	}
 	cancel()
 	if err != nil {
@@ -153,7 +89,7 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 			continue
 		}
 		if num, err := dialgate.NumberFromUint64(v); err == nil {
-			s.notify(num)
+			s.hub.Notify(num)
 		}
 	}
 	return true

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,8 +17,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/feedhub"
 )
 
 //go:embed migrations/*.sql
@@ -52,11 +51,7 @@ type Store struct {
 	feedCancel context.CancelFunc
 	feedDone   chan struct{}
 
-	wmu      sync.Mutex
-	watchers map[int]dnc.ChangeWatcher
-	nextW    int
-	live     bool
-	liveCh   chan struct{}
+	hub *feedhub.Hub // the DNC change feed's watchers
 }
 
 var schemaRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
@@ -130,7 +125,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w: %w", storage.ErrUnavailable, err)
 	}
-	s := &Store{pool: pool, schema: opts.Schema, opts: opts, watchers: map[int]dnc.ChangeWatcher{}, liveCh: make(chan struct{})}
+	s := &Store{pool: pool, schema: opts.Schema, opts: opts, hub: feedhub.New()}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -140,7 +135,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s.feedDone = make(chan struct{})
 	go s.runFeed(fctx)
 	select {
-	case <-s.liveCh:
+	case <-s.hub.FirstLive():
 	case <-ctx.Done():
 	}
 	return s, nil

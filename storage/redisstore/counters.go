@@ -283,9 +283,13 @@ func decodeUsages(res []any, t time.Time, limits []storage.Limit) ([]storage.Usa
 	}
 	out := make([]storage.Usage, len(limits))
 	for i, l := range limits {
-		c, _ := res[3*i].(int64)
-		exc, _ := res[3*i+1].(int64)
-		nth, _ := res[3*i+2].(string)
+		c, okc := res[3*i].(int64)
+		exc, oke := res[3*i+1].(int64)
+		nth, okn := res[3*i+2].(string)
+		if !okc || !oke || !okn || c < 0 || (exc != 0 && exc != 1) {
+			// Never read a malformed reply as "nothing counted".
+			return nil, fmt.Errorf("redisstore: limit %q: malformed reply %v: %w", l.Key, res[3*i:3*i+3], storage.ErrCorrupt)
+		}
 		u := storage.Usage{Limit: l, Count: int(c), Exceeded: exc == 1}
 		if u.Exceeded {
 			ns, err := unstamp(nth)

@@ -13,8 +13,6 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 )
 
-type watcher = dnc.ChangeWatcher
-
 var _ dnc.ChangeFeed = (*Store)(nil)
 
 func (s *Store) dncChannel() string { return s.pfx + "dnc" }
@@ -22,72 +20,7 @@ func (s *Store) dncChannel() string { return s.pfx + "dnc" }
 // WatchDNC implements dnc.ChangeFeed: w hears about every DNC change made
 // through any Store with the same prefix, and about the feed being lost and
 // restored. dnc.NewLists calls it.
-func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) {
-	s.wmu.Lock()
-	id := s.nextW
-	s.nextW++
-	s.watchers[id] = w
-	if !s.live {
-		w.DNCFeedLost()
-	}
-	s.wmu.Unlock()
-	return func() {
-		s.wmu.Lock()
-		delete(s.watchers, id)
-		s.wmu.Unlock()
-	}
-}
-
-// setLost marks the feed lost and tells every watcher.
-func (s *Store) setLost() {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if !s.live {
-		return
-	}
-	s.live = false
-	for _, w := range s.watchers {
-		w.DNCFeedLost()
-	}
-}
-
-// setLive asks every watcher to resynchronise and marks the feed live when
-// they all did.
-func (s *Store) setLive(ctx context.Context) error {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if !s.live {
-		var errs []error
-		for _, w := range s.watchers {
-			if err := w.DNCFeedRestored(ctx); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if err := errors.Join(errs...); err != nil {
-			// Those that did resynchronise are told again they may miss
-			// notifications, so that all stay consistent.
-			for _, w := range s.watchers {
-				w.DNCFeedLost()
-			}
-			return err
-		}
-		s.live = true
-	}
-	select {
-	case <-s.liveCh:
-	default:
-		close(s.liveCh)
-	}
-	return nil
-}
-
-func (s *Store) notify(n dialgate.Number) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	for _, w := range s.watchers {
-		w.DNCChanged(n)
-	}
-}
+func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.hub.Watch(w) }
 
 // runFeed keeps one subscription to the DNC channel, with a heartbeat, until
 // Close.
@@ -99,7 +32,7 @@ func (s *Store) runFeed() {
 		if s.subscribeOnce(ctx) {
 			backoff = 50 * time.Millisecond
 		}
-		s.setLost()
+		s.hub.SetLost()
 		select {
 		case <-ctx.Done():
 		case <-time.After(backoff):
@@ -127,7 +60,7 @@ func (s *Store) subscribeOnce(ctx context.Context) bool {
 		}
 	}
 	if err == nil {
-		err = s.setLive(sctx)
+		err = s.hub.SetLive(sctx)
 	}
 	cancel()
 	if err != nil {
@@ -161,7 +94,7 @@ func (s *Store) subscribeOnce(ctx context.Context) bool {
 			if err != nil {
 				continue
 			}
-			s.notify(n)
+			s.hub.Notify(n)
 		case *redis.Pong, *redis.Subscription:
 		}
 	}

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/feedhub"
 )
 
 // Defaults of the Options fields whose zero value means "the default".
@@ -65,11 +65,7 @@ type Store struct {
 	feedCancel context.CancelFunc
 	feedDone   chan struct{}
 
-	wmu      sync.Mutex
-	watchers map[int]watcher
-	nextW    int
-	live     bool
-	liveCh   chan struct{} // closed the first time the feed goes live
+	hub *feedhub.Hub // the DNC change feed's watchers
 }
 
 // Open connects to the Redis server named by url (redis://[user:pass@]host:port/db,
@@ -105,7 +101,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		opts.WaitTimeout = time.Second
 	}
 	rdb := redis.NewClient(ro)
-	s := &Store{rdb: rdb, opts: opts, pfx: "{" + opts.Prefix + "}:", watchers: map[int]watcher{}, liveCh: make(chan struct{})}
+	s := &Store{rdb: rdb, opts: opts, pfx: "{" + opts.Prefix + "}:", hub: feedhub.New()}
 	if err := s.checkConfig(ctx); err != nil {
 		rdb.Close()
 		return nil, err
@@ -114,7 +110,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s.feedDone = make(chan struct{})
 	go s.runFeed()
 	select {
-	case <-s.liveCh:
+	case <-s.hub.FirstLive():
 	case <-ctx.Done():
 	}
 	return s, nil
@@ -178,11 +174,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // FeedLive reports whether the change-feed subscription is live (for health
 // probes and metrics).
-func (s *Store) FeedLive() bool {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	return s.live
-}
+func (s *Store) FeedLive() bool { return s.hub.Live() }
 
 func (s *Store) check(op string) error {
 	if s.closed.Load() {

@@ -1,0 +1,108 @@
+// Package feedhub keeps the watchers of a store's do-not-call change feed
+// (dnc.ChangeFeed) and tells them about changes, a lost feed and a restored
+// one: the part that storage/redisstore (pub/sub) and storage/pgstore
+// (LISTEN/NOTIFY) share.
+package feedhub
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+)
+
+// Hub holds the watchers and whether the feed is live. A new Hub is lost
+// (not live) until SetLive succeeds. It is safe for concurrent use; watchers
+// are called with the Hub's lock held, so they must not call back into it.
+type Hub struct {
+	mu       sync.Mutex
+	watchers map[int]dnc.ChangeWatcher
+	next     int
+	live     bool
+	firstCh  chan struct{} // closed the first time the feed goes live
+}
+
+// New returns a Hub with no watchers and the feed not live.
+func New() *Hub {
+	return &Hub{watchers: map[int]dnc.ChangeWatcher{}, firstCh: make(chan struct{})}
+}
+
+// Watch adds w; if the feed is not live, w is told at once. cancel removes it.
+func (h *Hub) Watch(w dnc.ChangeWatcher) (cancel func()) {
+	h.mu.Lock()
+	id := h.next
+	h.next++
+	h.watchers[id] = w
+	if !h.live {
+		w.DNCFeedLost()
+	}
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		delete(h.watchers, id)
+		h.mu.Unlock()
+	}
+}
+
+// Live reports whether the feed is live.
+func (h *Hub) Live() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.live
+}
+
+// FirstLive is closed the first time the feed goes live.
+func (h *Hub) FirstLive() <-chan struct{} { return h.firstCh }
+
+// SetLost marks the feed lost and tells every watcher (once per loss).
+func (h *Hub) SetLost() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.live {
+		return
+	}
+	h.live = false
+	for _, w := range h.watchers {
+		w.DNCFeedLost()
+	}
+}
+
+// SetLive asks every watcher to resynchronise (DNCFeedRestored) and marks the
+// feed live when all did. If any fails, every watcher is told again that the
+// feed is lost, so that all stay consistent, and the errors are returned.
+func (h *Hub) SetLive(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.live {
+		var errs []error
+		for _, w := range h.watchers {
+			if err := w.DNCFeedRestored(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			for _, w := range h.watchers {
+				w.DNCFeedLost()
+			}
+			return err
+		}
+		h.live = true
+	}
+	select {
+	case <-h.firstCh:
+	default:
+		close(h.firstCh)
+	}
+	return nil
+}
+
+// Notify tells every watcher that n's entries changed.
+func (h *Hub) Notify(n dialgate.Number) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, w := range h.watchers {
+		w.DNCChanged(n)
+	}
+}
