@@ -269,21 +269,8 @@ func (g *Gate) commit(ctx *deadlineCtx, d Dial, dec *Decision) []int {
 		}
 		return g.committers
 	}
-	type result struct {
-		rs  []Reason
-		err error
-	}
-	res := make([]result, n)
-	var wg sync.WaitGroup
-	for k := 1; k < n; k++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res[k].rs, res[k].err = g.commitOne(ctx, g.committers[k], d, dec.ID)
-		}()
-	}
-	res[0].rs, res[0].err = g.commitOne(ctx, g.committers[0], d, dec.ID)
-	wg.Wait()
+	res := make([]commitResult, n)
+	g.commitAll(ctx, d, dec.ID, res)
 	late := ctx.lateErr()
 	failed := false
 	for k, r := range res {
@@ -304,6 +291,27 @@ func (g *Gate) commit(ctx *deadlineCtx, d Dial, dec *Decision) []int {
 		return nil
 	}
 	return g.committers
+}
+
+type commitResult struct {
+	rs  []Reason
+	err error
+}
+
+// commitAll runs every Committer, all but the first in their own goroutines,
+// and waits. It takes the decision's id and dial by value so that the
+// Decision itself does not escape to the heap on the common path.
+func (g *Gate) commitAll(ctx *deadlineCtx, d Dial, id string, res []commitResult) {
+	var wg sync.WaitGroup
+	for k := 1; k < len(res); k++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[k].rs, res[k].err = g.commitOne(ctx, g.committers[k], d, id)
+		}()
+	}
+	res[0].rs, res[0].err = g.commitOne(ctx, g.committers[0], d, id)
+	wg.Wait()
 }
 
 // commitOne calls one Committer, turning a panic into an error.
