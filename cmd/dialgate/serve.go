@@ -59,6 +59,7 @@ finish, the audit log is flushed, the store closed.`,
 			set("metrics-listen", func() { base.MetricsListen = cfg.MetricsListen })
 			set("shadow", func() { base.Shadow = cfg.Shadow })
 			set("log-level", func() { base.LogLevel = cfg.LogLevel })
+			set("registry", func() { base.Registries = append(base.Registries, cfg.Registries...) })
 			var perr error
 			set("shutdown-grace", func() { perr = errors.Join(perr, base.ShutdownGrace.UnmarshalJSON([]byte(`"`+grace+`"`))) })
 			set("drain", func() { perr = errors.Join(perr, base.Drain.UnmarshalJSON([]byte(`"`+drain+`"`))) })
@@ -93,6 +94,7 @@ finish, the audit log is flushed, the store closed.`,
 	f.StringVar(&cfg.MetricsListen, "metrics-listen", sidecar.DefaultMetricsListen, `loopback host:port of /metrics, or "off"`)
 	f.BoolVar(&cfg.Shadow, "shadow", false, "shadow mode: evaluate and record, never deny")
 	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringArrayVar(&cfg.Registries, "registry", nil, "registry snapshot file (dnc build), repeatable; adds to the config's registries")
 	f.StringVar(&grace, "shutdown-grace", "10s", "longest wait for calls in flight at shutdown")
 	f.StringVar(&drain, "drain", "0s", "time to report NOT_SERVING before stopping")
 	return cmd

@@ -129,6 +129,10 @@ type Config struct {
 	// sidecar of a fleet must use the same key, so it is required with redis or
 	// postgres; without them the key in DATA/keys is used (created on first start).
 	HMACKeyFile string `json:"hmac_key_file,omitempty"`
+	// Registries are registry snapshot files (`dialgate dnc build`), loaded at
+	// start, each named by its header. A profile that requires a registry
+	// denies every dial (dnc.registry_stale) until a current copy is loaded.
+	Registries []string `json:"registries,omitempty"`
 }
 
 // LoadConfig reads a YAML config file. Unknown keys are errors.

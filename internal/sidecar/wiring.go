@@ -12,6 +12,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -85,6 +86,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	probes, err := openShared(ctx, cfg, &deps, &closers)
 	if err != nil {
 		return fail(err)
+	}
+	regs, err := dnc.LoadRegistries(cfg.Registries...)
+	if err != nil {
+		return fail(fmt.Errorf("registries: %w", err))
+	}
+	for _, r := range regs {
+		deps.DNCRegistries = append(deps.DNCRegistries, r)
+		log.Info("sidecar: registry loaded", "registry", r.Name(), "as_of", r.Snapshot().Header.AsOf, "count", r.Snapshot().Len())
 	}
 	checks, err := policy.Checks(prof, deps)
 	if err != nil {
