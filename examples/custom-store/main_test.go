@@ -152,3 +152,21 @@ func TestFileStoreClosed(t *testing.T) {
 		t.Errorf("second Close: %v, want nil (idempotent)", err)
 	}
 }
+
+// After a failed write the state on disk is unknown: the store refuses every
+// later write (fail closed) instead of appending after a partial line, and
+// the failed batch is not visible in memory.
+func TestFileStoreWriteFailureIsSticky(t *testing.T) {
+	ctx := t.Context()
+	s := openFileStore(t)
+	s.f.Close() // the disk goes away behind the store's back
+	if err := s.AddDNC(ctx, entry("+8613800138000")); err == nil {
+		t.Fatal("AddDNC on a failed file: nil error")
+	}
+	if es, err := s.DNCEntries(ctx, dialgate.MustParseNumber("+8613800138000")); err != nil || es != nil {
+		t.Errorf("DNCEntries after a failed AddDNC: %v, %v; want nil, nil", es, err)
+	}
+	if err := s.AddDNC(ctx, entry("+8613800138001")); !errors.Is(err, storage.ErrUnavailable) {
+		t.Errorf("AddDNC after a failed write: %v, want storage.ErrUnavailable", err)
+	}
+}
