@@ -101,6 +101,25 @@ func Checks(p *Profile, deps Deps) ([]dialgate.Checker, error) {
 // It fails when p does not validate or a section's check cannot be built (for
 // example a store it needs is missing from deps).
 func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, error) {
+	a, err := Assemble(p, deps, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return a.Gate, nil
+}
+
+// Assembly is a Gate together with the checks it was built from. Hosts that
+// change a check's state while the Gate runs — an opt-out through the do-not-
+// call check, so that its in-memory overlay sees it at once; a recording
+// registered through the recording check's Manager — find the check with
+// CheckOf instead of building a second, separate one.
+type Assembly struct {
+	Gate   *dialgate.Gate
+	Checks []dialgate.Checker
+}
+
+// Assemble is Build that also returns the checks.
+func Assemble(p *Profile, deps Deps, opts ...dialgate.Option) (*Assembly, error) {
 	checks, err := Checks(p, deps)
 	if err != nil {
 		return nil, err
@@ -108,7 +127,23 @@ func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, erro
 	all := make([]dialgate.Option, 0, len(opts)+1)
 	all = append(all, dialgate.WithPolicyVersion(p.Version()))
 	all = append(all, opts...)
-	return dialgate.New(checks, all...)
+	g, err := dialgate.New(checks, all...)
+	if err != nil {
+		return nil, err
+	}
+	return &Assembly{Gate: g, Checks: checks}, nil
+}
+
+// CheckOf returns the first of the assembly's checks of type T (for example
+// *dnc.Check), and whether there is one.
+func CheckOf[T dialgate.Checker](a *Assembly) (T, bool) {
+	for _, c := range a.Checks {
+		if t, ok := c.(T); ok {
+			return t, true
+		}
+	}
+	var zero T
+	return zero, false
 }
 
 // StoreDeps returns the Deps of a deployment whose state lives in one store:

@@ -160,19 +160,15 @@ func newGate(mem *memstore.Store, store dnc.Store, clock dialgate.Clock) (*dialg
 		return nil, nil, err
 	}
 	deps.DNC = store // the one line that plugs in the custom store
-	checks, err := policy.Checks(profile, deps)
+	// Assemble (not Build) keeps the checks, so that opt-outs go through the
+	// Gate's own do-not-call check and its in-memory overlay sees them at once.
+	asm, err := policy.Assemble(profile, deps, dialgate.WithClock(clock))
 	if err != nil {
 		return nil, nil, err
 	}
-	var dncCheck *dnc.Check
-	for _, c := range checks {
-		if c, ok := c.(*dnc.Check); ok {
-			dncCheck = c
-		}
-	}
-	if dncCheck == nil {
+	dncCheck, ok := policy.CheckOf[*dnc.Check](asm)
+	if !ok {
 		return nil, nil, fmt.Errorf("profile %s has no dnc section", profile.Name)
 	}
-	gate, err := dialgate.New(checks, dialgate.WithPolicyVersion(profile.Version()), dialgate.WithClock(clock))
-	return gate, dncCheck, err
+	return asm.Gate, dncCheck, nil
 }
