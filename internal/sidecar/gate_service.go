@@ -134,6 +134,12 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	if err != nil {
 		return nil, err
 	}
+	if req.GetDial() != nil {
+		// Observers write into the dial's tenant's counters and recordings.
+		if err := tenantAllowed(ctx, "dial.tenant", o.Dial.Tenant); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.gate.ReportOutcome(ctx, o); err != nil {
 		return nil, outcomeError(err)
 	}

@@ -298,3 +298,29 @@ func TestTokenTenants(t *testing.T) {
 		t.Fatalf("empty tenant accepted: %v", err)
 	}
 }
+
+// TestTokenTenantsOutcome: a token bound to tenants may not report an
+// outcome for a dial of another tenant (or none): outcome observers write
+// into that tenant's counters (the pause after a conversation) and
+// recordings.
+func TestTokenTenantsOutcome(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: acme-dialer
+    token: "acme-token-0123456789"
+    scopes: [gate]
+    tenants: [acme]
+`)
+	e := startTest(t, Config{TokensFile: path}, nil)
+	ctx := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer acme-token-0123456789")
+	for _, tenant := range []string{"globex", ""} {
+		d := okDial("+8613900139009")
+		d.Tenant = tenant
+		_, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: "d-1", Dial: d, Answered: true, Conversation: true})
+		wantStatus(t, err, codes.PermissionDenied, "dial.tenant")
+	}
+	if _, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: "d-1", Dial: okDial("+8613900139009"), Answered: true}); err != nil {
+		t.Fatalf("own tenant's outcome: %v", err)
+	}
+}
