@@ -21,6 +21,7 @@ type gateServer struct {
 	gate    *dialgate.Gate
 	m       *metrics
 	workers int
+	owners  *decisionOwners // tenants of allowed decisions made under tenant-bound tokens
 }
 
 func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb.Decision, error) {
@@ -40,6 +41,9 @@ func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb
 		return nil, err
 	}
 	s.m.observe(method, start, &dec, nil)
+	if dec.Allowed {
+		s.owners.note(ctx, dec.ID, d.Tenant)
+	}
 	return decisionToProto(dec), nil
 }
 
@@ -117,6 +121,9 @@ func streamErr(id string, err error) *pb.CheckStreamResponse {
 // Release gives back the capacity of an allowed decision.
 func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
 	if err := checkID("decision_id", req.GetDecisionId(), true); err != nil {
+		return nil, err
+	}
+	if err := s.owners.mayRelease(ctx, req.GetDecisionId()); err != nil {
 		return nil, err
 	}
 	if err := s.gate.Release(ctx, dialgate.Decision{ID: req.GetDecisionId()}); err != nil {
