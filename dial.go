@@ -2,6 +2,7 @@ package dialgate
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -98,7 +99,8 @@ type Dial struct {
 // HasProvenance reports whether the dial says where its number came from: a
 // consent, a lead record or an inbound trigger.
 func (d Dial) HasProvenance() bool {
-	return d.ConsentID != "" || d.LeadID != "" || !d.TriggerAt.IsZero()
+	// An id of only white space names no record.
+	return strings.TrimSpace(d.ConsentID) != "" || strings.TrimSpace(d.LeadID) != "" || !d.TriggerAt.IsZero()
 }
 
 // Validate reports the first malformed field of d as an error wrapping

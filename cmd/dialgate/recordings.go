@@ -186,6 +186,9 @@ func (a *app) recShowCmd(profile *string) *cobra.Command {
 	return cmd
 }
 
+// maxClockSkew is how far after the real clock a sweep's --at may be.
+const maxClockSkew = time.Minute
+
 func (a *app) recSweepCmd(profile *string) *cobra.Command {
 	var at string
 	var asJSON bool
@@ -195,12 +198,17 @@ func (a *app) recSweepCmd(profile *string) *cobra.Command {
 		Long: `Delete every recording whose retention is over at --at (default now) and that
 is not under a legal hold: the media first (under --media-root), then the
 metadata. It is idempotent and finishes deletions an interrupted sweep began.
-It reports what it deleted, what it skipped and why, and what failed (exit 1).`,
+It reports what it deleted, what it skipped and why, and what failed (exit 1).
+--at may be earlier than the real clock, never later: a sweep "as of" a future
+instant would really delete recordings whose retention is not over (exit 2).`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now, err := parseAt("at", at)
 			if err != nil {
 				return err
+			}
+			if limit := time.Now().Add(maxClockSkew); now.After(limit) {
+				return usageErr("--at: %s is after the current time; a sweep deletes for real, so it cannot run as of the future", at)
 			}
 			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
 				rep, err := m.Sweep(cmd.Context(), now)

@@ -24,23 +24,29 @@ func TestRecordingsLifecycle(t *testing.T) {
 		t.Helper()
 		return runCLI(t, "", append([]string{"--data", data}, args...)...)
 	}
+	// Sweeps run as of the real clock or earlier (never later), so the
+	// recording is dated relative to now: started 40 days ago, its retention
+	// ended 10 days ago.
+	cst := time.FixedZone("CST", 8*3600)
+	now := time.Now().In(cst).Truncate(time.Second)
+	ts := func(days int) string { return now.AddDate(0, 0, days).Format(time.RFC3339) }
 	steps := []struct {
 		args   []string
 		code   int
 		stdout string
 		stderr string
 	}{
-		{[]string{"recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", "2026-12-01T10:00:00+08:00",
-			"--at", "2026-12-01T10:05:00+08:00", "--media-uri", "file:r-1.wav", "--media-root", media}, 0, "kept until 2026-12-31T10:00:00+08:00", ""},
-		{[]string{"recordings", "register", "--id", "r-2", "--number", "+8613900139000", "--started-at", "2026-12-01T10:00:00+08:00", "--retention", "7d"}, 2, "", "--retention: 7d is below the 30-day floor"},
-		{[]string{"recordings", "register", "--id", "r-3", "--number", "+86abc", "--started-at", "2026-12-01T10:00:00+08:00"}, 2, "", "--number: invalid number"},
-		{[]string{"recordings", "register", "--id", "r-4", "--number", "+8613900139000", "--started-at", "2026-12-01T10:00:00+08:00", "--retention", "-1"}, 2, "", "--retention"},
-		{[]string{"recordings", "sweep", "--at", "2026-12-30T10:00:00+08:00", "--media-root", media}, 0, "deleted 0", ""},
-		{[]string{"recordings", "hold", "r-1", "--hold", "litigation-1", "--at", "2026-12-20T10:00:00+08:00"}, 0, "held r-1", ""},
+		{[]string{"recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", ts(-40),
+			"--at", now.AddDate(0, 0, -40).Add(5 * time.Minute).Format(time.RFC3339), "--media-uri", "file:r-1.wav", "--media-root", media}, 0, "kept until " + ts(-10), ""},
+		{[]string{"recordings", "register", "--id", "r-2", "--number", "+8613900139000", "--started-at", ts(-40), "--retention", "7d"}, 2, "", "--retention: 7d is below the 30-day floor"},
+		{[]string{"recordings", "register", "--id", "r-3", "--number", "+86abc", "--started-at", ts(-40)}, 2, "", "--number: invalid number"},
+		{[]string{"recordings", "register", "--id", "r-4", "--number", "+8613900139000", "--started-at", ts(-40), "--retention", "-1"}, 2, "", "--retention"},
+		{[]string{"recordings", "sweep", "--at", ts(-11), "--media-root", media}, 0, "deleted 0", ""},
+		{[]string{"recordings", "hold", "r-1", "--hold", "litigation-1", "--at", ts(-11)}, 0, "held r-1", ""},
 		{[]string{"recordings", "hold", "r-9", "--hold", "x"}, 1, "", "not found"},
-		{[]string{"recordings", "sweep", "--at", "2027-01-05T10:00:00+08:00", "--media-root", media}, 0, "skipped r-1: held", ""},
+		{[]string{"recordings", "sweep", "--media-root", media}, 0, "skipped r-1: held", ""},
 		{[]string{"recordings", "release", "r-1", "--hold", "litigation-1"}, 0, "released hold", ""},
-		{[]string{"recordings", "sweep", "--at", "2027-01-05T10:00:00+08:00", "--media-root", media, "--json"}, 0, `"deleted": [
+		{[]string{"recordings", "sweep", "--media-root", media, "--json"}, 0, `"deleted": [
     "r-1"
   ]`, ""},
 		{[]string{"recordings", "show", "r-1"}, 1, "", "not found"},
@@ -153,5 +159,34 @@ func TestComplaintAndQuarterlyReport(t *testing.T) {
 	b, _ := os.ReadFile(html)
 	if !strings.Contains(string(b), "<svg") || strings.Contains(string(b), "8613900139000") {
 		t.Fatal("html report lacks a chart or holds a raw number")
+	}
+}
+
+// TestRecordingsSweepFutureAt: `recordings sweep --at` with an instant after
+// the real clock would really delete recordings whose 30-day retention is not
+// over (337号 CN-S6) and write tombstones dated in the future. It is refused
+// (exit 2) and nothing is deleted.
+func TestRecordingsSweepFutureAt(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	now := time.Now()
+	started := now.Add(-time.Hour).Format(time.RFC3339)
+	if code, out, errs := run("recordings", "register", "--id", "r-f", "--number", "+8613900139000", "--started-at", started); code != 0 {
+		t.Fatalf("register: exit %d\n%s\n%s", code, out, errs)
+	}
+	future := now.Add(31 * 24 * time.Hour).Format(time.RFC3339)
+	code, out, errs := run("recordings", "sweep", "--at", future)
+	if code != 2 || !strings.Contains(errs, "--at") {
+		t.Errorf("sweep --at %s (31 days ahead): exit %d\nstdout: %s\nstderr: %s", future, code, out, errs)
+	}
+	if code, out, errs := run("recordings", "show", "r-f"); code != 0 {
+		t.Fatalf("r-f deleted 29 days before its retention is over: exit %d\n%s\n%s", code, out, errs)
+	}
+	// The real clock (no --at) deletes nothing either.
+	if code, out, errs := run("recordings", "sweep"); code != 0 || !strings.Contains(out, "deleted 0") {
+		t.Fatalf("sweep: exit %d\n%s\n%s", code, out, errs)
 	}
 }

@@ -21,6 +21,7 @@ type gateServer struct {
 	gate    *dialgate.Gate
 	m       *metrics
 	workers int
+	owners  *decisionOwners // tenants of allowed decisions made under tenant-bound tokens
 }
 
 func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb.Decision, error) {
@@ -40,6 +41,9 @@ func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb
 		return nil, err
 	}
 	s.m.observe(method, start, &dec, nil)
+	if dec.Allowed {
+		s.owners.note(ctx, dec.ID, d.Tenant)
+	}
 	return decisionToProto(dec), nil
 }
 
@@ -119,6 +123,9 @@ func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.R
 	if err := checkID("decision_id", req.GetDecisionId(), true); err != nil {
 		return nil, err
 	}
+	if err := s.owners.mayRelease(ctx, req.GetDecisionId()); err != nil {
+		return nil, err
+	}
 	if err := s.gate.Release(ctx, dialgate.Decision{ID: req.GetDecisionId()}); err != nil {
 		if errors.Is(err, dialgate.ErrInvalidOutcome) {
 			return nil, gateError("", err)
@@ -133,6 +140,12 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	o, err := outcomeFromProto(req)
 	if err != nil {
 		return nil, err
+	}
+	if req.GetDial() != nil {
+		// Observers write into the dial's tenant's counters and recordings.
+		if err := tenantAllowed(ctx, "dial.tenant", o.Dial.Tenant); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.gate.ReportOutcome(ctx, o); err != nil {
 		return nil, outcomeError(err)

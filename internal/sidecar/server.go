@@ -100,7 +100,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	if clock == nil {
 		clock = dialgate.SystemClock{}
 	}
-	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers})
+	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: newDecisionOwners()})
 	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {

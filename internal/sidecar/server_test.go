@@ -4,9 +4,12 @@ import (
 	"context"
 	"io"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -296,5 +299,99 @@ func TestTokenTenants(t *testing.T) {
 	}
 	if _, err := ParseTokens([]byte("tokens:\n  - name: x\n    token: \"0123456789abcdef\"\n    scopes: [gate]\n    tenants: [\"\"]\n")); err == nil || !strings.Contains(err.Error(), "tenants[0]") {
 		t.Fatalf("empty tenant accepted: %v", err)
+	}
+}
+
+// TestTokenTenantsOutcome: a token bound to tenants may not report an
+// outcome for a dial of another tenant (or none): outcome observers write
+// into that tenant's counters (the pause after a conversation) and
+// recordings.
+func TestTokenTenantsOutcome(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: acme-dialer
+    token: "acme-token-0123456789"
+    scopes: [gate]
+    tenants: [acme]
+`)
+	e := startTest(t, Config{TokensFile: path}, nil)
+	ctx := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer acme-token-0123456789")
+	for _, tenant := range []string{"globex", ""} {
+		d := okDial("+8613900139009")
+		d.Tenant = tenant
+		_, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: "d-1", Dial: d, Answered: true, Conversation: true})
+		wantStatus(t, err, codes.PermissionDenied, "dial.tenant")
+	}
+	if _, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: "d-1", Dial: okDial("+8613900139009"), Answered: true}); err != nil {
+		t.Fatalf("own tenant's outcome: %v", err)
+	}
+}
+
+// releaseSpy is a Committer that records the decision ids released.
+type releaseSpy struct {
+	mu       sync.Mutex
+	released []string
+}
+
+func (r *releaseSpy) Name() string { return "frequency" }
+func (r *releaseSpy) Check(context.Context, dialgate.Dial) ([]dialgate.Reason, error) {
+	return nil, nil
+}
+func (r *releaseSpy) Commit(context.Context, dialgate.Dial, string) ([]dialgate.Reason, error) {
+	return nil, nil
+}
+func (r *releaseSpy) Release(_ context.Context, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.released = append(r.released, id)
+	return nil
+}
+
+// TestTokenTenantsRelease: a token bound to tenants may not Release a
+// decision of another tenant. Decision ids are a per-Gate prefix and a
+// counter, so one id of its own tells a dialer the ids of every other
+// tenant's decisions; releasing them would give back their frequency-cap and
+// segment-rate reservations (a wrong allow for the other tenant's next dial).
+func TestTokenTenantsRelease(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: acme-dialer
+    token: "acme-token-0123456789"
+    scopes: [gate]
+    tenants: [acme]
+  - name: globex-dialer
+    token: "globex-token-0123456789"
+    scopes: [gate]
+    tenants: [globex]
+`)
+	spy := &releaseSpy{}
+	e := startTest(t, Config{TokensFile: path}, func(be *Backend) {
+		g, err := dialgate.New([]dialgate.Checker{spy}, dialgate.WithPolicyVersion("test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		be.Gate = g
+	})
+	acme := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer acme-token-0123456789")
+	globex := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer globex-token-0123456789")
+	d := okDial("+8613900139010")
+	d.Tenant = "globex"
+	r, err := e.gate.Check(globex, &pb.CheckRequest{Dial: d})
+	if err != nil || !r.GetDecision().GetAllowed() {
+		t.Fatalf("globex check: %v %v", r, err)
+	}
+	id := r.GetDecision().GetId()
+	_, err = e.gate.Release(acme, &pb.ReleaseRequest{DecisionId: id})
+	wantStatus(t, err, codes.PermissionDenied, "decision_id")
+	spy.mu.Lock()
+	got := slices.Clone(spy.released)
+	spy.mu.Unlock()
+	if len(got) != 0 {
+		t.Fatalf("acme's token released globex's decision %s: %v", id, got)
+	}
+	if _, err := e.gate.Release(globex, &pb.ReleaseRequest{DecisionId: id}); err != nil {
+		t.Fatalf("globex releasing its own decision: %v", err)
 	}
 }

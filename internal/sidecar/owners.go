@@ -1,0 +1,61 @@
+package sidecar
+
+import (
+	"context"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// maxDecisionOwners bounds how many allowed decisions of tenant-bound tokens
+// the server remembers for Release.
+const maxDecisionOwners = 1 << 18
+
+// decisionOwners remembers the tenant of each allowed decision made under a
+// tenant-bound token, so that such a token can Release only decisions of its
+// own tenants. Decision ids are a per-Gate prefix and a counter: one id of its
+// own tells a dialer every other tenant's ids, and releasing those would give
+// back that tenant's cap and segment-rate reservations (a wrong allow).
+//
+// A decision the server no longer remembers (evicted, or decided before a
+// restart) cannot be released by a tenant-bound token: its capacity stays
+// reserved until its window passes, the safe side. Tokens without tenants
+// release any decision, as before. Safe for concurrent use.
+type decisionOwners struct {
+	lru *lru.Cache[string, string]
+}
+
+func newDecisionOwners() *decisionOwners {
+	c, err := lru.New[string, string](maxDecisionOwners)
+	if err != nil {
+		panic(err) // constant positive size
+	}
+	return &decisionOwners{lru: c}
+}
+
+// note records the tenant of an allowed decision when ctx's token is bound
+// to tenants.
+func (o *decisionOwners) note(ctx context.Context, id, tenant string) {
+	if o == nil {
+		return
+	}
+	if e, _ := ctx.Value(tokenKey{}).(*tokenEntry); e != nil && e.tenants != nil {
+		o.lru.Add(id, tenant)
+	}
+}
+
+// mayRelease reports PermissionDenied when ctx's token is bound to tenants
+// and decision id is not a remembered decision of one of them.
+func (o *decisionOwners) mayRelease(ctx context.Context, id string) error {
+	e, _ := ctx.Value(tokenKey{}).(*tokenEntry)
+	if e == nil || e.tenants == nil {
+		return nil
+	}
+	if o != nil {
+		if tenant, ok := o.lru.Get(id); ok && e.tenants[tenant] {
+			return nil
+		}
+	}
+	return status.Errorf(codes.PermissionDenied, "decision_id: token %q may release only allowed decisions of its tenants that this server made (and still remembers); the capacity stays reserved", e.name)
+}
