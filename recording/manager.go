@@ -101,14 +101,32 @@ func (m *Manager) Get(ctx context.Context, id string) (Recording, error) {
 }
 
 // Hold places a legal hold on a recording. Placing a hold with an id the
-// recording already has is a no-op.
+// recording already has is a no-op. A recording an interrupted sweep marked
+// for deletion is taken back while its media still exists; once the media is
+// gone Hold fails with ErrDeleting.
 func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
 	if strings.TrimSpace(h.ID) == "" {
 		return fmt.Errorf("%w: hold id: missing", ErrInvalid)
 	}
 	return m.store.UpdateRecording(ctx, id, func(r *Recording) error {
 		if r.State == StateDeleting {
-			return fmt.Errorf("recording %s: %w", id, ErrDeleting)
+			// A sweep marked it and did not finish (its media delete failed or
+			// it crashed). While the media is still there, a hold wins: the
+			// recording goes back to active. Once the media is gone there is
+			// nothing left to hold.
+			if r.MediaURI != "" {
+				if m.blob == nil {
+					return fmt.Errorf("recording %s: %w", id, ErrDeleting)
+				}
+				ok, err := m.blob.Exists(ctx, r.MediaURI)
+				if err != nil {
+					return fmt.Errorf("recording %s: %w", id, err)
+				}
+				if !ok {
+					return fmt.Errorf("recording %s: %w (its media is already deleted)", id, ErrDeleting)
+				}
+			}
+			r.State = StateActive
 		}
 		for _, old := range r.Holds {
 			if old.ID == h.ID {

@@ -259,6 +259,18 @@ func TestSweepCrashRecovery(t *testing.T) {
 		if _, err := f.mgr.Get(ctx, "a"); err != nil || !f.mediaExists("a") {
 			t.Fatalf("nothing may be lost when the media delete fails: %v media=%v", err, f.mediaExists("a"))
 		}
+		// A complaint arriving now still holds it: the media is there, so the
+		// recording goes back to active, and the next sweep leaves it alone.
+		held, err := f.mgr.HoldCallee(ctx, callee, recording.Hold{ID: "complaint:late", PlacedAt: start.Add(31 * day)})
+		if err != nil || strings.Join(held, ",") != "a" {
+			t.Fatalf("hold after an interrupted sweep: %v %v", held, err)
+		}
+		if r, _ := f.mgr.Get(ctx, "a"); r.State != recording.StateActive || !r.Held() {
+			t.Fatalf("recording after the hold: %+v", r)
+		}
+		if rep, _ := f.mgr.Sweep(ctx, start.Add(32*day)); len(rep.Deleted) != 0 || !f.mediaExists("a") {
+			t.Fatalf("held recording swept: %+v", rep)
+		}
 	})
 }
 
