@@ -102,10 +102,19 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 		if gerr != nil {
 			return "", gerr
 		}
-		if old.Callee == a.hasher.HashCallee(c.Number) {
-			return f.ID, nil // a retry of a complaint already filed
+		scope := dnc.GlobalScope
+		if f.Scope != (dnc.Scope{}) {
+			scope = f.Scope
 		}
-		return "", fmt.Errorf("%w: complaint %s is about another number", ErrAlreadyExists, f.ID)
+		if old.Callee != a.hasher.HashCallee(c.Number) {
+			return "", fmt.Errorf("%w: complaint %s is about another number", ErrAlreadyExists, f.ID)
+		}
+		if old.Scope != scope.String() {
+			// Acknowledging would tell the caller the number is listed in
+			// scope when it is listed only in the first filing's scope.
+			return "", fmt.Errorf("%w: complaint %s was filed with scope %s, not %s", ErrAlreadyExists, f.ID, old.Scope, scope)
+		}
+		return f.ID, nil // a retry of a complaint already filed
 	case errors.Is(err, complaint.ErrInvalid):
 		msg := strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": ")
 		if field, problem, ok := cutField(msg); ok {

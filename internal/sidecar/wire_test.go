@@ -249,6 +249,9 @@ func TestWireComplaint(t *testing.T) {
 	if r, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: num, ComplaintId: "cp-1"}); err != nil || r.GetComplaintId() != "cp-1" {
 		t.Fatalf("retry: %v %v", r, err)
 	}
+	// A "retry" asking for another scope is refused: the number is listed only in the first filing's scope.
+	_, err = e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: num, ComplaintId: "cp-1", Scope: "industry:finance"})
+	wantCode(t, err, codes.AlreadyExists, "scope")
 	_, err = e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139302", ComplaintId: "cp-1"})
 	wantCode(t, err, codes.AlreadyExists, "cp-1")
 	_, err = e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: num, Channel: "fax"})
