@@ -22,7 +22,7 @@ func (a *app) auditCmd() *cobra.Command {
 		Args:  argsUsage(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(a.auditVerifyCmd(), a.auditKeygenCmd())
+	cmd.AddCommand(a.auditVerifyCmd(), a.auditKeygenCmd(), a.auditRepairCmd())
 	return cmd
 }
 

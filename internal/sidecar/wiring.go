@@ -158,6 +158,9 @@ func openAudit(ctx context.Context, data, hmacKeyFile, profile string) (*auditlo
 	l, err := auditlog.Open(ctx, filepath.Join(data, AuditDir), auditlog.Options{
 		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile,
 	})
+	if errors.Is(err, auditlog.ErrTorn) {
+		return nil, nil, fmt.Errorf("audit log: %w (after a crash: stop, run `dialgate audit repair --data %s`, then start again)", err, data)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("audit log: %w", err)
 	}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+func (a *app) auditRepairCmd() *cobra.Command {
+	var dir string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "repair [--dir DIR]",
+		Short: "Cut a torn last line off the audit log after a crash, and record the cut in the log",
+		Long: `After a crash during a write the audit log's last line may be incomplete, and
+dialgate serve refuses to start on it (it neither drops nor accepts the partial
+line). repair cuts that line off, saves the cut bytes beside the file as
+<file>.torn-<offset>, and appends a repair record (file, offset, length, SHA-256
+of what was cut) and a signed checkpoint, with the keys in --data/keys. It does
+nothing when the last line is complete. Stop dialgate serve first.`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dir == "" {
+				dir = filepath.Join(a.data, sidecar.AuditDir)
+			}
+			keys, err := sidecar.LoadKeys(a.data)
+			if err != nil {
+				return failErr(fmt.Errorf("--data: %w", err))
+			}
+			rec, err := auditlog.Repair(cmd.Context(), dir, auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
+			if err != nil {
+				if errors.Is(err, auditlog.ErrCorrupt) {
+					return failErr(fmt.Errorf("%s: %w (not a torn last line: run `dialgate audit verify` to find the damage)", dir, err))
+				}
+				return failErr(fmt.Errorf("%s: %w", dir, err))
+			}
+			if asJSON {
+				return a.printJSON(map[string]any{"repaired": rec != nil, "repair": rec})
+			}
+			if rec == nil {
+				fmt.Fprintf(a.stdout, "%s: nothing to repair (the last line is complete)\n", dir)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "%s: cut %d bytes at offset %d of %s (sha256 %s), saved as %s; a repair record was appended\n",
+				dir, rec.CutBytes, rec.Offset, rec.File, rec.CutSHA256, rec.SavedAs)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "audit log directory (default --data/audit)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

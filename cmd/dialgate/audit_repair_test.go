@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+// TestAuditRepair: a torn last line stops the log from opening; `audit
+// repair` cuts it, records the cut, and the log verifies again.
+func TestAuditRepair(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	keys, err := sidecar.LoadKeys(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(data, sidecar.AuditDir)
+	opts := auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer}
+	log, err := auditlog.Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	g, err := dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (int, string, string) {
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	if code, out, _ := run("audit", "repair"); code != 0 || !strings.Contains(out, "nothing to repair") {
+		t.Fatalf("repair of a sound log: %d %s", code, out)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	f, err := os.OpenFile(files[len(files)-1], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"schema":"dialgate.audit.v1","seq":9,"kind":"deci`) // a crash mid-line
+	f.Close()
+	if _, err := auditlog.Open(ctx, dir, opts); err == nil {
+		t.Fatal("a torn log opened")
+	}
+	code, out, errs := run("audit", "repair")
+	if code != 0 || !strings.Contains(out, "cut ") {
+		t.Fatalf("repair: %d %s %s", code, out, errs)
+	}
+	pub := filepath.Join(data, sidecar.KeysDir, sidecar.SignerPubFile)
+	if code, out, errs := run("audit", "verify", dir, "--key", pub); code != 0 {
+		t.Fatalf("verify after repair: %d %s %s", code, out, errs)
+	}
+	l2, err := auditlog.Open(ctx, dir, opts)
+	if err != nil {
+		t.Fatalf("open after repair: %v", err)
+	}
+	l2.Close()
+}
