@@ -14,6 +14,7 @@ import (
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -86,6 +87,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	probes, err := openShared(ctx, cfg, &deps, &closers)
 	if err != nil {
 		return fail(err)
+	}
+	if ex, ok := deps.Counters.(storage.CounterExpirer); ok {
+		closers = append(closers, expireCounters(ex, time.Hour, log))
 	}
 	regs, err := dnc.LoadRegistries(cfg.Registries...)
 	if err != nil {
@@ -183,4 +187,38 @@ func writeNew(path, s string) error {
 		return fmt.Errorf("audit keys: %w", err)
 	}
 	return f.Close()
+}
+
+// expireCounters drops, every interval, the counter entries no limit can count
+// any more (callees never called again), so the embedded store does not grow
+// without bound. Reserve prunes only the keys it touches. The returned
+// function stops it.
+func expireCounters(ex storage.CounterExpirer, every time.Duration, log *slog.Logger) func() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				n, err := ex.ExpireCounters(ctx, now)
+				if err != nil && ctx.Err() == nil {
+					log.Warn("sidecar: expiring old counter entries failed", "err", err)
+					continue
+				}
+				if n > 0 {
+					log.Info("sidecar: expired old counter entries", "removed", n)
+				}
+			}
+		}
+	}()
+	return func() error {
+		cancel()
+		<-done
+		return nil
+	}
 }
