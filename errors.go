@@ -28,6 +28,7 @@ type FieldError struct {
 	Err     error  // ErrInvalidDial or ErrInvalidOutcome; may wrap a cause
 }
 
+// Error returns "<field>: <problem>".
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("%s: %s", e.Field, e.Problem)
 }

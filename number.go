@@ -27,6 +27,7 @@ type NumberError struct {
 	Problem string // what is wrong, in plain words
 }
 
+// Error returns the input and what is wrong with it.
 func (e *NumberError) Error() string {
 	return fmt.Sprintf("invalid number %q: %s", e.Input, e.Problem)
 }

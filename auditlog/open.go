@@ -27,6 +27,7 @@ type TornError struct {
 	Bytes  int64  // its length
 }
 
+// Error says which file is torn, where, and how Repair handles it.
 func (e *TornError) Error() string {
 	return fmt.Sprintf("auditlog: torn last line: %s: %d bytes at offset %d do not end in a newline (a crash during a write?); Repair cuts them off and records the cut", e.File, e.Bytes, e.Offset)
 }

@@ -47,6 +47,7 @@ type VerifyError struct {
 	Detail  string  `json:"detail"`         // what exactly is wrong, in plain words
 }
 
+// Error describes the failure: the file, the line and what is wrong with it.
 func (e *VerifyError) Error() string {
 	var b strings.Builder
 	if e.File != "" {

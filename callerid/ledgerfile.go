@@ -22,6 +22,7 @@ type LineError struct {
 	Err  error // what is wrong
 }
 
+// Error returns "line N: " followed by the problem.
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
 // Unwrap returns the cause.

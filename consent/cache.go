@@ -31,10 +31,18 @@ const eventBatch = 256
 //   - A hit first reads the store's revision r. Any revocation that returned
 //     before the dial started has Seq ≤ r; if r > rev the cache syncs before the
 //     lookup. So a hit never returns records older than a completed revocation.
+//   - A store revision below rev means the store is not the one the cache
+//     followed (restored from a backup, a failover to a lagging replica): its
+//     new events may reuse Seqs at or below rev. The cache then forgets
+//     everything and follows the store from its revision (reset).
+//
+// gen changes (under mu) on every sync and reset; a miss inserts only when gen
+// is unchanged, so a reset to an earlier rev cannot let a stale fetch in.
 type cache struct {
 	lru *lru.Cache[dialgate.Number, []Record]
 	mu  sync.Mutex
 	rev atomic.Uint64
+	gen atomic.Uint64
 }
 
 func newCache(size int) (*cache, error) {
@@ -52,15 +60,18 @@ func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Reco
 	if err != nil {
 		return nil, fmt.Errorf("consent revision: %w", err)
 	}
-	if r > c.rev.Load() {
+	switch cur := c.rev.Load(); {
+	case r > cur:
 		if err := c.sync(ctx, s, r); err != nil {
 			return nil, err
 		}
+	case r < cur:
+		c.reset(r)
 	}
+	tag := c.gen.Load()
 	if recs, ok := c.lru.Get(n); ok {
 		return recs, nil
 	}
-	tag := c.rev.Load()
 	recs, err := s.ConsentsByNumber(ctx, n)
 	if err != nil {
 		return nil, fmt.Errorf("consents by number: %w", err)
@@ -69,7 +80,7 @@ func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Reco
 		recs = []Record{}
 	}
 	c.mu.Lock()
-	if c.rev.Load() == tag {
+	if c.gen.Load() == tag {
 		c.lru.Add(n, recs)
 	}
 	c.mu.Unlock()
@@ -91,6 +102,7 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 		// here on are current as of at least r.
 		c.lru.Purge()
 		c.rev.Store(r)
+		c.gen.Add(1)
 		return nil
 	case err != nil:
 		return fmt.Errorf("consent events since %d: %w", cur, err)
@@ -106,10 +118,25 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 		// The store promised events up to r; a gap means it broke the
 		// contract. Fail closed rather than trust the cache.
 		c.lru.Purge()
+		c.gen.Add(1)
 		return fmt.Errorf("consent events since %d end at %d, before revision %d: %w", cur, next, r, errEventGap)
 	}
 	c.rev.Store(next)
+	c.gen.Add(1)
 	return nil
+}
+
+// reset forgets every entry and follows the store from revision r, which is
+// below the cache's: the store went back in time.
+func (c *cache) reset(r uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rev.Load() <= r {
+		return // another goroutine reset or synced meanwhile
+	}
+	c.lru.Purge()
+	c.rev.Store(r)
+	c.gen.Add(1)
 }
 
 var errEventGap = errors.New("consent: store returned fewer events than its revision promises")

@@ -195,3 +195,36 @@ func TestConcurrentRevokeAndCheck(t *testing.T) {
 		}
 	}
 }
+
+// A store whose revision goes backwards (restored from a backup, a Redis
+// failover to a lagging replica) must not leave the cache serving records the
+// store has since changed: a consent revoked after the restore gets a Seq at
+// or below the cache's revision, and the cache must still see it.
+func TestCacheRevisionGoesBackwards(t *testing.T) {
+	ctx := context.Background()
+	s := newFakeStore()
+	mustAdd(t, s, goodRecord())
+	for i, n := range []string{"+8613900139001", "+8613900139002"} {
+		r := goodRecord()
+		r.ID, r.Number = "other-"+string(rune('a'+i)), dialgate.MustParseNumber(n)
+		mustAdd(t, s, r)
+	}
+	c := mustCheck(t, cnConfig(), s)
+	d := marketing(t0.Add(time.Hour))
+	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
+		t.Fatalf("before the restore: %+v %v", rs, err)
+	}
+	// Restore the store to its state at revision 1 (only c-1 granted).
+	s.mu.Lock()
+	s.events = s.events[:1]
+	delete(s.recs, "other-a")
+	delete(s.recs, "other-b")
+	s.rev.Store(1)
+	s.mu.Unlock()
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(30*time.Minute), "call"); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
+		t.Fatalf("after the restore and a revocation: %+v %v, want consent.revoked (the cache served a revoked consent)", rs, err)
+	}
+}

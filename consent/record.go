@@ -21,6 +21,7 @@ type FieldError struct {
 	Problem string // what is wrong with it, in plain words
 }
 
+// Error returns "consent: <field>: <problem>".
 func (e *FieldError) Error() string { return "consent: " + e.Field + ": " + e.Problem }
 
 // Unwrap returns ErrInvalid.

@@ -39,6 +39,7 @@ type Error struct {
 	Msg  string // the problem in plain words
 }
 
+// Error returns the problem prefixed with the file, line and key path it is at.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.File != "" {
