@@ -119,9 +119,12 @@ func lookupZonesUncached(prefix string) ZoneSet {
 	}
 	var known []string
 	for _, z := range tzs {
-		if z != "" && z != phonenumbers.UNKNOWN_TIMEZONE {
-			known = append(known, z)
+		if z == "" || z == phonenumbers.UNKNOWN_TIMEZONE {
+			// One unknown candidate makes the whole set unknown: the number
+			// may be in a zone whose window we cannot check (fail closed).
+			return ZoneSet{}
 		}
+		known = append(known, z)
 	}
 	if len(known) == 0 {
 		return ZoneSet{}
