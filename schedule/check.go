@@ -169,7 +169,8 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 }
 
 // zonePlanFor returns the plan of n's zones, the default zone's plan when they
-// are unknown, or nil.
+// are unknown, or nil (deny) when there is no default or a zone of n cannot be
+// loaded.
 func (w *WindowCheck) zonePlanFor(n dialgate.Number) *zonePlan {
 	zs := numbering.LookupZones(n)
 	if !zs.Known() {
@@ -178,7 +179,7 @@ func (w *WindowCheck) zonePlanFor(n dialgate.Number) *zonePlan {
 	id := zs.ID()
 	if tab := *w.byID.Load(); id < len(tab) && tab[id] != nil {
 		if tab[id].failed {
-			return w.def
+			return nil // a zone we know by name but cannot load: deny, never guess
 		}
 		return tab[id]
 	}
@@ -192,7 +193,7 @@ func (w *WindowCheck) buildZonePlan(zs numbering.ZoneSet) *zonePlan {
 	old := *w.byID.Load()
 	if id < len(old) && old[id] != nil {
 		if old[id].failed {
-			return w.def
+			return nil
 		}
 		return old[id]
 	}
@@ -215,7 +216,7 @@ func (w *WindowCheck) buildZonePlan(zs numbering.ZoneSet) *zonePlan {
 	tab[id] = zp
 	w.byID.Store(&tab)
 	if zp.failed {
-		return w.def
+		return nil // deny (schedule.zone_unknown) rather than use the default zone
 	}
 	return zp
 }
