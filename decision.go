@@ -37,6 +37,21 @@ const (
 	CodeAuditUnavailable        Code = "audit.unavailable"
 )
 
+// KnownCodes returns every reason code of DESIGN §3 the Gate and the built-in
+// checks report, besides the "<check>.unavailable" family (see
+// UnavailableCode), in a fixed order.
+func KnownCodes() []Code {
+	return []Code{
+		CodeDialInvalid, CodeDNCListed, CodeDNCRegistryStale,
+		CodeConsentMissing, CodeConsentRevoked, CodeConsentExpired, CodeConsentScopeMismatch,
+		CodeOutsideWindow, CodeHoliday, CodeZoneUnknown, CodeFrequencyCapped,
+		CodeCallerIDMissing, CodeCallerIDInvalid, CodeCallerIDNotInLedger, CodeCallerIDSubscriber,
+		CodeCallerIDInboundOnly, CodeCallerIDPurposeMismatch, CodeCallerIDExpired,
+		CodeSweepNoProvenance, CodeSweepSequential, CodeSweepSegmentRate,
+		CodeRecordingNotConfigured, CodeAuditUnavailable,
+	}
+}
+
 // UnavailableCode returns "<check>.unavailable", the code of a check that could
 // not decide (error, timeout or panic). It always denies.
 func UnavailableCode(check string) Code { return Code(check + ".unavailable") }

@@ -13,6 +13,7 @@ import (
 
 	yaml3 "go.yaml.in/yaml/v3"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/yamlx"
 	"github.com/dialgate/dialgate/policy"
 )
@@ -333,6 +334,9 @@ func parseStep(doc *yamlx.Doc, reg *registry, n *yaml3.Node, i int, ids map[stri
 	for j, c := range s.Want.Codes {
 		if !codeRE.MatchString(c) {
 			return nil, errAt(wantNode, fmt.Sprintf("%s.want.codes[%d]", path, j), "%q is not a reason code (want check.code, e.g. schedule.outside_window)", c)
+		}
+		if code := dialgate.Code(c); !code.IsUnavailable() && !slices.Contains(dialgate.KnownCodes(), code) {
+			return nil, errAt(wantNode, fmt.Sprintf("%s.want.codes[%d]", path, j), "unknown reason code %q (DESIGN §3; a typo would make the step fail for the wrong reason)", c)
 		}
 	}
 	if s.Want.Error != "" && !codeRE.MatchString(s.Want.Error) {

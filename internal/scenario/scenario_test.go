@@ -45,6 +45,7 @@ func TestParseErrors(t *testing.T) {
 		{"no at", head + "steps:\n  - dial: {to: \"+8613800138000\", purpose: service}\n    want: {allowed: true}\n", "steps[0].at: missing"},
 		{"both", head + "steps:\n" + step + dial + "    event: {type: outcome}\n    want: {allowed: true}\n", "either dial or event"},
 		{"neither", head + "steps:\n" + step + "    want: {allowed: true}\n", "needs a dial or an event"},
+		{"unknown code", head + "steps:\n" + step + dial + "    want: {allowed: false, codes: [schedule.outside_windw]}\n", `unknown reason code "schedule.outside_windw"`},
 		{"allowed type", head + "steps:\n" + step + dial + "    want: {allowed: maybe}\n", "s.yaml:7: steps[0].want.allowed: cannot use a string here (want true or false)"},
 		{"unknown event", head + "steps:\n" + step + "    event: {type: party}\n", `unknown event type "party" (want one of`},
 		{"event no type", head + "steps:\n" + step + "    event: {decision: s1}\n", "steps[0].event.type: missing"},
