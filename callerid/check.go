@@ -43,9 +43,10 @@ type Check struct {
 	store Store
 	every time.Duration
 
-	idx      atomic.Pointer[index]
-	lastPoll atomic.Int64 // decision instant (unix ns) of the last version poll
-	mu       sync.Mutex   // serialises reloads
+	idx       atomic.Pointer[index]
+	lastPoll  atomic.Int64 // decision instant (unix ns) of the last version poll
+	sincePoll atomic.Int64 // dials since the last version poll
+	mu        sync.Mutex   // serialises reloads
 }
 
 type key struct {
@@ -210,7 +211,10 @@ func deny(code dialgate.Code, msg string, cite dialgate.Citation) []dialgate.Rea
 func (c *Check) ledger(ctx context.Context, t time.Time) (*index, error) {
 	idx := c.idx.Load()
 	tn := t.UnixNano()
-	if idx != nil {
+	// Poll the store's version once per interval of dial time, and at least
+	// every pollEveryDials dials, so that a clock that stands still (a test
+	// clock, a replay) cannot keep a removed entry allowing for ever.
+	if idx != nil && c.sincePoll.Add(1) < pollEveryDials {
 		diff := tn - c.lastPoll.Load()
 		if diff >= 0 && diff < int64(c.every) {
 			return idx, nil
@@ -225,7 +229,7 @@ func (c *Check) reload(ctx context.Context, tn int64, force bool) (*index, error
 	idx := c.idx.Load()
 	if idx != nil && !force {
 		// Another goroutine may have polled while we waited.
-		if diff := tn - c.lastPoll.Load(); diff >= 0 && diff < int64(c.every) {
+		if diff := tn - c.lastPoll.Load(); diff >= 0 && diff < int64(c.every) && c.sincePoll.Load() < pollEveryDials {
 			return idx, nil
 		}
 	}
@@ -255,6 +259,11 @@ func (c *Check) reload(ctx context.Context, tn int64, force bool) (*index, error
 	}
 	if !force {
 		c.lastPoll.Store(tn)
+		c.sincePoll.Store(0)
 	}
 	return idx, nil
 }
+
+// pollEveryDials bounds how many dials may be decided on the in-memory ledger
+// without asking the store whether it changed, whatever the dial times.
+const pollEveryDials = 1024

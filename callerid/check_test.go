@@ -231,6 +231,19 @@ func TestRefreshOnChange(t *testing.T) {
 	if rs, _ := c.Check(ctx, d); rs != nil {
 		t.Fatalf("after Refresh: %v", rs)
 	}
+	// With a clock that stands still, a removal is still seen within
+	// pollEveryDials dials.
+	if err := s.DeleteLedgerEntry(ctx, "acme", n); err != nil {
+		t.Fatal(err)
+	}
+	denied := false
+	for i := 0; i <= pollEveryDials && !denied; i++ {
+		rs, _ := c.Check(ctx, d)
+		denied = len(rs) == 1
+	}
+	if !denied {
+		t.Fatalf("a removed ledger entry still allowed after %d dials at one instant", pollEveryDials+1)
+	}
 }
 
 func TestStoreFailureIsAnError(t *testing.T) {
