@@ -59,10 +59,11 @@ func (c Channel) valid() bool {
 // only as a keyed hash.
 //
 // The deadlines are instants at which the allowed time ends (midnight at the
-// end of the last working day, in the Desk's zone): ForwardBy counts
-// Config.ForwardDays working days from ReceivedAt's date, HandleBy counts
-// Config.HandleDays from ForwardBy's day, AnswerBy counts Config.AnswerDays
-// from HandleBy's day.
+// end of the last working day allowed, in the Desk's zone): ForwardBy is
+// Config.ForwardDays working days after ReceivedAt's date, HandleBy
+// Config.HandleDays working days after the last day allowed for forwarding,
+// AnswerBy Config.AnswerDays working days after the last day allowed for
+// handling. They are fixed at filing and do not move with the actual dates.
 type Complaint struct {
 	// ID identifies the complaint: 1 to 256 bytes, not only white space.
 	// Required.
