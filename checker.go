@@ -12,7 +12,10 @@ import "context"
 // Gate; it prefixes the check's reason codes. Check must honour ctx (the Gate
 // gives it a deadline), must not modify d, and must be safe for concurrent use.
 type Checker interface {
+	// Name returns the check's short lower-case name ("schedule", "dnc").
 	Name() string
+	// Check returns the reasons d fails the rules, nil when it passes, and a
+	// non-nil error only when the check could not decide.
 	Check(ctx context.Context, d Dial) ([]Reason, error)
 }
 
@@ -28,7 +31,10 @@ type checkerFunc struct {
 	f    func(ctx context.Context, d Dial) ([]Reason, error)
 }
 
+// Name returns the name given to CheckerFunc.
 func (c checkerFunc) Name() string { return c.name }
+
+// Check calls the function given to CheckerFunc.
 func (c checkerFunc) Check(ctx context.Context, d Dial) ([]Reason, error) {
 	return c.f(ctx, d)
 }
@@ -39,6 +45,9 @@ func (c checkerFunc) Check(ctx context.Context, d Dial) ([]Reason, error) {
 // instead of Check and puts the evidence in Decision.Evidence.
 type Attester interface {
 	Checker
+	// Attest is Check that also returns the evidence the dial relied on
+	// (nil when none); the Gate records the evidence whether or not the
+	// dial passed.
 	Attest(ctx context.Context, d Dial) ([]Reason, []Evidence, error)
 }
 
@@ -55,7 +64,10 @@ type Attester interface {
 // or already released id is not an error.
 type Committer interface {
 	Checker
+	// Commit re-checks d and reserves its capacity under decisionID,
+	// returning reasons (nothing reserved) when the capacity is gone.
 	Commit(ctx context.Context, d Dial, decisionID string) ([]Reason, error)
+	// Release gives back what Commit reserved for decisionID.
 	Release(ctx context.Context, decisionID string) error
 }
 
@@ -64,6 +76,7 @@ type Committer interface {
 // ObserveOutcome from ReportOutcome.
 type OutcomeObserver interface {
 	Checker
+	// ObserveOutcome is told the outcome o of a decided dial.
 	ObserveOutcome(ctx context.Context, o Outcome) error
 }
 
@@ -73,6 +86,8 @@ type OutcomeObserver interface {
 // safe for concurrent use. The Decision holds the raw callee number: the log is
 // responsible for redacting it (see package auditlog).
 type AuditLog interface {
+	// RecordDecision durably records decision d before it returns.
 	RecordDecision(ctx context.Context, d Decision) error
+	// RecordOutcome records outcome o, linked to its decision by o.DecisionID.
 	RecordOutcome(ctx context.Context, o Outcome) error
 }

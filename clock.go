@@ -6,6 +6,7 @@ import "time"
 // decision; every check then works from Dial.At. Implementations must be safe for
 // concurrent use.
 type Clock interface {
+	// Now returns the current instant.
 	Now() time.Time
 }
 

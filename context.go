@@ -25,8 +25,12 @@ func newDeadlineCtx(parent context.Context, deadline time.Time) *deadlineCtx {
 	return &deadlineCtx{parent: parent, deadline: deadline}
 }
 
+// Deadline returns the check's deadline (the earlier of its own and the
+// parent's); ok is always true.
 func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 
+// Done returns a channel closed at the deadline or when the parent is
+// cancelled, starting the deadline timer on the first call.
 func (c *deadlineCtx) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -36,6 +40,8 @@ func (c *deadlineCtx) Done() <-chan struct{} {
 	return c.inner.Done()
 }
 
+// Err returns context.DeadlineExceeded once the deadline has passed, the
+// parent's error once it is cancelled, and nil before; it starts no timer.
 func (c *deadlineCtx) Err() error {
 	c.mu.Lock()
 	inner := c.inner
@@ -52,6 +58,7 @@ func (c *deadlineCtx) Err() error {
 	return nil
 }
 
+// Value returns the parent's value for key.
 func (c *deadlineCtx) Value(key any) any { return c.parent.Value(key) }
 
 // lateErr reports an error when the deadline passed or the parent was cancelled:

@@ -72,7 +72,10 @@ func (c Code) Check() string {
 // and its disclosure hash, the registry snapshot version, the callee's zone and
 // local time. Keys are namespaced by check ("consent.id", "schedule.zone").
 type Evidence struct {
-	Key   string `json:"key"`
+	// Key names the fact, namespaced by the check that reports it
+	// ("consent.id", "dnc.registry").
+	Key string `json:"key"`
+	// Value is the fact as text (an id, a version, a zone name, a count).
 	Value string `json:"value"`
 }
 

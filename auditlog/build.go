@@ -105,6 +105,8 @@ type fieldPath struct {
 
 func field(name string) fieldPath { return fieldPath{name, -1, "", -1, ""} }
 
+// String formats p as a record field path, such as
+// "reasons[1].evidence[0].value".
 func (p fieldPath) String() string {
 	s := p.a
 	if p.i >= 0 {

@@ -32,10 +32,13 @@ type Line struct {
 	// seq 0 and for checkpoints.
 	Prev string `json:"prev,omitempty"`
 	// Kind says which of the following is set.
-	Kind     Kind            `json:"kind"`
+	Kind Kind `json:"kind"`
+	// Decision is the record of a KindDecision line; nil for other kinds.
 	Decision *DecisionRecord `json:"decision,omitempty"`
-	Outcome  *OutcomeRecord  `json:"outcome,omitempty"`
-	Repair   *RepairRecord   `json:"repair,omitempty"`
+	// Outcome is the record of a KindOutcome line; nil for other kinds.
+	Outcome *OutcomeRecord `json:"outcome,omitempty"`
+	// Repair is the record of a KindRepair line; nil for other kinds.
+	Repair *RepairRecord `json:"repair,omitempty"`
 	// Note is a checkpoint's signed note: tlog.FormatTree text and signatures.
 	Note string `json:"note,omitempty"`
 }
@@ -65,12 +68,23 @@ type Consent struct {
 type Evidence = dialgate.Evidence
 
 // ReasonRecord is one dialgate.Reason as recorded.
+//
+// Like every string of a record, each field is replaced by
+// "[redacted: callee number]" when it contains the callee's national digits.
 type ReasonRecord struct {
-	Code          string     `json:"code"`
-	Check         string     `json:"check"`
-	Message       string     `json:"message,omitempty"`
-	NextAllowedAt time.Time  `json:"next_allowed_at,omitzero"`
-	Evidence      []Evidence `json:"evidence,omitempty"`
+	// Code is the reason code (dialgate.Reason.Code), such as "dnc.listed".
+	Code string `json:"code"`
+	// Check is the name of the check that reported the reason ("dnc").
+	Check string `json:"check"`
+	// Message is the reason's plain-words explanation; empty when the check
+	// gave none.
+	Message string `json:"message,omitempty"`
+	// NextAllowedAt is the earliest instant (UTC) at which the rule would
+	// allow the dial again; zero (and omitted) when the rule cannot tell.
+	NextAllowedAt time.Time `json:"next_allowed_at,omitzero"`
+	// Evidence is the reason's own evidence (list, scope, zone, count, …), in
+	// the check's order; nil when it had none.
+	Evidence []Evidence `json:"evidence,omitempty"`
 }
 
 // The values of DecisionRecord.Window.
@@ -89,33 +103,78 @@ const (
 // "dnc." to Lists (list names, snapshot versions and ages), "frequency." and
 // "sweep." to Counters, "callerid." to CallerIDLedger, and every other key to
 // Evidence. Reasons keep their own evidence.
+//
+// Every string field taken from the dial or the decision is replaced by
+// "[redacted: callee number]" when it contains the callee's national digits,
+// and the replacement is noted in Redacted.
 type DecisionRecord struct {
-	ID           string    `json:"id"`
-	At           time.Time `json:"at"`
-	Tenant       string    `json:"tenant"`
-	Campaign     string    `json:"campaign,omitempty"`
-	Purpose      string    `json:"purpose,omitempty"`
-	Industry     string    `json:"industry,omitempty"`
-	BusinessLine string    `json:"business_line,omitempty"`
-	LeadID       string    `json:"lead_id,omitempty"`
-	TriggerAt    time.Time `json:"trigger_at,omitzero"`
-	Route        string    `json:"route,omitempty"`
+	// ID is the decision's id (dialgate.Decision.ID); never empty.
+	ID string `json:"id"`
+	// At is the decision instant (Dial.At), in UTC.
+	At time.Time `json:"at"`
+	// Tenant is the dial's tenant; empty for the empty tenant.
+	Tenant string `json:"tenant"`
+	// Campaign is the dial's campaign; empty when the dial named none.
+	Campaign string `json:"campaign,omitempty"`
+	// Purpose is the dial's purpose ("marketing", "service", …); empty or
+	// unknown only for a malformed dial (dial.invalid).
+	Purpose string `json:"purpose,omitempty"`
+	// Industry is the dial's industry category; empty when not given.
+	Industry string `json:"industry,omitempty"`
+	// BusinessLine is the dial's business line within the industry; empty
+	// when not given.
+	BusinessLine string `json:"business_line,omitempty"`
+	// LeadID is the CRM or list record the number came from (Dial.LeadID);
+	// empty when not given.
+	LeadID string `json:"lead_id,omitempty"`
+	// TriggerAt is when the contact triggering an instant callback happened
+	// (Dial.TriggerAt), in UTC; zero (and omitted) when not given.
+	TriggerAt time.Time `json:"trigger_at,omitzero"`
+	// Route is the dial's route as given: "" (domestic), "domestic" or
+	// "international"; an invalid route is kept but scrubbed like any string.
+	Route string `json:"route,omitempty"`
 	// Callee is nil only for a decision on a dial without a valid callee (dial.invalid).
-	Callee         *Callee    `json:"callee,omitempty"`
-	CallerID       string     `json:"caller_id,omitempty"`
+	Callee *Callee `json:"callee,omitempty"`
+	// CallerID is the caller ID presented (Dial.From) in E.164 text; empty
+	// when the dial gave none.
+	CallerID string `json:"caller_id,omitempty"`
+	// CallerIDLedger is the decision evidence whose key begins "callerid."
+	// (the ledger entry the caller ID was checked against), in order; nil
+	// when there was none.
 	CallerIDLedger []Evidence `json:"caller_id_ledger,omitempty"`
-	Consent        *Consent   `json:"consent,omitempty"`
-	Zone           string     `json:"zone,omitempty"`
+	// Consent is the consent the decision relied on (Dial.ConsentID and the
+	// "consent.*" evidence); nil when neither named one.
+	Consent *Consent `json:"consent,omitempty"`
+	// Zone is the callee's time zone from the "schedule.zone" evidence (of the
+	// decision, else of its reasons), comma-separated when the number was
+	// checked in several zones; empty when the schedule check reported none.
+	Zone string `json:"zone,omitempty"`
 	// Window is one of WindowInside, WindowOutside, WindowUnavailable, WindowNotChecked.
-	Window        string         `json:"window"`
-	Lists         []Evidence     `json:"lists,omitempty"`
-	Counters      []Evidence     `json:"counters,omitempty"`
-	Evidence      []Evidence     `json:"evidence,omitempty"`
-	Profile       string         `json:"profile,omitempty"`
-	PolicyVersion string         `json:"policy_version,omitempty"`
-	Allowed       bool           `json:"allowed"`
-	Shadow        bool           `json:"shadow,omitempty"`
-	Reasons       []ReasonRecord `json:"reasons,omitempty"`
+	Window string `json:"window"`
+	// Lists is the decision evidence whose key begins "dnc." (lists
+	// consulted, snapshot versions and ages), in order; nil when none.
+	Lists []Evidence `json:"lists,omitempty"`
+	// Counters is the decision evidence whose key begins "frequency." or
+	// "sweep." (cap and rate counts), in order; nil when none.
+	Counters []Evidence `json:"counters,omitempty"`
+	// Evidence is every other decision evidence, in order, including a
+	// "consent.id" that differs from Consent.ID; nil when none.
+	Evidence []Evidence `json:"evidence,omitempty"`
+	// Profile is the policy profile: the Redactor's profile when set, else the
+	// part of PolicyVersion before its first "@"; empty when neither gives one.
+	Profile string `json:"profile,omitempty"`
+	// PolicyVersion is the policy version the Gate was configured with;
+	// empty when it had none.
+	PolicyVersion string `json:"policy_version,omitempty"`
+	// Allowed reports whether the dialer was allowed to place the call
+	// (dialgate.Decision.Allowed).
+	Allowed bool `json:"allowed"`
+	// Shadow reports that the Gate ran in shadow mode: Reasons were recorded
+	// but not enforced.
+	Shadow bool `json:"shadow,omitempty"`
+	// Reasons are the decision's reasons in check order; nil when every check
+	// passed.
+	Reasons []ReasonRecord `json:"reasons,omitempty"`
 	// Redacted lists what was left out or replaced, as field paths with a note
 	// ("callee: raw number replaced by callee.hmac and callee.segment").
 	Redacted []string `json:"redacted"`
@@ -124,17 +183,28 @@ type DecisionRecord struct {
 // OutcomeRecord is the record of what happened to a call, linked to its
 // decision by DecisionID. The callee is not repeated.
 type OutcomeRecord struct {
-	DecisionID   string    `json:"decision_id"`
-	At           time.Time `json:"at"`
-	Released     bool      `json:"released,omitempty"`
-	Answered     bool      `json:"answered,omitempty"`
-	Conversation bool      `json:"conversation,omitempty"`
-	Abandoned    bool      `json:"abandoned,omitempty"`
+	// DecisionID is the id of the decision that allowed the call; never empty.
+	DecisionID string `json:"decision_id"`
+	// At is when the outcome was reported, in UTC.
+	At time.Time `json:"at"`
+	// Released reports that the dial was not placed and its capacity given back.
+	Released bool `json:"released,omitempty"`
+	// Answered reports that a person answered.
+	Answered bool `json:"answered,omitempty"`
+	// Conversation reports that a conversation with the callee took place.
+	Conversation bool `json:"conversation,omitempty"`
+	// Abandoned reports that the call was answered but no agent took it, or
+	// it was hung up before the profile's minimum ring time.
+	Abandoned bool `json:"abandoned,omitempty"`
 	// RingMillis is the ring duration in milliseconds.
-	RingMillis  int64    `json:"ring_ms,omitempty"`
-	Disposition string   `json:"disposition,omitempty"`
-	RecordingID string   `json:"recording_id,omitempty"`
-	Redacted    []string `json:"redacted,omitempty"`
+	RingMillis int64 `json:"ring_ms,omitempty"`
+	// Disposition is the dialer's free-text disposition code; empty when none.
+	Disposition string `json:"disposition,omitempty"`
+	// RecordingID links the call's recording; empty when there is none.
+	RecordingID string `json:"recording_id,omitempty"`
+	// Redacted lists the fields replaced because they contained the callee
+	// number, as field paths with a note; nil when nothing was.
+	Redacted []string `json:"redacted,omitempty"`
 }
 
 // RepairRecord says what Repair cut from a torn file after a crash.

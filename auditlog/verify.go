@@ -85,9 +85,9 @@ type VerifyOptions struct {
 type Report struct {
 	Files       int   // files read
 	Records     int64 // records (decisions, outcomes, repairs)
-	Decisions   int64
-	Outcomes    int64
-	Repairs     int64
+	Decisions   int64 // decision records
+	Outcomes    int64 // outcome records
+	Repairs     int64 // repair records (torn tails cut after a crash)
 	Checkpoints int64 // checkpoint lines verified
 	// Tree is the tree of the last checkpoint in the log (zero if none).
 	Tree tlog.Tree

@@ -14,8 +14,8 @@ import (
 // Fault says so: a consent database outage. Reads and writes both consult
 // it. Safe for concurrent use when Store is.
 type FaultyConsentStore struct {
-	Store consent.Store
-	Fault *Fault
+	Store consent.Store // the store calls are forwarded to while healthy
+	Fault *Fault        // decides when calls fail; nil never fails
 }
 
 var _ consent.Store = FaultyConsentStore{}
@@ -79,8 +79,8 @@ func (s FaultyConsentStore) ConsentEventsSince(ctx context.Context, since uint64
 // FaultyDNCStore wraps a dnc.Store so that every call fails while Fault says
 // so: a do-not-call database outage. Safe for concurrent use when Store is.
 type FaultyDNCStore struct {
-	Store dnc.Store
-	Fault *Fault
+	Store dnc.Store // the store calls are forwarded to while healthy
+	Fault *Fault    // decides when calls fail; nil never fails
 }
 
 var _ dnc.Store = FaultyDNCStore{}
@@ -121,8 +121,8 @@ func (s FaultyDNCStore) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) e
 // that Usage and Reserve fail while Fault says so; Release always forwards,
 // so that nothing stays reserved. Safe for concurrent use when Counters is.
 type FaultyCounters struct {
-	Counters storage.Counters
-	Fault    *Fault
+	Counters storage.Counters // the counters calls are forwarded to while healthy
+	Fault    *Fault           // decides when Usage and Reserve fail; nil never fails
 }
 
 var _ storage.Counters = FaultyCounters{}

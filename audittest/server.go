@@ -26,7 +26,7 @@ type Server struct {
 	Conn *grpc.ClientConn
 	// Gate and Admin are clients over Conn.
 	Gate  pb.GateServiceClient
-	Admin pb.AdminServiceClient
+	Admin pb.AdminServiceClient // its methods answer Unimplemented
 }
 
 // NewServer starts the sidecar over gate on an in-memory listener and returns

@@ -57,29 +57,60 @@ func (c Channel) valid() bool {
 
 // Complaint is one complaint and its handling record. The callee number is kept
 // only as a keyed hash.
+//
+// The deadlines are instants at which the allowed time ends (midnight at the
+// end of the last working day allowed, in the Desk's zone): ForwardBy is
+// Config.ForwardDays working days after ReceivedAt's date, HandleBy
+// Config.HandleDays working days after the last day allowed for forwarding,
+// AnswerBy Config.AnswerDays working days after the last day allowed for
+// handling. They are fixed at filing and do not move with the actual dates.
 type Complaint struct {
-	ID         string    `json:"id"`
-	Tenant     string    `json:"tenant,omitempty"`
-	Callee     string    `json:"callee"`            // keyed hash of the complainant's number
-	Segment    string    `json:"segment,omitempty"` // 号段, for reporting
-	Scope      string    `json:"scope"`             // do-not-call scope the complaint listed the number in
-	Channel    Channel   `json:"channel"`
-	DecisionID string    `json:"decision_id,omitempty"` // the call complained about
-	Details    string    `json:"details,omitempty"`
+	// ID identifies the complaint: 1 to 256 bytes, not only white space.
+	// Required.
+	ID string `json:"id"`
+	// Tenant is the call centre the complaint is about; empty when not known.
+	Tenant  string `json:"tenant,omitempty"`
+	Callee  string `json:"callee"`            // keyed hash of the complainant's number
+	Segment string `json:"segment,omitempty"` // 号段, for reporting
+	Scope   string `json:"scope"`             // do-not-call scope the complaint listed the number in
+	// Channel is how the complaint arrived. Required.
+	Channel    Channel `json:"channel"`
+	DecisionID string  `json:"decision_id,omitempty"` // the call complained about
+	// Details is the complainant's account in free text; empty when none was
+	// given.
+	Details string `json:"details,omitempty"`
+	// ReceivedAt is when the complaint was received (the t given to
+	// Desk.File). Required.
 	ReceivedAt time.Time `json:"received_at"`
 
+	// ForwardBy is the deadline for forwarding the complaint to its handler.
 	ForwardBy time.Time `json:"forward_by"`
-	HandleBy  time.Time `json:"handle_by"`
-	AnswerBy  time.Time `json:"answer_by"`
+	// HandleBy is the deadline for verifying and handling it.
+	HandleBy time.Time `json:"handle_by"`
+	// AnswerBy is the deadline for answering the complainant.
+	AnswerBy time.Time `json:"answer_by"`
 
+	// ForwardedAt is when the complaint was forwarded (Desk.Forward, or
+	// Desk.Resolve of an open complaint); zero while it is open.
 	ForwardedAt time.Time `json:"forwarded_at,omitzero"`
-	HandledAt   time.Time `json:"handled_at,omitzero"`
-	AnsweredAt  time.Time `json:"answered_at,omitzero"`
-	Resolution  string    `json:"resolution,omitempty"`
+	// HandledAt is when it was handled (Desk.Resolve); zero until then.
+	HandledAt time.Time `json:"handled_at,omitzero"`
+	// AnsweredAt is when the complainant was answered (Desk.Answer); zero
+	// until then.
+	AnsweredAt time.Time `json:"answered_at,omitzero"`
+	// Resolution says in plain words how the complaint was handled; empty
+	// until it is.
+	Resolution string `json:"resolution,omitempty"`
 
-	Status         Status   `json:"status"`
+	// Status is where the complaint is in its handling; StatusOpen when filed.
+	Status Status `json:"status"`
+	// HeldRecordings are the ids of the callee's recordings put on hold when
+	// the complaint was filed; nil when none were (or no RecordingHolder was
+	// configured).
 	HeldRecordings []string `json:"held_recordings,omitempty"`
-	DNCListed      bool     `json:"dnc_listed"`
+	// DNCListed reports that the number was put on the do-not-call list
+	// ("complaints" list, in Scope); Desk.File always sets it.
+	DNCListed bool `json:"dnc_listed"`
 }
 
 // Validate reports the first malformed field.
@@ -120,9 +151,9 @@ func (c Complaint) Overdue(t time.Time) []string {
 
 // Filter selects complaints in Store.ListComplaints. Zero fields match all.
 type Filter struct {
-	Tenant   string
-	Callee   string
-	Status   Status
+	Tenant   string    // only this tenant's complaints; "" matches every tenant
+	Callee   string    // only complaints with this keyed callee hash (Complaint.Callee)
+	Status   Status    // only complaints with this status
 	From, To time.Time // ReceivedAt in [From, To)
 }
 
@@ -152,10 +183,18 @@ type Store interface {
 // Config sets the handling deadlines, in working days. The zero Config uses
 // 3, 15 and 3 (the MIIT 2020 draft [S]).
 type Config struct {
-	ForwardDays int               `json:"forward_days,omitempty"`
-	HandleDays  int               `json:"handle_days,omitempty"`
-	AnswerDays  int               `json:"answer_days,omitempty"`
-	Cite        dialgate.Citation `json:"cite"`
+	// ForwardDays is how many working days after receipt a complaint must be
+	// forwarded to its handler; 0 means 3. At most 365.
+	ForwardDays int `json:"forward_days,omitempty"`
+	// HandleDays is how many working days after the forwarding deadline it
+	// must be handled; 0 means 15. At most 365.
+	HandleDays int `json:"handle_days,omitempty"`
+	// AnswerDays is how many working days after the handling deadline the
+	// complainant must be answered; 0 means 3. At most 365.
+	AnswerDays int `json:"answer_days,omitempty"`
+	// Cite is the source of the deadlines (the MIIT 2020 draft for the
+	// defaults); informational, it is not validated here.
+	Cite dialgate.Citation `json:"cite"`
 }
 
 // Validate rejects negative or absurd deadlines, naming the field.

@@ -15,17 +15,23 @@ import (
 // DNCLister lists numbers on the store-backed do-not-call list; *dnc.Check
 // implements it (the entry is visible to the next Check before Add returns).
 type DNCLister interface {
+	// Add lists the entries, durably and visibly to the next check, before it
+	// returns.
 	Add(ctx context.Context, entries ...dnc.Entry) error
 }
 
 // RecordingHolder places a hold on every recording of a callee;
 // *recording.Manager implements it.
 type RecordingHolder interface {
+	// HoldCallee places hold h on every recording of number n and returns the
+	// ids of the recordings held (nil when there are none).
 	HoldCallee(ctx context.Context, n dialgate.Number, h recording.Hold) ([]string, error)
 }
 
 // CalleeHasher turns a number into the keyed hash stored instead of it.
 type CalleeHasher interface {
+	// HashCallee returns the keyed hash of n; the same number always gives
+	// the same hash.
 	HashCallee(n dialgate.Number) string
 }
 
@@ -33,6 +39,7 @@ type CalleeHasher interface {
 // Friday; pass the profile's holiday calendar (with make-up working days) for
 // statutory holidays.
 type Calendar interface {
+	// IsWorkday reports whether the given date is a working day.
 	IsWorkday(year int, month time.Month, day int) bool
 }
 
@@ -100,13 +107,13 @@ func NewDesk(cfg Config, store Store, lists DNCLister, holds RecordingHolder, ha
 
 // Filing is a complaint as received.
 type Filing struct {
-	ID         string
-	Number     dialgate.Number
-	Tenant     string
-	Scope      dnc.Scope // zero: global
-	Channel    Channel
-	DecisionID string
-	Details    string
+	ID         string          // the complaint's id, 1 to 256 bytes; required and unique
+	Number     dialgate.Number // the complainant's number; required, stored only as its keyed hash
+	Tenant     string          // the call centre complained about; "" when not known
+	Scope      dnc.Scope       // zero: global
+	Channel    Channel         // how the complaint arrived; required
+	DecisionID string          // the id of the decision of the call complained about; "" when not known
+	Details    string          // the complainant's account in free text; may be empty
 }
 
 // File records a complaint received at t: the number goes on the do-not-call
@@ -210,6 +217,8 @@ func (d *Desk) Get(ctx context.Context, id string) (Complaint, error) {
 // Listed is a complaint with the deadlines it has missed at the listing time.
 type Listed struct {
 	Complaint
+	// Overdue names the deadlines missed at the listing time, in the order
+	// "forward", "handle", "answer"; nil when none.
 	Overdue []string `json:"overdue,omitempty"`
 }
 

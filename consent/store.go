@@ -108,4 +108,5 @@ var ErrHistoryTruncated = errorString("consent: event history truncated")
 
 type errorString string
 
+// Error returns the message.
 func (e errorString) Error() string { return string(e) }

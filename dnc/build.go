@@ -16,8 +16,8 @@ import (
 
 // Source is one list to build from: a name for messages and its reader.
 type Source struct {
-	Name string
-	R    io.Reader
+	Name string    // names the list in errors and in BuildOptions.Bad (a file name)
+	R    io.Reader // the list's text, one number per line, as ParseList reads it
 }
 
 // BuildOptions configures BuildSet. The zero value reads international
@@ -204,12 +204,23 @@ func (rr *runReader) next() (bool, error) {
 	return true, nil
 }
 
+// runHeap is a container/heap of run readers ordered by their current value,
+// for the k-way merge of sorted runs.
 type runHeap []*runReader
 
-func (h runHeap) Len() int           { return len(h) }
+// Len implements heap.Interface.
+func (h runHeap) Len() int { return len(h) }
+
+// Less orders readers by their current value.
 func (h runHeap) Less(i, j int) bool { return h[i].cur < h[j].cur }
-func (h runHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *runHeap) Push(x any)        { *h = append(*h, x.(*runReader)) }
+
+// Swap implements heap.Interface.
+func (h runHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+
+// Push adds x, a *runReader.
+func (h *runHeap) Push(x any) { *h = append(*h, x.(*runReader)) }
+
+// Pop removes and returns the last reader.
 func (h *runHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]

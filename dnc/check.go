@@ -32,9 +32,9 @@ type Config struct {
 // refusal is never released before 12 months). The zero Hold allows removal
 // at once.
 type Hold struct {
-	Months int               `json:"months,omitempty"`
-	Days   int               `json:"days,omitempty"`
-	Cite   dialgate.Citation `json:"cite,omitzero"`
+	Months int               `json:"months,omitempty"` // calendar months, 0 to 1200
+	Days   int               `json:"days,omitempty"`   // days added after the months, 0 to 36600
+	Cite   dialgate.Citation `json:"cite,omitzero"`    // where the hold comes from; required when Months or Days is set
 }
 
 // Until returns the end of a hold that starts at t.

@@ -39,8 +39,8 @@ type ParseStats struct {
 
 // LineError is one malformed line of a list: its 1-based line number and why.
 type LineError struct {
-	Line int64
-	Err  error
+	Line int64 // 1-based line number in the list
+	Err  error // the problem: a number error, or one wrapping ErrBadLine
 }
 
 // Error returns "line N: " followed by the problem.

@@ -24,8 +24,8 @@ const (
 // comparable value; the zero Scope is invalid. Matching is exact and
 // case-sensitive on the value.
 type Scope struct {
-	Kind  ScopeKind
-	Value string
+	Kind  ScopeKind // what part of a dial the scope matches
+	Value string    // the value that part must equal; empty for ScopeGlobal, else 1 to 256 bytes
 }
 
 // GlobalScope is the scope that matches every dial.

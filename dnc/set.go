@@ -251,6 +251,7 @@ var ErrUnsorted = fmtErr("dnc: numbers not in ascending order")
 
 type fmtErr string
 
+// Error returns the message.
 func (e fmtErr) Error() string { return string(e) }
 
 // Add adds v, which must not be smaller than the previous value added.

@@ -85,7 +85,7 @@ func (h Header) Effective() time.Time {
 // when it becomes unreachable, so a snapshot swapped out while checks still
 // read it stays valid for them.
 type Snapshot struct {
-	Header Header
+	Header Header // the snapshot's header, with Count, Prefixes, BodyBytes and SHA256 filled in
 	set    Set
 }
 

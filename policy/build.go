@@ -114,8 +114,8 @@ func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, erro
 // registered through the recording check's Manager — find the check with
 // CheckOf instead of building a second, separate one.
 type Assembly struct {
-	Gate   *dialgate.Gate
-	Checks []dialgate.Checker
+	Gate   *dialgate.Gate     // the Gate built from the profile
+	Checks []dialgate.Checker // the checks the Gate consults, in its order
 }
 
 // Assemble is Build that also returns the checks.

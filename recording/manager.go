@@ -40,15 +40,24 @@ func (m *Manager) Retention() time.Duration { return m.cfg.RetentionPeriod() }
 
 // Registration describes a recording to register.
 type Registration struct {
-	ID         string
+	// ID identifies the recording (the dialer's or recorder's id): 1 to 256
+	// bytes, unique. Required.
+	ID string
+	// DecisionID links the decision that allowed the call; empty when not known.
 	DecisionID string
-	Tenant     string
-	Callee     dialgate.Number
-	StartedAt  time.Time
+	// Tenant is the call centre that made the call; may be empty.
+	Tenant string
+	// Callee is the called number. Required; only its keyed hash is stored.
+	Callee dialgate.Number
+	// StartedAt is when the recording started. Required, and not more than a
+	// minute after the registration time.
+	StartedAt time.Time
 	// Retention asks for a longer retention than the Manager's for this
 	// recording; zero keeps the Manager's. Less than 30 days is an error.
 	Retention dialgate.Duration
-	MediaURI  string
+	// MediaURI locates the media in the Manager's Blob store (which must then
+	// be configured); empty for metadata only.
+	MediaURI string
 }
 
 // Register records a new recording's metadata at time t. The recording is kept
@@ -231,15 +240,15 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 
 // Skip is a recording the sweeper left in place, and why.
 type Skip struct {
-	ID     string `json:"id"`
-	Reason string `json:"reason"`
+	ID     string `json:"id"`     // the recording's id
+	Reason string `json:"reason"` // "held", "retention period not over", or the error text of a failure
 }
 
 // SweepReport says what a sweep deleted, what it skipped and why, and what failed.
 type SweepReport struct {
-	Deleted []string `json:"deleted"`
-	Skipped []Skip   `json:"skipped"`
-	Failed  []Skip   `json:"failed,omitempty"`
+	Deleted []string `json:"deleted"`          // ids of the recordings deleted, in id order; nil when none
+	Skipped []Skip   `json:"skipped"`          // due recordings left in place on purpose (held, retention not over)
+	Failed  []Skip   `json:"failed,omitempty"` // recordings whose deletion failed, with the error; the sweep's error joins them
 }
 
 // Sweep deletes every recording whose retention is over at t and that is not

@@ -150,6 +150,7 @@ func (c Config) RetentionPeriod() time.Duration {
 // CalleeHasher turns a callee number into the keyed hash stored with recordings
 // (see package auditlog). It must be deterministic for a given key.
 type CalleeHasher interface {
+	// HashCallee returns the keyed hash of n.
 	HashCallee(n dialgate.Number) string
 }
 
@@ -157,7 +158,7 @@ type CalleeHasher interface {
 type Filter struct {
 	Callee     string    // keyed callee hash
 	DueBy      time.Time // RetainUntil at or before this instant
-	DecisionID string
+	DecisionID string    // only the recordings of this decision
 }
 
 // Store keeps recording metadata. Implementations must be safe for concurrent
@@ -203,12 +204,12 @@ func (f Filter) Matches(r Recording) bool {
 // and for audits: what was deleted, when, and what its retention was. It holds
 // no callee information.
 type Tombstone struct {
-	ID          string    `json:"id"`
-	Tenant      string    `json:"tenant,omitempty"`
-	DecisionID  string    `json:"decision_id,omitempty"`
-	StartedAt   time.Time `json:"started_at"`
-	RetainUntil time.Time `json:"retain_until"`
-	DeletedAt   time.Time `json:"deleted_at"`
+	ID          string    `json:"id"`                    // the deleted recording's id
+	Tenant      string    `json:"tenant,omitempty"`      // its tenant; empty when it had none
+	DecisionID  string    `json:"decision_id,omitempty"` // its decision; empty when it had none
+	StartedAt   time.Time `json:"started_at"`            // when it started
+	RetainUntil time.Time `json:"retain_until"`          // the end of its retention when it was deleted
+	DeletedAt   time.Time `json:"deleted_at"`            // when its metadata was deleted (the sweep's t)
 }
 
 // TombstoneOf returns the tombstone of r deleted at t.

@@ -22,7 +22,7 @@ var ErrInvalid = errors.New("report: invalid")
 
 // Quarter is a calendar quarter.
 type Quarter struct {
-	Year int
+	Year int // four-digit year, 2000–2999 from ParseQuarter
 	Q    int // 1–4
 }
 
@@ -59,66 +59,91 @@ type Sources struct {
 	// AuditFiles are the decision log files in order (auditlog.LogFiles).
 	AuditFiles []string
 	// Tenant, when set, restricts the report to one tenant.
-	Tenant     string
-	DNC        dnc.Store
+	Tenant string
+	// DNC is the do-not-call store whose entries added in the quarter are
+	// counted (all tenants: entries are not filtered by Tenant); nil leaves
+	// DNCAdditions empty.
+	DNC dnc.Store
+	// Complaints is the complaint store; nil leaves Complaints empty.
 	Complaints complaint.Store
+	// Recordings is the recording store; nil leaves Recordings empty.
 	Recordings recording.Store
 }
 
 // Count is a key with a count, for ordered tables.
 type Count struct {
-	Key   string `json:"key"`
-	Count int    `json:"count"`
+	Key   string `json:"key"`   // what is counted: a reason code, a purpose, a list name, a status, …
+	Count int    `json:"count"` // how many times Key occurred; tables are sorted by descending Count, then Key
 }
 
 // PolicyVersion is a policy version seen in the quarter's decisions.
 type PolicyVersion struct {
-	Version   string    `json:"version"`
-	Decisions int       `json:"decisions"`
-	First     time.Time `json:"first"`
-	Last      time.Time `json:"last"`
+	Version   string    `json:"version"`   // the decisions' policy version; "" for decisions recorded without one
+	Decisions int       `json:"decisions"` // how many of the quarter's decisions used it
+	First     time.Time `json:"first"`     // the earliest of those decisions' instants
+	Last      time.Time `json:"last"`      // the latest of those decisions' instants
 }
 
 // Report is the quarterly report.
+//
+// Every count covers the quarter [From, To) and, when Tenant is set, that
+// tenant only (except DNCAdditions, which counts every tenant's entries).
 type Report struct {
-	Schema      string    `json:"schema"`
-	Quarter     string    `json:"quarter"`
-	From        time.Time `json:"from"`
-	To          time.Time `json:"to"`
+	// Schema is always Schema ("dialgate.report.quarterly.v1").
+	Schema string `json:"schema"`
+	// Quarter is the quarter reported on, as "2026Q4".
+	Quarter string `json:"quarter"`
+	// From is the quarter's first instant (midnight of its first day in the
+	// location given to Build).
+	From time.Time `json:"from"`
+	// To is the first instant after the quarter (exclusive bound).
+	To time.Time `json:"to"`
+	// GeneratedAt is the now given to Build.
 	GeneratedAt time.Time `json:"generated_at"`
-	Tenant      string    `json:"tenant,omitempty"`
+	// Tenant is the tenant the report is restricted to; empty for all tenants.
+	Tenant string `json:"tenant,omitempty"`
 
+	// Decisions summarises the quarter's decision and outcome records in the
+	// audit log.
 	Decisions struct {
-		Total   int `json:"total"`
-		Allowed int `json:"allowed"`
-		Denied  int `json:"denied"`
+		Total   int `json:"total"`   // decisions taken in the quarter
+		Allowed int `json:"allowed"` // of which allowed (shadow-mode ones included)
+		Denied  int `json:"denied"`  // of which denied
 		// Shadow counts decisions taken in shadow mode (allowed although a rule failed).
 		ShadowNonCompliant int     `json:"shadow_non_compliant"`
-		ByReason           []Count `json:"by_reason"`
-		ByPurpose          []Count `json:"by_purpose"`
-		Outcomes           int     `json:"outcomes"`
-		Released           int     `json:"released"`
+		ByReason           []Count `json:"by_reason"`  // reason codes, each reason of each decision counted once
+		ByPurpose          []Count `json:"by_purpose"` // decisions by dial purpose
+		Outcomes           int     `json:"outcomes"`   // outcome records of the quarter's decisions
+		Released           int     `json:"released"`   // of which released (the dial was not placed)
 	} `json:"decisions"`
 
+	// DNCAdditions counts the do-not-call entries added (by AddedAt) in the
+	// quarter; zero when Sources.DNC is nil (see Missing).
 	DNCAdditions struct {
-		Total    int     `json:"total"`
-		BySource []Count `json:"by_source"`
-		ByList   []Count `json:"by_list"`
+		Total    int     `json:"total"`     // entries added in the quarter
+		BySource []Count `json:"by_source"` // by entry source ("unspecified" when it had none)
+		ByList   []Count `json:"by_list"`   // by list name
 	} `json:"dnc_additions"`
 
+	// Complaints counts the complaints received in the quarter; zero when
+	// Sources.Complaints is nil (see Missing).
 	Complaints struct {
-		Received  int     `json:"received"`
-		ByStatus  []Count `json:"by_status"`
-		ByChannel []Count `json:"by_channel"`
-		Overdue   int     `json:"overdue"`
+		Received  int     `json:"received"`   // complaints received in the quarter
+		ByStatus  []Count `json:"by_status"`  // by current status
+		ByChannel []Count `json:"by_channel"` // by channel
+		Overdue   int     `json:"overdue"`    // complaints with a missed deadline as of the earlier of now and the quarter's end
 	} `json:"complaints"`
 
+	// Recordings counts recordings; zero when Sources.Recordings is nil (see
+	// Missing).
 	Recordings struct {
-		KeptAtEnd int `json:"kept_at_end"`
-		HeldAtEnd int `json:"held_at_end"`
-		Deleted   int `json:"deleted"`
+		KeptAtEnd int `json:"kept_at_end"` // recordings in the store now that started before the quarter's end
+		HeldAtEnd int `json:"held_at_end"` // of which under a hold now
+		Deleted   int `json:"deleted"`     // recordings deleted in the quarter (tombstones)
 	} `json:"recordings"`
 
+	// PolicyVersions lists the policy versions of the quarter's decisions,
+	// ordered by first use; empty (not nil) when there were none.
 	PolicyVersions []PolicyVersion `json:"policy_versions"`
 	// Repairs counts torn-tail repairs found in the log in the quarter's files.
 	Repairs int `json:"audit_repairs"`

@@ -174,5 +174,7 @@ func ValidateInstant(t time.Time) error {
 // never called again from accumulating. It returns the number of entries
 // removed. An id whose entries are all removed is no longer held.
 type CounterExpirer interface {
+	// ExpireCounters removes, as of t, every entry no limit can count any
+	// more and returns how many it removed.
 	ExpireCounters(ctx context.Context, t time.Time) (removed int, err error)
 }

@@ -52,7 +52,7 @@ func (r Result) Allowed() bool { return r.Findings == 0 }
 
 // SegmentSummary sums up one segment of a list.
 type SegmentSummary struct {
-	Segment    string `json:"segment"`
+	Segment    string `json:"segment"`     // the segment (号段) as numbering.Segment.String writes it
 	Numbers    int    `json:"numbers"`     // distinct numbers of the list in the segment
 	InRuns     int    `json:"in_runs"`     // of which part of a sequential run
 	LongestRun int    `json:"longest_run"` // the longest run's length

@@ -22,7 +22,7 @@ type Report struct {
 	Steps []StepReport `json:"steps"`
 	// Passed and Failed count the steps.
 	Passed int `json:"passed"`
-	Failed int `json:"failed"`
+	Failed int `json:"failed"` // steps with at least one problem; zero means the scenario passed
 }
 
 // OK reports whether every step passed.
@@ -30,36 +30,36 @@ func (r *Report) OK() bool { return r.Failed == 0 }
 
 // StepReport says what a step expected and what came back.
 type StepReport struct {
-	Step int       `json:"step"`
-	ID   string    `json:"id,omitempty"`
-	Line int       `json:"line"`
-	At   time.Time `json:"at"`
+	Step int       `json:"step"`         // the step's 1-based position in the file (Step.Index)
+	ID   string    `json:"id,omitempty"` // the step's id; empty when it has none
+	Line int       `json:"line"`         // the step's line in the file
+	At   time.Time `json:"at"`           // the instant the clock was set to for the step
 	// Kind is "dial" or the event type.
 	Kind string `json:"kind"`
 	// Decision is the step id an event referred to.
 	Decision string `json:"decision,omitempty"`
-	Want     Want   `json:"want"`
-	Got      Got    `json:"got"`
-	Pass     bool   `json:"pass"`
+	Want     Want   `json:"want"` // what the step had to come back with
+	Got      Got    `json:"got"`  // what it came back with
+	Pass     bool   `json:"pass"` // the step passed: Problems is empty
 	// Problems says how Got differs from Want; empty when the step passed.
 	Problems []string `json:"problems,omitempty"`
 }
 
 // Got is what a step came back with.
 type Got struct {
-	Allowed    *bool       `json:"allowed,omitempty"`
-	Codes      []string    `json:"codes,omitempty"`
-	Reasons    []GotReason `json:"reasons,omitempty"`
-	Error      string      `json:"error,omitempty"`
-	Message    string      `json:"message,omitempty"`
-	Deleted    *int        `json:"deleted,omitempty"`
-	DecisionID string      `json:"decision_id,omitempty"`
+	Allowed    *bool       `json:"allowed,omitempty"`     // the decision's Allowed; nil for an event or when the dial met an error
+	Codes      []string    `json:"codes,omitempty"`       // the decision's reason codes in order; nil when none
+	Reasons    []GotReason `json:"reasons,omitempty"`     // the decision's reasons with their messages; nil when none
+	Error      string      `json:"error,omitempty"`       // the error name met ("dial.invalid", "audit.unavailable", an event's error, or "error"); empty on success
+	Message    string      `json:"message,omitempty"`     // the error's text, for people; empty when there was no error
+	Deleted    *int        `json:"deleted,omitempty"`     // how many items the event deleted (sweep_recordings); nil otherwise
+	DecisionID string      `json:"decision_id,omitempty"` // the id of the dial's decision; empty for an event or a dial that never reached the Gate
 }
 
 // GotReason is one reason of a decision as the report shows it.
 type GotReason struct {
-	Code    string `json:"code"`
-	Message string `json:"message,omitempty"`
+	Code    string `json:"code"`              // the reason code ("schedule.outside_window")
+	Message string `json:"message,omitempty"` // the reason's message; empty when the check gave none
 }
 
 func (sr *StepReport) fail(format string, args ...any) {

@@ -67,29 +67,31 @@ type Step struct {
 
 // DialSpec is a dial as the file writes it. Numbers and the purpose are kept as
 // text: a malformed one is the dial's problem (dial.invalid), not the file's.
+//
+// Each field is the Dial field of the same name.
 type DialSpec struct {
-	To           string     `json:"to,omitempty"`
-	From         string     `json:"from,omitempty"`
-	Purpose      string     `json:"purpose,omitempty"`
-	Tenant       string     `json:"tenant,omitempty"`
-	Industry     string     `json:"industry,omitempty"`
-	BusinessLine string     `json:"business_line,omitempty"`
-	Campaign     string     `json:"campaign,omitempty"`
-	Subject      string     `json:"subject,omitempty"`
-	ConsentID    string     `json:"consent_id,omitempty"`
-	LeadID       string     `json:"lead_id,omitempty"`
-	TriggerAt    *time.Time `json:"trigger_at,omitempty"`
-	Route        string     `json:"route,omitempty"`
+	To           string     `json:"to,omitempty"`            // the callee number as text; empty or malformed gives dial.invalid
+	From         string     `json:"from,omitempty"`          // the caller ID as text; empty for none
+	Purpose      string     `json:"purpose,omitempty"`       // the purpose name ("marketing"); an unknown one gives dial.invalid
+	Tenant       string     `json:"tenant,omitempty"`        // the tenant; empty takes the file's tenant
+	Industry     string     `json:"industry,omitempty"`      // the industry category; may be empty
+	BusinessLine string     `json:"business_line,omitempty"` // the business line; may be empty
+	Campaign     string     `json:"campaign,omitempty"`      // the campaign; may be empty
+	Subject      string     `json:"subject,omitempty"`       // the matter the call is about; may be empty
+	ConsentID    string     `json:"consent_id,omitempty"`    // the consent record relied on; may be empty
+	LeadID       string     `json:"lead_id,omitempty"`       // the lead record the number came from; may be empty
+	TriggerAt    *time.Time `json:"trigger_at,omitempty"`    // the instant of the contact triggering a callback; nil for none
+	Route        string     `json:"route,omitempty"`         // "", "domestic" or "international"; another gives dial.invalid
 }
 
 // Want is what a step must come back with. For a dial: Allowed (and every code
 // in Codes present), or Error. For an event: nothing (it must succeed), Error,
 // or Deleted.
 type Want struct {
-	Allowed *bool    `json:"allowed,omitempty"`
-	Codes   []string `json:"codes,omitempty"`
-	Error   string   `json:"error,omitempty"`
-	Deleted *int     `json:"deleted,omitempty"`
+	Allowed *bool    `json:"allowed,omitempty"` // for a dial: whether it must be allowed; nil when Error is set
+	Codes   []string `json:"codes,omitempty"`   // reason codes that must be among a denial's reasons (others may be too); only with Allowed false
+	Error   string   `json:"error,omitempty"`   // the error name the step must meet ("dial.invalid", "recording.held"); empty for none
+	Deleted *int     `json:"deleted,omitempty"` // for a sweep_recordings event: how many recordings it must delete; nil for no check
 }
 
 // Event is an event step's parsed event.

@@ -107,6 +107,9 @@ func purposesFromProto(field string, ps []pb.Purpose) ([]dialgate.Purpose, error
 	return out, nil
 }
 
+// AddDncEntry validates the number, the scope (required) and the source,
+// defaults added_at to the server's clock, and adds the entry through
+// Backend.DNC.
 func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryRequest) (*pb.AddDncEntryResponse, error) {
 	if s.be.DNC == nil {
 		return nil, s.unimplemented("AddDncEntry", "dnc")
@@ -135,6 +138,8 @@ func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryReques
 	return &pb.AddDncEntryResponse{}, nil
 }
 
+// RemoveDncEntry validates the number and the scope (required) and removes
+// the entry through Backend.DNC.
 func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntryRequest) (*pb.RemoveDncEntryResponse, error) {
 	if s.be.DNC == nil {
 		return nil, s.unimplemented("RemoveDncEntry", "dnc")
@@ -161,6 +166,9 @@ var consentMethods = map[pb.ConsentMethod]string{
 	pb.ConsentMethod_CONSENT_METHOD_IN_APP:          "in_app",
 }
 
+// GrantConsent validates the request (id, number, scope, method and
+// granted_at required; expires_at after granted_at; evidence_sha256 64 hex
+// digits) and stores the grant through Backend.Consents.
 func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequest) (*pb.GrantConsentResponse, error) {
 	if s.be.Consents == nil {
 		return nil, s.unimplemented("GrantConsent", "consent")
@@ -222,6 +230,8 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 	return &pb.GrantConsentResponse{}, nil
 }
 
+// RevokeConsent validates the id, defaults revoked_at to the server's clock,
+// and revokes through Backend.Consents.
 func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRequest) (*pb.RevokeConsentResponse, error) {
 	if s.be.Consents == nil {
 		return nil, s.unimplemented("RevokeConsent", "consent")
@@ -245,6 +255,9 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 	return &pb.RevokeConsentResponse{}, nil
 }
 
+// FileComplaint validates the request (scope "global" when empty), stamps it
+// with the server's clock and files it through Backend.Complaints, answering
+// the complaint id.
 func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRequest) (*pb.FileComplaintResponse, error) {
 	if s.be.Complaints == nil {
 		return nil, s.unimplemented("FileComplaint", "complaint")
@@ -295,6 +308,9 @@ var numberTypes = map[pb.NumberType]string{
 	pb.NumberType_NUMBER_TYPE_MOBILE_BUSINESS: "mobile_business",
 }
 
+// AddLedgerEntry validates the request (number, type, holder and at least
+// one purpose required; valid_until after valid_from), defaults valid_from
+// to the server's clock, and stores the entry through Backend.Ledger.
 func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntryRequest) (*pb.AddLedgerEntryResponse, error) {
 	if s.be.Ledger == nil {
 		return nil, s.unimplemented("AddLedgerEntry", "callerid")
@@ -352,6 +368,9 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	return &pb.AddLedgerEntryResponse{}, nil
 }
 
+// RegisterRecording validates the request (id, number and started_at
+// required; retention_days 0 or at least 30), stamps it with the server's
+// clock and registers it through Backend.Recordings.
 func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRecordingRequest) (*pb.RegisterRecordingResponse, error) {
 	if s.be.Recordings == nil {
 		return nil, s.unimplemented("RegisterRecording", "recording")
@@ -391,6 +410,8 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 	return &pb.RegisterRecordingResponse{}, nil
 }
 
+// HoldRecording places a hold (hold_id DefaultHoldID when empty) at the
+// server's clock through Backend.Recordings.
 func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRequest) (*pb.HoldRecordingResponse, error) {
 	if s.be.Recordings == nil {
 		return nil, s.unimplemented("HoldRecording", "recording")
@@ -411,6 +432,8 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 	return &pb.HoldRecordingResponse{}, nil
 }
 
+// ReleaseRecordingHold lifts a hold (hold_id DefaultHoldID when empty)
+// through Backend.Recordings.
 func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseRecordingHoldRequest) (*pb.ReleaseRecordingHoldResponse, error) {
 	if s.be.Recordings == nil {
 		return nil, s.unimplemented("ReleaseRecordingHold", "recording")

@@ -243,4 +243,5 @@ type tokenStream struct {
 	ctx context.Context
 }
 
+// Context returns the stream's context carrying the token's entry.
 func (s *tokenStream) Context() context.Context { return s.ctx }

@@ -25,10 +25,17 @@ type Backend struct {
 	// RevokedAt); nil means dialgate.SystemClock.
 	Clock dialgate.Clock
 
-	DNC        DNCAdmin
-	Consents   ConsentAdmin
+	// DNC serves AddDncEntry and RemoveDncEntry; nil answers Unimplemented.
+	DNC DNCAdmin
+	// Consents serves GrantConsent and RevokeConsent; nil answers
+	// Unimplemented.
+	Consents ConsentAdmin
+	// Complaints serves FileComplaint; nil answers Unimplemented.
 	Complaints ComplaintAdmin
-	Ledger     LedgerAdmin
+	// Ledger serves AddLedgerEntry; nil answers Unimplemented.
+	Ledger LedgerAdmin
+	// Recordings serves RegisterRecording, HoldRecording and
+	// ReleaseRecordingHold; nil answers Unimplemented.
 	Recordings RecordingAdmin
 
 	// Unwired says, per admin domain ("dnc", "consent", "complaint",
@@ -71,90 +78,105 @@ type Probe struct {
 
 // SnapshotAge is how old one registry snapshot is.
 type SnapshotAge struct {
-	List string
-	Age  time.Duration
+	List string        // the registry's name (the dnc provider's Name), the gauge's "list" label
+	Age  time.Duration // time since the snapshot's as-of instant; negative if it is dated in the future
 }
 
 // DNCEntry is a scoped do-not-call entry as AdminService receives it.
 type DNCEntry struct {
-	Number  dialgate.Number
-	Scope   string // "global", "industry:<x>", "business:<x>", "tenant:<x>", "campaign:<x>"
-	Source  string
-	AddedAt time.Time // never zero: the server fills in its clock
+	Number  dialgate.Number // the number to list; always valid
+	Scope   string          // "global", "industry:<x>", "business:<x>", "tenant:<x>", "campaign:<x>"
+	Source  string          // where the opt-out came from, an id-like string; empty means "admin"
+	AddedAt time.Time       // never zero: the server fills in its clock
 }
 
 // DNCAdmin adds and removes scoped do-not-call entries.
 type DNCAdmin interface {
+	// AddDNC lists e.Number in e.Scope; the entry is in force for the next
+	// Check when it returns nil.
 	AddDNC(ctx context.Context, e DNCEntry) error
+	// RemoveDNC removes number n's entry in scope; removing an entry that is
+	// not there is not an error, an entry still held is a FieldError.
 	RemoveDNC(ctx context.Context, n dialgate.Number, scope string) error
 }
 
 // ConsentGrant is a consent record as AdminService receives it. Fields are
 // validated by the consent package (consent.Record.ValidateNew).
 type ConsentGrant struct {
-	ID             string
-	Number         dialgate.Number
-	Scope          string // "industry:<x>", "business:<x>", "campaign:<x>", "tenant:<x>"
-	Method         string // "web_form", "ivr_keypress", "recorded_verbal", "written", "in_app"
-	GrantedAt      time.Time
-	ExpiresAt      time.Time // zero: does not lapse by time
-	EvidenceSHA256 string    // SHA-256 of the disclosure text, lower-case hex
-	EvidenceURI    string
-	Channel        string
+	ID             string          // the consent record's id; required
+	Number         dialgate.Number // the consenting number; always valid
+	Scope          string          // "industry:<x>", "business:<x>", "campaign:<x>", "tenant:<x>"
+	Method         string          // "web_form", "ivr_keypress", "recorded_verbal", "written", "in_app"
+	GrantedAt      time.Time       // when consent was given; never zero
+	ExpiresAt      time.Time       // zero: does not lapse by time
+	EvidenceSHA256 string          // SHA-256 of the disclosure text, lower-case hex
+	EvidenceURI    string          // where the evidence (form, recording) is kept; may be empty, at most 2048 bytes
+	Channel        string          // the channel consent was collected through, free text; may be empty, at most 64 bytes
 }
 
 // ConsentAdmin grants and revokes consents. A revocation must be in force for
 // every Check that starts after RevokeConsent returns nil.
 type ConsentAdmin interface {
+	// GrantConsent stores c; repeating an identical grant is not an error,
+	// the same id with other fields wraps ErrAlreadyExists.
 	GrantConsent(ctx context.Context, c ConsentGrant) error
+	// RevokeConsent revokes consent id as of at, through channel (free
+	// text, may be empty); an unknown id wraps ErrNotFound.
 	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error
 }
 
 // Complaint is a complaint as AdminService receives it.
 type Complaint struct {
-	ID             string // empty: the adapter picks one
-	Number         dialgate.Number
-	Scope          string // "global" when not given
-	CallDecisionID string
-	Tenant         string
-	Note           string
-	Channel        string // "phone" when not given
-	At             time.Time
+	ID             string          // empty: the adapter picks one
+	Number         dialgate.Number // the complainant's number; always valid
+	Scope          string          // "global" when not given
+	CallDecisionID string          // the decision of the call complained about; empty when not known
+	Tenant         string          // the call centre complained about; empty when not known
+	Note           string          // the complainant's account in free text, at most 4096 bytes; may be empty
+	Channel        string          // "phone" when not given
+	At             time.Time       // when the server received it (its clock); the deadlines count from it
 }
 
 // ComplaintAdmin files complaints and returns the complaint id.
 type ComplaintAdmin interface {
+	// FileComplaint lists the number, holds the callee's recordings and
+	// stores the complaint, returning its id; a retry with the same id and
+	// number returns the id again.
 	FileComplaint(ctx context.Context, c Complaint) (string, error)
 }
 
 // LedgerEntry is a caller ID of a tenant's number ledger.
+//
+// The fields are those of callerid.Entry, which validates them.
 type LedgerEntry struct {
-	Tenant        string
-	Number        dialgate.Number
-	Type          string // "95", "96", "400", "800", "fixed", "mobile_business"
-	Holder        string
-	Access        string
-	Qualification string
-	Purposes      []dialgate.Purpose
-	ValidFrom     time.Time
-	ValidUntil    time.Time // zero: open-ended
-	OfficeUseOnly bool
+	Tenant        string             // the tenant holding the number; empty is a tenant of its own
+	Number        dialgate.Number    // the caller ID; always valid
+	Type          string             // "95", "96", "400", "800", "fixed", "mobile_business"
+	Holder        string             // the legal entity the number is allocated to (使用主体); required
+	Access        string             // how the number is connected (接入信息); may be empty
+	Qualification string             // the holder's licence or qualification (用户资质); may be empty
+	Purposes      []dialgate.Purpose // the purposes the number may be used for; at least one
+	ValidFrom     time.Time          // first instant of use; the server fills in its clock when not given
+	ValidUntil    time.Time          // zero: open-ended
+	OfficeUseOnly bool               // the number may not be the caller ID of any outbound business call
 }
 
 // LedgerAdmin adds caller IDs to the ledger.
 type LedgerAdmin interface {
+	// AddLedgerEntry stores e (replacing the tenant's entry for the same
+	// number); the entry is in force for the next Check when it returns nil.
 	AddLedgerEntry(ctx context.Context, e LedgerEntry) error
 }
 
 // Recording is a call recording as AdminService receives it.
 type Recording struct {
-	ID            string
-	Number        dialgate.Number
-	StartedAt     time.Time
-	RetentionDays int // 0: the profile's
-	DecisionID    string
-	Tenant        string
-	At            time.Time // when the server received it (its clock)
+	ID            string          // the recording's id; required
+	Number        dialgate.Number // the callee; always valid, stored only as its keyed hash
+	StartedAt     time.Time       // when the recording started; never zero
+	RetentionDays int             // 0: the profile's
+	DecisionID    string          // the decision that allowed the call; empty when not known
+	Tenant        string          // the call centre that made the call; may be empty
+	At            time.Time       // when the server received it (its clock)
 }
 
 // DefaultHoldID names the hold HoldRecording places and ReleaseRecordingHold
@@ -166,7 +188,14 @@ const DefaultHoldID = "admin"
 // forbids (a hold on a recording being deleted, a release that leaves other
 // holds in force) wraps ErrFailedPrecondition.
 type RecordingAdmin interface {
+	// RegisterRecording stores r's metadata; repeating an identical
+	// registration is not an error, another recording under the same id
+	// wraps ErrAlreadyExists.
 	RegisterRecording(ctx context.Context, r Recording) error
+	// HoldRecording places hold holdID (with reason, placed at at) on
+	// recording id; placing a hold it already has is not an error.
 	HoldRecording(ctx context.Context, id, holdID, reason string, at time.Time) error
+	// ReleaseRecordingHold lifts hold holdID from recording id at at;
+	// releasing a hold already gone from an unheld recording is not an error.
 	ReleaseRecordingHold(ctx context.Context, id, holdID string, at time.Time) error
 }

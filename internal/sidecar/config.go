@@ -55,7 +55,7 @@ type TLSConfig struct {
 	// CertFile and KeyFile are the PEM server certificate chain and key. Both or
 	// neither.
 	CertFile string `json:"cert_file,omitempty"`
-	KeyFile  string `json:"key_file,omitempty"`
+	KeyFile  string `json:"key_file,omitempty"` // see CertFile
 	// ClientCAFile is a PEM bundle of CAs whose client certificates are
 	// accepted; setting it turns on mTLS. Needs CertFile.
 	ClientCAFile string `json:"client_ca_file,omitempty"`

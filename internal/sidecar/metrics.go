@@ -74,8 +74,11 @@ type snapshotCollector struct {
 	desc *prometheus.Desc
 }
 
+// Describe implements prometheus.Collector: the one snapshot-age gauge.
 func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
+// Collect implements prometheus.Collector: one gauge value (seconds) per
+// registry snapshot, as of the time of the scrape.
 func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, a := range c.ages(time.Now()) {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, a.Age.Seconds(), a.List)

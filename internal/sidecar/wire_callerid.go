@@ -35,6 +35,8 @@ func wireLedger(be *Backend, checks []dialgate.Checker, store callerid.Store) {
 	be.Ledger = a
 }
 
+// AddLedgerEntry implements LedgerAdmin: it normalizes and stores e, then
+// reloads the profile's callerid check so that the next Check sees it.
 func (a ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
 	ent := callerid.Entry{
 		Tenant: e.Tenant, Number: e.Number, Type: callerid.ResourceType(e.Type),

@@ -71,6 +71,9 @@ func newComplaintID(t time.Time) (string, error) {
 	return "cp-" + t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]), nil
 }
 
+// FileComplaint implements ComplaintAdmin through the Desk: channel "phone"
+// and a "cp-<time>-<random>" id when not given; a retry with the same id,
+// number and scope returns the id again.
 func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string, error) {
 	f := complaint.Filing{
 		ID: c.ID, Number: c.Number, Tenant: c.Tenant, Channel: complaint.Channel(c.Channel),

@@ -47,6 +47,8 @@ func consentError(err error) error {
 	return err
 }
 
+// GrantConsent implements ConsentAdmin: it validates and adds the record; an
+// existing id is a success when the record is the same and not revoked.
 func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 	r := consent.Record{
 		ID: c.ID, Number: c.Number, Scope: consent.Scope(c.Scope), Method: consent.Method(c.Method),
@@ -77,6 +79,8 @@ func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 	return nil
 }
 
+// RevokeConsent implements ConsentAdmin; at before the consent's granted_at
+// is a FieldError on "revoked_at".
 func (a consentAdmin) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error {
 	if err := consent.ValidateID(id); err != nil {
 		return consentError(err)

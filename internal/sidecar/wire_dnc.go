@@ -49,6 +49,8 @@ func dncScope(s string) (dnc.Scope, error) {
 	return sc, nil
 }
 
+// AddDNC implements DNCAdmin: it adds e to the "opt_out" list through the
+// check, with source "admin" when e.Source is empty.
 func (a dncAdmin) AddDNC(ctx context.Context, e DNCEntry) error {
 	sc, err := dncScope(e.Scope)
 	if err != nil {
@@ -61,6 +63,8 @@ func (a dncAdmin) AddDNC(ctx context.Context, e DNCEntry) error {
 	return a.c.Add(ctx, dnc.Entry{Number: e.Number, Scope: sc, List: "opt_out", Source: src, AddedAt: e.AddedAt})
 }
 
+// RemoveDNC implements DNCAdmin: an entry not listed is not an error; one
+// still held is a FieldError on "number".
 func (a dncAdmin) RemoveDNC(ctx context.Context, n dialgate.Number, scope string) error {
 	sc, err := dncScope(scope)
 	if err != nil {

@@ -70,6 +70,8 @@ func recordingError(err error) error {
 	return err
 }
 
+// RegisterRecording implements RecordingAdmin through the Manager; a retry
+// with the same callee, start, retention and decision is a success.
 func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) error {
 	reg := recording.Registration{
 		ID: r.ID, DecisionID: r.DecisionID, Tenant: r.Tenant, Callee: r.Number, StartedAt: r.StartedAt,
@@ -93,10 +95,14 @@ func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) erro
 	return fmt.Errorf("%w: recording %s is registered with another callee, start, retention or decision", ErrAlreadyExists, r.ID)
 }
 
+// HoldRecording implements RecordingAdmin through Manager.Hold.
 func (a recordingAdmin) HoldRecording(ctx context.Context, id, holdID, reason string, at time.Time) error {
 	return recordingError(a.m.Hold(ctx, id, recording.Hold{ID: holdID, Reason: reason, PlacedAt: at}))
 }
 
+// ReleaseRecordingHold implements RecordingAdmin through Manager.ReleaseHold
+// (the instant is not used); a recording with other holds but not holdID
+// wraps ErrFailedPrecondition.
 func (a recordingAdmin) ReleaseRecordingHold(ctx context.Context, id, holdID string, _ time.Time) error {
 	err := a.m.ReleaseHold(ctx, id, holdID)
 	if !errors.Is(err, recording.ErrNotFound) {

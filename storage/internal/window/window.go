@@ -12,8 +12,8 @@ import (
 // Entry is one recorded reservation under a key: its instant in Unix
 // nanoseconds and its member ("" for a reservation that counts on its own).
 type Entry struct {
-	At     int64
-	Member string
+	At     int64  // the reservation's instant, Unix nanoseconds
+	Member string // the Limit.Member value counted distinctly; "" for a reservation that counts on its own
 }
 
 // Start returns the index of the first entry that counts in a window of
