@@ -90,7 +90,7 @@ func BenchmarkLookup1e7(b *testing.B) {
 			qs = fix.listed
 		}
 		b.Run("set/"+kind, func(b *testing.B) {
-			b.ReportMetric(float64(fix.set.Bytes())/float64(fix.set.Len()), "B/number")
+			defer b.ReportMetric(float64(fix.set.Bytes())/float64(fix.set.Len()), "mem-B/number")
 			hits := 0
 			i := 0
 			for b.Loop() {
@@ -104,7 +104,7 @@ func BenchmarkLookup1e7(b *testing.B) {
 			}
 		})
 		b.Run("map/"+kind, func(b *testing.B) {
-			b.ReportMetric(float64(fix.mapBytes)/float64(len(fix.m)), "B/number")
+			defer b.ReportMetric(float64(fix.mapBytes)/float64(len(fix.m)), "mem-B/number")
 			hits := 0
 			i := 0
 			for b.Loop() {
