@@ -121,3 +121,32 @@ func (r *Registry) Lookup(_ context.Context, d dialgate.Dial) (Hit, bool, error)
 	h := l.snap.Header
 	return Hit{List: r.name, Scope: l.scope, Source: h.Source, AddedAt: h.Effective()}, true, nil
 }
+
+// LoadRegistries opens each snapshot file (memory-mapped where the platform
+// allows) and returns one registry per file, named by its header's Name, with
+// the snapshot swapped in. Two files with the same name are an error, and so
+// is a damaged file: a registry is never loaded half or empty.
+func LoadRegistries(paths ...string) ([]*Registry, error) {
+	var out []*Registry
+	seen := map[string]string{}
+	for _, p := range paths {
+		s, err := OpenSnapshot(p)
+		if err != nil {
+			return nil, fmt.Errorf("registry snapshot %s: %w", p, err)
+		}
+		name := s.Header.Name
+		if prev, dup := seen[name]; dup {
+			return nil, fmt.Errorf("registry snapshot %s: registry %q is also loaded from %s: %w", p, name, prev, dialgate.ErrInvalidConfig)
+		}
+		seen[name] = p
+		r, err := NewRegistry(name)
+		if err != nil {
+			return nil, fmt.Errorf("registry snapshot %s: %w", p, err)
+		}
+		if _, err := r.Swap(s); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

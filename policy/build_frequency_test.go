@@ -43,7 +43,7 @@ frequency:
 		}
 	}
 	rules := explainFrequency(p.Frequency)
-	if len(rules) != 3 || !strings.Contains(rules[0].Text, "1 call per 5m0s per callee") || !strings.Contains(rules[2].Text, "7d") {
+	if len(rules) != 3 || !strings.Contains(rules[0].Text, "1 call per 5m per callee") || !strings.Contains(rules[2].Text, "7d") {
 		t.Errorf("explain = %+v", rules)
 	}
 

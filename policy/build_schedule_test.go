@@ -20,7 +20,7 @@ func TestCNSchedule(t *testing.T) {
 	var now time.Time
 	q := p.Clone()
 	q.DNC = nil // only the schedule section matters here
-	q.CallerID, q.Sweep = nil, nil
+	q.CallerID, q.Sweep, q.Frequency = nil, nil, nil
 	q.Consent = nil
 	g, err := Build(q, Deps{}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
 	if err != nil {

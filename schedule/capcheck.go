@@ -56,11 +56,11 @@ func WithCapHashKey(key []byte) CapOption {
 // reservation back. ObserveOutcome records conversations for the pause.
 //
 // Counter keys hold no raw callee number: they are
-// "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<rule>",
-// where <rule> names the cap's kind, scope, window and purposes (the hash
-// comes first so that one callee's counters are adjacent in ordered stores). Changing a cap's
-// window, scope or purposes therefore starts its counting afresh; changing
-// only its count does not.
+// "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<kind>|<scope>|<purposes>".
+// Caps with the same scope and purposes share one key — one entry per call,
+// counted under each cap's window — so that a reservation writes once however
+// many caps apply, and changing a cap's count or window keeps its history.
+// Changing a cap's scope or purposes starts its counting afresh.
 //
 // A CapCheck is safe for concurrent use. Create it with NewCapCheck.
 type CapCheck struct {
@@ -100,25 +100,33 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 	c := &CapCheck{counters: counters}
 	c.hashers.New = func() any { return hmac.New(sha256.New, o.key) }
 	for _, cp := range cfg.Caps {
-		c.caps = append(c.caps, capRule{cap: cp, suffix: ruleSuffix("cap", cp.Per, cp.Window, cp.Purposes), desc: cp.String()})
+		c.caps = append(c.caps, capRule{cap: cp, suffix: ruleSuffix("cap", cp.Per, cp.Purposes), desc: cp.String()})
 	}
+	// Keep caps that share a counter key next to each other (stable, by first
+	// appearance), so that their limits are adjacent and the key is built once.
+	first := map[string]int{}
+	for i, r := range c.caps {
+		if _, ok := first[r.suffix]; !ok {
+			first[r.suffix] = i
+		}
+	}
+	slices.SortStableFunc(c.caps, func(a, b capRule) int { return first[a.suffix] - first[b.suffix] })
 	if p := cfg.PauseAfterConversation; p != nil {
 		cp := Cap{Window: p.Window, Purposes: p.Purposes, Per: p.Per, Cite: p.Cite}
-		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Window, p.Purposes),
-			desc: "no call within " + p.Window.String() + " after a conversation, per " + string(scopeOrDefault(p.Per))}
+		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Purposes),
+			desc: "no call within " + windowString(p.Window) + " after a conversation, per " + string(scopeOrDefault(p.Per))}
 	}
 	return c, nil
 }
 
 // ruleSuffix names a rule in counter keys by what its counting depends on.
-func ruleSuffix(kind string, per CapScope, w dialgate.Duration, purposes []dialgate.Purpose) string {
+func ruleSuffix(kind string, per CapScope, purposes []dialgate.Purpose) string {
 	ps := make([]string, len(purposes))
 	for i, p := range purposes {
 		ps[i] = string(p)
 	}
 	slices.Sort(ps)
-	return "|" + kind + "|" + string(scopeOrDefault(per)) + "|" +
-		strconv.FormatInt(int64(w.Std()/time.Second), 10) + "s|" + strings.Join(ps, ",")
+	return "|" + kind + "|" + string(scopeOrDefault(per)) + "|" + strings.Join(ps, ",")
 }
 
 // Name returns "frequency".
@@ -171,9 +179,7 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	if len(limits) == 0 {
 		return nil, nil
 	}
-	// Reservation ids are shared by every user of the store (the sweep check
-	// reserves under the same decision id): namespace ours.
-	ok, us, err := c.counters.Reserve(ctx, "frequency:"+decisionID, d.At, limits)
+	ok, us, err := c.counters.Reserve(ctx, capReservationID(decisionID), d.At, limits)
 	if err != nil {
 		return nil, fmt.Errorf("frequency: %w", err)
 	}
@@ -190,10 +196,15 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	return rs, nil
 }
 
+// capReservationID is the reservation id of a decision's caps. Reservation
+// ids are global to a store shared by several checks (sweep reserves too), so
+// each check prefixes its own.
+func capReservationID(decisionID string) string { return "frequency:" + decisionID }
+
 // Release gives back what Commit reserved for decisionID. Unknown ids are
 // not an error.
 func (c *CapCheck) Release(ctx context.Context, decisionID string) error {
-	if err := c.counters.Release(ctx, "frequency:"+decisionID); err != nil {
+	if err := c.counters.Release(ctx, capReservationID(decisionID)); err != nil {
 		return fmt.Errorf("frequency: %w", err)
 	}
 	return nil
@@ -220,7 +231,7 @@ func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error
 	}
 	var buf [32]byte
 	key := "frequency|" + c.scopeHash(o.Dial, p.cap.Per, &buf) + p.suffix
-	_, _, err := c.counters.Reserve(ctx, "conversation:"+o.DecisionID, o.At,
+	_, _, err := c.counters.Reserve(ctx, "frequency.conversation:"+o.DecisionID, o.At,
 		[]storage.Limit{{Key: key, Window: p.cap.Window.Std(), Max: pauseRecordMax}})
 	if err != nil {
 		return fmt.Errorf("frequency: record conversation: %w", err)
@@ -242,11 +253,17 @@ func (c *CapCheck) limits(d dialgate.Dial, pause bool) ([]storage.Limit, []*capR
 		buf    [32]byte
 	)
 	add := func(r *capRule, max int) {
-		si := scopeIndex(r.cap.Per)
-		if hashes[si] == "" {
-			hashes[si] = c.scopeHash(d, r.cap.Per, &buf)
+		key := ""
+		if n := len(rules); n > 0 && rules[n-1].suffix == r.suffix {
+			key = limits[n-1].Key // same counter as the previous cap
+		} else {
+			si := scopeIndex(r.cap.Per)
+			if hashes[si] == "" {
+				hashes[si] = c.scopeHash(d, r.cap.Per, &buf)
+			}
+			key = "frequency|" + hashes[si] + r.suffix
 		}
-		limits = append(limits, storage.Limit{Key: "frequency|" + hashes[si] + r.suffix, Window: r.cap.Window.Std(), Max: max})
+		limits = append(limits, storage.Limit{Key: key, Window: r.cap.Window.Std(), Max: max})
 		rules = append(rules, r)
 	}
 	for i := range c.caps {

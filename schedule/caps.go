@@ -149,7 +149,7 @@ func (c Cap) String() string {
 	} else {
 		b.WriteString(" calls per ")
 	}
-	b.WriteString(c.Window.String())
+	b.WriteString(windowString(c.Window))
 	b.WriteString(" per ")
 	b.WriteString(string(scopeOrDefault(c.Per)))
 	if len(c.Purposes) > 0 {
@@ -175,4 +175,19 @@ func scopeOrDefault(s CapScope) CapScope {
 // appliesTo reports whether a rule limited to purposes covers p.
 func appliesTo(purposes []dialgate.Purpose, p dialgate.Purpose) bool {
 	return len(purposes) == 0 || slices.Contains(purposes, p)
+}
+
+// windowString formats a window in the largest whole unit: "30d", "24h",
+// "5m", else as time.Duration does (one day is "24h").
+func windowString(w dialgate.Duration) string {
+	d := w.Std()
+	switch {
+	case d > 24*time.Hour && d%(24*time.Hour) == 0:
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	case d != 0 && d%time.Hour == 0:
+		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+	case d != 0 && d%time.Minute == 0:
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	}
+	return d.String()
 }

@@ -162,7 +162,7 @@ func TestCNCapsThroughGate(t *testing.T) {
 	d := dialgate.Dial{To: callee, From: from1, Campaign: "winter"}
 
 	dec := r.want(start, d, true)
-	if len(dec.Evidence) != 3 || dec.Evidence[0].Key != "frequency.seen" || dec.Evidence[0].Value != "0 of 1 call per 5m0s per callee" {
+	if len(dec.Evidence) != 3 || dec.Evidence[0].Key != "frequency.seen" || dec.Evidence[0].Value != "0 of 1 call per 5m per callee" {
 		t.Errorf("evidence of a passing dial = %+v", dec.Evidence)
 	}
 	// Another caller ID and campaign of the same tenant count together.
@@ -171,7 +171,7 @@ func TestCNCapsThroughGate(t *testing.T) {
 	if want := start.Add(5 * time.Minute); !rs.NextAllowedAt.Equal(want) {
 		t.Errorf("NextAllowedAt = %s, want %s", rs.NextAllowedAt, want)
 	}
-	if got := evidence(rs, "frequency.cap"); got != "1 call per 5m0s per callee" {
+	if got := evidence(rs, "frequency.cap"); got != "1 call per 5m per callee" {
 		t.Errorf("cap evidence = %q", got)
 	}
 	if got := evidence(rs, "frequency.count"); got != "1" {
@@ -503,3 +503,31 @@ func ExampleNewCapCheck() {
 	// true false [frequency.capped]
 	// 2026-12-05T09:05:00+08:00
 }
+
+// Another committer reserving in the same store under the bare decision id
+// (as a segment-rate guard might) does not make the caps' reservation a
+// no-op: the caps use ids of their own.
+func TestSharedStoreOtherCommitter(t *testing.T) {
+	store := memstore.New()
+	other := &rawCommitter{store: store}
+	r := newRig(t, schedule.CapsCN(), store, other)
+	d := dialgate.Dial{To: callee, From: from1}
+	dec := r.want(start, d, true)
+	r.want(start.Add(time.Minute), d, false)
+	if err := r.gate.Release(context.Background(), dec); err != nil {
+		t.Fatal(err)
+	}
+	r.want(start.Add(2*time.Minute), d, true)
+}
+
+type rawCommitter struct{ store storage.Counters }
+
+func (c *rawCommitter) Name() string { return "segment" }
+func (c *rawCommitter) Check(context.Context, dialgate.Dial) ([]dialgate.Reason, error) {
+	return nil, nil
+}
+func (c *rawCommitter) Commit(ctx context.Context, d dialgate.Dial, id string) ([]dialgate.Reason, error) {
+	_, _, err := c.store.Reserve(ctx, id, d.At, []storage.Limit{{Key: "segment|1390013", Member: "m", Window: time.Hour, Max: 1000}})
+	return nil, err
+}
+func (c *rawCommitter) Release(ctx context.Context, id string) error { return c.store.Release(ctx, id) }

@@ -110,6 +110,10 @@ type Usage struct {
 //   - Atomicity: Reserve checks every limit and records under every key in
 //     one step. Concurrent Reserves never both take the last slot of a limit;
 //     a Reserve that fails records nothing under any key.
+//   - Ids are global to the store. Several checks sharing one store must
+//     namespace their ids ("frequency:"+decision id, "sweep:"+decision id),
+//     or the second Reserve of a decision would find the id held and record
+//     nothing.
 //   - Idempotency: a Reserve for an id that is already held (reserved, not
 //     released, not yet pruned) records nothing more and returns ok = true,
 //     whatever its limits say. Retrying a Reserve after an error is safe.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,11 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/callerid"
-	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/policy"
-	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -52,9 +51,10 @@ var dialFlags = map[string]string{
 
 func (a *app) checkCmd() *cobra.Command {
 	var (
-		in      dialInput
-		profile string
-		asJSON  bool
+		in         dialInput
+		profile    string
+		registries []string
+		asJSON     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "check --to NUMBER --purpose PURPOSE [flags]",
@@ -63,6 +63,9 @@ func (a *app) checkCmd() *cobra.Command {
 every reason code. With --json, read the dial as a JSON object on stdin (keys
 to, from, purpose, tenant, industry, business_line, campaign, subject,
 consent_id, lead_id, trigger_at, route, at) and print the decision as JSON.
+
+Registries: profiles that require national registries (us, uk, ca, au) deny
+every dial (dnc.registry_stale) unless a current copy is given with --registry.
 
 State: when DIR/dialgate.db (see --data) exists, check uses that store (do-not-
 call lists, counters) and records its reservations there. Otherwise it decides
@@ -99,7 +102,7 @@ Exit codes: 0 allowed, 1 denied, 2 bad input or no decision possible.`,
 			if err != nil {
 				return err
 			}
-			return a.check(cmd.Context(), d, at, profile, asJSON, name)
+			return a.check(cmd.Context(), d, at, profile, registries, asJSON, name)
 		},
 	}
 	f := cmd.Flags()
@@ -117,6 +120,7 @@ Exit codes: 0 allowed, 1 denied, 2 bad input or no decision possible.`,
 	f.StringVar(&in.Route, "route", "", "domestic (default) or international")
 	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock)")
 	f.StringVar(&profile, "profile", "cn", "built-in profile name or profile file")
+	f.StringArrayVar(&registries, "registry", nil, "registry snapshot file (dnc build), repeatable; its header names the registry")
 	f.BoolVar(&asJSON, "json", false, "read the dial as JSON on stdin and print the decision as JSON")
 	return cmd
 }
@@ -189,48 +193,54 @@ func (in *dialInput) toDial(name func(string) string) (dialgate.Dial, time.Time,
 	return d, at, nil
 }
 
-// openDeps opens the store in --data when it exists, else an empty in-memory
-// store. close releases it.
-func (a *app) openDeps() (deps policy.Deps, close func() error, err error) {
+// openDeps opens the store in --data when it exists (with the data
+// directory's keys, shared with dialgate serve), else an empty in-memory store
+// with a throw-away key; and loads the registry snapshots given. close
+// releases the store.
+func (a *app) openDeps(registries []string) (deps policy.Deps, close func() error, err error) {
+	regs, err := dnc.LoadRegistries(registries...)
+	if err != nil {
+		return deps, nil, usageErr("--registry: %v", err)
+	}
+	var (
+		st  interface{ Close() error }
+		key []byte
+	)
 	path := filepath.Join(a.data, boltstore.DefaultFileName)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(a.stderr, "dialgate: note: no store at %s; deciding without stored lists, consents or counters\n", path)
-		s := memstore.New()
-		return depsOf(s), s.Close, nil
+		st, key = memstore.New(), make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return deps, nil, failErr(err)
+		}
+	} else {
+		b, err := boltstore.Open(path, boltstore.Options{})
+		if err != nil {
+			return deps, nil, usageErr("--data: %v", err)
+		}
+		keys, err := sidecar.LoadKeys(a.data)
+		if err != nil {
+			b.Close()
+			return deps, nil, failErr(fmt.Errorf("--data: %w", err))
+		}
+		st, key = b, keys.HMAC
 	}
-	s, err := boltstore.Open(path, boltstore.Options{})
-	if err != nil {
-		return deps, nil, usageErr("--data: %v", err)
+	if deps, err = policy.StoreDeps(st, key); err != nil {
+		st.Close()
+		return deps, nil, failErr(err)
 	}
-	return depsOf(s), s.Close, nil
+	for _, r := range regs {
+		deps.DNCRegistries = append(deps.DNCRegistries, r)
+	}
+	return deps, st.Close, nil
 }
 
-// store is what both store implementations give the checks; each domain adds
-// its interface.
-type store interface {
-	dnc.Store
-	callerid.Store
-	storage.Counters
-	consent.Store
-}
-
-// depsOf wires one store into every dependency of policy.Build; each domain
-// adds its line.
-func depsOf(s store) policy.Deps {
-	return policy.Deps{
-		DNC:      s,
-		Ledger:   s,
-		Counters: s,
-		Consents: s,
-	}
-}
-
-func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile string, asJSON bool, name func(string) string) error {
+func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile string, registries []string, asJSON bool, name func(string) string) error {
 	p, err := policy.Load(profile)
 	if err != nil {
 		return usageErr("--profile: %v", err)
 	}
-	deps, closeStore, err := a.openDeps()
+	deps, closeStore, err := a.openDeps(registries)
 	if err != nil {
 		return err
 	}

@@ -52,11 +52,7 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 	}
 	var out []storage.Usage
 	err := s.view("usage", func(tx *bolt.Tx) error {
-		ent := tx.Bucket(bucketCounterEntries)
-		out = make([]storage.Usage, len(limits))
-		for i, l := range limits {
-			out[i] = tally(ent, t, l)
-		}
+		out = tallyAll(tx.Bucket(bucketCounterEntries), t, limits)
 		return nil
 	})
 	if err != nil {
@@ -82,10 +78,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	err := s.batch("reserve", func(tx *bolt.Tx) error {
 		ent := tx.Bucket(bucketCounterEntries)
 		ids := tx.Bucket(bucketCounterIDs)
-		ok, out = true, make([]storage.Usage, len(limits))
-		for i, l := range limits {
-			out[i] = tally(ent, t, l)
-			ok = ok && !out[i].Exceeded
+		ok, out = true, tallyAll(ent, t, limits)
+		for _, u := range out {
+			ok = ok && !u.Exceeded
 		}
 		if ids.Get([]byte(id)) != nil {
 			ok = true
@@ -182,16 +177,51 @@ func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits
 	return nil
 }
 
-// tally reads the entries of l.Key inside l's window at t and counts them.
-func tally(ent *bolt.Bucket, t time.Time, l storage.Limit) storage.Usage {
-	prefix := keyPrefix(l.Key)
-	from := appendInstant(bytes.Clone(prefix), t.UnixNano()-int64(l.Window)+1)
+// tallyAll reports every limit at t, reading each distinct key once (from
+// the start of the longest window among its limits).
+func tallyAll(ent *bolt.Bucket, t time.Time, limits []storage.Limit) []storage.Usage {
+	out := make([]storage.Usage, len(limits))
+	for i, l := range limits {
+		if j := firstWithKey(limits, i); j < i {
+			continue // read with limits[j]
+		}
+		longest := l.Window
+		for _, o := range limits[i+1:] {
+			if o.Key == l.Key && o.Window > longest {
+				longest = o.Window
+			}
+		}
+		entries, members := readKey(ent, l.Key, t.UnixNano()-int64(longest)+1)
+		for j := i; j < len(limits); j++ {
+			if limits[j].Key == l.Key {
+				out[j] = window.Tally(entries, t, limits[j], members)
+			}
+		}
+	}
+	return out
+}
+
+// firstWithKey returns the index of the first limit with the key of limits[i].
+func firstWithKey(limits []storage.Limit, i int) int {
+	for j := 0; j < i; j++ {
+		if limits[j].Key == limits[i].Key {
+			return j
+		}
+	}
+	return i
+}
+
+// readKey returns the entries of key recorded at or after from, in order,
+// and whether any has a member.
+func readKey(ent *bolt.Bucket, key string, from int64) ([]window.Entry, bool) {
+	prefix := keyPrefix(key)
+	start := appendInstant(bytes.Clone(prefix), from)
 	var (
 		entries []window.Entry
 		members bool
 	)
 	c := ent.Cursor()
-	for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if len(k) < len(prefix)+8 || len(v) < 8 {
 			continue // not ours; cannot happen in a file we wrote
 		}
@@ -202,7 +232,7 @@ func tally(ent *bolt.Bucket, t time.Time, l storage.Limit) storage.Usage {
 		}
 		entries = append(entries, e)
 	}
-	return window.Tally(entries, t, l, members)
+	return entries, members
 }
 
 // prune deletes the entries of key at or before t-w, and removes them from

@@ -16,11 +16,12 @@ import (
 func benchLimits(n, scale int) [][]storage.Limit {
 	out := make([][]storage.Limit, n)
 	for i := range out {
-		k := "frequency|acme|" + strconv.Itoa(1_000_000+i)
+		// One key per callee with three windows, as package schedule does.
+		k := "frequency|" + strconv.Itoa(1_000_000_000+i*7919) + "|cap|callee|"
 		out[i] = []storage.Limit{
-			{Key: k + "|5m", Window: 5 * time.Minute, Max: 1 * scale},
-			{Key: k + "|24h", Window: 24 * time.Hour, Max: 2 * scale},
-			{Key: k + "|30d", Window: 30 * 24 * time.Hour, Max: 10 * scale},
+			{Key: k, Window: 5 * time.Minute, Max: 1 * scale},
+			{Key: k, Window: 24 * time.Hour, Max: 2 * scale},
+			{Key: k, Window: 30 * 24 * time.Hour, Max: 10 * scale},
 		}
 	}
 	return out

@@ -73,7 +73,12 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	defer c.mu.Unlock()
 	ok := true
 	for i, l := range limits {
-		k := c.keys[l.Key]
+		var k *counterKey
+		if i > 0 && limits[i-1].Key == l.Key {
+			k = ks[i-1] // caps of one callee share a key: look it up once
+		} else {
+			k = c.keys[l.Key]
+		}
 		ks = append(ks, k)
 		if k == nil {
 			out[i] = storage.Usage{Limit: l}
@@ -108,6 +113,11 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		if k == nil {
 			k = &counterKey{}
 			c.keys[l.Key] = k
+			for j := i + 1; j < len(ks); j++ {
+				if limits[j].Key == l.Key {
+					ks[j] = k
+				}
+			}
 		}
 		if longest > k.window {
 			k.window = longest
