@@ -2,6 +2,7 @@ package consent
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -104,9 +105,4 @@ type Store interface {
 
 // ErrHistoryTruncated is wrapped by ConsentEventsSince when the events asked
 // for are no longer kept.
-var ErrHistoryTruncated = errorString("consent: event history truncated")
-
-type errorString string
-
-// Error returns the message.
-func (e errorString) Error() string { return string(e) }
+var ErrHistoryTruncated = errors.New("consent: event history truncated")

@@ -1,6 +1,9 @@
 package scenario
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,4 +35,29 @@ func TestConsentParseErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseConsents fuzzes the parser from the consent scenario files: the
+// consents: key and the grant_consent/revoke_consent events.
+func FuzzParseConsents(f *testing.F) {
+	files, _ := filepath.Glob("../../examples/scenarios/consent-*.yaml")
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Parse("c.yaml", data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		if len(file.Steps) == 0 {
+			t.Fatal("a valid file has no steps")
+		}
+	})
 }
