@@ -37,7 +37,9 @@
 // the file once per batch (fdatasync on Linux, which flushes the data and the
 // file size but not timestamps; fsync elsewhere). A call returns only after
 // the sync of its batch succeeded; while one batch is being synced the next
-// one collects, so the more concurrent callers, the larger the batches. A failed write or fsync fails that batch and every later call
+// one collects, so the more concurrent callers, the larger the batches (the
+// writer also yields to runnable callers before taking a batch, so that under
+// CPU load the callers about to append join it rather than the next). A failed write or fsync fails that batch and every later call
 // (the log is then unusable until reopened: after an fsync error the file's
 // state is unknown), so the Gate denies with audit.unavailable. A checkpoint
 // is appended every Options.CheckpointEvery records, before rotating to a new
