@@ -53,3 +53,38 @@ func BenchmarkReserve(b *testing.B) {
 		})
 	})
 }
+
+// TestReserveManyLimits covers the scripts' chunked HSET (Lua's stack bounds
+// unpack): one reservation under more keys than one chunk holds.
+func TestReserveManyLimits(t *testing.T) {
+	url := redisURL(t)
+	s := open(t, url, newPrefix(t, url))
+	ctx := context.Background()
+	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	limits := make([]storage.Limit, 4500) // 9,000 HSET arguments: more than Lua 5.1 unpacks at once
+	for i := range limits {
+		limits[i] = storage.Limit{Key: "many/" + strconv.Itoa(i), Window: time.Hour, Max: 1}
+	}
+	ok, _, err := s.Reserve(ctx, "many-1", at, limits)
+	if err != nil || !ok {
+		t.Fatalf("first reserve: ok=%v err=%v", ok, err)
+	}
+	u, err := s.Usage(ctx, at, limits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range u {
+		if x.Count != 1 || !x.Exceeded {
+			t.Fatalf("usage[%d] = %+v, want count 1, exceeded", i, x)
+		}
+	}
+	if ok, _, err := s.Reserve(ctx, "many-2", at, limits); err != nil || ok {
+		t.Fatalf("second id: ok=%v err=%v, want denied", ok, err)
+	}
+	if err := s.Release(ctx, "many-1"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := s.Reserve(ctx, "many-2", at, limits); err != nil || !ok {
+		t.Fatalf("after release: ok=%v err=%v, want allowed (every entry of many-1 released)", ok, err)
+	}
+}
