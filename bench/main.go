@@ -307,19 +307,23 @@ func reservations(ctx context.Context, c storage.Counters, n, w, rate int, caps 
 	var next atomic.Int64
 	var failed atomic.Value
 	var wg sync.WaitGroup
-	for range w {
+	start := time.Now()
+	for k := range w {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tick := time.Now()
+			// Paced callers start staggered by every/w, so that together they
+			// issue one reservation every 1/rate instead of w at once every
+			// `every` (which measured queueing behind a burst of w).
+			tick := start.Add(time.Duration(k) * every / time.Duration(w))
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n {
 					return
 				}
 				if every > 0 {
-					tick = tick.Add(every)
 					time.Sleep(time.Until(tick))
+					tick = tick.Add(every)
 				}
 				key := "bench/" + run + "/callee/" + strconv.Itoa(i)
 				limits := make([]storage.Limit, len(caps.Caps))

@@ -42,30 +42,62 @@ func loBound(tn int64, w time.Duration) string {
 	return stamp(lo)
 }
 
+// lexBound turns a loBound into the ZRANGEBYLEX bound the scripts take: "-"
+// stays "-", a stamp s becomes "(s;" (entries strictly above every entry
+// recorded at s).
+func lexBound(lo string) string {
+	if lo == "-" {
+		return lo
+	}
+	return "(" + lo + ";"
+}
+
 // The counter scripts. An entry under counter key K is the sorted-set member
 //
 //	<20-digit stamp> ":" <4-digit length of id> <id> <member>
 //
 // with score 0, so ZRANGEBYLEX orders entries by instant. The entries at or
-// before instant lo are those below "<stamp(lo)>;" (';' follows ':').
+// before instant lo are those below "<stamp(lo)>;" (';' follows ':'), so the
+// scripts take window bounds as ZRANGEBYLEX bounds: "(<stamp(lo)>;" or "-"
+// (see lexBound).
 // "{p}:r:<id>" is a hash counter key → entry of the reservation id;
 // "{p}:mc" is a hash counter key → number of its entries with a member.
+//
+// The script's server time bounds throughput at many callers, so the scripts
+// keep redis.call and Lua string work per limit low: a key is read with ZCARD
+// first and an empty key (most callees' keys) costs nothing more; the member
+// count is read only for a non-empty key; a key without member entries is
+// counted with ZLEXCOUNT (every entry is distinct; ZCARD alone when the window
+// reaches back past every instant); the prune scan is skipped when the window
+// count shows no entry at or before the prune bound; the reservation hash is
+// written with one HSET; entry strings and bounds are built by the caller.
 const luaTally = `
-local function tally(pfx, key, member, max, lo)
-  local ckey = pfx .. "c:" .. key
-  local lob = "-"
-  if lo ~= "-" then lob = "(" .. lo .. ";" end
-  local mc = tonumber(redis.call("HGET", pfx .. "mc", key) or "0")
+local card, mcs, inwin = {}, {}, {}
+local function tally(pfx, ckey, key, member, max, lob)
+  local c = card[ckey]
+  if c == nil then
+    c = redis.call("ZCARD", ckey)
+    card[ckey] = c
+    inwin[ckey] = {}
+  end
+  if c == 0 then return 0, 0, "" end
+  local mc = mcs[key]
+  if mc == nil then
+    mc = tonumber(redis.call("HGET", pfx .. "mc", key) or "0") or 0
+    mcs[key] = mc
+  end
   if mc <= 0 then
-    local n = redis.call("ZLEXCOUNT", ckey, lob, "+")
-    local nth = ""
+    local n = c
+    if lob ~= "-" then n = redis.call("ZLEXCOUNT", ckey, lob, "+") end
+    inwin[ckey][lob] = n
     if n >= max then
-      nth = string.sub(redis.call("ZREVRANGEBYLEX", ckey, "+", lob, "LIMIT", max - 1, 1)[1], 1, 20)
-      return {n, 1, nth}
+      local nth = string.sub(redis.call("ZREVRANGEBYLEX", ckey, "+", lob, "LIMIT", max - 1, 1)[1], 1, 20)
+      return n, 1, nth
     end
-    return {n, 0, nth}
+    return n, 0, ""
   end
   local es = redis.call("ZREVRANGEBYLEX", ckey, "+", lob)
+  inwin[ckey][lob] = #es
   local seen = {}
   local count, present, nth = 0, false, ""
   for _, e in ipairs(es) do
@@ -83,37 +115,45 @@ local function tally(pfx, key, member, max, lo)
       if count == max then nth = string.sub(e, 1, 20) end
     end
   end
-  if count >= max and not present then return {count, 1, nth} end
-  return {count, 0, ""}
+  if count >= max and not present then return count, 1, nth end
+  return count, 0, ""
 end
 `
 
-// ARGV: prefix, n, then n × (key, member, max, lo).
+// ARGV: prefix, n, then n × (key, member, max, lob) where lob is the lexBound
+// of the window's start.
 var usageScript = redis.NewScript(luaTally + `
 local pfx, n = ARGV[1], tonumber(ARGV[2])
 local out = {}
 for i = 0, n - 1 do
   local b = 3 + 4 * i
-  local u = tally(pfx, ARGV[b], ARGV[b + 1], tonumber(ARGV[b + 2]), ARGV[b + 3])
-  out[#out + 1] = u[1]; out[#out + 1] = u[2]; out[#out + 1] = u[3]
+  local key = ARGV[b]
+  local c, x, nth = tally(pfx, pfx .. "c:" .. key, key, ARGV[b + 1], tonumber(ARGV[b + 2]), ARGV[b + 3])
+  out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
 end
 return out
 `)
 
-// ARGV: prefix, id, stamp(t), ttl ms (0: none), n, then n × (key, member, max,
-// lo, prune) where prune is "" for a key already seen in this call, "-" for
-// nothing to prune, else the stamp at or before which entries are deleted.
-// Returns {ok, held, usages…}.
+// ARGV: prefix, id, entry prefix (stamp(t) ":" 4-digit id length, id), ttl ms
+// (0: none), n, then n × (key, member, max, lob, prune) where lob is the
+// lexBound of the window's start and prune is "" for a key already seen in
+// this call, else the lexBound below which entries are deleted ("-":
+// nothing). Returns {ok, held, usages…}.
 var reserveScript = redis.NewScript(luaTally + `
-local pfx, id, at, ttl, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local pfx, id, epre, ttl, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local rid = pfx .. "r:" .. id
+local mckey = pfx .. "mc"
 local out = {1, 0}
 local ok = true
+local ckeys = {}
 for i = 0, n - 1 do
   local b = 6 + 5 * i
-  local u = tally(pfx, ARGV[b], ARGV[b + 1], tonumber(ARGV[b + 2]), ARGV[b + 3])
-  out[#out + 1] = u[1]; out[#out + 1] = u[2]; out[#out + 1] = u[3]
-  if u[2] == 1 then ok = false end
+  local key = ARGV[b]
+  local ckey = pfx .. "c:" .. key
+  ckeys[i] = ckey
+  local c, x, nth = tally(pfx, ckey, key, ARGV[b + 1], tonumber(ARGV[b + 2]), ARGV[b + 3])
+  out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
+  if x == 1 then ok = false end
 end
 if redis.call("EXISTS", rid) == 1 then
   out[2] = 1
@@ -123,33 +163,41 @@ if not ok then
   out[1] = 0
   return out
 end
-local idlen = string.format("%04d", string.len(id))
+local fields = {}
 for i = 0, n - 1 do
   local b = 6 + 5 * i
   local key, member, prune = ARGV[b], ARGV[b + 1], ARGV[b + 4]
   if prune ~= "" then
-    local ckey = pfx .. "c:" .. key
-    if prune ~= "-" then
-      local old = redis.call("ZRANGEBYLEX", ckey, "-", "(" .. prune .. ";")
+    local ckey = ckeys[i]
+    if prune ~= "-" and card[ckey] > 0 and inwin[ckey][prune] ~= card[ckey] then
+      local old = redis.call("ZRANGEBYLEX", ckey, "-", prune)
       for _, e in ipairs(old) do
         local l = tonumber(string.sub(e, 22, 25))
         redis.call("HDEL", pfx .. "r:" .. string.sub(e, 26, 25 + l), key)
         if string.sub(e, 26 + l) ~= "" then
-          if redis.call("HINCRBY", pfx .. "mc", key, -1) <= 0 then redis.call("HDEL", pfx .. "mc", key) end
+          if redis.call("HINCRBY", mckey, key, -1) <= 0 then redis.call("HDEL", mckey, key) end
         end
       end
-      if #old > 0 then redis.call("ZREMRANGEBYLEX", ckey, "-", "(" .. prune .. ";") end
+      if #old > 0 then redis.call("ZREMRANGEBYLEX", ckey, "-", prune) end
     end
-    local e = at .. ":" .. idlen .. id .. member
+    local e = epre .. member
     redis.call("ZADD", ckey, 0, e)
-    redis.call("HSET", rid, key, e)
-    if member ~= "" then redis.call("HINCRBY", pfx .. "mc", key, 1) end
+    fields[#fields + 1] = key; fields[#fields + 1] = e
+    if member ~= "" then redis.call("HINCRBY", mckey, key, 1) end
     if ttl > 0 then
       redis.call("PEXPIRE", ckey, ttl)
     end
   end
 end
-if ttl > 0 and redis.call("EXISTS", rid) == 1 then redis.call("PEXPIRE", rid, ttl) end
+if #fields > 0 then
+  local i = 1
+  while i <= #fields do
+    local j = math.min(#fields, i + 1999)
+    redis.call("HSET", rid, unpack(fields, i, j))
+    i = j + 1
+  end
+  if ttl > 0 then redis.call("PEXPIRE", rid, ttl) end
+end
 return out
 `)
 
@@ -200,7 +248,7 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 	args := make([]any, 0, 2+4*len(limits))
 	args = append(args, s.pfx, len(limits))
 	for _, l := range limits {
-		args = append(args, l.Key, l.Member, l.Max, loBound(tn, l.Window))
+		args = append(args, l.Key, l.Member, l.Max, lexBound(loBound(tn, l.Window)))
 	}
 	res, err := usageScript.Run(ctx, s.rdb, nil, args...).Slice()
 	if err != nil {
@@ -222,7 +270,7 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	tn := t.UnixNano()
 	var ttl time.Duration
 	args := make([]any, 0, 5+5*len(limits))
-	args = append(args, s.pfx, id, stamp(tn), 0, len(limits))
+	args = append(args, s.pfx, id, fmt.Sprintf("%s:%04d%s", stamp(tn), len(id), id), 0, len(limits))
 	for i, l := range limits {
 		prune := ""
 		first := true
@@ -239,12 +287,12 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 					longest = o.Window
 				}
 			}
-			prune = loBound(tn, longest)
+			prune = lexBound(loBound(tn, longest))
 		}
 		if l.Window > ttl {
 			ttl = l.Window
 		}
-		args = append(args, l.Key, l.Member, l.Max, loBound(tn, l.Window), prune)
+		args = append(args, l.Key, l.Member, l.Max, lexBound(loBound(tn, l.Window)), prune)
 	}
 	if s.opts.KeyTTLSlack > 0 {
 		args[3] = (ttl + s.opts.KeyTTLSlack).Milliseconds()
