@@ -25,11 +25,11 @@ func TestAssembleKeepsTheGatesChecks(t *testing.T) {
 	if len(a.Checks) != len(a.Gate.CheckNames()) {
 		t.Fatalf("%d checks, gate has %v", len(a.Checks), a.Gate.CheckNames())
 	}
-	d, ok := policy.CheckOf[*dnc.Check](a)
+	d, ok := policy.CheckOf[*dnc.Check](a.Checks)
 	if !ok || d == nil {
 		t.Fatal("no *dnc.Check in the cn assembly")
 	}
-	if _, ok := policy.CheckOf[*recording.Check](a); !ok {
+	if _, ok := policy.CheckOf[*recording.Check](a.Checks); !ok {
 		t.Fatal("no *recording.Check in the cn assembly")
 	}
 	us, _ := policy.Builtin("fr")
@@ -37,7 +37,7 @@ func TestAssembleKeepsTheGatesChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := policy.CheckOf[*recording.Check](b); ok {
+	if _, ok := policy.CheckOf[*recording.Check](b.Checks); ok {
 		t.Fatal("fr has no recording section, yet CheckOf found one")
 	}
 }

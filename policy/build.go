@@ -134,10 +134,10 @@ func Assemble(p *Profile, deps Deps, opts ...dialgate.Option) (*Assembly, error)
 	return &Assembly{Gate: g, Checks: checks}, nil
 }
 
-// CheckOf returns the first of the assembly's checks of type T (for example
-// *dnc.Check), and whether there is one.
-func CheckOf[T dialgate.Checker](a *Assembly) (T, bool) {
-	for _, c := range a.Checks {
+// CheckOf returns the first of checks of type T (for example *dnc.Check,
+// from Assembly.Checks or Checks), and whether there is one.
+func CheckOf[T dialgate.Checker](checks []dialgate.Checker) (T, bool) {
+	for _, c := range checks {
 		if t, ok := c.(T); ok {
 			return t, true
 		}

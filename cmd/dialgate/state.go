@@ -74,13 +74,8 @@ func (st *state) recordings(mediaRoot string) (m *recording.Manager, done func()
 // desk returns the profile's complaint desk, listing numbers through the
 // profile's own do-not-call check.
 func (st *state) desk() (*complaint.Desk, error) {
-	var lists *dnc.Check
-	for _, c := range st.checks {
-		if d, ok := c.(*dnc.Check); ok {
-			lists = d
-		}
-	}
-	if lists == nil {
+	lists, ok := policy.CheckOf[*dnc.Check](st.checks)
+	if !ok {
 		return nil, usageErr("--profile: profile %s has no dnc section, so a complaint cannot list the number", st.profile.Name)
 	}
 	m, _, err := st.recordings("")

@@ -166,7 +166,7 @@ func newGate(mem *memstore.Store, store dnc.Store, clock dialgate.Clock) (*dialg
 	if err != nil {
 		return nil, nil, err
 	}
-	dncCheck, ok := policy.CheckOf[*dnc.Check](asm)
+	dncCheck, ok := policy.CheckOf[*dnc.Check](asm.Checks)
 	if !ok {
 		return nil, nil, fmt.Errorf("profile %s has no dnc section", profile.Name)
 	}

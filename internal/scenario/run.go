@@ -45,15 +45,7 @@ type Env struct {
 }
 
 // FindCheck returns the first of env's checks of type T, and whether there is one.
-func FindCheck[T dialgate.Checker](env *Env) (T, bool) {
-	for _, c := range env.Checks {
-		if t, ok := c.(T); ok {
-			return t, true
-		}
-	}
-	var zero T
-	return zero, false
-}
+func FindCheck[T dialgate.Checker](env *Env) (T, bool) { return policy.CheckOf[T](env.Checks) }
 
 // Clock is the settable clock of a run. It is safe for concurrent use.
 type Clock struct {

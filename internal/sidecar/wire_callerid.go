@@ -7,6 +7,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/policy"
 )
 
 // ledgerAdmin adapts a callerid.Store to LedgerAdmin. After a durable write
@@ -27,11 +28,7 @@ func wireLedger(be *Backend, checks []dialgate.Checker, store callerid.Store) {
 		return
 	}
 	a := ledgerAdmin{store: store}
-	for _, c := range checks {
-		if cc, ok := c.(*callerid.Check); ok {
-			a.check = cc
-		}
-	}
+	a.check, _ = policy.CheckOf[*callerid.Check](checks)
 	be.Ledger = a
 }
 

@@ -37,13 +37,8 @@ func wireComplaints(be *Backend, prof *policy.Profile, checks []dialgate.Checker
 		be.unwired("complaint", "the store keeps no complaints")
 		return nil
 	}
-	var lists *dnc.Check
-	for _, c := range checks {
-		if c, ok := c.(*dnc.Check); ok && c.Lists() != nil {
-			lists = c
-		}
-	}
-	if lists == nil {
+	lists, ok := policy.CheckOf[*dnc.Check](checks)
+	if !ok || lists.Lists() == nil {
 		be.unwired("complaint", "profile "+prof.Name+" has no dnc section with store-backed lists, so a complaint could not list the number")
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/policy"
 )
 
 // dncAdmin adapts the profile's *dnc.Check to DNCAdmin: additions go through
@@ -15,22 +16,21 @@ import (
 type dncAdmin struct{ c *dnc.Check }
 
 func wireDNC(be *Backend, prof string, checks []dialgate.Checker) {
-	for _, c := range checks {
-		if dc, ok := c.(*dnc.Check); ok && dc.Lists() != nil {
-			be.DNC = dncAdmin{c: dc}
-			be.SnapshotAges = func(now time.Time) []SnapshotAge {
-				var out []SnapshotAge
-				for _, p := range dc.Providers() {
-					if st, ok := p.Status(); ok {
-						out = append(out, SnapshotAge{List: p.Name(), Age: now.Sub(st.AsOf)})
-					}
-				}
-				return out
-			}
-			return
-		}
+	dc, ok := policy.CheckOf[*dnc.Check](checks)
+	if !ok || dc.Lists() == nil {
+		be.unwired("dnc", "profile "+prof+" has no dnc section with store-backed lists")
+		return
 	}
-	be.unwired("dnc", "profile "+prof+" has no dnc section with store-backed lists")
+	be.DNC = dncAdmin{c: dc}
+	be.SnapshotAges = func(now time.Time) []SnapshotAge {
+		var out []SnapshotAge
+		for _, p := range dc.Providers() {
+			if st, ok := p.Status(); ok {
+				out = append(out, SnapshotAge{List: p.Name(), Age: now.Sub(st.AsOf)})
+			}
+		}
+		return out
+	}
 }
 
 // unwired notes why the admin domain has no adapter.

@@ -30,10 +30,8 @@ func wireRecordings(be *Backend, prof *policy.Profile, checks []dialgate.Checker
 		return nil, nil
 	}
 	var m *recording.Manager
-	for _, c := range checks {
-		if rc, ok := c.(*recording.Check); ok {
-			m = rc.Manager()
-		}
+	if rc, ok := policy.CheckOf[*recording.Check](checks); ok {
+		m = rc.Manager()
 	}
 	if m == nil {
 		var err error
