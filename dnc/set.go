@@ -242,7 +242,6 @@ type SetBuilder struct {
 	s       Set
 	last    uint64
 	started bool
-	curKey  uint64
 }
 
 // ErrUnsorted is returned by SetBuilder.Add for a number smaller than the one

@@ -36,11 +36,10 @@ func seqNum(seg uint64, suffix int) dialgate.Number {
 }
 
 type harness struct {
-	t    testing.TB
-	g    *dialgate.Gate
-	now  time.Time
-	c    *Check
-	seen []dialgate.Decision
+	t   testing.TB
+	g   *dialgate.Gate
+	now time.Time
+	c   *Check
 }
 
 func newHarness(t testing.TB, cfg Config) *harness {

@@ -3,7 +3,6 @@ package pgstore
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dialgate/dialgate/storage"
@@ -238,11 +236,6 @@ func (s *Store) fail(op string, err error) error {
 		return fmt.Errorf("pgstore: %s: %w", op, storage.ErrClosed)
 	}
 	return fmt.Errorf("pgstore: %s: %w: %w", op, storage.ErrUnavailable, err)
-}
-
-func isUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // inTx runs fn in a transaction and commits it; an error from fn rolls back

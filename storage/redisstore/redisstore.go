@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -207,5 +206,3 @@ func (s *Store) wait(ctx context.Context, op string) error {
 	}
 	return nil
 }
-
-var errClosedFeed = errors.New("redisstore: feed stopped")
