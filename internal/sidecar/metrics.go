@@ -5,6 +5,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"google.golang.org/grpc/status"
 )
 
@@ -40,7 +41,7 @@ func newMetrics(ages func(time.Time) []SnapshotAge) *metrics {
 		}, []string{"method"}),
 	}
 	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
 		m.reg.MustRegister(&snapshotCollector{ages: ages, desc: prometheus.NewDesc(
 			"dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses.", []string{"list"}, nil)})
