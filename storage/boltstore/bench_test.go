@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,3 +72,59 @@ func benchReserveParallel(b *testing.B, opts boltstore.Options) {
 }
 
 func testingProcs() int { return runtime.GOMAXPROCS(0) }
+
+// BenchmarkJournalReplay reserves 200,000 distinct callees' cn caps (three
+// windows on one key, the longest 30 days) and reports the index's heap per
+// held reservation and the time Open takes to replay the journal, per record:
+//
+//	go test -run '^$' -bench JournalReplay -benchtime 1x ./storage/boltstore/
+func BenchmarkJournalReplay(b *testing.B) {
+	const n = 200_000
+	path := filepath.Join(b.TempDir(), "replay.db")
+	s, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var wg sync.WaitGroup
+	for w := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 64 {
+				k := "frequency|" + strconv.Itoa(1_000_000_000+i) + "|cap|callee|"
+				l := []storage.Limit{
+					{Key: k, Window: 5 * time.Minute, Max: 1},
+					{Key: k, Window: 24 * time.Hour, Max: 2},
+					{Key: k, Window: 30 * 24 * time.Hour, Max: 10},
+				}
+				if ok, _, err := s.Reserve(ctx, "dg-0123456789abcdef-"+strconv.Itoa(i), t0.Add(time.Duration(i)*time.Millisecond), l); err != nil || !ok {
+					b.Errorf("Reserve %d = %v, %v", i, ok, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := float64(after.HeapAlloc-before.HeapAlloc) / n
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		s, err := boltstore.Open(path, boltstore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/n, "open-ns/record")
+		s.Close()
+	}
+	b.ReportMetric(heap, "heap-B/reservation")
+}

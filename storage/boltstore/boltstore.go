@@ -19,9 +19,14 @@ import (
 // Schema identifies the file format. SchemaVersion is raised only when the
 // encoding of an existing bucket changes incompatibly; adding a bucket for a
 // new domain does not change it (older builds ignore buckets they do not know).
+//
+// Version 2 keeps frequency counters in an append-only journal
+// (counters.log) instead of one B+tree entry per key; Open migrates a
+// version 1 file, and a build that reads only version 1 refuses a version 2
+// file (it would not see the counters).
 const (
 	SchemaName    = "dialgate.store"
-	SchemaVersion = 1
+	SchemaVersion = 2
 )
 
 // DefaultFileName is the name of the store file inside a data directory
@@ -40,8 +45,7 @@ var (
 
 	buckets = [][]byte{
 		bucketMeta,
-		bucketCounterEntries,
-		bucketCounterIDs,
+		bucketCounterLog,
 		// Domain files add their bucket names here, one line per bucket.
 		bucketRecordings,
 		bucketRecordingTombstones,
@@ -93,6 +97,9 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	mu       sync.Mutex // guards counters.seq and counters.failed
+	counters counterState
 
 	consents consentState
 }
@@ -154,11 +161,16 @@ func Open(path string, opts Options) (*Store, error) {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
+		if err := migrateCounters(tx); err != nil {
+			return fmt.Errorf("migrate counters to schema version 2: %w", err)
+		}
 		meta := tx.Bucket(bucketMeta)
 		if meta.Get(metaSchema) == nil {
 			if err := meta.Put(metaSchema, []byte(SchemaName)); err != nil {
 				return err
 			}
+		}
+		if string(meta.Get(metaVersion)) != strconv.Itoa(SchemaVersion) {
 			return meta.Put(metaVersion, []byte(strconv.Itoa(SchemaVersion)))
 		}
 		return nil
@@ -169,7 +181,12 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("boltstore: open %s: initialise: %w: %w", path, storage.ErrUnavailable, err)
 	}
-	return &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}}, nil
+	counters, err := loadCounters(db)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: open %s: load counters: %w: %w", path, storage.ErrUnavailable, err)
+	}
+	return &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}, counters: counters}, nil
 }
 
 // probe opens an existing file read-only and checks its meta pages, its

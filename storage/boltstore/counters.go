@@ -1,47 +1,61 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/dialgate/dialgate/storage"
-	"github.com/dialgate/dialgate/storage/internal/window"
+	"github.com/dialgate/dialgate/storage/internal/countstate"
 )
 
-// Counter buckets.
+// Counters: an in-memory index in front of an append-only journal.
 //
-// counters.entries: one record per (key, reservation):
+// Only one process opens a store file (bbolt locks it), so the index in
+// memory (package countstate, the engine of memstore too) is the authority:
+// Usage and Reserve decide without reading the disk. The journal makes every
+// reservation durable before Reserve returns; Open replays it.
 //
-//	key   = uint16 len(Key) | Key | uint64 instant (Unix ns, sign bit flipped, big endian) | id
-//	value = uint64 window (ns, the longest the key was used with in that call) | member
+// counters.log: one record per held reservation:
 //
-// so that a key's entries are contiguous and ordered by instant.
+//	key   = uint64 sequence (big endian), increasing: every commit appends at
+//	        the right edge of the B+tree, so a group commit of a few hundred
+//	        reservations writes a few pages, not one random leaf per key.
+//	value = version byte (1) | int64 instant (Unix ns) | int64 expiry (Unix
+//	        ns: instant + the longest window of its keys) | uvarint len | id |
+//	        uvarint count | count × (uvarint len | key | uvarint len | member |
+//	        int64 window ns)
 //
-// counters.ids: one record per held reservation id, listing its entry keys,
-// each prefixed by its uvarint length. It makes Reserve idempotent and Release
-// exact.
+// Release deletes its record; ExpireCounters deletes the records whose
+// expiry has passed. A write the journal could not make durable (a failed
+// commit or fsync) leaves the index possibly ahead of the file: the counters
+// then fail every later call with storage.ErrUnavailable, until the store is
+// reopened from its file (fail closed).
+//
+// Schema version 1 kept counters in counters.entries and counters.ids (one
+// B+tree entry per key, random writes); Open migrates such a file to the
+// journal in one transaction.
 var (
+	bucketCounterLog = []byte("counters.log")
+
+	// Version 1 buckets, migrated by Open.
 	bucketCounterEntries = []byte("counters.entries")
 	bucketCounterIDs     = []byte("counters.ids")
 )
 
-func keyPrefix(key string) []byte {
-	b := make([]byte, 2, 2+len(key)+8+16)
-	binary.BigEndian.PutUint16(b, uint16(len(key)))
-	return append(b, key...)
-}
+const journalVersion = 1
 
-func appendInstant(b []byte, ns int64) []byte {
-	return binary.BigEndian.AppendUint64(b, uint64(ns)^(1<<63))
-}
-
-func decodeInstant(b []byte) int64 {
-	return int64(binary.BigEndian.Uint64(b) ^ (1 << 63))
+// counterState is the Store's counters: the index, the next journal
+// sequence, and the failure that stopped them, if any.
+type counterState struct {
+	idx    *countstate.State
+	seq    uint64 // next sequence; guarded by mu
+	failed error  // guarded by mu
 }
 
 // Usage reports the usage of each limit at t without reserving. See
@@ -50,21 +64,13 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 	if err := s.countersArgs(ctx, "usage", t, limits); err != nil {
 		return nil, err
 	}
-	var out []storage.Usage
-	err := s.view("usage", func(tx *bolt.Tx) error {
-		var err error
-		out, err = tallyAll(tx.Bucket(bucketCounterEntries), t, limits)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.counters.idx.Usage(t, limits), nil
 }
 
 // Reserve checks every limit at t and, only if none would be exceeded, records
-// id under every key, atomically, in a group-committed transaction that is
-// fsynced before Reserve returns. Idempotent by id. See storage.Counters.
+// id under every key, atomically, and appends the reservation to the journal
+// in a group-committed transaction that is fsynced before Reserve returns.
+// Idempotent by id. See storage.Counters.
 func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []storage.Limit) (bool, []storage.Usage, error) {
 	if err := storage.ValidateID(id); err != nil {
 		return false, nil, fmt.Errorf("boltstore: reserve: %w", err)
@@ -72,73 +78,38 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if err := s.countersArgs(ctx, "reserve", t, limits); err != nil {
 		return false, nil, err
 	}
-	var (
-		ok  bool
-		out []storage.Usage
-	)
-	err := s.batch("reserve", func(tx *bolt.Tx) error {
-		ent := tx.Bucket(bucketCounterEntries)
-		ids := tx.Bucket(bucketCounterIDs)
-		var err error
-		ok, out = false, nil
-		if out, err = tallyAll(ent, t, limits); err != nil {
-			return err
-		}
-		ok = true
-		for _, u := range out {
-			ok = ok && !u.Exceeded
-		}
-		if ids.Get([]byte(id)) != nil {
-			ok = true
-			return nil
-		}
-		if !ok {
-			return nil
-		}
+	seq := s.nextSeq()
+	ok, out, added := s.counters.idx.Reserve(id, seq, t, limits)
+	if !ok {
+		return false, out, nil
+	}
+	if !added {
 		if len(limits) == 0 {
-			return nil
+			return true, out, nil
 		}
-		tn := t.UnixNano()
-		var (
-			done []string
-			list []byte
-		)
-		for i, l := range limits {
-			if contains(done, l.Key) {
-				continue
-			}
-			done = append(done, l.Key)
-			longest := l.Window
-			for _, o := range limits[i+1:] {
-				if o.Key == l.Key && o.Window > longest {
-					longest = o.Window
-				}
-			}
-			if err := prune(ent, ids, l.Key, tn, longest); err != nil {
-				return err
-			}
-			k := appendInstant(keyPrefix(l.Key), tn)
-			k = append(k, id...)
-			v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(l.Member)), uint64(longest))
-			v = append(v, l.Member...)
-			if err := ent.Put(k, v); err != nil {
-				return err
-			}
-			list = binary.AppendUvarint(list, uint64(len(k)))
-			list = append(list, k...)
+		// Held already: the reservation that recorded it may still be
+		// committing. Batches commit in order, so once an empty write has
+		// committed, so has it.
+		if err := s.journal("reserve", func(*bolt.Tx) error { return nil }); err != nil {
+			return false, nil, err
 		}
-		return ids.Put([]byte(id), list)
-	})
-	if err != nil {
+		return true, out, nil
+	}
+	rec := encodeReservation(id, t.UnixNano(), countstate.Keys(limits))
+	key := seqKey(seq)
+	if err := s.journal("reserve", func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCounterLog).Put(key, rec)
+	}); err != nil {
 		return false, nil, err
 	}
-	return ok, out, nil
+	return true, out, nil
 }
 
-// Release removes everything recorded for id, in a group-committed
-// transaction fsynced before it returns. See storage.Counters.
+// Release removes everything recorded for id, deleting its journal record in
+// a group-committed transaction fsynced before it returns. See
+// storage.Counters.
 func (s *Store) Release(ctx context.Context, id string) error {
-	if err := s.check("release"); err != nil {
+	if err := s.countersUsable("release"); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -147,28 +118,116 @@ func (s *Store) Release(ctx context.Context, id string) error {
 	if id == "" {
 		return nil
 	}
-	return s.batch("release", func(tx *bolt.Tx) error {
-		ent := tx.Bucket(bucketCounterEntries)
-		ids := tx.Bucket(bucketCounterIDs)
-		list := ids.Get([]byte(id))
-		if list == nil {
-			return nil
-		}
-		keys, err := splitList(list)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if err := ent.Delete(k); err != nil {
-				return err
-			}
-		}
-		return ids.Delete([]byte(id))
+	seq, held := s.counters.idx.Release(id)
+	if !held {
+		return nil
+	}
+	key := seqKey(seq)
+	return s.journal("release", func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCounterLog).Delete(key)
 	})
 }
 
-func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits []storage.Limit) error {
+// expireChunk bounds the deletions of one ExpireCounters transaction (a
+// variable for tests).
+var expireChunk = 10_000
+
+// ExpireCounters removes every entry older than the window it was recorded
+// with, at t, from the index, and deletes the journal records none of whose
+// entries can count any more, in transactions of at most 10,000 deletions
+// (each fsynced). It returns the number of entries removed from the index.
+// See storage.CounterExpirer.
+func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
+	if err := s.countersUsable("expire"); err != nil {
+		return 0, err
+	}
+	if err := storage.ValidateInstant(t); err != nil {
+		return 0, fmt.Errorf("boltstore: expire: %w", err)
+	}
+	removed := s.counters.idx.Expire(t)
+	tn := t.UnixNano()
+	var from []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return removed, fmt.Errorf("boltstore: expire: %w", err)
+		}
+		var next []byte
+		err := s.journal("expire", func(tx *bolt.Tx) error {
+			next = nil
+			b := tx.Bucket(bucketCounterLog)
+			var old [][]byte
+			c := b.Cursor()
+			k, v := c.First()
+			if from != nil {
+				k, v = c.Seek(from)
+			}
+			for ; k != nil; k, v = c.Next() {
+				if len(old) == expireChunk {
+					next = append([]byte(nil), k...)
+					break
+				}
+				// A record that does not decode is left for Open to
+				// report: deleting it could drop a live reservation.
+				if exp, ok := recordExpiry(v); ok && exp <= tn {
+					old = append(old, append([]byte(nil), k...))
+				}
+			}
+			for _, k := range old {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return removed, err
+		}
+		if next == nil {
+			return removed, nil
+		}
+		from = next
+	}
+}
+
+// journal runs fn in a group-committed write transaction. A failure stops
+// the counters (see counterState).
+func (s *Store) journal(op string, fn func(tx *bolt.Tx) error) error {
+	if err := s.batch(op, fn); err != nil {
+		s.mu.Lock()
+		if s.counters.failed == nil {
+			s.counters.failed = fmt.Errorf("a journal write failed, so the counters in memory may not match the file; reopen the store: %w", err)
+		}
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+func (s *Store) nextSeq() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counters.seq++
+	return s.counters.seq
+}
+
+func (s *Store) countersUsable(op string) error {
 	if err := s.check(op); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	failed := s.counters.failed
+	s.mu.Unlock()
+	if failed != nil {
+		if errors.Is(failed, storage.ErrCorrupt) {
+			return fmt.Errorf("boltstore: %s: counters: %w", op, failed)
+		}
+		return fmt.Errorf("boltstore: %s: counters: %w: %w", op, storage.ErrUnavailable, failed)
+	}
+	return nil
+}
+
+func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits []storage.Limit) error {
+	if err := s.countersUsable(op); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -183,188 +242,285 @@ func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits
 	return nil
 }
 
-// tallyAll reports every limit at t, reading each distinct key once (from
-// the start of the longest window among its limits).
-func tallyAll(ent *bolt.Bucket, t time.Time, limits []storage.Limit) ([]storage.Usage, error) {
-	out := make([]storage.Usage, len(limits))
-	for i, l := range limits {
-		if j := firstWithKey(limits, i); j < i {
-			continue // read with limits[j]
-		}
-		longest := l.Window
-		for _, o := range limits[i+1:] {
-			if o.Key == l.Key && o.Window > longest {
-				longest = o.Window
-			}
-		}
-		entries, members, err := readKey(ent, l.Key, t.UnixNano()-int64(longest)+1)
-		if err != nil {
-			return nil, err
-		}
-		for j := i; j < len(limits); j++ {
-			if limits[j].Key == l.Key {
-				out[j] = window.Tally(entries, t, limits[j], members)
-			}
-		}
-	}
-	return out, nil
+// appendInstant appends a Unix-nanosecond instant that sorts bytewise in
+// time order (sign bit flipped, big endian).
+func appendInstant(b []byte, ns int64) []byte {
+	return binary.BigEndian.AppendUint64(b, uint64(ns)^(1<<63))
 }
 
-// firstWithKey returns the index of the first limit with the key of limits[i].
-func firstWithKey(limits []storage.Limit, i int) int {
-	for j := 0; j < i; j++ {
-		if limits[j].Key == limits[i].Key {
-			return j
-		}
+// encodeReservation encodes a journal record (see counters.log above).
+func encodeReservation(id string, at int64, keys []countstate.Recorded) []byte {
+	var longest time.Duration
+	n := 1 + 8 + 8 + binary.MaxVarintLen64 + len(id) + binary.MaxVarintLen64
+	for _, k := range keys {
+		longest = max(longest, k.Window)
+		n += 2*binary.MaxVarintLen64 + len(k.Key) + len(k.Member) + 8
 	}
-	return i
+	b := make([]byte, 0, n)
+	b = append(b, journalVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(at))
+	b = binary.BigEndian.AppendUint64(b, uint64(satAdd(at, int64(longest))))
+	b = appendString(b, id)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendString(b, k.Key)
+		b = appendString(b, k.Member)
+		b = binary.BigEndian.AppendUint64(b, uint64(k.Window))
+	}
+	return b
 }
 
-// readKey returns the entries of key recorded at or after from, in order,
-// and whether any has a member. A damaged entry is an error wrapping
-// storage.ErrCorrupt, never skipped: skipping it would undercount the window.
-func readKey(ent *bolt.Bucket, key string, from int64) ([]window.Entry, bool, error) {
-	prefix := keyPrefix(key)
-	start := appendInstant(bytes.Clone(prefix), from)
+// satAdd returns a+b, saturating at math.MaxInt64.
+func satAdd(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// recordExpiry returns the expiry field of a journal record.
+func recordExpiry(v []byte) (int64, bool) {
+	if len(v) < 17 || v[0] != journalVersion {
+		return 0, false
+	}
+	return int64(binary.BigEndian.Uint64(v[9:17])), true
+}
+
+// decodeReservation decodes a journal record, rejecting anything damaged
+// with an error wrapping storage.ErrCorrupt.
+func decodeReservation(v []byte) (id string, at int64, keys []countstate.Recorded, err error) {
+	bad := func(what string) error {
+		return fmt.Errorf("%w: counters.log record: %s", storage.ErrCorrupt, what)
+	}
+	if len(v) < 17 {
+		return "", 0, nil, bad(fmt.Sprintf("%d bytes, shorter than its header", len(v)))
+	}
+	if v[0] != journalVersion {
+		return "", 0, nil, bad(fmt.Sprintf("version %d, want %d", v[0], journalVersion))
+	}
+	at = int64(binary.BigEndian.Uint64(v[1:9]))
+	exp := int64(binary.BigEndian.Uint64(v[9:17]))
+	r := reader{b: v[17:]}
+	id = r.str()
+	n := r.uvarint()
+	if r.err == nil && n > uint64(len(r.b)) {
+		return "", 0, nil, bad(fmt.Sprintf("%d keys in %d bytes", n, len(r.b)))
+	}
+	var longest time.Duration
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		k := countstate.Recorded{Key: r.str(), Member: r.str(), Window: time.Duration(r.u64())}
+		if r.err == nil && (k.Key == "" || k.Window <= 0) {
+			return "", 0, nil, bad("a key with an empty name or a window that is not positive")
+		}
+		longest = max(longest, k.Window)
+		keys = append(keys, k)
+	}
+	switch {
+	case r.err != nil:
+		return "", 0, nil, bad(r.err.Error())
+	case len(r.b) != 0:
+		return "", 0, nil, bad(fmt.Sprintf("%d bytes after its last key", len(r.b)))
+	case id == "" || n == 0:
+		return "", 0, nil, bad("no id or no keys")
+	case exp != satAdd(at, int64(longest)):
+		return "", 0, nil, bad("its expiry does not match its instant and windows")
+	}
+	return id, at, keys, nil
+}
+
+// reader decodes the fields of a record; the first error sticks.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errors.New("truncated length")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) str() string {
+	n := r.uvarint()
+	if r.err != nil {
+		return ""
+	}
+	if n > uint64(len(r.b)) {
+		r.err = fmt.Errorf("a field of %d bytes with %d left", n, len(r.b))
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *reader) u64() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	if len(r.b) < 8 {
+		r.err = errors.New("truncated window")
+		return 0
+	}
+	v := binary.BigEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return v
+}
+
+// loadCounters replays the journal into a new index. A record that does not
+// decode stops the counters with its error (every counter call then fails
+// with storage.ErrCorrupt and the checks deny) but not the rest of the store.
+func loadCounters(db *bolt.DB) (counterState, error) {
+	cs := counterState{idx: countstate.New()}
+	err := db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketCounterLog).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) != 8 {
+				cs.failed = fmt.Errorf("%w: counters.log key of %d bytes, want 8", storage.ErrCorrupt, len(k))
+				return nil
+			}
+			seq := binary.BigEndian.Uint64(k)
+			cs.seq = seq
+			id, at, keys, err := decodeReservation(v)
+			if err != nil {
+				cs.failed = fmt.Errorf("record %d: %w", seq, err)
+				return nil
+			}
+			cs.idx.Restore(id, seq, at, keys)
+		}
+		return nil
+	})
+	return cs, err
+}
+
+// migrateCounters moves schema-1 counter buckets into the journal, within
+// the caller's transaction, and deletes them. A damaged entry fails the
+// migration (and Open) with storage.ErrCorrupt; nothing is written then.
+func migrateCounters(tx *bolt.Tx) error {
+	ent, ids := tx.Bucket(bucketCounterEntries), tx.Bucket(bucketCounterIDs)
+	if ent == nil && ids == nil {
+		return nil
+	}
+	log := tx.Bucket(bucketCounterLog)
+	type rec struct {
+		id   string
+		at   int64
+		keys []countstate.Recorded
+	}
 	var (
-		entries []window.Entry
-		members bool
+		recs  []rec
+		owned = map[string]bool{}
 	)
-	c := ent.Cursor()
-	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if len(k) < len(prefix)+8 || len(v) < 8 {
-			return nil, false, fmt.Errorf("%w: counter entry of key %q: key of %d bytes, value of %d bytes", storage.ErrCorrupt, key, len(k), len(v))
-		}
-		e := window.Entry{At: decodeInstant(k[len(prefix):])}
-		if len(v) > 8 {
-			e.Member = string(v[8:])
-			members = true
-		}
-		entries = append(entries, e)
-	}
-	return entries, members, nil
-}
-
-// prune deletes the entries of key at or before t-w, and removes them from
-// their ids' lists (forgetting ids left with none).
-func prune(ent, ids *bolt.Bucket, key string, t int64, w time.Duration) error {
-	prefix := keyPrefix(key)
-	limit := appendInstant(bytes.Clone(prefix), t-int64(w)+1)
-	var old [][]byte
-	c := ent.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.Compare(k, limit) < 0; k, _ = c.Next() {
-		old = append(old, bytes.Clone(k))
-	}
-	for _, k := range old {
-		if err := ent.Delete(k); err != nil {
+	if ids != nil {
+		err := ids.ForEach(func(id, list []byte) error {
+			keys, err := splitList(list)
+			if err != nil {
+				return fmt.Errorf("counters.ids %q: %w", id, err)
+			}
+			r := rec{id: string(id)}
+			for _, k := range keys {
+				e, err := v1Entry(ent, k)
+				if err != nil {
+					return err
+				}
+				if e.at > r.at {
+					r.at = e.at
+				}
+				r.keys = append(r.keys, e.rec)
+				owned[string(k)] = true
+			}
+			if len(r.keys) > 0 {
+				recs = append(recs, r)
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		if err := dropFromID(ids, k[len(prefix)+8:], k); err != nil {
+	}
+	if ent != nil {
+		// An entry no id lists is migrated as a reservation of its own, so
+		// that it still counts.
+		n := 0
+		err := ent.ForEach(func(k, _ []byte) error {
+			if owned[string(k)] {
+				return nil
+			}
+			e, err := v1Entry(ent, k)
+			if err != nil {
+				return err
+			}
+			n++
+			recs = append(recs, rec{id: fmt.Sprintf("migrated-%d", n), at: e.at, keys: []countstate.Recorded{e.rec}})
+			return nil
+		})
+		if err != nil {
 			return err
+		}
+	}
+	for _, r := range recs {
+		seq, err := log.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := log.Put(seqKey(seq), encodeReservation(r.id, r.at, r.keys)); err != nil {
+			return err
+		}
+	}
+	for _, name := range [][]byte{bucketCounterEntries, bucketCounterIDs} {
+		if tx.Bucket(name) != nil {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// dropFromID removes entry key k from id's list, forgetting the id when its
-// list is empty.
-func dropFromID(ids *bolt.Bucket, id, k []byte) error {
-	list := ids.Get(id)
-	if list == nil {
-		return nil
-	}
-	keys, err := splitList(list)
-	if err != nil {
-		return err
-	}
-	var rest []byte
-	for _, other := range keys {
-		if !bytes.Equal(other, k) {
-			rest = binary.AppendUvarint(rest, uint64(len(other)))
-			rest = append(rest, other...)
-		}
-	}
-	if len(rest) == 0 {
-		return ids.Delete(id)
-	}
-	return ids.Put(id, rest)
+type v1 struct {
+	at  int64
+	rec countstate.Recorded
 }
 
-// expireChunk bounds the deletions of one ExpireCounters transaction (a
-// variable for tests).
-var expireChunk = 10_000
-
-// ExpireCounters removes every entry older than the window it was recorded
-// with, at t, in transactions of at most 10,000 deletions (each fsynced). See
-// storage.CounterExpirer.
-func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
-	if err := s.check("expire"); err != nil {
-		return 0, err
+// v1Entry decodes a schema-1 entry: key = uint16 len | Key | uint64 instant
+// (sign bit flipped) | id; value = uint64 window | member.
+func v1Entry(ent *bolt.Bucket, k []byte) (v1, error) {
+	var v []byte
+	if ent != nil {
+		v = ent.Get(k)
 	}
-	if err := storage.ValidateInstant(t); err != nil {
-		return 0, fmt.Errorf("boltstore: expire: %w", err)
+	if len(k) < 2 || v == nil || len(v) < 8 {
+		return v1{}, fmt.Errorf("%w: counters.entries: entry %q is missing or damaged", storage.ErrCorrupt, k)
 	}
-	tn, removed := t.UnixNano(), 0
-	var from []byte
-	for {
-		if err := ctx.Err(); err != nil {
-			return removed, fmt.Errorf("boltstore: expire: %w", err)
-		}
-		var (
-			n    int
-			next []byte
-		)
-		err := s.group.do(func(tx *bolt.Tx) error {
-			n, next = 0, nil
-			ent := tx.Bucket(bucketCounterEntries)
-			ids := tx.Bucket(bucketCounterIDs)
-			var old [][]byte
-			c := ent.Cursor()
-			k, v := c.First()
-			if from != nil {
-				k, v = c.Seek(from)
-			}
-			for ; k != nil; k, v = c.Next() {
-				if len(old) == expireChunk {
-					next = bytes.Clone(k)
-					break
-				}
-				if len(k) < 2 || len(v) < 8 {
-					continue
-				}
-				pl := 2 + int(binary.BigEndian.Uint16(k))
-				if len(k) < pl+8 {
-					continue
-				}
-				at := decodeInstant(k[pl:])
-				if at+int64(binary.BigEndian.Uint64(v)) <= tn {
-					old = append(old, bytes.Clone(k))
-				}
-			}
-			for _, k := range old {
-				if err := ent.Delete(k); err != nil {
-					return err
-				}
-				pl := 2 + int(binary.BigEndian.Uint16(k))
-				if err := dropFromID(ids, k[pl+8:], k); err != nil {
-					return err
-				}
-			}
-			n = len(old)
-			return nil
-		})
-		if err != nil {
-			return removed, txErr("expire", err)
-		}
-		removed += n
-		if next == nil {
-			return removed, nil
-		}
-		from = next
+	pl := 2 + int(binary.BigEndian.Uint16(k))
+	if len(k) < pl+8 || pl == 2 {
+		return v1{}, fmt.Errorf("%w: counters.entries: key %q is truncated", storage.ErrCorrupt, k)
 	}
+	w := time.Duration(binary.BigEndian.Uint64(v))
+	if w <= 0 {
+		return v1{}, fmt.Errorf("%w: counters.entries: entry %q has window %d", storage.ErrCorrupt, k, w)
+	}
+	return v1{
+		at:  decodeInstant(k[pl:]),
+		rec: countstate.Recorded{Key: string(k[2:pl]), Member: string(v[8:]), Window: w},
+	}, nil
 }
 
-// splitList decodes an id's list of entry keys.
+func decodeInstant(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
+
+// splitList decodes a schema-1 id's list of entry keys.
 func splitList(b []byte) ([][]byte, error) {
 	var keys [][]byte
 	for len(b) > 0 {
@@ -376,13 +532,4 @@ func splitList(b []byte) ([][]byte, error) {
 		b = b[w+int(n):]
 	}
 	return keys, nil
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

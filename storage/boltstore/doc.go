@@ -26,4 +26,21 @@
 // each commit (NoFreelistSync): commits write less, and Open rebuilds the list
 // by scanning the file, which makes opening a large file slower but loses
 // nothing.
+//
+// # Counters
+//
+// Frequency caps and segment counters are decided from an index in memory
+// (the file is locked to this process, so the index is the authority) and
+// made durable in an append-only journal, one record per held reservation,
+// before Reserve returns. A check reads no page, and a group commit of many
+// reservations appends a few pages instead of dirtying one random leaf per
+// key. The cost is memory and start-up time: the index holds every
+// reservation still inside its longest window (about 360 bytes each; the cn
+// profile's longest cap window is 30 days), and Open replays the journal
+// (about a second per million records). A periodic ExpireCounters (the
+// sidecar runs it hourly) trims both. If a journal write fails, the counters
+// stop — every later counter call fails and the checks deny — until the store
+// is reopened, since the index may then be ahead of the file. Schema version
+// 2 introduced the journal; Open migrates a version 1 file in one
+// transaction.
 package boltstore

@@ -73,7 +73,8 @@ func TestGroupCommitIsolatesFailure(t *testing.T) {
 	}
 }
 
-// ExpireCounters works through more entries than one transaction takes.
+// ExpireCounters works through more journal records than one transaction
+// takes, and deletes exactly the records none of whose entries can count.
 func TestExpireInChunks(t *testing.T) {
 	defer func(n int) { expireChunk = n }(expireChunk)
 	expireChunk = 7
@@ -93,23 +94,22 @@ func TestExpireInChunks(t *testing.T) {
 			if i%5 == 0 {
 				w = 48 * time.Hour // these 10 stay
 			}
-			l := []storage.Limit{{Key: fmt.Sprint("k", i%13), Window: w, Max: 100}}
+			l := []storage.Limit{{Key: fmt.Sprint("k", i), Window: w, Max: 100}, {Key: fmt.Sprint("s", i%3), Window: time.Hour, Max: 100}}
 			if ok, _, err := s.Reserve(ctx, fmt.Sprint("id", i), t0, l); err != nil || !ok {
 				t.Errorf("Reserve %d = %v, %v", i, ok, err)
 			}
 		}()
 	}
 	wg.Wait()
+	// 40 one-hour k entries and the 50 s entries (their keys' longest window
+	// is one hour) leave the index; 40 records leave the journal.
 	n, err := s.ExpireCounters(ctx, t0.Add(2*time.Hour))
-	if err != nil || n != 40 {
-		t.Fatalf("ExpireCounters = %d, %v; want 40", n, err)
+	if err != nil || n != 90 {
+		t.Fatalf("ExpireCounters = %d, %v; want 90", n, err)
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
-		if got := tx.Bucket(bucketCounterEntries).Stats().KeyN; got != 10 {
-			t.Errorf("%d entries left, want 10", got)
-		}
-		if got := tx.Bucket(bucketCounterIDs).Stats().KeyN; got != 10 {
-			t.Errorf("%d ids left, want 10", got)
+		if got := tx.Bucket(bucketCounterLog).Stats().KeyN; got != 10 {
+			t.Errorf("%d journal records left, want 10", got)
 		}
 		return nil
 	})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/countstate"
 )
 
 // Store is an in-memory store implementing every domain store interface of
@@ -15,7 +16,7 @@ import (
 type Store struct {
 	closed atomic.Bool
 
-	counters   counterState
+	counters   *countstate.State
 	recordings recordingState
 	ledger     ledgerState
 	complaints table[complaint.Complaint]
@@ -27,8 +28,7 @@ type Store struct {
 
 // New returns an empty Store.
 func New() *Store {
-	s := &Store{}
-	s.counters.init()
+	s := &Store{counters: countstate.New()}
 	return s
 }
 

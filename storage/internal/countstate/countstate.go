@@ -1,0 +1,288 @@
+// Package countstate holds sliding-window reservations in memory: the engine
+// of storage/memstore's Counters, and the index that storage/boltstore keeps
+// in front of its on-disk journal (the file is locked to one process, so the
+// index is authoritative and every decision is answered without a disk read).
+//
+// One mutex makes a reservation across several keys atomic.
+package countstate
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/window"
+)
+
+// State is the in-memory counter state. Create it with New; it is safe for
+// concurrent use. Arguments are not validated here: the stores validate them
+// (storage.ValidateID, ValidateInstant, ValidateLimits) before calling.
+type State struct {
+	mu   sync.Mutex
+	keys map[string]*counterKey
+	ids  map[string]*counterRes
+}
+
+// counterKey is the entries under one key, sorted by instant, with the
+// reservation of each entry alongside.
+type counterKey struct {
+	name    string // the key (the map's copy, shared by every reservation under it)
+	entries []window.Entry
+	res     []*counterRes
+	members int           // entries with a non-empty Member
+	window  time.Duration // the longest window the key was used with
+}
+
+// counterRes is what one reservation id holds: the keys it recorded under,
+// and the tag its store gave it (boltstore: the journal record's sequence).
+type counterRes struct {
+	id     string
+	tag    uint64
+	keys   []string
+	inline [4]string // backing array of keys for the usual few limits
+}
+
+// Recorded is one key a reservation recorded under: the entry's member and
+// the longest window the reservation's limits gave the key.
+type Recorded struct {
+	Key    string
+	Member string
+	Window time.Duration
+}
+
+// New returns an empty State.
+func New() *State {
+	return &State{keys: make(map[string]*counterKey), ids: make(map[string]*counterRes)}
+}
+
+// Keys returns what a reservation of limits records: one entry per distinct
+// key, with the longest window among the key's limits, in the order the keys
+// first appear.
+func Keys(limits []storage.Limit) []Recorded {
+	out := make([]Recorded, 0, len(limits))
+	for i, l := range limits {
+		if slices.ContainsFunc(out, func(r Recorded) bool { return r.Key == l.Key }) {
+			continue
+		}
+		longest := l.Window
+		for _, o := range limits[i+1:] {
+			if o.Key == l.Key && o.Window > longest {
+				longest = o.Window
+			}
+		}
+		out = append(out, Recorded{Key: l.Key, Member: l.Member, Window: longest})
+	}
+	return out
+}
+
+// Usage reports the usage of each limit at t without reserving.
+func (c *State) Usage(t time.Time, limits []storage.Limit) []storage.Usage {
+	out := make([]storage.Usage, len(limits))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, l := range limits {
+		k := c.keys[l.Key]
+		if k == nil {
+			out[i] = storage.Usage{Limit: l}
+		} else {
+			out[i] = window.Tally(k.entries, t, l, k.members > 0)
+		}
+	}
+	return out
+}
+
+// Reserve checks every limit at t and, only if none would be exceeded, records
+// id under every key with tag, atomically. ok reports that id holds a
+// reservation (new, or held before: Reserve is idempotent by id); added
+// reports that this call recorded it, so the store must make it durable.
+func (c *State) Reserve(id string, tag uint64, t time.Time, limits []storage.Limit) (ok bool, out []storage.Usage, added bool) {
+	out = make([]storage.Usage, len(limits))
+	var small [8]*counterKey
+	ks := small[:0]
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ok = true
+	for i, l := range limits {
+		var k *counterKey
+		if i > 0 && limits[i-1].Key == l.Key {
+			k = ks[i-1] // caps of one callee share a key: look it up once
+		} else {
+			k = c.keys[l.Key]
+		}
+		ks = append(ks, k)
+		if k == nil {
+			out[i] = storage.Usage{Limit: l}
+		} else {
+			out[i] = window.Tally(k.entries, t, l, k.members > 0)
+		}
+		ok = ok && !out[i].Exceeded
+	}
+	if _, held := c.ids[id]; held {
+		return true, out, false
+	}
+	if len(limits) == 0 {
+		return true, out, false
+	}
+	if !ok {
+		return false, out, false
+	}
+	tn := t.UnixNano()
+	res := &counterRes{id: id, tag: tag}
+	res.keys = res.inline[:0]
+	for i, l := range limits {
+		if slices.Contains(res.keys, l.Key) {
+			continue
+		}
+		longest := l.Window
+		for _, o := range limits[i+1:] {
+			if o.Key == l.Key && o.Window > longest {
+				longest = o.Window
+			}
+		}
+		k := ks[i]
+		if k == nil {
+			k = &counterKey{name: l.Key}
+			c.keys[l.Key] = k
+			for j := i + 1; j < len(ks); j++ {
+				if limits[j].Key == l.Key {
+					ks[j] = k
+				}
+			}
+		}
+		c.prune(l.Key, k, tn, longest)
+		k.add(longest, window.Entry{At: tn, Member: l.Member}, res)
+	}
+	c.ids[id] = res
+	return true, out, true
+}
+
+// Restore records id at instant at (Unix nanoseconds) under keys without
+// checking any limit: the replay of a store's journal. A later Restore of an
+// id already held replaces it (journals replay oldest first).
+func (c *State) Restore(id string, tag uint64, at int64, keys []Recorded) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.ids[id]; old != nil {
+		c.drop(old)
+	}
+	res := &counterRes{id: id, tag: tag}
+	res.keys = res.inline[:0]
+	for _, r := range keys {
+		if slices.Contains(res.keys, r.Key) {
+			continue
+		}
+		k := c.keys[r.Key]
+		if k == nil {
+			k = &counterKey{name: r.Key}
+			c.keys[r.Key] = k
+		}
+		k.add(r.Window, window.Entry{At: at, Member: r.Member}, res)
+	}
+	if len(res.keys) > 0 {
+		c.ids[id] = res
+	}
+}
+
+// Release removes everything recorded for id and returns its tag; held is
+// false when id held nothing.
+func (c *State) Release(id string) (tag uint64, held bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	res := c.ids[id]
+	if res == nil {
+		return 0, false
+	}
+	c.drop(res)
+	return res.tag, true
+}
+
+// Held reports whether id holds a reservation.
+func (c *State) Held(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids[id] != nil
+}
+
+// Expire removes every entry older than the longest window its key was used
+// with, at t, and returns how many it removed.
+func (c *State) Expire(t time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tn, removed := t.UnixNano(), 0
+	for key, k := range c.keys {
+		n := len(k.entries)
+		c.prune(key, k, tn, k.window)
+		removed += n - len(k.entries)
+		if len(k.entries) == 0 {
+			delete(c.keys, key)
+		}
+	}
+	return removed
+}
+
+// drop removes res's entries and forgets its id. c.mu must be held.
+func (c *State) drop(res *counterRes) {
+	delete(c.ids, res.id)
+	for _, key := range res.keys {
+		k := c.keys[key]
+		if k == nil {
+			continue
+		}
+		for j := len(k.res) - 1; j >= 0; j-- {
+			if k.res[j] == res {
+				if k.entries[j].Member != "" {
+					k.members--
+				}
+				k.entries = slices.Delete(k.entries, j, j+1)
+				k.res = slices.Delete(k.res, j, j+1)
+			}
+		}
+		if len(k.entries) == 0 {
+			delete(c.keys, key)
+		}
+	}
+	res.keys = nil
+}
+
+// prune drops the entries under key older than t-w, and forgets ids that no
+// longer hold any entry. c.mu must be held.
+func (c *State) prune(key string, k *counterKey, t int64, w time.Duration) {
+	n := window.Start(k.entries, t, w)
+	if n == 0 {
+		return
+	}
+	for _, res := range k.res[:n] {
+		if i := slices.Index(res.keys, key); i >= 0 {
+			res.keys = slices.Delete(res.keys, i, i+1)
+		}
+		if len(res.keys) == 0 && c.ids[res.id] == res {
+			delete(c.ids, res.id)
+		}
+	}
+	for _, e := range k.entries[:n] {
+		if e.Member != "" {
+			k.members--
+		}
+	}
+	k.entries = slices.Delete(k.entries, 0, n)
+	k.res = slices.Delete(k.res, 0, n)
+}
+
+// add inserts e for res under key, keeping entries sorted by instant (usually
+// an append), and widens the key's window to w.
+func (k *counterKey) add(w time.Duration, e window.Entry, res *counterRes) {
+	if w > k.window {
+		k.window = w
+	}
+	if e.Member != "" {
+		k.members++
+	}
+	i := len(k.entries)
+	for i > 0 && k.entries[i-1].At > e.At {
+		i--
+	}
+	k.entries = slices.Insert(k.entries, i, e)
+	k.res = slices.Insert(k.res, i, res)
+	res.keys = append(res.keys, k.name)
+}
