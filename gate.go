@@ -214,6 +214,11 @@ func (g *Gate) runCheck(ctx *deadlineCtx, e *entry, d Dial, dec *Decision) {
 		return
 	}
 	g.addReasons(e.name, rs, dec)
+	if len(ev) > 0 && dec.Evidence == nil {
+		// One allocation for the usual evidence of a whole decision (a few
+		// items per check) instead of growing the slice check by check.
+		dec.Evidence = make([]Evidence, 0, max(len(ev), 2*len(g.checks)))
+	}
 	dec.Evidence = append(dec.Evidence, ev...)
 }
 
