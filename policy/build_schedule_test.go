@@ -76,6 +76,19 @@ func TestProfileWindows(t *testing.T) {
 		{"au", "+61290000000", "2026-06-13T16:59:00+10:00", true, ""}, // Saturday
 		{"au", "+61290000000", "2026-06-14T10:00:00+10:00", false, dialgate.CodeOutsideWindow},
 		{"au", "+61290000000", "2026-01-26T10:00:00+11:00", false, dialgate.CodeHoliday},
+		// 2027: every forbidding profile lists both years of its calendars.
+		{"us", "+12125550100", "2027-07-05T10:00:00-04:00", true, ""},
+		{"us-al", "+12055550100", "2027-01-05T10:00:00-06:00", true, ""},
+		{"us-al", "+12055550100", "2027-07-05T10:00:00-05:00", false, dialgate.CodeHoliday},
+		{"us-al", "+12055550100", "2027-04-26T10:00:00-05:00", false, dialgate.CodeHoliday}, // Confederate Memorial Day
+		{"us-la", "+15045550100", "2027-01-05T10:00:00-06:00", true, ""},
+		{"us-la", "+15045550100", "2027-02-09T10:00:00-06:00", false, dialgate.CodeHoliday}, // Mardi Gras
+		{"fr", "+33140000000", "2027-01-05T11:00:00+01:00", true, ""},
+		{"fr", "+33140000000", "2027-05-06T11:00:00+02:00", false, dialgate.CodeHoliday}, // Ascension
+		{"au", "+61290000000", "2027-01-05T10:00:00+11:00", true, ""},
+		{"au", "+61290000000", "2027-12-28T10:00:00+11:00", false, dialgate.CodeHoliday}, // Boxing Day (substitute)
+		{"fr", "+33140000000", "2028-01-04T11:00:00+01:00", false, dialgate.UnavailableCode(schedule.Name)},
+		{"cn", "+8613800138000", "2027-01-05T10:00:00+08:00", true, ""}, // no cn-2027: holidays do not forbid
 		{"cn-insurance", "+8613800138000", "2026-06-10T12:30:00+08:00", true, ""},
 		{"cn-insurance", "+8613800138000", "2026-06-10T21:00:00+08:00", false, dialgate.CodeOutsideWindow},
 	}

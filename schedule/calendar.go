@@ -73,7 +73,8 @@ type Calendar struct {
 // Years returns the years the calendar covers, ascending: the years in which
 // it lists at least one day. A profile that forbids calls on holidays cannot
 // decide a date outside the years of its calendars (no holiday data), and the
-// window check denies it with schedule.unavailable.
+// window check denies it with schedule.unavailable. The calendars of one
+// series (Calendar.Series) add their years up; see Holidays.Calendars.
 func (c *Calendar) Years() []int {
 	var ys []int
 	for _, d := range c.Days {

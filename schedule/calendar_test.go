@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ func TestBuiltinCalendars(t *testing.T) {
 	want := map[string]int{ // number of dated entries
 		"cn-2026": 33 + 6, "us-federal-2026": 11, "us-al-2026": 15, "us-la-2026": 11,
 		"fr-2026": 11, "au-national-2026": 8,
+		"us-federal-2027": 12, "us-al-2027": 18, "us-la-2027": 14, "fr-2027": 11, "au-national-2027": 9,
 	}
 	for name, n := range want {
 		c, ok := m[name]
@@ -31,9 +33,10 @@ func TestBuiltinCalendars(t *testing.T) {
 		if err := c.Source.Validate(name + ".source"); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+		year, _ := strconv.Atoi(name[len(name)-4:])
 		for _, d := range c.Days {
-			if d.Date.Year() != 2026 {
-				t.Errorf("%s: %s is not in 2026", name, d.Date.Format(time.DateOnly))
+			if d.Date.Year() != year {
+				t.Errorf("%s: %s is not in %d", name, d.Date.Format(time.DateOnly), year)
 			}
 		}
 	}
@@ -54,9 +57,9 @@ func TestBuiltinCalendars(t *testing.T) {
 			t.Errorf("cn-2026 %s: %v, want %v", date, kinds[date], k)
 		}
 	}
-	for _, c := range []string{"us-federal-2026", "fr-2026", "au-national-2026"} {
+	for _, c := range []string{"us-federal-2026", "fr-2026", "au-national-2026", "us-federal-2027", "fr-2027", "au-national-2027"} {
 		cal, _ := CalendarByName(c)
-		if cal.Days[0].Date.Format(time.DateOnly) != "2026-01-01" {
+		if cal.Days[0].Date.Format(time.DateOnly) != c[len(c)-4:]+"-01-01" {
 			t.Errorf("%s does not start with New Year's Day", c)
 		}
 	}

@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -265,18 +264,15 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 	return p, nil
 }
 
-// coverage returns the dates of the years every named calendar covers (see
-// Calendar.Years), and a description for messages.
+// coverage returns the dates of the years every series of the named
+// calendars covers (see Calendar.Series: the calendars of one series add their
+// years up; every series must cover a year), and a description for messages.
 func coverage(names []string, cals map[string]*Calendar) (daySet, string) {
-	var years []int
+	list := make([]*Calendar, len(names))
 	for i, name := range names {
-		ys := cals[name].Years()
-		if i == 0 {
-			years = ys
-			continue
-		}
-		years = slices.DeleteFunc(years, func(y int) bool { return !slices.Contains(ys, y) })
+		list[i] = cals[name]
 	}
+	years := commonYears(groupSeries(list))
 	days := map[int64]string{}
 	var ystr []string
 	for _, y := range years {

@@ -66,6 +66,12 @@ type Holidays struct {
 	Forbid bool `json:"forbid"`
 	// Calendars names the calendars (built-in, see Calendars, or given with
 	// WithCalendars). Required.
+	//
+	// With Forbid, a local date can be decided only in a year every series of
+	// the calendars covers (see Calendar.Series): the calendars of one series
+	// add their years up ([fr-2026, fr-2027] covers 2026 and 2027), while
+	// different series must each cover the year ([us-federal-2027, us-al-2026]
+	// covers no year). Any other date is denied with schedule.unavailable.
 	Calendars []string `json:"calendars"`
 	// MakeupWorkdaysAs names the weekday ("mon" … "sun") whose windows apply on
 	// the calendars' make-up working days (调休: a weekend day worked in

@@ -28,8 +28,11 @@
 //
 // Holidays are data: calendar files (see [ParseCalendar] for the format)
 // embedded in the package, each with its source — cn-2026 (statutory holidays
-// and make-up working days, 调休), us-federal-2026, us-al-2026, us-la-2026,
-// fr-2026, au-national-2026 — and more given with [WithCalendars]. A profile
+// and make-up working days, 调休), us-federal-2026 and -2027, us-al-2026 and
+// -2027, us-la-2026 and -2027, fr-2026 and -2027, au-national-2026 and -2027 —
+// and more given with [WithCalendars]. There is no cn-2027: China's 2027
+// holidays are set by a State Council notice, not by a rule, and are added
+// when it is published. A profile
 // decides whether holidays forbid calls (Holidays.Forbid, code
 // schedule.holiday) and which weekday's windows a make-up working day uses.
 // The callee's local date decides.

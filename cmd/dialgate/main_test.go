@@ -111,6 +111,24 @@ func TestLintInvalid(t *testing.T) {
 	}
 }
 
+// TestLintCalendarWarning: lint warns, without failing, when a profile's
+// holiday calendars run out within 60 days of --at.
+func TestLintCalendarWarning(t *testing.T) {
+	code, out, errs := runCLI(t, "", "policy", "lint", "cn", "fr", "us-al", "--at", "2026-12-04T10:00:00+08:00")
+	if code != 0 || !strings.Contains(out, "ok   cn (cn@") ||
+		!strings.Contains(out, "  warning: schedule.holidays.calendars: the holiday data of series cn ends on 2026-12-31, in 27 days (its last calendar is cn-2026)") ||
+		strings.Count(out, "warning:") != 1 {
+		t.Errorf("2026-12-04: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "policy", "lint", "fr", "--at", "2027-11-15T10:00:00+01:00")
+	if code != 0 || !strings.Contains(out, "warning: schedule.holidays.calendars: the holiday data of series fr ends on 2027-12-31, in 46 days (its last calendar is fr-2027); from 2028-01-01 every dial is denied (schedule.unavailable)") {
+		t.Errorf("2027-11-15: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "", "policy", "lint", "fr", "--at", "tomorrow"); code != 2 || !strings.Contains(errs, "--at") {
+		t.Errorf("bad --at: exit %d %s", code, errs)
+	}
+}
+
 func TestScenariosInvalid(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "s.yaml")

@@ -89,14 +89,24 @@ func (a *app) policyShowCmd() *cobra.Command {
 }
 
 func (a *app) policyLintCmd() *cobra.Command {
-	return &cobra.Command{
+	var at string
+	cmd := &cobra.Command{
 		Use:   "lint NAME|FILE...",
 		Short: "Check profiles: syntax, unknown keys, values, and a citation on every rule",
 		Long: `Check profiles: YAML syntax, unknown keys (with their line), every value, and
 that every rule carries a valid citation. Exit 0 when all are valid, 1 when
-one is not, 2 when there is nothing to lint.`,
+one is not, 2 when there is nothing to lint.
+
+A valid profile may also get warnings, which do not change the exit code: a
+holiday calendar series whose data ends within 60 days of now (--at), or has
+ended, with its last calendar and last covered date. After that date a profile
+whose holidays forbid calls denies every dial (schedule.unavailable).`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			now, err := parseAt("at", at)
+			if err != nil {
+				return err
+			}
 			bad := 0
 			for _, arg := range args {
 				p, err := policy.Load(arg)
@@ -109,6 +119,9 @@ one is not, 2 when there is nothing to lint.`,
 					continue
 				}
 				fmt.Fprintf(a.stdout, "ok   %s (%s, %d citations)\n", arg, p.Version(), len(policy.Citations(p)))
+				for _, w := range policy.Lint(p, now) {
+					fmt.Fprintf(a.stdout, "  warning: %s\n", w)
+				}
 			}
 			if bad > 0 {
 				return failErr(fmt.Errorf("%d of %d profiles invalid", bad, len(args)))
@@ -116,6 +129,8 @@ one is not, 2 when there is nothing to lint.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&at, "at", "", "lint as of this RFC 3339 time instead of now (calendar coverage warnings)")
+	return cmd
 }
 
 // problems splits an error into its lines, without the sentinel prefix.

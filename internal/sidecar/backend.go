@@ -49,6 +49,10 @@ type Backend struct {
 	// SnapshotAges reports the age of each registry snapshot the gate uses,
 	// exported as the dialgate_snapshot_age_seconds gauge. Optional.
 	SnapshotAges func(now time.Time) []SnapshotAge
+	// HolidayDataLeft reports, for each holiday calendar series of the
+	// profile, how many days of holiday data are left, exported as the
+	// dialgate_holiday_data_days_left gauge. Optional.
+	HolidayDataLeft func(now time.Time) []HolidayDataLeft
 	// Close flushes the audit log and closes the stores; the Server calls it
 	// once, after the gRPC server stopped. Optional.
 	Close func(ctx context.Context) error
@@ -80,6 +84,15 @@ type Probe struct {
 type SnapshotAge struct {
 	List string        // the registry's name (the dnc provider's Name), the gauge's "list" label
 	Age  time.Duration // time since the snapshot's as-of instant; negative if it is dated in the future
+}
+
+// HolidayDataLeft is how far one holiday calendar series reaches.
+type HolidayDataLeft struct {
+	Series string // the calendar series ("fr" for fr-2026, fr-2027), the gauge's "series" label
+	// Days counts the days from now's date to the last date with holiday
+	// data: 0 on that date, negative after it (a profile whose holidays
+	// forbid calls then denies every dial).
+	Days int
 }
 
 // DNCEntry is a scoped do-not-call entry as AdminService receives it.

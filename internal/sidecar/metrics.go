@@ -19,7 +19,7 @@ type metrics struct {
 	latency   *prometheus.HistogramVec
 }
 
-func newMetrics(ages func(time.Time) []SnapshotAge) *metrics {
+func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -45,6 +45,12 @@ func newMetrics(ages func(time.Time) []SnapshotAge) *metrics {
 	if ages != nil {
 		m.reg.MustRegister(&snapshotCollector{ages: ages, desc: prometheus.NewDesc(
 			"dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses.", []string{"list"}, nil)})
+	}
+	if holidays != nil {
+		m.reg.MustRegister(&holidayCollector{left: holidays, desc: prometheus.NewDesc(
+			"dialgate_holiday_data_days_left",
+			"Days from today to the last date with holiday data, per calendar series of the profile; negative once it has passed.",
+			[]string{"series"}, nil)})
 	}
 	return m
 }
@@ -83,5 +89,21 @@ func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc 
 func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, a := range c.ages(time.Now()) {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, a.Age.Seconds(), a.List)
+	}
+}
+
+type holidayCollector struct {
+	left func(time.Time) []HolidayDataLeft
+	desc *prometheus.Desc
+}
+
+// Describe implements prometheus.Collector: the one holiday-data gauge.
+func (c *holidayCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector: one gauge value (days) per
+// calendar series, as of the time of the scrape.
+func (c *holidayCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, l := range c.left(time.Now()) {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(l.Days), l.Series)
 	}
 }

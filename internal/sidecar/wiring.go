@@ -14,6 +14,7 @@ import (
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -147,9 +148,40 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return fail(err)
 	}
 	wireConsent(be, deps.Consents)
+	be.HolidayDataLeft = holidayDataLeft(prof)
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
+	for _, w := range policy.Lint(prof, time.Now()) {
+		log.Warn("sidecar: profile needs attention", "profile", prof.Name, "warning", w.String())
+	}
 	return be, nil
+}
+
+// holidayDataLeft reports how far each holiday calendar series of prof
+// reaches (schedule.CoverageFrom), or is nil when prof has no holidays.
+func holidayDataLeft(prof *policy.Profile) func(time.Time) []HolidayDataLeft {
+	if prof.Schedule == nil || prof.Schedule.Holidays == nil {
+		return nil
+	}
+	var cals []*schedule.Calendar
+	for _, name := range prof.Schedule.Holidays.Calendars {
+		if c, ok := schedule.CalendarByName(name); ok {
+			cals = append(cals, c)
+		}
+	}
+	return func(now time.Time) []HolidayDataLeft {
+		y, m, d := now.Date()
+		today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		var out []HolidayDataLeft
+		for _, sc := range schedule.CoverageFrom(y, cals...) {
+			through := sc.Through
+			if through.IsZero() { // no data up to this year: ended last year at the latest
+				through = time.Date(y-1, 12, 31, 0, 0, 0, 0, time.UTC)
+			}
+			out = append(out, HolidayDataLeft{Series: sc.Series, Days: int(through.Sub(today).Hours() / 24)})
+		}
+		return out
+	}
 }
 
 // openAudit opens the audit log in data/audit with the keys in data/keys,
