@@ -14,15 +14,17 @@ import (
 // divided by b.N. It includes GC and every goroutine of the process.
 func Start(b *testing.B) (stop func()) {
 	b.Helper()
-	t0 := cpuTime()
+	t0 := ProcessTime()
 	return func() {
 		if b.N > 0 {
-			b.ReportMetric(float64(cpuTime()-t0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(ProcessTime()-t0)/float64(b.N), "cpu-ns/op")
 		}
 	}
 }
 
-func cpuTime() time.Duration {
+// ProcessTime returns the user plus system CPU time the process has used
+// (zero where the platform cannot tell).
+func ProcessTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate/internal/benchcpu"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc"
@@ -131,7 +132,7 @@ func BenchmarkLoad(b *testing.B) {
 	be, conns := loadSidecar(b)
 	phase := loadPhase(b)
 	var next atomic.Int64
-	run := func(call func(ctx context.Context, c *grpc.ClientConn) error) (rps float64, lat []time.Duration) {
+	run := func(call func(ctx context.Context, c *grpc.ClientConn) error) (rps, cpuUS float64, lat []time.Duration) {
 		ctx, cancel := context.WithTimeout(context.Background(), phase)
 		defer cancel()
 		var (
@@ -139,7 +140,7 @@ func BenchmarkLoad(b *testing.B) {
 			all []time.Duration
 			wg  sync.WaitGroup
 		)
-		start := time.Now()
+		start, cpu0 := time.Now(), benchcpu.ProcessTime()
 		for w := 0; w < loadCallers; w++ {
 			wg.Add(1)
 			go func(w int) {
@@ -164,22 +165,29 @@ func BenchmarkLoad(b *testing.B) {
 			}(w)
 		}
 		wg.Wait()
+		cpu := benchcpu.ProcessTime() - cpu0
 		slices.Sort(all)
-		return float64(len(all)) / time.Since(start).Seconds(), all
+		return float64(len(all)) / time.Since(start).Seconds(), float64(cpu.Microseconds()) / float64(max(1, len(all))), all
 	}
 	trigger := timestamppb.New(time.Now())
 	b.ResetTimer()
-	healthRPS, hl := run(func(ctx context.Context, c *grpc.ClientConn) error {
+	healthRPS, healthCPU, hl := run(func(ctx context.Context, c *grpc.ClientConn) error {
 		_, err := healthpb.NewHealthClient(c).Check(ctx, &healthpb.HealthCheckRequest{})
 		return err
 	})
-	checkRPS, cl := run(func(ctx context.Context, c *grpc.ClientConn) error {
+	checkRPS, checkCPU, cl := run(func(ctx context.Context, c *grpc.ClientConn) error {
 		return checkOnce(ctx, c, loadDial(int(next.Add(1)), trigger))
 	})
 	b.StopTimer()
 	b.ReportMetric(healthRPS, "health_rps")
 	b.ReportMetric(checkRPS, "check_rps")
 	b.ReportMetric(checkRPS/healthRPS, "check/health")
+	// CPU per call of the whole process (server, client and GC), which other
+	// processes on the machine disturb far less than wall-clock throughput:
+	// on a machine the load saturates, the throughput ratio tends to
+	// health_cpu_us / check_cpu_us.
+	b.ReportMetric(healthCPU, "health_cpu_us")
+	b.ReportMetric(checkCPU, "check_cpu_us")
 	b.ReportMetric(ms(pct(hl, 0.99)), "health_p99_ms")
 	b.ReportMetric(ms(pct(cl, 0.50)), "check_p50_ms")
 	b.ReportMetric(ms(pct(cl, 0.99)), "check_p99_ms")
