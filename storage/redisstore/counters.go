@@ -134,69 +134,83 @@ end
 return out
 `)
 
-// ARGV: prefix, id, entry prefix (stamp(t) ":" 4-digit id length, id), ttl ms
-// (0: none), n, then n × (key, member, max, lob, prune) where lob is the
-// lexBound of the window's start and prune is "" for a key already seen in
-// this call, else the lexBound below which entries are deleted ("-":
-// nothing). Returns {ok, held, usages…}.
+// ARGV: prefix, m, then m reservations, each: id, entry prefix (stamp(t)
+// ":" 4-digit id length, id), ttl ms (0: none), n, then n × (key, member,
+// max, lob, prune) where lob is the lexBound of the window's start and prune
+// is "" for a key already seen in this reservation, else the lexBound below
+// which entries are deleted ("-": nothing). The reservations are applied in
+// order, each on the state the ones before it left (the tally caches are
+// reset for each). Returns, for each reservation, {ok, held, usages…}.
 var reserveScript = redis.NewScript(luaTally + `
-local pfx, id, epre, ttl, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local rid = pfx .. "r:" .. id
+local pfx = ARGV[1]
 local mckey = pfx .. "mc"
-local out = {1, 0}
-local ok = true
-local ckeys = {}
-for i = 0, n - 1 do
-  local b = 6 + 5 * i
-  local key = ARGV[b]
-  local ckey = pfx .. "c:" .. key
-  ckeys[i] = ckey
-  local c, x, nth = tally(pfx, ckey, key, ARGV[b + 1], tonumber(ARGV[b + 2]), ARGV[b + 3])
-  out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
-  if x == 1 then ok = false end
-end
-if redis.call("EXISTS", rid) == 1 then
-  out[2] = 1
-  return out
-end
-if not ok then
-  out[1] = 0
-  return out
-end
-local fields = {}
-for i = 0, n - 1 do
-  local b = 6 + 5 * i
-  local key, member, prune = ARGV[b], ARGV[b + 1], ARGV[b + 4]
-  if prune ~= "" then
-    local ckey = ckeys[i]
-    if prune ~= "-" and card[ckey] > 0 and inwin[ckey][prune] ~= card[ckey] then
-      local old = redis.call("ZRANGEBYLEX", ckey, "-", prune)
-      for _, e in ipairs(old) do
-        local l = tonumber(string.sub(e, 22, 25))
-        redis.call("HDEL", pfx .. "r:" .. string.sub(e, 26, 25 + l), key)
-        if string.sub(e, 26 + l) ~= "" then
-          if redis.call("HINCRBY", mckey, key, -1) <= 0 then redis.call("HDEL", mckey, key) end
+local out = {}
+local function reserve(b)
+  card, mcs, inwin = {}, {}, {}
+  local id, epre, ttl, n = ARGV[b], ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+  b = b + 4
+  local rid = pfx .. "r:" .. id
+  local head = #out + 1
+  out[head] = 1; out[head + 1] = 0
+  local ok = true
+  local ckeys = {}
+  for i = 0, n - 1 do
+    local a = b + 5 * i
+    local key = ARGV[a]
+    local ckey = pfx .. "c:" .. key
+    ckeys[i] = ckey
+    local c, x, nth = tally(pfx, ckey, key, ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3])
+    out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
+    if x == 1 then ok = false end
+  end
+  if redis.call("EXISTS", rid) == 1 then
+    out[head + 1] = 1
+    return
+  end
+  if not ok then
+    out[head] = 0
+    return
+  end
+  local fields = {}
+  for i = 0, n - 1 do
+    local a = b + 5 * i
+    local key, member, prune = ARGV[a], ARGV[a + 1], ARGV[a + 4]
+    if prune ~= "" then
+      local ckey = ckeys[i]
+      if prune ~= "-" and card[ckey] > 0 and inwin[ckey][prune] ~= card[ckey] then
+        local old = redis.call("ZRANGEBYLEX", ckey, "-", prune)
+        for _, e in ipairs(old) do
+          local l = tonumber(string.sub(e, 22, 25))
+          redis.call("HDEL", pfx .. "r:" .. string.sub(e, 26, 25 + l), key)
+          if string.sub(e, 26 + l) ~= "" then
+            if redis.call("HINCRBY", mckey, key, -1) <= 0 then redis.call("HDEL", mckey, key) end
+          end
         end
+        if #old > 0 then redis.call("ZREMRANGEBYLEX", ckey, "-", prune) end
       end
-      if #old > 0 then redis.call("ZREMRANGEBYLEX", ckey, "-", prune) end
+      local e = epre .. member
+      redis.call("ZADD", ckey, 0, e)
+      fields[#fields + 1] = key; fields[#fields + 1] = e
+      if member ~= "" then redis.call("HINCRBY", mckey, key, 1) end
+      if ttl > 0 then
+        redis.call("PEXPIRE", ckey, ttl)
+      end
     end
-    local e = epre .. member
-    redis.call("ZADD", ckey, 0, e)
-    fields[#fields + 1] = key; fields[#fields + 1] = e
-    if member ~= "" then redis.call("HINCRBY", mckey, key, 1) end
-    if ttl > 0 then
-      redis.call("PEXPIRE", ckey, ttl)
+  end
+  if #fields > 0 then
+    local i = 1
+    while i <= #fields do
+      local j = math.min(#fields, i + 1999)
+      redis.call("HSET", rid, unpack(fields, i, j))
+      i = j + 1
     end
+    if ttl > 0 then redis.call("PEXPIRE", rid, ttl) end
   end
 end
-if #fields > 0 then
-  local i = 1
-  while i <= #fields do
-    local j = math.min(#fields, i + 1999)
-    redis.call("HSET", rid, unpack(fields, i, j))
-    i = j + 1
-  end
-  if ttl > 0 then redis.call("PEXPIRE", rid, ttl) end
+local b = 3
+for r = 1, tonumber(ARGV[2]) do
+  reserve(b)
+  b = b + 4 + 5 * tonumber(ARGV[b + 3])
 end
 return out
 `)
@@ -260,6 +274,13 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 // Reserve checks every limit at t and, only if none would be exceeded, records
 // id under every key, atomically on the server. Idempotent by id. See
 // storage.Counters.
+//
+// Concurrent Reserves on one Store share script calls (see
+// Options.MaxReserveBatch); each is decided on the state the reservations
+// before it in its batch left, exactly as if they had run one by one. When
+// ctx ends before the reply, Reserve returns an error although the
+// reservation may have been made (as with any call that times out); callers
+// release on error.
 func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []storage.Limit) (bool, []storage.Usage, error) {
 	if err := storage.ValidateID(id); err != nil {
 		return false, nil, fmt.Errorf("redisstore: reserve: %w", err)
@@ -267,10 +288,38 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if err := s.countersArgs(ctx, "reserve", t, limits); err != nil {
 		return false, nil, err
 	}
+	args := s.reserveArgs(id, t, limits)
+	var rep reserveReply
+	if s.group != nil {
+		var err error
+		if rep, err = s.group.do(ctx, args, len(limits)); err != nil {
+			return false, nil, s.fail("reserve", err)
+		}
+	} else {
+		req := &reserveReq{args: args, n: len(limits), done: make(chan reserveReply, 1)}
+		s.runReserve(ctx, []*reserveReq{req})
+		rep = <-req.done
+	}
+	if rep.err != nil {
+		return false, nil, rep.err
+	}
+	res := rep.res
+	if len(res) < 2 {
+		return false, nil, fmt.Errorf("redisstore: reserve: short reply: %w", storage.ErrCorrupt)
+	}
+	u, err := decodeUsages(res[2:], t, limits)
+	if err != nil {
+		return false, nil, err
+	}
+	return res[0] == int64(1), u, nil
+}
+
+// reserveArgs returns one reservation's part of reserveScript's ARGV.
+func (s *Store) reserveArgs(id string, t time.Time, limits []storage.Limit) []any {
 	tn := t.UnixNano()
 	var ttl time.Duration
-	args := make([]any, 0, 5+5*len(limits))
-	args = append(args, s.pfx, id, fmt.Sprintf("%s:%04d%s", stamp(tn), len(id), id), 0, len(limits))
+	args := make([]any, 0, 4+5*len(limits))
+	args = append(args, id, fmt.Sprintf("%s:%04d%s", stamp(tn), len(id), id), 0, len(limits))
 	for i, l := range limits {
 		prune := ""
 		first := true
@@ -295,20 +344,44 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		args = append(args, l.Key, l.Member, l.Max, lexBound(loBound(tn, l.Window)), prune)
 	}
 	if s.opts.KeyTTLSlack > 0 {
-		args[3] = (ttl + s.opts.KeyTTLSlack).Milliseconds()
+		args[2] = (ttl + s.opts.KeyTTLSlack).Milliseconds()
+	}
+	return args
+}
+
+// runReserve runs the reservations of q in one reserveScript call and sends
+// each its part of the reply; when the call fails, each gets the error.
+func (s *Store) runReserve(ctx context.Context, q []*reserveReq) {
+	size := 2
+	for _, r := range q {
+		size += len(r.args)
+	}
+	args := make([]any, 0, size)
+	args = append(args, s.pfx, len(q))
+	for _, r := range q {
+		args = append(args, r.args...)
 	}
 	res, err := reserveScript.Run(ctx, s.rdb, nil, args...).Slice()
 	if err != nil {
-		return false, nil, s.fail("reserve", err)
+		err = s.fail("reserve", err)
+	} else {
+		want := 0
+		for _, r := range q {
+			want += 2 + 3*r.n
+		}
+		if len(res) != want {
+			err = fmt.Errorf("redisstore: reserve: %d reply values for %d reservations: %w", len(res), len(q), storage.ErrCorrupt)
+		}
 	}
-	if len(res) < 2 {
-		return false, nil, fmt.Errorf("redisstore: reserve: short reply: %w", storage.ErrCorrupt)
+	for _, r := range q {
+		if err != nil {
+			r.done <- reserveReply{err: err}
+			continue
+		}
+		k := 2 + 3*r.n
+		r.done <- reserveReply{res: res[:k:k]}
+		res = res[k:]
 	}
-	u, err := decodeUsages(res[2:], t, limits)
-	if err != nil {
-		return false, nil, err
-	}
-	return res[0] == int64(1), u, nil
 }
 
 // Release removes everything recorded for id. See storage.Counters.

@@ -19,7 +19,12 @@ const (
 	DefaultHeartbeat         = 250 * time.Millisecond
 	DefaultKeyTTLSlack       = 24 * time.Hour
 	DefaultConsentEventsKept = 100_000
+	DefaultMaxReserveBatch   = 64
 )
+
+// maxBatchLimits bounds the limits one batched reserveScript call carries in
+// all (a single larger reservation still goes, alone).
+const maxBatchLimits = 1024
 
 // Options configures a Store. The zero Options is valid and means every
 // default.
@@ -49,6 +54,13 @@ type Options struct {
 	WaitReplicas int
 	// WaitTimeout bounds WAIT (default 1 s).
 	WaitTimeout time.Duration
+	// MaxReserveBatch is the most reservations one script call carries
+	// (default DefaultMaxReserveBatch). Concurrent Reserves on a Store are
+	// group-committed: while one script call is in flight the next ones
+	// queue, and the next call takes all of them, applying them in order;
+	// a lone Reserve is sent at once. 1 or negative turns this off: every
+	// Reserve then makes its own script call, concurrently with the others.
+	MaxReserveBatch int
 }
 
 // Store is the Redis-backed store. Create it with Open; the zero Store is not
@@ -65,6 +77,8 @@ type Store struct {
 	feedDone   chan struct{}
 
 	hub *feedhub.Hub // the DNC change feed's watchers
+
+	group *reserveGroup // nil when Options.MaxReserveBatch turns batching off
 }
 
 // Open connects to the Redis server named by url (redis://[user:pass@]host:port/db,
@@ -99,8 +113,14 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.WaitTimeout == 0 {
 		opts.WaitTimeout = time.Second
 	}
+	if opts.MaxReserveBatch == 0 {
+		opts.MaxReserveBatch = DefaultMaxReserveBatch
+	}
 	rdb := redis.NewClient(ro)
 	s := &Store{rdb: rdb, opts: opts, pfx: "{" + opts.Prefix + "}:", hub: feedhub.New()}
+	if opts.MaxReserveBatch > 1 {
+		s.group = &reserveGroup{run: s.runReserve, max: opts.MaxReserveBatch, maxLimits: maxBatchLimits}
+	}
 	if err := s.checkConfig(ctx); err != nil {
 		rdb.Close()
 		return nil, err

@@ -1,0 +1,151 @@
+package redisstore
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// reserveGroup runs concurrent reservations in shared script calls (group
+// commit): while one reserveScript call is in flight, the reservations that
+// arrive queue up, and when it returns the next call takes all of them (up to
+// max reservations, or maxLimits limits in all). A lone reservation goes at
+// once, in a call of its own; no timer delays a call. The script applies the
+// reservations one after the other, each seeing the ones before it, so a
+// batch decides exactly what the same reservations run one by one would.
+//
+// The point is the server's time: most of a script call's cost is per call
+// (reading and parsing the command, the reply, the system calls and context
+// switches on both sides), which the reservations of a batch share.
+type reserveGroup struct {
+	run       func(ctx context.Context, q []*reserveReq) // runs one batch and answers every request
+	max       int
+	maxLimits int
+
+	mu      sync.Mutex
+	queue   []*reserveReq
+	running bool
+}
+
+// reserveReq is one Reserve waiting for, or carried by, a batch.
+type reserveReq struct {
+	ctx   context.Context
+	args  []any // reserveArgs
+	n     int   // number of limits
+	done  chan reserveReply
+	batch *reserveBatch // the batch that took it; nil while queued (guarded by mu)
+	left  bool          // its caller gave up before a batch took it (guarded by mu)
+}
+
+// reserveReply is a request's share of a batch's reply: {ok, held, usages…},
+// or the error (final, for the caller to return) every request of the batch
+// gets.
+type reserveReply struct {
+	res []any
+	err error
+}
+
+// reserveBatch is the state a batch's waiters share (guarded by mu).
+type reserveBatch struct {
+	waiting int                // callers still waiting for the reply
+	cancel  context.CancelFunc // ends the script call once nobody waits for it
+}
+
+// do queues the reservation described by args (n limits) and waits for the
+// reply of the batch that carries it, or for ctx to end. When ctx ends first
+// it returns ctx's error (and no reply): a request still queued is then never sent, one
+// already sent may still be applied (as a script call that times out may be),
+// and the others of its batch are unaffected.
+func (g *reserveGroup) do(ctx context.Context, args []any, n int) (reserveReply, error) {
+	r := &reserveReq{ctx: ctx, args: args, n: n, done: make(chan reserveReply, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, r)
+	if !g.running {
+		g.running = true
+		go g.loop()
+	}
+	g.mu.Unlock()
+	select {
+	case rep := <-r.done:
+		return rep, nil
+	case <-ctx.Done():
+	}
+	g.mu.Lock()
+	if r.batch == nil {
+		r.left = true
+	} else if r.batch.waiting--; r.batch.waiting == 0 {
+		r.batch.cancel()
+	}
+	g.mu.Unlock()
+	select {
+	case rep := <-r.done: // answered meanwhile
+		return rep, nil
+	default:
+		return reserveReply{}, ctx.Err()
+	}
+}
+
+// loop runs batches until the queue is empty.
+func (g *reserveGroup) loop() {
+	for {
+		g.mu.Lock()
+		q := g.take()
+		if len(q) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
+		ctx, cancel := batchContext(q)
+		b := &reserveBatch{waiting: len(q), cancel: cancel}
+		for _, r := range q {
+			r.batch = b
+		}
+		g.mu.Unlock()
+		g.run(ctx, q)
+		cancel()
+	}
+}
+
+// take removes the next batch from the queue, dropping requests whose
+// callers left. It is called with mu held.
+func (g *reserveGroup) take() []*reserveReq {
+	var q []*reserveReq
+	limits, i := 0, 0
+	for ; i < len(g.queue); i++ {
+		r := g.queue[i]
+		if r.left {
+			continue
+		}
+		if len(q) > 0 && (len(q) == g.max || limits+r.n > g.maxLimits) {
+			break
+		}
+		q = append(q, r)
+		limits += r.n
+	}
+	if i == len(g.queue) {
+		clear(g.queue)
+		g.queue = g.queue[:0]
+	} else {
+		g.queue = append([]*reserveReq(nil), g.queue[i:]...)
+	}
+	return q
+}
+
+// batchContext returns the context of a batch's script call: it carries the
+// first request's values, ends at the latest of the requests' deadlines (none
+// if one has none: the client's timeouts then bound the call), and is
+// cancelled when every caller has given up waiting.
+func batchContext(q []*reserveReq) (context.Context, context.CancelFunc) {
+	base := context.WithoutCancel(q[0].ctx)
+	var latest time.Time
+	for _, r := range q {
+		d, ok := r.ctx.Deadline()
+		if !ok {
+			return context.WithCancel(base)
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	return context.WithDeadline(base, latest)
+}
