@@ -147,7 +147,7 @@ local mckey = pfx .. "mc"
 local out = {}
 local function reserve(b)
   card, mcs, inwin = {}, {}, {}
-  local id, epre, ttl, n = ARGV[b], ARGV[b + 1], tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+  local id, epre, ttl, n = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
   b = b + 4
   local rid = pfx .. "r:" .. id
   local head = #out + 1
@@ -183,18 +183,16 @@ local function reserve(b)
           local l = tonumber(string.sub(e, 22, 25))
           redis.call("HDEL", pfx .. "r:" .. string.sub(e, 26, 25 + l), key)
           if string.sub(e, 26 + l) ~= "" then
-            if redis.call("HINCRBY", mckey, key, -1) <= 0 then redis.call("HDEL", mckey, key) end
+            if redis.call("HINCRBY", mckey, key, "-1") <= 0 then redis.call("HDEL", mckey, key) end
           end
         end
         if #old > 0 then redis.call("ZREMRANGEBYLEX", ckey, "-", prune) end
       end
       local e = epre .. member
-      redis.call("ZADD", ckey, 0, e)
+      redis.call("ZADD", ckey, "0", e)
       fields[#fields + 1] = key; fields[#fields + 1] = e
-      if member ~= "" then redis.call("HINCRBY", mckey, key, 1) end
-      if ttl > 0 then
-        redis.call("PEXPIRE", ckey, ttl)
-      end
+      if member ~= "" then redis.call("HINCRBY", mckey, key, "1") end
+      if ttl ~= "0" then redis.call("PEXPIRE", ckey, ttl) end
     end
   end
   if #fields > 0 then
@@ -204,7 +202,7 @@ local function reserve(b)
       redis.call("HSET", rid, unpack(fields, i, j))
       i = j + 1
     end
-    if ttl > 0 then redis.call("PEXPIRE", rid, ttl) end
+    if ttl ~= "0" then redis.call("PEXPIRE", rid, ttl) end
   end
 end
 local b = 3
@@ -225,7 +223,7 @@ for i = 1, #kv, 2 do
   if redis.call("ZREM", pfx .. "c:" .. key, e) == 1 then
     local l = tonumber(string.sub(e, 22, 25))
     if string.sub(e, 26 + l) ~= "" then
-      if redis.call("HINCRBY", pfx .. "mc", key, -1) <= 0 then redis.call("HDEL", pfx .. "mc", key) end
+      if redis.call("HINCRBY", pfx .. "mc", key, "-1") <= 0 then redis.call("HDEL", pfx .. "mc", key) end
     end
   end
 end
