@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -348,8 +349,15 @@ func (s *Store) reserveArgs(id string, t time.Time, limits []storage.Limit) []an
 }
 
 // runReserve runs the reservations of q in one reserveScript call and sends
-// each its part of the reply; when the call fails, each gets the error.
+// each its part of the reply; when the call fails, each gets the error (but
+// see the retry of a server error below).
 func (s *Store) runReserve(ctx context.Context, q []*reserveReq) {
+	if err := s.check("reserve"); err != nil { // closed while queued
+		for _, r := range q {
+			r.done <- reserveReply{err: err}
+		}
+		return
+	}
 	size := 2
 	for _, r := range q {
 		size += len(r.args)
@@ -360,6 +368,19 @@ func (s *Store) runReserve(ctx context.Context, q []*reserveReq) {
 		args = append(args, r.args...)
 	}
 	res, err := reserveScript.Run(ctx, s.rdb, nil, args...).Slice()
+	var rerr redis.Error
+	if err != nil && len(q) > 1 && errors.As(err, &rerr) {
+		// The server answered with an error (a key of the wrong type, a
+		// script error): it may concern one reservation only, so each runs
+		// again on its own and only the culprit fails. The batch stopped
+		// at the error: a reservation it applied before answers held (ok),
+		// one after is decided now. A failed connection or an ended context
+		// is not retried: every caller gets the error.
+		for _, r := range q {
+			s.runReserve(ctx, []*reserveReq{r})
+		}
+		return
+	}
 	if err != nil {
 		err = s.fail("reserve", err)
 	} else {
