@@ -6,12 +6,17 @@ import (
 	"time"
 )
 
+// batchesInFlight is how many reserveScript calls a Store's reservations
+// have in flight at most.
+const batchesInFlight = 1
+
 // reserveGroup runs concurrent reservations in shared script calls (group
-// commit): while one reserveScript call is in flight, the reservations that
-// arrive queue up, and when it returns the next call takes all of them (up to
-// max reservations, or maxLimits limits in all). A lone reservation goes at
-// once, in a call of its own; no timer delays a call. The script applies the
-// reservations one after the other, each seeing the ones before it, so a
+// commit): while depth reserveScript calls are in flight, the reservations
+// that arrive queue up, and when one returns the next call takes all of them
+// (up to max reservations, or maxLimits limits in all). A reservation that
+// finds fewer calls in flight and nobody queued goes at once, alone, in a
+// call made by its own goroutine; no timer delays a call. The script applies
+// the reservations one after the other, each seeing the ones before it, so a
 // batch decides exactly what the same reservations run one by one would.
 //
 // The point is the server's time: most of a script call's cost is per call
@@ -21,10 +26,11 @@ type reserveGroup struct {
 	run       func(ctx context.Context, q []*reserveReq) // runs one batch and answers every request
 	max       int
 	maxLimits int
+	depth     int // calls in flight at most
 
-	mu      sync.Mutex
-	queue   []*reserveReq
-	running bool
+	mu       sync.Mutex
+	queue    []*reserveReq
+	inflight int // calls in flight (or about to be)
 }
 
 // reserveReq is one Reserve waiting for, or carried by, a batch.
@@ -51,17 +57,28 @@ type reserveBatch struct {
 	cancel  context.CancelFunc // ends the script call once nobody waits for it
 }
 
-// do queues the reservation described by args (n limits) and waits for the
-// reply of the batch that carries it, or for ctx to end. When ctx ends first
-// it returns ctx's error (and no reply): a request still queued is then never sent, one
-// already sent may still be applied (as a script call that times out may be),
-// and the others of its batch are unaffected.
+// do runs the reservation described by args (n limits) and returns its
+// reply. When fewer than depth calls are in flight and nobody queues, it is
+// sent at once, alone, from the calling goroutine (so a lone caller costs no
+// hand-off to another goroutine, and ctx bounds the call like any command).
+// Otherwise it queues and waits for the reply of the batch that carries it,
+// or for ctx to end; then it returns ctx's error (and no reply): a request
+// still queued is never sent, one already sent may still be applied (as a
+// script call that times out may be), and the others of its batch are
+// unaffected.
 func (g *reserveGroup) do(ctx context.Context, args []any, n int) (reserveReply, error) {
 	r := &reserveReq{ctx: ctx, args: args, n: n, done: make(chan reserveReply, 1)}
 	g.mu.Lock()
+	if g.inflight < g.depth && len(g.queue) == 0 {
+		g.inflight++
+		g.mu.Unlock()
+		defer g.handOff()
+		g.run(ctx, []*reserveReq{r})
+		return <-r.done, nil
+	}
 	g.queue = append(g.queue, r)
-	if !g.running {
-		g.running = true
+	if g.inflight < g.depth {
+		g.inflight++
 		go g.loop()
 	}
 	g.mu.Unlock()
@@ -85,13 +102,25 @@ func (g *reserveGroup) do(ctx context.Context, args []any, n int) (reserveReply,
 	}
 }
 
+// handOff ends a call made by do: the reservations that queued meanwhile
+// get a loop, which takes over the call's slot.
+func (g *reserveGroup) handOff() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.queue) > 0 {
+		go g.loop()
+	} else {
+		g.inflight--
+	}
+}
+
 // loop runs batches until the queue is empty.
 func (g *reserveGroup) loop() {
 	for {
 		g.mu.Lock()
 		q := g.take()
 		if len(q) == 0 {
-			g.running = false
+			g.inflight--
 			g.mu.Unlock()
 			return
 		}

@@ -276,11 +276,14 @@ func TestBatchAllCallersCancelled(t *testing.T) {
 	s := open(t, url, newPrefix(t, url))
 	b := watchBatches(s)
 	ctx := context.Background()
-	b.hold()
-	cctx, cancel := context.WithCancel(ctx)
 	l := storage.Limit{Key: "k", Window: time.Hour, Max: 10}
+	sentinel := startHeld(t, s, b)
+	cctx, cancel := context.WithCancel(ctx)
 	a := goReserve(cctx, s, "a", batchT0, l)
-	b.waitBatches(t, 1)
+	waitQueued(t, s, 1)
+	b.release(true)
+	<-sentinel
+	b.waitBatches(t, 2) // {a} in flight
 	cancel()
 	if r := <-a; r.ok || !errors.Is(r.err, context.Canceled) {
 		t.Fatalf("cancelled: %+v", r)

@@ -119,7 +119,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	rdb := redis.NewClient(ro)
 	s := &Store{rdb: rdb, opts: opts, pfx: "{" + opts.Prefix + "}:", hub: feedhub.New()}
 	if opts.MaxReserveBatch > 1 {
-		s.group = &reserveGroup{run: s.runReserve, max: opts.MaxReserveBatch, maxLimits: maxBatchLimits}
+		s.group = &reserveGroup{run: s.runReserve, max: opts.MaxReserveBatch, maxLimits: maxBatchLimits, depth: batchesInFlight}
 	}
 	if err := s.checkConfig(ctx); err != nil {
 		rdb.Close()
