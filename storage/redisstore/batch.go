@@ -7,8 +7,14 @@ import (
 )
 
 // batchesInFlight is how many reserveScript calls a Store's reservations
-// have in flight at most.
-const batchesInFlight = 1
+// have in flight at most. With one, the server idles while the client reads
+// a reply, wakes its callers and sends the next batch, and a caller that
+// arrives just after a call left waits for two round trips; with two, the
+// next batch is already on its way. Measured on 2 cores shared with the
+// server (32 callers, saturated and paced at 2,000/s, three interleaved
+// runs), two gave 7–16% lower p50 than one, p99 about the same, at the same
+// server time per reservation.
+const batchesInFlight = 2
 
 // reserveGroup runs concurrent reservations in shared script calls (group
 // commit): while depth reserveScript calls are in flight, the reservations

@@ -95,15 +95,35 @@ func goReserve(ctx context.Context, s storage.Counters, id string, at time.Time,
 	return c
 }
 
-// startHeld sends a sentinel reservation and holds its batch in flight, so
-// that the reservations made next queue behind it.
-func startHeld(t *testing.T, s *redisstore.Store, b *batchLog) <-chan reserveResult {
+// held is a set of sentinel reservations whose calls are held in flight, as
+// many as a Store makes at once, so that the reservations made next queue.
+type held struct {
+	cs   []<-chan reserveResult
+	next int // index in batchLog.sent of the first batch after the sentinels'
+}
+
+// startHeld holds batches from now on and sends the sentinels.
+func startHeld(t *testing.T, s *redisstore.Store, b *batchLog) *held {
 	t.Helper()
 	n := len(b.sent())
 	b.hold()
-	c := goReserve(context.Background(), s, "sentinel", batchT0, storage.Limit{Key: "sentinel", Window: time.Hour, Max: 1000})
-	b.waitBatches(t, n+1)
-	return c
+	h := &held{next: n + redisstore.BatchesInFlight}
+	for i := range redisstore.BatchesInFlight {
+		h.cs = append(h.cs, goReserve(context.Background(), s, "sentinel-"+strconv.Itoa(i), batchT0,
+			storage.Limit{Key: "sentinel", Window: time.Hour, Max: 1000}))
+		b.waitBatches(t, n+i+1)
+	}
+	return h
+}
+
+// wait waits for the sentinels, which must succeed.
+func (h *held) wait(t *testing.T) {
+	t.Helper()
+	for _, c := range h.cs {
+		if r := <-c; r.err != nil || !r.ok {
+			t.Fatalf("sentinel: %+v", r)
+		}
+	}
 }
 
 var batchT0 = time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
@@ -126,16 +146,14 @@ func TestBatchExactCap(t *testing.T) {
 					t.Fatalf("pre-fill: %v, %v", ok, err)
 				}
 			}
-			sentinel := startHeld(t, s, b)
+			h := startHeld(t, s, b)
 			var cs []<-chan reserveResult
 			for i := range 63 {
 				cs = append(cs, goReserve(ctx, s, "r-"+strconv.Itoa(i), batchT0.Add(time.Duration(i)*time.Millisecond), l))
 			}
 			waitQueued(t, s, 63)
 			b.release(false)
-			if r := <-sentinel; r.err != nil || !r.ok {
-				t.Fatalf("sentinel: %+v", r)
-			}
+			h.wait(t)
 			won := 0
 			for _, c := range cs {
 				r := <-c
@@ -151,8 +169,8 @@ func TestBatchExactCap(t *testing.T) {
 			if want := tc.max - tc.taken; won != want {
 				t.Errorf("%d of 63 won, want %d", won, want)
 			}
-			if bs := b.sent(); len(bs) != tc.taken+2 || len(bs[tc.taken+1]) != 63 {
-				t.Errorf("batch sizes %v, want %d pre-fills, the sentinel's, then one of 63", batchSizes(bs), tc.taken)
+			if bs := b.sent(); len(bs) != h.next+1 || len(bs[h.next]) != 63 {
+				t.Errorf("batch sizes %v, want %d pre-fills, %d sentinels, then one of 63", batchSizes(bs), tc.taken, len(h.cs))
 			}
 			u, err := s.Usage(ctx, batchT0.Add(time.Second), []storage.Limit{l})
 			if err != nil || u[0].Count != tc.max {
@@ -179,7 +197,7 @@ func TestBatchDuplicateID(t *testing.T) {
 	b := watchBatches(s)
 	ctx := context.Background()
 	l := storage.Limit{Key: "callee", Window: time.Hour, Max: 1}
-	sentinel := startHeld(t, s, b)
+	h := startHeld(t, s, b)
 	first := goReserve(ctx, s, "dup", batchT0, l)
 	waitQueued(t, s, 1)
 	second := goReserve(ctx, s, "dup", batchT0, l)
@@ -187,7 +205,7 @@ func TestBatchDuplicateID(t *testing.T) {
 	other := goReserve(ctx, s, "other", batchT0, l)
 	waitQueued(t, s, 3)
 	b.release(false)
-	<-sentinel
+	h.wait(t)
 	if r := <-first; r.err != nil || !r.ok || r.u[0].Count != 0 {
 		t.Errorf("first = %+v, want ok on an empty window", r)
 	}
@@ -197,17 +215,17 @@ func TestBatchDuplicateID(t *testing.T) {
 	if r := <-other; r.err != nil || r.ok || !r.u[0].Exceeded {
 		t.Errorf("other = %+v, want refused", r)
 	}
-	if bs := b.sent(); len(bs) != 2 || !slices.Equal(bs[1], []string{"dup", "dup", "other"}) {
-		t.Errorf("batches %v, want [sentinel] [dup dup other]", bs)
+	if bs := b.sent(); len(bs) != h.next+1 || !slices.Equal(bs[h.next], []string{"dup", "dup", "other"}) {
+		t.Errorf("batches %v, want the sentinels', then [dup dup other]", bs)
 	}
 	if u, err := s.Usage(ctx, batchT0, []storage.Limit{l}); err != nil || u[0].Count != 1 {
 		t.Errorf("usage after = %+v, %v; want 1", u, err)
 	}
 }
 
-// A caller whose context ends while its batch is in flight returns at once;
-// the others of the batch get their replies. One whose context ends while
-// it is still queued is never sent.
+// A caller whose context ends while it is queued returns at once and is
+// never sent; one whose context ends while its batch is in flight returns at
+// once too, and the others of the batch get their replies.
 func TestBatchCallerCancelled(t *testing.T) {
 	url := redisURL(t)
 	s := open(t, url, newPrefix(t, url))
@@ -217,7 +235,7 @@ func TestBatchCallerCancelled(t *testing.T) {
 	lb := storage.Limit{Key: "b", Window: time.Hour, Max: 1}
 	lc := storage.Limit{Key: "c", Window: time.Hour, Max: 1}
 
-	sentinel := startHeld(t, s, b)
+	h := startHeld(t, s, b)
 	actx, cancelA := context.WithCancel(ctx)
 	defer cancelA()
 	a := goReserve(actx, s, "a", batchT0, la)
@@ -226,14 +244,10 @@ func TestBatchCallerCancelled(t *testing.T) {
 	waitQueued(t, s, 2)
 	cctx, cancelC := context.WithCancel(ctx)
 	defer cancelC()
-
-	// Let the sentinel go; hold the batch {a, b} in flight.
-	b.release(true)
-	<-sentinel
-	b.waitBatches(t, 2)
-	// c queues behind {a, b} and gives up there.
 	c := goReserve(cctx, s, "c", batchT0, lc)
-	waitQueued(t, s, 1)
+	waitQueued(t, s, 3)
+
+	// c gives up while queued.
 	cancelC()
 	select {
 	case r := <-c:
@@ -243,7 +257,12 @@ func TestBatchCallerCancelled(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a queued caller did not return when its context was cancelled")
 	}
-	waitQueued(t, s, 0)
+	waitQueued(t, s, 2)
+
+	// Let the sentinels go; hold the batch {a, b} in flight; a gives up.
+	b.release(true)
+	h.wait(t)
+	b.waitBatches(t, h.next+1)
 	cancelA()
 	select {
 	case r := <-a:
@@ -257,8 +276,8 @@ func TestBatchCallerCancelled(t *testing.T) {
 	if r := <-bres; r.err != nil || !r.ok {
 		t.Errorf("b (same batch as the cancelled a) = %+v, want ok", r)
 	}
-	if bs := b.sent(); len(bs) != 2 || !slices.Equal(bs[1], []string{"a", "b"}) {
-		t.Errorf("batches %v, want [sentinel] [a b] (c never sent)", bs)
+	if bs := b.sent(); len(bs) != h.next+1 || !slices.Equal(bs[h.next], []string{"a", "b"}) {
+		t.Errorf("batches %v, want the sentinels', then [a b] (c never sent)", bs)
 	}
 	if u, err := s.Usage(ctx, batchT0, []storage.Limit{lc}); err != nil || u[0].Count != 0 {
 		t.Errorf("usage of c = %+v, %v; want 0 (never sent)", u, err)
@@ -277,13 +296,13 @@ func TestBatchAllCallersCancelled(t *testing.T) {
 	b := watchBatches(s)
 	ctx := context.Background()
 	l := storage.Limit{Key: "k", Window: time.Hour, Max: 10}
-	sentinel := startHeld(t, s, b)
+	h := startHeld(t, s, b)
 	cctx, cancel := context.WithCancel(ctx)
 	a := goReserve(cctx, s, "a", batchT0, l)
 	waitQueued(t, s, 1)
 	b.release(true)
-	<-sentinel
-	b.waitBatches(t, 2) // {a} in flight
+	h.wait(t)
+	b.waitBatches(t, h.next+1) // {a} in flight
 	cancel()
 	if r := <-a; r.ok || !errors.Is(r.err, context.Canceled) {
 		t.Fatalf("cancelled: %+v", r)
@@ -310,9 +329,8 @@ func TestBatchFailureFailsEveryCaller(t *testing.T) {
 			if ok, _, err := s.Reserve(ctx, "warm", batchT0, []storage.Limit{l}); err != nil || !ok {
 				t.Fatal(ok, err)
 			}
-			b.hold()
-			cs := []<-chan reserveResult{goReserve(ctx, s, "first", batchT0, l)}
-			b.waitBatches(t, 2)
+			h := startHeld(t, s, b)
+			cs := h.cs
 			for i := range 8 {
 				cs = append(cs, goReserve(ctx, s, "q-"+strconv.Itoa(i), batchT0, l))
 			}
@@ -353,7 +371,7 @@ func TestBatchServerErrorIsolated(t *testing.T) {
 	}
 	good := storage.Limit{Key: "good", Window: time.Hour, Max: 2}
 	bad := storage.Limit{Key: "bad", Window: time.Hour, Max: 2}
-	sentinel := startHeld(t, s, b)
+	h := startHeld(t, s, b)
 	g1 := goReserve(ctx, s, "g1", batchT0, good)
 	waitQueued(t, s, 1)
 	x := goReserve(ctx, s, "x", batchT0, good, bad)
@@ -363,7 +381,7 @@ func TestBatchServerErrorIsolated(t *testing.T) {
 	g3 := goReserve(ctx, s, "g3", batchT0, good)
 	waitQueued(t, s, 4)
 	b.release(false)
-	<-sentinel
+	h.wait(t)
 	if r := <-g1; r.err != nil || !r.ok {
 		t.Errorf("g1 (before the culprit) = %+v, want ok", r)
 	}
@@ -425,7 +443,7 @@ func TestBatchMatchesSequential(t *testing.T) {
 	for _, sp := range specs {
 		byID[sp.id] = sp
 	}
-	sentinel := startHeld(t, s, b)
+	h := startHeld(t, s, b)
 	got := map[string][]string{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -439,15 +457,15 @@ func TestBatchMatchesSequential(t *testing.T) {
 	}
 	waitQueued(t, s, len(specs))
 	b.release(false)
-	<-sentinel
+	h.wait(t)
 	wg.Wait()
 	bs := b.sent()
-	if len(bs) != 2 || len(bs[1]) != len(specs) {
-		t.Fatalf("batch sizes %v, want the sentinel's then one of %d", batchSizes(bs), len(specs))
+	if len(bs) != h.next+1 || len(bs[h.next]) != len(specs) {
+		t.Fatalf("batch sizes %v, want the sentinels' then one of %d", batchSizes(bs), len(specs))
 	}
 	want := map[string][]string{}
 	okCount := 0
-	for _, id := range bs[1] {
+	for _, id := range bs[h.next] {
 		sp := byID[id]
 		ok, u, err := seq.Reserve(ctx, sp.id, sp.at, sp.limits)
 		if ok {

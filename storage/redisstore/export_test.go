@@ -2,6 +2,10 @@ package redisstore
 
 import "context"
 
+// BatchesInFlight is how many script calls a Store's reservations have in
+// flight at most.
+const BatchesInFlight = batchesInFlight
+
 // OnBatch makes s call f, before sending each batch of reservations, with
 // the batch's reservation ids in the order the script applies them. f may
 // block, holding the batch (and every later one) back. Call it before the

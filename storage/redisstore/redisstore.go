@@ -56,10 +56,11 @@ type Options struct {
 	WaitTimeout time.Duration
 	// MaxReserveBatch is the most reservations one script call carries
 	// (default DefaultMaxReserveBatch). Concurrent Reserves on a Store are
-	// group-committed: while one script call is in flight the next ones
-	// queue, and the next call takes all of them, applying them in order;
-	// a lone Reserve is sent at once. 1 or negative turns this off: every
-	// Reserve then makes its own script call, concurrently with the others.
+	// group-committed: while two script calls are in flight the next
+	// Reserves queue, and when one returns the next call takes all of them,
+	// applying them in order; a Reserve that finds fewer calls in flight is
+	// sent at once (no timer). 1 or negative turns this off: every Reserve
+	// then makes its own script call, concurrently with the others.
 	MaxReserveBatch int
 }
 
