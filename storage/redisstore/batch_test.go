@@ -407,7 +407,7 @@ func TestBatchMatchesSequential(t *testing.T) {
 	url := redisURL(t)
 	ctx := context.Background()
 	s := open(t, url, newPrefix(t, url))
-	seq := openOpts(t, url, redisstore.Options{Prefix: newPrefix(t, url), MaxReserveBatch: -1})
+	seq := openOpts(t, url, redisstore.Options{Prefix: newPrefix(t, url), MaxCounterBatch: -1})
 	b := watchBatches(s)
 	r := rand.New(rand.NewPCG(7, 11))
 	type spec struct {
@@ -497,5 +497,95 @@ func TestBatchMatchesSequential(t *testing.T) {
 				t.Errorf("usage of %s at %s: batched %v %v, one by one %v %v", k.Key, at, ug, err1, uw, err2)
 			}
 		}
+	}
+}
+
+// Concurrent Usage calls in one batch each get their own limits' state; one
+// that reads a key of the wrong type fails alone.
+func TestUsageBatch(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	s := open(t, url, p)
+	ctx := context.Background()
+	lim := func(k string) storage.Limit { return storage.Limit{Key: k, Window: time.Hour, Max: 3} }
+	for i := range 5 {
+		for j := range i {
+			if ok, _, err := s.Reserve(ctx, fmt.Sprintf("k%d-%d", i, j), batchT0, []storage.Limit{lim(fmt.Sprintf("k%d", i))}); err != nil || !ok && j < 3 {
+				t.Fatal(ok, err)
+			}
+		}
+	}
+	o, _ := redis.ParseURL(url)
+	rc := redis.NewClient(o)
+	defer rc.Close()
+	if err := rc.Set(ctx, "{"+p+"}:c:bad", "not a sorted set", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	var (
+		mu    sync.Mutex
+		sizes []int
+		gate  = make(chan struct{})
+	)
+	redisstore.OnUsageBatch(s, func(n int) {
+		mu.Lock()
+		sizes = append(sizes, n)
+		mu.Unlock()
+		<-gate
+	})
+	nSizes := func() int { mu.Lock(); defer mu.Unlock(); return len(sizes) }
+	type result struct {
+		u   []storage.Usage
+		err error
+	}
+	usage := func(ls ...storage.Limit) <-chan result {
+		c := make(chan result, 1)
+		go func() {
+			u, err := s.Usage(ctx, batchT0, ls)
+			c <- result{u, err}
+		}()
+		return c
+	}
+	var sentinels []<-chan result
+	for i := range redisstore.BatchesInFlight {
+		sentinels = append(sentinels, usage(lim("k0")))
+		if !waitFor(func() bool { return nSizes() == i+1 }) {
+			t.Fatal("sentinel usage never sent")
+		}
+	}
+	var cs []<-chan result
+	for i := range 30 {
+		if i%6 == 5 {
+			cs = append(cs, usage(lim("k1"), lim("bad")))
+		} else {
+			cs = append(cs, usage(lim(fmt.Sprintf("k%d", i%6)), lim("k2")))
+		}
+	}
+	if !waitFor(func() bool { return redisstore.QueuedUsage(s) == 30 }) {
+		t.Fatalf("%d usage calls queued, want 30", redisstore.QueuedUsage(s))
+	}
+	close(gate)
+	for _, c := range sentinels {
+		if r := <-c; r.err != nil || r.u[0].Count != 0 {
+			t.Fatalf("sentinel: %+v", r)
+		}
+	}
+	for i, c := range cs {
+		r := <-c
+		if i%6 == 5 {
+			if r.err == nil || !errors.Is(r.err, storage.ErrUnavailable) {
+				t.Errorf("usage %d (wrong-type key) = %+v, want an error", i, r)
+			}
+			continue
+		}
+		want := min(i%6, 3) // k4 was refused its fourth
+		if r.err != nil || r.u[0].Count != want || r.u[0].Exceeded != (want >= 3) || r.u[1].Count != 2 {
+			t.Errorf("usage %d = %+v, want k%d at %d and k2 at 2", i, r, i%6, want)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sizes) != redisstore.BatchesInFlight+1 || sizes[len(sizes)-1] != 30 {
+		t.Errorf("usage batch sizes %v, want the sentinels' then one of 30", sizes)
 	}
 }

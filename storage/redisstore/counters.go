@@ -121,16 +121,24 @@ local function tally(pfx, ckey, key, member, max, lob)
 end
 `
 
-// ARGV: prefix, n, then n × (key, member, max, lob) where lob is the lexBound
-// of the window's start.
+// ARGV: prefix, m, then m requests, each: n, then n × (key, member, max,
+// lob) where lob is the lexBound of the window's start. Returns, for each
+// request, its usages. Nothing is written, so the tally caches serve the
+// whole batch.
 var usageScript = redis.NewScript(luaTally + `
-local pfx, n = ARGV[1], tonumber(ARGV[2])
+local pfx = ARGV[1]
 local out = {}
-for i = 0, n - 1 do
-  local b = 3 + 4 * i
-  local key = ARGV[b]
-  local c, x, nth = tally(pfx, pfx .. "c:" .. key, key, ARGV[b + 1], tonumber(ARGV[b + 2]), ARGV[b + 3])
-  out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
+local b = 3
+for r = 1, tonumber(ARGV[2]) do
+  local n = tonumber(ARGV[b])
+  b = b + 1
+  for i = 0, n - 1 do
+    local a = b + 4 * i
+    local key = ARGV[a]
+    local c, x, nth = tally(pfx, pfx .. "c:" .. key, key, ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3])
+    out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
+  end
+  b = b + 4 * n
 end
 return out
 `)
@@ -249,7 +257,8 @@ func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits
 }
 
 // Usage reports the usage of each limit at t without reserving. See
-// storage.Counters.
+// storage.Counters. Concurrent Usage calls on one Store share script calls
+// (see Options.MaxCounterBatch); each still reads one consistent state.
 func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) ([]storage.Usage, error) {
 	if err := s.countersArgs(ctx, "usage", t, limits); err != nil {
 		return nil, err
@@ -258,14 +267,14 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 		return []storage.Usage{}, nil
 	}
 	tn := t.UnixNano()
-	args := make([]any, 0, 2+4*len(limits))
-	args = append(args, s.pfx, len(limits))
+	args := make([]any, 0, 1+4*len(limits))
+	args = append(args, len(limits))
 	for _, l := range limits {
 		args = append(args, l.Key, l.Member, l.Max, lexBound(loBound(tn, l.Window)))
 	}
-	res, err := usageScript.Run(ctx, s.rdb, nil, args...).Slice()
+	res, err := s.call(ctx, s.usages, usageOp, args, len(limits))
 	if err != nil {
-		return nil, s.fail("usage", err)
+		return nil, err
 	}
 	return decodeUsages(res, t, limits)
 }
@@ -275,7 +284,7 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 // storage.Counters.
 //
 // Concurrent Reserves on one Store share script calls (see
-// Options.MaxReserveBatch); each is decided on the state the reservations
+// Options.MaxCounterBatch); each is decided on the state the reservations
 // before it in its batch left, exactly as if they had run one by one. When
 // ctx ends before the reply, Reserve returns an error although the
 // reservation may have been made (as with any call that times out); callers
@@ -287,24 +296,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if err := s.countersArgs(ctx, "reserve", t, limits); err != nil {
 		return false, nil, err
 	}
-	args := s.reserveArgs(id, t, limits)
-	var rep reserveReply
-	if s.group != nil {
-		var err error
-		if rep, err = s.group.do(ctx, args, len(limits)); err != nil {
-			return false, nil, s.fail("reserve", err)
-		}
-	} else {
-		req := &reserveReq{args: args, n: len(limits), done: make(chan reserveReply, 1)}
-		s.runReserve(ctx, []*reserveReq{req})
-		rep = <-req.done
-	}
-	if rep.err != nil {
-		return false, nil, rep.err
-	}
-	res := rep.res
-	if len(res) < 2 {
-		return false, nil, fmt.Errorf("redisstore: reserve: short reply: %w", storage.ErrCorrupt)
+	res, err := s.call(ctx, s.reserves, reserveOp, s.reserveArgs(id, t, limits), len(limits))
+	if err != nil {
+		return false, nil, err
 	}
 	u, err := decodeUsages(res[2:], t, limits)
 	if err != nil {
@@ -348,13 +342,44 @@ func (s *Store) reserveArgs(id string, t time.Time, limits []storage.Limit) []an
 	return args
 }
 
-// runReserve runs the reservations of q in one reserveScript call and sends
-// each its part of the reply; when the call fails, each gets the error (but
-// see the retry of a server error below).
-func (s *Store) runReserve(ctx context.Context, q []*reserveReq) {
-	if err := s.check("reserve"); err != nil { // closed while queued
+// A batchOp is a kind of counter request that batches run: its script takes
+// ARGV prefix, m, then the m requests' args, and replies, for a request with
+// n limits, head + 3n values.
+type batchOp struct {
+	name   string
+	script *redis.Script
+	head   int
+}
+
+var (
+	reserveOp = batchOp{"reserve", reserveScript, 2} // {ok, held, usages…}
+	usageOp   = batchOp{"usage", usageScript, 0}     // {usages…}
+)
+
+// call runs one request of op (args, n limits) through b, or alone when b
+// is nil (batching off), and returns its part of the reply.
+func (s *Store) call(ctx context.Context, b *batcher, op batchOp, args []any, n int) ([]any, error) {
+	var rep batchReply
+	if b != nil {
+		var err error
+		if rep, err = b.do(ctx, args, n); err != nil {
+			return nil, s.fail(op.name, err)
+		}
+	} else {
+		r := &batchReq{args: args, n: n, done: make(chan batchReply, 1)}
+		s.runBatch(ctx, op, []*batchReq{r})
+		rep = <-r.done
+	}
+	return rep.res, rep.err
+}
+
+// runBatch runs the requests of q in one call of op's script and sends each
+// its part of the reply; when the call fails, each gets the error (but see
+// the retry of a server error below).
+func (s *Store) runBatch(ctx context.Context, op batchOp, q []*batchReq) {
+	if err := s.check(op.name); err != nil { // closed while queued
 		for _, r := range q {
-			r.done <- reserveReply{err: err}
+			r.done <- batchReply{err: err}
 		}
 		return
 	}
@@ -367,38 +392,38 @@ func (s *Store) runReserve(ctx context.Context, q []*reserveReq) {
 	for _, r := range q {
 		args = append(args, r.args...)
 	}
-	res, err := reserveScript.Run(ctx, s.rdb, nil, args...).Slice()
+	res, err := op.script.Run(ctx, s.rdb, nil, args...).Slice()
 	var rerr redis.Error
 	if err != nil && len(q) > 1 && errors.As(err, &rerr) {
 		// The server answered with an error (a key of the wrong type, a
-		// script error): it may concern one reservation only, so each runs
-		// again on its own and only the culprit fails. The batch stopped
-		// at the error: a reservation it applied before answers held (ok),
-		// one after is decided now. A failed connection or an ended context
-		// is not retried: every caller gets the error.
+		// script error): it may concern one request only, so each runs
+		// again on its own and only the culprit fails. A reservation the
+		// batch applied before the error answers held (ok), one after is
+		// decided now. A failed connection or an ended context is not
+		// retried: every caller gets the error.
 		for _, r := range q {
-			s.runReserve(ctx, []*reserveReq{r})
+			s.runBatch(ctx, op, []*batchReq{r})
 		}
 		return
 	}
 	if err != nil {
-		err = s.fail("reserve", err)
+		err = s.fail(op.name, err)
 	} else {
 		want := 0
 		for _, r := range q {
-			want += 2 + 3*r.n
+			want += op.head + 3*r.n
 		}
 		if len(res) != want {
-			err = fmt.Errorf("redisstore: reserve: %d reply values for %d reservations: %w", len(res), len(q), storage.ErrCorrupt)
+			err = fmt.Errorf("redisstore: %s: %d reply values for %d requests: %w", op.name, len(res), len(q), storage.ErrCorrupt)
 		}
 	}
 	for _, r := range q {
 		if err != nil {
-			r.done <- reserveReply{err: err}
+			r.done <- batchReply{err: err}
 			continue
 		}
-		k := 2 + 3*r.n
-		r.done <- reserveReply{res: res[:k:k]}
+		k := op.head + 3*r.n
+		r.done <- batchReply{res: res[:k:k]}
 		res = res[k:]
 	}
 }

@@ -36,7 +36,7 @@ func BenchmarkReserve(b *testing.B) {
 		name  string
 		batch int
 	}{{"batch=off", -1}, {"batch=64", 64}} {
-		s := openOpts(b, url, redisstore.Options{Prefix: newPrefix(b, url), MaxReserveBatch: mode.batch})
+		s := openOpts(b, url, redisstore.Options{Prefix: newPrefix(b, url), MaxCounterBatch: mode.batch})
 		reserve := func(b *testing.B) {
 			i := strconv.FormatInt(seq.Add(1), 10)
 			ok, _, err := s.Reserve(ctx, "r"+i, at, benchLimits("c/"+i))

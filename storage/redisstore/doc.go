@@ -20,7 +20,7 @@
 //
 // Concurrent reservations on one Store are group-committed: while two script
 // calls are in flight, the reservations that arrive queue, and when a call
-// returns the next one carries all of them (up to Options.MaxReserveBatch).
+// returns the next one carries all of them (up to Options.MaxCounterBatch).
 // The script applies them one after the other, each on the state the ones
 // before it left, so a batch decides exactly what the same reservations would
 // one by one; what they share is the per-call cost (parsing, the reply, system
@@ -31,7 +31,8 @@
 // others of its batch are unaffected); a lost connection fails every
 // reservation of the batch; a server error reply (a key of the wrong type)
 // fails only the reservation that caused it, the others being retried one by
-// one.
+// one. Usage calls are batched the same way, in script calls of their own
+// (each still reads one consistent state).
 //
 // # Change notification and the Bloom filter
 //
