@@ -21,7 +21,20 @@ const instantOffset = int64(1) << 62
 // stamp encodes a Unix-nanosecond instant as 20 decimal digits, so that the
 // lexicographic order of stamps is the order of instants.
 func stamp(ns int64) string {
-	return fmt.Sprintf("%020d", uint64(ns+instantOffset))
+	var b [20]byte
+	return string(appendStamp(b[:0], ns))
+}
+
+// appendStamp appends stamp(ns) to b (a reservation builds several: without
+// fmt, and in one allocation each).
+func appendStamp(b []byte, ns int64) []byte {
+	v := uint64(ns + instantOffset)
+	var d [20]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:]...)
 }
 
 // unstamp decodes a stamp.
@@ -33,24 +46,27 @@ func unstamp(s string) (int64, error) {
 	return int64(v) - instantOffset, nil
 }
 
-// loBound is the stamp of t-w, or "-" when t-w is before every storable
-// instant (nothing is old enough to leave the window).
-func loBound(tn int64, w time.Duration) string {
+// windowBound is the ZRANGEBYLEX bound the scripts take for the start of a
+// window w at tn: "(<stamp(tn-w)>;" (entries strictly above every entry
+// recorded at tn-w), or "-" when tn-w is before every storable instant
+// (nothing is old enough to leave the window).
+func windowBound(tn int64, w time.Duration) string {
 	lo := tn - int64(w)
 	if lo+instantOffset < 0 || lo > tn { // before the range, or overflow
 		return "-"
 	}
-	return stamp(lo)
+	var b [22]byte
+	return string(append(appendStamp(append(b[:0], '('), lo), ';'))
 }
 
-// lexBound turns a loBound into the ZRANGEBYLEX bound the scripts take: "-"
-// stays "-", a stamp s becomes "(s;" (entries strictly above every entry
-// recorded at s).
-func lexBound(lo string) string {
-	if lo == "-" {
-		return lo
-	}
-	return "(" + lo + ";"
+// entryPrefix is a reservation's entry without its member: stamp(tn) ":"
+// 4-digit length of id, id (ids are at most storage.MaxKeyLen bytes).
+func entryPrefix(tn int64, id string) string {
+	b := make([]byte, 0, 25+len(id))
+	b = appendStamp(b, tn)
+	n := len(id)
+	b = append(b, ':', byte('0'+n/1000%10), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
+	return string(append(b, id...))
 }
 
 // The counter scripts. An entry under counter key K is the sorted-set member
@@ -60,7 +76,7 @@ func lexBound(lo string) string {
 // with score 0, so ZRANGEBYLEX orders entries by instant. The entries at or
 // before instant lo are those below "<stamp(lo)>;" (';' follows ':'), so the
 // scripts take window bounds as ZRANGEBYLEX bounds: "(<stamp(lo)>;" or "-"
-// (see lexBound).
+// (see windowBound).
 // "{p}:r:<id>" is a hash counter key → entry of the reservation id;
 // "{p}:mc" is a hash counter key → number of its entries with a member.
 //
@@ -122,7 +138,7 @@ end
 `
 
 // ARGV: prefix, m, then m requests, each: n, then n × (key, member, max,
-// lob) where lob is the lexBound of the window's start. Returns, for each
+// lob) where lob is the windowBound of the window. Returns, for each
 // request, its usages. Nothing is written, so the tally caches serve the
 // whole batch.
 var usageScript = redis.NewScript(luaTally + `
@@ -145,8 +161,8 @@ return out
 
 // ARGV: prefix, m, then m reservations, each: id, entry prefix (stamp(t)
 // ":" 4-digit id length, id), ttl ms (0: none), n, then n × (key, member,
-// max, lob, prune) where lob is the lexBound of the window's start and prune
-// is "" for a key already seen in this reservation, else the lexBound below
+// max, lob, prune) where lob is the windowBound of the window and prune
+// is "" for a key already seen in this reservation, else the windowBound below
 // which entries are deleted ("-": nothing). The reservations are applied in
 // order, each on the state the ones before it left (the tally caches are
 // reset for each). Returns, for each reservation, {ok, held, usages…}.
@@ -270,7 +286,7 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 	args := make([]any, 0, 1+4*len(limits))
 	args = append(args, len(limits))
 	for _, l := range limits {
-		args = append(args, l.Key, l.Member, l.Max, lexBound(loBound(tn, l.Window)))
+		args = append(args, l.Key, l.Member, l.Max, windowBound(tn, l.Window))
 	}
 	res, err := s.call(ctx, s.usages, usageOp, args, len(limits))
 	if err != nil {
@@ -312,7 +328,7 @@ func (s *Store) reserveArgs(id string, t time.Time, limits []storage.Limit) []an
 	tn := t.UnixNano()
 	var ttl time.Duration
 	args := make([]any, 0, 4+5*len(limits))
-	args = append(args, id, fmt.Sprintf("%s:%04d%s", stamp(tn), len(id), id), 0, len(limits))
+	args = append(args, id, entryPrefix(tn, id), 0, len(limits))
 	for i, l := range limits {
 		prune := ""
 		first := true
@@ -329,12 +345,12 @@ func (s *Store) reserveArgs(id string, t time.Time, limits []storage.Limit) []an
 					longest = o.Window
 				}
 			}
-			prune = lexBound(loBound(tn, longest))
+			prune = windowBound(tn, longest)
 		}
 		if l.Window > ttl {
 			ttl = l.Window
 		}
-		args = append(args, l.Key, l.Member, l.Max, lexBound(loBound(tn, l.Window)), prune)
+		args = append(args, l.Key, l.Member, l.Max, windowBound(tn, l.Window), prune)
 	}
 	if s.opts.KeyTTLSlack > 0 {
 		args[2] = (ttl + s.opts.KeyTTLSlack).Milliseconds()
