@@ -26,9 +26,9 @@ const batchesInFlight = 2
 // it wrote, so a batch decides exactly what the same requests run one by one
 // would.
 //
-// The point is the server's time: most of a script call's cost is per call
-// (reading and parsing the command, the reply, the system calls and context
-// switches on both sides), which the requests of a batch share.
+// The point is CPU time on both sides: a good part of a script call's cost
+// is per call (reading and parsing the command, the reply, the system calls
+// and context switches), which the requests of a batch share.
 type batcher struct {
 	run       func(ctx context.Context, q []*batchReq) // runs one batch and answers every request
 	max       int
