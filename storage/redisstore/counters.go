@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -20,7 +21,20 @@ const instantOffset = int64(1) << 62
 // stamp encodes a Unix-nanosecond instant as 20 decimal digits, so that the
 // lexicographic order of stamps is the order of instants.
 func stamp(ns int64) string {
-	return fmt.Sprintf("%020d", uint64(ns+instantOffset))
+	var b [20]byte
+	return string(appendStamp(b[:0], ns))
+}
+
+// appendStamp appends stamp(ns) to b (a reservation builds several: without
+// fmt, and in one allocation each).
+func appendStamp(b []byte, ns int64) []byte {
+	v := uint64(ns + instantOffset)
+	var d [20]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:]...)
 }
 
 // unstamp decodes a stamp.
@@ -32,24 +46,27 @@ func unstamp(s string) (int64, error) {
 	return int64(v) - instantOffset, nil
 }
 
-// loBound is the stamp of t-w, or "-" when t-w is before every storable
-// instant (nothing is old enough to leave the window).
-func loBound(tn int64, w time.Duration) string {
+// windowBound is the ZRANGEBYLEX bound the scripts take for the start of a
+// window w at tn: "(<stamp(tn-w)>;" (entries strictly above every entry
+// recorded at tn-w), or "-" when tn-w is before every storable instant
+// (nothing is old enough to leave the window).
+func windowBound(tn int64, w time.Duration) string {
 	lo := tn - int64(w)
 	if lo+instantOffset < 0 || lo > tn { // before the range, or overflow
 		return "-"
 	}
-	return stamp(lo)
+	var b [22]byte
+	return string(append(appendStamp(append(b[:0], '('), lo), ';'))
 }
 
-// lexBound turns a loBound into the ZRANGEBYLEX bound the scripts take: "-"
-// stays "-", a stamp s becomes "(s;" (entries strictly above every entry
-// recorded at s).
-func lexBound(lo string) string {
-	if lo == "-" {
-		return lo
-	}
-	return "(" + lo + ";"
+// entryPrefix is a reservation's entry without its member: stamp(tn) ":"
+// 4-digit length of id, id (ids are at most storage.MaxKeyLen bytes).
+func entryPrefix(tn int64, id string) string {
+	b := make([]byte, 0, 25+len(id))
+	b = appendStamp(b, tn)
+	n := len(id)
+	b = append(b, ':', byte('0'+n/1000%10), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
+	return string(append(b, id...))
 }
 
 // The counter scripts. An entry under counter key K is the sorted-set member
@@ -59,7 +76,7 @@ func lexBound(lo string) string {
 // with score 0, so ZRANGEBYLEX orders entries by instant. The entries at or
 // before instant lo are those below "<stamp(lo)>;" (';' follows ':'), so the
 // scripts take window bounds as ZRANGEBYLEX bounds: "(<stamp(lo)>;" or "-"
-// (see lexBound).
+// (see windowBound).
 // "{p}:r:<id>" is a hash counter key → entry of the reservation id;
 // "{p}:mc" is a hash counter key → number of its entries with a member.
 //
@@ -120,83 +137,103 @@ local function tally(pfx, ckey, key, member, max, lob)
 end
 `
 
-// ARGV: prefix, n, then n × (key, member, max, lob) where lob is the lexBound
-// of the window's start.
+// ARGV: prefix, m, then m requests, each: n, then n × (key, member, max,
+// lob) where lob is the windowBound of the window. Returns, for each
+// request, its usages. Nothing is written, so the tally caches serve the
+// whole batch.
 var usageScript = redis.NewScript(luaTally + `
-local pfx, n = ARGV[1], tonumber(ARGV[2])
+local pfx = ARGV[1]
 local out = {}
-for i = 0, n - 1 do
-  local b = 3 + 4 * i
-  local key = ARGV[b]
-  local c, x, nth = tally(pfx, pfx .. "c:" .. key, key, ARGV[b + 1], tonumber(ARGV[b + 2]), ARGV[b + 3])
-  out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
+local b = 3
+for r = 1, tonumber(ARGV[2]) do
+  local n = tonumber(ARGV[b])
+  b = b + 1
+  for i = 0, n - 1 do
+    local a = b + 4 * i
+    local key = ARGV[a]
+    local c, x, nth = tally(pfx, pfx .. "c:" .. key, key, ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3])
+    out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
+  end
+  b = b + 4 * n
 end
 return out
 `)
 
-// ARGV: prefix, id, entry prefix (stamp(t) ":" 4-digit id length, id), ttl ms
-// (0: none), n, then n × (key, member, max, lob, prune) where lob is the
-// lexBound of the window's start and prune is "" for a key already seen in
-// this call, else the lexBound below which entries are deleted ("-":
-// nothing). Returns {ok, held, usages…}.
+// ARGV: prefix, m, then m reservations, each: id, entry prefix (stamp(t)
+// ":" 4-digit id length, id), ttl ms (0: none), n, then n × (key, member,
+// max, lob, prune) where lob is the windowBound of the window and prune
+// is "" for a key already seen in this reservation, else the windowBound below
+// which entries are deleted ("-": nothing). The reservations are applied in
+// order, each on the state the ones before it left (the tally caches are
+// reset for each). Returns, for each reservation, {ok, held, usages…}.
 var reserveScript = redis.NewScript(luaTally + `
-local pfx, id, epre, ttl, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local rid = pfx .. "r:" .. id
+local pfx = ARGV[1]
 local mckey = pfx .. "mc"
-local out = {1, 0}
-local ok = true
-local ckeys = {}
-for i = 0, n - 1 do
-  local b = 6 + 5 * i
-  local key = ARGV[b]
-  local ckey = pfx .. "c:" .. key
-  ckeys[i] = ckey
-  local c, x, nth = tally(pfx, ckey, key, ARGV[b + 1], tonumber(ARGV[b + 2]), ARGV[b + 3])
-  out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
-  if x == 1 then ok = false end
-end
-if redis.call("EXISTS", rid) == 1 then
-  out[2] = 1
-  return out
-end
-if not ok then
-  out[1] = 0
-  return out
-end
-local fields = {}
-for i = 0, n - 1 do
-  local b = 6 + 5 * i
-  local key, member, prune = ARGV[b], ARGV[b + 1], ARGV[b + 4]
-  if prune ~= "" then
-    local ckey = ckeys[i]
-    if prune ~= "-" and card[ckey] > 0 and inwin[ckey][prune] ~= card[ckey] then
-      local old = redis.call("ZRANGEBYLEX", ckey, "-", prune)
-      for _, e in ipairs(old) do
-        local l = tonumber(string.sub(e, 22, 25))
-        redis.call("HDEL", pfx .. "r:" .. string.sub(e, 26, 25 + l), key)
-        if string.sub(e, 26 + l) ~= "" then
-          if redis.call("HINCRBY", mckey, key, -1) <= 0 then redis.call("HDEL", mckey, key) end
+local out = {}
+local function reserve(b)
+  card, mcs, inwin = {}, {}, {}
+  local id, epre, ttl, n = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
+  b = b + 4
+  local rid = pfx .. "r:" .. id
+  local head = #out + 1
+  out[head] = 1; out[head + 1] = 0
+  local ok = true
+  local ckeys = {}
+  for i = 0, n - 1 do
+    local a = b + 5 * i
+    local key = ARGV[a]
+    local ckey = pfx .. "c:" .. key
+    ckeys[i] = ckey
+    local c, x, nth = tally(pfx, ckey, key, ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3])
+    out[#out + 1] = c; out[#out + 1] = x; out[#out + 1] = nth
+    if x == 1 then ok = false end
+  end
+  if redis.call("EXISTS", rid) == 1 then
+    out[head + 1] = 1
+    return
+  end
+  if not ok then
+    out[head] = 0
+    return
+  end
+  local fields = {}
+  for i = 0, n - 1 do
+    local a = b + 5 * i
+    local key, member, prune = ARGV[a], ARGV[a + 1], ARGV[a + 4]
+    if prune ~= "" then
+      local ckey = ckeys[i]
+      if prune ~= "-" and card[ckey] > 0 and inwin[ckey][prune] ~= card[ckey] then
+        local old = redis.call("ZRANGEBYLEX", ckey, "-", prune)
+        for _, e in ipairs(old) do
+          local l = tonumber(string.sub(e, 22, 25))
+          redis.call("HDEL", pfx .. "r:" .. string.sub(e, 26, 25 + l), key)
+          if string.sub(e, 26 + l) ~= "" then
+            if redis.call("HINCRBY", mckey, key, "-1") <= 0 then redis.call("HDEL", mckey, key) end
+          end
         end
+        if #old > 0 then redis.call("ZREMRANGEBYLEX", ckey, "-", prune) end
       end
-      if #old > 0 then redis.call("ZREMRANGEBYLEX", ckey, "-", prune) end
+      local e = epre .. member
+      redis.call("ZADD", ckey, "0", e)
+      fields[#fields + 1] = key; fields[#fields + 1] = e
+      if member ~= "" then redis.call("HINCRBY", mckey, key, "1") end
+      if ttl ~= "0" then redis.call("PEXPIRE", ckey, ttl) end
     end
-    local e = epre .. member
-    redis.call("ZADD", ckey, 0, e)
-    fields[#fields + 1] = key; fields[#fields + 1] = e
-    if member ~= "" then redis.call("HINCRBY", mckey, key, 1) end
-    if ttl > 0 then
-      redis.call("PEXPIRE", ckey, ttl)
+  end
+  if #fields > 0 then
+    local i = 1
+    while i <= #fields do
+      local j = math.min(#fields, i + 1999)
+      redis.call("HSET", rid, unpack(fields, i, j))
+      i = j + 1
     end
+    if ttl ~= "0" then redis.call("PEXPIRE", rid, ttl) end
   end
 end
-if #fields > 0 then
-  local i = 1
-  while i <= #fields do
-    local j = math.min(#fields, i + 1999)
-    redis.call("HSET", rid, unpack(fields, i, j))
-    i = j + 1
-  end
-  if ttl > 0 then redis.call("PEXPIRE", rid, ttl) end
+local b = 3
+for r = 1, tonumber(ARGV[2]) do
+  reserve(b)
+  b = b + 4 + 5 * tonumber(ARGV[b + 3])
 end
 return out
 `)
@@ -211,7 +248,7 @@ for i = 1, #kv, 2 do
   if redis.call("ZREM", pfx .. "c:" .. key, e) == 1 then
     local l = tonumber(string.sub(e, 22, 25))
     if string.sub(e, 26 + l) ~= "" then
-      if redis.call("HINCRBY", pfx .. "mc", key, -1) <= 0 then redis.call("HDEL", pfx .. "mc", key) end
+      if redis.call("HINCRBY", pfx .. "mc", key, "-1") <= 0 then redis.call("HDEL", pfx .. "mc", key) end
     end
   end
 end
@@ -236,7 +273,8 @@ func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits
 }
 
 // Usage reports the usage of each limit at t without reserving. See
-// storage.Counters.
+// storage.Counters. Concurrent Usage calls on one Store share script calls
+// (see Options.MaxCounterBatch); each still reads one consistent state.
 func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) ([]storage.Usage, error) {
 	if err := s.countersArgs(ctx, "usage", t, limits); err != nil {
 		return nil, err
@@ -245,14 +283,14 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 		return []storage.Usage{}, nil
 	}
 	tn := t.UnixNano()
-	args := make([]any, 0, 2+4*len(limits))
-	args = append(args, s.pfx, len(limits))
+	args := make([]any, 0, 1+4*len(limits))
+	args = append(args, len(limits))
 	for _, l := range limits {
-		args = append(args, l.Key, l.Member, l.Max, lexBound(loBound(tn, l.Window)))
+		args = append(args, l.Key, l.Member, l.Max, windowBound(tn, l.Window))
 	}
-	res, err := usageScript.Run(ctx, s.rdb, nil, args...).Slice()
+	res, err := s.call(ctx, s.usages, usageOp, args, len(limits))
 	if err != nil {
-		return nil, s.fail("usage", err)
+		return nil, err
 	}
 	return decodeUsages(res, t, limits)
 }
@@ -260,6 +298,13 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 // Reserve checks every limit at t and, only if none would be exceeded, records
 // id under every key, atomically on the server. Idempotent by id. See
 // storage.Counters.
+//
+// Concurrent Reserves on one Store share script calls (see
+// Options.MaxCounterBatch); each is decided on the state the reservations
+// before it in its batch left, exactly as if they had run one by one. When
+// ctx ends before the reply, Reserve returns an error although the
+// reservation may have been made (as with any call that times out); callers
+// release on error.
 func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []storage.Limit) (bool, []storage.Usage, error) {
 	if err := storage.ValidateID(id); err != nil {
 		return false, nil, fmt.Errorf("redisstore: reserve: %w", err)
@@ -267,10 +312,23 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if err := s.countersArgs(ctx, "reserve", t, limits); err != nil {
 		return false, nil, err
 	}
+	res, err := s.call(ctx, s.reserves, reserveOp, s.reserveArgs(id, t, limits), len(limits))
+	if err != nil {
+		return false, nil, err
+	}
+	u, err := decodeUsages(res[2:], t, limits)
+	if err != nil {
+		return false, nil, err
+	}
+	return res[0] == int64(1), u, nil
+}
+
+// reserveArgs returns one reservation's part of reserveScript's ARGV.
+func (s *Store) reserveArgs(id string, t time.Time, limits []storage.Limit) []any {
 	tn := t.UnixNano()
 	var ttl time.Duration
-	args := make([]any, 0, 5+5*len(limits))
-	args = append(args, s.pfx, id, fmt.Sprintf("%s:%04d%s", stamp(tn), len(id), id), 0, len(limits))
+	args := make([]any, 0, 4+5*len(limits))
+	args = append(args, id, entryPrefix(tn, id), 0, len(limits))
 	for i, l := range limits {
 		prune := ""
 		first := true
@@ -287,28 +345,103 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 					longest = o.Window
 				}
 			}
-			prune = lexBound(loBound(tn, longest))
+			prune = windowBound(tn, longest)
 		}
 		if l.Window > ttl {
 			ttl = l.Window
 		}
-		args = append(args, l.Key, l.Member, l.Max, lexBound(loBound(tn, l.Window)), prune)
+		args = append(args, l.Key, l.Member, l.Max, windowBound(tn, l.Window), prune)
 	}
 	if s.opts.KeyTTLSlack > 0 {
-		args[3] = (ttl + s.opts.KeyTTLSlack).Milliseconds()
+		args[2] = (ttl + s.opts.KeyTTLSlack).Milliseconds()
 	}
-	res, err := reserveScript.Run(ctx, s.rdb, nil, args...).Slice()
+	return args
+}
+
+// A batchOp is a kind of counter request that batches run: its script takes
+// ARGV prefix, m, then the m requests' args, and replies, for a request with
+// n limits, head + 3n values.
+type batchOp struct {
+	name   string
+	script *redis.Script
+	head   int
+}
+
+var (
+	reserveOp = batchOp{"reserve", reserveScript, 2} // {ok, held, usages…}
+	usageOp   = batchOp{"usage", usageScript, 0}     // {usages…}
+)
+
+// call runs one request of op (args, n limits) through b, or alone when b
+// is nil (batching off), and returns its part of the reply.
+func (s *Store) call(ctx context.Context, b *batcher, op batchOp, args []any, n int) ([]any, error) {
+	var rep batchReply
+	if b != nil {
+		var err error
+		if rep, err = b.do(ctx, args, n); err != nil {
+			return nil, s.fail(op.name, err)
+		}
+	} else {
+		r := &batchReq{args: args, n: n, done: make(chan batchReply, 1)}
+		s.runBatch(ctx, op, []*batchReq{r})
+		rep = <-r.done
+	}
+	return rep.res, rep.err
+}
+
+// runBatch runs the requests of q in one call of op's script and sends each
+// its part of the reply; when the call fails, each gets the error (but see
+// the retry of a server error below).
+func (s *Store) runBatch(ctx context.Context, op batchOp, q []*batchReq) {
+	if err := s.check(op.name); err != nil { // closed while queued
+		for _, r := range q {
+			r.done <- batchReply{err: err}
+		}
+		return
+	}
+	size := 2
+	for _, r := range q {
+		size += len(r.args)
+	}
+	args := make([]any, 0, size)
+	args = append(args, s.pfx, len(q))
+	for _, r := range q {
+		args = append(args, r.args...)
+	}
+	res, err := op.script.Run(ctx, s.rdb, nil, args...).Slice()
+	var rerr redis.Error
+	if err != nil && len(q) > 1 && errors.As(err, &rerr) {
+		// The server answered with an error (a key of the wrong type, a
+		// script error): it may concern one request only, so each runs
+		// again on its own and only the culprit fails. A reservation the
+		// batch applied before the error answers held (ok), one after is
+		// decided now. A failed connection or an ended context is not
+		// retried: every caller gets the error.
+		for _, r := range q {
+			s.runBatch(ctx, op, []*batchReq{r})
+		}
+		return
+	}
 	if err != nil {
-		return false, nil, s.fail("reserve", err)
+		err = s.fail(op.name, err)
+	} else {
+		want := 0
+		for _, r := range q {
+			want += op.head + 3*r.n
+		}
+		if len(res) != want {
+			err = fmt.Errorf("redisstore: %s: %d reply values for %d requests: %w", op.name, len(res), len(q), storage.ErrCorrupt)
+		}
 	}
-	if len(res) < 2 {
-		return false, nil, fmt.Errorf("redisstore: reserve: short reply: %w", storage.ErrCorrupt)
+	for _, r := range q {
+		if err != nil {
+			r.done <- batchReply{err: err}
+			continue
+		}
+		k := op.head + 3*r.n
+		r.done <- batchReply{res: res[:k:k]}
+		res = res[k:]
 	}
-	u, err := decodeUsages(res[2:], t, limits)
-	if err != nil {
-		return false, nil, err
-	}
-	return res[0] == int64(1), u, nil
 }
 
 // Release removes everything recorded for id. See storage.Counters.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/redisstore"
 )
 
 // benchLimits are shaped like the cn caps: three windows, each under its own
@@ -22,36 +23,43 @@ func benchLimits(callee string) []storage.Limit {
 }
 
 // BenchmarkReserve measures one Reserve round trip (cn-shaped caps, a fresh
-// callee each time) from one caller and from 32 concurrent callers. Run with
+// callee each time) from one caller and from 32 concurrent callers, with
+// reservations group-committed (the default) and each in its own script call
+// (batch=off). Run with
 // DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/15 go test -run '^$' -bench Reserve ./storage/redisstore
 func BenchmarkReserve(b *testing.B) {
 	url := redisURL(b)
-	s := open(b, url, newPrefix(b, url))
 	ctx := context.Background()
 	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
 	var seq atomic.Int64
-	reserve := func(b *testing.B) {
-		i := strconv.FormatInt(seq.Add(1), 10)
-		ok, _, err := s.Reserve(ctx, "r"+i, at, benchLimits("c/"+i))
-		if err != nil || !ok {
-			b.Fatalf("reserve: ok=%v err=%v", ok, err)
+	for _, mode := range []struct {
+		name  string
+		batch int
+	}{{"batch=off", -1}, {"batch=64", 64}} {
+		s := openOpts(b, url, redisstore.Options{Prefix: newPrefix(b, url), MaxCounterBatch: mode.batch})
+		reserve := func(b *testing.B) {
+			i := strconv.FormatInt(seq.Add(1), 10)
+			ok, _, err := s.Reserve(ctx, "r"+i, at, benchLimits("c/"+i))
+			if err != nil || !ok {
+				b.Fatalf("reserve: ok=%v err=%v", ok, err)
+			}
 		}
-	}
-	b.Run("callers=1", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			reserve(b)
-		}
-	})
-	b.Run("callers=32", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
+		b.Run(mode.name+"/callers=1", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
 				reserve(b)
 			}
 		})
-	})
+		b.Run(mode.name+"/callers=32", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					reserve(b)
+				}
+			})
+		})
+	}
 }
 
 // TestReserveManyLimits covers the scripts' chunked HSET (Lua's stack bounds

@@ -18,6 +18,22 @@
 // the same key, and every key also expires Options.KeyTTLSlack after its
 // longest window so abandoned keys do not pile up.
 //
+// Concurrent reservations on one Store are group-committed: while two script
+// calls are in flight, the reservations that arrive queue, and when a call
+// returns the next one carries all of them (up to Options.MaxCounterBatch). The
+// script applies them one after the other, each on the state the ones before it
+// left, so a batch decides exactly what the same reservations would one by one;
+// what they share is the per-call cost (parsing, the reply, system calls and
+// context switches on both sides), about a third of a lone cn-shaped
+// reservation's server time and half of the client's. No timer delays a call: a
+// reservation that finds fewer calls in flight is sent at once. A caller whose
+// context ends stops waiting (its reservation may still be made, as with any
+// call that times out, and the others of its batch are unaffected); a lost
+// connection fails every reservation of the batch; a server error reply (a key
+// of the wrong type) fails only the reservation that caused it, the others
+// being retried one by one. Usage calls are batched the same way, in script
+// calls of their own (each still reads one consistent state).
+//
 // # Change notification and the Bloom filter
 //
 // Every DNC write is a Lua script that also PUBLISHes the changed number on

@@ -19,7 +19,12 @@ const (
 	DefaultHeartbeat         = 250 * time.Millisecond
 	DefaultKeyTTLSlack       = 24 * time.Hour
 	DefaultConsentEventsKept = 100_000
+	DefaultMaxCounterBatch   = 64
 )
+
+// maxBatchLimits bounds the limits one batched script call carries in all (a
+// single larger request still goes, alone).
+const maxBatchLimits = 1024
 
 // Options configures a Store. The zero Options is valid and means every
 // default.
@@ -49,6 +54,15 @@ type Options struct {
 	WaitReplicas int
 	// WaitTimeout bounds WAIT (default 1 s).
 	WaitTimeout time.Duration
+	// MaxCounterBatch is the most Reserve (or Usage) requests one script
+	// call carries (default DefaultMaxCounterBatch). Concurrent Reserves on
+	// a Store are group-committed: while two script calls are in flight the
+	// next Reserves queue, and when one returns the next call takes all of
+	// them, applying them in order; a Reserve that finds fewer calls in
+	// flight is sent at once (no timer). Usage calls are batched the same
+	// way, in calls of their own. 1 or negative turns this off: every
+	// request then makes its own script call, concurrently with the others.
+	MaxCounterBatch int
 }
 
 // Store is the Redis-backed store. Create it with Open; the zero Store is not
@@ -65,6 +79,8 @@ type Store struct {
 	feedDone   chan struct{}
 
 	hub *feedhub.Hub // the DNC change feed's watchers
+
+	reserves, usages *batcher // nil when Options.MaxCounterBatch turns batching off
 }
 
 // Open connects to the Redis server named by url (redis://[user:pass@]host:port/db,
@@ -99,8 +115,22 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.WaitTimeout == 0 {
 		opts.WaitTimeout = time.Second
 	}
+	if opts.MaxCounterBatch == 0 {
+		opts.MaxCounterBatch = DefaultMaxCounterBatch
+	}
 	rdb := redis.NewClient(ro)
 	s := &Store{rdb: rdb, opts: opts, pfx: "{" + opts.Prefix + "}:", hub: feedhub.New()}
+	if opts.MaxCounterBatch > 1 {
+		newBatcher := func(op batchOp) *batcher {
+			return &batcher{
+				run:       func(ctx context.Context, q []*batchReq) { s.runBatch(ctx, op, q) },
+				max:       opts.MaxCounterBatch,
+				maxLimits: maxBatchLimits,
+				depth:     batchesInFlight,
+			}
+		}
+		s.reserves, s.usages = newBatcher(reserveOp), newBatcher(usageOp)
+	}
 	if err := s.checkConfig(ctx); err != nil {
 		rdb.Close()
 		return nil, err

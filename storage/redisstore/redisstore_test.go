@@ -62,9 +62,15 @@ func newPrefix(t testing.TB, url string) string {
 
 func open(t testing.TB, url, prefix string) *redisstore.Store {
 	t.Helper()
+	return openOpts(t, url, redisstore.Options{Prefix: prefix, Heartbeat: 100 * time.Millisecond})
+}
+
+// openOpts opens a Store with opts and closes it when t ends.
+func openOpts(t testing.TB, url string, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix, Heartbeat: 100 * time.Millisecond})
+	s, err := redisstore.Open(ctx, url, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

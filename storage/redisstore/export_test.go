@@ -1,0 +1,52 @@
+package redisstore
+
+import "context"
+
+// BatchesInFlight is how many script calls a Store's reservations (or usage
+// reads) have in flight at most.
+const BatchesInFlight = batchesInFlight
+
+// OnBatch makes s call f, before sending each batch of reservations, with
+// the batch's reservation ids in the order the script applies them. f may
+// block, holding the batch (and every later one) back. Call it before the
+// first Reserve.
+func OnBatch(s *Store, f func(ids []string)) {
+	hook(s.reserves, func(q []*batchReq) {
+		ids := make([]string, len(q))
+		for i, r := range q {
+			ids[i] = r.args[0].(string)
+		}
+		f(ids)
+	})
+}
+
+// OnUsageBatch is OnBatch for Usage: f gets the number of requests.
+func OnUsageBatch(s *Store, f func(n int)) {
+	hook(s.usages, func(q []*batchReq) { f(len(q)) })
+}
+
+func hook(b *batcher, f func([]*batchReq)) {
+	run := b.run
+	b.run = func(ctx context.Context, q []*batchReq) {
+		f(q)
+		run(ctx, q)
+	}
+}
+
+// Queued returns how many reservations wait for a batch.
+func Queued(s *Store) int { return queued(s.reserves) }
+
+// QueuedUsage returns how many Usage calls wait for a batch.
+func QueuedUsage(s *Store) int { return queued(s.usages) }
+
+func queued(b *batcher) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, r := range b.queue {
+		if !r.left {
+			n++
+		}
+	}
+	return n
+}
