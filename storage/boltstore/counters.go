@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -51,11 +53,17 @@ var (
 const journalVersion = 1
 
 // counterState is the Store's counters: the index, the next journal
-// sequence, and the failure that stopped them, if any.
+// sequence, the journal writes not yet committed by id, and the failure that
+// stopped them, if any. Store.mu guards everything but idx (which has its
+// own lock), and is held from choosing a record's sequence, through changing
+// the index, to queueing the record's write: so the journal receives writes
+// in the order the index changed (a Release's delete after the Reserve's
+// put, a newer record of an id after an older one).
 type counterState struct {
-	idx    *countstate.State
-	seq    uint64 // next sequence; guarded by mu
-	failed error  // guarded by mu
+	idx     *countstate.State
+	seq     uint64               // last sequence used
+	pending map[string]*groupReq // id → the queued write of its record
+	failed  error
 }
 
 // Usage reports the usage of each limit at t without reserving. See
@@ -70,7 +78,8 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 // Reserve checks every limit at t and, only if none would be exceeded, records
 // id under every key, atomically, and appends the reservation to the journal
 // in a group-committed transaction that is fsynced before Reserve returns.
-// Idempotent by id. See storage.Counters.
+// Idempotent by id: a call for an id whose record is still being written
+// returns when that write does, with its result. See storage.Counters.
 func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []storage.Limit) (bool, []storage.Usage, error) {
 	if err := storage.ValidateID(id); err != nil {
 		return false, nil, fmt.Errorf("boltstore: reserve: %w", err)
@@ -78,29 +87,45 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if err := s.countersArgs(ctx, "reserve", t, limits); err != nil {
 		return false, nil, err
 	}
-	seq := s.nextSeq()
+	s.mu.Lock()
+	if err := s.counters.failed; err != nil {
+		s.mu.Unlock()
+		return false, nil, countersFailed("reserve", err)
+	}
+	seq := s.counters.seq + 1
 	ok, out, added := s.counters.idx.Reserve(id, seq, t, limits)
-	if !ok {
-		return false, out, nil
+	var w *groupReq
+	switch {
+	case added:
+		s.counters.seq = seq
+		rec, key := encodeReservation(id, t.UnixNano(), countstate.Keys(limits)), seqKey(seq)
+		forgot := s.counters.idx.Forgotten()
+		w = s.group.enqueue(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketCounterLog)
+			if err := deleteRecords(b, forgot); err != nil {
+				return err
+			}
+			return b.Put(key, rec)
+		})
+		s.counters.pending[id] = w
+	case ok:
+		w = s.counters.pending[id] // held: nil once its record is on disk
 	}
-	if !added {
-		if len(limits) == 0 {
-			return true, out, nil
-		}
-		// Held already: the reservation that recorded it may still be
-		// committing. Batches commit in order, so once an empty write has
-		// committed, so has it.
-		if err := s.journal("reserve", func(*bolt.Tx) error { return nil }); err != nil {
-			return false, nil, err
-		}
-		return true, out, nil
+	s.mu.Unlock()
+	if w == nil {
+		return ok, out, nil
 	}
-	rec := encodeReservation(id, t.UnixNano(), countstate.Keys(limits))
-	key := seqKey(seq)
-	if err := s.journal("reserve", func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCounterLog).Put(key, rec)
-	}); err != nil {
-		return false, nil, err
+	err := w.wait()
+	if added {
+		s.mu.Lock()
+		if s.counters.pending[id] == w {
+			delete(s.counters.pending, id)
+		}
+		s.mu.Unlock()
+	}
+	if err != nil {
+		s.journalFailed(err)
+		return false, nil, txErr("reserve", err)
 	}
 	return true, out, nil
 }
@@ -118,25 +143,32 @@ func (s *Store) Release(ctx context.Context, id string) error {
 	if id == "" {
 		return nil
 	}
+	s.mu.Lock()
 	seq, held := s.counters.idx.Release(id)
 	if !held {
+		s.mu.Unlock()
 		return nil
 	}
-	key := seqKey(seq)
-	return s.journal("release", func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCounterLog).Delete(key)
+	w := s.group.enqueue(func(tx *bolt.Tx) error {
+		return deleteRecords(tx.Bucket(bucketCounterLog), []uint64{seq})
 	})
+	s.mu.Unlock()
+	if err := w.wait(); err != nil {
+		s.journalFailed(err)
+		return txErr("release", err)
+	}
+	return nil
 }
 
 // expireChunk bounds the deletions of one ExpireCounters transaction (a
 // variable for tests).
 var expireChunk = 10_000
 
-// ExpireCounters removes every entry older than the window it was recorded
-// with, at t, from the index, and deletes the journal records none of whose
-// entries can count any more, in transactions of at most 10,000 deletions
-// (each fsynced). It returns the number of entries removed from the index.
-// See storage.CounterExpirer.
+// ExpireCounters removes every entry older than the longest window its key
+// was used with, at t, from the index, and deletes the journal records of
+// the reservations it forgot (those left with no entry), in transactions of
+// at most 10,000 deletions, each fsynced. It returns the number of entries
+// removed from the index. See storage.CounterExpirer.
 func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 	if err := s.countersUsable("expire"); err != nil {
 		return 0, err
@@ -144,70 +176,45 @@ func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 	if err := storage.ValidateInstant(t); err != nil {
 		return 0, fmt.Errorf("boltstore: expire: %w", err)
 	}
+	s.mu.Lock()
 	removed := s.counters.idx.Expire(t)
-	tn := t.UnixNano()
-	var from []byte
-	for {
-		if err := ctx.Err(); err != nil {
-			return removed, fmt.Errorf("boltstore: expire: %w", err)
-		}
-		var next []byte
-		err := s.journal("expire", func(tx *bolt.Tx) error {
-			next = nil
-			b := tx.Bucket(bucketCounterLog)
-			var old [][]byte
-			c := b.Cursor()
-			k, v := c.First()
-			if from != nil {
-				k, v = c.Seek(from)
-			}
-			for ; k != nil; k, v = c.Next() {
-				if len(old) == expireChunk {
-					next = append([]byte(nil), k...)
-					break
-				}
-				// A record that does not decode is left for Open to
-				// report: deleting it could drop a live reservation.
-				if exp, ok := recordExpiry(v); ok && exp <= tn {
-					old = append(old, append([]byte(nil), k...))
-				}
-			}
-			for _, k := range old {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return removed, err
-		}
-		if next == nil {
-			return removed, nil
-		}
-		from = next
+	forgot := s.counters.idx.Forgotten()
+	var ws []*groupReq
+	for len(forgot) > 0 {
+		chunk := forgot[:min(len(forgot), expireChunk)]
+		forgot = forgot[len(chunk):]
+		ws = append(ws, s.group.enqueue(func(tx *bolt.Tx) error {
+			return deleteRecords(tx.Bucket(bucketCounterLog), chunk)
+		}))
 	}
+	s.mu.Unlock()
+	for _, w := range ws {
+		if err := w.wait(); err != nil {
+			s.journalFailed(err)
+			return removed, txErr("expire", err)
+		}
+	}
+	return removed, nil
 }
 
-// journal runs fn in a group-committed write transaction. A failure stops
-// the counters (see counterState).
-func (s *Store) journal(op string, fn func(tx *bolt.Tx) error) error {
-	if err := s.batch(op, fn); err != nil {
-		s.mu.Lock()
-		if s.counters.failed == nil {
-			s.counters.failed = fmt.Errorf("a journal write failed, so the counters in memory may not match the file; reopen the store: %w", err)
+// deleteRecords deletes the journal records of seqs.
+func deleteRecords(b *bolt.Bucket, seqs []uint64) error {
+	for _, seq := range seqs {
+		if err := b.Delete(seqKey(seq)); err != nil {
+			return err
 		}
-		s.mu.Unlock()
-		return err
 	}
 	return nil
 }
 
-func (s *Store) nextSeq() uint64 {
+// journalFailed stops the counters after a journal write failed: the index
+// may now be ahead of the file.
+func (s *Store) journalFailed(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.counters.seq++
-	return s.counters.seq
+	if s.counters.failed == nil {
+		s.counters.failed = fmt.Errorf("a journal write failed, so the counters in memory may not match the file; reopen the store: %w", err)
+	}
 }
 
 func (s *Store) countersUsable(op string) error {
@@ -218,12 +225,16 @@ func (s *Store) countersUsable(op string) error {
 	failed := s.counters.failed
 	s.mu.Unlock()
 	if failed != nil {
-		if errors.Is(failed, storage.ErrCorrupt) {
-			return fmt.Errorf("boltstore: %s: counters: %w", op, failed)
-		}
-		return fmt.Errorf("boltstore: %s: counters: %w: %w", op, storage.ErrUnavailable, failed)
+		return countersFailed(op, failed)
 	}
 	return nil
+}
+
+func countersFailed(op string, failed error) error {
+	if errors.Is(failed, storage.ErrCorrupt) {
+		return fmt.Errorf("boltstore: %s: counters: %w", op, failed)
+	}
+	return fmt.Errorf("boltstore: %s: counters: %w: %w", op, storage.ErrUnavailable, failed)
 }
 
 func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits []storage.Limit) error {
@@ -379,20 +390,24 @@ func (r *reader) u64() uint64 {
 	return v
 }
 
-// loadCounters replays the journal into a new index. A record that does not
-// decode stops the counters with its error (every counter call then fails
-// with storage.ErrCorrupt and the checks deny) but not the rest of the store.
+// loadCounters replays the journal into a new index, and deletes the
+// records a later record of the same id superseded (an id whose entries had
+// all expired, reserved again). A record that does not decode stops the
+// counters with its error (every counter call then fails with
+// storage.ErrCorrupt and the checks deny) but not the rest of the store.
 func loadCounters(db *bolt.DB) (counterState, error) {
-	cs := counterState{idx: countstate.New()}
+	cs := counterState{idx: countstate.NewTracked(), pending: make(map[string]*groupReq)}
 	err := db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketCounterLog).Cursor()
+		b := tx.Bucket(bucketCounterLog)
+		cs.seq = b.Sequence()
+		c := b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if len(k) != 8 {
 				cs.failed = fmt.Errorf("%w: counters.log key of %d bytes, want 8", storage.ErrCorrupt, len(k))
 				return nil
 			}
 			seq := binary.BigEndian.Uint64(k)
-			cs.seq = seq
+			cs.seq = max(cs.seq, seq)
 			id, at, keys, err := decodeReservation(v)
 			if err != nil {
 				cs.failed = fmt.Errorf("record %d: %w", seq, err)
@@ -402,6 +417,12 @@ func loadCounters(db *bolt.DB) (counterState, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return cs, err
+	}
+	if old := cs.idx.Forgotten(); len(old) > 0 && cs.failed == nil {
+		err = db.Update(func(tx *bolt.Tx) error { return deleteRecords(tx.Bucket(bucketCounterLog), old) })
+	}
 	return cs, err
 }
 
@@ -429,7 +450,7 @@ func migrateCounters(tx *bolt.Tx) error {
 			if err != nil {
 				return fmt.Errorf("counters.ids %q: %w", id, err)
 			}
-			r := rec{id: string(id)}
+			r := rec{id: string(id), at: math.MinInt64}
 			for _, k := range keys {
 				e, err := v1Entry(ent, k)
 				if err != nil {
@@ -463,7 +484,7 @@ func migrateCounters(tx *bolt.Tx) error {
 				return err
 			}
 			n++
-			recs = append(recs, rec{id: fmt.Sprintf("migrated-%d", n), at: e.at, keys: []countstate.Recorded{e.rec}})
+			recs = append(recs, rec{id: orphanID(n), at: e.at, keys: []countstate.Recorded{e.rec}})
 			return nil
 		})
 		if err != nil {
@@ -487,6 +508,12 @@ func migrateCounters(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// orphanID names the n-th migrated entry that no id listed: longer than any
+// id Reserve accepts (storage.MaxKeyLen), so it can meet no caller's id.
+func orphanID(n int) string {
+	return strings.Repeat("~", storage.MaxKeyLen) + "migrated-" + strconv.Itoa(n)
 }
 
 type v1 struct {

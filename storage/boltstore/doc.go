@@ -37,8 +37,14 @@
 // key. The cost is memory and start-up time: the index holds every
 // reservation still inside its longest window (about 360 bytes each; the cn
 // profile's longest cap window is 30 days), and Open replays the journal
-// (about a second per million records). A periodic ExpireCounters (the
-// sidecar runs it hourly) trims both. If a journal write fails, the counters
+// (about a second per million records). The journal holds exactly the
+// reservations the index holds: one lock orders choosing a record's
+// sequence, changing the index and queueing the write, so writes reach the
+// file in the order the index changed; a repeated Reserve of an id whose
+// record is still being written waits for that write; and when the index
+// forgets an id (its entries all left their windows) its record is deleted
+// in the next commit. A periodic ExpireCounters (the sidecar runs it hourly)
+// trims both; it holds the index lock while it scans every key. If a journal write fails, the counters
 // stop — every later counter call fails and the checks deny — until the store
 // is reopened, since the index may then be ahead of the file. Schema version
 // 2 introduced the journal; Open migrates a version 1 file in one

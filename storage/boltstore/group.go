@@ -28,14 +28,35 @@ type groupCommit struct {
 
 type groupReq struct {
 	fn   func(*bolt.Tx) error
-	done chan error
+	done chan struct{} // closed when err is set
+	err  error
+}
+
+// finish sets r's result and wakes every waiter.
+func (r *groupReq) finish(err error) {
+	r.err = err
+	close(r.done)
+}
+
+// wait returns r's result once its transaction is committed and fsynced (or
+// failed). Any number of goroutines may wait.
+func (r *groupReq) wait() error {
+	<-r.done
+	return r.err
 }
 
 // do runs fn in a write transaction shared with other concurrent calls and
 // returns once that transaction is committed and fsynced (or failed). fn may
 // be called more than once and must reset its results on each call.
 func (g *groupCommit) do(fn func(*bolt.Tx) error) error {
-	r := &groupReq{fn: fn, done: make(chan error, 1)}
+	return g.enqueue(fn).wait()
+}
+
+// enqueue queues fn and returns without waiting. Writes commit in the order
+// they were queued: a write queued after another is never committed before
+// it (the same transaction, or a later one).
+func (g *groupCommit) enqueue(fn func(*bolt.Tx) error) *groupReq {
+	r := &groupReq{fn: fn, done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, r)
 	if !g.running {
@@ -43,7 +64,7 @@ func (g *groupCommit) do(fn func(*bolt.Tx) error) error {
 		go g.loop()
 	}
 	g.mu.Unlock()
-	return <-r.done
+	return r
 }
 
 func (g *groupCommit) loop() {
@@ -86,14 +107,14 @@ func (g *groupCommit) run(q []*groupReq) {
 	})
 	if failed < 0 {
 		for _, r := range q {
-			r.done <- err
+			r.finish(err)
 		}
 		return
 	}
-	q[failed].done <- ferr
+	q[failed].finish(ferr)
 	for i, r := range q {
 		if i != failed {
-			r.done <- g.db.Update(func(tx *bolt.Tx) error { return safeCall(r.fn, tx) })
+			r.finish(g.db.Update(func(tx *bolt.Tx) error { return safeCall(r.fn, tx) }))
 		}
 	}
 }

@@ -22,6 +22,9 @@ type State struct {
 	mu   sync.Mutex
 	keys map[string]*counterKey
 	ids  map[string]*counterRes
+
+	track  bool     // collect the tags of forgotten ids (NewTracked)
+	forgot []uint64 // tags of ids forgotten since the last Forgotten call
 }
 
 // counterKey is the entries under one key, sorted by instant, with the
@@ -54,6 +57,36 @@ type Recorded struct {
 // New returns an empty State.
 func New() *State {
 	return &State{keys: make(map[string]*counterKey), ids: make(map[string]*counterRes)}
+}
+
+// NewTracked returns an empty State that remembers the tag of every id it
+// forgets on its own — when pruning or Expire leaves the id no entry, or a
+// Restore replaces it — until Forgotten hands them over. A store that keeps
+// one journal record per held id deletes those records, so that the journal
+// never holds an id the index has forgotten (replaying it would make the id
+// held again, and a later Reserve of that id would record nothing).
+func NewTracked() *State {
+	s := New()
+	s.track = true
+	return s
+}
+
+// Forgotten returns, and clears, the tags of the ids forgotten since the
+// last call (always none for a State from New). Release's own id is not
+// included: Release returns its tag.
+func (c *State) Forgotten() []uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f := c.forgot
+	c.forgot = nil
+	return f
+}
+
+// forget records res's tag as forgotten. c.mu must be held.
+func (c *State) forget(res *counterRes) {
+	if c.track {
+		c.forgot = append(c.forgot, res.tag)
+	}
 }
 
 // Keys returns what a reservation of limits records: one entry per distinct
@@ -165,6 +198,7 @@ func (c *State) Restore(id string, tag uint64, at int64, keys []Recorded) {
 	defer c.mu.Unlock()
 	if old := c.ids[id]; old != nil {
 		c.drop(old)
+		c.forget(old)
 	}
 	res := &counterRes{id: id, tag: tag}
 	res.keys = res.inline[:0]
@@ -258,6 +292,7 @@ func (c *State) prune(key string, k *counterKey, t int64, w time.Duration) {
 		}
 		if len(res.keys) == 0 && c.ids[res.id] == res {
 			delete(c.ids, res.id)
+			c.forget(res)
 		}
 	}
 	for _, e := range k.entries[:n] {
