@@ -43,14 +43,26 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
-		m.reg.MustRegister(&snapshotCollector{ages: ages, desc: prometheus.NewDesc(
-			"dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses.", []string{"list"}, nil)})
+		m.reg.MustRegister(&gaugeCollector{
+			desc: prometheus.NewDesc("dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses.", []string{"list"}, nil),
+			values: func(now time.Time) (out []labeled) {
+				for _, a := range ages(now) {
+					out = append(out, labeled{a.List, a.Age.Seconds()})
+				}
+				return out
+			}})
 	}
 	if holidays != nil {
-		m.reg.MustRegister(&holidayCollector{left: holidays, desc: prometheus.NewDesc(
-			"dialgate_holiday_data_days_left",
-			"Days from today to the last date with holiday data, per calendar series of the profile; negative once it has passed.",
-			[]string{"series"}, nil)})
+		m.reg.MustRegister(&gaugeCollector{
+			desc: prometheus.NewDesc("dialgate_holiday_data_days_left",
+				"Days from today to the last date with holiday data, per calendar series of the profile; negative once it has passed.",
+				[]string{"series"}, nil),
+			values: func(now time.Time) (out []labeled) {
+				for _, l := range holidays(now) {
+					out = append(out, labeled{l.Series, float64(l.Days)})
+				}
+				return out
+			}})
 	}
 	return m
 }
@@ -76,34 +88,26 @@ func (m *metrics) observe(method string, start time.Time, dec *dialgate.Decision
 	}
 }
 
-type snapshotCollector struct {
-	ages func(time.Time) []SnapshotAge
-	desc *prometheus.Desc
+// labeled is one value of a gauge with one label.
+type labeled struct {
+	label string
+	value float64
 }
 
-// Describe implements prometheus.Collector: the one snapshot-age gauge.
-func (c *snapshotCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-// Collect implements prometheus.Collector: one gauge value (seconds) per
-// registry snapshot, as of the time of the scrape.
-func (c *snapshotCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, a := range c.ages(time.Now()) {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, a.Age.Seconds(), a.List)
-	}
+// gaugeCollector exports a one-label gauge whose values are computed at each
+// scrape, as of its time.
+type gaugeCollector struct {
+	desc   *prometheus.Desc
+	values func(time.Time) []labeled
 }
 
-type holidayCollector struct {
-	left func(time.Time) []HolidayDataLeft
-	desc *prometheus.Desc
-}
+// Describe implements prometheus.Collector: the one gauge.
+func (c *gaugeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
-// Describe implements prometheus.Collector: the one holiday-data gauge.
-func (c *holidayCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-// Collect implements prometheus.Collector: one gauge value (days) per
-// calendar series, as of the time of the scrape.
-func (c *holidayCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, l := range c.left(time.Now()) {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(l.Days), l.Series)
+// Collect implements prometheus.Collector: one value per label, as of the
+// time of the scrape.
+func (c *gaugeCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, v := range c.values(time.Now()) {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v.value, v.label)
 	}
 }

@@ -129,27 +129,16 @@ func TestReplayKeepsForgottenIDsForgotten(t *testing.T) {
 // given to an orphan entry.
 func TestMigratedOrphanIDsMeetNoCallerID(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "v1.db")
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		meta, _ := tx.CreateBucket(bucketMeta)
-		ent, _ := tx.CreateBucket(bucketCounterEntries)
-		ids, _ := tx.CreateBucket(bucketCounterIDs)
-		meta.Put(metaSchema, []byte(SchemaName))
-		meta.Put(metaVersion, []byte("1"))
+	makeV1(t, path, func(ent, ids *bolt.Bucket) error {
 		a := v1Key("a", rt0, "migrated-1")
-		o := v1Key("b", rt0, "orphan")
-		ent.Put(a, v1Value(24*time.Hour, ""))
-		ent.Put(o, v1Value(24*time.Hour, ""))
-		list := binary.AppendUvarint(nil, uint64(len(a)))
-		return ids.Put([]byte("migrated-1"), append(list, a...))
+		if err := ent.Put(a, v1Value(24*time.Hour, "")); err != nil {
+			return err
+		}
+		if err := ent.Put(v1Key("b", rt0, "orphan"), v1Value(24*time.Hour, "")); err != nil {
+			return err
+		}
+		return ids.Put([]byte("migrated-1"), append(binary.AppendUvarint(nil, uint64(len(a))), a...))
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := openAt(t, path)
 	defer s.Close()
 	us, _ := s.Usage(context.Background(), rt0.Add(time.Minute), []storage.Limit{

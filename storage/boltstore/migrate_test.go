@@ -27,9 +27,8 @@ func v1Value(w time.Duration, member string) []byte {
 	return append(binary.BigEndian.AppendUint64(nil, uint64(w)), member...)
 }
 
-// writeV1 writes a schema-1 store: reservation "a" (two keys) and "b" (one
-// key with a member) listed in counters.ids, and one entry no id lists.
-func writeV1(t *testing.T, path string, t0 time.Time) {
+// makeV1 writes a schema-1 store whose counter buckets fill fills.
+func makeV1(t *testing.T, path string, fill func(ent, ids *bolt.Bucket) error) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
@@ -45,6 +44,21 @@ func writeV1(t *testing.T, path string, t0 time.Time) {
 		if err := meta.Put(metaVersion, []byte("1")); err != nil {
 			return err
 		}
+		return fill(ent, ids)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeV1 writes a schema-1 store: reservation "a" (two keys) and "b" (one
+// key with a member) listed in counters.ids, and one entry no id lists.
+func writeV1(t *testing.T, path string, t0 time.Time) {
+	t.Helper()
+	makeV1(t, path, func(ent, ids *bolt.Bucket) error {
 		put := func(id string, ks ...[]byte) error {
 			var list []byte
 			for _, k := range ks {
@@ -66,12 +80,6 @@ func writeV1(t *testing.T, path string, t0 time.Time) {
 		}
 		return put("b", b1)
 	})
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // Open migrates a schema-1 file's counters into the journal: every entry
