@@ -176,25 +176,37 @@ func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 	if err := storage.ValidateInstant(t); err != nil {
 		return 0, fmt.Errorf("boltstore: expire: %w", err)
 	}
-	s.mu.Lock()
-	removed := s.counters.idx.Expire(t)
-	forgot := s.counters.idx.Forgotten()
-	var ws []*groupReq
-	for len(forgot) > 0 {
-		chunk := forgot[:min(len(forgot), expireChunk)]
-		forgot = forgot[len(chunk):]
-		ws = append(ws, s.group.enqueue(func(tx *bolt.Tx) error {
-			return deleteRecords(tx.Bucket(bucketCounterLog), chunk)
-		}))
+	var (
+		removed int
+		ws      []*groupReq
+		stopped error
+	)
+	for from := 0; from >= 0; {
+		// One step of the index under the lock, so that reservations are
+		// not held up for the whole scan.
+		s.mu.Lock()
+		n, next := s.counters.idx.ExpireSome(t, from, countstate.ExpireChunk)
+		removed, from = removed+n, next
+		forgot := s.counters.idx.Forgotten()
+		for len(forgot) > 0 {
+			chunk := forgot[:min(len(forgot), expireChunk)]
+			forgot = forgot[len(chunk):]
+			ws = append(ws, s.group.enqueue(func(tx *bolt.Tx) error {
+				return deleteRecords(tx.Bucket(bucketCounterLog), chunk)
+			}))
+		}
+		s.mu.Unlock()
+		if err := ctx.Err(); err != nil && from >= 0 {
+			stopped, from = fmt.Errorf("boltstore: expire: %w", err), -1 // the queued deletions still commit
+		}
 	}
-	s.mu.Unlock()
 	for _, w := range ws {
 		if err := w.wait(); err != nil {
 			s.journalFailed(err)
 			return removed, txErr("expire", err)
 		}
 	}
-	return removed, nil
+	return removed, stopped
 }
 
 // deleteRecords deletes the journal records of seqs.

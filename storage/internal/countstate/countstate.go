@@ -22,6 +22,7 @@ type State struct {
 	mu   sync.Mutex
 	keys map[string]*counterKey
 	ids  map[string]*counterRes
+	list []*counterKey // every key, in no order, for Expire to walk in chunks
 
 	track  bool     // collect the tags of forgotten ids (NewTracked)
 	forgot []uint64 // tags of ids forgotten since the last Forgotten call
@@ -31,6 +32,7 @@ type State struct {
 // reservation of each entry alongside.
 type counterKey struct {
 	name    string // the key (the map's copy, shared by every reservation under it)
+	pos     int    // index in State.list
 	entries []window.Entry
 	res     []*counterRes
 	members int           // entries with a non-empty Member
@@ -175,8 +177,7 @@ func (c *State) Reserve(id string, tag uint64, t time.Time, limits []storage.Lim
 		}
 		k := ks[i]
 		if k == nil {
-			k = &counterKey{name: l.Key}
-			c.keys[l.Key] = k
+			k = c.newKey(l.Key)
 			for j := i + 1; j < len(ks); j++ {
 				if limits[j].Key == l.Key {
 					ks[j] = k
@@ -208,8 +209,7 @@ func (c *State) Restore(id string, tag uint64, at int64, keys []Recorded) {
 		}
 		k := c.keys[r.Key]
 		if k == nil {
-			k = &counterKey{name: r.Key}
-			c.keys[r.Key] = k
+			k = c.newKey(r.Key)
 		}
 		k.add(r.Window, window.Entry{At: at, Member: r.Member}, res)
 	}
@@ -238,21 +238,67 @@ func (c *State) Held(id string) bool {
 	return c.ids[id] != nil
 }
 
+// ExpireChunk is how many keys one step of Expire visits under the lock.
+const ExpireChunk = 4096
+
 // Expire removes every entry older than the longest window its key was used
-// with, at t, and returns how many it removed.
+// with, at t, and returns how many it removed. It walks the keys in steps of
+// ExpireChunk, taking the lock for each step only, so that reservations are
+// not held up for a scan of every key (a key added or removed meanwhile may
+// be visited twice or left for the next Expire).
 func (c *State) Expire(t time.Time) int {
+	removed := 0
+	for from := 0; ; {
+		n, next := c.ExpireSome(t, from, ExpireChunk)
+		removed += n
+		if next < 0 {
+			return removed
+		}
+		from = next
+	}
+}
+
+// ExpireSome is one step of Expire: it visits at most max keys from
+// position from, and returns the entries it removed and the position to
+// continue from (-1 when every key was visited).
+func (c *State) ExpireSome(t time.Time, from, max int) (removed, next int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	tn, removed := t.UnixNano(), 0
-	for key, k := range c.keys {
+	tn := t.UnixNano()
+	i, end := from, from+max
+	for i < end && i < len(c.list) {
+		k := c.list[i]
 		n := len(k.entries)
-		c.prune(key, k, tn, k.window)
+		c.prune(k.name, k, tn, k.window)
 		removed += n - len(k.entries)
 		if len(k.entries) == 0 {
-			delete(c.keys, key)
+			c.deleteKey(k) // the last key moves to i: visit it next
+			continue
 		}
+		i++
 	}
-	return removed
+	if i >= len(c.list) {
+		return removed, -1
+	}
+	return removed, i
+}
+
+// newKey adds an empty key. c.mu must be held.
+func (c *State) newKey(name string) *counterKey {
+	k := &counterKey{name: name, pos: len(c.list)}
+	c.keys[name] = k
+	c.list = append(c.list, k)
+	return k
+}
+
+// deleteKey removes an empty key. c.mu must be held.
+func (c *State) deleteKey(k *counterKey) {
+	delete(c.keys, k.name)
+	last := c.list[len(c.list)-1]
+	c.list[k.pos] = last
+	last.pos = k.pos
+	c.list[len(c.list)-1] = nil
+	c.list = c.list[:len(c.list)-1]
 }
 
 // drop removes res's entries and forgets its id. c.mu must be held.
@@ -273,7 +319,7 @@ func (c *State) drop(res *counterRes) {
 			}
 		}
 		if len(k.entries) == 0 {
-			delete(c.keys, key)
+			c.deleteKey(k)
 		}
 	}
 	res.keys = nil
