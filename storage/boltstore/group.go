@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -72,6 +73,11 @@ func (g *groupCommit) loop() {
 		if g.delay > 0 {
 			time.Sleep(g.delay)
 		}
+		// Yield before taking the batch: callers that are runnable now
+		// (under load, those the last commit woke, deciding their next
+		// dial) join this batch, so more writes share its fsyncs. With
+		// no caller runnable this returns at once.
+		runtime.Gosched()
 		g.mu.Lock()
 		q := g.queue
 		if len(q) > g.maxBatch {
