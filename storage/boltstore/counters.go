@@ -306,14 +306,6 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// recordExpiry returns the expiry field of a journal record.
-func recordExpiry(v []byte) (int64, bool) {
-	if len(v) < 17 || v[0] != journalVersion {
-		return 0, false
-	}
-	return int64(binary.BigEndian.Uint64(v[9:17])), true
-}
-
 // decodeReservation decodes a journal record, rejecting anything damaged
 // with an error wrapping storage.ErrCorrupt.
 func decodeReservation(v []byte) (id string, at int64, keys []countstate.Recorded, err error) {

@@ -178,7 +178,7 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	}
 	from := "-"
 	for {
-		nums, err := s.rdb.ZRangeByLex(ctx, s.pfx+"dn", &redis.ZRangeBy{Min: from, Max: "+", Count: scanPage}).Result()
+		nums, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.pfx + "dn", Start: from, Stop: "+", ByLex: true, Count: scanPage}).Result()
 		if err != nil {
 			return s.fail("ScanDNC", err)
 		}
