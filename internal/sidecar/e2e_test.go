@@ -286,12 +286,14 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-// TestKill9Durability writes under load — DNC adds, caller-ID ledger adds
-// and consent grants followed by their revocation, interleaved with checks —
-// kills the sidecar with SIGKILL, restarts it on the same data and checks
-// that every acknowledged write is still in force: each listed number denies
-// with dnc.listed, each ledger caller ID passes the callerid check, each
-// revoked consent denies with consent.revoked.
+// TestKill9Durability writes under load — DNC adds, caller-ID ledger adds,
+// consent grants followed by their revocation, and allowed checks (each
+// reserving its callee's frequency caps), interleaved with checks — kills
+// the sidecar with SIGKILL, restarts it on the same data and checks that
+// every acknowledged write is still in force: each listed number denies with
+// dnc.listed, each ledger caller ID passes the callerid check, each revoked
+// consent denies with consent.revoked, and each callee an allowed decision
+// was returned for denies with frequency.capped (cn: one call per 5 minutes).
 func TestKill9Durability(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the sidecar as a process")
@@ -311,6 +313,7 @@ func TestKill9Durability(t *testing.T) {
 		dncs   []string // acknowledged DNC adds
 		ledger []string // acknowledged ledger adds (caller IDs)
 		revoks []string // acknowledged consent revocations ("id to")
+		capped []int    // loadDial indexes of allowed decisions
 		n      atomic.Int64
 		wg     sync.WaitGroup
 	)
@@ -362,6 +365,23 @@ func TestKill9Durability(t *testing.T) {
 			}
 		}(w)
 	}
+	trigger := timestamppb.New(time.Now())
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil && i < 20_000; i++ {
+				k := w*20_000 + i
+				r, err := gate.Check(ctx, &pb.CheckRequest{Dial: loadDial(k, trigger)})
+				if err == nil && r.GetDecision().GetAllowed() {
+					mu.Lock()
+					capped = append(capped, k)
+					mu.Unlock()
+				}
+				n.Add(1)
+			}
+		}(w)
+	}
 	deadline := time.After(10 * time.Second)
 	for n.Load() < 400 {
 		select {
@@ -375,13 +395,13 @@ func TestKill9Durability(t *testing.T) {
 	}
 	p.cmd.Wait()
 	mu.Lock()
-	gotDNC, gotLedger, gotRevoked := slices.Clone(dncs), slices.Clone(ledger), slices.Clone(revoks)
+	gotDNC, gotLedger, gotRevoked, gotCapped := slices.Clone(dncs), slices.Clone(ledger), slices.Clone(revoks), slices.Clone(capped)
 	mu.Unlock()
 	cancel()
 	wg.Wait()
-	if len(gotDNC) == 0 || len(gotLedger) == 0 || len(gotRevoked) == 0 {
-		t.Fatalf("acknowledged before the kill: %d DNC adds, %d ledger adds, %d consent revocations; want some of each",
-			len(gotDNC), len(gotLedger), len(gotRevoked))
+	if len(gotDNC) == 0 || len(gotLedger) == 0 || len(gotRevoked) == 0 || len(gotCapped) == 0 {
+		t.Fatalf("acknowledged before the kill: %d DNC adds, %d ledger adds, %d consent revocations, %d allowed checks; want some of each",
+			len(gotDNC), len(gotLedger), len(gotRevoked), len(gotCapped))
 	}
 
 	q := startProc(t, config)
@@ -421,7 +441,14 @@ func TestKill9Durability(t *testing.T) {
 			t.Fatalf("acknowledged consent revocation lost after kill -9 (one of %d): reasons %v", len(gotRevoked), cs)
 		}
 	}
-	t.Logf("survived kill -9: %d acknowledged DNC adds, %d ledger adds, %d consent revocations", len(gotDNC), len(gotLedger), len(gotRevoked))
+	for _, k := range gotCapped {
+		if cs := check(loadDial(k, trigger)); !slices.Contains(cs, "frequency.capped") {
+			t.Fatalf("the reservation of an allowed decision was lost after kill -9 (one of %d): the callee's next dial gave %v, want frequency.capped",
+				len(gotCapped), cs)
+		}
+	}
+	t.Logf("survived kill -9: %d acknowledged DNC adds, %d ledger adds, %d consent revocations, %d cap reservations",
+		len(gotDNC), len(gotLedger), len(gotRevoked), len(gotCapped))
 }
 
 func codesOf(d *pb.Decision) []string {
