@@ -5,7 +5,8 @@
 //     lookup as a Redis SISMEMBER and as a PostgreSQL primary-key query (the
 //     way dialer shops usually do it);
 //   - a full gate decision (dnc lists + cn frequency caps) embedded on
-//     memstore against the same gate on storage/redisstore;
+//     memstore, the same gate served over gRPC by the sidecar, and the gate
+//     on storage/redisstore;
 //   - storage/redisstore cap reservations at 1 and 32 concurrent callers
 //     (p50, p90, p99), with one script call per reservation and with
 //     reservations group-committed (the default).
@@ -26,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"runtime"
 	"slices"
@@ -36,9 +38,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/sidecar"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/memstore"
@@ -200,12 +206,30 @@ func run() error {
 			return err
 		}
 	}
+	// The same embedded gate served over gRPC by the sidecar (loopback TCP,
+	// no TLS, no tokens), as a dialer in another language calls it.
+	sc, stop, err := serveSidecar(gm)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	viaSidecar := func(int) error {
+		d := mkDial()
+		r, err := sc.Check(ctx, &pb.CheckRequest{Dial: &pb.Dial{To: d.To.String(), From: d.From.String(),
+			Purpose: pb.Purpose_PURPOSE_SERVICE, Tenant: d.Tenant, LeadId: d.LeadID}})
+		if err == nil && !r.GetDecision().GetAllowed() {
+			err = fmt.Errorf("denied over gRPC: %v", r.GetDecision().GetReasons())
+		}
+		return err
+	}
 	gmNs := perOp(*dials, decide(gm))
+	gsNs := perOp(*dials, viaSidecar)
 	grNs := perOp(*dials, decide(gr))
-	if gmNs < 0 || grNs < 0 {
+	if gmNs < 0 || gsNs < 0 || grNs < 0 {
 		return fmt.Errorf("gate decisions failed")
 	}
 	gmTput := throughput(*dials, *workers, decide(gm))
+	gsTput := throughput(*dials, *workers, viaSidecar)
 	// Without and with batching, alternating (see 3.).
 	var grOneSecs, grSecs float64
 	for range 4 {
@@ -258,6 +282,7 @@ func run() error {
 	fmt.Println("| back-end | µs/decision, one caller | decisions/s at", *workers, "callers | × embedded (latency) |")
 	fmt.Println("|---|---:|---:|---:|")
 	fmt.Printf("| embedded (memstore) | %.1f | %.0f | 1 |\n", gmNs/1e3, gmTput)
+	fmt.Printf("| the same gate via the sidecar (gRPC over loopback) | %.1f | %.0f | %.1f |\n", gsNs/1e3, gsTput, gsNs/gmNs)
 	fmt.Printf("| redisstore | %.1f | %.0f | %.1f |\n", grNs/1e3, grTput, grNs/gmNs)
 	fmt.Printf("| redisstore, MaxCounterBatch -1 | | %.0f | |\n\n", grOneTput)
 	fmt.Printf("redisstore cap reservation (cn caps: 3 limits under 3 keys), one script call per reservation (MaxCounterBatch -1) and group-committed (default):\n\n")
@@ -271,6 +296,30 @@ func run() error {
 		row(l.name, "group commit", l.batch)
 	}
 	return nil
+}
+
+// serveSidecar serves g with the sidecar's gRPC server on a loopback port
+// and returns a client of it and a function that stops both.
+func serveSidecar(g *dialgate.Gate) (pb.GateServiceClient, func(), error) {
+	cfg := sidecar.Config{Listen: "127.0.0.1:0", MetricsListen: "off"}
+	srv, err := sidecar.NewServer(cfg, &sidecar.Backend{Gate: g}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	go srv.Serve(lis)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		srv.Shutdown(context.Background())
+		return nil, nil, err
+	}
+	return pb.NewGateServiceClient(conn), func() {
+		conn.Close()
+		srv.Shutdown(context.Background())
+	}, nil
 }
 
 // gate builds the bench gate: dnc lists over d and the cn caps over c.
