@@ -208,31 +208,15 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 	for i, p := range c.providers {
 		st, ok := p.Status()
 		if !ok {
-			rs = append(rs, dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
-				Message:  fmt.Sprintf("no copy of registry %s is loaded", p.Name()),
-				Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: p.Name()}}})
+			rs = append(rs, notLoaded(p.Name()))
 			continue
 		}
 		age := d.At.Sub(st.AsOf)
 		if attest {
-			ev = append(ev, dialgate.Evidence{Key: "dnc.registry." + st.Name,
-				Value: fmt.Sprintf("version=%s as_of=%s age=%s", st.Version, st.AsOf.UTC().Format(time.RFC3339), dialgate.Duration(age.Truncate(time.Second)))})
+			ev = append(ev, registryEvidence(st, age))
 		}
-		if max := c.maxAge[i]; max > 0 && age < -FutureSkew {
-			// A copy that claims to be from the future cannot be aged: a wrong
-			// as_of would keep it "fresh" for as long as it is wrong.
-			rs = append(rs, dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
-				Message: fmt.Sprintf("registry %s copy is dated %s, after the dial (more than %s of clock skew): its age cannot be trusted",
-					p.Name(), st.AsOf.UTC().Format(time.RFC3339), FutureSkew),
-				Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: p.Name()}, {Key: "dnc.version", Value: st.Version},
-					{Key: "dnc.as_of", Value: st.AsOf.UTC().Format(time.RFC3339)}}})
-			continue
-		}
-		if max := c.maxAge[i]; max > 0 && age > max {
-			rs = append(rs, dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
-				Message: fmt.Sprintf("registry %s copy is %s old, the profile allows %s", p.Name(), dialgate.Duration(age.Truncate(time.Second)), dialgate.Duration(max)),
-				Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: p.Name()}, {Key: "dnc.version", Value: st.Version},
-					{Key: "dnc.as_of", Value: st.AsOf.UTC().Format(time.RFC3339)}, {Key: "dnc.max_age", Value: dialgate.Duration(max).String()}}})
+		if r, stale := staleness(p.Name(), st, age, c.maxAge[i]); stale {
+			rs = append(rs, r)
 			continue
 		}
 		if !applies {
@@ -258,6 +242,45 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 		}
 	}
 	return rs, ev, nil
+}
+
+// The reasons and evidence below are built out of line, so that the frame of
+// check (run on each gRPC handler's fresh goroutine stack) stays small.
+
+//go:noinline
+func notLoaded(name string) dialgate.Reason {
+	return dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
+		Message:  fmt.Sprintf("no copy of registry %s is loaded", name),
+		Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: name}}}
+}
+
+//go:noinline
+func registryEvidence(st RegistryStatus, age time.Duration) dialgate.Evidence {
+	return dialgate.Evidence{Key: "dnc.registry." + st.Name,
+		Value: fmt.Sprintf("version=%s as_of=%s age=%s", st.Version, st.AsOf.UTC().Format(time.RFC3339), dialgate.Duration(age.Truncate(time.Second)))}
+}
+
+// staleness reports whether a registry copy of the given age is too old for
+// max (zero: no limit), or dated after the dial beyond FutureSkew.
+//
+//go:noinline
+func staleness(name string, st RegistryStatus, age, max time.Duration) (dialgate.Reason, bool) {
+	if max > 0 && age < -FutureSkew {
+		// A copy that claims to be from the future cannot be aged: a wrong
+		// as_of would keep it "fresh" for as long as it is wrong.
+		return dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
+			Message: fmt.Sprintf("registry %s copy is dated %s, after the dial (more than %s of clock skew): its age cannot be trusted",
+				name, st.AsOf.UTC().Format(time.RFC3339), FutureSkew),
+			Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: name}, {Key: "dnc.version", Value: st.Version},
+				{Key: "dnc.as_of", Value: st.AsOf.UTC().Format(time.RFC3339)}}}, true
+	}
+	if max > 0 && age > max {
+		return dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
+			Message: fmt.Sprintf("registry %s copy is %s old, the profile allows %s", name, dialgate.Duration(age.Truncate(time.Second)), dialgate.Duration(max)),
+			Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: name}, {Key: "dnc.version", Value: st.Version},
+				{Key: "dnc.as_of", Value: st.AsOf.UTC().Format(time.RFC3339)}, {Key: "dnc.max_age", Value: dialgate.Duration(max).String()}}}, true
+	}
+	return dialgate.Reason{}, false
 }
 
 func listedReason(h Hit) dialgate.Reason {
