@@ -19,6 +19,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 )
 
@@ -51,8 +53,10 @@ func freeAddr(t *testing.T) string {
 }
 
 // Two `dialgate serve` processes sharing Redis and PostgreSQL: 64 concurrent
-// dials for one callee spread over both allow exactly the cap, and an opt-out
-// through one denies at the other on the next check.
+// dials for one callee spread over both allow exactly the cap, an opt-out
+// through one denies at the other on the next check, a recording registered
+// through one can be held through the other, and a complaint filed through
+// one is known to the other.
 func TestFleetTwoProcesses(t *testing.T) {
 	rurl, purl := os.Getenv("DIALGATE_TEST_REDIS"), os.Getenv("DIALGATE_TEST_POSTGRES")
 	if rurl == "" || purl == "" {
@@ -189,6 +193,24 @@ func TestFleetTwoProcesses(t *testing.T) {
 			t.Fatalf("an opt-out through serve0 never denied at serve1: %v, %v", resp, err)
 		}
 		time.Sleep(time.Millisecond)
+	}
+
+	// Recording metadata and complaints are shared through PostgreSQL.
+	a0, a1 := pb.NewAdminServiceClient(clients[0]), pb.NewAdminServiceClient(clients[1])
+	if _, err := a0.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "rec-fleet-1", Number: "+8613900139052",
+		StartedAt: timestamppb.New(time.Now().Add(-time.Minute)), Tenant: "acme"}); err != nil {
+		t.Fatalf("RegisterRecording at serve0: %v", err)
+	}
+	if _, err := a1.HoldRecording(ctx, &pb.HoldRecordingRequest{Id: "rec-fleet-1", Reason: "fleet test", HoldId: "hold-1"}); err != nil {
+		t.Fatalf("HoldRecording at serve1 of a recording registered at serve0: %v", err)
+	}
+	if _, err := a0.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139053", Scope: "global", Tenant: "acme", ComplaintId: "cp-fleet-1"}); err != nil {
+		t.Fatalf("FileComplaint at serve0: %v", err)
+	}
+	// The same complaint id with another scope is refused — at the other
+	// process too, which can only know it from the shared store.
+	if _, err := a1.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139053", Scope: "tenant:other", Tenant: "acme", ComplaintId: "cp-fleet-1"}); err == nil {
+		t.Fatal("serve1 accepted a retry of serve0's complaint with another scope: complaints are not shared")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/pgstore"
 	"github.com/dialgate/dialgate/storage/redisstore"
@@ -11,23 +12,31 @@ import (
 
 // openShared opens the fleet back-ends the config names (Redis, PostgreSQL)
 // and points deps at them; it appends their Close to closers and returns
-// their health probes. With neither set it changes nothing.
-func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]func() error) ([]Probe, error) {
-	var probes []Probe
+// their health probes and, with PostgreSQL, the shared complaint store. With
+// neither set it changes nothing.
+func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]func() error) ([]Probe, complaint.Store, error) {
+	var (
+		probes     []Probe
+		complaints complaint.Store
+	)
 	if cfg.Postgres != "" {
 		pg, err := pgstore.Open(ctx, cfg.Postgres, pgstore.Options{Schema: cfg.PostgresSchema})
 		if err != nil {
-			return nil, fmt.Errorf("postgres: %w", err)
+			return nil, nil, fmt.Errorf("postgres: %w", err)
 		}
 		*closers = append(*closers, pg.Close)
 		deps.Ledger, deps.DNC = pg, pg
 		deps.Consents = pg
+		// Recording metadata (holds included) and complaints are records an
+		// auditor asks the fleet for, and a hold or a complaint may come
+		// through any sidecar.
+		deps.Recordings, complaints = pg, pg
 		probes = append(probes, Probe{Name: "postgres", Check: pg.Ping})
 	}
 	if cfg.Redis != "" {
 		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.Options{Prefix: cfg.RedisPrefix})
 		if err != nil {
-			return nil, fmt.Errorf("redis: %w", err)
+			return nil, nil, fmt.Errorf("redis: %w", err)
 		}
 		*closers = append(*closers, rs.Close)
 		deps.Counters, deps.DNC = rs, rs
@@ -41,5 +50,5 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 			return nil
 		}})
 	}
-	return probes, nil
+	return probes, complaints, nil
 }

@@ -85,7 +85,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return fail(fmt.Errorf("audit keys: %w", err))
 	}
-	probes, err := openShared(ctx, cfg, &deps, &closers)
+	probes, sharedComplaints, err := openShared(ctx, cfg, &deps, &closers)
 	if err != nil {
 		return fail(err)
 	}
@@ -144,7 +144,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if err := wireComplaints(be, prof, checks, store, rm, deps.CalleeHasher, log); err != nil {
+	var complaints any = store
+	if sharedComplaints != nil {
+		complaints = sharedComplaints
+	}
+	if err := wireComplaints(be, prof, checks, complaints, rm, deps.CalleeHasher, log); err != nil {
 		return fail(err)
 	}
 	wireConsent(be, deps.Consents)
