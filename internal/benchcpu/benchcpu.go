@@ -3,11 +3,7 @@
 // not (other processes take the CPU while a benchmark waits).
 package benchcpu
 
-import (
-	"syscall"
-	"testing"
-	"time"
-)
+import "testing"
 
 // Start returns a function that, called at the end of a benchmark, reports
 // "cpu-ns/op": user plus system CPU time of the whole process since Start,
@@ -20,14 +16,4 @@ func Start(b *testing.B) (stop func()) {
 			b.ReportMetric(float64(ProcessTime()-t0)/float64(b.N), "cpu-ns/op")
 		}
 	}
-}
-
-// ProcessTime returns the user plus system CPU time the process has used
-// (zero where the platform cannot tell).
-func ProcessTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -43,6 +43,11 @@ type Backend struct {
 	// cn has no dnc section"); the Unimplemented status carries it. Optional.
 	Unwired map[string]string
 
+	// ReloadRegistries, if not nil, loads again the registry snapshot files
+	// that changed on disk (all of them with force) and swaps the new copies
+	// in; `dialgate serve` calls it every Config.RegistryReload and on SIGHUP.
+	ReloadRegistries func(force bool) error
+
 	// Probes are the components reported by the health service
 	// ("component/<name>"); a failing probe makes the server NOT_SERVING.
 	Probes []Probe

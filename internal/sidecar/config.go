@@ -132,7 +132,14 @@ type Config struct {
 	// Registries are registry snapshot files (`dialgate dnc build`), loaded at
 	// start, each named by its header. A profile that requires a registry
 	// denies every dial (dnc.registry_stale) until a current copy is loaded.
+	// A file replaced on disk is loaded again (see RegistryReload).
 	Registries []string `json:"registries,omitempty"`
+	// RegistryReload is how often the registry files are looked at for a new
+	// copy (size or modification time changed; default 1m, at least 1s).
+	// SIGHUP reloads every file at once. A copy that fails to load, is of
+	// another list, or is older than the loaded one is refused (logged) and
+	// the loaded copy stays.
+	RegistryReload Duration `json:"registry_reload,omitempty"`
 }
 
 // LoadConfig reads a YAML config file. Unknown keys are errors.
@@ -189,6 +196,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
+	}
+	if c.RegistryReload == 0 {
+		c.RegistryReload = Duration(DefaultRegistryReload)
 	}
 	return c
 }
@@ -247,6 +257,9 @@ func (c Config) Validate() error {
 	}
 	if c.HealthInterval < Duration(100*time.Millisecond) {
 		return bad("health_interval", "%v is below 100ms", time.Duration(c.HealthInterval))
+	}
+	if c.RegistryReload < Duration(time.Second) {
+		return bad("registry_reload", "%v is below 1s", time.Duration(c.RegistryReload))
 	}
 	if c.StreamWorkers < 1 || c.StreamWorkers > 4096 {
 		return bad("stream_workers", "%d is outside 1–4096", c.StreamWorkers)

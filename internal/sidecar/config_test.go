@@ -44,6 +44,8 @@ func TestConfig(t *testing.T) {
 		{"public metrics", "metrics_listen: 0.0.0.0:9464\n", "metrics_listen"},
 		{"bad level", "log_level: loud\n", "log_level"},
 		{"unix ok", "unix: /tmp/x.sock\n", ""},
+		{"registry reload", "registry_reload: 10m\n", ""},
+		{"registry reload too often", "registry_reload: 10ms\n", "registry_reload"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

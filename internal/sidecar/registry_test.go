@@ -58,3 +58,99 @@ func TestRegistriesFromConfig(t *testing.T) {
 		t.Fatal("a missing registry file was accepted")
 	}
 }
+
+// writeRegistry writes a us-national-dnc snapshot file (through a rename, as
+// an operator replaces a copy) listing nums, as of asOf, under the given name.
+func writeRegistry(t *testing.T, path, name string, asOf time.Time, nums ...uint64) {
+	t.Helper()
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dnc.WriteSnapshot(f, dnc.Header{Name: name, Source: "test", AsOf: asOf, CreatedAt: asOf}, dnc.NewSet(nums)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A registry file replaced on disk is swapped in by ReloadRegistries while
+// the Backend serves; a damaged copy, an older copy or a copy of another list
+// is refused and the loaded copy stays in force.
+func TestRegistryReload(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "us.dnc")
+	day1 := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
+	day2 := day1.Add(24 * time.Hour)
+	writeRegistry(t, path, "us-national-dnc", day1, 12125550100)
+	be, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: "us", Registries: []string{path}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close(context.Background()) })
+	if be.ReloadRegistries == nil {
+		t.Fatal("no ReloadRegistries with a registry file configured")
+	}
+	listed := func(to string) bool {
+		t.Helper()
+		dec, err := be.Gate.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(to), Purpose: dialgate.PurposeService, LeadID: "l"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Has(dialgate.CodeDNCRegistryStale) {
+			t.Fatalf("registry stale: %v", dec.Codes())
+		}
+		return dec.Has(dialgate.CodeDNCListed)
+	}
+	if !listed("+12125550100") || listed("+12125550101") {
+		t.Fatal("day-1 copy not in force")
+	}
+	if err := be.ReloadRegistries(false); err != nil {
+		t.Fatalf("reload of an unchanged file: %v", err)
+	}
+
+	writeRegistry(t, path, "us-national-dnc", day2, 12125550101)
+	if err := be.ReloadRegistries(false); err != nil {
+		t.Fatalf("reload of a newer copy: %v", err)
+	}
+	if listed("+12125550100") || !listed("+12125550101") {
+		t.Fatal("day-2 copy not in force after the reload")
+	}
+
+	for name, write := range map[string]func(){
+		"older copy":   func() { writeRegistry(t, path, "us-national-dnc", day1, 12125550102) },
+		"another list": func() { writeRegistry(t, path, "uk-tps", day2.Add(time.Hour), 12125550102) },
+		"damaged copy": func() {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[len(b)-1] ^= 0xff
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		write()
+		if err := be.ReloadRegistries(true); err == nil {
+			t.Errorf("%s: reload accepted it", name)
+		}
+		if listed("+12125550102") || !listed("+12125550101") {
+			t.Errorf("%s: the loaded day-2 copy is no longer in force", name)
+		}
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.ReloadRegistries(false); err == nil {
+		t.Error("a missing file reloaded without error")
+	}
+	if !listed("+12125550101") {
+		t.Error("a missing file took the loaded copy away")
+	}
+}

@@ -138,6 +138,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		},
 	}
 	be.Probes = append(be.Probes, probes...)
+	if len(regs) > 0 {
+		be.ReloadRegistries = newRegistryFiles(cfg.Registries, regs, log).Reload
+	}
 	wireDNC(be, prof.Name, checks)
 	wireLedger(be, checks, deps.Ledger)
 	rm, err := wireRecordings(be, prof, checks, deps)

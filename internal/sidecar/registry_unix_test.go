@@ -1,0 +1,41 @@
+//go:build unix
+
+package sidecar
+
+import (
+	"context"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// watchRegistries reloads changed files on its ticker and every file on
+// SIGHUP.
+func TestWatchRegistries(t *testing.T) {
+	calls := make(chan bool, 16)
+	stop := watchRegistries(context.Background(), func(force bool) error { calls <- force; return nil }, 20*time.Millisecond)
+	defer stop()
+	select {
+	case force := <-calls:
+		if force {
+			t.Fatal("a tick forced a reload")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reload on the ticker")
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case force := <-calls:
+			if force {
+				return
+			}
+		case <-deadline:
+			t.Fatal("no forced reload on SIGHUP")
+		}
+	}
+}
