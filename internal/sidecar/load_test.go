@@ -301,3 +301,109 @@ func openLoop(b *testing.B, conns []*grpc.ClientConn, rate int, phase time.Durat
 		b.Errorf("%d of %d calls failed", n, total)
 	}
 }
+
+// BenchmarkLoadStream is BenchmarkLoad's Check phase over CheckStream, the
+// RPC for high-rate dialers: one stream per connection, 64 dials in flight in
+// all, each answered dial replaced by the next at once (closed loop). It
+// reports the throughput, its ratio to the bare health call measured in the
+// same run, latency from send to answer, and process CPU per dial. Run it
+// with
+//
+//	go test -run '^$' -bench LoadStream -benchtime 1x ./internal/sidecar/
+func BenchmarkLoadStream(b *testing.B) {
+	_, conns := loadSidecar(b)
+	phase := loadPhase(b)
+	// The health ceiling of this run, as BenchmarkLoad measures it.
+	hctx, hcancel := context.WithTimeout(context.Background(), phase)
+	var hn atomic.Int64
+	var hwg sync.WaitGroup
+	hstart := time.Now()
+	for w := 0; w < loadCallers; w++ {
+		hwg.Add(1)
+		go func() {
+			defer hwg.Done()
+			for hctx.Err() == nil {
+				if _, err := healthpb.NewHealthClient(conns[w%len(conns)]).Check(hctx, &healthpb.HealthCheckRequest{}); err == nil {
+					hn.Add(1)
+				}
+			}
+		}()
+	}
+	hwg.Wait()
+	hcancel()
+	healthRPS := float64(hn.Load()) / time.Since(hstart).Seconds()
+
+	ctx, cancel := context.WithTimeout(context.Background(), phase)
+	defer cancel()
+	trigger := timestamppb.New(time.Now())
+	var (
+		next atomic.Int64
+		mu   sync.Mutex
+		all  []time.Duration
+		wg   sync.WaitGroup
+	)
+	perStream := loadCallers / len(conns)
+	start, cpu0 := time.Now(), benchcpu.ProcessTime()
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := pb.NewGateServiceClient(c).CheckStream(ctx)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			var (
+				smu  sync.Mutex
+				sent = map[string]time.Time{}
+			)
+			send := func() error {
+				id := strconv.FormatInt(next.Add(1), 10)
+				smu.Lock()
+				sent[id] = time.Now()
+				smu.Unlock()
+				n, _ := strconv.Atoi(id)
+				return st.Send(&pb.CheckStreamRequest{RequestId: id, Dial: loadDial(n, trigger)})
+			}
+			for range perStream {
+				if err := send(); err != nil {
+					return
+				}
+			}
+			local := make([]time.Duration, 0, 4096)
+			for {
+				r, err := st.Recv()
+				if err != nil {
+					break
+				}
+				smu.Lock()
+				t0 := sent[r.GetRequestId()]
+				delete(sent, r.GetRequestId())
+				smu.Unlock()
+				if !r.GetDecision().GetAllowed() {
+					if ctx.Err() == nil {
+						b.Errorf("stream dial not allowed: %v %v", r.GetError(), r.GetDecision().GetReasons())
+					}
+					break
+				}
+				local = append(local, time.Since(t0))
+				if ctx.Err() != nil || send() != nil {
+					break
+				}
+			}
+			mu.Lock()
+			all = append(all, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed, cpu := time.Since(start), benchcpu.ProcessTime()-cpu0
+	slices.Sort(all)
+	rps := float64(len(all)) / elapsed.Seconds()
+	b.ReportMetric(healthRPS, "health_rps")
+	b.ReportMetric(rps, "stream_rps")
+	b.ReportMetric(rps/healthRPS, "stream/health")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(max(1, len(all))), "stream_cpu_us")
+	b.ReportMetric(ms(pct(all, 0.50)), "stream_p50_ms")
+	b.ReportMetric(ms(pct(all, 0.99)), "stream_p99_ms")
+}
