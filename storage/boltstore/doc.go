@@ -35,7 +35,7 @@
 // before Reserve returns. A check reads no page, and a group commit of many
 // reservations appends a few pages instead of dirtying one random leaf per
 // key. The cost is memory and start-up time: the index holds every
-// reservation still inside its longest window (about 385 bytes each; the cn
+// reservation still inside its longest window (about 320 bytes each; the cn
 // profile's longest cap window is 30 days), and Open replays the journal
 // (about a second per million records). The journal holds exactly the
 // reservations the index holds: one lock orders choosing a record's

@@ -32,11 +32,11 @@ type State struct {
 // reservation of each entry alongside.
 type counterKey struct {
 	name    string // the key (the map's copy, shared by every reservation under it)
-	pos     int    // index in State.list
 	entries []window.Entry
 	res     []*counterRes
-	members int           // entries with a non-empty Member
 	window  time.Duration // the longest window the key was used with
+	pos     int32         // index in State.list (int32 keeps the struct in an 80-byte size class)
+	members int32         // entries with a non-empty Member
 }
 
 // counterRes is what one reservation id holds: the keys it recorded under,
@@ -45,7 +45,7 @@ type counterRes struct {
 	id     string
 	tag    uint64
 	keys   []string
-	inline [4]string // backing array of keys for the usual few limits
+	inline [1]string // backing array of keys for the usual one key (a callee's caps share one)
 }
 
 // Recorded is one key a reservation recorded under: the entry's member and
@@ -285,7 +285,7 @@ func (c *State) ExpireSome(t time.Time, from, max int) (removed, next int) {
 
 // newKey adds an empty key. c.mu must be held.
 func (c *State) newKey(name string) *counterKey {
-	k := &counterKey{name: name, pos: len(c.list)}
+	k := &counterKey{name: name, pos: int32(len(c.list))}
 	c.keys[name] = k
 	c.list = append(c.list, k)
 	return k

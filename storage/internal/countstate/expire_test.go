@@ -30,7 +30,7 @@ func TestExpireWalksEveryKeyInSteps(t *testing.T) {
 		t.Fatalf("removed %d; %d keys, %d listed, %d ids left; want 5000 each", removed, len(s.keys), len(s.list), len(s.ids))
 	}
 	for i, k := range s.list {
-		if k.pos != i || s.keys[k.name] != k {
+		if int(k.pos) != i || s.keys[k.name] != k {
 			t.Fatalf("list[%d] = %q at pos %d: the list and the map disagree", i, k.name, k.pos)
 		}
 	}
