@@ -58,6 +58,10 @@ type Backend struct {
 	// profile, how many days of holiday data are left, exported as the
 	// dialgate_holiday_data_days_left gauge. Optional.
 	HolidayDataLeft func(now time.Time) []HolidayDataLeft
+	// CounterSize reports how many counter keys and held reservations the
+	// embedded store keeps in memory, exported as the dialgate_counter_keys
+	// and dialgate_counter_reservations gauges. Optional.
+	CounterSize func() (keys, reservations int)
 	// Close flushes the audit log and closes the stores; the Server calls it
 	// once, after the gRPC server stopped. Optional.
 	Close func(ctx context.Context) error

@@ -1,6 +1,8 @@
 package sidecar
 
 import (
+	"context"
+	"fmt"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -8,6 +10,8 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/memstore"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -44,11 +48,43 @@ func TestHolidayDataLeft(t *testing.T) {
 			t.Errorf("%s at %s: %v, want %v", tt.profile, tt.now, got, tt.want)
 		}
 	}
-	m := newMetrics(nil, func(time.Time) []HolidayDataLeft { return []HolidayDataLeft{{"cn", 27}, {"fr", -3}} })
+	m := newMetrics(nil, func(time.Time) []HolidayDataLeft { return []HolidayDataLeft{{"cn", 27}, {"fr", -3}} }, nil)
 	rec := httptest.NewRecorder()
 	promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	for _, want := range []string{`dialgate_holiday_data_days_left{series="cn"} 27`, `dialgate_holiday_data_days_left{series="fr"} -3`} {
 		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+// The embedded store's counter index size is wired from the Backend Open
+// builds, and the gauges follow reservations.
+func TestCounterSizeMetrics(t *testing.T) {
+	be, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: "cn"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close(context.Background())
+	if be.CounterSize == nil {
+		t.Fatal("no CounterSize on the embedded store")
+	}
+	st := memstore.New()
+	m := newMetrics(nil, nil, st.CounterSize)
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return rec.Body.String()
+	}
+	for i := range 3 {
+		l := []storage.Limit{{Key: fmt.Sprint("callee", i%2), Window: time.Hour, Max: 5}}
+		if ok, _, err := st.Reserve(context.Background(), fmt.Sprint("id", i), time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC), l); err != nil || !ok {
+			t.Fatalf("Reserve = %v, %v", ok, err)
+		}
+	}
+	body := scrape()
+	for _, want := range []string{"dialgate_counter_keys 2", "dialgate_counter_reservations 3"} {
+		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}

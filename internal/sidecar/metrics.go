@@ -19,7 +19,7 @@ type metrics struct {
 	latency   *prometheus.HistogramVec
 }
 
-func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft) *metrics {
+func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int)) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -63,6 +63,15 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 				}
 				return out
 			}})
+	}
+	if counters != nil {
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_counter_keys",
+				Help: "Counter keys (callees, segments) the embedded store keeps in memory."},
+				func() float64 { k, _ := counters(); return float64(k) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_counter_reservations",
+				Help: "Reservations the embedded store keeps in memory, each until its longest cap window passes (≈ 320 bytes each)."},
+				func() float64 { _, r := counters(); return float64(r) }))
 	}
 	return m
 }

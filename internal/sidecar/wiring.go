@@ -156,6 +156,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	wireConsent(be, deps.Consents)
 	be.HolidayDataLeft = holidayDataLeft(prof)
+	if cs, ok := deps.Counters.(interface{ CounterSize() (int, int) }); ok {
+		be.CounterSize = cs.CounterSize
+	}
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
 	for _, w := range policy.Lint(prof, time.Now()) {

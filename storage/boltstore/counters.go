@@ -564,3 +564,7 @@ func splitList(b []byte) ([][]byte, error) {
 	}
 	return keys, nil
 }
+
+// CounterSize returns how many counter keys and held reservations the
+// store keeps in memory (its counters' memory grows with them).
+func (s *Store) CounterSize() (keys, reservations int) { return s.counters.idx.Size() }

@@ -72,3 +72,7 @@ func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits
 	}
 	return nil
 }
+
+// CounterSize returns how many counter keys and held reservations the
+// store keeps in memory (its counters' memory grows with them).
+func (s *Store) CounterSize() (keys, reservations int) { return s.counters.Size() }

@@ -231,6 +231,14 @@ func (c *State) Release(id string) (tag uint64, held bool) {
 	return res.tag, true
 }
 
+// Size returns how many keys and held reservations the index holds: what
+// its memory grows with.
+func (c *State) Size() (keys, reservations int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.keys), len(c.ids)
+}
+
 // Held reports whether id holds a reservation.
 func (c *State) Held(id string) bool {
 	c.mu.Lock()
