@@ -78,6 +78,11 @@ func TestScopes(t *testing.T) {
 		{"+8613800138004", func(d *dialgate.Dial) { *d = dialgate.Dial{Purpose: dialgate.PurposeService, At: t0} }, true},
 		{"+8613800138005", nil, false},
 	}
+	// A scope of no known kind (an entry read back damaged) is not skipped:
+	// it matches every dial.
+	if !(Scope{Kind: ScopeKind("bogus")}).Matches(base) || !(Scope{}).Matches(dialgate.Dial{}) {
+		t.Error("a scope of unknown kind does not match: a damaged entry would let the dial through")
+	}
 	for i, tt := range tests {
 		d := base
 		if tt.mutate != nil {

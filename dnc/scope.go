@@ -98,7 +98,9 @@ func (s *Scope) UnmarshalText(b []byte) error {
 
 // Matches reports whether the scope applies to dial d. A dial that leaves the
 // scope's field empty (no Industry for an "industry:" entry, and so on) cannot
-// be shown to be outside the refusal, so it matches: fail closed.
+// be shown to be outside the refusal, so it matches: fail closed. So does a
+// scope of no known kind (an entry read back damaged): it is treated as
+// global rather than skipped.
 func (s Scope) Matches(d dialgate.Dial) bool {
 	var v string
 	switch s.Kind {
@@ -113,7 +115,7 @@ func (s Scope) Matches(d dialgate.Dial) bool {
 	case ScopeCampaign:
 		v = d.Campaign
 	default:
-		return false
+		return true
 	}
 	return v == "" || v == s.Value
 }

@@ -232,7 +232,10 @@ func (c *CapCheck) Release(ctx context.Context, decisionID string) error {
 // the pause after a conversation, at o.At. It needs o.Dial (callee, tenant,
 // purpose, subject); a conversation without the dial's callee is an error
 // wrapping dialgate.ErrInvalidOutcome. Other outcomes are ignored. Recording
-// is idempotent by o.DecisionID.
+// is idempotent by o.DecisionID and the dial's callee: a report that names
+// a decision with another dial (a mistake, or another tenant's decision id)
+// records a pause for the dial it names and cannot use up the decision's own
+// report.
 func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error {
 	p := c.pause
 	if p == nil || !o.Conversation {
@@ -252,7 +255,7 @@ func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error
 	}
 	var buf [32]byte
 	key := "frequency|" + c.scopeHash(o.Dial, p.cap.Per, &buf) + p.suffix
-	_, _, err := c.counters.Reserve(ctx, "frequency.conversation:"+o.DecisionID, o.At,
+	_, _, err := c.counters.Reserve(ctx, "frequency.conversation:"+o.DecisionID+"|"+key, o.At,
 		[]storage.Limit{{Key: key, Window: p.cap.Window.Std(), Max: pauseRecordMax}})
 	if err != nil {
 		return fmt.Errorf("frequency: record conversation: %w", err)

@@ -593,3 +593,22 @@ func TestSharedStoreDifferentWindows(t *testing.T) {
 	// The 30-day cap still sees its two calls.
 	long.want(start.Add(11*24*time.Hour), d, false)
 }
+
+// A conversation reported under a decision id with another dial (a mistake,
+// or another tenant's guessed decision id) must not use up the decision's own
+// report: the real conversation still starts the pause of its debt.
+func TestConversationReportCannotBePreempted(t *testing.T) {
+	r := newRig(t, schedule.CapsUSCollections(), memstore.New())
+	placed := r.want(start, dialgate.Dial{To: other, From: from1, Purpose: dialgate.PurposeCollections, Subject: "debt-9"}, true)
+	r.clock.set(start.Add(5 * time.Minute))
+	wrong := dialgate.Dial{To: callee, From: from1, Purpose: dialgate.PurposeCollections, Subject: "debt-8"}
+	for _, d := range []dialgate.Dial{wrong, placed.Dial} {
+		if err := r.gate.ReportOutcome(context.Background(), dialgate.Outcome{DecisionID: placed.ID, Dial: d, Answered: true, Conversation: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dec := r.want(start.Add(time.Hour), placed.Dial, false)
+	if !strings.Contains(dec.Reasons[0].Message, "conversation") {
+		t.Fatalf("after the real conversation: %+v, want the pause", dec.Reasons)
+	}
+}
