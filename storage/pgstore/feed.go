@@ -84,13 +84,18 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 			}
 			continue
 		}
+		// A payload that does not parse is a change this process cannot
+		// apply: treat the feed as lost (every watcher resynchronises)
+		// rather than drop it.
 		v, err := strconv.ParseUint(n.Payload, 10, 64)
 		if err != nil {
-			continue
+			return true
 		}
-		if num, err := dialgate.NumberFromUint64(v); err == nil {
-			s.hub.Notify(num)
+		num, err := dialgate.NumberFromUint64(v)
+		if err != nil {
+			return true
 		}
+		s.hub.Notify(num)
 	}
 	return true
 }

@@ -57,7 +57,7 @@ for i = 0, n - 1 do
   redis.call("ZADD", pfx .. "dn", 0, num)
   pub[num] = true
 end
-for num, _ in pairs(pub) do redis.call("PUBLISH", ch, tostring(tonumber(num))) end
+for num, _ in pairs(pub) do redis.call("PUBLISH", ch, num) end
 return 1
 `)
 
@@ -72,7 +72,7 @@ local hold = redis.call("HGET", k, "h:" .. scope) or ""
 if t < hold then return {2, hold} end
 redis.call("HDEL", k, "s:" .. scope, "h:" .. scope)
 if redis.call("EXISTS", k) == 0 then redis.call("ZREM", pfx .. "dn", num) end
-redis.call("PUBLISH", ch, tostring(tonumber(num)))
+redis.call("PUBLISH", ch, num)
 return {0}
 `)
 

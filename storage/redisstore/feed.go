@@ -86,13 +86,17 @@ func (s *Store) subscribeOnce(ctx context.Context) bool {
 		pending = false
 		switch m := msg.(type) {
 		case *redis.Message:
+			// The payload is the number as stored (20 digits, zero-padded).
+			// One that does not parse is a change this process cannot
+			// apply: treat the feed as lost, so every watcher resynchronises,
+			// rather than drop it (a cached "not listed" would stay).
 			v, err := strconv.ParseUint(m.Payload, 10, 64)
 			if err != nil {
-				continue
+				return true
 			}
 			n, err := dialgate.NumberFromUint64(v)
 			if err != nil {
-				continue
+				return true
 			}
 			s.hub.Notify(n)
 		case *redis.Pong, *redis.Subscription:
