@@ -73,7 +73,7 @@
 // "appendfsync everysec" (up to one second of reservations and opt-outs may be
 // lost on a power failure), with "maxmemory-policy noeviction" (an evicted
 // counter key would silently forget calls: fail open). Open checks
-// maxmemory-policy and, with Options.RequireAOF, appendonly, refusing a
+// maxmemory-policy and, with Options.RequireAOF, appendonly and appendfsync, refusing a
 // server that is configured unsafely. With replicas, Options.WaitReplicas makes
 // every DNC and consent write wait for that many replicas (WAIT).
 //

@@ -43,7 +43,8 @@ type Options struct {
 	// reader that is further behind empties its cache.
 	ConsentEventsKept int
 	// RequireAOF makes Open fail unless the server runs with appendonly yes
-	// (CONFIG GET; servers that forbid CONFIG fail too).
+	// and appendfsync always or everysec (CONFIG GET; servers that forbid
+	// CONFIG fail too).
 	RequireAOF bool
 	// SkipConfigCheck skips Open's check that maxmemory-policy is noeviction
 	// (for managed servers that forbid CONFIG; check it yourself).
@@ -175,6 +176,14 @@ func (s *Store) checkConfig(ctx context.Context) error {
 		}
 		if v != "yes" {
 			return fmt.Errorf("redisstore: open: server appendonly is %q, RequireAOF wants yes: %w", v, storage.ErrInvalid)
+		}
+		// With appendfsync no the log is written but never fsynced: an
+		// acknowledged opt-out can be lost with the host.
+		if v, err = get("appendfsync"); err != nil {
+			return err
+		}
+		if v != "always" && v != "everysec" {
+			return fmt.Errorf("redisstore: open: server appendfsync is %q, RequireAOF wants always or everysec: %w", v, storage.ErrInvalid)
 		}
 	}
 	return nil
