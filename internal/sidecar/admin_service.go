@@ -152,7 +152,7 @@ func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntry
 	if err != nil {
 		return nil, err
 	}
-	if err := s.be.DNC.RemoveDNC(ctx, n, scope); err != nil {
+	if err := s.be.DNC.RemoveDNC(ctx, n, scope, s.now()); err != nil {
 		return nil, adminError("RemoveDncEntry", err)
 	}
 	return &pb.RemoveDncEntryResponse{}, nil

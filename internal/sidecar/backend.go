@@ -117,9 +117,10 @@ type DNCAdmin interface {
 	// AddDNC lists e.Number in e.Scope; the entry is in force for the next
 	// Check when it returns nil.
 	AddDNC(ctx context.Context, e DNCEntry) error
-	// RemoveDNC removes number n's entry in scope; removing an entry that is
-	// not there is not an error, an entry still held is a FieldError.
-	RemoveDNC(ctx context.Context, n dialgate.Number, scope string) error
+	// RemoveDNC removes number n's entry in scope as of at (the hold is
+	// checked against it); removing an entry that is not there is not an
+	// error, an entry still held is a FieldError.
+	RemoveDNC(ctx context.Context, n dialgate.Number, scope string, at time.Time) error
 }
 
 // ConsentGrant is a consent record as AdminService receives it. Fields are

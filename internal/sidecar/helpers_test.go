@@ -41,7 +41,7 @@ func (f *fakeDNC) AddDNC(_ context.Context, e DNCEntry) error {
 	return nil
 }
 
-func (f *fakeDNC) RemoveDNC(_ context.Context, n dialgate.Number, _ string) error {
+func (f *fakeDNC) RemoveDNC(_ context.Context, n dialgate.Number, _ string, _ time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	delete(f.listed, n)

@@ -1,0 +1,40 @@
+package sidecar
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage/memstore"
+)
+
+// RemoveDNC checks the hold against the instant it is given (the Backend's
+// clock, the one AddDncEntry stamps added_at with), not the wall clock.
+func TestRemoveDNCUsesTheGivenInstant(t *testing.T) {
+	ctx := context.Background()
+	lists, err := dnc.NewLists(ctx, memstore.New(), dnc.ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lists.Close()
+	c, err := dnc.New(dnc.Config{Hold: dnc.Hold{Months: 12, Cite: dialgate.Citation{Source: dialgate.SourceConvention, Ref: "test hold"}}}, lists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := dncAdmin{c: c}
+	added := time.Date(2030, 1, 10, 9, 0, 0, 0, time.UTC) // after the wall clock: a wall-clock check would refuse
+	n := dialgate.MustParseNumber("+8613900139011")
+	if err := a.AddDNC(ctx, DNCEntry{Number: n, Scope: "global", AddedAt: added}); err != nil {
+		t.Fatal(err)
+	}
+	var fe *dialgate.FieldError
+	if err := a.RemoveDNC(ctx, n, "global", added.AddDate(0, 11, 0)); !errors.As(err, &fe) || fe.Field != "number" {
+		t.Fatalf("removal inside the hold = %v, want a FieldError on number", err)
+	}
+	if err := a.RemoveDNC(ctx, n, "global", added.AddDate(0, 12, 1)); err != nil {
+		t.Fatalf("removal after the hold = %v", err)
+	}
+}
