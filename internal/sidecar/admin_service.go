@@ -152,6 +152,9 @@ func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntry
 	if err != nil {
 		return nil, err
 	}
+	if err := adminScope(ctx, "scope", scope); err != nil {
+		return nil, err
+	}
 	if err := s.be.DNC.RemoveDNC(ctx, n, scope, s.now()); err != nil {
 		return nil, adminError("RemoveDncEntry", err)
 	}
@@ -188,6 +191,9 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		return nil, invalid("scope", "missing")
 	}
 	if err = checkText("scope", req.GetScope(), 300); err != nil {
+		return nil, err
+	}
+	if err = adminScope(ctx, "scope", req.GetScope()); err != nil {
 		return nil, err
 	}
 	c.Scope = req.GetScope()
@@ -322,6 +328,9 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	if err = checkID("tenant", req.GetTenant(), false); err != nil {
 		return nil, err
 	}
+	if err = adminTenant(ctx, "tenant", req.GetTenant()); err != nil {
+		return nil, err
+	}
 	e.Tenant = req.GetTenant()
 	if e.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
 		return nil, err
@@ -403,6 +412,9 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 	if err = checkID("tenant", req.GetTenant(), false); err != nil {
 		return nil, err
 	}
+	if err = adminTenant(ctx, "tenant", req.GetTenant()); err != nil {
+		return nil, err
+	}
 	r.Tenant, r.At = req.GetTenant(), s.now()
 	if err := s.be.Recordings.RegisterRecording(ctx, r); err != nil {
 		return nil, adminError("RegisterRecording", err)
@@ -444,6 +456,11 @@ func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseR
 	hold, err := holdID(req.GetHoldId())
 	if err != nil {
 		return nil, err
+	}
+	if e := boundToken(ctx); e != nil {
+		// Whose recording it is is not known here; lifting a legal hold is
+		// for a token that answers for every tenant.
+		return nil, status.Errorf(codes.PermissionDenied, "id: token %q is bound to tenants and may not lift a recording hold (use a token without tenants)", e.name)
 	}
 	if err := s.be.Recordings.ReleaseRecordingHold(ctx, req.GetId(), hold, s.now()); err != nil {
 		return nil, adminError("ReleaseRecordingHold", err)

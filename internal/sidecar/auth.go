@@ -61,7 +61,11 @@ type tokenSpec struct {
 	// Tenants, when set, are the only tenants the token's dials may name:
 	// caps, segment counters and tenant-scoped lists are kept per tenant, so a
 	// dialer must not be able to pick another tenant (or none) to get fresh
-	// counters.
+	// counters. With the admin scope, such a token removes DNC entries and
+	// grants consents only in scope tenant:<its tenant>, writes caller IDs
+	// and recordings only of its tenants, and lifts no recording hold;
+	// adding DNC entries, revoking consents, filing complaints and placing
+	// holds (which only deny more or keep more) are allowed in any scope.
 	Tenants []string `json:"tenants,omitempty"`
 }
 
@@ -147,6 +151,46 @@ func ParseTokens(b []byte) (*Tokens, error) {
 }
 
 type tokenKey struct{}
+
+// boundToken returns the request's token entry when it is bound to tenants,
+// nil otherwise.
+func boundToken(ctx context.Context) *tokenEntry {
+	if e, _ := ctx.Value(tokenKey{}).(*tokenEntry); e != nil && e.tenants != nil {
+		return e
+	}
+	return nil
+}
+
+// Admin requests under a tenant-bound token. Such a token acts for its
+// tenants only: a write that could allow a dial of another tenant, or lose
+// another tenant's data, is PermissionDenied. Writes that can only deny
+// more dials or keep more data (adding a DNC entry, revoking a consent,
+// filing a complaint, placing a hold) are allowed in any scope: an opt-out an
+// agent takes must never be refused.
+
+// adminTenant reports PermissionDenied, naming field, when ctx's token is
+// bound to tenants and tenant is not one of them (empty included).
+func adminTenant(ctx context.Context, field, tenant string) error {
+	e := boundToken(ctx)
+	if e == nil || e.tenants[tenant] {
+		return nil
+	}
+	return status.Errorf(codes.PermissionDenied, "%s: token %q is bound to tenants and may not write for tenant %q", field, e.name, tenant)
+}
+
+// adminScope reports PermissionDenied, naming field, when ctx's token is
+// bound to tenants and scope is not "tenant:<one of them>": a global,
+// industry, business or campaign scope covers every tenant's dials.
+func adminScope(ctx context.Context, field, scope string) error {
+	e := boundToken(ctx)
+	if e == nil {
+		return nil
+	}
+	if kind, name, ok := strings.Cut(scope, ":"); ok && kind == "tenant" && e.tenants[name] {
+		return nil
+	}
+	return status.Errorf(codes.PermissionDenied, "%s: token %q is bound to tenants and may only write scope tenant:<its tenant>; %q covers other tenants' dials (use a token without tenants)", field, e.name, scope)
+}
 
 // tenantAllowed reports a PermissionDenied status when the request's token is
 // bound to tenants and tenant is not one of them.

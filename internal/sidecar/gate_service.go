@@ -141,6 +141,9 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	if err != nil {
 		return nil, err
 	}
+	if err := s.owners.mayReport(ctx, o.DecisionID); err != nil {
+		return nil, err
+	}
 	if req.GetDial() != nil {
 		// Observers write into the dial's tenant's counters and recordings.
 		if err := tenantAllowed(ctx, "dial.tenant", o.Dial.Tenant); err != nil {

@@ -59,3 +59,20 @@ func (o *decisionOwners) mayRelease(ctx context.Context, id string) error {
 	}
 	return status.Errorf(codes.PermissionDenied, "decision_id: token %q may release only allowed decisions of its tenants that this server made (and still remembers); the capacity stays reserved", e.name)
 }
+
+// mayReport reports PermissionDenied when ctx's token is bound to tenants
+// and decision id is a remembered decision of another tenant: such a token
+// must not attach outcomes (a recording, a conversation) to another
+// tenant's decisions. A decision it does not remember is accepted — the
+// outcome's dial, if any, is checked against the token's tenants, and
+// refusing a conversation report would drop the pause it starts.
+func (o *decisionOwners) mayReport(ctx context.Context, id string) error {
+	e := boundToken(ctx)
+	if e == nil || o == nil {
+		return nil
+	}
+	if tenant, ok := o.lru.Get(id); ok && !e.tenants[tenant] {
+		return status.Errorf(codes.PermissionDenied, "decision_id: token %q may not report outcomes of another tenant's decision", e.name)
+	}
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
@@ -393,5 +394,128 @@ func TestTokenTenantsRelease(t *testing.T) {
 	}
 	if _, err := e.gate.Release(globex, &pb.ReleaseRequest{DecisionId: id}); err != nil {
 		t.Fatalf("globex releasing its own decision: %v", err)
+	}
+}
+
+// TestTokenTenantsAdmin: an admin token bound to tenants may not make a write
+// that could allow another tenant's dials or lose another tenant's data
+// (removing a DNC entry, granting a consent, adding a caller ID, registering
+// a recording outside its tenants; lifting any hold), and may make every
+// write that only denies more or keeps more (adding a DNC entry in any scope,
+// placing a hold).
+func TestTokenTenantsAdmin(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: acme-ops
+    token: "acme-ops-token-0123456789"
+    scopes: [gate, admin]
+    tenants: [acme]
+`)
+	e := startTest(t, Config{TokensFile: path}, func(be *Backend) {
+		full, err := Open(context.Background(), Config{Data: dir, Profile: "cn", MetricsListen: "off"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*be = *full
+	})
+	ctx := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer acme-ops-token-0123456789")
+	num := "+8613900139020"
+	granted := timestamppb.New(time.Now().Add(-time.Hour))
+	denied := []struct {
+		name, field string
+		call        func() error
+	}{
+		{"remove global DNC entry", "scope", func() error {
+			_, err := e.admin.RemoveDncEntry(ctx, &pb.RemoveDncEntryRequest{Number: num, Scope: "global"})
+			return err
+		}},
+		{"remove other tenant's DNC entry", "scope", func() error {
+			_, err := e.admin.RemoveDncEntry(ctx, &pb.RemoveDncEntryRequest{Number: num, Scope: "tenant:globex"})
+			return err
+		}},
+		{"grant industry consent", "scope", func() error {
+			_, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-ind", Number: num, Scope: "industry:finance",
+				Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: granted})
+			return err
+		}},
+		{"grant other tenant's consent", "scope", func() error {
+			_, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-glx", Number: num, Scope: "tenant:globex",
+				Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: granted})
+			return err
+		}},
+		{"ledger entry of another tenant", "tenant", func() error {
+			_, err := e.admin.AddLedgerEntry(ctx, &pb.AddLedgerEntryRequest{Tenant: "globex", Number: "+861058001234",
+				Type: pb.NumberType_NUMBER_TYPE_FIXED, Holder: "Globex", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_SERVICE}})
+			return err
+		}},
+		{"ledger entry of no tenant", "tenant", func() error {
+			_, err := e.admin.AddLedgerEntry(ctx, &pb.AddLedgerEntryRequest{Number: "+861058001234",
+				Type: pb.NumberType_NUMBER_TYPE_FIXED, Holder: "Anyone", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_SERVICE}})
+			return err
+		}},
+		{"recording of another tenant", "tenant", func() error {
+			_, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "rec-glx", Number: num, StartedAt: granted, Tenant: "globex"})
+			return err
+		}},
+		{"lift a hold", "id", func() error {
+			_, err := e.admin.ReleaseRecordingHold(ctx, &pb.ReleaseRecordingHoldRequest{Id: "rec-acme"})
+			return err
+		}},
+	}
+	for _, c := range denied {
+		t.Run(c.name, func(t *testing.T) { wantStatus(t, c.call(), codes.PermissionDenied, c.field) })
+	}
+	for _, scope := range []string{"global", "tenant:globex", "tenant:acme"} {
+		if _, err := e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: num, Scope: scope, Source: "opt_out"}); err != nil {
+			t.Errorf("adding a DNC entry in scope %s: %v", scope, err)
+		}
+	}
+	if _, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-acme", Number: num, Scope: "tenant:acme",
+		Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: granted, EvidenceUri: "s3://consents/c-acme.pdf"}); err != nil {
+		t.Errorf("granting its own tenant's consent: %v", err)
+	}
+	if _, err := e.admin.AddLedgerEntry(ctx, &pb.AddLedgerEntryRequest{Tenant: "acme", Number: "+861058001234",
+		Type: pb.NumberType_NUMBER_TYPE_FIXED, Holder: "Acme", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_SERVICE}}); err != nil {
+		t.Errorf("its own ledger entry: %v", err)
+	}
+	if _, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "rec-acme", Number: num, StartedAt: granted, Tenant: "acme"}); err != nil {
+		t.Errorf("its own recording: %v", err)
+	}
+	if _, err := e.admin.HoldRecording(ctx, &pb.HoldRecordingRequest{Id: "rec-acme", Reason: "complaint"}); err != nil {
+		t.Errorf("placing a hold: %v", err)
+	}
+}
+
+// TestTokenTenantsOutcomeOtherDecision: a token bound to tenants may not
+// report an outcome (link a recording, record a conversation) under a
+// decision id it knows to be another tenant's.
+func TestTokenTenantsOutcomeOtherDecision(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: acme-dialer
+    token: "acme-token-0123456789"
+    scopes: [gate]
+    tenants: [acme]
+  - name: globex-dialer
+    token: "globex-token-0123456789"
+    scopes: [gate]
+    tenants: [globex]
+`)
+	e := startTest(t, Config{TokensFile: path}, nil)
+	acme := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer acme-token-0123456789")
+	globex := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer globex-token-0123456789")
+	d := okDial("+8613900139021")
+	d.Tenant = "globex"
+	r, err := e.gate.Check(globex, &pb.CheckRequest{Dial: d})
+	if err != nil || !r.GetDecision().GetAllowed() {
+		t.Fatalf("globex check: %v %v", r, err)
+	}
+	id := r.GetDecision().GetId()
+	_, err = e.gate.ReportOutcome(acme, &pb.ReportOutcomeRequest{DecisionId: id, Answered: true, RecordingId: "rec-1"})
+	wantStatus(t, err, codes.PermissionDenied, "decision_id")
+	if _, err := e.gate.ReportOutcome(globex, &pb.ReportOutcomeRequest{DecisionId: id, Answered: true}); err != nil {
+		t.Fatalf("globex reporting its own decision: %v", err)
 	}
 }
