@@ -407,3 +407,32 @@ func BenchmarkLoadStream(b *testing.B) {
 	b.ReportMetric(ms(pct(all, 0.50)), "stream_p50_ms")
 	b.ReportMetric(ms(pct(all, 0.99)), "stream_p99_ms")
 }
+
+// BenchmarkGateAsServed measures the gate exactly as `dialgate serve` wires it
+// (profile cn, boltstore, fsynced audit log) called directly by 32 goroutines,
+// without gRPC: the gate's share of a Check, with allocations per decision.
+// Run it with TMPDIR=/dev/shm to leave the disk's fsync latency out of ns/op:
+//
+//	TMPDIR=/dev/shm go test -run '^$' -bench GateAsServed ./internal/sidecar/
+func BenchmarkGateAsServed(b *testing.B) {
+	be, _ := loadSidecar(b)
+	trigger := timestamppb.Now()
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			d, err := sidecar.DialFromProto(loadDial(int(next.Add(1)), trigger))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			dec, err := be.Gate.Check(context.Background(), d)
+			if err != nil || !dec.Allowed {
+				b.Errorf("decision: %v %v", err, dec.Reasons)
+				return
+			}
+		}
+	})
+}
