@@ -54,6 +54,7 @@ func counterCases() []testCase[storage.Counters] {
 		{"CheckOnlyAlone", counterCheckOnlyAlone},
 		{"CheckOnlyHeldID", counterCheckOnlyHeld},
 		{"CheckOnlyReopen", counterCheckOnlyReopen},
+		{"CheckOnlyRace", counterCheckOnlyRace},
 	}
 }
 
@@ -906,4 +907,63 @@ func counterCheckOnlyReopen(ctx context.Context, h harness[storage.Counters]) er
 		return fmt.Errorf("after reopen: %w", err)
 	}
 	return wantCount(ctx, s, at, caps, 2)
+}
+
+// counterCheckOnlyRace: 64 dials, each recording under a shared key and
+// checking a pause, race one conversation that records the pause and counts
+// (check-only) the dials recorded before it. Exactly the dials decided
+// before the conversation succeed: a store that checks the pause apart from
+// recording lets a dial through after the conversation.
+func counterCheckOnlyRace(ctx context.Context, h harness[storage.Counters]) error {
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	pause := lim("race/pause", time.Hour, 1)
+	seen := lim("race/seen", time.Hour, 1<<20)
+	const n = 64
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		won    int
+		errs   []error
+		start  = make(chan struct{})
+		before int
+	)
+	for i := range n + 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if i == n/2 {
+				u, err := reserve(ctx, s, "conversation", t0, true, pause, checkOnly(seen))
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				before = u[1].Count
+				return
+			}
+			ok, _, err := s.Reserve(ctx, fmt.Sprintf("dial-%d", i), t0, []storage.Limit{seen, checkOnly(pause)})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if ok {
+				won++
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("concurrent Reserve: %w", err)
+	}
+	if won != before {
+		return fmt.Errorf("%d dials were granted but the conversation saw %d recorded before it: a dial checked the pause apart from its reservation", won, before)
+	}
+	return wantCount(ctx, s, t0, seen, won)
 }
