@@ -54,7 +54,11 @@ func WithCapHashKey(key []byte) CapOption {
 // calls Commit only when every check passed, and Commit reserves atomically
 // (storage.Counters.Reserve), so a dial denied by any check consumes nothing
 // and two concurrent dials never both take a cap's last slot. Release gives a
-// reservation back. ObserveOutcome records conversations for the pause.
+// reservation back. ObserveOutcome records conversations for the pause; the
+// pause is checked again in Commit's reservation, as a check-only limit
+// (storage.Limit.CheckOnly: checked atomically with the caps, never recorded
+// by a dial), so that a conversation recorded between a dial's Attest and its
+// Commit refuses the dial.
 //
 // Counter keys hold no raw callee number: they are
 // "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<kind>|<scope>|<purposes>".
@@ -161,7 +165,7 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 	if err := c.needSubject(d); err != nil {
 		return nil, nil, err
 	}
-	limits, rules := c.limits(d, true)
+	limits, rules := c.limits(d)
 	if len(limits) == 0 {
 		return nil, nil, nil
 	}
@@ -187,13 +191,18 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 }
 
 // Commit reserves one call under every cap that applies to d, atomically and
-// idempotently by decisionID. If a cap is full (a concurrent decision took the
-// last slot) it reserves nothing and reports frequency.capped.
+// idempotently by decisionID, on condition that the pause after a
+// conversation (when it applies to d's purpose) is not active: the pause is
+// checked in the same atomic step and not recorded. If a cap is full (a
+// concurrent decision took the last slot) or a conversation was recorded
+// since Attest, it reserves nothing and reports frequency.capped, with the
+// message and evidence Attest gives. When only the pause applies nothing is
+// held, so a retried Commit checks the pause again.
 func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID string) ([]dialgate.Reason, error) {
 	if err := c.needSubject(d); err != nil {
 		return nil, err
 	}
-	limits, rules := c.limits(d, false)
+	limits, rules := c.limits(d)
 	if len(limits) == 0 {
 		return nil, nil
 	}
@@ -263,11 +272,13 @@ func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error
 	return nil
 }
 
-// limits returns the limits of the rules that apply to d, and the rules;
-// with pause, the pause (if any) comes last.
-func (c *CapCheck) limits(d dialgate.Dial, pause bool) ([]storage.Limit, []*capRule) {
+// limits returns the limits of the rules that apply to d, and the rules; the
+// pause (if it applies) comes last, as a check-only limit: Usage reports on
+// it like on any limit, Reserve checks it without recording it (only
+// ObserveOutcome records under the pause key).
+func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule) {
 	n := len(c.caps)
-	if pause && c.pause != nil {
+	if c.pause != nil {
 		n++
 	}
 	limits := make([]storage.Limit, 0, n)
@@ -276,7 +287,7 @@ func (c *CapCheck) limits(d dialgate.Dial, pause bool) ([]storage.Limit, []*capR
 		hashes [3]string // by scope: callee, subject, callee_subject
 		buf    [32]byte
 	)
-	add := func(r *capRule, max int) {
+	add := func(r *capRule, max int, checkOnly bool) {
 		key := ""
 		if n := len(rules); n > 0 && rules[n-1].suffix == r.suffix {
 			key = limits[n-1].Key // same counter as the previous cap
@@ -287,17 +298,17 @@ func (c *CapCheck) limits(d dialgate.Dial, pause bool) ([]storage.Limit, []*capR
 			}
 			key = "frequency|" + hashes[si] + r.suffix
 		}
-		limits = append(limits, storage.Limit{Key: key, Window: r.cap.Window.Std(), Max: max})
+		limits = append(limits, storage.Limit{Key: key, Window: r.cap.Window.Std(), Max: max, CheckOnly: checkOnly})
 		rules = append(rules, r)
 	}
 	for i := range c.caps {
 		r := &c.caps[i]
 		if appliesTo(r.cap.Purposes, d.Purpose) {
-			add(r, r.cap.Count)
+			add(r, r.cap.Count, false)
 		}
 	}
-	if pause && c.pause != nil && appliesTo(c.pause.cap.Purposes, d.Purpose) {
-		add(c.pause, 1)
+	if c.pause != nil && appliesTo(c.pause.cap.Purposes, d.Purpose) {
+		add(c.pause, 1, true)
 	}
 	return limits, rules
 }

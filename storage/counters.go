@@ -31,6 +31,17 @@ type Limit struct {
 	Window time.Duration
 	// Max is the number of distinct members the window may hold.
 	Max int
+	// CheckOnly makes the limit a condition of the reservation without being
+	// counted by it: Reserve checks it atomically with the other limits (an
+	// exceeded check-only limit refuses the whole reservation, and its Usage
+	// is reported like any other) but records nothing under its Key. It is
+	// for a rule recorded by something else than the reservations it guards,
+	// such as the pause after a conversation: recorded when a conversation is
+	// reported, checked by every dial's reservation, so that a conversation
+	// recorded between a dial's check and its reservation is not missed.
+	// Limits sharing a Key must agree on CheckOnly. Usage reports on a
+	// check-only limit like on any other.
+	CheckOnly bool
 }
 
 // Validate reports a malformed limit as an error wrapping ErrInvalid and naming
@@ -52,15 +63,21 @@ func (l Limit) Validate() error {
 }
 
 // ValidateLimits validates every limit and checks that limits sharing a Key
-// share a Member. Implementations of Counters call it first.
+// share a Member and a CheckOnly. Implementations of Counters call it first.
 func ValidateLimits(limits []Limit) error {
 	for i, l := range limits {
 		if err := l.Validate(); err != nil {
 			return fmt.Errorf("limits[%d]: %w", i, err)
 		}
 		for j := 0; j < i; j++ {
-			if limits[j].Key == l.Key && limits[j].Member != l.Member {
+			if limits[j].Key != l.Key {
+				continue
+			}
+			if limits[j].Member != l.Member {
 				return fmt.Errorf("limits[%d]: key %q has member %q but limits[%d] has %q: %w", i, l.Key, l.Member, j, limits[j].Member, ErrInvalid)
+			}
+			if limits[j].CheckOnly != l.CheckOnly {
+				return fmt.Errorf("limits[%d]: key %q has check_only %t but limits[%d] has %t: %w", i, l.Key, l.CheckOnly, j, limits[j].CheckOnly, ErrInvalid)
 			}
 		}
 	}
@@ -99,7 +116,8 @@ type Usage struct {
 // Counters is a store of sliding-window reservations: the shared mechanism
 // behind frequency caps and the segment-rate guard. It records, for a
 // reservation id, one entry (instant, member) under each key of a set of
-// limits, atomically and only if no limit would be exceeded.
+// limits (except check-only ones, which are only checked), atomically and
+// only if no limit would be exceeded.
 //
 // # Contract
 //
@@ -121,6 +139,13 @@ type Usage struct {
 //     decision (a frequency cap and a segment-rate guard) must namespace
 //     their ids ("frequency:"+decisionID), or the second reserves nothing.
 //   - A Reserve with no limits succeeds and records nothing.
+//   - Check-only limits (Limit.CheckOnly) are checked like the others, in
+//     the same atomic step (an exceeded one refuses the whole reservation),
+//     but nothing is ever recorded under their keys, and a Reserve need not
+//     prune them. A Reserve whose limits are all check-only records nothing
+//     and returns ok = true when none is exceeded; it holds nothing, so its
+//     id is not held afterwards and a later Reserve of that id checks again
+//     (and records, if given limits that record).
 //   - Release removes every entry of the id under every key; capacity is free
 //     again at once. Releasing an unknown or already released id returns nil.
 //   - Pruning: a Reserve may delete entries under a key that are older than t
@@ -141,7 +166,8 @@ type Counters interface {
 	// order of limits.
 	Usage(ctx context.Context, t time.Time, limits []Limit) ([]Usage, error)
 	// Reserve atomically checks every limit at t and, only if none would be
-	// exceeded, records an entry for id under every distinct key. usage has
+	// exceeded, records an entry for id under every distinct key that is not
+	// check-only (Limit.CheckOnly). usage has
 	// one element per limit, describing the state the decision was made on
 	// (for an id already held, the current state, which includes it).
 	Reserve(ctx context.Context, id string, t time.Time, limits []Limit) (ok bool, usage []Usage, err error)

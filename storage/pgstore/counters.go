@@ -84,8 +84,8 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 }
 
 // Reserve checks every limit at t and, only if none would be exceeded, records
-// id under every key, in one transaction holding a row lock per key. See
-// storage.Counters.
+// id under every key that is not check-only, in one transaction holding a
+// row lock per key (check-only keys included). See storage.Counters.
 func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []storage.Limit) (bool, []storage.Usage, error) {
 	if err := storage.ValidateID(id); err != nil {
 		return false, nil, fmt.Errorf("pgstore: reserve: %w", err)
@@ -110,7 +110,10 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 				return s.fail("reserve", err)
 			}
 			// Lock the key rows in key order: concurrent reservations on
-			// overlapping keys queue here and cannot deadlock.
+			// overlapping keys queue here and cannot deadlock. Check-only
+			// keys are locked too, so that what is recorded under them
+			// (by other reservations) cannot slip between the tally and
+			// the commit.
 			if _, err := tx.Exec(ctx, `SELECT key FROM counter_keys WHERE key = ANY($1) ORDER BY key FOR UPDATE`, keys); err != nil {
 				return s.fail("reserve: lock", err)
 			}
@@ -136,7 +139,7 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		ok = true
 		tn := t.UnixNano()
 		for i, l := range limits {
-			first := true
+			first := !l.CheckOnly // a check-only key is tallied, never written
 			for _, o := range limits[:i] {
 				if o.Key == l.Key {
 					first = false

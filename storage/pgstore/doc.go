@@ -27,7 +27,10 @@
 //
 // A reservation locks one row per counter key (in key order, so concurrent
 // reservations cannot deadlock), reads the entries in the window, and inserts
-// its own only if no limit would be exceeded, all in one transaction. It is
+// its own only if no limit would be exceeded, all in one transaction. The
+// row of a check-only key (storage.Limit.CheckOnly) is locked and its
+// entries read like any other, so nothing can be recorded under it between
+// the check and the commit, but no entry is inserted under it. It is
 // correct across processes but costs several round trips and a commit (an
 // fsync) per reservation: use storage/redisstore for counters in a busy
 // fleet, and this for consent, the ledger, recordings and complaints.

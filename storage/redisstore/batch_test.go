@@ -223,6 +223,44 @@ func TestBatchDuplicateID(t *testing.T) {
 	}
 }
 
+// A check-only limit in a batch is checked on the state the reservations
+// before it left: a dial before a conversation is granted, one after it is
+// refused, and neither records under the check-only key.
+func TestBatchCheckOnly(t *testing.T) {
+	url := redisURL(t)
+	s := open(t, url, newPrefix(t, url))
+	b := watchBatches(s)
+	ctx := context.Background()
+	caps := storage.Limit{Key: "callee", Window: time.Hour, Max: 10}
+	pause := storage.Limit{Key: "pause", Window: time.Hour, Max: 1, CheckOnly: true}
+	conv := storage.Limit{Key: "pause", Window: time.Hour, Max: 1 << 20}
+	h := startHeld(t, s, b)
+	before := goReserve(ctx, s, "before", batchT0, caps, pause)
+	waitQueued(t, s, 1)
+	conversation := goReserve(ctx, s, "conversation", batchT0, conv)
+	waitQueued(t, s, 2)
+	after := goReserve(ctx, s, "after", batchT0, caps, pause)
+	waitQueued(t, s, 3)
+	b.release(false)
+	h.wait(t)
+	if r := <-before; r.err != nil || !r.ok || r.u[1].Count != 0 {
+		t.Errorf("before = %+v, want ok, the pause key empty", r)
+	}
+	if r := <-conversation; r.err != nil || !r.ok || r.u[0].Count != 0 {
+		t.Errorf("conversation = %+v, want ok, nothing recorded under the pause key before it", r)
+	}
+	if r := <-after; r.err != nil || r.ok || r.u[0].Exceeded || !r.u[1].Exceeded || r.u[1].Count != 1 {
+		t.Errorf("after = %+v, want refused by the check-only limit", r)
+	}
+	if bs := b.sent(); len(bs) != h.next+1 || !slices.Equal(bs[h.next], []string{"before", "conversation", "after"}) {
+		t.Errorf("batches %v, want the sentinels', then [before conversation after]", bs)
+	}
+	u, err := s.Usage(ctx, batchT0, []storage.Limit{caps, pause})
+	if err != nil || u[0].Count != 1 || u[1].Count != 1 {
+		t.Errorf("usage after = %+v, %v; want 1 call, 1 conversation", u, err)
+	}
+}
+
 // A caller whose context ends while it is queued returns at once and is
 // never sent; one whose context ends while its batch is in flight returns at
 // once too, and the others of the batch get their replies.
@@ -424,10 +462,18 @@ func TestBatchMatchesSequential(t *testing.T) {
 		if r.IntN(2) == 0 { // segment rate: distinct callees
 			sp.limits = append(sp.limits, storage.Limit{Key: "seg", Member: callees[r.IntN(len(callees))], Window: 10 * time.Minute, Max: 2})
 		}
-		k := "callee/" + callees[r.IntN(len(callees))]
+		c := callees[r.IntN(len(callees))]
+		if r.IntN(8) == 0 { // a conversation, recorded for the pause
+			sp.limits = []storage.Limit{{Key: "pause/" + c, Window: 20 * time.Minute, Max: 1 << 20}}
+			return sp
+		}
+		k := "callee/" + c
 		sp.limits = append(sp.limits,
 			storage.Limit{Key: k, Window: 15 * time.Minute, Max: 2},
 			storage.Limit{Key: k, Window: time.Hour, Max: 4})
+		if r.IntN(2) == 0 { // the pause, checked only
+			sp.limits = append(sp.limits, storage.Limit{Key: "pause/" + c, Window: 20 * time.Minute, Max: 1, CheckOnly: true})
+		}
 		return sp
 	}
 	var specs []spec
@@ -489,6 +535,8 @@ func TestBatchMatchesSequential(t *testing.T) {
 		{Key: "all", Window: 30 * time.Minute, Max: 20},
 		{Key: "callee/x", Window: time.Hour, Max: 4},
 		{Key: "callee/y", Window: time.Hour, Max: 4},
+		{Key: "pause/x", Window: 20 * time.Minute, Max: 1},
+		{Key: "pause/z", Window: 20 * time.Minute, Max: 1},
 	} {
 		for _, at := range []time.Time{batchT0, batchT0.Add(25 * time.Minute)} {
 			ug, err1 := s.Usage(ctx, at, []storage.Limit{k})

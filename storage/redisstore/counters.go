@@ -162,8 +162,11 @@ return out
 // ARGV: prefix, m, then m reservations, each: id, entry prefix (stamp(t)
 // ":" 4-digit id length, id), ttl ms (0: none), n, then n × (key, member,
 // max, lob, prune) where lob is the windowBound of the window and prune
-// is "" for a key already seen in this reservation, else the windowBound below
-// which entries are deleted ("-": nothing). The reservations are applied in
+// is "" for a key already seen in this reservation or a check-only key
+// (storage.Limit.CheckOnly: tallied, never written), else the windowBound
+// below which entries are deleted ("-": nothing). A reservation that writes
+// no key creates no reservation hash, so its id is not held afterwards.
+// The reservations are applied in
 // order, each on the state the ones before it left (the tally caches are
 // reset for each). Returns, for each reservation, {ok, held, usages…}.
 var reserveScript = redis.NewScript(luaTally + `
@@ -296,8 +299,8 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 }
 
 // Reserve checks every limit at t and, only if none would be exceeded, records
-// id under every key, atomically on the server. Idempotent by id. See
-// storage.Counters.
+// id under every key that is not check-only, atomically on the server.
+// Idempotent by id. See storage.Counters.
 //
 // Concurrent Reserves on one Store share script calls (see
 // Options.MaxCounterBatch); each is decided on the state the reservations
@@ -331,9 +334,9 @@ func (s *Store) reserveArgs(id string, t time.Time, limits []storage.Limit) []an
 	args = append(args, id, entryPrefix(tn, id), 0, len(limits))
 	for i, l := range limits {
 		prune := ""
-		first := true
+		first := !l.CheckOnly // a check-only key is tallied, never written
 		for _, o := range limits[:i] {
-			if o.Key == l.Key {
+			if first && o.Key == l.Key {
 				first = false
 				break
 			}
@@ -347,7 +350,7 @@ func (s *Store) reserveArgs(id string, t time.Time, limits []storage.Limit) []an
 			}
 			prune = windowBound(tn, longest)
 		}
-		if l.Window > ttl {
+		if l.Window > ttl && !l.CheckOnly {
 			ttl = l.Window
 		}
 		args = append(args, l.Key, l.Member, l.Max, windowBound(tn, l.Window), prune)

@@ -16,7 +16,10 @@
 // entries it holds, which Release removes. Windows slide with the caller's
 // instant (time is an input); old entries are pruned by later reservations on
 // the same key, and every key also expires Options.KeyTTLSlack after its
-// longest window so abandoned keys do not pile up.
+// longest window so abandoned keys do not pile up. A check-only limit
+// (storage.Limit.CheckOnly) is tallied by the same script, so it is decided
+// atomically with the others, but its key is never written; a reservation
+// of check-only limits only writes nothing, not even its id's hash.
 //
 // Concurrent reservations on one Store are group-committed: while two script
 // calls are in flight, the reservations that arrive queue, and when a call

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -121,5 +122,35 @@ func TestGateRedisDown(t *testing.T) {
 		if d.Allowed || !d.Has(dialgate.UnavailableCode("dnc")) || !d.Has(dialgate.UnavailableCode("frequency")) {
 			t.Fatalf("with Redis down: allowed %v, codes %v; want a deny with dnc.unavailable and frequency.unavailable", d.Allowed, d.Codes())
 		}
+	}
+}
+
+// Two sidecars sharing one Redis: a conversation reported through one after
+// the other checked a dial, but before it committed, refuses the commit
+// (the pause is checked again, atomically, in the reservation).
+func TestPauseReportedBetweenCheckAndCommit(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	ctx := context.Background()
+	key := []byte("0123456789abcdef-fleet-key")
+	a, err := schedule.NewCapCheck(schedule.CapsUSCollections(), open(t, url, p), schedule.WithCapHashKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := schedule.NewCapCheck(schedule.CapsUSCollections(), open(t, url, p), schedule.WithCapHashKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dial("+8613800138000")
+	d.Purpose, d.Subject, d.At = dialgate.PurposeCollections, "debt-1", gateT0
+	if rs, _, err := a.Attest(ctx, d); err != nil || rs != nil {
+		t.Fatalf("Attest = %+v, %v; want a pass", rs, err)
+	}
+	if err := b.ObserveOutcome(ctx, dialgate.Outcome{DecisionID: "dg-0", Dial: d, At: gateT0, Conversation: true}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := a.Commit(ctx, d, "dg-1")
+	if err != nil || len(rs) != 1 || rs[0].Code != dialgate.CodeFrequencyCapped || !strings.Contains(rs[0].Message, "conversation") {
+		t.Fatalf("Commit after a conversation = %+v, %v; want the pause", rs, err)
 	}
 }

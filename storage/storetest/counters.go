@@ -49,6 +49,12 @@ func counterCases() []testCase[storage.Counters] {
 		{"Expire", counterExpire},
 		{"Closed", counterClosed},
 		{"Reopen", counterReopen},
+		{"CheckOnlyExceededRefuses", counterCheckOnlyRefuses},
+		{"CheckOnlyNotRecorded", counterCheckOnlyNotRecorded},
+		{"CheckOnlyAlone", counterCheckOnlyAlone},
+		{"CheckOnlyHeldID", counterCheckOnlyHeld},
+		{"CheckOnlyReopen", counterCheckOnlyReopen},
+		{"CheckOnlyRace", counterCheckOnlyRace},
 	}
 }
 
@@ -125,6 +131,7 @@ func counterInvalid(ctx context.Context, h harness[storage.Counters]) error {
 		{"zero max", "a", t0, []storage.Limit{lim("k", time.Hour, 0)}},
 		{"negative max", "a", t0, []storage.Limit{lim("k", time.Hour, -1)}},
 		{"key with two members", "a", t0, []storage.Limit{{Key: "k", Member: "x", Window: time.Hour, Max: 1}, {Key: "k", Member: "y", Window: time.Hour, Max: 1}}},
+		{"key both check-only and not", "a", t0, []storage.Limit{good, {Key: "k", Window: 2 * time.Hour, Max: 1, CheckOnly: true}}},
 	}
 	for _, b := range bad {
 		ok, _, err := s.Reserve(ctx, b.id, b.t, b.limits)
@@ -691,4 +698,272 @@ func counterExpire(ctx context.Context, h harness[storage.Counters]) error {
 		return fmt.Errorf("final ExpireCounters = %d, %v; want 2 (c and b), nil", n, err)
 	}
 	return nil
+}
+
+// checkOnly returns l as a check-only limit.
+func checkOnly(l storage.Limit) storage.Limit {
+	l.CheckOnly = true
+	return l
+}
+
+// counterCheckOnlyRefuses: an exceeded check-only limit refuses the whole
+// reservation, reports its usage like any limit, and nothing is recorded
+// under any key.
+func counterCheckOnlyRefuses(ctx context.Context, h harness[storage.Counters]) error {
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	pause := lim("co/pause", time.Hour, 1)
+	caps := lim("co/caps", 24*time.Hour, 10)
+	seg := storage.Limit{Key: "co/seg", Member: "n1", Window: time.Hour, Max: 5}
+	// Something else (a reported conversation) records under the pause key.
+	if _, err := reserve(ctx, s, "conversation", t0, true, lim("co/pause", time.Hour, 1<<30)); err != nil {
+		return err
+	}
+	at := t0.Add(10 * time.Minute)
+	u, err := reserve(ctx, s, "dial", at, false, caps, seg, checkOnly(pause))
+	if err != nil {
+		return err
+	}
+	if u[0].Exceeded || u[1].Exceeded || !u[2].Exceeded || u[2].Count != 1 {
+		return fmt.Errorf("usages = %+v, want only the check-only limit exceeded, with count 1", u)
+	}
+	if want := t0.Add(time.Hour); !u[2].NextAt.Equal(want) {
+		return fmt.Errorf("check-only NextAt = %s, want %s", u[2].NextAt, want)
+	}
+	if u[2].Limit != checkOnly(pause) {
+		return fmt.Errorf("check-only Usage.Limit = %+v, want %+v", u[2].Limit, checkOnly(pause))
+	}
+	for _, l := range []storage.Limit{caps, seg} {
+		if err := wantCount(ctx, s, at, l, 0); err != nil {
+			return fmt.Errorf("a reservation refused by a check-only limit recorded: %w", err)
+		}
+	}
+	if err := wantCount(ctx, s, at, pause, 1); err != nil {
+		return fmt.Errorf("a refused reservation recorded under its check-only key: %w", err)
+	}
+	// Usage reports on a check-only limit like on any other.
+	us, err := s.Usage(ctx, at, []storage.Limit{caps, checkOnly(pause)})
+	if err != nil {
+		return fmt.Errorf("Usage: %w", err)
+	}
+	if len(us) != 2 || us[0].Exceeded || !us[1].Exceeded || us[1].Count != 1 {
+		return fmt.Errorf("Usage with a check-only limit = %+v, want it exceeded with count 1", us)
+	}
+	// The refused id holds nothing; once the pause is over it reserves.
+	after := t0.Add(time.Hour)
+	if _, err := reserve(ctx, s, "dial", after, true, caps, seg, checkOnly(pause)); err != nil {
+		return fmt.Errorf("after the check-only window: %w", err)
+	}
+	return wantCount(ctx, s, after, caps, 1)
+}
+
+// counterCheckOnlyNotRecorded: a granted reservation records under its other
+// keys but not under its check-only key.
+func counterCheckOnlyNotRecorded(ctx context.Context, h harness[storage.Counters]) error {
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	pause := lim("con/pause", time.Hour, 1)
+	caps := lim("con/caps", 24*time.Hour, 10)
+	seg := storage.Limit{Key: "con/seg", Member: "n1", Window: time.Hour, Max: 1}
+	for i, id := range []string{"a", "b", "c"} {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		u, err := reserve(ctx, s, id, at, true, caps, checkOnly(pause), checkOnly(seg))
+		if err != nil {
+			return fmt.Errorf("check-only limits recorded by earlier reservations: %w", err)
+		}
+		if u[0].Count != i || u[1].Count != 0 || u[2].Count != 0 {
+			return fmt.Errorf("reservation %d saw %+v, want counts %d, 0, 0", i, u, i)
+		}
+	}
+	at := t0.Add(3 * time.Minute)
+	if err := wantCount(ctx, s, at, caps, 3); err != nil {
+		return err
+	}
+	for _, l := range []storage.Limit{pause, seg} {
+		if err := wantCount(ctx, s, at, l, 0); err != nil {
+			return fmt.Errorf("recorded under a check-only key: %w", err)
+		}
+	}
+	// The check-only keys are still free for whoever records under them.
+	if _, err := reserve(ctx, s, "conversation", at, true, pause); err != nil {
+		return err
+	}
+	// Release of a reservation with check-only limits removes what it
+	// recorded and leaves the check-only key alone.
+	if err := s.Release(ctx, "a"); err != nil {
+		return fmt.Errorf("Release: %w", err)
+	}
+	if err := wantCount(ctx, s, at, caps, 2); err != nil {
+		return fmt.Errorf("after Release: %w", err)
+	}
+	return wantCount(ctx, s, at, pause, 1)
+}
+
+// counterCheckOnlyAlone: a reservation of check-only limits only records
+// nothing, is granted when none is exceeded, and holds nothing afterwards.
+func counterCheckOnlyAlone(ctx context.Context, h harness[storage.Counters]) error {
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	pause := lim("coa/pause", time.Hour, 1)
+	full := lim("coa/full", time.Hour, 1)
+	if _, err := reserve(ctx, s, "first", t0, true, full); err != nil {
+		return err
+	}
+	if _, err := reserve(ctx, s, "solo", t0, true, checkOnly(pause)); err != nil {
+		return fmt.Errorf("check-only limits alone, none exceeded: %w", err)
+	}
+	if _, err := reserve(ctx, s, "solo", t0, true, checkOnly(pause)); err != nil {
+		return fmt.Errorf("check-only limits alone, again: %w", err)
+	}
+	if err := wantCount(ctx, s, t0, pause, 0); err != nil {
+		return fmt.Errorf("check-only limits alone recorded: %w", err)
+	}
+	// solo holds nothing: a later Reserve of the id checks again.
+	if _, err := reserve(ctx, s, "solo", t0, false, full); err != nil {
+		return fmt.Errorf("an id that reserved check-only limits alone was held: %w", err)
+	}
+	if err := s.Release(ctx, "solo"); err != nil {
+		return fmt.Errorf("Release of an id that holds nothing: %w", err)
+	}
+	// Exceeded, it is refused.
+	if _, err := reserve(ctx, s, "conversation", t0, true, pause); err != nil {
+		return err
+	}
+	u, err := reserve(ctx, s, "solo2", t0, false, checkOnly(pause))
+	if err != nil {
+		return fmt.Errorf("check-only limits alone, exceeded: %w", err)
+	}
+	if !u[0].Exceeded || u[0].Count != 1 {
+		return fmt.Errorf("usage = %+v, want count 1, exceeded", u[0])
+	}
+	return wantCount(ctx, s, t0, pause, 1)
+}
+
+// counterCheckOnlyHeld: a Reserve for an id already held returns ok whatever
+// its limits say, check-only ones included (a retried commit is not undone
+// by what was recorded since).
+func counterCheckOnlyHeld(ctx context.Context, h harness[storage.Counters]) error {
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	pause := lim("coh/pause", time.Hour, 1)
+	caps := lim("coh/caps", 24*time.Hour, 10)
+	if _, err := reserve(ctx, s, "dial", t0, true, caps, checkOnly(pause)); err != nil {
+		return err
+	}
+	if _, err := reserve(ctx, s, "conversation", t0.Add(time.Minute), true, pause); err != nil {
+		return err
+	}
+	if _, err := reserve(ctx, s, "dial", t0.Add(2*time.Minute), true, caps, checkOnly(pause)); err != nil {
+		return fmt.Errorf("retry of a held id: %w", err)
+	}
+	if _, err := reserve(ctx, s, "other", t0.Add(2*time.Minute), false, caps, checkOnly(pause)); err != nil {
+		return err
+	}
+	return wantCount(ctx, s, t0.Add(2*time.Minute), caps, 1)
+}
+
+// counterCheckOnlyReopen: what a reservation recorded survives a reopen, and
+// nothing appears under its check-only key.
+func counterCheckOnlyReopen(ctx context.Context, h harness[storage.Counters]) error {
+	if h.reopen == nil {
+		return errSkip
+	}
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	pause := lim("cor/pause", time.Hour, 1)
+	caps := lim("cor/caps", 24*time.Hour, 2)
+	if _, err := reserve(ctx, s, "a", t0, true, caps, checkOnly(pause)); err != nil {
+		return err
+	}
+	if _, err := reserve(ctx, s, "alone", t0, true, checkOnly(pause)); err != nil {
+		return err
+	}
+	s, err = h.reopenOrSkip(s)
+	if err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	at := t0.Add(time.Minute)
+	if err := wantCount(ctx, s, at, caps, 1); err != nil {
+		return fmt.Errorf("after reopen: %w", err)
+	}
+	if err := wantCount(ctx, s, at, pause, 0); err != nil {
+		return fmt.Errorf("after reopen, the check-only key: %w", err)
+	}
+	// a is still held; alone is not.
+	if _, err := reserve(ctx, s, "a", at, true, caps, checkOnly(pause)); err != nil {
+		return fmt.Errorf("after reopen: %w", err)
+	}
+	if _, err := reserve(ctx, s, "alone", at, true, caps); err != nil {
+		return fmt.Errorf("after reopen: %w", err)
+	}
+	return wantCount(ctx, s, at, caps, 2)
+}
+
+// counterCheckOnlyRace: 64 dials, each recording under a shared key and
+// checking a pause, race one conversation that records the pause and counts
+// (check-only) the dials recorded before it. Exactly the dials decided
+// before the conversation succeed: a store that checks the pause apart from
+// recording lets a dial through after the conversation.
+func counterCheckOnlyRace(ctx context.Context, h harness[storage.Counters]) error {
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	pause := lim("race/pause", time.Hour, 1)
+	seen := lim("race/seen", time.Hour, 1<<20)
+	const n = 64
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		won    int
+		errs   []error
+		start  = make(chan struct{})
+		before int
+	)
+	for i := range n + 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if i == n/2 {
+				u, err := reserve(ctx, s, "conversation", t0, true, pause, checkOnly(seen))
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				before = u[1].Count
+				return
+			}
+			ok, _, err := s.Reserve(ctx, fmt.Sprintf("dial-%d", i), t0, []storage.Limit{seen, checkOnly(pause)})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if ok {
+				won++
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("concurrent Reserve: %w", err)
+	}
+	if won != before {
+		return fmt.Errorf("%d dials were granted but the conversation saw %d recorded before it: a dial checked the pause apart from its reservation", won, before)
+	}
+	return wantCount(ctx, s, t0, seen, won)
 }

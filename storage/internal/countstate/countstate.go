@@ -93,11 +93,12 @@ func (c *State) forget(res *counterRes) {
 
 // Keys returns what a reservation of limits records: one entry per distinct
 // key, with the longest window among the key's limits, in the order the keys
-// first appear.
+// first appear. Check-only keys (storage.Limit.CheckOnly) are left out:
+// nothing is recorded under them.
 func Keys(limits []storage.Limit) []Recorded {
 	out := make([]Recorded, 0, len(limits))
 	for i, l := range limits {
-		if slices.ContainsFunc(out, func(r Recorded) bool { return r.Key == l.Key }) {
+		if l.CheckOnly || slices.ContainsFunc(out, func(r Recorded) bool { return r.Key == l.Key }) {
 			continue
 		}
 		longest := l.Window
@@ -128,9 +129,12 @@ func (c *State) Usage(t time.Time, limits []storage.Limit) []storage.Usage {
 }
 
 // Reserve checks every limit at t and, only if none would be exceeded, records
-// id under every key with tag, atomically. ok reports that id holds a
-// reservation (new, or held before: Reserve is idempotent by id); added
-// reports that this call recorded it, so the store must make it durable.
+// id under every key that is not check-only with tag, atomically. ok reports
+// that the reservation was granted: id holds it (new, or held before: Reserve
+// is idempotent by id), or every limit is check-only and none is exceeded
+// (then nothing is recorded and id holds nothing). added reports that this
+// call recorded something (the keys of Keys(limits)), so the store must make
+// it durable.
 func (c *State) Reserve(id string, tag uint64, t time.Time, limits []storage.Limit) (ok bool, out []storage.Usage, added bool) {
 	out = make([]storage.Usage, len(limits))
 	var small [8]*counterKey
@@ -156,17 +160,17 @@ func (c *State) Reserve(id string, tag uint64, t time.Time, limits []storage.Lim
 	if _, held := c.ids[id]; held {
 		return true, out, false
 	}
-	if len(limits) == 0 {
-		return true, out, false
-	}
 	if !ok {
 		return false, out, false
+	}
+	if !slices.ContainsFunc(limits, func(l storage.Limit) bool { return !l.CheckOnly }) {
+		return true, out, false // no limits, or only check-only ones: nothing to record
 	}
 	tn := t.UnixNano()
 	res := &counterRes{id: id, tag: tag}
 	res.keys = res.inline[:0]
 	for i, l := range limits {
-		if slices.Contains(res.keys, l.Key) {
+		if l.CheckOnly || slices.Contains(res.keys, l.Key) {
 			continue
 		}
 		longest := l.Window
