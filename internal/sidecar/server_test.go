@@ -329,6 +329,28 @@ func TestTokenTenantsOutcome(t *testing.T) {
 	}
 }
 
+// twoTenantTokens writes a tokens file with two gate tokens, each bound to
+// one tenant (acme, globex), and returns its path.
+func twoTenantTokens(t *testing.T) string {
+	path := t.TempDir() + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: acme-dialer
+    token: "acme-token-0123456789"
+    scopes: [gate]
+    tenants: [acme]
+  - name: globex-dialer
+    token: "globex-token-0123456789"
+    scopes: [gate]
+    tenants: [globex]
+`)
+	return path
+}
+
+// bearer returns a context carrying token as its bearer token.
+func bearer(t *testing.T, token string) context.Context {
+	return metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer "+token)
+}
+
 // releaseSpy is a Committer that records the decision ids released.
 type releaseSpy struct {
 	mu       sync.Mutex
@@ -355,18 +377,7 @@ func (r *releaseSpy) Release(_ context.Context, id string) error {
 // tenant's decisions; releasing them would give back their frequency-cap and
 // segment-rate reservations (a wrong allow for the other tenant's next dial).
 func TestTokenTenantsRelease(t *testing.T) {
-	dir := t.TempDir()
-	path := dir + "/tokens.yaml"
-	writeFile(t, path, `tokens:
-  - name: acme-dialer
-    token: "acme-token-0123456789"
-    scopes: [gate]
-    tenants: [acme]
-  - name: globex-dialer
-    token: "globex-token-0123456789"
-    scopes: [gate]
-    tenants: [globex]
-`)
+	path := twoTenantTokens(t)
 	spy := &releaseSpy{}
 	e := startTest(t, Config{TokensFile: path}, func(be *Backend) {
 		g, err := dialgate.New([]dialgate.Checker{spy}, dialgate.WithPolicyVersion("test"))
@@ -375,8 +386,7 @@ func TestTokenTenantsRelease(t *testing.T) {
 		}
 		be.Gate = g
 	})
-	acme := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer acme-token-0123456789")
-	globex := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer globex-token-0123456789")
+	acme, globex := bearer(t, "acme-token-0123456789"), bearer(t, "globex-token-0123456789")
 	d := okDial("+8613900139010")
 	d.Tenant = "globex"
 	r, err := e.gate.Check(globex, &pb.CheckRequest{Dial: d})
@@ -491,21 +501,9 @@ func TestTokenTenantsAdmin(t *testing.T) {
 // report an outcome (link a recording, record a conversation) under a
 // decision id it knows to be another tenant's.
 func TestTokenTenantsOutcomeOtherDecision(t *testing.T) {
-	dir := t.TempDir()
-	path := dir + "/tokens.yaml"
-	writeFile(t, path, `tokens:
-  - name: acme-dialer
-    token: "acme-token-0123456789"
-    scopes: [gate]
-    tenants: [acme]
-  - name: globex-dialer
-    token: "globex-token-0123456789"
-    scopes: [gate]
-    tenants: [globex]
-`)
+	path := twoTenantTokens(t)
 	e := startTest(t, Config{TokensFile: path}, nil)
-	acme := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer acme-token-0123456789")
-	globex := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer globex-token-0123456789")
+	acme, globex := bearer(t, "acme-token-0123456789"), bearer(t, "globex-token-0123456789")
 	d := okDial("+8613900139021")
 	d.Tenant = "globex"
 	r, err := e.gate.Check(globex, &pb.CheckRequest{Dial: d})
