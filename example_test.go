@@ -24,7 +24,10 @@ func lunchBreak() dialgate.Checker {
 
 func ExampleNew() {
 	clock := dialgate.ClockFunc(func() time.Time { return time.Date(2026, 12, 4, 12, 30, 0, 0, time.FixedZone("CST", 8*3600)) })
-	gate, err := dialgate.New([]dialgate.Checker{lunchBreak()}, dialgate.WithClock(clock), dialgate.WithPolicyVersion("example"))
+	// This example places no call, so it records nothing; a Gate in front of
+	// a dialer is given WithAuditLog (package auditlog), and New refuses one
+	// given neither.
+	gate, err := dialgate.New([]dialgate.Checker{lunchBreak()}, dialgate.WithoutAuditLog(), dialgate.WithClock(clock), dialgate.WithPolicyVersion("example"))
 	if err != nil {
 		panic(err)
 	}
@@ -34,7 +37,7 @@ func ExampleNew() {
 
 func ExampleGate_Check() {
 	clock := dialgate.ClockFunc(func() time.Time { return time.Date(2026, 12, 4, 12, 30, 0, 0, time.FixedZone("CST", 8*3600)) })
-	gate, _ := dialgate.New([]dialgate.Checker{lunchBreak()}, dialgate.WithClock(clock))
+	gate, _ := dialgate.New([]dialgate.Checker{lunchBreak()}, dialgate.WithoutAuditLog(), dialgate.WithClock(clock))
 
 	dec, err := gate.Check(context.Background(), dialgate.Dial{
 		To:      dialgate.MustParseNumber("+8613800138000"),

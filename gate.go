@@ -55,6 +55,9 @@ func New(checks []Checker, opts ...Option) (*Gate, error) {
 			return nil, err
 		}
 	}
+	if o.audit == nil && !o.noAudit {
+		return nil, fmt.Errorf("no audit log: give WithAuditLog (every decision of a Gate in front of a dialer is recorded), or WithoutAuditLog for a Gate whose decisions place no call: %w", ErrInvalidConfig)
+	}
 	if o.ids == nil {
 		ids, err := newIDSource()
 		if err != nil {
@@ -98,7 +101,7 @@ func New(checks []Checker, opts ...Option) (*Gate, error) {
 		g.checks = append(g.checks, e)
 	}
 	if g.audit == nil {
-		g.log.Warn("dialgate: no audit log configured; decisions are not recorded")
+		g.log.Warn("dialgate: WithoutAuditLog: decisions are not recorded")
 	}
 	if g.shadow {
 		g.log.Warn("dialgate: shadow mode: rules are evaluated and recorded but NOT enforced")

@@ -69,6 +69,8 @@ func benchGateCN(b *testing.B, audit bool) {
 			b.Fatal(err)
 		}
 		opts = append(opts, dialgate.WithAuditLog(l))
+	} else {
+		opts = append(opts, dialgate.WithoutAuditLog())
 	}
 	g, err := policy.Build(p, deps, opts...)
 	if err != nil {

@@ -113,7 +113,7 @@ func TestEveryFailingCheckReportedInOrder(t *testing.T) {
 				{Code: dialgate.CodeHoliday, NextAllowedAt: noon.Add(2 * time.Hour)},
 			}, nil
 		}),
-	}, dialgate.WithClock(fixedClock(noon)))
+	}, dialgate.WithoutAuditLog(), dialgate.WithClock(fixedClock(noon)))
 	for range 5 {
 		dec, err := g.Check(context.Background(), serviceDial())
 		if err != nil {
@@ -176,7 +176,7 @@ func TestInvalidDial(t *testing.T) {
 }
 
 func TestCallbackWithPastTriggerIsValid(t *testing.T) {
-	g := mustGate(t, nil, dialgate.WithClock(fixedClock(noon)))
+	g := mustGate(t, nil, dialgate.WithoutAuditLog(), dialgate.WithClock(fixedClock(noon)))
 	d := serviceDial()
 	d.Purpose = dialgate.PurposeCallback
 	d.TriggerAt = noon.Add(-time.Minute)
@@ -216,7 +216,7 @@ func TestFailingChecksFailClosed(t *testing.T) {
 		{nocode, "nocode.unavailable"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
-			g := mustGate(t, []dialgate.Checker{tc.c}, dialgate.WithCheckTimeout(10*time.Millisecond))
+			g := mustGate(t, []dialgate.Checker{tc.c}, dialgate.WithoutAuditLog(), dialgate.WithCheckTimeout(10*time.Millisecond))
 			dec, err := g.Check(context.Background(), serviceDial())
 			if err != nil {
 				t.Fatalf("a failing check must deny, not error: %v", err)
@@ -229,7 +229,7 @@ func TestFailingChecksFailClosed(t *testing.T) {
 }
 
 func TestCancelledContextDenies(t *testing.T) {
-	g := mustGate(t, []dialgate.Checker{pass("a")})
+	g := mustGate(t, []dialgate.Checker{pass("a")}, dialgate.WithoutAuditLog())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	dec, _ := g.Check(ctx, serviceDial())
@@ -258,7 +258,7 @@ func TestAuditFailureDenies(t *testing.T) {
 func TestShadowModeRecordsButDoesNotEnforce(t *testing.T) {
 	log := &memLog{}
 	checks := []dialgate.Checker{deny("dnc", dialgate.CodeDNCListed)}
-	enforcing := mustGate(t, checks)
+	enforcing := mustGate(t, checks, dialgate.WithoutAuditLog())
 	shadow := mustGate(t, checks, dialgate.WithShadowMode(true), dialgate.WithAuditLog(log))
 	e, _ := enforcing.Check(context.Background(), serviceDial())
 	s, err := shadow.Check(context.Background(), serviceDial())
@@ -286,7 +286,7 @@ func (a attester) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reaso
 }
 
 func TestAttesterEvidence(t *testing.T) {
-	g := mustGate(t, []dialgate.Checker{attester{pass("consent")}})
+	g := mustGate(t, []dialgate.Checker{attester{pass("consent")}}, dialgate.WithoutAuditLog())
 	d := serviceDial()
 	d.ConsentID = "c-1"
 	dec, err := g.Check(context.Background(), d)
@@ -345,7 +345,7 @@ func (c *capacity) used() int {
 
 func TestCommitOnlyWhenAllChecksPass(t *testing.T) {
 	capc := newCapacity("frequency", 10)
-	g := mustGate(t, []dialgate.Checker{deny("dnc", dialgate.CodeDNCListed), capc})
+	g := mustGate(t, []dialgate.Checker{deny("dnc", dialgate.CodeDNCListed), capc}, dialgate.WithoutAuditLog())
 	dec, _ := g.Check(context.Background(), serviceDial())
 	if dec.Allowed || capc.commits != 0 {
 		t.Fatalf("a denied dial consumed capacity: commits=%d", capc.commits)
@@ -355,7 +355,7 @@ func TestCommitOnlyWhenAllChecksPass(t *testing.T) {
 func TestFailedCommitReleasesEarlierCommits(t *testing.T) {
 	first := newCapacity("first", 10)
 	second := newCapacity("second", 0) // always full
-	g := mustGate(t, []dialgate.Checker{first, second})
+	g := mustGate(t, []dialgate.Checker{first, second}, dialgate.WithoutAuditLog())
 	dec, err := g.Check(context.Background(), serviceDial())
 	if err != nil || dec.Allowed || codes(dec) != "frequency.capped" || dec.Reasons[0].Check != "second" {
 		t.Fatalf("%+v %v", dec, err)
@@ -472,21 +472,25 @@ func TestReportOutcome(t *testing.T) {
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
+	unrecorded := []dialgate.Option{dialgate.WithoutAuditLog()}
 	for _, tc := range []struct {
 		name   string
 		checks []dialgate.Checker
 		opts   []dialgate.Option
 	}{
-		{"nil check", []dialgate.Checker{nil}, nil},
-		{"bad name", []dialgate.Checker{pass("Bad Name")}, nil},
-		{"reserved name", []dialgate.Checker{pass("audit")}, nil},
-		{"duplicate", []dialgate.Checker{pass("a"), pass("a")}, nil},
-		{"nil clock", nil, []dialgate.Option{dialgate.WithClock(nil)}},
+		{"nil check", []dialgate.Checker{nil}, unrecorded},
+		{"bad name", []dialgate.Checker{pass("Bad Name")}, unrecorded},
+		{"reserved name", []dialgate.Checker{pass("audit")}, unrecorded},
+		{"duplicate", []dialgate.Checker{pass("a"), pass("a")}, unrecorded},
+		{"nil clock", nil, []dialgate.Option{dialgate.WithoutAuditLog(), dialgate.WithClock(nil)}},
 		{"nil log", nil, []dialgate.Option{dialgate.WithAuditLog(nil)}},
-		{"zero timeout", nil, []dialgate.Option{dialgate.WithCheckTimeout(0)}},
-		{"nil ids", nil, []dialgate.Option{dialgate.WithDecisionIDs(nil)}},
-		{"nil logger", nil, []dialgate.Option{dialgate.WithLogger(nil)}},
-		{"nil option", nil, []dialgate.Option{nil}},
+		{"no audit log", []dialgate.Checker{pass("a")}, nil},
+		{"log and no log", nil, []dialgate.Option{dialgate.WithAuditLog(&memLog{}), dialgate.WithoutAuditLog()}},
+		{"no log and log", nil, []dialgate.Option{dialgate.WithoutAuditLog(), dialgate.WithAuditLog(&memLog{})}},
+		{"zero timeout", nil, []dialgate.Option{dialgate.WithoutAuditLog(), dialgate.WithCheckTimeout(0)}},
+		{"nil ids", nil, []dialgate.Option{dialgate.WithoutAuditLog(), dialgate.WithDecisionIDs(nil)}},
+		{"nil logger", nil, []dialgate.Option{dialgate.WithoutAuditLog(), dialgate.WithLogger(nil)}},
+		{"nil option", nil, []dialgate.Option{dialgate.WithoutAuditLog(), nil}},
 	} {
 		if _, err := dialgate.New(tc.checks, tc.opts...); !errors.Is(err, dialgate.ErrInvalidConfig) {
 			t.Errorf("%s: err = %v, want ErrInvalidConfig", tc.name, err)
@@ -496,7 +500,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 
 func TestDecisionIDsOption(t *testing.T) {
 	var n atomic.Int64
-	g := mustGate(t, nil, dialgate.WithDecisionIDs(func() string { return "id-" + itoa(int(n.Add(1))) }))
+	g := mustGate(t, nil, dialgate.WithoutAuditLog(), dialgate.WithDecisionIDs(func() string { return "id-" + itoa(int(n.Add(1))) }))
 	dec, _ := g.Check(context.Background(), serviceDial())
 	if dec.ID != "id-1" {
 		t.Fatalf("id %q", dec.ID)

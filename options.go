@@ -26,6 +26,7 @@ func (f optionFunc) apply(o *gateOptions) error { return f(o) }
 type gateOptions struct {
 	clock         Clock
 	audit         AuditLog
+	noAudit       bool
 	shadow        bool
 	timeout       time.Duration
 	ids           func() string
@@ -45,15 +46,31 @@ func WithClock(c Clock) Option {
 	})
 }
 
-// WithAuditLog sets the log every decision and outcome is recorded in. Without
-// it, decisions are not recorded anywhere (New logs a warning). A nil log is an
-// error.
+// WithAuditLog sets the log every decision and outcome is recorded in. New
+// requires it, or an explicit WithoutAuditLog. A nil log is an error.
 func WithAuditLog(l AuditLog) Option {
 	return optionFunc(func(o *gateOptions) error {
 		if l == nil {
 			return fmt.Errorf("WithAuditLog: nil log: %w", ErrInvalidConfig)
 		}
+		if o.noAudit {
+			return fmt.Errorf("WithAuditLog: given with WithoutAuditLog: %w", ErrInvalidConfig)
+		}
 		o.audit = l
+		return nil
+	})
+}
+
+// WithoutAuditLog builds a Gate that records nothing: for tests, examples and
+// what-if tools whose decisions place no call. A Gate in front of a dialer
+// needs WithAuditLog — New refuses a Gate given neither, so that a forgotten
+// audit log is an error, not a silent gap in the record. New logs a warning.
+func WithoutAuditLog() Option {
+	return optionFunc(func(o *gateOptions) error {
+		if o.audit != nil {
+			return fmt.Errorf("WithoutAuditLog: given with WithAuditLog: %w", ErrInvalidConfig)
+		}
+		o.noAudit = true
 		return nil
 	})
 }

@@ -114,7 +114,7 @@ func BenchmarkGateCheckParallel(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "decisions/s")
 	}
-	b.Run("audit=off", func(b *testing.B) { run(b) })
+	b.Run("audit=off", func(b *testing.B) { run(b, dialgate.WithoutAuditLog()) })
 	b.Run("audit=on", func(b *testing.B) {
 		k := newTestKeys(b, "bench-log")
 		l := openTest(b, b.TempDir(), testOptions(k))

@@ -58,7 +58,7 @@ func TestClockConcurrent(t *testing.T) {
 // A Gate on a test Clock decides at the instant the test sets.
 func ExampleClock() {
 	clock := audittest.NewClock(time.Date(2026, 12, 4, 22, 30, 0, 0, time.FixedZone("CST", 8*3600)))
-	g, _ := dialgate.New(nil, dialgate.WithClock(clock))
+	g, _ := dialgate.New(nil, dialgate.WithoutAuditLog(), dialgate.WithClock(clock))
 	d := dialgate.Dial{To: dialgate.MustParseNumber("+8613800138000"), Purpose: dialgate.PurposeService}
 
 	dec, _ := g.Check(context.Background(), d)

@@ -186,7 +186,7 @@ func TestCheckShadow(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A "shadow" gate whose rules differ is caught.
-	other := newGate(t, []dialgate.Checker{w.dnc()}, dialgate.WithShadowMode(true))
+	other := newGate(t, []dialgate.Checker{w.dnc()}, dialgate.WithAuditLog(&audittest.Log{}), dialgate.WithShadowMode(true))
 	if err := audittest.CheckShadow(enf, other, probes(w, outage)); !errors.Is(err, audittest.ErrModeMismatch) {
 		t.Fatalf("CheckShadow with different rules: %v", err)
 	}

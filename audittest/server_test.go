@@ -18,7 +18,7 @@ func TestNewServer(t *testing.T) {
 		}
 		return nil, nil
 	})
-	g, err := dialgate.New([]dialgate.Checker{late})
+	g, err := dialgate.New([]dialgate.Checker{late}, dialgate.WithoutAuditLog())
 	if err != nil {
 		t.Fatal(err)
 	}

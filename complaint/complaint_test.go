@@ -53,7 +53,7 @@ func newEnv(t *testing.T, cal complaint.Calendar) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gate, err := dialgate.New([]dialgate.Checker{check}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return fri.Add(time.Hour) })))
+	gate, err := dialgate.New([]dialgate.Checker{check}, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return fri.Add(time.Hour) })))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -235,7 +235,7 @@ func TestCheckStoreErrorsFailClosed(t *testing.T) {
 	s := newFakeStore()
 	c := mustCheck(t, cnConfig(), s)
 	s.fail = boom
-	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return t0 })))
+	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return t0 })))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestGateEvidence(t *testing.T) {
 	mustAdd(t, s, goodRecord())
 	c := mustCheck(t, cnConfig(), s)
 	at := t0.Add(time.Hour)
-	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
 	if err != nil {
 		t.Fatal(err)
 	}

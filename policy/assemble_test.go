@@ -3,6 +3,7 @@ package policy_test
 import (
 	"testing"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
@@ -18,7 +19,7 @@ func TestAssembleKeepsTheGatesChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := policy.Assemble(p, deps)
+	a, err := policy.Assemble(p, deps, dialgate.WithoutAuditLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func TestAssembleKeepsTheGatesChecks(t *testing.T) {
 		t.Fatal("no *recording.Check in the cn assembly")
 	}
 	us, _ := policy.Builtin("fr")
-	b, err := policy.Assemble(us, deps)
+	b, err := policy.Assemble(us, deps, dialgate.WithoutAuditLog())
 	if err != nil {
 		t.Fatal(err)
 	}

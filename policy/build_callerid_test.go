@@ -22,11 +22,11 @@ func TestCNCallerIDAndSweep(t *testing.T) {
 	q := p.Clone()
 	q.DNC, q.Schedule, q.Recording, q.Complaint, q.Frequency = nil, nil, nil, nil, nil
 	q.Consent = nil
-	if _, err := Build(q, Deps{}); err == nil || !strings.Contains(err.Error(), "deps.Ledger: missing") {
+	if _, err := Build(q, Deps{}, dialgate.WithoutAuditLog()); err == nil || !strings.Contains(err.Error(), "deps.Ledger: missing") {
 		t.Fatalf("build without a ledger: %v", err)
 	}
 	ms := memstore.New()
-	if _, err := Build(q, Deps{Ledger: ms}); err == nil || !strings.Contains(err.Error(), "deps.Counters: missing") {
+	if _, err := Build(q, Deps{Ledger: ms}, dialgate.WithoutAuditLog()); err == nil || !strings.Contains(err.Error(), "deps.Counters: missing") {
 		t.Fatalf("build without counters: %v", err)
 	}
 	ctx := context.Background()
@@ -35,7 +35,7 @@ func TestCNCallerIDAndSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	g, err := Build(q, Deps{Ledger: ms, Counters: ms}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+	g, err := Build(q, Deps{Ledger: ms, Counters: ms}, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
 	if err != nil {
 		t.Fatal(err)
 	}

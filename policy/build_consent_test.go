@@ -52,7 +52,7 @@ func TestConsentProfiles(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		g, err := Build(consentOnly(t, tc.profile), Deps{Consents: ms}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return tc.at })))
+		g, err := Build(consentOnly(t, tc.profile), Deps{Consents: ms}, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return tc.at })))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +69,7 @@ func TestConsentProfiles(t *testing.T) {
 			t.Errorf("%s: service call denied: %v", tc.profile, dec.Codes())
 		}
 	}
-	if _, err := Build(consentOnly(t, "cn"), Deps{}); err == nil || !strings.Contains(err.Error(), "deps.Consents: missing") {
+	if _, err := Build(consentOnly(t, "cn"), Deps{}, dialgate.WithoutAuditLog()); err == nil || !strings.Contains(err.Error(), "deps.Consents: missing") {
 		t.Errorf("build without a consent store: %v", err)
 	}
 	var paths []string

@@ -96,7 +96,7 @@ func TestRegistryRequired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := dialgate.New(checks, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
+	g, err := dialgate.New(checks, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
 	if err != nil {
 		t.Fatal(err)
 	}

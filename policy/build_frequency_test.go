@@ -23,11 +23,11 @@ frequency:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Build(p, Deps{}); err == nil || !strings.Contains(err.Error(), "deps.Counters") {
+	if _, err := Build(p, Deps{}, dialgate.WithoutAuditLog()); err == nil || !strings.Contains(err.Error(), "deps.Counters") {
 		t.Fatalf("Build without counters = %v, want an error naming deps.Counters", err)
 	}
 	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
-	g, err := Build(p, Deps{Counters: memstore.New(), HashKey: []byte("0123456789abcdef")},
+	g, err := Build(p, Deps{Counters: memstore.New(), HashKey: []byte("0123456789abcdef")}, dialgate.WithoutAuditLog(),
 		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func TestCNSchedule(t *testing.T) {
 	q.DNC = nil // only the schedule section matters here
 	q.CallerID, q.Sweep, q.Frequency = nil, nil, nil
 	q.Consent = nil
-	g, err := Build(q, Deps{}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
+	g, err := Build(q, Deps{}, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -256,7 +256,7 @@ func TestBuild(t *testing.T) {
 	}
 	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	ms := memstore.New()
-	g, err := Build(p, Deps{DNC: ms, Ledger: ms, Counters: ms, Consents: ms}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+	g, err := Build(p, Deps{DNC: ms, Ledger: ms, Counters: ms, Consents: ms}, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,14 +270,14 @@ func TestBuild(t *testing.T) {
 	if dec.PolicyVersion != p.Version() {
 		t.Errorf("decision policy version %q", dec.PolicyVersion)
 	}
-	g, err = Build(p, Deps{DNC: ms, Ledger: ms, Counters: ms, Consents: ms}, dialgate.WithPolicyVersion("mine"))
+	g, err = Build(p, Deps{DNC: ms, Ledger: ms, Counters: ms, Consents: ms}, dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion("mine"))
 	if err != nil || g.PolicyVersion() != "mine" {
 		t.Errorf("explicit WithPolicyVersion: %v %v", g, err)
 	}
-	if _, err := Build(&Profile{}, Deps{}); !errors.Is(err, ErrInvalidProfile) {
+	if _, err := Build(&Profile{}, Deps{}, dialgate.WithoutAuditLog()); !errors.Is(err, ErrInvalidProfile) {
 		t.Errorf("Build(invalid) = %v", err)
 	}
-	if _, err := Build(nil, Deps{}); err == nil {
+	if _, err := Build(nil, Deps{}, dialgate.WithoutAuditLog()); err == nil {
 		t.Errorf("Build(nil) succeeded")
 	}
 }

@@ -347,7 +347,7 @@ func TestCheck(t *testing.T) {
 func TestOutcomeLinksRecording(t *testing.T) {
 	f := newFixture(t, recording.Config{}, nil)
 	ctx := context.Background()
-	g, err := dialgate.New(nil)
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func newHarness(t testing.TB, cfg Config) *harness {
 	}
 	h := &harness{t: t, c: c, now: t0}
 	var id atomic.Int64
-	g, err := dialgate.New([]dialgate.Checker{c},
+	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithoutAuditLog(),
 		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return h.now })),
 		dialgate.WithDecisionIDs(func() string { return fmt.Sprintf("d%d", id.Add(1)) }))
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,4 +74,49 @@ func TestAuditRepair(t *testing.T) {
 		t.Fatalf("open after repair: %v", err)
 	}
 	l2.Close()
+}
+
+// TestCheckRecordsInAuditLog: a decision dialgate check makes against the
+// store (which it may reserve capacity in) is recorded in the data
+// directory's audit log, like one of dialgate serve; the log verifies.
+func TestCheckRecordsInAuditLog(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	run := func(stdin string, args ...string) (int, string, string) {
+		return runCLI(t, stdin, append([]string{"--data", data}, args...)...)
+	}
+	list := filepath.Join(t.TempDir(), "optouts.txt")
+	if err := os.WriteFile(list, []byte("+8613900139031\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := run("", "dnc", "import", "--scope", "global", "--list", "opt_out", "--at", "2026-01-01T00:00:00+08:00", list); code != 0 {
+		t.Fatalf("dnc import: %d %s", code, errs)
+	}
+	code, out, errs := run(`{"to":"+8613900139031","from":"+861058001234","purpose":"service","lead_id":"crm-1"}`,
+		"check", "--json", "--at", "2026-12-04T10:00:00+08:00")
+	if code != 1 {
+		t.Fatalf("check of a listed number: exit %d\n%s\n%s", code, out, errs)
+	}
+	var dec struct{ ID string }
+	if err := json.Unmarshal([]byte(out), &dec); err != nil || dec.ID == "" {
+		t.Fatalf("decision %q: %v", out, err)
+	}
+	files, err := auditlog.LogFiles(filepath.Join(data, sidecar.AuditDir))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no audit log after check: %v %v", files, err)
+	}
+	var logged bool
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logged = logged || strings.Contains(string(b), `"`+dec.ID+`"`)
+	}
+	if !logged {
+		t.Fatalf("decision %s is not in the audit log %v", dec.ID, files)
+	}
+	pub := filepath.Join(data, sidecar.KeysDir, sidecar.SignerPubFile)
+	if code, out, errs := run("", "audit", "verify", filepath.Join(data, sidecar.AuditDir), "--key", pub); code != 0 {
+		t.Fatalf("verify: %d %s %s", code, out, errs)
+	}
 }

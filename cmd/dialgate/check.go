@@ -69,7 +69,9 @@ Registries: profiles that require national registries (us, uk, ca, au) deny
 every dial (dnc.registry_stale) unless a current copy is given with --registry.
 
 State: when DIR/dialgate.db (see --data) exists, check uses that store (do-not-
-call lists, counters) and records its reservations there. Otherwise it decides
+call lists, counters), records its reservations there and the decision in the
+audit log in DIR/audit, like dialgate serve (which must not be running on the
+same DIR: the store is locked to one process). Otherwise it decides
 on an empty in-memory store — no stored lists, consents or counters — and says
 so on stderr; it never creates the store. Such a decision fails closed: an
 allow exits 1 unless --what-if says you only want to know what the rules
@@ -253,7 +255,23 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	if !at.IsZero() {
 		clock = dialgate.ClockFunc(func() time.Time { return at })
 	}
-	g, err := policy.Build(p, deps, dialgate.WithClock(clock))
+	// A decision against the store reserves capacity like one of dialgate
+	// serve: it is recorded in the same audit log. Without a store nothing
+	// real was decided (see --what-if) and nothing is recorded.
+	audit := dialgate.WithoutAuditLog()
+	if !ephemeral {
+		alog, _, err := sidecar.OpenAuditLog(ctx, a.data, "", p.Name)
+		if err != nil {
+			return failErr(fmt.Errorf("--data: %w", err))
+		}
+		defer func() {
+			if cerr := alog.Close(); cerr != nil {
+				fmt.Fprintf(a.stderr, "dialgate: audit log: %v\n", cerr)
+			}
+		}()
+		audit = dialgate.WithAuditLog(alog)
+	}
+	g, err := policy.Build(p, deps, audit, dialgate.WithClock(clock))
 	if err != nil {
 		return usageErr("--profile: %v", err)
 	}

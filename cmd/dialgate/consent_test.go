@@ -102,8 +102,11 @@ func TestConsentCommands(t *testing.T) {
 	if b.Schema != "dialgate.consent-export.v1" || len(b.Records) != 2 || len(b.History) != 3 || b.History[2]["type"] != "revoked" {
 		t.Errorf("export bundle: %+v", b)
 	}
-	if b.Decisions == nil || !strings.Contains(b.AuditLog, "no audit log") {
-		t.Errorf("export without an audit log: decisions %v, audit_log %q", b.Decisions, b.AuditLog)
+	// The checks above were recorded in --data/audit (dialgate check records
+	// what it decides against the store): the allow under c-1, and the deny
+	// after its revocation.
+	if len(b.Decisions) != 2 || b.Decisions[0]["allowed"] != true || b.Decisions[1]["allowed"] != false || !strings.Contains(b.AuditLog, "audit") {
+		t.Errorf("export: decisions %v, audit_log %q", b.Decisions, b.AuditLog)
 	}
 }
 

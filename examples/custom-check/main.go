@@ -78,7 +78,9 @@ func run(w io.Writer) error {
 	checks = append(checks, dialgate.CheckerFunc("campaigns", campaigns.check))
 
 	at := time.Date(2026, 12, 4, 22, 30, 0, 0, time.FixedZone("CST", 8*3600))
-	gate, err := dialgate.New(checks,
+	// WithoutAuditLog: this example places no call. A Gate in front of a
+	// dialer records every decision (WithAuditLog; see examples/embedded).
+	gate, err := dialgate.New(checks, dialgate.WithoutAuditLog(),
 		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })),
 		dialgate.WithPolicyVersion(profile.Version()+"+campaigns"))
 	if err != nil {

@@ -162,7 +162,9 @@ func newGate(mem *memstore.Store, store dnc.Store, clock dialgate.Clock) (*dialg
 	deps.DNC = store // the one line that plugs in the custom store
 	// Assemble (not Build) keeps the checks, so that opt-outs go through the
 	// Gate's own do-not-call check and its in-memory overlay sees them at once.
-	asm, err := policy.Assemble(profile, deps, dialgate.WithClock(clock))
+	// WithoutAuditLog: this example places no call. A Gate in front of a
+	// dialer records every decision (WithAuditLog; see examples/embedded).
+	asm, err := policy.Assemble(profile, deps, dialgate.WithoutAuditLog(), dialgate.WithClock(clock))
 	if err != nil {
 		return nil, nil, err
 	}

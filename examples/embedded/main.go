@@ -8,12 +8,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/memstore"
@@ -27,6 +29,16 @@ func main() {
 }
 
 func run(w io.Writer) error {
+	dir, err := os.MkdirTemp("", "dialgate-embedded-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	return runIn(w, dir)
+}
+
+// runIn runs the example with its audit log in dir.
+func runIn(w io.Writer, dir string) error {
 	ctx := context.Background()
 	profile, err := policy.Builtin("cn")
 	if err != nil {
@@ -43,10 +55,28 @@ func run(w io.Writer) error {
 	defer store.Close()
 	// The HMAC key pseudonymises callee numbers in counters and records; keep
 	// a real one secret (dialgate serve generates one on first start).
-	deps, err := policy.StoreDeps(store, []byte("example key, keep yours secret"))
+	hmacKey := []byte("example key, keep yours secret")
+	deps, err := policy.StoreDeps(store, hmacKey)
 	if err != nil {
 		return err
 	}
+	// Every decision is recorded in a hash-chained, signed audit log: New
+	// refuses a Gate without one unless told WithoutAuditLog. Keep the
+	// signing key secret and publish its verifier key to your auditors
+	// (dialgate audit verify DIR --key VKEY).
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "dialer.example.com")
+	if err != nil {
+		return err
+	}
+	signer, err := auditlog.NewSigner(skey)
+	if err != nil {
+		return err
+	}
+	alog, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: hmacKey, HMACKeyID: "example", Signer: signer, Profile: profile.Name})
+	if err != nil {
+		return err
+	}
+	defer alog.Close()
 	// cn allows only caller IDs from the tenant's ledger of numbering resources (CN-S2, CN-S7).
 	if err := store.PutLedger(ctx, callerid.Entry{
 		Number: dialgate.MustParseNumber("+861058001234"), Type: callerid.TypeFixed,
@@ -54,7 +84,7 @@ func run(w io.Writer) error {
 	}); err != nil {
 		return err
 	}
-	gate, err := policy.Build(profile, deps, dialgate.WithClock(clock))
+	gate, err := policy.Build(profile, deps, dialgate.WithAuditLog(alog), dialgate.WithClock(clock))
 	if err != nil {
 		return err
 	}

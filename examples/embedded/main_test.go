@@ -1,14 +1,34 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/dialgate/dialgate/auditlog"
 )
 
 func TestRun(t *testing.T) {
 	var b strings.Builder
-	if err := run(&b); err != nil {
+	dir := t.TempDir()
+	if err := runIn(&b, dir); err != nil {
 		t.Fatal(err)
+	}
+	// Both decisions and the outcome are in the audit log.
+	files, err := auditlog.LogFiles(dir)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("audit log: %v %v", files, err)
+	}
+	var text strings.Builder
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text.Write(data)
+	}
+	if n := strings.Count(text.String(), `"kind":"decision"`); n != 2 {
+		t.Errorf("%d decision records in the audit log, want 2:\n%s", n, text.String())
 	}
 	want := "Fri 22:30: denied [schedule.outside_window], retry at Sat 09:00\nSat 10:00: allowed\n"
 	if b.String() != want {

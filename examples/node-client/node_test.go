@@ -29,7 +29,7 @@ func TestNodeClient(t *testing.T) {
 			return []dialgate.Reason{{Code: dialgate.CodeDNCListed}}, nil
 		}
 		return nil, nil
-	})})
+	})}, dialgate.WithoutAuditLog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func startSidecar(t *testing.T) string {
 			return []dialgate.Reason{{Code: dialgate.CodeDNCListed}}, nil
 		}
 		return nil, nil
-	})})
+	})}, dialgate.WithoutAuditLog())
 	if err != nil {
 		t.Fatal(err)
 	}

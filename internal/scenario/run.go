@@ -110,7 +110,7 @@ func (f *File) newEnv() (*Env, error) {
 	ids := func() string { return "d" + strconv.FormatUint(n.Add(1), 10) }
 	env.Checks, err = policy.Checks(p, env.Deps)
 	if err == nil {
-		env.Gate, err = dialgate.New(env.Checks, dialgate.WithPolicyVersion(p.Version()), dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids))
+		env.Gate, err = dialgate.New(env.Checks, dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion(p.Version()), dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s:%d: profile: %w", ErrInvalid, f.Path, f.profileLine, err)

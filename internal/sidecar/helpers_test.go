@@ -60,7 +60,7 @@ type testEnv struct {
 func startTest(t testing.TB, cfg Config, mutate func(*Backend)) *testEnv {
 	t.Helper()
 	dnc := newFakeDNC()
-	g, err := dialgate.New([]dialgate.Checker{dnc}, dialgate.WithPolicyVersion("test"))
+	g, err := dialgate.New([]dialgate.Checker{dnc}, dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion("test"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -380,7 +380,7 @@ func TestTokenTenantsRelease(t *testing.T) {
 	path := twoTenantTokens(t)
 	spy := &releaseSpy{}
 	e := startTest(t, Config{TokensFile: path}, func(be *Backend) {
-		g, err := dialgate.New([]dialgate.Checker{spy}, dialgate.WithPolicyVersion("test"))
+		g, err := dialgate.New([]dialgate.Checker{spy}, dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion("test"))
 		if err != nil {
 			t.Fatal(err)
 		}

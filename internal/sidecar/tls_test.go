@@ -74,7 +74,7 @@ func TestTLSAndMTLS(t *testing.T) {
 		return p
 	}
 	cfg := Config{MetricsListen: "off", TLS: TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.pem)}}
-	g, _ := dialgate.New(nil)
+	g, _ := dialgate.New(nil, dialgate.WithoutAuditLog())
 	srv, err := NewServer(cfg, &Backend{Gate: g}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestTLSAndMTLS(t *testing.T) {
 
 func TestUnixSocket(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "dg.sock")
-	g, _ := dialgate.New(nil)
+	g, _ := dialgate.New(nil, dialgate.WithoutAuditLog())
 	srv, err := NewServer(Config{Unix: sock, MetricsListen: "off"}, &Backend{Gate: g}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -197,6 +197,14 @@ func holidayDataLeft(prof *policy.Profile) func(time.Time) []HolidayDataLeft {
 // openAudit opens the audit log in data/audit with the keys in data/keys,
 // generating them on first start. It returns the log and its HMAC key.
 func openAudit(ctx context.Context, data, hmacKeyFile, profile string) (*auditlog.Log, []byte, error) {
+	return OpenAuditLog(ctx, data, hmacKeyFile, profile)
+}
+
+// OpenAuditLog opens the audit log of the data directory data (DIR/audit,
+// with the keys in DIR/keys, created on first use) for profile, as `dialgate
+// serve` does, and returns it with the HMAC key that pseudonymises callees.
+// hmacKeyFile, when set, is a fleet's shared HMAC key (see LoadKeysFile).
+func OpenAuditLog(ctx context.Context, data, hmacKeyFile, profile string) (*auditlog.Log, []byte, error) {
 	k, err := LoadKeysFile(data, hmacKeyFile)
 	if err != nil {
 		return nil, nil, err

@@ -36,7 +36,7 @@ func sidecarGate(t *testing.T, s *redisstore.Store) (*dialgate.Gate, *dnc.Lists)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := dialgate.New([]dialgate.Checker{dc, caps},
+	g, err := dialgate.New([]dialgate.Checker{dc, caps}, dialgate.WithoutAuditLog(),
 		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return gateT0 })),
 		dialgate.WithCheckTimeout(2*time.Second))
 	if err != nil {
