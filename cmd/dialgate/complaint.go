@@ -28,6 +28,7 @@ its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.`,
 	}
 	profile := new(string)
 	cmd.PersistentFlags().StringVar(profile, "profile", "cn", "profile whose do-not-call rules and deadlines apply")
+	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.complaintAddCmd(profile), a.complaintListCmd(profile),
 		a.complaintStepCmd(profile, "forward", "Record that a complaint was forwarded to its handler"),
 		a.complaintStepCmd(profile, "resolve", "Record that a complaint was verified and handled (--resolution)"),
@@ -73,11 +74,11 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 				}
 				f.ID = "cp-" + hex.EncodeToString(b[:])
 			}
-			st, err := a.openState(*profile)
+			st, err := a.openState(cmd.Context(), *profile)
 			if err != nil {
 				return err
 			}
-			defer st.store.Close()
+			defer st.close()
 			desk, err := st.desk()
 			if err != nil {
 				return err
@@ -124,11 +125,11 @@ func (a *app) complaintListCmd(profile *string) *cobra.Command {
 			default:
 				return usageErr("--status: unknown status %q (want open, forwarded, handled or answered)", status)
 			}
-			st, err := a.openState(*profile)
+			st, err := a.openState(cmd.Context(), *profile)
 			if err != nil {
 				return err
 			}
-			defer st.store.Close()
+			defer st.close()
 			desk, err := st.desk()
 			if err != nil {
 				return err
@@ -183,11 +184,11 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 			if step == "resolve" && strings.TrimSpace(resolution) == "" {
 				return usageErr("--resolution: missing (say how the complaint was handled)")
 			}
-			st, err := a.openState(*profile)
+			st, err := a.openState(cmd.Context(), *profile)
 			if err != nil {
 				return err
 			}
-			defer st.store.Close()
+			defer st.close()
 			desk, err := st.desk()
 			if err != nil {
 				return err

@@ -21,13 +21,15 @@ longer where the profile says so (cn-insurance and us: 5 years); no
 configuration can lower the floor. A recording cannot be deleted before its
 retention ends or while it is under a legal hold.
 
-The metadata is kept in the store at --data; media under --media-root
+The metadata is kept in the store at --data (in a fleet, give dialgate serve's
+--config: the fleet's PostgreSQL keeps it); media under --media-root
 (URIs file:<relative path>) is deleted by sweep, media first and metadata
 after, so a crash leaves nothing orphaned and the next sweep finishes the job.`,
 	}
 	profile := new(string)
 	cmd.PersistentFlags().StringVar(profile, "profile", "cn", "profile whose retention applies")
 	cmd.PersistentFlags().String("media-root", "", "directory the media URIs (file:<path>) are relative to")
+	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.recRegisterCmd(profile), a.recHoldCmd(profile), a.recReleaseCmd(profile), a.recSweepCmd(profile), a.recShowCmd(profile))
 	return cmd
 }
@@ -240,11 +242,11 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 // withRecordings opens --data with the profile and runs fn with its recording
 // Manager.
 func (a *app) withRecordings(cmd *cobra.Command, profile string, fn func(*recording.Manager) error) error {
-	st, err := a.openState(profile)
+	st, err := a.openState(cmd.Context(), profile)
 	if err != nil {
 		return err
 	}
-	defer st.store.Close()
+	defer st.close()
 	m, done, err := st.recordings(mediaRootFor(cmd))
 	if err != nil {
 		return err

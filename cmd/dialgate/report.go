@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/report"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -21,12 +22,16 @@ func (a *app) reportCmd() *cobra.Command {
 		Use:   "report",
 		Short: "Reports for regulators",
 	}
+	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.reportQuarterlyCmd())
 	return cmd
 }
 
 func (a *app) reportQuarterlyCmd() *cobra.Command {
-	var quarter, format, out, tenant, zone, at string
+	var (
+		quarter, format, out, tenant, zone, at string
+		auditDirs                              []string
+	)
 	cmd := &cobra.Command{
 		Use:   "quarterly --quarter 2026Q4 [--format json|csv|html] [--out FILE]",
 		Short: "The quarterly report (CN-S16) from the audit log and the store in --data",
@@ -34,7 +39,11 @@ func (a *app) reportQuarterlyCmd() *cobra.Command {
 dials decided, allowed and denied by reason code, do-not-call additions by
 source, complaints and their status, recordings kept, held and deleted, and the
 policy versions in force. It reads the audit log in --data/audit and the store
-in --data; run ` + "`dialgate audit verify`" + ` first to prove the log unedited.`,
+in --data; run ` + "`dialgate audit verify`" + ` first to prove the log unedited.
+
+In a fleet, give dialgate serve's --config (do-not-call entries, complaints and
+recordings then come from the fleet's shared back-ends) and every sidecar's
+audit log directory with --audit (each host keeps its own log).`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if quarter == "" {
@@ -58,25 +67,17 @@ in --data; run ` + "`dialgate audit verify`" + ` first to prove the log unedited
 			if err != nil {
 				return err
 			}
-			files, err := auditlog.LogFiles(filepath.Join(a.data, sidecar.AuditDir))
+			files, err := a.auditFiles(auditDirs)
 			if err != nil {
-				return failErr(fmt.Errorf("--data: audit log: %w", err))
+				return err
 			}
-			if len(files) == 0 {
-				return failErr(errors.New("--data: the audit log has no files"))
-			}
-			path := filepath.Join(a.data, boltstore.DefaultFileName)
-			if _, err := os.Stat(path); err != nil {
-				return failErr(fmt.Errorf("--data: %w", err))
-			}
-			s, err := boltstore.Open(path, boltstore.Options{})
+			src, closeSrc, err := a.reportSources(cmd.Context())
 			if err != nil {
-				return failErr(fmt.Errorf("--data: %w", err))
+				return err
 			}
-			defer s.Close()
-			r, err := report.Build(cmd.Context(), q, loc, now, report.Sources{
-				AuditFiles: files, Tenant: tenant, DNC: s, Complaints: s, Recordings: s,
-			})
+			defer closeSrc()
+			src.AuditFiles, src.Tenant = files, tenant
+			r, err := report.Build(cmd.Context(), q, loc, now, src)
 			if err != nil {
 				return failErr(err)
 			}
@@ -102,5 +103,69 @@ in --data; run ` + "`dialgate audit verify`" + ` first to prove the log unedited
 	f.StringVar(&tenant, "tenant", "", "only this tenant")
 	f.StringVar(&zone, "zone", "Asia/Shanghai", "time zone of the quarter's boundaries")
 	f.StringVar(&at, "at", "", "report as of this time (overdue complaints), RFC 3339 (default now)")
+	f.StringArrayVar(&auditDirs, "audit", nil, "an audit log directory to read, repeatable (default --data/audit; in a fleet, every sidecar's)")
 	return cmd
+}
+
+// auditFiles lists the log files of every directory in dirs (--data/audit
+// when there is none), each directory's in order.
+func (a *app) auditFiles(dirs []string) ([]string, error) {
+	flag := "--audit"
+	if len(dirs) == 0 {
+		dirs, flag = []string{filepath.Join(a.data, sidecar.AuditDir)}, "--data"
+	}
+	var files []string
+	for _, dir := range dirs {
+		fs, err := auditlog.LogFiles(dir)
+		if err != nil {
+			return nil, failErr(fmt.Errorf("%s: audit log %s: %w", flag, dir, err))
+		}
+		if len(fs) == 0 {
+			return nil, failErr(fmt.Errorf("%s: the audit log %s has no files", flag, dir))
+		}
+		files = append(files, fs...)
+	}
+	return files, nil
+}
+
+// reportSources opens the stores a report counts do-not-call additions,
+// complaints and recordings in: the store in --data, or with --config the
+// fleet's shared back-ends where the config names them.
+func (a *app) reportSources(ctx context.Context) (report.Sources, func(), error) {
+	path := filepath.Join(a.data, boltstore.DefaultFileName)
+	if _, err := os.Stat(path); err != nil {
+		return report.Sources{}, nil, failErr(fmt.Errorf("--data: %w", err))
+	}
+	s, err := boltstore.Open(path, boltstore.Options{})
+	if err != nil {
+		return report.Sources{}, nil, failErr(fmt.Errorf("--data: %w", err))
+	}
+	src := report.Sources{DNC: s, Complaints: s, Recordings: s}
+	fleet, err := a.fleet()
+	if err != nil || fleet == nil {
+		if err != nil {
+			s.Close()
+		}
+		return src, func() { s.Close() }, err
+	}
+	keys, err := sidecar.LoadKeysFile(a.data, fleet.HMACKeyFile)
+	if err != nil {
+		s.Close()
+		return src, nil, failErr(fmt.Errorf("--data: %w", err))
+	}
+	deps, err := policy.StoreDeps(s, keys.HMAC)
+	if err != nil {
+		s.Close()
+		return src, nil, failErr(err)
+	}
+	complaints, closeShared, err := sidecar.OpenShared(ctx, *fleet, &deps)
+	if err != nil {
+		s.Close()
+		return src, nil, failErr(fmt.Errorf("--config: %w", err))
+	}
+	src.DNC, src.Recordings = deps.DNC, deps.Recordings
+	if complaints != nil {
+		src.Complaints = complaints
+	}
+	return src, func() { closeShared(); s.Close() }, nil
 }

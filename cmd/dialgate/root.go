@@ -14,6 +14,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	data           string // --data
+	fleetConfig    string // --config of the recordings, complaint and report commands
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

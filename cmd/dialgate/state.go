@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/dialgate/dialgate"
@@ -10,6 +12,7 @@ import (
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage/boltstore"
+	"github.com/spf13/cobra"
 )
 
 // state is the durable state of --data opened for a command that changes it:
@@ -17,38 +20,88 @@ import (
 // everywhere), and the profile's checks built over them (so a do-not-call
 // addition goes through the same overlay a Gate reads).
 type state struct {
-	store   *boltstore.Store
-	profile *policy.Profile
-	deps    policy.Deps
-	checks  []dialgate.Checker
+	store      *boltstore.Store
+	profile    *policy.Profile
+	deps       policy.Deps
+	checks     []dialgate.Checker
+	complaints complaint.Store // the fleet's with --config naming PostgreSQL, else store
+	shared     func() error    // closes the fleet back-ends; nil without --config
 }
 
-// openState opens --data (creating it) with the named profile. The caller
-// closes st.store.
-func (a *app) openState(profileName string) (*state, error) {
+// close closes the fleet back-ends, if any, and the store.
+func (st *state) close() error {
+	var err error
+	if st.shared != nil {
+		err = st.shared()
+	}
+	return errors.Join(err, st.store.Close())
+}
+
+// openState opens --data (creating it) with the named profile and, with
+// --config, the fleet back-ends the config names, in place of the local
+// store's (as dialgate serve does). The caller calls st.close.
+func (a *app) openState(ctx context.Context, profileName string) (*state, error) {
 	p, err := policy.Load(profileName)
 	if err != nil {
 		return nil, usageErr("--profile: %v", err)
+	}
+	fleet, err := a.fleet()
+	if err != nil {
+		return nil, err
 	}
 	s, err := a.openWriteStore()
 	if err != nil {
 		return nil, err
 	}
-	st := &state{store: s, profile: p}
-	keys, err := sidecar.LoadKeys(a.data)
+	st := &state{store: s, profile: p, complaints: s}
+	fail := func(err error) (*state, error) {
+		st.close()
+		return nil, err
+	}
+	var keyFile string
+	if fleet != nil {
+		keyFile = fleet.HMACKeyFile
+	}
+	keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 	if err != nil {
-		s.Close()
-		return nil, failErr(fmt.Errorf("--data: %w", err))
+		return fail(failErr(fmt.Errorf("--data: %w", err)))
 	}
 	if st.deps, err = policy.StoreDeps(s, keys.HMAC); err != nil {
-		s.Close()
-		return nil, failErr(err)
+		return fail(failErr(err))
+	}
+	if fleet != nil {
+		c, closeShared, err := sidecar.OpenShared(ctx, *fleet, &st.deps)
+		if err != nil {
+			return fail(failErr(fmt.Errorf("--config: %w", err)))
+		}
+		st.shared = closeShared
+		if c != nil {
+			st.complaints = c
+		}
 	}
 	if st.checks, err = policy.Checks(p, st.deps); err != nil {
-		s.Close()
-		return nil, usageErr("--profile: %v", err)
+		return fail(usageErr("--profile: %v", err))
 	}
 	return st, nil
+}
+
+// fleet returns the config --config names (nil without --config).
+func (a *app) fleet() (*sidecar.Config, error) {
+	if a.fleetConfig == "" {
+		return nil, nil
+	}
+	c, err := sidecar.LoadConfig(a.fleetConfig)
+	if err != nil {
+		return nil, usageErr("--config: %v", err)
+	}
+	return &c, nil
+}
+
+// addFleetFlag adds --config to a command group whose records a fleet keeps
+// in its shared back-ends.
+func (a *app) addFleetFlag(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVar(&a.fleetConfig, "config", "",
+		"the YAML config of dialgate serve: with redis or postgres in it, use the fleet's shared records (and its hmac_key_file) instead of the store in --data")
 }
 
 // recordings returns the profile's recording Manager, deleting media below
@@ -82,7 +135,7 @@ func (st *state) desk() (*complaint.Desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := policy.NewComplaintDesk(st.profile, st.store, lists, m, st.deps.CalleeHasher)
+	d, err := policy.NewComplaintDesk(st.profile, st.complaints, lists, m, st.deps.CalleeHasher)
 	if err != nil {
 		return nil, failErr(err)
 	}

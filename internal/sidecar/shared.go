@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/dialgate/dialgate/complaint"
@@ -14,6 +15,29 @@ import (
 // and points deps at them; it appends their Close to closers and returns
 // their health probes and, with PostgreSQL, the shared complaint store. With
 // neither set it changes nothing.
+// OpenShared opens the fleet back-ends cfg names (Redis, PostgreSQL) and puts
+// them in deps in place of the local store's, as `dialgate serve` does: the
+// CLI's recording, complaint and report commands read and write the fleet's
+// records through it. It returns the shared complaint store (nil without
+// PostgreSQL) and a function that closes what it opened. Without Redis or
+// PostgreSQL in cfg it changes nothing.
+func OpenShared(ctx context.Context, cfg Config, deps *policy.Deps) (complaint.Store, func() error, error) {
+	var closers []func() error
+	closeAll := func() error {
+		var errs []error
+		for i := len(closers) - 1; i >= 0; i-- {
+			errs = append(errs, closers[i]())
+		}
+		return errors.Join(errs...)
+	}
+	_, complaints, err := openShared(ctx, cfg, deps, &closers)
+	if err != nil {
+		_ = closeAll()
+		return nil, nil, err
+	}
+	return complaints, closeAll, nil
+}
+
 func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]func() error) ([]Probe, complaint.Store, error) {
 	var (
 		probes     []Probe

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+// TestFleetCLI: with dialgate serve's --config naming PostgreSQL, the
+// recordings, complaint and report commands of two hosts (two --data
+// directories) work on the fleet's shared records: a recording registered
+// on one host is shown and held on the other, a complaint filed on one is
+// listed on the other, and a report on the other counts it, reading the
+// first host's audit log (--audit). Without --config each host sees only its
+// own store.
+func TestFleetCLI(t *testing.T) {
+	purl := os.Getenv("DIALGATE_TEST_POSTGRES")
+	if purl == "" {
+		t.Skip("DIALGATE_TEST_POSTGRES is not set; run with DIALGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' go test -run FleetCLI ./cmd/dialgate")
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "dgfleetcli_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if c, err := pgx.Connect(ctx, purl); err == nil {
+			c.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "fleet-hmac.key")
+	if err := os.WriteFile(keyFile, []byte("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "sidecar.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("postgres: %q\npostgres_schema: %q\nhmac_key_file: %q\n", purl, schema, keyFile)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hostA, hostB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	on := func(data string, fleet bool) func(args ...string) (int, string, string) {
+		return func(args ...string) (int, string, string) {
+			t.Helper()
+			pre := []string{"--data", data}
+			if fleet {
+				// --config belongs to the command group: after its name.
+				args = append([]string{args[0], "--config", cfg}, args[1:]...)
+			}
+			return runCLI(t, "", append(pre, args...)...)
+		}
+	}
+	a, bb, bLocal := on(hostA, true), on(hostB, true), on(hostB, false)
+
+	started := time.Now().Add(-time.Hour).Format(time.RFC3339)
+	if code, out, errs := a("recordings", "register", "--id", "r-fleet", "--number", "+8613900139040", "--started-at", started); code != 0 {
+		t.Fatalf("register on host a: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := bb("recordings", "show", "r-fleet"); code != 0 || !strings.Contains(out, "r-fleet") {
+		t.Fatalf("show on host b: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := bb("recordings", "hold", "r-fleet", "--hold", "lit-1"); code != 0 {
+		t.Fatalf("hold on host b: %d %s %s", code, out, errs)
+	}
+	if code, _, _ := bLocal("recordings", "show", "r-fleet"); code != 1 {
+		t.Fatalf("host b's own store has the fleet's recording: exit %d", code)
+	}
+	if code, out, errs := a("complaint", "add", "--number", "+8613900139040", "--id", "cp-fleet", "--at", "2026-11-03T10:00:00+08:00"); code != 0 {
+		t.Fatalf("complaint on host a: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := bb("complaint", "list"); code != 0 || !strings.Contains(out, "cp-fleet") {
+		t.Fatalf("complaint list on host b: %d %s %s", code, out, errs)
+	}
+
+	// A decision in host a's audit log, as its sidecar writes them.
+	ctx := context.Background()
+	keys, err := sidecar.LoadKeysFile(hostA, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := auditlog.Open(ctx, filepath.Join(hostA, sidecar.AuditDir), auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	g, err := dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139041"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := bb("report", "quarterly", "--quarter", "2026Q4", "--audit", filepath.Join(hostA, sidecar.AuditDir), "--at", "2027-01-10T00:00:00+08:00")
+	if code != 0 {
+		t.Fatalf("report on host b: %d %s", code, errs)
+	}
+	var r struct {
+		Decisions struct {
+			Total int `json:"total"`
+		} `json:"decisions"`
+		Complaints struct {
+			Received int `json:"received"`
+		} `json:"complaints"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("report JSON: %v\n%s", err, out)
+	}
+	if r.Decisions.Total != 1 || r.Complaints.Received != 1 {
+		t.Fatalf("fleet report %+v\n%s", r, out)
+	}
+	if code, _, errs := bb("report", "quarterly", "--quarter", "2026Q4", "--audit", filepath.Join(dir, "nowhere")); code == 0 || !strings.Contains(errs, "--audit") {
+		t.Fatalf("report with a missing --audit directory: %d %s", code, errs)
+	}
+}
