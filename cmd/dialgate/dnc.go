@@ -41,6 +41,7 @@ without "+" are national numbers of that country ("2125550123" with
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
+	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.dncImportCmd(), a.dncBuildCmd(), a.dncInfoCmd(), a.dncLookupCmd())
 	return cmd
 }
@@ -190,7 +191,9 @@ func (a *app) dncImportCmd() *cobra.Command {
 		Use:   "import FILE... --scope SCOPE --list NAME",
 		Short: "Add the numbers of list files to a do-not-call list in the store",
 		Long: `Add the numbers of list files to a store-backed do-not-call list in the store
-at --data (created when missing): each number becomes an entry in --scope on
+at --data (created when missing), or with --config in the fleet's shared store
+(the one every sidecar reads; a fleet's sidecars do not read a host's --data
+lists): each number becomes an entry in --scope on
 list --list, added at --at (default now), held for the profile's minimum hold
 (cn: 12 months) from then.
 
@@ -310,14 +313,23 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		}
 		return usageErr("%d malformed lines; nothing imported (use --skip-bad to import the rest)", len(res.BadLines))
 	}
-	if err := os.MkdirAll(a.data, 0o700); err != nil {
-		return failErr(fmt.Errorf("--data: %w", err))
+	var s dnc.Store
+	if shared, done, err := a.fleetDNC(ctx); err != nil {
+		return err
+	} else if shared != nil {
+		defer done()
+		s = shared
+	} else {
+		if err := os.MkdirAll(a.data, 0o700); err != nil {
+			return failErr(fmt.Errorf("--data: %w", err))
+		}
+		b, err := boltstore.Open(filepath.Join(a.data, boltstore.DefaultFileName), boltstore.Options{})
+		if err != nil {
+			return failErr(fmt.Errorf("--data: %w", err))
+		}
+		defer b.Close()
+		s = b
 	}
-	s, err := boltstore.Open(filepath.Join(a.data, boltstore.DefaultFileName), boltstore.Options{})
-	if err != nil {
-		return failErr(fmt.Errorf("--data: %w", err))
-	}
-	defer s.Close()
 	if len(entries) > 0 {
 		if err := s.AddDNC(ctx, entries...); err != nil {
 			return failErr(fmt.Errorf("nothing imported: %w", err))
@@ -666,7 +678,19 @@ listed nowhere, 2 bad input.`,
 				loaded = append(loaded, s)
 			}
 			path := filepath.Join(a.data, boltstore.DefaultFileName)
-			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			fleet, done, err := a.fleetDNC(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if fleet != nil {
+				es, err := fleet.DNCEntries(cmd.Context(), n)
+				done()
+				if err != nil {
+					return failErr(err)
+				}
+				res.Store = "the fleet's (--config " + a.fleetConfig + ")"
+				res.Entries = append(res.Entries, es...)
+			} else if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 				fmt.Fprintf(a.stderr, "dialgate: note: no store at %s; looking in snapshots only\n", path)
 			} else {
 				s, err := boltstore.Open(path, boltstore.Options{})

@@ -24,8 +24,8 @@ import (
 // directories) work on the fleet's shared records: a recording registered
 // on one host is shown and held on the other, a complaint filed on one is
 // listed on the other, and a report on the other counts it, reading the
-// first host's audit log (--audit). Without --config each host sees only its
-// own store.
+// first host's audit log (--audit); opt-outs imported on one are listed on
+// the other. Without --config each host sees only its own store.
 func TestFleetCLI(t *testing.T) {
 	purl := os.Getenv("DIALGATE_TEST_POSTGRES")
 	if purl == "" {
@@ -82,6 +82,21 @@ func TestFleetCLI(t *testing.T) {
 	}
 	if code, out, errs := bb("complaint", "list"); code != 0 || !strings.Contains(out, "cp-fleet") {
 		t.Fatalf("complaint list on host b: %d %s %s", code, out, errs)
+	}
+
+	// Opt-outs imported on host a go where every sidecar reads them.
+	list := filepath.Join(dir, "optouts.txt")
+	if err := os.WriteFile(list, []byte("+8613900139042\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := a("dnc", "import", "--scope", "global", "--list", "opt_out", list); code != 0 {
+		t.Fatalf("dnc import on host a: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := bb("dnc", "lookup", "+8613900139042"); code != 0 || !strings.Contains(out, "opt_out") {
+		t.Fatalf("dnc lookup on host b: %d %s %s", code, out, errs)
+	}
+	if code, _, _ := bLocal("dnc", "lookup", "+8613900139042"); code != 1 {
+		t.Fatalf("host b's own store lists the fleet's opt-out: exit %d", code)
 	}
 
 	// A decision in host a's audit log, as its sidecar writes them.

@@ -141,3 +141,24 @@ func (st *state) desk() (*complaint.Desk, error) {
 	}
 	return d, nil
 }
+
+// fleetDNC returns the do-not-call store of the fleet --config names (the one
+// every sidecar of the fleet reads: Redis when configured, else PostgreSQL),
+// or nil when there is no --config or it names no fleet back-end. done closes
+// it.
+func (a *app) fleetDNC(ctx context.Context) (s dnc.Store, done func(), err error) {
+	fleet, err := a.fleet()
+	if err != nil || fleet == nil {
+		return nil, nil, err
+	}
+	var deps policy.Deps
+	_, closeShared, err := sidecar.OpenShared(ctx, *fleet, &deps)
+	if err != nil {
+		return nil, nil, failErr(fmt.Errorf("--config: %w", err))
+	}
+	if deps.DNC == nil {
+		closeShared()
+		return nil, nil, usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config to use the store in --data", a.fleetConfig)
+	}
+	return deps.DNC, func() { closeShared() }, nil
+}
