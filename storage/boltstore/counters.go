@@ -93,8 +93,8 @@ const journalVersion = 1
 // the forget of the older one).
 type counterState struct {
 	idx     *countstate.State
-	j       *journal          // nil when the journal did not load (failed is set)
-	seq     uint64            // last sequence used
+	j       *journal           // nil when the journal did not load (failed is set)
+	seq     uint64             // last sequence used
 	pending map[string]*jbatch // id → the batch its reserve frame is in, until durable
 	failed  error
 }

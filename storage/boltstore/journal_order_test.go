@@ -73,7 +73,7 @@ func TestHeldIDWaitsForItsFailedWrite(t *testing.T) {
 	}
 	ra, rb := make(chan res, 1), make(chan res, 1)
 	go func() { ok, _, err := s.Reserve(ctx, "x", rt0, l); ra <- res{ok, err} }()
-	<-entered // the writer took x's batch and is writing it
+	<-entered                                                                     // the writer took x's batch and is writing it
 	go func() { ok, _, err := s.Reserve(ctx, "x", rt0, l); rb <- res{ok, err} }() // a retry / duplicate
 	time.Sleep(50 * time.Millisecond)
 	select {
