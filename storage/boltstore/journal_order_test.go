@@ -73,7 +73,8 @@ func TestHeldIDWaitsForItsFailedWrite(t *testing.T) {
 	}
 	ra, rb := make(chan res, 1), make(chan res, 1)
 	go func() { ok, _, err := s.Reserve(ctx, "x", rt0, l); ra <- res{ok, err} }()
-	<-entered                                                                     // the writer took x's batch and is writing it
+	// The writer took x's batch and is writing it.
+	<-entered
 	go func() { ok, _, err := s.Reserve(ctx, "x", rt0, l); rb <- res{ok, err} }() // a retry / duplicate
 	time.Sleep(50 * time.Millisecond)
 	select {
@@ -150,8 +151,21 @@ func TestMigratedOrphanIDsMeetNoCallerID(t *testing.T) {
 // Whatever concurrent Reserves (duplicate ids included), Releases and
 // expiries did, the journal replays to the same counts the index had.
 func TestReplayMatchesIndexUnderConcurrency(t *testing.T) {
+	for name, opts := range map[string]Options{
+		"one segment": {},
+		// Rotation and compaction run under the load.
+		"small segments": {SegmentSize: 2048},
+	} {
+		t.Run(name, func(t *testing.T) { testReplayMatchesIndex(t, opts) })
+	}
+}
+
+func testReplayMatchesIndex(t *testing.T, opts Options) {
 	path := filepath.Join(t.TempDir(), "c.db")
-	s := openAt(t, path)
+	s, err := Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	keys := []string{"k0", "k1", "k2", "k3"}
 	lim := func(k string) []storage.Limit {
@@ -208,10 +222,16 @@ func TestReplayMatchesIndexUnderConcurrency(t *testing.T) {
 	if records != held {
 		t.Errorf("the journal replays to %d reservations, the index holds %d", records, held)
 	}
+	s.counters.j.segMu.Lock()
+	t.Logf("%d segments, %d compactions, last compaction error %v", len(s.counters.j.segs), s.counters.j.compactions, s.counters.j.compactErr)
+	s.counters.j.segMu.Unlock()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = openAt(t, path)
+	s, err = Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	for j, m := 0, 199; m <= 400; j, m = j+1, m+20 {
 		us, err := s.Usage(ctx, rt0.Add(time.Duration(m)*time.Minute), limits)
