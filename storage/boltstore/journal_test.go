@@ -440,8 +440,10 @@ func TestCompactionCrash(t *testing.T) {
 			mustReserve(t, s, "seal", later, lim1("k1"))
 			want[1]++
 			want[10]++
-			if err := s.counters.j.rotate(); err != nil {
-				t.Fatal(err)
+			for n, i := len(segFiles(t, path)), 0; len(segFiles(t, path)) == n; i++ { // seal "seal"
+				mustReserve(t, s, "seal"+strconv.Itoa(i), later, lim1("k2"))
+				want[2]++
+				want[10]++
 			}
 			if err := s.counters.j.compactNow(); err != nil {
 				t.Fatal(err)
