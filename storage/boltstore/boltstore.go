@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,19 +15,22 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/countstate"
 )
 
 // Schema identifies the file format. SchemaVersion is raised only when the
 // encoding of an existing bucket changes incompatibly; adding a bucket for a
 // new domain does not change it (older builds ignore buckets they do not know).
 //
-// Version 2 keeps frequency counters in an append-only journal
-// (counters.log) instead of one B+tree entry per key; Open migrates a
-// version 1 file, and a build that reads only version 1 refuses a version 2
-// file (it would not see the counters).
+// Version 2 kept frequency counters in an append-only journal inside the
+// file (bucket counters.log) instead of one B+tree entry per key (version
+// 1). Version 3 keeps that journal in segment files beside the store file
+// (path.counters.<n>; see counters.go). Open migrates version 1 and 2 files,
+// and a build that reads only an older version refuses a newer file (it
+// would not see the counters).
 const (
 	SchemaName    = "dialgate.store"
-	SchemaVersion = 2
+	SchemaVersion = 3
 )
 
 // DefaultFileName is the name of the store file inside a data directory
@@ -45,7 +49,6 @@ var (
 
 	buckets = [][]byte{
 		bucketMeta,
-		bucketCounterLog,
 		// Domain files add their bucket names here, one line per bucket.
 		bucketRecordings,
 		bucketRecordingTombstones,
@@ -59,6 +62,7 @@ var (
 var (
 	metaSchema  = []byte("schema")
 	metaVersion = []byte("version")
+	metaJournal = []byte("journal") // the counters journal's id (schema 3)
 )
 
 // Options configures Open. The zero value uses the defaults stated on each
@@ -83,6 +87,14 @@ type Options struct {
 	Verify bool
 	// FileMode is the permission of a new file. Zero means 0600.
 	FileMode fs.FileMode
+	// SegmentSize is the size past which the counters journal
+	// (path.counters.<n>) seals its active segment and starts the next;
+	// sealed segments are merged in the background once they hold more
+	// than twice the bytes of the reservations still held. Zero means
+	// DefaultSegmentSize (32 MiB); negative is an error. MaxBatchDelay and
+	// MaxBatchSize apply to the journal's group commit too (a write is one
+	// Reserve, Release, or step of ExpireCounters).
+	SegmentSize int64
 }
 
 // Store is a durable store in one bbolt file. Create it with Open; the zero
@@ -98,7 +110,7 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	mu       sync.Mutex // guards counters.seq and counters.failed
+	mu       sync.Mutex // guards counters.seq, .pending and .failed; orders the journal (see counterState)
 	counters counterState
 
 	consents consentState
@@ -120,8 +132,8 @@ func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("boltstore: open: path: empty: %w", storage.ErrInvalid)
 	}
-	if opts.LockTimeout < 0 || opts.MaxBatchDelay < 0 || opts.MaxBatchSize < 0 {
-		return nil, fmt.Errorf("boltstore: open: options: negative LockTimeout, MaxBatchDelay or MaxBatchSize: %w", storage.ErrInvalid)
+	if opts.LockTimeout < 0 || opts.MaxBatchDelay < 0 || opts.MaxBatchSize < 0 || opts.SegmentSize < 0 {
+		return nil, fmt.Errorf("boltstore: open: options: negative LockTimeout, MaxBatchDelay, MaxBatchSize or SegmentSize: %w", storage.ErrInvalid)
 	}
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = DefaultLockTimeout
@@ -131,6 +143,9 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if opts.FileMode == 0 {
 		opts.FileMode = 0o600
+	}
+	if opts.SegmentSize == 0 {
+		opts.SegmentSize = DefaultSegmentSize
 	}
 
 	// Inspect an existing file read-only first, so that a file we refuse is
@@ -152,6 +167,8 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, openErr(path, err, opts.LockTimeout)
 	}
+	var version int
+	var jid []byte
 	if err := db.Update(func(tx *bolt.Tx) error {
 		if err := checkSchema(tx); err != nil {
 			return err
@@ -161,17 +178,18 @@ func Open(path string, opts Options) (*Store, error) {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
-		if err := migrateCounters(tx); err != nil {
-			return fmt.Errorf("migrate counters to schema version 2: %w", err)
-		}
 		meta := tx.Bucket(bucketMeta)
 		if meta.Get(metaSchema) == nil {
-			if err := meta.Put(metaSchema, []byte(SchemaName)); err != nil {
-				return err
-			}
+			return nil // new: migrateJournal records the schema with the journal's id
 		}
-		if string(meta.Get(metaVersion)) != strconv.Itoa(SchemaVersion) {
-			return meta.Put(metaVersion, []byte(strconv.Itoa(SchemaVersion)))
+		version, _ = strconv.Atoi(string(meta.Get(metaVersion))) // checkSchema checked it
+		jid = slices.Clone(meta.Get(metaJournal))
+		if version == 1 {
+			if err := migrateCounters(tx); err != nil {
+				return fmt.Errorf("migrate counters to schema version 2: %w", err)
+			}
+			version = 2
+			return meta.Put(metaVersion, []byte("2"))
 		}
 		return nil
 	}); err != nil {
@@ -181,10 +199,25 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("boltstore: open %s: initialise: %w: %w", path, storage.ErrUnavailable, err)
 	}
-	counters, err := loadCounters(db)
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("boltstore: open %s: load counters: %w: %w", path, storage.ErrUnavailable, err)
+	var corrupt error
+	if version < 3 {
+		var err error
+		jid, corrupt, err = migrateJournal(db, path)
+		if err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("boltstore: open %s: move the counters journal to its own files (schema version 3): %w: %w", path, storage.ErrUnavailable, err)
+		}
+	} else if len(jid) != journalIDLen {
+		corrupt = fmt.Errorf("%w: the meta bucket has no counters journal id", storage.ErrCorrupt)
+	}
+	counters := counterState{idx: countstate.NewTracked(), failed: corrupt}
+	if corrupt == nil {
+		var err error
+		counters, err = loadCounters(path, jid, opts)
+		if err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("boltstore: open %s: load counters: %w: %w", path, storage.ErrUnavailable, err)
+		}
 	}
 	return &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}, counters: counters}, nil
 }
@@ -279,6 +312,9 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
+		if s.counters.j != nil {
+			s.counters.j.close()
+		}
 		if err := s.db.Close(); err != nil {
 			s.closeErr = fmt.Errorf("boltstore: close %s: %w", s.path, err)
 		}

@@ -2,11 +2,15 @@ package boltstore_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
@@ -26,14 +30,8 @@ func TestCorruptCounterRecordIsNotAbsent(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := validFile(t) // one reservation under key "k", window 1h, max 1
-			editBolt(t, path, func(tx *bolt.Tx) error {
-				b := tx.Bucket([]byte("counters.log"))
-				k, v := b.Cursor().First()
-				if k == nil {
-					t.Fatal("no journal record in the file")
-				}
-				return b.Put(append([]byte(nil), k...), damage(append([]byte(nil), v...)))
-			})
+			damageFirstReservation(t, path, damage)
+			before := snapshotDir(t, filepath.Dir(path))
 			s, err := boltstore.Open(path, boltstore.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -50,6 +48,61 @@ func TestCorruptCounterRecordIsNotAbsent(t *testing.T) {
 			if _, err := s.ExpireCounters(ctx, tRef.Add(48*time.Hour)); !errors.Is(err, storage.ErrCorrupt) {
 				t.Errorf("ExpireCounters over a damaged record = %v; want ErrCorrupt (it must not delete what it cannot read)", err)
 			}
+			s.Close()
+			if after := snapshotDir(t, filepath.Dir(path)); !maps.Equal(after, before) {
+				t.Errorf("Open or Close changed the journal of a store whose counters are damaged")
+			}
 		})
 	}
+}
+
+// damageFirstReservation rewrites the reservation in the first frame of
+// segment 1 of the store at path with damage, and fixes the frame's length
+// and checksum, so that the frame reads and its payload does not decode.
+// Layout: header of 28 bytes, then uint32 length | uint32 CRC-32C | type |
+// uint64 seq | reservation.
+func damageFirstReservation(t *testing.T, path string, damage func([]byte) []byte) {
+	t.Helper()
+	name := path + ".counters.0000000001"
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const hdr = 28
+	l := binary.BigEndian.Uint32(b[hdr:])
+	payload := b[hdr+8 : hdr+8+int(l)]
+	if payload[0] != 1 {
+		t.Fatalf("first frame has type %d, want a reserve (1)", payload[0])
+	}
+	rest := b[hdr+8+int(l):]
+	p := append(append([]byte(nil), payload[:9]...), damage(append([]byte(nil), payload[9:]...))...)
+	out := append([]byte(nil), b[:hdr]...)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(p)))
+	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(p, crc32.MakeTable(crc32.Castagnoli)))
+	out = append(append(out, p...), rest...)
+	if err := os.WriteFile(name, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshotDir returns the contents of every file in dir whose name has
+// ".counters", by name.
+func snapshotDir(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range ents {
+		if !strings.Contains(e.Name(), ".counters") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(b)
+	}
+	return out
 }

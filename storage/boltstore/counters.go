@@ -1,11 +1,14 @@
 package boltstore
 
 import (
+	"bufio"
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -16,33 +19,61 @@ import (
 	"github.com/dialgate/dialgate/storage/internal/countstate"
 )
 
-// Counters: an in-memory index in front of an append-only journal.
+// Counters: an in-memory index in front of an append-only file journal.
 //
 // Only one process opens a store file (bbolt locks it), so the index in
 // memory (package countstate, the engine of memstore too) is the authority:
 // Usage and Reserve decide without reading the disk. The journal makes every
 // reservation durable before Reserve returns; Open replays it.
 //
-// counters.log: one record per held reservation:
+// The journal (schema version 3) lives beside the store file P, in segment
+// files P.counters.<n> (n zero-padded to 10 digits, so that the names sort
+// in order), not in bbolt: a bbolt commit costs two fdatasyncs (data pages,
+// then meta) and rewrites B+tree nodes, an append to a file one fdatasync.
+// Only a read-write Open (the holder of the bbolt lock) touches them.
 //
-//	key   = uint64 sequence (big endian), increasing: every commit appends at
-//	        the right edge of the B+tree, so a group commit of a few hundred
-//	        reservations writes a few pages, not one random leaf per key.
-//	value = version byte (1) | int64 instant (Unix ns) | int64 expiry (Unix
-//	        ns: instant + the longest window of its keys) | uvarint len | id |
-//	        uvarint count | count × (uvarint len | key | uvarint len | member |
-//	        int64 window ns)
+//	segment = header | frame*
+//	header  = "DGCNTJNL" | uint32 format version (1) | 16-byte journal id
+//	          (also in the meta bucket: a segment of another store, or a
+//	          store whose journal went missing, is refused, not read as empty)
+//	frame   = uint32 BE payload length | uint32 BE CRC-32C (Castagnoli) of
+//	          the payload | payload
+//	payload = 1 | uint64 seq | reservation        (reserve)
+//	        | 2 | uint64 seq | id                 (release of reservation seq)
+//	        | 3 | uint64 seq | id                 (forget: the index dropped
+//	                                               reservation seq, all its
+//	                                               entries having expired)
+//	reservation = version byte (1) | int64 instant (Unix ns) | int64 expiry
+//	        (Unix ns: instant + the longest window of its keys) | uvarint
+//	        len | id | uvarint count | count × (uvarint len | key | uvarint
+//	        len | member | int64 window ns)
 //
-// Release deletes its record; ExpireCounters deletes the records whose
-// expiry has passed. A write the journal could not make durable (a failed
-// commit or fsync) leaves the index possibly ahead of the file: the counters
-// then fail every later call with storage.ErrUnavailable, until the store is
-// reopened from its file (fail closed).
+// Sequences increase; Store.mu is held from choosing a reservation's
+// sequence, through changing the index, to queueing its frames, so the
+// journal's order is the index's. One writer goroutine owns the active (last)
+// segment and writes everything queued with one write() and one fdatasync,
+// then wakes that batch's callers (group commit; see journal.go). Replay
+// restores each reserve (a later one of an id replaces it) and drops a
+// reservation on its release or forget frame if it is still held with that
+// sequence. A torn tail — a bad frame at the end of the last segment with no
+// good frame after it — was never acknowledged and is cut off; any other
+// damage stops the counters with storage.ErrCorrupt (every counter call
+// fails and the checks deny) and Open modifies nothing. A write the journal
+// could not make durable (a failed write or fdatasync) leaves the index
+// possibly ahead of the file: the counters then fail every later call with
+// storage.ErrUnavailable, until the store is reopened (fail closed).
+//
+// The active segment is sealed past Options.SegmentSize; sealed segments
+// are merged in the background once they hold more than twice the held
+// reservations' bytes (compact.go).
 //
 // Schema version 1 kept counters in counters.entries and counters.ids (one
-// B+tree entry per key, random writes); Open migrates such a file to the
-// journal in one transaction.
+// B+tree entry per key), version 2 in the bbolt bucket counters.log (key =
+// uint64 seq, value = reservation as above). Open migrates both: version 1
+// to the bucket in one transaction, the bucket to a new segment (fsynced),
+// then one transaction drops the bucket and sets version 3.
 var (
+	// Version 2's journal, migrated by Open.
 	bucketCounterLog = []byte("counters.log")
 
 	// Version 1 buckets, migrated by Open.
@@ -53,16 +84,18 @@ var (
 const journalVersion = 1
 
 // counterState is the Store's counters: the index, the next journal
-// sequence, the journal writes not yet committed by id, and the failure that
-// stopped them, if any. Store.mu guards everything but idx (which has its
-// own lock), and is held from choosing a record's sequence, through changing
-// the index, to queueing the record's write: so the journal receives writes
-// in the order the index changed (a Release's delete after the Reserve's
-// put, a newer record of an id after an older one).
+// sequence, the journal writes not yet durable by id, the journal writer,
+// and the failure that stopped the counters, if any. Store.mu guards
+// everything but idx (which has its own lock) and j, and is held from
+// choosing a record's sequence, through changing the index, to queueing the
+// record's frames: so the journal receives frames in the order the index
+// changed (a release after its reserve, a newer reservation of an id after
+// the forget of the older one).
 type counterState struct {
 	idx     *countstate.State
-	seq     uint64               // last sequence used
-	pending map[string]*groupReq // id → the queued write of its record
+	j       *journal           // nil when the journal did not load (failed is set)
+	seq     uint64             // last sequence used
+	pending map[string]*jbatch // id → the batch its reserve frame is in, until durable
 	failed  error
 }
 
@@ -77,7 +110,8 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 
 // Reserve checks every limit at t and, only if none would be exceeded, records
 // id under every key, atomically, and appends the reservation to the journal
-// in a group-committed transaction that is fsynced before Reserve returns.
+// (one frame, group-committed: written and fdatasynced before Reserve
+// returns).
 // Idempotent by id: a call for an id whose record is still being written
 // returns when that write does, with its result. See storage.Counters.
 func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []storage.Limit) (bool, []storage.Usage, error) {
@@ -87,6 +121,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if err := s.countersArgs(ctx, "reserve", t, limits); err != nil {
 		return false, nil, err
 	}
+	if reserveFrameBound(id, limits) > maxFramePayload {
+		return false, nil, fmt.Errorf("boltstore: reserve: limits: more than %d bytes of keys and members: %w", maxFramePayload, storage.ErrInvalid)
+	}
 	s.mu.Lock()
 	if err := s.counters.failed; err != nil {
 		s.mu.Unlock()
@@ -94,22 +131,27 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	}
 	seq := s.counters.seq + 1
 	ok, out, added := s.counters.idx.Reserve(id, seq, t, limits)
-	var w *groupReq
+	var w *jbatch
 	switch {
 	case added:
 		s.counters.seq = seq
-		rec, key := encodeReservation(id, t.UnixNano(), countstate.Keys(limits)), seqKey(seq)
+		// Reservations the index forgot while pruning for this one get
+		// their forget frames first, in the same batch.
 		forgot := s.counters.idx.Forgotten()
-		w = s.group.enqueue(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bucketCounterLog)
-			if err := deleteRecords(b, forgot); err != nil {
-				return err
+		j, tn := s.counters.j, t.UnixNano()
+		w = j.append(func(b []byte) []byte {
+			for _, f := range forgot {
+				b = appendIDFrame(b, frameForget, f.Tag, f.ID)
 			}
-			return b.Put(key, rec)
+			n := len(b)
+			b = appendReserveFrame(b, seq, id, tn, limits)
+			j.reserveBytes.Add(int64(len(b) - n))
+			j.reserveFrames.Add(1)
+			return b
 		})
 		s.counters.pending[id] = w
 	case ok:
-		w = s.counters.pending[id] // held: nil once its record is on disk
+		w = s.counters.pending[id] // held: nil once its frame is on disk
 	}
 	s.mu.Unlock()
 	if w == nil {
@@ -124,15 +166,13 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		s.mu.Unlock()
 	}
 	if err != nil {
-		s.journalFailed(err)
-		return false, nil, txErr("reserve", err)
+		return false, nil, s.journalErr("reserve", err)
 	}
 	return true, out, nil
 }
 
-// Release removes everything recorded for id, deleting its journal record in
-// a group-committed transaction fsynced before it returns. See
-// storage.Counters.
+// Release removes everything recorded for id, and appends a release frame
+// to the journal, fdatasynced before it returns. See storage.Counters.
 func (s *Store) Release(ctx context.Context, id string) error {
 	if err := s.countersUsable("release"); err != nil {
 		return err
@@ -144,30 +184,27 @@ func (s *Store) Release(ctx context.Context, id string) error {
 		return nil
 	}
 	s.mu.Lock()
+	if err := s.counters.failed; err != nil {
+		s.mu.Unlock()
+		return countersFailed("release", err)
+	}
 	seq, held := s.counters.idx.Release(id)
 	if !held {
 		s.mu.Unlock()
 		return nil
 	}
-	w := s.group.enqueue(func(tx *bolt.Tx) error {
-		return deleteRecords(tx.Bucket(bucketCounterLog), []uint64{seq})
-	})
+	w := s.counters.j.append(func(b []byte) []byte { return appendIDFrame(b, frameRelease, seq, id) })
 	s.mu.Unlock()
 	if err := w.wait(); err != nil {
-		s.journalFailed(err)
-		return txErr("release", err)
+		return s.journalErr("release", err)
 	}
 	return nil
 }
 
-// expireChunk bounds the deletions of one ExpireCounters transaction (a
-// variable for tests).
-var expireChunk = 10_000
-
 // ExpireCounters removes every entry older than the longest window its key
-// was used with, at t, from the index, and deletes the journal records of
-// the reservations it forgot (those left with no entry), in transactions of
-// at most 10,000 deletions, each fsynced. It returns the number of entries
+// was used with, at t, from the index, and appends a forget frame for each
+// reservation it forgot (those left with no entry), a batch per step of the
+// walk, each fdatasynced before it returns. It returns the number of entries
 // removed from the index. See storage.CounterExpirer.
 func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 	if err := s.countersUsable("expire"); err != nil {
@@ -178,45 +215,49 @@ func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 	}
 	var (
 		removed int
-		ws      []*groupReq
+		ws      []*jbatch
 		stopped error
 	)
 	for from := 0; from >= 0; {
 		// One step of the index under the lock, so that reservations are
 		// not held up for the whole scan.
 		s.mu.Lock()
+		if err := s.counters.failed; err != nil {
+			s.mu.Unlock()
+			return removed, countersFailed("expire", err)
+		}
 		n, next := s.counters.idx.ExpireSome(t, from, countstate.ExpireChunk)
 		removed, from = removed+n, next
-		forgot := s.counters.idx.Forgotten()
-		for len(forgot) > 0 {
-			chunk := forgot[:min(len(forgot), expireChunk)]
-			forgot = forgot[len(chunk):]
-			ws = append(ws, s.group.enqueue(func(tx *bolt.Tx) error {
-				return deleteRecords(tx.Bucket(bucketCounterLog), chunk)
+		if forgot := s.counters.idx.Forgotten(); len(forgot) > 0 {
+			ws = append(ws, s.counters.j.append(func(b []byte) []byte {
+				for _, f := range forgot {
+					b = appendIDFrame(b, frameForget, f.Tag, f.ID)
+				}
+				return b
 			}))
 		}
 		s.mu.Unlock()
 		if err := ctx.Err(); err != nil && from >= 0 {
-			stopped, from = fmt.Errorf("boltstore: expire: %w", err), -1 // the queued deletions still commit
+			stopped, from = fmt.Errorf("boltstore: expire: %w", err), -1 // the queued frames are still written
 		}
 	}
 	for _, w := range ws {
 		if err := w.wait(); err != nil {
-			s.journalFailed(err)
-			return removed, txErr("expire", err)
+			return removed, s.journalErr("expire", err)
 		}
 	}
 	return removed, stopped
 }
 
-// deleteRecords deletes the journal records of seqs.
-func deleteRecords(b *bolt.Bucket, seqs []uint64) error {
-	for _, seq := range seqs {
-		if err := b.Delete(seqKey(seq)); err != nil {
-			return err
-		}
+// journalErr turns a failed journal write into op's error: the store
+// closing under the call is storage.ErrClosed; anything else stops the
+// counters (journalFailed) and is storage.ErrUnavailable.
+func (s *Store) journalErr(op string, err error) error {
+	if errors.Is(err, errJournalClosed) {
+		return fmt.Errorf("boltstore: %s: %w", op, storage.ErrClosed)
 	}
-	return nil
+	s.journalFailed(err)
+	return fmt.Errorf("boltstore: %s: %w: %w", op, storage.ErrUnavailable, err)
 }
 
 // journalFailed stops the counters after a journal write failed: the index
@@ -271,15 +312,21 @@ func appendInstant(b []byte, ns int64) []byte {
 	return binary.BigEndian.AppendUint64(b, uint64(ns)^(1<<63))
 }
 
-// encodeReservation encodes a journal record (see counters.log above).
+// encodeReservation encodes a reservation (see the format above).
 func encodeReservation(id string, at int64, keys []countstate.Recorded) []byte {
-	var longest time.Duration
 	n := 1 + 8 + 8 + binary.MaxVarintLen64 + len(id) + binary.MaxVarintLen64
 	for _, k := range keys {
-		longest = max(longest, k.Window)
 		n += 2*binary.MaxVarintLen64 + len(k.Key) + len(k.Member) + 8
 	}
-	b := make([]byte, 0, n)
+	return appendReservation(make([]byte, 0, n), id, at, keys)
+}
+
+// appendReservation appends an encoded reservation to b.
+func appendReservation(b []byte, id string, at int64, keys []countstate.Recorded) []byte {
+	var longest time.Duration
+	for _, k := range keys {
+		longest = max(longest, k.Window)
+	}
 	b = append(b, journalVersion)
 	b = binary.BigEndian.AppendUint64(b, uint64(at))
 	b = binary.BigEndian.AppendUint64(b, uint64(satAdd(at, int64(longest))))
@@ -291,6 +338,50 @@ func encodeReservation(id string, at int64, keys []countstate.Recorded) []byte {
 		b = binary.BigEndian.AppendUint64(b, uint64(k.Window))
 	}
 	return b
+}
+
+// appendReservationLimits appends the encoding of a reservation of limits:
+// the same bytes as appendReservation(b, id, at, countstate.Keys(limits)),
+// without allocating.
+func appendReservationLimits(b []byte, id string, at int64, limits []storage.Limit) []byte {
+	var longest time.Duration
+	n := 0
+	for i, l := range limits {
+		longest = max(longest, l.Window)
+		if firstOfKey(limits, i) {
+			n++
+		}
+	}
+	b = append(b, journalVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(at))
+	b = binary.BigEndian.AppendUint64(b, uint64(satAdd(at, int64(longest))))
+	b = appendString(b, id)
+	b = binary.AppendUvarint(b, uint64(n))
+	for i, l := range limits {
+		if !firstOfKey(limits, i) {
+			continue
+		}
+		w := l.Window
+		for _, o := range limits[i+1:] {
+			if o.Key == l.Key {
+				w = max(w, o.Window)
+			}
+		}
+		b = appendString(b, l.Key)
+		b = appendString(b, l.Member)
+		b = binary.BigEndian.AppendUint64(b, uint64(w))
+	}
+	return b
+}
+
+// firstOfKey reports whether limits[i] is the first limit with its key.
+func firstOfKey(limits []storage.Limit, i int) bool {
+	for _, o := range limits[:i] {
+		if o.Key == limits[i].Key {
+			return false
+		}
+	}
+	return true
 }
 
 // satAdd returns a+b, saturating at math.MaxInt64.
@@ -394,51 +485,184 @@ func (r *reader) u64() uint64 {
 	return v
 }
 
-// loadCounters replays the journal into a new index, and deletes the
-// records a later record of the same id superseded (an id whose entries had
-// all expired, reserved again). A record that does not decode stops the
-// counters with its error (every counter call then fails with
-// storage.ErrCorrupt and the checks deny) but not the rest of the store.
-func loadCounters(db *bolt.DB) (counterState, error) {
-	cs := counterState{idx: countstate.NewTracked(), pending: make(map[string]*groupReq)}
-	err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCounterLog)
-		cs.seq = b.Sequence()
-		c := b.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if len(k) != 8 {
-				cs.failed = fmt.Errorf("%w: counters.log key of %d bytes, want 8", storage.ErrCorrupt, len(k))
-				return nil
-			}
-			seq := binary.BigEndian.Uint64(k)
-			cs.seq = max(cs.seq, seq)
-			id, at, keys, err := decodeReservation(v)
-			if err != nil {
-				cs.failed = fmt.Errorf("record %d: %w", seq, err)
-				return nil
-			}
-			cs.idx.Restore(id, seq, at, keys)
+// loadCounters replays the journal of the store at path (whose journal id
+// is id) into a new index and starts its writer. Damage (see replayJournal)
+// stops the counters with its error (every counter call then fails with
+// storage.ErrCorrupt and the checks deny) but not the rest of the store, and
+// nothing is written. Otherwise a torn tail is cut off and fsynced, the
+// temporary files a crash left are removed, and the writer appends to the
+// last segment. An error is a failure to read or write the files.
+func loadCounters(path string, id []byte, opts Options) (counterState, error) {
+	cs := counterState{idx: countstate.NewTracked(), pending: make(map[string]*jbatch)}
+	rep, err := replayJournal(path, id, cs.idx)
+	if err != nil {
+		if errors.Is(err, storage.ErrCorrupt) {
+			cs.failed = fmt.Errorf("counters journal: %w", err)
+			return cs, nil
 		}
-		return nil
-	})
+		return cs, err
+	}
+	cs.idx.Forgotten() // replaced by a later reserve while replaying: nothing to record
+	cs.seq = rep.seq
+	last := segName(path, rep.segs[len(rep.segs)-1].n)
+	if rep.tornAt >= 0 {
+		if err := truncateTail(last, rep.tornAt); err != nil {
+			return cs, fmt.Errorf("cut the torn tail off %s: %w", last, err)
+		}
+	}
+	if err := removeTemps(path); err != nil {
+		return cs, err
+	}
+	f, err := os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return cs, err
 	}
-	if old := cs.idx.Forgotten(); len(old) > 0 && cs.failed == nil {
-		err = db.Update(func(tx *bolt.Tx) error { return deleteRecords(tx.Bucket(bucketCounterLog), old) })
-	}
-	return cs, err
+	cs.j = startJournal(path, id, f, rep.segs, cs.idx, opts)
+	cs.j.reserveBytes.Store(rep.resBytes)
+	cs.j.reserveFrames.Store(rep.reserves)
+	return cs, nil
 }
 
-// migrateCounters moves schema-1 counter buckets into the journal, within
-// the caller's transaction, and deletes them. A damaged entry fails the
+// newJournalID returns a random journal id.
+func newJournalID() ([]byte, error) {
+	id := make([]byte, journalIDLen)
+	if _, err := rand.Read(id); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// migrateJournal gives a new file (no schema yet) or a schema-2 file its
+// journal: it writes the records of bucket counters.log, if any, as reserve
+// frames with their sequences into a new segment 1 (fsynced), in place of
+// any segment files an interrupted migration (or a removed store) left;
+// then one transaction drops the bucket and records the schema, version 3
+// and the new journal id. A crash before that transaction leaves the file
+// as it was, and the next Open migrates again.
+//
+// A record that does not decode is returned as corrupt (wrapping
+// storage.ErrCorrupt), and nothing is written: the file stays at version 2
+// and its counters fail until it is repaired.
+func migrateJournal(db *bolt.DB, path string) (id []byte, corrupt, err error) {
+	// Check every record first: a file whose counters are damaged is left
+	// exactly as it is.
+	err = db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCounterLog)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if len(k) != 8 {
+				corrupt = fmt.Errorf("%w: counters.log key of %d bytes, want 8", storage.ErrCorrupt, len(k))
+				return errStop
+			}
+			if _, _, _, err := decodeReservation(v); err != nil {
+				corrupt = fmt.Errorf("counters.log record %d: %w", binary.BigEndian.Uint64(k), err)
+				return errStop
+			}
+			return nil
+		})
+	})
+	if corrupt != nil {
+		return nil, corrupt, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err = newJournalID()
+	if err != nil {
+		return nil, nil, err
+	}
+	tmp := path + tmpMigrate
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<20)
+	if _, err := w.Write(segHeader(id)); err != nil {
+		return nil, nil, err
+	}
+	var buf []byte
+	err = db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCounterLog)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			buf = appendRecordFrame(buf[:0], binary.BigEndian.Uint64(k), v)
+			_, err := w.Write(buf)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := w.Flush(); err != nil {
+		return nil, nil, err
+	}
+	if err := syncData(f); err != nil {
+		return nil, nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, nil, err
+	}
+	keep = true
+	old, err := listSegments(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, n := range old {
+		if err := os.Remove(segName(path, n)); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := os.Rename(tmp, segName(path, 1)); err != nil {
+		return nil, nil, err
+	}
+	if err := syncDir(path); err != nil {
+		return nil, nil, err
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketCounterLog) != nil {
+			if err := tx.DeleteBucket(bucketCounterLog); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if err := meta.Put(metaSchema, []byte(SchemaName)); err != nil {
+			return err
+		}
+		if err := meta.Put(metaJournal, id); err != nil {
+			return err
+		}
+		return meta.Put(metaVersion, []byte(strconv.Itoa(SchemaVersion)))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, nil, nil
+}
+
+// migrateCounters moves schema-1 counter buckets into the schema-2 journal
+// bucket (counters.log, which migrateJournal then moves to the file
+// journal), within the caller's transaction, and deletes them. A damaged entry fails the
 // migration (and Open) with storage.ErrCorrupt; nothing is written then.
 func migrateCounters(tx *bolt.Tx) error {
 	ent, ids := tx.Bucket(bucketCounterEntries), tx.Bucket(bucketCounterIDs)
 	if ent == nil && ids == nil {
 		return nil
 	}
-	log := tx.Bucket(bucketCounterLog)
+	log, err := tx.CreateBucketIfNotExists(bucketCounterLog)
+	if err != nil {
+		return err
+	}
 	type rec struct {
 		id   string
 		at   int64

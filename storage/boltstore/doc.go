@@ -31,23 +31,36 @@
 //
 // Frequency caps and segment counters are decided from an index in memory
 // (the file is locked to this process, so the index is the authority) and
-// made durable in an append-only journal, one record per held reservation,
-// before Reserve returns. A check reads no page, and a group commit of many
-// reservations appends a few pages instead of dirtying one random leaf per
-// key. The cost is memory and start-up time: the index holds every
-// reservation still inside its longest window (about 320 bytes each; the cn
-// profile's longest cap window is 30 days), and Open replays the journal
-// (about a second per million records). The journal holds exactly the
-// reservations the index holds: one lock orders choosing a record's
-// sequence, changing the index and queueing the write, so writes reach the
-// file in the order the index changed; a repeated Reserve of an id whose
-// record is still being written waits for that write; and when the index
-// forgets an id (its entries all left their windows) its record is deleted
-// in the next commit. A periodic ExpireCounters (the sidecar runs it hourly)
-// trims both, walking the keys in steps of 4,096 so that reservations wait
-// for one step at most (≈ 15 ms for a walk of 10⁶ keys, ≈ 0.2–2 ms a step). If a journal write fails, the counters
-// stop — every later counter call fails and the checks deny — until the store
-// is reopened, since the index may then be ahead of the file. Schema version
-// 2 introduced the journal; Open migrates a version 1 file in one
-// transaction.
+// made durable in an append-only journal beside the store file — segment
+// files path.counters.0000000001, … (schema version 3) — before Reserve
+// returns. A check reads no page, and a group commit of many reservations is
+// one write() and one fdatasync of the active segment (a bbolt commit would
+// take two fdatasyncs and rewrite B+tree pages). Each frame carries a
+// CRC-32C; a torn frame at the end of the last segment (a write that was
+// never acknowledged) is cut off at Open, any other damage stops the
+// counters with storage.ErrCorrupt (checks deny) and Open leaves the files
+// untouched. The active segment is sealed past Options.SegmentSize (32 MiB)
+// and sealed segments are merged in the background, keeping only the
+// reservations still held, once they exceed twice those reservations' size:
+// the journal stays about the size of what it holds. The segments belong to
+// the store file (its meta bucket names the journal's id): back them up and
+// restore them with it; a store whose journal is missing or belongs to
+// another file opens with its counters failing, never empty.
+//
+// The cost is memory and start-up time: the index holds every reservation
+// still inside its longest window (about 320 bytes each; the cn profile's
+// longest cap window is 30 days), and Open replays the journal (about a
+// second per million records). The journal holds the reservations the index
+// holds: one lock orders choosing a record's sequence, changing the index and
+// queueing its frames, so frames reach the file in the order the index
+// changed; a repeated Reserve of an id whose frame is still being written
+// waits for that write; and when the index forgets an id (its entries all
+// left their windows) a forget frame follows in the next write. A periodic
+// ExpireCounters (the sidecar runs it hourly) trims both, walking the keys
+// in steps of 4,096 so that reservations wait for one step at most (≈ 15 ms
+// for a walk of 10⁶ keys, ≈ 0.2–2 ms a step). If a journal write or
+// fdatasync fails, the counters stop — every later counter call fails and
+// the checks deny — until the store is reopened, since the index may then be
+// ahead of the file. Schema version 2 kept the journal in a bbolt bucket and
+// version 1 one B+tree entry per key; Open migrates both.
 package boltstore

@@ -3,6 +3,7 @@ package boltstore
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/countstate"
 )
 
 var rt0 = time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
@@ -24,15 +26,15 @@ func openAt(t *testing.T, path string) *Store {
 	return s
 }
 
-func journalRecords(t *testing.T, s *Store) int {
+// journalHeld replays s's journal files into a new index and returns how
+// many reservations it holds.
+func journalHeld(t *testing.T, s *Store) int {
 	t.Helper()
-	n := 0
-	if err := s.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketCounterLog).Stats().KeyN
-		return nil
-	}); err != nil {
+	idx := countstate.NewTracked()
+	if _, err := replayJournal(s.path, s.counters.j.id, idx); err != nil {
 		t.Fatal(err)
 	}
+	_, n := idx.Size()
 	return n
 }
 
@@ -48,29 +50,31 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 // A duplicate Reserve of an id whose record is still being written gets that
-// write's result: here the write fails (the bucket is dropped under a held
-// writer lock), so the duplicate must not report ok.
+// write's result: here the write fails (a fault hook holds the writer, then
+// fails its write), so the duplicate must not report ok.
 func TestHeldIDWaitsForItsFailedWrite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.db")
 	s := openAt(t, path)
 	ctx := context.Background()
 	l := []storage.Limit{{Key: "k", Window: time.Hour, Max: 1}}
 
-	tx, err := s.db.Begin(true) // blocks the group-commit loop
-	if err != nil {
-		t.Fatal(err)
+	entered, release := make(chan struct{}), make(chan struct{})
+	j := s.counters.j
+	j.mu.Lock()
+	j.fault = func(op string) error {
+		close(entered)
+		<-release
+		return errors.New("injected write failure")
 	}
+	j.mu.Unlock()
 	type res struct {
 		ok  bool
 		err error
 	}
 	ra, rb := make(chan res, 1), make(chan res, 1)
 	go func() { ok, _, err := s.Reserve(ctx, "x", rt0, l); ra <- res{ok, err} }()
-	waitFor(t, func() bool {
-		s.group.mu.Lock()
-		defer s.group.mu.Unlock()
-		return s.counters.idx.Held("x") && s.group.running && len(s.group.queue) == 0
-	})
+	// The writer took x's batch and is writing it.
+	<-entered
 	go func() { ok, _, err := s.Reserve(ctx, "x", rt0, l); rb <- res{ok, err} }() // a retry / duplicate
 	time.Sleep(50 * time.Millisecond)
 	select {
@@ -78,12 +82,7 @@ func TestHeldIDWaitsForItsFailedWrite(t *testing.T) {
 		t.Fatalf("duplicate Reserve returned (%v, %v) while the first one's write was not committed", b.ok, b.err)
 	default:
 	}
-	if err := tx.DeleteBucket(bucketCounterLog); err != nil { // A's write will fail
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	close(release) // A's write fails
 	a, b := <-ra, <-rb
 	t.Logf("first Reserve: ok=%v err=%v", a.ok, a.err)
 	t.Logf("duplicate Reserve: ok=%v err=%v", b.ok, b.err)
@@ -152,8 +151,21 @@ func TestMigratedOrphanIDsMeetNoCallerID(t *testing.T) {
 // Whatever concurrent Reserves (duplicate ids included), Releases and
 // expiries did, the journal replays to the same counts the index had.
 func TestReplayMatchesIndexUnderConcurrency(t *testing.T) {
+	for name, opts := range map[string]Options{
+		"one segment": {},
+		// Rotation and compaction run under the load.
+		"small segments": {SegmentSize: 2048},
+	} {
+		t.Run(name, func(t *testing.T) { testReplayMatchesIndex(t, opts) })
+	}
+}
+
+func testReplayMatchesIndex(t *testing.T, opts Options) {
 	path := filepath.Join(t.TempDir(), "c.db")
-	s := openAt(t, path)
+	s, err := Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	keys := []string{"k0", "k1", "k2", "k3"}
 	lim := func(k string) []storage.Limit {
@@ -205,11 +217,21 @@ func TestReplayMatchesIndexUnderConcurrency(t *testing.T) {
 		}
 		before = append(before, us)
 	}
-	records := journalRecords(t, s)
+	_, held := s.counters.idx.Size()
+	records := journalHeld(t, s)
+	if records != held {
+		t.Errorf("the journal replays to %d reservations, the index holds %d", records, held)
+	}
+	s.counters.j.segMu.Lock()
+	t.Logf("%d segments, %d compactions, last compaction error %v", len(s.counters.j.segs), s.counters.j.compactions, s.counters.j.compactErr)
+	s.counters.j.segMu.Unlock()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = openAt(t, path)
+	s, err = Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	for j, m := 0, 199; m <= 400; j, m = j+1, m+20 {
 		us, err := s.Usage(ctx, rt0.Add(time.Duration(m)*time.Minute), limits)
@@ -222,7 +244,7 @@ func TestReplayMatchesIndexUnderConcurrency(t *testing.T) {
 			}
 		}
 	}
-	if got := journalRecords(t, s); got != records {
-		t.Errorf("%d journal records after reopen, %d before", got, records)
+	if _, got := s.counters.idx.Size(); got != records {
+		t.Errorf("%d reservations held after reopen, %d before", got, records)
 	}
 }

@@ -24,8 +24,15 @@ type State struct {
 	ids  map[string]*counterRes
 	list []*counterKey // every key, in no order, for Expire to walk in chunks
 
-	track  bool     // collect the tags of forgotten ids (NewTracked)
-	forgot []uint64 // tags of ids forgotten since the last Forgotten call
+	track  bool     // collect the forgotten ids (NewTracked)
+	forgot []Forgot // ids forgotten since the last Forgotten call
+}
+
+// Forgot is a reservation the State forgot on its own: its id and the tag
+// it was held with.
+type Forgot struct {
+	ID  string
+	Tag uint64
 }
 
 // counterKey is the entries under one key, sorted by instant, with the
@@ -61,11 +68,11 @@ func New() *State {
 	return &State{keys: make(map[string]*counterKey), ids: make(map[string]*counterRes)}
 }
 
-// NewTracked returns an empty State that remembers the tag of every id it
+// NewTracked returns an empty State that remembers every id (and its tag) it
 // forgets on its own — when pruning or Expire leaves the id no entry, or a
 // Restore replaces it — until Forgotten hands them over. A store that keeps
-// one journal record per held id deletes those records, so that the journal
-// never holds an id the index has forgotten (replaying it would make the id
+// one journal record per held id records their end, so that the journal
+// never replays an id the index has forgotten (replaying it would make the id
 // held again, and a later Reserve of that id would record nothing).
 func NewTracked() *State {
 	s := New()
@@ -73,10 +80,10 @@ func NewTracked() *State {
 	return s
 }
 
-// Forgotten returns, and clears, the tags of the ids forgotten since the
-// last call (always none for a State from New). Release's own id is not
-// included: Release returns its tag.
-func (c *State) Forgotten() []uint64 {
+// Forgotten returns, and clears, the ids (with their tags) forgotten since
+// the last call, in the order they were forgotten (always none for a State
+// from New). Release's own id is not included: Release returns its tag.
+func (c *State) Forgotten() []Forgot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f := c.forgot
@@ -87,7 +94,7 @@ func (c *State) Forgotten() []uint64 {
 // forget records res's tag as forgotten. c.mu must be held.
 func (c *State) forget(res *counterRes) {
 	if c.track {
-		c.forgot = append(c.forgot, res.tag)
+		c.forgot = append(c.forgot, Forgot{ID: res.id, Tag: res.tag})
 	}
 }
 
@@ -233,6 +240,34 @@ func (c *State) Release(id string) (tag uint64, held bool) {
 	}
 	c.drop(res)
 	return res.tag, true
+}
+
+// Drop removes everything recorded for id if id is held with tag, and
+// reports whether it was: the replay of a journal's release (or forget)
+// record, which must not remove a later reservation of the same id. The id
+// is not reported by Forgotten.
+func (c *State) Drop(id string, tag uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	res := c.ids[id]
+	if res == nil || res.tag != tag {
+		return false
+	}
+	c.drop(res)
+	return true
+}
+
+// HeldTags sets held[i] to whether ids[i] is held with tags[i], for every i,
+// under one acquisition of the lock: a journal compaction checks its records
+// in chunks, so that reservations wait for one chunk at most. ids, tags and
+// held must have the same length.
+func (c *State) HeldTags(ids []string, tags []uint64, held []bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, id := range ids {
+		res := c.ids[id]
+		held[i] = res != nil && res.tag == tags[i]
+	}
 }
 
 // Size returns how many keys and held reservations the index holds: what

@@ -1,6 +1,7 @@
 package countstate
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -37,5 +38,39 @@ func TestKeys(t *testing.T) {
 	want := []Recorded{{Key: "a", Window: 24 * time.Hour}, {Key: "b", Member: "m", Window: time.Hour}}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("Keys = %+v, want %+v", got, want)
+	}
+}
+
+// Drop removes an id only if it is held with the given tag (a replayed
+// release of an older reservation leaves a newer one alone); HeldTags
+// reports exactly the (id, tag) pairs held.
+func TestDropAndHeldTags(t *testing.T) {
+	s := NewTracked()
+	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	s.Restore("a", 1, t0.UnixNano(), []Recorded{{Key: "k", Window: time.Hour}})
+	s.Restore("a", 5, t0.UnixNano(), []Recorded{{Key: "k", Window: time.Hour}})
+	s.Restore("b", 2, t0.UnixNano(), []Recorded{{Key: "k", Window: time.Hour}})
+	if f := s.Forgotten(); len(f) != 1 || f[0] != (Forgot{ID: "a", Tag: 1}) {
+		t.Fatalf("Forgotten = %+v; want [{a 1}] (replaced by the second restore)", f)
+	}
+	held := make([]bool, 4)
+	s.HeldTags([]string{"a", "a", "b", "c"}, []uint64{1, 5, 2, 3}, held)
+	if want := []bool{false, true, true, false}; !slices.Equal(held, want) {
+		t.Fatalf("HeldTags = %v, want %v", held, want)
+	}
+	if s.Drop("a", 1) {
+		t.Fatal("Drop of a's older tag removed its newer reservation")
+	}
+	if !s.Drop("a", 5) || s.Held("a") {
+		t.Fatal("Drop of a's tag did not remove it")
+	}
+	if s.Drop("a", 5) || s.Drop("zz", 1) {
+		t.Fatal("Drop of an id not held reported true")
+	}
+	if us := s.Usage(t0, []storage.Limit{{Key: "k", Window: time.Hour, Max: 5}}); us[0].Count != 1 {
+		t.Fatalf("count %d after dropping a, want 1 (b)", us[0].Count)
+	}
+	if f := s.Forgotten(); len(f) != 0 {
+		t.Fatalf("Drop reported %+v as forgotten", f)
 	}
 }

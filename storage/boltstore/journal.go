@@ -1,0 +1,480 @@
+package boltstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/countstate"
+)
+
+// The counters journal: append-only segment files next to the store file.
+// See the comment at the top of counters.go for the format and the
+// guarantees; this file holds the format and the writer, replay.go the
+// reader, compact.go the compaction.
+
+const (
+	segMagic       = "DGCNTJNL"
+	segVersion     = 1
+	journalIDLen   = 16
+	segHeaderLen   = len(segMagic) + 4 + journalIDLen
+	frameHeaderLen = 8
+
+	// maxFramePayload bounds a frame: a longer length field is damage.
+	// Reserve refuses (ErrInvalid) a reservation that would not fit.
+	maxFramePayload = 16 << 20
+
+	frameReserve byte = 1
+	frameRelease byte = 2
+	frameForget  byte = 3
+
+	segDigits = 10 // segment numbers are zero-padded: lexical order = numeric order
+
+	// Temporary files, never read by replay (their names are not segment
+	// names); replay removes them once the journal loaded.
+	tmpRotate  = ".counters.new"
+	tmpCompact = ".counters.compact"
+	tmpMigrate = ".counters.migrate"
+)
+
+// DefaultSegmentSize is the size past which the counters journal starts a
+// new segment file (Options.SegmentSize).
+const DefaultSegmentSize = 32 << 20
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// segName is the file of segment n of the journal of the store at path.
+func segName(path string, n uint64) string {
+	return fmt.Sprintf("%s.counters.%0*d", path, segDigits, n)
+}
+
+// listSegments returns the numbers of the journal's segment files, in
+// order. Other files (temporary ones, names that do not parse) are ignored.
+func listSegments(path string) ([]uint64, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	prefix := base + ".counters."
+	var out []uint64
+	for _, e := range ents {
+		name := e.Name()
+		digits, ok := strings.CutPrefix(name, prefix)
+		if !ok || len(digits) != segDigits || strings.Trim(digits, "0123456789") != "" {
+			continue
+		}
+		n, err := strconv.ParseUint(digits, 10, 64)
+		if err != nil || n == 0 {
+			continue
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// syncDir fsyncs the directory holding path, making a rename or a removal in
+// it durable.
+func syncDir(path string) error {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// segHeader returns a segment's header.
+func segHeader(id []byte) []byte {
+	b := make([]byte, 0, segHeaderLen)
+	b = append(b, segMagic...)
+	b = binary.BigEndian.AppendUint32(b, segVersion)
+	return append(b, id...)
+}
+
+// beginFrame appends room for a frame header and returns where the frame
+// starts; endFrame fills the header in once the payload is appended.
+func beginFrame(b []byte) ([]byte, int) {
+	return append(b, make([]byte, frameHeaderLen)...), len(b)
+}
+
+func endFrame(b []byte, start int) []byte {
+	p := b[start+frameHeaderLen:]
+	binary.BigEndian.PutUint32(b[start:], uint32(len(p)))
+	binary.BigEndian.PutUint32(b[start+4:], crc32.Checksum(p, castagnoli))
+	return b
+}
+
+// appendIDFrame appends a release or forget frame.
+func appendIDFrame(b []byte, typ byte, seq uint64, id string) []byte {
+	b, start := beginFrame(b)
+	b = append(b, typ)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	b = append(b, id...)
+	return endFrame(b, start)
+}
+
+// appendReserveFrame appends the reserve frame of id, reserved at at (Unix
+// ns) under limits with sequence seq.
+func appendReserveFrame(b []byte, seq uint64, id string, at int64, limits []storage.Limit) []byte {
+	b, start := beginFrame(b)
+	b = append(b, frameReserve)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	b = appendReservationLimits(b, id, at, limits)
+	return endFrame(b, start)
+}
+
+// appendRecordFrame appends a reserve frame whose payload tail is rec, an
+// encoded reservation (migration).
+func appendRecordFrame(b []byte, seq uint64, rec []byte) []byte {
+	b, start := beginFrame(b)
+	b = append(b, frameReserve)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	b = append(b, rec...)
+	return endFrame(b, start)
+}
+
+// reserveFrameBound returns an upper bound of the size of id's reserve frame
+// under limits.
+func reserveFrameBound(id string, limits []storage.Limit) int {
+	n := frameHeaderLen + 1 + 8 + 1 + 8 + 8 + 2*binary.MaxVarintLen64 + len(id)
+	for _, l := range limits {
+		n += 2*binary.MaxVarintLen64 + len(l.Key) + len(l.Member) + 8
+	}
+	return n
+}
+
+// errJournalClosed is the result of a write queued after Close began.
+var errJournalClosed = errors.New("the counters journal is closed")
+
+// journal is the writer of the counters journal: one goroutine owns the
+// active segment and writes every batch of queued frames with one write()
+// and one fdatasync, then wakes the batch's waiters (group commit, as the
+// bbolt writes do: while one batch is written the next one fills, and no
+// timer delays a write unless delay > 0).
+type journal struct {
+	path     string // the store file; segments are path.counters.<n>
+	id       []byte // the journal id in every segment header (and in meta)
+	segSize  int64
+	delay    time.Duration
+	maxBatch int
+	idx      *countstate.State // for compaction: what is held, and how much
+
+	mu      sync.Mutex
+	queue   []*jbatch // batches not yet taken by the writer, oldest first
+	closing bool
+	err     error    // the first failed write, fsync or rotation: every later batch fails with it
+	spare   [][]byte // buffers of written batches, for reuse
+	wake    chan struct{}
+
+	// The writer goroutine's own.
+	f    *os.File
+	size int64 // of the active segment
+
+	// Segments and compaction: segMu guards segs and compacting, shared by
+	// the writer (which appends segments) and the compaction (which
+	// replaces the sealed ones, segs[:len(segs)-1], by one).
+	segMu         sync.Mutex
+	segs          []segment // oldest first; the last is the active one
+	compacting    bool
+	compactErr    error // the last compaction's failure, nil after a success
+	compactFloor  int64 // sealed bytes under which no compaction starts
+	compactions   int   // completed
+	reserveBytes  atomic.Int64
+	reserveFrames atomic.Int64
+
+	stop     chan struct{} // closed by close: a running compaction gives up
+	done     chan struct{} // closed when the writer has exited
+	compactW sync.WaitGroup
+
+	// fault, when set (tests), is called before each write and fsync of a
+	// batch; an error it returns is that write's error.
+	fault func(op string) error
+}
+
+// segment is one segment file and its size.
+type segment struct {
+	n    uint64
+	size int64
+}
+
+// jbatch is the frames of one write: every request queued into it waits for
+// the same fdatasync.
+type jbatch struct {
+	buf  []byte
+	n    int           // requests
+	done chan struct{} // closed when err is set
+	err  error
+}
+
+func (b *jbatch) finish(err error) {
+	b.err = err
+	close(b.done)
+}
+
+// wait returns the batch's result once its frames are written and fsynced
+// (or failed). Any number of goroutines may wait.
+func (b *jbatch) wait() error {
+	<-b.done
+	return b.err
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// startJournal starts the writer on f, the active segment (of size bytes),
+// the last of segs.
+func startJournal(path string, id []byte, f *os.File, segs []segment, idx *countstate.State, opts Options) *journal {
+	j := &journal{
+		path: path, id: id, segSize: opts.SegmentSize, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize, idx: idx,
+		wake: make(chan struct{}, 1), f: f, size: segs[len(segs)-1].size, segs: segs,
+		compactFloor: opts.SegmentSize, stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	go j.writer()
+	return j
+}
+
+// append queues the frames fn appends to the current batch's buffer and
+// returns the batch. It never blocks on I/O. Frames are written in the order
+// append is called (callers call it under Store.mu, which orders it with
+// the index change the frames record). fn must only append.
+func (j *journal) append(fn func([]byte) []byte) *jbatch {
+	j.mu.Lock()
+	if j.err != nil || j.closing {
+		err := j.err
+		if err == nil {
+			err = errJournalClosed
+		}
+		j.mu.Unlock()
+		return &jbatch{done: closedChan, err: err}
+	}
+	var b *jbatch
+	if n := len(j.queue); n > 0 && j.queue[n-1].n < j.maxBatch {
+		b = j.queue[n-1]
+	} else {
+		b = &jbatch{done: make(chan struct{})}
+		if k := len(j.spare); k > 0 {
+			b.buf, j.spare = j.spare[k-1][:0], j.spare[:k-1]
+		}
+		j.queue = append(j.queue, b)
+	}
+	before := len(b.buf)
+	b.buf = fn(b.buf)
+	if len(b.buf) > before {
+		b.n++
+	}
+	j.mu.Unlock()
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+	return b
+}
+
+// writer writes the queued batches, one write and one fdatasync each, until
+// close; it writes every batch queued before close first.
+func (j *journal) writer() {
+	defer close(j.done)
+	// Every frame written was fsynced: a failed close loses nothing.
+	defer func() { _ = j.f.Close() }()
+	for {
+		j.mu.Lock()
+		for len(j.queue) == 0 && !j.closing {
+			j.mu.Unlock()
+			<-j.wake
+			j.mu.Lock()
+		}
+		if len(j.queue) == 0 {
+			j.mu.Unlock()
+			return
+		}
+		j.mu.Unlock()
+		if j.delay > 0 {
+			time.Sleep(j.delay)
+		}
+		// Yield before taking the batch: callers that are runnable now
+		// (under load, those the last write woke) join this batch, so more
+		// reservations share its fdatasync. With none runnable this returns
+		// at once.
+		runtime.Gosched()
+		j.mu.Lock()
+		b := j.queue[0]
+		j.queue[0] = nil
+		j.queue = j.queue[1:]
+		failed := j.err
+		j.mu.Unlock()
+		if failed != nil {
+			b.finish(failed)
+			continue
+		}
+		err := j.write(b.buf)
+		b.finish(err)
+		j.mu.Lock()
+		if len(j.spare) < 4 && cap(b.buf) <= 4<<20 {
+			j.spare = append(j.spare, b.buf)
+		}
+		b.buf = nil
+		j.mu.Unlock()
+		if err != nil {
+			j.fail(err)
+			continue
+		}
+		if j.size >= j.segSize {
+			if err := j.rotate(); err != nil {
+				j.fail(fmt.Errorf("start a new journal segment: %w", err))
+				continue
+			}
+		}
+		j.maybeCompact()
+	}
+}
+
+// write appends buf to the active segment and fdatasyncs it.
+func (j *journal) write(buf []byte) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	if fault := j.faultHook(); fault != nil {
+		if err := fault("write"); err != nil {
+			return err
+		}
+	}
+	n, err := j.f.Write(buf)
+	j.size += int64(n)
+	j.segMu.Lock()
+	j.segs[len(j.segs)-1].size = j.size
+	j.segMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("write %s: %w", j.f.Name(), err)
+	}
+	if fault := j.faultHook(); fault != nil {
+		if err := fault("sync"); err != nil {
+			return err
+		}
+	}
+	if err := syncData(j.f); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (j *journal) faultHook() func(string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.fault
+}
+
+// fail records the journal's first failure: every queued and later batch
+// fails with it (the writer never writes or fsyncs again: the index may be
+// ahead of the file, and an fsync retried after a failure may report data
+// durable that the kernel dropped). It reports whether err was the first.
+func (j *journal) fail(err error) bool {
+	j.mu.Lock()
+	first := j.err == nil
+	if first {
+		j.err = err
+	}
+	q := j.queue
+	j.queue = nil
+	j.mu.Unlock()
+	for _, b := range q {
+		b.finish(j.err)
+	}
+	return first
+}
+
+// rotate seals the active segment and starts the next one. The new segment
+// is written as a temporary file with its header, fsynced, renamed into
+// place and its directory fsynced before any frame goes into it: a segment
+// file replay sees always has a whole header, and frames acknowledged in it
+// cannot vanish with its directory entry.
+func (j *journal) rotate() error {
+	j.segMu.Lock()
+	n := j.segs[len(j.segs)-1].n + 1
+	j.segMu.Unlock()
+	f, err := createSegment(j.path, n, j.id, tmpRotate)
+	if err != nil {
+		return err
+	}
+	old := j.f
+	j.f, j.size = f, int64(segHeaderLen)
+	j.segMu.Lock()
+	j.segs = append(j.segs, segment{n: n, size: j.size})
+	j.segMu.Unlock()
+	// The old segment's frames are fsynced; a failed close loses nothing.
+	_ = old.Close()
+	return nil
+}
+
+// createSegment creates segment n, holding only its header, durably (see
+// rotate), and returns it open for appending.
+func createSegment(path string, n uint64, id []byte, tmpSuffix string) (*os.File, error) {
+	tmp := path + tmpSuffix
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(segHeader(id)); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	if err := syncData(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	if err := os.Rename(tmp, segName(path, n)); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	if err := syncDir(path); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// close writes every batch queued so far, stops the writer and any
+// compaction, and closes the active segment.
+func (j *journal) close() {
+	j.mu.Lock()
+	j.closing = true
+	j.mu.Unlock()
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+	<-j.done
+	close(j.stop)
+	j.compactW.Wait()
+}
+
+// removeTemps removes the temporary files a crash may have left.
+func removeTemps(path string) error {
+	for _, suffix := range []string{tmpRotate, tmpCompact, tmpMigrate} {
+		if err := os.Remove(path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
