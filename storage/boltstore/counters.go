@@ -347,6 +347,9 @@ func appendReservationLimits(b []byte, id string, at int64, limits []storage.Lim
 	var longest time.Duration
 	n := 0
 	for i, l := range limits {
+		if l.CheckOnly {
+			continue // checked, never recorded (countstate.Keys leaves it out)
+		}
 		longest = max(longest, l.Window)
 		if firstOfKey(limits, i) {
 			n++
@@ -358,7 +361,7 @@ func appendReservationLimits(b []byte, id string, at int64, limits []storage.Lim
 	b = appendString(b, id)
 	b = binary.AppendUvarint(b, uint64(n))
 	for i, l := range limits {
-		if !firstOfKey(limits, i) {
+		if l.CheckOnly || !firstOfKey(limits, i) {
 			continue
 		}
 		w := l.Window

@@ -767,6 +767,9 @@ func TestAppendReservationLimits(t *testing.T) {
 		lim1("k"),
 		{{Key: "a", Window: time.Minute, Max: 1}, {Key: "b", Member: "m", Window: time.Hour, Max: 1}, {Key: "a", Window: 24 * time.Hour, Max: 2}},
 		{{Key: "x", Window: 5 * time.Minute, Max: 1}, {Key: "x", Window: 24 * time.Hour, Max: 2}, {Key: "x", Window: 30 * 24 * time.Hour, Max: 10}},
+		// A check-only limit (the pause after a conversation) is never
+		// recorded, and its window does not lengthen the record's expiry.
+		{{Key: "x", Window: 5 * time.Minute, Max: 1}, {Key: "pause", Window: 7 * 24 * time.Hour, Max: 1, CheckOnly: true}, {Key: "x", Window: time.Hour, Max: 2}},
 	} {
 		got := appendReservationLimits(nil, "id-1", jt0.UnixNano(), l)
 		want := encodeReservation("id-1", jt0.UnixNano(), countstate.Keys(l))
