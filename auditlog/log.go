@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/durable"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -411,7 +412,7 @@ func (l *Log) writeSync(buf []byte) error {
 	if err != nil {
 		return fmt.Errorf("auditlog: write %s: %w", w.f.Name(), err)
 	}
-	if err := syncData(w.f); err != nil {
+	if err := durable.SyncData(w.f); err != nil {
 		return fmt.Errorf("auditlog: fsync %s: %w", w.f.Name(), err)
 	}
 	return nil

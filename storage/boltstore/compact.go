@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+
+	"github.com/dialgate/dialgate/internal/durable"
 )
 
 // Compaction merges every sealed segment (all but the active one) into one,
@@ -220,7 +222,7 @@ func (j *journal) compact(segs []segment) (err error) {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if err := syncData(out); err != nil {
+	if err := durable.SyncData(out); err != nil {
 		return err
 	}
 	if err := out.Close(); err != nil {

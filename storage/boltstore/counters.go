@@ -15,6 +15,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/internal/countstate"
 )
@@ -610,7 +611,7 @@ func migrateJournal(db *bolt.DB, path string) (id []byte, corrupt, err error) {
 	if err := w.Flush(); err != nil {
 		return nil, nil, err
 	}
-	if err := syncData(f); err != nil {
+	if err := durable.SyncData(f); err != nil {
 		return nil, nil, err
 	}
 	if err := f.Close(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/internal/countstate"
 )
@@ -370,7 +371,7 @@ func (j *journal) write(buf []byte) error {
 			return err
 		}
 	}
-	if err := syncData(j.f); err != nil {
+	if err := durable.SyncData(j.f); err != nil {
 		return err
 	}
 	return nil
@@ -437,7 +438,7 @@ func createSegment(path string, n uint64, id []byte, tmpSuffix string) (*os.File
 		os.Remove(tmp)
 		return nil, err
 	}
-	if err := syncData(f); err != nil {
+	if err := durable.SyncData(f); err != nil {
 		f.Close()
 		os.Remove(tmp)
 		return nil, err

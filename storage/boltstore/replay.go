@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/internal/countstate"
 )
@@ -225,7 +226,7 @@ func truncateTail(name string, at int64) error {
 	}
 	err = f.Truncate(at)
 	if err == nil {
-		err = syncData(f)
+		err = durable.SyncData(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
