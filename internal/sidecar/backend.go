@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"github.com/dialgate/dialgate/storage/boltstore"
 	"context"
 	"errors"
 	"time"
@@ -62,6 +63,11 @@ type Backend struct {
 	// embedded store keeps in memory, exported as the dialgate_counter_keys
 	// and dialgate_counter_reservations gauges. Optional.
 	CounterSize func() (keys, reservations int)
+	// CounterJournal reports the embedded store's counter journal (its
+	// size, and whether compaction fails), exported as the
+	// dialgate_counter_journal_bytes and
+	// dialgate_counter_journal_compaction_failing gauges. Optional.
+	CounterJournal func() boltstore.JournalStats
 	// Close flushes the audit log and closes the stores; the Server calls it
 	// once, after the gRPC server stopped. Optional.
 	Close func(ctx context.Context) error

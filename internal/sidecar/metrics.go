@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"github.com/dialgate/dialgate/storage/boltstore"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -19,7 +20,7 @@ type metrics struct {
 	latency   *prometheus.HistogramVec
 }
 
-func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int)) *metrics {
+func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int), journal func() boltstore.JournalStats) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -72,6 +73,20 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_counter_reservations",
 				Help: "Reservations the embedded store keeps in memory, each until its longest cap window passes (≈ 320 bytes each)."},
 				func() float64 { _, r := counters(); return float64(r) }))
+	}
+	if journal != nil {
+		m.reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_counter_journal_bytes",
+				Help: "Bytes of the embedded store's counter journal segments (compaction keeps them near twice the held reservations')."},
+				func() float64 { return float64(journal().Bytes) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_counter_journal_compaction_failing",
+				Help: "1 when the last compaction of the counter journal failed: the journal grows until it succeeds, and a full disk stops every dial."},
+				func() float64 {
+					if journal().CompactErr != nil {
+						return 1
+					}
+					return 0
+				}))
 	}
 	return m
 }

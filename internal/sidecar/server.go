@@ -79,7 +79,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		}
 		tokens = t
 	}
-	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize),
+	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
 		stopProbes: make(chan struct{}), probesDone: make(chan struct{})}
 
 	opts := []grpc.ServerOption{

@@ -89,8 +89,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return fail(err)
 	}
+	var journal func() boltstore.JournalStats
+	if deps.Counters == storage.Counters(store) {
+		journal = store.JournalStats
+	}
 	if ex, ok := deps.Counters.(storage.CounterExpirer); ok {
-		closers = append(closers, expireCounters(ex, time.Hour, log))
+		closers = append(closers, expireCounters(ex, journal, time.Hour, log))
 	}
 	regs, err := dnc.LoadRegistries(cfg.Registries...)
 	if err != nil {
@@ -159,6 +163,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if cs, ok := deps.Counters.(interface{ CounterSize() (int, int) }); ok {
 		be.CounterSize = cs.CounterSize
 	}
+	be.CounterJournal = journal
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
 	for _, w := range policy.Lint(prof, time.Now()) {
@@ -243,7 +248,7 @@ func writeNew(path, s string) error {
 // any more (callees never called again), so the embedded store does not grow
 // without bound. Reserve prunes only the keys it touches. The returned
 // function stops it.
-func expireCounters(ex storage.CounterExpirer, every time.Duration, log *slog.Logger) func() error {
+func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalStats, every time.Duration, log *slog.Logger) func() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -262,6 +267,12 @@ func expireCounters(ex storage.CounterExpirer, every time.Duration, log *slog.Lo
 				}
 				if n > 0 {
 					log.Info("sidecar: expired old counter entries", "removed", n)
+				}
+				if journal != nil {
+					if st := journal(); st.CompactErr != nil {
+						log.Warn("sidecar: the counter journal does not compact; it grows until it does, and a full disk stops every dial",
+							"bytes", st.Bytes, "segments", st.Segments, "err", st.CompactErr)
+					}
 				}
 			}
 		}

@@ -270,3 +270,29 @@ func reservationID(rec []byte) (string, error) {
 	}
 	return id, nil
 }
+
+// JournalStats is the state of a store's counter journal: what an operator
+// watches so that a journal that stopped compacting is seen before it fills
+// the disk (a full disk stops the counters, and every dial then denies).
+type JournalStats struct {
+	Segments    int   // segment files, the one being appended to included
+	Bytes       int64 // their total size
+	Compactions int   // compactions completed since Open
+	CompactErr  error // the last compaction's failure; nil after a success or before any
+}
+
+// JournalStats reports the counter journal's segments and compactions. A
+// store whose counters failed to load has no journal: the zero JournalStats.
+func (s *Store) JournalStats() JournalStats {
+	j := s.counters.j
+	if j == nil {
+		return JournalStats{}
+	}
+	j.segMu.Lock()
+	defer j.segMu.Unlock()
+	st := JournalStats{Segments: len(j.segs), Compactions: j.compactions, CompactErr: j.compactErr}
+	for _, sg := range j.segs {
+		st.Bytes += sg.size
+	}
+	return st
+}

@@ -338,13 +338,8 @@ func TestAutoCompactionBoundsJournal(t *testing.T) {
 		defer s.counters.j.segMu.Unlock()
 		return !s.counters.j.compacting
 	})
-	j := s.counters.j
-	j.segMu.Lock()
-	n, total, done, cerr := len(j.segs), int64(0), j.compactions, j.compactErr
-	for _, sg := range j.segs {
-		total += sg.size
-	}
-	j.segMu.Unlock()
+	st := s.JournalStats()
+	n, total, done, cerr := st.Segments, st.Bytes, st.Compactions, st.CompactErr
 	t.Logf("%d segments, %d bytes, %d compactions, error %v", n, total, done, cerr)
 	if done == 0 || cerr != nil {
 		t.Errorf("%d compactions (error %v); want some", done, cerr)
