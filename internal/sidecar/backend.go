@@ -1,12 +1,12 @@
 package sidecar
 
 import (
-	"github.com/dialgate/dialgate/storage/boltstore"
 	"context"
 	"errors"
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
 // Backend is what the servers act on. Gate is required; every other field is

@@ -1,10 +1,10 @@
 package sidecar
 
 import (
-	"github.com/dialgate/dialgate/storage/boltstore"
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"google.golang.org/grpc/status"
