@@ -244,7 +244,12 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) e
 	if err := s.check(op); err != nil {
 		return err
 	}
-	tx, err := s.pool.Begin(ctx)
+	// READ COMMITTED, whatever the server's default: the counters lock a
+	// key's row and then count what is committed, which under REPEATABLE
+	// READ (a database, role or pooler default) would read the snapshot
+	// taken before the lock wait — two dials could both take a cap's last
+	// slot.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return s.fail(op, err)
 	}
