@@ -184,9 +184,15 @@ func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]
 }
 
 // Link records that recording id belongs to decisionID. If the recording is not
-// registered yet, a metadata record is created for callee (started at t).
-func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number) error {
+// registered yet, a metadata record is created for callee and tenant (started
+// at t). dial reports whether the caller knows the call's dial (callee and
+// tenant): then a recording registered under another tenant is not linked
+// (ErrInvalid) — one tenant's report must not claim another's recording.
+func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number, tenant string, dial bool) error {
 	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		if dial && r.Tenant != "" && r.Tenant != tenant {
+			return fmt.Errorf("%w: recording %s belongs to another tenant than the dial's", ErrInvalid, id)
+		}
 		if r.DecisionID != "" && r.DecisionID != decisionID {
 			return fmt.Errorf("%w: recording %s is already linked to decision %s", ErrInvalid, id, r.DecisionID)
 		}
@@ -196,7 +202,7 @@ func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, 
 	if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	_, err = m.Register(ctx, t, Registration{ID: id, DecisionID: decisionID, Callee: callee, StartedAt: t})
+	_, err = m.Register(ctx, t, Registration{ID: id, DecisionID: decisionID, Tenant: tenant, Callee: callee, StartedAt: t})
 	return err
 }
 

@@ -370,4 +370,15 @@ func TestOutcomeLinksRecording(t *testing.T) {
 	if r, err := f.mgr.Get(ctx, "r-new"); err != nil || r.DecisionID != "dec-3" || !r.RetainUntil.Equal(start.Add(30*day)) {
 		t.Fatalf("new recording: %+v %v", r, err)
 	}
+	// A recording registered by a dial's outcome keeps the dial's tenant, and
+	// an outcome whose dial names another tenant cannot link it.
+	if err := c.ObserveOutcome(ctx, dialgate.Outcome{DecisionID: "dec-4", At: start, RecordingID: "r-acme", Dial: dialgate.Dial{To: callee, Tenant: "acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := f.mgr.Get(ctx, "r-acme"); err != nil || r.Tenant != "acme" {
+		t.Fatalf("recording registered by an outcome: %+v %v", r, err)
+	}
+	if err := c.ObserveOutcome(ctx, dialgate.Outcome{DecisionID: "dec-4", At: start, RecordingID: "r-acme", Dial: dialgate.Dial{To: callee, Tenant: "globex"}}); !errors.Is(err, recording.ErrInvalid) {
+		t.Fatalf("another tenant's outcome linked acme's recording: %v", err)
+	}
 }

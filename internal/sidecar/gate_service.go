@@ -144,6 +144,11 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	if err := s.owners.mayReport(ctx, o.DecisionID); err != nil {
 		return nil, err
 	}
+	if e := boundToken(ctx); e != nil && o.RecordingID != "" && req.GetDial() == nil {
+		// Without the dial the recording's tenant cannot be checked against
+		// the token's.
+		return nil, status.Errorf(codes.PermissionDenied, "dial: token %q is bound to tenants: an outcome with a recording_id must carry its dial", e.name)
+	}
 	if req.GetDial() != nil {
 		// Observers write into the dial's tenant's counters and recordings.
 		if err := tenantAllowed(ctx, "dial.tenant", o.Dial.Tenant); err != nil {

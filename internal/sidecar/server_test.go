@@ -517,3 +517,44 @@ func TestTokenTenantsOutcomeOtherDecision(t *testing.T) {
 		t.Fatalf("globex reporting its own decision: %v", err)
 	}
 }
+
+// TestTokenTenantsRecordingLink: a token bound to tenants cannot link
+// another tenant's recording to a decision through ReportOutcome: without
+// the dial it is PermissionDenied (the recording's tenant cannot be checked),
+// with its own dial the other tenant's recording is refused; the owner still
+// links its recording.
+func TestTokenTenantsRecordingLink(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: acme-dialer
+    token: "acme-token-0123456789"
+    scopes: [gate]
+    tenants: [acme]
+  - name: globex-ops
+    token: "globex-ops-token-0123456789"
+    scopes: [gate, admin]
+    tenants: [globex]
+`)
+	e := startTest(t, Config{TokensFile: path}, func(be *Backend) {
+		full, err := Open(context.Background(), Config{Data: dir, Profile: "cn", MetricsListen: "off"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*be = *full
+	})
+	acme, globex := bearer(t, "acme-token-0123456789"), bearer(t, "globex-ops-token-0123456789")
+	started := timestamppb.New(time.Now().Add(-time.Hour))
+	if _, err := e.admin.RegisterRecording(globex, &pb.RegisterRecordingRequest{Id: "rec-glx", Number: "+8613900139031", StartedAt: started, Tenant: "globex"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.gate.ReportOutcome(acme, &pb.ReportOutcomeRequest{DecisionId: "acme-made-up", Answered: true, RecordingId: "rec-glx"})
+	wantStatus(t, err, codes.PermissionDenied, "dial")
+	_, err = e.gate.ReportOutcome(acme, &pb.ReportOutcomeRequest{DecisionId: "acme-made-up", Answered: true, RecordingId: "rec-glx", Dial: okDial("+8613900139031")})
+	wantStatus(t, err, codes.InvalidArgument, "recording_id")
+	d := okDial("+8613900139031")
+	d.Tenant = "globex"
+	if _, err := e.gate.ReportOutcome(globex, &pb.ReportOutcomeRequest{DecisionId: "glx-d1", Answered: true, RecordingId: "rec-glx", Dial: d}); err != nil {
+		t.Errorf("globex linking its own recording to its decision: %v", err)
+	}
+}
