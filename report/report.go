@@ -196,6 +196,11 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	reasons, purposes := counter{}, counter{}
 	versions := map[string]*PolicyVersion{}
 	inQuarter := map[string]bool{} // decision ids of the quarter, to attribute outcomes
+	// Outcomes by decision id, attributed once every file is read: a fleet's
+	// logs (one per sidecar) may hold a decision in one file and its outcome
+	// (a release through another sidecar) in another read before it.
+	type outcomes struct{ n, released int }
+	seen := map[string]*outcomes{}
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -247,11 +252,14 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					pv.Last = d.At
 				}
 			case l.Outcome != nil:
-				if inQuarter[l.Outcome.DecisionID] {
-					r.Decisions.Outcomes++
-					if l.Outcome.Released {
-						r.Decisions.Released++
-					}
+				o := seen[l.Outcome.DecisionID]
+				if o == nil {
+					o = &outcomes{}
+					seen[l.Outcome.DecisionID] = o
+				}
+				o.n++
+				if l.Outcome.Released {
+					o.released++
 				}
 			case l.Repair != nil:
 				r.Repairs++
@@ -261,6 +269,12 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("report: %s: %w", path, err)
+		}
+	}
+	for id, o := range seen {
+		if inQuarter[id] {
+			r.Decisions.Outcomes += o.n
+			r.Decisions.Released += o.released
 		}
 	}
 	r.Decisions.ByReason = reasons.sorted()

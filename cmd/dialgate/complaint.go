@@ -74,7 +74,7 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 				}
 				f.ID = "cp-" + hex.EncodeToString(b[:])
 			}
-			st, err := a.openState(cmd.Context(), *profile)
+			st, err := a.openState(cmd, *profile)
 			if err != nil {
 				return err
 			}
@@ -125,7 +125,7 @@ func (a *app) complaintListCmd(profile *string) *cobra.Command {
 			default:
 				return usageErr("--status: unknown status %q (want open, forwarded, handled or answered)", status)
 			}
-			st, err := a.openState(cmd.Context(), *profile)
+			st, err := a.openState(cmd, *profile)
 			if err != nil {
 				return err
 			}
@@ -184,7 +184,7 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 			if step == "resolve" && strings.TrimSpace(resolution) == "" {
 				return usageErr("--resolution: missing (say how the complaint was handled)")
 			}
-			st, err := a.openState(cmd.Context(), *profile)
+			st, err := a.openState(cmd, *profile)
 			if err != nil {
 				return err
 			}

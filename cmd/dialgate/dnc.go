@@ -227,7 +227,11 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 			if err != nil {
 				return err
 			}
-			p, err := policy.Load(pr)
+			name, err := a.profileName(cmd, pr)
+			if err != nil {
+				return err
+			}
+			p, err := policy.Load(name)
 			if err != nil {
 				return usageErr("--profile: %v", err)
 			}

@@ -141,4 +141,15 @@ func TestFleetCLI(t *testing.T) {
 	if code, _, errs := bb("report", "quarterly", "--quarter", "2026Q4", "--audit", filepath.Join(dir, "nowhere")); code == 0 || !strings.Contains(errs, "--audit") {
 		t.Fatalf("report with a missing --audit directory: %d %s", code, errs)
 	}
+	// A config with Redis alone keeps no recordings or complaints: refused,
+	// not silently written to the host's own store.
+	redisOnly := filepath.Join(dir, "redis-only.yaml")
+	if err := os.WriteFile(redisOnly, []byte(fmt.Sprintf("redis: \"redis://127.0.0.1:6379/15\"\nhmac_key_file: %q\n", keyFile)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"complaint", "--config", redisOnly, "list"}, {"recordings", "--config", redisOnly, "show", "r-fleet"}} {
+		if code, _, errs := runCLI(t, "", append([]string{"--data", hostB}, args...)...); code != 2 || !strings.Contains(errs, "names no postgres") {
+			t.Errorf("%v: exit %d, %s", args, code, errs)
+		}
+	}
 }

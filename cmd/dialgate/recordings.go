@@ -242,7 +242,7 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 // withRecordings opens --data with the profile and runs fn with its recording
 // Manager.
 func (a *app) withRecordings(cmd *cobra.Command, profile string, fn func(*recording.Manager) error) error {
-	st, err := a.openState(cmd.Context(), profile)
+	st, err := a.openState(cmd, profile)
 	if err != nil {
 		return err
 	}

@@ -132,6 +132,21 @@ func (a *app) auditFiles(dirs []string) ([]string, error) {
 // complaints and recordings in: the store in --data, or with --config the
 // fleet's shared back-ends where the config names them.
 func (a *app) reportSources(ctx context.Context) (report.Sources, func(), error) {
+	fleet, err := a.fleet()
+	if err != nil {
+		return report.Sources{}, nil, err
+	}
+	if fleet != nil {
+		if fleet.Postgres == "" {
+			return report.Sources{}, nil, usageErr("--config: %s names no postgres: a fleet keeps its recordings and complaints in PostgreSQL", a.fleetConfig)
+		}
+		var deps policy.Deps
+		complaints, closeShared, err := sidecar.OpenShared(ctx, *fleet, &deps)
+		if err != nil {
+			return report.Sources{}, nil, failErr(fmt.Errorf("--config: %w", err))
+		}
+		return report.Sources{DNC: deps.DNC, Complaints: complaints, Recordings: deps.Recordings}, func() { closeShared() }, nil
+	}
 	path := filepath.Join(a.data, boltstore.DefaultFileName)
 	if _, err := os.Stat(path); err != nil {
 		return report.Sources{}, nil, failErr(fmt.Errorf("--data: %w", err))
@@ -140,32 +155,5 @@ func (a *app) reportSources(ctx context.Context) (report.Sources, func(), error)
 	if err != nil {
 		return report.Sources{}, nil, failErr(fmt.Errorf("--data: %w", err))
 	}
-	src := report.Sources{DNC: s, Complaints: s, Recordings: s}
-	fleet, err := a.fleet()
-	if err != nil || fleet == nil {
-		if err != nil {
-			s.Close()
-		}
-		return src, func() { s.Close() }, err
-	}
-	keys, err := sidecar.LoadKeysFile(a.data, fleet.HMACKeyFile)
-	if err != nil {
-		s.Close()
-		return src, nil, failErr(fmt.Errorf("--data: %w", err))
-	}
-	deps, err := policy.StoreDeps(s, keys.HMAC)
-	if err != nil {
-		s.Close()
-		return src, nil, failErr(err)
-	}
-	complaints, closeShared, err := sidecar.OpenShared(ctx, *fleet, &deps)
-	if err != nil {
-		s.Close()
-		return src, nil, failErr(fmt.Errorf("--config: %w", err))
-	}
-	src.DNC, src.Recordings = deps.DNC, deps.Recordings
-	if complaints != nil {
-		src.Complaints = complaints
-	}
-	return src, func() { closeShared(); s.Close() }, nil
+	return report.Sources{DNC: s, Complaints: s, Recordings: s}, func() { s.Close() }, nil
 }

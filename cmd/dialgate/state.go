@@ -40,7 +40,12 @@ func (st *state) close() error {
 // openState opens --data (creating it) with the named profile and, with
 // --config, the fleet back-ends the config names, in place of the local
 // store's (as dialgate serve does). The caller calls st.close.
-func (a *app) openState(ctx context.Context, profileName string) (*state, error) {
+func (a *app) openState(cmd *cobra.Command, profileFlag string) (*state, error) {
+	ctx := cmd.Context()
+	profileName, err := a.profileName(cmd, profileFlag)
+	if err != nil {
+		return nil, err
+	}
 	p, err := policy.Load(profileName)
 	if err != nil {
 		return nil, usageErr("--profile: %v", err)
@@ -48,6 +53,11 @@ func (a *app) openState(ctx context.Context, profileName string) (*state, error)
 	fleet, err := a.fleet()
 	if err != nil {
 		return nil, err
+	}
+	if fleet != nil && fleet.Postgres == "" {
+		// With Redis alone the recordings and complaints would land in this
+		// host's store, which no sidecar reads.
+		return nil, usageErr("--config: %s names no postgres: a fleet keeps its recordings and complaints in PostgreSQL", a.fleetConfig)
 	}
 	s, err := a.openWriteStore()
 	if err != nil {
@@ -83,6 +93,22 @@ func (a *app) openState(ctx context.Context, profileName string) (*state, error)
 		return fail(usageErr("--profile: %v", err))
 	}
 	return st, nil
+}
+
+// profileName returns the profile a command works under: --profile, or with
+// --config the config's profile — a fleet's records follow the retention,
+// holds and deadlines of the profile its sidecars run, and a --profile that
+// differs from it is an error.
+func (a *app) profileName(cmd *cobra.Command, flag string) (string, error) {
+	fleet, err := a.fleet()
+	if err != nil || fleet == nil {
+		return flag, err
+	}
+	name := fleet.WithDefaults().Profile
+	if f := cmd.Flags().Lookup("profile"); f != nil && f.Changed && flag != name {
+		return "", usageErr("--profile: %s, but the profile of --config %s is %s (the fleet's records follow its profile)", flag, a.fleetConfig, name)
+	}
+	return name, nil
 }
 
 // fleet returns the config --config names (nil without --config).
