@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 
@@ -241,20 +242,31 @@ func (j *journal) compact(segs []segment) (err error) {
 		// segment replays correctly with S2…Sk: keep them.
 		return err
 	}
-	j.segMu.Lock()
-	last := slices.IndexFunc(j.segs, func(s segment) bool { return s.n == segs[len(segs)-1].n })
-	j.segs = append([]segment{{n: segs[0].n, size: written}}, j.segs[last+1:]...)
-	j.segMu.Unlock()
-	var errs []error
+	// Remove S2…Sk oldest first, each unlink made durable before the next,
+	// and stop at the first failure: a crash or an error then leaves the
+	// newest of them (a suffix), never an older segment without the newer
+	// ones — replayed after the merged segment, an older segment alone could
+	// bring back a reservation a newer one released, or (without Restore's
+	// sequence check) replace a newer reservation of the same id.
+	removed := 0
+	var rerr error
 	for _, s := range segs[1:] {
-		if err := os.Remove(segName(j.path, s.n)); err != nil {
-			errs = append(errs, err)
+		if err := os.Remove(segName(j.path, s.n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			rerr = err
+			break
+		}
+		removed++
+		if err := syncDir(j.path); err != nil {
+			rerr = err
+			break
 		}
 	}
-	if err := syncDir(j.path); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	j.segMu.Lock()
+	last := slices.IndexFunc(j.segs, func(s segment) bool { return s.n == segs[len(segs)-1].n })
+	kept := append([]segment{{n: segs[0].n, size: written}}, segs[1+removed:]...)
+	j.segs = append(kept, j.segs[last+1:]...)
+	j.segMu.Unlock()
+	return rerr
 }
 
 // reservationID reads the id of an encoded reservation (see counters.go)

@@ -159,7 +159,12 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		return ok, out, nil
 	}
 	err := w.wait()
-	if added {
+	if added && err == nil {
+		// Only a durable reservation leaves pending: after a failed write
+		// the entry stays, so that a Reserve of the same id that finds it
+		// held waits on this batch and gets its error instead of ok (the
+		// counters are poisoned by journalErr below, after s.mu is
+		// released, and a Reserve in between must not answer ok).
 		s.mu.Lock()
 		if s.counters.pending[id] == w {
 			delete(s.counters.pending, id)
@@ -572,6 +577,29 @@ func migrateJournal(db *bolt.DB, path string) (id []byte, corrupt, err error) {
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	// A new file (no counters.log bucket) beside segments that hold frames is
+	// a store file lost or replaced under its journal, not an interrupted
+	// first start (which leaves a header only): starting with empty counters
+	// would grant every cap again.
+	var fresh bool
+	if err := db.View(func(tx *bolt.Tx) error { fresh = tx.Bucket(bucketCounterLog) == nil; return nil }); err != nil {
+		return nil, nil, err
+	}
+	if fresh {
+		old, err := listSegments(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, n := range old {
+			fi, err := os.Stat(segName(path, n))
+			if err != nil {
+				return nil, nil, err
+			}
+			if fi.Size() > int64(segHeaderLen) {
+				return nil, fmt.Errorf("%w: %s holds counter reservations but the store file beside it has none (a new or replaced file): restore the store file that goes with the journal, or move the journal away to start with empty counters", storage.ErrCorrupt, segName(path, n)), nil
+			}
+		}
 	}
 	id, err = newJournalID()
 	if err != nil {

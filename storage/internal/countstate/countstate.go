@@ -209,6 +209,12 @@ func (c *State) Restore(id string, tag uint64, at int64, keys []Recorded) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.ids[id]; old != nil {
+		if old.tag > tag {
+			// An older reservation of id replayed after a newer one (a
+			// segment a compaction did not finish removing): tags only
+			// grow, so the newer one stands.
+			return
+		}
 		c.drop(old)
 		c.forget(old)
 	}

@@ -1,0 +1,171 @@
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/storage"
+)
+
+// sealUntil pads reservations until the journal has n segment files.
+func sealUntil(t *testing.T, s *Store, path string, n int, at time.Time, tag string) {
+	t.Helper()
+	for i := 0; len(segFiles(t, path)) < n; i++ {
+		mustReserve(t, s, tag+strconv.Itoa(i), at, lim1("pad"))
+	}
+}
+
+// Compaction renames the merged segment C over S1, then removes S2…Sk. If
+// S2 survived while S3 is gone (compaction now removes them oldest first,
+// each unlink durable before the next, and stops at a failure — this builds
+// the state by hand), replay reads C (X held with its newer sequence, copied
+// from S3) and then S2 (X's older reserve and its release): the older
+// reserve must not replace the newer one, or an acknowledged reservation is
+// lost.
+func TestCompactionPartialRemovalLosesReservation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	opts := Options{SegmentSize: 1024}
+	s := mustOpen(t, path, opts)
+	noAutoCompact(s)
+	ctx := context.Background()
+	sealUntil(t, s, path, 2, jt0, "a") // S1 sealed
+	// S2: X reserved and released.
+	mustReserve(t, s, "X", jt0, []storage.Limit{{Key: "x", Window: time.Hour, Max: 1}})
+	if err := s.Release(ctx, "X"); err != nil {
+		t.Fatal(err)
+	}
+	sealUntil(t, s, path, 3, jt0, "b") // S2 sealed
+	// S3: X reserved again (newer seq) and acknowledged.
+	mustReserve(t, s, "X", jt0, []storage.Limit{{Key: "x", Window: time.Hour, Max: 1}})
+	sealUntil(t, s, path, 4, jt0, "c") // S3 sealed, S4 active
+	nums := segFiles(t, path)
+	s2, err := os.ReadFile(segName(path, nums[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.counters.j.compactNow(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Crash state: C (under S1's name), S2 still there, S3 removed.
+	if err := os.WriteFile(segName(path, nums[1]), s2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpen(t, path, opts)
+	defer s.Close()
+	if !s.counters.idx.Held("X") {
+		t.Errorf("acknowledged reservation X lost after reopen (C, S2, S4 on disk)")
+	}
+	if ok, _, err := s.Reserve(ctx, "Y", jt0, []storage.Limit{{Key: "x", Window: time.Hour, Max: 1}}); err == nil && ok {
+		t.Errorf("cap of 1 on key x: a second reservation was granted after reopen (fail open)")
+	}
+}
+
+// After a failed write, a Reserve of the same id that runs between the
+// failed Reserve's wake-up and the counters' poisoning finds the id held in
+// the index: it must wait on the failed batch and fail, not return ok for a
+// reservation that never reached disk.
+func TestHeldPathAfterFailedWrite(t *testing.T) {
+	hits, tries := 0, 0
+	for iter := 0; iter < 300 && hits == 0; iter++ {
+		tries++
+		if hitHeldPathRace(t) {
+			hits++
+		}
+	}
+	if hits > 0 {
+		t.Errorf("Reserve returned ok=true, err=nil for an id whose only write had failed (try %d)", tries)
+	}
+}
+
+func hitHeldPathRace(t *testing.T) bool {
+	path := filepath.Join(t.TempDir(), strconv.Itoa(int(time.Now().UnixNano()))+".db")
+	s := mustOpen(t, path, Options{})
+	defer s.Close()
+	ctx := context.Background()
+	j := s.counters.j
+	j.mu.Lock()
+	j.fault = func(op string) error {
+		if op == "sync" {
+			return errors.New("injected fdatasync failure")
+		}
+		return nil
+	}
+	j.mu.Unlock()
+	var stop atomic.Bool
+	var hit atomic.Bool
+	var wg sync.WaitGroup
+	// Contention on s.mu (countersUsable takes it on every call) pushes the
+	// mutex into starvation mode: an Unlock hands it to the longest waiter.
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				_, _ = s.Usage(ctx, jt0, lim1("k0"))
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for !stop.Load() {
+			s.mu.Lock()
+			_, p := s.counters.pending["x"]
+			failed := s.counters.failed != nil
+			s.mu.Unlock()
+			if failed {
+				return
+			}
+			if p || !s.counters.idx.Held("x") {
+				continue
+			}
+			// x is held, its write has completed (failed), not yet poisoned.
+			if ok, _, err := s.Reserve(ctx, "x", jt0, lim1("k0")); ok && err == nil {
+				hit.Store(true)
+				return
+			}
+		}
+	}()
+	ok, _, err := s.Reserve(ctx, "x", jt0, lim1("k0"))
+	if ok || err == nil {
+		t.Fatalf("first Reserve = %v, %v", ok, err)
+	}
+	time.Sleep(time.Millisecond)
+	stop.Store(true)
+	wg.Wait()
+	return hit.Load()
+}
+
+// A store file lost or recreated empty next to a journal with reservations
+// is not a new store: its counters fail (ErrCorrupt) instead of starting
+// from zero, and the journal is left as it was.
+func TestNewStoreFileKeepsExistingJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "n.db")
+	s := mustOpen(t, path, Options{})
+	l := []storage.Limit{{Key: "x", Window: time.Hour, Max: 1}}
+	mustReserve(t, s, "a", jt0, l)
+	s.Close()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Logf("Open refused: %v", err)
+		return
+	}
+	defer s.Close()
+	if ok, _, err := s.Reserve(context.Background(), "b", jt0, l); !errors.Is(err, storage.ErrCorrupt) || ok {
+		t.Errorf("Reserve beside a journal of another store file: ok=%v err=%v, want ErrCorrupt", ok, err)
+	}
+	if files := segFiles(t, path); len(files) == 0 {
+		t.Errorf("the journal was removed")
+	}
+}
