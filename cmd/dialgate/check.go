@@ -77,7 +77,8 @@ so on stderr; it never creates the store. Such a decision fails closed: an
 allow exits 1 unless --what-if says you only want to know what the rules
 themselves say.
 
-Exit codes: 0 allowed, 1 denied, 2 bad input or no decision possible.`,
+Exit codes: 0 allowed; 1 denied, or no decision possible (the audit log or the
+store failed): do not dial; 2 bad input.`,
 		Example: `  dialgate check --to +8613800138000 --from +861058001234 --purpose service \
       --lead-id crm-42 --at 2026-12-04T22:30:00+08:00
   echo '{"to":"+8613800138000","purpose":"service","lead_id":"crm-42"}' | dialgate check --json`,
