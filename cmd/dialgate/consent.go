@@ -34,6 +34,7 @@ granted, lapses and was revoked. Records are never edited: consent given again
 is a new record with a new id. They are kept in the store in --data; a
 revocation is fsynced before the command returns.`,
 	}
+	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.consentAddCmd(), a.consentRevokeCmd(), a.consentShowCmd(), a.consentExportCmd())
 	return cmd
 }
@@ -96,11 +97,11 @@ is refused (exit 1): consent given again is a new record with a new id.`,
 					return usageErr("%v", err)
 				}
 			}
-			s, err := a.openWriteStore()
+			s, done, err := a.openConsents(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer done()
 			if err := s.AddConsent(cmd.Context(), r); err != nil {
 				return failErr(err)
 			}
@@ -159,11 +160,11 @@ revoked record changes nothing. An unknown id exits 1 and writes nothing.`,
 			if err := consent.ValidateID(args[0]); err != nil {
 				return usageErr("ID: %s", strings.TrimPrefix(err.Error(), "consent: id: "))
 			}
-			s, err := a.openWriteStore()
+			s, done, err := a.openConsents(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer done()
 			r, err := s.RevokeConsent(cmd.Context(), args[0], t, channel)
 			if errors.Is(err, storage.ErrNotFound) {
 				return failErr(fmt.Errorf("consent %s not found; nothing revoked", args[0]))
@@ -207,11 +208,11 @@ func (a *app) consentShowCmd() *cobra.Command {
 			if err != nil {
 				return usageErr("NUMBER: %v", err)
 			}
-			s, err := a.openReadStore()
+			s, done, err := a.openConsents(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer done()
 			recs, err := s.ConsentsByNumber(cmd.Context(), n)
 			if err != nil {
 				return failErr(err)
@@ -284,11 +285,11 @@ consent id; denials for a missing consent name no record and are not included.`,
 			if err != nil {
 				return usageErr("NUMBER: %v", err)
 			}
-			s, err := a.openReadStore()
+			s, done, err := a.openConsents(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer done()
 			ctx := cmd.Context()
 			b := consentBundle{Schema: consentExportSchema, Number: n, ExportedAt: time.Now().UTC()}
 			if b.Records, err = s.ConsentsByNumber(ctx, n); err != nil {

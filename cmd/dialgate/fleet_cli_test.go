@@ -25,7 +25,9 @@ import (
 // on one host is shown and held on the other, a complaint filed on one is
 // listed on the other, and a report on the other counts it, reading the
 // first host's audit log (--audit); opt-outs imported on one are listed on
-// the other. Without --config each host sees only its own store.
+// the other, and so are consents (a revocation on one host is seen on the
+// other) and the caller-ID ledger. Without --config each host sees only its
+// own store.
 func TestFleetCLI(t *testing.T) {
 	purl := os.Getenv("DIALGATE_TEST_POSTGRES")
 	if purl == "" {
@@ -97,6 +99,26 @@ func TestFleetCLI(t *testing.T) {
 	}
 	if code, _, _ := bLocal("dnc", "lookup", "+8613900139042"); code != 1 {
 		t.Fatalf("host b's own store lists the fleet's opt-out: exit %d", code)
+	}
+
+	// A consent granted on host a and revoked on host b is revoked where the
+	// sidecars read it; host b's own store never saw it.
+	if code, out, errs := a("consent", "add", "--id", "c-fleet", "--number", "+8613900139043", "--scope", "industry:finance",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00"); code != 0 {
+		t.Fatalf("consent add on host a: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := bb("consent", "revoke", "c-fleet", "--channel", "sms"); code != 0 {
+		t.Fatalf("consent revoke on host b: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := a("consent", "show", "+8613900139043"); code != 0 || !strings.Contains(out, "(sms)") {
+		t.Fatalf("consent show on host a: %d %s %s", code, out, errs)
+	}
+	// The caller-ID ledger likewise.
+	if code, out, errs := a("ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
+		t.Fatalf("ledger add on host a: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := bb("ledger", "show", "--tenant", "acme", "+861058001234"); code != 0 || !strings.Contains(out, "Acme Ltd") {
+		t.Fatalf("ledger show on host b: %d %s %s", code, out, errs)
 	}
 
 	// A decision in host a's audit log, as its sidecar writes them.

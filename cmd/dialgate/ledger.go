@@ -27,6 +27,7 @@ as caller ID: resource type (95, 96, 400, 800, fixed, mobile_business), holder,
 access, qualification, purposes, validity and office-use-only flag (CN-S7).
 It is kept in the store in --data.`,
 	}
+	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.ledgerAddCmd(), a.ledgerShowCmd(), a.ledgerImportCmd())
 	return cmd
 }
@@ -84,11 +85,11 @@ func (a *app) ledgerAddCmd() *cobra.Command {
 			if err != nil {
 				return usageErr("--%s", strings.ReplaceAll(err.Error(), "_", "-"))
 			}
-			s, err := a.openWriteStore()
+			s, done, err := a.openLedger(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer done()
 			if err := s.PutLedger(cmd.Context(), norm); err != nil {
 				return failErr(err)
 			}
@@ -122,15 +123,11 @@ func (a *app) ledgerShowCmd() *cobra.Command {
 		Long:  "Without NUMBER, shows every entry of --tenant (or of every tenant with --all-tenants). Exit 1 when NUMBER is not in the ledger.",
 		Args:  argsUsage(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := filepath.Join(a.data, boltstore.DefaultFileName)
-			if _, err := os.Stat(path); err != nil {
-				return usageErr("--data: no store at %s", path)
-			}
-			s, err := boltstore.Open(path, boltstore.Options{})
+			s, done, err := a.openLedger(cmd.Context(), false)
 			if err != nil {
-				return usageErr("--data: %v", err)
+				return err
 			}
-			defer s.Close()
+			defer done()
 			var entries []callerid.Entry
 			if len(args) == 1 {
 				n, err := dialgate.ParseNumber(args[0])
@@ -212,11 +209,11 @@ malformed file is rejected with the line and field at fault, and nothing is stor
 			if err != nil {
 				return usageErr("%s: %v", args[0], err)
 			}
-			s, err := a.openWriteStore()
+			s, done, err := a.openLedger(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
+			defer done()
 			if err := s.PutLedger(cmd.Context(), entries...); err != nil {
 				return failErr(err)
 			}

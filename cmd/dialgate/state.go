@@ -6,7 +6,9 @@ import (
 	"fmt"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/policy"
@@ -168,23 +170,92 @@ func (st *state) desk() (*complaint.Desk, error) {
 	return d, nil
 }
 
-// fleetDNC returns the do-not-call store of the fleet --config names (the one
-// every sidecar of the fleet reads: Redis when configured, else PostgreSQL),
-// or nil when there is no --config or it names no fleet back-end. done closes
-// it.
-func (a *app) fleetDNC(ctx context.Context) (s dnc.Store, done func(), err error) {
+// fleetDeps opens the fleet back-ends --config names into stores of their
+// own (nil without --config; a config that names none is an error). done
+// closes them.
+func (a *app) fleetDeps(ctx context.Context) (deps *policy.Deps, done func(), err error) {
 	fleet, err := a.fleet()
 	if err != nil || fleet == nil {
 		return nil, nil, err
 	}
-	var deps policy.Deps
-	_, closeShared, err := sidecar.OpenShared(ctx, *fleet, &deps)
+	if fleet.Postgres == "" && fleet.Redis == "" {
+		return nil, nil, usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config to use the store in --data", a.fleetConfig)
+	}
+	deps = &policy.Deps{}
+	_, closeShared, err := sidecar.OpenShared(ctx, *fleet, deps)
 	if err != nil {
 		return nil, nil, failErr(fmt.Errorf("--config: %w", err))
 	}
-	if deps.DNC == nil {
-		closeShared()
-		return nil, nil, usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config to use the store in --data", a.fleetConfig)
+	return deps, func() { closeShared() }, nil
+}
+
+// fleetDNC returns the do-not-call store of the fleet --config names (the one
+// every sidecar of the fleet reads: Redis when configured, else PostgreSQL),
+// or nil without --config. done closes it.
+func (a *app) fleetDNC(ctx context.Context) (s dnc.Store, done func(), err error) {
+	deps, done, err := a.fleetDeps(ctx)
+	if err != nil || deps == nil {
+		return nil, nil, err
 	}
-	return deps.DNC, func() { closeShared() }, nil
+	return deps.DNC, done, nil
+}
+
+// consentStore is what the consent commands need of a store.
+type consentStore interface {
+	consent.Store
+	ConsentHistory(ctx context.Context, n dialgate.Number) ([]consent.Event, error)
+}
+
+// openConsents opens where consents live: with --config the fleet's
+// PostgreSQL (the sidecars read consents there, not in a host's --data
+// store: a revocation written to --data would be read by none), else the
+// store in --data (created when write). done closes it.
+func (a *app) openConsents(ctx context.Context, write bool) (consentStore, func(), error) {
+	deps, done, err := a.fleetDeps(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if deps != nil {
+		cs, ok := deps.Consents.(consentStore)
+		if !ok {
+			done()
+			return nil, nil, usageErr("--config: %s names no postgres: a fleet keeps its consents in PostgreSQL", a.fleetConfig)
+		}
+		return cs, done, nil
+	}
+	open := a.openReadStore
+	if write {
+		open = a.openWriteStore
+	}
+	s, err := open()
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { s.Close() }, nil
+}
+
+// openLedger opens where the caller-ID ledger lives: with --config the
+// fleet's PostgreSQL, else the store in --data (created when write).
+func (a *app) openLedger(ctx context.Context, write bool) (callerid.Store, func(), error) {
+	deps, done, err := a.fleetDeps(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if deps != nil {
+		if deps.Ledger == nil {
+			done()
+			return nil, nil, usageErr("--config: %s names no postgres: a fleet keeps its caller-ID ledger in PostgreSQL", a.fleetConfig)
+		}
+		return deps.Ledger, done, nil
+	}
+	var s *boltstore.Store
+	if write {
+		s, err = a.openWriteStore()
+	} else {
+		s, err = a.openReadStore()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() { s.Close() }, nil
 }
