@@ -284,6 +284,13 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	if err = checkID("tenant", req.GetTenant(), false); err != nil {
 		return nil, err
 	}
+	if req.GetTenant() != "" {
+		// Filing is allowed in any scope (it only denies more), but a
+		// complaint counts in its tenant's reports and overdue lists.
+		if err = adminTenant(ctx, "tenant", req.GetTenant()); err != nil {
+			return nil, err
+		}
+	}
 	if err = checkText("note", req.GetNote(), 4096); err != nil {
 		return nil, err
 	}

@@ -63,7 +63,8 @@ type tokenSpec struct {
 	// dialer must not be able to pick another tenant (or none) to get fresh
 	// counters. With the admin scope, such a token removes DNC entries and
 	// grants consents only in scope tenant:<its tenant>, writes caller IDs
-	// and recordings only of its tenants, and lifts no recording hold;
+	// and recordings only of its tenants, files complaints only for its
+	// tenants (or none), and lifts no recording hold;
 	// adding DNC entries, revoking consents, filing complaints and placing
 	// holds (which only deny more or keep more) are allowed in any scope.
 	Tenants []string `json:"tenants,omitempty"`

@@ -468,6 +468,10 @@ func TestTokenTenantsAdmin(t *testing.T) {
 			_, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "rec-glx", Number: num, StartedAt: granted, Tenant: "globex"})
 			return err
 		}},
+		{"complaint of another tenant", "tenant", func() error {
+			_, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: num, Tenant: "globex"})
+			return err
+		}},
 		{"lift a hold", "id", func() error {
 			_, err := e.admin.ReleaseRecordingHold(ctx, &pb.ReleaseRecordingHoldRequest{Id: "rec-acme"})
 			return err
@@ -494,6 +498,11 @@ func TestTokenTenantsAdmin(t *testing.T) {
 	}
 	if _, err := e.admin.HoldRecording(ctx, &pb.HoldRecordingRequest{Id: "rec-acme", Reason: "complaint"}); err != nil {
 		t.Errorf("placing a hold: %v", err)
+	}
+	for _, tenant := range []string{"acme", ""} {
+		if _, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: num, Tenant: tenant}); err != nil {
+			t.Errorf("filing a complaint for tenant %q: %v", tenant, err)
+		}
 	}
 }
 
