@@ -1,10 +1,12 @@
 package boltstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -159,6 +161,11 @@ func (s *Store) ListLedger(ctx context.Context) ([]callerid.Entry, error) {
 	if out == nil {
 		out = []callerid.Entry{}
 	}
+	// Keys start with the tenant's length, so the bucket's order puts
+	// shorter tenants first; the contract is tenant, then number.
+	slices.SortFunc(out, func(a, b callerid.Entry) int {
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Number.Uint64(), b.Number.Uint64()))
+	})
 	return out, nil
 }
 

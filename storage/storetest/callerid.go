@@ -219,7 +219,8 @@ func ledgerList(ctx context.Context, h harness[callerid.Store]) error {
 	}
 	mob := ledEntry("", ledMobile)
 	mob.Type = callerid.TypeMobileBusiness
-	if err := s.PutLedger(ctx, ledEntry("zeta", ledFixed), ledEntry("acme", ledFixed2), ledEntry("acme", ledFixed), mob); err != nil {
+	// Tenants of different lengths: "b" sorts between "acme" and "zeta".
+	if err := s.PutLedger(ctx, ledEntry("zeta", ledFixed), ledEntry("b", ledFixed), ledEntry("acme", ledFixed2), ledEntry("acme", ledFixed), mob); err != nil {
 		return fmt.Errorf("PutLedger: %w", err)
 	}
 	all, err := s.ListLedger(ctx)
@@ -230,7 +231,7 @@ func ledgerList(ctx context.Context, h harness[callerid.Store]) error {
 	for _, e := range all {
 		got = append(got, e.Tenant+"/"+e.Number.String())
 	}
-	want := []string{"/+8613800138001", "acme/+861058001234", "acme/+862158001234", "zeta/+861058001234"}
+	want := []string{"/+8613800138001", "acme/+861058001234", "acme/+862158001234", "b/+861058001234", "zeta/+861058001234"}
 	if !slices.Equal(got, want) {
 		return fmt.Errorf("ListLedger order = %v, want %v", got, want)
 	}
