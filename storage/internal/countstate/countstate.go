@@ -40,7 +40,7 @@ type State struct {
 	res     []resRec // by reservation index; a free slot has id 0
 	resFree []int32
 	resIdx  table
-	extra   map[int32][]int32 // the keys of a reservation after its first (rare)
+	extra   map[int32][]int32 // the keys of a reservation after its second (rare)
 
 	mems    []memRec // interned members, by member index; a free slot has name 0
 	memFree []int32
@@ -78,12 +78,12 @@ type keyRec struct {
 }
 
 // resRec is what one held reservation id holds: the keys it recorded under
-// (the first here, any more in State.extra), and the tag its store gave it
-// (boltstore: the journal record's sequence).
+// (the first two here, any more in State.extra), and the tag its store gave
+// it (boltstore: the journal record's sequence).
 type resRec struct {
 	id  sref // 0 for a free slot
 	tag uint64
-	key int32 // the first key it holds, or -1 for none
+	key [2]int32 // the first keys it holds; -1 for none (key[1] ≥ 0 only if key[0] is)
 }
 
 // memRec is an interned member: its string and how many entries refer to it.
@@ -391,7 +391,7 @@ func (c *State) findRes(h uint32, id string) (pos int, r int32) {
 // newRes takes a reservation record for id, holding no key yet; insertRes
 // makes it findable. c.mu must be held.
 func (c *State) newRes(id string, tag uint64) int32 {
-	rec := resRec{id: c.strs.put(id), tag: tag, key: -1}
+	rec := resRec{id: c.strs.put(id), tag: tag, key: [2]int32{-1, -1}}
 	if n := len(c.resFree); n > 0 {
 		r := c.resFree[n-1]
 		c.resFree = c.resFree[:n-1]
@@ -414,7 +414,7 @@ func (c *State) freeRes(r int32) {
 	rec := &c.res[r]
 	c.resIdx.remove(c.hashBytes(c.strs.get(rec.id)), r)
 	c.strs.free(rec.id)
-	*rec = resRec{key: -1}
+	*rec = resRec{key: [2]int32{-1, -1}}
 	c.resFree = append(c.resFree, r)
 }
 
@@ -427,34 +427,47 @@ func (c *State) forget(r int32) {
 
 // resKeys appends the keys r holds to dst. c.mu must be held.
 func (c *State) resKeys(dst []int32, r int32) []int32 {
-	if k := c.res[r].key; k >= 0 {
-		dst = append(dst, k)
+	rec := &c.res[r]
+	for _, k := range rec.key {
+		if k >= 0 {
+			dst = append(dst, k)
+		}
+	}
+	if rec.key[1] >= 0 {
 		dst = append(dst, c.extra[r]...)
 	}
 	return dst
+}
+
+// setResKeys makes ks the keys r holds. c.mu must be held.
+func (c *State) setResKeys(r int32, ks []int32) {
+	rec := &c.res[r]
+	rec.key = [2]int32{-1, -1}
+	copy(rec.key[:], ks)
+	if len(ks) > 2 {
+		c.extra[r] = append(c.extra[r][:0], ks[2:]...)
+	} else if len(c.extra) > 0 {
+		delete(c.extra, r)
+	}
 }
 
 // unlinkKey removes k from the keys r holds and reports whether r holds
 // none any more. c.mu must be held.
 func (c *State) unlinkKey(r, k int32) (none bool) {
 	rec := &c.res[r]
-	more := c.extra[r]
-	if rec.key == k {
-		if len(more) == 0 {
-			rec.key = -1
-			return true
+	if rec.key[1] < 0 { // the usual single key
+		if rec.key[0] == k {
+			rec.key[0] = -1
 		}
-		rec.key = more[0]
-		more = more[1:]
-	} else if i := slices.Index(more, k); i >= 0 {
-		more = slices.Delete(more, i, i+1)
+		return rec.key[0] < 0
 	}
-	if len(more) == 0 {
-		delete(c.extra, r)
-	} else {
-		c.extra[r] = more
+	var small [4]int32
+	ks := c.resKeys(small[:0], r)
+	if i := slices.Index(ks, k); i >= 0 {
+		ks = slices.Delete(ks, i, i+1)
 	}
-	return false
+	c.setResKeys(r, ks)
+	return len(ks) == 0
 }
 
 // newKey adds an empty key. c.mu must be held.
@@ -658,9 +671,12 @@ func (c *State) add(k int32, w time.Duration, at int64, member string, r int32) 
 		rec.one[0] = entry{Res: -1}
 	}
 	rr := &c.res[r]
-	if rr.key < 0 {
-		rr.key = k
-	} else {
+	switch {
+	case rr.key[0] < 0:
+		rr.key[0] = k
+	case rr.key[1] < 0:
+		rr.key[1] = k
+	default:
 		c.extra[r] = append(c.extra[r], k)
 	}
 }
