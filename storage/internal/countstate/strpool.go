@@ -34,6 +34,11 @@ func perPage(size int) int { return max(1, strPageSize/size) }
 // put stores s and returns its sref. s must be at most 65,535 bytes long
 // (storage.MaxKeyLen is far below).
 func (p *strPool) put(s string) sref {
+	if len(s) > 0xFFFF {
+		// Unreachable (the stores validate against storage.MaxKeyLen):
+		// a truncated length would make lookups compare wrongly.
+		panic("countstate: string longer than 65,535 bytes")
+	}
 	class := (len(s) + 2 + strAlign - 1) / strAlign
 	if class >= len(p.classes) {
 		p.classes = append(p.classes, make([]strClass, class+1-len(p.classes))...)
