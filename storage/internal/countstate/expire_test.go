@@ -26,14 +26,10 @@ func TestExpireWalksEveryKeyInSteps(t *testing.T) {
 		n, from = s.ExpireSome(t0.Add(2*time.Hour), from, 7)
 		removed += n
 	}
-	if removed != 5_000 || len(s.keys) != 5_000 || len(s.list) != 5_000 || len(s.ids) != 5_000 {
-		t.Fatalf("removed %d; %d keys, %d listed, %d ids left; want 5000 each", removed, len(s.keys), len(s.list), len(s.ids))
+	if keys, ids := s.Size(); removed != 5_000 || keys != 5_000 || ids != 5_000 {
+		t.Fatalf("removed %d; %d keys, %d ids left; want 5000 each", removed, keys, ids)
 	}
-	for i, k := range s.list {
-		if int(k.pos) != i || s.keys[k.name] != k {
-			t.Fatalf("list[%d] = %q at pos %d: the list and the map disagree", i, k.name, k.pos)
-		}
-	}
+	checkInvariants(t, s)
 	if f := s.Forgotten(); len(f) != 5_000 {
 		t.Fatalf("%d ids reported forgotten, want 5000", len(f))
 	}
