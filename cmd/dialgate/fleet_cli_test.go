@@ -19,19 +19,15 @@ import (
 	"github.com/dialgate/dialgate/internal/sidecar"
 )
 
-// TestFleetCLI: with dialgate serve's --config naming PostgreSQL, the
-// recordings, complaint and report commands of two hosts (two --data
-// directories) work on the fleet's shared records: a recording registered
-// on one host is shown and held on the other, a complaint filed on one is
-// listed on the other, and a report on the other counts it, reading the
-// first host's audit log (--audit); opt-outs imported on one are listed on
-// the other, and so are consents (a revocation on one host is seen on the
-// other) and the caller-ID ledger. Without --config each host sees only its
-// own store.
-func TestFleetCLI(t *testing.T) {
+// pgFleet writes, in a new directory, a fleet's HMAC key and a `dialgate
+// serve` config naming DIALGATE_TEST_POSTGRES (in a schema of its own,
+// dropped at the end) plus the extra config lines, and returns the
+// directory and both paths. It skips the test without PostgreSQL.
+func pgFleet(t *testing.T, extra string) (dir, cfg, keyFile string) {
+	t.Helper()
 	purl := os.Getenv("DIALGATE_TEST_POSTGRES")
 	if purl == "" {
-		t.Skip("DIALGATE_TEST_POSTGRES is not set; run with DIALGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' go test -run FleetCLI ./cmd/dialgate")
+		t.Skip("DIALGATE_TEST_POSTGRES is not set; run with DIALGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' go test -run Fleet ./cmd/dialgate")
 	}
 	var b [6]byte
 	rand.Read(b[:])
@@ -43,15 +39,29 @@ func TestFleetCLI(t *testing.T) {
 			c.Close(ctx)
 		}
 	})
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "fleet-hmac.key")
+	dir = t.TempDir()
+	keyFile = filepath.Join(dir, "fleet-hmac.key")
 	if err := os.WriteFile(keyFile, []byte("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(dir, "sidecar.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("postgres: %q\npostgres_schema: %q\nhmac_key_file: %q\n", purl, schema, keyFile)), 0o600); err != nil {
+	cfg = filepath.Join(dir, "sidecar.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("%spostgres: %q\npostgres_schema: %q\nhmac_key_file: %q\n", extra, purl, schema, keyFile)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return dir, cfg, keyFile
+}
+
+// TestFleetCLI: with dialgate serve's --config naming PostgreSQL, the
+// recordings, complaint and report commands of two hosts (two --data
+// directories) work on the fleet's shared records: a recording registered
+// on one host is shown and held on the other, a complaint filed on one is
+// listed on the other, and a report on the other counts it, reading the
+// first host's audit log (--audit); opt-outs imported on one are listed on
+// the other, and so are consents (a revocation on one host is seen on the
+// other) and the caller-ID ledger. Without --config each host sees only its
+// own store.
+func TestFleetCLI(t *testing.T) {
+	dir, cfg, keyFile := pgFleet(t, "")
 	hostA, hostB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	on := func(data string, fleet bool) func(args ...string) (int, string, string) {
 		return func(args ...string) (int, string, string) {

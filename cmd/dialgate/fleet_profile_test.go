@@ -1,17 +1,10 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // With --config the CLI works under the config's profile: a recording
@@ -19,29 +12,7 @@ import (
 // cn's 30 days (after which a sweep could delete it); a --profile that
 // differs from the config's is refused.
 func TestFleetConfigProfile(t *testing.T) {
-	purl := os.Getenv("DIALGATE_TEST_POSTGRES")
-	if purl == "" {
-		t.Skip("DIALGATE_TEST_POSTGRES is not set")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "dgfleetprof_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if c, err := pgx.Connect(ctx, purl); err == nil {
-			c.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-			c.Close(ctx)
-		}
-	})
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "fleet-hmac.key")
-	if err := os.WriteFile(keyFile, []byte("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "sidecar.yaml")
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("profile: cn-insurance\npostgres: %q\npostgres_schema: %q\nhmac_key_file: %q\n", purl, schema, keyFile)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, cfg, _ := pgFleet(t, "profile: cn-insurance\n")
 	started := time.Now().Add(-time.Hour).UTC()
 	data := filepath.Join(dir, "a")
 	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "--config", cfg, "register", "--id", "r-ins", "--number", "+8613900139040", "--started-at", started.Format(time.RFC3339)); code != 0 {

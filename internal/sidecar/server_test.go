@@ -329,6 +329,18 @@ func TestTokenTenantsOutcome(t *testing.T) {
 	}
 }
 
+// startFull is startTest over the Backend `dialgate serve` builds (profile
+// cn, every domain wired) on the data directory dir.
+func startFull(t *testing.T, cfg Config, dir string) *testEnv {
+	return startTest(t, cfg, func(be *Backend) {
+		full, err := Open(context.Background(), Config{Data: dir, Profile: "cn", MetricsListen: "off"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*be = *full
+	})
+}
+
 // twoTenantTokens writes a tokens file with two gate tokens, each bound to
 // one tenant (acme, globex), and returns its path.
 func twoTenantTokens(t *testing.T) string {
@@ -422,13 +434,7 @@ func TestTokenTenantsAdmin(t *testing.T) {
     scopes: [gate, admin]
     tenants: [acme]
 `)
-	e := startTest(t, Config{TokensFile: path}, func(be *Backend) {
-		full, err := Open(context.Background(), Config{Data: dir, Profile: "cn", MetricsListen: "off"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		*be = *full
-	})
+	e := startFull(t, Config{TokensFile: path}, dir)
 	ctx := metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer acme-ops-token-0123456789")
 	num := "+8613900139020"
 	granted := timestamppb.New(time.Now().Add(-time.Hour))
@@ -545,13 +551,7 @@ func TestTokenTenantsRecordingLink(t *testing.T) {
     scopes: [gate, admin]
     tenants: [globex]
 `)
-	e := startTest(t, Config{TokensFile: path}, func(be *Backend) {
-		full, err := Open(context.Background(), Config{Data: dir, Profile: "cn", MetricsListen: "off"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		*be = *full
-	})
+	e := startFull(t, Config{TokensFile: path}, dir)
 	acme, globex := bearer(t, "acme-token-0123456789"), bearer(t, "globex-ops-token-0123456789")
 	started := timestamppb.New(time.Now().Add(-time.Hour))
 	if _, err := e.admin.RegisterRecording(globex, &pb.RegisterRecordingRequest{Id: "rec-glx", Number: "+8613900139031", StartedAt: started, Tenant: "globex"}); err != nil {
