@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,6 +78,10 @@ so on stderr; it never creates the store. Such a decision fails closed: an
 allow exits 1 unless --what-if says you only want to know what the rules
 themselves say.
 
+Fleets: with --config (the YAML of dialgate serve) check decides as that
+config's sidecar would: under its profile (a different --profile is refused),
+with its registries, its HMAC key and its shared Redis/PostgreSQL stores.
+
 Exit codes: 0 allowed; 1 denied, or no decision possible (the audit log or the
 store failed): do not dial; 2 bad input.`,
 		Example: `  dialgate check --to +8613800138000 --from +861058001234 --purpose service \
@@ -108,6 +113,10 @@ store failed): do not dial; 2 bad input.`,
 			if err != nil {
 				return err
 			}
+			profile, err := a.profileName(cmd, profile)
+			if err != nil {
+				return err
+			}
 			return a.check(cmd.Context(), d, at, profile, registries, whatIf, asJSON, name)
 		},
 	}
@@ -126,6 +135,7 @@ store failed): do not dial; 2 bad input.`,
 	f.StringVar(&in.Route, "route", "", "domestic (default) or international")
 	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock)")
 	f.StringVar(&profile, "profile", "cn", "built-in profile name or profile file")
+	f.StringVar(&a.fleetConfig, "config", "", "the YAML config of dialgate serve: decide as its sidecar would (its profile, registries, HMAC key and shared Redis/PostgreSQL stores)")
 	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, let an allow against empty lists, consents and counters exit 0 (otherwise it exits 1)")
 	f.StringArrayVar(&registries, "registry", nil, "registry snapshot file (dnc build), repeatable; its header names the registry")
 	f.BoolVar(&asJSON, "json", false, "read the dial as JSON on stdin and print the decision as JSON")
@@ -204,7 +214,20 @@ func (in *dialInput) toDial(name func(string) string) (dialgate.Dial, time.Time,
 // directory's keys, shared with dialgate serve), else an empty in-memory store
 // with a throw-away key; and loads the registry snapshots given. close
 // releases the store.
-func (a *app) openDeps(registries []string) (deps policy.Deps, close func() error, ephemeral bool, err error) {
+//
+// With --config (the YAML of dialgate serve) it decides as that config's
+// sidecar would: its registries too, the fleet's HMAC key, and the fleet's
+// shared stores (Redis, PostgreSQL) in place of the local store's.
+func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.Deps, close func() error, ephemeral bool, err error) {
+	fleet, err := a.fleet()
+	if err != nil {
+		return deps, nil, false, err
+	}
+	var keyFile string
+	if fleet != nil {
+		registries = append(slices.Clone(fleet.Registries), registries...)
+		keyFile = fleet.HMACKeyFile
+	}
 	regs, err := dnc.LoadRegistries(registries...)
 	if err != nil {
 		return deps, nil, false, usageErr("--registry: %v", err)
@@ -220,12 +243,19 @@ func (a *app) openDeps(registries []string) (deps policy.Deps, close func() erro
 		if _, err := rand.Read(key); err != nil {
 			return deps, nil, false, failErr(err)
 		}
+		if keyFile != "" {
+			keys, err := sidecar.LoadKeysFile(a.data, keyFile)
+			if err != nil {
+				return deps, nil, false, failErr(fmt.Errorf("--config: %w", err))
+			}
+			key = keys.HMAC
+		}
 	} else {
 		b, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {
 			return deps, nil, false, usageErr("--data: %v", err)
 		}
-		keys, err := sidecar.LoadKeys(a.data)
+		keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 		if err != nil {
 			b.Close()
 			return deps, nil, false, failErr(fmt.Errorf("--data: %w", err))
@@ -239,7 +269,19 @@ func (a *app) openDeps(registries []string) (deps policy.Deps, close func() erro
 	for _, r := range regs {
 		deps.DNCRegistries = append(deps.DNCRegistries, r)
 	}
-	return deps, st.Close, ephemeral, nil
+	close = st.Close
+	if fleet != nil {
+		_, closeShared, err := sidecar.OpenShared(ctx, *fleet, &deps)
+		if err != nil {
+			st.Close()
+			return deps, nil, false, failErr(fmt.Errorf("--config: %w", err))
+		}
+		close = func() error { return errors.Join(closeShared(), st.Close()) }
+		// Counters shared through Redis are the fleet's: the decision is
+		// real even without a local store.
+		ephemeral = ephemeral && fleet.Redis == ""
+	}
+	return deps, close, ephemeral, nil
 }
 
 func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile string, registries []string, whatIf, asJSON bool, name func(string) string) error {
@@ -247,7 +289,7 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	if err != nil {
 		return usageErr("--profile: %v", err)
 	}
-	deps, closeStore, ephemeral, err := a.openDeps(registries)
+	deps, closeStore, ephemeral, err := a.openDeps(ctx, registries)
 	if err != nil {
 		return err
 	}
@@ -261,7 +303,11 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	// real was decided (see --what-if) and nothing is recorded.
 	audit := dialgate.WithoutAuditLog()
 	if !ephemeral {
-		alog, _, err := sidecar.OpenAuditLog(ctx, a.data, "", p.Name)
+		var keyFile string
+		if fleet, _ := a.fleet(); fleet != nil {
+			keyFile = fleet.HMACKeyFile
+		}
+		alog, _, err := sidecar.OpenAuditLog(ctx, a.data, keyFile, p.Name)
 		if err != nil {
 			return failErr(fmt.Errorf("--data: %w", err))
 		}

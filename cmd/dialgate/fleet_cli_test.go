@@ -131,6 +131,17 @@ func TestFleetCLI(t *testing.T) {
 		t.Fatalf("ledger show on host b: %d %s %s", code, out, errs)
 	}
 
+	// check --config decides against the fleet's lists: host b, which has no
+	// store of its own, sees the opt-out imported on host a.
+	dial := `{"to":"+8613900139042","from":"+861058001234","purpose":"service","lead_id":"crm-1","tenant":"acme"}`
+	code, out, errs := runCLI(t, dial, "--data", hostB, "check", "--config", cfg, "--json", "--at", "2026-12-04T10:00:00+08:00")
+	if code != 1 || !strings.Contains(out, "dnc.listed") {
+		t.Fatalf("check --config on host b: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, _, errs := runCLI(t, dial, "--data", hostB, "check", "--config", cfg, "--profile", "us", "--json"); !strings.Contains(errs, "--profile") {
+		t.Fatalf("check --config with another --profile: %s", errs)
+	}
+
 	// A decision in host a's audit log, as its sidecar writes them.
 	ctx := context.Background()
 	keys, err := sidecar.LoadKeysFile(hostA, keyFile)
@@ -152,7 +163,7 @@ func TestFleetCLI(t *testing.T) {
 	if err := log.Close(); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := bb("report", "quarterly", "--quarter", "2026Q4", "--audit", filepath.Join(hostA, sidecar.AuditDir), "--at", "2027-01-10T00:00:00+08:00")
+	code, out, errs = bb("report", "quarterly", "--quarter", "2026Q4", "--audit", filepath.Join(hostA, sidecar.AuditDir), "--at", "2027-01-10T00:00:00+08:00")
 	if code != 0 {
 		t.Fatalf("report on host b: %d %s", code, errs)
 	}
