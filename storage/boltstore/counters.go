@@ -435,9 +435,15 @@ func decodeReservation(v []byte) (id string, at int64, keys []countstate.Recorde
 		longest = max(longest, k.Window)
 		keys = append(keys, k)
 	}
+	tooLong := len(id) > countstate.MaxString
+	for _, k := range keys {
+		tooLong = tooLong || len(k.Key) > countstate.MaxString || len(k.Member) > countstate.MaxString
+	}
 	switch {
 	case r.err != nil:
 		return "", 0, nil, bad(r.err.Error())
+	case tooLong:
+		return "", 0, nil, bad(fmt.Sprintf("an id, key or member longer than %d bytes", countstate.MaxString))
 	case len(r.b) != 0:
 		return "", 0, nil, bad(fmt.Sprintf("%d bytes after its last key", len(r.b)))
 	case id == "" || n == 0:

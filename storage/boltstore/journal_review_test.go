@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/countstate"
 )
 
 // sealUntil pads reservations until the journal has n segment files.
@@ -167,5 +169,25 @@ func TestNewStoreFileKeepsExistingJournal(t *testing.T) {
 	}
 	if files := segFiles(t, path); len(files) == 0 {
 		t.Errorf("the journal was removed")
+	}
+}
+
+// A CRC-valid reserve frame whose member is longer than the index can hold
+// (countstate.MaxString; well within a frame's size) is damage: Open does
+// not panic, the counters fail with ErrCorrupt, the rest of the store opens.
+func TestLongStringInJournalIsDamage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	s := mustOpen(t, path, Options{})
+	mustReserve(t, s, "a", jt0, lim1("k0"))
+	s.Close()
+	frame := appendReserveFrame(nil, 2, "b", jt0.UnixNano(), []storage.Limit{{Key: "seg", Member: strings.Repeat("9", countstate.MaxString+1), Window: time.Hour, Max: 1}})
+	appendFile(t, lastSeg(t, path), frame)
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("Open: %v (only the counters should fail)", err)
+	}
+	defer s.Close()
+	if _, _, err := s.Reserve(context.Background(), "c", jt0, lim1("k0")); !errors.Is(err, storage.ErrCorrupt) {
+		t.Fatalf("Reserve after a too-long string in the journal: %v, want ErrCorrupt", err)
 	}
 }

@@ -470,3 +470,29 @@ func benchHeld(b *testing.B, impl string, n int, segment bool) {
 	b.ReportMetric(float64(gcs[2].Microseconds())/1000, "ms/GC")
 	runtime.KeepAlive(c)
 }
+
+// Restore refuses a string longer than MaxString before it changes anything
+// (the stores refuse such journal records as damage first): the index is
+// left as it was, and consistent.
+func TestRestoreTooLongStringChangesNothing(t *testing.T) {
+	s := NewTracked()
+	s.Restore("a", 1, 0, []Recorded{{Key: "k", Window: time.Hour}})
+	long := strings.Repeat("m", MaxString+1)
+	for _, rec := range [][]Recorded{
+		{{Key: "k2", Member: long, Window: time.Hour}},
+		{{Key: "k3", Window: time.Hour}, {Key: long, Window: time.Hour}},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("Restore of a string longer than MaxString did not refuse it")
+				}
+			}()
+			s.Restore("b", 2, 0, rec)
+		}()
+	}
+	if keys, res := s.Size(); keys != 1 || res != 1 {
+		t.Fatalf("Size after refused restores = %d keys, %d reservations; want 1, 1", keys, res)
+	}
+	checkInvariants(t, s)
+}

@@ -229,6 +229,15 @@ func (c *State) Reserve(id string, tag uint64, t time.Time, limits []storage.Lim
 // checking any limit: the replay of a store's journal. A later Restore of an
 // id already held replaces it (journals replay oldest first).
 func (c *State) Restore(id string, tag uint64, at int64, keys []Recorded) {
+	// Refuse before changing anything: a string the pool cannot hold would
+	// otherwise panic halfway and leave a half-filed reservation.
+	tooLong := len(id) > MaxString
+	for _, k := range keys {
+		tooLong = tooLong || len(k.Key) > MaxString || len(k.Member) > MaxString
+	}
+	if tooLong {
+		panic("countstate: Restore of a string longer than MaxString (the caller must refuse it as damage)")
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h := c.hash(id)

@@ -31,10 +31,14 @@ const (
 // perPage returns how many slots of size bytes a page holds.
 func perPage(size int) int { return max(1, strPageSize/size) }
 
-// put stores s and returns its sref. s must be at most 65,535 bytes long
-// (storage.MaxKeyLen is far below).
+// MaxString is the longest id, key or member the index holds (its pages
+// store a 2-byte length). The stores validate against storage.MaxKeyLen,
+// far below; a store replaying a file must refuse longer strings as damage.
+const MaxString = 0xFFFF
+
+// put stores s and returns its sref. s must be at most MaxString bytes long.
 func (p *strPool) put(s string) sref {
-	if len(s) > 0xFFFF {
+	if len(s) > MaxString {
 		// Unreachable (the stores validate against storage.MaxKeyLen):
 		// a truncated length would make lookups compare wrongly.
 		panic("countstate: string longer than 65,535 bytes")
