@@ -1,8 +1,10 @@
 package consent
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -106,3 +108,11 @@ type Store interface {
 // ErrHistoryTruncated is wrapped by ConsentEventsSince when the events asked
 // for are no longer kept.
 var ErrHistoryTruncated = errors.New("consent: event history truncated")
+
+// SortRecords orders rs as Store.ConsentsByNumber returns them: by
+// GrantedAt, then ID. Stores call it on what they read.
+func SortRecords(rs []Record) {
+	slices.SortFunc(rs, func(a, b Record) int {
+		return cmp.Or(a.GrantedAt.Compare(b.GrantedAt), cmp.Compare(a.ID, b.ID))
+	})
+}

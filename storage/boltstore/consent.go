@@ -203,24 +203,8 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err != nil {
 		return nil, err
 	}
-	sortRecords(out)
+	consent.SortRecords(out)
 	return out, nil
-}
-
-func sortRecords(rs []consent.Record) {
-	// Insertion sort: a number has few records.
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && recordLess(&rs[j], &rs[j-1]); j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
-}
-
-func recordLess(a, b *consent.Record) bool {
-	if c := a.GrantedAt.Compare(b.GrantedAt); c != 0 {
-		return c < 0
-	}
-	return a.ID < b.ID
 }
 
 // RevokeConsent implements consent.Store; the revocation is fsynced, and the

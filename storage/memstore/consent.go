@@ -1,7 +1,6 @@
 package memstore
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -91,14 +90,8 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 		out[i] = c.byID[id]
 	}
 	c.mu.RUnlock()
-	sortRecords(out)
+	consent.SortRecords(out)
 	return out, nil
-}
-
-func sortRecords(rs []consent.Record) {
-	slices.SortFunc(rs, func(a, b consent.Record) int {
-		return cmp.Or(a.GrantedAt.Compare(b.GrantedAt), cmp.Compare(a.ID, b.ID))
-	})
 }
 
 // RevokeConsent implements consent.Store.

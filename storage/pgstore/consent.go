@@ -1,12 +1,10 @@
 package pgstore
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -107,9 +105,7 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err := rows.Err(); err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}
-	slices.SortFunc(out, func(a, b consent.Record) int {
-		return cmp.Or(a.GrantedAt.Compare(b.GrantedAt), cmp.Compare(a.ID, b.ID))
-	})
+	consent.SortRecords(out)
 	return out, nil
 }
 

@@ -2,12 +2,10 @@ package redisstore
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -152,12 +150,7 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 		}
 		out = append(out, r)
 	}
-	slices.SortFunc(out, func(a, b consent.Record) int {
-		if c := a.GrantedAt.Compare(b.GrantedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	consent.SortRecords(out)
 	return out, nil
 }
 
