@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/dialgate/dialgate/internal/decimal"
 )
 
 // Number is a telephone number in E.164 form: a country calling code followed by
@@ -159,7 +161,7 @@ func (n Number) CountryCode() int {
 	if n.n == 0 {
 		return 0
 	}
-	return int(n.v / pow10[n.n-n.cc])
+	return int(n.v / decimal.Pow10[n.n-n.cc])
 }
 
 // National returns the national significant number: the digits after the country
@@ -179,7 +181,7 @@ func (n Number) NationalUint64() (v uint64, digits int) {
 		return 0, 0
 	}
 	nd := n.n - n.cc
-	return n.v % pow10[nd], int(nd)
+	return n.v % decimal.Pow10[nd], int(nd)
 }
 
 // Digits returns the E.164 digits without the "+" ("8613800138000"), or "" for
@@ -239,13 +241,11 @@ func (n *Number) UnmarshalText(text []byte) error {
 	return nil
 }
 
-var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
-
 // countryCodeLen returns the length of the assigned country calling code that
 // starts the n-digit number v, or 0 if none does.
 func countryCodeLen(v uint64, n int) int {
 	for l := 1; l <= 3 && l < n; l++ {
-		if assignedCC[v/pow10[n-l]] {
+		if assignedCC[v/decimal.Pow10[n-l]] {
 			return l
 		}
 	}

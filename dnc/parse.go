@@ -11,6 +11,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/decimal"
 )
 
 // maxLineLen bounds one line of a list file.
@@ -199,7 +200,7 @@ func parseField(f []byte, cc uint64) (dialgate.Number, error) {
 				return dialgate.NumberFromUint64(v)
 			case cc != 0:
 				if len(d)+len(strconv.FormatUint(cc, 10)) <= 15 {
-					return dialgate.NumberFromUint64(cc*pow10u(len(d)) + v)
+					return dialgate.NumberFromUint64(cc*decimal.Pow10[len(d)] + v)
 				}
 			case !(len(d) == 11 && d[0] == '1'):
 				return dialgate.NumberFromUint64(v)
@@ -242,14 +243,6 @@ func ambiguousNational(f []byte, cc uint64) error {
 		return nil
 	}
 	return fmt.Errorf("%w: starts with the country code %d and is a valid number as written; write it with \"+\" (read as national it would be a different number)", ErrBadLine, cc)
-}
-
-func pow10u(n int) uint64 {
-	p := uint64(1)
-	for ; n > 0; n-- {
-		p *= 10
-	}
-	return p
 }
 
 func hasLetter(b []byte) bool {

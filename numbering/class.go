@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/decimal"
 )
 
 // Class is the kind of a telephone number. The zero Class is ClassUnknown.
@@ -168,7 +169,7 @@ func Classify(n dialgate.Number) Info {
 		if k > nd {
 			return v
 		}
-		return v / pow10[nd-k]
+		return v / decimal.Pow10[nd-k]
 	}
 	switch d1 := top(1); {
 	case d1 == 0: // a national number never starts with 0 (that is the trunk prefix)
@@ -232,15 +233,15 @@ func fixedOrCode(v uint64, nd, acLen int) Info {
 	if ll < 5 || ll > 8 {
 		return Info{}
 	}
-	ac := v / pow10[ll]
-	local := v % pow10[ll]
+	ac := v / decimal.Pow10[ll]
+	local := v % decimal.Pow10[ll]
 	area := areaCodes[ac]
 	if area == "" {
 		return Info{}
 	}
-	first := local / pow10[ll-1]
+	first := local / decimal.Pow10[ll-1]
 	if ll <= 6 {
-		if local/pow10[ll-2] == 96 {
+		if local/decimal.Pow10[ll-2] == 96 {
 			return Info{Class: Class96, AreaCode: area}
 		}
 		return Info{}
@@ -272,8 +273,6 @@ func nationalLen(n dialgate.Number) int {
 	_, nd := n.NationalUint64()
 	return nd
 }
-
-var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
 
 // areaCodes maps a Chinese area code (without its trunk 0) to its text with the
 // trunk 0, for the codes in use: 10 and 20–29 (two digits, 26 unassigned) and

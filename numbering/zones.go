@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/decimal"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -71,7 +72,7 @@ func LookupZones(n dialgate.Number) ZoneSet {
 	}
 	key, klen := n.Uint64(), n.Len()
 	if klen > tzPrefixLen {
-		key /= pow10[klen-tzPrefixLen]
+		key /= decimal.Pow10[klen-tzPrefixLen]
 		klen = tzPrefixLen
 	}
 	// The slot key holds the prefix and its length, so "1212" and "12125" differ.
