@@ -27,18 +27,7 @@ func (s *Store) FeedLive() bool { return s.hub.Live() }
 
 func (s *Store) runFeed(ctx context.Context) {
 	defer close(s.feedDone)
-	backoff := 50 * time.Millisecond
-	for ctx.Err() == nil {
-		if s.listenOnce(ctx) {
-			backoff = 50 * time.Millisecond
-		}
-		s.hub.SetLost()
-		select {
-		case <-ctx.Done():
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 2*time.Second)
-	}
+	s.hub.Run(ctx, s.listenOnce)
 }
 
 // listenOnce opens a dedicated connection, LISTENs, resynchronises the

@@ -26,19 +26,7 @@ func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.hub.Wat
 // Close.
 func (s *Store) runFeed() {
 	defer close(s.feedDone)
-	ctx := s.feedCtx
-	backoff := 50 * time.Millisecond
-	for ctx.Err() == nil {
-		if s.subscribeOnce(ctx) {
-			backoff = 50 * time.Millisecond
-		}
-		s.hub.SetLost()
-		select {
-		case <-ctx.Done():
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 2*time.Second)
-	}
+	s.hub.Run(s.feedCtx, s.subscribeOnce)
 }
 
 // subscribeOnce subscribes, resynchronises the watchers and relays

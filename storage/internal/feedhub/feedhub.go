@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
@@ -104,5 +105,25 @@ func (h *Hub) Notify(n dialgate.Number) {
 	defer h.mu.Unlock()
 	for _, w := range h.watchers {
 		w.DNCChanged(n)
+	}
+}
+
+// Run keeps a feed connected until ctx is done: once connects, calls
+// SetLive and relays notifications until its connection fails, and reports
+// whether the feed went live. After each return the feed is lost (SetLost),
+// and Run waits before connecting again: 50 ms, doubling up to 2 s, back to
+// 50 ms after a connection that went live.
+func (h *Hub) Run(ctx context.Context, once func(context.Context) bool) {
+	backoff := 50 * time.Millisecond
+	for ctx.Err() == nil {
+		if once(ctx) {
+			backoff = 50 * time.Millisecond
+		}
+		h.SetLost()
+		select {
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
 	}
 }
