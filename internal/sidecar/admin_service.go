@@ -12,6 +12,7 @@ import (
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // adminServer implements pb.AdminServiceServer over the Backend's admin
@@ -197,18 +198,10 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		return nil, err
 	}
 	c.Scope = req.GetScope()
-	switch m := req.GetMethod(); {
-	case m == pb.ConsentMethod_CONSENT_METHOD_UNSPECIFIED:
-		return nil, invalid("method", "missing")
-	case consentMethods[m] == "":
-		return nil, invalid("method", "unknown enum value %d", int32(m))
-	default:
-		c.Method = consentMethods[m]
+	if c.Method, err = enumName("method", req.GetMethod(), consentMethods); err != nil {
+		return nil, err
 	}
-	if req.GetGrantedAt() == nil {
-		return nil, invalid("granted_at", "missing")
-	}
-	if c.GrantedAt, err = timeFromProto("granted_at", req.GetGrantedAt()); err != nil {
+	if c.GrantedAt, err = requiredTime("granted_at", req.GetGrantedAt()); err != nil {
 		return nil, err
 	}
 	if c.ExpiresAt, err = timeFromProto("expires_at", req.GetExpiresAt()); err != nil {
@@ -342,13 +335,8 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	if e.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
 		return nil, err
 	}
-	switch t := req.GetType(); {
-	case t == pb.NumberType_NUMBER_TYPE_UNSPECIFIED:
-		return nil, invalid("type", "missing")
-	case numberTypes[t] == "":
-		return nil, invalid("type", "unknown enum value %d", int32(t))
-	default:
-		e.Type = numberTypes[t]
+	if e.Type, err = enumName("type", req.GetType(), numberTypes); err != nil {
+		return nil, err
 	}
 	if req.GetHolder() == "" {
 		return nil, invalid("holder", "missing")
@@ -402,10 +390,7 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 	if r.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
 		return nil, err
 	}
-	if req.GetStartedAt() == nil {
-		return nil, invalid("started_at", "missing")
-	}
-	if r.StartedAt, err = timeFromProto("started_at", req.GetStartedAt()); err != nil {
+	if r.StartedAt, err = requiredTime("started_at", req.GetStartedAt()); err != nil {
 		return nil, err
 	}
 	if d := req.GetRetentionDays(); d < 0 || (d > 0 && d < 30) {
@@ -487,4 +472,26 @@ func holdID(s string) (string, error) {
 		return "", invalid("hold_id", "blank")
 	}
 	return s, nil
+}
+
+// enumName returns the name names gives the enum value v of field: missing
+// (the zero, UNSPECIFIED value) and unknown values are InvalidArgument
+// naming the field.
+func enumName[E ~int32](field string, v E, names map[E]string) (string, error) {
+	if v == 0 {
+		return "", invalid(field, "missing")
+	}
+	name, ok := names[v]
+	if !ok {
+		return "", invalid(field, "unknown enum value %d", int32(v))
+	}
+	return name, nil
+}
+
+// requiredTime is timeFromProto for a field that must be set.
+func requiredTime(field string, ts *timestamppb.Timestamp) (time.Time, error) {
+	if ts == nil {
+		return time.Time{}, invalid(field, "missing")
+	}
+	return timeFromProto(field, ts)
 }
