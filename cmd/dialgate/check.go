@@ -258,7 +258,7 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 		keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 		if err != nil {
 			b.Close()
-			return deps, nil, false, failErr(fmt.Errorf("--data: %w", err))
+			return deps, nil, false, failErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err))
 		}
 		st, key = b, keys.HMAC
 	}

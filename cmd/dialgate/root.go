@@ -14,6 +14,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	data           string // --data
+	dataSet        bool   // --data given on the command line
 	fleetConfig    string // --config of the recordings, complaint and report commands
 }
 
@@ -41,6 +42,9 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 		return usageErr("%s (see %s --help)", err, c.CommandPath())
 	})
 	root.PersistentFlags().StringVar(&a.data, "data", "./dialgate-data", "directory of the embedded durable store")
+	// Commands with --config use the config's data directory unless --data
+	// is given (as dialgate serve does).
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) { a.dataSet = cmd.Flags().Changed("data") }
 
 	root.AddCommand(a.checkCmd())
 	root.AddCommand(a.ledgerCmd())

@@ -76,7 +76,7 @@ func (a *app) openState(cmd *cobra.Command, profileFlag string) (*state, error) 
 	}
 	keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 	if err != nil {
-		return fail(failErr(fmt.Errorf("--data: %w", err)))
+		return fail(failErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err)))
 	}
 	if st.deps, err = policy.StoreDeps(s, keys.HMAC); err != nil {
 		return fail(failErr(err))
@@ -121,6 +121,15 @@ func (a *app) fleet() (*sidecar.Config, error) {
 	c, err := sidecar.LoadConfig(a.fleetConfig)
 	if err != nil {
 		return nil, usageErr("--config: %v", err)
+	}
+	if (c.Redis != "" || c.Postgres != "") && c.HMACKeyFile == "" {
+		// As dialgate serve refuses it: another key would name callees
+		// differently from the sidecars (caps, holds and lists would miss).
+		return nil, usageErr("--config: %s: hmac_key_file: required with redis or postgres (the fleet's key)", a.fleetConfig)
+	}
+	if !a.dataSet && c.Data != "" {
+		// The sidecar's own data directory, as dialgate serve --config uses.
+		a.data = c.Data
 	}
 	return &c, nil
 }
@@ -219,7 +228,7 @@ func (a *app) openConsents(ctx context.Context, write bool) (consentStore, func(
 		cs, ok := deps.Consents.(consentStore)
 		if !ok {
 			done()
-			return nil, nil, usageErr("--config: %s names no postgres: a fleet keeps its consents in PostgreSQL", a.fleetConfig)
+			return nil, nil, usageErr("--config: %s names no store a fleet keeps consents in (postgres, or redis alone)", a.fleetConfig)
 		}
 		return cs, done, nil
 	}
@@ -258,4 +267,13 @@ func (a *app) openLedger(ctx context.Context, write bool) (callerid.Store, func(
 		return nil, nil, err
 	}
 	return s, func() { s.Close() }, nil
+}
+
+// keysFlag names the flag whose keys failed to load: --config when the key
+// comes from its hmac_key_file, else --data (its keys directory).
+func keysFlag(keyFile string) string {
+	if keyFile != "" {
+		return "--config"
+	}
+	return "--data"
 }

@@ -64,6 +64,11 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		}
 		*closers = append(*closers, rs.Close)
 		deps.Counters, deps.DNC = rs, rs
+		if cfg.Postgres == "" {
+			// Without PostgreSQL the fleet's consents live in Redis: a
+			// revocation through one sidecar must reach every other.
+			deps.Consents = rs
+		}
 		probes = append(probes, Probe{Name: "redis", Check: func(ctx context.Context) error {
 			if err := rs.Ping(ctx); err != nil {
 				return err

@@ -30,6 +30,24 @@ func openAt(t *testing.T, path string) *Store {
 // many reservations it holds.
 func journalHeld(t *testing.T, s *Store) int {
 	t.Helper()
+	// A background compaction removes segments while it runs: replay the
+	// files only when none runs, and start none meanwhile.
+	j := s.counters.j
+	waitFor(t, func() bool {
+		j.segMu.Lock()
+		if j.compacting {
+			j.segMu.Unlock()
+			return false
+		}
+		j.compacting = true
+		j.segMu.Unlock()
+		return true
+	})
+	defer func() {
+		j.segMu.Lock()
+		j.compacting = false
+		j.segMu.Unlock()
+	}()
 	idx := countstate.NewTracked()
 	if _, err := replayJournal(s.path, s.counters.j.id, idx); err != nil {
 		t.Fatal(err)

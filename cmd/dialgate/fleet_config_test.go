@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A config naming a fleet back-end without hmac_key_file is one dialgate
+// serve refuses: the CLI refuses it too (exit 2, naming the key) instead of
+// hashing callees with the host's --data/keys key, which no sidecar uses — a
+// complaint filed with it would hold none of the callee's recordings, and
+// check would count shared caps under another key.
+func TestFleetConfigWithoutHMACKeyIsRefused(t *testing.T) {
+	dir, cfg, _ := pgFleet(t, "")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "hmac_key_file:") {
+			kept = append(kept, l)
+		}
+	}
+	noKey := filepath.Join(dir, "nokey.yaml")
+	if err := os.WriteFile(noKey, []byte(strings.Join(kept, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	host := filepath.Join(dir, "h")
+
+	// The sidecar-side record: a recording of the callee, hashed with the
+	// fleet key (valid config).
+	started := time.Now().Add(-time.Hour).Format(time.RFC3339)
+	if code, out, errs := runCLI(t, "", "--data", host, "recordings", "--config", cfg, "register", "--id", "r-rl", "--number", "+8613900139077", "--started-at", started); code != 0 {
+		t.Fatalf("register: %d %s %s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, "", "--data", host, "complaint", "--config", noKey, "add", "--number", "+8613900139077", "--id", "cp-rl", "--at", "2026-11-03T10:00:00+08:00")
+	_, show, _ := runCLI(t, "", "--data", host, "recordings", "--config", cfg, "show", "r-rl")
+	if code != exitBadArgs || !strings.Contains(errs, "hmac_key_file") {
+		t.Errorf("complaint add --config without hmac_key_file: exit %d, want %d naming hmac_key_file\n%s%s\nrecording after it:\n%s", code, exitBadArgs, out, errs, show)
+	}
+
+	dial := `{"to":"+8613900139078","from":"+861058001234","purpose":"service","lead_id":"crm-1","tenant":"acme"}`
+	code, out, errs = runCLI(t, dial, "--data", host, "check", "--config", noKey, "--json", "--at", "2026-12-04T10:00:00+08:00")
+	if code != exitBadArgs || !strings.Contains(errs, "hmac_key_file") {
+		t.Errorf("check --config without hmac_key_file: exit %d, want %d naming hmac_key_file\n%s", code, exitBadArgs, fmt.Sprint(errs))
+	}
+}
+
+// check --config decides on the config's own `data` directory unless --data
+// is given, as dialgate serve --config does: the sidecar's store lists the
+// callee, a stray ./dialgate-data in the working directory does not, and
+// check must deny.
+func TestCheckConfigUsesConfigData(t *testing.T) {
+	dir := t.TempDir()
+	sidecarData := filepath.Join(dir, "sidecar-data")
+	prof := filepath.Join(dir, "profile.yaml")
+	if err := os.WriteFile(prof, []byte(fleetProfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "sidecar.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("data: %q\nprofile: %q\n", sidecarData, prof)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	optouts := filepath.Join(dir, "optouts.txt")
+	if err := os.WriteFile(optouts, []byte("+8613900139099\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.txt")
+	if err := os.WriteFile(other, []byte("+8613900139011\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The opt-out is in the sidecar's store.
+	if code, out, errs := runCLI(t, "", "--data", sidecarData, "dnc", "import", "--profile", prof, "--scope", "global", "--list", "opt_out", optouts); code != 0 {
+		t.Fatalf("import into the sidecar's store: %d %s %s", code, out, errs)
+	}
+	// Control: against the sidecar's store, the dial is denied.
+	if code, out, errs := runCLI(t, "", "--data", sidecarData, "check", "--config", cfg, "--to", "+8613900139099", "--purpose", "service", "--at", "2026-12-04T10:00:00+08:00"); code != 1 || !strings.Contains(out, "dnc.listed") {
+		t.Fatalf("control: check --data sidecar-data: %d %s %s", code, out, errs)
+	}
+	// Another store in the working directory (./dialgate-data).
+	t.Chdir(dir)
+	if code, out, errs := runCLI(t, "", "--data", "./dialgate-data", "dnc", "import", "--profile", prof, "--scope", "global", "--list", "opt_out", other); code != 0 {
+		t.Fatalf("import into ./dialgate-data: %d %s %s", code, out, errs)
+	}
+	var out, errb strings.Builder
+	err := newApp(strings.NewReader(""), &out, &errb).run(t.Context(), []string{
+		"check", "--config", cfg, "--to", "+8613900139099", "--purpose", "service", "--at", "2026-12-04T10:00:00+08:00"})
+	if code := exitCode(err); code != 1 || !strings.Contains(out.String(), "dnc.listed") {
+		t.Fatalf("check --config did not deny a callee listed in the config's sidecar store (exit %d):\n%s%s", code, out.String(), errb.String())
+	}
+}
