@@ -270,6 +270,7 @@ type consentBundle struct {
 }
 
 func (a *app) consentExportCmd() *cobra.Command {
+	var auditDirs []string
 	cmd := &cobra.Command{
 		Use:   "export NUMBER",
 		Short: "Print the evidence bundle (JSON) of a number: records, history, and the decisions that relied on them",
@@ -302,10 +303,21 @@ consent id; denials for a missing consent name no record and are not included.`,
 			for i, r := range b.Records {
 				ids[i] = r.ID
 			}
-			b.Decisions, b.AuditLog, err = decisionsNaming(filepath.Join(a.data, sidecar.AuditDir), ids)
-			if err != nil {
-				return failErr(err)
+			dirs := auditDirs
+			if len(dirs) == 0 {
+				dirs = []string{filepath.Join(a.data, sidecar.AuditDir)}
 			}
+			var notes []string
+			b.Decisions = []*auditlog.DecisionRecord{}
+			for _, dir := range dirs {
+				ds, note, err := decisionsNaming(dir, ids)
+				if err != nil {
+					return failErr(err)
+				}
+				b.Decisions = append(b.Decisions, ds...)
+				notes = append(notes, note)
+			}
+			b.AuditLog = strings.Join(notes, "; ")
 			out, err := json.MarshalIndent(b, "", "  ")
 			if err != nil {
 				return failErr(err)
@@ -318,6 +330,7 @@ consent id; denials for a missing consent name no record and are not included.`,
 			return nil
 		},
 	}
+	cmd.Flags().StringArrayVar(&auditDirs, "audit", nil, "an audit log directory to search, repeatable (default --data/audit; in a fleet, every sidecar's)")
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,14 @@ func TestConsentCommands(t *testing.T) {
 	// after its revocation.
 	if len(b.Decisions) != 2 || b.Decisions[0]["allowed"] != true || b.Decisions[1]["allowed"] != false || !strings.Contains(b.AuditLog, "audit") {
 		t.Errorf("export: decisions %v, audit_log %q", b.Decisions, b.AuditLog)
+	}
+	// --audit names the logs to search (a fleet's, one per sidecar); an
+	// empty one adds nothing.
+	empty := t.TempDir()
+	code, out, errs = run("", "consent", "export", "+8613900139000", "--audit", filepath.Join(data, "audit"), "--audit", empty)
+	b.Decisions = nil
+	if code != 0 || json.Unmarshal([]byte(out), &b) != nil || len(b.Decisions) != 2 {
+		t.Errorf("export --audit: %d %d decisions %q", code, len(b.Decisions), errs)
 	}
 }
 
