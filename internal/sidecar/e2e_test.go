@@ -77,6 +77,15 @@ type proc struct {
 	addr   string
 	stderr *lockedBuf
 	conn   *grpc.ClientConn
+	read   chan struct{} // closed when its stderr is read to the end
+}
+
+// wait waits for the process to exit, after reading its stderr to the end
+// (exec.Cmd.Wait closes the pipe: called first, it could drop the last
+// lines, such as the shutdown's).
+func (p *proc) wait() error {
+	<-p.read
+	return p.cmd.Wait()
 }
 
 type lockedBuf struct {
@@ -124,7 +133,7 @@ func writeConfig(t testing.TB, dir string) string {
 func startProc(t testing.TB, config string) *proc {
 	t.Helper()
 	cmd := exec.Command(dialgateBin, "serve", "--config", config)
-	p := &proc{cmd: cmd, stderr: &lockedBuf{}}
+	p := &proc{cmd: cmd, stderr: &lockedBuf{}, read: make(chan struct{})}
 	out, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +142,7 @@ func startProc(t testing.TB, config string) *proc {
 		t.Fatal(err)
 	}
 	ready := make(chan string, 1)
-	exited := make(chan struct{})
+	exited := p.read
 	go func() {
 		defer close(exited)
 		sc := bufio.NewScanner(out)
@@ -149,7 +158,7 @@ func startProc(t testing.TB, config string) *proc {
 	select {
 	case p.addr = <-ready:
 	case <-exited:
-		cmd.Wait()
+		p.wait()
 		t.Fatalf("sidecar exited at start; stderr:\n%s", p.stderr.String())
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
@@ -163,7 +172,7 @@ func startProc(t testing.TB, config string) *proc {
 		p.conn.Close()
 		if p.cmd.ProcessState == nil {
 			p.cmd.Process.Kill()
-			p.cmd.Wait()
+			p.wait()
 		}
 	})
 	return p
@@ -267,7 +276,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.cmd.Wait(); err != nil {
+	if err := p.wait(); err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.stderr.String())
 	}
 	logs := p.stderr.String()
@@ -393,7 +402,7 @@ func TestKill9Durability(t *testing.T) {
 	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Wait()
+	p.wait()
 	mu.Lock()
 	gotDNC, gotLedger, gotRevoked, gotCapped := slices.Clone(dncs), slices.Clone(ledger), slices.Clone(revoks), slices.Clone(capped)
 	mu.Unlock()
