@@ -132,11 +132,7 @@ func (a *app) auditFiles(dirs []string) ([]string, error) {
 // complaints and recordings in: the store in --data, or with --config the
 // fleet's shared back-ends where the config names them.
 func (a *app) reportSources(ctx context.Context) (report.Sources, func(), error) {
-	fleet, err := a.fleet()
-	if err != nil {
-		return report.Sources{}, nil, err
-	}
-	if fleet != nil {
+	if fleet := a.fleet(); fleet != nil {
 		if fleet.Postgres == "" {
 			return report.Sources{}, nil, usageErr("--config: %s names no postgres: a fleet keeps its recordings and complaints in PostgreSQL", a.fleetConfig)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/spf13/cobra"
 )
 
@@ -13,9 +14,10 @@ import (
 type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	data           string // --data
-	dataSet        bool   // --data given on the command line
-	fleetConfig    string // --config of the recordings, complaint and report commands
+	data           string          // --data
+	dataSet        bool            // --data given on the command line
+	fleetCfg       *sidecar.Config // the config --config names, loaded before the command runs
+	fleetConfig    string          // --config of the recordings, complaint and report commands
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -44,7 +46,10 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.PersistentFlags().StringVar(&a.data, "data", "./dialgate-data", "directory of the embedded durable store")
 	// Commands with --config use the config's data directory unless --data
 	// is given (as dialgate serve does).
-	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) { a.dataSet = cmd.Flags().Changed("data") }
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.dataSet = cmd.Flags().Changed("data")
+		return a.loadFleet()
+	}
 
 	root.AddCommand(a.checkCmd())
 	root.AddCommand(a.ledgerCmd())

@@ -52,10 +52,7 @@ func (a *app) openState(cmd *cobra.Command, profileFlag string) (*state, error) 
 	if err != nil {
 		return nil, usageErr("--profile: %v", err)
 	}
-	fleet, err := a.fleet()
-	if err != nil {
-		return nil, err
-	}
+	fleet := a.fleet()
 	if fleet != nil && fleet.Postgres == "" {
 		// With Redis alone the recordings and complaints would land in this
 		// host's store, which no sidecar reads.
@@ -102,9 +99,9 @@ func (a *app) openState(cmd *cobra.Command, profileFlag string) (*state, error) 
 // holds and deadlines of the profile its sidecars run, and a --profile that
 // differs from it is an error.
 func (a *app) profileName(cmd *cobra.Command, flag string) (string, error) {
-	fleet, err := a.fleet()
-	if err != nil || fleet == nil {
-		return flag, err
+	fleet := a.fleet()
+	if fleet == nil {
+		return flag, nil
 	}
 	name := fleet.WithDefaults().Profile
 	if f := cmd.Flags().Lookup("profile"); f != nil && f.Changed && flag != name {
@@ -113,26 +110,31 @@ func (a *app) profileName(cmd *cobra.Command, flag string) (string, error) {
 	return name, nil
 }
 
-// fleet returns the config --config names (nil without --config).
-func (a *app) fleet() (*sidecar.Config, error) {
+// loadFleet reads the config --config names, once, before a command runs:
+// commands then use its data directory unless --data is given (as dialgate
+// serve --config does). A config naming Redis or PostgreSQL without
+// hmac_key_file is refused, as serve refuses it: another key would name
+// callees differently from the sidecars (caps, holds and lists would miss).
+func (a *app) loadFleet() error {
 	if a.fleetConfig == "" {
-		return nil, nil
+		return nil
 	}
 	c, err := sidecar.LoadConfig(a.fleetConfig)
 	if err != nil {
-		return nil, usageErr("--config: %v", err)
+		return usageErr("--config: %v", err)
 	}
 	if (c.Redis != "" || c.Postgres != "") && c.HMACKeyFile == "" {
-		// As dialgate serve refuses it: another key would name callees
-		// differently from the sidecars (caps, holds and lists would miss).
-		return nil, usageErr("--config: %s: hmac_key_file: required with redis or postgres (the fleet's key)", a.fleetConfig)
+		return usageErr("--config: %s: hmac_key_file: required with redis or postgres (the fleet's key)", a.fleetConfig)
 	}
 	if !a.dataSet && c.Data != "" {
-		// The sidecar's own data directory, as dialgate serve --config uses.
 		a.data = c.Data
 	}
-	return &c, nil
+	a.fleetCfg = &c
+	return nil
 }
+
+// fleet returns the config --config names (nil without --config).
+func (a *app) fleet() *sidecar.Config { return a.fleetCfg }
 
 // addFleetFlag adds --config to a command group whose records a fleet keeps
 // in its shared back-ends.
@@ -183,9 +185,9 @@ func (st *state) desk() (*complaint.Desk, error) {
 // own (nil without --config; a config that names none is an error). done
 // closes them.
 func (a *app) fleetDeps(ctx context.Context) (deps *policy.Deps, done func(), err error) {
-	fleet, err := a.fleet()
-	if err != nil || fleet == nil {
-		return nil, nil, err
+	fleet := a.fleet()
+	if fleet == nil {
+		return nil, nil, nil
 	}
 	if fleet.Postgres == "" && fleet.Redis == "" {
 		return nil, nil, usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config to use the store in --data", a.fleetConfig)
