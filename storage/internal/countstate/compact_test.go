@@ -113,39 +113,58 @@ func checkInvariants(t *testing.T, s *State) {
 // without members, several keys per reservation, check-only limits,
 // restores (older tags included), releases, drops and expiry.
 func TestMatchesReference(t *testing.T) {
+	cfg := genCfg{ids: 300, keys: 12, members: 30, maxLimits: 4, restoreKeys: 2, chunk: ExpireChunk}
 	for seed := range uint64(40) {
-		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) { matchReference(t, seed, 3000) })
+		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) { matchReference(t, cfg, seed, 3000) })
 	}
 }
 
-func matchReference(t *testing.T, seed uint64, steps int) {
+// genCfg shapes matchReference's random operations.
+type genCfg struct {
+	ids, keys, members int  // how many distinct ids, keys and members it draws from
+	longStrings        bool // names padded to lengths across the pool's size classes
+	maxLimits          int  // limits per reservation, at most
+	restoreKeys        int  // keys per restored reservation, at most
+	chunk              int  // keys per ExpireSome step
+}
+
+func matchReference(t *testing.T, cfg genCfg, seed uint64, steps int) {
 	rnd := rand.New(rand.NewPCG(seed, 7))
 	s, ref := NewTracked(), newRefTracked()
-	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
-	now := t0
+	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
 	var tag uint64
 	expired := false
-	windows := []time.Duration{time.Minute, 5 * time.Minute, time.Hour, 3 * time.Hour}
-	keyName := func() string { return "k" + strconv.Itoa(rnd.IntN(12)) }
+	windows := []time.Duration{time.Nanosecond, time.Second, time.Minute, 5 * time.Minute, time.Hour, 3 * time.Hour}
+	str := func(prefix string, i int) string {
+		s := prefix + strconv.Itoa(i)
+		if cfg.longStrings {
+			// A deterministic length per name, across many size classes.
+			if l := (i*7919 + len(prefix)*31) % storage.MaxKeyLen; len(s) < l {
+				s += strings.Repeat("x", l-len(s))
+			}
+		}
+		return s
+	}
+	keyName := func() string { return str("k", rnd.IntN(cfg.keys)) }
 	member := func() string {
 		if rnd.IntN(3) == 0 {
 			return ""
 		}
-		return "m" + strconv.Itoa(rnd.IntN(30))
+		return str("m", rnd.IntN(cfg.members))
 	}
 	limits := func() []storage.Limit {
 		var ls []storage.Limit
-		for range 1 + rnd.IntN(4) {
+		for range 1 + rnd.IntN(cfg.maxLimits) {
 			key := keyName()
 			m, co := member(), rnd.IntN(6) == 0
 			if i := slices.IndexFunc(ls, func(l storage.Limit) bool { return l.Key == key }); i >= 0 {
 				m, co = ls[i].Member, ls[i].CheckOnly // as storage.ValidateLimits requires
 			}
-			ls = append(ls, storage.Limit{Key: key, Member: m, Window: windows[rnd.IntN(len(windows))], Max: 1 + rnd.IntN(25), CheckOnly: co})
+			ls = append(ls, storage.Limit{Key: key, Member: m, Window: windows[rnd.IntN(len(windows))], Max: 1 + rnd.IntN(40), CheckOnly: co})
 		}
 		return ls
 	}
-	id := func() string { return "id" + strconv.Itoa(rnd.IntN(300)) }
+	id := func() string { return str("id", rnd.IntN(cfg.ids)) }
 	for step := range steps {
 		switch rnd.IntN(4) {
 		case 0:
@@ -172,7 +191,7 @@ func matchReference(t *testing.T, seed uint64, steps int) {
 			}
 			i := id()
 			var recs []Recorded
-			for range rnd.IntN(3) {
+			for range rnd.IntN(cfg.restoreKeys + 1) {
 				recs = append(recs, Recorded{Key: keyName(), Member: member(), Window: windows[rnd.IntN(len(windows))]})
 			}
 			at := now.Add(-time.Duration(rnd.IntN(3600)) * time.Second).UnixNano()
@@ -206,7 +225,13 @@ func matchReference(t *testing.T, seed uint64, steps int) {
 			}
 		case op < 93:
 			at := now.Add(time.Duration(rnd.IntN(4)) * time.Hour)
-			if n1, n2 := s.Expire(at), ref.Expire(at); n1 != n2 {
+			n1 := 0
+			for from := 0; from >= 0; {
+				var n int
+				n, from = s.ExpireSome(at, from, cfg.chunk)
+				n1 += n
+			}
+			if n2 := ref.Expire(at); n1 != n2 {
 				t.Fatalf("%s: Expire = %d, reference %d", where, n1, n2)
 			}
 			expired = true
@@ -214,7 +239,7 @@ func matchReference(t *testing.T, seed uint64, steps int) {
 			f1, f2 := s.Forgotten(), ref.Forgotten()
 			if expired { // Expire walks the keys in another order
 				cmp := func(a, b Forgot) int {
-					return strings.Compare(a.ID+strconv.FormatUint(a.Tag, 10), b.ID+strconv.FormatUint(b.Tag, 10))
+					return strings.Compare(a.ID+"/"+strconv.FormatUint(a.Tag, 10), b.ID+"/"+strconv.FormatUint(b.Tag, 10))
 				}
 				slices.SortFunc(f1, cmp)
 				slices.SortFunc(f2, cmp)
