@@ -58,5 +58,5 @@ func (c *Check) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error {
 	if o.RecordingID == "" || c.mgr == nil {
 		return nil
 	}
-	return c.mgr.Link(ctx, o.At, o.RecordingID, o.DecisionID, o.Dial.To, o.Dial.Tenant, o.Dial.To.IsValid())
+	return c.mgr.Link(ctx, o.At, o.RecordingID, o.DecisionID, o.Dial.To, o.Dial.Tenant)
 }

@@ -185,12 +185,12 @@ func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]
 
 // Link records that recording id belongs to decisionID. If the recording is not
 // registered yet, a metadata record is created for callee and tenant (started
-// at t). dial reports whether the caller knows the call's dial (callee and
-// tenant): then a recording registered under another tenant is not linked
-// (ErrInvalid) — one tenant's report must not claim another's recording.
-func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number, tenant string, dial bool) error {
+// at t). When the call's dial is known (callee valid), a recording registered
+// under another tenant than tenant is not linked (ErrInvalid): one tenant's
+// report must not claim another's recording.
+func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number, tenant string) error {
 	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
-		if dial && r.Tenant != "" && r.Tenant != tenant {
+		if callee.IsValid() && r.Tenant != "" && r.Tenant != tenant {
 			return fmt.Errorf("%w: recording %s belongs to another tenant than the dial's", ErrInvalid, id)
 		}
 		if r.DecisionID != "" && r.DecisionID != decisionID {
