@@ -45,7 +45,7 @@ func TestFleetConfigWithoutHMACKeyIsRefused(t *testing.T) {
 	}
 
 	dial := `{"to":"+8613900139078","from":"+861058001234","purpose":"service","lead_id":"crm-1","tenant":"acme"}`
-	code, out, errs = runCLI(t, dial, "--data", host, "check", "--config", noKey, "--json", "--at", "2026-12-04T10:00:00+08:00")
+	code, _, errs = runCLI(t, dial, "--data", host, "check", "--config", noKey, "--json", "--at", "2026-12-04T10:00:00+08:00")
 	if code != exitBadArgs || !strings.Contains(errs, "hmac_key_file") {
 		t.Errorf("check --config without hmac_key_file: exit %d, want %d naming hmac_key_file\n%s", code, exitBadArgs, fmt.Sprint(errs))
 	}

@@ -359,7 +359,6 @@ func TestTableCollisions(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	live := map[string]int32{}
 	for i := range int32(2000) {
-		h := uint32(rnd.IntN(4)) * 0x10000 // few distinct hashes, colliding homes
 		if rnd.IntN(3) == 0 && len(live) > 0 {
 			for s, idx := range live {
 				if !tb.remove(uint32(idx%4)*0x10000, idx) {
@@ -370,7 +369,7 @@ func TestTableCollisions(t *testing.T) {
 			}
 			continue
 		}
-		h = uint32(i%4) * 0x10000
+		h := uint32(i%4) * 0x10000 // few distinct hashes, colliding homes
 		s := "s" + strconv.Itoa(int(i))
 		names[i] = s
 		pos, got := tb.find(h, eq(s))
