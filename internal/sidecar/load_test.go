@@ -128,6 +128,10 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // run it with
 //
 //	go test -run '^$' -bench Load -benchtime 1x ./internal/sidecar/
+//
+// The data directory is under $TMPDIR: TMPDIR=/dev/shm (where fdatasync
+// does nothing) shows what the decision costs without the disk, the
+// durability's share of the figures.
 func BenchmarkLoad(b *testing.B) {
 	be, conns := loadSidecar(b)
 	phase := loadPhase(b)
