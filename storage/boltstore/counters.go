@@ -98,6 +98,9 @@ type counterState struct {
 	seq     uint64             // last sequence used
 	pending map[string]*jbatch // id → the batch its reserve frame is in, until durable
 	failed  error
+	// afterWait, when set (tests), runs in Reserve once the journal write it
+	// waited for has ended, before a failure poisons the counters.
+	afterWait func(id string)
 }
 
 // Usage reports the usage of each limit at t without reserving. See
@@ -170,6 +173,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 			delete(s.counters.pending, id)
 		}
 		s.mu.Unlock()
+	}
+	if s.counters.afterWait != nil {
+		s.counters.afterWait(id)
 	}
 	if err != nil {
 		return false, nil, s.journalErr("reserve", err)

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,23 +71,10 @@ func TestCompactionPartialRemovalLosesReservation(t *testing.T) {
 // After a failed write, a Reserve of the same id that runs between the
 // failed Reserve's wake-up and the counters' poisoning finds the id held in
 // the index: it must wait on the failed batch and fail, not return ok for a
-// reservation that never reached disk.
+// reservation that never reached disk. The hook runs that second Reserve
+// exactly in that window.
 func TestHeldPathAfterFailedWrite(t *testing.T) {
-	hits, tries := 0, 0
-	for iter := 0; iter < 300 && hits == 0; iter++ {
-		tries++
-		if hitHeldPathRace(t) {
-			hits++
-		}
-	}
-	if hits > 0 {
-		t.Errorf("Reserve returned ok=true, err=nil for an id whose only write had failed (try %d)", tries)
-	}
-}
-
-func hitHeldPathRace(t *testing.T) bool {
-	path := filepath.Join(t.TempDir(), strconv.Itoa(int(time.Now().UnixNano()))+".db")
-	s := mustOpen(t, path, Options{})
+	s := mustOpen(t, filepath.Join(t.TempDir(), "h.db"), Options{})
 	defer s.Close()
 	ctx := context.Background()
 	j := s.counters.j
@@ -101,49 +86,25 @@ func hitHeldPathRace(t *testing.T) bool {
 		return nil
 	}
 	j.mu.Unlock()
-	var stop atomic.Bool
-	var hit atomic.Bool
-	var wg sync.WaitGroup
-	// Contention on s.mu (countersUsable takes it on every call) pushes the
-	// mutex into starvation mode: an Unlock hands it to the longest waiter.
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				_, _ = s.Usage(ctx, jt0, lim1("k0"))
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for !stop.Load() {
-			s.mu.Lock()
-			_, p := s.counters.pending["x"]
-			failed := s.counters.failed != nil
-			s.mu.Unlock()
-			if failed {
-				return
-			}
-			if p || !s.counters.idx.Held("x") {
-				continue
-			}
-			// x is held, its write has completed (failed), not yet poisoned.
-			if ok, _, err := s.Reserve(ctx, "x", jt0, lim1("k0")); ok && err == nil {
-				hit.Store(true)
-				return
-			}
+	inWindow := false
+	s.counters.afterWait = func(id string) {
+		if inWindow || id != "x" {
+			return
 		}
-	}()
-	ok, _, err := s.Reserve(ctx, "x", jt0, lim1("k0"))
-	if ok || err == nil {
-		t.Fatalf("first Reserve = %v, %v", ok, err)
+		inWindow = true
+		if !s.counters.idx.Held("x") {
+			t.Fatal("x is not held in the index after its failed write: the test no longer reaches the window")
+		}
+		if ok, _, err := s.Reserve(ctx, "x", jt0, lim1("k0")); ok || err == nil {
+			t.Errorf("Reserve in the window = %v, %v; want an error: the id's only write had failed", ok, err)
+		}
 	}
-	time.Sleep(time.Millisecond)
-	stop.Store(true)
-	wg.Wait()
-	return hit.Load()
+	if ok, _, err := s.Reserve(ctx, "x", jt0, lim1("k0")); ok || err == nil {
+		t.Fatalf("first Reserve = %v, %v; want the injected failure", ok, err)
+	}
+	if !inWindow {
+		t.Fatal("the hook did not run")
+	}
 }
 
 // A store file lost or recreated empty next to a journal with reservations
