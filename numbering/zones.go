@@ -2,6 +2,7 @@ package numbering
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,8 +62,9 @@ func Zones(n dialgate.Number) []string { return LookupZones(n).Zones() }
 // LookupZones returns the candidate zones of n as an interned ZoneSet. +86
 // numbers are Asia/Shanghai without a lookup. Other numbers are looked up in
 // the libphonenumber data by their first tzPrefixLen digits (the longest prefix
-// in that data) and the answer is cached in a fixed-size table, so a repeated
-// prefix costs no allocation and no library call. Safe for concurrent use.
+// in that data) — or, when their type is not geographic (see geographic), by
+// their country code — and the answer is cached in a fixed-size table, so a
+// repeated prefix costs no allocation and no library call. Safe for concurrent use.
 func LookupZones(n dialgate.Number) ZoneSet {
 	if !n.IsValid() {
 		return ZoneSet{}
@@ -75,13 +77,19 @@ func LookupZones(n dialgate.Number) ZoneSet {
 		key /= decimal.Pow10[klen-tzPrefixLen]
 		klen = tzPrefixLen
 	}
-	// The slot key holds the prefix and its length, so "1212" and "12125" differ.
-	skey := key*16 + uint64(klen)
+	// The slot key holds the prefix and the number's length, so "1212" and
+	// "12125" differ, and so do numbers of one prefix whose lengths make them
+	// of different types (see lookupZonesUncached).
+	skey := key*16 + uint64(n.Len())
 	slot := &zoneCache[(skey*0x9E3779B97F4A7C15)>>(64-zoneCacheBits)]
 	if c := slot.Load(); c != nil && c.key == skey {
 		return c.set
 	}
-	set := lookupZonesUncached(n.Digits()[:klen])
+	prefix := n.Digits()[:klen]
+	if !geographic(n) {
+		prefix = strconv.Itoa(n.CountryCode())
+	}
+	set := lookupZonesUncached(prefix)
 	slot.Store(&zoneCacheEntry{key: skey, set: set})
 	return set
 }
@@ -109,6 +117,28 @@ var (
 	nextID   = 1
 	shanghai = intern([]string{"Asia/Shanghai"})
 )
+
+// geographic reports whether libphonenumber ties n's type to a place, as
+// its PhoneNumberToTimeZonesMapper does before it consults the prefix data:
+// a fixed line, a number that may be a fixed line or a mobile (NANP), or a
+// mobile in a country whose mobile numbers are geographic (GEO_MOBILE_COUNTRIES).
+// Another type — a mobile elsewhere (+61 4…: the data says Australia/Sydney,
+// but the callee may be in Perth), toll-free, VoIP, personal — can be
+// anywhere in its country, so its candidates are every zone of the country
+// code. A number of unknown type keeps the prefix lookup.
+func geographic(n dialgate.Number) bool {
+	pn, err := phonenumbers.Parse("+"+n.Digits(), "")
+	if err != nil {
+		return true
+	}
+	switch phonenumbers.GetNumberType(pn) {
+	case phonenumbers.FIXED_LINE, phonenumbers.FIXED_LINE_OR_MOBILE, phonenumbers.UNKNOWN:
+		return true
+	case phonenumbers.MOBILE:
+		return phonenumbers.GEO_MOBILE_COUNTRIES[pn.GetCountryCode()]
+	}
+	return false
+}
 
 func lookupZonesUncached(prefix string) ZoneSet {
 	// GetTimezonesForNumber formats the number as E.164 and calls

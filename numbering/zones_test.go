@@ -3,6 +3,7 @@ package numbering
 import (
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +27,12 @@ func TestZones(t *testing.T) {
 		{"+442071234567", []string{"Europe/London"}},
 		{"+33140000000", []string{"Europe/Paris"}},
 		{"+61290000000", []string{"Australia/Sydney"}},
+		// Mobiles outside the countries whose mobiles are geographic, and
+		// non-geographic types, may be anywhere in the country: every zone of
+		// its country code, as libphonenumber's time-zone mapper answers (its
+		// prefix data alone says Australia/Sydney for +61 4…).
+		{"+61412345678", []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Eucla", "Australia/Lord_Howe", "Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}},
+		{"+447912345678", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/Jersey", "Europe/London"}},
 		{"+8821234567", nil}, // international networks: no zone
 	}
 	for _, tt := range tests {
@@ -59,7 +66,7 @@ func TestZoneSetIDsShared(t *testing.T) {
 }
 
 // TestZonesMatchLibrary checks the cache and the prefix truncation against the
-// library on full numbers, and that every zone the library names loads.
+// library's time-zone mapper on full numbers, and that every zone the library names loads.
 func TestZonesMatchLibrary(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	prefixes := []uint64{1, 7, 33, 44, 49, 61, 81, 91, 55, 353, 852, 886, 612, 618, 1212, 1605, 1208}
@@ -77,7 +84,18 @@ func TestZonesMatchLibrary(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		lib, err := phonenumbers.GetTimezonesForPrefix(n.Digits())
+		// libphonenumber's PhoneNumberToTimeZonesMapper: a number whose type
+		// is not geographic gets the zones of its country code.
+		prefix := n.Digits()
+		if pn, err := phonenumbers.Parse("+"+prefix, ""); err == nil {
+			switch typ := phonenumbers.GetNumberType(pn); {
+			case typ == phonenumbers.FIXED_LINE, typ == phonenumbers.FIXED_LINE_OR_MOBILE, typ == phonenumbers.UNKNOWN:
+			case typ == phonenumbers.MOBILE && phonenumbers.GEO_MOBILE_COUNTRIES[pn.GetCountryCode()]:
+			default:
+				prefix = strconv.Itoa(int(pn.GetCountryCode()))
+			}
+		}
+		lib, err := phonenumbers.GetTimezonesForPrefix(prefix)
 		if err != nil {
 			t.Fatal(err)
 		}

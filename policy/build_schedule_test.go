@@ -76,6 +76,11 @@ func TestProfileWindows(t *testing.T) {
 		{"au", "+61290000000", "2026-06-13T16:59:00+10:00", true, ""}, // Saturday
 		{"au", "+61290000000", "2026-06-14T10:00:00+10:00", false, dialgate.CodeOutsideWindow},
 		{"au", "+61290000000", "2026-01-26T10:00:00+11:00", false, dialgate.CodeHoliday},
+		// An Australian mobile may be anywhere in Australia: 09:30 in Sydney is
+		// 07:30 in Perth (and earlier on Christmas Island, whose numbers are
+		// Australian too); 15:00 Sydney is inside the window everywhere.
+		{"au", "+61412345678", "2026-06-10T09:30:00+10:00", false, dialgate.CodeOutsideWindow},
+		{"au", "+61412345678", "2026-06-10T15:00:00+10:00", true, ""},
 		// 2027: every forbidding profile lists both years of its calendars.
 		{"us", "+12125550100", "2027-07-05T10:00:00-04:00", true, ""},
 		{"us-al", "+12055550100", "2027-01-05T10:00:00-06:00", true, ""},

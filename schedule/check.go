@@ -261,7 +261,7 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
 	if zp.def {
 		ev = append(ev, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
 	}
-	next, ok := w.nextAllowed(t, zp.locs)
+	next, ok := w.nextAllowed(t, zp.tabs)
 	if ok {
 		next = next.In(zp.locs[0])
 	}
@@ -303,15 +303,15 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
 	return rs
 }
 
-// nextAllowed returns the earliest instant ≥ t at which every location allows
+// nextAllowed returns the earliest instant ≥ t at which every zone allows
 // a call, and false if there is none within horizonDays.
-func (w *WindowCheck) nextAllowed(t time.Time, locs []*time.Location) (time.Time, bool) {
+func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable) (time.Time, bool) {
 	limit := t.Add(horizonDays * 24 * time.Hour)
 	c := t
 	for c.Before(limit) {
 		moved := false
-		for _, loc := range locs {
-			n, ok := w.nextInZone(c, loc, limit)
+		for _, tab := range tabs {
+			n, ok := w.nextInZone(c, tab, limit)
 			if !ok {
 				return time.Time{}, false
 			}
@@ -326,14 +326,15 @@ func (w *WindowCheck) nextAllowed(t time.Time, locs []*time.Location) (time.Time
 	return time.Time{}, false
 }
 
-// nextInZone returns the earliest instant ≥ c at which loc allows a call.
-func (w *WindowCheck) nextInZone(c time.Time, loc *time.Location, limit time.Time) (time.Time, bool) {
+// nextInZone returns the earliest instant ≥ c at which tab's zone allows a
+// call. It takes the zone's offsets from tab, not from time.ZoneBounds, whose
+// end of the period spanning a leap year's 31 December can lie before the
+// instant asked (the search then went back to it for ever).
+func (w *WindowCheck) nextInZone(c time.Time, tab *offsetTable, limit time.Time) (time.Time, bool) {
 	p := w.p
 	for c.Before(limit) {
-		lt := c.In(loc)
-		_, off := lt.Zone()
-		_, end := lt.ZoneBounds()
-		s := c.Unix() + int64(off)
+		off, end := tab.period(c.Unix())
+		s := c.Unix() + off
 		day := floorDiv(s, 86400)
 		minute := int((s - day*86400) / 60)
 		if p.allowedLocal(day, minute) {
@@ -344,13 +345,11 @@ func (w *WindowCheck) nextInZone(c time.Time, loc *time.Location, limit time.Tim
 		if !ok {
 			return time.Time{}, false
 		}
-		cand := time.Unix(wall-int64(off), 0)
-		if !end.IsZero() && !cand.Before(end) {
-			// The offset changes first (DST): restart at the transition.
-			c = end
-			continue
+		if cand := wall - off; cand < end {
+			return time.Unix(cand, 0), true
 		}
-		return cand, true
+		// The offset changes first (DST): restart at the change.
+		c = time.Unix(end, 0)
 	}
 	return time.Time{}, false
 }

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"math"
 	"time"
 )
 
@@ -11,7 +12,10 @@ import (
 type offsetTable struct {
 	loc    *time.Location
 	starts []int64 // start of each period, Unix seconds, ascending; starts[0] = tableFrom
-	offs   []int32 // UTC offset in seconds during each period
+	offs   []int32 // UTC offset in seconds during each period; neighbours differ
+	// until is the end of the last period: math.MaxInt64 when the zone's
+	// offset never changes again, else tableTo.
+	until int64
 }
 
 // The table covers these instants; outside, the location is asked directly.
@@ -20,29 +24,57 @@ var (
 	tableTo   = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 )
 
+// zoneOffset returns loc's UTC offset in seconds at Unix second s.
+func zoneOffset(loc *time.Location, s int64) int32 {
+	_, off := time.Unix(s, 0).In(loc).Zone()
+	return int32(off)
+}
+
 func newOffsetTable(loc *time.Location) *offsetTable {
-	tab := &offsetTable{loc: loc}
-	t := time.Unix(tableFrom, 0).In(loc)
+	tab := &offsetTable{loc: loc, until: tableTo}
 	for s := tableFrom; s < tableTo; {
+		t := time.Unix(s, 0).In(loc)
 		_, off := t.Zone()
-		tab.starts = append(tab.starts, s)
-		tab.offs = append(tab.offs, int32(off))
+		if n := len(tab.offs); n == 0 || tab.offs[n-1] != int32(off) {
+			tab.starts = append(tab.starts, s)
+			tab.offs = append(tab.offs, int32(off))
+		}
 		_, end := t.ZoneBounds()
-		if end.IsZero() || end.Unix() <= s {
+		if end.IsZero() {
+			tab.until = math.MaxInt64 // the offset never changes again
 			break
 		}
-		s = end.Unix()
-		t = end.In(loc)
+		if e := end.Unix(); e > s {
+			s = e
+			continue
+		}
+		// time.ZoneBounds reports an end that is not after s: for a period
+		// computed from the zone's TZ string (after its last listed
+		// transition; from the start in slim zoneinfo files such as Go's
+		// embedded time/tzdata) it gives 31 December 00:00 UTC as the end of
+		// the period that spans a leap year's end, even when asked after that
+		// instant. Step a day instead, finding a change within it by
+		// bisection.
+		next := min(s+86400, tableTo)
+		if zoneOffset(loc, next) != int32(off) {
+			lo, hi := s, next // offset at lo is off, at hi it is not
+			for hi-lo > 1 {
+				if mid := lo + (hi-lo)/2; zoneOffset(loc, mid) == int32(off) {
+					lo = mid
+				} else {
+					hi = mid
+				}
+			}
+			next = hi
+		}
+		s = next
 	}
 	return tab
 }
 
-// offset returns the UTC offset in seconds at Unix second s.
-func (tab *offsetTable) offset(s int64) int64 {
-	if s < tableFrom || s >= tableTo {
-		_, off := time.Unix(s, 0).In(tab.loc).Zone()
-		return int64(off)
-	}
+// find returns the index of the period holding Unix second s, which must be in
+// [tableFrom, tableTo).
+func (tab *offsetTable) find(s int64) int {
 	lo, hi := 0, len(tab.starts) // find the last start ≤ s
 	for hi-lo > 1 {
 		mid := int(uint(lo+hi) >> 1)
@@ -52,7 +84,29 @@ func (tab *offsetTable) offset(s int64) int64 {
 			hi = mid
 		}
 	}
-	return int64(tab.offs[lo])
+	return lo
+}
+
+// offset returns the UTC offset in seconds at Unix second s.
+func (tab *offsetTable) offset(s int64) int64 {
+	if s < tableFrom || s >= tableTo {
+		return int64(zoneOffset(tab.loc, s))
+	}
+	return int64(tab.offs[tab.find(s)])
+}
+
+// period returns the UTC offset at Unix second s and an instant after s up to
+// which it holds at least: the next change of offset, math.MaxInt64 when there
+// is none. Outside the table it looks no further than an hour ahead.
+func (tab *offsetTable) period(s int64) (off, end int64) {
+	if s < tableFrom || s >= tableTo {
+		return int64(zoneOffset(tab.loc, s)), s + 3600
+	}
+	i := tab.find(s)
+	if i+1 < len(tab.starts) {
+		return int64(tab.offs[i]), tab.starts[i+1]
+	}
+	return int64(tab.offs[i]), tab.until
 }
 
 // dayMinute returns the local date (days since 1970-01-01) and minute of the
