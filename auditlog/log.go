@@ -175,8 +175,9 @@ var _ dialgate.AuditLog = (*Log)(nil)
 
 // RecordDecision records d and returns after the record is fsynced. It returns
 // an error (and the Gate denies with audit.unavailable) when the decision has
-// no id or instant, the log is closed or failed, or ctx ends first — in that
-// last case the record may still be written.
+// no id or instant, its record would be longer than MaxLineBytes (wrapping
+// ErrInvalidRecord; nothing is written), the log is closed or failed, or ctx
+// ends first — in that last case the record may still be written.
 func (l *Log) RecordDecision(ctx context.Context, d dialgate.Decision) error {
 	rb, _ := recBufs.Get().(*recBuf)
 	if rb == nil {
@@ -279,6 +280,11 @@ func (l *Log) kick() {
 // reports that the batch was processed (so body is no longer used); it is
 // false when ctx ended first or body never joined a batch.
 func (l *Log) submit(ctx context.Context, body []byte) (done bool, err error) {
+	if n := len(body) + maxRecordOverhead; n > MaxLineBytes {
+		// Written, the line would make the log unopenable (ParseLine, Open
+		// and Verify reject lines this long): refuse the record instead.
+		return true, fmt.Errorf("auditlog: record of about %d bytes is longer than %d: %w", n, MaxLineBytes, ErrInvalidRecord)
+	}
 	for {
 		l.mu.Lock()
 		if err := l.usable(); err != nil {
