@@ -152,9 +152,17 @@ type batch struct {
 	checkpoint bool // write a checkpoint after the records
 	close      bool // last batch: checkpoint, close the file, exit
 	done       chan struct{}
-	err        error
+	err        error  // the batch's records are not (known to be) durable
+	lateErr    error  // the records are durable, a later step failed (publishing, rotating)
 	signed     []byte // the checkpoint written, if any
 }
+
+// errAfterSync wraps an error that happened after a batch's records were
+// written and fsynced: the batch succeeded, the log is failed from then on.
+type errAfterSync struct{ err error }
+
+func (e *errAfterSync) Error() string { return e.err.Error() }
+func (e *errAfterSync) Unwrap() error { return e.err }
 
 func newBatch() *batch { return &batch{done: make(chan struct{})} }
 
@@ -224,7 +232,10 @@ func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
 	l.kick()
 	select {
 	case <-b.done:
-		return b.signed, b.err
+		if b.err != nil {
+			return b.signed, b.err
+		}
+		return b.signed, b.lateErr
 	case <-ctx.Done():
 		return nil, fmt.Errorf("auditlog: checkpoint: %w", ctx.Err())
 	}
@@ -251,6 +262,9 @@ func (l *Log) Close() error {
 	<-b.done
 	<-l.closeCh
 	err := b.err
+	if err == nil {
+		err = b.lateErr
+	}
 	if l.lock != nil {
 		if uerr := unlockFile(l.lock); uerr != nil && err == nil {
 			err = uerr
@@ -340,7 +354,14 @@ func (l *Log) run() {
 			l.mu.Lock()
 			l.failed = err
 			l.mu.Unlock()
-			b.err = fmt.Errorf("%w: %w", ErrFailed, err)
+			var late *errAfterSync
+			if errors.As(err, &late) {
+				// The records are durable: their callers are answered
+				// nil (the Gate's answer matches the log); later calls fail.
+				b.lateErr = fmt.Errorf("%w: %w", ErrFailed, late.err)
+			} else {
+				b.err = fmt.Errorf("%w: %w", ErrFailed, err)
+			}
 		}
 		if b.close {
 			if l.w.f != nil {
@@ -400,13 +421,17 @@ func (l *Log) writeBatch(b *batch) error {
 		}
 	}
 	b.signed = w.lastSigned
+	// From here on the batch's records are durable: a failure fails the log
+	// for later calls, not this batch.
 	if len(published) > 0 {
 		if err := l.publish(published[len(published)-1]); err != nil {
-			return err
+			return &errAfterSync{err}
 		}
 	}
 	if w.fileSize >= l.opts.MaxFileBytes && !b.close {
-		return l.rotate()
+		if err := l.rotate(); err != nil {
+			return &errAfterSync{err}
+		}
 	}
 	return nil
 }
