@@ -65,5 +65,9 @@
 // a *[VerifyError]: an edited, deleted, reordered or inserted record, a
 // truncated log, or a bad checkpoint signature. With a trusted checkpoint kept
 // outside the log (VerifyOptions.Trusted) it also catches a log truncated
-// after that checkpoint. `dialgate audit verify` is its command-line form.
+// after that checkpoint. Without one it cannot: the hash chain is unkeyed, so
+// records after the last checkpoint in the log (Report.Unsealed) can be
+// edited or cut, and files or checkpoints at the end of the log deleted, by
+// whoever can write the files, and Verify still succeeds. `dialgate audit
+// verify` is its command-line form.
 package auditlog
