@@ -403,7 +403,8 @@ var (
 	// ErrInvalidOptions is wrapped by errors about bad Options.
 	ErrInvalidOptions = errors.New("auditlog: invalid options")
 	// ErrInvalidRecord is wrapped by errors about a decision or outcome that
-	// cannot be recorded (missing id or instant).
+	// cannot be recorded (missing id or instant, or a record longer than
+	// MaxLineBytes).
 	ErrInvalidRecord = errors.New("auditlog: invalid record")
 )
 

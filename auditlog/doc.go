@@ -41,7 +41,10 @@
 // writer also yields to runnable callers before taking a batch, so that under
 // CPU load the callers about to append join it rather than the next). A failed write or fsync fails that batch and every later call
 // (the log is then unusable until reopened: after an fsync error the file's
-// state is unknown), so the Gate denies with audit.unavailable. A checkpoint
+// state is unknown), so the Gate denies with audit.unavailable. A failure
+// after the batch's sync (writing the checkpoint file, rotating to a new
+// file) fails every later call but not that batch: its records are durable,
+// so its callers' decisions stand as recorded. A checkpoint
 // is appended every Options.CheckpointEvery records, before rotating to a new
 // file (when a file reaches Options.MaxFileBytes) and on Close, and the latest
 // signed checkpoint is also written atomically to the file "checkpoint" in
@@ -62,5 +65,9 @@
 // a *[VerifyError]: an edited, deleted, reordered or inserted record, a
 // truncated log, or a bad checkpoint signature. With a trusted checkpoint kept
 // outside the log (VerifyOptions.Trusted) it also catches a log truncated
-// after that checkpoint. `dialgate audit verify` is its command-line form.
+// after that checkpoint. Without one it cannot: the hash chain is unkeyed, so
+// records after the last checkpoint in the log (Report.Unsealed) can be
+// edited or cut, and files or checkpoints at the end of the log deleted, by
+// whoever can write the files, and Verify still succeeds. `dialgate audit
+// verify` is its command-line form.
 package auditlog

@@ -261,6 +261,10 @@ func appendRepairBody(b []byte, r *RepairRecord) []byte {
 	return append(b, '}', '}')
 }
 
+// maxRecordOverhead bounds what appendRecordLine adds to a body: the schema,
+// the longest seq and prev fields, less the body's opening brace.
+const maxRecordOverhead = len(`{"schema":"`+Schema+`","seq":`) + 19 + len(`,"prev":"`) + 44 + len(`",`) - 1
+
 // appendRecordLine appends the line of record seq (without the newline): the
 // schema, seq and prev fields followed by the fields of body, which must be a
 // JSON object starting with `{"kind":`.

@@ -152,9 +152,17 @@ type batch struct {
 	checkpoint bool // write a checkpoint after the records
 	close      bool // last batch: checkpoint, close the file, exit
 	done       chan struct{}
-	err        error
+	err        error  // the batch's records are not (known to be) durable
+	lateErr    error  // the records are durable, a later step failed (publishing, rotating)
 	signed     []byte // the checkpoint written, if any
 }
+
+// errAfterSync wraps an error that happened after a batch's records were
+// written and fsynced: the batch succeeded, the log is failed from then on.
+type errAfterSync struct{ err error }
+
+func (e *errAfterSync) Error() string { return e.err.Error() }
+func (e *errAfterSync) Unwrap() error { return e.err }
 
 func newBatch() *batch { return &batch{done: make(chan struct{})} }
 
@@ -175,8 +183,9 @@ var _ dialgate.AuditLog = (*Log)(nil)
 
 // RecordDecision records d and returns after the record is fsynced. It returns
 // an error (and the Gate denies with audit.unavailable) when the decision has
-// no id or instant, the log is closed or failed, or ctx ends first — in that
-// last case the record may still be written.
+// no id or instant, its record would be longer than MaxLineBytes (wrapping
+// ErrInvalidRecord; nothing is written), the log is closed or failed, or ctx
+// ends first — in that last case the record may still be written.
 func (l *Log) RecordDecision(ctx context.Context, d dialgate.Decision) error {
 	rb, _ := recBufs.Get().(*recBuf)
 	if rb == nil {
@@ -223,7 +232,10 @@ func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {
 	l.kick()
 	select {
 	case <-b.done:
-		return b.signed, b.err
+		if b.err != nil {
+			return b.signed, b.err
+		}
+		return b.signed, b.lateErr
 	case <-ctx.Done():
 		return nil, fmt.Errorf("auditlog: checkpoint: %w", ctx.Err())
 	}
@@ -250,6 +262,9 @@ func (l *Log) Close() error {
 	<-b.done
 	<-l.closeCh
 	err := b.err
+	if err == nil {
+		err = b.lateErr
+	}
 	if l.lock != nil {
 		if uerr := unlockFile(l.lock); uerr != nil && err == nil {
 			err = uerr
@@ -279,6 +294,11 @@ func (l *Log) kick() {
 // reports that the batch was processed (so body is no longer used); it is
 // false when ctx ended first or body never joined a batch.
 func (l *Log) submit(ctx context.Context, body []byte) (done bool, err error) {
+	if n := len(body) + maxRecordOverhead; n > MaxLineBytes {
+		// Written, the line would make the log unopenable (ParseLine, Open
+		// and Verify reject lines this long): refuse the record instead.
+		return true, fmt.Errorf("auditlog: record of about %d bytes is longer than %d: %w", n, MaxLineBytes, ErrInvalidRecord)
+	}
 	for {
 		l.mu.Lock()
 		if err := l.usable(); err != nil {
@@ -334,7 +354,14 @@ func (l *Log) run() {
 			l.mu.Lock()
 			l.failed = err
 			l.mu.Unlock()
-			b.err = fmt.Errorf("%w: %w", ErrFailed, err)
+			var late *errAfterSync
+			if errors.As(err, &late) {
+				// The records are durable: their callers are answered
+				// nil (the Gate's answer matches the log); later calls fail.
+				b.lateErr = fmt.Errorf("%w: %w", ErrFailed, late.err)
+			} else {
+				b.err = fmt.Errorf("%w: %w", ErrFailed, err)
+			}
 		}
 		if b.close {
 			if l.w.f != nil {
@@ -394,13 +421,17 @@ func (l *Log) writeBatch(b *batch) error {
 		}
 	}
 	b.signed = w.lastSigned
+	// From here on the batch's records are durable: a failure fails the log
+	// for later calls, not this batch.
 	if len(published) > 0 {
 		if err := l.publish(published[len(published)-1]); err != nil {
-			return err
+			return &errAfterSync{err}
 		}
 	}
 	if w.fileSize >= l.opts.MaxFileBytes && !b.close {
-		return l.rotate()
+		if err := l.rotate(); err != nil {
+			return &errAfterSync{err}
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -247,7 +248,9 @@ func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
 }
 
 // Repair cuts an incomplete last line (see TornError) off the log in dir,
-// saves the cut bytes beside the file (as "<file>.torn-<offset>"), and appends
+// saves the cut bytes beside the file (as "<file>.torn-<offset>", or
+// "<file>.torn-<offset>-<n>" when an interrupted earlier Repair saved other
+// bytes under that name), and appends
 // a repair record stating the file, offset, length and SHA-256 of what was
 // cut, followed by a checkpoint. It returns that record, or nil when the log
 // has no torn line. Any other problem is returned as by Open. The log must not
@@ -305,7 +308,20 @@ func cutTail(t *TornError) (*RepairRecord, error) {
 	if _, err := f.ReadAt(cut, t.Offset); err != nil {
 		return nil, fmt.Errorf("auditlog: repair: read %s: %w", t.File, err)
 	}
+	// A crash during an earlier Repair (after it saved and cut, before its
+	// repair record was durable) leaves a new torn tail at the same offset:
+	// never overwrite what that Repair saved.
 	saved := fmt.Sprintf("%s.torn-%d", t.File, t.Offset)
+	for n := 2; ; n++ {
+		old, err := os.ReadFile(saved)
+		if errors.Is(err, os.ErrNotExist) || (err == nil && bytes.Equal(old, cut)) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("auditlog: repair: %w", err)
+		}
+		saved = fmt.Sprintf("%s.torn-%d-%d", t.File, t.Offset, n)
+	}
 	if err := writeFileAtomic(saved, cut); err != nil {
 		return nil, fmt.Errorf("auditlog: repair: save cut bytes: %w", err)
 	}

@@ -134,16 +134,22 @@ func (c Complaint) Validate() error {
 }
 
 // Overdue returns the deadlines c has missed at t (a deadline is the instant
-// the allowed time ends): "forward", "handle", "answer".
+// the allowed time ends): "forward", "handle", "answer" — the steps not done
+// by t whose deadline is at or before t. A step done after t counts as not
+// done, so that an earlier t (a report as of a quarter's end) sees the
+// complaint as it was then.
 func (c Complaint) Overdue(t time.Time) []string {
+	pending := func(done, by time.Time) bool {
+		return (done.IsZero() || done.After(t)) && !t.Before(by)
+	}
 	var late []string
-	if c.ForwardedAt.IsZero() && !t.Before(c.ForwardBy) {
+	if pending(c.ForwardedAt, c.ForwardBy) {
 		late = append(late, "forward")
 	}
-	if c.HandledAt.IsZero() && !t.Before(c.HandleBy) {
+	if pending(c.HandledAt, c.HandleBy) {
 		late = append(late, "handle")
 	}
-	if c.AnsweredAt.IsZero() && !t.Before(c.AnswerBy) {
+	if pending(c.AnsweredAt, c.AnswerBy) {
 		late = append(late, "answer")
 	}
 	return late

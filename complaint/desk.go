@@ -53,22 +53,38 @@ func (Weekdays) IsWorkday(y int, m time.Month, d int) bool {
 }
 
 // AddWorkdays returns the end of the n-th working day after t's date in loc
-// (that is, midnight at the start of the following day): the deadline "within n
-// working days" of an event at t. n = 0 gives the end of t's own day.
+// (that is, the start of the following day: midnight, or the first instant
+// after a clock change that skips midnight): the deadline "within n working
+// days" of an event at t. n = 0 gives the end of t's own day.
 func AddWorkdays(t time.Time, n int, cal Calendar, loc *time.Location) time.Time {
 	if cal == nil {
 		cal = Weekdays{}
 	}
-	lt := t.In(loc)
-	y, m, d := lt.Date()
-	day := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	// Count on the calendar date (in UTC, where every day has a midnight);
+	// only the final instant is placed in loc.
+	y, m, d := t.In(loc).Date()
+	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	for n > 0 {
 		day = day.AddDate(0, 0, 1)
 		if cal.IsWorkday(day.Year(), day.Month(), day.Day()) {
 			n--
 		}
 	}
-	return day.AddDate(0, 0, 1)
+	next := day.AddDate(0, 0, 1)
+	return startOfDay(next.Year(), next.Month(), next.Day(), loc)
+}
+
+// startOfDay returns the first instant of the date in loc. Where the clocks
+// jump forward at midnight, time.Date may place 00:00 before the jump, on the
+// previous date; the day then starts at the jump.
+func startOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if _, _, got := t.Date(); got != d {
+		if _, end := t.ZoneBounds(); !end.IsZero() {
+			return end
+		}
+	}
+	return t
 }
 
 // Desk files and tracks complaints. It is safe for concurrent use.

@@ -110,32 +110,18 @@ func (m *Manager) Get(ctx context.Context, id string) (Recording, error) {
 }
 
 // Hold places a legal hold on a recording. Placing a hold with an id the
-// recording already has is a no-op. A recording an interrupted sweep marked
-// for deletion is taken back while its media still exists; once the media is
-// gone Hold fails with ErrDeleting.
+// recording already has is a no-op. A recording a sweep has marked for
+// deletion can no longer be held (ErrDeleting): the sweep may be deleting its
+// media at this very moment, in this process or another, so a hold accepted
+// then could not keep it. A sweep whose media delete fails while the media is
+// still there puts the recording back to active, so that it can be held.
 func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
 	if strings.TrimSpace(h.ID) == "" {
 		return fmt.Errorf("%w: hold id: missing", ErrInvalid)
 	}
 	return m.store.UpdateRecording(ctx, id, func(r *Recording) error {
 		if r.State == StateDeleting {
-			// A sweep marked it and did not finish (its media delete failed or
-			// it crashed). While the media is still there, a hold wins: the
-			// recording goes back to active. Once the media is gone there is
-			// nothing left to hold.
-			if r.MediaURI != "" {
-				if m.blob == nil {
-					return fmt.Errorf("recording %s: %w", id, ErrDeleting)
-				}
-				ok, err := m.blob.Exists(ctx, r.MediaURI)
-				if err != nil {
-					return fmt.Errorf("recording %s: %w", id, err)
-				}
-				if !ok {
-					return fmt.Errorf("recording %s: %w (its media is already deleted)", id, ErrDeleting)
-				}
-			}
-			r.State = StateActive
+			return fmt.Errorf("recording %s: %w", id, ErrDeleting)
 		}
 		for _, old := range r.Holds {
 			if old.ID == h.ID {
@@ -235,6 +221,7 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 			return fmt.Errorf("recording %s: media %s: no media store configured", id, rec.MediaURI)
 		}
 		if err := m.blob.Delete(ctx, rec.MediaURI); err != nil {
+			m.undoDeleting(ctx, id, rec.MediaURI)
 			return fmt.Errorf("recording %s: %w", id, err)
 		}
 	}
@@ -242,6 +229,21 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 		return err
 	}
 	return nil
+}
+
+// undoDeleting puts a recording whose media delete failed back to active when
+// its media is certainly still there, so that a hold can keep it; otherwise it
+// stays marked and the next sweep finishes the deletion.
+func (m *Manager) undoDeleting(ctx context.Context, id, uri string) {
+	if ok, err := m.blob.Exists(ctx, uri); err != nil || !ok {
+		return
+	}
+	_ = m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		if r.State == StateDeleting {
+			r.State = StateActive
+		}
+		return nil
+	})
 }
 
 // Skip is a recording the sweeper left in place, and why.

@@ -260,7 +260,8 @@ func TestSweepCrashRecovery(t *testing.T) {
 			t.Fatalf("nothing may be lost when the media delete fails: %v media=%v", err, f.mediaExists("a"))
 		}
 		// A complaint arriving now still holds it: the media is there, so the
-		// recording goes back to active, and the next sweep leaves it alone.
+		// failed sweep put the recording back to active, and the next sweep
+		// leaves it alone.
 		held, err := f.mgr.HoldCallee(ctx, callee, recording.Hold{ID: "complaint:late", PlacedAt: start.Add(31 * day)})
 		if err != nil || strings.Join(held, ",") != "a" {
 			t.Fatalf("hold after an interrupted sweep: %v %v", held, err)
