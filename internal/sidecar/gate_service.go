@@ -66,22 +66,35 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 		wg      sync.WaitGroup
 	)
 	sem := make(chan struct{}, s.workers)
-	send := func(r *pb.CheckStreamResponse) {
+	// send reports whether r was handed to the transport. Once a Send has
+	// failed the stream is broken and nothing more is sent.
+	send := func(r *pb.CheckStreamResponse) bool {
 		sendMu.Lock()
 		defer sendMu.Unlock()
 		if sendErr == nil {
 			sendErr = stream.Send(r)
+			return sendErr == nil
 		}
+		return false
+	}
+	broken := func() error {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		return sendErr
 	}
 	for {
 		req, err := stream.Recv()
 		if err != nil {
 			wg.Wait()
 			if errors.Is(err, io.EOF) {
-				sendMu.Lock()
-				defer sendMu.Unlock()
-				return sendErr
+				return broken()
 			}
+			return err
+		}
+		if err := broken(); err != nil {
+			// The client cannot get any more answers: decide nothing more
+			// (each allow would reserve capacity for a dial never placed).
+			wg.Wait()
 			return err
 		}
 		if err := checkID("request_id", req.GetRequestId(), true); err != nil {
@@ -103,9 +116,27 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 				send(streamErr(req.GetRequestId(), err))
 				return
 			}
-			send(&pb.CheckStreamResponse{RequestId: req.GetRequestId(), Result: &pb.CheckStreamResponse_Decision{Decision: dec}})
+			if !send(&pb.CheckStreamResponse{RequestId: req.GetRequestId(), Result: &pb.CheckStreamResponse_Decision{Decision: dec}}) && dec.GetAllowed() {
+				// The dialer never saw this allow, so it does not dial: give
+				// back the capacity it reserved.
+				s.releaseUndelivered(ctx, dec.GetId())
+			}
 		}()
 	}
+}
+
+// undeliveredReleaseTimeout bounds the release of an allow that could not be
+// sent.
+const undeliveredReleaseTimeout = 5 * time.Second
+
+// releaseUndelivered releases decision id, whose allow could not be handed
+// to the transport, on a context that outlives the stream's. A failed
+// release leaves the capacity reserved until its window passes (the safe
+// side).
+func (s *gateServer) releaseUndelivered(ctx context.Context, id string) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undeliveredReleaseTimeout)
+	defer cancel()
+	_ = s.gate.Release(rctx, dialgate.Decision{ID: id})
 }
 
 func streamErr(id string, err error) *pb.CheckStreamResponse {

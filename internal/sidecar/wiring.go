@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -76,6 +77,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return fail(err)
 	}
 	closers = append(closers, alog.Close)
+	audit := &watchedAudit{Log: alog}
 
 	// One key for the audit records, the counters, the recordings and the
 	// complaints, so a callee's keyed hash is the same in all of them. The
@@ -110,7 +112,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	opts := []dialgate.Option{
 		dialgate.WithPolicyVersion(prof.Version()),
-		dialgate.WithAuditLog(alog),
+		dialgate.WithAuditLog(audit),
 		dialgate.WithLogger(log),
 		dialgate.WithShadowMode(cfg.Shadow),
 	}
@@ -128,10 +130,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 				_, err := store.Usage(ctx, time.Now(), nil)
 				return err
 			}},
-			{Name: "audit", Check: func(ctx context.Context) error {
-				_, err := os.Stat(alog.Dir())
-				return err
-			}},
+			{Name: "audit", Check: audit.check},
 		},
 		Close: func(context.Context) error {
 			var errs []error
@@ -170,6 +169,42 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		log.Warn("sidecar: profile needs attention", "profile", prof.Name, "warning", w.String())
 	}
 	return be, nil
+}
+
+// watchedAudit is the Gate's audit log, keeping its first terminal failure
+// for the health probe: after a write or fsync failed (a full disk, an I/O
+// error) every later record fails too, and every dial is denied with
+// audit.unavailable until the sidecar is restarted.
+type watchedAudit struct {
+	*auditlog.Log
+	failed atomic.Pointer[error]
+}
+
+// RecordDecision implements dialgate.AuditLog.
+func (w *watchedAudit) RecordDecision(ctx context.Context, d dialgate.Decision) error {
+	return w.note(w.Log.RecordDecision(ctx, d))
+}
+
+// RecordOutcome implements dialgate.AuditLog.
+func (w *watchedAudit) RecordOutcome(ctx context.Context, o dialgate.Outcome) error {
+	return w.note(w.Log.RecordOutcome(ctx, o))
+}
+
+func (w *watchedAudit) note(err error) error {
+	if err != nil && (errors.Is(err, auditlog.ErrFailed) || errors.Is(err, auditlog.ErrClosed)) {
+		w.failed.CompareAndSwap(nil, &err)
+	}
+	return err
+}
+
+// check is the "audit" probe: the log has not failed and its directory is
+// there.
+func (w *watchedAudit) check(context.Context) error {
+	if err := w.failed.Load(); err != nil {
+		return *err
+	}
+	_, err := os.Stat(w.Dir())
+	return err
 }
 
 // holidayDataLeft reports how far each holiday calendar series of prof
