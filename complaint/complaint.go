@@ -198,6 +198,10 @@ type Config struct {
 	// AnswerDays is how many working days after the handling deadline the
 	// complainant must be answered; 0 means 3. At most 365.
 	AnswerDays int `json:"answer_days,omitempty"`
+	// Zone is the IANA time zone whose calendar days the deadlines are
+	// counted in ("Asia/Shanghai"); empty means the profile's
+	// schedule.default_zone, and UTC without one.
+	Zone string `json:"zone,omitempty"`
 	// Cite is the source of the deadlines (the MIIT 2020 draft for the
 	// defaults); informational, it is not validated here.
 	Cite dialgate.Citation `json:"cite"`
@@ -211,6 +215,11 @@ func (c Config) Validate() error {
 	}{{"forward_days", c.ForwardDays}, {"handle_days", c.HandleDays}, {"answer_days", c.AnswerDays}} {
 		if f.v < 0 || f.v > 365 {
 			return fmt.Errorf("%w: complaint.%s: %d is not between 0 and 365", ErrInvalid, f.name, f.v)
+		}
+	}
+	if c.Zone != "" {
+		if _, err := time.LoadLocation(c.Zone); err != nil {
+			return fmt.Errorf("%w: complaint.zone: %q is not a known IANA time zone: %v", ErrInvalid, c.Zone, err)
 		}
 	}
 	return nil

@@ -189,6 +189,12 @@ func TestValidation(t *testing.T) {
 	if err := (complaint.Config{HandleDays: -1}).Validate(); err == nil || !strings.Contains(err.Error(), "handle_days") {
 		t.Errorf("negative handle_days: %v", err)
 	}
+	if err := (complaint.Config{Zone: "Asia/Nowhere"}).Validate(); !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), "complaint.zone") {
+		t.Errorf("unknown zone: %v, want an error naming complaint.zone", err)
+	}
+	if err := (complaint.Config{Zone: "Asia/Shanghai"}).Validate(); err != nil {
+		t.Errorf("Asia/Shanghai: %v", err)
+	}
 	if _, err := complaint.NewDesk(complaint.Config{}, memstore.New(), nil, nil, hasher{}, nil, cst); err == nil {
 		t.Error("a desk without a do-not-call lister was accepted")
 	}

@@ -87,8 +87,8 @@ func NewRecordingManager(p *Profile, deps Deps) (*recording.Manager, error) {
 
 // NewComplaintDesk returns the complaint desk of p: p's deadlines (3, 15 and 3
 // working days by default), working days from p's holiday calendars (with
-// their make-up working days), counted in p's default zone (UTC when p has
-// none). lists must be the do-not-call check the Gate reads (a complaint lists
+// their make-up working days), counted in p's complaint.zone, else its
+// schedule.default_zone, else UTC. lists must be the do-not-call check the Gate reads (a complaint lists
 // the number at once); holds may be nil when no recordings are kept.
 func NewComplaintDesk(p *Profile, store complaint.Store, lists complaint.DNCLister, holds complaint.RecordingHolder, hasher complaint.CalleeHasher) (*complaint.Desk, error) {
 	var cfg complaint.Config
@@ -115,5 +115,24 @@ func NewComplaintDesk(p *Profile, store complaint.Store, lists complaint.DNCList
 			loc = l
 		}
 	}
+	if cfg.Zone != "" {
+		l, err := time.LoadLocation(cfg.Zone)
+		if err != nil {
+			return nil, fmt.Errorf("complaint.zone: %w", err)
+		}
+		loc = l
+	}
 	return complaint.NewDesk(cfg, store, lists, holds, hasher, schedule.NewWorkdays(cals...), loc)
+}
+
+// ComplaintZone returns the name of the zone p's complaint deadlines are
+// counted in: complaint.zone, else schedule.default_zone, else "" (UTC).
+func ComplaintZone(p *Profile) string {
+	if c := p.Complaint; c != nil && c.Zone != "" {
+		return c.Zone
+	}
+	if s := p.Schedule; s != nil && s.DefaultZone != nil {
+		return s.DefaultZone.Name
+	}
+	return ""
 }

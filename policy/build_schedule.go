@@ -44,7 +44,10 @@ func explainSchedule(c *schedule.Config) []Rule {
 			Text: "a callee whose zone cannot be told from the number is taken to be in " + z.Name, Cite: z.Cite})
 	} else {
 		rules = append(rules, Rule{Section: "schedule", Path: "schedule.default_zone",
-			Text: "a callee whose zone cannot be told from the number is not called (schedule.zone_unknown); a number spanning several zones is called only when every zone is inside a window"})
+			Text: "a callee whose zone cannot be told from the number is not called (schedule.zone_unknown); a number spanning several zones is called only when every zone is inside a window",
+			Cite: dialgate.Citation{Source: dialgate.SourceConvention,
+				Ref:  "fail closed: a window in the callee's local time is kept only if it holds in every zone the callee may be in",
+				Note: "Set schedule.default_zone to name a zone for numbers whose zone is unknown."}})
 	}
 	if h := c.Holidays; h != nil {
 		text := "holidays of " + strings.Join(h.Calendars, ", ")

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,11 @@ func TestProfileWindows(t *testing.T) {
 		{"cn", "+8613800138000", "2027-01-05T10:00:00+08:00", true, ""}, // no cn-2027: holidays do not forbid
 		{"cn-insurance", "+8613800138000", "2026-06-10T12:30:00+08:00", true, ""},
 		{"cn-insurance", "+8613800138000", "2026-06-10T21:00:00+08:00", false, dialgate.CodeOutsideWindow},
+		// cn knows the zone of +86 numbers; a number whose zone is unknown (a
+		// satellite service) is not assumed to be in China (REQUIREMENTS §4).
+		{"cn", "+8613800138000", "2026-06-10T10:00:00+08:00", true, ""},
+		{"cn", "+881612345678", "2026-06-10T10:00:00+08:00", false, dialgate.CodeZoneUnknown},
+		{"cn-insurance", "+881612345678", "2026-06-10T10:00:00+08:00", false, dialgate.CodeZoneUnknown},
 	}
 	for _, tt := range tests {
 		p, err := Builtin(tt.profile)
@@ -114,5 +120,36 @@ func TestProfileWindows(t *testing.T) {
 		if (len(rs) == 0) != tt.allowed || (!tt.allowed && rs[0].Code != tt.code) {
 			t.Errorf("%s %s: %+v, want allowed=%v %s", tt.profile, tt.at, rs, tt.allowed, tt.code)
 		}
+	}
+}
+
+// cn counts complaint deadlines in Beijing time from its complaint section
+// (it has no schedule.default_zone, which would also place callees of
+// unknown zone in China).
+func TestComplaintZone(t *testing.T) {
+	for _, name := range []string{"cn", "cn-insurance"} {
+		p, err := Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ComplaintZone(p); got != "Asia/Shanghai" {
+			t.Errorf("%s: complaint zone %q, want Asia/Shanghai", name, got)
+		}
+		if p.Schedule.DefaultZone != nil {
+			t.Errorf("%s: schedule.default_zone %q is set", name, p.Schedule.DefaultZone.Name)
+		}
+	}
+}
+
+func TestComplaintZoneValidated(t *testing.T) {
+	p, err := Builtin("cn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *p.Complaint
+	c.Zone = "Asia/Nowhere"
+	p.Complaint = &c
+	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "complaint.zone") {
+		t.Errorf("profile with complaint.zone Asia/Nowhere: %v, want an error naming complaint.zone", err)
 	}
 }

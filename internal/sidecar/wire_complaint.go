@@ -29,7 +29,7 @@ type complaintAdmin struct {
 // wireComplaints sets be.Complaints when the store keeps complaints and the
 // profile has a dnc section with store-backed lists (a complaint must list
 // the number): policy.NewComplaintDesk with the profile's deadlines, working
-// days of its holiday calendars (with make-up days) in its default zone, the
+// days of its holiday calendars (with make-up days) in its complaint zone, the
 // Gate's own *dnc.Check and holds through m (nil: no recordings kept).
 func wireComplaints(be *Backend, prof *policy.Profile, checks []dialgate.Checker, store any, m *recording.Manager, hasher complaint.CalleeHasher, log *slog.Logger) error {
 	cs, ok := store.(complaint.Store)
@@ -42,8 +42,8 @@ func wireComplaints(be *Backend, prof *policy.Profile, checks []dialgate.Checker
 		be.unwired("complaint", "profile "+prof.Name+" has no dnc section with store-backed lists, so a complaint could not list the number")
 		return nil
 	}
-	if s := prof.Schedule; s == nil || s.DefaultZone == nil {
-		log.Warn("sidecar: complaint deadlines are counted in UTC working days: the profile has no schedule.default_zone", "profile", prof.Name)
+	if policy.ComplaintZone(prof) == "" {
+		log.Warn("sidecar: complaint deadlines are counted in UTC working days: the profile has neither complaint.zone nor schedule.default_zone", "profile", prof.Name)
 	}
 	var holds complaint.RecordingHolder
 	if m != nil {
