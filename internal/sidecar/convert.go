@@ -79,8 +79,19 @@ func timeFromProto(field string, ts *timestamppb.Timestamp) (time.Time, error) {
 	if err := ts.CheckValid(); err != nil {
 		return time.Time{}, invalid(field, "invalid timestamp: %v", err)
 	}
-	return ts.AsTime(), nil
+	t := ts.AsTime()
+	if t.Before(minTimestamp) {
+		// A zero Timestamp (1970) is what a client sends when it fills the
+		// field by mistake; taken literally it would, say, end a DNC
+		// entry's removal hold or a recording's retention at once.
+		return time.Time{}, invalid(field, "%s is before %s: a zero or unset timestamp?", t.Format(time.RFC3339), minTimestamp.Format("2006-01-02"))
+	}
+	return t, nil
 }
+
+// minTimestamp is the earliest instant a request may carry: before any
+// do-not-call registry, consent or recording dialgate deals with.
+var minTimestamp = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func checkID(field, s string, required bool) error {
 	if s == "" {

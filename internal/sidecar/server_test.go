@@ -93,6 +93,10 @@ func TestBadInput(t *testing.T) {
 			d.Purpose = pb.Purpose_PURPOSE_CALLBACK
 			d.TriggerAt = &timestamppb.Timestamp{Seconds: -1 << 60}
 		}), codes.InvalidArgument, "dial.trigger_at: invalid timestamp"},
+		{"zero trigger", with(func(d *pb.Dial) {
+			d.Purpose = pb.Purpose_PURPOSE_CALLBACK
+			d.TriggerAt = &timestamppb.Timestamp{}
+		}), codes.InvalidArgument, "dial.trigger_at: 1970-01-01T00:00:00Z is before 2000-01-01"},
 		{"long tenant", with(func(d *pb.Dial) { d.Tenant = strings.Repeat("a", 300) }), codes.InvalidArgument, "dial.tenant"},
 		{"control char", with(func(d *pb.Dial) { d.Campaign = "a\x00b" }), codes.InvalidArgument, "dial.campaign"},
 		{"oversized", with(func(d *pb.Dial) { d.Campaign = strings.Repeat("x", 5000) }), codes.ResourceExhausted, "larger than max"},
@@ -115,6 +119,9 @@ func TestBadInput(t *testing.T) {
 	wantStatus(t, err, codes.InvalidArgument, "scope: unknown scope kind")
 	_, err = e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: "12", Scope: "global"})
 	wantStatus(t, err, codes.InvalidArgument, "number: invalid number")
+	// A zero added_at would end the entry's removal hold at once.
+	_, err = e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: "+8613900139002", Scope: "global", AddedAt: &timestamppb.Timestamp{}})
+	wantStatus(t, err, codes.InvalidArgument, "added_at: 1970-01-01T00:00:00Z is before 2000-01-01")
 	_, err = e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c"})
 	wantStatus(t, err, codes.Unimplemented, "consent")
 
