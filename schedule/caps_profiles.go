@@ -51,8 +51,9 @@ func CapsUSOK() CapsConfig {
 }
 
 // CapsUSCollections returns the us-collections profile's caps (Regulation F):
-// at most 7 calls within 7 days per debt (Dial.Subject; a dial without one is
-// counted per callee), and none within 7 days after a telephone conversation
+// at most 7 calls within 7 days per debt (Dial.Subject; a collections dial
+// without one is denied, frequency.unavailable wrapping ErrNoSubject), and
+// none within 7 days after a telephone conversation
 // about the debt (reported with Outcome.Conversation).
 func CapsUSCollections() CapsConfig {
 	collections := []dialgate.Purpose{dialgate.PurposeCollections}
