@@ -79,6 +79,11 @@ func WithoutAuditLog() Option {
 // Decision.Allowed is true unless the dial is malformed or the audit log fails,
 // and Decision.Shadow is set in every decision. Reasons are reported exactly as
 // in enforcing mode. Use it to trial a policy beside a live dialer.
+//
+// A shadow decision that failed a check reserves no capacity (capacity is
+// reserved only when every check passed), so frequency caps and segment
+// rates do not count the calls placed on such decisions: for the length of
+// the longest cap window after switching to enforcing, they under-count.
 func WithShadowMode(on bool) Option {
 	return optionFunc(func(o *gateOptions) error {
 		o.shadow = on
