@@ -187,7 +187,7 @@ func TestFleetCLI(t *testing.T) {
 	// A config with Redis alone keeps no recordings or complaints: refused,
 	// not silently written to the host's own store.
 	redisOnly := filepath.Join(dir, "redis-only.yaml")
-	if err := os.WriteFile(redisOnly, []byte(fmt.Sprintf("redis: \"redis://127.0.0.1:6379/15\"\nhmac_key_file: %q\n", keyFile)), 0o600); err != nil {
+	if err := os.WriteFile(redisOnly, []byte(fmt.Sprintf("redis: \"redis://127.0.0.1:6379/15\"\nredis_require_aof: false\nhmac_key_file: %q\n", keyFile)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"complaint", "--config", redisOnly, "list"}, {"recordings", "--config", redisOnly, "show", "r-fleet"}} {

@@ -97,7 +97,7 @@ func TestFleetTwoProcesses(t *testing.T) {
 	var clients []*grpc.ClientConn
 	for i := range 2 {
 		addr := freeAddr(t)
-		cfg := fmt.Sprintf("listen: %q\ndata: %q\nprofile: %q\nmetrics_listen: \"off\"\nredis: %q\nredis_prefix: %q\npostgres: %q\npostgres_schema: %q\nhmac_key_file: %q\n",
+		cfg := fmt.Sprintf("listen: %q\ndata: %q\nprofile: %q\nmetrics_listen: \"off\"\nredis: %q\nredis_require_aof: false\nredis_prefix: %q\npostgres: %q\npostgres_schema: %q\nhmac_key_file: %q\n",
 			addr, filepath.Join(dir, fmt.Sprintf("data%d", i)), prof, rurl, prefix, purl, schema, keyFile)
 		cfgFile := filepath.Join(dir, fmt.Sprintf("sidecar%d.yaml", i))
 		if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {

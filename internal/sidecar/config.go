@@ -118,6 +118,13 @@ type Config struct {
 	Redis string `json:"redis,omitempty"`
 	// RedisPrefix is the key prefix of the fleet in Redis (default "dialgate").
 	RedisPrefix string `json:"redis_prefix,omitempty"`
+	// RedisRequireAOF, true unless set to false, refuses a Redis server that
+	// does not persist every write (appendonly yes, appendfsync always or
+	// everysec): the fleet's opt-outs, its cap counters and, without
+	// postgres, its consents live there, and a Redis restart without the
+	// append-only file would forget them all. false accepts that loss (a
+	// cache-only Redis, a test server) and logs a warning at start.
+	RedisRequireAOF *bool `json:"redis_require_aof,omitempty"`
 	// Postgres, when set, is the URL of the PostgreSQL database a fleet shares
 	// (storage/pgstore): the caller-ID ledger, and the DNC entries when Redis
 	// is not set.
@@ -211,6 +218,9 @@ func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrConfig, key, fmt.Sprintf(format, args...))
 	}
+	if c.RedisRequireAOF != nil && c.Redis == "" {
+		return bad("redis_require_aof", "set without redis")
+	}
 	if (c.Redis != "" || c.Postgres != "") && c.HMACKeyFile == "" {
 		return bad("hmac_key_file", "required with redis or postgres: every sidecar of a fleet must hash callees with the same key, or their shared caps and lists would not meet")
 	}
@@ -282,3 +292,7 @@ func isLoopbackHost(host string) bool {
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.IsLoopback()
 }
+
+// requireAOF reports whether the fleet's Redis must persist every write
+// (RedisRequireAOF, true unless set to false).
+func (c Config) requireAOF() bool { return c.RedisRequireAOF == nil || *c.RedisRequireAOF }

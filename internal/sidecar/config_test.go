@@ -46,6 +46,9 @@ func TestConfig(t *testing.T) {
 		{"unix ok", "unix: /tmp/x.sock\n", ""},
 		{"registry reload", "registry_reload: 10m\n", ""},
 		{"registry reload too often", "registry_reload: 10ms\n", "registry_reload"},
+		{"aof without redis", "redis_require_aof: false\n", "redis_require_aof: set without redis"},
+		{"aof off", "redis: redis://127.0.0.1:6379/0\nredis_require_aof: false\nhmac_key_file: k\n", ""},
+		{"aof not a bool", "redis: redis://127.0.0.1:6379/0\nredis_require_aof: maybe\nhmac_key_file: k\n", "redis_require_aof"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -61,6 +61,7 @@ func loadSidecar(b *testing.B) (*sidecar.Backend, []*grpc.ClientConn) {
 			b.Fatal(err)
 		}
 		cfg.Redis, cfg.RedisPrefix, cfg.HMACKeyFile = url, fmt.Sprintf("load%d", time.Now().UnixNano()), key
+		cfg.RedisRequireAOF = new(false) // the test server keeps nothing on disk
 	}
 	be, err := sidecar.Open(context.Background(), cfg, nil)
 	if err != nil {

@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/pgstore"
 	"github.com/dialgate/dialgate/storage/redisstore"
 )
 
-// openShared opens the fleet back-ends the config names (Redis, PostgreSQL)
-// and points deps at them; it appends their Close to closers and returns
-// their health probes and, with PostgreSQL, the shared complaint store. With
-// neither set it changes nothing.
 // OpenShared opens the fleet back-ends cfg names (Redis, PostgreSQL) and puts
 // them in deps in place of the local store's, as `dialgate serve` does: the
 // CLI's recording, complaint and report commands read and write the fleet's
@@ -38,6 +36,10 @@ func OpenShared(ctx context.Context, cfg Config, deps *policy.Deps) (complaint.S
 	return complaints, closeAll, nil
 }
 
+// openShared opens the fleet back-ends the config names (Redis, PostgreSQL)
+// and points deps at them; it appends their Close to closers and returns
+// their health probes and, with PostgreSQL, the shared complaint store. With
+// neither set it changes nothing.
 func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]func() error) ([]Probe, complaint.Store, error) {
 	var (
 		probes     []Probe
@@ -58,8 +60,11 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		probes = append(probes, Probe{Name: "postgres", Check: pg.Ping})
 	}
 	if cfg.Redis != "" {
-		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.Options{Prefix: cfg.RedisPrefix})
+		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.Options{Prefix: cfg.RedisPrefix, RequireAOF: cfg.requireAOF()})
 		if err != nil {
+			if errors.Is(err, storage.ErrInvalid) && strings.Contains(err.Error(), "RequireAOF") {
+				err = fmt.Errorf("%w (the fleet's opt-outs and cap counters live in Redis: enable appendonly yes with appendfsync everysec or always, or set redis_require_aof: false to accept losing them with a Redis restart)", err)
+			}
 			return nil, nil, fmt.Errorf("redis: %w", err)
 		}
 		*closers = append(*closers, rs.Close)

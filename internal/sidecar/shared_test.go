@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/redisstore"
+	"github.com/redis/go-redis/v9"
 )
 
 // A fleet on Redis alone keeps its consents in Redis: a consent granted
@@ -20,7 +22,7 @@ func TestOpenSharedRedisAloneSharesConsents(t *testing.T) {
 	if url == "" {
 		t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/15")
 	}
-	cfg := Config{Redis: url, RedisPrefix: fmt.Sprintf("sharedtest%d", time.Now().UnixNano())}
+	cfg := Config{Redis: url, RedisPrefix: fmt.Sprintf("sharedtest%d", time.Now().UnixNano()), RedisRequireAOF: new(false)}
 	var deps policy.Deps
 	_, done, err := OpenShared(context.Background(), cfg, &deps)
 	if err != nil {
@@ -32,5 +34,35 @@ func TestOpenSharedRedisAloneSharesConsents(t *testing.T) {
 	}
 	if _, ok := deps.Counters.(*redisstore.Store); !ok {
 		t.Fatalf("counters in %T", deps.Counters)
+	}
+}
+
+// By default a fleet refuses a Redis that does not persist every write: its
+// opt-outs and cap counters would not survive a Redis restart.
+func TestOpenSharedRefusesRedisWithoutAOF(t *testing.T) {
+	url := os.Getenv("DIALGATE_TEST_REDIS")
+	if url == "" {
+		t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/15")
+	}
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := redis.NewClient(o)
+	defer rc.Close()
+	m, err := rc.ConfigGet(context.Background(), "appendonly").Result()
+	if err != nil {
+		t.Skipf("CONFIG GET appendonly: %v", err)
+	}
+	if m["appendonly"] == "yes" {
+		t.Skip("the test server runs with appendonly yes: nothing to refuse")
+	}
+	var deps policy.Deps
+	_, _, err = OpenShared(context.Background(), Config{Redis: url, RedisPrefix: "aoftest"}, &deps)
+	if err == nil || !strings.Contains(err.Error(), "appendonly") || !strings.Contains(err.Error(), "redis_require_aof: false") {
+		t.Fatalf("OpenShared on a Redis without appendonly = %v; want a refusal naming appendonly and redis_require_aof", err)
+	}
+	if deps.DNC != nil || deps.Counters != nil {
+		t.Error("deps were pointed at the refused Redis")
 	}
 }

@@ -91,6 +91,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if cfg.Redis != "" && !cfg.requireAOF() {
+		log.Warn("sidecar: redis_require_aof is false: a Redis restart without an append-only file forgets the fleet's opt-outs and cap counters")
+	}
 	var journal func() boltstore.JournalStats
 	if deps.Counters == storage.Counters(store) {
 		journal = store.JournalStats
