@@ -76,6 +76,15 @@ func TestScopes(t *testing.T) {
 		{"+8613800138002", func(d *dialgate.Dial) { d.Tenant = "" }, true},
 		{"+8613800138003", func(d *dialgate.Dial) { d.Campaign = "" }, true},
 		{"+8613800138004", func(d *dialgate.Dial) { *d = dialgate.Dial{Purpose: dialgate.PurposeService, At: t0} }, true},
+		// A field of only white space says nothing either, and a refusal of
+		// "finance" is one of "Finance" and " finance ": a dial may not
+		// dodge a scoped refusal by spelling the scope's value differently.
+		{"+8613800138000", func(d *dialgate.Dial) { d.Industry = " " }, true},
+		{"+8613800138000", func(d *dialgate.Dial) { d.Industry = "Finance" }, true},
+		{"+8613800138000", func(d *dialgate.Dial) { d.Industry = " finance " }, true},
+		{"+8613800138001", func(d *dialgate.Dial) { d.BusinessLine = "LOANS" }, true},
+		{"+8613800138002", func(d *dialgate.Dial) { d.Tenant = "acme " }, true},
+		{"+8613800138003", func(d *dialgate.Dial) { d.Campaign = "  " }, true},
 		{"+8613800138005", nil, false},
 	}
 	// A scope of no known kind (an entry read back damaged) is not skipped:
