@@ -200,16 +200,19 @@ func NewLists(ctx context.Context, store Store, opts ListsOptions) (*Lists, erro
 	if capacity == 0 {
 		capacity = max(2*n, 1<<20)
 	}
-	bf, err := l.fill(ctx, capacity)
-	if err != nil {
+	if err := l.fill(ctx, capacity); err != nil {
 		l.Close()
 		return nil, err
 	}
-	l.mu.Lock()
-	l.bf = bf
-	l.mu.Unlock()
+	if testHookFilled != nil {
+		testHookFilled(l)
+	}
 	return l, nil
 }
+
+// testHookFilled, when set by a test, runs in NewLists right after the
+// initial fill.
+var testHookFilled func(*Lists)
 
 func bloomKey(v uint64) [8]byte {
 	var k [8]byte
@@ -217,19 +220,14 @@ func bloomKey(v uint64) [8]byte {
 	return k
 }
 
-// fill builds a filter from a store scan.
-func (l *Lists) fill(ctx context.Context, capacity uint) (*bloom.BloomFilter, error) {
+// fill builds the filter from a store scan and makes it l's filter.
+func (l *Lists) fill(ctx context.Context, capacity uint) error {
 	bf := bloom.NewWithEstimates(capacity, l.opts.FalsePositiveRate)
 	// While filling, bf is the filter being rebuilt: changes notified by a
 	// ChangeFeed during the scan reach it too.
 	l.mu.Lock()
 	l.next = bf
 	l.mu.Unlock()
-	defer func() {
-		l.mu.Lock()
-		l.next = nil
-		l.mu.Unlock()
-	}()
 	var n uint
 	err := l.store.ScanDNC(ctx, func(e Entry) error {
 		k := bloomKey(e.Number.Uint64())
@@ -239,13 +237,18 @@ func (l *Lists) fill(ctx context.Context, capacity uint) (*bloom.BloomFilter, er
 		n++
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("dnc: scan store: %w", err)
-	}
+	// Stop routing changes to bf and make it the filter in one critical
+	// section: a change notified in between would reach neither filter, and
+	// the Bloom filter would hide that number's entry from every lookup.
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.next = nil
+	if err != nil {
+		return fmt.Errorf("dnc: scan store: %w", err)
+	}
+	l.bf = bf
 	l.count = n
-	l.mu.Unlock()
-	return bf, nil
+	return nil
 }
 
 // Rebuild re-sizes the Bloom filter for the store's current entries (twice

@@ -24,7 +24,10 @@ type ParseOptions struct {
 	// CountryCode, when not zero, is the country calling code of numbers written
 	// without "+": such lines are national significant numbers of that country
 	// (a US registry file lists "2125550123"; CountryCode 1 reads it as
-	// +12125550123). Numbers written with "+" are read as they are.
+	// +12125550123; with 86, "010 5800 1234" is +861058001234). Numbers
+	// written with "+" are read as they are. Either way a trunk prefix 0
+	// after the country code is dropped where the country's numbering plan
+	// has one ("+86 010 5800 1234" is +861058001234).
 	CountryCode int
 	// Column is the 0-based CSV column that holds the number (default 0).
 	Column int
@@ -172,8 +175,40 @@ func numberField(line []byte, col int) ([]byte, error) {
 	return line, nil
 }
 
-// parseField parses one number, with a fast path for plain digit strings.
+// parseField parses one number and drops a national trunk prefix (see
+// dropTrunkPrefix).
 func parseField(f []byte, cc uint64) (dialgate.Number, error) {
+	n, err := parseDigits(f, cc)
+	if err != nil {
+		return n, err
+	}
+	return dropTrunkPrefix(n)
+}
+
+// dropTrunkPrefix returns n without a national trunk prefix written after its
+// country code: "010 5800 1234" read as a +86 national number, or
+// "+86 010 5800 1234", is +861058001234, the number dials are checked
+// against. Kept, the 0 would list a number no dial is ever made to, and the
+// callee the line names would not be listed. Where the leading 0 belongs to
+// the national number (Italy) it stays: the numbering-plan metadata of
+// libphonenumber decides.
+func dropTrunkPrefix(n dialgate.Number) (dialgate.Number, error) {
+	if v, nd := n.NationalUint64(); nd < 2 || v >= decimal.Pow10[nd-1] {
+		return n, nil // the national number does not start with 0
+	}
+	pn, err := phonenumbers.Parse(n.String(), "")
+	if err != nil || int(pn.GetCountryCode()) != n.CountryCode() {
+		return n, nil
+	}
+	e := phonenumbers.Format(pn, phonenumbers.E164)
+	if e == n.String() {
+		return n, nil
+	}
+	return dialgate.ParseNumber(e)
+}
+
+// parseDigits parses one number, with a fast path for plain digit strings.
+func parseDigits(f []byte, cc uint64) (dialgate.Number, error) {
 	plus := f[0] == '+'
 	if !plus && cc != 0 {
 		if err := ambiguousNational(f, cc); err != nil {

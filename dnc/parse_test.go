@@ -29,6 +29,20 @@ func TestParseList(t *testing.T) {
 			[]string{"+12125550102"}, []int64{1, 2}},
 		{"cn country code without plus", "8613800138000\n13800138001\n86 138 0013 8002\n", ParseOptions{CountryCode: 86},
 			[]string{"+8613800138001"}, []int64{1, 3}},
+		// A national number with its trunk prefix 0 (as CN, UK and AU files
+		// write them) is that country's number without the 0: read with the
+		// 0 kept it would be a number no dial is ever made to, and the callee
+		// it names would not be listed. So is an international number written
+		// with the trunk 0 after the country code. Italy keeps its 0.
+		{"trunk prefix", "010-5800-1234\n01058001235\n0755 8888 0001\n+86 010 5800 1236\n+8613800138000\n", ParseOptions{CountryCode: 86},
+			[]string{"+861058001234", "+861058001235", "+8675588880001", "+861058001236", "+8613800138000"}, nil},
+		{"trunk prefix uk", "07911 123456\n+44 07911 123457\n", ParseOptions{CountryCode: 44},
+			[]string{"+447911123456", "+447911123457"}, nil},
+		{"trunk prefix au", "0412 345 678\n", ParseOptions{CountryCode: 61}, []string{"+61412345678"}, nil},
+		{"trunk prefix international", "+86 010 5800 1234\n+4407911123456\n", ParseOptions{},
+			[]string{"+861058001234", "+447911123456"}, nil},
+		{"italian leading zero", "06 6983 12345\n+39 06 6983 12346\n", ParseOptions{CountryCode: 39},
+			[]string{"+3906698312345", "+3906698312346"}, nil},
 		{"bad lines", "+8613800138000\nhello\n13800138000\n+86138001380001234\n0123\n+8613800138009\n", ParseOptions{},
 			[]string{"+8613800138000", "+8613800138009"}, []int64{2, 3, 4, 5}},
 		{"long line", strings.Repeat("1", 70000) + "\n+12125550100\n", ParseOptions{}, []string{"+12125550100"}, []int64{1}},
@@ -70,6 +84,7 @@ func FuzzParseList(f *testing.F) {
 	f.Add("+8613800138000\n8613800138001\r\n# c\n", 0, 0)
 	f.Add("number,name\n\"+12125550100\",a\n", 0, 0)
 	f.Add("2125550100\n", 1, 0)
+	f.Add("010-5800-1234\n+86 0755 8888 0001\n", 86, 0)
 	f.Add("a,b,+12125550100\n", 0, 2)
 	f.Fuzz(func(t *testing.T, in string, cc, col int) {
 		var n int64

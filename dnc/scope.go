@@ -21,8 +21,8 @@ const (
 
 // Scope says which dials a do-not-call entry applies to: "global",
 // "industry:<x>", "business:<x>", "tenant:<x>" or "campaign:<x>". It is a
-// comparable value; the zero Scope is invalid. Matching is exact and
-// case-sensitive on the value.
+// comparable value; the zero Scope is invalid. Matching ignores case and the
+// white space around the dial's field (see Matches).
 type Scope struct {
 	Kind  ScopeKind // what part of a dial the scope matches
 	Value string    // the value that part must equal; empty for ScopeGlobal, else 1 to 256 bytes
@@ -96,9 +96,11 @@ func (s *Scope) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Matches reports whether the scope applies to dial d. A dial that leaves the
-// scope's field empty (no Industry for an "industry:" entry, and so on) cannot
-// be shown to be outside the refusal, so it matches: fail closed. So does a
+// Matches reports whether the scope applies to dial d: the dial's field of the
+// scope's kind equals the value, ignoring case and surrounding white space. A
+// dial that leaves the scope's field empty or blank (no Industry for an
+// "industry:" entry, and so on) cannot be shown to be outside the refusal, so
+// it matches: fail closed. So does a
 // scope of no known kind (an entry read back damaged): it is treated as
 // global rather than skipped.
 func (s Scope) Matches(d dialgate.Dial) bool {
@@ -117,5 +119,9 @@ func (s Scope) Matches(d dialgate.Dial) bool {
 	default:
 		return true
 	}
-	return v == "" || v == s.Value
+	// The dial's field is free text: one of only white space says as little
+	// as an empty one, and "Finance" or " finance" is the industry a refusal
+	// of "finance" names. Compared exactly, each would dodge the refusal.
+	v = strings.TrimSpace(v)
+	return v == "" || strings.EqualFold(v, s.Value)
 }

@@ -396,3 +396,32 @@ func BenchmarkSegmentRate(b *testing.B) {
 }
 
 func seg(n dialgate.Number) numbering.Segment { return numbering.Classify(n).Segment }
+
+// A sweep whose callees are written with the trunk 0 after +86
+// ("+86 0139 0000 0005" for 139 0000 0005, as libphonenumber and
+// numbering.LookupZones read it) is the same sweep: the numbers must land in
+// their segment, whichever form each dial uses.
+func TestTrunkPrefixSweepIsStopped(t *testing.T) {
+	h := newHarness(t, cnCfg)
+	for i := 0; i < 25; i++ {
+		h.now = t0.Add(time.Duration(i) * 30 * time.Second)
+		to := num(fmt.Sprintf("+8601390000%04d", i))
+		if i%3 == 0 {
+			to = seqNum(861390000, i)
+		}
+		dec := h.dial(to)
+		if i >= 19 && (dec.Allowed || !dec.Has(dialgate.CodeSweepSequential)) {
+			t.Fatalf("dial %d (%s, run of %d) allowed: %+v", i, to, i+1, dec)
+		}
+	}
+	// The segment rate counts them too.
+	cfg := cnCfg
+	cfg.Sequential = nil
+	h = newHarness(t, cfg)
+	for i := 0; i < 51; i++ {
+		dec := h.dial(num(fmt.Sprintf("+8601390000%04d", i*100)))
+		if i == 50 && (dec.Allowed || !dec.Has(dialgate.CodeSweepSegmentRate)) {
+			t.Fatalf("51st distinct number of the segment allowed: %+v", dec)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/dialgate/dialgate"
 )
 
@@ -27,7 +29,8 @@ type Item struct {
 // ListOptions says how to read a dial list.
 type ListOptions struct {
 	// Country is the country calling code of numbers written without "+": with
-	// 86, "13900139000" and "010 5800 1234" (trunk 0) are read as +86 numbers.
+	// 86, "13900139000" and "010 5800 1234" (trunk 0) are read as +86 numbers,
+	// with 1, "2125550100" as +12125550100.
 	// Numbers with "+" are always international. Zero: every number must be in
 	// international form (a bare "8613900139000" is still accepted).
 	Country int
@@ -202,6 +205,17 @@ func parseListNumber(s string, country int) (dialgate.Number, error) {
 		case c == ' ' || c == '-':
 		default:
 			return dialgate.ParseNumber(s) // reports the bad character
+		}
+	}
+	// A national number of the country, with or without its trunk prefix
+	// ("2125550100" or "1 212 555 0100" with 1, "7911 123456" or
+	// "07911 123456" with 44), or an international one without "+" when only
+	// that reading is a valid number ("8613900139000" with 86): the country's
+	// numbering plan (libphonenumber) decides. Read as international, a
+	// national number would be another country's number.
+	if region := phonenumbers.GetRegionCodeForCountryCode(country); region != "ZZ" && region != "001" {
+		if pn, err := phonenumbers.Parse(string(d), region); err == nil {
+			return dialgate.ParseNumber(phonenumbers.Format(pn, phonenumbers.E164))
 		}
 	}
 	cc := fmt.Appendf(nil, "+%d", country)

@@ -64,6 +64,34 @@ func TestReadList(t *testing.T) {
 	}
 }
 
+// TestReadListNational: with a country, a number written without "+" is a
+// national number of that country, also without a trunk prefix; read as
+// international it would be another country's number, and the DNC wash would
+// pass the listed callee.
+func TestReadListNational(t *testing.T) {
+	for _, tt := range []struct {
+		in      string
+		country int
+		want    string
+	}{
+		{"2125550100", 1, "+12125550100"},
+		{"212-555-0101", 1, "+12125550101"},
+		{"12125550102", 1, "+12125550102"}, // NANP trunk prefix 1
+		{"7911 123456", 44, "+447911123456"},
+		{"07911 123457", 44, "+447911123457"},
+		{"412 345 678", 61, "+61412345678"},
+		{"1058001234", 86, "+861058001234"},
+		{"13900139000", 86, "+8613900139000"},
+		{"8613900139001", 86, "+8613900139001"}, // international without "+", as before
+		{"+1 212 555 0103", 86, "+12125550103"},
+	} {
+		items := readAll(t, tt.in+"\n", ListOptions{Country: tt.country})
+		if len(items) != 1 || items[0].Err != nil || items[0].Number.String() != tt.want {
+			t.Errorf("%q with country %d: %+v, want %s", tt.in, tt.country, items, tt.want)
+		}
+	}
+}
+
 func TestScreen(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("number\n")
@@ -241,6 +269,7 @@ func FuzzReadList(f *testing.F) {
 	f.Add("name,phone\n\"a,b\",+8613900139000\n")
 	f.Add("号码\n010-5800-1234\n")
 	f.Add("a,b\n")
+	f.Add("1058001234\n0086 13900139000\n8613900139000\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		last := 0
 		err := ReadList(strings.NewReader(in), ListOptions{Country: 86}, func(it Item) error {
