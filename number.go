@@ -107,6 +107,30 @@ func ParseNumber(s string) (Number, error) {
 	return numberFromDigits(s, v, n)
 }
 
+// TrunkPrefixed reports whether n's national number starts with a 0 that in
+// its country can only be the national trunk prefix, dialled in front of the
+// number at home and never part of it ("+86 010 5800 1234" is
+// +861058001234 written with the trunk 0). ParseNumber accepts such a number
+// (lists are imported from national spellings); Dial.Validate refuses it as
+// a callee or caller ID, since one line written two ways would have two
+// identities: two frequency-cap counts, two list entries. Countries where a
+// leading 0 is part of the number (Italy) are never trunk-prefixed.
+func (n Number) TrunkPrefixed() bool {
+	if !n.IsValid() || !noLeadingZero[n.CountryCode()] {
+		return false
+	}
+	v, digits := n.NationalUint64()
+	return digits > 0 && v < decimal.Pow10[digits-1]
+}
+
+// noLeadingZero holds the country calling codes whose national significant
+// numbers never start with 0 (their trunk prefix 0, where they have one, is
+// dropped after the country code): China, the NANP, the United Kingdom,
+// France, Germany, Australia, Hong Kong, Macao and Taiwan — the countries of
+// the built-in profiles and their neighbours. Countries where a leading 0 is
+// part of the number (Italy, Côte d'Ivoire) are not in it.
+var noLeadingZero = map[int]bool{86: true, 1: true, 44: true, 33: true, 49: true, 61: true, 852: true, 853: true, 886: true}
+
 func numberFromDigits(s string, v uint64, n int) (Number, error) {
 	cc := countryCodeLen(v, n)
 	if cc == 0 {

@@ -203,3 +203,29 @@ func BenchmarkParseNumber(b *testing.B) {
 		}
 	}
 }
+
+func TestTrunkPrefixed(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"+86 010 5800 1234", true},
+		{"+86 10 5800 1234", false},
+		{"+44 020 7946 0000", true},
+		{"+61 0412 345 678", true},
+		{"+1 0212 555 0100", true},
+		{"+33 1 23 45 67 89", false},
+		{"+39 06 1234 5678", false}, // Italy: the 0 is part of the number
+	} {
+		n, err := dialgate.ParseNumber(tc.in)
+		if err != nil {
+			t.Fatalf("ParseNumber(%q): %v", tc.in, err)
+		}
+		if got := n.TrunkPrefixed(); got != tc.want {
+			t.Errorf("%s: TrunkPrefixed = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+	if (dialgate.Number{}).TrunkPrefixed() {
+		t.Error("the zero Number is trunk-prefixed")
+	}
+}
