@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ func dncCases() []testCase[dnc.Store] {
 		{"AtomicBatch", dncAtomic},
 		{"Scan", dncScan},
 		{"Reopen", dncReopen},
+		{"AddRacingRemove", dncAddRacingRemove},
 	}
 }
 
@@ -196,4 +198,62 @@ func dncReopen(ctx context.Context, h harness[dnc.Store]) error {
 		return fmt.Errorf("after reopen: %d entries, want 1", len(es))
 	}
 	return sameEntry(es[0], a)
+}
+
+// dncAddRacingRemove re-takes opt-outs (with a hold) while the same entries
+// are being removed: whatever the order, every add succeeds and every entry
+// ends up listed with the new hold (removal first: the add stores it afresh;
+// add first: the removal finds it held).
+func dncAddRacingRemove(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	const n = 40
+	nums := make([]dialgate.Number, n)
+	for i := range nums {
+		nums[i] = dialgate.MustParseNumber(fmt.Sprintf("+86138001%05d", i))
+		if err := s.AddDNC(ctx, dnc.Entry{Number: nums[i], Scope: dnc.GlobalScope, List: "opt_out", AddedAt: dncT0}); err != nil {
+			return err
+		}
+	}
+	hold := dncT0.Add(365 * 24 * time.Hour)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	for _, num := range nums {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			err := s.RemoveDNC(ctx, num, dnc.GlobalScope, dncT0.Add(time.Hour))
+			if err != nil && !errors.Is(err, dnc.ErrHeld) {
+				fail(fmt.Errorf("RemoveDNC %s racing an add: %w", num, err))
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			e := dnc.Entry{Number: num, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: dncT0.Add(time.Hour), HoldUntil: hold}
+			if err := s.AddDNC(ctx, e); err != nil {
+				fail(fmt.Errorf("AddDNC %s racing a removal: %w", num, err))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, num := range nums {
+		es, err := s.DNCEntries(ctx, num)
+		if err != nil {
+			return err
+		}
+		if len(es) != 1 || !es[0].HoldUntil.Equal(hold) {
+			errs = append(errs, fmt.Errorf("%s after an add raced a removal: %+v, want listed and held until %s", num, es, hold.Format(time.RFC3339)))
+		}
+	}
+	return errors.Join(errs...)
 }
