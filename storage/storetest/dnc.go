@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,8 @@ func dncCases() []testCase[dnc.Store] {
 		{"Scan", dncScan},
 		{"Reopen", dncReopen},
 		{"AddRacingRemove", dncAddRacingRemove},
+		{"ScanManyPages", dncScanMany},
+		{"Closed", dncClosed},
 	}
 }
 
@@ -256,4 +259,63 @@ func dncAddRacingRemove(ctx context.Context, h harness[dnc.Store]) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// dncScanMany scans more entries than a shared store reads per page, with a
+// number's scopes straddling page boundaries: none may be skipped or repeated
+// (the Bloom filter of dnc.Lists is rebuilt from this scan).
+func dncScanMany(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	scopes := []string{"business:loans", "campaign:x", "global"}
+	var in []dnc.Entry
+	for i := range 1100 {
+		num := fmt.Sprintf("+86139001%05d", i)
+		for _, sc := range scopes[:1+i%len(scopes)] {
+			in = append(in, dncEntry(num, sc, 0))
+		}
+	}
+	if err := s.AddDNC(ctx, in...); err != nil {
+		return err
+	}
+	var got []dnc.Entry
+	if err := s.ScanDNC(ctx, func(e dnc.Entry) error { got = append(got, e); return nil }); err != nil {
+		return err
+	}
+	if len(got) != len(in) {
+		return fmt.Errorf("scan of %d entries returned %d", len(in), len(got))
+	}
+	for i := range in {
+		if err := sameEntry(got[i], in[i]); err != nil {
+			return fmt.Errorf("scan entry %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func dncClosed(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	c, ok := s.(io.Closer)
+	if !ok {
+		return errSkip
+	}
+	a := dncEntry("+8613800138000", "global", 0)
+	if err := c.Close(); err != nil {
+		return fmt.Errorf("Close: %w", err)
+	}
+	checks := map[string]error{"AddDNC": s.AddDNC(ctx, a)}
+	_, checks["DNCEntries"] = s.DNCEntries(ctx, a.Number)
+	checks["RemoveDNC"] = s.RemoveDNC(ctx, a.Number, a.Scope, dncT0)
+	checks["ScanDNC"] = s.ScanDNC(ctx, func(dnc.Entry) error { return nil })
+	for _, name := range []string{"AddDNC", "DNCEntries", "RemoveDNC", "ScanDNC"} {
+		if !errors.Is(checks[name], storage.ErrClosed) {
+			return fmt.Errorf("%s after Close: %v, want storage.ErrClosed (a closed store must never answer \"not listed\")", name, checks[name])
+		}
+	}
+	return nil
 }
