@@ -44,30 +44,8 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 				h := e.HoldUntil.UnixNano()
 				hold = &h
 			}
-			tag, err := tx.Exec(ctx, `INSERT INTO dnc_entries (number, scope, list, hold_until_ns, entry) VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (number, scope) DO NOTHING`, num(e.Number), e.Scope.String(), e.List, hold, js)
-			if err != nil {
-				return s.fail("AddDNC", err)
-			}
-			if tag.RowsAffected() == 0 && hold != nil {
-				// Existing entry: keep it, extend its hold to the later one.
-				var old dnc.Entry
-				var raw []byte
-				if err := tx.QueryRow(ctx, `SELECT entry FROM dnc_entries WHERE number = $1 AND scope = $2 FOR UPDATE`,
-					num(e.Number), e.Scope.String()).Scan(&raw); err != nil {
-					return s.fail("AddDNC", err)
-				}
-				if err := json.Unmarshal(raw, &old); err != nil {
-					return fmt.Errorf("pgstore: AddDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
-				}
-				if e.HoldUntil.After(old.HoldUntil) {
-					old.HoldUntil = e.HoldUntil
-					js, _ := json.Marshal(old)
-					if _, err := tx.Exec(ctx, `UPDATE dnc_entries SET hold_until_ns = $3, entry = $4 WHERE number = $1 AND scope = $2`,
-						num(e.Number), e.Scope.String(), *hold, js); err != nil {
-						return s.fail("AddDNC", err)
-					}
-				}
+			if err := s.addDNCEntry(ctx, tx, e, js, hold); err != nil {
+				return err
 			}
 			if !notified[num(e.Number)] {
 				notified[num(e.Number)] = true
@@ -78,6 +56,48 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		}
 		return nil
 	})
+}
+
+// addDNCEntry inserts e, or extends the hold of the stored entry of its
+// (number, scope), inside tx. A row the insert conflicted with may be
+// deleted by a concurrent RemoveDNC before it is locked: the insert is then
+// tried again (the next statement sees the deletion), so that the new entry
+// is stored rather than the add failing.
+func (s *Store) addDNCEntry(ctx context.Context, tx pgx.Tx, e dnc.Entry, js []byte, hold *int64) error {
+	for range 16 {
+		tag, err := tx.Exec(ctx, `INSERT INTO dnc_entries (number, scope, list, hold_until_ns, entry) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (number, scope) DO NOTHING`, num(e.Number), e.Scope.String(), e.List, hold, js)
+		if err != nil {
+			return s.fail("AddDNC", err)
+		}
+		if tag.RowsAffected() == 1 || hold == nil {
+			return nil
+		}
+		// Existing entry: keep it, extend its hold to the later one.
+		var old dnc.Entry
+		var raw []byte
+		err = tx.QueryRow(ctx, `SELECT entry FROM dnc_entries WHERE number = $1 AND scope = $2 FOR UPDATE`,
+			num(e.Number), e.Scope.String()).Scan(&raw)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // removed meanwhile: insert it afresh
+		}
+		if err != nil {
+			return s.fail("AddDNC", err)
+		}
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return fmt.Errorf("pgstore: AddDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
+		}
+		if e.HoldUntil.After(old.HoldUntil) {
+			old.HoldUntil = e.HoldUntil
+			js, _ := json.Marshal(old)
+			if _, err := tx.Exec(ctx, `UPDATE dnc_entries SET hold_until_ns = $3, entry = $4 WHERE number = $1 AND scope = $2`,
+				num(e.Number), e.Scope.String(), *hold, js); err != nil {
+				return s.fail("AddDNC", err)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("pgstore: AddDNC %s: the entry kept being removed meanwhile: %w", e.Scope, storage.ErrConflict)
 }
 
 func scanEntries(rows pgx.Rows) ([]dnc.Entry, error) {

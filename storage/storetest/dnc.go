@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +33,9 @@ func dncCases() []testCase[dnc.Store] {
 		{"AtomicBatch", dncAtomic},
 		{"Scan", dncScan},
 		{"Reopen", dncReopen},
+		{"AddRacingRemove", dncAddRacingRemove},
+		{"ScanManyPages", dncScanMany},
+		{"Closed", dncClosed},
 	}
 }
 
@@ -196,4 +201,121 @@ func dncReopen(ctx context.Context, h harness[dnc.Store]) error {
 		return fmt.Errorf("after reopen: %d entries, want 1", len(es))
 	}
 	return sameEntry(es[0], a)
+}
+
+// dncAddRacingRemove re-takes opt-outs (with a hold) while the same entries
+// are being removed: whatever the order, every add succeeds and every entry
+// ends up listed with the new hold (removal first: the add stores it afresh;
+// add first: the removal finds it held).
+func dncAddRacingRemove(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	const n = 40
+	nums := make([]dialgate.Number, n)
+	for i := range nums {
+		nums[i] = dialgate.MustParseNumber(fmt.Sprintf("+86138001%05d", i))
+		if err := s.AddDNC(ctx, dnc.Entry{Number: nums[i], Scope: dnc.GlobalScope, List: "opt_out", AddedAt: dncT0}); err != nil {
+			return err
+		}
+	}
+	hold := dncT0.Add(365 * 24 * time.Hour)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	for _, num := range nums {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			err := s.RemoveDNC(ctx, num, dnc.GlobalScope, dncT0.Add(time.Hour))
+			if err != nil && !errors.Is(err, dnc.ErrHeld) {
+				fail(fmt.Errorf("RemoveDNC %s racing an add: %w", num, err))
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			e := dnc.Entry{Number: num, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: dncT0.Add(time.Hour), HoldUntil: hold}
+			if err := s.AddDNC(ctx, e); err != nil {
+				fail(fmt.Errorf("AddDNC %s racing a removal: %w", num, err))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, num := range nums {
+		es, err := s.DNCEntries(ctx, num)
+		if err != nil {
+			return err
+		}
+		if len(es) != 1 || !es[0].HoldUntil.Equal(hold) {
+			errs = append(errs, fmt.Errorf("%s after an add raced a removal: %+v, want listed and held until %s", num, es, hold.Format(time.RFC3339)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dncScanMany scans more entries than a shared store reads per page, with a
+// number's scopes straddling page boundaries: none may be skipped or repeated
+// (the Bloom filter of dnc.Lists is rebuilt from this scan).
+func dncScanMany(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	scopes := []string{"business:loans", "campaign:x", "global"}
+	var in []dnc.Entry
+	for i := range 1100 {
+		num := fmt.Sprintf("+86139001%05d", i)
+		for _, sc := range scopes[:1+i%len(scopes)] {
+			in = append(in, dncEntry(num, sc, 0))
+		}
+	}
+	if err := s.AddDNC(ctx, in...); err != nil {
+		return err
+	}
+	var got []dnc.Entry
+	if err := s.ScanDNC(ctx, func(e dnc.Entry) error { got = append(got, e); return nil }); err != nil {
+		return err
+	}
+	if len(got) != len(in) {
+		return fmt.Errorf("scan of %d entries returned %d", len(in), len(got))
+	}
+	for i := range in {
+		if err := sameEntry(got[i], in[i]); err != nil {
+			return fmt.Errorf("scan entry %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func dncClosed(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	c, ok := s.(io.Closer)
+	if !ok {
+		return errSkip
+	}
+	a := dncEntry("+8613800138000", "global", 0)
+	if err := c.Close(); err != nil {
+		return fmt.Errorf("Close: %w", err)
+	}
+	checks := map[string]error{"AddDNC": s.AddDNC(ctx, a)}
+	_, checks["DNCEntries"] = s.DNCEntries(ctx, a.Number)
+	checks["RemoveDNC"] = s.RemoveDNC(ctx, a.Number, a.Scope, dncT0)
+	checks["ScanDNC"] = s.ScanDNC(ctx, func(dnc.Entry) error { return nil })
+	for _, name := range []string{"AddDNC", "DNCEntries", "RemoveDNC", "ScanDNC"} {
+		if !errors.Is(checks[name], storage.ErrClosed) {
+			return fmt.Errorf("%s after Close: %v, want storage.ErrClosed (a closed store must never answer \"not listed\")", name, checks[name])
+		}
+	}
+	return nil
 }
