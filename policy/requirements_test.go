@@ -32,6 +32,7 @@ func TestBuiltinDNCHold(t *testing.T) {
 		{"us-al", t0.AddDate(5, 0, 0)},
 		{"us-la", t0.AddDate(5, 0, 0)},
 		{"us-ms", t0.AddDate(5, 0, 0)},
+		{"ca", t0.AddDate(3, 0, 14)}, // §4: internal DNC kept 3 years 14 days
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile, func(t *testing.T) {
