@@ -1,8 +1,13 @@
 package policy
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage/memstore"
 )
 
 // builtin loads a built-in profile or fails the test.
@@ -45,5 +50,53 @@ func TestBuiltinDNCHold(t *testing.T) {
 					tt.profile, t0.Format(time.DateOnly), got.Format(time.DateOnly), tt.want.Format(time.DateOnly))
 			}
 		})
+	}
+}
+
+// TestBuiltinCallerIDRequired checks that profiles whose rules make caller ID
+// mandatory (REQUIREMENTS §4: uk "caller ID mandatory", au "caller ID on";
+// cn CN-S10/11) deny a dial that presents none.
+func TestBuiltinCallerIDRequired(t *testing.T) {
+	for _, tt := range []struct{ profile, to, at string }{
+		{"cn", "+8613800138000", "2026-06-10T10:00:00+08:00"},
+		{"uk", "+447700900123", "2026-06-10T10:00:00+01:00"},
+		{"au", "+61412345678", "2026-06-10T10:00:00+10:00"},
+	} {
+		t.Run(tt.profile, func(t *testing.T) {
+			p := builtin(t, tt.profile)
+			at, err := time.Parse(time.RFC3339, tt.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms := memstore.New()
+			g, err := Build(p, Deps{DNC: ms, Ledger: ms, Counters: ms, Consents: ms, Recordings: ms, CalleeHasher: testHasher{}},
+				dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec, err := g.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(tt.to), Purpose: dialgate.PurposeService, LeadID: "crm-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !dec.Has(dialgate.CodeCallerIDMissing) {
+				t.Errorf("%s: a dial without caller ID got %v, want %s among them", tt.profile, dec.Codes(), dialgate.CodeCallerIDMissing)
+			}
+		})
+	}
+}
+
+type testHasher struct{}
+
+func (testHasher) HashCallee(n dialgate.Number) string { return "h:" + n.String() }
+
+// TestExplainCallerIDSaysWhatIsChecked: the caller-ID check requires a valid
+// Chinese number only of +86 caller IDs; explain must not claim more.
+func TestExplainCallerIDSaysWhatIsChecked(t *testing.T) {
+	for _, name := range []string{"cn", "uk", "au"} {
+		for _, r := range Explain(builtin(t, name)) {
+			if r.Path == "callerid" && !strings.Contains(r.Text, "a +86 caller ID") {
+				t.Errorf("%s: explain says %q; the check requires a valid Chinese voice number of +86 caller IDs only", name, r.Text)
+			}
+		}
 	}
 }
