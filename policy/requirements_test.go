@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
 
@@ -96,6 +97,32 @@ func TestExplainCallerIDSaysWhatIsChecked(t *testing.T) {
 		for _, r := range Explain(builtin(t, name)) {
 			if r.Path == "callerid" && !strings.Contains(r.Text, "a +86 caller ID") {
 				t.Errorf("%s: explain says %q; the check requires a valid Chinese voice number of +86 caller IDs only", name, r.Text)
+			}
+		}
+	}
+}
+
+// TestCNInsuranceKeepsCNRestHours: the insurance overlay adds the
+// 21:00–09:00 ban (REQUIREMENTS §2) to cn; it must not call in the rest hours
+// cn itself keeps free (12:00–14:00).
+func TestCNInsuranceKeepsCNRestHours(t *testing.T) {
+	to := dialgate.MustParseNumber("+8613800138000")
+	for _, at := range []string{"2026-06-10T12:00:00+08:00", "2026-06-10T13:59:59+08:00", "2026-06-10T21:00:00+08:00", "2026-06-10T08:59:59+08:00"} {
+		tm, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"cn", "cn-insurance"} {
+			c, err := schedule.NewWindowCheck(*builtin(t, name).Schedule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, err := c.Check(context.Background(), dialgate.Dial{To: to, Purpose: dialgate.PurposeMarketing, At: tm})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rs) == 0 {
+				t.Errorf("%s allows a call at %s", name, at)
 			}
 		}
 	}
