@@ -127,3 +127,15 @@ func TestCNInsuranceKeepsCNRestHours(t *testing.T) {
 		}
 	}
 }
+
+// TestUSFLWindowCitation: Florida's 8 a.m.–8 p.m. rule is Fla. Stat.
+// § 501.616(6)(a) (as amended 2021); § 501.059 is the telephone-solicitation
+// section (definitions, the state no-call list, consent), not the hours.
+func TestUSFLWindowCitation(t *testing.T) {
+	p := builtin(t, "us-fl")
+	for i, w := range p.Schedule.Windows {
+		if !strings.Contains(w.Cite.Ref, "501.616(6)(a)") {
+			t.Errorf("us-fl schedule.windows[%d] cites %q, want Fla. Stat. § 501.616(6)(a)", i, w.Cite.Ref)
+		}
+	}
+}
