@@ -24,7 +24,7 @@ func calleridSection() section {
 		explain: func(p *Profile) []Rule {
 			c := p.CallerID
 			rules := []Rule{{Section: "callerid", Path: "callerid",
-				Text: "every dial presents a caller ID, and a valid Chinese voice number (not a 106 SMS port)", Cite: c.Cite}}
+				Text: "every dial presents a caller ID (callerid.missing); a +86 caller ID must be a valid Chinese voice number, not a 106 SMS port (callerid.invalid)", Cite: c.Cite}}
 			add := func(r *callerid.Rule, path, text string) {
 				if r != nil {
 					rules = append(rules, Rule{Section: "callerid", Path: "callerid." + path, Text: text, Cite: r.Cite})

@@ -151,7 +151,7 @@ func TestRegistryRequired(t *testing.T) {
 	// The explanation names every registry with its age and citation.
 	var text []string
 	for _, r := range Explain(p) {
-		if r.Section == "dnc" {
+		if r.Section == "dnc" && strings.HasPrefix(r.Path, "dnc.registries") {
 			text = append(text, r.Text+" ["+string(r.Cite.Source)+"] "+r.Cite.Ref)
 		}
 	}

@@ -94,8 +94,8 @@ func TestProfileWindows(t *testing.T) {
 		{"au", "+61290000000", "2027-01-05T10:00:00+11:00", true, ""},
 		{"au", "+61290000000", "2027-12-28T10:00:00+11:00", false, dialgate.CodeHoliday}, // Boxing Day (substitute)
 		{"fr", "+33140000000", "2028-01-04T11:00:00+01:00", false, dialgate.UnavailableCode(schedule.Name)},
-		{"cn", "+8613800138000", "2027-01-05T10:00:00+08:00", true, ""}, // no cn-2027: holidays do not forbid
-		{"cn-insurance", "+8613800138000", "2026-06-10T12:30:00+08:00", true, ""},
+		{"cn", "+8613800138000", "2027-01-05T10:00:00+08:00", true, ""},                                    // no cn-2027: holidays do not forbid
+		{"cn-insurance", "+8613800138000", "2026-06-10T12:30:00+08:00", false, dialgate.CodeOutsideWindow}, // cn's rest hours kept
 		{"cn-insurance", "+8613800138000", "2026-06-10T21:00:00+08:00", false, dialgate.CodeOutsideWindow},
 		// cn knows the zone of +86 numbers; a number whose zone is unknown (a
 		// satellite service) is not assumed to be in China (REQUIREMENTS §4).

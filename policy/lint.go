@@ -35,10 +35,25 @@ func (w Warning) String() string { return w.Path + ": " + w.Message }
 // after that date; one whose holidays do not still counts working days
 // (complaint deadlines) without them.
 //
-// Lint knows the built-in calendars only, as Build does. It returns nil when
-// there is nothing to say.
+// Lint knows the built-in calendars only, as Build does.
+//
+// For a profile that extends a built-in one, Lint also warns about every rule
+// the base cites to a law or a regulator (source L or R) that the profile
+// relaxes or removes (see overlayWarnings): extends merges without limits, so
+// an overlay may widen a statutory window or shorten a statutory retention and
+// still validate; the warning says so. Conventions (U) are the author's to
+// change and draw no warning. Lint returns nil when there is nothing to say.
 func Lint(p *Profile, now time.Time) []Warning {
-	if p == nil || p.Schedule == nil || p.Schedule.Holidays == nil {
+	if p == nil {
+		return nil
+	}
+	ws := calendarWarnings(p, now)
+	return append(ws, overlayWarnings(p, now)...)
+}
+
+// calendarWarnings returns the holiday-calendar coverage warnings of p.
+func calendarWarnings(p *Profile, now time.Time) []Warning {
+	if p.Schedule == nil || p.Schedule.Holidays == nil {
 		return nil
 	}
 	h := p.Schedule.Holidays

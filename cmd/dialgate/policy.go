@@ -100,7 +100,11 @@ one is not, 2 when there is nothing to lint.
 A valid profile may also get warnings, which do not change the exit code: a
 holiday calendar series whose data ends within 60 days of now (--at), or has
 ended, with its last calendar and last covered date. After that date a profile
-whose holidays forbid calls denies every dial (schedule.unavailable).`,
+whose holidays forbid calls denies every dial (schedule.unavailable). A profile
+that extends a built-in one is warned about every rule its base cites to a law
+or a regulator (source L or R) that it relaxes or removes: a wider calling
+window, a shorter retention or hold, a registry no longer required or allowed
+older, consent no longer required, a looser cap.`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			now, err := parseAt("at", at)

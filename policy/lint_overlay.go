@@ -1,0 +1,298 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/schedule"
+)
+
+// isLaw reports whether a citation binds: a law or regulation (L) or
+// regulator guidance (R). Conventions (U), vendor practice (V) and secondary
+// sources (S) are the profile author's to change.
+func isLaw(c dialgate.Citation) bool {
+	return c.Source == dialgate.SourceLaw || c.Source == dialgate.SourceRegulator
+}
+
+// overlayWarnings compares p with the built-in profile it extends and warns
+// about every rule the base cites to a law or a regulator (L, R) that p
+// relaxes or removes: a wider calling window, holidays no longer forbidden, a
+// new callback exemption, a shorter recording retention, a registry no longer
+// required or allowed older, a shorter do-not-call hold, consent no longer
+// required, a looser frequency cap or pause, a caller-ID or provenance rule
+// removed. The merge of extends lets an overlay do all of that; Lint makes it
+// visible. A base that is not built in (a file) is not compared.
+func overlayWarnings(p *Profile, now time.Time) []Warning {
+	if p.Extends == "" || !slices.Contains(Builtins(), p.Extends) {
+		return nil
+	}
+	base, err := Builtin(p.Extends)
+	if err != nil {
+		return nil
+	}
+	var ws []Warning
+	warn := func(path string, c dialgate.Citation, format string, args ...any) {
+		ws = append(ws, Warning{Path: path, Message: fmt.Sprintf(format, args...) + " (" + c.Ref + ")"})
+	}
+	bn := base.Name
+
+	// dnc
+	if b := base.DNC; b != nil {
+		var pd = p.DNC
+		for _, r := range b.Registries {
+			if !isLaw(r.Cite) {
+				continue
+			}
+			j := -1
+			if pd != nil {
+				j = slices.IndexFunc(pd.Registries, func(x dnc.RegistryConfig) bool { return x.Name == r.Name })
+			}
+			switch {
+			case j < 0:
+				warn("dnc.registries", r.Cite, "registry %s of base %s is not required", r.Name, bn)
+			case r.MaxAge > 0 && pd.Registries[j].MaxAge == 0:
+				warn(fmt.Sprintf("dnc.registries[%d].max_age", j), r.Cite, "no limit, base %s allows %s", bn, r.MaxAge)
+			case r.MaxAge > 0 && pd.Registries[j].MaxAge > r.MaxAge:
+				warn(fmt.Sprintf("dnc.registries[%d].max_age", j), r.Cite, "%s is longer than the %s of base %s", pd.Registries[j].MaxAge, r.MaxAge, bn)
+			}
+		}
+		if h := b.Hold; (h.Months != 0 || h.Days != 0) && isLaw(h.Cite) {
+			if pd == nil || pd.Hold.Until(now).Before(h.Until(now)) {
+				warn("dnc.hold", h.Cite, "shorter than the %d months %d days of base %s", h.Months, h.Days, bn)
+			}
+		}
+	}
+
+	// consent
+	if b := base.Consent; b != nil {
+		for _, r := range b.Require {
+			if !isLaw(r.Cite) {
+				continue
+			}
+			for _, pu := range r.Purposes {
+				if p.Consent != nil && slices.ContainsFunc(p.Consent.Require, func(q consent.Requirement) bool {
+					return slices.Contains(q.Purposes, pu) && asStrictConsent(q, r)
+				}) {
+					continue
+				}
+				from := ""
+				if !r.EffectiveFrom.IsZero() {
+					from = " from " + r.EffectiveFrom.Format(time.DateOnly)
+				}
+				warn("consent", r.Cite, "base %s requires consent for %s calls%s; this profile does not, or asks less of it", bn, pu, from)
+			}
+		}
+	}
+
+	// callerid
+	if b := base.CallerID; b != nil {
+		if p.CallerID == nil {
+			if isLaw(b.Cite) {
+				warn("callerid", b.Cite, "removed; base %s requires a caller ID", bn)
+			}
+		} else {
+			pc := p.CallerID
+			for _, r := range []struct {
+				name      string
+				base, now bool
+				cite      dialgate.Citation
+			}{
+				{"ledger", b.Ledger != nil, pc.Ledger != nil, ruleCite(b.Ledger)},
+				{"subscriber_number", b.SubscriberNumber != nil, pc.SubscriberNumber != nil, ruleCite(b.SubscriberNumber)},
+				{"inbound_only", b.InboundOnly != nil, pc.InboundOnly != nil, ruleCite(b.InboundOnly)},
+				{"international_route", b.InternationalRoute != nil, pc.InternationalRoute != nil, ruleCite(b.InternationalRoute)},
+			} {
+				if r.base && !r.now && isLaw(r.cite) {
+					warn("callerid."+r.name, r.cite, "removed; base %s has the rule", bn)
+				}
+			}
+		}
+	}
+
+	// sweep
+	if b := base.Sweep; b != nil && b.Provenance != nil && isLaw(b.Provenance.Cite) {
+		if p.Sweep == nil || p.Sweep.Provenance == nil {
+			warn("sweep.provenance", b.Provenance.Cite, "removed; base %s denies dials without lead provenance", bn)
+		}
+	}
+
+	// schedule
+	if b := base.Schedule; b != nil {
+		ws = append(ws, scheduleOverlayWarnings(b, p.Schedule, bn)...)
+	}
+
+	// frequency
+	if b := base.Frequency; b != nil {
+		var pf = p.Frequency
+		for _, c := range b.Caps {
+			if !isLaw(c.Cite) {
+				continue
+			}
+			if pf != nil && slices.ContainsFunc(pf.Caps, func(q schedule.Cap) bool {
+				return capScope(q.Per) == capScope(c.Per) && coversPurposes(q.Purposes, c.Purposes) && q.Count <= c.Count && q.Window >= c.Window
+			}) {
+				continue
+			}
+			warn("frequency", c.Cite, "base %s caps %s; this profile has no cap as strict", bn, c)
+		}
+		if c := b.PauseAfterConversation; c != nil && isLaw(c.Cite) {
+			q := (*schedule.ConversationPause)(nil)
+			if pf != nil {
+				q = pf.PauseAfterConversation
+			}
+			if q == nil || capScope(q.Per) != capScope(c.Per) || !coversPurposes(q.Purposes, c.Purposes) || q.Window < c.Window {
+				warn("frequency.pause_after_conversation", c.Cite, "base %s pauses %s after a conversation, per %s; this profile pauses less", bn, c.Window, capScope(c.Per))
+			}
+		}
+	}
+
+	// recording
+	if b := base.Recording; b != nil && isLaw(b.Cite) {
+		switch pr := p.Recording; {
+		case pr == nil:
+			if b.Required || b.RetentionPeriod() > recording.MinRetention {
+				warn("recording", b.Cite, "removed; base %s keeps recordings %s", bn, dialgate.Duration(b.RetentionPeriod()))
+			}
+		default:
+			if pr.RetentionPeriod() < b.RetentionPeriod() {
+				warn("recording.retention", b.Cite, "%s is shorter than the %s of base %s", dialgate.Duration(pr.RetentionPeriod()), dialgate.Duration(b.RetentionPeriod()), bn)
+			}
+			if b.Required && !pr.Required {
+				warn("recording.required", b.Cite, "off; base %s requires every call to be recorded", bn)
+			}
+		}
+	}
+	return ws
+}
+
+// scheduleOverlayWarnings compares the calling-time sections.
+func scheduleOverlayWarnings(b, p *schedule.Config, bn string) []Warning {
+	var ws []Warning
+	warn := func(path string, c dialgate.Citation, format string, args ...any) {
+		ws = append(ws, Warning{Path: path, Message: fmt.Sprintf(format, args...) + " (" + c.Ref + ")"})
+	}
+	lawIdx := slices.IndexFunc(b.Windows, func(w schedule.Window) bool { return isLaw(w.Cite) })
+	if lawIdx >= 0 {
+		lawCite := b.Windows[lawIdx].Cite
+		switch {
+		case p == nil:
+			warn("schedule", lawCite, "removed; base %s restricts calling time", bn)
+		default:
+			bw, pw := weekMinutes(b.Windows), weekMinutes(p.Windows)
+			for m := range bw {
+				if pw[m] && !bw[m] {
+					warn("schedule.windows", lawCite, "allows %s %02d:%02d, which base %s forbids", dayName(m/1440), m%1440/60, m%60, bn)
+					break
+				}
+			}
+			if len(p.Purposes) > 0 && !coversPurposes(p.Purposes, b.Purposes) {
+				warn("schedule.purposes", lawCite, "limits the windows to %v; base %s applies them to more purposes", p.Purposes, bn)
+			}
+			if p.Callback != nil && (b.Callback == nil || p.Callback.MaxTriggerAge > b.Callback.MaxTriggerAge) {
+				warn("schedule.callback", lawCite, "exempts callbacks from the windows of base %s", bn)
+			}
+		}
+	}
+	if h := b.Holidays; h != nil && h.Forbid && isLaw(h.Cite) {
+		if p == nil || p.Holidays == nil || !p.Holidays.Forbid {
+			warn("schedule.holidays", h.Cite, "base %s forbids calls on holidays; this profile does not", bn)
+		}
+	}
+	return ws
+}
+
+var weekDayNames = [7]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+func dayName(d int) string { return weekDayNames[d%7] }
+
+// weekMinutes returns the minutes of the week (Monday 00:00 = 0) inside the
+// windows. Windows are valid (Validate has run); a malformed day or range is
+// skipped.
+func weekMinutes(windows []schedule.Window) []bool {
+	week := make([]bool, 7*1440)
+	for _, w := range windows {
+		var days []int
+		for _, ds := range w.Days {
+			from, to, isRange := strings.Cut(strings.ToLower(strings.TrimSpace(ds)), "-")
+			a := slices.Index(weekDayNames[:], from)
+			b := a
+			if isRange {
+				b = slices.Index(weekDayNames[:], to)
+			}
+			if a < 0 || b < 0 {
+				continue
+			}
+			for d := a; ; d = (d + 1) % 7 {
+				days = append(days, d)
+				if d == b {
+					break
+				}
+			}
+		}
+		for _, rs := range w.Ranges {
+			start, end, err := schedule.ParseRange(rs)
+			if err != nil {
+				continue
+			}
+			for _, d := range days {
+				for m := start; m < end; m++ {
+					week[(d*1440+m)%(7*1440)] = true
+				}
+			}
+		}
+	}
+	return week
+}
+
+// coversPurposes reports whether a rule limited to have applies to every
+// purpose a rule limited to want applies to (empty means every purpose).
+func coversPurposes(have, want []dialgate.Purpose) bool {
+	if len(have) == 0 {
+		return true
+	}
+	if len(want) == 0 {
+		return false
+	}
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func capScope(s schedule.CapScope) schedule.CapScope {
+	if s == "" {
+		return schedule.CapPerCallee
+	}
+	return s
+}
+
+func ruleCite(r *callerid.Rule) dialgate.Citation {
+	if r == nil {
+		return dialgate.Citation{}
+	}
+	return r.Cite
+}
+
+// asStrictConsent reports whether consent rule q asks at least what base rule
+// r asks: in force no later, the same disclosure and evidence demands, and no
+// capture method r does not accept.
+func asStrictConsent(q, r consent.Requirement) bool {
+	switch {
+	case !q.EffectiveFrom.IsZero() && (r.EffectiveFrom.IsZero() || q.EffectiveFrom.After(r.EffectiveFrom)):
+		return false
+	case r.RequireDisclosure && !q.RequireDisclosure, r.RequireEvidenceURI && !q.RequireEvidenceURI:
+		return false
+	case len(r.Methods) > 0 && (len(q.Methods) == 0 || slices.ContainsFunc(q.Methods, func(m consent.Method) bool { return !slices.Contains(r.Methods, m) })):
+		return false
+	}
+	return true
+}

@@ -1,0 +1,86 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLintOverlayWeakensLaw: an overlay may change a base's conventions [U]
+// freely, but Lint warns when it relaxes a rule the base cites to a law or a
+// regulator (L, R): the profile still loads, the weakening is not silent.
+func TestLintOverlayWeakensLaw(t *testing.T) {
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	head := "schema: dialgate.profile.v1\nname: mine\n"
+	tests := []struct {
+		name string
+		src  string
+		want []string // substrings, one per expected warning
+	}{
+		{"us widened window", head + "extends: us\nschedule:\n  windows:\n    - {days: [mon-sun], ranges: [\"07:00-22:00\"], cite: {source: U, ref: ours}}\n",
+			[]string{"schedule.windows: allows mon 07:00, which base us forbids (47 CFR 64.1200(c)(1))"}},
+		{"us narrowed window", head + "extends: us\nschedule:\n  windows:\n    - {days: [mon-fri], ranges: [\"09:00-17:00\"], cite: {source: U, ref: ours}}\n", nil},
+		{"cn convention widened", head + "extends: cn\nschedule:\n  windows:\n    - {days: [mon-sun], ranges: [\"08:00-22:00\"], cite: {source: U, ref: ours}}\n", nil},
+		{"cn-insurance retention", head + "extends: cn-insurance\nrecording: {retention: 30d}\n",
+			[]string{"recording.retention: 30d is shorter than the 1825d of base cn-insurance"}},
+		{"cn-insurance recording removed", head + "extends: cn-insurance\nrecording: null\n",
+			[]string{"recording: removed"}},
+		{"cn-insurance not required", head + "extends: cn-insurance\nrecording: {required: false}\n",
+			[]string{"recording.required: off"}},
+		{"us registry removed", head + "extends: us\ndnc: {registries: null}\n",
+			[]string{"dnc.registries: registry us-national-dnc of base us is not required"}},
+		{"us registry older", head + "extends: us\ndnc: {registries: [{name: us-national-dnc, max_age: 60d, cite: {source: U, ref: ours}}]}\n",
+			[]string{"dnc.registries[0].max_age: 60d is longer than the 31d of base us"}},
+		{"us registry no age", head + "extends: us\ndnc: {registries: [{name: us-national-dnc}]}\n",
+			[]string{"dnc.registries[0].max_age: no limit, base us allows 31d"}},
+		{"us hold shortened", head + "extends: us\ndnc: {hold: {months: 12, cite: {source: U, ref: ours}}}\n",
+			[]string{"dnc.hold: shorter than the 60 months 0 days of base us"}},
+		{"us consent removed", head + "extends: us\nconsent: null\n",
+			[]string{"consent: base us requires consent for marketing calls"}},
+		{"fr consent later", head + "extends: fr\nconsent: {require: [{purposes: [marketing], effective_from: 2027-01-01T00:00:00+01:00, cite: {source: U, ref: ours}}]}\n",
+			[]string{"consent: base fr requires consent for marketing calls from 2026-08-11"}},
+		{"fr cap loosened", head + "extends: fr\nfrequency: {caps: [{count: 6, window: 30d, purposes: [marketing], cite: {source: U, ref: ours}}]}\n",
+			[]string{"frequency: base fr caps 4 calls per 30d per callee (marketing)"}},
+		{"fr holidays allowed", head + "extends: fr\nschedule: {holidays: {forbid: false}}\n",
+			[]string{"schedule.holidays: base fr forbids calls on holidays"}},
+		{"us-collections pause removed", head + "extends: us-collections\nfrequency: {pause_after_conversation: null}\n",
+			[]string{"frequency.pause_after_conversation: base us-collections pauses 7d"}},
+		{"us callback added", head + "extends: us\nschedule: {callback: {max_trigger_age: 30m, cite: {source: U, ref: ours}}}\n",
+			[]string{"schedule.callback: exempts callbacks from the windows of base us"}},
+		{"cn callerid ledger removed", head + "extends: cn\ncallerid: {ledger: null}\n",
+			[]string{"callerid.ledger: removed"}},
+		{"uk callerid removed", head + "extends: uk\ncallerid: null\n",
+			[]string{"callerid: removed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Parse("mine.yaml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range Lint(p, now) {
+				if strings.HasPrefix(w.Path, "schedule.holidays.calendars") {
+					continue // calendar coverage, tested elsewhere
+				}
+				got = append(got, w.String())
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("Lint = %q, want %d warnings containing %q", got, len(tt.want), tt.want)
+			}
+			for i := range got {
+				if !strings.Contains(got[i], tt.want[i]) {
+					t.Errorf("warning %d = %q, want it to contain %q", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+	// The built-in overlays narrow their bases: no warning.
+	for _, name := range Builtins() {
+		for _, w := range Lint(builtin(t, name), now) {
+			if !strings.HasPrefix(w.Path, "schedule.holidays.calendars") {
+				t.Errorf("built-in %s: %s", name, w)
+			}
+		}
+	}
+}
