@@ -50,8 +50,9 @@ func numberErr(s, problem string) error {
 // "8613800138000" and "+86 138-0013-8000".
 //
 // It rejects everything else with an error that wraps ErrInvalidNumber and names
-// the problem: letters or other characters, a national trunk prefix ("0…"), the
-// "00" international prefix, an unassigned country code, fewer than 4 national
+// the problem: letters or other characters, a national trunk prefix ("0…", or
+// "+86 010…" after the country code, except in the numbering plans whose
+// national numbers may start with 0, such as Italy's), the "00" international prefix, an unassigned country code, fewer than 4 national
 // digits, more than 15 digits in all, and, without a "+", an 11-digit number that
 // starts with 1 (a Chinese national mobile number and a NANP number look the same;
 // write it with "+").
@@ -114,6 +115,12 @@ func numberFromDigits(s string, v uint64, n int) (Number, error) {
 	}
 	if n-cc < 4 {
 		return Number{}, numberErr(s, "fewer than 4 digits after the country code")
+	}
+	if v/decimal.Pow10[n-cc-1]%10 == 0 && !leadingZeroCC[v/decimal.Pow10[n-cc]] {
+		// "+86 010 5800 1234" is "+86 10 5800 1234" with its trunk prefix
+		// kept: two spellings of one number must not be two Numbers (the
+		// second would miss the first's do-not-call entries and caps).
+		return Number{}, numberErr(s, `national number starts with 0 (a national trunk prefix) after the country code; write "+86 10 5800 1234", not "+86 010 5800 1234"`)
 	}
 	return Number{v: v, n: uint8(n), cc: uint8(cc)}, nil
 }
@@ -251,6 +258,22 @@ func countryCodeLen(v uint64, n int) int {
 	}
 	return 0
 }
+
+// leadingZeroCC holds the country calling codes whose national significant
+// numbers may start with 0 (Italy's "+39 06…", Côte d'Ivoire's "+225 07…", the
+// "+800" free-phone numbers…): the codes of the regions whose national number
+// pattern admits a leading 0 in libphonenumber's metadata (checked by
+// TestLeadingZeroCountryCodes). After any other code a 0 is a trunk prefix.
+var leadingZeroCC = func() (a [1000]bool) {
+	for _, c := range []uint64{
+		39, 47, 62, 66, 81, 82, 91,
+		225, 226, 227, 229, 241, 242, 247, 250, 267, 268,
+		359, 378, 501, 507, 598, 676, 679, 687, 800, 853, 881, 888, 974, 992,
+	} {
+		a[c] = true
+	}
+	return a
+}()
 
 // assignedCC holds the ITU-T E.164 country calling codes in service
 // (ITU-T Operational Bulletin list of assigned country codes), including the
