@@ -118,3 +118,20 @@ func TestScreenCSVRowStartingWithHash(t *testing.T) {
 		t.Fatalf("screen: exit %d, want 1 with line 3 screened and line 5 its duplicate\n%s\n%s", code, out, errs)
 	}
 }
+
+// --country must be a country calling code: "--country 4" (for 44) read
+// "020 7946 0000" as the Czech number +420 7946 0000 and allowed it.
+func TestScreenCountryFlagMustBeACountryCode(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "list.txt")
+	os.WriteFile(file, []byte("020 7946 0000\n"), 0o600)
+	for _, c := range []string{"4", "3", "1000", "-1", "999"} {
+		if code, out, errs := runCLI(t, "", "screen", "--country", c, file); code != 2 || !strings.Contains(errs, "--country") {
+			t.Errorf("--country %s: exit %d, stderr %q, want 2 naming --country\n%s", c, code, errs, out)
+		}
+	}
+	for _, c := range []string{"0", "44", "86", "1"} {
+		if code, out, errs := runCLI(t, "", "screen", "--country", c, file); code == 2 {
+			t.Errorf("--country %s: exit 2: %s %s", c, out, errs)
+		}
+	}
+}
