@@ -110,14 +110,6 @@ func (d Dial) Validate() error {
 	if !d.To.IsValid() {
 		return dialFieldErr("to", "missing callee number")
 	}
-	for _, f := range [...]struct {
-		name string
-		n    Number
-	}{{"to", d.To}, {"from", d.From}} {
-		if f.n.TrunkPrefixed() {
-			return dialFieldErr(f.name, fmt.Sprintf("the national number after +%d starts with the trunk prefix 0, which is not part of the number: write it without the 0", f.n.CountryCode()))
-		}
-	}
 	if d.Purpose == "" {
 		return dialFieldErr("purpose", "missing")
 	}

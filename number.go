@@ -23,10 +23,18 @@ type Number struct {
 // ErrInvalidNumber is wrapped by every error ParseNumber returns.
 var ErrInvalidNumber = errors.New("dialgate: invalid number")
 
-// NumberError describes why a text is not a Number. It wraps ErrInvalidNumber.
+// ErrTrunkPrefix is wrapped by the error for a national number written with
+// its trunk prefix 0 after the country code ("+86 010 5800 1234"); it wraps
+// ErrInvalidNumber. A list importer that reads national spellings can drop
+// the 0 and parse again (dnc.ParseList does).
+var ErrTrunkPrefix = fmt.Errorf("%w: national trunk prefix after the country code", ErrInvalidNumber)
+
+// NumberError describes why a text is not a Number. It wraps ErrInvalidNumber
+// (through ErrTrunkPrefix for a trunk prefix after the country code).
 type NumberError struct {
 	Input   string // the text given, shortened to 40 bytes
 	Problem string // what is wrong, in plain words
+	err     error  // ErrTrunkPrefix, or nil for ErrInvalidNumber
 }
 
 // Error returns the input and what is wrong with it.
@@ -34,8 +42,13 @@ func (e *NumberError) Error() string {
 	return fmt.Sprintf("invalid number %q: %s", e.Input, e.Problem)
 }
 
-// Unwrap returns ErrInvalidNumber.
-func (e *NumberError) Unwrap() error { return ErrInvalidNumber }
+// Unwrap returns ErrTrunkPrefix or ErrInvalidNumber.
+func (e *NumberError) Unwrap() error {
+	if e.err != nil {
+		return e.err
+	}
+	return ErrInvalidNumber
+}
 
 func numberErr(s, problem string) error {
 	if len(s) > 40 {
@@ -50,8 +63,9 @@ func numberErr(s, problem string) error {
 // "8613800138000" and "+86 138-0013-8000".
 //
 // It rejects everything else with an error that wraps ErrInvalidNumber and names
-// the problem: letters or other characters, a national trunk prefix ("0…"), the
-// "00" international prefix, an unassigned country code, fewer than 4 national
+// the problem: letters or other characters, a national trunk prefix ("0…", or
+// "+86 010…" after the country code, except in the numbering plans whose
+// national numbers may start with 0, such as Italy's), the "00" international prefix, an unassigned country code, fewer than 4 national
 // digits, more than 15 digits in all, and, without a "+", an 11-digit number that
 // starts with 1 (a Chinese national mobile number and a NANP number look the same;
 // write it with "+").
@@ -107,30 +121,6 @@ func ParseNumber(s string) (Number, error) {
 	return numberFromDigits(s, v, n)
 }
 
-// TrunkPrefixed reports whether n's national number starts with a 0 that in
-// its country can only be the national trunk prefix, dialled in front of the
-// number at home and never part of it ("+86 010 5800 1234" is
-// +861058001234 written with the trunk 0). ParseNumber accepts such a number
-// (lists are imported from national spellings); Dial.Validate refuses it as
-// a callee or caller ID, since one line written two ways would have two
-// identities: two frequency-cap counts, two list entries. Countries where a
-// leading 0 is part of the number (Italy) are never trunk-prefixed.
-func (n Number) TrunkPrefixed() bool {
-	if !n.IsValid() || !noLeadingZero[n.CountryCode()] {
-		return false
-	}
-	v, digits := n.NationalUint64()
-	return digits > 0 && v < decimal.Pow10[digits-1]
-}
-
-// noLeadingZero holds the country calling codes whose national significant
-// numbers never start with 0 (their trunk prefix 0, where they have one, is
-// dropped after the country code): China, the NANP, the United Kingdom,
-// France, Germany, Australia, Hong Kong, Macao and Taiwan — the countries of
-// the built-in profiles and their neighbours. Countries where a leading 0 is
-// part of the number (Italy, Côte d'Ivoire) are not in it.
-var noLeadingZero = map[int]bool{86: true, 1: true, 44: true, 33: true, 49: true, 61: true, 852: true, 853: true, 886: true}
-
 func numberFromDigits(s string, v uint64, n int) (Number, error) {
 	cc := countryCodeLen(v, n)
 	if cc == 0 {
@@ -138,6 +128,14 @@ func numberFromDigits(s string, v uint64, n int) (Number, error) {
 	}
 	if n-cc < 4 {
 		return Number{}, numberErr(s, "fewer than 4 digits after the country code")
+	}
+	if v/decimal.Pow10[n-cc-1]%10 == 0 && !leadingZeroCC[v/decimal.Pow10[n-cc]] {
+		// "+86 010 5800 1234" is "+86 10 5800 1234" with its trunk prefix
+		// kept: two spellings of one number must not be two Numbers (the
+		// second would miss the first's do-not-call entries and caps).
+		err := numberErr(s, `national number starts with 0 (a national trunk prefix) after the country code; write "+86 10 5800 1234", not "+86 010 5800 1234"`)
+		err.(*NumberError).err = ErrTrunkPrefix
+		return Number{}, err
 	}
 	return Number{v: v, n: uint8(n), cc: uint8(cc)}, nil
 }
@@ -275,6 +273,22 @@ func countryCodeLen(v uint64, n int) int {
 	}
 	return 0
 }
+
+// leadingZeroCC holds the country calling codes whose national significant
+// numbers may start with 0 (Italy's "+39 06…", Côte d'Ivoire's "+225 07…", the
+// "+800" free-phone numbers…): the codes of the regions whose national number
+// pattern admits a leading 0 in libphonenumber's metadata (checked by
+// TestLeadingZeroCountryCodes). After any other code a 0 is a trunk prefix.
+var leadingZeroCC = func() (a [1000]bool) {
+	for _, c := range []uint64{
+		39, 47, 62, 66, 81, 82, 91,
+		225, 226, 227, 229, 241, 242, 247, 250, 267, 268,
+		359, 378, 501, 507, 598, 676, 679, 687, 800, 853, 881, 888, 974, 992,
+	} {
+		a[c] = true
+	}
+	return a
+}()
 
 // assignedCC holds the ITU-T E.164 country calling codes in service
 // (ITU-T Operational Bulletin list of assigned country codes), including the

@@ -204,28 +204,35 @@ func BenchmarkParseNumber(b *testing.B) {
 	}
 }
 
-func TestTrunkPrefixed(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want bool
-	}{
-		{"+86 010 5800 1234", true},
-		{"+86 10 5800 1234", false},
-		{"+44 020 7946 0000", true},
-		{"+61 0412 345 678", true},
-		{"+1 0212 555 0100", true},
-		{"+33 1 23 45 67 89", false},
-		{"+39 06 1234 5678", false}, // Italy: the 0 is part of the number
-	} {
-		n, err := dialgate.ParseNumber(tc.in)
-		if err != nil {
-			t.Fatalf("ParseNumber(%q): %v", tc.in, err)
-		}
-		if got := n.TrunkPrefixed(); got != tc.want {
-			t.Errorf("%s: TrunkPrefixed = %v, want %v", tc.in, got, tc.want)
+// A national trunk prefix written after the country code ("+86 010 …", a
+// national form with "+86" put in front) is a second spelling of a number
+// that must not parse to a different Number: it would miss the
+// do-not-call entry and the caps counted under the real number.
+func TestParseNumberRejectsTrunkZeroAfterCountryCode(t *testing.T) {
+	for _, in := range []string{"+86 010 5800 1234", "+8601058001234", "+86 0138 0013 8000", "8601380013800", "+44 020 7946 0000", "+1 0212 555 0100", "+33 01 23 45 67 89"} {
+		if n, err := dialgate.ParseNumber(in); err == nil {
+			t.Errorf("ParseNumber(%q) = %v, want an error (trunk 0 after the country code)", in, n)
+		} else if !strings.Contains(err.Error(), "trunk prefix") {
+			t.Errorf("ParseNumber(%q): %v, want it to name the trunk prefix", in, err)
 		}
 	}
-	if (dialgate.Number{}).TrunkPrefixed() {
-		t.Error("the zero Number is trunk-prefixed")
+	if _, err := dialgate.NumberFromUint64(8601058001234); err == nil {
+		t.Errorf("NumberFromUint64(8601058001234) accepted a trunk 0 after the country code")
+	}
+	// Plans whose national numbers may start with 0 keep them.
+	for _, in := range []string{"+39 06 6982 1234", "+378 0549 881064", "+225 07 0123 4567", "+47 0 2345", "+81 0120 123 456"} {
+		if _, err := dialgate.ParseNumber(in); err != nil {
+			t.Errorf("ParseNumber(%q): %v", in, err)
+		}
+	}
+}
+
+func TestTrunkPrefixError(t *testing.T) {
+	_, err := dialgate.ParseNumber("+86 010 5800 1234")
+	if !errors.Is(err, dialgate.ErrTrunkPrefix) || !errors.Is(err, dialgate.ErrInvalidNumber) {
+		t.Errorf("trunk 0 after +86: %v, want ErrTrunkPrefix wrapping ErrInvalidNumber", err)
+	}
+	if _, err := dialgate.ParseNumber("+86abc"); errors.Is(err, dialgate.ErrTrunkPrefix) {
+		t.Errorf("letters: %v is ErrTrunkPrefix", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/internal/decimal"
 )
 
 // Name is the check's name and the prefix of its reason codes.
@@ -206,10 +205,6 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 	var rs []dialgate.Reason
 	var ev []dialgate.Evidence
 	applies := c.purposes == nil || c.purposes[d.Purpose]
-	// A callee written with a trunk prefix after the country code
-	// ("+86 010 5800 9999") is, for the numbering plan, the number without
-	// it: look that one up too.
-	alt, hasAlt := trunkAlternate(d.To)
 	for i, p := range c.providers {
 		st, ok := p.Status()
 		if !ok {
@@ -228,11 +223,6 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 			continue
 		}
 		hit, listed, err := p.Lookup(ctx, d)
-		if err == nil && !listed && hasAlt {
-			da := d
-			da.To = alt
-			hit, listed, err = p.Lookup(ctx, da)
-		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("registry %s: %w", p.Name(), err)
 		}
@@ -241,42 +231,17 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 		}
 	}
 	if applies && c.lists != nil {
-		found := false
-		for i, n := range [2]dialgate.Number{d.To, alt} {
-			if i == 1 && (found || !hasAlt) {
-				break
-			}
-			es, err := c.lists.Lookup(ctx, n)
-			if err != nil {
-				return nil, nil, fmt.Errorf("dnc lists: %w", err)
-			}
-			for _, e := range es {
-				if e.Scope.Matches(d) {
-					found = true
-					rs = append(rs, listedReason(Hit{List: e.List, Scope: e.Scope, Source: e.Source, AddedAt: e.AddedAt}))
-				}
+		es, err := c.lists.Lookup(ctx, d.To)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dnc lists: %w", err)
+		}
+		for _, e := range es {
+			if e.Scope.Matches(d) {
+				rs = append(rs, listedReason(Hit{List: e.List, Scope: e.Scope, Source: e.Source, AddedAt: e.AddedAt}))
 			}
 		}
 	}
 	return rs, ev, nil
-}
-
-// trunkAlternate returns n without the trunk prefix written after its country
-// code, when n has one (see dropTrunkPrefix).
-func trunkAlternate(n dialgate.Number) (dialgate.Number, bool) {
-	if v, nd := n.NationalUint64(); nd < 2 || v >= decimal.Pow10[nd-1] {
-		return dialgate.Number{}, false
-	}
-	return trunkAlternateSlow(n)
-}
-
-//go:noinline
-func trunkAlternateSlow(n dialgate.Number) (dialgate.Number, bool) {
-	c, err := dropTrunkPrefix(n)
-	if err != nil || c == n {
-		return dialgate.Number{}, false
-	}
-	return c, true
 }
 
 // The reasons and evidence below are built out of line, so that the frame of

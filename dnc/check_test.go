@@ -326,31 +326,3 @@ func TestRegistrySwapRefusesAnotherList(t *testing.T) {
 		t.Fatalf("registry holds %+v after a refused swap", s)
 	}
 }
-
-// A callee written with its trunk prefix after the country code
-// ("+86 010 5800 9999", "+44 07911 123456") is the listed number without the
-// 0 — the numbering plan (and numbering.LookupZones) read it so — and must be
-// denied like it, from the store-backed lists and from registry copies.
-func TestTrunkPrefixCallee(t *testing.T) {
-	ctx := context.Background()
-	reg, _ := NewRegistry("uk-tps")
-	reg.Swap(snapOf(t, "uk-tps", "", t0, 447911123456))
-	c, _ := newTestCheck(t, Config{}, reg)
-	if err := c.Add(ctx, Entry{Number: num("+861058009999"), Scope: GlobalScope, List: "opt_out", AddedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	for _, to := range []string{"+861058009999", "+8601058009999", "+447911123456", "+4407911123456"} {
-		rs, err := c.Check(ctx, dialgate.Dial{To: num(to), Purpose: dialgate.PurposeMarketing, At: t0})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCListed}) {
-			t.Errorf("dial to %s: %v, want dnc.listed", to, codes(rs))
-		}
-	}
-	// Italy's leading 0 is part of the number: no other number is looked up.
-	rs, err := c.Check(ctx, dialgate.Dial{To: num("+3906698312345"), Purpose: dialgate.PurposeMarketing, At: t0})
-	if err != nil || len(rs) != 0 {
-		t.Errorf("+3906698312345: %v %v", rs, err)
-	}
-}

@@ -175,36 +175,37 @@ func numberField(line []byte, col int) ([]byte, error) {
 	return line, nil
 }
 
-// parseField parses one number and drops a national trunk prefix (see
-// dropTrunkPrefix).
+// parseField parses one number; one written with its national trunk prefix
+// after the country code (see dropTrunkPrefix) is read without it.
 func parseField(f []byte, cc uint64) (dialgate.Number, error) {
 	n, err := parseDigits(f, cc)
-	if err != nil {
-		return n, err
+	if errors.Is(err, dialgate.ErrTrunkPrefix) {
+		return dropTrunkPrefix(f, cc, err)
 	}
-	return dropTrunkPrefix(n)
+	return n, err
 }
 
-// dropTrunkPrefix returns n without a national trunk prefix written after its
-// country code: "010 5800 1234" read as a +86 national number, or
+// dropTrunkPrefix reads f, which dialgate.ParseNumber refused (err) for a 0
+// after the country code, as the number without that national trunk
+// prefix: "010 5800 1234" read as a +86 national number, or
 // "+86 010 5800 1234", is +861058001234, the number dials are checked
 // against. Kept, the 0 would list a number no dial is ever made to, and the
-// callee the line names would not be listed. Where the leading 0 belongs to
-// the national number (Italy) it stays: the numbering-plan metadata of
-// libphonenumber decides.
-func dropTrunkPrefix(n dialgate.Number) (dialgate.Number, error) {
-	if v, nd := n.NationalUint64(); nd < 2 || v >= decimal.Pow10[nd-1] {
-		return n, nil // the national number does not start with 0
+// callee the line names would not be listed. The numbering-plan metadata of
+// libphonenumber decides what the prefix is; a line it cannot read keeps err.
+func dropTrunkPrefix(f []byte, cc uint64, err error) (dialgate.Number, error) {
+	s := string(f)
+	if len(f) > 0 && f[0] != '+' {
+		s = "+" + strconv.FormatUint(cc, 10) + " " + s
 	}
-	pn, err := phonenumbers.Parse(n.String(), "")
-	if err != nil || int(pn.GetCountryCode()) != n.CountryCode() {
-		return n, nil
+	pn, perr := phonenumbers.Parse(s, "")
+	if perr != nil {
+		return dialgate.Number{}, err
 	}
-	e := phonenumbers.Format(pn, phonenumbers.E164)
-	if e == n.String() {
-		return n, nil
+	n, nerr := dialgate.ParseNumber(phonenumbers.Format(pn, phonenumbers.E164))
+	if nerr != nil {
+		return dialgate.Number{}, err
 	}
-	return dialgate.ParseNumber(e)
+	return n, nil
 }
 
 // parseDigits parses one number, with a fast path for plain digit strings.

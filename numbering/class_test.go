@@ -64,7 +64,6 @@ func TestClassify(t *testing.T) {
 		{ClassUnknown, "+862612345678", "", 0, "", 0},   // area code 26 unassigned
 		{ClassUnknown, "+861019001234", "", 0, "", 0},   // local number starts with 9
 		{ClassUnknown, "+861010001234", "", 0, "", 0},   // local number starts with 1
-		{ClassUnknown, "+8602112345678", "", 0, "", 0},  // trunk 0 kept in E.164
 		{ClassUnknown, "+864001234", "", 0, "", 0},      // short 400 shape
 		{ClassUnknown, "+86951234567890", "", 0, "", 0}, // too long
 	}

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/internal/decimal"
 	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/storage"
 )
@@ -77,7 +74,7 @@ func (c *Check) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, [
 			Message: "the dial carries no lead provenance (consent_id, lead_id or trigger_at); numbers may not be dialled blind",
 		})
 	}
-	info := classify(d.To)
+	info := numbering.Classify(d.To)
 	if !info.Segment.IsValid() {
 		return rs, nil, nil
 	}
@@ -117,7 +114,7 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 	if c.runs == nil && c.cfg.SegmentRate == nil {
 		return nil, nil
 	}
-	info := classify(d.To)
+	info := numbering.Classify(d.To)
 	if !info.Segment.IsValid() {
 		return nil, nil
 	}
@@ -169,30 +166,6 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 		reason.Evidence = append(reason.Evidence, dialgate.Evidence{Key: "sweep.count", Value: strconv.Itoa(usage[0].Count)})
 	}
 	return []dialgate.Reason{reason}, nil
-}
-
-// classify is numbering.Classify, except that a callee written with the trunk
-// prefix after its country code ("+86 0139 0000 0005"), which Classify
-// leaves without a segment, is classified as the number without it — the
-// number libphonenumber and numbering.LookupZones read. Otherwise a sweep
-// written in that form would escape the segment rules.
-func classify(n dialgate.Number) numbering.Info {
-	info := numbering.Classify(n)
-	if info.Segment.IsValid() {
-		return info
-	}
-	if v, nd := n.NationalUint64(); nd < 2 || v >= decimal.Pow10[nd-1] {
-		return info // the national number does not start with 0
-	}
-	pn, err := phonenumbers.Parse(n.String(), "")
-	if err != nil || int(pn.GetCountryCode()) != n.CountryCode() {
-		return info
-	}
-	c, err := dialgate.ParseNumber(phonenumbers.Format(pn, phonenumbers.E164))
-	if err != nil || c == n {
-		return info
-	}
-	return numbering.Classify(c)
 }
 
 // suffix4 formats a 0–9999 suffix as four digits in b.

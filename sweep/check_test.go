@@ -2,11 +2,8 @@ package sweep
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -399,76 +396,3 @@ func BenchmarkSegmentRate(b *testing.B) {
 }
 
 func seg(n dialgate.Number) numbering.Segment { return numbering.Classify(n).Segment }
-
-// A sweep whose callees are written with the trunk 0 after +86
-// ("+86 0139 0000 0005" for 139 0000 0005, as libphonenumber and
-// numbering.LookupZones read it) is the same sweep. Through a Gate such a
-// callee is refused outright (dial.invalid, Dial.Validate); a program that
-// calls the check itself must still see the numbers land in their segment,
-// whichever form each dial uses.
-func TestTrunkPrefixSweepIsStopped(t *testing.T) {
-	h := newHarness(t, cnCfg)
-	if _, err := h.g.Check(context.Background(), dialgate.Dial{To: storedNum("+8601390000000"), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}); !errors.Is(err, dialgate.ErrInvalidDial) {
-		t.Fatalf("Gate.Check of a trunk-0 callee: %v, want ErrInvalidDial", err)
-	}
-	ctx := context.Background()
-	commit := func(c *Check, i int, to dialgate.Number, at time.Time) []dialgate.Reason {
-		t.Helper()
-		d := dialgate.Dial{To: to, Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1", At: at}
-		rs, _, err := c.Attest(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(rs) > 0 {
-			return rs
-		}
-		if rs, err = c.Commit(ctx, d, fmt.Sprintf("d%d", i)); err != nil {
-			t.Fatal(err)
-		}
-		return rs
-	}
-	has := func(rs []dialgate.Reason, code dialgate.Code) bool {
-		return slices.ContainsFunc(rs, func(r dialgate.Reason) bool { return r.Code == code })
-	}
-	c, err := New(cnCfg, memstore.New())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 25; i++ {
-		to := storedNum(fmt.Sprintf("+8601390000%04d", i))
-		if i%3 == 0 {
-			to = seqNum(861390000, i)
-		}
-		rs := commit(c, i, to, t0.Add(time.Duration(i)*30*time.Second))
-		if i >= 19 && !has(rs, dialgate.CodeSweepSequential) {
-			t.Fatalf("dial %d (%s, run of %d) passed: %+v", i, to, i+1, rs)
-		}
-	}
-	// The segment rate counts them too.
-	cfg := cnCfg
-	cfg.Sequential = nil
-	if c, err = New(cfg, memstore.New()); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 51; i++ {
-		rs := commit(c, i, storedNum(fmt.Sprintf("+8601390000%04d", i*100)), t0)
-		if i == 50 && !has(rs, dialgate.CodeSweepSegmentRate) {
-			t.Fatalf("51st distinct number of the segment passed: %+v", rs)
-		}
-	}
-}
-
-// storedNum builds the Number of E.164 digits s the way a store or an
-// embedding program may, without the Gate's refusal of a trunk 0 after the
-// country code.
-func storedNum(s string) dialgate.Number {
-	v, err := strconv.ParseUint(strings.TrimPrefix(s, "+"), 10, 64)
-	if err != nil {
-		panic(err)
-	}
-	n, err := dialgate.NumberFromUint64(v)
-	if err != nil {
-		panic(err)
-	}
-	return n
-}

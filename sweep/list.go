@@ -45,7 +45,8 @@ const maxLine = 64 * 1024
 // either one number a line, or CSV whose number column is named in a header
 // row (number, phone, to, callee, mobile, tel, msisdn, 号码, 电话, 手机…) or, without a
 // header, is the first column. Blank lines and lines starting with "#" are
-// skipped. A line whose number does not parse is passed to fn with Err set
+// skipped, except, after a CSV header or first row, a "#" line with a comma:
+// that is a row to a dialer's CSV reader ("#1 VIP,13900139000"), and is read. A line whose number does not parse is passed to fn with Err set
 // (naming the line), and reading goes on. ReadList stops at the first error fn
 // returns, and returns it; it returns an error wrapping ErrBadList when the
 // file cannot be read as a list at all.
@@ -53,7 +54,8 @@ func ReadList(r io.Reader, opts ListOptions, fn func(Item) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
 	line := 0
-	col := -1 // -1: not decided yet; otherwise the CSV column (0 for plain lists)
+	col := -1    // -1: not decided yet; otherwise the CSV column (0 for plain lists)
+	csv := false // the header (or first row) has commas
 	for sc.Scan() {
 		line++
 		b := sc.Bytes()
@@ -61,7 +63,12 @@ func ReadList(r io.Reader, opts ListOptions, fn func(Item) error) error {
 			b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
 		}
 		b = bytes.TrimSpace(b)
-		if len(b) == 0 || b[0] == '#' {
+		if len(b) == 0 {
+			continue
+		}
+		// A CSV reader takes "#1 VIP,13900139000" for a row: once the list
+		// is CSV, only a "#" line without a comma is a comment.
+		if b[0] == '#' && (!csv || bytes.IndexByte(b, ',') < 0) {
 			continue
 		}
 		if col < 0 {
@@ -69,7 +76,7 @@ func ReadList(r io.Reader, opts ListOptions, fn func(Item) error) error {
 			if err != nil {
 				return fmt.Errorf("line %d: %w", line, err)
 			}
-			col = c
+			col, csv = c, bytes.IndexByte(b, ',') >= 0
 			if header {
 				continue
 			}

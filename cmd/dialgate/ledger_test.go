@@ -107,3 +107,31 @@ func TestScreenCommand(t *testing.T) {
 		t.Fatalf("missing file: exit %d", code)
 	}
 }
+
+// A CSV row whose first cell starts with "#" is a row to a dialer's CSV
+// reader, so screen must screen its number, not skip it as a comment.
+func TestScreenCSVRowStartingWithHash(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "list.csv")
+	os.WriteFile(file, []byte("# exported for winter, batch 1\nnote,phone\n#1 VIP,13900139000\n# batch 2\nok,13900139000\n"), 0o600)
+	code, out, errs := runCLI(t, "", "screen", "--all", file)
+	if code != 1 || !strings.Contains(out, "line 3\t+8613900139000") || !strings.Contains(out, "2 numbers: 1 allowed, 0 invalid, 1 duplicate") {
+		t.Fatalf("screen: exit %d, want 1 with line 3 screened and line 5 its duplicate\n%s\n%s", code, out, errs)
+	}
+}
+
+// --country must be a country calling code: "--country 4" (for 44) read
+// "020 7946 0000" as the Czech number +420 7946 0000 and allowed it.
+func TestScreenCountryFlagMustBeACountryCode(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "list.txt")
+	os.WriteFile(file, []byte("020 7946 0000\n"), 0o600)
+	for _, c := range []string{"4", "3", "1000", "-1", "999"} {
+		if code, out, errs := runCLI(t, "", "screen", "--country", c, file); code != 2 || !strings.Contains(errs, "--country") {
+			t.Errorf("--country %s: exit %d, stderr %q, want 2 naming --country\n%s", c, code, errs, out)
+		}
+	}
+	for _, c := range []string{"0", "44", "86", "1"} {
+		if code, out, errs := runCLI(t, "", "screen", "--country", c, file); code == 2 {
+			t.Errorf("--country %s: exit 2: %s %s", c, out, errs)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -41,6 +42,9 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if asJSON && asCSV {
 				return usageErr("--json and --csv: choose one")
+			}
+			if err := checkCountryCode(country); err != nil {
+				return err
 			}
 			p, err := policy.Load(profile)
 			if err != nil {
@@ -126,4 +130,19 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 	f.BoolVar(&all, "all", false, "text output: list allowed numbers too")
 	f.StringSliceVar(&dncFiles, "dnc", nil, "do-not-call snapshot file to wash the list against (repeatable)")
 	return cmd
+}
+
+// checkCountryCode refuses a --country that is not 0 or an assigned country
+// calling code: "--country 4" (for 44) would read "020 7946 0000" as the
+// Czech +420 7946 0000.
+func checkCountryCode(cc int) error {
+	if cc == 0 {
+		return nil
+	}
+	if cc > 0 && cc <= 999 {
+		if n, err := dialgate.ParseNumber("+" + strconv.Itoa(cc) + "1234567"); err == nil && n.CountryCode() == cc {
+			return nil
+		}
+	}
+	return usageErr("--country: %d is not an assigned country calling code (e.g. 86, 44, 1; 0: every number in international form)", cc)
 }
