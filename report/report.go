@@ -117,6 +117,11 @@ type Report struct {
 		Released           int     `json:"released"`   // of which released (the dial was not placed)
 	} `json:"decisions"`
 
+	// Abandonment is the abandoned-call rate of each campaign with answered
+	// calls in the quarter (see AbandonLimitPercent); empty (not nil) when
+	// none were reported.
+	Abandonment []Abandonment `json:"abandonment"`
+
 	// DNCAdditions counts the do-not-call entries added (by AddedAt) in the
 	// quarter; zero when Sources.DNC is nil (see Missing).
 	DNCAdditions struct {
@@ -199,8 +204,13 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	// Outcomes by decision id, attributed once every file is read: a fleet's
 	// logs (one per sidecar) may hold a decision in one file and its outcome
 	// (a release through another sidecar) in another read before it.
-	type outcomes struct{ n, released int }
+	type outcomes struct {
+		n, released int
+		answered    time.Time // the first outcome saying a person answered
+		abandoned   bool
+	}
 	seen := map[string]*outcomes{}
+	campaigns := map[string]string{} // the campaign of each decision of the quarter
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -226,6 +236,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					continue
 				}
 				inQuarter[d.ID] = true
+				campaigns[d.ID] = d.Campaign
 				r.Decisions.Total++
 				if d.Allowed {
 					r.Decisions.Allowed++
@@ -261,6 +272,12 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				if l.Outcome.Released {
 					o.released++
 				}
+				if l.Outcome.Answered || l.Outcome.Abandoned {
+					if o.answered.IsZero() || l.Outcome.At.Before(o.answered) {
+						o.answered = l.Outcome.At
+					}
+					o.abandoned = o.abandoned || l.Outcome.Abandoned
+				}
 			case l.Repair != nil:
 				r.Repairs++
 			}
@@ -271,12 +288,18 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			return fmt.Errorf("report: %s: %w", path, err)
 		}
 	}
+	answered := map[string][]answeredCall{}
 	for id, o := range seen {
 		if inQuarter[id] {
 			r.Decisions.Outcomes += o.n
 			r.Decisions.Released += o.released
+			if !o.answered.IsZero() {
+				c := campaigns[id]
+				answered[c] = append(answered[c], answeredCall{at: o.answered, abandoned: o.abandoned})
+			}
 		}
 	}
+	r.Abandonment = abandonment(answered, r.From, r.To)
 	r.Decisions.ByReason = reasons.sorted()
 	r.Decisions.ByPurpose = purposes.sorted()
 	r.PolicyVersions = []PolicyVersion{}

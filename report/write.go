@@ -43,6 +43,12 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for _, c := range r.Decisions.ByPurpose {
 		row("decisions_by_purpose", c.Key, c.Count)
 	}
+	for _, a := range r.Abandonment {
+		row("abandonment", a.Campaign, fmt.Sprintf("%d of %d answered (%.2f%%); worst day %.2f%% (%d of %d) from %s; worst 30-day period %.2f%% (%d of %d) from %s",
+			a.Abandoned, a.Answered, a.Percent,
+			a.Worst24h.Percent, a.Worst24h.Abandoned, a.Worst24h.Answered, a.Worst24h.From.Format(time.RFC3339),
+			a.Worst30d.Percent, a.Worst30d.Abandoned, a.Worst30d.Answered, a.Worst30d.From.Format(time.RFC3339)))
+	}
 	row("dnc_additions", "total", r.DNCAdditions.Total)
 	for _, c := range r.DNCAdditions.BySource {
 		row("dnc_additions_by_source", c.Key, c.Count)
@@ -132,6 +138,11 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 </table>
 {{template "chart" .Outcome}}
 {{template "chart" .Reasons}}
+<h2>Abandoned calls by campaign</h2>
+<p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported. The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates (days in the report's time zone, 30-day periods from the quarter's start) but does not enforce them. Rates above 3 % are in bold.</p>
+<table><tr><th>Campaign</th><th>Answered</th><th>Abandoned</th><th>Rate</th><th>Worst day</th><th>Worst 30-day period</th></tr>
+{{range .R.Abandonment}}<tr><td>{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}</td><td class="n">{{.Answered}}</td><td class="n">{{.Abandoned}}</td><td class="n">{{printf "%.2f" .Percent}} %</td><td class="n">{{if .Worst24h.Over}}<strong>{{printf "%.2f" .Worst24h.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst24h.Percent}} %{{end}} ({{.Worst24h.Abandoned}}/{{.Worst24h.Answered}}, {{.Worst24h.From.Format "2006-01-02"}})</td><td class="n">{{if .Worst30d.Over}}<strong>{{printf "%.2f" .Worst30d.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst30d.Percent}} %{{end}} ({{.Worst30d.Abandoned}}/{{.Worst30d.Answered}}, from {{.Worst30d.From.Format "2006-01-02"}})</td></tr>
+{{else}}<tr><td colspan="6">no answered calls reported in the quarter</td></tr>{{end}}</table>
 <h2>Do-not-call additions</h2>
 <p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
 {{template "chart" .DNC}}

@@ -1,0 +1,127 @@
+package report
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// AbandonLimitPercent is the abandoned-call rate the US Telemarketing Sales
+// Rule (16 CFR 310.4(b)(4)(i): 3 % of calls answered by a person, per
+// campaign, per 30-day period) and Ofcom's persistent-misuse policy (3 % of
+// live calls, per campaign, per 24 hours) allow. The report measures both
+// windows; dialgate does not enforce them (they are rates over a campaign's
+// outcomes, not rules of one dial).
+const AbandonLimitPercent = 3.0
+
+// Abandonment is one campaign's abandoned calls in the quarter, from the
+// outcome records of its allowed decisions: Answered counts the calls a
+// person answered (Outcome.Answered, or Outcome.Abandoned, which implies
+// it), Abandoned those no agent took. A decision with several outcome
+// records counts once.
+type Abandonment struct {
+	// Campaign is the dials' campaign; "" for dials that named none.
+	Campaign  string  `json:"campaign"`
+	Answered  int     `json:"answered"`
+	Abandoned int     `json:"abandoned"`
+	Percent   float64 `json:"percent"` // Abandoned ÷ Answered × 100 over the quarter
+	// Worst24h is the calendar day (in the report's location) with the
+	// highest rate, Worst30d the 30-day period counted from the quarter's
+	// start (the last one cut short at its end); at equal rates the one with
+	// more answered calls.
+	Worst24h AbandonWindow `json:"worst_24h"`
+	Worst30d AbandonWindow `json:"worst_30d"`
+}
+
+// AbandonWindow is the abandoned-call rate over [From, To).
+type AbandonWindow struct {
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Answered  int       `json:"answered"`
+	Abandoned int       `json:"abandoned"`
+	Percent   float64   `json:"percent"`
+}
+
+// Over reports whether the window's rate is above AbandonLimitPercent.
+func (w AbandonWindow) Over() bool { return w.Percent > AbandonLimitPercent }
+
+// answeredCall is a call a person answered: when its outcome was reported,
+// and whether no agent took it.
+type answeredCall struct {
+	at        time.Time
+	abandoned bool
+}
+
+// abandonment computes the per-campaign rates from the answered calls of
+// the quarter's decisions, ordered by campaign. Days are calendar days in
+// the location of the quarter's bounds [from, to); 30-day periods run from
+// from, the last one cut short at to.
+func abandonment(byCampaign map[string][]answeredCall, from, to time.Time) []Abandonment {
+	loc := from.Location()
+	day := func(t time.Time) (time.Time, time.Time) {
+		y, m, d := t.In(loc).Date()
+		start := time.Date(y, m, d, 0, 0, 0, 0, loc)
+		return start, time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+	}
+	month := func(t time.Time) (time.Time, time.Time) {
+		const period = 30 * 24 * time.Hour
+		start := from.Add(t.Sub(from) / period * period)
+		end := start.Add(period)
+		if end.After(to) {
+			end = to
+		}
+		return start, end
+	}
+	out := make([]Abandonment, 0, len(byCampaign))
+	for campaign, calls := range byCampaign {
+		a := Abandonment{Campaign: campaign, Answered: len(calls)}
+		for _, c := range calls {
+			if c.abandoned {
+				a.Abandoned++
+			}
+		}
+		a.Percent = percent(a.Abandoned, a.Answered)
+		a.Worst24h = worstPeriod(calls, day)
+		a.Worst30d = worstPeriod(calls, month)
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b Abandonment) int { return strings.Compare(a.Campaign, b.Campaign) })
+	return out
+}
+
+// worstPeriod returns the period (as period maps a call's time to its
+// bounds) with the highest abandoned rate; at equal rates the one with more
+// answered calls, then the earlier.
+func worstPeriod(calls []answeredCall, period func(time.Time) (time.Time, time.Time)) AbandonWindow {
+	byStart := map[time.Time]*AbandonWindow{}
+	for _, c := range calls {
+		from, to := period(c.at)
+		w := byStart[from]
+		if w == nil {
+			w = &AbandonWindow{From: from, To: to}
+			byStart[from] = w
+		}
+		w.Answered++
+		if c.abandoned {
+			w.Abandoned++
+		}
+	}
+	var best AbandonWindow
+	for _, w := range byStart {
+		w.Percent = percent(w.Abandoned, w.Answered)
+		switch {
+		case best.Answered == 0, w.Percent > best.Percent,
+			w.Percent == best.Percent && w.Answered > best.Answered,
+			w.Percent == best.Percent && w.Answered == best.Answered && w.From.Before(best.From):
+			best = *w
+		}
+	}
+	return best
+}
+
+func percent(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) * 100 / float64(of)
+}

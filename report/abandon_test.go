@@ -1,0 +1,118 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/report"
+)
+
+// Abandoned calls are counted per campaign over the calls a person
+// answered, once per decision, with the worst 24-hour and 30-day windows.
+func TestAbandonment(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "test-log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auditlog.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 10, 5, 10, 0, 0, 0, cst)
+	g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })), dialgate.WithAuditLog(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(campaign string, i int, o dialgate.Outcome) {
+		t.Helper()
+		to := dialgate.MustParseNumber(fmt.Sprintf("+86139001%05d", i))
+		dec, err := g.Check(ctx, dialgate.Dial{To: to, Purpose: dialgate.PurposeService, LeadID: "l", Campaign: campaign})
+		if err != nil || !dec.Allowed {
+			t.Fatalf("check: %+v %v", dec, err)
+		}
+		o.DecisionID, o.Dial = dec.ID, dec.Dial
+		if err := g.ReportOutcome(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Campaign "a": 100 answered calls spread over 10 days, 2 abandoned on
+	// day 1 and 4 on day 9 (of that day's 10): 6 % over the quarter, 40 %
+	// on the worst day.
+	for i := 0; i < 100; i++ {
+		now = time.Date(2026, 10, 1+i/10, 9, 0, 0, 0, cst).Add(time.Duration(i%10) * time.Minute)
+		o := dialgate.Outcome{Answered: true}
+		if (i/10 == 0 && i%10 < 2) || (i/10 == 8 && i%10 < 4) {
+			o = dialgate.Outcome{Abandoned: true}
+		}
+		call("a", i, o)
+	}
+	// A second outcome for one decision (a late conversation report) does
+	// not count the call twice.
+	now = time.Date(2026, 11, 1, 9, 0, 0, 0, cst)
+	dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900200000"), Purpose: dialgate.PurposeService, LeadID: "l", Campaign: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []dialgate.Outcome{{Answered: true}, {Answered: true, Conversation: true}} {
+		o.DecisionID, o.Dial = dec.ID, dec.Dial
+		if err := g.ReportOutcome(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Unanswered and released calls are not answered calls.
+	call("b", 500, dialgate.Outcome{})
+	call("b", 501, dialgate.Outcome{Released: true})
+	// The quarter's last 30-day period is cut short at its end.
+	now = time.Date(2026, 12, 31, 9, 0, 0, 0, cst)
+	call("c", 600, dialgate.Outcome{Abandoned: true})
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2027, 1, 10, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Abandonment) != 3 {
+		t.Fatalf("abandonment %+v, want campaigns a, b and c", r.Abandonment)
+	}
+	a, b, c := r.Abandonment[0], r.Abandonment[1], r.Abandonment[2]
+	if w := c.Worst30d; c.Campaign != "c" || w.Percent != 100 || !w.From.Equal(time.Date(2026, 12, 30, 0, 0, 0, 0, cst)) || !w.To.Equal(time.Date(2027, 1, 1, 0, 0, 0, 0, cst)) {
+		t.Errorf("campaign c, last 30-day period: %+v", c)
+	}
+	if a.Campaign != "a" || a.Answered != 100 || a.Abandoned != 6 || a.Percent != 6 {
+		t.Errorf("campaign a: %+v", a)
+	}
+	if w := a.Worst24h; w.Abandoned != 4 || w.Answered != 10 || !w.Over() || !w.From.Equal(time.Date(2026, 10, 9, 0, 0, 0, 0, cst)) || !w.To.Equal(time.Date(2026, 10, 10, 0, 0, 0, 0, cst)) {
+		t.Errorf("campaign a, worst 24 h: %+v", w)
+	}
+	if w := a.Worst30d; w.Abandoned != 6 || w.Answered != 100 || !w.From.Equal(time.Date(2026, 10, 1, 0, 0, 0, 0, cst)) || !w.To.Equal(time.Date(2026, 10, 31, 0, 0, 0, 0, cst)) {
+		t.Errorf("campaign a, worst 30 days: %+v", w)
+	}
+	if b.Campaign != "b" || b.Answered != 1 || b.Abandoned != 0 || b.Worst24h.Over() {
+		t.Errorf("campaign b: %+v", b)
+	}
+	var cs, hs bytes.Buffer
+	if err := r.WriteCSV(&cs); err != nil || !strings.Contains(cs.String(), "abandonment,a,6 of 100 answered (6.00%)") {
+		t.Errorf("CSV: %v\n%s", err, cs.String())
+	}
+	if err := r.WriteHTML(&hs); err != nil || !strings.Contains(hs.String(), "<strong>40.00 %</strong>") {
+		t.Errorf("HTML: %v, want the worst day's 40 %% in bold", err)
+	}
+}
