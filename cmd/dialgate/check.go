@@ -250,7 +250,9 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 	} else {
 		b, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {
-			return deps, nil, false, usageErr("--data: %v", err)
+			// The store exists but cannot be used (locked by a running
+			// sidecar, damaged, too new): no decision possible, exit 1.
+			return deps, nil, false, failErr(fmt.Errorf("--data: %w", err))
 		}
 		keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 		if err != nil {

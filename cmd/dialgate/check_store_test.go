@@ -1,0 +1,26 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate/storage/boltstore"
+)
+
+// A store that cannot be opened (here: held by another process, as when
+// dialgate serve runs on the same --data) is a failure, not bad input:
+// check exits 1 like any other "no decision possible" (DESIGN §5, check --help).
+func TestCheckStoreFailureExits1(t *testing.T) {
+	data := t.TempDir()
+	held, err := boltstore.Open(filepath.Join(data, boltstore.DefaultFileName), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	code, out, errs := runCLI(t, "", "--data", data, "check", "--to", "+8613800138000", "--from", "+861058001234",
+		"--purpose", "service", "--lead-id", "x", "--at", "2026-12-05T10:00:00+08:00")
+	if code != 1 || !strings.Contains(errs, "locked") {
+		t.Fatalf("check on a locked store: exit %d, stdout %q, stderr %q; want exit 1 and the lock named", code, out, errs)
+	}
+}
