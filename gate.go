@@ -341,10 +341,21 @@ func (g *Gate) releaseAll(ctx context.Context, idx []int, id string) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
 	defer cancel()
 	for _, i := range idx {
-		if err := g.checks[i].com.Release(rctx, id); err != nil {
+		if err := g.releaseOne(rctx, i, id); err != nil {
 			g.log.Error("dialgate: release failed", "check", g.checks[i].name, "decision", id, "err", err)
 		}
 	}
+}
+
+// releaseOne calls one Committer's Release, turning a panic into an error
+// (a Release runs on the deny path of Check too, which must not crash).
+func (g *Gate) releaseOne(ctx context.Context, i int, id string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in release: %v", p)
+		}
+	}()
+	return g.checks[i].com.Release(ctx, id)
 }
 
 // Release tells the Gate that the dial of an allowed decision was not placed, so
@@ -356,9 +367,8 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 	}
 	var errs []error
 	for _, i := range g.committers {
-		e := &g.checks[i]
-		if err := e.com.Release(ctx, d.ID); err != nil {
-			errs = append(errs, fmt.Errorf("release %s: %w", e.name, err))
+		if err := g.releaseOne(ctx, i, d.ID); err != nil {
+			errs = append(errs, fmt.Errorf("release %s: %w", g.checks[i].name, err))
 		}
 	}
 	if g.audit != nil {

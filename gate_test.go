@@ -372,6 +372,26 @@ func TestFailedCommitReleasesEarlierCommits(t *testing.T) {
 	}
 }
 
+// panickyRelease is a Committer whose Release panics.
+type panickyRelease struct{ *capacity }
+
+func (panickyRelease) Release(context.Context, string) error { panic("release bug") }
+
+// A Release that panics — on Check's own deny path (a later committer
+// refused) or through Gate.Release — is an error, not a crash.
+func TestPanickingReleaseDoesNotCrash(t *testing.T) {
+	first := panickyRelease{newCapacity("first", 10)}
+	second := newCapacity("second", 0) // always full: Check releases first
+	g := mustGate(t, []dialgate.Checker{first, second}, dialgate.WithoutAuditLog())
+	dec, err := g.Check(context.Background(), serviceDial())
+	if err != nil || dec.Allowed || codes(dec) != "frequency.capped" {
+		t.Fatalf("%+v %v", dec, err)
+	}
+	if err := g.Release(context.Background(), dec); err == nil || !strings.Contains(err.Error(), "panic in release") {
+		t.Fatalf("Release with a panicking committer: %v", err)
+	}
+}
+
 func TestReleaseGivesCapacityBack(t *testing.T) {
 	log := &memLog{}
 	capc := newCapacity("frequency", 1)
