@@ -78,7 +78,7 @@ func CapsUSCollections() CapsConfig {
 // from the refusal end with the sixtieth day after it, which 60 × 24 h from
 // the report would not cover.
 func CapsFR() CapsConfig {
-	law := "Code de la consommation art. D223-8 (décret n° 2022-1313 du 13 octobre 2022)"
+	law := "Code de la consommation art. D. 223-9 (décret n° 2022-1313 du 13 octobre 2022)"
 	marketing := []dialgate.Purpose{dialgate.PurposeMarketing}
 	return CapsConfig{
 		Caps: []Cap{{
