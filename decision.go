@@ -184,6 +184,10 @@ type Outcome struct {
 	// Abandoned reports that the call was answered but no agent took it, or it
 	// was hung up unanswered before the profile's minimum ring time.
 	Abandoned bool `json:"abandoned,omitempty"`
+	// Refused reports that the callee refused the offer (for rules such as
+	// "no call within 60 days after a refusal"). For an explicit request never
+	// to be called again add a do-not-call entry instead.
+	Refused bool `json:"refused,omitempty"`
 	// RingDuration is how long the call rang.
 	RingDuration time.Duration `json:"ring_duration,omitempty"`
 	// Disposition is the dialer's free-text disposition code.

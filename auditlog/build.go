@@ -356,6 +356,7 @@ func (r *Redactor) Outcome(o dialgate.Outcome) (*OutcomeRecord, error) {
 		Answered:     o.Answered,
 		Conversation: o.Conversation,
 		Abandoned:    o.Abandoned,
+		Refused:      o.Refused,
 		RingMillis:   o.RingDuration.Milliseconds(),
 		Disposition:  s.clean(field("disposition"), o.Disposition),
 		RecordingID:  s.clean(field("recording_id"), o.RecordingID),

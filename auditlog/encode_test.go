@@ -74,7 +74,7 @@ func randDecisionRecord(r *rand.Rand) *DecisionRecord {
 
 func randOutcomeRecord(r *rand.Rand) *OutcomeRecord {
 	o := &OutcomeRecord{DecisionID: randString(r) + "d", At: randTime(r).Add(time.Second),
-		Released: r.IntN(2) == 0, Answered: r.IntN(2) == 0, Conversation: r.IntN(2) == 0, Abandoned: r.IntN(2) == 0,
+		Released: r.IntN(2) == 0, Answered: r.IntN(2) == 0, Conversation: r.IntN(2) == 0, Abandoned: r.IntN(2) == 0, Refused: r.IntN(2) == 0,
 		RingMillis: r.Int64N(100000) * int64(r.IntN(2)), Disposition: randString(r), RecordingID: randString(r)}
 	for range r.IntN(3) {
 		o.Redacted = append(o.Redacted, randString(r))

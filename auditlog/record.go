@@ -196,6 +196,10 @@ type OutcomeRecord struct {
 	// Abandoned reports that the call was answered but no agent took it, or
 	// it was hung up before the profile's minimum ring time.
 	Abandoned bool `json:"abandoned,omitempty"`
+	// Refused reports that the callee refused the offer (it starts a pause
+	// after a refusal). Absent from records written before the field existed,
+	// which verify unchanged.
+	Refused bool `json:"refused,omitempty"`
 	// RingMillis is the ring duration in milliseconds.
 	RingMillis int64 `json:"ring_ms,omitempty"`
 	// Disposition is the dialer's free-text disposition code; empty when none.

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/schedule"
@@ -37,13 +38,32 @@ func explainFrequency(c *schedule.CapsConfig) []Rule {
 			Text: fmt.Sprintf("at most %s, in a sliding window, across all caller IDs and campaigns of the tenant (frequency.capped)", cp),
 			Cite: cp.Cite})
 	}
-	if p := c.PauseAfterConversation; p != nil {
+	for _, pz := range []struct {
+		path, after string
+		p           *schedule.Pause
+	}{
+		{"frequency.pause_after_conversation", "a reported conversation", c.PauseAfterConversation},
+		{"frequency.pause_after_abandoned", "a reported abandoned call", c.PauseAfterAbandoned},
+		{"frequency.pause_after_refusal", "a reported refusal (the callee refused the offer)", c.PauseAfterRefusal},
+	} {
+		p := pz.p
+		if p == nil {
+			continue
+		}
 		who := "callee"
 		if p.Per != "" {
 			who = string(p.Per)
 		}
-		rules = append(rules, Rule{Section: "frequency", Path: "frequency.pause_after_conversation",
-			Text: fmt.Sprintf("no call within %s after a reported conversation, per %s (frequency.capped)", p.Window, who),
+		of := ""
+		if len(p.Purposes) > 0 {
+			ps := make([]string, len(p.Purposes))
+			for i, x := range p.Purposes {
+				ps[i] = string(x)
+			}
+			of = strings.Join(ps, " or ") + " "
+		}
+		rules = append(rules, Rule{Section: "frequency", Path: pz.path,
+			Text: fmt.Sprintf("no %scall within %s after %s, per %s (frequency.capped)", of, p.Window, pz.after, who),
 			Cite: p.Cite})
 	}
 	return rules

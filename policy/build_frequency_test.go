@@ -47,6 +47,24 @@ frequency:
 		t.Errorf("explain = %+v", rules)
 	}
 
+	for _, tc := range []struct{ profile, path, text string }{
+		{"uk", "frequency.pause_after_abandoned", "no call within 3d after a reported abandoned call, per callee (frequency.capped)"},
+		{"fr", "frequency.pause_after_refusal", "no marketing call within 61d after a reported refusal (the callee refused the offer), per callee (frequency.capped)"},
+	} {
+		found := false
+		for _, r := range Explain(builtin(t, tc.profile)) {
+			if r.Path == tc.path {
+				found = true
+				if r.Text != tc.text {
+					t.Errorf("%s explain %s = %q, want %q", tc.profile, tc.path, r.Text, tc.text)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: explain has no %s rule", tc.profile, tc.path)
+		}
+	}
+
 	bad := strings.Replace(src, "count: 1,", "count: -1,", 1)
 	if _, err := Parse("bad.yaml", []byte(bad)); err == nil || !strings.Contains(err.Error(), "frequency.caps[0].count") {
 		t.Errorf("negative cap: %v, want an error naming frequency.caps[0].count", err)

@@ -142,13 +142,24 @@ func overlayWarnings(p *Profile, now time.Time) []Warning {
 			}
 			warn("frequency", c.Cite, "base %s caps %s; this profile has no cap as strict", bn, c)
 		}
-		if c := b.PauseAfterConversation; c != nil && isLaw(c.Cite) {
-			q := (*schedule.ConversationPause)(nil)
+		for _, pz := range []struct {
+			field, after string
+			get          func(*schedule.CapsConfig) *schedule.Pause
+		}{
+			{"pause_after_conversation", "a conversation", func(c *schedule.CapsConfig) *schedule.Pause { return c.PauseAfterConversation }},
+			{"pause_after_abandoned", "an abandoned call", func(c *schedule.CapsConfig) *schedule.Pause { return c.PauseAfterAbandoned }},
+			{"pause_after_refusal", "a refusal", func(c *schedule.CapsConfig) *schedule.Pause { return c.PauseAfterRefusal }},
+		} {
+			c := pz.get(b)
+			if c == nil || !isLaw(c.Cite) {
+				continue
+			}
+			var q *schedule.Pause
 			if pf != nil {
-				q = pf.PauseAfterConversation
+				q = pz.get(pf)
 			}
 			if q == nil || capScope(q.Per) != capScope(c.Per) || !coversPurposes(q.Purposes, c.Purposes) || q.Window < c.Window {
-				warn("frequency.pause_after_conversation", c.Cite, "base %s pauses %s after a conversation, per %s; this profile pauses less", bn, c.Window, capScope(c.Per))
+				warn("frequency."+pz.field, c.Cite, "base %s pauses %s after %s, per %s; this profile pauses less", bn, c.Window, pz.after, capScope(c.Per))
 			}
 		}
 	}

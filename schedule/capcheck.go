@@ -47,18 +47,18 @@ func WithCapHashKey(key []byte) CapOption {
 
 // CapCheck is the "frequency" check: sliding-window frequency caps per callee
 // (or per matter) across all caller IDs and campaigns of a tenant, and the
-// pause after a conversation. It implements dialgate.Checker,
+// pauses after a conversation, an abandoned call or a refusal. It implements dialgate.Checker,
 // dialgate.Attester, dialgate.Committer and dialgate.OutcomeObserver.
 //
 // Check and Attest only read the counters (storage.Counters.Usage); the Gate
 // calls Commit only when every check passed, and Commit reserves atomically
 // (storage.Counters.Reserve), so a dial denied by any check consumes nothing
 // and two concurrent dials never both take a cap's last slot. Release gives a
-// reservation back. ObserveOutcome records conversations for the pause; the
-// pause is checked again in Commit's reservation, as a check-only limit
-// (storage.Limit.CheckOnly: checked atomically with the caps, never recorded
-// by a dial), so that a conversation recorded between a dial's Attest and its
-// Commit refuses the dial.
+// reservation back. ObserveOutcome records conversations, abandoned calls and
+// refusals for the pauses; each pause is checked again in Commit's
+// reservation, as a check-only limit (storage.Limit.CheckOnly: checked
+// atomically with the caps, never recorded by a dial), so that an outcome
+// recorded between a dial's Attest and its Commit refuses the dial.
 //
 // Counter keys hold no raw callee number: they are
 // "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<kind>|<scope>|<purposes>".
@@ -70,7 +70,7 @@ func WithCapHashKey(key []byte) CapOption {
 // A CapCheck is safe for concurrent use. Create it with NewCapCheck.
 type CapCheck struct {
 	caps     []capRule
-	pause    *capRule
+	pauses   []capRule // kind != nil
 	counters storage.Counters
 	hashers  sync.Pool
 }
@@ -79,10 +79,11 @@ type capRule struct {
 	cap    Cap // for a pause: Count 0, Window, Purposes, Per, Cite
 	suffix string
 	desc   string
+	pause  *pauseKind // nil for a cap
 }
 
-// pauseRecordMax is the Max used when recording a conversation: recording
-// never fails for lack of room.
+// pauseRecordMax is the Max used when recording an outcome for a pause:
+// recording never fails for lack of room.
 const pauseRecordMax = 1 << 30
 
 // NewCapCheck validates cfg and returns the check, counting in counters.
@@ -127,10 +128,15 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 	for i := range c.caps {
 		c.caps[i].suffix += "|" + windowString(longest[c.caps[i].suffix])
 	}
-	if p := cfg.PauseAfterConversation; p != nil {
+	for _, k := range pauseKinds() {
+		p := k.get(&cfg)
+		if p == nil {
+			continue
+		}
 		cp := Cap{Window: p.Window, Purposes: p.Purposes, Per: p.Per, Cite: p.Cite}
-		c.pause = &capRule{cap: cp, suffix: ruleSuffix("pause", p.Per, p.Purposes) + "|" + windowString(p.Window),
-			desc: "no call within " + windowString(p.Window) + " after a conversation, per " + string(scopeOrDefault(p.Per))}
+		c.pauses = append(c.pauses, capRule{cap: cp, pause: &k,
+			suffix: ruleSuffix(k.kind, p.Per, p.Purposes) + "|" + windowString(p.Window),
+			desc:   "no call within " + windowString(p.Window) + " after " + k.event + ", per " + string(scopeOrDefault(p.Per))})
 	}
 	return c, nil
 }
@@ -149,7 +155,7 @@ func ruleSuffix(kind string, per CapScope, purposes []dialgate.Purpose) string {
 func (c *CapCheck) Name() string { return "frequency" }
 
 // Check reports a frequency.capped reason for every cap the dial would exceed
-// and for an active pause, reading the counters without reserving.
+// and for every active pause, reading the counters without reserving.
 func (c *CapCheck) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
 	rs, _, err := c.evaluate(ctx, d, false)
 	return rs, err
@@ -182,7 +188,7 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 	}
 	ev := make([]dialgate.Evidence, 0, len(us))
 	for i, u := range us {
-		if rules[i] == c.pause {
+		if rules[i].pause != nil {
 			continue
 		}
 		ev = append(ev, dialgate.Evidence{Key: "frequency.seen", Value: strconv.Itoa(u.Count) + " of " + rules[i].desc})
@@ -191,13 +197,13 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 }
 
 // Commit reserves one call under every cap that applies to d, atomically and
-// idempotently by decisionID, on condition that the pause after a
-// conversation (when it applies to d's purpose) is not active: the pause is
-// checked in the same atomic step and not recorded. If a cap is full (a
-// concurrent decision took the last slot) or a conversation was recorded
-// since Attest, it reserves nothing and reports frequency.capped, with the
-// message and evidence Attest gives. When only the pause applies nothing is
-// held, so a retried Commit checks the pause again.
+// idempotently by decisionID, on condition that no pause that applies to d's
+// purpose (after a conversation, an abandoned call, a refusal) is active: the
+// pauses are checked in the same atomic step and not recorded. If a cap is
+// full (a concurrent decision took the last slot) or an outcome starting a
+// pause was recorded since Attest, it reserves nothing and reports
+// frequency.capped, with the message and evidence Attest gives. When only
+// pauses apply nothing is held, so a retried Commit checks them again.
 func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID string) ([]dialgate.Reason, error) {
 	if err := c.needSubject(d); err != nil {
 		return nil, err
@@ -237,50 +243,68 @@ func (c *CapCheck) Release(ctx context.Context, decisionID string) error {
 	return nil
 }
 
-// ObserveOutcome records a reported conversation (Outcome.Conversation) for
-// the pause after a conversation, at o.At. It needs o.Dial (callee, tenant,
-// purpose, subject); a conversation without the dial's callee is an error
-// wrapping dialgate.ErrInvalidOutcome. Other outcomes are ignored. Recording
-// is idempotent by o.DecisionID and the dial's callee: a report that names
-// a decision with another dial (a mistake, or another tenant's decision id)
-// records a pause for the dial it names and cannot use up the decision's own
-// report.
+// ObserveOutcome records, at o.At, a reported conversation
+// (Outcome.Conversation), abandoned call (Outcome.Abandoned) or refusal
+// (Outcome.Refused) for the pause the profile has after it. It needs o.Dial
+// (callee, tenant, purpose, subject); such an outcome without the dial's
+// callee is an error wrapping dialgate.ErrInvalidOutcome. Outcomes that start
+// no configured pause are ignored. It does not ask whether the decision is
+// known or was released: a reported outcome pauses the dial it names (fail
+// closed). Recording is idempotent by o.DecisionID and the dial's callee: a
+// report that names a decision with another dial (a mistake, or another
+// tenant's decision id) records a pause for the dial it names and cannot use
+// up the decision's own report. An outcome that starts several pauses records
+// each; the errors of those it could not record are joined.
 func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error {
-	p := c.pause
-	if p == nil || !o.Conversation {
+	var started []*capRule
+	for i := range c.pauses {
+		if c.pauses[i].pause.happened(o) {
+			started = append(started, &c.pauses[i])
+		}
+	}
+	if len(started) == 0 {
 		return nil
 	}
 	if !o.Dial.To.IsValid() {
-		return &dialgate.FieldError{Field: "dial.to", Problem: "a conversation outcome needs the decided dial (Outcome.Dial) for the pause after a conversation", Err: dialgate.ErrInvalidOutcome}
-	}
-	if !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
-		return nil
-	}
-	if perSubject(p.cap.Per) && o.Dial.Subject == "" {
-		return &dialgate.FieldError{Field: "dial.subject", Problem: "missing; the pause after a conversation (" + p.desc + ") needs the matter the call was about", Err: dialgate.ErrInvalidOutcome}
+		k := started[0].pause
+		return &dialgate.FieldError{Field: "dial.to", Problem: "an outcome reporting " + k.event + " needs the decided dial (Outcome.Dial) for the pause after " + k.event, Err: dialgate.ErrInvalidOutcome}
 	}
 	if o.At.IsZero() {
 		return &dialgate.FieldError{Field: "at", Problem: "missing", Err: dialgate.ErrInvalidOutcome}
 	}
+	var errs []error
+	for _, p := range started {
+		if err := c.recordPause(ctx, p, o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// recordPause records o under pause p, if p applies to o's dial.
+func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outcome) error {
+	if !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
+		return nil
+	}
+	if perSubject(p.cap.Per) && o.Dial.Subject == "" {
+		return &dialgate.FieldError{Field: "dial.subject", Problem: "missing; the pause after " + p.pause.event + " (" + p.desc + ") needs the matter the call was about", Err: dialgate.ErrInvalidOutcome}
+	}
 	var buf [32]byte
 	key := "frequency|" + c.scopeHash(o.Dial, p.cap.Per, &buf) + p.suffix
-	_, _, err := c.counters.Reserve(ctx, "frequency.conversation:"+o.DecisionID+"|"+key, o.At,
+	_, _, err := c.counters.Reserve(ctx, p.pause.record+o.DecisionID+"|"+key, o.At,
 		[]storage.Limit{{Key: key, Window: p.cap.Window.Std(), Max: pauseRecordMax}})
 	if err != nil {
-		return fmt.Errorf("frequency: record conversation: %w", err)
+		return fmt.Errorf("frequency: record %s: %w", p.pause.event, err)
 	}
 	return nil
 }
 
 // limits returns the limits of the rules that apply to d, and the rules; the
-// pause (if it applies) comes last, as a check-only limit: Usage reports on
-// it like on any limit, Reserve checks it without recording it (only
-// ObserveOutcome records under the pause key).
+// pauses (those that apply) come last, as check-only limits: Usage reports on
+// them like on any limit, Reserve checks them without recording them (only
+// ObserveOutcome records under a pause key).
 func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule) {
-	n := len(c.caps)
-	if c.pause != nil {
-		n++
-	}
+	n := len(c.caps) + len(c.pauses)
 	limits := make([]storage.Limit, 0, n)
 	rules := make([]*capRule, 0, n)
 	var (
@@ -307,8 +331,10 @@ func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule) {
 			add(r, r.cap.Count, false)
 		}
 	}
-	if c.pause != nil && appliesTo(c.pause.cap.Purposes, d.Purpose) {
-		add(c.pause, 1, true)
+	for i := range c.pauses {
+		if p := &c.pauses[i]; appliesTo(p.cap.Purposes, d.Purpose) {
+			add(p, 1, true)
+		}
 	}
 	return limits, rules
 }
@@ -331,8 +357,10 @@ func (c *CapCheck) needSubject(d dialgate.Dial) error {
 			return fmt.Errorf("frequency: the cap %s counts calls per subject and the dial has no subject: %w", r.desc, ErrNoSubject)
 		}
 	}
-	if p := c.pause; p != nil && perSubject(p.cap.Per) && appliesTo(p.cap.Purposes, d.Purpose) {
-		return fmt.Errorf("frequency: the pause %s counts per subject and the dial has no subject: %w", p.desc, ErrNoSubject)
+	for i := range c.pauses {
+		if p := &c.pauses[i]; perSubject(p.cap.Per) && appliesTo(p.cap.Purposes, d.Purpose) {
+			return fmt.Errorf("frequency: the pause %s counts per subject and the dial has no subject: %w", p.desc, ErrNoSubject)
+		}
 	}
 	return nil
 }
@@ -385,8 +413,8 @@ func (c *CapCheck) reasons(us []storage.Usage, rules []*capRule) []dialgate.Reas
 		}
 		r := rules[i]
 		var msg string
-		if r == c.pause {
-			msg = "a conversation took place within the pause: " + r.desc
+		if r.pause != nil {
+			msg = r.pause.reported + ": " + r.desc
 		} else {
 			msg = "frequency cap reached: " + strconv.Itoa(u.Count) + " calls in the window, cap " + r.desc
 		}

@@ -36,8 +36,8 @@ const (
 
 // CapsConfig is the frequency section of a profile (`frequency:` in a profile
 // file): caps on how often one callee (or one matter) may be called within
-// sliding windows, and the pause after a conversation. It is plain data;
-// NewCapCheck validates it.
+// sliding windows, and the pauses after a reported outcome (a conversation, an
+// abandoned call, a refusal). It is plain data; NewCapCheck validates it.
 //
 // The zero CapsConfig has no caps and no pause: the check allows every dial.
 // Profiles that need caps must list them (see CapsCN and friends).
@@ -48,7 +48,16 @@ type CapsConfig struct {
 	// PauseAfterConversation forbids calls for a while after a conversation
 	// with the callee was reported (Outcome.Conversation via
 	// Gate.ReportOutcome). Nil: no pause.
-	PauseAfterConversation *ConversationPause `json:"pause_after_conversation,omitempty"`
+	PauseAfterConversation *Pause `json:"pause_after_conversation,omitempty"`
+	// PauseAfterAbandoned forbids calls for a while after an abandoned call to
+	// the callee was reported (Outcome.Abandoned via Gate.ReportOutcome), as
+	// Ofcom's "no repeat call within 72 hours of an abandoned call". Nil: no
+	// pause.
+	PauseAfterAbandoned *Pause `json:"pause_after_abandoned,omitempty"`
+	// PauseAfterRefusal forbids calls for a while after the callee refused the
+	// offer (Outcome.Refused via Gate.ReportOutcome), as France's 60 days
+	// after a refusal. Nil: no pause.
+	PauseAfterRefusal *Pause `json:"pause_after_refusal,omitempty"`
 }
 
 // Cap is one frequency cap: at most Count calls within Window.
@@ -67,19 +76,27 @@ type Cap struct {
 	Cite dialgate.Citation `json:"cite"`
 }
 
-// ConversationPause is "no call within Window after a conversation".
-type ConversationPause struct {
-	// Window is how long after a reported conversation no call may be placed.
+// Pause is "no call within Window after an outcome": after a conversation
+// (CapsConfig.PauseAfterConversation), an abandoned call
+// (PauseAfterAbandoned) or a refusal (PauseAfterRefusal). The pause runs from
+// when the outcome was reported (Outcome.At); a dial inside it is denied with
+// frequency.capped.
+type Pause struct {
+	// Window is how long after a reported outcome no call may be placed.
 	// Positive; at most 366 days.
 	Window dialgate.Duration `json:"window"`
-	// Purposes limits the pause to conversations on, and dials of, these
+	// Purposes limits the pause to outcomes of calls of, and dials of, these
 	// purposes. Empty means every purpose.
 	Purposes []dialgate.Purpose `json:"purposes,omitempty"`
-	// Per says whose conversations pause whose calls; "" means "callee".
+	// Per says whose outcomes pause whose calls; "" means "callee".
 	Per CapScope `json:"per,omitempty"`
 	// Cite says where the pause comes from. Required.
 	Cite dialgate.Citation `json:"cite"`
 }
+
+// ConversationPause is the former name of Pause, kept so that code written
+// for the pause after a conversation keeps compiling.
+type ConversationPause = Pause
 
 // maxCapWindow bounds windows so that a typo ("30000d") is caught.
 const maxCapWindow = 366 * 24 * time.Hour
@@ -100,12 +117,50 @@ func (c CapsConfig) Validate() error {
 			return err
 		}
 	}
-	if p := c.PauseAfterConversation; p != nil {
-		if err := validateCapCommon("frequency.pause_after_conversation", p.Window, p.Purposes, p.Per, p.Cite); err != nil {
-			return err
+	for _, k := range pauseKinds() {
+		if p := k.get(&c); p != nil {
+			if err := validateCapCommon("frequency."+k.field, p.Window, p.Purposes, p.Per, p.Cite); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// pauseKind describes one of CapsConfig's pauses: its field, the outcome that
+// starts it and how it is named in counter keys and messages.
+type pauseKind struct {
+	field    string                        // the profile key, "pause_after_conversation"
+	get      func(*CapsConfig) *Pause      // the pause in a config
+	happened func(o dialgate.Outcome) bool // whether o starts the pause
+	event    string                        // "a conversation", for descriptions
+	reported string                        // message prefix of a denial
+	kind     string                        // counter-key kind; "pause" for the conversation pause (stored keys predate the others)
+	record   string                        // reservation-id prefix of a recorded outcome
+}
+
+// pauseKinds lists the pauses in the order they are checked and reported.
+func pauseKinds() [3]pauseKind {
+	return [...]pauseKind{
+		{
+			field: "pause_after_conversation", get: func(c *CapsConfig) *Pause { return c.PauseAfterConversation },
+			happened: func(o dialgate.Outcome) bool { return o.Conversation },
+			event:    "a conversation", reported: "a conversation took place within the pause",
+			kind: "pause", record: "frequency.conversation:",
+		},
+		{
+			field: "pause_after_abandoned", get: func(c *CapsConfig) *Pause { return c.PauseAfterAbandoned },
+			happened: func(o dialgate.Outcome) bool { return o.Abandoned },
+			event:    "an abandoned call", reported: "a call was abandoned within the pause",
+			kind: "pause_abandoned", record: "frequency.abandoned:",
+		},
+		{
+			field: "pause_after_refusal", get: func(c *CapsConfig) *Pause { return c.PauseAfterRefusal },
+			happened: func(o dialgate.Outcome) bool { return o.Refused },
+			event:    "a refusal", reported: "the callee refused within the pause",
+			kind: "pause_refusal", record: "frequency.refusal:",
+		},
+	}
 }
 
 func validateCapCommon(f string, w dialgate.Duration, purposes []dialgate.Purpose, per CapScope, cite dialgate.Citation) error {

@@ -71,12 +71,38 @@ func CapsUSCollections() CapsConfig {
 	}
 }
 
-// CapsFR returns the fr profile's cap: at most 4 marketing calls per callee
-// within 30 days (calendar days, counted here as a sliding 30 × 24 h).
+// CapsFR returns the fr profile's frequency rules: at most 4 marketing calls
+// per callee within 30 days (calendar days, counted here as a sliding
+// 30 × 24 h), and no marketing call to a callee within 61 × 24 h after they
+// refused the canvassing (Outcome.Refused): the law's sixty full calendar days
+// from the refusal end with the sixtieth day after it, which 60 × 24 h from
+// the report would not cover.
 func CapsFR() CapsConfig {
-	return CapsConfig{Caps: []Cap{{
-		Count: 4, Window: 30 * capDay, Purposes: []dialgate.Purpose{dialgate.PurposeMarketing},
-		Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "Code de la consommation art. D223-8 (décret n° 2022-1313 du 13 octobre 2022)",
-			Note: "a consumer may not be canvassed by telephone more than 4 times in 30 calendar days"},
-	}}}
+	law := "Code de la consommation art. D. 223-9 (décret n° 2022-1313 du 13 octobre 2022)"
+	marketing := []dialgate.Purpose{dialgate.PurposeMarketing}
+	return CapsConfig{
+		Caps: []Cap{{
+			Count: 4, Window: 30 * capDay, Purposes: marketing,
+			Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: law,
+				Note: "a consumer may not be canvassed by telephone more than 4 times in 30 calendar days"},
+		}},
+		PauseAfterRefusal: &Pause{
+			Window: 61 * capDay, Purposes: marketing,
+			Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: law,
+				Note: "after a refusal during the conversation, no contact before sixty full calendar days from the refusal (soixante jours calendaires révolus), paused as 61 × 24 h"},
+		},
+	}
+}
+
+// CapsUK returns the uk profile's frequency rule: no call to a callee, of any
+// purpose, within 72 hours after an abandoned call to them was reported
+// (Outcome.Abandoned). Ofcom allows the repeat call with a guaranteed live
+// operator; dialgate cannot know one is reserved, so it denies it.
+func CapsUK() CapsConfig {
+	return CapsConfig{PauseAfterAbandoned: &Pause{
+		Window: 3 * capDay,
+		Cite: dialgate.Citation{Source: dialgate.SourceRegulator,
+			Ref:  "Ofcom, Persistent Misuse statement of policy (20 December 2016, applying from 1 March 2017), Annex 1; Communications Act 2003 ss. 128-131",
+			Note: "a repeat call to a number within 72 hours of an abandoned call to it, without a guaranteed live operator, is likely persistent misuse"},
+	}}
 }

@@ -16,6 +16,7 @@ type outcomeArgs struct {
 	Conversation bool   `json:"conversation,omitempty"`
 	RingSeconds  *int   `json:"ring_seconds,omitempty"`
 	Abandoned    bool   `json:"abandoned,omitempty"`
+	Refused      bool   `json:"refused,omitempty"`
 	Disposition  string `json:"disposition,omitempty"`
 	RecordingID  string `json:"recording_id,omitempty"`
 }
@@ -46,6 +47,7 @@ func outcomeEvent() *eventSpec {
 			Answered:     a.Answered,
 			Conversation: a.Conversation,
 			Abandoned:    a.Abandoned,
+			Refused:      a.Refused,
 			Disposition:  a.Disposition,
 			RecordingID:  a.RecordingID,
 		}

@@ -223,6 +223,7 @@ func outcomeFromProto(p *pb.ReportOutcomeRequest) (dialgate.Outcome, error) {
 	o.Answered = p.GetAnswered()
 	o.Conversation = p.GetConversation()
 	o.Abandoned = p.GetAbandoned()
+	o.Refused = p.GetRefused()
 	o.Disposition = p.GetDisposition()
 	o.RecordingID = p.GetRecordingId()
 	return o, nil

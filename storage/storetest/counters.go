@@ -57,6 +57,7 @@ func counterCases() []testCase[storage.Counters] {
 		{"CheckOnlyHeldID", counterCheckOnlyHeld},
 		{"CheckOnlyReopen", counterCheckOnlyReopen},
 		{"CheckOnlyRace", counterCheckOnlyRace},
+		{"CheckOnlySeveral", counterCheckOnlySeveral},
 	}
 }
 
@@ -803,6 +804,68 @@ func counterCheckOnlyNotRecorded(ctx context.Context, h harness[storage.Counters
 		return fmt.Errorf("after Release: %w", err)
 	}
 	return wantCount(ctx, s, at, pause, 1)
+}
+
+// counterCheckOnlySeveral: several check-only limits with different windows
+// in one reservation (the frequency check's pauses after a conversation, an
+// abandoned call and a refusal): the one exceeded refuses the reservation
+// alone, each reports its own usage and NextAt, none is recorded, and once
+// the longest exceeded window is over the reservation is granted.
+func counterCheckOnlySeveral(ctx context.Context, h harness[storage.Counters]) error {
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	caps := lim("cos/caps", 24*time.Hour, 10)
+	conv := lim("cos/conversation", time.Hour, 1)
+	aband := lim("cos/abandoned", 72*time.Hour, 1)
+	refus := lim("cos/refusal", 61*24*time.Hour, 1)
+	all := []storage.Limit{caps, checkOnly(conv), checkOnly(aband), checkOnly(refus)}
+	if _, err := reserve(ctx, s, "abandoned-call", t0, true, lim("cos/abandoned", 72*time.Hour, 1<<30)); err != nil {
+		return err
+	}
+	at := t0.Add(time.Hour)
+	u, err := reserve(ctx, s, "dial", at, false, all...)
+	if err != nil {
+		return err
+	}
+	if u[0].Exceeded || u[1].Exceeded || !u[2].Exceeded || u[3].Exceeded || u[2].Count != 1 || u[3].Count != 0 {
+		return fmt.Errorf("usages = %+v, want only the second check-only limit exceeded, with count 1", u)
+	}
+	if want := t0.Add(72 * time.Hour); !u[2].NextAt.Equal(want) {
+		return fmt.Errorf("NextAt = %s, want %s", u[2].NextAt, want)
+	}
+	if err := wantCount(ctx, s, at, caps, 0); err != nil {
+		return fmt.Errorf("a reservation refused by a check-only limit recorded: %w", err)
+	}
+	// A second outcome under another check-only key: both refuse.
+	if _, err := reserve(ctx, s, "refusal", at, true, lim("cos/refusal", 61*24*time.Hour, 1<<30)); err != nil {
+		return err
+	}
+	u, err = reserve(ctx, s, "dial", at.Add(time.Minute), false, all...)
+	if err != nil {
+		return err
+	}
+	if !u[2].Exceeded || !u[3].Exceeded || u[1].Exceeded {
+		return fmt.Errorf("usages = %+v, want the second and third check-only limits exceeded", u)
+	}
+	// After the abandoned-call window the refusal still refuses.
+	if _, err := reserve(ctx, s, "dial", t0.Add(72*time.Hour), false, all...); err != nil {
+		return err
+	}
+	after := at.Add(61 * 24 * time.Hour)
+	if _, err := reserve(ctx, s, "dial", after, true, all...); err != nil {
+		return fmt.Errorf("after every check-only window: %w", err)
+	}
+	if err := wantCount(ctx, s, after, caps, 1); err != nil {
+		return err
+	}
+	for _, l := range []storage.Limit{conv, aband, refus} {
+		if err := wantCount(ctx, s, after.Add(-time.Minute), l, map[string]int{"cos/refusal": 1}[l.Key]); err != nil {
+			return fmt.Errorf("check-only keys after the granted reservation: %w", err)
+		}
+	}
+	return nil
 }
 
 // counterCheckOnlyAlone: a reservation of check-only limits only records

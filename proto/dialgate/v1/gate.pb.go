@@ -932,9 +932,10 @@ type ReportOutcomeRequest struct {
 	DecisionId string `protobuf:"bytes,1,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
 	// The dial as sent in CheckRequest. Optional, but send it: the server keeps
 	// no copy of decided dials, and the checks that observe outcomes need its
-	// callee, tenant and purpose. Without it they cannot act: a conversation
-	// (conversation: true) cannot start the profile's pause after a
-	// conversation, and is answered InvalidArgument naming dial.to; a
+	// callee, tenant and purpose. Without it they cannot act: a conversation,
+	// an abandoned call or a refusal (conversation, abandoned, refused: true)
+	// cannot start the profile's pause after it, and is answered
+	// InvalidArgument naming dial.to; a
 	// recording_id not registered yet cannot be registered for its callee
 	// (InvalidArgument). The outcome itself is recorded in the audit log either
 	// way.
@@ -951,7 +952,11 @@ type ReportOutcomeRequest struct {
 	// The dialer's free-text disposition code.
 	Disposition string `protobuf:"bytes,7,opt,name=disposition,proto3" json:"disposition,omitempty"`
 	// The call's recording id.
-	RecordingId   string `protobuf:"bytes,8,opt,name=recording_id,json=recordingId,proto3" json:"recording_id,omitempty"`
+	RecordingId string `protobuf:"bytes,8,opt,name=recording_id,json=recordingId,proto3" json:"recording_id,omitempty"`
+	// The callee refused the offer (it starts the profile's pause after a
+	// refusal, e.g. fr's 60 days). For an explicit request never to be called
+	// again add a do-not-call entry instead (AdminService.AddDncEntry).
+	Refused       bool `protobuf:"varint,9,opt,name=refused,proto3" json:"refused,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1040,6 +1045,13 @@ func (x *ReportOutcomeRequest) GetRecordingId() string {
 		return x.RecordingId
 	}
 	return ""
+}
+
+func (x *ReportOutcomeRequest) GetRefused() bool {
+	if x != nil {
+		return x.Refused
+	}
+	return false
 }
 
 // ReportOutcomeResponse is empty.
@@ -1137,7 +1149,7 @@ const file_dialgate_v1_gate_proto_rawDesc = "" +
 	"\x0eReleaseRequest\x12\x1f\n" +
 	"\vdecision_id\x18\x01 \x01(\tR\n" +
 	"decisionId\"\x11\n" +
-	"\x0fReleaseResponse\"\xc1\x02\n" +
+	"\x0fReleaseResponse\"\xdb\x02\n" +
 	"\x14ReportOutcomeRequest\x12\x1f\n" +
 	"\vdecision_id\x18\x01 \x01(\tR\n" +
 	"decisionId\x12%\n" +
@@ -1147,7 +1159,8 @@ const file_dialgate_v1_gate_proto_rawDesc = "" +
 	"\tabandoned\x18\x05 \x01(\bR\tabandoned\x12>\n" +
 	"\rring_duration\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\fringDuration\x12 \n" +
 	"\vdisposition\x18\a \x01(\tR\vdisposition\x12!\n" +
-	"\frecording_id\x18\b \x01(\tR\vrecordingId\"\x17\n" +
+	"\frecording_id\x18\b \x01(\tR\vrecordingId\x12\x18\n" +
+	"\arefused\x18\t \x01(\bR\arefused\"\x17\n" +
 	"\x15ReportOutcomeResponse*\x91\x01\n" +
 	"\aPurpose\x12\x17\n" +
 	"\x13PURPOSE_UNSPECIFIED\x10\x00\x12\x15\n" +

@@ -1,0 +1,110 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// A log written before OutcomeRecord.Refused existed (testdata/pre-refused,
+// written by the code of commit d2a145f) still verifies, parses, and
+// re-encodes byte for byte: the optional field is absent, not false.
+func TestPreRefusedLogVerifies(t *testing.T) {
+	vkey, err := os.ReadFile(filepath.Join("testdata", "pre-refused", "verifier.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewVerifier(strings.TrimSpace(string(vkey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join("testdata", "pre-refused", "audit-000001.jsonl")
+	rep, err := Verify(context.Background(), []string{file}, VerifyOptions{Verifiers: note.VerifierList(v)})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if rep.Outcomes != 3 {
+		t.Errorf("outcomes = %d, want 3", rep.Outcomes)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		l, err := ParseLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Kind == KindCheckpoint {
+			continue
+		}
+		if l.Outcome != nil && l.Outcome.Refused {
+			t.Errorf("an old outcome parsed as refused: %s", line)
+		}
+		again, err := encodeLine(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again, line) {
+			t.Errorf("re-encoded differently:\n got %s\nwant %s", again, line)
+		}
+	}
+}
+
+// A refusal is recorded as "refused":true, verifies, and parses back.
+func TestRefusedOutcomeRoundTrips(t *testing.T) {
+	k := newTestKeys(t, "refused-test")
+	dir := t.TempDir()
+	l := openTest(t, dir, testOptions(k))
+	ctx := context.Background()
+	d := sampleDecision(0)
+	if err := l.RecordDecision(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	o := dialgate.Outcome{DecisionID: d.ID, Dial: d.Dial, At: d.At.Add(time.Minute), Answered: true, Conversation: true, Refused: true}
+	if err := l.RecordOutcome(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(ctx, files, VerifyOptions{Verifiers: k.verifiers}); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	var found bool
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			pl, err := ParseLine(line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pl.Outcome != nil {
+				found = true
+				if !pl.Outcome.Refused || !pl.Outcome.Conversation || !bytes.Contains(line, []byte(`"conversation":true,"refused":true`)) {
+					t.Errorf("outcome line %s, want refused", line)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no outcome record")
+	}
+}
