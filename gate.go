@@ -381,9 +381,9 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 }
 
 // ReportOutcome records what happened to a placed call and passes it to the
-// checks that observe outcomes (a conversation that starts a pause, a recording
-// to link). It sets o.At from the Clock. A malformed outcome returns an error
-// wrapping ErrInvalidOutcome and is not recorded.
+// checks that observe outcomes (a conversation, an abandoned call or a refusal that
+// starts a pause, a recording to link). It sets o.At from the Clock. A malformed
+// outcome returns an error wrapping ErrInvalidOutcome and is not recorded.
 func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.DecisionID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
