@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -116,11 +115,9 @@ is wrong: edited, deleted, reordered, inserted, truncated, bad signature),
 				}
 			}
 			if asJSON {
-				b, err := json.MarshalIndent(res, "", "  ")
-				if err != nil {
-					return failErr(err)
+				if err := a.printJSON(res); err != nil {
+					return err
 				}
-				fmt.Fprintf(a.stdout, "%s\n", b)
 			} else {
 				writeVerifyText(a, res)
 			}

@@ -329,11 +329,9 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		}
 	}
 	if asJSON {
-		b, merr := json.MarshalIndent(dec, "", "  ")
-		if merr != nil {
-			return failErr(merr)
+		if jerr := a.printJSON(dec); jerr != nil {
+			return jerr
 		}
-		fmt.Fprintf(a.stdout, "%s\n", b)
 	} else {
 		writeDecision(a.stdout, dec)
 	}

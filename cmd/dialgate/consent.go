@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -218,8 +217,12 @@ func (a *app) consentShowCmd() *cobra.Command {
 				return failErr(err)
 			}
 			if asJSON {
-				b, _ := json.MarshalIndent(recs, "", "  ")
-				fmt.Fprintf(a.stdout, "%s\n", b)
+				if recs == nil {
+					recs = []consent.Record{}
+				}
+				if err := a.printJSON(recs); err != nil {
+					return err
+				}
 			} else {
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tSCOPE\tMETHOD\tGRANTED\tEXPIRES\tREVOKED\tCHANNEL\tDISCLOSURE SHA-256\tEVIDENCE")
@@ -318,11 +321,9 @@ consent id; denials for a missing consent name no record and are not included.`,
 				notes = append(notes, note)
 			}
 			b.AuditLog = strings.Join(notes, "; ")
-			out, err := json.MarshalIndent(b, "", "  ")
-			if err != nil {
-				return failErr(err)
+			if err := a.printJSON(b); err != nil {
+				return err
 			}
-			fmt.Fprintf(a.stdout, "%s\n", out)
 			if len(b.Records) == 0 {
 				fmt.Fprintf(a.stderr, "dialgate: no consent records for %s\n", n)
 				return silent(exitFailed)

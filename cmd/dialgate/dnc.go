@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -157,16 +156,6 @@ func parseAt(flag, s string) (time.Time, error) {
 		return t, usageErr("--%s: %q is not an RFC 3339 time (want e.g. 2026-12-04T22:30:00+08:00)", flag, s)
 	}
 	return t, nil
-}
-
-// printJSON writes v as indented JSON to stdout.
-func (a *app) printJSON(v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return failErr(err)
-	}
-	fmt.Fprintf(a.stdout, "%s\n", b)
-	return nil
 }
 
 // importResult is `dnc import --json`.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -158,9 +157,7 @@ func (a *app) ledgerShowCmd() *cobra.Command {
 				if entries == nil {
 					entries = []callerid.Entry{}
 				}
-				b, _ := json.MarshalIndent(entries, "", "  ")
-				fmt.Fprintf(a.stdout, "%s\n", b)
-				return nil
+				return a.printJSON(entries)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "TENANT\tNUMBER\tTYPE\tHOLDER\tPURPOSES\tVALID FROM\tVALID UNTIL\tOFFICE ONLY\tACCESS\tQUALIFICATION")

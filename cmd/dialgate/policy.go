@@ -72,9 +72,7 @@ func (a *app) policyShowCmd() *cobra.Command {
 			if asJSON {
 				var v any
 				_ = json.Unmarshal(j, &v)
-				b, _ := json.MarshalIndent(map[string]any{"version": p.Version(), "profile": v}, "", "  ")
-				fmt.Fprintf(a.stdout, "%s\n", b)
-				return nil
+				return a.printJSON(map[string]any{"version": p.Version(), "profile": v})
 			}
 			y, err := yaml.JSONToYAML(j)
 			if err != nil {
@@ -169,9 +167,7 @@ func (a *app) policyExplainCmd() *cobra.Command {
 				if rules == nil {
 					rules = []policy.Rule{}
 				}
-				b, _ := json.MarshalIndent(map[string]any{"profile": p.Name, "version": p.Version(), "rules": rules}, "", "  ")
-				fmt.Fprintf(a.stdout, "%s\n", b)
-				return nil
+				return a.printJSON(map[string]any{"profile": p.Name, "version": p.Version(), "rules": rules})
 			}
 			if err := policy.WriteExplain(a.stdout, p); err != nil {
 				return failErr(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -46,9 +45,7 @@ func (a *app) versionCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v := buildVersion()
 			if asJSON {
-				b, _ := json.MarshalIndent(v, "", "  ")
-				_, err := fmt.Fprintf(a.stdout, "%s\n", b)
-				return err
+				return a.printJSON(v)
 			}
 			s := "dialgate " + v.Version
 			if v.Revision != "" {
