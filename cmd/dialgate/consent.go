@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -183,15 +184,18 @@ revoked record changes nothing. An unknown id exits 1 and writes nothing.`,
 	return cmd
 }
 
-// openReadStore opens the existing store in --data.
+// openReadStore opens the existing store in --data. No store there is bad
+// input (exit 2: --data names the wrong directory); a store that exists but
+// cannot be opened — locked by a dialgate serve on the same --data, damaged,
+// of a newer schema — is a failure (exit 1), as for check.
 func (a *app) openReadStore() (*boltstore.Store, error) {
 	path := filepath.Join(a.data, boltstore.DefaultFileName)
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, usageErr("--data: no store at %s", path)
 	}
 	s, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
-		return nil, usageErr("--data: %v", err)
+		return nil, failErr(fmt.Errorf("--data: %w", err))
 	}
 	return s, nil
 }

@@ -32,13 +32,16 @@ It is kept in the store in --data.`,
 }
 
 // openWriteStore opens (creating it when needed) the durable store in --data.
+// A --data that cannot be a directory is bad input (exit 2); a store that
+// cannot be opened — locked by a dialgate serve on the same --data, damaged,
+// of a newer schema — is a failure (exit 1), as for check.
 func (a *app) openWriteStore() (*boltstore.Store, error) {
 	if err := os.MkdirAll(a.data, 0o700); err != nil {
 		return nil, usageErr("--data: %v", err)
 	}
 	s, err := boltstore.Open(filepath.Join(a.data, boltstore.DefaultFileName), boltstore.Options{})
 	if err != nil {
-		return nil, usageErr("--data: %v", err)
+		return nil, failErr(fmt.Errorf("--data: %w", err))
 	}
 	return s, nil
 }
