@@ -34,22 +34,41 @@ func loadProfile(arg string) (*policy.Profile, error) {
 	return p, nil
 }
 
+// listedProfile is one entry of `policy list --json`.
+type listedProfile struct {
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Description string `json:"description"`
+}
+
 func (a *app) policyListCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the built-in profiles",
-		Args:  argsUsage(cobra.NoArgs),
+		Long: `List the built-in profiles: version and description, one a line. With --json,
+an array of objects with the keys name, version and description.`,
+		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			out := []listedProfile{}
 			for _, name := range policy.Builtins() {
 				p, err := policy.Builtin(name)
 				if err != nil {
 					return failErr(err)
 				}
-				fmt.Fprintf(a.stdout, "%-14s %s\n", p.Version(), oneLine(p.Description))
+				out = append(out, listedProfile{Name: name, Version: p.Version(), Description: oneLine(p.Description)})
+			}
+			if asJSON {
+				return a.printJSON(out)
+			}
+			for _, p := range out {
+				fmt.Fprintf(a.stdout, "%-14s %s\n", p.Version, p.Description)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -86,8 +105,25 @@ func (a *app) policyShowCmd() *cobra.Command {
 	return cmd
 }
 
+// lintResult is `policy lint --json`.
+type lintResult struct {
+	OK       bool          `json:"ok"` // every profile is valid
+	Profiles []lintProfile `json:"profiles"`
+}
+
+// lintProfile is what lint found in one argument.
+type lintProfile struct {
+	Profile   string           `json:"profile"` // the argument: a built-in name or a file
+	Valid     bool             `json:"valid"`
+	Version   string           `json:"version,omitempty"`
+	Citations int              `json:"citations,omitempty"`
+	Problems  []string         `json:"problems,omitempty"` // why it is invalid
+	Warnings  []policy.Warning `json:"warnings"`           // of a valid profile
+}
+
 func (a *app) policyLintCmd() *cobra.Command {
 	var at string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "lint NAME|FILE...",
 		Short: "Check profiles: syntax, unknown keys, values, and a citation on every rule",
@@ -102,7 +138,11 @@ whose holidays forbid calls denies every dial (schedule.unavailable). A profile
 that extends a built-in one is warned about every rule its base cites to a law
 or a regulator (source L or R) that it relaxes or removes: a wider calling
 window, a shorter retention or hold, a registry no longer required or allowed
-older, consent no longer required, a looser cap.`,
+older, consent no longer required, a looser cap.
+
+With --json, prints an object: ok (every profile valid) and profiles, one per
+argument with the keys profile, valid, version, citations, problems (of an
+invalid one) and warnings (path and message each). The exit codes are the same.`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			now, err := parseAt("at", at)
@@ -110,19 +150,36 @@ older, consent no longer required, a looser cap.`,
 				return err
 			}
 			bad := 0
+			res := lintResult{Profiles: []lintProfile{}}
 			for _, arg := range args {
-				p, err := policy.Load(arg)
-				if err != nil {
+				lp := lintProfile{Profile: arg, Warnings: []policy.Warning{}}
+				if p, err := policy.Load(arg); err != nil {
 					bad++
-					fmt.Fprintf(a.stdout, "FAIL %s\n", arg)
-					for _, line := range problems(err) {
-						fmt.Fprintf(a.stdout, "  %s\n", line)
-					}
-					continue
+					lp.Problems = problems(err)
+				} else {
+					lp.Valid, lp.Version, lp.Citations = true, p.Version(), len(policy.Citations(p))
+					lp.Warnings = append(lp.Warnings, policy.Lint(p, now)...)
 				}
-				fmt.Fprintf(a.stdout, "ok   %s (%s, %d citations)\n", arg, p.Version(), len(policy.Citations(p)))
-				for _, w := range policy.Lint(p, now) {
-					fmt.Fprintf(a.stdout, "  warning: %s\n", w)
+				res.Profiles = append(res.Profiles, lp)
+			}
+			res.OK = bad == 0
+			if asJSON {
+				if err := a.printJSON(res); err != nil {
+					return err
+				}
+			} else {
+				for _, lp := range res.Profiles {
+					if !lp.Valid {
+						fmt.Fprintf(a.stdout, "FAIL %s\n", lp.Profile)
+						for _, line := range lp.Problems {
+							fmt.Fprintf(a.stdout, "  %s\n", line)
+						}
+						continue
+					}
+					fmt.Fprintf(a.stdout, "ok   %s (%s, %d citations)\n", lp.Profile, lp.Version, lp.Citations)
+					for _, w := range lp.Warnings {
+						fmt.Fprintf(a.stdout, "  warning: %s\n", w)
+					}
 				}
 			}
 			if bad > 0 {
@@ -132,6 +189,7 @@ older, consent no longer required, a looser cap.`,
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "lint as of this RFC 3339 time instead of now (calendar coverage warnings)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
 
