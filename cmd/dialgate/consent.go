@@ -42,10 +42,26 @@ revocation is fsynced before the command returns.`,
 // flagOf maps a record field's wire name to its flag.
 func flagOf(field string) string { return "--" + strings.ReplaceAll(field, "_", "-") }
 
+// consentAdded is `consent add --json`: the record written.
+type consentAdded struct {
+	ID     string `json:"id"`
+	Number string `json:"number"`
+	Scope  string `json:"scope"`
+	Method string `json:"method"`
+}
+
+// consentRevoked is `consent revoke --json`.
+type consentRevoked struct {
+	ID        string    `json:"id"`
+	RevokedAt time.Time `json:"revoked_at"` // of the first revocation, when it was already revoked
+	Channel   string    `json:"channel,omitempty"`
+}
+
 func (a *app) consentAddCmd() *cobra.Command {
 	var (
 		r                                           consent.Record
 		number, scope, method, granted, expires, js string
+		asJSON                                      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add (--id ID --number N --scope S --method M --granted-at T [flags] | --from-json FILE)",
@@ -105,6 +121,9 @@ is refused (exit 1): consent given again is a new record with a new id.`,
 			if err := s.AddConsent(cmd.Context(), r); err != nil {
 				return failErr(err)
 			}
+			if asJSON {
+				return a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Method: string(r.Method)})
+			}
 			fmt.Fprintf(a.stdout, "added consent %s (%s, %s) for %s\n", r.ID, r.Scope, r.Method, r.Number)
 			return nil
 		},
@@ -120,6 +139,7 @@ is refused (exit 1): consent given again is a new record with a new id.`,
 	f.StringVar(&granted, "granted-at", "", "when it was given (RFC 3339, required)")
 	f.StringVar(&expires, "expires-at", "", "when it lapses (RFC 3339; default: never)")
 	f.StringVar(&js, "from-json", "", "read the record as a JSON object from FILE (- for stdin)")
+	f.BoolVar(&asJSON, "json", false, `print what was added as JSON: {"id", "number", "scope", "method"}`)
 	return cmd
 }
 
@@ -142,6 +162,7 @@ func (a *app) readInput(name string) ([]byte, error) {
 
 func (a *app) consentRevokeCmd() *cobra.Command {
 	var at, channel string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "revoke ID [--at T] [--channel C]",
 		Short: "Withdraw a consent; effective (and fsynced) before the command returns",
@@ -175,10 +196,14 @@ revoked record changes nothing. An unknown id exits 1 and writes nothing.`,
 			if err != nil {
 				return failErr(err)
 			}
+			if asJSON {
+				return a.printJSON(consentRevoked{ID: r.ID, RevokedAt: r.RevokedAt, Channel: r.RevocationChannel})
+			}
 			fmt.Fprintf(a.stdout, "revoked consent %s at %s\n", r.ID, r.RevokedAt.Format(time.RFC3339))
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was revoked as JSON: {"id", "revoked_at", "channel"}`)
 	cmd.Flags().StringVar(&at, "at", "", "instant of the withdrawal (RFC 3339; default now)")
 	cmd.Flags().StringVar(&channel, "channel", "", "how the withdrawal arrived (call, sms, web, complaint…)")
 	return cmd
@@ -286,7 +311,9 @@ complaint or an audit: every record (revoked and expired ones too), their
 history (grants and withdrawals, in order), and the decisions in the audit log
 (--data/audit) that named one of the records as their consent — allowed dials
 that relied on it and dials it could not allow. Decisions are matched by
-consent id; denials for a missing consent name no record and are not included.`,
+consent id; denials for a missing consent name no record and are not included.
+The output is always JSON; --json is accepted for scripts that pass it to
+every command.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := dialgate.ParseNumber(args[0])
@@ -336,6 +363,7 @@ consent id; denials for a missing consent name no record and are not included.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&auditDirs, "audit", nil, "an audit log directory to search, repeatable (default --data/audit; in a fleet, every sidecar's)")
+	cmd.Flags().Bool("json", true, "print as JSON (always; accepted for consistency)")
 	return cmd
 }
 

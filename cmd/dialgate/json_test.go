@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // decodeJSON decodes stdout of a command run with --json into v: exactly one
@@ -77,4 +78,83 @@ func TestPolicyLintJSON(t *testing.T) {
 	if code, out, _ := runCLI(t, "", "policy", "lint", "--json", "--at", "tomorrow", "cn"); code != 2 || out != "" {
 		t.Errorf("bad --at: exit %d, stdout %q", code, out)
 	}
+}
+
+func TestLedgerWriteJSON(t *testing.T) {
+	data := t.TempDir()
+	code, out, errs := runCLI(t, "", "--data", data, "ledger", "add", "--json", "--tenant", "acme", "--number", "+861058001234",
+		"--holder", "Acme Ltd", "--purposes", "marketing,service")
+	var added ledgerAdded
+	decodeJSON(t, out, &added)
+	if code != 0 || added != (ledgerAdded{Tenant: "acme", Number: "+861058001234", Type: "fixed"}) {
+		t.Fatalf("add --json: exit %d %+v %q", code, added, errs)
+	}
+	file := filepath.Join(t.TempDir(), "ledger.csv")
+	if err := os.WriteFile(file, []byte("number,holder,purposes,type\n+8695566,Acme Ltd,service;collections,95\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = runCLI(t, "", "--data", data, "ledger", "import", "--json", file, "--tenant", "acme")
+	var imp ledgerImported
+	decodeJSON(t, out, &imp)
+	if code != 0 || imp != (ledgerImported{Tenant: "acme", File: file, Imported: 1}) {
+		t.Fatalf("import --json: exit %d %+v %q", code, imp, errs)
+	}
+	// The text says "entry" for one.
+	if _, out, _ := runCLI(t, "", "--data", data, "ledger", "import", file, "--tenant", "acme"); !strings.Contains(out, "imported 1 ledger entry for") {
+		t.Errorf("import text: %q", out)
+	}
+	// Bad input keeps exit 2, with nothing on stdout.
+	if code, out, _ := runCLI(t, "", "--data", data, "ledger", "add", "--json", "--tenant", "acme", "--number", "+86abc"); code != 2 || out != "" {
+		t.Errorf("add --json, bad number: exit %d, stdout %q", code, out)
+	}
+}
+
+func TestConsentWriteJSON(t *testing.T) {
+	data := t.TempDir()
+	code, out, errs := runCLI(t, "", "--data", data, "consent", "add", "--json", "--id", "c-1", "--number", "+8613900139000",
+		"--scope", "industry:finance", "--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00")
+	var added consentAdded
+	decodeJSON(t, out, &added)
+	if code != 0 || added != (consentAdded{ID: "c-1", Number: "+8613900139000", Scope: "industry:finance", Method: "web_form"}) {
+		t.Fatalf("add --json: exit %d %+v %q", code, added, errs)
+	}
+	code, out, errs = runCLI(t, "", "--data", data, "consent", "revoke", "--json", "c-1", "--at", "2026-12-05T10:05:00+08:00", "--channel", "sms")
+	var rev consentRevoked
+	decodeJSON(t, out, &rev)
+	if code != 0 || rev.ID != "c-1" || rev.Channel != "sms" || !rev.RevokedAt.Equal(mustTime(t, "2026-12-05T10:05:00+08:00")) {
+		t.Fatalf("revoke --json: exit %d %+v %q", code, rev, errs)
+	}
+	// Refusals keep exit 1 and print no JSON.
+	if code, out, errs := runCLI(t, "", "--data", data, "consent", "revoke", "--json", "c-404"); code != 1 || out != "" || !strings.Contains(errs, "not found") {
+		t.Errorf("revoke --json unknown: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// show --json: the records; with none, [] and exit 1.
+	code, out, _ = runCLI(t, "", "--data", data, "consent", "show", "--json", "+8613900139000")
+	var recs []map[string]any
+	decodeJSON(t, out, &recs)
+	if code != 0 || len(recs) != 1 || recs[0]["id"] != "c-1" {
+		t.Errorf("show --json: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "", "--data", data, "consent", "show", "--json", "+8613900139999")
+	recs = nil
+	decodeJSON(t, out, &recs)
+	if code != 1 || recs == nil || len(recs) != 0 {
+		t.Errorf("show --json, no records: exit %d\n%s", code, out)
+	}
+	// export is JSON with or without --json.
+	code, out, _ = runCLI(t, "", "--data", data, "consent", "export", "--json", "+8613900139000")
+	var b map[string]any
+	decodeJSON(t, out, &b)
+	if code != 0 || b["schema"] != consentExportSchema {
+		t.Errorf("export --json: exit %d\n%s", code, out)
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

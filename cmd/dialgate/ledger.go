@@ -46,11 +46,26 @@ func (a *app) openWriteStore() (*boltstore.Store, error) {
 	return s, nil
 }
 
+// ledgerAdded is `ledger add --json`: the entry written.
+type ledgerAdded struct {
+	Tenant string `json:"tenant"`
+	Number string `json:"number"` // the caller ID (the tenant's own number)
+	Type   string `json:"type"`
+}
+
+// ledgerImported is `ledger import --json`.
+type ledgerImported struct {
+	Tenant   string `json:"tenant"`
+	File     string `json:"file"`
+	Imported int    `json:"imported"` // entries stored
+}
+
 func (a *app) ledgerAddCmd() *cobra.Command {
 	var (
 		e                   callerid.Entry
 		number, typ, purps  string
 		validFrom, validTil string
+		asJSON              bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add --tenant T --number N --holder H --purposes P[,P…] [flags]",
@@ -95,6 +110,9 @@ func (a *app) ledgerAddCmd() *cobra.Command {
 			if err := s.PutLedger(cmd.Context(), norm); err != nil {
 				return failErr(err)
 			}
+			if asJSON {
+				return a.printJSON(ledgerAdded{Tenant: norm.Tenant, Number: norm.Number.String(), Type: string(norm.Type)})
+			}
 			fmt.Fprintf(a.stdout, "added %s (%s) for tenant %q\n", norm.Number, norm.Type, norm.Tenant)
 			return nil
 		},
@@ -110,6 +128,7 @@ func (a *app) ledgerAddCmd() *cobra.Command {
 	f.StringVar(&validFrom, "valid-from", "", "first instant the number may be used (RFC 3339)")
 	f.StringVar(&validTil, "valid-until", "", "instant the number stops being usable (RFC 3339)")
 	f.BoolVar(&e.OfficeUseOnly, "office-use-only", false, "the number is for office use only (never an outbound caller ID)")
+	f.BoolVar(&asJSON, "json", false, `print what was added as JSON: {"tenant", "number", "type"}`)
 	return cmd
 }
 
@@ -190,6 +209,7 @@ func fmtT(t time.Time) string {
 
 func (a *app) ledgerImportCmd() *cobra.Command {
 	var tenant string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "import FILE --tenant T",
 		Short: "Import a ledger file (CSV with a header, or JSON lines), all entries or none",
@@ -217,10 +237,14 @@ malformed file is rejected with the line and field at fault, and nothing is stor
 			if err := s.PutLedger(cmd.Context(), entries...); err != nil {
 				return failErr(err)
 			}
-			fmt.Fprintf(a.stdout, "imported %d ledger entries for tenant %q\n", len(entries), tenant)
+			if asJSON {
+				return a.printJSON(ledgerImported{Tenant: tenant, File: args[0], Imported: len(entries)})
+			}
+			fmt.Fprintf(a.stdout, "imported %d ledger %s for tenant %q\n", len(entries), plural(len(entries), "entry", "entries"), tenant)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "tenant that holds the numbers")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was imported as JSON: {"tenant", "file", "imported"}`)
 	return cmd
 }

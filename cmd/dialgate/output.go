@@ -15,3 +15,11 @@ func (a *app) printJSON(v any) error {
 	fmt.Fprintf(a.stdout, "%s\n", b)
 	return nil
 }
+
+// plural returns one when n is 1, else many: "1 number", "2 numbers".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
