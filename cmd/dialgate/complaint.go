@@ -169,9 +169,18 @@ func (a *app) complaintListCmd(profile *string) *cobra.Command {
 	return cmd
 }
 
+// complaintStep is `complaint forward|resolve|answer --json`: the step recorded.
+type complaintStep struct {
+	ID         string    `json:"id"`
+	Step       string    `json:"step"` // forward, resolve or answer
+	At         time.Time `json:"at"`
+	Resolution string    `json:"resolution,omitempty"`
+}
+
 // complaintStepCmd is forward, resolve or answer.
 func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Command {
 	var at, resolution string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   step + " ID",
 		Short: short,
@@ -205,11 +214,19 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 			if err != nil {
 				return complaintErr(err)
 			}
+			if asJSON {
+				return a.printJSON(complaintStep{ID: args[0], Step: step, At: now, Resolution: resolution})
+			}
 			fmt.Fprintf(a.stdout, "complaint %s: %s at %s\n", args[0], step, now.Format(time.RFC3339))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "when, RFC 3339 (default now)")
+	jsonHelp := `print the step recorded as JSON: {"id", "step", "at"}`
+	if step == "resolve" {
+		jsonHelp = `print the step recorded as JSON: {"id", "step", "at", "resolution"}`
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
 	if step == "resolve" {
 		cmd.Flags().StringVar(&resolution, "resolution", "", "how the complaint was verified and handled (required)")
 	}

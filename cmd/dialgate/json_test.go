@@ -158,3 +158,81 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return v
 }
+
+func TestRecordingsWriteJSON(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	now := time.Now().Truncate(time.Second)
+	started := now.AddDate(0, 0, -1)
+	code, out, errs := run("recordings", "register", "--json", "--id", "r-1", "--number", "+8613900139000",
+		"--started-at", started.Format(time.RFC3339), "--at", now.Format(time.RFC3339))
+	var reg recRegistered
+	decodeJSON(t, out, &reg)
+	if code != 0 || reg.ID != "r-1" || !reg.StartedAt.Equal(started) || !reg.RetainUntil.Equal(started.AddDate(0, 0, 30)) {
+		t.Fatalf("register --json: exit %d %+v %q", code, reg, errs)
+	}
+	// The callee is stored only as a keyed hash, and not printed.
+	if strings.Contains(out, "13900139000") {
+		t.Errorf("register --json prints the callee: %s", out)
+	}
+	code, out, errs = run("recordings", "hold", "--json", "r-1", "--hold", "lit-1", "--at", now.Format(time.RFC3339))
+	var held recHoldChanged
+	decodeJSON(t, out, &held)
+	if code != 0 || held.ID != "r-1" || held.Hold != "lit-1" || !held.PlacedAt.Equal(now) || held.Released {
+		t.Fatalf("hold --json: exit %d %+v %q", code, held, errs)
+	}
+	code, out, errs = run("recordings", "release", "--json", "r-1", "--hold", "lit-1")
+	var rel recHoldChanged
+	decodeJSON(t, out, &rel)
+	if code != 0 || rel != (recHoldChanged{ID: "r-1", Hold: "lit-1", Released: true}) {
+		t.Fatalf("release --json: exit %d %+v %q", code, rel, errs)
+	}
+	// Errors keep their exit codes and print no JSON.
+	if code, out, _ := run("recordings", "hold", "--json", "r-9", "--hold", "x"); code != 1 || out != "" {
+		t.Errorf("hold --json unknown: exit %d, stdout %q", code, out)
+	}
+	if code, out, _ := run("recordings", "register", "--json", "--id", "r-2", "--number", "+86abc", "--started-at", started.Format(time.RFC3339)); code != 2 || out != "" {
+		t.Errorf("register --json bad number: exit %d, stdout %q", code, out)
+	}
+	// A sweep that deletes nothing says so without a dangling colon.
+	if code, out, _ := run("recordings", "sweep"); code != 0 || !strings.HasPrefix(out, "deleted 0\n") {
+		t.Errorf("sweep: exit %d, stdout %q", code, out)
+	}
+}
+
+func TestComplaintStepsJSON(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	if code, _, errs := run("complaint", "add", "--number", "+8613900139000", "--id", "cp-1", "--at", "2026-11-03T10:00:00+08:00"); code != 0 {
+		t.Fatalf("complaint add: exit %d %s", code, errs)
+	}
+	for _, s := range []struct {
+		args []string
+		want complaintStep
+	}{
+		{[]string{"forward", "cp-1", "--at", "2026-11-04T10:00:00+08:00"}, complaintStep{ID: "cp-1", Step: "forward", At: mustTime(t, "2026-11-04T10:00:00+08:00")}},
+		{[]string{"resolve", "cp-1", "--at", "2026-11-05T10:00:00+08:00", "--resolution", "kept on the list"},
+			complaintStep{ID: "cp-1", Step: "resolve", At: mustTime(t, "2026-11-05T10:00:00+08:00"), Resolution: "kept on the list"}},
+		{[]string{"answer", "cp-1", "--at", "2026-11-06T10:00:00+08:00"}, complaintStep{ID: "cp-1", Step: "answer", At: mustTime(t, "2026-11-06T10:00:00+08:00")}},
+	} {
+		code, out, errs := run(append(append([]string{"complaint"}, s.args...), "--json")...)
+		var got complaintStep
+		decodeJSON(t, out, &got)
+		if code != 0 || got.ID != s.want.ID || got.Step != s.want.Step || !got.At.Equal(s.want.At) || got.Resolution != s.want.Resolution {
+			t.Errorf("complaint %v --json: exit %d %+v %q", s.args, code, got, errs)
+		}
+	}
+	// A step out of order keeps exit 1; a missing --resolution exit 2.
+	if code, out, _ := run("complaint", "answer", "--json", "cp-1"); code != 1 || out != "" {
+		t.Errorf("answer twice: exit %d, stdout %q", code, out)
+	}
+	if code, out, _ := run("complaint", "resolve", "--json", "cp-1"); code != 2 || out != "" {
+		t.Errorf("resolve without --resolution: exit %d, stdout %q", code, out)
+	}
+}

@@ -44,8 +44,25 @@ func recordingErr(err error) error {
 	}
 }
 
+// recRegistered is `recordings register --json`: the recording written (its
+// callee is stored only as a keyed hash and is not printed).
+type recRegistered struct {
+	ID          string    `json:"id"`
+	StartedAt   time.Time `json:"started_at"`
+	RetainUntil time.Time `json:"retain_until"`
+}
+
+// recHoldChanged is `recordings hold --json` and `recordings release --json`.
+type recHoldChanged struct {
+	ID       string    `json:"id"`   // the recording
+	Hold     string    `json:"hold"` // the hold placed or released
+	PlacedAt time.Time `json:"placed_at,omitzero"`
+	Released bool      `json:"released,omitempty"`
+}
+
 func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 	var id, number, started, retention, media, decision, tenant, at string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "register --id ID --number N --started-at T [flags]",
 		Short: "Register a recording's metadata; it is kept until started-at plus the retention",
@@ -85,6 +102,9 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 				if err != nil {
 					return recordingErr(err)
 				}
+				if asJSON {
+					return a.printJSON(recRegistered{ID: r.ID, StartedAt: r.StartedAt, RetainUntil: r.RetainUntil})
+				}
 				fmt.Fprintf(a.stdout, "registered %s, kept until %s\n", r.ID, r.RetainUntil.Format(time.RFC3339))
 				return nil
 			})
@@ -99,6 +119,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 	f.StringVar(&decision, "decision-id", "", "the decision that allowed the call")
 	f.StringVar(&tenant, "tenant", "", "tenant")
 	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now)")
+	f.BoolVar(&asJSON, "json", false, `print what was registered as JSON: {"id", "started_at", "retain_until"}`)
 	return cmd
 }
 
@@ -109,6 +130,7 @@ func mediaRootFor(cmd *cobra.Command) string {
 
 func (a *app) recHoldCmd(profile *string) *cobra.Command {
 	var hold, reason, at string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "hold ID --hold NAME [--reason TEXT]",
 		Short: "Place a legal hold on a recording; nothing deletes it while held",
@@ -125,6 +147,9 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 				if err := m.Hold(cmd.Context(), args[0], recording.Hold{ID: hold, Reason: reason, PlacedAt: now}); err != nil {
 					return recordingErr(err)
 				}
+				if asJSON {
+					return a.printJSON(recHoldChanged{ID: args[0], Hold: hold, PlacedAt: now})
+				}
 				fmt.Fprintf(a.stdout, "held %s (%s)\n", args[0], hold)
 				return nil
 			})
@@ -133,11 +158,13 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 	cmd.Flags().StringVar(&hold, "hold", "", "name of the hold (required)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, in plain words")
 	cmd.Flags().StringVar(&at, "at", "", "time of the hold, RFC 3339 (default now)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print the hold placed as JSON: {"id", "hold", "placed_at"}`)
 	return cmd
 }
 
 func (a *app) recReleaseCmd(profile *string) *cobra.Command {
 	var hold string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "release ID --hold NAME",
 		Short: "Release a legal hold on a recording",
@@ -150,12 +177,16 @@ func (a *app) recReleaseCmd(profile *string) *cobra.Command {
 				if err := m.ReleaseHold(cmd.Context(), args[0], hold); err != nil {
 					return recordingErr(err)
 				}
+				if asJSON {
+					return a.printJSON(recHoldChanged{ID: args[0], Hold: hold, Released: true})
+				}
 				fmt.Fprintf(a.stdout, "released hold %s on %s\n", hold, args[0])
 				return nil
 			})
 		},
 	}
 	cmd.Flags().StringVar(&hold, "hold", "", "name of the hold (required)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print the hold released as JSON: {"id", "hold", "released"}`)
 	return cmd
 }
 
@@ -219,7 +250,11 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 						return jerr
 					}
 				} else {
-					fmt.Fprintf(a.stdout, "deleted %d: %s\n", len(rep.Deleted), strings.Join(rep.Deleted, ", "))
+					if len(rep.Deleted) == 0 {
+						fmt.Fprintf(a.stdout, "deleted 0\n")
+					} else {
+						fmt.Fprintf(a.stdout, "deleted %d: %s\n", len(rep.Deleted), strings.Join(rep.Deleted, ", "))
+					}
 					for _, s := range rep.Skipped {
 						fmt.Fprintf(a.stdout, "skipped %s: %s\n", s.ID, s.Reason)
 					}
