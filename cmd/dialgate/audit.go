@@ -205,8 +205,17 @@ func fileExists(p string) bool {
 	return err == nil && info.Mode().IsRegular()
 }
 
+// keygenResult is `audit keygen --json`: the files written and the public
+// key (never the private key).
+type keygenResult struct {
+	PrivateKeyFile string `json:"private_key_file"`
+	PublicKeyFile  string `json:"public_key_file"`
+	PublicKey      string `json:"public_key"`
+}
+
 func (a *app) auditKeygenCmd() *cobra.Command {
 	var name, out string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "keygen",
 		Short: "Make an ed25519 key pair for signing audit-log checkpoints",
@@ -235,12 +244,16 @@ the log) and the public key to OUT.pub (give it to auditors for
 			if err := writeNewFile(pub, vkey+"\n", 0o644); err != nil {
 				return failErr(err)
 			}
+			if asJSON {
+				return a.printJSON(keygenResult{PrivateKeyFile: priv, PublicKeyFile: pub, PublicKey: vkey})
+			}
 			fmt.Fprintf(a.stdout, "private key: %s (keep it secret)\npublic key:  %s\n%s\n", priv, pub, vkey)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "dialgate-audit", "the key's name, e.g. the log's host name")
 	cmd.Flags().StringVar(&out, "out", "dialgate-audit", "path prefix of the key files (OUT.key, OUT.pub)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print the files written and the public key as JSON: {"private_key_file", "public_key_file", "public_key"}`)
 	return cmd
 }
 

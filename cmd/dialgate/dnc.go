@@ -304,7 +304,7 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 			}
 			return silent(exitBadArgs)
 		}
-		return usageErr("%d malformed lines; nothing imported (use --skip-bad to import the rest)", len(res.BadLines))
+		return usageErr("%d malformed %s; nothing imported (use --skip-bad to import the rest)", len(res.BadLines), plural(len(res.BadLines), "line", "lines"))
 	}
 	var s dnc.Store
 	if shared, done, err := a.fleetDNC(ctx); err != nil {
@@ -338,10 +338,10 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 	}
 	skipped := ""
 	if n := len(res.BadLines); n > 0 {
-		skipped = fmt.Sprintf(", %d malformed lines skipped", n)
+		skipped = fmt.Sprintf(", %d malformed %s skipped", n, plural(n, "line", "lines"))
 	}
-	fmt.Fprintf(a.stdout, "imported %d numbers from %d file(s) into list %s, scope %s (%s%s)\n",
-		res.Imported, len(files), res.List, res.Scope, hold, skipped)
+	fmt.Fprintf(a.stdout, "imported %d %s from %d %s into list %s, scope %s (%s%s)\n",
+		res.Imported, plural(res.Imported, "number", "numbers"), len(files), plural(len(files), "file", "files"), res.List, res.Scope, hold, skipped)
 	return nil
 }
 
@@ -529,7 +529,7 @@ func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.He
 			}
 			return silent(exitBadArgs)
 		}
-		return usageErr("%d malformed lines; no snapshot written (use --skip-bad to build from the rest)", len(res.BadLines))
+		return usageErr("%d malformed %s; no snapshot written (use --skip-bad to build from the rest)", len(res.BadLines), plural(len(res.BadLines), "line", "lines"))
 	}
 	hh, err := writeSnapshotFile(out, h, set)
 	if err != nil {

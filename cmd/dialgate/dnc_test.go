@@ -41,7 +41,7 @@ func TestDNCImport(t *testing.T) {
 	// --skip-bad imports the rest and still reports the bad line.
 	code, out, errs = runCLI(t, "", append(imp, "--skip-bad", bad)...)
 	if code != 0 || !strings.Contains(out, "imported 3 numbers") || !strings.Contains(out, "held until 2027-01-01T00:00:00+08:00") ||
-		!strings.Contains(out, "1 malformed lines skipped") || !strings.Contains(errs, bad+":5:") {
+		!strings.Contains(out, "1 malformed line skipped") || !strings.Contains(errs, bad+":5:") {
 		t.Fatalf("skip-bad: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 	// CSV with a column and a country code, as JSON.

@@ -236,3 +236,37 @@ func TestComplaintStepsJSON(t *testing.T) {
 		t.Errorf("resolve without --resolution: exit %d, stdout %q", code, out)
 	}
 }
+
+func TestAuditKeygenJSON(t *testing.T) {
+	prefix := filepath.Join(t.TempDir(), "k")
+	code, out, errs := runCLI(t, "", "audit", "keygen", "--json", "--name", "audit.example.com", "--out", prefix)
+	var res keygenResult
+	decodeJSON(t, out, &res)
+	if code != 0 || res.PrivateKeyFile != prefix+".key" || res.PublicKeyFile != prefix+".pub" || !strings.HasPrefix(res.PublicKey, "audit.example.com+") {
+		t.Fatalf("keygen --json: exit %d %+v %q", code, res, errs)
+	}
+	pub, _ := os.ReadFile(res.PublicKeyFile)
+	if strings.TrimSpace(string(pub)) != res.PublicKey {
+		t.Errorf("public key %q, file holds %q", res.PublicKey, pub)
+	}
+	// Never the private key.
+	priv, _ := os.ReadFile(res.PrivateKeyFile)
+	if secret := strings.TrimSpace(string(priv)); secret == "" || strings.Contains(out, secret[strings.LastIndex(secret, "+")+1:]) {
+		t.Errorf("keygen --json prints the private key:\n%s", out)
+	}
+	// Existing files: exit 2, no JSON.
+	if code, out, _ := runCLI(t, "", "audit", "keygen", "--json", "--out", prefix); code != 2 || out != "" {
+		t.Errorf("keygen --json over existing files: exit %d, stdout %q", code, out)
+	}
+}
+
+func TestDNCImportOneNumber(t *testing.T) {
+	list := filepath.Join(t.TempDir(), "one.txt")
+	if err := os.WriteFile(list, []byte("+8613800138000\nnot-a-number\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "dnc", "import", "--skip-bad", "--scope", "global", "--list", "opt_out", "--at", "2026-01-01T00:00:00+08:00", list)
+	if code != 0 || !strings.Contains(out, "imported 1 number from 1 file into list opt_out") || !strings.Contains(out, ", 1 malformed line skipped)") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+}

@@ -152,6 +152,16 @@ func TestComplaintAndQuarterlyReport(t *testing.T) {
 	if r.Decisions.Total != 1 || r.Decisions.Denied != 1 || r.Complaints.Received != 1 || r.DNC.Total != 1 {
 		t.Fatalf("report %+v", r)
 	}
+	// --json is --format json, the default: the same report.
+	if code, js, errs := run("report", "quarterly", "--quarter", "2026Q4", "--at", "2027-01-10T00:00:00+08:00", "--json"); code != 0 || js != out {
+		t.Fatalf("report --json: exit %d, stderr %q; differs from the default:\n%s", code, errs, js)
+	}
+	if code, js, _ := run("report", "quarterly", "--quarter", "2026Q4", "--at", "2027-01-10T00:00:00+08:00", "--json", "--format", "json"); code != 0 || js != out {
+		t.Fatalf("report --json --format json: exit %d", code)
+	}
+	if code, js, errs := run("report", "quarterly", "--quarter", "2026Q4", "--json", "--format", "csv"); code != 2 || js != "" || !strings.Contains(errs, "choose one") {
+		t.Fatalf("report --json --format csv: exit %d, stdout %q, stderr %q", code, js, errs)
+	}
 	html := filepath.Join(t.TempDir(), "q4.html")
 	if code, _, errs := run("report", "quarterly", "--quarter", "2026Q4", "--format", "html", "--out", html); code != 0 {
 		t.Fatalf("html report: %s", errs)

@@ -31,9 +31,10 @@ func (a *app) reportQuarterlyCmd() *cobra.Command {
 	var (
 		quarter, format, out, tenant, zone, at string
 		auditDirs                              []string
+		asJSON                                 bool
 	)
 	cmd := &cobra.Command{
-		Use:   "quarterly --quarter 2026Q4 [--format json|csv|html] [--out FILE]",
+		Use:   "quarterly --quarter 2026Q4 [--format json|csv|html | --json] [--out FILE]",
 		Short: "The quarterly report (CN-S16) from the audit log and the store in --data",
 		Long: `The quarterly report (工信厅信管函〔2018〕337号 CN-S16, 按季度将治理工作情况总结报):
 dials decided, allowed and denied by reason code, do-not-call additions by
@@ -43,7 +44,9 @@ in --data; run ` + "`dialgate audit verify`" + ` first to prove the log unedited
 
 In a fleet, give dialgate serve's --config (do-not-call entries, complaints and
 recordings then come from the fleet's shared back-ends) and every sidecar's
-audit log directory with --audit (each host keeps its own log).`,
+audit log directory with --audit (each host keeps its own log).
+
+--format json is the default; --json is the same as --format json.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if quarter == "" {
@@ -52,6 +55,12 @@ audit log directory with --audit (each host keeps its own log).`,
 			q, err := report.ParseQuarter(quarter)
 			if err != nil {
 				return usageErr("--quarter: %v", err)
+			}
+			if asJSON {
+				if cmd.Flags().Changed("format") && format != "json" {
+					return usageErr("--json and --format %s: choose one (--json is --format json)", format)
+				}
+				format = "json"
 			}
 			write := map[string]func(*report.Report, io.Writer) error{
 				"json": (*report.Report).WriteJSON, "csv": (*report.Report).WriteCSV, "html": (*report.Report).WriteHTML,
@@ -99,6 +108,7 @@ audit log directory with --audit (each host keeps its own log).`,
 	f := cmd.Flags()
 	f.StringVar(&quarter, "quarter", "", "the quarter, e.g. 2026Q4 (required)")
 	f.StringVar(&format, "format", "json", "json, csv or html (a self-contained page with inline SVG charts)")
+	f.BoolVar(&asJSON, "json", false, "the same as --format json (the default)")
 	f.StringVar(&out, "out", "", "write to this file instead of stdout")
 	f.StringVar(&tenant, "tenant", "", "only this tenant")
 	f.StringVar(&zone, "zone", "Asia/Shanghai", "time zone of the quarter's boundaries")
