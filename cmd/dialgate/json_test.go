@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // decodeJSON decodes stdout of a command run with --json into v: exactly one
@@ -269,4 +271,27 @@ func TestDNCImportOneNumber(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "imported 1 number from 1 file into list opt_out") || !strings.Contains(out, ", 1 malformed line skipped)") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
+}
+
+// TestJSONEverywhere: every command that prints a result takes --json (DESIGN
+// §5). serve prints no result (its logs go to stderr).
+func TestJSONEverywhere(t *testing.T) {
+	noResult := map[string]bool{"dialgate serve": true}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.HasSubCommands() {
+			for _, sub := range c.Commands() {
+				walk(sub)
+			}
+			return
+		}
+		if noResult[c.CommandPath()] {
+			return
+		}
+		f := c.Flags().Lookup("json")
+		if f == nil || f.Value.Type() != "bool" {
+			t.Errorf("%s has no --json", c.CommandPath())
+		}
+	}
+	walk(newApp(nil, nil, nil).root())
 }
