@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -73,13 +72,11 @@ invalid (unknown key, bad value, unsupported event type...) or missing.`,
 				}
 			}
 			if asJSON {
-				b, err := json.MarshalIndent(map[string]any{
+				if err := a.printJSON(map[string]any{
 					"files": results, "passed": passed, "failed": failed, "invalid": invalid,
-				}, "", "  ")
-				if err != nil {
-					return failErr(err)
+				}); err != nil {
+					return err
 				}
-				fmt.Fprintf(a.stdout, "%s\n", b)
 			} else {
 				fmt.Fprintf(a.stdout, "\n%d files: %d passed, %d failed, %d invalid\n", len(files), passed, failed, invalid)
 			}
