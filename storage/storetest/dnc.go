@@ -306,7 +306,7 @@ func dncClosed(ctx context.Context, h harness[dnc.Store]) error {
 	}
 	a := dncEntry("+8613800138000", "global", 0)
 	if err := c.Close(); err != nil {
-		return fmt.Errorf("Close: %w", err)
+		return fmt.Errorf("close: %w", err)
 	}
 	checks := map[string]error{"AddDNC": s.AddDNC(ctx, a)}
 	_, checks["DNCEntries"] = s.DNCEntries(ctx, a.Number)
