@@ -2,14 +2,17 @@ package complaint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // DNCLister lists numbers on the store-backed do-not-call list; *dnc.Check
@@ -172,7 +175,7 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 	}
 	c.DNCListed = true
 	if d.holds != nil {
-		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: "complaint:" + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
+		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
 		if err != nil {
 			return Complaint{}, fmt.Errorf("complaint %s: holding recordings: %w", c.ID, err)
 		}
@@ -265,4 +268,32 @@ func SortComplaints(cs []Complaint) {
 		}
 		return 0
 	})
+}
+
+// HoldPrefix starts the id of the recording hold a complaint places on its
+// callee's recordings: "complaint:<complaint id>".
+const HoldPrefix = "complaint:"
+
+// HoldGuard returns the recording.HoldGuard that keeps a complaint's holds
+// (HoldPrefix + id) until the complaint is answered: releasing one of an open,
+// forwarded or handled complaint fails with recording.ErrHoldProtected. The
+// hold of a complaint store does not know may be released; a store error
+// refuses the release.
+func HoldGuard(store Store) recording.HoldGuard {
+	return func(ctx context.Context, holdID string) error {
+		id, ok := strings.CutPrefix(holdID, HoldPrefix)
+		if !ok {
+			return nil
+		}
+		c, err := store.GetComplaint(ctx, id)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			return nil
+		case err != nil:
+			return fmt.Errorf("%w: complaint %s: %w", recording.ErrHoldProtected, id, err)
+		case c.Status != StatusAnswered:
+			return fmt.Errorf("%w: the hold belongs to complaint %s, which is %s; it may be released once the complaint is answered", recording.ErrHoldProtected, id, c.Status)
+		}
+		return nil
+	}
 }

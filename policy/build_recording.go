@@ -88,8 +88,11 @@ func NewRecordingManager(p *Profile, deps Deps) (*recording.Manager, error) {
 // NewComplaintDesk returns the complaint desk of p: p's deadlines (3, 15 and 3
 // working days by default), working days from p's holiday calendars (with
 // their make-up working days), counted in p's complaint.zone, else its
-// schedule.default_zone, else UTC. lists must be the do-not-call check the Gate reads (a complaint lists
-// the number at once); holds may be nil when no recordings are kept.
+// schedule.default_zone, else UTC. lists must be the do-not-call check the
+// Gate reads (a complaint lists the number at once); holds may be nil when no
+// recordings are kept. When holds is a *recording.Manager, its holds are
+// guarded by complaint.HoldGuard: a complaint's hold is not released before
+// the complaint is answered.
 func NewComplaintDesk(p *Profile, store complaint.Store, lists complaint.DNCLister, holds complaint.RecordingHolder, hasher complaint.CalleeHasher) (*complaint.Desk, error) {
 	var cfg complaint.Config
 	if p.Complaint != nil {
@@ -121,6 +124,10 @@ func NewComplaintDesk(p *Profile, store complaint.Store, lists complaint.DNCList
 			return nil, fmt.Errorf("complaint.zone: %w", err)
 		}
 		loc = l
+	}
+	if m, ok := holds.(*recording.Manager); ok && m != nil {
+		// A complaint's holds stay until the complaint is answered.
+		m.GuardHolds(complaint.HoldGuard(store))
 	}
 	return complaint.NewDesk(cfg, store, lists, holds, hasher, schedule.NewWorkdays(cals...), loc)
 }

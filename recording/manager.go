@@ -18,7 +18,17 @@ type Manager struct {
 	store  Store
 	blob   Blob
 	hasher CalleeHasher
+	guard  HoldGuard
 }
+
+// HoldGuard decides whether the hold holdID may be released: a non-nil error
+// (wrapping ErrHoldProtected) refuses it. See Manager.GuardHolds.
+type HoldGuard func(ctx context.Context, holdID string) error
+
+// GuardHolds makes ReleaseHold ask g first (complaint.HoldGuard keeps a
+// complaint's holds until the complaint is answered). Call it before the
+// Manager is used; it is not safe to call concurrently with ReleaseHold.
+func (m *Manager) GuardHolds(g HoldGuard) { m.guard = g }
 
 // NewManager returns a Manager keeping recordings for cfg.RetentionPeriod(). blob
 // may be nil when dialgate keeps metadata only (then MediaURI must be empty).
@@ -134,8 +144,14 @@ func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
 }
 
 // ReleaseHold removes the hold holdID from a recording. Releasing a hold the
-// recording does not have is an error wrapping ErrNotFound.
+// recording does not have is an error wrapping ErrNotFound; a hold the
+// Manager's HoldGuard protects, one wrapping ErrHoldProtected.
 func (m *Manager) ReleaseHold(ctx context.Context, id, holdID string) error {
+	if m.guard != nil {
+		if err := m.guard(ctx, holdID); err != nil {
+			return fmt.Errorf("recording %s: release hold %q: %w", id, holdID, err)
+		}
+	}
 	return m.store.UpdateRecording(ctx, id, func(r *Recording) error {
 		for i, h := range r.Holds {
 			if h.ID == holdID {

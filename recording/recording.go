@@ -33,6 +33,9 @@ var (
 	ErrInvalid = errors.New("recording: invalid")
 	// ErrDeleting: the recording is being deleted by the sweeper; it can no longer be held.
 	ErrDeleting = errors.New("recording: being deleted")
+	// ErrHoldProtected: the hold's owner does not let it go yet (a complaint
+	// not yet answered, see Manager.GuardHolds).
+	ErrHoldProtected = errors.New("recording: hold may not be released yet")
 )
 
 // State is where a recording is in its life.

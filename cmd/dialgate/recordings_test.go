@@ -96,9 +96,16 @@ func TestComplaintAndQuarterlyReport(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if code, out, errs := run("recordings", "register", "--id", "r-c", "--number", "+8613900139000", "--started-at", "2026-11-02T10:00:00+08:00"); code != 0 {
+		t.Fatalf("recordings register: %d %s %s", code, out, errs)
+	}
 	code, out, errs := run("complaint", "add", "--number", "+8613900139000", "--id", "cp-1", "--at", "2026-11-03T10:00:00+08:00")
 	if code != 0 || !strings.Contains(out, "complaint cp-1 filed: number listed (global)") {
 		t.Fatalf("complaint add: %d %s %s", code, out, errs)
+	}
+	// The complaint's hold on the callee's recording stays until it is answered.
+	if code, _, errs := run("recordings", "release", "r-c", "--hold", "complaint:cp-1"); code != 1 || !strings.Contains(errs, "released once the complaint is answered") {
+		t.Fatalf("release of an open complaint's hold: exit %d, stderr %q", code, errs)
 	}
 	code, out, _ = run("dnc", "lookup", "+8613900139000")
 	if code != 1 && !strings.Contains(out, "complaints") {
@@ -120,6 +127,7 @@ func TestComplaintAndQuarterlyReport(t *testing.T) {
 		{[]string{"complaint", "answer", "cp-1"}, 1, "wrong status"},
 		{[]string{"complaint", "resolve", "cp-1", "--resolution", "verified; number kept on the list"}, 0, ""},
 		{[]string{"complaint", "answer", "cp-1"}, 0, ""},
+		{[]string{"recordings", "release", "r-c", "--hold", "complaint:cp-1"}, 0, ""},
 		{[]string{"complaint", "add", "--number", "+8613900139000", "--channel", "fax"}, 2, "channel"},
 		{[]string{"complaint", "list", "--status", "lost"}, 2, "--status"},
 		{[]string{"report", "quarterly", "--quarter", "2026Q5"}, 2, "--quarter"},

@@ -160,6 +160,9 @@ func (st *state) recordings(mediaRoot string) (m *recording.Manager, done func()
 		done()
 		return nil, nil, failErr(err)
 	}
+	if st.complaints != nil {
+		m.GuardHolds(complaint.HoldGuard(st.complaints))
+	}
 	return m, done, nil
 }
 

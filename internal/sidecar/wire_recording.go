@@ -52,7 +52,8 @@ func recordingError(err error) error {
 		return &dialgate.FieldError{Field: "retention_days", Problem: "below the 30-day retention floor", Err: err}
 	case errors.Is(err, recording.ErrNotFound):
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
-	case errors.Is(err, recording.ErrHeld), errors.Is(err, recording.ErrRetentionLocked), errors.Is(err, recording.ErrDeleting):
+	case errors.Is(err, recording.ErrHeld), errors.Is(err, recording.ErrRetentionLocked), errors.Is(err, recording.ErrDeleting),
+		errors.Is(err, recording.ErrHoldProtected):
 		return fmt.Errorf("%w: %w", ErrFailedPrecondition, err)
 	case errors.Is(err, recording.ErrInvalid):
 		// "recording: invalid: started_at: ... is in the future"
