@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -27,6 +28,29 @@ func TestLoadKeysDurable(t *testing.T) {
 	for _, want := range []string{root, data, filepath.Join(data, KeysDir)} {
 		if !slices.Contains(synced, want) {
 			t.Errorf("directory %s was not fsynced after an entry was created in it (synced: %q)", want, synced)
+		}
+	}
+}
+
+// TestOpenNewDataDirDurable: Open creates a missing data directory durably
+// (fsynced in its parent): the store's and the audit log's files are
+// fsynced inside it, which does not keep the directory itself.
+func TestOpenNewDataDirDurable(t *testing.T) {
+	root := t.TempDir()
+	data := filepath.Join(root, "new", "data")
+	var synced []string
+	old := syncDir
+	syncDir = func(d string) error { synced = append(synced, filepath.Clean(d)); return old(d) }
+	t.Cleanup(func() { syncDir = old })
+
+	be, err := Open(context.Background(), Config{Data: data, Profile: "cn"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close(context.Background())
+	for _, want := range []string{root, filepath.Join(root, "new")} {
+		if !slices.Contains(synced, want) {
+			t.Errorf("directory %s was not fsynced after Open created a directory in it (synced: %q)", want, synced)
 		}
 	}
 }
