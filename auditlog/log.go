@@ -519,13 +519,11 @@ func (l *Log) createFile(i int) error {
 
 func fileName(i int) string { return fmt.Sprintf("audit-%06d.jsonl", i) }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("auditlog: open directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+// syncDir fsyncs a directory, making an entry created, renamed or removed
+// in it durable. A variable so that tests can see which directories are
+// synced.
+var syncDir = func(dir string) error {
+	if err := durable.SyncDir(dir); err != nil {
 		return fmt.Errorf("auditlog: fsync directory %s: %w", dir, err)
 	}
 	return nil

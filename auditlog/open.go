@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/dialgate/dialgate/internal/durable"
 )
 
 // TornError reports that the last line of the last file of a log is
@@ -53,7 +55,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("auditlog: dir: missing: %w", ErrInvalidOptions)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// A new directory is made durable in its parent: fsyncing the files
+	// inside it does not.
+	if err := durable.MkdirAll(dir, 0o700, syncDir); err != nil {
 		return nil, fmt.Errorf("auditlog: %w", err)
 	}
 	lock, err := lockDir(dir)

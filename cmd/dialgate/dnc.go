@@ -313,7 +313,7 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		defer done()
 		s = shared
 	} else {
-		if err := os.MkdirAll(a.data, 0o700); err != nil {
+		if err := mkdirData(a.data); err != nil {
 			return failErr(fmt.Errorf("--data: %w", err))
 		}
 		b, err := boltstore.Open(filepath.Join(a.data, boltstore.DefaultFileName), boltstore.Options{})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -36,7 +37,7 @@ It is kept in the store in --data.`,
 // cannot be opened — locked by a dialgate serve on the same --data, damaged,
 // of a newer schema — is a failure (exit 1), as for check.
 func (a *app) openWriteStore() (*boltstore.Store, error) {
-	if err := os.MkdirAll(a.data, 0o700); err != nil {
+	if err := mkdirData(a.data); err != nil {
 		return nil, usageErr("--data: %v", err)
 	}
 	s, err := boltstore.Open(filepath.Join(a.data, boltstore.DefaultFileName), boltstore.Options{})
@@ -248,3 +249,11 @@ malformed file is rejected with the line and field at fault, and nothing is stor
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was imported as JSON: {"tenant", "file", "imported"}`)
 	return cmd
 }
+
+// syncDir fsyncs a directory (a variable so that tests see which are).
+var syncDir = durable.SyncDir
+
+// mkdirData creates --data, and any missing parent, durably (each new
+// directory fsynced in its parent): the store fsyncs its files inside
+// --data, which does not keep --data itself.
+func mkdirData(dir string) error { return durable.MkdirAll(dir, 0o700, syncDir) }

@@ -12,7 +12,11 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/durable"
 )
+
+// syncDir fsyncs a directory (a variable so that tests see which are).
+var syncDir = durable.SyncDir
 
 // Keys are a data directory's secrets: the HMAC key that pseudonymises callee
 // numbers (in audit records, counters, recordings and complaints) and the
@@ -37,9 +41,14 @@ func LoadKeys(data string) (Keys, error) { return LoadKeysFile(data, "") }
 // is never created or changed.
 func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 	kdir := filepath.Join(data, KeysDir)
-	if err := os.MkdirAll(kdir, 0o700); err != nil {
+	// New directories and key files are made durable with their directory
+	// entries: a key lost in a power loss would be generated anew at the
+	// next start, and every counter and recording keyed by the old callee
+	// hash would stop matching.
+	if err := durable.MkdirAll(kdir, 0o700, syncDir); err != nil {
 		return Keys{}, fmt.Errorf("audit keys: %w", err)
 	}
+	created := false
 	hpath := filepath.Join(kdir, HMACKeyFile)
 	if hmacKeyFile != "" {
 		hpath = hmacKeyFile
@@ -51,6 +60,7 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 		if err := writeNew(hpath, hex.EncodeToString(k[:])+"\n"); err != nil {
 			return Keys{}, err
 		}
+		created = true
 	}
 	spath := filepath.Join(kdir, SignerKeyFile)
 	if _, err := os.Stat(spath); errors.Is(err, os.ErrNotExist) {
@@ -63,6 +73,12 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 		}
 		if err := writeNew(filepath.Join(kdir, SignerPubFile), vkey+"\n"); err != nil {
 			return Keys{}, err
+		}
+		created = true
+	}
+	if created {
+		if err := syncDir(kdir); err != nil {
+			return Keys{}, fmt.Errorf("audit keys: fsync %s: %w", kdir, err)
 		}
 	}
 	hb, err := os.ReadFile(hpath)

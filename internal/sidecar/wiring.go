@@ -14,6 +14,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage"
@@ -57,7 +58,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("profile: %w", err)
 	}
-	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+	// A new data directory is made durable in its parent: the files fsynced
+	// inside it do not keep the directory itself.
+	if err := durable.MkdirAll(cfg.Data, 0o700, syncDir); err != nil {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	store, err := boltstore.Open(filepath.Join(cfg.Data, boltstore.DefaultFileName), boltstore.Options{})
