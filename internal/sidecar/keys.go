@@ -53,6 +53,12 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 	if hmacKeyFile != "" {
 		hpath = hmacKeyFile
 	} else if _, err := os.Stat(hpath); errors.Is(err, os.ErrNotExist) {
+		// A new key for a directory that already holds state would silently
+		// stop every reservation, pause and recording keyed by the old
+		// callee hash from matching: capped callees dialled again.
+		if what, ok := existingState(data); ok {
+			return Keys{}, missingKeyErr(hpath, what)
+		}
 		var k [32]byte
 		if _, err := rand.Read(k[:]); err != nil {
 			return Keys{}, fmt.Errorf("audit keys: %w", err)
@@ -101,4 +107,26 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 		return Keys{}, fmt.Errorf("audit keys: %s: %w", spath, err)
 	}
 	return Keys{HMAC: hkey, HMACKeyID: "k" + hex.EncodeToString(hkey[:4]), Signer: signer}, nil
+}
+
+// existingState reports whether data already holds what a Gate wrote under
+// its key: audit log files. (Open checks the embedded store itself, before
+// it creates one.)
+func existingState(data string) (string, bool) {
+	adir := filepath.Join(data, AuditDir)
+	if es, err := os.ReadDir(adir); err == nil && len(es) > 0 {
+		return adir, true
+	}
+	return "", false
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// missingKeyErr is the refusal to make a new HMAC key where state keyed by
+// the old one exists.
+func missingKeyErr(key, state string) error {
+	return fmt.Errorf("audit keys: %s is missing but %s exists: restore the key from a backup (every cap, pause and recording is keyed by it), or start with a new data directory", key, state)
 }

@@ -63,7 +63,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err := durable.MkdirAll(cfg.Data, 0o700, syncDir); err != nil {
 		return nil, fmt.Errorf("data: %w", err)
 	}
-	store, err := boltstore.Open(filepath.Join(cfg.Data, boltstore.DefaultFileName), boltstore.Options{})
+	storePath := filepath.Join(cfg.Data, boltstore.DefaultFileName)
+	if key := filepath.Join(cfg.Data, KeysDir, HMACKeyFile); cfg.HMACKeyFile == "" && fileExists(storePath) && !fileExists(key) {
+		return nil, missingKeyErr(key, storePath)
+	}
+	store, err := boltstore.Open(storePath, boltstore.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("data: %w", err)
 	}
