@@ -140,7 +140,10 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 		return nil, nil, err
 	}
 	e := idx.m[key{d.Tenant, d.From}]
-	if cn && cl == classMobile && c.cfg.SubscriberNumber != nil && (e == nil || e.Type != TypeMobileBusiness) {
+	// A mobile number is a business line only while its ledger entry is
+	// valid: outside that window it may be a subscriber's (numbers are
+	// recycled), whether or not the ledger rule is on.
+	if cn && cl == classMobile && c.cfg.SubscriberNumber != nil && (e == nil || e.Type != TypeMobileBusiness || !e.validAt(d.At)) {
 		rs = append(rs, reason(dialgate.CodeCallerIDSubscriber, "caller ID "+d.From.String()+" is an ordinary mobile (subscriber) number, not a ledger business line", c.cfg.SubscriberNumber.cite()))
 	}
 	if c.cfg.Ledger != nil {
@@ -160,6 +163,12 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 		return nil, e.ev, nil
 	}
 	return nil, []dialgate.Evidence{{Key: "callerid.number", Value: d.From.String()}}, nil
+}
+
+// validAt reports whether t is within the entry's validity window
+// [ValidFrom, ValidUntil).
+func (e *item) validAt(t time.Time) bool {
+	return (e.ValidFrom.IsZero() || !t.Before(e.ValidFrom)) && (e.ValidUntil.IsZero() || t.Before(e.ValidUntil))
 }
 
 // ledgerRules applies the rules of a found ledger entry: validity, office use,

@@ -320,3 +320,46 @@ func itoa(i int) string {
 	}
 	return string(b)
 }
+
+// TestSubscriberRuleOutsideValidity: with subscriber_number on and the ledger
+// rule off, a mobile number is a business line only while its ledger entry is
+// valid; before valid_from or from valid_until on it is a subscriber number
+// again (mobile numbers are recycled to subscribers).
+func TestSubscriberRuleOutsideValidity(t *testing.T) {
+	cfg := Config{Cite: cnConfig.Cite, SubscriberNumber: &Rule{Cite: cite}}
+	biz := dialgate.MustParseNumber(mobileBiz)
+	c, err := New(cfg, newFakeStore(Entry{Tenant: "acme", Number: biz, Type: TypeMobileBusiness, Holder: "Acme Ltd",
+		Purposes: []dialgate.Purpose{"service"}, ValidFrom: t0.AddDate(-1, 0, 0), ValidUntil: t0.AddDate(0, 1, 0)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want []dialgate.Code
+	}{
+		{"valid", t0, nil},
+		{"before valid_from", t0.AddDate(-2, 0, 0), []dialgate.Code{dialgate.CodeCallerIDSubscriber}},
+		{"at valid_until", t0.AddDate(0, 1, 0), []dialgate.Code{dialgate.CodeCallerIDSubscriber}},
+		{"after valid_until", t0.AddDate(1, 0, 0), []dialgate.Code{dialgate.CodeCallerIDSubscriber}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := dial(mobileBiz, "service")
+			d.At = tc.at
+			if err := c.Refresh(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			rs, err := c.Check(context.Background(), d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []dialgate.Code
+			for _, r := range rs {
+				got = append(got, r.Code)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("codes = %v, want %v (%v)", got, tc.want, rs)
+			}
+		})
+	}
+}

@@ -109,6 +109,9 @@ func parseLedgerJSON(r io.Reader, tenant string) ([]Entry, error) {
 		if len(text) == 0 || text[0] == '#' {
 			continue
 		}
+		if err := checkKeys(text); err != nil {
+			return nil, &LineError{Line: line, Err: err}
+		}
 		dec := json.NewDecoder(bytes.NewReader(text))
 		dec.DisallowUnknownFields()
 		var fe fileEntry
@@ -134,6 +137,46 @@ func parseLedgerJSON(r io.Reader, tenant string) ([]Entry, error) {
 		return nil, &LineError{Line: line + 1, Err: fmt.Errorf("%w: %w", err, ErrInvalidEntry)}
 	}
 	return out, nil
+}
+
+// fileKeys are the keys of a JSON-lines ledger record, exactly as written.
+var fileKeys = map[string]bool{
+	"number": true, "type": true, "holder": true, "access": true, "qualification": true,
+	"purposes": true, "valid_from": true, "valid_until": true, "office_use_only": true,
+}
+
+// checkKeys rejects a record with a key given twice or in another case
+// ("Purposes"): encoding/json matches keys case-insensitively and keeps the
+// last of duplicates, which would silently pick one of two purpose lists or
+// office-use flags. Anything that is not an object is left to the decoder.
+func checkKeys(text []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(text))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // malformed: the decoder reports it
+		}
+		k, _ := tok.(string)
+		if len(k) > 40 {
+			k = k[:40] + "…"
+		}
+		switch {
+		case !fileKeys[k]:
+			return entryErr(strings.ToValidUTF8(k, "?"), "unknown key (keys are lower case: %s)", strings.Join(ledgerColumns, ", "))
+		case seen[k]:
+			return entryErr(k, "given twice")
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
 }
 
 func jsonErr(err error) error {

@@ -93,6 +93,11 @@ func TestParseLedgerErrors(t *testing.T) {
 		{"json trailing", "{\"number\":\"+861058001234\",\"holder\":\"A\",\"purposes\":[\"service\"]} {}\n", 1, "text after"},
 		{"json missing number", "{\"holder\":\"A\",\"purposes\":[\"service\"]}\n", 1, "number: missing"},
 		{"control char", h + "+861058001234,A\x01,service,,,\n", 2, "holder: control character"},
+		// encoding/json would keep the last of two keys, matched in any case:
+		// the service-only number would become a marketing caller ID.
+		{"json key twice", "{\"number\":\"+861058001234\",\"holder\":\"A\",\"purposes\":[\"service\"],\"purposes\":[\"marketing\"]}\n", 1, "purposes: given twice"},
+		{"json key case", "{\"number\":\"+861058001234\",\"holder\":\"A\",\"purposes\":[\"service\"],\"Purposes\":[\"marketing\"]}\n", 1, "Purposes: unknown key"},
+		{"json office flag case", "{\"number\":\"+861058001234\",\"holder\":\"A\",\"purposes\":[\"service\"],\"office_use_only\":true,\"Office_Use_Only\":false}\n", 1, "Office_Use_Only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

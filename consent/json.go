@@ -14,6 +14,9 @@ import (
 // Unknown keys, trailing data and malformed values are errors wrapping
 // ErrInvalid that name the key.
 func ParseRecordJSON(data []byte) (Record, error) {
+	if err := checkKeys(data); err != nil {
+		return Record{}, err
+	}
 	var r Record
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -27,6 +30,44 @@ func ParseRecordJSON(data []byte) (Record, error) {
 		return Record{}, err
 	}
 	return r, nil
+}
+
+// recordKeys are the JSON keys of a Record, exactly as written.
+var recordKeys = map[string]bool{
+	"id": true, "number": true, "scope": true, "method": true, "disclosure_sha256": true,
+	"evidence_uri": true, "channel": true, "granted_at": true, "expires_at": true,
+	"revoked_at": true, "revocation_channel": true,
+}
+
+// checkKeys rejects a top-level object with a key given twice or in another
+// case ("Scope"): encoding/json matches keys case-insensitively and keeps the
+// last of duplicates, which would silently pick one of two scopes. Anything
+// that is not an object is left to the decoder to report.
+func checkKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // malformed: the decoder reports it
+		}
+		k, _ := tok.(string)
+		switch {
+		case !recordKeys[k]:
+			return fieldErr(clip(k), "unknown key (keys are lower case: id, number, scope, method, disclosure_sha256, evidence_uri, channel, granted_at, expires_at)")
+		case seen[k]:
+			return fieldErr(k, "given twice")
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
 }
 
 func jsonErr(err error) error {

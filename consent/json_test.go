@@ -28,6 +28,13 @@ func TestParseRecordJSON(t *testing.T) {
 		{strings.Replace(good, `2027-11-01`, `2025-11-01`, 1), "expires_at"},
 		{strings.Replace(good, `"disclosure_sha256":"`+hashA+`",`, ``, 1), "disclosure_sha256"},
 		{strings.Replace(good, `"granted_at"`, `"revoked_at":"2026-11-02T00:00:00Z","granted_at"`, 1), "revoked_at"},
+		// A key given twice, or in another case, makes the evidence ambiguous:
+		// encoding/json would silently keep the last one (tenant:acme covers
+		// far more than industry:finance).
+		{strings.Replace(good, `"method"`, `"scope":"tenant:acme","method"`, 1), "scope"},
+		{strings.Replace(good, `"method"`, `"Scope":"tenant:acme","method"`, 1), "Scope"},
+		{strings.Replace(good, `"scope"`, `"SCOPE"`, 1), "SCOPE"},
+		{strings.Replace(good, `"id"`, `"ID"`, 1), "ID"},
 	} {
 		_, err := ParseRecordJSON([]byte(tc.in))
 		var fe *FieldError

@@ -186,9 +186,10 @@ func (r *Record) Validate() error {
 	return validateText("revocation_channel", r.RevocationChannel, 64)
 }
 
-// ValidateNew is Validate plus the rule for a record about to be added: it
+// ValidateNew is Validate plus the rules for a record about to be added: it
 // must not be revoked yet (a revocation is recorded with RevokeConsent, so
-// that it appears in the history).
+// that it appears in the history), and its evidence URI must name more than a
+// scheme ("https:" alone points to no evidence).
 func (r *Record) ValidateNew() error {
 	if err := r.Validate(); err != nil {
 		return err
@@ -196,7 +197,20 @@ func (r *Record) ValidateNew() error {
 	if !r.RevokedAt.IsZero() {
 		return fieldErr("revoked_at", "set on a new record; record the withdrawal with revoke")
 	}
+	if r.EvidenceURI != "" && !namesSomething(r.EvidenceURI) {
+		// Only for new records: Validate, which stores run on a revocation,
+		// must keep accepting records stored before this rule, so that they
+		// can still be withdrawn.
+		return fieldErr("evidence_uri", "nothing after the scheme: the URI must name where the evidence is")
+	}
 	return nil
+}
+
+// namesSomething reports whether the absolute URI s has more than a scheme
+// ("https:", "s3://" point to nothing).
+func namesSomething(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Opaque != "" || u.Host != "" || strings.Trim(u.Path, "/") != "")
 }
 
 // ValidateID reports whether id is a well-formed consent id.

@@ -177,3 +177,29 @@ func FuzzParseScope(f *testing.F) {
 		}
 	})
 }
+
+// TestValidateNewEvidenceURIScheme: a scheme alone points to no evidence, yet
+// satisfied require_evidence_uri. New records are refused; Validate (which
+// stores run on a revocation) still accepts a record stored earlier, so that
+// it can be withdrawn.
+func TestValidateNewEvidenceURIScheme(t *testing.T) {
+	for _, uri := range []string{"https:", "s3://", "https:///", "urn:"} {
+		r := goodRecord()
+		r.Method, r.EvidenceURI = MethodWritten, uri
+		var fe *FieldError
+		if err := r.ValidateNew(); !errors.As(err, &fe) || fe.Field != "evidence_uri" || !strings.Contains(fe.Problem, "nothing after") {
+			t.Errorf("ValidateNew(%q) = %v, want evidence_uri: nothing after", uri, err)
+		}
+		r.RevokedAt, r.RevocationChannel = r.GrantedAt.Add(time.Hour), "sms"
+		if err := r.Validate(); err != nil {
+			t.Errorf("Validate(%q) of a stored, now revoked record = %v, want nil", uri, err)
+		}
+	}
+	for _, uri := range []string{"s3://bucket/key", "https://evidence.example/1", "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66", "file:///srv/c/1.pdf"} {
+		r := goodRecord()
+		r.Method, r.EvidenceURI = MethodWritten, uri
+		if err := r.ValidateNew(); err != nil {
+			t.Errorf("ValidateNew(%q) = %v", uri, err)
+		}
+	}
+}

@@ -113,6 +113,12 @@ is refused (exit 1): consent given again is a new record with a new id.`,
 					return usageErr("%v", err)
 				}
 			}
+			if now := time.Now(); r.GrantedAt.After(now) {
+				// Dated in the future it could not be withdrawn until then
+				// (a revocation before granted_at is invalid).
+				return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset)",
+					r.GrantedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+			}
 			s, done, err := a.openConsents(cmd.Context(), true)
 			if err != nil {
 				return err

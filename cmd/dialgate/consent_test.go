@@ -36,6 +36,8 @@ func TestConsentCommands(t *testing.T) {
 		{[]string{"--id", "c-2", "--number", "+8613900139000", "--scope", "industry:finance", "--method", "in_app", "--granted-at", "2026-11-01T10:00:00+08:00"}, "--disclosure-sha256: missing"},
 		{[]string{"--id", "c-2", "--number", "+8613900139000", "--scope", "global", "--method", "written", "--evidence-uri", "s3://b/k", "--granted-at", "2026-11-01T10:00:00+08:00"}, "--scope:"},
 		{[]string{"--id", "c-2", "--number", "12", "--scope", "tenant:a"}, "--number:"},
+		{[]string{"--id", "c-2", "--number", "+8613900139000", "--scope", "industry:finance", "--method", "written", "--evidence-uri", "s3://b/k",
+			"--granted-at", time.Now().Add(8 * time.Hour).UTC().Format(time.RFC3339)}, "--granted-at: "},
 	} {
 		code, _, errs := run("", append([]string{"consent", "add"}, tc.args...)...)
 		if code != 2 || !strings.Contains(errs, tc.want) {

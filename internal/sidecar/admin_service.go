@@ -171,8 +171,8 @@ var consentMethods = map[pb.ConsentMethod]string{
 }
 
 // GrantConsent validates the request (id, number, scope, method and
-// granted_at required; expires_at after granted_at; evidence_sha256 64 hex
-// digits) and stores the grant through Backend.Consents.
+// granted_at required, granted_at not after the server's clock; expires_at
+// after granted_at; evidence_sha256 64 hex digits) and stores the grant through Backend.Consents.
 func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequest) (*pb.GrantConsentResponse, error) {
 	if s.be.Consents == nil {
 		return nil, s.unimplemented("GrantConsent", "consent")
@@ -203,6 +203,12 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 	}
 	if c.GrantedAt, err = requiredTime("granted_at", req.GetGrantedAt()); err != nil {
 		return nil, err
+	}
+	if now := s.now(); c.GrantedAt.After(now) {
+		// A consent dated in the future could not be withdrawn until then (a
+		// revocation before granted_at is invalid), and would then allow dials.
+		return nil, invalid("granted_at", "%s is after the server's clock %s: consent cannot be granted in the future (check the zone offset)",
+			c.GrantedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	if c.ExpiresAt, err = timeFromProto("expires_at", req.GetExpiresAt()); err != nil {
 		return nil, err

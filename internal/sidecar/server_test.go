@@ -574,3 +574,25 @@ func TestTokenTenantsRecordingLink(t *testing.T) {
 		t.Errorf("globex linking its own recording to its decision: %v", err)
 	}
 }
+
+// TestGrantConsentFutureGrantedAt: a consent dated after the server's clock
+// is refused. Stored, it could not be withdrawn until that instant (a
+// revocation before granted_at is invalid), and would then allow dials.
+func TestGrantConsentFutureGrantedAt(t *testing.T) {
+	e := startFull(t, Config{}, t.TempDir())
+	ctx := ctxT(t)
+	num := "+8613900139021"
+	_, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-future", Number: num, Scope: "industry:finance",
+		Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, EvidenceUri: "s3://consents/c-future.pdf",
+		GrantedAt: timestamppb.New(time.Now().Add(8 * time.Hour))}) // "+08:00" local time sent as UTC
+	wantStatus(t, err, codes.InvalidArgument, "granted_at")
+	// A consent granted in the past is withdrawn at once.
+	if _, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-past", Number: num, Scope: "industry:finance",
+		Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, EvidenceUri: "s3://consents/c-past.pdf",
+		GrantedAt: timestamppb.New(time.Now().Add(-time.Minute))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-past"}); err != nil {
+		t.Fatal(err)
+	}
+}
