@@ -113,6 +113,11 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	if !d.From.IsValid() {
 		return deny(dialgate.CodeCallerIDMissing, "no caller ID given", c.cfg.Cite), nil, nil
 	}
+	if d.From == d.To {
+		// The callee's own number shown to the callee is spoofed, whatever
+		// the ledger says (no number in the message: it is the callee's).
+		return deny(dialgate.CodeCallerIDInvalid, "the caller ID is the callee's own number", c.cfg.Cite), nil, nil
+	}
 	cl := classOf(d.From)
 	cn := d.From.CountryCode() == 86
 	if cn {

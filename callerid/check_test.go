@@ -363,3 +363,24 @@ func TestSubscriberRuleOutsideValidity(t *testing.T) {
 		})
 	}
 }
+
+// The callee's own number as caller ID is spoofed, ledger or not (under
+// uk, au and us there is no ledger to catch it), and the message does not
+// repeat the number.
+func TestCallerIDIsTheCallee(t *testing.T) {
+	cfg := cnConfig
+	cfg.Ledger, cfg.InboundOnly, cfg.SubscriberNumber, cfg.InternationalRoute = nil, nil, nil, nil
+	c, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dial(fixedLine, "service")
+	d.To = d.From
+	rs, err := c.Check(context.Background(), d)
+	if err != nil || len(rs) != 1 || rs[0].Code != dialgate.CodeCallerIDInvalid {
+		t.Fatalf("caller ID = callee: %v %v, want callerid.invalid", rs, err)
+	}
+	if strings.Contains(rs[0].Message, d.To.National()) {
+		t.Errorf("message %q repeats the callee's number", rs[0].Message)
+	}
+}

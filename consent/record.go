@@ -188,8 +188,9 @@ func (r *Record) Validate() error {
 
 // ValidateNew is Validate plus the rules for a record about to be added: it
 // must not be revoked yet (a revocation is recorded with RevokeConsent, so
-// that it appears in the history), and its evidence URI must name more than a
-// scheme ("https:" alone points to no evidence).
+// that it appears in the history), its evidence URI must name more than a
+// scheme ("https:" alone points to no evidence), and its disclosure hash must
+// not be that of empty text or a placeholder ("000…0").
 func (r *Record) ValidateNew() error {
 	if err := r.Validate(); err != nil {
 		return err
@@ -203,7 +204,22 @@ func (r *Record) ValidateNew() error {
 		// can still be withdrawn.
 		return fieldErr("evidence_uri", "nothing after the scheme: the URI must name where the evidence is")
 	}
+	if placeholderHash(r.DisclosureSHA256) {
+		return fieldErr("disclosure_sha256", "is the hash of empty text or a placeholder, not of a disclosure the person was shown")
+	}
 	return nil
+}
+
+// emptySHA256 is the SHA-256 of the empty text.
+const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// placeholderHash reports whether h (64 hex digits) is the hash of empty
+// text or a run of one digit ("000…0"): no disclosure was hashed.
+func placeholderHash(h string) bool {
+	if h == "" {
+		return false
+	}
+	return h == emptySHA256 || strings.Count(h, h[:1]) == len(h)
 }
 
 // namesSomething reports whether the absolute URI s has more than a scheme

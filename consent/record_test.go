@@ -203,3 +203,24 @@ func TestValidateNewEvidenceURIScheme(t *testing.T) {
 		}
 	}
 }
+
+// The hash of empty text, or a run of one digit, names no disclosure: a new
+// record carrying it is refused.
+func TestValidateNewPlaceholderDisclosureHash(t *testing.T) {
+	for _, h := range []string{
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		strings.Repeat("0", 64), strings.Repeat("f", 64),
+	} {
+		r := goodRecord()
+		r.DisclosureSHA256 = h
+		var fe *FieldError
+		if err := r.ValidateNew(); !errors.As(err, &fe) || fe.Field != "disclosure_sha256" {
+			t.Errorf("ValidateNew with disclosure_sha256 %s… = %v, want a disclosure_sha256 error", h[:8], err)
+		}
+	}
+	r := goodRecord()
+	r.DisclosureSHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	if err := r.ValidateNew(); err != nil {
+		t.Errorf("a real hash: %v", err)
+	}
+}
