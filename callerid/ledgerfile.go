@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/strictjson"
 )
 
 // LineError is a ledger-file error on one line. It wraps the cause, which
@@ -150,33 +151,17 @@ var fileKeys = map[string]bool{
 // last of duplicates, which would silently pick one of two purpose lists or
 // office-use flags. Anything that is not an object is left to the decoder.
 func checkKeys(text []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(text))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	k, p, bad := strictjson.BadKey(text, fileKeys)
+	if !bad {
 		return nil
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil // malformed: the decoder reports it
-		}
-		k, _ := tok.(string)
-		if len(k) > 40 {
-			k = k[:40] + "…"
-		}
-		switch {
-		case !fileKeys[k]:
-			return entryErr(strings.ToValidUTF8(k, "?"), "unknown key (keys are lower case: %s)", strings.Join(ledgerColumns, ", "))
-		case seen[k]:
-			return entryErr(k, "given twice")
-		}
-		seen[k] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return nil
-		}
+	if len(k) > 40 {
+		k = k[:40] + "…"
 	}
-	return nil
+	if p == strictjson.Twice {
+		return entryErr(k, "given twice")
+	}
+	return entryErr(strings.ToValidUTF8(k, "?"), "unknown key (keys are lower case: %s)", strings.Join(ledgerColumns, ", "))
 }
 
 func jsonErr(err error) error {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/dialgate/dialgate/internal/strictjson"
 )
 
 // ParseRecordJSON decodes one Record from JSON (the form `dialgate consent add
@@ -44,30 +46,14 @@ var recordKeys = map[string]bool{
 // last of duplicates, which would silently pick one of two scopes. Anything
 // that is not an object is left to the decoder to report.
 func checkKeys(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	k, p, bad := strictjson.BadKey(data, recordKeys)
+	switch {
+	case !bad:
 		return nil
+	case p == strictjson.Twice:
+		return fieldErr(k, "given twice")
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil // malformed: the decoder reports it
-		}
-		k, _ := tok.(string)
-		switch {
-		case !recordKeys[k]:
-			return fieldErr(clip(k), "unknown key (keys are lower case: id, number, scope, method, disclosure_sha256, evidence_uri, channel, granted_at, expires_at)")
-		case seen[k]:
-			return fieldErr(k, "given twice")
-		}
-		seen[k] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return nil
-		}
-	}
-	return nil
+	return fieldErr(clip(k), "unknown key (keys are lower case: id, number, scope, method, disclosure_sha256, evidence_uri, channel, granted_at, expires_at)")
 }
 
 func jsonErr(err error) error {
