@@ -3,7 +3,6 @@ package report_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"fmt"
 	"strings"
 	"testing"
@@ -18,19 +17,7 @@ import (
 // answered, once per decision, with the worst 24-hour and 30-day windows.
 func TestAbandonment(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	skey, _, err := auditlog.GenerateKey(rand.Reader, "test-log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := auditlog.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
+	log, dir := openTestLog(t)
 	now := time.Date(2026, 10, 5, 10, 0, 0, 0, cst)
 	g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })), dialgate.WithAuditLog(log))
 	if err != nil {

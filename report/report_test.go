@@ -66,8 +66,9 @@ func FuzzParseQuarter(f *testing.F) {
 	})
 }
 
-func TestBuild(t *testing.T) {
-	ctx := context.Background()
+// openTestLog opens a signed audit log in a new directory.
+func openTestLog(t *testing.T) (*auditlog.Log, string) {
+	t.Helper()
 	dir := t.TempDir()
 	skey, _, err := auditlog.GenerateKey(rand.Reader, "test-log")
 	if err != nil {
@@ -77,10 +78,16 @@ func TestBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
+	log, err := auditlog.Open(context.Background(), dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return log, dir
+}
+
+func TestBuild(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
 	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
 	clock := dialgate.ClockFunc(func() time.Time { return now })
 	listed := dialgate.MustParseNumber("+8613800138000")
