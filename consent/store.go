@@ -120,11 +120,19 @@ type Store interface {
 	// RevokeConsent withdraws the record with the given id at instant at,
 	// noting how the withdrawal arrived (channel, may be empty), and returns the
 	// record as stored. An unknown id is an error wrapping storage.ErrNotFound
-	// and writes nothing. at before the record's GrantedAt is an error wrapping
-	// ErrInvalid. Revoking an already revoked record changes nothing (the first
-	// withdrawal stands, no event is added) and returns the record with a nil
-	// error. The revocation is durable, and the revision raised, before it
-	// returns.
+	// and writes nothing. Revoking an already revoked record changes nothing
+	// (the first withdrawal stands, no event is added) and returns the record
+	// with a nil error. The revocation is durable, and the revision raised,
+	// before it returns.
+	//
+	// A withdrawal is never refused for its instant: at before the record's
+	// GrantedAt (clock skew between the dialer and the system that captured
+	// the consent, a grant recorded with a wrong zone offset) revokes the
+	// record as of its grant — RevokedAt = GrantedAt: it never took effect —
+	// and the revocation Event has At = GrantedAt and RequestedAt = at; the
+	// record then denies at any instant. Implementations get this, and the
+	// event, from RevokedRecord. A zero at, or a channel that does not pass
+	// Record.Validate, is an error wrapping ErrInvalid.
 	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (Record, error)
 
 	// ConsentHistory returns the events of number n in Seq order.
