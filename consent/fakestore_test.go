@@ -110,12 +110,12 @@ func (s *fakeStore) RevokeConsent(ctx context.Context, id string, at time.Time, 
 	if r.Revoked() {
 		return r, nil
 	}
-	r.RevokedAt, r.RevocationChannel = at, channel
-	if err := r.Validate(); err != nil {
+	r, ev, err := RevokedRecord(r, at, channel)
+	if err != nil {
 		return Record{}, err
 	}
 	s.recs[id] = r
-	s.appendLocked(Event{Type: EventRevoked, ConsentID: r.ID, Number: r.Number, At: at, Channel: channel})
+	s.appendLocked(ev)
 	return r, nil
 }
 

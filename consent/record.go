@@ -108,7 +108,8 @@ type Record struct {
 	// If set it must be after GrantedAt.
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 	// RevokedAt is when the person withdrew the consent; zero means not revoked.
-	// Set only by RevokeConsent.
+	// Set only by RevokeConsent, and never before GrantedAt: a withdrawal
+	// dated before the grant is recorded as of GrantedAt (see RevokedRecord).
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
 	// RevocationChannel is how the withdrawal reached the call centre
 	// ("call", "sms", "web", "complaint"). Set only with RevokedAt.

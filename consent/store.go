@@ -35,6 +35,42 @@ type Event struct {
 	At time.Time `json:"at"`
 	// Channel is the record's Channel (granted) or RevocationChannel (revoked).
 	Channel string `json:"channel,omitempty"`
+	// RequestedAt is set only on a revocation that was asked for at an
+	// instant before the record's GrantedAt (clock skew between the dialer
+	// and the system that captured the consent, a grant recorded with a wrong
+	// zone offset): it is that instant, and At is GrantedAt, the instant the
+	// record was revoked as of. Zero otherwise.
+	RequestedAt time.Time `json:"requested_at,omitzero"`
+}
+
+// RevokedRecord returns r withdrawn at instant at through channel, and the
+// revocation Event to append (its Seq left zero), exactly as
+// Store.RevokeConsent must store them. It is for Store implementations, which
+// call it on the record as stored, inside the write; it changes nothing
+// itself.
+//
+// A withdrawal is never refused for its instant: when at is before
+// r.GrantedAt, the record is revoked as of r.GrantedAt (it never took effect)
+// and the event's RequestedAt keeps at. A record already revoked is returned
+// unchanged with the zero Event: the first withdrawal stands and no event is
+// appended. A zero at, a malformed channel, or a record that does not pass
+// Validate is an error wrapping ErrInvalid.
+func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error) {
+	if r.Revoked() {
+		return r, Event{}, nil
+	}
+	if at.IsZero() {
+		return Record{}, Event{}, fieldErr("revoked_at", "missing")
+	}
+	var requested time.Time
+	if at.Before(r.GrantedAt) {
+		at, requested = r.GrantedAt, at
+	}
+	r.RevokedAt, r.RevocationChannel = at, channel
+	if err := r.Validate(); err != nil {
+		return Record{}, Event{}, err
+	}
+	return r, Event{Type: EventRevoked, ConsentID: r.ID, Number: r.Number, At: at, Channel: channel, RequestedAt: requested}, nil
 }
 
 // Store keeps consent records. It is owned by this package and implemented by
@@ -84,11 +120,19 @@ type Store interface {
 	// RevokeConsent withdraws the record with the given id at instant at,
 	// noting how the withdrawal arrived (channel, may be empty), and returns the
 	// record as stored. An unknown id is an error wrapping storage.ErrNotFound
-	// and writes nothing. at before the record's GrantedAt is an error wrapping
-	// ErrInvalid. Revoking an already revoked record changes nothing (the first
-	// withdrawal stands, no event is added) and returns the record with a nil
-	// error. The revocation is durable, and the revision raised, before it
-	// returns.
+	// and writes nothing. Revoking an already revoked record changes nothing
+	// (the first withdrawal stands, no event is added) and returns the record
+	// with a nil error. The revocation is durable, and the revision raised,
+	// before it returns.
+	//
+	// A withdrawal is never refused for its instant: at before the record's
+	// GrantedAt (clock skew between the dialer and the system that captured
+	// the consent, a grant recorded with a wrong zone offset) revokes the
+	// record as of its grant — RevokedAt = GrantedAt: it never took effect —
+	// and the revocation Event has At = GrantedAt and RequestedAt = at; the
+	// record then denies at any instant. Implementations get this, and the
+	// event, from RevokedRecord. A zero at, or a channel that does not pass
+	// Record.Validate, is an error wrapping ErrInvalid.
 	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (Record, error)
 
 	// ConsentHistory returns the events of number n in Seq order.

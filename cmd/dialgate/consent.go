@@ -55,6 +55,9 @@ type consentRevoked struct {
 	ID        string    `json:"id"`
 	RevokedAt time.Time `json:"revoked_at"` // of the first revocation, when it was already revoked
 	Channel   string    `json:"channel,omitempty"`
+	// RequestedAt is --at when it was before the consent's granted_at: the
+	// consent is then revoked as of its grant (RevokedAt = granted_at).
+	RequestedAt time.Time `json:"requested_at,omitzero"`
 }
 
 func (a *app) consentAddCmd() *cobra.Command {
@@ -114,8 +117,8 @@ is refused (exit 1): consent given again is a new record with a new id.`,
 				}
 			}
 			if now := time.Now(); r.GrantedAt.After(now) {
-				// Dated in the future it could not be withdrawn until then
-				// (a revocation before granted_at is invalid).
+				// Dated in the future it is a wrong clock or zone offset: it
+				// would start allowing dials at an instant nobody agreed to.
 				return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset)",
 					r.GrantedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 			}
@@ -174,7 +177,10 @@ func (a *app) consentRevokeCmd() *cobra.Command {
 		Short: "Withdraw a consent; effective (and fsynced) before the command returns",
 		Long: `Withdraws the consent record ID at --at (default: now), noting how the
 withdrawal arrived (--channel: call, sms, web, complaint…). Revoking an already
-revoked record changes nothing. An unknown id exits 1 and writes nothing.`,
+revoked record changes nothing. An unknown id exits 1 and writes nothing.
+A withdrawal is never refused for its instant: --at before the record's
+granted_at (clock skew, a wrong zone offset) revokes it as of its grant, and
+the command says so.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t := time.Now()
@@ -196,14 +202,31 @@ revoked record changes nothing. An unknown id exits 1 and writes nothing.`,
 			if errors.Is(err, storage.ErrNotFound) {
 				return failErr(fmt.Errorf("consent %s not found; nothing revoked", args[0]))
 			}
-			if errors.Is(err, consent.ErrInvalid) {
-				return usageErr("--at: %v", err)
+			if fe := (*consent.FieldError)(nil); errors.As(err, &fe) {
+				// Never for --at before granted_at (revoked as of the grant);
+				// a bad --channel, or a stored record that is malformed.
+				flag := map[string]string{"revoked_at": "--at", "revocation_channel": "--channel"}[fe.Field]
+				if flag == "" {
+					return failErr(err)
+				}
+				return usageErr("%s: %s", flag, fe.Problem)
 			}
 			if err != nil {
 				return failErr(err)
 			}
+			// Revoked as of its grant: --at was before it.
+			early := t.Before(r.GrantedAt) && r.RevokedAt.Equal(r.GrantedAt)
 			if asJSON {
-				return a.printJSON(consentRevoked{ID: r.ID, RevokedAt: r.RevokedAt, Channel: r.RevocationChannel})
+				out := consentRevoked{ID: r.ID, RevokedAt: r.RevokedAt, Channel: r.RevocationChannel}
+				if early {
+					out.RequestedAt = t
+				}
+				return a.printJSON(out)
+			}
+			if early {
+				fmt.Fprintf(a.stdout, "revoked consent %s as of its grant %s (--at %s is before granted_at)\n",
+					r.ID, r.RevokedAt.Format(time.RFC3339), t.Format(time.RFC3339))
+				return nil
 			}
 			fmt.Fprintf(a.stdout, "revoked consent %s at %s\n", r.ID, r.RevokedAt.Format(time.RFC3339))
 			return nil

@@ -172,3 +172,49 @@ func TestConsentExportReadsAuditLog(t *testing.T) {
 		t.Errorf("exported decisions carry the raw callee number")
 	}
 }
+
+// TestConsentRevokeBeforeGrant: `consent revoke --at` before the grant (clock
+// skew, a grant recorded with a wrong zone offset) exits 0 and revokes the
+// consent as of its grant, saying so; the next check is denied.
+func TestConsentRevokeBeforeGrant(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	for _, id := range []string{"c-1", "c-2"} {
+		if code, out, errs := run("consent", "add", "--id", id, "--number", "+8613900139000", "--scope", "industry:finance",
+			"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00"); code != 0 {
+			t.Fatalf("add %s: %d %q %q", id, code, out, errs)
+		}
+	}
+	checkArgs := []string{"check", "--to", "+8613900139000", "--purpose", "marketing", "--industry", "finance", "--consent-id", "c-1",
+		"--at", "2026-12-05T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"}
+	if code, out, errs := run(checkArgs...); code != 0 {
+		t.Fatalf("check before the revocation: %d %q %q", code, out, errs)
+	}
+	// 10:00 in Beijing written with a UTC offset by mistake: eight hours
+	// before the grant.
+	code, out, errs := run("consent", "revoke", "c-1", "--at", "2026-11-01T02:00:00+08:00", "--channel", "sms")
+	if code != 0 || !strings.Contains(out, "revoked consent c-1 as of its grant 2026-11-01T10:00:00+08:00") ||
+		!strings.Contains(out, "2026-11-01T02:00:00+08:00 is before granted_at") {
+		t.Fatalf("revoke --at before the grant: %d %q %q; want exit 0, revoked as of the grant", code, out, errs)
+	}
+	if code, out, _ := run(checkArgs...); code != 1 || !strings.Contains(out, "consent.revoked") {
+		t.Fatalf("check after the revocation: %d %q, want exit 1 and consent.revoked", code, out)
+	}
+	code, out, errs = run("consent", "revoke", "c-2", "--at", "2026-10-31T10:00:00Z", "--json")
+	var got struct {
+		ID          string    `json:"id"`
+		RevokedAt   time.Time `json:"revoked_at"`
+		RequestedAt time.Time `json:"requested_at"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || got.ID != "c-2" ||
+		!got.RevokedAt.Equal(time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)) || !got.RequestedAt.Equal(time.Date(2026, 10, 31, 10, 0, 0, 0, time.UTC)) {
+		t.Fatalf("revoke --json --at before the grant: %d %q %q; want revoked_at = granted_at and requested_at = --at", code, out, errs)
+	}
+	checkArgs[len(checkArgs)-5] = "c-2"
+	if code, out, _ := run(checkArgs...); code != 1 || !strings.Contains(out, "consent.revoked") {
+		t.Fatalf("check of c-2 after the revocation: %d %q, want exit 1 and consent.revoked", code, out)
+	}
+}

@@ -205,8 +205,8 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		return nil, err
 	}
 	if now := s.now(); c.GrantedAt.After(now) {
-		// A consent dated in the future could not be withdrawn until then (a
-		// revocation before granted_at is invalid), and would then allow dials.
+		// A consent dated in the future is a wrong clock or zone offset: it
+		// would start allowing dials at an instant nobody agreed to.
 		return nil, invalid("granted_at", "%s is after the server's clock %s: consent cannot be granted in the future (check the zone offset)",
 			c.GrantedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
@@ -236,7 +236,10 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 }
 
 // RevokeConsent validates the id, defaults revoked_at to the server's clock,
-// and revokes through Backend.Consents.
+// and revokes through Backend.Consents. A withdrawal is never refused for its
+// instant: a revoked_at before the consent's granted_at — before 2000 too,
+// which other requests refuse as a zero or unset timestamp — revokes the
+// consent as of its grant (see consent.Store.RevokeConsent).
 func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRequest) (*pb.RevokeConsentResponse, error) {
 	if s.be.Consents == nil {
 		return nil, s.unimplemented("RevokeConsent", "consent")
@@ -244,9 +247,12 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 	if err := checkID("id", req.GetId(), true); err != nil {
 		return nil, err
 	}
-	at, err := timeFromProto("revoked_at", req.GetRevokedAt())
-	if err != nil {
-		return nil, err
+	var at time.Time
+	if ts := req.GetRevokedAt(); ts != nil {
+		if err := ts.CheckValid(); err != nil {
+			return nil, invalid("revoked_at", "invalid timestamp: %v", err)
+		}
+		at = ts.AsTime()
 	}
 	if at.IsZero() {
 		at = s.now()

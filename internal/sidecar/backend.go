@@ -150,7 +150,8 @@ type ConsentAdmin interface {
 	// the same id with other fields wraps ErrAlreadyExists.
 	GrantConsent(ctx context.Context, c ConsentGrant) error
 	// RevokeConsent revokes consent id as of at, through channel (free
-	// text, may be empty); an unknown id wraps ErrNotFound.
+	// text, may be empty); an unknown id wraps ErrNotFound. at before the
+	// consent's granted_at is no error: it is revoked as of its grant.
 	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error
 }
 

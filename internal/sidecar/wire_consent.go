@@ -79,21 +79,13 @@ func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 	return nil
 }
 
-// RevokeConsent implements ConsentAdmin; at before the consent's granted_at
-// is a FieldError on "revoked_at".
+// RevokeConsent implements ConsentAdmin. at before the consent's granted_at
+// is no error: the store revokes the consent as of its grant (see
+// consent.Store.RevokeConsent).
 func (a consentAdmin) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error {
 	if err := consent.ValidateID(id); err != nil {
 		return consentError(err)
 	}
 	_, err := a.store.RevokeConsent(ctx, id, at, channel)
-	if err != nil && errors.Is(err, consent.ErrInvalid) && !isFieldError(err) {
-		// at before the record's GrantedAt.
-		return &dialgate.FieldError{Field: "revoked_at", Problem: "before the consent's granted_at", Err: err}
-	}
 	return consentError(err)
-}
-
-func isFieldError(err error) bool {
-	var fe *consent.FieldError
-	return errors.As(err, &fe)
 }

@@ -3,6 +3,7 @@ package sidecar
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -442,14 +443,50 @@ func TestWireConsent(t *testing.T) {
 		_, err := e.admin.GrantConsent(ctx, g)
 		wantCode(t, err, codes.InvalidArgument, bad.field)
 	}
-	// revoked_at before granted_at.
-	if _, err := e.admin.GrantConsent(ctx, func() *pb.GrantConsentRequest {
-		g := proto.Clone(grant).(*pb.GrantConsentRequest)
-		g.Id = "c-3"
-		return g
-	}()); err != nil {
-		t.Fatal(err)
+}
+
+// TestWireRevokeBeforeGrant: a withdrawal dated before the grant (clock skew
+// between the dialer and the system that captured the consent, a grant sent
+// with a wrong zone offset) is never refused: RevokeConsent succeeds, the
+// record is revoked as of its grant, the history keeps the instant asked for,
+// and the very next Check is denied — also for a revoked_at before 2000 (a
+// zero Timestamp filled by mistake), which other requests refuse.
+func TestWireRevokeBeforeGrant(t *testing.T) {
+	e, _ := openWire(t, wireProfile)
+	if e.be.Consents == nil {
+		t.Fatalf("consent admin not wired: %s", e.be.Unwired["consent"])
 	}
-	_, err = e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-3", RevokedAt: timestamppb.New(time.Now().Add(-48 * time.Hour))})
-	wantCode(t, err, codes.InvalidArgument, "revoked_at")
+	ctx := ctxT(t)
+	e.addLedger(t)
+	store := e.be.Consents.(consentAdmin).store
+	granted := time.Now().Add(-time.Hour).Truncate(time.Second)
+	for i, requested := range []time.Time{granted.Add(-48 * time.Hour), granted.Add(-time.Second), time.Unix(0, 0)} {
+		num := fmt.Sprintf("+86139001397%02d", i)
+		id := fmt.Sprintf("c-early-%d", i)
+		grant := &pb.GrantConsentRequest{Id: id, Number: num, Scope: "industry:finance", Method: pb.ConsentMethod_CONSENT_METHOD_WEB_FORM,
+			EvidenceSha256: strings.Repeat("ab", 32), GrantedAt: timestamppb.New(granted), Channel: "website"}
+		if _, err := e.admin.GrantConsent(ctx, grant); err != nil {
+			t.Fatal(err)
+		}
+		// The consent check now caches the record.
+		if r, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: marketing(num, id)}); err != nil || !r.GetDecision().GetAllowed() {
+			t.Fatalf("%s: before the revocation: want allowed, got %v %v", id, codesOf(r.GetDecision()), err)
+		}
+		if _, err := e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: id, RevokedAt: timestamppb.New(requested), Channel: "call"}); err != nil {
+			t.Fatalf("%s: RevokeConsent with revoked_at %s before granted_at %s = %v, want OK", id, requested, granted, err)
+		}
+		if r, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: marketing(num, id)}); err != nil || r.GetDecision().GetAllowed() ||
+			!slices.Contains(codesOf(r.GetDecision()), "consent.revoked") {
+			t.Fatalf("%s: right after the revocation: want consent.revoked, got %v %v", id, codesOf(r.GetDecision()), err)
+		}
+		rec, err := store.Consent(ctx, id)
+		if err != nil || !rec.RevokedAt.Equal(granted) || rec.RevocationChannel != "call" {
+			t.Fatalf("%s: stored record %+v, %v; want revoked as of granted_at %s through call", id, rec, err, granted)
+		}
+		n, _ := dialgate.ParseNumber(num)
+		hist, err := store.ConsentHistory(ctx, n)
+		if err != nil || len(hist) != 2 || !hist[1].At.Equal(granted) || !hist[1].RequestedAt.Equal(requested) {
+			t.Fatalf("%s: history %+v, %v; want the revocation at granted_at with requested_at %s", id, hist, err, requested)
+		}
+	}
 }

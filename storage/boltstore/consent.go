@@ -237,8 +237,8 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		if r.Revoked() {
 			return nil
 		}
-		r.RevokedAt, r.RevocationChannel = at, channel
-		if invalid = r.Validate(); invalid != nil {
+		var ev consent.Event
+		if r, ev, invalid = consent.RevokedRecord(r, at, channel); invalid != nil {
 			return nil
 		}
 		nv, err := json.Marshal(r)
@@ -248,7 +248,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		if err := b.Put([]byte(id), nv); err != nil {
 			return err
 		}
-		seq, err = appendConsentEvent(tx, consent.Event{Type: consent.EventRevoked, ConsentID: r.ID, Number: r.Number, At: at, Channel: channel})
+		seq, err = appendConsentEvent(tx, ev)
 		return err
 	})
 	if err != nil {

@@ -109,15 +109,12 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	if r.Revoked() {
 		return r, nil
 	}
-	if at.IsZero() {
-		return consent.Record{}, fmt.Errorf("memstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at", Problem: "missing"})
-	}
-	r.RevokedAt, r.RevocationChannel = at, channel
-	if err := r.Validate(); err != nil {
+	r, ev, err := consent.RevokedRecord(r, at, channel)
+	if err != nil {
 		return consent.Record{}, fmt.Errorf("memstore: RevokeConsent: %w", err)
 	}
 	c.byID[id] = r
-	c.appendLocked(consent.Event{Type: consent.EventRevoked, ConsentID: r.ID, Number: r.Number, At: at, Channel: channel})
+	c.appendLocked(ev)
 	return r, nil
 }
 

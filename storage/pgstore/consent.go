@@ -130,15 +130,8 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 			out = r
 			return nil
 		}
-		if at.IsZero() {
-			return fmt.Errorf("pgstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at", Problem: "missing"})
-		}
-		if at.Before(r.GrantedAt) {
-			return fmt.Errorf("pgstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at",
-				Problem: fmt.Sprintf("%s is before granted_at %s", at.Format(time.RFC3339), r.GrantedAt.Format(time.RFC3339))})
-		}
-		r.RevokedAt, r.RevocationChannel = at, channel
-		if err := r.Validate(); err != nil {
+		r, ev, err := consent.RevokedRecord(r, at, channel)
+		if err != nil {
 			return fmt.Errorf("pgstore: RevokeConsent: %w", err)
 		}
 		js, err := json.Marshal(r)
@@ -149,7 +142,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 			return s.fail("RevokeConsent", err)
 		}
 		out = r
-		return s.appendEvent(ctx, tx, "RevokeConsent", consent.Event{Type: consent.EventRevoked, ConsentID: id, Number: r.Number, At: at, Channel: channel})
+		return s.appendEvent(ctx, tx, "RevokeConsent", ev)
 	})
 	if err != nil {
 		return consent.Record{}, err

@@ -168,19 +168,11 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		if r.Revoked() {
 			return r, nil
 		}
-		if at.IsZero() {
-			return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at", Problem: "missing"})
-		}
-		if at.Before(r.GrantedAt) {
-			return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent: %w", &consent.FieldError{Field: "revoked_at",
-				Problem: fmt.Sprintf("%s is before granted_at %s", at.Format(time.RFC3339), r.GrantedAt.Format(time.RFC3339))})
-		}
-		r.RevokedAt, r.RevocationChannel = at, channel
-		if err := r.Validate(); err != nil {
+		r, ev, err := consent.RevokedRecord(r, at, channel)
+		if err != nil {
 			return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent: %w", err)
 		}
-		seq, err := s.consentWrite(ctx, "RevokeConsent", id, r.Number, old, r,
-			consent.Event{Type: consent.EventRevoked, ConsentID: id, Number: r.Number, At: at, Channel: channel})
+		seq, err := s.consentWrite(ctx, "RevokeConsent", id, r.Number, old, r, ev)
 		if err != nil {
 			return consent.Record{}, err
 		}

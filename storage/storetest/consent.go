@@ -41,7 +41,7 @@ func consentCases() []testCase[consent.Store] {
 		{"Revoke", consentRevoke},
 		{"RevokeUnknownWritesNothing", consentRevokeUnknown},
 		{"RevokeTwiceKeepsFirst", consentRevokeTwice},
-		{"RevokeBeforeGrantedWritesNothing", consentRevokeBeforeGranted},
+		{"RevokeBeforeGrantedRevokesAsOfGrant", consentRevokeBeforeGranted},
 		{"ReConsentIsNewRecord", consentReConsent},
 		{"EventsSince", consentEventsSince},
 		{"CancelledContext", consentCancelled},
@@ -274,8 +274,9 @@ func consentRevoke(ctx context.Context, h harness[consent.Store]) error {
 	if err != nil {
 		return err
 	}
-	if len(hist) != 2 || hist[1].Type != consent.EventRevoked || hist[1].Seq != 2 || !hist[1].At.Equal(at) || hist[1].Channel != "sms" {
-		return fmt.Errorf("history = %+v, want granted then revoked", hist)
+	if len(hist) != 2 || hist[1].Type != consent.EventRevoked || hist[1].Seq != 2 || !hist[1].At.Equal(at) || hist[1].Channel != "sms" ||
+		!hist[1].RequestedAt.IsZero() {
+		return fmt.Errorf("history = %+v, want granted then revoked (no requested_at: the instant was taken as given)", hist)
 	}
 	return nil
 }
@@ -316,22 +317,75 @@ func consentRevokeTwice(ctx context.Context, h harness[consent.Store]) error {
 	return expectRevision(ctx, s, 2)
 }
 
+// consentRevokeBeforeGranted: a withdrawal dated before the grant (clock
+// skew, a grant recorded with a wrong zone offset) is never refused. The
+// record is revoked as of its grant, the history says so, and a consent check
+// denies it at any instant — also a check that cached the record before.
 func consentRevokeBeforeGranted(ctx context.Context, h harness[consent.Store]) error {
 	s, err := openConsent(h)
 	if err != nil {
 		return err
 	}
-	if err := s.AddConsent(ctx, conRecord("c-1", conNum, t0)); err != nil {
+	r := conRecord("c-1", conNum, t0)
+	if err := s.AddConsent(ctx, r); err != nil {
 		return err
 	}
-	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(-time.Hour), "sms"); !errors.Is(err, consent.ErrInvalid) {
-		return fmt.Errorf("RevokeConsent before granted_at = %v, want consent.ErrInvalid", err)
+	check, err := consent.NewCheck(consent.Config{Require: []consent.Requirement{{
+		Purposes: []dialgate.Purpose{dialgate.PurposeMarketing},
+		Cite:     dialgate.Citation{Source: dialgate.SourceLaw, Ref: "storetest"},
+	}}}, s)
+	if err != nil {
+		return fmt.Errorf("consent.NewCheck: %w", err)
 	}
-	got, err := s.Consent(ctx, "c-1")
-	if err != nil || got.Revoked() {
-		return fmt.Errorf("record after a rejected revoke = %+v, %v; want not revoked", got, err)
+	dial := func(at time.Time, consentID string) dialgate.Dial {
+		return dialgate.Dial{To: conNum, Purpose: dialgate.PurposeMarketing, Industry: "finance", ConsentID: consentID, At: at}
 	}
-	return expectRevision(ctx, s, 1)
+	if reasons, err := check.Check(ctx, dial(t0.Add(time.Hour), "c-1")); err != nil || len(reasons) != 0 {
+		return fmt.Errorf("consent check before the revocation = %v, %v; want allowed", reasons, err)
+	}
+	at := t0.Add(-2 * time.Hour)
+	got, err := s.RevokeConsent(ctx, "c-1", at, "sms")
+	if err != nil {
+		return fmt.Errorf("RevokeConsent before granted_at = %v, want nil (a withdrawal is never refused; it is recorded as of granted_at)", err)
+	}
+	want := r
+	want.RevokedAt, want.RevocationChannel = t0, "sms"
+	if err := sameRecord(got, want); err != nil {
+		return fmt.Errorf("RevokeConsent before granted_at returned: %w", err)
+	}
+	if got, err = s.Consent(ctx, "c-1"); err != nil {
+		return err
+	}
+	if err := sameRecord(got, want); err != nil {
+		return fmt.Errorf("Consent after a revoke before granted_at: %w", err)
+	}
+	if err := expectRevision(ctx, s, 2); err != nil {
+		return err
+	}
+	hist, err := s.ConsentHistory(ctx, conNum)
+	if err != nil {
+		return err
+	}
+	if len(hist) != 2 || hist[1].Type != consent.EventRevoked || hist[1].Seq != 2 || !hist[1].At.Equal(t0) ||
+		!hist[1].RequestedAt.Equal(at) || hist[1].Channel != "sms" {
+		return fmt.Errorf("history = %+v, want granted, then revoked at granted_at %s with requested_at %s", hist, t0, at)
+	}
+	for _, when := range []time.Time{at.Add(-time.Hour), at, t0.Add(-time.Second), t0, t0.Add(time.Hour), t0.AddDate(0, 6, 0), t0.AddDate(2, 0, 0)} {
+		for _, id := range []string{"c-1", ""} {
+			reasons, err := check.Check(ctx, dial(when, id))
+			if err != nil || len(reasons) != 1 || reasons[0].Code != dialgate.CodeConsentRevoked {
+				return fmt.Errorf("consent check at %s (consent id %q) after a revoke before granted_at = %v, %v; want consent.revoked", when, id, reasons, err)
+			}
+		}
+	}
+	// A second withdrawal, earlier still, changes nothing: the first stands.
+	if got, err = s.RevokeConsent(ctx, "c-1", at.Add(-time.Hour), "web"); err != nil {
+		return fmt.Errorf("second RevokeConsent = %v, want nil (idempotent)", err)
+	}
+	if err := sameRecord(got, want); err != nil {
+		return fmt.Errorf("second RevokeConsent: %w", err)
+	}
+	return expectRevision(ctx, s, 2)
 }
 
 func consentReConsent(ctx context.Context, h harness[consent.Store]) error {

@@ -28,14 +28,26 @@ func (s revokeOverwrites) RevokeConsent(ctx context.Context, id string, at time.
 	return r, err
 }
 
+// refusesEarlyRevoke refuses a withdrawal dated before the grant, which
+// leaves the consent in force.
+type refusesEarlyRevoke struct{ *memstore.Store }
+
+func (s refusesEarlyRevoke) RevokeConsent(ctx context.Context, id string, at time.Time, ch string) (consent.Record, error) {
+	if r, err := s.Store.Consent(ctx, id); err == nil && at.Before(r.GrantedAt) {
+		return consent.Record{}, &consent.FieldError{Field: "revoked_at", Problem: "before granted_at"}
+	}
+	return s.Store.RevokeConsent(ctx, id, at, ch)
+}
+
 func TestConsentSuiteCatchesBrokenStores(t *testing.T) {
 	ctx := context.Background()
 	for name, tc := range map[string]struct {
 		open func() (consent.Store, error)
 		want string
 	}{
-		"frozen revision": {func() (consent.Store, error) { return frozenRevision{memstore.New()}, nil }, "ConsentRevision = 0"},
-		"revoke edits":    {func() (consent.Store, error) { return revokeOverwrites{memstore.New()}, nil }, "RevokeTwiceKeepsFirst"},
+		"frozen revision":      {func() (consent.Store, error) { return frozenRevision{memstore.New()}, nil }, "ConsentRevision = 0"},
+		"revoke edits":         {func() (consent.Store, error) { return revokeOverwrites{memstore.New()}, nil }, "RevokeTwiceKeepsFirst"},
+		"early revoke refused": {func() (consent.Store, error) { return refusesEarlyRevoke{memstore.New()}, nil }, "RevokeBeforeGrantedRevokesAsOfGrant"},
 	} {
 		err := storetest.CheckConsent(ctx, tc.open)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
