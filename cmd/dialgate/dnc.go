@@ -19,6 +19,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -581,6 +582,11 @@ func writeSnapshotFile(path string, h dnc.Header, set *dnc.Set) (dnc.Header, err
 		return h, fmt.Errorf("--out: %w", err)
 	}
 	ok = true
+	// The rename is durable only once the directory is: a power loss could
+	// otherwise leave the old copy (or none) under the name.
+	if err := durable.SyncDir(filepath.Dir(path)); err != nil {
+		return hh, fmt.Errorf("--out: %w", err)
+	}
 	return hh, nil
 }
 
