@@ -194,8 +194,12 @@ func parseField(f []byte, cc uint64) (dialgate.Number, error) {
 // libphonenumber decides what the prefix is; a line it cannot read keeps err.
 func dropTrunkPrefix(f []byte, cc uint64, err error) (dialgate.Number, error) {
 	s := string(f)
-	if len(f) > 0 && f[0] != '+' {
+	switch {
+	case len(f) > 0 && f[0] != '+' && cc != 0:
 		s = "+" + strconv.FormatUint(cc, 10) + " " + s
+	case len(f) > 0 && f[0] != '+':
+		// Without a country code a line is international ("8601058001234").
+		s = "+" + s
 	}
 	pn, perr := phonenumbers.Parse(s, "")
 	if perr != nil {

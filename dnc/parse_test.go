@@ -41,6 +41,11 @@ func TestParseList(t *testing.T) {
 		{"trunk prefix au", "0412 345 678\n", ParseOptions{CountryCode: 61}, []string{"+61412345678"}, nil},
 		{"trunk prefix international", "+86 010 5800 1234\n+4407911123456\n", ParseOptions{},
 			[]string{"+861058001234", "+447911123456"}, nil},
+		// Without "+" and without a country code a line is international
+		// ("8613800138000"), so "8601058001234" is the same Beijing number
+		// with its trunk 0 kept.
+		{"trunk prefix international without plus", "8601058001234\n86 0755 8888 0001\n", ParseOptions{},
+			[]string{"+861058001234", "+8675588880001"}, nil},
 		{"italian leading zero", "06 6983 12345\n+39 06 6983 12346\n", ParseOptions{CountryCode: 39},
 			[]string{"+3906698312345", "+3906698312346"}, nil},
 		{"bad lines", "+8613800138000\nhello\n13800138000\n+86138001380001234\n0123\n+8613800138009\n", ParseOptions{},
