@@ -317,9 +317,9 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		if err := mkdirData(a.data); err != nil {
 			return failErr(fmt.Errorf("--data: %w", err))
 		}
-		b, err := boltstore.Open(filepath.Join(a.data, boltstore.DefaultFileName), boltstore.Options{})
+		b, err := a.openDataStore()
 		if err != nil {
-			return failErr(fmt.Errorf("--data: %w", err))
+			return err
 		}
 		defer b.Close()
 		s = b

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -40,7 +42,27 @@ func (a *app) openWriteStore() (*boltstore.Store, error) {
 	if err := mkdirData(a.data); err != nil {
 		return nil, usageErr("--data: %v", err)
 	}
-	s, err := boltstore.Open(filepath.Join(a.data, boltstore.DefaultFileName), boltstore.Options{})
+	return a.openDataStore()
+}
+
+// openDataStore opens the store in --data (which exists), creating it when
+// needed. Before it creates the store it makes the data directory's keys, as
+// the first start of dialgate serve does: serve and the CLI refuse a store
+// whose HMAC key is missing (taken for a lost key), so a store made by
+// `dnc import`, `consent` or `ledger` before the first serve must come with
+// its key.
+func (a *app) openDataStore() (*boltstore.Store, error) {
+	path := filepath.Join(a.data, boltstore.DefaultFileName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		var keyFile string
+		if f := a.fleet(); f != nil {
+			keyFile = f.HMACKeyFile
+		}
+		if _, err := sidecar.LoadKeysFile(a.data, keyFile); err != nil {
+			return nil, failErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err))
+		}
+	}
+	s, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		return nil, failErr(fmt.Errorf("--data: %w", err))
 	}
