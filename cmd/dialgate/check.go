@@ -248,6 +248,9 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 			key = keys.HMAC
 		}
 	} else {
+		if err := sidecar.CheckStoreKey(a.data, keyFile); err != nil {
+			return deps, nil, false, failErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err))
+		}
 		b, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {
 			// The store exists but cannot be used (locked by a running

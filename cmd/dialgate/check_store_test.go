@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -13,6 +14,10 @@ import (
 // check exits 1 like any other "no decision possible" (DESIGN §5, check --help).
 func TestCheckStoreFailureExits1(t *testing.T) {
 	data := t.TempDir()
+	// The data directory of a sidecar: its keys beside its store.
+	if _, err := sidecar.LoadKeys(data); err != nil {
+		t.Fatal(err)
+	}
 	held, err := boltstore.Open(filepath.Join(data, boltstore.DefaultFileName), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)

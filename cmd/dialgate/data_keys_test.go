@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate/internal/sidecar"
 )
@@ -38,6 +40,35 @@ func TestServeAfterWriteCommandsOnNewData(t *testing.T) {
 		}
 		if err := be.Close(context.Background()); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestLostKeyRefusedWithoutAuditLog: a store whose recordings (or counters)
+// are keyed by the callee hash, in a --data without an audit log yet (the
+// recordings and complaint commands write none), must not get a new key when
+// its key is lost: the recordings of a complaint's callee would no longer be
+// found, and a check would count caps under another hash.
+func TestLostKeyRefusedWithoutAuditLog(t *testing.T) {
+	data := t.TempDir()
+	started := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "register", "--profile", "cn", "--id", "r-1", "--number", "+8613900139040", "--started-at", started); code != 0 {
+		t.Fatalf("register: exit %d: %s %s", code, out, errs)
+	}
+	key := filepath.Join(data, sidecar.KeysDir, sidecar.HMACKeyFile)
+	if err := os.Remove(key); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"recordings", "register", "--profile", "cn", "--id", "r-2", "--number", "+8613900139041", "--started-at", started},
+		{"check", "--profile", "cn", "--to", "+8613900139040", "--purpose", "service", "--at", "2026-12-04T10:00:00+08:00"},
+	} {
+		code, _, errs := runCLI(t, "", append([]string{"--data", data}, args...)...)
+		if code != 1 || !strings.Contains(errs, "restore the key") {
+			t.Errorf("%s with the key lost: exit %d, %s; want exit 1 and a refusal", args[0], code, errs)
+		}
+		if _, err := os.Stat(key); !os.IsNotExist(err) {
+			t.Fatalf("%s: a new key was written: %v", args[0], err)
 		}
 	}
 }

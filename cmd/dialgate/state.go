@@ -58,6 +58,15 @@ func (a *app) openState(cmd *cobra.Command, profileFlag string) (*state, error) 
 		// host's store, which no sidecar reads.
 		return nil, usageErr("--config: %s names no postgres: a fleet keeps its recordings and complaints in PostgreSQL", a.fleetConfig)
 	}
+	var keyFile string
+	if fleet != nil {
+		keyFile = fleet.HMACKeyFile
+	}
+	// A store whose key was lost must not get a new one (its recordings and
+	// complaints' holds are keyed by the callee hash).
+	if err := sidecar.CheckStoreKey(a.data, keyFile); err != nil {
+		return nil, failErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err))
+	}
 	s, err := a.openWriteStore()
 	if err != nil {
 		return nil, err
@@ -66,10 +75,6 @@ func (a *app) openState(cmd *cobra.Command, profileFlag string) (*state, error) 
 	fail := func(err error) (*state, error) {
 		st.close()
 		return nil, err
-	}
-	var keyFile string
-	if fleet != nil {
-		keyFile = fleet.HMACKeyFile
 	}
 	keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 	if err != nil {

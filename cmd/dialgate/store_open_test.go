@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -16,6 +17,10 @@ import (
 // that only reads is still bad input: --data names the wrong directory.
 func TestStoreOpenFailureExits1(t *testing.T) {
 	data := t.TempDir()
+	// The data directory of a sidecar: its keys beside its store.
+	if _, err := sidecar.LoadKeys(data); err != nil {
+		t.Fatal(err)
+	}
 	held, err := boltstore.Open(filepath.Join(data, boltstore.DefaultFileName), boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
 // syncDir fsyncs a directory (a variable so that tests see which are).
@@ -118,6 +119,22 @@ func existingState(data string) (string, bool) {
 		return adir, true
 	}
 	return "", false
+}
+
+// CheckStoreKey refuses a data directory whose store exists but whose HMAC
+// key does not (with hmacKeyFile empty: the key is the directory's own). The
+// key was lost, and LoadKeys would make a new one: the recordings, counters
+// and pauses the store keys by the old callee hash would stop matching. Call
+// it before opening the store (which creates it) and LoadKeys.
+func CheckStoreKey(data, hmacKeyFile string) error {
+	if hmacKeyFile != "" {
+		return nil
+	}
+	store := filepath.Join(data, boltstore.DefaultFileName)
+	if key := filepath.Join(data, KeysDir, HMACKeyFile); fileExists(store) && !fileExists(key) {
+		return missingKeyErr(key, store)
+	}
+	return nil
 }
 
 func fileExists(p string) bool {

@@ -64,8 +64,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	storePath := filepath.Join(cfg.Data, boltstore.DefaultFileName)
-	if key := filepath.Join(cfg.Data, KeysDir, HMACKeyFile); cfg.HMACKeyFile == "" && fileExists(storePath) && !fileExists(key) {
-		return nil, missingKeyErr(key, storePath)
+	if err := CheckStoreKey(cfg.Data, cfg.HMACKeyFile); err != nil {
+		return nil, err
 	}
 	store, err := boltstore.Open(storePath, boltstore.Options{})
 	if err != nil {
