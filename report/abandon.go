@@ -45,8 +45,8 @@ type AbandonWindow struct {
 // Over reports whether the window's rate is above AbandonLimitPercent.
 func (w AbandonWindow) Over() bool { return w.Percent > AbandonLimitPercent }
 
-// answeredCall is a call a person answered: when its outcome was reported,
-// and whether no agent took it.
+// answeredCall is a call a person answered: when it was decided (so that an
+// outcome reported after the quarter counts in it), and whether no agent took it.
 type answeredCall struct {
 	at        time.Time
 	abandoned bool

@@ -103,3 +103,46 @@ func TestAbandonment(t *testing.T) {
 		t.Errorf("HTML: %v, want the worst day's 40 %% in bold", err)
 	}
 }
+
+// A call decided in the quarter's last minute whose outcome is reported in
+// the next quarter counts in the quarter's windows: its day is the
+// decision's, and its 30-day period is not an empty one starting at the
+// quarter's end.
+func TestAbandonmentOutcomeAfterQuarter(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 12, 31, 23, 59, 0, 0, cst)
+	g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })), dialgate.WithAuditLog(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900100001"), Purpose: dialgate.PurposeService, LeadID: "l", Campaign: "a"})
+	if err != nil || !dec.Allowed {
+		t.Fatalf("check: %+v %v", dec, err)
+	}
+	now = time.Date(2027, 1, 1, 0, 1, 0, 0, cst)
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Abandoned: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2027, 1, 10, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Abandonment) != 1 {
+		t.Fatalf("abandonment %+v, want campaign a", r.Abandonment)
+	}
+	a := r.Abandonment[0]
+	if w := a.Worst24h; !w.From.Equal(time.Date(2026, 12, 31, 0, 0, 0, 0, cst)) || w.Abandoned != 1 {
+		t.Errorf("worst 24 h %+v, want 2026-12-31 (the decision's day, in the quarter)", w)
+	}
+	if w := a.Worst30d; !w.From.Before(w.To) || w.To.After(r.To) || w.Abandoned != 1 {
+		t.Errorf("worst 30 days %+v, want a period inside the quarter", w)
+	}
+}

@@ -210,7 +210,8 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		abandoned   bool
 	}
 	seen := map[string]*outcomes{}
-	campaigns := map[string]string{} // the campaign of each decision of the quarter
+	campaigns := map[string]string{}    // the campaign of each decision of the quarter
+	decidedAt := map[string]time.Time{} // and when it was made
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -237,6 +238,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 				inQuarter[d.ID] = true
 				campaigns[d.ID] = d.Campaign
+				decidedAt[d.ID] = d.At
 				r.Decisions.Total++
 				if d.Allowed {
 					r.Decisions.Allowed++
@@ -295,7 +297,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			r.Decisions.Released += o.released
 			if !o.answered.IsZero() {
 				c := campaigns[id]
-				answered[c] = append(answered[c], answeredCall{at: o.answered, abandoned: o.abandoned})
+				// The call counts in the period of its decision, in the
+				// quarter, even when its outcome came after the quarter.
+				answered[c] = append(answered[c], answeredCall{at: decidedAt[id], abandoned: o.abandoned})
 			}
 		}
 	}
