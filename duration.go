@@ -12,6 +12,9 @@ import (
 // "24h", "1h30m". Profile and config files use it. The zero value is 0.
 type Duration time.Duration
 
+// maxDays is the longest Duration ParseDuration reads, in days: 100 years.
+const maxDays = 100 * 366
+
 // Std returns the time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
 
@@ -38,8 +41,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 }
 
 // ParseDuration parses "30d", "2w", "1d12h", "24h", "5m" and any other
-// time.ParseDuration syntax. It rejects empty text and unknown units with an error
-// that quotes the text.
+// time.ParseDuration syntax, up to 100 years (36,600 days). It rejects empty
+// text, unknown units and longer durations with an error that quotes the
+// text.
 func ParseDuration(s string) (Duration, error) {
 	if strings.TrimSpace(s) == "" {
 		return 0, fmt.Errorf("duration: empty (want e.g. 30d, 24h or 5m)")
@@ -51,6 +55,7 @@ func ParseDuration(s string) (Duration, error) {
 		rest = rest[1:]
 	}
 	var total time.Duration
+	days := int64(0)
 	// Leading day and week components, then whatever time.ParseDuration reads.
 	for {
 		i := 0
@@ -61,20 +66,25 @@ func ParseDuration(s string) (Duration, error) {
 			break
 		}
 		n, err := strconv.ParseInt(rest[:i], 10, 64)
-		if err != nil || n > 100*366 {
-			return 0, fmt.Errorf("duration %q: too large", s)
+		if err == nil && rest[i] == 'w' {
+			n *= 7
 		}
-		unit := 24 * time.Hour
-		if rest[i] == 'w' {
-			unit *= 7
+		// At most maxDays in all, whatever the units: a longer duration
+		// could not be written back as days ("10000w" is 70000d).
+		if err != nil || n > maxDays || days+n > maxDays {
+			return 0, fmt.Errorf("duration %q: too large (at most %dd)", s, maxDays)
 		}
-		total += time.Duration(n) * unit
+		days += n
+		total += time.Duration(n) * 24 * time.Hour
 		rest = rest[i+1:]
 	}
 	if rest != "" {
 		v, err := time.ParseDuration(rest)
 		if err != nil || v < 0 {
 			return 0, fmt.Errorf("duration %q: want a number with a unit (d, w, h, m, s), e.g. 30d, 24h or 5m", s)
+		}
+		if v > maxDays*24*time.Hour-total {
+			return 0, fmt.Errorf("duration %q: too large (at most %dd)", s, maxDays)
 		}
 		total += v
 	} else if total == 0 && !strings.ContainsAny(s, "dw") {

@@ -26,6 +26,11 @@ func TestParseDuration(t *testing.T) {
 		{"7x", 0, false},
 		{"1y", 0, false},
 		{"99999999d", 0, false},
+		{"36600d", 36600 * 24 * time.Hour, true},
+		{"10000w", 0, false},       // 70000d: more than 100 years (fuzz)
+		{"36600d36600d", 0, false}, // components add up
+		{"36600d1h", 0, false},
+		{"876001h", 0, false},
 	} {
 		got, err := dialgate.ParseDuration(tc.in)
 		if (err == nil) != tc.ok || (tc.ok && got.Std() != tc.want) {
