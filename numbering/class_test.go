@@ -128,7 +128,11 @@ func TestClassString(t *testing.T) {
 }
 
 func FuzzClassify(f *testing.F) {
-	for _, s := range []uint64{8613800138000, 861058001234, 8695555, 864001234567, 8610690001, 12125550100, 8602112345678} {
+	for _, s := range []uint64{
+		8613800138000, 861058001234, 8695555, 864001234567, 8610690001, 12125550100,
+		862161234567, 8675523456789, 863712345678, 8657196123, 8617400001234, 8616190001234,
+		8619212345678, 8614912345678, 86106900012345, 8612012345678, 442071234567,
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v uint64) {
@@ -143,17 +147,62 @@ func FuzzClassify(f *testing.F) {
 		if (info.Class == ClassInternational) != (n.CountryCode() != 86) {
 			t.Fatalf("%v: class %v for country code %d", n, info.Class, n.CountryCode())
 		}
+		nat, nd := n.NationalUint64()
+		// Every 11-digit +86 number of network code 13x–19x is a mobile with
+		// its 7-digit 号段: otherwise a sweep through it escapes the segment
+		// checks, or a subscriber number passes as a business caller ID.
+		isMobileShape := n.CountryCode() == 86 && nd == 11 && nat/1e8 >= 130 && nat/1e8 <= 199
+		if info.Class.IsMobile() != isMobileShape {
+			t.Fatalf("%v: class %v", n, info.Class)
+		}
+		if isMobileShape && (info.Network != int(nat/1e8) || info.Segment.Uint64() != nat/1e4 || len(info.Segment.String()) != 7) {
+			t.Fatalf("%v: mobile network %d segment %v", n, info.Network, info.Segment)
+		}
+		if !info.Class.IsMobile() && info.Network != 0 {
+			t.Fatalf("%v: class %v with network %d", n, info.Class, info.Network)
+		}
+		// Which classes have a segment.
+		wantSeg := info.Class.IsMobile() || info.Class == ClassFixed ||
+			(info.Class == ClassInternational && nd > 4)
+		if info.Segment.IsValid() != wantSeg {
+			t.Fatalf("%v: class %v segment %q", n, info.Class, info.Segment)
+		}
 		if info.Segment.IsValid() {
 			if info.Suffix < 0 || info.Suffix > 9999 || uint64(info.Suffix) != n.Uint64()%1e4 {
 				t.Fatalf("%v: suffix %d", n, info.Suffix)
 			}
-			// The segment is the number without its last four digits.
-			seg := info.Segment.String()
-			if strings.Contains(seg, n.National()) {
-				t.Fatalf("%v: segment %q holds the whole number", n, seg)
+			// The segment is the number without its last four digits, and
+			// its text spells exactly those digits (a fixed line's with the
+			// trunk 0 of its area code).
+			want := n.National()[:nd-4]
+			switch info.Class {
+			case ClassFixed:
+				want = "0" + want
+			case ClassInternational:
+				want = n.Digits()[:n.Len()-4]
 			}
-			if info.Class.IsMobile() && info.Segment.Uint64() != n.Uint64()%1e11/1e4 {
-				t.Fatalf("%v: mobile segment %v", n, info.Segment)
+			seg := info.Segment.String()
+			if got := strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return r
+				}
+				return -1
+			}, seg); got != want {
+				t.Fatalf("%v: segment %q, want the digits %s", n, seg, want)
+			}
+			if info.Class == ClassFixed && !strings.HasPrefix(seg, info.AreaCode+"-") {
+				t.Fatalf("%v: segment %q, area code %q", n, seg, info.AreaCode)
+			}
+			// Every number of the segment is in the same segment, with the
+			// same class.
+			for _, abcd := range []uint64{0, 1, 5000, 9998, 9999} {
+				m, err := dialgate.NumberFromUint64(n.Uint64()/1e4*1e4 + abcd)
+				if err != nil {
+					t.Fatalf("%v: sibling %d: %v", n, abcd, err)
+				}
+				if mi := Classify(m); mi.Segment != info.Segment || mi.Class != info.Class || mi.Suffix != int(abcd) {
+					t.Fatalf("%v and %v: segments %v (%v) and %v (%v)", n, m, info.Segment, info.Class, mi.Segment, mi.Class)
+				}
 			}
 		} else if info.Suffix != 0 {
 			t.Fatalf("%v: suffix without a segment", n)
