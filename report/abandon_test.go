@@ -65,17 +65,7 @@ func TestAbandonment(t *testing.T) {
 	// The quarter's last 30-day period is cut short at its end.
 	now = time.Date(2026, 12, 31, 9, 0, 0, 0, cst)
 	call("c", 600, dialgate.Outcome{Abandoned: true})
-	if err := log.Close(); err != nil {
-		t.Fatal(err)
-	}
-	files, err := auditlog.LogFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2027, 1, 10, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := closeAndBuildQ4(t, log, dir)
 	if len(r.Abandonment) != 3 {
 		t.Fatalf("abandonment %+v, want campaigns a, b and c", r.Abandonment)
 	}
@@ -124,17 +114,7 @@ func TestAbandonmentOutcomeAfterQuarter(t *testing.T) {
 	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Abandoned: true}); err != nil {
 		t.Fatal(err)
 	}
-	if err := log.Close(); err != nil {
-		t.Fatal(err)
-	}
-	files, err := auditlog.LogFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2027, 1, 10, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := closeAndBuildQ4(t, log, dir)
 	if len(r.Abandonment) != 1 {
 		t.Fatalf("abandonment %+v, want campaign a", r.Abandonment)
 	}
@@ -145,4 +125,21 @@ func TestAbandonmentOutcomeAfterQuarter(t *testing.T) {
 	if w := a.Worst30d; !w.From.Before(w.To) || w.To.After(r.To) || w.Abandoned != 1 {
 		t.Errorf("worst 30 days %+v, want a period inside the quarter", w)
 	}
+}
+
+// closeAndBuildQ4 closes log (in dir) and builds the 2026Q4 report from it alone.
+func closeAndBuildQ4(t *testing.T, log *auditlog.Log, dir string) *report.Report {
+	t.Helper()
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(context.Background(), report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2027, 1, 10, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

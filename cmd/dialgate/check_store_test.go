@@ -9,12 +9,12 @@ import (
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
-// A store that cannot be opened (here: held by another process, as when
-// dialgate serve runs on the same --data) is a failure, not bad input:
-// check exits 1 like any other "no decision possible" (DESIGN §5, check --help).
-func TestCheckStoreFailureExits1(t *testing.T) {
+// heldDataDir returns a sidecar's data directory (its keys beside its
+// store) whose store another handle holds open until the test ends, as a
+// running dialgate serve does.
+func heldDataDir(t *testing.T) string {
+	t.Helper()
 	data := t.TempDir()
-	// The data directory of a sidecar: its keys beside its store.
 	if _, err := sidecar.LoadKeys(data); err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,15 @@ func TestCheckStoreFailureExits1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer held.Close()
+	t.Cleanup(func() { held.Close() })
+	return data
+}
+
+// A store that cannot be opened (here: held by another process, as when
+// dialgate serve runs on the same --data) is a failure, not bad input:
+// check exits 1 like any other "no decision possible" (DESIGN §5, check --help).
+func TestCheckStoreFailureExits1(t *testing.T) {
+	data := heldDataDir(t)
 	code, out, errs := runCLI(t, "", "--data", data, "check", "--to", "+8613800138000", "--from", "+861058001234",
 		"--purpose", "service", "--lead-id", "x", "--at", "2026-12-05T10:00:00+08:00")
 	if code != 1 || !strings.Contains(errs, "locked") {

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -16,16 +15,7 @@ import (
 // check does (TestCheckStoreFailureExits1). A missing store for a command
 // that only reads is still bad input: --data names the wrong directory.
 func TestStoreOpenFailureExits1(t *testing.T) {
-	data := t.TempDir()
-	// The data directory of a sidecar: its keys beside its store.
-	if _, err := sidecar.LoadKeys(data); err != nil {
-		t.Fatal(err)
-	}
-	held, err := boltstore.Open(filepath.Join(data, boltstore.DefaultFileName), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer held.Close()
+	data := heldDataDir(t)
 	for _, args := range [][]string{
 		// openReadStore
 		{"consent", "show", "+8613900139000"},
