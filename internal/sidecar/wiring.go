@@ -202,7 +202,10 @@ func (w *watchedAudit) RecordOutcome(ctx context.Context, o dialgate.Outcome) er
 
 func (w *watchedAudit) note(err error) error {
 	if err != nil && (errors.Is(err, auditlog.ErrFailed) || errors.Is(err, auditlog.ErrClosed)) {
-		w.failed.CompareAndSwap(nil, &err)
+		// A copy, declared here: taking err's own address would move it to
+		// the heap on every call, an allocation per decision.
+		failed := err
+		w.failed.CompareAndSwap(nil, &failed)
 	}
 	return err
 }
