@@ -283,6 +283,11 @@ func (c *CapCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error
 
 // recordPause records o under pause p, if p applies to o's dial.
 func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outcome) error {
+	if len(p.cap.Purposes) > 0 && !o.Dial.Purpose.IsValid() {
+		// Without the call's purpose the pause cannot tell whether it
+		// applies: ignoring the outcome would allow the re-call.
+		return &dialgate.FieldError{Field: "dial.purpose", Problem: fmt.Sprintf("%q is not a purpose; the pause after %s (%s) needs the purpose the call was placed for", string(o.Dial.Purpose), p.pause.event, p.desc), Err: dialgate.ErrInvalidOutcome}
+	}
 	if !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
 		return nil
 	}

@@ -294,3 +294,27 @@ func TestOutcomePauseValidate(t *testing.T) {
 		}
 	}
 }
+
+// An outcome whose dial names no purpose (or an unknown one) cannot be
+// matched against a pause limited to purposes: it must not be silently
+// ignored (no pause, no error) but be an error naming dial.purpose, so that
+// the caller reports the decided dial again.
+func TestOutcomePauseDialWithoutPurpose(t *testing.T) {
+	for _, p := range outcomePauses() {
+		t.Run(p.name, func(t *testing.T) {
+			r := newRig(t, p.config(&schedule.Pause{Window: dialgate.Duration(72 * time.Hour),
+				Purposes: []dialgate.Purpose{dialgate.PurposeMarketing}, Cite: pauseCite}), memstore.New())
+			d := dialgate.Dial{To: callee, From: from1, Purpose: dialgate.PurposeMarketing}
+			placed := r.want(start, d, true)
+			for _, purpose := range []dialgate.Purpose{"", "Marketing"} {
+				o := dialgate.Outcome{DecisionID: placed.ID, Dial: dialgate.Dial{To: placed.Dial.To, Tenant: placed.Dial.Tenant, Purpose: purpose}}
+				p.mark(&o)
+				err := r.gate.ReportOutcome(context.Background(), o)
+				var fe *dialgate.FieldError
+				if !errors.As(err, &fe) || fe.Field != "dial.purpose" || !errors.Is(err, dialgate.ErrInvalidOutcome) {
+					t.Errorf("outcome with dial purpose %q = %v, want a dial.purpose FieldError wrapping ErrInvalidOutcome", purpose, err)
+				}
+			}
+		})
+	}
+}
