@@ -169,8 +169,10 @@ func (d Decision) NextAllowedAt() (time.Time, bool) {
 type Outcome struct {
 	// DecisionID is the ID of the Decision that allowed the call. Required.
 	DecisionID string `json:"decision_id"`
-	// Dial is the decided dial (Decision.Dial); observers use its callee and
-	// tenant. Optional for the audit log, required by observers that need it.
+	// Dial is the decided dial (Decision.Dial); observers use its callee,
+	// tenant, purpose and subject (pass Decision.Dial whole). Optional for the
+	// audit log, required by observers that need it: a pause limited to
+	// purposes refuses an outcome whose dial has none.
 	Dial Dial `json:"-"`
 	// At is when the outcome was reported; ReportOutcome sets it from the Clock.
 	At time.Time `json:"at"`
