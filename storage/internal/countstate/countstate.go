@@ -401,15 +401,20 @@ func (c *State) findRes(h uint32, id string) (pos int, r int32) {
 // newRes takes a reservation record for id, holding no key yet; insertRes
 // makes it findable. c.mu must be held.
 func (c *State) newRes(id string, tag uint64) int32 {
-	rec := resRec{id: c.strs.put(id), tag: tag, key: [2]int32{-1, -1}}
-	if n := len(c.resFree); n > 0 {
-		r := c.resFree[n-1]
-		c.resFree = c.resFree[:n-1]
-		c.res[r] = rec
-		return r
+	return take(&c.res, &c.resFree, resRec{id: c.strs.put(id), tag: tag, key: [2]int32{-1, -1}})
+}
+
+// take stores rec in a free slot of recs (the last index of free) or a new
+// one at its end, and returns the slot.
+func take[T any](recs *[]T, free *[]int32, rec T) int32 {
+	if n := len(*free); n > 0 {
+		i := (*free)[n-1]
+		*free = (*free)[:n-1]
+		(*recs)[i] = rec
+		return i
 	}
-	c.res = append(c.res, rec)
-	return int32(len(c.res) - 1)
+	*recs = append(*recs, rec)
+	return int32(len(*recs) - 1)
 }
 
 // insertRes files r under its id's hash h at pos (from findRes). c.mu must
@@ -483,16 +488,7 @@ func (c *State) unlinkKey(r, k int32) (none bool) {
 // newKey adds an empty key. c.mu must be held.
 func (c *State) newKey(name string) int32 {
 	h := c.hash(name)
-	rec := keyRec{name: c.strs.put(name), over: -1, one: [1]entry{{Res: -1}}}
-	var k int32
-	if n := len(c.keyFree); n > 0 {
-		k = c.keyFree[n-1]
-		c.keyFree = c.keyFree[:n-1]
-		c.keys[k] = rec
-	} else {
-		c.keys = append(c.keys, rec)
-		k = int32(len(c.keys) - 1)
-	}
+	k := take(&c.keys, &c.keyFree, keyRec{name: c.strs.put(name), over: -1, one: [1]entry{{Res: -1}}})
 	pos, _ := c.keyIdx.find(h, func(int32) bool { return false })
 	c.keyIdx.insert(pos, h, k)
 	c.nkeys++
@@ -557,15 +553,7 @@ func (c *State) internMember(member string) int32 {
 		c.mems[m].refs++
 		return m
 	}
-	rec := memRec{name: c.strs.put(member), refs: 1}
-	if n := len(c.memFree); n > 0 {
-		m = c.memFree[n-1]
-		c.memFree = c.memFree[:n-1]
-		c.mems[m] = rec
-	} else {
-		c.mems = append(c.mems, rec)
-		m = int32(len(c.mems) - 1)
-	}
+	m = take(&c.mems, &c.memFree, memRec{name: c.strs.put(member), refs: 1})
 	c.memIdx.insert(pos, h, m)
 	return m
 }
@@ -670,14 +658,7 @@ func (c *State) add(k int32, w time.Duration, at int64, member string, r int32) 
 		} else {
 			es = append(es, rec.one[0], e)
 		}
-		if n := len(c.overFree); n > 0 {
-			rec.over = c.overFree[n-1]
-			c.overFree = c.overFree[:n-1]
-			c.over[rec.over] = es
-		} else {
-			c.over = append(c.over, es)
-			rec.over = int32(len(c.over) - 1)
-		}
+		rec.over = take(&c.over, &c.overFree, es)
 		rec.one[0] = entry{Res: -1}
 	}
 	rr := &c.res[r]
