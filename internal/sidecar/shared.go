@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/policy"
-	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/pgstore"
 	"github.com/dialgate/dialgate/storage/redisstore"
 )
@@ -62,7 +60,7 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 	if cfg.Redis != "" {
 		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.Options{Prefix: cfg.RedisPrefix, RequireAOF: cfg.requireAOF()})
 		if err != nil {
-			if errors.Is(err, storage.ErrInvalid) && strings.Contains(err.Error(), "RequireAOF") {
+			if errors.Is(err, redisstore.ErrNotPersistent) {
 				err = fmt.Errorf("%w (the fleet's opt-outs and cap counters live in Redis: enable appendonly yes with appendfsync everysec or always, or set redis_require_aof: false to accept losing them with a Redis restart)", err)
 			}
 			return nil, nil, fmt.Errorf("redis: %w", err)

@@ -146,6 +146,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// ErrNotPersistent is wrapped by Open's error when Options.RequireAOF is set
+// and the server does not persist every write (appendonly yes, appendfsync
+// always or everysec). It wraps storage.ErrInvalid.
+var ErrNotPersistent = fmt.Errorf("redis server does not persist every write: %w", storage.ErrInvalid)
+
 func (s *Store) checkConfig(ctx context.Context) error {
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		return s.fail("open", err)
@@ -175,7 +180,7 @@ func (s *Store) checkConfig(ctx context.Context) error {
 			return err
 		}
 		if v != "yes" {
-			return fmt.Errorf("redisstore: open: server appendonly is %q, RequireAOF wants yes: %w", v, storage.ErrInvalid)
+			return fmt.Errorf("redisstore: open: server appendonly is %q, RequireAOF wants yes: %w", v, ErrNotPersistent)
 		}
 		// With appendfsync no the log is written but never fsynced: an
 		// acknowledged opt-out can be lost with the host.
@@ -183,7 +188,7 @@ func (s *Store) checkConfig(ctx context.Context) error {
 			return err
 		}
 		if v != "always" && v != "everysec" {
-			return fmt.Errorf("redisstore: open: server appendfsync is %q, RequireAOF wants always or everysec: %w", v, storage.ErrInvalid)
+			return fmt.Errorf("redisstore: open: server appendfsync is %q, RequireAOF wants always or everysec: %w", v, ErrNotPersistent)
 		}
 	}
 	return nil
