@@ -12,6 +12,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/decimal"
+	"github.com/dialgate/dialgate/numbering"
 )
 
 // maxLineLen bounds one line of a list file.
@@ -176,40 +177,20 @@ func numberField(line []byte, col int) ([]byte, error) {
 }
 
 // parseField parses one number; one written with its national trunk prefix
-// after the country code (see dropTrunkPrefix) is read without it.
+// after the country code ("010 5800 1234" read as a +86 national number, or
+// "+86 010 5800 1234") is read without it: kept, the 0 would list a number no
+// dial is ever made to, and the callee the line names would not be listed
+// (numbering.ParseDroppingTrunkPrefix).
 func parseField(f []byte, cc uint64) (dialgate.Number, error) {
 	n, err := parseDigits(f, cc)
-	if errors.Is(err, dialgate.ErrTrunkPrefix) {
-		return dropTrunkPrefix(f, cc, err)
+	if !errors.Is(err, dialgate.ErrTrunkPrefix) {
+		return n, err
 	}
-	return n, err
-}
-
-// dropTrunkPrefix reads f, which dialgate.ParseNumber refused (err) for a 0
-// after the country code, as the number without that national trunk
-// prefix: "010 5800 1234" read as a +86 national number, or
-// "+86 010 5800 1234", is +861058001234, the number dials are checked
-// against. Kept, the 0 would list a number no dial is ever made to, and the
-// callee the line names would not be listed. The numbering-plan metadata of
-// libphonenumber decides what the prefix is; a line it cannot read keeps err.
-func dropTrunkPrefix(f []byte, cc uint64, err error) (dialgate.Number, error) {
 	s := string(f)
-	switch {
-	case len(f) > 0 && f[0] != '+' && cc != 0:
+	if len(f) > 0 && f[0] != '+' && cc != 0 {
 		s = "+" + strconv.FormatUint(cc, 10) + " " + s
-	case len(f) > 0 && f[0] != '+':
-		// Without a country code a line is international ("8601058001234").
-		s = "+" + s
 	}
-	pn, perr := phonenumbers.Parse(s, "")
-	if perr != nil {
-		return dialgate.Number{}, err
-	}
-	n, nerr := dialgate.ParseNumber(phonenumbers.Format(pn, phonenumbers.E164))
-	if nerr != nil {
-		return dialgate.Number{}, err
-	}
-	return n, nil
+	return numbering.ParseDroppingTrunkPrefix(s)
 }
 
 // parseDigits parses one number, with a fast path for plain digit strings.

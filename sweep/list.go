@@ -11,6 +11,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
 )
 
 // ErrBadList is wrapped by the errors ReadList returns for a list it cannot
@@ -196,7 +197,7 @@ func parseListNumber(s string, country int) (dialgate.Number, error) {
 		return dialgate.Number{}, errors.New("empty number")
 	}
 	if s[0] == '+' || country == 0 {
-		return dialgate.ParseNumber(s)
+		return numbering.ParseDroppingTrunkPrefix(s)
 	}
 	// National forms: remove separators to look at the digits.
 	var buf [32]byte

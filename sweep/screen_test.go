@@ -84,6 +84,10 @@ func TestReadListNational(t *testing.T) {
 		{"13900139000", 86, "+8613900139000"},
 		{"8613900139001", 86, "+8613900139001"}, // international without "+", as before
 		{"+1 212 555 0103", 86, "+12125550103"},
+		// The trunk 0 written after "+86" is read as the dnc importer reads
+		// it: the callee washed is the one dialled.
+		{"+86 010 5800 1235", 86, "+861058001235"},
+		{"+86 010 5800 1236", 0, "+861058001236"},
 	} {
 		items := readAll(t, tt.in+"\n", ListOptions{Country: tt.country})
 		if len(items) != 1 || items[0].Err != nil || items[0].Number.String() != tt.want {

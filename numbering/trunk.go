@@ -1,0 +1,34 @@
+package numbering
+
+import (
+	"errors"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/dialgate/dialgate"
+)
+
+// ParseDroppingTrunkPrefix is dialgate.ParseNumber for numbers read from
+// lists, where people write the national trunk prefix after the country
+// code ("+86 010 5800 1234" for +86 10 5800 1234): a number ParseNumber
+// refuses for that reason (dialgate.ErrTrunkPrefix) is read without the
+// prefix, as libphonenumber's numbering-plan data says. A text it cannot
+// read that way keeps ParseNumber's error.
+func ParseDroppingTrunkPrefix(s string) (dialgate.Number, error) {
+	n, err := dialgate.ParseNumber(s)
+	if !errors.Is(err, dialgate.ErrTrunkPrefix) {
+		return n, err
+	}
+	if s != "" && s[0] != '+' {
+		s = "+" + s // ParseNumber read it as international
+	}
+	pn, perr := phonenumbers.Parse(s, "")
+	if perr != nil {
+		return dialgate.Number{}, err
+	}
+	n, nerr := dialgate.ParseNumber(phonenumbers.Format(pn, phonenumbers.E164))
+	if nerr != nil {
+		return dialgate.Number{}, err
+	}
+	return n, nil
+}
