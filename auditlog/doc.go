@@ -57,7 +57,9 @@
 // it and returns a *[TornError] (wrapping [ErrTorn]); it never drops or accepts
 // the partial line silently. [Repair] cuts it off, saves the cut bytes beside
 // the file, and appends a "repair" record stating the file, offset, length and
-// SHA-256 of what was cut.
+// SHA-256 of what was cut. A saved cut that no record names (a crash during
+// Repair itself) makes Open fail with an *[UnrecordedCutError] until Repair
+// has recorded it.
 //
 // # Verification
 //

@@ -39,7 +39,8 @@ var (
 	// (other than a torn last line); run Verify for details.
 	ErrCorrupt = errors.New("auditlog: log corrupt")
 	// ErrTorn is wrapped by the *TornError Open returns when the last line of
-	// the last file is incomplete.
+	// the last file is incomplete, and by its *UnrecordedCutError: both are
+	// what Repair repairs.
 	ErrTorn = errors.New("auditlog: torn last line")
 	// ErrLocked is returned by Open when another Log has the directory open.
 	ErrLocked = errors.New("auditlog: log directory in use")

@@ -260,13 +260,14 @@ func TestTornTailAndRepair(t *testing.T) {
 	_, err = Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers})
 	assertProblem(t, err, ProblemTruncated, "incomplete")
 
-	rec, err := Repair(context.Background(), dir, opts)
+	recs, err := Repair(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec == nil || rec.CutBytes != int64(len(half)) || rec.Offset != torn.Offset {
-		t.Fatalf("repair record %+v", rec)
+	if len(recs) != 1 || recs[0].CutBytes != int64(len(half)) || recs[0].Offset != torn.Offset || recs[0].File != filepath.Base(files[0]) {
+		t.Fatalf("repair records %+v", recs)
 	}
+	rec := recs[0]
 	saved, err := os.ReadFile(filepath.Join(dir, rec.SavedAs))
 	if err != nil || !bytes.Equal(saved, half) {
 		t.Fatalf("saved cut bytes %q, %v", saved, err)

@@ -38,12 +38,31 @@ func (e *TornError) Error() string {
 // Unwrap returns ErrTorn.
 func (e *TornError) Unwrap() error { return ErrTorn }
 
+// UnrecordedCutError reports cut bytes saved beside the log (a
+// "<file>.torn-<offset>" file, as Repair saves them) that no repair record in
+// the log names: a crash during Repair, after it cut the torn line off and
+// before its repair record was durable. Open returns it rather than let the
+// cut go unmentioned in the log; Repair appends the missing repair records.
+// It wraps ErrTorn.
+type UnrecordedCutError struct {
+	Saved []string // paths of the saved files no repair record names
+}
+
+// Error names the files and says how Repair handles them.
+func (e *UnrecordedCutError) Error() string {
+	return fmt.Sprintf("auditlog: interrupted repair: %s hold bytes cut off the log that no repair record names; Repair records them", strings.Join(e.Saved, ", "))
+}
+
+// Unwrap returns ErrTorn.
+func (e *UnrecordedCutError) Unwrap() error { return ErrTorn }
+
 // Open opens the log in dir, creating dir and the first file if needed, and
 // starts its writer. It reads every existing file to restore the sequence
 // number, chain hash and Merkle tree, and fails with an error wrapping
 // ErrCorrupt if a line is not a valid record or the chain is broken, and with
-// a *TornError if the last line is incomplete (see Repair). Only one Log may
-// have a directory open (ErrLocked).
+// a *TornError if the last line is incomplete, or an *UnrecordedCutError if
+// an earlier Repair was interrupted (see Repair). Only one Log may have a
+// directory open (ErrLocked).
 func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
@@ -64,7 +83,18 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := openLocked(ctx, dir, opts, red, lock)
+	st, err := scanDir(ctx, dir)
+	if err == nil && len(st.unrecorded) > 0 {
+		u := &UnrecordedCutError{}
+		for _, c := range st.unrecorded {
+			u.Saved = append(u.Saved, c.path)
+		}
+		err = u
+	}
+	var l *Log
+	if err == nil {
+		l, err = openScanned(dir, opts, red, lock, st)
+	}
 	if err != nil {
 		if lock != nil {
 			unlockFile(lock)
@@ -74,11 +104,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	return l, nil
 }
 
-func openLocked(ctx context.Context, dir string, opts Options, red *Redactor, lock *os.File) (*Log, error) {
-	st, err := scanDir(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
+// openScanned opens the log in dir, locked by lock and scanned into st, and
+// starts its writer.
+func openScanned(dir string, opts Options, red *Redactor, lock *os.File, st *scanState) (*Log, error) {
 	l := &Log{
 		dir: dir, opts: opts, red: red, lock: lock,
 		cur: newBatch(), closeCh: make(chan struct{}), wake: make(chan struct{}, 1),
@@ -109,6 +137,9 @@ type scanState struct {
 	lastSigned []byte
 	lastFile   int // 0 when there is none
 	lastSize   int64
+	// unrecorded are the paths of saved cut bytes ("<file>.torn-<offset>")
+	// that no repair record names, in the order of the cuts.
+	unrecorded []savedCut
 }
 
 // logFiles returns the indexes of the log files in dir, in order, and checks
@@ -159,6 +190,7 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 		return nil, err
 	}
 	st := &scanState{}
+	recorded := map[string]bool{}
 	for k, i := range idx {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -194,6 +226,9 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 			if *l.Seq != st.seq {
 				return fmt.Errorf("%w: %s:%d: record %d where record %d was expected", ErrCorrupt, name, lineNo, *l.Seq, st.seq)
 			}
+			if l.Kind == KindRepair {
+				recorded[l.Repair.SavedAs] = true
+			}
 			if st.seq > 0 && l.Prev != st.prev.String() {
 				return fmt.Errorf("%w: %s:%d: record %d does not chain to record %d", ErrCorrupt, name, lineNo, st.seq, st.seq-1)
 			}
@@ -212,7 +247,68 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 		}
 		st.lastFile, st.lastSize = i, off
 	}
+	cuts, err := savedCuts(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cuts {
+		if !recorded[filepath.Base(c.path)] {
+			st.unrecorded = append(st.unrecorded, c)
+		}
+	}
 	return st, nil
+}
+
+// savedCut is a file of bytes Repair cut off the log and saved.
+type savedCut struct {
+	path   string
+	file   int   // index of the log file cut
+	offset int64 // where it was cut
+	n      int   // 1 for "<file>.torn-<offset>", n for "…-<n>"
+}
+
+// savedCuts returns the files of saved cut bytes in dir, in the order of the
+// cuts (by file, offset, then the -<n> suffix Repair adds to a later cut at
+// the same offset).
+func savedCuts(dir string) ([]savedCut, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: %w", err)
+	}
+	var cuts []savedCut
+	for _, e := range ents {
+		base, tail, ok := strings.Cut(e.Name(), ".torn-")
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		i, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(base, "audit-"), ".jsonl"))
+		if err != nil || i <= 0 || fileName(i) != base {
+			continue
+		}
+		offText, nText, hasN := strings.Cut(tail, "-")
+		off, err := strconv.ParseInt(offText, 10, 64)
+		if err != nil || off < 0 || strconv.FormatInt(off, 10) != offText {
+			continue
+		}
+		n := 1
+		if hasN {
+			if n, err = strconv.Atoi(nText); err != nil || n < 2 || strconv.Itoa(n) != nText {
+				continue
+			}
+		}
+		cuts = append(cuts, savedCut{path: filepath.Join(dir, e.Name()), file: i, offset: off, n: n})
+	}
+	sort.Slice(cuts, func(a, b int) bool {
+		x, y := cuts[a], cuts[b]
+		if x.file != y.file {
+			return x.file < y.file
+		}
+		if x.offset != y.offset {
+			return x.offset < y.offset
+		}
+		return x.n < y.n
+	})
+	return cuts, nil
 }
 
 // eachLine calls fn with every line of r, without its newline; torn is true
@@ -251,15 +347,18 @@ func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
 	}
 }
 
-// Repair cuts an incomplete last line (see TornError) off the log in dir,
+// Repair repairs the log in dir after a crash and records what it did in
+// the log itself. It cuts an incomplete last line (see TornError) off and
 // saves the cut bytes beside the file (as "<file>.torn-<offset>", or
 // "<file>.torn-<offset>-<n>" when an interrupted earlier Repair saved other
-// bytes under that name), and appends
-// a repair record stating the file, offset, length and SHA-256 of what was
-// cut, followed by a checkpoint. It returns that record, or nil when the log
-// has no torn line. Any other problem is returned as by Open. The log must not
-// be open elsewhere.
-func Repair(ctx context.Context, dir string, opts Options) (*RepairRecord, error) {
+// bytes under that name); then it appends a repair record (file, offset,
+// length and SHA-256 of what was cut) for every saved cut that no record
+// names yet — this one, and any an earlier Repair saved before it was
+// interrupted (see UnrecordedCutError) — oldest cut first, followed by a
+// checkpoint. It returns the records it appended, or nil when there is
+// nothing to repair. Any other problem is returned as by Open. The log must
+// not be open elsewhere.
+func Repair(ctx context.Context, dir string, opts Options) ([]RepairRecord, error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
@@ -271,46 +370,73 @@ func Repair(ctx context.Context, dir string, opts Options) (*RepairRecord, error
 	if err != nil {
 		return nil, err
 	}
-	unlock := func() {
+	return repairLocked(ctx, dir, opts, red, lock)
+}
+
+// repairLocked is Repair on a directory locked by lock, which it releases
+// (through the Log's Close once it opened one).
+func repairLocked(ctx context.Context, dir string, opts Options, red *Redactor, lock *os.File) ([]RepairRecord, error) {
+	fail := func(err error) ([]RepairRecord, error) {
 		if lock != nil {
 			unlockFile(lock)
 		}
+		return nil, err
 	}
-	_, err = scanDir(ctx, dir)
+	_, err := scanDir(ctx, dir)
 	var torn *TornError
-	if !errors.As(err, &torn) {
-		unlock()
-		return nil, err // nil when there is nothing to repair
+	if errors.As(err, &torn) {
+		err = cutTail(torn)
 	}
-	rec, err := cutTail(torn)
 	if err != nil {
-		unlock()
-		return nil, err
+		return fail(err)
 	}
-	l, err := openLocked(ctx, dir, opts, red, lock)
+	st, err := scanDir(ctx, dir)
+	if err != nil || len(st.unrecorded) == 0 {
+		return fail(err) // nil when there is nothing to repair
+	}
+	recs := make([]RepairRecord, 0, len(st.unrecorded))
+	for _, c := range st.unrecorded {
+		cut, err := os.ReadFile(c.path)
+		if err != nil {
+			return fail(fmt.Errorf("auditlog: repair: %w", err))
+		}
+		if len(cut) == 0 {
+			return fail(fmt.Errorf("auditlog: repair: %s is empty: Repair never saves an empty cut (remove the file if nothing in this log made it)", c.path))
+		}
+		sum := sha256.Sum256(cut)
+		recs = append(recs, RepairRecord{
+			File: fileName(c.file), Offset: c.offset, CutBytes: int64(len(cut)),
+			CutSHA256: hex.EncodeToString(sum[:]), SavedAs: filepath.Base(c.path),
+		})
+	}
+	l, err := openScanned(dir, opts, red, lock, st)
 	if err != nil {
-		unlock()
-		return nil, err
+		return fail(err)
 	}
-	_, err = l.submit(ctx, appendRepairBody(nil, rec))
+	for i := range recs {
+		if _, err = l.submit(ctx, appendRepairBody(nil, &recs[i])); err != nil {
+			break
+		}
+	}
 	if cerr := l.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return nil, err
 	}
-	return rec, nil
+	return recs, nil
 }
 
-func cutTail(t *TornError) (*RepairRecord, error) {
+// cutTail saves the torn bytes t names beside the file and cuts them off.
+func cutTail(t *TornError) error {
 	f, err := os.OpenFile(t.File, os.O_RDWR, 0)
 	if err != nil {
-		return nil, fmt.Errorf("auditlog: repair: %w", err)
+		return fmt.Errorf("auditlog: repair: %w", err)
 	}
 	defer f.Close()
 	cut := make([]byte, t.Bytes)
 	if _, err := f.ReadAt(cut, t.Offset); err != nil {
-		return nil, fmt.Errorf("auditlog: repair: read %s: %w", t.File, err)
+		return fmt.Errorf("auditlog: repair: read %s: %w", t.File, err)
 	}
 	// A crash during an earlier Repair (after it saved and cut, before its
 	// repair record was durable) leaves a new torn tail at the same offset:
@@ -322,22 +448,18 @@ func cutTail(t *TornError) (*RepairRecord, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("auditlog: repair: %w", err)
+			return fmt.Errorf("auditlog: repair: %w", err)
 		}
 		saved = fmt.Sprintf("%s.torn-%d-%d", t.File, t.Offset, n)
 	}
 	if err := writeFileAtomic(saved, cut); err != nil {
-		return nil, fmt.Errorf("auditlog: repair: save cut bytes: %w", err)
+		return fmt.Errorf("auditlog: repair: save cut bytes: %w", err)
 	}
 	if err := f.Truncate(t.Offset); err != nil {
-		return nil, fmt.Errorf("auditlog: repair: truncate %s: %w", t.File, err)
+		return fmt.Errorf("auditlog: repair: truncate %s: %w", t.File, err)
 	}
 	if err := f.Sync(); err != nil {
-		return nil, fmt.Errorf("auditlog: repair: fsync %s: %w", t.File, err)
+		return fmt.Errorf("auditlog: repair: fsync %s: %w", t.File, err)
 	}
-	sum := sha256.Sum256(cut)
-	return &RepairRecord{
-		File: filepath.Base(t.File), Offset: t.Offset, CutBytes: t.Bytes,
-		CutSHA256: hex.EncodeToString(sum[:]), SavedAs: filepath.Base(saved),
-	}, nil
+	return nil
 }

@@ -3,9 +3,12 @@ package auditlog
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -35,14 +38,16 @@ func TestRepairInterruptedKeepsSavedBytes(t *testing.T) {
 		t.Fatalf("Open: %v, want *TornError", err)
 	}
 	// Repair's first step, then the crash in the middle of its repair record.
-	if _, err := cutTail(torn); err != nil {
+	if err := cutTail(torn); err != nil {
 		t.Fatal(err)
 	}
 	appendBytes([]byte(`{"schema":"dialgate.audit.v1","seq":6,"prev":"second-crash`))
 
-	rec, err := Repair(context.Background(), dir, opts)
-	if err != nil || rec == nil {
-		t.Fatalf("Repair: %+v, %v", rec, err)
+	recs, err := Repair(context.Background(), dir, opts)
+	// Both cuts are recorded, the first one's (which the crash left
+	// unrecorded) first.
+	if err != nil || len(recs) != 2 || recs[0].CutSHA256 != sha(first) || recs[0].SavedAs != filepath.Base(files[0])+".torn-"+strconv.FormatInt(torn.Offset, 10) {
+		t.Fatalf("Repair: %+v, %v", recs, err)
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -58,7 +63,68 @@ func TestRepairInterruptedKeepsSavedBytes(t *testing.T) {
 	if !found {
 		t.Fatalf("the bytes the first repair cut and saved are gone (files %v)", ents)
 	}
-	if _, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers}); err != nil {
+	rep, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers})
+	if err != nil || rep.Repairs != 2 {
+		t.Fatalf("Verify: %+v, %v; want 2 repair records", rep, err)
+	}
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// A crash during Repair after it cut the torn line off and before its
+// repair record was durable leaves a log whose lines are all complete: Open
+// must not start on it with the cut unmentioned, and Repair records the cut.
+func TestRepairRecordsCutLeftUnrecorded(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	opts := testOptions(k)
+	files := writeLog(t, dir, opts, 5)
+	f, err := os.OpenFile(files[0], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
 		t.Fatal(err)
+	}
+	torn := []byte(`{"schema":"dialgate.audit.v1","seq":5,"prev":"crash`)
+	if _, err := f.Write(torn); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = Open(context.Background(), dir, opts)
+	var te *TornError
+	if !errors.As(err, &te) {
+		t.Fatalf("Open: %v, want *TornError", err)
+	}
+	if err := cutTail(te); err != nil { // Repair's first step, then the crash
+		t.Fatal(err)
+	}
+	// A file that only looks like a saved cut is not one.
+	if err := os.WriteFile(filepath.Join(dir, "audit-000001.jsonl.torn-12.tmp"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = Open(context.Background(), dir, opts)
+	var unrec *UnrecordedCutError
+	if !errors.As(err, &unrec) || !errors.Is(err, ErrTorn) || len(unrec.Saved) != 1 {
+		t.Fatalf("Open after an interrupted repair: %v, want *UnrecordedCutError wrapping ErrTorn naming one file", err)
+	}
+	recs, err := Repair(context.Background(), dir, opts)
+	if err != nil || len(recs) != 1 || recs[0].Offset != te.Offset || recs[0].CutBytes != int64(len(torn)) || recs[0].CutSHA256 != sha(torn) {
+		t.Fatalf("Repair: %+v, %v", recs, err)
+	}
+	if recs, err := Repair(context.Background(), dir, opts); recs != nil || err != nil {
+		t.Fatalf("second Repair: %+v, %v; want nothing to repair", recs, err)
+	}
+	l := openTest(t, dir, opts)
+	if err := l.RecordDecision(context.Background(), sampleDecision(99)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers})
+	if err != nil || rep.Repairs != 1 {
+		t.Fatalf("Verify: %+v, %v; want 1 repair record", rep, err)
 	}
 }

@@ -21,8 +21,11 @@ func (a *app) auditRepairCmd() *cobra.Command {
 dialgate serve refuses to start on it (it neither drops nor accepts the partial
 line). repair cuts that line off, saves the cut bytes beside the file as
 <file>.torn-<offset>, and appends a repair record (file, offset, length, SHA-256
-of what was cut) and a signed checkpoint, with the keys in --data/keys. It does
-nothing when the last line is complete. Stop dialgate serve first.`,
+of what was cut) and a signed checkpoint, with the keys in --data/keys. A repair
+interrupted after its cut and before its record leaves saved bytes no record
+names (dialgate serve refuses to start on them too): repair records those as
+well. It does nothing when the last line is complete and every saved cut is
+recorded. Stop dialgate serve first.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
@@ -32,7 +35,7 @@ nothing when the last line is complete. Stop dialgate serve first.`,
 			if err != nil {
 				return failErr(fmt.Errorf("--data: %w", err))
 			}
-			rec, err := auditlog.Repair(cmd.Context(), dir, auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
+			recs, err := auditlog.Repair(cmd.Context(), dir, auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
 			if err != nil {
 				if errors.Is(err, auditlog.ErrCorrupt) {
 					return failErr(fmt.Errorf("%s: %w (not a torn last line: run `dialgate audit verify` to find the damage)", dir, err))
@@ -40,14 +43,19 @@ nothing when the last line is complete. Stop dialgate serve first.`,
 				return failErr(fmt.Errorf("%s: %w", dir, err))
 			}
 			if asJSON {
-				return a.printJSON(map[string]any{"repaired": rec != nil, "repair": rec})
+				if recs == nil {
+					recs = []auditlog.RepairRecord{}
+				}
+				return a.printJSON(map[string]any{"repaired": len(recs) > 0, "repairs": recs})
 			}
-			if rec == nil {
-				fmt.Fprintf(a.stdout, "%s: nothing to repair (the last line is complete)\n", dir)
+			if len(recs) == 0 {
+				fmt.Fprintf(a.stdout, "%s: nothing to repair (the last line is complete, every saved cut is recorded)\n", dir)
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "%s: cut %d bytes at offset %d of %s (sha256 %s), saved as %s; a repair record was appended\n",
-				dir, rec.CutBytes, rec.Offset, rec.File, rec.CutSHA256, rec.SavedAs)
+			for _, rec := range recs {
+				fmt.Fprintf(a.stdout, "%s: cut %d bytes at offset %d of %s (sha256 %s), saved as %s; a repair record was appended\n",
+					dir, rec.CutBytes, rec.Offset, rec.File, rec.CutSHA256, rec.SavedAs)
+			}
 			return nil
 		},
 	}
