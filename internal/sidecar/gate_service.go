@@ -172,7 +172,11 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	if err != nil {
 		return nil, err
 	}
-	if err := s.owners.mayReport(ctx, o.DecisionID); err != nil {
+	var dial *dialgate.Dial
+	if req.GetDial() != nil {
+		dial = &o.Dial
+	}
+	if err := s.owners.mayReport(ctx, o.DecisionID, dial); err != nil {
 		return nil, err
 	}
 	if e := boundToken(ctx); e != nil && o.RecordingID != "" && req.GetDial() == nil {

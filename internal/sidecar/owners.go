@@ -3,6 +3,7 @@ package sidecar
 import (
 	"context"
 
+	"github.com/dialgate/dialgate"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -66,13 +67,26 @@ func (o *decisionOwners) mayRelease(ctx context.Context, id string) error {
 // tenant's decisions. A decision it does not remember is accepted — the
 // outcome's dial, if any, is checked against the token's tenants, and
 // refusing a conversation report would drop the pause it starts.
-func (o *decisionOwners) mayReport(ctx context.Context, id string) error {
+//
+// dial is the outcome's dial, nil when it carries none. For a remembered
+// decision its tenant must be the decision's (InvalidArgument otherwise):
+// the pauses an outcome starts go to its dial's tenant, so a token bound to
+// several tenants could otherwise report one tenant's conversation, refusal
+// or abandoned call into another's counters and leave the first unpaused.
+func (o *decisionOwners) mayReport(ctx context.Context, id string, dial *dialgate.Dial) error {
 	e := boundToken(ctx)
 	if e == nil || o == nil {
 		return nil
 	}
-	if tenant, ok := o.lru.Get(id); ok && !e.tenants[tenant] {
+	tenant, ok := o.lru.Get(id)
+	if !ok {
+		return nil
+	}
+	if !e.tenants[tenant] {
 		return status.Errorf(codes.PermissionDenied, "decision_id: token %q may not report outcomes of another tenant's decision", e.name)
+	}
+	if dial != nil && dial.Tenant != tenant {
+		return invalid("dial.tenant", "%q, but decision %s was made for tenant %q: an outcome's dial must be its decision's", dial.Tenant, id, tenant)
 	}
 	return nil
 }

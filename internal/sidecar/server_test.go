@@ -540,6 +540,36 @@ func TestTokenTenantsOutcomeOtherDecision(t *testing.T) {
 	}
 }
 
+// TestTokenTenantsOutcomeDialOfOtherTenant: a token bound to two tenants may
+// not report an outcome of one tenant's decision with a dial naming the
+// other: the pause the outcome starts goes to its dial's tenant, so the
+// decision's own tenant would be left unpaused (a wrong allow of the re-call).
+func TestTokenTenantsOutcomeDialOfOtherTenant(t *testing.T) {
+	path := t.TempDir() + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: bpo-dialer
+    token: "bpo-token-0123456789"
+    scopes: [gate]
+    tenants: [acme, globex]
+`)
+	e := startTest(t, Config{TokensFile: path}, nil)
+	ctx := bearer(t, "bpo-token-0123456789")
+	d := okDial("+8613900139022")
+	d.Tenant = "acme"
+	r, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: d})
+	if err != nil || !r.GetDecision().GetAllowed() {
+		t.Fatalf("acme check: %v %v", r, err)
+	}
+	id := r.GetDecision().GetId()
+	other := okDial("+8613900139022")
+	other.Tenant = "globex"
+	_, err = e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: id, Dial: other, Answered: true, Conversation: true})
+	wantStatus(t, err, codes.InvalidArgument, "dial.tenant")
+	if _, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: id, Dial: d, Answered: true, Conversation: true}); err != nil {
+		t.Fatalf("the outcome with its decision's dial: %v", err)
+	}
+}
+
 // TestTokenTenantsRecordingLink: a token bound to tenants cannot link
 // another tenant's recording to a decision through ReportOutcome: without
 // the dial it is PermissionDenied (the recording's tenant cannot be checked),
