@@ -259,6 +259,23 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 	return st, nil
 }
 
+// SavedCuts returns the paths of the files in dir that hold bytes Repair cut
+// off the log ("<file>.torn-<offset>", "<file>.torn-<offset>-<n>"), in the
+// order of the cuts. Every one should be named by a repair record
+// (RepairRecord.SavedAs, Report.RepairRecords); Open refuses a log where one
+// is not (UnrecordedCutError).
+func SavedCuts(dir string) ([]string, error) {
+	cuts, err := savedCuts(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(cuts))
+	for i, c := range cuts {
+		out[i] = c.path
+	}
+	return out, nil
+}
+
 // savedCut is a file of bytes Repair cut off the log and saved.
 type savedCut struct {
 	path   string

@@ -83,12 +83,14 @@ type VerifyOptions struct {
 
 // Report summarises a verified log.
 type Report struct {
-	Files       int   // files read
-	Records     int64 // records (decisions, outcomes, repairs)
-	Decisions   int64 // decision records
-	Outcomes    int64 // outcome records
-	Repairs     int64 // repair records (torn tails cut after a crash)
-	Checkpoints int64 // checkpoint lines verified
+	Files     int   // files read
+	Records   int64 // records (decisions, outcomes, repairs)
+	Decisions int64 // decision records
+	Outcomes  int64 // outcome records
+	Repairs   int64 // repair records (torn tails cut after a crash)
+	// RepairRecords are the repair records, in log order.
+	RepairRecords []RepairRecord
+	Checkpoints   int64 // checkpoint lines verified
 	// Tree is the tree of the last checkpoint in the log (zero if none).
 	Tree tlog.Tree
 	// Unsealed is the number of records after the last checkpoint: records no
@@ -141,13 +143,14 @@ func (r *Report) RecordHash(seq int64) (tlog.Hash, error) {
 
 // entry is one line of the log, as pass 1 of Verify keeps it.
 type entry struct {
-	file int
-	line int
-	kind Kind
-	seq  int64
-	prev string
-	hash tlog.Hash
-	note string
+	file   int
+	line   int
+	kind   Kind
+	seq    int64
+	prev   string
+	hash   tlog.Hash
+	note   string
+	repair *RepairRecord // of a repair record
 }
 
 // Verify reads the files of one log, in order (LogFiles lists them), and
@@ -200,7 +203,7 @@ read:
 			if l.Kind == KindCheckpoint {
 				e.note = l.Note
 			} else {
-				e.seq, e.prev, e.hash = *l.Seq, l.Prev, tlog.RecordHash(line)
+				e.seq, e.prev, e.hash, e.repair = *l.Seq, l.Prev, tlog.RecordHash(line), l.Repair
 				if _, ok := seqAt[e.seq]; !ok {
 					seqAt[e.seq] = len(entries)
 				}
@@ -305,6 +308,7 @@ read:
 			rep.Outcomes++
 		case KindRepair:
 			rep.Repairs++
+			rep.RepairRecords = append(rep.RepairRecords, *e.repair)
 		}
 	}
 	if stop != nil {

@@ -40,6 +40,10 @@ type verifyResult struct {
 	Trusted     string                `json:"trusted_checkpoint,omitempty"`
 	TrustedSize *int64                `json:"trusted_tree_size,omitempty"`
 	Problem     *auditlog.VerifyError `json:"problem,omitempty"`
+	// UnrecordedCuts are saved cut files in the log's directory that no
+	// repair record names (an interrupted repair; dialgate refuses to start
+	// on such a log until `audit repair` records them).
+	UnrecordedCuts []string `json:"unrecorded_cuts,omitempty"`
 }
 
 func (a *app) auditVerifyCmd() *cobra.Command {
@@ -113,6 +117,11 @@ is wrong: edited, deleted, reordered, inserted, truncated, bad signature),
 				if rep.TrustedTree != nil {
 					res.TrustedSize = &rep.TrustedTree.N
 				}
+				if dir != "" {
+					if res.UnrecordedCuts, err = unrecordedCuts(dir, rep); err != nil {
+						return failErr(err)
+					}
+				}
 			}
 			if asJSON {
 				if err := a.printJSON(res); err != nil {
@@ -153,6 +162,29 @@ func writeVerifyText(a *app, r verifyResult) {
 	if r.Unsealed > 0 {
 		fmt.Fprintf(a.stdout, "     WARNING: %d records after the last checkpoint are not sealed (log still open, or not closed cleanly)\n", r.Unsealed)
 	}
+	for _, c := range r.UnrecordedCuts {
+		fmt.Fprintf(a.stdout, "     WARNING: %s holds bytes cut off the log that no repair record names (an interrupted repair: run audit repair)\n", c)
+	}
+}
+
+// unrecordedCuts returns the saved cut files in dir that no repair record of
+// rep names.
+func unrecordedCuts(dir string, rep *auditlog.Report) ([]string, error) {
+	saved, err := auditlog.SavedCuts(dir)
+	if err != nil {
+		return nil, err
+	}
+	named := map[string]bool{}
+	for _, r := range rep.RepairRecords {
+		named[r.SavedAs] = true
+	}
+	var out []string
+	for _, p := range saved {
+		if !named[filepath.Base(p)] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // expandLogArgs turns arguments into log files in order: a directory stands

@@ -74,6 +74,27 @@ func TestAuditRepair(t *testing.T) {
 		t.Fatalf("open after repair: %v", err)
 	}
 	l2.Close()
+
+	// Saved cut bytes no repair record names (a repair interrupted after its
+	// cut): verify warns, serve would refuse, repair records them.
+	stray := files[len(files)-1] + ".torn-7-2"
+	if err := os.WriteFile(stray, []byte(`{"schema":"dialgate.audit.v1","seq":9`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var res verifyResult
+	code, out, errs = run("audit", "verify", dir, "--key", pub, "--json")
+	if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || len(res.UnrecordedCuts) != 1 || res.UnrecordedCuts[0] != stray {
+		t.Fatalf("verify with an unrecorded cut: %d %s %s", code, out, errs)
+	}
+	if _, err := auditlog.Open(ctx, dir, opts); err == nil {
+		t.Fatal("a log with an unrecorded cut opened")
+	}
+	if code, out, errs := run("audit", "repair"); code != 0 || !strings.Contains(out, filepath.Base(stray)) {
+		t.Fatalf("repair of an unrecorded cut: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := run("audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") {
+		t.Fatalf("verify after recording the cut: %d %s %s", code, out, errs)
+	}
 }
 
 // TestCheckRecordsInAuditLog: a decision dialgate check makes against the
