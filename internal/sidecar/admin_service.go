@@ -198,6 +198,10 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		return nil, err
 	}
 	c.Scope = req.GetScope()
+	if err = checkText("tenant", req.GetTenant(), 256); err != nil {
+		return nil, err
+	}
+	c.Tenant = req.GetTenant()
 	if c.Method, err = enumName("method", req.GetMethod(), consentMethods); err != nil {
 		return nil, err
 	}
