@@ -391,7 +391,10 @@ type GrantConsentRequest struct {
 	// allow tenant "beta"'s finance dials. Unset (empty), the consent is tied to
 	// no seller and covers every tenant's dials in its scope (single-tenant
 	// deployments). 1–256 bytes, no control characters, no leading or trailing
-	// space; with a "tenant:<name>" scope it must be <name>.
+	// space; with a "tenant:<name>" scope it must be <name>. A token bound to
+	// tenants may grant only with this set to one of its tenants (any scope),
+	// or unset in scope "tenant:<one of its tenants>"; otherwise
+	// PermissionDenied.
 	Tenant string `protobuf:"bytes,4,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	// When consent was given. Required.
 	GrantedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=granted_at,json=grantedAt,proto3" json:"granted_at,omitempty"`
