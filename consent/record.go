@@ -73,8 +73,8 @@ func (m Method) NeedsEvidenceURI() bool {
 }
 
 // Record is one consent: a person (Number) agreed, by Method, at GrantedAt, to
-// receive calls within Scope, after being shown the disclosure whose SHA-256 is
-// DisclosureSHA256.
+// receive calls within Scope — from the seller Tenant, when it names one —
+// after being shown the disclosure whose SHA-256 is DisclosureSHA256.
 //
 // A Record is never edited after it is added, except that RevokeConsent sets
 // RevokedAt and RevocationChannel once. Consent given again after a revocation
@@ -154,11 +154,11 @@ func (r *Record) coversTenant(d *dialgate.Dial) bool {
 }
 
 // Validate reports the first malformed field of r as a *FieldError wrapping
-// ErrInvalid: a bad id, number, scope, tenant or method, a disclosure hash that is
-// missing (for a method that needs one) or not 64 hex digits, a missing or
-// malformed evidence URI, a missing granted_at, expires_at not after
-// granted_at, revoked_at before granted_at, or a revocation channel without
-// revoked_at.
+// ErrInvalid: a bad id, number, scope, tenant or method, a tenant other than
+// the name of a tenant:<name> scope, a disclosure hash that is missing (for a
+// method that needs one) or not 64 hex digits, a missing or malformed
+// evidence URI, a missing granted_at, expires_at not after granted_at,
+// revoked_at before granted_at, or a revocation channel without revoked_at.
 func (r *Record) Validate() error {
 	if err := validateID("id", r.ID); err != nil {
 		return err
