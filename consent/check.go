@@ -18,6 +18,7 @@ const (
 	EvidenceID         = "consent.id"                // the consent record relied on or refused
 	EvidenceDisclosure = "consent.disclosure_sha256" // its disclosure hash, when it has one
 	EvidenceScope      = "consent.scope"             // its scope
+	EvidenceTenant     = "consent.tenant"            // the tenant it was given to, when it names one
 	EvidenceMethod     = "consent.method"            // how it was captured
 	EvidenceRevokedAt  = "consent.revoked_at"        // when it was withdrawn (consent.revoked)
 	EvidenceExpiresAt  = "consent.expires_at"        // when it lapsed (consent.expired)
@@ -29,8 +30,9 @@ const DefaultCacheSize = 65536
 
 // Check is the consent check: for a dial whose purpose needs consent under the
 // Config, it finds a valid consent record in scope — the one the dial names in
-// ConsentID, or else any record of the callee whose scope covers the dial — and
-// denies with consent.missing, consent.revoked, consent.expired or
+// ConsentID, or else any record of the callee that covers the dial (its scope,
+// and its tenant when it names one; see Record.Covers) — and denies with
+// consent.missing, consent.revoked, consent.expired or
 // consent.scope_mismatch when there is none. It implements dialgate.Attester:
 // an allowed dial's evidence names the consent id and disclosure hash.
 //
@@ -153,9 +155,10 @@ func purposeIndex(p dialgate.Purpose) int {
 
 // Attest decides d at d.At. When d's purpose needs no consent at d.At it
 // returns no reasons and no evidence. Otherwise it returns one reason when no
-// valid record in scope satisfies every applicable rule, or the evidence of the
-// record relied on (consent.id, consent.disclosure_sha256, consent.scope,
-// consent.method). It returns an error only when the store fails.
+// valid record covering d satisfies every applicable rule, or the evidence of
+// the record relied on (consent.id, consent.disclosure_sha256, consent.scope,
+// consent.tenant when the record names one, consent.method). It returns an
+// error only when the store fails.
 func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	rules := c.rules[purposeIndex(d.Purpose)]
 	if !required(rules, d.At) {
@@ -213,7 +216,8 @@ func (c *Check) judge(d *dialgate.Dial, rules []Requirement, r *Record) ([]dialg
 }
 
 // verdict returns "" when r allows d, else the code and message of the first
-// failing rule, in the order revoked, not yet granted, expired, scope, method.
+// failing rule, in the order revoked, not yet granted, expired, scope and
+// tenant (scope_mismatch), method.
 func verdict(d *dialgate.Dial, rules []Requirement, r *Record) (dialgate.Code, string) {
 	switch {
 	case r.Revoked():
@@ -222,8 +226,9 @@ func verdict(d *dialgate.Dial, rules []Requirement, r *Record) (dialgate.Code, s
 		return dialgate.CodeConsentMissing, fmt.Sprintf("consent %s is granted only from %s", r.ID, r.GrantedAt.UTC().Format(time.RFC3339))
 	case r.Expired(d.At):
 		return dialgate.CodeConsentExpired, fmt.Sprintf("consent %s expired at %s", r.ID, r.ExpiresAt.UTC().Format(time.RFC3339))
-	case !r.Scope.Covers(d):
-		return dialgate.CodeConsentScopeMismatch, fmt.Sprintf("consent %s covers %s, which this dial is not in", r.ID, r.Scope)
+	}
+	if msg := mismatch(d, r); msg != "" {
+		return dialgate.CodeConsentScopeMismatch, msg
 	}
 	for i := range rules {
 		if d.At.Before(rules[i].EffectiveFrom) {
@@ -236,11 +241,35 @@ func verdict(d *dialgate.Dial, rules []Requirement, r *Record) (dialgate.Code, s
 	return "", ""
 }
 
-// search decides a dial that names no record: any valid record in scope will
-// do. Without one, the reason is the most telling among the callee's records:
-// a record in scope that was revoked, else one that expired, else one that
-// does not qualify, else scope_mismatch when records exist only for other
-// scopes, else missing.
+// mismatch returns "" when r covers d (Record.Covers), else the message of
+// its scope_mismatch: what r covers that d is not in, and that r was given to
+// another tenant when that is (part of) why.
+func mismatch(d *dialgate.Dial, r *Record) string {
+	scopeOK, tenantOK := r.Scope.Covers(d), r.coversTenant(d)
+	if scopeOK && tenantOK {
+		return ""
+	}
+	dialTenant := "names no tenant"
+	if d.Tenant != "" {
+		dialTenant = fmt.Sprintf("is for tenant %q", d.Tenant)
+	}
+	switch {
+	case !tenantOK && !scopeOK:
+		return fmt.Sprintf("consent %s was given to tenant %q, and this dial %s; it also covers %s, which this dial is not in", r.ID, r.Tenant, dialTenant, r.Scope)
+	case !tenantOK:
+		return fmt.Sprintf("consent %s covers %s but was given to tenant %q, and this dial %s", r.ID, r.Scope, r.Tenant, dialTenant)
+	}
+	return fmt.Sprintf("consent %s covers %s, which this dial is not in", r.ID, r.Scope)
+}
+
+// search decides a dial that names no record: any valid record covering the
+// dial will do. Without one, the reason is the most telling among the
+// callee's records: a record covering the dial that was revoked, else one
+// that expired, else one not yet granted or that does not qualify, else
+// scope_mismatch when records exist only for other scopes or other tenants,
+// else missing. A record that does not cover the dial is only ever a
+// scope_mismatch here, whatever its state: another scope's or another
+// tenant's withdrawal or expiry says nothing about this dial.
 func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	var best *Record
 	var bestCode dialgate.Code
@@ -262,8 +291,11 @@ func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]
 	// record is the one relied on.
 	for i := len(recs) - 1; i >= 0; i-- {
 		r := &recs[i]
-		code, msg := verdict(d, rules, r)
-		if code == "" {
+		var code dialgate.Code
+		var msg string
+		if m := mismatch(d, r); m != "" {
+			code, msg = dialgate.CodeConsentScopeMismatch, m
+		} else if code, msg = verdict(d, rules, r); code == "" {
 			return nil, evidence(r), nil
 		}
 		if rank(code) > rank(bestCode) {
@@ -280,8 +312,11 @@ func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]
 }
 
 func reason(code dialgate.Code, msg string, r *Record) dialgate.Reason {
-	ev := make([]dialgate.Evidence, 0, 3)
+	ev := make([]dialgate.Evidence, 0, 4)
 	ev = append(ev, dialgate.Evidence{Key: EvidenceID, Value: r.ID}, dialgate.Evidence{Key: EvidenceScope, Value: string(r.Scope)})
+	if r.Tenant != "" {
+		ev = append(ev, dialgate.Evidence{Key: EvidenceTenant, Value: r.Tenant})
+	}
 	switch code {
 	case dialgate.CodeConsentRevoked:
 		ev = append(ev, dialgate.Evidence{Key: EvidenceRevokedAt, Value: r.RevokedAt.UTC().Format(time.RFC3339)})
@@ -292,12 +327,14 @@ func reason(code dialgate.Code, msg string, r *Record) dialgate.Reason {
 }
 
 func evidence(r *Record) []dialgate.Evidence {
-	ev := make([]dialgate.Evidence, 0, 4)
+	ev := make([]dialgate.Evidence, 0, 5)
 	ev = append(ev, dialgate.Evidence{Key: EvidenceID, Value: r.ID})
 	if r.DisclosureSHA256 != "" {
 		ev = append(ev, dialgate.Evidence{Key: EvidenceDisclosure, Value: r.DisclosureSHA256})
 	}
-	return append(ev,
-		dialgate.Evidence{Key: EvidenceScope, Value: string(r.Scope)},
-		dialgate.Evidence{Key: EvidenceMethod, Value: string(r.Method)})
+	ev = append(ev, dialgate.Evidence{Key: EvidenceScope, Value: string(r.Scope)})
+	if r.Tenant != "" {
+		ev = append(ev, dialgate.Evidence{Key: EvidenceTenant, Value: r.Tenant})
+	}
+	return append(ev, dialgate.Evidence{Key: EvidenceMethod, Value: string(r.Method)})
 }

@@ -113,6 +113,36 @@ func TestCheckCodes(t *testing.T) {
 			want: "consent.scope_mismatch", wantID: "c-2"},
 		{name: "newest valid relied on", recs: []Record{rec("c-1", nil), rec("c-2", func(r *Record) { r.GrantedAt = t0.Add(time.Hour) })}, wantID: "c-2"},
 		{name: "another callee's record is not searched", recs: []Record{rec("c-9", func(r *Record) { r.Number = callee2 })}, want: "consent.missing"},
+		// A record of another scope or another tenant is only ever a
+		// scope_mismatch when searched: its withdrawal or expiry says
+		// nothing about this dial.
+		{name: "other scope revoked, searched", recs: []Record{rec("c-1", func(r *Record) { r.Scope = "industry:insurance" })},
+			revoke: []string{"c-1"}, want: "consent.scope_mismatch", wantID: "c-1"},
+		{name: "other scope expired, searched", recs: []Record{rec("c-1", func(r *Record) { r.Scope = "industry:insurance"; r.ExpiresAt = t0.Add(time.Hour) })},
+			want: "consent.scope_mismatch", wantID: "c-1"},
+		{name: "other scope revoked, named", recs: []Record{rec("c-1", func(r *Record) { r.Scope = "industry:insurance" })},
+			revoke: []string{"c-1"}, dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.revoked", wantID: "c-1"},
+		// Tenants (the dial is acme's): a record tied to a tenant covers only
+		// that tenant's dials; a record without one covers every tenant's.
+		{name: "own tenant", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "acme" })}, wantID: "c-1"},
+		{name: "own tenant, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "acme" })},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, wantID: "c-1"},
+		{name: "other tenant", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
+			want: "consent.scope_mismatch", wantID: "c-1", wantMsg: `given to tenant "beta", and this dial is for tenant "acme"`},
+		{name: "other tenant, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantMsg: `tenant "beta"`},
+		{name: "other tenant, dial of no tenant", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
+			dial: func(d *dialgate.Dial) { d.Tenant = "" }, want: "consent.scope_mismatch", wantMsg: "this dial names no tenant"},
+		{name: "other tenant, case differs", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "Acme" })}, want: "consent.scope_mismatch"},
+		{name: "other tenant and other scope", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta"; r.Scope = "industry:insurance" })},
+			want: "consent.scope_mismatch", wantMsg: "covers industry:insurance, which this dial is not in"},
+		{name: "no tenant covers every tenant", recs: []Record{rec("c-1", nil)}, dial: func(d *dialgate.Dial) { d.Tenant = "beta" }, wantID: "c-1"},
+		{name: "other tenant revoked, searched", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
+			revoke: []string{"c-1"}, want: "consent.scope_mismatch", wantID: "c-1"},
+		{name: "other tenant's newer record does not hide own", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "acme" }),
+			rec("c-2", func(r *Record) { r.Tenant = "beta"; r.GrantedAt = t0.Add(time.Hour) })}, wantID: "c-1"},
+		{name: "own tenant revoked beats other tenant valid", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "acme" }),
+			rec("c-2", func(r *Record) { r.Tenant = "beta" })}, revoke: []string{"c-1"}, want: "consent.revoked", wantID: "c-1"},
 	}
 	for _, tc := range tests {
 		for _, size := range []int{0, 16} {
@@ -166,6 +196,71 @@ func TestCheckCodes(t *testing.T) {
 					t.Errorf("reason leaks the callee number: %+v", rs[0])
 				}
 			})
+		}
+	}
+}
+
+// TestCheckTenant: in a sidecar dialling for several sellers, a consent
+// tied to seller acme in scope industry:finance allows acme's finance dials
+// only, never beta's (PIPL, the TCPA: consent is given to one seller); a
+// consent tied to no seller allows both.
+func TestCheckTenant(t *testing.T) {
+	ctx := context.Background()
+	at := t0.Add(24 * time.Hour)
+	dialOf := func(tenant, consentID string) dialgate.Dial {
+		d := marketing(at)
+		d.Tenant, d.ConsentID = tenant, consentID
+		return d
+	}
+	for _, size := range []int{0, 16} {
+		s := newFakeStore()
+		tied := goodRecord()
+		tied.ID, tied.Tenant = "c-acme", "acme"
+		mustAdd(t, s, tied)
+		free := goodRecord()
+		free.ID, free.Number = "c-any", callee2
+		mustAdd(t, s, free)
+		c := mustCheck(t, cnConfig(), s, WithCacheSize(size))
+		for _, tc := range []struct {
+			d       dialgate.Dial
+			want    string
+			wantTen string // consent.tenant evidence
+		}{
+			{dialOf("acme", ""), "", "acme"},
+			{dialOf("acme", "c-acme"), "", "acme"},
+			{dialOf("beta", ""), "consent.scope_mismatch", "acme"},
+			{dialOf("beta", "c-acme"), "consent.scope_mismatch", "acme"},
+			{dialOf("", ""), "consent.scope_mismatch", "acme"},
+		} {
+			rs, ev, err := c.Attest(ctx, tc.d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := fmt.Sprintf("cache=%d: tenant %q, consent id %q", size, tc.d.Tenant, tc.d.ConsentID)
+			if got := codes(rs); got != tc.want {
+				t.Errorf("%s: codes = %q, want %q (%+v)", name, got, tc.want, rs)
+				continue
+			}
+			if tc.want == "" {
+				if evValue(ev, EvidenceID) != "c-acme" || evValue(ev, EvidenceTenant) != tc.wantTen {
+					t.Errorf("%s: evidence %+v, want c-acme of tenant %s", name, ev, tc.wantTen)
+				}
+				continue
+			}
+			if evValue(rs[0].Evidence, EvidenceTenant) != tc.wantTen || !strings.Contains(rs[0].Message, `tenant "acme"`) {
+				t.Errorf("%s: reason %+v, want the message and evidence to name tenant acme", name, rs[0])
+			}
+		}
+		for _, tenant := range []string{"acme", "beta", ""} {
+			d := dialOf(tenant, "")
+			d.To = callee2
+			rs, ev, err := c.Attest(ctx, d)
+			if err != nil || len(rs) != 0 {
+				t.Errorf("cache=%d: untenanted consent, dial of tenant %q: %+v, %v; want allowed", size, tenant, rs, err)
+			}
+			if evValue(ev, EvidenceID) != "c-any" || evValue(ev, EvidenceTenant) != "" {
+				t.Errorf("cache=%d: untenanted consent, dial of tenant %q: evidence %+v", size, tenant, ev)
+			}
 		}
 	}
 }

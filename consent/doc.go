@@ -1,19 +1,33 @@
 // Package consent keeps consent evidence and checks it before marketing dials.
 //
 // A [Record] is one consent: who (Number), what it covers ([Scope]:
-// industry, business line, campaign or tenant), how it was captured
-// ([Method]), what the person was shown (the SHA-256 of the disclosure text),
-// where the proof is (EvidenceURI), when it was granted, when it lapses, and —
-// once withdrawn — when and how it was revoked. Records are never edited:
-// consent given again after a withdrawal or a do-not-call refusal is a new
-// record (CN-S3 "保留相关凭证"; PIPL arts. 14, 15).
+// industry, business line, campaign or tenant), which seller it was given to
+// (Tenant, optional), how it was captured ([Method]), what the person was
+// shown (the SHA-256 of the disclosure text), where the proof is
+// (EvidenceURI), when it was granted, when it lapses, and — once withdrawn —
+// when and how it was revoked. Records are never edited: consent given again
+// after a withdrawal or a do-not-call refusal is a new record (CN-S3
+// "保留相关凭证"; PIPL arts. 14, 15).
+//
+// # Tenants
+//
+// One sidecar may dial for several sellers, each named by Dial.Tenant. PIPL
+// and the TCPA tie a consent to the seller it was given to, so a Record may
+// name that seller in Tenant: it then covers a dial only when the dial's
+// Tenant equals it, on top of its Scope — a consent of seller acme in scope
+// industry:finance does not cover seller beta's finance dials. A Record
+// without a Tenant covers every tenant's dials in its scope, which is right
+// only where one seller dials (single-tenant deployments). See
+// [Record.Covers].
 //
 // The [Check] (name "consent") denies a dial whose purpose needs consent under
 // the profile's [Config] unless the record the dial names (Dial.ConsentID), or
-// some record of the callee whose scope covers the dial, is valid at the dial's
-// instant: codes consent.missing, consent.revoked, consent.expired and
-// consent.scope_mismatch. It implements dialgate.Attester, so an allowed dial's
-// Decision.Evidence carries consent.id and consent.disclosure_sha256.
+// some record of the callee that covers the dial (scope and tenant), is valid
+// at the dial's instant: codes consent.missing, consent.revoked,
+// consent.expired and consent.scope_mismatch (also for a record of another
+// tenant). It implements dialgate.Attester, so an allowed dial's
+// Decision.Evidence carries consent.id and consent.disclosure_sha256, and
+// consent.tenant when the record names one.
 //
 // # Revocation and the cache
 //

@@ -36,7 +36,7 @@ func ParseRecordJSON(data []byte) (Record, error) {
 
 // recordKeys are the JSON keys of a Record, exactly as written.
 var recordKeys = map[string]bool{
-	"id": true, "number": true, "scope": true, "method": true, "disclosure_sha256": true,
+	"id": true, "number": true, "scope": true, "tenant": true, "method": true, "disclosure_sha256": true,
 	"evidence_uri": true, "channel": true, "granted_at": true, "expires_at": true,
 	"revoked_at": true, "revocation_channel": true,
 }
@@ -53,7 +53,7 @@ func checkKeys(data []byte) error {
 	case p == strictjson.Twice:
 		return fieldErr(k, "given twice")
 	}
-	return fieldErr(clip(k), "unknown key (keys are lower case: id, number, scope, method, disclosure_sha256, evidence_uri, channel, granted_at, expires_at)")
+	return fieldErr(clip(k), "unknown key (keys are lower case: id, number, scope, tenant, method, disclosure_sha256, evidence_uri, channel, granted_at, expires_at)")
 }
 
 func jsonErr(err error) error {

@@ -15,8 +15,19 @@ func TestParseRecordJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.ID != "c-1" || r.Scope != "industry:finance" || r.Number.String() != "+8613900139000" {
+	if r.ID != "c-1" || r.Scope != "industry:finance" || r.Number.String() != "+8613900139000" || r.Tenant != "" {
 		t.Fatalf("%+v", r)
+	}
+	withTenant := strings.Replace(good, `"method"`, `"tenant":"acme","method"`, 1)
+	if r, err = ParseRecordJSON([]byte(withTenant)); err != nil || r.Tenant != "acme" {
+		t.Fatalf("with a tenant: %+v, %v", r, err)
+	}
+	if b, err := json.Marshal(r); err != nil || !strings.Contains(string(b), `"tenant":"acme"`) {
+		t.Fatalf("encoded: %s, %v", b, err)
+	}
+	r.Tenant = ""
+	if b, err := json.Marshal(r); err != nil || strings.Contains(string(b), `"tenant"`) {
+		t.Fatalf("a record without a tenant is encoded with one: %s, %v", b, err)
 	}
 	for _, tc := range []struct{ in, field string }{
 		{``, "record"},
@@ -35,6 +46,11 @@ func TestParseRecordJSON(t *testing.T) {
 		{strings.Replace(good, `"method"`, `"Scope":"tenant:acme","method"`, 1), "Scope"},
 		{strings.Replace(good, `"scope"`, `"SCOPE"`, 1), "SCOPE"},
 		{strings.Replace(good, `"id"`, `"ID"`, 1), "ID"},
+		{strings.Replace(good, `"method"`, `"tenant":"acme","tenant":"beta","method"`, 1), "tenant"},
+		{strings.Replace(good, `"method"`, `"Tenant":"acme","method"`, 1), "Tenant"},
+		{strings.Replace(good, `"method"`, `"tenant":7,"method"`, 1), "tenant"},
+		{strings.Replace(good, `"method"`, `"tenant":"ac\u0000me","method"`, 1), "tenant"},
+		{strings.Replace(good, `"method"`, `"seller":"acme","method"`, 1), "seller"},
 	} {
 		_, err := ParseRecordJSON([]byte(tc.in))
 		var fe *FieldError
@@ -49,6 +65,7 @@ func FuzzParseRecordJSON(f *testing.F) {
 	b, _ := json.Marshal(r)
 	f.Add(b)
 	f.Add([]byte(`{"id":"c","number":"+12125550100","scope":"tenant:a","method":"written","evidence_uri":"s3://b/k","granted_at":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"id":"c","number":"+12125550100","scope":"industry:f","tenant":"acme","method":"written","evidence_uri":"s3://b/k","granted_at":"2026-01-01T00:00:00Z"}`))
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, data []byte) {

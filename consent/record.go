@@ -73,8 +73,8 @@ func (m Method) NeedsEvidenceURI() bool {
 }
 
 // Record is one consent: a person (Number) agreed, by Method, at GrantedAt, to
-// receive calls within Scope, after being shown the disclosure whose SHA-256 is
-// DisclosureSHA256.
+// receive calls within Scope — from the seller Tenant, when it names one —
+// after being shown the disclosure whose SHA-256 is DisclosureSHA256.
 //
 // A Record is never edited after it is added, except that RevokeConsent sets
 // RevokedAt and RevocationChannel once. Consent given again after a revocation
@@ -90,6 +90,14 @@ type Record struct {
 	// Scope is what the consent covers: "industry:<name>", "business:<name>",
 	// "campaign:<name>" or "tenant:<name>". Required.
 	Scope Scope `json:"scope"`
+	// Tenant is the seller (Dial.Tenant) the person consented to; empty means
+	// the consent is not tied to one seller and covers every tenant's dials
+	// in its scope (single-tenant deployments). A record with a Tenant covers
+	// a dial only when the dial's Tenant equals it (exactly, as Scope names
+	// are matched), in addition to its Scope. Optional; when set, 1–256
+	// bytes without control characters or leading or trailing spaces, and
+	// equal to the scope's name when the scope is "tenant:<name>".
+	Tenant string `json:"tenant,omitempty"`
 	// Method is how the consent was captured. Required.
 	Method Method `json:"method"`
 	// DisclosureSHA256 is the SHA-256 of the disclosure text the person agreed
@@ -131,12 +139,26 @@ func (r *Record) ValidAt(t time.Time) bool {
 	return !r.Revoked() && !r.GrantedAt.After(t) && !r.Expired(t)
 }
 
+// Covers reports whether r covers dial d: its Scope covers d (see
+// Scope.Covers) and, when r has a Tenant, d's Tenant equals it. Covers says
+// nothing of time or revocation (see ValidAt).
+func (r *Record) Covers(d *dialgate.Dial) bool {
+	return r.Scope.Covers(d) && r.coversTenant(d)
+}
+
+// coversTenant reports whether r's Tenant admits d: r has none, or d's
+// Tenant equals it, compared as Scope.Covers compares names (exactly; an
+// empty Dial field is never covered).
+func (r *Record) coversTenant(d *dialgate.Dial) bool {
+	return r.Tenant == "" || d.Tenant == r.Tenant
+}
+
 // Validate reports the first malformed field of r as a *FieldError wrapping
-// ErrInvalid: a bad id, number, scope or method, a disclosure hash that is
-// missing (for a method that needs one) or not 64 hex digits, a missing or
-// malformed evidence URI, a missing granted_at, expires_at not after
-// granted_at, revoked_at before granted_at, or a revocation channel without
-// revoked_at.
+// ErrInvalid: a bad id, number, scope, tenant or method, a tenant other than
+// the name of a tenant:<name> scope, a disclosure hash that is missing (for a
+// method that needs one) or not 64 hex digits, a missing or malformed
+// evidence URI, a missing granted_at, expires_at not after granted_at,
+// revoked_at before granted_at, or a revocation channel without revoked_at.
 func (r *Record) Validate() error {
 	if err := validateID("id", r.ID); err != nil {
 		return err
@@ -146,6 +168,14 @@ func (r *Record) Validate() error {
 	}
 	if err := r.Scope.validate("scope"); err != nil {
 		return err
+	}
+	if r.Tenant != "" {
+		if problem := nameProblem(r.Tenant); problem != "" {
+			return fieldErr("tenant", "%s", problem)
+		}
+		if r.Scope.Kind() == ScopeTenant && r.Scope.Name() != r.Tenant {
+			return fieldErr("tenant", "%q differs from the tenant of scope %s: the consent would cover no dial", clip(r.Tenant), clip(string(r.Scope)))
+		}
 	}
 	switch {
 	case r.Method == "":

@@ -39,6 +39,15 @@ func TestRecordValidate(t *testing.T) {
 		{"global scope", func(r *Record) { r.Scope = "global" }, "scope", "no kind"},
 		{"unknown scope kind", func(r *Record) { r.Scope = "planet:earth" }, "scope", "unknown kind"},
 		{"empty scope name", func(r *Record) { r.Scope = "industry:" }, "scope", "empty name"},
+		{"tenant", func(r *Record) { r.Tenant = "acme" }, "", ""},
+		{"tenant of 256 bytes", func(r *Record) { r.Tenant = strings.Repeat("t", 256) }, "", ""},
+		{"tenant too long", func(r *Record) { r.Tenant = strings.Repeat("t", 257) }, "tenant", "longer than 256 bytes"},
+		{"tenant control char", func(r *Record) { r.Tenant = "ac\x00me" }, "tenant", "control character at byte 2"},
+		{"tenant with newline", func(r *Record) { r.Tenant = "acme\n" }, "tenant", "control character at byte 4"},
+		{"tenant DEL", func(r *Record) { r.Tenant = "acme\x7f" }, "tenant", "control character"},
+		{"tenant with trailing space", func(r *Record) { r.Tenant = "acme " }, "tenant", "leading or trailing space"},
+		{"tenant in its own tenant scope", func(r *Record) { r.Scope, r.Tenant = "tenant:acme", "acme" }, "", ""},
+		{"tenant against another tenant scope", func(r *Record) { r.Scope, r.Tenant = "tenant:beta", "acme" }, "tenant", "cover no dial"},
 		{"missing method", func(r *Record) { r.Method = "" }, "method", "missing"},
 		{"unknown method", func(r *Record) { r.Method = "telepathy" }, "method", `unknown method "telepathy"`},
 		{"web form without hash", func(r *Record) { r.DisclosureSHA256 = "" }, "disclosure_sha256", "requires"},
@@ -138,6 +147,37 @@ func TestScope(t *testing.T) {
 	for _, bad := range []string{"", "global", "x:y", "tenant:", "tenant: acme", "tenant:a\x00b", "industry:" + strings.Repeat("x", 257)} {
 		if _, err := ParseScope(bad); !errors.Is(err, ErrInvalid) {
 			t.Errorf("ParseScope(%q) = %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
+// TestRecordCovers: a record with a tenant covers a dial only of that tenant
+// (compared exactly, as scope names are), in addition to its scope; a record
+// without one covers every tenant's dials in its scope.
+func TestRecordCovers(t *testing.T) {
+	dial := func(tenant, industry string) *dialgate.Dial {
+		return &dialgate.Dial{Tenant: tenant, Industry: industry}
+	}
+	for _, tc := range []struct {
+		tenant string
+		d      *dialgate.Dial
+		want   bool
+	}{
+		{"acme", dial("acme", "finance"), true},
+		{"acme", dial("beta", "finance"), false},
+		{"acme", dial("", "finance"), false},
+		{"acme", dial("Acme", "finance"), false},
+		{"acme", dial("acme", "insurance"), false},
+		{"", dial("acme", "finance"), true},
+		{"", dial("beta", "finance"), true},
+		{"", dial("", "finance"), true},
+		{"", dial("acme", "insurance"), false},
+	} {
+		r := goodRecord()
+		r.Tenant = tc.tenant
+		if got := r.Covers(tc.d); got != tc.want {
+			t.Errorf("record of tenant %q, industry:finance, Covers(tenant %q, industry %q) = %v, want %v",
+				tc.tenant, tc.d.Tenant, tc.d.Industry, got, tc.want)
 		}
 	}
 }

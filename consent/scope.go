@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/dialgate/dialgate"
@@ -58,18 +59,36 @@ func (s Scope) validate(field string) error {
 	if name == "" {
 		return fieldErr(field, "empty name after %q", kind+":")
 	}
-	if len(name) > 256 {
-		return fieldErr(field, "name longer than 256 bytes")
+	if problem := nameProblem(name); problem != "" {
+		return fieldErr(field, "name %s", problem)
 	}
-	if strings.TrimSpace(name) != name {
-		return fieldErr(field, "name has leading or trailing space")
+	return nil
+}
+
+// maxNameLen is the longest name a consent matches against a Dial field: the
+// bound dialgate.Dial.Validate puts on those fields, so a longer name could
+// cover no valid dial.
+const maxNameLen = 256
+
+// nameProblem says what is wrong with a non-empty name a consent matches
+// against a Dial field — a scope's name, a record's tenant — or returns ""
+// when it is well-formed: at most maxNameLen bytes, no control characters
+// (the rule of dialgate.Dial.Validate), and no leading or trailing space,
+// which a name typed into a form picks up by accident and which would then
+// match no dial.
+func nameProblem(name string) string {
+	if len(name) > maxNameLen {
+		return fmt.Sprintf("longer than %d bytes", maxNameLen)
 	}
 	for i := 0; i < len(name); i++ {
 		if c := name[i]; c < 0x20 || c == 0x7f {
-			return fieldErr(field, "control character in name at byte %d", i)
+			return fmt.Sprintf("has a control character at byte %d", i)
 		}
 	}
-	return nil
+	if strings.TrimSpace(name) != name {
+		return "has leading or trailing space"
+	}
+	return ""
 }
 
 // Kind returns the scope's kind, or "" if s is malformed.

@@ -28,9 +28,10 @@ func (a *app) consentCmd() *cobra.Command {
 		Use:   "consent",
 		Short: "Manage consent evidence (add, revoke, show, export)",
 		Long: `Consent records prove that a person agreed to marketing calls (337号 CN-S3):
-number, scope (industry:, business:, campaign: or tenant:), capture method,
-the SHA-256 of the disclosure text, a pointer to the evidence, and when it was
-granted, lapses and was revoked. Records are never edited: consent given again
+number, scope (industry:, business:, campaign: or tenant:), the seller it was
+given to (tenant; optional), capture method, the SHA-256 of the disclosure
+text, a pointer to the evidence, and when it was granted, lapses and was
+revoked. Records are never edited: consent given again
 is a new record with a new id. They are kept in the store in --data; a
 revocation is fsynced before the command returns.`,
 	}
@@ -47,6 +48,7 @@ type consentAdded struct {
 	ID     string `json:"id"`
 	Number string `json:"number"`
 	Scope  string `json:"scope"`
+	Tenant string `json:"tenant,omitempty"` // the seller it was given to; absent when tied to none
 	Method string `json:"method"`
 }
 
@@ -67,16 +69,22 @@ func (a *app) consentAddCmd() *cobra.Command {
 		asJSON                                      bool
 	)
 	cmd := &cobra.Command{
-		Use:   "add (--id ID --number N --scope S --method M --granted-at T [flags] | --from-json FILE)",
+		Use:   "add (--id ID --number N --scope S [--tenant NAME] --method M --granted-at T [flags] | --from-json FILE)",
 		Short: "Add one consent record, from flags or from a JSON object (FILE, or - for stdin)",
 		Long: `Adds one consent record. With --from-json, reads one JSON object with the keys
-id, number, scope, method, disclosure_sha256, evidence_uri, channel,
+id, number, scope, tenant, method, disclosure_sha256, evidence_uri, channel,
 granted_at, expires_at (unknown keys are an error). An id that already exists
-is refused (exit 1): consent given again is a new record with a new id.`,
+is refused (exit 1): consent given again is a new record with a new id.
+
+--tenant names the seller (the dials' tenant) the person consented to: the
+record then covers only that tenant's dials in its scope. Without it the
+record covers every tenant's dials in its scope, which is right only where one
+seller dials; a sidecar dialling for several sellers should give each consent
+its tenant.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if js != "" {
-				if countSet(cmd, "id", "number", "scope", "method", "disclosure-sha256", "evidence-uri", "channel", "granted-at", "expires-at") > 0 {
+				if countSet(cmd, "id", "number", "scope", "tenant", "method", "disclosure-sha256", "evidence-uri", "channel", "granted-at", "expires-at") > 0 {
 					return usageErr("--from-json: give the record either as JSON or as flags, not both")
 				}
 				data, err := a.readInput(js)
@@ -131,7 +139,11 @@ is refused (exit 1): consent given again is a new record with a new id.`,
 				return failErr(err)
 			}
 			if asJSON {
-				return a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Method: string(r.Method)})
+				return a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Tenant: r.Tenant, Method: string(r.Method)})
+			}
+			if r.Tenant != "" {
+				fmt.Fprintf(a.stdout, "added consent %s (%s, tenant %s, %s) for %s\n", r.ID, r.Scope, r.Tenant, r.Method, r.Number)
+				return nil
 			}
 			fmt.Fprintf(a.stdout, "added consent %s (%s, %s) for %s\n", r.ID, r.Scope, r.Method, r.Number)
 			return nil
@@ -141,6 +153,7 @@ is refused (exit 1): consent given again is a new record with a new id.`,
 	f.StringVar(&r.ID, "id", "", "the record's id (required)")
 	f.StringVar(&number, "number", "", "the person's number, e.g. +8613900139000 (required)")
 	f.StringVar(&scope, "scope", "", "what the consent covers: industry:NAME, business:NAME, campaign:NAME or tenant:NAME (required)")
+	f.StringVar(&r.Tenant, "tenant", "", "the seller (dial tenant) it was given to; it then covers only that tenant's dials (default: every tenant's)")
 	f.StringVar(&method, "method", "", "how it was captured: web_form, ivr_keypress, recorded_verbal, written or in_app (required)")
 	f.StringVar(&r.DisclosureSHA256, "disclosure-sha256", "", "SHA-256 (hex) of the disclosure text agreed to (required for web_form, ivr_keypress, in_app)")
 	f.StringVar(&r.EvidenceURI, "evidence-uri", "", "where the proof is kept (required for recorded_verbal and written)")
@@ -148,7 +161,7 @@ is refused (exit 1): consent given again is a new record with a new id.`,
 	f.StringVar(&granted, "granted-at", "", "when it was given (RFC 3339, required)")
 	f.StringVar(&expires, "expires-at", "", "when it lapses (RFC 3339; default: never)")
 	f.StringVar(&js, "from-json", "", "read the record as a JSON object from FILE (- for stdin)")
-	f.BoolVar(&asJSON, "json", false, `print what was added as JSON: {"id", "number", "scope", "method"}`)
+	f.BoolVar(&asJSON, "json", false, `print what was added as JSON: {"id", "number", "scope", "tenant" (when given), "method"}`)
 	return cmd
 }
 
@@ -259,7 +272,11 @@ func (a *app) consentShowCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show NUMBER [--json]",
 		Short: "Show the consent records of a number; exit 1 when it has none",
-		Args:  argsUsage(cobra.ExactArgs(1)),
+		Long: `Shows every consent record of NUMBER, revoked and expired ones too. TENANT
+is the seller the record was given to; "(any)" marks a record tied to no
+tenant, which covers every tenant's dials in its scope. --json prints the
+records as stored (tenant absent when tied to none).`,
+		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := dialgate.ParseNumber(args[0])
 			if err != nil {
@@ -283,13 +300,13 @@ func (a *app) consentShowCmd() *cobra.Command {
 				}
 			} else {
 				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSCOPE\tMETHOD\tGRANTED\tEXPIRES\tREVOKED\tCHANNEL\tDISCLOSURE SHA-256\tEVIDENCE")
+				fmt.Fprintln(tw, "ID\tSCOPE\tTENANT\tMETHOD\tGRANTED\tEXPIRES\tREVOKED\tCHANNEL\tDISCLOSURE SHA-256\tEVIDENCE")
 				for _, r := range recs {
 					rev := fmtT(r.RevokedAt)
 					if r.RevocationChannel != "" {
 						rev += " (" + r.RevocationChannel + ")"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scope, r.Method, fmtT(r.GrantedAt),
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scope, tenantCol(r.Tenant), r.Method, fmtT(r.GrantedAt),
 						fmtT(r.ExpiresAt), rev, dash(r.Channel), dash(r.DisclosureSHA256), dash(r.EvidenceURI))
 				}
 				if err := tw.Flush(); err != nil {
@@ -305,6 +322,15 @@ func (a *app) consentShowCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+// tenantCol is a record's tenant in `consent show`: "(any)" for a record
+// tied to no tenant (it covers every tenant's dials in its scope).
+func tenantCol(t string) string {
+	if t == "" {
+		return "(any)"
+	}
+	return t
 }
 
 func dash(s string) string {

@@ -84,7 +84,8 @@ func TestConsentCommands(t *testing.T) {
 	}
 
 	code, out, _ = run("", "consent", "show", "+8613900139000")
-	if code != 0 || !strings.Contains(out, "c-1") || !strings.Contains(out, "(sms)") || !strings.Contains(out, "c-2") {
+	if code != 0 || !strings.Contains(out, "c-1") || !strings.Contains(out, "(sms)") || !strings.Contains(out, "c-2") ||
+		!strings.Contains(out, "TENANT") || !strings.Contains(out, "(any)") {
 		t.Errorf("show: %d %q", code, out)
 	}
 	if code, _, _ := run("", "consent", "show", "+8613900139999"); code != 1 {
@@ -118,6 +119,92 @@ func TestConsentCommands(t *testing.T) {
 	b.Decisions = nil
 	if code != 0 || json.Unmarshal([]byte(out), &b) != nil || len(b.Decisions) != 2 {
 		t.Errorf("export --audit: %d %d decisions %q", code, len(b.Decisions), errs)
+	}
+}
+
+// TestConsentTenant: consent add --tenant ties the record to a seller;
+// show prints it (text and --json), and a dial of another tenant is not
+// allowed by it while one of its own tenant is.
+func TestConsentTenant(t *testing.T) {
+	data := t.TempDir()
+	run := func(stdin string, args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, stdin, append([]string{"--data", data}, args...)...)
+	}
+	const num = "+8613900139030"
+	code, out, errs := run("", "consent", "add", "--id", "c-acme", "--number", num, "--scope", "industry:finance", "--tenant", "acme",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00")
+	if code != 0 || !strings.Contains(out, "added consent c-acme (industry:finance, tenant acme, web_form)") {
+		t.Fatalf("add --tenant: %d %q %q", code, out, errs)
+	}
+	code, out, errs = run("", "consent", "add", "--json", "--id", "c-any", "--number", num, "--scope", "industry:insurance",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T11:00:00+08:00")
+	if code != 0 || strings.Contains(out, "tenant") {
+		t.Fatalf("add --json without --tenant: %d %q %q", code, out, errs)
+	}
+	js := `{"id":"c-js","number":"` + num + `","scope":"campaign:winter","tenant":"beta","method":"recorded_verbal","evidence_uri":"https://evidence.example/calls/3","granted_at":"2026-11-03T10:00:00+08:00"}`
+	code, out, errs = run(js, "consent", "add", "--json", "--from-json", "-")
+	var added consentAdded
+	decodeJSON(t, out, &added)
+	if code != 0 || added.Tenant != "beta" {
+		t.Fatalf("add --from-json with a tenant: %d %+v %q", code, added, errs)
+	}
+	if code, _, errs := run(js, "consent", "add", "--from-json", "-", "--tenant", "acme"); code != 2 || !strings.Contains(errs, "not both") {
+		t.Errorf("add with JSON and --tenant: %d %q", code, errs)
+	}
+	for _, bad := range []string{"ac\x01me", " acme", strings.Repeat("t", 257)} {
+		code, out, errs := run("", "consent", "add", "--id", "c-bad", "--number", num, "--scope", "industry:finance", "--tenant", bad,
+			"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00")
+		if code != 2 || out != "" || !strings.Contains(errs, "--tenant: ") {
+			t.Errorf("add --tenant %.20q: %d %q %q, want exit 2 naming --tenant", bad, code, out, errs)
+		}
+	}
+	code, out, errs = run("", "consent", "add", "--id", "c-bad", "--number", num, "--scope", "tenant:beta", "--tenant", "acme",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00")
+	if code != 2 || !strings.Contains(errs, "--tenant: ") {
+		t.Errorf("add --tenant acme in scope tenant:beta: %d %q %q, want exit 2 naming --tenant", code, out, errs)
+	}
+
+	code, out, _ = run("", "consent", "show", num)
+	lines := strings.Split(out, "\n")
+	if code != 0 || len(lines) < 4 || !strings.Contains(lines[0], "TENANT") {
+		t.Fatalf("show: %d %q", code, out)
+	}
+	for _, want := range []struct{ id, tenant string }{{"c-acme", "acme"}, {"c-any", "(any)"}, {"c-js", "beta"}} {
+		found := false
+		for _, l := range lines {
+			if f := strings.Fields(l); len(f) > 2 && f[0] == want.id {
+				found = f[2] == want.tenant
+			}
+		}
+		if !found {
+			t.Errorf("show: %s's TENANT is not %s:\n%s", want.id, want.tenant, out)
+		}
+	}
+	code, out, _ = run("", "consent", "show", "--json", num)
+	var recs []map[string]any
+	decodeJSON(t, out, &recs)
+	if code != 0 || len(recs) != 3 {
+		t.Fatalf("show --json: %d %s", code, out)
+	}
+	for _, r := range recs {
+		want := map[string]any{"c-acme": "acme", "c-any": nil, "c-js": "beta"}[r["id"].(string)]
+		if r["tenant"] != want {
+			t.Errorf("show --json: %s has tenant %v, want %v", r["id"], r["tenant"], want)
+		}
+	}
+
+	check := func(tenant string) (int, string) {
+		t.Helper()
+		code, out, _ := run("", "check", "--to", num, "--purpose", "marketing", "--industry", "finance", "--tenant", tenant, "--lead-id", "l-1",
+			"--at", "2026-12-05T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml")
+		return code, out
+	}
+	if code, out := check("acme"); code != 0 || !strings.Contains(out, "c-acme") {
+		t.Errorf("check of tenant acme: %d %q, want allowed on c-acme", code, out)
+	}
+	if code, out := check("beta"); code != 1 || !strings.Contains(out, "consent.scope_mismatch") {
+		t.Errorf("check of tenant beta: %d %q, want consent.scope_mismatch", code, out)
 	}
 }
 

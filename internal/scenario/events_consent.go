@@ -14,11 +14,15 @@ import (
 // consentArgs is one consent as a scenario writes it: an entry of the
 // top-level consents: key, or the keys of a grant_consent event. Keys are the
 // consent.Record's JSON keys; evidence_sha256 (the name DESIGN §4 uses) is
-// accepted for disclosure_sha256. method is required.
+// accepted for disclosure_sha256. method is required. tenant is the seller
+// the consent was given to; unlike a ledger entry's, an empty tenant is not
+// the file's tenant but none: the consent covers every tenant's dials in its
+// scope.
 type consentArgs struct {
 	ID               string `json:"id"`
 	Number           string `json:"number"`
 	Scope            string `json:"scope"`
+	Tenant           string `json:"tenant,omitempty"`
 	Method           string `json:"method"`
 	DisclosureSHA256 string `json:"disclosure_sha256,omitempty"`
 	EvidenceSHA256   string `json:"evidence_sha256,omitempty"`
@@ -32,7 +36,7 @@ type consentArgs struct {
 // granted_at. It checks the syntax of the number and the times, not the
 // record's rules (Record.ValidateNew does).
 func (a *consentArgs) record(granted time.Time) (consent.Record, error) {
-	r := consent.Record{ID: a.ID, Scope: consent.Scope(a.Scope), Method: consent.Method(a.Method),
+	r := consent.Record{ID: a.ID, Scope: consent.Scope(a.Scope), Tenant: a.Tenant, Method: consent.Method(a.Method),
 		DisclosureSHA256: a.DisclosureSHA256, EvidenceURI: a.EvidenceURI, Channel: a.Channel, GrantedAt: granted}
 	if a.EvidenceSHA256 != "" {
 		if a.DisclosureSHA256 != "" && a.DisclosureSHA256 != a.EvidenceSHA256 {

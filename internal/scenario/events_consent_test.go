@@ -20,6 +20,9 @@ func TestConsentParseErrors(t *testing.T) {
 		{"missing hash", rec(`method: web_form, granted_at: 2026-11-01T10:00:00+08:00`), "[0].disclosure_sha256: missing"},
 		{"missing granted_at", rec(`method: web_form, disclosure_sha256: "` + h + `"`), "[0].granted_at: missing"},
 		{"unknown key", rec(`method: web_form, colour: red`), `unknown key "colour"`},
+		{"bad tenant", rec(`tenant: " acme", method: web_form, disclosure_sha256: "` + h + `", granted_at: 2026-11-01T10:00:00+08:00`), "[0].tenant: has leading or trailing space"},
+		{"tenant other than the tenant scope's", head + "consents:\n  - {id: c-1, number: \"+8613900139000\", scope: \"tenant:a\", tenant: b, method: written, evidence_uri: \"s3://b/k\", granted_at: 2026-11-01T10:00:00+08:00}\n" + steps, "[0].tenant:"},
+		{"seller is not a key", rec(`seller: acme, method: web_form, disclosure_sha256: "` + h + `", granted_at: 2026-11-01T10:00:00+08:00`), `unknown key "seller"`},
 		{"bad number", head + "consents:\n  - {id: c-1, number: \"12\", scope: \"industry:x\", method: written, evidence_uri: \"s3://b/k\", granted_at: 2026-11-01T10:00:00+08:00}\n" + steps, "[0].number:"},
 		{"duplicate id", head + "consents:\n" +
 			"  - {id: c-1, number: \"+8613900139000\", scope: \"tenant:a\", method: written, evidence_uri: \"s3://b/k\", granted_at: 2026-11-01T10:00:00+08:00}\n" +

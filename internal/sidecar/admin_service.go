@@ -172,7 +172,9 @@ var consentMethods = map[pb.ConsentMethod]string{
 
 // GrantConsent validates the request (id, number, scope, method and
 // granted_at required, granted_at not after the server's clock; expires_at
-// after granted_at; evidence_sha256 64 hex digits) and stores the grant through Backend.Consents.
+// after granted_at; evidence_sha256 64 hex digits; tenant optional), checks
+// that a token bound to tenants grants only for them (adminConsent), and
+// stores the grant through Backend.Consents.
 func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequest) (*pb.GrantConsentResponse, error) {
 	if s.be.Consents == nil {
 		return nil, s.unimplemented("GrantConsent", "consent")
@@ -194,10 +196,13 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 	if err = checkText("scope", req.GetScope(), 300); err != nil {
 		return nil, err
 	}
-	if err = adminScope(ctx, "scope", req.GetScope()); err != nil {
+	if err = checkText("tenant", req.GetTenant(), 256); err != nil {
 		return nil, err
 	}
-	c.Scope = req.GetScope()
+	if err = adminConsent(ctx, req.GetTenant(), req.GetScope()); err != nil {
+		return nil, err
+	}
+	c.Scope, c.Tenant = req.GetScope(), req.GetTenant()
 	if c.Method, err = enumName("method", req.GetMethod(), consentMethods); err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ type tokenEntry struct {
 //	  - name: dialer-1          # shown in logs
 //	    sha256: "9f86d0…"        # hex SHA-256 of the token (preferred)
 //	    scopes: [gate]
-//	    tenants: [acme]          # optional: the only tenants its dials may name
+//	    tenants: [acme]          # optional: the only tenants its dials (and admin writes) may name
 //	  - name: ops
 //	    token: "s3cret…"         # the token itself (at least 16 bytes)
 //	    scopes: [gate, admin]
@@ -61,10 +61,12 @@ type tokenSpec struct {
 	// Tenants, when set, are the only tenants the token's dials may name:
 	// caps, segment counters and tenant-scoped lists are kept per tenant, so a
 	// dialer must not be able to pick another tenant (or none) to get fresh
-	// counters. With the admin scope, such a token removes DNC entries and
-	// grants consents only in scope tenant:<its tenant>, writes caller IDs
-	// and recordings only of its tenants, files complaints only for its
-	// tenants (or none), and lifts no recording hold;
+	// counters. With the admin scope, such a token removes DNC entries only
+	// in scope tenant:<its tenant>, grants consents only tied to one of its
+	// tenants (GrantConsent's tenant, any scope) or, naming no tenant, in
+	// scope tenant:<its tenant>, writes caller IDs and recordings only of its
+	// tenants, files complaints only for its tenants (or none), and lifts no
+	// recording hold;
 	// adding DNC entries, revoking consents, filing complaints and placing
 	// holds (which only deny more or keep more) are allowed in any scope.
 	Tenants []string `json:"tenants,omitempty"`
@@ -177,6 +179,28 @@ func adminTenant(ctx context.Context, field, tenant string) error {
 		return nil
 	}
 	return status.Errorf(codes.PermissionDenied, "%s: token %q is bound to tenants and may not write for tenant %q", field, e.name, tenant)
+}
+
+// adminConsent reports PermissionDenied when ctx's token is bound to tenants
+// and a consent granted with tenant and scope could allow another tenant's
+// dials. Allowed are a consent tied to one of the token's tenants (tenant
+// set: it covers only that tenant's dials, whatever its scope) and one tied
+// to none in scope "tenant:<one of them>". A tenant not the token's is
+// denied naming "tenant"; no tenant with another scope (industry, business,
+// campaign, another tenant's) is denied naming "scope": such a consent covers
+// every tenant's dials in it.
+func adminConsent(ctx context.Context, tenant, scope string) error {
+	e := boundToken(ctx)
+	if e == nil {
+		return nil
+	}
+	if tenant != "" {
+		return adminTenant(ctx, "tenant", tenant)
+	}
+	if kind, name, ok := strings.Cut(scope, ":"); ok && kind == "tenant" && e.tenants[name] {
+		return nil
+	}
+	return status.Errorf(codes.PermissionDenied, "scope: token %q is bound to tenants: a consent it grants must be tied to one of them (tenant) or have scope tenant:<its tenant>; %q without a tenant covers other tenants' dials", e.name, scope)
 }
 
 // adminScope reports PermissionDenied, naming field, when ctx's token is

@@ -135,6 +135,7 @@ type ConsentGrant struct {
 	ID             string          // the consent record's id; required
 	Number         dialgate.Number // the consenting number; always valid
 	Scope          string          // "industry:<x>", "business:<x>", "campaign:<x>", "tenant:<x>"
+	Tenant         string          // the seller consented to (consent.Record.Tenant); empty: covers every tenant's dials in the scope
 	Method         string          // "web_form", "ivr_keypress", "recorded_verbal", "written", "in_app"
 	GrantedAt      time.Time       // when consent was given; never zero
 	ExpiresAt      time.Time       // zero: does not lapse by time

@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"slices"
@@ -431,7 +432,8 @@ func TestTokenTenantsRelease(t *testing.T) {
 // (removing a DNC entry, granting a consent, adding a caller ID, registering
 // a recording outside its tenants; lifting any hold), and may make every
 // write that only denies more or keeps more (adding a DNC entry in any scope,
-// placing a hold).
+// placing a hold). A consent is within its tenants when it is tied to one of
+// them (tenant, any scope) or, tied to none, in scope tenant:<its tenant>.
 func TestTokenTenantsAdmin(t *testing.T) {
 	dir := t.TempDir()
 	path := dir + "/tokens.yaml"
@@ -465,6 +467,21 @@ func TestTokenTenantsAdmin(t *testing.T) {
 		{"grant other tenant's consent", "scope", func() error {
 			_, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-glx", Number: num, Scope: "tenant:globex",
 				Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: granted})
+			return err
+		}},
+		{"grant consent tied to another tenant", "tenant", func() error {
+			_, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-glx-ind", Number: num, Scope: "industry:finance", Tenant: "globex",
+				Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: granted, EvidenceUri: "s3://consents/c-glx-ind.pdf"})
+			return err
+		}},
+		{"grant consent tied to another tenant in own tenant scope", "tenant", func() error {
+			_, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-glx-ten", Number: num, Scope: "tenant:acme", Tenant: "globex",
+				Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: granted, EvidenceUri: "s3://consents/c-glx-ten.pdf"})
+			return err
+		}},
+		{"grant campaign consent tied to no tenant", "scope", func() error {
+			_, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-cmp", Number: num, Scope: "campaign:winter",
+				Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: granted, EvidenceUri: "s3://consents/c-cmp.pdf"})
 			return err
 		}},
 		{"ledger entry of another tenant", "tenant", func() error {
@@ -501,6 +518,13 @@ func TestTokenTenantsAdmin(t *testing.T) {
 	if _, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c-acme", Number: num, Scope: "tenant:acme",
 		Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: granted, EvidenceUri: "s3://consents/c-acme.pdf"}); err != nil {
 		t.Errorf("granting its own tenant's consent: %v", err)
+	}
+	for i, scope := range []string{"industry:finance", "business:loans", "campaign:winter", "tenant:acme"} {
+		id := fmt.Sprintf("c-acme-%d", i)
+		if _, err := e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: id, Number: num, Scope: scope, Tenant: "acme",
+			Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: granted, EvidenceUri: "s3://consents/" + id + ".pdf"}); err != nil {
+			t.Errorf("granting a consent tied to its own tenant in scope %s: %v", scope, err)
+		}
 	}
 	if _, err := e.admin.AddLedgerEntry(ctx, &pb.AddLedgerEntryRequest{Tenant: "acme", Number: "+861058001234",
 		Type: pb.NumberType_NUMBER_TYPE_FIXED, Holder: "Acme", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_SERVICE}}); err != nil {

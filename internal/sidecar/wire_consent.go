@@ -51,7 +51,7 @@ func consentError(err error) error {
 // existing id is a success when the record is the same and not revoked.
 func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 	r := consent.Record{
-		ID: c.ID, Number: c.Number, Scope: consent.Scope(c.Scope), Method: consent.Method(c.Method),
+		ID: c.ID, Number: c.Number, Scope: consent.Scope(c.Scope), Tenant: c.Tenant, Method: consent.Method(c.Method),
 		DisclosureSHA256: c.EvidenceSHA256, EvidenceURI: c.EvidenceURI, Channel: c.Channel,
 		GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt,
 	}
@@ -70,7 +70,7 @@ func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 	if old.Revoked() {
 		return fmt.Errorf("%w: consent %s exists and was revoked; consent given again is a new record with a new id", ErrFailedPrecondition, c.ID)
 	}
-	same := old.Number == r.Number && old.Scope == r.Scope && old.Method == r.Method &&
+	same := old.Number == r.Number && old.Scope == r.Scope && old.Tenant == r.Tenant && old.Method == r.Method &&
 		old.GrantedAt.Equal(r.GrantedAt) && old.ExpiresAt.Equal(r.ExpiresAt) &&
 		old.DisclosureSHA256 == r.DisclosureSHA256 && old.EvidenceURI == r.EvidenceURI && old.Channel == r.Channel
 	if !same {

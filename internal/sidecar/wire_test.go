@@ -125,7 +125,13 @@ func (e *wireEnv) check(t *testing.T, to string) *pb.Decision {
 
 func (e *wireEnv) addLedger(t *testing.T) {
 	t.Helper()
-	_, err := e.admin.AddLedgerEntry(ctxT(t), &pb.AddLedgerEntryRequest{Tenant: "acme", Number: wireFrom, Type: pb.NumberType_NUMBER_TYPE_FIXED,
+	e.addLedgerOf(t, "acme")
+}
+
+// addLedgerOf puts wireFrom in tenant's caller-ID ledger.
+func (e *wireEnv) addLedgerOf(t *testing.T, tenant string) {
+	t.Helper()
+	_, err := e.admin.AddLedgerEntry(ctxT(t), &pb.AddLedgerEntryRequest{Tenant: tenant, Number: wireFrom, Type: pb.NumberType_NUMBER_TYPE_FIXED,
 		Holder: "Acme Ltd", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_CALLBACK, pb.Purpose_PURPOSE_SERVICE, pb.Purpose_PURPOSE_MARKETING}})
 	if err != nil {
 		t.Fatal(err)
@@ -442,6 +448,82 @@ func TestWireConsent(t *testing.T) {
 		bad.mutate(g)
 		_, err := e.admin.GrantConsent(ctx, g)
 		wantCode(t, err, codes.InvalidArgument, bad.field)
+	}
+}
+
+// TestWireConsentTenant: a consent granted over the wire with a tenant is
+// stored with it and allows only that tenant's dials in its scope; one
+// without a tenant allows every tenant's. A retry of the grant is a success
+// only with the same tenant; a malformed tenant, or one contradicting a
+// tenant: scope, is InvalidArgument naming tenant.
+func TestWireConsentTenant(t *testing.T) {
+	e, _ := openWire(t, wireProfile)
+	if e.be.Consents == nil {
+		t.Fatalf("consent admin not wired: %s", e.be.Unwired["consent"])
+	}
+	ctx := ctxT(t)
+	e.addLedger(t)
+	e.addLedgerOf(t, "beta")
+	const tied, untied = "+8613900139611", "+8613900139612"
+	grant := func(id, num, tenant string) *pb.GrantConsentRequest {
+		return &pb.GrantConsentRequest{Id: id, Number: num, Scope: "industry:finance", Tenant: tenant,
+			Method: pb.ConsentMethod_CONSENT_METHOD_WEB_FORM, EvidenceSha256: strings.Repeat("ab", 32),
+			GrantedAt: timestamppb.New(time.Now().Add(-time.Hour).Truncate(time.Second)), Channel: "website"}
+	}
+	acme := grant("c-acme", tied, "acme")
+	if _, err := e.admin.GrantConsent(ctx, acme); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.admin.GrantConsent(ctx, grant("c-any", untied, "")); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := e.be.Consents.(consentAdmin).store.Consent(ctx, "c-acme")
+	if err != nil || rec.Tenant != "acme" {
+		t.Fatalf("stored record %+v, %v; want tenant acme", rec, err)
+	}
+	dial := func(to, tenant string) *pb.Dial {
+		d := marketing(to, "")
+		d.Tenant, d.LeadId = tenant, "lead-1"
+		return d
+	}
+	for _, tc := range []struct {
+		to, tenant string
+		want       string // "" allowed
+	}{
+		{tied, "acme", ""},
+		{tied, "beta", "consent.scope_mismatch"},
+		{untied, "acme", ""},
+		{untied, "beta", ""},
+	} {
+		r, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: dial(tc.to, tc.tenant)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs := codesOf(r.GetDecision())
+		if tc.want == "" && (len(cs) != 0 || !r.GetDecision().GetAllowed()) || tc.want != "" && !slices.Contains(cs, tc.want) {
+			t.Errorf("dial of %s for tenant %s: codes %v, want %q", tc.to, tc.tenant, cs, tc.want)
+		}
+	}
+	if _, err := e.admin.GrantConsent(ctx, acme); err != nil {
+		t.Fatalf("granting the same consent again: %v", err)
+	}
+	for _, tenant := range []string{"beta", ""} {
+		other := proto.Clone(acme).(*pb.GrantConsentRequest)
+		other.Tenant = tenant
+		_, err := e.admin.GrantConsent(ctx, other)
+		wantCode(t, err, codes.AlreadyExists, "c-acme")
+	}
+	for _, bad := range []func(*pb.GrantConsentRequest){
+		func(g *pb.GrantConsentRequest) { g.Tenant = "ac\x01me" },
+		func(g *pb.GrantConsentRequest) { g.Tenant = " acme" },
+		func(g *pb.GrantConsentRequest) { g.Tenant = strings.Repeat("t", 257) },
+		func(g *pb.GrantConsentRequest) { g.Scope = "tenant:beta" },
+	} {
+		g := proto.Clone(acme).(*pb.GrantConsentRequest)
+		g.Id = "c-bad"
+		bad(g)
+		_, err := e.admin.GrantConsent(ctx, g)
+		wantCode(t, err, codes.InvalidArgument, "tenant")
 	}
 }
 

@@ -35,6 +35,7 @@ func CheckConsent(ctx context.Context, open func() (consent.Store, error), opts 
 func consentCases() []testCase[consent.Store] {
 	return []testCase[consent.Store]{
 		{"AddGet", consentAddGet},
+		{"TenantRoundTrips", consentTenant},
 		{"InvalidWritesNothing", consentInvalid},
 		{"DuplicateIDConflicts", consentConflict},
 		{"ByNumberOrder", consentByNumber},
@@ -78,7 +79,7 @@ func openConsent(h harness[consent.Store]) (consent.Store, error) {
 }
 
 func sameRecord(got, want consent.Record) error {
-	if got.ID != want.ID || got.Number != want.Number || got.Scope != want.Scope || got.Method != want.Method ||
+	if got.ID != want.ID || got.Number != want.Number || got.Scope != want.Scope || got.Tenant != want.Tenant || got.Method != want.Method ||
 		got.DisclosureSHA256 != want.DisclosureSHA256 || got.EvidenceURI != want.EvidenceURI || got.Channel != want.Channel ||
 		!got.GrantedAt.Equal(want.GrantedAt) || !got.ExpiresAt.Equal(want.ExpiresAt) || !got.RevokedAt.Equal(want.RevokedAt) ||
 		got.RevocationChannel != want.RevocationChannel {
@@ -147,6 +148,71 @@ func consentAddGet(ctx context.Context, h harness[consent.Store]) error {
 	return nil
 }
 
+// consentTenant: a record's Tenant (the seller the person consented to) is
+// kept by every read — Consent, ConsentsByNumber, the record RevokeConsent
+// returns, and after a reopen — and a record without one reads back without
+// one. A store that dropped it would turn a consent given to one seller into
+// one covering every seller's dials.
+func consentTenant(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
+	if err != nil {
+		return err
+	}
+	tied := conRecord("c-acme", conNum, t0)
+	tied.Tenant = "acme"
+	untied := conRecord("c-any", conNum, t0.Add(time.Hour))
+	for _, r := range []consent.Record{tied, untied} {
+		if err := s.AddConsent(ctx, r); err != nil {
+			return fmt.Errorf("AddConsent %s: %w", r.ID, err)
+		}
+	}
+	check := func(when string, s consent.Store, want ...consent.Record) error {
+		for _, w := range want {
+			got, err := s.Consent(ctx, w.ID)
+			if err != nil {
+				return fmt.Errorf("%s: Consent %s: %w", when, w.ID, err)
+			}
+			if err := sameRecord(got, w); err != nil {
+				return fmt.Errorf("%s: Consent %s: %w", when, w.ID, err)
+			}
+		}
+		recs, err := s.ConsentsByNumber(ctx, conNum)
+		if err != nil {
+			return fmt.Errorf("%s: ConsentsByNumber: %w", when, err)
+		}
+		if len(recs) != len(want) {
+			return fmt.Errorf("%s: ConsentsByNumber = %d records, want %d", when, len(recs), len(want))
+		}
+		for i := range want {
+			if err := sameRecord(recs[i], want[i]); err != nil {
+				return fmt.Errorf("%s: ConsentsByNumber[%d]: %w", when, i, err)
+			}
+		}
+		return nil
+	}
+	if err := check("after AddConsent", s, tied, untied); err != nil {
+		return err
+	}
+	got, err := s.RevokeConsent(ctx, "c-acme", t0.Add(2*time.Hour), "sms")
+	if err != nil {
+		return fmt.Errorf("RevokeConsent: %w", err)
+	}
+	tied.RevokedAt, tied.RevocationChannel = t0.Add(2*time.Hour), "sms"
+	if err := sameRecord(got, tied); err != nil {
+		return fmt.Errorf("RevokeConsent returned: %w", err)
+	}
+	if err := check("after RevokeConsent", s, tied, untied); err != nil {
+		return err
+	}
+	if h.reopen == nil {
+		return nil
+	}
+	if s, err = h.reopenOrSkip(s); err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	return check("after reopen", s, tied, untied)
+}
+
 func consentInvalid(ctx context.Context, h harness[consent.Store]) error {
 	s, err := openConsent(h)
 	if err != nil {
@@ -158,6 +224,7 @@ func consentInvalid(ctx context.Context, h harness[consent.Store]) error {
 		"disclosure_sha256": func(r *consent.Record) { r.DisclosureSHA256 = "" },
 		"revoked_at":        func(r *consent.Record) { r.RevokedAt = r.GrantedAt.Add(time.Hour) },
 		"id":                func(r *consent.Record) { r.ID = "" },
+		"tenant":            func(r *consent.Record) { r.Tenant = "ac\x00me" },
 	}
 	for field, edit := range bad {
 		r := conRecord("c-bad", conNum, t0)

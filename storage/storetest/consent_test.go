@@ -39,6 +39,15 @@ func (s refusesEarlyRevoke) RevokeConsent(ctx context.Context, id string, at tim
 	return s.Store.RevokeConsent(ctx, id, at, ch)
 }
 
+// dropsTenant forgets a record's tenant, as a store persisting the record
+// field by field would if it missed the new field.
+type dropsTenant struct{ *memstore.Store }
+
+func (s dropsTenant) AddConsent(ctx context.Context, r consent.Record) error {
+	r.Tenant = ""
+	return s.Store.AddConsent(ctx, r)
+}
+
 func TestConsentSuiteCatchesBrokenStores(t *testing.T) {
 	ctx := context.Background()
 	for name, tc := range map[string]struct {
@@ -48,6 +57,7 @@ func TestConsentSuiteCatchesBrokenStores(t *testing.T) {
 		"frozen revision":      {func() (consent.Store, error) { return frozenRevision{memstore.New()}, nil }, "ConsentRevision = 0"},
 		"revoke edits":         {func() (consent.Store, error) { return revokeOverwrites{memstore.New()}, nil }, "RevokeTwiceKeepsFirst"},
 		"early revoke refused": {func() (consent.Store, error) { return refusesEarlyRevoke{memstore.New()}, nil }, "RevokeBeforeGrantedRevokesAsOfGrant"},
+		"tenant dropped":       {func() (consent.Store, error) { return dropsTenant{memstore.New()}, nil }, "TenantRoundTrips"},
 	} {
 		err := storetest.CheckConsent(ctx, tc.open)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

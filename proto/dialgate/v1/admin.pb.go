@@ -385,6 +385,17 @@ type GrantConsentRequest struct {
 	// "campaign:<name>" or "tenant:<name>" (never global). Which purposes need
 	// consent is the profile's rule, not the record's. Required.
 	Scope string `protobuf:"bytes,3,opt,name=scope,proto3" json:"scope,omitempty"`
+	// The seller (Dial.tenant) the callee consented to. Set, the consent covers
+	// a dial only when the dial's tenant is exactly this one, on top of its
+	// scope: a consent of tenant "acme" in scope "industry:finance" does not
+	// allow tenant "beta"'s finance dials. Unset (empty), the consent is tied to
+	// no seller and covers every tenant's dials in its scope (single-tenant
+	// deployments). 1–256 bytes, no control characters, no leading or trailing
+	// space; with a "tenant:<name>" scope it must be <name>. A token bound to
+	// tenants may grant only with this set to one of its tenants (any scope),
+	// or unset in scope "tenant:<one of its tenants>"; otherwise
+	// PermissionDenied.
+	Tenant string `protobuf:"bytes,4,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	// When consent was given. Required.
 	GrantedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=granted_at,json=grantedAt,proto3" json:"granted_at,omitempty"`
 	// When it lapses; unset means it does not lapse by time.
@@ -451,6 +462,13 @@ func (x *GrantConsentRequest) GetNumber() string {
 func (x *GrantConsentRequest) GetScope() string {
 	if x != nil {
 		return x.Scope
+	}
+	return ""
+}
+
+func (x *GrantConsentRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
 	}
 	return ""
 }
@@ -1290,11 +1308,12 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x15RemoveDncEntryRequest\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\tR\x06number\x12\x14\n" +
 	"\x05scope\x18\x02 \x01(\tR\x05scope\"\x18\n" +
-	"\x16RemoveDncEntryResponse\"\x81\x03\n" +
+	"\x16RemoveDncEntryResponse\"\x8b\x03\n" +
 	"\x13GrantConsentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x12\x14\n" +
-	"\x05scope\x18\x03 \x01(\tR\x05scope\x129\n" +
+	"\x05scope\x18\x03 \x01(\tR\x05scope\x12\x16\n" +
+	"\x06tenant\x18\x04 \x01(\tR\x06tenant\x129\n" +
 	"\n" +
 	"granted_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tgrantedAt\x129\n" +
 	"\n" +
@@ -1303,7 +1322,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x06method\x18\t \x01(\x0e2\x1a.dialgate.v1.ConsentMethodR\x06method\x12!\n" +
 	"\fevidence_uri\x18\n" +
 	" \x01(\tR\vevidenceUri\x12\x18\n" +
-	"\achannel\x18\v \x01(\tR\achannelJ\x04\b\x04\x10\x05J\x04\b\b\x10\tR\x06tenantR\bpurposes\"\x16\n" +
+	"\achannel\x18\v \x01(\tR\achannelJ\x04\b\b\x10\tR\bpurposes\"\x16\n" +
 	"\x14GrantConsentResponse\"{\n" +
 	"\x14RevokeConsentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +

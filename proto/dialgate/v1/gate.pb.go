@@ -166,7 +166,9 @@ type Dial struct {
 	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
 	// Why the call is placed. Required.
 	Purpose Purpose `protobuf:"varint,3,opt,name=purpose,proto3,enum=dialgate.v1.Purpose" json:"purpose,omitempty"`
-	// The call centre or client account placing the call.
+	// The call centre or client account placing the call. A consent granted
+	// with a tenant (GrantConsentRequest.tenant) covers only dials naming that
+	// tenant.
 	Tenant string `protobuf:"bytes,4,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	// Industry category (finance, insurance, ...), for scoped DNC and consent.
 	Industry string `protobuf:"bytes,5,opt,name=industry,proto3" json:"industry,omitempty"`
