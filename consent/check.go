@@ -269,7 +269,9 @@ func mismatch(d *dialgate.Dial, r *Record) string {
 // scope_mismatch when records exist only for other scopes or other tenants,
 // else missing. A record that does not cover the dial is only ever a
 // scope_mismatch here, whatever its state: another scope's or another
-// tenant's withdrawal or expiry says nothing about this dial.
+// tenant's withdrawal or expiry says nothing about this dial. Another
+// tenant's records (Record.foreign) are never named in the reason: a dial
+// whose callee has only those is scope_mismatch without evidence.
 func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	var best *Record
 	var bestCode dialgate.Code
@@ -289,8 +291,15 @@ func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]
 	}
 	// recs are ordered by GrantedAt; walk newest first so the newest valid
 	// record is the one relied on.
+	foreign := false
 	for i := len(recs) - 1; i >= 0; i-- {
 		r := &recs[i]
+		if r.foreign(d) {
+			// Another tenant's record: it cannot cover d, and a deny must
+			// not tell d's dialer about it (its id, scope or state).
+			foreign = true
+			continue
+		}
 		var code dialgate.Code
 		var msg string
 		if m := mismatch(d, r); m != "" {
@@ -301,6 +310,9 @@ func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]
 		if rank(code) > rank(bestCode) {
 			best, bestCode, bestMsg = r, code, msg
 		}
+	}
+	if best == nil && foreign {
+		return []dialgate.Reason{{Code: dialgate.CodeConsentScopeMismatch, Message: "no consent record of this dial's tenant covers it"}}, nil, nil
 	}
 	if best == nil {
 		return []dialgate.Reason{{Code: dialgate.CodeConsentMissing, Message: "no consent record for this callee"}}, nil, nil

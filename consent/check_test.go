@@ -80,6 +80,7 @@ func TestCheckCodes(t *testing.T) {
 		want    string // codes, "" = allowed
 		wantID  string // consent.id in evidence
 		wantMsg string
+		hidden  bool // the reason must not name the record (another tenant's): no evidence, no id or tenant in the message
 	}{
 		{name: "no records", want: "consent.missing", wantMsg: "no consent record"},
 		{name: "valid in scope, searched", recs: []Record{rec("c-1", nil)}, wantID: "c-1"},
@@ -128,17 +129,25 @@ func TestCheckCodes(t *testing.T) {
 		{name: "own tenant, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "acme" })},
 			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, wantID: "c-1"},
 		{name: "other tenant", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
-			want: "consent.scope_mismatch", wantID: "c-1", wantMsg: `given to tenant "beta", and this dial is for tenant "acme"`},
+			want: "consent.scope_mismatch", wantMsg: "no consent record of this dial's tenant covers it", hidden: true},
 		{name: "other tenant, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
 			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantMsg: `tenant "beta"`},
 		{name: "other tenant, dial of no tenant", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
-			dial: func(d *dialgate.Dial) { d.Tenant = "" }, want: "consent.scope_mismatch", wantMsg: "this dial names no tenant"},
-		{name: "other tenant, case differs", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "Acme" })}, want: "consent.scope_mismatch"},
+			dial: func(d *dialgate.Dial) { d.Tenant = "" }, want: "consent.scope_mismatch", hidden: true},
+		{name: "other tenant, named, dial of no tenant", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
+			dial: func(d *dialgate.Dial) { d.Tenant = ""; d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantMsg: "this dial names no tenant"},
+		{name: "other tenant's tenant scope", recs: []Record{rec("c-1", func(r *Record) { r.Scope = "tenant:beta" })},
+			want: "consent.scope_mismatch", hidden: true},
+		{name: "other tenant, case differs", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "Acme" })}, want: "consent.scope_mismatch", hidden: true},
 		{name: "other tenant and other scope", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta"; r.Scope = "industry:insurance" })},
-			want: "consent.scope_mismatch", wantMsg: "covers industry:insurance, which this dial is not in"},
+			want: "consent.scope_mismatch", hidden: true},
+		{name: "other tenant and other scope, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta"; r.Scope = "industry:insurance" })},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantMsg: "covers industry:insurance, which this dial is not in"},
 		{name: "no tenant covers every tenant", recs: []Record{rec("c-1", nil)}, dial: func(d *dialgate.Dial) { d.Tenant = "beta" }, wantID: "c-1"},
 		{name: "other tenant revoked, searched", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
-			revoke: []string{"c-1"}, want: "consent.scope_mismatch", wantID: "c-1"},
+			revoke: []string{"c-1"}, want: "consent.scope_mismatch", hidden: true},
+		{name: "own scope mismatch named before other tenant's", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "acme"; r.Scope = "industry:insurance" }),
+			rec("c-2", func(r *Record) { r.Tenant = "beta" })}, want: "consent.scope_mismatch", wantID: "c-1"},
 		{name: "other tenant's newer record does not hide own", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "acme" }),
 			rec("c-2", func(r *Record) { r.Tenant = "beta"; r.GrantedAt = t0.Add(time.Hour) })}, wantID: "c-1"},
 		{name: "own tenant revoked beats other tenant valid", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "acme" }),
@@ -192,6 +201,9 @@ func TestCheckCodes(t *testing.T) {
 				if tc.wantMsg != "" && !strings.Contains(rs[0].Message, tc.wantMsg) {
 					t.Errorf("message = %q, want %q", rs[0].Message, tc.wantMsg)
 				}
+				if tc.hidden && (len(rs[0].Evidence) != 0 || strings.Contains(rs[0].Message, "c-1") || strings.Contains(rs[0].Message, "beta")) {
+					t.Errorf("reason %+v names another tenant's record to this dial's dialer", rs[0])
+				}
 				if strings.Contains(rs[0].Message, callee.Digits()) || strings.Contains(fmt.Sprint(rs[0].Evidence), callee.Digits()) {
 					t.Errorf("reason leaks the callee number: %+v", rs[0])
 				}
@@ -228,9 +240,9 @@ func TestCheckTenant(t *testing.T) {
 		}{
 			{dialOf("acme", ""), "", "acme"},
 			{dialOf("acme", "c-acme"), "", "acme"},
-			{dialOf("beta", ""), "consent.scope_mismatch", "acme"},
+			{dialOf("beta", ""), "consent.scope_mismatch", ""}, // searched: acme's record is not named
 			{dialOf("beta", "c-acme"), "consent.scope_mismatch", "acme"},
-			{dialOf("", ""), "consent.scope_mismatch", "acme"},
+			{dialOf("", ""), "consent.scope_mismatch", ""},
 		} {
 			rs, ev, err := c.Attest(ctx, tc.d)
 			if err != nil {
@@ -244,6 +256,12 @@ func TestCheckTenant(t *testing.T) {
 			if tc.want == "" {
 				if evValue(ev, EvidenceID) != "c-acme" || evValue(ev, EvidenceTenant) != tc.wantTen {
 					t.Errorf("%s: evidence %+v, want c-acme of tenant %s", name, ev, tc.wantTen)
+				}
+				continue
+			}
+			if tc.wantTen == "" {
+				if len(rs[0].Evidence) != 0 || strings.Contains(rs[0].Message, "acme") {
+					t.Errorf("%s: reason %+v names another tenant's record", name, rs[0])
 				}
 				continue
 			}

@@ -153,6 +153,12 @@ func (r *Record) coversTenant(d *dialgate.Dial) bool {
 	return r.Tenant == "" || d.Tenant == r.Tenant
 }
 
+// foreign reports whether r belongs to a tenant other than d's: its Tenant,
+// or the name of its tenant:<name> scope, is set and is not d's Tenant.
+func (r *Record) foreign(d *dialgate.Dial) bool {
+	return !r.coversTenant(d) || (r.Scope.Kind() == ScopeTenant && !r.Scope.Covers(d))
+}
+
 // Validate reports the first malformed field of r as a *FieldError wrapping
 // ErrInvalid: a bad id, number, scope, tenant or method, a tenant other than
 // the name of a tenant:<name> scope, a disclosure hash that is missing (for a
