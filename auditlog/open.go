@@ -151,15 +151,9 @@ func logFiles(dir string) ([]int, error) {
 	}
 	var idx []int
 	for _, e := range ents {
-		name := e.Name()
-		if !strings.HasPrefix(name, "audit-") || !strings.HasSuffix(name, ".jsonl") {
-			continue
+		if n, ok := fileIndex(e.Name()); ok {
+			idx = append(idx, n)
 		}
-		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, "audit-"), ".jsonl"))
-		if err != nil || n <= 0 || fileName(n) != name {
-			continue
-		}
-		idx = append(idx, n)
 	}
 	sort.Ints(idx)
 	for i, n := range idx {
@@ -168,6 +162,19 @@ func logFiles(dir string) ([]int, error) {
 		}
 	}
 	return idx, nil
+}
+
+// fileIndex returns the index of the log file named name (fileName(i) ==
+// name), and false for any other name.
+func fileIndex(name string) (int, bool) {
+	if !strings.HasPrefix(name, "audit-") || !strings.HasSuffix(name, ".jsonl") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, "audit-"), ".jsonl"))
+	if err != nil || n <= 0 || fileName(n) != name {
+		return 0, false
+	}
+	return n, true
 }
 
 // LogFiles returns the paths of the log files in dir, in order: the argument
@@ -298,8 +305,8 @@ func savedCuts(dir string) ([]savedCut, error) {
 		if !ok || !e.Type().IsRegular() {
 			continue
 		}
-		i, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(base, "audit-"), ".jsonl"))
-		if err != nil || i <= 0 || fileName(i) != base {
+		i, ok := fileIndex(base)
+		if !ok {
 			continue
 		}
 		offText, nText, hasN := strings.Cut(tail, "-")
