@@ -113,7 +113,11 @@ type Decision struct {
 	// Reasons lists every failing rule, in check order. Empty when every check passed.
 	Reasons []Reason `json:"reasons,omitempty"`
 	// Evidence lists the facts the passing checks relied on (the consent used,
-	// the snapshot consulted), in check order.
+	// the snapshot consulted), in check order. It also carries instructions
+	// to the dialer that no check enforces: under a profile with a minimum
+	// ring time (cn, us) every decision has "ring.min_seconds" ("15"), how
+	// long the dialer must let the call ring before it gives up on an
+	// unanswered call (package schedule, RingCheck).
 	Evidence []Evidence `json:"evidence,omitempty"`
 	// PolicyVersion is the policy version the Gate was configured with.
 	PolicyVersion string `json:"policy_version,omitempty"`
@@ -190,7 +194,11 @@ type Outcome struct {
 	// "no call within 60 days after a refusal"). For an explicit request never
 	// to be called again add a do-not-call entry instead.
 	Refused bool `json:"refused,omitempty"`
-	// RingDuration is how long the call rang.
+	// RingDuration is how long the call rang; zero when the dialer does not
+	// report it. For a call no one answered (Answered, Abandoned,
+	// Conversation and Refused all false) the quarterly report compares it
+	// with the decision's "ring.min_seconds": a shorter ring is a one-ring
+	// call. An unanswered call reported without a ring time is not judged.
 	RingDuration time.Duration `json:"ring_duration,omitempty"`
 	// Disposition is the dialer's free-text disposition code.
 	Disposition string `json:"disposition,omitempty"`

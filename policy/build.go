@@ -56,10 +56,13 @@ type section struct {
 }
 
 // sections lists the profile's domains in the fixed check order of a Gate:
-// dnc, consent, callerid, sweep, schedule, frequency, recording. Each domain
-// has its builder in build_<domain>.go and one line here.
+// ring, dnc, consent, callerid, sweep, schedule, frequency, recording. Each
+// domain has its builder in build_<domain>.go and one line here. ring comes
+// first: it never denies, and ahead of the checks that do I/O no time-out of
+// theirs can turn it into ring.unavailable.
 func sections() []section {
 	return []section{
+		ringSection(),
 		dncSection(),
 		consentSection(),
 		calleridSection(),

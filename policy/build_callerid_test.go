@@ -21,7 +21,7 @@ func TestCNCallerIDAndSweep(t *testing.T) {
 	}
 	q := p.Clone()
 	q.DNC, q.Schedule, q.Recording, q.Complaint, q.Frequency = nil, nil, nil, nil, nil
-	q.Consent = nil
+	q.Consent, q.Ring = nil, nil
 	if _, err := Build(q, Deps{}, dialgate.WithoutAuditLog()); err == nil || !strings.Contains(err.Error(), "deps.Ledger: missing") {
 		t.Fatalf("build without a ledger: %v", err)
 	}

@@ -26,8 +26,8 @@ func isLaw(c dialgate.Citation) bool {
 // relaxes or removes: a wider calling window, holidays no longer forbidden, a
 // new callback exemption, a shorter recording retention, a registry no longer
 // required or allowed older, a shorter do-not-call hold, consent no longer
-// required, a looser frequency cap or pause, a caller-ID or provenance rule
-// removed. The merge of extends lets an overlay do all of that; Lint makes it
+// required, a looser frequency cap or pause, a shorter minimum ring time, a
+// caller-ID or provenance rule removed. The merge of extends lets an overlay do all of that; Lint makes it
 // visible. A base that is not built in (a file) is not compared.
 func overlayWarnings(p *Profile, now time.Time) []Warning {
 	if p.Extends == "" || !slices.Contains(Builtins(), p.Extends) {
@@ -161,6 +161,16 @@ func overlayWarnings(p *Profile, now time.Time) []Warning {
 			if q == nil || capScope(q.Per) != capScope(c.Per) || !coversPurposes(q.Purposes, c.Purposes) || q.Window < c.Window {
 				warn("frequency."+pz.field, c.Cite, "base %s pauses %s after %s, per %s; this profile pauses less", bn, c.Window, pz.after, capScope(c.Per))
 			}
+		}
+	}
+
+	// ring
+	if b := base.Ring; b != nil && isLaw(b.Cite) {
+		switch pr := p.Ring; {
+		case pr == nil:
+			warn("ring", b.Cite, "removed; base %s tells the dialer to let an unanswered call ring at least %s", bn, b.Min)
+		case pr.Min < b.Min:
+			warn("ring.min", b.Cite, "%s is shorter than the %s of base %s", pr.Min, b.Min, bn)
 		}
 	}
 

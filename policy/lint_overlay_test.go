@@ -58,6 +58,13 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 			[]string{"callerid.ledger: removed"}},
 		{"uk callerid removed", head + "extends: uk\ncallerid: null\n",
 			[]string{"callerid: removed"}},
+		{"us ring removed", head + "extends: us\nring: null\n",
+			[]string{"ring: removed; base us tells the dialer to let an unanswered call ring at least 15s (16 CFR 310.4(b)(4)(ii)"}},
+		{"us ring shortened", head + "extends: us\nring: {min: 10s}\n",
+			[]string{"ring.min: 10s is shorter than the 15s of base us (16 CFR 310.4(b)(4)(ii)"}},
+		{"us ring lengthened", head + "extends: us\nring: {min: 20s}\n", nil},
+		{"cn ring convention shortened", head + "extends: cn\nring: {min: 5s}\n", nil},
+		{"cn ring convention removed", head + "extends: cn\nring: null\n", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

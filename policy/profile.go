@@ -53,6 +53,10 @@ type Profile struct {
 	Schedule *schedule.Config `json:"schedule,omitempty"`
 	// Frequency is the frequency-cap section: caps per callee or matter, pause after a conversation.
 	Frequency *schedule.CapsConfig `json:"frequency,omitempty"`
+	// Ring is the minimum ring time of an unanswered call: an instruction on
+	// every decision (evidence ring.min_seconds) and a measure in the
+	// quarterly report; it never denies a dial.
+	Ring *schedule.RingConfig `json:"ring,omitempty"`
 	// Recording is the recording-retention section (30-day floor, legal holds).
 	Recording *recording.Config `json:"recording,omitempty"`
 	// Complaint sets the complaint-handling deadlines.

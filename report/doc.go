@@ -2,7 +2,11 @@
 // handling of harassing calls (工信厅信管函〔2018〕337号 CN-S16: 按季度将治理工作情况
 // 总结报…): dials decided, allowed and denied by reason code, do-not-call
 // additions by source, complaints and their status, recordings kept, held and
-// deleted, and the policy versions in force.
+// deleted, and the policy versions in force; and, from the outcomes dialers
+// report, each campaign's abandoned-call rate (Abandonment) and its
+// unanswered calls that rang less than the minimum ring time their decisions
+// carried (RingTime: one-ring calls, 响一声). dialgate enforces neither; it
+// measures them.
 //
 // It reads the decision audit log (package auditlog) and the stores; it writes
 // JSON, CSV, and a self-contained HTML page with inline SVG charts.

@@ -122,6 +122,12 @@ type Report struct {
 	// none were reported.
 	Abandonment []Abandonment `json:"abandonment"`
 
+	// RingTime counts, per campaign, the unanswered calls that rang less
+	// than the minimum ring time their decisions carried (one-ring calls,
+	// 响一声; see RingTime); empty (not nil) when no decision of the quarter
+	// carried a minimum and had an unanswered call reported.
+	RingTime []RingTime `json:"ring_time"`
+
 	// DNCAdditions counts the do-not-call entries added (by AddedAt) in the
 	// quarter; zero when Sources.DNC is nil (see Missing).
 	DNCAdditions struct {
@@ -208,10 +214,13 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		n, released int
 		answered    time.Time // the first outcome saying a person answered
 		abandoned   bool
+		spoke       bool  // an outcome reported a conversation or a refusal: a person answered
+		ringMillis  int64 // the longest ring time an outcome reported; 0 when none did
 	}
 	seen := map[string]*outcomes{}
 	campaigns := map[string]string{}    // the campaign of each decision of the quarter
 	decidedAt := map[string]time.Time{} // and when it was made
+	minRing := map[string]int{}         // the minimum ring time (seconds) a decision of the quarter carried
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -239,6 +248,12 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				inQuarter[d.ID] = true
 				campaigns[d.ID] = d.Campaign
 				decidedAt[d.ID] = d.At
+				if secs, ok, err := ringMinimum(d.Evidence); err != nil {
+					f.Close()
+					return fmt.Errorf("report: %s:%d: decision %s: %w", path, n, d.ID, err)
+				} else if ok {
+					minRing[d.ID] = secs
+				}
 				r.Decisions.Total++
 				if d.Allowed {
 					r.Decisions.Allowed++
@@ -280,6 +295,8 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					}
 					o.abandoned = o.abandoned || l.Outcome.Abandoned
 				}
+				o.spoke = o.spoke || l.Outcome.Conversation || l.Outcome.Refused
+				o.ringMillis = max(o.ringMillis, l.Outcome.RingMillis)
 			case l.Repair != nil:
 				r.Repairs++
 			}
@@ -291,6 +308,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		}
 	}
 	answered := map[string][]answeredCall{}
+	var unanswered []unansweredCall
 	for id, o := range seen {
 		if inQuarter[id] {
 			r.Decisions.Outcomes += o.n
@@ -301,9 +319,15 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				// quarter, even when its outcome came after the quarter.
 				answered[c] = append(answered[c], answeredCall{at: decidedAt[id], abandoned: o.abandoned})
 			}
+			// A placed call no one answered, of a decision that told the
+			// dialer a minimum ring time.
+			if secs, ok := minRing[id]; ok && o.released == 0 && o.answered.IsZero() && !o.spoke {
+				unanswered = append(unanswered, unansweredCall{campaign: campaigns[id], minSeconds: secs, ringMillis: o.ringMillis})
+			}
 		}
 	}
 	r.Abandonment = abandonment(answered, r.From, r.To)
+	r.RingTime = ringTimes(unanswered)
 	r.Decisions.ByReason = reasons.sorted()
 	r.Decisions.ByPurpose = purposes.sorted()
 	r.PolicyVersions = []PolicyVersion{}

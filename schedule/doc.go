@@ -56,4 +56,12 @@
 // [WindowCheck] compiles everything at construction (per-minute bitmaps per
 // weekday, holiday bitmaps, per-zone UTC-offset tables) and allocates nothing
 // on the allowed path. Frequency caps live in this package too (caps*.go).
+//
+// # Minimum ring time
+//
+// [RingConfig] is how long an unanswered call must ring before the dialer
+// gives up on it (no one-ring calls, “响一声”). The gate cannot hold a ring
+// open, so [RingCheck] never denies: it puts the minimum on every decision as
+// the evidence "ring.min_seconds", an instruction to the dialer, and the
+// quarterly report counts the unanswered calls reported with a shorter ring.
 package schedule

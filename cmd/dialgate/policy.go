@@ -138,7 +138,7 @@ whose holidays forbid calls denies every dial (schedule.unavailable). A profile
 that extends a built-in one is warned about every rule its base cites to a law
 or a regulator (source L or R) that it relaxes or removes: a wider calling
 window, a shorter retention or hold, a registry no longer required or allowed
-older, consent no longer required, a looser cap.
+older, consent no longer required, a looser cap, a shorter minimum ring time.
 
 With --json, prints an object: ok (every profile valid) and profiles, one per
 argument with the keys profile, valid, version, citations, problems (of an
