@@ -187,8 +187,12 @@ type Outcome struct {
 	// Conversation reports that a conversation with the callee took place
 	// (for rules such as "no call within 7 days after a conversation").
 	Conversation bool `json:"conversation,omitempty"`
-	// Abandoned reports that the call was answered but no agent took it, or it
-	// was hung up unanswered before the profile's minimum ring time.
+	// Abandoned reports that a person answered and no agent took the call
+	// (the US TSR and Ofcom abandoned call: not connected to an agent within
+	// two seconds of the greeting). A call no one answered is not abandoned,
+	// however soon the dialer hung up: report it with Answered false and its
+	// RingDuration (a ring shorter than the profile's minimum is a one-ring
+	// call, which the quarterly report counts).
 	Abandoned bool `json:"abandoned,omitempty"`
 	// Refused reports that the callee refused the offer (for rules such as
 	// "no call within 60 days after a refusal"). For an explicit request never

@@ -193,8 +193,8 @@ type OutcomeRecord struct {
 	Answered bool `json:"answered,omitempty"`
 	// Conversation reports that a conversation with the callee took place.
 	Conversation bool `json:"conversation,omitempty"`
-	// Abandoned reports that the call was answered but no agent took it, or
-	// it was hung up before the profile's minimum ring time.
+	// Abandoned reports that a person answered and no agent took the call
+	// (not a call no one answered, however short its ring).
 	Abandoned bool `json:"abandoned,omitempty"`
 	// Refused reports that the callee refused the offer (it starts a pause
 	// after a refusal). Absent from records written before the field existed,

@@ -946,8 +946,9 @@ type ReportOutcomeRequest struct {
 	Answered bool `protobuf:"varint,3,opt,name=answered,proto3" json:"answered,omitempty"`
 	// A conversation with the callee took place.
 	Conversation bool `protobuf:"varint,4,opt,name=conversation,proto3" json:"conversation,omitempty"`
-	// Answered but no agent took it, or hung up unanswered before the profile's
-	// minimum ring time.
+	// A person answered and no agent took the call (the US TSR and Ofcom
+	// abandoned call). A call no one answered is not abandoned, however soon it
+	// was hung up: send answered false and its ring_duration.
 	Abandoned bool `protobuf:"varint,5,opt,name=abandoned,proto3" json:"abandoned,omitempty"`
 	// How long the call rang. Must not be negative.
 	RingDuration *durationpb.Duration `protobuf:"bytes,6,opt,name=ring_duration,json=ringDuration,proto3" json:"ring_duration,omitempty"`
