@@ -266,13 +266,20 @@ func (d *Doc) Decode(n *yaml3.Node, path string, v any) error {
 // example n merged onto a base) into v, reporting errors at n's lines.
 func (d *Doc) DecodeBytes(n *yaml3.Node, path string, data []byte, v any) error {
 	if err := yaml.UnmarshalStrict(data, v); err != nil {
-		return d.decodeErr(n, path, err)
+		return d.decodeErr(n, path, reflect.TypeOf(v), err)
 	}
 	return nil
 }
 
-func (d *Doc) decodeErr(n *yaml3.Node, path string, err error) error {
+func (d *Doc) decodeErr(n *yaml3.Node, path string, t reflect.Type, err error) error {
 	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) && t != nil {
+		// An error of a type that decodes itself (a duration, a date)
+		// names neither the key nor the line: find the value that fails.
+		if e := d.locate(n, t, path, 0); e != nil {
+			return e
+		}
+	}
 	if errors.As(err, &te) {
 		p := join(path, te.Field)
 		return &Error{File: d.File, Line: LineOf(n, te.Field), Path: p,
@@ -413,6 +420,71 @@ func (d *Doc) check(n *yaml3.Node, t reflect.Type, path string, extra []string, 
 		for i, c := range n.Content {
 			if err := d.check(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), nil, depth+1); err != nil {
 				return err
+			}
+		}
+	}
+	return nil
+}
+
+// locate finds the first value below n, walked as check walks it, whose
+// type decodes itself (json.Unmarshaler, encoding.TextUnmarshaler) and
+// fails to decode on its own, and reports that failure at the value's line
+// and path. It returns nil when no such value fails.
+func (d *Doc) locate(n *yaml3.Node, t reflect.Type, path string, depth int) *Error {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		y, err := yaml3.Marshal(n)
+		if err != nil {
+			return nil
+		}
+		if err := yaml.UnmarshalStrict(y, reflect.New(t).Interface()); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return nil // decodeErr reports type errors
+			}
+			msg := err.Error()
+			for _, p := range []string{"error converting YAML to JSON: ", "error unmarshaling JSON: ", "while decoding JSON: ", "json: "} {
+				msg = strings.TrimPrefix(msg, p)
+			}
+			return &Error{File: d.File, Line: n.Line, Path: path, Msg: msg}
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml3.MappingNode {
+			return nil
+		}
+		fs := fieldsOf(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if ft, ok := fs.byName[k.Value]; ok {
+				if e := d.locate(v, ft, join(path, k.Value), depth+1); e != nil {
+					return e
+				}
+			}
+		}
+	case reflect.Map:
+		if n.Kind != yaml3.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if e := d.locate(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), depth+1); e != nil {
+				return e
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if n.Kind != yaml3.SequenceNode {
+			return nil
+		}
+		for i, c := range n.Content {
+			if e := d.locate(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), depth+1); e != nil {
+				return e
 			}
 		}
 	}

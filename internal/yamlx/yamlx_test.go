@@ -174,3 +174,27 @@ func TestLineOfPath(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeLocatesSelfDecodingValue: a value of a type that decodes itself
+// (here time.Time, in a list inside a map) that fails is reported with its
+// own line and key path, not the line of the subtree decoded.
+func TestDecodeLocatesSelfDecodingValue(t *testing.T) {
+	type item struct {
+		At time.Time `json:"at"`
+	}
+	type doc struct {
+		Name  string            `json:"name"`
+		Items map[string][]item `json:"items"`
+	}
+	src := "name: x\nitems:\n  a:\n    - at: 2026-12-05T10:00:00Z\n    - at: yesterday\n"
+	d, err := Parse("f.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o doc
+	err = d.Decode(d.Root, "top", &o)
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 5 || e.Path != "top.items.a[1].at" || !strings.Contains(e.Msg, "yesterday") {
+		t.Fatalf("Decode: %v (%+v); want line 5, path top.items.a[1].at", err, e)
+	}
+}
