@@ -34,7 +34,7 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 	if reload == nil {
 		reload = func(bool) error { return nil } // SIGHUP is still not fatal
 	}
-	stop := watchRegistries(ctx, reload, time.Duration(cfg.RegistryReload))
+	stop := watchReload(ctx, reload, time.Duration(cfg.RegistryReload))
 	defer stop()
 	return srv.Run(ctx, ready)
 }
