@@ -47,6 +47,7 @@ type Server struct {
 	grpc   *grpc.Server
 	health *health.Server
 	m      *metrics
+	tokens *fileReloader[Tokens] // nil without a tokens file
 
 	stopProbes chan struct{}
 	probesDone chan struct{}
@@ -58,7 +59,8 @@ type Server struct {
 }
 
 // NewServer builds a Server over be from cfg (defaults applied, validated).
-// It loads the TLS files and the tokens file named in cfg. log may be nil
+// It loads the TLS files and the tokens file named in cfg (Reload reads the
+// tokens file again). log may be nil
 // (discard). The Backend's Close is called by Shutdown.
 func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	cfg = cfg.WithDefaults()
@@ -71,22 +73,23 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var tokens *Tokens
+	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
+		stopProbes: make(chan struct{}), probesDone: make(chan struct{})}
+	auth := tokenAuth{current: func() *Tokens { return nil }}
 	if cfg.TokensFile != "" {
-		t, err := LoadTokens(cfg.TokensFile)
+		r, err := newTokenReloader(cfg.TokensFile, log, s.m)
 		if err != nil {
 			return nil, err
 		}
-		tokens = t
+		s.tokens = r
+		auth.current = r.Load
 	}
-	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
-		stopProbes: make(chan struct{}), probesDone: make(chan struct{})}
 
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		grpc.ChainUnaryInterceptor(s.recoverUnary, tokens.unaryInterceptor),
-		grpc.ChainStreamInterceptor(s.recoverStream, tokens.streamInterceptor),
+		grpc.ChainUnaryInterceptor(s.recoverUnary, auth.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.recoverStream, auth.streamInterceptor),
 	}
 	if cfg.TLS.Enabled() {
 		tc, err := loadTLS(cfg.TLS)
@@ -109,7 +112,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	if cfg.Insecure {
 		log.Warn("sidecar: insecure mode: a non-loopback listener may run without TLS or tokens")
 	}
-	if tokens == nil {
+	if s.tokens == nil {
 		log.Warn("sidecar: no tokens file: every local client may call GateService and AdminService")
 	}
 	if be.Gate.Shadow() {
@@ -139,6 +142,19 @@ func loadTLS(c TLSConfig) (*tls.Config, error) {
 		tc.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	return tc, nil
+}
+
+// Reload reads the tokens file again and puts a changed copy in force for
+// the next RPC (and the next message of an open stream). A copy that fails
+// to load is refused, logged and counted (dialgate_reloads_total), and the
+// copy in force stays. force (SIGHUP) logs an unchanged file too. A server
+// without a tokens file has nothing to reload. Registry snapshots are the
+// Backend's (Backend.ReloadRegistries).
+func (s *Server) Reload(force bool) error {
+	if s.tokens != nil {
+		return s.tokens.Reload(force)
+	}
+	return nil
 }
 
 // Config returns the server's configuration with defaults applied.
