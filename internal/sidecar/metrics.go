@@ -121,6 +121,13 @@ func (m *metrics) loaded(kind string, t time.Time) {
 	m.loadedAt.WithLabelValues(kind).Set(float64(t.UnixNano()) / 1e9)
 }
 
+// certExpiry exports the expiry of the server certificate in force.
+func (m *metrics) certExpiry(notAfter func() time.Time) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_tls_cert_not_after_timestamp_seconds",
+		Help: "Unix time at which the server certificate in force expires: every handshake fails after it."},
+		func() float64 { return float64(notAfter().Unix()) }))
+}
+
 func (m *metrics) observe(method string, start time.Time, dec *dialgate.Decision, err error) {
 	m.latency.WithLabelValues(method).Observe(time.Since(start).Seconds())
 	if err != nil {

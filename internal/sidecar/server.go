@@ -3,7 +3,6 @@ package sidecar
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,7 +46,8 @@ type Server struct {
 	grpc   *grpc.Server
 	health *health.Server
 	m      *metrics
-	tokens *fileReloader[Tokens] // nil without a tokens file
+	tokens *fileReloader[Tokens]     // nil without a tokens file
+	tls    *fileReloader[tls.Config] // nil without TLS
 
 	stopProbes chan struct{}
 	probesDone chan struct{}
@@ -59,9 +59,9 @@ type Server struct {
 }
 
 // NewServer builds a Server over be from cfg (defaults applied, validated).
-// It loads the TLS files and the tokens file named in cfg (Reload reads the
-// tokens file again). log may be nil
-// (discard). The Backend's Close is called by Shutdown.
+// It loads the TLS files and the tokens file named in cfg (Reload reads them
+// again). log may be nil (discard). The Backend's Close is called by
+// Shutdown.
 func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -92,11 +92,13 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		grpc.ChainStreamInterceptor(s.recoverStream, auth.streamInterceptor),
 	}
 	if cfg.TLS.Enabled() {
-		tc, err := loadTLS(cfg.TLS)
+		r, err := newTLSReloader(cfg.TLS, log, s.m)
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
+		s.tls = r
+		s.m.certExpiry(func() time.Time { return certNotAfter(r) })
+		opts = append(opts, grpc.Creds(credentials.NewTLS(serverTLS(r))))
 	}
 	s.grpc = grpc.NewServer(opts...)
 	clock := be.Clock
@@ -123,38 +125,23 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-func loadTLS(c TLSConfig) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("%w: tls.cert_file/key_file: %v", ErrConfig, err)
-	}
-	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if c.ClientCAFile != "" {
-		pem, err := os.ReadFile(c.ClientCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w: tls.client_ca_file: %v", ErrConfig, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: tls.client_ca_file: no PEM certificates", ErrConfig)
-		}
-		tc.ClientCAs = pool
-		tc.ClientAuth = tls.RequireAndVerifyClientCert
-	}
-	return tc, nil
-}
-
-// Reload reads the tokens file again and puts a changed copy in force for
-// the next RPC (and the next message of an open stream). A copy that fails
+// Reload reads the tokens file and the TLS files again and puts a changed
+// copy in force: new tokens for the next RPC (and the next message of an
+// open stream), new certificates for the next handshake. A copy that fails
 // to load is refused, logged and counted (dialgate_reloads_total), and the
-// copy in force stays. force (SIGHUP) logs an unchanged file too. A server
-// without a tokens file has nothing to reload. Registry snapshots are the
-// Backend's (Backend.ReloadRegistries).
+// copy in force stays. force (SIGHUP) logs unchanged files too. It returns
+// the refusals, joined. A server without a tokens file or TLS has nothing of
+// that kind to reload. Registry snapshots are the Backend's
+// (Backend.ReloadRegistries).
 func (s *Server) Reload(force bool) error {
+	var errs []error
 	if s.tokens != nil {
-		return s.tokens.Reload(force)
+		errs = append(errs, s.tokens.Reload(force))
 	}
-	return nil
+	if s.tls != nil {
+		errs = append(errs, s.tls.Reload(force))
+	}
+	return errors.Join(errs...)
 }
 
 // Config returns the server's configuration with defaults applied.
