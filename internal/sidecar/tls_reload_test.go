@@ -168,9 +168,11 @@ func TestTLSReload(t *testing.T) {
 	wantMetric(t, e.srv, fmt.Sprintf("dialgate_tls_cert_not_after_timestamp_seconds %g", float64(leaf2.NotAfter.Unix())))
 
 	// TLS 1.2 stays the floor with the reloaded config.
-	if c, err := tls.Dial("tcp", e.addr, &tls.Config{RootCAs: roots, MaxVersion: tls.VersionTLS11, NextProtos: []string{"h2"}}); err == nil {
+	if c, err := tls.Dial("tcp", e.addr, &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11, NextProtos: []string{"h2"}}); err == nil {
 		c.Close()
 		t.Fatal("a TLS 1.1 handshake succeeded")
+	} else if !strings.Contains(err.Error(), "protocol version") {
+		t.Fatalf("TLS 1.1 handshake: %v, want the server's protocol version alert", err)
 	}
 
 	c3, k3 := ca.issue(t, 3, true)
