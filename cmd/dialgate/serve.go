@@ -29,7 +29,14 @@ Any RPC error means the client must not dial.
 A non-loopback --listen is refused unless TLS (--tls-cert/--tls-key) and a
 tokens file (--tokens) are given, or --insecure. Flags override the YAML
 --config file. SIGTERM or Ctrl-C: health goes NOT_SERVING, calls in flight
-finish, the audit log is flushed, the store closed.`,
+finish, the audit log is flushed, the store closed.
+
+Rotated files are picked up without a restart: the registry snapshots
+(--registry), the tokens file and the TLS files are looked at every
+registry_reload (config file, default 1m) and at once on SIGHUP. New tokens
+apply to the next call, new certificates and client CAs to the next
+connection. A file that fails to load is refused and logged, and the copy
+in force stays.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			base := sidecar.Config{}

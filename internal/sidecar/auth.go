@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -153,6 +156,55 @@ func ParseTokens(b []byte) (*Tokens, error) {
 	return t, nil
 }
 
+// newTokenReloader loads the tokens file at path and keeps it current (see
+// fileReloader): a changed file is parsed with ParseTokens, and a set that
+// fails to parse leaves the set in force.
+func newTokenReloader(path string, log *slog.Logger, m *metrics) (*fileReloader[Tokens], error) {
+	return newFileReloader(reloadTokens, []reloadFile{{key: "tokens file", path: path}},
+		func(b [][]byte, _ bool) (*Tokens, error) { return ParseTokens(b[0]) }, describeTokens, log, m)
+}
+
+// describeTokens names the tokens a reload added, removed, replaced (a name
+// kept with another token) and changed (other scopes or tenants): names
+// only, never a token or its hash.
+func describeTokens(old, new *Tokens) []any {
+	type named struct {
+		hash [sha256.Size]byte
+		e    tokenEntry
+	}
+	byName := func(t *Tokens) map[string]named {
+		m := map[string]named{}
+		if t != nil {
+			for h, e := range t.byHash {
+				m[e.name] = named{h, e}
+			}
+		}
+		return m
+	}
+	was, is := byName(old), byName(new)
+	var added, removed, replaced, changed []string
+	for n, x := range is {
+		o, ok := was[n]
+		switch {
+		case !ok:
+			added = append(added, n)
+		case o.hash != x.hash:
+			replaced = append(replaced, n)
+		case !maps.Equal(o.e.scopes, x.e.scopes) || !maps.Equal(o.e.tenants, x.e.tenants):
+			changed = append(changed, n)
+		}
+	}
+	for n := range was {
+		if _, ok := is[n]; !ok {
+			removed = append(removed, n)
+		}
+	}
+	for _, l := range [][]string{added, removed, replaced, changed} {
+		slices.Sort(l)
+	}
+	return []any{"tokens", len(is), "added", added, "removed", removed, "replaced", replaced, "changed", changed}
+}
+
 type tokenKey struct{}
 
 // boundToken returns the request's token entry when it is bound to tenants,
@@ -280,9 +332,17 @@ func methodScope(fullMethod string) (Scope, bool) {
 	}
 }
 
-func (t *Tokens) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+// tokenAuth authorizes each RPC against the token set in force, read per
+// RPC from current (nil: no tokens file, no token required). A reload of the
+// tokens file applies to the next RPC, and to the next message of a stream
+// already open.
+type tokenAuth struct {
+	current func() *Tokens
+}
+
+func (a tokenAuth) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if sc, need := methodScope(info.FullMethod); need {
-		e, err := t.authorize(ctx, sc)
+		e, err := a.current().authorize(ctx, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -293,24 +353,56 @@ func (t *Tokens) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 	return handler(ctx, req)
 }
 
-func (t *Tokens) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+func (a tokenAuth) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	if sc, need := methodScope(info.FullMethod); need {
+		t := a.current()
 		e, err := t.authorize(ss.Context(), sc)
 		if err != nil {
 			return err
 		}
 		if e != nil {
-			ss = &tokenStream{ServerStream: ss, ctx: context.WithValue(ss.Context(), tokenKey{}, e)}
+			ss = &tokenStream{ServerStream: ss, ctx: context.WithValue(ss.Context(), tokenKey{}, e),
+				auth: a, scope: sc, entry: e, checked: t}
 		}
 	}
 	return handler(srv, ss)
 }
 
-// tokenStream carries the token's entry in its context.
+// tokenStream carries the token's entry in its context and checks the
+// token again when the token set in force changed: a stream opened with a
+// token since removed (or stripped of the stream's scope) ends at its next
+// message, as does one whose token is now bound to other tenants (its
+// context carries the old binding).
 type tokenStream struct {
 	grpc.ServerStream
-	ctx context.Context
+	ctx     context.Context
+	auth    tokenAuth
+	scope   Scope
+	entry   *tokenEntry
+	checked *Tokens // the set entry was last found in; read and written by RecvMsg only
 }
 
 // Context returns the stream's context carrying the token's entry.
 func (s *tokenStream) Context() context.Context { return s.ctx }
+
+// RecvMsg receives the next message, then refuses it (ending the stream)
+// when the token no longer allows the stream. gRPC allows one goroutine
+// at a time in RecvMsg.
+func (s *tokenStream) RecvMsg(m any) error {
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	cur := s.auth.current()
+	if cur == s.checked {
+		return nil
+	}
+	e, err := cur.authorize(s.ServerStream.Context(), s.scope)
+	if err != nil {
+		return err
+	}
+	if e == nil || !maps.Equal(e.tenants, s.entry.tenants) {
+		return status.Errorf(codes.Unauthenticated, "token %q: its tenants changed in a reload of the tokens file; open a new stream", s.entry.name)
+	}
+	s.checked = cur
+	return nil
+}

@@ -50,7 +50,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // TLSConfig names the server's certificate files. With ClientCAFile set the
-// server requires and verifies client certificates (mTLS).
+// server requires and verifies client certificates (mTLS). `dialgate serve`
+// reloads the files when their content changes (see Config.RegistryReload):
+// new handshakes use the new copy, open connections keep theirs.
 type TLSConfig struct {
 	// CertFile and KeyFile are the PEM server certificate chain and key. Both or
 	// neither.
@@ -87,6 +89,9 @@ type Config struct {
 	TLS TLSConfig `json:"tls,omitzero"`
 	// TokensFile is the bearer-token file (see LoadTokens). Empty: no tokens
 	// are required (allowed only on loopback or a Unix socket, or with Insecure).
+	// `dialgate serve` reloads it when its content changes (see
+	// RegistryReload): a token removed from the file is refused from the
+	// next RPC on, and at the next message of a stream it opened.
 	TokensFile string `json:"tokens_file,omitempty"`
 	// MaxMessageBytes bounds a received message (default 64 KiB, 1 KiB–16 MiB);
 	// larger ones get ResourceExhausted.
@@ -141,11 +146,16 @@ type Config struct {
 	// denies every dial (dnc.registry_stale) until a current copy is loaded.
 	// A file replaced on disk is loaded again (see RegistryReload).
 	Registries []string `json:"registries,omitempty"`
-	// RegistryReload is how often the registry files are looked at for a new
-	// copy (size or modification time changed; default 1m, at least 1s).
-	// SIGHUP reloads every file at once. A copy that fails to load, is of
-	// another list, or is older than the loaded one is refused (logged) and
-	// the loaded copy stays.
+	// RegistryReload is how often `dialgate serve` looks at the files it
+	// reloads for a new copy (default 1m, at least 1s): the registry files
+	// (size or modification time changed), the tokens file and the TLS files
+	// (content changed, compared by SHA-256 through any symlinks, as a
+	// Kubernetes secret volume swaps them). SIGHUP looks at every file at
+	// once. A registry copy that fails to load, is of another list, or is
+	// older than the loaded one is refused (logged) and the loaded copy
+	// stays; so does a tokens file that fails to parse, and a certificate
+	// and key that are not a pair, or a certificate already expired (logged
+	// and counted in dialgate_reloads_total).
 	RegistryReload Duration `json:"registry_reload,omitempty"`
 }
 

@@ -13,6 +13,9 @@
 //     defaults and validation. Listening on a non-loopback address without TLS
 //     and bearer tokens is refused unless Insecure is set.
 //   - [Tokens]: bearer tokens from a file, with the scopes "gate" and "admin".
+//     The server reloads the file, and its TLS files, when their content
+//     changes ([Server.Reload]); a bad copy is refused and the one in force
+//     stays.
 //   - [Backend]: what the servers act on — the Gate, the domain stores behind
 //     AdminService, health probes and snapshot ages. [Open] builds one from a
 //     Config: the profile's checks through policy.Checks with

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +26,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -466,4 +469,92 @@ func codesOf(d *pb.Decision) []string {
 		cs = append(cs, r.GetCode())
 	}
 	return cs
+}
+
+// TestEndToEndReloadTokens rotates the tokens file of a running `dialgate
+// serve` and sends it SIGHUP: the removed token is refused and the new one
+// accepted, without a restart (registry_reload is an hour, so only the
+// signal can have done it).
+func TestEndToEndReloadTokens(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the sidecar as a process")
+	}
+	const tokenA, tokenB = "e2e-token-a-0123456789", "e2e-token-b-0123456789"
+	dir := t.TempDir()
+	tokens := filepath.Join(dir, "tokens.yaml")
+	writeTokens := func(token string) {
+		t.Helper()
+		b := fmt.Appendf(nil, "tokens:\n  - name: dialer\n    token: %q\n    scopes: [gate]\n", token)
+		if err := os.WriteFile(tokens+".tmp", b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tokens+".tmp", tokens); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeTokens(tokenA)
+	config := writeConfig(t, dir)
+	f, err := os.OpenFile(config, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "tokens_file: %s\nregistry_reload: 1h\n", tokens)
+	f.Close()
+	cfg, err := sidecar.LoadConfig(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startProc(t, config)
+	gate := pb.NewGateServiceClient(p.conn)
+	check := func(token string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+		_, err := gate.Check(ctx, &pb.CheckRequest{Dial: dial("+8613900139060")})
+		return err
+	}
+	if err := check(tokenA); err != nil {
+		t.Fatalf("token A before the rotation: %v", err)
+	}
+	if err := check(tokenB); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("token B before the rotation: %v, want Unauthenticated", err)
+	}
+
+	writeTokens(tokenB)
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for status.Code(check(tokenA)) != codes.Unauthenticated {
+		if time.Now().After(deadline) {
+			t.Fatalf("token A still accepted 20s after SIGHUP; logs:\n%s", p.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := check(tokenB); err != nil {
+		t.Fatalf("token B after SIGHUP: %v", err)
+	}
+	resp, err := http.Get("http://" + cfg.MetricsListen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `dialgate_reloads_total{kind="tokens",result="ok"} 1` + "\n"; !strings.Contains(string(body), want) {
+		t.Errorf("metrics lack %q", want)
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.stderr.String())
+	}
+	logs := p.stderr.String()
+	if !strings.Contains(logs, `"msg":"sidecar: tokens reloaded"`) {
+		t.Errorf("logs lack the reload:\n%s", logs)
+	}
+	if strings.Contains(logs, tokenA) || strings.Contains(logs, tokenB) {
+		t.Errorf("a token appears in the logs:\n%s", logs)
+	}
 }

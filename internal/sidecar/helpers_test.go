@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"sync"
 	"testing"
@@ -59,6 +60,12 @@ type testEnv struct {
 // startTest starts a Server over a gate with the fake DNC check on bufconn.
 func startTest(t testing.TB, cfg Config, mutate func(*Backend)) *testEnv {
 	t.Helper()
+	return startTestLog(t, cfg, mutate, nil)
+}
+
+// startTestLog is startTest with the server logging to log.
+func startTestLog(t testing.TB, cfg Config, mutate func(*Backend), log *slog.Logger) *testEnv {
+	t.Helper()
 	dnc := newFakeDNC()
 	g, err := dialgate.New([]dialgate.Checker{dnc}, dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion("test"))
 	if err != nil {
@@ -69,7 +76,7 @@ func startTest(t testing.TB, cfg Config, mutate func(*Backend)) *testEnv {
 		mutate(be)
 	}
 	cfg.MetricsListen = "off"
-	srv, err := NewServer(cfg, be, nil)
+	srv, err := NewServer(cfg, be, log)
 	if err != nil {
 		t.Fatal(err)
 	}

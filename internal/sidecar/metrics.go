@@ -18,6 +18,10 @@ type metrics struct {
 	reasons   *prometheus.CounterVec
 	errors    *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
+	// reloads counts reloads of the tokens and TLS files by kind and result;
+	// loadedAt is when the copy in force of each kind was loaded.
+	reloads  *prometheus.CounterVec
+	loadedAt *prometheus.GaugeVec
 }
 
 func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int), journal func() boltstore.JournalStats) *metrics {
@@ -40,8 +44,16 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 			Help:    "Time to decide one dial in the server, by method (Check, CheckStream).",
 			Buckets: []float64{50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3, 1},
 		}, []string{"method"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dialgate_reloads_total",
+			Help: "Reloads of changed files, by kind (tokens, tls) and result (ok: the new copy is in force; error: refused, the loaded copy stays).",
+		}, []string{"kind", "result"}),
+		loadedAt: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "dialgate_reload_last_success_timestamp_seconds",
+			Help: "Unix time at which the copy in force of each kind of file (tokens, tls) was loaded: at start or by the last successful reload.",
+		}, []string{"kind"}),
 	}
-	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency,
+	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
 		m.reg.MustRegister(&gaugeCollector{
@@ -89,6 +101,31 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 				}))
 	}
 	return m
+}
+
+// reloaded counts one reload of kind.
+func (m *metrics) reloaded(kind string, ok bool) {
+	result := "error"
+	if ok {
+		result = "ok"
+	}
+	m.reloads.WithLabelValues(kind, result).Inc()
+}
+
+// loaded records that a copy of kind was put in force at t. The reload
+// series of kind then exist (at 0 from the start), so that an alert on
+// their increase sees the first error.
+func (m *metrics) loaded(kind string, t time.Time) {
+	m.reloads.WithLabelValues(kind, "ok")
+	m.reloads.WithLabelValues(kind, "error")
+	m.loadedAt.WithLabelValues(kind).Set(float64(t.UnixNano()) / 1e9)
+}
+
+// certExpiry exports the expiry of the server certificate in force.
+func (m *metrics) certExpiry(notAfter func() time.Time) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_tls_cert_not_after_timestamp_seconds",
+		Help: "Unix time at which the server certificate in force expires: every handshake fails after it."},
+		func() float64 { return float64(notAfter().Unix()) }))
 }
 
 func (m *metrics) observe(method string, start time.Time, dec *dialgate.Decision, err error) {

@@ -1,14 +1,11 @@
 package sidecar
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/dialgate/dialgate/dnc"
@@ -105,33 +102,4 @@ func (f *registryFiles) refuse(rf *registryFile, err error) error {
 	}
 	f.log.Error("sidecar: registry copy refused; the loaded copy stays", "registry", rf.reg.Name(), "loaded", cur, "err", err)
 	return err
-}
-
-// watchRegistries calls reload(false) every interval and reload(true) on
-// SIGHUP, until ctx ends or stop is called.
-func watchRegistries(ctx context.Context, reload func(force bool) error, interval time.Duration) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				_ = reload(false) // refusals are logged
-			case <-hup:
-				_ = reload(true)
-			}
-		}
-	}()
-	return func() {
-		signal.Stop(hup)
-		cancel()
-		<-done
-	}
 }

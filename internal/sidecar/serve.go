@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,9 +13,12 @@ import (
 // Backend (Open), and runs the Server until ctx is cancelled (the command
 // cancels it on SIGTERM or SIGINT), then shuts down gracefully: NOT_SERVING,
 // drain, GracefulStop, audit log flushed, store closed. ready, if not nil, is
-// called once the gRPC and metrics listeners are open. While it runs, registry
-// snapshot files replaced on disk are loaded again (Config.RegistryReload;
-// SIGHUP reloads them all at once).
+// called once the gRPC and metrics listeners are open. While it runs, the
+// registry snapshot files, the tokens file and the TLS files are looked at
+// every Config.RegistryReload and at once on SIGHUP; a changed copy is
+// loaded and put in force (Backend.ReloadRegistries, Server.Reload), a bad
+// one is refused and logged, and the copy in force stays. SIGHUP never
+// stops the server.
 func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr, metricsAddr net.Addr)) error {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -30,11 +34,14 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 		_ = be.Close(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	}
-	reload := be.ReloadRegistries
-	if reload == nil {
-		reload = func(bool) error { return nil } // SIGHUP is still not fatal
+	reload := func(force bool) error {
+		var errs []error
+		if be.ReloadRegistries != nil {
+			errs = append(errs, be.ReloadRegistries(force))
+		}
+		return errors.Join(append(errs, srv.Reload(force))...)
 	}
-	stop := watchRegistries(ctx, reload, time.Duration(cfg.RegistryReload))
+	stop := watchReload(ctx, reload, time.Duration(cfg.RegistryReload))
 	defer stop()
 	return srv.Run(ctx, ready)
 }

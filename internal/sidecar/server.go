@@ -3,7 +3,6 @@ package sidecar
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -47,6 +46,8 @@ type Server struct {
 	grpc   *grpc.Server
 	health *health.Server
 	m      *metrics
+	tokens *fileReloader[Tokens]     // nil without a tokens file
+	tls    *fileReloader[tls.Config] // nil without TLS
 
 	stopProbes chan struct{}
 	probesDone chan struct{}
@@ -58,8 +59,9 @@ type Server struct {
 }
 
 // NewServer builds a Server over be from cfg (defaults applied, validated).
-// It loads the TLS files and the tokens file named in cfg. log may be nil
-// (discard). The Backend's Close is called by Shutdown.
+// It loads the TLS files and the tokens file named in cfg (Reload reads them
+// again). log may be nil (discard). The Backend's Close is called by
+// Shutdown.
 func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -71,29 +73,32 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var tokens *Tokens
+	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
+		stopProbes: make(chan struct{}), probesDone: make(chan struct{})}
+	auth := tokenAuth{current: func() *Tokens { return nil }}
 	if cfg.TokensFile != "" {
-		t, err := LoadTokens(cfg.TokensFile)
+		r, err := newTokenReloader(cfg.TokensFile, log, s.m)
 		if err != nil {
 			return nil, err
 		}
-		tokens = t
+		s.tokens = r
+		auth.current = r.Load
 	}
-	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
-		stopProbes: make(chan struct{}), probesDone: make(chan struct{})}
 
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		grpc.ChainUnaryInterceptor(s.recoverUnary, tokens.unaryInterceptor),
-		grpc.ChainStreamInterceptor(s.recoverStream, tokens.streamInterceptor),
+		grpc.ChainUnaryInterceptor(s.recoverUnary, auth.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.recoverStream, auth.streamInterceptor),
 	}
 	if cfg.TLS.Enabled() {
-		tc, err := loadTLS(cfg.TLS)
+		r, err := newTLSReloader(cfg.TLS, log, s.m)
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
+		s.tls = r
+		s.m.certExpiry(func() time.Time { return certNotAfter(r) })
+		opts = append(opts, grpc.Creds(credentials.NewTLS(serverTLS(r))))
 	}
 	s.grpc = grpc.NewServer(opts...)
 	clock := be.Clock
@@ -109,7 +114,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	if cfg.Insecure {
 		log.Warn("sidecar: insecure mode: a non-loopback listener may run without TLS or tokens")
 	}
-	if tokens == nil {
+	if s.tokens == nil {
 		log.Warn("sidecar: no tokens file: every local client may call GateService and AdminService")
 	}
 	if be.Gate.Shadow() {
@@ -120,25 +125,23 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-func loadTLS(c TLSConfig) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("%w: tls.cert_file/key_file: %v", ErrConfig, err)
+// Reload reads the tokens file and the TLS files again and puts a changed
+// copy in force: new tokens for the next RPC (and the next message of an
+// open stream), new certificates for the next handshake. A copy that fails
+// to load is refused, logged and counted (dialgate_reloads_total), and the
+// copy in force stays. force (SIGHUP) logs unchanged files too. It returns
+// the refusals, joined. A server without a tokens file or TLS has nothing of
+// that kind to reload. Registry snapshots are the Backend's
+// (Backend.ReloadRegistries).
+func (s *Server) Reload(force bool) error {
+	var errs []error
+	if s.tokens != nil {
+		errs = append(errs, s.tokens.Reload(force))
 	}
-	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if c.ClientCAFile != "" {
-		pem, err := os.ReadFile(c.ClientCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w: tls.client_ca_file: %v", ErrConfig, err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: tls.client_ca_file: no PEM certificates", ErrConfig)
-		}
-		tc.ClientCAs = pool
-		tc.ClientAuth = tls.RequireAndVerifyClientCert
+	if s.tls != nil {
+		errs = append(errs, s.tls.Reload(force))
 	}
-	return tc, nil
+	return errors.Join(errs...)
 }
 
 // Config returns the server's configuration with defaults applied.

@@ -44,9 +44,14 @@ func newCA(t *testing.T) *testCA {
 
 // issue returns PEM cert and key for a leaf certificate.
 func (ca *testCA) issue(t *testing.T, serial int64, server bool) (certPEM, keyPEM []byte) {
+	return ca.issueUntil(t, serial, server, time.Now().Add(time.Hour))
+}
+
+// issueUntil is issue for a certificate valid until notAfter.
+func (ca *testCA) issueUntil(t *testing.T, serial int64, server bool, notAfter time.Time) (certPEM, keyPEM []byte) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "leaf"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature}
+		NotBefore: time.Now().Add(-2 * time.Hour), NotAfter: notAfter, KeyUsage: x509.KeyUsageDigitalSignature}
 	if server {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 		tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}

@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// watchRegistries reloads changed files on its ticker and every file on
+// watchReload reloads changed files on its ticker and every file on
 // SIGHUP.
-func TestWatchRegistries(t *testing.T) {
+func TestWatchReload(t *testing.T) {
 	calls := make(chan bool, 16)
-	stop := watchRegistries(context.Background(), func(force bool) error { calls <- force; return nil }, 20*time.Millisecond)
+	stop := watchReload(context.Background(), func(force bool) error { calls <- force; return nil }, 20*time.Millisecond)
 	defer stop()
 	select {
 	case force := <-calls:

@@ -1,0 +1,176 @@
+package sidecar
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// The kinds of files the server reloads: the label values "kind" of
+// dialgate_reloads_total and dialgate_reload_last_success_timestamp_seconds.
+const (
+	reloadTokens = "tokens"
+	reloadTLS    = "tls"
+)
+
+// reloadFile is one file a fileReloader reads: the config key that names
+// it (in messages) and its path.
+type reloadFile struct {
+	key  string
+	path string
+}
+
+// fileReloader keeps a value parsed from files current. Reload reads the
+// files again (through any symlinks, as a Kubernetes secret volume swaps
+// them) and, when their content differs from the content the value in force
+// was parsed from (compared by SHA-256, not by size or modification time),
+// parses it and swaps the new value in. A read or parse error keeps the
+// value in force: it is logged at Error and counted, at every Reload until
+// the files change to a good copy. The value in force is read with Load,
+// lock-free; a stored value is never modified.
+type fileReloader[T any] struct {
+	kind  string
+	files []reloadFile
+	// parse parses the files' contents (in the order of files); reload is
+	// false at start and true afterwards.
+	parse func(b [][]byte, reload bool) (*T, error)
+	// describe returns log attributes of a change from old to new; never
+	// secrets (token values, key material).
+	describe func(old, new *T) []any
+	log      *slog.Logger
+	m        *metrics
+
+	cur atomic.Pointer[T]
+	mu  sync.Mutex        // serialises Reload
+	sum [sha256.Size]byte // of the content cur was parsed from
+}
+
+// newFileReloader loads the files once; an error (naming the key) means the
+// server cannot start.
+func newFileReloader[T any](kind string, files []reloadFile, parse func([][]byte, bool) (*T, error), describe func(old, new *T) []any, log *slog.Logger, m *metrics) (*fileReloader[T], error) {
+	r := &fileReloader[T]{kind: kind, files: files, parse: parse, describe: describe, log: log, m: m}
+	b, sum, err := r.read()
+	if err != nil {
+		return nil, err
+	}
+	v, err := parse(b, false)
+	if err != nil {
+		return nil, err
+	}
+	r.cur.Store(v)
+	r.sum = sum
+	m.loaded(kind, time.Now())
+	return r, nil
+}
+
+// Load returns the value in force.
+func (r *fileReloader[T]) Load() *T { return r.cur.Load() }
+
+// read reads every file and hashes their contents together.
+func (r *fileReloader[T]) read() ([][]byte, [sha256.Size]byte, error) {
+	h := sha256.New()
+	bs := make([][]byte, len(r.files))
+	for i, f := range r.files {
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			return nil, [sha256.Size]byte{}, fmt.Errorf("%s: %w", f.key, err)
+		}
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+		bs[i] = b
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return bs, sum, nil
+}
+
+// paths returns the files' paths, for log lines.
+func (r *fileReloader[T]) paths() []string {
+	ps := make([]string, len(r.files))
+	for i, f := range r.files {
+		ps[i] = f.path
+	}
+	return ps
+}
+
+// Reload reads the files and swaps in the value parsed from them when their
+// content changed. force (SIGHUP) only adds a log line when nothing changed,
+// so that a signal always gets an answer in the log. A copy that fails to
+// parse is read once more before it is refused, in case it was caught in the
+// middle of a swap of several files. The error names the files and the
+// problem; the value in force then stays.
+func (r *fileReloader[T]) Reload(force bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, sum, err := r.read()
+	if err == nil && sum == r.sum {
+		if force {
+			r.log.Info("sidecar: "+r.kind+" files unchanged", "kind", r.kind, "files", r.paths())
+		}
+		return nil
+	}
+	var v *T
+	if err == nil {
+		if v, err = r.parse(b, true); err != nil {
+			// Caught in the middle of a swap of several files? Read once more.
+			if b2, sum2, err2 := r.read(); err2 == nil && sum2 != sum {
+				if sum2 == r.sum {
+					return nil // back to the copy in force
+				}
+				sum = sum2
+				v, err = r.parse(b2, true)
+			}
+		}
+	}
+	if err != nil {
+		r.m.reloaded(r.kind, false)
+		r.log.Error("sidecar: "+r.kind+" reload refused; the loaded copy stays", "kind", r.kind, "files", r.paths(), "err", err)
+		return fmt.Errorf("reload %s: %w", r.kind, err)
+	}
+	old := r.cur.Swap(v)
+	r.sum = sum
+	r.m.reloaded(r.kind, true)
+	r.m.loaded(r.kind, time.Now())
+	r.log.Info("sidecar: "+r.kind+" reloaded", append([]any{"kind", r.kind, "files", r.paths()}, r.describe(old, v)...)...)
+	return nil
+}
+
+// watchReload calls reload(false) every interval and reload(true) on
+// SIGHUP, until ctx ends or stop is called. `dialgate serve` reloads with it
+// the registry snapshot files, the tokens file and the TLS files.
+func watchReload(ctx context.Context, reload func(force bool) error, interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = reload(false) // refusals are logged
+			case <-hup:
+				_ = reload(true)
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		cancel()
+		<-done
+	}
+}
