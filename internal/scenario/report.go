@@ -3,6 +3,8 @@ package scenario
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,13 +49,20 @@ type StepReport struct {
 
 // Got is what a step came back with.
 type Got struct {
-	Allowed    *bool       `json:"allowed,omitempty"`     // the decision's Allowed; nil for an event or when the dial met an error
-	Codes      []string    `json:"codes,omitempty"`       // the decision's reason codes in order; nil when none
-	Reasons    []GotReason `json:"reasons,omitempty"`     // the decision's reasons with their messages; nil when none
-	Error      string      `json:"error,omitempty"`       // the error name met ("dial.invalid", "audit.unavailable", an event's error, or "error"); empty on success
-	Message    string      `json:"message,omitempty"`     // the error's text, for people; empty when there was no error
-	Deleted    *int        `json:"deleted,omitempty"`     // how many items the event deleted (sweep_recordings); nil otherwise
-	DecisionID string      `json:"decision_id,omitempty"` // the id of the dial's decision; empty for an event or a dial that never reached the Gate
+	Allowed    *bool         `json:"allowed,omitempty"`     // the decision's Allowed; nil for an event or when the dial met an error
+	Codes      []string      `json:"codes,omitempty"`       // the decision's reason codes in order; nil when none
+	Reasons    []GotReason   `json:"reasons,omitempty"`     // the decision's reasons with their messages; nil when none
+	Error      string        `json:"error,omitempty"`       // the error name met ("dial.invalid", "audit.unavailable", an event's error, or "error"); empty on success
+	Message    string        `json:"message,omitempty"`     // the error's text, for people; empty when there was no error
+	Deleted    *int          `json:"deleted,omitempty"`     // how many items the event deleted (sweep_recordings); nil otherwise
+	DecisionID string        `json:"decision_id,omitempty"` // the id of the dial's decision; empty for an event or a dial that never reached the Gate
+	Evidence   []GotEvidence `json:"evidence,omitempty"`    // the decision's evidence, then its reasons', in order; nil when none
+}
+
+// GotEvidence is one evidence entry of a decision as the report shows it.
+type GotEvidence struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // GotReason is one reason of a decision as the report shows it.
@@ -101,17 +110,27 @@ func (sr *StepReport) Summary() string {
 }
 
 func describeWant(w Want) string {
+	var s string
 	switch {
 	case w.Error != "":
 		return "error " + w.Error
 	case w.Allowed == nil:
 		return "?"
 	case *w.Allowed:
-		return "allowed"
+		s = "allowed"
 	case len(w.Codes) > 0:
-		return "denied " + codeList(w.Codes)
+		s = "denied " + codeList(w.Codes)
+	default:
+		s = "denied"
 	}
-	return "denied"
+	if len(w.Evidence) > 0 {
+		keys := slices.Sorted(maps.Keys(w.Evidence))
+		for i, k := range keys {
+			keys[i] = k + "=" + w.Evidence[k]
+		}
+		s += " with evidence " + strings.Join(keys, ", ")
+	}
+	return s
 }
 
 func describe(g Got) string {

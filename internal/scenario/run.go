@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -207,8 +208,14 @@ func runDial(ctx context.Context, env *Env, ds *DialSpec, sr *StepReport) *dialg
 	dec, err := env.Gate.Check(ctx, d)
 	allowed := dec.Allowed
 	sr.Got = Got{Allowed: &allowed, Codes: codes(dec), DecisionID: dec.ID}
+	for _, e := range dec.Evidence {
+		sr.Got.Evidence = append(sr.Got.Evidence, GotEvidence{Key: e.Key, Value: e.Value})
+	}
 	for _, r := range dec.Reasons {
 		sr.Got.Reasons = append(sr.Got.Reasons, GotReason{Code: string(r.Code), Message: r.Message})
+		for _, e := range r.Evidence {
+			sr.Got.Evidence = append(sr.Got.Evidence, GotEvidence{Key: e.Key, Value: e.Value})
+		}
 	}
 	if err != nil {
 		sr.Got.Allowed = nil
@@ -259,6 +266,21 @@ func compareDial(sr *StepReport) {
 	for _, c := range w.Codes {
 		if !slices.Contains(g.Codes, c) {
 			sr.fail("want code %s, not among the reasons %s", c, codeList(g.Codes))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(w.Evidence)) {
+		var got []string
+		for _, e := range g.Evidence {
+			if e.Key == k {
+				got = append(got, strconv.Quote(e.Value))
+			}
+		}
+		switch {
+		case slices.Contains(got, strconv.Quote(w.Evidence[k])):
+		case len(got) == 0:
+			sr.fail("want evidence %s = %q, the decision has no %s", k, w.Evidence[k], k)
+		default:
+			sr.fail("want evidence %s = %q, got %s", k, w.Evidence[k], strings.Join(got, ", "))
 		}
 	}
 }

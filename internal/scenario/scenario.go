@@ -92,6 +92,12 @@ type Want struct {
 	Codes   []string `json:"codes,omitempty"`   // reason codes that must be among a denial's reasons (others may be too); only with Allowed false
 	Error   string   `json:"error,omitempty"`   // the error name the step must meet ("dial.invalid", "recording.held"); empty for none
 	Deleted *int     `json:"deleted,omitempty"` // for a sweep_recordings event: how many recordings it must delete; nil for no check
+	// Evidence maps evidence keys to the value each must have in the
+	// decision: among the facts the passing checks relied on
+	// (Decision.Evidence) or a reason's evidence, at least one entry of the
+	// key must carry the value ("consent.id": "c-1", "ring.min_seconds":
+	// "15"). Only for dial steps, not with Error.
+	Evidence map[string]string `json:"evidence,omitempty"`
 }
 
 // Event is an event step's parsed event.
@@ -317,14 +323,22 @@ func parseStep(doc *yamlx.Doc, reg *registry, n *yaml3.Node, i int, ids map[stri
 		if s.Want.Deleted != nil {
 			return nil, errAt(wantNode, path+".want.deleted", "only for sweep_recordings events")
 		}
+		if len(s.Want.Evidence) > 0 && s.Want.Error != "" {
+			return nil, errAt(wantNode, path+".want.evidence", "evidence is a decision's: it needs allowed: true|false, not error")
+		}
+		for k := range s.Want.Evidence {
+			if !codeRE.MatchString(k) {
+				return nil, errAt(wantNode, path+".want.evidence", "%q is not an evidence key (want check.name, e.g. consent.id, ring.min_seconds)", k)
+			}
+		}
 	default:
 		ev, err := parseEvent(doc, reg, eventNode, path+".event", ids)
 		if err != nil {
 			return nil, err
 		}
 		s.Event = ev
-		if s.Want.Allowed != nil || len(s.Want.Codes) > 0 {
-			return nil, errAt(wantNode, path+".want", "allowed and codes are for dial steps; an event wants error or deleted")
+		if s.Want.Allowed != nil || len(s.Want.Codes) > 0 || len(s.Want.Evidence) > 0 {
+			return nil, errAt(wantNode, path+".want", "allowed, codes and evidence are for dial steps; an event wants error or deleted")
 		}
 		if s.Want.Deleted != nil && ev.Type != "sweep_recordings" {
 			return nil, errAt(wantNode, path+".want.deleted", "only for sweep_recordings events")
