@@ -207,8 +207,20 @@ func (c *Check) named(ctx context.Context, d *dialgate.Dial, rules []Requirement
 	}}, nil, nil
 }
 
-// judge decides d against the one record it names.
+// judge decides d against the one record it names. A record of another
+// tenant (Record.foreign) is a scope_mismatch that names only the id the dial
+// gave: not the record's tenant, scope or state (revoked, expired, not yet
+// granted), which belong to the other seller and would go back to d's dialer.
+// It is checked before the record's state for that reason; every outcome of
+// such a record is a deny.
 func (c *Check) judge(d *dialgate.Dial, rules []Requirement, r *Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	if r.foreign(d) {
+		return []dialgate.Reason{{
+			Code:     dialgate.CodeConsentScopeMismatch,
+			Message:  fmt.Sprintf("consent %s was not given to this dial's tenant", r.ID),
+			Evidence: []dialgate.Evidence{{Key: EvidenceID, Value: r.ID}},
+		}}, nil, nil
+	}
 	if code, msg := verdict(d, rules, r); code != "" {
 		return []dialgate.Reason{reason(code, msg, r)}, nil, nil
 	}
@@ -216,8 +228,9 @@ func (c *Check) judge(d *dialgate.Dial, rules []Requirement, r *Record) ([]dialg
 }
 
 // verdict returns "" when r allows d, else the code and message of the first
-// failing rule, in the order revoked, not yet granted, expired, scope and
-// tenant (scope_mismatch), method.
+// failing rule, in the order revoked, not yet granted, expired, scope
+// (scope_mismatch), method. r is not another tenant's record: judge and
+// search set those aside before, so that no message names their state.
 func verdict(d *dialgate.Dial, rules []Requirement, r *Record) (dialgate.Code, string) {
 	switch {
 	case r.Revoked():
@@ -242,22 +255,13 @@ func verdict(d *dialgate.Dial, rules []Requirement, r *Record) (dialgate.Code, s
 }
 
 // mismatch returns "" when r covers d (Record.Covers), else the message of
-// its scope_mismatch: what r covers that d is not in, and that r was given to
-// another tenant when that is (part of) why.
+// its scope_mismatch. Both callers set records of another tenant
+// (Record.foreign) aside first, and their reasons name nothing of them; so a
+// record that reaches here and does not cover d is one of d's tenant, or of
+// none, whose scope d is not in.
 func mismatch(d *dialgate.Dial, r *Record) string {
-	scopeOK, tenantOK := r.Scope.Covers(d), r.coversTenant(d)
-	if scopeOK && tenantOK {
+	if r.Covers(d) {
 		return ""
-	}
-	dialTenant := "names no tenant"
-	if d.Tenant != "" {
-		dialTenant = fmt.Sprintf("is for tenant %q", d.Tenant)
-	}
-	switch {
-	case !tenantOK && !scopeOK:
-		return fmt.Sprintf("consent %s was given to tenant %q, and this dial %s; it also covers %s, which this dial is not in", r.ID, r.Tenant, dialTenant, r.Scope)
-	case !tenantOK:
-		return fmt.Sprintf("consent %s covers %s but was given to tenant %q, and this dial %s", r.ID, r.Scope, r.Tenant, dialTenant)
 	}
 	return fmt.Sprintf("consent %s covers %s, which this dial is not in", r.ID, r.Scope)
 }

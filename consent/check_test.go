@@ -81,6 +81,9 @@ func TestCheckCodes(t *testing.T) {
 		wantID  string // consent.id in evidence
 		wantMsg string
 		hidden  bool // the reason must not name the record (another tenant's): no evidence, no id or tenant in the message
+		// namedHidden: the dial named another tenant's record; the reason
+		// may name the id the dial gave (consent.id), nothing else of it.
+		namedHidden bool
 	}{
 		{name: "no records", want: "consent.missing", wantMsg: "no consent record"},
 		{name: "valid in scope, searched", recs: []Record{rec("c-1", nil)}, wantID: "c-1"},
@@ -130,19 +133,33 @@ func TestCheckCodes(t *testing.T) {
 			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, wantID: "c-1"},
 		{name: "other tenant", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
 			want: "consent.scope_mismatch", wantMsg: "no consent record of this dial's tenant covers it", hidden: true},
+		// Named, another tenant's record is refused naming only the id the
+		// dial gave: not its tenant, scope or state.
 		{name: "other tenant, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
-			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantMsg: `tenant "beta"`},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantID: "c-1", namedHidden: true},
+		{name: "other tenant revoked, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })}, revoke: []string{"c-1"},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantID: "c-1", namedHidden: true},
+		{name: "other tenant expired, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta"; r.ExpiresAt = t0.Add(time.Hour) })},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantID: "c-1", namedHidden: true},
+		{name: "other tenant not yet granted, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta"; r.GrantedAt = t0.Add(48 * time.Hour) })},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantID: "c-1", namedHidden: true},
+		{name: "other tenant's tenant scope, named", recs: []Record{rec("c-1", func(r *Record) { r.Scope = "tenant:beta" })},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantID: "c-1", namedHidden: true},
+		{name: "other tenant's tenant scope revoked, named", recs: []Record{rec("c-1", func(r *Record) { r.Scope = "tenant:beta" })}, revoke: []string{"c-1"},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantID: "c-1", namedHidden: true},
 		{name: "other tenant, dial of no tenant", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
 			dial: func(d *dialgate.Dial) { d.Tenant = "" }, want: "consent.scope_mismatch", hidden: true},
 		{name: "other tenant, named, dial of no tenant", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
-			dial: func(d *dialgate.Dial) { d.Tenant = ""; d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantMsg: "this dial names no tenant"},
+			dial: func(d *dialgate.Dial) { d.Tenant = ""; d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantID: "c-1", namedHidden: true},
 		{name: "other tenant's tenant scope", recs: []Record{rec("c-1", func(r *Record) { r.Scope = "tenant:beta" })},
 			want: "consent.scope_mismatch", hidden: true},
 		{name: "other tenant, case differs", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "Acme" })}, want: "consent.scope_mismatch", hidden: true},
 		{name: "other tenant and other scope", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta"; r.Scope = "industry:insurance" })},
 			want: "consent.scope_mismatch", hidden: true},
 		{name: "other tenant and other scope, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta"; r.Scope = "industry:insurance" })},
-			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantMsg: "covers industry:insurance, which this dial is not in"},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantID: "c-1", namedHidden: true},
+		{name: "own tenant, other scope, named", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "acme"; r.Scope = "industry:insurance" })},
+			dial: func(d *dialgate.Dial) { d.ConsentID = "c-1" }, want: "consent.scope_mismatch", wantID: "c-1", wantMsg: "covers industry:insurance, which this dial is not in"},
 		{name: "no tenant covers every tenant", recs: []Record{rec("c-1", nil)}, dial: func(d *dialgate.Dial) { d.Tenant = "beta" }, wantID: "c-1"},
 		{name: "other tenant revoked, searched", recs: []Record{rec("c-1", func(r *Record) { r.Tenant = "beta" })},
 			revoke: []string{"c-1"}, want: "consent.scope_mismatch", hidden: true},
@@ -204,6 +221,16 @@ func TestCheckCodes(t *testing.T) {
 				if tc.hidden && (len(rs[0].Evidence) != 0 || strings.Contains(rs[0].Message, "c-1") || strings.Contains(rs[0].Message, "beta")) {
 					t.Errorf("reason %+v names another tenant's record to this dial's dialer", rs[0])
 				}
+				if tc.namedHidden {
+					if len(rs[0].Evidence) != 1 || rs[0].Evidence[0] != (dialgate.Evidence{Key: EvidenceID, Value: "c-1"}) {
+						t.Errorf("reason %+v: evidence other than the named id of another tenant's record", rs[0])
+					}
+					for _, leak := range []string{"beta", "insurance", "finance", "revoked", "expired", "granted", "2026"} {
+						if strings.Contains(rs[0].Message, leak) {
+							t.Errorf("reason %+v tells this dial's dialer %q of another tenant's record", rs[0], leak)
+						}
+					}
+				}
 				if strings.Contains(rs[0].Message, callee.Digits()) || strings.Contains(fmt.Sprint(rs[0].Evidence), callee.Digits()) {
 					t.Errorf("reason leaks the callee number: %+v", rs[0])
 				}
@@ -240,8 +267,8 @@ func TestCheckTenant(t *testing.T) {
 		}{
 			{dialOf("acme", ""), "", "acme"},
 			{dialOf("acme", "c-acme"), "", "acme"},
-			{dialOf("beta", ""), "consent.scope_mismatch", ""}, // searched: acme's record is not named
-			{dialOf("beta", "c-acme"), "consent.scope_mismatch", "acme"},
+			{dialOf("beta", ""), "consent.scope_mismatch", ""},       // searched: acme's record is not named
+			{dialOf("beta", "c-acme"), "consent.scope_mismatch", ""}, // named: only the id the dial gave
 			{dialOf("", ""), "consent.scope_mismatch", ""},
 		} {
 			rs, ev, err := c.Attest(ctx, tc.d)
@@ -260,7 +287,8 @@ func TestCheckTenant(t *testing.T) {
 				continue
 			}
 			if tc.wantTen == "" {
-				if len(rs[0].Evidence) != 0 || strings.Contains(rs[0].Message, "acme") {
+				if len(rs[0].Evidence) > 1 || len(rs[0].Evidence) == 1 && rs[0].Evidence[0].Value != tc.d.ConsentID ||
+					strings.Contains(strings.ReplaceAll(rs[0].Message, "consent "+tc.d.ConsentID+" ", ""), "acme") {
 					t.Errorf("%s: reason %+v names another tenant's record", name, rs[0])
 				}
 				continue

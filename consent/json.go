@@ -14,7 +14,8 @@ import (
 // ParseRecordJSON decodes one Record from JSON (the form `dialgate consent add
 // --json-file` reads and AddConsent stores) and checks it with ValidateNew.
 // Unknown keys, trailing data and malformed values are errors wrapping
-// ErrInvalid that name the key.
+// ErrInvalid that name the key; so is a "tenant" that is empty or null (a
+// record tied to no tenant leaves the key out).
 func ParseRecordJSON(data []byte) (Record, error) {
 	if err := checkKeys(data); err != nil {
 		return Record{}, err
@@ -28,10 +29,27 @@ func ParseRecordJSON(data []byte) (Record, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Record{}, fieldErr("record", "trailing data after the JSON object")
 	}
+	if r.Tenant == "" && hasKey(data, "tenant") {
+		// "tenant": "" or null decodes as no tenant, a consent covering
+		// every tenant's dials: a template whose seller field came out
+		// empty would grant for all sellers. Absent is the only way to say none.
+		return Record{}, fieldErr("tenant", "empty or null; leave the key out for a consent tied to no tenant (it then covers every tenant's dials in its scope)")
+	}
 	if err := r.ValidateNew(); err != nil {
 		return Record{}, err
 	}
 	return r, nil
+}
+
+// hasKey reports whether the top-level JSON object data has key (exactly as
+// written: checkKeys has refused other cases of it).
+func hasKey(data []byte, key string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return false
+	}
+	_, ok := m[key]
+	return ok
 }
 
 // recordKeys are the JSON keys of a Record, exactly as written.

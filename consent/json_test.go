@@ -51,6 +51,8 @@ func TestParseRecordJSON(t *testing.T) {
 		{strings.Replace(good, `"method"`, `"tenant":7,"method"`, 1), "tenant"},
 		{strings.Replace(good, `"method"`, `"tenant":"ac\u0000me","method"`, 1), "tenant"},
 		{strings.Replace(good, `"method"`, `"seller":"acme","method"`, 1), "seller"},
+		{strings.Replace(good, `"method"`, `"tenant":"","method"`, 1), "tenant"},
+		{strings.Replace(good, `"method"`, `"tenant":null,"method"`, 1), "tenant"},
 	} {
 		_, err := ParseRecordJSON([]byte(tc.in))
 		var fe *FieldError

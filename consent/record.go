@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 )
@@ -225,7 +226,8 @@ func (r *Record) Validate() error {
 
 // ValidateNew is Validate plus the rules for a record about to be added: it
 // must not be revoked yet (a revocation is recorded with RevokeConsent, so
-// that it appears in the history), its evidence URI must name more than a
+// that it appears in the history), its scope and tenant must be valid UTF-8
+// (stores keep them as JSON text), its evidence URI must name more than a
 // scheme ("https:" alone points to no evidence), and its disclosure hash must
 // not be that of empty text or a placeholder ("000…0").
 func (r *Record) ValidateNew() error {
@@ -234,6 +236,15 @@ func (r *Record) ValidateNew() error {
 	}
 	if !r.RevokedAt.IsZero() {
 		return fieldErr("revoked_at", "set on a new record; record the withdrawal with revoke")
+	}
+	// The JSON stores (boltstore, redisstore, pgstore) write invalid UTF-8 as
+	// U+FFFD: a tenant "acme\xff" would be read back as "acme\uFFFD" and
+	// cover that tenant's dials instead of its own. Only for new records,
+	// like the rules below: Validate runs on a revocation.
+	for _, f := range [...]struct{ name, v string }{{"scope", string(r.Scope)}, {"tenant", r.Tenant}} {
+		if !utf8.ValidString(f.v) {
+			return fieldErr(f.name, "not valid UTF-8 (a store would keep another name)")
+		}
 	}
 	if r.EvidenceURI != "" && !namesSomething(r.EvidenceURI) {
 		// Only for new records: Validate, which stores run on a revocation,

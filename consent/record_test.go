@@ -218,6 +218,28 @@ func FuzzParseScope(f *testing.F) {
 	})
 }
 
+// TestValidateNewRejectsInvalidUTF8: a JSON store would keep a tenant or
+// scope name of invalid UTF-8 as another name (U+FFFD), which covers another
+// tenant's dials; a new record with one is refused.
+func TestValidateNewRejectsInvalidUTF8(t *testing.T) {
+	for field, edit := range map[string]func(*Record){
+		"tenant": func(r *Record) { r.Tenant = "acme\xff" },
+		"scope":  func(r *Record) { r.Scope = "industry:fin\xffance" },
+	} {
+		r := goodRecord()
+		edit(&r)
+		var fe *FieldError
+		if err := r.ValidateNew(); !errors.As(err, &fe) || fe.Field != field || !strings.Contains(fe.Problem, "UTF-8") {
+			t.Errorf("%s: ValidateNew() = %v, want %s: not valid UTF-8", field, err, field)
+		}
+	}
+	r := goodRecord()
+	r.Tenant = "阿克米"
+	if err := r.ValidateNew(); err != nil {
+		t.Errorf("a UTF-8 tenant: %v", err)
+	}
+}
+
 // TestValidateNewEvidenceURIScheme: a scheme alone points to no evidence, yet
 // satisfied require_evidence_uri. New records are refused; Validate (which
 // stores run on a revocation) still accepts a record stored earlier, so that

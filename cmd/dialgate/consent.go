@@ -102,6 +102,11 @@ its tenant.`,
 				if err != nil {
 					return usageErr("--number: %v", err)
 				}
+				if cmd.Flags().Changed("tenant") && r.Tenant == "" {
+					// An empty --tenant (an unset shell variable) would grant
+					// for every tenant; leaving the flag out says that.
+					return usageErr("--tenant: empty; leave it out for a consent tied to no tenant (it then covers every tenant's dials in its scope)")
+				}
 				r.Number, r.Scope, r.Method = n, consent.Scope(scope), consent.Method(method)
 				for _, f := range []struct {
 					flag, v string

@@ -149,10 +149,13 @@ func TestConsentTenant(t *testing.T) {
 	if code != 0 || added.Tenant != "beta" {
 		t.Fatalf("add --from-json with a tenant: %d %+v %q", code, added, errs)
 	}
+	if code, _, errs := run(strings.NewReplacer(`"tenant":"beta"`, `"tenant":""`, `"c-js"`, `"c-empty"`).Replace(js), "consent", "add", "--from-json", "-"); code != 2 || !strings.Contains(errs, "tenant: empty") {
+		t.Errorf("add --from-json with an empty tenant: %d %q, want exit 2 naming tenant", code, errs)
+	}
 	if code, _, errs := run(js, "consent", "add", "--from-json", "-", "--tenant", "acme"); code != 2 || !strings.Contains(errs, "not both") {
 		t.Errorf("add with JSON and --tenant: %d %q", code, errs)
 	}
-	for _, bad := range []string{"ac\x01me", " acme", strings.Repeat("t", 257)} {
+	for _, bad := range []string{"ac\x01me", " acme", strings.Repeat("t", 257), ""} {
 		code, out, errs := run("", "consent", "add", "--id", "c-bad", "--number", num, "--scope", "industry:finance", "--tenant", bad,
 			"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00")
 		if code != 2 || out != "" || !strings.Contains(errs, "--tenant: ") {
