@@ -28,10 +28,21 @@ import (
 // (path.counters.<n>; see counters.go). Open migrates version 1 and 2 files,
 // and a build that reads only an older version refuses a newer file (it
 // would not see the counters).
+//
+// Version 4 is version 3 in which consent records may name a tenant
+// (consent.Record.Tenant): a version 3 build would read such a record as
+// covering every tenant's dials (a wrong allow) and drop the tenant when it
+// revokes it. New and migrated files are written as version 4; a version 3
+// file stays version 3 until the first consent with a tenant is added, in
+// the same transaction, so a version 3 build can still open it until then.
 const (
 	SchemaName    = "dialgate.store"
-	SchemaVersion = 3
+	SchemaVersion = 4
 )
+
+// schemaTenantConsents is the first schema version whose consent records may
+// name a tenant.
+const schemaTenantConsents = 4
 
 // DefaultFileName is the name of the store file inside a data directory
 // (the CLI's --data DIR).
@@ -258,7 +269,10 @@ func probe(path string, opts Options) (err error) {
 
 // checkSchema accepts an empty file (no buckets yet) or one whose meta bucket
 // names this schema at a version no newer than ours.
-func checkSchema(tx *bolt.Tx) error {
+func checkSchema(tx *bolt.Tx) error { return checkSchemaUpTo(tx, SchemaVersion) }
+
+// checkSchemaUpTo is checkSchema for a build that reads versions up to max.
+func checkSchemaUpTo(tx *bolt.Tx, max int) error {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		var other []byte
@@ -282,10 +296,22 @@ func checkSchema(tx *bolt.Tx) error {
 	if err != nil || v < 1 {
 		return fmt.Errorf("%w: schema version %q is not a positive integer", storage.ErrCorrupt, meta.Get(metaVersion))
 	}
-	if v > SchemaVersion {
-		return fmt.Errorf("%w: file has schema %s version %d, this build reads up to version %d; upgrade dialgate", storage.ErrSchemaTooNew, SchemaName, v, SchemaVersion)
+	if v > max {
+		return fmt.Errorf("%w: file has schema %s version %d, this build reads up to version %d; upgrade dialgate", storage.ErrSchemaTooNew, SchemaName, v, max)
 	}
 	return nil
+}
+
+// requireSchema raises the file's schema version to v, within tx, when it
+// is older: a write that older builds would misread makes them refuse the
+// file (storage.ErrSchemaTooNew) instead.
+func requireSchema(tx *bolt.Tx, v int) error {
+	meta := tx.Bucket(bucketMeta)
+	cur, err := strconv.Atoi(string(meta.Get(metaVersion)))
+	if err == nil && cur >= v {
+		return nil
+	}
+	return meta.Put(metaVersion, []byte(strconv.Itoa(v)))
 }
 
 var errStop = errors.New("stop")

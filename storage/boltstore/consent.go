@@ -127,6 +127,11 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 			conflict = true
 			return nil
 		}
+		if r.Tenant != "" {
+			if err := requireSchema(tx, schemaTenantConsents); err != nil {
+				return err
+			}
+		}
 		if err := b.Put([]byte(r.ID), v); err != nil {
 			return err
 		}

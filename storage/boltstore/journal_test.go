@@ -548,8 +548,8 @@ func TestMigrateV2(t *testing.T) {
 			if tx.Bucket(bucketCounterLog) != nil {
 				t.Errorf("round %d: bucket counters.log still present", round)
 			}
-			if v := string(tx.Bucket(bucketMeta).Get(metaVersion)); v != "3" {
-				t.Errorf("round %d: version %q, want 3", round, v)
+			if v := string(tx.Bucket(bucketMeta).Get(metaVersion)); v != strconv.Itoa(SchemaVersion) {
+				t.Errorf("round %d: version %q, want %d", round, v, SchemaVersion)
 			}
 			return nil
 		})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -114,8 +115,8 @@ func TestMigrateV1Counters(t *testing.T) {
 			if tx.Bucket(bucketCounterEntries) != nil || tx.Bucket(bucketCounterIDs) != nil {
 				t.Errorf("round %d: schema-1 buckets still present", round)
 			}
-			if v := string(tx.Bucket(bucketMeta).Get(metaVersion)); v != "3" {
-				t.Errorf("round %d: schema version %q, want 3", round, v)
+			if v := string(tx.Bucket(bucketMeta).Get(metaVersion)); v != strconv.Itoa(SchemaVersion) {
+				t.Errorf("round %d: schema version %q, want %d", round, v, SchemaVersion)
 			}
 			if tx.Bucket(bucketCounterLog) != nil {
 				t.Errorf("round %d: the schema-2 bucket counters.log is still present", round)
