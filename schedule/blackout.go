@@ -128,11 +128,11 @@ func compileBlackouts(bs []Blackout) ([]blackoutPlan, error) {
 		if err := b.Cite.Validate("schedule." + field + ".cite"); err != nil {
 			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
 		}
-		if err := checkBlackoutInstant(field+".from", b.From, "the first instant of the period"); err != nil {
+		if err := checkBlackoutInstant(field+".from", b.From, ""); err != nil {
 			return nil, err
 		}
 		if err := checkBlackoutInstant(field+".until", b.Until,
-			"a blackout must end; when an emergency is extended, add an entry from the old end"); err != nil {
+			"; a blackout must end: when an emergency is extended, add an entry from the old end"); err != nil {
 			return nil, err
 		}
 		if !b.Until.After(b.From) {
@@ -163,11 +163,11 @@ func compileBlackouts(bs []Blackout) ([]blackoutPlan, error) {
 }
 
 // checkBlackoutInstant checks that t is set and within the years a blackout
-// may name; missing says what the field is for.
-func checkBlackoutInstant(field string, t time.Time, missing string) error {
+// may name; more is added to the message of a missing instant.
+func checkBlackoutInstant(field string, t time.Time, more string) error {
 	switch {
 	case t.IsZero():
-		return cfgErr(field, "missing (%s: an RFC 3339 instant with its offset, e.g. 2026-08-26T06:00:00-05:00)", missing)
+		return cfgErr(field, "missing (an RFC 3339 instant with its offset, e.g. 2026-08-26T06:00:00-05:00%s)", more)
 	case t.Before(blackoutEarliest) || !t.Before(blackoutLatest):
 		return cfgErr(field, "%s is outside the years 1970–2099", t.Format(time.RFC3339))
 	}

@@ -321,7 +321,7 @@ func TestBlackoutValidate(t *testing.T) {
 		field string // must appear in the error
 	}{
 		{"no from", func(b *Blackout) { b.From = time.Time{} }, "schedule.blackouts[0].from: missing"},
-		{"no until", func(b *Blackout) { b.Until = time.Time{} }, "schedule.blackouts[0].until: missing (a blackout must end"},
+		{"no until", func(b *Blackout) { b.Until = time.Time{} }, "schedule.blackouts[0].until: missing (an RFC 3339 instant with its offset, e.g. 2026-08-26T06:00:00-05:00; a blackout must end"},
 		{"until before from", func(b *Blackout) { b.Until = b.From.Add(-time.Hour) }, "schedule.blackouts[0].until: 2026-08-26T05:00:00-05:00 is not after from (2026-08-26T06:00:00-05:00)"},
 		{"until equals from", func(b *Blackout) { b.Until = b.From }, "schedule.blackouts[0].until: 2026-08-26T06:00:00-05:00 is not after from"},
 		{"year 0202", func(b *Blackout) { b.From = time.Date(202, 8, 26, 0, 0, 0, 0, time.UTC) }, "schedule.blackouts[0].from: 0202-08-26T00:00:00Z is outside the years 1970–2099"},
