@@ -58,8 +58,9 @@ type Config struct {
 // offset), not local times: daylight-saving changes do not move them.
 //
 // A blackout must end: there is no open-ended entry. When an emergency is
-// extended, add a new entry from the old end (or move Until) and reload the
-// profile; when it is lifted early, move Until.
+// extended, add a new entry from the old end (or move Until); when it is
+// lifted early, move Until. Either is a profile change: a new WindowCheck
+// (for `dialgate serve`, a restart).
 //
 // The zero Blackout is not valid (no From, Until, Reason or Cite).
 type Blackout struct {
