@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/schedule"
@@ -63,8 +64,18 @@ func explainSchedule(c *schedule.Config) []Rule {
 	}
 	if cb := c.Callback; cb != nil {
 		rules = append(rules, Rule{Section: "schedule", Path: "schedule.callback",
-			Text: fmt.Sprintf("an instant callback whose trigger is at most %s old is exempt from the windows (not from do-not-call, consent or caps)", cb.MaxTriggerAge),
+			Text: fmt.Sprintf("an instant callback whose trigger is at most %s old is exempt from the windows (not from blackouts, do-not-call, consent or caps)", cb.MaxTriggerAge),
 			Cite: cb.Cite})
+	}
+	for i, b := range c.Blackouts {
+		callees := "any callee"
+		if len(b.Prefixes) > 0 {
+			callees = "callees whose numbers start with " + strings.Join(b.Prefixes, ", ")
+		}
+		rules = append(rules, Rule{Section: "schedule", Path: fmt.Sprintf("schedule.blackouts[%d]", i),
+			Text: fmt.Sprintf("no %s to %s from %s until %s, exclusive (declared no-call period: %s; schedule.outside_window, instant callbacks included)",
+				scope, callees, b.From.Format(time.RFC3339), b.Until.Format(time.RFC3339), b.Reason),
+			Cite: b.Cite})
 	}
 	return rules
 }

@@ -27,6 +27,8 @@ const (
 	EvidenceCallbackExempt = "schedule.callback_exempt" // "true" when the instant-callback exemption applied
 	EvidenceSegment        = "schedule.segment"         // the callee's segment when its zone is unknown
 	EvidenceZoneSource     = "schedule.zone_source"     // "default_zone" when the profile's default was used
+	EvidenceBlackout       = "schedule.blackout"        // the reason of a declared no-call period in force
+	EvidenceBlackoutUntil  = "schedule.blackout_until"  // its end, RFC 3339 as the profile gives it
 )
 
 // horizonDays bounds the search for the next allowed instant.
@@ -57,7 +59,8 @@ func WithCalendars(cals ...*Calendar) Option {
 
 // WindowCheck is the calling-time check (dialgate.Checker and
 // dialgate.Attester, name "schedule"): calling windows in the callee's local
-// time, holidays, and the instant-callback exemption.
+// time, holidays, declared no-call periods (blackouts), and the
+// instant-callback exemption.
 //
 // For each dial it finds the callee's candidate zones (numbering.LookupZones;
 // +86 is Asia/Shanghai) and allows the dial only when the local time is inside
@@ -67,6 +70,12 @@ func WithCalendars(cals ...*Calendar) Option {
 // every zone allows the dial (zero when none is found within 400 days). A
 // number with no known zone is schedule.zone_unknown unless the Config names a
 // default zone.
+//
+// A dial whose instant is inside a blackout covering the callee (Blackout) is
+// schedule.outside_window too, whatever the windows say and whether or not
+// the callee's zone is known, callbacks included; the reason names the
+// blackout's reason and end, and its next instant is after the blackout.
+// Every next instant skips the blackouts covering the callee.
 //
 // Everything is compiled at construction; the allowed path does not allocate.
 // A WindowCheck is safe for concurrent use. Create it with NewWindowCheck; the
@@ -152,6 +161,16 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 		return nil, nil, nil
 	}
 	zp := w.zonePlanFor(d.To)
+	// A declared no-call period comes first: the callback exemption is from
+	// rest hours, not from a declared emergency.
+	if len(p.blackouts) != 0 && p.blackoutAt(d.At, d.To) >= 0 {
+		if zp == nil {
+			active := p.activeBlackouts(d.At, d.To)
+			return append([]dialgate.Reason{p.blackoutReason(active, time.Time{},
+				"; no allowed time: the callee's zone is unknown", nil)}, w.zoneUnknown(d)...), nil, nil
+		}
+		return w.deny(d.At, zp, d.To), nil, nil
+	}
 	if zp == nil {
 		return w.zoneUnknown(d), nil, nil
 	}
@@ -162,7 +181,7 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 	for _, tab := range zp.tabs {
 		day, minute := tab.dayMinute(d.At)
 		if !p.allowedLocal(day, minute) {
-			return w.deny(d.At, zp), nil, nil
+			return w.deny(d.At, zp, d.To), nil, nil
 		}
 	}
 	return nil, zp.attest, nil
@@ -232,8 +251,10 @@ func (w *WindowCheck) zoneUnknown(d dialgate.Dial) []dialgate.Reason {
 	return []dialgate.Reason{r}
 }
 
-// deny builds the reasons for a dial outside calling time at t.
-func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
+// deny builds the reasons for a dial to the callee to at t that is outside
+// calling time: inside a blackout covering the callee, outside the windows,
+// on a holiday or a date without holiday data, or several of these.
+func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dialgate.Reason {
 	p := w.p
 	var (
 		ev        []dialgate.Evidence
@@ -261,7 +282,7 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
 	if zp.def {
 		ev = append(ev, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
 	}
-	next, ok := w.nextAllowed(t, zp.tabs)
+	next, ok := w.nextAllowed(t, zp.tabs, to)
 	if ok {
 		next = next.In(zp.locs[0])
 	}
@@ -275,6 +296,18 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
 		suffix += " (the intersection of the windows of every candidate zone)"
 	}
 	var rs []dialgate.Reason
+	if len(p.blackouts) != 0 {
+		if active := p.activeBlackouts(t, to); len(active) > 0 {
+			// One schedule.outside_window reason, never two: the windows'
+			// verdict joins the blackout's message.
+			also := ""
+			if len(outside) > 0 {
+				also = "; also outside the calling windows: " + strings.Join(outside, ", ")
+				outside = nil
+			}
+			rs = append(rs, p.blackoutReason(active, next, also+suffix, ev))
+		}
+	}
 	if len(uncovered) > 0 {
 		rs = append(rs, dialgate.Reason{
 			Code: dialgate.UnavailableCode(Name),
@@ -304,8 +337,36 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan) []dialgate.Reason {
 }
 
 // nextAllowed returns the earliest instant ≥ t at which every zone allows
-// a call, and false if there is none within horizonDays.
-func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable) (time.Time, bool) {
+// a call and no blackout covering the callee to is in force, and false if
+// there is none: none within horizonDays of t, or of the end of the last
+// blackout the search had to wait for.
+func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable, to dialgate.Number) (time.Time, bool) {
+	p := w.p
+	if len(p.blackouts) == 0 {
+		return w.nextInWindows(t, tabs)
+	}
+	// Each pass leaves one more blackout behind for good: the instant only
+	// moves forward, and a blackout the window search lands in is passed by
+	// the next pass. So len+1 passes suffice.
+	c := t
+	for range len(p.blackouts) + 1 {
+		c = p.afterBlackouts(c, to)
+		n, ok := w.nextInWindows(c, tabs)
+		if !ok {
+			return time.Time{}, false
+		}
+		if p.blackoutAt(n, to) < 0 {
+			return n, true
+		}
+		c = n
+	}
+	return time.Time{}, false
+}
+
+// nextInWindows returns the earliest instant ≥ t at which every zone allows
+// a call by its windows and holidays, and false if there is none within
+// horizonDays.
+func (w *WindowCheck) nextInWindows(t time.Time, tabs []*offsetTable) (time.Time, bool) {
 	limit := t.Add(horizonDays * 24 * time.Hour)
 	c := t
 	for c.Before(limit) {

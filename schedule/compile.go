@@ -98,6 +98,7 @@ type plan struct {
 	cbMax     time.Duration
 	defZone   string
 	defLoc    *time.Location
+	blackouts []blackoutPlan // declared no-call periods; nil for none
 }
 
 // weekday returns the windows index of a local date: Monday = 0, with make-up
@@ -261,6 +262,11 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 		}
 		p.cbMax = time.Duration(cb.MaxTriggerAge)
 	}
+	bs, err := compileBlackouts(c.Blackouts)
+	if err != nil {
+		return nil, err
+	}
+	p.blackouts = bs
 	return p, nil
 }
 

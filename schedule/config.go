@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/dialgate/dialgate"
 )
@@ -22,8 +23,8 @@ type Config struct {
 	// Windows are the weekly calling windows in the callee's local time. A day
 	// no window names has no calling time. Windows must not overlap.
 	Windows []Window `json:"windows"`
-	// Purposes limits the windows (and holidays) to dials of these purposes;
-	// empty means every purpose.
+	// Purposes limits the windows, holidays and blackouts to dials of these
+	// purposes; empty means every purpose.
 	Purposes []dialgate.Purpose `json:"purposes,omitempty"`
 	// DefaultZone is the zone assumed when a callee's zone cannot be told from
 	// the number. Nil means such dials are denied with schedule.zone_unknown.
@@ -34,6 +35,50 @@ type Config struct {
 	// Callback is the instant-callback exemption. Nil: no exemption,
 	// callbacks follow the windows.
 	Callback *Callback `json:"callback,omitempty"`
+	// Blackouts are declared no-call periods (a governor's state of
+	// emergency): absolute instants during which no callee they cover may be
+	// called, whatever the windows say. Nil: none. Entries may overlap. See
+	// Blackout.
+	Blackouts []Blackout `json:"blackouts,omitempty"`
+}
+
+// Blackout is a declared no-call period: from From (inclusive) until Until
+// (exclusive), a dial to a callee it covers is denied with
+// schedule.outside_window, for every purpose the schedule applies to
+// (Config.Purposes), instant callbacks included — the callback exemption is
+// from rest hours, and a declared emergency is not rest hours. The reason's
+// message names Reason and Until, and its NextAllowedAt is the first instant
+// at or after Until (and after any other blackout covering the callee) that
+// the windows and holidays allow.
+//
+// Blackouts are data an operator adds when an emergency is declared, for
+// dates and areas nobody knows in advance: they live in the operator's
+// profile file (an overlay that extends a built-in profile), not in the
+// built-in profiles. From and Until are absolute instants (RFC 3339 with an
+// offset), not local times: daylight-saving changes do not move them.
+//
+// A blackout must end: there is no open-ended entry. When an emergency is
+// extended, add a new entry from the old end (or move Until); when it is
+// lifted early, move Until. Either is a profile change: a new WindowCheck
+// (for `dialgate serve`, a restart).
+//
+// The zero Blackout is not valid (no From, Until, Reason or Cite).
+type Blackout struct {
+	// From is the first instant of the period, inclusive. Required.
+	From time.Time `json:"from"`
+	// Until is the end of the period, exclusive; after From. Required.
+	Until time.Time `json:"until"`
+	// Prefixes are E.164 prefixes ("+1225", "+1504": Louisiana area codes),
+	// "+" and 1–15 digits, the first not 0. A callee is covered when its
+	// E.164 digits start with one of them. Empty means every callee of the
+	// profile.
+	Prefixes []string `json:"prefixes,omitempty"`
+	// Reason says what was declared, in plain words, as the deny's message
+	// shows it ("Hurricane X, Proclamation 123 JBE 2026"). Required; at most
+	// 200 characters, no control characters.
+	Reason string `json:"reason"`
+	// Cite says which rule makes the period a no-call period. Required.
+	Cite dialgate.Citation `json:"cite"`
 }
 
 // Zone names an IANA time zone, with the reason it is assumed.
@@ -84,7 +129,7 @@ type Holidays struct {
 
 // Callback is the instant-callback exemption: a dial of purpose callback whose
 // TriggerAt is no older than MaxTriggerAge at the decision instant is exempt
-// from the windows and holidays (never from other checks).
+// from the windows and holidays (never from blackouts, nor from other checks).
 //
 // The zero Callback is not valid: a Config without the exemption leaves
 // Config.Callback nil.
@@ -104,9 +149,11 @@ func cfgErr(field, format string, args ...any) error {
 // ("schedule.windows[1].ranges[0]: \"25:00\" is not a time"), wrapping
 // ErrInvalidConfig: no windows, an empty day list or range list, a bad time or
 // day name, an empty range, overlapping ranges, an unknown zone, purpose or
-// calendar name, a missing citation. Calendar names are checked against the
-// built-in calendars only; NewWindowCheck also knows calendars given with
-// WithCalendars.
+// calendar name, a missing citation, a blackout without from, until, reason
+// or citation, one whose until is not after its from, or a bad prefix
+// ("schedule.blackouts[0].prefixes[1]: \"1504\" is not an E.164 prefix …").
+// Calendar names are checked against the built-in calendars only;
+// NewWindowCheck also knows calendars given with WithCalendars.
 func (c Config) Validate() error {
 	_, err := compileConfig(c, builtinCalendars())
 	return err

@@ -1,6 +1,7 @@
 // Package schedule decides whether a dial is inside calling time in the
-// callee's local time: weekly calling windows, holidays, and the
-// instant-callback exemption (REQUIREMENTS.md CN-S4a, §2 and §4).
+// callee's local time: weekly calling windows, holidays, declared no-call
+// periods, and the instant-callback exemption (REQUIREMENTS.md CN-S4a, §2 and
+// §4).
 //
 // # Windows
 //
@@ -37,11 +38,25 @@
 // schedule.holiday) and which weekday's windows a make-up working day uses.
 // The callee's local date decides.
 //
+// # Declared no-call periods (blackouts)
+//
+// Config.Blackouts are periods nobody can know in advance — a governor's
+// declared state of emergency (us-la: La. R.S. 45:844.31) — that the operator
+// adds to its profile when they are declared: each an absolute [from, until)
+// span of instants (RFC 3339 with an offset, so daylight-saving changes do not
+// move it), optional E.164 prefixes of the callees it covers ("+1504"; none:
+// every callee), a reason shown in the deny, and a citation. A dial inside one
+// is denied with schedule.outside_window (evidence schedule.blackout and
+// schedule.blackout_until) for every purpose of Config.Purposes, instant
+// callbacks included, and NextAllowedAt is the first instant after it that
+// the windows and holidays allow. A blackout must end; an emergency that is
+// extended is a new entry.
+//
 // # Instant callbacks
 //
 // A dial of purpose callback whose TriggerAt is no older than
 // Callback.MaxTriggerAge (cn: 30 min) is exempt from windows and holidays —
-// not from any other check. A future or missing TriggerAt is rejected by
+// not from blackouts, nor from any other check. A future or missing TriggerAt is rejected by
 // dialgate.Dial.Validate as dial.invalid before any check runs; this check
 // never exempts such a dial.
 //
@@ -49,8 +64,9 @@
 //
 // A denial carries the zone(s), the local time in each, and
 // Reason.NextAllowedAt: the earliest instant at which every zone allows the
-// dial, across nights, weekends, DST changes and holidays (zero when none
-// exists within 400 days). Passing dials attest the zone(s) they were judged
+// dial, across nights, weekends, DST changes, holidays and blackouts (zero
+// when none exists within 400 days of the decision or of the last blackout's
+// end). Passing dials attest the zone(s) they were judged
 // in. Callee numbers never appear in messages or evidence.
 //
 // [WindowCheck] compiles everything at construction (per-minute bitmaps per
