@@ -186,12 +186,33 @@ func (r *fileReloader[T]) Reload(force bool) error {
 }
 
 // watchReload calls reload(false) every interval and reload(true) on
-// SIGHUP, until ctx ends or stop is called. `dialgate serve` reloads with it
-// the registry snapshot files, the tokens file and the TLS files.
+// SIGHUP, until ctx ends or stop is called.
 func watchReload(ctx context.Context, reload func(force bool) error, interval time.Duration) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
+	hup, stopHUP := catchHUP()
+	stopWatch := watchReloadOn(ctx, hup, reload, interval)
+	return func() {
+		stopHUP()
+		stopWatch()
+	}
+}
+
+// catchHUP starts catching SIGHUP into the channel it returns (one pending
+// signal is kept), until stop. Its default action ends the process: `dialgate
+// serve` catches it before it opens anything, so that a SIGHUP sent while it
+// starts (a certificate renewal hook, say; opening a large audit log takes a
+// while) does not kill it; the signal is answered once watchReloadOn runs.
+func catchHUP() (<-chan os.Signal, func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	return hup, func() { signal.Stop(hup) }
+}
+
+// watchReloadOn calls reload(false) every interval and reload(true) for
+// every signal on hup, until ctx ends or stop is called. `dialgate serve`
+// reloads with it the registry snapshot files, the tokens file and the TLS
+// files.
+func watchReloadOn(ctx context.Context, hup <-chan os.Signal, reload func(force bool) error, interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -209,7 +230,6 @@ func watchReload(ctx context.Context, reload func(force bool) error, interval ti
 		}
 	}()
 	return func() {
-		signal.Stop(hup)
 		cancel()
 		<-done
 	}
