@@ -216,7 +216,14 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 			off += int64(len(line))
 			if torn {
 				if last {
-					return &TornError{File: name, Offset: start, Bytes: int64(len(line))}
+					// eachLine passes a line longer than MaxLineBytes cut
+					// short: the torn tail is everything from start to the
+					// end of the file, and Repair cuts all of it off.
+					fi, err := f.Stat()
+					if err != nil {
+						return fmt.Errorf("auditlog: %w", err)
+					}
+					return &TornError{File: name, Offset: start, Bytes: fi.Size() - start}
 				}
 				return fmt.Errorf("%w: %s:%d: incomplete line in a file that is not the last", ErrCorrupt, name, lineNo)
 			}
@@ -458,6 +465,14 @@ func cutTail(t *TornError) error {
 		return fmt.Errorf("auditlog: repair: %w", err)
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("auditlog: repair: %w", err)
+	}
+	if fi.Size() != t.Offset+t.Bytes {
+		// Truncate cuts everything after t.Offset: it must all be saved.
+		return fmt.Errorf("auditlog: repair: %s is %d bytes, not the %d of its torn tail at %d: changed since it was read", t.File, fi.Size(), t.Offset+t.Bytes, t.Offset)
+	}
 	cut := make([]byte, t.Bytes)
 	if _, err := f.ReadAt(cut, t.Offset); err != nil {
 		return fmt.Errorf("auditlog: repair: read %s: %w", t.File, err)

@@ -128,3 +128,45 @@ func TestRepairRecordsCutLeftUnrecorded(t *testing.T) {
 		t.Fatalf("Verify: %+v, %v; want 1 repair record", rep, err)
 	}
 }
+
+// A torn tail longer than MaxLineBytes (a crash can leave a batch's worth of
+// zeros after the last durable line: the file's size was updated, its data
+// not) is cut off whole, so all of it must be saved: the saved file and the
+// repair record must account for every byte Repair removed from the log.
+func TestRepairSavesAnOverlongTornTailWhole(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	opts := testOptions(k)
+	files := writeLog(t, dir, opts, 3)
+	before, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := make([]byte, MaxLineBytes+200<<10) // zeros, no newline
+	copy(tail, `{"schema":"dialgate.audit.v1","seq":3,"prev":"`)
+	f, err := os.OpenFile(files[0], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(tail); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	_, err = Open(context.Background(), dir, opts)
+	var te *TornError
+	if !errors.As(err, &te) || te.Offset != before.Size() || te.Bytes != int64(len(tail)) {
+		t.Fatalf("Open: %v (%+v); want a *TornError of %d bytes at %d", err, te, len(tail), before.Size())
+	}
+	recs, err := Repair(context.Background(), dir, opts)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Repair: %+v, %v", recs, err)
+	}
+	saved, err := os.ReadFile(filepath.Join(dir, recs[0].SavedAs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(saved, tail) || recs[0].CutBytes != int64(len(tail)) || recs[0].CutSHA256 != sha(tail) {
+		t.Fatalf("saved %d bytes, record says %d (sha %s); the log lost %d bytes", len(saved), recs[0].CutBytes, recs[0].CutSHA256, len(tail))
+	}
+}

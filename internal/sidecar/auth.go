@@ -72,6 +72,8 @@ type tokenSpec struct {
 	// recording hold;
 	// adding DNC entries, revoking consents, filing complaints and placing
 	// holds (which only deny more or keep more) are allowed in any scope.
+	// The key with no tenant (empty, [] or null) is an error: leave it out
+	// for a token of every tenant.
 	Tenants []string `json:"tenants,omitempty"`
 }
 
@@ -96,6 +98,22 @@ func ParseTokens(b []byte) (*Tokens, error) {
 	}
 	if len(f.Tokens) == 0 {
 		return nil, fmt.Errorf("%w: tokens file: tokens: no tokens", ErrConfig)
+	}
+	// "tenants:" with no tenant (empty, [] or null) decodes as no tenants,
+	// which binds the token to none: it would dial and write for every
+	// tenant. Someone who wrote the key meant to bind it.
+	var present struct {
+		Tokens []map[string]any `json:"tokens"`
+	}
+	if err := yaml.Unmarshal(b, &present); err != nil {
+		return nil, fmt.Errorf("%w: tokens file: %v", ErrConfig, err)
+	}
+	for i, m := range present.Tokens {
+		if v, ok := m["tenants"]; ok {
+			if l, _ := v.([]any); len(l) == 0 {
+				return nil, fmt.Errorf("%w: tokens file: tokens[%d].tenants: empty (leave the key out for a token of every tenant)", ErrConfig, i)
+			}
+		}
 	}
 	t := &Tokens{byHash: make(map[[sha256.Size]byte]tokenEntry, len(f.Tokens))}
 	names := map[string]bool{}

@@ -80,6 +80,12 @@ func TestParseTokens(t *testing.T) {
 		{"dup name", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n  - {name: a, token: '0123456789abcdeX', scopes: [gate]}\n", "duplicate"},
 		{"dup token", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n  - {name: b, token: '0123456789abcdef', scopes: [gate]}\n", "same token"},
 		{"unknown key", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], role: x}\n", `unknown field "role"`},
+		{"tenants", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: [acme]}\n", ""},
+		// A tenants key with no tenant would bind the token to none, i.e.
+		// let it act for every tenant.
+		{"tenants []", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: []}\n", "tokens[0].tenants: empty"},
+		{"tenants null", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: null}\n", "tokens[0].tenants: empty"},
+		{"tenants no value", "tokens:\n  - name: a\n    token: '0123456789abcdef'\n    scopes: [gate]\n    tenants:\n", "tokens[0].tenants: empty"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -80,6 +80,7 @@ func startTestLog(t testing.TB, cfg Config, mutate func(*Backend), log *slog.Log
 	if err != nil {
 		t.Fatal(err)
 	}
+	fastSettle(srv)
 	lis := bufconn.Listen(1 << 20)
 	go srv.Serve(lis)
 	conn, err := grpc.NewClient("passthrough:///bufnet",
@@ -105,4 +106,15 @@ func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// fastSettle shortens how long srv's reloads wait for a changed file to
+// settle (reloadSettle), for tests that rewrite files at once.
+func fastSettle(srv *Server) {
+	if srv.tokens != nil {
+		srv.tokens.settle = 5 * time.Millisecond
+	}
+	if srv.tls != nil {
+		srv.tls.settle = 5 * time.Millisecond
+	}
 }

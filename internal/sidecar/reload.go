@@ -48,15 +48,33 @@ type fileReloader[T any] struct {
 	log      *slog.Logger
 	m        *metrics
 
+	// settle is how long a changed copy must read the same before it is
+	// parsed (reloadSettle); sleep waits (time.Sleep, replaced in tests).
+	settle time.Duration
+	sleep  func(time.Duration)
+
 	cur atomic.Pointer[T]
 	mu  sync.Mutex        // serialises Reload
 	sum [sha256.Size]byte // of the content cur was parsed from
 }
 
+// reloadSettle is how long a changed copy of the files must stay unchanged
+// before Reload parses it, and reloadSettleTries how many times Reload waits
+// for that before it gives up until the next look. A file written in place
+// (an editor, scp, a shell redirection) can be read half written, and a
+// half-written file can parse: a tokens file cut just before an entry's
+// "tenants:" line is a valid file in which that token is bound to no
+// tenant, so it would dial and write for every tenant until the next look.
+const (
+	reloadSettle      = 500 * time.Millisecond
+	reloadSettleTries = 4
+)
+
 // newFileReloader loads the files once; an error (naming the key) means the
 // server cannot start.
 func newFileReloader[T any](kind string, files []reloadFile, parse func([][]byte, bool) (*T, error), describe func(old, new *T) []any, log *slog.Logger, m *metrics) (*fileReloader[T], error) {
-	r := &fileReloader[T]{kind: kind, files: files, parse: parse, describe: describe, log: log, m: m}
+	r := &fileReloader[T]{kind: kind, files: files, parse: parse, describe: describe, log: log, m: m,
+		settle: reloadSettle, sleep: time.Sleep}
 	b, sum, err := r.read()
 	if err != nil {
 		return nil, err
@@ -105,10 +123,13 @@ func (r *fileReloader[T]) paths() []string {
 
 // Reload reads the files and swaps in the value parsed from them when their
 // content changed. force (SIGHUP) only adds a log line when nothing changed,
-// so that a signal always gets an answer in the log. A copy that fails to
-// parse is read once more before it is refused, in case it was caught in the
-// middle of a swap of several files. The error names the files and the
-// problem; the value in force then stays.
+// so that a signal always gets an answer in the log. A changed copy is read
+// again after r.settle and parsed only once two reads agree (a file caught
+// while being written in place must not be put in force); one still
+// changing after reloadSettleTries reads is refused until the next look. A
+// copy that fails to parse is read once more before it is refused, in case
+// it was caught in the middle of a swap of several files. The error names
+// the files and the problem; the value in force then stays.
 func (r *fileReloader[T]) Reload(force bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -118,6 +139,25 @@ func (r *fileReloader[T]) Reload(force bool) error {
 			r.log.Info("sidecar: "+r.kind+" files unchanged", "kind", r.kind, "files", r.paths())
 		}
 		return nil
+	}
+	for i := 0; err == nil; i++ {
+		if i == reloadSettleTries {
+			err = fmt.Errorf("still being written: the content changed at each of %d reads %v apart", reloadSettleTries+1, r.settle)
+			break
+		}
+		r.sleep(r.settle)
+		b2, sum2, err2 := r.read()
+		if err2 != nil {
+			err = err2
+			break
+		}
+		if sum2 == sum {
+			break // settled
+		}
+		if sum2 == r.sum {
+			return nil // back to the copy in force
+		}
+		b, sum = b2, sum2
 	}
 	var v *T
 	if err == nil {
@@ -146,12 +186,33 @@ func (r *fileReloader[T]) Reload(force bool) error {
 }
 
 // watchReload calls reload(false) every interval and reload(true) on
-// SIGHUP, until ctx ends or stop is called. `dialgate serve` reloads with it
-// the registry snapshot files, the tokens file and the TLS files.
+// SIGHUP, until ctx ends or stop is called.
 func watchReload(ctx context.Context, reload func(force bool) error, interval time.Duration) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
+	hup, stopHUP := catchHUP()
+	stopWatch := watchReloadOn(ctx, hup, reload, interval)
+	return func() {
+		stopHUP()
+		stopWatch()
+	}
+}
+
+// catchHUP starts catching SIGHUP into the channel it returns (one pending
+// signal is kept), until stop. Its default action ends the process: `dialgate
+// serve` catches it before it opens anything, so that a SIGHUP sent while it
+// starts (a certificate renewal hook, say; opening a large audit log takes a
+// while) does not kill it; the signal is answered once watchReloadOn runs.
+func catchHUP() (<-chan os.Signal, func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
+	return hup, func() { signal.Stop(hup) }
+}
+
+// watchReloadOn calls reload(false) every interval and reload(true) for
+// every signal on hup, until ctx ends or stop is called. `dialgate serve`
+// reloads with it the registry snapshot files, the tokens file and the TLS
+// files.
+func watchReloadOn(ctx context.Context, hup <-chan os.Signal, reload func(force bool) error, interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -169,7 +230,6 @@ func watchReload(ctx context.Context, reload func(force bool) error, interval ti
 		}
 	}()
 	return func() {
-		signal.Stop(hup)
 		cancel()
 		<-done
 	}

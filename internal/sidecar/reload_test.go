@@ -251,3 +251,62 @@ func TestTokensReloadStreamTenants(t *testing.T) {
 		t.Fatalf("after the stream's token was bound to other tenants: %v %v, want Unauthenticated", r, err)
 	}
 }
+
+// boundTokensYAML is a tokens file of one gate token bound to acme.
+func boundTokensYAML(token string) string {
+	return fmt.Sprintf("tokens:\n  - name: dialer\n    token: %q\n    scopes: [gate]\n    tenants:\n      - acme\n", token)
+}
+
+// A tokens file read while it is being written in place (an editor, scp, a
+// shell redirection) can be cut just before an entry's tenants: that cut
+// file parses, and in it the token is bound to no tenant. Reload must wait
+// for the file to settle rather than put such a copy in force: here the
+// writer finishes during the wait, and the token stays bound to acme.
+func TestTokensReloadWaitsForAFileBeingWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.yaml")
+	writeFile(t, path, boundTokensYAML(reloadTokenA))
+	e := startTest(t, Config{TokensFile: path}, nil)
+	dial := func(tenant string) error {
+		d := okDial("+8613900139044")
+		d.Tenant = tenant
+		_, err := e.gate.Check(metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer "+reloadTokenB), &pb.CheckRequest{Dial: d})
+		return err
+	}
+
+	full := boundTokensYAML(reloadTokenB)
+	cut := full[:strings.Index(full, "    tenants:")] // a valid file: token B bound to no tenant
+	if tk, err := ParseTokens([]byte(cut)); err != nil || len(tk.byHash) != 1 {
+		t.Fatalf("the cut file should parse (that is the hazard): %v", err)
+	}
+	writeFile(t, path, cut)
+	waits := 0
+	e.srv.tokens.sleep = func(time.Duration) {
+		if waits++; waits == 1 {
+			writeFile(t, path, full) // the writer finishes
+		}
+	}
+	if err := e.srv.Reload(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := dial("acme"); err != nil {
+		t.Fatalf("token B for acme after the reload: %v", err)
+	}
+	if err := dial("beta"); status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("token B for beta after the reload: %v; want PermissionDenied (the cut copy, binding it to no tenant, was put in force)", err)
+	}
+
+	// A file that keeps changing is refused until it settles.
+	writeFile(t, path, boundTokensYAML("token-00-0123456789abcdef"))
+	n := 0
+	e.srv.tokens.sleep = func(time.Duration) {
+		n++
+		writeFile(t, path, boundTokensYAML(fmt.Sprintf("token-%02d-0123456789abcdef", n)))
+	}
+	if err := e.srv.Reload(false); err == nil || !strings.Contains(err.Error(), "still being written") {
+		t.Fatalf("reload of a file that keeps changing: %v", err)
+	}
+	if err := dial("acme"); err != nil {
+		t.Fatalf("token B after a refused reload: %v", err)
+	}
+	wantMetric(t, e.srv, `dialgate_reloads_total{kind="tokens",result="error"} 1`)
+}

@@ -24,6 +24,10 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	// From here on a SIGHUP waits for the watcher instead of ending the
+	// process with its default action.
+	hup, stopHUP := catchHUP()
+	defer stopHUP()
 	log := NewLogger(cfg, logw)
 	be, err := Open(ctx, cfg, log)
 	if err != nil {
@@ -41,7 +45,7 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 		}
 		return errors.Join(append(errs, srv.Reload(force))...)
 	}
-	stop := watchReload(ctx, reload, time.Duration(cfg.RegistryReload))
+	stop := watchReloadOn(ctx, hup, reload, time.Duration(cfg.RegistryReload))
 	defer stop()
 	return srv.Run(ctx, ready)
 }

@@ -45,6 +45,7 @@ func startTLS(t *testing.T, certPEM, keyPEM, clientCAs []byte) *tlsEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fastSettle(srv)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
