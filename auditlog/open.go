@@ -266,7 +266,8 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 		return nil, err
 	}
 	for _, c := range cuts {
-		if !recorded[filepath.Base(c.path)] {
+		// A cut of a file the log does not have is not this log's.
+		if c.file <= st.lastFile && !recorded[filepath.Base(c.path)] {
 			st.unrecorded = append(st.unrecorded, c)
 		}
 	}

@@ -69,9 +69,12 @@ published through Options.OnCheckpoint): a log cut short after it is reported
 as truncated. Without --checkpoint, the "checkpoint" file in the log's
 directory is used when present (--no-checkpoint to skip it).
 
+Given a directory, it also fails when the directory holds bytes a repair cut
+off the log that no repair record names (an interrupted repair).
+
 Exit codes: 0 the log verifies, 1 it does not (the first bad record and what
-is wrong: edited, deleted, reordered, inserted, truncated, bad signature),
-2 bad input (missing file, bad key).`,
+is wrong: edited, deleted, reordered, inserted, truncated, bad signature, or
+an unrecorded cut), 2 bad input (missing file, bad key).`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(keys) == 0 {
@@ -121,6 +124,7 @@ is wrong: edited, deleted, reordered, inserted, truncated, bad signature),
 					if res.UnrecordedCuts, err = unrecordedCuts(dir, rep); err != nil {
 						return failErr(err)
 					}
+					res.OK = res.OK && len(res.UnrecordedCuts) == 0
 				}
 			}
 			if asJSON {
@@ -130,7 +134,7 @@ is wrong: edited, deleted, reordered, inserted, truncated, bad signature),
 			} else {
 				writeVerifyText(a, res)
 			}
-			if bad != nil {
+			if bad != nil || len(res.UnrecordedCuts) > 0 {
 				return silent(exitFailed)
 			}
 			return nil
@@ -149,8 +153,12 @@ func writeVerifyText(a *app, r verifyResult) {
 		fmt.Fprintf(a.stdout, "     %d records verified before it\n", r.Records)
 		return
 	}
-	fmt.Fprintf(a.stdout, "OK   %d records (%d decisions, %d outcomes, %d repairs) in %d file(s)\n",
-		r.Records, r.Decisions, r.Outcomes, r.Repairs, len(r.Files))
+	mark := "OK  "
+	if len(r.UnrecordedCuts) > 0 {
+		mark = "FAIL" // the records verify, but bytes were cut off without a record (below)
+	}
+	fmt.Fprintf(a.stdout, "%s %d records (%d decisions, %d outcomes, %d repairs) in %d file(s)\n",
+		mark, r.Records, r.Decisions, r.Outcomes, r.Repairs, len(r.Files))
 	if r.Checkpoints > 0 {
 		fmt.Fprintf(a.stdout, "     %d checkpoints; the last signs %d records, tree hash %s\n", r.Checkpoints, r.TreeSize, r.TreeHash)
 	} else {
@@ -163,7 +171,7 @@ func writeVerifyText(a *app, r verifyResult) {
 		fmt.Fprintf(a.stdout, "     WARNING: %d records after the last checkpoint are not sealed (log still open, or not closed cleanly)\n", r.Unsealed)
 	}
 	for _, c := range r.UnrecordedCuts {
-		fmt.Fprintf(a.stdout, "     WARNING: %s holds bytes cut off the log that no repair record names (an interrupted repair: run audit repair)\n", c)
+		fmt.Fprintf(a.stdout, "     %s holds bytes cut off the log that no repair record names (an interrupted repair: run audit repair)\n", c)
 	}
 }
 
