@@ -3,7 +3,6 @@ package schedule
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -346,19 +345,7 @@ func TestBlackoutValidate(t *testing.T) {
 			b := emergency(t, "2026-08-26T06:00:00-05:00", "2026-08-28T15:00:00-05:00")
 			tt.edit(&b)
 			c := usConfig(b)
-			err := c.Validate()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Errorf("error does not wrap ErrInvalidConfig: %v", err)
-			}
-			if !strings.Contains(err.Error(), tt.field) {
-				t.Errorf("error %q does not contain %q", err, tt.field)
-			}
-			if _, err := NewWindowCheck(c); err == nil {
-				t.Error("NewWindowCheck accepted it")
-			}
+			wantInvalidConfig(t, c, tt.field)
 		})
 	}
 	// The second entry is named by its index; overlapping entries are fine.

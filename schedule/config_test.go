@@ -65,19 +65,7 @@ func TestValidate(t *testing.T) {
 			z, cb := *c.DefaultZone, *c.Callback
 			c.DefaultZone, c.Callback = &z, &cb
 			tt.edit(&c)
-			err := c.Validate()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Errorf("error does not wrap ErrInvalidConfig: %v", err)
-			}
-			if !strings.Contains(err.Error(), tt.field) {
-				t.Errorf("error %q does not contain %q", err, tt.field)
-			}
-			if _, err := NewWindowCheck(c); err == nil {
-				t.Error("NewWindowCheck accepted it")
-			}
+			wantInvalidConfig(t, c, tt.field)
 		})
 	}
 }
@@ -150,4 +138,23 @@ func FuzzParseRange(f *testing.F) {
 			t.Fatalf("ParseRange(%q) = %d, %d", s, start, end)
 		}
 	})
+}
+
+// wantInvalidConfig asserts that c fails Validate with an error wrapping
+// ErrInvalidConfig that names field, and that NewWindowCheck refuses it.
+func wantInvalidConfig(t *testing.T, c Config, field string) {
+	t.Helper()
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("error does not wrap ErrInvalidConfig: %v", err)
+	}
+	if !strings.Contains(err.Error(), field) {
+		t.Errorf("error %q does not contain %q", err, field)
+	}
+	if _, err := NewWindowCheck(c); err == nil {
+		t.Error("NewWindowCheck accepted it")
+	}
 }
