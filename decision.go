@@ -194,6 +194,15 @@ type Outcome struct {
 	// RingDuration (a ring shorter than the profile's minimum is a one-ring
 	// call, which the quarterly report counts).
 	Abandoned bool `json:"abandoned,omitempty"`
+	// AbandonMessage reports that a recorded message was played to the
+	// person who answered an abandoned call (the US TSR safe harbor, 16 CFR
+	// 310.4(b)(4)(iii): when no sales representative is available within two
+	// seconds after the completed greeting, promptly play a recorded message
+	// stating the seller's name and telephone number). dialgate cannot play
+	// it; the quarterly report counts abandoned calls reported without it.
+	// Only valid with Abandoned: without it the outcome is invalid
+	// (ErrInvalidOutcome naming "abandon_message").
+	AbandonMessage bool `json:"abandon_message,omitempty"`
 	// Refused reports that the callee refused the offer (for rules such as
 	// "no call within 60 days after a refusal"). For an explicit request never
 	// to be called again add a do-not-call entry instead.

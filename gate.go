@@ -391,6 +391,9 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.RingDuration < 0 {
 		return &FieldError{Field: "ring_duration", Problem: fmt.Sprintf("negative (%v)", o.RingDuration), Err: ErrInvalidOutcome}
 	}
+	if o.AbandonMessage && !o.Abandoned {
+		return &FieldError{Field: "abandon_message", Problem: "set on a call not reported abandoned (the recorded message is for an abandoned call)", Err: ErrInvalidOutcome}
+	}
 	o.At = g.clock.Now()
 	var errs []error
 	for _, i := range g.observers {

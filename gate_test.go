@@ -486,8 +486,21 @@ func TestReportOutcome(t *testing.T) {
 	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: "x", RingDuration: -1}); !errors.Is(err, dialgate.ErrInvalidOutcome) {
 		t.Fatalf("negative ring: %v", err)
 	}
+	// A recorded message belongs to an abandoned call: without Abandoned the
+	// outcome is invalid, names the field and is neither observed nor recorded.
+	var fe *dialgate.FieldError
+	err = g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true, AbandonMessage: true})
+	if !errors.Is(err, dialgate.ErrInvalidOutcome) || !errors.As(err, &fe) || fe.Field != "abandon_message" || len(obs.got) != 1 || len(log.outcomes) != 1 {
+		t.Fatalf("abandon_message without abandoned: %v (observed %d, recorded %d)", err, len(obs.got), len(log.outcomes))
+	}
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Abandoned: true, AbandonMessage: true}); err != nil {
+		t.Fatalf("abandoned with a message: %v", err)
+	}
+	if len(log.outcomes) != 2 || !log.outcomes[1].AbandonMessage {
+		t.Fatalf("abandoned with a message not recorded as such: %+v", log.outcomes)
+	}
 	obs.err = errors.New("store down")
-	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID}); err == nil || len(log.outcomes) != 2 {
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID}); err == nil || len(log.outcomes) != 3 {
 		t.Fatalf("observer error must be returned and the outcome still recorded: %v, %d", err, len(log.outcomes))
 	}
 }
