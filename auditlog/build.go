@@ -347,19 +347,23 @@ func (r *Redactor) Outcome(o dialgate.Outcome) (*OutcomeRecord, error) {
 	if o.RingDuration < 0 {
 		return nil, fmt.Errorf("auditlog: outcome: ring_duration: negative (%v): %w", o.RingDuration, ErrInvalidRecord)
 	}
+	if o.AbandonMessage && !o.Abandoned {
+		return nil, fmt.Errorf("auditlog: outcome: abandon_message: set on a call not reported abandoned: %w", ErrInvalidRecord)
+	}
 	var s scrubber
 	s.init(o.Dial.To, nil)
 	rec := &OutcomeRecord{
-		DecisionID:   s.clean(field("decision_id"), o.DecisionID),
-		At:           o.At.UTC(),
-		Released:     o.Released,
-		Answered:     o.Answered,
-		Conversation: o.Conversation,
-		Abandoned:    o.Abandoned,
-		Refused:      o.Refused,
-		RingMillis:   o.RingDuration.Milliseconds(),
-		Disposition:  s.clean(field("disposition"), o.Disposition),
-		RecordingID:  s.clean(field("recording_id"), o.RecordingID),
+		DecisionID:     s.clean(field("decision_id"), o.DecisionID),
+		At:             o.At.UTC(),
+		Released:       o.Released,
+		Answered:       o.Answered,
+		Conversation:   o.Conversation,
+		Abandoned:      o.Abandoned,
+		AbandonMessage: o.AbandonMessage,
+		Refused:        o.Refused,
+		RingMillis:     o.RingDuration.Milliseconds(),
+		Disposition:    s.clean(field("disposition"), o.Disposition),
+		RecordingID:    s.clean(field("recording_id"), o.RecordingID),
 	}
 	rec.Redacted = s.redacted
 	return rec, nil

@@ -235,6 +235,7 @@ func appendOutcomeBody(b []byte, r *OutcomeRecord) []byte {
 	b = flag(b, "answered", r.Answered)
 	b = flag(b, "conversation", r.Conversation)
 	b = flag(b, "abandoned", r.Abandoned)
+	b = flag(b, "abandon_message", r.AbandonMessage)
 	b = flag(b, "refused", r.Refused)
 	if r.RingMillis != 0 {
 		b = strconv.AppendInt(appendKey(b, true, "ring_ms"), r.RingMillis, 10)

@@ -76,6 +76,7 @@ func randOutcomeRecord(r *rand.Rand) *OutcomeRecord {
 	o := &OutcomeRecord{DecisionID: randString(r) + "d", At: randTime(r).Add(time.Second),
 		Released: r.IntN(2) == 0, Answered: r.IntN(2) == 0, Conversation: r.IntN(2) == 0, Abandoned: r.IntN(2) == 0, Refused: r.IntN(2) == 0,
 		RingMillis: r.Int64N(100000) * int64(r.IntN(2)), Disposition: randString(r), RecordingID: randString(r)}
+	o.AbandonMessage = o.Abandoned && r.IntN(2) == 0 // only valid on an abandoned call
 	for range r.IntN(3) {
 		o.Redacted = append(o.Redacted, randString(r))
 	}
@@ -161,6 +162,7 @@ func TestParseLineRejects(t *testing.T) {
 		{"checkpoint seq", `{"schema":"dialgate.audit.v1","seq":0,"kind":"checkpoint","note":"x"}`, "seq and prev not allowed"},
 		{"bad hmac", `{"schema":"dialgate.audit.v1","seq":0,"kind":"decision","decision":{"id":"d","at":"2026-01-01T00:00:00Z","tenant":"","callee":{"hmac":"+8613800138000","key_id":"k","country_code":86},"window":"inside","allowed":true,"redacted":[]}}`, "callee.hmac"},
 		{"no redacted", `{"schema":"dialgate.audit.v1","seq":0,"kind":"decision","decision":{"id":"d","at":"2026-01-01T00:00:00Z","tenant":"","window":"inside","allowed":false}}`, "redacted: missing"},
+		{"message without abandoned", `{"schema":"dialgate.audit.v1","seq":0,"kind":"outcome","outcome":{"decision_id":"d","at":"2026-01-01T00:00:00Z","answered":true,"abandon_message":true}}`, "outcome.abandon_message"},
 		{"bad window", `{"schema":"dialgate.audit.v1","seq":0,"kind":"decision","decision":{"id":"d","at":"2026-01-01T00:00:00Z","tenant":"","window":"maybe","allowed":false,"redacted":[]}}`, "window"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,6 +180,7 @@ func FuzzParseLine(f *testing.F) {
 		f.Add(appendRecordLine(nil, int64(i), tlog.RecordHash([]byte{1}), appendDecisionBody(nil, randDecisionRecord(r))))
 	}
 	f.Add(appendRecordLine(nil, 0, tlog.Hash{}, appendOutcomeBody(nil, randOutcomeRecord(r))))
+	f.Add(appendRecordLine(nil, 0, tlog.Hash{}, appendOutcomeBody(nil, &OutcomeRecord{DecisionID: "d", At: t0, Abandoned: true, AbandonMessage: true})))
 	f.Add(appendCheckpointLine(nil, []byte("go.sum database tree\n1\nAAAA\n\n— k abc\n")))
 	f.Add([]byte(`{"schema":"dialgate.audit.v1","seq":1e400}`))
 	f.Fuzz(func(t *testing.T, line []byte) {

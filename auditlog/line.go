@@ -100,6 +100,9 @@ func (l *Line) validate() error {
 		if l.Outcome.At.IsZero() {
 			return errors.New("outcome.at: missing")
 		}
+		if l.Outcome.AbandonMessage && !l.Outcome.Abandoned {
+			return errors.New("outcome.abandon_message: set on a call not reported abandoned")
+		}
 		return nil
 	case KindRepair:
 		if l.Repair == nil {

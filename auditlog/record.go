@@ -196,6 +196,11 @@ type OutcomeRecord struct {
 	// Abandoned reports that a person answered and no agent took the call
 	// (not a call no one answered, however short its ring).
 	Abandoned bool `json:"abandoned,omitempty"`
+	// AbandonMessage reports that a recorded message (the seller's name and
+	// telephone number, US TSR 16 CFR 310.4(b)(4)(iii)) was played to the
+	// person who answered the abandoned call; only with Abandoned. Absent
+	// from records written before the field existed, which verify unchanged.
+	AbandonMessage bool `json:"abandon_message,omitempty"`
 	// Refused reports that the callee refused the offer (it starts a pause
 	// after a refusal). Absent from records written before the field existed,
 	// which verify unchanged.

@@ -48,6 +48,10 @@ func TestPreRefusedLogVerifies(t *testing.T) {
 		if l.Outcome != nil && l.Outcome.Refused {
 			t.Errorf("an old outcome parsed as refused: %s", line)
 		}
+		// The log predates OutcomeRecord.AbandonMessage as well.
+		if l.Outcome != nil && l.Outcome.AbandonMessage {
+			t.Errorf("an old outcome parsed as having had its abandon message: %s", line)
+		}
 		again, err := encodeLine(l)
 		if err != nil {
 			t.Fatal(err)

@@ -1,0 +1,73 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// An abandoned call's recorded message is recorded as
+// "abandoned":true,"abandon_message":true, verifies, and parses back; an
+// outcome claiming the message without the abandoned call is not recorded.
+func TestAbandonMessageOutcomeRoundTrips(t *testing.T) {
+	k := newTestKeys(t, "abandon-message-test")
+	dir := t.TempDir()
+	l := openTest(t, dir, testOptions(k))
+	ctx := context.Background()
+	d := sampleDecision(0)
+	if err := l.RecordDecision(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	bad := dialgate.Outcome{DecisionID: d.ID, Dial: d.Dial, At: d.At.Add(time.Minute), Answered: true, AbandonMessage: true}
+	if err := l.RecordOutcome(ctx, bad); !errors.Is(err, ErrInvalidRecord) || !bytes.Contains([]byte(err.Error()), []byte("abandon_message")) {
+		t.Fatalf("RecordOutcome(message without abandoned) = %v, want ErrInvalidRecord naming abandon_message", err)
+	}
+	o := dialgate.Outcome{DecisionID: d.ID, Dial: d.Dial, At: d.At.Add(time.Minute), Abandoned: true, AbandonMessage: true}
+	if err := l.RecordOutcome(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(ctx, files, VerifyOptions{Verifiers: k.verifiers})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if rep.Outcomes != 1 {
+		t.Errorf("outcomes = %d, want 1 (the invalid one is not recorded)", rep.Outcomes)
+	}
+	var found bool
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			pl, err := ParseLine(line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pl.Outcome != nil {
+				found = true
+				if !pl.Outcome.Abandoned || !pl.Outcome.AbandonMessage || !bytes.Contains(line, []byte(`"abandoned":true,"abandon_message":true`)) {
+					t.Errorf("outcome line %s, want abandoned with its message", line)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no outcome record")
+	}
+}
