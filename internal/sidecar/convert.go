@@ -223,6 +223,10 @@ func outcomeFromProto(p *pb.ReportOutcomeRequest) (dialgate.Outcome, error) {
 	o.Answered = p.GetAnswered()
 	o.Conversation = p.GetConversation()
 	o.Abandoned = p.GetAbandoned()
+	o.AbandonMessage = p.GetAbandonMessage()
+	if o.AbandonMessage && !o.Abandoned {
+		return o, invalid("abandon_message", "set on a call not reported abandoned (the recorded message is for an abandoned call)")
+	}
 	o.Refused = p.GetRefused()
 	o.Disposition = p.GetDisposition()
 	o.RecordingID = p.GetRecordingId()

@@ -349,6 +349,40 @@ func TestWireOutcome(t *testing.T) {
 	}
 }
 
+// TestWireAbandonMessage: abandon_message reaches the audit log's outcome
+// record with the abandoned call; without abandoned it is InvalidArgument
+// naming the field, and nothing is recorded.
+func TestWireAbandonMessage(t *testing.T) {
+	e, stop := openWire(t, wireProfile)
+	ctx := ctxT(t)
+	e.addLedger(t)
+	const num = "+8613900139451"
+	d := e.check(t, num)
+	if !d.GetAllowed() {
+		t.Fatalf("want allowed, got %v", codesOf(d))
+	}
+	_, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: d.GetId(), Dial: callback(num), Answered: true, AbandonMessage: true})
+	wantCode(t, err, codes.InvalidArgument, "abandon_message")
+	if _, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: d.GetId(), Dial: callback(num), Answered: true, Abandoned: true, AbandonMessage: true}); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	var audit strings.Builder
+	filepath.WalkDir(filepath.Join(e.dir, "data", AuditDir), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			audit.Write(b)
+		}
+		return nil
+	})
+	if n := strings.Count(audit.String(), `"kind":"outcome"`); n != 1 {
+		t.Fatalf("%d outcome records, want 1 (the invalid report is not recorded)", n)
+	}
+	if !strings.Contains(audit.String(), `"abandoned":true,"abandon_message":true`) {
+		t.Fatal("the outcome record does not carry abandon_message")
+	}
+}
+
 // TestWireUnwired: an admin domain the profile lacks answers Unimplemented
 // and says why. Recordings are managed without a recording section too, with
 // the 30-day floor.

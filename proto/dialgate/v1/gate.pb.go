@@ -959,9 +959,15 @@ type ReportOutcomeRequest struct {
 	// The callee refused the offer (it starts the profile's pause after a
 	// refusal, e.g. fr's 60 days). For an explicit request never to be called
 	// again add a do-not-call entry instead (AdminService.AddDncEntry).
-	Refused       bool `protobuf:"varint,9,opt,name=refused,proto3" json:"refused,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Refused bool `protobuf:"varint,9,opt,name=refused,proto3" json:"refused,omitempty"`
+	// A recorded message stating the seller's name and telephone number was
+	// played to the person who answered this abandoned call (the US TSR safe
+	// harbor, 16 CFR 310.4(b)(4)(iii)). Only with abandoned: without it the
+	// request is answered InvalidArgument naming abandon_message. The quarterly
+	// report counts abandoned calls reported without it.
+	AbandonMessage bool `protobuf:"varint,10,opt,name=abandon_message,json=abandonMessage,proto3" json:"abandon_message,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ReportOutcomeRequest) Reset() {
@@ -1053,6 +1059,13 @@ func (x *ReportOutcomeRequest) GetRecordingId() string {
 func (x *ReportOutcomeRequest) GetRefused() bool {
 	if x != nil {
 		return x.Refused
+	}
+	return false
+}
+
+func (x *ReportOutcomeRequest) GetAbandonMessage() bool {
+	if x != nil {
+		return x.AbandonMessage
 	}
 	return false
 }
@@ -1152,7 +1165,7 @@ const file_dialgate_v1_gate_proto_rawDesc = "" +
 	"\x0eReleaseRequest\x12\x1f\n" +
 	"\vdecision_id\x18\x01 \x01(\tR\n" +
 	"decisionId\"\x11\n" +
-	"\x0fReleaseResponse\"\xdb\x02\n" +
+	"\x0fReleaseResponse\"\x84\x03\n" +
 	"\x14ReportOutcomeRequest\x12\x1f\n" +
 	"\vdecision_id\x18\x01 \x01(\tR\n" +
 	"decisionId\x12%\n" +
@@ -1163,7 +1176,9 @@ const file_dialgate_v1_gate_proto_rawDesc = "" +
 	"\rring_duration\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\fringDuration\x12 \n" +
 	"\vdisposition\x18\a \x01(\tR\vdisposition\x12!\n" +
 	"\frecording_id\x18\b \x01(\tR\vrecordingId\x12\x18\n" +
-	"\arefused\x18\t \x01(\bR\arefused\"\x17\n" +
+	"\arefused\x18\t \x01(\bR\arefused\x12'\n" +
+	"\x0fabandon_message\x18\n" +
+	" \x01(\bR\x0eabandonMessage\"\x17\n" +
 	"\x15ReportOutcomeResponse*\x91\x01\n" +
 	"\aPurpose\x12\x17\n" +
 	"\x13PURPOSE_UNSPECIFIED\x10\x00\x12\x15\n" +
