@@ -16,9 +16,13 @@ type outcomeArgs struct {
 	Conversation bool   `json:"conversation,omitempty"`
 	RingSeconds  *int   `json:"ring_seconds,omitempty"`
 	Abandoned    bool   `json:"abandoned,omitempty"`
-	Refused      bool   `json:"refused,omitempty"`
-	Disposition  string `json:"disposition,omitempty"`
-	RecordingID  string `json:"recording_id,omitempty"`
+	// AbandonMessage: a recorded message was played to the person who
+	// answered the abandoned call (only with abandoned; otherwise the step's
+	// error is outcome.invalid).
+	AbandonMessage bool   `json:"abandon_message,omitempty"`
+	Refused        bool   `json:"refused,omitempty"`
+	Disposition    string `json:"disposition,omitempty"`
+	RecordingID    string `json:"recording_id,omitempty"`
 }
 
 // outcomeEvent reports the outcome of an earlier decision to the Gate
@@ -42,14 +46,15 @@ func outcomeEvent() *eventSpec {
 			}
 		}
 		o := dialgate.Outcome{
-			DecisionID:   ref.ID,
-			Dial:         ref.Dial,
-			Answered:     a.Answered,
-			Conversation: a.Conversation,
-			Abandoned:    a.Abandoned,
-			Refused:      a.Refused,
-			Disposition:  a.Disposition,
-			RecordingID:  a.RecordingID,
+			DecisionID:     ref.ID,
+			Dial:           ref.Dial,
+			Answered:       a.Answered,
+			Conversation:   a.Conversation,
+			Abandoned:      a.Abandoned,
+			AbandonMessage: a.AbandonMessage,
+			Refused:        a.Refused,
+			Disposition:    a.Disposition,
+			RecordingID:    a.RecordingID,
 		}
 		if a.RingSeconds != nil {
 			o.RingDuration = secondsDuration(*a.RingSeconds)

@@ -83,7 +83,7 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Name != "every step passes" || f.Tenant != "acme" || len(f.Steps) != 5 {
+	if f.Name != "every step passes" || f.Tenant != "acme" || len(f.Steps) != 7 {
 		t.Fatalf("parsed %+v", f)
 	}
 	s := f.Steps[0]
