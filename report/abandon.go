@@ -14,17 +14,33 @@ import (
 // outcomes, not rules of one dial).
 const AbandonLimitPercent = 3.0
 
+// The US TSR's safe harbor for abandoned calls also requires (16 CFR
+// 310.4(b)(4)(iii)) that, whenever no sales representative is available
+// within two seconds after the person's completed greeting, a recorded
+// message stating the seller's name and telephone number is promptly played.
+// dialgate cannot play it: the dialer reports it (Outcome.AbandonMessage)
+// and the report counts the abandoned calls reported without it
+// (Abandonment.AbandonedWithoutMessage). It does not enforce it.
+
 // Abandonment is one campaign's abandoned calls in the quarter, from the
 // outcome records of its allowed decisions: Answered counts the calls a
 // person answered (Outcome.Answered, or Outcome.Abandoned, which implies
-// it), Abandoned those no agent took. A decision with several outcome
-// records counts once.
+// it), Abandoned those no agent took, AbandonedWithoutMessage the abandoned
+// calls no outcome reported the recorded message for. A decision with several
+// outcome records counts once: answered if any of them says a person
+// answered, abandoned if any says abandoned, and with its message if any says
+// the message was played (Outcome.AbandonMessage; a record without it does
+// not deny what another reported, as an absent flag is not a "no").
 type Abandonment struct {
 	// Campaign is the dials' campaign; "" for dials that named none.
 	Campaign  string  `json:"campaign"`
 	Answered  int     `json:"answered"`
 	Abandoned int     `json:"abandoned"`
 	Percent   float64 `json:"percent"` // Abandoned ÷ Answered × 100 over the quarter
+	// AbandonedWithoutMessage counts the abandoned calls (of Abandoned, over
+	// the quarter) for which no outcome reported the recorded message the US
+	// TSR requires (16 CFR 310.4(b)(4)(iii)); see MessageMissing.
+	AbandonedWithoutMessage int `json:"abandoned_without_message"`
 	// Worst24h is the calendar day (in the report's location) with the
 	// highest rate, Worst30d the 30-day period counted from the quarter's
 	// start (the last one cut short at its end); at equal rates the one with
@@ -32,6 +48,11 @@ type Abandonment struct {
 	Worst24h AbandonWindow `json:"worst_24h"`
 	Worst30d AbandonWindow `json:"worst_30d"`
 }
+
+// MessageMissing reports whether an abandoned call of the campaign was
+// reported without its recorded message (AbandonedWithoutMessage > 0); the
+// HTML report marks it as it marks rates above AbandonLimitPercent.
+func (a Abandonment) MessageMissing() bool { return a.AbandonedWithoutMessage > 0 }
 
 // AbandonWindow is the abandoned-call rate over [From, To).
 type AbandonWindow struct {
@@ -46,10 +67,12 @@ type AbandonWindow struct {
 func (w AbandonWindow) Over() bool { return w.Percent > AbandonLimitPercent }
 
 // answeredCall is a call a person answered: when it was decided (so that an
-// outcome reported after the quarter counts in it), and whether no agent took it.
+// outcome reported after the quarter counts in it), whether no agent took it,
+// and whether, abandoned, no outcome reported its recorded message.
 type answeredCall struct {
 	at        time.Time
 	abandoned bool
+	noMessage bool // abandoned and no outcome reported Outcome.AbandonMessage
 }
 
 // abandonment computes the per-campaign rates from the answered calls of
@@ -78,6 +101,9 @@ func abandonment(byCampaign map[string][]answeredCall, from, to time.Time) []Aba
 		for _, c := range calls {
 			if c.abandoned {
 				a.Abandoned++
+				if c.noMessage {
+					a.AbandonedWithoutMessage++
+				}
 			}
 		}
 		a.Percent = percent(a.Abandoned, a.Answered)

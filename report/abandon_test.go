@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -142,4 +143,92 @@ func closeAndBuildQ4(t *testing.T, log *auditlog.Log, dir string) *report.Report
 		t.Fatal(err)
 	}
 	return r
+}
+
+// The abandoned calls reported without the recorded message the US TSR
+// requires (16 CFR 310.4(b)(4)(iii)) are counted per campaign; a decision
+// with several outcomes counts once, with its message if any of its outcomes
+// reported it. JSON names the count, CSV has a row per campaign, and HTML
+// puts a count above zero in bold.
+func TestAbandonedWithoutMessage(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 10, 5, 10, 0, 0, 0, cst)
+	g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })), dialgate.WithAuditLog(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	call := func(campaign string, outcomes ...dialgate.Outcome) {
+		t.Helper()
+		n++
+		now = now.Add(time.Minute)
+		to := dialgate.MustParseNumber(fmt.Sprintf("+86139002%05d", n))
+		dec, err := g.Check(ctx, dialgate.Dial{To: to, Purpose: dialgate.PurposeService, LeadID: "l", Campaign: campaign})
+		if err != nil || !dec.Allowed {
+			t.Fatalf("check: %+v %v", dec, err)
+		}
+		for _, o := range outcomes {
+			o.DecisionID, o.Dial = dec.ID, dec.Dial
+			if err := g.ReportOutcome(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	abandoned := dialgate.Outcome{Abandoned: true}
+	withMessage := dialgate.Outcome{Abandoned: true, AbandonMessage: true}
+	// Campaign "a": 4 answered, 3 abandoned; one has its message, two not.
+	call("a", dialgate.Outcome{Answered: true})
+	call("a", withMessage)
+	call("a", abandoned)
+	call("a", abandoned)
+	// Campaign "b": every abandoned call got its message, however its
+	// outcomes were reported: a later report of the message, or a report of
+	// the message followed by one that does not mention it (an absent flag
+	// is not a "no"), or an answered call later reported abandoned with it.
+	call("b", abandoned, withMessage)
+	call("b", withMessage, abandoned)
+	call("b", dialgate.Outcome{Answered: true}, withMessage)
+	// Campaign "c": answered, then reported abandoned without the message;
+	// plus an unanswered and a released call, which are not abandoned.
+	call("c", dialgate.Outcome{Answered: true}, abandoned)
+	call("c", dialgate.Outcome{})
+	call("c", dialgate.Outcome{Released: true})
+	// A message without the abandoned call is refused, not recorded.
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: "dg-none", Answered: true, AbandonMessage: true}); !errors.Is(err, dialgate.ErrInvalidOutcome) {
+		t.Fatalf("message without abandoned: %v", err)
+	}
+	r := closeAndBuildQ4(t, log, dir)
+	if len(r.Abandonment) != 3 {
+		t.Fatalf("abandonment %+v, want campaigns a, b and c", r.Abandonment)
+	}
+	for i, want := range []struct {
+		campaign                   string
+		answered, abandoned, noMsg int
+	}{{"a", 4, 3, 2}, {"b", 3, 3, 0}, {"c", 1, 1, 1}} {
+		a := r.Abandonment[i]
+		if a.Campaign != want.campaign || a.Answered != want.answered || a.Abandoned != want.abandoned || a.AbandonedWithoutMessage != want.noMsg || a.MessageMissing() != (want.noMsg > 0) {
+			t.Errorf("campaign %s: %+v, want %d answered, %d abandoned, %d without message", want.campaign, a, want.answered, want.abandoned, want.noMsg)
+		}
+	}
+	var js, cs, hs bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil || !strings.Contains(js.String(), `"abandoned_without_message": 2`) || !strings.Contains(js.String(), `"abandoned_without_message": 0`) {
+		t.Errorf("JSON: %v\n%s", err, js.String())
+	}
+	if err := r.WriteCSV(&cs); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []string{"abandoned_without_message,a,2\n", "abandoned_without_message,b,0\n", "abandoned_without_message,c,1\n"} {
+		if !strings.Contains(cs.String(), row) {
+			t.Errorf("CSV lacks %q:\n%s", row, cs.String())
+		}
+	}
+	if err := r.WriteHTML(&hs); err != nil {
+		t.Fatal(err)
+	}
+	h := hs.String()
+	if !strings.Contains(h, "<th>Without message</th>") || !strings.Contains(h, `<td class="n"><strong>2</strong></td></tr>`) ||
+		!strings.Contains(h, `<td class="n"><strong>1</strong></td></tr>`) || !strings.Contains(h, `<td class="n">0</td></tr>`) || strings.Contains(h, `<strong>0</strong>`) {
+		t.Errorf("HTML: want the counts above zero in bold, zero plain:\n%s", h)
+	}
 }

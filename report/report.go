@@ -214,6 +214,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		n, released int
 		answered    time.Time // the first outcome saying a person answered
 		abandoned   bool
+		message     bool  // an outcome reported the abandoned call's recorded message
 		spoke       bool  // an outcome reported a conversation or a refusal: a person answered
 		ringMillis  int64 // the longest ring time an outcome reported; 0 when none did
 	}
@@ -294,6 +295,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 						o.answered = l.Outcome.At
 					}
 					o.abandoned = o.abandoned || l.Outcome.Abandoned
+					o.message = o.message || l.Outcome.AbandonMessage
 				}
 				o.spoke = o.spoke || l.Outcome.Conversation || l.Outcome.Refused
 				o.ringMillis = max(o.ringMillis, l.Outcome.RingMillis)
@@ -317,7 +319,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				c := campaigns[id]
 				// The call counts in the period of its decision, in the
 				// quarter, even when its outcome came after the quarter.
-				answered[c] = append(answered[c], answeredCall{at: decidedAt[id], abandoned: o.abandoned})
+				answered[c] = append(answered[c], answeredCall{at: decidedAt[id], abandoned: o.abandoned, noMessage: o.abandoned && !o.message})
 			}
 			// A placed call no one answered, of a decision that told the
 			// dialer a minimum ring time.
