@@ -81,7 +81,7 @@ func TestExitCodes(t *testing.T) {
 		{"policy lint none", "", []string{"policy", "lint"}, 2, "", "requires at least 1 arg"},
 		{"policy explain", "", []string{"policy", "explain", "cn"}, 0, "cn (cn@", ""},
 		{"policy explain json", "", []string{"policy", "explain", "--json", "cn"}, 0, `"rules": [`, ""},
-		{"scenarios pass", "", []string{"scenarios", "run", "../../internal/scenario/testdata/run/pass.yaml"}, 0, "--- PASS: 5 steps", ""},
+		{"scenarios pass", "", []string{"scenarios", "run", "../../internal/scenario/testdata/run/pass.yaml"}, 0, "--- PASS: 7 steps", ""},
 		{"scenarios fail", "", []string{"scenarios", "run", "../../internal/scenario/testdata/run"}, 1, "3 files: 1 passed, 2 failed, 0 invalid", ""},
 		{"scenarios missing", "", []string{"scenarios", "run", "nosuch.yaml"}, 2, "", "nosuch.yaml"},
 		{"scenarios none", "", []string{"scenarios", "run"}, 2, "", "requires at least 1 arg"},
