@@ -216,5 +216,28 @@ func parsePrefix(s string) (e164Prefix, error) {
 		}
 		v = v*10 + uint64(c-'0')
 	}
+	if !prefixCanMatch(v, len(digits)) {
+		return bad("no E.164 number starts with it: an unassigned country code, or a national trunk prefix 0 after the country code")
+	}
 	return e164Prefix{v: v, n: len(digits)}, nil
+}
+
+// prefixCanMatch reports whether some valid Number's digits start with the n
+// digits v: it completes the country code with up to three digits, pads the
+// rest with 1s to 15 digits and asks dialgate.NumberFromUint64. A prefix no
+// Number can have ("+44020": the UK trunk 0 kept) would cover nobody, and a
+// blackout would silently allow the dials it was declared for.
+func prefixCanMatch(v uint64, n int) bool {
+	for extra := 0; extra <= 3 && n+extra <= 15; extra++ {
+		for e := uint64(0); e < decimal.Pow10[extra]; e++ {
+			w, m := v*decimal.Pow10[extra]+e, n+extra
+			for ; m < 15; m++ {
+				w = w*10 + 1
+			}
+			if _, err := dialgate.NumberFromUint64(w); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }

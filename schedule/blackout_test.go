@@ -337,6 +337,9 @@ func TestBlackoutValidate(t *testing.T) {
 		{"prefix with a dash", func(b *Blackout) { b.Prefixes = []string{"+1-504"} }, "only digits may follow the +"},
 		{"16 digits", func(b *Blackout) { b.Prefixes = []string{"+1234567890123456"} }, "more than 15 digits"},
 		{"leading 0", func(b *Blackout) { b.Prefixes = []string{"+0504"} }, "never starts with 0"},
+		{"trunk 0 after the country code", func(b *Blackout) { b.Prefixes = []string{"+44020"} }, `schedule.blackouts[0].prefixes[0]: "+44020" is not an E.164 prefix (no E.164 number starts with it`},
+		{"trunk 0 after +1", func(b *Blackout) { b.Prefixes = []string{"+1225", "+10504"} }, `schedule.blackouts[0].prefixes[1]: "+10504" is not an E.164 prefix (no E.164 number starts with it`},
+		{"unassigned country code", func(b *Blackout) { b.Prefixes = []string{"+28"} }, `schedule.blackouts[0].prefixes[0]: "+28" is not an E.164 prefix (no E.164 number starts with it`},
 		{"empty prefix", func(b *Blackout) { b.Prefixes = []string{""} }, `schedule.blackouts[0].prefixes[0]: "" is not an E.164 prefix`},
 		{"repeated prefix", func(b *Blackout) { b.Prefixes = []string{"+1504", "+1225", "+1504"} }, `schedule.blackouts[0].prefixes[2]: "+1504" repeats prefixes[0]`},
 	}
@@ -403,4 +406,14 @@ func FuzzParsePrefix(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Prefixes that some valid number has are accepted: a bare or partial country
+// code, and a 0 after the codes whose national numbers may start with it.
+func TestBlackoutPrefixCanMatch(t *testing.T) {
+	for _, s := range []string{"+1", "+1504", "+3", "+85", "+852", "+3906", "+4420", "+86", "+8613800138000", "+800", "+122555501301234"[:13]} {
+		if _, err := parsePrefix(s); err != nil {
+			t.Errorf("parsePrefix(%q): %v", s, err)
+		}
+	}
 }
