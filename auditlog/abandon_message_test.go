@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -48,26 +47,13 @@ func TestAbandonMessageOutcomeRoundTrips(t *testing.T) {
 	if rep.Outcomes != 1 {
 		t.Errorf("outcomes = %d, want 1 (the invalid one is not recorded)", rep.Outcomes)
 	}
-	var found bool
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
-			pl, err := ParseLine(line)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if pl.Outcome != nil {
-				found = true
-				if !pl.Outcome.Abandoned || !pl.Outcome.AbandonMessage || !bytes.Contains(line, []byte(`"abandoned":true,"abandon_message":true`)) {
-					t.Errorf("outcome line %s, want abandoned with its message", line)
-				}
-			}
-		}
-	}
-	if !found {
+	outs := outcomeLines(t, files)
+	if len(outs) == 0 {
 		t.Fatal("no outcome record")
+	}
+	for _, o := range outs {
+		if !o.rec.Abandoned || !o.rec.AbandonMessage || !bytes.Contains(o.line, []byte(`"abandoned":true,"abandon_message":true`)) {
+			t.Errorf("outcome line %s, want abandoned with its message", o.line)
+		}
 	}
 }

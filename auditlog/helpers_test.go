@@ -1,9 +1,11 @@
 package auditlog
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -83,4 +85,32 @@ func sampleDecision(i int) dialgate.Decision {
 		d.Reasons = []dialgate.Reason{{Code: dialgate.CodeDNCListed, Check: "dnc", Message: "listed <scope industry:finance> & \"quoted\""}}
 	}
 	return d
+}
+
+// outcomeLine is an outcome record line of a log and its parsed record.
+type outcomeLine struct {
+	line []byte
+	rec  *OutcomeRecord
+}
+
+// outcomeLines returns the outcome records of the log files, in order.
+func outcomeLines(t *testing.T, files []string) []outcomeLine {
+	t.Helper()
+	var out []outcomeLine
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+			pl, err := ParseLine(line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pl.Outcome != nil {
+				out = append(out, outcomeLine{line: line, rec: pl.Outcome})
+			}
+		}
+	}
+	return out
 }

@@ -89,26 +89,13 @@ func TestRefusedOutcomeRoundTrips(t *testing.T) {
 	if _, err := Verify(ctx, files, VerifyOptions{Verifiers: k.verifiers}); err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	var found bool
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
-			pl, err := ParseLine(line)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if pl.Outcome != nil {
-				found = true
-				if !pl.Outcome.Refused || !pl.Outcome.Conversation || !bytes.Contains(line, []byte(`"conversation":true,"refused":true`)) {
-					t.Errorf("outcome line %s, want refused", line)
-				}
-			}
-		}
-	}
-	if !found {
+	outs := outcomeLines(t, files)
+	if len(outs) == 0 {
 		t.Fatal("no outcome record")
+	}
+	for _, o := range outs {
+		if !o.rec.Refused || !o.rec.Conversation || !bytes.Contains(o.line, []byte(`"conversation":true,"refused":true`)) {
+			t.Errorf("outcome line %s, want refused", o.line)
+		}
 	}
 }
