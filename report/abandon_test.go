@@ -20,21 +20,10 @@ func TestAbandonment(t *testing.T) {
 	ctx := context.Background()
 	log, dir := openTestLog(t)
 	now := time.Date(2026, 10, 5, 10, 0, 0, 0, cst)
-	g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })), dialgate.WithAuditLog(log))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := clockGate(t, log, &now)
 	call := func(campaign string, i int, o dialgate.Outcome) {
 		t.Helper()
-		to := dialgate.MustParseNumber(fmt.Sprintf("+86139001%05d", i))
-		dec, err := g.Check(ctx, dialgate.Dial{To: to, Purpose: dialgate.PurposeService, LeadID: "l", Campaign: campaign})
-		if err != nil || !dec.Allowed {
-			t.Fatalf("check: %+v %v", dec, err)
-		}
-		o.DecisionID, o.Dial = dec.ID, dec.Dial
-		if err := g.ReportOutcome(ctx, o); err != nil {
-			t.Fatal(err)
-		}
+		callWith(t, g, fmt.Sprintf("+86139001%05d", i), campaign, o)
 	}
 	// Campaign "a": 100 answered calls spread over 10 days, 2 abandoned on
 	// day 1 and 4 on day 9 (of that day's 10): 6 % over the quarter, 40 %
@@ -103,10 +92,7 @@ func TestAbandonmentOutcomeAfterQuarter(t *testing.T) {
 	ctx := context.Background()
 	log, dir := openTestLog(t)
 	now := time.Date(2026, 12, 31, 23, 59, 0, 0, cst)
-	g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })), dialgate.WithAuditLog(log))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := clockGate(t, log, &now)
 	dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900100001"), Purpose: dialgate.PurposeService, LeadID: "l", Campaign: "a"})
 	if err != nil || !dec.Allowed {
 		t.Fatalf("check: %+v %v", dec, err)
@@ -125,6 +111,33 @@ func TestAbandonmentOutcomeAfterQuarter(t *testing.T) {
 	}
 	if w := a.Worst30d; !w.From.Before(w.To) || w.To.After(r.To) || w.Abandoned != 1 {
 		t.Errorf("worst 30 days %+v, want a period inside the quarter", w)
+	}
+}
+
+// clockGate returns a Gate of checks writing to log, at the instant *now.
+func clockGate(t *testing.T, log *auditlog.Log, now *time.Time, checks ...dialgate.Checker) *dialgate.Gate {
+	t.Helper()
+	g, err := dialgate.New(checks, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return *now })), dialgate.WithAuditLog(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// callWith decides an allowed service dial of campaign to the number to on g
+// and reports outcomes for its decision.
+func callWith(t *testing.T, g *dialgate.Gate, to, campaign string, outcomes ...dialgate.Outcome) {
+	t.Helper()
+	ctx := context.Background()
+	dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber(to), Purpose: dialgate.PurposeService, LeadID: "l", Campaign: campaign})
+	if err != nil || !dec.Allowed {
+		t.Fatalf("check: %+v %v", dec, err)
+	}
+	for _, o := range outcomes {
+		o.DecisionID, o.Dial = dec.ID, dec.Dial
+		if err := g.ReportOutcome(ctx, o); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -154,26 +167,13 @@ func TestAbandonedWithoutMessage(t *testing.T) {
 	ctx := context.Background()
 	log, dir := openTestLog(t)
 	now := time.Date(2026, 10, 5, 10, 0, 0, 0, cst)
-	g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })), dialgate.WithAuditLog(log))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := clockGate(t, log, &now)
 	n := 0
 	call := func(campaign string, outcomes ...dialgate.Outcome) {
 		t.Helper()
 		n++
 		now = now.Add(time.Minute)
-		to := dialgate.MustParseNumber(fmt.Sprintf("+86139002%05d", n))
-		dec, err := g.Check(ctx, dialgate.Dial{To: to, Purpose: dialgate.PurposeService, LeadID: "l", Campaign: campaign})
-		if err != nil || !dec.Allowed {
-			t.Fatalf("check: %+v %v", dec, err)
-		}
-		for _, o := range outcomes {
-			o.DecisionID, o.Dial = dec.ID, dec.Dial
-			if err := g.ReportOutcome(ctx, o); err != nil {
-				t.Fatal(err)
-			}
-		}
+		callWith(t, g, fmt.Sprintf("+86139002%05d", n), campaign, outcomes...)
 	}
 	abandoned := dialgate.Outcome{Abandoned: true}
 	withMessage := dialgate.Outcome{Abandoned: true, AbandonMessage: true}

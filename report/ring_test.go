@@ -27,11 +27,7 @@ func ringGate(t *testing.T, log *auditlog.Log, now *time.Time, min time.Duration
 		}
 		checks = append(checks, c)
 	}
-	g, err := dialgate.New(checks, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return *now })), dialgate.WithAuditLog(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
+	return clockGate(t, log, now, checks...)
 }
 
 // Unanswered calls that rang less than the minimum their decision carried
@@ -39,7 +35,6 @@ func ringGate(t *testing.T, log *auditlog.Log, now *time.Time, min time.Duration
 // answered call (whatever its ring), a released dial and a decision without
 // the minimum are not; a call without a reported ring time is counted apart.
 func TestRingTime(t *testing.T) {
-	ctx := context.Background()
 	log, dir := openTestLog(t)
 	now := time.Date(2026, 10, 5, 10, 0, 0, 0, cst)
 	g15 := ringGate(t, log, &now, 15*time.Second)
@@ -49,16 +44,7 @@ func TestRingTime(t *testing.T) {
 	call := func(g *dialgate.Gate, campaign string, outcomes ...dialgate.Outcome) {
 		t.Helper()
 		n++
-		dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86139001%05d", n)), Purpose: dialgate.PurposeService, LeadID: "l", Campaign: campaign})
-		if err != nil || !dec.Allowed {
-			t.Fatalf("check: %+v %v", dec, err)
-		}
-		for _, o := range outcomes {
-			o.DecisionID, o.Dial = dec.ID, dec.Dial
-			if err := g.ReportOutcome(ctx, o); err != nil {
-				t.Fatal(err)
-			}
-		}
+		callWith(t, g, fmt.Sprintf("+86139001%05d", n), campaign, outcomes...)
 	}
 	rang := func(d time.Duration) dialgate.Outcome { return dialgate.Outcome{RingDuration: d, Disposition: "NA"} }
 
