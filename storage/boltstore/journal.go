@@ -92,17 +92,7 @@ func listSegments(path string) ([]uint64, error) {
 
 // syncDir fsyncs the directory holding path, making a rename or a removal in
 // it durable.
-func syncDir(path string) error {
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func syncDir(path string) error { return durable.SyncDir(filepath.Dir(path)) }
 
 // segHeader returns a segment's header.
 func segHeader(id []byte) []byte {
