@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
@@ -47,12 +46,8 @@ func dncSection() section {
 			c := p.DNC
 			var rules []Rule
 			if len(c.Purposes) > 0 {
-				ps := make([]string, len(c.Purposes))
-				for i, x := range c.Purposes {
-					ps[i] = string(x)
-				}
 				rules = append(rules, Rule{Section: "dnc", Path: "dnc.purposes",
-					Text: "do-not-call lists apply to " + strings.Join(ps, ", ") + " calls", Cite: c.PurposesCite})
+					Text: "do-not-call lists apply to " + joinPurposes(c.Purposes, ", ") + " calls", Cite: c.PurposesCite})
 			}
 			if c.Hold.Months != 0 || c.Hold.Days != 0 {
 				rules = append(rules, Rule{Section: "dnc", Path: "dnc.hold",

@@ -3,7 +3,6 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/schedule"
@@ -56,11 +55,7 @@ func explainFrequency(c *schedule.CapsConfig) []Rule {
 		}
 		of := ""
 		if len(p.Purposes) > 0 {
-			ps := make([]string, len(p.Purposes))
-			for i, x := range p.Purposes {
-				ps[i] = string(x)
-			}
-			of = strings.Join(ps, " or ") + " "
+			of = joinPurposes(p.Purposes, " or ") + " "
 		}
 		rules = append(rules, Rule{Section: "frequency", Path: pz.path,
 			Text: fmt.Sprintf("no %scall within %s after %s, per %s (frequency.capped)", of, p.Window, pz.after, who),

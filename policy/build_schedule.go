@@ -28,11 +28,7 @@ func explainSchedule(c *schedule.Config) []Rule {
 	var rules []Rule
 	scope := "calls"
 	if len(c.Purposes) > 0 {
-		ps := make([]string, len(c.Purposes))
-		for i, x := range c.Purposes {
-			ps[i] = string(x)
-		}
-		scope = strings.Join(ps, ", ") + " calls"
+		scope = joinPurposes(c.Purposes, ", ") + " calls"
 	}
 	for i, w := range c.Windows {
 		rules = append(rules, Rule{Section: "schedule", Path: fmt.Sprintf("schedule.windows[%d]", i),

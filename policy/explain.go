@@ -117,3 +117,12 @@ func (e *errWriter) printf(format string, args ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
 }
+
+// joinPurposes writes purposes for an explanation, separated by sep.
+func joinPurposes(ps []dialgate.Purpose, sep string) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, sep)
+}
