@@ -232,6 +232,18 @@ func (c *Check) judge(d *dialgate.Dial, rules []Requirement, r *Record) ([]dialg
 // (scope_mismatch), method. r is not another tenant's record: judge and
 // search set those aside before, so that no message names their state.
 func verdict(d *dialgate.Dial, rules []Requirement, r *Record) (dialgate.Code, string) {
+	if code, msg := inForce(d, r); code != "" {
+		return code, msg
+	}
+	if msg := mismatch(d, r); msg != "" {
+		return dialgate.CodeConsentScopeMismatch, msg
+	}
+	return qualifies(d, rules, r)
+}
+
+// inForce returns "" when r is in force at d.At, else the code and message
+// of why not: revoked, not yet granted, expired.
+func inForce(d *dialgate.Dial, r *Record) (dialgate.Code, string) {
 	switch {
 	case r.Revoked():
 		return dialgate.CodeConsentRevoked, fmt.Sprintf("consent %s was revoked at %s", r.ID, r.RevokedAt.UTC().Format(time.RFC3339))
@@ -240,9 +252,12 @@ func verdict(d *dialgate.Dial, rules []Requirement, r *Record) (dialgate.Code, s
 	case r.Expired(d.At):
 		return dialgate.CodeConsentExpired, fmt.Sprintf("consent %s expired at %s", r.ID, r.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	if msg := mismatch(d, r); msg != "" {
-		return dialgate.CodeConsentScopeMismatch, msg
-	}
+	return "", ""
+}
+
+// qualifies returns "" when r meets every rule in effect at d.At (method,
+// evidence), else consent.missing and why.
+func qualifies(d *dialgate.Dial, rules []Requirement, r *Record) (dialgate.Code, string) {
 	for i := range rules {
 		if d.At.Before(rules[i].EffectiveFrom) {
 			continue
@@ -308,8 +323,10 @@ func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]
 		var msg string
 		if m := mismatch(d, r); m != "" {
 			code, msg = dialgate.CodeConsentScopeMismatch, m
-		} else if code, msg = verdict(d, rules, r); code == "" {
-			return nil, evidence(r), nil
+		} else if code, msg = inForce(d, r); code == "" {
+			if code, msg = qualifies(d, rules, r); code == "" {
+				return nil, evidence(r), nil
+			}
 		}
 		if rank(code) > rank(bestCode) {
 			best, bestCode, bestMsg = r, code, msg
