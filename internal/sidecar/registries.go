@@ -21,6 +21,17 @@ const DefaultRegistryReload = time.Minute
 // run. A copy that fails to load, is of another list or is older than the
 // loaded one is refused and the loaded copy stays: a registry is never
 // emptied, switched to another list or moved back in time by a reload.
+//
+// It is deliberately not a fileReloader (reload.go), which keeps the tokens
+// and TLS files current: a registry snapshot can hold hundreds of millions
+// of numbers (gigabytes), so hashing its content at every look would cost a
+// full read a minute, while a change of size or modification time is enough
+// because snapshots are replaced by a rename, not edited in place; and a
+// snapshot verifies itself (dnc.OpenSnapshot checks its structure and
+// SHA-256), so a half-written copy is refused on its own, without the
+// settle time a small YAML or PEM file needs to be read whole. What a
+// snapshot adds that those files lack — an effective date and a list name —
+// is checked here.
 type registryFiles struct {
 	log   *slog.Logger
 	mu    sync.Mutex
