@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -324,5 +325,67 @@ func TestRegistrySwapRefusesAnotherList(t *testing.T) {
 	}
 	if s := reg.Snapshot(); s == nil || s.Header.Name != "us-national-dnc" {
 		t.Fatalf("registry holds %+v after a refused swap", s)
+	}
+}
+
+// swapOnLookup is a Registry whose next Lookup is preceded by a Swap, as a
+// reload landing between the check's Status and Lookup calls would be.
+type swapOnLookup struct {
+	*Registry
+	next *Snapshot
+}
+
+func (s *swapOnLookup) Lookup(ctx context.Context, d dialgate.Dial) (Hit, bool, error) {
+	if s.next != nil {
+		if _, err := s.Registry.Swap(s.next); err != nil {
+			return Hit{}, false, err
+		}
+		s.next = nil
+	}
+	return s.Registry.Lookup(ctx, d)
+}
+
+// TestSwapBetweenStatusAndLookup: a fresh copy that lists the callee is
+// replaced, between the check's Status and Lookup, by a stale copy that does
+// not. The fresh copy's age must not vouch for the stale copy's answer: the
+// check asks again and denies with dnc.registry_stale, and the evidence names
+// the copy the decision used.
+func TestSwapBetweenStatusAndLookup(t *testing.T) {
+	reg, _ := NewRegistry("us-national")
+	callee := uint64(12125550100)
+	reg.Swap(snapOf(t, "us-national", "", t0.AddDate(0, 0, -1), callee))
+	stale := snapOf(t, "us-national", "", t0.AddDate(0, 0, -60))
+	p := &swapOnLookup{Registry: reg, next: stale}
+	c, _ := newTestCheck(t, Config{Registries: []RegistryConfig{{Name: "us-national", MaxAge: dialgate.Duration(31 * 24 * time.Hour), Cite: cite}}}, p)
+	rs, ev, err := c.Attest(context.Background(), dialgate.Dial{To: num("+12125550100"), Purpose: dialgate.PurposeMarketing, At: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCRegistryStale}) {
+		t.Fatalf("reasons %v, want dnc.registry_stale (the lookup was answered by the 60-day-old copy)", codes(rs))
+	}
+	if len(ev) != 1 || !strings.Contains(ev[0].Value, "version="+stale.Header.Version()) {
+		t.Fatalf("evidence %v, want the version of the copy consulted (%s)", ev, stale.Header.Version())
+	}
+}
+
+// churning is a Provider whose copy changes on every Status call.
+type churning struct{ n int }
+
+func (c *churning) Name() string { return "churn" }
+func (c *churning) Status() (RegistryStatus, bool) {
+	c.n++
+	return RegistryStatus{Name: "churn", Version: strconv.Itoa(c.n), AsOf: t0}, true
+}
+func (c *churning) Lookup(context.Context, dialgate.Dial) (Hit, bool, error) {
+	return Hit{}, false, nil
+}
+
+// TestRegistryThatNeverSettlesFailsClosed: a copy that changes during every
+// lookup gives no answer to trust; the check errors (dnc.unavailable).
+func TestRegistryThatNeverSettlesFailsClosed(t *testing.T) {
+	c, _ := newTestCheck(t, Config{}, &churning{})
+	if _, err := c.Check(context.Background(), dialgate.Dial{To: num("+12125550100"), Purpose: dialgate.PurposeMarketing, At: t0}); err == nil {
+		t.Fatal("no error for a registry whose copy changed during every lookup")
 	}
 }
