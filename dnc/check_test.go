@@ -389,3 +389,49 @@ func TestRegistryThatNeverSettlesFailsClosed(t *testing.T) {
 		t.Fatal("no error for a registry whose copy changed during every lookup")
 	}
 }
+
+// TestScopeMatchesUnicodeVariants: a dial's field spelled with full-width
+// letters (a Chinese input method left in full-width mode), a ligature or an
+// invisible format character (a zero-width space, a soft hyphen, a byte-order
+// mark pasted from a web page) names the same industry, business line,
+// tenant or campaign as its plain spelling. Compared as code points, each
+// would dodge a scoped refusal — an opt-out, or the CN platform's refusal of
+// one industry's calls.
+func TestScopeMatchesUnicodeVariants(t *testing.T) {
+	fin := MustParseScope("industry:finance")
+	for _, v := range []string{
+		"ｆｉｎａｎｃｅ",       // full-width
+		"ＦＩＮＡＮＣＥ",       // full-width capitals
+		"\ufb01nance",   // "fi" ligature
+		"fin\u200bance", // zero-width space
+		"fi\u00adnance", // soft hyphen
+		"\ufefffinance", // byte-order mark
+		"finance\u3000", // ideographic space
+		"fin\u200dance", // zero-width joiner
+	} {
+		if !fin.Matches(dialgate.Dial{Industry: v}) {
+			t.Errorf("industry %+q does not match scope %s", v, fin)
+		}
+	}
+	// The same on the entry's side, and non-Latin names still compare.
+	if !MustParseScope("campaign:冬季").Matches(dialgate.Dial{Campaign: "冬季\u200b"}) {
+		t.Error("campaign 冬季 with a zero-width space does not match campaign:冬季")
+	}
+	if !MustParseScope("industry:ｆｉｎａｎｃｅ").Matches(dialgate.Dial{Industry: "Finance"}) {
+		t.Error("industry Finance does not match a full-width scope value")
+	}
+	for _, v := range []string{"insurance", "financ", "finance2", "金融"} {
+		if fin.Matches(dialgate.Dial{Industry: v}) {
+			t.Errorf("industry %q matches scope %s", v, fin)
+		}
+	}
+
+	// Through a scoped registry (CN-S13, the platform's per-industry refusals).
+	reg, _ := NewRegistry("cn-platform-finance")
+	reg.Swap(snapOf(t, "cn-platform-finance", "industry:finance", t0, 8613800138000))
+	c, _ := newTestCheck(t, Config{}, reg)
+	rs, err := c.Check(context.Background(), dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeService, Industry: "ｆｉｎａｎｃｅ", At: t0})
+	if err != nil || !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCListed}) {
+		t.Fatalf("full-width industry against the finance registry: %v %v, want dnc.listed", codes(rs), err)
+	}
+}
