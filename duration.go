@@ -66,11 +66,17 @@ func ParseDuration(s string) (Duration, error) {
 			break
 		}
 		n, err := strconv.ParseInt(rest[:i], 10, 64)
-		if err == nil && rest[i] == 'w' {
-			n *= 7
-		}
 		// At most maxDays in all, whatever the units: a longer duration
-		// could not be written back as days ("10000w" is 70000d).
+		// could not be written back as days ("10000w" is 70000d). Weeks are
+		// bounded before they are turned into days: n*7 would wrap around
+		// ("2635249153387078802w" read as -2d).
+		if err == nil && rest[i] == 'w' {
+			if n > maxDays/7 {
+				n = maxDays + 1
+			} else {
+				n *= 7
+			}
+		}
 		if err != nil || n > maxDays || days+n > maxDays {
 			return 0, fmt.Errorf("duration %q: too large (at most %dd)", s, maxDays)
 		}

@@ -31,6 +31,13 @@ func TestParseDuration(t *testing.T) {
 		{"36600d36600d", 0, false}, // components add up
 		{"36600d1h", 0, false},
 		{"878401h", 0, false}, // 36600d and an hour
+		// Weeks whose count in days overflows int64 are too large, not
+		// the wrapped value (1d, -2d).
+		{"7905747460161236407w", 0, false},
+		{"2635249153387078802w", 0, false},
+		{"-7905747460161236407w", 0, false},
+		{"5228w", 36596 * 24 * time.Hour, true},
+		{"5229w", 0, false},
 	} {
 		got, err := dialgate.ParseDuration(tc.in)
 		if (err == nil) != tc.ok || (tc.ok && got.Std() != tc.want) {

@@ -13,6 +13,11 @@ import (
 // Name is the consent check's name and the prefix of its reason codes.
 const Name = "consent"
 
+// ErrNoInstant is returned by Check and Attest for a Dial whose At is zero
+// when its purpose has a consent rule: whether the rule is in force, and a
+// record valid, depends on the decision instant the Gate sets.
+var ErrNoInstant = errors.New("consent: dial has no decision instant (Dial.At)")
+
 // Evidence keys the check reports.
 const (
 	EvidenceID         = "consent.id"                // the consent record relied on or refused
@@ -158,9 +163,15 @@ func purposeIndex(p dialgate.Purpose) int {
 // valid record covering d satisfies every applicable rule, or the evidence of
 // the record relied on (consent.id, consent.disclosure_sha256, consent.scope,
 // consent.tenant when the record names one, consent.method). It returns an
-// error only when the store fails.
+// error when the store fails, and ErrNoInstant for a dial without At whose
+// purpose has a consent rule.
 func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	rules := c.rules[purposeIndex(d.Purpose)]
+	if len(rules) > 0 && d.At.IsZero() {
+		// The zero instant is before every rule's EffectiveFrom: the rule
+		// would seem not yet in force and the dial to need no consent.
+		return nil, nil, ErrNoInstant
+	}
 	if !required(rules, d.At) {
 		return nil, nil, nil
 	}

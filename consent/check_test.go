@@ -444,3 +444,21 @@ func TestGateEvidence(t *testing.T) {
 		t.Errorf("evidence %+v", dec.Evidence)
 	}
 }
+
+// TestNoInstantFailsClosed: a rule with an effective date is "not yet in
+// force" at the zero instant, so a dial without At (a Gate whose Clock reads
+// zero, a caller that forgot it) needed no consent. The check must not
+// decide without the instant; purposes without a rule still need none.
+func TestNoInstantFailsClosed(t *testing.T) {
+	cfg := cnConfig()
+	cfg.Require[0].EffectiveFrom = t0
+	c := mustCheck(t, cfg, newFakeStore())
+	d := marketing(time.Time{})
+	if rs, err := c.Check(context.Background(), d); !errors.Is(err, ErrNoInstant) {
+		t.Fatalf("marketing dial without At: reasons %v, err %v; want ErrNoInstant", codes(rs), err)
+	}
+	d.Purpose = dialgate.PurposeService
+	if rs, err := c.Check(context.Background(), d); err != nil || len(rs) != 0 {
+		t.Fatalf("service dial (no consent rule) without At: reasons %v, err %v; want allowed", codes(rs), err)
+	}
+}

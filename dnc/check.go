@@ -206,28 +206,8 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 	var ev []dialgate.Evidence
 	applies := c.purposes == nil || c.purposes[d.Purpose]
 	for i, p := range c.providers {
-		st, ok := p.Status()
-		if !ok {
-			rs = append(rs, notLoaded(p.Name()))
-			continue
-		}
-		age := d.At.Sub(st.AsOf)
-		if attest {
-			ev = append(ev, registryEvidence(st, age))
-		}
-		if r, stale := staleness(p.Name(), st, age, c.maxAge[i]); stale {
-			rs = append(rs, r)
-			continue
-		}
-		if !applies {
-			continue
-		}
-		hit, listed, err := p.Lookup(ctx, d)
-		if err != nil {
-			return nil, nil, fmt.Errorf("registry %s: %w", p.Name(), err)
-		}
-		if listed {
-			rs = append(rs, listedReason(hit))
+		if err := c.consult(ctx, p, c.maxAge[i], d, applies, attest, &rs, &ev); err != nil {
+			return nil, nil, err
 		}
 	}
 	if applies && c.lists != nil {
@@ -242,6 +222,61 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 		}
 	}
 	return rs, ev, nil
+}
+
+// swapRetries is how many times consult asks a registry again when its copy
+// was swapped during the lookup, before it gives up (dnc.unavailable).
+const swapRetries = 3
+
+// consult asks one registry provider: whether a copy is loaded, its age, and,
+// when the lists apply to the dial, whether the callee is listed. Status and
+// Lookup are two calls, and a Swap may land between them: the age would then
+// be judged on one copy and the callee looked up in another (a fresh copy's
+// age vouching for a stale copy's answer, the evidence naming a version the
+// decision did not use). So the status is read again after the lookup, and a
+// lookup made across a swap is done again.
+func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence) error {
+	for range swapRetries {
+		st, ok := p.Status()
+		if !ok {
+			*rs = append(*rs, notLoaded(p.Name()))
+			return nil
+		}
+		age := d.At.Sub(st.AsOf)
+		if r, stale := staleness(p.Name(), st, age, maxAge); stale {
+			if attest {
+				*ev = append(*ev, registryEvidence(st, age))
+			}
+			*rs = append(*rs, r)
+			return nil
+		}
+		var (
+			hit    Hit
+			listed bool
+		)
+		if applies {
+			var err error
+			if hit, listed, err = p.Lookup(ctx, d); err != nil {
+				return fmt.Errorf("registry %s: %w", p.Name(), err)
+			}
+			if after, ok := p.Status(); !ok || !sameCopy(st, after) {
+				continue // swapped (or unloaded) during the lookup: ask again
+			}
+		}
+		if attest {
+			*ev = append(*ev, registryEvidence(st, age))
+		}
+		if listed {
+			*rs = append(*rs, listedReason(hit))
+		}
+		return nil
+	}
+	return fmt.Errorf("registry %s: the copy changed during each of %d lookups", p.Name(), swapRetries)
+}
+
+// sameCopy reports whether two statuses describe the same registry copy.
+func sameCopy(a, b RegistryStatus) bool {
+	return a.Version == b.Version && a.AsOf.Equal(b.AsOf) && a.Count == b.Count
 }
 
 // The reasons and evidence below are built out of line, so that the frame of

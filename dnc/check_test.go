@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -324,5 +325,113 @@ func TestRegistrySwapRefusesAnotherList(t *testing.T) {
 	}
 	if s := reg.Snapshot(); s == nil || s.Header.Name != "us-national-dnc" {
 		t.Fatalf("registry holds %+v after a refused swap", s)
+	}
+}
+
+// swapOnLookup is a Registry whose next Lookup is preceded by a Swap, as a
+// reload landing between the check's Status and Lookup calls would be.
+type swapOnLookup struct {
+	*Registry
+	next *Snapshot
+}
+
+func (s *swapOnLookup) Lookup(ctx context.Context, d dialgate.Dial) (Hit, bool, error) {
+	if s.next != nil {
+		if _, err := s.Registry.Swap(s.next); err != nil {
+			return Hit{}, false, err
+		}
+		s.next = nil
+	}
+	return s.Registry.Lookup(ctx, d)
+}
+
+// TestSwapBetweenStatusAndLookup: a fresh copy that lists the callee is
+// replaced, between the check's Status and Lookup, by a stale copy that does
+// not. The fresh copy's age must not vouch for the stale copy's answer: the
+// check asks again and denies with dnc.registry_stale, and the evidence names
+// the copy the decision used.
+func TestSwapBetweenStatusAndLookup(t *testing.T) {
+	reg, _ := NewRegistry("us-national")
+	callee := uint64(12125550100)
+	reg.Swap(snapOf(t, "us-national", "", t0.AddDate(0, 0, -1), callee))
+	stale := snapOf(t, "us-national", "", t0.AddDate(0, 0, -60))
+	p := &swapOnLookup{Registry: reg, next: stale}
+	c, _ := newTestCheck(t, Config{Registries: []RegistryConfig{{Name: "us-national", MaxAge: dialgate.Duration(31 * 24 * time.Hour), Cite: cite}}}, p)
+	rs, ev, err := c.Attest(context.Background(), dialgate.Dial{To: num("+12125550100"), Purpose: dialgate.PurposeMarketing, At: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCRegistryStale}) {
+		t.Fatalf("reasons %v, want dnc.registry_stale (the lookup was answered by the 60-day-old copy)", codes(rs))
+	}
+	if len(ev) != 1 || !strings.Contains(ev[0].Value, "version="+stale.Header.Version()) {
+		t.Fatalf("evidence %v, want the version of the copy consulted (%s)", ev, stale.Header.Version())
+	}
+}
+
+// churning is a Provider whose copy changes on every Status call.
+type churning struct{ n int }
+
+func (c *churning) Name() string { return "churn" }
+func (c *churning) Status() (RegistryStatus, bool) {
+	c.n++
+	return RegistryStatus{Name: "churn", Version: strconv.Itoa(c.n), AsOf: t0}, true
+}
+func (c *churning) Lookup(context.Context, dialgate.Dial) (Hit, bool, error) {
+	return Hit{}, false, nil
+}
+
+// TestRegistryThatNeverSettlesFailsClosed: a copy that changes during every
+// lookup gives no answer to trust; the check errors (dnc.unavailable).
+func TestRegistryThatNeverSettlesFailsClosed(t *testing.T) {
+	c, _ := newTestCheck(t, Config{}, &churning{})
+	if _, err := c.Check(context.Background(), dialgate.Dial{To: num("+12125550100"), Purpose: dialgate.PurposeMarketing, At: t0}); err == nil {
+		t.Fatal("no error for a registry whose copy changed during every lookup")
+	}
+}
+
+// TestScopeMatchesUnicodeVariants: a dial's field spelled with full-width
+// letters (a Chinese input method left in full-width mode), a ligature or an
+// invisible format character (a zero-width space, a soft hyphen, a byte-order
+// mark pasted from a web page) names the same industry, business line,
+// tenant or campaign as its plain spelling. Compared as code points, each
+// would dodge a scoped refusal — an opt-out, or the CN platform's refusal of
+// one industry's calls.
+func TestScopeMatchesUnicodeVariants(t *testing.T) {
+	fin := MustParseScope("industry:finance")
+	for _, v := range []string{
+		"ｆｉｎａｎｃｅ",       // full-width
+		"ＦＩＮＡＮＣＥ",       // full-width capitals
+		"\ufb01nance",   // "fi" ligature
+		"fin\u200bance", // zero-width space
+		"fi\u00adnance", // soft hyphen
+		"\ufefffinance", // byte-order mark
+		"finance\u3000", // ideographic space
+		"fin\u200dance", // zero-width joiner
+	} {
+		if !fin.Matches(dialgate.Dial{Industry: v}) {
+			t.Errorf("industry %+q does not match scope %s", v, fin)
+		}
+	}
+	// The same on the entry's side, and non-Latin names still compare.
+	if !MustParseScope("campaign:冬季").Matches(dialgate.Dial{Campaign: "冬季\u200b"}) {
+		t.Error("campaign 冬季 with a zero-width space does not match campaign:冬季")
+	}
+	if !MustParseScope("industry:ｆｉｎａｎｃｅ").Matches(dialgate.Dial{Industry: "Finance"}) {
+		t.Error("industry Finance does not match a full-width scope value")
+	}
+	for _, v := range []string{"insurance", "financ", "finance2", "金融"} {
+		if fin.Matches(dialgate.Dial{Industry: v}) {
+			t.Errorf("industry %q matches scope %s", v, fin)
+		}
+	}
+
+	// Through a scoped registry (CN-S13, the platform's per-industry refusals).
+	reg, _ := NewRegistry("cn-platform-finance")
+	reg.Swap(snapOf(t, "cn-platform-finance", "industry:finance", t0, 8613800138000))
+	c, _ := newTestCheck(t, Config{}, reg)
+	rs, err := c.Check(context.Background(), dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeService, Industry: "ｆｉｎａｎｃｅ", At: t0})
+	if err != nil || !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCListed}) {
+		t.Fatalf("full-width industry against the finance registry: %v %v, want dnc.listed", codes(rs), err)
 	}
 }

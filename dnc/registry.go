@@ -33,7 +33,10 @@ type Hit struct {
 type Provider interface {
 	// Name is the registry's name, as profiles refer to it.
 	Name() string
-	// Status returns the copy in use; ok is false when none is loaded.
+	// Status returns the copy in use; ok is false when none is loaded. The
+	// check reads it before and after Lookup and asks again when the two
+	// differ (a copy swapped in between), so two calls about the same copy
+	// must return the same Version, AsOf and Count.
 	Status() (st RegistryStatus, ok bool)
 	// Lookup reports whether d.To is listed for dial d. An error means the
 	// registry could not answer (the check then denies).

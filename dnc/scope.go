@@ -3,6 +3,10 @@ package dnc
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/dialgate/dialgate"
 )
@@ -21,8 +25,9 @@ const (
 
 // Scope says which dials a do-not-call entry applies to: "global",
 // "industry:<x>", "business:<x>", "tenant:<x>" or "campaign:<x>". It is a
-// comparable value; the zero Scope is invalid. Matching ignores case and the
-// white space around the dial's field (see Matches).
+// comparable value; the zero Scope is invalid. Matching ignores case, the
+// white space around the dial's field, Unicode compatibility forms and
+// invisible format characters (see Matches).
 type Scope struct {
 	Kind  ScopeKind // what part of a dial the scope matches
 	Value string    // the value that part must equal; empty for ScopeGlobal, else 1 to 256 bytes
@@ -97,7 +102,9 @@ func (s *Scope) UnmarshalText(b []byte) error {
 }
 
 // Matches reports whether the scope applies to dial d: the dial's field of the
-// scope's kind equals the value, ignoring case and surrounding white space. A
+// scope's kind equals the value, ignoring case, surrounding white space,
+// Unicode compatibility forms (NFKC: full-width letters, ligatures) and
+// invisible format characters (zero-width space, soft hyphen). A
 // dial that leaves the scope's field empty or blank (no Industry for an
 // "industry:" entry, and so on) cannot be shown to be outside the refusal, so
 // it matches: fail closed. So does a
@@ -123,5 +130,39 @@ func (s Scope) Matches(d dialgate.Dial) bool {
 	// as an empty one, and "Finance" or " finance" is the industry a refusal
 	// of "finance" names. Compared exactly, each would dodge the refusal.
 	v = strings.TrimSpace(v)
-	return v == "" || strings.EqualFold(v, s.Value)
+	if v == "" {
+		return true
+	}
+	if ascii(v) && ascii(s.Value) {
+		return strings.EqualFold(v, s.Value)
+	}
+	v = foldText(v)
+	return v == "" || strings.EqualFold(v, foldText(s.Value))
+}
+
+// ascii reports whether s is 7-bit ASCII, which foldText leaves as it is.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// foldText returns s in Unicode compatibility form (NFKC: full-width
+// "ｆｉｎａｎｃｅ" and the ligature "ﬁnance" become "finance"), without
+// invisible format characters (zero-width space and joiners, soft hyphen,
+// byte-order mark, direction marks) and surrounding white space: the
+// spellings of one name that a person cannot tell apart, or that an input
+// method or a copy from a web page makes by accident.
+func foldText(s string) string {
+	s = norm.NFKC.String(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
 }
