@@ -136,7 +136,8 @@ func (g *Gate) CheckNames() []string {
 // dial (wrapping ErrInvalidDial, reason dial.invalid), an audit failure
 // (wrapping ErrAuditUnavailable, reason audit.unavailable) or an empty id from
 // the WithDecisionIDs function (wrapping ErrInvalidConfig, reason
-// audit.unavailable, not recorded) — and the Decision
+// audit.unavailable, not recorded), a Clock reading the zero time (the same)
+// — and the Decision
 // returned with it denies. A check that fails, times out or panics denies with
 // "<check>.unavailable" and does not make Check return an error.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
@@ -149,6 +150,16 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		g.log.Error("dialgate: the decision id source returned an empty id; denying")
 		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision has no id, so it cannot be recorded"}}
 		return dec, fmt.Errorf("decision id: empty id from the id source: %w", ErrInvalidConfig)
+	}
+	if t.IsZero() {
+		// A Clock that reads the zero time (a zero-valued test clock, a
+		// broken time source) gives the checks no instant: a rule with a
+		// start date would look not yet in force, a window could not be
+		// placed. Deny before any check runs, as for a missing id: the
+		// record would have no instant to be filed under.
+		g.log.Error("dialgate: the clock read the zero time; denying", "decision", dec.ID)
+		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the clock read the zero time, so the decision has no instant and cannot be recorded"}}
+		return dec, fmt.Errorf("clock: read the zero time: %w", ErrInvalidConfig)
 	}
 	if err := d.Validate(); err != nil {
 		dec.Reasons = []Reason{{Code: CodeDialInvalid, Check: "dial", Message: err.Error()}}

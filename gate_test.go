@@ -578,3 +578,19 @@ func TestEmptyDecisionIDDenies(t *testing.T) {
 		t.Fatalf("commits %d, audit records %d; want none for a decision without an id", capc.commits, len(log.decisions))
 	}
 }
+
+// A Clock that reads the zero time gives the checks no instant (a consent rule
+// with a start date would look not yet in force): the Gate denies before any
+// check runs, even one that would allow.
+func TestZeroClockDenies(t *testing.T) {
+	capc := newCapacity("frequency", 1)
+	log := &memLog{}
+	g := mustGate(t, []dialgate.Checker{capc}, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return time.Time{} })))
+	dec, err := g.Check(context.Background(), serviceDial())
+	if dec.Allowed || !errors.Is(err, dialgate.ErrInvalidConfig) || !dec.Has(dialgate.CodeAuditUnavailable) {
+		t.Fatalf("check with a zero clock: allowed=%v codes=%s err=%v", dec.Allowed, codes(dec), err)
+	}
+	if capc.commits != 0 || len(log.decisions) != 0 {
+		t.Fatalf("commits %d, audit records %d; want none for a decision without an instant", capc.commits, len(log.decisions))
+	}
+}
