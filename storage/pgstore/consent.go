@@ -34,8 +34,19 @@ func (s *Store) appendEvent(ctx context.Context, tx pgx.Tx, op string, ev consen
 	return nil
 }
 
+// requireTenantSchema records schema version 2 (schemaTenantConsents),
+// inside tx, when r names a tenant: a version 1 build would read r as
+// covering every tenant's dials and drop its tenant when revoking it.
+func (s *Store) requireTenantSchema(ctx context.Context, tx pgx.Tx, op string, r consent.Record) error {
+	if r.Tenant == "" {
+		return nil
+	}
+	return s.recordVersion(ctx, tx, op, schemaTenantConsents, tenantConsentsMigration)
+}
+
 // AddConsent implements consent.Store: the record, its event and the
-// revision in one transaction.
+// revision in one transaction; the first record that names a tenant also
+// raises the schema to version 2 in it (see the package doc, Schema).
 func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 	if err := r.ValidateNew(); err != nil {
 		return fmt.Errorf("pgstore: AddConsent: %w", err)
@@ -51,6 +62,9 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 		}
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("pgstore: AddConsent %s: id exists: %w", r.ID, storage.ErrConflict)
+		}
+		if err := s.requireTenantSchema(ctx, tx, "AddConsent", r); err != nil {
+			return err
 		}
 		return s.appendEvent(ctx, tx, "AddConsent", consent.Event{Type: consent.EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt, Channel: r.Channel})
 	})
@@ -137,6 +151,9 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		js, err := json.Marshal(r)
 		if err != nil {
 			return fmt.Errorf("pgstore: RevokeConsent: %w", err)
+		}
+		if err := s.requireTenantSchema(ctx, tx, "RevokeConsent", r); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE consents SET record = $2 WHERE id = $1`, id, js); err != nil {
 			return s.fail("RevokeConsent", err)

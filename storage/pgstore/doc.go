@@ -14,6 +14,24 @@
 // storage.ErrSchemaTooNew, and nothing is written to it. Every table lives in
 // Options.Schema (default "dialgate"), which Open creates if needed.
 //
+// Some versions mark data rather than change tables: their file's first line
+// is "-- +dialgate lazy" and holds comments only. Open does not apply them;
+// the first write that stores such data records the version in
+// schema_migrations in its own transaction (INSERT … ON CONFLICT DO NOTHING,
+// so concurrent first writes from several processes all succeed and record
+// it once). A database stays at the version its data needs: a build that
+// knows only the versions before can open it, and roll back to, until such
+// data exists, and refuses it (storage.ErrSchemaTooNew) from then on.
+//
+// Version 2 (0002_consent_tenants.sql) is such a marker: consent records
+// may name a tenant (consent.Record.Tenant). A version 1 build ignores the
+// record's "tenant" key, so its consent check would let every tenant's dials
+// rely on the record (a wrong allow) and its revocation would write the
+// record back without it. AddConsent and RevokeConsent of a record that names
+// a tenant record version 2. The check is made at Open: a process of a
+// version 1 build already running when the first such record is written
+// keeps running, so upgrade every process that shares the database first.
+//
 // # Transactions
 //
 // Every write that touches several rows or tables is one transaction: a consent

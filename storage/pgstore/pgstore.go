@@ -59,10 +59,30 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// lazy: the file's first line is lazyMark. Open does not apply it; a
+	// write that needs it records it (see recordVersion).
+	lazy bool
 }
 
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+// lazyMark is the first line of a migration that Open does not apply: it
+// changes no table and is recorded in schema_migrations by the first write
+// that stores data a build knowing only the versions before it would
+// misread.
+const lazyMark = "-- +dialgate lazy"
+
+// schemaTenantConsents is the lazy version recorded by the first consent
+// write whose record names a tenant, and tenantConsentsMigration its file.
+const (
+	schemaTenantConsents    = 2
+	tenantConsentsMigration = "0002_consent_tenants.sql"
+)
+
+// migrations returns the embedded migrations in version order.
+func migrations() ([]migration, error) { return parseMigrations(migrationFS) }
+
+// parseMigrations reads the migrations in fsys's directory migrations.
+func parseMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +93,20 @@ func migrations() ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pgstore: migration %s: name must start with its version number", base)
 		}
-		b, err := migrationFS.ReadFile(n)
+		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, migration{v, base, string(b)})
+		m := migration{version: v, name: base, sql: string(b)}
+		if first, _, _ := strings.Cut(m.sql, "\n"); strings.TrimSpace(first) == lazyMark {
+			m.lazy = true
+			for i, line := range strings.Split(m.sql, "\n") {
+				if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "--") {
+					return nil, fmt.Errorf("pgstore: migration %s: line %d: a lazy migration holds comments only", base, i+1)
+				}
+			}
+		}
+		out = append(out, m)
 	}
 	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
 	for i, m := range out {
@@ -85,10 +114,14 @@ func migrations() ([]migration, error) {
 			return nil, fmt.Errorf("pgstore: migration %s: version %d, want %d (no gaps)", m.name, m.version, i+1)
 		}
 	}
+	if len(out) > 0 && out[0].lazy {
+		return nil, fmt.Errorf("pgstore: migration %s: the first migration cannot be lazy", out[0].name)
+	}
 	return out, nil
 }
 
-// SchemaVersion is the newest schema version this build knows.
+// SchemaVersion is the newest schema version this build knows, lazy
+// versions included (see the package doc, Schema).
 func SchemaVersion() int {
 	ms, err := migrations()
 	if err != nil || len(ms) == 0 {
@@ -98,10 +131,20 @@ func SchemaVersion() int {
 }
 
 // Open connects to the database named by url (postgres://user@host:port/db?…,
-// or a key=value DSN), applies the embedded migrations the database lacks and
-// starts the DNC change feed. It refuses a database with a newer schema
-// (storage.ErrSchemaTooNew).
+// or a key=value DSN), applies the embedded migrations the database lacks
+// (but the lazy ones, which the writes that need them record; see the package
+// doc, Schema) and starts the DNC change feed. It refuses a database with a
+// newer schema (storage.ErrSchemaTooNew).
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	ms, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, url, opts, ms)
+}
+
+// open is Open for a build whose migrations are ms.
+func open(ctx context.Context, url string, opts Options, ms []migration) (*Store, error) {
 	if opts.Schema == "" {
 		opts.Schema = DefaultSchema
 	}
@@ -124,7 +167,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("pgstore: open: %w: %w", storage.ErrUnavailable, err)
 	}
 	s := &Store{pool: pool, schema: opts.Schema, opts: opts, hub: feedhub.New()}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, ms); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -139,11 +182,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// migrate applies the missing migrations in one transaction.
-func (s *Store) migrate(ctx context.Context) error {
-	ms, err := migrations()
-	if err != nil {
-		return err
+// migrate applies the missing migrations of ms, but the lazy ones, in one
+// transaction. It refuses a schema whose newest recorded version (lazy or
+// not) is above ms's newest.
+func (s *Store) migrate(ctx context.Context, ms []migration) error {
+	if len(ms) == 0 {
+		return fmt.Errorf("pgstore: open: no migrations")
 	}
 	latest := ms[len(ms)-1].version
 	tx, err := s.pool.Begin(ctx)
@@ -167,9 +211,18 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	if cur > latest {
-		return fmt.Errorf("pgstore: open: schema %s is at version %d, this build knows up to %d: %w", s.schema, cur, latest, storage.ErrSchemaTooNew)
+		return fmt.Errorf("pgstore: open: schema %s is at version %d, this build knows up to %d; upgrade dialgate: %w", s.schema, cur, latest, storage.ErrSchemaTooNew)
 	}
-	if cur == latest {
+	// A lazy version is recorded by the write that needs it, never here: a
+	// database stays at the version its data needs, so that builds that
+	// know only the versions before can still open it.
+	var pending []migration
+	for _, m := range ms {
+		if m.version > cur && !m.lazy {
+			pending = append(pending, m)
+		}
+	}
+	if len(pending) == 0 {
 		return nil // nothing to write; the deferred rollback ends the transaction
 	}
 	stmts := []string{
@@ -181,7 +234,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return s.fail("open: create schema", err)
 		}
 	}
-	for _, m := range ms[cur:] {
+	for _, m := range pending {
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
 			return fmt.Errorf("pgstore: open: migration %s: %w", m.name, s.fail("migrate", err))
 		}
@@ -191,6 +244,18 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return s.fail("open: commit migrations", err)
+	}
+	return nil
+}
+
+// recordVersion records the lazy schema version v (migration file name),
+// inside tx, unless it is recorded already: a write that older builds would
+// misread makes them refuse the database (storage.ErrSchemaTooNew at Open)
+// instead. Concurrent first writes do not conflict: the second waits for
+// the first's row and, once that commits, inserts nothing.
+func (s *Store) recordVersion(ctx context.Context, tx pgx.Tx, op string, v int, name string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING`, v, name); err != nil {
+		return s.fail(op+": record schema version "+strconv.Itoa(v), err)
 	}
 	return nil
 }

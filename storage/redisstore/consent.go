@@ -21,21 +21,36 @@ var _ consent.Store = (*Store)(nil)
 // The consent keys: "{p}:cr:<id>" the record as JSON; "{p}:cn:<number>" the
 // set of ids of a number; "{p}:crev" the revision; "{p}:ce" the recent events
 // (sorted set, score = Seq, member = event JSON); "{p}:ch:<number>" the
-// number's full history (list of event JSON).
+// number's full history (list of event JSON); "{p}:schema" the store's
+// schema version, raised by the first record that names a tenant.
 
 // ARGV: prefix, id, number, old JSON ("" for a new record), new JSON, event
-// JSON without its leading "{", events kept. Writes the record (only if the
-// stored one is still old JSON: compare and set), appends the event and
-// returns its Seq; 0 when the id exists (add) or the record changed
-// meanwhile (revoke).
+// JSON without its leading "{", events kept, schema version the record needs
+// (0: none). Raises the schema version ("{p}:schema", missing = 1) to the one
+// needed, writes the record (only if the stored one is still old JSON:
+// compare and set), appends the event and returns its Seq; 0 when the id
+// exists (add) or the record changed meanwhile (revoke), writing nothing;
+// -1, writing nothing, when the schema version is not a positive integer
+// (as parseSchemaVersion reads it) or not a string.
 var consentWriteScript = redis.NewScript(`
-local pfx, id, num, old, new, ev, kept = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local pfx, id, num, old, new, ev, kept, need = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
 local rk = pfx .. "cr:" .. id
 local cur = redis.call("GET", rk)
 if old == "" then
   if cur then return 0 end
 else
   if cur ~= old then return 0 end
+end
+if need > 0 then
+  local sk = pfx .. "schema"
+  local v = redis.pcall("GET", sk)
+  if type(v) == "table" then return -1 end
+  if v then
+    if not string.match(v, "^[1-9][0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?$") then return -1 end
+    if tonumber(v) < need then redis.call("SET", sk, need) end
+  else
+    redis.call("SET", sk, need)
+  end
 end
 redis.call("SET", rk, new)
 redis.call("SADD", pfx .. "cn:" .. num, id)
@@ -83,9 +98,18 @@ func (s *Store) consentWrite(ctx context.Context, op, id string, n dialgate.Numb
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: %s: %w", op, err)
 	}
-	seq, err := consentWriteScript.Run(ctx, s.rdb, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept).Int64()
+	// A version 1 build would read a record naming a tenant as covering
+	// every tenant's dials, and drop the tenant when revoking it.
+	need := 0
+	if r.Tenant != "" {
+		need = schemaTenantConsents
+	}
+	seq, err := consentWriteScript.Run(ctx, s.rdb, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need).Int64()
 	if err != nil {
 		return 0, s.fail(op, err)
+	}
+	if seq < 0 {
+		return 0, fmt.Errorf("redisstore: %s %s: key %s: schema version is not a positive integer: %w", op, id, s.schemaKey(), storage.ErrCorrupt)
 	}
 	return seq, nil
 }

@@ -80,6 +80,32 @@
 // server that is configured unsafely. With replicas, Options.WaitReplicas makes
 // every DNC and consent write wait for that many replicas (WAIT).
 //
+// # Schema
+//
+// The key "{prefix}:schema" holds the version of the store's keys (see
+// SchemaVersion); a store without it is version 1. Open reads it and refuses
+// a store of a newer version than the build reads (storage.ErrSchemaTooNew:
+// upgrade dialgate) or with a value that is not a positive decimal integer
+// (storage.ErrCorrupt), writing nothing. Open never sets it: a version is
+// raised by the first write that stores what builds of the older versions
+// would misread, in that write's script (Redis runs a script atomically), so
+// a store stays open to them until such data exists.
+//
+// Version 2: consent records may name a tenant (consent.Record.Tenant). A
+// build that does not know the field ignores the record's "tenant" key: its
+// consent check would let every tenant's dials rely on the record (a wrong
+// allow) and its revocation would write the record back without it. The
+// consent write script (AddConsent, RevokeConsent) of a record that names a
+// tenant sets the key to 2 when it is missing or lower.
+//
+// Builds from before the key existed do not read it at all: for them the
+// key changes nothing, and they misread tenant-tied consents as described.
+// The guard protects only against rolling back to a build that has it
+// (and, like any check made at Open, not against a process of an older
+// build already running when the first such record is written). Upgrade
+// every process that shares the store before granting a consent with a
+// tenant.
+//
 // # Keys
 //
 // Every key starts with the hash tag "{prefix}:" (Options.Prefix, default

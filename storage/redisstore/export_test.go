@@ -50,3 +50,13 @@ func queued(b *batcher) int {
 	}
 	return n
 }
+
+// OpenKnowing opens the store as an older build that reads schema versions
+// up to max would.
+func OpenKnowing(ctx context.Context, url string, opts Options, max int) (*Store, error) {
+	return open(ctx, url, opts, max)
+}
+
+// SchemaTenantConsents is the schema version the first consent naming a
+// tenant raises a store to.
+const SchemaTenantConsents = schemaTenantConsents

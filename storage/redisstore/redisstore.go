@@ -2,7 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -21,6 +24,24 @@ const (
 	DefaultConsentEventsKept = 100_000
 	DefaultMaxCounterBatch   = 64
 )
+
+// SchemaVersion is the newest version of the store's keys this build reads.
+// The key "{prefix}:schema" holds a store's version as a decimal; a store
+// without it is version 1, the keys as builds from before the key wrote
+// them. Version 2: consent records may name a tenant
+// (consent.Record.Tenant). Open refuses a store of a newer version
+// (storage.ErrSchemaTooNew); the first consent write whose record names a
+// tenant raises the version to 2 in the same script, so until then a build
+// that reads only version 1 can still open the store (see the package doc,
+// Schema).
+const SchemaVersion = 2
+
+// schemaTenantConsents is the first schema version whose consent records
+// may name a tenant.
+const schemaTenantConsents = 2
+
+// schemaVersionRE is the form of a stored schema version.
+var schemaVersionRE = regexp.MustCompile(`^[1-9][0-9]{0,8}$`)
 
 // maxBatchLimits bounds the limits one batched script call carries in all (a
 // single larger request still goes, alone).
@@ -89,7 +110,17 @@ type Store struct {
 // change-feed subscription. It waits, bounded by ctx, for the subscription to
 // go live once; when it cannot, Open still succeeds and the feed keeps
 // retrying (until then, DNC lookups read Redis every time).
+//
+// Open refuses a store whose schema version (the key "{prefix}:schema") is
+// newer than SchemaVersion with an error wrapping storage.ErrSchemaTooNew,
+// and one whose version is not a positive decimal integer with
+// storage.ErrCorrupt; it writes nothing to either.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	return open(ctx, url, opts, SchemaVersion)
+}
+
+// open is Open for a build that reads schema versions up to maxSchema.
+func open(ctx context.Context, url string, opts Options, maxSchema int) (*Store, error) {
 	ro, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: open: url: %w: %w", err, storage.ErrInvalid)
@@ -133,6 +164,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		s.reserves, s.usages = newBatcher(reserveOp), newBatcher(usageOp)
 	}
 	if err := s.checkConfig(ctx); err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	if err := s.checkSchema(ctx, maxSchema); err != nil {
 		rdb.Close()
 		return nil, err
 	}
@@ -192,6 +227,45 @@ func (s *Store) checkConfig(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// schemaKey is the key of the store's schema version.
+func (s *Store) schemaKey() string { return s.pfx + "schema" }
+
+// checkSchema accepts a store without a schema version (version 1) or with
+// one no newer than max.
+func (s *Store) checkSchema(ctx context.Context, max int) error {
+	k := s.schemaKey()
+	v, err := s.rdb.Get(ctx, k).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil // version 1
+	case redis.HasErrorPrefix(err, "WRONGTYPE"):
+		return fmt.Errorf("redisstore: open: key %s: not a string: %w", k, storage.ErrCorrupt)
+	case err != nil:
+		return s.fail("open: schema version", err)
+	}
+	n, err := parseSchemaVersion(v)
+	if err != nil {
+		return fmt.Errorf("redisstore: open: key %s: %w", k, err)
+	}
+	if n > max {
+		return fmt.Errorf("redisstore: open: key %s: store has schema version %d, this build reads up to version %d; upgrade dialgate: %w", k, n, max, storage.ErrSchemaTooNew)
+	}
+	return nil
+}
+
+// parseSchemaVersion parses a stored schema version: a positive decimal
+// integer without sign or leading zeros.
+func parseSchemaVersion(v string) (int, error) {
+	if !schemaVersionRE.MatchString(v) {
+		return 0, fmt.Errorf("schema version %q is not a positive integer: %w", v, storage.ErrCorrupt)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("schema version %q: %w: %v", v, storage.ErrCorrupt, err)
+	}
+	return n, nil
 }
 
 // Close stops the change feed and closes the connections. It is idempotent.

@@ -1,0 +1,39 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+)
+
+// OpenKnowing opens the database as an older build whose migrations end at
+// version n would: it refuses a schema recorded at a newer version.
+func OpenKnowing(ctx context.Context, url string, opts Options, n int) (*Store, error) {
+	ms, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	if n < 1 || n > len(ms) {
+		return nil, fmt.Errorf("OpenKnowing: version %d: this build has versions 1 to %d", n, len(ms))
+	}
+	return open(ctx, url, opts, ms[:n])
+}
+
+// AppliedByOpen returns the versions Open applies to a new database (every
+// one but the lazy ones).
+func AppliedByOpen() []int {
+	ms, err := migrations()
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, m := range ms {
+		if !m.lazy {
+			out = append(out, m.version)
+		}
+	}
+	return out
+}
+
+// SchemaTenantConsents is the lazy version the first consent naming a
+// tenant records.
+const SchemaTenantConsents = schemaTenantConsents

@@ -1,0 +1,12 @@
+-- +dialgate lazy
+-- dialgate schema version 2: consent records may name a tenant
+-- (consent.Record.Tenant, the JSON key "tenant" of consents.record). No table
+-- changes: the record is a JSON document. A build that knows only version 1
+-- ignores the key, so it would let every tenant's dials rely on such a record
+-- (a wrong allow) and drop the tenant when it revokes it.
+--
+-- Open does not apply this version. The first consent write whose record
+-- names a tenant records it in schema_migrations, in the same transaction,
+-- so a database without such records stays at version 1 (a version 1 build
+-- can still open it) and one with them is refused by a version 1 build
+-- (storage.ErrSchemaTooNew). A lazy migration holds comments only.
