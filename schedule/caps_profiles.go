@@ -34,7 +34,7 @@ func CapsCN() CapsConfig {
 func CapsUSFL() CapsConfig {
 	return CapsConfig{Caps: []Cap{{
 		Count: 3, Window: capDay, Purposes: []dialgate.Purpose{dialgate.PurposeMarketing}, Per: CapPerCalleeSubject,
-		Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "Fla. Stat. §501.616(6)(b) (Florida Telephone Solicitation Act)",
+		Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "Fla. Stat. §501.616(6)(b) (Florida Telemarketing Act)",
 			Note: "no more than 3 commercial telephone solicitation calls from any number to a person over a 24-hour period on the same subject matter or issue"},
 	}}}
 }
