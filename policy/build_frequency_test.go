@@ -17,7 +17,7 @@ frequency:
   caps:
     - {count: 1, window: 5m, cite: {source: U, ref: "工信厅信管函〔2018〕337号 (CN-S6)"}}
     - {count: 2, window: 24h, cite: {source: U, ref: "工信厅信管函〔2018〕337号 (CN-S6)"}}
-  pause_after_conversation: {window: 7d, purposes: [collections], per: subject, cite: {source: L, ref: "12 CFR 1006.14(b)(2)(ii)"}}
+  pause_after_conversation: {window: 7d, purposes: [collections], per: subject, cite: {source: L, ref: "12 CFR 1006.14(b)(2)(i)(B)"}}
 `
 	p, err := Parse("caps-test.yaml", []byte(src))
 	if err != nil {

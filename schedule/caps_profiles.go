@@ -60,12 +60,12 @@ func CapsUSCollections() CapsConfig {
 	return CapsConfig{
 		Caps: []Cap{{
 			Count: 7, Window: 7 * capDay, Purposes: collections, Per: CapPerSubject,
-			Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "12 CFR 1006.14(b)(2)(i)",
+			Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "12 CFR 1006.14(b)(2)(i)(A)",
 				Note: "presumed harassment: more than 7 calls within 7 consecutive days about a particular debt"},
 		}},
 		PauseAfterConversation: &ConversationPause{
 			Window: 7 * capDay, Purposes: collections, Per: CapPerSubject,
-			Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "12 CFR 1006.14(b)(2)(ii)",
+			Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "12 CFR 1006.14(b)(2)(i)(B)",
 				Note: "presumed harassment: a call within 7 days after a telephone conversation about the debt"},
 		},
 	}

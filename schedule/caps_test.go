@@ -420,7 +420,7 @@ func TestUSCollectionsCapAndPause(t *testing.T) {
 	if !dec.Reasons[0].NextAllowedAt.Equal(pauseEnd) || !strings.Contains(dec.Reasons[0].Message, "conversation") {
 		t.Errorf("reason = %+v, want the pause until %s", dec.Reasons[0], pauseEnd)
 	}
-	if !strings.Contains(evidence(dec.Reasons[0], "frequency.cite"), "1006.14(b)(2)(ii)") {
+	if !strings.Contains(evidence(dec.Reasons[0], "frequency.cite"), "1006.14(b)(2)(i)(B)") {
 		t.Errorf("pause cite = %q", evidence(dec.Reasons[0], "frequency.cite"))
 	}
 	r.want(pauseEnd.Add(-time.Second), debt(other, "debt-3"), false)
