@@ -92,6 +92,28 @@ func TestFileListsAtOnceAndHoldsRecordings(t *testing.T) {
 	}
 }
 
+// A filing refused because its id is taken still lists its number: a client
+// that takes ErrExists for "already filed" must not lose the opt-out of a
+// second complainant whose filing reused the id.
+func TestDuplicateIDStillLists(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	if _, err := e.desk.File(ctx, fri, complaint.Filing{ID: "cp-1", Number: callee, Channel: complaint.ChannelPhone}); err != nil {
+		t.Fatal(err)
+	}
+	other := dialgate.MustParseNumber("+8613800138999")
+	dial := dialgate.Dial{To: other, Purpose: dialgate.PurposeService, LeadID: "x"}
+	if dec, _ := e.gate.Check(ctx, dial); !dec.Allowed {
+		t.Fatalf("allowed before the complaint: %v", dec.Codes())
+	}
+	if _, err := e.desk.File(ctx, fri, complaint.Filing{ID: "cp-1", Number: other, Channel: complaint.ChannelPhone}); !errors.Is(err, complaint.ErrExists) {
+		t.Fatalf("duplicate complaint id: %v", err)
+	}
+	if dec, _ := e.gate.Check(ctx, dial); dec.Allowed || !dec.Has(dialgate.CodeDNCListed) {
+		t.Fatalf("dial after a complaint refused for its id: %v", dec.Codes())
+	}
+}
+
 func TestDeadlinesAndOverdue(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()

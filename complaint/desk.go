@@ -139,7 +139,9 @@ type Filing struct {
 // list first (effective for the next Check before File returns), then the
 // callee's recordings are held, then the complaint is stored with its
 // deadlines. If a step fails, File returns the error; the steps already done
-// stay done (a listed number and a held recording are the safe side).
+// stay done (a listed number and a held recording are the safe side). An id
+// already used by a stored complaint is ErrExists, and the number is listed
+// all the same.
 func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, error) {
 	if !f.Number.IsValid() {
 		return Complaint{}, fmt.Errorf("%w: number: missing or invalid", ErrInvalid)
@@ -164,9 +166,9 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 	if err := c.Validate(); err != nil {
 		return Complaint{}, err
 	}
-	if _, err := d.store.GetComplaint(ctx, c.ID); err == nil {
-		return Complaint{}, fmt.Errorf("complaint %s: %w", c.ID, ErrExists)
-	}
+	// The number is listed before the id is checked: a filing refused for
+	// its id (a client's id that collides, a retry a client then takes for
+	// done) must not lose the complainant's opt-out.
 	if err := d.lists.Add(ctx, dnc.Entry{
 		Number: f.Number, Scope: scope, List: "complaints", Source: "complaint",
 		AddedAt: t, Evidence: "complaint:" + c.ID,
@@ -174,6 +176,9 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 		return Complaint{}, fmt.Errorf("complaint %s: listing the number: %w", c.ID, err)
 	}
 	c.DNCListed = true
+	if _, err := d.store.GetComplaint(ctx, c.ID); err == nil {
+		return Complaint{}, fmt.Errorf("complaint %s: %w (the number is listed all the same)", c.ID, ErrExists)
+	}
 	if d.holds != nil {
 		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
 		if err != nil {
