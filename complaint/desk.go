@@ -192,11 +192,15 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 	return c, nil
 }
 
-// Forward records that the complaint was forwarded to its handler at t.
+// Forward records that the complaint was forwarded to its handler at t, which
+// must not be before it was received (ErrInvalid).
 func (d *Desk) Forward(ctx context.Context, id string, t time.Time) error {
 	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {
 		if c.Status != StatusOpen {
 			return fmt.Errorf("complaint %s is %s: %w", id, c.Status, ErrState)
+		}
+		if err := stepAfter(id, t, "received", c.ReceivedAt); err != nil {
+			return err
 		}
 		c.Status, c.ForwardedAt = StatusForwarded, t
 		return nil
@@ -205,6 +209,7 @@ func (d *Desk) Forward(ctx context.Context, id string, t time.Time) error {
 
 // Resolve records that the complaint was verified and handled at t, with the
 // resolution in plain words. An open complaint is forwarded at the same time.
+// t must not be before the complaint was received or forwarded (ErrInvalid).
 func (d *Desk) Resolve(ctx context.Context, id string, t time.Time, resolution string) error {
 	if resolution == "" {
 		return fmt.Errorf("%w: resolution: missing", ErrInvalid)
@@ -212,8 +217,14 @@ func (d *Desk) Resolve(ctx context.Context, id string, t time.Time, resolution s
 	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {
 		switch c.Status {
 		case StatusOpen:
+			if err := stepAfter(id, t, "received", c.ReceivedAt); err != nil {
+				return err
+			}
 			c.ForwardedAt = t
 		case StatusForwarded:
+			if err := stepAfter(id, t, "forwarded", c.ForwardedAt); err != nil {
+				return err
+			}
 		default:
 			return fmt.Errorf("complaint %s is %s: %w", id, c.Status, ErrState)
 		}
@@ -222,15 +233,31 @@ func (d *Desk) Resolve(ctx context.Context, id string, t time.Time, resolution s
 	})
 }
 
-// Answer records that the complainant was told the result at t, closing the complaint.
+// Answer records that the complainant was told the result at t, closing the
+// complaint. t must not be before the complaint was handled (ErrInvalid).
 func (d *Desk) Answer(ctx context.Context, id string, t time.Time) error {
 	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {
 		if c.Status != StatusHandled {
 			return fmt.Errorf("complaint %s is %s, answer after handling: %w", id, c.Status, ErrState)
 		}
+		if err := stepAfter(id, t, "handled", c.HandledAt); err != nil {
+			return err
+		}
 		c.Status, c.AnsweredAt = StatusAnswered, t
 		return nil
 	})
+}
+
+// stepAfter refuses a step of complaint id at t before the step it follows
+// (what, at prev): the record would show the complaint forwarded before it
+// was received, or answered before it was handled, and its deadlines met by
+// a typo in a date.
+func stepAfter(id string, t time.Time, what string, prev time.Time) error {
+	if t.Before(prev) {
+		return fmt.Errorf("%w: at: %s is before complaint %s was %s (%s)", ErrInvalid,
+			t.Format(time.RFC3339), id, what, prev.In(t.Location()).Format(time.RFC3339))
+	}
+	return nil
 }
 
 // Get returns one complaint.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -21,15 +22,27 @@ func (a *app) auditRepairCmd() *cobra.Command {
 dialgate serve refuses to start on it (it neither drops nor accepts the partial
 line). repair cuts that line off, saves the cut bytes beside the file as
 <file>.torn-<offset>, and appends a repair record (file, offset, length, SHA-256
-of what was cut) and a signed checkpoint, with the keys in --data/keys. A repair
-interrupted after its cut and before its record leaves saved bytes no record
-names (dialgate serve refuses to start on them too): repair records those as
-well. It does nothing when the last line is complete and every saved cut is
+of what was cut) and a signed checkpoint, with the keys in --data/keys: those
+of the dialgate serve that wrote the log (repair never makes keys, and refuses
+a --data without them). A repair interrupted after its cut and before its
+record leaves saved bytes no record names (dialgate serve refuses to start on
+them too): repair records those as well. It does nothing when the last line is complete and every saved cut is
 recorded. Stop dialgate serve first.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
 				dir = filepath.Join(a.data, sidecar.AuditDir)
+			}
+			// Repair signs with the keys of the sidecar that wrote the log;
+			// it never makes new ones. LoadKeys would: a --data without keys
+			// (a typo, or the default with --dir) would sign the repair's
+			// checkpoint with a key the auditors do not hold, and the log
+			// would fail verification for good.
+			for _, name := range []string{sidecar.HMACKeyFile, sidecar.SignerKeyFile} {
+				p := filepath.Join(a.data, sidecar.KeysDir, name)
+				if _, err := os.Stat(p); err != nil {
+					return usageErr("--data: %v: audit repair signs with the keys of the dialgate serve that wrote the log and never makes new ones: give that sidecar's --data (nothing was changed)", err)
+				}
 			}
 			keys, err := sidecar.LoadKeys(a.data)
 			if err != nil {

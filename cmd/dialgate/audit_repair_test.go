@@ -141,3 +141,69 @@ func TestCheckRecordsInAuditLog(t *testing.T) {
 		t.Fatalf("verify: %d %s %s", code, out, errs)
 	}
 }
+
+// TestAuditRepairNeedsTheLogsKeys: a repair with --dir and a --data that
+// holds no keys (a typo, or the default ./dialgate-data) is refused and
+// changes nothing. It used to make new keys there and sign the repair's
+// checkpoint with them: the log then failed verification under the
+// sidecar's key for good.
+func TestAuditRepairNeedsTheLogsKeys(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	keys, err := sidecar.LoadKeys(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(data, sidecar.AuditDir)
+	log, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time {
+		return time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	last := files[len(files)-1]
+	f, err := os.OpenFile(last, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"schema":"dialgate.audit.v1","seq":1,"kind":"deci`) // a crash mid-line
+	f.Close()
+	before, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	wrong := filepath.Join(t.TempDir(), "dialgate-data")
+	code, out, errs := runCLI(t, "", "--data", wrong, "audit", "repair", "--dir", dir)
+	if code != 2 || !strings.Contains(errs, "--data") || !strings.Contains(errs, "nothing was changed") {
+		t.Fatalf("repair with a --data without keys: exit %d\n%s\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(wrong); err == nil {
+		t.Errorf("repair made %s", wrong)
+	}
+	if after, err := os.ReadFile(last); err != nil || string(after) != string(before) {
+		t.Fatalf("repair refused but the log changed: %v", err)
+	}
+	// With the sidecar's --data the same repair works and verifies.
+	if code, out, errs := runCLI(t, "", "--data", data, "audit", "repair", "--dir", dir); code != 0 || !strings.Contains(out, "cut ") {
+		t.Fatalf("repair: %d %s %s", code, out, errs)
+	}
+	pub := filepath.Join(data, sidecar.KeysDir, sidecar.SignerPubFile)
+	if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 {
+		t.Fatalf("verify after repair: %d %s %s", code, out, errs)
+	}
+}

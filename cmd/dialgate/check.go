@@ -76,7 +76,8 @@ same DIR: the store is locked to one process). Otherwise it decides
 on an empty in-memory store — no stored lists, consents or counters — and says
 so on stderr; it never creates the store. Such a decision fails closed: an
 allow exits 1 unless --what-if says you only want to know what the rules
-themselves say.
+themselves say. --what-if with a store (or a fleet's Redis) is refused (exit
+2): the decision would reserve capacity and be recorded.
 
 Fleets: with --config (the YAML of dialgate serve) check decides as that
 config's sidecar would: under its profile (a different --profile is refused),
@@ -136,7 +137,7 @@ store failed): do not dial; 2 bad input.`,
 	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock)")
 	f.StringVar(&profile, "profile", "cn", "built-in profile name or profile file")
 	f.StringVar(&a.fleetConfig, "config", "", "the YAML config of dialgate serve: decide as its sidecar would (its profile, registries, HMAC key and shared Redis/PostgreSQL stores)")
-	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, let an allow against empty lists, consents and counters exit 0 (otherwise it exits 1)")
+	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, let an allow against empty lists, consents and counters exit 0 (otherwise it exits 1); refused when there is a store")
 	f.StringArrayVar(&registries, "registry", nil, "registry snapshot file (dnc build), repeatable; its header names the registry")
 	f.BoolVar(&asJSON, "json", false, "read the dial as JSON on stdin and print the decision as JSON")
 	return cmd
@@ -296,6 +297,11 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		return err
 	}
 	defer closeStore()
+	if whatIf && !ephemeral {
+		// --what-if says nothing real is decided; against a store the
+		// decision would reserve capacity and be recorded in its audit log.
+		return usageErr("--what-if: only for a --data without a store, but %s (or the fleet of --config) is a store: check would reserve capacity and record the decision there; drop --what-if to decide for real, or give a --data without a store", filepath.Join(a.data, boltstore.DefaultFileName))
+	}
 	var clock dialgate.Clock = dialgate.SystemClock{}
 	if !at.IsZero() {
 		clock = dialgate.ClockFunc(func() time.Time { return at })

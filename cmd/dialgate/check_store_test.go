@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,5 +36,33 @@ func TestCheckStoreFailureExits1(t *testing.T) {
 		"--purpose", "service", "--lead-id", "x", "--at", "2026-12-05T10:00:00+08:00")
 	if code != 1 || !strings.Contains(errs, "locked") {
 		t.Fatalf("check on a locked store: exit %d, stdout %q, stderr %q; want exit 1 and the lock named", code, out, errs)
+	}
+}
+
+// TestCheckWhatIfWithAStoreIsRefused: --what-if only makes sense without a
+// store. With one it was silently ignored: the "what-if" decision reserved
+// a frequency-cap slot and was recorded in the audit log, so the real dial
+// after it was capped.
+func TestCheckWhatIfWithAStoreIsRefused(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	if code, _, errs := run("ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
+		t.Fatalf("ledger add: %d %s", code, errs)
+	}
+	dial := []string{"check", "--tenant", "acme", "--to", "+8613800138000", "--from", "+861058001234", "--purpose", "service", "--lead-id", "x"}
+	code, out, errs := run(append(dial, "--at", "2026-12-04T10:00:00+08:00", "--what-if")...)
+	if code != 2 || out != "" || !strings.Contains(errs, "--what-if:") {
+		t.Fatalf("check --what-if with a store: exit %d %q %q", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(data, sidecar.AuditDir)); err == nil {
+		t.Error("the refused check opened the audit log")
+	}
+	// Nothing was reserved: the real decision a minute later is allowed
+	// (cn caps a callee at 1 call per 5 minutes).
+	if code, out, errs := run(append(dial, "--at", "2026-12-04T10:01:00+08:00")...); code != 0 {
+		t.Fatalf("check after the refused what-if: exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -123,7 +123,11 @@ func (a *app) ledgerAddCmd() *cobra.Command {
 			}
 			norm, err := e.Normalize()
 			if err != nil {
-				return usageErr("--%s", strings.ReplaceAll(err.Error(), "_", "-"))
+				// The message starts with the entry's field (valid_until):
+				// name its flag (--valid-until), and leave the rest, which
+				// quotes values and names them as written (mobile_business).
+				field, rest, _ := strings.Cut(err.Error(), ": ")
+				return usageErr("--%s: %s", strings.ReplaceAll(field, "_", "-"), rest)
 			}
 			s, done, err := a.openLedger(cmd.Context(), true)
 			if err != nil {

@@ -135,3 +135,31 @@ func TestScreenCountryFlagMustBeACountryCode(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerAddErrorQuotesValuesAsWritten: an error of `ledger add` names the
+// flag of the field at fault (--valid-until for valid_until) but leaves the
+// rest of the message alone. It used to turn every "_" into "-", so the
+// error for --type advised "mobile-business", which --type refuses, and
+// quoted the value given otherwise than it was written.
+func TestLedgerAddErrorQuotesValuesAsWritten(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--number", "+8613800138000"}, []string{"--type: ", "write mobile_business"}},
+		{[]string{"--number", "+861058001234", "--type", "fixed_line"}, []string{"--type: ", `"fixed_line"`, "or mobile_business"}},
+		{[]string{"--number", "+861058001234", "--valid-from", "2027-01-01T00:00:00Z", "--valid-until", "2026-01-01T00:00:00Z"},
+			[]string{"--valid-until: "}},
+	} {
+		args := append([]string{"ledger", "add", "--tenant", "acme", "--holder", "A", "--purposes", "service"}, c.args...)
+		code, _, errs := runCLI(t, "", args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%q)", c.args, code, errs)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%v: stderr %q does not say %q", c.args, errs, w)
+			}
+		}
+	}
+}

@@ -226,3 +226,47 @@ func TestComplaintDeadlinesWithoutCalendar(t *testing.T) {
 		t.Fatalf("complaint add on Wednesday 2026-02-25: %d %q %s, want %q", code, out, errs, want)
 	}
 }
+
+// TestComplaintStepBeforeThePreviousStep: a step dated before the one it
+// follows (a typo in --at) is bad input and changes nothing. It used to be
+// stored: a complaint forwarded before it was received, answered before it
+// was handled, its deadlines met on paper.
+func TestComplaintStepBeforeThePreviousStep(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	if code, _, errs := run("complaint", "add", "--number", "+8613900139000", "--id", "cp-1", "--at", "2026-11-03T10:00:00+08:00"); code != 0 {
+		t.Fatalf("complaint add: exit %d %s", code, errs)
+	}
+	steps := []struct {
+		step, early, ok string
+		extra           []string
+	}{
+		{"forward", "2026-11-02T10:00:00+08:00", "2026-11-04T10:00:00+08:00", nil},
+		{"resolve", "2026-11-03T10:00:00+08:00", "2026-11-05T10:00:00+08:00", []string{"--resolution", "kept on the list"}},
+		{"answer", "2026-11-04T10:00:00+08:00", "2026-11-06T10:00:00+08:00", nil},
+	}
+	for _, s := range steps {
+		args := append([]string{"complaint", s.step, "cp-1", "--at", s.early}, s.extra...)
+		if code, out, errs := run(args...); code != 2 || !strings.Contains(errs, "at: "+s.early+" is before complaint cp-1 was") {
+			t.Errorf("%s at %s: exit %d %q %q", s.step, s.early, code, out, errs)
+		}
+		args = append([]string{"complaint", s.step, "cp-1", "--at", s.ok}, s.extra...)
+		if code, out, errs := run(args...); code != 0 {
+			t.Fatalf("%s at %s: exit %d %q %q", s.step, s.ok, code, out, errs)
+		}
+	}
+	code, out, errs := run("complaint", "list", "--json", "--at", "2026-11-07T10:00:00+08:00")
+	var got []struct {
+		ForwardedAt time.Time `json:"forwarded_at"`
+		AnsweredAt  time.Time `json:"answered_at"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("complaint list --json: %v\n%s", err, out)
+	}
+	if code != 0 || len(got) != 1 || !got[0].ForwardedAt.Equal(mustTime(t, "2026-11-04T10:00:00+08:00")) || !got[0].AnsweredAt.Equal(mustTime(t, "2026-11-06T10:00:00+08:00")) {
+		t.Fatalf("complaint after the refused steps: exit %d %s %s", code, out, errs)
+	}
+}

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"errors"
 	"net"
+	"time"
 
 	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/policy"
 	"github.com/spf13/cobra"
 )
 
@@ -67,17 +68,30 @@ in force stays.`,
 			set("shadow", func() { base.Shadow = cfg.Shadow })
 			set("log-level", func() { base.LogLevel = cfg.LogLevel })
 			set("registry", func() { base.Registries = append(base.Registries, cfg.Registries...) })
-			var perr error
-			set("shutdown-grace", func() { perr = errors.Join(perr, base.ShutdownGrace.UnmarshalJSON([]byte(`"`+grace+`"`))) })
-			set("drain", func() { perr = errors.Join(perr, base.Drain.UnmarshalJSON([]byte(`"`+drain+`"`))) })
-			if perr != nil {
-				return usageErr("--shutdown-grace/--drain: %v", perr)
+			for _, d := range []struct {
+				flag, v string
+				dst     *sidecar.Duration
+			}{{"shutdown-grace", grace, &base.ShutdownGrace}, {"drain", drain, &base.Drain}} {
+				if !f.Changed(d.flag) {
+					continue
+				}
+				v, err := time.ParseDuration(d.v)
+				if err != nil {
+					return usageErr("--%s: invalid duration %q (want e.g. \"10s\" or \"500ms\")", d.flag, d.v)
+				}
+				*d.dst = sidecar.Duration(v)
 			}
 			if base.Data == "" || cmd.Flags().Changed("data") {
 				base.Data = a.data
 			}
 			if err := base.Validate(); err != nil {
 				return usageErr("%v", err)
+			}
+			// An unknown profile, or a profile file that does not load, is
+			// bad input (exit 2) as for check, found before the data
+			// directory is made.
+			if _, err := policy.Load(base.WithDefaults().Profile); err != nil {
+				return usageErr("--profile (or the config's profile): %v", err)
 			}
 			err := sidecar.Serve(cmd.Context(), base, a.stderr, func(g, m net.Addr) {})
 			if err != nil {

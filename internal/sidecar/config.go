@@ -159,23 +159,27 @@ type Config struct {
 	RegistryReload Duration `json:"registry_reload,omitempty"`
 }
 
-// LoadConfig reads a YAML config file. Unknown keys are errors.
+// LoadConfig reads a YAML config file. Unknown keys are errors, named with
+// the file and line (path:3: …).
 func LoadConfig(path string) (Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	return ParseConfig(b)
+	return parseConfig(path, b)
 }
 
 // ParseConfig decodes YAML config text strictly: an unknown key, a wrong type
 // or a bad duration is an error naming the key.
-func ParseConfig(b []byte) (Config, error) {
+func ParseConfig(b []byte) (Config, error) { return parseConfig("config", b) }
+
+// parseConfig is ParseConfig with the errors' lines given as file:line.
+func parseConfig(file string, b []byte) (Config, error) {
 	var c Config
 	if len(bytes.TrimSpace(b)) == 0 {
 		return c, nil
 	}
-	doc, err := yamlx.Parse("config", b)
+	doc, err := yamlx.Parse(file, b)
 	if err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
