@@ -21,7 +21,7 @@ type gateServer struct {
 	gate    *dialgate.Gate
 	m       *metrics
 	workers int
-	owners  *decisionOwners // tenants of allowed decisions made under tenant-bound tokens
+	owners  *decisionOwners // tenants of decisions made under tokens
 }
 
 func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb.Decision, error) {
@@ -41,9 +41,7 @@ func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb
 		return nil, err
 	}
 	s.m.observe(method, start, &dec, nil)
-	if dec.Allowed {
-		s.owners.note(ctx, dec.ID, d.Tenant)
-	}
+	s.owners.note(ctx, dec.ID, d.Tenant)
 	return decisionToProto(dec), nil
 }
 
