@@ -22,6 +22,9 @@ type gateServer struct {
 	m       *metrics
 	workers int
 	owners  *decisionOwners // tenants of decisions made under tokens
+	// recovered logs a panic of a CheckStream worker and returns the status
+	// to answer its request with (Server.recovered); nil: Internal, unlogged.
+	recovered func(method string, p any) error
 }
 
 func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb.Decision, error) {
@@ -109,6 +112,14 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			// A worker runs outside the handler's goroutine, where the
+			// server's recover interceptor cannot catch a panic: unrecovered,
+			// it would end the process and every dialer's streams with it.
+			defer func() {
+				if p := recover(); p != nil {
+					send(streamErr(req.GetRequestId(), s.panicked(p)))
+				}
+			}()
 			dec, err := s.decide(ctx, "CheckStream", req.GetDial())
 			if err != nil {
 				send(streamErr(req.GetRequestId(), err))
@@ -121,6 +132,15 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			}
 		}()
 	}
+}
+
+// panicked returns the status a CheckStream request whose worker panicked
+// is answered with.
+func (s *gateServer) panicked(p any) error {
+	if s.recovered != nil {
+		return s.recovered("/dialgate.v1.GateService/CheckStream", p)
+	}
+	return status.Error(codes.Internal, "internal error; do not dial")
 }
 
 // undeliveredReleaseTimeout bounds the release of an allow that could not be
