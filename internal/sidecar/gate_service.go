@@ -44,7 +44,7 @@ func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb
 		return nil, err
 	}
 	s.m.observe(method, start, &dec, nil)
-	s.owners.note(ctx, dec.ID, d.Tenant)
+	s.owners.note(ctx, dec.ID, d.Tenant, dec.Allowed)
 	return decisionToProto(dec), nil
 }
 

@@ -9,9 +9,14 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// maxDecisionOwners bounds how many decisions the server remembers the
-// tenant of, for Release and ReportOutcome under tenant-bound tokens.
-const maxDecisionOwners = 1 << 18
+// maxDecisionOwners bounds how many allowed decisions the server remembers
+// the tenant of, for Release and ReportOutcome under tenant-bound tokens, and
+// maxDeniedOwners how many denied ones (kept apart, so that a flood of
+// denies, cheap to get, cannot push the allowed decisions out).
+const (
+	maxDecisionOwners = 1 << 18
+	maxDeniedOwners   = 1 << 16
+)
 
 // decisionOwners remembers the tenant of each decision (allowed or denied)
 // made under a token, bound to tenants or not, so that a tenant-bound token
@@ -31,27 +36,44 @@ const maxDecisionOwners = 1 << 18
 // reserved until its window passes, the safe side. Tokens without tenants
 // release any decision, as before. Safe for concurrent use.
 type decisionOwners struct {
-	lru *lru.Cache[string, string]
+	allowed *lru.Cache[string, string]
+	denied  *lru.Cache[string, string]
 }
 
 func newDecisionOwners() *decisionOwners {
-	c, err := lru.New[string, string](maxDecisionOwners)
+	a, err := lru.New[string, string](maxDecisionOwners)
 	if err != nil {
 		panic(err) // constant positive size
 	}
-	return &decisionOwners{lru: c}
+	d, err := lru.New[string, string](maxDeniedOwners)
+	if err != nil {
+		panic(err) // constant positive size
+	}
+	return &decisionOwners{allowed: a, denied: d}
 }
 
 // note records the tenant of a decision made under a token (bound to
 // tenants or not). Without a token (a server without a tokens file) no token
 // is bound, and nothing is recorded.
-func (o *decisionOwners) note(ctx context.Context, id, tenant string) {
+func (o *decisionOwners) note(ctx context.Context, id, tenant string, allowed bool) {
 	if o == nil {
 		return
 	}
 	if e, _ := ctx.Value(tokenKey{}).(*tokenEntry); e != nil {
-		o.lru.Add(id, tenant)
+		if allowed {
+			o.allowed.Add(id, tenant)
+		} else {
+			o.denied.Add(id, tenant)
+		}
 	}
+}
+
+// tenant returns the tenant of remembered decision id.
+func (o *decisionOwners) tenant(id string) (string, bool) {
+	if t, ok := o.allowed.Get(id); ok {
+		return t, true
+	}
+	return o.denied.Get(id)
 }
 
 // mayRelease reports PermissionDenied when ctx's token is bound to tenants
@@ -63,7 +85,7 @@ func (o *decisionOwners) mayRelease(ctx context.Context, id string) error {
 		return nil
 	}
 	if o != nil {
-		if tenant, ok := o.lru.Get(id); ok && e.tenants[tenant] {
+		if tenant, ok := o.tenant(id); ok && e.tenants[tenant] {
 			return nil
 		}
 	}
@@ -87,7 +109,7 @@ func (o *decisionOwners) mayReport(ctx context.Context, id string, dial *dialgat
 	if e == nil || o == nil {
 		return nil
 	}
-	tenant, ok := o.lru.Get(id)
+	tenant, ok := o.tenant(id)
 	if !ok {
 		return nil
 	}

@@ -1,10 +1,13 @@
 package sidecar
 
 import (
+	"context"
+	"strconv"
 	"testing"
 
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // TestTokenTenantsOutcomeOfUnboundOrDeniedDecision: a token bound to
@@ -64,5 +67,24 @@ func TestTokenTenantsOutcomeOfUnboundOrDeniedDecision(t *testing.T) {
 	}
 	if _, err := e.gate.Release(globex, &pb.ReleaseRequest{DecisionId: byOps}); err != nil {
 		t.Errorf("globex releasing its dial decided under ops's token: %v", err)
+	}
+}
+
+// TestDecisionOwnersDeniesDoNotEvictAllows: denied decisions are remembered
+// apart from allowed ones, so that a dialer's flood of denies (cheap: a
+// listed number) cannot push another tenant's allowed decisions out, after
+// which their outcomes would be accepted from any tenant's token.
+func TestDecisionOwnersDeniesDoNotEvictAllows(t *testing.T) {
+	o := newDecisionOwners()
+	ctx := context.WithValue(context.Background(), tokenKey{}, &tokenEntry{name: "acme", tenants: map[string]bool{"acme": true}})
+	o.note(ctx, "globex-allowed", "globex", true)
+	for i := range maxDecisionOwners + 1 {
+		o.note(ctx, "acme-denied-"+strconv.Itoa(i), "acme", false)
+	}
+	if tenant, ok := o.tenant("globex-allowed"); !ok || tenant != "globex" {
+		t.Fatalf("globex's allowed decision: got %q %v after a flood of denies", tenant, ok)
+	}
+	if err := o.mayReport(ctx, "globex-allowed", nil); status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("acme reporting globex's decision after a flood of denies: %v", err)
 	}
 }
