@@ -21,7 +21,10 @@ type gateServer struct {
 	gate    *dialgate.Gate
 	m       *metrics
 	workers int
-	owners  *decisionOwners // tenants of allowed decisions made under tenant-bound tokens
+	owners  *decisionOwners // tenants of decisions made under tokens
+	// recovered logs a panic of a CheckStream worker and returns the status
+	// to answer its request with (Server.recovered); nil: Internal, unlogged.
+	recovered func(method string, p any) error
 }
 
 func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb.Decision, error) {
@@ -41,9 +44,7 @@ func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb
 		return nil, err
 	}
 	s.m.observe(method, start, &dec, nil)
-	if dec.Allowed {
-		s.owners.note(ctx, dec.ID, d.Tenant)
-	}
+	s.owners.note(ctx, dec.ID, d.Tenant, dec.Allowed)
 	return decisionToProto(dec), nil
 }
 
@@ -111,6 +112,14 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			// A worker runs outside the handler's goroutine, where the
+			// server's recover interceptor cannot catch a panic: unrecovered,
+			// it would end the process and every dialer's streams with it.
+			defer func() {
+				if p := recover(); p != nil {
+					send(streamErr(req.GetRequestId(), s.panicked(p)))
+				}
+			}()
 			dec, err := s.decide(ctx, "CheckStream", req.GetDial())
 			if err != nil {
 				send(streamErr(req.GetRequestId(), err))
@@ -123,6 +132,15 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			}
 		}()
 	}
+}
+
+// panicked returns the status a CheckStream request whose worker panicked
+// is answered with.
+func (s *gateServer) panicked(p any) error {
+	if s.recovered != nil {
+		return s.recovered("/dialgate.v1.GateService/CheckStream", p)
+	}
+	return status.Error(codes.Internal, "internal error; do not dial")
 }
 
 // undeliveredReleaseTimeout bounds the release of an allow that could not be

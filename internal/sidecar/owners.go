@@ -9,56 +9,87 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// maxDecisionOwners bounds how many allowed decisions of tenant-bound tokens
-// the server remembers for Release.
-const maxDecisionOwners = 1 << 18
+// maxDecisionOwners bounds how many allowed decisions the server remembers
+// the tenant of, for Release and ReportOutcome under tenant-bound tokens, and
+// maxDeniedOwners how many denied ones (kept apart, so that a flood of
+// denies, cheap to get, cannot push the allowed decisions out).
+const (
+	maxDecisionOwners = 1 << 18
+	maxDeniedOwners   = 1 << 16
+)
 
-// decisionOwners remembers the tenant of each allowed decision made under a
-// tenant-bound token, so that such a token can Release only decisions of its
-// own tenants. Decision ids are a per-Gate prefix and a counter: one id of its
-// own tells a dialer every other tenant's ids, and releasing those would give
-// back that tenant's cap and segment-rate reservations (a wrong allow).
+// decisionOwners remembers the tenant of each decision (allowed or denied)
+// made under a token, bound to tenants or not, so that a tenant-bound token
+// can Release only decisions of its own tenants and report outcomes of no
+// other tenant's decision. Decision ids are a per-Gate prefix and a counter:
+// one id of its own tells a dialer every other tenant's ids. Releasing those
+// would give back that tenant's cap and segment-rate reservations (a wrong
+// allow); reporting outcomes under them would write into that tenant's
+// quarterly report, which links outcomes to decisions by id (an abandoned
+// call "with its recorded message", a ring time, an answered call of a
+// denied decision). Decisions of tokens without tenants are remembered too:
+// in a fleet where some dialers hold a token of every tenant, their
+// decisions are as exposed as the others'.
 //
 // A decision the server no longer remembers (evicted, or decided before a
 // restart) cannot be released by a tenant-bound token: its capacity stays
 // reserved until its window passes, the safe side. Tokens without tenants
 // release any decision, as before. Safe for concurrent use.
 type decisionOwners struct {
-	lru *lru.Cache[string, string]
+	allowed *lru.Cache[string, string]
+	denied  *lru.Cache[string, string]
 }
 
 func newDecisionOwners() *decisionOwners {
-	c, err := lru.New[string, string](maxDecisionOwners)
+	a, err := lru.New[string, string](maxDecisionOwners)
 	if err != nil {
 		panic(err) // constant positive size
 	}
-	return &decisionOwners{lru: c}
+	d, err := lru.New[string, string](maxDeniedOwners)
+	if err != nil {
+		panic(err) // constant positive size
+	}
+	return &decisionOwners{allowed: a, denied: d}
 }
 
-// note records the tenant of an allowed decision when ctx's token is bound
-// to tenants.
-func (o *decisionOwners) note(ctx context.Context, id, tenant string) {
+// note records the tenant of a decision made under a token (bound to
+// tenants or not). Without a token (a server without a tokens file) no token
+// is bound, and nothing is recorded.
+func (o *decisionOwners) note(ctx context.Context, id, tenant string, allowed bool) {
 	if o == nil {
 		return
 	}
-	if e, _ := ctx.Value(tokenKey{}).(*tokenEntry); e != nil && e.tenants != nil {
-		o.lru.Add(id, tenant)
+	if e, _ := ctx.Value(tokenKey{}).(*tokenEntry); e != nil {
+		if allowed {
+			o.allowed.Add(id, tenant)
+		} else {
+			o.denied.Add(id, tenant)
+		}
 	}
 }
 
+// tenant returns the tenant of remembered decision id.
+func (o *decisionOwners) tenant(id string) (string, bool) {
+	if t, ok := o.allowed.Get(id); ok {
+		return t, true
+	}
+	return o.denied.Get(id)
+}
+
 // mayRelease reports PermissionDenied when ctx's token is bound to tenants
-// and decision id is not a remembered decision of one of them.
+// and decision id is not a remembered decision of one of them (a denied
+// decision of its own reserved nothing; releasing it is harmless).
 func (o *decisionOwners) mayRelease(ctx context.Context, id string) error {
 	e, _ := ctx.Value(tokenKey{}).(*tokenEntry)
 	if e == nil || e.tenants == nil {
 		return nil
 	}
 	if o != nil {
-		if tenant, ok := o.lru.Get(id); ok && e.tenants[tenant] {
+		if tenant, ok := o.tenant(id); ok && e.tenants[tenant] {
 			return nil
 		}
 	}
-	return status.Errorf(codes.PermissionDenied, "decision_id: token %q may release only allowed decisions of its tenants that this server made (and still remembers); the capacity stays reserved", e.name)
+	return status.Errorf(codes.PermissionDenied, "decision_id: token %q may release only decisions of its tenants that this server made (and still remembers); the capacity stays reserved", e.name)
 }
 
 // mayReport reports PermissionDenied when ctx's token is bound to tenants
@@ -78,7 +109,7 @@ func (o *decisionOwners) mayReport(ctx context.Context, id string, dial *dialgat
 	if e == nil || o == nil {
 		return nil
 	}
-	tenant, ok := o.lru.Get(id)
+	tenant, ok := o.tenant(id)
 	if !ok {
 		return nil
 	}

@@ -105,7 +105,8 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	if clock == nil {
 		clock = dialgate.SystemClock{}
 	}
-	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: newDecisionOwners()})
+	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: newDecisionOwners(),
+		recovered: s.recovered})
 	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {

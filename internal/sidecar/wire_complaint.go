@@ -68,7 +68,7 @@ func newComplaintID(t time.Time) (string, error) {
 
 // FileComplaint implements ComplaintAdmin through the Desk: channel "phone"
 // and a "cp-<time>-<random>" id when not given; a retry with the same id,
-// number and scope returns the id again.
+// number and scope, and the same tenant or none, returns the id again.
 func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string, error) {
 	f := complaint.Filing{
 		ID: c.ID, Number: c.Number, Tenant: c.Tenant, Channel: complaint.Channel(c.Channel),
@@ -104,13 +104,19 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 		if f.Scope != (dnc.Scope{}) {
 			scope = f.Scope
 		}
-		if old.Callee != a.hasher.HashCallee(c.Number) {
-			return "", fmt.Errorf("%w: complaint %s is about another number", ErrAlreadyExists, f.ID)
+		if old.Callee != a.hasher.HashCallee(c.Number) || (c.Tenant != "" && old.Tenant != c.Tenant) {
+			// Not a retry: acknowledging would tell the caller its
+			// complaint is on record for its tenant when the record is
+			// another filing's (another tenant's report and deadlines).
+			// Ids are chosen by clients, and a token bound to one tenant
+			// may hit another tenant's id: the messages here name nothing
+			// of the filing on record (its tenant, its scope).
+			return "", fmt.Errorf("%w: complaint %s is about another number or tenant", ErrAlreadyExists, f.ID)
 		}
 		if old.Scope != scope.String() {
 			// Acknowledging would tell the caller the number is listed in
 			// scope when it is listed only in the first filing's scope.
-			return "", fmt.Errorf("%w: complaint %s was filed with scope %s, not %s", ErrAlreadyExists, f.ID, old.Scope, scope)
+			return "", fmt.Errorf("%w: complaint %s was filed in another scope than %s", ErrAlreadyExists, f.ID, scope)
 		}
 		return f.ID, nil // a retry of a complaint already filed
 	case errors.Is(err, complaint.ErrInvalid):

@@ -48,7 +48,9 @@ func consentError(err error) error {
 }
 
 // GrantConsent implements ConsentAdmin: it validates and adds the record; an
-// existing id is a success when the record is the same and not revoked.
+// existing id is a success when the record is the same and not revoked,
+// FailedPrecondition when it is the same and revoked, and AlreadyExists
+// (saying nothing of its state) when it is another record.
 func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 	r := consent.Record{
 		ID: c.ID, Number: c.Number, Scope: consent.Scope(c.Scope), Tenant: c.Tenant, Method: consent.Method(c.Method),
@@ -67,14 +69,18 @@ func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 	if err != nil {
 		return consentError(err)
 	}
-	if old.Revoked() {
-		return fmt.Errorf("%w: consent %s exists and was revoked; consent given again is a new record with a new id", ErrFailedPrecondition, c.ID)
-	}
+	// Another record first, before its state: ids are chosen by clients,
+	// and whether another tenant's consent was withdrawn is that tenant's
+	// business. Only a caller that sent the very record learns it is
+	// revoked.
 	same := old.Number == r.Number && old.Scope == r.Scope && old.Tenant == r.Tenant && old.Method == r.Method &&
 		old.GrantedAt.Equal(r.GrantedAt) && old.ExpiresAt.Equal(r.ExpiresAt) &&
 		old.DisclosureSHA256 == r.DisclosureSHA256 && old.EvidenceURI == r.EvidenceURI && old.Channel == r.Channel
 	if !same {
 		return fmt.Errorf("%w: consent %s exists with other fields", ErrAlreadyExists, c.ID)
+	}
+	if old.Revoked() {
+		return fmt.Errorf("%w: consent %s exists and was revoked; consent given again is a new record with a new id", ErrFailedPrecondition, c.ID)
 	}
 	return nil
 }

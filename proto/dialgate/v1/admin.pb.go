@@ -673,7 +673,8 @@ type FileComplaintRequest struct {
 	Note string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
 	// Client-chosen complaint id (1–128 bytes), which makes a retry
 	// idempotent; unset means the server picks one. AlreadyExists when the id
-	// belongs to a complaint about another number.
+	// belongs to a complaint about another number or (when set) tenant, or in
+	// another scope.
 	ComplaintId string `protobuf:"bytes,6,opt,name=complaint_id,json=complaintId,proto3" json:"complaint_id,omitempty"`
 	// How the complaint arrived: "phone", "web", "app", "regulator" or
 	// "agent"; unset means "phone".
