@@ -3,6 +3,7 @@ package dialgate_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -592,5 +593,38 @@ func TestZeroClockDenies(t *testing.T) {
 	}
 	if capc.commits != 0 || len(log.decisions) != 0 {
 		t.Fatalf("commits %d, audit records %d; want none for a decision without an instant", capc.commits, len(log.decisions))
+	}
+}
+
+// The default decision ids are unique and unpredictable: a dialer that sees
+// its own ids must not be able to name another tenant's decision (the
+// sidecar's Release and ReportOutcome). Consecutive ids of a counter-based
+// scheme share a long prefix; these share nothing beyond "dg-".
+func TestDefaultDecisionIDsUnpredictable(t *testing.T) {
+	idRE := regexp.MustCompile(`^dg-[a-z2-7]{26}$`)
+	seen := make(map[string]bool)
+	prefixes := make(map[string]int)
+	for _, g := range []*dialgate.Gate{
+		mustGate(t, nil, dialgate.WithoutAuditLog()),
+		mustGate(t, nil, dialgate.WithoutAuditLog()),
+	} {
+		for range 500 {
+			dec, err := g.Check(context.Background(), serviceDial())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !idRE.MatchString(dec.ID) || seen[dec.ID] {
+				t.Fatalf("id %q: malformed or repeated", dec.ID)
+			}
+			seen[dec.ID] = true
+			prefixes[dec.ID[:3+4]]++
+		}
+	}
+	// 1,000 ids over 32⁴ four-character prefixes: a prefix shared by more
+	// than 4 would be a pattern (the chance at random is below 10⁻⁶).
+	for p, n := range prefixes {
+		if n > 4 {
+			t.Fatalf("%d of 1000 ids start with %q", n, p)
+		}
 	}
 }

@@ -1,11 +1,12 @@
 package dialgate
 
 import (
+	"crypto/aes"
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/base32"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -107,7 +108,10 @@ func WithCheckTimeout(d time.Duration) Option {
 
 // WithDecisionIDs sets the function that names each decision. It must return a
 // unique, non-empty id on every call and be safe for concurrent use. The default
-// is a random 64-bit prefix per Gate followed by a counter.
+// ids ("dg-" and 26 base32 characters) are unpredictable: no id tells anything
+// of another. A source that replaces it should be unpredictable too where
+// several tenants share a Gate (the sidecar), or a dialer that sees its own ids
+// can name another tenant's decisions.
 func WithDecisionIDs(next func() string) Option {
 	return optionFunc(func(o *gateOptions) error {
 		if next == nil {
@@ -139,19 +143,38 @@ func WithLogger(l *slog.Logger) Option {
 	})
 }
 
-// newIDSource returns the default decision-id generator: "dg-<16 hex>-<n>",
-// with a random prefix so that ids stay unique across processes and restarts.
+// newIDSource returns the default decision-id generator: "dg-" and 26
+// lower-case base32 characters, the AES-128 encryption of a counter under a
+// key drawn at random for the Gate (with a random 64-bit prefix in the
+// block). Ids are unique within a Gate (AES is a permutation and the
+// counter never repeats) and across processes and restarts (independent
+// keys), and unpredictable: one id, or any number of them, tells nothing of
+// the next one or of another Gate's. The sidecar relies on that: a dialer
+// that sees its own decision ids cannot name another tenant's decision to
+// release its reservations or report outcomes into it.
 func newIDSource() (func() string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	var seed [24]byte
+	if _, err := rand.Read(seed[:]); err != nil {
 		return nil, fmt.Errorf("decision ids: %w", err)
 	}
-	prefix := "dg-" + hex.EncodeToString(b[:]) + "-"
+	block, err := aes.NewCipher(seed[:16])
+	if err != nil {
+		return nil, fmt.Errorf("decision ids: %w", err)
+	}
+	prefix := binary.BigEndian.Uint64(seed[16:])
 	var n atomic.Uint64
 	return func() string {
-		var buf [48]byte
-		out := append(buf[:0], prefix...)
-		out = strconv.AppendUint(out, n.Add(1), 10)
-		return string(out)
+		var in, out [aes.BlockSize]byte
+		binary.BigEndian.PutUint64(in[:8], prefix)
+		binary.BigEndian.PutUint64(in[8:], n.Add(1))
+		block.Encrypt(out[:], in[:])
+		var id [3 + 26]byte
+		copy(id[:], "dg-")
+		idEncoding.Encode(id[3:], out[:])
+		return string(id[:])
 	}, nil
 }
+
+// idEncoding writes decision ids: base32 without padding, in lower case
+// (ids appear in URLs, logs and file names).
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)

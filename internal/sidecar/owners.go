@@ -21,8 +21,10 @@ const (
 // decisionOwners remembers the tenant of each decision (allowed or denied)
 // made under a token, bound to tenants or not, so that a tenant-bound token
 // can Release only decisions of its own tenants and report outcomes of no
-// other tenant's decision. Decision ids are a per-Gate prefix and a counter:
-// one id of its own tells a dialer every other tenant's ids. Releasing those
+// other tenant's decision. The Gate's default ids are unpredictable (the
+// encryption of a counter under a random key), so a dialer cannot derive
+// another tenant's ids from its own; but a custom id source (WithDecisionIDs)
+// may be predictable, and ids travel in logs and reports. Releasing those
 // would give back that tenant's cap and segment-rate reservations (a wrong
 // allow); reporting outcomes under them would write into that tenant's
 // quarterly report, which links outcomes to decisions by id (an abandoned

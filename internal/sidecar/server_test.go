@@ -392,9 +392,9 @@ func (r *releaseSpy) Release(_ context.Context, id string) error {
 }
 
 // TestTokenTenantsRelease: a token bound to tenants may not Release a
-// decision of another tenant. Decision ids are a per-Gate prefix and a
-// counter, so one id of its own tells a dialer the ids of every other
-// tenant's decisions; releasing them would give back their frequency-cap and
+// decision of another tenant, even one whose id it learnt (ids are
+// unpredictable by default, but a custom id source may not be, and ids travel
+// in logs); releasing it would give back that tenant's frequency-cap and
 // segment-rate reservations (a wrong allow for the other tenant's next dial).
 func TestTokenTenantsRelease(t *testing.T) {
 	path := twoTenantTokens(t)
