@@ -37,7 +37,11 @@ Rotated files are picked up without a restart: the registry snapshots
 registry_reload (config file, default 1m) and at once on SIGHUP. New tokens
 apply to the next call, new certificates and client CAs to the next
 connection. A file that fails to load is refused and logged, and the copy
-in force stays.`,
+in force stays.
+
+Limits (config file): max_message_bytes (default 64 KiB) per message,
+max_streams (default 1024) calls open at once on one connection (a client
+over it waits), max_header_bytes (default 16 KiB) of a call's metadata.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			base := sidecar.Config{}

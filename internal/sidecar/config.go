@@ -21,6 +21,8 @@ const (
 	DefaultData            = "./dialgate-data"
 	DefaultProfile         = "cn"
 	DefaultMaxMessageBytes = 64 << 10
+	DefaultMaxStreams      = 1024
+	DefaultMaxHeaderBytes  = 16 << 10
 	DefaultShutdownGrace   = 10 * time.Second
 	DefaultStreamWorkers   = 32
 	DefaultHealthInterval  = 5 * time.Second
@@ -96,6 +98,14 @@ type Config struct {
 	// MaxMessageBytes bounds a received message (default 64 KiB, 1 KiB–16 MiB);
 	// larger ones get ResourceExhausted.
 	MaxMessageBytes int `json:"max_message_bytes,omitempty"`
+	// MaxStreams bounds the calls open at once on one connection (default
+	// 1024, 1–1048576); a client over it waits for one to finish. Health
+	// needs no token, so without a bound one connection could hold open any
+	// number of Watch streams.
+	MaxStreams int `json:"max_streams,omitempty"`
+	// MaxHeaderBytes bounds the metadata (headers) of a call (default 16 KiB,
+	// 1 KiB–1 MiB), read before the token is checked.
+	MaxHeaderBytes int `json:"max_header_bytes,omitempty"`
 	// MetricsListen is the loopback host:port of the Prometheus endpoint
 	// /metrics (default DefaultMetricsListen); "off" disables it.
 	MetricsListen string `json:"metrics_listen,omitempty"`
@@ -203,6 +213,12 @@ func (c Config) WithDefaults() Config {
 	if c.MaxMessageBytes == 0 {
 		c.MaxMessageBytes = DefaultMaxMessageBytes
 	}
+	if c.MaxStreams == 0 {
+		c.MaxStreams = DefaultMaxStreams
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
 	if c.MetricsListen == "" {
 		c.MetricsListen = DefaultMetricsListen
 	}
@@ -260,6 +276,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxMessageBytes < 1<<10 || c.MaxMessageBytes > 16<<20 {
 		return bad("max_message_bytes", "%d is outside 1024–16777216", c.MaxMessageBytes)
+	}
+	if c.MaxStreams < 1 || c.MaxStreams > 1<<20 {
+		return bad("max_streams", "%d is outside 1–1048576", c.MaxStreams)
+	}
+	if c.MaxHeaderBytes < 1<<10 || c.MaxHeaderBytes > 1<<20 {
+		return bad("max_header_bytes", "%d is outside 1024–1048576", c.MaxHeaderBytes)
 	}
 	if c.MetricsListen != "off" {
 		host, _, err := net.SplitHostPort(c.MetricsListen)

@@ -87,6 +87,12 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
+		grpc.MaxConcurrentStreams(uint32(cfg.MaxStreams)),
+		grpc.MaxHeaderListSize(uint32(cfg.MaxHeaderBytes)),
+		// A Stop after the grace period returns only once every handler
+		// has returned, so the back end (audit log, store) is closed after
+		// its last use, not under a handler still writing to it.
+		grpc.WaitForHandlers(true),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.ChainUnaryInterceptor(s.recoverUnary, auth.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.recoverStream, auth.streamInterceptor),
