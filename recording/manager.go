@@ -196,7 +196,10 @@ func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, 
 			return fmt.Errorf("%w: recording %s belongs to another tenant than the dial's", ErrInvalid, id)
 		}
 		if r.DecisionID != "" && r.DecisionID != decisionID {
-			return fmt.Errorf("%w: recording %s is already linked to decision %s", ErrInvalid, id, r.DecisionID)
+			// The message does not name that decision: the caller may be
+			// another tenant's dialer, and a decision id is what Release
+			// and ReportOutcome take.
+			return fmt.Errorf("%w: recording %s is already linked to another decision", ErrInvalid, id)
 		}
 		r.DecisionID = decisionID
 		return nil

@@ -611,6 +611,9 @@ func TestTokenTenantsRecordingLink(t *testing.T) {
     token: "globex-ops-token-0123456789"
     scopes: [gate, admin]
     tenants: [globex]
+  - name: ops
+    token: "ops-token-0123456789abc"
+    scopes: [admin]
 `)
 	e := startFull(t, Config{TokensFile: path}, dir)
 	acme, globex := bearer(t, "acme-token-0123456789"), bearer(t, "globex-ops-token-0123456789")
@@ -626,6 +629,22 @@ func TestTokenTenantsRecordingLink(t *testing.T) {
 	d.Tenant = "globex"
 	if _, err := e.gate.ReportOutcome(globex, &pb.ReportOutcomeRequest{DecisionId: "glx-d1", Answered: true, RecordingId: "rec-glx", Dial: d}); err != nil {
 		t.Errorf("globex linking its own recording to its decision: %v", err)
+	}
+	// A recording registered without a tenant, linked by globex, then named
+	// by acme: refused without naming globex's decision (an id Release and
+	// ReportOutcome take).
+	if _, err := e.admin.RegisterRecording(bearer(t, "ops-token-0123456789abc"), &pb.RegisterRecordingRequest{Id: "rec-any", Number: "+8613900139032", StartedAt: started}); err != nil {
+		t.Fatal(err)
+	}
+	d = okDial("+8613900139032")
+	d.Tenant = "globex"
+	if _, err := e.gate.ReportOutcome(globex, &pb.ReportOutcomeRequest{DecisionId: "glx-secret-d2", Answered: true, RecordingId: "rec-any", Dial: d}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.gate.ReportOutcome(acme, &pb.ReportOutcomeRequest{DecisionId: "acme-d3", Answered: true, RecordingId: "rec-any", Dial: okDial("+8613900139032")})
+	wantStatus(t, err, codes.InvalidArgument, "recording_id")
+	if strings.Contains(err.Error(), "glx-secret-d2") {
+		t.Errorf("the refusal names another tenant's decision: %v", err)
 	}
 }
 
