@@ -20,6 +20,13 @@ import (
 // ErrInvalid is wrapped by errors for bad arguments (a quarter like "2026Q5").
 var ErrInvalid = errors.New("report: invalid")
 
+// ErrDuplicateDecision is wrapped by the error Build returns when a decision
+// id of the quarter appears in more than one decision record (the same log
+// read twice, a copy of one sidecar's log given as another's, or a decision
+// id source that repeats): its decisions would be counted twice and its
+// outcomes could not be linked to one decision.
+var ErrDuplicateDecision = errors.New("report: decision recorded twice")
+
 // Quarter is a calendar quarter.
 type Quarter struct {
 	Year int // four-digit year, 2000–2999 from ParseQuarter
@@ -206,7 +213,7 @@ func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.T
 func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	reasons, purposes := counter{}, counter{}
 	versions := map[string]*PolicyVersion{}
-	inQuarter := map[string]bool{} // decision ids of the quarter, to attribute outcomes
+	inQuarter := map[string]string{} // decision ids of the quarter (file:line), to attribute outcomes
 	// Outcomes by decision id, attributed once every file is read: a fleet's
 	// logs (one per sidecar) may hold a decision in one file and its outcome
 	// (a release through another sidecar) in another read before it.
@@ -246,7 +253,12 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				if !r.in(d.At) || (src.Tenant != "" && d.Tenant != src.Tenant) {
 					continue
 				}
-				inQuarter[d.ID] = true
+				at := path + ":" + strconv.Itoa(n)
+				if first, dup := inQuarter[d.ID]; dup {
+					f.Close()
+					return fmt.Errorf("%w: %s: decision %s was already recorded at %s (the same log given twice, or decision ids that repeat): it would be counted twice", ErrDuplicateDecision, at, d.ID, first)
+				}
+				inQuarter[d.ID] = at
 				campaigns[d.ID] = d.Campaign
 				decidedAt[d.ID] = d.At
 				if secs, ok, err := ringMinimum(d.Evidence); err != nil {
@@ -312,7 +324,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	answered := map[string][]answeredCall{}
 	var unanswered []unansweredCall
 	for id, o := range seen {
-		if inQuarter[id] {
+		if _, ok := inQuarter[id]; ok {
 			r.Decisions.Outcomes += o.n
 			r.Decisions.Released += o.released
 			if !o.answered.IsZero() {
