@@ -121,7 +121,13 @@ type Report struct {
 		ByReason           []Count `json:"by_reason"`  // reason codes, each reason of each decision counted once
 		ByPurpose          []Count `json:"by_purpose"` // decisions by dial purpose
 		Outcomes           int     `json:"outcomes"`   // outcome records of the quarter's decisions
-		Released           int     `json:"released"`   // of which released (the dial was not placed)
+		Released           int     `json:"released"`   // of which releases of allowed decisions (the dial was not placed)
+		// DeniedWithOutcome counts the denied decisions with an outcome
+		// other than a release: a call the dialer reported placing although
+		// it was denied (or an outcome reported under the wrong id). Their
+		// outcomes are left out of Abandonment and RingTime, which count
+		// the calls of allowed decisions.
+		DeniedWithOutcome int `json:"denied_with_outcome"`
 	} `json:"decisions"`
 
 	// Abandonment is the abandoned-call rate of each campaign with answered
@@ -214,6 +220,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	reasons, purposes := counter{}, counter{}
 	versions := map[string]*PolicyVersion{}
 	inQuarter := map[string]string{} // decision ids of the quarter (file:line), to attribute outcomes
+	allowed := map[string]bool{}     // the quarter's allowed decisions
 	// Outcomes by decision id, attributed once every file is read: a fleet's
 	// logs (one per sidecar) may hold a decision in one file and its outcome
 	// (a release through another sidecar) in another read before it.
@@ -259,6 +266,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					return fmt.Errorf("%w: %s: decision %s was already recorded at %s (the same log given twice, or decision ids that repeat): it would be counted twice", ErrDuplicateDecision, at, d.ID, first)
 				}
 				inQuarter[d.ID] = at
+				allowed[d.ID] = d.Allowed
 				campaigns[d.ID] = d.Campaign
 				decidedAt[d.ID] = d.At
 				if secs, ok, err := ringMinimum(d.Evidence); err != nil {
@@ -326,6 +334,15 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	for id, o := range seen {
 		if _, ok := inQuarter[id]; ok {
 			r.Decisions.Outcomes += o.n
+			if !allowed[id] {
+				// A denied dial places no call: an outcome other than a
+				// release says the dialer placed it anyway (or reported
+				// under the wrong id). It is no call of the campaign's.
+				if o.n > o.released {
+					r.Decisions.DeniedWithOutcome++
+				}
+				continue
+			}
 			r.Decisions.Released += o.released
 			if !o.answered.IsZero() {
 				c := campaigns[id]
