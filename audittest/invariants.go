@@ -30,6 +30,9 @@ var (
 	ErrMustDenyAllowed = errors.New("audittest: a dial that must be denied was allowed")
 	// ErrMissingCode: a reason code the probe expects is missing.
 	ErrMissingCode = errors.New("audittest: expected reason code missing")
+	// ErrNoProbes: CheckGate or CheckShadow was given no probe, so nothing
+	// was checked; it is never a pass.
+	ErrNoProbes = errors.New("audittest: no probes: nothing was checked")
 )
 
 // Probe is one dial CheckGate places, with what must hold for it.
@@ -70,8 +73,17 @@ type Probe struct {
 //
 // log must be the audit log the Gate writes to (directly or through a
 // FaultyLog). CheckGate returns errors.Join of every violation found, each
-// naming its probe, or nil.
+// naming its probe, or nil. Without probes it returns ErrNoProbes (nothing
+// was checked), and with a nil gate or log an error.
 func CheckGate(gate *dialgate.Gate, log *Log, probes []Probe) error {
+	switch {
+	case gate == nil:
+		return errors.New("audittest: CheckGate: gate: nil")
+	case log == nil:
+		return errors.New("audittest: CheckGate: log: nil (the audit log the Gate writes to)")
+	case len(probes) == 0:
+		return fmt.Errorf("%w: CheckGate needs at least one probe", ErrNoProbes)
+	}
 	ctx := context.Background()
 	var (
 		errs     []error
@@ -169,11 +181,18 @@ func CheckGate(gate *dialgate.Gate, log *Log, probes []Probe) error {
 // reason codes and that the shadow Gate enforces none of them
 // (ErrModeMismatch). Each probe's Setup runs before each of the two dials, so
 // it must be idempotent; give each Gate its own stores if checks keep state
-// (frequency caps), or the second dial sees the first.
+// (frequency caps), or the second dial sees the first. Without probes it
+// returns ErrNoProbes, and with a nil gate an error.
 func CheckShadow(enforcing, shadow *dialgate.Gate, probes []Probe) error {
+	if enforcing == nil || shadow == nil {
+		return errors.New("audittest: CheckShadow: gate: nil")
+	}
 	if enforcing.Shadow() || !shadow.Shadow() {
 		return fmt.Errorf("%w: CheckShadow needs an enforcing gate and a shadow gate (got Shadow()=%v and %v)",
 			ErrModeMismatch, enforcing.Shadow(), shadow.Shadow())
+	}
+	if len(probes) == 0 {
+		return fmt.Errorf("%w: CheckShadow needs at least one probe", ErrNoProbes)
 	}
 	ctx := context.Background()
 	var errs []error

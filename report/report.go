@@ -20,6 +20,13 @@ import (
 // ErrInvalid is wrapped by errors for bad arguments (a quarter like "2026Q5").
 var ErrInvalid = errors.New("report: invalid")
 
+// ErrDuplicateDecision is wrapped by the error Build returns when a decision
+// id of the quarter appears in more than one decision record (the same log
+// read twice, a copy of one sidecar's log given as another's, or a decision
+// id source that repeats): its decisions would be counted twice and its
+// outcomes could not be linked to one decision.
+var ErrDuplicateDecision = errors.New("report: decision recorded twice")
+
 // Quarter is a calendar quarter.
 type Quarter struct {
 	Year int // four-digit year, 2000–2999 from ParseQuarter
@@ -114,7 +121,13 @@ type Report struct {
 		ByReason           []Count `json:"by_reason"`  // reason codes, each reason of each decision counted once
 		ByPurpose          []Count `json:"by_purpose"` // decisions by dial purpose
 		Outcomes           int     `json:"outcomes"`   // outcome records of the quarter's decisions
-		Released           int     `json:"released"`   // of which released (the dial was not placed)
+		Released           int     `json:"released"`   // of which releases of allowed decisions (the dial was not placed)
+		// DeniedWithOutcome counts the denied decisions with an outcome
+		// other than a release: a call the dialer reported placing although
+		// it was denied (or an outcome reported under the wrong id). Their
+		// outcomes are left out of Abandonment and RingTime, which count
+		// the calls of allowed decisions.
+		DeniedWithOutcome int `json:"denied_with_outcome"`
 	} `json:"decisions"`
 
 	// Abandonment is the abandoned-call rate of each campaign with answered
@@ -206,7 +219,8 @@ func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.T
 func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	reasons, purposes := counter{}, counter{}
 	versions := map[string]*PolicyVersion{}
-	inQuarter := map[string]bool{} // decision ids of the quarter, to attribute outcomes
+	inQuarter := map[string]string{} // decision ids of the quarter (file:line), to attribute outcomes
+	allowed := map[string]bool{}     // the quarter's allowed decisions
 	// Outcomes by decision id, attributed once every file is read: a fleet's
 	// logs (one per sidecar) may hold a decision in one file and its outcome
 	// (a release through another sidecar) in another read before it.
@@ -246,7 +260,13 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				if !r.in(d.At) || (src.Tenant != "" && d.Tenant != src.Tenant) {
 					continue
 				}
-				inQuarter[d.ID] = true
+				at := path + ":" + strconv.Itoa(n)
+				if first, dup := inQuarter[d.ID]; dup {
+					f.Close()
+					return fmt.Errorf("%w: %s: decision %s was already recorded at %s (the same log given twice, or decision ids that repeat): it would be counted twice", ErrDuplicateDecision, at, d.ID, first)
+				}
+				inQuarter[d.ID] = at
+				allowed[d.ID] = d.Allowed
 				campaigns[d.ID] = d.Campaign
 				decidedAt[d.ID] = d.At
 				if secs, ok, err := ringMinimum(d.Evidence); err != nil {
@@ -312,8 +332,17 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	answered := map[string][]answeredCall{}
 	var unanswered []unansweredCall
 	for id, o := range seen {
-		if inQuarter[id] {
+		if _, ok := inQuarter[id]; ok {
 			r.Decisions.Outcomes += o.n
+			if !allowed[id] {
+				// A denied dial places no call: an outcome other than a
+				// release says the dialer placed it anyway (or reported
+				// under the wrong id). It is no call of the campaign's.
+				if o.n > o.released {
+					r.Decisions.DeniedWithOutcome++
+				}
+				continue
+			}
 			r.Decisions.Released += o.released
 			if !o.answered.IsZero() {
 				c := campaigns[id]

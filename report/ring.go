@@ -18,7 +18,7 @@ import (
 // ring open, so it does not enforce the minimum; it counts here the calls
 // that dialers report rang less.
 //
-// A call is one decision of the quarter with its outcome records
+// A call is one allowed decision of the quarter with its outcome records
 // (several records count once, with the longest ring time any of them
 // reports). It is unanswered when none of its outcomes says a person
 // answered (Outcome.Answered), an agent-less answer (Outcome.Abandoned, which

@@ -37,6 +37,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	row("decisions", "shadow_non_compliant", r.Decisions.ShadowNonCompliant)
 	row("decisions", "outcomes", r.Decisions.Outcomes)
 	row("decisions", "released", r.Decisions.Released)
+	row("decisions", "denied_with_outcome", r.Decisions.DeniedWithOutcome)
 	for _, c := range r.Decisions.ByReason {
 		row("denials_by_reason", c.Key, c.Count)
 	}
@@ -143,6 +144,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <tr><td>Allowed in shadow mode although a rule failed</td><td class="n">{{.R.Decisions.ShadowNonCompliant}}</td></tr>
 <tr><td>Outcomes reported</td><td class="n">{{.R.Decisions.Outcomes}}</td></tr>
 <tr><td>Allowed but not placed (released)</td><td class="n">{{.R.Decisions.Released}}</td></tr>
+<tr><td>Denied, yet an outcome other than a release was reported (a call placed despite the deny?)</td><td class="n">{{if .R.Decisions.DeniedWithOutcome}}<b>{{.R.Decisions.DeniedWithOutcome}}</b>{{else}}0{{end}}</td></tr>
 </table>
 {{template "chart" .Outcome}}
 {{template "chart" .Reasons}}

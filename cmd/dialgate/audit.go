@@ -73,8 +73,9 @@ Given a directory, it also fails when the directory holds bytes a repair cut
 off the log that no repair record names (an interrupted repair).
 
 Exit codes: 0 the log verifies, 1 it does not (the first bad record and what
-is wrong: edited, deleted, reordered, inserted, truncated, bad signature, or
-an unrecorded cut), 2 bad input (missing file, bad key).`,
+is wrong: edited, deleted, reordered, inserted, truncated, bad signature, an
+unrecorded cut, or a directory missing one of its files), 2 bad input (a
+FILE or DIR that does not exist, a bad key).`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(keys) == 0 {
@@ -89,6 +90,20 @@ an unrecorded cut), 2 bad input (missing file, bad key).`,
 				vs = append(vs, v)
 			}
 			files, dir, err := expandLogArgs(args)
+			if errors.Is(err, auditlog.ErrCorrupt) {
+				// A log directory missing one of its files: records were
+				// deleted (a whole file of them), not a typing error.
+				res := verifyResult{Problem: &auditlog.VerifyError{Seq: -1, Problem: auditlog.ProblemDeleted,
+					Detail: strings.TrimPrefix(err.Error(), auditlog.ErrCorrupt.Error()+": ") + ": the records it held were deleted"}}
+				if asJSON {
+					if err := a.printJSON(res); err != nil {
+						return err
+					}
+				} else {
+					writeVerifyText(a, res)
+				}
+				return silent(exitFailed)
+			}
 			if err != nil {
 				return usageErr("%v", err)
 			}
