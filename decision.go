@@ -213,7 +213,9 @@ type Outcome struct {
 	// with the decision's "ring.min_seconds": a shorter ring is a one-ring
 	// call. An unanswered call reported without a ring time is not judged.
 	RingDuration time.Duration `json:"ring_duration,omitempty"`
-	// Disposition is the dialer's free-text disposition code.
+	// Disposition is the dialer's free-text disposition code. The audit log
+	// records it (and RecordingID) without the callee's digits, and, when
+	// Dial.To is not set, without any run of 7 or more digits.
 	Disposition string `json:"disposition,omitempty"`
 	// RecordingID links the call's recording.
 	RecordingID string `json:"recording_id,omitempty"`

@@ -124,6 +124,36 @@ type scrubber struct {
 	national []byte // nil when there is nothing to look for
 	nat      [20]byte
 	redacted []string
+	// anyNumber: the callee is not known (an outcome reported without its
+	// dial), so every string holding something that may be a phone number
+	// (phoneDigits digits in a row, see phoneLike) is replaced.
+	anyNumber bool
+}
+
+// phoneDigits is the fewest digits in a row that an outcome without its dial
+// may not hold in its free text: a local number without its area code has 7.
+const phoneDigits = 7
+
+// phoneLike reports whether v holds phoneDigits or more digits in a row,
+// allowing one space, '-', '.', '(' or ')' between two of them (as numbers
+// are written: "138 0013 8000", "(212) 555-0100").
+func phoneLike(v string) bool {
+	run, sep := 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+			run++
+			sep = false
+			if run >= phoneDigits {
+				return true
+			}
+		case run > 0 && !sep && (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'):
+			sep = true
+		default:
+			run, sep = 0, false
+		}
+	}
+	return false
 }
 
 func (s *scrubber) init(n dialgate.Number, redacted []string) {
@@ -146,6 +176,13 @@ func (s *scrubber) init(n dialgate.Number, redacted []string) {
 // clean returns s, or redactedMark if s contains the callee's national digits
 // (ignoring every non-digit between them), and notes the path.
 func (s *scrubber) clean(p fieldPath, v string) string {
+	if s.anyNumber {
+		if !phoneLike(v) {
+			return v
+		}
+		s.redacted = append(s.redacted, p.String()+": may contain a phone number (the outcome came without its dial)")
+		return redactedMark
+	}
 	if s.national == nil || len(v) < len(s.national) {
 		return v
 	}
@@ -362,9 +399,13 @@ func (r *Redactor) Outcome(o dialgate.Outcome) (*OutcomeRecord, error) {
 		AbandonMessage: o.AbandonMessage,
 		Refused:        o.Refused,
 		RingMillis:     o.RingDuration.Milliseconds(),
-		Disposition:    s.clean(field("disposition"), o.Disposition),
-		RecordingID:    s.clean(field("recording_id"), o.RecordingID),
 	}
+	// Without the dial the callee's digits are unknown: the free text is
+	// scrubbed of anything that may be a phone number instead (the
+	// decision id, which the Gate made, is not free text).
+	s.anyNumber = !o.Dial.To.IsValid()
+	rec.Disposition = s.clean(field("disposition"), o.Disposition)
+	rec.RecordingID = s.clean(field("recording_id"), o.RecordingID)
 	rec.Redacted = s.redacted
 	return rec, nil
 }

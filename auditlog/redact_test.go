@@ -121,3 +121,51 @@ func TestDecisionRecordFields(t *testing.T) {
 		}
 	}
 }
+
+// An outcome reported without its dial gives no callee to look for: its free
+// text (disposition, recording id) is scrubbed of anything that may be a phone
+// number, and what holds no such run of digits is kept as sent.
+func TestOutcomeWithoutDialScrubsNumbers(t *testing.T) {
+	r, err := NewRedactor(testKey, "k-test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		disposition, recording string
+		redactDisp, redactRec  bool
+	}{
+		{"callback at 138 0013 8077", "rec-7", true, false},
+		{"asked for (212) 555-0100", "out-13800138077.wav", true, true},
+		{"no answer", "1733389212.1234", false, true}, // an Asterisk uniqueid looks like a number too
+		{"busy, retry 2026-12-05", "rec-2026-12-05-001", true, true}, // dates too: send the dial
+		{"busy, retry tomorrow", "rec-20261205", false, true},
+		{"left message", "rec-123456", false, false},
+		{"voicemail", "", false, false},
+	} {
+		rec, err := r.Outcome(dialgate.Outcome{DecisionID: "dg-1234567", At: t0, Disposition: tc.disposition, RecordingID: tc.recording})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.DecisionID != "dg-1234567" {
+			t.Errorf("decision id %q changed", rec.DecisionID)
+		}
+		if got := rec.Disposition == redactedMark; got != tc.redactDisp {
+			t.Errorf("disposition %q recorded as %q", tc.disposition, rec.Disposition)
+		}
+		if got := rec.RecordingID == redactedMark; got != tc.redactRec {
+			t.Errorf("recording id %q recorded as %q", tc.recording, rec.RecordingID)
+		}
+		if (tc.redactDisp || tc.redactRec) != (len(rec.Redacted) > 0) {
+			t.Errorf("%q/%q: redaction notes %v", tc.disposition, tc.recording, rec.Redacted)
+		}
+	}
+	// With the dial only the callee's own digits are looked for.
+	rec, err := r.Outcome(dialgate.Outcome{DecisionID: "d", At: t0, Dial: dialgate.Dial{To: dialgate.MustParseNumber("+8613800138077")},
+		Disposition: "transferred to 400 800 1234", RecordingID: "1733389212.1234"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Disposition == redactedMark || rec.RecordingID == redactedMark {
+		t.Errorf("with the dial: %q, %q redacted", rec.Disposition, rec.RecordingID)
+	}
+}

@@ -952,9 +952,12 @@ type ReportOutcomeRequest struct {
 	Abandoned bool `protobuf:"varint,5,opt,name=abandoned,proto3" json:"abandoned,omitempty"`
 	// How long the call rang. Must not be negative.
 	RingDuration *durationpb.Duration `protobuf:"bytes,6,opt,name=ring_duration,json=ringDuration,proto3" json:"ring_duration,omitempty"`
-	// The dialer's free-text disposition code.
+	// The dialer's free-text disposition code. The audit log records it
+	// without the callee's digits; without `dial` dialgate does not know them,
+	// and records this field and recording_id as "[redacted: callee number]"
+	// when they hold 7 or more digits in a row (anything like a phone number).
 	Disposition string `protobuf:"bytes,7,opt,name=disposition,proto3" json:"disposition,omitempty"`
-	// The call's recording id.
+	// The call's recording id (see disposition for how the audit log records it).
 	RecordingId string `protobuf:"bytes,8,opt,name=recording_id,json=recordingId,proto3" json:"recording_id,omitempty"`
 	// The callee refused the offer (it starts the profile's pause after a
 	// refusal, e.g. fr's 60 days). For an explicit request never to be called
