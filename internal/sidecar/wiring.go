@@ -56,7 +56,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	prof, err := policy.Load(cfg.Profile)
 	if err != nil {
-		return nil, fmt.Errorf("profile: %w", err)
+		return nil, fmt.Errorf("%w: profile: %w", ErrConfig, err)
+	}
+	// The registry snapshots are the operator's input: one missing or
+	// damaged is refused before the data directory and its keys are made.
+	regs, err := dnc.LoadRegistries(cfg.Registries...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: registries: %w", ErrConfig, err)
 	}
 	// A new data directory is made durable in its parent: the files fsynced
 	// inside it do not keep the directory itself.
@@ -107,10 +113,6 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	if ex, ok := deps.Counters.(storage.CounterExpirer); ok {
 		closers = append(closers, expireCounters(ex, journal, time.Hour, log))
-	}
-	regs, err := dnc.LoadRegistries(cfg.Registries...)
-	if err != nil {
-		return fail(fmt.Errorf("registries: %w", err))
 	}
 	for _, r := range regs {
 		deps.DNCRegistries = append(deps.DNCRegistries, r)
