@@ -40,7 +40,10 @@ func TestServingLogMetrics(t *testing.T) {
 		want    func(string) bool
 	}{
 		{"off", func(s string) bool { return s == "off" }},
-		{"127.0.0.1:0", func(s string) bool { _, err := net.ResolveTCPAddr("tcp", s); return err == nil && strings.HasPrefix(s, "127.0.0.1:") }},
+		{"127.0.0.1:0", func(s string) bool {
+			_, err := net.ResolveTCPAddr("tcp", s)
+			return err == nil && strings.HasPrefix(s, "127.0.0.1:")
+		}},
 	} {
 		g, err := dialgate.New([]dialgate.Checker{newFakeDNC()}, dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion("test"))
 		if err != nil {
