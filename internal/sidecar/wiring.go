@@ -49,6 +49,9 @@ const (
 // check), recordings through the recording check's Manager (the 30-day floor
 // without a recording section), consents. A domain that cannot be wired
 // answers Unimplemented saying why (Backend.Unwired).
+//
+// A profile or registry snapshot that does not load is an error wrapping
+// ErrConfig, returned before the data directory is made.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	cfg = cfg.WithDefaults()
 	if log == nil {
