@@ -49,7 +49,10 @@ func (s Scope) validate(field string) error {
 	}
 	kind, name, ok := strings.Cut(string(s), ":")
 	if !ok {
-		return fieldErr(field, "%q has no kind (want industry:<name>, business:<name>, campaign:<name> or tenant:<name>)", clip(string(s)))
+		if strings.EqualFold(strings.TrimSpace(string(s)), "global") {
+			return fieldErr(field, "%q: consent is never global; it is given for one industry, business line, campaign or tenant (want industry:<name>, business:<name>, campaign:<name> or tenant:<name>)", clip(string(s)))
+		}
+		return fieldErr(field, "%q is not <kind>:<name> (want industry:<name>, business:<name>, campaign:<name> or tenant:<name>, e.g. industry:finance)", clip(string(s)))
 	}
 	switch ScopeKind(kind) {
 	case ScopeIndustry, ScopeBusiness, ScopeCampaign, ScopeTenant:

@@ -30,6 +30,14 @@ type ParseOptions struct {
 	// after the country code is dropped where the country's numbering plan
 	// has one ("+86 010 5800 1234" is +861058001234).
 	CountryCode int
+	// RequirePlus, when CountryCode is zero, makes a line whose number is
+	// written without "+" malformed, its error wrapping ErrNoPlus. Without a
+	// country code such a line is read as international ("2125550100" is
+	// +212 5550100, a Moroccan number), which is right for a list whose
+	// numbers already start with their country code and silently wrong for
+	// a list of national numbers; a caller that cannot tell which it was
+	// given sets RequirePlus and asks. It is ignored when CountryCode is set.
+	RequirePlus bool
 	// Column is the 0-based CSV column that holds the number (default 0).
 	Column int
 }
@@ -57,6 +65,10 @@ func (e *LineError) Unwrap() error { return e.Err }
 // ErrBadLine is wrapped by the LineError causes that are not number errors
 // (over-long lines, a bad CSV column).
 var ErrBadLine = errors.New("dnc: bad list line")
+
+// ErrNoPlus is wrapped by the LineError cause of a number written without
+// "+" when ParseOptions.RequirePlus is set and no CountryCode is given.
+var ErrNoPlus = errors.New(`dnc: number written without "+"`)
 
 // ParseList streams a number list from r: one number a line, or CSV with the
 // number in column opts.Column (a first line that is not a number but holds
@@ -130,6 +142,12 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 				if first && hasLetter(line) {
 					st.Skipped++ // a CSV header
 				} else if e := report(&LineError{Line: st.Lines, Err: ferr}); e != nil {
+					return st, e
+				}
+			} else if opts.RequirePlus && ccDigits == 0 && field[0] != '+' {
+				// Checked only once the line is a number, so a CSV header is
+				// still taken as one.
+				if e := report(&LineError{Line: st.Lines, Err: fmt.Errorf("%w (read as international, its country code would be %d)", ErrNoPlus, n.CountryCode())}); e != nil {
 					return st, e
 				}
 			} else {

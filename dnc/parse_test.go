@@ -52,6 +52,13 @@ func TestParseList(t *testing.T) {
 			[]string{"+8613800138000", "+8613800138009"}, []int64{2, 3, 4, 5}},
 		{"long line", strings.Repeat("1", 70000) + "\n+12125550100\n", ParseOptions{}, []string{"+12125550100"}, []int64{1}},
 		{"missing column", "+12125550100\n", ParseOptions{Column: 2}, nil, []int64{1}},
+		// RequirePlus refuses a number written without "+" (a national
+		// "2125550100" would be +212…), never a CSV header, a malformed line
+		// or a number with "+"; a country code makes such lines national.
+		{"require plus", "phone,name\n\"+12125550100\",a\n2125550101,b\nhello,c\n 8613800138000 ,d\n", ParseOptions{RequirePlus: true},
+			[]string{"+12125550100"}, []int64{3, 4, 5}},
+		{"require plus with country code", "2125550100\n+8613800138000\n", ParseOptions{RequirePlus: true, CountryCode: 1},
+			[]string{"+12125550100", "+8613800138000"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +89,11 @@ func TestParseList(t *testing.T) {
 	var le *LineError
 	if !errors.As(err, &le) || le.Line != 2 {
 		t.Fatalf("err = %v, want a LineError for line 2", err)
+	}
+	// The refusal names what the line would have been read as.
+	_, err = ParseList(strings.NewReader("# US numbers\n2125550100\n"), ParseOptions{RequirePlus: true}, func(dialgate.Number) error { return nil }, nil)
+	if !errors.As(err, &le) || le.Line != 2 || !errors.Is(err, ErrNoPlus) || !strings.Contains(err.Error(), "country code would be 212") {
+		t.Fatalf("RequirePlus: err = %v, want a LineError for line 2 wrapping ErrNoPlus naming country code 212", err)
 	}
 }
 

@@ -287,6 +287,17 @@ the log) and the public key to OUT.pub (give it to auditors for
 			if err != nil {
 				return usageErr("--name: %v", err)
 			}
+			if out == "" || strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)) {
+				return usageErr("--out: %q is not a path prefix (the files are OUT.key and OUT.pub; e.g. --out keys/audit)", out)
+			}
+			// A missing directory is the operator's input to correct
+			// (exit 2), not a failure to write.
+			dir := filepath.Dir(out)
+			if st, err := os.Stat(dir); err != nil {
+				return usageErr("--out: directory %s: %v (create it first; the files are OUT.key and OUT.pub)", dir, unwrapPathErr(err))
+			} else if !st.IsDir() {
+				return usageErr("--out: %s is not a directory (the files are OUT.key and OUT.pub)", dir)
+			}
 			priv, pub := out+".key", out+".pub"
 			for _, p := range []string{priv, pub} {
 				if _, err := os.Stat(p); err == nil {
@@ -294,10 +305,10 @@ the log) and the public key to OUT.pub (give it to auditors for
 				}
 			}
 			if err := writeNewFile(priv, skey+"\n", 0o600); err != nil {
-				return failErr(err)
+				return failErr(fmt.Errorf("--out: %w", err))
 			}
 			if err := writeNewFile(pub, vkey+"\n", 0o644); err != nil {
-				return failErr(err)
+				return failErr(fmt.Errorf("--out: %w", err))
 			}
 			if asJSON {
 				return a.printJSON(keygenResult{PrivateKeyFile: priv, PublicKeyFile: pub, PublicKey: vkey})

@@ -106,6 +106,11 @@ func TestAuditVerifyBadInput(t *testing.T) {
 		{[]string{"audit", "verify", dir, "--key", other + ".pub"}, 1, "bad signature"},
 		{[]string{"audit", "keygen", "--out", strings.TrimSuffix(pub, ".pub")}, 2, "exists"},
 		{[]string{"audit", "keygen", "--name", "a b"}, 2, "--name"},
+		// A directory that does not exist is bad input naming --out (it
+		// exited 1 with the bare open error).
+		{[]string{"audit", "keygen", "--out", filepath.Join(dir, "no-such-dir", "k")}, 2, "--out: directory " + filepath.Join(dir, "no-such-dir") + ": no such file or directory"},
+		{[]string{"audit", "keygen", "--out", pub + "/k"}, 2, "--out: " + pub + " is not a directory"},
+		{[]string{"audit", "keygen", "--out", dir + "/"}, 2, "is not a path prefix"},
 	} {
 		code, out, errs := runCLI(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(out+errs, tc.output) {

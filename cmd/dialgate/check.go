@@ -236,7 +236,7 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 	)
 	path := filepath.Join(a.data, boltstore.DefaultFileName)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(a.stderr, "dialgate: note: no store at %s; deciding without stored lists, consents or counters\n", path)
+		fmt.Fprintf(a.stderr, "dialgate: note: no store at %s; %s\n", path, noStoreState(fleet).note())
 		st, key, ephemeral = memstore.New(), make([]byte, 32), true
 		if _, err := rand.Read(key); err != nil {
 			return deps, nil, false, failErr(err)
@@ -285,6 +285,80 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 		ephemeral = ephemeral && fleet.Redis == ""
 	}
 	return deps, close, ephemeral, nil
+}
+
+// storeState is what check reads when --data holds no store: each kind of
+// state the local store would hold, and whether the fleet of --config
+// shares it (Redis: do-not-call entries, counters, consents; PostgreSQL:
+// do-not-call entries, consents).
+type storeState []struct {
+	plural, singular string
+	shared           bool
+}
+
+// noStoreState returns the state check reads without a local store, with
+// fleet the config of --config or nil.
+func noStoreState(fleet *sidecar.Config) storeState {
+	var redis, pg bool
+	if fleet != nil {
+		redis, pg = fleet.Redis != "", fleet.Postgres != ""
+	}
+	return storeState{
+		{"do-not-call lists", "do-not-call list", redis || pg},
+		{"consents", "consent", redis || pg},
+		{"counters", "counter", redis},
+	}
+}
+
+// note says what a decision without a local store reads: "deciding with the
+// fleet's shared do-not-call lists and consents (--config) and without
+// stored counters".
+func (s storeState) note() string {
+	var shared, missing []string
+	for _, k := range s {
+		if k.shared {
+			shared = append(shared, k.plural)
+		} else {
+			missing = append(missing, k.plural)
+		}
+	}
+	switch {
+	case len(shared) == 0:
+		return "deciding without stored " + joinWords(missing, "or")
+	case len(missing) == 0:
+		return "deciding with the fleet's shared " + joinWords(shared, "and") + " (--config)"
+	}
+	return "deciding with the fleet's shared " + joinWords(shared, "and") + " (--config) and without stored " + joinWords(missing, "or")
+}
+
+// unconsulted says what an allow without a local store did not consult:
+// "no counter was consulted (the fleet's do-not-call lists and consents
+// were)".
+func (s storeState) unconsulted() string {
+	var shared, missing []string
+	for _, k := range s {
+		if k.shared {
+			shared = append(shared, k.plural)
+		} else {
+			missing = append(missing, k.singular)
+		}
+	}
+	if len(missing) == 0 {
+		return "only the fleet's " + joinWords(shared, "and") + " were consulted"
+	}
+	msg := "no " + joinWords(missing, "or") + " was consulted"
+	if len(shared) > 0 {
+		msg += " (the fleet's " + joinWords(shared, "and") + " were)"
+	}
+	return msg
+}
+
+// joinWords joins words as a list in prose: "a", "a or b", "a, b or c".
+func joinWords(words []string, conj string) string {
+	if len(words) <= 1 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " " + conj + " " + words[len(words)-1]
 }
 
 func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile string, registries []string, whatIf, asJSON bool, name func(string) string) error {
@@ -353,7 +427,7 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	if ephemeral && !whatIf {
 		// Fail closed: without the store no do-not-call list, consent or
 		// counter was consulted, so this allow proves nothing.
-		return failErr(fmt.Errorf("not allowing: no store at %s, so no do-not-call list, consent or counter was consulted; give --data, or --what-if to accept an allow against empty state", filepath.Join(a.data, boltstore.DefaultFileName)))
+		return failErr(fmt.Errorf("not allowing: no store at %s, so %s; give --data, or --what-if to accept an allow against empty state", filepath.Join(a.data, boltstore.DefaultFileName), noStoreState(a.fleet()).unconsulted()))
 	}
 	return nil
 }

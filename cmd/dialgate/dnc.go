@@ -34,10 +34,17 @@ up in the store and in snapshots (lookup).
 
 Lists are plain text, one number a line, or CSV with the number in one column
 (see --column); blank lines and lines starting with # are skipped, and a first
-line holding letters is taken as a CSV header. Numbers are international
-("+8613800138000" or "8613800138000"); with --country-code, numbers written
-without "+" are national numbers of that country ("2125550123" with
---country-code 1).`,
+line holding letters is taken as a CSV header.
+
+Numbers written with "+" are international ("+8613800138000"). A number
+written without "+" needs one of:
+  --country-code CC  it is a national number of that country
+                     ("2125550123" with --country-code 1 is +12125550123)
+  --international    it already starts with its country code
+                     ("8613800138000" is +8613800138000)
+Without either, import and build refuse a list holding such a number (exit
+2, naming the first such line): read as international, a US registry's
+"2125550123" would be +212 5550123, a Moroccan number, and list no US callee.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
@@ -48,14 +55,16 @@ without "+" are national numbers of that country ("2125550123" with
 
 // listFlags are the flags that say how to read a list file.
 type listFlags struct {
-	countryCode int
-	column      int
-	skipBad     bool
+	countryCode   int
+	international bool
+	column        int
+	skipBad       bool
 }
 
 func (l *listFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.IntVar(&l.countryCode, "country-code", 0, "country calling code of numbers written without + (e.g. 1 for a US registry file)")
+	f.BoolVar(&l.international, "international", false, "numbers written without + already start with their country code (8613800138000)")
 	f.IntVar(&l.column, "column", 0, "0-based CSV column that holds the number")
 	f.BoolVar(&l.skipBad, "skip-bad", false, "report malformed lines and go on without them (default: reject the whole input)")
 }
@@ -67,7 +76,21 @@ func (l *listFlags) options() (dnc.ParseOptions, error) {
 	if l.column < 0 || l.column > 1000 {
 		return dnc.ParseOptions{}, usageErr("--column: %d out of range 0..1000", l.column)
 	}
-	return dnc.ParseOptions{CountryCode: l.countryCode, Column: l.column}, nil
+	if l.international && l.countryCode != 0 {
+		return dnc.ParseOptions{}, usageErr("--international and --country-code exclude each other (numbers without + either start with their country code or are national numbers of --country-code)")
+	}
+	// Without either flag a number without "+" is refused (noPlusErr): read
+	// as international, a national number silently becomes another
+	// country's.
+	return dnc.ParseOptions{CountryCode: l.countryCode, Column: l.column, RequirePlus: !l.international}, nil
+}
+
+// noPlusErr is the refusal of a list holding a number written without "+"
+// when neither --country-code nor --international was given (exit 2).
+// what says what was not done ("nothing imported").
+func noPlusErr(file string, e *dnc.LineError, what string) error {
+	return usageErr("%s:%d: %s, and no --country-code given: give --country-code with the list's country calling code if its numbers are national (--country-code 1 for a US list of 2125550123), or --international if numbers without + already start with their country code; %s",
+		file, e.Line, strings.TrimPrefix(e.Err.Error(), "dnc: "), what)
 }
 
 // badLine is one malformed line of an input file.
@@ -191,7 +214,10 @@ The import is atomic: every file is read and checked first, and the entries of
 all files are written in one durable transaction, or none are. A file with a
 malformed line rejects the whole import (exit 2), and every bad line is
 reported as FILE:LINE on stderr; with --skip-bad the bad lines are reported
-and the rest is imported.
+and the rest is imported. A number written without "+" needs --country-code
+(national numbers) or --international (numbers that start with their country
+code); without either it rejects the import, --skip-bad or not (see
+dialgate dnc --help).
 
 Scopes: global, industry:<x>, business:<x>, tenant:<x>, campaign:<x>.
 Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
@@ -273,6 +299,9 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 			nums = append(nums, n.Uint64())
 			return nil
 		}, func(e *dnc.LineError) error {
+			if errors.Is(e.Err, dnc.ErrNoPlus) {
+				return noPlusErr(name, e, "nothing imported")
+			}
 			res.BadLines = append(res.BadLines, badLine{File: name, Line: e.Line, Error: e.Err.Error()})
 			if !asJSON {
 				fmt.Fprintf(a.stderr, "%s:%d: %v\n", name, e.Line, e.Err)
@@ -280,6 +309,10 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 			return nil
 		})
 		res.Files = append(res.Files, fileStats{File: name, Lines: st.Lines, Numbers: st.Numbers, Bad: st.Bad, Skipped: st.Skipped})
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return ee
+		}
 		if err != nil {
 			return usageErr("%s: %v", name, err)
 		}
@@ -427,7 +460,10 @@ written beside --out and renamed into place when complete.
 
 --as-of is the instant the registry data is current as of; profiles measure a
 registry copy's age from it (us: 31 days). A malformed line fails the build
-(every bad line is reported as FILE:LINE) unless --skip-bad.
+(every bad line is reported as FILE:LINE) unless --skip-bad. A number written
+without "+" needs --country-code (a national registry's numbers, as the US
+registry's "2125550123") or --international (numbers that start with their
+country code); without either it fails the build, --skip-bad or not.
 
 Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 		Example: `  dialgate dnc build --out us-national.dnc --name us-national-dnc \
@@ -503,7 +539,12 @@ func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.He
 		}
 		srcs[i] = dnc.Source{Name: paths[i], R: r}
 	}
+	var refused error
 	bo.Bad = func(source string, e *dnc.LineError) error {
+		if errors.Is(e.Err, dnc.ErrNoPlus) {
+			refused = noPlusErr(source, e, "no snapshot written")
+			return refused
+		}
 		res.BadLines = append(res.BadLines, badLine{File: source, Line: e.Line, Error: e.Err.Error()})
 		if !asJSON {
 			fmt.Fprintf(a.stderr, "%s:%d: %v\n", source, e.Line, e.Err)
@@ -513,6 +554,9 @@ func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.He
 	set, st, err := dnc.BuildSet(ctx, srcs, bo)
 	if bar != nil {
 		_ = bar.Finish()
+	}
+	if refused != nil {
+		return refused
 	}
 	if err != nil {
 		var le *dnc.LineError

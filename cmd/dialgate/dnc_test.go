@@ -24,7 +24,9 @@ func TestDNCImport(t *testing.T) {
 	data := filepath.Join(dir, "data")
 	bad := writeFile(t, dir, "refusals.txt", listWithBadLine)
 	csv := writeFile(t, dir, "crm.csv", "id,phone\n1,+8613800138003\n2,13800138004\n")
-	imp := []string{"--data", data, "dnc", "import", "--scope", "industry:finance", "--list", "opt_out", "--at", "2026-01-01T00:00:00+08:00"}
+	// listWithBadLine writes one number without "+" that starts with its
+	// country code: --international says so.
+	imp := []string{"--data", data, "dnc", "import", "--scope", "industry:finance", "--list", "opt_out", "--at", "2026-01-01T00:00:00+08:00", "--international"}
 
 	// A bad line rejects the whole import, naming file and line.
 	code, out, errs := runCLI(t, "", append(imp, csv, bad)...)
@@ -74,6 +76,68 @@ func TestDNCImport(t *testing.T) {
 		"--data", data, "check", "--json")
 	if code != 1 || !strings.Contains(out, `"dnc.listed"`) {
 		t.Errorf("check after import: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestDNCNationalNumbersNeedCountryCode: a list holding a number written
+// without "+" is refused (exit 2, naming --country-code and the first such
+// line, nothing written) unless --country-code says the numbers are national
+// or --international says they start with their country code. Read as
+// international without being asked, a US registry's 2125550100 became
+// +212 5550100 (Morocco) and the snapshot listed no US callee.
+func TestDNCNationalNumbersNeedCountryCode(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	list := writeFile(t, dir, "registry.txt", "# US registry\n+12125550199\n2125550100\n2125550101\n")
+	out := filepath.Join(dir, "us.dnc")
+	build := []string{"dnc", "build", "--out", out, "--name", "us-national-dnc", "--as-of", "2026-06-01T00:00:00Z"}
+	imp := []string{"--data", data, "dnc", "import", "--scope", "global", "--list", "opt_out"}
+	for _, c := range []struct {
+		args []string
+		what string
+	}{
+		{append(build, list), "no snapshot written"},
+		{append(build, "--skip-bad", "--json", list), "no snapshot written"},
+		{append(imp, list), "nothing imported"},
+		{append(imp, "--skip-bad", "--json", list), "nothing imported"},
+	} {
+		code, stdout, errs := runCLI(t, "", c.args...)
+		if code != 2 || !strings.Contains(errs, list+":3: ") || !strings.Contains(errs, "--country-code") ||
+			!strings.Contains(errs, "--international") || !strings.Contains(errs, "country code would be 212") || !strings.Contains(errs, c.what) {
+			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s\nwant exit 2 naming %s:3, --country-code and --international", c.args, code, stdout, errs, list)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused build wrote %s", out)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("a refused import made the data directory %s", data)
+	}
+	if code, _, errs := runCLI(t, "", append(build, "--country-code", "1", "--international", list)...); code != 2 || !strings.Contains(errs, "--international and --country-code exclude each other") {
+		t.Errorf("both flags: exit %d %s", code, errs)
+	}
+
+	// --country-code 1: the national numbers are US numbers.
+	if code, _, errs := runCLI(t, "", append(build, "--country-code", "1", list)...); code != 0 {
+		t.Fatalf("build --country-code 1: exit %d %s", code, errs)
+	}
+	if code, stdout, _ := runCLI(t, "", "dnc", "lookup", "--snapshot", out, "+12125550100"); code != 0 || !strings.Contains(stdout, ": listed") {
+		t.Errorf("--country-code 1 did not list +12125550100: exit %d\n%s", code, stdout)
+	}
+	// --international: the operator says they start with their country code.
+	if code, _, errs := runCLI(t, "", append(build, "--international", list)...); code != 0 {
+		t.Fatalf("build --international: exit %d %s", code, errs)
+	}
+	if code, stdout, _ := runCLI(t, "", "dnc", "lookup", "--snapshot", out, "+2125550100"); code != 0 || !strings.Contains(stdout, ": listed") {
+		t.Errorf("--international did not list +2125550100: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, errs := runCLI(t, "", append(imp, "--country-code", "1", list)...); code != 0 || !strings.Contains(stdout, "imported 3 numbers") {
+		t.Errorf("import --country-code 1: exit %d %s %s", code, stdout, errs)
+	}
+	// A list of numbers written with "+" needs neither flag.
+	plus := writeFile(t, dir, "plus.txt", "+12125550100\n")
+	if code, _, errs := runCLI(t, "", append(imp, plus)...); code != 0 {
+		t.Errorf("import of + numbers: exit %d %s", code, errs)
 	}
 }
 

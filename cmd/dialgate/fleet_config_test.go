@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dialgate/dialgate/internal/sidecar"
 )
 
 // A config naming a fleet back-end without hmac_key_file is one dialgate
@@ -92,5 +94,48 @@ func TestCheckConfigUsesConfigData(t *testing.T) {
 		"check", "--config", cfg, "--to", "+8613900139099", "--purpose", "service", "--at", "2026-12-04T10:00:00+08:00"})
 	if code := exitCode(err); code != 1 || !strings.Contains(out.String(), "dnc.listed") {
 		t.Fatalf("check --config did not deny a callee listed in the config's sidecar store (exit %d):\n%s%s", code, out.String(), errb.String())
+	}
+}
+
+// TestCheckNoStoreNote: without a local store, check's note and its
+// fail-closed refusal say which state it read from the fleet of --config
+// and which it decided without. With a fleet it said "deciding without
+// stored lists, consents or counters" though it read the fleet's shared
+// lists and consents.
+func TestCheckNoStoreNote(t *testing.T) {
+	for _, c := range []struct {
+		fleet             *sidecar.Config
+		note, unconsulted string
+	}{
+		{nil, "deciding without stored do-not-call lists, consents or counters",
+			"no do-not-call list, consent or counter was consulted"},
+		{&sidecar.Config{}, "deciding without stored do-not-call lists, consents or counters",
+			"no do-not-call list, consent or counter was consulted"},
+		{&sidecar.Config{Postgres: "postgres://db"}, "deciding with the fleet's shared do-not-call lists and consents (--config) and without stored counters",
+			"no counter was consulted (the fleet's do-not-call lists and consents were)"},
+		{&sidecar.Config{Redis: "redis://r"}, "deciding with the fleet's shared do-not-call lists, consents and counters (--config)",
+			"only the fleet's do-not-call lists, consents and counters were consulted"},
+	} {
+		s := noStoreState(c.fleet)
+		if got := s.note(); got != c.note {
+			t.Errorf("fleet %+v: note %q, want %q", c.fleet, got, c.note)
+		}
+		if got := s.unconsulted(); got != c.unconsulted {
+			t.Errorf("fleet %+v: unconsulted %q, want %q", c.fleet, got, c.unconsulted)
+		}
+	}
+
+	// Through the command, with a PostgreSQL fleet and an empty --data.
+	prof, err := filepath.Abs("testdata/cn-no-callerid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, cfg, _ := pgFleet(t, fmt.Sprintf("profile: %q\n", prof))
+	code, out, errs := runCLI(t, "", "--data", filepath.Join(dir, "empty"), "check", "--config", cfg,
+		"--to", "+8613800138000", "--purpose", "service", "--lead-id", "x", "--at", "2026-12-04T10:00:00+08:00")
+	if code != 1 || !strings.Contains(out, "ALLOWED") ||
+		!strings.Contains(errs, "deciding with the fleet's shared do-not-call lists and consents (--config) and without stored counters") ||
+		!strings.Contains(errs, "not allowing: no store at "+filepath.Join(dir, "empty", "dialgate.db")+", so no counter was consulted (the fleet's do-not-call lists and consents were)") {
+		t.Errorf("check --config without a local store: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }

@@ -246,6 +246,13 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
 				rep, err := m.Sweep(cmd.Context(), now)
 				if asJSON {
+					// Empty lists print as [], never null.
+					if rep.Deleted == nil {
+						rep.Deleted = []string{}
+					}
+					if rep.Skipped == nil {
+						rep.Skipped = []recording.Skip{}
+					}
 					if jerr := a.printJSON(rep); jerr != nil {
 						return jerr
 					}

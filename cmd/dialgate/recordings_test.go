@@ -42,13 +42,16 @@ func TestRecordingsLifecycle(t *testing.T) {
 		{[]string{"recordings", "register", "--id", "r-3", "--number", "+86abc", "--started-at", ts(-40)}, 2, "", "--number: invalid number"},
 		{[]string{"recordings", "register", "--id", "r-4", "--number", "+8613900139000", "--started-at", ts(-40), "--retention", "-1"}, 2, "", "--retention"},
 		{[]string{"recordings", "sweep", "--at", ts(-11), "--media-root", media}, 0, "deleted 0", ""},
+		// Empty lists are [] in JSON, never null.
+		{[]string{"recordings", "sweep", "--at", ts(-11), "--media-root", media, "--json"}, 0, "{\n  \"deleted\": [],\n  \"skipped\": []\n}\n", ""},
 		{[]string{"recordings", "hold", "r-1", "--hold", "litigation-1", "--at", ts(-11)}, 0, "held r-1", ""},
 		{[]string{"recordings", "hold", "r-9", "--hold", "x"}, 1, "", "not found"},
 		{[]string{"recordings", "sweep", "--media-root", media}, 0, "skipped r-1: held", ""},
 		{[]string{"recordings", "release", "r-1", "--hold", "litigation-1"}, 0, "released hold", ""},
 		{[]string{"recordings", "sweep", "--media-root", media, "--json"}, 0, `"deleted": [
     "r-1"
-  ]`, ""},
+  ],
+  "skipped": []`, ""},
 		{[]string{"recordings", "show", "r-1"}, 1, "", "not found"},
 	}
 	for i, s := range steps {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net"
 	"time"
 
@@ -38,6 +39,12 @@ registry_reload (config file, default 1m) and at once on SIGHUP. New tokens
 apply to the next call, new certificates and client CAs to the next
 connection. A file that fails to load is refused and logged, and the copy
 in force stays.
+
+Exit codes: 0 stopped by SIGTERM or Ctrl-C, 1 the server failed (a store or
+a fleet back-end it cannot open, a port in use), 2 bad input: a flag, the
+config file, or a file they name that is missing or does not load (profile,
+registry snapshots, tokens, TLS files, HMAC key file), refused before the
+data directory or its keys are made.
 
 Limits (config file): max_message_bytes (default 64 KiB) per message,
 max_streams (default 1024) calls open at once on one connection (a client
@@ -97,7 +104,13 @@ over it waits), max_header_bytes (default 16 KiB) of a call's metadata.`,
 			if _, err := policy.Load(base.WithDefaults().Profile); err != nil {
 				return usageErr("--profile (or the config's profile): %v", err)
 			}
+			// A file the operator named that is missing or bad (a registry
+			// snapshot, the tokens file, the TLS files, the HMAC key file)
+			// is bad input (exit 2), refused before anything is made.
 			err := sidecar.Serve(cmd.Context(), base, a.stderr, func(g, m net.Addr) {})
+			if errors.Is(err, sidecar.ErrConfig) {
+				return usageErr("%v", err)
+			}
 			if err != nil {
 				return failErr(err)
 			}

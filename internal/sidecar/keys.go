@@ -88,16 +88,9 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 			return Keys{}, fmt.Errorf("audit keys: fsync %s: %w", kdir, err)
 		}
 	}
-	hb, err := os.ReadFile(hpath)
+	hkey, err := readHMACKey(hpath)
 	if err != nil {
 		return Keys{}, fmt.Errorf("audit keys: %w", err)
-	}
-	hkey, err := hex.DecodeString(strings.TrimSpace(string(hb)))
-	if err != nil {
-		return Keys{}, fmt.Errorf("audit keys: %s: not hex: %w", hpath, err)
-	}
-	if len(hkey) < auditlog.MinKeyBytes {
-		return Keys{}, fmt.Errorf("audit keys: %s: %d bytes, want at least %d", hpath, len(hkey), auditlog.MinKeyBytes)
 	}
 	sb, err := os.ReadFile(spath)
 	if err != nil {
@@ -108,6 +101,23 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 		return Keys{}, fmt.Errorf("audit keys: %s: %w", spath, err)
 	}
 	return Keys{HMAC: hkey, HMACKeyID: "k" + hex.EncodeToString(hkey[:4]), Signer: signer}, nil
+}
+
+// readHMACKey reads a hex HMAC key of at least auditlog.MinKeyBytes bytes
+// from path; errors name the file.
+func readHMACKey(path string) ([]byte, error) {
+	hb, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	hkey, err := hex.DecodeString(strings.TrimSpace(string(hb)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not hex: %w", path, err)
+	}
+	if len(hkey) < auditlog.MinKeyBytes {
+		return nil, fmt.Errorf("%s: %d bytes, want at least %d", path, len(hkey), auditlog.MinKeyBytes)
+	}
+	return hkey, nil
 }
 
 // existingState reports whether data already holds what a Gate wrote under

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 )
 
-// Serve is `dialgate serve`: it validates cfg, logs as JSON to logw, opens the
-// Backend (Open), and runs the Server until ctx is cancelled (the command
+// Serve is `dialgate serve`: it validates cfg and the files it names
+// (CheckFiles; Open loads the profile and the registry snapshots before it
+// makes anything), logs as JSON to logw, opens the Backend (Open), and runs the Server until ctx is cancelled (the command
 // cancels it on SIGTERM or SIGINT), then shuts down gracefully: NOT_SERVING,
 // drain, GracefulStop, audit log flushed, store closed. ready, if not nil, is
 // called once the gRPC and metrics listeners are open. While it runs, the
@@ -24,12 +26,18 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if err := CheckFiles(cfg); err != nil {
+		return err
+	}
 	// From here on a SIGHUP waits for the watcher instead of ending the
 	// process with its default action.
 	hup, stopHUP := catchHUP()
 	defer stopHUP()
 	log := NewLogger(cfg, logw)
 	be, err := Open(ctx, cfg, log)
+	if errors.Is(err, ErrConfig) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -48,4 +56,45 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 	stop := watchReloadOn(ctx, hup, reload, time.Duration(cfg.RegistryReload))
 	defer stop()
 	return srv.Run(ctx, ready)
+}
+
+// CheckFiles reads the files of cfg that the operator provides and the
+// server loads — the tokens file, the TLS certificate, key and client CAs,
+// the fleet's HMAC key file — and returns the first problem (missing,
+// unreadable, malformed), wrapping ErrConfig and naming the file. Serve calls
+// it before Open, so a bad file is refused before the data directory and
+// its keys are made. (Open refuses a bad profile or registry snapshot
+// before it makes anything, too.)
+func CheckFiles(cfg Config) error {
+	asConfig := func(err error) error {
+		if errors.Is(err, ErrConfig) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if cfg.TokensFile != "" {
+		if _, err := LoadTokens(cfg.TokensFile); err != nil {
+			return asConfig(err)
+		}
+	}
+	if cfg.TLS.Enabled() {
+		files := tlsFiles(cfg.TLS)
+		bs := make([][]byte, len(files))
+		for i, f := range files {
+			b, err := os.ReadFile(f.path)
+			if err != nil {
+				return asConfig(fmt.Errorf("%s: %w", f.key, err))
+			}
+			bs[i] = b
+		}
+		if _, err := parseTLS(bs, false); err != nil {
+			return asConfig(err)
+		}
+	}
+	if cfg.HMACKeyFile != "" {
+		if _, err := readHMACKey(cfg.HMACKeyFile); err != nil {
+			return asConfig(fmt.Errorf("hmac_key_file: %w", err))
+		}
+	}
+	return nil
 }

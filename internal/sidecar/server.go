@@ -227,7 +227,11 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 			}
 		}()
 	}
-	s.log.Info("sidecar: serving", "addr", lis.Addr().String(), "metrics", fmt.Sprint(maddr),
+	metrics := "off"
+	if maddr != nil {
+		metrics = maddr.String()
+	}
+	s.log.Info("sidecar: serving", "addr", lis.Addr().String(), "metrics", metrics,
 		"tls", s.cfg.TLS.Enabled(), "mtls", s.cfg.TLS.ClientCAFile != "", "tokens", s.cfg.TokensFile != "",
 		"reflection", s.cfg.Reflection, "profile", s.cfg.Profile, "policy_version", s.be.Gate.PolicyVersion())
 	if ready != nil {

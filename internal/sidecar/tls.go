@@ -17,15 +17,21 @@ import (
 // rewritten, the other not yet), whose PEM is cut short, or whose
 // certificate has expired leaves the copy in force.
 func newTLSReloader(c TLSConfig, log *slog.Logger, m *metrics) (*fileReloader[tls.Config], error) {
-	files := []reloadFile{{key: "tls.cert_file", path: c.CertFile}, {key: "tls.key_file", path: c.KeyFile}}
-	if c.ClientCAFile != "" {
-		files = append(files, reloadFile{key: "tls.client_ca_file", path: c.ClientCAFile})
-	}
-	r, err := newFileReloader(reloadTLS, files, parseTLS, describeTLS, log, m)
+	r, err := newFileReloader(reloadTLS, tlsFiles(c), parseTLS, describeTLS, log, m)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return r, nil
+}
+
+// tlsFiles lists the files of c in the order parseTLS takes them: the
+// certificate, the key and, for mTLS, the client CAs.
+func tlsFiles(c TLSConfig) []reloadFile {
+	files := []reloadFile{{key: "tls.cert_file", path: c.CertFile}, {key: "tls.key_file", path: c.KeyFile}}
+	if c.ClientCAFile != "" {
+		files = append(files, reloadFile{key: "tls.client_ca_file", path: c.ClientCAFile})
+	}
+	return files
 }
 
 // serverTLS returns the tls.Config to build the server's credentials from.

@@ -49,6 +49,9 @@ const (
 // check), recordings through the recording check's Manager (the 30-day floor
 // without a recording section), consents. A domain that cannot be wired
 // answers Unimplemented saying why (Backend.Unwired).
+//
+// A profile or registry snapshot that does not load is an error wrapping
+// ErrConfig, returned before the data directory is made.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	cfg = cfg.WithDefaults()
 	if log == nil {
@@ -56,7 +59,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	prof, err := policy.Load(cfg.Profile)
 	if err != nil {
-		return nil, fmt.Errorf("profile: %w", err)
+		return nil, fmt.Errorf("%w: profile: %w", ErrConfig, err)
+	}
+	// The registry snapshots are the operator's input: one missing or
+	// damaged is refused before the data directory and its keys are made.
+	regs, err := dnc.LoadRegistries(cfg.Registries...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: registries: %w", ErrConfig, err)
 	}
 	// A new data directory is made durable in its parent: the files fsynced
 	// inside it do not keep the directory itself.
@@ -107,10 +116,6 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	if ex, ok := deps.Counters.(storage.CounterExpirer); ok {
 		closers = append(closers, expireCounters(ex, journal, time.Hour, log))
-	}
-	regs, err := dnc.LoadRegistries(cfg.Registries...)
-	if err != nil {
-		return fail(fmt.Errorf("registries: %w", err))
 	}
 	for _, r := range regs {
 		deps.DNCRegistries = append(deps.DNCRegistries, r)
