@@ -276,7 +276,7 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 		if st.Zone != "" {
 			loc, err := loadZone(st.Zone)
 			if err != nil {
-				return nil, cfgErr("also_in_standard_time.zone", "%v (leave zone out for the standard time of the callee's own zone)", err)
+				return nil, cfgErr("also_in_standard_time.zone", "%v", err)
 			}
 			p.stdZone, p.stdTab = st.Zone, newStdOffsetTable(loc)
 		}
