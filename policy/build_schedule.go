@@ -36,6 +36,16 @@ func explainSchedule(c *schedule.Config) []Rule {
 				scope, strings.Join(w.Days, ", "), strings.Join(w.Ranges, " and ")),
 			Cite: w.Cite})
 	}
+	if st := c.AlsoInStandardTime; st != nil {
+		clock := "of " + st.Zone + ", for every callee"
+		if st.Zone == "" {
+			clock = "of each of the callee's zones"
+		}
+		rules = append(rules, Rule{Section: "schedule", Path: "schedule.also_in_standard_time",
+			Text: "the windows and holidays hold also in the standard time (the UTC offset without daylight saving) " + clock +
+				": a dial must be inside them in both the callee's local time and that standard time, so that while daylight saving time is in force a window opens as much later as the clocks were put forward (an hour)",
+			Cite: st.Cite})
+	}
 	if z := c.DefaultZone; z != nil {
 		rules = append(rules, Rule{Section: "schedule", Path: "schedule.default_zone",
 			Text: "a callee whose zone cannot be told from the number is taken to be in " + z.Name, Cite: z.Cite})

@@ -66,6 +66,15 @@ func TestProfileWindows(t *testing.T) {
 		{"us-al", "+12055550100", "2026-06-13T10:00:00-05:00", true, ""},
 		{"us-la", "+15045550100", "2026-02-17T10:00:00-06:00", false, dialgate.CodeHoliday}, // Mardi Gras
 		{"us-ms", "+16015550100", "2026-06-14T10:00:00-05:00", false, dialgate.CodeOutsideWindow},
+		// Miss. Code Ann. § 77-3-723(1), "8:00 a.m. and 8:00 p.m. Central
+		// Standard Time": what both the local and the literal reading allow.
+		{"us-ms", "+16015550100", "2026-07-06T08:30:00-05:00", false, dialgate.CodeOutsideWindow}, // 07:30 CST
+		{"us-ms", "+16015550100", "2026-07-06T09:00:00-05:00", true, ""},
+		{"us-ms", "+16015550100", "2026-07-06T19:30:00-05:00", true, ""},
+		{"us-ms", "+16015550100", "2026-07-06T20:30:00-05:00", false, dialgate.CodeOutsideWindow}, // local reading
+		{"us-ms", "+16015550100", "2026-01-05T08:30:00-06:00", true, ""},
+		{"us-ms", "+16015550100", "2026-01-05T20:00:00-06:00", false, dialgate.CodeOutsideWindow},
+		{"us-ms", "+12125550100", "2026-07-06T09:30:00-04:00", false, dialgate.CodeOutsideWindow}, // 07:30 CST
 		{"us-collections", "+12125550100", "2026-06-10T20:59:00-04:00", true, ""},
 		{"uk", "+442071234567", "2026-06-10T21:00:00+01:00", false, dialgate.CodeOutsideWindow},
 		{"ca", "+14165550100", "2026-06-10T21:29:00-04:00", true, ""},
@@ -151,5 +160,73 @@ func TestComplaintZoneValidated(t *testing.T) {
 	p.Complaint = &c
 	if err := p.Validate(); err == nil || !strings.Contains(err.Error(), "complaint.zone") {
 		t.Errorf("profile with complaint.zone Asia/Nowhere: %v, want an error naming complaint.zone", err)
+	}
+}
+
+// TestStandardTimeSection: schedule.also_in_standard_time is parsed
+// strictly, validated with errors naming the key, explained, and its removal
+// from us-ms draws a lint warning.
+func TestStandardTimeSection(t *testing.T) {
+	head := "schema: dialgate.profile.v1\nname: mine\nextends: us\nschedule:\n  also_in_standard_time:\n"
+	for _, tt := range []struct{ name, src, want string }{
+		{"unknown key", head + "    zone: America/Chicago\n    standard: also\n    cite: {source: L, ref: x}\n", `also_in_standard_time.standard: unknown key "standard"`},
+		{"not a mapping", "schema: dialgate.profile.v1\nname: mine\nextends: us\nschedule:\n  also_in_standard_time: true\n", "schedule.also_in_standard_time: cannot use a bool here"},
+		{"unknown zone", head + "    zone: Central\n    cite: {source: L, ref: x}\n", `schedule.also_in_standard_time.zone: unknown zone "Central"`},
+		{"no cite", head + "    zone: America/Chicago\n", "schedule.also_in_standard_time.cite.source: missing"},
+		{"zone type", head + "    zone: [America/Chicago]\n    cite: {source: L, ref: x}\n", "also_in_standard_time.zone: cannot use a array here"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("mine.yaml", []byte(tt.src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v\nwant an error containing %q", err, tt.want)
+			}
+		})
+	}
+	p, err := Parse("mine.yaml", []byte(head+"    cite: {source: L, ref: x}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Schedule.AlsoInStandardTime; st == nil || st.Zone != "" {
+		t.Fatalf("also_in_standard_time without a zone: %+v", st)
+	}
+
+	ms, err := Builtin("us-ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := ms.Schedule.AlsoInStandardTime; st == nil || st.Zone != "America/Chicago" || st.Cite.Source != dialgate.SourceLaw || !strings.Contains(st.Cite.Ref, "77-3-723(1)") {
+		t.Fatalf("us-ms also_in_standard_time = %+v", st)
+	}
+	var found bool
+	for _, r := range Explain(ms) {
+		if r.Path == "schedule.also_in_standard_time" {
+			found = strings.Contains(r.Text, "standard time (the UTC offset without daylight saving) of America/Chicago, for every callee") && r.Cite == ms.Schedule.AlsoInStandardTime.Cite
+		}
+	}
+	if !found {
+		t.Errorf("explain us-ms: no rule for schedule.also_in_standard_time naming America/Chicago")
+	}
+
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	over := "schema: dialgate.profile.v1\nname: mine\nextends: us-ms\n"
+	for src, want := range map[string]string{
+		over + "schedule: {also_in_standard_time: null}\n":                     "schedule.also_in_standard_time: removed; base us-ms reads the windows also in standard time (Miss. Code Ann. § 77-3-723(1))",
+		over + "schedule: {also_in_standard_time: {zone: America/New_York}}\n": "schedule.also_in_standard_time.zone: America/New_York, base us-ms reads the windows in the standard time of America/Chicago",
+		over + "schedule: {also_in_standard_time: {zone: null}}\n":             "schedule.also_in_standard_time.zone: the callee's zones, base us-ms reads",
+		over + "schedule: {also_in_standard_time: {cite: {note: shorter}}}\n":  "",
+	} {
+		p, err := Parse("mine.yaml", []byte(src))
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		var got []string
+		for _, w := range Lint(p, now) {
+			if !strings.HasPrefix(w.Path, "schedule.holidays.calendars") {
+				got = append(got, w.String())
+			}
+		}
+		if (want == "" && len(got) != 0) || (want != "" && (len(got) != 1 || !strings.Contains(got[0], want))) {
+			t.Errorf("%q: Lint = %q, want %q", src, got, want)
+		}
 	}
 }

@@ -221,12 +221,28 @@ func scheduleOverlayWarnings(b, p *schedule.Config, bn string) []Warning {
 			}
 		}
 	}
+	if st := b.AlsoInStandardTime; st != nil && isLaw(st.Cite) {
+		switch {
+		case p == nil || p.AlsoInStandardTime == nil:
+			warn("schedule.also_in_standard_time", st.Cite, "removed; base %s reads the windows also in standard time", bn)
+		case p.AlsoInStandardTime.Zone != st.Zone:
+			warn("schedule.also_in_standard_time.zone", st.Cite, "%s, base %s reads the windows in the standard time of %s", zoneWord(p.AlsoInStandardTime.Zone), bn, zoneWord(st.Zone))
+		}
+	}
 	if h := b.Holidays; h != nil && h.Forbid && isLaw(h.Cite) {
 		if p == nil || p.Holidays == nil || !p.Holidays.Forbid {
 			warn("schedule.holidays", h.Cite, "base %s forbids calls on holidays; this profile does not", bn)
 		}
 	}
 	return ws
+}
+
+// zoneWord names the zone of a StandardTime in a warning.
+func zoneWord(z string) string {
+	if z == "" {
+		return "the callee's zones"
+	}
+	return z
 }
 
 var weekDayNames = [7]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}

@@ -29,6 +29,12 @@ const (
 	EvidenceZoneSource     = "schedule.zone_source"     // "default_zone" when the profile's default was used
 	EvidenceBlackout       = "schedule.blackout"        // the reason of a declared no-call period in force
 	EvidenceBlackoutUntil  = "schedule.blackout_until"  // its end, RFC 3339 as the profile gives it
+	// EvidenceStandardZone names a zone whose standard time the dial was
+	// also judged in (Config.AlsoInStandardTime).
+	EvidenceStandardZone = "schedule.standard_zone"
+	// EvidenceStandardTime is the decision instant in that zone's standard
+	// time, RFC 3339 with the standard offset.
+	EvidenceStandardTime = "schedule.standard_time"
 )
 
 // horizonDays bounds the search for the next allowed instant.
@@ -65,7 +71,8 @@ func WithCalendars(cals ...*Calendar) Option {
 // For each dial it finds the callee's candidate zones (numbering.LookupZones;
 // +86 is Asia/Shanghai) and allows the dial only when the local time is inside
 // a window in every candidate zone (the intersection) and the local date is no
-// forbidden holiday in any. Otherwise it reports schedule.outside_window or
+// forbidden holiday in any — and, with Config.AlsoInStandardTime, only when
+// the same holds in standard time too (StandardTime). Otherwise it reports schedule.outside_window or
 // schedule.holiday with the zone, the local time and the next instant at which
 // every zone allows the dial (zero when none is found within 400 days). A
 // number with no known zone is schedule.zone_unknown unless the Config names a
@@ -89,13 +96,18 @@ type WindowCheck struct {
 
 // zonePlan is the locations of one zone set and its precomputed evidence.
 type zonePlan struct {
-	locs   []*time.Location
-	tabs   []*offsetTable // one per location
-	names  []string
-	attest []dialgate.Evidence // shared, returned for passing dials
-	exempt []dialgate.Evidence // shared, returned for exempt callbacks
-	def    bool                // the profile's default zone
-	failed bool                // a zone did not load: treat as unknown
+	locs  []*time.Location
+	tabs  []*offsetTable // one per location
+	names []string
+	// clocks are the tables a dial is judged by: tabs, then the
+	// standard-time tables of Config.AlsoInStandardTime (one per location,
+	// or the one of its zone), whose zones stdNames gives.
+	clocks   []*offsetTable
+	stdNames []string
+	attest   []dialgate.Evidence // shared, returned for passing dials
+	exempt   []dialgate.Evidence // shared, returned for exempt callbacks
+	def      bool                // the profile's default zone
+	failed   bool                // a zone did not load: treat as unknown
 }
 
 // NewWindowCheck validates cfg (as Config.Validate, also knowing calendars given
@@ -116,7 +128,7 @@ func NewWindowCheck(cfg Config, opts ...Option) (*WindowCheck, error) {
 	empty := make([]*zonePlan, 0)
 	w.byID.Store(&empty)
 	if p.defLoc != nil {
-		w.def = newZonePlan([]string{p.defZone}, []*time.Location{p.defLoc})
+		w.def = newZonePlan(p, []string{p.defZone}, []*time.Location{p.defLoc})
 		w.def.def = true
 		w.def.attest = append(w.def.attest, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
 		w.def.exempt = append(w.def.exempt, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
@@ -126,7 +138,7 @@ func NewWindowCheck(cfg Config, opts ...Option) (*WindowCheck, error) {
 	return w, nil
 }
 
-func newZonePlan(names []string, locs []*time.Location) *zonePlan {
+func newZonePlan(p *plan, names []string, locs []*time.Location) *zonePlan {
 	zp := &zonePlan{locs: locs, names: names}
 	for _, loc := range locs {
 		zp.tabs = append(zp.tabs, newOffsetTable(loc))
@@ -135,6 +147,22 @@ func newZonePlan(names []string, locs []*time.Location) *zonePlan {
 		zp.attest = append(zp.attest, dialgate.Evidence{Key: EvidenceZone, Value: n})
 	}
 	zp.exempt = append(append([]dialgate.Evidence(nil), zp.attest...), dialgate.Evidence{Key: EvidenceCallbackExempt, Value: "true"})
+	zp.clocks = zp.tabs
+	if p.std {
+		zp.clocks = append([]*offsetTable(nil), zp.tabs...)
+		if p.stdTab != nil {
+			zp.clocks = append(zp.clocks, p.stdTab)
+			zp.stdNames = []string{p.stdZone}
+		} else {
+			for i, loc := range locs {
+				zp.clocks = append(zp.clocks, newStdOffsetTable(loc))
+				zp.stdNames = append(zp.stdNames, names[i])
+			}
+		}
+		for _, n := range zp.stdNames {
+			zp.attest = append(zp.attest, dialgate.Evidence{Key: EvidenceStandardZone, Value: n})
+		}
+	}
 	return zp
 }
 
@@ -150,8 +178,9 @@ func (w *WindowCheck) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Re
 
 // Attest is Check, and for a passing dial also returns the evidence it relied
 // on: the callee's zones ("schedule.zone"), "schedule.zone_source" when the
-// default zone was used, and "schedule.callback_exempt" for an exempt
-// callback. The returned evidence slice is shared: do not modify it.
+// default zone was used, "schedule.standard_zone" for each zone whose
+// standard time it was also judged in (Config.AlsoInStandardTime), and
+// "schedule.callback_exempt" for an exempt callback. The returned evidence slice is shared: do not modify it.
 func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	if d.At.IsZero() {
 		return nil, nil, ErrNoInstant
@@ -178,7 +207,7 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 		!d.TriggerAt.After(d.At) && d.At.Sub(d.TriggerAt) <= p.cbMax {
 		return nil, zp.exempt, nil
 	}
-	for _, tab := range zp.tabs {
+	for _, tab := range zp.clocks {
 		day, minute := tab.dayMinute(d.At)
 		if !p.allowedLocal(day, minute) {
 			return w.deny(d.At, zp, d.To), nil, nil
@@ -228,7 +257,7 @@ func (w *WindowCheck) buildZonePlan(zs numbering.ZoneSet) *zonePlan {
 		locs = append(locs, loc)
 	}
 	if !zp.failed {
-		zp = newZonePlan(names, locs)
+		zp = newZonePlan(w.p, names, locs)
 	}
 	tab := make([]*zonePlan, max(len(old), id+1))
 	copy(tab, old)
@@ -279,10 +308,29 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dial
 			outside = append(outside, desc)
 		}
 	}
+	for i, name := range zp.stdNames {
+		tab := zp.clocks[len(zp.tabs)+i]
+		off := tab.offset(t.Unix())
+		st := t.In(time.FixedZone("", int(off)))
+		day, minute := tab.dayMinute(t)
+		ev = append(ev,
+			dialgate.Evidence{Key: EvidenceStandardZone, Value: name},
+			dialgate.Evidence{Key: EvidenceStandardTime, Value: st.Format(time.RFC3339)})
+		desc := st.Format("Mon 2006-01-02 15:04") + " in the standard time of " + name + " (UTC" + st.Format("-07:00") + ")"
+		if p.uncovered(day) {
+			uncovered = append(uncovered, desc)
+		} else if p.holidays.has(day) {
+			hname := p.holidays.names[day]
+			ev = append(ev, dialgate.Evidence{Key: EvidenceHoliday, Value: hname})
+			holidays = append(holidays, desc+" ("+hname+")")
+		} else if !p.days[p.weekday(day)].has(minute) {
+			outside = append(outside, desc)
+		}
+	}
 	if zp.def {
 		ev = append(ev, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
 	}
-	next, ok := w.nextAllowed(t, zp.tabs, to)
+	next, ok := w.nextAllowed(t, zp.clocks, to)
 	if ok {
 		next = next.In(zp.locs[0])
 	}
@@ -292,8 +340,13 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dial
 		ev = append(ev, dialgate.Evidence{Key: EvidenceNextAllowedAt, Value: nt})
 		suffix = "; next allowed at " + nt
 	}
-	if len(zp.locs) > 1 {
+	switch {
+	case len(zp.locs) > 1 && len(zp.stdNames) > 0:
+		suffix += " (the intersection of the windows of every candidate zone, in local and in standard time)"
+	case len(zp.locs) > 1:
 		suffix += " (the intersection of the windows of every candidate zone)"
+	case len(zp.stdNames) > 0:
+		suffix += " (inside the windows both in local and in standard time)"
 	}
 	var rs []dialgate.Reason
 	if len(p.blackouts) != 0 {
@@ -336,8 +389,8 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dial
 	return rs
 }
 
-// nextAllowed returns the earliest instant ≥ t at which every zone allows
-// a call and no blackout covering the callee to is in force, and false if
+// nextAllowed returns the earliest instant ≥ t at which every clock (a
+// zone's local time or standard time) allows a call and no blackout covering the callee to is in force, and false if
 // there is none: none within horizonDays of t, or of the end of the last
 // blackout the search had to wait for.
 func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable, to dialgate.Number) (time.Time, bool) {
@@ -363,7 +416,7 @@ func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable, to dialgate.
 	return time.Time{}, false
 }
 
-// nextInWindows returns the earliest instant ≥ t at which every zone allows
+// nextInWindows returns the earliest instant ≥ t at which every clock allows
 // a call by its windows and holidays, and false if there is none within
 // horizonDays.
 func (w *WindowCheck) nextInWindows(t time.Time, tabs []*offsetTable) (time.Time, bool) {

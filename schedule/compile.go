@@ -99,6 +99,12 @@ type plan struct {
 	defZone   string
 	defLoc    *time.Location
 	blackouts []blackoutPlan // declared no-call periods; nil for none
+	// Config.AlsoInStandardTime: std is set when it is; stdZone names its
+	// zone and stdTab is that zone's standard-time table ("" and nil: each
+	// callee zone's own standard time).
+	std     bool
+	stdZone string
+	stdTab  *offsetTable
 }
 
 // weekday returns the windows index of a local date: Monday = 0, with make-up
@@ -261,6 +267,19 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
 		}
 		p.cbMax = time.Duration(cb.MaxTriggerAge)
+	}
+	if st := c.AlsoInStandardTime; st != nil {
+		if err := st.Cite.Validate("schedule.also_in_standard_time.cite"); err != nil {
+			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
+		}
+		p.std = true
+		if st.Zone != "" {
+			loc, err := loadZone(st.Zone)
+			if err != nil {
+				return nil, cfgErr("also_in_standard_time.zone", "%v", err)
+			}
+			p.stdZone, p.stdTab = st.Zone, newStdOffsetTable(loc)
+		}
 	}
 	bs, err := compileBlackouts(c.Blackouts)
 	if err != nil {

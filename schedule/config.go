@@ -40,6 +40,40 @@ type Config struct {
 	// called, whatever the windows say. Nil: none. Entries may overlap. See
 	// Blackout.
 	Blackouts []Blackout `json:"blackouts,omitempty"`
+	// AlsoInStandardTime makes the windows and holidays hold in standard
+	// time as well as in the callee's local wall-clock time, for a rule
+	// that states its hours in standard time. Nil: local time only. See
+	// StandardTime.
+	AlsoInStandardTime *StandardTime `json:"also_in_standard_time,omitempty"`
+}
+
+// StandardTime reads the calling windows a second time, in standard time:
+// the UTC offset of a zone with its daylight-saving shift taken out (as the
+// zone database marks it). A dial is inside calling time only when the
+// callee's local time is inside the windows, on no forbidden holiday, in
+// every candidate zone (as without this setting) AND the standard time is
+// too: the standard time of Zone when it is given, else the standard time of
+// each of the callee's candidate zones. Outside daylight-saving time the two
+// readings agree; during it, the standard time is an hour behind (for most
+// zones), so that "08:00-20:00" allows 09:00–20:00 local time.
+//
+// It is for a statute whose words admit two readings, as Miss. Code Ann.
+// § 77-3-723(1): calls "between the hours of 8:00 a.m. and 8:00 p.m. Central
+// Standard Time", usually read as the callee's local time, literally
+// UTC−06:00 all year. dialgate fails closed and keeps only what both
+// readings allow. The instant-callback exemption exempts from both readings;
+// blackouts are absolute instants and unaffected.
+//
+// The zero StandardTime is not valid (no citation).
+type StandardTime struct {
+	// Zone is the IANA zone whose standard time is meant
+	// ("America/Chicago": Central Standard Time for every callee, whatever
+	// zone the number is in). Empty means the standard time of each of the
+	// callee's own candidate zones (and of Config.DefaultZone when that is
+	// used).
+	Zone string `json:"zone,omitempty"`
+	// Cite says which rule states its hours in standard time. Required.
+	Cite dialgate.Citation `json:"cite"`
 }
 
 // Blackout is a declared no-call period: from From (inclusive) until Until
@@ -149,7 +183,8 @@ func cfgErr(field, format string, args ...any) error {
 // ("schedule.windows[1].ranges[0]: \"25:00\" is not a time"), wrapping
 // ErrInvalidConfig: no windows, an empty day list or range list, a bad time or
 // day name, an empty range, overlapping ranges, an unknown zone, purpose or
-// calendar name, a missing citation, a blackout without from, until, reason
+// calendar name, a missing citation, an unknown also_in_standard_time.zone, a
+// blackout without from, until, reason
 // or citation, one whose until is not after its from, or a bad prefix
 // ("schedule.blackouts[0].prefixes[1]: \"1504\" is not an E.164 prefix …").
 // Calendar names are checked against the built-in calendars only;

@@ -25,6 +25,22 @@
 // skipped hour opens at the first instant after it, and a window in the
 // repeated hour happens twice.
 //
+// # Standard time
+//
+// Config.AlsoInStandardTime is for a rule that states its hours in standard
+// time ("between 8:00 a.m. and 8:00 p.m. Central Standard Time", Miss. Code
+// Ann. § 77-3-723(1)), which may be read as the callee's local time or
+// literally. dialgate keeps what both readings allow: the windows and
+// holidays are read a second time in standard time — the UTC offset with the
+// daylight-saving shift taken out, as the zone database marks it — of the
+// named zone (America/Chicago: UTC−06:00 all year, for every callee) or, with
+// no zone named, of each of the callee's candidate zones, and a dial must be
+// inside both. During daylight-saving time "08:00-20:00" then allows
+// 09:00–20:00 CDT; in winter 08:00–20:00 CST. NextAllowedAt honours both, the
+// instant-callback exemption exempts from both, and a deny's evidence carries
+// schedule.standard_zone and schedule.standard_time (the instant at the
+// standard offset).
+//
 // # Holidays
 //
 // Holidays are data: calendar files (see [ParseCalendar] for the format)

@@ -14,8 +14,11 @@ type offsetTable struct {
 	starts []int64 // start of each period, Unix seconds, ascending; starts[0] = tableFrom
 	offs   []int32 // UTC offset in seconds during each period; neighbours differ
 	// until is the end of the last period: math.MaxInt64 when the zone's
-	// offset never changes again, else tableTo.
+	// offset never changes again (or std), else tableTo.
 	until int64
+	// std marks a table of the zone's standard time (newStdOffsetTable):
+	// outside [tableFrom, tableTo) it keeps the offset of the nearest end.
+	std bool
 }
 
 // The table covers these instants; outside, the location is asked directly.
@@ -31,18 +34,75 @@ func zoneOffset(loc *time.Location, s int64) int32 {
 }
 
 func newOffsetTable(loc *time.Location) *offsetTable {
-	tab := &offsetTable{loc: loc, until: tableTo}
+	tab := &offsetTable{loc: loc}
+	tab.until = walkPeriods(loc, func(start int64, off int32, _ bool) {
+		if n := len(tab.offs); n == 0 || tab.offs[n-1] != off {
+			tab.starts = append(tab.starts, start)
+			tab.offs = append(tab.offs, off)
+		}
+	})
+	return tab
+}
+
+// newStdOffsetTable returns the table of loc's standard time: the UTC offset
+// of each period with its daylight-saving shift taken out. A period the zone
+// database marks as daylight-saving time (time.Time.IsDST) gets the offset of
+// the last standard period before it, or when there is none since 1970, of
+// the first one after it (or its own offset when the zone has none at all);
+// a standard period keeps its offset. Outside the table's span the standard
+// offset is that of the nearest end of the table: the standard offset in
+// force in 1970 before it, the last one before 2100 after it.
+func newStdOffsetTable(loc *time.Location) *offsetTable {
+	type period struct {
+		start int64
+		off   int32
+		dst   bool
+	}
+	var ps []period
+	walkPeriods(loc, func(start int64, off int32, dst bool) {
+		ps = append(ps, period{start, off, dst})
+	})
+	std := make([]int32, len(ps))
+	have, last := false, int32(0)
+	for i, pd := range ps {
+		if !pd.dst {
+			have, last = true, pd.off
+		}
+		std[i] = last
+		if !have {
+			std[i] = pd.off
+			for _, q := range ps[i+1:] {
+				if !q.dst {
+					std[i] = q.off
+					break
+				}
+			}
+		}
+	}
+	tab := &offsetTable{loc: loc, std: true, until: math.MaxInt64}
+	for i, pd := range ps {
+		if n := len(tab.offs); n == 0 || tab.offs[n-1] != std[i] {
+			tab.starts = append(tab.starts, pd.start)
+			tab.offs = append(tab.offs, std[i])
+		}
+	}
+	return tab
+}
+
+// walkPeriods calls f for each period of constant UTC offset and
+// daylight-saving flag of loc from tableFrom to tableTo, in order, with its
+// start (tableFrom for the first), offset and flag. Neighbouring periods may
+// have the same offset (a daylight-saving offset that became standard time).
+// It returns the end of the last period: math.MaxInt64 when loc's offset
+// never changes again, else tableTo.
+func walkPeriods(loc *time.Location, f func(start int64, off int32, dst bool)) int64 {
 	for s := tableFrom; s < tableTo; {
 		t := time.Unix(s, 0).In(loc)
 		_, off := t.Zone()
-		if n := len(tab.offs); n == 0 || tab.offs[n-1] != int32(off) {
-			tab.starts = append(tab.starts, s)
-			tab.offs = append(tab.offs, int32(off))
-		}
+		f(s, int32(off), t.IsDST())
 		_, end := t.ZoneBounds()
 		if end.IsZero() {
-			tab.until = math.MaxInt64 // the offset never changes again
-			break
+			return math.MaxInt64 // the offset never changes again
 		}
 		if e := end.Unix(); e > s {
 			s = e
@@ -69,11 +129,11 @@ func newOffsetTable(loc *time.Location) *offsetTable {
 		}
 		s = next
 	}
-	return tab
+	return tableTo
 }
 
 // find returns the index of the period holding Unix second s, which must be in
-// [tableFrom, tableTo).
+// [tableFrom, tableTo); before tableFrom it returns 0, after tableTo the last.
 func (tab *offsetTable) find(s int64) int {
 	lo, hi := 0, len(tab.starts) // find the last start ≤ s
 	for hi-lo > 1 {
@@ -89,6 +149,9 @@ func (tab *offsetTable) find(s int64) int {
 
 // offset returns the UTC offset in seconds at Unix second s.
 func (tab *offsetTable) offset(s int64) int64 {
+	if tab.std {
+		return int64(tab.offs[tab.find(s)])
+	}
 	if s < tableFrom || s >= tableTo {
 		return int64(zoneOffset(tab.loc, s))
 	}
@@ -97,9 +160,13 @@ func (tab *offsetTable) offset(s int64) int64 {
 
 // period returns the UTC offset at Unix second s and an instant after s up to
 // which it holds at least: the next change of offset, math.MaxInt64 when there
-// is none. Outside the table it looks no further than an hour ahead.
+// is none. Outside the table it looks no further than an hour ahead (a
+// standard-time table: up to tableFrom before it, for ever after it).
 func (tab *offsetTable) period(s int64) (off, end int64) {
-	if s < tableFrom || s >= tableTo {
+	if tab.std && s < tableFrom {
+		return int64(tab.offs[0]), tableFrom
+	}
+	if !tab.std && (s < tableFrom || s >= tableTo) {
 		return int64(zoneOffset(tab.loc, s)), s + 3600
 	}
 	i := tab.find(s)
