@@ -137,10 +137,12 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		}
 		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), ht)
 	}
-	if err := addDNCScript.Run(ctx, s.rdb, nil, args...).Err(); err != nil {
+	c, done := s.writer()
+	defer done()
+	if err := addDNCScript.Run(ctx, c, nil, args...).Err(); err != nil {
 		return s.fail("AddDNC", err)
 	}
-	return s.wait(ctx, "AddDNC")
+	return s.wait(ctx, c, "AddDNC")
 }
 
 // DNCEntries implements dnc.Store with one HGETALL.
@@ -179,14 +181,16 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 	if t.IsZero() {
 		return fmt.Errorf("redisstore: RemoveDNC: instant: zero time: %w", storage.ErrInvalid)
 	}
-	res, err := removeDNCScript.Run(ctx, s.rdb, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t)).Slice()
+	c, done := s.writer()
+	defer done()
+	res, err := removeDNCScript.Run(ctx, c, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t)).Slice()
 	if err != nil {
 		return s.fail("RemoveDNC", err)
 	}
 	code, _ := res[0].(int64)
 	switch code {
 	case 0:
-		return s.wait(ctx, "RemoveDNC")
+		return s.wait(ctx, c, "RemoveDNC")
 	case 1:
 		return fmt.Errorf("redisstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
 	default:
