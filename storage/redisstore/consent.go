@@ -89,7 +89,7 @@ func eventRest(ev consent.Event) (string, error) {
 	return string(rest), nil
 }
 
-func (s *Store) consentWrite(ctx context.Context, op, id string, n dialgate.Number, old string, r consent.Record, ev consent.Event) (int64, error) {
+func (s *Store) consentWrite(ctx context.Context, c writeConn, op, id string, n dialgate.Number, old string, r consent.Record, ev consent.Event) (int64, error) {
 	js, err := json.Marshal(r)
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: %s: %w", op, err)
@@ -104,7 +104,7 @@ func (s *Store) consentWrite(ctx context.Context, op, id string, n dialgate.Numb
 	if r.Tenant != "" {
 		need = schemaTenantConsents
 	}
-	seq, err := consentWriteScript.Run(ctx, s.rdb, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need).Int64()
+	seq, err := consentWriteScript.Run(ctx, c, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need).Int64()
 	if err != nil {
 		return 0, s.fail(op, err)
 	}
@@ -122,7 +122,9 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 	if err := r.ValidateNew(); err != nil {
 		return fmt.Errorf("redisstore: AddConsent: %w", err)
 	}
-	seq, err := s.consentWrite(ctx, "AddConsent", r.ID, r.Number, "", r,
+	c, done := s.writer()
+	defer done()
+	seq, err := s.consentWrite(ctx, c, "AddConsent", r.ID, r.Number, "", r,
 		consent.Event{Type: consent.EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt, Channel: r.Channel})
 	if err != nil {
 		return err
@@ -130,7 +132,7 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 	if seq == 0 {
 		return fmt.Errorf("redisstore: AddConsent %s: id exists: %w", r.ID, storage.ErrConflict)
 	}
-	return s.wait(ctx, "AddConsent")
+	return s.wait(ctx, c, "AddConsent")
 }
 
 func (s *Store) getConsent(ctx context.Context, op, id string) (consent.Record, string, error) {
@@ -184,6 +186,8 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	if err := s.check("RevokeConsent"); err != nil {
 		return consent.Record{}, err
 	}
+	c, done := s.writer()
+	defer done()
 	for range 16 {
 		r, old, err := s.getConsent(ctx, "RevokeConsent", id)
 		if err != nil {
@@ -196,12 +200,12 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		if err != nil {
 			return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent: %w", err)
 		}
-		seq, err := s.consentWrite(ctx, "RevokeConsent", id, r.Number, old, r, ev)
+		seq, err := s.consentWrite(ctx, c, "RevokeConsent", id, r.Number, old, r, ev)
 		if err != nil {
 			return consent.Record{}, err
 		}
 		if seq != 0 {
-			return r, s.wait(ctx, "RevokeConsent")
+			return r, s.wait(ctx, c, "RevokeConsent")
 		}
 	}
 	return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent %s: record kept changing: %w", id, storage.ErrConflict)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,9 +27,44 @@ var _ dnc.Store = (*Store)(nil)
 
 func numKey(n dialgate.Number) string { return fmt.Sprintf("%020d", n.Uint64()) }
 
+// Stamps of DNC instants. stamp orders instants from 1823 to 2262 (the
+// range of a Unix-nanosecond int64 that the offset keeps non-negative);
+// outside it t.UnixNano wraps around, and a hold until the year 2500 or
+// 3000 read as one that ended in 2009 or 1977: RemoveDNC removed the held
+// opt-out and AddDNC replaced the hold by a shorter one. Instants outside the
+// range are therefore saturated: a hold before 1823 is no hold (every
+// removal instant the range holds is after it), a hold after 2262 is
+// stampHoldMax, and a removal instant after 2262 is stampHoldMax-1, so an
+// entry held past 2262 stays held (fail safe: never removable early).
+const (
+	stampNone    = "00000000000000000000"
+	stampHoldMax = "18446744073709551615" // math.MaxUint64
+	stampTMax    = "18446744073709551614"
+)
+
+var (
+	stampLo = time.Unix(0, -instantOffset)
+	stampHi = time.Unix(0, math.MaxInt64)
+)
+
+// holdStamp is the stamp of a HoldUntil: stampNone for none.
 func holdStamp(t time.Time) string {
-	if t.IsZero() {
-		return "00000000000000000000"
+	switch {
+	case t.IsZero() || t.Before(stampLo):
+		return stampNone
+	case t.After(stampHi):
+		return stampHoldMax
+	}
+	return stamp(t.UnixNano())
+}
+
+// removeStamp is the stamp of a RemoveDNC instant, compared with holdStamp.
+func removeStamp(t time.Time) string {
+	switch {
+	case t.Before(stampLo):
+		return stampNone
+	case t.After(stampHi):
+		return stampTMax
 	}
 	return stamp(t.UnixNano())
 }
@@ -61,15 +97,15 @@ for num, _ in pairs(pub) do redis.call("PUBLISH", ch, num) end
 return 1
 `)
 
-// ARGV: prefix, channel, number, scope, stamp(t). Returns {0} removed,
-// {1} not listed, {2, hold text} held.
+// ARGV: prefix, channel, number, scope, removeStamp(t). Returns {0}
+// removed, {1} not listed, {2, hold stamp, entry JSON} held.
 var removeDNCScript = redis.NewScript(`
 local pfx, ch, num, scope, t = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local k = pfx .. "d:" .. num
 local old = redis.call("HGET", k, "s:" .. scope)
 if not old then return {1} end
 local hold = redis.call("HGET", k, "h:" .. scope) or ""
-if t < hold then return {2, hold} end
+if t < hold then return {2, hold, old} end
 redis.call("HDEL", k, "s:" .. scope, "h:" .. scope)
 if redis.call("EXISTS", k) == 0 then redis.call("ZREM", pfx .. "dn", num) end
 redis.call("PUBLISH", ch, num)
@@ -101,10 +137,12 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		}
 		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), ht)
 	}
-	if err := addDNCScript.Run(ctx, s.rdb, nil, args...).Err(); err != nil {
+	c, done := s.writer()
+	defer done()
+	if err := addDNCScript.Run(ctx, c, nil, args...).Err(); err != nil {
 		return s.fail("AddDNC", err)
 	}
-	return s.wait(ctx, "AddDNC")
+	return s.wait(ctx, c, "AddDNC")
 }
 
 // DNCEntries implements dnc.Store with one HGETALL.
@@ -143,23 +181,24 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 	if t.IsZero() {
 		return fmt.Errorf("redisstore: RemoveDNC: instant: zero time: %w", storage.ErrInvalid)
 	}
-	res, err := removeDNCScript.Run(ctx, s.rdb, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), stamp(t.UnixNano())).Slice()
+	c, done := s.writer()
+	defer done()
+	res, err := removeDNCScript.Run(ctx, c, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t)).Slice()
 	if err != nil {
 		return s.fail("RemoveDNC", err)
 	}
 	code, _ := res[0].(int64)
 	switch code {
 	case 0:
-		return s.wait(ctx, "RemoveDNC")
+		return s.wait(ctx, c, "RemoveDNC")
 	case 1:
 		return fmt.Errorf("redisstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
 	default:
 		until := ""
-		if len(res) > 1 {
-			if h, ok := res[1].(string); ok {
-				if ns, err := unstamp(h); err == nil {
-					until = time.Unix(0, ns).UTC().Format(time.RFC3339)
-				}
+		if len(res) > 2 {
+			var e dnc.Entry
+			if js, ok := res[2].(string); ok && json.Unmarshal([]byte(js), &e) == nil {
+				until = e.HoldUntil.UTC().Format(time.RFC3339)
 			}
 		}
 		return fmt.Errorf("redisstore: RemoveDNC %s: held until %s: %w", sc, until, dnc.ErrHeld)

@@ -78,7 +78,8 @@
 // counter key would silently forget calls: fail open). Open checks
 // maxmemory-policy and, with Options.RequireAOF, appendonly and appendfsync, refusing a
 // server that is configured unsafely. With replicas, Options.WaitReplicas makes
-// every DNC and consent write wait for that many replicas (WAIT).
+// every DNC and consent write wait for that many replicas (WAIT, sent on the
+// connection the write ran on: WAIT counts only its own connection's writes).
 //
 // # Schema
 //

@@ -310,12 +310,36 @@ func (s *Store) fail(op string, err error) error {
 	return fmt.Errorf("redisstore: %s: %w: %w", op, storage.ErrUnavailable, err)
 }
 
-// wait applies Options.WaitReplicas after a write that must not be lost.
-func (s *Store) wait(ctx context.Context, op string) error {
+// writeConn is what a DNC or consent write runs its script on, and then
+// its WAIT (Options.WaitReplicas).
+type writeConn interface {
+	redis.Scripter
+	Wait(ctx context.Context, numReplicas int, timeout time.Duration) *redis.IntCmd
+}
+
+// writer returns the connection a DNC or consent write runs on, and the
+// function that gives it back. With Options.WaitReplicas it is one
+// connection taken from the pool for the write and its WAIT: WAIT counts
+// the replicas that acknowledged the writes made on its own connection, so
+// a WAIT sent on another connection of the pool (one whose writes the
+// replicas already had, or none) answered at once, and a write was reported
+// replicated that no replica had: a failover then lost an acknowledged
+// opt-out or revocation.
+func (s *Store) writer() (writeConn, func()) {
+	if s.opts.WaitReplicas == 0 {
+		return s.rdb, func() {}
+	}
+	c := s.rdb.Conn()
+	return c, func() { _ = c.Close() }
+}
+
+// wait applies Options.WaitReplicas after a write that must not be lost,
+// on c, the connection the write ran on (see writer).
+func (s *Store) wait(ctx context.Context, c writeConn, op string) error {
 	if s.opts.WaitReplicas == 0 {
 		return nil
 	}
-	n, err := s.rdb.Wait(ctx, s.opts.WaitReplicas, s.opts.WaitTimeout).Result()
+	n, err := c.Wait(ctx, s.opts.WaitReplicas, s.opts.WaitTimeout).Result()
 	if err != nil {
 		return s.fail(op, err)
 	}

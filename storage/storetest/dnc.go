@@ -30,6 +30,7 @@ func dncCases() []testCase[dnc.Store] {
 		{"AddLookup", dncAddLookup},
 		{"ReAddExtendsHold", dncReAdd},
 		{"RemoveRespectsHold", dncRemove},
+		{"HoldBeyond2262", dncHoldFar},
 		{"AtomicBatch", dncAtomic},
 		{"Scan", dncScan},
 		{"Reopen", dncReopen},
@@ -132,6 +133,48 @@ func dncRemove(ctx context.Context, h harness[dnc.Store]) error {
 	}
 	if es, err := s.DNCEntries(ctx, a.Number); err != nil || len(es) != 0 {
 		return fmt.Errorf("after remove: %v, %v", es, err)
+	}
+	return nil
+}
+
+// dncHoldFar: a hold past the range of a Unix-nanosecond int64 (the year
+// 2262) is a hold like any other: the entry cannot be removed before it
+// ends, and a shorter hold added later does not replace it. (A store that
+// compared holds as Unix nanoseconds read a hold until 3000 as one that had
+// ended in 1977.)
+func dncHoldFar(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	far := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := dncEntry("+8613800138000", "global", 0)
+	a.HoldUntil = far
+	if err := s.AddDNC(ctx, a); err != nil {
+		return err
+	}
+	for _, at := range []time.Time{dncT0, time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC), far.Add(-time.Nanosecond)} {
+		if err := s.RemoveDNC(ctx, a.Number, a.Scope, at); !errors.Is(err, dnc.ErrHeld) {
+			return fmt.Errorf("remove at %s of an entry held until %s: %v, want dnc.ErrHeld", at.Format(time.RFC3339), far.Format(time.RFC3339), err)
+		}
+	}
+	shorter := a
+	shorter.HoldUntil = dncT0.Add(24 * time.Hour)
+	if err := s.AddDNC(ctx, shorter); err != nil {
+		return err
+	}
+	es, err := s.DNCEntries(ctx, a.Number)
+	if err != nil {
+		return err
+	}
+	if len(es) != 1 {
+		return fmt.Errorf("%d entries, want 1", len(es))
+	}
+	if err := sameEntry(es[0], a); err != nil {
+		return fmt.Errorf("after adding a shorter hold: %w", err)
+	}
+	if err := s.RemoveDNC(ctx, a.Number, a.Scope, dncT0.Add(48*time.Hour)); !errors.Is(err, dnc.ErrHeld) {
+		return fmt.Errorf("remove after the shorter hold ended: %v, want dnc.ErrHeld", err)
 	}
 	return nil
 }
