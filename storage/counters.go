@@ -46,6 +46,11 @@ type Limit struct {
 
 // Validate reports a malformed limit as an error wrapping ErrInvalid and naming
 // the field.
+// MaxWindow is the longest Limit.Window: 100 years. Stores count windows in
+// Unix nanoseconds, and a window of more than about 146 years before an
+// instant near 1970 would wrap around and count nothing (a cap never hit).
+const MaxWindow = 100 * 365 * 24 * time.Hour
+
 func (l Limit) Validate() error {
 	switch {
 	case l.Key == "":
@@ -56,6 +61,8 @@ func (l Limit) Validate() error {
 		return fmt.Errorf("limit %q member: longer than %d bytes: %w", l.Key, MaxKeyLen, ErrInvalid)
 	case l.Window <= 0:
 		return fmt.Errorf("limit %q window: %v is not positive: %w", l.Key, l.Window, ErrInvalid)
+	case l.Window > MaxWindow:
+		return fmt.Errorf("limit %q window: %v is longer than %v: %w", l.Key, l.Window, MaxWindow, ErrInvalid)
 	case l.Max < 1:
 		return fmt.Errorf("limit %q max: %d is less than 1: %w", l.Key, l.Max, ErrInvalid)
 	}

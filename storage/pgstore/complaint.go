@@ -113,11 +113,11 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 		conds = append(conds, fmt.Sprintf("callee = $%d", len(args)))
 	}
 	if !f.From.IsZero() {
-		args = append(args, f.From.UnixNano())
+		args = append(args, boundNanos(f.From))
 		conds = append(conds, fmt.Sprintf("received_ns >= $%d", len(args)))
 	}
 	if !f.To.IsZero() {
-		args = append(args, f.To.UnixNano())
+		args = append(args, boundNanos(f.To))
 		conds = append(conds, fmt.Sprintf("received_ns < $%d", len(args)))
 	}
 	q := `SELECT complaint FROM complaints`

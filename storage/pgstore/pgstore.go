@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -326,4 +327,23 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) e
 		return s.fail(op+": commit", err)
 	}
 	return nil
+}
+
+// Instants a Unix-nanosecond int64 holds (about 1678–2262).
+var (
+	minNanos = time.Unix(0, math.MinInt64)
+	maxNanos = time.Unix(0, math.MaxInt64)
+)
+
+// boundNanos is t.UnixNano() for a query bound, saturated to the int64 range:
+// outside it UnixNano wraps around, and a list "to the year 3000" would
+// compare with an instant in 1977 and leave rows out.
+func boundNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanos):
+		return math.MinInt64
+	case t.After(maxNanos):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }

@@ -138,11 +138,11 @@ func (s *Store) ListTombstones(ctx context.Context, from, to time.Time) ([]recor
 	q := `SELECT tombstone FROM recording_tombstones WHERE true`
 	var args []any
 	if !from.IsZero() {
-		args = append(args, from.UnixNano())
+		args = append(args, boundNanos(from))
 		q += fmt.Sprintf(" AND deleted_at_ns >= $%d", len(args))
 	}
 	if !to.IsZero() {
-		args = append(args, to.UnixNano())
+		args = append(args, boundNanos(to))
 		q += fmt.Sprintf(" AND deleted_at_ns < $%d", len(args))
 	}
 	rows, err := s.pool.Query(ctx, q, args...)
@@ -187,7 +187,7 @@ func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recor
 		conds = append(conds, fmt.Sprintf("decision_id = $%d", len(args)))
 	}
 	if !f.DueBy.IsZero() {
-		args = append(args, f.DueBy.UnixNano())
+		args = append(args, boundNanos(f.DueBy))
 		conds = append(conds, fmt.Sprintf("retain_until_ns <= $%d", len(args)))
 	}
 	q := `SELECT rec FROM recordings`

@@ -153,6 +153,10 @@ func cpList(ctx context.Context, h harness[complaint.Store]) error {
 		{complaint.Filter{Callee: "h:1"}, "[b c]"},
 		{complaint.Filter{From: t0.Add(2 * time.Hour)}, "[b c]"},
 		{complaint.Filter{To: t0.Add(2 * time.Hour)}, "[a]"},
+		// Bounds outside the years a Unix-nanosecond int64 holds (1678–2262).
+		{complaint.Filter{From: farPast, To: farFuture}, "[a b c]"},
+		{complaint.Filter{To: farPast}, "[]"},
+		{complaint.Filter{From: farFuture}, "[]"},
 		{complaint.Filter{Status: complaint.StatusHandled}, "[]"},
 		{complaint.Filter{Tenant: "other"}, "[]"},
 	} {

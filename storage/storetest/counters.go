@@ -32,6 +32,13 @@ func CheckCounters(ctx context.Context, open func() (storage.Counters, error), o
 // t0 is the suite's reference instant.
 var t0 = time.Date(2026, 12, 5, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
+// farPast and farFuture lie outside the years a Unix-nanosecond int64 holds
+// (1678–2262): a store that filters on t.UnixNano() wraps them around.
+var (
+	farPast   = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
+	farFuture = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 func counterCases() []testCase[storage.Counters] {
 	return []testCase[storage.Counters]{
 		{"InvalidArguments", counterInvalid},
@@ -131,6 +138,7 @@ func counterInvalid(ctx context.Context, h harness[storage.Counters]) error {
 		{"empty key", "a", t0, []storage.Limit{lim("", time.Hour, 1)}},
 		{"zero window", "a", t0, []storage.Limit{lim("k", 0, 1)}},
 		{"negative window", "a", t0, []storage.Limit{lim("k", -time.Hour, 1)}},
+		{"window over MaxWindow", "a", t0, []storage.Limit{lim("k", storage.MaxWindow+time.Nanosecond, 1)}},
 		{"zero max", "a", t0, []storage.Limit{lim("k", time.Hour, 0)}},
 		{"negative max", "a", t0, []storage.Limit{lim("k", time.Hour, -1)}},
 		{"key with two members", "a", t0, []storage.Limit{{Key: "k", Member: "x", Window: time.Hour, Max: 1}, {Key: "k", Member: "y", Window: time.Hour, Max: 1}}},

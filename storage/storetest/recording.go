@@ -188,7 +188,8 @@ func recDelete(ctx context.Context, h harness[recording.Store]) error {
 	for _, tc := range []struct {
 		from, to time.Time
 		n        int
-	}{{time.Time{}, time.Time{}, 1}, {del, del.Add(time.Second), 1}, {del.Add(time.Nanosecond), time.Time{}, 0}, {time.Time{}, del, 0}} {
+	}{{time.Time{}, time.Time{}, 1}, {del, del.Add(time.Second), 1}, {del.Add(time.Nanosecond), time.Time{}, 0}, {time.Time{}, del, 0},
+		{farPast, farFuture, 1}, {farFuture, time.Time{}, 0}, {time.Time{}, farPast, 0}} {
 		ts, err := s.ListTombstones(ctx, tc.from, tc.to)
 		if err != nil {
 			return err
@@ -233,6 +234,8 @@ func recList(ctx context.Context, h harness[recording.Store]) error {
 		{recording.Filter{Callee: "h:a"}, "r-0 r-2 "},
 		{recording.Filter{DueBy: t0.Add(recording.MinRetention + 24*time.Hour)}, "r-0 r-1 "},
 		{recording.Filter{DueBy: t0.Add(recording.MinRetention - time.Second)}, ""},
+		{recording.Filter{DueBy: farFuture}, "r-0 r-1 r-2 "},
+		{recording.Filter{DueBy: farPast}, ""},
 		{recording.Filter{DecisionID: "d-r-2"}, "r-2 "},
 		{recording.Filter{Callee: "h:b", DueBy: t0.Add(recording.MinRetention)}, ""},
 	} {
