@@ -136,7 +136,7 @@ func TestOutcomeWithoutDialScrubsNumbers(t *testing.T) {
 	}{
 		{"callback at 138 0013 8077", "rec-7", true, false},
 		{"asked for (212) 555-0100", "out-13800138077.wav", true, true},
-		{"no answer", "1733389212.1234", false, true}, // an Asterisk uniqueid looks like a number too
+		{"no answer", "1733389212.1234", false, true},                // an Asterisk uniqueid looks like a number too
 		{"busy, retry 2026-12-05", "rec-2026-12-05-001", true, true}, // dates too: send the dial
 		{"busy, retry tomorrow", "rec-20261205", false, true},
 		{"left message", "rec-123456", false, false},
