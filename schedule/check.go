@@ -291,13 +291,9 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dial
 		outside   []string
 		uncovered []string
 	)
-	for i, loc := range zp.locs {
-		lt := t.In(loc)
-		day, minute := zp.tabs[i].dayMinute(t)
-		ev = append(ev,
-			dialgate.Evidence{Key: EvidenceZone, Value: zp.names[i]},
-			dialgate.Evidence{Key: EvidenceLocalTime, Value: lt.Format(time.RFC3339)})
-		desc := lt.Format("Mon 2006-01-02 15:04") + " in " + zp.names[i]
+	// judge files the clock reading desc (its day and minute) under what
+	// denies it: no holiday data, a holiday, or outside the windows.
+	judge := func(day int64, minute int, desc string) {
 		if p.uncovered(day) {
 			uncovered = append(uncovered, desc)
 		} else if p.holidays.has(day) {
@@ -308,24 +304,22 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dial
 			outside = append(outside, desc)
 		}
 	}
+	for i, loc := range zp.locs {
+		lt := t.In(loc)
+		day, minute := zp.tabs[i].dayMinute(t)
+		ev = append(ev,
+			dialgate.Evidence{Key: EvidenceZone, Value: zp.names[i]},
+			dialgate.Evidence{Key: EvidenceLocalTime, Value: lt.Format(time.RFC3339)})
+		judge(day, minute, lt.Format("Mon 2006-01-02 15:04")+" in "+zp.names[i])
+	}
 	for i, name := range zp.stdNames {
 		tab := zp.clocks[len(zp.tabs)+i]
-		off := tab.offset(t.Unix())
-		st := t.In(time.FixedZone("", int(off)))
+		st := t.In(time.FixedZone("", int(tab.offset(t.Unix()))))
 		day, minute := tab.dayMinute(t)
 		ev = append(ev,
 			dialgate.Evidence{Key: EvidenceStandardZone, Value: name},
 			dialgate.Evidence{Key: EvidenceStandardTime, Value: st.Format(time.RFC3339)})
-		desc := st.Format("Mon 2006-01-02 15:04") + " in the standard time of " + name + " (UTC" + st.Format("-07:00") + ")"
-		if p.uncovered(day) {
-			uncovered = append(uncovered, desc)
-		} else if p.holidays.has(day) {
-			hname := p.holidays.names[day]
-			ev = append(ev, dialgate.Evidence{Key: EvidenceHoliday, Value: hname})
-			holidays = append(holidays, desc+" ("+hname+")")
-		} else if !p.days[p.weekday(day)].has(minute) {
-			outside = append(outside, desc)
-		}
+		judge(day, minute, st.Format("Mon 2006-01-02 15:04")+" in the standard time of "+name+" (UTC"+st.Format("-07:00")+")")
 	}
 	if zp.def {
 		ev = append(ev, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
