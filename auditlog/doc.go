@@ -65,7 +65,9 @@
 //
 // [Verify] reads the files of a log in order and reports the first problem as
 // a *[VerifyError]: an edited, deleted, reordered or inserted record, a
-// truncated log, or a bad checkpoint signature. With a trusted checkpoint kept
+// truncated log, a bad checkpoint signature, or (given the log directory,
+// VerifyOptions.Dir) a repair record whose saved bytes were deleted or
+// changed. With a trusted checkpoint kept
 // outside the log (VerifyOptions.Trusted) it also catches a log truncated
 // after that checkpoint. Without one it cannot: the hash chain is unkeyed, so
 // records after the last checkpoint in the log (Report.Unsealed) can be

@@ -2,10 +2,13 @@ package auditlog
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
@@ -79,6 +82,15 @@ type VerifyOptions struct {
 	// Options.OnCheckpoint). The log must contain the tree it signs; a log cut
 	// short after it is reported as truncated.
 	Trusted []byte
+	// Dir is optional: the directory where Repair saved the bytes it cut off
+	// the log (the log directory; the files given to Verify may have been
+	// copied elsewhere). When set, every repair record's saved file
+	// (RepairRecord.SavedAs) must be in Dir, hold RepairRecord.CutBytes bytes
+	// and hash to RepairRecord.CutSHA256: a missing file is reported as
+	// ProblemDeleted and a changed one as ProblemEdited, with the repair
+	// record's seq and the saved file's path. When empty, saved files are not
+	// checked.
+	Dir string
 }
 
 // Report summarises a verified log.
@@ -158,8 +170,9 @@ type entry struct {
 // a valid record or checkpoint, sequence numbers run from 0 without gaps,
 // repeats or swaps, every record's prev is the hash of the record before it,
 // every checkpoint is signed by a key in opts.Verifiers and signs exactly the
-// Merkle tree of the records before it, the last line is complete, and the
-// log contains the tree of opts.Trusted.
+// Merkle tree of the records before it, the last line is complete, the log
+// contains the tree of opts.Trusted, and (when opts.Dir is set) every repair
+// record's saved file is in opts.Dir, unchanged.
 //
 // It returns a *VerifyError (wrapping ErrVerify) describing the first bad
 // record and what is wrong, or another error when a file cannot be read.
@@ -309,6 +322,15 @@ read:
 		case KindRepair:
 			rep.Repairs++
 			rep.RepairRecords = append(rep.RepairRecords, *e.repair)
+			if opts.Dir != "" {
+				if verr, err := checkSavedCut(opts.Dir, e.repair); err != nil {
+					return rep, err
+				} else if verr != nil {
+					verr.Seq = e.seq
+					verr.Detail = fmt.Sprintf("this repair record (%s:%d) says %s", file, line, verr.Detail)
+					return rep, verr
+				}
+			}
 		}
 	}
 	if stop != nil {
@@ -340,6 +362,47 @@ read:
 		}
 	}
 	return rep, nil
+}
+
+// checkSavedCut checks that the file r.SavedAs in dir holds the r.CutBytes
+// bytes hashing to r.CutSHA256 that Repair cut off the log. It returns a
+// *VerifyError (without Seq) when it does not, and an error when the file
+// cannot be read for another reason.
+func checkSavedCut(dir string, r *RepairRecord) (*VerifyError, error) {
+	what := fmt.Sprintf("%d bytes (sha256 %s) were cut off %s at offset %d", r.CutBytes, r.CutSHA256, r.File, r.Offset)
+	name := r.SavedAs
+	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+		return &VerifyError{File: filepath.Join(dir, r.File), Problem: ProblemDeleted,
+			Detail: fmt.Sprintf("%s but names no saved file in the log directory (saved_as %q): the evidence of what was cut is gone", what, name)}, nil
+	}
+	path := filepath.Join(dir, name)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &VerifyError{File: path, Problem: ProblemDeleted,
+			Detail: fmt.Sprintf("%s and saved to %s, which is missing: the evidence of what was cut was deleted", what, name)}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return &VerifyError{File: path, Problem: ProblemDeleted,
+			Detail: fmt.Sprintf("%s and saved to %s, which is not a regular file: the evidence of what was cut was replaced", what, name)}, nil
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: verify: saved cut: read %s: %w", path, err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); n != r.CutBytes || sum != r.CutSHA256 {
+		return &VerifyError{File: path, Problem: ProblemEdited,
+			Detail: fmt.Sprintf("%s and saved to %s, which now holds %d bytes with sha256 %s: the evidence of what was cut was changed", what, name, n, sum)}, nil
+	}
+	return nil, nil
 }
 
 // openCheckpoint checks a signed checkpoint note and returns its tree.

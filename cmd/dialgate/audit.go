@@ -69,8 +69,12 @@ published through Options.OnCheckpoint): a log cut short after it is reported
 as truncated. Without --checkpoint, the "checkpoint" file in the log's
 directory is used when present (--no-checkpoint to skip it).
 
-Given a directory, it also fails when the directory holds bytes a repair cut
-off the log that no repair record names (an interrupted repair).
+It also checks the files a repair saved the bytes it cut into, in the
+directory given (or, given files, the directory of the first one): it fails
+when that directory holds cut bytes that no repair record names (an
+interrupted repair), and when a repair record's saved file is missing
+(deleted) or no longer holds the bytes the record describes (edited). Copy
+the *.torn-* files along with the log files.
 
 Exit codes: 0 the log verifies, 1 it does not (the first bad record and what
 is wrong: edited, deleted, reordered, inserted, truncated, bad signature, an
@@ -107,7 +111,10 @@ FILE or DIR that does not exist, a bad key).`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...)}
+			// The saved cut files are looked for where the existing check
+			// looks for unrecorded ones: the directory given, or the one of
+			// the first file.
+			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir}
 			if checkpoint == "" && !noTrusted && dir != "" {
 				if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
 					checkpoint = p
