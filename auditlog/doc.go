@@ -24,9 +24,14 @@
 // (SHA-256 of 0x00 || line, RFC 6962). The records are the leaves of an
 // RFC 6962 Merkle tree computed with golang.org/x/mod/sumdb/tlog; a checkpoint
 // line holds a note ([note.Sign], golang.org/x/mod/sumdb/note) whose text is
-// [tlog.FormatTree] of the tree (size and root hash), signed with an ed25519
-// key. No format here is invented: lines are JSON, hashes and tree
-// descriptions are tlog's, signatures are notes.
+// [tlog.FormatTree] of the tree (size and root hash) followed by two lines,
+// "log-id <the log's identity>" (Options.LogID, or a random "dlg-…" one the
+// log keeps) and "time <RFC 3339, UTC>", signed with an ed25519 key. The two
+// lines tell logs that share a signing key apart and date the checkpoint;
+// tlog.ParseTree ignores lines after the tree, so builds that predate them
+// read such checkpoints as before, and checkpoints without them (older logs)
+// verify unchanged. No format here is invented: lines are JSON, hashes and
+// tree descriptions are tlog's, signatures are notes.
 //
 // # Durability (group commit)
 //
@@ -65,11 +70,16 @@
 //
 // [Verify] reads the files of a log in order and reports the first problem as
 // a *[VerifyError]: an edited, deleted, reordered or inserted record, a
-// truncated log, or a bad checkpoint signature. With a trusted checkpoint kept
+// truncated log, a bad checkpoint signature, a checkpoint of another log
+// (another log identity) or dated before the one before it, a checkpoint not
+// signed by the key a [KeyRule] requires, or (given the log directory,
+// VerifyOptions.Dir) a repair record whose saved bytes were deleted or
+// changed. With a trusted checkpoint kept
 // outside the log (VerifyOptions.Trusted) it also catches a log truncated
 // after that checkpoint. Without one it cannot: the hash chain is unkeyed, so
 // records after the last checkpoint in the log (Report.Unsealed) can be
 // edited or cut, and files or checkpoints at the end of the log deleted, by
-// whoever can write the files, and Verify still succeeds. `dialgate audit
-// verify` is its command-line form.
+// whoever can write the files, and Verify still succeeds. Its [Report] says
+// which key signed which checkpoints (Report.Signers), the log identity and
+// the checkpoints' times. `dialgate audit verify` is its command-line form.
 package auditlog

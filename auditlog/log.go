@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/durable"
@@ -70,6 +71,21 @@ type Options struct {
 	// MaxPending bounds the records waiting for the writer
 	// (DefaultMaxPending when zero); callers beyond it wait.
 	MaxPending int
+	// LogID, when set, is the log's identity, written into every checkpoint
+	// (and covered by its signature) so that verification can tell this log
+	// from another signed with the same key (a fleet sharing one key): 1 to
+	// MaxLogIDLen printable ASCII characters without spaces, such as the
+	// sidecar's host name. When empty, a log keeps the identity its last
+	// checkpoint carries, and a log without one (new, or written before
+	// checkpoints carried one) gets a random "dlg-…" identity at its next
+	// checkpoint. Open refuses a LogID that differs from the one the log's
+	// last checkpoint carries (a log keeps one identity).
+	LogID string
+	// Now, when set, is the clock whose time (to the second, in UTC) is
+	// written into every checkpoint; time.Now when nil. A checkpoint is never
+	// dated before the log's previous one: a clock that stepped back gives the
+	// previous checkpoint's time.
+	Now func() time.Time
 	// OnCheckpoint, when set, is called by the writer goroutine with every
 	// signed checkpoint after it is durable, to publish it outside the log (a
 	// witness, another machine). It must not call the Log and should return
@@ -83,6 +99,14 @@ func (o *Options) setDefaults() error {
 	}
 	if o.CheckpointEvery < 0 || o.MaxFileBytes < 0 || o.MaxPending < 0 {
 		return fmt.Errorf("auditlog: checkpoint_every, max_file_bytes, max_pending: must not be negative: %w", ErrInvalidOptions)
+	}
+	if o.LogID != "" {
+		if err := checkLogID(o.LogID); err != nil {
+			return fmt.Errorf("auditlog: log_id: %v: %w", err, ErrInvalidOptions)
+		}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.CheckpointEvery == 0 {
 		o.CheckpointEvery = DefaultCheckpointEvery
@@ -177,6 +201,8 @@ type writer struct {
 	tree       frontier
 	since      int // records since the last checkpoint
 	lastSigned []byte
+	logID      string    // written into every checkpoint
+	lastTime   time.Time // of the last checkpoint; the next is not dated before it
 	buf        []byte
 }
 
@@ -457,14 +483,18 @@ func (l *Log) appendCheckpoint(buf []byte) ([]byte, error) {
 	if err != nil {
 		return buf, err
 	}
-	text := tlog.FormatTree(tlog.Tree{N: w.tree.n, Hash: root})
-	signed, err := note.Sign(&note.Note{Text: string(text)}, l.opts.Signer)
+	at := l.opts.Now().UTC().Truncate(time.Second)
+	if at.Before(w.lastTime) {
+		at = w.lastTime
+	}
+	signed, err := signCheckpoint(tlog.Tree{N: w.tree.n, Hash: root}, w.logID, at, l.opts.Signer)
 	if err != nil {
 		return buf, fmt.Errorf("auditlog: sign checkpoint: %w", err)
 	}
 	buf = appendCheckpointLine(buf, signed)
 	buf = append(buf, '\n')
 	w.lastSigned = signed
+	w.lastTime = at
 	w.since = 0
 	return buf, nil
 }

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -111,7 +112,17 @@ func openScanned(dir string, opts Options, red *Redactor, lock *os.File, st *sca
 		dir: dir, opts: opts, red: red, lock: lock,
 		cur: newBatch(), closeCh: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
-	l.w = writer{seq: st.seq, prev: st.prev, tree: st.tree, since: st.since, lastSigned: st.lastSigned}
+	l.w = writer{seq: st.seq, prev: st.prev, tree: st.tree, since: st.since, lastSigned: st.lastSigned, logID: opts.LogID}
+	l.w.lastTime = st.lastTime
+	if st.logID != "" {
+		if opts.LogID != "" && opts.LogID != st.logID {
+			return nil, fmt.Errorf("auditlog: log_id: %q, but the log's checkpoints carry %q (a log keeps one identity): %w", opts.LogID, st.logID, ErrInvalidOptions)
+		}
+		l.w.logID = st.logID
+	}
+	if l.w.logID == "" {
+		l.w.logID = newLogID()
+	}
 	if st.lastFile == 0 {
 		if err := l.createFile(1); err != nil {
 			return nil, err
@@ -135,8 +146,12 @@ type scanState struct {
 	tree       frontier
 	since      int
 	lastSigned []byte
-	lastFile   int // 0 when there is none
-	lastSize   int64
+	// logID is the identity the log's last checkpoint carrying one carries;
+	// lastTime is the latest time a checkpoint carries.
+	logID    string
+	lastTime time.Time
+	lastFile int // 0 when there is none
+	lastSize int64
 	// unrecorded are the paths of saved cut bytes ("<file>.torn-<offset>")
 	// that no repair record names, in the order of the cuts.
 	unrecorded []savedCut
@@ -235,6 +250,18 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 			if l.Kind == KindCheckpoint {
 				st.since = 0
 				st.lastSigned = []byte(l.Note)
+				cp, err := unverifiedCheckpoint(st.lastSigned)
+				if err != nil {
+					return fmt.Errorf("%w: %s:%d: checkpoint: %v", ErrCorrupt, name, lineNo, err)
+				}
+				// A checkpoint without them (an older build wrote to
+				// the log) does not end the log's identity or time.
+				if cp.LogID != "" {
+					st.logID = cp.LogID
+				}
+				if cp.Time.After(st.lastTime) {
+					st.lastTime = cp.Time
+				}
 				return nil
 			}
 			if *l.Seq != st.seq {

@@ -170,3 +170,63 @@ func TestRepairSavesAnOverlongTornTailWhole(t *testing.T) {
 		t.Fatalf("saved %d bytes, record says %d (sha %s); the log lost %d bytes", len(saved), recs[0].CutBytes, recs[0].CutSHA256, len(tail))
 	}
 }
+
+// A repair record whose saved file was deleted or changed (the evidence of
+// what was cut removed) fails verification when Verify knows the directory.
+func TestVerifyRepairRecordSavedFile(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	opts := testOptions(k)
+	files := writeLog(t, dir, opts, 5)
+	f, err := os.OpenFile(files[0], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"schema":"dialgate.audit.v1","seq":5,"prev":"crash`); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	recs, err := Repair(context.Background(), dir, opts)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Repair: %+v, %v", recs, err)
+	}
+	saved := filepath.Join(dir, recs[0].SavedAs)
+	vopts := VerifyOptions{Verifiers: k.verifiers, Dir: dir}
+	rep, err := Verify(context.Background(), files, vopts)
+	if err != nil || rep.Repairs != 1 {
+		t.Fatalf("Verify of a repaired log: %+v, %v", rep, err)
+	}
+	repairSeq := rep.Records - 1 // the repair record is the last record
+
+	orig, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		change  func()
+		problem Problem
+	}{
+		{"deleted", func() { os.Remove(saved) }, ProblemDeleted},
+		{"changed", func() { os.WriteFile(saved, append([]byte("x"), orig[1:]...), 0o600) }, ProblemEdited},
+		{"emptied", func() { os.WriteFile(saved, nil, 0o600) }, ProblemEdited},
+		{"replaced by a directory", func() { os.Remove(saved); os.Mkdir(saved, 0o700) }, ProblemDeleted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(saved)
+			if err := os.WriteFile(saved, orig, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tc.change()
+			_, err := Verify(context.Background(), files, vopts)
+			var ve *VerifyError
+			if !errors.As(err, &ve) || !errors.Is(err, ErrVerify) || ve.Problem != tc.problem || ve.Seq != repairSeq || ve.File != saved {
+				t.Fatalf("Verify: %v (%+v); want %s of record %d naming %s", err, ve, tc.problem, repairSeq, saved)
+			}
+			// Without the directory, Verify cannot look for it.
+			if _, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers}); err != nil {
+				t.Fatalf("Verify without Dir: %v", err)
+			}
+		})
+	}
+}

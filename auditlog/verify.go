@@ -1,12 +1,18 @@
 package auditlog
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -33,9 +39,14 @@ const (
 	// ProblemTruncated: the log ends early: an incomplete last line, or fewer
 	// records than a trusted checkpoint signs.
 	ProblemTruncated Problem = "truncated"
-	// ProblemBadSignature: a checkpoint is not signed by a trusted key, or its
-	// signature does not verify.
+	// ProblemBadSignature: a checkpoint is not signed by a trusted key, its
+	// signature does not verify, or it is not signed by the key a KeyRule
+	// requires.
 	ProblemBadSignature Problem = "bad signature"
+	// ProblemWrongLog: a checkpoint carries another log identity than the
+	// log's other checkpoints (or than VerifyOptions.LogID): it belongs to
+	// another log signed with the same key.
+	ProblemWrongLog Problem = "wrong log"
 )
 
 // VerifyError reports the first problem Verify found. It wraps ErrVerify.
@@ -79,6 +90,70 @@ type VerifyOptions struct {
 	// Options.OnCheckpoint). The log must contain the tree it signs; a log cut
 	// short after it is reported as truncated.
 	Trusted []byte
+	// Dir is optional: the directory where Repair saved the bytes it cut off
+	// the log (the log directory; the files given to Verify may have been
+	// copied elsewhere). When set, every repair record's saved file
+	// (RepairRecord.SavedAs) must be in Dir, hold RepairRecord.CutBytes bytes
+	// and hash to RepairRecord.CutSHA256: a missing file is reported as
+	// ProblemDeleted and a changed one as ProblemEdited, with the repair
+	// record's seq and the saved file's path. When empty, saved files are not
+	// checked.
+	Dir string
+	// LogID is optional: the identity the log's checkpoints must carry
+	// (Options.LogID, or the "dlg-…" identity a previous Verify reported).
+	// When set, a checkpoint carrying another identity, or a log none of
+	// whose checkpoints carries one, is reported as ProblemWrongLog.
+	LogID string
+	// KeyRules are optional: each requires that checkpoints from a point on
+	// (after a key rotation) carry a signature by one key, so that a retired
+	// key signing a later checkpoint is reported (ProblemBadSignature)
+	// instead of accepted. The key must be one of Verifiers.
+	KeyRules []KeyRule
+}
+
+// KeyRule requires the checkpoints from a point on to be signed by one key.
+type KeyRule struct {
+	// Name and Hash identify the key (note.Verifier's Name and KeyHash).
+	Name string
+	Hash uint32
+	// FromSeq: every checkpoint that seals record FromSeq or a later one
+	// (that signs more than FromSeq records) must be signed by the key. Use
+	// the seq of the first record written after the rotation.
+	FromSeq int64
+	// FromTime, when not zero, applies the rule by time instead: every
+	// checkpoint dated FromTime or later must be signed by the key. A
+	// checkpoint without a time (written before checkpoints carried one)
+	// counts as dated FromTime or later unless a later checkpoint in the log
+	// is dated before FromTime.
+	FromTime time.Time
+}
+
+// String describes the rule: "checkpoints from record 5000 on must be signed
+// by name+hash".
+func (r KeyRule) String() string {
+	from := fmt.Sprintf("sealing record %d or later", r.FromSeq)
+	if !r.FromTime.IsZero() {
+		from = "dated " + r.FromTime.UTC().Format(time.RFC3339) + " or later"
+	}
+	return fmt.Sprintf("checkpoints %s must be signed by %s", from, KeyName(r.Name, r.Hash))
+}
+
+// SignerSummary says what one key signed in a log.
+type SignerSummary struct {
+	// Key is the key, as "name+hash" (KeyName).
+	Key string `json:"key"`
+	// Checkpoints is the number of the log's checkpoints it signed.
+	Checkpoints int64 `json:"checkpoints"`
+	// FirstSeq and LastSeq are the records these checkpoints seal: from the
+	// first record the first of them sealed to the last record the last of
+	// them signs. A key that signed checkpoints interleaved with another
+	// key's shares the range with it.
+	FirstSeq int64 `json:"first_seq"`
+	LastSeq  int64 `json:"last_seq"`
+	// FirstTime and LastTime are the times of the first and last of its
+	// checkpoints that carry one; zero (and omitted) when none does.
+	FirstTime time.Time `json:"first_time,omitzero"`
+	LastTime  time.Time `json:"last_time,omitzero"`
 }
 
 // Report summarises a verified log.
@@ -98,6 +173,21 @@ type Report struct {
 	Unsealed int64
 	// TrustedTree is the tree of VerifyOptions.Trusted, when given.
 	TrustedTree *tlog.Tree
+	// TrustedCheckpoint is what VerifyOptions.Trusted states, when given.
+	TrustedCheckpoint *Checkpoint
+	// Signers says, per key, how many of the log's checkpoints it signed and
+	// which records they seal, in the order the keys first signed.
+	Signers []SignerSummary
+	// LogID is the log identity its checkpoints carry; empty when none
+	// carries one (a log written before checkpoints carried one).
+	LogID string
+	// CheckpointsWithoutLogID is the number of the log's checkpoints that
+	// carry no identity and no time (written before checkpoints carried
+	// them).
+	CheckpointsWithoutLogID int64
+	// FirstTime and LastTime are the times of the first and last
+	// checkpoints that carry one; zero when none does.
+	FirstTime, LastTime time.Time
 
 	store hashStore
 }
@@ -158,14 +248,25 @@ type entry struct {
 // a valid record or checkpoint, sequence numbers run from 0 without gaps,
 // repeats or swaps, every record's prev is the hash of the record before it,
 // every checkpoint is signed by a key in opts.Verifiers and signs exactly the
-// Merkle tree of the records before it, the last line is complete, and the
-// log contains the tree of opts.Trusted.
+// Merkle tree of the records before it, the last line is complete, the log
+// contains the tree of opts.Trusted, and (when opts.Dir is set) every repair
+// record's saved file is in opts.Dir, unchanged.
 //
 // It returns a *VerifyError (wrapping ErrVerify) describing the first bad
 // record and what is wrong, or another error when a file cannot be read.
 func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, error) {
 	if opts.Verifiers == nil {
 		return nil, errors.New("auditlog: verify: no verifier keys given")
+	}
+	for _, r := range opts.KeyRules {
+		if _, err := opts.Verifiers.Verifier(r.Name, r.Hash); err != nil {
+			return nil, fmt.Errorf("auditlog: verify: key rule: %s is not among the verifier keys", KeyName(r.Name, r.Hash))
+		}
+	}
+	if opts.LogID != "" {
+		if err := checkLogID(opts.LogID); err != nil {
+			return nil, fmt.Errorf("auditlog: verify: log id: %v", err)
+		}
 	}
 	if len(files) == 0 {
 		return nil, errors.New("auditlog: verify: no files given")
@@ -231,16 +332,19 @@ read:
 		prev     tlog.Hash
 		prevE    *entry
 		sealedAt int64 // records covered by the last good checkpoint
+		cps      []checkpointAt
+		signerAt = map[string]int{} // index in rep.Signers
 	)
 	for i := range entries {
 		e := &entries[i]
 		file, line := at(e)
 		if e.kind == KindCheckpoint {
-			tree, verr := openCheckpoint([]byte(e.note), opts.Verifiers)
+			cp, verr := openCheckpoint([]byte(e.note), opts.Verifiers)
 			if verr != nil {
 				verr.File, verr.Line = file, line
 				return rep, verr
 			}
+			tree := cp.Tree
 			if tree.N > expected {
 				missing := fmt.Sprintf("record %d is", expected)
 				if tree.N > expected+1 {
@@ -261,6 +365,28 @@ read:
 				return rep, &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemEdited,
 					Detail: fmt.Sprintf("the records %d to %d do not match the tree hash this checkpoint signs: a record among them was edited and the chain rewritten", sealedAt, tree.N-1)}
 			}
+			if verr := rep.checkIdentity(&cp, opts.LogID); verr != nil {
+				verr.File, verr.Line = file, line
+				return rep, verr
+			}
+			for _, k := range cp.Signers {
+				j, ok := signerAt[k]
+				if !ok {
+					j = len(rep.Signers)
+					signerAt[k] = j
+					rep.Signers = append(rep.Signers, SignerSummary{Key: k, FirstSeq: sealedAt})
+				}
+				sg := &rep.Signers[j]
+				sg.Checkpoints++
+				sg.LastSeq = tree.N - 1
+				if !cp.Time.IsZero() {
+					if sg.FirstTime.IsZero() {
+						sg.FirstTime = cp.Time
+					}
+					sg.LastTime = cp.Time
+				}
+			}
+			cps = append(cps, checkpointAt{cp: cp, file: file, line: line})
 			rep.Checkpoints++
 			rep.Tree = tree
 			sealedAt = tree.N
@@ -309,7 +435,19 @@ read:
 		case KindRepair:
 			rep.Repairs++
 			rep.RepairRecords = append(rep.RepairRecords, *e.repair)
+			if opts.Dir != "" {
+				if verr, err := checkSavedCut(opts.Dir, e.repair); err != nil {
+					return rep, err
+				} else if verr != nil {
+					verr.Seq = e.seq
+					verr.Detail = fmt.Sprintf("this repair record (%s:%d) says %s", file, line, verr.Detail)
+					return rep, verr
+				}
+			}
 		}
+	}
+	if verr := checkKeyRules(cps, opts.KeyRules); verr != nil {
+		return rep, verr
 	}
 	if stop != nil {
 		if stop.Problem == ProblemEdited {
@@ -319,13 +457,22 @@ read:
 		return rep, stop
 	}
 	rep.Unsealed = expected - sealedAt
+	if opts.LogID != "" && rep.LogID == "" {
+		return rep, &VerifyError{File: files[len(files)-1], Seq: -1, Problem: ProblemWrongLog,
+			Detail: fmt.Sprintf("log id %q is required, but no checkpoint of this log carries a log id (written before checkpoints carried one, or no checkpoint)", opts.LogID)}
+	}
 	if opts.Trusted != nil {
-		tree, verr := openCheckpoint(opts.Trusted, opts.Verifiers)
+		cp, verr := openCheckpoint(opts.Trusted, opts.Verifiers)
 		if verr != nil {
 			verr.Detail = "trusted checkpoint: " + verr.Detail
 			return rep, verr
 		}
-		rep.TrustedTree = &tree
+		tree := cp.Tree
+		rep.TrustedTree, rep.TrustedCheckpoint = &tree, &cp
+		if want := cmp.Or(opts.LogID, rep.LogID); cp.LogID != "" && want != "" && cp.LogID != want {
+			return rep, &VerifyError{Seq: -1, Problem: ProblemWrongLog,
+				Detail: fmt.Sprintf("the trusted checkpoint carries log id %q, but this log is %q: it is another log's checkpoint", cp.LogID, want)}
+		}
 		if tree.N > expected {
 			return rep, &VerifyError{File: files[len(files)-1], Seq: expected, Problem: ProblemTruncated,
 				Detail: fmt.Sprintf("the trusted checkpoint signs %d records but the log holds only %d: records %d to %d were cut off", tree.N, expected, expected, tree.N-1)}
@@ -342,10 +489,131 @@ read:
 	return rep, nil
 }
 
-// openCheckpoint checks a signed checkpoint note and returns its tree.
-func openCheckpoint(msg []byte, known note.Verifiers) (tlog.Tree, *VerifyError) {
-	bad := func(detail string) (tlog.Tree, *VerifyError) {
-		return tlog.Tree{}, &VerifyError{Seq: -1, Problem: ProblemBadSignature, Detail: detail}
+// checkSavedCut checks that the file r.SavedAs in dir holds the r.CutBytes
+// bytes hashing to r.CutSHA256 that Repair cut off the log. It returns a
+// *VerifyError (without Seq) when it does not, and an error when the file
+// cannot be read for another reason.
+func checkSavedCut(dir string, r *RepairRecord) (*VerifyError, error) {
+	what := fmt.Sprintf("%d bytes (sha256 %s) were cut off %s at offset %d", r.CutBytes, r.CutSHA256, r.File, r.Offset)
+	name := r.SavedAs
+	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+		return &VerifyError{File: filepath.Join(dir, r.File), Problem: ProblemDeleted,
+			Detail: fmt.Sprintf("%s but names no saved file in the log directory (saved_as %q): the evidence of what was cut is gone", what, name)}, nil
+	}
+	path := filepath.Join(dir, name)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &VerifyError{File: path, Problem: ProblemDeleted,
+			Detail: fmt.Sprintf("%s and saved to %s, which is missing: the evidence of what was cut was deleted", what, name)}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return &VerifyError{File: path, Problem: ProblemDeleted,
+			Detail: fmt.Sprintf("%s and saved to %s, which is not a regular file: the evidence of what was cut was replaced", what, name)}, nil
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: verify: saved cut: read %s: %w", path, err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); n != r.CutBytes || sum != r.CutSHA256 {
+		return &VerifyError{File: path, Problem: ProblemEdited,
+			Detail: fmt.Sprintf("%s and saved to %s, which now holds %d bytes with sha256 %s: the evidence of what was cut was changed", what, name, n, sum)}, nil
+	}
+	return nil, nil
+}
+
+// checkpointAt is a verified checkpoint of the log and where it is.
+type checkpointAt struct {
+	cp   Checkpoint
+	file string
+	line int
+}
+
+// checkIdentity checks that cp carries the log's identity (want, when set,
+// else the one of the log's earlier checkpoints) and is not dated before the
+// log's previous checkpoint, and records both in r.
+func (r *Report) checkIdentity(cp *Checkpoint, want string) *VerifyError {
+	if cp.LogID == "" {
+		r.CheckpointsWithoutLogID++
+	} else {
+		switch {
+		case want != "" && cp.LogID != want:
+			return &VerifyError{Seq: -1, Problem: ProblemWrongLog,
+				Detail: fmt.Sprintf("the checkpoint here carries log id %q, but log id %q is required: it belongs to another log", cp.LogID, want)}
+		case r.LogID != "" && cp.LogID != r.LogID:
+			return &VerifyError{Seq: -1, Problem: ProblemWrongLog,
+				Detail: fmt.Sprintf("the checkpoint here carries log id %q, but the log's earlier checkpoints carry %q: it belongs to another log", cp.LogID, r.LogID)}
+		}
+		r.LogID = cp.LogID
+	}
+	if cp.Time.IsZero() {
+		return nil
+	}
+	if cp.Time.Before(r.LastTime) {
+		return &VerifyError{Seq: -1, Problem: ProblemReordered,
+			Detail: fmt.Sprintf("the checkpoint here is dated %s, before the previous checkpoint's %s", cp.Time.Format(time.RFC3339), r.LastTime.Format(time.RFC3339))}
+	}
+	if r.FirstTime.IsZero() {
+		r.FirstTime = cp.Time
+	}
+	r.LastTime = cp.Time
+	return nil
+}
+
+// checkKeyRules returns the first checkpoint of cps a rule applies to that
+// is not signed by the rule's key.
+func checkKeyRules(cps []checkpointAt, rules []KeyRule) *VerifyError {
+	if len(rules) == 0 {
+		return nil
+	}
+	// datedBefore[i]: the next dated checkpoint after cps[i] (which cps[i]
+	// is not dated after) is dated at that time; zero when none is.
+	datedBefore := make([]time.Time, len(cps))
+	var next time.Time
+	for i := len(cps) - 1; i >= 0; i-- {
+		datedBefore[i] = next
+		if t := cps[i].cp.Time; !t.IsZero() {
+			next = t
+		}
+	}
+	for i, c := range cps {
+		for _, r := range rules {
+			var applies bool
+			switch {
+			case r.FromTime.IsZero():
+				applies = c.cp.Tree.N > r.FromSeq
+			case !c.cp.Time.IsZero():
+				applies = !c.cp.Time.Before(r.FromTime)
+			default: // undated: before FromTime only if a later one is
+				applies = datedBefore[i].IsZero() || !datedBefore[i].Before(r.FromTime)
+			}
+			if !applies || slices.Contains(c.cp.Signers, KeyName(r.Name, r.Hash)) {
+				continue
+			}
+			when := "undated"
+			if !c.cp.Time.IsZero() {
+				when = "dated " + c.cp.Time.Format(time.RFC3339)
+			}
+			return &VerifyError{File: c.file, Line: c.line, Seq: -1, Problem: ProblemBadSignature,
+				Detail: fmt.Sprintf("the checkpoint here (%d records, %s) is signed by %s, but %s (a retired key signed after the rotation?)",
+					c.cp.Tree.N, when, strings.Join(c.cp.Signers, ", "), r)}
+		}
+	}
+	return nil
+}
+
+// openCheckpoint checks a signed checkpoint note and returns what it states.
+func openCheckpoint(msg []byte, known note.Verifiers) (Checkpoint, *VerifyError) {
+	bad := func(detail string) (Checkpoint, *VerifyError) {
+		return Checkpoint{}, &VerifyError{Seq: -1, Problem: ProblemBadSignature, Detail: detail}
 	}
 	n, err := note.Open(msg, known)
 	if err != nil {
@@ -360,9 +628,12 @@ func openCheckpoint(msg []byte, known note.Verifiers) (tlog.Tree, *VerifyError) 
 			return bad(fmt.Sprintf("the checkpoint is not a well-formed signed note: %v", err))
 		}
 	}
-	tree, err := tlog.ParseTree([]byte(n.Text))
+	cp, err := parseCheckpointText(n.Text)
 	if err != nil {
-		return tlog.Tree{}, &VerifyError{Seq: -1, Problem: ProblemEdited, Detail: fmt.Sprintf("the signed checkpoint text is not a tree description: %v", err)}
+		return Checkpoint{}, &VerifyError{Seq: -1, Problem: ProblemEdited, Detail: fmt.Sprintf("the signed checkpoint text is not a tree description: %v", err)}
 	}
-	return tree, nil
+	for _, sig := range n.Sigs {
+		cp.Signers = append(cp.Signers, KeyName(sig.Name, sig.Hash))
+	}
+	return cp, nil
 }

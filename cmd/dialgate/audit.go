@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
@@ -40,6 +43,21 @@ type verifyResult struct {
 	Trusted     string                `json:"trusted_checkpoint,omitempty"`
 	TrustedSize *int64                `json:"trusted_tree_size,omitempty"`
 	Problem     *auditlog.VerifyError `json:"problem,omitempty"`
+	// LogID is the log identity the checkpoints carry; empty when none
+	// does (checkpoints written before they carried one).
+	LogID string `json:"log_id,omitempty"`
+	// CheckpointsWithoutLogID counts the checkpoints that carry no log
+	// identity and no time (written before checkpoints carried them).
+	CheckpointsWithoutLogID int64 `json:"checkpoints_without_log_id"`
+	// FirstCheckpointTime and LastCheckpointTime are the times of the first
+	// and last checkpoints that carry one.
+	FirstCheckpointTime time.Time `json:"first_checkpoint_time,omitzero"`
+	LastCheckpointTime  time.Time `json:"last_checkpoint_time,omitzero"`
+	// Signers says, per key, how many checkpoints it signed and which
+	// records they seal.
+	Signers []auditlog.SignerSummary `json:"signers"`
+	// KeyRules are the --require-key rules checked.
+	KeyRules []string `json:"key_rules,omitempty"`
 	// UnrecordedCuts are saved cut files in the log's directory that no
 	// repair record names (an interrupted repair; dialgate refuses to start
 	// on such a log until `audit repair` records them).
@@ -52,6 +70,8 @@ func (a *app) auditVerifyCmd() *cobra.Command {
 		checkpoint string
 		noTrusted  bool
 		asJSON     bool
+		logID      string
+		require    []string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify FILE|DIR... --key PUB",
@@ -63,19 +83,36 @@ every checkpoint is signed by a --key and signs exactly the Merkle tree of the
 records before it, and the last line is complete.
 
 --key is a public key as "audit keygen" writes it (name+hash+key), or a file
-holding one; repeat it for rotated keys. --checkpoint names a signed
+holding one; repeat it for rotated keys. The result says, per key, how many
+checkpoints it signed and which records they seal: after a rotation, check
+that the retired key stopped signing. --require-key KEY@SEQ (or KEY@TIME,
+RFC 3339 or YYYY-MM-DD) makes that a rule: every checkpoint sealing record
+SEQ or later (dated TIME or later; a checkpoint without a time counts as
+later unless a later checkpoint is dated earlier) must be signed by KEY (a
+public key or its file, added to the --key list, or the name+hash of a
+--key); repeatable.
+
+Checkpoints carry the log's identity (log id) and the time they were signed;
+verify fails when a checkpoint carries another identity than the log's other
+checkpoints (wrong log: one signing key shared by several logs) or is dated
+before the previous one, and reports the identity. --log-id requires it.
+Checkpoints written before they carried these (older logs) verify as before. --checkpoint names a signed
 checkpoint kept outside the log (a copy of the "checkpoint" file, or one
 published through Options.OnCheckpoint): a log cut short after it is reported
 as truncated. Without --checkpoint, the "checkpoint" file in the log's
 directory is used when present (--no-checkpoint to skip it).
 
-Given a directory, it also fails when the directory holds bytes a repair cut
-off the log that no repair record names (an interrupted repair).
+It also checks the files a repair saved the bytes it cut into, in the
+directory given (or, given files, the directory of the first one): it fails
+when that directory holds cut bytes that no repair record names (an
+interrupted repair), and when a repair record's saved file is missing
+(deleted) or no longer holds the bytes the record describes (edited). Copy
+the *.torn-* files along with the log files.
 
 Exit codes: 0 the log verifies, 1 it does not (the first bad record and what
-is wrong: edited, deleted, reordered, inserted, truncated, bad signature, an
-unrecorded cut, or a directory missing one of its files), 2 bad input (a
-FILE or DIR that does not exist, a bad key).`,
+is wrong: edited, deleted, reordered, inserted, truncated, bad signature,
+wrong log, an unrecorded cut, or a directory missing one of its files), 2 bad
+input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(keys) == 0 {
@@ -87,7 +124,23 @@ FILE or DIR that does not exist, a bad key).`,
 				if err != nil {
 					return usageErr("--key: %v", err)
 				}
-				vs = append(vs, v)
+				if !slices.ContainsFunc(vs, func(o note.Verifier) bool { return o.Name() == v.Name() && o.KeyHash() == v.KeyHash() }) {
+					vs = append(vs, v) // a key given twice would be ambiguous to note.VerifierList
+				}
+			}
+			var rules []auditlog.KeyRule
+			for _, r := range require {
+				rule, v, err := parseKeyRule(r, vs)
+				if err != nil {
+					return usageErr("--require-key: %v", err)
+				}
+				if v != nil {
+					vs = append(vs, v)
+				}
+				rules = append(rules, rule)
+			}
+			if logID != "" && strings.ContainsAny(logID, " \t\n") {
+				return usageErr("--log-id: %q has spaces", logID)
 			}
 			files, dir, err := expandLogArgs(args)
 			if errors.Is(err, auditlog.ErrCorrupt) {
@@ -107,7 +160,10 @@ FILE or DIR that does not exist, a bad key).`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...)}
+			// The saved cut files are looked for where the existing check
+			// looks for unrecorded ones: the directory given, or the one of
+			// the first file.
+			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, LogID: logID, KeyRules: rules}
 			if checkpoint == "" && !noTrusted && dir != "" {
 				if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
 					checkpoint = p
@@ -125,8 +181,16 @@ FILE or DIR that does not exist, a bad key).`,
 			if verr != nil && !errors.As(verr, &bad) {
 				return failErr(verr)
 			}
-			res := verifyResult{OK: bad == nil, Files: files, Trusted: checkpoint, Problem: bad}
+			res := verifyResult{OK: bad == nil, Files: files, Trusted: checkpoint, Problem: bad, Signers: []auditlog.SignerSummary{}}
+			for _, r := range rules {
+				res.KeyRules = append(res.KeyRules, r.String())
+			}
 			if rep != nil {
+				res.LogID, res.CheckpointsWithoutLogID = rep.LogID, rep.CheckpointsWithoutLogID
+				res.FirstCheckpointTime, res.LastCheckpointTime = rep.FirstTime, rep.LastTime
+				if rep.Signers != nil {
+					res.Signers = rep.Signers
+				}
 				res.Records, res.Decisions, res.Outcomes, res.Repairs = rep.Records, rep.Decisions, rep.Outcomes, rep.Repairs
 				res.Checkpoints, res.TreeSize, res.Unsealed = rep.Checkpoints, rep.Tree.N, rep.Unsealed
 				if rep.Tree.N > 0 {
@@ -159,7 +223,47 @@ FILE or DIR that does not exist, a bad key).`,
 	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "a trusted signed checkpoint kept outside the log")
 	cmd.Flags().BoolVar(&noTrusted, "no-checkpoint", false, "do not use the checkpoint file in the log directory")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "machine-readable output")
+	cmd.Flags().StringVar(&logID, "log-id", "", "the log identity every checkpoint must carry")
+	cmd.Flags().StringArrayVar(&require, "require-key", nil, "KEY@SEQ or KEY@TIME: checkpoints sealing record SEQ or later (dated TIME or later) must be signed by KEY; repeatable")
 	return cmd
+}
+
+// parseKeyRule parses a --require-key value, KEY@SEQ or KEY@TIME. KEY is a
+// public key or a file holding one (returned, to be trusted too), or the
+// name+hash of one of known.
+func parseKeyRule(s string, known []note.Verifier) (auditlog.KeyRule, note.Verifier, error) {
+	i := strings.LastIndexByte(s, '@')
+	if i <= 0 || i == len(s)-1 {
+		return auditlog.KeyRule{}, nil, fmt.Errorf("%q: want KEY@SEQ or KEY@TIME", s)
+	}
+	key, from := s[:i], s[i+1:]
+	var rule auditlog.KeyRule
+	if n, err := strconv.ParseInt(from, 10, 64); err == nil && n >= 0 {
+		rule.FromSeq = n
+	} else if t, err := time.Parse(time.RFC3339, from); err == nil {
+		rule.FromTime = t
+	} else if t, err := time.Parse(time.DateOnly, from); err == nil {
+		rule.FromTime = t
+	} else {
+		return auditlog.KeyRule{}, nil, fmt.Errorf("%q: %q is neither a record seq nor a time (RFC 3339 or YYYY-MM-DD)", s, from)
+	}
+	for _, v := range known {
+		if auditlog.KeyName(v.Name(), v.KeyHash()) == key {
+			rule.Name, rule.Hash = v.Name(), v.KeyHash()
+			return rule, nil, nil
+		}
+	}
+	v, err := loadVerifier(key)
+	if err != nil {
+		return auditlog.KeyRule{}, nil, fmt.Errorf("%v (or the name+hash of a --key)", err)
+	}
+	rule.Name, rule.Hash = v.Name(), v.KeyHash()
+	for _, k := range known {
+		if k.Name() == v.Name() && k.KeyHash() == v.KeyHash() {
+			return rule, nil, nil // already trusted (listing it twice makes it ambiguous)
+		}
+	}
+	return rule, v, nil
 }
 
 func writeVerifyText(a *app, r verifyResult) {
@@ -178,6 +282,27 @@ func writeVerifyText(a *app, r verifyResult) {
 		fmt.Fprintf(a.stdout, "     %d checkpoints; the last signs %d records, tree hash %s\n", r.Checkpoints, r.TreeSize, r.TreeHash)
 	} else {
 		fmt.Fprintf(a.stdout, "     WARNING: no checkpoint: no signature covers these records\n")
+	}
+	switch {
+	case r.LogID != "" && r.CheckpointsWithoutLogID > 0:
+		fmt.Fprintf(a.stdout, "     log id %s (%d checkpoint(s) carry no log id or time: written by a build before checkpoints carried them)\n", r.LogID, r.CheckpointsWithoutLogID)
+	case r.LogID != "":
+		fmt.Fprintf(a.stdout, "     log id %s\n", r.LogID)
+	case r.Checkpoints > 0:
+		fmt.Fprintf(a.stdout, "     no log id: the checkpoints were written before they carried one\n")
+	}
+	if !r.FirstCheckpointTime.IsZero() {
+		fmt.Fprintf(a.stdout, "     checkpoints dated %s to %s\n", r.FirstCheckpointTime.Format(time.RFC3339), r.LastCheckpointTime.Format(time.RFC3339))
+	}
+	for _, sg := range r.Signers {
+		fmt.Fprintf(a.stdout, "     key %s signed %d checkpoint(s) sealing records %d to %d", sg.Key, sg.Checkpoints, sg.FirstSeq, sg.LastSeq)
+		if !sg.FirstTime.IsZero() {
+			fmt.Fprintf(a.stdout, ", dated %s to %s", sg.FirstTime.Format(time.RFC3339), sg.LastTime.Format(time.RFC3339))
+		}
+		fmt.Fprintln(a.stdout)
+	}
+	for _, kr := range r.KeyRules {
+		fmt.Fprintf(a.stdout, "     checked: %s\n", kr)
 	}
 	if r.TrustedSize != nil {
 		fmt.Fprintf(a.stdout, "     the log contains the tree of the trusted checkpoint %s (%d records)\n", r.Trusted, *r.TrustedSize)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,6 +95,44 @@ func TestAuditRepair(t *testing.T) {
 	}
 	if code, out, errs := run("audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") || strings.Contains(out, "FAIL") {
 		t.Fatalf("verify after recording the cut: %d %s %s", code, out, errs)
+	}
+
+	// The opposite: a repair record whose saved file was deleted (the
+	// evidence of what was cut removed) or changed fails verification,
+	// naming the record and the file; given the files, verify looks beside
+	// the first one.
+	saved, err := auditlog.SavedCuts(dir)
+	if err != nil || len(saved) != 2 {
+		t.Fatalf("saved cuts: %v %v", saved, err)
+	}
+	orig, err := os.ReadFile(saved[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(saved[0]); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = run("audit", "verify", dir, "--key", pub, "--json")
+	res = verifyResult{}
+	if err := json.Unmarshal([]byte(out), &res); code != 1 || err != nil || res.OK || res.Problem == nil ||
+		res.Problem.Problem != auditlog.ProblemDeleted || res.Problem.File != saved[0] || res.Problem.Seq < 0 {
+		t.Fatalf("verify with a repair record's saved file deleted: %d %s %s", code, out, errs)
+	}
+	code, out, errs = run(append(append([]string{"audit", "verify"}, files...), "--key", pub)...)
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("record %d: deleted", res.Problem.Seq)) || !strings.Contains(out, filepath.Base(saved[0])) {
+		t.Fatalf("verify FILE… with a repair record's saved file deleted: %d %s %s", code, out, errs)
+	}
+	if err := os.WriteFile(saved[0], append(orig, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run("audit", "verify", dir, "--key", pub); code != 1 || !strings.Contains(out, "edited") || !strings.Contains(out, "was changed") {
+		t.Fatalf("verify with a repair record's saved file changed: %d %s %s", code, out, errs)
+	}
+	if err := os.WriteFile(saved[0], orig, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run("audit", "verify", dir, "--key", pub); code != 0 {
+		t.Fatalf("verify with the saved file restored: %d %s %s", code, out, errs)
 	}
 }
 
