@@ -52,9 +52,9 @@ type Checkpoint struct {
 // text (name+hash+key) begins.
 func KeyName(name string, hash uint32) string { return fmt.Sprintf("%s+%08x", name, hash) }
 
-// checkLogID reports whether id can be a log identity: 1 to MaxLogIDLen
+// CheckLogID reports whether id can be a log identity: 1 to MaxLogIDLen
 // printable ASCII characters, no space.
-func checkLogID(id string) error {
+func CheckLogID(id string) error {
 	if id == "" || len(id) > MaxLogIDLen {
 		return fmt.Errorf("%d characters, want 1 to %d", len(id), MaxLogIDLen)
 	}
@@ -103,7 +103,7 @@ func parseCheckpointText(text string) (Checkpoint, error) {
 			}
 			seenID = true
 			cp.LogID = line[len(checkpointLogIDPrefix):]
-			if err := checkLogID(cp.LogID); err != nil {
+			if err := CheckLogID(cp.LogID); err != nil {
 				return Checkpoint{}, fmt.Errorf("log-id: %v", err)
 			}
 		case strings.HasPrefix(line, checkpointTimePrefix):

@@ -101,7 +101,7 @@ func (o *Options) setDefaults() error {
 		return fmt.Errorf("auditlog: checkpoint_every, max_file_bytes, max_pending: must not be negative: %w", ErrInvalidOptions)
 	}
 	if o.LogID != "" {
-		if err := checkLogID(o.LogID); err != nil {
+		if err := CheckLogID(o.LogID); err != nil {
 			return fmt.Errorf("auditlog: log_id: %v: %w", err, ErrInvalidOptions)
 		}
 	}

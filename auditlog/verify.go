@@ -264,7 +264,7 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 		}
 	}
 	if opts.LogID != "" {
-		if err := checkLogID(opts.LogID); err != nil {
+		if err := CheckLogID(opts.LogID); err != nil {
 			return nil, fmt.Errorf("auditlog: verify: log id: %v", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/yamlx"
 )
 
@@ -98,6 +99,14 @@ type Config struct {
 	// MaxMessageBytes bounds a received message (default 64 KiB, 1 KiB–16 MiB);
 	// larger ones get ResourceExhausted.
 	MaxMessageBytes int `json:"max_message_bytes,omitempty"`
+	// AuditLogID is the audit log's identity, written into every signed
+	// checkpoint (auditlog.Options.LogID), such as the sidecar's host name:
+	// `dialgate audit verify --log-id` then tells this sidecar's log from
+	// another's signed with the same key. Empty: the log keeps the identity
+	// its checkpoints carry (a random "dlg-…" one for a new log). Set it
+	// before the first start: a log keeps one identity, and serve refuses an
+	// id other than the one its checkpoints carry.
+	AuditLogID string `json:"audit_log_id,omitempty"`
 	// MaxStreams bounds the calls open at once on one connection (default
 	// 1024, 1–1048576); a client over it waits for one to finish. Health
 	// needs no token, so without a bound one connection could hold open any
@@ -276,6 +285,11 @@ func (c Config) Validate() error {
 	}
 	if c.MaxMessageBytes < 1<<10 || c.MaxMessageBytes > 16<<20 {
 		return bad("max_message_bytes", "%d is outside 1024–16777216", c.MaxMessageBytes)
+	}
+	if c.AuditLogID != "" {
+		if err := auditlog.CheckLogID(c.AuditLogID); err != nil {
+			return bad("audit_log_id", "%v", err)
+		}
 	}
 	if c.MaxStreams < 1 || c.MaxStreams > 1<<20 {
 		return bad("max_streams", "%d is outside 1–1048576", c.MaxStreams)

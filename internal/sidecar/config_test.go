@@ -42,6 +42,8 @@ func TestConfig(t *testing.T) {
 		{"ca without cert", "tls: {client_ca_file: ca}\n", "tls.client_ca_file"},
 		{"tiny messages", "max_message_bytes: 10\n", "max_message_bytes"},
 		{"streams", "max_streams: 64\nmax_header_bytes: 4096\n", ""},
+		{"audit log id", "audit_log_id: sidecar-7.example\n", ""},
+		{"audit log id with a space", "audit_log_id: \"sidecar 7\"\n", "audit_log_id"},
 		{"negative streams", "max_streams: -1\n", "max_streams: -1 is outside"},
 		{"too many streams", "max_streams: 2000000\n", "max_streams"},
 		{"tiny headers", "max_header_bytes: 100\n", "max_header_bytes: 100 is outside"},
