@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 )
 
@@ -18,33 +14,7 @@ import (
 // (records deleted), not bad input: `audit verify DIR` exits 1 naming it,
 // as it does for the same gap when the files are listed one by one.
 func TestAuditVerifyMissingFile(t *testing.T) {
-	tmp := t.TempDir()
-	prefix := filepath.Join(tmp, "k")
-	if code, out, errs := runCLI(t, "", "audit", "keygen", "--name", "audit.example.com", "--out", prefix); code != 0 {
-		t.Fatalf("keygen: %d %q %q", code, out, errs)
-	}
-	skey, _ := os.ReadFile(prefix + ".key")
-	signer, err := auditlog.NewSigner(strings.TrimSpace(string(skey)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(tmp, "audit")
-	l, err := auditlog.Open(context.Background(), dir, auditlog.Options{
-		HMACKey: []byte("0123456789abcdef0123"), HMACKeyID: "k1", Signer: signer, MaxFileBytes: 4 << 10,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 60 {
-		d := dialgate.Decision{ID: fmt.Sprintf("d-%d", i), At: time.Date(2026, 12, 5, 10, 0, i, 0, time.UTC), Allowed: true,
-			Dial: dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86139001390%02d", i)), Purpose: dialgate.PurposeService}}
-		if err := l.RecordDecision(context.Background(), d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir, prefix := writeAuditLog(t, 60, auditlog.Options{MaxFileBytes: 4 << 10})
 	files, err := auditlog.LogFiles(dir)
 	if err != nil || len(files) < 3 {
 		t.Fatalf("want a log of at least 3 files, got %v %v", files, err)

@@ -18,14 +18,23 @@ import (
 // with them, and returns the log directory and the public key file.
 func auditFixture(t *testing.T) (dir, pub string) {
 	t.Helper()
+	dir, prefix := writeAuditLog(t, 30, auditlog.Options{CheckpointEvery: 10})
+	if info, err := os.Stat(prefix + ".key"); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("private key file: %v %v", info, err)
+	}
+	return dir, prefix + ".pub"
+}
+
+// writeAuditLog makes keys with `audit keygen` and writes a log of n
+// decisions signed with them, with opts (keys filled in); it returns the log
+// directory and the key files' prefix (PREFIX.key, PREFIX.pub).
+func writeAuditLog(t *testing.T, n int, opts auditlog.Options) (dir, prefix string) {
+	t.Helper()
 	tmp := t.TempDir()
-	prefix := filepath.Join(tmp, "k")
+	prefix = filepath.Join(tmp, "k")
 	code, out, errs := runCLI(t, "", "audit", "keygen", "--name", "audit.example.com", "--out", prefix)
 	if code != 0 || !strings.Contains(out, "audit.example.com+") {
 		t.Fatalf("keygen: %d %q %q", code, out, errs)
-	}
-	if info, err := os.Stat(prefix + ".key"); err != nil || info.Mode().Perm() != 0o600 {
-		t.Fatalf("private key file: %v %v", info, err)
 	}
 	skey, _ := os.ReadFile(prefix + ".key")
 	signer, err := auditlog.NewSigner(strings.TrimSpace(string(skey)))
@@ -33,13 +42,12 @@ func auditFixture(t *testing.T) (dir, pub string) {
 		t.Fatal(err)
 	}
 	dir = filepath.Join(tmp, "audit")
-	l, err := auditlog.Open(context.Background(), dir, auditlog.Options{
-		HMACKey: []byte("0123456789abcdef0123"), HMACKeyID: "k1", Signer: signer, CheckpointEvery: 10,
-	})
+	opts.HMACKey, opts.HMACKeyID, opts.Signer = []byte("0123456789abcdef0123"), "k1", signer
+	l, err := auditlog.Open(context.Background(), dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 30 {
+	for i := range n {
 		d := dialgate.Decision{ID: fmt.Sprintf("d-%d", i), At: time.Date(2026, 12, 5, 10, 0, i, 0, time.UTC), Allowed: true,
 			Dial: dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86139001390%02d", i)), Purpose: dialgate.PurposeService}}
 		if err := l.RecordDecision(context.Background(), d); err != nil {
@@ -49,7 +57,7 @@ func auditFixture(t *testing.T) (dir, pub string) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return dir, prefix + ".pub"
+	return dir, prefix
 }
 
 func TestAuditVerify(t *testing.T) {
