@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -369,7 +370,7 @@ func loadVerifier(k string) (note.Verifier, error) {
 	if v, err := auditlog.NewVerifier(k); err == nil {
 		return v, nil
 	}
-	b, err := os.ReadFile(k)
+	b, err := readKeyFile(k)
 	if err != nil {
 		return nil, fmt.Errorf("%q is neither a public key (name+hash+key) nor a readable file: %v", k, err)
 	}
@@ -378,6 +379,32 @@ func loadVerifier(k string) (note.Verifier, error) {
 		return nil, fmt.Errorf("%s: not a public key (name+hash+key): %v", k, err)
 	}
 	return v, nil
+}
+
+// maxKeyFileBytes bounds a public key file: a key is a line of about 100
+// bytes, and a path such as /dev/zero must not be read for ever.
+const maxKeyFileBytes = 4 << 10
+
+// readKeyFile reads the regular file p, of at most maxKeyFileBytes.
+func readKeyFile(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", p)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxKeyFileBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes, not a public key file", p, maxKeyFileBytes)
+	}
+	return b, nil
 }
 
 func fileExists(p string) bool {
