@@ -484,7 +484,12 @@ func (l *Log) appendCheckpoint(buf []byte) ([]byte, error) {
 		return buf, err
 	}
 	at := l.opts.Now().UTC().Truncate(time.Second)
-	if at.Before(w.lastTime) {
+	if y := at.Year(); y < 0 || y > 9999 {
+		// RFC 3339 has four-digit years: a time outside them would be
+		// written as a time line that neither Open nor Verify can read
+		// back. Such a clock dates nothing.
+		at = time.Time{}
+	} else if at.Before(w.lastTime) {
 		at = w.lastTime
 	}
 	signed, err := signCheckpoint(tlog.Tree{N: w.tree.n, Hash: root}, w.logID, at, l.opts.Signer)
@@ -494,7 +499,9 @@ func (l *Log) appendCheckpoint(buf []byte) ([]byte, error) {
 	buf = appendCheckpointLine(buf, signed)
 	buf = append(buf, '\n')
 	w.lastSigned = signed
-	w.lastTime = at
+	if !at.IsZero() {
+		w.lastTime = at
+	}
 	w.since = 0
 	return buf, nil
 }

@@ -250,12 +250,17 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 			if l.Kind == KindCheckpoint {
 				st.since = 0
 				st.lastSigned = []byte(l.Note)
+				// A checkpoint whose text does not parse (damaged) is
+				// left to Verify, which reports it: Open does not need
+				// it (the records chain on their own), and refusing it
+				// here would stop the sidecar with no way out (Repair
+				// scans as Open does). It restores nothing. A checkpoint
+				// without them (an older build wrote to the log) does
+				// not end the log's identity or time either.
 				cp, err := unverifiedCheckpoint(st.lastSigned)
 				if err != nil {
-					return fmt.Errorf("%w: %s:%d: checkpoint: %v", ErrCorrupt, name, lineNo, err)
+					return nil
 				}
-				// A checkpoint without them (an older build wrote to
-				// the log) does not end the log's identity or time.
 				if cp.LogID != "" {
 					st.logID = cp.LogID
 				}

@@ -1,0 +1,112 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+)
+
+// A clock that reads a year RFC 3339 cannot write (after 9999, or before
+// year 0) must not make the log write a checkpoint that it, and Verify,
+// cannot read back: the log would refuse to open for good.
+func TestCheckpointTimeOutOfRFC3339Range(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		k := newTestKeys(t, "far")
+		dir := t.TempDir()
+		clock := &stepClock{t: at}
+		opts := testOptions(k)
+		opts.Now, opts.CheckpointEvery = clock.now, 2
+		writeSeq(t, dir, opts, 0, 4)
+		// The log opens again and verifies.
+		writeSeq(t, dir, opts, 4, 6)
+		files, err := LogFiles(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers})
+		if err != nil {
+			t.Fatalf("clock at %v: Verify: %v", at, err)
+		}
+		if !rep.LastTime.IsZero() {
+			t.Fatalf("clock at %v: checkpoints dated %v, want undated", at, rep.LastTime)
+		}
+		// A clock back in range dates checkpoints again.
+		clock.set(t0)
+		writeSeq(t, dir, opts, 6, 8)
+		rep, err = Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers})
+		if err != nil || !rep.LastTime.Equal(t0.UTC()) {
+			t.Fatalf("clock back at %v: Verify: %+v, %v", t0, rep, err)
+		}
+	}
+}
+
+// An undated checkpoint (the clock out of range) does not make the log
+// forget the last checkpoint's time: a clock back before it is clamped.
+func TestCheckpointOutOfRangeKeepsLastTime(t *testing.T) {
+	k := newTestKeys(t, "keep")
+	dir := t.TempDir()
+	clock := &stepClock{t: t0}
+	opts := testOptions(k)
+	opts.Now, opts.CheckpointEvery = clock.now, 2
+	l := openTest(t, dir, opts)
+	for i, at := range []time.Time{t0, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), t0.Add(-time.Hour)} {
+		clock.set(at)
+		for j := 2 * i; j < 2*i+2; j++ {
+			if err := l.RecordDecision(context.Background(), sampleDecision(j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := LogFiles(dir)
+	if _, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers}); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+}
+
+// A checkpoint line whose signed text does not parse (damaged on disk) did
+// not stop Open before checkpoints carried a log id and time (Open does not
+// need it: records chain on their own); it must not now, or the sidecar
+// cannot start and `audit repair` cannot help. Verify still reports it.
+func TestOpenDamagedCheckpoint(t *testing.T) {
+	k := newTestKeys(t, "dmg")
+	dir := t.TempDir()
+	clock := &stepClock{t: t0}
+	opts := testOptions(k)
+	opts.LogID, opts.Now, opts.CheckpointEvery = "sidecar-a", clock.now, 2
+	writeSeq(t, dir, opts, 0, 4)
+	files, _ := LogFiles(dir)
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Damage the last checkpoint's time line (the JSON stays valid).
+	i := bytes.LastIndex(b, []byte(`\ntime 2026`))
+	if i < 0 {
+		t.Fatalf("no time line in\n%s", b)
+	}
+	copy(b[i+len(`\ntime `):], "X")
+	if err := os.WriteFile(files[0], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o2 := opts
+	o2.LogID = ""
+	writeSeq(t, dir, o2, 4, 6)
+	_, err = Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers})
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Problem != ProblemBadSignature && ve.Problem != ProblemEdited {
+		t.Fatalf("Verify of a damaged checkpoint: %v, want a problem", err)
+	}
+	// The log kept its identity (from the earlier checkpoint).
+	if _, err := Open(context.Background(), dir, Options{HMACKey: testKey, HMACKeyID: "k-test", Signer: k.signer, LogID: "sidecar-b"}); !errors.Is(err, ErrInvalidOptions) {
+		t.Fatalf("Open with another log id after the damage: %v, want ErrInvalidOptions", err)
+	}
+}
