@@ -94,7 +94,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	}
 	var l *Log
 	if err == nil {
-		l, err = openScanned(dir, opts, red, lock, st)
+		l, err = openScanned(dir, opts, red, lock, st, true)
 	}
 	if err != nil {
 		if lock != nil {
@@ -106,8 +106,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 }
 
 // openScanned opens the log in dir, locked by lock and scanned into st, and
-// starts its writer.
-func openScanned(dir string, opts Options, red *Redactor, lock *os.File, st *scanState) (*Log, error) {
+// starts its writer. newID: a log without an identity (none configured, none
+// in its checkpoints) gets a random one; else its checkpoints carry none.
+func openScanned(dir string, opts Options, red *Redactor, lock *os.File, st *scanState, newID bool) (*Log, error) {
 	l := &Log{
 		dir: dir, opts: opts, red: red, lock: lock,
 		cur: newBatch(), closeCh: make(chan struct{}), wake: make(chan struct{}, 1),
@@ -120,7 +121,7 @@ func openScanned(dir string, opts Options, red *Redactor, lock *os.File, st *sca
 		}
 		l.w.logID = st.logID
 	}
-	if l.w.logID == "" {
+	if l.w.logID == "" && newID {
 		l.w.logID = newLogID()
 	}
 	if st.lastFile == 0 {
@@ -421,7 +422,9 @@ func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
 // interrupted (see UnrecordedCutError) — oldest cut first, followed by a
 // checkpoint. It returns the records it appended, or nil when there is
 // nothing to repair. Any other problem is returned as by Open. The log must
-// not be open elsewhere.
+// not be open elsewhere. The checkpoint carries opts.LogID or the identity of
+// the log's checkpoints; Repair never chooses one for a log that has none
+// (the next Open does, or takes the configured one).
 func Repair(ctx context.Context, dir string, opts Options) ([]RepairRecord, error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
@@ -473,7 +476,11 @@ func repairLocked(ctx context.Context, dir string, opts Options, red *Redactor, 
 			CutSHA256: hex.EncodeToString(sum[:]), SavedAs: filepath.Base(c.path),
 		})
 	}
-	l, err := openScanned(dir, opts, red, lock, st)
+	// Repair does not choose the log's identity: `dialgate audit repair`
+	// is not given the sidecar's audit_log_id, and a log that carried none
+	// yet would keep a random one that the sidecar then refuses. Its
+	// checkpoint carries the log's identity when it has one, else none.
+	l, err := openScanned(dir, opts, red, lock, st, false)
 	if err != nil {
 		return fail(err)
 	}

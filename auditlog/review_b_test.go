@@ -110,3 +110,29 @@ func TestOpenDamagedCheckpoint(t *testing.T) {
 		t.Fatalf("Open with another log id after the damage: %v, want ErrInvalidOptions", err)
 	}
 }
+
+// A repair of a log none of whose checkpoints carries a log id (a sidecar
+// that crashed before its first checkpoint, or one upgraded from a build
+// before log ids) must not give the log an identity of its own choosing:
+// `dialgate audit repair` is not given the sidecar's audit_log_id, and the
+// sidecar, configured with one, would then refuse to start on the log.
+func TestRepairLeavesTheLogIDToTheSidecar(t *testing.T) {
+	k := newTestKeys(t, "rep")
+	dir := t.TempDir()
+	torn := []byte(`{"schema":"dialgate.audit.v1","seq":0,"kind":"deci`)
+	if err := os.WriteFile(dir+"/audit-000001.jsonl", torn, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := Repair(context.Background(), dir, testOptions(k))
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Repair: %v, %v", recs, err)
+	}
+	opts := testOptions(k)
+	opts.LogID, opts.CheckpointEvery = "host-a", 1
+	writeSeq(t, dir, opts, 1, 3)
+	files, _ := LogFiles(dir)
+	rep, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers, LogID: "host-a", Dir: dir})
+	if err != nil || rep.LogID != "host-a" {
+		t.Fatalf("Verify: %+v, %v", rep, err)
+	}
+}
