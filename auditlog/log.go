@@ -81,6 +81,13 @@ type Options struct {
 	// checkpoint. Open refuses a LogID that differs from the one the log's
 	// last checkpoint carries (a log keeps one identity).
 	LogID string
+	// NoNewLogID, when set, keeps a log without an identity (none in LogID,
+	// none in its checkpoints) without one: its checkpoints carry no log-id
+	// line, and the identity is left to the next Open without it. For tools
+	// that write to another program's log (`dialgate check --data`, a
+	// repair), whose identity that program's configuration gives: a random
+	// identity chosen by the tool would make it refuse the log.
+	NoNewLogID bool
 	// Now, when set, is the clock whose time (to the second, in UTC) is
 	// written into every checkpoint; time.Now when nil. A checkpoint is never
 	// dated before the log's previous one: a clock that stepped back gives the

@@ -94,7 +94,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	}
 	var l *Log
 	if err == nil {
-		l, err = openScanned(dir, opts, red, lock, st, true)
+		l, err = openScanned(dir, opts, red, lock, st, !opts.NoNewLogID)
 	}
 	if err != nil {
 		if lock != nil {

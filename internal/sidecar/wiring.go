@@ -255,27 +255,29 @@ func holidayDataLeft(prof *policy.Profile) func(time.Time) []HolidayDataLeft {
 // openAudit opens the audit log in data/audit with the keys in data/keys,
 // generating them on first start. It returns the log and its HMAC key.
 func openAudit(ctx context.Context, data, hmacKeyFile, profile, logID string) (*auditlog.Log, []byte, error) {
-	return openAuditLog(ctx, data, hmacKeyFile, profile, logID)
+	return openAuditLog(ctx, data, hmacKeyFile, profile, logID, false)
 }
 
 // OpenAuditLog opens the audit log of the data directory data (DIR/audit,
 // with the keys in DIR/keys, created on first use) for profile, as `dialgate
 // serve` does, and returns it with the HMAC key that pseudonymises callees.
 // hmacKeyFile, when set, is a fleet's shared HMAC key (see LoadKeysFile).
-// The log keeps the identity its checkpoints carry.
+// The log keeps the identity its checkpoints carry, and a log that carries
+// none yet is left without one (auditlog.Options.NoNewLogID): the sidecar's
+// audit_log_id gives it at its next start.
 func OpenAuditLog(ctx context.Context, data, hmacKeyFile, profile string) (*auditlog.Log, []byte, error) {
-	return openAuditLog(ctx, data, hmacKeyFile, profile, "")
+	return openAuditLog(ctx, data, hmacKeyFile, profile, "", true)
 }
 
 // openAuditLog is OpenAuditLog with the log identity logID (Config.AuditLogID;
-// empty: the log's own).
-func openAuditLog(ctx context.Context, data, hmacKeyFile, profile, logID string) (*auditlog.Log, []byte, error) {
+// empty: the log's own, or a random one unless noNewID).
+func openAuditLog(ctx context.Context, data, hmacKeyFile, profile, logID string, noNewID bool) (*auditlog.Log, []byte, error) {
 	k, err := LoadKeysFile(data, hmacKeyFile)
 	if err != nil {
 		return nil, nil, err
 	}
 	l, err := auditlog.Open(ctx, filepath.Join(data, AuditDir), auditlog.Options{
-		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile, LogID: logID,
+		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile, LogID: logID, NoNewLogID: noNewID,
 	})
 	if errors.Is(err, auditlog.ErrTorn) {
 		return nil, nil, fmt.Errorf("audit log: %w (after a crash: stop, run `dialgate audit repair --data %s`, then start again)", err, data)
