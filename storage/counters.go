@@ -44,13 +44,13 @@ type Limit struct {
 	CheckOnly bool
 }
 
-// Validate reports a malformed limit as an error wrapping ErrInvalid and naming
-// the field.
 // MaxWindow is the longest Limit.Window: 100 years. Stores count windows in
 // Unix nanoseconds, and a window of more than about 146 years before an
 // instant near 1970 would wrap around and count nothing (a cap never hit).
 const MaxWindow = 100 * 365 * 24 * time.Hour
 
+// Validate reports a malformed limit as an error wrapping ErrInvalid and naming
+// the field.
 func (l Limit) Validate() error {
 	switch {
 	case l.Key == "":

@@ -140,8 +140,10 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 				}
 				rules = append(rules, rule)
 			}
-			if logID != "" && strings.ContainsAny(logID, " \t\n") {
-				return usageErr("--log-id: %q has spaces", logID)
+			if logID != "" {
+				if err := auditlog.CheckLogID(logID); err != nil {
+					return usageErr("--log-id: %v", err)
+				}
 			}
 			files, dir, err := expandLogArgs(args)
 			if errors.Is(err, auditlog.ErrCorrupt) {
