@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/numbering"
@@ -134,26 +135,49 @@ type scrubber struct {
 // may not hold in its free text: a local number without its area code has 7.
 const phoneDigits = 7
 
-// phoneLike reports whether v holds phoneDigits or more digits in a row,
-// allowing one space, '-', '.', '(' or ')' between two of them (as numbers
-// are written: "138 0013 8000", "(212) 555-0100").
+// phoneSeps is how many separators (see phoneSep) phoneLike allows between
+// two digits of a number: "138 - 0013", "(212)  555".
+const phoneSeps = 3
+
+// phoneSep reports whether r may stand between the digits of a written phone
+// number: a space, a dash, '.', '/', '(' or ')' (full-width forms too).
+func phoneSep(r rune) bool {
+	return unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) || strings.ContainsRune(".()/．（）／", r)
+}
+
+// phoneLike reports whether v holds phoneDigits or more digits (of any
+// script: full-width ones from an input method too) in a row, allowing up to
+// phoneSeps separators between two of them (as numbers are written:
+// "138 0013 8000", "(212) 555-0100", "138 - 0013 - 8000", "138/0013/8000").
 func phoneLike(v string) bool {
-	run, sep := 0, false
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c >= '0' && c <= '9':
+	run, sep := 0, 0
+	for _, r := range v {
+		switch {
+		case unicode.IsDigit(r):
 			run++
-			sep = false
+			sep = 0
 			if run >= phoneDigits {
 				return true
 			}
-		case run > 0 && !sep && (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'):
-			sep = true
+		case run > 0 && sep < phoneSeps && phoneSep(r):
+			sep++
 		default:
-			run, sep = 0, false
+			run, sep = 0, 0
 		}
 	}
 	return false
+}
+
+// asciiDigit returns the ASCII digit of r, an ASCII or full-width digit
+// (a Chinese input method in full-width mode writes "１３８…").
+func asciiDigit(r rune) (byte, bool) {
+	switch {
+	case r >= '0' && r <= '9':
+		return byte(r), true
+	case r >= '０' && r <= '９':
+		return byte('0' + r - '０'), true
+	}
+	return 0, false
 }
 
 func (s *scrubber) init(n dialgate.Number, redacted []string) {
@@ -174,7 +198,8 @@ func (s *scrubber) init(n dialgate.Number, redacted []string) {
 }
 
 // clean returns s, or redactedMark if s contains the callee's national digits
-// (ignoring every non-digit between them), and notes the path.
+// (ASCII or full-width, ignoring every non-digit between them), and notes the
+// path.
 func (s *scrubber) clean(p fieldPath, v string) string {
 	if s.anyNumber {
 		if !phoneLike(v) {
@@ -188,8 +213,8 @@ func (s *scrubber) clean(p fieldPath, v string) string {
 	}
 	var buf [64]byte
 	d := buf[:0]
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c >= '0' && c <= '9' {
+	for _, r := range v {
+		if c, ok := asciiDigit(r); ok {
 			d = append(d, c)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/dialgate/dialgate"
 )
 
 // A clock that reads a year RFC 3339 cannot write (after 9999, or before
@@ -134,5 +136,56 @@ func TestRepairLeavesTheLogIDToTheSidecar(t *testing.T) {
 	rep, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers, LogID: "host-a", Dir: dir})
 	if err != nil || rep.LogID != "host-a" {
 		t.Fatalf("Verify: %+v, %v", rep, err)
+	}
+}
+
+// Without the dial, a number written with spaced dashes, slashes or
+// full-width digits (a Chinese input method in full-width mode) is as much a
+// phone number as "138 0013 8077", and must not reach the log.
+func TestOutcomeWithoutDialScrubsOtherSpellings(t *testing.T) {
+	r, err := NewRedactor(testKey, "k-test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{
+		"call back on 138 - 0013 - 8077",
+		"call back on 138/0013/8077",
+		"回拨 １３８００１３８０７７",
+		"回拨 １３８ ００１３ ８０７７",
+		"tel (212)  555 - 0100",
+	} {
+		rec, err := r.Outcome(dialgate.Outcome{DecisionID: "dg-1", At: t0, Disposition: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Disposition != redactedMark {
+			t.Errorf("disposition %q recorded as sent", v)
+		}
+	}
+	for _, v := range []string{"no answer", "left message at 10:30", "rec-123456", "busy - 3 tries - 2 left"} {
+		rec, err := r.Outcome(dialgate.Outcome{DecisionID: "dg-1", At: t0, Disposition: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Disposition != v {
+			t.Errorf("disposition %q recorded as %q", v, rec.Disposition)
+		}
+	}
+}
+
+// With the dial, the callee's number in full-width digits is found as in
+// ASCII ones.
+func TestScrubFullWidthCallee(t *testing.T) {
+	r, err := NewRedactor(testKey, "k-test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := r.Outcome(dialgate.Outcome{DecisionID: "dg-1", At: t0, Dial: dialgate.Dial{To: dialgate.MustParseNumber("+8613800138077")},
+		Disposition: "回拨 １３８ ００１３ ８０７７"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Disposition != redactedMark {
+		t.Errorf("disposition recorded as %q", rec.Disposition)
 	}
 }
