@@ -215,7 +215,8 @@ type Outcome struct {
 	RingDuration time.Duration `json:"ring_duration,omitempty"`
 	// Disposition is the dialer's free-text disposition code. The audit log
 	// records it (and RecordingID) without the callee's digits, and, when
-	// Dial.To is not set, without any run of 7 or more digits.
+	// Dial.To is not set, without anything like a phone number (7 or more
+	// digits in a row, separators allowed; see docs/auditors.md).
 	Disposition string `json:"disposition,omitempty"`
 	// RecordingID links the call's recording.
 	RecordingID string `json:"recording_id,omitempty"`

@@ -955,7 +955,9 @@ type ReportOutcomeRequest struct {
 	// The dialer's free-text disposition code. The audit log records it
 	// without the callee's digits; without `dial` dialgate does not know them,
 	// and records this field and recording_id as "[redacted: callee number]"
-	// when they hold 7 or more digits in a row (anything like a phone number).
+	// when they hold 7 or more digits in a row, separators such as spaces and
+	// dashes between them allowed (anything like a phone number; see
+	// docs/auditors.md).
 	Disposition string `protobuf:"bytes,7,opt,name=disposition,proto3" json:"disposition,omitempty"`
 	// The call's recording id (see disposition for how the audit log records it).
 	RecordingId string `protobuf:"bytes,8,opt,name=recording_id,json=recordingId,proto3" json:"recording_id,omitempty"`
