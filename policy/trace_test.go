@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,5 +129,44 @@ func TestRecordingRequired(t *testing.T) {
 		if got := dec.Has(dialgate.CodeRecordingNotConfigured); got != tc.want {
 			t.Errorf("%s (recording store %v): %v, want recording.not_configured %v", tc.profile, tc.recordings, dec.Codes(), tc.want)
 		}
+	}
+}
+
+// TestCNConventionsCitedAsConventions (REQUIREMENTS preamble: "Every [U]
+// default must be configurable, documented as a convention, and cited as
+// such in the profile"; §2: "No national rule defines 日常休息时段: the
+// profile says so"): each cn default that REQUIREMENTS tags [U] carries
+// source U, and the calling window's note says that no national rule defines
+// the rest hours.
+func TestCNConventionsCitedAsConventions(t *testing.T) {
+	p := builtin(t, "cn")
+	byPath := map[string]dialgate.Citation{}
+	for _, c := range Citations(p) {
+		byPath[c.Path] = c.Cite
+	}
+	for _, path := range []string{
+		"dnc.hold.cite",              // 12 months [U]
+		"callerid.inbound_only.cite", // 400/800 not as caller ID [U]
+		"sweep.segment_rate.cite",    // §3 heuristics [U]
+		"sweep.sequential.cite",      //
+		"sweep.coverage.cite",        //
+		"schedule.windows[0].cite",   // 09–12, 14–21 [U]
+		"schedule.callback.cite",     // trigger ≤ 30 min [U]
+		"frequency.caps[0].cite",     // 1/5 min [U]
+		"frequency.caps[1].cite",     // 2/24 h [U]
+		"frequency.caps[2].cite",     // 10/30 d [U]
+		"ring.cite",                  // 15 s [U for CN]
+	} {
+		c, ok := byPath[path]
+		if !ok {
+			t.Errorf("cn: no citation at %s", path)
+			continue
+		}
+		if c.Source != "U" {
+			t.Errorf("cn %s: source %s, want U (dialgate's convention)", path, c.Source)
+		}
+	}
+	if note := byPath["schedule.windows[0].cite"].Note; !strings.Contains(note, "No national rule defines 日常休息时段") {
+		t.Errorf("cn schedule.windows[0] note %q does not say that no national rule defines 日常休息时段", note)
 	}
 }
