@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 )
@@ -433,5 +435,68 @@ func TestScopeMatchesUnicodeVariants(t *testing.T) {
 	rs, err := c.Check(context.Background(), dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeService, Industry: "ｆｉｎａｎｃｅ", At: t0})
 	if err != nil || !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCListed}) {
 		t.Fatalf("full-width industry against the finance registry: %v %v, want dnc.listed", codes(rs), err)
+	}
+}
+
+// TestScopeMatchesFullCaseFoldingAndIgnorables: case is folded in full, as
+// Unicode defines it, not only letter by letter: a dialer that upper-cases
+// "Straßenbau" with a full case mapping (Java, JavaScript, Python) sends
+// "STRASSENBAU". Invisible characters that are not format characters
+// (variation selectors, the combining grapheme joiner, Hangul fillers) are
+// ignored like the format characters.
+func TestScopeMatchesFullCaseFoldingAndIgnorables(t *testing.T) {
+	for _, tt := range []struct{ scope, business string }{
+		{"business:Straßenbau", "STRASSENBAU"},
+		{"business:Straßenbau", "strassenbau"},
+		{"business:STRASSENBAU", "Straßenbau"},
+		{"business:straẞenbau", "Strassenbau"}, // capital sharp s
+		{"business:finance", "finance\ufe0f"},  // variation selector 16
+		{"business:finance", "fi\u034fnance"},  // combining grapheme joiner
+		{"business:finance", "finance\u3164"},  // Hangul filler
+		{"business:fi\ufe00nance", "finance"},  // on the entry's side too
+	} {
+		if !MustParseScope(tt.scope).Matches(dialgate.Dial{BusinessLine: tt.business}) {
+			t.Errorf("business line %+q does not match scope %+q", tt.business, tt.scope)
+		}
+	}
+	for _, tt := range []struct{ scope, business string }{
+		{"business:Straßenbau", "Strasenbau"},
+		{"business:Straßenbau", "Strassenbauer"},
+		{"business:金融", "金融业"},
+	} {
+		if MustParseScope(tt.scope).Matches(dialgate.Dial{BusinessLine: tt.business}) {
+			t.Errorf("business line %+q matches scope %+q", tt.business, tt.scope)
+		}
+	}
+}
+
+// TestCaselessNeedsNoFolding: the fast paths of Matches (caseless names
+// compared without case folding) are exact: every rune that caseless calls
+// caseless, in compatibility form, folds to itself, and every other rune
+// folds to something caseless does not accept.
+func TestCaselessNeedsNoFolding(t *testing.T) {
+	n := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		x := compatText(string(r))
+		if x == "" {
+			continue
+		}
+		f := foldCase(x)
+		if !caseless(x) {
+			if caseless(f) {
+				t.Errorf("%U: %+q has a case and folds to the caseless %+q", r, x, f)
+			}
+			continue
+		}
+		n++
+		if f != x {
+			t.Errorf("%U: caseless %+q folds to %+q", r, x, f)
+		}
+	}
+	if n < 100000 {
+		t.Errorf("only %d caseless runes", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/dialgate/dialgate"
@@ -102,9 +103,11 @@ func (s *Scope) UnmarshalText(b []byte) error {
 }
 
 // Matches reports whether the scope applies to dial d: the dial's field of the
-// scope's kind equals the value, ignoring case, surrounding white space,
-// Unicode compatibility forms (NFKC: full-width letters, ligatures) and
-// invisible format characters (zero-width space, soft hyphen). A
+// scope's kind equals the value, ignoring case (Unicode full case folding:
+// "STRASSE" is "Straße"), surrounding white space, Unicode compatibility
+// forms (NFKC: full-width letters, ligatures) and invisible characters
+// (format characters such as the zero-width space and the soft hyphen,
+// variation selectors, the combining grapheme joiner). A
 // dial that leaves the scope's field empty or blank (no Industry for an
 // "industry:" entry, and so on) cannot be shown to be outside the refusal, so
 // it matches: fail closed. So does a
@@ -136,8 +139,20 @@ func (s Scope) Matches(d dialgate.Dial) bool {
 	if ascii(v) && ascii(s.Value) {
 		return strings.EqualFold(v, s.Value)
 	}
-	v = foldText(v)
-	return v == "" || strings.EqualFold(v, foldText(s.Value))
+	if v == s.Value {
+		return true
+	}
+	v, want := compatText(v), compatText(s.Value)
+	if v == "" {
+		return true
+	}
+	if cv, cw := caseless(v), caseless(want); cv || cw {
+		// A name without cased letters (Chinese, say) folds to itself,
+		// and a name with one never folds to a name without: compare
+		// without the allocations of case folding.
+		return cv && cw && v == want
+	}
+	return foldCase(v) == foldCase(want)
 }
 
 // ascii reports whether s is 7-bit ASCII, which foldText leaves as it is.
@@ -150,19 +165,54 @@ func ascii(s string) bool {
 	return true
 }
 
-// foldText returns s in Unicode compatibility form (NFKC: full-width
+// compatText returns s in Unicode compatibility form (NFKC: full-width
 // "ｆｉｎａｎｃｅ" and the ligature "ﬁnance" become "finance"), without
-// invisible format characters (zero-width space and joiners, soft hyphen,
-// byte-order mark, direction marks) and surrounding white space: the
+// invisible characters (ignorable) and surrounding white space: the
 // spellings of one name that a person cannot tell apart, or that an input
-// method or a copy from a web page makes by accident.
-func foldText(s string) string {
+// method or a copy from a web page makes by accident. It does not allocate
+// when s is already so.
+func compatText(s string) string {
 	s = norm.NFKC.String(s)
 	s = strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Cf, r) {
+		if ignorable(r) {
 			return -1
 		}
 		return r
 	}, s)
 	return strings.TrimSpace(s)
+}
+
+// foldCase returns s (compatText's result) case-folded in full, as Unicode
+// defines it: "Straße" and "STRASSE" both become "strasse", which
+// strings.EqualFold, folding letter by letter, tells apart — and another
+// language's upper-case function (Java's, JavaScript's, Python's) makes
+// "STRASSE" of "Straße".
+func foldCase(s string) string {
+	// Folding can leave a string out of normal form (a capital with a
+	// combining mark folds to a letter the mark composes with).
+	return norm.NFKC.String(cases.Fold().String(s))
+}
+
+// caseless reports whether no rune of s has a case: none is an upper-case,
+// lower-case or title-case letter or folds to another rune, so that case
+// folding leaves s as it is.
+func caseless(s string) bool {
+	for _, r := range s {
+		if ('\u4e00' <= r && r <= '\u9fff') || ('\uac00' <= r && r <= '\ud7a3') {
+			continue // CJK unified ideographs, Hangul syllables: no case
+		}
+		if unicode.SimpleFold(r) != r || unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// ignorable reports whether r is invisible and says nothing about a name:
+// a format character (zero-width space and joiners, soft hyphen, byte-order
+// mark, direction marks), a variation selector, or another default-ignorable
+// code point (the combining grapheme joiner, Hangul fillers).
+func ignorable(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)
 }
