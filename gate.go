@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// minClock is the earliest instant the Gate trusts its Clock to read: an
+// earlier one is the zero time or a clock reset (see Check).
+var minClock = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // Gate decides whether dials may be placed. It runs its checks in order for
 // every dial, reserves capacity only when all of them pass, and records every
 // decision in its audit log.
@@ -136,7 +140,7 @@ func (g *Gate) CheckNames() []string {
 // dial (wrapping ErrInvalidDial, reason dial.invalid), an audit failure
 // (wrapping ErrAuditUnavailable, reason audit.unavailable) or an empty id from
 // the WithDecisionIDs function (wrapping ErrInvalidConfig, reason
-// audit.unavailable, not recorded), a Clock reading the zero time (the same)
+// audit.unavailable, not recorded), a Clock reading before 2000 (the same)
 // — and the Decision
 // returned with it denies. A check that fails, times out or panics denies with
 // "<check>.unavailable" and does not make Check return an error.
@@ -151,15 +155,16 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision has no id, so it cannot be recorded"}}
 		return dec, fmt.Errorf("decision id: empty id from the id source: %w", ErrInvalidConfig)
 	}
-	if t.IsZero() {
-		// A Clock that reads the zero time (a zero-valued test clock, a
-		// broken time source) gives the checks no instant: a rule with a
-		// start date would look not yet in force, a window could not be
-		// placed. Deny before any check runs, as for a missing id: the
-		// record would have no instant to be filed under.
-		g.log.Error("dialgate: the clock read the zero time; denying", "decision", dec.ID)
-		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the clock read the zero time, so the decision has no instant and cannot be recorded"}}
-		return dec, fmt.Errorf("clock: read the zero time: %w", ErrInvalidConfig)
+	if t.Before(minClock) {
+		// A Clock that reads the zero time (a zero-valued test clock) or a
+		// time before 2000 (a real-time clock reset to 1970, read before
+		// the time is synchronised) gives the checks no true instant: a
+		// rule with a start date would look not yet in force, the calling
+		// window would be judged at the wrong hour. Deny before any check
+		// runs, as for a missing id; such an instant is not recorded.
+		g.log.Error("dialgate: the clock reads before 2000; denying", "decision", dec.ID, "clock", t)
+		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the clock reads " + t.UTC().Format(time.RFC3339) + ", before 2000: a clock reset or not yet synchronised; the decision cannot be trusted or recorded"}}
+		return dec, fmt.Errorf("clock: reads %s, before 2000: %w", t.UTC().Format(time.RFC3339), ErrInvalidConfig)
 	}
 	if err := d.Validate(); err != nil {
 		dec.Reasons = []Reason{{Code: CodeDialInvalid, Check: "dial", Message: err.Error()}}

@@ -580,19 +580,27 @@ func TestEmptyDecisionIDDenies(t *testing.T) {
 	}
 }
 
-// A Clock that reads the zero time gives the checks no instant (a consent rule
-// with a start date would look not yet in force): the Gate denies before any
-// check runs, even one that would allow.
+// A Clock that reads the zero time or before 2000 (a clock reset to 1970)
+// gives the checks no true instant (a consent rule with a start date would
+// look not yet in force, the window would be judged at the wrong hour): the
+// Gate denies before any check runs, even one that would allow.
 func TestZeroClockDenies(t *testing.T) {
-	capc := newCapacity("frequency", 1)
-	log := &memLog{}
-	g := mustGate(t, []dialgate.Checker{capc}, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return time.Time{} })))
-	dec, err := g.Check(context.Background(), serviceDial())
-	if dec.Allowed || !errors.Is(err, dialgate.ErrInvalidConfig) || !dec.Has(dialgate.CodeAuditUnavailable) {
-		t.Fatalf("check with a zero clock: allowed=%v codes=%s err=%v", dec.Allowed, codes(dec), err)
+	for _, at := range []time.Time{{}, time.Unix(0, 0), time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC)} {
+		capc := newCapacity("frequency", 1)
+		log := &memLog{}
+		g := mustGate(t, []dialgate.Checker{capc}, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+		dec, err := g.Check(context.Background(), serviceDial())
+		if dec.Allowed || !errors.Is(err, dialgate.ErrInvalidConfig) || !dec.Has(dialgate.CodeAuditUnavailable) {
+			t.Fatalf("check with the clock at %v: allowed=%v codes=%s err=%v", at, dec.Allowed, codes(dec), err)
+		}
+		if capc.commits != 0 || len(log.decisions) != 0 {
+			t.Fatalf("clock at %v: commits %d, audit records %d; want none", at, capc.commits, len(log.decisions))
+		}
 	}
-	if capc.commits != 0 || len(log.decisions) != 0 {
-		t.Fatalf("commits %d, audit records %d; want none for a decision without an instant", capc.commits, len(log.decisions))
+	// 2000 itself is trusted.
+	g := mustGate(t, nil, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) })))
+	if _, err := g.Check(context.Background(), serviceDial()); err != nil {
+		t.Fatalf("clock at 2000-01-01: %v", err)
 	}
 }
 
