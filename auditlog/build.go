@@ -81,8 +81,8 @@ func (r *Redactor) hmac(n dialgate.Number) string {
 // Segment returns the segment (号段) of n as numbering.Classify names it:
 // "1380013" for a Chinese mobile number (its first 7 national digits),
 // "010-5800" for a Chinese fixed line, "+1 212555" for an international
-// number, "" for service codes and unknown numbers. It never holds a whole
-// number.
+// number (the NPA-NXX of a North American one), "" for service codes and
+// unknown numbers. It never holds a whole number.
 func Segment(n dialgate.Number) string {
 	return numbering.Classify(n).Segment.String()
 }

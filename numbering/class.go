@@ -76,6 +76,17 @@ func (c Class) IsMobile() bool {
 // before the last four ("+1 212555"). Service codes (95, 96, 400, 800, 106) and
 // unknown numbers have no segment.
 //
+// For a North American (NANP, +1) number of 10 national digits the segment is
+// its NPA-NXX, the first 6 national digits ("+1 405555" for +1 405 555 0100):
+// a central-office code of 10,000 line numbers, the NANP analogue of a 号段.
+// Every such number has one, not only geographic ones: toll-free codes (800,
+// 833, 844, 855, 866, 877, 888), N11 codes and codes outside the plan (an NPA
+// or NXX starting 0 or 1) keep theirs. Dropping them would let a dialer count
+// through, say, +1 800 555 0000…0099 unseen by the sweep checks, and the
+// sequential-dialing ban those checks serve (15 O.S. §755.1(D)) is not limited
+// to geographic numbers. A +1 number of another length has the generic
+// international segment (its digits before the last four).
+//
 // Segment is a small comparable value: use it as a map key. The zero Segment is
 // not valid and prints as "".
 type Segment struct {

@@ -92,6 +92,70 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// TestClassifyNANP pins the segment of North American (+1) numbers: the
+// NPA-NXX (first 6 national digits) for every 10-digit number, geographic or
+// not, so that the sweep checks (us-ok's sequential rule, 15 O.S. §755.1(D))
+// see a count through any NXX. Numbers of other lengths keep the generic
+// international segment (the digits before the last four).
+func TestClassifyNANP(t *testing.T) {
+	tests := []struct {
+		name, number, segment string
+		suffix                int
+	}{
+		// geographic: NPA and NXX start 2–9
+		{"new york", "+12125550100", "+1 212555", 100},
+		{"oklahoma city", "+14055550199", "+1 405555", 199},
+		{"canada", "+16045550100", "+1 604555", 100},
+		{"caribbean", "+18765550100", "+1 876555", 100},
+		{"last of an nxx", "+19899999999", "+1 989999", 9999},
+		{"first of an nxx", "+12002000000", "+1 200200", 0},
+		// toll-free keeps its NPA-NXX: a run through it is still a run
+		{"toll-free 800", "+18005550100", "+1 800555", 100},
+		{"toll-free 833", "+18332220042", "+1 833222", 42},
+		{"toll-free 888", "+18885550100", "+1 888555", 100},
+		// N11 codes (not assigned as NPA or NXX) keep it too
+		{"N11 as NPA", "+12115550100", "+1 211555", 100},
+		{"N11 as NXX", "+12129110100", "+1 212911", 100},
+		// outside the plan: NPA or NXX starting 0 or 1
+		{"NPA starting 1", "+11125550100", "+1 112555", 100},
+		{"NXX starting 1", "+12121550100", "+1 212155", 100},
+		{"NXX starting 0", "+12120550100", "+1 212055", 100},
+		// other lengths: the digits before the last four
+		{"9 national digits", "+1212555010", "+1 21255", 5010},
+		{"11 national digits", "+121255501001", "+1 2125550", 1001},
+		{"5 national digits", "+121201", "+1 2", 1201},
+		{"4 national digits", "+15550", "", 0}, // no national digit left for a segment
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := dialgate.MustParseNumber(tt.number)
+			got := Classify(n)
+			if got.Class != ClassInternational {
+				t.Errorf("Class = %v, want international", got.Class)
+			}
+			if s := got.Segment.String(); s != tt.segment {
+				t.Errorf("Segment = %q, want %q", s, tt.segment)
+			}
+			if got.Segment.IsValid() != (tt.segment != "") {
+				t.Errorf("Segment.IsValid = %v", got.Segment.IsValid())
+			}
+			if got.Suffix != tt.suffix {
+				t.Errorf("Suffix = %d, want %d", got.Suffix, tt.suffix)
+			}
+			if got.AreaCode != "" || got.Network != 0 {
+				t.Errorf("AreaCode %q, Network %d: want none", got.AreaCode, got.Network)
+			}
+		})
+	}
+	// One NPA-NXX, one segment; the neighbouring NXX, a different one.
+	a := Classify(dialgate.MustParseNumber("+14055550000")).Segment
+	b := Classify(dialgate.MustParseNumber("+14055559999")).Segment
+	c := Classify(dialgate.MustParseNumber("+14055560000")).Segment
+	if a != b || a == c {
+		t.Errorf("segments %v %v %v: want the first two equal, the third different", a, b, c)
+	}
+}
+
 func TestClassifyZeroNumber(t *testing.T) {
 	if got := Classify(dialgate.Number{}); got != (Info{}) {
 		t.Fatalf("Classify(zero) = %+v, want zero Info", got)
@@ -132,6 +196,7 @@ func FuzzClassify(f *testing.F) {
 		8613800138000, 861058001234, 8695555, 864001234567, 8610690001, 12125550100,
 		862161234567, 8675523456789, 863712345678, 8657196123, 8617400001234, 8616190001234,
 		8619212345678, 8614912345678, 86106900012345, 8612012345678, 442071234567,
+		18005550100, 12119110100, 11125550100, 1212555010, 14055550199,
 	} {
 		f.Add(s)
 	}
@@ -206,6 +271,11 @@ func FuzzClassify(f *testing.F) {
 			}
 		} else if info.Suffix != 0 {
 			t.Fatalf("%v: suffix without a segment", n)
+		}
+		// A 10-digit North American number, geographic or not (toll-free,
+		// N11, outside the plan), has its NPA-NXX as segment.
+		if n.CountryCode() == 1 && nd == 10 && (!info.Segment.IsValid() || info.Segment.String() != "+1 "+n.National()[:6]) {
+			t.Fatalf("%v: NANP segment %q, want its NPA-NXX", n, info.Segment)
 		}
 		if info.Class.IsMobile() && (n.Len() != 13 || info.Network < 130 || info.Network > 199) {
 			t.Fatalf("%v: mobile with network %d", n, info.Network)

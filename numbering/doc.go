@@ -7,7 +7,9 @@
 // "106" SMS port, or an international (non-+86) number — and its segment: the
 // first 7 national digits of a mobile (each holds 10,000 numbers), the area code
 // and the first 3 or 4 local digits of a fixed line (the digits before the last
-// four). Sweep detection groups dials by segment and looks at the last four
+// four). A number outside +86 has the E.164 digits before its last four as
+// its segment: for a 10-digit North American (+1) number, its NPA-NXX (see
+// [Segment]). Sweep detection groups dials by segment and looks at the last four
 // digits ([Info.Suffix]). Classify is pure, allocation-free and safe for
 // concurrent use.
 //
@@ -20,5 +22,7 @@
 //
 // Sources: REQUIREMENTS.md §3 — MIIT 网号及H0分配 (2023) for mobile network codes
 // (MVNO-only 170, 171, 162, 165, 167; satellite 174, 1349, 1619) [R]; the
-// 95/96/400/800/106 number kinds [S]; the fixed-line segment convention [U].
+// 95/96/400/800/106 number kinds [S]; the fixed-line segment convention [U];
+// the NANP NPA-NXX segment (a central-office code holds 10,000 line numbers)
+// [U].
 package numbering

@@ -12,6 +12,7 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/schedule"
+	"github.com/dialgate/dialgate/sweep"
 )
 
 // isLaw reports whether a citation binds: a law or regulation (L) or
@@ -27,7 +28,8 @@ func isLaw(c dialgate.Citation) bool {
 // new callback exemption, a shorter recording retention, a registry no longer
 // required or allowed older, a shorter do-not-call hold, consent no longer
 // required, a looser frequency cap or pause, a shorter minimum ring time, a
-// caller-ID or provenance rule removed. The merge of extends lets an overlay do all of that; Lint makes it
+// caller-ID or provenance rule removed, a sequential-run rule removed or
+// loosened. The merge of extends lets an overlay do all of that; Lint makes it
 // visible. A base that is not built in (a file) is not compared.
 func overlayWarnings(p *Profile, now time.Time) []Warning {
 	if p.Extends == "" || !slices.Contains(Builtins(), p.Extends) {
@@ -120,6 +122,16 @@ func overlayWarnings(p *Profile, now time.Time) []Warning {
 	if b := base.Sweep; b != nil && b.Provenance != nil && isLaw(b.Provenance.Cite) {
 		if p.Sweep == nil || p.Sweep.Provenance == nil {
 			warn("sweep.provenance", b.Provenance.Cite, "removed; base %s denies dials without lead provenance", bn)
+		}
+	}
+	if b := base.Sweep; b != nil && b.Sequential != nil && isLaw(b.Sequential.Cite) {
+		bs := b.Sequential
+		switch q := sweepSequential(p); {
+		case q == nil:
+			warn("sweep.sequential", bs.Cite, "removed; base %s denies runs of %d numbers of one segment", bn, bs.MinRun)
+		case q.MinRun > bs.MinRun || q.MaxGap < bs.MaxGap || q.Window < bs.Window:
+			warn("sweep.sequential", bs.Cite, "min_run %d, max_gap %d, window %v detect fewer runs than base %s (min_run %d, max_gap %d, window %v)",
+				q.MinRun, q.MaxGap, q.Window, bn, bs.MinRun, bs.MaxGap, bs.Window)
 		}
 	}
 
@@ -310,6 +322,14 @@ func capScope(s schedule.CapScope) schedule.CapScope {
 		return schedule.CapPerCallee
 	}
 	return s
+}
+
+// sweepSequential returns p's sweep.sequential rule, nil when it has none.
+func sweepSequential(p *Profile) *sweep.Sequential {
+	if p.Sweep == nil {
+		return nil
+	}
+	return p.Sweep.Sequential
 }
 
 func ruleCite(r *callerid.Rule) dialgate.Citation {

@@ -65,6 +65,16 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 		{"us ring lengthened", head + "extends: us\nring: {min: 20s}\n", nil},
 		{"cn ring convention shortened", head + "extends: cn\nring: {min: 5s}\n", nil},
 		{"cn ring convention removed", head + "extends: cn\nring: null\n", nil},
+		{"us-ok sequential removed", head + "extends: us-ok\nsweep: null\n",
+			[]string{"sweep.sequential: removed; base us-ok denies runs of 10 numbers of one segment (15 O.S. § 755.1(D)"}},
+		{"us-ok sequential min_run raised", head + "extends: us-ok\nsweep: {sequential: {min_run: 20}}\n",
+			[]string{"sweep.sequential: min_run 20, max_gap 2, window 1d detect fewer runs than base us-ok (min_run 10, max_gap 2, window 1d)"}},
+		{"us-ok sequential gap narrowed", head + "extends: us-ok\nsweep: {sequential: {max_gap: 0}}\n",
+			[]string{"sweep.sequential: min_run 10, max_gap 0, window 1d detect fewer runs than base us-ok"}},
+		{"us-ok sequential window shortened", head + "extends: us-ok\nsweep: {sequential: {window: 1h}}\n",
+			[]string{"sweep.sequential: min_run 10, max_gap 2, window 1h0m0s detect fewer runs than base us-ok"}},
+		{"us-ok sequential tightened", head + "extends: us-ok\nsweep: {sequential: {min_run: 5, max_gap: 3, window: 48h}}\n", nil},
+		{"cn sequential convention removed", head + "extends: cn\nsweep: {sequential: null}\n", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,131 @@ func TestCNScreenThresholds(t *testing.T) {
 		if rep.Sequential != tc.sequential || rep.Coverage != tc.coverage {
 			t.Errorf("%s: sequential %d coverage %d, want %d and %d", tc.name, rep.Sequential, rep.Coverage, tc.sequential, tc.coverage)
 		}
+	}
+}
+
+// TestUSOKSequential (REQUIREMENTS §3; 15 O.S. §755.1(D)): us-ok denies a
+// run of 10 numbers of one NPA-NXX whose neighbours are at most 2 numbers
+// apart, counting up or down, for every purpose (dialgate cannot tell an
+// automatic dial announcing device from a live-agent dialer) and for toll-free
+// numbers too; a run of 9, or one with 3 numbers between neighbours, passes.
+// Screening a list applies the same thresholds. The federal us profile has no
+// sweep rule.
+func TestUSOKSequential(t *testing.T) {
+	ctx := context.Background()
+	if s := builtin(t, "us").Sweep; s != nil {
+		t.Fatalf("us has a sweep section %+v; the us scenario sweep-sequential-us.yaml assumes none", s)
+	}
+	cfg := *builtin(t, "us-ok").Sweep
+	if cfg.Provenance != nil || cfg.SegmentRate != nil || cfg.Coverage != nil {
+		t.Errorf("us-ok sweep: want only the sequential rule, got %+v", cfg)
+	}
+	// numbers returns n numbers of NPA-NXX npanxx from suffix first, step apart.
+	numbers := func(npanxx string, first, n, step int) []dialgate.Number {
+		ns := make([]dialgate.Number, n)
+		for i := range ns {
+			ns[i] = dialgate.MustParseNumber(fmt.Sprintf("+1%s%04d", npanxx, first+i*step))
+		}
+		return ns
+	}
+	at := time.Date(2026, 6, 10, 14, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		nums    []dialgate.Number
+		purpose dialgate.Purpose
+		denied  int // index of the first denied dial, -1 for none
+	}{
+		{"up by one, marketing", numbers("405555", 100, 12, 1), dialgate.PurposeMarketing, 9},
+		{"down by one, collections", numbers("405555", 111, 12, -1), dialgate.PurposeCollections, 9},
+		{"up by three, survey", numbers("918555", 0, 12, 3), dialgate.PurposeSurvey, 9},
+		{"toll-free, service", numbers("800555", 100, 12, 1), dialgate.PurposeService, 9},
+		{"up by four", numbers("405555", 5000, 20, 4), dialgate.PurposeMarketing, -1},
+		{"nine, then another NXX", append(numbers("405555", 100, 9, 1), numbers("405556", 109, 3, 1)...), dialgate.PurposeMarketing, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			chk, err := sweep.New(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := -1
+			for i, n := range tc.nums {
+				d := dialgate.Dial{To: n, Purpose: tc.purpose, Tenant: "acme", LeadID: "l", At: at.Add(time.Duration(i) * time.Minute)}
+				rs, err := chk.Check(ctx, d)
+				if err == nil && len(rs) == 0 {
+					rs, err = chk.Commit(ctx, d, fmt.Sprintf("d-%d", i))
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rs) > 0 {
+					if rs[0].Code != dialgate.CodeSweepSequential {
+						t.Fatalf("dial %d: %v", i, rs)
+					}
+					if first < 0 {
+						first = i
+					}
+				} else if first >= 0 {
+					t.Fatalf("dial %d allowed after the run was denied at dial %d", i, first)
+				}
+			}
+			if first != tc.denied {
+				t.Fatalf("first denied dial %d, want %d", first, tc.denied)
+			}
+		})
+	}
+	// Screening: the same thresholds on a whole list.
+	items := func(ns []dialgate.Number) []sweep.Item {
+		its := make([]sweep.Item, len(ns))
+		for i, n := range ns {
+			its[i] = sweep.Item{Line: i + 1, Number: n}
+		}
+		return its
+	}
+	for _, tc := range []struct {
+		name string
+		nums []dialgate.Number
+		want int
+	}{
+		{"run of 10, gaps of 2", numbers("405555", 0, 10, 3), 10},
+		{"run of 9, gaps of 2", numbers("405555", 0, 9, 3), 0},
+		{"10 with gaps of 3", numbers("405555", 0, 10, 4), 0},
+		{"toll-free run of 10", numbers("888555", 9990, 10, -1), 10},
+	} {
+		rep, err := sweep.Screen(ctx, items(tc.nums), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Sequential != tc.want {
+			t.Errorf("screen %s: sequential %d, want %d", tc.name, rep.Sequential, tc.want)
+		}
+	}
+}
+
+// TestUSOKSequentialRandomList: us-ok's run of 10 is not tripped by numbers
+// that are not a sweep. 100,000 random numbers spread over 200 NPA-NXX codes
+// of Oklahoma's area codes (500 numbers, 5 % of each code, in one day and one
+// tenant — far denser than a real lead list) hold no run.
+func TestUSOKSequentialRandomList(t *testing.T) {
+	cfg := *builtin(t, "us-ok").Sweep
+	rng := rand.New(rand.NewPCG(1, 2))
+	npas := []uint64{405, 539, 580, 918}
+	var its []sweep.Item
+	for c := range 200 {
+		npanxx := npas[c%len(npas)]*1000 + 200 + uint64(c)
+		for _, s := range rng.Perm(10000)[:500] {
+			n, err := dialgate.NumberFromUint64(1e10 + npanxx*1e4 + uint64(s))
+			if err != nil {
+				t.Fatal(err)
+			}
+			its = append(its, sweep.Item{Line: len(its) + 1, Number: n})
+		}
+	}
+	rep, err := sweep.Screen(context.Background(), its, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sequential != 0 || rep.Invalid != 0 {
+		t.Fatalf("%d numbers falsely in sequential runs, %d invalid", rep.Sequential, rep.Invalid)
 	}
 }
 

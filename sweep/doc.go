@@ -1,5 +1,7 @@
 // Package sweep stops blind dialing through number segments (号段, CN-S4b:
-// 不得按号段盲呼).
+// 不得按号段盲呼) and sequential dialing (Oklahoma, 15 O.S. §755.1(D)). A
+// segment is what numbering.Classify says: a Chinese 号段, or for a North
+// American number its NPA-NXX (the first 6 national digits).
 //
 // The [Check] (name "sweep") denies, at run time,
 //
