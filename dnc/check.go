@@ -196,6 +196,12 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	return c.check(ctx, d, true)
 }
 
+// EvidenceLists is the evidence key by which an attested decision says the
+// stored do-not-call lists (Lists: opt-outs, complaints, scoped entries) were
+// consulted for it, value "consulted"; registry copies are named by
+// "dnc.registry.<name>" with their version and age.
+const EvidenceLists = "dnc.lists"
+
 // FutureSkew is how far a registry copy's as-of instant may lie after the
 // dial (clocks differ) before a profile with a maximum age denies it as
 // untrustworthy (dnc.registry_stale).
@@ -219,6 +225,12 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 			if e.Scope.Matches(d) {
 				rs = append(rs, listedReason(Hit{List: e.List, Scope: e.Scope, Source: e.Source, AddedAt: e.AddedAt}))
 			}
+		}
+		if attest {
+			// The stored lists have no snapshot version or age (they are
+			// current by construction: a write is in force for the next
+			// lookup); the record says they were consulted.
+			ev = append(ev, dialgate.Evidence{Key: EvidenceLists, Value: "consulted"})
 		}
 	}
 	return rs, ev, nil

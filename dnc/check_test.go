@@ -196,8 +196,9 @@ func TestRegistryStaleness(t *testing.T) {
 		t.Fatalf("31-day-old copy: %v", rs)
 	}
 	rs, ev, _ := c.Attest(ctx, d)
-	if len(rs) != 0 || len(ev) != 1 || ev[0].Key != "dnc.registry.us-national" || !strings.Contains(ev[0].Value, "age=31d") {
-		t.Fatalf("attest: %v %v", rs, ev)
+	if len(rs) != 0 || len(ev) != 2 || ev[0].Key != "dnc.registry.us-national" || !strings.Contains(ev[0].Value, "age=31d") ||
+		ev[1] != (dialgate.Evidence{Key: EvidenceLists, Value: "consulted"}) {
+		t.Fatalf("attest: %v %v, want the registry's version and age and the stored lists consulted", rs, ev)
 	}
 	d.At = t0.Add(time.Hour)
 	if rs, _ := c.Check(ctx, d); !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCRegistryStale}) {
@@ -366,7 +367,7 @@ func TestSwapBetweenStatusAndLookup(t *testing.T) {
 	if !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCRegistryStale}) {
 		t.Fatalf("reasons %v, want dnc.registry_stale (the lookup was answered by the 60-day-old copy)", codes(rs))
 	}
-	if len(ev) != 1 || !strings.Contains(ev[0].Value, "version="+stale.Header.Version()) {
+	if len(ev) != 2 || !strings.Contains(ev[0].Value, "version="+stale.Header.Version()) {
 		t.Fatalf("evidence %v, want the version of the copy consulted (%s)", ev, stale.Header.Version())
 	}
 }

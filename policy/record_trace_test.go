@@ -81,6 +81,9 @@ func TestDecisionRecordRequirements(t *testing.T) {
 		if rec.Consent == nil || rec.Consent.ID != "c-90" || rec.Consent.EvidenceSHA256 != traceHash {
 			t.Errorf("consent %+v", rec.Consent)
 		}
+		if !evidenceHas(rec.Lists, "dnc.lists", "consulted") {
+			t.Errorf("lists %v, want the stored do-not-call lists named as consulted", rec.Lists)
+		}
 		if rec.Window != auditlog.WindowInside || !evidenceHas(rec.Counters, "frequency.seen", "") {
 			t.Errorf("window %q counters %v", rec.Window, rec.Counters)
 		}
