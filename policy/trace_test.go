@@ -113,8 +113,8 @@ func TestUSOKSequential(t *testing.T) {
 		t.Fatalf("us has a sweep section %+v; the us scenario sweep-sequential-us.yaml assumes none", s)
 	}
 	cfg := *builtin(t, "us-ok").Sweep
-	if cfg.Provenance != nil || cfg.SegmentRate != nil || cfg.Coverage != nil {
-		t.Errorf("us-ok sweep: want only the sequential rule, got %+v", cfg)
+	if cfg.Provenance == nil || cfg.Provenance.Cite.Source != dialgate.SourceLaw || cfg.SegmentRate != nil || cfg.Coverage != nil {
+		t.Errorf("us-ok sweep: want the provenance rule [L] (random number dialing) and the sequential rule, got %+v", cfg)
 	}
 	// numbers returns n numbers of NPA-NXX npanxx from suffix first, step apart.
 	numbers := func(npanxx string, first, n, step int) []dialgate.Number {
