@@ -31,12 +31,20 @@ func isLaw(c dialgate.Citation) bool {
 // required, a looser frequency cap or pause, a shorter minimum ring time, a
 // caller-ID or provenance rule removed, a sequential-run rule removed or
 // loosened. The merge of extends lets an overlay do all of that; Lint makes it
-// visible. A base that is not built in (a file) is not compared.
+// visible. The comparison is with the nearest built-in profile of p's extends
+// chain: the base itself when it is built in; for a base that is a file (which
+// may extend another file), the built-in profile that chain ends on, so that
+// a weakening in a file lower in the chain is reported for the file on top.
+// A chain of files only is not compared.
 func overlayWarnings(p *Profile, now time.Time) []Warning {
-	if p.Extends == "" || !slices.Contains(Builtins(), p.Extends) {
+	ref := p.lintBase
+	if ref == "" && slices.Contains(Builtins(), p.Extends) {
+		ref = p.Extends
+	}
+	if ref == "" {
 		return nil
 	}
-	base, err := Builtin(p.Extends)
+	base, err := Builtin(ref)
 	if err != nil {
 		return nil
 	}

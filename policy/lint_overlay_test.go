@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +116,60 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 			if !strings.HasPrefix(w.Path, "schedule.holidays.calendars") {
 				t.Errorf("built-in %s: %s", name, w)
 			}
+		}
+	}
+}
+
+// TestLintOverlayChain: a profile file that extends another file (the layout
+// docs/deploy.md recommends for blackouts) is compared with the built-in
+// profile at the bottom of its extends chain: a weakening in the middle file
+// is not hidden by the file on top.
+func TestLintOverlayChain(t *testing.T) {
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	head := "schema: dialgate.profile.v1\n"
+	write("overrides.yaml", head+"name: overrides\nextends: us-al\nschedule: {holidays: {forbid: false}}\n")
+	top := write("top.yaml", head+"name: top\nextends: overrides.yaml\ndescription: blackouts go here\n")
+	mid := write("mid.yaml", head+"name: mid\nextends: overrides.yaml\n")
+	write("tighter.yaml", head+"name: tighter\nextends: us-al\nschedule: {callback: null}\n")
+	ok := write("ok.yaml", head+"name: ok\nextends: tighter.yaml\n")
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{top, []string{"schedule.holidays: base us-al forbids calls on holidays; this profile does not"}},
+		{mid, []string{"schedule.holidays: base us-al forbids calls on holidays"}},
+		{ok, nil},
+	} {
+		p, err := LoadFile(tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, w := range Lint(p, now) {
+			if !strings.HasPrefix(w.Path, "schedule.holidays.calendars") {
+				got = append(got, w.String())
+			}
+		}
+		if len(got) != len(tt.want) {
+			t.Fatalf("%s: Lint = %q, want %d warnings containing %q", filepath.Base(tt.path), got, len(tt.want), tt.want)
+		}
+		for i := range got {
+			if !strings.Contains(got[i], tt.want[i]) {
+				t.Errorf("%s: warning %d = %q, want it to contain %q", filepath.Base(tt.path), i, got[i], tt.want[i])
+			}
+		}
+		// A copy lints as the original does.
+		if n := len(Lint(p.Clone(), now)); n != len(Lint(p, now)) {
+			t.Errorf("%s: the clone has %d warnings, the original %d", filepath.Base(tt.path), n, len(Lint(p, now)))
 		}
 	}
 }
