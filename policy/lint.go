@@ -37,9 +37,10 @@ func (w Warning) String() string { return w.Path + ": " + w.Message }
 //
 // Lint knows the built-in calendars only, as Build does.
 //
-// For a profile that extends a built-in one, Lint also warns about every rule
-// the base cites to a law or a regulator (source L or R) that the profile
-// relaxes or removes (see overlayWarnings): extends merges without limits, so
+// For a profile that extends a built-in one, directly or through profile files
+// that do, Lint also warns about every rule that built-in base cites to a law
+// or a regulator (source L or R) that the profile relaxes or removes (see
+// overlayWarnings): extends merges without limits, so
 // an overlay may widen a statutory window or shorten a statutory retention and
 // still validate; the warning says so. Conventions (U) are the author's to
 // change and draw no warning. Lint returns nil when there is nothing to say.

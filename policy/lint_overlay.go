@@ -24,18 +24,27 @@ func isLaw(c dialgate.Citation) bool {
 
 // overlayWarnings compares p with the built-in profile it extends and warns
 // about every rule the base cites to a law or a regulator (L, R) that p
-// relaxes or removes: a wider calling window, holidays no longer forbidden, a
-// new callback exemption, a shorter recording retention, a registry no longer
+// relaxes or removes: a wider calling window, holidays no longer forbidden (or
+// a holiday calendar dropped), a new callback exemption, a default zone for
+// callees whose zone is unknown, a shorter recording retention, a registry no longer
 // required or allowed older, a shorter do-not-call hold, consent no longer
 // required, a looser frequency cap or pause, a shorter minimum ring time, a
 // caller-ID or provenance rule removed, a sequential-run rule removed or
 // loosened. The merge of extends lets an overlay do all of that; Lint makes it
-// visible. A base that is not built in (a file) is not compared.
+// visible. The comparison is with the nearest built-in profile of p's extends
+// chain: the base itself when it is built in; for a base that is a file (which
+// may extend another file), the built-in profile that chain ends on, so that
+// a weakening in a file lower in the chain is reported for the file on top.
+// A chain of files only is not compared.
 func overlayWarnings(p *Profile, now time.Time) []Warning {
-	if p.Extends == "" || !slices.Contains(Builtins(), p.Extends) {
+	ref := p.lintBase
+	if ref == "" && slices.Contains(Builtins(), p.Extends) {
+		ref = p.Extends
+	}
+	if ref == "" {
 		return nil
 	}
-	base, err := Builtin(p.Extends)
+	base, err := Builtin(ref)
 	if err != nil {
 		return nil
 	}
@@ -231,6 +240,15 @@ func scheduleOverlayWarnings(b, p *schedule.Config, bn string) []Warning {
 			if p.Callback != nil && (b.Callback == nil || p.Callback.MaxTriggerAge > b.Callback.MaxTriggerAge) {
 				warn("schedule.callback", lawCite, "exempts callbacks from the windows of base %s", bn)
 			}
+			// A default zone decides dials the base denies (schedule.zone_unknown)
+			// by a guessed local time.
+			if z := p.DefaultZone; z != nil && (b.DefaultZone == nil || b.DefaultZone.Name != z.Name) {
+				if b.DefaultZone == nil {
+					warn("schedule.default_zone", lawCite, "assumes %s for a callee whose zone is unknown; base %s denies such dials (schedule.zone_unknown)", z.Name, bn)
+				} else {
+					warn("schedule.default_zone", lawCite, "assumes %s for a callee whose zone is unknown; base %s assumes %s", z.Name, bn, b.DefaultZone.Name)
+				}
+			}
 		}
 	}
 	if st := b.AlsoInStandardTime; st != nil && isLaw(st.Cite) {
@@ -244,6 +262,14 @@ func scheduleOverlayWarnings(b, p *schedule.Config, bn string) []Warning {
 	if h := b.Holidays; h != nil && h.Forbid && isLaw(h.Cite) {
 		if p == nil || p.Holidays == nil || !p.Holidays.Forbid {
 			warn("schedule.holidays", h.Cite, "base %s forbids calls on holidays; this profile does not", bn)
+		} else {
+			// calendars is a list: an overlay that sets it replaces it whole,
+			// and the holidays of a calendar left out become calling days.
+			for _, c := range h.Calendars {
+				if !slices.Contains(p.Holidays.Calendars, c) {
+					warn("schedule.holidays", h.Cite, "calendar %s of base %s is not listed: calls are no longer forbidden on its holidays", c, bn)
+				}
+			}
 		}
 	}
 	return ws

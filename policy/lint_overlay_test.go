@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +54,15 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 		{"fr refusal pause shortened", head + "extends: fr\nfrequency: {pause_after_refusal: {window: 30d, purposes: [marketing], cite: {source: U, ref: ours}}}\n",
 			[]string{"frequency.pause_after_refusal: base fr pauses 61d after a refusal, per callee"}},
 		{"fr refusal pause lengthened", head + "extends: fr\nfrequency: {pause_after_refusal: {window: 90d, cite: {source: U, ref: ours}}}\n", nil},
+		// calendars is a list: setting it replaces the base's whole.
+		{"us-al state holidays dropped", head + "extends: us-al\nschedule: {holidays: {calendars: [us-federal-2026, us-federal-2027]}}\n",
+			[]string{"schedule.holidays: calendar us-al-2026 of base us-al is not listed", "schedule.holidays: calendar us-al-2027 of base us-al is not listed"}},
+		{"us-al federal holidays dropped", head + "extends: us-al\nschedule: {holidays: {calendars: [us-al-2026, us-al-2027]}}\n",
+			[]string{"calendar us-federal-2026 of base us-al", "calendar us-federal-2027 of base us-al"}},
+		{"us-al calendars kept", head + "extends: us-al\nschedule: {holidays: {makeup_workdays_as: sat}}\n", nil},
+		{"us default zone assumed", head + "extends: us\nschedule: {default_zone: {name: America/Los_Angeles, cite: {source: U, ref: ours}}}\n",
+			[]string{"schedule.default_zone: assumes America/Los_Angeles for a callee whose zone is unknown; base us denies such dials (schedule.zone_unknown)"}},
+		{"cn convention default zone", head + "extends: cn\nschedule: {default_zone: {name: Asia/Shanghai, cite: {source: U, ref: ours}}}\n", nil},
 		{"us callback added", head + "extends: us\nschedule: {callback: {max_trigger_age: 30m, cite: {source: U, ref: ours}}}\n",
 			[]string{"schedule.callback: exempts callbacks from the windows of base us"}},
 		{"cn callerid ledger removed", head + "extends: cn\ncallerid: {ledger: null}\n",
@@ -106,6 +117,60 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 			if !strings.HasPrefix(w.Path, "schedule.holidays.calendars") {
 				t.Errorf("built-in %s: %s", name, w)
 			}
+		}
+	}
+}
+
+// TestLintOverlayChain: a profile file that extends another file (the layout
+// docs/deploy.md recommends for blackouts) is compared with the built-in
+// profile at the bottom of its extends chain: a weakening in the middle file
+// is not hidden by the file on top.
+func TestLintOverlayChain(t *testing.T) {
+	now := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	head := "schema: dialgate.profile.v1\n"
+	write("overrides.yaml", head+"name: overrides\nextends: us-al\nschedule: {holidays: {forbid: false}}\n")
+	top := write("top.yaml", head+"name: top\nextends: overrides.yaml\ndescription: blackouts go here\n")
+	mid := write("mid.yaml", head+"name: mid\nextends: overrides.yaml\n")
+	write("tighter.yaml", head+"name: tighter\nextends: us-al\nschedule: {callback: null}\n")
+	ok := write("ok.yaml", head+"name: ok\nextends: tighter.yaml\n")
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{top, []string{"schedule.holidays: base us-al forbids calls on holidays; this profile does not"}},
+		{mid, []string{"schedule.holidays: base us-al forbids calls on holidays"}},
+		{ok, nil},
+	} {
+		p, err := LoadFile(tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, w := range Lint(p, now) {
+			if !strings.HasPrefix(w.Path, "schedule.holidays.calendars") {
+				got = append(got, w.String())
+			}
+		}
+		if len(got) != len(tt.want) {
+			t.Fatalf("%s: Lint = %q, want %d warnings containing %q", filepath.Base(tt.path), got, len(tt.want), tt.want)
+		}
+		for i := range got {
+			if !strings.Contains(got[i], tt.want[i]) {
+				t.Errorf("%s: warning %d = %q, want it to contain %q", filepath.Base(tt.path), i, got[i], tt.want[i])
+			}
+		}
+		// A copy lints as the original does.
+		if n := len(Lint(p.Clone(), now)); n != len(Lint(p, now)) {
+			t.Errorf("%s: the clone has %d warnings, the original %d", filepath.Base(tt.path), n, len(Lint(p, now)))
 		}
 	}
 }

@@ -147,7 +147,21 @@ func parse(file string, data []byte, l loader, depth int) (*Profile, error) {
 			return nil, fmt.Errorf("%w: %s:%d: extends %q: %w", ErrInvalidProfile, file, line, head.Extends, err)
 		}
 	}
-	return overlay(doc, base)
+	p, err := overlay(doc, base)
+	if err != nil {
+		return nil, err
+	}
+	// Lint compares p with its nearest built-in ancestor: the base itself
+	// when it is built in (resolve prefers a built-in name to a file), else
+	// the one the base file rests on.
+	switch {
+	case base == nil:
+	case slices.Contains(Builtins(), head.Extends):
+		p.lintBase = head.Extends
+	default:
+		p.lintBase = base.lintBase
+	}
+	return p, nil
 }
 
 // overlay merges the document onto base (nil: none), decodes and validates.

@@ -61,6 +61,12 @@ type Profile struct {
 	Recording *recording.Config `json:"recording,omitempty"`
 	// Complaint sets the complaint-handling deadlines.
 	Complaint *complaint.Config `json:"complaint,omitempty"`
+
+	// lintBase is the built-in profile at the bottom of the extends chain the
+	// profile was loaded with (the nearest built-in ancestor), which Lint
+	// compares it with; empty when unknown (then Lint uses Extends when it
+	// names a built-in profile). Not part of the profile's content.
+	lintBase string
 }
 
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
@@ -143,6 +149,7 @@ func (p *Profile) Clone() *Profile {
 	if err := json.Unmarshal(b, &c); err != nil {
 		panic(fmt.Sprintf("policy: profile does not round-trip: %v", err))
 	}
+	c.lintBase = p.lintBase
 	return &c
 }
 

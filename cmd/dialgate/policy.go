@@ -135,9 +135,11 @@ A valid profile may also get warnings, which do not change the exit code: a
 holiday calendar series whose data ends within 60 days of now (--at), or has
 ended, with its last calendar and last covered date. After that date a profile
 whose holidays forbid calls denies every dial (schedule.unavailable). A profile
-that extends a built-in one is warned about every rule its base cites to a law
-or a regulator (source L or R) that it relaxes or removes: a wider calling
-window, a shorter retention or hold, a registry no longer required or allowed
+that extends a built-in one (directly, or through profile files that do) is
+warned about every rule that built-in base cites to a law or a regulator
+(source L or R) that it relaxes or removes: a wider calling window, a holiday
+calendar dropped, a default zone for callees whose zone is unknown, a shorter
+retention or hold, a registry no longer required or allowed
 older, consent no longer required, a looser cap, a shorter minimum ring time.
 
 With --json, prints an object: ok (every profile valid) and profiles, one per
