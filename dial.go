@@ -86,7 +86,8 @@ type Dial struct {
 	// LeadID names the CRM or list record the number came from.
 	LeadID string
 	// TriggerAt is when the inbound contact or transaction that triggers an
-	// instant callback happened. Required for PurposeCallback, must not be after At.
+	// instant callback happened (or the inbound contact the number came from,
+	// for any purpose). Required for PurposeCallback; never after At.
 	TriggerAt time.Time
 	// Route is domestic (the zero value) or international.
 	Route Route
@@ -105,7 +106,8 @@ func (d Dial) HasProvenance() bool {
 
 // Validate reports the first malformed field of d as an error wrapping
 // ErrInvalidDial (a *FieldError naming the field). It checks the callee, the
-// purpose, the route, and for callbacks that TriggerAt is set and not after At.
+// purpose, the route, that TriggerAt is set for callbacks and is never after
+// At.
 func (d Dial) Validate() error {
 	if !d.To.IsValid() {
 		return dialFieldErr("to", "missing callee number")
@@ -119,13 +121,14 @@ func (d Dial) Validate() error {
 	if !d.Route.IsValid() {
 		return dialFieldErr("route", fmt.Sprintf("unknown route %q (want domestic or international)", string(d.Route)))
 	}
-	if d.Purpose == PurposeCallback {
-		if d.TriggerAt.IsZero() {
-			return dialFieldErr("trigger_at", "required for purpose callback")
-		}
-		if !d.At.IsZero() && d.TriggerAt.After(d.At) {
-			return dialFieldErr("trigger_at", fmt.Sprintf("%s is after the decision time %s", d.TriggerAt.Format(time.RFC3339), d.At.Format(time.RFC3339)))
-		}
+	if d.Purpose == PurposeCallback && d.TriggerAt.IsZero() {
+		return dialFieldErr("trigger_at", "required for purpose callback")
+	}
+	// A trigger after the decision is invalid whatever the purpose: it is
+	// lead provenance too (HasProvenance), and a contact that has not
+	// happened cannot be where a number came from.
+	if !d.TriggerAt.IsZero() && !d.At.IsZero() && d.TriggerAt.After(d.At) {
+		return dialFieldErr("trigger_at", fmt.Sprintf("%s is after the decision time %s", d.TriggerAt.Format(time.RFC3339), d.At.Format(time.RFC3339)))
 	}
 	for _, f := range [...]struct{ name, v string }{
 		{"tenant", d.Tenant}, {"industry", d.Industry}, {"business_line", d.BusinessLine},

@@ -152,6 +152,10 @@ func TestInvalidDial(t *testing.T) {
 			d.Purpose = dialgate.PurposeCallback
 			d.TriggerAt = noon.Add(time.Minute)
 		}, "trigger_at"},
+		{"trigger in future as provenance", func(d *dialgate.Dial) {
+			d.LeadID = ""
+			d.TriggerAt = noon.Add(time.Minute)
+		}, "trigger_at"},
 		{"control char", func(d *dialgate.Dial) { d.Campaign = "a\nb" }, "campaign"},
 		{"too long", func(d *dialgate.Dial) { d.LeadID = strings.Repeat("x", 300) }, "lead_id"},
 	} {
@@ -171,7 +175,7 @@ func TestInvalidDial(t *testing.T) {
 			}
 		})
 	}
-	if len(log.decisions) != 8 {
+	if len(log.decisions) != 9 {
 		t.Fatalf("invalid dials not audited: %d records", len(log.decisions))
 	}
 }
