@@ -179,11 +179,12 @@ type Report struct {
 	// which records they seal, in the order the keys first signed.
 	Signers []SignerSummary
 	// LogID is the log identity its checkpoints carry; empty when none
-	// carries one (a log written before checkpoints carried one).
+	// carries one (a log written before checkpoints carried one, or only by
+	// writers opened with Options.NoNewLogID).
 	LogID string
 	// CheckpointsWithoutLogID is the number of the log's checkpoints that
-	// carry no identity and no time (written before checkpoints carried
-	// them).
+	// carry no identity (written before checkpoints carried one, or by a
+	// writer opened with Options.NoNewLogID before the log had one).
 	CheckpointsWithoutLogID int64
 	// FirstTime and LastTime are the times of the first and last
 	// checkpoints that carry one; zero when none does.

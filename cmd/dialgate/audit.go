@@ -45,10 +45,10 @@ type verifyResult struct {
 	TrustedSize *int64                `json:"trusted_tree_size,omitempty"`
 	Problem     *auditlog.VerifyError `json:"problem,omitempty"`
 	// LogID is the log identity the checkpoints carry; empty when none
-	// does (checkpoints written before they carried one).
+	// does (see noLogIDWhy).
 	LogID string `json:"log_id,omitempty"`
 	// CheckpointsWithoutLogID counts the checkpoints that carry no log
-	// identity and no time (written before checkpoints carried them).
+	// identity (see noLogIDWhy).
 	CheckpointsWithoutLogID int64 `json:"checkpoints_without_log_id"`
 	// FirstCheckpointTime and LastCheckpointTime are the times of the first
 	// and last checkpoints that carry one.
@@ -96,8 +96,11 @@ public key or its file, added to the --key list, or the name+hash of a
 Checkpoints carry the log's identity (log id) and the time they were signed;
 verify fails when a checkpoint carries another identity than the log's other
 checkpoints (wrong log: one signing key shared by several logs) or is dated
-before the previous one, and reports the identity. --log-id requires it.
-Checkpoints written before they carried these (older logs) verify as before. --checkpoint names a signed
+before the previous one, and reports the identity. --log-id ID fails on a
+checkpoint carrying another identity, and on a log none of whose checkpoints
+carries one. Checkpoints without an identity (written by a build from before
+checkpoints carried one, or by dialgate check or audit repair before dialgate
+serve gave the log its identity) verify as before. --checkpoint names a signed
 checkpoint kept outside the log (a copy of the "checkpoint" file, or one
 published through Options.OnCheckpoint): a log cut short after it is reported
 as truncated. Without --checkpoint, the "checkpoint" file in the log's
@@ -226,7 +229,7 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 	cmd.Flags().StringVar(&checkpoint, "checkpoint", "", "a trusted signed checkpoint kept outside the log")
 	cmd.Flags().BoolVar(&noTrusted, "no-checkpoint", false, "do not use the checkpoint file in the log directory")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "machine-readable output")
-	cmd.Flags().StringVar(&logID, "log-id", "", "the log identity every checkpoint must carry")
+	cmd.Flags().StringVar(&logID, "log-id", "", "the log's identity: fail on a checkpoint carrying another one, or on a log none of whose checkpoints carries one")
 	cmd.Flags().StringArrayVar(&require, "require-key", nil, "KEY@SEQ or KEY@TIME: checkpoints sealing record SEQ or later (dated TIME or later) must be signed by KEY; repeatable")
 	return cmd
 }
@@ -269,6 +272,11 @@ func parseKeyRule(s string, known []note.Verifier) (auditlog.KeyRule, note.Verif
 	return rule, v, nil
 }
 
+// noLogIDWhy says why checkpoints may carry no log identity: a build from
+// before checkpoints carried one wrote them, or a tool that leaves the
+// identity to the sidecar whose log it is (auditlog.Options.NoNewLogID) did.
+const noLogIDWhy = "written by a build from before checkpoints carried one, or by dialgate check or audit repair before dialgate serve gave the log its identity"
+
 func writeVerifyText(a *app, r verifyResult) {
 	if r.Problem != nil {
 		fmt.Fprintf(a.stdout, "FAIL %s\n", r.Problem)
@@ -288,11 +296,11 @@ func writeVerifyText(a *app, r verifyResult) {
 	}
 	switch {
 	case r.LogID != "" && r.CheckpointsWithoutLogID > 0:
-		fmt.Fprintf(a.stdout, "     log id %s (%d checkpoint(s) carry no log id or time: written by a build before checkpoints carried them)\n", r.LogID, r.CheckpointsWithoutLogID)
+		fmt.Fprintf(a.stdout, "     log id %s (%d checkpoint(s) carry none: %s)\n", r.LogID, r.CheckpointsWithoutLogID, noLogIDWhy)
 	case r.LogID != "":
 		fmt.Fprintf(a.stdout, "     log id %s\n", r.LogID)
 	case r.Checkpoints > 0:
-		fmt.Fprintf(a.stdout, "     no log id: the checkpoints were written before they carried one\n")
+		fmt.Fprintf(a.stdout, "     no log id: no checkpoint carries one (%s)\n", noLogIDWhy)
 	}
 	if !r.FirstCheckpointTime.IsZero() {
 		fmt.Fprintf(a.stdout, "     checkpoints dated %s to %s\n", r.FirstCheckpointTime.Format(time.RFC3339), r.LastCheckpointTime.Format(time.RFC3339))
