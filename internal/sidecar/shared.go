@@ -55,7 +55,10 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		// auditor asks the fleet for, and a hold or a complaint may come
 		// through any sidecar.
 		deps.Recordings, complaints = pg, pg
-		probes = append(probes, Probe{Name: "postgres", Check: pg.Ping})
+		// Without Redis the fleet's do-not-call lists are PostgreSQL's, and
+		// their change feed (LISTEN) keeps this sidecar's Bloom filter and
+		// cache current: the probe watches it too.
+		probes = append(probes, Probe{Name: "postgres", Check: storeProbe("postgres", pg, cfg.Redis == "")})
 	}
 	if cfg.Redis != "" {
 		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.Options{Prefix: cfg.RedisPrefix, RequireAOF: cfg.requireAOF()})
@@ -72,15 +75,29 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 			// revocation through one sidecar must reach every other.
 			deps.Consents = rs
 		}
-		probes = append(probes, Probe{Name: "redis", Check: func(ctx context.Context) error {
-			if err := rs.Ping(ctx); err != nil {
-				return err
-			}
-			if !rs.FeedLive() {
-				return fmt.Errorf("redis: DNC change feed not live")
-			}
-			return nil
-		}})
+		probes = append(probes, Probe{Name: "redis", Check: storeProbe("redis", rs, true)})
 	}
 	return probes, complaints, nil
+}
+
+// feedStore is a shared store with a DNC change feed (pgstore, redisstore).
+type feedStore interface {
+	Ping(ctx context.Context) error
+	FeedLive() bool
+}
+
+// storeProbe checks that s answers and, with feed, that its DNC change feed
+// is live: while the feed is lost every do-not-call lookup reads the store
+// (fail closed), and the sidecar reports NOT_SERVING so that the operator
+// knows and a load balancer moves away.
+func storeProbe(name string, s feedStore, feed bool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := s.Ping(ctx); err != nil {
+			return err
+		}
+		if feed && !s.FeedLive() {
+			return fmt.Errorf("%s: DNC change feed not live", name)
+		}
+		return nil
+	}
 }

@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -64,5 +65,35 @@ func TestOpenSharedRefusesRedisWithoutAOF(t *testing.T) {
 	}
 	if deps.DNC != nil || deps.Counters != nil {
 		t.Error("deps were pointed at the refused Redis")
+	}
+}
+
+type fakeFeedStore struct {
+	ping error
+	live bool
+}
+
+func (f *fakeFeedStore) Ping(context.Context) error { return f.ping }
+func (f *fakeFeedStore) FeedLive() bool             { return f.live }
+
+// The probe of a shared store fails when it does not answer and, where it
+// holds the fleet's do-not-call lists, when their change feed is lost
+// (PostgreSQL without Redis: its LISTEN feed was not watched).
+func TestStoreProbe(t *testing.T) {
+	ctx := context.Background()
+	s := &fakeFeedStore{live: true}
+	if err := storeProbe("postgres", s, true)(ctx); err != nil {
+		t.Fatalf("live: %v", err)
+	}
+	s.live = false
+	if err := storeProbe("postgres", s, true)(ctx); err == nil || !strings.Contains(err.Error(), "postgres: DNC change feed not live") {
+		t.Fatalf("feed lost: %v", err)
+	}
+	if err := storeProbe("postgres", s, false)(ctx); err != nil {
+		t.Fatalf("feed lost, lists elsewhere (Redis): %v", err)
+	}
+	s.ping = errors.New("down")
+	if err := storeProbe("redis", s, false)(ctx); err == nil {
+		t.Fatal("a store that does not answer passed")
 	}
 }
