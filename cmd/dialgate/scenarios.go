@@ -78,7 +78,7 @@ invalid (unknown key, bad value, unsupported event type...) or missing.`,
 					return err
 				}
 			} else {
-				fmt.Fprintf(a.stdout, "\n%d files: %d passed, %d failed, %d invalid\n", len(files), passed, failed, invalid)
+				fmt.Fprintf(a.stdout, "\n%d %s: %d passed, %d failed, %d invalid\n", len(files), plural(len(files), "file", "files"), passed, failed, invalid)
 			}
 			switch {
 			case invalid > 0:
