@@ -257,15 +257,8 @@ func TestCheckpointCompatibility(t *testing.T) {
 
 	// An old log (testdata/pre-refused, written by commit d2a145f) verifies
 	// unchanged, with no identity and no time.
-	vkey, err := os.ReadFile(filepath.Join("testdata", "pre-refused", "verifier.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := NewVerifier(strings.TrimSpace(string(vkey)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := []string{filepath.Join("testdata", "pre-refused", "audit-000001.jsonl")}
+	oldFile, v := preRefusedLog(t)
+	old := []string{oldFile}
 	rep, err := Verify(context.Background(), old, VerifyOptions{Verifiers: note.VerifierList(v)})
 	if err != nil || rep.Checkpoints == 0 || rep.LogID != "" || rep.CheckpointsWithoutLogID != rep.Checkpoints || !rep.FirstTime.IsZero() || len(rep.Signers) != 1 {
 		t.Fatalf("Verify of an old log: %+v, %v", rep, err)

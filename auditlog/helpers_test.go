@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,4 +115,36 @@ func outcomeLines(t *testing.T, files []string) []outcomeLine {
 		}
 	}
 	return out
+}
+
+// appendToFile appends b to the file path, as a crash in the middle of a
+// write leaves it.
+func appendToFile(t testing.TB, path string, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// preRefusedLog returns the log file of testdata/pre-refused (written by the
+// code of commit d2a145f, before OutcomeRecord.Refused, log ids and
+// checkpoint times) and the verifier of its checkpoints.
+func preRefusedLog(t testing.TB) (file string, v note.Verifier) {
+	t.Helper()
+	vkey, err := os.ReadFile(filepath.Join("testdata", "pre-refused", "verifier.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err = NewVerifier(strings.TrimSpace(string(vkey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join("testdata", "pre-refused", "audit-000001.jsonl"), v
 }

@@ -240,16 +240,11 @@ func TestTornTailAndRepair(t *testing.T) {
 	opts.CheckpointEvery = 10
 	files := writeLog(t, dir, opts, 25)
 	// A crash in the middle of a write: append half a record without newline.
-	f, err := os.OpenFile(files[0], os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	half := []byte(`{"schema":"dialgate.audit.v1","seq":30,"prev":"abc","kind":"deci`)
-	f.Write(half)
-	f.Close()
+	appendToFile(t, files[0], half)
 	info, _ := os.Stat(files[0])
 
-	_, err = Open(context.Background(), dir, opts)
+	_, err := Open(context.Background(), dir, opts)
 	var torn *TornError
 	if !errors.As(err, &torn) || !errors.Is(err, ErrTorn) {
 		t.Fatalf("Open after a torn write: %v, want *TornError", err)

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,15 +15,7 @@ import (
 // written by the code of commit d2a145f) still verifies, parses, and
 // re-encodes byte for byte: the optional field is absent, not false.
 func TestPreRefusedLogVerifies(t *testing.T) {
-	vkey, err := os.ReadFile(filepath.Join("testdata", "pre-refused", "verifier.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := NewVerifier(strings.TrimSpace(string(vkey)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join("testdata", "pre-refused", "audit-000001.jsonl")
+	file, v := preRefusedLog(t)
 	rep, err := Verify(context.Background(), []string{file}, VerifyOptions{Verifiers: note.VerifierList(v)})
 	if err != nil {
 		t.Fatalf("Verify: %v", err)

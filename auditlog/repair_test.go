@@ -20,18 +20,8 @@ func TestRepairInterruptedKeepsSavedBytes(t *testing.T) {
 	dir := t.TempDir()
 	opts := testOptions(k)
 	files := writeLog(t, dir, opts, 5)
-	appendBytes := func(b []byte) {
-		f, err := os.OpenFile(files[0], os.O_WRONLY|os.O_APPEND, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.Write(b); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-	}
 	first := []byte(`{"schema":"dialgate.audit.v1","seq":6,"prev":"first-crash`)
-	appendBytes(first)
+	appendToFile(t, files[0], first)
 	_, err := Open(context.Background(), dir, opts)
 	var torn *TornError
 	if !errors.As(err, &torn) {
@@ -41,7 +31,7 @@ func TestRepairInterruptedKeepsSavedBytes(t *testing.T) {
 	if err := cutTail(torn); err != nil {
 		t.Fatal(err)
 	}
-	appendBytes([]byte(`{"schema":"dialgate.audit.v1","seq":6,"prev":"second-crash`))
+	appendToFile(t, files[0], []byte(`{"schema":"dialgate.audit.v1","seq":6,"prev":"second-crash`))
 
 	recs, err := Repair(context.Background(), dir, opts)
 	// Both cuts are recorded, the first one's (which the crash left
@@ -82,16 +72,9 @@ func TestRepairRecordsCutLeftUnrecorded(t *testing.T) {
 	dir := t.TempDir()
 	opts := testOptions(k)
 	files := writeLog(t, dir, opts, 5)
-	f, err := os.OpenFile(files[0], os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	torn := []byte(`{"schema":"dialgate.audit.v1","seq":5,"prev":"crash`)
-	if _, err := f.Write(torn); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	_, err = Open(context.Background(), dir, opts)
+	appendToFile(t, files[0], torn)
+	_, err := Open(context.Background(), dir, opts)
 	var te *TornError
 	if !errors.As(err, &te) {
 		t.Fatalf("Open: %v, want *TornError", err)
@@ -144,14 +127,7 @@ func TestRepairSavesAnOverlongTornTailWhole(t *testing.T) {
 	}
 	tail := make([]byte, MaxLineBytes+200<<10) // zeros, no newline
 	copy(tail, `{"schema":"dialgate.audit.v1","seq":3,"prev":"`)
-	f, err := os.OpenFile(files[0], os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Write(tail); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	appendToFile(t, files[0], tail)
 
 	_, err = Open(context.Background(), dir, opts)
 	var te *TornError
@@ -178,14 +154,7 @@ func TestVerifyRepairRecordSavedFile(t *testing.T) {
 	dir := t.TempDir()
 	opts := testOptions(k)
 	files := writeLog(t, dir, opts, 5)
-	f, err := os.OpenFile(files[0], os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString(`{"schema":"dialgate.audit.v1","seq":5,"prev":"crash`); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	appendToFile(t, files[0], []byte(`{"schema":"dialgate.audit.v1","seq":5,"prev":"crash`))
 	recs, err := Repair(context.Background(), dir, opts)
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("Repair: %+v, %v", recs, err)
