@@ -128,7 +128,7 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 				if err != nil {
 					return usageErr("--key: %v", err)
 				}
-				if !slices.ContainsFunc(vs, func(o note.Verifier) bool { return o.Name() == v.Name() && o.KeyHash() == v.KeyHash() }) {
+				if !hasKey(vs, v) {
 					vs = append(vs, v) // a key given twice would be ambiguous to note.VerifierList
 				}
 			}
@@ -264,12 +264,15 @@ func parseKeyRule(s string, known []note.Verifier) (auditlog.KeyRule, note.Verif
 		return auditlog.KeyRule{}, nil, fmt.Errorf("%v (or the name+hash of a --key)", err)
 	}
 	rule.Name, rule.Hash = v.Name(), v.KeyHash()
-	for _, k := range known {
-		if k.Name() == v.Name() && k.KeyHash() == v.KeyHash() {
-			return rule, nil, nil // already trusted (listing it twice makes it ambiguous)
-		}
+	if hasKey(known, v) {
+		return rule, nil, nil // already trusted (listing it twice makes it ambiguous)
 	}
 	return rule, v, nil
+}
+
+// hasKey reports whether vs holds a key with v's name and hash.
+func hasKey(vs []note.Verifier, v note.Verifier) bool {
+	return slices.ContainsFunc(vs, func(o note.Verifier) bool { return o.Name() == v.Name() && o.KeyHash() == v.KeyHash() })
 }
 
 // noLogIDWhy says why checkpoints may carry no log identity: a build from
