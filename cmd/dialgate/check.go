@@ -314,14 +314,7 @@ func noStoreState(fleet *sidecar.Config) storeState {
 // fleet's shared do-not-call lists and consents (--config) and without
 // stored counters".
 func (s storeState) note() string {
-	var shared, missing []string
-	for _, k := range s {
-		if k.shared {
-			shared = append(shared, k.plural)
-		} else {
-			missing = append(missing, k.plural)
-		}
-	}
+	shared, missing := s.split(false)
 	switch {
 	case len(shared) == 0:
 		return "deciding without stored " + joinWords(missing, "or")
@@ -335,14 +328,7 @@ func (s storeState) note() string {
 // "no counter was consulted (the fleet's do-not-call lists and consents
 // were)".
 func (s storeState) unconsulted() string {
-	var shared, missing []string
-	for _, k := range s {
-		if k.shared {
-			shared = append(shared, k.plural)
-		} else {
-			missing = append(missing, k.singular)
-		}
-	}
+	shared, missing := s.split(true)
 	if len(missing) == 0 {
 		return "only the fleet's " + joinWords(shared, "and") + " were consulted"
 	}
@@ -351,6 +337,22 @@ func (s storeState) unconsulted() string {
 		msg += " (the fleet's " + joinWords(shared, "and") + " were)"
 	}
 	return msg
+}
+
+// split returns the plural names of the kinds the fleet shares and the
+// names of those it does not, singular when singular is set.
+func (s storeState) split(singular bool) (shared, missing []string) {
+	for _, k := range s {
+		switch {
+		case k.shared:
+			shared = append(shared, k.plural)
+		case singular:
+			missing = append(missing, k.singular)
+		default:
+			missing = append(missing, k.plural)
+		}
+	}
+	return shared, missing
 }
 
 // joinWords joins words as a list in prose: "a", "a or b", "a, b or c".
@@ -425,8 +427,9 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		return silent(exitFailed)
 	}
 	if ephemeral && !whatIf {
-		// Fail closed: without the store no do-not-call list, consent or
-		// counter was consulted, so this allow proves nothing.
+		// Fail closed: without the store the state no fleet of --config
+		// shares (counters, and without one the do-not-call lists and
+		// consents too) was not consulted, so this allow proves nothing.
 		return failErr(fmt.Errorf("not allowing: no store at %s, so %s; give --data, or --what-if to accept an allow against empty state", filepath.Join(a.data, boltstore.DefaultFileName), noStoreState(a.fleet()).unconsulted()))
 	}
 	return nil
