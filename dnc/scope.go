@@ -155,7 +155,8 @@ func (s Scope) Matches(d dialgate.Dial) bool {
 	return foldCase(v) == foldCase(want)
 }
 
-// ascii reports whether s is 7-bit ASCII, which foldText leaves as it is.
+// ascii reports whether s is 7-bit ASCII, which compatText leaves as it is
+// and strings.EqualFold folds in full.
 func ascii(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {

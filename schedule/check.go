@@ -72,11 +72,11 @@ func WithCalendars(cals ...*Calendar) Option {
 // +86 is Asia/Shanghai) and allows the dial only when the local time is inside
 // a window in every candidate zone (the intersection) and the local date is no
 // forbidden holiday in any — and, with Config.AlsoInStandardTime, only when
-// the same holds in standard time too (StandardTime). Otherwise it reports schedule.outside_window or
-// schedule.holiday with the zone, the local time and the next instant at which
-// every zone allows the dial (zero when none is found within 400 days). A
-// number with no known zone is schedule.zone_unknown unless the Config names a
-// default zone.
+// the same holds in standard time too (StandardTime). Otherwise it reports
+// schedule.outside_window or schedule.holiday with the zone, the local time
+// and the next instant at which every zone allows the dial (zero when none is
+// found within 400 days). A number with no known zone is schedule.zone_unknown
+// unless the Config names a default zone.
 //
 // A dial whose instant is inside a blackout covering the callee (Blackout) is
 // schedule.outside_window too, whatever the windows say and whether or not
@@ -180,7 +180,8 @@ func (w *WindowCheck) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Re
 // on: the callee's zones ("schedule.zone"), "schedule.zone_source" when the
 // default zone was used, "schedule.standard_zone" for each zone whose
 // standard time it was also judged in (Config.AlsoInStandardTime), and
-// "schedule.callback_exempt" for an exempt callback. The returned evidence slice is shared: do not modify it.
+// "schedule.callback_exempt" for an exempt callback. The returned evidence
+// slice is shared: do not modify it.
 func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	if d.At.IsZero() {
 		return nil, nil, ErrNoInstant
@@ -384,8 +385,8 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dial
 }
 
 // nextAllowed returns the earliest instant ≥ t at which every clock (a
-// zone's local time or standard time) allows a call and no blackout covering the callee to is in force, and false if
-// there is none: none within horizonDays of t, or of the end of the last
+// zone's local time or standard time) allows a call and no blackout covering
+// the callee to is in force, and false if there is none: none within horizonDays of t, or of the end of the last
 // blackout the search had to wait for.
 func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable, to dialgate.Number) (time.Time, bool) {
 	p := w.p

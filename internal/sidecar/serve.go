@@ -12,15 +12,16 @@ import (
 
 // Serve is `dialgate serve`: it validates cfg and the files it names
 // (CheckFiles; Open loads the profile and the registry snapshots before it
-// makes anything), logs as JSON to logw, opens the Backend (Open), and runs the Server until ctx is cancelled (the command
-// cancels it on SIGTERM or SIGINT), then shuts down gracefully: NOT_SERVING,
-// drain, GracefulStop, audit log flushed, store closed. ready, if not nil, is
-// called once the gRPC and metrics listeners are open. While it runs, the
-// registry snapshot files, the tokens file and the TLS files are looked at
-// every Config.RegistryReload and at once on SIGHUP; a changed copy is
-// loaded and put in force (Backend.ReloadRegistries, Server.Reload), a bad
-// one is refused and logged, and the copy in force stays. SIGHUP never
-// stops the server.
+// makes anything), logs as JSON to logw, opens the Backend (Open), and runs
+// the Server until ctx is cancelled (the command cancels it on SIGTERM or
+// SIGINT), then shuts down gracefully: NOT_SERVING, drain, GracefulStop,
+// audit log flushed, store closed. ready, if not nil, is called once the gRPC
+// and metrics listeners are open. While it runs, the registry snapshot files,
+// the tokens file and the TLS files are looked at every
+// Config.RegistryReload and at once on SIGHUP; a changed copy is loaded and
+// put in force (Backend.ReloadRegistries, Server.Reload), a bad one is
+// refused and logged, and the copy in force stays. SIGHUP never stops the
+// server.
 func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr, metricsAddr net.Addr)) error {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
