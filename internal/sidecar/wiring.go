@@ -88,7 +88,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		}
 		return nil, err
 	}
-	alog, hkey, err := openAudit(ctx, cfg.Data, cfg.HMACKeyFile, prof.Name, cfg.AuditLogID)
+	alog, hkey, err := openAuditLog(ctx, cfg.Data, cfg.HMACKeyFile, prof.Name, cfg.AuditLogID, false)
 	if err != nil {
 		return fail(err)
 	}
@@ -250,12 +250,6 @@ func holidayDataLeft(prof *policy.Profile) func(time.Time) []HolidayDataLeft {
 		}
 		return out
 	}
-}
-
-// openAudit opens the audit log in data/audit with the keys in data/keys,
-// generating them on first start. It returns the log and its HMAC key.
-func openAudit(ctx context.Context, data, hmacKeyFile, profile, logID string) (*auditlog.Log, []byte, error) {
-	return openAuditLog(ctx, data, hmacKeyFile, profile, logID, false)
 }
 
 // OpenAuditLog opens the audit log of the data directory data (DIR/audit,
