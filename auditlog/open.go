@@ -113,8 +113,7 @@ func openScanned(dir string, opts Options, red *Redactor, lock *os.File, st *sca
 		dir: dir, opts: opts, red: red, lock: lock,
 		cur: newBatch(), closeCh: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
-	l.w = writer{seq: st.seq, prev: st.prev, tree: st.tree, since: st.since, lastSigned: st.lastSigned, logID: opts.LogID}
-	l.w.lastTime = st.lastTime
+	l.w = writer{seq: st.seq, prev: st.prev, tree: st.tree, since: st.since, lastSigned: st.lastSigned, logID: opts.LogID, lastTime: st.lastTime}
 	if st.logID != "" {
 		if opts.LogID != "" && opts.LogID != st.logID {
 			return nil, fmt.Errorf("auditlog: log_id: %q, but the log's checkpoints carry %q (a log keeps one identity): %w", opts.LogID, st.logID, ErrInvalidOptions)
@@ -256,8 +255,8 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 				// it (the records chain on their own), and refusing it
 				// here would stop the sidecar with no way out (Repair
 				// scans as Open does). It restores nothing. A checkpoint
-				// without them (an older build wrote to the log) does
-				// not end the log's identity or time either.
+				// without a log-id or time line (an older build wrote to
+				// the log) does not end the log's identity or time either.
 				cp, err := unverifiedCheckpoint(st.lastSigned)
 				if err != nil {
 					return nil
