@@ -147,7 +147,7 @@ func dncHoldFar(ctx context.Context, h harness[dnc.Store]) error {
 	if err != nil {
 		return err
 	}
-	far := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+	far := farFuture
 	a := dncEntry("+8613800138000", "global", 0)
 	a.HoldUntil = far
 	if err := s.AddDNC(ctx, a); err != nil {
