@@ -93,10 +93,14 @@ func newFileReloader[T any](kind string, files []reloadFile, parse func([][]byte
 func (r *fileReloader[T]) Load() *T { return r.cur.Load() }
 
 // read reads every file and hashes their contents together.
-func (r *fileReloader[T]) read() ([][]byte, [sha256.Size]byte, error) {
+func (r *fileReloader[T]) read() ([][]byte, [sha256.Size]byte, error) { return readFiles(r.files) }
+
+// readFiles reads every file of files and hashes their contents together;
+// an error names the file's key.
+func readFiles(files []reloadFile) ([][]byte, [sha256.Size]byte, error) {
 	h := sha256.New()
-	bs := make([][]byte, len(r.files))
-	for i, f := range r.files {
+	bs := make([][]byte, len(files))
+	for i, f := range files {
 		b, err := os.ReadFile(f.path)
 		if err != nil {
 			return nil, [sha256.Size]byte{}, fmt.Errorf("%s: %w", f.key, err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"time"
 )
 
@@ -79,14 +78,9 @@ func CheckFiles(cfg Config) error {
 		}
 	}
 	if cfg.TLS.Enabled() {
-		files := tlsFiles(cfg.TLS)
-		bs := make([][]byte, len(files))
-		for i, f := range files {
-			b, err := os.ReadFile(f.path)
-			if err != nil {
-				return asConfig(fmt.Errorf("%s: %w", f.key, err))
-			}
-			bs[i] = b
+		bs, _, err := readFiles(tlsFiles(cfg.TLS))
+		if err != nil {
+			return asConfig(err)
 		}
 		if _, err := parseTLS(bs, false); err != nil {
 			return asConfig(err)
