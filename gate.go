@@ -138,12 +138,12 @@ func (g *Gate) CheckNames() []string {
 // Denials are data: a Decision with Allowed false and its Reasons, and a nil
 // error. A non-nil error means no trustworthy decision was possible — a malformed
 // dial (wrapping ErrInvalidDial, reason dial.invalid), an audit failure
-// (wrapping ErrAuditUnavailable, reason audit.unavailable) or an empty id from
+// (wrapping ErrAuditUnavailable, reason audit.unavailable), an empty id from
 // the WithDecisionIDs function (wrapping ErrInvalidConfig, reason
-// audit.unavailable, not recorded), a Clock reading before 2000 (the same)
-// — and the Decision
-// returned with it denies. A check that fails, times out or panics denies with
-// "<check>.unavailable" and does not make Check return an error.
+// audit.unavailable, not recorded) or a Clock reading before 2000 (the same)
+// — and the Decision returned with it denies. A check that fails, times out
+// or panics denies with "<check>.unavailable" and does not make Check return
+// an error.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	t := g.clock.Now()
 	d.At = t
