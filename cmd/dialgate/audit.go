@@ -154,12 +154,8 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 				// deleted (a whole file of them), not a typing error.
 				res := verifyResult{Problem: &auditlog.VerifyError{Seq: -1, Problem: auditlog.ProblemDeleted,
 					Detail: strings.TrimPrefix(err.Error(), auditlog.ErrCorrupt.Error()+": ") + ": the records it held were deleted"}}
-				if asJSON {
-					if err := a.printJSON(res); err != nil {
-						return err
-					}
-				} else {
-					writeVerifyText(a, res)
+				if err := a.printVerify(res, asJSON); err != nil {
+					return err
 				}
 				return silent(exitFailed)
 			}
@@ -212,12 +208,8 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 					res.OK = res.OK && len(res.UnrecordedCuts) == 0
 				}
 			}
-			if asJSON {
-				if err := a.printJSON(res); err != nil {
-					return err
-				}
-			} else {
-				writeVerifyText(a, res)
+			if err := a.printVerify(res, asJSON); err != nil {
+				return err
 			}
 			if bad != nil || len(res.UnrecordedCuts) > 0 {
 				return silent(exitFailed)
@@ -279,6 +271,15 @@ func hasKey(vs []note.Verifier, v note.Verifier) bool {
 // before checkpoints carried one wrote them, or a tool that leaves the
 // identity to the sidecar whose log it is (auditlog.Options.NoNewLogID) did.
 const noLogIDWhy = "written by a build from before checkpoints carried one, or by dialgate check or audit repair before dialgate serve gave the log its identity"
+
+// printVerify prints r as JSON or as text.
+func (a *app) printVerify(r verifyResult, asJSON bool) error {
+	if asJSON {
+		return a.printJSON(r)
+	}
+	writeVerifyText(a, r)
+	return nil
+}
 
 func writeVerifyText(a *app, r verifyResult) {
 	if r.Problem != nil {
