@@ -43,15 +43,16 @@ type decisionOwners struct {
 }
 
 func newDecisionOwners() *decisionOwners {
-	a, err := lru.New[string, string](maxDecisionOwners)
+	return &decisionOwners{allowed: newOwnerCache(maxDecisionOwners), denied: newOwnerCache(maxDeniedOwners)}
+}
+
+// newOwnerCache returns an LRU of size decision ids and their tenants.
+func newOwnerCache(size int) *lru.Cache[string, string] {
+	c, err := lru.New[string, string](size)
 	if err != nil {
 		panic(err) // constant positive size
 	}
-	d, err := lru.New[string, string](maxDeniedOwners)
-	if err != nil {
-		panic(err) // constant positive size
-	}
-	return &decisionOwners{allowed: a, denied: d}
+	return c
 }
 
 // note records the tenant of a decision made under a token (bound to
