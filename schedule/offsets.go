@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -62,21 +63,24 @@ func newStdOffsetTable(loc *time.Location) *offsetTable {
 	walkPeriods(loc, func(start int64, off int32, dst bool) {
 		ps = append(ps, period{start, off, dst})
 	})
+	// last is the offset of the last standard period so far; before the
+	// first one, that first one's (have: the zone has a standard period).
+	var last int32
+	i := slices.IndexFunc(ps, func(pd period) bool { return !pd.dst })
+	have := i >= 0
+	if have {
+		last = ps[i].off
+	}
 	std := make([]int32, len(ps))
-	have, last := false, int32(0)
 	for i, pd := range ps {
-		if !pd.dst {
-			have, last = true, pd.off
-		}
-		std[i] = last
-		if !have {
+		switch {
+		case !pd.dst:
+			last = pd.off
 			std[i] = pd.off
-			for _, q := range ps[i+1:] {
-				if !q.dst {
-					std[i] = q.off
-					break
-				}
-			}
+		case have:
+			std[i] = last
+		default: // no standard period at all: its own offset
+			std[i] = pd.off
 		}
 	}
 	tab := &offsetTable{loc: loc, std: true, until: math.MaxInt64}
