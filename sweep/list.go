@@ -35,7 +35,16 @@ type ListOptions struct {
 	// Numbers with "+" are always international. Zero: every number must be in
 	// international form (a bare "8613900139000" is still accepted).
 	Country int
+	// RequirePlus, with Country zero, makes a number written without "+" a
+	// bad line (ErrNoPlus) instead of reading it as international: a list of
+	// national numbers ("4055550100") read so would be another country's
+	// numbers ("+40…"), screened in the wrong segments.
+	RequirePlus bool
 }
+
+// ErrNoPlus is wrapped by the Err of a list line whose number is written
+// without "+" when ListOptions.RequirePlus is set and no Country is given.
+var ErrNoPlus = errors.New("written without + and no country code given")
 
 // numberColumns are the CSV header names ReadList takes as the number column.
 var numberColumns = []string{"number", "phone", "to", "callee", "mobile", "tel", "telephone", "msisdn", "号码", "电话", "手机", "手机号", "电话号码"}
@@ -84,7 +93,11 @@ func ReadList(r io.Reader, opts ListOptions, fn func(Item) error) error {
 		}
 		it := Item{Line: line}
 		f, err := csvField(b, col)
-		if err == nil {
+		switch {
+		case err != nil:
+		case opts.RequirePlus && opts.Country == 0 && !strings.HasPrefix(f, "+"):
+			err = fmt.Errorf("%q: %w", f, ErrNoPlus)
+		default:
 			it.Number, err = parseListNumber(f, opts.Country)
 		}
 		if err != nil {

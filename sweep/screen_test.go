@@ -294,3 +294,30 @@ func FuzzReadList(f *testing.F) {
 		}
 	})
 }
+
+// RequirePlus without a Country makes a number written without "+" a bad
+// line instead of an international number ("4055550100" is not +40…); with a
+// Country it is read as that country's national number.
+func TestReadListRequirePlus(t *testing.T) {
+	read := func(opts ListOptions) []Item {
+		var items []Item
+		if err := ReadList(strings.NewReader("+14055550100\n4055550101\n"), opts, func(it Item) error {
+			items = append(items, it)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return items
+	}
+	items := read(ListOptions{RequirePlus: true})
+	if items[0].Err != nil || items[0].Number.String() != "+14055550100" || !errors.Is(items[1].Err, ErrNoPlus) {
+		t.Fatalf("RequirePlus without a country: %+v", items)
+	}
+	items = read(ListOptions{RequirePlus: true, Country: 1})
+	if items[1].Err != nil || items[1].Number.String() != "+14055550101" {
+		t.Fatalf("RequirePlus with country 1: %+v", items)
+	}
+	if items = read(ListOptions{}); items[1].Err != nil || items[1].Number.String() == "+14055550101" {
+		t.Fatalf("without RequirePlus the bare number reads as international, as documented: %+v", items)
+	}
+}

@@ -119,6 +119,26 @@ func TestScreenCSVRowStartingWithHash(t *testing.T) {
 	}
 }
 
+// Under a profile other than cn, numbers without + are not read as Chinese
+// numbers by default: a US list read so was screened in the wrong segments
+// and its sequential runs missed. They are invalid until --country is given.
+func TestScreenCountryDefaultsToCNOnly(t *testing.T) {
+	var b strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&b, "40555501%02d\n", i)
+	}
+	file := filepath.Join(t.TempDir(), "us.txt")
+	os.WriteFile(file, []byte(b.String()), 0o600)
+	code, out, errs := runCLI(t, "", "screen", "--profile", "us-ok", file)
+	if code != 1 || !strings.Contains(out, "12 invalid") || !strings.Contains(errs, "12 numbers written without +: give --country") {
+		t.Fatalf("us-ok list without --country: exit %d, want 1 with every number invalid and --country named\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "screen", "--profile", "us-ok", "--country", "1", file)
+	if code != 1 || !strings.Contains(out, "12 in sequential runs") {
+		t.Fatalf("us-ok list with --country 1: exit %d, want the run of 12 found\n%s\n%s", code, out, errs)
+	}
+}
+
 // --country must be a country calling code: "--country 4" (for 44) read
 // "020 7946 0000" as the Czech number +420 7946 0000 and allowed it.
 func TestScreenCountryFlagMustBeACountryCode(t *testing.T) {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -50,6 +52,15 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 			if err != nil {
 				return usageErr("--profile: %v", err)
 			}
+			requirePlus := false
+			if !cmd.Flags().Changed("country") && p.Name != "cn" && !strings.HasPrefix(p.Name, "cn-") {
+				// 86 is cn's default only: under another profile a US list
+				// of 4055550100 read as Chinese (or, with no country, as
+				// Romanian) numbers would be screened in the wrong segments
+				// (runs missed). Such numbers are invalid findings instead,
+				// saying to give --country.
+				country, requirePlus = 0, true
+			}
 			if p.Sweep == nil || (p.Sweep.Sequential == nil && p.Sweep.Coverage == nil) {
 				return usageErr("--profile: %s has no sweep.sequential or sweep.coverage rule to screen with", p.Name)
 			}
@@ -91,7 +102,7 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 				}
 			}
 			var items []sweep.Item
-			err = sweep.ReadList(r, sweep.ListOptions{Country: country}, func(it sweep.Item) error {
+			err = sweep.ReadList(r, sweep.ListOptions{Country: country, RequirePlus: requirePlus}, func(it sweep.Item) error {
 				items = append(items, it)
 				return nil
 			})
@@ -100,6 +111,10 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 					return usageErr("%s: %v", args[0], err)
 				}
 				return failErr(err)
+			}
+			if noPlus := countNoPlus(items); noPlus > 0 {
+				fmt.Fprintf(a.stderr, "dialgate: %d %s written without +: give --country with the list's country calling code (--country 1 for a US list), or write them with +\n",
+					noPlus, plural(noPlus, "number", "numbers"))
 			}
 			rep, err := sweep.Screen(cmd.Context(), items, cfg, listed)
 			if err != nil {
@@ -124,7 +139,7 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&profile, "profile", "cn", "profile whose sweep rules to screen with (built-in name or file)")
-	f.IntVar(&country, "country", 86, "country code of numbers written without + (national forms such as 13900139000 or 010 5800 1234); 0: every number must be international")
+	f.IntVar(&country, "country", 86, "country code of numbers written without + (national forms such as 13900139000 or 010 5800 1234); 0: every number must be international. Default 86 under cn profiles (cn, cn-…) only; under any other profile numbers without + are invalid unless --country is given")
 	f.BoolVar(&asJSON, "json", false, "write the report as JSON")
 	f.BoolVar(&asCSV, "csv", false, "write one CSV row per number")
 	f.BoolVar(&all, "all", false, "text output: list allowed numbers too")
@@ -145,4 +160,16 @@ func checkCountryCode(cc int) error {
 		}
 	}
 	return usageErr("--country: %d is not an assigned country calling code (e.g. 86, 44, 1; 0: every number in international form)", cc)
+}
+
+// countNoPlus counts the items refused for a number written without "+"
+// (sweep.ErrNoPlus).
+func countNoPlus(items []sweep.Item) int {
+	n := 0
+	for _, it := range items {
+		if errors.Is(it.Err, sweep.ErrNoPlus) {
+			n++
+		}
+	}
+	return n
 }
