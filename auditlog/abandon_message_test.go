@@ -30,20 +30,7 @@ func TestAbandonMessageOutcomeRoundTrips(t *testing.T) {
 	if err := l.RecordOutcome(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Checkpoint(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	files, err := LogFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Verify(ctx, files, VerifyOptions{Verifiers: k.verifiers})
-	if err != nil {
-		t.Fatalf("Verify: %v", err)
-	}
+	files, rep := sealVerified(t, l, dir, k)
 	if rep.Outcomes != 1 {
 		t.Errorf("outcomes = %d, want 1 (the invalid one is not recorded)", rep.Outcomes)
 	}

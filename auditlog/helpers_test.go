@@ -148,3 +148,25 @@ func preRefusedLog(t testing.TB) (file string, v note.Verifier) {
 	}
 	return filepath.Join("testdata", "pre-refused", "audit-000001.jsonl"), v
 }
+
+// sealVerified signs a checkpoint over l, closes it, and verifies the log in
+// dir with k's keys; it returns the log's files and the verification report.
+func sealVerified(t *testing.T, l *Log, dir string, k testKeys) ([]string, *Report) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(ctx, files, VerifyOptions{Verifiers: k.verifiers})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	return files, rep
+}

@@ -66,19 +66,7 @@ func TestRefusedOutcomeRoundTrips(t *testing.T) {
 	if err := l.RecordOutcome(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Checkpoint(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	files, err := LogFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Verify(ctx, files, VerifyOptions{Verifiers: k.verifiers}); err != nil {
-		t.Fatalf("Verify: %v", err)
-	}
+	files, _ := sealVerified(t, l, dir, k)
 	outs := outcomeLines(t, files)
 	if len(outs) == 0 {
 		t.Fatal("no outcome record")
