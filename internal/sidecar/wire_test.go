@@ -123,6 +123,16 @@ func (e *wireEnv) check(t *testing.T, to string) *pb.Decision {
 	return r.GetDecision()
 }
 
+// allowedCheck is check that fails the test unless the decision allows.
+func (e *wireEnv) allowedCheck(t *testing.T, to string) *pb.Decision {
+	t.Helper()
+	d := e.check(t, to)
+	if !d.GetAllowed() {
+		t.Fatalf("want allowed, got %v", codesOf(d))
+	}
+	return d
+}
+
 func (e *wireEnv) addLedger(t *testing.T) {
 	t.Helper()
 	e.addLedgerOf(t, "acme")
@@ -321,10 +331,7 @@ func TestWireOutcome(t *testing.T) {
 	ctx := ctxT(t)
 	e.addLedger(t)
 	const num = "+8613900139401"
-	d := e.check(t, num)
-	if !d.GetAllowed() {
-		t.Fatalf("want allowed, got %v", codesOf(d))
-	}
+	d := e.allowedCheck(t, num)
 	_, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: d.GetId(), Answered: true, Conversation: true})
 	wantCode(t, err, codes.InvalidArgument, "dial.to")
 	_, err = e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: d.GetId(), Answered: true, RecordingId: "r-o"})
@@ -357,10 +364,7 @@ func TestWireAbandonMessage(t *testing.T) {
 	ctx := ctxT(t)
 	e.addLedger(t)
 	const num = "+8613900139451"
-	d := e.check(t, num)
-	if !d.GetAllowed() {
-		t.Fatalf("want allowed, got %v", codesOf(d))
-	}
+	d := e.allowedCheck(t, num)
 	_, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: d.GetId(), Dial: callback(num), Answered: true, AbandonMessage: true})
 	wantCode(t, err, codes.InvalidArgument, "abandon_message")
 	if _, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: d.GetId(), Dial: callback(num), Answered: true, Abandoned: true, AbandonMessage: true}); err != nil {
