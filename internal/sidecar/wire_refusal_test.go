@@ -1,8 +1,6 @@
 package sidecar
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,15 +64,8 @@ func TestWireRefusedOutcome(t *testing.T) {
 	}
 	stop()
 
-	var audit strings.Builder
-	filepath.WalkDir(filepath.Join(e.dir, "data", AuditDir), func(p string, de os.DirEntry, err error) error {
-		if err == nil && !de.IsDir() {
-			b, _ := os.ReadFile(p)
-			audit.Write(b)
-		}
-		return nil
-	})
-	if !strings.Contains(audit.String(), `"refused":true`) {
+	audit := e.auditText(t)
+	if !strings.Contains(audit, `"refused":true`) {
 		t.Error("the audit log does not record the refusal")
 	}
 }

@@ -123,6 +123,25 @@ func (e *wireEnv) check(t *testing.T, to string) *pb.Decision {
 	return r.GetDecision()
 }
 
+// auditText returns the bytes of every file of the environment's audit log
+// directory, concatenated.
+func (e *wireEnv) auditText(t *testing.T) string {
+	t.Helper()
+	var audit strings.Builder
+	err := filepath.WalkDir(filepath.Join(e.dir, "data", AuditDir), func(p string, de os.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		audit.Write(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return audit.String()
+}
+
 // allowedCheck is check that fails the test unless the decision allows.
 func (e *wireEnv) allowedCheck(t *testing.T, to string) *pb.Decision {
 	t.Helper()
@@ -307,18 +326,11 @@ func TestWireComplaint(t *testing.T) {
 	if err != nil || rec.Callee != want {
 		t.Fatalf("recording = %+v, %v (want callee %s)", rec, err, want)
 	}
-	var audit strings.Builder
-	filepath.WalkDir(filepath.Join(e.dir, "data", AuditDir), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := os.ReadFile(p)
-			audit.Write(b)
-		}
-		return nil
-	})
-	if !strings.Contains(audit.String(), want) {
+	audit := e.auditText(t)
+	if !strings.Contains(audit, want) {
 		t.Fatalf("no audit record carries the callee hash %s", want)
 	}
-	if strings.Contains(audit.String(), "13900139301") {
+	if strings.Contains(audit, "13900139301") {
 		t.Fatal("the raw callee number is in the audit log")
 	}
 }
@@ -371,18 +383,11 @@ func TestWireAbandonMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop()
-	var audit strings.Builder
-	filepath.WalkDir(filepath.Join(e.dir, "data", AuditDir), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := os.ReadFile(p)
-			audit.Write(b)
-		}
-		return nil
-	})
-	if n := strings.Count(audit.String(), `"kind":"outcome"`); n != 1 {
+	audit := e.auditText(t)
+	if n := strings.Count(audit, `"kind":"outcome"`); n != 1 {
 		t.Fatalf("%d outcome records, want 1 (the invalid report is not recorded)", n)
 	}
-	if !strings.Contains(audit.String(), `"abandoned":true,"abandon_message":true`) {
+	if !strings.Contains(audit, `"abandoned":true,"abandon_message":true`) {
 		t.Fatal("the outcome record does not carry abandon_message")
 	}
 }
