@@ -14,14 +14,8 @@ import (
 // "abandoned":true,"abandon_message":true, verifies, and parses back; an
 // outcome claiming the message without the abandoned call is not recorded.
 func TestAbandonMessageOutcomeRoundTrips(t *testing.T) {
-	k := newTestKeys(t, "abandon-message-test")
-	dir := t.TempDir()
-	l := openTest(t, dir, testOptions(k))
+	l, dir, k, d := logWithDecision(t, "abandon-message-test")
 	ctx := context.Background()
-	d := sampleDecision(0)
-	if err := l.RecordDecision(ctx, d); err != nil {
-		t.Fatal(err)
-	}
 	bad := dialgate.Outcome{DecisionID: d.ID, Dial: d.Dial, At: d.At.Add(time.Minute), Answered: true, AbandonMessage: true}
 	if err := l.RecordOutcome(ctx, bad); !errors.Is(err, ErrInvalidRecord) || !bytes.Contains([]byte(err.Error()), []byte("abandon_message")) {
 		t.Fatalf("RecordOutcome(message without abandoned) = %v, want ErrInvalidRecord naming abandon_message", err)

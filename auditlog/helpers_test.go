@@ -170,3 +170,18 @@ func sealVerified(t *testing.T, l *Log, dir string, k testKeys) ([]string, *Repo
 	}
 	return files, rep
 }
+
+// logWithDecision opens a log in a new directory with keys named name and
+// records sampleDecision(0) in it; it returns the log, its directory, the
+// keys and the decision.
+func logWithDecision(t *testing.T, name string) (*Log, string, testKeys, dialgate.Decision) {
+	t.Helper()
+	k := newTestKeys(t, name)
+	dir := t.TempDir()
+	l := openTest(t, dir, testOptions(k))
+	d := sampleDecision(0)
+	if err := l.RecordDecision(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	return l, dir, k, d
+}

@@ -54,14 +54,8 @@ func TestPreRefusedLogVerifies(t *testing.T) {
 
 // A refusal is recorded as "refused":true, verifies, and parses back.
 func TestRefusedOutcomeRoundTrips(t *testing.T) {
-	k := newTestKeys(t, "refused-test")
-	dir := t.TempDir()
-	l := openTest(t, dir, testOptions(k))
+	l, dir, k, d := logWithDecision(t, "refused-test")
 	ctx := context.Background()
-	d := sampleDecision(0)
-	if err := l.RecordDecision(ctx, d); err != nil {
-		t.Fatal(err)
-	}
 	o := dialgate.Outcome{DecisionID: d.ID, Dial: d.Dial, At: d.At.Add(time.Minute), Answered: true, Conversation: true, Refused: true}
 	if err := l.RecordOutcome(ctx, o); err != nil {
 		t.Fatal(err)
