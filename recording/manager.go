@@ -2,6 +2,7 @@ package recording
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -217,9 +218,18 @@ func (m *Manager) Delete(ctx context.Context, id string, t time.Time) error {
 	return m.deleteOne(ctx, id, t)
 }
 
+// deleteOne marks the recording deleting under a token of its own (taking
+// over a deletion an earlier sweep began, whose token it replaces), deletes
+// the media, then the metadata. A recording with media is left untouched when
+// the Manager has no media store: marking it would make it unholdable while
+// nothing here can finish the deletion.
 func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 	var rec Recording
+	token := rand.Text()
 	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		if r.MediaURI != "" && m.blob == nil {
+			return fmt.Errorf("recording %s: media %s: no media store is configured, so its media cannot be deleted", id, r.MediaURI)
+		}
 		if r.State != StateDeleting {
 			if r.Held() {
 				return fmt.Errorf("recording %s: %w (%d holds)", id, ErrHeld, len(r.Holds))
@@ -229,6 +239,7 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 			}
 			r.State = StateDeleting
 		}
+		r.DeleteToken = token
 		rec = *r
 		return nil
 	})
@@ -236,11 +247,8 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 		return err
 	}
 	if rec.MediaURI != "" {
-		if m.blob == nil {
-			return fmt.Errorf("recording %s: media %s: no media store configured", id, rec.MediaURI)
-		}
 		if err := m.blob.Delete(ctx, rec.MediaURI); err != nil {
-			m.undoDeleting(ctx, id, rec.MediaURI)
+			m.undoDeleting(ctx, id, rec.MediaURI, token)
 			return fmt.Errorf("recording %s: %w", id, err)
 		}
 	}
@@ -252,14 +260,17 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 
 // undoDeleting puts a recording whose media delete failed back to active when
 // its media is certainly still there, so that a hold can keep it; otherwise it
-// stays marked and the next sweep finishes the deletion.
-func (m *Manager) undoDeleting(ctx context.Context, id, uri string) {
+// stays marked and the next sweep finishes the deletion. It undoes only its
+// own attempt (token): once another sweep has taken the deletion over, that
+// sweep may be deleting the media at this moment, and a recording put back
+// to active could accept a hold on media about to vanish.
+func (m *Manager) undoDeleting(ctx context.Context, id, uri, token string) {
 	if ok, err := m.blob.Exists(ctx, uri); err != nil || !ok {
 		return
 	}
 	_ = m.store.UpdateRecording(ctx, id, func(r *Recording) error {
-		if r.State == StateDeleting {
-			r.State = StateActive
+		if r.State == StateDeleting && r.DeleteToken == token {
+			r.State, r.DeleteToken = StateActive, ""
 		}
 		return nil
 	})
