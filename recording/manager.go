@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,11 +16,12 @@ import (
 // recordings only when the rules allow. It is safe for concurrent use; the Store
 // serialises the read-modify-write of each recording.
 type Manager struct {
-	cfg    Config
-	store  Store
-	blob   Blob
-	hasher CalleeHasher
-	guard  HoldGuard
+	cfg     Config
+	store   Store
+	blob    Blob
+	hasher  CalleeHasher
+	guard   HoldGuard
+	holdNew CalleeHolds
 }
 
 // HoldGuard decides whether the hold holdID may be released: a non-nil error
@@ -30,6 +32,18 @@ type HoldGuard func(ctx context.Context, holdID string) error
 // complaint's holds until the complaint is answered). Call it before the
 // Manager is used; it is not safe to call concurrently with ReleaseHold.
 func (m *Manager) GuardHolds(g HoldGuard) { m.guard = g }
+
+// CalleeHolds returns the holds a new recording of the callee with keyed hash
+// callee must carry, placed at t: complaint.RecordingHolds gives the holds of
+// the callee's complaints not yet answered. See Manager.HoldNew.
+type CalleeHolds func(ctx context.Context, callee string, t time.Time) ([]Hold, error)
+
+// HoldNew makes Register ask h for the holds a new recording must carry, so
+// that a recording registered after a complaint about its callee (the call
+// the complaint was made during, a recording uploaded late) is held as the
+// complaint's recordings are. Call it before the Manager is used; it is not
+// safe to call concurrently with Register.
+func (m *Manager) HoldNew(h CalleeHolds) { m.holdNew = h }
 
 // NewManager returns a Manager keeping recordings for cfg.RetentionPeriod(). blob
 // may be nil when dialgate keeps metadata only (then MediaURI must be empty).
@@ -73,7 +87,8 @@ type Registration struct {
 
 // Register records a new recording's metadata at time t. The recording is kept
 // until StartedAt plus the longer of the Manager's retention and
-// reg.Retention.
+// reg.Retention, and carries the holds HoldNew's function gives its callee
+// (a look-up error refuses the registration).
 func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (Recording, error) {
 	if !reg.Callee.IsValid() {
 		return Recording{}, fmt.Errorf("%w: number: missing or invalid callee", ErrInvalid)
@@ -109,10 +124,50 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 	if err := r.Validate(); err != nil {
 		return Recording{}, err
 	}
+	if m.holdNew == nil {
+		if err := m.store.CreateRecording(ctx, r); err != nil {
+			return Recording{}, err
+		}
+		return r, nil
+	}
+	// The holds known now are written with the record. A complaint filed
+	// between that look-up and the write is caught by the second look-up
+	// below (or, if it comes later still, by the complaint's own hold on
+	// the callee's recordings).
+	holds, err := m.holdNew(ctx, r.Callee, t)
+	if err != nil {
+		return Recording{}, fmt.Errorf("recording %s: looking up the callee's holds: %w", r.ID, err)
+	}
+	r.Holds = addHolds(nil, holds)
+	if err := r.Validate(); err != nil {
+		return Recording{}, err
+	}
 	if err := m.store.CreateRecording(ctx, r); err != nil {
 		return Recording{}, err
 	}
+	later, err := m.holdNew(ctx, r.Callee, t)
+	if err != nil {
+		return r, fmt.Errorf("recording %s: registered, but looking up the callee's holds again: %w", r.ID, err)
+	}
+	if more := addHolds(r.Holds, later); len(more) > len(r.Holds) {
+		for _, h := range more[len(r.Holds):] {
+			if err := m.Hold(ctx, r.ID, h); err != nil {
+				return r, fmt.Errorf("recording %s: registered, but holding it for %s: %w", r.ID, h.ID, err)
+			}
+		}
+		r.Holds = more
+	}
 	return r, nil
+}
+
+// addHolds appends to hs the holds of add whose ids hs does not have.
+func addHolds(hs, add []Hold) []Hold {
+	for _, h := range add {
+		if !slices.ContainsFunc(hs, func(o Hold) bool { return o.ID == h.ID }) {
+			hs = append(hs, h)
+		}
+	}
+	return hs
 }
 
 // Get returns the recording with the given id.
