@@ -45,6 +45,12 @@
 //     itself when too far behind), before answering.
 //   - A record fetched on a miss is cached only if no replay ran while it was
 //     fetched, so a stale read can never re-enter the cache.
+//   - A store that went back in time (restored from a backup, a failover to a
+//     lagging replica, a restart that lost writes) may reuse Seqs the cache
+//     has replayed. The cache empties itself when the store's revision is
+//     below its own, and also when the store is past it again: each replay
+//     starts at the event of the cache's own revision and compares it with
+//     the event the cache saw there.
 //
 // So a revocation that returned before a dial started is always seen, whichever
 // process wrote it. A time-to-live cache confirmed only now and then would let
