@@ -240,16 +240,16 @@ func (r *Record) ValidateNew() error {
 	// The JSON stores (boltstore, redisstore, pgstore) write invalid UTF-8 as
 	// U+FFFD: a tenant "acme\xff" would be read back as "acme\uFFFD" and
 	// cover that tenant's dials instead of its own. Only for new records,
-	// like the rules below: Validate runs on a revocation.
+	// like the rules below: records stored before them must keep passing
+	// Validate.
 	for _, f := range [...]struct{ name, v string }{{"scope", string(r.Scope)}, {"tenant", r.Tenant}} {
 		if !utf8.ValidString(f.v) {
 			return fieldErr(f.name, "not valid UTF-8 (a store would keep another name)")
 		}
 	}
 	if r.EvidenceURI != "" && !namesSomething(r.EvidenceURI) {
-		// Only for new records: Validate, which stores run on a revocation,
-		// must keep accepting records stored before this rule, so that they
-		// can still be withdrawn.
+		// Only for new records: Validate must keep accepting records stored
+		// before this rule.
 		return fieldErr("evidence_uri", "nothing after the scheme: the URI must name where the evidence is")
 	}
 	if placeholderHash(r.DisclosureSHA256) {
