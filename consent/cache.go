@@ -87,6 +87,9 @@ func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Reco
 	if err != nil {
 		return nil, fmt.Errorf("consents by number: %w", err)
 	}
+	if err := checkStored(recs); err != nil {
+		return nil, err // not cached: every dial of n fails until it is withdrawn
+	}
 	if recs == nil {
 		recs = []Record{}
 	}

@@ -58,5 +58,10 @@
 // routing revocations through the one object that owns the cache does not
 // cover several processes. The price is one cheap revision read per dial.
 //
-// A revoked record never allows a dial, whatever the dial's instant.
+// A revoked record never allows a dial, whatever the dial's instant. Neither
+// does a record read from the store that fails Validate and is not revoked
+// (written by a newer build, or damaged): the check returns an error
+// wrapping storage.ErrCorrupt for its callee (consent.unavailable) until the
+// record is withdrawn; a withdrawal is never refused for what is wrong with
+// the record (see RevokedRecord).
 package consent

@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"errors"
+	"github.com/dialgate/dialgate/storage"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,36 @@ func TestRevokeMalformedStoredRecord(t *testing.T) {
 	}
 	if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
 		t.Fatalf("after the revocation: %+v %v, want consent.revoked", rs, err)
+	}
+}
+
+// A stored record this build finds malformed never allows a dial: the check
+// cannot decide on it (consent.unavailable through the Gate), with or
+// without the cache, until the record is withdrawn.
+func TestMalformedStoredRecordDoesNotAllow(t *testing.T) {
+	for _, size := range []int{DefaultCacheSize, 0} {
+		ctx := context.Background()
+		s := newFakeStore()
+		r := goodRecord()
+		r.Method = "sms_reply"
+		s.mu.Lock()
+		s.recs[r.ID] = r
+		s.appendLocked(Event{Type: EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt})
+		s.mu.Unlock()
+		c := mustCheck(t, cnConfig(), s, WithCacheSize(size))
+		d := marketing(t0.Add(time.Hour))
+		for _, id := range []string{"", r.ID} {
+			d.ConsentID = id
+			rs, _, err := c.Attest(ctx, d)
+			if err == nil || !errors.Is(err, storage.ErrCorrupt) || !strings.Contains(err.Error(), "method") {
+				t.Fatalf("cache %d, consent_id %q: %+v %v, want an error wrapping storage.ErrCorrupt naming the method", size, id, rs, err)
+			}
+		}
+		if _, err := s.RevokeConsent(ctx, r.ID, t0.Add(30*time.Minute), "call"); err != nil {
+			t.Fatal(err)
+		}
+		if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
+			t.Fatalf("cache %d, after the revocation: %+v %v, want consent.revoked", size, rs, err)
+		}
 	}
 }
