@@ -302,6 +302,20 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 		return err
 	}
 	if rec.MediaURI != "" {
+		shared, err := m.mediaShared(ctx, rec)
+		if err != nil {
+			m.undoDeleting(ctx, id, rec.MediaURI, token)
+			return fmt.Errorf("recording %s: media %s: look for other recordings of it: %w", id, rec.MediaURI, err)
+		}
+		if shared {
+			// Another recording that is not being deleted names the same
+			// media (registered twice, under two ids): deleting it would
+			// take a held or younger recording's media away. Only this
+			// record goes; the media goes with the last one.
+			rec.MediaURI = ""
+		}
+	}
+	if rec.MediaURI != "" {
 		if err := m.blob.Delete(ctx, rec.MediaURI); err != nil {
 			m.undoDeleting(ctx, id, rec.MediaURI, token)
 			return fmt.Errorf("recording %s: %w", id, err)
@@ -311,6 +325,22 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 		return err
 	}
 	return nil
+}
+
+// mediaShared reports whether a recording of rec's callee other than rec,
+// and not itself being deleted, names rec's media. Recordings of one media
+// are recordings of one call, so of one callee: the search is by callee.
+func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) {
+	recs, err := m.store.ListRecordings(ctx, Filter{Callee: rec.Callee})
+	if err != nil {
+		return false, err
+	}
+	for _, o := range recs {
+		if o.ID != rec.ID && o.MediaURI == rec.MediaURI && o.State != StateDeleting {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // undoDeleting puts a recording whose media delete failed back to active when

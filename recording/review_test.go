@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate/recording"
 )
@@ -108,6 +109,39 @@ func TestUndoRacingSecondSweep(t *testing.T) {
 		}
 	default:
 		t.Fatalf("hold: %v", holdErr)
+	}
+	assertConsistent(t, f)
+}
+
+// One media file registered twice, under two ids (a dialer that retried a
+// registration under a new id): sweeping the first must not delete the media
+// the second, held, still names. The first record goes; the media goes with
+// the last recording that names it.
+func TestSweepKeepsMediaAnotherRecordingNames(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, recording.Config{}, nil)
+	f.register(t, "a")
+	if _, err := f.mgr.Register(ctx, start.Add(time.Hour), recording.Registration{
+		ID: "b", Callee: callee, StartedAt: start.Add(time.Hour), MediaURI: "file:a.wav",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.mgr.Hold(ctx, "b", recording.Hold{ID: "litigation-1", PlacedAt: start.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.mgr.Sweep(ctx, start.Add(40*day))
+	if err != nil || strings.Join(rep.Deleted, ",") != "a" {
+		t.Fatalf("sweep: %+v %v, want a deleted", rep, err)
+	}
+	if !f.mediaExists("a") {
+		t.Fatal("the media of held recording b was deleted with a, which named the same file")
+	}
+	if err := f.mgr.ReleaseHold(ctx, "b", "litigation-1"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = f.mgr.Sweep(ctx, start.Add(41*day))
+	if err != nil || strings.Join(rep.Deleted, ",") != "b" || f.mediaExists("a") {
+		t.Fatalf("sweep after the release: %+v %v, media there: %v; want b and the media deleted", rep, err, f.mediaExists("a"))
 	}
 	assertConsistent(t, f)
 }
