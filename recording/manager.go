@@ -377,7 +377,9 @@ type SweepReport struct {
 // Sweep deletes every recording whose retention is over at t and that is not
 // held, finishing any deletion an earlier sweep began. It is idempotent: a
 // second sweep at the same t deletes nothing more. A failure on one recording
-// does not stop the others; the error joins them all.
+// does not stop the others; the error joins them all. Media that another
+// recording of the callee (not itself being deleted) still names is kept: only
+// the swept record goes, and the media goes with the last recording naming it.
 func (m *Manager) Sweep(ctx context.Context, t time.Time) (SweepReport, error) {
 	var rep SweepReport
 	due, err := m.store.ListRecordings(ctx, Filter{DueBy: t})
