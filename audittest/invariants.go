@@ -138,20 +138,7 @@ func CheckGate(gate *dialgate.Gate, log *Log, probes []Probe) error {
 		} else if dec.Allowed != (len(dec.Reasons) == 0) {
 			fail(ErrModeMismatch, "decision %s: allowed=%v with reasons %v", dec.ID, dec.Allowed, dec.Codes())
 		}
-		if p.Outage != nil {
-			unavailable := slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool { return r.Code.IsUnavailable() })
-			if !unavailable || (!gate.Shadow() && dec.Allowed) {
-				fail(ErrOutageAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
-			}
-		}
-		if p.MustDeny && ((!gate.Shadow() && dec.Allowed) || dec.Compliant()) {
-			fail(ErrMustDenyAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
-		}
-		for _, c := range p.Codes {
-			if !dec.Has(c) {
-				fail(ErrMissingCode, "decision %s lacks %s (reasons %v)", dec.ID, c, dec.Codes())
-			}
-		}
+		errs = append(errs, probeExpectations(name, p, dec, gate.Shadow())...)
 		if dec.ID == "" {
 			continue
 		}
@@ -179,10 +166,15 @@ func CheckGate(gate *dialgate.Gate, log *Log, probes []Probe) error {
 // CheckShadow places every probe's dial through an enforcing Gate and a
 // shadow Gate built from the same policy, and checks that both give the same
 // reason codes and that the shadow Gate enforces none of them
-// (ErrModeMismatch). Each probe's Setup runs before each of the two dials, so
-// it must be idempotent; give each Gate its own stores if checks keep state
-// (frequency caps), or the second dial sees the first. Without probes it
-// returns ErrNoProbes, and with a nil gate an error.
+// (ErrModeMismatch). Each probe's own expectations hold for both dials, as in
+// CheckGate: its Outage fails during each dial, which must carry a
+// "<check>.unavailable" reason (ErrOutageAllowed); a MustDeny dial is denied
+// by the enforcing Gate and not compliant in the shadow one
+// (ErrMustDenyAllowed); its Codes are present in both (ErrMissingCode). Each
+// probe's Setup runs before each of the two dials, so it must be idempotent;
+// give each Gate its own stores if checks keep state (frequency caps), or the
+// second dial sees the first. Without probes it returns ErrNoProbes, and with
+// a nil gate an error.
 func CheckShadow(enforcing, shadow *dialgate.Gate, probes []Probe) error {
 	if enforcing == nil || shadow == nil {
 		return errors.New("audittest: CheckShadow: gate: nil")
@@ -203,13 +195,15 @@ func CheckShadow(enforcing, shadow *dialgate.Gate, probes []Probe) error {
 		}
 		var decs [2]dialgate.Decision
 		for j, g := range []*dialgate.Gate{enforcing, shadow} {
+			mode := [2]string{"enforcing", "shadow"}[j]
 			if p.Setup != nil {
 				if err := p.Setup(ctx); err != nil {
-					errs = append(errs, fmt.Errorf("%s: setup: %w", name, err))
+					errs = append(errs, fmt.Errorf("%s (%s): setup: %w", name, mode, err))
 					continue
 				}
 			}
-			decs[j], _ = g.Check(ctx, p.Dial)
+			decs[j] = placeProbe(ctx, g, p)
+			errs = append(errs, probeExpectations(name+" ("+mode+")", p, decs[j], g.Shadow())...)
 		}
 		e, s := decs[0], decs[1]
 		if !slices.Equal(e.Codes(), s.Codes()) {
@@ -221,6 +215,43 @@ func CheckShadow(enforcing, shadow *dialgate.Gate, probes []Probe) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// placeProbe places p's dial through gate, with p's Outage failing for it.
+func placeProbe(ctx context.Context, gate *dialgate.Gate, p Probe) dialgate.Decision {
+	if p.Outage != nil {
+		p.Outage.Fail(nil)
+		defer p.Outage.Heal()
+	}
+	dec, _ := gate.Check(ctx, p.Dial)
+	return dec
+}
+
+// probeExpectations checks what the probe itself says must hold for its
+// decision dec, made by a Gate in shadow mode or not: an outage denies with
+// "<check>.unavailable" (not enforced in shadow mode, but present), a
+// MustDeny dial is neither allowed (enforcing) nor compliant, and every
+// expected code is present.
+func probeExpectations(name string, p Probe, dec dialgate.Decision, shadow bool) []error {
+	var errs []error
+	fail := func(inv error, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %w: %s", name, inv, fmt.Sprintf(format, args...)))
+	}
+	if p.Outage != nil {
+		unavailable := slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool { return r.Code.IsUnavailable() })
+		if !unavailable || (!shadow && dec.Allowed) {
+			fail(ErrOutageAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
+		}
+	}
+	if p.MustDeny && ((!shadow && dec.Allowed) || dec.Compliant()) {
+		fail(ErrMustDenyAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
+	}
+	for _, c := range p.Codes {
+		if !dec.Has(c) {
+			fail(ErrMissingCode, "decision %s lacks %s (reasons %v)", dec.ID, c, dec.Codes())
+		}
+	}
+	return errs
 }
 
 // TestGate runs CheckGate and reports each violation with t.Error.
