@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
 )
@@ -58,8 +60,10 @@ type Probe struct {
 // and checks the invariants every deployment must keep:
 //
 //   - every deny has a reason (ErrDenyWithoutReason);
-//   - one audit record per decision in log, equal to the decision returned,
-//     and none for a decision whose recording failed (ErrAuditRecord);
+//   - one audit record per decision in log, equal to the decision returned
+//     in every field (reasons with their messages and evidence, the
+//     decision's evidence, policy version, dial), and none for a decision
+//     whose recording failed (ErrAuditRecord);
 //   - decision ids are unique and not empty (ErrDuplicateID);
 //   - shadow mode never changes reasons: a decision is allowed exactly when
 //     it has no reason (enforcing), or unless the dial was malformed or not
@@ -151,9 +155,8 @@ func CheckGate(gate *dialgate.Gate, log *Log, probes []Probe) error {
 		case !auditFailed:
 			recorded++
 			rec, _ := log.Decision(dec.ID)
-			if rec.Allowed != dec.Allowed || rec.Shadow != dec.Shadow || !slices.Equal(rec.Codes(), dec.Codes()) || !rec.At.Equal(dec.At) {
-				fail(ErrAuditRecord, "decision %s: recorded allowed=%v reasons %v, returned allowed=%v reasons %v",
-					dec.ID, rec.Allowed, rec.Codes(), dec.Allowed, dec.Codes())
+			if diff := decisionDiff(rec, dec); diff != "" {
+				fail(ErrAuditRecord, "decision %s: the record differs from the decision returned: %s", dec.ID, diff)
 			}
 		}
 	}
@@ -215,6 +218,65 @@ func CheckShadow(enforcing, shadow *dialgate.Gate, probes []Probe) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// decisionDiff says how the audit record rec differs from the decision dec
+// the Gate returned — every field, evidence included, instants compared with
+// Equal — and returns "" when they are the same.
+func decisionDiff(rec, dec dialgate.Decision) string {
+	switch {
+	case rec.ID != dec.ID:
+		return fmt.Sprintf("id %q, returned %q", rec.ID, dec.ID)
+	case !rec.At.Equal(dec.At):
+		return fmt.Sprintf("at %v, returned %v", rec.At, dec.At)
+	case rec.Allowed != dec.Allowed || rec.Shadow != dec.Shadow:
+		return fmt.Sprintf("allowed=%v shadow=%v, returned allowed=%v shadow=%v", rec.Allowed, rec.Shadow, dec.Allowed, dec.Shadow)
+	case rec.PolicyVersion != dec.PolicyVersion:
+		return fmt.Sprintf("policy version %q, returned %q", rec.PolicyVersion, dec.PolicyVersion)
+	case !slices.Equal(rec.Codes(), dec.Codes()):
+		return fmt.Sprintf("reasons %v, returned %v", rec.Codes(), dec.Codes())
+	case !slices.Equal(rec.Evidence, dec.Evidence):
+		return fmt.Sprintf("evidence %v, returned %v", rec.Evidence, dec.Evidence)
+	}
+	for i, r := range rec.Reasons {
+		d := dec.Reasons[i]
+		switch {
+		case r.Check != d.Check || r.Message != d.Message:
+			return fmt.Sprintf("reason %s: check %q message %q, returned check %q message %q", r.Code, r.Check, r.Message, d.Check, d.Message)
+		case !r.NextAllowedAt.Equal(d.NextAllowedAt):
+			return fmt.Sprintf("reason %s: next allowed at %v, returned %v", r.Code, r.NextAllowedAt, d.NextAllowedAt)
+		case !slices.Equal(r.Evidence, d.Evidence):
+			return fmt.Sprintf("reason %s: evidence %v, returned %v", r.Code, r.Evidence, d.Evidence)
+		}
+	}
+	// The dial's fields are named, not shown: the callee number stays out of
+	// test output.
+	rd, dd := rec.Dial, dec.Dial
+	var fields []string
+	for _, f := range []struct {
+		name string
+		same bool
+	}{
+		{"to", rd.To == dd.To}, {"from", rd.From == dd.From}, {"purpose", rd.Purpose == dd.Purpose},
+		{"tenant", rd.Tenant == dd.Tenant}, {"industry", rd.Industry == dd.Industry},
+		{"business_line", rd.BusinessLine == dd.BusinessLine}, {"campaign", rd.Campaign == dd.Campaign},
+		{"subject", rd.Subject == dd.Subject}, {"consent_id", rd.ConsentID == dd.ConsentID},
+		{"lead_id", rd.LeadID == dd.LeadID}, {"trigger_at", rd.TriggerAt.Equal(dd.TriggerAt)},
+		{"route", rd.Route == dd.Route}, {"at", rd.At.Equal(dd.At)},
+	} {
+		if !f.same {
+			fields = append(fields, f.name)
+		}
+	}
+	if len(fields) > 0 {
+		return "the dial's " + strings.Join(fields, ", ") + " differ"
+	}
+	// A field added to Dial later is still compared.
+	rd.At, dd.At, rd.TriggerAt, dd.TriggerAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if rd != dd {
+		return "the dial differs"
+	}
+	return ""
 }
 
 // placeProbe places p's dial through gate, with p's Outage failing for it.
