@@ -36,6 +36,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty steps", head + "steps: []\n", "s.yaml:4: steps: want a non-empty list"},
 		{"unknown step key", head + "steps:\n" + step + dial + "    wnat: {allowed: true}\n", `s.yaml:7: steps[0].wnat: unknown key "wnat"`},
 		{"unknown dial key", head + "steps:\n" + step + "    dial:\n      to: \"+8613800138000\"\n      purpos: service\n", `s.yaml:8: steps[0].dial.purpos: unknown key "purpos" (want one of`},
+		{"merged want key", head + "steps:\n" + step + dial + "    want: {<<: [{Allowed: false}]}\n", `s.yaml:7: steps[0].want.Allowed: unknown key "Allowed" (did you mean "allowed"?)`},
 		{"unknown want key", head + "steps:\n" + step + dial + "    want: {allowed: true, code: [x.y]}\n", `s.yaml:7: steps[0].want.code: unknown key "code"`},
 		{"no want", head + "steps:\n" + step + dial, "steps[0].want: missing"},
 		{"want nothing", head + "steps:\n" + step + dial + "    want: {codes: [schedule.outside_window]}\n", "want allowed: true|false, or error"},
