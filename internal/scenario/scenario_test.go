@@ -43,6 +43,12 @@ func TestParseErrors(t *testing.T) {
 		{"codes with allowed", head + "steps:\n" + step + dial + "    want: {allowed: true, codes: [schedule.outside_window]}\n", "need allowed: false"},
 		{"bad code", head + "steps:\n" + step + dial + "    want: {allowed: false, codes: [outside]}\n", `"outside" is not a reason code`},
 		{"bad time", head + "steps:\n  - at: 2026-12-04 10:00\n" + dial + "    want: {allowed: true}\n", "s.yaml:5: steps[0]"},
+		// An at without a value is missing, not the zero instant: a
+		// delete_recording there is always retention_locked, a
+		// sweep_recordings always deletes 0, whatever the rules say.
+		{"null at", head + "steps:\n  - at: null\n    event: {type: sweep_recordings}\n    want: {deleted: 0}\n", "s.yaml:5: steps[0].at: missing"},
+		{"empty at", head + "steps:\n  - at:\n    event: {type: sweep_recordings}\n    want: {deleted: 0}\n", "s.yaml:5: steps[0].at: missing"},
+		{"at before 2000", head + "steps:\n  - at: 0001-01-01T00:00:00Z\n    event: {type: sweep_recordings}\n    want: {deleted: 0}\n", "s.yaml:5: steps[0].at: 0001-01-01T00:00:00Z is before 2000"},
 		{"no at", head + "steps:\n  - dial: {to: \"+8613800138000\", purpose: service}\n    want: {allowed: true}\n", "steps[0].at: missing"},
 		{"both", head + "steps:\n" + step + dial + "    event: {type: outcome}\n    want: {allowed: true}\n", "either dial or event"},
 		{"neither", head + "steps:\n" + step + "    want: {allowed: true}\n", "needs a dial or an event"},
