@@ -47,7 +47,9 @@ type Probe struct {
 	// number, move the clock. An error fails the probe.
 	Setup func(ctx context.Context) error
 	// Outage, when set, is made to fail for this dial and healed after it: the
-	// Gate must deny with a "<check>.unavailable" reason.
+	// Gate must deny with a "<check>.unavailable" reason from a check
+	// (audit.unavailable alone does not count: a log that fails under the
+	// same outage would hide a check that failed open).
 	Outage *Fault
 	// MustDeny says the dial must never be allowed: a revoked consent, a
 	// listed number. In shadow mode it must not be compliant.
@@ -300,9 +302,17 @@ func probeExpectations(name string, p Probe, dec dialgate.Decision, shadow bool)
 		errs = append(errs, fmt.Errorf("%s: %w: %s", name, inv, fmt.Sprintf(format, args...)))
 	}
 	if p.Outage != nil {
-		unavailable := slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool { return r.Code.IsUnavailable() })
-		if !unavailable || (!shadow && dec.Allowed) {
+		// audit.unavailable does not count: when the Fault also takes down
+		// the audit log, the log's failure denies on its own and would hide
+		// a check that failed open under the same outage.
+		unavailable := slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool {
+			return r.Code.IsUnavailable() && r.Code != dialgate.CodeAuditUnavailable
+		})
+		switch {
+		case !shadow && dec.Allowed:
 			fail(ErrOutageAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
+		case !unavailable:
+			fail(ErrOutageAllowed, "decision %s: no check reported the outage with <check>.unavailable (allowed=%v, reasons %v)", dec.ID, dec.Allowed, dec.Codes())
 		}
 	}
 	if p.MustDeny && ((!shadow && dec.Allowed) || dec.Compliant()) {

@@ -1,6 +1,7 @@
 package audittest_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -53,4 +54,37 @@ func TestCheckShadowHonoursProbes(t *testing.T) {
 			t.Fatalf("CheckShadow = %v, want ErrMustDenyAllowed and ErrMissingCode", err)
 		}
 	})
+}
+
+// failOpen is a check that swallows its store's errors and passes: the
+// envoy-ratelimit default dialgate must never have.
+func failOpen(f *audittest.Fault) dialgate.Checker {
+	return dialgate.CheckerFunc("consent", func(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+		_ = f.Err() // the store call fails; the error is dropped
+		return nil, nil
+	})
+}
+
+// One Fault may take down several wrappers (a data-centre outage): the
+// stores and the audit log. The audit failure then denies with
+// audit.unavailable on its own, and that used to satisfy the outage probe, so
+// a check that failed open under the same outage passed. The outage must be
+// reported by a check, not only by the log.
+func TestCheckGateOutageNeedsACheck(t *testing.T) {
+	outage, log := &audittest.Fault{}, &audittest.Log{}
+	g := newGate(t, []dialgate.Checker{failOpen(outage)}, dialgate.WithAuditLog(audittest.NewFaultyLog(log, outage)))
+	err := audittest.CheckGate(g, log, []audittest.Probe{
+		{Name: "store and log down", Dial: dial("+8613900139001", "c-1"), Outage: outage, MustDeny: true},
+	})
+	if !errors.Is(err, audittest.ErrOutageAllowed) {
+		t.Fatalf("CheckGate = %v, want ErrOutageAllowed", err)
+	}
+	// A check that fails closed under the same outage passes.
+	outage, log = &audittest.Fault{}, &audittest.Log{}
+	g = newGate(t, []dialgate.Checker{audittest.NewFaultyChecker("consent", nil, outage)}, dialgate.WithAuditLog(audittest.NewFaultyLog(log, outage)))
+	if err := audittest.CheckGate(g, log, []audittest.Probe{
+		{Name: "store and log down", Dial: dial("+8613900139001", "c-1"), Outage: outage, MustDeny: true},
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
