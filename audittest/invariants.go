@@ -52,7 +52,8 @@ type Probe struct {
 	// same outage would hide a check that failed open).
 	Outage *Fault
 	// MustDeny says the dial must never be allowed: a revoked consent, a
-	// listed number. In shadow mode it must not be compliant.
+	// listed number. In shadow mode it must not be compliant. A rule must
+	// say so: audit.unavailable alone (the log was down) does not count.
 	MustDeny bool
 	// Codes must each be among the decision's reason codes, in either mode.
 	Codes []dialgate.Code
@@ -315,8 +316,11 @@ func probeExpectations(name string, p Probe, dec dialgate.Decision, shadow bool)
 			fail(ErrOutageAllowed, "decision %s: no check reported the outage with <check>.unavailable (allowed=%v, reasons %v)", dec.ID, dec.Allowed, dec.Codes())
 		}
 	}
-	if p.MustDeny && ((!shadow && dec.Allowed) || dec.Compliant()) {
-		fail(ErrMustDenyAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
+	// A MustDeny dial must be denied by a rule: audit.unavailable alone
+	// (the decision could not be recorded) says nothing about the rules.
+	ruled := slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool { return r.Code != dialgate.CodeAuditUnavailable })
+	if p.MustDeny && ((!shadow && dec.Allowed) || !ruled) {
+		fail(ErrMustDenyAllowed, "decision %s: allowed=%v, reasons %v (a rule must deny it)", dec.ID, dec.Allowed, dec.Codes())
 	}
 	for _, c := range p.Codes {
 		if !dec.Has(c) {

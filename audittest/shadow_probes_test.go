@@ -88,3 +88,25 @@ func TestCheckGateOutageNeedsACheck(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A MustDeny dial must be denied by the rules: a decision denied only
+// because it could not be recorded says nothing about them. A consent
+// check that ignores revocations, probed while the log was down, used to
+// pass.
+func TestCheckGateMustDenyNeedsARule(t *testing.T) {
+	w, log, logFault := newWorld(), &audittest.Log{}, &audittest.Fault{}
+	g := newGate(t, []dialgate.Checker{w.consent(true)}, dialgate.WithAuditLog(audittest.NewFaultyLog(log, logFault)))
+	err := audittest.CheckGate(g, log, []audittest.Probe{
+		{Name: "revoked consent while the log is down", Dial: dial("+8613900139003", "c-2"), MustDeny: true,
+			Setup: func(ctx context.Context) error {
+				w.mu.Lock()
+				defer w.mu.Unlock()
+				w.revoked["c-2"] = true
+				logFault.FailNext(1, nil)
+				return nil
+			}},
+	})
+	if !errors.Is(err, audittest.ErrMustDenyAllowed) {
+		t.Fatalf("CheckGate = %v, want ErrMustDenyAllowed", err)
+	}
+}
