@@ -5,4 +5,7 @@
 // a time, each profile value a scenario claims to test (a window a minute
 // wider, a cap one higher, a sliding window shorter) and requires the
 // scenario to fail: a scenario that missed the boundary would still pass.
+// TestScenariosZoneIndependent runs them all with their instants written in
+// other offsets: the callee's local time, not the offset an author wrote,
+// decides.
 package scenarios
