@@ -6,6 +6,6 @@
 // wider, a cap one higher, a sliding window shorter) and requires the
 // scenario to fail: a scenario that missed the boundary would still pass.
 // TestScenariosZoneIndependent runs them all with their instants written in
-// other offsets: the callee's local time, not the offset an author wrote,
-// decides.
+// an offset no callee has: the callee's local time, not the offset an author
+// wrote, decides.
 package scenarios
