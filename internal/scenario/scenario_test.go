@@ -36,12 +36,19 @@ func TestParseErrors(t *testing.T) {
 		{"empty steps", head + "steps: []\n", "s.yaml:4: steps: want a non-empty list"},
 		{"unknown step key", head + "steps:\n" + step + dial + "    wnat: {allowed: true}\n", `s.yaml:7: steps[0].wnat: unknown key "wnat"`},
 		{"unknown dial key", head + "steps:\n" + step + "    dial:\n      to: \"+8613800138000\"\n      purpos: service\n", `s.yaml:8: steps[0].dial.purpos: unknown key "purpos" (want one of`},
+		{"merged want key", head + "steps:\n" + step + dial + "    want: {<<: [{Allowed: false}]}\n", `s.yaml:7: steps[0].want.Allowed: unknown key "Allowed" (did you mean "allowed"?)`},
 		{"unknown want key", head + "steps:\n" + step + dial + "    want: {allowed: true, code: [x.y]}\n", `s.yaml:7: steps[0].want.code: unknown key "code"`},
 		{"no want", head + "steps:\n" + step + dial, "steps[0].want: missing"},
 		{"want nothing", head + "steps:\n" + step + dial + "    want: {codes: [schedule.outside_window]}\n", "want allowed: true|false, or error"},
 		{"codes with allowed", head + "steps:\n" + step + dial + "    want: {allowed: true, codes: [schedule.outside_window]}\n", "need allowed: false"},
 		{"bad code", head + "steps:\n" + step + dial + "    want: {allowed: false, codes: [outside]}\n", `"outside" is not a reason code`},
 		{"bad time", head + "steps:\n  - at: 2026-12-04 10:00\n" + dial + "    want: {allowed: true}\n", "s.yaml:5: steps[0]"},
+		// An at without a value is missing, not the zero instant: a
+		// delete_recording there is always retention_locked, a
+		// sweep_recordings always deletes 0, whatever the rules say.
+		{"null at", head + "steps:\n  - at: null\n    event: {type: sweep_recordings}\n    want: {deleted: 0}\n", "s.yaml:5: steps[0].at: missing"},
+		{"empty at", head + "steps:\n  - at:\n    event: {type: sweep_recordings}\n    want: {deleted: 0}\n", "s.yaml:5: steps[0].at: missing"},
+		{"at before 2000", head + "steps:\n  - at: 0001-01-01T00:00:00Z\n    event: {type: sweep_recordings}\n    want: {deleted: 0}\n", "s.yaml:5: steps[0].at: 0001-01-01T00:00:00Z is before 2000"},
 		{"no at", head + "steps:\n  - dial: {to: \"+8613800138000\", purpose: service}\n    want: {allowed: true}\n", "steps[0].at: missing"},
 		{"both", head + "steps:\n" + step + dial + "    event: {type: outcome}\n    want: {allowed: true}\n", "either dial or event"},
 		{"neither", head + "steps:\n" + step + "    want: {allowed: true}\n", "needs a dial or an event"},
