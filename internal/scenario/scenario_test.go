@@ -252,3 +252,31 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A deny wanted without codes passes on any deny (an outage, an invalid
+// dial): Run reports it as a warning, with the file and line, and the text
+// report prints it; a deny with codes and an allow are not warned about.
+func TestWarningsDenyWithoutCodes(t *testing.T) {
+	src := head + "steps:\n" +
+		"  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: \"+8613800138000\", purpose: marketing}\n    want: {allowed: false}\n" +
+		"  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: \"+8613800138000\", purpose: marketing}\n    want: {allowed: false, codes: [sweep.no_provenance]}\n" +
+		"  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: \"+8613800138000\", purpose: service, lead_id: crm-1}\n    want: {allowed: true}\n"
+	f, err := Parse("s.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "s.yaml:5: step 1 wants a deny without codes") {
+		t.Fatalf("warnings = %q, want one for step 1 at line 5", rep.Warnings)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "warning: s.yaml:5: step 1") {
+		t.Errorf("text report without the warning:\n%s", b.String())
+	}
+}
