@@ -98,6 +98,16 @@ func TestProfileWindows(t *testing.T) {
 		{"us-al", "+12055550100", "2027-04-26T10:00:00-05:00", false, dialgate.CodeHoliday}, // Confederate Memorial Day
 		{"us-la", "+15045550100", "2027-01-05T10:00:00-06:00", true, ""},
 		{"us-la", "+15045550100", "2027-02-09T10:00:00-06:00", false, dialgate.CodeHoliday}, // Mardi Gras
+		// The other statewide legal holidays of La. R.S. 1:55(A)(1) besides
+		// the federal ones: Battle of New Orleans, Washington's Birthday and
+		// Presidents' Day, Huey P. Long Day, Christopher Columbus Day, All
+		// Saints' Day (the profile lists no federal calendar).
+		{"us-la", "+15045550100", "2027-01-08T10:00:00-06:00", false, dialgate.CodeHoliday},
+		{"us-la", "+15045550100", "2027-02-15T10:00:00-06:00", false, dialgate.CodeHoliday},
+		{"us-la", "+15045550100", "2027-08-30T10:00:00-05:00", false, dialgate.CodeHoliday},
+		{"us-la", "+15045550100", "2027-10-11T10:00:00-05:00", false, dialgate.CodeHoliday},
+		{"us-la", "+15045550100", "2027-11-01T10:00:00-06:00", false, dialgate.CodeHoliday},
+		{"us-la", "+15045550100", "2027-11-02T10:00:00-06:00", true, ""},
 		{"fr", "+33140000000", "2027-01-05T11:00:00+01:00", true, ""},
 		{"fr", "+33140000000", "2027-05-06T11:00:00+02:00", false, dialgate.CodeHoliday}, // Ascension
 		{"au", "+61290000000", "2027-01-05T10:00:00+11:00", true, ""},

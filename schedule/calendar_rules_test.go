@@ -121,8 +121,11 @@ func usAL(y int) ruleSet {
 	return s
 }
 
-// usLA: La. R.S. 1:55 as the 2026 file lists it; New Year's Day, Independence
-// Day and Christmas Day on a weekend are also listed on the observed day.
+// usLA: the statewide legal holidays of La. R.S. 1:55(A)(1) (Sundays aside,
+// which the profile's windows leave out; Inauguration Day in the city of
+// Baton Rouge aside, none in these years) and Juneteenth; New Year's Day,
+// Independence Day and Christmas Day on a weekend are also listed on the
+// observed day.
 func usLA(y int) ruleSet {
 	s := ruleSet{}
 	for _, d := range []time.Time{date(y, 1, 1), date(y, 7, 4), date(y, 12, 25)} {
@@ -138,6 +141,11 @@ func usLA(y int) ruleSet {
 		nth(y, time.May, time.Monday, -1),       // National Memorial Day
 		nth(y, time.September, time.Monday, 1),  // Labor Day
 		nth(y, time.November, time.Thursday, 4), // Thanksgiving Day
+		date(y, 1, 8),                           // Battle of New Orleans
+		nth(y, time.February, time.Monday, 3),   // Washington's Birthday and Presidents' Day
+		date(y, 8, 30),                          // Huey P. Long Day
+		nth(y, time.October, time.Monday, 2),    // Christopher Columbus Day
+		date(y, 11, 1),                          // All Saints' Day
 	)
 	if next := date(y+1, 1, 1); next.Weekday() == time.Saturday {
 		s.add(next.AddDate(0, 0, -1))

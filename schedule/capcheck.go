@@ -61,11 +61,16 @@ func WithCapHashKey(key []byte) CapOption {
 // recorded between a dial's Attest and its Commit refuses the dial.
 //
 // Counter keys hold no raw callee number: they are
-// "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<kind>|<scope>|<purposes>".
+// "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<kind>|<scope>|<purposes>|<longest window>".
 // Caps with the same scope and purposes share one key — one entry per call,
 // counted under each cap's window — so that a reservation writes once however
-// many caps apply, and changing a cap's count or window keeps its history.
-// Changing a cap's scope or purposes starts its counting afresh.
+// many caps apply, and changing a cap's count, or the window of a cap that is
+// not the longest of its scope and purposes, keeps its history. The key names
+// the longest window counted under it (see NewCapCheck), so changing that
+// window — lengthening cn's 30 days, adding a longer cap of the same scope and
+// purposes, or changing a pause's window — starts the key's counting afresh,
+// as changing a cap's scope or purposes does: the calls and outcomes already
+// counted no longer count.
 //
 // A CapCheck is safe for concurrent use. Create it with NewCapCheck.
 type CapCheck struct {
