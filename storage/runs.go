@@ -94,14 +94,16 @@ func ValidateRun(key string, x int, t time.Time, p RunParams) error {
 //     record a run of MinRun or more values (they are decided one after the
 //     other).
 //   - Idempotency: an id recorded by RecordRun is held until ReleaseRun, or
-//     until the value it recorded no longer counts (an implementation may
-//     then forget it). RecordRun for a held id records nothing and returns
+//     until its record has left the window (an implementation may then
+//     forget it). RecordRun for a held id records nothing and returns
 //     (0, true), whatever the key's state. Ids are global to the store's
 //     runs (they do not share a namespace with Counters' ids).
 //   - ReleaseRun removes what the id recorded: its value stops counting
-//     unless another held id recorded the same value under the same key (an
-//     implementation may go on counting such a value until the released
-//     record's instant leaves the window). It never reopens a closed key.
+//     unless another held id recorded the same value under the same key.
+//     While another does, the value counts until the latest of their records
+//     leaves the window (an implementation may count it until the released
+//     record's instant leaves the window, if that is later). It never
+//     reopens a closed key.
 //     An unknown or already released id is not an error.
 //   - A key must always be used with the same RunParams (derive the key
 //     from them, as package sweep does); a store may prune and close with
