@@ -137,8 +137,8 @@ func TestOpenSharedRuns(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"both", Config{Redis: rurl, RedisPrefix: prefix, RedisRequireAOF: new(false), Postgres: purl, PostgresSchema: "runsboth"}, "redis"},
-		{"postgres", Config{Postgres: purl, PostgresSchema: "runspg"}, "postgres"},
+		{"both", Config{Redis: rurl, RedisPrefix: prefix, RedisRequireAOF: new(false), Postgres: purl, PostgresSchema: prefix + "both"}, "redis"},
+		{"postgres", Config{Postgres: purl, PostgresSchema: prefix + "pg"}, "postgres"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Cleanup(func() {
