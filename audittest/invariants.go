@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
 )
@@ -45,10 +47,13 @@ type Probe struct {
 	// number, move the clock. An error fails the probe.
 	Setup func(ctx context.Context) error
 	// Outage, when set, is made to fail for this dial and healed after it: the
-	// Gate must deny with a "<check>.unavailable" reason.
+	// Gate must deny with a "<check>.unavailable" reason from a check
+	// (audit.unavailable alone does not count: a log that fails under the
+	// same outage would hide a check that failed open).
 	Outage *Fault
 	// MustDeny says the dial must never be allowed: a revoked consent, a
-	// listed number. In shadow mode it must not be compliant.
+	// listed number. In shadow mode it must not be compliant. A rule must
+	// say so: audit.unavailable alone (the log was down) does not count.
 	MustDeny bool
 	// Codes must each be among the decision's reason codes, in either mode.
 	Codes []dialgate.Code
@@ -58,8 +63,10 @@ type Probe struct {
 // and checks the invariants every deployment must keep:
 //
 //   - every deny has a reason (ErrDenyWithoutReason);
-//   - one audit record per decision in log, equal to the decision returned,
-//     and none for a decision whose recording failed (ErrAuditRecord);
+//   - one audit record per decision in log, equal to the decision returned
+//     in every field (reasons with their messages and evidence, the
+//     decision's evidence, policy version, dial), and none for a decision
+//     whose recording failed (ErrAuditRecord);
 //   - decision ids are unique and not empty (ErrDuplicateID);
 //   - shadow mode never changes reasons: a decision is allowed exactly when
 //     it has no reason (enforcing), or unless the dial was malformed or not
@@ -138,20 +145,7 @@ func CheckGate(gate *dialgate.Gate, log *Log, probes []Probe) error {
 		} else if dec.Allowed != (len(dec.Reasons) == 0) {
 			fail(ErrModeMismatch, "decision %s: allowed=%v with reasons %v", dec.ID, dec.Allowed, dec.Codes())
 		}
-		if p.Outage != nil {
-			unavailable := slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool { return r.Code.IsUnavailable() })
-			if !unavailable || (!gate.Shadow() && dec.Allowed) {
-				fail(ErrOutageAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
-			}
-		}
-		if p.MustDeny && ((!gate.Shadow() && dec.Allowed) || dec.Compliant()) {
-			fail(ErrMustDenyAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
-		}
-		for _, c := range p.Codes {
-			if !dec.Has(c) {
-				fail(ErrMissingCode, "decision %s lacks %s (reasons %v)", dec.ID, c, dec.Codes())
-			}
-		}
+		errs = append(errs, probeExpectations(name, p, dec, gate.Shadow())...)
 		if dec.ID == "" {
 			continue
 		}
@@ -164,9 +158,8 @@ func CheckGate(gate *dialgate.Gate, log *Log, probes []Probe) error {
 		case !auditFailed:
 			recorded++
 			rec, _ := log.Decision(dec.ID)
-			if rec.Allowed != dec.Allowed || rec.Shadow != dec.Shadow || !slices.Equal(rec.Codes(), dec.Codes()) || !rec.At.Equal(dec.At) {
-				fail(ErrAuditRecord, "decision %s: recorded allowed=%v reasons %v, returned allowed=%v reasons %v",
-					dec.ID, rec.Allowed, rec.Codes(), dec.Allowed, dec.Codes())
+			if diff := decisionDiff(rec, dec); diff != "" {
+				fail(ErrAuditRecord, "decision %s: the record differs from the decision returned: %s", dec.ID, diff)
 			}
 		}
 	}
@@ -179,10 +172,15 @@ func CheckGate(gate *dialgate.Gate, log *Log, probes []Probe) error {
 // CheckShadow places every probe's dial through an enforcing Gate and a
 // shadow Gate built from the same policy, and checks that both give the same
 // reason codes and that the shadow Gate enforces none of them
-// (ErrModeMismatch). Each probe's Setup runs before each of the two dials, so
-// it must be idempotent; give each Gate its own stores if checks keep state
-// (frequency caps), or the second dial sees the first. Without probes it
-// returns ErrNoProbes, and with a nil gate an error.
+// (ErrModeMismatch). Each probe's own expectations hold for both dials, as in
+// CheckGate: its Outage fails during each dial, which must carry a
+// "<check>.unavailable" reason (ErrOutageAllowed); a MustDeny dial is denied
+// by the enforcing Gate and not compliant in the shadow one
+// (ErrMustDenyAllowed); its Codes are present in both (ErrMissingCode). Each
+// probe's Setup runs before each of the two dials, so it must be idempotent;
+// give each Gate its own stores if checks keep state (frequency caps), or the
+// second dial sees the first. Without probes it returns ErrNoProbes, and with
+// a nil gate an error.
 func CheckShadow(enforcing, shadow *dialgate.Gate, probes []Probe) error {
 	if enforcing == nil || shadow == nil {
 		return errors.New("audittest: CheckShadow: gate: nil")
@@ -203,13 +201,15 @@ func CheckShadow(enforcing, shadow *dialgate.Gate, probes []Probe) error {
 		}
 		var decs [2]dialgate.Decision
 		for j, g := range []*dialgate.Gate{enforcing, shadow} {
+			mode := [2]string{"enforcing", "shadow"}[j]
 			if p.Setup != nil {
 				if err := p.Setup(ctx); err != nil {
-					errs = append(errs, fmt.Errorf("%s: setup: %w", name, err))
+					errs = append(errs, fmt.Errorf("%s (%s): setup: %w", name, mode, err))
 					continue
 				}
 			}
-			decs[j], _ = g.Check(ctx, p.Dial)
+			decs[j] = placeProbe(ctx, g, p)
+			errs = append(errs, probeExpectations(name+" ("+mode+")", p, decs[j], g.Shadow())...)
 		}
 		e, s := decs[0], decs[1]
 		if !slices.Equal(e.Codes(), s.Codes()) {
@@ -221,6 +221,113 @@ func CheckShadow(enforcing, shadow *dialgate.Gate, probes []Probe) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// decisionDiff says how the audit record rec differs from the decision dec
+// the Gate returned — every field, evidence included, instants compared with
+// Equal — and returns "" when they are the same.
+func decisionDiff(rec, dec dialgate.Decision) string {
+	switch {
+	case rec.ID != dec.ID:
+		return fmt.Sprintf("id %q, returned %q", rec.ID, dec.ID)
+	case !rec.At.Equal(dec.At):
+		return fmt.Sprintf("at %v, returned %v", rec.At, dec.At)
+	case rec.Allowed != dec.Allowed || rec.Shadow != dec.Shadow:
+		return fmt.Sprintf("allowed=%v shadow=%v, returned allowed=%v shadow=%v", rec.Allowed, rec.Shadow, dec.Allowed, dec.Shadow)
+	case rec.PolicyVersion != dec.PolicyVersion:
+		return fmt.Sprintf("policy version %q, returned %q", rec.PolicyVersion, dec.PolicyVersion)
+	case !slices.Equal(rec.Codes(), dec.Codes()):
+		return fmt.Sprintf("reasons %v, returned %v", rec.Codes(), dec.Codes())
+	case !slices.Equal(rec.Evidence, dec.Evidence):
+		return fmt.Sprintf("evidence %v, returned %v", rec.Evidence, dec.Evidence)
+	}
+	for i, r := range rec.Reasons {
+		d := dec.Reasons[i]
+		switch {
+		case r.Check != d.Check || r.Message != d.Message:
+			return fmt.Sprintf("reason %s: check %q message %q, returned check %q message %q", r.Code, r.Check, r.Message, d.Check, d.Message)
+		case !r.NextAllowedAt.Equal(d.NextAllowedAt):
+			return fmt.Sprintf("reason %s: next allowed at %v, returned %v", r.Code, r.NextAllowedAt, d.NextAllowedAt)
+		case !slices.Equal(r.Evidence, d.Evidence):
+			return fmt.Sprintf("reason %s: evidence %v, returned %v", r.Code, r.Evidence, d.Evidence)
+		}
+	}
+	// The dial's fields are named, not shown: the callee number stays out of
+	// test output.
+	rd, dd := rec.Dial, dec.Dial
+	var fields []string
+	for _, f := range []struct {
+		name string
+		same bool
+	}{
+		{"to", rd.To == dd.To}, {"from", rd.From == dd.From}, {"purpose", rd.Purpose == dd.Purpose},
+		{"tenant", rd.Tenant == dd.Tenant}, {"industry", rd.Industry == dd.Industry},
+		{"business_line", rd.BusinessLine == dd.BusinessLine}, {"campaign", rd.Campaign == dd.Campaign},
+		{"subject", rd.Subject == dd.Subject}, {"consent_id", rd.ConsentID == dd.ConsentID},
+		{"lead_id", rd.LeadID == dd.LeadID}, {"trigger_at", rd.TriggerAt.Equal(dd.TriggerAt)},
+		{"route", rd.Route == dd.Route}, {"at", rd.At.Equal(dd.At)},
+	} {
+		if !f.same {
+			fields = append(fields, f.name)
+		}
+	}
+	if len(fields) > 0 {
+		return "the dial's " + strings.Join(fields, ", ") + " differ"
+	}
+	// A field added to Dial later is still compared.
+	rd.At, dd.At, rd.TriggerAt, dd.TriggerAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	if rd != dd {
+		return "the dial differs"
+	}
+	return ""
+}
+
+// placeProbe places p's dial through gate, with p's Outage failing for it.
+func placeProbe(ctx context.Context, gate *dialgate.Gate, p Probe) dialgate.Decision {
+	if p.Outage != nil {
+		p.Outage.Fail(nil)
+		defer p.Outage.Heal()
+	}
+	dec, _ := gate.Check(ctx, p.Dial)
+	return dec
+}
+
+// probeExpectations checks what the probe itself says must hold for its
+// decision dec, made by a Gate in shadow mode or not: an outage denies with
+// "<check>.unavailable" (not enforced in shadow mode, but present), a
+// MustDeny dial is neither allowed (enforcing) nor compliant, and every
+// expected code is present.
+func probeExpectations(name string, p Probe, dec dialgate.Decision, shadow bool) []error {
+	var errs []error
+	fail := func(inv error, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %w: %s", name, inv, fmt.Sprintf(format, args...)))
+	}
+	if p.Outage != nil {
+		// audit.unavailable does not count: when the Fault also takes down
+		// the audit log, the log's failure denies on its own and would hide
+		// a check that failed open under the same outage.
+		unavailable := slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool {
+			return r.Code.IsUnavailable() && r.Code != dialgate.CodeAuditUnavailable
+		})
+		switch {
+		case !shadow && dec.Allowed:
+			fail(ErrOutageAllowed, "decision %s: allowed=%v, reasons %v", dec.ID, dec.Allowed, dec.Codes())
+		case !unavailable:
+			fail(ErrOutageAllowed, "decision %s: no check reported the outage with <check>.unavailable (allowed=%v, reasons %v)", dec.ID, dec.Allowed, dec.Codes())
+		}
+	}
+	// A MustDeny dial must be denied by a rule: audit.unavailable alone
+	// (the decision could not be recorded) says nothing about the rules.
+	ruled := slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool { return r.Code != dialgate.CodeAuditUnavailable })
+	if p.MustDeny && ((!shadow && dec.Allowed) || !ruled) {
+		fail(ErrMustDenyAllowed, "decision %s: allowed=%v, reasons %v (a rule must deny it)", dec.ID, dec.Allowed, dec.Codes())
+	}
+	for _, c := range p.Codes {
+		if !dec.Has(c) {
+			fail(ErrMissingCode, "decision %s lacks %s (reasons %v)", dec.ID, c, dec.Codes())
+		}
+	}
+	return errs
 }
 
 // TestGate runs CheckGate and reports each violation with t.Error.

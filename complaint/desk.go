@@ -138,7 +138,8 @@ type Filing struct {
 // File records a complaint received at t: the number goes on the do-not-call
 // list first (effective for the next Check before File returns), then the
 // callee's recordings are held, then the complaint is stored with its
-// deadlines. If a step fails, File returns the error; the steps already done
+// deadlines, then the callee's recordings are held once more (one registered
+// while the complaint was being filed). If a step fails, File returns the error; the steps already done
 // stay done (a listed number and a held recording are the safe side). An id
 // already used by a stored complaint is ErrExists, and the number is listed
 // all the same.
@@ -189,7 +190,37 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 	if err := d.store.CreateComplaint(ctx, c); err != nil {
 		return Complaint{}, err
 	}
+	if d.holds != nil {
+		// A recording registered while the complaint was being filed
+		// looked for the complaint before it was stored (RecordingHolds);
+		// hold the callee's recordings once more now that it is.
+		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
+		if err != nil {
+			return c, fmt.Errorf("complaint %s: filed, but holding the recordings again: %w", c.ID, err)
+		}
+		if more := newIDs(c.HeldRecordings, held); len(more) > 0 {
+			err := d.store.UpdateComplaint(ctx, c.ID, func(s *Complaint) error {
+				s.HeldRecordings = append(s.HeldRecordings, newIDs(s.HeldRecordings, more)...)
+				return nil
+			})
+			if err != nil {
+				return c, fmt.Errorf("complaint %s: filed and recordings held, but recording which: %w", c.ID, err)
+			}
+			c.HeldRecordings = append(c.HeldRecordings, more...)
+		}
+	}
 	return c, nil
+}
+
+// newIDs returns the ids of add that have is missing, in add's order.
+func newIDs(have, add []string) []string {
+	var out []string
+	for _, id := range add {
+		if !slices.Contains(have, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Forward records that the complaint was forwarded to its handler at t, which
@@ -300,6 +331,31 @@ func SortComplaints(cs []Complaint) {
 		}
 		return 0
 	})
+}
+
+// RecordingHolds returns the recording.CalleeHolds that gives a new recording
+// the hold of every complaint about its callee (same keyed hash) that is not
+// yet answered: a recording registered after the complaint — the call it was
+// made during, a recording uploaded late — is its evidence too, and is kept
+// until the complaint is answered (see HoldGuard). A store error refuses the
+// registration.
+func RecordingHolds(store Store) recording.CalleeHolds {
+	return func(ctx context.Context, callee string, t time.Time) ([]recording.Hold, error) {
+		if callee == "" {
+			return nil, nil
+		}
+		cs, err := store.ListComplaints(ctx, Filter{Callee: callee})
+		if err != nil {
+			return nil, err
+		}
+		var hs []recording.Hold
+		for _, c := range cs {
+			if c.Status != StatusAnswered {
+				hs = append(hs, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
+			}
+		}
+		return hs, nil
+	}
 }
 
 // HoldPrefix starts the id of the recording hold a complaint places on its

@@ -35,6 +35,13 @@ const eventBatch = 256
 //     followed (restored from a backup, a failover to a lagging replica): its
 //     new events may reuse Seqs at or below rev. The cache then forgets
 //     everything and follows the store from its revision (reset).
+//   - Such a store may also be past rev again by the cache's next read (new
+//     writes through other processes after the failover): the revision alone
+//     then looks like an ordinary "ahead", and replaying the events after rev
+//     would miss the new events at or below it. So sync reads from the event
+//     at rev itself and compares it with last, the event at rev as the cache
+//     saw it; another event there (or none kept, or last unknown) is a
+//     history the cache did not follow, and it forgets everything (purge).
 //
 // gen changes (under mu) on every sync and reset; a miss inserts only when gen
 // is unchanged, so a reset to an earlier rev cannot let a stale fetch in.
@@ -43,6 +50,10 @@ type cache struct {
 	mu  sync.Mutex
 	rev atomic.Uint64
 	gen atomic.Uint64
+	// last is the store's event with Seq rev as this cache read it, or the
+	// zero Event when it is not known (rev 0, or its read after a purge
+	// failed). Guarded by mu.
+	last Event
 }
 
 func newCache(size int) (*cache, error) {
@@ -66,7 +77,7 @@ func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Reco
 			return nil, err
 		}
 	case r < cur:
-		c.reset(r)
+		c.reset(ctx, s, r)
 	}
 	tag := c.gen.Load()
 	if recs, ok := c.lru.Get(n); ok {
@@ -75,6 +86,9 @@ func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Reco
 	recs, err := s.ConsentsByNumber(ctx, n)
 	if err != nil {
 		return nil, fmt.Errorf("consents by number: %w", err)
+	}
+	if err := checkStored(recs); err != nil {
+		return nil, err // not cached: every dial of n fails until it is withdrawn
 	}
 	if recs == nil {
 		recs = []Record{}
@@ -95,23 +109,38 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 	if cur >= r {
 		return nil // another goroutine synced meanwhile
 	}
-	evs, err := s.ConsentEventsSince(ctx, cur, eventBatch)
+	// Read from the event at cur itself, to check that the store's history
+	// up to cur is the one this cache followed.
+	since := cur
+	if cur > 0 {
+		since = cur - 1
+	}
+	evs, err := s.ConsentEventsSince(ctx, since, eventBatch)
 	switch {
 	case errors.Is(err, ErrHistoryTruncated) || err == nil && len(evs) == eventBatch:
 		// Too far behind to replay: forget everything. Entries fetched from
 		// here on are current as of at least r.
-		c.lru.Purge()
-		c.rev.Store(r)
-		c.gen.Add(1)
+		c.purge(ctx, s, r)
 		return nil
 	case err != nil:
-		return fmt.Errorf("consent events since %d: %w", cur, err)
+		return fmt.Errorf("consent events since %d: %w", since, err)
+	}
+	if cur > 0 && len(evs) > 0 {
+		if evs[0].Seq != cur || !sameEvent(evs[0], c.last) {
+			// The event at cur is not the one this cache saw (or it is not
+			// known): the store went back and then past cur with another
+			// history, whose events at or below cur were never replayed.
+			c.purge(ctx, s, r)
+			return nil
+		}
+		evs = evs[1:]
 	}
 	next := cur
 	for i := range evs {
 		c.lru.Remove(evs[i].Number)
 		if evs[i].Seq > next {
 			next = evs[i].Seq
+			c.last = evs[i]
 		}
 	}
 	if next < r {
@@ -126,17 +155,41 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 	return nil
 }
 
+// purge forgets every entry and follows the store from revision r; c.mu is
+// held. It reads the event at r, for the next sync to check the history
+// against; when that read fails, last is unknown and the next sync purges
+// again.
+func (c *cache) purge(ctx context.Context, s Store, r uint64) {
+	c.lru.Purge()
+	c.rev.Store(r)
+	c.gen.Add(1)
+	c.last = Event{}
+	if r == 0 {
+		return
+	}
+	if evs, err := s.ConsentEventsSince(ctx, r-1, 1); err == nil && len(evs) == 1 && evs[0].Seq == r {
+		c.last = evs[0]
+	}
+}
+
 // reset forgets every entry and follows the store from revision r, which is
 // below the cache's: the store went back in time.
-func (c *cache) reset(r uint64) {
+func (c *cache) reset(ctx context.Context, s Store, r uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rev.Load() <= r {
 		return // another goroutine reset or synced meanwhile
 	}
-	c.lru.Purge()
-	c.rev.Store(r)
-	c.gen.Add(1)
+	c.purge(ctx, s, r)
+}
+
+// sameEvent reports whether a and b are the same event of a history: the
+// same Seq, type, record, number, instants (compared as instants: a store
+// may read them back in another zone) and channel. The zero Event is never
+// the same as another.
+func sameEvent(a, b Event) bool {
+	return a.Seq != 0 && a.Seq == b.Seq && a.Type == b.Type && a.ConsentID == b.ConsentID && a.Number == b.Number &&
+		a.At.Equal(b.At) && a.Channel == b.Channel && a.RequestedAt.Equal(b.RequestedAt)
 }
 
 var errEventGap = errors.New("consent: store returned fewer events than its revision promises")

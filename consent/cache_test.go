@@ -228,3 +228,100 @@ func TestCacheRevisionGoesBackwards(t *testing.T) {
 		t.Fatalf("after the restore and a revocation: %+v %v, want consent.revoked (the cache served a revoked consent)", rs, err)
 	}
 }
+
+// A store whose revision goes backwards and then, before this process's next
+// dial, moves past where the cache was (a Redis failover to a lagging replica
+// or a restart that lost writes, followed by new writes through other
+// sidecars) has a new history under the Seqs the cache already replayed.
+// Comparing revisions alone sees only "ahead" and replays the events after
+// the cache's revision, missing the new events at or below it: here the
+// revocation of c-1 (new Seq 2) was never replayed, and the cache kept
+// allowing dials on it.
+func TestCacheHistoryDivergesPastRevision(t *testing.T) {
+	ctx := context.Background()
+	s := newFakeStore()
+	mustAdd(t, s, goodRecord())
+	for i, n := range []string{"+8613900139001", "+8613900139002"} {
+		r := goodRecord()
+		r.ID, r.Number = "other-"+string(rune('a'+i)), dialgate.MustParseNumber(n)
+		mustAdd(t, s, r)
+	}
+	c := mustCheck(t, cnConfig(), s)
+	d := marketing(t0.Add(time.Hour))
+	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
+		t.Fatalf("before the failover: %+v %v", rs, err)
+	}
+	// The store goes back to revision 1 (only c-1 granted) ...
+	s.mu.Lock()
+	s.events = s.events[:1]
+	delete(s.recs, "other-a")
+	delete(s.recs, "other-b")
+	s.rev.Store(1)
+	s.mu.Unlock()
+	// ... and, before this process dials again, c-1 is revoked (Seq 2) and
+	// two other consents are granted (Seqs 3, 4): the revision is past the
+	// cache's 3 again.
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(30*time.Minute), "call"); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range []string{"+8613900139003", "+8613900139004"} {
+		r := goodRecord()
+		r.ID, r.Number = "new-"+string(rune('a'+i)), dialgate.MustParseNumber(n)
+		mustAdd(t, s, r)
+	}
+	if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
+		t.Fatalf("after the failover, a revocation and two grants: %+v %v, want consent.revoked (the cache served a revoked consent)", rs, err)
+	}
+}
+
+// After a purge (far behind) the cache reads the event at its new revision,
+// so that a later divergence of the store's history is still seen.
+func TestCacheHistoryDivergesAfterPurge(t *testing.T) {
+	ctx := context.Background()
+	s := newFakeStore()
+	c := mustCheck(t, cnConfig(), s)
+	d := marketing(t0.Add(time.Hour))
+	if rs, _, _ := c.Attest(ctx, d); codes(rs) != "consent.missing" {
+		t.Fatal(rs)
+	}
+	for i := range eventBatch + 5 {
+		r := goodRecord()
+		r.ID = "x-" + time.Duration(i).String()
+		r.Number = callee2
+		mustAdd(t, s, r)
+	}
+	mustAdd(t, s, goodRecord())
+	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
+		t.Fatalf("after the purge: %+v %v", rs, err)
+	}
+	// The cache follows the store from there without purging again: a
+	// grant for a third number refetches neither cached one.
+	calls := s.byNumberCalls.Load()
+	r3 := goodRecord()
+	r3.ID, r3.Number = "c-3", dialgate.MustParseNumber("+8613900139002")
+	mustAdd(t, s, r3)
+	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
+		t.Fatalf("after a grant for another number: %+v %v", rs, err)
+	}
+	if n := s.byNumberCalls.Load() - calls; n != 0 {
+		t.Fatalf("store read %d times after a grant for another number, want 0 (the cache purged again)", n)
+	}
+	top := s.rev.Load()
+	// The store loses its last two events (the grant of c-1 among them)
+	// and takes the revocation of c-1 ... then two more writes.
+	s.mu.Lock()
+	s.events = s.events[:top-2]
+	s.rev.Store(top - 2)
+	s.mu.Unlock()
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(30*time.Minute), "call"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		r := goodRecord()
+		r.ID, r.Number = "y-"+time.Duration(i).String(), callee2
+		mustAdd(t, s, r)
+	}
+	if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
+		t.Fatalf("after the divergence: %+v %v, want consent.revoked", rs, err)
+	}
+}

@@ -193,7 +193,29 @@ func (c *Check) records(ctx context.Context, n dialgate.Number) ([]Record, error
 	if err != nil {
 		return nil, fmt.Errorf("consents by number: %w", err)
 	}
+	if err := checkStored(recs); err != nil {
+		return nil, err
+	}
 	return recs, nil
+}
+
+// checkStored returns an error wrapping storage.ErrCorrupt when a record of
+// recs that is not revoked fails Validate (all but the form of its id,
+// evidence URI and channels, which decide nothing and cost most to check): written by a newer build (a
+// capture method or scope this build does not know) or damaged, it is not
+// evidence this build can judge, and the check must not allow a dial on it.
+// Revoked records are left alone: they only ever deny, and a withdrawal is
+// how an operator takes a malformed record out of force.
+func checkStored(recs []Record) error {
+	for i := range recs {
+		if recs[i].Revoked() {
+			continue
+		}
+		if err := recs[i].validate(false); err != nil {
+			return fmt.Errorf("consent %s as stored: %w: %w", recs[i].ID, storage.ErrCorrupt, err)
+		}
+	}
+	return nil
 }
 
 // named decides a dial that names its consent record.

@@ -45,6 +45,12 @@
 //     itself when too far behind), before answering.
 //   - A record fetched on a miss is cached only if no replay ran while it was
 //     fetched, so a stale read can never re-enter the cache.
+//   - A store that went back in time (restored from a backup, a failover to a
+//     lagging replica, a restart that lost writes) may reuse Seqs the cache
+//     has replayed. The cache empties itself when the store's revision is
+//     below its own, and also when the store is past it again: each replay
+//     starts at the event of the cache's own revision and compares it with
+//     the event the cache saw there.
 //
 // So a revocation that returned before a dial started is always seen, whichever
 // process wrote it. A time-to-live cache confirmed only now and then would let
@@ -52,5 +58,10 @@
 // routing revocations through the one object that owns the cache does not
 // cover several processes. The price is one cheap revision read per dial.
 //
-// A revoked record never allows a dial, whatever the dial's instant.
+// A revoked record never allows a dial, whatever the dial's instant. Neither
+// does a record read from the store that fails Validate and is not revoked
+// (written by a newer build, or damaged): the check returns an error
+// wrapping storage.ErrCorrupt for its callee (consent.unavailable) until the
+// record is withdrawn; a withdrawal is never refused for what is wrong with
+// the record (see RevokedRecord).
 package consent

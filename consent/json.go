@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate/internal/strictjson"
 )
@@ -19,6 +20,12 @@ import (
 func ParseRecordJSON(data []byte) (Record, error) {
 	if err := checkKeys(data); err != nil {
 		return Record{}, err
+	}
+	if !utf8.Valid(data) {
+		// encoding/json decodes invalid UTF-8 as U+FFFD: the record would
+		// name another scope or tenant than the input, and ValidateNew,
+		// which refuses such names, would see only the replacement.
+		return Record{}, fieldErr(invalidUTF8Key(data), "not valid UTF-8")
 	}
 	var r Record
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -50,6 +57,30 @@ func hasKey(data []byte, key string) bool {
 	}
 	_, ok := m[key]
 	return ok
+}
+
+// invalidUTF8Key returns the top-level key of the JSON object data whose
+// value is not valid UTF-8, or "record" when there is none (the bad bytes
+// are elsewhere, or data is not an object).
+func invalidUTF8Key(data []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "record"
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "record"
+		}
+		var v json.RawMessage // the value's bytes as written
+		if err := dec.Decode(&v); err != nil {
+			return "record"
+		}
+		if k, ok := tok.(string); ok && !utf8.Valid(v) {
+			return k
+		}
+	}
+	return "record"
 }
 
 // recordKeys are the JSON keys of a Record, exactly as written.

@@ -53,6 +53,12 @@ func TestParseRecordJSON(t *testing.T) {
 		{strings.Replace(good, `"method"`, `"seller":"acme","method"`, 1), "seller"},
 		{strings.Replace(good, `"method"`, `"tenant":"","method"`, 1), "tenant"},
 		{strings.Replace(good, `"method"`, `"tenant":null,"method"`, 1), "tenant"},
+		// Invalid UTF-8 decodes as U+FFFD: the record would name another
+		// scope or tenant than the file (ValidateNew refuses such names
+		// given in a Record; here it would see only the replacement).
+		{strings.Replace(good, `industry:finance`, "industry:fin\xffance", 1), "scope"},
+		{strings.Replace(good, `"method"`, "\"tenant\":\"acme\xfe\",\"method\"", 1), "tenant"},
+		{strings.Replace(good, `"method"`, "\"channel\":\"web\xc3\",\"method\"", 1), "channel"},
 	} {
 		_, err := ParseRecordJSON([]byte(tc.in))
 		var fe *FieldError

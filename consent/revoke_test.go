@@ -1,7 +1,9 @@
 package consent
 
 import (
+	"context"
 	"errors"
+	"github.com/dialgate/dialgate/storage"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +71,87 @@ func TestRevokedRecordErrors(t *testing.T) {
 	}
 	if _, _, err := RevokedRecord(r, t0.Add(time.Hour), "sms\n"); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "revocation_channel") {
 		t.Errorf("bad channel: %v, want a revocation_channel error wrapping ErrInvalid", err)
+	}
+}
+
+// TestRevokedRecordOfMalformedRecord: a withdrawal is never refused for what
+// is wrong with the record as stored — written by a newer build (a capture
+// method this build does not know), or damaged. Refusing it kept in force a
+// consent the person had withdrawn; the check does not validate the records
+// it reads, so such a record went on allowing dials.
+func TestRevokedRecordOfMalformedRecord(t *testing.T) {
+	for name, spoil := range map[string]func(*Record){
+		"unknown method":       func(r *Record) { r.Method = "sms_reply" },
+		"missing hash":         func(r *Record) { r.DisclosureSHA256 = "" },
+		"scope with space":     func(r *Record) { r.Scope = "industry:finance " },
+		"expires before grant": func(r *Record) { r.ExpiresAt = r.GrantedAt.Add(-time.Hour) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := goodRecord()
+			spoil(&r)
+			if r.Validate() == nil {
+				t.Fatal("the spoiled record validates")
+			}
+			got, ev, err := RevokedRecord(r, t0.Add(time.Hour), "sms")
+			if err != nil {
+				t.Fatalf("RevokedRecord: %v; a withdrawal must not be refused for the stored record", err)
+			}
+			if !got.Revoked() || !got.RevokedAt.Equal(t0.Add(time.Hour)) || got.RevocationChannel != "sms" || ev.Type != EventRevoked || ev.ConsentID != r.ID {
+				t.Errorf("got %+v, %+v", got, ev)
+			}
+		})
+	}
+}
+
+// A record this build finds malformed (here: written by a newer build with a
+// capture method it does not know) that allows dials can be withdrawn, and
+// then denies.
+func TestRevokeMalformedStoredRecord(t *testing.T) {
+	ctx := context.Background()
+	s := newFakeStore()
+	r := goodRecord()
+	r.Method = "sms_reply"
+	s.mu.Lock()
+	s.recs[r.ID] = r
+	s.appendLocked(Event{Type: EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt})
+	s.mu.Unlock()
+	c := mustCheck(t, cnConfig(), s)
+	d := marketing(t0.Add(time.Hour))
+	if _, err := s.RevokeConsent(ctx, r.ID, t0.Add(30*time.Minute), "call"); err != nil {
+		t.Fatalf("RevokeConsent: %v", err)
+	}
+	if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
+		t.Fatalf("after the revocation: %+v %v, want consent.revoked", rs, err)
+	}
+}
+
+// A stored record this build finds malformed never allows a dial: the check
+// cannot decide on it (consent.unavailable through the Gate), with or
+// without the cache, until the record is withdrawn.
+func TestMalformedStoredRecordDoesNotAllow(t *testing.T) {
+	for _, size := range []int{DefaultCacheSize, 0} {
+		ctx := context.Background()
+		s := newFakeStore()
+		r := goodRecord()
+		r.Method = "sms_reply"
+		s.mu.Lock()
+		s.recs[r.ID] = r
+		s.appendLocked(Event{Type: EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt})
+		s.mu.Unlock()
+		c := mustCheck(t, cnConfig(), s, WithCacheSize(size))
+		d := marketing(t0.Add(time.Hour))
+		for _, id := range []string{"", r.ID} {
+			d.ConsentID = id
+			rs, _, err := c.Attest(ctx, d)
+			if err == nil || !errors.Is(err, storage.ErrCorrupt) || !strings.Contains(err.Error(), "method") {
+				t.Fatalf("cache %d, consent_id %q: %+v %v, want an error wrapping storage.ErrCorrupt naming the method", size, id, rs, err)
+			}
+		}
+		if _, err := s.RevokeConsent(ctx, r.ID, t0.Add(30*time.Minute), "call"); err != nil {
+			t.Fatal(err)
+		}
+		if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
+			t.Fatalf("cache %d, after the revocation: %+v %v, want consent.revoked", size, rs, err)
+		}
 	}
 }

@@ -53,8 +53,10 @@ type Event struct {
 // r.GrantedAt, the record is revoked as of r.GrantedAt (it never took effect)
 // and the event's RequestedAt keeps at. A record already revoked is returned
 // unchanged with the zero Event: the first withdrawal stands and no event is
-// appended. A zero at, a malformed channel, or a record that does not pass
-// Validate is an error wrapping ErrInvalid.
+// appended. A zero at or a malformed channel is an error wrapping
+// ErrInvalid. What is wrong with the record itself (one written by a newer
+// build, or damaged, that this build's Validate refuses) never is: a
+// withdrawal is what stops such a record from allowing dials.
 func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error) {
 	if r.Revoked() {
 		return r, Event{}, nil
@@ -62,14 +64,14 @@ func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error
 	if at.IsZero() {
 		return Record{}, Event{}, fieldErr("revoked_at", "missing")
 	}
+	if err := validateText("revocation_channel", channel, 64); err != nil {
+		return Record{}, Event{}, err
+	}
 	var requested time.Time
 	if at.Before(r.GrantedAt) {
 		at, requested = r.GrantedAt, at
 	}
 	r.RevokedAt, r.RevocationChannel = at, channel
-	if err := r.Validate(); err != nil {
-		return Record{}, Event{}, err
-	}
 	return r, Event{Type: EventRevoked, ConsentID: r.ID, Number: r.Number, At: at, Channel: channel, RequestedAt: requested}, nil
 }
 
@@ -132,7 +134,8 @@ type Store interface {
 	// and the revocation Event has At = GrantedAt and RequestedAt = at; the
 	// record then denies at any instant. Implementations get this, and the
 	// event, from RevokedRecord. A zero at, or a channel that does not pass
-	// Record.Validate, is an error wrapping ErrInvalid.
+	// Record.Validate, is an error wrapping ErrInvalid; a stored record that
+	// does not pass Validate is revoked all the same.
 	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (Record, error)
 
 	// ConsentHistory returns the events of number n in Seq order.

@@ -92,7 +92,8 @@ func NewRecordingManager(p *Profile, deps Deps) (*recording.Manager, error) {
 // Gate reads (a complaint lists the number at once); holds may be nil when no
 // recordings are kept. When holds is a *recording.Manager, its holds are
 // guarded by complaint.HoldGuard: a complaint's hold is not released before
-// the complaint is answered.
+// the complaint is answered; and a recording it registers later carries the
+// holds of its callee's unanswered complaints (complaint.RecordingHolds).
 func NewComplaintDesk(p *Profile, store complaint.Store, lists complaint.DNCLister, holds complaint.RecordingHolder, hasher complaint.CalleeHasher) (*complaint.Desk, error) {
 	var cfg complaint.Config
 	if p.Complaint != nil {
@@ -126,8 +127,10 @@ func NewComplaintDesk(p *Profile, store complaint.Store, lists complaint.DNCList
 		loc = l
 	}
 	if m, ok := holds.(*recording.Manager); ok && m != nil {
-		// A complaint's holds stay until the complaint is answered.
+		// A complaint's holds stay until the complaint is answered, and
+		// reach the callee's recordings registered after it.
 		m.GuardHolds(complaint.HoldGuard(store))
+		m.HoldNew(complaint.RecordingHolds(store))
 	}
 	return complaint.NewDesk(cfg, store, lists, holds, hasher, schedule.NewWorkdays(cals...), loc)
 }

@@ -24,7 +24,7 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 		{"us narrowed window", head + "extends: us\nschedule:\n  windows:\n    - {days: [mon-fri], ranges: [\"09:00-17:00\"], cite: {source: U, ref: ours}}\n", nil},
 		{"cn convention widened", head + "extends: cn\nschedule:\n  windows:\n    - {days: [mon-sun], ranges: [\"08:00-22:00\"], cite: {source: U, ref: ours}}\n", nil},
 		{"cn-insurance retention", head + "extends: cn-insurance\nrecording: {retention: 30d}\n",
-			[]string{"recording.retention: 30d is shorter than the 1825d of base cn-insurance"}},
+			[]string{"recording.retention: 30d is shorter than the 1827d of base cn-insurance"}},
 		{"cn-insurance recording removed", head + "extends: cn-insurance\nrecording: null\n",
 			[]string{"recording: removed"}},
 		{"cn-insurance not required", head + "extends: cn-insurance\nrecording: {required: false}\n",

@@ -28,10 +28,12 @@ func TestLintCalendarCoverage(t *testing.T) {
 		{"fr, 2027 listed", load("fr"), "2026-12-04T12:00:00+01:00", nil},
 		{"fr, 61 days before 2028", load("fr"), "2027-11-01T12:00:00+01:00", nil},
 		{"fr, 60 days before 2028", load("fr"), "2027-11-02T12:00:00+01:00", []string{
-			"schedule.holidays.calendars: the holiday data of series fr ends on 2027-12-31, in 59 days (its last calendar is fr-2027); from 2028-01-01 every dial is denied (schedule.unavailable). Add the calendar fr-2028 and list it in the profile"}},
-		{"fr, last day", load("fr"), "2027-12-31T23:00:00+01:00", []string{"ends on 2027-12-31, today"}},
+			"schedule.holidays.calendars: the holiday data of series fr ends on 2027-12-31, in 59 days (its last calendar is fr-2027); from 2028-01-01 every dial is denied (schedule.unavailable). Add the calendar fr-2028 and list it in the profile",
+			"series fr-alsace-moselle ends on 2027-12-31, in 59 days (its last calendar is fr-alsace-moselle-2027)"}},
+		{"fr, last day", load("fr"), "2027-12-31T23:00:00+01:00", []string{"series fr ends on 2027-12-31, today", "series fr-alsace-moselle ends on 2027-12-31, today"}},
 		{"fr, ended", load("fr"), "2028-01-05T12:00:00+01:00", []string{
-			"series fr ended on 2027-12-31 (its last calendar is fr-2027); since 2028-01-01 every dial is denied"}},
+			"series fr ended on 2027-12-31 (its last calendar is fr-2027); since 2028-01-01 every dial is denied",
+			"series fr-alsace-moselle ended on 2027-12-31 (its last calendar is fr-alsace-moselle-2027)"}},
 		{"us-al, both series end", load("us-al"), "2027-12-04T12:00:00-06:00", []string{
 			"series us-federal ends on 2027-12-31, in 27 days (its last calendar is us-federal-2027)",
 			"series us-al ends on 2027-12-31, in 27 days (its last calendar is us-al-2027)"}},

@@ -2,8 +2,10 @@ package recording
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,11 +16,12 @@ import (
 // recordings only when the rules allow. It is safe for concurrent use; the Store
 // serialises the read-modify-write of each recording.
 type Manager struct {
-	cfg    Config
-	store  Store
-	blob   Blob
-	hasher CalleeHasher
-	guard  HoldGuard
+	cfg     Config
+	store   Store
+	blob    Blob
+	hasher  CalleeHasher
+	guard   HoldGuard
+	holdNew CalleeHolds
 }
 
 // HoldGuard decides whether the hold holdID may be released: a non-nil error
@@ -29,6 +32,18 @@ type HoldGuard func(ctx context.Context, holdID string) error
 // complaint's holds until the complaint is answered). Call it before the
 // Manager is used; it is not safe to call concurrently with ReleaseHold.
 func (m *Manager) GuardHolds(g HoldGuard) { m.guard = g }
+
+// CalleeHolds returns the holds a new recording of the callee with keyed hash
+// callee must carry, placed at t: complaint.RecordingHolds gives the holds of
+// the callee's complaints not yet answered. See Manager.HoldNew.
+type CalleeHolds func(ctx context.Context, callee string, t time.Time) ([]Hold, error)
+
+// HoldNew makes Register ask h for the holds a new recording must carry, so
+// that a recording registered after a complaint about its callee (the call
+// the complaint was made during, a recording uploaded late) is held as the
+// complaint's recordings are. Call it before the Manager is used; it is not
+// safe to call concurrently with Register.
+func (m *Manager) HoldNew(h CalleeHolds) { m.holdNew = h }
 
 // NewManager returns a Manager keeping recordings for cfg.RetentionPeriod(). blob
 // may be nil when dialgate keeps metadata only (then MediaURI must be empty).
@@ -72,7 +87,8 @@ type Registration struct {
 
 // Register records a new recording's metadata at time t. The recording is kept
 // until StartedAt plus the longer of the Manager's retention and
-// reg.Retention.
+// reg.Retention, and carries the holds HoldNew's function gives its callee
+// (a look-up error refuses the registration).
 func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (Recording, error) {
 	if !reg.Callee.IsValid() {
 		return Recording{}, fmt.Errorf("%w: number: missing or invalid callee", ErrInvalid)
@@ -108,10 +124,50 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 	if err := r.Validate(); err != nil {
 		return Recording{}, err
 	}
+	if m.holdNew == nil {
+		if err := m.store.CreateRecording(ctx, r); err != nil {
+			return Recording{}, err
+		}
+		return r, nil
+	}
+	// The holds known now are written with the record. A complaint filed
+	// between that look-up and the write is caught by the second look-up
+	// below (or, if it comes later still, by the complaint's own hold on
+	// the callee's recordings).
+	holds, err := m.holdNew(ctx, r.Callee, t)
+	if err != nil {
+		return Recording{}, fmt.Errorf("recording %s: looking up the callee's holds: %w", r.ID, err)
+	}
+	r.Holds = addHolds(nil, holds)
+	if err := r.Validate(); err != nil {
+		return Recording{}, err
+	}
 	if err := m.store.CreateRecording(ctx, r); err != nil {
 		return Recording{}, err
 	}
+	later, err := m.holdNew(ctx, r.Callee, t)
+	if err != nil {
+		return r, fmt.Errorf("recording %s: registered, but looking up the callee's holds again: %w", r.ID, err)
+	}
+	if more := addHolds(r.Holds, later); len(more) > len(r.Holds) {
+		for _, h := range more[len(r.Holds):] {
+			if err := m.Hold(ctx, r.ID, h); err != nil {
+				return r, fmt.Errorf("recording %s: registered, but holding it for %s: %w", r.ID, h.ID, err)
+			}
+		}
+		r.Holds = more
+	}
 	return r, nil
+}
+
+// addHolds appends to hs the holds of add whose ids hs does not have.
+func addHolds(hs, add []Hold) []Hold {
+	for _, h := range add {
+		if !slices.ContainsFunc(hs, func(o Hold) bool { return o.ID == h.ID }) {
+			hs = append(hs, h)
+		}
+	}
+	return hs
 }
 
 // Get returns the recording with the given id.
@@ -217,9 +273,18 @@ func (m *Manager) Delete(ctx context.Context, id string, t time.Time) error {
 	return m.deleteOne(ctx, id, t)
 }
 
+// deleteOne marks the recording deleting under a token of its own (taking
+// over a deletion an earlier sweep began, whose token it replaces), deletes
+// the media, then the metadata. A recording with media is left untouched when
+// the Manager has no media store: marking it would make it unholdable while
+// nothing here can finish the deletion.
 func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 	var rec Recording
+	token := rand.Text()
 	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		if r.MediaURI != "" && m.blob == nil {
+			return fmt.Errorf("recording %s: media %s: no media store is configured, so its media cannot be deleted", id, r.MediaURI)
+		}
 		if r.State != StateDeleting {
 			if r.Held() {
 				return fmt.Errorf("recording %s: %w (%d holds)", id, ErrHeld, len(r.Holds))
@@ -229,6 +294,7 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 			}
 			r.State = StateDeleting
 		}
+		r.DeleteToken = token
 		rec = *r
 		return nil
 	})
@@ -236,11 +302,22 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 		return err
 	}
 	if rec.MediaURI != "" {
-		if m.blob == nil {
-			return fmt.Errorf("recording %s: media %s: no media store configured", id, rec.MediaURI)
+		shared, err := m.mediaShared(ctx, rec)
+		if err != nil {
+			m.undoDeleting(ctx, id, rec.MediaURI, token)
+			return fmt.Errorf("recording %s: media %s: look for other recordings of it: %w", id, rec.MediaURI, err)
 		}
+		if shared {
+			// Another recording that is not being deleted names the same
+			// media (registered twice, under two ids): deleting it would
+			// take a held or younger recording's media away. Only this
+			// record goes; the media goes with the last one.
+			rec.MediaURI = ""
+		}
+	}
+	if rec.MediaURI != "" {
 		if err := m.blob.Delete(ctx, rec.MediaURI); err != nil {
-			m.undoDeleting(ctx, id, rec.MediaURI)
+			m.undoDeleting(ctx, id, rec.MediaURI, token)
 			return fmt.Errorf("recording %s: %w", id, err)
 		}
 	}
@@ -250,16 +327,35 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 	return nil
 }
 
+// mediaShared reports whether a recording of rec's callee other than rec,
+// and not itself being deleted, names rec's media. Recordings of one media
+// are recordings of one call, so of one callee: the search is by callee.
+func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) {
+	recs, err := m.store.ListRecordings(ctx, Filter{Callee: rec.Callee})
+	if err != nil {
+		return false, err
+	}
+	for _, o := range recs {
+		if o.ID != rec.ID && o.MediaURI == rec.MediaURI && o.State != StateDeleting {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // undoDeleting puts a recording whose media delete failed back to active when
 // its media is certainly still there, so that a hold can keep it; otherwise it
-// stays marked and the next sweep finishes the deletion.
-func (m *Manager) undoDeleting(ctx context.Context, id, uri string) {
+// stays marked and the next sweep finishes the deletion. It undoes only its
+// own attempt (token): once another sweep has taken the deletion over, that
+// sweep may be deleting the media at this moment, and a recording put back
+// to active could accept a hold on media about to vanish.
+func (m *Manager) undoDeleting(ctx context.Context, id, uri, token string) {
 	if ok, err := m.blob.Exists(ctx, uri); err != nil || !ok {
 		return
 	}
 	_ = m.store.UpdateRecording(ctx, id, func(r *Recording) error {
-		if r.State == StateDeleting {
-			r.State = StateActive
+		if r.State == StateDeleting && r.DeleteToken == token {
+			r.State, r.DeleteToken = StateActive, ""
 		}
 		return nil
 	})
@@ -281,7 +377,9 @@ type SweepReport struct {
 // Sweep deletes every recording whose retention is over at t and that is not
 // held, finishing any deletion an earlier sweep began. It is idempotent: a
 // second sweep at the same t deletes nothing more. A failure on one recording
-// does not stop the others; the error joins them all.
+// does not stop the others; the error joins them all. Media that another
+// recording of the callee (not itself being deleted) still names is kept: only
+// the swept record goes, and the media goes with the last recording naming it.
 func (m *Manager) Sweep(ctx context.Context, t time.Time) (SweepReport, error) {
 	var rep SweepReport
 	due, err := m.store.ListRecordings(ctx, Filter{DueBy: t})

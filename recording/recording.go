@@ -82,6 +82,11 @@ type Recording struct {
 	Holds []Hold `json:"holds,omitempty"`
 	// State is active or deleting.
 	State State `json:"state"`
+	// DeleteToken names the sweep attempt that marked the recording deleting
+	// or took its deletion over; empty while active. A failed attempt puts
+	// the recording back to active only while its token is still the stored
+	// one, never while another sweep is finishing the deletion.
+	DeleteToken string `json:"delete_token,omitempty"`
 }
 
 // Held reports whether the recording is under at least one hold.

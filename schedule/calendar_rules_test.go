@@ -160,6 +160,14 @@ func fr(y int) ruleSet {
 	return s
 }
 
+// frAlsaceMoselle: Code du travail art. L3134-13, the two days Bas-Rhin,
+// Haut-Rhin and Moselle add to the national ones: Good Friday and 26 December.
+func frAlsaceMoselle(y int) ruleSet {
+	s := ruleSet{}
+	s.add(easter(y).AddDate(0, 0, -2), date(y, 12, 26))
+	return s
+}
+
 // auNational: the seven national public holidays of the Telemarketing
 // Standard. New Year's Day, Australia Day, Christmas Day and Boxing Day on a
 // weekend are also listed on their substitute: the next weekday that is not
@@ -202,6 +210,7 @@ func TestEaster(t *testing.T) {
 func TestCalendarsFollowTheirRules(t *testing.T) {
 	rules := map[string]func(int) ruleSet{
 		"us-federal": usFederal, "us-al": usAL, "us-la": usLA, "fr": fr, "au-national": auNational,
+		"fr-alsace-moselle": frAlsaceMoselle,
 	}
 	// Dates a published calendar differs from the rule by, on purpose, with why.
 	known := map[string]string{

@@ -190,6 +190,13 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 			if err != nil {
 				return err
 			}
+			if limit := time.Now().Add(maxClockSkew); now.After(limit) {
+				// A wrong year or zone offset: an answer dated in the future
+				// would close the complaint now, unlocking its recording
+				// holds, and show its deadlines met.
+				return usageErr("--at: %s is in the future (now %s): a step cannot be recorded before it happens (check the zone offset)",
+					at, time.Now().UTC().Format(time.RFC3339))
+			}
 			if step == "resolve" && strings.TrimSpace(resolution) == "" {
 				return usageErr("--resolution: missing (say how the complaint was handled)")
 			}
@@ -221,7 +228,7 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&at, "at", "", "when, RFC 3339 (default now)")
+	cmd.Flags().StringVar(&at, "at", "", "when, RFC 3339 (default now; not in the future)")
 	jsonHelp := `print the step recorded as JSON: {"id", "step", "at"}`
 	if step == "resolve" {
 		jsonHelp = `print the step recorded as JSON: {"id", "step", "at", "resolution"}`

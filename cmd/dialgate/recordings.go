@@ -231,7 +231,8 @@ func (a *app) recSweepCmd(profile *string) *cobra.Command {
 		Long: `Delete every recording whose retention is over at --at (default now) and that
 is not under a legal hold: the media first (under --media-root), then the
 metadata. It is idempotent and finishes deletions an interrupted sweep began.
-It reports what it deleted, what it skipped and why, and what failed (exit 1).
+It reports what it deleted, what it skipped and why, and what failed (exit 1);
+without --media-root a recording with media fails and is left as it was.
 --at may be earlier than the real clock, never later: a sweep "as of" a future
 instant would really delete recordings whose retention is not over (exit 2).`,
 		Args: argsUsage(cobra.NoArgs),

@@ -167,6 +167,7 @@ func (st *state) recordings(mediaRoot string) (m *recording.Manager, done func()
 	}
 	if st.complaints != nil {
 		m.GuardHolds(complaint.HoldGuard(st.complaints))
+		m.HoldNew(complaint.RecordingHolds(st.complaints))
 	}
 	return m, done, nil
 }

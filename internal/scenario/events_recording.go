@@ -59,6 +59,10 @@ func (env *Env) manager() (*recording.Manager, error) {
 	return env.recordings, nil
 }
 
+// maxRetentionDays bounds retention_days: 100 years, the longest duration
+// dialgate reads anywhere (dialgate.ParseDuration).
+const maxRetentionDays = 36600
+
 type recordingArgs struct {
 	ID            string `json:"id"`
 	Number        string `json:"number"`
@@ -76,6 +80,10 @@ func recordingEvent() *eventSpec {
 		}
 		if _, err := time.Parse(time.RFC3339, a.StartedAt); err != nil {
 			return fmt.Errorf("started_at: want RFC 3339 with offset: %w", err)
+		}
+		// In nanoseconds a larger count overflows (213535 days read as 31).
+		if a.RetentionDays != nil && *a.RetentionDays > maxRetentionDays {
+			return fmt.Errorf("retention_days: %d is more than %d (100 years)", *a.RetentionDays, maxRetentionDays)
 		}
 		return nil
 	}, func(ctx context.Context, env *Env, a *recordingArgs, _ *dialgate.Decision) (Result, error) {

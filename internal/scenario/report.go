@@ -25,6 +25,9 @@ type Report struct {
 	// Passed and Failed count the steps.
 	Passed int `json:"passed"`
 	Failed int `json:"failed"` // steps with at least one problem; zero means the scenario passed
+	// Warnings are expectations that pass more than their step may mean to
+	// (see File.Warnings); they do not fail the scenario.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // OK reports whether every step passed.
@@ -171,6 +174,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		if sr.Got.Message != "" {
 			fmt.Fprintf(&b, "       message: %s\n", sr.Got.Message)
 		}
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", w)
 	}
 	if r.OK() {
 		fmt.Fprintf(&b, "--- PASS: %d steps\n", r.Passed)

@@ -148,7 +148,7 @@ func Run(ctx context.Context, f *File) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{File: f.Path, Name: f.Name, Profile: env.Profile.Name, PolicyVersion: env.Gate.PolicyVersion()}
+	rep := &Report{File: f.Path, Name: f.Name, Profile: env.Profile.Name, PolicyVersion: env.Gate.PolicyVersion(), Warnings: f.Warnings()}
 	for _, s := range f.seeds {
 		if err := s.run(ctx, env); err != nil {
 			return nil, fmt.Errorf("%w: %s:%d: %s: %w", ErrInvalid, f.Path, s.line, s.key, err)
@@ -185,6 +185,21 @@ func Run(ctx context.Context, f *File) (*Report, error) {
 		rep.Steps = append(rep.Steps, sr)
 	}
 	return rep, nil
+}
+
+// Warnings returns what in f passes more than a reader of it may think: a
+// dial step that wants a deny without naming its reason codes passes on any
+// deny — a check's outage (<check>.unavailable), an invalid dial, another
+// rule — so it does not show that the rule it is about holds. DESIGN §4 makes
+// codes optional, so these are warnings, not errors.
+func (f *File) Warnings() []string {
+	var ws []string
+	for _, s := range f.Steps {
+		if s.Dial != nil && s.Want.Allowed != nil && !*s.Want.Allowed && len(s.Want.Codes) == 0 {
+			ws = append(ws, fmt.Sprintf("%s:%d: step %d wants a deny without codes: any deny passes it, an outage or an invalid dial too; list the reason codes the rule gives", f.Path, s.Line, s.Index))
+		}
+	}
+	return ws
 }
 
 // RunFile parses and runs the scenario file at path.

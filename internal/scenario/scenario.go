@@ -125,6 +125,10 @@ type stepSchema struct {
 	Want  *Want          `json:"want,omitempty"`
 }
 
+// minAt is the earliest step instant: the Gate refuses to decide at an
+// instant before 2000 (dialgate.Gate.Check).
+var minAt = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 var (
 	idRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 	codeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$`)
@@ -286,8 +290,12 @@ func parseStep(doc *yamlx.Doc, reg *registry, n *yaml3.Node, i int, ids map[stri
 	if raw.Want != nil {
 		s.Want = *raw.Want
 	}
-	if yamlx.Lookup(n, "at") == nil {
+	// A null at would decode as the zero instant, where a delete_recording
+	// is always retention_locked and a sweep deletes nothing: missing.
+	if atNode := yamlx.Lookup(n, "at"); yamlx.IsNull(atNode) {
 		return nil, errAt(n, path+".at", "missing (want an RFC 3339 time with offset, e.g. 2026-12-04T22:30:00+08:00)")
+	} else if s.At.Before(minAt) {
+		return nil, errAt(atNode, path+".at", "%s is before 2000: the Gate denies every dial at such an instant (a clock reset), so the step would test nothing", s.At.Format(time.RFC3339))
 	}
 	if s.ID != "" {
 		idNode := yamlx.Lookup(n, "id")

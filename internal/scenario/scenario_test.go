@@ -36,12 +36,19 @@ func TestParseErrors(t *testing.T) {
 		{"empty steps", head + "steps: []\n", "s.yaml:4: steps: want a non-empty list"},
 		{"unknown step key", head + "steps:\n" + step + dial + "    wnat: {allowed: true}\n", `s.yaml:7: steps[0].wnat: unknown key "wnat"`},
 		{"unknown dial key", head + "steps:\n" + step + "    dial:\n      to: \"+8613800138000\"\n      purpos: service\n", `s.yaml:8: steps[0].dial.purpos: unknown key "purpos" (want one of`},
+		{"merged want key", head + "steps:\n" + step + dial + "    want: {<<: [{Allowed: false}]}\n", `s.yaml:7: steps[0].want.Allowed: unknown key "Allowed" (did you mean "allowed"?)`},
 		{"unknown want key", head + "steps:\n" + step + dial + "    want: {allowed: true, code: [x.y]}\n", `s.yaml:7: steps[0].want.code: unknown key "code"`},
 		{"no want", head + "steps:\n" + step + dial, "steps[0].want: missing"},
 		{"want nothing", head + "steps:\n" + step + dial + "    want: {codes: [schedule.outside_window]}\n", "want allowed: true|false, or error"},
 		{"codes with allowed", head + "steps:\n" + step + dial + "    want: {allowed: true, codes: [schedule.outside_window]}\n", "need allowed: false"},
 		{"bad code", head + "steps:\n" + step + dial + "    want: {allowed: false, codes: [outside]}\n", `"outside" is not a reason code`},
 		{"bad time", head + "steps:\n  - at: 2026-12-04 10:00\n" + dial + "    want: {allowed: true}\n", "s.yaml:5: steps[0]"},
+		// An at without a value is missing, not the zero instant: a
+		// delete_recording there is always retention_locked, a
+		// sweep_recordings always deletes 0, whatever the rules say.
+		{"null at", head + "steps:\n  - at: null\n    event: {type: sweep_recordings}\n    want: {deleted: 0}\n", "s.yaml:5: steps[0].at: missing"},
+		{"empty at", head + "steps:\n  - at:\n    event: {type: sweep_recordings}\n    want: {deleted: 0}\n", "s.yaml:5: steps[0].at: missing"},
+		{"at before 2000", head + "steps:\n  - at: 0001-01-01T00:00:00Z\n    event: {type: sweep_recordings}\n    want: {deleted: 0}\n", "s.yaml:5: steps[0].at: 0001-01-01T00:00:00Z is before 2000"},
 		{"no at", head + "steps:\n  - dial: {to: \"+8613800138000\", purpose: service}\n    want: {allowed: true}\n", "steps[0].at: missing"},
 		{"both", head + "steps:\n" + step + dial + "    event: {type: outcome}\n    want: {allowed: true}\n", "either dial or event"},
 		{"neither", head + "steps:\n" + step + "    want: {allowed: true}\n", "needs a dial or an event"},
@@ -64,6 +71,7 @@ func TestParseErrors(t *testing.T) {
 		{"policy extends", head + "policy:\n  extends: us\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:5: policy.extends: may not be overridden"},
 		{"negative ring", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event: {type: outcome, decision: s1, ring_seconds: -1}\n", "ring_seconds: -1 is negative"},
 		{"syntax", head + "steps: [\n", "YAML syntax"},
+		{"retention_days overflow", head + "steps:\n" + step + "    event: {type: recording, id: r-1, number: \"+8613800138000\", started_at: 2026-12-04T09:00:00+08:00, retention_days: 213535}\n", "retention_days: 213535 is more than 36600"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,4 +251,32 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A deny wanted without codes passes on any deny (an outage, an invalid
+// dial): Run reports it as a warning, with the file and line, and the text
+// report prints it; a deny with codes and an allow are not warned about.
+func TestWarningsDenyWithoutCodes(t *testing.T) {
+	src := head + "steps:\n" +
+		"  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: \"+8613800138000\", purpose: marketing}\n    want: {allowed: false}\n" +
+		"  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: \"+8613800138000\", purpose: marketing}\n    want: {allowed: false, codes: [sweep.no_provenance]}\n" +
+		"  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: \"+8613800138000\", purpose: service, lead_id: crm-1}\n    want: {allowed: true}\n"
+	f, err := Parse("s.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "s.yaml:5: step 1 wants a deny without codes") {
+		t.Fatalf("warnings = %q, want one for step 1 at line 5", rep.Warnings)
+	}
+	var b bytes.Buffer
+	if err := rep.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "warning: s.yaml:5: step 1") {
+		t.Errorf("text report without the warning:\n%s", b.String())
+	}
 }

@@ -389,6 +389,10 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	return &pb.AddLedgerEntryResponse{}, nil
 }
 
+// maxRetentionDays bounds retention_days: 100 years, the longest duration
+// dialgate reads anywhere (dialgate.ParseDuration).
+const maxRetentionDays = 36600
+
 // RegisterRecording validates the request (id, number and started_at
 // required; retention_days 0 or at least 30), stamps it with the server's
 // clock and registers it through Backend.Recordings.
@@ -412,6 +416,9 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 	}
 	if d := req.GetRetentionDays(); d < 0 || (d > 0 && d < 30) {
 		return nil, invalid("retention_days", "%d is below the 30-day floor (0 means the profile's retention)", d)
+	} else if d > maxRetentionDays {
+		// In nanoseconds a larger count overflows (213535 days read as 31).
+		return nil, invalid("retention_days", "%d is more than %d (100 years)", d, maxRetentionDays)
 	}
 	r.RetentionDays = int(req.GetRetentionDays())
 	if err = checkID("decision_id", req.GetDecisionId(), false); err != nil {

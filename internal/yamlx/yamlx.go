@@ -387,8 +387,16 @@ func (d *Doc) check(n *yaml3.Node, t reflect.Type, path string, extra []string, 
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Value == "<<" && k.Tag == "!!merge" {
-				if err := d.check(v, t, path, extra, depth+1); err != nil {
-					return err
+				// A merge takes one mapping or a list of mappings; check the
+				// keys of each (json would take "Start" for "start").
+				merged := []*yaml3.Node{v}
+				if v.Kind == yaml3.SequenceNode {
+					merged = v.Content
+				}
+				for _, m := range merged {
+					if err := d.check(m, t, path, extra, depth+1); err != nil {
+						return err
+					}
 				}
 				continue
 			}

@@ -44,6 +44,12 @@ func TestCheckKeys(t *testing.T) {
 		{"dash tag", "Skip: x\n", 1, "Skip", "unknown key"},
 		{"alias", "a: &r {start: a, bad: b}\n", 1, "a", "unknown"},
 		{"merge", "ranges:\n  - &r {start: a, end: b}\n  - <<: *r\n    end: c\n", 0, "", ""},
+		{"merge list", "ranges:\n  - &r {start: a, end: b}\n  - <<: [*r, {end: c}]\n", 0, "", ""},
+		// The keys of mappings merged from a list are checked too: encoding/json
+		// would take "Start" for "start" (and a strict decode of an unknown
+		// key would not name its line).
+		{"merge list case", "ranges:\n  - &r {start: a, end: b}\n  - <<: [*r, {Start: x}]\n", 3, "ranges[1].Start", `did you mean "start"`},
+		{"merge list unknown", "ranges:\n  - <<: [{start: a},\n          {ned: x}]\n", 3, "ranges[0].ned", `unknown key "ned"`},
 		{"free map", "labels: {anything: x, goes: y}\n", 0, "", ""},
 	}
 	for _, tt := range tests {

@@ -63,6 +63,18 @@ if n > kept then redis.call("ZREMRANGEBYRANK", pfx .. "ce", 0, n - kept - 1) end
 return seq
 `)
 
+// ARGV: record key, record JSON. Writes the record again, unchanged, when it
+// still holds that JSON, and returns 1; 0, writing nothing, when it changed.
+// A write that changes nothing but enters the replication stream after every
+// earlier write to the record: a WAIT on the same connection then counts the
+// replicas that have those earlier writes too (see RevokeConsent).
+var consentRewriteScript = redis.NewScript(`
+local k, v = ARGV[1], ARGV[2]
+if redis.call("GET", k) ~= v then return 0 end
+redis.call("SET", k, v)
+return 1
+`)
+
 // ARGV: prefix, number. Returns the JSON of every record of the number.
 var consentsByNumberScript = redis.NewScript(`
 local pfx, num = ARGV[1], ARGV[2]
@@ -194,7 +206,23 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 			return consent.Record{}, err
 		}
 		if r.Revoked() {
-			return r, nil
+			if s.opts.WaitReplicas == 0 {
+				return r, nil
+			}
+			// Already revoked, perhaps by a call whose WAIT failed (the
+			// client was told the revocation did not replicate, and retries).
+			// A WAIT counts only the writes of its own connection, and this
+			// one wrote nothing: it would answer at once, reporting
+			// replicated a revocation no replica may have. Write the record
+			// again, unchanged, and wait for that write.
+			ok, err := consentRewriteScript.Run(ctx, c, nil, s.pfx+"cr:"+id, old).Int()
+			if err != nil {
+				return consent.Record{}, s.fail("RevokeConsent", err)
+			}
+			if ok == 1 {
+				return r, s.wait(ctx, c, "RevokeConsent")
+			}
+			continue // the record changed meanwhile: read it again
 		}
 		r, ev, err := consent.RevokedRecord(r, at, channel)
 		if err != nil {

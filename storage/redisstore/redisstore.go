@@ -77,7 +77,9 @@ type Options struct {
 	SkipConfigCheck bool
 	// WaitReplicas, when positive, makes every DNC and consent write wait
 	// until that many replicas acknowledged it (WAIT, bounded by the
-	// context); fewer is an error wrapping storage.ErrUnavailable.
+	// context); fewer is an error wrapping storage.ErrUnavailable. A
+	// RevokeConsent of a record already revoked (the retry of one whose
+	// WAIT failed) waits too, for the replicas to have the revocation.
 	WaitReplicas int
 	// WaitTimeout bounds WAIT (default 1 s).
 	WaitTimeout time.Duration

@@ -131,4 +131,21 @@ func TestWaitReplicasSameConnection(t *testing.T) {
 	if _, err := s.RevokeConsent(ctx, rec.ID, t0.Add(time.Hour), "sms"); !errors.Is(err, storage.ErrUnavailable) {
 		t.Fatalf("RevokeConsent with the replica stopped: %v, want storage.ErrUnavailable", err)
 	}
+	// The client retries the revocation it was told did not replicate. The
+	// record is revoked on the primary already, so the retry writes nothing;
+	// it must still not report success while no replica has the revocation
+	// (a failover would lose an acknowledged withdrawal).
+	if _, err := s.RevokeConsent(ctx, rec.ID, t0.Add(time.Hour), "sms"); !errors.Is(err, storage.ErrUnavailable) {
+		t.Fatalf("RevokeConsent retried with the replica stopped: %v, want storage.ErrUnavailable", err)
+	}
+	if err := s.AddDNC(ctx, entry("+8613800138100")); !errors.Is(err, storage.ErrUnavailable) {
+		t.Fatalf("AddDNC retried with the replica stopped: %v, want storage.ErrUnavailable", err)
+	}
+	// Once the replica is back and has caught up, the retry succeeds.
+	if err := replica.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(func() bool { _, err = s.RevokeConsent(ctx, rec.ID, t0.Add(time.Hour), "sms"); return err == nil }) {
+		t.Fatalf("RevokeConsent retried with the replica back: %v", err)
+	}
 }

@@ -172,8 +172,16 @@ func recDelete(ctx context.Context, h harness[recording.Store]) error {
 	if _, err := s.GetRecording(ctx, "r-1"); err != nil {
 		return fmt.Errorf("active recording lost: %w", err)
 	}
-	if err := s.UpdateRecording(ctx, "r-1", func(x *recording.Recording) error { x.State = recording.StateDeleting; return nil }); err != nil {
+	if err := s.UpdateRecording(ctx, "r-1", func(x *recording.Recording) error {
+		x.State, x.DeleteToken = recording.StateDeleting, "tok-1"
+		return nil
+	}); err != nil {
 		return err
+	}
+	// The token of the sweep that marked it must come back: a failed sweep
+	// undoes only a deletion whose token is still its own.
+	if got, err := s.GetRecording(ctx, "r-1"); err != nil || got.State != recording.StateDeleting || got.DeleteToken != "tok-1" {
+		return fmt.Errorf("recording marked deleting reads back as %+v, %v: want state deleting, delete_token tok-1", got, err)
 	}
 	del := t0.Add(40 * 24 * time.Hour)
 	if err := s.DeleteRecording(ctx, "r-1", del); err != nil {
