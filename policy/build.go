@@ -28,6 +28,13 @@ type Deps struct {
 	// Counters keeps the sliding-window counters of frequency caps (and the
 	// segment-rate guard). Required by a profile with a frequency section.
 	Counters storage.Counters
+	// Runs keeps the run state of the sweep.sequential rule where several
+	// gates share it: a fleet's store (storage/redisstore, storage/pgstore),
+	// so that a sweep spread over several processes, or across a restart,
+	// is still seen. Nil: each sweep check keeps its runs in its own memory
+	// (one process; a restart forgets them). storage/boltstore does not
+	// implement it (the embedded store serves one process).
+	Runs storage.Runs
 	// HashKey is the secret HMAC key that pseudonymises callee numbers in
 	// counter keys; at least 16 bytes. Without it a public default key is used
 	// (keys then hold no raw number but are not secret).
@@ -151,8 +158,9 @@ func CheckOf[T dialgate.Checker](checks []dialgate.Checker) (T, bool) {
 
 // StoreDeps returns the Deps of a deployment whose state lives in one store:
 // every store field is set to store when store implements that field's
-// interface (storage/memstore.Store and storage/boltstore.Store implement them
-// all), HashKey to key, and CalleeHasher to the audit log's keyed hash with key.
+// interface (storage/memstore.Store implements them all, storage/boltstore.Store
+// all but storage.Runs), HashKey to key, and CalleeHasher to the audit log's
+// keyed hash with key.
 // key must be the deployment's secret HMAC key, at least 16 bytes.
 func StoreDeps(store any, key []byte) (Deps, error) {
 	h, err := auditlog.NewCalleeHasher(key)
@@ -162,6 +170,7 @@ func StoreDeps(store any, key []byte) (Deps, error) {
 	d := Deps{HashKey: append([]byte(nil), key...), CalleeHasher: h}
 	d.DNC, _ = store.(dnc.Store)
 	d.Counters, _ = store.(storage.Counters)
+	d.Runs, _ = store.(storage.Runs)
 	d.Recordings, _ = store.(recording.Store)
 	d.Ledger, _ = store.(callerid.Store)
 	d.Consents, _ = store.(consent.Store)

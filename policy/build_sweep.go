@@ -19,7 +19,7 @@ func sweepSection() section {
 			if c.SegmentRate != nil && deps.Counters == nil {
 				return nil, fmt.Errorf("deps.Counters: missing (the sweep segment_rate rule needs a storage.Counters)")
 			}
-			chk, err := sweep.New(*c, deps.Counters)
+			chk, err := sweep.New(*c, deps.Counters, sweep.WithRuns(deps.Runs))
 			if err != nil {
 				return nil, err
 			}

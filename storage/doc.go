@@ -1,7 +1,8 @@
 // Package storage holds what every dialgate store shares: the sentinel errors
-// all back-ends wrap, and the sliding-window reservation interface [Counters]
+// all back-ends wrap, the sliding-window reservation interface [Counters]
 // used by frequency caps (package schedule) and the segment-rate guard
-// (package sweep).
+// (package sweep), and the sequential-run state [Runs] a fleet shares for
+// the sweep.sequential rule (package sweep).
 //
 // # Layering
 //
@@ -12,7 +13,7 @@
 //     (consent.Store, dnc's lists, callerid's ledger, recording's metadata…),
 //     each documenting its errors and concurrency. A domain package owns its
 //     record types; this package owns only what several domains share
-//     (the errors below and [Counters]).
+//     (the errors below and [Counters]) and [Runs] (see below).
 //   - storage/memstore is the reference implementation: one Store type that
 //     implements every domain interface in memory, one file per domain. It
 //     defines the intended behaviour and is what unit tests use.
@@ -35,6 +36,16 @@
 // cap) and package sweep the segment-rate guard (key = segment, member =
 // callee hash). Stores that can sweep out expired entries in bulk also
 // implement [CounterExpirer].
+//
+// # Runs
+//
+// [Runs] is optional: package sweep keeps the run state of its sequential
+// rule in memory unless given a Runs, which the shared back-ends
+// (storage/redisstore, storage/pgstore) and memstore implement, so that a
+// sweep spread over the sidecars of a fleet, or across a restart, is seen.
+// It is defined here rather than in package sweep, its one consumer, so
+// that the stores, memstore and storetest implement and check it without
+// importing a check package (sweep's own tests use memstore).
 //
 // # Errors
 //

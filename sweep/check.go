@@ -2,10 +2,12 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/seqrun"
 	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/storage"
 )
@@ -20,20 +22,49 @@ const Name = "sweep"
 // concurrent use.
 //
 // The sequential rule's state (recently dialled suffixes per tenant and
-// segment) is kept in memory by the Check: gates in separate processes do not
-// see each other's runs. The segment-rate counter lives in storage.Counters and
-// is shared by every gate using the same store.
+// segment) is kept in memory by the Check unless New is given a shared
+// storage.Runs (WithRuns): in memory, gates in separate processes do not see
+// each other's runs, and a restart forgets them; with the fleet's store
+// (storage/redisstore, storage/pgstore), every gate using it sees the runs
+// of all, across restarts. The segment-rate counter lives in
+// storage.Counters and is shared by every gate using the same store. A
+// store error denies the dial (sweep.unavailable).
 type Check struct {
 	cfg      Config
 	counters storage.Counters
-	runs     *runs
+	runs     *seqrun.Set[segKey] // the sequential rule's state in memory; nil with store or without the rule
+	store    storage.Runs        // the sequential rule's shared state (WithRuns); nil: in memory
+	params   storage.RunParams
+	runKey   string // "sweep/seq/<min_run>/<max_gap>/<window>/"
 	rateKey  string // "sweep/rate/<window>/"
+}
+
+// segKey is the in-memory run state's key.
+type segKey struct {
+	tenant string
+	seg    numbering.Segment
+}
+
+// An Option configures New.
+type Option func(*options)
+
+type options struct {
+	runs storage.Runs
+}
+
+// WithRuns keeps the sequential rule's run state in r instead of the
+// Check's memory, so that every gate sharing r (a fleet's Redis or
+// PostgreSQL store) sees the runs of all their dials, and a restart keeps
+// them. A nil r keeps the state in memory (the default: one process). It
+// has no effect without cfg.Sequential.
+func WithRuns(r storage.Runs) Option {
+	return func(o *options) { o.runs = r }
 }
 
 // New returns the sweep check for cfg. counters is required when
 // cfg.SegmentRate is set. A Config with no run-time rule (Provenance,
 // SegmentRate and Sequential all nil) is an error.
-func New(cfg Config, counters storage.Counters) (*Check, error) {
+func New(cfg Config, counters storage.Counters, opts ...Option) (*Check, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", err, dialgate.ErrInvalidConfig)
 	}
@@ -43,9 +74,23 @@ func New(cfg Config, counters storage.Counters) (*Check, error) {
 	if cfg.SegmentRate != nil && counters == nil {
 		return nil, fmt.Errorf("sweep: segment_rate needs a storage.Counters: %w", dialgate.ErrInvalidConfig)
 	}
+	var o options
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
 	c := &Check{cfg: cfg, counters: counters}
-	if cfg.Sequential != nil {
-		c.runs = newRuns(cfg.Sequential)
+	if s := cfg.Sequential; s != nil {
+		c.params = storage.RunParams{MinRun: s.MinRun, MaxGap: s.MaxGap, Window: s.Window.Std()}
+		if o.runs != nil {
+			c.store = o.runs
+			// The key names the rule's parameters: a store keeps each
+			// key's runs with one set of them.
+			c.runKey = "sweep/seq/" + strconv.Itoa(s.MinRun) + "/" + strconv.Itoa(s.MaxGap) + "/" + s.Window.String() + "/"
+		} else {
+			c.runs = seqrun.New[segKey](s.MinRun, s.MaxGap, int64(s.Window.Std()))
+		}
 	}
 	if cfg.SegmentRate != nil {
 		c.rateKey = "sweep/rate/" + cfg.SegmentRate.Window.String() + "/"
@@ -65,8 +110,9 @@ func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, 
 }
 
 // Attest is Check, with the callee's segment as evidence ("sweep.segment")
-// for a passing dial that has one.
-func (c *Check) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+// for a passing dial that has one. With a shared run store (WithRuns), an
+// error of the store is returned (the Gate denies with sweep.unavailable).
+func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	var rs []dialgate.Reason
 	if c.cfg.Provenance != nil && !d.HasProvenance() {
 		rs = append(rs, dialgate.Reason{
@@ -79,8 +125,17 @@ func (c *Check) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, [
 		return rs, nil, nil
 	}
 	seg := info.Segment.String()
-	if c.runs != nil {
-		if n := c.runs.length(segKey{d.Tenant, info.Segment}, info.Suffix, d.At.UnixNano()); n >= c.cfg.Sequential.MinRun {
+	if c.cfg.Sequential != nil {
+		var n int
+		if c.store != nil {
+			var err error
+			if n, err = c.store.RunLength(ctx, c.storeKey(d.Tenant, info.Segment), info.Suffix, d.At, c.params); err != nil {
+				return nil, nil, fmt.Errorf("sweep: sequential: %w", err)
+			}
+		} else {
+			n = c.runs.Length(segKey{d.Tenant, info.Segment}, info.Suffix, d.At.UnixNano())
+		}
+		if n >= c.cfg.Sequential.MinRun {
 			rs = append(rs, c.seqReason(seg, n))
 		}
 	}
@@ -89,6 +144,19 @@ func (c *Check) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, [
 	}
 	return nil, []dialgate.Evidence{{Key: "sweep.segment", Value: seg}}, nil
 }
+
+// storeKey is the shared run store's key of a tenant's segment.
+func (c *Check) storeKey(tenant string, seg numbering.Segment) string {
+	var buf [96]byte
+	kb := append(buf[:0], c.runKey...)
+	kb = seg.AppendTo(kb)
+	kb = append(kb, '/')
+	kb = append(kb, tenant...)
+	return string(kb)
+}
+
+// runID is the shared run store's id of a decision.
+func runID(decisionID string) string { return "sweep:" + decisionID }
 
 func (c *Check) seqReason(seg string, n int) dialgate.Reason {
 	s := c.cfg.Sequential
@@ -111,16 +179,29 @@ func (c *Check) seqReason(seg string, n int) dialgate.Reason {
 // It is idempotent by decisionID; when it returns reasons or an error nothing
 // stays recorded for decisionID.
 func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) ([]dialgate.Reason, error) {
-	if c.runs == nil && c.cfg.SegmentRate == nil {
+	if c.cfg.Sequential == nil && c.cfg.SegmentRate == nil {
 		return nil, nil
 	}
 	info := numbering.Classify(d.To)
 	if !info.Segment.IsValid() {
 		return nil, nil
 	}
-	k := segKey{d.Tenant, info.Segment}
-	if c.runs != nil {
-		if n, ok := c.runs.add(decisionID, k, info.Suffix, d.At.UnixNano()); !ok {
+	if c.cfg.Sequential != nil {
+		var (
+			n  int
+			ok bool
+		)
+		if c.store != nil {
+			var err error
+			if n, ok, err = c.store.RecordRun(ctx, runID(decisionID), c.storeKey(d.Tenant, info.Segment), info.Suffix, d.At, c.params); err != nil {
+				// The record may have been made (a time-out after the
+				// write): the Gate releases the decision.
+				return nil, fmt.Errorf("sweep: sequential: %w", err)
+			}
+		} else {
+			n, ok = c.runs.Add(decisionID, segKey{d.Tenant, info.Segment}, info.Suffix, d.At.UnixNano())
+		}
+		if !ok {
 			return []dialgate.Reason{c.seqReason(info.Segment.String(), n)}, nil
 		}
 	}
@@ -139,8 +220,10 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 	// Reservation ids are shared by every user of the store: namespace ours.
 	ok, usage, err := c.counters.Reserve(ctx, "sweep:"+decisionID, d.At, lim[:])
 	if err != nil || !ok {
-		if c.runs != nil {
-			c.runs.release(decisionID)
+		// Give the run state back; should that fail, the Gate releases the
+		// decision again (it does after every refusal or error).
+		if rerr := c.releaseRun(ctx, decisionID); rerr != nil && err != nil {
+			err = errors.Join(err, rerr)
 		}
 	}
 	if err != nil {
@@ -177,16 +260,27 @@ func suffix4(b []byte, x int) string {
 	return string(b[:4])
 }
 
+// releaseRun gives back the run state Commit recorded for decisionID.
+func (c *Check) releaseRun(ctx context.Context, decisionID string) error {
+	switch {
+	case c.store != nil:
+		if err := c.store.ReleaseRun(ctx, runID(decisionID)); err != nil {
+			return fmt.Errorf("sweep: sequential: %w", err)
+		}
+	case c.runs != nil:
+		c.runs.Release(decisionID)
+	}
+	return nil
+}
+
 // Release gives back what Commit recorded for decisionID. Unknown ids are not
 // an error.
 func (c *Check) Release(ctx context.Context, decisionID string) error {
-	if c.runs != nil {
-		c.runs.release(decisionID)
-	}
+	err := c.releaseRun(ctx, decisionID)
 	if c.cfg.SegmentRate != nil {
-		if err := c.counters.Release(ctx, "sweep:"+decisionID); err != nil {
-			return fmt.Errorf("sweep: segment rate: %w", err)
+		if cerr := c.counters.Release(ctx, "sweep:"+decisionID); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("sweep: segment rate: %w", cerr))
 		}
 	}
-	return nil
+	return err
 }

@@ -10,7 +10,12 @@
 //   - a dial that would make the tenant's recently dialled numbers of one
 //     segment a run of consecutive suffixes (ABCD): at least MinRun numbers,
 //     each at most MaxGap numbers apart (sweep.sequential). A dialer that
-//     counts through a segment, up or down, is stopped once the run shows;
+//     counts through a segment, up or down, is stopped once the run shows,
+//     and the segment stays closed to the tenant for the window. The run
+//     state is kept in the Check's memory (one process) or, with [WithRuns],
+//     in a storage.Runs shared by a fleet (storage/redisstore,
+//     storage/pgstore): then a sweep whose dials are spread over several
+//     processes is seen as on one, and a restart forgets nothing;
 //   - a dial that would make more than Max distinct numbers of one segment
 //     dialled by the tenant within a sliding window (sweep.segment_rate). The
 //     segment counter is a reservation in storage.Counters, taken in Commit

@@ -137,8 +137,9 @@ type Config struct {
 	// LogLevel is debug, info (default), warn or error.
 	LogLevel string `json:"log_level,omitempty"`
 	// Redis, when set, is the URL of the Redis server a fleet shares
-	// (storage/redisstore): frequency caps, segment counters and the shared
-	// DNC entries live there instead of the embedded store.
+	// (storage/redisstore): frequency caps, segment counters, the
+	// sweep.sequential run state and the shared DNC entries live there
+	// instead of the embedded store (or the sidecar's memory).
 	Redis string `json:"redis,omitempty"`
 	// RedisPrefix is the key prefix of the fleet in Redis (default "dialgate").
 	RedisPrefix string `json:"redis_prefix,omitempty"`
@@ -150,8 +151,9 @@ type Config struct {
 	// cache-only Redis, a test server) and logs a warning at start.
 	RedisRequireAOF *bool `json:"redis_require_aof,omitempty"`
 	// Postgres, when set, is the URL of the PostgreSQL database a fleet shares
-	// (storage/pgstore): the caller-ID ledger, and the DNC entries when Redis
-	// is not set.
+	// (storage/pgstore): the caller-ID ledger, consents, recordings and
+	// complaints, and the DNC entries and sweep.sequential run state when
+	// Redis is not set.
 	Postgres string `json:"postgres,omitempty"`
 	// PostgresSchema is the schema of the fleet (default "dialgate").
 	PostgresSchema string `json:"postgres_schema,omitempty"`

@@ -12,7 +12,10 @@ import (
 )
 
 // OpenShared opens the fleet back-ends cfg names (Redis, PostgreSQL) and puts
-// them in deps in place of the local store's, as `dialgate serve` does: the
+// them in deps in place of the local store's, as `dialgate serve` does
+// (Redis: counters, DNC entries, sweep runs, and consents without
+// PostgreSQL; PostgreSQL: ledger, DNC entries, consents, recordings,
+// complaints, and sweep runs without Redis): the
 // CLI's recording, complaint and report commands read and write the fleet's
 // records through it. It returns the shared complaint store (nil without
 // PostgreSQL) and a function that closes what it opened. Without Redis or
@@ -55,6 +58,10 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		// auditor asks the fleet for, and a hold or a complaint may come
 		// through any sidecar.
 		deps.Recordings, complaints = pg, pg
+		// The sweep.sequential runs of the fleet: a sweep spread over
+		// several sidecars, or across a restart, is seen (Redis, if
+		// configured, keeps them instead).
+		deps.Runs = pg
 		// Without Redis the fleet's do-not-call lists are PostgreSQL's, and
 		// their change feed (LISTEN) keeps this sidecar's Bloom filter and
 		// cache current: the probe watches it too.
@@ -70,6 +77,7 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		}
 		*closers = append(*closers, rs.Close)
 		deps.Counters, deps.DNC = rs, rs
+		deps.Runs = rs
 		if cfg.Postgres == "" {
 			// Without PostgreSQL the fleet's consents live in Redis: a
 			// revocation through one sidecar must reach every other.

@@ -1,7 +1,8 @@
 // Package memstore is dialgate's reference store: one [Store] type that
-// implements every domain store interface (and storage.Counters) in memory,
-// one file per domain. It defines the intended behaviour that the conformance
-// suite in storage/storetest checks and every other back-end must match.
+// implements every domain store interface (and storage.Counters and
+// storage.Runs) in memory, one file per domain. It defines the intended
+// behaviour that the conformance suite in storage/storetest checks and every
+// other back-end must match.
 //
 // Nothing is persisted: a Store's data is lost when the process ends. Use it in
 // tests, in examples and for single-process gates that can afford to forget

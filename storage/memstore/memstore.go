@@ -24,6 +24,7 @@ type Store struct {
 	dnc dncState
 
 	consents consentState
+	runs     runState
 }
 
 // New returns an empty Store.
@@ -48,4 +49,5 @@ func (s *Store) check(op string) error {
 var (
 	_ storage.Counters       = (*Store)(nil)
 	_ storage.CounterExpirer = (*Store)(nil)
+	_ storage.Runs           = (*Store)(nil)
 )

@@ -25,3 +25,12 @@ func TestCheckCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCheckRuns(t *testing.T) {
+	err := storetest.CheckRuns(context.Background(), func() (storage.Runs, error) {
+		return memstore.New(), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

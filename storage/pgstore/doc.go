@@ -1,8 +1,9 @@
 // Package pgstore is dialgate's shared store on PostgreSQL
 // (github.com/jackc/pgx/v5, pgxpool): one [Store] type implementing
 // consent.Store, dnc.Store, callerid.Store (the caller-ID ledger),
-// recording.Store, complaint.Store and storage.Counters, for fleets of
-// sidecars that share records an auditor will ask for.
+// recording.Store, complaint.Store, storage.Counters and storage.Runs (the
+// sweep.sequential run state), for fleets of sidecars that share records an
+// auditor will ask for.
 //
 // # Schema
 //
@@ -32,6 +33,16 @@
 // version 1 build already running when the first such record is written
 // keeps running, so upgrade every process that shares the database first.
 //
+// Version 3 (0003_sweep_runs.sql) creates the run tables of storage.Runs.
+// It is a first-use version: its file's first line is "-- +dialgate first
+// use", Open does not apply it, and the first storage.Runs call of any
+// process applies it (its statements are idempotent) and records it, in a
+// transaction of its own under the same advisory lock as Open. A database
+// whose fleet keeps its runs in Redis never gets it and stays open to
+// version 2 builds; once runs are shared here, a version 2 build — which
+// would keep the runs of its dials in its own memory, unseen by the fleet
+// and unseeing — refuses it.
+//
 // # Transactions
 //
 // Every write that touches several rows or tables is one transaction: a consent
@@ -52,6 +63,19 @@
 // correct across processes but costs several round trips and a commit (an
 // fsync) per reservation: use storage/redisstore for counters in a busy
 // fleet, and this for consent, the ledger, recordings and complaints.
+//
+// # Runs
+//
+// storage.Runs keeps one row per run key (run_keys: the closing) and one per
+// record (run_values: id, key, value, instant). RecordRun locks the key's
+// row (SELECT … FOR UPDATE), so records under one key from any process are
+// decided one after the other; it prunes the key's records that left the
+// window, walks the run from the dialled value (reading the values within
+// MinRun×(MaxGap+1) of the last one found, until a gap), and inserts its
+// row or closes the key, in one transaction. RunLength reads without a lock
+// and closes the key with one UPDATE when it finds a run. Records of keys
+// nobody dials any more are not swept: they are pruned when the key is
+// recorded in again.
 //
 // # Change notification
 //

@@ -37,3 +37,7 @@ func AppliedByOpen() []int {
 // SchemaTenantConsents is the lazy version the first consent naming a
 // tenant records.
 const SchemaTenantConsents = schemaTenantConsents
+
+// SchemaSweepRuns is the first-use version the first storage.Runs call
+// records.
+const SchemaSweepRuns = schemaSweepRuns

@@ -20,8 +20,15 @@ func TestEmbeddedMigrations(t *testing.T) {
 	if m.version != schemaTenantConsents || m.name != tenantConsentsMigration || !m.lazy {
 		t.Fatalf("migration %d: %s lazy=%v, want %s lazy", schemaTenantConsents, m.name, m.lazy, tenantConsentsMigration)
 	}
+	if len(ms) < schemaSweepRuns {
+		t.Fatalf("%d migrations, want at least %d", len(ms), schemaSweepRuns)
+	}
+	m = ms[schemaSweepRuns-1]
+	if m.version != schemaSweepRuns || m.name != sweepRunsMigration || !m.lazy || !m.firstUse {
+		t.Fatalf("migration %d: %s lazy=%v first use=%v, want %s first use", schemaSweepRuns, m.name, m.lazy, m.firstUse, sweepRunsMigration)
+	}
 	for _, m := range ms {
-		if m.lazy && m.version != schemaTenantConsents {
+		if m.lazy && m.version != schemaTenantConsents && m.version != schemaSweepRuns {
 			t.Errorf("migration %s is lazy, but no write records it", m.name)
 		}
 	}
@@ -43,6 +50,13 @@ func TestParseMigrations(t *testing.T) {
 			"migrations/0002_mark.sql": file(lazyMark + "\n-- nothing to apply\n\n  -- indented comment\n"),
 			"migrations/0003_more.sql": file("-- +dialgate lazy is not the first line\nCREATE TABLE u (a int);\n"),
 		}, []bool{false, true, false}, ""},
+		{"first use holds statements", fstest.MapFS{
+			"migrations/0001_init.sql": file("CREATE TABLE t (a int);\n"),
+			"migrations/0002_runs.sql": file(firstUseMark + "\n-- a comment\nCREATE TABLE IF NOT EXISTS u (a int);\n"),
+		}, []bool{false, true}, ""},
+		{"first use first", fstest.MapFS{
+			"migrations/0001_runs.sql": file(firstUseMark + "\nCREATE TABLE IF NOT EXISTS u (a int);\n"),
+		}, nil, "0001_runs.sql: the first migration cannot be lazy"},
 		{"lazy with a statement", fstest.MapFS{
 			"migrations/0001_init.sql": file("CREATE TABLE t (a int);\n"),
 			"migrations/0002_mark.sql": file(lazyMark + "\n-- comment\nDROP TABLE t;\n"),

@@ -51,6 +51,9 @@ type Store struct {
 	feedDone   chan struct{}
 
 	hub *feedhub.Hub // the DNC change feed's watchers
+
+	runsMigration *migration  // the first-use migration of the run tables; nil in a build without it
+	runsReady     atomic.Bool // the run tables exist and their version is recorded
 }
 
 var schemaRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
@@ -60,9 +63,13 @@ type migration struct {
 	version int
 	name    string
 	sql     string
-	// lazy: the file's first line is lazyMark. Open does not apply it; a
-	// write that needs it records it (see recordVersion).
+	// lazy: the file's first line is lazyMark or firstUseMark. Open does
+	// not apply it; a write that needs it records it (see recordVersion,
+	// applyFirstUse).
 	lazy bool
+	// firstUse: the file's first line is firstUseMark. Its statements are
+	// applied by the first call that needs them (applyFirstUse).
+	firstUse bool
 }
 
 // lazyMark is the first line of a migration that Open does not apply: it
@@ -71,11 +78,26 @@ type migration struct {
 // misread.
 const lazyMark = "-- +dialgate lazy"
 
+// firstUseMark is the first line of a migration that Open does not apply
+// either: it creates tables for data that builds knowing only the versions
+// before it would not see (they would decide without it), and the first
+// call that stores such data applies it and records its version, in a
+// transaction of its own under the migration lock (applyFirstUse). Its
+// statements must be idempotent (IF NOT EXISTS).
+const firstUseMark = "-- +dialgate first use"
+
 // schemaTenantConsents is the lazy version recorded by the first consent
 // write whose record names a tenant, and tenantConsentsMigration its file.
 const (
 	schemaTenantConsents    = 2
 	tenantConsentsMigration = "0002_consent_tenants.sql"
+)
+
+// schemaSweepRuns is the first-use version that creates the run tables
+// (storage.Runs), and sweepRunsMigration its file.
+const (
+	schemaSweepRuns    = 3
+	sweepRunsMigration = "0003_sweep_runs.sql"
 )
 
 // migrations returns the embedded migrations in version order.
@@ -99,7 +121,10 @@ func parseMigrations(fsys fs.FS) ([]migration, error) {
 			return nil, err
 		}
 		m := migration{version: v, name: base, sql: string(b)}
-		if first, _, _ := strings.Cut(m.sql, "\n"); strings.TrimSpace(first) == lazyMark {
+		first, _, _ := strings.Cut(m.sql, "\n")
+		m.firstUse = strings.TrimSpace(first) == firstUseMark
+		m.lazy = m.firstUse
+		if strings.TrimSpace(first) == lazyMark {
 			m.lazy = true
 			for i, line := range strings.Split(m.sql, "\n") {
 				if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "--") {
@@ -168,6 +193,11 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 		return nil, fmt.Errorf("pgstore: open: %w: %w", storage.ErrUnavailable, err)
 	}
 	s := &Store{pool: pool, schema: opts.Schema, opts: opts, hub: feedhub.New()}
+	for i := range ms {
+		if ms[i].version == schemaSweepRuns && ms[i].firstUse {
+			s.runsMigration = &ms[i]
+		}
+	}
 	if err := s.migrate(ctx, ms); err != nil {
 		pool.Close()
 		return nil, err
@@ -259,6 +289,32 @@ func (s *Store) recordVersion(ctx context.Context, tx pgx.Tx, op string, v int, 
 		return s.fail(op+": record schema version "+strconv.Itoa(v), err)
 	}
 	return nil
+}
+
+// applyFirstUse applies the first-use migration m (see firstUseMark) and
+// records its version, unless it is recorded already, in a transaction of
+// its own under the migration lock: processes calling it at once apply it
+// once, and a process opening the database meanwhile waits.
+func (s *Store) applyFirstUse(ctx context.Context, op string, m *migration) error {
+	return s.inTx(ctx, op, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('dialgate.migrate.' || $1))`, s.schema); err != nil {
+			return s.fail(op+": lock", err)
+		}
+		var done bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, m.version).Scan(&done); err != nil {
+			return s.fail(op+": schema_migrations", err)
+		}
+		if done {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return fmt.Errorf("pgstore: %s: migration %s: %w", op, m.name, s.fail("migrate", err))
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+			return s.fail(op+": record schema version "+strconv.Itoa(m.version), err)
+		}
+		return nil
+	})
 }
 
 // Close stops the change feed and closes the pool. It is idempotent.

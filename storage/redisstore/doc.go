@@ -1,9 +1,11 @@
 // Package redisstore is dialgate's shared store for fleets on Redis
 // (github.com/redis/go-redis/v9): one [Store] type implementing
-// storage.Counters (frequency caps, segment rate), dnc.Store (the shared
-// do-not-call entries) and consent.Store, so that every sidecar of a call
-// centre counts against the same caps and honours an opt-out or a revocation
-// taken by any other.
+// storage.Counters (frequency caps, segment rate), storage.Runs (the
+// sweep.sequential run state), dnc.Store (the shared do-not-call entries)
+// and consent.Store, so that every sidecar of a call centre counts against
+// the same caps, sees a sweep through a number segment whichever sidecars
+// its dials went through, and honours an opt-out or a revocation taken by
+// any other.
 //
 // # Counters
 //
@@ -36,6 +38,21 @@
 // of the wrong type) fails only the reservation that caused it, the others
 // being retried one by one. Usage calls are batched the same way, in script
 // calls of their own (each still reads one consistent state).
+//
+// # Runs
+//
+// Each storage.Runs call is one Lua script, so concurrent records of one
+// segment from any number of processes are decided one after the other and
+// never together make a run. A run key has a hash (each value's latest
+// record instant, and the instant the key is closed until with the closing
+// run's length), a sorted set of its values scored by value (the script
+// walks a run from the dialled value with ZRANGEBYSCORE, a chunk of MinRun
+// values per side), a sorted set of "<instant>:<value>" members by which the
+// values that left the window are pruned, a set of the ids holding each
+// value, and a hash per id naming its key and value (idempotency and
+// Release). Every key expires Options.KeyTTLSlack after the window. The
+// check (RunLength) and the commit (RecordRun) of a dial are a round trip
+// each; they are not group-committed like the counters.
 //
 // # Change notification and the Bloom filter
 //
@@ -99,13 +116,21 @@
 // consent write script (AddConsent, RevokeConsent) of a record that names a
 // tenant sets the key to 2 when it is missing or lower.
 //
+// Version 3: the store holds sequential-run state (storage.Runs). A build
+// that does not know it keeps the sweep.sequential runs of its dials in its
+// own memory: the fleet does not see them, and it does not see the fleet's
+// (a sweep spread over it and the others goes unseen, a wrong allow). The
+// record script (RecordRun) sets the key to 3 when it is missing or lower,
+// and fails, writing nothing, when it is not a positive integer.
+//
 // Builds from before the key existed do not read it at all: for them the
 // key changes nothing, and they misread tenant-tied consents as described.
 // The guard protects only against rolling back to a build that has it
 // (and, like any check made at Open, not against a process of an older
 // build already running when the first such record is written). Upgrade
 // every process that shares the store before granting a consent with a
-// tenant.
+// tenant, and before a profile with a sequential rule (cn, us-ok) dials
+// through a sidecar of the new build.
 //
 // # Keys
 //

@@ -33,12 +33,17 @@ const (
 // (storage.ErrSchemaTooNew); the first consent write whose record names a
 // tenant raises the version to 2 in the same script, so until then a build
 // that reads only version 1 can still open the store (see the package doc,
-// Schema).
-const SchemaVersion = 2
+// Schema). Version 3: the store holds sequential-run state (storage.Runs),
+// raised by the first RecordRun.
+const SchemaVersion = 3
 
 // schemaTenantConsents is the first schema version whose consent records
 // may name a tenant.
 const schemaTenantConsents = 2
+
+// schemaSweepRuns is the first schema version whose store holds
+// sequential-run state (storage.Runs).
+const schemaSweepRuns = 3
 
 // schemaVersionRE is the form of a stored schema version.
 var schemaVersionRE = regexp.MustCompile(`^[1-9][0-9]{0,8}$`)

@@ -55,6 +55,12 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 			TestCounters(t, func(t *testing.T) storage.Counters { return open(t).(storage.Counters) }, opts...)
 		})
 	}
+	if _, ok := probe.(storage.Runs); ok {
+		ran++
+		t.Run("Runs", func(t *testing.T) {
+			TestRuns(t, func(t *testing.T) storage.Runs { return open(t).(storage.Runs) }, opts...)
+		})
+	}
 	if _, ok := probe.(callerid.Store); ok {
 		ran++
 		t.Run("CallerID", func(t *testing.T) {

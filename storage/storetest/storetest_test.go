@@ -2,7 +2,9 @@ package storetest_test
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,4 +61,61 @@ func TestRunFindsCounters(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
+}
+
+// racyRuns decides a record on what it read before, without holding its
+// lock in between: two records of one segment can both pass.
+type racyRuns struct {
+	mu   sync.Mutex
+	vals []int
+	ids  map[string]bool
+}
+
+func (r *racyRuns) length(x int, p storage.RunParams) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 1
+	for _, v := range r.vals {
+		if v != x && v-x <= p.MaxGap+1 && x-v <= p.MaxGap+1 {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *racyRuns) RunLength(_ context.Context, _ string, x int, _ time.Time, p storage.RunParams) (int, error) {
+	return r.length(x, p), nil
+}
+
+func (r *racyRuns) RecordRun(_ context.Context, id, _ string, x int, _ time.Time, p storage.RunParams) (int, bool, error) {
+	if n := r.length(x, p); n >= p.MinRun {
+		return n, false, nil
+	}
+	time.Sleep(time.Millisecond) // widen the window a real back-end has
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ids == nil {
+		r.ids = map[string]bool{}
+	}
+	r.ids[id] = true
+	if !slices.Contains(r.vals, x) {
+		r.vals = append(r.vals, x)
+	}
+	return 0, true, nil
+}
+
+func (r *racyRuns) ReleaseRun(context.Context, string) error { return nil }
+
+func TestCheckRunsCatchesBrokenStores(t *testing.T) {
+	ctx := context.Background()
+	err := storetest.CheckRuns(ctx, func() (storage.Runs, error) { return &racyRuns{}, nil })
+	if err == nil || !strings.Contains(err.Error(), "Runs/Race64:") {
+		t.Errorf("a check-then-act store passed the race case: %v", err)
+	}
+	err = storetest.CheckRuns(ctx, func() (storage.Runs, error) {
+		return memstore.New(), nil
+	}, storetest.WithReopen(func(old any) (any, error) { return memstore.New(), nil }))
+	if err == nil || !strings.Contains(err.Error(), "Reopen") {
+		t.Errorf("a store that forgets on reopen passed the durability case: %v", err)
+	}
 }

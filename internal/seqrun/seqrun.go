@@ -1,0 +1,214 @@
+// Package seqrun is the in-memory state of sequential runs (storage.Runs's
+// contract): per key, the values recorded recently and whether a run closed
+// the key. Package sweep keeps a tenant's runs with it by default (one
+// process), and storage/memstore implements storage.Runs on it.
+package seqrun
+
+import (
+	"slices"
+	"sync"
+)
+
+// Set remembers, per key, the values recorded recently, to find runs of
+// consecutive values. The zero Set is not usable; use New. Safe for
+// concurrent use.
+type Set[K comparable] struct {
+	minRun int
+	step   int   // largest difference between neighbours of a run: MaxGap+1
+	window int64 // ns
+
+	mu        sync.Mutex
+	keys      map[K]*keyState
+	ids       map[string]idRef[K]
+	lastPrune int64
+}
+
+type keyState struct {
+	vals []val // sorted by value, distinct values
+
+	// Once a run shows, the key stays closed until flagUntil (the
+	// detection instant plus the window): a dialer that skips past the
+	// denied numbers is still sweeping.
+	flagUntil int64
+	flagRun   int
+}
+
+// flagged returns the run length that closed the key, or 0.
+func (st *keyState) flagged(t int64) int {
+	if st.flagRun > 0 && t < st.flagUntil {
+		return st.flagRun
+	}
+	return 0
+}
+
+// flag closes the key until t+window with run length n. It is called only
+// when the key is not closed at t, so the new closing replaces the old.
+func (st *keyState) flag(t, window int64, n int) {
+	st.flagUntil = t + window
+	st.flagRun = n
+}
+
+type val struct {
+	x   int
+	at  int64    // latest instant (unix ns) a holder recorded it
+	ids []string // ids holding it
+}
+
+type idRef[K comparable] struct {
+	k  K
+	x  int
+	at int64
+}
+
+// New returns an empty Set for runs of minRun or more values, each at most
+// maxGap+1 apart, counted within window nanoseconds. The caller validates
+// the parameters (minRun ≥ 2, maxGap ≥ 0, window > 0).
+func New[K comparable](minRun, maxGap int, window int64) *Set[K] {
+	return &Set[K]{
+		minRun: minRun, step: maxGap + 1, window: window,
+		keys: map[K]*keyState{}, ids: map[string]idRef[K]{},
+	}
+}
+
+// prune drops the values of st recorded at or before cutoff.
+func (st *keyState) prune(cutoff int64) {
+	st.vals = slices.DeleteFunc(st.vals, func(v val) bool { return v.at <= cutoff })
+}
+
+func (st *keyState) find(x int) (int, bool) {
+	return slices.BinarySearchFunc(st.vals, x, func(v val, x int) int { return v.x - x })
+}
+
+// runLength returns the length of the run x would belong to among st's values
+// (x counted once, whether or not it is already there).
+func (st *keyState) runLength(x, step int) int {
+	i, found := st.find(x)
+	n := 1
+	prev := x
+	for j := i - 1; j >= 0 && prev-st.vals[j].x <= step; j-- {
+		n++
+		prev = st.vals[j].x
+	}
+	k := i
+	if found {
+		k++
+	}
+	prev = x
+	for j := k; j < len(st.vals) && st.vals[j].x-prev <= step; j++ {
+		n++
+		prev = st.vals[j].x
+	}
+	return n
+}
+
+// Length returns the run length x would make under k at instant t (unix ns),
+// without recording x; when k is closed, the length of the run that closed
+// it. A run of minRun or more closes k until t+window.
+func (r *Set[K]) Length(k K, x int, t int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.keys[k]
+	if st == nil {
+		return 1
+	}
+	if n := st.flagged(t); n > 0 {
+		return n
+	}
+	st.prune(t - r.window)
+	n := st.runLength(x, r.step)
+	if n >= r.minRun {
+		st.flag(t, r.window, n)
+	}
+	return n
+}
+
+// Add records x under k for id at t unless k is closed or x would make a
+// run of minRun or more (which closes k); it returns the run length and
+// whether x was recorded. An id already held is not recorded again (length
+// 0, ok).
+func (r *Set[K]) Add(id string, k K, x int, t int64) (int, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, held := r.ids[id]; held {
+		return 0, true
+	}
+	r.maybePruneAll(t)
+	st := r.keys[k]
+	if st == nil {
+		st = &keyState{}
+		r.keys[k] = st
+	}
+	if n := st.flagged(t); n > 0 {
+		return n, false
+	}
+	st.prune(t - r.window)
+	if n := st.runLength(x, r.step); n >= r.minRun {
+		st.flag(t, r.window, n)
+		return n, false
+	}
+	i, found := st.find(x)
+	if found {
+		v := &st.vals[i]
+		v.ids = append(v.ids, id)
+		v.at = max(v.at, t)
+	} else {
+		st.vals = slices.Insert(st.vals, i, val{x: x, at: t, ids: []string{id}})
+	}
+	r.ids[id] = idRef[K]{k: k, x: x, at: t}
+	return 0, true
+}
+
+// Release forgets what id recorded. Unknown ids are ignored.
+func (r *Set[K]) Release(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ref, ok := r.ids[id]
+	if !ok {
+		return
+	}
+	delete(r.ids, id)
+	st := r.keys[ref.k]
+	if st == nil {
+		return
+	}
+	i, found := st.find(ref.x)
+	if !found {
+		return
+	}
+	v := &st.vals[i]
+	v.ids = slices.DeleteFunc(v.ids, func(s string) bool { return s == id })
+	if len(v.ids) == 0 {
+		st.vals = slices.Delete(st.vals, i, i+1)
+	}
+}
+
+// maybePruneAll drops expired state of every key and id, at most once per
+// eighth of the window (in the callers' time), so memory stays bounded by
+// what was recorded within the window.
+func (r *Set[K]) maybePruneAll(t int64) {
+	if d := t - r.lastPrune; d >= 0 && d < r.window/8 {
+		return
+	}
+	r.lastPrune = t
+	cutoff := t - r.window
+	for id, ref := range r.ids {
+		if ref.at <= cutoff {
+			delete(r.ids, id)
+		}
+	}
+	for k, st := range r.keys {
+		st.prune(cutoff)
+		if len(st.vals) == 0 && st.flagged(t) == 0 {
+			delete(r.keys, k)
+		}
+	}
+}
+
+// Held reports whether id holds a value (recorded by Add, not released, not
+// yet pruned).
+func (r *Set[K]) Held(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.ids[id]
+	return ok
+}

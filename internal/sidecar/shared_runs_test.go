@@ -1,0 +1,171 @@
+package sidecar
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage/pgstore"
+	"github.com/dialgate/dialgate/storage/redisstore"
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+)
+
+// dropRedisPrefix deletes the keys of a test's Redis prefix.
+func dropRedisPrefix(url, prefix string) {
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return
+	}
+	c := redis.NewClient(o)
+	defer c.Close()
+	ctx := context.Background()
+	iter := c.Scan(ctx, 0, "{"+prefix+"}:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		c.Del(ctx, iter.Val())
+	}
+}
+
+// sweepProfile is a profile with the sweep.sequential rule only (runs of
+// ten through an NPA-NXX, as us-ok has), so that every other dial passes.
+const sweepProfile = `schema: dialgate.profile.v1
+name: fleet-sweep
+sweep:
+  sequential: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "test: us-ok thresholds"}}
+`
+
+// fleetSidecars opens n sidecars (each with its own data directory) on the
+// fleet back-ends of cfg, with the sweep profile and one HMAC key.
+func fleetSidecars(t *testing.T, n int, cfg Config) []*Backend {
+	t.Helper()
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "profile.yaml")
+	if err := os.WriteFile(prof, []byte(sweepProfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(dir, "fleet-hmac.key")
+	if err := os.WriteFile(key, []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var bes []*Backend
+	for i := range n {
+		c := cfg
+		c.Data, c.Profile, c.HMACKeyFile = filepath.Join(dir, fmt.Sprintf("host%d", i)), prof, key
+		be, err := Open(context.Background(), c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { be.Close(context.Background()) })
+		bes = append(bes, be)
+	}
+	return bes
+}
+
+// sweepAcross dials 12 consecutive numbers of one NPA-NXX round-robin over
+// the sidecars and returns the index of the first denied dial (-1: none).
+func sweepAcross(t *testing.T, bes []*Backend, first int) int {
+	t.Helper()
+	for i := range 12 {
+		d := dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+1405555%04d", first+i)),
+			Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
+		dec, err := bes[i%len(bes)].Gate.Check(context.Background(), d)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		if !dec.Allowed {
+			if !dec.Has(dialgate.CodeSweepSequential) {
+				t.Fatalf("dial %d: %v", i, dec.Reasons)
+			}
+			return i
+		}
+	}
+	return -1
+}
+
+// Sidecars of a fleet share the sweep.sequential runs through Redis: a
+// sweep spread round-robin over three is denied at its tenth number, as on
+// one sidecar.
+func TestFleetSharesSweepRunsRedis(t *testing.T) {
+	url := os.Getenv("DIALGATE_TEST_REDIS")
+	if url == "" {
+		t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/15")
+	}
+	prefix := fmt.Sprintf("runstest%d", time.Now().UnixNano())
+	t.Cleanup(func() { dropRedisPrefix(url, prefix) })
+	bes := fleetSidecars(t, 3, Config{Redis: url, RedisPrefix: prefix, RedisRequireAOF: new(false)})
+	if got := sweepAcross(t, bes, 100); got != 9 {
+		t.Fatalf("first denied dial %d, want 9 (the tenth number of the run)", got)
+	}
+}
+
+// Without Redis the fleet's runs are PostgreSQL's.
+func TestFleetSharesSweepRunsPostgres(t *testing.T) {
+	url := os.Getenv("DIALGATE_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("DIALGATE_TEST_POSTGRES is not set; run with DIALGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'")
+	}
+	schema := fmt.Sprintf("runstest%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if c, err := pgx.Connect(ctx, url); err == nil {
+			c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	bes := fleetSidecars(t, 2, Config{Postgres: url, PostgresSchema: schema})
+	if got := sweepAcross(t, bes, 200); got != 9 {
+		t.Fatalf("first denied dial %d, want 9 (the tenth number of the run)", got)
+	}
+}
+
+// OpenShared points Deps.Runs at Redis when the fleet has it, else at
+// PostgreSQL.
+func TestOpenSharedRuns(t *testing.T) {
+	rurl, purl := os.Getenv("DIALGATE_TEST_REDIS"), os.Getenv("DIALGATE_TEST_POSTGRES")
+	if rurl == "" || purl == "" {
+		t.Skip("DIALGATE_TEST_REDIS or DIALGATE_TEST_POSTGRES is not set")
+	}
+	prefix := fmt.Sprintf("runstest%d", time.Now().UnixNano())
+	t.Cleanup(func() { dropRedisPrefix(rurl, prefix) })
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"both", Config{Redis: rurl, RedisPrefix: prefix, RedisRequireAOF: new(false), Postgres: purl, PostgresSchema: prefix + "both"}, "redis"},
+		{"postgres", Config{Postgres: purl, PostgresSchema: prefix + "pg"}, "postgres"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Cleanup(func() {
+				ctx := context.Background()
+				if c, err := pgx.Connect(ctx, purl); err == nil {
+					c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{tc.cfg.PostgresSchema}.Sanitize()+" CASCADE")
+					c.Close(ctx)
+				}
+			})
+			var deps policy.Deps
+			_, done, err := OpenShared(context.Background(), tc.cfg, &deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer done()
+			switch deps.Runs.(type) {
+			case *redisstore.Store:
+				if tc.want != "redis" {
+					t.Fatalf("runs in Redis, want %s", tc.want)
+				}
+			case *pgstore.Store:
+				if tc.want != "postgres" {
+					t.Fatalf("runs in PostgreSQL, want %s", tc.want)
+				}
+			default:
+				t.Fatalf("runs in %T, want %s", deps.Runs, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,214 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dialgate/dialgate/storage"
+)
+
+var _ storage.Runs = (*Store)(nil)
+
+// runArgs checks a Runs call's arguments and that the run tables exist,
+// creating them on the first call (schema version 3, see the package doc).
+func (s *Store) runArgs(ctx context.Context, op, key string, x int, t time.Time, p storage.RunParams) error {
+	if err := s.check(op); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	if err := storage.ValidateRun(key, x, t, p); err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	return s.ensureRuns(ctx, op)
+}
+
+// ensureRuns creates the run tables and records their schema version, once
+// per database (the first call of any process) and checked once per Store.
+func (s *Store) ensureRuns(ctx context.Context, op string) error {
+	if s.runsReady.Load() {
+		return nil
+	}
+	if s.runsMigration == nil {
+		return fmt.Errorf("pgstore: %s: this build has no run tables (schema version %d): %w", op, schemaSweepRuns, storage.ErrInvalid)
+	}
+	if err := s.applyFirstUse(ctx, op+": create run tables", s.runsMigration); err != nil {
+		return err
+	}
+	s.runsReady.Store(true)
+	return nil
+}
+
+// runWalk returns the length of the run x makes among the values recorded
+// under key after cutoff (x counted once): it walks from x down and up, in
+// steps of at most step, reading the values span at a time.
+func (s *Store) runWalk(ctx context.Context, q querier, op, key string, x, step, span int, cutoff int64) (int, error) {
+	n := 1
+	for _, down := range []bool{true, false} {
+		prev := x
+		for more := true; more; {
+			var (
+				rows pgx.Rows
+				err  error
+			)
+			if down {
+				rows, err = q.Query(ctx, `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x < $2 AND x >= $3 AND at_ns > $4 ORDER BY x DESC`, key, prev, prev-span, cutoff)
+			} else {
+				rows, err = q.Query(ctx, `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x > $2 AND x <= $3 AND at_ns > $4 ORDER BY x`, key, prev, prev+span, cutoff)
+			}
+			if err != nil {
+				return 0, s.fail(op, err)
+			}
+			vals, err := pgx.CollectRows(rows, pgx.RowTo[int])
+			if err != nil {
+				return 0, s.fail(op, err)
+			}
+			// Every value within span of prev was read: none means no
+			// neighbour within step; all of them in the run means the run
+			// may go on past them.
+			more = len(vals) > 0
+			for _, v := range vals {
+				if d := v - prev; d > step || -d > step {
+					more = false
+					break
+				}
+				n++
+				prev = v
+			}
+		}
+	}
+	return n, nil
+}
+
+// runBounds returns the instant at or before which records no longer count
+// at t, and the end of a closing made at t.
+func runBounds(t time.Time, p storage.RunParams) (cutoff, until int64) {
+	tn := t.UnixNano() // storage.ValidateRun keeps t, t±Window within int64
+	return tn - int64(p.Window), tn + int64(p.Window)
+}
+
+// RunLength returns the length of the run x would make under key at t. It
+// reads without locking; when it finds a run it closes the key (an UPDATE
+// that keeps a closing made meanwhile). See storage.Runs.
+func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p storage.RunParams) (int, error) {
+	const op = "run length"
+	if err := s.runArgs(ctx, op, key, x, t, p); err != nil {
+		return 0, err
+	}
+	tn := t.UnixNano()
+	cutoff, until := runBounds(t, p)
+	var (
+		closedUntil *int64
+		closedRun   int
+	)
+	err := s.pool.QueryRow(ctx, `SELECT closed_until_ns, closed_run FROM run_keys WHERE key = $1`, key).Scan(&closedUntil, &closedRun)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return 1, nil // nothing was ever recorded under key
+	case err != nil:
+		return 0, s.fail(op, err)
+	}
+	if closedUntil != nil && tn < *closedUntil && closedRun > 0 {
+		return closedRun, nil
+	}
+	n, err := s.runWalk(ctx, s.pool, op, key, x, p.MaxGap+1, p.MinRun*(p.MaxGap+1), cutoff)
+	if err != nil {
+		return 0, err
+	}
+	if n >= p.MinRun {
+		if _, err := s.pool.Exec(ctx, `UPDATE run_keys SET closed_until_ns = $2, closed_run = $3
+			WHERE key = $1 AND (closed_until_ns IS NULL OR closed_until_ns <= $4 OR closed_run <= 0)`, key, until, n, tn); err != nil {
+			return 0, s.fail(op, err)
+		}
+	}
+	return n, nil
+}
+
+// RecordRun records x under key at t for id unless that would make a run,
+// in one transaction holding the key's row lock. See storage.Runs.
+func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Time, p storage.RunParams) (int, bool, error) {
+	const op = "record run"
+	if err := storage.ValidateID(id); err != nil {
+		return 0, false, fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	if err := s.runArgs(ctx, op, key, x, t, p); err != nil {
+		return 0, false, err
+	}
+	tn := t.UnixNano()
+	cutoff, until := runBounds(t, p)
+	var (
+		n  int
+		ok bool
+	)
+	err := s.inTx(ctx, op, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO run_keys (key) VALUES ($1) ON CONFLICT DO NOTHING`, key); err != nil {
+			return s.fail(op, err)
+		}
+		// Records under one key queue here; each statement after the lock
+		// reads what the ones before it committed (READ COMMITTED).
+		var (
+			closedUntil *int64
+			closedRun   int
+		)
+		if err := tx.QueryRow(ctx, `SELECT closed_until_ns, closed_run FROM run_keys WHERE key = $1 FOR UPDATE`, key).Scan(&closedUntil, &closedRun); err != nil {
+			return s.fail(op+": lock", err)
+		}
+		var held bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM run_values WHERE id = $1)`, id).Scan(&held); err != nil {
+			return s.fail(op, err)
+		}
+		if held {
+			ok = true
+			return nil
+		}
+		if closedUntil != nil && tn < *closedUntil && closedRun > 0 {
+			n = closedRun
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM run_values WHERE key = $1 AND at_ns <= $2`, key, cutoff); err != nil {
+			return s.fail(op+": prune", err)
+		}
+		var err error
+		if n, err = s.runWalk(ctx, tx, op, key, x, p.MaxGap+1, p.MinRun*(p.MaxGap+1), cutoff); err != nil {
+			return err
+		}
+		if n >= p.MinRun {
+			if _, err := tx.Exec(ctx, `UPDATE run_keys SET closed_until_ns = $2, closed_run = $3 WHERE key = $1`, key, until, n); err != nil {
+				return s.fail(op, err)
+			}
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO run_values (id, key, x, at_ns) VALUES ($1, $2, $3, $4)`, id, key, x, tn); err != nil {
+			return s.fail(op, err)
+		}
+		n, ok = 0, true
+		return nil
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return n, ok, nil
+}
+
+// ReleaseRun removes what RecordRun recorded for id. See storage.Runs.
+func (s *Store) ReleaseRun(ctx context.Context, id string) error {
+	const op = "release run"
+	if err := s.check(op); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	if err := s.ensureRuns(ctx, op); err != nil {
+		return err
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM run_values WHERE id = $1`, id); err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}

@@ -1,0 +1,270 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dialgate/dialgate/storage"
+)
+
+var _ storage.Runs = (*Store)(nil)
+
+// The run keys of a run key K (storage.Runs), all under the store's hash tag:
+//
+//	"{p}:rs:<K>"      hash: "<x>" → stamp of the latest record of value x;
+//	                  "u" → stamp the key is closed until, "n" → the length
+//	                  of the run that closed it
+//	"{p}:rv:<K>"      sorted set of the values, member "<x>", score x
+//	"{p}:ra:<K>"      sorted set of the values by instant, score 0, member
+//	                  "<stamp>:<x>" (ZRANGEBYLEX finds those that left the
+//	                  window, as for the counters)
+//	"{p}:rm:<K>:<x>"  set of the ids holding value x
+//	"{p}:ri:<id>"     hash: "k" → K, "x" → x, the record of id
+//
+// Values are decimal integers without leading zeros; stamps are the 20-digit
+// instants of the counters (stamp). Every key a record writes expires
+// Options.KeyTTLSlack after the window, so the state of a segment nobody
+// dials any more goes away by itself; a closed key's hash is refreshed when
+// it closes. The first record raises the store's schema version to
+// schemaSweepRuns.
+
+// luaRuns holds the functions the run scripts share. lt compares two
+// stamps by their numeric halves (each below 2^53, exact in Lua numbers, and
+// independent of the server's collation). walk counts the values of zv
+// reachable from x, down or up, in steps of at most step; it reads them in
+// chunks of chunk. closedRun returns the length of the run that closed rs,
+// or 0. prune removes the values recorded at or before the bound lob (a
+// ZRANGEBYLEX bound, "" for none).
+const luaRuns = `
+local function lt(a, b)
+  local a1, b1 = tonumber(string.sub(a, 1, 10)), tonumber(string.sub(b, 1, 10))
+  if a1 ~= b1 then return a1 < b1 end
+  return tonumber(string.sub(a, 11)) < tonumber(string.sub(b, 11))
+end
+local function walk(zv, x, step, down, chunk)
+  local n, prev, off = 0, x, 0
+  while true do
+    local vs
+    if down then
+      vs = redis.call("ZREVRANGEBYSCORE", zv, "(" .. x, "-inf", "LIMIT", off, chunk)
+    else
+      vs = redis.call("ZRANGEBYSCORE", zv, "(" .. x, "+inf", "LIMIT", off, chunk)
+    end
+    for _, v in ipairs(vs) do
+      local y = tonumber(v)
+      if math.abs(y - prev) > step then return n end
+      n = n + 1
+      prev = y
+    end
+    if #vs < chunk then return n end
+    off = off + chunk
+  end
+end
+local function closedRun(rs, ts)
+  local f = redis.call("HMGET", rs, "u", "n")
+  if f[1] and f[2] and lt(ts, f[1]) then return tonumber(f[2]) end
+  return 0
+end
+local function prune(mpfx, rs, rv, ra, lob)
+  if lob == "" then return end
+  local old = redis.call("ZRANGEBYLEX", ra, "-", lob)
+  if #old == 0 then return end
+  for _, e in ipairs(old) do
+    local xs = string.sub(e, 22)
+    redis.call("ZREM", rv, xs)
+    redis.call("HDEL", rs, xs)
+    redis.call("DEL", mpfx .. xs)
+  end
+  redis.call("ZREMRANGEBYLEX", ra, "-", lob)
+end
+local function length(rv, xs, step, chunk)
+  local x = tonumber(xs)
+  return 1 + walk(rv, x, step, true, chunk) + walk(rv, x, step, false, chunk)
+end
+local function close(rs, upto, n, ttl)
+  redis.call("HSET", rs, "u", upto, "n", n)
+  if ttl ~= "0" then redis.call("PEXPIRE", rs, ttl) end
+end
+`
+
+// ARGV: prefix, K, x, stamp(t), prune bound, stamp(t+window), min run, step,
+// chunk, ttl ms (0: none). Returns the run length.
+var runLengthScript = redis.NewScript(luaRuns + `
+local pfx, k, xs, ts, lob, upto = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local minRun, step, chunk, ttl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
+local rs, rv, ra = pfx .. "rs:" .. k, pfx .. "rv:" .. k, pfx .. "ra:" .. k
+local c = closedRun(rs, ts)
+if c > 0 then return c end
+prune(pfx .. "rm:" .. k .. ":", rs, rv, ra, lob)
+local n = length(rv, xs, step, chunk)
+if n >= minRun then close(rs, upto, n, ttl) end
+return n
+`)
+
+// ARGV: as runLengthScript, then id and the schema version a record needs.
+// Returns {n, ok}; {-1, 0}, writing nothing, when the schema version is not
+// a positive integer (as parseSchemaVersion reads it) or not a string.
+var recordRunScript = redis.NewScript(luaRuns + `
+local pfx, k, xs, ts, lob, upto = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local minRun, step, chunk, ttl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
+local id, need = ARGV[11], tonumber(ARGV[12])
+local ri = pfx .. "ri:" .. id
+if redis.call("EXISTS", ri) == 1 then return {0, 1} end
+local rs, rv, ra = pfx .. "rs:" .. k, pfx .. "rv:" .. k, pfx .. "ra:" .. k
+local c = closedRun(rs, ts)
+if c > 0 then return {c, 0} end
+local sk = pfx .. "schema"
+local v = redis.pcall("GET", sk)
+if type(v) == "table" then return {-1, 0} end
+if v and not string.match(v, "^[1-9][0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?$") then return {-1, 0} end
+local mpfx = pfx .. "rm:" .. k .. ":"
+prune(mpfx, rs, rv, ra, lob)
+local n = length(rv, xs, step, chunk)
+if n >= minRun then
+  close(rs, upto, n, ttl)
+  return {n, 0}
+end
+if not v or tonumber(v) < need then redis.call("SET", sk, need) end
+local old = redis.call("HGET", rs, xs)
+if not old or lt(old, ts) then
+  if old then redis.call("ZREM", ra, old .. ":" .. xs) end
+  redis.call("HSET", rs, xs, ts)
+  redis.call("ZADD", ra, "0", ts .. ":" .. xs)
+end
+redis.call("ZADD", rv, xs, xs)
+local rm = mpfx .. xs
+redis.call("SADD", rm, id)
+redis.call("HSET", ri, "k", k, "x", xs)
+if ttl ~= "0" then
+  for _, key in ipairs({rs, rv, ra, rm, ri}) do redis.call("PEXPIRE", key, ttl) end
+end
+return {0, 1}
+`)
+
+// ARGV: prefix, id. Returns 1 when id held a value, else 0.
+var releaseRunScript = redis.NewScript(`
+local pfx, id = ARGV[1], ARGV[2]
+local ri = pfx .. "ri:" .. id
+local f = redis.call("HMGET", ri, "k", "x")
+if not f[1] or not f[2] then
+  redis.call("DEL", ri)
+  return 0
+end
+redis.call("DEL", ri)
+local k, xs = f[1], f[2]
+local rm = pfx .. "rm:" .. k .. ":" .. xs
+if redis.call("SREM", rm, id) == 1 and redis.call("SCARD", rm) == 0 then
+  local rs = pfx .. "rs:" .. k
+  local at = redis.call("HGET", rs, xs)
+  if at then
+    redis.call("HDEL", rs, xs)
+    redis.call("ZREM", pfx .. "ra:" .. k, at .. ":" .. xs)
+  end
+  redis.call("ZREM", pfx .. "rv:" .. k, xs)
+end
+return 1
+`)
+
+// maxStampNanos is the latest instant a stamp holds (stamps shift instants
+// by instantOffset into 0…2^63-1).
+const maxStampNanos = 1<<62 - 1
+
+// maxRunChunk bounds how many values a run script reads per call while it
+// walks a run.
+const maxRunChunk = 1000
+
+// runArgs returns the arguments shared by the run scripts (ARGV 1–10), or
+// the error for invalid arguments.
+func (s *Store) runArgs(ctx context.Context, op, key string, x int, t time.Time, p storage.RunParams) ([]any, error) {
+	if err := s.check(op); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("redisstore: %s: %w", op, err)
+	}
+	if err := storage.ValidateRun(key, x, t, p); err != nil {
+		return nil, fmt.Errorf("redisstore: %s: %w", op, err)
+	}
+	tn := t.UnixNano()
+	lob := ""
+	if lo := tn - int64(p.Window); lo+instantOffset >= 0 {
+		// Values recorded at lo or before: below "<stamp(lo)>;".
+		var b [22]byte
+		lob = string(append(appendStamp(append(b[:0], '('), lo), ';'))
+	}
+	until := min(tn+int64(p.Window), maxStampNanos)
+	var ttl int64
+	if s.opts.KeyTTLSlack > 0 {
+		ttl = (p.Window + s.opts.KeyTTLSlack).Milliseconds()
+	}
+	// A stored run is shorter than MinRun on either side of x (every record
+	// that would make one is refused), so one chunk of MinRun values per
+	// side is enough to walk it.
+	chunk := min(p.MinRun, maxRunChunk)
+	return []any{s.pfx, key, strconv.Itoa(x), stamp(tn), lob, stamp(until), p.MinRun, p.MaxGap + 1, chunk, ttl}, nil
+}
+
+// RunLength returns the length of the run x would make under key at t, in
+// one script call (which closes the key when that is a run). See
+// storage.Runs.
+func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p storage.RunParams) (int, error) {
+	args, err := s.runArgs(ctx, "run length", key, x, t, p)
+	if err != nil {
+		return 0, err
+	}
+	n, err := runLengthScript.Run(ctx, s.rdb, nil, args...).Int64()
+	if err != nil {
+		return 0, s.fail("run length", err)
+	}
+	if n < 1 {
+		return 0, fmt.Errorf("redisstore: run length: key %q: malformed reply %d: %w", key, n, storage.ErrCorrupt)
+	}
+	return int(n), nil
+}
+
+// RecordRun records x under key at t for id unless that would make a run,
+// atomically on the server (one script call). See storage.Runs. When ctx
+// ends before the reply, RecordRun returns an error although x may have been
+// recorded; callers release on error.
+func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Time, p storage.RunParams) (int, bool, error) {
+	if err := storage.ValidateID(id); err != nil {
+		return 0, false, fmt.Errorf("redisstore: record run: %w", err)
+	}
+	args, err := s.runArgs(ctx, "record run", key, x, t, p)
+	if err != nil {
+		return 0, false, err
+	}
+	// A build from before run state would keep its runs in memory, unseen
+	// by the rest of the fleet and unseeing: the first record raises the
+	// schema version, so that such a build refuses the store.
+	args = append(args, id, schemaSweepRuns)
+	res, err := recordRunScript.Run(ctx, s.rdb, nil, args...).Int64Slice()
+	if err != nil {
+		return 0, false, s.fail("record run", err)
+	}
+	if len(res) != 2 || res[0] < -1 || (res[1] != 0 && res[1] != 1) || (res[1] == 0 && res[0] == 0) {
+		return 0, false, fmt.Errorf("redisstore: record run: key %q: malformed reply %v: %w", key, res, storage.ErrCorrupt)
+	}
+	if res[0] < 0 {
+		return 0, false, fmt.Errorf("redisstore: record run: key %s: schema version is not a positive integer: %w", s.schemaKey(), storage.ErrCorrupt)
+	}
+	return int(res[0]), res[1] == 1, nil
+}
+
+// ReleaseRun removes what RecordRun recorded for id. See storage.Runs.
+func (s *Store) ReleaseRun(ctx context.Context, id string) error {
+	if err := s.check("release run"); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redisstore: release run: %w", err)
+	}
+	if err := releaseRunScript.Run(ctx, s.rdb, nil, s.pfx, id).Err(); err != nil {
+		return s.fail("release run", err)
+	}
+	return nil
+}

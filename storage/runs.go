@@ -1,0 +1,135 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// MaxRunValue is the largest value a Runs implementation must accept (values
+// are the numbers' suffixes: 0–9999 for sweep's segments).
+const MaxRunValue = 999_999_999
+
+// Bounds of RunParams.
+const (
+	// MaxRunLength is the largest RunParams.MinRun.
+	MaxRunLength = 10_000
+	// MaxRunGap is the largest RunParams.MaxGap.
+	MaxRunGap = 10_000
+)
+
+// RunParams are the parameters of a sequential-run rule: a run is a set of
+// values, each at most MaxGap+1 apart from the next, and one of MinRun or
+// more values is a sweep. The zero RunParams is invalid (see Validate).
+type RunParams struct {
+	// MinRun is the length from which a run closes its key: 2 to
+	// MaxRunLength.
+	MinRun int
+	// MaxGap is how many values may be skipped between two neighbours of a
+	// run: 0 to MaxRunGap.
+	MaxGap int
+	// Window is how long a recorded value counts, and how long a key stays
+	// closed: positive, at most MaxWindow.
+	Window time.Duration
+}
+
+// Validate reports malformed parameters as an error wrapping ErrInvalid and
+// naming the field.
+func (p RunParams) Validate() error {
+	switch {
+	case p.MinRun < 2 || p.MinRun > MaxRunLength:
+		return fmt.Errorf("run params min_run: %d is not between 2 and %d: %w", p.MinRun, MaxRunLength, ErrInvalid)
+	case p.MaxGap < 0 || p.MaxGap > MaxRunGap:
+		return fmt.Errorf("run params max_gap: %d is not between 0 and %d: %w", p.MaxGap, MaxRunGap, ErrInvalid)
+	case p.Window <= 0:
+		return fmt.Errorf("run params window: %v is not positive: %w", p.Window, ErrInvalid)
+	case p.Window > MaxWindow:
+		return fmt.Errorf("run params window: %v is longer than %v: %w", p.Window, MaxWindow, ErrInvalid)
+	}
+	return nil
+}
+
+// ValidateRun reports malformed arguments of a Runs call (an empty or
+// over-long key, a value outside 0–MaxRunValue, an instant ValidateInstant
+// refuses, bad params) as an error wrapping ErrInvalid and naming the
+// argument. Implementations of Runs call it first (and ValidateID for ids).
+func ValidateRun(key string, x int, t time.Time, p RunParams) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("run key: empty: %w", ErrInvalid)
+	case len(key) > MaxKeyLen:
+		return fmt.Errorf("run key: longer than %d bytes: %w", MaxKeyLen, ErrInvalid)
+	case x < 0 || x > MaxRunValue:
+		return fmt.Errorf("run value: %d is not between 0 and %d: %w", x, MaxRunValue, ErrInvalid)
+	}
+	if err := ValidateInstant(t); err != nil {
+		return err
+	}
+	return p.Validate()
+}
+
+// Runs is a store of sequential-run state: under each key (sweep: tenant and
+// number segment), the values (number suffixes) recorded recently, to find a
+// dialer counting through a segment, up or down, across every process that
+// shares the store. It is the run-time state of the sweep.sequential rule
+// (package sweep), which keeps it in memory by default; a fleet shares it
+// through its store (storage/redisstore, storage/pgstore) so that dials
+// spread over several processes, or across a restart, are seen together.
+//
+// # Contract
+//
+//   - A key holds values, each with the instant it was last recorded at,
+//     and may be closed until an instant. A value counts at instant t when
+//     it was recorded after t-Window (later instants included, as for
+//     Counters); values that no longer count may be deleted at any time.
+//   - The run x makes at t is x and every counted value reachable from x in
+//     steps of at most MaxGap+1, downwards and upwards; its length counts x
+//     once, whether or not x is recorded already.
+//   - A key is closed at t while its closing instant is after t. While it is
+//     closed, RunLength and RecordRun return the length of the run that
+//     closed it (at least MinRun), and RecordRun records nothing. A call
+//     that finds a run of MinRun or more closes the key until t+Window,
+//     with that run's length.
+//   - RecordRun is atomic: concurrent calls on one key never together
+//     record a run of MinRun or more values (they are decided one after the
+//     other).
+//   - Idempotency: an id recorded by RecordRun is held until ReleaseRun, or
+//     until its record has left the window (an implementation may then
+//     forget it). RecordRun for a held id records nothing and returns
+//     (0, true), whatever the key's state. Ids are global to the store's
+//     runs (they do not share a namespace with Counters' ids).
+//   - ReleaseRun removes what the id recorded: its value stops counting
+//     unless another held id recorded the same value under the same key.
+//     While another does, the value counts until the latest of their records
+//     leaves the window (an implementation may count it until the released
+//     record's instant leaves the window, if that is later). It never
+//     reopens a closed key.
+//     An unknown or already released id is not an error.
+//   - A key must always be used with the same RunParams (derive the key
+//     from them, as package sweep does); a store may prune and close with
+//     the params of the latest call.
+//   - Durability: what a durable implementation recorded survives a
+//     restart; each implementation states when.
+//   - Errors: invalid arguments wrap ErrInvalid and name the argument; a
+//     closed store returns ErrClosed; a back-end failure wraps
+//     ErrUnavailable or ErrCorrupt. On any error nothing is known about the
+//     key and callers deny (fail closed). ctx bounds the call.
+//
+// Implementations must be safe for concurrent use by many goroutines (and,
+// for shared back-ends, many processes).
+type Runs interface {
+	// RunLength returns the length of the run x would make under key at t,
+	// without recording x; when the key is closed, the length of the run
+	// that closed it. A run of p.MinRun or more closes the key (see the
+	// contract): a dialer that skips past a denied number is still
+	// sweeping.
+	RunLength(ctx context.Context, key string, x int, t time.Time, p RunParams) (int, error)
+	// RecordRun records x under key at t for id, unless the key is closed
+	// or x would make a run of p.MinRun or more (which closes the key); ok
+	// reports whether x is recorded (or id was held already), n is the run
+	// length when it is not (0 when ok).
+	RecordRun(ctx context.Context, id, key string, x int, t time.Time, p RunParams) (n int, ok bool, err error)
+	// ReleaseRun removes what RecordRun recorded for id. Unknown id: no
+	// error.
+	ReleaseRun(ctx context.Context, id string) error
+}

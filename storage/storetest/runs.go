@@ -1,0 +1,659 @@
+package storetest
+
+//lint:file-ignore ST1005 the conformance failures start with the Go method they report on (RecordRun, RunLength)
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/storage"
+)
+
+// TestRuns runs the storage.Runs conformance suite as subtests. open must
+// return a fresh, empty store for the given (sub)test and arrange for it to
+// be closed.
+func TestRuns(t *testing.T, open func(t *testing.T) storage.Runs, opts ...Option) {
+	t.Helper()
+	runT(t, runCases(), open, newConfig(opts))
+}
+
+// CheckRuns runs the storage.Runs conformance suite and reports every
+// failure, joined. open must return a fresh, empty store on each call; stores
+// implementing io.Closer are closed after each case.
+func CheckRuns(ctx context.Context, open func() (storage.Runs, error), opts ...Option) error {
+	return checkAll(ctx, "Runs", runCases(), open, newConfig(opts))
+}
+
+func runCases() []testCase[storage.Runs] {
+	return []testCase[storage.Runs]{
+		{"InvalidArguments", runInvalid},
+		{"EmptyKey", runEmpty},
+		{"RunClosesKey", runCloses},
+		{"Gaps", runGaps},
+		{"BothSides", runBothSides},
+		{"ValueCountedOnce", runCountedOnce},
+		{"RunLengthCloses", runLengthCloses},
+		{"IdempotentByID", runIdempotent},
+		{"IDsAreGlobal", runIDsGlobal},
+		{"Release", runRelease},
+		{"ReleaseSharedValue", runReleaseShared},
+		{"ReleaseKeepsClosed", runReleaseKeepsClosed},
+		{"WindowExpiry", runWindow},
+		{"ClosedForTheWindow", runClosedWindow},
+		{"FutureValuesCount", runFuture},
+		{"KeysIndependent", runKeys},
+		{"Race64", runRace},
+		{"Race64Spread", runRaceSpread},
+		{"CancelledContext", runCancelled},
+		{"Closed", runClosed},
+		{"Reopen", runReopen},
+	}
+}
+
+// rp are the suite's usual parameters: runs of 5, gaps of up to 2, one hour.
+var rp = storage.RunParams{MinRun: 5, MaxGap: 2, Window: time.Hour}
+
+func openRuns(h harness[storage.Runs]) (storage.Runs, error) {
+	s, err := h.open()
+	if err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	if s == nil {
+		return nil, errors.New("open returned nil")
+	}
+	return s, nil
+}
+
+// record calls RecordRun and checks its answer.
+func record(ctx context.Context, s storage.Runs, id, key string, x int, t time.Time, p storage.RunParams, wantN int, wantOK bool) error {
+	n, ok, err := s.RecordRun(ctx, id, key, x, t, p)
+	if err != nil {
+		return fmt.Errorf("RecordRun(%q, %q, %d, %s): %w", id, key, x, t.Format(time.RFC3339Nano), err)
+	}
+	if n != wantN || ok != wantOK {
+		return fmt.Errorf("RecordRun(%q, %q, %d, %s) = %d, %v; want %d, %v", id, key, x, t.Format(time.RFC3339Nano), n, ok, wantN, wantOK)
+	}
+	return nil
+}
+
+// recordAll records xs under key at t, each for id prefix-x, all allowed.
+func recordAll(ctx context.Context, s storage.Runs, prefix, key string, t time.Time, p storage.RunParams, xs ...int) error {
+	for _, x := range xs {
+		if err := record(ctx, s, fmt.Sprintf("%s-%d", prefix, x), key, x, t, p, 0, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wantLength calls RunLength and checks its answer.
+func wantLength(ctx context.Context, s storage.Runs, key string, x int, t time.Time, p storage.RunParams, want int) error {
+	n, err := s.RunLength(ctx, key, x, t, p)
+	if err != nil {
+		return fmt.Errorf("RunLength(%q, %d, %s): %w", key, x, t.Format(time.RFC3339Nano), err)
+	}
+	if n != want {
+		return fmt.Errorf("RunLength(%q, %d, %s) = %d, want %d", key, x, t.Format(time.RFC3339Nano), n, want)
+	}
+	return nil
+}
+
+func runInvalid(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	long := string(make([]byte, storage.MaxKeyLen+1))
+	bad := []struct {
+		name string
+		id   string
+		key  string
+		x    int
+		t    time.Time
+		p    storage.RunParams
+	}{
+		{"empty id", "", "k", 1, t0, rp},
+		{"long id", long, "k", 1, t0, rp},
+		{"empty key", "a", "", 1, t0, rp},
+		{"long key", "a", long, 1, t0, rp},
+		{"negative value", "a", "k", -1, t0, rp},
+		{"value too large", "a", "k", storage.MaxRunValue + 1, t0, rp},
+		{"zero time", "a", "k", 1, time.Time{}, rp},
+		{"far past", "a", "k", 1, farPast, rp},
+		{"far future", "a", "k", 1, farFuture, rp},
+		{"min run 1", "a", "k", 1, t0, storage.RunParams{MinRun: 1, MaxGap: 2, Window: time.Hour}},
+		{"negative gap", "a", "k", 1, t0, storage.RunParams{MinRun: 5, MaxGap: -1, Window: time.Hour}},
+		{"zero window", "a", "k", 1, t0, storage.RunParams{MinRun: 5, MaxGap: 2}},
+		{"window too long", "a", "k", 1, t0, storage.RunParams{MinRun: 5, MaxGap: 2, Window: storage.MaxWindow + time.Hour}},
+	}
+	for _, b := range bad {
+		if n, ok, err := s.RecordRun(ctx, b.id, b.key, b.x, b.t, b.p); !errors.Is(err, storage.ErrInvalid) || ok {
+			return fmt.Errorf("RecordRun with %s = %d, %v, %v; want false and storage.ErrInvalid", b.name, n, ok, err)
+		}
+		if b.id == "a" {
+			if _, err := s.RunLength(ctx, b.key, b.x, b.t, b.p); !errors.Is(err, storage.ErrInvalid) {
+				return fmt.Errorf("RunLength with %s: %v; want storage.ErrInvalid", b.name, err)
+			}
+		}
+	}
+	// Nothing was recorded.
+	return wantLength(ctx, s, "k", 2, t0, rp, 1)
+}
+
+func runEmpty(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "empty", 0, t0, rp, 1); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "empty", storage.MaxRunValue, t0, rp, 1); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "a", "empty", storage.MaxRunValue, t0, rp, 0, true); err != nil {
+		return err
+	}
+	return wantLength(ctx, s, "empty", storage.MaxRunValue-3, t0, rp, 2)
+}
+
+// runCloses: four consecutive values are recorded, the fifth would make a
+// run of five and closes the key: nothing more is recorded in it, even far
+// from the run.
+func runCloses(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "r", "seg", t0, rp, 100, 101, 102, 103); err != nil {
+		return err
+	}
+	// 99 makes a run of five (RunLength closes the key too: the RecordRun
+	// path below uses a second key).
+	if err := wantLength(ctx, s, "seg", 99, t0, rp, 5); err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "q", "seg2", t0, rp, 103, 102, 101, 100); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "q-104", "seg2", 104, t0, rp, 5, false); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "q-9000", "seg2", 9000, t0.Add(time.Minute), rp, 5, false); err != nil {
+		return fmt.Errorf("a far value in a closed key: %w", err)
+	}
+	if err := wantLength(ctx, s, "seg2", 5000, t0.Add(time.Minute), rp, 5); err != nil {
+		return fmt.Errorf("a closed key: %w", err)
+	}
+	// The denied values were not recorded: ids q-104 and q-9000 are free.
+	if err := record(ctx, s, "q-104", "other", 104, t0, rp, 0, true); err != nil {
+		return fmt.Errorf("the id of a refused record: %w", err)
+	}
+	return nil
+}
+
+// runGaps: neighbours up to MaxGap+1 apart are a run, further apart are not.
+func runGaps(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "g3", "gap3", t0, rp, 0, 3, 6, 9); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "g3-12", "gap3", 12, t0, rp, 5, false); err != nil {
+		return fmt.Errorf("steps of 3 with max gap 2: %w", err)
+	}
+	if err := recordAll(ctx, s, "g4", "gap4", t0, rp, 0, 4, 8, 12, 16, 20, 24, 28); err != nil {
+		return fmt.Errorf("steps of 4 with max gap 2: %w", err)
+	}
+	if err := wantLength(ctx, s, "gap4", 32, t0, rp, 1); err != nil {
+		return err
+	}
+	// Max gap 0: only consecutive values.
+	p0 := storage.RunParams{MinRun: 3, MaxGap: 0, Window: time.Hour}
+	if err := recordAll(ctx, s, "z", "gap0", t0, p0, 10, 12, 14, 16); err != nil {
+		return fmt.Errorf("max gap 0: %w", err)
+	}
+	if err := wantLength(ctx, s, "gap0", 20, t0, p0, 1); err != nil {
+		return err
+	}
+	return record(ctx, s, "z-11", "gap0", 11, t0, p0, 3, false)
+}
+
+// runBothSides: a value between two runs joins them; the length counts both
+// sides (down and up).
+func runBothSides(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "b", "both", t0, rp, 0, 1, 2, 3, 7, 8, 9, 10); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "both", 20, t0, rp, 1); err != nil {
+		return err
+	}
+	// 5 is 2 above 3 and 2 below 7: one run of nine.
+	if err := record(ctx, s, "b-5", "both", 5, t0, rp, 9, false); err != nil {
+		return err
+	}
+	return wantLength(ctx, s, "both", 9999, t0, rp, 9)
+}
+
+func runCountedOnce(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "c", "once", t0, rp, 1, 2, 3); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "once", 2, t0, rp, 3); err != nil {
+		return fmt.Errorf("a recorded value: %w", err)
+	}
+	if err := wantLength(ctx, s, "once", 4, t0, rp, 4); err != nil {
+		return err
+	}
+	// The same value again, for another id: recorded, still three values.
+	if err := record(ctx, s, "c-2b", "once", 2, t0, rp, 0, true); err != nil {
+		return err
+	}
+	return wantLength(ctx, s, "once", 4, t0, rp, 4)
+}
+
+// runLengthCloses: RunLength that finds a run closes the key like RecordRun.
+func runLengthCloses(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "l", "len", t0, rp, 10, 11, 12, 13); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "len", 14, t0, rp, 5); err != nil {
+		return err
+	}
+	// A dialer skipping past the denied number is still sweeping.
+	if err := record(ctx, s, "l-17", "len", 17, t0.Add(time.Second), rp, 5, false); err != nil {
+		return fmt.Errorf("after RunLength found a run: %w", err)
+	}
+	return nil
+}
+
+func runIdempotent(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := record(ctx, s, "a", "idem", 1, t0, rp, 0, true); err != nil {
+		return err
+	}
+	// A held id records nothing more, whatever it asks.
+	if err := record(ctx, s, "a", "idem", 2, t0, rp, 0, true); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "idem", 3, t0, rp, 2); err != nil {
+		return fmt.Errorf("after a retry with another value: %w (the retry recorded it)", err)
+	}
+	if err := recordAll(ctx, s, "i", "idem", t0, rp, 2, 3, 4); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "i-5", "idem", 5, t0, rp, 5, false); err != nil {
+		return err
+	}
+	// Held ids still answer ok on the closed key.
+	if err := record(ctx, s, "a", "idem", 1, t0, rp, 0, true); err != nil {
+		return fmt.Errorf("a held id on a closed key: %w", err)
+	}
+	return record(ctx, s, "i-3", "idem", 3, t0, rp, 0, true)
+}
+
+func runIDsGlobal(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := record(ctx, s, "a", "one", 1, t0, rp, 0, true); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "a", "two", 1, t0, rp, 0, true); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "two", 2, t0, rp, 1); err != nil {
+		return fmt.Errorf("an id held under another key recorded again: %w", err)
+	}
+	return wantLength(ctx, s, "one", 2, t0, rp, 2)
+}
+
+func runRelease(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "r", "rel", t0, rp, 1, 2, 3, 4); err != nil {
+		return err
+	}
+	if err := s.ReleaseRun(ctx, "r-4"); err != nil {
+		return fmt.Errorf("ReleaseRun: %w", err)
+	}
+	if err := s.ReleaseRun(ctx, "r-4"); err != nil {
+		return fmt.Errorf("second ReleaseRun: %w", err)
+	}
+	if err := s.ReleaseRun(ctx, "unknown"); err != nil {
+		return fmt.Errorf("ReleaseRun of an unknown id: %w", err)
+	}
+	// 1, 2, 3 and the new 6 (three above 3): a run of four, allowed.
+	if err := record(ctx, s, "r-6", "rel", 6, t0, rp, 0, true); err != nil {
+		return fmt.Errorf("after release: %w", err)
+	}
+	// A released id is free again.
+	if err := record(ctx, s, "r-4", "rel", 100, t0, rp, 0, true); err != nil {
+		return fmt.Errorf("a released id: %w", err)
+	}
+	return wantLength(ctx, s, "rel", 101, t0, rp, 2)
+}
+
+func runReleaseShared(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := record(ctx, s, "a", "shared", 10, t0, rp, 0, true); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "b", "shared", 10, t0, rp, 0, true); err != nil {
+		return err
+	}
+	if err := s.ReleaseRun(ctx, "a"); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "shared", 11, t0, rp, 2); err != nil {
+		return fmt.Errorf("a value another id still holds: %w", err)
+	}
+	if err := s.ReleaseRun(ctx, "b"); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "shared", 11, t0, rp, 1); err != nil {
+		return fmt.Errorf("a value no id holds: %w", err)
+	}
+	return nil
+}
+
+func runReleaseKeepsClosed(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "k", "keep", t0, rp, 1, 2, 3, 4); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "k-5", "keep", 5, t0, rp, 5, false); err != nil {
+		return err
+	}
+	for _, x := range []int{1, 2, 3, 4} {
+		if err := s.ReleaseRun(ctx, fmt.Sprintf("k-%d", x)); err != nil {
+			return err
+		}
+	}
+	if err := record(ctx, s, "k-9", "keep", 9, t0.Add(time.Minute), rp, 5, false); err != nil {
+		return fmt.Errorf("after releasing every value of the run: %w (the key reopened)", err)
+	}
+	return nil
+}
+
+func runWindow(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{"inside", "outside"} {
+		if err := recordAll(ctx, s, k, k, t0, rp, 1, 2, 3, 4); err != nil {
+			return err
+		}
+	}
+	// A value recorded at t0 counts until t0+Window (exclusive).
+	if err := wantLength(ctx, s, "inside", 5, t0.Add(rp.Window-time.Nanosecond), rp, 5); err != nil {
+		return fmt.Errorf("a nanosecond before the window ends: %w", err)
+	}
+	if err := wantLength(ctx, s, "outside", 5, t0.Add(rp.Window), rp, 1); err != nil {
+		return fmt.Errorf("when the window ends: %w", err)
+	}
+	if err := record(ctx, s, "o-5", "outside", 5, t0.Add(rp.Window), rp, 0, true); err != nil {
+		return err
+	}
+	// A value recorded later keeps counting for its own window.
+	return wantLength(ctx, s, "outside", 6, t0.Add(rp.Window+time.Minute), rp, 2)
+}
+
+func runClosedWindow(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	tc := t0.Add(10 * time.Minute)
+	if err := recordAll(ctx, s, "w", "closed", t0, rp, 1, 2, 3, 4); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "w-5", "closed", 5, tc, rp, 5, false); err != nil {
+		return err
+	}
+	// Closed until tc+Window, though the run's values left the window at
+	// t0+Window.
+	if err := record(ctx, s, "w-9000", "closed", 9000, tc.Add(rp.Window-time.Nanosecond), rp, 5, false); err != nil {
+		return fmt.Errorf("just before the closing ends: %w", err)
+	}
+	if err := record(ctx, s, "w-9000", "closed", 9000, tc.Add(rp.Window), rp, 0, true); err != nil {
+		return fmt.Errorf("when the closing ends: %w", err)
+	}
+	// A new run closes it again, with the new run's length.
+	if err := recordAll(ctx, s, "v", "closed", tc.Add(rp.Window), rp, 9001, 9002, 9003); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "v-9004", "closed", 9004, tc.Add(rp.Window), rp, 5, false); err != nil {
+		return err
+	}
+	return wantLength(ctx, s, "closed", 1, tc.Add(rp.Window+time.Second), rp, 5)
+}
+
+// runFuture: values recorded after t (a caller whose clock runs ahead) count.
+func runFuture(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "f", "future", t0.Add(time.Hour), rp, 1, 2, 3, 4); err != nil {
+		return err
+	}
+	return record(ctx, s, "f-5", "future", 5, t0, rp, 5, false)
+}
+
+func runKeys(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "a", "acme/1380013", t0, rp, 1, 2, 3, 4); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "a-5", "acme/1380013", 5, t0, rp, 5, false); err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "b", "beta/1380013", t0, rp, 1, 2, 3, 4); err != nil {
+		return fmt.Errorf("another key: %w", err)
+	}
+	return wantLength(ctx, s, "acme/1380014", 5, t0, rp, 1)
+}
+
+// raceRecord has n goroutines record the values 0…n-1 of key at once, each
+// for its own id, and returns the values recorded.
+func raceRecord(ctx context.Context, s storage.Runs, n int, key string, p storage.RunParams) ([]int, error) {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		won   []int
+		errs  []error
+		start = make(chan struct{})
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, ok, err := s.RecordRun(ctx, fmt.Sprintf("%s-%d", key, i), key, i, t0.Add(time.Duration(i)*time.Millisecond), p)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if ok {
+				won = append(won, i)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	slices.Sort(won)
+	return won, errors.Join(errs...)
+}
+
+// runRace: 64 goroutines record consecutive values of one key at once, with
+// a gap wide enough that any values make one run: exactly MinRun-1 succeed.
+func runRace(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	p := storage.RunParams{MinRun: 5, MaxGap: 100, Window: time.Hour}
+	won, err := raceRecord(ctx, s, 64, "race", p)
+	if err != nil {
+		return fmt.Errorf("concurrent RecordRun: %w", err)
+	}
+	if len(won) != p.MinRun-1 {
+		return fmt.Errorf("64 concurrent records of one segment with min run %d: %d succeeded (%v), want %d", p.MinRun, len(won), won, p.MinRun-1)
+	}
+	return wantLength(ctx, s, "race", 1000, t0, p, p.MinRun)
+}
+
+// runRaceSpread: with the usual gap, the values recorded concurrently never
+// make a run of MinRun.
+func runRaceSpread(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	won, err := raceRecord(ctx, s, 64, "spread", rp)
+	if err != nil {
+		return fmt.Errorf("concurrent RecordRun: %w", err)
+	}
+	if len(won) == 0 {
+		return errors.New("64 concurrent records: none succeeded")
+	}
+	run := 1
+	for i := 1; i < len(won); i++ {
+		if won[i]-won[i-1] <= rp.MaxGap+1 {
+			run++
+			if run >= rp.MinRun {
+				return fmt.Errorf("64 concurrent records: %v recorded, a run of %d", won, run)
+			}
+		} else {
+			run = 1
+		}
+	}
+	return nil
+}
+
+func runCancelled(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if n, ok, err := s.RecordRun(cctx, "a", "cancel", 1, t0, rp); err == nil || ok {
+		return fmt.Errorf("RecordRun on a cancelled context = %d, %v, %v; want false and an error", n, ok, err)
+	}
+	if _, err := s.RunLength(cctx, "cancel", 2, t0, rp); err == nil {
+		return errors.New("RunLength on a cancelled context: no error")
+	}
+	return wantLength(ctx, s, "cancel", 2, t0, rp, 1)
+}
+
+func runClosed(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	c, ok := s.(io.Closer)
+	if !ok {
+		return errSkip
+	}
+	if err := c.Close(); err != nil {
+		return fmt.Errorf("Close: %w", err)
+	}
+	if n, ok, err := s.RecordRun(ctx, "a", "closed", 1, t0, rp); !errors.Is(err, storage.ErrClosed) || ok {
+		return fmt.Errorf("RecordRun after Close = %d, %v, %v; want false and storage.ErrClosed", n, ok, err)
+	}
+	if _, err := s.RunLength(ctx, "closed", 1, t0, rp); !errors.Is(err, storage.ErrClosed) {
+		return fmt.Errorf("RunLength after Close: %v; want storage.ErrClosed", err)
+	}
+	if err := s.ReleaseRun(ctx, "a"); !errors.Is(err, storage.ErrClosed) {
+		return fmt.Errorf("ReleaseRun after Close: %v; want storage.ErrClosed", err)
+	}
+	return nil
+}
+
+// runReopen: values, closed keys and held ids survive a restart.
+func runReopen(ctx context.Context, h harness[storage.Runs]) error {
+	if h.reopen == nil {
+		return errSkip
+	}
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "d", "durable", t0, rp, 1, 2, 3, 4); err != nil {
+		return err
+	}
+	if err := s.ReleaseRun(ctx, "d-4"); err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "c", "closed", t0, rp, 1, 2, 3, 4); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "c-5", "closed", 5, t0, rp, 5, false); err != nil {
+		return err
+	}
+	if s, err = h.reopenOrSkip(s); err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	at := t0.Add(time.Minute)
+	// 1, 2, 3 are there, 4 was released: 6 makes a run of four.
+	if err := wantLength(ctx, s, "durable", 6, at, rp, 4); err != nil {
+		return fmt.Errorf("after reopen: %w", err)
+	}
+	if err := record(ctx, s, "c-9000", "closed", 9000, at, rp, 5, false); err != nil {
+		return fmt.Errorf("after reopen, a closed key: %w", err)
+	}
+	// A held id is still held; release works across the reopen.
+	if err := record(ctx, s, "d-1", "durable", 50, at, rp, 0, true); err != nil {
+		return fmt.Errorf("after reopen, a held id: %w", err)
+	}
+	if err := wantLength(ctx, s, "durable", 51, at, rp, 1); err != nil {
+		return fmt.Errorf("after reopen, the retry of a held id recorded: %w", err)
+	}
+	if err := s.ReleaseRun(ctx, "d-3"); err != nil {
+		return fmt.Errorf("ReleaseRun after reopen: %w", err)
+	}
+	if s, err = h.reopenOrSkip(s); err != nil {
+		return fmt.Errorf("second reopen: %w", err)
+	}
+	// 1 and 2 are left: 4 makes a run of three.
+	return wantLength(ctx, s, "durable", 4, at, rp, 3)
+}
