@@ -263,6 +263,59 @@ func (n *Number) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// planProblem returns why n cannot be a number of its country's numbering
+// plan, as far as dialgate knows the plan, or "" when nothing is known to be
+// wrong. It knows two plans:
+//
+//   - North America (+1): 10 digits after the country code, NPA-NXX-XXXX,
+//     whose area code (NPA) and exchange code (NXX) start with 2–9.
+//   - China (+86), for a callee only (cn): a mobile number (network code
+//     13x–19x) has 11 digits after +86; a number with a 2-digit area code
+//     (10, 20–29, and the 106 SMS ports that share the 10 prefix) has at most
+//     10; any other at most 11 (a 3-digit area code and 8 local digits). A
+//     caller ID is left to the callerid check, which denies every +86 caller
+//     ID it cannot classify.
+//
+// Digits written after a number (an extension, an overdialled digit) make
+// another Number, one the do-not-call lists and caps of the line the dialer
+// reaches do not know: a plan that cannot hold it must refuse it. The
+// message never holds n's digits (a callee's number is not logged raw).
+func (n Number) planProblem(cn bool) string {
+	v, nd := n.NationalUint64()
+	if nd == 0 {
+		return ""
+	}
+	first := func(k int) uint64 { return v / decimal.Pow10[nd-k] } // the first k national digits
+	switch n.CountryCode() {
+	case 1:
+		switch {
+		case nd != 10:
+			return fmt.Sprintf("a North American (+1) number has 10 digits after the country code (NPA-NXX-XXXX), not %d", nd)
+		case first(1) < 2:
+			return fmt.Sprintf("its area code (NPA) starts with %d; North American area codes start with 2–9", first(1))
+		case first(4)%10 < 2:
+			return fmt.Sprintf("its exchange code (NXX) starts with %d; North American exchange codes start with 2–9", first(4)%10)
+		}
+	case 86:
+		if !cn || nd < 2 {
+			return ""
+		}
+		switch t2 := first(2); {
+		case t2 >= 13 && t2 <= 19:
+			if nd != 11 {
+				return fmt.Sprintf("a Chinese mobile number (network code 13x–19x) has 11 digits after +86, not %d", nd)
+			}
+		case t2 == 10 || t2/10 == 2:
+			if nd > 10 {
+				return fmt.Sprintf("a Chinese number with a 2-digit area code (10, 20–29) has at most 10 digits after +86 (8 local digits), not %d: digits after the number (an extension?) are not part of it", nd)
+			}
+		case nd > 11:
+			return fmt.Sprintf("a Chinese number has at most 11 digits after +86 (a 3-digit area code and 8 local digits), not %d: digits after the number (an extension?) are not part of it", nd)
+		}
+	}
+	return ""
+}
+
 // countryCodeLen returns the length of the assigned country calling code that
 // starts the n-digit number v, or 0 if none does.
 func countryCodeLen(v uint64, n int) int {
