@@ -65,10 +65,13 @@ func numberErr(s, problem string) error {
 // It rejects everything else with an error that wraps ErrInvalidNumber and names
 // the problem: letters or other characters, a national trunk prefix ("0…", or
 // "+86 010…" after the country code, except in the numbering plans whose
-// national numbers may start with 0, such as Italy's), the "00" international prefix, an unassigned country code, fewer than 4 national
-// digits, more than 15 digits in all, and, without a "+", an 11-digit number that
-// starts with 1 (a Chinese national mobile number and a NANP number look the same;
-// write it with "+").
+// national numbers may start with 0, such as Italy's), the "00" international
+// prefix, an unassigned country code, fewer than 4 national digits, more than 15
+// digits in all, and, without a "+", an 11-digit number that starts with 1 (a
+// Chinese national mobile number and a NANP number look the same) or a 10-digit
+// one of the North American shape NXX-NXX-XXXX, N being 2–9 ("2125550100" is New
+// York's +1 212 555 0100 written nationally, not Morocco's +212 555 0100): write
+// those with "+".
 func ParseNumber(s string) (Number, error) {
 	if s == "" {
 		return Number{}, numberErr(s, "empty")
@@ -117,6 +120,12 @@ func ParseNumber(s string) (Number, error) {
 	}
 	if !plus && n == 11 && v/1e10 == 1 {
 		return Number{}, numberErr(s, `ambiguous: 11 digits starting with 1 may be a Chinese national mobile or a NANP number; write it with "+" and the country code`)
+	}
+	if !plus && n == 10 && v/1e9 >= 2 && v/1e6%10 >= 2 {
+		// "2125550100" read as international is +212 555 0100, a Moroccan
+		// number: a North American number written nationally would be
+		// judged in another country's zone and miss its own lists and caps.
+		return Number{}, numberErr(s, `ambiguous: 10 digits NXX-NXX-XXXX may be a North American national number (+1 omitted) or an international one; write it with "+" and the country code`)
 	}
 	return numberFromDigits(s, v, n)
 }

@@ -236,3 +236,34 @@ func TestTrunkPrefixError(t *testing.T) {
 		t.Errorf("letters: %v is ErrTrunkPrefix", err)
 	}
 }
+
+// A North American number written nationally, without "+1" ("2125550100",
+// "212-555-0100"), read as international is another country's number: +212
+// (Morocco), +31 (the Netherlands), +41 (Switzerland)… Its window would be
+// judged in that country's zone and the do-not-call entries and caps of the
+// real callee, +12125550100, never met. Like an 11-digit number starting 1,
+// such a text is ambiguous and refused.
+func TestParseNumberRejectsNANPNationalWithoutPlus(t *testing.T) {
+	for _, in := range []string{"2125550100", "212-555-0100", "212 555 0100", "3105550100", "4155550100", "6465550100", "4055550100"} {
+		if n, err := dialgate.ParseNumber(in); err == nil {
+			t.Errorf("ParseNumber(%q) = %v (country code %d), want an error: it may be the North American +1 %s", in, n, n.CountryCode(), in)
+		} else if !errors.Is(err, dialgate.ErrInvalidNumber) || !strings.Contains(err.Error(), "ambiguous") {
+			t.Errorf("ParseNumber(%q): %v, want an ambiguity error wrapping ErrInvalidNumber", in, err)
+		}
+	}
+	// With "+", or when no North American number has that shape (its area
+	// or exchange code would start 0 or 1, or it is not 10 digits), the
+	// digits are the international number they say.
+	for in, want := range map[string]string{
+		"+2125550100":   "+2125550100",
+		"+12125550100":  "+12125550100",
+		"6561234567":    "+6561234567",   // Singapore: the "exchange" would start 1
+		"8613800138000": "+8613800138000", // 13 digits
+		"442079460000":  "+442079460000",  // 12 digits
+		"85221234567":   "+85221234567",   // 11 digits, not starting 1
+	} {
+		if n, err := dialgate.ParseNumber(in); err != nil || n.String() != want {
+			t.Errorf("ParseNumber(%q) = %v, %v; want %s", in, n, err, want)
+		}
+	}
+}
