@@ -257,7 +257,7 @@ func TestParseNumberRejectsNANPNationalWithoutPlus(t *testing.T) {
 	for in, want := range map[string]string{
 		"+2125550100":   "+2125550100",
 		"+12125550100":  "+12125550100",
-		"6561234567":    "+6561234567",   // Singapore: the "exchange" would start 1
+		"6561234567":    "+6561234567",    // Singapore: the "exchange" would start 1
 		"8613800138000": "+8613800138000", // 13 digits
 		"442079460000":  "+442079460000",  // 12 digits
 		"85221234567":   "+85221234567",   // 11 digits, not starting 1
