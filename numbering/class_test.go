@@ -65,6 +65,11 @@ func TestClassify(t *testing.T) {
 		{ClassUnknown, "+861019001234", "", 0, "", 0},   // local number starts with 9
 		{ClassUnknown, "+861010001234", "", 0, "", 0},   // local number starts with 1
 		{ClassUnknown, "+864001234", "", 0, "", 0},      // short 400 shape
+		// 400 and 800 are not area codes: a 400 or 800 number with a digit
+		// written after it is no fixed line (as a caller ID it would pass
+		// as one and escape the inbound-only rule).
+		{ClassUnknown, "+8640023456789", "", 0, "", 0},
+		{ClassUnknown, "+8680023456789", "", 0, "", 0},
 		{ClassUnknown, "+86951234567890", "", 0, "", 0}, // too long
 	}
 	for _, tt := range tests {
