@@ -181,6 +181,19 @@ func FuzzParseNumber(f *testing.F) {
 		if cc := n.CountryCode(); cc <= 0 || cc > 999 || !strings.HasPrefix(n.Digits(), itoa(cc)) || n.Digits()[len(itoa(cc)):] != n.National() {
 			t.Fatalf("country code %d / national %q inconsistent with %q", cc, n.National(), n.Digits())
 		}
+		// As a callee and a caller ID: refused only as not a possible
+		// number; a North American one exactly when it is not NPA-NXX-XXXX.
+		d := dialgate.Dial{To: n, From: n, Purpose: dialgate.PurposeService}
+		verr := d.Validate()
+		if verr != nil && (!errors.Is(verr, dialgate.ErrInvalidDial) || !strings.Contains(verr.Error(), "not a possible number")) {
+			t.Fatalf("Validate with %v: %v", n, verr)
+		}
+		if nat := n.National(); n.CountryCode() == 1 {
+			nanp := len(nat) == 10 && nat[0] >= '2' && nat[3] >= '2'
+			if nanp != (verr == nil) {
+				t.Fatalf("Validate with North American %v: %v", n, verr)
+			}
+		}
 	})
 }
 
