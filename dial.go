@@ -107,10 +107,22 @@ func (d Dial) HasProvenance() bool {
 // Validate reports the first malformed field of d as an error wrapping
 // ErrInvalidDial (a *FieldError naming the field). It checks the callee, the
 // purpose, the route, that TriggerAt is set for callbacks and is never after
-// At.
+// At, and that the callee and the caller ID are possible numbers of the
+// numbering plans dialgate knows: a North American (+1) number has 10 digits
+// NPA-NXX-XXXX with NPA and NXX starting 2–9; a Chinese (+86) callee is no
+// longer than the longest Chinese number of its leading digits (a mobile has
+// 11 digits, a number with a 2-digit area code at most 10, any other at most
+// 11), so digits written after a number (an extension) cannot make a second
+// Number for the same line.
 func (d Dial) Validate() error {
 	if !d.To.IsValid() {
 		return dialFieldErr("to", "missing callee number")
+	}
+	if p := d.To.planProblem(true); p != "" {
+		return dialFieldErr("to", "not a possible number: "+p)
+	}
+	if p := d.From.planProblem(false); p != "" {
+		return dialFieldErr("from", "not a possible number: "+p)
 	}
 	if d.Purpose == "" {
 		return dialFieldErr("purpose", "missing")

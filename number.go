@@ -65,10 +65,13 @@ func numberErr(s, problem string) error {
 // It rejects everything else with an error that wraps ErrInvalidNumber and names
 // the problem: letters or other characters, a national trunk prefix ("0…", or
 // "+86 010…" after the country code, except in the numbering plans whose
-// national numbers may start with 0, such as Italy's), the "00" international prefix, an unassigned country code, fewer than 4 national
-// digits, more than 15 digits in all, and, without a "+", an 11-digit number that
-// starts with 1 (a Chinese national mobile number and a NANP number look the same;
-// write it with "+").
+// national numbers may start with 0, such as Italy's), the "00" international
+// prefix, an unassigned country code, fewer than 4 national digits, more than 15
+// digits in all, and, without a "+", an 11-digit number that starts with 1 (a
+// Chinese national mobile number and a NANP number look the same) or a 10-digit
+// one of the North American shape NXX-NXX-XXXX, N being 2–9 ("2125550100" is New
+// York's +1 212 555 0100 written nationally, not Morocco's +212 555 0100): write
+// those with "+".
 func ParseNumber(s string) (Number, error) {
 	if s == "" {
 		return Number{}, numberErr(s, "empty")
@@ -117,6 +120,12 @@ func ParseNumber(s string) (Number, error) {
 	}
 	if !plus && n == 11 && v/1e10 == 1 {
 		return Number{}, numberErr(s, `ambiguous: 11 digits starting with 1 may be a Chinese national mobile or a NANP number; write it with "+" and the country code`)
+	}
+	if !plus && n == 10 && v/1e9 >= 2 && v/1e6%10 >= 2 {
+		// "2125550100" read as international is +212 555 0100, a Moroccan
+		// number: a North American number written nationally would be
+		// judged in another country's zone and miss its own lists and caps.
+		return Number{}, numberErr(s, `ambiguous: 10 digits NXX-NXX-XXXX may be a North American national number (+1 omitted) or an international one; write it with "+" and the country code`)
 	}
 	return numberFromDigits(s, v, n)
 }
@@ -261,6 +270,59 @@ func (n *Number) UnmarshalText(text []byte) error {
 	}
 	*n = p
 	return nil
+}
+
+// planProblem returns why n cannot be a number of its country's numbering
+// plan, as far as dialgate knows the plan, or "" when nothing is known to be
+// wrong. It knows two plans:
+//
+//   - North America (+1): 10 digits after the country code, NPA-NXX-XXXX,
+//     whose area code (NPA) and exchange code (NXX) start with 2–9.
+//   - China (+86), for a callee only (cn): a mobile number (network code
+//     13x–19x) has 11 digits after +86; a number with a 2-digit area code
+//     (10, 20–29, and the 106 SMS ports that share the 10 prefix) has at most
+//     10; any other at most 11 (a 3-digit area code and 8 local digits). A
+//     caller ID is left to the callerid check, which denies every +86 caller
+//     ID it cannot classify.
+//
+// Digits written after a number (an extension, an overdialled digit) make
+// another Number, one the do-not-call lists and caps of the line the dialer
+// reaches do not know: a plan that cannot hold it must refuse it. The
+// message never holds n's digits (a callee's number is not logged raw).
+func (n Number) planProblem(cn bool) string {
+	v, nd := n.NationalUint64()
+	if nd == 0 {
+		return ""
+	}
+	first := func(k int) uint64 { return v / decimal.Pow10[nd-k] } // the first k national digits
+	switch n.CountryCode() {
+	case 1:
+		switch {
+		case nd != 10:
+			return fmt.Sprintf("a North American (+1) number has 10 digits after the country code (NPA-NXX-XXXX), not %d", nd)
+		case first(1) < 2:
+			return fmt.Sprintf("its area code (NPA) starts with %d; North American area codes start with 2–9", first(1))
+		case first(4)%10 < 2:
+			return fmt.Sprintf("its exchange code (NXX) starts with %d; North American exchange codes start with 2–9", first(4)%10)
+		}
+	case 86:
+		if !cn || nd < 2 {
+			return ""
+		}
+		switch t2 := first(2); {
+		case t2 >= 13 && t2 <= 19:
+			if nd != 11 {
+				return fmt.Sprintf("a Chinese mobile number (network code 13x–19x) has 11 digits after +86, not %d", nd)
+			}
+		case t2 == 10 || t2/10 == 2:
+			if nd > 10 {
+				return fmt.Sprintf("a Chinese number with a 2-digit area code (10, 20–29) has at most 10 digits after +86 (8 local digits), not %d: digits after the number (an extension?) are not part of it", nd)
+			}
+		case nd > 11:
+			return fmt.Sprintf("a Chinese number has at most 11 digits after +86 (a 3-digit area code and 8 local digits), not %d: digits after the number (an extension?) are not part of it", nd)
+		}
+	}
+	return ""
 }
 
 // countryCodeLen returns the length of the assigned country calling code that

@@ -181,6 +181,19 @@ func FuzzParseNumber(f *testing.F) {
 		if cc := n.CountryCode(); cc <= 0 || cc > 999 || !strings.HasPrefix(n.Digits(), itoa(cc)) || n.Digits()[len(itoa(cc)):] != n.National() {
 			t.Fatalf("country code %d / national %q inconsistent with %q", cc, n.National(), n.Digits())
 		}
+		// As a callee and a caller ID: refused only as not a possible
+		// number; a North American one exactly when it is not NPA-NXX-XXXX.
+		d := dialgate.Dial{To: n, From: n, Purpose: dialgate.PurposeService}
+		verr := d.Validate()
+		if verr != nil && (!errors.Is(verr, dialgate.ErrInvalidDial) || !strings.Contains(verr.Error(), "not a possible number")) {
+			t.Fatalf("Validate with %v: %v", n, verr)
+		}
+		if nat := n.National(); n.CountryCode() == 1 {
+			nanp := len(nat) == 10 && nat[0] >= '2' && nat[3] >= '2'
+			if nanp != (verr == nil) {
+				t.Fatalf("Validate with North American %v: %v", n, verr)
+			}
+		}
 	})
 }
 
@@ -234,5 +247,36 @@ func TestTrunkPrefixError(t *testing.T) {
 	}
 	if _, err := dialgate.ParseNumber("+86abc"); errors.Is(err, dialgate.ErrTrunkPrefix) {
 		t.Errorf("letters: %v is ErrTrunkPrefix", err)
+	}
+}
+
+// A North American number written nationally, without "+1" ("2125550100",
+// "212-555-0100"), read as international is another country's number: +212
+// (Morocco), +31 (the Netherlands), +41 (Switzerland)… Its window would be
+// judged in that country's zone and the do-not-call entries and caps of the
+// real callee, +12125550100, never met. Like an 11-digit number starting 1,
+// such a text is ambiguous and refused.
+func TestParseNumberRejectsNANPNationalWithoutPlus(t *testing.T) {
+	for _, in := range []string{"2125550100", "212-555-0100", "212 555 0100", "3105550100", "4155550100", "6465550100", "4055550100"} {
+		if n, err := dialgate.ParseNumber(in); err == nil {
+			t.Errorf("ParseNumber(%q) = %v (country code %d), want an error: it may be the North American +1 %s", in, n, n.CountryCode(), in)
+		} else if !errors.Is(err, dialgate.ErrInvalidNumber) || !strings.Contains(err.Error(), "ambiguous") {
+			t.Errorf("ParseNumber(%q): %v, want an ambiguity error wrapping ErrInvalidNumber", in, err)
+		}
+	}
+	// With "+", or when no North American number has that shape (its area
+	// or exchange code would start 0 or 1, or it is not 10 digits), the
+	// digits are the international number they say.
+	for in, want := range map[string]string{
+		"+2125550100":   "+2125550100",
+		"+12125550100":  "+12125550100",
+		"6561234567":    "+6561234567",    // Singapore: the "exchange" would start 1
+		"8613800138000": "+8613800138000", // 13 digits
+		"442079460000":  "+442079460000",  // 12 digits
+		"85221234567":   "+85221234567",   // 11 digits, not starting 1
+	} {
+		if n, err := dialgate.ParseNumber(in); err != nil || n.String() != want {
+			t.Errorf("ParseNumber(%q) = %v, %v; want %s", in, n, err, want)
+		}
 	}
 }

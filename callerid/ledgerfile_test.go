@@ -80,6 +80,10 @@ func TestParseLedgerErrors(t *testing.T) {
 		{"unknown type", h + "+861058001234,A,service,998,,\n", 2, `type: unknown resource type "998"`},
 		{"type mismatch", h + "+861058001234,A,service,400,,\n", 2, "number: +861058001234 is not a 400 number"},
 		{"mobile without type", h + "+8613800138000,A,service,,,\n", 2, "type: missing for mobile number"},
+		// A 400 number with a digit after it is no fixed line: as one it
+		// would be presented past the inbound-only rule.
+		{"400 as fixed", h + "+8640023456789,A,service,fixed,,\n", 2, "is not a fixed number"},
+		{"800 without type", h + "+8680023456789,A,service,,,\n", 2, "type: missing, and +8680023456789 is not"},
 		{"foreign", h + "+12125550100,A,service,fixed,,\n", 2, "not a Chinese (+86) number"},
 		{"bad time", h + "+861058001234,A,service,,2026-01-01,\n", 2, "valid_from: \"2026-01-01\" is not an RFC 3339 time"},
 		{"until before from", h + "+861058001234,A,service,,2026-01-02T00:00:00Z,2026-01-01T00:00:00Z\n", 2, "valid_until:"},

@@ -32,11 +32,14 @@ type ParseOptions struct {
 	CountryCode int
 	// RequirePlus, when CountryCode is zero, makes a line whose number is
 	// written without "+" malformed, its error wrapping ErrNoPlus. Without a
-	// country code such a line is read as international ("2125550100" is
-	// +212 5550100, a Moroccan number), which is right for a list whose
+	// country code such a line is read as international ("4930123456" is
+	// +49 30123456, a German number), which is right for a list whose
 	// numbers already start with their country code and silently wrong for
 	// a list of national numbers; a caller that cannot tell which it was
-	// given sets RequirePlus and asks. It is ignored when CountryCode is set.
+	// given sets RequirePlus and asks. (A line that is ambiguous read so —
+	// "2125550100", a North American national number, or an 11-digit one
+	// starting with 1 — is malformed either way, as for dialgate.ParseNumber.)
+	// It is ignored when CountryCode is set.
 	RequirePlus bool
 	// Column is the 0-based CSV column that holds the number (default 0).
 	Column int
@@ -138,8 +141,15 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 			if ferr == nil {
 				n, ferr = parseField(field, ccDigits)
 			}
+			if ferr != nil && opts.RequirePlus && ccDigits == 0 && isDigits(field) {
+				// A number written without "+" that is ambiguous read as
+				// international ("2125550100": New York written nationally, or
+				// Morocco): refused for the missing "+", so the caller asks for
+				// the list's country code; never taken for a CSV header.
+				ferr = fmt.Errorf("%w (%w)", ErrNoPlus, ferr)
+			}
 			if ferr != nil {
-				if first && hasLetter(line) {
+				if first && hasLetter(line) && !errors.Is(ferr, ErrNoPlus) {
 					st.Skipped++ // a CSV header
 				} else if e := report(&LineError{Line: st.Lines, Err: ferr}); e != nil {
 					return st, e
@@ -241,7 +251,7 @@ func parseDigits(f []byte, cc uint64) (dialgate.Number, error) {
 				if len(d)+len(strconv.FormatUint(cc, 10)) <= 15 {
 					return dialgate.NumberFromUint64(cc*decimal.Pow10[len(d)] + v)
 				}
-			case !(len(d) == 11 && d[0] == '1'):
+			case !ambiguousInternational(d):
 				return dialgate.NumberFromUint64(v)
 			}
 		}
@@ -251,6 +261,15 @@ func parseDigits(f []byte, cc uint64) (dialgate.Number, error) {
 		s = "+" + strconv.FormatUint(cc, 10) + " " + s
 	}
 	return dialgate.ParseNumber(s)
+}
+
+// ambiguousInternational reports whether the digits d, written without "+"
+// and read as international, are ambiguous for dialgate.ParseNumber (which
+// then refuses them): 11 digits starting with 1 (a Chinese national mobile or
+// a NANP number), or 10 digits of the North American shape NXX-NXX-XXXX (a
+// NANP number written nationally: "2125550100" is not Morocco's +212…).
+func ambiguousInternational(d []byte) bool {
+	return (len(d) == 11 && d[0] == '1') || (len(d) == 10 && d[0] >= '2' && d[3] >= '2')
 }
 
 // ambiguousNational reports a line read as national (ParseOptions.CountryCode
@@ -282,6 +301,22 @@ func ambiguousNational(f []byte, cc uint64) error {
 		return nil
 	}
 	return fmt.Errorf("%w: starts with the country code %d and is a valid number as written; write it with \"+\" (read as national it would be a different number)", ErrBadLine, cc)
+}
+
+// isDigits reports whether b is a number written with digits and the
+// separators ParseNumber allows (space, hyphen) only, no "+".
+func isDigits(b []byte) bool {
+	digit := false
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			digit = true
+		case c == ' ' || c == '-':
+		default:
+			return false
+		}
+	}
+	return digit
 }
 
 func hasLetter(b []byte) bool {

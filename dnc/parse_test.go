@@ -57,6 +57,16 @@ func TestParseList(t *testing.T) {
 		// or a number with "+"; a country code makes such lines national.
 		{"require plus", "phone,name\n\"+12125550100\",a\n2125550101,b\nhello,c\n 8613800138000 ,d\n", ParseOptions{RequirePlus: true},
 			[]string{"+12125550100"}, []int64{3, 4, 5}},
+		// Without a country code a 10-digit North American national number
+		// ("2125550100") is ambiguous, as dialgate.ParseNumber says: read as
+		// international it would list Morocco's +212 555 0100 and leave the
+		// New York callee unlisted.
+		{"nanp national without country code", "2125550100\n212-555-0101\n+8613800138000\n4930123456\n", ParseOptions{},
+			[]string{"+8613800138000", "+4930123456"}, []int64{1, 2}},
+		// With RequirePlus such a line is refused as written without "+",
+		// also as the first line of a CSV file without a header.
+		{"require plus nanp national", "2125550100,John\n212-555-0101,Jane\n", ParseOptions{RequirePlus: true},
+			nil, []int64{1, 2}},
 		{"require plus with country code", "2125550100\n+8613800138000\n", ParseOptions{RequirePlus: true, CountryCode: 1},
 			[]string{"+12125550100", "+8613800138000"}, nil},
 	}
@@ -91,9 +101,20 @@ func TestParseList(t *testing.T) {
 		t.Fatalf("err = %v, want a LineError for line 2", err)
 	}
 	// The refusal names what the line would have been read as.
-	_, err = ParseList(strings.NewReader("# US numbers\n2125550100\n"), ParseOptions{RequirePlus: true}, func(dialgate.Number) error { return nil }, nil)
-	if !errors.As(err, &le) || le.Line != 2 || !errors.Is(err, ErrNoPlus) || !strings.Contains(err.Error(), "country code would be 212") {
-		t.Fatalf("RequirePlus: err = %v, want a LineError for line 2 wrapping ErrNoPlus naming country code 212", err)
+	_, err = ParseList(strings.NewReader("# DE numbers\n4930123456\n"), ParseOptions{RequirePlus: true}, func(dialgate.Number) error { return nil }, nil)
+	if !errors.As(err, &le) || le.Line != 2 || !errors.Is(err, ErrNoPlus) || !strings.Contains(err.Error(), "country code would be 49") {
+		t.Fatalf("RequirePlus: err = %v, want a LineError for line 2 wrapping ErrNoPlus naming country code 49", err)
+	}
+	// A North American national number is refused as written without "+"
+	// (the CLI then asks for --country-code), not as a bad number.
+	for _, in := range []string{"# US numbers\n2125550100\n", "2125550100,John\n", "# US numbers\n212-555-0100\n"} {
+		_, err = ParseList(strings.NewReader(in), ParseOptions{RequirePlus: true}, func(n dialgate.Number) error {
+			t.Errorf("%q: %v listed", in, n)
+			return nil
+		}, nil)
+		if !errors.As(err, &le) || !errors.Is(err, ErrNoPlus) {
+			t.Errorf("RequirePlus %q: err = %v, want a LineError wrapping ErrNoPlus", in, err)
+		}
 	}
 }
 

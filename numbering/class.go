@@ -289,7 +289,10 @@ func nationalLen(n dialgate.Number) int {
 // trunk 0, for the codes in use: 10 and 20–29 (two digits, 26 unassigned) and
 // the three-digit codes 3xx–9xx. Three-digit codes are accepted by range: the
 // plan has gaps, but a number in a gap is still a fixed-line shape, and
-// classifying it as fixed is the cautious choice for the checks.
+// classifying it as fixed is the cautious choice for the checks. 400 and 800
+// are not in it: they are the 400 and 800 number prefixes, never area codes,
+// and "+86 400 2345 6789" (a 400 number with a digit after it) classified as
+// a fixed line would pass as a caller ID the inbound-only rule refuses.
 var areaCodes = func() (a [1000]string) {
 	a[10] = "010"
 	for c := 20; c <= 29; c++ {
@@ -298,7 +301,9 @@ var areaCodes = func() (a [1000]string) {
 		}
 	}
 	for c := 300; c <= 999; c++ {
-		a[c] = "0" + strconv.Itoa(c)
+		if c != 400 && c != 800 {
+			a[c] = "0" + strconv.Itoa(c)
+		}
 	}
 	return a
 }()

@@ -56,15 +56,20 @@ func TestClassify(t *testing.T) {
 		{ClassInternational, "+85212345678", "+852 1234", 5678, "", 0},
 		{ClassInternational, "+8521234", "", 0, "", 0}, // too short for a segment
 		// unknown +86
-		{ClassUnknown, "+8610086", "", 0, "", 0},        // carrier short code
-		{ClassUnknown, "+8612345", "", 0, "", 0},        // government hotline
-		{ClassUnknown, "+861380013800", "", 0, "", 0},   // 12-digit mobile shape
-		{ClassUnknown, "+86138001380", "", 0, "", 0},    // 9... too short for a mobile
-		{ClassUnknown, "+8612012345678", "", 0, "", 0},  // 12x is not a mobile network code
-		{ClassUnknown, "+862612345678", "", 0, "", 0},   // area code 26 unassigned
-		{ClassUnknown, "+861019001234", "", 0, "", 0},   // local number starts with 9
-		{ClassUnknown, "+861010001234", "", 0, "", 0},   // local number starts with 1
-		{ClassUnknown, "+864001234", "", 0, "", 0},      // short 400 shape
+		{ClassUnknown, "+8610086", "", 0, "", 0},       // carrier short code
+		{ClassUnknown, "+8612345", "", 0, "", 0},       // government hotline
+		{ClassUnknown, "+861380013800", "", 0, "", 0},  // 12-digit mobile shape
+		{ClassUnknown, "+86138001380", "", 0, "", 0},   // 9... too short for a mobile
+		{ClassUnknown, "+8612012345678", "", 0, "", 0}, // 12x is not a mobile network code
+		{ClassUnknown, "+862612345678", "", 0, "", 0},  // area code 26 unassigned
+		{ClassUnknown, "+861019001234", "", 0, "", 0},  // local number starts with 9
+		{ClassUnknown, "+861010001234", "", 0, "", 0},  // local number starts with 1
+		{ClassUnknown, "+864001234", "", 0, "", 0},     // short 400 shape
+		// 400 and 800 are not area codes: a 400 or 800 number with a digit
+		// written after it is no fixed line (as a caller ID it would pass
+		// as one and escape the inbound-only rule).
+		{ClassUnknown, "+8640023456789", "", 0, "", 0},
+		{ClassUnknown, "+8680023456789", "", 0, "", 0},
 		{ClassUnknown, "+86951234567890", "", 0, "", 0}, // too long
 	}
 	for _, tt := range tests {

@@ -2,6 +2,8 @@ package numbering_test
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dialgate/dialgate"
@@ -26,4 +28,53 @@ func TestParseDroppingTrunkPrefix(t *testing.T) {
 			t.Errorf("ParseDroppingTrunkPrefix(%q): %v, want ErrInvalidNumber", in, err)
 		}
 	}
+}
+
+// FuzzParseDroppingTrunkPrefix checks that the list reader never panics, that
+// it reads what ParseNumber reads as ParseNumber does, and that it reads a
+// trunk-prefixed number only as the same country's number made of the digits
+// after the prefix: never another country, never digits that were not there.
+func FuzzParseDroppingTrunkPrefix(f *testing.F) {
+	for _, s := range []string{"+86 010 5800 1234", "8601058001234", "+44 07911 123456", "+86 10 5800 1234",
+		"+39 06 6982 1234", "+86abc", "", "+86 0", "+1 0212 555 0100", "+86 0 12593 1380013", "+7 0495 123 4567", "+61 0412 345 678"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := numbering.ParseDroppingTrunkPrefix(s)
+		direct, derr := dialgate.ParseNumber(s)
+		if err != nil {
+			if !errors.Is(err, dialgate.ErrInvalidNumber) || n.IsValid() {
+				t.Fatalf("ParseDroppingTrunkPrefix(%q) = %v, %v", s, n, err)
+			}
+			if derr == nil {
+				t.Fatalf("ParseDroppingTrunkPrefix(%q): %v, but ParseNumber reads it as %v", s, err, direct)
+			}
+			return
+		}
+		if !n.IsValid() {
+			t.Fatalf("ParseDroppingTrunkPrefix(%q): invalid number without error", s)
+		}
+		if derr == nil {
+			if n != direct {
+				t.Fatalf("ParseDroppingTrunkPrefix(%q) = %v, ParseNumber %v", s, n, direct)
+			}
+			return
+		}
+		if !errors.Is(derr, dialgate.ErrTrunkPrefix) {
+			t.Fatalf("ParseDroppingTrunkPrefix(%q) = %v, but ParseNumber refused it for another reason: %v", s, n, derr)
+		}
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+		cc := strconv.Itoa(n.CountryCode())
+		if !strings.HasPrefix(digits, cc+"0") || !strings.HasSuffix(digits[len(cc)+1:], n.National()) {
+			t.Fatalf("ParseDroppingTrunkPrefix(%q) = %v: not the digits after the trunk 0 of country code %s", s, n, cc)
+		}
+		if back, err := dialgate.ParseNumber(n.String()); err != nil || back != n {
+			t.Fatalf("ParseDroppingTrunkPrefix(%q) = %v does not round-trip: %v, %v", s, n, back, err)
+		}
+	})
 }

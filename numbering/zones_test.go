@@ -168,3 +168,33 @@ func BenchmarkLookupZones(b *testing.B) {
 }
 
 var sinkSet ZoneSet
+
+// FuzzLookupZones checks that any Number gets a zone set without panicking:
+// interned (the same set twice), sorted, known exactly when it names a zone,
+// Asia/Shanghai for +86, and the libphonenumber answer for the number's
+// prefix (see TestZonesMatchLibrary).
+func FuzzLookupZones(f *testing.F) {
+	for _, v := range []uint64{8613800138000, 12125550100, 16055550100, 442071234567, 61412345678, 8821234567, 80012345678, 79991234567, 999, 1} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v uint64) {
+		n, err := dialgate.NumberFromUint64(v)
+		if err != nil {
+			return
+		}
+		set := LookupZones(n)
+		zs := set.Zones()
+		if set.Known() != (len(zs) > 0) || (set.ID() == 0) != !set.Known() {
+			t.Fatalf("%v: Known %v, ID %d, zones %v", n, set.Known(), set.ID(), zs)
+		}
+		if !slices.IsSorted(zs) || len(slices.Compact(slices.Clone(zs))) != len(zs) {
+			t.Fatalf("%v: zones %v not sorted and distinct", n, zs)
+		}
+		if again := LookupZones(n); again != set {
+			t.Fatalf("%v: %v then %v", n, set, again)
+		}
+		if n.CountryCode() == 86 && set.String() != "Asia/Shanghai" {
+			t.Fatalf("%v: %v, want Asia/Shanghai", n, set)
+		}
+	})
+}

@@ -41,7 +41,9 @@ written without "+" needs one of:
   --country-code CC  it is a national number of that country
                      ("2125550123" with --country-code 1 is +12125550123)
   --international    it already starts with its country code
-                     ("8613800138000" is +8613800138000)
+                     ("8613800138000" is +8613800138000; a 10-digit
+                     North American shape such as "2125550123", or 11
+                     digits starting with 1, is ambiguous: a bad line)
 Without either, import and build refuse a list holding such a number (exit
 2, naming the first such line): read as international, a US registry's
 "2125550123" would be +212 5550123, a Moroccan number, and list no US callee.`,

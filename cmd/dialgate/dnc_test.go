@@ -103,7 +103,7 @@ func TestDNCNationalNumbersNeedCountryCode(t *testing.T) {
 	} {
 		code, stdout, errs := runCLI(t, "", c.args...)
 		if code != 2 || !strings.Contains(errs, list+":3: ") || !strings.Contains(errs, "--country-code") ||
-			!strings.Contains(errs, "--international") || !strings.Contains(errs, "country code would be 212") || !strings.Contains(errs, c.what) {
+			!strings.Contains(errs, "--international") || !strings.Contains(errs, "ambiguous") || !strings.Contains(errs, c.what) {
 			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s\nwant exit 2 naming %s:3, --country-code and --international", c.args, code, stdout, errs, list)
 		}
 	}
@@ -124,12 +124,18 @@ func TestDNCNationalNumbersNeedCountryCode(t *testing.T) {
 	if code, stdout, _ := runCLI(t, "", "dnc", "lookup", "--snapshot", out, "+12125550100"); code != 0 || !strings.Contains(stdout, ": listed") {
 		t.Errorf("--country-code 1 did not list +12125550100: exit %d\n%s", code, stdout)
 	}
-	// --international: the operator says they start with their country code.
-	if code, _, errs := runCLI(t, "", append(build, "--international", list)...); code != 0 {
+	// --international: the operator says they start with their country
+	// code; a North American national number is still ambiguous (Morocco's
+	// +212 555 0100, or New York's +1 212 555 0100?) and a bad line.
+	if code, _, errs := runCLI(t, "", append(build, "--international", list)...); code != 2 || !strings.Contains(errs, list+":3: ") || !strings.Contains(errs, "ambiguous") {
+		t.Fatalf("build --international of North American national numbers: exit %d %s, want 2 naming line 3 as ambiguous", code, errs)
+	}
+	intl := writeFile(t, dir, "intl.txt", "# DE\n4930123456\n")
+	if code, _, errs := runCLI(t, "", append(build, "--international", intl)...); code != 0 {
 		t.Fatalf("build --international: exit %d %s", code, errs)
 	}
-	if code, stdout, _ := runCLI(t, "", "dnc", "lookup", "--snapshot", out, "+2125550100"); code != 0 || !strings.Contains(stdout, ": listed") {
-		t.Errorf("--international did not list +2125550100: exit %d\n%s", code, stdout)
+	if code, stdout, _ := runCLI(t, "", "dnc", "lookup", "--snapshot", out, "+4930123456"); code != 0 || !strings.Contains(stdout, ": listed") {
+		t.Errorf("--international did not list +4930123456: exit %d\n%s", code, stdout)
 	}
 	if code, stdout, errs := runCLI(t, "", append(imp, "--country-code", "1", list)...); code != 0 || !strings.Contains(stdout, "imported 3 numbers") {
 		t.Errorf("import --country-code 1: exit %d %s %s", code, stdout, errs)

@@ -106,8 +106,18 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := f.Steps[0].Dial.To; got != "8613800138000" && got != "+8613800138000" {
+	if got := f.Steps[0].Dial.To; got != "+8613800138000" {
 		t.Errorf("unquoted number read as %q", got)
+	}
+	// As written, also when YAML 1.1 would read it as an octal integer: a
+	// Shanghai number written nationally (trunk 0) is not re-spelt as the
+	// decimal 299673390, another country's number.
+	f, err = Parse("s.yaml", []byte(head+"steps:\n  - at: 2026-12-04T10:00:00+08:00\n    dial: {to: 02167123456, purpose: service}\n    want: {error: dial.invalid}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Steps[0].Dial.To; got != "02167123456" {
+		t.Errorf("unquoted national number read as %q", got)
 	}
 }
 

@@ -129,6 +129,21 @@ func syntaxErr(file string, err error) error {
 	return &Error{File: file, Line: line, Msg: "YAML syntax: " + msg}
 }
 
+// plainDecimal reports whether s is an integer in plain decimal: an optional
+// "-", then "0" or a digit 1–9 followed by digits.
+func plainDecimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" || (s[0] == '0' && len(s) > 1) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // expand returns a copy of n with every alias replaced by a copy of its anchor's
 // node, within a budget of nodes and a nesting limit.
 func expand(n *yaml3.Node, depth int, budget *int) (*yaml3.Node, error) {
@@ -153,9 +168,18 @@ func expand(n *yaml3.Node, depth int, budget *int) (*yaml3.Node, error) {
 	}
 	cp := *n
 	cp.Anchor = ""
-	if cp.Kind == yaml3.ScalarNode && cp.Tag == "!!str" && cp.Style&(yaml3.LiteralStyle|yaml3.FoldedStyle|yaml3.SingleQuotedStyle) == 0 {
+	if cp.Kind == yaml3.ScalarNode && cp.Style&(yaml3.LiteralStyle|yaml3.FoldedStyle|yaml3.SingleQuotedStyle) == 0 &&
+		(cp.Tag == "!!str" || cp.Tag == "!!int" && !plainDecimal(cp.Value)) {
 		// Keep YAML 1.2 strings strings when sigs.k8s.io/yaml (YAML 1.1)
 		// reads the subtree back: a plain `yes` or `no` is not a boolean here.
+		// So is an integer spelt other than in plain decimal (a leading 0 —
+		// octal in YAML 1.1 —, 0x, 0o, 0b, "_", "+"): a string field would
+		// get it re-spelt in decimal, and "to: 02167123456" (a Shanghai
+		// number with its trunk 0, which the number parser refuses) would
+		// become "299673390", another country's number. As a string it
+		// reaches a string field as written and is no integer for an integer
+		// field (an error naming the line).
+		cp.Tag = "!!str"
 		cp.Style = yaml3.DoubleQuotedStyle
 	}
 	if n.Kind == yaml3.MappingNode {

@@ -3,6 +3,7 @@ package yamlx
 import (
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +203,46 @@ func TestDecodeLocatesSelfDecodingValue(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Line != 5 || e.Path != "top.items.a[1].at" || !strings.Contains(e.Msg, "yesterday") {
 		t.Fatalf("Decode: %v (%+v); want line 5, path top.items.a[1].at", err, e)
+	}
+}
+
+// TestDecodeKeepsNumberSpelling: a plain scalar YAML reads as an integer in
+// another spelling than plain decimal — a leading 0 (YAML 1.1 octal), 0x,
+// 0o, 0b, digit-group underscores, a leading "+" — reaches a string field as
+// written, not re-spelt in decimal: "to: 02167123456", a Shanghai number
+// written nationally with its trunk 0, became "2402…", another country's
+// number, instead of a number the parser refuses. Such a scalar is no integer
+// for an integer field either.
+func TestDecodeKeepsNumberSpelling(t *testing.T) {
+	for _, s := range []string{"02167123456", "057123456712", "0x7d58e7f5510", "0o175261637652420", "0b1010", "8_613_800_138_000", "+8613800138000", "00"} {
+		d, err := Parse("f.yaml", []byte("name: "+s+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o outer
+		if err := d.Decode(d.Root, "", &o); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		if o.Name != s {
+			t.Errorf("name: %s decoded as %q", s, o.Name)
+		}
+		d, err = Parse("f.yaml", []byte("count: "+s+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Decode(d.Root, "", &o); err == nil {
+			t.Errorf("count: %s decoded as the integer %d", s, o.Count)
+		}
+	}
+	// Plain decimal integers are integers, and strings as written.
+	for _, s := range []string{"0", "7", "8613800138000", "-12"} {
+		d, err := Parse("f.yaml", []byte("name: "+s+"\ncount: "+s+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o outer
+		if err := d.Decode(d.Root, "", &o); err != nil || o.Name != s || strconv.Itoa(o.Count) != s {
+			t.Errorf("%s: decoded %+v, %v", s, o, err)
+		}
 	}
 }
