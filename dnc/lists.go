@@ -59,6 +59,7 @@ type Lists struct {
 	// lookups then bypass the Bloom filter and the cache (see ChangeFeed).
 	feedDown bool
 	unwatch  func()
+	closed   bool // Close ran: the feed is never trusted again
 }
 
 // ChangeFeed is implemented by stores shared between processes
@@ -138,7 +139,8 @@ func (l *Lists) DNCFeedRestored(ctx context.Context) error {
 		return err
 	}
 	l.mu.Lock()
-	l.feedDown = false
+	// A Close that ran meanwhile unsubscribed l: it hears no more changes.
+	l.feedDown = l.closed
 	l.epoch++
 	if l.cache != nil {
 		l.cache.Purge()
@@ -156,6 +158,7 @@ func (l *Lists) Close() error {
 	l.unwatch = nil
 	if cancel != nil {
 		l.feedDown = true
+		l.closed = true
 	}
 	l.mu.Unlock()
 	if cancel != nil {

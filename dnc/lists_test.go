@@ -126,3 +126,35 @@ func TestRebuildDuringInitialFillKeepsAdds(t *testing.T) {
 		t.Fatal("Lookup: not listed, for a number added (and stored) while the filter was rebuilt")
 	}
 }
+
+// Close unsubscribes from the feed; a resynchronisation the store was running
+// as Close was called (the store calls DNCFeedRestored under its own lock,
+// which Close's cancel waits for) must not make the closed Lists trust its
+// Bloom filter again: it hears no other process's opt-outs any more.
+func TestCloseDuringFeedRestoreKeepsReadingTheStore(t *testing.T) {
+	ctx := context.Background()
+	st := &feedStore{testStore: newTestStore()}
+	l, err := NewLists(ctx, st, ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.w.DNCFeedLost()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.w.DNCFeedRestored(ctx); err != nil { // was under way as Close ran
+		t.Fatal(err)
+	}
+	// Another process lists a number; l is no longer told.
+	other := num("+8613900139000")
+	if err := st.AddDNC(ctx, Entry{Number: other, Scope: GlobalScope, List: "opt_out", AddedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Lookup(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) == 0 {
+		t.Fatal("Lookup after Close: not listed, for a number another process listed")
+	}
+}
