@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -71,10 +72,15 @@ var ErrBadLine = errors.New("dnc: bad list line")
 var ErrNoPlus = errors.New(`dnc: number written without "+"`)
 
 // ParseList streams a number list from r: one number a line, or CSV with the
-// number in column opts.Column (a first line that is not a number but holds
-// letters is taken as a CSV header and skipped). Blank lines and lines starting
-// with "#" are skipped; surrounding spaces, a trailing CR and double quotes
-// around a CSV field are ignored. It holds one line in memory at a time.
+// number in column opts.Column. A first line that is not a number, whose
+// number field holds a letter and at most four digits ("phone", "电话号码",
+// "phone_e164"), is taken as a CSV header and skipped; any other line that
+// is not a number (a number with text around it, "tel:+86…") is malformed.
+// Blank lines and lines starting with "#" are skipped; surrounding spaces are
+// ignored; lines may end in LF, CRLF or CR alone (old Mac spreadsheets); a
+// UTF-8 byte-order mark is ignored and UTF-16 text is refused. CSV fields may
+// be quoted ("…", with "" for a quote), commas inside quotes included. It
+// holds one line in memory at a time.
 //
 // add is called for every number, in file order. For each malformed line bad
 // is called with a *LineError; when bad is nil the first malformed line stops
@@ -92,9 +98,14 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 	if opts.CountryCode > 0 {
 		ccDigits = uint64(opts.CountryCode)
 	}
-	br, ok := r.(*bufio.Reader)
-	if !ok || br.Size() < maxLineLen {
-		br = bufio.NewReaderSize(r, 1<<16)
+	br := bufio.NewReaderSize(&crReader{r: r}, 1<<16)
+	if b, _ := br.Peek(3); bytes.HasPrefix(b, []byte(utf8BOM)) {
+		_, _ = br.Discard(len(utf8BOM))
+	} else if bytes.HasPrefix(b, []byte("\xFF\xFE")) || bytes.HasPrefix(b, []byte("\xFE\xFF")) {
+		// Read as bytes, every line would be malformed (NULs between the
+		// digits) but for a first one taken as a header.
+		st.Lines, st.Bad = 1, 1
+		return st, &LineError{Line: 1, Err: fmt.Errorf("%w: the list is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8", ErrBadLine)}
 	}
 	first := true
 	report := func(e *LineError) error {
@@ -139,7 +150,11 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 				n, ferr = parseField(field, ccDigits)
 			}
 			if ferr != nil {
-				if first && hasLetter(line) {
+				hdr := field
+				if hdr == nil {
+					hdr = line // the field itself could not be found
+				}
+				if first && headerLike(hdr) {
 					st.Skipped++ // a CSV header
 				} else if e := report(&LineError{Line: st.Lines, Err: ferr}); e != nil {
 					return st, e
@@ -165,33 +180,77 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 }
 
 // numberField returns the trimmed number field of a line, or an empty field
-// for a blank or comment line.
+// for a blank or comment line. A line without a comma is the field (one
+// number a line), without the double quotes around it if any; otherwise the
+// line is a CSV record and the field is its column col.
 func numberField(line []byte, col int) ([]byte, error) {
 	line = bytes.TrimRight(line, "\r\n")
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 || line[0] == '#' {
 		return nil, nil
 	}
-	if bytes.IndexByte(line, ',') >= 0 || col > 0 {
-		for i := 0; i < col; i++ {
-			j := bytes.IndexByte(line, ',')
-			if j < 0 {
-				return nil, fmt.Errorf("%w: no column %d", ErrBadLine, col)
-			}
-			line = line[j+1:]
-		}
-		if j := bytes.IndexByte(line, ','); j >= 0 {
-			line = line[:j]
-		}
-		line = bytes.TrimSpace(line)
+	if bytes.IndexByte(line, ',') < 0 && col == 0 {
 		if len(line) >= 2 && line[0] == '"' && line[len(line)-1] == '"' {
 			line = bytes.TrimSpace(line[1 : len(line)-1])
 		}
-		if len(line) == 0 {
-			return nil, fmt.Errorf("%w: column %d is empty", ErrBadLine, col)
-		}
+		return line, nil
 	}
-	return line, nil
+	f, err := csvField(line, col)
+	if err != nil {
+		return nil, err
+	}
+	if len(f) == 0 {
+		return nil, fmt.Errorf("%w: column %d is empty", ErrBadLine, col)
+	}
+	return f, nil
+}
+
+// csvField returns field col of the CSV record line (RFC 4180, on one line):
+// fields are separated by commas; a field may be quoted, with "" standing for
+// a quote and commas inside the quotes part of the field; white space around
+// a field and around its quotes is dropped.
+func csvField(line []byte, col int) ([]byte, error) {
+	for i := 0; ; i++ {
+		line = bytes.TrimLeft(line, " \t")
+		var f []byte
+		if len(line) > 0 && line[0] == '"' {
+			// Quoted: up to the quote that is not doubled.
+			j, esc := 1, false
+			for {
+				k := bytes.IndexByte(line[j:], '"')
+				if k < 0 {
+					return nil, fmt.Errorf("%w: column %d: a quote is not closed", ErrBadLine, i)
+				}
+				j += k
+				if j+1 < len(line) && line[j+1] == '"' {
+					j, esc = j+2, true
+					continue
+				}
+				break
+			}
+			f = line[1:j]
+			if esc {
+				f = bytes.ReplaceAll(f, []byte(`""`), []byte(`"`))
+			}
+			line = bytes.TrimLeft(line[j+1:], " \t")
+			if len(line) > 0 && line[0] != ',' {
+				return nil, fmt.Errorf("%w: column %d: text after the closing quote", ErrBadLine, i)
+			}
+		} else {
+			k := bytes.IndexByte(line, ',')
+			if k < 0 {
+				k = len(line)
+			}
+			f, line = line[:k], line[k:]
+		}
+		if i == col {
+			return bytes.TrimSpace(f), nil
+		}
+		if len(line) == 0 {
+			return nil, fmt.Errorf("%w: no column %d", ErrBadLine, col)
+		}
+		line = line[1:] // the comma
+	}
 }
 
 // parseField parses one number; one written with its national trunk prefix
@@ -284,11 +343,62 @@ func ambiguousNational(f []byte, cc uint64) error {
 	return fmt.Errorf("%w: starts with the country code %d and is a valid number as written; write it with \"+\" (read as national it would be a different number)", ErrBadLine, cc)
 }
 
-func hasLetter(b []byte) bool {
-	for _, c := range b {
-		if c|0x20 >= 'a' && c|0x20 <= 'z' {
-			return true
+// headerLike reports whether b, a first line's number field that is not a
+// number, reads as a column name: it holds a letter and at most four digits
+// ("phone", "电话号码", "phone_e164"). A number with text around it
+// ("tel:+8613800138000", "13800138000 Zhang") has more, and is a malformed
+// line rather than a header skipped without a word.
+func headerLike(b []byte) bool {
+	letter, digits := false, 0
+	for _, r := range string(b) {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case unicode.IsLetter(r):
+			letter = true
 		}
 	}
-	return false
+	return letter && digits <= 4
+}
+
+// utf8BOM is the UTF-8 byte-order mark some editors and spreadsheets write
+// at the start of a text file.
+const utf8BOM = "\uFEFF"
+
+// crReader turns the line endings CR LF and a lone CR (old Mac
+// spreadsheets) into LF, so that a list read line by line at LF sees each of
+// its lines. It keeps whether the last byte it read was a CR, to drop the LF
+// of a CR LF split across two reads.
+type crReader struct {
+	r  io.Reader
+	cr bool
+}
+
+// Read implements io.Reader.
+func (c *crReader) Read(p []byte) (int, error) {
+	for {
+		n, err := c.r.Read(p)
+		if n == 0 {
+			return 0, err
+		}
+		if !c.cr && bytes.IndexByte(p[:n], '\r') < 0 {
+			return n, err
+		}
+		w := 0
+		for _, b := range p[:n] {
+			if b == '\n' && c.cr {
+				c.cr = false
+				continue
+			}
+			c.cr = b == '\r'
+			if c.cr {
+				b = '\n'
+			}
+			p[w] = b
+			w++
+		}
+		if w > 0 || err != nil {
+			return w, err
+		}
+	}
 }

@@ -33,8 +33,11 @@ from number lists (build), print a snapshot's header (info) and look a number
 up in the store and in snapshots (lookup).
 
 Lists are plain text, one number a line, or CSV with the number in one column
-(see --column); blank lines and lines starting with # are skipped, and a first
-line holding letters is taken as a CSV header.
+(see --column; fields may be quoted); blank lines and lines starting with #
+are skipped, lines may end in LF, CRLF or CR, and a UTF-8 byte-order mark is
+ignored. A first line whose number field is a column name (letters and at
+most four digits: phone, 电话号码) is taken as a CSV header; any other line
+that is not a number is malformed and reported.
 
 Numbers written with "+" are international ("+8613800138000"). A number
 written without "+" needs one of:
