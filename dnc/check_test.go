@@ -501,3 +501,49 @@ func TestCaselessNeedsNoFolding(t *testing.T) {
 		t.Errorf("only %d caseless runes", n)
 	}
 }
+
+func FuzzParseScope(f *testing.F) {
+	for _, s := range []string{"global", "industry:finance", "business:loans", "tenant:acme", "campaign:winter",
+		"industry:", "industry: x", "Global", "industry:金融", "campaign:a:b", "tenant:\x7f", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		sc, err := ParseScope(in)
+		if err != nil {
+			if sc != (Scope{}) {
+				t.Fatalf("ParseScope(%q) returned %+v with an error", in, sc)
+			}
+			return
+		}
+		if !sc.IsValid() {
+			t.Fatalf("ParseScope(%q) = %+v, not valid", in, sc)
+		}
+		if sc.String() != in {
+			t.Fatalf("ParseScope(%q).String() = %q", in, sc.String())
+		}
+		var back Scope
+		txt, _ := sc.MarshalText()
+		if err := back.UnmarshalText(txt); err != nil || back != sc {
+			t.Fatalf("text round trip of %q: %+v, %v", in, back, err)
+		}
+		// The scope matches a dial whose field is its value, and a dial
+		// that leaves the field empty (fail closed).
+		var d dialgate.Dial
+		if !sc.Matches(d) {
+			t.Fatalf("%q does not match a dial without the field", in)
+		}
+		switch sc.Kind {
+		case ScopeIndustry:
+			d.Industry = sc.Value
+		case ScopeBusiness:
+			d.BusinessLine = sc.Value
+		case ScopeTenant:
+			d.Tenant = sc.Value
+		case ScopeCampaign:
+			d.Campaign = sc.Value
+		}
+		if !sc.Matches(d) {
+			t.Fatalf("%q does not match a dial naming its own value", in)
+		}
+	})
+}

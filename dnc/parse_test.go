@@ -179,6 +179,9 @@ func FuzzParseList(f *testing.F) {
 	f.Add("2125550100\n", 1, 0)
 	f.Add("010-5800-1234\n+86 0755 8888 0001\n", 86, 0)
 	f.Add("a,b,+12125550100\n", 0, 2)
+	f.Add("\uFEFFphone\r+8613800138000\r\n\"+86 138 0013 8001\"\r", 0, 0)
+	f.Add("\"Wang, \"\"Li\"\"\", \"+8613800138000\" ,x\n\"open,+8613800138001\n", 0, 1)
+	f.Add("\xFF\xFEp\x00", 0, 0)
 	f.Fuzz(func(t *testing.T, in string, cc, col int) {
 		var n int64
 		st, err := ParseList(strings.NewReader(in), ParseOptions{CountryCode: cc, Column: col}, func(num dialgate.Number) error {
@@ -192,13 +195,28 @@ func FuzzParseList(f *testing.F) {
 			return nil
 		}, func(*LineError) error { return nil })
 		if err != nil {
-			if cc >= 0 && cc <= 999 && col >= 0 && col <= 1000 {
+			utf16 := strings.HasPrefix(in, "\xFF\xFE") || strings.HasPrefix(in, "\xFE\xFF")
+			if cc >= 0 && cc <= 999 && col >= 0 && col <= 1000 && !utf16 {
 				t.Fatalf("error with valid options: %v", err)
 			}
 			return
 		}
 		if st.Numbers != n || st.Numbers+st.Bad+st.Skipped != st.Lines {
 			t.Fatalf("stats %+v inconsistent (numbers seen %d)", st, n)
+		}
+		// Whatever comes before it, a line holding only a number (in the
+		// number's column) is read: never swallowed by the line before it,
+		// never skipped as a header.
+		last := strings.Repeat(",", col) + "+8613800138000"
+		var seen bool
+		if _, err := ParseList(strings.NewReader(in+"\n"+last+"\n"), ParseOptions{CountryCode: cc, Column: col}, func(num dialgate.Number) error {
+			seen = seen || num.String() == "+8613800138000"
+			return nil
+		}, func(*LineError) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if !seen && len(in) < 1<<15 {
+			t.Fatalf("the number on the line after %q was not read", in)
 		}
 	})
 }

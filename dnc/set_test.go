@@ -192,11 +192,22 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add(writeTestSnapshot(f, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := ReadSnapshot(bytes.NewReader(b))
+		// The memory-mapped path (OpenSnapshot) parses the file in place:
+		// it must accept and refuse exactly what ReadSnapshot does.
+		aligned := u64Bytes(make([]uint64, (len(b)+7)/8))[:len(b)]
+		copy(aligned, b)
+		m, merr := snapshotFromBytes(aligned)
+		if (err == nil) != (merr == nil) {
+			t.Fatalf("ReadSnapshot err %v, snapshotFromBytes err %v", err, merr)
+		}
 		if err != nil {
-			if s != nil {
+			if s != nil || m != nil {
 				t.Fatal("snapshot returned with an error")
 			}
 			return
+		}
+		if m.Header != s.Header || m.Len() != s.Len() {
+			t.Fatalf("headers or lengths differ: %+v / %+v", m.Header, s.Header)
 		}
 		// Accepted: it must be exactly what its header says, and self-consistent.
 		if s.Len() != s.Header.Count {
