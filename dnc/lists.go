@@ -300,16 +300,19 @@ func (l *Lists) Add(ctx context.Context, entries ...Entry) error {
 			return fmt.Errorf("entry %d: %w", i, err)
 		}
 	}
-	if err := l.store.AddDNC(ctx, entries...); err != nil {
-		return err
-	}
+	err := l.store.AddDNC(ctx, entries...)
+	// Noted even when the store reports an error: the entries may be stored
+	// all the same (a commit whose acknowledgement was lost, an fsync that
+	// failed after the write), and a number in the filter that the store
+	// does not hold costs one store read, while a stored one missing from it
+	// would be answered "not listed".
 	l.mu.Lock()
 	l.epoch++
 	for _, e := range entries {
 		l.noteLocked(e.Number.Uint64())
 	}
 	l.mu.Unlock()
-	return nil
+	return err
 }
 
 // Remove removes (n, scope) through the store at instant t; it fails with

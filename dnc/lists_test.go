@@ -2,6 +2,7 @@ package dnc
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -156,5 +157,40 @@ func TestCloseDuringFeedRestoreKeepsReadingTheStore(t *testing.T) {
 	}
 	if len(es) == 0 {
 		t.Fatal("Lookup after Close: not listed, for a number another process listed")
+	}
+}
+
+// ambiguousStore stores an AddDNC and then reports an error, as a commit
+// whose acknowledgement is lost does (a network store), or an fsync error
+// after the data reached the disk.
+type ambiguousStore struct{ *testStore }
+
+func (s ambiguousStore) AddDNC(ctx context.Context, es ...Entry) error {
+	if err := s.testStore.AddDNC(ctx, es...); err != nil {
+		return err
+	}
+	return errors.New("commit acknowledgement lost")
+}
+
+// An Add whose store reports an error may still have stored the entry. The
+// caller sees the error (and retries), but until then a lookup must not
+// answer "not listed" from the Bloom filter for a number the store holds.
+func TestAddErrorStillReachesTheFilter(t *testing.T) {
+	ctx := context.Background()
+	st := ambiguousStore{newTestStore()}
+	l, err := NewLists(ctx, st, ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := num("+8613900139000")
+	if err := l.Add(ctx, Entry{Number: n, Scope: GlobalScope, List: "opt_out", AddedAt: t0}); err == nil {
+		t.Fatal("Add: no error from a store that reported one")
+	}
+	es, err := l.Lookup(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) == 0 {
+		t.Fatal("Lookup: not listed, for a number the store holds after an Add that reported an error")
 	}
 }
