@@ -76,11 +76,13 @@ var ErrNoPlus = errors.New(`dnc: number written without "+"`)
 // number field holds a letter and at most four digits ("phone", "电话号码",
 // "phone_e164"), is taken as a CSV header and skipped; any other line that
 // is not a number (a number with text around it, "tel:+86…") is malformed.
-// Blank lines and lines starting with "#" are skipped; surrounding spaces are
-// ignored; lines may end in LF, CRLF or CR alone (old Mac spreadsheets); a
-// UTF-8 byte-order mark is ignored and UTF-16 text is refused. CSV fields may
-// be quoted ("…", with "" for a quote), commas inside quotes included. It
-// holds one line in memory at a time.
+// Blank lines and lines starting with "#" are skipped, but for a CSV row
+// whose number column, not the first, holds a number (a "#1001" record id
+// starts such a row). Surrounding spaces are ignored; lines may end in LF,
+// CRLF or CR alone (old Mac spreadsheets); a UTF-8 byte-order mark is
+// ignored and UTF-16 text is refused. CSV fields may be quoted ("…", with ""
+// for a quote), commas inside quotes included. It holds one line in memory
+// at a time.
 //
 // add is called for every number, in file order. For each malformed line bad
 // is called with a *LineError; when bad is nil the first malformed line stops
@@ -142,7 +144,10 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 		}
 		st.Lines++
 		field, ferr := numberField(line, opts.Column)
-		if ferr == nil && (len(field) == 0) {
+		if ferr == nil && len(field) == 0 {
+			field = commentRow(line, opts.Column, ccDigits)
+		}
+		if ferr == nil && len(field) == 0 {
 			st.Skipped++
 		} else {
 			var n dialgate.Number
@@ -203,6 +208,26 @@ func numberField(line []byte, col int) ([]byte, error) {
 		return nil, fmt.Errorf("%w: column %d is empty", ErrBadLine, col)
 	}
 	return f, nil
+}
+
+// commentRow returns the number field of a line starting with "#" that is a
+// CSV row nonetheless: its number column, which is not the first, holds a
+// number. An export whose first column is a record id such as "#1001"
+// starts every row with "#"; read as comments, all its numbers would be
+// dropped without a word. It returns nil for a comment.
+func commentRow(line []byte, col int, cc uint64) []byte {
+	line = bytes.TrimSpace(line)
+	if col == 0 || len(line) == 0 || line[0] != '#' {
+		return nil
+	}
+	f, err := csvField(line, col)
+	if err != nil || len(f) == 0 {
+		return nil
+	}
+	if _, err := parseField(f, cc); err != nil {
+		return nil
+	}
+	return f
 }
 
 // csvField returns field col of the CSV record line (RFC 4180, on one line):

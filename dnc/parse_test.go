@@ -136,6 +136,14 @@ func TestParseListNeverDropsSilently(t *testing.T) {
 		{"unterminated quote", "\"Wang, Li,+8613800138000\n+8613800138001,x\n", ParseOptions{Column: 1},
 			nil, []int64{1, 2}, 0},
 		{"non-ascii header", "电话号码,姓名\n+8613800138000,张三\n", ParseOptions{}, []string{"+8613800138000"}, nil, 1},
+		// A record id such as "#1001" in the first column starts the line with
+		// "#": every row of such an export would be a comment. A "#" line
+		// whose number column (not the first) holds a number is a row; one
+		// whose column does not is a comment, never a malformed line.
+		{"hash record ids", "#1001,+8613800138000,Zhang\n#1002, \"+86 138 0013 8001\" ,Li\n# exported by crm, 2 rows\n#\n", ParseOptions{Column: 1},
+			[]string{"+8613800138000", "+8613800138001"}, nil, 2},
+		{"hash in the number column is a comment", "#+8613800138000,Zhang\n+8613800138001,Li\n", ParseOptions{},
+			[]string{"+8613800138001"}, nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
