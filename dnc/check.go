@@ -184,6 +184,35 @@ func (c *Check) Add(ctx context.Context, entries ...Entry) error {
 	return c.lists.Add(ctx, es...)
 }
 
+// Remove removes the entry (n, scope) from the store-backed overlay at
+// instant t. It fails with ErrHeld while t is before the entry's HoldUntil
+// or before the configured hold from its AddedAt, whichever ends later: an
+// entry stored with a shorter hold (imported under another profile, stored
+// before the hold was raised, added through Lists.Add) is not released
+// before the profile allows. It fails with ErrNotListed when there is no
+// such entry.
+func (c *Check) Remove(ctx context.Context, n dialgate.Number, scope Scope, t time.Time) error {
+	if c.lists == nil {
+		return fmt.Errorf("dnc: no store-backed lists configured")
+	}
+	if c.cfg.Hold.Months != 0 || c.cfg.Hold.Days != 0 {
+		es, err := c.lists.store.DNCEntries(ctx, n)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(es, func(e Entry) bool { return e.Scope == scope })
+		if i < 0 {
+			return fmt.Errorf("dnc: remove %s: %w", scope, ErrNotListed)
+		}
+		if until := c.cfg.Hold.Until(es[i].AddedAt); t.Before(until) {
+			return fmt.Errorf("dnc: remove %s: held until %s (the profile's hold from added_at %s): %w",
+				scope, until.UTC().Format(time.RFC3339), es[i].AddedAt.UTC().Format(time.RFC3339), ErrHeld)
+		}
+	}
+	// The store checks the entry's own HoldUntil, atomically with the removal.
+	return c.lists.Remove(ctx, n, scope, t)
+}
+
 // Check implements dialgate.Checker.
 func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
 	rs, _, err := c.check(ctx, d, false)

@@ -501,3 +501,80 @@ func TestCaselessNeedsNoFolding(t *testing.T) {
 		t.Errorf("only %d caseless runes", n)
 	}
 }
+
+func FuzzParseScope(f *testing.F) {
+	for _, s := range []string{"global", "industry:finance", "business:loans", "tenant:acme", "campaign:winter",
+		"industry:", "industry: x", "Global", "industry:金融", "campaign:a:b", "tenant:\x7f", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		sc, err := ParseScope(in)
+		if err != nil {
+			if sc != (Scope{}) {
+				t.Fatalf("ParseScope(%q) returned %+v with an error", in, sc)
+			}
+			return
+		}
+		if !sc.IsValid() {
+			t.Fatalf("ParseScope(%q) = %+v, not valid", in, sc)
+		}
+		if sc.String() != in {
+			t.Fatalf("ParseScope(%q).String() = %q", in, sc.String())
+		}
+		var back Scope
+		txt, _ := sc.MarshalText()
+		if err := back.UnmarshalText(txt); err != nil || back != sc {
+			t.Fatalf("text round trip of %q: %+v, %v", in, back, err)
+		}
+		// The scope matches a dial whose field is its value, and a dial
+		// that leaves the field empty (fail closed).
+		var d dialgate.Dial
+		if !sc.Matches(d) {
+			t.Fatalf("%q does not match a dial without the field", in)
+		}
+		switch sc.Kind {
+		case ScopeIndustry:
+			d.Industry = sc.Value
+		case ScopeBusiness:
+			d.BusinessLine = sc.Value
+		case ScopeTenant:
+			d.Tenant = sc.Value
+		case ScopeCampaign:
+			d.Campaign = sc.Value
+		}
+		if !sc.Matches(d) {
+			t.Fatalf("%q does not match a dial naming its own value", in)
+		}
+	})
+}
+
+// Check.Remove keeps the configured hold from added_at even when the stored
+// entry's own hold is shorter or missing, and removes only the scope asked.
+func TestRemoveKeepsConfiguredHold(t *testing.T) {
+	c, st := newTestCheck(t, Config{Hold: Hold{Months: 12, Cite: cite}})
+	ctx := context.Background()
+	n := num("+8613900139000")
+	fin, ins := MustParseScope("industry:finance"), MustParseScope("industry:insurance")
+	// Added around Check.Add: no HoldUntil.
+	if err := c.Lists().Add(ctx, Entry{Number: n, Scope: fin, List: "opt_out", AddedAt: t0},
+		Entry{Number: n, Scope: ins, List: "opt_out", AddedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Remove(ctx, n, fin, t0.AddDate(0, 6, 0)); !errors.Is(err, ErrHeld) {
+		t.Fatalf("remove 6 months in: %v, want ErrHeld", err)
+	}
+	if err := c.Remove(ctx, n, MustParseScope("industry:loans"), t0.AddDate(2, 0, 0)); !errors.Is(err, ErrNotListed) {
+		t.Fatalf("remove of a scope not listed: %v, want ErrNotListed", err)
+	}
+	if err := c.Remove(ctx, n, fin, t0.AddDate(0, 12, 0)); err != nil {
+		t.Fatal(err)
+	}
+	es, _ := st.DNCEntries(ctx, n)
+	if len(es) != 1 || es[0].Scope != ins {
+		t.Fatalf("entries after removing %s: %v, want only %s", fin, es, ins)
+	}
+	d := dialgate.Dial{To: n, Purpose: dialgate.PurposeMarketing, Industry: "insurance", At: t0.AddDate(0, 12, 1)}
+	if rs, _ := c.Check(ctx, d); len(rs) != 1 {
+		t.Fatalf("the other scope's entry no longer denies: %v", rs)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,17 +44,22 @@ type Lists struct {
 	store Store
 	opts  ListsOptions
 
-	mu    sync.RWMutex
-	bf    *bloom.BloomFilter
-	next  *bloom.BloomFilter // being rebuilt, receives every Add
-	count uint               // numbers added to bf
-	epoch uint64             // bumped by every Add/Remove; guards cache fills
-	cache *lru.Cache[uint64, []Entry]
+	mu sync.RWMutex
+	bf *bloom.BloomFilter
+	// building holds the filters being built (the initial fill, rebuilds,
+	// which may overlap when a shared store's feed comes back during one):
+	// every change reaches each of them, so whichever is installed last
+	// misses none.
+	building []*bloom.BloomFilter
+	count    uint   // numbers added to bf
+	epoch    uint64 // bumped by every Add/Remove; guards cache fills
+	cache    *lru.Cache[uint64, []Entry]
 
 	// feedDown is set while a shared store's change feed is interrupted:
 	// lookups then bypass the Bloom filter and the cache (see ChangeFeed).
 	feedDown bool
 	unwatch  func()
+	closed   bool // Close ran: the feed is never trusted again
 }
 
 // ChangeFeed is implemented by stores shared between processes
@@ -98,7 +104,7 @@ func (l *Lists) DNCChanged(n dialgate.Number) {
 }
 
 // noteLocked records that the entries of number v changed: v goes into the
-// Bloom filter and the one being rebuilt, and its cached answer is dropped.
+// Bloom filter and every filter being built, and its cached answer is dropped.
 // l.mu must be held.
 func (l *Lists) noteLocked(v uint64) {
 	k := bloomKey(v)
@@ -106,8 +112,8 @@ func (l *Lists) noteLocked(v uint64) {
 		l.bf.Add(k[:])
 		l.count++
 	}
-	if l.next != nil {
-		l.next.Add(k[:])
+	for _, f := range l.building {
+		f.Add(k[:])
 	}
 	if l.cache != nil {
 		l.cache.Remove(v)
@@ -133,7 +139,8 @@ func (l *Lists) DNCFeedRestored(ctx context.Context) error {
 		return err
 	}
 	l.mu.Lock()
-	l.feedDown = false
+	// A Close that ran meanwhile unsubscribed l: it hears no more changes.
+	l.feedDown = l.closed
 	l.epoch++
 	if l.cache != nil {
 		l.cache.Purge()
@@ -151,6 +158,7 @@ func (l *Lists) Close() error {
 	l.unwatch = nil
 	if cancel != nil {
 		l.feedDown = true
+		l.closed = true
 	}
 	l.mu.Unlock()
 	if cancel != nil {
@@ -200,7 +208,7 @@ func NewLists(ctx context.Context, store Store, opts ListsOptions) (*Lists, erro
 	if capacity == 0 {
 		capacity = max(2*n, 1<<20)
 	}
-	if err := l.fill(ctx, capacity); err != nil {
+	if err := l.build(ctx, capacity); err != nil {
 		l.Close()
 		return nil, err
 	}
@@ -220,40 +228,45 @@ func bloomKey(v uint64) [8]byte {
 	return k
 }
 
-// fill builds the filter from a store scan and makes it l's filter.
-func (l *Lists) fill(ctx context.Context, capacity uint) error {
-	bf := bloom.NewWithEstimates(capacity, l.opts.FalsePositiveRate)
-	// While filling, bf is the filter being rebuilt: changes notified by a
-	// ChangeFeed during the scan reach it too.
+// build fills a new filter of the given capacity from a store scan and
+// makes it l's filter. While it is built, every change reaches it (see
+// building), so it holds every number listed when it is installed, even when
+// another build runs at the same time and finishes first or last.
+func (l *Lists) build(ctx context.Context, capacity uint) error {
+	nb := bloom.NewWithEstimates(capacity, l.opts.FalsePositiveRate)
+	// Register before the scan starts: a change stored before then is seen
+	// by the scan, one stored after reaches nb through noteLocked.
 	l.mu.Lock()
-	l.next = bf
+	l.building = append(l.building, nb)
 	l.mu.Unlock()
 	var n uint
 	err := l.store.ScanDNC(ctx, func(e Entry) error {
 		k := bloomKey(e.Number.Uint64())
 		l.mu.Lock()
-		bf.Add(k[:])
+		nb.Add(k[:])
 		l.mu.Unlock()
 		n++
 		return nil
 	})
-	// Stop routing changes to bf and make it the filter in one critical
-	// section: a change notified in between would reach neither filter, and
+	// Stop routing changes to nb and make it the filter in one critical
+	// section: a change noted in between would reach neither filter, and
 	// the Bloom filter would hide that number's entry from every lookup.
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.next = nil
+	l.building = slices.DeleteFunc(l.building, func(f *bloom.BloomFilter) bool { return f == nb })
 	if err != nil {
 		return fmt.Errorf("dnc: scan store: %w", err)
 	}
-	l.bf = bf
+	l.bf = nb
 	l.count = n
 	return nil
 }
 
 // Rebuild re-sizes the Bloom filter for the store's current entries (twice
 // their number) and drops removed numbers from it. Lookups and Adds go on
-// meanwhile; every Add made during the rebuild reaches the new filter.
+// meanwhile; every Add made during the rebuild reaches the new filter. Rebuilds
+// may overlap (a shared store's feed coming back during another): each
+// installs a complete filter.
 func (l *Lists) Rebuild(ctx context.Context) error {
 	if l.opts.NoBloom {
 		return nil
@@ -262,32 +275,9 @@ func (l *Lists) Rebuild(ctx context.Context) error {
 	if err := l.store.ScanDNC(ctx, func(Entry) error { n++; return nil }); err != nil {
 		return fmt.Errorf("dnc: scan store: %w", err)
 	}
-	capacity := max(2*n, 1<<20, l.opts.Capacity)
-	nb := bloom.NewWithEstimates(capacity, l.opts.FalsePositiveRate)
-	l.mu.Lock()
-	if l.next != nil {
-		l.mu.Unlock()
-		return fmt.Errorf("dnc: a rebuild is already running")
-	}
-	l.next = nb
-	l.mu.Unlock()
-	var got uint
-	err := l.store.ScanDNC(ctx, func(e Entry) error {
-		k := bloomKey(e.Number.Uint64())
-		l.mu.Lock()
-		nb.Add(k[:])
-		l.mu.Unlock()
-		got++
-		return nil
-	})
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.next = nil
-	if err != nil {
+	if err := l.build(ctx, max(2*n, 1<<20, l.opts.Capacity)); err != nil {
 		return fmt.Errorf("dnc: rebuild: %w", err)
 	}
-	l.bf = nb
-	l.count = got
 	return nil
 }
 
@@ -310,16 +300,19 @@ func (l *Lists) Add(ctx context.Context, entries ...Entry) error {
 			return fmt.Errorf("entry %d: %w", i, err)
 		}
 	}
-	if err := l.store.AddDNC(ctx, entries...); err != nil {
-		return err
-	}
+	err := l.store.AddDNC(ctx, entries...)
+	// Noted even when the store reports an error: the entries may be stored
+	// all the same (a commit whose acknowledgement was lost, an fsync that
+	// failed after the write), and a number in the filter that the store
+	// does not hold costs one store read, while a stored one missing from it
+	// would be answered "not listed".
 	l.mu.Lock()
 	l.epoch++
 	for _, e := range entries {
 		l.noteLocked(e.Number.Uint64())
 	}
 	l.mu.Unlock()
-	return nil
+	return err
 }
 
 // Remove removes (n, scope) through the store at instant t; it fails with

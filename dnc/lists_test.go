@@ -2,6 +2,9 @@ package dnc
 
 import (
 	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/dialgate/dialgate"
@@ -49,5 +52,145 @@ func TestNewListsKeepsChangeAfterFill(t *testing.T) {
 	}
 	if len(rs) == 0 || rs[0].Code != dialgate.CodeDNCListed {
 		t.Fatalf("reasons %v, want dnc.listed for a number added by another process during NewLists", rs)
+	}
+}
+
+// hookedFeedStore is a feedStore whose feed is lost when a watcher
+// registers (as a shared store's is while it reconnects) and whose scans
+// can be held up by the test.
+type hookedFeedStore struct {
+	*feedStore
+	scans  atomic.Int32
+	onScan func(call int32, e Entry) // called before fn for every entry
+}
+
+func (s *hookedFeedStore) WatchDNC(w ChangeWatcher) func() {
+	s.w = w
+	w.DNCFeedLost()
+	return func() {}
+}
+
+func (s *hookedFeedStore) ScanDNC(ctx context.Context, fn func(Entry) error) error {
+	call := s.scans.Add(1)
+	return s.testStore.ScanDNC(ctx, func(e Entry) error {
+		if s.onScan != nil {
+			s.onScan(call, e)
+		}
+		return fn(e)
+	})
+}
+
+// A shared store's feed that comes back while NewLists fills its filter
+// makes the Lists rebuild the filter (DNCFeedRestored) at the same time.
+// Whichever filter is installed last must hold every number added while
+// either was being built: an opt-out added after NewLists returned but
+// missed by the rebuild's scan was answered "not listed" by the Bloom filter,
+// without a store read, until the next rebuild.
+func TestRebuildDuringInitialFillKeepsAdds(t *testing.T) {
+	ctx := context.Background()
+	st := &hookedFeedStore{feedStore: &feedStore{testStore: newTestStore()}}
+	if err := st.AddDNC(ctx, Entry{Number: num("+8613800138000"), Scope: GlobalScope, List: "opt_out", AddedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	rebuilding := make(chan struct{}) // the rebuild's scan has started
+	release := make(chan struct{})    // lets the rebuild's scan go on
+	restored := make(chan error, 1)
+	var once, once2 sync.Once
+	st.onScan = func(call int32, e Entry) {
+		switch call {
+		case 1: // NewLists counts the entries: the feed comes back now.
+			once.Do(func() {
+				go func() { restored <- st.w.DNCFeedRestored(ctx) }()
+				<-rebuilding
+			})
+		case 3: // the rebuild's filling scan (its copy of the store is taken)
+			once2.Do(func() { close(rebuilding); <-release })
+		}
+	}
+	l, err := NewLists(ctx, st, ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := num("+8613900139000")
+	if err := l.Add(ctx, Entry{Number: late, Scope: GlobalScope, List: "opt_out", AddedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-restored; err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Lookup(ctx, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) == 0 {
+		t.Fatal("Lookup: not listed, for a number added (and stored) while the filter was rebuilt")
+	}
+}
+
+// Close unsubscribes from the feed; a resynchronisation the store was running
+// as Close was called (the store calls DNCFeedRestored under its own lock,
+// which Close's cancel waits for) must not make the closed Lists trust its
+// Bloom filter again: it hears no other process's opt-outs any more.
+func TestCloseDuringFeedRestoreKeepsReadingTheStore(t *testing.T) {
+	ctx := context.Background()
+	st := &feedStore{testStore: newTestStore()}
+	l, err := NewLists(ctx, st, ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.w.DNCFeedLost()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.w.DNCFeedRestored(ctx); err != nil { // was under way as Close ran
+		t.Fatal(err)
+	}
+	// Another process lists a number; l is no longer told.
+	other := num("+8613900139000")
+	if err := st.AddDNC(ctx, Entry{Number: other, Scope: GlobalScope, List: "opt_out", AddedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Lookup(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) == 0 {
+		t.Fatal("Lookup after Close: not listed, for a number another process listed")
+	}
+}
+
+// ambiguousStore stores an AddDNC and then reports an error, as a commit
+// whose acknowledgement is lost does (a network store), or an fsync error
+// after the data reached the disk.
+type ambiguousStore struct{ *testStore }
+
+func (s ambiguousStore) AddDNC(ctx context.Context, es ...Entry) error {
+	if err := s.testStore.AddDNC(ctx, es...); err != nil {
+		return err
+	}
+	return errors.New("commit acknowledgement lost")
+}
+
+// An Add whose store reports an error may still have stored the entry. The
+// caller sees the error (and retries), but until then a lookup must not
+// answer "not listed" from the Bloom filter for a number the store holds.
+func TestAddErrorStillReachesTheFilter(t *testing.T) {
+	ctx := context.Background()
+	st := ambiguousStore{newTestStore()}
+	l, err := NewLists(ctx, st, ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := num("+8613900139000")
+	if err := l.Add(ctx, Entry{Number: n, Scope: GlobalScope, List: "opt_out", AddedAt: t0}); err == nil {
+		t.Fatal("Add: no error from a store that reported one")
+	}
+	es, err := l.Lookup(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) == 0 {
+		t.Fatal("Lookup: not listed, for a number the store holds after an Add that reported an error")
 	}
 }

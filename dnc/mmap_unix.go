@@ -13,6 +13,12 @@ import (
 // structure, and returns it. The mapping is released when the Snapshot becomes
 // unreachable, so swapping it out while checks read it is safe. On systems
 // without mmap it reads the file into memory.
+//
+// The verification holds only while the file is not written in place: the
+// Snapshot reads the file's pages, so replace a snapshot file by renaming a
+// new one over it, never by writing into it (cp, scp onto the path), which
+// changes the loaded Snapshot's answers unverified, or truncating it, which
+// makes its next lookup fault (SIGBUS).
 func OpenSnapshot(path string) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -74,10 +75,17 @@ var ErrBadLine = errors.New("dnc: bad list line")
 var ErrNoPlus = errors.New(`dnc: number written without "+"`)
 
 // ParseList streams a number list from r: one number a line, or CSV with the
-// number in column opts.Column (a first line that is not a number but holds
-// letters is taken as a CSV header and skipped). Blank lines and lines starting
-// with "#" are skipped; surrounding spaces, a trailing CR and double quotes
-// around a CSV field are ignored. It holds one line in memory at a time.
+// number in column opts.Column. A first line that is not a number, whose
+// number field holds a letter and at most four digits ("phone", "电话号码",
+// "phone_e164"), is taken as a CSV header and skipped; any other line that
+// is not a number (a number with text around it, "tel:+86…") is malformed.
+// Blank lines and lines starting with "#" are skipped, but for a CSV row
+// whose number column, not the first, holds a number (a "#1001" record id
+// starts such a row). Surrounding spaces are ignored; lines may end in LF,
+// CRLF or CR alone (old Mac spreadsheets); a UTF-8 byte-order mark is
+// ignored and UTF-16 text is refused. CSV fields may be quoted ("…", with ""
+// for a quote), commas inside quotes included. It holds one line in memory
+// at a time.
 //
 // add is called for every number, in file order. For each malformed line bad
 // is called with a *LineError; when bad is nil the first malformed line stops
@@ -95,9 +103,14 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 	if opts.CountryCode > 0 {
 		ccDigits = uint64(opts.CountryCode)
 	}
-	br, ok := r.(*bufio.Reader)
-	if !ok || br.Size() < maxLineLen {
-		br = bufio.NewReaderSize(r, 1<<16)
+	br := bufio.NewReaderSize(&crReader{r: r}, 1<<16)
+	if b, _ := br.Peek(3); bytes.HasPrefix(b, []byte(utf8BOM)) {
+		_, _ = br.Discard(len(utf8BOM))
+	} else if bytes.HasPrefix(b, []byte("\xFF\xFE")) || bytes.HasPrefix(b, []byte("\xFE\xFF")) {
+		// Read as bytes, every line would be malformed (NULs between the
+		// digits) but for a first one taken as a header.
+		st.Lines, st.Bad = 1, 1
+		return st, &LineError{Line: 1, Err: fmt.Errorf("%w: the list is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8", ErrBadLine)}
 	}
 	first := true
 	report := func(e *LineError) error {
@@ -134,7 +147,10 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 		}
 		st.Lines++
 		field, ferr := numberField(line, opts.Column)
-		if ferr == nil && (len(field) == 0) {
+		if ferr == nil && len(field) == 0 {
+			field = commentRow(line, opts.Column, ccDigits)
+		}
+		if ferr == nil && len(field) == 0 {
 			st.Skipped++
 		} else {
 			var n dialgate.Number
@@ -149,7 +165,11 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 				ferr = fmt.Errorf("%w (%w)", ErrNoPlus, ferr)
 			}
 			if ferr != nil {
-				if first && hasLetter(line) && !errors.Is(ferr, ErrNoPlus) {
+				hdr := field
+				if hdr == nil {
+					hdr = line // the field itself could not be found
+				}
+				if first && headerLike(hdr) && !errors.Is(ferr, ErrNoPlus) {
 					st.Skipped++ // a CSV header
 				} else if e := report(&LineError{Line: st.Lines, Err: ferr}); e != nil {
 					return st, e
@@ -175,33 +195,97 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 }
 
 // numberField returns the trimmed number field of a line, or an empty field
-// for a blank or comment line.
+// for a blank or comment line. A line without a comma is the field (one
+// number a line), without the double quotes around it if any; otherwise the
+// line is a CSV record and the field is its column col.
 func numberField(line []byte, col int) ([]byte, error) {
 	line = bytes.TrimRight(line, "\r\n")
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 || line[0] == '#' {
 		return nil, nil
 	}
-	if bytes.IndexByte(line, ',') >= 0 || col > 0 {
-		for i := 0; i < col; i++ {
-			j := bytes.IndexByte(line, ',')
-			if j < 0 {
-				return nil, fmt.Errorf("%w: no column %d", ErrBadLine, col)
-			}
-			line = line[j+1:]
-		}
-		if j := bytes.IndexByte(line, ','); j >= 0 {
-			line = line[:j]
-		}
-		line = bytes.TrimSpace(line)
+	if bytes.IndexByte(line, ',') < 0 && col == 0 {
 		if len(line) >= 2 && line[0] == '"' && line[len(line)-1] == '"' {
 			line = bytes.TrimSpace(line[1 : len(line)-1])
 		}
-		if len(line) == 0 {
-			return nil, fmt.Errorf("%w: column %d is empty", ErrBadLine, col)
-		}
+		return line, nil
 	}
-	return line, nil
+	f, err := csvField(line, col)
+	if err != nil {
+		return nil, err
+	}
+	if len(f) == 0 {
+		return nil, fmt.Errorf("%w: column %d is empty", ErrBadLine, col)
+	}
+	return f, nil
+}
+
+// commentRow returns the number field of a line starting with "#" that is a
+// CSV row nonetheless: its number column, which is not the first, holds a
+// number. An export whose first column is a record id such as "#1001"
+// starts every row with "#"; read as comments, all its numbers would be
+// dropped without a word. It returns nil for a comment.
+func commentRow(line []byte, col int, cc uint64) []byte {
+	line = bytes.TrimSpace(line)
+	if col == 0 || len(line) == 0 || line[0] != '#' {
+		return nil
+	}
+	f, err := csvField(line, col)
+	if err != nil || len(f) == 0 {
+		return nil
+	}
+	if _, err := parseField(f, cc); err != nil {
+		return nil
+	}
+	return f
+}
+
+// csvField returns field col of the CSV record line (RFC 4180, on one line):
+// fields are separated by commas; a field may be quoted, with "" standing for
+// a quote and commas inside the quotes part of the field; white space around
+// a field and around its quotes is dropped.
+func csvField(line []byte, col int) ([]byte, error) {
+	for i := 0; ; i++ {
+		line = bytes.TrimLeft(line, " \t")
+		var f []byte
+		if len(line) > 0 && line[0] == '"' {
+			// Quoted: up to the quote that is not doubled.
+			j, esc := 1, false
+			for {
+				k := bytes.IndexByte(line[j:], '"')
+				if k < 0 {
+					return nil, fmt.Errorf("%w: column %d: a quote is not closed", ErrBadLine, i)
+				}
+				j += k
+				if j+1 < len(line) && line[j+1] == '"' {
+					j, esc = j+2, true
+					continue
+				}
+				break
+			}
+			f = line[1:j]
+			if esc {
+				f = bytes.ReplaceAll(f, []byte(`""`), []byte(`"`))
+			}
+			line = bytes.TrimLeft(line[j+1:], " \t")
+			if len(line) > 0 && line[0] != ',' {
+				return nil, fmt.Errorf("%w: column %d: text after the closing quote", ErrBadLine, i)
+			}
+		} else {
+			k := bytes.IndexByte(line, ',')
+			if k < 0 {
+				k = len(line)
+			}
+			f, line = line[:k], line[k:]
+		}
+		if i == col {
+			return bytes.TrimSpace(f), nil
+		}
+		if len(line) == 0 {
+			return nil, fmt.Errorf("%w: no column %d", ErrBadLine, col)
+		}
+		line = line[1:] // the comma
+	}
 }
 
 // parseField parses one number; one written with its national trunk prefix
@@ -319,11 +403,62 @@ func isDigits(b []byte) bool {
 	return digit
 }
 
-func hasLetter(b []byte) bool {
-	for _, c := range b {
-		if c|0x20 >= 'a' && c|0x20 <= 'z' {
-			return true
+// headerLike reports whether b, a first line's number field that is not a
+// number, reads as a column name: it holds a letter and at most four digits
+// ("phone", "电话号码", "phone_e164"). A number with text around it
+// ("tel:+8613800138000", "13800138000 Zhang") has more, and is a malformed
+// line rather than a header skipped without a word.
+func headerLike(b []byte) bool {
+	letter, digits := false, 0
+	for _, r := range string(b) {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case unicode.IsLetter(r):
+			letter = true
 		}
 	}
-	return false
+	return letter && digits <= 4
+}
+
+// utf8BOM is the UTF-8 byte-order mark some editors and spreadsheets write
+// at the start of a text file.
+const utf8BOM = "\uFEFF"
+
+// crReader turns the line endings CR LF and a lone CR (old Mac
+// spreadsheets) into LF, so that a list read line by line at LF sees each of
+// its lines. It keeps whether the last byte it read was a CR, to drop the LF
+// of a CR LF split across two reads.
+type crReader struct {
+	r  io.Reader
+	cr bool
+}
+
+// Read implements io.Reader.
+func (c *crReader) Read(p []byte) (int, error) {
+	for {
+		n, err := c.r.Read(p)
+		if n == 0 {
+			return 0, err
+		}
+		if !c.cr && bytes.IndexByte(p[:n], '\r') < 0 {
+			return n, err
+		}
+		w := 0
+		for _, b := range p[:n] {
+			if b == '\n' && c.cr {
+				c.cr = false
+				continue
+			}
+			c.cr = b == '\r'
+			if c.cr {
+				b = '\n'
+			}
+			p[w] = b
+			w++
+		}
+		if w > 0 || err != nil {
+			return w, err
+		}
+	}
 }

@@ -2,6 +2,7 @@ package dnc
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,12 +119,98 @@ func TestParseList(t *testing.T) {
 	}
 }
 
+// TestParseListNeverDropsSilently covers list files as spreadsheets and other
+// systems write them: a byte-order mark, old Mac line endings (CR only),
+// quoted CSV fields, and a first line that holds letters but is a number with
+// text around it. Each number is read, or its line is reported as malformed:
+// none is skipped as a "header" without a word, which listed no one and said
+// nothing (an import exited 0 having imported nothing).
+func TestParseListNeverDropsSilently(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		opts    ParseOptions
+		want    []string
+		badLine []int64
+		skipped int64
+	}{
+		{"utf-8 bom", "\uFEFF+8613800138000\n+8613800138001\n", ParseOptions{}, []string{"+8613800138000", "+8613800138001"}, nil, 0},
+		{"utf-8 bom before a csv row with a name", "\uFEFF+8613800138000,Zhang San\n+8613800138001,Li Si\n", ParseOptions{},
+			[]string{"+8613800138000", "+8613800138001"}, nil, 0},
+		{"utf-8 bom before a header", "\uFEFFphone,name\n+8613800138000,a\n", ParseOptions{}, []string{"+8613800138000"}, nil, 1},
+		{"cr line endings with a header", "phone\r+8613800138000\r+8613800138001\r", ParseOptions{},
+			[]string{"+8613800138000", "+8613800138001"}, nil, 1},
+		{"cr line endings", "+8613800138000\r+8613800138001", ParseOptions{}, []string{"+8613800138000", "+8613800138001"}, nil, 0},
+		{"mixed line endings", "+8613800138000\r\n+8613800138001\r+8613800138002\n\r\n+8613800138003", ParseOptions{},
+			[]string{"+8613800138000", "+8613800138001", "+8613800138002", "+8613800138003"}, nil, 1},
+		{"first line a number with a scheme", "tel:+8613800138000\n+8613800138001\n", ParseOptions{},
+			[]string{"+8613800138001"}, []int64{1}, 0},
+		{"first line a number with a name", "13800138000 Zhang\n13800138001\n", ParseOptions{CountryCode: 86},
+			[]string{"+8613800138001"}, []int64{1}, 0},
+		{"first line with another separator", "+8613800138000;Zhang\n+8613800138001;Li\n", ParseOptions{},
+			nil, []int64{1, 2}, 0},
+		{"quoted single column", "\"+86 138 0013 8000\"\n\"+8613800138001\"\n", ParseOptions{},
+			[]string{"+8613800138000", "+8613800138001"}, nil, 0},
+		{"quoted comma before the number", "\"Wang, Li\",+8613800138000\n\"Zhao, \"\"Wu\"\"\", \"+86 138 0013 8001\" ,x\n", ParseOptions{Column: 1},
+			[]string{"+8613800138000", "+8613800138001"}, nil, 0},
+		{"quoted comma after the number", "+8613800138000,\"Wang, Li\"\n", ParseOptions{}, []string{"+8613800138000"}, nil, 0},
+		{"unterminated quote", "\"Wang, Li,+8613800138000\n+8613800138001,x\n", ParseOptions{Column: 1},
+			nil, []int64{1, 2}, 0},
+		{"non-ascii header", "电话号码,姓名\n+8613800138000,张三\n", ParseOptions{}, []string{"+8613800138000"}, nil, 1},
+		// A record id such as "#1001" in the first column starts the line with
+		// "#": every row of such an export would be a comment. A "#" line
+		// whose number column (not the first) holds a number is a row; one
+		// whose column does not is a comment, never a malformed line.
+		{"hash record ids", "#1001,+8613800138000,Zhang\n#1002, \"+86 138 0013 8001\" ,Li\n# exported by crm, 2 rows\n#\n", ParseOptions{Column: 1},
+			[]string{"+8613800138000", "+8613800138001"}, nil, 2},
+		{"hash in the number column is a comment", "#+8613800138000,Zhang\n+8613800138001,Li\n", ParseOptions{},
+			[]string{"+8613800138001"}, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			var bad []int64
+			st, err := ParseList(strings.NewReader(tt.in), tt.opts, func(n dialgate.Number) error {
+				got = append(got, n.String())
+				return nil
+			}, func(e *LineError) error { bad = append(bad, e.Line); return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("numbers %v, want %v", got, tt.want)
+			}
+			if !slices.Equal(bad, tt.badLine) {
+				t.Errorf("bad lines %v, want %v", bad, tt.badLine)
+			}
+			if st.Skipped != tt.skipped {
+				t.Errorf("skipped %d, want %d", st.Skipped, tt.skipped)
+			}
+			if st.Numbers+st.Bad+st.Skipped != st.Lines {
+				t.Errorf("stats %+v do not add up", st)
+			}
+		})
+	}
+	// UTF-16 text (a spreadsheet's "Unicode text") is refused as a whole,
+	// naming the encoding, rather than read as lines of NUL bytes.
+	for _, bom := range []string{"\xFF\xFE", "\xFE\xFF"} {
+		_, err := ParseList(strings.NewReader(bom+"+\x008\x006\x00"), ParseOptions{}, func(dialgate.Number) error { return nil },
+			func(*LineError) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), "UTF-16") {
+			t.Errorf("UTF-16 list: err = %v, want an error naming UTF-16", err)
+		}
+	}
+}
+
 func FuzzParseList(f *testing.F) {
 	f.Add("+8613800138000\n8613800138001\r\n# c\n", 0, 0)
 	f.Add("number,name\n\"+12125550100\",a\n", 0, 0)
 	f.Add("2125550100\n", 1, 0)
 	f.Add("010-5800-1234\n+86 0755 8888 0001\n", 86, 0)
 	f.Add("a,b,+12125550100\n", 0, 2)
+	f.Add("\uFEFFphone\r+8613800138000\r\n\"+86 138 0013 8001\"\r", 0, 0)
+	f.Add("\"Wang, \"\"Li\"\"\", \"+8613800138000\" ,x\n\"open,+8613800138001\n", 0, 1)
+	f.Add("\xFF\xFEp\x00", 0, 0)
 	f.Fuzz(func(t *testing.T, in string, cc, col int) {
 		var n int64
 		st, err := ParseList(strings.NewReader(in), ParseOptions{CountryCode: cc, Column: col}, func(num dialgate.Number) error {
@@ -137,13 +224,28 @@ func FuzzParseList(f *testing.F) {
 			return nil
 		}, func(*LineError) error { return nil })
 		if err != nil {
-			if cc >= 0 && cc <= 999 && col >= 0 && col <= 1000 {
+			utf16 := strings.HasPrefix(in, "\xFF\xFE") || strings.HasPrefix(in, "\xFE\xFF")
+			if cc >= 0 && cc <= 999 && col >= 0 && col <= 1000 && !utf16 {
 				t.Fatalf("error with valid options: %v", err)
 			}
 			return
 		}
 		if st.Numbers != n || st.Numbers+st.Bad+st.Skipped != st.Lines {
 			t.Fatalf("stats %+v inconsistent (numbers seen %d)", st, n)
+		}
+		// Whatever comes before it, a line holding only a number (in the
+		// number's column) is read: never swallowed by the line before it,
+		// never skipped as a header.
+		last := strings.Repeat(",", col) + "+8613800138000"
+		var seen bool
+		if _, err := ParseList(strings.NewReader(in+"\n"+last+"\n"), ParseOptions{CountryCode: cc, Column: col}, func(num dialgate.Number) error {
+			seen = seen || num.String() == "+8613800138000"
+			return nil
+		}, func(*LineError) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if !seen && len(in) < 1<<15 {
+			t.Fatalf("the number on the line after %q was not read", in)
 		}
 	})
 }

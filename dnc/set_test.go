@@ -192,11 +192,22 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add(writeTestSnapshot(f, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := ReadSnapshot(bytes.NewReader(b))
+		// The memory-mapped path (OpenSnapshot) parses the file in place:
+		// it must accept and refuse exactly what ReadSnapshot does.
+		aligned := u64Bytes(make([]uint64, (len(b)+7)/8))[:len(b)]
+		copy(aligned, b)
+		m, merr := snapshotFromBytes(aligned)
+		if (err == nil) != (merr == nil) {
+			t.Fatalf("ReadSnapshot err %v, snapshotFromBytes err %v", err, merr)
+		}
 		if err != nil {
-			if s != nil {
+			if s != nil || m != nil {
 				t.Fatal("snapshot returned with an error")
 			}
 			return
+		}
+		if m.Header != s.Header || m.Len() != s.Len() {
+			t.Fatalf("headers or lengths differ: %+v / %+v", m.Header, s.Header)
 		}
 		// Accepted: it must be exactly what its header says, and self-consistent.
 		if s.Len() != s.Header.Count {
@@ -301,5 +312,42 @@ func TestSetIndexKinds(t *testing.T) {
 				probe(v)
 			}
 		})
+	}
+}
+
+// A copy's data cannot be current after the copy was built: a header whose
+// as_of lies after its created_at (a typo in --as-of, an edited header; the
+// header is not covered by the body's SHA-256) would be judged fresh for the
+// profile's maximum age from that later instant, long after the data it
+// holds was too old. Such a header is refused when written and when read.
+func TestSnapshotAsOfAfterCreatedAt(t *testing.T) {
+	h := testHeader() // created 2026-12-01, as of 2026-11-30
+	bad := h
+	bad.AsOf = h.CreatedAt.AddDate(1, 0, 0)
+	if _, err := WriteSnapshot(&bytes.Buffer{}, bad, NewSet([]uint64{8613800138000})); err == nil || !strings.Contains(err.Error(), "as_of") {
+		t.Fatalf("WriteSnapshot with as_of a year after created_at: err = %v, want an error naming as_of", err)
+	}
+	// Clock skew up to FutureSkew is tolerated.
+	skewed := h
+	skewed.AsOf = h.CreatedAt.Add(FutureSkew)
+	if _, err := WriteSnapshot(&bytes.Buffer{}, skewed, nil); err != nil {
+		t.Fatalf("as_of FutureSkew after created_at: %v", err)
+	}
+	// An edited header: as_of moved a year on, same length.
+	data := writeTestSnapshot(t, []uint64{8613800138000})
+	i := bytes.Index(data, []byte(`"as_of":"2026-11-30`))
+	if i < 0 {
+		t.Fatal("as_of not found in the header")
+	}
+	copy(data[i:], `"as_of":"2027-11-30`)
+	path := filepath.Join(t.TempDir(), "edited.dnc")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSnapshot(bytes.NewReader(data)); !errors.Is(err, ErrCorruptSnapshot) {
+		t.Fatalf("ReadSnapshot of a header with as_of after created_at: %v, want ErrCorruptSnapshot", err)
+	}
+	if _, err := OpenSnapshot(path); !errors.Is(err, ErrCorruptSnapshot) {
+		t.Fatalf("OpenSnapshot of a header with as_of after created_at: %v, want ErrCorruptSnapshot", err)
 	}
 }

@@ -50,7 +50,8 @@ type Header struct {
 	// Source says where the numbers came from (file names, registry download id).
 	Source string `json:"source,omitempty"`
 	// AsOf is the instant the registry data is current as of; staleness is
-	// measured from it. Zero means CreatedAt.
+	// measured from it. Zero means CreatedAt. It may not lie after CreatedAt
+	// (by more than FutureSkew): such a header is refused.
 	AsOf time.Time `json:"as_of,omitzero"`
 	// CreatedAt is when the snapshot was built.
 	CreatedAt time.Time `json:"created_at"`
@@ -130,6 +131,9 @@ func WriteSnapshot(w io.Writer, h Header, set *Set) (Header, error) {
 	}
 	if h.CreatedAt.IsZero() {
 		return h, errors.New("dnc: snapshot header: created_at missing")
+	}
+	if err := checkAsOf(h); err != nil {
+		return h, fmt.Errorf("dnc: snapshot header: %w", err)
 	}
 	if h.Scope != "" {
 		if _, err := ParseScope(h.Scope); err != nil {
@@ -311,6 +315,22 @@ func decodeHeader(b []byte, h *Header) error {
 	}
 	if h.CreatedAt.IsZero() {
 		return corrupt("header: created_at missing")
+	}
+	if err := checkAsOf(*h); err != nil {
+		return corrupt("header: %v", err)
+	}
+	return nil
+}
+
+// checkAsOf refuses a header whose as_of lies after its created_at by more
+// than FutureSkew: a copy's data cannot be current after the copy was built,
+// and staleness is measured from as_of, so such a copy (a typo in the year,
+// an edited header: the SHA-256 covers the body only) would be judged fresh
+// for the profile's maximum age from an instant its data never reached.
+func checkAsOf(h Header) error {
+	if !h.AsOf.IsZero() && h.AsOf.After(h.CreatedAt.Add(FutureSkew)) {
+		return fmt.Errorf("as_of %s is after created_at %s (a copy's data cannot be newer than the copy)",
+			h.AsOf.UTC().Format(time.RFC3339), h.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -33,8 +33,12 @@ from number lists (build), print a snapshot's header (info) and look a number
 up in the store and in snapshots (lookup).
 
 Lists are plain text, one number a line, or CSV with the number in one column
-(see --column); blank lines and lines starting with # are skipped, and a first
-line holding letters is taken as a CSV header.
+(see --column; fields may be quoted); blank lines and lines starting with #
+are skipped (but for a CSV row whose --column holds a number, as after a
+"#1001" record id), lines may end in LF, CRLF or CR, and a UTF-8 byte-order
+mark is ignored. A first line whose number field is a column name (letters and at
+most four digits: phone, 电话号码) is taken as a CSV header; any other line
+that is not a number is malformed and reported.
 
 Numbers written with "+" are international ("+8613800138000"). A number
 written without "+" needs one of:
@@ -461,8 +465,9 @@ merged, so a list of 10^8 lines is never held in memory as text. The file is
 written beside --out and renamed into place when complete.
 
 --as-of is the instant the registry data is current as of; profiles measure a
-registry copy's age from it (us: 31 days). A malformed line fails the build
-(every bad line is reported as FILE:LINE) unless --skip-bad. A number written
+registry copy's age from it (us: 31 days); it may not be in the future. A
+malformed line fails the build (every bad line is reported as FILE:LINE)
+unless --skip-bad. A number written
 without "+" needs --country-code (a national registry's numbers, as the US
 registry's "2125550123") or --international (numbers that start with their
 country code); without either it fails the build, --skip-bad or not.
@@ -485,6 +490,11 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 			if err != nil {
 				return err
 			}
+			created := time.Now().UTC().Truncate(time.Second)
+			if t.After(created.Add(dnc.FutureSkew)) {
+				return usageErr("--as-of: %s is in the future (now %s): a copy's data cannot be current after it is built, and profiles age the copy from --as-of",
+					t.Format(time.RFC3339), created.Format(time.RFC3339))
+			}
 			if scope != "" {
 				if _, err := dnc.ParseScope(scope); err != nil {
 					return usageErr("--scope: %v", err)
@@ -504,7 +514,7 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 				}
 				source = strings.Join(bases, ",")
 			}
-			h := dnc.Header{Name: name, Scope: scope, Source: source, AsOf: t, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+			h := dnc.Header{Name: name, Scope: scope, Source: source, AsOf: t, CreatedAt: created}
 			return a.dncBuild(cmd.Context(), args, out, h, dnc.BuildOptions{Parse: opts, ChunkNumbers: chunk, TempDir: tmpDir}, lf.skipBad, asJSON)
 		},
 	}

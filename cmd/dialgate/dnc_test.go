@@ -167,6 +167,9 @@ func TestDNCImportErrors(t *testing.T) {
 		{[]string{"dnc", "build", "--out", filepath.Join(dir, "o.dnc"), "--as-of", "2026-06-01T00:00:00Z", f}, "--name: missing"},
 		{[]string{"dnc", "build", "--out", filepath.Join(dir, "o.dnc"), "--name", "r", f}, "--as-of: missing"},
 		{[]string{"dnc", "build", "--out", filepath.Join(dir, "o.dnc"), "--name", "r", "--as-of", "2026-06-01T00:00:00Z", "--scope", "x", f}, "--scope:"},
+		// A copy cannot be current as of an instant after it is built: a
+		// typo in the year would keep it "fresh" a year too long.
+		{[]string{"dnc", "build", "--out", filepath.Join(dir, "o.dnc"), "--name", "r", "--as-of", "2999-06-01T00:00:00Z", f}, "--as-of: 2999-06-01T00:00:00Z is in the future"},
 		{[]string{"dnc", "info"}, "accepts 1 arg"},
 		{[]string{"dnc", "info", filepath.Join(dir, "nosuch.dnc")}, "no such file"},
 		{[]string{"dnc", "lookup", "+86abc"}, "NUMBER: invalid number"},

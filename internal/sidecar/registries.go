@@ -94,9 +94,12 @@ func (f *registryFiles) load(rf *registryFile) error {
 			return fmt.Errorf("registry %s: %s is a copy as of %s, older than the loaded copy as of %s",
 				rf.reg.Name(), rf.path, s.Header.Effective().UTC().Format(time.RFC3339), cur.Header.Effective().UTC().Format(time.RFC3339))
 		}
-		if s.Header.Version() == cur.Header.Version() {
+		if s.Header.Version() == cur.Header.Version() && s.Header.Effective().Equal(cur.Header.Effective()) {
 			return nil // the same copy (touched, or copied again)
 		}
+		// The same numbers as of a later instant is a newer copy: the
+		// registry's age runs from its as_of, and keeping the old one would
+		// make the registry stale (every dial denied) with a fresh copy on disk.
 	}
 	if _, err := rf.reg.Swap(s); err != nil {
 		return fmt.Errorf("%s: %w", rf.path, err)

@@ -154,3 +154,33 @@ func TestRegistryReload(t *testing.T) {
 		t.Error("a missing file took the loaded copy away")
 	}
 }
+
+// A new copy whose numbers did not change since the loaded one (a small list,
+// a quiet month) is still a newer copy: its as_of must replace the loaded
+// one's. Taken for "the same copy", the registry kept aging from the old
+// as_of and, after the profile's max_age, denied every dial although a fresh
+// copy was on disk.
+func TestRegistryReloadSameNumbersNewerAsOf(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "us.dnc")
+	day1 := time.Now().Add(-30 * 24 * time.Hour).UTC().Truncate(time.Second)
+	day30 := day1.Add(29 * 24 * time.Hour)
+	writeRegistry(t, path, "us-national-dnc", day1, 12125550100)
+	be, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: "us", Registries: []string{path}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close(context.Background()) })
+	writeRegistry(t, path, "us-national-dnc", day30, 12125550100)
+	if err := be.ReloadRegistries(true); err != nil {
+		t.Fatalf("reload of a newer copy with the same numbers: %v", err)
+	}
+	now := time.Now()
+	ages := be.SnapshotAges(now)
+	if len(ages) != 1 {
+		t.Fatalf("snapshot ages %v, want one", ages)
+	}
+	if want := now.Sub(day30); ages[0].Age > want+time.Minute {
+		t.Fatalf("registry age %s after reloading a copy as of %s, want about %s: the old copy's as_of stayed", ages[0].Age, day30.Format(time.RFC3339), want)
+	}
+}

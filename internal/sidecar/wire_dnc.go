@@ -64,14 +64,15 @@ func (a dncAdmin) AddDNC(ctx context.Context, e DNCEntry) error {
 }
 
 // RemoveDNC implements DNCAdmin: an entry not listed is not an error; one
-// still held at at (the Backend's clock, as for AddDncEntry's added_at) is a
-// FieldError on "number".
+// still held at at (the Backend's clock, as for AddDncEntry's added_at) by
+// its own hold_until or by the profile's hold from its added_at
+// (dnc.Check.Remove) is a FieldError on "number".
 func (a dncAdmin) RemoveDNC(ctx context.Context, n dialgate.Number, scope string, at time.Time) error {
 	sc, err := dncScope(scope)
 	if err != nil {
 		return err
 	}
-	err = a.c.Lists().Remove(ctx, n, sc, at)
+	err = a.c.Remove(ctx, n, sc, at)
 	switch {
 	case errors.Is(err, dnc.ErrNotListed):
 		return nil

@@ -84,7 +84,15 @@
 // connection and passes notifications to the watchers registered through
 // WatchDNC (dnc.ChangeFeed), as storage/redisstore does; a lost connection
 // marks the feed lost, so dnc.Lists stops trusting its Bloom filter until the
-// feed is back and the filter rebuilt.
+// feed is back and the filter rebuilt. The connection's heartbeat is a
+// notification it sends itself on a channel of its own
+// ("dialgate_probe_<random>"), sent after each quiet Options.Heartbeat and
+// before the feed first goes live: a connection that answers queries but
+// receives no notifications — through a pooler that does not keep a
+// session's LISTEN, as PgBouncer in transaction pooling — is a lost feed,
+// never a live one. Point the store at PostgreSQL or a session-pooling
+// pooler; a transaction-pooling one keeps the feed lost, and every DNC
+// lookup then reads the database.
 //
 // # Durability and failure
 //

@@ -3,6 +3,8 @@ package pgstore
 import (
 	"context"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // OpenKnowing opens the database as an older build whose migrations end at
@@ -41,3 +43,12 @@ const SchemaTenantConsents = schemaTenantConsents
 // SchemaSweepRuns is the first-use version the first storage.Runs call
 // records.
 const SchemaSweepRuns = schemaSweepRuns
+
+// DeafenFeed makes the DNC change feed's connection stop listening (UNLISTEN
+// *) before its next wait, as a connection pooler that does not keep a
+// session's LISTEN (PgBouncer in transaction pooling) leaves it: the
+// connection answers every query, and no notification arrives.
+func DeafenFeed(s *Store) {
+	f := func(ctx context.Context, c *pgx.Conn) { _, _ = c.Exec(ctx, "UNLISTEN *") }
+	s.feedHook.Store(&f)
+}

@@ -2,6 +2,8 @@ package pgstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"time"
@@ -30,9 +32,17 @@ func (s *Store) runFeed(ctx context.Context) {
 	s.hub.Run(ctx, s.listenOnce)
 }
 
-// listenOnce opens a dedicated connection, LISTENs, resynchronises the
-// watchers and relays notifications until the connection fails or a
-// heartbeat query does not answer in time. It reports whether it went live.
+// listenOnce opens a dedicated connection, LISTENs, proves that
+// notifications reach it, resynchronises the watchers and relays
+// notifications until the connection fails or a heartbeat does not come
+// back in time. It reports whether it went live.
+//
+// The heartbeat is a notification the connection sends itself, on a channel
+// of its own (so that other processes, older builds included, never see it),
+// rather than a query: a connection pooler that does not keep a session's
+// LISTEN (PgBouncer in transaction pooling) answers every query while no
+// notification arrives, and a feed taken for live then would let another
+// process's opt-out go unseen by the Bloom filter for as long as it ran.
 func (s *Store) listenOnce(ctx context.Context) bool {
 	hb := s.opts.Heartbeat
 	cfg := s.pool.Config().ConnConfig.Copy()
@@ -48,7 +58,15 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 		return false
 	}
 	defer conn.Close(context.Background())
-	_, err = conn.Exec(sctx, "LISTEN "+pgx.Identifier{s.dncChannel()}.Sanitize())
+	p := &prober{conn: conn}
+	if err = p.init(); err == nil {
+		_, err = conn.Exec(sctx, "LISTEN "+pgx.Identifier{s.dncChannel()}.Sanitize()+"; LISTEN "+pgx.Identifier{p.channel}.Sanitize())
+	}
+	if err == nil {
+		// Changes notified before the watchers resynchronise are in the
+		// store their rebuild scans: the probe need not relay them.
+		err = p.probe(sctx, nil)
+	}
 	if err == nil {
 		err = s.hub.SetLive(sctx)
 	}
@@ -57,6 +75,9 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 		return false
 	}
 	for ctx.Err() == nil {
+		if h := s.feedHook.Swap(nil); h != nil {
+			(*h)(ctx, conn)
+		}
 		wctx, cancel := context.WithTimeout(ctx, hb)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
@@ -64,27 +85,82 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 			if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) && !pgconn.Timeout(err) {
 				return true
 			}
-			// Quiet for a heartbeat: make sure the server still answers.
+			// Quiet for a heartbeat: make sure notifications still arrive.
 			pctx, cancel := context.WithTimeout(ctx, hb)
-			_, err := conn.Exec(pctx, "SELECT 1")
+			err := p.probe(pctx, s.relay)
 			cancel()
 			if err != nil {
 				return true
 			}
 			continue
 		}
-		// A payload that does not parse is a change this process cannot
-		// apply: treat the feed as lost (every watcher resynchronises)
-		// rather than drop it.
-		v, err := strconv.ParseUint(n.Payload, 10, 64)
-		if err != nil {
+		if n.Channel == p.channel {
+			continue // a late probe
+		}
+		if err := s.relay(n.Payload); err != nil {
 			return true
 		}
-		num, err := dialgate.NumberFromUint64(v)
-		if err != nil {
-			return true
-		}
-		s.hub.Notify(num)
 	}
 	return true
+}
+
+// relay tells the watchers about the change a DNC notification's payload
+// names. A payload that does not parse is a change this process cannot
+// apply: the error makes the feed lost (every watcher resynchronises) rather
+// than the change dropped.
+func (s *Store) relay(payload string) error {
+	v, err := strconv.ParseUint(payload, 10, 64)
+	if err != nil {
+		return err
+	}
+	num, err := dialgate.NumberFromUint64(v)
+	if err != nil {
+		return err
+	}
+	s.hub.Notify(num)
+	return nil
+}
+
+// prober sends the feed connection notifications on a channel of its own
+// and waits for them to come back.
+type prober struct {
+	conn    *pgx.Conn
+	channel string // dialgate_probe_ and 16 random hex digits
+	seq     uint64
+}
+
+func (p *prober) init() error {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	p.channel = "dialgate_probe_" + hex.EncodeToString(b[:])
+	return nil
+}
+
+// probe notifies the probe channel and waits until that notification
+// arrives or ctx ends; DNC notifications that arrive meanwhile go to relay
+// (dropped when relay is nil).
+func (p *prober) probe(ctx context.Context, relay func(string) error) error {
+	p.seq++
+	want := strconv.FormatUint(p.seq, 10)
+	if _, err := p.conn.Exec(ctx, "SELECT pg_notify($1, $2)", p.channel, want); err != nil {
+		return err
+	}
+	for {
+		n, err := p.conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		switch {
+		case n.Channel == p.channel:
+			if n.Payload == want {
+				return nil
+			}
+		case relay != nil:
+			if err := relay(n.Payload); err != nil {
+				return err
+			}
+		}
+	}
 }

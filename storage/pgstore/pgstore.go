@@ -33,8 +33,9 @@ type Options struct {
 	// DefaultSchema): lower-case letters, digits and underscores, starting
 	// with a letter, at most 48 bytes. Open creates it if needed.
 	Schema string
-	// Heartbeat is how often the DNC change-feed connection is checked
-	// (default 250 ms).
+	// Heartbeat is how often the DNC change-feed connection is checked, by
+	// a notification it must receive back within the same time, when no
+	// notification arrived meanwhile (default 250 ms).
 	Heartbeat time.Duration
 }
 
@@ -54,6 +55,10 @@ type Store struct {
 
 	runsMigration *migration  // the first-use migration of the run tables; nil in a build without it
 	runsReady     atomic.Bool // the run tables exist and their version is recorded
+
+	// feedHook, when a test sets it, runs once on the feed's connection, in
+	// the feed's goroutine, before its next wait.
+	feedHook atomic.Pointer[func(context.Context, *pgx.Conn)]
 }
 
 var schemaRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)

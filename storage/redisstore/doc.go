@@ -64,8 +64,13 @@
 // is not listed — most dials — costs no round trip, and a Bloom positive is
 // confirmed against Redis.
 //
-// The subscription is watched by a heartbeat (PING on the subscribed
-// connection every Options.Heartbeat). When a ping is not answered in time or
+// The subscription is watched by a heartbeat: after each quiet
+// Options.Heartbeat (and before the feed first goes live) the Store publishes
+// a probe through its own client on a channel only this subscription
+// listens to ("{prefix}:probe:<random>"), and the probe must come back
+// within the next heartbeat — a subscription whose connection answers while
+// the writers' messages no longer reach it is a lost feed, never a live one.
+// When a probe does not come back in time or
 // the connection fails, the watchers are told the feed is lost and stop
 // trusting their filter and cache: every lookup then reads Redis, and fails
 // with storage.ErrUnavailable while Redis is unreachable (dnc.unavailable, a

@@ -1,6 +1,10 @@
 package redisstore
 
-import "context"
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // BatchesInFlight is how many script calls a Store's reservations (or usage
 // reads) have in flight at most.
@@ -60,3 +64,12 @@ func OpenKnowing(ctx context.Context, url string, opts Options, max int) (*Store
 // SchemaTenantConsents is the schema version the first consent naming a
 // tenant raises a store to.
 const SchemaTenantConsents = schemaTenantConsents
+
+// DeafenFeed makes the DNC change feed's subscription unsubscribe from every
+// channel before its next wait, as a connection that stays up while the
+// server it reaches no longer relays the writers' messages leaves it: it
+// answers a PING, and no message arrives.
+func DeafenFeed(s *Store) {
+	f := func(ctx context.Context, ps *redis.PubSub) { _ = ps.Unsubscribe(ctx) }
+	s.feedHook.Store(&f)
+}

@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"net"
 	"strconv"
@@ -29,22 +31,55 @@ func (s *Store) runFeed() {
 	s.hub.Run(s.feedCtx, s.subscribeOnce)
 }
 
-// subscribeOnce subscribes, resynchronises the watchers and relays
-// notifications until the connection fails or a ping goes unanswered. It
-// reports whether the feed went live.
+// subscribeOnce subscribes, proves that messages reach the subscription,
+// resynchronises the watchers and relays notifications until the connection
+// fails or a heartbeat does not come back in time. It reports whether the
+// feed went live.
+//
+// The heartbeat is a message published through the store's own client (the
+// path every writer's notification takes) on a channel of this subscription
+// alone (so that other processes, older builds included, never see it),
+// rather than a PING: a subscription whose connection answers while the
+// writers' messages no longer reach it would pass a PING, and a feed taken
+// for live then would let another process's opt-out go unseen by the Bloom
+// filter for as long as it ran.
 func (s *Store) subscribeOnce(ctx context.Context) bool {
 	hb := s.opts.Heartbeat
+	var rb [8]byte
+	if _, err := rand.Read(rb[:]); err != nil {
+		return false
+	}
+	probeCh := s.pfx + "probe:" + hex.EncodeToString(rb[:])
+	var seq uint64
+	probe := func(ctx context.Context) (string, error) {
+		seq++
+		want := strconv.FormatUint(seq, 10)
+		return want, s.rdb.Publish(ctx, probeCh, want).Err()
+	}
 	ps := s.rdb.Subscribe(ctx)
 	defer ps.Close()
 	sctx, cancel := context.WithTimeout(ctx, 4*hb+time.Second)
-	err := ps.Subscribe(sctx, s.dncChannel())
-	if err == nil {
-		// Wait for the server's confirmation: only then are notifications
-		// guaranteed to reach us.
+	err := ps.Subscribe(sctx, s.dncChannel(), probeCh)
+	// Wait for the server's confirmations: only then are notifications
+	// guaranteed to reach us. Then a probe must come back. Changes notified
+	// before the watchers resynchronise are in the store their rebuild
+	// scans: they need not be relayed.
+	for confirmed := 0; err == nil && confirmed < 2; confirmed++ {
 		var msg any
 		msg, err = ps.ReceiveTimeout(sctx, 4*hb+time.Second)
 		if _, ok := msg.(*redis.Subscription); err == nil && !ok {
-			err = errors.New("unexpected first message")
+			err = errors.New("unexpected message before the subscriptions were confirmed")
+		}
+	}
+	var want string
+	if err == nil {
+		want, err = probe(sctx)
+	}
+	for err == nil {
+		var msg any
+		msg, err = ps.ReceiveTimeout(sctx, 4*hb+time.Second)
+		if m, ok := msg.(*redis.Message); err == nil && ok && m.Channel == probeCh && m.Payload == want {
+			break
 		}
 	}
 	if err == nil {
@@ -54,26 +89,38 @@ func (s *Store) subscribeOnce(ctx context.Context) bool {
 	if err != nil {
 		return false
 	}
-	pending := false
+	pending := "" // the probe sent and not yet back
 	for ctx.Err() == nil {
+		if h := s.feedHook.Swap(nil); h != nil {
+			(*h)(ctx, ps)
+		}
 		msg, err := ps.ReceiveTimeout(ctx, hb)
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
-				if pending {
-					return true // the ping went unanswered: lost
+				if pending != "" {
+					return true // the probe did not come back: lost
 				}
-				if err := ps.Ping(ctx); err != nil {
+				pctx, cancel := context.WithTimeout(ctx, hb)
+				pending, err = probe(pctx)
+				cancel()
+				if err != nil {
 					return true
 				}
-				pending = true
 				continue
 			}
 			return true
 		}
-		pending = false
 		switch m := msg.(type) {
 		case *redis.Message:
+			if m.Channel == probeCh {
+				if m.Payload == pending {
+					pending = ""
+				}
+				continue
+			}
+			// A writer's message reached us: delivery works.
+			pending = ""
 			// The payload is the number as stored (20 digits, zero-padded).
 			// One that does not parse is a change this process cannot
 			// apply: treat the feed as lost, so every watcher resynchronises,

@@ -109,6 +109,10 @@ type Store struct {
 
 	hub *feedhub.Hub // the DNC change feed's watchers
 
+	// feedHook, when a test sets it, runs once on the feed's subscription,
+	// in the feed's goroutine, before its next wait.
+	feedHook atomic.Pointer[func(context.Context, *redis.PubSub)]
+
 	reserves, usages *batcher // nil when Options.MaxCounterBatch turns batching off
 }
 

@@ -299,3 +299,41 @@ func TestOpenClosedPort(t *testing.T) {
 		t.Errorf("Open on a closed port: %v, want storage.ErrUnavailable", err)
 	}
 }
+
+// A subscription that answers PING but receives no messages must not pass
+// for live: the heartbeat proves delivery with a message published through
+// the store's own client. Taken for live, another process's opt-out never
+// reached this process's Bloom filter, and its lookups answered "not listed"
+// for as long as it ran.
+func TestDeafFeedIsLost(t *testing.T) {
+	url := redisURL(t)
+	prefix := newPrefix(t, url)
+	ctx := context.Background()
+	a, b := open(t, url, prefix), open(t, url, prefix)
+	la, err := dnc.NewLists(ctx, a, dnc.ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer la.Close()
+	n := dialgate.MustParseNumber("+8613800138004")
+	if es, err := la.Lookup(ctx, n); err != nil || es != nil {
+		t.Fatalf("Lookup before = %v, %v", es, err)
+	}
+	redisstore.DeafenFeed(a)
+	time.Sleep(300 * time.Millisecond) // the hook runs before the feed's next wait
+	e := dnc.Entry{Number: n, Scope: dnc.GlobalScope, List: "opt_out", AddedAt: time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)}
+	if err := b.AddDNC(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		es, err := la.Lookup(ctx, n)
+		if err == nil && len(es) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("another process's opt-out never reached a process whose feed went deaf: %v, %v (feed live: %v)", es, err, a.FeedLive())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
