@@ -15,7 +15,7 @@ import (
 // them in deps in place of the local store's, as `dialgate serve` does
 // (Redis: counters, DNC entries, sweep runs, and consents without
 // PostgreSQL; PostgreSQL: ledger, DNC entries, consents, recordings,
-// complaints, and sweep runs without Redis): the
+// complaints, and counters and sweep runs without Redis): the
 // CLI's recording, complaint and report commands read and write the fleet's
 // records through it. It returns the shared complaint store (nil without
 // PostgreSQL) and a function that closes what it opened. Without Redis or
@@ -62,6 +62,12 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		// several sidecars, or across a restart, is seen (Redis, if
 		// configured, keeps them instead).
 		deps.Runs = pg
+		// Without Redis the fleet's frequency caps and segment counters
+		// are PostgreSQL's too: left on each host's embedded store, every
+		// sidecar would allow a callee its own full cap (Redis, if
+		// configured, keeps them instead: a reservation there is a script
+		// call, here a transaction).
+		deps.Counters = pg
 		// Without Redis the fleet's do-not-call lists are PostgreSQL's, and
 		// their change feed (LISTEN) keeps this sidecar's Bloom filter and
 		// cache current: the probe watches it too.

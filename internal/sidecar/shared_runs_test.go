@@ -43,9 +43,15 @@ sweep:
 // fleet back-ends of cfg, with the sweep profile and one HMAC key.
 func fleetSidecars(t *testing.T, n int, cfg Config) []*Backend {
 	t.Helper()
+	return fleetSidecarsOn(t, n, cfg, sweepProfile)
+}
+
+// fleetSidecarsOn is fleetSidecars with the profile text given.
+func fleetSidecarsOn(t *testing.T, n int, cfg Config, profile string) []*Backend {
+	t.Helper()
 	dir := t.TempDir()
 	prof := filepath.Join(dir, "profile.yaml")
-	if err := os.WriteFile(prof, []byte(sweepProfile), 0o600); err != nil {
+	if err := os.WriteFile(prof, []byte(profile), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	key := filepath.Join(dir, "fleet-hmac.key")
