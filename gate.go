@@ -376,7 +376,11 @@ func (g *Gate) releaseOne(ctx context.Context, i int, id string) (err error) {
 
 // Release tells the Gate that the dial of an allowed decision was not placed, so
 // the capacity it reserved (frequency caps, segment counters) is given back. It
-// is idempotent. The release is recorded in the audit log as an Outcome.
+// is idempotent. The release is recorded in the audit log as an Outcome. Never
+// release a decision whose call was placed (one you report an outcome for): a
+// placed call counts against its caps whatever its outcome, and the Gate keeps
+// no per-decision state to refuse it (the sidecar refuses a Release after an
+// outcome it received).
 func (g *Gate) Release(ctx context.Context, d Decision) error {
 	if d.ID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}

@@ -208,6 +208,9 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 			return nil, err
 		}
 	}
+	// An outcome says the call was placed, even one the Gate cannot fully
+	// record: its capacity must not be released afterwards.
+	s.owners.notePlaced(o.DecisionID)
 	if err := s.gate.ReportOutcome(ctx, o); err != nil {
 		return nil, outcomeError(err)
 	}

@@ -37,13 +37,34 @@ const (
 // restart) cannot be released by a tenant-bound token: its capacity stays
 // reserved until its window passes, the safe side. Tokens without tenants
 // release any decision, as before. Safe for concurrent use.
+//
+// It also remembers the decisions an outcome was reported for (placed): a
+// placed call counts against its caps, so Release of such a decision is
+// refused (FailedPrecondition) whatever the token — a dialer that releases
+// every decision at hang-up would otherwise give back the capacity of calls
+// it made. This guard is per server and forgets with a restart or eviction
+// (a fleet may receive the outcome and the release on two sidecars); the
+// contract stays that Release is for dials that were not placed.
 type decisionOwners struct {
 	allowed *lru.Cache[string, string]
 	denied  *lru.Cache[string, string]
+	placed  *lru.Cache[string, struct{}]
 }
 
 func newDecisionOwners() *decisionOwners {
-	return &decisionOwners{allowed: newOwnerCache(maxDecisionOwners), denied: newOwnerCache(maxDeniedOwners)}
+	placed, err := lru.New[string, struct{}](maxDecisionOwners)
+	if err != nil {
+		panic(err) // constant positive size
+	}
+	return &decisionOwners{allowed: newOwnerCache(maxDecisionOwners), denied: newOwnerCache(maxDeniedOwners), placed: placed}
+}
+
+// notePlaced records that an outcome of decision id's call was reported:
+// the call was placed.
+func (o *decisionOwners) notePlaced(id string) {
+	if o != nil {
+		o.placed.Add(id, struct{}{})
+	}
 }
 
 // newOwnerCache returns an LRU of size decision ids and their tenants.
@@ -79,10 +100,15 @@ func (o *decisionOwners) tenant(id string) (string, bool) {
 	return o.denied.Get(id)
 }
 
-// mayRelease reports PermissionDenied when ctx's token is bound to tenants
-// and decision id is not a remembered decision of one of them (a denied
-// decision of its own reserved nothing; releasing it is harmless).
+// mayRelease reports FailedPrecondition for a decision an outcome was
+// reported for (its call was placed), and PermissionDenied when ctx's token
+// is bound to tenants and decision id is not a remembered decision of one of
+// them (a denied decision of its own reserved nothing; releasing it is
+// harmless).
 func (o *decisionOwners) mayRelease(ctx context.Context, id string) error {
+	if o != nil && o.placed.Contains(id) {
+		return status.Errorf(codes.FailedPrecondition, "decision_id: an outcome of this decision's call was reported, so the call was placed and counts against its caps; Release is only for a dial that was not placed (the capacity stays reserved)")
+	}
 	e, _ := ctx.Value(tokenKey{}).(*tokenEntry)
 	if e == nil || e.tenants == nil {
 		return nil

@@ -61,13 +61,17 @@ func TestTokenTenantsOutcomeOfUnboundOrDeniedDecision(t *testing.T) {
 			wantStatus(t, err, codes.PermissionDenied, "decision_id")
 		})
 	}
-	// The decision's own tenant still reports, and releases, its outcomes.
-	if _, err := e.gate.ReportOutcome(globex, &pb.ReportOutcomeRequest{DecisionId: byOps, Answered: true}); err != nil {
-		t.Errorf("globex reporting the outcome of its dial decided under ops's token: %v", err)
-	}
+	// The decision's own tenant still releases its decisions and reports
+	// their outcomes (Release first: once an outcome says the call was
+	// placed, Release is refused to every token).
 	if _, err := e.gate.Release(globex, &pb.ReleaseRequest{DecisionId: byOps}); err != nil {
 		t.Errorf("globex releasing its dial decided under ops's token: %v", err)
 	}
+	if _, err := e.gate.ReportOutcome(globex, &pb.ReportOutcomeRequest{DecisionId: byOps, Answered: true}); err != nil {
+		t.Errorf("globex reporting the outcome of its dial decided under ops's token: %v", err)
+	}
+	_, err = e.gate.Release(ops, &pb.ReleaseRequest{DecisionId: byOps})
+	wantStatus(t, err, codes.FailedPrecondition, "placed")
 }
 
 // TestDecisionOwnersDeniesDoNotEvictAllows: denied decisions are remembered

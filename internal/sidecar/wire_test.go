@@ -363,7 +363,13 @@ func TestWireOutcome(t *testing.T) {
 	if err != nil || rec.DecisionID != d.GetId() {
 		t.Fatalf("recording r-o = %+v, %v; want linked to %s", rec, err, d.GetId())
 	}
-	if _, err := e.gate.Release(ctx, &pb.ReleaseRequest{DecisionId: d.GetId()}); err != nil {
+	// The call was placed (its outcome is reported): releasing it would give
+	// back a placed call's capacity.
+	_, err = e.gate.Release(ctx, &pb.ReleaseRequest{DecisionId: d.GetId()})
+	wantCode(t, err, codes.FailedPrecondition, "placed")
+	// A dial never placed is released.
+	other := e.allowedCheck(t, "+8613900139402")
+	if _, err := e.gate.Release(ctx, &pb.ReleaseRequest{DecisionId: other.GetId()}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -58,6 +58,8 @@ type GateServiceClient interface {
 	CheckStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[CheckStreamRequest, CheckStreamResponse], error)
 	// Release tells the gate that an allowed dial was not placed, so the capacity
 	// it reserved (frequency caps, segment counters) is given back. Idempotent.
+	// A decision whose call was placed must not be released: after an outcome of
+	// it was reported to this server, Release is FAILED_PRECONDITION.
 	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision.
@@ -134,6 +136,8 @@ type GateServiceServer interface {
 	CheckStream(grpc.BidiStreamingServer[CheckStreamRequest, CheckStreamResponse]) error
 	// Release tells the gate that an allowed dial was not placed, so the capacity
 	// it reserved (frequency caps, segment counters) is given back. Idempotent.
+	// A decision whose call was placed must not be released: after an outcome of
+	// it was reported to this server, Release is FAILED_PRECONDITION.
 	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision.
