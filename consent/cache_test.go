@@ -196,11 +196,12 @@ func TestConcurrentRevokeAndCheck(t *testing.T) {
 	}
 }
 
-// A store whose revision goes backwards (restored from a backup, a Redis
-// failover to a lagging replica) must not leave the cache serving records the
-// store has since changed: a consent revoked after the restore gets a Seq at
-// or below the cache's revision, and the cache must still see it.
-func TestCacheRevisionGoesBackwards(t *testing.T) {
+// cacheThenRollback grants c-1 and two other consents (revision 3), has a
+// Check cache them with a dial allowed on c-1, then takes the store back to
+// revision 1 (only c-1 granted), as a restore or a failover to a lagging
+// replica does. what names the event in messages.
+func cacheThenRollback(t *testing.T, what string) (*fakeStore, *Check, dialgate.Dial) {
+	t.Helper()
 	ctx := context.Background()
 	s := newFakeStore()
 	mustAdd(t, s, goodRecord())
@@ -212,15 +213,25 @@ func TestCacheRevisionGoesBackwards(t *testing.T) {
 	c := mustCheck(t, cnConfig(), s)
 	d := marketing(t0.Add(time.Hour))
 	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
-		t.Fatalf("before the restore: %+v %v", rs, err)
+		t.Fatalf("before the %s: %+v %v", what, rs, err)
 	}
-	// Restore the store to its state at revision 1 (only c-1 granted).
+	// The store goes back to revision 1 (only c-1 granted).
 	s.mu.Lock()
 	s.events = s.events[:1]
 	delete(s.recs, "other-a")
 	delete(s.recs, "other-b")
 	s.rev.Store(1)
 	s.mu.Unlock()
+	return s, c, d
+}
+
+// A store whose revision goes backwards (restored from a backup, a Redis
+// failover to a lagging replica) must not leave the cache serving records the
+// store has since changed: a consent revoked after the restore gets a Seq at
+// or below the cache's revision, and the cache must still see it.
+func TestCacheRevisionGoesBackwards(t *testing.T) {
+	ctx := context.Background()
+	s, c, d := cacheThenRollback(t, "restore")
 	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(30*time.Minute), "call"); err != nil {
 		t.Fatal(err)
 	}
@@ -239,25 +250,8 @@ func TestCacheRevisionGoesBackwards(t *testing.T) {
 // allowing dials on it.
 func TestCacheHistoryDivergesPastRevision(t *testing.T) {
 	ctx := context.Background()
-	s := newFakeStore()
-	mustAdd(t, s, goodRecord())
-	for i, n := range []string{"+8613900139001", "+8613900139002"} {
-		r := goodRecord()
-		r.ID, r.Number = "other-"+string(rune('a'+i)), dialgate.MustParseNumber(n)
-		mustAdd(t, s, r)
-	}
-	c := mustCheck(t, cnConfig(), s)
-	d := marketing(t0.Add(time.Hour))
-	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
-		t.Fatalf("before the failover: %+v %v", rs, err)
-	}
-	// The store goes back to revision 1 (only c-1 granted) ...
-	s.mu.Lock()
-	s.events = s.events[:1]
-	delete(s.recs, "other-a")
-	delete(s.recs, "other-b")
-	s.rev.Store(1)
-	s.mu.Unlock()
+	s, c, d := cacheThenRollback(t, "failover")
+	// ... the store went back to revision 1 (only c-1 granted) ...
 	// ... and, before this process dials again, c-1 is revoked (Seq 2) and
 	// two other consents are granted (Seqs 3, 4): the revision is past the
 	// cache's 3 again.
