@@ -103,11 +103,10 @@ func TestRevokedRecordOfMalformedRecord(t *testing.T) {
 	}
 }
 
-// A record this build finds malformed (here: written by a newer build with a
-// capture method it does not know) that allows dials can be withdrawn, and
-// then denies.
-func TestRevokeMalformedStoredRecord(t *testing.T) {
-	ctx := context.Background()
+// storeWithMalformed returns a store holding one granted record this build
+// finds malformed (a capture method written by a newer build), put there
+// without validation, as a newer build would.
+func storeWithMalformed() (*fakeStore, Record) {
 	s := newFakeStore()
 	r := goodRecord()
 	r.Method = "sms_reply"
@@ -115,6 +114,15 @@ func TestRevokeMalformedStoredRecord(t *testing.T) {
 	s.recs[r.ID] = r
 	s.appendLocked(Event{Type: EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt})
 	s.mu.Unlock()
+	return s, r
+}
+
+// A record this build finds malformed (here: written by a newer build with a
+// capture method it does not know) that allows dials can be withdrawn, and
+// then denies.
+func TestRevokeMalformedStoredRecord(t *testing.T) {
+	ctx := context.Background()
+	s, r := storeWithMalformed()
 	c := mustCheck(t, cnConfig(), s)
 	d := marketing(t0.Add(time.Hour))
 	if _, err := s.RevokeConsent(ctx, r.ID, t0.Add(30*time.Minute), "call"); err != nil {
@@ -131,13 +139,7 @@ func TestRevokeMalformedStoredRecord(t *testing.T) {
 func TestMalformedStoredRecordDoesNotAllow(t *testing.T) {
 	for _, size := range []int{DefaultCacheSize, 0} {
 		ctx := context.Background()
-		s := newFakeStore()
-		r := goodRecord()
-		r.Method = "sms_reply"
-		s.mu.Lock()
-		s.recs[r.ID] = r
-		s.appendLocked(Event{Type: EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt})
-		s.mu.Unlock()
+		s, r := storeWithMalformed()
 		c := mustCheck(t, cnConfig(), s, WithCacheSize(size))
 		d := marketing(t0.Add(time.Hour))
 		for _, id := range []string{"", r.ID} {
