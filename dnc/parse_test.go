@@ -73,15 +73,7 @@ func TestParseList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got []string
-			var bad []int64
-			_, err := ParseList(strings.NewReader(tt.in), tt.opts, func(n dialgate.Number) error {
-				got = append(got, n.String())
-				return nil
-			}, func(e *LineError) error { bad = append(bad, e.Line); return nil })
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, got, bad := parseAll(t, tt.in, tt.opts)
 			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
 				t.Errorf("numbers %v, want %v", got, tt.want)
 			}
@@ -168,15 +160,7 @@ func TestParseListNeverDropsSilently(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got []string
-			var bad []int64
-			st, err := ParseList(strings.NewReader(tt.in), tt.opts, func(n dialgate.Number) error {
-				got = append(got, n.String())
-				return nil
-			}, func(e *LineError) error { bad = append(bad, e.Line); return nil })
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, got, bad := parseAll(t, tt.in, tt.opts)
 			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
 				t.Errorf("numbers %v, want %v", got, tt.want)
 			}
@@ -248,4 +232,20 @@ func FuzzParseList(f *testing.F) {
 			t.Fatalf("the number on the line after %q was not read", in)
 		}
 	})
+}
+
+// parseAll reads in with opts and returns the stats, the numbers read (as
+// E.164 text) and the lines reported malformed.
+func parseAll(t *testing.T, in string, opts ParseOptions) (ParseStats, []string, []int64) {
+	t.Helper()
+	var got []string
+	var bad []int64
+	st, err := ParseList(strings.NewReader(in), opts, func(n dialgate.Number) error {
+		got = append(got, n.String())
+		return nil
+	}, func(e *LineError) error { bad = append(bad, e.Line); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, got, bad
 }
