@@ -16,9 +16,6 @@ import (
 	"github.com/dialgate/dialgate/numbering"
 )
 
-// maxLineLen bounds one line of a list file.
-const maxLineLen = 4096
-
 // ParseOptions says how to read a number list. The zero value reads
 // international numbers ("+8613800138000" or "8613800138000"), one a line or in
 // the first column of a CSV file.
