@@ -59,7 +59,7 @@ func calendarWarnings(p *Profile, now time.Time) []Warning {
 	}
 	h := p.Schedule.Holidays
 	var cals []*schedule.Calendar
-	for _, name := range h.Calendars {
+	for _, name := range h.AllCalendars() {
 		if c, ok := schedule.CalendarByName(name); ok {
 			cals = append(cals, c)
 		}

@@ -265,8 +265,8 @@ func scheduleOverlayWarnings(b, p *schedule.Config, bn string) []Warning {
 		} else {
 			// calendars is a list: an overlay that sets it replaces it whole,
 			// and the holidays of a calendar left out become calling days.
-			for _, c := range h.Calendars {
-				if !slices.Contains(p.Holidays.Calendars, c) {
+			for _, c := range h.AllCalendars() {
+				if !slices.Contains(p.Holidays.AllCalendars(), c) {
 					warn("schedule.holidays", h.Cite, "calendar %s of base %s is not listed: calls are no longer forbidden on its holidays", c, bn)
 				}
 			}

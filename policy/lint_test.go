@@ -29,11 +29,14 @@ func TestLintCalendarCoverage(t *testing.T) {
 		{"fr, 61 days before 2028", load("fr"), "2027-11-01T12:00:00+01:00", nil},
 		{"fr, 60 days before 2028", load("fr"), "2027-11-02T12:00:00+01:00", []string{
 			"schedule.holidays.calendars: the holiday data of series fr ends on 2027-12-31, in 59 days (its last calendar is fr-2027); from 2028-01-01 every dial is denied (schedule.unavailable). Add the calendar fr-2028 and list it in the profile",
-			"series fr-alsace-moselle ends on 2027-12-31, in 59 days (its last calendar is fr-alsace-moselle-2027)"}},
-		{"fr, last day", load("fr"), "2027-12-31T23:00:00+01:00", []string{"series fr ends on 2027-12-31, today", "series fr-alsace-moselle ends on 2027-12-31, today"}},
+			"series fr-alsace-moselle ends on 2027-12-31, in 59 days (its last calendar is fr-alsace-moselle-2027)",
+			"series fr-590 ends on 2027-12-31", "series fr-594 ends", "series fr-596 ends", "series fr-262 ends"}},
+		{"fr, last day", load("fr"), "2027-12-31T23:00:00+01:00", []string{"series fr ends on 2027-12-31, today", "series fr-alsace-moselle ends on 2027-12-31, today",
+			"fr-590", "fr-594", "fr-596", "fr-262"}},
 		{"fr, ended", load("fr"), "2028-01-05T12:00:00+01:00", []string{
 			"series fr ended on 2027-12-31 (its last calendar is fr-2027); since 2028-01-01 every dial is denied",
-			"series fr-alsace-moselle ended on 2027-12-31 (its last calendar is fr-alsace-moselle-2027)"}},
+			"series fr-alsace-moselle ended on 2027-12-31 (its last calendar is fr-alsace-moselle-2027)",
+			"series fr-590 ended", "series fr-594 ended", "series fr-596 ended", "series fr-262 ended"}},
 		{"us-al, both series end", load("us-al"), "2027-12-04T12:00:00-06:00", []string{
 			"series us-federal ends on 2027-12-31, in 27 days (its last calendar is us-federal-2027)",
 			"series us-al ends on 2027-12-31, in 27 days (its last calendar is us-al-2027)"}},

@@ -176,6 +176,19 @@ func frAlsaceMoselle(y int) ruleSet {
 	return s
 }
 
+// frOverseas returns the rule of an overseas series: the commemorations of
+// the abolition of slavery of décret n° 83-1003 as amended, on fixed dates,
+// never moved.
+func frOverseas(days ...[2]int) func(int) ruleSet {
+	return func(y int) ruleSet {
+		s := ruleSet{}
+		for _, d := range days {
+			s.add(date(y, time.Month(d[0]), d[1]))
+		}
+		return s
+	}
+}
+
 // auNational: the seven national public holidays of the Telemarketing
 // Standard. New Year's Day, Australia Day, Christmas Day and Boxing Day on a
 // weekend are also listed on their substitute: the next weekday that is not
@@ -219,6 +232,13 @@ func TestCalendarsFollowTheirRules(t *testing.T) {
 	rules := map[string]func(int) ruleSet{
 		"us-federal": usFederal, "us-al": usAL, "us-la": usLA, "fr": fr, "au-national": auNational,
 		"fr-alsace-moselle": frAlsaceMoselle,
+		// Guadeloupe and Saint-Martin 27 May (Saint-Martin also 28 May since
+		// 2018), Saint-Barthélemy 9 October; Guyane 10 June; Martinique 22
+		// May; Mayotte 27 April, La Réunion 20 December.
+		"fr-590": frOverseas([2]int{5, 27}, [2]int{5, 28}, [2]int{10, 9}),
+		"fr-594": frOverseas([2]int{6, 10}),
+		"fr-596": frOverseas([2]int{5, 22}),
+		"fr-262": frOverseas([2]int{4, 27}, [2]int{12, 20}),
 	}
 	// Dates a published calendar differs from the rule by, on purpose, with why.
 	known := map[string]string{

@@ -19,6 +19,7 @@ func TestBuiltinCalendars(t *testing.T) {
 	want := map[string]int{ // number of dated entries
 		"cn-2026": 33 + 6, "us-federal-2026": 11, "us-al-2026": 15, "us-la-2026": 16,
 		"fr-2026": 11, "au-national-2026": 8, "fr-alsace-moselle-2026": 2, "fr-alsace-moselle-2027": 2,
+		"fr-590-2026": 3, "fr-594-2026": 1, "fr-596-2026": 1, "fr-262-2026": 2,
 		"us-federal-2027": 12, "us-al-2027": 18, "us-la-2027": 19, "fr-2027": 11, "au-national-2027": 9,
 	}
 	for name, n := range want {

@@ -186,7 +186,7 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 	if d.At.IsZero() {
 		return nil, nil, ErrNoInstant
 	}
-	p := w.p
+	p := w.p.forCallee(d.To)
 	if p.purposes != 0 && p.purposes&purposeBit(d.Purpose) == 0 {
 		return nil, nil, nil
 	}
@@ -285,7 +285,7 @@ func (w *WindowCheck) zoneUnknown(d dialgate.Dial) []dialgate.Reason {
 // calling time: inside a blackout covering the callee, outside the windows,
 // on a holiday or a date without holiday data, or several of these.
 func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dialgate.Reason {
-	p := w.p
+	p := w.p.forCallee(to)
 	var (
 		ev        []dialgate.Evidence
 		holidays  []string
@@ -389,9 +389,9 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dial
 // the callee to is in force, and false if there is none: none within horizonDays of t, or of the end of the last
 // blackout the search had to wait for.
 func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable, to dialgate.Number) (time.Time, bool) {
-	p := w.p
+	p := w.p.forCallee(to)
 	if len(p.blackouts) == 0 {
-		return w.nextInWindows(t, tabs)
+		return p.nextInWindows(t, tabs)
 	}
 	// Each pass leaves one more blackout behind for good: the instant only
 	// moves forward, and a blackout the window search lands in is passed by
@@ -399,7 +399,7 @@ func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable, to dialgate.
 	c := t
 	for range len(p.blackouts) + 1 {
 		c = p.afterBlackouts(c, to)
-		n, ok := w.nextInWindows(c, tabs)
+		n, ok := p.nextInWindows(c, tabs)
 		if !ok {
 			return time.Time{}, false
 		}
@@ -414,13 +414,13 @@ func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable, to dialgate.
 // nextInWindows returns the earliest instant ≥ t at which every clock allows
 // a call by its windows and holidays, and false if there is none within
 // horizonDays.
-func (w *WindowCheck) nextInWindows(t time.Time, tabs []*offsetTable) (time.Time, bool) {
+func (p *plan) nextInWindows(t time.Time, tabs []*offsetTable) (time.Time, bool) {
 	limit := t.Add(horizonDays * 24 * time.Hour)
 	c := t
 	for c.Before(limit) {
 		moved := false
 		for _, tab := range tabs {
-			n, ok := w.nextInZone(c, tab, limit)
+			n, ok := p.nextInZone(c, tab, limit)
 			if !ok {
 				return time.Time{}, false
 			}
@@ -439,8 +439,7 @@ func (w *WindowCheck) nextInWindows(t time.Time, tabs []*offsetTable) (time.Time
 // call. It takes the zone's offsets from tab, not from time.ZoneBounds, whose
 // end of the period spanning a leap year's 31 December can lie before the
 // instant asked (the search then went back to it for ever).
-func (w *WindowCheck) nextInZone(c time.Time, tab *offsetTable, limit time.Time) (time.Time, bool) {
-	p := w.p
+func (p *plan) nextInZone(c time.Time, tab *offsetTable, limit time.Time) (time.Time, bool) {
 	for c.Before(limit) {
 		off, end := tab.period(c.Unix())
 		s := c.Unix() + off

@@ -2,11 +2,14 @@ package schedule
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/decimal"
 )
 
 const (
@@ -105,6 +108,33 @@ type plan struct {
 	std     bool
 	stdZone string
 	stdTab  *offsetTable
+	// regional are the plans of the callees Holidays.Regional covers: this
+	// plan with the entry's holidays added. Empty in those plans.
+	regional []regionalPlan
+}
+
+// regionalPlan is the plan of the callees whose numbers start with one of
+// prefixes.
+type regionalPlan struct {
+	prefixes []e164Prefix
+	p        *plan
+}
+
+// forCallee returns the plan of callee n: the plan of the Holidays.Regional
+// entry whose prefix n's digits start with, or p. It does not allocate.
+func (p *plan) forCallee(n dialgate.Number) *plan {
+	if len(p.regional) == 0 {
+		return p
+	}
+	v, l := n.Uint64(), n.Len()
+	for i := range p.regional {
+		for _, x := range p.regional[i].prefixes {
+			if x.n <= l && v/decimal.Pow10[l-x.n] == x.v {
+				return p.regional[i].p
+			}
+		}
+	}
+	return p
 }
 
 // weekday returns the windows index of a local date: Monday = 0, with make-up
@@ -144,6 +174,7 @@ func purposeBit(p dialgate.Purpose) uint8 {
 // compileConfig validates c and builds its plan, resolving calendar names in cals.
 func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 	p := &plan{workdayAs: -1}
+	var regional []regionalDays
 	if len(c.Windows) == 0 {
 		return nil, cfgErr("windows", "missing (a profile must list its calling windows; use 00:00-24:00 for any hour)")
 	}
@@ -227,34 +258,14 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 			p.workdayAs = d
 		}
 		hol, work := map[int64]string{}, map[int64]string{}
-		for i, name := range h.Calendars {
-			cal, ok := cals[name]
-			if !ok {
-				return nil, cfgErr(fmt.Sprintf("holidays.calendars[%d]", i), "unknown calendar %q (built in: %s)", name, strings.Join(builtinNames(), ", "))
-			}
-			for _, d := range cal.Days {
-				n := dayNumber(d.Date)
-				label := d.Name + " (" + cal.Name + ")"
-				switch d.Kind {
-				case Holiday:
-					if prev, ok := hol[n]; ok {
-						label = prev + "; " + label
-					}
-					hol[n] = label
-				case Workday:
-					work[n] = label
-				}
-			}
+		if err := addCalendarDays(hol, work, h.Calendars, "holidays.calendars", cals); err != nil {
+			return nil, err
 		}
-		for n := range hol {
-			delete(work, n) // a holiday in any calendar wins over a make-up working day
+		p.setHolidays(h.Forbid, hol, work, h.Calendars, cals)
+		var err error
+		if regional, err = compileRegional(h, hol, work, cals); err != nil {
+			return nil, err
 		}
-		if h.Forbid {
-			p.holidays = newDaySet(hol)
-			p.covered, p.coverDesc = coverage(h.Calendars, cals)
-			p.needCover = true
-		}
-		p.workdays = newDaySet(work)
 	}
 	if cb := c.Callback; cb != nil {
 		switch age := time.Duration(cb.MaxTriggerAge); {
@@ -286,7 +297,110 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 		return nil, err
 	}
 	p.blackouts = bs
+	// The regional plans are this plan with their holidays: built once
+	// everything else is compiled.
+	for i := range regional {
+		v := *p
+		v.setHolidays(c.Holidays.Forbid, regional[i].hol, regional[i].work, regional[i].names, cals)
+		p.regional = append(p.regional, regionalPlan{prefixes: regional[i].prefixes, p: &v})
+	}
 	return p, nil
+}
+
+// addCalendarDays adds the days of the calendars names to the holidays hol
+// and make-up working days work (by day number, with their labels); field
+// names the list in errors.
+func addCalendarDays(hol, work map[int64]string, names []string, field string, cals map[string]*Calendar) error {
+	for i, name := range names {
+		cal, ok := cals[name]
+		if !ok {
+			return cfgErr(fmt.Sprintf("%s[%d]", field, i), "unknown calendar %q (built in: %s)", name, strings.Join(builtinNames(), ", "))
+		}
+		for _, d := range cal.Days {
+			n := dayNumber(d.Date)
+			label := d.Name + " (" + cal.Name + ")"
+			switch d.Kind {
+			case Holiday:
+				if prev, ok := hol[n]; ok {
+					label = prev + "; " + label
+				}
+				hol[n] = label
+			case Workday:
+				work[n] = label
+			}
+		}
+	}
+	return nil
+}
+
+// setHolidays sets p's holidays, coverage and make-up working days from the
+// days of the calendars names (a holiday in any calendar wins over a make-up
+// working day).
+func (p *plan) setHolidays(forbid bool, hol, work map[int64]string, names []string, cals map[string]*Calendar) {
+	work = maps.Clone(work)
+	for n := range hol {
+		delete(work, n)
+	}
+	if forbid {
+		p.holidays = newDaySet(hol)
+		p.covered, p.coverDesc = coverage(names, cals)
+		p.needCover = true
+	}
+	p.workdays = newDaySet(work)
+}
+
+// regionalDays is a compiled Holidays.Regional entry: its prefixes, and the
+// days and calendar names of its callees (the profile's and its own).
+type regionalDays struct {
+	prefixes  []e164Prefix
+	hol, work map[int64]string
+	names     []string
+}
+
+// compileRegional compiles h.Regional on top of the days hol and work of
+// h.Calendars.
+func compileRegional(h *Holidays, hol, work map[int64]string, cals map[string]*Calendar) ([]regionalDays, error) {
+	var out []regionalDays
+	type seenPrefix struct {
+		s    string
+		x    e164Prefix
+		i, j int
+	}
+	var seen []seenPrefix
+	for i, r := range h.Regional {
+		field := fmt.Sprintf("holidays.regional[%d]", i)
+		if len(r.Prefixes) == 0 {
+			return nil, cfgErr(field+".prefixes", "missing (the E.164 prefixes of the callees these holidays are for, e.g. \"+590\")")
+		}
+		if len(r.Calendars) == 0 {
+			return nil, cfgErr(field+".calendars", "missing (name at least one calendar)")
+		}
+		rd := regionalDays{hol: maps.Clone(hol), work: maps.Clone(work),
+			names: append(slices.Clip(h.Calendars), r.Calendars...)}
+		for j, ps := range r.Prefixes {
+			pf := fmt.Sprintf("%s.prefixes[%d]", field, j)
+			x, err := parsePrefix(ps)
+			if err != nil {
+				return nil, cfgErr(pf, "%v", err)
+			}
+			for _, o := range seen {
+				short, long := o.x, x
+				if long.n < short.n {
+					short, long = long, short
+				}
+				if long.v/decimal.Pow10[long.n-short.n] == short.v {
+					return nil, cfgErr(pf, "%q overlaps holidays.regional[%d].prefixes[%d] %q: a callee must have at most one entry (merge their calendars)", ps, o.i, o.j, o.s)
+				}
+			}
+			seen = append(seen, seenPrefix{s: ps, x: x, i: i, j: j})
+			rd.prefixes = append(rd.prefixes, x)
+		}
+		if err := addCalendarDays(rd.hol, rd.work, r.Calendars, field+".calendars", cals); err != nil {
+			return nil, err
+		}
+		out = append(out, rd)
+	}
+	return out, nil
 }
 
 // coverage returns the dates of the years every series of the named

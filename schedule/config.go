@@ -3,6 +3,7 @@ package schedule
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,6 +153,14 @@ type Holidays struct {
 	// different series must each cover the year ([us-federal-2027, us-al-2026]
 	// covers no year). Any other date is denied with schedule.unavailable.
 	Calendars []string `json:"calendars"`
+	// Regional are holidays of part of the callees: those whose E.164 number
+	// starts with one of an entry's Prefixes (an overseas department's
+	// country code). For such a callee the entry's calendars count on top of
+	// Calendars, under the same Forbid and coverage rules: a regional series
+	// that has ended denies those callees with schedule.unavailable. No
+	// prefix of one entry may start with a prefix of another, so at most one
+	// entry applies to a callee.
+	Regional []RegionalHolidays `json:"regional,omitempty"`
 	// MakeupWorkdaysAs names the weekday ("mon" … "sun") whose windows apply on
 	// the calendars' make-up working days (调休: a weekend day worked in
 	// exchange for a holiday). Empty means make-up working days keep the
@@ -159,6 +168,36 @@ type Holidays struct {
 	MakeupWorkdaysAs string `json:"makeup_workdays_as,omitempty"`
 	// Cite says where the holiday rule comes from. Required.
 	Cite dialgate.Citation `json:"cite"`
+}
+
+// AllCalendars returns the names of Calendars and of every Regional entry's
+// calendars, each once, in that order: what the profile's holiday data is
+// made of (for coverage warnings and gauges).
+func (h *Holidays) AllCalendars() []string {
+	if h == nil {
+		return nil
+	}
+	out := slices.Clone(h.Calendars)
+	for _, r := range h.Regional {
+		for _, c := range r.Calendars {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// RegionalHolidays are the holiday calendars of the callees whose numbers
+// start with one of Prefixes (see Holidays.Regional).
+//
+// The zero RegionalHolidays is not valid: it names no prefix and no calendar.
+type RegionalHolidays struct {
+	// Prefixes are E.164 prefixes, "+" and 1–15 digits ("+590", "+262").
+	// Required.
+	Prefixes []string `json:"prefixes"`
+	// Calendars names the calendars of those callees. Required.
+	Calendars []string `json:"calendars"`
 }
 
 // Callback is the instant-callback exemption: a dial of purpose callback whose

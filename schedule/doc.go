@@ -47,7 +47,8 @@
 // embedded in the package, each with its source — cn-2026 (statutory holidays
 // and make-up working days, 调休), us-federal-2026 and -2027, us-al-2026 and
 // -2027, us-la-2026 and -2027, fr-2026 and -2027, fr-alsace-moselle-2026 and -2027 (Alsace-Moselle's
-// Good Friday and 26 December), au-national-2026 and -2027 —
+// Good Friday and 26 December), fr-590, fr-594, fr-596 and fr-262 (the
+// overseas days, for Holidays.Regional), au-national-2026 and -2027 —
 // and more given with [WithCalendars]. There is no cn-2027: China's 2027
 // holidays are set by a State Council notice, not by a rule, and are added
 // when it is published. A profile

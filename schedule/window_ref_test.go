@@ -60,7 +60,6 @@ func TestWindowsMatchNaiveReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := &WindowCheck{p: p}
 		for zi := range zones {
 			for _, set := range [][]string{{zones[zi]}, {zones[zi], zones[(zi+3)%len(zones)]}} {
 				var locs []*time.Location
@@ -86,7 +85,7 @@ func TestWindowsMatchNaiveReference(t *testing.T) {
 					if want := refAllowed(p, at, locs); got != want {
 						t.Errorf("config %d, zones %v, at %v: allowed %v, want %v", ci, set, at, got, want)
 					}
-					gn, gok := w.nextInWindows(at, zp.clocks)
+					gn, gok := p.nextInWindows(at, zp.clocks)
 					if wn, wok := refNext(p, at, locs); wok && (!gok || !gn.Equal(wn)) {
 						t.Errorf("config %d, zones %v, at %v: next %v (%v), want %v", ci, set, at, gn, gok, wn)
 					}

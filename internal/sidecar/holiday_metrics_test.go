@@ -36,9 +36,9 @@ func TestHolidayDataLeft(t *testing.T) {
 		profile, now string
 		want         []HolidayDataLeft
 	}{
-		{"fr", "2026-12-04T10:00:00+01:00", []HolidayDataLeft{{"fr", 392}, {"fr-alsace-moselle", 392}}},
-		{"fr", "2027-12-31T10:00:00+01:00", []HolidayDataLeft{{"fr", 0}, {"fr-alsace-moselle", 0}}},
-		{"fr", "2028-01-05T10:00:00+01:00", []HolidayDataLeft{{"fr", -5}, {"fr-alsace-moselle", -5}}},
+		{"fr", "2026-12-04T10:00:00+01:00", []HolidayDataLeft{{"fr", 392}, {"fr-alsace-moselle", 392}, {"fr-590", 392}, {"fr-594", 392}, {"fr-596", 392}, {"fr-262", 392}}},
+		{"fr", "2027-12-31T10:00:00+01:00", []HolidayDataLeft{{"fr", 0}, {"fr-alsace-moselle", 0}, {"fr-590", 0}, {"fr-594", 0}, {"fr-596", 0}, {"fr-262", 0}}},
+		{"fr", "2028-01-05T10:00:00+01:00", []HolidayDataLeft{{"fr", -5}, {"fr-alsace-moselle", -5}, {"fr-590", -5}, {"fr-594", -5}, {"fr-596", -5}, {"fr-262", -5}}},
 		{"cn", "2026-12-04T10:00:00+08:00", []HolidayDataLeft{{"cn", 27}}},
 		{"cn", "2027-01-04T10:00:00+08:00", []HolidayDataLeft{{"cn", -4}}},
 		{"us-al", "2026-12-04T10:00:00-06:00", []HolidayDataLeft{{"us-federal", 392}, {"us-al", 392}}},

@@ -232,7 +232,7 @@ func holidayDataLeft(prof *policy.Profile) func(time.Time) []HolidayDataLeft {
 		return nil
 	}
 	var cals []*schedule.Calendar
-	for _, name := range prof.Schedule.Holidays.Calendars {
+	for _, name := range prof.Schedule.Holidays.AllCalendars() {
 		if c, ok := schedule.CalendarByName(name); ok {
 			cals = append(cals, c)
 		}
