@@ -63,6 +63,9 @@ func explainSchedule(c *schedule.Config) []Rule {
 		} else {
 			text += " do not forbid calls"
 		}
+		for _, r := range h.Regional {
+			text += "; for callees " + strings.Join(r.Prefixes, ", ") + " also " + strings.Join(r.Calendars, ", ")
+		}
 		if h.MakeupWorkdaysAs != "" {
 			text += "; make-up working days use the windows of " + h.MakeupWorkdaysAs
 		}
