@@ -76,8 +76,8 @@ same DIR: the store is locked to one process). Otherwise it decides
 on an empty in-memory store — no stored lists, consents or counters — and says
 so on stderr; it never creates the store. Such a decision fails closed: an
 allow exits 1 unless --what-if says you only want to know what the rules
-themselves say. --what-if with a store (or a fleet's Redis) is refused (exit
-2): the decision would reserve capacity and be recorded.
+themselves say. --what-if with a store (or a fleet's Redis or PostgreSQL) is
+refused (exit 2): the decision would reserve capacity and be recorded.
 
 Fleets: with --config (the YAML of dialgate serve) check decides as that
 config's sidecar would: under its profile (a different --profile is refused),
@@ -280,9 +280,10 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 			return deps, nil, false, failErr(fmt.Errorf("--config: %w", err))
 		}
 		close = func() error { return errors.Join(closeShared(), st.Close()) }
-		// Counters shared through Redis are the fleet's: the decision is
-		// real even without a local store.
-		ephemeral = ephemeral && fleet.Redis == ""
+		// Counters and sweep runs shared through Redis, or through
+		// PostgreSQL without Redis, are the fleet's: the decision is real
+		// (it reserves and records there) even without a local store.
+		ephemeral = ephemeral && fleet.Redis == "" && fleet.Postgres == ""
 	}
 	return deps, close, ephemeral, nil
 }
@@ -290,7 +291,7 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 // storeState is what check reads when --data holds no store: each kind of
 // state the local store would hold, and whether the fleet of --config
 // shares it (Redis: do-not-call entries, counters, consents; PostgreSQL:
-// do-not-call entries, consents).
+// do-not-call entries, consents, and counters without Redis).
 type storeState []struct {
 	plural, singular string
 	shared           bool
@@ -306,7 +307,7 @@ func noStoreState(fleet *sidecar.Config) storeState {
 	return storeState{
 		{"do-not-call lists", "do-not-call list", redis || pg},
 		{"consents", "consent", redis || pg},
-		{"counters", "counter", redis},
+		{"counters", "counter", redis || pg},
 	}
 }
 
