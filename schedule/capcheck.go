@@ -299,8 +299,7 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 	if perSubject(p.cap.Per) && o.Dial.Subject == "" {
 		return &dialgate.FieldError{Field: "dial.subject", Problem: "missing; the pause after " + p.pause.event + " (" + p.desc + ") needs the matter the call was about", Err: dialgate.ErrInvalidOutcome}
 	}
-	var buf [32]byte
-	key := "frequency|" + c.scopeHash(o.Dial, p.cap.Per, &buf) + p.suffix
+	key := c.counterKey(o.Dial, p.cap.Per, p.suffix)
 	_, _, err := c.counters.Reserve(ctx, p.pause.record+o.DecisionID+"|"+key, o.At,
 		[]storage.Limit{{Key: key, Window: p.cap.Window.Std(), Max: pauseRecordMax}})
 	if err != nil {
@@ -318,8 +317,8 @@ func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule) {
 	limits := make([]storage.Limit, 0, n)
 	rules := make([]*capRule, 0, n)
 	var (
-		hashes [3]string // by scope: callee, subject, callee_subject
-		buf    [32]byte
+		hashes [3][32]byte // hex, by scope: callee, subject, callee_subject
+		hashed [3]bool
 	)
 	add := func(r *capRule, max int, checkOnly bool) {
 		key := ""
@@ -327,10 +326,10 @@ func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule) {
 			key = limits[n-1].Key // same counter as the previous cap
 		} else {
 			si := scopeIndex(r.cap.Per)
-			if hashes[si] == "" {
-				hashes[si] = c.scopeHash(d, r.cap.Per, &buf)
+			if !hashed[si] {
+				hashes[si], hashed[si] = c.scopeHash(d, r.cap.Per), true
 			}
-			key = "frequency|" + hashes[si] + r.suffix
+			key = "frequency|" + string(hashes[si][:]) + r.suffix // one allocation
 		}
 		limits = append(limits, storage.Limit{Key: key, Window: r.cap.Window.Std(), Max: max, CheckOnly: checkOnly})
 		rules = append(rules, r)
@@ -385,10 +384,10 @@ func scopeIndex(s CapScope) int {
 	return 0
 }
 
-// scopeHash returns the hex keyed hash naming whose calls a rule of scope per
+// scopeHash returns the hex keyed hash (32 digits) naming whose calls a rule of scope per
 // counts for d. A dial without a Subject falls back to the callee. Fields are
 // separated by NUL (Dial.Validate forbids control characters in them).
-func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope, buf *[32]byte) string {
+func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope) (out [32]byte) {
 	var in [160]byte
 	msg := in[:0]
 	switch {
@@ -409,9 +408,18 @@ func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope, buf *[32]byte) strin
 	h := c.hashers.Get().(hash.Hash)
 	h.Reset()
 	h.Write(msg)
+	var buf [sha256.Size]byte
 	sum := h.Sum(buf[:0])
 	c.hashers.Put(h)
-	return hex.EncodeToString(sum[:16])
+	hex.Encode(out[:], sum[:16])
+	return out
+}
+
+// counterKey returns the counter key of the rule with suffix whose scope is
+// per, for dial d.
+func (c *CapCheck) counterKey(d dialgate.Dial, per CapScope, suffix string) string {
+	h := c.scopeHash(d, per)
+	return "frequency|" + string(h[:]) + suffix
 }
 
 // reasons turns exceeded usages into frequency.capped reasons.
