@@ -3,6 +3,8 @@ package schedule_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -254,6 +256,9 @@ func TestCounterHistoryConcurrent(t *testing.T) {
 func TestNextCounterHistory(t *testing.T) {
 	c30, c60 := capsOf(oneCap(1, 30*day)), capsOf(oneCap(1, 60*day))
 	h := history(t, c30, c60, start)
+	if keys, err := schedule.CounterKeys(c60); err != nil || !slices.Equal(keys, h.Keys) {
+		t.Fatalf("CounterKeys = %+v, %v, want %+v", keys, err, h.Keys)
+	}
 	later, err := schedule.NextCounterHistory(h, c60, start.Add(59*day))
 	if err != nil || len(later.Transitions) != 1 || !later.Transitions[0].Since.Equal(start) {
 		t.Fatalf("a day before Until: %+v, %v", later, err)
@@ -301,4 +306,23 @@ func TestCounterHistoryInvalid(t *testing.T) {
 	if _, err := schedule.NextCounterHistory(h2, c60, start); !errors.Is(err, schedule.ErrInvalidCaps) || !strings.Contains(err.Error(), "prev.transitions[0].since") {
 		t.Errorf("NextCounterHistory with a bad prev: %v", err)
 	}
+}
+
+// A caller keeps the history between runs: the first run carries nothing,
+// a run whose configuration lengthened a window carries the earlier key.
+func ExampleNextCounterHistory() {
+	cite := dialgate.Citation{Source: dialgate.SourceConvention, Ref: "example"}
+	before := schedule.CapsConfig{Caps: []schedule.Cap{{Count: 1, Window: dialgate.Duration(30 * 24 * time.Hour), Cite: cite}}}
+	after := schedule.CapsConfig{Caps: []schedule.Cap{{Count: 1, Window: dialgate.Duration(60 * 24 * time.Hour), Cite: cite}}}
+	first := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	h, _ := schedule.NextCounterHistory(schedule.CounterHistory{}, before, first) // kept (e.g. in a file)
+	h, _ = schedule.NextCounterHistory(h, after, first.Add(24*time.Hour))         // the next start
+	for _, t := range h.Transitions {
+		fmt.Println(t.From.Suffix, "carried until", t.Until(after).Format(time.DateOnly))
+	}
+	caps, err := schedule.NewCapCheck(after, memstore.New(), schedule.WithCounterHistory(h))
+	fmt.Println(caps != nil, err)
+	// Output:
+	// |cap|callee||30d carried until 2027-01-31
+	// true <nil>
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate/policy"
@@ -67,9 +68,12 @@ func counterHistory(data string, prof *policy.Profile, now time.Time, log *slog.
 	for _, t := range next.Transitions {
 		attrs := []any{"profile", prof.Name, "earlier_key", t.From.Suffix, "since", t.Since.UTC().Format(time.RFC3339),
 			"until", t.Until(cfg).UTC().Format(time.RFC3339)}
-		if t.Since.Equal(now) {
+		switch {
+		case !carriedInto(t.From.Suffix, next.Keys):
+			log.Info("sidecar: an earlier frequency rule has no successor in the profile (removed, or its scope or purposes changed): its counts are not carried", attrs...)
+		case t.Since.Equal(now):
 			log.Warn("sidecar: a frequency rule's window changed: the calls and outcomes counted under its earlier counter key keep counting until the given time", attrs...)
-		} else {
+		default:
 			log.Info("sidecar: still carrying the counts of an earlier frequency window", attrs...)
 		}
 	}
@@ -84,6 +88,18 @@ func counterHistory(data string, prof *policy.Profile, now time.Time, log *slog.
 		return nil
 	}
 	return next, write, nil
+}
+
+// carriedInto reports whether one of keys has the kind, scope and purposes
+// of the earlier key suffix (all but its window), so that it carries it.
+func carriedInto(suffix string, keys []schedule.CounterKey) bool {
+	group := suffix[:max(strings.LastIndexByte(suffix, '|'), 0)]
+	for _, k := range keys {
+		if k.Suffix != suffix && strings.HasPrefix(k.Suffix, group+"|") && strings.LastIndexByte(k.Suffix, '|') == len(group) {
+			return true
+		}
+	}
+	return false
 }
 
 // writeAtomic replaces path with b (mode 0600), durably: a temporary file

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/schedule"
 )
 
 // windowProfile caps every callee at one call in the given window.
@@ -91,5 +92,22 @@ func TestCounterHistoryDamagedFile(t *testing.T) {
 	_, err = openWithProfile(t, data, windowProfile("60d"), &log)
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Open with a damaged %s: %v, want an error naming it", CounterHistoryFile, err)
+	}
+}
+
+// carriedInto matches an earlier key with a key of the same kind, scope and
+// purposes only.
+func TestCarriedInto(t *testing.T) {
+	keys := []schedule.CounterKey{{Suffix: "|cap|callee|marketing|60d"}, {Suffix: "|pause_abandoned|callee||4d"}}
+	for suffix, want := range map[string]bool{
+		"|cap|callee|marketing|30d":   true,
+		"|cap|callee||30d":            false,
+		"|cap|callee|marketing,x|30d": false,
+		"|pause_abandoned|callee||3d": true,
+		"|pause|callee||3d":           false,
+	} {
+		if got := carriedInto(suffix, keys); got != want {
+			t.Errorf("carriedInto(%q) = %v, want %v", suffix, got, want)
+		}
 	}
 }
