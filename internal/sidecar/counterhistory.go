@@ -31,40 +31,58 @@ type counterHistoryDoc struct {
 	schedule.CounterHistory
 }
 
-// counterHistory reads the counter history of the data directory data, turns
-// it into the history of prof's frequency rules started at now
-// (schedule.NextCounterHistory) and logs the rules whose earlier counts are
-// carried. The returned function writes that history back, atomically; Open
-// calls it once everything else has started. A missing file (a first start,
-// or a data directory from an earlier build) carries nothing; a damaged one
-// is an error naming it (deleting it starts without carrying).
-func counterHistory(data string, prof *policy.Profile, now time.Time, log *slog.Logger) (schedule.CounterHistory, func() error, error) {
+// LoadCounterHistory returns the counter history of prof's frequency rules
+// started at now (schedule.NextCounterHistory) from the one kept in the data
+// directory data (CounterHistoryFile), without writing it: what a decision
+// made on data outside `dialgate serve` (dialgate check) carries. A missing
+// file carries nothing (found reports false); a damaged one is an error
+// naming it.
+func LoadCounterHistory(data string, prof *policy.Profile, now time.Time) (h schedule.CounterHistory, found bool, err error) {
 	path := filepath.Join(data, CounterHistoryFile)
 	var prev counterHistoryDoc
 	b, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		log.Info("sidecar: no counter history yet: a frequency window changed before this start is not carried", "file", path)
 	case err != nil:
-		return schedule.CounterHistory{}, nil, fmt.Errorf("counter history: %w", err)
+		return schedule.CounterHistory{}, false, fmt.Errorf("counter history: %w", err)
 	default:
+		found = true
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&prev); err != nil {
-			return schedule.CounterHistory{}, nil, fmt.Errorf("counter history %s: %w (delete it to start without carrying the counts of changed frequency windows)", path, err)
+			return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: %w (delete it to start without carrying the counts of changed frequency windows)", path, err)
 		}
 		if prev.Version != counterHistoryVersion {
-			return schedule.CounterHistory{}, nil, fmt.Errorf("counter history %s: version %d, want %d", path, prev.Version, counterHistoryVersion)
+			return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: version %d, want %d", path, prev.Version, counterHistoryVersion)
 		}
 	}
-	var cfg schedule.CapsConfig
-	if prof.Frequency != nil {
-		cfg = *prof.Frequency
-	}
-	next, err := schedule.NextCounterHistory(prev.CounterHistory, cfg, now)
+	next, err := schedule.NextCounterHistory(prev.CounterHistory, frequencyOf(prof), now)
 	if err != nil {
-		return schedule.CounterHistory{}, nil, fmt.Errorf("counter history %s: %w", path, err)
+		return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: %w", path, err)
 	}
+	return next, found, nil
+}
+
+func frequencyOf(prof *policy.Profile) schedule.CapsConfig {
+	if prof.Frequency != nil {
+		return *prof.Frequency
+	}
+	return schedule.CapsConfig{}
+}
+
+// counterHistory is LoadCounterHistory that logs the rules whose earlier
+// counts are carried and returns, with the history, the function that writes
+// it back, atomically; Open calls it once everything else has started.
+func counterHistory(data string, prof *policy.Profile, now time.Time, log *slog.Logger) (schedule.CounterHistory, func() error, error) {
+	path := filepath.Join(data, CounterHistoryFile)
+	next, found, err := LoadCounterHistory(data, prof, now)
+	if err != nil {
+		return schedule.CounterHistory{}, nil, err
+	}
+	if !found {
+		log.Info("sidecar: no counter history yet: a frequency window changed before this start is not carried", "file", path)
+	}
+	cfg := frequencyOf(prof)
 	for _, t := range next.Transitions {
 		attrs := []any{"profile", prof.Name, "earlier_key", t.From.Suffix, "since", t.Since.UTC().Format(time.RFC3339),
 			"until", t.Until(cfg).UTC().Format(time.RFC3339)}
