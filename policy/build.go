@@ -10,6 +10,7 @@ import (
 	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -51,6 +52,12 @@ type Deps struct {
 	Ledger callerid.Store
 	// Consents keeps consent records (consent section).
 	Consents consent.Store
+	// CounterHistory, when set, is the frequency section's counter history
+	// (schedule.NextCounterHistory for the profile's Frequency), given to
+	// the frequency check with schedule.WithCounterHistory so that a changed
+	// rule window keeps the calls and outcomes already counted. Nil: a
+	// changed longest window starts its counter empty.
+	CounterHistory *schedule.CounterHistory
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it

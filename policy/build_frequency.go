@@ -20,6 +20,9 @@ func frequencySection() section {
 			if deps.HashKey != nil {
 				opts = append(opts, schedule.WithCapHashKey(deps.HashKey))
 			}
+			if deps.CounterHistory != nil {
+				opts = append(opts, schedule.WithCounterHistory(*deps.CounterHistory))
+			}
 			c, err := schedule.NewCapCheck(*p.Frequency, deps.Counters, opts...)
 			if err != nil {
 				return nil, err

@@ -28,7 +28,8 @@ const DefaultCapHashKey = "dialgate.frequency.v1"
 type CapOption func(*capOptions) error
 
 type capOptions struct {
-	key []byte
+	key     []byte
+	history *CounterHistory
 }
 
 // WithCapHashKey sets the secret HMAC-SHA-256 key that turns callee numbers
@@ -66,18 +67,23 @@ func WithCapHashKey(key []byte) CapOption {
 // counted under each cap's window — so that a reservation writes once however
 // many caps apply, and changing a cap's count, or the window of a cap that is
 // not the longest of its scope and purposes, keeps its history. The key names
-// the longest window counted under it (see NewCapCheck), so changing that
-// window — lengthening cn's 30 days, adding a longer cap of the same scope and
-// purposes, or changing a pause's window — starts the key's counting afresh,
-// as changing a cap's scope or purposes does: the calls and outcomes already
-// counted no longer count.
+// the longest window counted under it (see NewCapCheck), so that a check with
+// shorter windows sharing the store never prunes a longer cap's history.
+// Changing that window — lengthening cn's 30 days, adding a longer cap of the
+// same scope and purposes, or changing a pause's window — therefore moves the
+// rule to a new, empty key. Without WithCounterHistory the calls and outcomes
+// counted under the old key then no longer count; with it (as `dialgate
+// serve` does) they keep counting until they have left every window that can
+// count them (see CounterTransition). Changing a rule's scope or purposes
+// starts its counting afresh either way.
 //
 // A CapCheck is safe for concurrent use. Create it with NewCapCheck.
 type CapCheck struct {
-	caps     []capRule
-	pauses   []capRule // kind != nil
-	counters storage.Counters
-	hashers  sync.Pool
+	caps      []capRule
+	pauses    []capRule // kind != nil
+	counters  storage.Counters
+	hashers   sync.Pool
+	maxLimits int // the most limits a dial can have: caps, pauses and carried rules
 }
 
 type capRule struct {
@@ -85,10 +91,37 @@ type capRule struct {
 	suffix string
 	desc   string
 	pause  *pauseKind // nil for a cap
+	// carries are the counter keys of earlier configurations whose counts
+	// this rule's group carries (WithCounterHistory); set on the last cap of
+	// a group sharing a key, and on a pause.
+	carries []carry
+	// primary is, for a rule counting under an earlier configuration's key
+	// (in carry.rules), the rule it stands for; its usage is merged into the
+	// primary's. Nil otherwise.
+	primary *capRule
+	// horizon marks the carried limit that only keeps the earlier key's
+	// pruning window (never exceeded, never reported).
+	horizon bool
+}
+
+// carry is one CounterTransition as the check applies it.
+type carry struct {
+	suffix string    // the earlier key's suffix
+	until  time.Time // dials and outcomes before it carry
+	// rules are the limits a dial adds under the earlier key: for a cap
+	// group, a copy of each cap of the group (recorded, so that the earlier
+	// key keeps the whole history) and, when the earlier key was pruned past
+	// every window of the group, a horizon rule with that window; for a
+	// pause, the pause as a check-only limit.
+	rules []capRule
+	// record is, for a pause, the window an outcome is recorded with under
+	// the earlier key (the longer of its own and the pause's).
+	record time.Duration
 }
 
 // pauseRecordMax is the Max used when recording an outcome for a pause:
-// recording never fails for lack of room.
+// recording never fails for lack of room. The horizon limit of a carried
+// counter key uses it too.
 const pauseRecordMax = 1 << 30
 
 // NewCapCheck validates cfg and returns the check, counting in counters.
@@ -110,40 +143,60 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 	}
 	c := &CapCheck{counters: counters}
 	c.hashers.New = func() any { return hmac.New(sha256.New, o.key) }
+	c.caps, c.pauses = capRules(&cfg)
+	if o.history != nil {
+		if err := c.carry(*o.history); err != nil {
+			return nil, err
+		}
+	}
+	c.maxLimits = len(c.caps) + len(c.pauses)
+	for _, rs := range [][]capRule{c.caps, c.pauses} {
+		for i := range rs {
+			for _, cr := range rs[i].carries {
+				c.maxLimits += len(cr.rules)
+			}
+		}
+	}
+	return c, nil
+}
+
+// capRules returns cfg's caps, grouped by counter key, and pauses, each with
+// its counter key suffix.
+func capRules(cfg *CapsConfig) (caps, pauses []capRule) {
 	for _, cp := range cfg.Caps {
-		c.caps = append(c.caps, capRule{cap: cp, suffix: ruleSuffix("cap", cp.Per, cp.Purposes), desc: cp.String()})
+		caps = append(caps, capRule{cap: cp, suffix: ruleSuffix("cap", cp.Per, cp.Purposes), desc: cp.String()})
 	}
 	// Keep caps that share a counter key next to each other (stable, by first
 	// appearance), so that their limits are adjacent and the key is built once.
 	first := map[string]int{}
-	for i, r := range c.caps {
+	for i, r := range caps {
 		if _, ok := first[r.suffix]; !ok {
 			first[r.suffix] = i
 		}
 	}
-	slices.SortStableFunc(c.caps, func(a, b capRule) int { return first[a.suffix] - first[b.suffix] })
+	slices.SortStableFunc(caps, func(a, b capRule) int { return first[a.suffix] - first[b.suffix] })
 	// A counter key's entries are pruned past the longest window used with it
 	// (storage.Counters). Name that window in the key, so that a Gate with
 	// shorter windows sharing the store (another profile, an older config) can
 	// never prune the history a longer cap still counts.
 	longest := map[string]dialgate.Duration{}
-	for _, r := range c.caps {
+	for _, r := range caps {
 		longest[r.suffix] = max(longest[r.suffix], r.cap.Window)
 	}
-	for i := range c.caps {
-		c.caps[i].suffix += "|" + windowString(longest[c.caps[i].suffix])
+	for i := range caps {
+		caps[i].suffix += "|" + windowString(longest[caps[i].suffix])
 	}
 	for _, k := range pauseKinds() {
-		p := k.get(&cfg)
+		p := k.get(cfg)
 		if p == nil {
 			continue
 		}
 		cp := Cap{Window: p.Window, Purposes: p.Purposes, Per: p.Per, Cite: p.Cite}
-		c.pauses = append(c.pauses, capRule{cap: cp, pause: &k,
+		pauses = append(pauses, capRule{cap: cp, pause: &k,
 			suffix: ruleSuffix(k.kind, p.Per, p.Purposes) + "|" + windowString(p.Window),
 			desc:   "no call within " + windowString(p.Window) + " after " + k.event + ", per " + string(scopeOrDefault(p.Per))})
 	}
-	return c, nil
+	return caps, pauses
 }
 
 // ruleSuffix names a rule in counter keys by what its counting depends on.
@@ -193,7 +246,7 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 	}
 	ev := make([]dialgate.Evidence, 0, len(us))
 	for i, u := range us {
-		if rules[i].pause != nil {
+		if r := rules[i]; r.pause != nil || r.primary != nil || r.horizon {
 			continue
 		}
 		ev = append(ev, dialgate.Evidence{Key: "frequency.seen", Value: strconv.Itoa(u.Count) + " of " + rules[i].desc})
@@ -299,9 +352,18 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 	if perSubject(p.cap.Per) && o.Dial.Subject == "" {
 		return &dialgate.FieldError{Field: "dial.subject", Problem: "missing; the pause after " + p.pause.event + " (" + p.desc + ") needs the matter the call was about", Err: dialgate.ErrInvalidOutcome}
 	}
-	key := c.counterKey(o.Dial, p.cap.Per, p.suffix)
-	_, _, err := c.counters.Reserve(ctx, p.pause.record+o.DecisionID+"|"+key, o.At,
-		[]storage.Limit{{Key: key, Window: p.cap.Window.Std(), Max: pauseRecordMax}})
+	hash := c.scopeHash(o.Dial, p.cap.Per)
+	key := "frequency|" + string(hash[:]) + p.suffix
+	limits := []storage.Limit{{Key: key, Window: p.cap.Window.Std(), Max: pauseRecordMax}}
+	// While an earlier configuration's key of this pause is carried, the
+	// outcome is recorded under it too, in the same reservation, so that the
+	// hosts and checks still counting under it see it.
+	for i := range p.carries {
+		if cr := &p.carries[i]; o.At.Before(cr.until) {
+			limits = append(limits, storage.Limit{Key: "frequency|" + string(hash[:]) + cr.suffix, Window: cr.record, Max: pauseRecordMax})
+		}
+	}
+	_, _, err := c.counters.Reserve(ctx, p.pause.record+o.DecisionID+"|"+key, o.At, limits)
 	if err != nil {
 		return fmt.Errorf("frequency: record %s: %w", p.pause.event, err)
 	}
@@ -311,9 +373,12 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 // limits returns the limits of the rules that apply to d, and the rules; the
 // pauses (those that apply) come last, as check-only limits: Usage reports on
 // them like on any limit, Reserve checks them without recording them (only
-// ObserveOutcome records under a pause key).
+// ObserveOutcome records under a pause key). A cap group or pause carrying an
+// earlier configuration's key (WithCounterHistory) adds, while d.At is
+// before the carrying ends, its carried rules right after it. The limits
+// depend on d alone, so Attest and Commit compute the same.
 func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule) {
-	n := len(c.caps) + len(c.pauses)
+	n := c.maxLimits
 	limits := make([]storage.Limit, 0, n)
 	rules := make([]*capRule, 0, n)
 	var (
@@ -336,13 +401,28 @@ func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule) {
 	}
 	for i := range c.caps {
 		r := &c.caps[i]
-		if appliesTo(r.cap.Purposes, d.Purpose) {
-			add(r, r.cap.Count, false)
+		if !appliesTo(r.cap.Purposes, d.Purpose) {
+			continue
+		}
+		add(r, r.cap.Count, false)
+		for j := range r.carries {
+			if cr := &r.carries[j]; d.At.Before(cr.until) {
+				for k := range cr.rules {
+					add(&cr.rules[k], cr.rules[k].cap.Count, false)
+				}
+			}
 		}
 	}
 	for i := range c.pauses {
-		if p := &c.pauses[i]; appliesTo(p.cap.Purposes, d.Purpose) {
-			add(p, 1, true)
+		p := &c.pauses[i]
+		if !appliesTo(p.cap.Purposes, d.Purpose) {
+			continue
+		}
+		add(p, 1, true)
+		for j := range p.carries {
+			if cr := &p.carries[j]; d.At.Before(cr.until) {
+				add(&cr.rules[0], 1, true)
+			}
 		}
 	}
 	return limits, rules
@@ -415,15 +495,10 @@ func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope) (out [32]byte) {
 	return out
 }
 
-// counterKey returns the counter key of the rule with suffix whose scope is
-// per, for dial d.
-func (c *CapCheck) counterKey(d dialgate.Dial, per CapScope, suffix string) string {
-	h := c.scopeHash(d, per)
-	return "frequency|" + string(h[:]) + suffix
-}
-
-// reasons turns exceeded usages into frequency.capped reasons.
+// reasons turns exceeded usages into frequency.capped reasons, after
+// merging the usage of each carried rule into its primary's (see merge).
 func (c *CapCheck) reasons(us []storage.Usage, rules []*capRule) []dialgate.Reason {
+	merge(us, rules)
 	var rs []dialgate.Reason
 	for i, u := range us {
 		if !u.Exceeded {
@@ -452,6 +527,34 @@ func (c *CapCheck) reasons(us []storage.Usage, rules []*capRule) []dialgate.Reas
 		})
 	}
 	return rs
+}
+
+// merge folds the usage of each rule counting under an earlier
+// configuration's key into the usage of the rule it stands for, which comes
+// before it: the larger count, exceeded if either is, the later next allowed
+// instant. The carried usage is then left not exceeded, so that a dial over
+// a cap is reported once. A carried usage whose primary is not among rules
+// (never: they apply to the same purposes) is left as it is, and reported on
+// its own.
+func merge(us []storage.Usage, rules []*capRule) {
+	for i, r := range rules {
+		if r.primary == nil {
+			continue
+		}
+		k := slices.Index(rules[:i], r.primary)
+		if k < 0 {
+			continue
+		}
+		p, u := &us[k], &us[i]
+		p.Count = max(p.Count, u.Count)
+		if u.Exceeded {
+			if !p.Exceeded || u.NextAt.After(p.NextAt) {
+				p.NextAt = u.NextAt
+			}
+			p.Exceeded = true
+			u.Exceeded = false
+		}
+	}
 }
 
 var (

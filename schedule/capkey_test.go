@@ -28,7 +28,7 @@ func TestCounterKeySpelling(t *testing.T) {
 	if len(limits) != 1 || limits[0].Key != want {
 		t.Fatalf("key %q, want %q", limits[0].Key, want)
 	}
-	if got := c.counterKey(d, CapPerCallee, c.caps[0].suffix); got != want {
-		t.Fatalf("counterKey %q, want %q", got, want)
+	if h := c.scopeHash(d, CapPerCallee); "frequency|"+string(h[:])+c.caps[0].suffix != want {
+		t.Fatalf("scopeHash %q, want the hash of %q", h, want)
 	}
 }

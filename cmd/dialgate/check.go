@@ -379,6 +379,15 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		// decision would reserve capacity and be recorded in its audit log.
 		return usageErr("--what-if: only for a --data without a store, but %s (or the fleet of --config) is a store: check would reserve capacity and record the decision there; drop --what-if to decide for real, or give a --data without a store", filepath.Join(a.data, boltstore.DefaultFileName))
 	}
+	if !ephemeral {
+		// Carry the counters of a changed frequency window as the sidecar
+		// on this data directory does.
+		h, _, err := sidecar.LoadCounterHistory(a.data, p, time.Now())
+		if err != nil {
+			return failErr(fmt.Errorf("--data: %w", err))
+		}
+		deps.CounterHistory = &h
+	}
 	var clock dialgate.Clock = dialgate.SystemClock{}
 	if !at.IsZero() {
 		clock = dialgate.ClockFunc(func() time.Time { return at })

@@ -50,6 +50,13 @@ const (
 // without a recording section), consents. A domain that cannot be wired
 // answers Unimplemented saying why (Backend.Unwired).
 //
+// The frequency counter keys of the profile are kept in CounterHistoryFile:
+// a start whose profile changed a cap's longest window or a pause's window
+// (logged at Warn) keeps counting the calls and outcomes counted under the
+// earlier keys until they have left every window (schedule.WithCounterHistory).
+// Each host of a fleet keeps its own file and carries the earlier keys from
+// its own start with the new profile.
+//
 // A profile or registry snapshot that does not load is an error wrapping
 // ErrConfig, returned before the data directory is made.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
@@ -121,6 +128,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		deps.DNCRegistries = append(deps.DNCRegistries, r)
 		log.Info("sidecar: registry loaded", "registry", r.Name(), "as_of", r.Snapshot().Header.AsOf, "count", r.Snapshot().Len())
 	}
+	// The frequency check carries the counts of counter keys an earlier
+	// profile used (a changed cap or pause window); the history is written
+	// back once the backend is built.
+	history, writeHistory, err := counterHistory(cfg.Data, prof, time.Now(), log)
+	if err != nil {
+		return fail(err)
+	}
+	deps.CounterHistory = &history
 	checks, err := policy.Checks(prof, deps)
 	if err != nil {
 		return fail(err)
@@ -178,6 +193,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		be.CounterSize = cs.CounterSize
 	}
 	be.CounterJournal = journal
+	if err := writeHistory(); err != nil {
+		return fail(err)
+	}
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
 	for _, w := range policy.Lint(prof, time.Now()) {

@@ -1,0 +1,152 @@
+package sidecar
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/schedule"
+)
+
+// CounterHistoryFile, in Config.Data, holds the frequency counter keys of the
+// profile the sidecar last started with and the earlier keys it still
+// carries (schedule.CounterHistory, JSON), so that a changed rule window
+// keeps the calls and outcomes already counted (see counterHistory).
+const CounterHistoryFile = "counter-history.json"
+
+// counterHistoryVersion is the version of CounterHistoryFile's format.
+const counterHistoryVersion = 1
+
+// counterHistoryDoc is CounterHistoryFile's content.
+type counterHistoryDoc struct {
+	Version int `json:"version"`
+	schedule.CounterHistory
+}
+
+// LoadCounterHistory returns the counter history of prof's frequency rules
+// started at now (schedule.NextCounterHistory) from the one kept in the data
+// directory data (CounterHistoryFile), without writing it: what a decision
+// made on data outside `dialgate serve` (dialgate check) carries. A missing
+// file carries nothing (found reports false); a damaged one is an error
+// naming it.
+func LoadCounterHistory(data string, prof *policy.Profile, now time.Time) (h schedule.CounterHistory, found bool, err error) {
+	path := filepath.Join(data, CounterHistoryFile)
+	var prev counterHistoryDoc
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return schedule.CounterHistory{}, false, fmt.Errorf("counter history: %w", err)
+	default:
+		found = true
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&prev); err != nil {
+			return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: %w (delete it to start without carrying the counts of changed frequency windows)", path, err)
+		}
+		if prev.Version != counterHistoryVersion {
+			return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: version %d, want %d", path, prev.Version, counterHistoryVersion)
+		}
+	}
+	next, err := schedule.NextCounterHistory(prev.CounterHistory, frequencyOf(prof), now)
+	if err != nil {
+		return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: %w", path, err)
+	}
+	return next, found, nil
+}
+
+func frequencyOf(prof *policy.Profile) schedule.CapsConfig {
+	if prof.Frequency != nil {
+		return *prof.Frequency
+	}
+	return schedule.CapsConfig{}
+}
+
+// counterHistory is LoadCounterHistory that logs the rules whose earlier
+// counts are carried and returns, with the history, the function that writes
+// it back, atomically; Open calls it once everything else has started.
+func counterHistory(data string, prof *policy.Profile, now time.Time, log *slog.Logger) (schedule.CounterHistory, func() error, error) {
+	path := filepath.Join(data, CounterHistoryFile)
+	next, found, err := LoadCounterHistory(data, prof, now)
+	if err != nil {
+		return schedule.CounterHistory{}, nil, err
+	}
+	if !found {
+		log.Info("sidecar: no counter history yet: a frequency window changed before this start is not carried", "file", path)
+	}
+	cfg := frequencyOf(prof)
+	for _, t := range next.Transitions {
+		attrs := []any{"profile", prof.Name, "earlier_key", t.From.Suffix, "since", t.Since.UTC().Format(time.RFC3339),
+			"until", t.Until(cfg).UTC().Format(time.RFC3339)}
+		switch {
+		case !carriedInto(t.From.Suffix, next.Keys):
+			log.Info("sidecar: an earlier frequency rule has no successor in the profile (removed, or its scope or purposes changed): its counts are not carried", attrs...)
+		case t.Since.Equal(now):
+			log.Warn("sidecar: a frequency rule's window changed: the calls and outcomes counted under its earlier counter key keep counting until the given time", attrs...)
+		default:
+			log.Info("sidecar: still carrying the counts of an earlier frequency window", attrs...)
+		}
+	}
+	write := func() error {
+		out, err := json.MarshalIndent(counterHistoryDoc{Version: counterHistoryVersion, CounterHistory: next}, "", "  ")
+		if err != nil {
+			return fmt.Errorf("counter history: %w", err)
+		}
+		if err := writeAtomic(path, append(out, '\n')); err != nil {
+			return fmt.Errorf("counter history: %w", err)
+		}
+		return nil
+	}
+	return next, write, nil
+}
+
+// carriedInto reports whether one of keys has the kind, scope and purposes
+// of the earlier key suffix (all but its window), so that it carries it.
+func carriedInto(suffix string, keys []schedule.CounterKey) bool {
+	group := suffix[:max(strings.LastIndexByte(suffix, '|'), 0)]
+	for _, k := range keys {
+		if k.Suffix != suffix && strings.HasPrefix(k.Suffix, group+"|") && strings.LastIndexByte(k.Suffix, '|') == len(group) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeAtomic replaces path with b (mode 0600), durably: a temporary file
+// beside it, synced, renamed into place, and the directory synced, so that
+// path is either the old file or the complete new one.
+func writeAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(b); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	ok = true
+	return syncDir(filepath.Dir(path))
+}

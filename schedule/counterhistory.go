@@ -1,0 +1,256 @@
+package schedule
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dialgate/dialgate"
+)
+
+// A CounterKey names one counter key of a frequency configuration: a group
+// of caps sharing a scope and purposes, or a pause. Counter keys are
+// "frequency|<callee hash>" followed by Suffix.
+type CounterKey struct {
+	// Suffix is the end of the key: the kind of rule, its scope, its
+	// purposes and the longest window counted under it, as in
+	// "|cap|callee|marketing|30d" or "|pause_abandoned|callee||72h".
+	Suffix string `json:"suffix"`
+	// Window is the longest window the key is used with: its entries are
+	// pruned past it.
+	Window dialgate.Duration `json:"window"`
+}
+
+// A CounterTransition carries the counts of a counter key that an earlier
+// configuration used, and the current one no longer uses, into the rule that
+// replaced it (the same kind, scope and purposes with another longest
+// window). From Since until the transition ends (Until) the CapCheck keeps
+// counting under the earlier key too: each cap of the group is also checked
+// and recorded under it — so the earlier key holds the calls counted before
+// the change and every call since — and a pause is also checked under it,
+// and each outcome it records is recorded under both keys. A transition ends
+// when every entry the earlier key held at Since has left every window that
+// can count it.
+type CounterTransition struct {
+	// From is the earlier configuration's key.
+	From CounterKey `json:"from"`
+	// Since is when the change was noticed: the first start with the
+	// configuration that no longer uses From.
+	Since time.Time `json:"since"`
+}
+
+// Until returns when t ends under cfg: Since plus the longer of From.Window
+// and the longest window of the rule of cfg it carries into. A transition
+// carrying into no rule of cfg (its kind, scope and purposes are gone) ends
+// at Since plus From.Window and carries nothing.
+func (t CounterTransition) Until(cfg CapsConfig) time.Time {
+	caps, pauses := capRules(&cfg)
+	return t.until(caps, pauses)
+}
+
+func (t CounterTransition) until(caps, pauses []capRule) time.Time {
+	w := t.From.Window.Std()
+	g := groupOf(t.From.Suffix)
+	for _, rs := range [][]capRule{caps, pauses} {
+		for _, r := range rs {
+			if groupOf(r.suffix) == g {
+				w = max(w, r.cap.Window.Std())
+			}
+		}
+	}
+	return t.Since.Add(w)
+}
+
+// groupOf is a suffix without its window: the kind, scope and purposes.
+func groupOf(suffix string) string {
+	if i := strings.LastIndexByte(suffix, '|'); i >= 0 {
+		return suffix[:i]
+	}
+	return suffix
+}
+
+// CounterHistory is what a caller keeps between runs so that changing a
+// frequency rule's longest window keeps the calls and outcomes already
+// counted (see NextCounterHistory and WithCounterHistory).
+type CounterHistory struct {
+	// Keys are the counter keys of the configuration the history was made
+	// for (CounterKeys).
+	Keys []CounterKey `json:"keys"`
+	// Transitions are the earlier keys still carried.
+	Transitions []CounterTransition `json:"transitions,omitempty"`
+}
+
+// CounterKeys validates cfg and returns its counter keys: one for each group
+// of caps sharing a scope and purposes, then one for each pause.
+func CounterKeys(cfg CapsConfig) ([]CounterKey, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return counterKeys(capRules(&cfg)), nil
+}
+
+func counterKeys(caps, pauses []capRule) []CounterKey {
+	keys := []CounterKey{}
+	for _, rs := range [][]capRule{caps, pauses} {
+		for _, r := range rs {
+			if n := len(keys); n > 0 && keys[n-1].Suffix == r.suffix {
+				keys[n-1].Window = max(keys[n-1].Window, r.cap.Window)
+				continue
+			}
+			keys = append(keys, CounterKey{Suffix: r.suffix, Window: r.cap.Window})
+		}
+	}
+	return keys
+}
+
+// NextCounterHistory returns the history to keep, and to give NewCapCheck
+// with WithCounterHistory, when a run with cfg starts at now after a run that
+// kept prev (the zero CounterHistory for the first run: nothing is carried).
+// Each key of prev that cfg no longer uses becomes a transition since now;
+// the transitions of prev are kept, except those that ended by now (Until)
+// and those whose key cfg uses again. A key both in prev.Keys and in
+// prev.Transitions is carried since now (the later, longer carrying).
+//
+// A caller running the same configuration on several hosts that share a
+// store (storage/redisstore, storage/pgstore) keeps a history on each host:
+// each carries the earlier keys from its own start with the new
+// configuration.
+func NextCounterHistory(prev CounterHistory, cfg CapsConfig, now time.Time) (CounterHistory, error) {
+	if err := cfg.Validate(); err != nil {
+		return CounterHistory{}, err
+	}
+	if now.IsZero() {
+		return CounterHistory{}, capErr("NextCounterHistory: now", "zero time")
+	}
+	if err := prev.validate("NextCounterHistory: prev"); err != nil {
+		return CounterHistory{}, err
+	}
+	caps, pauses := capRules(&cfg)
+	next := CounterHistory{Keys: counterKeys(caps, pauses)}
+	current := func(suffix string) bool {
+		return slices.ContainsFunc(next.Keys, func(k CounterKey) bool { return k.Suffix == suffix })
+	}
+	dropped := func(suffix string) bool {
+		return !current(suffix) && slices.ContainsFunc(prev.Keys, func(k CounterKey) bool { return k.Suffix == suffix })
+	}
+	for _, t := range prev.Transitions {
+		if current(t.From.Suffix) || dropped(t.From.Suffix) || !now.Before(t.until(caps, pauses)) {
+			continue
+		}
+		next.Transitions = append(next.Transitions, t)
+	}
+	for _, k := range prev.Keys {
+		if !current(k.Suffix) {
+			next.Transitions = append(next.Transitions, CounterTransition{From: k, Since: now})
+		}
+	}
+	return next, nil
+}
+
+// validate checks h's fields, naming them after field.
+func (h CounterHistory) validate(field string) error {
+	for i, k := range h.Keys {
+		if err := k.validate(fmt.Sprintf("%s.keys[%d]", field, i)); err != nil {
+			return err
+		}
+	}
+	for i, t := range h.Transitions {
+		f := fmt.Sprintf("%s.transitions[%d]", field, i)
+		if err := t.From.validate(f + ".from"); err != nil {
+			return err
+		}
+		if t.Since.IsZero() {
+			return capErr(f+".since", "zero time")
+		}
+	}
+	return nil
+}
+
+func (k CounterKey) validate(field string) error {
+	parts := strings.Split(k.Suffix, "|")
+	switch {
+	case len(parts) != 5 || parts[0] != "" || parts[1] == "" || parts[2] == "" || parts[4] == "":
+		return capErr(field+".suffix", "%q is not a counter key suffix (|kind|scope|purposes|window)", k.Suffix)
+	case k.Window <= 0:
+		return capErr(field+".window", "%s is not positive", k.Window)
+	case k.Window.Std() > maxCapWindow:
+		return capErr(field+".window", "%s is longer than 366 days", k.Window)
+	}
+	return nil
+}
+
+// WithCounterHistory makes the check carry the counter keys of earlier
+// configurations that h.Transitions name (see CounterTransition), so that
+// changing a rule's longest window — cn's 30 days, a longer cap of the same
+// scope and purposes, a pause's window — keeps the calls and outcomes
+// already counted. h is what NextCounterHistory returned for the
+// configuration given to NewCapCheck; NewCapCheck refuses a history whose
+// Keys are not that configuration's (made for another one). A transition
+// whose key the configuration uses, or that carries into no rule of it,
+// is ignored. Each transition the check carries adds limits to the dials of
+// its rule until it ends.
+func WithCounterHistory(h CounterHistory) CapOption {
+	return func(o *capOptions) error {
+		if err := h.validate("WithCounterHistory"); err != nil {
+			return err
+		}
+		h.Keys = slices.Clone(h.Keys)
+		h.Transitions = slices.Clone(h.Transitions)
+		o.history = &h
+		return nil
+	}
+}
+
+// carry sets up the transitions of h on c's rules.
+func (c *CapCheck) carry(h CounterHistory) error {
+	if keys := counterKeys(c.caps, c.pauses); !slices.Equal(h.Keys, keys) {
+		return capErr("WithCounterHistory: keys", "%v are not the configuration's counter keys %v (pass the history NextCounterHistory made for it)", h.Keys, keys)
+	}
+	for _, t := range h.Transitions {
+		if slices.ContainsFunc(h.Keys, func(k CounterKey) bool { return k.Suffix == t.From.Suffix }) {
+			continue // counted under its own key
+		}
+		until := t.until(c.caps, c.pauses)
+		g := groupOf(t.From.Suffix)
+		for i := range c.pauses {
+			p := &c.pauses[i]
+			if groupOf(p.suffix) != g {
+				continue
+			}
+			r := *p
+			r.suffix, r.primary, r.carries = t.From.Suffix, p, nil
+			p.carries = append(p.carries, carry{suffix: t.From.Suffix, until: until,
+				rules: []capRule{r}, record: max(t.From.Window.Std(), p.cap.Window.Std())})
+		}
+		for i := 0; i < len(c.caps); {
+			j := i + 1
+			for j < len(c.caps) && c.caps[j].suffix == c.caps[i].suffix {
+				j++
+			}
+			if groupOf(c.caps[i].suffix) == g {
+				cr := carry{suffix: t.From.Suffix, until: until}
+				var longest time.Duration
+				for k := i; k < j; k++ {
+					r := c.caps[k]
+					r.suffix, r.primary, r.carries = t.From.Suffix, &c.caps[k], nil
+					cr.rules = append(cr.rules, r)
+					longest = max(longest, r.cap.Window.Std())
+				}
+				if w := t.From.Window.Std(); w > longest {
+					// Keep the earlier key's pruning horizon: its entries
+					// still count for the configurations counting under it
+					// (hosts of a fleet not yet restarted, a change undone).
+					h := c.caps[i]
+					h.cap.Window, h.cap.Count = dialgate.Duration(w), pauseRecordMax
+					h.suffix, h.horizon, h.carries = t.From.Suffix, true, nil
+					h.desc = "the earlier counter " + t.From.Suffix + " kept for " + windowString(t.From.Window)
+					cr.rules = append(cr.rules, h)
+				}
+				c.caps[j-1].carries = append(c.caps[j-1].carries, cr)
+			}
+			i = j
+		}
+	}
+	return nil
+}
