@@ -12,6 +12,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/runtest"
 	"github.com/dialgate/dialgate/storage/pgstore"
 	"github.com/dialgate/dialgate/storage/storetest"
 	"github.com/dialgate/dialgate/sweep"
@@ -29,34 +30,10 @@ func TestCheckRuns(t *testing.T) {
 
 var runT0 = time.Date(2026, 12, 5, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-// seqCfg is the cn profile's sequential rule (runs of 20, gaps of up to 2,
-// 24 hours) with provenance.
-var seqCfg = sweep.Config{
-	Provenance: &sweep.Rule{Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号 (CN-S4b)"}},
-	Sequential: &sweep.Sequential{MinRun: 20, MaxGap: 2, Window: dialgate.Duration(24 * time.Hour),
-		Cite: dialgate.Citation{Source: dialgate.SourceConvention, Ref: "dialgate convention (CN-S4b)"}},
-}
-
 // sweepGate is what one sidecar builds for the sweep rule on a shared
 // PostgreSQL store.
 func sweepGate(t *testing.T, s *pgstore.Store, now *atomic.Pointer[time.Time], ids *atomic.Int64) *dialgate.Gate {
-	t.Helper()
-	c, err := sweep.New(seqCfg, nil, sweep.WithRuns(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithoutAuditLog(),
-		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return *now.Load() })),
-		dialgate.WithDecisionIDs(func() string { return fmt.Sprintf("d%d", ids.Add(1)) }),
-		dialgate.WithCheckTimeout(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
-
-func sweepDial(seg string, x int) dialgate.Dial {
-	return dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86%s%04d", seg, x)), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
+	return runtest.Gate(t, s, nil, now, ids, 5*time.Second)
 }
 
 // Two sidecars sharing one PostgreSQL see a sweep whose dials alternate
@@ -73,7 +50,7 @@ func TestRunsAcrossSidecarsAndRestart(t *testing.T) {
 	for i := range 25 {
 		at := runT0.Add(time.Duration(i) * 30 * time.Second)
 		now.Store(&at)
-		dec, err := gates[i%2].Check(ctx, sweepDial("1390000", i))
+		dec, err := gates[i%2].Check(ctx, runtest.Dial("1390000", i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,7 +62,7 @@ func TestRunsAcrossSidecarsAndRestart(t *testing.T) {
 		}
 	}
 	for i := range 19 {
-		if dec, _ := gates[i%2].Check(ctx, sweepDial("1390001", i)); !dec.Allowed {
+		if dec, _ := gates[i%2].Check(ctx, runtest.Dial("1390001", i)); !dec.Allowed {
 			t.Fatalf("segment 1390001 dial %d: %v", i, dec.Reasons)
 		}
 	}
@@ -93,10 +70,10 @@ func TestRunsAcrossSidecarsAndRestart(t *testing.T) {
 	g := sweepGate(t, open(t, url, sc), &now, &ids) // the restarted sidecar
 	later := runT0.Add(time.Hour)
 	now.Store(&later)
-	if dec, _ := g.Check(ctx, sweepDial("1390000", 7000)); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
+	if dec, _ := g.Check(ctx, runtest.Dial("1390000", 7000)); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
 		t.Fatalf("a closed segment after restart: %+v", dec)
 	}
-	if dec, _ := g.Check(ctx, sweepDial("1390001", 19)); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
+	if dec, _ := g.Check(ctx, runtest.Dial("1390001", 19)); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
 		t.Fatalf("the twentieth number after restart: %+v", dec)
 	}
 }
@@ -110,7 +87,7 @@ func TestRunsStoreDownDenies(t *testing.T) {
 	s := open(t, url, newSchema(t, url))
 	g := sweepGate(t, s, &now, &ids)
 	s.Close()
-	dec, _ := g.Check(context.Background(), sweepDial("1390004", 1))
+	dec, _ := g.Check(context.Background(), runtest.Dial("1390004", 1))
 	if dec.Allowed || !dec.Has(dialgate.UnavailableCode(sweep.Name)) {
 		t.Fatalf("store closed: %+v", dec)
 	}

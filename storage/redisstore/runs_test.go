@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/internal/runtest"
 	"github.com/dialgate/dialgate/storage/redisstore"
 	"github.com/dialgate/dialgate/storage/storetest"
 	"github.com/dialgate/dialgate/sweep"
@@ -29,39 +29,10 @@ func TestCheckRuns(t *testing.T) {
 	}
 }
 
-// seqCfg is the cn profile's sequential rule (runs of 20, gaps of up to 2,
-// 24 hours) with provenance.
-var seqCfg = sweep.Config{
-	Provenance: &sweep.Rule{Cite: dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号 (CN-S4b)"}},
-	Sequential: &sweep.Sequential{MinRun: 20, MaxGap: 2, Window: dialgate.Duration(24 * time.Hour),
-		Cite: dialgate.Citation{Source: dialgate.SourceConvention, Ref: "dialgate convention (CN-S4b)"}},
-}
-
 // sweepGate is what one sidecar builds for the sweep rule on a shared Redis
 // store; now is its clock, ids its decision ids.
 func sweepGate(t *testing.T, s *redisstore.Store, now *atomic.Pointer[time.Time], ids *atomic.Int64) *dialgate.Gate {
-	t.Helper()
-	c, err := sweep.New(seqCfg, s, sweep.WithRuns(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithoutAuditLog(),
-		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return *now.Load() })),
-		dialgate.WithDecisionIDs(func() string { return fmt.Sprintf("d%d", ids.Add(1)) }),
-		dialgate.WithCheckTimeout(2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
-
-// segNum returns the number of suffix x in the 号段 139 0000.
-func segNum(seg string, x int) dialgate.Number {
-	return dialgate.MustParseNumber(fmt.Sprintf("+86%s%04d", seg, x))
-}
-
-func sweepDial(to dialgate.Number) dialgate.Dial {
-	return dialgate.Dial{To: to, Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
+	return runtest.Gate(t, s, s, now, ids, 2*time.Second)
 }
 
 // A dialer spreading a sweep round-robin over four sidecars that share one
@@ -81,7 +52,7 @@ func TestRunsAcrossSidecars(t *testing.T) {
 	for i := range 30 {
 		at := gateT0.Add(time.Duration(i) * 30 * time.Second)
 		now.Store(&at)
-		dec, err := gates[i%4].Check(ctx, sweepDial(segNum("1390000", i)))
+		dec, err := gates[i%4].Check(ctx, runtest.Dial("1390000", i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +65,7 @@ func TestRunsAcrossSidecars(t *testing.T) {
 	}
 	// Skipping far ahead in the segment: still closed, at every sidecar.
 	for i, g := range gates {
-		if dec, _ := g.Check(ctx, sweepDial(segNum("1390000", 5000+i))); dec.Allowed {
+		if dec, _ := g.Check(ctx, runtest.Dial("1390000", 5000+i)); dec.Allowed {
 			t.Fatalf("sidecar %d: a closed segment allowed a dial", i)
 		}
 	}
@@ -124,7 +95,7 @@ func TestRunsConcurrentSidecars(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			dec, err := gates[i%4].Check(ctx, sweepDial(segNum("1390001", i)))
+			dec, err := gates[i%4].Check(ctx, runtest.Dial("1390001", i))
 			if err != nil {
 				t.Error(err)
 				return
@@ -174,10 +145,10 @@ func TestRunsSurviveRestart(t *testing.T) {
 	s := open(t, url, p)
 	g := sweepGate(t, s, &now, &ids)
 	for i := range 20 {
-		g.Check(ctx, sweepDial(segNum("1390002", i)))
+		g.Check(ctx, runtest.Dial("1390002", i))
 	}
 	for i := range 19 {
-		if dec, _ := g.Check(ctx, sweepDial(segNum("1390003", i))); !dec.Allowed {
+		if dec, _ := g.Check(ctx, runtest.Dial("1390003", i)); !dec.Allowed {
 			t.Fatalf("dial %d: %v", i, dec.Reasons)
 		}
 	}
@@ -185,10 +156,10 @@ func TestRunsSurviveRestart(t *testing.T) {
 	g = sweepGate(t, open(t, url, p), &now, &ids) // the restarted sidecar
 	later := gateT0.Add(time.Hour)
 	now.Store(&later)
-	if dec, _ := g.Check(ctx, sweepDial(segNum("1390002", 7000))); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
+	if dec, _ := g.Check(ctx, runtest.Dial("1390002", 7000)); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
 		t.Fatalf("a closed segment after restart: %+v", dec)
 	}
-	if dec, _ := g.Check(ctx, sweepDial(segNum("1390003", 19))); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
+	if dec, _ := g.Check(ctx, runtest.Dial("1390003", 19)); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
 		t.Fatalf("the twentieth number after restart: %+v", dec)
 	}
 }
@@ -203,7 +174,7 @@ func TestRunsStoreDownDenies(t *testing.T) {
 	s := open(t, url, p)
 	g := sweepGate(t, s, &now, &ids)
 	s.Close()
-	dec, _ := g.Check(context.Background(), sweepDial(segNum("1390004", 1)))
+	dec, _ := g.Check(context.Background(), runtest.Dial("1390004", 1))
 	if dec.Allowed || !dec.Has(dialgate.UnavailableCode(sweep.Name)) {
 		t.Fatalf("store closed: %+v", dec)
 	}
