@@ -190,6 +190,16 @@ func (k CounterKey) validate(field string) error {
 // whose key the configuration uses, or that carries into no rule of it,
 // is ignored. Each transition the check carries adds limits to the dials of
 // its rule until it ends.
+//
+// A store records each entry with the longest window of its reservation and
+// expires it past that window (storage.CounterExpirer, a Redis key's TTL):
+// an entry recorded under the earlier key before a window was lengthened
+// (30 days to 60) is dropped when its old window ends, though the carried
+// rule counts it for the new one. A caller that runs ExpireCounters while
+// such a transition is carried makes it as of the instant minus the
+// lengthening (the transition's Until minus Since minus From.Window), as
+// `dialgate serve` does; a Redis key's TTL, set when the entry was recorded,
+// is not lengthened.
 func WithCounterHistory(h CounterHistory) CapOption {
 	return func(o *capOptions) error {
 		if err := h.validate("WithCounterHistory"); err != nil {

@@ -150,3 +150,38 @@ func writeAtomic(path string, b []byte) error {
 	ok = true
 	return syncDir(filepath.Dir(path))
 }
+
+// counterExpiryDelay returns, for the history h of the frequency rules cfg,
+// how much earlier than now a counter expiry (storage.CounterExpirer) must
+// be made as of, or nil if it need not be. A store expires an entry past the
+// longest window its key was used with when it was recorded; an entry
+// recorded under an earlier counter key whose rule's window was since
+// lengthened (30 days to 60) still counts under the carried rule for the new
+// window (schedule.CounterTransition), so while a transition is carried the
+// expiry is made as of now minus the difference. It is never less safe than
+// expiring as of now: entries are kept longer, never dropped sooner.
+func counterExpiryDelay(h schedule.CounterHistory, cfg schedule.CapsConfig) func(now time.Time) time.Duration {
+	type lengthened struct {
+		until time.Time
+		by    time.Duration
+	}
+	var ls []lengthened
+	for _, t := range h.Transitions {
+		until := t.Until(cfg)
+		if by := until.Sub(t.Since) - t.From.Window.Std(); by > 0 {
+			ls = append(ls, lengthened{until: until, by: by})
+		}
+	}
+	if len(ls) == 0 {
+		return nil
+	}
+	return func(now time.Time) time.Duration {
+		var d time.Duration
+		for _, l := range ls {
+			if now.Before(l.until) {
+				d = max(d, l.by)
+			}
+		}
+		return d
+	}
+}
