@@ -176,6 +176,10 @@ func (k CounterKey) validate(field string) error {
 		return capErr(field+".window", "%s is not positive", k.Window)
 	case k.Window.Std() > maxCapWindow:
 		return capErr(field+".window", "%s is longer than 366 days", k.Window)
+	case parts[4] != windowString(k.Window):
+		// The key is pruned past the window it names: another window
+		// would end a carrying, or prune the key, at the wrong time.
+		return capErr(field+".window", "%s is not the window %s the suffix %q names", windowString(k.Window), parts[4], k.Suffix)
 	}
 	return nil
 }

@@ -55,6 +55,12 @@ func LoadCounterHistory(data string, prof *policy.Profile, now time.Time) (h sch
 		if prev.Version != counterHistoryVersion {
 			return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: version %d, want %d", path, prev.Version, counterHistoryVersion)
 		}
+		if prev.Keys == nil {
+			// Written, the keys are always there (a profile without
+			// frequency rules has none: []); without them nothing the
+			// earlier profile counted would be carried.
+			return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: keys: missing (delete the file to start without carrying the counts of changed frequency windows)", path)
+		}
 	}
 	next, err := schedule.NextCounterHistory(prev.CounterHistory, frequencyOf(prof), now)
 	if err != nil {

@@ -112,6 +112,17 @@ func TestCounterHistoryDamagedFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Open with a damaged %s: %v, want an error naming it", CounterHistoryFile, err)
 	}
+	// A file without the profile's keys (cut by hand, or not this file)
+	// would carry nothing: refused, naming the field.
+	for _, doc := range []string{`{"version":1}`, `{"version":1,"keys":null}`} {
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err = openWithProfile(t, data, windowProfile("60d"), &log)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "keys: missing") {
+			t.Fatalf("Open with %s in %s: %v, want an error naming it and keys", doc, CounterHistoryFile, err)
+		}
+	}
 }
 
 // carriedInto matches an earlier key with a key of the same kind, scope and
