@@ -201,9 +201,9 @@ func (k CounterKey) validate(field string) error {
 // (30 days to 60) is dropped when its old window ends, though the carried
 // rule counts it for the new one. A caller that runs ExpireCounters while
 // such a transition is carried makes it as of the instant minus the
-// lengthening (the transition's Until minus Since minus From.Window), as
-// `dialgate serve` does; a Redis key's TTL, set when the entry was recorded,
-// is not lengthened.
+// lengthening (the transition's Until minus Since minus From.Window), and
+// makes keys that expire on their own last until the transition's Until
+// (storage/redisstore's ExtendCounterExpiry), as `dialgate serve` does.
 func WithCounterHistory(h CounterHistory) CapOption {
 	return func(o *capOptions) error {
 		if err := h.validate("WithCounterHistory"); err != nil {

@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,4 +191,32 @@ func counterExpiryDelay(h schedule.CounterHistory, cfg schedule.CapsConfig) func
 		}
 		return d
 	}
+}
+
+// counterExpiryExtender is a counter store whose keys expire on their own
+// (storage/redisstore): see extendCarriedCounters.
+type counterExpiryExtender interface {
+	ExtendCounterExpiry(ctx context.Context, suffix string, until, now time.Time) (int, error)
+}
+
+// extendCarriedCounters makes the earlier counter keys of h whose rule's
+// window was lengthened last, in a store whose keys expire (Redis: a key's
+// window plus a slack after its last reservation), until their carrying
+// ends: a callee capped before the change is not called again, so its
+// earlier key is not written again and would expire with the old window
+// while the carried rule still counts its calls for the new one.
+func extendCarriedCounters(ctx context.Context, ex counterExpiryExtender, h schedule.CounterHistory, cfg schedule.CapsConfig, now time.Time, log *slog.Logger) error {
+	for _, t := range h.Transitions {
+		until := t.Until(cfg)
+		if until.Sub(t.Since) <= t.From.Window.Std() || !now.Before(until) {
+			continue // not lengthened, or ended
+		}
+		n, err := ex.ExtendCounterExpiry(ctx, t.From.Suffix, until, now)
+		if err != nil {
+			return fmt.Errorf("counter history: keep the earlier counters %s until %s: %w", t.From.Suffix, until.UTC().Format(time.RFC3339), err)
+		}
+		log.Info("sidecar: the earlier counters of a lengthened frequency window are kept until their carrying ends",
+			"earlier_key", t.From.Suffix, "until", until.UTC().Format(time.RFC3339), "extended", n)
+	}
+	return nil
 }

@@ -128,11 +128,17 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	// The frequency check carries the counts of counter keys an earlier
 	// profile used (a changed cap or pause window); the history is written
 	// back once the backend is built.
-	history, writeHistory, err := counterHistory(cfg.Data, prof, time.Now(), log)
+	started := time.Now()
+	history, writeHistory, err := counterHistory(cfg.Data, prof, started, log)
 	if err != nil {
 		return fail(err)
 	}
 	deps.CounterHistory = &history
+	if ex, ok := deps.Counters.(counterExpiryExtender); ok {
+		if err := extendCarriedCounters(ctx, ex, history, frequencyOf(prof), started, log); err != nil {
+			return fail(err)
+		}
+	}
 	if ex, ok := deps.Counters.(storage.CounterExpirer); ok {
 		// While a lengthened window is carried, the entries recorded under
 		// the earlier key with its shorter window are kept for the new one.
