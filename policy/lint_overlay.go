@@ -263,16 +263,45 @@ func scheduleOverlayWarnings(b, p *schedule.Config, bn string) []Warning {
 		if p == nil || p.Holidays == nil || !p.Holidays.Forbid {
 			warn("schedule.holidays", h.Cite, "base %s forbids calls on holidays; this profile does not", bn)
 		} else {
-			// calendars is a list: an overlay that sets it replaces it whole,
-			// and the holidays of a calendar left out become calling days.
+			// calendars and regional are lists: an overlay that sets one
+			// replaces it whole, and the holidays of a calendar left out, or
+			// no longer listed for some of the callees the base gives it to
+			// (a regional entry narrowed or moved to another prefix, a
+			// national calendar made regional), become calling days for them.
 			for _, c := range h.AllCalendars() {
 				if !slices.Contains(p.Holidays.AllCalendars(), c) {
 					warn("schedule.holidays", h.Cite, "calendar %s of base %s is not listed: calls are no longer forbidden on its holidays", c, bn)
+					continue
+				}
+				if slices.Contains(p.Holidays.Calendars, c) {
+					continue // every callee's
+				}
+				listed := regionalPrefixes(p.Holidays, c)
+				if slices.Contains(h.Calendars, c) {
+					warn("schedule.holidays", h.Cite, "calendar %s of base %s is not listed for every callee (listed for %s only): calls to the others are no longer forbidden on its holidays", c, bn, strings.Join(listed, ", "))
+					continue
+				}
+				for _, bp := range regionalPrefixes(h, c) {
+					if !slices.ContainsFunc(listed, func(q string) bool { return strings.HasPrefix(bp, q) }) {
+						warn("schedule.holidays", h.Cite, "calendar %s of base %s is not listed for every callee of %s (listed for %s only): calls to them are no longer forbidden on its holidays", c, bn, bp, strings.Join(listed, ", "))
+					}
 				}
 			}
 		}
 	}
 	return ws
+}
+
+// regionalPrefixes returns the prefixes of the Regional entries of h that
+// list calendar c.
+func regionalPrefixes(h *schedule.Holidays, c string) []string {
+	var out []string
+	for _, r := range h.Regional {
+		if slices.Contains(r.Calendars, c) {
+			out = append(out, r.Prefixes...)
+		}
+	}
+	return out
 }
 
 // zoneWord names the zone of a StandardTime in a warning.

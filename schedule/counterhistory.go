@@ -176,6 +176,10 @@ func (k CounterKey) validate(field string) error {
 		return capErr(field+".window", "%s is not positive", k.Window)
 	case k.Window.Std() > maxCapWindow:
 		return capErr(field+".window", "%s is longer than 366 days", k.Window)
+	case parts[4] != windowString(k.Window):
+		// The key is pruned past the window it names: another window
+		// would end a carrying, or prune the key, at the wrong time.
+		return capErr(field+".window", "%s is not the window %s the suffix %q names", windowString(k.Window), parts[4], k.Suffix)
 	}
 	return nil
 }
@@ -190,6 +194,16 @@ func (k CounterKey) validate(field string) error {
 // whose key the configuration uses, or that carries into no rule of it,
 // is ignored. Each transition the check carries adds limits to the dials of
 // its rule until it ends.
+//
+// A store records each entry with the longest window of its reservation and
+// expires it past that window (storage.CounterExpirer, a Redis key's TTL):
+// an entry recorded under the earlier key before a window was lengthened
+// (30 days to 60) is dropped when its old window ends, though the carried
+// rule counts it for the new one. A caller that runs ExpireCounters while
+// such a transition is carried makes it as of the instant minus the
+// lengthening (the transition's Until minus Since minus From.Window), and
+// makes keys that expire on their own last until the transition's Until
+// (storage/redisstore's ExtendCounterExpiry), as `dialgate serve` does.
 func WithCounterHistory(h CounterHistory) CapOption {
 	return func(o *capOptions) error {
 		if err := h.validate("WithCounterHistory"); err != nil {

@@ -301,6 +301,13 @@ func TestCounterHistoryInvalid(t *testing.T) {
 	bad("suffix", h2, c60, "WithCounterHistory.transitions[0].from.suffix")
 	h2.Transitions = []schedule.CounterTransition{{From: schedule.CounterKey{Suffix: "|cap|callee||30d"}, Since: start}}
 	bad("window", h2, c60, "WithCounterHistory.transitions[0].from.window")
+	// A window other than the one the suffix names (a hand-edited file)
+	// would end the carrying, or prune the earlier key, at the wrong time.
+	h2.Transitions = []schedule.CounterTransition{{From: schedule.CounterKey{Suffix: "|cap|callee||30d", Window: dialgate.Duration(day)}, Since: start}}
+	bad("window not the suffix's", h2, c60, `WithCounterHistory.transitions[0].from.window: 24h is not the window 30d the suffix "|cap|callee||30d" names`)
+	h3 := h
+	h3.Keys = []schedule.CounterKey{{Suffix: "|cap|callee||60d", Window: dialgate.Duration(30 * day)}}
+	bad("key window not the suffix's", h3, c60, "WithCounterHistory.keys[0].window")
 	h2.Transitions = []schedule.CounterTransition{{From: h.Transitions[0].From}}
 	bad("since", h2, c60, "WithCounterHistory.transitions[0].since")
 	if _, err := schedule.NextCounterHistory(h2, c60, start); !errors.Is(err, schedule.ErrInvalidCaps) || !strings.Contains(err.Error(), "prev.transitions[0].since") {

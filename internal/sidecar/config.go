@@ -152,8 +152,8 @@ type Config struct {
 	RedisRequireAOF *bool `json:"redis_require_aof,omitempty"`
 	// Postgres, when set, is the URL of the PostgreSQL database a fleet shares
 	// (storage/pgstore): the caller-ID ledger, consents, recordings and
-	// complaints, and the DNC entries and sweep.sequential run state when
-	// Redis is not set.
+	// complaints, and the DNC entries, frequency caps, segment counters and
+	// sweep.sequential run state when Redis is not set.
 	Postgres string `json:"postgres,omitempty"`
 	// PostgresSchema is the schema of the fleet (default "dialgate").
 	PostgresSchema string `json:"postgres_schema,omitempty"`

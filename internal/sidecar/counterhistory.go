@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,6 +55,12 @@ func LoadCounterHistory(data string, prof *policy.Profile, now time.Time) (h sch
 		}
 		if prev.Version != counterHistoryVersion {
 			return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: version %d, want %d", path, prev.Version, counterHistoryVersion)
+		}
+		if prev.Keys == nil {
+			// Written, the keys are always there (a profile without
+			// frequency rules has none: []); without them nothing the
+			// earlier profile counted would be carried.
+			return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: keys: missing (delete the file to start without carrying the counts of changed frequency windows)", path)
 		}
 	}
 	next, err := schedule.NextCounterHistory(prev.CounterHistory, frequencyOf(prof), now)
@@ -149,4 +156,67 @@ func writeAtomic(path string, b []byte) error {
 	}
 	ok = true
 	return syncDir(filepath.Dir(path))
+}
+
+// counterExpiryDelay returns, for the history h of the frequency rules cfg,
+// how much earlier than now a counter expiry (storage.CounterExpirer) must
+// be made as of, or nil if it need not be. A store expires an entry past the
+// longest window its key was used with when it was recorded; an entry
+// recorded under an earlier counter key whose rule's window was since
+// lengthened (30 days to 60) still counts under the carried rule for the new
+// window (schedule.CounterTransition), so while a transition is carried the
+// expiry is made as of now minus the difference. It is never less safe than
+// expiring as of now: entries are kept longer, never dropped sooner.
+func counterExpiryDelay(h schedule.CounterHistory, cfg schedule.CapsConfig) func(now time.Time) time.Duration {
+	type lengthened struct {
+		until time.Time
+		by    time.Duration
+	}
+	var ls []lengthened
+	for _, t := range h.Transitions {
+		until := t.Until(cfg)
+		if by := until.Sub(t.Since) - t.From.Window.Std(); by > 0 {
+			ls = append(ls, lengthened{until: until, by: by})
+		}
+	}
+	if len(ls) == 0 {
+		return nil
+	}
+	return func(now time.Time) time.Duration {
+		var d time.Duration
+		for _, l := range ls {
+			if now.Before(l.until) {
+				d = max(d, l.by)
+			}
+		}
+		return d
+	}
+}
+
+// counterExpiryExtender is a counter store whose keys expire on their own
+// (storage/redisstore): see extendCarriedCounters.
+type counterExpiryExtender interface {
+	ExtendCounterExpiry(ctx context.Context, suffix string, until, now time.Time) (int, error)
+}
+
+// extendCarriedCounters makes the earlier counter keys of h whose rule's
+// window was lengthened last, in a store whose keys expire (Redis: a key's
+// window plus a slack after its last reservation), until their carrying
+// ends: a callee capped before the change is not called again, so its
+// earlier key is not written again and would expire with the old window
+// while the carried rule still counts its calls for the new one.
+func extendCarriedCounters(ctx context.Context, ex counterExpiryExtender, h schedule.CounterHistory, cfg schedule.CapsConfig, now time.Time, log *slog.Logger) error {
+	for _, t := range h.Transitions {
+		until := t.Until(cfg)
+		if until.Sub(t.Since) <= t.From.Window.Std() || !now.Before(until) {
+			continue // not lengthened, or ended
+		}
+		n, err := ex.ExtendCounterExpiry(ctx, t.From.Suffix, until, now)
+		if err != nil {
+			return fmt.Errorf("counter history: keep the earlier counters %s until %s: %w", t.From.Suffix, until.UTC().Format(time.RFC3339), err)
+		}
+		log.Info("sidecar: the earlier counters of a lengthened frequency window are kept until their carrying ends",
+			"earlier_key", t.From.Suffix, "until", until.UTC().Format(time.RFC3339), "extended", n)
+	}
+	return nil
 }

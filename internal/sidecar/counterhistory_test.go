@@ -14,6 +14,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 )
 
 // windowProfile caps every callee at one call in the given window.
@@ -111,6 +112,17 @@ func TestCounterHistoryDamagedFile(t *testing.T) {
 	_, err = openWithProfile(t, data, windowProfile("60d"), &log)
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("Open with a damaged %s: %v, want an error naming it", CounterHistoryFile, err)
+	}
+	// A file without the profile's keys (cut by hand, or not this file)
+	// would carry nothing: refused, naming the field.
+	for _, doc := range []string{`{"version":1}`, `{"version":1,"keys":null}`} {
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err = openWithProfile(t, data, windowProfile("60d"), &log)
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "keys: missing") {
+			t.Fatalf("Open with %s in %s: %v, want an error naming it and keys", doc, CounterHistoryFile, err)
+		}
 	}
 }
 
@@ -223,5 +235,61 @@ func TestCounterHistoryFleet(t *testing.T) {
 				t.Fatalf("other host after the pause window change: allowed %v %+v, want frequency.capped", dec.Allowed, dec.Reasons)
 			}
 		})
+	}
+}
+
+// A Redis fleet's counter keys expire their window (plus a day) after the
+// last call recorded under them. After a start that lengthened a window
+// (30 days to 60) the earlier key of a callee capped before the change is
+// not written again (its dials are denied), so it expired 31 days after
+// that call although the 60-day cap the carried key is checked with still
+// counts it. The start now makes the earlier keys last until the carrying
+// ends.
+func TestCounterHistoryRedisKeyExpiry(t *testing.T) {
+	rurl := os.Getenv("DIALGATE_TEST_REDIS")
+	if rurl == "" {
+		t.Skip("DIALGATE_TEST_REDIS is not set")
+	}
+	prefix := fmt.Sprintf("histttl%d", time.Now().UnixNano())
+	t.Cleanup(func() { dropRedisPrefix(rurl, prefix) })
+	dir := t.TempDir()
+	key := filepath.Join(dir, "fleet-hmac.key")
+	if err := os.WriteFile(key, []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Redis: rurl, RedisPrefix: prefix, RedisRequireAOF: new(false), Data: filepath.Join(dir, "host"), HMACKeyFile: key}
+	ctx := context.Background()
+	var log bytes.Buffer
+	be, err := openWithProfileOn(t, cfg, windowProfile("30d"), &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+14055550126"), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-3"}
+	if dec, err := be.Gate.Check(ctx, d); err != nil || !dec.Allowed {
+		t.Fatalf("first dial: %v %+v", err, dec.Reasons)
+	}
+	be.Close(ctx)
+
+	o, err := redis.ParseURL(rurl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := redis.NewClient(o)
+	defer rc.Close()
+	keys, err := rc.Keys(ctx, "{"+prefix+"}:c:frequency|*|cap|callee||30d").Result()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("the 30-day counter keys: %q %v, want one", keys, err)
+	}
+	if ttl := rc.PTTL(ctx, keys[0]).Val(); ttl > 32*24*time.Hour {
+		t.Fatalf("TTL before the change %s, want about 31 days", ttl)
+	}
+
+	be, err = openWithProfileOn(t, cfg, windowProfile("60d"), &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close(ctx)
+	if ttl := rc.PTTL(ctx, keys[0]).Val(); ttl < 59*24*time.Hour {
+		t.Fatalf("TTL of the carried 30-day key after the change %s, want at least the carrying's 60 days", ttl)
 	}
 }

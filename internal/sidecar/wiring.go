@@ -121,9 +121,6 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if deps.Counters == storage.Counters(store) {
 		journal = store.JournalStats
 	}
-	if ex, ok := deps.Counters.(storage.CounterExpirer); ok {
-		closers = append(closers, expireCounters(ex, journal, time.Hour, log))
-	}
 	for _, r := range regs {
 		deps.DNCRegistries = append(deps.DNCRegistries, r)
 		log.Info("sidecar: registry loaded", "registry", r.Name(), "as_of", r.Snapshot().Header.AsOf, "count", r.Snapshot().Len())
@@ -131,11 +128,22 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	// The frequency check carries the counts of counter keys an earlier
 	// profile used (a changed cap or pause window); the history is written
 	// back once the backend is built.
-	history, writeHistory, err := counterHistory(cfg.Data, prof, time.Now(), log)
+	started := time.Now()
+	history, writeHistory, err := counterHistory(cfg.Data, prof, started, log)
 	if err != nil {
 		return fail(err)
 	}
 	deps.CounterHistory = &history
+	if ex, ok := deps.Counters.(counterExpiryExtender); ok {
+		if err := extendCarriedCounters(ctx, ex, history, frequencyOf(prof), started, log); err != nil {
+			return fail(err)
+		}
+	}
+	if ex, ok := deps.Counters.(storage.CounterExpirer); ok {
+		// While a lengthened window is carried, the entries recorded under
+		// the earlier key with its shorter window are kept for the new one.
+		closers = append(closers, expireCounters(ex, journal, counterExpiryDelay(history, frequencyOf(prof)), time.Hour, log))
+	}
 	checks, err := policy.Checks(prof, deps)
 	if err != nil {
 		return fail(err)
@@ -318,11 +326,21 @@ func writeNew(path, s string) error {
 	return f.Close()
 }
 
+// expireOnce expires ex's counter entries as of now minus delay(now) (as of
+// now when delay is nil).
+func expireOnce(ctx context.Context, ex storage.CounterExpirer, now time.Time, delay func(time.Time) time.Duration) (int, error) {
+	if delay != nil {
+		now = now.Add(-delay(now))
+	}
+	return ex.ExpireCounters(ctx, now)
+}
+
 // expireCounters drops, every interval, the counter entries no limit can count
 // any more (callees never called again), so the embedded store does not grow
-// without bound. Reserve prunes only the keys it touches. The returned
-// function stops it.
-func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalStats, every time.Duration, log *slog.Logger) func() error {
+// without bound. Reserve prunes only the keys it touches. delay, if not nil,
+// says how much earlier than now each expiry is made as of (see
+// counterExpiryDelay). The returned function stops it.
+func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalStats, delay func(time.Time) time.Duration, every time.Duration, log *slog.Logger) func() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -334,7 +352,7 @@ func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalS
 			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				n, err := ex.ExpireCounters(ctx, now)
+				n, err := expireOnce(ctx, ex, now, delay)
 				if err != nil && ctx.Err() == nil {
 					log.Warn("sidecar: expiring old counter entries failed", "err", err)
 					continue

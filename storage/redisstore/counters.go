@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -485,4 +486,76 @@ func decodeUsages(res []any, t time.Time, limits []storage.Limit) ([]storage.Usa
 		out[i] = u
 	}
 	return out, nil
+}
+
+// extendScript makes each of KEYS that has an expiry expire no sooner than
+// ARGV[1] milliseconds from now, and returns how many it extended. A key
+// without an expiry (KeyTTLSlack negative) or gone is left alone.
+var extendScript = redis.NewScript(`
+local want = tonumber(ARGV[1])
+local n = 0
+for _, k in ipairs(KEYS) do
+  local t = redis.call("PTTL", k)
+  if t >= 0 and t < want then
+    redis.call("PEXPIRE", k, want)
+    n = n + 1
+  end
+end
+return n
+`)
+
+// ExtendCounterExpiry makes every counter key whose name ends with suffix
+// expire no sooner than until (as of now), and returns how many keys it
+// extended. A key expires its longest window plus KeyTTLSlack after its last
+// reservation: an entry recorded with a shorter window than a caller later
+// counts it with (package schedule's counter history, after a frequency
+// window was lengthened) would otherwise leave with its key. It walks the
+// store's counter keys with SCAN, so it costs one pass over the prefix's
+// keys; concurrent reservations are safe (each key is extended atomically,
+// never shortened).
+func (s *Store) ExtendCounterExpiry(ctx context.Context, suffix string, until, now time.Time) (int, error) {
+	if err := s.check("extend counter expiry"); err != nil {
+		return 0, err
+	}
+	if suffix == "" {
+		return 0, fmt.Errorf("redisstore: extend counter expiry: suffix: empty: %w", storage.ErrInvalid)
+	}
+	want := until.Sub(now).Milliseconds()
+	if want <= 0 {
+		return 0, nil
+	}
+	match := globEscape(s.pfx+"c:") + "*" + globEscape(suffix)
+	var (
+		n      int
+		cursor uint64
+	)
+	for {
+		keys, next, err := s.rdb.Scan(ctx, cursor, match, 1000).Result()
+		if err != nil {
+			return n, s.fail("extend counter expiry", err)
+		}
+		if len(keys) > 0 {
+			m, err := extendScript.Run(ctx, s.rdb, keys, want).Int()
+			if err != nil {
+				return n, s.fail("extend counter expiry", err)
+			}
+			n += m
+		}
+		if cursor = next; cursor == 0 {
+			return n, nil
+		}
+	}
+}
+
+// globEscape escapes the characters special to Redis's glob-style MATCH.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '*', '?', '[', ']', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/redisstore"
+	"github.com/redis/go-redis/v9"
 )
 
 // benchLimits are shaped like the cn caps: three windows, each under its own
@@ -94,5 +96,53 @@ func TestReserveManyLimits(t *testing.T) {
 	}
 	if ok, _, err := s.Reserve(ctx, "many-2", at, limits); err != nil || !ok {
 		t.Fatalf("after release: ok=%v err=%v, want allowed (every entry of many-1 released)", ok, err)
+	}
+}
+
+// ExtendCounterExpiry lengthens the expiry of the counter keys ending with
+// the suffix, never shortens one, and leaves other keys alone.
+func TestExtendCounterExpiry(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	s := open(t, url, p)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	reserve := func(id, key string, w time.Duration) {
+		t.Helper()
+		if ok, _, err := s.Reserve(ctx, id, now, []storage.Limit{{Key: key, Window: w, Max: 10}}); err != nil || !ok {
+			t.Fatalf("reserve %s: %v %v", key, ok, err)
+		}
+	}
+	reserve("a", "frequency|aa|cap|callee||30d", 30*24*time.Hour)
+	reserve("b", "frequency|bb|cap|callee||30d", 30*24*time.Hour)
+	reserve("c", "frequency|cc|cap|callee|marketing|30d", 30*24*time.Hour)
+	reserve("d", "frequency|dd|cap|callee||90d", 90*24*time.Hour)
+	n, err := s.ExtendCounterExpiry(ctx, "|cap|callee||30d", now.Add(60*24*time.Hour), now)
+	if err != nil || n != 2 {
+		t.Fatalf("ExtendCounterExpiry = %d, %v; want the two keys of the suffix", n, err)
+	}
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := redis.NewClient(o)
+	defer rc.Close()
+	ttl := func(key string) time.Duration { return rc.PTTL(ctx, "{"+p+"}:c:"+key).Val() }
+	for key, want := range map[string][2]time.Duration{
+		"frequency|aa|cap|callee||30d":          {59 * 24 * time.Hour, 61 * 24 * time.Hour},
+		"frequency|bb|cap|callee||30d":          {59 * 24 * time.Hour, 61 * 24 * time.Hour},
+		"frequency|cc|cap|callee|marketing|30d": {30 * 24 * time.Hour, 32 * 24 * time.Hour}, // another suffix
+		"frequency|dd|cap|callee||90d":          {90 * 24 * time.Hour, 92 * 24 * time.Hour},
+	} {
+		if got := ttl(key); got < want[0] || got > want[1] {
+			t.Errorf("TTL of %s = %s, want %s to %s", key, got, want[0], want[1])
+		}
+	}
+	// Never shortened: a shorter until leaves the keys as they are.
+	if n, err := s.ExtendCounterExpiry(ctx, "|cap|callee||90d", now.Add(24*time.Hour), now); err != nil || n != 0 {
+		t.Errorf("a shorter until extended %d, %v", n, err)
+	}
+	if _, err := s.ExtendCounterExpiry(ctx, "", now.Add(time.Hour), now); !errors.Is(err, storage.ErrInvalid) {
+		t.Errorf("empty suffix: %v, want ErrInvalid", err)
 	}
 }
