@@ -72,6 +72,11 @@ func LookupZones(n dialgate.Number) ZoneSet {
 	if n.CountryCode() == 86 {
 		return ZoneSet{shanghai}
 	}
+	if n.CountryCode() == 33 && n.Len() == 11 {
+		if z, ok := frOverseas[n.Uint64()/1e6%1000]; ok {
+			return z
+		}
+	}
 	key, klen := n.Uint64(), n.Len()
 	if klen > tzPrefixLen {
 		key /= decimal.Pow10[klen-tzPrefixLen]
@@ -93,6 +98,31 @@ func LookupZones(n dialgate.Number) ZoneSet {
 	slot.Store(&zoneCacheEntry{key: skey, set: set})
 	return set
 }
+
+// frOverseas maps the French national ranges of the overseas departments
+// (their national numbers — 0596 12 34 56 is a Martinique line — written
+// with +33, as a dialer converting national numbers with region FR does) to
+// their zone set: Europe/Paris and the department's zone. libphonenumber
+// reads +33 596 … as a metropolitan line (Europe/Paris only), and a window
+// judged in Paris time alone would allow a call at 04:00 in Martinique; with
+// both zones the windows must hold in each (fail closed). Keyed by the first
+// three digits of the national number.
+var frOverseas = func() map[uint64]ZoneSet {
+	m := map[uint64]ZoneSet{}
+	for zone, ranges := range map[string][]uint64{
+		"America/Guadeloupe": {590, 690, 691}, // Guadeloupe, Saint-Martin, Saint-Barthélemy
+		"America/Cayenne":    {594, 694},      // Guyane
+		"America/Martinique": {596, 696, 697}, // Martinique
+		"Indian/Reunion":     {262, 263, 692, 693},
+		"Indian/Mayotte":     {269, 639},
+	} {
+		set := ZoneSet{intern([]string{"Europe/Paris", zone})}
+		for _, r := range ranges {
+			m[r] = set
+		}
+	}
+	return m
+}()
 
 // tzPrefixLen is the longest prefix in the time-zone data of
 // github.com/nyaruka/phonenumbers v1.8.1; the library never looks further, so

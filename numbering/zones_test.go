@@ -104,6 +104,9 @@ func TestZonesMatchLibrary(t *testing.T) {
 		if n.CountryCode() == 86 {
 			lib = []string{"Asia/Shanghai"}
 		}
+		if z, ok := frOverseas[n.Uint64()/1e6%1000]; ok && n.CountryCode() == 33 && n.Len() == 11 {
+			lib = z.Zones() // the overseas ranges of the French plan (see frOverseas)
+		}
 		if len(lib) == 0 {
 			lib = nil
 		}
@@ -197,4 +200,28 @@ func FuzzLookupZones(f *testing.F) {
 			t.Fatalf("%v: %v, want Asia/Shanghai", n, set)
 		}
 	})
+}
+
+// A French national number of an overseas range written with +33 (as a
+// dialer converting "0596 12 34 56" with region FR writes it) is judged in
+// Paris time and in the department's; libphonenumber says Paris only, and a
+// window read in Paris alone allowed a call at night in Martinique.
+func TestZonesFrenchOverseasRanges(t *testing.T) {
+	for num, want := range map[string]string{
+		"+33596000180": "America/Martinique,Europe/Paris",
+		"+33696000181": "America/Martinique,Europe/Paris",
+		"+33590000182": "America/Guadeloupe,Europe/Paris",
+		"+33690000183": "America/Guadeloupe,Europe/Paris",
+		"+33594000184": "America/Cayenne,Europe/Paris",
+		"+33262000185": "Europe/Paris,Indian/Reunion",
+		"+33692000186": "Europe/Paris,Indian/Reunion",
+		"+33269000187": "Europe/Paris,Indian/Mayotte",
+		"+33639000188": "Europe/Paris,Indian/Mayotte",
+		"+33140000189": "Europe/Paris",
+		"+33512000190": "Europe/Paris",
+	} {
+		if got := LookupZones(dialgate.MustParseNumber(num)).String(); got != want {
+			t.Errorf("zones of %s = %s, want %s", num, got, want)
+		}
+	}
 }
