@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
 )
 
 // Name is the check's name and the prefix of its reason codes.
@@ -236,7 +237,26 @@ const EvidenceLists = "dnc.lists"
 // untrustworthy (dnc.registry_stale).
 const FutureSkew = time.Hour
 
+// check asks the registries and the stored lists for d's callee and, for a
+// French overseas line, also for its other spelling (numbering.OverseasAlias:
+// +33 596 … and +596 596 … reach the same line, and an opt-out recorded under
+// one must deny a dial under the other).
 func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	rs, ev, err := c.checkNumber(ctx, d, attest)
+	if err != nil || len(rs) > 0 {
+		return rs, ev, err
+	}
+	if alt, ok := numbering.OverseasAlias(d.To); ok {
+		d.To = alt
+		if rs, _, err = c.checkNumber(ctx, d, false); err != nil {
+			return nil, nil, err
+		}
+	}
+	return rs, ev, nil
+}
+
+// checkNumber is check for d's callee as spelt.
+func (c *Check) checkNumber(ctx context.Context, d dialgate.Dial, attest bool) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	var rs []dialgate.Reason
 	var ev []dialgate.Evidence
 	applies := c.purposes == nil || c.purposes[d.Purpose]
