@@ -81,7 +81,7 @@ func (s *Snapshot) lookupMapped(v uint64) (listed bool, err error) {
 // into an error wrapping ErrSnapshotFault, or panics with it again when it is
 // not a fault inside the mapping.
 func (m *mapping) fault(r any) error {
-	re, ok := r.(runtime.Error)
+	_, ok := r.(runtime.Error)
 	fa, isFault := r.(interface{ Addr() uintptr })
 	if !ok || !isFault || len(m.data) == 0 {
 		panic(r)
@@ -93,7 +93,7 @@ func (m *mapping) fault(r any) error {
 	if addr < base || addr-base >= uintptr(len(m.data)) {
 		panic(r)
 	}
-	return fmt.Errorf("%w: %s: byte %d of the %d mapped: %v", ErrSnapshotFault, m.path, addr-base, len(m.data), re)
+	return fmt.Errorf("%w: %s: byte %d of the %d mapped is no longer in the file", ErrSnapshotFault, m.path, addr-base, len(m.data))
 }
 
 // CheckFile reports whether the file a memory-mapped snapshot reads is still
