@@ -297,6 +297,14 @@ const swapRetries = 3
 // decision did not use). So the status is read again after the lookup, and a
 // lookup made across a swap is done again.
 func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence) error {
+	if w, ok := p.(interface{ Withdrawn() error }); ok {
+		// A copy whose file changed in place answers for no dial, whether
+		// or not the lists apply to it: as with a missing copy, every dial
+		// of the profile is denied (here dnc.unavailable, naming the file).
+		if err := w.Withdrawn(); err != nil {
+			return err
+		}
+	}
 	for range swapRetries {
 		st, ok := p.Status()
 		if !ok {

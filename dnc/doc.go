@@ -6,7 +6,11 @@
 // ([WriteSnapshot], [ReadSnapshot], [OpenSnapshot] with mmap; SHA-256 and
 // structure verified, a damaged file is an error, never an empty set), built
 // from plain or CSV lists by streaming external sort ([ParseList], [BuildSet]),
-// and swapped into a [Registry] atomically while checks run.
+// and swapped into a [Registry] atomically while checks run. A memory-mapped
+// copy whose file is written in place instead of renamed over fails closed:
+// a lookup that faults is an error ([ErrSnapshotFault]), a changed file is
+// seen by [Registry.CheckFile] ([ErrSnapshotChanged]), and either withdraws
+// the copy (every dial denied, dnc.unavailable) until another is swapped in.
 //
 // Store-backed lists (opt-outs taken during calls, complaints, admin
 // additions) live in a [Store] and are indexed by [Lists]: a Bloom filter

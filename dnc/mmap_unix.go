@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -14,22 +15,34 @@ import (
 // unreachable, so swapping it out while checks read it is safe. On systems
 // without mmap it reads the file into memory.
 //
-// The verification holds only while the file is not written in place: the
-// Snapshot reads the file's pages, so replace a snapshot file by renaming a
-// new one over it, never by writing into it (cp, scp onto the path), which
-// changes the loaded Snapshot's answers unverified, or truncating it, which
-// makes its next lookup fault (SIGBUS).
+// The Snapshot reads the file's pages, so replace a snapshot file by writing
+// a new one beside it and renaming it over the path (as `dialgate dnc build`
+// does): the loaded Snapshot keeps reading its own file. A file written in
+// place (cp, scp or rsync --inplace onto the path) changes under the loaded
+// Snapshot. That is caught, and fails closed, not verified: a lookup that
+// touches a page the file no longer has (a truncating write) returns an error
+// wrapping ErrSnapshotFault instead of crashing the process (Lookup;
+// Contains still faults), and CheckFile reports a file whose size,
+// modification time or header changed since it was verified (wrapping
+// ErrSnapshotChanged). A Registry stops answering from such a copy until
+// another is swapped in (Registry.CheckFile); `dialgate serve` checks its
+// registry files every second.
 func OpenSnapshot(path string) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("dnc: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	keep := false
+	defer func() {
+		if !keep {
+			f.Close()
+		}
+	}()
+	id, err := fstatID(f)
 	if err != nil {
 		return nil, fmt.Errorf("dnc: %w", err)
 	}
-	size := st.Size()
+	size := id.size
 	if size < 16 {
 		return nil, fmt.Errorf("%s: %w", path, corrupt("file is %d bytes", size))
 	}
@@ -40,11 +53,56 @@ func OpenSnapshot(path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dnc: mmap %s: %w", path, err)
 	}
-	s, err := snapshotFromBytes(data)
+	m := &mapping{path: path, data: data, id: id, stat: func() (fileID, error) { return fstatID(f) }}
+	s, err := verifyMapped(m)
 	if err != nil {
 		_ = syscall.Munmap(data)
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	runtime.AddCleanup(s, func(b []byte) { _ = syscall.Munmap(b) }, data)
+	// The file stays open for CheckFile: a stat of the open file is a stat
+	// of the mapped file, whatever is renamed over the path since.
+	keep = true
+	runtime.AddCleanup(s, func(m *mapping) {
+		_ = syscall.Munmap(m.data)
+		_ = f.Close()
+	}, m)
 	return s, nil
+}
+
+// verifyMapped verifies the mapped file of m and records its header; a fault
+// while reading it (a file truncated while being verified) is an error.
+func verifyMapped(m *mapping) (s *Snapshot, err error) {
+	prev := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(prev)
+		if r := recover(); r != nil {
+			err = m.fault(r)
+		}
+	}()
+	s, err = snapshotFromBytes(m.data)
+	if err != nil {
+		return nil, err
+	}
+	// The header as verified: preamble and JSON (its SHA-256 names the body).
+	hlen := uint64(len(m.data)) - uint64(s.Header.BodyBytes)
+	m.head = append([]byte(nil), m.data[:hlen]...)
+	// The file may have changed while it was read and hashed: compare the
+	// stat after with the stat before.
+	if after, err := m.stat(); err != nil || after != m.id {
+		return nil, corrupt("file changed while it was verified")
+	}
+	s.m = m
+	return s, nil
+}
+
+func fstatID(f *os.File) (fileID, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return fileID{}, err
+	}
+	id := fileID{size: fi.Size(), mtimeNs: fi.ModTime().UnixNano()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		id.dev, id.ino = uint64(st.Dev), uint64(st.Ino)
+	}
+	return id, nil
 }

@@ -29,7 +29,9 @@ type Hit struct {
 // A Provider answers from an external do-not-call registry: a national
 // registry copy (US National DNC, UK TPS, Canada DNCL, Australia DNCR) or the
 // CN platform's per-industry willingness (CN-S13). Implementations must be
-// safe for concurrent use.
+// safe for concurrent use. A Provider that also has a method Withdrawn() error
+// (as Registry does) and returns an error from it has a copy that must not be
+// answered from: the check then denies every dial (dnc.unavailable) with it.
 type Provider interface {
 	// Name is the registry's name, as profiles refer to it.
 	Name() string
@@ -60,6 +62,10 @@ type Registry struct {
 type loaded struct {
 	snap  *Snapshot
 	scope Scope
+	// withdrawn, when not nil, says why the copy may no longer be answered
+	// from (its file changed in place); it is set by a compare-and-swap of a
+	// new loaded, never written into a published one.
+	withdrawn error
 }
 
 // NewRegistry returns an empty registry named name.
@@ -119,17 +125,77 @@ func (r *Registry) Status() (RegistryStatus, bool) {
 	return RegistryStatus{Name: r.name, Version: h.Version(), AsOf: h.Effective(), Count: h.Count}, true
 }
 
-// Lookup implements Provider.
+// Lookup implements Provider. A copy withdrawn because its file changed in
+// place (CheckFile) is an error wrapping ErrSnapshotChanged, and a memory
+// fault reading a memory-mapped copy (its file truncated) is an error
+// wrapping ErrSnapshotFault that withdraws the copy: the check denies
+// (dnc.unavailable) until Swap puts another copy in.
 func (r *Registry) Lookup(_ context.Context, d dialgate.Dial) (Hit, bool, error) {
 	l := r.cur.Load()
 	if l == nil {
 		return Hit{}, false, fmt.Errorf("registry %s: %w", r.name, ErrNoCopy)
 	}
-	if !l.scope.Matches(d) || !l.snap.Contains(d.To) {
+	if l.withdrawn != nil {
+		return Hit{}, false, l.withdrawn
+	}
+	if !l.scope.Matches(d) {
+		return Hit{}, false, nil
+	}
+	listed, err := l.snap.lookup(d.To.Uint64())
+	if err != nil {
+		return Hit{}, false, r.withdraw(l, err)
+	}
+	if !listed {
 		return Hit{}, false, nil
 	}
 	h := l.snap.Header
 	return Hit{List: r.name, Scope: l.scope, Source: h.Source, AddedAt: h.Effective()}, true, nil
+}
+
+// CheckFile checks that the file the loaded copy is memory-mapped from was
+// not changed in place since it was verified (Snapshot.CheckFile). When it
+// was, the copy is withdrawn: Lookup returns the error (wrapping
+// ErrSnapshotChanged) and the check denies every dial of a profile that
+// requires the registry (dnc.unavailable), until Swap puts another copy in.
+// It returns that error, also when the copy was withdrawn before; nil when
+// the copy is in use, is in memory, or none is loaded. It costs a stat of the
+// open file and a compare of the header; call it periodically (`dialgate
+// serve` does every second), not per lookup.
+func (r *Registry) CheckFile() error {
+	l := r.cur.Load()
+	if l == nil {
+		return nil
+	}
+	if l.withdrawn != nil {
+		return l.withdrawn
+	}
+	if err := l.snap.CheckFile(); err != nil {
+		return r.withdraw(l, err)
+	}
+	return nil
+}
+
+// withdraw marks the copy l as no longer to be answered from, for err, unless
+// another copy was swapped in meanwhile, and returns the error lookups get.
+func (r *Registry) withdraw(l *loaded, err error) error {
+	err = fmt.Errorf("registry %s: the loaded copy (version %s) is withdrawn, every dial is denied until a copy loads cleanly: %w",
+		r.name, l.snap.Header.Version(), err)
+	if r.cur.CompareAndSwap(l, &loaded{snap: l.snap, scope: l.scope, withdrawn: err}) {
+		return err
+	}
+	if cur := r.cur.Load(); cur != nil && cur.snap == l.snap && cur.withdrawn != nil {
+		return cur.withdrawn // withdrawn by another caller first
+	}
+	return err // another copy is in: this lookup's copy is gone anyway
+}
+
+// Withdrawn returns why the loaded copy is no longer answered from (its file
+// changed in place: CheckFile, or a fault in Lookup), or nil.
+func (r *Registry) Withdrawn() error {
+	if l := r.cur.Load(); l != nil {
+		return l.withdrawn
+	}
+	return nil
 }
 
 // LoadRegistries opens each snapshot file (memory-mapped where the platform

@@ -88,6 +88,7 @@ func (h Header) Effective() time.Time {
 type Snapshot struct {
 	Header Header // the snapshot's header, with Count, Prefixes, BodyBytes and SHA256 filled in
 	set    Set
+	m      *mapping // the file a memory-mapped snapshot reads; nil in memory
 }
 
 // NewSnapshot returns an in-memory snapshot of set with header h; Count,
@@ -101,7 +102,9 @@ func NewSnapshot(h Header, set *Set) (*Snapshot, error) {
 	return &Snapshot{Header: hh, set: *set}, nil
 }
 
-// Contains reports whether n is in the snapshot.
+// Contains reports whether n is in the snapshot. A memory-mapped snapshot
+// whose file was truncated under it faults here (SIGBUS, which ends the
+// process); Lookup, which the Registry uses, turns that into an error.
 func (s *Snapshot) Contains(n dialgate.Number) bool {
 	ok := s.set.Contains(n.Uint64())
 	runtime.KeepAlive(s)

@@ -77,8 +77,10 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 			if len(snaps) > 0 {
 				listed = func(n dialgate.Number) (bool, error) {
 					for _, s := range snaps {
-						if s.Contains(n) {
-							return true, nil
+						// Lookup: a snapshot file truncated while the
+						// screen runs is an error, not a crash.
+						if in, err := s.Lookup(n); in || err != nil {
+							return in, err
 						}
 					}
 					return false, nil

@@ -48,6 +48,12 @@ type Backend struct {
 	// that changed on disk (all of them with force) and swaps the new copies
 	// in; `dialgate serve` calls it every Config.RegistryReload and on SIGHUP.
 	ReloadRegistries func(force bool) error
+	// CheckRegistries, if not nil, checks that the file each loaded registry
+	// copy is memory-mapped from was not written in place, withdraws a copy
+	// whose file was (every dial of the profile denied, dnc.unavailable)
+	// and loads its file again once it changed; `dialgate serve` calls it
+	// every RegistryCheckInterval.
+	CheckRegistries func() error
 
 	// Probes are the components reported by the health service
 	// ("component/<name>"); a failing probe makes the server NOT_SERVING.

@@ -26,7 +26,9 @@ const DefaultRegistryReload = time.Minute
 // and TLS files current: a registry snapshot can hold hundreds of millions
 // of numbers (gigabytes), so hashing its content at every look would cost a
 // full read a minute, while a change of size or modification time is enough
-// because snapshots are replaced by a rename, not edited in place; and a
+// because snapshots are replaced by a rename; a file edited in place instead
+// is caught by Check (every RegistryCheckInterval), which stops the copy
+// mapped from it answering until a copy loads cleanly; and a
 // snapshot verifies itself (dnc.OpenSnapshot checks its structure and
 // SHA-256), so a half-written copy is refused on its own, without the
 // settle time a small YAML or PEM file needs to be read whole. What a
@@ -43,6 +45,9 @@ type registryFile struct {
 	reg  *dnc.Registry
 	size int64
 	mod  time.Time
+	// withdrawn is whether the copy was withdrawn at the last check (its
+	// file changed in place), so that a withdrawal is logged once.
+	withdrawn bool
 }
 
 // newRegistryFiles records the files regs were loaded from (paths[i] holds
@@ -60,28 +65,82 @@ func newRegistryFiles(paths []string, regs []*dnc.Registry, log *slog.Logger) *r
 }
 
 // Reload reads again every file whose size or modification time changed
-// since it was last read (every file with force) and swaps the new copies
-// in. It returns the errors of the files it refused, joined.
+// since it was last read (every file with force, and every file whose copy
+// was withdrawn) and swaps the new copies in. Before that it checks each
+// loaded copy's own file (Check). It returns the errors of the files it
+// refused, joined.
 func (f *registryFiles) Reload(force bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var errs []error
 	for i := range f.files {
 		rf := &f.files[i]
-		st, err := os.Stat(rf.path)
-		if err != nil {
-			errs = append(errs, f.refuse(rf, fmt.Errorf("registry %s: %w", rf.reg.Name(), err)))
-			continue
-		}
-		if !force && st.Size() == rf.size && st.ModTime().Equal(rf.mod) {
-			continue
-		}
-		rf.size, rf.mod = st.Size(), st.ModTime() // a broken copy is retried once it changes again
-		if err := f.load(rf); err != nil {
-			errs = append(errs, f.refuse(rf, err))
+		f.checkFile(rf)
+		if err := f.reloadFile(rf, force || rf.reg.Withdrawn() != nil); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// RegistryCheckInterval is how often `dialgate serve` checks that the file
+// each loaded registry copy is memory-mapped from was not written in place
+// (registryFiles.Check): a stat of the open file and a compare of its header.
+const RegistryCheckInterval = time.Second
+
+// Check looks at the file each loaded copy is memory-mapped from
+// (dnc.Registry.CheckFile): a file written in place (same file, another size,
+// modification time or header) withdraws the copy, logged at Error, and every
+// dial of the profile is denied (dnc.unavailable) until a copy loads cleanly.
+// For a withdrawn copy it reads the path again when its size or modification
+// time changed since it was last read (a copy still being written is
+// refused, and read again once it changes). It returns the errors, joined.
+func (f *registryFiles) Check() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var errs []error
+	for i := range f.files {
+		rf := &f.files[i]
+		if err := f.checkFile(rf); err == nil {
+			continue
+		}
+		if err := f.reloadFile(rf, false); err != nil {
+			errs = append(errs, err)
+		}
+		if err := rf.reg.Withdrawn(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkFile withdraws rf's copy when its file changed in place, logging it
+// once, and returns why the copy is withdrawn (nil when it is in use).
+func (f *registryFiles) checkFile(rf *registryFile) error {
+	err := rf.reg.CheckFile()
+	if err != nil && !rf.withdrawn {
+		f.log.Error("sidecar: registry file changed in place; its loaded copy is withdrawn and every dial of the profile is denied (dnc.unavailable) until a copy loads cleanly: replace registry files by renaming a new file over the path, never by writing into it",
+			"registry", rf.reg.Name(), "file", rf.path, "err", err)
+	}
+	rf.withdrawn = err != nil
+	return err
+}
+
+// reloadFile loads rf's path when its size or modification time changed
+// since it was last read, or with force, and returns the refusal, logged.
+func (f *registryFiles) reloadFile(rf *registryFile, force bool) error {
+	st, err := os.Stat(rf.path)
+	if err != nil {
+		return f.refuse(rf, fmt.Errorf("registry %s: %w", rf.reg.Name(), err))
+	}
+	if !force && st.Size() == rf.size && st.ModTime().Equal(rf.mod) {
+		return nil
+	}
+	rf.size, rf.mod = st.Size(), st.ModTime() // a broken copy is retried once it changes again
+	if err := f.load(rf); err != nil {
+		return f.refuse(rf, err)
+	}
+	return nil
 }
 
 func (f *registryFiles) load(rf *registryFile) error {
@@ -89,23 +148,26 @@ func (f *registryFiles) load(rf *registryFile) error {
 	if err != nil {
 		return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
 	}
+	withdrawn := rf.reg.Withdrawn() != nil
 	if cur := rf.reg.Snapshot(); cur != nil {
 		if s.Header.Effective().Before(cur.Header.Effective()) {
 			return fmt.Errorf("registry %s: %s is a copy as of %s, older than the loaded copy as of %s",
 				rf.reg.Name(), rf.path, s.Header.Effective().UTC().Format(time.RFC3339), cur.Header.Effective().UTC().Format(time.RFC3339))
 		}
-		if s.Header.Version() == cur.Header.Version() && s.Header.Effective().Equal(cur.Header.Effective()) {
+		if !withdrawn && s.Header.Version() == cur.Header.Version() && s.Header.Effective().Equal(cur.Header.Effective()) {
 			return nil // the same copy (touched, or copied again)
 		}
 		// The same numbers as of a later instant is a newer copy: the
 		// registry's age runs from its as_of, and keeping the old one would
 		// make the registry stale (every dial denied) with a fresh copy on disk.
+		// A withdrawn copy is replaced even by the same one, verified again.
 	}
 	if _, err := rf.reg.Swap(s); err != nil {
 		return fmt.Errorf("%s: %w", rf.path, err)
 	}
+	rf.withdrawn = false
 	f.log.Info("sidecar: registry reloaded", "registry", rf.reg.Name(), "file", rf.path,
-		"version", s.Header.Version(), "as_of", s.Header.Effective(), "count", s.Len())
+		"version", s.Header.Version(), "as_of", s.Header.Effective(), "count", s.Len(), "after_withdrawal", withdrawn)
 	return nil
 }
 
@@ -113,6 +175,11 @@ func (f *registryFiles) refuse(rf *registryFile, err error) error {
 	cur := "none"
 	if s := rf.reg.Snapshot(); s != nil {
 		cur = s.Header.Version()
+	}
+	if rf.reg.Withdrawn() != nil {
+		f.log.Error("sidecar: registry copy refused; the loaded copy is withdrawn (its file changed in place), so every dial of the profile is denied until a copy loads cleanly",
+			"registry", rf.reg.Name(), "file", rf.path, "withdrawn", cur, "err", err)
+		return err
 	}
 	f.log.Error("sidecar: registry copy refused; the loaded copy stays", "registry", rf.reg.Name(), "loaded", cur, "err", err)
 	return err

@@ -1,9 +1,11 @@
 package sidecar
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,5 +184,105 @@ func TestRegistryReloadSameNumbersNewerAsOf(t *testing.T) {
 	}
 	if want := now.Sub(day30); ages[0].Age > want+time.Minute {
 		t.Fatalf("registry age %s after reloading a copy as of %s, want about %s: the old copy's as_of stayed", ages[0].Age, day30.Format(time.RFC3339), want)
+	}
+}
+
+// snapshotFile returns the bytes of a us-national-dnc snapshot listing nums.
+func snapshotFile(t *testing.T, asOf time.Time, nums ...uint64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := dnc.WriteSnapshot(&buf, dnc.Header{Name: "us-national-dnc", Source: "test", AsOf: asOf, CreatedAt: asOf}, dnc.NewSet(nums)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// A registry file written in place (cp, scp onto the path) while its copy is
+// loaded: the copy's memory-mapped bytes change under it, unverified. Caught
+// a copy still being written (it does not verify) used to be refused while
+// the loaded copy stayed "in force", reading the new bytes under the old
+// version: a number of the old copy answered not listed. Now the reload (and
+// the check every second) withdraws the loaded copy: every dial of the
+// profile is denied, dnc.unavailable naming the file, until the file loads
+// cleanly, and then the new copy is swapped in.
+func TestRegistryWrittenInPlace(t *testing.T) {
+	for _, how := range []string{"reload", "check"} {
+		t.Run(how, func(t *testing.T) { testRegistryWrittenInPlace(t, how) })
+	}
+}
+
+func testRegistryWrittenInPlace(t *testing.T, how string) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "us.dnc")
+	day1 := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
+	day2 := day1.Add(24 * time.Hour)
+	// Synthetic NANP 555-01xx numbers, many area codes, so the file spans pages.
+	var old, other []uint64
+	for a := uint64(200); a < 1000; a++ {
+		old = append(old, 10000000000+a*10000000+5550100)
+		other = append(other, 10000000000+a*10000000+5550101, 10000000000+a*10000000+5550102)
+	}
+	writeRegistry(t, path, "us-national-dnc", day1, old...)
+	be, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: "us", Registries: []string{path}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close(context.Background()) })
+	detect := func() {
+		t.Helper()
+		if how == "reload" {
+			_ = be.ReloadRegistries(false)
+		} else {
+			_ = be.CheckRegistries()
+		}
+	}
+	dial := func(to uint64, p dialgate.Purpose) dialgate.Decision {
+		t.Helper()
+		n, err := dialgate.NumberFromUint64(to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := be.Gate.Check(context.Background(), dialgate.Dial{To: n, Purpose: p, LeadID: "l"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dec
+	}
+	if dec := dial(old[7], dialgate.PurposeService); !dec.Has(dialgate.CodeDNCListed) {
+		t.Fatalf("listed number before the write: %v", dec.Codes())
+	}
+	// The new copy caught half written in place: larger than the loaded
+	// file, so the loaded copy's pages all still exist, with new bytes.
+	full := snapshotFile(t, day2, other...)
+	if err := os.WriteFile(path, full[:len(full)-64], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	detect()
+	unavailable := dialgate.UnavailableCode(dnc.Name)
+	for _, d := range []struct {
+		to uint64
+		p  dialgate.Purpose
+	}{{old[7], dialgate.PurposeService}, {other[7], dialgate.PurposeService}, {10000000000 + 212*10000000 + 5550199, dialgate.PurposeService}, {old[7], dialgate.PurposeSurvey}} {
+		dec := dial(d.to, d.p)
+		if dec.Allowed || !dec.Has(unavailable) {
+			t.Errorf("dial to %d (%s) with the file half written in place: %v; want denied %s", d.to, d.p, dec.Codes(), unavailable)
+			continue
+		}
+		for _, r := range dec.Reasons {
+			if r.Code == unavailable && !strings.Contains(r.Message, path) {
+				t.Errorf("reason %q does not name the file %s", r.Message, path)
+			}
+		}
+	}
+	// The write completes: the file loads cleanly and is swapped in.
+	if err := os.WriteFile(path, full, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	detect()
+	if dec := dial(old[7], dialgate.PurposeService); dec.Has(unavailable) || dec.Has(dialgate.CodeDNCListed) {
+		t.Fatalf("number of the old copy after the new one loaded: %v", dec.Codes())
+	}
+	if dec := dial(other[7], dialgate.PurposeService); dec.Has(unavailable) || !dec.Has(dialgate.CodeDNCListed) {
+		t.Fatalf("number of the new copy after it loaded: %v", dec.Codes())
 	}
 }

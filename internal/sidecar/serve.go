@@ -19,8 +19,11 @@ import (
 // the tokens file and the TLS files are looked at every
 // Config.RegistryReload and at once on SIGHUP; a changed copy is loaded and
 // put in force (Backend.ReloadRegistries, Server.Reload), a bad one is
-// refused and logged, and the copy in force stays. SIGHUP never stops the
-// server.
+// refused and logged, and the copy in force stays. Every
+// RegistryCheckInterval the files the registry copies are memory-mapped from
+// are checked for a write in place (Backend.CheckRegistries): such a copy is
+// withdrawn, every dial of the profile denied, until a copy loads cleanly.
+// SIGHUP never stops the server.
 func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr, metricsAddr net.Addr)) error {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -55,7 +58,35 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 	}
 	stop := watchReloadOn(ctx, hup, reload, time.Duration(cfg.RegistryReload))
 	defer stop()
+	if be.CheckRegistries != nil {
+		stopCheck := every(ctx, RegistryCheckInterval, func() { _ = be.CheckRegistries() }) // withdrawals are logged
+		defer stopCheck()
+	}
 	return srv.Run(ctx, ready)
+}
+
+// every calls f every interval until ctx is done or stop is called; stop
+// returns once f is no longer running.
+func every(ctx context.Context, interval time.Duration, f func()) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				f()
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // CheckFiles reads the files of cfg that the operator provides and the

@@ -180,7 +180,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	be.Probes = append(be.Probes, probes...)
 	if len(regs) > 0 {
-		be.ReloadRegistries = newRegistryFiles(cfg.Registries, regs, log).Reload
+		rf := newRegistryFiles(cfg.Registries, regs, log)
+		be.ReloadRegistries, be.CheckRegistries = rf.Reload, rf.Check
 	}
 	wireDNC(be, prof.Name, checks)
 	wireLedger(be, checks, deps.Ledger)
