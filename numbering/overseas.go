@@ -2,13 +2,66 @@ package numbering
 
 import "github.com/dialgate/dialgate"
 
-// overseasCC maps the first three digits of a French national number of an
-// overseas range to the territory's own country code (see frOverseas).
-var overseasCC = map[uint64]uint64{
-	590: 590, 690: 590, 691: 590, // Guadeloupe, Saint-Martin, Saint-Barthélemy
-	594: 594, 694: 594, // Guyane
-	596: 596, 696: 596, 697: 596, // Martinique
-	262: 262, 263: 262, 692: 262, 693: 262, 269: 262, 639: 262, // La Réunion, Mayotte
+// overseasRange is a range of the French national plan that belongs to an
+// overseas territory: the national numbers whose first digits are prefix
+// (digits long) are lines of the territory of country code cc, in zone.
+type overseasRange struct {
+	prefix uint64
+	digits int
+	cc     uint64
+	zone   string
+}
+
+// overseasRanges are the overseas ranges of the French plan, as the
+// libphonenumber data has them under the territories' own codes (fixed and
+// mobile; the VoIP ranges are not tied to a place). The newer ranges are
+// longer than three digits: 0598 7/8/9 (Guadeloupe, Guyane, Martinique),
+// 0268 8/9 (La Réunion, Mayotte), 0709 0/1/2 (Guadeloupe, Martinique,
+// La Réunion) and 0709 30–34/35–39 (Guyane, Mayotte). The longest matching
+// prefix wins.
+var overseasRanges = []overseasRange{
+	// Guadeloupe, Saint-Martin, Saint-Barthélemy
+	{590, 3, 590, "America/Guadeloupe"}, {690, 3, 590, "America/Guadeloupe"}, {691, 3, 590, "America/Guadeloupe"},
+	{5987, 4, 590, "America/Guadeloupe"}, {7090, 4, 590, "America/Guadeloupe"},
+	// Guyane
+	{594, 3, 594, "America/Cayenne"}, {694, 3, 594, "America/Cayenne"},
+	{5988, 4, 594, "America/Cayenne"},
+	{70930, 5, 594, "America/Cayenne"}, {70931, 5, 594, "America/Cayenne"}, {70932, 5, 594, "America/Cayenne"},
+	{70933, 5, 594, "America/Cayenne"}, {70934, 5, 594, "America/Cayenne"},
+	// Martinique
+	{596, 3, 596, "America/Martinique"}, {696, 3, 596, "America/Martinique"}, {697, 3, 596, "America/Martinique"},
+	{5989, 4, 596, "America/Martinique"}, {7091, 4, 596, "America/Martinique"},
+	// La Réunion
+	{262, 3, 262, "Indian/Reunion"}, {263, 3, 262, "Indian/Reunion"}, {692, 3, 262, "Indian/Reunion"}, {693, 3, 262, "Indian/Reunion"},
+	{2688, 4, 262, "Indian/Reunion"}, {7092, 4, 262, "Indian/Reunion"},
+	// Mayotte
+	{269, 3, 262, "Indian/Mayotte"}, {639, 3, 262, "Indian/Mayotte"},
+	{2689, 4, 262, "Indian/Mayotte"},
+	{70935, 5, 262, "Indian/Mayotte"}, {70936, 5, 262, "Indian/Mayotte"}, {70937, 5, 262, "Indian/Mayotte"},
+	{70938, 5, 262, "Indian/Mayotte"}, {70939, 5, 262, "Indian/Mayotte"},
+}
+
+// overseasByPrefix indexes overseasRanges by digit count, then prefix.
+var overseasByPrefix = func() [6]map[uint64]int {
+	var m [6]map[uint64]int
+	for i, r := range overseasRanges {
+		if m[r.digits] == nil {
+			m[r.digits] = map[uint64]int{}
+		}
+		m[r.digits][r.prefix] = i
+	}
+	return m
+}()
+
+// overseasOf returns the overseas range of a 9-digit French national
+// number, longest prefix first.
+func overseasOf(nsn uint64) (overseasRange, bool) {
+	for digits, div := 5, uint64(1e4); digits >= 3; digits, div = digits-1, div*10 {
+		if i, ok := overseasByPrefix[digits][nsn/div]; ok {
+			return overseasRanges[i], true
+		}
+	}
+	return overseasRange{}, false
 }
 
 // OverseasAlias returns the other spelling of a French overseas line: for
@@ -24,13 +77,13 @@ func OverseasAlias(n dialgate.Number) (dialgate.Number, bool) {
 	switch cc := uint64(n.CountryCode()); {
 	case cc == 33 && n.Len() == 11:
 		nsn := v % 1e9
-		if to, ok := overseasCC[nsn/1e6]; ok {
-			alt, err := dialgate.NumberFromUint64(to*1e9 + nsn)
+		if r, ok := overseasOf(nsn); ok {
+			alt, err := dialgate.NumberFromUint64(r.cc*1e9 + nsn)
 			return alt, err == nil
 		}
 	case (cc == 590 || cc == 594 || cc == 596 || cc == 262) && n.Len() == 12:
 		nsn := v % 1e9
-		if to, ok := overseasCC[nsn/1e6]; ok && to == cc {
+		if r, ok := overseasOf(nsn); ok && r.cc == cc {
 			alt, err := dialgate.NumberFromUint64(33*1e9 + nsn)
 			return alt, err == nil
 		}

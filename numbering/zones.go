@@ -72,10 +72,8 @@ func LookupZones(n dialgate.Number) ZoneSet {
 	if n.CountryCode() == 86 {
 		return ZoneSet{shanghai}
 	}
-	if n.CountryCode() == 33 && n.Len() == 11 {
-		if z, ok := frOverseas[n.Uint64()/1e6%1000]; ok {
-			return z
-		}
+	if z, ok := frOverseas(n); ok {
+		return z
 	}
 	key, klen := n.Uint64(), n.Len()
 	if klen > tzPrefixLen {
@@ -99,26 +97,30 @@ func LookupZones(n dialgate.Number) ZoneSet {
 	return set
 }
 
-// frOverseas maps the French national ranges of the overseas departments
-// (their national numbers — 0596 12 34 56 is a Martinique line — written
-// with +33, as a dialer converting national numbers with region FR does) to
-// their zone set: Europe/Paris and the department's zone. libphonenumber
-// reads +33 596 … as a metropolitan line (Europe/Paris only), and a window
-// judged in Paris time alone would allow a call at 04:00 in Martinique; with
-// both zones the windows must hold in each (fail closed). Keyed by the first
-// three digits of the national number.
-var frOverseas = func() map[uint64]ZoneSet {
-	m := map[uint64]ZoneSet{}
-	for zone, ranges := range map[string][]uint64{
-		"America/Guadeloupe": {590, 690, 691}, // Guadeloupe, Saint-Martin, Saint-Barthélemy
-		"America/Cayenne":    {594, 694},      // Guyane
-		"America/Martinique": {596, 696, 697}, // Martinique
-		"Indian/Reunion":     {262, 263, 692, 693},
-		"Indian/Mayotte":     {269, 639},
-	} {
-		set := ZoneSet{intern([]string{"Europe/Paris", zone})}
-		for _, r := range ranges {
-			m[r] = set
+// frOverseas returns the zone set of a number of an overseas range of the
+// French plan (overseasRanges: their national numbers — 0596 12 34 56 is a
+// Martinique line — written with +33, as a dialer converting national
+// numbers with region FR does): Europe/Paris and the territory's zone.
+// libphonenumber reads +33 596 … as a metropolitan line (Europe/Paris only),
+// and a window judged in Paris time alone would allow a call at 04:00 in
+// Martinique; with both zones the windows must hold in each (fail closed).
+func frOverseas(n dialgate.Number) (ZoneSet, bool) {
+	if n.CountryCode() != 33 || n.Len() != 11 {
+		return ZoneSet{}, false
+	}
+	r, ok := overseasOf(n.Uint64() % 1e9)
+	if !ok {
+		return ZoneSet{}, false
+	}
+	return frOverseasSets[r.zone], true
+}
+
+// frOverseasSets holds the zone set of each overseas zone, with Paris.
+var frOverseasSets = func() map[string]ZoneSet {
+	m := map[string]ZoneSet{}
+	for _, r := range overseasRanges {
+		if _, ok := m[r.zone]; !ok {
+			m[r.zone] = ZoneSet{intern([]string{"Europe/Paris", r.zone})}
 		}
 	}
 	return m

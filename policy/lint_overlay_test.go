@@ -59,30 +59,30 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 			[]string{"schedule.holidays: calendar us-al-2026 of base us-al is not listed", "schedule.holidays: calendar us-al-2027 of base us-al is not listed"}},
 		{"us-al federal holidays dropped", head + "extends: us-al\nschedule: {holidays: {calendars: [us-al-2026, us-al-2027]}}\n",
 			[]string{"calendar us-federal-2026 of base us-al", "calendar us-federal-2027 of base us-al"}},
-		{"fr regional dropped", head + "extends: fr\nschedule: {holidays: {regional: [{prefixes: [\"+590\", \"+33590\", \"+33690\", \"+33691\"], calendars: [fr-590-2026, fr-590-2027]}]}}\n",
+		{"fr regional dropped", head + "extends: fr\nschedule: {holidays: {regional: [{prefixes: [\"+590\", \"+33590\", \"+33690\", \"+33691\", \"+335987\", \"+337090\"], calendars: [fr-590-2026, fr-590-2027]}]}}\n",
 			[]string{"calendar fr-594-2026 of base fr", "calendar fr-594-2027 of base fr", "calendar fr-596-2026 of base fr",
 				"calendar fr-596-2027 of base fr", "calendar fr-262-2026 of base fr", "calendar fr-262-2027 of base fr"}},
 		// Every calendar still listed, but no longer for all the callees
 		// the base gives it to.
 		{"fr regional narrowed", head + "extends: fr\nschedule: {holidays: {regional: [" +
-			"{prefixes: [\"+590690\", \"+33590\", \"+33690\", \"+33691\"], calendars: [fr-590-2026, fr-590-2027]}, {prefixes: [\"+594\", \"+33594\", \"+33694\"], calendars: [fr-594-2026, fr-594-2027]}, " +
-			"{prefixes: [\"+596\", \"+33596\", \"+33696\", \"+33697\"], calendars: [fr-596-2026, fr-596-2027]}, {prefixes: [\"+262\", \"+33262\", \"+33263\", \"+33692\", \"+33693\", \"+33269\", \"+33639\"], calendars: [fr-262-2026, fr-262-2027]}]}}\n",
-			[]string{"calendar fr-590-2026 of base fr is not listed for every callee of +590 (listed for +590690, +33590, +33690, +33691 only)", "calendar fr-590-2027 of base fr is not listed for every callee of +590"}},
+			"{prefixes: [\"+590690\", \"+33590\", \"+33690\", \"+33691\", \"+335987\", \"+337090\"], calendars: [fr-590-2026, fr-590-2027]}, {prefixes: [\"+594\", \"+33594\", \"+33694\", \"+335988\", \"+3370930\", \"+3370931\", \"+3370932\", \"+3370933\", \"+3370934\"], calendars: [fr-594-2026, fr-594-2027]}, " +
+			"{prefixes: [\"+596\", \"+33596\", \"+33696\", \"+33697\", \"+335989\", \"+337091\"], calendars: [fr-596-2026, fr-596-2027]}, {prefixes: [\"+262\", \"+33262\", \"+33263\", \"+33692\", \"+33693\", \"+33269\", \"+33639\", \"+332688\", \"+332689\", \"+337092\", \"+3370935\", \"+3370936\", \"+3370937\", \"+3370938\", \"+3370939\"], calendars: [fr-262-2026, fr-262-2027]}]}}\n",
+			[]string{"calendar fr-590-2026 of base fr is not listed for every callee of +590 (listed for +590690, +33590, +33690, +33691, +335987, +337090 only)", "calendar fr-590-2027 of base fr is not listed for every callee of +590"}},
 		{"fr regional swapped", head + "extends: fr\nschedule: {holidays: {regional: [" +
-			"{prefixes: [\"+594\", \"+33590\", \"+33690\", \"+33691\"], calendars: [fr-590-2026, fr-590-2027]}, {prefixes: [\"+590\", \"+33594\", \"+33694\"], calendars: [fr-594-2026, fr-594-2027]}, " +
-			"{prefixes: [\"+596\", \"+33596\", \"+33696\", \"+33697\"], calendars: [fr-596-2026, fr-596-2027]}, {prefixes: [\"+262\", \"+33262\", \"+33263\", \"+33692\", \"+33693\", \"+33269\", \"+33639\"], calendars: [fr-262-2026, fr-262-2027]}]}}\n",
+			"{prefixes: [\"+594\", \"+33590\", \"+33690\", \"+33691\", \"+335987\", \"+337090\"], calendars: [fr-590-2026, fr-590-2027]}, {prefixes: [\"+590\", \"+33594\", \"+33694\", \"+335988\", \"+3370930\", \"+3370931\", \"+3370932\", \"+3370933\", \"+3370934\"], calendars: [fr-594-2026, fr-594-2027]}, " +
+			"{prefixes: [\"+596\", \"+33596\", \"+33696\", \"+33697\", \"+335989\", \"+337091\"], calendars: [fr-596-2026, fr-596-2027]}, {prefixes: [\"+262\", \"+33262\", \"+33263\", \"+33692\", \"+33693\", \"+33269\", \"+33639\", \"+332688\", \"+332689\", \"+337092\", \"+3370935\", \"+3370936\", \"+3370937\", \"+3370938\", \"+3370939\"], calendars: [fr-262-2026, fr-262-2027]}]}}\n",
 			[]string{"calendar fr-590-2026 of base fr is not listed for every callee of +590", "calendar fr-590-2027 of base fr is not listed for every callee of +590",
 				"calendar fr-594-2026 of base fr is not listed for every callee of +594", "calendar fr-594-2027 of base fr is not listed for every callee of +594"}},
 		{"fr national made regional", head + "extends: fr\nschedule: {holidays: {calendars: [fr-2026, fr-2027], regional: [" +
-			"{prefixes: [\"+590\", \"+33590\", \"+33690\", \"+33691\"], calendars: [fr-590-2026, fr-590-2027]}, {prefixes: [\"+594\", \"+33594\", \"+33694\"], calendars: [fr-594-2026, fr-594-2027]}, " +
-			"{prefixes: [\"+596\", \"+33596\", \"+33696\", \"+33697\"], calendars: [fr-596-2026, fr-596-2027]}, {prefixes: [\"+262\", \"+33262\", \"+33263\", \"+33692\", \"+33693\", \"+33269\", \"+33639\"], calendars: [fr-262-2026, fr-262-2027]}, " +
+			"{prefixes: [\"+590\", \"+33590\", \"+33690\", \"+33691\", \"+335987\", \"+337090\"], calendars: [fr-590-2026, fr-590-2027]}, {prefixes: [\"+594\", \"+33594\", \"+33694\", \"+335988\", \"+3370930\", \"+3370931\", \"+3370932\", \"+3370933\", \"+3370934\"], calendars: [fr-594-2026, fr-594-2027]}, " +
+			"{prefixes: [\"+596\", \"+33596\", \"+33696\", \"+33697\", \"+335989\", \"+337091\"], calendars: [fr-596-2026, fr-596-2027]}, {prefixes: [\"+262\", \"+33262\", \"+33263\", \"+33692\", \"+33693\", \"+33269\", \"+33639\", \"+332688\", \"+332689\", \"+337092\", \"+3370935\", \"+3370936\", \"+3370937\", \"+3370938\", \"+3370939\"], calendars: [fr-262-2026, fr-262-2027]}, " +
 			"{prefixes: [\"+3338\", \"+3339\"], calendars: [fr-alsace-moselle-2026, fr-alsace-moselle-2027]}]}}\n",
 			[]string{"calendar fr-alsace-moselle-2026 of base fr is not listed for every callee (listed for +3338, +3339 only)",
 				"calendar fr-alsace-moselle-2027 of base fr is not listed for every callee (listed for +3338, +3339 only)"}},
 		// Widened (a regional calendar made national, a shorter prefix): no
 		// callee of the base loses a day.
 		{"fr regional made national", head + "extends: fr\nschedule: {holidays: {calendars: [fr-2026, fr-2027, fr-alsace-moselle-2026, fr-alsace-moselle-2027, fr-590-2026, fr-590-2027], regional: [" +
-			"{prefixes: [\"+59\", \"+33594\", \"+33694\", \"+33596\", \"+33696\", \"+33697\"], calendars: [fr-594-2026, fr-594-2027, fr-596-2026, fr-596-2027]}, {prefixes: [\"+262\", \"+33262\", \"+33263\", \"+33692\", \"+33693\", \"+33269\", \"+33639\"], calendars: [fr-262-2026, fr-262-2027]}]}}\n", nil},
+			"{prefixes: [\"+59\", \"+33594\", \"+33694\", \"+335988\", \"+3370930\", \"+3370931\", \"+3370932\", \"+3370933\", \"+3370934\", \"+33596\", \"+33696\", \"+33697\", \"+335989\", \"+337091\"], calendars: [fr-594-2026, fr-594-2027, fr-596-2026, fr-596-2027]}, {prefixes: [\"+262\", \"+33262\", \"+33263\", \"+33692\", \"+33693\", \"+33269\", \"+33639\", \"+332688\", \"+332689\", \"+337092\", \"+3370935\", \"+3370936\", \"+3370937\", \"+3370938\", \"+3370939\"], calendars: [fr-262-2026, fr-262-2027]}]}}\n", nil},
 		{"us-al calendars kept", head + "extends: us-al\nschedule: {holidays: {makeup_workdays_as: sat}}\n", nil},
 		{"us default zone assumed", head + "extends: us\nschedule: {default_zone: {name: America/Los_Angeles, cite: {source: U, ref: ours}}}\n",
 			[]string{"schedule.default_zone: assumes America/Los_Angeles for a callee whose zone is unknown; base us denies such dials (schedule.zone_unknown)"}},

@@ -133,7 +133,13 @@ func TestRegistryReload(t *testing.T) {
 				t.Fatal(err)
 			}
 			b[len(b)-1] ^= 0xff
-			if err := os.WriteFile(path, b, 0o600); err != nil {
+			// Beside the path and renamed over it, as a copy is replaced:
+			// written into the path, it would change the loaded copy's own
+			// file, which withdraws that copy (TestRegistryWrittenInPlace).
+			if err := os.WriteFile(path+".tmp", b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(path+".tmp", path); err != nil {
 				t.Fatal(err)
 			}
 		},
