@@ -182,16 +182,8 @@ func TestListsAcrossProcesses(t *testing.T) {
 	if err := la.Add(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		es, err := lb.Lookup(ctx, n)
-		if err == nil && len(es) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the opt-out never reached the other process: %v, %v", es, err)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !waitFor(func() bool { es, err := lb.Lookup(ctx, n); return err == nil && len(es) == 1 }) {
+		t.Fatal("the opt-out never reached the other process")
 	}
 }
 
@@ -221,15 +213,19 @@ func TestDeafFeedIsLost(t *testing.T) {
 	if err := b.AddDNC(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		es, err := la.Lookup(ctx, n)
-		if err == nil && len(es) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("another process's opt-out never reached a process whose feed went deaf: %v, %v (feed live: %v)", es, err, a.FeedLive())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitFor(func() bool { es, err := la.Lookup(ctx, n); return err == nil && len(es) == 1 }) {
+		t.Fatalf("another process's opt-out never reached a process whose feed went deaf (feed live: %v)", a.FeedLive())
 	}
+}
+
+// waitFor reports whether f becomes true within 5 seconds.
+func waitFor(f func() bool) bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if f() {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
 }

@@ -325,15 +325,7 @@ func TestDeafFeedIsLost(t *testing.T) {
 	if err := b.AddDNC(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		es, err := la.Lookup(ctx, n)
-		if err == nil && len(es) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("another process's opt-out never reached a process whose feed went deaf: %v, %v (feed live: %v)", es, err, a.FeedLive())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitFor(func() bool { es, err := la.Lookup(ctx, n); return err == nil && len(es) == 1 }) {
+		t.Fatalf("another process's opt-out never reached a process whose feed went deaf (feed live: %v)", a.FeedLive())
 	}
 }
