@@ -83,12 +83,9 @@ func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Reco
 	if recs, ok := c.lru.Get(n); ok {
 		return recs, nil
 	}
-	recs, err := s.ConsentsByNumber(ctx, n)
+	recs, err := storedRecords(ctx, s, n)
 	if err != nil {
-		return nil, fmt.Errorf("consents by number: %w", err)
-	}
-	if err := checkStored(recs); err != nil {
-		return nil, err // not cached: every dial of n fails until it is withdrawn
+		return nil, err // not cached: a malformed record fails every dial of n until it is withdrawn
 	}
 	if recs == nil {
 		recs = []Record{}

@@ -189,7 +189,12 @@ func (c *Check) records(ctx context.Context, n dialgate.Number) ([]Record, error
 	if c.cache != nil {
 		return c.cache.records(ctx, c.store, n)
 	}
-	recs, err := c.store.ConsentsByNumber(ctx, n)
+	return storedRecords(ctx, c.store, n)
+}
+
+// storedRecords reads n's records from s and checks them (checkStored).
+func storedRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, error) {
+	recs, err := s.ConsentsByNumber(ctx, n)
 	if err != nil {
 		return nil, fmt.Errorf("consents by number: %w", err)
 	}

@@ -53,15 +53,15 @@ var overseasByPrefix = func() [6]map[uint64]int {
 	return m
 }()
 
-// overseasOf returns the overseas range of a 9-digit French national
-// number, longest prefix first.
-func overseasOf(nsn uint64) (overseasRange, bool) {
+// overseasOf returns the index in overseasRanges of the overseas range of a
+// 9-digit French national number, longest prefix first.
+func overseasOf(nsn uint64) (int, bool) {
 	for digits, div := 5, uint64(1e4); digits >= 3; digits, div = digits-1, div*10 {
 		if i, ok := overseasByPrefix[digits][nsn/div]; ok {
-			return overseasRanges[i], true
+			return i, true
 		}
 	}
-	return overseasRange{}, false
+	return 0, false
 }
 
 // OverseasAlias returns the other spelling of a French overseas line: for
@@ -77,13 +77,13 @@ func OverseasAlias(n dialgate.Number) (dialgate.Number, bool) {
 	switch cc := uint64(n.CountryCode()); {
 	case cc == 33 && n.Len() == 11:
 		nsn := v % 1e9
-		if r, ok := overseasOf(nsn); ok {
-			alt, err := dialgate.NumberFromUint64(r.cc*1e9 + nsn)
+		if i, ok := overseasOf(nsn); ok {
+			alt, err := dialgate.NumberFromUint64(overseasRanges[i].cc*1e9 + nsn)
 			return alt, err == nil
 		}
 	case (cc == 590 || cc == 594 || cc == 596 || cc == 262) && n.Len() == 12:
 		nsn := v % 1e9
-		if r, ok := overseasOf(nsn); ok && r.cc == cc {
+		if i, ok := overseasOf(nsn); ok && overseasRanges[i].cc == cc {
 			alt, err := dialgate.NumberFromUint64(33*1e9 + nsn)
 			return alt, err == nil
 		}

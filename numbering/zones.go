@@ -108,22 +108,21 @@ func frOverseas(n dialgate.Number) (ZoneSet, bool) {
 	if n.CountryCode() != 33 || n.Len() != 11 {
 		return ZoneSet{}, false
 	}
-	r, ok := overseasOf(n.Uint64() % 1e9)
+	i, ok := overseasOf(n.Uint64() % 1e9)
 	if !ok {
 		return ZoneSet{}, false
 	}
-	return frOverseasSets[r.zone], true
+	return frOverseasSets[i], true
 }
 
-// frOverseasSets holds the zone set of each overseas zone, with Paris.
-var frOverseasSets = func() map[string]ZoneSet {
-	m := map[string]ZoneSet{}
-	for _, r := range overseasRanges {
-		if _, ok := m[r.zone]; !ok {
-			m[r.zone] = ZoneSet{intern([]string{"Europe/Paris", r.zone})}
-		}
+// frOverseasSets holds, by index in overseasRanges, the zone set of each
+// range: its zone, with Paris.
+var frOverseasSets = func() []ZoneSet {
+	sets := make([]ZoneSet, len(overseasRanges))
+	for i, r := range overseasRanges {
+		sets[i] = ZoneSet{intern([]string{"Europe/Paris", r.zone})}
 	}
-	return m
+	return sets
 }()
 
 // tzPrefixLen is the longest prefix in the time-zone data of

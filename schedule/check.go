@@ -199,7 +199,7 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 			return append([]dialgate.Reason{p.blackoutReason(active, time.Time{},
 				"; no allowed time: the callee's zone is unknown", nil)}, w.zoneUnknown(d)...), nil, nil
 		}
-		return w.deny(d.At, zp, d.To), nil, nil
+		return p.deny(d.At, zp, d.To), nil, nil
 	}
 	if zp == nil {
 		return w.zoneUnknown(d), nil, nil
@@ -211,7 +211,7 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 	for _, tab := range zp.clocks {
 		day, minute := tab.dayMinute(d.At)
 		if !p.allowedLocal(day, minute) {
-			return w.deny(d.At, zp, d.To), nil, nil
+			return p.deny(d.At, zp, d.To), nil, nil
 		}
 	}
 	return nil, zp.attest, nil
@@ -283,9 +283,9 @@ func (w *WindowCheck) zoneUnknown(d dialgate.Dial) []dialgate.Reason {
 
 // deny builds the reasons for a dial to the callee to at t that is outside
 // calling time: inside a blackout covering the callee, outside the windows,
-// on a holiday or a date without holiday data, or several of these.
-func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dialgate.Reason {
-	p := w.p.forCallee(to)
+// on a holiday or a date without holiday data, or several of these. p is
+// the callee's plan (forCallee).
+func (p *plan) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dialgate.Reason {
 	var (
 		ev        []dialgate.Evidence
 		holidays  []string
@@ -325,7 +325,7 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dial
 	if zp.def {
 		ev = append(ev, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
 	}
-	next, ok := w.nextAllowed(t, zp.clocks, to)
+	next, ok := p.nextAllowed(t, zp.clocks, to)
 	if ok {
 		next = next.In(zp.locs[0])
 	}
@@ -388,8 +388,7 @@ func (w *WindowCheck) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dial
 // zone's local time or standard time) allows a call and no blackout covering
 // the callee to is in force, and false if there is none: none within horizonDays of t, or of the end of the last
 // blackout the search had to wait for.
-func (w *WindowCheck) nextAllowed(t time.Time, tabs []*offsetTable, to dialgate.Number) (time.Time, bool) {
-	p := w.p.forCallee(to)
+func (p *plan) nextAllowed(t time.Time, tabs []*offsetTable, to dialgate.Number) (time.Time, bool) {
 	if len(p.blackouts) == 0 {
 		return p.nextInWindows(t, tabs)
 	}
