@@ -183,3 +183,24 @@ func TestLedgerAddErrorQuotesValuesAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// screen --dnc finds a French overseas line listed under its other
+// spelling (+596 596 … in the snapshot, +33 596 … in the list), as the
+// gate's do-not-call check does.
+func TestScreenDNCOverseasSpelling(t *testing.T) {
+	dir := t.TempDir()
+	reg := filepath.Join(dir, "bloctel.txt")
+	os.WriteFile(reg, []byte("+596596000180\n"), 0o600)
+	snap := filepath.Join(dir, "bloctel.dnc")
+	if code, _, errs := runCLI(t, "", "dnc", "build", "--out", snap, "--name", "fr-bloctel", "--as-of", "2026-06-01T00:00:00Z", reg); code != 0 {
+		t.Fatalf("dnc build: %s", errs)
+	}
+	prof := filepath.Join(dir, "fr-screen.yaml")
+	os.WriteFile(prof, []byte("schema: dialgate.profile.v1\nname: fr-screen\nextends: fr\nsweep:\n  coverage: {max_per_segment: 1000, cite: {source: U, ref: test}}\n"), 0o600)
+	list := filepath.Join(dir, "list.txt")
+	os.WriteFile(list, []byte("+33596000180\n+33596000181\n"), 0o600)
+	code, out, errs := runCLI(t, "", "screen", "--profile", prof, "--dnc", snap, list)
+	if code != 1 || !strings.Contains(out, "2 numbers: 1 allowed, 0 invalid, 0 duplicate, 1 do-not-call") {
+		t.Fatalf("screen: exit %d, want 1 with the +33 spelling found on the list\n%s\n%s", code, out, errs)
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/sweep"
 )
@@ -76,11 +77,20 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 			var listed sweep.Listed
 			if len(snaps) > 0 {
 				listed = func(n dialgate.Number) (bool, error) {
+					// A French overseas line is listed under either of its
+					// spellings (+33 596 … or +596 596 …), as the gate's
+					// do-not-call check looks it up.
+					spellings := []dialgate.Number{n}
+					if alt, ok := numbering.OverseasAlias(n); ok {
+						spellings = append(spellings, alt)
+					}
 					for _, s := range snaps {
-						// Lookup: a snapshot file truncated while the
-						// screen runs is an error, not a crash.
-						if in, err := s.Lookup(n); in || err != nil {
-							return in, err
+						for _, m := range spellings {
+							// Lookup: a snapshot file truncated while the
+							// screen runs is an error, not a crash.
+							if in, err := s.Lookup(m); in || err != nil {
+								return in, err
+							}
 						}
 					}
 					return false, nil
