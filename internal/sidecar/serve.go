@@ -59,34 +59,11 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 	stop := watchReloadOn(ctx, hup, reload, time.Duration(cfg.RegistryReload))
 	defer stop()
 	if be.CheckRegistries != nil {
-		stopCheck := every(ctx, RegistryCheckInterval, func() { _ = be.CheckRegistries() }) // withdrawals are logged
+		// No signal channel: a nil channel never delivers, so this only ticks.
+		stopCheck := watchReloadOn(ctx, nil, func(bool) error { return be.CheckRegistries() }, RegistryCheckInterval) // withdrawals are logged
 		defer stopCheck()
 	}
 	return srv.Run(ctx, ready)
-}
-
-// every calls f every interval until ctx is done or stop is called; stop
-// returns once f is no longer running.
-func every(ctx context.Context, interval time.Duration, f func()) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				f()
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
 }
 
 // CheckFiles reads the files of cfg that the operator provides and the
