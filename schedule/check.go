@@ -88,9 +88,9 @@ func WithCalendars(cals ...*Calendar) Option {
 // A WindowCheck is safe for concurrent use. Create it with NewWindowCheck; the
 // zero WindowCheck is not usable.
 type WindowCheck struct {
-	base   *plan      // compiled from the Config
-	mu     sync.Mutex // serialises building zone plans
-	declMu sync.Mutex // serialises Declare and DeclarationsFailed
+	base   *plan                       // compiled from the Config
+	mu     sync.Mutex                  // serialises building zone plans
+	declMu sync.Mutex                  // serialises Declare and DeclarationsFailed
 	st     atomic.Pointer[windowState] // in force
 }
 
@@ -99,7 +99,7 @@ type WindowCheck struct {
 // Declare and DeclarationsFailed swap in a new one; a decision reads one.
 type windowState struct {
 	p    *plan
-	def  *zonePlan // the default zone, or nil
+	def  *zonePlan                   // the default zone, or nil
 	byID atomic.Pointer[[]*zonePlan] // indexed by numbering.ZoneSet.ID
 	// declEv is the evidence naming the Declarations in force (nil: none
 	// declared), added to the evidence of every dial the schedule judges.
@@ -227,13 +227,13 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 	if len(p.blackouts) != 0 && p.blackoutAt(d.At, d.To) >= 0 {
 		if zp == nil {
 			active := p.activeBlackouts(d.At, d.To)
-			return append([]dialgate.Reason{p.blackoutReason(active, time.Time{},
-				"; no allowed time: the callee's zone is unknown", nil)}, w.zoneUnknown(d)...), nil, nil
+			return st.mark(append([]dialgate.Reason{p.blackoutReason(active, time.Time{},
+				"; no allowed time: the callee's zone is unknown", nil)}, w.zoneUnknown(d)...)), nil, nil
 		}
-		return p.deny(d.At, zp, d.To), nil, nil
+		return st.mark(p.deny(d.At, zp, d.To)), nil, nil
 	}
 	if zp == nil {
-		return w.zoneUnknown(d), nil, nil
+		return st.mark(w.zoneUnknown(d)), nil, nil
 	}
 	if p.cbMax > 0 && d.Purpose == dialgate.PurposeCallback && !d.TriggerAt.IsZero() &&
 		!d.TriggerAt.After(d.At) && d.At.Sub(d.TriggerAt) <= p.cbMax {
@@ -242,10 +242,19 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 	for _, tab := range zp.clocks {
 		day, minute := tab.dayMinute(d.At)
 		if !p.allowedLocal(day, minute) {
-			return p.deny(d.At, zp, d.To), nil, nil
+			return st.mark(p.deny(d.At, zp, d.To)), nil, nil
 		}
 	}
 	return nil, zp.attest, nil
+}
+
+// mark adds the evidence of the Declarations in force, if any, to the first
+// of the deny reasons rs (built for this dial, not shared) and returns rs.
+func (st *windowState) mark(rs []dialgate.Reason) []dialgate.Reason {
+	if st.declEv != nil && len(rs) > 0 {
+		rs[0].Evidence = append(rs[0].Evidence, st.declEv...)
+	}
+	return rs
 }
 
 // zonePlanFor returns the plan of n's zones, the default zone's plan when they

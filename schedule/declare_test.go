@@ -73,6 +73,15 @@ func TestDeclareInForceAtOnce(t *testing.T) {
 	if v, ok := evidenceValue(rs[0].Evidence, EvidenceBlackout); !ok || v != "Hurricane Test, Proclamation 1 JBE 2026" {
 		t.Errorf("deny evidence %+v", rs[0].Evidence)
 	}
+	if v, _ := evidenceValue(rs[0].Evidence, EvidenceDeclarations); v != d.Version() {
+		t.Errorf("deny evidence %+v lacks %s=%s", rs[0].Evidence, EvidenceDeclarations, d.Version())
+	}
+	// A deny by the windows alone names the declarations too.
+	if rs, _ := attest(t, w, nyNumber, "2026-08-27T23:00:00-04:00"); len(rs) != 1 {
+		t.Fatalf("New York at 23:00: %+v", rs)
+	} else if v, _ := evidenceValue(rs[0].Evidence, EvidenceDeclarations); v != d.Version() {
+		t.Errorf("window deny evidence %+v lacks %s", rs[0].Evidence, EvidenceDeclarations)
+	}
 	// An allowed dial (outside the prefixes) names the declarations too.
 	rs, ev := attest(t, w, nyNumber, "2026-08-27T12:00:00-04:00")
 	if len(rs) != 0 {

@@ -167,10 +167,23 @@ type Config struct {
 	// denies every dial (dnc.registry_stale) until a current copy is loaded.
 	// A file replaced on disk is loaded again (see RegistryReload).
 	Registries []string `json:"registries,omitempty"`
+	// BlackoutsFile is a declarations file (schedule.ParseDeclarations):
+	// declared no-call periods, such as a state of emergency, put in force
+	// beside the profile's own blackouts without a restart. `dialgate serve`
+	// reads it at start (a bad file refuses to start) and looks at it again
+	// every RegistryReload and on SIGHUP: a changed copy is in force once it
+	// has read the same for half a second. A copy that cannot be read or
+	// parsed is NOT ignored: every dial the profile's schedule judges is
+	// denied (schedule.unavailable) and the health component "blackouts"
+	// fails until a good copy is in place — an emergency an operator tried
+	// to declare is never missed for a typing error. To lift every
+	// declaration write "blackouts: []"; do not delete the file. The profile
+	// must have a schedule section.
+	BlackoutsFile string `json:"blackouts_file,omitempty"`
 	// RegistryReload is how often `dialgate serve` looks at the files it
 	// reloads for a new copy (default 1m, at least 1s): the registry files
-	// (size or modification time changed), the tokens file and the TLS files
-	// (content changed, compared by SHA-256 through any symlinks, as a
+	// (size or modification time changed), the tokens file, the TLS files
+	// and the blackouts file (content changed, compared by SHA-256 through any symlinks, as a
 	// Kubernetes secret volume swaps them). SIGHUP looks at every file at
 	// once. A registry copy that fails to load, is of another list, or is
 	// older than the loaded one is refused (logged) and the loaded copy
