@@ -78,6 +78,16 @@ func WithCapHashKey(key []byte) CapOption {
 // count them (see CounterTransition). Changing a rule's scope or purposes
 // starts its counting afresh either way.
 //
+// A French overseas line has two spellings (+596 596 12 34 56 and
+// +33 596 12 34 56, numbering.OverseasAlias); the check counts them as one
+// callee, under the territory's spelling. The calls and outcomes an earlier
+// release counted under the +33 spelling's own keys keep counting: a dial
+// to such a line also reads those keys (a cap counts the sum, a pause
+// denies on an entry under either), and Commit first reads them, then
+// reserves with each cap's room lowered by their count, so that two dials
+// under the two spellings never both take a cap's last slot. An outcome is
+// recorded under both spellings.
+//
 // A CapCheck is safe for concurrent use. Create it with NewCapCheck.
 type CapCheck struct {
 	caps      []capRule
