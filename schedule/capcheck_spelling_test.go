@@ -245,6 +245,13 @@ func TestOverseasSpellingsRaceForLastSlot(t *testing.T) {
 				}
 			}
 			r := newRig(t, schedule.CapsFR(), store)
+			// A shared store under -race on a busy machine may take longer
+			// than the default check timeout to serialise 32 reservations.
+			g, err := dialgate.New([]dialgate.Checker{r.caps}, dialgate.WithoutAuditLog(), dialgate.WithClock(r.clock), dialgate.WithCheckTimeout(30*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.gate = g
 			r.want(start, marketingTo(domOwn), true) // 3 of 4
 			var (
 				wg      sync.WaitGroup
