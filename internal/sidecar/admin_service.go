@@ -21,6 +21,9 @@ type adminServer struct {
 	pb.UnimplementedAdminServiceServer
 	be  *Backend
 	now func() time.Time
+	// owners is the gate's memory of decision owners (nil: none), so that
+	// a tenant-bound token links no recording to another tenant's decision.
+	owners *decisionOwners
 }
 
 func (s *adminServer) unimplemented(method, pkg string) error {
@@ -431,11 +434,40 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 	if err = adminTenant(ctx, "tenant", req.GetTenant()); err != nil {
 		return nil, err
 	}
+	if err = s.mayLinkDecision(ctx, r.DecisionID, req.GetTenant()); err != nil {
+		return nil, err
+	}
 	r.Tenant, r.At = req.GetTenant(), s.now()
 	if err := s.be.Recordings.RegisterRecording(ctx, r); err != nil {
 		return nil, adminError("RegisterRecording", err)
 	}
 	return &pb.RegisterRecordingResponse{}, nil
+}
+
+// mayLinkDecision reports PermissionDenied, naming decision_id, when ctx's
+// token is bound to tenants and decision id is a remembered decision of
+// another tenant, and InvalidArgument when it is a remembered decision of
+// one of the token's tenants other than the recording's tenant: a recording
+// registered under a decision is linked to it as ReportOutcome links one
+// (see decisionOwners.mayReport), and one tenant must not attach recordings
+// to another's decisions. A decision the server does not remember is
+// accepted, as ReportOutcome accepts it.
+func (s *adminServer) mayLinkDecision(ctx context.Context, id, tenant string) error {
+	e := boundToken(ctx)
+	if e == nil || id == "" || s.owners == nil {
+		return nil
+	}
+	owner, ok := s.owners.tenant(id)
+	if !ok {
+		return nil
+	}
+	if !e.tenants[owner] {
+		return status.Errorf(codes.PermissionDenied, "decision_id: token %q may not register a recording under another tenant's decision", e.name)
+	}
+	if owner != tenant {
+		return invalid("decision_id", "decision %s was made for tenant %q, not the recording's tenant %q", id, owner, tenant)
+	}
+	return nil
 }
 
 // HoldRecording places a hold (hold_id DefaultHoldID when empty) at the

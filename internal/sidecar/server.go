@@ -111,9 +111,12 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	if clock == nil {
 		clock = dialgate.SystemClock{}
 	}
-	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: newDecisionOwners(),
+	// One memory of decision owners for both services: AdminService's
+	// RegisterRecording links a recording to a decision as ReportOutcome does.
+	owners := newDecisionOwners()
+	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: owners,
 		recovered: s.recovered})
-	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now})
+	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now, owners: owners})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	if cfg.Reflection {
 		reflection.Register(s.grpc)
