@@ -112,8 +112,8 @@ func purposesFromProto(field string, ps []pb.Purpose) ([]dialgate.Purpose, error
 }
 
 // AddDncEntry validates the number, the scope (required) and the source,
-// defaults added_at to the server's clock, and adds the entry through
-// Backend.DNC.
+// sets added_at to the server's clock when it is unset or after that clock,
+// and adds the entry through Backend.DNC.
 func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryRequest) (*pb.AddDncEntryResponse, error) {
 	if s.be.DNC == nil {
 		return nil, s.unimplemented("AddDncEntry", "dnc")
@@ -133,8 +133,13 @@ func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryReques
 	if err != nil {
 		return nil, err
 	}
-	if at.IsZero() {
-		at = s.now()
+	if now := s.now(); at.IsZero() || at.After(now) {
+		// A refusal dated after its receipt is a wrong clock or zone
+		// offset. Refusing it would lose the opt-out, and storing it would
+		// count the removal hold from an instant that has not come (past
+		// the year 9999 the store cannot even write it): it is recorded as
+		// of the server's clock, the latest it can have been made.
+		at = now
 	}
 	if err := s.be.DNC.AddDNC(ctx, DNCEntry{Number: n, Scope: scope, Source: req.GetSource(), AddedAt: at}); err != nil {
 		return nil, adminError("AddDncEntry", err)
