@@ -51,11 +51,14 @@ type Server struct {
 
 	stopProbes chan struct{}
 	probesDone chan struct{}
-	mu         sync.Mutex
-	shutdown   bool
-	metricsSrv *http.Server
-	closeErr   error
-	closeOnce  sync.Once
+	// stopWatches is closed at shutdown, after the drain, to end the
+	// health Watch streams (see healthService).
+	stopWatches chan struct{}
+	mu          sync.Mutex
+	shutdown    bool
+	metricsSrv  *http.Server
+	closeErr    error
+	closeOnce   sync.Once
 }
 
 // NewServer builds a Server over be from cfg (defaults applied, validated).
@@ -74,7 +77,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
-		stopProbes: make(chan struct{}), probesDone: make(chan struct{})}
+		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopWatches: make(chan struct{})}
 	auth := tokenAuth{current: func() *Tokens { return nil }}
 	if cfg.TokensFile != "" {
 		r, err := newTokenReloader(cfg.TokensFile, log, s.m)
@@ -117,7 +120,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: owners,
 		recovered: s.recovered})
 	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now, owners: owners})
-	healthpb.RegisterHealthServer(s.grpc, s.health)
+	healthpb.RegisterHealthServer(s.grpc, healthService{Server: s.health, stop: s.stopWatches})
 	if cfg.Reflection {
 		reflection.Register(s.grpc)
 	}
@@ -256,7 +259,8 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 
 // Shutdown stops the server gracefully: every health status goes to
 // NOT_SERVING, the server keeps answering for the configured drain time, then
-// stops accepting calls and waits (up to shutdown_grace) for calls in flight;
+// ends the health Watch streams (Unavailable), stops accepting calls and
+// waits (up to shutdown_grace) for calls in flight;
 // finally the Backend's Close flushes the audit log and closes the stores.
 // It returns the Close error; later calls return the same.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -276,6 +280,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			case <-ctx.Done():
 			}
 		}
+		// Health watchers have seen NOT_SERVING; their streams would
+		// otherwise hold the graceful stop until the grace runs out.
+		close(s.stopWatches)
 		done := make(chan struct{})
 		go func() { s.grpc.GracefulStop(); close(done) }()
 		select {
