@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ type adminServer struct {
 	pb.UnimplementedAdminServiceServer
 	be  *Backend
 	now func() time.Time
+	log *slog.Logger // never nil
 	// owners is the gate's memory of decision owners (nil: none), so that
 	// a tenant-bound token links no recording to another tenant's decision.
 	owners *decisionOwners
@@ -33,8 +35,12 @@ func (s *adminServer) unimplemented(method, pkg string) error {
 	return status.Errorf(codes.Unimplemented, "%s: this server has no %s backend (package %s is not wired into the sidecar yet)", method, pkg, pkg)
 }
 
-// adminError maps an adapter's error to a status.
-func adminError(method string, err error) error {
+// adminError maps an adapter's error to a status. A failure a retry may
+// cure (a store, a back-end) is Unavailable saying so, its cause logged
+// but not sent: store and driver errors name the server's files and
+// back-end addresses, which are no business of a client (GateService
+// answers "internal error" likewise).
+func (s *adminServer) adminError(method string, err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
@@ -51,7 +57,8 @@ func adminError(method string, err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return status.FromContextError(err).Err()
 	}
-	return status.Errorf(codes.Unavailable, "%s: not applied; retry: %v", method, err)
+	s.log.Warn("sidecar: admin write not applied", "method", method, "err", err)
+	return status.Errorf(codes.Unavailable, "%s: not applied; retry (the cause is in the server's log)", method)
 }
 
 // checkScope validates a scope string: global, or kind:name with kind one of
@@ -142,7 +149,7 @@ func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryReques
 		at = now
 	}
 	if err := s.be.DNC.AddDNC(ctx, DNCEntry{Number: n, Scope: scope, Source: req.GetSource(), AddedAt: at}); err != nil {
-		return nil, adminError("AddDncEntry", err)
+		return nil, s.adminError("AddDncEntry", err)
 	}
 	return &pb.AddDncEntryResponse{}, nil
 }
@@ -165,7 +172,7 @@ func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntry
 		return nil, err
 	}
 	if err := s.be.DNC.RemoveDNC(ctx, n, scope, s.now()); err != nil {
-		return nil, adminError("RemoveDncEntry", err)
+		return nil, s.adminError("RemoveDncEntry", err)
 	}
 	return &pb.RemoveDncEntryResponse{}, nil
 }
@@ -243,7 +250,7 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 	}
 	c.EvidenceURI, c.Channel = req.GetEvidenceUri(), req.GetChannel()
 	if err := s.be.Consents.GrantConsent(ctx, c); err != nil {
-		return nil, adminError("GrantConsent", err)
+		return nil, s.adminError("GrantConsent", err)
 	}
 	return &pb.GrantConsentResponse{}, nil
 }
@@ -274,7 +281,7 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 		return nil, err
 	}
 	if err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel()); err != nil {
-		return nil, adminError("RevokeConsent", err)
+		return nil, s.adminError("RevokeConsent", err)
 	}
 	return &pb.RevokeConsentResponse{}, nil
 }
@@ -325,7 +332,7 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	c.CallDecisionID, c.Tenant, c.Note, c.At = req.GetCallDecisionId(), req.GetTenant(), req.GetNote(), s.now()
 	id, err := s.be.Complaints.FileComplaint(ctx, c)
 	if err != nil {
-		return nil, adminError("FileComplaint", err)
+		return nil, s.adminError("FileComplaint", err)
 	}
 	return &pb.FileComplaintResponse{ComplaintId: id}, nil
 }
@@ -392,7 +399,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	}
 	e.OfficeUseOnly = req.GetOfficeUseOnly()
 	if err := s.be.Ledger.AddLedgerEntry(ctx, e); err != nil {
-		return nil, adminError("AddLedgerEntry", err)
+		return nil, s.adminError("AddLedgerEntry", err)
 	}
 	return &pb.AddLedgerEntryResponse{}, nil
 }
@@ -444,7 +451,7 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 	}
 	r.Tenant, r.At = req.GetTenant(), s.now()
 	if err := s.be.Recordings.RegisterRecording(ctx, r); err != nil {
-		return nil, adminError("RegisterRecording", err)
+		return nil, s.adminError("RegisterRecording", err)
 	}
 	return &pb.RegisterRecordingResponse{}, nil
 }
@@ -492,7 +499,7 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 		return nil, err
 	}
 	if err := s.be.Recordings.HoldRecording(ctx, req.GetId(), hold, req.GetReason(), s.now()); err != nil {
-		return nil, adminError("HoldRecording", err)
+		return nil, s.adminError("HoldRecording", err)
 	}
 	return &pb.HoldRecordingResponse{}, nil
 }
@@ -516,7 +523,7 @@ func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseR
 		return nil, status.Errorf(codes.PermissionDenied, "id: token %q is bound to tenants and may not lift a recording hold (use a token without tenants)", e.name)
 	}
 	if err := s.be.Recordings.ReleaseRecordingHold(ctx, req.GetId(), hold, s.now()); err != nil {
-		return nil, adminError("ReleaseRecordingHold", err)
+		return nil, s.adminError("ReleaseRecordingHold", err)
 	}
 	return &pb.ReleaseRecordingHoldResponse{}, nil
 }

@@ -119,7 +119,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	owners := newDecisionOwners()
 	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: owners,
 		recovered: s.recovered})
-	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now, owners: owners})
+	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now, log: log, owners: owners})
 	healthpb.RegisterHealthServer(s.grpc, healthService{Server: s.health, stop: s.stopWatches})
 	if cfg.Reflection {
 		reflection.Register(s.grpc)
