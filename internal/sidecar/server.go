@@ -48,6 +48,8 @@ type Server struct {
 	m      *metrics
 	tokens *fileReloader[Tokens]     // nil without a tokens file
 	tls    *fileReloader[tls.Config] // nil without TLS
+	// listenTCP opens the TCP listeners (net.Listen; replaced in tests).
+	listenTCP func(network, address string) (net.Listener, error)
 
 	stopProbes chan struct{}
 	probesDone chan struct{}
@@ -77,7 +79,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
-		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopWatches: make(chan struct{})}
+		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopWatches: make(chan struct{}), listenTCP: net.Listen}
 	auth := tokenAuth{current: func() *Tokens { return nil }}
 	if cfg.TokensFile != "" {
 		r, err := newTokenReloader(cfg.TokensFile, log, s.m)
@@ -171,7 +173,9 @@ func (s *Server) MetricsHandler() http.Handler {
 
 // Listen opens the listener the configuration names: the Unix socket (an old
 // socket file at the path is replaced, the new one is mode 0660) or the TCP
-// address.
+// address. A TCP listener whose address is not loopback (a host name such as
+// localhost that resolved elsewhere) is closed and refused, wrapping
+// ErrConfig, unless TLS and a tokens file are configured or Insecure.
 func (s *Server) Listen() (net.Listener, error) {
 	if s.cfg.Unix != "" {
 		if fi, err := os.Lstat(s.cfg.Unix); err == nil && fi.Mode().Type() == fs.ModeSocket {
@@ -187,9 +191,13 @@ func (s *Server) Listen() (net.Listener, error) {
 		}
 		return lis, nil
 	}
-	lis, err := net.Listen("tcp", s.cfg.Listen)
+	lis, err := s.listenTCP("tcp", s.cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
+	}
+	if err := s.cfg.checkBound("listen", lis.Addr()); err != nil {
+		lis.Close()
+		return nil, err
 	}
 	return lis, nil
 }
@@ -214,11 +222,17 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 	}
 	var maddr net.Addr
 	if s.cfg.MetricsListen != "off" {
-		mlis, err := net.Listen("tcp", s.cfg.MetricsListen)
+		mlis, err := s.listenTCP("tcp", s.cfg.MetricsListen)
 		if err != nil {
 			lis.Close()
 			s.closeBackend(context.Background())
 			return fmt.Errorf("metrics_listen: %w", err)
+		}
+		if err := s.cfg.checkBound("metrics_listen", mlis.Addr()); err != nil {
+			mlis.Close()
+			lis.Close()
+			s.closeBackend(context.Background())
+			return err
 		}
 		maddr = mlis.Addr()
 		mux := http.NewServeMux()
