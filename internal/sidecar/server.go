@@ -56,6 +56,7 @@ type Server struct {
 	// stopWatches is closed at shutdown, after the drain, to end the
 	// health Watch streams (see healthService).
 	stopWatches chan struct{}
+	stopped     chan struct{} // closed when the first Shutdown has returned
 	mu          sync.Mutex
 	shutdown    bool
 	metricsSrv  *http.Server
@@ -79,7 +80,8 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
-		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopWatches: make(chan struct{}), listenTCP: net.Listen}
+		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopWatches: make(chan struct{}),
+		stopped: make(chan struct{}), listenTCP: net.Listen}
 	auth := tokenAuth{current: func() *Tokens { return nil }}
 	if cfg.TokensFile != "" {
 		r, err := newTokenReloader(cfg.TokensFile, log, s.m)
@@ -276,7 +278,8 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 // ends the health Watch streams (Unavailable), stops accepting calls and
 // waits (up to shutdown_grace) for calls in flight;
 // finally the Backend's Close flushes the audit log and closes the stores.
-// It returns the Close error; later calls return the same.
+// It returns the Close error; later calls wait for the first to finish (or
+// their ctx to end) and return the same.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.shutdown
@@ -314,8 +317,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			_ = msrv.Shutdown(sctx)
 			cancel()
 		}
+		err := s.closeBackend(ctx)
+		close(s.stopped)
+		return err
 	}
-	return s.closeBackend(ctx)
+	// Another call is stopping the server: closing the back end now would
+	// close it under the calls that one still waits for.
+	select {
+	case <-s.stopped:
+		return s.closeBackend(ctx) // done: the first call's result
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (s *Server) closeBackend(ctx context.Context) error {
