@@ -83,3 +83,33 @@ func TestRegisterRecordingRetryOfAnotherTenant(t *testing.T) {
 		t.Errorf("the refusal names the other tenant: %v", err)
 	}
 }
+
+// TestRegisterRecordingDecisionOfOwnOtherTenant: a token bound to several
+// tenants registers a recording under one tenant's decision only for that
+// tenant (InvalidArgument naming decision_id otherwise).
+func TestRegisterRecordingDecisionOfOwnOtherTenant(t *testing.T) {
+	path := t.TempDir() + "/tokens.yaml"
+	writeFile(t, path, `tokens:
+  - name: agency
+    token: "agency-token-0123456789"
+    scopes: [gate, admin]
+    tenants: [acme, beta]
+`)
+	e := startFull(t, Config{TokensFile: path}, t.TempDir())
+	ctx := bearer(t, "agency-token-0123456789")
+	num := "+8613900139053"
+	d := okDial(num)
+	d.Tenant = "beta"
+	r, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := timestamppb.New(time.Now().Add(-time.Minute))
+	_, err = e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "rec-agency-1", Number: num, StartedAt: started,
+		Tenant: "acme", DecisionId: r.GetDecision().GetId()})
+	wantStatus(t, err, codes.InvalidArgument, "decision_id")
+	if _, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "rec-agency-2", Number: num, StartedAt: started,
+		Tenant: "beta", DecisionId: r.GetDecision().GetId()}); err != nil {
+		t.Errorf("the decision's own tenant: %v", err)
+	}
+}
