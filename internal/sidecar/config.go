@@ -358,6 +358,28 @@ func isLoopbackHost(host string) bool {
 	return err == nil && a.IsLoopback()
 }
 
+// checkBound reports, wrapping ErrConfig and naming key, a TCP listener
+// opened on addr that is not loopback when the configuration needs it to be:
+// listen (key "listen") without TLS and a tokens file, or metrics_listen
+// ("metrics_listen", served without auth), unless Insecure. Validate judges
+// the host as written, and "localhost" passes by its name; but it is
+// resolved when the listener opens (/etc/hosts, then DNS, which in a
+// container without a localhost line may answer anything), so the address
+// the listener got is judged again.
+func (c Config) checkBound(key string, addr net.Addr) error {
+	if c.Insecure || (key == "listen" && c.TLS.Enabled() && c.TokensFile != "") {
+		return nil
+	}
+	if ap, err := netip.ParseAddrPort(addr.String()); err == nil && ap.Addr().IsLoopback() {
+		return nil
+	}
+	value := c.Listen
+	if key == "metrics_listen" {
+		value = c.MetricsListen
+	}
+	return fmt.Errorf("%w: %s: %q opened on %s, which is not a loopback address: refusing to serve it without TLS and a tokens file (metrics: at all) unless insecure: true", ErrConfig, key, value, addr)
+}
+
 // requireAOF reports whether the fleet's Redis must persist every write
 // (RedisRequireAOF, true unless set to false).
 func (c Config) requireAOF() bool { return c.RedisRequireAOF == nil || *c.RedisRequireAOF }
