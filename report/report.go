@@ -15,6 +15,7 @@ import (
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // ErrInvalid is wrapped by errors for bad arguments (a quarter like "2026Q5").
@@ -26,6 +27,13 @@ var ErrInvalid = errors.New("report: invalid")
 // id source that repeats): its decisions would be counted twice and its
 // outcomes could not be linked to one decision.
 var ErrDuplicateDecision = errors.New("report: decision recorded twice")
+
+// ErrAuditChain is wrapped by the error Build returns when the audit log's
+// hash chain is broken: a record whose prev is not the hash of the record
+// before it (a record edited after it was written), or records missing from
+// the middle of a file. A report is not counted from a log that was edited;
+// `dialgate audit verify` locates and names the problem.
+var ErrAuditChain = errors.New("report: audit log hash chain broken")
 
 // Quarter is a calendar quarter.
 type Quarter struct {
@@ -116,12 +124,25 @@ type Report struct {
 		Total   int `json:"total"`   // decisions taken in the quarter
 		Allowed int `json:"allowed"` // of which allowed (shadow-mode ones included)
 		Denied  int `json:"denied"`  // of which denied
-		// Shadow counts decisions taken in shadow mode (allowed although a rule failed).
-		ShadowNonCompliant int     `json:"shadow_non_compliant"`
-		ByReason           []Count `json:"by_reason"`  // reason codes, each reason of each decision counted once
-		ByPurpose          []Count `json:"by_purpose"` // decisions by dial purpose
-		Outcomes           int     `json:"outcomes"`   // outcome records of the quarter's decisions
-		Released           int     `json:"released"`   // of which releases of allowed decisions (the dial was not placed)
+		// ShadowNonCompliant counts decisions taken in shadow mode that were
+		// allowed although a rule failed.
+		ShadowNonCompliant int `json:"shadow_non_compliant"`
+		// ByReason counts the denied decisions by reason code: a decision
+		// counts once under each of its codes, however many of its reasons
+		// carry that code, so a decision denied for two reasons counts
+		// under both (the counts may add up to more than Denied).
+		ByReason []Count `json:"by_reason"`
+		// ShadowByReason counts the same way the reasons of the decisions
+		// allowed in shadow mode although a rule failed (see
+		// ShadowNonCompliant): the denials shadow mode did not enforce.
+		// Empty (not nil) when there were none.
+		ShadowByReason []Count `json:"shadow_by_reason"`
+		ByPurpose      []Count `json:"by_purpose"` // decisions by dial purpose
+		Outcomes       int     `json:"outcomes"`   // outcome records of the quarter's decisions
+		// Released counts the allowed decisions with a release outcome
+		// (the dial was not placed); a decision released more than once
+		// (Release is idempotent, and a dialer may retry it) counts once.
+		Released int `json:"released"`
 		// DeniedWithOutcome counts the denied decisions with an outcome
 		// other than a release: a call the dialer reported placing although
 		// it was denied (or an outcome reported under the wrong id). Their
@@ -217,7 +238,7 @@ func Build(ctx context.Context, q Quarter, loc *time.Location, now time.Time, sr
 func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }
 
 func (r *Report) readAudit(ctx context.Context, src Sources) error {
-	reasons, purposes := counter{}, counter{}
+	reasons, shadowReasons, purposes := counter{}, counter{}, counter{}
 	versions := map[string]*PolicyVersion{}
 	inQuarter := map[string]string{} // decision ids of the quarter (file:line), to attribute outcomes
 	allowed := map[string]bool{}     // the quarter's allowed decisions
@@ -236,10 +257,21 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	campaigns := map[string]string{}    // the campaign of each decision of the quarter
 	decidedAt := map[string]time.Time{} // and when it was made
 	minRing := map[string]int{}         // the minimum ring time (seconds) a decision of the quarter carried
+	// The hash chain: each record's prev is the hash of the record before
+	// it. A file whose first record does not follow the last one read
+	// starts another log (the next sidecar's, or one whose older files were
+	// archived); within a file, and from one file to the next of the same
+	// log, a record that does not follow refuses the report.
+	var last struct {
+		ok   bool
+		seq  int64
+		hash tlog.Hash
+	}
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		first := true // no record of this file read yet
 		f, err := os.Open(path)
 		if err != nil {
 			return fmt.Errorf("report: audit log: %w", err)
@@ -253,6 +285,20 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			if err != nil {
 				f.Close()
 				return fmt.Errorf("report: %s:%d: %w (run `dialgate audit verify`)", path, n, err)
+			}
+			if l.Seq != nil { // a record, not a checkpoint
+				seq := *l.Seq
+				switch {
+				case seq == 0 || !last.ok || (first && seq != last.seq+1):
+					// The start of a log, or of the part of one given.
+				case seq != last.seq+1:
+					f.Close()
+					return fmt.Errorf("%w: %s:%d: record %d follows record %d: records are missing or out of order (run `dialgate audit verify`)", ErrAuditChain, path, n, seq, last.seq)
+				case l.Prev != last.hash.String():
+					f.Close()
+					return fmt.Errorf("%w: %s:%d: record %d: prev is not the hash of record %d: a record was edited after it was written (run `dialgate audit verify`)", ErrAuditChain, path, n, seq, last.seq)
+				}
+				last.ok, last.seq, last.hash, first = true, seq, tlog.RecordHash(sc.Bytes()), false
 			}
 			switch {
 			case l.Decision != nil:
@@ -284,8 +330,21 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				} else {
 					r.Decisions.Denied++
 				}
+				// A decision counts once under each of its reason codes,
+				// however many of its reasons carry the code (a number on
+				// two lists is one denial for dnc.listed). The reasons of a
+				// shadow-mode decision (allowed although a rule failed) are
+				// no denial: they are counted apart.
+				byCode := reasons
+				if d.Allowed {
+					byCode = shadowReasons
+				}
+				codes := map[string]bool{}
 				for _, rs := range d.Reasons {
-					reasons.add(rs.Code)
+					if !codes[rs.Code] {
+						codes[rs.Code] = true
+						byCode.add(rs.Code)
+					}
 				}
 				purposes.add(d.Purpose)
 				pv := versions[d.PolicyVersion]
@@ -343,7 +402,11 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 				continue
 			}
-			r.Decisions.Released += o.released
+			if o.released > 0 {
+				// Release is idempotent: a retried release is one dial
+				// not placed, however many records it left.
+				r.Decisions.Released++
+			}
 			if !o.answered.IsZero() {
 				c := campaigns[id]
 				// The call counts in the period of its decision, in the
@@ -360,6 +423,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	r.Abandonment = abandonment(answered, r.From, r.To)
 	r.RingTime = ringTimes(unanswered)
 	r.Decisions.ByReason = reasons.sorted()
+	r.Decisions.ShadowByReason = shadowReasons.sorted()
 	r.Decisions.ByPurpose = purposes.sorted()
 	r.PolicyVersions = []PolicyVersion{}
 	for _, pv := range versions {

@@ -1,0 +1,219 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/report"
+)
+
+// A dialer that retries a Release (Gate.Release is idempotent, and records a
+// release outcome each time) has released one decision: Released counts the
+// allowed decisions not placed, not the release records.
+func TestReleaseRetriedCountsOnce(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	g := clockGate(t, log, &now)
+	dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l", Campaign: "winter"})
+	if err != nil || !dec.Allowed {
+		t.Fatalf("check: %+v %v", dec, err)
+	}
+	for range 2 {
+		if err := g.Release(ctx, dec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := closeAndBuildQ4(t, log, dir)
+	if r.Decisions.Released != 1 {
+		t.Errorf("released %d, want 1: one decision released twice is one dial not placed", r.Decisions.Released)
+	}
+	if r.Decisions.Outcomes != 2 {
+		t.Errorf("outcomes %d, want 2 (the outcome records)", r.Decisions.Outcomes)
+	}
+}
+
+// Denials by reason count decisions: a decision denied with two reasons of
+// the same code (two lists that hold the number) is one denial under that
+// code, and one under each of its other codes.
+func TestReasonCountedOncePerDecision(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	deny := dialgate.CheckerFunc("dnc", func(context.Context, dialgate.Dial) ([]dialgate.Reason, error) {
+		return []dialgate.Reason{
+			{Code: dialgate.CodeDNCListed, Message: "list opt_out"},
+			{Code: dialgate.CodeDNCListed, Message: "list complaints"},
+		}, nil
+	})
+	deny2 := dialgate.CheckerFunc("window", func(context.Context, dialgate.Dial) ([]dialgate.Reason, error) {
+		return []dialgate.Reason{{Code: dialgate.CodeOutsideWindow}}, nil
+	})
+	g := clockGate(t, log, &now, deny, deny2)
+	dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"})
+	if err != nil || dec.Allowed || len(dec.Reasons) != 3 {
+		t.Fatalf("check: %+v %v", dec, err)
+	}
+	r := closeAndBuildQ4(t, log, dir)
+	want := []report.Count{{Key: string(dialgate.CodeDNCListed), Count: 1}, {Key: string(dialgate.CodeOutsideWindow), Count: 1}}
+	if len(r.Decisions.ByReason) != 2 || r.Decisions.ByReason[0] != want[0] || r.Decisions.ByReason[1] != want[1] {
+		t.Errorf("by reason %+v, want %+v (one denied decision)", r.Decisions.ByReason, want)
+	}
+}
+
+// Campaign names, tenants and other values from the log are data, not
+// formulas: a CSV cell starting with =, +, - or @ (or a tab or carriage
+// return) is opened as a formula by spreadsheets (CSV injection). Such a cell
+// is written with a leading apostrophe.
+func TestCSVInjection(t *testing.T) {
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	g := clockGate(t, log, &now)
+	bad := []string{`=HYPERLINK("http://example.invalid","x")`, "+1+1", "-2+3", "@SUM(A1)"}
+	for i, c := range bad {
+		callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", c, dialgate.Outcome{Answered: true})
+	}
+	r := closeAndBuildQ4(t, log, dir)
+	if len(r.Abandonment) != len(bad) {
+		t.Fatalf("abandonment %+v", r.Abandonment)
+	}
+	var b bytes.Buffer
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, row := range rows {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("row %q: cell %q starts a formula", row, cell)
+			}
+			for _, c := range bad {
+				if cell == "'"+c {
+					seen++
+				}
+			}
+		}
+	}
+	if seen < len(bad) {
+		t.Errorf("found %d escaped campaign cells, want at least %d (the names kept, behind an apostrophe)", seen, len(bad))
+	}
+}
+
+// HTML output escapes values from the log.
+func TestHTMLEscapesCampaign(t *testing.T) {
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	g := clockGate(t, log, &now)
+	callWith(t, g, "+8613900139000", `<script>alert(1)</script>`, dialgate.Outcome{Answered: true})
+	r := closeAndBuildQ4(t, log, dir)
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "<script>") || !strings.Contains(b.String(), "&lt;script&gt;") {
+		t.Errorf("campaign not escaped in HTML")
+	}
+}
+
+// A log whose hash chain is broken (a record edited after it was written, or
+// one deleted from a file) is not counted from: Build fails naming the file
+// and line, as it does for a line that does not parse.
+func TestBrokenChainRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(lines [][]byte) [][]byte
+	}{
+		{"edited", func(lines [][]byte) [][]byte {
+			lines[0] = bytes.Replace(lines[0], []byte(`"winter"`), []byte(`"summer"`), 1)
+			return lines
+		}},
+		{"deleted", func(lines [][]byte) [][]byte {
+			return append(lines[:1:1], lines[2:]...)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log, dir := openTestLog(t)
+			now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+			g := clockGate(t, log, &now)
+			for i := range 3 {
+				callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", "winter")
+			}
+			if err := log.Close(); err != nil {
+				t.Fatal(err)
+			}
+			files, err := auditlog.LogFiles(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := bytes.SplitAfter(data, []byte("\n"))
+			if !bytes.Contains(lines[0], []byte(`"winter"`)) {
+				t.Fatalf("first line is not a decision of campaign winter: %s", lines[0])
+			}
+			if err := os.WriteFile(files[0], bytes.Join(tc.edit(lines), nil), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r, err := report.Build(context.Background(), report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files})
+			if err == nil {
+				t.Fatalf("Build counted %d decisions from a log with a broken hash chain; want an error", r.Decisions.Total)
+			}
+			if !errors.Is(err, report.ErrAuditChain) || !strings.Contains(err.Error(), files[0]+":2") {
+				t.Errorf("error %v: want ErrAuditChain naming %s:2", err, files[0])
+			}
+		})
+	}
+}
+
+// In shadow mode a decision is allowed although a rule failed: its reasons
+// are no denial. The report's denials by reason (by_reason; CSV
+// "denials_by_reason", HTML "Reasons for denial") count the denied decisions
+// only, and the reasons shadow mode did not enforce are counted apart.
+func TestShadowReasonsAreNotDenials(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	deny := dialgate.CheckerFunc("dnc", func(context.Context, dialgate.Dial) ([]dialgate.Reason, error) {
+		return []dialgate.Reason{{Code: dialgate.CodeDNCListed}}, nil
+	})
+	g, err := dialgate.New([]dialgate.Checker{deny}, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })),
+		dialgate.WithAuditLog(log), dialgate.WithShadowMode(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"})
+	if err != nil || !dec.Allowed {
+		t.Fatalf("check: %+v %v; want allowed in shadow mode", dec, err)
+	}
+	r := closeAndBuildQ4(t, log, dir)
+	if r.Decisions.Denied != 0 || r.Decisions.ShadowNonCompliant != 1 {
+		t.Fatalf("decisions %+v", r.Decisions)
+	}
+	if len(r.Decisions.ByReason) != 0 {
+		t.Errorf("by reason %+v: an allowed decision counted as a denial", r.Decisions.ByReason)
+	}
+	if want := (report.Count{Key: string(dialgate.CodeDNCListed), Count: 1}); len(r.Decisions.ShadowByReason) != 1 || r.Decisions.ShadowByReason[0] != want {
+		t.Errorf("shadow by reason %+v, want [%+v]", r.Decisions.ShadowByReason, want)
+	}
+	var b bytes.Buffer
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "denials_by_reason") || !strings.Contains(b.String(), "shadow_by_reason,dnc.listed,1") {
+		t.Errorf("CSV:\n%s", b.String())
+	}
+}
