@@ -61,3 +61,50 @@ func TestOverdueAtQuarterEndHandledAfter(t *testing.T) {
 func buildQ4(ctx context.Context, files []string, st *memstore.Store, now time.Time) (*report.Report, error) {
 	return report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files, Complaints: st})
 }
+
+// A complaint received at the end of one quarter whose deadlines fall, and are
+// missed, in the next is overdue at the next quarter's end: the report of
+// that quarter counts it although it was received before (the report of the
+// quarter it was received in saw it within its deadlines), and says how many
+// of the overdue complaints were received earlier.
+func TestOverdueReceivedInEarlierQuarter(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := auditlog.NewSigner(skey)
+	l, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	files, _ := auditlog.LogFiles(dir)
+
+	st := memstore.New()
+	received := time.Date(2026, 9, 30, 23, 59, 59, 0, cst) // the last second of Q3
+	c := complaint.Complaint{
+		ID: "cp-q3", Callee: "h", Scope: "global", Channel: complaint.ChannelWeb, ReceivedAt: received, Status: complaint.StatusOpen,
+		ForwardBy: complaint.AddWorkdays(received, 3, nil, cst), // in October
+	}
+	c.HandleBy = complaint.AddWorkdays(c.ForwardBy.Add(-time.Nanosecond), 15, nil, cst)
+	c.AnswerBy = complaint.AddWorkdays(c.HandleBy.Add(-time.Nanosecond), 3, nil, cst)
+	if err := st.CreateComplaint(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	q3, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 3}, cst, time.Date(2026, 10, 2, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files, Complaints: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q3.Complaints.Received != 1 || q3.Complaints.Overdue != 0 {
+		t.Errorf("Q3 complaints %+v: want it received and not yet overdue", q3.Complaints)
+	}
+	q4, err := buildQ4(ctx, files, st, time.Date(2027, 1, 10, 0, 0, 0, 0, cst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q4.Complaints.Received != 0 || q4.Complaints.Overdue != 1 || q4.Complaints.OverdueReceivedEarlier != 1 {
+		t.Errorf("Q4 complaints %+v: want the Q3 complaint overdue at the end of Q4 (received earlier)", q4.Complaints)
+	}
+}

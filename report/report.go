@@ -176,7 +176,15 @@ type Report struct {
 		Received  int     `json:"received"`   // complaints received in the quarter
 		ByStatus  []Count `json:"by_status"`  // by current status
 		ByChannel []Count `json:"by_channel"` // by channel
-		Overdue   int     `json:"overdue"`    // complaints with a missed deadline as of the earlier of now and the quarter's end
+		// Overdue counts the complaints received before the quarter's end
+		// (in the quarter or earlier) with a deadline missed and its step
+		// not done as of the earlier of now and the quarter's end: a
+		// complaint received late in one quarter whose deadlines are
+		// missed in the next is overdue in the next one's report.
+		Overdue int `json:"overdue"`
+		// OverdueReceivedEarlier counts those of Overdue received before
+		// the quarter (not in Received).
+		OverdueReceivedEarlier int `json:"overdue_received_earlier"`
 	} `json:"complaints"`
 
 	// Recordings counts recordings; zero when Sources.Recordings is nil (see
@@ -456,17 +464,25 @@ func (r *Report) readDNC(ctx context.Context, s dnc.Store) error {
 }
 
 func (r *Report) readComplaints(ctx context.Context, src Sources, asOf time.Time) error {
-	cs, err := src.Complaints.ListComplaints(ctx, complaint.Filter{Tenant: src.Tenant, From: r.From, To: r.To})
+	// Every complaint received before the quarter's end: one received
+	// earlier may be overdue in this quarter.
+	cs, err := src.Complaints.ListComplaints(ctx, complaint.Filter{Tenant: src.Tenant, To: r.To})
 	if err != nil {
 		return fmt.Errorf("report: complaints: %w", err)
 	}
 	status, channel := counter{}, counter{}
 	for _, c := range cs {
-		r.Complaints.Received++
-		status.add(string(c.Status))
-		channel.add(string(c.Channel))
+		received := r.in(c.ReceivedAt)
+		if received {
+			r.Complaints.Received++
+			status.add(string(c.Status))
+			channel.add(string(c.Channel))
+		}
 		if len(c.Overdue(asOf)) > 0 {
 			r.Complaints.Overdue++
+			if !received {
+				r.Complaints.OverdueReceivedEarlier++
+			}
 		}
 	}
 	r.Complaints.ByStatus, r.Complaints.ByChannel = status.sorted(), channel.sorted()

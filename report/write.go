@@ -71,6 +71,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	row("complaints", "received", r.Complaints.Received)
 	row("complaints", "overdue", r.Complaints.Overdue)
+	row("complaints", "overdue_received_earlier", r.Complaints.OverdueReceivedEarlier)
 	for _, c := range r.Complaints.ByStatus {
 		row("complaints_by_status", c.Key, c.Count)
 	}
@@ -179,7 +180,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
 {{template "chart" .DNC}}
 <h2>Complaints</h2>
-<p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline.</p>
+<p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline at the quarter's end{{if .R.Complaints.OverdueReceivedEarlier}} ({{.R.Complaints.OverdueReceivedEarlier}} of them received in an earlier quarter){{end}}.</p>
 {{template "chart" .Complaints}}
 <h2>Recordings</h2>
 <table>
