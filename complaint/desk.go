@@ -139,10 +139,14 @@ type Filing struct {
 // list first (effective for the next Check before File returns), then the
 // callee's recordings are held, then the complaint is stored with its
 // deadlines, then the callee's recordings are held once more (one registered
-// while the complaint was being filed). If a step fails, File returns the error; the steps already done
-// stay done (a listed number and a held recording are the safe side). An id
-// already used by a stored complaint is ErrExists, and the number is listed
-// all the same.
+// while the complaint was being filed). If a step fails, File returns the
+// error; the steps already done stay done (a listed number and a held
+// recording are the safe side), and a retry with the same Filing completes
+// them. An id already used by a stored complaint is ErrExists, and the number
+// is listed all the same; when the stored complaint is about the same number
+// and not yet answered (a retry), its recordings are held again first, and a
+// failure to hold them is returned instead of ErrExists, so that a caller
+// never takes a half-filed complaint for one on record.
 func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, error) {
 	if !f.Number.IsValid() {
 		return Complaint{}, fmt.Errorf("%w: number: missing or invalid", ErrInvalid)
@@ -177,7 +181,16 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 		return Complaint{}, fmt.Errorf("complaint %s: listing the number: %w", c.ID, err)
 	}
 	c.DNCListed = true
-	if _, err := d.store.GetComplaint(ctx, c.ID); err == nil {
+	if old, err := d.store.GetComplaint(ctx, c.ID); err == nil {
+		if old.Callee == c.Callee && old.Status != StatusAnswered && d.holds != nil {
+			// A retry of a filing whose last hold failed after the
+			// complaint was stored: ErrExists tells the client the
+			// complaint is on record (the sidecar acknowledges it), so
+			// the recordings are held first.
+			if _, err := d.holdStored(ctx, old, f.Number, t); err != nil {
+				return Complaint{}, fmt.Errorf("complaint %s: already filed, but holding the recordings: %w", c.ID, err)
+			}
+		}
 		return Complaint{}, fmt.Errorf("complaint %s: %w (the number is listed all the same)", c.ID, ErrExists)
 	}
 	if d.holds != nil {
@@ -194,22 +207,33 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 		// A recording registered while the complaint was being filed
 		// looked for the complaint before it was stored (RecordingHolds);
 		// hold the callee's recordings once more now that it is.
-		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
+		more, err := d.holdStored(ctx, c, f.Number, t)
 		if err != nil {
-			return c, fmt.Errorf("complaint %s: filed, but holding the recordings again: %w", c.ID, err)
+			return c, fmt.Errorf("complaint %s: filed, but holding the recordings again (retry the filing): %w", c.ID, err)
 		}
-		if more := newIDs(c.HeldRecordings, held); len(more) > 0 {
-			err := d.store.UpdateComplaint(ctx, c.ID, func(s *Complaint) error {
-				s.HeldRecordings = append(s.HeldRecordings, newIDs(s.HeldRecordings, more)...)
-				return nil
-			})
-			if err != nil {
-				return c, fmt.Errorf("complaint %s: filed and recordings held, but recording which: %w", c.ID, err)
-			}
-			c.HeldRecordings = append(c.HeldRecordings, more...)
-		}
+		c.HeldRecordings = append(c.HeldRecordings, more...)
 	}
 	return c, nil
+}
+
+// holdStored holds the callee n's recordings for the stored complaint c, adds
+// the ids c does not list yet to its stored HeldRecordings, and returns them.
+func (d *Desk) holdStored(ctx context.Context, c Complaint, n dialgate.Number, t time.Time) ([]string, error) {
+	held, err := d.holds.HoldCallee(ctx, n, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
+	if err != nil {
+		return nil, err
+	}
+	more := newIDs(c.HeldRecordings, held)
+	if len(more) > 0 {
+		err := d.store.UpdateComplaint(ctx, c.ID, func(s *Complaint) error {
+			s.HeldRecordings = append(s.HeldRecordings, newIDs(s.HeldRecordings, more)...)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("recordings held, but recording which: %w", err)
+		}
+	}
+	return more, nil
 }
 
 // newIDs returns the ids of add that have is missing, in add's order.

@@ -1,0 +1,87 @@
+package complaint_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/recording"
+)
+
+// flakyHolder fails the fail-th call to HoldCallee (counted from 1), after
+// running before(n) ahead of each call.
+type flakyHolder struct {
+	inner  complaint.RecordingHolder
+	calls  int
+	fail   int
+	before func(n int)
+}
+
+func (f *flakyHolder) HoldCallee(ctx context.Context, n dialgate.Number, h recording.Hold) ([]string, error) {
+	f.calls++
+	if f.before != nil {
+		f.before(f.calls)
+	}
+	if f.calls == f.fail {
+		return nil, errors.New("recording store unavailable")
+	}
+	return f.inner.HoldCallee(ctx, n, h)
+}
+
+// A filing whose second hold (after the complaint is stored, for a recording
+// registered while it was being filed) fails returns an error, and its
+// retry — which finds the complaint stored (ErrExists, which the sidecar
+// acknowledges as the complaint on record) — must not leave that recording
+// unheld: the retry holds the callee's recordings again before it answers.
+func TestRetryAfterHalfWayHoldHoldsRecordings(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	if _, err := e.recs.Register(ctx, fri, recording.Registration{ID: "r-before", Callee: callee, StartedAt: fri.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	h := &flakyHolder{inner: e.recs, fail: 2}
+	h.before = func(n int) {
+		if n == 2 { // registered before the complaint was found in the store: no hold
+			if _, err := e.recs.Register(ctx, fri, recording.Registration{ID: "r-during", Callee: callee, StartedAt: fri.Add(-time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	desk, err := complaint.NewDesk(complaint.Config{}, e.store, e.check, h, hasher{}, nil, cst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := complaint.Filing{ID: "cp-1", Number: callee, Channel: complaint.ChannelPhone}
+	if _, err := desk.File(ctx, fri, f); err == nil {
+		t.Fatal("File succeeded although holding the recordings again failed")
+	}
+	_, err = desk.File(ctx, fri, f) // the client's retry
+	if !errors.Is(err, complaint.ErrExists) {
+		t.Fatalf("retry: %v, want ErrExists", err)
+	}
+	r, err := e.recs.Get(ctx, "r-during")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(r.Holds, func(h recording.Hold) bool { return h.ID == complaint.HoldPrefix+"cp-1" }) {
+		t.Errorf("recording r-during %+v: not held after the retry the sidecar acknowledges", r.Holds)
+	}
+	c, err := desk.Get(ctx, "cp-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(c.HeldRecordings, "r-during") || !slices.Contains(c.HeldRecordings, "r-before") {
+		t.Errorf("complaint held recordings %v, want r-before and r-during", c.HeldRecordings)
+	}
+
+	// A retry whose hold fails is not ErrExists (which would be taken for
+	// the complaint fully on record).
+	h.calls, h.fail, h.before = 0, 1, nil
+	if _, err := desk.File(ctx, fri, f); err == nil || errors.Is(err, complaint.ErrExists) {
+		t.Errorf("retry with a failing hold: %v, want an error that is not ErrExists", err)
+	}
+}
