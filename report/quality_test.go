@@ -217,3 +217,25 @@ func TestShadowReasonsAreNotDenials(t *testing.T) {
 		t.Errorf("CSV:\n%s", b.String())
 	}
 }
+
+// A conversation or a refusal says a person answered (Outcome: a call no one
+// answered has Answered, Abandoned, Conversation and Refused all false), even
+// when the dialer did not also set Answered: such a call is in the campaign's
+// answered calls, the denominator of its abandoned-call rate, as it is left
+// out of the unanswered calls RingTime judges.
+func TestConversationIsAnAnsweredCall(t *testing.T) {
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	g := clockGate(t, log, &now)
+	callWith(t, g, "+8613900139000", "winter", dialgate.Outcome{Abandoned: true})
+	callWith(t, g, "+8613900139010", "winter", dialgate.Outcome{Conversation: true})
+	callWith(t, g, "+8613900139020", "winter", dialgate.Outcome{Refused: true})
+	callWith(t, g, "+8613900139030", "winter", dialgate.Outcome{Answered: true})
+	r := closeAndBuildQ4(t, log, dir)
+	if len(r.Abandonment) != 1 {
+		t.Fatalf("abandonment %+v", r.Abandonment)
+	}
+	if a := r.Abandonment[0]; a.Answered != 4 || a.Abandoned != 1 || a.Percent != 25 {
+		t.Errorf("abandonment %+v: want 1 abandoned of 4 answered (25%%)", a)
+	}
+}

@@ -377,7 +377,8 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				if l.Outcome.Released {
 					o.released++
 				}
-				if l.Outcome.Answered || l.Outcome.Abandoned {
+				// A conversation or a refusal says a person answered too.
+				if l.Outcome.Answered || l.Outcome.Abandoned || l.Outcome.Conversation || l.Outcome.Refused {
 					if o.answered.IsZero() || l.Outcome.At.Before(o.answered) {
 						o.answered = l.Outcome.At
 					}
