@@ -108,3 +108,53 @@ func TestOverdueReceivedInEarlierQuarter(t *testing.T) {
 		t.Errorf("Q4 complaints %+v: want the Q3 complaint overdue at the end of Q4 (received earlier)", q4.Complaints)
 	}
 }
+
+// A complaint forwarded after its deadline, then handled and answered within
+// theirs, missed a deadline although nothing is pending at the quarter's
+// end: the report counts it as late, in the quarter the late step was done
+// (and only in that one).
+func TestLateStepCounted(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := auditlog.NewSigner(skey)
+	l, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	files, _ := auditlog.LogFiles(dir)
+
+	st := memstore.New()
+	received := time.Date(2026, 12, 28, 10, 0, 0, 0, cst) // Monday
+	c := complaint.Complaint{
+		ID: "cp-late", Callee: "h", Scope: "global", Channel: complaint.ChannelWeb, ReceivedAt: received, Status: complaint.StatusAnswered,
+		ForwardBy: complaint.AddWorkdays(received, 3, nil, cst), // end of Thursday 31 December
+	}
+	c.HandleBy = complaint.AddWorkdays(c.ForwardBy.Add(-time.Nanosecond), 15, nil, cst)
+	c.AnswerBy = complaint.AddWorkdays(c.HandleBy.Add(-time.Nanosecond), 3, nil, cst)
+	c.ForwardedAt = c.ForwardBy.Add(-time.Second) // 23:59:59 on the last day: in time
+	c.HandledAt = c.HandleBy                      // the first instant after the last day: late
+	c.AnsweredAt = c.HandleBy.Add(time.Hour)
+	if err := st.CreateComplaint(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2027, 4, 10, 0, 0, 0, 0, cst)
+	q4, err := buildQ4(ctx, files, st, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q4.Complaints.Received != 1 || q4.Complaints.Overdue != 0 || q4.Complaints.Late != 0 {
+		t.Errorf("Q4 complaints %+v: want it received, neither overdue nor late at the end of Q4", q4.Complaints)
+	}
+	q1, err := report.Build(ctx, report.Quarter{Year: 2027, Q: 1}, cst, now, report.Sources{AuditFiles: files, Complaints: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q1.Complaints.Received != 0 || q1.Complaints.Overdue != 0 || q1.Complaints.Late != 1 {
+		t.Errorf("Q1 complaints %+v: want it late (handled after its deadline in Q1)", q1.Complaints)
+	}
+}

@@ -185,6 +185,11 @@ type Report struct {
 		// OverdueReceivedEarlier counts those of Overdue received before
 		// the quarter (not in Received).
 		OverdueReceivedEarlier int `json:"overdue_received_earlier"`
+		// Late counts the complaints with a step (forward, handle, answer)
+		// done in the quarter, before now, at or after its deadline: a
+		// deadline missed although the step is no longer pending, so not
+		// in Overdue. Each late step counts in the quarter it was done.
+		Late int `json:"late"`
 	} `json:"complaints"`
 
 	// Recordings counts recordings; zero when Sources.Recordings is nil (see
@@ -479,6 +484,9 @@ func (r *Report) readComplaints(ctx context.Context, src Sources, asOf time.Time
 			status.add(string(c.Status))
 			channel.add(string(c.Channel))
 		}
+		if lateIn(c, r.From, asOf) {
+			r.Complaints.Late++
+		}
 		if len(c.Overdue(asOf)) > 0 {
 			r.Complaints.Overdue++
 			if !received {
@@ -488,6 +496,19 @@ func (r *Report) readComplaints(ctx context.Context, src Sources, asOf time.Time
 	}
 	r.Complaints.ByStatus, r.Complaints.ByChannel = status.sorted(), channel.sorted()
 	return nil
+}
+
+// lateIn reports whether a step of c was done in [from, to) at or after its
+// deadline (the deadline is the first instant after the time allowed).
+func lateIn(c complaint.Complaint, from, to time.Time) bool {
+	for _, s := range [...]struct{ done, by time.Time }{
+		{c.ForwardedAt, c.ForwardBy}, {c.HandledAt, c.HandleBy}, {c.AnsweredAt, c.AnswerBy},
+	} {
+		if !s.done.IsZero() && !s.by.IsZero() && !s.done.Before(from) && s.done.Before(to) && !s.done.Before(s.by) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Report) readRecordings(ctx context.Context, src Sources) error {

@@ -72,6 +72,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	row("complaints", "received", r.Complaints.Received)
 	row("complaints", "overdue", r.Complaints.Overdue)
 	row("complaints", "overdue_received_earlier", r.Complaints.OverdueReceivedEarlier)
+	row("complaints", "late", r.Complaints.Late)
 	for _, c := range r.Complaints.ByStatus {
 		row("complaints_by_status", c.Key, c.Count)
 	}
@@ -180,7 +181,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
 {{template "chart" .DNC}}
 <h2>Complaints</h2>
-<p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline at the quarter's end{{if .R.Complaints.OverdueReceivedEarlier}} ({{.R.Complaints.OverdueReceivedEarlier}} of them received in an earlier quarter){{end}}.</p>
+<p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline at the quarter's end{{if .R.Complaints.OverdueReceivedEarlier}} ({{.R.Complaints.OverdueReceivedEarlier}} of them received in an earlier quarter){{end}}; {{if .R.Complaints.Late}}<strong>{{.R.Complaints.Late}}</strong>{{else}}0{{end}} with a step done after its deadline in the quarter.</p>
 {{template "chart" .Complaints}}
 <h2>Recordings</h2>
 <table>
