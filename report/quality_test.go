@@ -239,3 +239,23 @@ func TestConversationIsAnAnsweredCall(t *testing.T) {
 		t.Errorf("abandonment %+v: want 1 abandoned of 4 answered (25%%)", a)
 	}
 }
+
+// A Quarter built by hand rather than by ParseQuarter is checked: "2026Q5"
+// would otherwise be reported on as the first quarter of 2027 under the
+// wrong name.
+func TestBuildRejectsBadQuarter(t *testing.T) {
+	log, dir := openTestLog(t)
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []report.Quarter{{Year: 2026, Q: 5}, {Year: 2026, Q: 0}, {Year: 0, Q: 1}, {Year: 12026, Q: 1}} {
+		r, err := report.Build(context.Background(), q, cst, time.Date(2026, 11, 2, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files})
+		if !errors.Is(err, report.ErrInvalid) || !strings.Contains(err.Error(), "quarter") {
+			t.Errorf("Build(%+v) = %+v, %v; want ErrInvalid naming the quarter", q, r, err)
+		}
+	}
+}

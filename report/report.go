@@ -213,10 +213,14 @@ type Report struct {
 const Schema = "dialgate.report.quarterly.v1"
 
 // Build computes the report for quarter q, with quarter bounds in loc, as of now
-// (complaints are overdue as of the earlier of now and the quarter's end).
+// (complaints are overdue as of the earlier of now and the quarter's end). A
+// quarter ParseQuarter would not return is ErrInvalid.
 func Build(ctx context.Context, q Quarter, loc *time.Location, now time.Time, src Sources) (*Report, error) {
 	if loc == nil {
 		return nil, fmt.Errorf("%w: nil location", ErrInvalid)
+	}
+	if q.Year < 2000 || q.Year > 2999 || q.Q < 1 || q.Q > 4 {
+		return nil, fmt.Errorf("%w: quarter %s: want a year from 2000 to 2999 and a quarter from 1 to 4", ErrInvalid, q)
 	}
 	if len(src.AuditFiles) == 0 {
 		return nil, fmt.Errorf("%w: no audit log files", ErrInvalid)
