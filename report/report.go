@@ -195,9 +195,15 @@ type Report struct {
 	// Recordings counts recordings; zero when Sources.Recordings is nil (see
 	// Missing).
 	Recordings struct {
-		KeptAtEnd int `json:"kept_at_end"` // recordings in the store now that started before the quarter's end
-		HeldAtEnd int `json:"held_at_end"` // of which under a hold now
-		Deleted   int `json:"deleted"`     // recordings deleted in the quarter (tombstones)
+		// KeptAtEnd counts the recordings kept at the quarter's end: those
+		// in the store now that started before it, and those deleted since
+		// (tombstones) that started before it.
+		KeptAtEnd int `json:"kept_at_end"`
+		// HeldAtEnd counts those in the store now with a hold placed
+		// before the quarter's end (a hold placed and released since, or
+		// one on a recording deleted since, is not known).
+		HeldAtEnd int `json:"held_at_end"`
+		Deleted   int `json:"deleted"` // recordings deleted in the quarter (tombstones)
 	} `json:"recordings"`
 
 	// PolicyVersions lists the policy versions of the quarter's decisions,
@@ -523,18 +529,27 @@ func (r *Report) readRecordings(ctx context.Context, src Sources) error {
 	for _, rec := range recs {
 		if rec.StartedAt.Before(r.To) && (src.Tenant == "" || rec.Tenant == src.Tenant) {
 			r.Recordings.KeptAtEnd++
-			if rec.Held() {
+			// Held at the end: a hold placed before it (one placed
+			// since did not hold the recording then).
+			if slices.ContainsFunc(rec.Holds, func(h recording.Hold) bool { return h.PlacedAt.Before(r.To) }) {
 				r.Recordings.HeldAtEnd++
 			}
 		}
 	}
-	ts, err := src.Recordings.ListTombstones(ctx, r.From, r.To)
+	// Deleted in the quarter; and, deleted since its end, kept at it.
+	ts, err := src.Recordings.ListTombstones(ctx, r.From, time.Time{})
 	if err != nil {
 		return fmt.Errorf("report: recordings: %w", err)
 	}
 	for _, t := range ts {
-		if src.Tenant == "" || t.Tenant == src.Tenant {
+		if src.Tenant != "" && t.Tenant != src.Tenant {
+			continue
+		}
+		switch {
+		case t.DeletedAt.Before(r.To):
 			r.Recordings.Deleted++
+		case t.StartedAt.Before(r.To):
+			r.Recordings.KeptAtEnd++
 		}
 	}
 	return nil
