@@ -158,3 +158,47 @@ func TestLateStepCounted(t *testing.T) {
 		t.Errorf("Q1 complaints %+v: want it late (handled after its deadline in Q1)", q1.Complaints)
 	}
 }
+
+// Complaints by status are counted as they stood at the quarter's end (or
+// now, when earlier), like the overdue ones: a report made after the quarter
+// does not show a complaint answered since as answered in it, and two reports
+// of one quarter made on different days agree.
+func TestComplaintStatusAtQuarterEnd(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := auditlog.NewSigner(skey)
+	l, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	files, _ := auditlog.LogFiles(dir)
+
+	st := memstore.New()
+	received := time.Date(2026, 12, 28, 10, 0, 0, 0, cst)
+	c := complaint.Complaint{
+		ID: "cp-1", Callee: "h", Scope: "global", Channel: complaint.ChannelWeb, ReceivedAt: received, Status: complaint.StatusAnswered,
+		ForwardBy: complaint.AddWorkdays(received, 3, nil, cst),
+	}
+	c.HandleBy = complaint.AddWorkdays(c.ForwardBy.Add(-time.Nanosecond), 15, nil, cst)
+	c.AnswerBy = complaint.AddWorkdays(c.HandleBy.Add(-time.Nanosecond), 3, nil, cst)
+	c.ForwardedAt = received.Add(time.Hour)              // in 2026Q4
+	c.HandledAt = time.Date(2027, 1, 4, 9, 0, 0, 0, cst) // after it
+	c.AnsweredAt = c.HandledAt.Add(time.Hour)
+	if err := st.CreateComplaint(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, now := range []time.Time{time.Date(2026, 12, 30, 0, 0, 0, 0, cst), time.Date(2027, 1, 10, 0, 0, 0, 0, cst)} {
+		r, err := buildQ4(ctx, files, st, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (report.Count{Key: string(complaint.StatusForwarded), Count: 1}); len(r.Complaints.ByStatus) != 1 || r.Complaints.ByStatus[0] != want {
+			t.Errorf("report as of %s: by status %+v, want [%+v]", now.Format(time.DateOnly), r.Complaints.ByStatus, want)
+		}
+	}
+}

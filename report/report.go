@@ -174,7 +174,7 @@ type Report struct {
 	// Sources.Complaints is nil (see Missing).
 	Complaints struct {
 		Received  int     `json:"received"`   // complaints received in the quarter
-		ByStatus  []Count `json:"by_status"`  // by current status
+		ByStatus  []Count `json:"by_status"`  // by status as of the earlier of now and the quarter's end
 		ByChannel []Count `json:"by_channel"` // by channel
 		// Overdue counts the complaints received before the quarter's end
 		// (in the quarter or earlier) with a deadline missed and its step
@@ -491,7 +491,7 @@ func (r *Report) readComplaints(ctx context.Context, src Sources, asOf time.Time
 		received := r.in(c.ReceivedAt)
 		if received {
 			r.Complaints.Received++
-			status.add(string(c.Status))
+			status.add(string(statusAt(c, asOf)))
 			channel.add(string(c.Channel))
 		}
 		if lateIn(c, r.From, asOf) {
@@ -506,6 +506,21 @@ func (r *Report) readComplaints(ctx context.Context, src Sources, asOf time.Time
 	}
 	r.Complaints.ByStatus, r.Complaints.ByChannel = status.sorted(), channel.sorted()
 	return nil
+}
+
+// statusAt returns the status c had at t, from the instants of its steps (a
+// step done after t was not done then).
+func statusAt(c complaint.Complaint, t time.Time) complaint.Status {
+	done := func(at time.Time) bool { return !at.IsZero() && !at.After(t) }
+	switch {
+	case done(c.AnsweredAt):
+		return complaint.StatusAnswered
+	case done(c.HandledAt):
+		return complaint.StatusHandled
+	case done(c.ForwardedAt):
+		return complaint.StatusForwarded
+	}
+	return complaint.StatusOpen
 }
 
 // lateIn reports whether a step of c was done in [from, to) at or after its
