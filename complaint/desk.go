@@ -58,7 +58,9 @@ func (Weekdays) IsWorkday(y int, m time.Month, d int) bool {
 // AddWorkdays returns the end of the n-th working day after t's date in loc
 // (that is, the start of the following day: midnight, or the first instant
 // after a clock change that skips midnight): the deadline "within n working
-// days" of an event at t. n = 0 gives the end of t's own day.
+// days" of an event at t. n = 0 gives the end of t's own day. A calendar with
+// no working day in a whole year is broken: from there on each day counts
+// (an earlier deadline, never a later one), so that AddWorkdays always ends.
 func AddWorkdays(t time.Time, n int, cal Calendar, loc *time.Location) time.Time {
 	if cal == nil {
 		cal = Weekdays{}
@@ -67,15 +69,29 @@ func AddWorkdays(t time.Time, n int, cal Calendar, loc *time.Location) time.Time
 	// only the final instant is placed in loc.
 	y, m, d := t.In(loc).Date()
 	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	idle := 0 // days in a row that were not working days
 	for n > 0 {
 		day = day.AddDate(0, 0, 1)
-		if cal.IsWorkday(day.Year(), day.Month(), day.Day()) {
+		// After a year without a working day the calendar is broken
+		// (no real one has such a gap): count calendar days, which gives
+		// earlier deadlines, never later ones, and always ends.
+		switch {
+		case idle >= maxIdleDays:
+			n-- // idle stays: every remaining day counts
+		case cal.IsWorkday(day.Year(), day.Month(), day.Day()):
 			n--
+			idle = 0
+		default:
+			idle++
 		}
 	}
 	next := day.AddDate(0, 0, 1)
 	return startOfDay(next.Year(), next.Month(), next.Day(), loc)
 }
+
+// maxIdleDays is how many days in a row without a working day AddWorkdays
+// accepts from a Calendar before it counts calendar days instead.
+const maxIdleDays = 366
 
 // startOfDay returns the first instant of the date in loc. Where the clocks
 // jump forward at midnight, time.Date may place 00:00 before the jump, on the
@@ -266,7 +282,7 @@ func (d *Desk) Forward(ctx context.Context, id string, t time.Time) error {
 // resolution in plain words. An open complaint is forwarded at the same time.
 // t must not be before the complaint was received or forwarded (ErrInvalid).
 func (d *Desk) Resolve(ctx context.Context, id string, t time.Time, resolution string) error {
-	if resolution == "" {
+	if strings.TrimSpace(resolution) == "" {
 		return fmt.Errorf("%w: resolution: missing", ErrInvalid)
 	}
 	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {

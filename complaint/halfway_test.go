@@ -85,3 +85,42 @@ func TestRetryAfterHalfWayHoldHoldsRecordings(t *testing.T) {
 		t.Errorf("retry with a failing hold: %v, want an error that is not ErrExists", err)
 	}
 }
+
+// noWorkdays is a broken calendar: no day is a working day.
+type noWorkdays struct{}
+
+func (noWorkdays) IsWorkday(int, time.Month, int) bool { return false }
+
+// A calendar without working days (a misconfigured one) must not hang the
+// filing — the number is listed before the deadlines are needed, but the
+// complaint would never be stored nor the call return. After a year without
+// a working day the days are counted as calendar days: earlier deadlines,
+// never later ones.
+func TestAddWorkdaysWithoutWorkingDays(t *testing.T) {
+	done := make(chan time.Time, 1)
+	go func() { done <- complaint.AddWorkdays(fri, 3, noWorkdays{}, cst) }()
+	select {
+	case got := <-done:
+		if limit := fri.AddDate(2, 0, 0); got.After(limit) || !got.After(fri) {
+			t.Errorf("AddWorkdays = %v, want a deadline after %v and within two years", got, fri)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("AddWorkdays did not return with a calendar that has no working days")
+	}
+}
+
+// A resolution of only white space says nothing about how the complaint was
+// handled: it is refused, naming the field, as an empty one is.
+func TestResolveBlankResolution(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	if _, err := e.desk.File(ctx, fri, complaint.Filing{ID: "cp-1", Number: callee, Channel: complaint.ChannelPhone}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.desk.Resolve(ctx, "cp-1", fri.Add(time.Hour), " \t\n"); !errors.Is(err, complaint.ErrInvalid) {
+		t.Errorf("Resolve with a blank resolution: %v, want ErrInvalid naming resolution", err)
+	}
+	if c, _ := e.desk.Get(ctx, "cp-1"); c.Status != complaint.StatusOpen {
+		t.Errorf("complaint %s after a refused resolution, want open", c.Status)
+	}
+}
