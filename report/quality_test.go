@@ -259,3 +259,26 @@ func TestBuildRejectsBadQuarter(t *testing.T) {
 		}
 	}
 }
+
+// The HTML page shows every table the JSON and CSV carry: decisions by
+// purpose, do-not-call additions by list and complaints by channel were in
+// JSON and CSV only.
+func TestHTMLHasEveryTable(t *testing.T) {
+	r := &report.Report{Schema: report.Schema, Quarter: "2026Q4"}
+	r.Decisions.ByPurpose = []report.Count{{Key: "purpose-x", Count: 2}}
+	r.Decisions.ByReason = []report.Count{{Key: "reason-x", Count: 2}}
+	r.Decisions.ShadowByReason = []report.Count{{Key: "shadow-x", Count: 2}}
+	r.DNCAdditions.BySource = []report.Count{{Key: "source-x", Count: 1}}
+	r.DNCAdditions.ByList = []report.Count{{Key: "list-x", Count: 1}}
+	r.Complaints.ByStatus = []report.Count{{Key: "status-x", Count: 1}}
+	r.Complaints.ByChannel = []report.Count{{Key: "channel-x", Count: 1}}
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"purpose-x", "reason-x", "shadow-x", "source-x", "list-x", "status-x", "channel-x"} {
+		if !strings.Contains(b.String(), ">"+k+"<") {
+			t.Errorf("HTML lacks %s", k)
+		}
+	}
+}

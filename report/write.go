@@ -167,6 +167,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{template "chart" .Outcome}}
 {{template "chart" .Reasons}}
 {{template "chart" .Shadow}}
+{{template "chart" .Purposes}}
 <h2>Abandoned calls by campaign</h2>
 <p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported. The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates (days in the report's time zone, 30-day periods from the quarter's start) but does not enforce them. Rates above 3 % are in bold. The US TSR also requires a recorded message stating the seller's name and telephone number on every abandoned call (16 CFR 310.4(b)(4)(iii)); “Without message” counts the abandoned calls no outcome reported it for (a call counts with its message if any of its outcomes reported it), in bold when above 0. dialgate cannot play the message and does not enforce it.</p>
 <table><tr><th>Campaign</th><th>Answered</th><th>Abandoned</th><th>Rate</th><th>Worst day</th><th>Worst 30-day period</th><th>Without message</th></tr>
@@ -180,9 +181,11 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <h2>Do-not-call additions</h2>
 <p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
 {{template "chart" .DNC}}
+{{template "chart" .Lists}}
 <h2>Complaints</h2>
 <p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline at the quarter's end{{if .R.Complaints.OverdueReceivedEarlier}} ({{.R.Complaints.OverdueReceivedEarlier}} of them received in an earlier quarter){{end}}; {{if .R.Complaints.Late}}<strong>{{.R.Complaints.Late}}</strong>{{else}}0{{end}} with a step done after its deadline in the quarter.</p>
 {{template "chart" .Complaints}}
+{{template "chart" .Channels}}
 <h2>Recordings</h2>
 <table>
 <tr><td>Kept at quarter end</td><td class="n">{{.R.Recordings.KeptAtEnd}}</td></tr>
@@ -212,6 +215,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		"Reasons":    newChart("Reasons for denial", r.Decisions.ByReason),
 		"Shadow":     newChart("Reasons not enforced (shadow mode)", r.Decisions.ShadowByReason),
 		"DNC":        newChart("Additions by source", r.DNCAdditions.BySource),
-		"Complaints": newChart("Complaints by status", r.Complaints.ByStatus),
+		"Complaints": newChart("Complaints by status at the quarter's end", r.Complaints.ByStatus),
+		"Purposes":   newChart("Decisions by purpose", r.Decisions.ByPurpose),
+		"Lists":      newChart("Additions by list", r.DNCAdditions.ByList),
+		"Channels":   newChart("Complaints by channel", r.Complaints.ByChannel),
 	})
 }
