@@ -3,9 +3,11 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/csv"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -280,5 +282,114 @@ func TestHTMLHasEveryTable(t *testing.T) {
 		if !strings.Contains(b.String(), ">"+k+"<") {
 			t.Errorf("HTML lacks %s", k)
 		}
+	}
+}
+
+// A log with a torn tail that Repair cut (a crash mid-write) keeps its hash
+// chain: the report reads it, counts the repair and every decision.
+func TestRepairedLogKeepsChain(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "test-log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auditlog.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Small files: the log continues in a new file every few records, so
+	// the chain is checked from one file to the next too.
+	opts := auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer, MaxFileBytes: 600}
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	write := func(from, n int) {
+		log, err := auditlog.Open(ctx, dir, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := clockGate(t, log, &now)
+		for i := from; i < from+n; i++ {
+			callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", "winter", dialgate.Outcome{Answered: true})
+		}
+		if err := log.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(0, 2)
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(files[len(files)-1], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"schema":"dialgate.audit.v1","seq":4,"prev":"cra`); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := auditlog.Repair(ctx, dir, opts); err != nil {
+		t.Fatal(err)
+	}
+	write(2, 2)
+	files, err = auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatalf("Build of a repaired log: %v", err)
+	}
+	if r.Decisions.Total != 4 || r.Repairs != 1 || len(files) < 3 {
+		t.Errorf("decisions %d repairs %d files %d, want 4, 1 and several files", r.Decisions.Total, r.Repairs, len(files))
+	}
+}
+
+// A file deleted from the middle of a log directory breaks the chain from
+// one file to the next of that directory: the report refuses it. (A file
+// that starts another directory's log may start anywhere.)
+func TestDeletedFileRefused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "test-log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auditlog.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer, MaxFileBytes: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	g := clockGate(t, log, &now)
+	for i := range 6 {
+		callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", "winter", dialgate.Outcome{Answered: true})
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil || len(files) < 3 {
+		t.Fatalf("files %v %v, want at least 3", files, err)
+	}
+	if err := os.Remove(files[1]); err != nil {
+		t.Fatal(err)
+	}
+	files = append(files[:1:1], files[2:]...)
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files})
+	if !errors.Is(err, report.ErrAuditChain) {
+		t.Fatalf("Build without the log's second file: %+v, %v; want ErrAuditChain", r, err)
+	}
+	// The remaining files given as two directories' logs are not refused.
+	other := t.TempDir()
+	moved := filepath.Join(other, filepath.Base(files[1]))
+	if err := os.Rename(files[1], moved); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: []string{files[0], moved}}); err != nil {
+		t.Errorf("Build of two directories' logs: %v", err)
 	}
 }

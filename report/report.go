@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -281,14 +282,16 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	decidedAt := map[string]time.Time{} // and when it was made
 	minRing := map[string]int{}         // the minimum ring time (seconds) a decision of the quarter carried
 	// The hash chain: each record's prev is the hash of the record before
-	// it. A file whose first record does not follow the last one read
-	// starts another log (the next sidecar's, or one whose older files were
-	// archived); within a file, and from one file to the next of the same
-	// log, a record that does not follow refuses the report.
+	// it. The files of one directory are one log: within it a record that
+	// does not follow the one before (an edited record, records or a file
+	// deleted) refuses the report. A record 0 starts a log; so may the
+	// first file of another directory (the next sidecar's log, or one whose
+	// older files were archived), at any record.
 	var last struct {
 		ok   bool
 		seq  int64
 		hash tlog.Hash
+		dir  string
 	}
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
@@ -312,7 +315,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			if l.Seq != nil { // a record, not a checkpoint
 				seq := *l.Seq
 				switch {
-				case seq == 0 || !last.ok || (first && seq != last.seq+1):
+				case seq == 0 || !last.ok || (first && seq != last.seq+1 && filepath.Dir(path) != last.dir):
 					// The start of a log, or of the part of one given.
 				case seq != last.seq+1:
 					f.Close()
@@ -321,7 +324,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					f.Close()
 					return fmt.Errorf("%w: %s:%d: record %d: prev is not the hash of record %d: a record was edited after it was written (run `dialgate audit verify`)", ErrAuditChain, path, n, seq, last.seq)
 				}
-				last.ok, last.seq, last.hash, first = true, seq, tlog.RecordHash(sc.Bytes()), false
+				last.ok, last.seq, last.hash, last.dir, first = true, seq, tlog.RecordHash(sc.Bytes()), filepath.Dir(path), false
 			}
 			switch {
 			case l.Decision != nil:
