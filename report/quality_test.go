@@ -393,3 +393,25 @@ func TestDeletedFileRefused(t *testing.T) {
 		t.Errorf("Build of two directories' logs: %v", err)
 	}
 }
+
+// The policy versions' first and last decisions are shown in the quarter's
+// zone, like its bounds: a decision at 00:30 on 1 October in Shanghai was
+// shown in HTML as "2026-09-30 16:30" (UTC without a zone), outside the
+// quarter it is counted in.
+func TestPolicyVersionTimesInQuarterZone(t *testing.T) {
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 10, 1, 0, 30, 0, 0, cst)
+	g := clockGate(t, log, &now)
+	callWith(t, g, "+8613900139000", "winter")
+	r := closeAndBuildQ4(t, log, dir)
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "<td>2026-10-01 00:30</td>") {
+		t.Errorf("HTML policy versions do not show the decision at 2026-10-01 00:30 (the quarter's zone):\n%s", b.String()[strings.Index(b.String(), "Policy versions"):])
+	}
+	if len(r.PolicyVersions) != 1 || r.PolicyVersions[0].First.Location() != r.From.Location() {
+		t.Errorf("policy versions %+v: want times in the quarter's zone", r.PolicyVersions)
+	}
+}

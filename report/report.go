@@ -96,8 +96,8 @@ type Count struct {
 type PolicyVersion struct {
 	Version   string    `json:"version"`   // the decisions' policy version; "" for decisions recorded without one
 	Decisions int       `json:"decisions"` // how many of the quarter's decisions used it
-	First     time.Time `json:"first"`     // the earliest of those decisions' instants
-	Last      time.Time `json:"last"`      // the latest of those decisions' instants
+	First     time.Time `json:"first"`     // the earliest of those decisions' instants, in the report's zone
+	Last      time.Time `json:"last"`      // the latest of those decisions' instants, in the report's zone
 }
 
 // Report is the quarterly report.
@@ -454,6 +454,8 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	r.Decisions.ByPurpose = purposes.sorted()
 	r.PolicyVersions = []PolicyVersion{}
 	for _, pv := range versions {
+		// In the quarter's zone, like its bounds (the log's instants are UTC).
+		pv.First, pv.Last = pv.First.In(r.From.Location()), pv.Last.In(r.From.Location())
 		r.PolicyVersions = append(r.PolicyVersions, *pv)
 	}
 	slices.SortFunc(r.PolicyVersions, func(a, b PolicyVersion) int { return a.First.Compare(b.First) })
