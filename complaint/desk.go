@@ -212,12 +212,15 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 	if d.holds != nil {
 		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
 		if err != nil {
-			return Complaint{}, fmt.Errorf("complaint %s: holding recordings: %w", c.ID, err)
+			return Complaint{}, fmt.Errorf("complaint %s: not filed (the number is listed; retry with the same id): holding recordings: %w", c.ID, err)
 		}
 		c.HeldRecordings = held
 	}
 	if err := d.store.CreateComplaint(ctx, c); err != nil {
-		return Complaint{}, err
+		if errors.Is(err, ErrExists) || errors.Is(err, ErrInvalid) {
+			return Complaint{}, err
+		}
+		return Complaint{}, fmt.Errorf("complaint %s: not filed (the number is listed; retry with the same id): %w", c.ID, err)
 	}
 	if d.holds != nil {
 		// A recording registered while the complaint was being filed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +123,29 @@ func TestResolveBlankResolution(t *testing.T) {
 	}
 	if c, _ := e.desk.Get(ctx, "cp-1"); c.Status != complaint.StatusOpen {
 		t.Errorf("complaint %s after a refused resolution, want open", c.Status)
+	}
+}
+
+// A filing whose first recording hold fails is not filed, but its number is
+// listed: the error says both, so that an operator neither takes the
+// complaint for filed nor the opt-out for lost, and retries it.
+func TestFirstHoldFailsSaysNotFiled(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, nil)
+	h := &flakyHolder{inner: e.recs, fail: 1}
+	desk, err := complaint.NewDesk(complaint.Config{}, e.store, e.check, h, hasher{}, nil, cst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = desk.File(ctx, fri, complaint.Filing{ID: "cp-1", Number: callee, Channel: complaint.ChannelPhone})
+	if err == nil || !strings.Contains(err.Error(), "not filed") || !strings.Contains(err.Error(), "number is listed") {
+		t.Errorf("File: %v, want an error saying the complaint is not filed and the number is listed", err)
+	}
+	if _, err := desk.Get(ctx, "cp-1"); !errors.Is(err, complaint.ErrNotFound) {
+		t.Errorf("Get: %v, want ErrNotFound", err)
+	}
+	dec, err := e.gate.Check(ctx, dialgate.Dial{To: callee, Purpose: dialgate.PurposeMarketing, LeadID: "l"})
+	if err != nil || dec.Allowed {
+		t.Errorf("Check after the failed filing: %+v %v, want a deny (the number is listed)", dec, err)
 	}
 }
