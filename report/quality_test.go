@@ -415,3 +415,41 @@ func TestPolicyVersionTimesInQuarterZone(t *testing.T) {
 		t.Errorf("policy versions %+v: want times in the quarter's zone", r.PolicyVersions)
 	}
 }
+
+// Two policy versions first used at the same instant (two sidecars on
+// different versions) are listed in the same order in every report of the
+// quarter: by version.
+func TestPolicyVersionsOrderStable(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	for i, v := range []string{"cn@b", "cn@a", "cn@c"} {
+		g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })), dialgate.WithAuditLog(log), dialgate.WithPolicyVersion(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+86139001390" + string(rune('0'+i)) + "0"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, pv := range r.PolicyVersions {
+			got = append(got, pv.Version)
+		}
+		if strings.Join(got, ",") != "cn@a,cn@b,cn@c" {
+			t.Fatalf("policy versions in order %v, want cn@a,cn@b,cn@c", got)
+		}
+	}
+}

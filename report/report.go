@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -208,7 +209,8 @@ type Report struct {
 	} `json:"recordings"`
 
 	// PolicyVersions lists the policy versions of the quarter's decisions,
-	// ordered by first use; empty (not nil) when there were none.
+	// ordered by first use, then version; empty (not nil) when there were
+	// none.
 	PolicyVersions []PolicyVersion `json:"policy_versions"`
 	// Repairs counts torn-tail repairs found in the log in the quarter's files.
 	Repairs int `json:"audit_repairs"`
@@ -458,7 +460,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		pv.First, pv.Last = pv.First.In(r.From.Location()), pv.Last.In(r.From.Location())
 		r.PolicyVersions = append(r.PolicyVersions, *pv)
 	}
-	slices.SortFunc(r.PolicyVersions, func(a, b PolicyVersion) int { return a.First.Compare(b.First) })
+	slices.SortFunc(r.PolicyVersions, func(a, b PolicyVersion) int {
+		return cmp.Or(a.First.Compare(b.First), strings.Compare(a.Version, b.Version))
+	})
 	return nil
 }
 
