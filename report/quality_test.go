@@ -453,3 +453,31 @@ func TestPolicyVersionsOrderStable(t *testing.T) {
 		}
 	}
 }
+
+// A line too long to be a record fails the report naming its file and line,
+// as any other line that is not a record does.
+func TestOverlongLineNamed(t *testing.T) {
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	g := clockGate(t, log, &now)
+	callWith(t, g, "+8613900139000", "winter")
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(files[0], os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("{" + strings.Repeat("x", auditlog.MaxLineBytes+10) + "}\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = report.Build(context.Background(), report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files})
+	if err == nil || !strings.Contains(err.Error(), files[0]+":2") {
+		t.Errorf("Build: %v, want an error naming %s:2", err, files[0])
+	}
+}

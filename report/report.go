@@ -413,6 +413,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		}
 		err = sc.Err()
 		f.Close()
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("report: %s:%d: %w: longer than %d bytes (run `dialgate audit verify`)", path, n+1, auditlog.ErrMalformed, auditlog.MaxLineBytes)
+		}
 		if err != nil {
 			return fmt.Errorf("report: %s: %w", path, err)
 		}
