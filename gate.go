@@ -143,7 +143,10 @@ func (g *Gate) CheckNames() []string {
 // audit.unavailable, not recorded) or a Clock reading before 2000 (the same)
 // — and the Decision returned with it denies. A check that fails, times out
 // or panics denies with "<check>.unavailable" and does not make Check return
-// an error.
+// an error. When the audit log fails on what would have been an allow (it may
+// have written the record before failing, as when ctx ends during its sync),
+// the reservations are given back and a Released outcome of the decision is
+// recorded, so the log never shows an allow the dialer was not given.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	t := g.clock.Now()
 	d.At = t
@@ -184,11 +187,34 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		committed = g.commit(cctx, d, &dec)
 	}
 	dec.Allowed = len(dec.Reasons) == 0 || g.shadow
+	allowed := dec.Allowed
 	if err := g.record(ctx, &dec); err != nil {
 		g.releaseAll(ctx, committed, dec.ID)
+		if allowed {
+			g.recordUnplaced(ctx, dec)
+		}
 		return dec, err
 	}
 	return dec, nil
+}
+
+// recordUnplaced records that the dial of decision dec, submitted to the
+// audit log as an allow whose record failed, was not placed. A log may fail
+// after the record was written (auditlog.Log when the caller's context ends
+// before the sync is confirmed): without this the log would hold an allow
+// with nothing after it — a call placed, to the quarterly report and an
+// auditor — while the dialer was told not to dial and the reservations were
+// given back. It runs on a context that outlives the caller's cancellation
+// but not the Gate's timeout, and its At is the decision instant (the Clock
+// is read once per decision). A failure is logged: a log that cannot record
+// the release most likely did not record the decision either.
+func (g *Gate) recordUnplaced(ctx context.Context, dec Decision) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
+	defer cancel()
+	o := Outcome{DecisionID: dec.ID, Dial: dec.Dial, At: dec.At, Released: true}
+	if err := g.audit.RecordOutcome(rctx, o); err != nil {
+		g.log.Error("dialgate: recording the release of a decision whose record failed", "decision", dec.ID, "err", err)
+	}
 }
 
 // record writes the decision to the audit log. On failure the decision is
@@ -403,7 +429,9 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 // ReportOutcome records what happened to a placed call and passes it to the
 // checks that observe outcomes (a conversation, an abandoned call or a refusal that
 // starts a pause, a recording to link). It sets o.At from the Clock. A malformed
-// outcome returns an error wrapping ErrInvalidOutcome and is not recorded.
+// outcome (no DecisionID, a negative RingDuration, AbandonMessage without
+// Abandoned, Released set: use Release) returns an error wrapping
+// ErrInvalidOutcome and is not recorded.
 func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.DecisionID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
@@ -413,6 +441,11 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	}
 	if o.AbandonMessage && !o.Abandoned {
 		return &FieldError{Field: "abandon_message", Problem: "set on a call not reported abandoned (the recorded message is for an abandoned call)", Err: ErrInvalidOutcome}
+	}
+	if o.Released {
+		// Recorded, it would say the capacity was given back while every
+		// reservation stays held; Release does both.
+		return &FieldError{Field: "released", Problem: "set on an outcome (an outcome is of a placed call; use Release for a dial that was not placed)", Err: ErrInvalidOutcome}
 	}
 	o.At = g.clock.Now()
 	var errs []error
