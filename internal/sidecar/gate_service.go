@@ -43,6 +43,19 @@ func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb
 		s.m.observe(method, start, &dec, err)
 		return nil, err
 	}
+	if cerr := ctx.Err(); cerr != nil {
+		// The client gave up (cancelled, or its deadline passed) while the
+		// Gate decided: gRPC delivers no answer on an ended call, so the
+		// dialer does not dial. Give back what an allow reserved and record
+		// its release, or the log shows a call that never happened and the
+		// callee's caps count it for their whole window.
+		if dec.Allowed {
+			s.releaseUndelivered(ctx, dec.ID)
+		}
+		err = gateError("dial", cerr)
+		s.m.observe(method, start, &dec, err)
+		return nil, err
+	}
 	s.m.observe(method, start, &dec, nil)
 	s.owners.note(ctx, dec.ID, d.Tenant, dec.Allowed)
 	return decisionToProto(dec), nil
