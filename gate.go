@@ -212,7 +212,7 @@ func (g *Gate) recordUnplaced(ctx context.Context, dec Decision) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
 	defer cancel()
 	o := Outcome{DecisionID: dec.ID, Dial: dec.Dial, At: dec.At, Released: true}
-	if err := g.audit.RecordOutcome(rctx, o); err != nil {
+	if err := g.recordOutcome(rctx, o); err != nil {
 		g.log.Error("dialgate: recording the release of a decision whose record failed", "decision", dec.ID, "err", err)
 	}
 }
@@ -223,7 +223,7 @@ func (g *Gate) record(ctx context.Context, dec *Decision) error {
 	if g.audit == nil {
 		return nil
 	}
-	err := g.audit.RecordDecision(ctx, *dec)
+	err := g.recordDecision(ctx, *dec)
 	if err == nil {
 		return nil
 	}
@@ -231,6 +231,27 @@ func (g *Gate) record(ctx context.Context, dec *Decision) error {
 	dec.Allowed = false
 	dec.Reasons = append(dec.Reasons, Reason{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision could not be recorded"})
 	return fmt.Errorf("decision %s: %w: %w", dec.ID, ErrAuditUnavailable, err)
+}
+
+// recordDecision calls the audit log, turning a panic into an error (an
+// audit failure: a deny, not a crash).
+func (g *Gate) recordDecision(ctx context.Context, dec Decision) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in audit log: %v", p)
+		}
+	}()
+	return g.audit.RecordDecision(ctx, dec)
+}
+
+// recordOutcome calls the audit log, turning a panic into an error.
+func (g *Gate) recordOutcome(ctx context.Context, o Outcome) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in audit log: %v", p)
+		}
+	}()
+	return g.audit.RecordOutcome(ctx, o)
 }
 
 func (g *Gate) runCheck(ctx *deadlineCtx, e *entry, d Dial, dec *Decision) {
@@ -419,7 +440,7 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 	}
 	if g.audit != nil {
 		o := Outcome{DecisionID: d.ID, Dial: d.Dial, At: g.clock.Now(), Released: true}
-		if err := g.audit.RecordOutcome(ctx, o); err != nil {
+		if err := g.recordOutcome(ctx, o); err != nil {
 			errs = append(errs, fmt.Errorf("%w: %w", ErrAuditUnavailable, err))
 		}
 	}
@@ -451,14 +472,26 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	var errs []error
 	for _, i := range g.observers {
 		e := &g.checks[i]
-		if err := e.obs.ObserveOutcome(ctx, o); err != nil {
+		if err := observeOne(ctx, e.obs, o); err != nil {
 			errs = append(errs, fmt.Errorf("outcome %s: %w", e.name, err))
 		}
 	}
 	if g.audit != nil {
-		if err := g.audit.RecordOutcome(ctx, o); err != nil {
+		if err := g.recordOutcome(ctx, o); err != nil {
 			errs = append(errs, fmt.Errorf("%w: %w", ErrAuditUnavailable, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// observeOne tells one observer of o, turning a panic into an error: one
+// observer's bug must not keep the outcome from the others (a conversation
+// that starts a no-call pause) or from the audit log.
+func observeOne(ctx context.Context, obs OutcomeObserver, o Outcome) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in outcome observer: %v", p)
+		}
+	}()
+	return obs.ObserveOutcome(ctx, o)
 }

@@ -114,3 +114,103 @@ func TestReportOutcomeRefusesReleased(t *testing.T) {
 		t.Fatalf("outcomes %+v, capacity used %d", log.outcomes, capc.used())
 	}
 }
+
+// panickyObserver is an OutcomeObserver whose ObserveOutcome panics.
+type panickyObserver struct{ dialgate.Checker }
+
+func (panickyObserver) ObserveOutcome(context.Context, dialgate.Outcome) error {
+	panic("observer bug")
+}
+
+// panickyLog is an AuditLog whose RecordDecision panics.
+type panickyLog struct{ memLog }
+
+func (*panickyLog) RecordDecision(context.Context, dialgate.Decision) error { panic("log bug") }
+
+// A panic in one outcome observer is an error, as in a check, a Commit or a
+// Release: it must not crash the dialer, nor keep the outcome from the other
+// observers (a conversation that starts a no-call pause) and the audit log.
+func TestPanickingObserverDoesNotLoseTheOutcome(t *testing.T) {
+	log := &memLog{}
+	obs := &observer{Checker: pass("pause")}
+	g := mustGate(t, []dialgate.Checker{panickyObserver{pass("ring")}, obs}, dialgate.WithAuditLog(log), dialgate.WithClock(fixedClock(noon)))
+	ctx := context.Background()
+	dec, err := g.Check(ctx, serviceDial())
+	if err != nil || !dec.Allowed {
+		t.Fatalf("Check = %+v, %v", dec, err)
+	}
+	var rerr error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Errorf("ReportOutcome panicked: %v", p)
+			}
+		}()
+		rerr = g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true, Conversation: true})
+	}()
+	if rerr == nil {
+		t.Error("ReportOutcome with a panicking observer returned nil")
+	}
+	if len(obs.got) != 1 {
+		t.Errorf("the other observer saw %d outcomes, want 1", len(obs.got))
+	}
+	if len(log.outcomes) != 1 {
+		t.Errorf("%d outcomes recorded, want 1", len(log.outcomes))
+	}
+}
+
+// A panic in the audit log is an audit failure: a deny, not a crash.
+func TestPanickingAuditLogDenies(t *testing.T) {
+	capc := newCapacity("frequency", 1)
+	g := mustGate(t, []dialgate.Checker{capc}, dialgate.WithAuditLog(&panickyLog{}), dialgate.WithClock(fixedClock(noon)))
+	var (
+		dec dialgate.Decision
+		err error
+	)
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Fatalf("Check panicked: %v", p)
+			}
+		}()
+		dec, err = g.Check(context.Background(), serviceDial())
+	}()
+	if !errors.Is(err, dialgate.ErrAuditUnavailable) || dec.Allowed || !dec.Has(dialgate.CodeAuditUnavailable) || capc.used() != 0 {
+		t.Fatalf("Check = %+v, %v (capacity used %d)", dec, err, capc.used())
+	}
+}
+
+// panickyOutcomeLog is an AuditLog whose RecordOutcome panics.
+type panickyOutcomeLog struct{ memLog }
+
+func (*panickyOutcomeLog) RecordOutcome(context.Context, dialgate.Outcome) error {
+	panic("log bug")
+}
+
+// A panic in the audit log while recording a release or an outcome is an
+// error, not a crash; the capacity is given back all the same.
+func TestPanickingOutcomeLogIsAnError(t *testing.T) {
+	capc := newCapacity("frequency", 1)
+	g := mustGate(t, []dialgate.Checker{capc}, dialgate.WithAuditLog(&panickyOutcomeLog{}), dialgate.WithClock(fixedClock(noon)))
+	ctx := context.Background()
+	dec, err := g.Check(ctx, serviceDial())
+	if err != nil || !dec.Allowed {
+		t.Fatalf("Check = %+v, %v", dec, err)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Errorf("panicked: %v", p)
+			}
+		}()
+		if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true}); !errors.Is(err, dialgate.ErrAuditUnavailable) {
+			t.Errorf("ReportOutcome = %v, want ErrAuditUnavailable", err)
+		}
+		if err := g.Release(ctx, dec); !errors.Is(err, dialgate.ErrAuditUnavailable) {
+			t.Errorf("Release = %v, want ErrAuditUnavailable", err)
+		}
+	}()
+	if capc.used() != 0 {
+		t.Error("capacity kept after Release")
+	}
+}
