@@ -214,3 +214,43 @@ func TestPanickingOutcomeLogIsAnError(t *testing.T) {
 		t.Error("capacity kept after Release")
 	}
 }
+
+// A text field of a Dial that is not UTF-8 is malformed: the audit log
+// writes every invalid byte as U+FFFD, so "acme\xff" and "acme\xfe" — two
+// tenants to the checks and the stores (caps, tenant lists) — would be the
+// same tenant in the record. (The wire cannot carry such strings; the Go
+// API and the command line can.)
+func TestInvalidUTF8DialFieldIsInvalid(t *testing.T) {
+	log := &memLog{}
+	g := mustGate(t, []dialgate.Checker{pass("a")}, dialgate.WithClock(fixedClock(noon)), dialgate.WithAuditLog(log))
+	for _, tc := range []struct {
+		field string
+		mod   func(*dialgate.Dial)
+	}{
+		{"tenant", func(d *dialgate.Dial) { d.Tenant = "acme\xff" }},
+		{"industry", func(d *dialgate.Dial) { d.Industry = "fin\xc3" }},
+		{"business_line", func(d *dialgate.Dial) { d.BusinessLine = "\xfeloans" }},
+		{"campaign", func(d *dialgate.Dial) { d.Campaign = "winter\xed\xa0\x80" }}, // a surrogate half
+		{"subject", func(d *dialgate.Dial) { d.Subject = "debt-\x80" }},
+		{"consent_id", func(d *dialgate.Dial) { d.ConsentID = "c-\xff" }},
+		{"lead_id", func(d *dialgate.Dial) { d.LeadID = "crm-\xff" }},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			d := serviceDial()
+			tc.mod(&d)
+			dec, err := g.Check(context.Background(), d)
+			var fe *dialgate.FieldError
+			if !errors.Is(err, dialgate.ErrInvalidDial) || !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("err = %v, want an invalid dial naming %s", err, tc.field)
+			}
+			if dec.Allowed || codes(dec) != "dial.invalid" {
+				t.Fatalf("decision %+v", dec)
+			}
+		})
+	}
+	d := serviceDial()
+	d.Tenant = "华夏银行" // valid UTF-8 is fine
+	if dec, err := g.Check(context.Background(), d); err != nil || !dec.Allowed {
+		t.Fatalf("UTF-8 tenant: %+v, %v", dec, err)
+	}
+}
