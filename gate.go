@@ -143,10 +143,10 @@ func (g *Gate) CheckNames() []string {
 // audit.unavailable, not recorded) or a Clock reading before 2000 (the same)
 // — and the Decision returned with it denies. A check that fails, times out
 // or panics denies with "<check>.unavailable" and does not make Check return
-// an error. When the audit log fails on what would have been an allow (it may
-// have written the record before failing, as when ctx ends during its sync),
-// the reservations are given back and a Released outcome of the decision is
-// recorded, so the log never shows an allow the dialer was not given.
+// an error. When ctx ends while the audit log records what would have been
+// an allow (the log may write the record all the same), the reservations are
+// given back and a Released outcome of the decision is recorded, so the log
+// never shows an allow the dialer was not given as a placed call.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	t := g.clock.Now()
 	d.At = t
@@ -190,7 +190,7 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	allowed := dec.Allowed
 	if err := g.record(ctx, &dec); err != nil {
 		g.releaseAll(ctx, committed, dec.ID)
-		if allowed {
+		if allowed && unconfirmed(ctx, err) {
 			g.recordUnplaced(ctx, dec)
 		}
 		return dec, err
@@ -198,16 +198,23 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	return dec, nil
 }
 
+// unconfirmed reports whether the audit log's error err may have left the
+// record written: the caller's context ended while the log was writing it
+// (auditlog.Log: "the record may still be written"). Any other failure (a
+// full disk, a closed or failed log) writes nothing.
+func unconfirmed(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // recordUnplaced records that the dial of decision dec, submitted to the
-// audit log as an allow whose record failed, was not placed. A log may fail
-// after the record was written (auditlog.Log when the caller's context ends
-// before the sync is confirmed): without this the log would hold an allow
-// with nothing after it — a call placed, to the quarterly report and an
-// auditor — while the dialer was told not to dial and the reservations were
-// given back. It runs on a context that outlives the caller's cancellation
-// but not the Gate's timeout, and its At is the decision instant (the Clock
-// is read once per decision). A failure is logged: a log that cannot record
-// the release most likely did not record the decision either.
+// audit log as an allow whose record was not confirmed, was not placed. The
+// log may have written the record anyway (auditlog.Log when the caller's
+// context ends before the sync is confirmed): without this it would hold an
+// allow with nothing after it — a call placed, to the quarterly report and
+// an auditor — while the dialer was told not to dial and the reservations
+// were given back. It runs on a context that outlives the caller's
+// cancellation but not the Gate's timeout, and its At is the decision
+// instant (the Clock is read once per decision). A failure is logged.
 func (g *Gate) recordUnplaced(ctx context.Context, dec Decision) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
 	defer cancel()
