@@ -458,8 +458,9 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 // checks that observe outcomes (a conversation, an abandoned call or a refusal that
 // starts a pause, a recording to link). It sets o.At from the Clock. A malformed
 // outcome (no DecisionID, a negative RingDuration, AbandonMessage without
-// Abandoned, Released set: use Release) returns an error wrapping
-// ErrInvalidOutcome and is not recorded.
+// Abandoned, Released with anything of a placed call) returns an error
+// wrapping ErrInvalidOutcome and is not recorded. An outcome with Released
+// gives the decision's capacity back, as Release does.
 func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.DecisionID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
@@ -470,13 +471,20 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.AbandonMessage && !o.Abandoned {
 		return &FieldError{Field: "abandon_message", Problem: "set on a call not reported abandoned (the recorded message is for an abandoned call)", Err: ErrInvalidOutcome}
 	}
-	if o.Released {
-		// Recorded, it would say the capacity was given back while every
-		// reservation stays held; Release does both.
-		return &FieldError{Field: "released", Problem: "set on an outcome (an outcome is of a placed call; use Release for a dial that was not placed)", Err: ErrInvalidOutcome}
+	if o.Released && (o.Answered || o.Conversation || o.Abandoned || o.Refused || o.RingDuration > 0) {
+		return &FieldError{Field: "released", Problem: "set on an outcome of a placed call (answered, conversation, abandoned, refused or a ring time): a released dial was not placed", Err: ErrInvalidOutcome}
 	}
 	o.At = g.clock.Now()
 	var errs []error
+	if o.Released {
+		// The record says the capacity was given back: give it back, as
+		// Release does, or every reservation of the decision stays held.
+		for _, i := range g.committers {
+			if err := g.releaseOne(ctx, i, o.DecisionID); err != nil {
+				errs = append(errs, fmt.Errorf("release %s: %w", g.checks[i].name, err))
+			}
+		}
+	}
 	for _, i := range g.observers {
 		e := &g.checks[i]
 		if err := observeOne(ctx, e.obs, o); err != nil {

@@ -93,25 +93,34 @@ func TestUnconfirmedDenyRecordsNoRelease(t *testing.T) {
 	}
 }
 
-// ReportOutcome is for placed calls: an outcome marked Released would
-// record a release that gave no capacity back (Gate.Release does both).
-func TestReportOutcomeRefusesReleased(t *testing.T) {
+// An outcome marked Released says the capacity was given back: given to
+// ReportOutcome it must be (Gate.Release does both), or the record says
+// "not placed, capacity returned" while every reservation stays held. With
+// anything of a placed call it contradicts itself and is refused.
+func TestReportOutcomeReleasedGivesCapacityBack(t *testing.T) {
 	log := &memLog{}
 	capc := newCapacity("frequency", 1)
 	g := mustGate(t, []dialgate.Checker{capc}, dialgate.WithAuditLog(log), dialgate.WithClock(fixedClock(noon)))
-	dec, err := g.Check(context.Background(), serviceDial())
+	ctx := context.Background()
+	dec, err := g.Check(ctx, serviceDial())
 	if err != nil || !dec.Allowed {
 		t.Fatalf("Check = %+v, %v", dec, err)
 	}
-	err = g.ReportOutcome(context.Background(), dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Released: true})
+	err = g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Released: true, Answered: true})
 	var fe *dialgate.FieldError
 	if !errors.Is(err, dialgate.ErrInvalidOutcome) || !errors.As(err, &fe) || fe.Field != "released" {
-		t.Fatalf("ReportOutcome(Released) = %v; want an invalid outcome naming released", err)
+		t.Fatalf("ReportOutcome(Released, Answered) = %v; want an invalid outcome naming released", err)
+	}
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Released: true}); err != nil {
+		t.Fatal(err)
 	}
 	log.mu.Lock()
 	defer log.mu.Unlock()
-	if len(log.outcomes) != 0 || capc.used() != 1 {
-		t.Fatalf("outcomes %+v, capacity used %d", log.outcomes, capc.used())
+	if len(log.outcomes) != 1 || !log.outcomes[0].Released {
+		t.Fatalf("outcomes %+v", log.outcomes)
+	}
+	if capc.used() != 0 {
+		t.Fatal("the log says the capacity was given back; it is still held")
 	}
 }
 
