@@ -89,10 +89,14 @@ func LookupZones(n dialgate.Number) ZoneSet {
 		return c.set
 	}
 	prefix := n.Digits()[:klen]
-	if !geographic(n) {
+	geo := geographic(n)
+	if !geo {
 		prefix = strconv.Itoa(n.CountryCode())
 	}
 	set := lookupZonesUncached(prefix)
+	if geo && queensland(n) {
+		set = withZone(set, "Australia/Brisbane")
+	}
 	slot.Store(&zoneCacheEntry{key: skey, set: set})
 	return set
 }
@@ -113,6 +117,27 @@ func frOverseas(n dialgate.Number) (ZoneSet, bool) {
 		return ZoneSet{}, false
 	}
 	return frOverseasSets[i], true
+}
+
+// queensland reports whether n is in the +61 7 range of the Australian plan
+// (Queensland, and Tweed Heads in New South Wales on 07 55). Queensland keeps
+// standard time (UTC+10) all year, but libphonenumber's prefix data says
+// Australia/Sydney for most of the range (Cairns 07 4031, much of Brisbane),
+// and Sydney is an hour ahead from October to April: a window judged in
+// Sydney time alone would allow a call at 08:00 in Queensland.
+// LookupZones adds Australia/Brisbane to the set of a geographic +61 7
+// number, so that the windows must hold in both zones (fail closed).
+func queensland(n dialgate.Number) bool {
+	return n.CountryCode() == 61 && n.Len() == 11 && n.Uint64()/1e8 == 617
+}
+
+// withZone returns set with zone added; the unknown set stays unknown (the
+// number may be in a zone whose window cannot be checked).
+func withZone(set ZoneSet, zone string) ZoneSet {
+	if !set.Known() || slices.Contains(set.Zones(), zone) {
+		return set
+	}
+	return ZoneSet{intern(append(slices.Clone(set.Zones()), zone))}
 }
 
 // frOverseasSets holds, by index in overseasRanges, the zone set of each

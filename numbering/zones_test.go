@@ -27,6 +27,15 @@ func TestZones(t *testing.T) {
 		{"+442071234567", []string{"Europe/London"}},
 		{"+33140000000", []string{"Europe/Paris"}},
 		{"+61290000000", []string{"Australia/Sydney"}},
+		// Queensland keeps standard time all year. libphonenumber's prefix
+		// data says Australia/Sydney for most of +61 7 (Cairns 07 4031,
+		// Brisbane 07 3800), which is an hour ahead of Queensland from
+		// October to April; Brisbane joins every +61 7 line's set (Tweed
+		// Heads, NSW, shares 07 55: Sydney stays).
+		{"+61740311234", []string{"Australia/Brisbane", "Australia/Sydney"}},
+		{"+61738001234", []string{"Australia/Brisbane", "Australia/Sydney"}},
+		{"+61755381234", []string{"Australia/Brisbane", "Australia/Sydney"}},
+		{"+61732211234", []string{"Australia/Brisbane"}},
 		// Mobiles outside the countries whose mobiles are geographic, and
 		// non-geographic types, may be anywhere in the country: every zone of
 		// its country code, as libphonenumber's time-zone mapper answers (its
@@ -69,7 +78,7 @@ func TestZoneSetIDsShared(t *testing.T) {
 // library's time-zone mapper on full numbers, and that every zone the library names loads.
 func TestZonesMatchLibrary(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	prefixes := []uint64{1, 7, 33, 44, 49, 61, 81, 91, 55, 353, 852, 886, 612, 618, 1212, 1605, 1208}
+	prefixes := []uint64{1, 7, 33, 44, 49, 61, 81, 91, 55, 353, 852, 886, 612, 617, 618, 1212, 1605, 1208}
 	count := 20000
 	if testing.Short() {
 		count = 2000
@@ -106,6 +115,10 @@ func TestZonesMatchLibrary(t *testing.T) {
 		}
 		if z, ok := frOverseas(n); ok {
 			lib = z.Zones() // the overseas ranges of the French plan (see frOverseas)
+		}
+		if queensland(n) && prefix != "61" && len(lib) > 0 && !slices.Contains(lib, "Australia/Brisbane") {
+			lib = append(lib, "Australia/Brisbane") // Queensland keeps standard time (see queensland)
+			slices.Sort(lib)
 		}
 		if len(lib) == 0 {
 			lib = nil
