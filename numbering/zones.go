@@ -94,8 +94,8 @@ func LookupZones(n dialgate.Number) ZoneSet {
 		prefix = strconv.Itoa(n.CountryCode())
 	}
 	set := lookupZonesUncached(prefix)
-	if geo && queensland(n) {
-		set = withZone(set, "Australia/Brisbane")
+	if geo {
+		set = fixZones(prefix, set)
 	}
 	slot.Store(&zoneCacheEntry{key: skey, set: set})
 	return set
@@ -119,16 +119,46 @@ func frOverseas(n dialgate.Number) (ZoneSet, bool) {
 	return frOverseasSets[i], true
 }
 
-// queensland reports whether n is in the +61 7 range of the Australian plan
-// (Queensland, and Tweed Heads in New South Wales on 07 55). Queensland keeps
-// standard time (UTC+10) all year, but libphonenumber's prefix data says
-// Australia/Sydney for most of the range (Cairns 07 4031, much of Brisbane),
-// and Sydney is an hour ahead from October to April: a window judged in
-// Sydney time alone would allow a call at 08:00 in Queensland.
-// LookupZones adds Australia/Brisbane to the set of a geographic +61 7
-// number, so that the windows must hold in both zones (fail closed).
-func queensland(n dialgate.Number) bool {
-	return n.CountryCode() == 61 && n.Len() == 11 && n.Uint64()/1e8 == 617
+// zoneFixes are the ranges where libphonenumber's time-zone data is coarser
+// than the clocks: a geographic number that starts with prefix, and whose
+// data zones include when ("" for any), may also be in the zones of add,
+// which LookupZones adds to its set, so that the windows must hold in each
+// (fail closed).
+var zoneFixes = []struct {
+	prefix string   // E.164 digits the number starts with
+	when   string   // a zone of the data's answer that the fix applies to; "" for any
+	add    []string // zones the number may also be in
+}{
+	// Queensland (+61 7) keeps AEST all year, but the data says
+	// Australia/Sydney for most of the range (Cairns 07 4031, much of
+	// Brisbane), an hour ahead from October to April; Sydney stays (07 55 is
+	// also Tweed Heads, New South Wales).
+	{"617", "", []string{"Australia/Brisbane"}},
+	// Yukon keeps UTC−07:00 all year since 2020-11-01 (America/Whitehorse);
+	// the data still gives its exchanges America/Vancouver, an hour behind
+	// from November to March.
+	{"1867", "America/Vancouver", []string{"America/Whitehorse"}},
+	// An 867 exchange the data does not list gets the area code's answer,
+	// America/Fort_Nelson (UTC−07:00), though 867 also serves the Northwest
+	// Territories (Mountain time) and Nunavut (Mountain, Central and Eastern
+	// time: Pangnirtung's 21:30 is 19:30 in Fort Nelson in winter).
+	{"1867", "America/Fort_Nelson", []string{"America/Edmonton", "America/Winnipeg", "America/Toronto"}},
+}
+
+// fixZones returns set with the zones of every fix in zoneFixes that applies
+// to a geographic number whose E.164 digits start with digits.
+func fixZones(digits string, set ZoneSet) ZoneSet {
+	if !set.Known() {
+		return set
+	}
+	for _, f := range zoneFixes {
+		if strings.HasPrefix(digits, f.prefix) && (f.when == "" || slices.Contains(set.Zones(), f.when)) {
+			for _, z := range f.add {
+				set = withZone(set, z)
+			}
+		}
+	}
+	return set
 }
 
 // withZone returns set with zone added; the unknown set stays unknown (the
