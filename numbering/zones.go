@@ -134,6 +134,11 @@ var zoneFixes = []struct {
 	// Brisbane), an hour ahead from October to April; Sydney stays (07 55 is
 	// also Tweed Heads, New South Wales).
 	{"617", "", []string{"Australia/Brisbane"}},
+	// +61 8 is South Australia, Western Australia, the Northern Territory and
+	// far-west New South Wales (Broken Hill, on Adelaide's time): none of it
+	// keeps Sydney's time, which the data gives a few of its ranges (08 5124
+	// to 08 5146).
+	{"618", "Australia/Sydney", []string{"Australia/Adelaide", "Australia/Perth"}},
 	// Yukon keeps UTC−07:00 all year since 2020-11-01 (America/Whitehorse);
 	// the data still gives its exchanges America/Vancouver, an hour behind
 	// from November to March.
