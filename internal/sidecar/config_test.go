@@ -32,6 +32,10 @@ func TestConfig(t *testing.T) {
 		{"zero is valid", ``, ""},
 		{"full", "listen: 127.0.0.1:9000\nprofile: cn\nmax_message_bytes: 8192\nshutdown_grace: 3s\ndrain: 1s\nmetrics_listen: \"off\"\n", ""},
 		{"unknown key", "listen: 127.0.0.1:9000\nlisten_addr: x\n", `unknown field "listen_addr"`},
+		// encoding/json matches keys in any case: "Profile: cn" under
+		// "profile: us" was dropped without a word (the sidecar ran us).
+		{"key in another case", "profile: us\nProfile: cn\n", `Profile: unknown key "Profile" (did you mean "profile"?)`},
+		{"nested key in another case", "tls: {Cert_File: c, key_file: k}\n", `tls.Cert_File: unknown key`},
 		{"bad duration", "listen: 127.0.0.1:1\ndrain: soon\n", `invalid duration "soon"`},
 		{"public without tls", "listen: 0.0.0.0:7443\n", "listen: \"0.0.0.0:7443\" is not a loopback address"},
 		{"public insecure", "listen: 0.0.0.0:7443\ninsecure: true\n", ""},
