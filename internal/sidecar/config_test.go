@@ -96,6 +96,10 @@ func TestParseTokens(t *testing.T) {
 		{"tenants []", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: []}\n", "tokens[0].tenants: empty"},
 		{"tenants null", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: null}\n", "tokens[0].tenants: empty"},
 		{"tenants no value", "tokens:\n  - name: a\n    token: '0123456789abcdef'\n    scopes: [gate]\n    tenants:\n", "tokens[0].tenants: empty"},
+		// encoding/json takes "Tenants" for tenants: the empty-key check
+		// missed it and the token acted for every tenant.
+		{"Tenants []", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], Tenants: []}\n", `tokens[0].Tenants: unknown key "Tenants" (did you mean "tenants"?)`},
+		{"Tenants [acme]", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], Tenants: [acme]}\n", `unknown key "Tenants"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
