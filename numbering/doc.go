@@ -17,6 +17,16 @@
 // libphonenumber data (github.com/nyaruka/phonenumbers). A number whose area
 // spans several zones (some North American area codes) has several; the
 // calling-window check then allows only the intersection of their windows.
+// Where that data is known to be coarser than the clocks, zones are added
+// (fail closed): a geographic +61 7 number (Queensland, which keeps standard
+// time all year; the data says Australia/Sydney for most of the range) is
+// judged in Australia/Brisbane as well, and a +61 8 range it places in
+// Sydney in Adelaide and Perth as well; a +1 867 exchange the data places in
+// Vancouver (Yukon, UTC−07:00 all year since 2020) in America/Whitehorse as
+// well, and one it does not list (the area code's America/Fort_Nelson) in
+// every zone of Yukon, the Northwest Territories and Nunavut; and a +33
+// number of a French overseas range in its territory's zone as well as in
+// Paris.
 // Results are cached in a fixed-size, lock-free table, so a repeated lookup
 // costs no allocation.
 //

@@ -89,10 +89,14 @@ func LookupZones(n dialgate.Number) ZoneSet {
 		return c.set
 	}
 	prefix := n.Digits()[:klen]
-	if !geographic(n) {
+	geo := geographic(n)
+	if !geo {
 		prefix = strconv.Itoa(n.CountryCode())
 	}
 	set := lookupZonesUncached(prefix)
+	if geo {
+		set = fixZones(prefix, set)
+	}
 	slot.Store(&zoneCacheEntry{key: skey, set: set})
 	return set
 }
@@ -113,6 +117,62 @@ func frOverseas(n dialgate.Number) (ZoneSet, bool) {
 		return ZoneSet{}, false
 	}
 	return frOverseasSets[i], true
+}
+
+// zoneFixes are the ranges where libphonenumber's time-zone data is coarser
+// than the clocks: a geographic number that starts with prefix, and whose
+// data zones include when ("" for any), may also be in the zones of add,
+// which LookupZones adds to its set, so that the windows must hold in each
+// (fail closed).
+var zoneFixes = []struct {
+	prefix string   // E.164 digits the number starts with
+	when   string   // a zone of the data's answer that the fix applies to; "" for any
+	add    []string // zones the number may also be in
+}{
+	// Queensland (+61 7) keeps AEST all year, but the data says
+	// Australia/Sydney for most of the range (Cairns 07 4031, much of
+	// Brisbane), an hour ahead from October to April; Sydney stays (07 55 is
+	// also Tweed Heads, New South Wales).
+	{"617", "", []string{"Australia/Brisbane"}},
+	// +61 8 is South Australia, Western Australia, the Northern Territory and
+	// far-west New South Wales (Broken Hill, on Adelaide's time): none of it
+	// keeps Sydney's time, which the data gives a few of its ranges (08 5124
+	// to 08 5146).
+	{"618", "Australia/Sydney", []string{"Australia/Adelaide", "Australia/Perth"}},
+	// Yukon keeps UTC−07:00 all year since 2020-11-01 (America/Whitehorse);
+	// the data still gives its exchanges America/Vancouver, an hour behind
+	// from November to March.
+	{"1867", "America/Vancouver", []string{"America/Whitehorse"}},
+	// An 867 exchange the data does not list gets the area code's answer,
+	// America/Fort_Nelson (UTC−07:00), though 867 also serves the Northwest
+	// Territories (Mountain time) and Nunavut (Mountain, Central and Eastern
+	// time: Pangnirtung's 21:30 is 19:30 in Fort Nelson in winter).
+	{"1867", "America/Fort_Nelson", []string{"America/Edmonton", "America/Winnipeg", "America/Toronto"}},
+}
+
+// fixZones returns set with the zones of every fix in zoneFixes that applies
+// to a geographic number whose E.164 digits start with digits.
+func fixZones(digits string, set ZoneSet) ZoneSet {
+	if !set.Known() {
+		return set
+	}
+	for _, f := range zoneFixes {
+		if strings.HasPrefix(digits, f.prefix) && (f.when == "" || slices.Contains(set.Zones(), f.when)) {
+			for _, z := range f.add {
+				set = withZone(set, z)
+			}
+		}
+	}
+	return set
+}
+
+// withZone returns set with zone added; the unknown set stays unknown (the
+// number may be in a zone whose window cannot be checked).
+func withZone(set ZoneSet, zone string) ZoneSet {
+	if !set.Known() || slices.Contains(set.Zones(), zone) {
+		return set
+	}
+	return ZoneSet{intern(append(slices.Clone(set.Zones()), zone))}
 }
 
 // frOverseasSets holds, by index in overseasRanges, the zone set of each

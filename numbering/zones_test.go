@@ -27,6 +27,17 @@ func TestZones(t *testing.T) {
 		{"+442071234567", []string{"Europe/London"}},
 		{"+33140000000", []string{"Europe/Paris"}},
 		{"+61290000000", []string{"Australia/Sydney"}},
+		// Queensland keeps standard time all year. libphonenumber's prefix
+		// data says Australia/Sydney for most of +61 7 (here the fictional
+		// ranges 07 5550 and 07 7010), which is an hour ahead of Queensland
+		// from October to April; Brisbane joins every +61 7 line's set
+		// (Tweed Heads, NSW, shares 07 55: Sydney stays).
+		{"+61755500180", []string{"Australia/Brisbane", "Australia/Sydney"}},
+		{"+61770100180", []string{"Australia/Brisbane", "Australia/Sydney"}},
+		// An 867 exchange the data does not list (here 555) gets the area
+		// code's America/Fort_Nelson; 867 also serves the Northwest
+		// Territories and Nunavut (Mountain, Central, Eastern time).
+		{"+18675550100", []string{"America/Edmonton", "America/Fort_Nelson", "America/Toronto", "America/Winnipeg"}},
 		// Mobiles outside the countries whose mobiles are geographic, and
 		// non-geographic types, may be anywhere in the country: every zone of
 		// its country code, as libphonenumber's time-zone mapper answers (its
@@ -69,7 +80,7 @@ func TestZoneSetIDsShared(t *testing.T) {
 // library's time-zone mapper on full numbers, and that every zone the library names loads.
 func TestZonesMatchLibrary(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	prefixes := []uint64{1, 7, 33, 44, 49, 61, 81, 91, 55, 353, 852, 886, 612, 618, 1212, 1605, 1208}
+	prefixes := []uint64{1, 7, 33, 44, 49, 61, 81, 91, 55, 353, 852, 886, 612, 617, 618, 1212, 1605, 1208, 1867}
 	count := 20000
 	if testing.Short() {
 		count = 2000
@@ -106,6 +117,9 @@ func TestZonesMatchLibrary(t *testing.T) {
 		}
 		if z, ok := frOverseas(n); ok {
 			lib = z.Zones() // the overseas ranges of the French plan (see frOverseas)
+		}
+		if prefix != strconv.Itoa(n.CountryCode()) && len(lib) > 0 {
+			lib = fixZones(prefix, ZoneSet{intern(lib)}).Zones() // coarse data (see zoneFixes)
 		}
 		if len(lib) == 0 {
 			lib = nil
@@ -232,6 +246,49 @@ func TestZonesFrenchOverseasRanges(t *testing.T) {
 	} {
 		if got := LookupZones(dialgate.MustParseNumber(num)).String(); got != want {
 			t.Errorf("zones of %s = %s, want %s", num, got, want)
+		}
+	}
+}
+
+// TestZoneFixes checks each correction of coarse time-zone data against the
+// data itself, by the prefixes of the exchanges it is about (no whole
+// numbers): the data's answer, and the set LookupZones gives.
+func TestZoneFixes(t *testing.T) {
+	for _, tt := range []struct {
+		prefix   string
+		lib, got []string
+	}{
+		// Cairns (07 4031): Sydney in the data.
+		{"6174031", []string{"Australia/Sydney"}, []string{"Australia/Brisbane", "Australia/Sydney"}},
+		// Brisbane city (07 3221): already Brisbane.
+		{"6173221", []string{"Australia/Brisbane"}, []string{"Australia/Brisbane"}},
+		// 08 5124: Sydney in the data, but 08 keeps Adelaide's or Perth's time.
+		{"6185124", []string{"Australia/Sydney"}, []string{"Australia/Adelaide", "Australia/Perth", "Australia/Sydney"}},
+		// Darwin (08 89xx): Adelaide and Perth in the data already.
+		{"6188900", []string{"Australia/Adelaide", "Australia/Perth"}, []string{"Australia/Adelaide", "Australia/Perth"}},
+		// Sydney (02 9xxx), Melbourne (03 9xxx): no fix.
+		{"6129000", []string{"Australia/Sydney"}, []string{"Australia/Sydney"}},
+		{"6139000", []string{"Australia/Sydney"}, []string{"Australia/Sydney"}},
+		// Whitehorse, Yukon (867-667): Vancouver in the data.
+		{"1867667", []string{"America/Vancouver"}, []string{"America/Vancouver", "America/Whitehorse"}},
+		// Yellowknife (867-873) and Iqaluit (867-979) are listed: no fix.
+		{"1867873", []string{"America/Edmonton"}, []string{"America/Edmonton"}},
+		{"1867979", []string{"America/Toronto"}, []string{"America/Toronto"}},
+		// Pangnirtung, Nunavut (867-473, Eastern time) is not listed.
+		{"1867473", []string{"America/Fort_Nelson"}, []string{"America/Edmonton", "America/Fort_Nelson", "America/Toronto", "America/Winnipeg"}},
+		// Vancouver (604): no fix.
+		{"1604555", []string{"America/Vancouver"}, []string{"America/Vancouver"}},
+	} {
+		lib, err := phonenumbers.GetTimezonesForPrefix(tt.prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(lib, tt.lib) {
+			t.Errorf("the data gives %s %v, the test expects %v: review zoneFixes", tt.prefix, lib, tt.lib)
+			continue
+		}
+		if got := fixZones(tt.prefix, lookupZonesUncached(tt.prefix)).Zones(); !slices.Equal(got, tt.got) {
+			t.Errorf("%s: %v, want %v", tt.prefix, got, tt.got)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,6 +18,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"sigs.k8s.io/yaml"
+
+	"github.com/dialgate/dialgate/internal/yamlx"
 )
 
 // Scope is a permission a bearer token carries.
@@ -95,6 +98,14 @@ func ParseTokens(b []byte) (*Tokens, error) {
 	var f tokensFile
 	if err := yaml.UnmarshalStrict(b, &f); err != nil {
 		return nil, fmt.Errorf("%w: tokens file: %v", ErrConfig, err)
+	}
+	// encoding/json also takes a key in another case: "Tenants: []" was
+	// read as tenants but passed the check below, which looks for
+	// "tenants", and bound the token to every tenant. Refuse such keys.
+	if doc, err := yamlx.Parse("tokens file", b); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	} else if err := doc.CheckKeys(doc.Root, reflect.TypeFor[tokensFile](), ""); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	if len(f.Tokens) == 0 {
 		return nil, fmt.Errorf("%w: tokens file: tokens: no tokens", ErrConfig)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -203,8 +204,9 @@ func LoadConfig(path string) (Config, error) {
 	return parseConfig(path, b)
 }
 
-// ParseConfig decodes YAML config text strictly: an unknown key, a wrong type
-// or a bad duration is an error naming the key.
+// ParseConfig decodes YAML config text strictly: an unknown key, a key in
+// another case ("Profile:"), a wrong type or a bad duration is an error
+// naming the key.
 func ParseConfig(b []byte) (Config, error) { return parseConfig("config", b) }
 
 // parseConfig is ParseConfig with the errors' lines given as file:line.
@@ -218,6 +220,11 @@ func parseConfig(file string, b []byte) (Config, error) {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if err := doc.Decode(doc.Root, "", &c); err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	// encoding/json also takes a key in another case ("Profile:"), and of
+	// two spellings of one key keeps one without a word: refuse them.
+	if err := doc.CheckKeys(doc.Root, reflect.TypeFor[Config](), ""); err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return c, nil

@@ -32,6 +32,10 @@ func TestConfig(t *testing.T) {
 		{"zero is valid", ``, ""},
 		{"full", "listen: 127.0.0.1:9000\nprofile: cn\nmax_message_bytes: 8192\nshutdown_grace: 3s\ndrain: 1s\nmetrics_listen: \"off\"\n", ""},
 		{"unknown key", "listen: 127.0.0.1:9000\nlisten_addr: x\n", `unknown field "listen_addr"`},
+		// encoding/json matches keys in any case: "Profile: cn" under
+		// "profile: us" was dropped without a word (the sidecar ran us).
+		{"key in another case", "profile: us\nProfile: cn\n", `Profile: unknown key "Profile" (did you mean "profile"?)`},
+		{"nested key in another case", "tls: {Cert_File: c, key_file: k}\n", `tls.Cert_File: unknown key`},
 		{"bad duration", "listen: 127.0.0.1:1\ndrain: soon\n", `invalid duration "soon"`},
 		{"public without tls", "listen: 0.0.0.0:7443\n", "listen: \"0.0.0.0:7443\" is not a loopback address"},
 		{"public insecure", "listen: 0.0.0.0:7443\ninsecure: true\n", ""},
@@ -92,6 +96,10 @@ func TestParseTokens(t *testing.T) {
 		{"tenants []", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: []}\n", "tokens[0].tenants: empty"},
 		{"tenants null", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: null}\n", "tokens[0].tenants: empty"},
 		{"tenants no value", "tokens:\n  - name: a\n    token: '0123456789abcdef'\n    scopes: [gate]\n    tenants:\n", "tokens[0].tenants: empty"},
+		// encoding/json takes "Tenants" for tenants: the empty-key check
+		// missed it and the token acted for every tenant.
+		{"Tenants []", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], Tenants: []}\n", `tokens[0].Tenants: unknown key "Tenants" (did you mean "tenants"?)`},
+		{"Tenants [acme]", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], Tenants: [acme]}\n", `unknown key "Tenants"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
