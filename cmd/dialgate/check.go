@@ -220,6 +220,11 @@ func (in *dialInput) toDial(name func(string) string) (dialgate.Dial, time.Time,
 // sidecar would: its registries too, the fleet's HMAC key, and the fleet's
 // shared stores (Redis, PostgreSQL) in place of the local store's.
 func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.Deps, close func() error, ephemeral bool, err error) {
+	for _, r := range registries {
+		if err := notDir("--registry", r); err != nil {
+			return deps, nil, false, err
+		}
+	}
 	fleet := a.fleet()
 	var keyFile string
 	if fleet != nil {

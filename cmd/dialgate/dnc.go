@@ -234,6 +234,9 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 			if scope == "" {
 				return usageErr("--scope: missing (want global, industry:<x>, business:<x>, tenant:<x> or campaign:<x>)")
 			}
+			if err := checkText("--scope", scope, "--list", list, "--source", source); err != nil {
+				return err
+			}
 			sc, err := dnc.ParseScope(scope)
 			if err != nil {
 				return usageErr("--scope: %v", err)
@@ -353,10 +356,7 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		defer done()
 		s = shared
 	} else {
-		if err := mkdirData(a.data); err != nil {
-			return failErr(fmt.Errorf("--data: %w", err))
-		}
-		b, err := a.openDataStore()
+		b, err := a.openWriteStore()
 		if err != nil {
 			return err
 		}
@@ -486,6 +486,19 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 			if asOf == "" {
 				return usageErr("--as-of: missing (the RFC 3339 instant the registry data is current as of)")
 			}
+			if err := checkText("--name", name, "--scope", scope, "--source", source); err != nil {
+				return err
+			}
+			if err := checkOut(out); err != nil {
+				return err
+			}
+			if tmpDir != "" {
+				if st, err := os.Stat(tmpDir); err != nil {
+					return usageErr("--temp-dir: %v", unwrapPathErr(err))
+				} else if !st.IsDir() {
+					return usageErr("--temp-dir: %s is not a directory", tmpDir)
+				}
+			}
 			t, err := parseAt("as-of", asOf)
 			if err != nil {
 				return err
@@ -602,6 +615,25 @@ func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.He
 	return nil
 }
 
+// checkOut refuses an --out that cannot be written as a snapshot file: a
+// directory (the file would be renamed over it, after its temporary file was
+// written into the directory's parent), or a path whose directory is missing
+// or is not one.
+func checkOut(out string) error {
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return usageErr("--out: %s is a directory (want the snapshot file to write, e.g. %s)", out, filepath.Join(out, "registry.dnc"))
+	}
+	dir := filepath.Dir(out)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return usageErr("--out: directory %s: %v", dir, unwrapPathErr(err))
+	}
+	if !st.IsDir() {
+		return usageErr("--out: %s is not a directory", dir)
+	}
+	return nil
+}
+
 // writeSnapshotFile writes the snapshot to a temporary file beside path,
 // syncs it and renames it into place, so path is either the old file or the
 // complete new one.
@@ -658,7 +690,7 @@ Exit codes: 0 the file is a valid snapshot, 2 it is missing, damaged or
 truncated (the message says what is wrong).`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := openSnapshot(args[0])
+			s, err := openSnapshot("FILE", args[0])
 			if err != nil {
 				return err
 			}
@@ -674,13 +706,26 @@ truncated (the message says what is wrong).`,
 	return cmd
 }
 
-// openSnapshot opens and verifies a snapshot file; any problem is bad input.
-func openSnapshot(path string) (*dnc.Snapshot, error) {
+// openSnapshot opens and verifies the snapshot file that flag names (FILE for
+// an argument); any problem is bad input.
+func openSnapshot(flag, path string) (*dnc.Snapshot, error) {
+	if err := notDir(flag, path); err != nil {
+		return nil, err
+	}
 	s, err := dnc.OpenSnapshot(path)
 	if err != nil {
-		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "dnc: "))
+		return nil, usageErr("%s: %s", flag, strings.TrimPrefix(err.Error(), "dnc: "))
 	}
 	return s, nil
+}
+
+// notDir refuses a snapshot path that is a directory, naming flag: opening
+// one fails with the unhelpful "mmap DIR: no such device".
+func notDir(flag, path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usageErr("%s: %s: is a directory (want a snapshot file written by dnc build)", flag, path)
+	}
+	return nil
 }
 
 // lookupResult is `dnc lookup --json`.
@@ -726,7 +771,7 @@ listed nowhere, 2 bad input.`,
 			res := lookupResult{Number: n.String(), Entries: []dnc.Entry{}}
 			var loaded []*dnc.Snapshot
 			for _, p := range snaps {
-				s, err := openSnapshot(p)
+				s, err := openSnapshot("--snapshot", p)
 				if err != nil {
 					return err
 				}

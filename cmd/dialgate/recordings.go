@@ -71,6 +71,9 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 			if id == "" {
 				return usageErr("--id: missing")
 			}
+			if err := checkText("--id", id, "--tenant", tenant, "--decision-id", decision, "--media-uri", media); err != nil {
+				return err
+			}
 			n, err := dialgate.ParseNumber(number)
 			if err != nil {
 				return usageErr("--number: %v", err)
@@ -138,6 +141,9 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if hold == "" {
 				return usageErr("--hold: missing (name the hold, e.g. litigation-2026-04)")
+			}
+			if err := checkText("--hold", hold, "--reason", reason); err != nil {
+				return err
 			}
 			now, err := parseAt("at", at)
 			if err != nil {

@@ -48,6 +48,11 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	// is given (as dialgate serve does).
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		a.dataSet = cmd.Flags().Changed("data")
+		if a.dataSet && a.data == "" {
+			// An unset shell variable: the store would be made, or looked
+			// for, in whatever directory the command runs in.
+			return usageErr("--data: empty (the store's directory; leave --data out for ./dialgate-data)")
+		}
 		return a.loadFleet()
 	}
 

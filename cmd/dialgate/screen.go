@@ -68,6 +68,9 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 			cfg := *p.Sweep
 			var snaps []*dnc.Snapshot
 			for _, path := range dncFiles {
+				if err := notDir("--dnc", path); err != nil {
+					return err
+				}
 				s, err := dnc.OpenSnapshot(path)
 				if err != nil {
 					return usageErr("--dnc: %v", err)
@@ -101,6 +104,9 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 				return usageErr("FILE: %v", err)
 			}
 			defer f.Close()
+			if st, err := f.Stat(); err == nil && st.IsDir() {
+				return usageErr("FILE: %s: is a directory (want a dial list file)", args[0])
+			}
 			var r io.Reader = f
 			if fd, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
 				if st, err := f.Stat(); err == nil {

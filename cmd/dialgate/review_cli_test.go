@@ -1,0 +1,163 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDNCTextFlagsMustBeUTF8: dnc import and dnc build stored --scope,
+// --list, --source and --name with invalid UTF-8 (a GBK terminal's
+// "industry:金融"), and reported success; the stores keep JSON text, so the
+// bytes came back as U+FFFD: an opt-out imported under such a scope applied
+// to no dial at all, silently. Each is refused, naming the flag, and nothing
+// is written.
+func TestDNCTextFlagsMustBeUTF8(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	list := writeFile(t, dir, "list.txt", "+8613800138000\n")
+	for _, tc := range []struct{ flag, value string }{
+		{"--scope", "industry:\xbd\xf0\xc8\xda"},
+		{"--list", "opt\xffout"},
+		{"--source", "crm\xff"},
+	} {
+		args := []string{"--data", data, "dnc", "import", "--scope", "global", "--list", "opt_out", list, tc.flag, tc.value}
+		code, out, errs := runCLI(t, "", args...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.flag+": not valid UTF-8") {
+			t.Errorf("dnc import %s %q: exit %d\nstdout:\n%s\nstderr:\n%s", tc.flag, tc.value, code, out, errs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "dialgate.db")); !os.IsNotExist(err) {
+		t.Errorf("a refused import created the store: %v", err)
+	}
+	snap := filepath.Join(dir, "x.snap")
+	for _, tc := range []struct{ flag, value string }{
+		{"--name", "us-\xffdnc"},
+		{"--scope", "industry:\xbd\xf0"},
+		{"--source", "ftc\xff"},
+	} {
+		args := []string{"dnc", "build", "--out", snap, "--name", "n", "--as-of", "2026-12-01T00:00:00Z", list, tc.flag, tc.value}
+		code, out, errs := runCLI(t, "", args...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.flag+": not valid UTF-8") {
+			t.Errorf("dnc build %s %q: exit %d\nstdout:\n%s\nstderr:\n%s", tc.flag, tc.value, code, out, errs)
+		}
+	}
+	if _, err := os.Stat(snap); !os.IsNotExist(err) {
+		t.Errorf("a refused build wrote the snapshot: %v", err)
+	}
+}
+
+// TestRecordingsTextFlagsMustBeUTF8: a hold named with invalid UTF-8 was
+// stored as U+FFFD, so `recordings release --hold` with the same name found
+// no such hold: a hold nobody could release. Such names are refused.
+func TestRecordingsTextFlagsMustBeUTF8(t *testing.T) {
+	data := t.TempDir()
+	reg := []string{"--data", data, "recordings", "register", "--number", "+8613900139000", "--started-at", "2026-12-01T09:00:00+08:00", "--at", "2026-12-01T10:00:00+08:00"}
+	if code, out, errs := runCLI(t, "", append(reg, "--id", "r\xff")...); code != 2 || !strings.Contains(errs, "--id: not valid UTF-8") {
+		t.Errorf("register --id r\\xff: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", append(reg, "--id", "r1", "--tenant", "ac\xffme")...); code != 2 || !strings.Contains(errs, "--tenant: not valid UTF-8") {
+		t.Errorf("register --tenant: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", append(reg, "--id", "r1")...); code != 0 {
+		t.Fatalf("register: exit %d\n%s%s", code, out, errs)
+	}
+	hold := []string{"--data", data, "recordings", "hold", "r1", "--at", "2026-12-01T11:00:00+08:00"}
+	if code, out, errs := runCLI(t, "", append(hold, "--hold", "lit\xff")...); code != 2 || !strings.Contains(errs, "--hold: not valid UTF-8") {
+		t.Errorf("hold --hold lit\\xff: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", append(hold, "--hold", "lit", "--reason", "court\xff")...); code != 2 || !strings.Contains(errs, "--reason: not valid UTF-8") {
+		t.Errorf("hold --reason: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "show", "r1"); code != 0 || !strings.Contains(out, "holds []") {
+		t.Errorf("a refused hold was placed: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestDNCBuildOutIsADirectory: --out naming a directory wrote the temporary
+// file into the directory's parent and then failed (exit 1) with "rename
+// /.x.tmp /tmp: file exists". It is bad input, said before anything is
+// read or written; so is an --out whose directory does not exist, and a
+// --temp-dir that is not a directory.
+func TestDNCBuildOutIsADirectory(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "snaps")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	list := writeFile(t, dir, "list.txt", "+8613800138000\n")
+	build := []string{"dnc", "build", "--name", "n", "--as-of", "2026-12-01T00:00:00Z", list}
+	code, stdout, errs := runCLI(t, "", append(build, "--out", out)...)
+	if code != 2 || stdout != "" || !strings.Contains(errs, "--out: "+out+" is a directory") {
+		t.Errorf("--out DIR: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, errs)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("left %s in %s", e.Name(), dir)
+		}
+	}
+	missing := filepath.Join(dir, "nosuch", "x.snap")
+	code, stdout, errs = runCLI(t, "", append(build, "--out", missing)...)
+	if code != 2 || stdout != "" || !strings.Contains(errs, "--out: ") || !strings.Contains(errs, filepath.Join(dir, "nosuch")) {
+		t.Errorf("--out in a missing directory: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, errs)
+	}
+	code, stdout, errs = runCLI(t, "", append(build, "--out", filepath.Join(dir, "x.snap"), "--temp-dir", filepath.Join(dir, "nosuch"))...)
+	if code != 2 || stdout != "" || !strings.Contains(errs, "--temp-dir: ") {
+		t.Errorf("--temp-dir missing: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, errs)
+	}
+}
+
+// TestInputIsADirectory: a directory given where a file is read was reported
+// as "mmap DIR: no such device" (snapshots), or as a failure (exit 1) of
+// screen; it is bad input naming the flag or argument.
+func TestInputIsADirectory(t *testing.T) {
+	dir := t.TempDir()
+	list := writeFile(t, dir, "list.txt", "+8613800138000\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dnc", "info", dir}, dir + ": is a directory"},
+		{[]string{"dnc", "lookup", "+8613800138000", "--snapshot", dir}, "--snapshot: " + dir + ": is a directory"},
+		{[]string{"screen", list, "--dnc", dir}, "--dnc: " + dir + ": is a directory"},
+		{[]string{"screen", dir}, "FILE: " + dir + ": is a directory"},
+		{[]string{"check", "--to", "+8613800138000", "--purpose", "service", "--lead-id", "x", "--registry", dir}, "--registry: " + dir + ": is a directory"},
+	} {
+		code, out, errs := runCLI(t, "", tc.args...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.want) {
+			t.Errorf("dialgate %s: exit %d\nstdout:\n%s\nstderr:\n%s\nwant stderr containing %q", strings.Join(tc.args, " "), code, out, errs, tc.want)
+		}
+	}
+}
+
+// TestDataFlagEmpty: --data "" (an unset shell variable) silently meant the
+// current directory: a store created, or read, wherever the command ran.
+func TestDataFlagEmpty(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	list := writeFile(t, dir, "list.txt", "+8613800138000\n")
+	code, out, errs := runCLI(t, "", "--data", "", "dnc", "import", list, "--scope", "global", "--list", "x")
+	if code != 2 || out != "" || !strings.Contains(errs, "--data: empty") {
+		t.Errorf("--data \"\": exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dialgate.db")); !os.IsNotExist(err) {
+		t.Errorf("--data \"\" created a store in the working directory: %v", err)
+	}
+}
+
+// TestDNCImportDataNotADirectory: a --data that cannot be a directory is bad
+// input (exit 2), as for ledger and consent; dnc import said exit 1.
+func TestDNCImportDataNotADirectory(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "afile", "")
+	list := writeFile(t, dir, "list.txt", "+8613800138000\n")
+	code, out, errs := runCLI(t, "", "--data", file, "dnc", "import", list, "--scope", "global", "--list", "x")
+	if code != 2 || out != "" || !strings.Contains(errs, "--data: ") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}
