@@ -759,7 +759,9 @@ scope, source, added_at, hold_until), from the store at --data, and whether
 each snapshot given with --snapshot lists it.
 
 Exit codes (grep's convention): 0 the number is listed somewhere, 1 it is
-listed nowhere, 2 bad input.`,
+listed nowhere, 2 bad input or trouble: a store or snapshot that could not be
+read (locked by a running dialgate serve, damaged), so whether the number is
+listed is not known.`,
 		Example: `  dialgate dnc lookup +8613800138000
   dialgate dnc lookup --snapshot us-national.dnc +12125550123`,
 		Args: argsUsage(cobra.ExactArgs(1)),
@@ -780,13 +782,13 @@ listed nowhere, 2 bad input.`,
 			path := filepath.Join(a.data, boltstore.DefaultFileName)
 			fleet, done, err := a.fleetDNC(cmd.Context())
 			if err != nil {
-				return err
+				return lookupFailed(err)
 			}
 			if fleet != nil {
 				es, err := fleet.DNCEntries(cmd.Context(), n)
 				done()
 				if err != nil {
-					return failErr(err)
+					return lookupFailed(err)
 				}
 				res.Store = "the fleet's (--config " + a.fleetConfig + ")"
 				res.Entries = append(res.Entries, es...)
@@ -795,12 +797,12 @@ listed nowhere, 2 bad input.`,
 			} else {
 				s, err := boltstore.Open(path, boltstore.Options{})
 				if err != nil {
-					return failErr(fmt.Errorf("--data: %w", err))
+					return lookupFailed(fmt.Errorf("--data: %w", err))
 				}
 				es, err := s.DNCEntries(cmd.Context(), n)
 				s.Close()
 				if err != nil {
-					return failErr(err)
+					return lookupFailed(fmt.Errorf("--data: %w", err))
 				}
 				res.Store = path
 				res.Entries = append(res.Entries, es...)
@@ -812,7 +814,10 @@ listed nowhere, 2 bad input.`,
 				if sc == "" {
 					sc = "global"
 				}
-				in := s.Contains(n)
+				in, err := s.Lookup(n)
+				if err != nil {
+					return lookupFailed(fmt.Errorf("--snapshot %s: %w", snaps[i], err))
+				}
 				res.Listed = res.Listed || in
 				res.Snapshots = append(res.Snapshots, snapshotSeen{File: snaps[i], Name: h.Name, Scope: sc, Version: h.Version(), AsOf: h.Effective(), Listed: in})
 			}
@@ -832,6 +837,19 @@ listed nowhere, 2 bad input.`,
 	cmd.Flags().StringArrayVar(&snaps, "snapshot", nil, "snapshot file to look in (repeatable)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
+}
+
+// lookupFailed is a lookup that could not look: exit 2 as grep's trouble,
+// never 1, which says "listed nowhere" (a script would dial the number).
+func lookupFailed(err error) error {
+	var e *exitError
+	if errors.As(err, &e) {
+		if e.code == exitBadArgs {
+			return e
+		}
+		err = e.err
+	}
+	return &exitError{code: exitBadArgs, err: fmt.Errorf("%w; whether the number is listed is not known (exit 2: do not take it for not listed)", err)}
 }
 
 func (a *app) writeLookup(res lookupResult) {

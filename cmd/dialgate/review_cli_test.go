@@ -161,3 +161,26 @@ func TestDNCImportDataNotADirectory(t *testing.T) {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// TestDNCLookupFailureIsNotNotListed: dnc lookup follows grep's convention
+// (0 listed, 1 listed nowhere), but a store it could not read (locked by a
+// running dialgate serve, damaged) also exited 1: a script washing numbers
+// with it took "could not look" for "not listed" and dialled. As with grep,
+// trouble exits 2, and nothing on stdout says "not listed".
+func TestDNCLookupFailureIsNotNotListed(t *testing.T) {
+	damaged := t.TempDir()
+	if err := os.WriteFile(filepath.Join(damaged, "dialgate.db"), []byte("not a store\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"locked": heldDataDir(t), "damaged": damaged} {
+		for _, args := range [][]string{
+			{"dnc", "lookup", "+8613900139000"},
+			{"dnc", "lookup", "--json", "+8613900139000"},
+		} {
+			code, out, errs := runCLI(t, "", append([]string{"--data", data}, args...)...)
+			if code != 2 || out != "" || !strings.Contains(errs, "--data") || !strings.Contains(errs, "not known") {
+				t.Errorf("%s store: dialgate %s: exit %d\nstdout:\n%s\nstderr:\n%s", name, strings.Join(args, " "), code, out, errs)
+			}
+		}
+	}
+}
