@@ -465,7 +465,9 @@ merged, so a list of 10^8 lines is never held in memory as text. The file is
 written beside --out and renamed into place when complete.
 
 --as-of is the instant the registry data is current as of; profiles measure a
-registry copy's age from it (us: 31 days); it may not be in the future. A
+registry copy's age from it (us: 31 days); it may not be in the future. Lists
+holding no number at all (empty, only comments, or every line malformed) fail
+the build: a registry copy of no numbers would list no one. A
 malformed line fails the build (every bad line is reported as FILE:LINE)
 unless --skip-bad. A number written
 without "+" needs --country-code (a national registry's numbers, as the US
@@ -600,6 +602,13 @@ func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.He
 			return silent(exitBadArgs)
 		}
 		return usageErr("%d malformed %s; no snapshot written (use --skip-bad to build from the rest)", len(res.BadLines), plural(len(res.BadLines), "line", "lines"))
+	}
+	if st.Numbers == 0 {
+		// An empty or truncated download, or every line malformed under
+		// --skip-bad: a copy of no numbers, loaded as the registry's current
+		// one, would list no one and let every dial through.
+		return usageErr("no numbers in %s (%d lines read, %d malformed, %d skipped); no snapshot written: a registry copy of no numbers would list no one",
+			strings.Join(paths, ", "), st.Lines, st.Bad, st.Skipped)
 	}
 	hh, err := writeSnapshotFile(out, h, set)
 	if err != nil {

@@ -184,3 +184,32 @@ func TestDNCLookupFailureIsNotNotListed(t *testing.T) {
 		}
 	}
 }
+
+// TestDNCBuildNoNumbers: a build that read no number (an empty or truncated
+// download, every line malformed under --skip-bad, a wrong --column) wrote a
+// valid, fresh snapshot of zero numbers: loaded by dialgate serve as the
+// registry's current copy it listed no one, and every dial the registry
+// forbids was allowed. It is refused, and no file is written.
+func TestDNCBuildNoNumbers(t *testing.T) {
+	dir := t.TempDir()
+	empty := writeFile(t, dir, "empty.txt", "")
+	comments := writeFile(t, dir, "comments.txt", "# exported 2026-12-01\n\n")
+	allBad := writeFile(t, dir, "bad.csv", "id,phone\n1,n/a\n2,unknown\n")
+	out := filepath.Join(dir, "us.dnc")
+	for _, args := range [][]string{
+		{empty},
+		{comments},
+		{"--skip-bad", "--column", "1", allBad},
+		{"--json", "--skip-bad", "--column", "1", allBad},
+		{empty, comments},
+	} {
+		full := append([]string{"dnc", "build", "--out", out, "--name", "us-national-dnc", "--as-of", "2026-12-01T00:00:00Z"}, args...)
+		code, stdout, errs := runCLI(t, "", full...)
+		if code != 2 || !strings.Contains(errs, "no numbers") {
+			t.Errorf("dialgate %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(full, " "), code, stdout, errs)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Fatalf("dialgate %s wrote %s: %v", strings.Join(full, " "), out, err)
+		}
+	}
+}
