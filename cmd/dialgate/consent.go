@@ -57,8 +57,9 @@ type consentRevoked struct {
 	ID        string    `json:"id"`
 	RevokedAt time.Time `json:"revoked_at"` // of the first revocation, when it was already revoked
 	Channel   string    `json:"channel,omitempty"`
-	// RequestedAt is --at when it was before the consent's granted_at: the
-	// consent is then revoked as of its grant (RevokedAt = granted_at).
+	// RequestedAt is --at when it was before the consent's granted_at (the
+	// consent is then revoked as of its grant: RevokedAt = granted_at) or
+	// after the current time (revoked as of now).
 	RequestedAt time.Time `json:"requested_at,omitzero"`
 }
 
@@ -198,14 +199,23 @@ withdrawal arrived (--channel: call, sms, web, complaint…). Revoking an alread
 revoked record changes nothing. An unknown id exits 1 and writes nothing.
 A withdrawal is never refused for its instant: --at before the record's
 granted_at (clock skew, a wrong zone offset) revokes it as of its grant, and
-the command says so.`,
+--at after the current time revokes it as of now (a withdrawal is not dated
+in the future); the command says so.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t := time.Now()
+			now := time.Now()
+			t := now
+			var future time.Time // --at when it was after now: revoked as of now
 			if at != "" {
 				var err error
 				if t, err = time.Parse(time.RFC3339, at); err != nil {
-					return usageErr("--at: %q is not an RFC 3339 time", at)
+					return usageErr("--at: %q is not an RFC 3339 time (want e.g. 2026-12-05T09:05:00+08:00)", at)
+				}
+				if t.After(now.Add(maxClockSkew)) {
+					// A wrong year or zone offset: the withdrawal has been
+					// made, so it is recorded as of now, not refused, and
+					// not dated when nobody withdrew.
+					future, t = t, now.Truncate(time.Second)
 				}
 			}
 			if err := consent.ValidateID(args[0]); err != nil {
@@ -239,11 +249,18 @@ the command says so.`,
 				if early {
 					out.RequestedAt = t
 				}
+				if !future.IsZero() {
+					out.RequestedAt = future
+				}
 				return a.printJSON(out)
 			}
 			if early {
 				fmt.Fprintf(a.stdout, "revoked consent %s as of its grant %s (--at %s is before granted_at)\n",
 					r.ID, r.RevokedAt.Format(time.RFC3339), t.Format(time.RFC3339))
+				return nil
+			}
+			if !future.IsZero() && r.RevokedAt.Equal(t) {
+				fmt.Fprintf(a.stdout, "revoked consent %s at %s, now (--at %s is in the future)\n", r.ID, r.RevokedAt.Format(time.RFC3339), future.Format(time.RFC3339))
 				return nil
 			}
 			fmt.Fprintf(a.stdout, "revoked consent %s at %s\n", r.ID, r.RevokedAt.Format(time.RFC3339))

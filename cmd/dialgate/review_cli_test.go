@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDNCTextFlagsMustBeUTF8: dnc import and dnc build stored --scope,
@@ -210,6 +212,52 @@ func TestDNCBuildNoNumbers(t *testing.T) {
 		}
 		if _, err := os.Stat(out); !os.IsNotExist(err) {
 			t.Fatalf("dialgate %s wrote %s: %v", strings.Join(full, " "), out, err)
+		}
+	}
+}
+
+// TestConsentRevokeFutureAt: `consent revoke --at` after the real clock (a
+// wrong year, a wrong zone offset) was stored as the withdrawal's instant:
+// the record and its history said the person withdrew in 2099, and a later
+// revoke with the right time changed nothing (the first withdrawal stands).
+// A withdrawal is never refused for its instant: it is recorded as of now,
+// and the command says so.
+func TestConsentRevokeFutureAt(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	for _, id := range []string{"c-1", "c-2"} {
+		if code, out, errs := run("consent", "add", "--id", id, "--number", "+8613900139000", "--scope", "industry:finance",
+			"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00"); code != 0 {
+			t.Fatalf("add %s: %d %q %q", id, code, out, errs)
+		}
+	}
+	before := time.Now().Add(-time.Second)
+	code, out, errs := run("consent", "revoke", "c-1", "--at", "2099-01-01T00:00:00Z")
+	if code != 0 || !strings.Contains(out, "revoked consent c-1 at ") || !strings.Contains(out, "--at 2099-01-01T00:00:00Z is in the future") {
+		t.Fatalf("revoke --at 2099: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	code, out, errs = run("consent", "revoke", "c-2", "--at", "2099-01-01T00:00:00Z", "--json")
+	var got struct {
+		RevokedAt   time.Time `json:"revoked_at"`
+		RequestedAt time.Time `json:"requested_at"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || !got.RequestedAt.Equal(time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("revoke --json --at 2099: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	code, out, errs = run("consent", "show", "--json", "+8613900139000")
+	var recs []struct {
+		ID        string    `json:"id"`
+		RevokedAt time.Time `json:"revoked_at"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 2 {
+		t.Fatalf("show: exit %d\n%s%s", code, out, errs)
+	}
+	for _, r := range recs {
+		if r.RevokedAt.Before(before) || r.RevokedAt.After(time.Now().Add(time.Second)) {
+			t.Errorf("%s revoked_at %s, want the time of the revoke (about %s)", r.ID, r.RevokedAt, before)
 		}
 	}
 }
