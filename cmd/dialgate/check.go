@@ -144,9 +144,9 @@ store failed): do not dial; 2 bad input.`,
 }
 
 func decodeDial(r io.Reader, in *dialInput) error {
-	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	data, err := readLimited(r, "stdin")
 	if err != nil {
-		return usageErr("stdin: %v", err)
+		return usageErr("%v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -181,11 +181,39 @@ func countSet(cmd *cobra.Command, names ...string) int {
 	return n
 }
 
+// readInput reads a JSON input of at most maxJSONInput bytes: stdin for
+// "-", else the file name (not a directory).
 func (a *app) readInput(name string) ([]byte, error) {
 	if name == "-" {
-		return io.ReadAll(io.LimitReader(a.stdin, 1<<20))
+		return readLimited(a.stdin, "stdin")
 	}
-	return os.ReadFile(name)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", name)
+	}
+	return readLimited(f, name)
+}
+
+// maxJSONInput is the most a command reads of a JSON input (a dial, a
+// consent record).
+const maxJSONInput = 1 << 20
+
+// readLimited reads r to its end, or fails when it holds more than
+// maxJSONInput bytes: cut there, the input would be misreported (or, read
+// whole, exhaust memory).
+func readLimited(r io.Reader, name string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxJSONInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, unwrapPathErr(err))
+	}
+	if len(b) > maxJSONInput {
+		return nil, fmt.Errorf("%s: larger than 1 MiB (a JSON object is expected)", name)
+	}
+	return b, nil
 }
 
 func (a *app) consentRevokeCmd() *cobra.Command {

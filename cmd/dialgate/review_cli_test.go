@@ -261,3 +261,27 @@ func TestConsentRevokeFutureAt(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONInputTooLarge: check --json and consent add --from-json read at
+// most 1 MiB; a larger input was cut there and then misreported ("stdin:
+// empty" for a dial after 1 MiB of blanks, "unexpected end of JSON input"),
+// and a --from-json FILE was read whole, however large (/dev/zero: until
+// memory ran out). Either is refused as too large, naming the input.
+func TestJSONInputTooLarge(t *testing.T) {
+	pad := strings.Repeat(" ", 1<<20)
+	dial := pad + `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`
+	code, out, errs := runCLI(t, dial, "check", "--json", "--what-if", "--profile", "testdata/cn-no-callerid.yaml")
+	if code != 2 || out != "" || !strings.Contains(errs, "stdin: larger than 1 MiB") {
+		t.Errorf("check --json with %d bytes: exit %d\nstdout:\n%s\nstderr:\n%s", len(dial), code, out, errs)
+	}
+	rec := `{"id":"c-1","number":"+8613900139000","scope":"industry:finance","method":"web_form","disclosure_sha256":"` + cliHash + `","granted_at":"2026-11-01T10:00:00+08:00"}`
+	code, out, errs = runCLI(t, pad+rec, "consent", "add", "--from-json", "-")
+	if code != 2 || out != "" || !strings.Contains(errs, "--from-json: stdin: larger than 1 MiB") {
+		t.Errorf("consent add --from-json - with %d bytes: exit %d\nstdout:\n%s\nstderr:\n%s", len(pad+rec), code, out, errs)
+	}
+	big := writeFile(t, t.TempDir(), "big.json", pad+rec)
+	code, out, errs = runCLI(t, "", "consent", "add", "--from-json", big)
+	if code != 2 || out != "" || !strings.Contains(errs, "--from-json: "+big+": larger than 1 MiB") {
+		t.Errorf("consent add --from-json FILE of %d bytes: exit %d\nstdout:\n%s\nstderr:\n%s", len(pad+rec), code, out, errs)
+	}
+}
