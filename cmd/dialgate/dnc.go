@@ -176,7 +176,13 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-// parseAt parses an RFC 3339 flag value, or returns now when it is empty.
+// minTime is the earliest instant a time flag may give: before it a clock
+// was reset or a year mistyped (the gate denies decisions dated before it,
+// audit.unavailable), and nothing dialgate records happened then.
+var minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// parseAt parses an RFC 3339 flag value, or returns now when it is empty. An
+// instant before 2000 is bad input.
 func parseAt(flag, s string) (time.Time, error) {
 	if s == "" {
 		return time.Now().Truncate(time.Second), nil
@@ -184,6 +190,25 @@ func parseAt(flag, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return t, usageErr("--%s: %q is not an RFC 3339 time (want e.g. 2026-12-04T22:30:00+08:00)", flag, s)
+	}
+	if t.Before(minTime) {
+		return t, usageErr("--%s: %s is before 2000 (a mistyped year, or a clock reset)", flag, s)
+	}
+	return t, nil
+}
+
+// parsePast is parseAt for the instant something happened that a command
+// records (a refusal, a registration, a hold): it may not be after now (give
+// or take maxClockSkew); a wrong year or zone offset would date the record
+// when nothing happened.
+func parsePast(flag, s string) (time.Time, error) {
+	t, err := parseAt(flag, s)
+	if err != nil {
+		return t, err
+	}
+	if now := time.Now(); t.After(now.Add(maxClockSkew)) {
+		return t, usageErr("--%s: %s is in the future (now %s): it says when this happened (check the year and the zone offset)",
+			flag, s, now.UTC().Format(time.RFC3339))
 	}
 	return t, nil
 }
@@ -248,7 +273,7 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 			if err != nil {
 				return err
 			}
-			added, err := parseAt("at", at)
+			added, err := parsePast("at", at)
 			if err != nil {
 				return err
 			}
@@ -274,7 +299,7 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 	f.StringVar(&scope, "scope", "", "scope the entries apply in (required)")
 	f.StringVar(&list, "list", "", "name of the list the entries go on, e.g. opt_out (required)")
 	f.StringVar(&source, "source", "", `where the entries come from (default "import:<file name>")`)
-	f.StringVar(&at, "at", "", "RFC 3339 time the refusals were made (default now)")
+	f.StringVar(&at, "at", "", "RFC 3339 time the refusals were made (default now; not in the future)")
 	f.StringVar(&pr, "profile", "cn", "profile whose minimum hold applies (built-in name or file)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd

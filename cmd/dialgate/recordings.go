@@ -85,7 +85,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			now, err := parseAt("at", at)
+			now, err := parsePast("at", at)
 			if err != nil {
 				return err
 			}
@@ -121,7 +121,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 	f.StringVar(&media, "media-uri", "", "media location, file:<path below --media-root>")
 	f.StringVar(&decision, "decision-id", "", "the decision that allowed the call")
 	f.StringVar(&tenant, "tenant", "", "tenant")
-	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now)")
+	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now; not in the future)")
 	f.BoolVar(&asJSON, "json", false, `print what was registered as JSON: {"id", "started_at", "retain_until"}`)
 	return cmd
 }
@@ -145,7 +145,7 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 			if err := checkText("--hold", hold, "--reason", reason); err != nil {
 				return err
 			}
-			now, err := parseAt("at", at)
+			now, err := parsePast("at", at)
 			if err != nil {
 				return err
 			}
@@ -163,7 +163,7 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&hold, "hold", "", "name of the hold (required)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, in plain words")
-	cmd.Flags().StringVar(&at, "at", "", "time of the hold, RFC 3339 (default now)")
+	cmd.Flags().StringVar(&at, "at", "", "time of the hold, RFC 3339 (default now; not in the future)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print the hold placed as JSON: {"id", "hold", "placed_at"}`)
 	return cmd
 }

@@ -285,3 +285,47 @@ func TestJSONInputTooLarge(t *testing.T) {
 		t.Errorf("consent add --from-json FILE of %d bytes: exit %d\nstdout:\n%s\nstderr:\n%s", len(pad+rec), code, out, errs)
 	}
 }
+
+// TestWriteTimesOutOfRange: the instant a write command records (dnc import
+// --at, recordings register --at/--started-at, recordings hold --at) was
+// taken as given however absurd: an opt-out dated 2099 (held until 2100,
+// its evidence wrong), a year-9999 one failing deep in the store (exit 1,
+// "Time.MarshalJSON: year outside of range"), a recording "started" in year
+// 0 and kept until 0000-01-31 — deleted by the next sweep. Instants before
+// 2000 (a reset clock, as the gate says) and, for these records of what
+// happened, after now are bad input naming the flag; nothing is written.
+func TestWriteTimesOutOfRange(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	list := writeFile(t, dir, "list.txt", "+8613800138000\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dnc", "import", list, "--scope", "global", "--list", "x", "--at", "2099-01-01T00:00:00Z"}, "--at: 2099-01-01T00:00:00Z is in the future"},
+		{[]string{"dnc", "import", list, "--scope", "global", "--list", "x", "--at", "9999-12-31T00:00:00Z"}, "--at: 9999-12-31T00:00:00Z is in the future"},
+		{[]string{"dnc", "import", list, "--scope", "global", "--list", "x", "--at", "0000-01-01T00:00:00Z"}, "--at: 0000-01-01T00:00:00Z is before 2000"},
+		{[]string{"recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", "0000-01-01T00:00:00Z", "--at", "0000-01-01T01:00:00Z"}, "--started-at: 0000-01-01T00:00:00Z is before 2000"},
+		{[]string{"recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", "2026-12-01T09:00:00+08:00", "--at", "2099-01-01T00:00:00Z"}, "--at: 2099-01-01T00:00:00Z is in the future"},
+	} {
+		code, out, errs := runCLI(t, "", append([]string{"--data", data}, tc.args...)...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.want) {
+			t.Errorf("dialgate %s: exit %d\nstdout:\n%s\nstderr:\n%s\nwant exit 2 and %q", strings.Join(tc.args, " "), code, out, errs, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, "dialgate.db")); !os.IsNotExist(err) {
+		t.Errorf("a refused write created the store: %v", err)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", "2026-12-01T09:00:00+08:00"); code != 0 {
+		t.Fatalf("register: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, "", "--data", data, "recordings", "hold", "r-1", "--hold", "lit", "--at", "2099-01-01T00:00:00Z")
+	if code != 2 || !strings.Contains(errs, "--at: 2099-01-01T00:00:00Z is in the future") {
+		t.Errorf("hold --at 2099: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	// An instant before 2000 is refused wherever a time is read.
+	code, out, errs = runCLI(t, "", "policy", "lint", "cn", "--at", "1999-12-31T00:00:00Z")
+	if code != 2 || !strings.Contains(errs, "--at: 1999-12-31T00:00:00Z is before 2000") {
+		t.Errorf("policy lint --at 1999: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}
