@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
 func (a *app) recordingsCmd() *cobra.Command {
@@ -100,7 +104,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 				}
 				reg.Retention = d
 			}
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, true, func(m *recording.Manager) error {
 				r, err := m.Register(cmd.Context(), now, reg)
 				if err != nil {
 					return recordingErr(err)
@@ -149,7 +153,7 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
 				if err := m.Hold(cmd.Context(), args[0], recording.Hold{ID: hold, Reason: reason, PlacedAt: now}); err != nil {
 					return recordingErr(err)
 				}
@@ -179,7 +183,7 @@ func (a *app) recReleaseCmd(profile *string) *cobra.Command {
 			if hold == "" {
 				return usageErr("--hold: missing")
 			}
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
 				if err := m.ReleaseHold(cmd.Context(), args[0], hold); err != nil {
 					return recordingErr(err)
 				}
@@ -203,7 +207,7 @@ func (a *app) recShowCmd(profile *string) *cobra.Command {
 		Short: "Show a recording's metadata (the callee only as its keyed hash)",
 		Args:  argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
 				r, err := m.Get(cmd.Context(), args[0])
 				if err != nil {
 					return recordingErr(err)
@@ -250,7 +254,7 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 			if limit := time.Now().Add(maxClockSkew); now.After(limit) {
 				return usageErr("--at: %s is after the current time; a sweep deletes for real, so it cannot run as of the future", at)
 			}
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
 				rep, err := m.Sweep(cmd.Context(), now)
 				if asJSON {
 					// Empty lists print as [], never null.
@@ -289,8 +293,17 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 }
 
 // withRecordings opens --data with the profile and runs fn with its recording
-// Manager.
-func (a *app) withRecordings(cmd *cobra.Command, profile string, fn func(*recording.Manager) error) error {
+// Manager. Only register (create) makes a store where there is none: the
+// other commands act on recordings already registered, so without --config a
+// --data holding no store is bad input (a mistyped path), not a new store
+// and keys made there.
+func (a *app) withRecordings(cmd *cobra.Command, profile string, create bool, fn func(*recording.Manager) error) error {
+	if !create && a.fleet() == nil {
+		path := filepath.Join(a.data, boltstore.DefaultFileName)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return usageErr("--data: no store at %s (no recording was registered there)", path)
+		}
+	}
 	st, err := a.openState(cmd, profile)
 	if err != nil {
 		return err

@@ -329,3 +329,34 @@ func TestWriteTimesOutOfRange(t *testing.T) {
 		t.Errorf("policy lint --at 1999: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// TestRecordingsNeedAStore: recordings show, hold, release and sweep on a
+// --data without a store (a mistyped path) created a store and new keys
+// there, then said "recording r-1: not found" (exit 1) or, for sweep,
+// "deleted 0" (exit 0): the real store was never looked at. Like consent
+// show and ledger show they are bad input naming --data, and create nothing;
+// register still creates the store.
+func TestRecordingsNeedAStore(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "typo")
+	for _, args := range [][]string{
+		{"recordings", "show", "r-1"},
+		{"recordings", "hold", "r-1", "--hold", "lit"},
+		{"recordings", "release", "r-1", "--hold", "lit"},
+		{"recordings", "sweep"},
+		{"recordings", "sweep", "--json"},
+	} {
+		code, out, errs := runCLI(t, "", append([]string{"--data", data}, args...)...)
+		if code != 2 || out != "" || !strings.Contains(errs, "--data: no store at") {
+			t.Errorf("dialgate %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errs)
+		}
+		if _, err := os.Stat(data); !os.IsNotExist(err) {
+			t.Fatalf("dialgate %s created %s: %v", strings.Join(args, " "), data, err)
+		}
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", "2026-12-01T09:00:00+08:00"); code != 0 {
+		t.Fatalf("register: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "show", "r-1"); code != 0 || !strings.Contains(out, "r-1: started") {
+		t.Errorf("show after register: exit %d\n%s%s", code, out, errs)
+	}
+}
