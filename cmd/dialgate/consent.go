@@ -249,7 +249,9 @@ in the future); the command says so.`,
 			if err := consent.ValidateID(args[0]); err != nil {
 				return usageErr("ID: %s", strings.TrimPrefix(err.Error(), "consent: id: "))
 			}
-			s, done, err := a.openConsents(cmd.Context(), true)
+			// The store must exist: a revocation needs the record, and at a
+			// mistyped --data a new store would only answer "not found".
+			s, done, err := a.openConsents(cmd.Context(), false)
 			if err != nil {
 				return err
 			}

@@ -360,3 +360,19 @@ func TestRecordingsNeedAStore(t *testing.T) {
 		t.Errorf("show after register: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestConsentRevokeNeedsAStore: consent revoke on a --data without a store
+// (a mistyped path) created a store and keys there and said "consent c-1
+// not found": the withdrawal looked refused for an unknown id while the real
+// store, where the consent is, was never opened. It is bad input naming
+// --data, and nothing is created.
+func TestConsentRevokeNeedsAStore(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "typo")
+	code, out, errs := runCLI(t, "", "--data", data, "consent", "revoke", "c-1", "--channel", "sms")
+	if code != 2 || out != "" || !strings.Contains(errs, "--data: no store at") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("revoke created %s: %v", data, err)
+	}
+}
