@@ -261,7 +261,7 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 		if err != nil {
 			// The store exists but cannot be used (locked by a running
 			// sidecar, damaged, too new): no decision possible, exit 1.
-			return deps, nil, false, failErr(fmt.Errorf("--data: %w", err))
+			return deps, nil, false, failErr(dataErr(err))
 		}
 		keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 		if err != nil {

@@ -314,7 +314,7 @@ func (a *app) openReadStore() (*boltstore.Store, error) {
 	}
 	s, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
-		return nil, failErr(fmt.Errorf("--data: %w", err))
+		return nil, failErr(dataErr(err))
 	}
 	return s, nil
 }

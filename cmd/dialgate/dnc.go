@@ -831,7 +831,7 @@ listed is not known.`,
 			} else {
 				s, err := boltstore.Open(path, boltstore.Options{})
 				if err != nil {
-					return lookupFailed(fmt.Errorf("--data: %w", err))
+					return lookupFailed(dataErr(err))
 				}
 				es, err := s.DNCEntries(cmd.Context(), n)
 				s.Close()

@@ -376,3 +376,23 @@ func TestConsentRevokeNeedsAStore(t *testing.T) {
 		t.Errorf("revoke created %s: %v", data, err)
 	}
 }
+
+// TestLockedStoreSaysWhat: a store held by a running dialgate serve failed
+// with "storage: locked by another process" and no way forward; the message
+// names the likely holder and what to do instead.
+func TestLockedStoreSaysWhat(t *testing.T) {
+	data := heldDataDir(t)
+	list := writeFile(t, t.TempDir(), "list.txt", "+8613800138000\n")
+	for _, args := range [][]string{
+		{"dnc", "import", list, "--scope", "global", "--list", "opt_out"},
+		{"dnc", "lookup", "+8613800138000"},
+		{"consent", "show", "+8613900139000"},
+		{"ledger", "show"},
+		{"check", "--to", "+8613800138000", "--purpose", "service", "--lead-id", "x", "--at", "2026-12-04T10:00:00+08:00"},
+	} {
+		_, _, errs := runCLI(t, "", append([]string{"--data", data}, args...)...)
+		if !strings.Contains(errs, "locked") || !strings.Contains(errs, "dialgate serve") {
+			t.Errorf("dialgate %s on a held store: stderr %q; want the lock and dialgate serve named", strings.Join(args, " "), errs)
+		}
+	}
+}
