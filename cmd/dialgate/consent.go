@@ -130,9 +130,11 @@ its tenant.`,
 					return usageErr("%v", err)
 				}
 			}
-			if now := time.Now(); r.GrantedAt.After(now) {
+			if now := time.Now(); r.GrantedAt.After(now.Add(maxClockSkew)) {
 				// Dated in the future it is a wrong clock or zone offset: it
 				// would start allowing dials at an instant nobody agreed to.
+				// Up to maxClockSkew ahead is the capturing host's clock (the
+				// record allows no dial before its granted_at either way).
 				return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset)",
 					r.GrantedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 			}

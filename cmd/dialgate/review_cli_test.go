@@ -396,3 +396,21 @@ func TestLockedStoreSaysWhat(t *testing.T) {
 		}
 	}
 }
+
+// TestConsentAddClockSkew: a consent captured a moment ago on a host whose
+// clock runs a few seconds ahead (the web form's server) was refused as
+// "granted in the future"; as for the other commands' instants, up to a
+// minute ahead is clock skew. Beyond it, it is still refused.
+func TestConsentAddClockSkew(t *testing.T) {
+	data := t.TempDir()
+	add := func(id string, at time.Time) (int, string, string) {
+		return runCLI(t, "", "--data", data, "consent", "add", "--id", id, "--number", "+8613900139000", "--scope", "industry:finance",
+			"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", at.Format(time.RFC3339))
+	}
+	if code, out, errs := add("c-1", time.Now().Add(10*time.Second)); code != 0 {
+		t.Errorf("granted 10 s ahead: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := add("c-2", time.Now().Add(time.Hour)); code != 2 || !strings.Contains(errs, "--granted-at:") || !strings.Contains(errs, "in the future") {
+		t.Errorf("granted an hour ahead: exit %d\n%s%s", code, out, errs)
+	}
+}
