@@ -446,6 +446,18 @@ every command.`,
 			for i, r := range b.Records {
 				ids[i] = r.ID
 			}
+			// A directory named on the command line must be one: a mistyped
+			// path would export no decisions, as if none had relied on the
+			// consent. Only the default may be missing (no decision yet).
+			for _, dir := range auditDirs {
+				st, err := os.Stat(dir)
+				if err != nil {
+					return usageErr("--audit: %s: %v", dir, unwrapPathErr(err))
+				}
+				if !st.IsDir() {
+					return usageErr("--audit: %s: not a directory (want an audit log directory, such as DATA/audit)", dir)
+				}
+			}
 			dirs := auditDirs
 			if len(dirs) == 0 {
 				dirs = []string{filepath.Join(a.data, sidecar.AuditDir)}

@@ -414,3 +414,28 @@ func TestConsentAddClockSkew(t *testing.T) {
 		t.Errorf("granted an hour ahead: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestConsentExportAuditMissing: an --audit directory given on the command
+// line that does not exist (a mistyped path) gave an evidence bundle with no
+// decisions and exit 0, as if no decision had relied on the consent. Given
+// explicitly, it is bad input; the default (--data/audit) may be missing.
+func TestConsentExportAuditMissing(t *testing.T) {
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "", "--data", data, "consent", "add", "--id", "c-1", "--number", "+8613900139000", "--scope", "industry:finance",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00"); code != 0 {
+		t.Fatalf("add: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "consent", "export", "+8613900139000"); code != 0 || !strings.Contains(out, "no audit log at") {
+		t.Errorf("export with the default audit dir missing: exit %d\n%s%s", code, out, errs)
+	}
+	missing := filepath.Join(t.TempDir(), "host2-audit")
+	code, out, errs := runCLI(t, "", "--data", data, "consent", "export", "+8613900139000", "--audit", missing)
+	if code != 2 || out != "" || !strings.Contains(errs, "--audit: "+missing) {
+		t.Errorf("export --audit MISSING: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	file := writeFile(t, t.TempDir(), "audit.jsonl", "")
+	code, out, errs = runCLI(t, "", "--data", data, "consent", "export", "+8613900139000", "--audit", file)
+	if code != 2 || out != "" || !strings.Contains(errs, "--audit: "+file) {
+		t.Errorf("export --audit FILE: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}
