@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -437,5 +438,27 @@ func TestConsentExportAuditMissing(t *testing.T) {
 	code, out, errs = runCLI(t, "", "--data", data, "consent", "export", "+8613900139000", "--audit", file)
 	if code != 2 || out != "" || !strings.Contains(errs, "--audit: "+file) {
 		t.Errorf("export --audit FILE: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}
+
+// TestMistypedSubcommandFails: a mistyped subcommand of ledger, consent,
+// recordings, complaint or report ("dialgate consent revok c-1") printed the
+// group's help and exited 0: a script took the revocation that never ran
+// for done. Every group refuses an unknown subcommand (exit 2), as dnc and
+// policy did; the group alone still prints its help.
+func TestMistypedSubcommandFails(t *testing.T) {
+	root := newApp(strings.NewReader(""), io.Discard, io.Discard).root()
+	for _, c := range root.Commands() {
+		if !c.HasSubCommands() {
+			continue
+		}
+		args := []string{c.Name(), "revok", "c-1"}
+		code, out, errs := runCLI(t, "", args...)
+		if code != 2 || !strings.Contains(errs, `unknown command "revok"`) {
+			t.Errorf("dialgate %s: exit %d\nstdout:\n%.200s\nstderr:\n%s", strings.Join(args, " "), code, out, errs)
+		}
+		if code, out, errs := runCLI(t, "", c.Name()); code != 0 || !strings.Contains(out, "Usage:") {
+			t.Errorf("dialgate %s: exit %d\nstdout:\n%.200s\nstderr:\n%s", c.Name(), code, out, errs)
+		}
 	}
 }
