@@ -76,8 +76,10 @@ func (l *listFlags) register(cmd *cobra.Command) {
 }
 
 func (l *listFlags) options() (dnc.ParseOptions, error) {
-	if l.countryCode < 0 || l.countryCode > 999 {
-		return dnc.ParseOptions{}, usageErr("--country-code: %d is not a country calling code (1 to 999)", l.countryCode)
+	if err := checkCountryCode("--country-code", l.countryCode); err != nil {
+		// Range-checked only, --country-code 4 (for 44) read a UK list's
+		// numbers as another country's: opt-outs that list no UK callee.
+		return dnc.ParseOptions{}, err
 	}
 	if l.column < 0 || l.column > 1000 {
 		return dnc.ParseOptions{}, usageErr("--column: %d out of range 0..1000", l.column)

@@ -462,3 +462,32 @@ func TestMistypedSubcommandFails(t *testing.T) {
 		}
 	}
 }
+
+// TestDNCCountryCodeMustBeAssigned: --country-code was only range-checked
+// (1 to 999), so --country-code 4 (for 44) imported a UK list's
+// "02079460000" as +4 0207…, another country's number: exit 0, and the UK
+// opt-outs listed no UK callee. screen --country already refused it; dnc
+// import and build now do too, and nothing is written.
+func TestDNCCountryCodeMustBeAssigned(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	list := writeFile(t, dir, "uk.txt", "02079460000\n07700900123\n")
+	out := filepath.Join(dir, "uk.dnc")
+	for _, args := range [][]string{
+		{"--data", data, "dnc", "import", list, "--scope", "global", "--list", "opt_out", "--country-code", "4"},
+		{"dnc", "build", "--out", out, "--name", "uk-tps", "--as-of", "2026-12-01T00:00:00Z", list, "--country-code", "4"},
+	} {
+		code, stdout, errs := runCLI(t, "", args...)
+		if code != 2 || stdout != "" || !strings.Contains(errs, "--country-code: 4 is not an assigned country calling code") {
+			t.Errorf("dialgate %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout, errs)
+		}
+	}
+	for _, p := range []string{filepath.Join(data, "dialgate.db"), out} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s written: %v", p, err)
+		}
+	}
+	if code, stdout, errs := runCLI(t, "", "--data", data, "dnc", "import", list, "--scope", "global", "--list", "opt_out", "--country-code", "44"); code != 0 {
+		t.Errorf("--country-code 44: exit %d\n%s%s", code, stdout, errs)
+	}
+}

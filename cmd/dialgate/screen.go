@@ -46,7 +46,7 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 			if asJSON && asCSV {
 				return usageErr("--json and --csv: choose one")
 			}
-			if err := checkCountryCode(country); err != nil {
+			if err := checkCountryCode("--country", country); err != nil {
 				return err
 			}
 			p, err := policy.Load(profile)
@@ -165,10 +165,11 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 	return cmd
 }
 
-// checkCountryCode refuses a --country that is not 0 or an assigned country
-// calling code: "--country 4" (for 44) would read "020 7946 0000" as the
-// Czech +420 7946 0000.
-func checkCountryCode(cc int) error {
+// checkCountryCode refuses a country code flag (screen --country, dnc
+// --country-code) that is not 0 or an assigned country calling code:
+// "--country 4" (for 44) would read "020 7946 0000" as the Czech
+// +420 7946 0000.
+func checkCountryCode(flag string, cc int) error {
 	if cc == 0 {
 		return nil
 	}
@@ -177,7 +178,7 @@ func checkCountryCode(cc int) error {
 			return nil
 		}
 	}
-	return usageErr("--country: %d is not an assigned country calling code (e.g. 86, 44, 1; 0: every number in international form)", cc)
+	return usageErr("%s: %d is not an assigned country calling code (e.g. 86, 44, 1; 0: every number in international form)", flag, cc)
 }
 
 // countNoPlus counts the items refused for a number written without "+"
