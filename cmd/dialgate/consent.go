@@ -251,6 +251,9 @@ in the future); the command says so.`,
 			if err := consent.ValidateID(args[0]); err != nil {
 				return usageErr("ID: %s", strings.TrimPrefix(err.Error(), "consent: id: "))
 			}
+			if err := checkText("--channel", channel); err != nil {
+				return err
+			}
 			// The store must exist: a revocation needs the record, and at a
 			// mistyped --data a new store would only answer "not found".
 			s, done, err := a.openConsents(cmd.Context(), false)

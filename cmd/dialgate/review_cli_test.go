@@ -491,3 +491,21 @@ func TestDNCCountryCodeMustBeAssigned(t *testing.T) {
 		t.Errorf("--country-code 44: exit %d\n%s%s", code, stdout, errs)
 	}
 }
+
+// TestConsentRevokeChannelUTF8: a --channel that is not valid UTF-8 was
+// stored as U+FFFD in the record and its history; it is refused naming the
+// flag, and the consent stays as it was (the revoke can be given again).
+func TestConsentRevokeChannelUTF8(t *testing.T) {
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "", "--data", data, "consent", "add", "--id", "c-1", "--number", "+8613900139000", "--scope", "industry:finance",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00"); code != 0 {
+		t.Fatalf("add: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, "", "--data", data, "consent", "revoke", "c-1", "--channel", "\xb6\xcc\xd0\xc5")
+	if code != 2 || out != "" || !strings.Contains(errs, "--channel: not valid UTF-8") {
+		t.Errorf("revoke --channel GBK: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "consent", "revoke", "c-1", "--channel", "短信"); code != 0 {
+		t.Errorf("revoke --channel UTF-8: exit %d\n%s%s", code, out, errs)
+	}
+}
