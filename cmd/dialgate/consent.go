@@ -32,8 +32,9 @@ number, scope (industry:, business:, campaign: or tenant:), the seller it was
 given to (tenant; optional), capture method, the SHA-256 of the disclosure
 text, a pointer to the evidence, and when it was granted, lapses and was
 revoked. Records are never edited: consent given again
-is a new record with a new id. They are kept in the store in --data; a
-revocation is fsynced before the command returns.`,
+is a new record with a new id. They are kept in the store in --data, or
+with --config in the fleet's shared store (the one the sidecars read); a
+revocation is durable before the command returns.`,
 	}
 	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.consentAddCmd(), a.consentRevokeCmd(), a.consentShowCmd(), a.consentExportCmd())

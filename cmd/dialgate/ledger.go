@@ -27,7 +27,8 @@ func (a *app) ledgerCmd() *cobra.Command {
 		Long: `The caller-ID ledger records, per tenant, every number the tenant may present
 as caller ID: resource type (95, 96, 400, 800, fixed, mobile_business), holder,
 access, qualification, purposes, validity and office-use-only flag (CN-S7).
-It is kept in the store in --data.`,
+It is kept in the store in --data, or with --config in the fleet's PostgreSQL
+(the one the sidecars read).`,
 	}
 	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.ledgerAddCmd(), a.ledgerShowCmd(), a.ledgerImportCmd())
