@@ -509,3 +509,35 @@ func TestConsentRevokeChannelUTF8(t *testing.T) {
 		t.Errorf("revoke --channel UTF-8: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestScreenDNCWashWithoutSweepRules: screen --dnc is the pre-campaign
+// do-not-call wash (README), but under a profile without sweep rules (us,
+// uk, ca, au, fr: the jurisdictions with national registries) it was
+// refused outright, "--profile: us has no sweep.sequential or
+// sweep.coverage rule to screen with". With --dnc it washes the list (and
+// reports duplicates and invalid lines), saying that no sweep rule applies;
+// without --dnc there is still nothing to screen with.
+func TestScreenDNCWashWithoutSweepRules(t *testing.T) {
+	dir := t.TempDir()
+	reg := writeFile(t, dir, "registry.txt", "2125550123\n")
+	snap := filepath.Join(dir, "us.dnc")
+	if code, out, errs := runCLI(t, "", "dnc", "build", "--out", snap, "--name", "us-national-dnc", "--as-of", "2026-12-01T00:00:00Z", "--country-code", "1", reg); code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", code, out, errs)
+	}
+	list := writeFile(t, dir, "campaign.csv", "+12125550123\n+13125550188\n+13125550188\n")
+	code, out, errs := runCLI(t, "", "screen", list, "--profile", "us", "--dnc", snap, "--json")
+	var got struct {
+		Summary struct {
+			Total, Allowed, DNC, Duplicate int
+		}
+	}
+	err := json.Unmarshal([]byte(out), &got)
+	rep := got.Summary
+	if code != 1 || err != nil || rep.Total != 3 || rep.DNC != 1 || rep.Duplicate != 1 || rep.Allowed != 1 ||
+		!strings.Contains(errs, "no sweep rule") {
+		t.Errorf("screen --profile us --dnc: exit %d %+v\nstdout:\n%s\nstderr:\n%s", code, rep, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "screen", list, "--profile", "us"); code != 2 || !strings.Contains(errs, "--profile: us has no sweep") {
+		t.Errorf("screen --profile us without --dnc: exit %d\n%s%s", code, out, errs)
+	}
+}

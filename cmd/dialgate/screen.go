@@ -36,7 +36,9 @@ list.invalid (the line is not a number; reported with its line number, the
 rest is screened), list.duplicate, dnc.listed (with --dnc snapshots),
 sweep.sequential (part of a run of consecutive numbers of one segment) and
 sweep.segment_coverage (the list holds too many numbers of one segment) — and
-a summary by segment. The rules come from the profile's sweep section.
+a summary by segment. The rules come from the profile's sweep section; under
+a profile without one (us, uk, ca, au, fr) screen needs --dnc and washes the
+list against the snapshots only.
 
 Output: text (findings only, --all for every number), --csv or --json (every
 number). Exit 0 when every number is allowed, 1 when any has a finding, 2 on
@@ -62,10 +64,18 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 				// saying to give --country.
 				country, requirePlus = 0, true
 			}
+			var cfg sweep.Config
 			if p.Sweep == nil || (p.Sweep.Sequential == nil && p.Sweep.Coverage == nil) {
-				return usageErr("--profile: %s has no sweep.sequential or sweep.coverage rule to screen with", p.Name)
+				if len(dncFiles) == 0 {
+					return usageErr("--profile: %s has no sweep.sequential or sweep.coverage rule to screen with (give --dnc to wash the list against do-not-call snapshots)", p.Name)
+				}
+				// The do-not-call wash does not need sweep rules: the
+				// profiles with national registries (us, uk, ca, au, fr)
+				// have none.
+				fmt.Fprintf(a.stderr, "dialgate: note: profile %s has no sweep rule: screening for do-not-call, duplicate and invalid lines only\n", p.Name)
+			} else {
+				cfg = *p.Sweep
 			}
-			cfg := *p.Sweep
 			var snaps []*dnc.Snapshot
 			for _, path := range dncFiles {
 				if err := notDir("--dnc", path); err != nil {
