@@ -320,6 +320,7 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 	res := importResult{List: tmpl.List, Scope: tmpl.Scope.String(), AddedAt: tmpl.AddedAt, HoldUntil: tmpl.HoldUntil}
 	bar := a.progress(total, "reading")
 	var entries []dnc.Entry
+	seen := make(map[uint64]bool) // numbers of earlier files: each is imported once
 	for i, f := range files {
 		name := paths[i]
 		var r io.Reader = f
@@ -354,6 +355,10 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		}
 		slices.Sort(nums)
 		for _, v := range slices.Compact(nums) {
+			if seen[v] {
+				continue
+			}
+			seen[v] = true
 			n, err := dialgate.NumberFromUint64(v)
 			if err != nil {
 				return failErr(fmt.Errorf("%s: %w", name, err))

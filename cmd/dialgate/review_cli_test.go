@@ -541,3 +541,18 @@ func TestScreenDNCWashWithoutSweepRules(t *testing.T) {
 		t.Errorf("screen --profile us without --dnc: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestDNCImportCountsDistinctNumbers: a number in two of the files given
+// was counted (and sent to the store) once per file: "imported 2 numbers"
+// for one number listed. Each number is imported once, with the source of
+// the first file that holds it.
+func TestDNCImportCountsDistinctNumbers(t *testing.T) {
+	dir := t.TempDir()
+	a := writeFile(t, dir, "a.txt", "+8613800138000\n+8613800138001\n")
+	b := writeFile(t, dir, "b.txt", "+8613800138000\n")
+	code, out, errs := runCLI(t, "", "dnc", "import", a, b, "--scope", "global", "--list", "opt_out", "--json")
+	var res importResult
+	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Imported != 2 {
+		t.Errorf("exit %d, imported %d (want 2)\nstdout:\n%s\nstderr:\n%s", code, res.Imported, out, errs)
+	}
+}
