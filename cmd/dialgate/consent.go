@@ -227,7 +227,8 @@ func (a *app) consentRevokeCmd() *cobra.Command {
 		Short: "Withdraw a consent; effective (and fsynced) before the command returns",
 		Long: `Withdraws the consent record ID at --at (default: now), noting how the
 withdrawal arrived (--channel: call, sms, web, complaint…). Revoking an already
-revoked record changes nothing. An unknown id exits 1 and writes nothing.
+revoked record changes nothing. An unknown id exits 1 and writes nothing; a
+--data holding no store (a mistyped path) exits 2.
 A withdrawal is never refused for its instant: --at before the record's
 granted_at (clock skew, a wrong zone offset) revokes it as of its grant, and
 --at after the current time revokes it as of now (a withdrawal is not dated

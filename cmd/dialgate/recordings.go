@@ -28,7 +28,10 @@ retention ends or while it is under a legal hold.
 The metadata is kept in the store at --data (in a fleet, give dialgate serve's
 --config: the fleet's PostgreSQL keeps it); media under --media-root
 (URIs file:<relative path>) is deleted by sweep, media first and metadata
-after, so a crash leaves nothing orphaned and the next sweep finishes the job.`,
+after, so a crash leaves nothing orphaned and the next sweep finishes the job.
+
+register creates the store in --data when there is none; show, hold, release
+and sweep need one (without --config, a --data holding no store exits 2).`,
 	}
 	profile := new(string)
 	cmd.PersistentFlags().StringVar(profile, "profile", "cn", "profile whose retention applies")
