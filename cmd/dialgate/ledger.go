@@ -253,6 +253,9 @@ malformed file is rejected with the line and field at fault, and nothing is stor
 				return usageErr("FILE: %v", err)
 			}
 			defer f.Close()
+			if st, err := f.Stat(); err == nil && st.IsDir() {
+				return usageErr("FILE: %s: is a directory (want a ledger file, CSV or JSON lines)", args[0])
+			}
 			entries, err := callerid.ParseLedger(f, tenant)
 			if err != nil {
 				return usageErr("%s: %v", args[0], err)

@@ -556,3 +556,14 @@ func TestDNCImportCountsDistinctNumbers(t *testing.T) {
 		t.Errorf("exit %d, imported %d (want 2)\nstdout:\n%s\nstderr:\n%s", code, res.Imported, out, errs)
 	}
 }
+
+// TestLedgerImportDirectory: a directory given as the ledger file was
+// reported as "line 1: read DIR: is a directory: callerid: invalid ledger
+// entry", as if the file had a bad first line.
+func TestLedgerImportDirectory(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runCLI(t, "", "ledger", "import", dir, "--tenant", "acme")
+	if code != 2 || out != "" || !strings.Contains(errs, "FILE: "+dir+": is a directory") || strings.Contains(errs, "line 1") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}
