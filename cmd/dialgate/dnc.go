@@ -20,6 +20,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -797,7 +798,8 @@ func (a *app) dncLookupCmd() *cobra.Command {
 		Short: "Show every do-not-call entry of a number, in the store and in snapshots",
 		Long: `Show every store-backed do-not-call entry of a number, in every scope (list,
 scope, source, added_at, hold_until), from the store at --data, and whether
-each snapshot given with --snapshot lists it.
+each snapshot given with --snapshot lists it. A French overseas line is looked
+up under both its spellings (+33 596 … and +596 596 …), as the gate does.
 
 Exit codes (grep's convention): 0 the number is listed somewhere, 1 it is
 listed nowhere, 2 bad input or trouble: a store or snapshot that could not be
@@ -812,6 +814,24 @@ listed is not known.`,
 				return usageErr("NUMBER: %v", err)
 			}
 			res := lookupResult{Number: n.String(), Entries: []dnc.Entry{}}
+			// A French overseas line is listed under either of its
+			// spellings (+33 596 … or +596 596 …), as the gate's
+			// do-not-call check and screen --dnc look it up.
+			spellings := []dialgate.Number{n}
+			if alt, ok := numbering.OverseasAlias(n); ok {
+				spellings = append(spellings, alt)
+			}
+			entriesOf := func(ctx context.Context, s dnc.Store) ([]dnc.Entry, error) {
+				var all []dnc.Entry
+				for _, m := range spellings {
+					es, err := s.DNCEntries(ctx, m)
+					if err != nil {
+						return nil, err
+					}
+					all = append(all, es...)
+				}
+				return all, nil
+			}
 			var loaded []*dnc.Snapshot
 			for _, p := range snaps {
 				s, err := openSnapshot("--snapshot", p)
@@ -826,7 +846,7 @@ listed is not known.`,
 				return lookupFailed(err)
 			}
 			if fleet != nil {
-				es, err := fleet.DNCEntries(cmd.Context(), n)
+				es, err := entriesOf(cmd.Context(), fleet)
 				done()
 				if err != nil {
 					return lookupFailed(err)
@@ -840,7 +860,7 @@ listed is not known.`,
 				if err != nil {
 					return lookupFailed(dataErr(err))
 				}
-				es, err := s.DNCEntries(cmd.Context(), n)
+				es, err := entriesOf(cmd.Context(), s)
 				s.Close()
 				if err != nil {
 					return lookupFailed(fmt.Errorf("--data: %w", err))
@@ -855,9 +875,13 @@ listed is not known.`,
 				if sc == "" {
 					sc = "global"
 				}
-				in, err := s.Lookup(n)
-				if err != nil {
-					return lookupFailed(fmt.Errorf("--snapshot %s: %w", snaps[i], err))
+				in := false
+				for _, m := range spellings {
+					on, err := s.Lookup(m)
+					if err != nil {
+						return lookupFailed(fmt.Errorf("--snapshot %s: %w", snaps[i], err))
+					}
+					in = in || on
 				}
 				res.Listed = res.Listed || in
 				res.Snapshots = append(res.Snapshots, snapshotSeen{File: snaps[i], Name: h.Name, Scope: sc, Version: h.Version(), AsOf: h.Effective(), Listed: in})
@@ -906,6 +930,9 @@ func (a *app) writeLookup(res lookupResult) {
 		}
 		for _, e := range res.Entries {
 			fmt.Fprintf(&b, "store: list %s, scope %s, source %s, added %s", e.List, e.Scope, e.Source, e.AddedAt.Format(time.RFC3339))
+			if e.Number.String() != res.Number {
+				fmt.Fprintf(&b, ", as %s", e.Number)
+			}
 			if !e.HoldUntil.IsZero() {
 				fmt.Fprintf(&b, ", held until %s", e.HoldUntil.Format(time.RFC3339))
 			}

@@ -567,3 +567,30 @@ func TestLedgerImportDirectory(t *testing.T) {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// TestDNCLookupOverseasAlias: a French overseas line has two spellings
+// (+33 596 … and +596 596 …), and the gate's do-not-call check and screen
+// --dnc find an entry under either. dnc lookup asked for the spelling given
+// only: "not listed", exit 1, for a number every dial to which is denied.
+func TestDNCLookupOverseasAlias(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	list := writeFile(t, dir, "optouts.txt", "+596596123456\n")
+	if code, out, errs := runCLI(t, "", "--data", data, "dnc", "import", list, "--scope", "global", "--list", "opt_out"); code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
+	}
+	snap := filepath.Join(dir, "bloctel.dnc")
+	reg := writeFile(t, dir, "bloctel.txt", "+33596654321\n")
+	if code, out, errs := runCLI(t, "", "dnc", "build", "--out", snap, "--name", "fr-bloctel", "--as-of", "2026-12-01T00:00:00Z", reg); code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", code, out, errs)
+	}
+	for _, tc := range []struct{ number, want string }{
+		{"+33596123456", "store: list opt_out, scope global"},
+		{"+596596654321", "as of 2026-12-01T00:00:00Z): listed"},
+	} {
+		code, out, errs := runCLI(t, "", "--data", data, "dnc", "lookup", tc.number, "--snapshot", snap)
+		if code != 0 || !strings.Contains(out, "LISTED") || !strings.Contains(out, tc.want) {
+			t.Errorf("dnc lookup %s: exit %d\nstdout:\n%s\nstderr:\n%s", tc.number, code, out, errs)
+		}
+	}
+}
