@@ -154,9 +154,9 @@ store failed): do not dial; 2 bad input.`,
 }
 
 func decodeDial(r io.Reader, in *dialInput) error {
-	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	data, err := readLimited(r, "stdin")
 	if err != nil {
-		return usageErr("stdin: %v", err)
+		return usageErr("%v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -230,6 +230,11 @@ func (in *dialInput) toDial(name func(string) string) (dialgate.Dial, time.Time,
 // sidecar would: its registries too, the fleet's HMAC key, and the fleet's
 // shared stores (Redis, PostgreSQL) in place of the local store's.
 func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.Deps, close func() error, ephemeral bool, err error) {
+	for _, r := range registries {
+		if err := notDir("--registry", r); err != nil {
+			return deps, nil, false, err
+		}
+	}
 	fleet := a.fleet()
 	var keyFile string
 	if fleet != nil {
@@ -266,7 +271,7 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 		if err != nil {
 			// The store exists but cannot be used (locked by a running
 			// sidecar, damaged, too new): no decision possible, exit 1.
-			return deps, nil, false, failErr(fmt.Errorf("--data: %w", err))
+			return deps, nil, false, failErr(dataErr(err))
 		}
 		keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 		if err != nil {

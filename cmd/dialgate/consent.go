@@ -34,8 +34,9 @@ number, scope (industry:, business:, campaign: or tenant:), the seller it was
 given to (tenant; optional), capture method, the SHA-256 of the disclosure
 text, a pointer to the evidence, and when it was granted, lapses and was
 revoked. Records are never edited: consent given again
-is a new record with a new id. They are kept in the store in --data; a
-revocation is fsynced before the command returns.`,
+is a new record with a new id. They are kept in the store in --data, or
+with --config in the fleet's shared store (the one the sidecars read); a
+revocation is durable before the command returns.`,
 	}
 	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.consentAddCmd(), a.consentRevokeCmd(), a.consentShowCmd(), a.consentExportCmd())
@@ -59,8 +60,9 @@ type consentRevoked struct {
 	ID        string    `json:"id"`
 	RevokedAt time.Time `json:"revoked_at"` // of the first revocation, when it was already revoked
 	Channel   string    `json:"channel,omitempty"`
-	// RequestedAt is --at when it was before the consent's granted_at: the
-	// consent is then revoked as of its grant (RevokedAt = granted_at).
+	// RequestedAt is --at when it was before the consent's granted_at (the
+	// consent is then revoked as of its grant: RevokedAt = granted_at) or
+	// after the current time (revoked as of now).
 	RequestedAt time.Time `json:"requested_at,omitzero"`
 }
 
@@ -131,9 +133,11 @@ its tenant.`,
 					return usageErr("%v", err)
 				}
 			}
-			if now := time.Now(); r.GrantedAt.After(now) {
+			if now := time.Now(); r.GrantedAt.After(now.Add(maxClockSkew)) {
 				// Dated in the future it is a wrong clock or zone offset: it
 				// would start allowing dials at an instant nobody agreed to.
+				// Up to maxClockSkew ahead is the capturing host's clock (the
+				// record allows no dial before its granted_at either way).
 				return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset)",
 					r.GrantedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 			}
@@ -182,11 +186,39 @@ func countSet(cmd *cobra.Command, names ...string) int {
 	return n
 }
 
+// readInput reads a JSON input of at most maxJSONInput bytes: stdin for
+// "-", else the file name (not a directory).
 func (a *app) readInput(name string) ([]byte, error) {
 	if name == "-" {
-		return io.ReadAll(io.LimitReader(a.stdin, 1<<20))
+		return readLimited(a.stdin, "stdin")
 	}
-	return os.ReadFile(name)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", name)
+	}
+	return readLimited(f, name)
+}
+
+// maxJSONInput is the most a command reads of a JSON input (a dial, a
+// consent record).
+const maxJSONInput = 1 << 20
+
+// readLimited reads r to its end, or fails when it holds more than
+// maxJSONInput bytes: cut there, the input would be misreported (or, read
+// whole, exhaust memory).
+func readLimited(r io.Reader, name string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxJSONInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, unwrapPathErr(err))
+	}
+	if len(b) > maxJSONInput {
+		return nil, fmt.Errorf("%s: larger than 1 MiB (a JSON object is expected)", name)
+	}
+	return b, nil
 }
 
 func (a *app) consentRevokeCmd() *cobra.Command {
@@ -197,23 +229,38 @@ func (a *app) consentRevokeCmd() *cobra.Command {
 		Short: "Withdraw a consent; effective (and fsynced) before the command returns",
 		Long: `Withdraws the consent record ID at --at (default: now), noting how the
 withdrawal arrived (--channel: call, sms, web, complaint…). Revoking an already
-revoked record changes nothing. An unknown id exits 1 and writes nothing.
+revoked record changes nothing. An unknown id exits 1 and writes nothing; a
+--data holding no store (a mistyped path) exits 2.
 A withdrawal is never refused for its instant: --at before the record's
 granted_at (clock skew, a wrong zone offset) revokes it as of its grant, and
-the command says so.`,
+--at after the current time revokes it as of now (a withdrawal is not dated
+in the future); the command says so.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t := time.Now()
+			now := time.Now()
+			t := now
+			var future time.Time // --at when it was after now: revoked as of now
 			if at != "" {
 				var err error
 				if t, err = time.Parse(time.RFC3339, at); err != nil {
-					return usageErr("--at: %q is not an RFC 3339 time", at)
+					return usageErr("--at: %q is not an RFC 3339 time (want e.g. 2026-12-05T09:05:00+08:00)", at)
+				}
+				if t.After(now.Add(maxClockSkew)) {
+					// A wrong year or zone offset: the withdrawal has been
+					// made, so it is recorded as of now, not refused, and
+					// not dated when nobody withdrew.
+					future, t = t, now.Truncate(time.Second)
 				}
 			}
 			if err := consent.ValidateID(args[0]); err != nil {
 				return usageErr("ID: %s", strings.TrimPrefix(err.Error(), "consent: id: "))
 			}
-			s, done, err := a.openConsents(cmd.Context(), true)
+			if err := checkText("--channel", channel); err != nil {
+				return err
+			}
+			// The store must exist: a revocation needs the record, and at a
+			// mistyped --data a new store would only answer "not found".
+			s, done, err := a.openConsents(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
@@ -241,11 +288,18 @@ the command says so.`,
 				if early {
 					out.RequestedAt = t
 				}
+				if !future.IsZero() {
+					out.RequestedAt = future
+				}
 				return a.printJSON(out)
 			}
 			if early {
 				fmt.Fprintf(a.stdout, "revoked consent %s as of its grant %s (--at %s is before granted_at)\n",
 					r.ID, r.RevokedAt.Format(time.RFC3339), t.Format(time.RFC3339))
+				return nil
+			}
+			if !future.IsZero() && r.RevokedAt.Equal(t) {
+				fmt.Fprintf(a.stdout, "revoked consent %s at %s, now (--at %s is in the future)\n", r.ID, r.RevokedAt.Format(time.RFC3339), future.Format(time.RFC3339))
 				return nil
 			}
 			fmt.Fprintf(a.stdout, "revoked consent %s at %s\n", r.ID, r.RevokedAt.Format(time.RFC3339))
@@ -269,7 +323,7 @@ func (a *app) openReadStore() (*boltstore.Store, error) {
 	}
 	s, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
-		return nil, failErr(fmt.Errorf("--data: %w", err))
+		return nil, failErr(dataErr(err))
 	}
 	return s, nil
 }
@@ -427,6 +481,18 @@ every command.`,
 			ids := make([]string, len(b.Records))
 			for i, r := range b.Records {
 				ids[i] = r.ID
+			}
+			// A directory named on the command line must be one: a mistyped
+			// path would export no decisions, as if none had relied on the
+			// consent. Only the default may be missing (no decision yet).
+			for _, dir := range auditDirs {
+				st, err := os.Stat(dir)
+				if err != nil {
+					return usageErr("--audit: %s: %v", dir, unwrapPathErr(err))
+				}
+				if !st.IsDir() {
+					return usageErr("--audit: %s: not a directory (want an audit log directory, such as DATA/audit)", dir)
+				}
 			}
 			dirs := auditDirs
 			if len(dirs) == 0 {

@@ -29,7 +29,7 @@ func TestNewDataDirDurable(t *testing.T) {
 		args []string
 	}{
 		{"dnc import", []string{"dnc", "import", "--scope", "global", "--list", "opt_out", list}},
-		{"consent revoke", []string{"consent", "revoke", "c-1"}}, // exits 1 (unknown id) after opening the store
+		{"ledger add", []string{"ledger", "add", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"}},
 	} {
 		synced = nil
 		parent := filepath.Join(root, c.name)

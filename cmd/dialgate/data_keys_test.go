@@ -27,7 +27,9 @@ func TestServeAfterWriteCommandsOnNewData(t *testing.T) {
 		args []string
 	}{
 		{"dnc import", []string{"dnc", "import", "--scope", "global", "--list", "opt_out", list}},
-		{"consent revoke", []string{"consent", "revoke", "c-1"}}, // exits 1 (unknown id) after creating the store
+		{"consent add", []string{"consent", "add", "--id", "c-1", "--number", "+8613900139000", "--scope", "industry:finance",
+			"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00"}},
+		{"ledger add", []string{"ledger", "add", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"}},
 	} {
 		data := filepath.Join(root, c.name)
 		runCLI(t, "", append([]string{"--data", data}, c.args...)...)

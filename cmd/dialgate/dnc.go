@@ -20,6 +20,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -76,8 +77,10 @@ func (l *listFlags) register(cmd *cobra.Command) {
 }
 
 func (l *listFlags) options() (dnc.ParseOptions, error) {
-	if l.countryCode < 0 || l.countryCode > 999 {
-		return dnc.ParseOptions{}, usageErr("--country-code: %d is not a country calling code (1 to 999)", l.countryCode)
+	if err := checkCountryCode("--country-code", l.countryCode); err != nil {
+		// Range-checked only, --country-code 4 (for 44) read a UK list's
+		// numbers as another country's: opt-outs that list no UK callee.
+		return dnc.ParseOptions{}, err
 	}
 	if l.column < 0 || l.column > 1000 {
 		return dnc.ParseOptions{}, usageErr("--column: %d out of range 0..1000", l.column)
@@ -176,7 +179,13 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-// parseAt parses an RFC 3339 flag value, or returns now when it is empty.
+// minTime is the earliest instant a time flag may give: before it a clock
+// was reset or a year mistyped (the gate denies decisions dated before it,
+// audit.unavailable), and nothing dialgate records happened then.
+var minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// parseAt parses an RFC 3339 flag value, or returns now when it is empty. An
+// instant before 2000 is bad input.
 func parseAt(flag, s string) (time.Time, error) {
 	if s == "" {
 		return time.Now().Truncate(time.Second), nil
@@ -184,6 +193,25 @@ func parseAt(flag, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return t, usageErr("--%s: %q is not an RFC 3339 time (want e.g. 2026-12-04T22:30:00+08:00)", flag, s)
+	}
+	if t.Before(minTime) {
+		return t, usageErr("--%s: %s is before 2000 (a mistyped year, or a clock reset)", flag, s)
+	}
+	return t, nil
+}
+
+// parsePast is parseAt for the instant something happened that a command
+// records (a refusal, a registration, a hold): it may not be after now (give
+// or take maxClockSkew); a wrong year or zone offset would date the record
+// when nothing happened.
+func parsePast(flag, s string) (time.Time, error) {
+	t, err := parseAt(flag, s)
+	if err != nil {
+		return t, err
+	}
+	if now := time.Now(); t.After(now.Add(maxClockSkew)) {
+		return t, usageErr("--%s: %s is in the future (now %s): it says when this happened (check the year and the zone offset)",
+			flag, s, now.UTC().Format(time.RFC3339))
 	}
 	return t, nil
 }
@@ -234,6 +262,9 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 			if scope == "" {
 				return usageErr("--scope: missing (want global, industry:<x>, business:<x>, tenant:<x> or campaign:<x>)")
 			}
+			if err := checkText("--scope", scope, "--list", list, "--source", source); err != nil {
+				return err
+			}
 			sc, err := dnc.ParseScope(scope)
 			if err != nil {
 				return usageErr("--scope: %v", err)
@@ -245,7 +276,7 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 			if err != nil {
 				return err
 			}
-			added, err := parseAt("at", at)
+			added, err := parsePast("at", at)
 			if err != nil {
 				return err
 			}
@@ -271,7 +302,7 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 	f.StringVar(&scope, "scope", "", "scope the entries apply in (required)")
 	f.StringVar(&list, "list", "", "name of the list the entries go on, e.g. opt_out (required)")
 	f.StringVar(&source, "source", "", `where the entries come from (default "import:<file name>")`)
-	f.StringVar(&at, "at", "", "RFC 3339 time the refusals were made (default now)")
+	f.StringVar(&at, "at", "", "RFC 3339 time the refusals were made (default now; not in the future)")
 	f.StringVar(&pr, "profile", "cn", "profile whose minimum hold applies (built-in name or file)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
@@ -290,6 +321,7 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 	res := importResult{List: tmpl.List, Scope: tmpl.Scope.String(), AddedAt: tmpl.AddedAt, HoldUntil: tmpl.HoldUntil}
 	bar := a.progress(total, "reading")
 	var entries []dnc.Entry
+	seen := make(map[uint64]bool) // numbers of earlier files: each is imported once
 	for i, f := range files {
 		name := paths[i]
 		var r io.Reader = f
@@ -324,6 +356,10 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		}
 		slices.Sort(nums)
 		for _, v := range slices.Compact(nums) {
+			if seen[v] {
+				continue
+			}
+			seen[v] = true
 			n, err := dialgate.NumberFromUint64(v)
 			if err != nil {
 				return failErr(fmt.Errorf("%s: %w", name, err))
@@ -353,10 +389,7 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		defer done()
 		s = shared
 	} else {
-		if err := mkdirData(a.data); err != nil {
-			return failErr(fmt.Errorf("--data: %w", err))
-		}
-		b, err := a.openDataStore()
+		b, err := a.openWriteStore()
 		if err != nil {
 			return err
 		}
@@ -465,7 +498,9 @@ merged, so a list of 10^8 lines is never held in memory as text. The file is
 written beside --out and renamed into place when complete.
 
 --as-of is the instant the registry data is current as of; profiles measure a
-registry copy's age from it (us: 31 days); it may not be in the future. A
+registry copy's age from it (us: 31 days); it may not be in the future. Lists
+holding no number at all (empty, only comments, or every line malformed) fail
+the build: a registry copy of no numbers would list no one. A
 malformed line fails the build (every bad line is reported as FILE:LINE)
 unless --skip-bad. A number written
 without "+" needs --country-code (a national registry's numbers, as the US
@@ -485,6 +520,19 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 			}
 			if asOf == "" {
 				return usageErr("--as-of: missing (the RFC 3339 instant the registry data is current as of)")
+			}
+			if err := checkText("--name", name, "--scope", scope, "--source", source); err != nil {
+				return err
+			}
+			if err := checkOut(out); err != nil {
+				return err
+			}
+			if tmpDir != "" {
+				if st, err := os.Stat(tmpDir); err != nil {
+					return usageErr("--temp-dir: %v", unwrapPathErr(err))
+				} else if !st.IsDir() {
+					return usageErr("--temp-dir: %s is not a directory", tmpDir)
+				}
 			}
 			t, err := parseAt("as-of", asOf)
 			if err != nil {
@@ -588,6 +636,13 @@ func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.He
 		}
 		return usageErr("%d malformed %s; no snapshot written (use --skip-bad to build from the rest)", len(res.BadLines), plural(len(res.BadLines), "line", "lines"))
 	}
+	if st.Numbers == 0 {
+		// An empty or truncated download, or every line malformed under
+		// --skip-bad: a copy of no numbers, loaded as the registry's current
+		// one, would list no one and let every dial through.
+		return usageErr("no numbers in %s (%d lines read, %d malformed, %d skipped); no snapshot written: a registry copy of no numbers would list no one",
+			strings.Join(paths, ", "), st.Lines, st.Bad, st.Skipped)
+	}
 	hh, err := writeSnapshotFile(out, h, set)
 	if err != nil {
 		return failErr(err)
@@ -599,6 +654,25 @@ func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.He
 	res.Snapshot.write(a.stdout)
 	fmt.Fprintf(a.stdout, "read %d lines: %d numbers, %d distinct, %d malformed, %d skipped\n",
 		st.Lines, st.Numbers, st.Distinct, st.Bad, st.Skipped)
+	return nil
+}
+
+// checkOut refuses an --out that cannot be written as a snapshot file: a
+// directory (the file would be renamed over it, after its temporary file was
+// written into the directory's parent), or a path whose directory is missing
+// or is not one.
+func checkOut(out string) error {
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return usageErr("--out: %s is a directory (want the snapshot file to write, e.g. %s)", out, filepath.Join(out, "registry.dnc"))
+	}
+	dir := filepath.Dir(out)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return usageErr("--out: directory %s: %v", dir, unwrapPathErr(err))
+	}
+	if !st.IsDir() {
+		return usageErr("--out: %s is not a directory", dir)
+	}
 	return nil
 }
 
@@ -658,7 +732,7 @@ Exit codes: 0 the file is a valid snapshot, 2 it is missing, damaged or
 truncated (the message says what is wrong).`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := openSnapshot(args[0])
+			s, err := openSnapshot("FILE", args[0])
 			if err != nil {
 				return err
 			}
@@ -674,13 +748,26 @@ truncated (the message says what is wrong).`,
 	return cmd
 }
 
-// openSnapshot opens and verifies a snapshot file; any problem is bad input.
-func openSnapshot(path string) (*dnc.Snapshot, error) {
+// openSnapshot opens and verifies the snapshot file that flag names (FILE for
+// an argument); any problem is bad input.
+func openSnapshot(flag, path string) (*dnc.Snapshot, error) {
+	if err := notDir(flag, path); err != nil {
+		return nil, err
+	}
 	s, err := dnc.OpenSnapshot(path)
 	if err != nil {
-		return nil, usageErr("%s", strings.TrimPrefix(err.Error(), "dnc: "))
+		return nil, usageErr("%s: %s", flag, strings.TrimPrefix(err.Error(), "dnc: "))
 	}
 	return s, nil
+}
+
+// notDir refuses a snapshot path that is a directory, naming flag: opening
+// one fails with the unhelpful "mmap DIR: no such device".
+func notDir(flag, path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usageErr("%s: %s: is a directory (want a snapshot file written by dnc build)", flag, path)
+	}
+	return nil
 }
 
 // lookupResult is `dnc lookup --json`.
@@ -711,10 +798,13 @@ func (a *app) dncLookupCmd() *cobra.Command {
 		Short: "Show every do-not-call entry of a number, in the store and in snapshots",
 		Long: `Show every store-backed do-not-call entry of a number, in every scope (list,
 scope, source, added_at, hold_until), from the store at --data, and whether
-each snapshot given with --snapshot lists it.
+each snapshot given with --snapshot lists it. A French overseas line is looked
+up under both its spellings (+33 596 … and +596 596 …), as the gate does.
 
 Exit codes (grep's convention): 0 the number is listed somewhere, 1 it is
-listed nowhere, 2 bad input.`,
+listed nowhere, 2 bad input or trouble: a store or snapshot that could not be
+read (locked by a running dialgate serve, damaged), so whether the number is
+listed is not known.`,
 		Example: `  dialgate dnc lookup +8613800138000
   dialgate dnc lookup --snapshot us-national.dnc +12125550123`,
 		Args: argsUsage(cobra.ExactArgs(1)),
@@ -724,9 +814,27 @@ listed nowhere, 2 bad input.`,
 				return usageErr("NUMBER: %v", err)
 			}
 			res := lookupResult{Number: n.String(), Entries: []dnc.Entry{}}
+			// A French overseas line is listed under either of its
+			// spellings (+33 596 … or +596 596 …), as the gate's
+			// do-not-call check and screen --dnc look it up.
+			spellings := []dialgate.Number{n}
+			if alt, ok := numbering.OverseasAlias(n); ok {
+				spellings = append(spellings, alt)
+			}
+			entriesOf := func(ctx context.Context, s dnc.Store) ([]dnc.Entry, error) {
+				var all []dnc.Entry
+				for _, m := range spellings {
+					es, err := s.DNCEntries(ctx, m)
+					if err != nil {
+						return nil, err
+					}
+					all = append(all, es...)
+				}
+				return all, nil
+			}
 			var loaded []*dnc.Snapshot
 			for _, p := range snaps {
-				s, err := openSnapshot(p)
+				s, err := openSnapshot("--snapshot", p)
 				if err != nil {
 					return err
 				}
@@ -735,13 +843,13 @@ listed nowhere, 2 bad input.`,
 			path := filepath.Join(a.data, boltstore.DefaultFileName)
 			fleet, done, err := a.fleetDNC(cmd.Context())
 			if err != nil {
-				return err
+				return lookupFailed(err)
 			}
 			if fleet != nil {
-				es, err := fleet.DNCEntries(cmd.Context(), n)
+				es, err := entriesOf(cmd.Context(), fleet)
 				done()
 				if err != nil {
-					return failErr(err)
+					return lookupFailed(err)
 				}
 				res.Store = "the fleet's (--config " + a.fleetConfig + ")"
 				res.Entries = append(res.Entries, es...)
@@ -750,12 +858,12 @@ listed nowhere, 2 bad input.`,
 			} else {
 				s, err := boltstore.Open(path, boltstore.Options{})
 				if err != nil {
-					return failErr(fmt.Errorf("--data: %w", err))
+					return lookupFailed(dataErr(err))
 				}
-				es, err := s.DNCEntries(cmd.Context(), n)
+				es, err := entriesOf(cmd.Context(), s)
 				s.Close()
 				if err != nil {
-					return failErr(err)
+					return lookupFailed(fmt.Errorf("--data: %w", err))
 				}
 				res.Store = path
 				res.Entries = append(res.Entries, es...)
@@ -767,7 +875,14 @@ listed nowhere, 2 bad input.`,
 				if sc == "" {
 					sc = "global"
 				}
-				in := s.Contains(n)
+				in := false
+				for _, m := range spellings {
+					on, err := s.Lookup(m)
+					if err != nil {
+						return lookupFailed(fmt.Errorf("--snapshot %s: %w", snaps[i], err))
+					}
+					in = in || on
+				}
 				res.Listed = res.Listed || in
 				res.Snapshots = append(res.Snapshots, snapshotSeen{File: snaps[i], Name: h.Name, Scope: sc, Version: h.Version(), AsOf: h.Effective(), Listed: in})
 			}
@@ -789,6 +904,19 @@ listed nowhere, 2 bad input.`,
 	return cmd
 }
 
+// lookupFailed is a lookup that could not look: exit 2 as grep's trouble,
+// never 1, which says "listed nowhere" (a script would dial the number).
+func lookupFailed(err error) error {
+	var e *exitError
+	if errors.As(err, &e) {
+		if e.code == exitBadArgs {
+			return e
+		}
+		err = e.err
+	}
+	return &exitError{code: exitBadArgs, err: fmt.Errorf("%w; whether the number is listed is not known (exit 2: do not take it for not listed)", err)}
+}
+
 func (a *app) writeLookup(res lookupResult) {
 	var b strings.Builder
 	if res.Listed {
@@ -802,6 +930,9 @@ func (a *app) writeLookup(res lookupResult) {
 		}
 		for _, e := range res.Entries {
 			fmt.Fprintf(&b, "store: list %s, scope %s, source %s, added %s", e.List, e.Scope, e.Source, e.AddedAt.Format(time.RFC3339))
+			if e.Number.String() != res.Number {
+				fmt.Fprintf(&b, ", as %s", e.Number)
+			}
 			if !e.HoldUntil.IsZero() {
 				fmt.Fprintf(&b, ", held until %s", e.HoldUntil.Format(time.RFC3339))
 			}

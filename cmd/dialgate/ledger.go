@@ -27,7 +27,8 @@ func (a *app) ledgerCmd() *cobra.Command {
 		Long: `The caller-ID ledger records, per tenant, every number the tenant may present
 as caller ID: resource type (95, 96, 400, 800, fixed, mobile_business), holder,
 access, qualification, purposes, validity and office-use-only flag (CN-S7).
-It is kept in the store in --data.`,
+It is kept in the store in --data, or with --config in the fleet's PostgreSQL
+(the one the sidecars read).`,
 	}
 	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.ledgerAddCmd(), a.ledgerShowCmd(), a.ledgerImportCmd())
@@ -64,7 +65,7 @@ func (a *app) openDataStore() (*boltstore.Store, error) {
 	}
 	s, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
-		return nil, failErr(fmt.Errorf("--data: %w", err))
+		return nil, failErr(dataErr(err))
 	}
 	return s, nil
 }
@@ -252,6 +253,9 @@ malformed file is rejected with the line and field at fault, and nothing is stor
 				return usageErr("FILE: %v", err)
 			}
 			defer f.Close()
+			if st, err := f.Stat(); err == nil && st.IsDir() {
+				return usageErr("FILE: %s: is a directory (want a ledger file, CSV or JSON lines)", args[0])
+			}
 			entries, err := callerid.ParseLedger(f, tenant)
 			if err != nil {
 				return usageErr("%s: %v", args[0], err)

@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
 func (a *app) recordingsCmd() *cobra.Command {
@@ -24,7 +28,10 @@ retention ends or while it is under a legal hold.
 The metadata is kept in the store at --data (in a fleet, give dialgate serve's
 --config: the fleet's PostgreSQL keeps it); media under --media-root
 (URIs file:<relative path>) is deleted by sweep, media first and metadata
-after, so a crash leaves nothing orphaned and the next sweep finishes the job.`,
+after, so a crash leaves nothing orphaned and the next sweep finishes the job.
+
+register creates the store in --data when there is none; show, hold, release
+and sweep need one (without --config, a --data holding no store exits 2).`,
 	}
 	profile := new(string)
 	cmd.PersistentFlags().StringVar(profile, "profile", "cn", "profile whose retention applies")
@@ -71,6 +78,9 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 			if id == "" {
 				return usageErr("--id: missing")
 			}
+			if err := checkText("--id", id, "--tenant", tenant, "--decision-id", decision, "--media-uri", media); err != nil {
+				return err
+			}
 			n, err := dialgate.ParseNumber(number)
 			if err != nil {
 				return usageErr("--number: %v", err)
@@ -82,7 +92,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			now, err := parseAt("at", at)
+			now, err := parsePast("at", at)
 			if err != nil {
 				return err
 			}
@@ -97,7 +107,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 				}
 				reg.Retention = d
 			}
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, true, func(m *recording.Manager) error {
 				r, err := m.Register(cmd.Context(), now, reg)
 				if err != nil {
 					return recordingErr(err)
@@ -118,7 +128,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 	f.StringVar(&media, "media-uri", "", "media location, file:<path below --media-root>")
 	f.StringVar(&decision, "decision-id", "", "the decision that allowed the call")
 	f.StringVar(&tenant, "tenant", "", "tenant")
-	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now)")
+	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now; not in the future)")
 	f.BoolVar(&asJSON, "json", false, `print what was registered as JSON: {"id", "started_at", "retain_until"}`)
 	return cmd
 }
@@ -139,11 +149,14 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 			if hold == "" {
 				return usageErr("--hold: missing (name the hold, e.g. litigation-2026-04)")
 			}
-			now, err := parseAt("at", at)
+			if err := checkText("--hold", hold, "--reason", reason); err != nil {
+				return err
+			}
+			now, err := parsePast("at", at)
 			if err != nil {
 				return err
 			}
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
 				if err := m.Hold(cmd.Context(), args[0], recording.Hold{ID: hold, Reason: reason, PlacedAt: now}); err != nil {
 					return recordingErr(err)
 				}
@@ -157,7 +170,7 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&hold, "hold", "", "name of the hold (required)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, in plain words")
-	cmd.Flags().StringVar(&at, "at", "", "time of the hold, RFC 3339 (default now)")
+	cmd.Flags().StringVar(&at, "at", "", "time of the hold, RFC 3339 (default now; not in the future)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print the hold placed as JSON: {"id", "hold", "placed_at"}`)
 	return cmd
 }
@@ -173,7 +186,7 @@ func (a *app) recReleaseCmd(profile *string) *cobra.Command {
 			if hold == "" {
 				return usageErr("--hold: missing")
 			}
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
 				if err := m.ReleaseHold(cmd.Context(), args[0], hold); err != nil {
 					return recordingErr(err)
 				}
@@ -197,7 +210,7 @@ func (a *app) recShowCmd(profile *string) *cobra.Command {
 		Short: "Show a recording's metadata (the callee only as its keyed hash)",
 		Args:  argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
 				r, err := m.Get(cmd.Context(), args[0])
 				if err != nil {
 					return recordingErr(err)
@@ -244,7 +257,7 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 			if limit := time.Now().Add(maxClockSkew); now.After(limit) {
 				return usageErr("--at: %s is after the current time; a sweep deletes for real, so it cannot run as of the future", at)
 			}
-			return a.withRecordings(cmd, *profile, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
 				rep, err := m.Sweep(cmd.Context(), now)
 				if asJSON {
 					// Empty lists print as [], never null.
@@ -283,8 +296,17 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 }
 
 // withRecordings opens --data with the profile and runs fn with its recording
-// Manager.
-func (a *app) withRecordings(cmd *cobra.Command, profile string, fn func(*recording.Manager) error) error {
+// Manager. Only register (create) makes a store where there is none: the
+// other commands act on recordings already registered, so without --config a
+// --data holding no store is bad input (a mistyped path), not a new store
+// and keys made there.
+func (a *app) withRecordings(cmd *cobra.Command, profile string, create bool, fn func(*recording.Manager) error) error {
+	if !create && a.fleet() == nil {
+		path := filepath.Join(a.data, boltstore.DefaultFileName)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return usageErr("--data: no store at %s (no recording was registered there)", path)
+		}
+	}
 	st, err := a.openState(cmd, profile)
 	if err != nil {
 		return err

@@ -48,6 +48,11 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	// is given (as dialgate serve does).
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		a.dataSet = cmd.Flags().Changed("data")
+		if a.dataSet && a.data == "" {
+			// An unset shell variable: the store would be made, or looked
+			// for, in whatever directory the command runs in.
+			return usageErr("--data: empty (the store's directory; leave --data out for ./dialgate-data)")
+		}
 		return a.loadFleet()
 	}
 
@@ -64,7 +69,23 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.reportCmd())
 	root.AddCommand(a.auditCmd())
 	root.AddCommand(a.consentCmd())
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes every command group that does nothing
+// itself refuse arguments: cobra prints such a group's help and exits 0 for
+// "dialgate consent revok c-1", so a script took a revocation that never
+// ran for done. Unknown subcommands are then bad input (exit 2); the group
+// alone prints its help.
+func refuseUnknownSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		refuseUnknownSubcommands(c)
+	}
+	if cmd.HasParent() && cmd.HasSubCommands() && !cmd.Runnable() {
+		cmd.Args = argsUsage(cobra.NoArgs)
+		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
 }
 
 // run executes the command line and writes the message of an error to stderr.

@@ -36,7 +36,9 @@ list.invalid (the line is not a number; reported with its line number, the
 rest is screened), list.duplicate, dnc.listed (with --dnc snapshots),
 sweep.sequential (part of a run of consecutive numbers of one segment) and
 sweep.segment_coverage (the list holds too many numbers of one segment) — and
-a summary by segment. The rules come from the profile's sweep section.
+a summary by segment. The rules come from the profile's sweep section; under
+a profile without one (us, uk, ca, au, fr) screen needs --dnc and washes the
+list against the snapshots only.
 
 Output: text (findings only, --all for every number), --csv or --json (every
 number). Exit 0 when every number is allowed, 1 when any has a finding, 2 on
@@ -46,7 +48,7 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 			if asJSON && asCSV {
 				return usageErr("--json and --csv: choose one")
 			}
-			if err := checkCountryCode(country); err != nil {
+			if err := checkCountryCode("--country", country); err != nil {
 				return err
 			}
 			p, err := policy.Load(profile)
@@ -62,12 +64,23 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 				// saying to give --country.
 				country, requirePlus = 0, true
 			}
+			var cfg sweep.Config
 			if p.Sweep == nil || (p.Sweep.Sequential == nil && p.Sweep.Coverage == nil) {
-				return usageErr("--profile: %s has no sweep.sequential or sweep.coverage rule to screen with", p.Name)
+				if len(dncFiles) == 0 {
+					return usageErr("--profile: %s has no sweep.sequential or sweep.coverage rule to screen with (give --dnc to wash the list against do-not-call snapshots)", p.Name)
+				}
+				// The do-not-call wash does not need sweep rules: the
+				// profiles with national registries (us, uk, ca, au, fr)
+				// have none.
+				fmt.Fprintf(a.stderr, "dialgate: note: profile %s has no sweep rule: screening for do-not-call, duplicate and invalid lines only\n", p.Name)
+			} else {
+				cfg = *p.Sweep
 			}
-			cfg := *p.Sweep
 			var snaps []*dnc.Snapshot
 			for _, path := range dncFiles {
+				if err := notDir("--dnc", path); err != nil {
+					return err
+				}
 				s, err := dnc.OpenSnapshot(path)
 				if err != nil {
 					return usageErr("--dnc: %v", err)
@@ -101,6 +114,9 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 				return usageErr("FILE: %v", err)
 			}
 			defer f.Close()
+			if st, err := f.Stat(); err == nil && st.IsDir() {
+				return usageErr("FILE: %s: is a directory (want a dial list file)", args[0])
+			}
 			var r io.Reader = f
 			if fd, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(fd.Fd())) {
 				if st, err := f.Stat(); err == nil {
@@ -159,10 +175,11 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 	return cmd
 }
 
-// checkCountryCode refuses a --country that is not 0 or an assigned country
-// calling code: "--country 4" (for 44) would read "020 7946 0000" as the
-// Czech +420 7946 0000.
-func checkCountryCode(cc int) error {
+// checkCountryCode refuses a country code flag (screen --country, dnc
+// --country-code) that is not 0 or an assigned country calling code:
+// "--country 4" (for 44) would read "020 7946 0000" as the Czech
+// +420 7946 0000.
+func checkCountryCode(flag string, cc int) error {
 	if cc == 0 {
 		return nil
 	}
@@ -171,7 +188,7 @@ func checkCountryCode(cc int) error {
 			return nil
 		}
 	}
-	return usageErr("--country: %d is not an assigned country calling code (e.g. 86, 44, 1; 0: every number in international form)", cc)
+	return usageErr("%s: %d is not an assigned country calling code (e.g. 86, 44, 1; 0: every number in international form)", flag, cc)
 }
 
 // countNoPlus counts the items refused for a number written without "+"

@@ -13,6 +13,7 @@ import (
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/spf13/cobra"
 )
@@ -278,6 +279,16 @@ func (a *app) openLedger(ctx context.Context, write bool) (callerid.Store, func(
 		return nil, nil, err
 	}
 	return s, func() { s.Close() }, nil
+}
+
+// dataErr is the error of a store in --data that could not be opened. A
+// store locked by another process is, almost always, held by a dialgate
+// serve on the same --data: say so, and what to do instead.
+func dataErr(err error) error {
+	if errors.Is(err, storage.ErrLocked) {
+		return fmt.Errorf("--data: %w; a dialgate serve running on this --data holds the store: stop it first, or make the change through its AdminService (or, in a fleet, with --config)", err)
+	}
+	return fmt.Errorf("--data: %w", err)
 }
 
 // keysFlag names the flag whose keys failed to load: --config when the key
