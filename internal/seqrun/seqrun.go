@@ -198,7 +198,10 @@ func (r *Set[K]) maybePruneAll(t int64) {
 	}
 	for k, st := range r.keys {
 		st.prune(cutoff)
-		if len(st.vals) == 0 && st.flagged(t) == 0 {
+		// A closing that ended less than a window before t is kept: a
+		// caller whose clock runs behind t must still find the key closed
+		// (flagged answers for its instant, not for t).
+		if len(st.vals) == 0 && (st.flagRun == 0 || st.flagUntil <= cutoff) {
 			delete(r.keys, k)
 		}
 	}

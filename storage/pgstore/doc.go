@@ -96,9 +96,10 @@
 //
 // # Durability and failure
 //
-// A write returns after its transaction committed; with PostgreSQL's default
-// synchronous_commit = on the commit is in the fsynced WAL (set
-// synchronous_standby_names for a commit that also waits for a standby).
+// A write returns after its transaction committed, and the commit is in the
+// fsynced WAL: the store's sessions run with synchronous_commit on when the
+// server, database, role or URL default is off (a stronger setting is kept;
+// set synchronous_standby_names for a commit that also waits for a standby).
 // Every call is bounded by its context. A connection failure or timeout
 // returns an error wrapping storage.ErrUnavailable, which the checks turn into
 // "<check>.unavailable" — a deny.

@@ -193,6 +193,21 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 		return nil, fmt.Errorf("pgstore: open: url: %w: %w", err, storage.ErrInvalid)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+	// A commit must be in the flushed WAL before a write returns: with
+	// synchronous_commit = off (a database, role or URL default chosen for
+	// throughput) PostgreSQL acknowledges it before, and a crash loses
+	// opt-outs, revocations and reservations the store reported written.
+	// Stronger settings (local, remote_write, on, remote_apply) are kept.
+	afterConnect := cfg.AfterConnect
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if afterConnect != nil {
+			if err := afterConnect(ctx, c); err != nil {
+				return err
+			}
+		}
+		_, err := c.Exec(ctx, `SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'`)
+		return err
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w: %w", storage.ErrUnavailable, err)

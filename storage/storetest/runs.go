@@ -46,6 +46,7 @@ func runCases() []testCase[storage.Runs] {
 		{"ReleaseKeepsClosed", runReleaseKeepsClosed},
 		{"WindowExpiry", runWindow},
 		{"ClosedForTheWindow", runClosedWindow},
+		{"ClosedForACallerBehind", runClosedBehind},
 		{"FutureValuesCount", runFuture},
 		{"KeysIndependent", runKeys},
 		{"Race64", runRace},
@@ -460,6 +461,39 @@ func runClosedWindow(ctx context.Context, h harness[storage.Runs]) error {
 		return err
 	}
 	return wantLength(ctx, s, "closed", 1, tc.Add(rp.Window+time.Second), rp, 5)
+}
+
+// runClosedBehind: a key stays closed for a caller whose clock runs behind
+// after a caller at a later instant found the closing ended and every value
+// of its run gone (and a store may have dropped the key's state).
+func runClosedBehind(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	tc := t0.Add(10 * time.Minute)
+	if err := recordAll(ctx, s, "b", "behind", t0, rp, 1, 2, 3, 4); err != nil {
+		return err
+	}
+	if err := record(ctx, s, "b-5", "behind", 5, tc, rp, 5, false); err != nil {
+		return err
+	}
+	// At tc+Window the closing has ended and the run's values left the
+	// window: a record there (under another key, and under this one) sees
+	// nothing of them.
+	end := tc.Add(rp.Window)
+	if err := record(ctx, s, "o-1", "behind/other", 1, end, rp, 0, true); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "behind", 3, end, rp, 1); err != nil {
+		return fmt.Errorf("when the closing ends: %w", err)
+	}
+	// A caller whose clock is a second behind still finds it closed.
+	behind := end.Add(-time.Second)
+	if err := wantLength(ctx, s, "behind", 9000, behind, rp, 5); err != nil {
+		return fmt.Errorf("a second before the closing ends, asked after a later caller: %w", err)
+	}
+	return record(ctx, s, "b-9000", "behind", 9000, behind, rp, 5, false)
 }
 
 // runFuture: values recorded after t (a caller whose clock runs ahead) count.
