@@ -132,8 +132,9 @@ func (r *fileReloader[T]) paths() []string {
 // while being written in place must not be put in force); one still
 // changing after reloadSettleTries reads is refused until the next look. A
 // copy that fails to parse is read once more before it is refused, in case
-// it was caught in the middle of a swap of several files. The error names
-// the files and the problem; the value in force then stays.
+// it was caught in the middle of a swap of several files; a changed copy
+// read then must settle too. The error names the files and the problem; the
+// value in force then stays.
 func (r *fileReloader[T]) Reload(force bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -144,35 +145,32 @@ func (r *fileReloader[T]) Reload(force bool) error {
 		}
 		return nil
 	}
-	for i := 0; err == nil; i++ {
-		if i == reloadSettleTries {
-			err = fmt.Errorf("still being written: the content changed at each of %d reads %v apart", reloadSettleTries+1, r.settle)
-			break
-		}
-		r.sleep(r.settle)
-		b2, sum2, err2 := r.read()
-		if err2 != nil {
-			err = err2
-			break
-		}
-		if sum2 == sum {
-			break // settled
-		}
-		if sum2 == r.sum {
+	if err == nil {
+		var back bool
+		if b, sum, back, err = r.settleFrom(b, sum); back {
 			return nil // back to the copy in force
 		}
-		b, sum = b2, sum2
 	}
 	var v *T
 	if err == nil {
 		if v, err = r.parse(b, true); err != nil {
-			// Caught in the middle of a swap of several files? Read once more.
+			// Caught in the middle of a swap of several files? Read once
+			// more — and let that copy settle as well: it may be a file
+			// being written in place, cut where it still parses.
 			if b2, sum2, err2 := r.read(); err2 == nil && sum2 != sum {
 				if sum2 == r.sum {
 					return nil // back to the copy in force
 				}
-				sum = sum2
-				v, err = r.parse(b2, true)
+				b2, sum2, back, err2 := r.settleFrom(b2, sum2)
+				switch {
+				case back:
+					return nil
+				case err2 != nil:
+					err = err2
+				default:
+					sum = sum2
+					v, err = r.parse(b2, true)
+				}
 			}
 		}
 	}
@@ -187,6 +185,30 @@ func (r *fileReloader[T]) Reload(force bool) error {
 	r.m.loaded(r.kind, time.Now())
 	r.log.Info("sidecar: "+r.kind+" reloaded", append([]any{"kind", r.kind, "files", r.paths()}, r.describe(old, v)...)...)
 	return nil
+}
+
+// settleFrom waits for the changed copy b (whose hash is sum) to settle:
+// it reads the files again every r.settle until two reads agree and returns
+// that content. back is true when the files went back to the copy in force
+// meanwhile; a copy still changing after reloadSettleTries reads, or a read
+// error, is an error.
+func (r *fileReloader[T]) settleFrom(b [][]byte, sum [sha256.Size]byte) (_ [][]byte, _ [sha256.Size]byte, back bool, _ error) {
+	for i := 0; ; i++ {
+		if i == reloadSettleTries {
+			return nil, sum, false, fmt.Errorf("still being written: the content changed at each of %d reads %v apart", reloadSettleTries+1, r.settle)
+		}
+		r.sleep(r.settle)
+		b2, sum2, err := r.read()
+		switch {
+		case err != nil:
+			return nil, sum, false, err
+		case sum2 == sum:
+			return b, sum, false, nil // settled
+		case sum2 == r.sum:
+			return nil, sum2, true, nil
+		}
+		b, sum = b2, sum2
+	}
 }
 
 // watchReload calls reload(false) every interval and reload(true) on
