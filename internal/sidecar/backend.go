@@ -79,6 +79,10 @@ type Backend struct {
 	// dialgate_counter_journal_bytes and
 	// dialgate_counter_journal_compaction_failing gauges. Optional.
 	CounterJournal func() boltstore.JournalStats
+
+	// blackouts is the blackouts file's reloader (Open), counted in the
+	// server's metrics once NewServer made them; nil without one.
+	blackouts *declaredBlackouts
 	// Close flushes the audit log and closes the stores; the Server calls it
 	// once, after the gRPC server stopped. Optional.
 	Close func(ctx context.Context) error

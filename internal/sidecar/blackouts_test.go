@@ -213,3 +213,36 @@ func TestBlackoutsEvidence(t *testing.T) {
 		t.Fatalf("evidence %+v lacks %s=%s", dec.Evidence, schedule.EvidenceDeclarations, d.Version())
 	}
 }
+
+// TestBlackoutsReloadMetrics: the blackouts file's reloads are counted in
+// dialgate_reloads_total like the tokens and TLS files', so an alert on
+// result="error" fires for a bad copy.
+func TestBlackoutsReloadMetrics(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "blackouts.yaml")
+	writeFileAtomic(t, path, blackoutsYAML(false))
+	be, err := Open(context.Background(), Config{Data: t.TempDir(), BlackoutsFile: path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(Config{MetricsListen: "off"}.WithDefaults(), be, nil)
+	if err != nil {
+		be.Close(context.Background())
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	wantMetric(t, srv, `dialgate_reloads_total{kind="blackouts",result="error"} 0`)
+	writeFileAtomic(t, path, "schema: dialgate.blackouts.v1\n")
+	if err := be.ReloadBlackouts(false); err == nil {
+		t.Fatal("a copy without blackouts: was accepted")
+	}
+	wantMetric(t, srv, `dialgate_reloads_total{kind="blackouts",result="error"} 1`)
+	writeFileAtomic(t, path, blackoutsYAML(true))
+	if err := be.ReloadBlackouts(false); err != nil {
+		t.Fatal(err)
+	}
+	wantMetric(t, srv, `dialgate_reloads_total{kind="blackouts",result="ok"} 1`)
+}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/schedule"
@@ -21,9 +22,10 @@ const reloadBlackouts = "blackouts"
 // back — unlike the tokens and TLS files, whose copy in force stays, since
 // keeping the old declarations could miss an emergency being declared.
 type declaredBlackouts struct {
-	r      *fileReloader[schedule.Declarations]
-	checks []*schedule.WindowCheck
-	log    *slog.Logger
+	r        *fileReloader[schedule.Declarations]
+	checks   []*schedule.WindowCheck
+	log      *slog.Logger
+	loadedAt time.Time // when the copy read at start was put in force
 
 	mu      sync.Mutex
 	inForce *schedule.Declarations // declared on checks
@@ -74,6 +76,7 @@ func newDeclaredBlackouts(path, profile string, checks []dialgate.Checker, log *
 	if err := d.declare(r.Load()); err != nil {
 		return nil, fmt.Errorf("%w: blackouts_file: %w", ErrConfig, err)
 	}
+	d.loadedAt = time.Now()
 	log.Info("sidecar: blackouts declared", "file", path, "version", r.Load().Version(), "blackouts", len(r.Load().Blackouts))
 	return d, nil
 }

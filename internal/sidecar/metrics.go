@@ -46,11 +46,11 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 		}, []string{"method"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dialgate_reloads_total",
-			Help: "Reloads of changed files, by kind (tokens, tls) and result (ok: the new copy is in force; error: refused, the loaded copy stays).",
+			Help: "Reloads of changed files, by kind (tokens, tls, blackouts) and result (ok: the new copy is in force; error: refused — the loaded copy stays, except a blackouts file, whose failure denies the dials the schedule judges).",
 		}, []string{"kind", "result"}),
 		loadedAt: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "dialgate_reload_last_success_timestamp_seconds",
-			Help: "Unix time at which the copy in force of each kind of file (tokens, tls) was loaded: at start or by the last successful reload.",
+			Help: "Unix time at which the copy in force of each kind of file (tokens, tls, blackouts) was loaded: at start or by the last successful reload.",
 		}, []string{"kind"}),
 	}
 	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt,

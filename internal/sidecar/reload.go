@@ -89,6 +89,16 @@ func newFileReloader[T any](kind string, files []reloadFile, parse func([][]byte
 	return r, nil
 }
 
+// useMetrics makes r count its reloads in m from now on, and records the
+// copy in force as loaded at loadedAt: for a reloader made before the
+// server's metrics (the back end's blackouts file).
+func (r *fileReloader[T]) useMetrics(m *metrics, loadedAt time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.m = m
+	m.loaded(r.kind, loadedAt)
+}
+
 // Load returns the value in force.
 func (r *fileReloader[T]) Load() *T { return r.cur.Load() }
 

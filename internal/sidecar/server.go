@@ -82,6 +82,9 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
 		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopWatches: make(chan struct{}),
 		stopped: make(chan struct{}), listenTCP: net.Listen}
+	if be.blackouts != nil {
+		be.blackouts.r.useMetrics(s.m, be.blackouts.loadedAt)
+	}
 	auth := tokenAuth{current: func() *Tokens { return nil }}
 	if cfg.TokensFile != "" {
 		r, err := newTokenReloader(cfg.TokensFile, log, s.m)

@@ -194,7 +194,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		if err != nil {
 			return fail(err)
 		}
-		be.ReloadBlackouts = db.Reload
+		be.ReloadBlackouts, be.blackouts = db.Reload, db
 		be.Probes = append(be.Probes, Probe{Name: reloadBlackouts, Check: db.check})
 	}
 	wireDNC(be, prof.Name, checks)
