@@ -496,12 +496,14 @@ func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule, []int) 
 // fitOtherSpelling lowers the Max of each cap's limit by the calls counted
 // under the line's other spelling (the check-only limits beside names, see
 // limits), read first, so that the reservation takes a slot only when the
-// calls under both spellings leave one. Nothing is recorded under the other
-// spelling any more, so its count can only fall between the read and the
-// reservation (its calls leave the window, a release): a Max computed from
-// it is never too high, and the reservation, atomic on the line's one
-// counting key, never lets two dials under the two spellings both take the
-// last slot. When the other spelling alone fills a cap, its check-only limit
+// calls under both spellings leave one. This build records nothing under
+// the other spelling, so, once every host of a fleet runs it, that count can
+// only fall between the read and the reservation (its calls leave the
+// window, a release): a Max computed from it is never too high, and the
+// reservation, atomic on the line's one counting key, never lets two dials
+// under the two spellings both take the last slot. While hosts of an older
+// build still record under the spelling they are given, a dial there and
+// one here can both take a last slot (docs/deploy.md: upgrade every host). When the other spelling alone fills a cap, its check-only limit
 // refuses the dial. A line without an other spelling, or rules without
 // caps, read nothing.
 func (c *CapCheck) fitOtherSpelling(ctx context.Context, t time.Time, limits []storage.Limit, rules []*capRule, beside []int) error {
