@@ -49,7 +49,7 @@ func reachableByOthers(t *testing.T, p string) bool {
 func TestUnixSocketModeUnderUmask000(t *testing.T) {
 	const child = "DIALGATE_TEST_UMASK000_CHILD"
 	if os.Getenv(child) == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestUnixSocketModeUnderUmask000$", "-test.count=1", "-test.v")
+		cmd := exec.Command(os.Args[0], "-test.run=^TestUnixSocketModeUnderUmask000$", "-test.count=1", "-test.v", "-test.short") // short: TestMain skips building the CLI
 		cmd.Env = append(os.Environ(), child+"=1")
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "--- PASS: TestUnixSocketModeUnderUmask000") {
