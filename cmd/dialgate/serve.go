@@ -28,6 +28,11 @@ It serves GateService and AdminService (proto/dialgate/v1) on 127.0.0.1:7443
 standard gRPC health service, and Prometheus metrics on 127.0.0.1:9464.
 Any RPC error means the client must not dial.
 
+The --unix socket is mode 0660 (its owner and group may connect) from its
+first moment, whatever the umask. A stale socket at PATH is replaced; a
+socket another server answers on, or anything at PATH that is not a socket
+(a file, a directory, a symlink), is refused and left as it is.
+
 A non-loopback --listen is refused unless TLS (--tls-cert/--tls-key) and a
 tokens file (--tokens) are given, or --insecure. Flags override the YAML
 --config file. SIGTERM or Ctrl-C: health goes NOT_SERVING, calls in flight
@@ -47,10 +52,11 @@ cannot be read or parsed, every dial the profile's schedule judges is
 denied (schedule.unavailable): write "blackouts: []" to lift them all.
 
 Exit codes: 0 stopped by SIGTERM or Ctrl-C, 1 the server failed (a store or
-a fleet back-end it cannot open, a port in use), 2 bad input: a flag, the
-config file, or a file they name that is missing or does not load (profile,
-registry snapshots, tokens, TLS files, HMAC key file, blackouts file),
-refused before the data directory or its keys are made.
+a fleet back-end it cannot open, a port in use, a --unix socket another
+server answers on), 2 bad input: a flag, the config file, or a file they
+name that is missing or does not load (profile, registry snapshots, tokens,
+TLS files, HMAC key file, blackouts file), or a --unix path that is not a
+socket, refused before the data directory or its keys are made.
 
 Limits (config file): max_message_bytes (default 64 KiB) per message,
 max_streams (default 1024) calls open at once on one connection (a client

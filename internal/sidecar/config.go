@@ -78,7 +78,9 @@ type Config struct {
 	// Listen is the TCP host:port (default DefaultListen). A non-loopback
 	// address needs TLS and a tokens file, or Insecure.
 	Listen string `json:"listen,omitempty"`
-	// Unix, when set, is a Unix socket path to listen on instead of Listen.
+	// Unix, when set, is a Unix socket path to listen on instead of Listen
+	// (mode 0660: its owner and group may connect; see Server.Listen). An
+	// abstract socket ("@name") is refused.
 	Unix string `json:"unix,omitempty"`
 	// Data is the embedded store's directory (default DefaultData).
 	Data string `json:"data,omitempty"`
@@ -284,6 +286,11 @@ func (c Config) Validate() error {
 	}
 	if (c.Redis != "" || c.Postgres != "") && c.HMACKeyFile == "" {
 		return bad("hmac_key_file", "required with redis or postgres: every sidecar of a fleet must hash callees with the same key, or their shared caps and lists would not meet")
+	}
+	if strings.HasPrefix(c.Unix, "@") {
+		// Linux's abstract namespace: no file, so no mode, and any local
+		// user could connect to a server that answers without tokens.
+		return bad("unix", "%q is an abstract socket, which has no permissions to restrict who connects: give a file path", c.Unix)
 	}
 	if c.Unix == "" {
 		host, port, err := net.SplitHostPort(c.Listen)

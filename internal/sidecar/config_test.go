@@ -54,6 +54,7 @@ func TestConfig(t *testing.T) {
 		{"public metrics", "metrics_listen: 0.0.0.0:9464\n", "metrics_listen"},
 		{"bad level", "log_level: loud\n", "log_level"},
 		{"unix ok", "unix: /tmp/x.sock\n", ""},
+		{"unix abstract", "unix: \"@dialgate\"\n", "unix: \"@dialgate\" is an abstract socket"},
 		{"registry reload", "registry_reload: 10m\n", ""},
 		{"registry reload too often", "registry_reload: 10ms\n", "registry_reload"},
 		{"aof without redis", "redis_require_aof: false\n", "redis_require_aof: set without redis"},

@@ -34,6 +34,12 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 	if err := CheckFiles(cfg); err != nil {
 		return err
 	}
+	if cfg.Unix != "" {
+		// Refused before the data directory is made; Listen checks again.
+		if err := checkUnixPath(cfg.Unix); err != nil {
+			return err
+		}
+	}
 	// From here on a SIGHUP waits for the watcher instead of ending the
 	// process with its default action.
 	hup, stopHUP := catchHUP()

@@ -5,11 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -176,25 +174,20 @@ func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{})
 }
 
-// Listen opens the listener the configuration names: the Unix socket (an old
-// socket file at the path is replaced, the new one is mode 0660) or the TCP
-// address. A TCP listener whose address is not loopback (a host name such as
-// localhost that resolved elsewhere) is closed and refused, wrapping
-// ErrConfig, unless TLS and a tokens file are configured or Insecure.
+// Listen opens the listener the configuration names: the Unix socket or the
+// TCP address. The Unix socket is mode 0660 from the moment its path names it,
+// whatever the umask (bound and chmod'ed in a private directory beside it,
+// then linked or renamed into place); a stale socket at the path (nobody
+// listening) is replaced, while a live server's socket is refused, and so is
+// a path that is not a socket (wrapping ErrConfig: a file, a directory or a
+// symlink there is never replaced or followed). Closing the listener removes
+// the socket only while the path still names it. A TCP listener whose
+// address is not loopback (a host name such as localhost that resolved
+// elsewhere) is closed and refused, wrapping ErrConfig, unless TLS and a
+// tokens file are configured or Insecure.
 func (s *Server) Listen() (net.Listener, error) {
 	if s.cfg.Unix != "" {
-		if fi, err := os.Lstat(s.cfg.Unix); err == nil && fi.Mode().Type() == fs.ModeSocket {
-			_ = os.Remove(s.cfg.Unix)
-		}
-		lis, err := net.Listen("unix", s.cfg.Unix)
-		if err != nil {
-			return nil, fmt.Errorf("unix: %w", err)
-		}
-		if err := os.Chmod(s.cfg.Unix, 0o660); err != nil {
-			lis.Close()
-			return nil, fmt.Errorf("unix: %w", err)
-		}
-		return lis, nil
+		return listenUnix(s.cfg.Unix, nil)
 	}
 	lis, err := s.listenTCP("tcp", s.cfg.Listen)
 	if err != nil {
