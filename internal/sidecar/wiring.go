@@ -411,9 +411,9 @@ func withSlack(delay func(time.Time) time.Duration, slack time.Duration) func(ti
 
 // expiryStats is what the periodic expiry did, for /metrics.
 type expiryStats struct {
-	removed   atomic.Int64
-	failing   atomic.Bool
-	lastOKNs  atomic.Int64
+	removed  atomic.Int64
+	failing  atomic.Bool
+	lastOKNs atomic.Int64
 }
 
 // ExpiryStats is a snapshot of the periodic counter expiry.
