@@ -152,8 +152,9 @@ func (s *Store) deleteEmptyKeys(ctx context.Context, op, table, del string, args
 // a frequency window was lengthened) would otherwise be deleted by
 // ExpireCounters — of any host sharing the database — while it still
 // counts. It walks the counter keys in batches of a thousand, each its own
-// transaction; an entry is never shortened, and entries without an expiry
-// (never expired) are left so.
+// transaction holding the batch's matching key rows (as a reservation
+// does); an entry is never shortened, and entries without an expiry (never
+// expired) are left so.
 func (s *Store) ExtendCounterExpiry(ctx context.Context, suffix string, until, now time.Time) (int, error) {
 	const op = "extend counter expiry"
 	if err := s.check(op); err != nil {
@@ -193,11 +194,23 @@ func (s *Store) ExtendCounterExpiry(ctx context.Context, suffix string, until, n
 			}
 		}
 		if len(match) > 0 {
-			tag, err := s.pool.Exec(ctx, `UPDATE counter_entries SET expires_ns = $2 WHERE key = ANY($1) AND expires_ns < $2`, match, un)
+			// Under the keys' locks, taken in key order as reservations take
+			// them: a reservation pruning the same entries waits, or is
+			// waited for, and never deadlocks with this.
+			err := s.inTx(ctx, op, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, `SELECT key FROM counter_keys WHERE key = ANY($1) ORDER BY key FOR UPDATE`, match); err != nil {
+					return s.fail(op+": lock", err)
+				}
+				tag, err := tx.Exec(ctx, `UPDATE counter_entries SET expires_ns = $2 WHERE key = ANY($1) AND expires_ns < $2`, match, un)
+				if err != nil {
+					return s.fail(op, err)
+				}
+				extended += int(tag.RowsAffected())
+				return nil
+			})
 			if err != nil {
-				return extended, s.fail(op, err)
+				return extended, err
 			}
-			extended += int(tag.RowsAffected())
 		}
 		if len(keys) < s.expiryBatch {
 			return extended, nil
