@@ -351,3 +351,54 @@ func TestExpireRunsRacingRecord(t *testing.T) {
 		}
 	}
 }
+
+// ExtendCounterExpiry racing reservations that prune the same entries
+// (a sidecar starting while the fleet dials) fails neither: it takes the
+// keys' locks as reservations do, in key order, instead of locking entries
+// in whatever order its update meets them.
+func TestExtendCounterExpiryRacingReserve(t *testing.T) {
+	url := pgURL(t)
+	ctx := context.Background()
+	sc := newSchema(t, url)
+	s, ext := open(t, url, sc), open(t, url, sc)
+	pgstore.SetExpiryBatch(ext, 3)
+	const keys = 12
+	limit := func(k int) storage.Limit {
+		return storage.Limit{Key: fmt.Sprintf("acme|c%02d|cap||1h", k), Window: time.Hour, Max: 100}
+	}
+	for k := range keys {
+		for i := range 5 {
+			reserve(t, s, fmt.Sprintf("old-%d-%d", k, i), expT0.Add(time.Duration(i)*time.Minute), limit(k))
+		}
+	}
+	var (
+		wg   sync.WaitGroup
+		errs = make(chan error, keys*3+8)
+	)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := ext.ExtendCounterExpiry(ctx, "|cap||1h", expT0.Add(48*time.Hour), expT0); err != nil {
+				errs <- fmt.Errorf("ExtendCounterExpiry: %w", err)
+			}
+		}()
+	}
+	for k := range keys {
+		for i := range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				at := expT0.Add(2*time.Hour + time.Duration(i)*time.Minute)
+				if ok, _, err := s.Reserve(ctx, fmt.Sprintf("new-%d-%d", k, i), at, []storage.Limit{limit(k)}); err != nil || !ok {
+					errs <- fmt.Errorf("reserve: %v %w", ok, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
