@@ -180,7 +180,10 @@ type Outcome struct {
 	Dial Dial `json:"-"`
 	// At is when the outcome was reported; ReportOutcome sets it from the Clock.
 	At time.Time `json:"at"`
-	// Released reports that the dial was not placed and its capacity given back.
+	// Released reports that the dial was not placed and its capacity given
+	// back. Gate.Release sets it (and so does Check, for an allow it could not
+	// confirm in the audit log); given to ReportOutcome it gives the capacity
+	// back too, and may not be combined with anything of a placed call.
 	Released bool `json:"released,omitempty"`
 	// Answered reports that a person answered.
 	Answered bool `json:"answered,omitempty"`

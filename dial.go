@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Purpose is why a call is placed. Profiles decide which purposes need consent,
@@ -113,7 +114,9 @@ func (d Dial) HasProvenance() bool {
 // longer than the longest Chinese number of its leading digits (a mobile has
 // 11 digits, a number with a 2-digit area code at most 10, any other at most
 // 11), so digits written after a number (an extension) cannot make a second
-// Number for the same line.
+// Number for the same line. Its text fields (tenant, industry, business line,
+// campaign, subject, consent and lead ids) must be valid UTF-8 of at most 256
+// bytes without control characters.
 func (d Dial) Validate() error {
 	if !d.To.IsValid() {
 		return dialFieldErr("to", "missing callee number")
@@ -148,6 +151,11 @@ func (d Dial) Validate() error {
 	} {
 		if len(f.v) > maxFieldLen {
 			return dialFieldErr(f.name, fmt.Sprintf("longer than %d bytes", maxFieldLen))
+		}
+		if !utf8.ValidString(f.v) {
+			// The audit log would write each bad byte as U+FFFD: two
+			// tenants (or campaigns) to the checks, one in the record.
+			return dialFieldErr(f.name, "not valid UTF-8")
 		}
 		for i := 0; i < len(f.v); i++ {
 			if c := f.v[i]; c < 0x20 || c == 0x7f {

@@ -143,7 +143,10 @@ func (g *Gate) CheckNames() []string {
 // audit.unavailable, not recorded) or a Clock reading before 2000 (the same)
 // — and the Decision returned with it denies. A check that fails, times out
 // or panics denies with "<check>.unavailable" and does not make Check return
-// an error.
+// an error. When ctx ends while the audit log records what would have been
+// an allow (the log may write the record all the same), the reservations are
+// given back and a Released outcome of the decision is recorded, so the log
+// never shows an allow the dialer was not given as a placed call.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	t := g.clock.Now()
 	d.At = t
@@ -184,11 +187,41 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		committed = g.commit(cctx, d, &dec)
 	}
 	dec.Allowed = len(dec.Reasons) == 0 || g.shadow
+	allowed := dec.Allowed
 	if err := g.record(ctx, &dec); err != nil {
 		g.releaseAll(ctx, committed, dec.ID)
+		if allowed && unconfirmed(ctx, err) {
+			g.recordUnplaced(ctx, dec)
+		}
 		return dec, err
 	}
 	return dec, nil
+}
+
+// unconfirmed reports whether the audit log's error err may have left the
+// record written: the caller's context ended while the log was writing it
+// (auditlog.Log: "the record may still be written"). Any other failure (a
+// full disk, a closed or failed log) writes nothing.
+func unconfirmed(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// recordUnplaced records that the dial of decision dec, submitted to the
+// audit log as an allow whose record was not confirmed, was not placed. The
+// log may have written the record anyway (auditlog.Log when the caller's
+// context ends before the sync is confirmed): without this it would hold an
+// allow with nothing after it — a call placed, to the quarterly report and
+// an auditor — while the dialer was told not to dial and the reservations
+// were given back. It runs on a context that outlives the caller's
+// cancellation but not the Gate's timeout, and its At is the decision
+// instant (the Clock is read once per decision). A failure is logged.
+func (g *Gate) recordUnplaced(ctx context.Context, dec Decision) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
+	defer cancel()
+	o := Outcome{DecisionID: dec.ID, Dial: dec.Dial, At: dec.At, Released: true}
+	if err := g.recordOutcome(rctx, o); err != nil {
+		g.log.Error("dialgate: recording the release of a decision whose record failed", "decision", dec.ID, "err", err)
+	}
 }
 
 // record writes the decision to the audit log. On failure the decision is
@@ -197,7 +230,7 @@ func (g *Gate) record(ctx context.Context, dec *Decision) error {
 	if g.audit == nil {
 		return nil
 	}
-	err := g.audit.RecordDecision(ctx, *dec)
+	err := g.recordDecision(ctx, *dec)
 	if err == nil {
 		return nil
 	}
@@ -205,6 +238,27 @@ func (g *Gate) record(ctx context.Context, dec *Decision) error {
 	dec.Allowed = false
 	dec.Reasons = append(dec.Reasons, Reason{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision could not be recorded"})
 	return fmt.Errorf("decision %s: %w: %w", dec.ID, ErrAuditUnavailable, err)
+}
+
+// recordDecision calls the audit log, turning a panic into an error (an
+// audit failure: a deny, not a crash).
+func (g *Gate) recordDecision(ctx context.Context, dec Decision) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in audit log: %v", p)
+		}
+	}()
+	return g.audit.RecordDecision(ctx, dec)
+}
+
+// recordOutcome calls the audit log, turning a panic into an error.
+func (g *Gate) recordOutcome(ctx context.Context, o Outcome) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in audit log: %v", p)
+		}
+	}()
+	return g.audit.RecordOutcome(ctx, o)
 }
 
 func (g *Gate) runCheck(ctx *deadlineCtx, e *entry, d Dial, dec *Decision) {
@@ -393,7 +447,7 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 	}
 	if g.audit != nil {
 		o := Outcome{DecisionID: d.ID, Dial: d.Dial, At: g.clock.Now(), Released: true}
-		if err := g.audit.RecordOutcome(ctx, o); err != nil {
+		if err := g.recordOutcome(ctx, o); err != nil {
 			errs = append(errs, fmt.Errorf("%w: %w", ErrAuditUnavailable, err))
 		}
 	}
@@ -403,7 +457,10 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 // ReportOutcome records what happened to a placed call and passes it to the
 // checks that observe outcomes (a conversation, an abandoned call or a refusal that
 // starts a pause, a recording to link). It sets o.At from the Clock. A malformed
-// outcome returns an error wrapping ErrInvalidOutcome and is not recorded.
+// outcome (no DecisionID, a negative RingDuration, AbandonMessage without
+// Abandoned, Released with anything of a placed call) returns an error
+// wrapping ErrInvalidOutcome and is not recorded. An outcome with Released
+// gives the decision's capacity back, as Release does.
 func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.DecisionID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
@@ -414,18 +471,42 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.AbandonMessage && !o.Abandoned {
 		return &FieldError{Field: "abandon_message", Problem: "set on a call not reported abandoned (the recorded message is for an abandoned call)", Err: ErrInvalidOutcome}
 	}
+	if o.Released && (o.Answered || o.Conversation || o.Abandoned || o.Refused || o.RingDuration > 0) {
+		return &FieldError{Field: "released", Problem: "set on an outcome of a placed call (answered, conversation, abandoned, refused or a ring time): a released dial was not placed", Err: ErrInvalidOutcome}
+	}
 	o.At = g.clock.Now()
 	var errs []error
+	if o.Released {
+		// The record says the capacity was given back: give it back, as
+		// Release does, or every reservation of the decision stays held.
+		for _, i := range g.committers {
+			if err := g.releaseOne(ctx, i, o.DecisionID); err != nil {
+				errs = append(errs, fmt.Errorf("release %s: %w", g.checks[i].name, err))
+			}
+		}
+	}
 	for _, i := range g.observers {
 		e := &g.checks[i]
-		if err := e.obs.ObserveOutcome(ctx, o); err != nil {
+		if err := observeOne(ctx, e.obs, o); err != nil {
 			errs = append(errs, fmt.Errorf("outcome %s: %w", e.name, err))
 		}
 	}
 	if g.audit != nil {
-		if err := g.audit.RecordOutcome(ctx, o); err != nil {
+		if err := g.recordOutcome(ctx, o); err != nil {
 			errs = append(errs, fmt.Errorf("%w: %w", ErrAuditUnavailable, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// observeOne tells one observer of o, turning a panic into an error: one
+// observer's bug must not keep the outcome from the others (a conversation
+// that starts a no-call pause) or from the audit log.
+func observeOne(ctx context.Context, obs OutcomeObserver, o Outcome) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in outcome observer: %v", p)
+		}
+	}()
+	return obs.ObserveOutcome(ctx, o)
 }

@@ -58,7 +58,9 @@ func (Weekdays) IsWorkday(y int, m time.Month, d int) bool {
 // AddWorkdays returns the end of the n-th working day after t's date in loc
 // (that is, the start of the following day: midnight, or the first instant
 // after a clock change that skips midnight): the deadline "within n working
-// days" of an event at t. n = 0 gives the end of t's own day.
+// days" of an event at t. n = 0 gives the end of t's own day. A calendar with
+// no working day in a whole year is broken: from there on each day counts
+// (an earlier deadline, never a later one), so that AddWorkdays always ends.
 func AddWorkdays(t time.Time, n int, cal Calendar, loc *time.Location) time.Time {
 	if cal == nil {
 		cal = Weekdays{}
@@ -67,15 +69,29 @@ func AddWorkdays(t time.Time, n int, cal Calendar, loc *time.Location) time.Time
 	// only the final instant is placed in loc.
 	y, m, d := t.In(loc).Date()
 	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	idle := 0 // days in a row that were not working days
 	for n > 0 {
 		day = day.AddDate(0, 0, 1)
-		if cal.IsWorkday(day.Year(), day.Month(), day.Day()) {
+		// After a year without a working day the calendar is broken
+		// (no real one has such a gap): count calendar days, which gives
+		// earlier deadlines, never later ones, and always ends.
+		switch {
+		case idle >= maxIdleDays:
+			n-- // idle stays: every remaining day counts
+		case cal.IsWorkday(day.Year(), day.Month(), day.Day()):
 			n--
+			idle = 0
+		default:
+			idle++
 		}
 	}
 	next := day.AddDate(0, 0, 1)
 	return startOfDay(next.Year(), next.Month(), next.Day(), loc)
 }
+
+// maxIdleDays is how many days in a row without a working day AddWorkdays
+// accepts from a Calendar before it counts calendar days instead.
+const maxIdleDays = 366
 
 // startOfDay returns the first instant of the date in loc. Where the clocks
 // jump forward at midnight, time.Date may place 00:00 before the jump, on the
@@ -139,10 +155,14 @@ type Filing struct {
 // list first (effective for the next Check before File returns), then the
 // callee's recordings are held, then the complaint is stored with its
 // deadlines, then the callee's recordings are held once more (one registered
-// while the complaint was being filed). If a step fails, File returns the error; the steps already done
-// stay done (a listed number and a held recording are the safe side). An id
-// already used by a stored complaint is ErrExists, and the number is listed
-// all the same.
+// while the complaint was being filed). If a step fails, File returns the
+// error; the steps already done stay done (a listed number and a held
+// recording are the safe side), and a retry with the same Filing completes
+// them. An id already used by a stored complaint is ErrExists, and the number
+// is listed all the same; when the stored complaint is about the same number
+// and not yet answered (a retry), its recordings are held again first, and a
+// failure to hold them is returned instead of ErrExists, so that a caller
+// never takes a half-filed complaint for one on record.
 func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, error) {
 	if !f.Number.IsValid() {
 		return Complaint{}, fmt.Errorf("%w: number: missing or invalid", ErrInvalid)
@@ -177,39 +197,62 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 		return Complaint{}, fmt.Errorf("complaint %s: listing the number: %w", c.ID, err)
 	}
 	c.DNCListed = true
-	if _, err := d.store.GetComplaint(ctx, c.ID); err == nil {
+	if old, err := d.store.GetComplaint(ctx, c.ID); err == nil {
+		if old.Callee == c.Callee && old.Status != StatusAnswered && d.holds != nil {
+			// A retry of a filing whose last hold failed after the
+			// complaint was stored: ErrExists tells the client the
+			// complaint is on record (the sidecar acknowledges it), so
+			// the recordings are held first.
+			if _, err := d.holdStored(ctx, old, f.Number, t); err != nil {
+				return Complaint{}, fmt.Errorf("complaint %s: already filed, but holding the recordings: %w", c.ID, err)
+			}
+		}
 		return Complaint{}, fmt.Errorf("complaint %s: %w (the number is listed all the same)", c.ID, ErrExists)
 	}
 	if d.holds != nil {
 		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
 		if err != nil {
-			return Complaint{}, fmt.Errorf("complaint %s: holding recordings: %w", c.ID, err)
+			return Complaint{}, fmt.Errorf("complaint %s: not filed (the number is listed; retry with the same id): holding recordings: %w", c.ID, err)
 		}
 		c.HeldRecordings = held
 	}
 	if err := d.store.CreateComplaint(ctx, c); err != nil {
-		return Complaint{}, err
+		if errors.Is(err, ErrExists) || errors.Is(err, ErrInvalid) {
+			return Complaint{}, err
+		}
+		return Complaint{}, fmt.Errorf("complaint %s: not filed (the number is listed; retry with the same id): %w", c.ID, err)
 	}
 	if d.holds != nil {
 		// A recording registered while the complaint was being filed
 		// looked for the complaint before it was stored (RecordingHolds);
 		// hold the callee's recordings once more now that it is.
-		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
+		more, err := d.holdStored(ctx, c, f.Number, t)
 		if err != nil {
-			return c, fmt.Errorf("complaint %s: filed, but holding the recordings again: %w", c.ID, err)
+			return c, fmt.Errorf("complaint %s: filed, but holding the recordings again (retry the filing): %w", c.ID, err)
 		}
-		if more := newIDs(c.HeldRecordings, held); len(more) > 0 {
-			err := d.store.UpdateComplaint(ctx, c.ID, func(s *Complaint) error {
-				s.HeldRecordings = append(s.HeldRecordings, newIDs(s.HeldRecordings, more)...)
-				return nil
-			})
-			if err != nil {
-				return c, fmt.Errorf("complaint %s: filed and recordings held, but recording which: %w", c.ID, err)
-			}
-			c.HeldRecordings = append(c.HeldRecordings, more...)
-		}
+		c.HeldRecordings = append(c.HeldRecordings, more...)
 	}
 	return c, nil
+}
+
+// holdStored holds the callee n's recordings for the stored complaint c, adds
+// the ids c does not list yet to its stored HeldRecordings, and returns them.
+func (d *Desk) holdStored(ctx context.Context, c Complaint, n dialgate.Number, t time.Time) ([]string, error) {
+	held, err := d.holds.HoldCallee(ctx, n, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})
+	if err != nil {
+		return nil, err
+	}
+	more := newIDs(c.HeldRecordings, held)
+	if len(more) > 0 {
+		err := d.store.UpdateComplaint(ctx, c.ID, func(s *Complaint) error {
+			s.HeldRecordings = append(s.HeldRecordings, newIDs(s.HeldRecordings, more)...)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("recordings held, but recording which: %w", err)
+		}
+	}
+	return more, nil
 }
 
 // newIDs returns the ids of add that have is missing, in add's order.
@@ -242,7 +285,7 @@ func (d *Desk) Forward(ctx context.Context, id string, t time.Time) error {
 // resolution in plain words. An open complaint is forwarded at the same time.
 // t must not be before the complaint was received or forwarded (ErrInvalid).
 func (d *Desk) Resolve(ctx context.Context, id string, t time.Time, resolution string) error {
-	if resolution == "" {
+	if strings.TrimSpace(resolution) == "" {
 		return fmt.Errorf("%w: resolution: missing", ErrInvalid)
 	}
 	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {

@@ -64,8 +64,9 @@ func newCache(size int) (*cache, error) {
 	return &cache{lru: l}, nil
 }
 
-// records returns the records of n, current as of a revision at least the
-// store's revision when the call started.
+// records returns the records of the line n reaches (lineRecords), current
+// as of a revision at least the store's revision when the call started. They
+// are cached under the line's one key (lineKey).
 func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Record, error) {
 	r, err := s.ConsentRevision(ctx)
 	if err != nil {
@@ -80,10 +81,11 @@ func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Reco
 		c.reset(ctx, s, r)
 	}
 	tag := c.gen.Load()
-	if recs, ok := c.lru.Get(n); ok {
+	key := lineKey(n)
+	if recs, ok := c.lru.Get(key); ok {
 		return recs, nil
 	}
-	recs, err := storedRecords(ctx, s, n)
+	recs, err := lineRecords(ctx, s, n)
 	if err != nil {
 		return nil, err // not cached: a malformed record fails every dial of n until it is withdrawn
 	}
@@ -92,7 +94,7 @@ func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Reco
 	}
 	c.mu.Lock()
 	if c.gen.Load() == tag {
-		c.lru.Add(n, recs)
+		c.lru.Add(key, recs)
 	}
 	c.mu.Unlock()
 	return recs, nil
@@ -134,7 +136,9 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 	}
 	next := cur
 	for i := range evs {
-		c.lru.Remove(evs[i].Number)
+		// Entries are kept per line (lineKey): an event under either
+		// spelling of a French overseas line drops the line's entry.
+		c.lru.Remove(lineKey(evs[i].Number))
 		if evs[i].Seq > next {
 			next = evs[i].Seq
 			c.last = evs[i]

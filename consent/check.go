@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -185,11 +186,51 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	return c.search(&d, rules, recs)
 }
 
+// records returns the records of the line n reaches: those of n and, for a
+// French overseas line, those of its other spelling (see lineRecords).
 func (c *Check) records(ctx context.Context, n dialgate.Number) ([]Record, error) {
 	if c.cache != nil {
 		return c.cache.records(ctx, c.store, n)
 	}
-	return storedRecords(ctx, c.store, n)
+	return lineRecords(ctx, c.store, n)
+}
+
+// lineKey is the number a line's records are cached under: for a French
+// overseas line, the territory's spelling (+596 596 12 34 56 for
+// +33 596 12 34 56), so that both spellings share one entry; any other
+// number as it is.
+func lineKey(n dialgate.Number) dialgate.Number {
+	if n.CountryCode() == 33 {
+		if alt, ok := numbering.OverseasAlias(n); ok {
+			return alt
+		}
+	}
+	return n
+}
+
+// lineRecords reads the records of n and, when n is a French overseas line
+// (numbering.OverseasAlias), of its other spelling, checks them
+// (checkStored) and returns them together in ConsentsByNumber's order: the
+// two spellings reach one line, and one person consented or withdrew.
+func lineRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, error) {
+	recs, err := storedRecords(ctx, s, n)
+	if err != nil {
+		return nil, err
+	}
+	alt, ok := numbering.OverseasAlias(n)
+	if !ok {
+		return recs, nil
+	}
+	more, err := storedRecords(ctx, s, alt)
+	if err != nil {
+		return nil, err
+	}
+	if len(more) == 0 {
+		return recs, nil
+	}
+	recs = append(recs, more...)
+	SortRecords(recs)
+	return recs, nil
 }
 
 // storedRecords reads n's records from s and checks them (checkStored).
@@ -202,6 +243,33 @@ func storedRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, e
 		return nil, err
 	}
 	return recs, nil
+}
+
+// withdrawnUnderOtherSpelling returns the record of the line's other
+// spelling that withdraws r for d, or nil: a revoked record of d's tenant
+// (or of none) covering d, under the other spelling of r's number, revoked
+// at or after r was granted. The person withdrew their consent for the line
+// under one spelling; the operator could not see the records kept under the
+// other, so a consent granted there before the withdrawal no longer allows.
+// A consent given again after it does (as under one spelling). Under one
+// spelling each record stands on its own (Store.RevokeConsent withdraws the
+// record named).
+func withdrawnUnderOtherSpelling(d *dialgate.Dial, recs []Record, r *Record) *Record {
+	for i := range recs {
+		w := &recs[i]
+		if w.Number == r.Number || !w.Revoked() || w.RevokedAt.Before(r.GrantedAt) || w.foreign(d) || !w.Covers(d) {
+			continue
+		}
+		return w
+	}
+	return nil
+}
+
+// withdrawnReason is the consent.revoked reason of a record withdrawn under
+// the line's other spelling by w.
+func withdrawnReason(r, w *Record) dialgate.Reason {
+	return reason(dialgate.CodeConsentRevoked, fmt.Sprintf("consent %s was withdrawn under the line's other spelling: consent %s was revoked at %s",
+		r.ID, w.ID, w.RevokedAt.UTC().Format(time.RFC3339)), w)
 }
 
 // checkStored returns an error wrapping storage.ErrCorrupt when a record of
@@ -227,7 +295,7 @@ func checkStored(recs []Record) error {
 func (c *Check) named(ctx context.Context, d *dialgate.Dial, rules []Requirement, recs []Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	for i := range recs {
 		if recs[i].ID == d.ConsentID {
-			return c.judge(d, rules, &recs[i])
+			return c.judge(d, rules, recs, &recs[i])
 		}
 	}
 	// Not among the callee's records: unknown, or another person's consent.
@@ -250,8 +318,10 @@ func (c *Check) named(ctx context.Context, d *dialgate.Dial, rules []Requirement
 // gave: not the record's tenant, scope or state (revoked, expired, not yet
 // granted), which belong to the other seller and would go back to d's dialer.
 // It is checked before the record's state for that reason; every outcome of
-// such a record is a deny.
-func (c *Check) judge(d *dialgate.Dial, rules []Requirement, r *Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
+// such a record is a deny. A record otherwise valid that a revocation under
+// the line's other spelling withdraws (withdrawnUnderOtherSpelling) is
+// consent.revoked, naming the revoked record.
+func (c *Check) judge(d *dialgate.Dial, rules []Requirement, recs []Record, r *Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	if r.foreign(d) {
 		return []dialgate.Reason{{
 			Code:     dialgate.CodeConsentScopeMismatch,
@@ -261,6 +331,9 @@ func (c *Check) judge(d *dialgate.Dial, rules []Requirement, r *Record) ([]dialg
 	}
 	if code, msg := verdict(d, rules, r); code != "" {
 		return []dialgate.Reason{reason(code, msg, r)}, nil, nil
+	}
+	if w := withdrawnUnderOtherSpelling(d, recs, r); w != nil {
+		return []dialgate.Reason{withdrawnReason(r, w)}, nil, nil
 	}
 	return nil, evidence(r), nil
 }
@@ -363,7 +436,14 @@ func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]
 			code, msg = dialgate.CodeConsentScopeMismatch, m
 		} else if code, msg = inForce(d, r); code == "" {
 			if code, msg = qualifies(d, rules, r); code == "" {
-				return nil, evidence(r), nil
+				w := withdrawnUnderOtherSpelling(d, recs, r)
+				if w == nil {
+					return nil, evidence(r), nil
+				}
+				// Withdrawn under the other spelling: the revoked record
+				// is the one to name.
+				r, code = w, dialgate.CodeConsentRevoked
+				msg = withdrawnReason(&recs[i], w).Message
 			}
 		}
 		if rank(code) > rank(bestCode) {

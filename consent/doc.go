@@ -29,6 +29,19 @@
 // Decision.Evidence carries consent.id and consent.disclosure_sha256, and
 // consent.tenant when the record names one.
 //
+// # French overseas lines
+//
+// A French overseas line has two spellings (+596 596 12 34 56 and
+// +33 596 12 34 56, numbering.OverseasAlias). The check reads the records of
+// both as the line's records, and caches them as one entry: a consent
+// granted under one spelling allows dials under the other. A withdrawal
+// wins across spellings: a revoked record covering the dial denies a record
+// of the other spelling granted at or before the withdrawal
+// (consent.revoked, naming the revoked record), since whoever revoked it
+// may not have seen the records kept under the other spelling; a consent
+// given again after it allows. Under one spelling each record stands on its
+// own.
+//
 // # Revocation and the cache
 //
 // Revocation takes effect before RevokeConsent returns, in every process that

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
 )
 
 // Manager registers recordings, places and releases legal holds, and deletes
@@ -134,7 +135,7 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 	// between that look-up and the write is caught by the second look-up
 	// below (or, if it comes later still, by the complaint's own hold on
 	// the callee's recordings).
-	holds, err := m.holdNew(ctx, r.Callee, t)
+	holds, err := m.calleeHolds(ctx, reg.Callee, t)
 	if err != nil {
 		return Recording{}, fmt.Errorf("recording %s: looking up the callee's holds: %w", r.ID, err)
 	}
@@ -145,7 +146,7 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 	if err := m.store.CreateRecording(ctx, r); err != nil {
 		return Recording{}, err
 	}
-	later, err := m.holdNew(ctx, r.Callee, t)
+	later, err := m.calleeHolds(ctx, reg.Callee, t)
 	if err != nil {
 		return r, fmt.Errorf("recording %s: registered, but looking up the callee's holds again: %w", r.ID, err)
 	}
@@ -219,13 +220,44 @@ func (m *Manager) ReleaseHold(ctx context.Context, id, holdID string) error {
 	})
 }
 
+// calleeHashes returns the keyed hashes n's recordings are kept under: n's,
+// and for a French overseas line (+596 596 12 34 56, +33 596 12 34 56:
+// numbering.OverseasAlias) its other spelling's too, since the dialer may
+// have given either.
+func (m *Manager) calleeHashes(n dialgate.Number) []string {
+	hs := []string{m.hasher.HashCallee(n)}
+	if alt, ok := numbering.OverseasAlias(n); ok {
+		hs = append(hs, m.hasher.HashCallee(alt))
+	}
+	return hs
+}
+
+// calleeHolds returns the holds HoldNew's function gives a new recording of
+// n, under each of n's spellings (calleeHashes).
+func (m *Manager) calleeHolds(ctx context.Context, n dialgate.Number, t time.Time) ([]Hold, error) {
+	var holds []Hold
+	for _, callee := range m.calleeHashes(n) {
+		more, err := m.holdNew(ctx, callee, t)
+		if err != nil {
+			return nil, err
+		}
+		holds = append(holds, more...)
+	}
+	return holds, nil
+}
+
 // HoldCallee places hold h on every recording of callee n (a complaint holds
-// the callee's recordings). It returns the ids held; recordings already being
+// the callee's recordings), under both spellings of a French overseas line
+// (see calleeHashes). It returns the ids held; recordings already being
 // deleted are skipped.
 func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]string, error) {
-	recs, err := m.store.ListRecordings(ctx, Filter{Callee: m.hasher.HashCallee(n)})
-	if err != nil {
-		return nil, err
+	var recs []Recording
+	for _, callee := range m.calleeHashes(n) {
+		more, err := m.store.ListRecordings(ctx, Filter{Callee: callee})
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, more...)
 	}
 	var held []string
 	for _, r := range recs {

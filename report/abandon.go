@@ -24,8 +24,8 @@ const AbandonLimitPercent = 3.0
 
 // Abandonment is one campaign's abandoned calls in the quarter, from the
 // outcome records of its allowed decisions: Answered counts the calls a
-// person answered (Outcome.Answered, or Outcome.Abandoned, which implies
-// it), Abandoned those no agent took, AbandonedWithoutMessage the abandoned
+// person answered (Outcome.Answered, or Outcome.Abandoned, Conversation or
+// Refused, which imply it), Abandoned those no agent took, AbandonedWithoutMessage the abandoned
 // calls no outcome reported the recorded message for. A decision with several
 // outcome records counts once: answered if any of them says a person
 // answered, abandoned if any says abandoned, and with its message if any says

@@ -9,5 +9,8 @@
 // measures them.
 //
 // It reads the decision audit log (package auditlog) and the stores; it writes
-// JSON, CSV, and a self-contained HTML page with inline SVG charts.
+// JSON, CSV, and a self-contained HTML page with inline SVG charts. A log line
+// that is not a valid record, or a broken hash chain (ErrAuditChain), makes
+// Build fail: a report is never counted from an edited log. CSV cells that a
+// spreadsheet would run as a formula (=, +, -, @) get a leading apostrophe.
 package report

@@ -2,10 +2,12 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // ErrInvalid is wrapped by errors for bad arguments (a quarter like "2026Q5").
@@ -26,6 +29,13 @@ var ErrInvalid = errors.New("report: invalid")
 // id source that repeats): its decisions would be counted twice and its
 // outcomes could not be linked to one decision.
 var ErrDuplicateDecision = errors.New("report: decision recorded twice")
+
+// ErrAuditChain is wrapped by the error Build returns when the audit log's
+// hash chain is broken: a record whose prev is not the hash of the record
+// before it (a record edited after it was written), or records missing from
+// the middle of a file. A report is not counted from a log that was edited;
+// `dialgate audit verify` locates and names the problem.
+var ErrAuditChain = errors.New("report: audit log hash chain broken")
 
 // Quarter is a calendar quarter.
 type Quarter struct {
@@ -87,8 +97,8 @@ type Count struct {
 type PolicyVersion struct {
 	Version   string    `json:"version"`   // the decisions' policy version; "" for decisions recorded without one
 	Decisions int       `json:"decisions"` // how many of the quarter's decisions used it
-	First     time.Time `json:"first"`     // the earliest of those decisions' instants
-	Last      time.Time `json:"last"`      // the latest of those decisions' instants
+	First     time.Time `json:"first"`     // the earliest of those decisions' instants, in the report's zone
+	Last      time.Time `json:"last"`      // the latest of those decisions' instants, in the report's zone
 }
 
 // Report is the quarterly report.
@@ -116,12 +126,25 @@ type Report struct {
 		Total   int `json:"total"`   // decisions taken in the quarter
 		Allowed int `json:"allowed"` // of which allowed (shadow-mode ones included)
 		Denied  int `json:"denied"`  // of which denied
-		// Shadow counts decisions taken in shadow mode (allowed although a rule failed).
-		ShadowNonCompliant int     `json:"shadow_non_compliant"`
-		ByReason           []Count `json:"by_reason"`  // reason codes, each reason of each decision counted once
-		ByPurpose          []Count `json:"by_purpose"` // decisions by dial purpose
-		Outcomes           int     `json:"outcomes"`   // outcome records of the quarter's decisions
-		Released           int     `json:"released"`   // of which releases of allowed decisions (the dial was not placed)
+		// ShadowNonCompliant counts decisions taken in shadow mode that were
+		// allowed although a rule failed.
+		ShadowNonCompliant int `json:"shadow_non_compliant"`
+		// ByReason counts the denied decisions by reason code: a decision
+		// counts once under each of its codes, however many of its reasons
+		// carry that code, so a decision denied for two reasons counts
+		// under both (the counts may add up to more than Denied).
+		ByReason []Count `json:"by_reason"`
+		// ShadowByReason counts the same way the reasons of the decisions
+		// allowed in shadow mode although a rule failed (see
+		// ShadowNonCompliant): the denials shadow mode did not enforce.
+		// Empty (not nil) when there were none.
+		ShadowByReason []Count `json:"shadow_by_reason"`
+		ByPurpose      []Count `json:"by_purpose"` // decisions by dial purpose
+		Outcomes       int     `json:"outcomes"`   // outcome records of the quarter's decisions
+		// Released counts the allowed decisions with a release outcome
+		// (the dial was not placed); a decision released more than once
+		// (Release is idempotent, and a dialer may retry it) counts once.
+		Released int `json:"released"`
 		// DeniedWithOutcome counts the denied decisions with an outcome
 		// other than a release: a call the dialer reported placing although
 		// it was denied (or an outcome reported under the wrong id). Their
@@ -153,21 +176,41 @@ type Report struct {
 	// Sources.Complaints is nil (see Missing).
 	Complaints struct {
 		Received  int     `json:"received"`   // complaints received in the quarter
-		ByStatus  []Count `json:"by_status"`  // by current status
+		ByStatus  []Count `json:"by_status"`  // by status as of the earlier of now and the quarter's end
 		ByChannel []Count `json:"by_channel"` // by channel
-		Overdue   int     `json:"overdue"`    // complaints with a missed deadline as of the earlier of now and the quarter's end
+		// Overdue counts the complaints received before the quarter's end
+		// (in the quarter or earlier) with a deadline missed and its step
+		// not done as of the earlier of now and the quarter's end: a
+		// complaint received late in one quarter whose deadlines are
+		// missed in the next is overdue in the next one's report.
+		Overdue int `json:"overdue"`
+		// OverdueReceivedEarlier counts those of Overdue received before
+		// the quarter (not in Received).
+		OverdueReceivedEarlier int `json:"overdue_received_earlier"`
+		// Late counts the complaints with a step (forward, handle, answer)
+		// done in the quarter, before now, at or after its deadline: a
+		// deadline missed although the step is no longer pending, so not
+		// in Overdue. Each late step counts in the quarter it was done.
+		Late int `json:"late"`
 	} `json:"complaints"`
 
 	// Recordings counts recordings; zero when Sources.Recordings is nil (see
 	// Missing).
 	Recordings struct {
-		KeptAtEnd int `json:"kept_at_end"` // recordings in the store now that started before the quarter's end
-		HeldAtEnd int `json:"held_at_end"` // of which under a hold now
-		Deleted   int `json:"deleted"`     // recordings deleted in the quarter (tombstones)
+		// KeptAtEnd counts the recordings kept at the quarter's end: those
+		// in the store now that started before it, and those deleted since
+		// (tombstones) that started before it.
+		KeptAtEnd int `json:"kept_at_end"`
+		// HeldAtEnd counts those in the store now with a hold placed
+		// before the quarter's end (a hold placed and released since, or
+		// one on a recording deleted since, is not known).
+		HeldAtEnd int `json:"held_at_end"`
+		Deleted   int `json:"deleted"` // recordings deleted in the quarter (tombstones)
 	} `json:"recordings"`
 
 	// PolicyVersions lists the policy versions of the quarter's decisions,
-	// ordered by first use; empty (not nil) when there were none.
+	// ordered by first use, then version; empty (not nil) when there were
+	// none.
 	PolicyVersions []PolicyVersion `json:"policy_versions"`
 	// Repairs counts torn-tail repairs found in the log in the quarter's files.
 	Repairs int `json:"audit_repairs"`
@@ -179,10 +222,14 @@ type Report struct {
 const Schema = "dialgate.report.quarterly.v1"
 
 // Build computes the report for quarter q, with quarter bounds in loc, as of now
-// (complaints are overdue as of the earlier of now and the quarter's end).
+// (complaints are overdue as of the earlier of now and the quarter's end). A
+// quarter ParseQuarter would not return is ErrInvalid.
 func Build(ctx context.Context, q Quarter, loc *time.Location, now time.Time, src Sources) (*Report, error) {
 	if loc == nil {
 		return nil, fmt.Errorf("%w: nil location", ErrInvalid)
+	}
+	if q.Year < 2000 || q.Year > 2999 || q.Q < 1 || q.Q > 4 {
+		return nil, fmt.Errorf("%w: quarter %s: want a year from 2000 to 2999 and a quarter from 1 to 4", ErrInvalid, q)
 	}
 	if len(src.AuditFiles) == 0 {
 		return nil, fmt.Errorf("%w: no audit log files", ErrInvalid)
@@ -217,7 +264,7 @@ func Build(ctx context.Context, q Quarter, loc *time.Location, now time.Time, sr
 func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }
 
 func (r *Report) readAudit(ctx context.Context, src Sources) error {
-	reasons, purposes := counter{}, counter{}
+	reasons, shadowReasons, purposes := counter{}, counter{}, counter{}
 	versions := map[string]*PolicyVersion{}
 	inQuarter := map[string]string{} // decision ids of the quarter (file:line), to attribute outcomes
 	allowed := map[string]bool{}     // the quarter's allowed decisions
@@ -236,10 +283,23 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	campaigns := map[string]string{}    // the campaign of each decision of the quarter
 	decidedAt := map[string]time.Time{} // and when it was made
 	minRing := map[string]int{}         // the minimum ring time (seconds) a decision of the quarter carried
+	// The hash chain: each record's prev is the hash of the record before
+	// it. The files of one directory are one log: within it a record that
+	// does not follow the one before (an edited record, records or a file
+	// deleted) refuses the report. A record 0 starts a log; so may the
+	// first file of another directory (the next sidecar's log, or one whose
+	// older files were archived), at any record.
+	var last struct {
+		ok   bool
+		seq  int64
+		hash tlog.Hash
+		dir  string
+	}
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		first := true // no record of this file read yet
 		f, err := os.Open(path)
 		if err != nil {
 			return fmt.Errorf("report: audit log: %w", err)
@@ -253,6 +313,20 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			if err != nil {
 				f.Close()
 				return fmt.Errorf("report: %s:%d: %w (run `dialgate audit verify`)", path, n, err)
+			}
+			if l.Seq != nil { // a record, not a checkpoint
+				seq := *l.Seq
+				switch {
+				case seq == 0 || !last.ok || (first && seq != last.seq+1 && filepath.Dir(path) != last.dir):
+					// The start of a log, or of the part of one given.
+				case seq != last.seq+1:
+					f.Close()
+					return fmt.Errorf("%w: %s:%d: record %d follows record %d: records are missing or out of order (run `dialgate audit verify`)", ErrAuditChain, path, n, seq, last.seq)
+				case l.Prev != last.hash.String():
+					f.Close()
+					return fmt.Errorf("%w: %s:%d: record %d: prev is not the hash of record %d: a record was edited after it was written (run `dialgate audit verify`)", ErrAuditChain, path, n, seq, last.seq)
+				}
+				last.ok, last.seq, last.hash, last.dir, first = true, seq, tlog.RecordHash(sc.Bytes()), filepath.Dir(path), false
 			}
 			switch {
 			case l.Decision != nil:
@@ -284,8 +358,21 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				} else {
 					r.Decisions.Denied++
 				}
+				// A decision counts once under each of its reason codes,
+				// however many of its reasons carry the code (a number on
+				// two lists is one denial for dnc.listed). The reasons of a
+				// shadow-mode decision (allowed although a rule failed) are
+				// no denial: they are counted apart.
+				byCode := reasons
+				if d.Allowed {
+					byCode = shadowReasons
+				}
+				codes := map[string]bool{}
 				for _, rs := range d.Reasons {
-					reasons.add(rs.Code)
+					if !codes[rs.Code] {
+						codes[rs.Code] = true
+						byCode.add(rs.Code)
+					}
 				}
 				purposes.add(d.Purpose)
 				pv := versions[d.PolicyVersion]
@@ -310,7 +397,8 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				if l.Outcome.Released {
 					o.released++
 				}
-				if l.Outcome.Answered || l.Outcome.Abandoned {
+				// A conversation or a refusal says a person answered too.
+				if l.Outcome.Answered || l.Outcome.Abandoned || l.Outcome.Conversation || l.Outcome.Refused {
 					if o.answered.IsZero() || l.Outcome.At.Before(o.answered) {
 						o.answered = l.Outcome.At
 					}
@@ -325,6 +413,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		}
 		err = sc.Err()
 		f.Close()
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("report: %s:%d: %w: longer than %d bytes (run `dialgate audit verify`)", path, n+1, auditlog.ErrMalformed, auditlog.MaxLineBytes)
+		}
 		if err != nil {
 			return fmt.Errorf("report: %s: %w", path, err)
 		}
@@ -343,7 +434,11 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 				continue
 			}
-			r.Decisions.Released += o.released
+			if o.released > 0 {
+				// Release is idempotent: a retried release is one dial
+				// not placed, however many records it left.
+				r.Decisions.Released++
+			}
 			if !o.answered.IsZero() {
 				c := campaigns[id]
 				// The call counts in the period of its decision, in the
@@ -360,12 +455,17 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	r.Abandonment = abandonment(answered, r.From, r.To)
 	r.RingTime = ringTimes(unanswered)
 	r.Decisions.ByReason = reasons.sorted()
+	r.Decisions.ShadowByReason = shadowReasons.sorted()
 	r.Decisions.ByPurpose = purposes.sorted()
 	r.PolicyVersions = []PolicyVersion{}
 	for _, pv := range versions {
+		// In the quarter's zone, like its bounds (the log's instants are UTC).
+		pv.First, pv.Last = pv.First.In(r.From.Location()), pv.Last.In(r.From.Location())
 		r.PolicyVersions = append(r.PolicyVersions, *pv)
 	}
-	slices.SortFunc(r.PolicyVersions, func(a, b PolicyVersion) int { return a.First.Compare(b.First) })
+	slices.SortFunc(r.PolicyVersions, func(a, b PolicyVersion) int {
+		return cmp.Or(a.First.Compare(b.First), strings.Compare(a.Version, b.Version))
+	})
 	return nil
 }
 
@@ -392,21 +492,60 @@ func (r *Report) readDNC(ctx context.Context, s dnc.Store) error {
 }
 
 func (r *Report) readComplaints(ctx context.Context, src Sources, asOf time.Time) error {
-	cs, err := src.Complaints.ListComplaints(ctx, complaint.Filter{Tenant: src.Tenant, From: r.From, To: r.To})
+	// Every complaint received before the quarter's end: one received
+	// earlier may be overdue in this quarter.
+	cs, err := src.Complaints.ListComplaints(ctx, complaint.Filter{Tenant: src.Tenant, To: r.To})
 	if err != nil {
 		return fmt.Errorf("report: complaints: %w", err)
 	}
 	status, channel := counter{}, counter{}
 	for _, c := range cs {
-		r.Complaints.Received++
-		status.add(string(c.Status))
-		channel.add(string(c.Channel))
+		received := r.in(c.ReceivedAt)
+		if received {
+			r.Complaints.Received++
+			status.add(string(statusAt(c, asOf)))
+			channel.add(string(c.Channel))
+		}
+		if lateIn(c, r.From, asOf) {
+			r.Complaints.Late++
+		}
 		if len(c.Overdue(asOf)) > 0 {
 			r.Complaints.Overdue++
+			if !received {
+				r.Complaints.OverdueReceivedEarlier++
+			}
 		}
 	}
 	r.Complaints.ByStatus, r.Complaints.ByChannel = status.sorted(), channel.sorted()
 	return nil
+}
+
+// statusAt returns the status c had at t, from the instants of its steps (a
+// step done after t was not done then).
+func statusAt(c complaint.Complaint, t time.Time) complaint.Status {
+	done := func(at time.Time) bool { return !at.IsZero() && !at.After(t) }
+	switch {
+	case done(c.AnsweredAt):
+		return complaint.StatusAnswered
+	case done(c.HandledAt):
+		return complaint.StatusHandled
+	case done(c.ForwardedAt):
+		return complaint.StatusForwarded
+	}
+	return complaint.StatusOpen
+}
+
+// lateIn reports whether a step of c was done in [from, to) at or after its
+// deadline (the deadline is the first instant after the time allowed).
+func lateIn(c complaint.Complaint, from, to time.Time) bool {
+	for _, s := range [...]struct{ done, by time.Time }{
+		{c.ForwardedAt, c.ForwardBy}, {c.HandledAt, c.HandleBy}, {c.AnsweredAt, c.AnswerBy},
+	} {
+		if !s.done.IsZero() && !s.by.IsZero() && !s.done.Before(from) && s.done.Before(to) && !s.done.Before(s.by) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Report) readRecordings(ctx context.Context, src Sources) error {
@@ -417,18 +556,27 @@ func (r *Report) readRecordings(ctx context.Context, src Sources) error {
 	for _, rec := range recs {
 		if rec.StartedAt.Before(r.To) && (src.Tenant == "" || rec.Tenant == src.Tenant) {
 			r.Recordings.KeptAtEnd++
-			if rec.Held() {
+			// Held at the end: a hold placed before it (one placed
+			// since did not hold the recording then).
+			if slices.ContainsFunc(rec.Holds, func(h recording.Hold) bool { return h.PlacedAt.Before(r.To) }) {
 				r.Recordings.HeldAtEnd++
 			}
 		}
 	}
-	ts, err := src.Recordings.ListTombstones(ctx, r.From, r.To)
+	// Deleted in the quarter; and, deleted since its end, kept at it.
+	ts, err := src.Recordings.ListTombstones(ctx, r.From, time.Time{})
 	if err != nil {
 		return fmt.Errorf("report: recordings: %w", err)
 	}
 	for _, t := range ts {
-		if src.Tenant == "" || t.Tenant == src.Tenant {
+		if src.Tenant != "" && t.Tenant != src.Tenant {
+			continue
+		}
+		switch {
+		case t.DeletedAt.Before(r.To):
 			r.Recordings.Deleted++
+		case t.StartedAt.Before(r.To):
+			r.Recordings.KeptAtEnd++
 		}
 	}
 	return nil

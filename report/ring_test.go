@@ -84,8 +84,9 @@ func TestRingTime(t *testing.T) {
 		t.Error("campaign a with short rings is not flagged")
 	}
 	// The abandonment section is unchanged by the ring counts: the
-	// answered, abandoned, conversation and refusal calls stay where they were.
-	if len(r.Abandonment) != 1 || r.Abandonment[0].Answered != 2 || r.Abandonment[0].Abandoned != 1 {
+	// answered, abandoned, conversation and refusal calls (a conversation
+	// or a refusal says a person answered) stay where they were.
+	if len(r.Abandonment) != 1 || r.Abandonment[0].Answered != 4 || r.Abandonment[0].Abandoned != 1 {
 		t.Errorf("abandonment %+v", r.Abandonment)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -21,7 +22,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	row := func(section, key string, v any) {
-		_ = cw.Write([]string{section, key, fmt.Sprint(v)})
+		_ = cw.Write([]string{section, csvCell(key), csvCell(fmt.Sprint(v))})
 	}
 	_ = cw.Write([]string{"section", "key", "value"})
 	row("report", "quarter", r.Quarter)
@@ -40,6 +41,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	row("decisions", "denied_with_outcome", r.Decisions.DeniedWithOutcome)
 	for _, c := range r.Decisions.ByReason {
 		row("denials_by_reason", c.Key, c.Count)
+	}
+	for _, c := range r.Decisions.ShadowByReason {
+		row("shadow_by_reason", c.Key, c.Count)
 	}
 	for _, c := range r.Decisions.ByPurpose {
 		row("decisions_by_purpose", c.Key, c.Count)
@@ -67,6 +71,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	row("complaints", "received", r.Complaints.Received)
 	row("complaints", "overdue", r.Complaints.Overdue)
+	row("complaints", "overdue_received_earlier", r.Complaints.OverdueReceivedEarlier)
+	row("complaints", "late", r.Complaints.Late)
 	for _, c := range r.Complaints.ByStatus {
 		row("complaints_by_status", c.Key, c.Count)
 	}
@@ -85,6 +91,18 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvCell returns s as a CSV cell that a spreadsheet shows as text: a cell
+// starting with =, +, - or @ (or a tab or carriage return, which some
+// spreadsheets skip before one) would be read as a formula (CSV injection, a
+// campaign named "=HYPERLINK(…)"), so it gets a leading apostrophe, which
+// spreadsheets hide. Other cells are written as they are.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // bar is one bar of an inline SVG chart.
@@ -148,6 +166,8 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 </table>
 {{template "chart" .Outcome}}
 {{template "chart" .Reasons}}
+{{template "chart" .Shadow}}
+{{template "chart" .Purposes}}
 <h2>Abandoned calls by campaign</h2>
 <p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported. The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates (days in the report's time zone, 30-day periods from the quarter's start) but does not enforce them. Rates above 3 % are in bold. The US TSR also requires a recorded message stating the seller's name and telephone number on every abandoned call (16 CFR 310.4(b)(4)(iii)); “Without message” counts the abandoned calls no outcome reported it for (a call counts with its message if any of its outcomes reported it), in bold when above 0. dialgate cannot play the message and does not enforce it.</p>
 <table><tr><th>Campaign</th><th>Answered</th><th>Abandoned</th><th>Rate</th><th>Worst day</th><th>Worst 30-day period</th><th>Without message</th></tr>
@@ -161,9 +181,11 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <h2>Do-not-call additions</h2>
 <p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
 {{template "chart" .DNC}}
+{{template "chart" .Lists}}
 <h2>Complaints</h2>
-<p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline.</p>
+<p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline at the quarter's end{{if .R.Complaints.OverdueReceivedEarlier}} ({{.R.Complaints.OverdueReceivedEarlier}} of them received in an earlier quarter){{end}}; {{if .R.Complaints.Late}}<strong>{{.R.Complaints.Late}}</strong>{{else}}0{{end}} with a step done after its deadline in the quarter.</p>
 {{template "chart" .Complaints}}
+{{template "chart" .Channels}}
 <h2>Recordings</h2>
 <table>
 <tr><td>Kept at quarter end</td><td class="n">{{.R.Recordings.KeptAtEnd}}</td></tr>
@@ -191,7 +213,11 @@ func (r *Report) WriteHTML(w io.Writer) error {
 			{Key: "allowed", Count: r.Decisions.Allowed}, {Key: "denied", Count: r.Decisions.Denied},
 		}),
 		"Reasons":    newChart("Reasons for denial", r.Decisions.ByReason),
+		"Shadow":     newChart("Reasons not enforced (shadow mode)", r.Decisions.ShadowByReason),
 		"DNC":        newChart("Additions by source", r.DNCAdditions.BySource),
-		"Complaints": newChart("Complaints by status", r.Complaints.ByStatus),
+		"Complaints": newChart("Complaints by status at the quarter's end", r.Complaints.ByStatus),
+		"Purposes":   newChart("Decisions by purpose", r.Decisions.ByPurpose),
+		"Lists":      newChart("Additions by list", r.DNCAdditions.ByList),
+		"Channels":   newChart("Complaints by channel", r.Complaints.ByChannel),
 	})
 }

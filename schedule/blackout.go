@@ -25,7 +25,7 @@ var (
 
 // blackoutPlan is a compiled Blackout.
 type blackoutPlan struct {
-	index       int // place in Config.Blackouts, for messages
+	label       string // where it was declared, for messages: "schedule.blackouts[0]"
 	from, until time.Time
 	prefixes    []e164Prefix // empty: every callee
 	reason      string
@@ -95,7 +95,7 @@ func (p *plan) blackoutReason(active []int, next time.Time, suffix string, ev []
 	bev := make([]dialgate.Evidence, 0, 2*len(active)+len(ev))
 	for k, i := range active {
 		b := &p.blackouts[i]
-		parts[k] = fmt.Sprintf("%s (schedule.blackouts[%d], until %s)", b.reason, b.index, b.untilText)
+		parts[k] = fmt.Sprintf("%s (%s, until %s)", b.reason, b.label, b.untilText)
 		bev = append(bev,
 			dialgate.Evidence{Key: EvidenceBlackout, Value: b.reason},
 			dialgate.Evidence{Key: EvidenceBlackoutUntil, Value: b.untilText})
@@ -120,12 +120,14 @@ func (p *plan) activeBlackouts(t time.Time, to dialgate.Number) []int {
 	return out
 }
 
-// compileBlackouts validates the blackouts of a Config and compiles them.
-func compileBlackouts(bs []Blackout) ([]blackoutPlan, error) {
+// compileBlackouts validates the blackouts bs and compiles them; list names
+// them in errors and messages ("schedule.blackouts" for a Config's,
+// "blackouts" for Declarations', which the file's name then prefixes).
+func compileBlackouts(bs []Blackout, list string) ([]blackoutPlan, error) {
 	var out []blackoutPlan
 	for i, b := range bs {
-		field := fmt.Sprintf("blackouts[%d]", i)
-		if err := b.Cite.Validate("schedule." + field + ".cite"); err != nil {
+		field := fmt.Sprintf("%s[%d]", list, i)
+		if err := b.Cite.Validate(field + ".cite"); err != nil {
 			return nil, fmt.Errorf("%w: %w", err, ErrInvalidConfig)
 		}
 		if err := checkBlackoutInstant(field+".from", b.From, ""); err != nil {
@@ -136,23 +138,23 @@ func compileBlackouts(bs []Blackout) ([]blackoutPlan, error) {
 			return nil, err
 		}
 		if !b.Until.After(b.From) {
-			return nil, cfgErr(field+".until", "%s is not after from (%s)",
+			return nil, fieldErr(field+".until", "%s is not after from (%s)",
 				b.Until.Format(time.RFC3339), b.From.Format(time.RFC3339))
 		}
 		if err := checkBlackoutReason(b.Reason); err != nil {
-			return nil, cfgErr(field+".reason", "%v", err)
+			return nil, fieldErr(field+".reason", "%v", err)
 		}
-		bp := blackoutPlan{index: i, from: b.From, until: b.Until, reason: b.Reason,
+		bp := blackoutPlan{label: field, from: b.From, until: b.Until, reason: b.Reason,
 			untilText: b.Until.Format(time.RFC3339)}
 		seen := map[string]int{}
 		for j, s := range b.Prefixes {
 			pf := fmt.Sprintf("%s.prefixes[%d]", field, j)
 			px, err := parsePrefix(s)
 			if err != nil {
-				return nil, cfgErr(pf, "%v", err)
+				return nil, fieldErr(pf, "%v", err)
 			}
 			if k, dup := seen[s]; dup {
-				return nil, cfgErr(pf, "%q repeats prefixes[%d]", s, k)
+				return nil, fieldErr(pf, "%q repeats prefixes[%d]", s, k)
 			}
 			seen[s] = j
 			bp.prefixes = append(bp.prefixes, px)
@@ -167,9 +169,9 @@ func compileBlackouts(bs []Blackout) ([]blackoutPlan, error) {
 func checkBlackoutInstant(field string, t time.Time, more string) error {
 	switch {
 	case t.IsZero():
-		return cfgErr(field, "missing (an RFC 3339 instant with its offset, e.g. 2026-08-26T06:00:00-05:00%s)", more)
+		return fieldErr(field, "missing (an RFC 3339 instant with its offset, e.g. 2026-08-26T06:00:00-05:00%s)", more)
 	case t.Before(blackoutEarliest) || !t.Before(blackoutLatest):
-		return cfgErr(field, "%s is outside the years 1970–2099", t.Format(time.RFC3339))
+		return fieldErr(field, "%s is outside the years 1970–2099", t.Format(time.RFC3339))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -76,6 +77,16 @@ func WithCapHashKey(key []byte) CapOption {
 // serve` does) they keep counting until they have left every window that can
 // count them (see CounterTransition). Changing a rule's scope or purposes
 // starts its counting afresh either way.
+//
+// A French overseas line has two spellings (+596 596 12 34 56 and
+// +33 596 12 34 56, numbering.OverseasAlias); the check counts them as one
+// callee, under the territory's spelling. The calls and outcomes an earlier
+// release counted under the +33 spelling's own keys keep counting: a dial
+// to such a line also reads those keys (a cap counts the sum, a pause
+// denies on an entry under either), and Commit first reads them, then
+// reserves with each cap's room lowered by their count, so that two dials
+// under the two spellings never both take a cap's last slot. An outcome is
+// recorded under both spellings.
 //
 // A CapCheck is safe for concurrent use. Create it with NewCapCheck.
 type CapCheck struct {
@@ -229,9 +240,12 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 	if err := c.needSubject(d); err != nil {
 		return nil, nil, err
 	}
-	limits, rules := c.limits(d)
+	limits, rules, beside := c.limits(d)
 	if len(limits) == 0 {
 		return nil, nil, nil
+	}
+	if err := c.fitOtherSpelling(ctx, d.At, limits, rules, beside); err != nil {
+		return nil, nil, err
 	}
 	us, err := c.counters.Usage(ctx, d.At, limits)
 	if err != nil {
@@ -240,6 +254,7 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 	if len(us) != len(limits) {
 		return nil, nil, fmt.Errorf("frequency: store returned %d usages for %d limits", len(us), len(limits))
 	}
+	us, rules = foldOtherSpelling(us, rules, beside)
 	rs := c.reasons(us, rules)
 	if rs != nil || !evidence {
 		return rs, nil, nil
@@ -266,9 +281,12 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	if err := c.needSubject(d); err != nil {
 		return nil, err
 	}
-	limits, rules := c.limits(d)
+	limits, rules, beside := c.limits(d)
 	if len(limits) == 0 {
 		return nil, nil
+	}
+	if err := c.fitOtherSpelling(ctx, d.At, limits, rules, beside); err != nil {
+		return nil, err
 	}
 	ok, us, err := c.counters.Reserve(ctx, capReservationID(decisionID), d.At, limits)
 	if err != nil {
@@ -280,6 +298,7 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	if len(us) != len(limits) {
 		return nil, fmt.Errorf("frequency: store returned %d usages for %d limits", len(us), len(limits))
 	}
+	us, rules = foldOtherSpelling(us, rules, beside)
 	rs := c.reasons(us, rules)
 	if len(rs) == 0 {
 		return nil, fmt.Errorf("frequency: store refused the reservation without an exceeded limit")
@@ -363,6 +382,19 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 			limits = append(limits, storage.Limit{Key: "frequency|" + string(hash[:]) + cr.suffix, Window: cr.record, Max: pauseRecordMax})
 		}
 	}
+	// A French overseas line's outcome is also recorded under its other
+	// spelling's keys, which the check reads too (see otherSpelling), so
+	// that hosts of a fleet still running a release that counted each
+	// spelling apart see it as well.
+	if alt, ok := otherSpelling(o.Dial.To); ok && p.cap.Per != CapPerSubject {
+		ad := o.Dial
+		ad.To = alt
+		ah := c.hashOf(ad, p.cap.Per)
+		for _, l := range slices.Clone(limits) {
+			l.Key = "frequency|" + string(ah[:]) + strings.TrimPrefix(l.Key, "frequency|"+string(hash[:]))
+			limits = append(limits, l)
+		}
+	}
 	_, _, err := c.counters.Reserve(ctx, p.pause.record+o.DecisionID+"|"+key, o.At, limits)
 	if err != nil {
 		return fmt.Errorf("frequency: record %s: %w", p.pause.event, err)
@@ -377,7 +409,14 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 // earlier configuration's key (WithCounterHistory) adds, while d.At is
 // before the carrying ends, its carried rules right after it. The limits
 // depend on d alone, so Attest and Commit compute the same.
-func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule) {
+//
+// For a French overseas line, the limits of the rules counting per callee
+// are followed by one check-only limit each under the line's other spelling
+// (otherSpelling), with the rule's window and Count (1 for a pause): beside
+// has, for each of those, the index of the limit it stands beside. Nothing
+// is recorded under them; fitOtherSpelling and foldOtherSpelling count them
+// in.
+func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule, []int) {
 	n := c.maxLimits
 	limits := make([]storage.Limit, 0, n)
 	rules := make([]*capRule, 0, n)
@@ -425,7 +464,96 @@ func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule) {
 			}
 		}
 	}
-	return limits, rules
+	alt, ok := otherSpelling(d.To)
+	if !ok {
+		return limits, rules, nil
+	}
+	ad := d
+	ad.To = alt
+	var beside []int
+	hashed = [3]bool{}
+	for i, n := 0, len(limits); i < n; i++ {
+		r := rules[i]
+		if r.horizon || (r.cap.Per == CapPerSubject && d.Subject != "") {
+			continue // the horizon counts nothing; a subject is spelt one way
+		}
+		si := scopeIndex(r.cap.Per)
+		if !hashed[si] {
+			hashes[si], hashed[si] = c.hashOf(ad, r.cap.Per), true
+		}
+		l := limits[i]
+		l.Key, l.CheckOnly = "frequency|"+string(hashes[si][:])+r.suffix, true
+		if r.pause == nil {
+			l.Max = r.cap.Count
+		}
+		limits = append(limits, l)
+		rules = append(rules, r)
+		beside = append(beside, i)
+	}
+	return limits, rules, beside
+}
+
+// fitOtherSpelling lowers the Max of each cap's limit by the calls counted
+// under the line's other spelling (the check-only limits beside names, see
+// limits), read first, so that the reservation takes a slot only when the
+// calls under both spellings leave one. Nothing is recorded under the other
+// spelling any more, so its count can only fall between the read and the
+// reservation (its calls leave the window, a release): a Max computed from
+// it is never too high, and the reservation, atomic on the line's one
+// counting key, never lets two dials under the two spellings both take the
+// last slot. When the other spelling alone fills a cap, its check-only limit
+// refuses the dial. A line without an other spelling, or rules without
+// caps, read nothing.
+func (c *CapCheck) fitOtherSpelling(ctx context.Context, t time.Time, limits []storage.Limit, rules []*capRule, beside []int) error {
+	base := len(limits) - len(beside)
+	var read []storage.Limit
+	var at []int
+	for j, k := range beside {
+		if rules[k].pause == nil {
+			read = append(read, limits[base+j])
+			at = append(at, j)
+		}
+	}
+	if len(read) == 0 {
+		return nil
+	}
+	us, err := c.counters.Usage(ctx, t, read)
+	if err != nil {
+		return fmt.Errorf("frequency: %w", err)
+	}
+	if len(us) != len(read) {
+		return fmt.Errorf("frequency: store returned %d usages for %d limits", len(us), len(read))
+	}
+	for i, j := range at {
+		k := beside[j]
+		limits[k].Max = max(1, rules[k].cap.Count-us[i].Count)
+	}
+	return nil
+}
+
+// foldOtherSpelling folds the usage of each check-only limit under a French
+// overseas line's other spelling into the usage of the limit it stands
+// beside, and returns the usages and rules without them: a cap's count is
+// the sum (nothing is recorded under both), a pause's the larger (an outcome
+// is recorded under both); exceeded if either is, the later next allowed
+// instant.
+func foldOtherSpelling(us []storage.Usage, rules []*capRule, beside []int) ([]storage.Usage, []*capRule) {
+	base := len(us) - len(beside)
+	for j, k := range beside {
+		p, u := &us[k], us[base+j]
+		if rules[k].pause == nil {
+			p.Count += u.Count
+		} else {
+			p.Count = max(p.Count, u.Count)
+		}
+		if u.Exceeded {
+			if !p.Exceeded || u.NextAt.After(p.NextAt) {
+				p.NextAt = u.NextAt
+			}
+			p.Exceeded = true
+		}
+	}
+	return us[:base], rules[:base]
 }
 
 // ErrNoSubject is returned (wrapped) by the frequency check for a dial without
@@ -465,9 +593,39 @@ func scopeIndex(s CapScope) int {
 }
 
 // scopeHash returns the hex keyed hash (32 digits) naming whose calls a rule of scope per
-// counts for d. A dial without a Subject falls back to the callee. Fields are
-// separated by NUL (Dial.Validate forbids control characters in them).
-func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope) (out [32]byte) {
+// counts for d. A dial without a Subject falls back to the callee. A French
+// overseas line is hashed in one spelling whichever d uses (canonicalCallee),
+// so that its two spellings count as one callee.
+func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope) [32]byte {
+	d.To = canonicalCallee(d.To)
+	return c.hashOf(d, per)
+}
+
+// canonicalCallee returns the spelling a French overseas line is counted
+// under: the territory's own country code (+596 596 12 34 56 for
+// +33 596 12 34 56), as E.164 has it. Any other number is returned as it is.
+func canonicalCallee(n dialgate.Number) dialgate.Number {
+	if n.CountryCode() == 33 {
+		if alt, ok := numbering.OverseasAlias(n); ok {
+			return alt
+		}
+	}
+	return n
+}
+
+// otherSpelling returns, for a French overseas line, the spelling it is not
+// counted under (the +33 one): a release before the spellings were counted
+// as one kept the calls and outcomes dialled under it under its own keys,
+// which the check therefore keeps reading. ok is false for any other
+// number.
+func otherSpelling(n dialgate.Number) (dialgate.Number, bool) {
+	c := canonicalCallee(n)
+	return numbering.OverseasAlias(c)
+}
+
+// hashOf is scopeHash for d's callee as spelt. Fields are separated by NUL
+// (Dial.Validate forbids control characters in them).
+func (c *CapCheck) hashOf(d dialgate.Dial, per CapScope) (out [32]byte) {
 	var in [160]byte
 	msg := in[:0]
 	switch {

@@ -24,7 +24,7 @@ func TestCounterKeySpelling(t *testing.T) {
 	m := hmac.New(sha256.New, []byte(DefaultCapHashKey))
 	m.Write([]byte("callee\x00acme\x008613800138000"))
 	want := "frequency|" + hex.EncodeToString(m.Sum(nil)[:16]) + c.caps[0].suffix
-	limits, _ := c.limits(d)
+	limits, _, _ := c.limits(d)
 	if len(limits) != 1 || limits[0].Key != want {
 		t.Fatalf("key %q, want %q", limits[0].Key, want)
 	}

@@ -88,10 +88,26 @@ func WithCalendars(cals ...*Calendar) Option {
 // A WindowCheck is safe for concurrent use. Create it with NewWindowCheck; the
 // zero WindowCheck is not usable.
 type WindowCheck struct {
+	base   *plan                       // compiled from the Config
+	mu     sync.Mutex                  // serialises building zone plans
+	declMu sync.Mutex                  // serialises Declare and DeclarationsFailed
+	st     atomic.Pointer[windowState] // in force
+}
+
+// windowState is what a WindowCheck decides by: its plan (the Config's, with
+// the Declarations in force added) and the zone plans built for it.
+// Declare and DeclarationsFailed swap in a new one; a decision reads one.
+type windowState struct {
 	p    *plan
-	def  *zonePlan // the default zone, or nil
-	mu   sync.Mutex
+	def  *zonePlan                   // the default zone, or nil
 	byID atomic.Pointer[[]*zonePlan] // indexed by numbering.ZoneSet.ID
+	// declEv is the evidence naming the Declarations in force (nil: none
+	// declared), added to the evidence of every dial the schedule judges.
+	declEv []dialgate.Evidence
+	// failed, when not nil, is why the Declarations to be in force could not
+	// be loaded: every dial the schedule judges is undecidable (denied
+	// schedule.unavailable).
+	failed error
 }
 
 // zonePlan is the locations of one zone set and its precomputed evidence.
@@ -124,21 +140,31 @@ func NewWindowCheck(cfg Config, opts ...Option) (*WindowCheck, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &WindowCheck{p: p}
-	empty := make([]*zonePlan, 0)
-	w.byID.Store(&empty)
-	if p.defLoc != nil {
-		w.def = newZonePlan(p, []string{p.defZone}, []*time.Location{p.defLoc})
-		w.def.def = true
-		w.def.attest = append(w.def.attest, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
-		w.def.exempt = append(w.def.exempt, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
-	}
-	// Precompute the zone set every +86 number has.
-	w.zonePlanFor(dialgate.MustParseNumber("+8613800138000"))
+	w := &WindowCheck{base: p}
+	w.install(&windowState{p: p})
 	return w, nil
 }
 
-func newZonePlan(p *plan, names []string, locs []*time.Location) *zonePlan {
+// install completes st (its default zone's plan, the zone set every +86
+// number has) and puts it in force.
+func (w *WindowCheck) install(st *windowState) {
+	empty := make([]*zonePlan, 0)
+	st.byID.Store(&empty)
+	if p := st.p; p.defLoc != nil {
+		st.def = newZonePlan(p, []string{p.defZone}, []*time.Location{p.defLoc}, st.declEv)
+		st.def.def = true
+		st.def.attest = append(st.def.attest, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
+		st.def.exempt = append(st.def.exempt, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
+	}
+	// Precompute the zone set every +86 number has.
+	w.zonePlanFor(st, dialgate.MustParseNumber("+8613800138000"))
+	w.st.Store(st)
+}
+
+// newZonePlan builds the plan of the zones names (loaded as locs) under p;
+// decl is the evidence of the Declarations in force (nil: none), added to
+// every dial's.
+func newZonePlan(p *plan, names []string, locs []*time.Location, decl []dialgate.Evidence) *zonePlan {
 	zp := &zonePlan{locs: locs, names: names}
 	for _, loc := range locs {
 		zp.tabs = append(zp.tabs, newOffsetTable(loc))
@@ -146,6 +172,7 @@ func newZonePlan(p *plan, names []string, locs []*time.Location) *zonePlan {
 	for _, n := range names {
 		zp.attest = append(zp.attest, dialgate.Evidence{Key: EvidenceZone, Value: n})
 	}
+	zp.attest = append(zp.attest, decl...)
 	zp.exempt = append(append([]dialgate.Evidence(nil), zp.attest...), dialgate.Evidence{Key: EvidenceCallbackExempt, Value: "true"})
 	zp.clocks = zp.tabs
 	if p.std {
@@ -186,23 +213,27 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 	if d.At.IsZero() {
 		return nil, nil, ErrNoInstant
 	}
-	p := w.p.forCallee(d.To)
+	st := w.st.Load()
+	p := st.p.forCallee(d.To)
 	if p.purposes != 0 && p.purposes&purposeBit(d.Purpose) == 0 {
 		return nil, nil, nil
 	}
-	zp := w.zonePlanFor(d.To)
+	if st.failed != nil {
+		return nil, nil, st.failed
+	}
+	zp := w.zonePlanFor(st, d.To)
 	// A declared no-call period comes first: the callback exemption is from
 	// rest hours, not from a declared emergency.
 	if len(p.blackouts) != 0 && p.blackoutAt(d.At, d.To) >= 0 {
 		if zp == nil {
 			active := p.activeBlackouts(d.At, d.To)
-			return append([]dialgate.Reason{p.blackoutReason(active, time.Time{},
-				"; no allowed time: the callee's zone is unknown", nil)}, w.zoneUnknown(d)...), nil, nil
+			return st.mark(append([]dialgate.Reason{p.blackoutReason(active, time.Time{},
+				"; no allowed time: the callee's zone is unknown", nil)}, w.zoneUnknown(d)...)), nil, nil
 		}
-		return p.deny(d.At, zp, d.To), nil, nil
+		return st.mark(p.deny(d.At, zp, d.To)), nil, nil
 	}
 	if zp == nil {
-		return w.zoneUnknown(d), nil, nil
+		return st.mark(w.zoneUnknown(d)), nil, nil
 	}
 	if p.cbMax > 0 && d.Purpose == dialgate.PurposeCallback && !d.TriggerAt.IsZero() &&
 		!d.TriggerAt.After(d.At) && d.At.Sub(d.TriggerAt) <= p.cbMax {
@@ -211,35 +242,44 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 	for _, tab := range zp.clocks {
 		day, minute := tab.dayMinute(d.At)
 		if !p.allowedLocal(day, minute) {
-			return p.deny(d.At, zp, d.To), nil, nil
+			return st.mark(p.deny(d.At, zp, d.To)), nil, nil
 		}
 	}
 	return nil, zp.attest, nil
 }
 
+// mark adds the evidence of the Declarations in force, if any, to the first
+// of the deny reasons rs (built for this dial, not shared) and returns rs.
+func (st *windowState) mark(rs []dialgate.Reason) []dialgate.Reason {
+	if st.declEv != nil && len(rs) > 0 {
+		rs[0].Evidence = append(rs[0].Evidence, st.declEv...)
+	}
+	return rs
+}
+
 // zonePlanFor returns the plan of n's zones, the default zone's plan when they
 // are unknown, or nil (deny) when there is no default or a zone of n cannot be
 // loaded.
-func (w *WindowCheck) zonePlanFor(n dialgate.Number) *zonePlan {
+func (w *WindowCheck) zonePlanFor(st *windowState, n dialgate.Number) *zonePlan {
 	zs := numbering.LookupZones(n)
 	if !zs.Known() {
-		return w.def
+		return st.def
 	}
 	id := zs.ID()
-	if tab := *w.byID.Load(); id < len(tab) && tab[id] != nil {
+	if tab := *st.byID.Load(); id < len(tab) && tab[id] != nil {
 		if tab[id].failed {
 			return nil // a zone we know by name but cannot load: deny, never guess
 		}
 		return tab[id]
 	}
-	return w.buildZonePlan(zs)
+	return w.buildZonePlan(st, zs)
 }
 
-func (w *WindowCheck) buildZonePlan(zs numbering.ZoneSet) *zonePlan {
+func (w *WindowCheck) buildZonePlan(st *windowState, zs numbering.ZoneSet) *zonePlan {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	id := zs.ID()
-	old := *w.byID.Load()
+	old := *st.byID.Load()
 	if id < len(old) && old[id] != nil {
 		if old[id].failed {
 			return nil
@@ -258,12 +298,12 @@ func (w *WindowCheck) buildZonePlan(zs numbering.ZoneSet) *zonePlan {
 		locs = append(locs, loc)
 	}
 	if !zp.failed {
-		zp = newZonePlan(w.p, names, locs)
+		zp = newZonePlan(st.p, names, locs, st.declEv)
 	}
 	tab := make([]*zonePlan, max(len(old), id+1))
 	copy(tab, old)
 	tab[id] = zp
-	w.byID.Store(&tab)
+	st.byID.Store(&tab)
 	if zp.failed {
 		return nil // deny (schedule.zone_unknown) rather than use the default zone
 	}

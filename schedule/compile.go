@@ -292,7 +292,7 @@ func compileConfig(c Config, cals map[string]*Calendar) (*plan, error) {
 			p.stdZone, p.stdTab = st.Zone, newStdOffsetTable(loc)
 		}
 	}
-	bs, err := compileBlackouts(c.Blackouts)
+	bs, err := compileBlackouts(c.Blackouts, "schedule.blackouts")
 	if err != nil {
 		return nil, err
 	}

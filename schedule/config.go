@@ -215,7 +215,13 @@ type Callback struct {
 }
 
 func cfgErr(field, format string, args ...any) error {
-	return fmt.Errorf("schedule.%s: %s: %w", field, fmt.Sprintf(format, args...), ErrInvalidConfig)
+	return fieldErr("schedule."+field, format, args...)
+}
+
+// fieldErr is cfgErr for a field named in full ("blackouts[0].until" of a
+// declarations file).
+func fieldErr(field, format string, args ...any) error {
+	return fmt.Errorf("%s: %s: %w", field, fmt.Sprintf(format, args...), ErrInvalidConfig)
 }
 
 // Validate reports the first problem of c as an error naming the field

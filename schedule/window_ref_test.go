@@ -70,7 +70,7 @@ func TestWindowsMatchNaiveReference(t *testing.T) {
 					}
 					locs = append(locs, loc)
 				}
-				zp := newZonePlan(p, set, locs)
+				zp := newZonePlan(p, set, locs, nil)
 				for n := range 40 {
 					at := time.Unix(from+r.Int63n(to-from), int64(r.Intn(1e9)))
 					if n%3 == 0 {

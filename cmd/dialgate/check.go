@@ -21,6 +21,7 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -55,6 +56,7 @@ func (a *app) checkCmd() *cobra.Command {
 		in         dialInput
 		profile    string
 		registries []string
+		blackouts  string
 		whatIf     bool
 		asJSON     bool
 	)
@@ -81,7 +83,9 @@ refused (exit 2): the decision would reserve capacity and be recorded.
 
 Fleets: with --config (the YAML of dialgate serve) check decides as that
 config's sidecar would: under its profile (a different --profile is refused),
-with its registries, its HMAC key and its shared Redis/PostgreSQL stores.
+with its registries, its HMAC key, its shared Redis/PostgreSQL stores and
+its blackouts file. --blackouts FILE decides under that declarations file
+instead (try one before putting it in force).
 
 Exit codes: 0 allowed; 1 denied, or no decision possible (the audit log or the
 store failed): do not dial; 2 bad input.`,
@@ -118,7 +122,12 @@ store failed): do not dial; 2 bad input.`,
 			if err != nil {
 				return err
 			}
-			return a.check(cmd.Context(), d, at, profile, registries, whatIf, asJSON, name)
+			if !cmd.Flags().Changed("blackouts") {
+				if fleet := a.fleet(); fleet != nil {
+					blackouts = fleet.BlackoutsFile
+				}
+			}
+			return a.check(cmd.Context(), d, at, profile, registries, blackouts, whatIf, asJSON, name)
 		},
 	}
 	f := cmd.Flags()
@@ -139,6 +148,7 @@ store failed): do not dial; 2 bad input.`,
 	f.StringVar(&a.fleetConfig, "config", "", "the YAML config of dialgate serve: decide as its sidecar would (its profile, registries, HMAC key and shared Redis/PostgreSQL stores)")
 	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, let an allow against empty lists, consents and counters exit 0 (otherwise it exits 1); refused when there is a store")
 	f.StringArrayVar(&registries, "registry", nil, "registry snapshot file (dnc build), repeatable; its header names the registry")
+	f.StringVar(&blackouts, "blackouts", "", "declared no-call periods file (schema dialgate.blackouts.v1); default: the --config's blackouts_file")
 	f.BoolVar(&asJSON, "json", false, "read the dial as JSON on stdin and print the decision as JSON")
 	return cmd
 }
@@ -364,10 +374,22 @@ func joinWords(words []string, conj string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " " + conj + " " + words[len(words)-1]
 }
 
-func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile string, registries []string, whatIf, asJSON bool, name func(string) string) error {
+func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile string, registries []string, blackouts string, whatIf, asJSON bool, name func(string) string) error {
 	p, err := policy.Load(profile)
 	if err != nil {
 		return usageErr("--profile: %v", err)
+	}
+	var decl *schedule.Declarations
+	if blackouts != "" {
+		b, err := os.ReadFile(blackouts)
+		if err != nil {
+			return usageErr("--blackouts: %v", err)
+		}
+		v, err := schedule.ParseDeclarations(blackouts, b)
+		if err != nil {
+			return usageErr("--blackouts: %v", err)
+		}
+		decl = &v
 	}
 	deps, closeStore, ephemeral, err := a.openDeps(ctx, registries)
 	if err != nil {
@@ -412,10 +434,25 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		}()
 		audit = dialgate.WithAuditLog(alog)
 	}
-	g, err := policy.Build(p, deps, audit, dialgate.WithClock(clock))
+	asm, err := policy.Assemble(p, deps, audit, dialgate.WithClock(clock))
 	if err != nil {
 		return usageErr("--profile: %v", err)
 	}
+	if decl != nil {
+		declared := false
+		for _, c := range asm.Checks {
+			if w, ok := c.(*schedule.WindowCheck); ok {
+				if err := w.Declare(*decl); err != nil {
+					return usageErr("--blackouts: %v", err)
+				}
+				declared = true
+			}
+		}
+		if !declared {
+			return usageErr("--blackouts: profile %s has no schedule section: declared blackouts would stop no call", p.Name)
+		}
+	}
+	g := asm.Gate
 	dec, err := g.Check(ctx, d)
 	if err != nil {
 		var fe *dialgate.FieldError

@@ -67,6 +67,13 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if limit := time.Now().Add(maxClockSkew); now.After(limit) {
+				// A wrong year or zone offset: the handling clock would
+				// start then, and the deadlines be flagged only long after
+				// they were missed.
+				return usageErr("--at: %s is in the future (now %s): a complaint cannot be received before it is made (check the zone offset)",
+					at, time.Now().UTC().Format(time.RFC3339))
+			}
 			if f.ID == "" {
 				var b [6]byte
 				if _, err := rand.Read(b[:]); err != nil {
@@ -103,7 +110,7 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 	fl.StringVar(&f.ID, "id", "", "complaint id (default: generated)")
 	fl.StringVar(&f.Tenant, "tenant", "", "tenant")
 	fl.StringVar(&f.Details, "details", "", "what the complainant said")
-	fl.StringVar(&at, "at", "", "when it was received, RFC 3339 (default now)")
+	fl.StringVar(&at, "at", "", "when it was received, RFC 3339 (default now; not in the future)")
 	fl.BoolVar(&asJSON, "json", false, "print the complaint as JSON")
 	return cmd
 }

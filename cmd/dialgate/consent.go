@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -296,6 +298,19 @@ records as stored (tenant absent when tied to none).`,
 			if err != nil {
 				return failErr(err)
 			}
+			// A French overseas line's records under its other spelling
+			// are the same person's, and the check relies on them too.
+			if alt, ok := numbering.OverseasAlias(n); ok {
+				more, err := s.ConsentsByNumber(cmd.Context(), alt)
+				if err != nil {
+					return failErr(err)
+				}
+				if len(more) > 0 {
+					recs = append(recs, more...)
+					consent.SortRecords(recs)
+					fmt.Fprintf(a.stderr, "dialgate: the records of %s, the line's other spelling, are listed too\n", alt)
+				}
+			}
 			if asJSON {
 				if recs == nil {
 					recs = []consent.Record{}
@@ -392,6 +407,22 @@ every command.`,
 			}
 			if b.History, err = s.ConsentHistory(ctx, n); err != nil {
 				return failErr(err)
+			}
+			// A French overseas line's records under its other spelling
+			// are the same person's, and the check relies on them too.
+			if alt, ok := numbering.OverseasAlias(n); ok {
+				more, err := s.ConsentsByNumber(ctx, alt)
+				if err != nil {
+					return failErr(err)
+				}
+				hist, err := s.ConsentHistory(ctx, alt)
+				if err != nil {
+					return failErr(err)
+				}
+				b.Records = append(b.Records, more...)
+				consent.SortRecords(b.Records)
+				b.History = append(b.History, hist...)
+				slices.SortFunc(b.History, func(x, y consent.Event) int { return cmp.Compare(x.Seq, y.Seq) })
 			}
 			ids := make([]string, len(b.Records))
 			for i, r := range b.Records {

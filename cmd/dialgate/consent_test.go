@@ -309,3 +309,30 @@ func TestConsentRevokeBeforeGrant(t *testing.T) {
 		t.Fatalf("check of c-2 after the revocation: %d %q, want exit 1 and consent.revoked", code, out)
 	}
 }
+
+// A French overseas line's consents are listed, and exported, under either
+// spelling: the operator withdrawing a consent for +33 596 … sees the record
+// kept under +596 596 … too.
+func TestConsentShowOverseasSpellings(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	if code, out, errs := run("consent", "add", "--id", "c-dom", "--number", "+596596000101", "--scope", "industry:finance",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00-04:00"); code != 0 {
+		t.Fatalf("add: %d %q %q", code, out, errs)
+	}
+	code, out, errs := run("consent", "show", "+33596000101")
+	if code != 0 || !strings.Contains(out, "c-dom") || !strings.Contains(errs, "+596596000101") {
+		t.Fatalf("show under the +33 spelling: %d %q %q", code, out, errs)
+	}
+	code, out, _ = run("consent", "export", "+33596000101")
+	if code != 0 || !strings.Contains(out, `"c-dom"`) {
+		t.Fatalf("export under the +33 spelling: %d %q", code, out)
+	}
+	var b struct{ History []map[string]any }
+	if err := json.Unmarshal([]byte(out), &b); err != nil || len(b.History) != 1 {
+		t.Errorf("export history %+v, want the grant under the other spelling", b.History)
+	}
+}

@@ -212,16 +212,17 @@ func TestRecordingsSweepFutureAt(t *testing.T) {
 	}
 }
 
-// TestComplaintDeadlinesWithoutCalendar: the cn profile has no 2027 calendar
-// (China's 2027 holidays are set by a State Council notice not yet added), so
-// a complaint filed in 2027 cannot know its make-up working days: every day
-// counts as a working day and each deadline comes no later than the rules
-// allow (Monday to Friday would put the first on Wednesday 3 February).
+// TestComplaintDeadlinesWithoutCalendar: the cn profile has calendars for
+// 2026 only (each year's holidays are set by a State Council notice), so a
+// complaint filed in another year — 2025 here, as a complaint cannot be filed
+// in the future — cannot know its make-up working days: every day counts as a
+// working day and each deadline comes no later than the rules allow (Monday
+// to Friday would put the first on Wednesday 5 February).
 func TestComplaintDeadlinesWithoutCalendar(t *testing.T) {
-	code, out, errs := runCLI(t, "", "complaint", "add", "--number", "+8613900139000", "--id", "cp-1", "--at", "2027-01-29T10:00:00+08:00")
-	want := "forward by 2027-02-02T00:00:00+08:00, handle by 2027-02-17T00:00:00+08:00, answer by 2027-02-20T00:00:00+08:00"
+	code, out, errs := runCLI(t, "", "complaint", "add", "--number", "+8613900139000", "--id", "cp-1", "--at", "2025-01-31T10:00:00+08:00")
+	want := "forward by 2025-02-04T00:00:00+08:00, handle by 2025-02-19T00:00:00+08:00, answer by 2025-02-22T00:00:00+08:00"
 	if code != 0 || !strings.Contains(out, want) {
-		t.Fatalf("complaint add on Friday 2027-01-29: %d %q %s, want %q", code, out, errs, want)
+		t.Fatalf("complaint add on Friday 2025-01-31: %d %q %s, want %q", code, out, errs, want)
 	}
 	// In 2026 the calendar decides: Saturday 28 February is a make-up working day.
 	code, out, errs = runCLI(t, "", "complaint", "add", "--number", "+8613900139000", "--id", "cp-2", "--at", "2026-02-25T10:00:00+08:00")

@@ -90,19 +90,13 @@ audit log directory with --audit (each host keeps its own log).
 			if err != nil {
 				return failErr(err)
 			}
-			w := a.stdout
-			if out != "" {
-				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-				if err != nil {
-					return usageErr("--out: %v", err)
+			if out == "" {
+				if err := write(r, a.stdout); err != nil {
+					return failErr(err)
 				}
-				defer f.Close()
-				w = f
+				return nil
 			}
-			if err := write(r, w); err != nil {
-				return failErr(err)
-			}
-			return nil
+			return writeReportFile(out, func(w io.Writer) error { return write(r, w) })
 		},
 	}
 	f := cmd.Flags()
@@ -115,6 +109,36 @@ audit log directory with --audit (each host keeps its own log).
 	f.StringVar(&at, "at", "", "report as of this time (overdue complaints), RFC 3339 (default now)")
 	f.StringArrayVar(&auditDirs, "audit", nil, "an audit log directory to read, repeatable (default --data/audit; in a fleet, every sidecar's)")
 	return cmd
+}
+
+// writeReportFile writes a report to path through a temporary file in its
+// directory, synced and renamed into place: a report that fails half-way
+// (a full disk, an error closing the file) leaves no partial file under
+// path that could pass for the whole report, and an existing one untouched.
+func writeReportFile(path string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return usageErr("--out: %v", err)
+	}
+	tmp := f.Name()
+	err = write(f)
+	if err == nil {
+		err = f.Chmod(0o640)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return failErr(fmt.Errorf("--out %s: %w (no report written)", path, err))
+	}
+	return nil
 }
 
 // auditFiles lists the log files of every directory in dirs (--data/audit

@@ -40,11 +40,17 @@ apply to the next call, new certificates and client CAs to the next
 connection. A file that fails to load is refused and logged, and the copy
 in force stays.
 
+Declared no-call periods (a state of emergency) go in a blackouts file
+(--blackouts, config blackouts_file; schema dialgate.blackouts.v1), looked
+at with the others: a changed copy is in force without a restart. While it
+cannot be read or parsed, every dial the profile's schedule judges is
+denied (schedule.unavailable): write "blackouts: []" to lift them all.
+
 Exit codes: 0 stopped by SIGTERM or Ctrl-C, 1 the server failed (a store or
 a fleet back-end it cannot open, a port in use), 2 bad input: a flag, the
 config file, or a file they name that is missing or does not load (profile,
-registry snapshots, tokens, TLS files, HMAC key file), refused before the
-data directory or its keys are made.
+registry snapshots, tokens, TLS files, HMAC key file, blackouts file),
+refused before the data directory or its keys are made.
 
 Limits (config file): max_message_bytes (default 64 KiB) per message,
 max_streams (default 1024) calls open at once on one connection (a client
@@ -74,6 +80,7 @@ over it waits), max_header_bytes (default 16 KiB) of a call's metadata.`,
 			set("tls-key", func() { base.TLS.KeyFile = cfg.TLS.KeyFile })
 			set("tls-client-ca", func() { base.TLS.ClientCAFile = cfg.TLS.ClientCAFile })
 			set("tokens", func() { base.TokensFile = cfg.TokensFile })
+			set("blackouts", func() { base.BlackoutsFile = cfg.BlackoutsFile })
 			set("max-message-bytes", func() { base.MaxMessageBytes = cfg.MaxMessageBytes })
 			set("metrics-listen", func() { base.MetricsListen = cfg.MetricsListen })
 			set("shadow", func() { base.Shadow = cfg.Shadow })
@@ -105,7 +112,8 @@ over it waits), max_header_bytes (default 16 KiB) of a call's metadata.`,
 				return usageErr("--profile (or the config's profile): %v", err)
 			}
 			// A file the operator named that is missing or bad (a registry
-			// snapshot, the tokens file, the TLS files, the HMAC key file)
+			// snapshot, the tokens file, the TLS files, the HMAC key file, the
+			// blackouts file)
 			// is bad input (exit 2), refused before anything is made.
 			err := sidecar.Serve(cmd.Context(), base, a.stderr, func(g, m net.Addr) {})
 			if errors.Is(err, sidecar.ErrConfig) {
@@ -128,6 +136,7 @@ over it waits), max_header_bytes (default 16 KiB) of a call's metadata.`,
 	f.StringVar(&cfg.TLS.KeyFile, "tls-key", "", "PEM server key")
 	f.StringVar(&cfg.TLS.ClientCAFile, "tls-client-ca", "", "PEM CA bundle; require client certificates (mTLS)")
 	f.StringVar(&cfg.TokensFile, "tokens", "", "bearer tokens file with gate/admin scopes")
+	f.StringVar(&cfg.BlackoutsFile, "blackouts", "", "declared no-call periods file (schema dialgate.blackouts.v1), reloaded without a restart")
 	f.IntVar(&cfg.MaxMessageBytes, "max-message-bytes", sidecar.DefaultMaxMessageBytes, "largest request accepted")
 	f.StringVar(&cfg.MetricsListen, "metrics-listen", sidecar.DefaultMetricsListen, `loopback host:port of /metrics, or "off"`)
 	f.BoolVar(&cfg.Shadow, "shadow", false, "shadow mode: evaluate and record, never deny")

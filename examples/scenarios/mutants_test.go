@@ -72,6 +72,7 @@ var mutants = []mutant{
 	{"schedule-fr", "fr", "forbid: true", "forbid: false"},
 	{"frequency-fr", "fr", "count: 4", "count: 5"},
 	{"frequency-fr-refusal", "fr", "window: 61d", "window: 60d"},
+	{"frequency-fr-overseas-spellings", "fr", "count: 4", "count: 5"},
 	{"consent-fr-effective-date", "fr", "effective_from: 2026-08-11T00:00:00+02:00", "effective_from: 2026-08-11T00:00:01+02:00"},
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -21,6 +22,10 @@ type adminServer struct {
 	pb.UnimplementedAdminServiceServer
 	be  *Backend
 	now func() time.Time
+	log *slog.Logger // never nil
+	// owners is the gate's memory of decision owners (nil: none), so that
+	// a tenant-bound token links no recording to another tenant's decision.
+	owners *decisionOwners
 }
 
 func (s *adminServer) unimplemented(method, pkg string) error {
@@ -30,8 +35,12 @@ func (s *adminServer) unimplemented(method, pkg string) error {
 	return status.Errorf(codes.Unimplemented, "%s: this server has no %s backend (package %s is not wired into the sidecar yet)", method, pkg, pkg)
 }
 
-// adminError maps an adapter's error to a status.
-func adminError(method string, err error) error {
+// adminError maps an adapter's error to a status. A failure a retry may
+// cure (a store, a back-end) is Unavailable saying so, its cause logged
+// but not sent: store and driver errors name the server's files and
+// back-end addresses, which are no business of a client (GateService
+// answers "internal error" likewise).
+func (s *adminServer) adminError(method string, err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
@@ -48,7 +57,8 @@ func adminError(method string, err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return status.FromContextError(err).Err()
 	}
-	return status.Errorf(codes.Unavailable, "%s: not applied; retry: %v", method, err)
+	s.log.Warn("sidecar: admin write not applied", "method", method, "err", err)
+	return status.Errorf(codes.Unavailable, "%s: not applied; retry (the cause is in the server's log)", method)
 }
 
 // checkScope validates a scope string: global, or kind:name with kind one of
@@ -109,8 +119,8 @@ func purposesFromProto(field string, ps []pb.Purpose) ([]dialgate.Purpose, error
 }
 
 // AddDncEntry validates the number, the scope (required) and the source,
-// defaults added_at to the server's clock, and adds the entry through
-// Backend.DNC.
+// sets added_at to the server's clock when it is unset or after that clock,
+// and adds the entry through Backend.DNC.
 func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryRequest) (*pb.AddDncEntryResponse, error) {
 	if s.be.DNC == nil {
 		return nil, s.unimplemented("AddDncEntry", "dnc")
@@ -130,11 +140,16 @@ func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryReques
 	if err != nil {
 		return nil, err
 	}
-	if at.IsZero() {
-		at = s.now()
+	if now := s.now(); at.IsZero() || at.After(now) {
+		// A refusal dated after its receipt is a wrong clock or zone
+		// offset. Refusing it would lose the opt-out, and storing it would
+		// count the removal hold from an instant that has not come (past
+		// the year 9999 the store cannot even write it): it is recorded as
+		// of the server's clock, the latest it can have been made.
+		at = now
 	}
 	if err := s.be.DNC.AddDNC(ctx, DNCEntry{Number: n, Scope: scope, Source: req.GetSource(), AddedAt: at}); err != nil {
-		return nil, adminError("AddDncEntry", err)
+		return nil, s.adminError("AddDncEntry", err)
 	}
 	return &pb.AddDncEntryResponse{}, nil
 }
@@ -157,7 +172,7 @@ func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntry
 		return nil, err
 	}
 	if err := s.be.DNC.RemoveDNC(ctx, n, scope, s.now()); err != nil {
-		return nil, adminError("RemoveDncEntry", err)
+		return nil, s.adminError("RemoveDncEntry", err)
 	}
 	return &pb.RemoveDncEntryResponse{}, nil
 }
@@ -235,7 +250,7 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 	}
 	c.EvidenceURI, c.Channel = req.GetEvidenceUri(), req.GetChannel()
 	if err := s.be.Consents.GrantConsent(ctx, c); err != nil {
-		return nil, adminError("GrantConsent", err)
+		return nil, s.adminError("GrantConsent", err)
 	}
 	return &pb.GrantConsentResponse{}, nil
 }
@@ -266,7 +281,7 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 		return nil, err
 	}
 	if err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel()); err != nil {
-		return nil, adminError("RevokeConsent", err)
+		return nil, s.adminError("RevokeConsent", err)
 	}
 	return &pb.RevokeConsentResponse{}, nil
 }
@@ -317,7 +332,7 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	c.CallDecisionID, c.Tenant, c.Note, c.At = req.GetCallDecisionId(), req.GetTenant(), req.GetNote(), s.now()
 	id, err := s.be.Complaints.FileComplaint(ctx, c)
 	if err != nil {
-		return nil, adminError("FileComplaint", err)
+		return nil, s.adminError("FileComplaint", err)
 	}
 	return &pb.FileComplaintResponse{ComplaintId: id}, nil
 }
@@ -384,7 +399,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	}
 	e.OfficeUseOnly = req.GetOfficeUseOnly()
 	if err := s.be.Ledger.AddLedgerEntry(ctx, e); err != nil {
-		return nil, adminError("AddLedgerEntry", err)
+		return nil, s.adminError("AddLedgerEntry", err)
 	}
 	return &pb.AddLedgerEntryResponse{}, nil
 }
@@ -431,11 +446,40 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 	if err = adminTenant(ctx, "tenant", req.GetTenant()); err != nil {
 		return nil, err
 	}
+	if err = s.mayLinkDecision(ctx, r.DecisionID, req.GetTenant()); err != nil {
+		return nil, err
+	}
 	r.Tenant, r.At = req.GetTenant(), s.now()
 	if err := s.be.Recordings.RegisterRecording(ctx, r); err != nil {
-		return nil, adminError("RegisterRecording", err)
+		return nil, s.adminError("RegisterRecording", err)
 	}
 	return &pb.RegisterRecordingResponse{}, nil
+}
+
+// mayLinkDecision reports PermissionDenied, naming decision_id, when ctx's
+// token is bound to tenants and decision id is a remembered decision of
+// another tenant, and InvalidArgument when it is a remembered decision of
+// one of the token's tenants other than the recording's tenant: a recording
+// registered under a decision is linked to it as ReportOutcome links one
+// (see decisionOwners.mayReport), and one tenant must not attach recordings
+// to another's decisions. A decision the server does not remember is
+// accepted, as ReportOutcome accepts it.
+func (s *adminServer) mayLinkDecision(ctx context.Context, id, tenant string) error {
+	e := boundToken(ctx)
+	if e == nil || id == "" || s.owners == nil {
+		return nil
+	}
+	owner, ok := s.owners.tenant(id)
+	if !ok {
+		return nil
+	}
+	if !e.tenants[owner] {
+		return status.Errorf(codes.PermissionDenied, "decision_id: token %q may not register a recording under another tenant's decision", e.name)
+	}
+	if owner != tenant {
+		return invalid("decision_id", "decision %s was made for tenant %q, not the recording's tenant %q", id, owner, tenant)
+	}
+	return nil
 }
 
 // HoldRecording places a hold (hold_id DefaultHoldID when empty) at the
@@ -455,7 +499,7 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 		return nil, err
 	}
 	if err := s.be.Recordings.HoldRecording(ctx, req.GetId(), hold, req.GetReason(), s.now()); err != nil {
-		return nil, adminError("HoldRecording", err)
+		return nil, s.adminError("HoldRecording", err)
 	}
 	return &pb.HoldRecordingResponse{}, nil
 }
@@ -479,7 +523,7 @@ func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseR
 		return nil, status.Errorf(codes.PermissionDenied, "id: token %q is bound to tenants and may not lift a recording hold (use a token without tenants)", e.name)
 	}
 	if err := s.be.Recordings.ReleaseRecordingHold(ctx, req.GetId(), hold, s.now()); err != nil {
-		return nil, adminError("ReleaseRecordingHold", err)
+		return nil, s.adminError("ReleaseRecordingHold", err)
 	}
 	return &pb.ReleaseRecordingHoldResponse{}, nil
 }

@@ -48,6 +48,11 @@ type Backend struct {
 	// that changed on disk (all of them with force) and swaps the new copies
 	// in; `dialgate serve` calls it every Config.RegistryReload and on SIGHUP.
 	ReloadRegistries func(force bool) error
+	// ReloadBlackouts, if not nil, looks at Config.BlackoutsFile again and
+	// puts a changed copy in force, or denies every dial the schedule judges
+	// while the file cannot be loaded; `dialgate serve` calls it every
+	// Config.RegistryReload and on SIGHUP.
+	ReloadBlackouts func(force bool) error
 	// CheckRegistries, if not nil, checks that the file each loaded registry
 	// copy is memory-mapped from was not written in place, withdraws a copy
 	// whose file was (every dial of the profile denied, dnc.unavailable)

@@ -167,10 +167,23 @@ type Config struct {
 	// denies every dial (dnc.registry_stale) until a current copy is loaded.
 	// A file replaced on disk is loaded again (see RegistryReload).
 	Registries []string `json:"registries,omitempty"`
+	// BlackoutsFile is a declarations file (schedule.ParseDeclarations):
+	// declared no-call periods, such as a state of emergency, put in force
+	// beside the profile's own blackouts without a restart. `dialgate serve`
+	// reads it at start (a bad file refuses to start) and looks at it again
+	// every RegistryReload and on SIGHUP: a changed copy is in force once it
+	// has read the same for half a second. A copy that cannot be read or
+	// parsed is NOT ignored: every dial the profile's schedule judges is
+	// denied (schedule.unavailable) and the health component "blackouts"
+	// fails until a good copy is in place — an emergency an operator tried
+	// to declare is never missed for a typing error. To lift every
+	// declaration write "blackouts: []"; do not delete the file. The profile
+	// must have a schedule section.
+	BlackoutsFile string `json:"blackouts_file,omitempty"`
 	// RegistryReload is how often `dialgate serve` looks at the files it
 	// reloads for a new copy (default 1m, at least 1s): the registry files
-	// (size or modification time changed), the tokens file and the TLS files
-	// (content changed, compared by SHA-256 through any symlinks, as a
+	// (size or modification time changed), the tokens file, the TLS files
+	// and the blackouts file (content changed, compared by SHA-256 through any symlinks, as a
 	// Kubernetes secret volume swaps them). SIGHUP looks at every file at
 	// once. A registry copy that fails to load, is of another list, or is
 	// older than the loaded one is refused (logged) and the loaded copy
@@ -343,6 +356,28 @@ func isLoopbackHost(host string) bool {
 	}
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.IsLoopback()
+}
+
+// checkBound reports, wrapping ErrConfig and naming key, a TCP listener
+// opened on addr that is not loopback when the configuration needs it to be:
+// listen (key "listen") without TLS and a tokens file, or metrics_listen
+// ("metrics_listen", served without auth), unless Insecure. Validate judges
+// the host as written, and "localhost" passes by its name; but it is
+// resolved when the listener opens (/etc/hosts, then DNS, which in a
+// container without a localhost line may answer anything), so the address
+// the listener got is judged again.
+func (c Config) checkBound(key string, addr net.Addr) error {
+	if c.Insecure || (key == "listen" && c.TLS.Enabled() && c.TokensFile != "") {
+		return nil
+	}
+	if ap, err := netip.ParseAddrPort(addr.String()); err == nil && ap.Addr().IsLoopback() {
+		return nil
+	}
+	value := c.Listen
+	if key == "metrics_listen" {
+		value = c.MetricsListen
+	}
+	return fmt.Errorf("%w: %s: %q opened on %s, which is not a loopback address: refusing to serve it without TLS and a tokens file (metrics: at all) unless insecure: true", ErrConfig, key, value, addr)
 }
 
 // requireAOF reports whether the fleet's Redis must persist every write

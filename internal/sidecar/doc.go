@@ -11,7 +11,8 @@
 //
 //   - [Config]: the YAML configuration (strict: unknown keys are errors), its
 //     defaults and validation. Listening on a non-loopback address without TLS
-//     and bearer tokens is refused unless Insecure is set.
+//     and bearer tokens is refused unless Insecure is set, judged on the host
+//     as written and again on the address the listener opened on.
 //   - [Tokens]: bearer tokens from a file, with the scopes "gate" and "admin".
 //     The server reloads the file, and its TLS files, when their content
 //     changes ([Server.Reload]); a bad copy is refused and the one in force
@@ -28,7 +29,8 @@
 //   - [Server]: the gRPC server with auth, metrics, panic recovery, the
 //     standard health service with per-component status, optional
 //     reflection, a Prometheus endpoint on a separate loopback port, and
-//     graceful shutdown (NOT_SERVING, drain, GracefulStop, flush and close).
+//     graceful shutdown (NOT_SERVING, drain, health watches ended,
+//     GracefulStop, flush and close).
 //
 // Callee numbers never appear in log lines: errors about a number name the
 // field and the problem, never the digits.

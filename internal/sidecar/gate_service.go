@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
@@ -40,6 +41,19 @@ func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb
 	dec, err := s.gate.Check(ctx, d)
 	if err != nil {
 		err = gateError("dial", err)
+		s.m.observe(method, start, &dec, err)
+		return nil, err
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		// The client gave up (cancelled, or its deadline passed) while the
+		// Gate decided: gRPC delivers no answer on an ended call, so the
+		// dialer does not dial. Give back what an allow reserved and record
+		// its release, or the log shows a call that never happened and the
+		// callee's caps count it for their whole window.
+		if dec.Allowed {
+			s.releaseUndelivered(ctx, dec.ID)
+		}
+		err = gateError("dial", cerr)
 		s.m.observe(method, start, &dec, err)
 		return nil, err
 	}
@@ -160,7 +174,13 @@ func (s *gateServer) releaseUndelivered(ctx context.Context, id string) {
 func streamErr(id string, err error) *pb.CheckStreamResponse {
 	st := status.Convert(err)
 	if len(id) > maxIDLen {
-		id = id[:maxIDLen]
+		// Cut at a character boundary: a proto string must be UTF-8, and
+		// a Send that fails to marshal breaks the whole stream.
+		n := maxIDLen
+		for n > 0 && !utf8.RuneStart(id[n]) {
+			n--
+		}
+		id = id[:n]
 	}
 	return &pb.CheckStreamResponse{RequestId: id, Result: &pb.CheckStreamResponse_Error{
 		Error: &pb.StreamError{Code: int32(st.Code()), Message: st.Message()},

@@ -125,8 +125,12 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 	return m
 }
 
-// reloaded counts one reload of kind.
+// reloaded counts one reload of kind; a nil m counts nothing (the
+// back-end's reloaders, made before the server and its metrics).
 func (m *metrics) reloaded(kind string, ok bool) {
+	if m == nil {
+		return
+	}
 	result := "error"
 	if ok {
 		result = "ok"
@@ -138,6 +142,9 @@ func (m *metrics) reloaded(kind string, ok bool) {
 // series of kind then exist (at 0 from the start), so that an alert on
 // their increase sees the first error.
 func (m *metrics) loaded(kind string, t time.Time) {
+	if m == nil {
+		return
+	}
 	m.reloads.WithLabelValues(kind, "ok")
 	m.reloads.WithLabelValues(kind, "error")
 	m.loadedAt.WithLabelValues(kind).Set(float64(t.UnixNano()) / 1e9)

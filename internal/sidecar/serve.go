@@ -16,10 +16,12 @@ import (
 // SIGINT), then shuts down gracefully: NOT_SERVING, drain, GracefulStop,
 // audit log flushed, store closed. ready, if not nil, is called once the gRPC
 // and metrics listeners are open. While it runs, the registry snapshot files,
-// the tokens file and the TLS files are looked at every
+// the tokens file, the TLS files and the blackouts file are looked at every
 // Config.RegistryReload and at once on SIGHUP; a changed copy is loaded and
-// put in force (Backend.ReloadRegistries, Server.Reload), a bad one is
-// refused and logged, and the copy in force stays. Every
+// put in force (Backend.ReloadRegistries, Backend.ReloadBlackouts,
+// Server.Reload), a bad one is refused and logged, and the copy in force
+// stays — except a blackouts file's: while it cannot be loaded every dial
+// the schedule judges is denied (schedule.unavailable). Every
 // RegistryCheckInterval the files the registry copies are memory-mapped from
 // are checked for a write in place (Backend.CheckRegistries): such a copy is
 // withdrawn, every dial of the profile denied, until a copy loads cleanly.
@@ -54,6 +56,9 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 		if be.ReloadRegistries != nil {
 			errs = append(errs, be.ReloadRegistries(force))
 		}
+		if be.ReloadBlackouts != nil {
+			errs = append(errs, be.ReloadBlackouts(force))
+		}
 		return errors.Join(append(errs, srv.Reload(force))...)
 	}
 	stop := watchReloadOn(ctx, hup, reload, time.Duration(cfg.RegistryReload))
@@ -68,7 +73,7 @@ func Serve(ctx context.Context, cfg Config, logw io.Writer, ready func(grpcAddr,
 
 // CheckFiles reads the files of cfg that the operator provides and the
 // server loads — the tokens file, the TLS certificate, key and client CAs,
-// the fleet's HMAC key file — and returns the first problem (missing,
+// the fleet's HMAC key file, the blackouts file — and returns the first problem (missing,
 // unreadable, malformed), wrapping ErrConfig and naming the file. Serve calls
 // it before Open, so a bad file is refused before the data directory and
 // its keys are made. (Open refuses a bad profile or registry snapshot
@@ -97,6 +102,11 @@ func CheckFiles(cfg Config) error {
 	if cfg.HMACKeyFile != "" {
 		if _, err := readHMACKey(cfg.HMACKeyFile); err != nil {
 			return asConfig(fmt.Errorf("hmac_key_file: %w", err))
+		}
+	}
+	if cfg.BlackoutsFile != "" {
+		if err := checkBlackoutsFile(cfg.BlackoutsFile); err != nil {
+			return asConfig(err)
 		}
 	}
 	return nil

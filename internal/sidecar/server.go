@@ -48,14 +48,20 @@ type Server struct {
 	m      *metrics
 	tokens *fileReloader[Tokens]     // nil without a tokens file
 	tls    *fileReloader[tls.Config] // nil without TLS
+	// listenTCP opens the TCP listeners (net.Listen; replaced in tests).
+	listenTCP func(network, address string) (net.Listener, error)
 
 	stopProbes chan struct{}
 	probesDone chan struct{}
-	mu         sync.Mutex
-	shutdown   bool
-	metricsSrv *http.Server
-	closeErr   error
-	closeOnce  sync.Once
+	// stopWatches is closed at shutdown, after the drain, to end the
+	// health Watch streams (see healthService).
+	stopWatches chan struct{}
+	stopped     chan struct{} // closed when the first Shutdown has returned
+	mu          sync.Mutex
+	shutdown    bool
+	metricsSrv  *http.Server
+	closeErr    error
+	closeOnce   sync.Once
 }
 
 // NewServer builds a Server over be from cfg (defaults applied, validated).
@@ -74,7 +80,8 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal, be.CounterExpiry),
-		stopProbes: make(chan struct{}), probesDone: make(chan struct{})}
+		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopWatches: make(chan struct{}),
+		stopped: make(chan struct{}), listenTCP: net.Listen}
 	auth := tokenAuth{current: func() *Tokens { return nil }}
 	if cfg.TokensFile != "" {
 		r, err := newTokenReloader(cfg.TokensFile, log, s.m)
@@ -111,10 +118,13 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	if clock == nil {
 		clock = dialgate.SystemClock{}
 	}
-	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: newDecisionOwners(),
+	// One memory of decision owners for both services: AdminService's
+	// RegisterRecording links a recording to a decision as ReportOutcome does.
+	owners := newDecisionOwners()
+	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: owners,
 		recovered: s.recovered})
-	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now})
-	healthpb.RegisterHealthServer(s.grpc, s.health)
+	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now, log: log, owners: owners})
+	healthpb.RegisterHealthServer(s.grpc, healthService{Server: s.health, stop: s.stopWatches})
 	if cfg.Reflection {
 		reflection.Register(s.grpc)
 	}
@@ -165,7 +175,9 @@ func (s *Server) MetricsHandler() http.Handler {
 
 // Listen opens the listener the configuration names: the Unix socket (an old
 // socket file at the path is replaced, the new one is mode 0660) or the TCP
-// address.
+// address. A TCP listener whose address is not loopback (a host name such as
+// localhost that resolved elsewhere) is closed and refused, wrapping
+// ErrConfig, unless TLS and a tokens file are configured or Insecure.
 func (s *Server) Listen() (net.Listener, error) {
 	if s.cfg.Unix != "" {
 		if fi, err := os.Lstat(s.cfg.Unix); err == nil && fi.Mode().Type() == fs.ModeSocket {
@@ -181,9 +193,13 @@ func (s *Server) Listen() (net.Listener, error) {
 		}
 		return lis, nil
 	}
-	lis, err := net.Listen("tcp", s.cfg.Listen)
+	lis, err := s.listenTCP("tcp", s.cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
+	}
+	if err := s.cfg.checkBound("listen", lis.Addr()); err != nil {
+		lis.Close()
+		return nil, err
 	}
 	return lis, nil
 }
@@ -208,11 +224,17 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 	}
 	var maddr net.Addr
 	if s.cfg.MetricsListen != "off" {
-		mlis, err := net.Listen("tcp", s.cfg.MetricsListen)
+		mlis, err := s.listenTCP("tcp", s.cfg.MetricsListen)
 		if err != nil {
 			lis.Close()
 			s.closeBackend(context.Background())
 			return fmt.Errorf("metrics_listen: %w", err)
+		}
+		if err := s.cfg.checkBound("metrics_listen", mlis.Addr()); err != nil {
+			mlis.Close()
+			lis.Close()
+			s.closeBackend(context.Background())
+			return err
 		}
 		maddr = mlis.Addr()
 		mux := http.NewServeMux()
@@ -253,9 +275,11 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 
 // Shutdown stops the server gracefully: every health status goes to
 // NOT_SERVING, the server keeps answering for the configured drain time, then
-// stops accepting calls and waits (up to shutdown_grace) for calls in flight;
+// ends the health Watch streams (Unavailable), stops accepting calls and
+// waits (up to shutdown_grace) for calls in flight;
 // finally the Backend's Close flushes the audit log and closes the stores.
-// It returns the Close error; later calls return the same.
+// It returns the Close error; later calls wait for the first to finish (or
+// their ctx to end) and return the same.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.shutdown
@@ -273,6 +297,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			case <-ctx.Done():
 			}
 		}
+		// Health watchers have seen NOT_SERVING; their streams would
+		// otherwise hold the graceful stop until the grace runs out.
+		close(s.stopWatches)
 		done := make(chan struct{})
 		go func() { s.grpc.GracefulStop(); close(done) }()
 		select {
@@ -290,8 +317,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			_ = msrv.Shutdown(sctx)
 			cancel()
 		}
+		err := s.closeBackend(ctx)
+		close(s.stopped)
+		return err
 	}
-	return s.closeBackend(ctx)
+	// Another call is stopping the server: closing the back end now would
+	// close it under the calls that one still waits for.
+	select {
+	case <-s.stopped:
+		return s.closeBackend(ctx) // done: the first call's result
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (s *Server) closeBackend(ctx context.Context) error {

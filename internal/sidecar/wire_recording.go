@@ -70,7 +70,8 @@ func recordingError(err error) error {
 }
 
 // RegisterRecording implements RecordingAdmin through the Manager; a retry
-// with the same callee, start, retention and decision is a success.
+// with the same callee, start, retention and decision, and the same tenant
+// or none, is a success.
 func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) error {
 	reg := recording.Registration{
 		ID: r.ID, DecisionID: r.DecisionID, Tenant: r.Tenant, Callee: r.Number, StartedAt: r.StartedAt,
@@ -87,11 +88,17 @@ func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) erro
 		return recordingError(err)
 	}
 	keep := max(a.m.Retention(), reg.Retention.Std())
+	// A registration naming a tenant is a retry only of one of that tenant:
+	// acknowledging another's would tell the caller its recording is on
+	// record for its tenant (ids are chosen by clients, and a token bound to
+	// one tenant may hit another tenant's id; the message names nothing of
+	// the recording on record).
 	if old.Callee == a.hasher.HashCallee(r.Number) && old.StartedAt.Equal(r.StartedAt) &&
-		!old.RetainUntil.Before(r.StartedAt.Add(keep)) && (r.DecisionID == "" || old.DecisionID == r.DecisionID) {
+		!old.RetainUntil.Before(r.StartedAt.Add(keep)) && (r.DecisionID == "" || old.DecisionID == r.DecisionID) &&
+		(r.Tenant == "" || old.Tenant == r.Tenant) {
 		return nil
 	}
-	return fmt.Errorf("%w: recording %s is registered with another callee, start, retention or decision", ErrAlreadyExists, r.ID)
+	return fmt.Errorf("%w: recording %s is registered with another callee, start, retention, decision or tenant", ErrAlreadyExists, r.ID)
 }
 
 // HoldRecording implements RecordingAdmin through Manager.Hold.

@@ -74,6 +74,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: registries: %w", ErrConfig, err)
 	}
+	// So is the blackouts file.
+	if cfg.BlackoutsFile != "" {
+		if err := checkBlackoutsFile(cfg.BlackoutsFile); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+	}
 	// A new data directory is made durable in its parent: the files fsynced
 	// inside it do not keep the directory itself.
 	if err := durable.MkdirAll(cfg.Data, 0o700, syncDir); err != nil {
@@ -184,6 +190,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if len(regs) > 0 {
 		rf := newRegistryFiles(cfg.Registries, regs, log)
 		be.ReloadRegistries, be.CheckRegistries = rf.Reload, rf.Check
+	}
+	if cfg.BlackoutsFile != "" {
+		db, err := newDeclaredBlackouts(cfg.BlackoutsFile, prof.Name, checks, log, nil)
+		if err != nil {
+			return fail(err)
+		}
+		be.ReloadBlackouts = db.Reload
+		be.Probes = append(be.Probes, Probe{Name: reloadBlackouts, Check: db.check})
 	}
 	wireDNC(be, prof.Name, checks)
 	wireLedger(be, checks, deps.Ledger)
