@@ -109,6 +109,14 @@ func (s FaultyDNCStore) RemoveDNC(ctx context.Context, n dialgate.Number, scope 
 	return s.Store.RemoveDNC(ctx, n, scope, t)
 }
 
+// RemoveDNCIf fails or forwards.
+func (s FaultyDNCStore) RemoveDNCIf(ctx context.Context, n dialgate.Number, scope dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
+	if err := s.Fault.Err(); err != nil {
+		return err
+	}
+	return s.Store.RemoveDNCIf(ctx, n, scope, t, cond)
+}
+
 // ScanDNC fails or forwards.
 func (s FaultyDNCStore) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	if err := s.Fault.Err(); err != nil {

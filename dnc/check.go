@@ -2,6 +2,7 @@ package dnc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -192,12 +193,25 @@ func (c *Check) Add(ctx context.Context, entries ...Entry) error {
 // before the hold was raised, added through Lists.Add) is not released
 // before the profile allows. It fails with ErrNotListed when there is no
 // such entry.
+//
+// The configured hold is judged on the entry read, and the store removes
+// the entry only if it is still that one (not added after it:
+// Store.RemoveDNCIf); an entry removed and taken again in between is read
+// again and judged afresh, so a new refusal is never removed on the
+// decision made for an old one.
 func (c *Check) Remove(ctx context.Context, n dialgate.Number, scope Scope, t time.Time) error {
 	if c.lists == nil {
 		return fmt.Errorf("dnc: no store-backed lists configured")
 	}
-	if c.cfg.Hold.Months != 0 || c.cfg.Hold.Days != 0 {
-		es, err := c.lists.store.DNCEntries(ctx, n)
+	if c.cfg.Hold.Months == 0 && c.cfg.Hold.Days == 0 {
+		// The store checks the entry's own HoldUntil, atomically with the
+		// removal.
+		return c.lists.Remove(ctx, n, scope, t)
+	}
+	var err error
+	for range removeAttempts {
+		var es []Entry
+		es, err = c.lists.store.DNCEntries(ctx, n)
 		if err != nil {
 			return err
 		}
@@ -209,10 +223,19 @@ func (c *Check) Remove(ctx context.Context, n dialgate.Number, scope Scope, t ti
 			return fmt.Errorf("dnc: remove %s: held until %s (the profile's hold from added_at %s): %w",
 				scope, until.UTC().Format(time.RFC3339), es[i].AddedAt.UTC().Format(time.RFC3339), ErrHeld)
 		}
+		// The store checks the entry's own HoldUntil and that it was not
+		// added after the one judged, atomically with the removal.
+		err = c.lists.RemoveIf(ctx, n, scope, t, RemoveCondition{AddedNotAfter: es[i].AddedAt})
+		if !errors.Is(err, ErrChanged) {
+			return err
+		}
 	}
-	// The store checks the entry's own HoldUntil, atomically with the removal.
-	return c.lists.Remove(ctx, n, scope, t)
+	return err // still changing: not removed (ErrChanged wraps ErrHeld)
 }
+
+// removeAttempts bounds how many times Check.Remove reads an entry that
+// keeps being replaced between its read and its removal.
+const removeAttempts = 3
 
 // Check implements dialgate.Checker.
 func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {

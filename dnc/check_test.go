@@ -578,3 +578,34 @@ func TestRemoveKeepsConfiguredHold(t *testing.T) {
 		t.Fatalf("the other scope's entry no longer denies: %v", rs)
 	}
 }
+
+// Check.Remove decides on the entry it read: an opt-out removed and taken
+// again between that read and the removal (Lists.Add sets no hold) is a new
+// refusal whose hold has not begun to run, and must not be removed with the
+// old one's decision.
+func TestRemoveKeepsEntryReAddedMeanwhile(t *testing.T) {
+	c, st := newTestCheck(t, Config{Hold: Hold{Months: 12, Cite: cite}})
+	ctx := context.Background()
+	n := num("+8613900139000")
+	fin := MustParseScope("industry:finance")
+	if err := c.Lists().Add(ctx, Entry{Number: n, Scope: fin, List: "opt_out", AddedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	now := t0.AddDate(0, 13, 0) // the first refusal's hold has ended
+	st.afterRead = func() {
+		// Another admin removes the old entry and the callee refuses again.
+		if err := c.Lists().Remove(ctx, n, fin, now); err != nil {
+			t.Error(err)
+		}
+		if err := c.Lists().Add(ctx, Entry{Number: n, Scope: fin, List: "opt_out", Source: "call", AddedAt: now}); err != nil {
+			t.Error(err)
+		}
+	}
+	if err := c.Remove(ctx, n, fin, now.Add(time.Minute)); !errors.Is(err, ErrHeld) {
+		t.Fatalf("remove racing a new refusal: %v, want ErrHeld", err)
+	}
+	es, _ := st.DNCEntries(ctx, n)
+	if len(es) != 1 || !es[0].AddedAt.Equal(now) {
+		t.Fatalf("entries after the racing removal: %v, want the new refusal of %s", es, now)
+	}
+}

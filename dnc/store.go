@@ -20,7 +20,30 @@ var (
 	ErrHeld = errors.New("dnc: entry still held")
 	// ErrInvalidEntry is wrapped by errors for malformed entries.
 	ErrInvalidEntry = errors.New("dnc: invalid entry")
+	// ErrChanged is returned (wrapped) by RemoveDNCIf when the stored entry
+	// is not one its RemoveCondition allows removing (an entry removed and
+	// added again since the caller read it); nothing is removed. It wraps
+	// ErrHeld: a caller that does not read the entry again treats it as
+	// still held.
+	ErrChanged = fmt.Errorf("dnc: entry changed since it was read: %w", ErrHeld)
 )
+
+// RemoveCondition is what RemoveDNCIf requires of the stored entry, checked
+// atomically with its removal. The zero RemoveCondition requires nothing.
+type RemoveCondition struct {
+	// AddedNotAfter, when not zero, keeps an entry whose AddedAt is after
+	// it. A caller that decides on an entry it read (the profile's hold from
+	// its AddedAt has passed) passes that entry's AddedAt: an entry removed
+	// and added again in between — a new refusal, whose hold has not begun
+	// to run — is then kept, while the entry read (or one added earlier,
+	// whose hold ends no later) is removed.
+	AddedNotAfter time.Time
+}
+
+// Allows reports whether c allows removing the stored entry e.
+func (c RemoveCondition) Allows(e Entry) bool {
+	return c.AddedNotAfter.IsZero() || !e.AddedAt.After(c.AddedNotAfter)
+}
 
 // Entry is one number on a store-backed do-not-call list: a refusal taken
 // during a call, a complaint, an admin addition, an imported company list.
@@ -78,6 +101,12 @@ type Store interface {
 	// ErrNotListed when there is none and with ErrHeld when t is before the
 	// entry's HoldUntil; removal is durable before it returns.
 	RemoveDNC(ctx context.Context, n dialgate.Number, scope Scope, t time.Time) error
+	// RemoveDNCIf is RemoveDNC with a condition on the stored entry, checked
+	// in the same atomic step as the hold and the removal: when cond does
+	// not allow removing the entry stored (RemoveCondition.Allows), it fails
+	// with ErrChanged and removes nothing. RemoveDNC is RemoveDNCIf with the
+	// zero RemoveCondition.
+	RemoveDNCIf(ctx context.Context, n dialgate.Number, scope Scope, t time.Time, cond RemoveCondition) error
 	// ScanDNC calls fn for every entry, in number then scope order, until fn
 	// returns an error, which ScanDNC returns.
 	ScanDNC(ctx context.Context, fn func(Entry) error) error

@@ -215,6 +215,13 @@ func (s *FileStore) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.En
 // RemoveDNC implements dnc.Store: the hold is checked against t, the caller's
 // instant (the store never reads the clock).
 func (s *FileStore) RemoveDNC(ctx context.Context, n dialgate.Number, scope dnc.Scope, t time.Time) error {
+	return s.RemoveDNCIf(ctx, n, scope, t, dnc.RemoveCondition{})
+}
+
+// RemoveDNCIf implements dnc.Store: the hold and cond are checked under the
+// same lock as the removal, so an entry added again meanwhile is judged as
+// it is now.
+func (s *FileStore) RemoveDNCIf(ctx context.Context, n dialgate.Number, scope dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -229,6 +236,9 @@ func (s *FileStore) RemoveDNC(ctx context.Context, n dialgate.Number, scope dnc.
 	}
 	if hold := s.entries[n][i].HoldUntil; t.Before(hold) {
 		return fmt.Errorf("filestore: RemoveDNC %s: held until %s: %w", scope, hold.Format(time.RFC3339), dnc.ErrHeld)
+	}
+	if e := s.entries[n][i]; !cond.Allows(e) {
+		return fmt.Errorf("filestore: RemoveDNC %s: added at %s: %w", scope, e.AddedAt.Format(time.RFC3339), dnc.ErrChanged)
 	}
 	if err := s.write(record{Remove: &removal{Number: n, Scope: scope, At: t}}); err != nil {
 		return err

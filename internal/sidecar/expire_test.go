@@ -21,7 +21,7 @@ func (c *countingExpirer) ExpireCounters(context.Context, time.Time) (int, error
 
 func TestExpireCountersRunsAndStops(t *testing.T) {
 	ex := &countingExpirer{}
-	stop := expireCounters(ex, nil, nil, time.Millisecond, slog.New(slog.DiscardHandler))
+	stop := expireCounters(ex, nil, nil, time.Millisecond, slog.New(slog.DiscardHandler), nil)
 	deadline := time.Now().Add(5 * time.Second)
 	for ex.n.Load() < 3 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)

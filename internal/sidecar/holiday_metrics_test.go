@@ -48,7 +48,7 @@ func TestHolidayDataLeft(t *testing.T) {
 			t.Errorf("%s at %s: %v, want %v", tt.profile, tt.now, got, tt.want)
 		}
 	}
-	m := newMetrics(nil, func(time.Time) []HolidayDataLeft { return []HolidayDataLeft{{"cn", 27}, {"fr", -3}} }, nil, nil)
+	m := newMetrics(nil, func(time.Time) []HolidayDataLeft { return []HolidayDataLeft{{"cn", 27}, {"fr", -3}} }, nil, nil, nil)
 	rec := httptest.NewRecorder()
 	promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	for _, want := range []string{`dialgate_holiday_data_days_left{series="cn"} 27`, `dialgate_holiday_data_days_left{series="fr"} -3`} {
@@ -70,7 +70,7 @@ func TestCounterSizeMetrics(t *testing.T) {
 		t.Fatal("no CounterSize on the embedded store")
 	}
 	st := memstore.New()
-	m := newMetrics(nil, nil, st.CounterSize, nil)
+	m := newMetrics(nil, nil, st.CounterSize, nil, nil)
 	scrape := func() string {
 		rec := httptest.NewRecorder()
 		promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
@@ -93,7 +93,7 @@ func TestCounterSizeMetrics(t *testing.T) {
 	if be.CounterJournal == nil {
 		t.Fatal("no CounterJournal on the embedded store")
 	}
-	m = newMetrics(nil, nil, nil, be.CounterJournal)
+	m = newMetrics(nil, nil, nil, be.CounterJournal, nil)
 	body = scrape()
 	if !strings.Contains(body, "dialgate_counter_journal_compaction_failing 0") || !strings.Contains(body, "dialgate_counter_journal_bytes ") || strings.Contains(body, "dialgate_counter_journal_bytes 0\n") {
 		t.Errorf("journal metrics:\n%s", body)

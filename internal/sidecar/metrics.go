@@ -24,7 +24,7 @@ type metrics struct {
 	loadedAt *prometheus.GaugeVec
 }
 
-func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int), journal func() boltstore.JournalStats) *metrics {
+func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int), journal func() boltstore.JournalStats, expiry func() ExpiryStats) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -96,6 +96,28 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 				func() float64 {
 					if journal().CompactErr != nil {
 						return 1
+					}
+					return 0
+				}))
+	}
+	if expiry != nil {
+		m.reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "dialgate_counter_expiry_removed_total",
+				Help: "Entries the hourly counter expiry removed since start (counter entries; on a fleet's PostgreSQL, sequential-run records too)."},
+				func() float64 { return float64(expiry().Removed) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_counter_expiry_failing",
+				Help: "1 when the last hourly counter expiry failed: the store keeps the entries it did not remove, and grows, until a run succeeds."},
+				func() float64 {
+					if expiry().Failing {
+						return 1
+					}
+					return 0
+				}),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_counter_expiry_last_success_timestamp_seconds",
+				Help: "Unix time at which the last hourly counter expiry that succeeded ended (0: none since start)."},
+				func() float64 {
+					if t := expiry().LastSuccess; !t.IsZero() {
+						return float64(t.UnixNano()) / 1e9
 					}
 					return 0
 				}))

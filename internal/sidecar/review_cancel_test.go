@@ -55,7 +55,7 @@ func TestCheckCancelledAfterDecisionReleases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &gateServer{gate: g, m: newMetrics(nil, nil, nil, nil), workers: 2, owners: newDecisionOwners()}
+	s := &gateServer{gate: g, m: newMetrics(nil, nil, nil, nil, nil), workers: 2, owners: newDecisionOwners()}
 	resp, err := s.Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139021")})
 	if status.Code(err) != codes.Canceled || resp != nil {
 		t.Errorf("Check on a cancelled call = %v, %v; want Canceled (the client is gone)", resp, err)

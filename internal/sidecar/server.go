@@ -77,7 +77,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal),
+	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal, be.CounterExpiry),
 		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopWatches: make(chan struct{}),
 		stopped: make(chan struct{}), listenTCP: net.Listen}
 	if be.blackouts != nil {

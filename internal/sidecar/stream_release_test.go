@@ -66,7 +66,7 @@ func TestCheckStreamReleasesUndeliveredAllows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &gateServer{gate: g, m: newMetrics(nil, nil, nil, nil), workers: 2, owners: newDecisionOwners()}
+	s := &gateServer{gate: g, m: newMetrics(nil, nil, nil, nil, nil), workers: 2, owners: newDecisionOwners()}
 	st := &brokenStream{ctx: context.Background()}
 	for _, id := range []string{"a", "b", "c"} {
 		st.reqs = append(st.reqs, &pb.CheckStreamRequest{RequestId: id, Dial: okDial("+8613900139020")})

@@ -145,10 +145,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 			return fail(err)
 		}
 	}
-	if ex, ok := deps.Counters.(storage.CounterExpirer); ok {
-		// While a lengthened window is carried, the entries recorded under
-		// the earlier key with its shorter window are kept for the new one.
-		closers = append(closers, expireCounters(ex, journal, counterExpiryDelay(history, frequencyOf(prof)), time.Hour, log))
+	var expiry *expiryStats
+	// While a lengthened window is carried, the entries recorded under the
+	// earlier key with its shorter window are kept for the new one.
+	if ex, delay := counterExpiry(deps, store, counterExpiryDelay(history, frequencyOf(prof))); ex != nil {
+		expiry = &expiryStats{}
+		closers = append(closers, expireCounters(ex, journal, delay, time.Hour, log, expiry))
 	}
 	checks, err := policy.Checks(prof, deps)
 	if err != nil {
@@ -216,6 +218,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		be.CounterSize = cs.CounterSize
 	}
 	be.CounterJournal = journal
+	if expiry != nil {
+		be.CounterExpiry = expiry.snapshot
+	}
 	if err := writeHistory(); err != nil {
 		return fail(err)
 	}
@@ -350,12 +355,107 @@ func expireOnce(ctx context.Context, ex storage.CounterExpirer, now time.Time, d
 	return ex.ExpireCounters(ctx, now)
 }
 
+// counterExpiry returns what the periodic counter expiry runs on, and how
+// much earlier than now (given delay, counterExpiryDelay's), or nil when the
+// counters of deps do not expire that way (Redis keys expire on their own).
+// A fleet's store (PostgreSQL: counters other than the embedded store's)
+// also expires its sequential runs, a day earlier (fleetExpirySlack).
+func counterExpiry(deps policy.Deps, embedded storage.Counters, delay func(time.Time) time.Duration) (storage.CounterExpirer, func(time.Time) time.Duration) {
+	ex, ok := deps.Counters.(storage.CounterExpirer)
+	if !ok {
+		return nil, nil
+	}
+	if deps.Counters == embedded {
+		return ex, delay
+	}
+	return fleetExpirer(ex, deps.Runs), withSlack(delay, fleetExpirySlack)
+}
+
+// fleetExpirySlack is how much earlier than now the periodic expiry of a
+// fleet's store (PostgreSQL) is made as of, on top of counterExpiryDelay:
+// the hosts' clocks may differ, and an entry one host's window still counts
+// must not be deleted by another's expiry. Redis keys keep the same slack
+// (redisstore.KeyTTLSlack).
+const fleetExpirySlack = 24 * time.Hour
+
+// runExpirer is a store that keeps sequential runs and expires them
+// (storage/pgstore).
+type runExpirer interface {
+	ExpireRuns(ctx context.Context, t time.Time) (int, error)
+}
+
+// fleetExpirer returns ex, which also expires runs when they are kept in a
+// store that expires them (runs).
+func fleetExpirer(ex storage.CounterExpirer, runs storage.Runs) storage.CounterExpirer {
+	rx, ok := runs.(runExpirer)
+	if !ok {
+		return ex
+	}
+	return sharedExpirer{counters: ex, runs: rx}
+}
+
+// sharedExpirer expires a fleet store's counter entries and run records as of
+// the same instant, and reports how many of both it removed.
+type sharedExpirer struct {
+	counters storage.CounterExpirer
+	runs     runExpirer
+}
+
+func (e sharedExpirer) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
+	n, err := e.counters.ExpireCounters(ctx, t)
+	if err != nil {
+		return n, err
+	}
+	m, err := e.runs.ExpireRuns(ctx, t)
+	if err != nil {
+		return n + m, fmt.Errorf("sequential runs: %w", err)
+	}
+	return n + m, nil
+}
+
+// withSlack returns delay plus slack (slack alone when delay is nil).
+func withSlack(delay func(time.Time) time.Duration, slack time.Duration) func(time.Time) time.Duration {
+	return func(now time.Time) time.Duration {
+		if delay == nil {
+			return slack
+		}
+		return delay(now) + slack
+	}
+}
+
+// expiryStats is what the periodic expiry did, for /metrics.
+type expiryStats struct {
+	removed  atomic.Int64
+	failing  atomic.Bool
+	lastOKNs atomic.Int64
+}
+
+// ExpiryStats is a snapshot of the periodic counter expiry.
+type ExpiryStats struct {
+	// Removed is how many entries (counter entries, and run records in a
+	// fleet's PostgreSQL) it removed since start.
+	Removed int64
+	// Failing reports that its last run failed.
+	Failing bool
+	// LastSuccess is when its last run that succeeded ended (zero: none yet).
+	LastSuccess time.Time
+}
+
+func (s *expiryStats) snapshot() ExpiryStats {
+	out := ExpiryStats{Removed: s.removed.Load(), Failing: s.failing.Load()}
+	if ns := s.lastOKNs.Load(); ns != 0 {
+		out.LastSuccess = time.Unix(0, ns)
+	}
+	return out
+}
+
 // expireCounters drops, every interval, the counter entries no limit can count
-// any more (callees never called again), so the embedded store does not grow
-// without bound. Reserve prunes only the keys it touches. delay, if not nil,
-// says how much earlier than now each expiry is made as of (see
-// counterExpiryDelay). The returned function stops it.
-func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalStats, delay func(time.Time) time.Duration, every time.Duration, log *slog.Logger) func() error {
+// any more (callees never called again), so the store does not grow without
+// bound. Reserve prunes only the keys it touches. delay, if not nil, says how
+// much earlier than now each expiry is made as of (see counterExpiryDelay,
+// fleetExpirySlack). stats, if not nil, records each run. The returned
+// function stops it.
+func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalStats, delay func(time.Time) time.Duration, every time.Duration, log *slog.Logger, stats *expiryStats) func() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -368,12 +468,22 @@ func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalS
 				return
 			case now := <-t.C:
 				n, err := expireOnce(ctx, ex, now, delay)
+				if stats != nil {
+					stats.removed.Add(int64(n))
+				}
 				if err != nil && ctx.Err() == nil {
-					log.Warn("sidecar: expiring old counter entries failed", "err", err)
+					if stats != nil {
+						stats.failing.Store(true)
+					}
+					log.Warn("sidecar: expiring old counter entries failed; the store keeps them until a later run succeeds", "removed", n, "err", err)
 					continue
 				}
+				if stats != nil && err == nil {
+					stats.failing.Store(false)
+					stats.lastOKNs.Store(time.Now().UnixNano())
+				}
 				if n > 0 {
-					log.Info("sidecar: expired old counter entries", "removed", n)
+					log.Info("sidecar: expired old counter entries", "removed", n, "took", time.Since(now).Round(time.Millisecond))
 				}
 				if journal != nil {
 					if st := journal(); st.CompactErr != nil {

@@ -102,6 +102,12 @@ func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry,
 
 // RemoveDNC implements dnc.Store.
 func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time) error {
+	return s.RemoveDNCIf(ctx, n, sc, t, dnc.RemoveCondition{})
+}
+
+// RemoveDNCIf implements dnc.Store: cond is checked in the same write
+// transaction as the hold and the removal.
+func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	if err := s.check("RemoveDNC"); err != nil {
 		return err
 	}
@@ -121,6 +127,10 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 		}
 		if t.Before(cur.HoldUntil) {
 			derr = fmt.Errorf("boltstore: RemoveDNC %s: held until %s: %w", sc, cur.HoldUntil.Format(time.RFC3339), dnc.ErrHeld)
+			return nil
+		}
+		if !cond.Allows(cur) {
+			derr = fmt.Errorf("boltstore: RemoveDNC %s: added at %s: %w", sc, cur.AddedAt.Format(time.RFC3339), dnc.ErrChanged)
 			return nil
 		}
 		return b.Delete(k)

@@ -63,6 +63,12 @@ func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry,
 
 // RemoveDNC implements dnc.Store.
 func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time) error {
+	return s.RemoveDNCIf(ctx, n, sc, t, dnc.RemoveCondition{})
+}
+
+// RemoveDNCIf implements dnc.Store: cond is checked under the same lock as
+// the hold and the removal.
+func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	if err := s.check("RemoveDNC"); err != nil {
 		return err
 	}
@@ -77,6 +83,9 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 	}
 	if t.Before(cur[i].HoldUntil) {
 		return fmt.Errorf("memstore: RemoveDNC %s: held until %s: %w", sc, cur[i].HoldUntil.Format(time.RFC3339), dnc.ErrHeld)
+	}
+	if !cond.Allows(cur[i]) {
+		return fmt.Errorf("memstore: RemoveDNC %s: added at %s: %w", sc, cur[i].AddedAt.Format(time.RFC3339), dnc.ErrChanged)
 	}
 	cur = slices.Delete(slices.Clone(cur), i, i+1)
 	if len(cur) == 0 {

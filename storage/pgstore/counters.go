@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -93,6 +94,10 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if err := s.countersArgs(ctx, "reserve", t, limits); err != nil {
 		return false, nil, err
 	}
+	expiring, err := s.ensureCounterExpiry(ctx, "reserve")
+	if err != nil {
+		return false, nil, err
+	}
 	var keys []string
 	for _, l := range limits {
 		if !slices.Contains(keys, l.Key) {
@@ -104,19 +109,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		ok  bool
 		out []storage.Usage
 	)
-	err := s.inTx(ctx, "reserve", func(tx pgx.Tx) error {
-		if len(keys) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO counter_keys (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, keys); err != nil {
-				return s.fail("reserve", err)
-			}
-			// Lock the key rows in key order: concurrent reservations on
-			// overlapping keys queue here and cannot deadlock. Check-only
-			// keys are locked too, so that what is recorded under them
-			// (by other reservations) cannot slip between the tally and
-			// the commit.
-			if _, err := tx.Exec(ctx, `SELECT key FROM counter_keys WHERE key = ANY($1) ORDER BY key FOR UPDATE`, keys); err != nil {
-				return s.fail("reserve: lock", err)
-			}
+	err = s.inTxRelock(ctx, "reserve", func(tx pgx.Tx) error {
+		if err := s.lockCounterKeys(ctx, tx, keys); err != nil {
+			return err
 		}
 		var err error
 		out, err = s.tallies(ctx, tx, "reserve", t, limits)
@@ -154,10 +149,27 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 					longest = o.Window
 				}
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM counter_entries WHERE key = $1 AND at_ns <= $2`, l.Key, tn-int64(longest)); err != nil {
+			if !expiring {
+				// A build without the entries' expiry (tests of older builds).
+				if _, err := tx.Exec(ctx, `DELETE FROM counter_entries WHERE key = $1 AND at_ns <= $2`, l.Key, tn-int64(longest)); err != nil {
+					return s.fail("reserve: prune", err)
+				}
+				if _, err := tx.Exec(ctx, `INSERT INTO counter_entries (key, id, at_ns, member) VALUES ($1, $2, $3, $4)`, l.Key, id, tn, l.Member); err != nil {
+					return s.fail("reserve", err)
+				}
+				continue
+			}
+			// Prune what left the window, and give the entries stored
+			// without an expiry (by a build before it) theirs: one
+			// statement, on disjoint rows.
+			if _, err := tx.Exec(ctx, `WITH pruned AS (DELETE FROM counter_entries WHERE key = $1 AND at_ns <= $2)
+				UPDATE counter_entries SET expires_ns = at_ns + $3 WHERE key = $1 AND at_ns > $2 AND expires_ns IS NULL`,
+				l.Key, tn-int64(longest), int64(longest)); err != nil {
 				return s.fail("reserve: prune", err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO counter_entries (key, id, at_ns, member) VALUES ($1, $2, $3, $4)`, l.Key, id, tn, l.Member); err != nil {
+			// storage.ValidateInstant and MaxWindow keep tn+longest within int64.
+			if _, err := tx.Exec(ctx, `INSERT INTO counter_entries (key, id, at_ns, member, expires_ns) VALUES ($1, $2, $3, $4, $5)`,
+				l.Key, id, tn, l.Member, tn+int64(longest)); err != nil {
 				return s.fail("reserve", err)
 			}
 		}
@@ -167,6 +179,50 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 		return false, nil, err
 	}
 	return ok, out, nil
+}
+
+// lockCounterKeys makes sure every key has its row and locks them all, in
+// key order: concurrent reservations on overlapping keys queue here and
+// cannot deadlock. Check-only keys are locked too, so that what is recorded
+// under them (by other reservations) cannot slip between the tally and the
+// commit. When ExpireCounters deleted a row between the insert and the lock
+// (it deletes the rows of keys without entries), the lock misses it and
+// errRelock makes inTxRelock run the transaction again: a reservation never
+// goes on without the lock of each of its keys.
+func (s *Store) lockCounterKeys(ctx context.Context, tx pgx.Tx, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO counter_keys (key) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, keys); err != nil {
+		return s.fail("reserve", err)
+	}
+	tag, err := tx.Exec(ctx, `SELECT key FROM counter_keys WHERE key = ANY($1) ORDER BY key FOR UPDATE`, keys)
+	if err != nil {
+		return s.fail("reserve: lock", err)
+	}
+	if tag.RowsAffected() != int64(len(keys)) {
+		return errRelock
+	}
+	return nil
+}
+
+// errRelock is returned by a transaction's function when a key row it was
+// to lock was deleted (by an expiry) after it made sure the row existed.
+var errRelock = errors.New("pgstore: a key row was deleted before it was locked")
+
+// lockAttempts bounds how many times inTxRelock runs a transaction whose
+// key rows an expiry keeps deleting.
+const lockAttempts = 8
+
+// inTxRelock is inTx, run again (from the start, its locks released) while
+// fn returns errRelock.
+func (s *Store) inTxRelock(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	for range lockAttempts {
+		if err := s.inTx(ctx, op, fn); !errors.Is(err, errRelock) {
+			return err
+		}
+	}
+	return fmt.Errorf("pgstore: %s: lock: the key rows kept being expired meanwhile: %w", op, storage.ErrUnavailable)
 }
 
 // Release removes everything recorded for id. See storage.Counters.

@@ -143,6 +143,12 @@ func (s *Store) wrapScan(op string, err error) error {
 
 // RemoveDNC implements dnc.Store.
 func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time) error {
+	return s.RemoveDNCIf(ctx, n, sc, t, dnc.RemoveCondition{})
+}
+
+// RemoveDNCIf implements dnc.Store: the entry's row is locked (SELECT … FOR
+// UPDATE) and its hold and cond checked in the transaction that deletes it.
+func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	return s.inTx(ctx, "RemoveDNC", func(tx pgx.Tx) error {
 		var raw []byte
 		err := tx.QueryRow(ctx, `SELECT entry FROM dnc_entries WHERE number = $1 AND scope = $2 FOR UPDATE`, num(n), sc.String()).Scan(&raw)
@@ -158,6 +164,9 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 		}
 		if t.Before(e.HoldUntil) {
 			return fmt.Errorf("pgstore: RemoveDNC %s: held until %s: %w", sc, e.HoldUntil.Format(time.RFC3339), dnc.ErrHeld)
+		}
+		if !cond.Allows(e) {
+			return fmt.Errorf("pgstore: RemoveDNC %s: added at %s: %w", sc, e.AddedAt.Format(time.RFC3339), dnc.ErrChanged)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM dnc_entries WHERE number = $1 AND scope = $2`, num(n), sc.String()); err != nil {
 			return s.fail("RemoveDNC", err)

@@ -43,6 +43,14 @@
 // would keep the runs of its dials in its own memory, unseen by the fleet
 // and unseeing — refuses it.
 //
+// Versions 4 (0004_counter_expiry.sql) and 5 (0005_run_expiry.sql) are
+// first-use versions too: they give each counter entry and each run record
+// the instant it stops counting (expires_ns), which the expiry needs. The
+// first counter call that writes (Reserve, ExpireCounters,
+// ExtendCounterExpiry) applies version 4, and the first storage.Runs call
+// applies version 5 after version 3. A build before them, which would write
+// rows that never expire, then refuses the database.
+//
 // # Transactions
 //
 // Every write that touches several rows or tables is one transaction: a consent
@@ -64,6 +72,15 @@
 // fsync) per reservation: use storage/redisstore for counters in a busy
 // fleet, and this for consent, the ledger, recordings and complaints.
 //
+// Each entry stores when it stops counting: its instant plus the longest
+// window of its key in the reservation (a reservation also gives that end
+// to its keys' entries written without one, by a build before version 4).
+// [Store.ExpireCounters] (storage.CounterExpirer) deletes the entries whose
+// end has passed, and the rows of keys left without entries; see it for
+// why a racing reservation loses nothing. [Store.ExtendCounterExpiry]
+// pushes back the end of the entries of keys with a given suffix, for a
+// lengthened window carried by package schedule's counter history.
+//
 // # Runs
 //
 // storage.Runs keeps one row per run key (run_keys: the closing) and one per
@@ -73,9 +90,11 @@
 // window, walks the run from the dialled value (reading the values within
 // MinRun×(MaxGap+1) of the last one found, until a gap), and inserts its
 // row or closes the key, in one transaction. RunLength reads without a lock
-// and closes the key with one UPDATE when it finds a run. Records of keys
-// nobody dials any more are not swept: they are pruned when the key is
-// recorded in again.
+// and closes the key with one UPDATE when it finds a run. Each record stores
+// when it stops counting (its instant plus the window); [Store.ExpireRuns]
+// deletes the records whose end has passed and the rows of keys left
+// without records and without a closing in force, so the state of segments
+// nobody dials any more does not stay for ever.
 //
 // # Change notification
 //

@@ -52,3 +52,13 @@ func DeafenFeed(s *Store) {
 	f := func(ctx context.Context, c *pgx.Conn) { _, _ = c.Exec(ctx, "UNLISTEN *") }
 	s.feedHook.Store(&f)
 }
+
+// SchemaCounterExpiry and SchemaRunExpiry are the first-use versions of the
+// counter entries' and run records' expiry.
+const (
+	SchemaCounterExpiry = schemaCounterExpiry
+	SchemaRunExpiry     = schemaRunExpiry
+)
+
+// SetExpiryBatch sets how many rows one expiry statement handles.
+func SetExpiryBatch(s *Store, n int) { s.expiryBatch = n }

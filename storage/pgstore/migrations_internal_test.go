@@ -27,8 +27,13 @@ func TestEmbeddedMigrations(t *testing.T) {
 	if m.version != schemaSweepRuns || m.name != sweepRunsMigration || !m.lazy || !m.firstUse {
 		t.Fatalf("migration %d: %s lazy=%v first use=%v, want %s first use", schemaSweepRuns, m.name, m.lazy, m.firstUse, sweepRunsMigration)
 	}
+	for _, v := range []int{schemaCounterExpiry, schemaRunExpiry} {
+		if len(ms) < v || !ms[v-1].firstUse {
+			t.Fatalf("migration %d is not a first-use migration", v)
+		}
+	}
 	for _, m := range ms {
-		if m.lazy && m.version != schemaTenantConsents && m.version != schemaSweepRuns {
+		if m.lazy && m.version != schemaTenantConsents && m.version != schemaSweepRuns && m.version != schemaCounterExpiry && m.version != schemaRunExpiry {
 			t.Errorf("migration %s is lazy, but no write records it", m.name)
 		}
 	}

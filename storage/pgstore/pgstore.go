@@ -56,6 +56,15 @@ type Store struct {
 	runsMigration *migration  // the first-use migration of the run tables; nil in a build without it
 	runsReady     atomic.Bool // the run tables exist and their version is recorded
 
+	counterExpiryMigration *migration  // the first-use migration of the counter entries' expiry; nil in a build without it
+	counterExpiryReady     atomic.Bool // counter_entries has expires_ns and its version is recorded
+	runExpiryMigration     *migration  // the first-use migration of the run records' expiry; nil in a build without it
+
+	// expiryBatch is how many rows one statement of ExpireCounters,
+	// ExpireRuns or ExtendCounterExpiry deletes, locks or changes (tests
+	// make it small).
+	expiryBatch int
+
 	// feedHook, when a test sets it, runs once on the feed's connection, in
 	// the feed's goroutine, before its next wait.
 	feedHook atomic.Pointer[func(context.Context, *pgx.Conn)]
@@ -103,6 +112,15 @@ const (
 const (
 	schemaSweepRuns    = 3
 	sweepRunsMigration = "0003_sweep_runs.sql"
+)
+
+// schemaCounterExpiry is the first-use version that gives counter entries
+// their expiry (the first writing counter call applies it), and
+// schemaRunExpiry the one that gives run records theirs (applied after
+// schemaSweepRuns by the first run call).
+const (
+	schemaCounterExpiry = 4
+	schemaRunExpiry     = 5
 )
 
 // migrations returns the embedded migrations in version order.
@@ -212,10 +230,18 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w: %w", storage.ErrUnavailable, err)
 	}
-	s := &Store{pool: pool, schema: opts.Schema, opts: opts, hub: feedhub.New()}
+	s := &Store{pool: pool, schema: opts.Schema, opts: opts, hub: feedhub.New(), expiryBatch: defaultExpiryBatch}
 	for i := range ms {
-		if ms[i].version == schemaSweepRuns && ms[i].firstUse {
+		if !ms[i].firstUse {
+			continue
+		}
+		switch ms[i].version {
+		case schemaSweepRuns:
 			s.runsMigration = &ms[i]
+		case schemaCounterExpiry:
+			s.counterExpiryMigration = &ms[i]
+		case schemaRunExpiry:
+			s.runExpiryMigration = &ms[i]
 		}
 	}
 	if err := s.migrate(ctx, ms); err != nil {

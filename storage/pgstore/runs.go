@@ -40,6 +40,11 @@ func (s *Store) ensureRuns(ctx context.Context, op string) error {
 	if err := s.applyFirstUse(ctx, op+": create run tables", s.runsMigration); err != nil {
 		return err
 	}
+	if s.runExpiryMigration != nil {
+		if err := s.applyFirstUse(ctx, op+": add run expiry", s.runExpiryMigration); err != nil {
+			return err
+		}
+	}
 	s.runsReady.Store(true)
 	return nil
 }
@@ -145,7 +150,8 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 		n  int
 		ok bool
 	)
-	err := s.inTx(ctx, op, func(tx pgx.Tx) error {
+	expiring := s.runExpiryMigration != nil
+	err := s.inTxRelock(ctx, op, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO run_keys (key) VALUES ($1) ON CONFLICT DO NOTHING`, key); err != nil {
 			return s.fail(op, err)
 		}
@@ -155,7 +161,11 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 			closedUntil *int64
 			closedRun   int
 		)
-		if err := tx.QueryRow(ctx, `SELECT closed_until_ns, closed_run FROM run_keys WHERE key = $1 FOR UPDATE`, key).Scan(&closedUntil, &closedRun); err != nil {
+		err := tx.QueryRow(ctx, `SELECT closed_until_ns, closed_run FROM run_keys WHERE key = $1 FOR UPDATE`, key).Scan(&closedUntil, &closedRun)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errRelock // expired (ExpireRuns) since the insert: insert it again
+		}
+		if err != nil {
 			return s.fail(op+": lock", err)
 		}
 		var held bool
@@ -170,10 +180,17 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 			n = closedRun
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM run_values WHERE key = $1 AND at_ns <= $2`, key, cutoff); err != nil {
+		if expiring {
+			// Prune what left the window, and give the records stored
+			// without an expiry (by a build before it) theirs.
+			if _, err := tx.Exec(ctx, `WITH pruned AS (DELETE FROM run_values WHERE key = $1 AND at_ns <= $2)
+				UPDATE run_values SET expires_ns = at_ns + $3 WHERE key = $1 AND at_ns > $2 AND expires_ns IS NULL`,
+				key, cutoff, int64(p.Window)); err != nil {
+				return s.fail(op+": prune", err)
+			}
+		} else if _, err := tx.Exec(ctx, `DELETE FROM run_values WHERE key = $1 AND at_ns <= $2`, key, cutoff); err != nil {
 			return s.fail(op+": prune", err)
 		}
-		var err error
 		if n, err = s.runWalk(ctx, tx, op, key, x, p.MaxGap+1, p.MinRun*(p.MaxGap+1), cutoff); err != nil {
 			return err
 		}
@@ -183,7 +200,13 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 			}
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO run_values (id, key, x, at_ns) VALUES ($1, $2, $3, $4)`, id, key, x, tn); err != nil {
+		if expiring {
+			// runBounds: storage.ValidateRun keeps tn+Window within int64.
+			_, err = tx.Exec(ctx, `INSERT INTO run_values (id, key, x, at_ns, expires_ns) VALUES ($1, $2, $3, $4, $5)`, id, key, x, tn, until)
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO run_values (id, key, x, at_ns) VALUES ($1, $2, $3, $4)`, id, key, x, tn)
+		}
+		if err != nil {
 			return s.fail(op, err)
 		}
 		n, ok = 0, true

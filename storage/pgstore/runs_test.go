@@ -94,9 +94,10 @@ func TestRunsStoreDownDenies(t *testing.T) {
 }
 
 // TestRunsRaiseSchema: Open does not create the run tables; the first run
-// call does, recording version 3 (once, when processes call at once), after
-// which a build that knows only version 2 refuses the database. A database
-// whose runs are kept elsewhere stays open to it.
+// call does, recording version 3 and the run records' expiry, version 5
+// (once, when processes call at once), after which a build that knows only
+// version 2 refuses the database. A database whose runs are kept elsewhere
+// stays open to it.
 func TestRunsRaiseSchema(t *testing.T) {
 	url := pgURL(t)
 	ctx := context.Background()
@@ -127,20 +128,20 @@ func TestRunsRaiseSchema(t *testing.T) {
 		t.Fatalf("concurrent first run calls: %v", err)
 	}
 	var n int
-	if err := stores[0].Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, pgstore.SchemaSweepRuns).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("schema_migrations has %d rows of version 3 (%v), want 1", n, err)
+	if err := stores[0].Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version IN ($1, $2)`, pgstore.SchemaSweepRuns, pgstore.SchemaRunExpiry).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("schema_migrations has %d rows of versions 3 and 5 (%v), want 2", n, err)
 	}
 	err := openKnowing(url, sc, 2)
-	if !errors.Is(err, storage.ErrSchemaTooNew) || !strings.Contains(err.Error(), "version 3") {
-		t.Fatalf("a version 2 build after run state: %v, want storage.ErrSchemaTooNew naming version 3", err)
+	if !errors.Is(err, storage.ErrSchemaTooNew) || !strings.Contains(err.Error(), "version 5") {
+		t.Fatalf("a version 2 build after run state: %v, want storage.ErrSchemaTooNew naming version 5", err)
 	}
 	// This build opens it, and later tenant consents change nothing.
 	s := open(t, url, sc)
 	if err := s.AddConsent(ctx, tenantRecord("c-1", "acme")); err != nil {
 		t.Fatal(err)
 	}
-	if v := schemaVersion(t, s); v != 3 {
-		t.Fatalf("after a tenant consent: version %d, want 3", v)
+	if v := schemaVersion(t, s); v != pgstore.SchemaRunExpiry {
+		t.Fatalf("after a tenant consent: version %d, want %d", v, pgstore.SchemaRunExpiry)
 	}
 	if n, err := s.RunLength(ctx, "k", 101, runT0, rp); err != nil || n != 2 {
 		t.Fatalf("a reopened store: run length %d, %v; want 2", n, err)

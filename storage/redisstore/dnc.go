@@ -97,15 +97,18 @@ for num, _ in pairs(pub) do redis.call("PUBLISH", ch, num) end
 return 1
 `)
 
-// ARGV: prefix, channel, number, scope, removeStamp(t). Returns {0}
-// removed, {1} not listed, {2, hold stamp, entry JSON} held.
+// ARGV: prefix, channel, number, scope, removeStamp(t), and the text of
+// the entry's added_at it may have ("": any). Returns {0} removed, {1} not
+// listed, {2, hold stamp, entry JSON} held, {3, entry JSON} another
+// added_at.
 var removeDNCScript = redis.NewScript(`
-local pfx, ch, num, scope, t = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local pfx, ch, num, scope, t, added = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local k = pfx .. "d:" .. num
 local old = redis.call("HGET", k, "s:" .. scope)
 if not old then return {1} end
 local hold = redis.call("HGET", k, "h:" .. scope) or ""
 if t < hold then return {2, hold, old} end
+if added ~= "" and cjson.decode(old)["added_at"] ~= added then return {3, old} end
 redis.call("HDEL", k, "s:" .. scope, "h:" .. scope)
 if redis.call("EXISTS", k) == 0 then redis.call("ZREM", pfx .. "dn", num) end
 redis.call("PUBLISH", ch, num)
@@ -175,18 +178,63 @@ func decodeEntries(m map[string]string) ([]dnc.Entry, error) {
 
 // RemoveDNC implements dnc.Store.
 func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time) error {
+	return s.RemoveDNCIf(ctx, n, sc, t, dnc.RemoveCondition{})
+}
+
+// RemoveDNCIf implements dnc.Store. The script removes the entry only if its
+// stored added_at is the very text it is given, which the store first takes
+// from cond (and, when the stored entry's text differs but cond allows it —
+// the same instant written in another zone, an earlier one —, from the
+// entry the script returned, once more), so cond is checked atomically with
+// the hold and the removal.
+func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	if err := s.check("RemoveDNC"); err != nil {
 		return err
 	}
 	if t.IsZero() {
 		return fmt.Errorf("redisstore: RemoveDNC: instant: zero time: %w", storage.ErrInvalid)
 	}
+	added := ""
+	if !cond.AddedNotAfter.IsZero() {
+		js, err := cond.AddedNotAfter.MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("redisstore: RemoveDNC: condition added_not_after: %w: %w", storage.ErrInvalid, err)
+		}
+		added = strings.Trim(string(js), `"`)
+	}
 	c, done := s.writer()
 	defer done()
-	res, err := removeDNCScript.Run(ctx, c, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t)).Slice()
-	if err != nil {
-		return s.fail("RemoveDNC", err)
+	for attempt := 0; ; attempt++ {
+		res, err := removeDNCScript.Run(ctx, c, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), added).Slice()
+		if err != nil {
+			return s.fail("RemoveDNC", err)
+		}
+		code, _ := res[0].(int64)
+		if code == 3 {
+			var raw struct {
+				AddedAt string `json:"added_at"`
+			}
+			var e dnc.Entry
+			js, _ := res[1].(string)
+			if err := json.Unmarshal([]byte(js), &e); err != nil {
+				return fmt.Errorf("redisstore: RemoveDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
+			}
+			if err := json.Unmarshal([]byte(js), &raw); err != nil {
+				return fmt.Errorf("redisstore: RemoveDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
+			}
+			if cond.Allows(e) && raw.AddedAt != added && attempt < 3 {
+				added = raw.AddedAt // the entry allowed, written otherwise: that entry only
+				continue
+			}
+			return fmt.Errorf("redisstore: RemoveDNC %s: added at %s: %w", sc, e.AddedAt.Format(time.RFC3339), dnc.ErrChanged)
+		}
+		return s.removeResult(ctx, c, sc, res)
 	}
+}
+
+// removeResult turns the reply of removeDNCScript (codes 0–2) into RemoveDNC's
+// error.
+func (s *Store) removeResult(ctx context.Context, c writeConn, sc dnc.Scope, res []any) error {
 	code, _ := res[0].(int64)
 	switch code {
 	case 0:

@@ -35,6 +35,8 @@ func dncCases() []testCase[dnc.Store] {
 		{"Scan", dncScan},
 		{"Reopen", dncReopen},
 		{"AddRacingRemove", dncAddRacingRemove},
+		{"RemoveIf", dncRemoveIf},
+		{"RemoveIfRacingReAdd", dncRemoveIfRacingReAdd},
 		{"ScanManyPages", dncScanMany},
 		{"Closed", dncClosed},
 	}
@@ -299,6 +301,116 @@ func dncAddRacingRemove(ctx context.Context, h harness[dnc.Store]) error {
 		}
 		if len(es) != 1 || !es[0].HoldUntil.Equal(hold) {
 			errs = append(errs, fmt.Errorf("%s after an add raced a removal: %+v, want listed and held until %s", num, es, hold.Format(time.RFC3339)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dncRemoveIf: RemoveDNCIf removes the entry only when its condition allows
+// the entry stored (added at or before AddedNotAfter, whatever zone either
+// is written in), and otherwise fails with dnc.ErrChanged (which wraps
+// dnc.ErrHeld) and keeps it; the entry's own hold is still checked.
+func dncRemoveIf(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	a := dncEntry("+8613800138000", "global", 0)
+	a.AddedAt = dncT0.In(time.FixedZone("CST", 8*3600))
+	b := dncEntry("+8613800138001", "global", time.Hour)
+	if err := s.AddDNC(ctx, a, b); err != nil {
+		return err
+	}
+	at := dncT0.Add(2 * time.Hour)
+	err = s.RemoveDNCIf(ctx, a.Number, a.Scope, at, dnc.RemoveCondition{AddedNotAfter: dncT0.Add(-time.Nanosecond)})
+	if !errors.Is(err, dnc.ErrChanged) || !errors.Is(err, dnc.ErrHeld) {
+		return fmt.Errorf("RemoveDNCIf of an entry added after the condition: %v, want dnc.ErrChanged", err)
+	}
+	if es, err := s.DNCEntries(ctx, a.Number); err != nil || len(es) != 1 {
+		return fmt.Errorf("after a refused RemoveDNCIf: %v, %v; want the entry kept", es, err)
+	}
+	if err := s.RemoveDNCIf(ctx, a.Number, dnc.MustParseScope("tenant:acme"), at, dnc.RemoveCondition{AddedNotAfter: dncT0}); !errors.Is(err, dnc.ErrNotListed) {
+		return fmt.Errorf("RemoveDNCIf of a scope not listed: %v, want dnc.ErrNotListed", err)
+	}
+	if err := s.RemoveDNCIf(ctx, a.Number, a.Scope, at, dnc.RemoveCondition{AddedNotAfter: dncT0}); err != nil {
+		return fmt.Errorf("RemoveDNCIf of the entry read (added_at in another zone): %w", err)
+	}
+	if err := s.RemoveDNCIf(ctx, b.Number, b.Scope, dncT0.Add(time.Minute), dnc.RemoveCondition{AddedNotAfter: dncT0.Add(time.Minute)}); !errors.Is(err, dnc.ErrHeld) {
+		return fmt.Errorf("RemoveDNCIf during the entry's hold: %v, want dnc.ErrHeld", err)
+	}
+	if err := s.RemoveDNCIf(ctx, b.Number, b.Scope, dncT0.Add(time.Hour), dnc.RemoveCondition{AddedNotAfter: dncT0.Add(time.Minute)}); err != nil {
+		return fmt.Errorf("RemoveDNCIf of an entry added before the condition: %w", err)
+	}
+	for _, n := range []dialgate.Number{a.Number, b.Number} {
+		if es, err := s.DNCEntries(ctx, n); err != nil || len(es) != 0 {
+			return fmt.Errorf("after RemoveDNCIf: %v, %v; want none", es, err)
+		}
+	}
+	return nil
+}
+
+// dncRemoveIfRacingReAdd: an admin removes an opt-out it judged on the entry
+// it read (RemoveDNCIf with that entry's added_at) after another removed it,
+// while the callee refuses again (a new entry, no hold, as Lists.Add stores
+// it). Whatever the order, the new refusal survives.
+func dncRemoveIfRacingReAdd(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	const n = 40
+	nums := make([]dialgate.Number, n)
+	for i := range nums {
+		nums[i] = dialgate.MustParseNumber(fmt.Sprintf("+86138002%05d", i))
+		if err := s.AddDNC(ctx, dnc.Entry{Number: nums[i], Scope: dnc.GlobalScope, List: "opt_out", AddedAt: dncT0}); err != nil {
+			return err
+		}
+	}
+	now := dncT0.Add(400 * 24 * time.Hour)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	for _, num := range nums {
+		wg.Add(2)
+		// The conditional removal races the new refusal's add, started once
+		// the other admin's removal is done (so that it decides on the new
+		// entry or on none, half the time on each).
+		removed := make(chan struct{})
+		go func() {
+			defer wg.Done()
+			<-removed
+			err := s.RemoveDNCIf(ctx, num, dnc.GlobalScope, now, dnc.RemoveCondition{AddedNotAfter: dncT0})
+			if err != nil && !errors.Is(err, dnc.ErrChanged) && !errors.Is(err, dnc.ErrNotListed) {
+				fail(fmt.Errorf("RemoveDNCIf %s racing a new refusal: %w", num, err))
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if err := s.RemoveDNC(ctx, num, dnc.GlobalScope, now); err != nil {
+				fail(fmt.Errorf("RemoveDNC %s: %w", num, err))
+			}
+			close(removed)
+			e := dnc.Entry{Number: num, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: now}
+			if err := s.AddDNC(ctx, e); err != nil {
+				fail(fmt.Errorf("AddDNC %s: %w", num, err))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, num := range nums {
+		es, err := s.DNCEntries(ctx, num)
+		if err != nil {
+			return err
+		}
+		if len(es) != 1 || !es[0].AddedAt.Equal(now) {
+			errs = append(errs, fmt.Errorf("%s after a conditional removal raced a new refusal: %+v, want the refusal of %s", num, es, now.Format(time.RFC3339)))
 		}
 	}
 	return errors.Join(errs...)

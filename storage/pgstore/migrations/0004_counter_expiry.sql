@@ -1,0 +1,21 @@
+-- +dialgate first use
+-- dialgate schema version 4: each counter entry's expiry (storage.Counters,
+-- storage.CounterExpirer). expires_ns is the instant from which no limit can
+-- count the entry any more: its reservation's instant plus the longest
+-- window its key was reserved with (extended by ExtendCounterExpiry while a
+-- lengthened window is carried). ExpireCounters deletes the entries whose
+-- expiry has passed, so the rows of callees never called again do not stay
+-- for ever; an entry without one (written before this version) is never
+-- expired by it, only pruned when its key is reserved again (which also
+-- gives it its expiry).
+--
+-- Open does not apply this version. The first counter call that writes
+-- (Reserve, ExpireCounters, ExtendCounterExpiry) applies it and records it,
+-- in one transaction under the migration lock, so a database whose fleet
+-- keeps its counters in Redis stays at the version before; once counters
+-- expire here, a build before it — which would write entries that never
+-- expire — refuses the database (storage.ErrSchemaTooNew). Adding the
+-- column changes no row; building the index reads the table once, blocking
+-- reservations meanwhile (about a second per million entries).
+ALTER TABLE counter_entries ADD COLUMN IF NOT EXISTS expires_ns bigint;
+CREATE INDEX IF NOT EXISTS counter_entries_expires ON counter_entries (expires_ns);
