@@ -79,19 +79,17 @@ type Backend struct {
 	// dialgate_counter_journal_bytes and
 	// dialgate_counter_journal_compaction_failing gauges. Optional.
 	CounterJournal func() boltstore.JournalStats
-<<<<<<< HEAD
-
-	// blackouts is the blackouts file's reloader (Open), counted in the
-	// server's metrics once NewServer made them; nil without one.
-	blackouts *declaredBlackouts
-=======
 	// CounterExpiry reports the periodic counter expiry (entries removed,
 	// whether the last run failed, when one last succeeded), exported as the
 	// dialgate_counter_expiry_removed_total, dialgate_counter_expiry_failing
 	// and dialgate_counter_expiry_last_success_timestamp_seconds metrics.
 	// Optional.
 	CounterExpiry func() ExpiryStats
->>>>>>> feat-storemaint
+
+	// blackouts is the blackouts file's reloader (Open), counted in the
+	// server's metrics once NewServer made them; nil without one.
+	blackouts *declaredBlackouts
+
 	// Close flushes the audit log and closes the stores; the Server calls it
 	// once, after the gRPC server stopped. Optional.
 	Close func(ctx context.Context) error
