@@ -117,7 +117,7 @@ func TestBlackoutsDeny(t *testing.T) {
 		{"+15045550140", "2026-09-25T08:00:00-05:00", dialgate.PurposeMarketing, true, ""},
 	} {
 		now, _ = time.Parse(time.RFC3339, tt.at)
-		dec, err := g.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(tt.to), Purpose: tt.purpose, LeadID: "crm-1"})
+		dec, err := g.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(tt.to), From: dialgate.MustParseNumber("+12025550123"), Purpose: tt.purpose, LeadID: "crm-1"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -100,8 +100,9 @@ func TestRegistryRequired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := dialgate.Dial{To: dialgate.MustParseNumber("+12125550100"), Purpose: dialgate.PurposeService, LeadID: "x"}
-	listed := dialgate.Dial{To: dialgate.MustParseNumber("+12125550101"), Purpose: dialgate.PurposeMarketing, LeadID: "x"}
+	from := dialgate.MustParseNumber("+12025550123") // us requires a caller ID (47 CFR 64.1601(e)(1))
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+12125550100"), From: from, Purpose: dialgate.PurposeService, LeadID: "x"}
+	listed := dialgate.Dial{To: dialgate.MustParseNumber("+12125550101"), From: from, Purpose: dialgate.PurposeMarketing, LeadID: "x"}
 	decide := func(d dialgate.Dial, at string) dialgate.Decision {
 		t.Helper()
 		now, _ = time.Parse(time.RFC3339, at)

@@ -159,7 +159,7 @@ func TestDecisionRecordRequirements(t *testing.T) {
 		}
 		log := &audittest.Log{}
 		g := buildTraceGate(t, "us", memstore.New(), []dnc.Provider{reg}, log, at)
-		dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+12125550190"), Tenant: "acme", Purpose: dialgate.PurposeService, LeadID: "crm-190"})
+		dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+12125550190"), From: dialgate.MustParseNumber("+12025550123"), Tenant: "acme", Purpose: dialgate.PurposeService, LeadID: "crm-190"})
 		if err != nil || !dec.Allowed {
 			t.Fatalf("dial: allowed %v %v %v", dec.Allowed, dec.Codes(), err)
 		}

@@ -55,13 +55,18 @@ func TestBuiltinDNCHold(t *testing.T) {
 }
 
 // TestBuiltinCallerIDRequired checks that profiles whose rules make caller ID
-// mandatory (REQUIREMENTS §4: uk "caller ID mandatory", au "caller ID on";
-// cn CN-S10/11) deny a dial that presents none.
+// mandatory (REQUIREMENTS §4: uk "caller ID mandatory", au "caller ID on",
+// us 47 CFR 64.1601(e)(1) and 16 CFR 310.4(a)(8); cn CN-S10/11) deny a dial
+// that presents none. us-fl and us-collections pin that the overlays inherit
+// the us section (us-collections deliberately keeps it: fail closed).
 func TestBuiltinCallerIDRequired(t *testing.T) {
 	for _, tt := range []struct{ profile, to, at string }{
 		{"cn", "+8613800138000", "2026-06-10T10:00:00+08:00"},
 		{"uk", "+447700900123", "2026-06-10T10:00:00+01:00"},
 		{"au", "+61412345678", "2026-06-10T10:00:00+10:00"},
+		{"us", "+12025550123", "2026-06-10T10:00:00-04:00"},
+		{"us-fl", "+13055550123", "2026-06-10T10:00:00-04:00"},
+		{"us-collections", "+12025550123", "2026-06-10T10:00:00-04:00"},
 	} {
 		t.Run(tt.profile, func(t *testing.T) {
 			p := builtin(t, tt.profile)
@@ -93,7 +98,7 @@ func (testHasher) HashCallee(n dialgate.Number) string { return "h:" + n.String(
 // TestExplainCallerIDSaysWhatIsChecked: the caller-ID check requires a valid
 // Chinese number only of +86 caller IDs; explain must not claim more.
 func TestExplainCallerIDSaysWhatIsChecked(t *testing.T) {
-	for _, name := range []string{"cn", "uk", "au"} {
+	for _, name := range []string{"cn", "uk", "au", "us"} {
 		for _, r := range Explain(builtin(t, name)) {
 			if r.Path == "callerid" && !strings.Contains(r.Text, "a +86 caller ID") {
 				t.Errorf("%s: explain says %q; the check requires a valid Chinese voice number of +86 caller IDs only", name, r.Text)

@@ -9,7 +9,9 @@ import (
 
 // TestCheckWithRegistry: the us profile denies every dial until a current
 // copy of the national registry is given; with one, a listed number is denied
-// and another allowed; a stale copy denies again.
+// and another allowed; a stale copy denies again. Every dial presents a caller
+// ID (us requires one: 47 CFR 64.1601(e)(1)); without it the allowed dial is
+// denied callerid.missing.
 func TestCheckWithRegistry(t *testing.T) {
 	dir := t.TempDir()
 	list := filepath.Join(dir, "registry.txt")
@@ -20,7 +22,7 @@ func TestCheckWithRegistry(t *testing.T) {
 	if code, _, errs := runCLI(t, "", "dnc", "build", "--out", snap, "--name", "us-national-dnc", "--as-of", "2026-06-01T00:00:00Z", list); code != 0 {
 		t.Fatalf("dnc build: %s", errs)
 	}
-	dial := []string{"check", "--profile", "us", "--to", "+12125550100", "--purpose", "service", "--lead-id", "l", "--at", "2026-06-10T12:00:00-04:00"}
+	dial := []string{"check", "--profile", "us", "--to", "+12125550100", "--from", "+12025550123", "--purpose", "service", "--lead-id", "l", "--at", "2026-06-10T12:00:00-04:00"}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -28,8 +30,9 @@ func TestCheckWithRegistry(t *testing.T) {
 	}{
 		{dial, 1, "dnc.registry_stale"},
 		{append(dial, "--registry", snap), 1, "dnc.listed"},
-		{[]string{"check", "--profile", "us", "--to", "+12125550199", "--purpose", "service", "--lead-id", "l", "--at", "2026-06-10T12:00:00-04:00", "--registry", snap, "--what-if"}, 0, "ALLOWED"},
-		{[]string{"check", "--profile", "us", "--to", "+12125550199", "--purpose", "service", "--lead-id", "l", "--at", "2026-07-10T12:00:00-04:00", "--registry", snap}, 1, "dnc.registry_stale"},
+		{[]string{"check", "--profile", "us", "--to", "+12125550199", "--from", "+12025550123", "--purpose", "service", "--lead-id", "l", "--at", "2026-06-10T12:00:00-04:00", "--registry", snap, "--what-if"}, 0, "ALLOWED"},
+		{[]string{"check", "--profile", "us", "--to", "+12125550199", "--purpose", "service", "--lead-id", "l", "--at", "2026-06-10T12:00:00-04:00", "--registry", snap, "--what-if"}, 1, "callerid.missing"},
+		{[]string{"check", "--profile", "us", "--to", "+12125550199", "--from", "+12025550123", "--purpose", "service", "--lead-id", "l", "--at", "2026-07-10T12:00:00-04:00", "--registry", snap}, 1, "dnc.registry_stale"},
 	} {
 		code, out, errs := runCLI(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(out, tc.out) {

@@ -52,6 +52,7 @@ var mutants = []mutant{
 	{"schedule-us-dst", "us", `"08:00-21:00"`, `"07:59-21:00"`},
 	{"schedule-us-multizone", "us", `"08:00-21:00"`, `"08:00-21:01"`},
 	{"recording-us", "us", "retention: 1827d", "retention: 1826d"},
+	{"callerid-us", "us", usCallerID, ""},
 	{"frequency-us-fl", "us-fl", "count: 3", "count: 4"},
 	{"frequency-us-ok", "us-ok", "count: 3\n      window: 24h", "count: 3\n      window: 23h"},
 	{"sweep-sequential-us-ok", "us-ok", "min_run: 10", "min_run: 11"},
@@ -79,6 +80,21 @@ var mutants = []mutant{
 	{"frequency-fr-overseas-spellings", "fr", "count: 4", "count: 5"},
 	{"consent-fr-effective-date", "fr", "effective_from: 2026-08-11T00:00:00+02:00", "effective_from: 2026-08-11T00:00:01+02:00"},
 }
+
+// usCallerID is the callerid section of the us profile, removed whole by a
+// mutant: callerid-us must then fail (a dial without caller ID allowed).
+const usCallerID = `callerid:
+  cite:
+    source: L
+    ref: 47 CFR 64.1601(e)(1); 16 CFR 310.4(a)(8) (Telemarketing Sales Rule)
+    note: >-
+      A person or entity that engages in telemarketing (as defined in 47 CFR 64.1200(f)) must
+      transmit caller identification information: a telephone number (and, when available, the
+      name of the telemarketer) at which it can be reached; failing to transmit it is an abusive
+      practice under the TSR. A dial without a caller ID is denied (callerid.missing), one showing
+      the callee's own number is denied (callerid.invalid); a caller ID that is not a possible
+      number is rejected as bad input (dial.invalid).
+`
 
 // TestScenariosKillMutants runs each scenario on its profile with one value
 // changed and requires a failed step: the scenario proves the value, not

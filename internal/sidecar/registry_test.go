@@ -40,7 +40,7 @@ func TestRegistriesFromConfig(t *testing.T) {
 		return be
 	}
 	dial := func(be *Backend, to string) dialgate.Decision {
-		dec, err := be.Gate.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(to), Purpose: dialgate.PurposeService, LeadID: "l"})
+		dec, err := be.Gate.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(to), From: dialgate.MustParseNumber("+12025550123"), Purpose: dialgate.PurposeService, LeadID: "l"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestRegistryReload(t *testing.T) {
 	}
 	listed := func(to string) bool {
 		t.Helper()
-		dec, err := be.Gate.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(to), Purpose: dialgate.PurposeService, LeadID: "l"})
+		dec, err := be.Gate.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(to), From: dialgate.MustParseNumber("+12025550123"), Purpose: dialgate.PurposeService, LeadID: "l"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +248,7 @@ func testRegistryWrittenInPlace(t *testing.T, how string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec, err := be.Gate.Check(context.Background(), dialgate.Dial{To: n, Purpose: p, LeadID: "l"})
+		dec, err := be.Gate.Check(context.Background(), dialgate.Dial{To: n, From: dialgate.MustParseNumber("+12025550123"), Purpose: p, LeadID: "l"})
 		if err != nil {
 			t.Fatal(err)
 		}
