@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
@@ -91,12 +92,19 @@ func checkScope(field, s string, required bool) (string, error) {
 	return s, nil
 }
 
-// clip shortens s for an error message.
+// clip shortens s for an error message to at most 32 bytes and "…", cut
+// at a character boundary (a split character would show as \x escapes, or
+// make the status message invalid UTF-8 where it is not quoted).
 func clip(s string) string {
-	if len(s) > 32 {
-		return s[:32] + "…"
+	const limit = 32
+	if len(s) <= limit {
+		return s
 	}
-	return s
+	n := limit
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func checkText(field, s string, max int) error {

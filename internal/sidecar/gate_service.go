@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +23,11 @@ type gateServer struct {
 	gate    *dialgate.Gate
 	m       *metrics
 	workers int
-	owners  *decisionOwners // tenants of decisions made under tokens
+	// stop is closed at shutdown, after the drain: each CheckStream then
+	// answers its dials in flight and ends (nil: never).
+	stop   <-chan struct{}
+	owners *decisionOwners // tenants of decisions made under tokens
+	log    *slog.Logger    // nil: discard
 	// recovered logs a panic of a CheckStream worker and returns the status
 	// to answer its request with (Server.recovered); nil: Internal, unlogged.
 	recovered func(method string, p any) error
@@ -72,33 +77,92 @@ func (s *gateServer) Check(ctx context.Context, req *pb.CheckRequest) (*pb.Check
 }
 
 // CheckStream decides the dials of a stream with up to s.workers in flight.
-// A bad request gets an error response and the stream goes on.
+// A bad request gets an error response and the stream goes on; so does a
+// request whose request_id is still outstanding (received, not yet answered)
+// on the stream. At shutdown (s.stop closed, after the drain) the stream
+// takes no more requests, answers the dials in flight, and ends Unavailable:
+// a request not answered by then was not decided.
 func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error {
 	ctx := stream.Context()
 	var (
 		sendMu  sync.Mutex
 		sendErr error
 		wg      sync.WaitGroup
+		// outstanding holds the request ids decided and not yet answered,
+		// under sendMu: an id leaves it as its answer is sent, so a client
+		// reusing an id once answered is never refused.
+		outstanding = make(map[string]struct{}, s.workers)
 	)
 	sem := make(chan struct{}, s.workers)
-	// send reports whether r was handed to the transport. Once a Send has
+	// answer sends the response to request id, which leaves outstanding,
+	// and reports whether r was handed to the transport. Once a Send has
 	// failed the stream is broken and nothing more is sent.
-	send := func(r *pb.CheckStreamResponse) bool {
+	answer := func(id string, r *pb.CheckStreamResponse) bool {
 		sendMu.Lock()
 		defer sendMu.Unlock()
+		delete(outstanding, id)
 		if sendErr == nil {
 			sendErr = stream.Send(r)
 			return sendErr == nil
 		}
 		return false
 	}
+	// admit checks that the stream is not broken and takes id as
+	// outstanding; a duplicate is refused (a non-nil status error).
+	admit := func(id string) (broken, dup error) {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		if sendErr != nil {
+			return sendErr, nil
+		}
+		if _, ok := outstanding[id]; ok {
+			return nil, invalid("request_id", "already outstanding on this stream (a request with this id has not been answered yet); ids must be unique among a stream's outstanding requests")
+		}
+		outstanding[id] = struct{}{}
+		return nil, nil
+	}
 	broken := func() error {
 		sendMu.Lock()
 		defer sendMu.Unlock()
 		return sendErr
 	}
+	shuttingDown := func() error {
+		wg.Wait() // the dials in flight are answered first
+		return status.Error(codes.Unavailable, streamShutdownMsg)
+	}
+	// The requests are received in a goroutine of their own so that the
+	// handler can end at shutdown while Recv waits for an idle client (an
+	// open stream would otherwise hold the graceful stop for the whole
+	// shutdown_grace). Recv returns once the handler has returned (the
+	// stream's context ends), and the goroutine with it.
+	type received struct {
+		req *pb.CheckStreamRequest
+		err error
+	}
+	reqs := make(chan received)
+	handlerDone := make(chan struct{})
+	defer close(handlerDone)
+	go func() {
+		for {
+			req, err := stream.Recv()
+			select {
+			case reqs <- received{req, err}:
+			case <-handlerDone:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	for {
-		req, err := stream.Recv()
+		var r received
+		select {
+		case r = <-reqs:
+		case <-s.stop:
+			return shuttingDown()
+		}
+		req, err := r.req, r.err
 		if err != nil {
 			wg.Wait()
 			if errors.Is(err, io.EOF) {
@@ -106,14 +170,22 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			}
 			return err
 		}
+		select {
+		case <-s.stop:
+			// Received after the drain: not decided (the stream's status
+			// tells the client to go elsewhere).
+			return shuttingDown()
+		default:
+		}
 		if err := broken(); err != nil {
 			// The client cannot get any more answers: decide nothing more
 			// (each allow would reserve capacity for a dial never placed).
 			wg.Wait()
 			return err
 		}
-		if err := checkID("request_id", req.GetRequestId(), true); err != nil {
-			send(streamErr(req.GetRequestId(), err))
+		id := req.GetRequestId()
+		if err := checkID("request_id", id, true); err != nil {
+			answer(id, streamErr(id, err))
 			continue
 		}
 		select {
@@ -121,6 +193,23 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 		case <-ctx.Done():
 			wg.Wait()
 			return status.FromContextError(ctx.Err()).Err()
+		case <-s.stop:
+			return shuttingDown()
+		}
+		if berr, dup := admit(id); berr != nil {
+			<-sem
+			wg.Wait()
+			return berr
+		} else if dup != nil {
+			<-sem
+			// Sent without taking the id out of outstanding: the earlier
+			// request with this id is still being decided.
+			sendMu.Lock()
+			if sendErr == nil {
+				sendErr = stream.Send(streamErr(id, dup))
+			}
+			sendMu.Unlock()
+			continue
 		}
 		wg.Add(1)
 		go func() {
@@ -131,15 +220,15 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			// it would end the process and every dialer's streams with it.
 			defer func() {
 				if p := recover(); p != nil {
-					send(streamErr(req.GetRequestId(), s.panicked(p)))
+					answer(id, streamErr(id, s.panicked(p)))
 				}
 			}()
 			dec, err := s.decide(ctx, "CheckStream", req.GetDial())
 			if err != nil {
-				send(streamErr(req.GetRequestId(), err))
+				answer(id, streamErr(id, err))
 				return
 			}
-			if !send(&pb.CheckStreamResponse{RequestId: req.GetRequestId(), Result: &pb.CheckStreamResponse_Decision{Decision: dec}}) && dec.GetAllowed() {
+			if !answer(id, &pb.CheckStreamResponse{RequestId: id, Result: &pb.CheckStreamResponse_Decision{Decision: dec}}) && dec.GetAllowed() {
 				// The dialer never saw this allow, so it does not dial: give
 				// back the capacity it reserved.
 				s.releaseUndelivered(ctx, dec.GetId())
@@ -164,11 +253,21 @@ const undeliveredReleaseTimeout = 5 * time.Second
 // releaseUndelivered releases decision id, whose allow could not be handed
 // to the transport, on a context that outlives the stream's. A failed
 // release leaves the capacity reserved until its window passes (the safe
-// side).
+// side); it is logged at Error with the decision id (the callee's number is
+// not known here, and never logged) and counted in
+// dialgate_undelivered_release_failures_total.
 func (s *gateServer) releaseUndelivered(ctx context.Context, id string) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undeliveredReleaseTimeout)
 	defer cancel()
-	_ = s.gate.Release(rctx, dialgate.Decision{ID: id})
+	if err := s.gate.Release(rctx, dialgate.Decision{ID: id}); err != nil {
+		if s.m != nil {
+			s.m.releaseFailures.Inc()
+		}
+		if s.log != nil {
+			s.log.Error("sidecar: releasing an undelivered allow failed; its capacity stays held until its window passes",
+				"decision_id", id, "err", err)
+		}
+	}
 }
 
 func streamErr(id string, err error) *pb.CheckStreamResponse {
@@ -278,3 +377,7 @@ func flatten(err error) []error {
 	}
 	return []error{err}
 }
+
+// streamShutdownMsg is the message of the Unavailable status a CheckStream
+// ends with at shutdown.
+const streamShutdownMsg = "server shutting down; reconnect to another sidecar"

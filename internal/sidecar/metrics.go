@@ -22,6 +22,9 @@ type metrics struct {
 	// loadedAt is when the copy in force of each kind was loaded.
 	reloads  *prometheus.CounterVec
 	loadedAt *prometheus.GaugeVec
+	// releaseFailures counts allows that could not be delivered and whose
+	// release failed: their capacity stays held until its window passes.
+	releaseFailures prometheus.Counter
 }
 
 func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int), journal func() boltstore.JournalStats, expiry func() ExpiryStats) *metrics {
@@ -52,8 +55,12 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 			Name: "dialgate_reload_last_success_timestamp_seconds",
 			Help: "Unix time at which the copy in force of each kind of file (tokens, tls, blackouts) was loaded: at start or by the last successful reload.",
 		}, []string{"kind"}),
+		releaseFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dialgate_undelivered_release_failures_total",
+			Help: "Allowed decisions that could not be delivered (the client went away, or the server was stopping) whose release failed: the capacity they reserved (frequency caps, segment counters) stays held until its window passes. Each is logged at Error with its decision id.",
+		}),
 	}
-	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt,
+	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
 		m.reg.MustRegister(&gaugeCollector{

@@ -51,9 +51,10 @@ type Server struct {
 
 	stopProbes chan struct{}
 	probesDone chan struct{}
-	// stopWatches is closed at shutdown, after the drain, to end the
-	// health Watch streams (see healthService).
-	stopWatches chan struct{}
+	// stopStreams is closed at shutdown, after the drain, to end the
+	// health Watch streams (see healthService) and the CheckStreams (each
+	// answers its dials in flight first).
+	stopStreams chan struct{}
 	stopped     chan struct{} // closed when the first Shutdown has returned
 	mu          sync.Mutex
 	shutdown    bool
@@ -78,7 +79,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal, be.CounterExpiry),
-		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopWatches: make(chan struct{}),
+		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopStreams: make(chan struct{}),
 		stopped: make(chan struct{}), listenTCP: net.Listen}
 	if be.blackouts != nil {
 		be.blackouts.r.useMetrics(s.m, be.blackouts.loadedAt)
@@ -123,9 +124,9 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	// RegisterRecording links a recording to a decision as ReportOutcome does.
 	owners := newDecisionOwners()
 	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: owners,
-		recovered: s.recovered})
+		recovered: s.recovered, log: log, stop: s.stopStreams})
 	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now, log: log, owners: owners})
-	healthpb.RegisterHealthServer(s.grpc, healthService{Server: s.health, stop: s.stopWatches})
+	healthpb.RegisterHealthServer(s.grpc, healthService{Server: s.health, stop: s.stopStreams})
 	if cfg.Reflection {
 		reflection.Register(s.grpc)
 	}
@@ -271,7 +272,8 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 
 // Shutdown stops the server gracefully: every health status goes to
 // NOT_SERVING, the server keeps answering for the configured drain time, then
-// ends the health Watch streams (Unavailable), stops accepting calls and
+// ends the health Watch streams and, once their dials in flight are
+// answered, the CheckStreams (Unavailable), stops accepting calls and
 // waits (up to shutdown_grace) for calls in flight;
 // finally the Backend's Close flushes the audit log and closes the stores.
 // It returns the Close error; later calls wait for the first to finish (or
@@ -293,9 +295,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			case <-ctx.Done():
 			}
 		}
-		// Health watchers have seen NOT_SERVING; their streams would
-		// otherwise hold the graceful stop until the grace runs out.
-		close(s.stopWatches)
+		// Health watchers have seen NOT_SERVING; their streams, and the
+		// dialers' CheckStreams, would otherwise hold the graceful stop
+		// until the grace runs out.
+		close(s.stopStreams)
 		done := make(chan struct{})
 		go func() { s.grpc.GracefulStop(); close(done) }()
 		select {

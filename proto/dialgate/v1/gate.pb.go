@@ -639,7 +639,9 @@ func (x *CheckResponse) GetDecision() *Decision {
 // CheckStreamRequest is one dial on a CheckStream.
 type CheckStreamRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Client-chosen identifier echoed in the response. Required, at most 128 bytes.
+	// Client-chosen identifier echoed in the response. Required, at most 128
+	// bytes, unique among the stream's outstanding requests (a duplicate of an
+	// unanswered one is refused with INVALID_ARGUMENT).
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The dial to decide. Required.
 	Dial          *Dial `protobuf:"bytes,2,opt,name=dial,proto3" json:"dial,omitempty"`

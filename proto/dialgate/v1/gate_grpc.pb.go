@@ -51,10 +51,17 @@ type GateServiceClient interface {
 	Check(ctx context.Context, in *CheckRequest, opts ...grpc.CallOption) (*CheckResponse, error)
 	// CheckStream decides many dials over one stream, for high-rate dialers.
 	// Each request carries a client-chosen request_id that the matching response
-	// echoes; responses may come in any order. A malformed request gets a
-	// response with `error` set and the stream stays open. If the stream itself
-	// fails, every request without a response must be treated as denied: do not
-	// dial.
+	// echoes; responses may come in any order, so request ids must be unique
+	// among the stream's outstanding requests (sent and not yet answered): a
+	// request whose id the server still has outstanding gets an
+	// INVALID_ARGUMENT `error` naming request_id, the earlier request is
+	// answered as usual, and the id may be reused once answered. A malformed
+	// request gets a response with `error` set and the stream stays open. If
+	// the stream itself fails, every request without a response must be treated
+	// as denied: do not dial. At shutdown (after its drain) the server takes no
+	// more requests on the stream, answers those it is deciding, and ends the
+	// stream UNAVAILABLE; the requests left unanswered were not decided:
+	// reconnect to another sidecar and send them there.
 	CheckStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[CheckStreamRequest, CheckStreamResponse], error)
 	// Release tells the gate that an allowed dial was not placed, so the capacity
 	// it reserved (frequency caps, segment counters) is given back. Idempotent.
@@ -129,10 +136,17 @@ type GateServiceServer interface {
 	Check(context.Context, *CheckRequest) (*CheckResponse, error)
 	// CheckStream decides many dials over one stream, for high-rate dialers.
 	// Each request carries a client-chosen request_id that the matching response
-	// echoes; responses may come in any order. A malformed request gets a
-	// response with `error` set and the stream stays open. If the stream itself
-	// fails, every request without a response must be treated as denied: do not
-	// dial.
+	// echoes; responses may come in any order, so request ids must be unique
+	// among the stream's outstanding requests (sent and not yet answered): a
+	// request whose id the server still has outstanding gets an
+	// INVALID_ARGUMENT `error` naming request_id, the earlier request is
+	// answered as usual, and the id may be reused once answered. A malformed
+	// request gets a response with `error` set and the stream stays open. If
+	// the stream itself fails, every request without a response must be treated
+	// as denied: do not dial. At shutdown (after its drain) the server takes no
+	// more requests on the stream, answers those it is deciding, and ends the
+	// stream UNAVAILABLE; the requests left unanswered were not decided:
+	// reconnect to another sidecar and send them there.
 	CheckStream(grpc.BidiStreamingServer[CheckStreamRequest, CheckStreamResponse]) error
 	// Release tells the gate that an allowed dial was not placed, so the capacity
 	// it reserved (frequency caps, segment counters) is given back. Idempotent.
