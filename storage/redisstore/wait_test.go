@@ -66,7 +66,7 @@ func TestWaitReplicasSameConnection(t *testing.T) {
 	mport, rport := freePort(t), freePort(t)
 	startRedis(t, bin, mport, "--repl-diskless-sync-delay", "0")
 	replica := startRedis(t, bin, rport, "--replicaof", "127.0.0.1", fmt.Sprint(mport))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	url := fmt.Sprintf("redis://127.0.0.1:%d/0?pool_fifo=true&min_idle_conns=4", mport)
 	o, _ := redis.ParseURL(fmt.Sprintf("redis://127.0.0.1:%d/0", mport))
@@ -79,7 +79,7 @@ func TestWaitReplicasSameConnection(t *testing.T) {
 	if !online {
 		t.Skip("the replica did not come online")
 	}
-	s := openOpts(t, url, redisstore.Options{Prefix: "dgwait", Heartbeat: 100 * time.Millisecond, WaitReplicas: 1, WaitTimeout: 300 * time.Millisecond})
+	s := openOpts(t, url, redisstore.Options{Prefix: "dgwait", Heartbeat: 100 * time.Millisecond, WaitReplicas: 1, WaitTimeout: time.Second}) // a replica on a loaded machine (go test -race, 2 cores) may take a few hundred ms to acknowledge
 
 	t0 := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
 	entry := func(n string) dnc.Entry {
