@@ -101,7 +101,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		}
 		return nil, err
 	}
-	alog, hkey, err := openAuditLog(ctx, cfg.Data, cfg.HMACKeyFile, prof.Name, cfg.AuditLogID, false)
+	alog, hkey, err := openAuditLog(ctx, cfg.Data, cfg.HMACKeyFile, prof.Name, cfg.AuditLogID, false, log)
 	if err != nil {
 		return fail(err)
 	}
@@ -306,19 +306,42 @@ func holidayDataLeft(prof *policy.Profile) func(time.Time) []HolidayDataLeft {
 // none yet is left without one (auditlog.Options.NoNewLogID): the sidecar's
 // audit_log_id gives it at its next start.
 func OpenAuditLog(ctx context.Context, data, hmacKeyFile, profile string) (*auditlog.Log, []byte, error) {
-	return openAuditLog(ctx, data, hmacKeyFile, profile, "", true)
+	return openAuditLog(ctx, data, hmacKeyFile, profile, "", true, nil)
 }
 
 // openAuditLog is OpenAuditLog with the log identity logID (Config.AuditLogID;
-// empty: the log's own, or a random one unless noNewID).
-func openAuditLog(ctx context.Context, data, hmacKeyFile, profile, logID string, noNewID bool) (*auditlog.Log, []byte, error) {
+// empty: the log's own, or a random one unless noNewID). With repairLog set
+// (`dialgate serve`), a log a crash left with a torn last line, or with a
+// cut an interrupted repair saved but did not record, is repaired first
+// (auditlog.Repair: the cut bytes are saved beside the file and a repair
+// record in the log names them) and the repair logged at Warn: the torn
+// records were never acknowledged (a decision is answered only once its
+// record is synced), so a sidecar restarted after a kill -9 or an
+// out-of-memory kill starts again by itself. Without it such a log is an
+// error naming `dialgate audit repair`.
+func openAuditLog(ctx context.Context, data, hmacKeyFile, profile, logID string, noNewID bool, repairLog *slog.Logger) (*auditlog.Log, []byte, error) {
 	k, err := LoadKeysFile(data, hmacKeyFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := auditlog.Open(ctx, filepath.Join(data, AuditDir), auditlog.Options{
+	dir := filepath.Join(data, AuditDir)
+	opts := auditlog.Options{
 		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile, LogID: logID, NoNewLogID: noNewID,
-	})
+	}
+	l, err := auditlog.Open(ctx, dir, opts)
+	var unrecorded *auditlog.UnrecordedCutError
+	if repairLog != nil && (errors.Is(err, auditlog.ErrTorn) || errors.As(err, &unrecorded)) {
+		repairLog.Warn("sidecar: audit log left incomplete by a crash; repairing it", "err", err)
+		recs, rerr := auditlog.Repair(ctx, dir, opts)
+		if rerr != nil {
+			return nil, nil, fmt.Errorf("audit log: %w; repair failed: %w (run `dialgate audit repair --data %s`)", err, rerr, data)
+		}
+		for _, r := range recs {
+			repairLog.Warn("sidecar: audit log repaired: unacknowledged bytes cut off and saved, a repair record appended",
+				"file", r.File, "offset", r.Offset, "bytes", r.CutBytes, "saved_as", r.SavedAs)
+		}
+		l, err = auditlog.Open(ctx, dir, opts)
+	}
 	if errors.Is(err, auditlog.ErrTorn) {
 		return nil, nil, fmt.Errorf("audit log: %w (after a crash: stop, run `dialgate audit repair --data %s`, then start again)", err, data)
 	}

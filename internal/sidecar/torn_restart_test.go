@@ -1,0 +1,72 @@
+package sidecar
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+)
+
+// TestOpenRepairsATornAuditLog: a kill -9 during a write can leave the audit
+// log's last line cut. Those bytes were never acknowledged (a decision is
+// answered once its record is synced), so `dialgate serve` repairs the log
+// at start — cuts them off, saves them, records the cut — and starts, as a
+// supervisor restarting it after the kill expects; it used to refuse to
+// start until someone ran `dialgate audit repair`.
+func TestOpenRepairsATornAuditLog(t *testing.T) {
+	data := t.TempDir()
+	cfg := Config{Data: data}
+	be, err := Open(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := be.Gate.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber("+8613800138000"),
+		Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(data, AuditDir, "audit-*.jsonl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("audit files %v, %v", files, err)
+	}
+	last := files[len(files)-1]
+	f, err := os.OpenFile(last, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(`{"schema":"dialgate.audit.v1","kind":"decis`); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	// The CLI's path still refuses, naming the repair command.
+	if _, _, err := OpenAuditLog(context.Background(), data, "", "cn"); err == nil || !strings.Contains(err.Error(), "dialgate audit repair") {
+		t.Fatalf("OpenAuditLog on a torn log: %v", err)
+	}
+	var logs bytes.Buffer
+	be, err = Open(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("restart after a torn write: %v", err)
+	}
+	defer be.Close(context.Background())
+	saved, _ := filepath.Glob(last + ".torn-*")
+	if len(saved) != 1 {
+		t.Fatalf("saved cuts %v", saved)
+	}
+	if b, _ := os.ReadFile(saved[0]); string(b) != `{"schema":"dialgate.audit.v1","kind":"decis` {
+		t.Fatalf("saved cut %q", b)
+	}
+	if !strings.Contains(logs.String(), "audit log repaired") {
+		t.Fatalf("no repair logged:\n%s", logs.String())
+	}
+	if b, _ := os.ReadFile(last); !bytes.Contains(b, []byte(`"kind":"repair"`)) {
+		t.Fatal("no repair record in the log")
+	}
+}
