@@ -27,7 +27,7 @@ complainant within 3 more (the profile's complaint section; working days follow
 its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.`,
 	}
 	profile := new(string)
-	cmd.PersistentFlags().StringVar(profile, "profile", "cn", "profile whose do-not-call rules and deadlines apply")
+	cmd.PersistentFlags().StringVar(profile, "profile", "", "profile whose do-not-call rules and deadlines apply: "+profileFlagHelp)
 	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.complaintAddCmd(profile), a.complaintListCmd(profile),
 		a.complaintStepCmd(profile, "forward", "Record that a complaint was forwarded to its handler"),
@@ -81,7 +81,7 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 				}
 				f.ID = "cp-" + hex.EncodeToString(b[:])
 			}
-			st, err := a.openState(cmd, *profile)
+			st, err := a.openState(cmd, *profile, profileWrites)
 			if err != nil {
 				return err
 			}
@@ -132,7 +132,7 @@ func (a *app) complaintListCmd(profile *string) *cobra.Command {
 			default:
 				return usageErr("--status: unknown status %q (want open, forwarded, handled or answered)", status)
 			}
-			st, err := a.openState(cmd, *profile)
+			st, err := a.openState(cmd, *profile, profileReads)
 			if err != nil {
 				return err
 			}
@@ -207,7 +207,7 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 			if step == "resolve" && strings.TrimSpace(resolution) == "" {
 				return usageErr("--resolution: missing (say how the complaint was handled)")
 			}
-			st, err := a.openState(cmd, *profile)
+			st, err := a.openState(cmd, *profile, profileWrites)
 			if err != nil {
 				return err
 			}

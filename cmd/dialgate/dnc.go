@@ -280,7 +280,7 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 			if err != nil {
 				return err
 			}
-			name, err := a.profileName(cmd, pr)
+			name, err := a.resolveProfile(cmd, pr, profileWrites)
 			if err != nil {
 				return err
 			}
@@ -303,7 +303,7 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 	f.StringVar(&list, "list", "", "name of the list the entries go on, e.g. opt_out (required)")
 	f.StringVar(&source, "source", "", `where the entries come from (default "import:<file name>")`)
 	f.StringVar(&at, "at", "", "RFC 3339 time the refusals were made (default now; not in the future)")
-	f.StringVar(&pr, "profile", "cn", "profile whose minimum hold applies (built-in name or file)")
+	f.StringVar(&pr, "profile", "", "profile whose minimum hold applies: "+profileFlagHelp)
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
