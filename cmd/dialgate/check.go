@@ -81,6 +81,11 @@ allow exits 1 unless --what-if says you only want to know what the rules
 themselves say. --what-if with a store (or a fleet's Redis or PostgreSQL) is
 refused (exit 2): the decision would reserve capacity and be recorded.
 
+Profile: the one dialgate serve runs on --data (recorded in its
+serve-profile.json) unless --profile is given; cn, with a note on stderr,
+when none is recorded. With a store (or a fleet's), another profile is
+refused (exit 2): the decision is real; without, it is only warned about.
+
 Fleets: with --config (the YAML of dialgate serve) check decides as that
 config's sidecar would: under its profile (a different --profile is refused),
 with its registries, its HMAC key, its shared Redis/PostgreSQL stores and

@@ -24,7 +24,14 @@ func (a *app) complaintCmd() *cobra.Command {
 list at once, places a legal hold on the callee's recordings, and starts the
 handling clock: forward within 3 working days, handle within 15 more, answer the
 complainant within 3 more (the profile's complaint section; working days follow
-its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.`,
+its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.
+
+Profile: the one dialgate serve runs on --data (recorded in its
+serve-profile.json) unless --profile is given; cn, with a note on stderr,
+when none is recorded. add, forward, resolve and answer refuse (exit 2) a
+--profile or --config profile other than the recorded one: the number's
+do-not-call hold and the deadlines would follow rules serve does not run;
+list only warns.`,
 	}
 	profile := new(string)
 	cmd.PersistentFlags().StringVar(profile, "profile", "", "profile whose do-not-call rules and deadlines apply: "+profileFlagHelp)

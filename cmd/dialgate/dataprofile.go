@@ -104,9 +104,9 @@ func (a *app) resolveProfile(cmd *cobra.Command, flag string, use profileUse) (s
 		return given, nil
 	}
 	if !explicit {
-		return "", usageErr("%s: records written now would follow rules serve does not run (retention, do-not-call holds, complaint deadlines); restart dialgate serve with the file first, or give --profile %s", msg, rec.Profile)
+		return "", usageErr("%s: what this command writes would follow rules serve does not run (a recording's retention, a do-not-call hold, complaint deadlines, a decision); restart dialgate serve with the file first", msg)
 	}
-	return "", usageErr("%s: records written under %s would get its retention, do-not-call holds and complaint deadlines, not those of the profile serve runs; drop --profile to use %s, or start dialgate serve on this --data with %s first (it records the new profile)",
+	return "", usageErr("%s: what this command writes would follow %s's rules (a recording's retention, a do-not-call hold, complaint deadlines, a decision), not those serve runs; drop --profile to use %s, or start dialgate serve on this --data with %s first (it records the new profile)",
 		msg, p.Name, rec.Profile, given)
 }
 

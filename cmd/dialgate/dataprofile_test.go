@@ -192,3 +192,22 @@ func TestDataProfileConfig(t *testing.T) {
 		t.Fatalf("check --config naming cn on a us serve's data: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// A damaged record: the profile serve runs is unknown, so a write is refused
+// (naming the file) and a read warns.
+func TestDataProfileDamaged(t *testing.T) {
+	data := t.TempDir()
+	serveOnce(t, data, "us")
+	if err := os.WriteFile(filepath.Join(data, sidecar.DataProfileFile), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "--data", data, "recordings", "register", "--id", "r-1", "--number", "+14055550123",
+		"--started-at", time.Now().Add(-time.Hour).Format(time.RFC3339), "--profile", "us")
+	if code != 2 || !strings.Contains(errs, sidecar.DataProfileFile) {
+		t.Fatalf("register on a damaged record: exit %d, want 2 naming the file\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "--data", data, "complaint", "list")
+	if code != 0 || !strings.Contains(errs, "warning") || !strings.Contains(errs, "default profile cn") {
+		t.Fatalf("complaint list on a damaged record: exit %d, want 0 with a warning and the default named\n%s%s", code, out, errs)
+	}
+}

@@ -31,7 +31,14 @@ The metadata is kept in the store at --data (in a fleet, give dialgate serve's
 after, so a crash leaves nothing orphaned and the next sweep finishes the job.
 
 register creates the store in --data when there is none; show, hold, release
-and sweep need one (without --config, a --data holding no store exits 2).`,
+and sweep need one (without --config, a --data holding no store exits 2).
+
+Profile: the one dialgate serve runs on --data (recorded in its
+serve-profile.json) unless --profile is given; cn, with a note on stderr,
+when none is recorded. register, hold, release and sweep refuse (exit 2) a
+--profile or --config profile other than the recorded one (a us recording
+registered under cn would be kept 30 days, not 5 years, and a sweep would
+delete it); show only warns.`,
 	}
 	profile := new(string)
 	cmd.PersistentFlags().StringVar(profile, "profile", "", "profile whose retention applies: "+profileFlagHelp)

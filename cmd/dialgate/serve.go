@@ -28,6 +28,12 @@ It serves GateService and AdminService (proto/dialgate/v1) on 127.0.0.1:7443
 standard gRPC health service, and Prometheus metrics on 127.0.0.1:9464.
 Any RPC error means the client must not dial.
 
+The profile it runs (its name, policy version, and the built-in name or the
+absolute path of the file it was given as) is recorded in
+DIR/serve-profile.json, replaced at a start with another one: the commands on
+the same --data (recordings, complaint, dnc import, check) use it by default
+and refuse another where their records would follow it.
+
 A non-loopback --listen is refused unless TLS (--tls-cert/--tls-key) and a
 tokens file (--tokens) are given, or --insecure. Flags override the YAML
 --config file. SIGTERM or Ctrl-C: health goes NOT_SERVING, calls in flight
