@@ -25,6 +25,9 @@ type metrics struct {
 	// releaseFailures counts allows that could not be delivered and whose
 	// release failed: their capacity stays held until its window passes.
 	releaseFailures prometheus.Counter
+	// afterRelease counts outcomes of placed calls reported after their
+	// decision was released through this server.
+	afterRelease prometheus.Counter
 }
 
 func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int), journal func() boltstore.JournalStats, expiry func() ExpiryStats) *metrics {
@@ -59,8 +62,12 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 			Name: "dialgate_undelivered_release_failures_total",
 			Help: "Allowed decisions that could not be delivered (the client went away, or the server was stopping) whose release failed: the capacity they reserved (frequency caps, segment counters) stays held until its window passes. Each is logged at Error with its decision id.",
 		}),
+		afterRelease: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dialgate_outcomes_after_release_total",
+			Help: "Outcomes of placed calls reported after their decision was released through this server: the dialer placed calls whose capacity it had given back, so frequency caps undercount them. Each is logged at Warn with its decision id.",
+		}),
 	}
-	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures,
+	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures, m.afterRelease,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
 		m.reg.MustRegister(&gaugeCollector{
@@ -130,6 +137,14 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 				}))
 	}
 	return m
+}
+
+// outcomeAfterRelease counts an outcome of a placed call reported after its
+// decision was released; a nil m counts nothing.
+func (m *metrics) outcomeAfterRelease() {
+	if m != nil {
+		m.afterRelease.Inc()
+	}
 }
 
 // reloaded counts one reload of kind; a nil m counts nothing (the
