@@ -70,6 +70,7 @@ var mutants = []mutant{
 	{"frequency-us-fl", "us-fl", "count: 3\n      window: 24h", "count: 3\n      window: 23h"},
 	{"frequency-us-fl", "us-fl", "per: callee_subject", "per: callee"},
 	{"sweep-sequential-us-ok", "us-ok", "min_run: 10", "min_run: 11"},
+	{"sweep-sequential-us-ok", "us-ok", "max_gap: 2\n    window: 24h", "max_gap: 2\n    window: 23h"},
 	{"frequency-us-collections", "us-collections", "count: 7", "count: 8"},
 	{"frequency-us-collections", "us-collections", "count: 7\n      window: 7d", "count: 7\n      window: 6d"},
 	{"frequency-us-collections", "us-collections", "    window: 7d\n    purposes", "    window: 6d\n    purposes"},
