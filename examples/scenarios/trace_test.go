@@ -84,9 +84,7 @@ func TestRequirementsTraceNamesExist(t *testing.T) {
 			seg = strings.TrimSpace(seg)
 			var pkgs []string
 			if m := pkgPrefix.FindStringSubmatch(seg); m != nil {
-				for _, p := range strings.Split(m[1], "`, `") {
-					pkgs = append(pkgs, p)
-				}
+				pkgs = strings.Split(m[1], "`, `")
 			}
 			for _, m := range code.FindAllStringSubmatch(seg, -1) {
 				tok := m[1]
