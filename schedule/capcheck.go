@@ -368,7 +368,7 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 	if !appliesTo(p.cap.Purposes, o.Dial.Purpose) {
 		return nil
 	}
-	if perSubject(p.cap.Per) && o.Dial.Subject == "" {
+	if perSubject(p.cap.Per) && blankSubject(o.Dial.Subject) {
 		return &dialgate.FieldError{Field: "dial.subject", Problem: "missing; the pause after " + p.pause.event + " (" + p.desc + ") needs the matter the call was about", Err: dialgate.ErrInvalidOutcome}
 	}
 	hash := c.scopeHash(o.Dial, p.cap.Per)
@@ -382,6 +382,7 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 			limits = append(limits, storage.Limit{Key: "frequency|" + string(hash[:]) + cr.suffix, Window: cr.record, Max: pauseRecordMax})
 		}
 	}
+	base := len(limits)
 	// A French overseas line's outcome is also recorded under its other
 	// spelling's keys, which the check reads too (see otherSpelling), so
 	// that hosts of a fleet still running a release that counted each
@@ -390,8 +391,20 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 		ad := o.Dial
 		ad.To = alt
 		ah := c.hashOf(ad, p.cap.Per)
-		for _, l := range slices.Clone(limits) {
+		for _, l := range slices.Clone(limits[:base]) {
 			l.Key = "frequency|" + string(ah[:]) + strings.TrimPrefix(l.Key, "frequency|"+string(hash[:]))
+			limits = append(limits, l)
+		}
+	}
+	// So is an outcome about a subject spelt otherwise than it is counted
+	// (see normSubject): hosts of a release counting a subject as spelt
+	// read that key, and a dial spelling the subject so reads it too.
+	if perSubject(p.cap.Per) && normSubject(o.Dial.Subject) != o.Dial.Subject {
+		sd := o.Dial
+		sd.To = canonicalCallee(sd.To)
+		sh := c.hashOf(sd, p.cap.Per)
+		for _, l := range limits[:base] {
+			l.Key = "frequency|" + string(sh[:]) + strings.TrimPrefix(l.Key, "frequency|"+string(hash[:]))
 			limits = append(limits, l)
 		}
 	}
@@ -464,33 +477,56 @@ func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule, []int) 
 			}
 		}
 	}
-	alt, ok := otherSpelling(d.To)
-	if !ok {
-		return limits, rules, nil
-	}
-	ad := d
-	ad.To = alt
+	base := len(limits)
 	var beside []int
-	hashed = [3]bool{}
-	for i, n := 0, len(limits); i < n; i++ {
-		r := rules[i]
-		if r.horizon || (r.cap.Per == CapPerSubject && d.Subject != "") {
-			continue // the horizon counts nothing; a subject is spelt one way
+	// besideOf adds, for each limit before base that want accepts, a
+	// check-only limit under the key hash names for its scope, with the
+	// rule's window and Count (1 for a pause).
+	besideOf := func(want func(r *capRule) bool, hash func(per CapScope) [32]byte) {
+		hashed = [3]bool{}
+		for i := 0; i < base; i++ {
+			r := rules[i]
+			if r.horizon || !want(r) {
+				continue // the horizon counts nothing
+			}
+			si := scopeIndex(r.cap.Per)
+			if !hashed[si] {
+				hashes[si], hashed[si] = hash(r.cap.Per), true
+			}
+			l := limits[i]
+			l.Key, l.CheckOnly = "frequency|"+string(hashes[si][:])+r.suffix, true
+			if r.pause == nil {
+				l.Max = r.cap.Count
+			}
+			limits = append(limits, l)
+			rules = append(rules, r)
+			beside = append(beside, i)
 		}
-		si := scopeIndex(r.cap.Per)
-		if !hashed[si] {
-			hashes[si], hashed[si] = c.hashOf(ad, r.cap.Per), true
-		}
-		l := limits[i]
-		l.Key, l.CheckOnly = "frequency|"+string(hashes[si][:])+r.suffix, true
-		if r.pause == nil {
-			l.Max = r.cap.Count
-		}
-		limits = append(limits, l)
-		rules = append(rules, r)
-		beside = append(beside, i)
+	}
+	if alt, ok := otherSpelling(d.To); ok {
+		ad := d
+		ad.To = alt
+		besideOf(func(r *capRule) bool {
+			return r.cap.Per != CapPerSubject || d.Subject == "" // a subject alone has no callee
+		}, func(per CapScope) [32]byte { return c.hashOf(ad, per) })
+	}
+	if d.Subject != "" && c.hasSubjectRule(rules[:base]) && normSubject(d.Subject) != d.Subject {
+		sd := d
+		sd.To = canonicalCallee(d.To)
+		besideOf(func(r *capRule) bool { return perSubject(r.cap.Per) },
+			func(per CapScope) [32]byte { return c.hashOf(sd, per) })
 	}
 	return limits, rules, beside
+}
+
+// hasSubjectRule reports whether a rule of rules counts per subject.
+func (c *CapCheck) hasSubjectRule(rules []*capRule) bool {
+	for _, r := range rules {
+		if perSubject(r.cap.Per) {
+			return true
+		}
+	}
+	return false
 }
 
 // fitOtherSpelling lowers the Max of each cap's limit by the calls counted
@@ -526,9 +562,29 @@ func (c *CapCheck) fitOtherSpelling(ctx context.Context, t time.Time, limits []s
 	if len(us) != len(read) {
 		return fmt.Errorf("frequency: store returned %d usages for %d limits", len(us), len(read))
 	}
+	// A rule can have two (a French overseas line's other spelling and the
+	// subject as spelt): its room is what their sum leaves.
+	for i, j := range at {
+		limits[beside[j]].Max -= us[i].Count
+	}
 	for i, j := range at {
 		k := beside[j]
-		limits[k].Max = max(1, rules[k].cap.Count-us[i].Count)
+		if limits[k].Max >= 1 {
+			continue
+		}
+		// The other keys alone fill the cap, and the Max of a limit
+		// cannot be 0: the one holding most calls refuses the dial, as
+		// its check-only limit with its own count as Max.
+		limits[k].Max = 1
+		most := i
+		for i2, j2 := range at {
+			if beside[j2] == k && us[i2].Count > us[most].Count {
+				most = i2
+			}
+		}
+		if us[most].Count > 0 {
+			limits[base+at[most]].Max = us[most].Count
+		}
 	}
 	return nil
 }
@@ -567,17 +623,23 @@ var ErrNoSubject = errors.New("schedule: dial has no subject")
 func perSubject(s CapScope) bool { return s == CapPerSubject || s == CapPerCalleeSubject }
 
 // needSubject fails closed for a dial without a Subject under a per-subject rule.
+// A subject of white space or invisible characters alone is no subject (it
+// would be counted under "", one count for every such dial). Dials without
+// a per-subject rule do not look at their subject.
 func (c *CapCheck) needSubject(d dialgate.Dial) error {
-	if d.Subject != "" {
-		return nil
-	}
 	for i := range c.caps {
 		if r := &c.caps[i]; perSubject(r.cap.Per) && appliesTo(r.cap.Purposes, d.Purpose) {
+			if !blankSubject(d.Subject) {
+				return nil
+			}
 			return fmt.Errorf("frequency: the cap %s counts calls per subject and the dial has no subject: %w", r.desc, ErrNoSubject)
 		}
 	}
 	for i := range c.pauses {
 		if p := &c.pauses[i]; perSubject(p.cap.Per) && appliesTo(p.cap.Purposes, d.Purpose) {
+			if !blankSubject(d.Subject) {
+				return nil
+			}
 			return fmt.Errorf("frequency: the pause %s counts per subject and the dial has no subject: %w", p.desc, ErrNoSubject)
 		}
 	}
@@ -600,6 +662,9 @@ func scopeIndex(s CapScope) int {
 // so that its two spellings count as one callee.
 func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope) [32]byte {
 	d.To = canonicalCallee(d.To)
+	if perSubject(per) {
+		d.Subject = normSubject(d.Subject)
+	}
 	return c.hashOf(d, per)
 }
 
