@@ -80,7 +80,12 @@ type Dial struct {
 	// Campaign identifies the campaign.
 	Campaign string
 	// Subject is the matter the call is about (a debt or account reference),
-	// for per-subject caps such as "7 calls in 7 days per debt".
+	// for per-subject caps such as "7 calls in 7 days per debt". Those caps
+	// count a subject ignoring case, white space around it and repeated
+	// inside it, Unicode compatibility forms and invisible characters
+	// ("Solar", " solar " and "SOLAR" are one subject); other differences
+	// ("D-1", "D1") make other subjects, so send one reference per matter.
+	// A subject of white space alone is no subject.
 	Subject string
 	// ConsentID names the consent record the call relies on.
 	ConsentID string

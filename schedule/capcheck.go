@@ -63,7 +63,7 @@ func WithCapHashKey(key []byte) CapOption {
 // recorded between a dial's Attest and its Commit refuses the dial.
 //
 // Counter keys hold no raw callee number: they are
-// "frequency|<HMAC-SHA-256(key, scope, tenant, number or subject)[:16] hex>|<kind>|<scope>|<purposes>|<longest window>".
+// "frequency|<HMAC-SHA-256(key, scope, tenant, number or normalised subject)[:16] hex>|<kind>|<scope>|<purposes>|<longest window>".
 // Caps with the same scope and purposes share one key — one entry per call,
 // counted under each cap's window — so that a reservation writes once however
 // many caps apply, and changing a cap's count, or the window of a cap that is
@@ -87,6 +87,19 @@ func WithCapHashKey(key []byte) CapOption {
 // reserves with each cap's room lowered by their count, so that two dials
 // under the two spellings never both take a cap's last slot. An outcome is
 // recorded under both spellings.
+//
+// A subject (Dial.Subject, for rules counting per subject or per callee and
+// subject) is counted under its normalised spelling (normSubject: case
+// folded, white space trimmed and collapsed, compatibility forms and
+// invisible characters removed), so "solar", "Solar", " solar " and
+// "SOLAR" are one subject; one of white space alone is no subject
+// (ErrNoSubject). A release before this counted the subject as spelt: a
+// dial whose subject is spelt otherwise than it is counted also reads the
+// keys of its subject as spelt, as for an overseas line's other spelling
+// (a cap counts the sum, with each cap's room lowered by it in Commit; a
+// pause denies on an entry under either), and an outcome about it is
+// recorded under both. Calls counted before the upgrade under another
+// spelling than the dial's are not read.
 //
 // A CapCheck is safe for concurrent use. Create it with NewCapCheck.
 type CapCheck struct {
@@ -425,10 +438,15 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 //
 // For a French overseas line, the limits of the rules counting per callee
 // are followed by one check-only limit each under the line's other spelling
-// (otherSpelling), with the rule's window and Count (1 for a pause): beside
-// has, for each of those, the index of the limit it stands beside. Nothing
-// is recorded under them; fitOtherSpelling and foldOtherSpelling count them
-// in.
+// (otherSpelling), with the rule's window and Count (1 for a pause); for a
+// dial whose subject is spelt otherwise than it is counted (normSubject),
+// the limits of the rules counting per subject by one each under the
+// subject as spelt. beside has, for each of those, the index of the limit
+// it stands beside (a limit can have two). Nothing is recorded under them
+// by a dial; fitOtherSpelling and foldOtherSpelling count them in. A dial
+// whose subject is already normalised and that is to no overseas line
+// (every dial no per-subject rule counts) adds none and allocates nothing
+// more.
 func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule, []int) {
 	n := c.maxLimits
 	limits := make([]storage.Limit, 0, n)
@@ -530,18 +548,22 @@ func (c *CapCheck) hasSubjectRule(rules []*capRule) bool {
 }
 
 // fitOtherSpelling lowers the Max of each cap's limit by the calls counted
-// under the line's other spelling (the check-only limits beside names, see
-// limits), read first, so that the reservation takes a slot only when the
-// calls under both spellings leave one. This build records nothing under
+// under the line's other spelling and the subject as spelt (the check-only
+// limits beside names, see limits: their sum), read first, so that the
+// reservation takes a slot only when the calls under every spelling leave
+// one. This build records nothing under
 // the other spelling, so, once every host of a fleet runs it, that count can
 // only fall between the read and the reservation (its calls leave the
 // window, a release): a Max computed from it is never too high, and the
 // reservation, atomic on the line's one counting key, never lets two dials
 // under the two spellings both take the last slot. While hosts of an older
 // build still record under the spelling they are given, a dial there and
-// one here can both take a last slot (docs/deploy.md: upgrade every host). When the other spelling alone fills a cap, its check-only limit
-// refuses the dial. A line without an other spelling, or rules without
-// caps, read nothing.
+// one here can both take a last slot (docs/deploy.md: upgrade every host).
+// (The key of a subject as spelt is recorded under only when that spelling
+// is the normalised one, and then it is no beside key.) When the other
+// spellings alone fill a cap, the check-only limit holding most of their
+// calls gets its count as Max and refuses the dial. A dial without beside
+// limits, or rules without caps, read nothing.
 func (c *CapCheck) fitOtherSpelling(ctx context.Context, t time.Time, limits []storage.Limit, rules []*capRule, beside []int) error {
 	base := len(limits) - len(beside)
 	var read []storage.Limit
@@ -590,8 +612,8 @@ func (c *CapCheck) fitOtherSpelling(ctx context.Context, t time.Time, limits []s
 }
 
 // foldOtherSpelling folds the usage of each check-only limit under a French
-// overseas line's other spelling into the usage of the limit it stands
-// beside, and returns the usages and rules without them: a cap's count is
+// overseas line's other spelling or a subject as spelt into the usage of
+// the limit it stands beside, and returns the usages and rules without them: a cap's count is
 // the sum (nothing is recorded under both), a pause's the larger (an outcome
 // is recorded under both); exceeded if either is, the later next allowed
 // instant.
@@ -659,7 +681,9 @@ func scopeIndex(s CapScope) int {
 // scopeHash returns the hex keyed hash (32 digits) naming whose calls a rule of scope per
 // counts for d. A dial without a Subject falls back to the callee. A French
 // overseas line is hashed in one spelling whichever d uses (canonicalCallee),
-// so that its two spellings count as one callee.
+// so that its two spellings count as one callee, and a subject in its
+// normalised spelling (normSubject), so that "Solar" and " solar " count as
+// one subject.
 func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope) [32]byte {
 	d.To = canonicalCallee(d.To)
 	if perSubject(per) {
@@ -690,7 +714,7 @@ func otherSpelling(n dialgate.Number) (dialgate.Number, bool) {
 	return numbering.OverseasAlias(c)
 }
 
-// hashOf is scopeHash for d's callee as spelt. Fields are separated by NUL
+// hashOf is scopeHash for d's callee and subject as spelt. Fields are separated by NUL
 // (Dial.Validate forbids control characters in them).
 func (c *CapCheck) hashOf(d dialgate.Dial, per CapScope) (out [32]byte) {
 	var in [160]byte

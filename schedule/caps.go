@@ -24,13 +24,18 @@ const (
 	// CapPerCallee counts every call to the callee number.
 	CapPerCallee CapScope = "callee"
 	// CapPerSubject counts every call about one matter (Dial.Subject, e.g. a
-	// debt), whichever number is called. A dial without a Subject that such a
-	// rule applies to is denied (frequency.unavailable, ErrNoSubject): counted
-	// apart it would slip past the calls about its real matter.
+	// debt), whichever number is called. The subject is counted however it
+	// is spelt: case folded, surrounding white space dropped and inner runs
+	// made one space, Unicode compatibility forms and invisible characters
+	// ignored ("D-1", "d-1" and " D-1 " are one matter; see CapCheck). A
+	// dial without a Subject, or with one of white space alone, that such a
+	// rule applies to is denied (frequency.unavailable, ErrNoSubject):
+	// counted apart it would slip past the calls about its real matter.
 	CapPerSubject CapScope = "subject"
 	// CapPerCalleeSubject counts the calls to one callee about one matter ("on
-	// the same subject matter"). A dial without a Subject that such a rule
-	// applies to is denied, as for CapPerSubject.
+	// the same subject matter"), the subject spelt as for CapPerSubject. A
+	// dial without a Subject that such a rule applies to is denied, as for
+	// CapPerSubject.
 	CapPerCalleeSubject CapScope = "callee_subject"
 )
 

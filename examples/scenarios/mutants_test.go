@@ -69,6 +69,7 @@ var mutants = []mutant{
 	{"frequency-us-ok", "us-ok", "per: callee_subject", "per: callee"},
 	{"frequency-us-fl", "us-fl", "count: 3\n      window: 24h", "count: 3\n      window: 23h"},
 	{"frequency-us-fl", "us-fl", "per: callee_subject", "per: callee"},
+	{"frequency-us-fl-subject-spellings", "us-fl", "count: 3", "count: 4"},
 	{"sweep-sequential-us-ok", "us-ok", "min_run: 10", "min_run: 11"},
 	{"sweep-sequential-us-ok", "us-ok", "max_gap: 2\n    window: 24h", "max_gap: 2\n    window: 23h"},
 	{"frequency-us-collections", "us-collections", "count: 7", "count: 8"},
