@@ -443,10 +443,9 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 // the limits of the rules counting per subject by one each under the
 // subject as spelt. beside has, for each of those, the index of the limit
 // it stands beside (a limit can have two). Nothing is recorded under them
-// by a dial; fitOtherSpelling and foldOtherSpelling count them in. A dial
-// whose subject is already normalised and that is to no overseas line
-// (every dial no per-subject rule counts) adds none and allocates nothing
-// more.
+// by a dial; fitOtherSpelling and foldOtherSpelling count them in. The
+// subject of a dial no per-subject rule counts is not looked at (no
+// allocation), nor normalised again when it is already normalised ASCII.
 func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule, []int) {
 	n := c.maxLimits
 	limits := make([]storage.Limit, 0, n)
