@@ -424,6 +424,9 @@ type sharedExpirer struct {
 	runs     runExpirer
 }
 
+// ExpireCounters expires the counter entries, then the run records, as of t
+// (storage.CounterExpirer); the count is of both, and a failure of the runs'
+// expiry is named as such.
 func (e sharedExpirer) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 	n, err := e.counters.ExpireCounters(ctx, t)
 	if err != nil {
