@@ -25,7 +25,10 @@
 //     one adapter per AdminService domain (wire_<domain>.go): do-not-call
 //     entries and complaints through the Gate's own dnc check, the caller-ID
 //     ledger (reloading the callerid check), recordings through the recording
-//     check's Manager, consents.
+//     check's Manager, consents. Its blackouts file (Config.BlackoutsFile)
+//     is reloaded like the tokens file, but a copy that cannot be loaded
+//     denies every dial the schedule judges instead of leaving the old one
+//     in force (Backend.ReloadBlackouts).
 //   - [Server]: the gRPC server with auth, metrics, panic recovery, the
 //     standard health service with per-component status, optional
 //     reflection, a Prometheus endpoint on a separate loopback port, and
