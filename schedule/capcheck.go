@@ -605,15 +605,9 @@ func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope) [32]byte {
 
 // canonicalCallee returns the spelling a French overseas line is counted
 // under: the territory's own country code (+596 596 12 34 56 for
-// +33 596 12 34 56), as E.164 has it. Any other number is returned as it is.
-func canonicalCallee(n dialgate.Number) dialgate.Number {
-	if n.CountryCode() == 33 {
-		if alt, ok := numbering.OverseasAlias(n); ok {
-			return alt
-		}
-	}
-	return n
-}
+// +33 596 12 34 56), as E.164 has it (numbering.OverseasLine). Any other
+// number is returned as it is.
+func canonicalCallee(n dialgate.Number) dialgate.Number { return numbering.OverseasLine(n) }
 
 // otherSpelling returns, for a French overseas line, the spelling it is not
 // counted under (the +33 one): a release before the spellings were counted
