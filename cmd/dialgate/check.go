@@ -81,6 +81,11 @@ allow exits 1 unless --what-if says you only want to know what the rules
 themselves say. --what-if with a store (or a fleet's Redis or PostgreSQL) is
 refused (exit 2): the decision would reserve capacity and be recorded.
 
+Profile: the one dialgate serve runs on --data (recorded in its
+serve-profile.json) unless --profile is given; cn, with a note on stderr,
+when none is recorded. With a store (or a fleet's), another profile is
+refused (exit 2): the decision is real; without, it is only warned about.
+
 Fleets: with --config (the YAML of dialgate serve) check decides as that
 config's sidecar would: under its profile (a different --profile is refused),
 with its registries, its HMAC key, its shared Redis/PostgreSQL stores and
@@ -118,7 +123,7 @@ store failed): do not dial; 2 bad input.`,
 			if err != nil {
 				return err
 			}
-			profile, err := a.profileName(cmd, profile)
+			profile, err := a.resolveProfile(cmd, profile, a.checkUse())
 			if err != nil {
 				return err
 			}
@@ -144,7 +149,7 @@ store failed): do not dial; 2 bad input.`,
 	f.StringVar(&in.TriggerAt, "trigger-at", "", "RFC 3339 time of the inbound contact an instant callback answers")
 	f.StringVar(&in.Route, "route", "", "domestic (default) or international")
 	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock)")
-	f.StringVar(&profile, "profile", "cn", "built-in profile name or profile file")
+	f.StringVar(&profile, "profile", "", profileFlagHelp)
 	f.StringVar(&a.fleetConfig, "config", "", "the YAML config of dialgate serve: decide as its sidecar would (its profile, registries, HMAC key and shared Redis/PostgreSQL stores)")
 	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, let an allow against empty lists, consents and counters exit 0 (otherwise it exits 1); refused when there is a store")
 	f.StringArrayVar(&registries, "registry", nil, "registry snapshot file (dnc build), repeatable; its header names the registry")
@@ -514,4 +519,18 @@ func writeDecision(w io.Writer, dec dialgate.Decision) {
 	}
 	fmt.Fprintf(&b, "decision %s at %s, policy %s\n", dec.ID, dec.At.Format(time.RFC3339), dec.PolicyVersion)
 	io.WriteString(w, b.String())
+}
+
+// checkUse is what check does with its profile: with a store in --data, or
+// a fleet's shared stores (--config), the decision is real (it reserves
+// capacity and is recorded) and follows the profile serve runs; without,
+// it is a what-if.
+func (a *app) checkUse() profileUse {
+	if fleet := a.fleet(); fleet != nil && (fleet.Redis != "" || fleet.Postgres != "") {
+		return profileWrites
+	}
+	if _, err := os.Stat(filepath.Join(a.data, boltstore.DefaultFileName)); err == nil {
+		return profileWrites
+	}
+	return profileReads
 }

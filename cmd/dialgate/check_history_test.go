@@ -12,12 +12,14 @@ import (
 
 // check on a sidecar's data directory carries the counter of a changed
 // frequency window as the sidecar does: a callee called under the 30-day
-// profile is still capped by a check under the 60-day one.
+// profile is still capped by a check under the 60-day one. The profile file
+// serve runs is edited in place (serve applies it once restarted): a check
+// under another file than the one serve recorded would be refused.
 func TestCheckCarriesCounterHistory(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	profile := func(window string) string {
-		path := filepath.Join(dir, "profile-"+window+".yaml")
+		path := filepath.Join(dir, "profile.yaml")
 		text := `schema: dialgate.profile.v1
 name: window-caps
 frequency:
@@ -29,7 +31,7 @@ frequency:
 		}
 		return path
 	}
-	p30, p60 := profile("30d"), profile("60d")
+	p30 := profile("30d")
 	be, err := sidecar.Open(context.Background(), sidecar.Config{Data: data, Profile: p30}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +43,7 @@ frequency:
 	if code, out, errs := runCLI(t, "", append(dial, "--profile", p30)...); code != 0 {
 		t.Fatalf("first check: exit %d\n%s%s", code, out, errs)
 	}
+	p60 := profile("60d")
 	code, out, errs := runCLI(t, "", append(dial, "--profile", p60)...)
 	if code != 1 || !strings.Contains(out, "frequency.capped") {
 		t.Fatalf("check under the 60-day profile: exit %d\n%s%s\nwant exit 1, frequency.capped", code, out, errs)

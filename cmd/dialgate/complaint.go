@@ -24,10 +24,17 @@ func (a *app) complaintCmd() *cobra.Command {
 list at once, places a legal hold on the callee's recordings, and starts the
 handling clock: forward within 3 working days, handle within 15 more, answer the
 complainant within 3 more (the profile's complaint section; working days follow
-its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.`,
+its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.
+
+Profile: the one dialgate serve runs on --data (recorded in its
+serve-profile.json) unless --profile is given; cn, with a note on stderr,
+when none is recorded. add, forward, resolve and answer refuse (exit 2) a
+--profile or --config profile other than the recorded one: the number's
+do-not-call hold and the deadlines would follow rules serve does not run;
+list only warns.`,
 	}
 	profile := new(string)
-	cmd.PersistentFlags().StringVar(profile, "profile", "cn", "profile whose do-not-call rules and deadlines apply")
+	cmd.PersistentFlags().StringVar(profile, "profile", "", "profile whose do-not-call rules and deadlines apply: "+profileFlagHelp)
 	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.complaintAddCmd(profile), a.complaintListCmd(profile),
 		a.complaintStepCmd(profile, "forward", "Record that a complaint was forwarded to its handler"),
@@ -81,7 +88,7 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 				}
 				f.ID = "cp-" + hex.EncodeToString(b[:])
 			}
-			st, err := a.openState(cmd, *profile)
+			st, err := a.openState(cmd, *profile, profileWrites)
 			if err != nil {
 				return err
 			}
@@ -132,7 +139,7 @@ func (a *app) complaintListCmd(profile *string) *cobra.Command {
 			default:
 				return usageErr("--status: unknown status %q (want open, forwarded, handled or answered)", status)
 			}
-			st, err := a.openState(cmd, *profile)
+			st, err := a.openState(cmd, *profile, profileReads)
 			if err != nil {
 				return err
 			}
@@ -207,7 +214,7 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 			if step == "resolve" && strings.TrimSpace(resolution) == "" {
 				return usageErr("--resolution: missing (say how the complaint was handled)")
 			}
-			st, err := a.openState(cmd, *profile)
+			st, err := a.openState(cmd, *profile, profileWrites)
 			if err != nil {
 				return err
 			}

@@ -242,7 +242,11 @@ at --data (created when missing), or with --config in the fleet's shared store
 (the one every sidecar reads; a fleet's sidecars do not read a host's --data
 lists): each number becomes an entry in --scope on
 list --list, added at --at (default now), held for the profile's minimum hold
-(cn: 12 months) from then.
+(cn: 12 months, us: 60) from then. The profile is the one dialgate serve runs
+on --data (recorded in its serve-profile.json) unless --profile is given; cn,
+with a note on stderr, when none is recorded. A --profile or --config profile
+other than the recorded one is refused (exit 2): the entries would be held
+for another profile's time.
 
 The import is atomic: every file is read and checked first, and the entries of
 all files are written in one durable transaction, or none are. A file with a
@@ -280,7 +284,7 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 			if err != nil {
 				return err
 			}
-			name, err := a.profileName(cmd, pr)
+			name, err := a.resolveProfile(cmd, pr, profileWrites)
 			if err != nil {
 				return err
 			}
@@ -303,7 +307,7 @@ Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
 	f.StringVar(&list, "list", "", "name of the list the entries go on, e.g. opt_out (required)")
 	f.StringVar(&source, "source", "", `where the entries come from (default "import:<file name>")`)
 	f.StringVar(&at, "at", "", "RFC 3339 time the refusals were made (default now; not in the future)")
-	f.StringVar(&pr, "profile", "cn", "profile whose minimum hold applies (built-in name or file)")
+	f.StringVar(&pr, "profile", "", "profile whose minimum hold applies: "+profileFlagHelp)
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }

@@ -31,10 +31,17 @@ The metadata is kept in the store at --data (in a fleet, give dialgate serve's
 after, so a crash leaves nothing orphaned and the next sweep finishes the job.
 
 register creates the store in --data when there is none; show, hold, release
-and sweep need one (without --config, a --data holding no store exits 2).`,
+and sweep need one (without --config, a --data holding no store exits 2).
+
+Profile: the one dialgate serve runs on --data (recorded in its
+serve-profile.json) unless --profile is given; cn, with a note on stderr,
+when none is recorded. register, hold, release and sweep refuse (exit 2) a
+--profile or --config profile other than the recorded one (a us recording
+registered under cn would be kept 30 days, not 5 years, and a sweep would
+delete it); show only warns.`,
 	}
 	profile := new(string)
-	cmd.PersistentFlags().StringVar(profile, "profile", "cn", "profile whose retention applies")
+	cmd.PersistentFlags().StringVar(profile, "profile", "", "profile whose retention applies: "+profileFlagHelp)
 	cmd.PersistentFlags().String("media-root", "", "directory the media URIs (file:<path>) are relative to")
 	a.addFleetFlag(cmd)
 	cmd.AddCommand(a.recRegisterCmd(profile), a.recHoldCmd(profile), a.recReleaseCmd(profile), a.recSweepCmd(profile), a.recShowCmd(profile))
@@ -107,7 +114,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 				}
 				reg.Retention = d
 			}
-			return a.withRecordings(cmd, *profile, true, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, true, profileWrites, func(m *recording.Manager) error {
 				r, err := m.Register(cmd.Context(), now, reg)
 				if err != nil {
 					return recordingErr(err)
@@ -156,7 +163,7 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {
 				if err := m.Hold(cmd.Context(), args[0], recording.Hold{ID: hold, Reason: reason, PlacedAt: now}); err != nil {
 					return recordingErr(err)
 				}
@@ -186,7 +193,7 @@ func (a *app) recReleaseCmd(profile *string) *cobra.Command {
 			if hold == "" {
 				return usageErr("--hold: missing")
 			}
-			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {
 				if err := m.ReleaseHold(cmd.Context(), args[0], hold); err != nil {
 					return recordingErr(err)
 				}
@@ -210,7 +217,7 @@ func (a *app) recShowCmd(profile *string) *cobra.Command {
 		Short: "Show a recording's metadata (the callee only as its keyed hash)",
 		Args:  argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, profileReads, func(m *recording.Manager) error {
 				r, err := m.Get(cmd.Context(), args[0])
 				if err != nil {
 					return recordingErr(err)
@@ -257,7 +264,7 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 			if limit := time.Now().Add(maxClockSkew); now.After(limit) {
 				return usageErr("--at: %s is after the current time; a sweep deletes for real, so it cannot run as of the future", at)
 			}
-			return a.withRecordings(cmd, *profile, false, func(m *recording.Manager) error {
+			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {
 				rep, err := m.Sweep(cmd.Context(), now)
 				if asJSON {
 					// Empty lists print as [], never null.
@@ -300,14 +307,14 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 // other commands act on recordings already registered, so without --config a
 // --data holding no store is bad input (a mistyped path), not a new store
 // and keys made there.
-func (a *app) withRecordings(cmd *cobra.Command, profile string, create bool, fn func(*recording.Manager) error) error {
+func (a *app) withRecordings(cmd *cobra.Command, profile string, create bool, use profileUse, fn func(*recording.Manager) error) error {
 	if !create && a.fleet() == nil {
 		path := filepath.Join(a.data, boltstore.DefaultFileName)
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return usageErr("--data: no store at %s (no recording was registered there)", path)
 		}
 	}
-	st, err := a.openState(cmd, profile)
+	st, err := a.openState(cmd, profile, use)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,12 @@ first moment, whatever the umask. A stale socket at PATH is replaced; a
 socket another server answers on, or anything at PATH that is not a socket
 (a file, a directory, a symlink), is refused and left as it is.
 
+The profile it runs (its name, policy version, and the built-in name or the
+absolute path of the file it was given as) is recorded in
+DIR/serve-profile.json, replaced at a start with another one: the commands on
+the same --data (recordings, complaint, dnc import, check) use it by default
+and refuse another where their records would follow it.
+
 A non-loopback --listen is refused unless TLS (--tls-cert/--tls-key) and a
 tokens file (--tokens) are given, or --insecure. Flags override the YAML
 --config file. SIGTERM or Ctrl-C: health goes NOT_SERVING, calls in flight

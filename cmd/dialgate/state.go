@@ -40,12 +40,13 @@ func (st *state) close() error {
 	return errors.Join(err, st.store.Close())
 }
 
-// openState opens --data (creating it) with the named profile and, with
-// --config, the fleet back-ends the config names, in place of the local
-// store's (as dialgate serve does). The caller calls st.close.
-func (a *app) openState(cmd *cobra.Command, profileFlag string) (*state, error) {
+// openState opens --data (creating it) with the profile resolveProfile
+// gives for profileFlag and use and, with --config, the fleet back-ends the
+// config names, in place of the local store's (as dialgate serve does). The
+// caller calls st.close.
+func (a *app) openState(cmd *cobra.Command, profileFlag string, use profileUse) (*state, error) {
 	ctx := cmd.Context()
-	profileName, err := a.profileName(cmd, profileFlag)
+	profileName, err := a.resolveProfile(cmd, profileFlag, use)
 	if err != nil {
 		return nil, err
 	}
@@ -98,22 +99,6 @@ func (a *app) openState(cmd *cobra.Command, profileFlag string) (*state, error) 
 		return fail(usageErr("--profile: %v", err))
 	}
 	return st, nil
-}
-
-// profileName returns the profile a command works under: --profile, or with
-// --config the config's profile — a fleet's records follow the retention,
-// holds and deadlines of the profile its sidecars run, and a --profile that
-// differs from it is an error.
-func (a *app) profileName(cmd *cobra.Command, flag string) (string, error) {
-	fleet := a.fleet()
-	if fleet == nil {
-		return flag, nil
-	}
-	name := fleet.WithDefaults().Profile
-	if f := cmd.Flags().Lookup("profile"); f != nil && f.Changed && flag != name {
-		return "", usageErr("--profile: %s, but the profile of --config %s is %s (the fleet's records follow its profile)", flag, a.fleetConfig, name)
-	}
-	return name, nil
 }
 
 // loadFleet reads the config --config names, once, before a command runs:

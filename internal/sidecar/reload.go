@@ -72,12 +72,27 @@ const (
 
 // newFileReloader loads the files once; an error (naming the key) means the
 // server cannot start.
+//
+// A file modified within the last reloadSettle (being written as the server
+// starts) is read again after reloadSettle and parsed only once two reads
+// agree, as at a reload: a file cut mid-write can parse.
 func newFileReloader[T any](kind string, files []reloadFile, parse func([][]byte, bool) (*T, error), describe func(old, new *T) []any, log *slog.Logger, m *metrics) (*fileReloader[T], error) {
+	return newFileReloaderWith(kind, files, parse, describe, log, m, reloadSettle, time.Sleep, time.Now())
+}
+
+// newFileReloaderWith is newFileReloader with the settle time, the sleep
+// function and the current instant given (tests).
+func newFileReloaderWith[T any](kind string, files []reloadFile, parse func([][]byte, bool) (*T, error), describe func(old, new *T) []any, log *slog.Logger, m *metrics, settle time.Duration, sleep func(time.Duration), now time.Time) (*fileReloader[T], error) {
 	r := &fileReloader[T]{kind: kind, files: files, parse: parse, describe: describe, log: log, m: m,
-		settle: reloadSettle, sleep: time.Sleep}
+		settle: settle, sleep: sleep}
 	b, sum, err := r.read()
 	if err != nil {
 		return nil, err
+	}
+	if recentlyWritten(files, now, settle) {
+		if b, sum, _, err = r.settleFrom(b, sum); err != nil {
+			return nil, fmt.Errorf("%s: %w", files[0].key, err)
+		}
 	}
 	v, err := parse(b, false)
 	if err != nil {
@@ -87,6 +102,22 @@ func newFileReloader[T any](kind string, files []reloadFile, parse func([][]byte
 	r.sum = sum
 	m.loaded(kind, time.Now())
 	return r, nil
+}
+
+// recentlyWritten reports whether a file of files (through symlinks) was
+// modified less than settle before now, or after it (a clock step): it may
+// still be being written.
+func recentlyWritten(files []reloadFile, now time.Time, settle time.Duration) bool {
+	for _, f := range files {
+		fi, err := os.Stat(f.path)
+		if err != nil {
+			return true // read already succeeded: a swap under way
+		}
+		if now.Sub(fi.ModTime()) < settle {
+			return true
+		}
+	}
+	return false
 }
 
 // useMetrics makes r count its reloads in m from now on, and records the

@@ -57,6 +57,11 @@ const (
 // Each host of a fleet keeps its own file and carries the earlier keys from
 // its own start with the new profile.
 //
+// The profile it runs is recorded in DataProfileFile (name, policy version,
+// and the built-in name or the absolute path it was given as), replaced when
+// a start's profile differs: the CLI commands on the same data directory
+// default to it.
+//
 // A profile or registry snapshot that does not load is an error wrapping
 // ErrConfig, returned before the data directory is made.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
@@ -222,6 +227,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		be.CounterExpiry = expiry.snapshot
 	}
 	if err := writeHistory(); err != nil {
+		return fail(err)
+	}
+	// The CLI commands on this data directory follow the profile it is
+	// served under (their records' retention, holds and deadlines).
+	if err := recordDataProfile(cfg.Data, cfg.Profile, prof, started, log); err != nil {
 		return fail(err)
 	}
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),

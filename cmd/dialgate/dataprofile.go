@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/spf13/cobra"
+)
+
+// profileUse says what a command does with its profile: profileWrites for a
+// command that writes records whose meaning depends on the profile
+// (a recording's retention, a do-not-call entry's hold, a complaint's
+// deadlines, a decision reserved against the store), profileReads for one
+// that only reads or decides what-if.
+type profileUse bool
+
+const (
+	profileReads  profileUse = false
+	profileWrites profileUse = true
+)
+
+// profileFlagHelp is the help of the --profile flag of the commands that
+// work on --data.
+const profileFlagHelp = "built-in profile name or profile file (default: the profile dialgate serve runs on --data, recorded in its " +
+	sidecar.DataProfileFile + "; " + sidecar.DefaultProfile + " when none is recorded)"
+
+// resolveProfile returns the profile (a built-in name or a file) a command on
+// --data works under:
+//
+//   - --profile when given, or with --config the config's profile (a
+//     --profile that differs from it is refused);
+//   - else the profile dialgate serve recorded in --data (DataProfileFile);
+//   - else sidecar.DefaultProfile, with a note on stderr.
+//
+// A profile given (by --profile or --config) that is not the recorded one is
+// refused (exit 2) when use is profileWrites, and warned about otherwise. It
+// is the recorded one when it is named the same way (the same built-in name,
+// or the same file) or has the same policy version (the same rules). The
+// same way named, but a changed version (the file was edited, or dialgate
+// upgraded, since serve started) is a warning: serve runs the recorded
+// version until it is restarted. The same file now naming another profile
+// is refused like another profile.
+func (a *app) resolveProfile(cmd *cobra.Command, flag string, use profileUse) (string, error) {
+	given, explicit := flag, false
+	if f := cmd.Flags().Lookup("profile"); f != nil && f.Changed {
+		explicit = true
+	}
+	if fleet := a.fleet(); fleet != nil {
+		name := fleet.WithDefaults().Profile
+		if explicit && flag != name {
+			return "", usageErr("--profile: %s, but the profile of --config %s is %s (the fleet's records follow its profile)", flag, a.fleetConfig, name)
+		}
+		given, explicit = name, true
+	}
+	file := filepath.Join(a.data, sidecar.DataProfileFile)
+	rec, found, err := sidecar.ReadDataProfile(a.data)
+	if err != nil {
+		if use == profileWrites {
+			return "", usageErr("--data: %v: the profile dialgate serve runs on this data is unknown; start dialgate serve on it (it writes the file again), or remove the file and give --profile", err)
+		}
+		a.warnf("--data: %v: the profile dialgate serve runs on this data is unknown", err)
+		found = false
+	}
+	if !found {
+		if !explicit {
+			given = sidecar.DefaultProfile
+			a.notef("no profile recorded in %s (no dialgate serve of this version has run on this --data): using the default profile %s; give --profile to name the profile dialgate serve runs", file, given)
+		}
+		return given, nil
+	}
+	if !explicit {
+		given = rec.Profile
+	}
+	p, err := policy.Load(given)
+	if err != nil {
+		if !explicit {
+			return "", usageErr("--profile: the profile dialgate serve runs on this --data (recorded in %s), %s, does not load: %v; give --profile", file, rec.Profile, err)
+		}
+		return "", usageErr("--profile: %v", err)
+	}
+	sameSource := sidecar.ProfileSource(given) == rec.Profile
+	switch {
+	case p.Version() == rec.PolicyVersion:
+		return given, nil
+	case sameSource && p.Name == rec.Name:
+		a.warnf("profile %s is now at version %s, but dialgate serve on this --data started with %s (recorded in %s): the profile changed since, and serve applies the new version only once restarted",
+			given, p.Version(), rec.PolicyVersion, file)
+		return given, nil
+	}
+	by := "--profile"
+	if a.fleet() != nil {
+		by = "the profile of --config " + a.fleetConfig
+	}
+	if !explicit {
+		// The recorded file now holds another profile.
+		by = "the profile file dialgate serve runs"
+	}
+	msg := fmt.Sprintf("%s is %s (%s), but dialgate serve on this --data runs %s (%s, recorded in %s)",
+		by, given, p.Version(), rec.Profile, rec.PolicyVersion, file)
+	if use == profileReads {
+		a.warnf("%s: this command's answer follows %s's rules, not those the records were made under", msg, p.Name)
+		return given, nil
+	}
+	if !explicit {
+		return "", usageErr("%s: what this command writes would follow rules serve does not run (a recording's retention, a do-not-call hold, complaint deadlines, a decision); restart dialgate serve with the file first", msg)
+	}
+	return "", usageErr("%s: what this command writes would follow %s's rules (a recording's retention, a do-not-call hold, complaint deadlines, a decision), not those serve runs; drop --profile to use %s, or start dialgate serve on this --data with %s first (it records the new profile)",
+		msg, p.Name, rec.Profile, given)
+}
+
+// notef prints a note on stderr.
+func (a *app) notef(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "dialgate: note: "+format+"\n", args...)
+}
+
+// warnf prints a warning on stderr.
+func (a *app) warnf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "dialgate: warning: "+format+"\n", args...)
+}

@@ -1,0 +1,114 @@
+package sidecar
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/dialgate/dialgate/policy"
+)
+
+// DataProfileFile, in Config.Data, records the profile `dialgate serve` runs
+// on that data directory (DataProfile, JSON), written at every start whose
+// profile differs from the one recorded. The CLI commands that work on the
+// same data directory (recordings, complaints, dnc import, check) default to
+// it and refuse another where their records would follow its rules
+// (retention, do-not-call holds, complaint deadlines).
+const DataProfileFile = "serve-profile.json"
+
+// dataProfileFormat is the version of DataProfileFile's format.
+const dataProfileFormat = 1
+
+// DataProfile is the content of DataProfileFile.
+type DataProfile struct {
+	// Format is the version of the file's format.
+	Format int `json:"format"`
+	// Profile is how serve was given the profile: a built-in name, or the
+	// absolute path of a profile file (ProfileSource).
+	Profile string `json:"profile"`
+	// Name is the profile's name (policy.Profile.Name).
+	Name string `json:"name"`
+	// PolicyVersion is the version of the profile serve loaded
+	// (policy.Profile.Version): the name and a hash of the resolved rules.
+	PolicyVersion string `json:"policy_version"`
+	// Since is when serve first started with this profile and version.
+	Since time.Time `json:"since"`
+}
+
+// ProfileSource returns how a profile argument (a built-in name or a file
+// path, as policy.Load takes it) is recorded and compared: a built-in name
+// as it is, a file by its absolute path.
+func ProfileSource(arg string) string {
+	if slices.Contains(policy.Builtins(), arg) {
+		return arg
+	}
+	if abs, err := filepath.Abs(arg); err == nil {
+		return abs
+	}
+	return arg
+}
+
+// ReadDataProfile returns the profile recorded in the data directory data
+// (DataProfileFile). found is false when none is recorded (a new directory,
+// or one no serve of this version has started on); a damaged file is an
+// error naming it.
+func ReadDataProfile(data string) (dp DataProfile, found bool, err error) {
+	path := filepath.Join(data, DataProfileFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return DataProfile{}, false, nil
+	}
+	if err != nil {
+		return DataProfile{}, false, fmt.Errorf("serve profile: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&dp); err != nil {
+		return DataProfile{}, false, fmt.Errorf("serve profile %s: %w", path, err)
+	}
+	if dp.Format != dataProfileFormat {
+		return DataProfile{}, false, fmt.Errorf("serve profile %s: format %d, want %d", path, dp.Format, dataProfileFormat)
+	}
+	if dp.Profile == "" || dp.Name == "" || dp.PolicyVersion == "" {
+		return DataProfile{}, false, fmt.Errorf("serve profile %s: profile, name and policy_version are required", path)
+	}
+	return dp, true, nil
+}
+
+// recordDataProfile records in data that serve runs prof, given as arg,
+// from now: DataProfileFile is replaced, durably, unless it already records
+// the same profile and version. A change of profile is logged at Warn; a
+// damaged record is logged and replaced (it is serve's own record).
+func recordDataProfile(data, arg string, prof *policy.Profile, now time.Time, log *slog.Logger) error {
+	path := filepath.Join(data, DataProfileFile)
+	next := DataProfile{Format: dataProfileFormat, Profile: ProfileSource(arg), Name: prof.Name,
+		PolicyVersion: prof.Version(), Since: now.UTC()}
+	prev, found, err := ReadDataProfile(data)
+	switch {
+	case err != nil:
+		log.Warn("sidecar: the recorded serve profile is damaged: it is written again", "file", path, "error", err)
+	case found && prev.Profile == next.Profile && prev.PolicyVersion == next.PolicyVersion && prev.Name == next.Name:
+		return nil
+	case found && prev.Name != next.Name:
+		log.Warn("sidecar: this data directory was served under another profile: the CLI commands on it now default to this one",
+			"file", path, "previous", prev.Name, "previous_version", prev.PolicyVersion, "profile", next.Name, "policy_version", next.PolicyVersion)
+	case found:
+		log.Info("sidecar: the profile of this data directory changed version", "file", path,
+			"previous", prev.Profile, "previous_version", prev.PolicyVersion, "profile", next.Profile, "policy_version", next.PolicyVersion)
+	}
+	out, err := json.MarshalIndent(next, "", "  ")
+	if err != nil {
+		return fmt.Errorf("serve profile: %w", err)
+	}
+	if err := writeAtomic(path, append(out, '\n')); err != nil {
+		return fmt.Errorf("serve profile: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package sidecar
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate/policy"
+)
+
+// readServeProfile reads DataProfileFile of data as JSON, independently of
+// ReadDataProfile.
+func readServeProfile(t *testing.T, data string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(data, "serve-profile.json"))
+	if err != nil {
+		t.Fatalf("the profile serve runs is not recorded in the data directory: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("serve-profile.json: %v\n%s", err, b)
+	}
+	return m
+}
+
+// openProfile opens a backend on data with the profile arg (built-in name or
+// file) and closes it.
+func openProfile(t *testing.T, data, arg string, log *bytes.Buffer) {
+	t.Helper()
+	be, err := Open(context.Background(), Config{Data: data, Profile: arg}, slog.New(slog.NewTextHandler(log, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := be.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dialgate serve records, in its data directory, the profile it runs (name,
+// policy version, and how it was named), so that the CLI commands on the
+// same data use it too; a start with another profile replaces the record
+// (logged at Warn).
+func TestOpenRecordsServeProfile(t *testing.T) {
+	data := t.TempDir()
+	var log bytes.Buffer
+	openProfile(t, data, "us", &log)
+	us, _ := policy.Builtin("us")
+	m := readServeProfile(t, data)
+	if m["profile"] != "us" || m["name"] != "us" || m["policy_version"] != us.Version() {
+		t.Fatalf("recorded %v, want profile us, name us, policy_version %s", m, us.Version())
+	}
+	got, found, err := ReadDataProfile(data)
+	if err != nil || !found || got.Name != "us" || got.PolicyVersion != us.Version() || got.Profile != "us" {
+		t.Fatalf("ReadDataProfile = %+v, %v, %v", got, found, err)
+	}
+
+	// Another profile, given as a relative file path: recorded by its
+	// absolute path, so a command run from another directory finds it.
+	dir := t.TempDir()
+	src, _ := policy.BuiltinSource("cn")
+	if err := os.WriteFile(filepath.Join(dir, "mine.yaml"), src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	log.Reset()
+	openProfile(t, data, "mine.yaml", &log)
+	m = readServeProfile(t, data)
+	cn, _ := policy.Builtin("cn")
+	if m["profile"] != filepath.Join(dir, "mine.yaml") || m["name"] != "cn" || m["policy_version"] != cn.Version() {
+		t.Fatalf("recorded %v, want the file's absolute path, name cn, %s", m, cn.Version())
+	}
+	if s := log.String(); !strings.Contains(s, "level=WARN") || !strings.Contains(s, "us") {
+		t.Errorf("the change of profile is not logged at Warn:\n%s", s)
+	}
+	if fi, err := os.Stat(filepath.Join(data, DataProfileFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode: %v %v", fi, err)
+	}
+}
+
+// A damaged record does not stop serve: it is logged and written again.
+func TestOpenRewritesDamagedServeProfile(t *testing.T) {
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, DataProfileFile), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadDataProfile(data); err == nil || !strings.Contains(err.Error(), DataProfileFile) {
+		t.Fatalf("ReadDataProfile of a damaged file = %v, want an error naming it", err)
+	}
+	var log bytes.Buffer
+	openProfile(t, data, "uk", &log)
+	if m := readServeProfile(t, data); m["name"] != "uk" {
+		t.Fatalf("recorded %v", m)
+	}
+	if !strings.Contains(log.String(), "level=WARN") {
+		t.Errorf("the damaged record is not logged:\n%s", log.String())
+	}
+}
