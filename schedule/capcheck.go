@@ -503,9 +503,10 @@ func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule, []int) 
 // reservation, atomic on the line's one counting key, never lets two dials
 // under the two spellings both take the last slot. While hosts of an older
 // build still record under the spelling they are given, a dial there and
-// one here can both take a last slot (docs/deploy.md: upgrade every host). When the other spelling alone fills a cap, its check-only limit
-// refuses the dial. A line without an other spelling, or rules without
-// caps, read nothing.
+// one here can both take a last slot (docs/deploy.md: upgrade every host).
+// When the other spelling alone fills a cap, its check-only limit refuses
+// the dial. A line without an other spelling, or rules without caps, read
+// nothing.
 func (c *CapCheck) fitOtherSpelling(ctx context.Context, t time.Time, limits []storage.Limit, rules []*capRule, beside []int) error {
 	base := len(limits) - len(beside)
 	var read []storage.Limit
