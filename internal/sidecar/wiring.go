@@ -205,6 +205,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		be.Probes = append(be.Probes, Probe{Name: reloadBlackouts, Check: db.check})
 	}
 	wireDNC(be, prof.Name, checks)
+	if be.SnapshotAges != nil {
+		for _, a := range be.SnapshotAges(started) {
+			if a.Missing {
+				log.Warn("sidecar: no copy of a registry the profile requires is loaded: every dial the dnc check judges is denied (dnc.registry_stale) until one is; give its snapshot file in registries (or --registry)",
+					"registry", a.List, "profile", prof.Name)
+			}
+		}
+	}
 	wireLedger(be, checks, deps.Ledger)
 	rm, err := wireRecordings(be, prof, checks, deps)
 	if err != nil {

@@ -1,0 +1,79 @@
+package sidecar
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// scrapeServer returns the text of srv's /metrics.
+func scrapeServer(t *testing.T, srv *Server) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	srv.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
+}
+
+// openServer opens a Backend and a Server over cfg (closed with the test),
+// logging to logs.
+func openServer(t *testing.T, cfg Config, logs *syncBuffer) *Server {
+	t.Helper()
+	log := slog.New(slog.NewJSONHandler(logs, nil))
+	be, err := Open(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(cfg, be, log)
+	if err != nil {
+		_ = be.Close(context.Background())
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = be.Close(context.Background()) })
+	return srv
+}
+
+// TestMissingRegistryCopyIsMonitored: a profile that requires a registry
+// (us: us-national-dnc) denies every dial with dnc.registry_stale while no
+// copy is loaded. docs/deploy.md has operators watch
+// dialgate_snapshot_age_seconds against the profile's maximum age; without a
+// copy the gauge had no series at all, so that alert could never fire, and
+// the start logged nothing about it. The list must be exported as +Inf (older
+// than any limit) and the start must warn.
+func TestMissingRegistryCopyIsMonitored(t *testing.T) {
+	var logs syncBuffer
+	srv := openServer(t, Config{Data: t.TempDir(), Profile: "us", Listen: "127.0.0.1:0", MetricsListen: "off"}, &logs)
+	body := scrapeServer(t, srv)
+	if want := `dialgate_snapshot_age_seconds{list="us-national-dnc"} +Inf`; !strings.Contains(body, want) {
+		t.Errorf("metrics lack %q: a required registry with no copy is invisible to the age alert\n%s", want, grepLines(body, "dialgate_snapshot"))
+	}
+	warned := false
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, `"level":"WARN"`) && strings.Contains(l, "us-national-dnc") && strings.Contains(l, "dnc.registry_stale") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning at start naming the registry with no copy and dnc.registry_stale:\n%s", logs.String())
+	}
+}
+
+// TestSweepReasonSeriesExistAtStart: the documented alert on a tripped
+// sweep is increase(dialgate_decision_reasons_total{code=~"sweep.sequential|
+// sweep.segment_rate"}[10m]) > 0. A counter series that first appears at 1
+// has no increase, so the first sweep a sidecar stops after each start was
+// never alerted on. Its series must exist, at 0, from the start.
+func TestSweepReasonSeriesExistAtStart(t *testing.T) {
+	var logs syncBuffer
+	srv := openServer(t, Config{Data: t.TempDir(), Profile: "cn", Listen: "127.0.0.1:0", MetricsListen: "off"}, &logs)
+	body := scrapeServer(t, srv)
+	for _, want := range []string{
+		`dialgate_decision_reasons_total{code="sweep.sequential",outcome="denied"} 0`,
+		`dialgate_decision_reasons_total{code="sweep.segment_rate",outcome="denied"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q\n%s", want, grepLines(body, "dialgate_decision"))
+		}
+	}
+}
