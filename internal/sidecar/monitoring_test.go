@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -75,5 +76,28 @@ func TestSweepReasonSeriesExistAtStart(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q\n%s", want, grepLines(body, "dialgate_decision"))
 		}
+	}
+}
+
+// TestBlackoutsRefusalLogSaysItDenies: a blackouts file that cannot be
+// loaded is not like a tokens or TLS file — the copy in force does not stay,
+// every dial the schedule judges is denied. The reload's Error line said
+// "the loaded copy stays", telling an operator the opposite of what happens.
+func TestBlackoutsRefusalLogSaysItDenies(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "blackouts.yaml")
+	writeFileAtomic(t, path, blackoutsYAML(false))
+	var logs syncBuffer
+	be, err := Open(context.Background(), Config{Data: t.TempDir(), BlackoutsFile: path}, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = be.Close(context.Background()) })
+	writeFileAtomic(t, path, "schema: dialgate.blackouts.v1\n")
+	if err := be.ReloadBlackouts(false); err == nil {
+		t.Fatal("a copy without blackouts: was accepted")
+	}
+	refused := grepLines(logs.String(), "blackouts reload refused")
+	if refused == "" || strings.Contains(refused, "loaded copy stays") || !strings.Contains(refused, "schedule.unavailable") {
+		t.Errorf("the refusal of a blackouts copy must say its dials are denied (schedule.unavailable), not that the loaded copy stays:\n%s", logs.String())
 	}
 }
