@@ -27,7 +27,9 @@ It serves GateService and AdminService (proto/dialgate/v1) on 127.0.0.1:7443
 (or --unix PATH) over the embedded store in --data (and a fleet's Redis or
 PostgreSQL named in --config) with the profile cn, the standard gRPC health
 service, and Prometheus metrics on 127.0.0.1:9464.
-Any RPC error means the client must not dial.
+Any RPC error means the client must not dial. A profile that requires a
+registry (us: us-national-dnc) denies every dial (dnc.registry_stale) until
+--registry (or the config's registries) gives a current copy.
 
 The --unix socket is mode 0660 (its owner and group may connect) from its
 first moment, whatever the umask. A stale socket at PATH is replaced; a
