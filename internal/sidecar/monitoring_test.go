@@ -2,11 +2,15 @@ package sidecar
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
 // scrapeServer returns the text of srv's /metrics.
@@ -99,5 +103,27 @@ func TestBlackoutsRefusalLogSaysItDenies(t *testing.T) {
 	refused := grepLines(logs.String(), "blackouts reload refused")
 	if refused == "" || strings.Contains(refused, "loaded copy stays") || !strings.Contains(refused, "schedule.unavailable") {
 		t.Errorf("the refusal of a blackouts copy must say its dials are denied (schedule.unavailable), not that the loaded copy stays:\n%s", logs.String())
+	}
+}
+
+// TestCompactionFailureLoggedWhenExpiryFails: docs/deploy.md promises that
+// a failing journal compaction is also logged hourly. The hourly loop
+// skipped that line whenever the expiry failed too — as both do on a full
+// disk, when the warning matters most.
+func TestCompactionFailureLoggedWhenExpiryFails(t *testing.T) {
+	var logs syncBuffer
+	journal := func() boltstore.JournalStats {
+		return boltstore.JournalStats{Segments: 3, Bytes: 1 << 20, CompactErr: errors.New("no space left on device")}
+	}
+	ex := &failingExpirer{}
+	ex.fail.Store(true)
+	stop := expireCounters(ex, journal, nil, time.Millisecond, slog.New(slog.NewJSONHandler(&logs, nil)), &expiryStats{})
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "counter journal does not compact") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = stop()
+	if !strings.Contains(logs.String(), "counter journal does not compact") {
+		t.Errorf("a failing compaction is not logged while the expiry fails:\n%s", logs.String())
 	}
 }

@@ -509,6 +509,13 @@ func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalS
 				return
 			case now := <-t.C:
 				n, err := expireOnce(ctx, ex, now, delay)
+				// Whatever the expiry did: on a full disk both fail.
+				if journal != nil {
+					if st := journal(); st.CompactErr != nil {
+						log.Warn("sidecar: the counter journal does not compact; it grows until it does, and a full disk stops every dial",
+							"bytes", st.Bytes, "segments", st.Segments, "err", st.CompactErr)
+					}
+				}
 				if stats != nil {
 					stats.removed.Add(int64(n))
 				}
@@ -525,12 +532,6 @@ func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalS
 				}
 				if n > 0 {
 					log.Info("sidecar: expired old counter entries", "removed", n, "took", time.Since(now).Round(time.Millisecond))
-				}
-				if journal != nil {
-					if st := journal(); st.CompactErr != nil {
-						log.Warn("sidecar: the counter journal does not compact; it grows until it does, and a full disk stops every dial",
-							"bytes", st.Bytes, "segments", st.Segments, "err", st.CompactErr)
-					}
 				}
 			}
 		}
