@@ -60,7 +60,12 @@ func TestProfileWindows(t *testing.T) {
 		{"us", "+12125550100", "2026-07-03T10:00:00-04:00", true, ""}, // federal holiday: not a federal no-call day
 		{"us-fl", "+13055550100", "2026-06-10T20:00:00-04:00", false, dialgate.CodeOutsideWindow},
 		{"us-fl", "+13055550100", "2026-06-10T19:59:00-04:00", true, ""},
+		{"us-fl", "+13055550100", "2026-06-10T07:59:00-04:00", false, dialgate.CodeOutsideWindow},
+		{"us-fl", "+13055550100", "2026-06-10T08:00:00-04:00", true, ""},
 		{"us-ok", "+14055550100", "2026-06-10T20:00:00-05:00", false, dialgate.CodeOutsideWindow},
+		{"us-ok", "+14055550100", "2026-06-10T19:59:00-05:00", true, ""},
+		{"us-ok", "+14055550100", "2026-06-10T07:59:00-05:00", false, dialgate.CodeOutsideWindow},
+		{"us-ok", "+14055550100", "2026-06-10T08:00:00-05:00", true, ""},
 		{"us-al", "+12055550100", "2026-06-14T10:00:00-05:00", false, dialgate.CodeOutsideWindow}, // Sunday
 		{"us-al", "+12055550100", "2026-07-03T10:00:00-05:00", false, dialgate.CodeHoliday},
 		{"us-al", "+12055550100", "2026-06-13T10:00:00-05:00", true, ""},

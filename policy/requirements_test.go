@@ -2,11 +2,13 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -49,6 +51,65 @@ func TestBuiltinDNCHold(t *testing.T) {
 			if got := p.DNC.Hold.Until(t0); got.Before(tt.want) {
 				t.Errorf("%s: an entry added %s may be removed from %s, want not before %s",
 					tt.profile, t0.Format(time.DateOnly), got.Format(time.DateOnly), tt.want.Format(time.DateOnly))
+			}
+		})
+	}
+}
+
+// TestBuiltinDNCHoldRemoval checks the holds of TestBuiltinDNCHold through
+// the check that enforces them: removing an entry a day before the period
+// REQUIREMENTS names is refused with dnc.ErrHeld; a day after the profile's
+// own hold (which may be longer: cn-insurance keeps cn's 12 months) the
+// removal succeeds, so the hold is the period and not some longer one.
+func TestBuiltinDNCHoldRemoval(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		profile   string
+		min, hold time.Time // the required minimum, the profile's hold
+	}{
+		{"cn", t0.AddDate(1, 0, 0), t0.AddDate(1, 0, 0)},
+		{"cn-insurance", t0.AddDate(0, 6, 0), t0.AddDate(1, 0, 0)},
+		{"us", t0.AddDate(5, 0, 0), t0.AddDate(5, 0, 0)},
+		{"us-ok", t0.AddDate(5, 0, 0), t0.AddDate(5, 0, 0)},
+		{"us-collections", t0.AddDate(5, 0, 0), t0.AddDate(5, 0, 0)},
+		{"ca", t0.AddDate(3, 0, 14), t0.AddDate(3, 0, 14)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.profile, func(t *testing.T) {
+			ctx := context.Background()
+			deps, err := StoreDeps(memstore.New(), []byte("0123456789abcdef0123456789abcdef"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checks, err := Checks(builtin(t, tt.profile), deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c *dnc.Check
+			for _, ch := range checks {
+				if x, ok := ch.(*dnc.Check); ok {
+					c = x
+				}
+			}
+			if c == nil {
+				t.Fatalf("%s: no dnc check", tt.profile)
+			}
+			n := dialgate.MustParseNumber("+12125550142")
+			scope, err := dnc.ParseScope("tenant:acme")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Add(ctx, dnc.Entry{Number: n, Scope: scope, List: "opt_out", Source: "call", AddedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+			for _, at := range []time.Time{t0, tt.min.AddDate(0, 0, -1), tt.min.Add(-time.Second)} {
+				if err := c.Remove(ctx, n, scope, at); !errors.Is(err, dnc.ErrHeld) {
+					t.Errorf("%s: remove at %s (entry added %s) = %v, want dnc.ErrHeld", tt.profile, at.Format(time.RFC3339), t0.Format(time.RFC3339), err)
+				}
+			}
+			at := tt.hold.AddDate(0, 0, 1)
+			if err := c.Remove(ctx, n, scope, at); err != nil {
+				t.Errorf("%s: remove a day after the hold (%s) = %v, want removed", tt.profile, at.Format(time.RFC3339), err)
 			}
 		})
 	}

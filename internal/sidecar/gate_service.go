@@ -293,6 +293,7 @@ func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.R
 		}
 		return nil, status.Error(codes.Unavailable, "release not fully applied; retry (release is idempotent)")
 	}
+	s.owners.noteReleased(req.GetDecisionId())
 	return &pb.ReleaseResponse{}, nil
 }
 
@@ -323,6 +324,13 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	// An outcome says the call was placed, even one the Gate cannot fully
 	// record: its capacity must not be released afterwards.
 	s.owners.notePlaced(o.DecisionID)
+	if s.owners.wasReleased(o.DecisionID) {
+		s.m.outcomeAfterRelease()
+		if s.log != nil {
+			s.log.Warn("sidecar: outcome of a placed call reported after its decision was released: the dialer placed a call whose capacity it had given back (its caps undercount it); release only dials that were not placed",
+				"decision_id", o.DecisionID)
+		}
+	}
 	if err := s.gate.ReportOutcome(ctx, o); err != nil {
 		return nil, outcomeError(err)
 	}

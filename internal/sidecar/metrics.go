@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"math"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -25,6 +26,9 @@ type metrics struct {
 	// releaseFailures counts allows that could not be delivered and whose
 	// release failed: their capacity stays held until its window passes.
 	releaseFailures prometheus.Counter
+	// afterRelease counts outcomes of placed calls reported after their
+	// decision was released through this server.
+	afterRelease prometheus.Counter
 }
 
 func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int), journal func() boltstore.JournalStats, expiry func() ExpiryStats) *metrics {
@@ -59,15 +63,23 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 			Name: "dialgate_undelivered_release_failures_total",
 			Help: "Allowed decisions that could not be delivered (the client went away, or the server was stopping) whose release failed: the capacity they reserved (frequency caps, segment counters) stays held until its window passes. Each is logged at Error with its decision id.",
 		}),
+		afterRelease: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "dialgate_outcomes_after_release_total",
+			Help: "Outcomes of placed calls reported after their decision was released through this server: the dialer placed calls whose capacity it had given back, so frequency caps undercount them. Each is logged at Warn with its decision id.",
+		}),
 	}
-	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures,
+	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures, m.afterRelease,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
 		m.reg.MustRegister(&gaugeCollector{
-			desc: prometheus.NewDesc("dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses.", []string{"list"}, nil),
+			desc: prometheus.NewDesc("dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses, in seconds since its as-of instant; +Inf while no copy of a registry the profile requires is loaded (every dial the dnc check judges is denied, dnc.registry_stale).", []string{"list"}, nil),
 			values: func(now time.Time) (out []labeled) {
 				for _, a := range ages(now) {
-					out = append(out, labeled{a.List, a.Age.Seconds()})
+					v := a.Age.Seconds()
+					if a.Missing {
+						v = math.Inf(1) // no copy: older than any limit
+					}
+					out = append(out, labeled{a.List, v})
 				}
 				return out
 			}})
@@ -132,6 +144,14 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 	return m
 }
 
+// outcomeAfterRelease counts an outcome of a placed call reported after its
+// decision was released; a nil m counts nothing.
+func (m *metrics) outcomeAfterRelease() {
+	if m != nil {
+		m.afterRelease.Inc()
+	}
+}
+
 // reloaded counts one reload of kind; a nil m counts nothing (the
 // back-end's reloaders, made before the server and its metrics).
 func (m *metrics) reloaded(kind string, ok bool) {
@@ -143,6 +163,24 @@ func (m *metrics) reloaded(kind string, ok bool) {
 		result = "ok"
 	}
 	m.reloads.WithLabelValues(kind, result).Inc()
+}
+
+// alertedCodes are the reason codes docs/deploy.md alerts on with
+// increase(): a tripped number sweep (REQUIREMENTS §3: a deny and an alert).
+var alertedCodes = [...]dialgate.Code{dialgate.CodeSweepSequential, dialgate.CodeSweepSegmentRate}
+
+// initReasons makes the series of alertedCodes exist, at 0, from the start,
+// under the outcome their decisions get (denied; shadow_allowed in shadow
+// mode): a counter series that first appears at 1 has no increase, so the
+// first sweep a sidecar stops after a start would otherwise raise no alert.
+func (m *metrics) initReasons(shadow bool) {
+	outcome := "denied"
+	if shadow {
+		outcome = "shadow_allowed"
+	}
+	for _, c := range alertedCodes {
+		m.reasons.WithLabelValues(outcome, string(c))
+	}
 }
 
 // loaded records that a copy of kind was put in force at t. The reload

@@ -45,10 +45,18 @@ const (
 // it made. This guard is per server and forgets with a restart or eviction
 // (a fleet may receive the outcome and the release on two sidecars); the
 // contract stays that Release is for dials that were not placed.
+//
+// And it remembers the decisions released: an outcome of a placed call
+// reported after its decision was released means the dialer placed a call
+// whose capacity it had given back (its caps undercount that call). The
+// outcome is recorded all the same — it may start a pause, and it is the
+// truth — and the server logs it at Warn and counts it
+// (dialgate_outcomes_after_release_total), per server as above.
 type decisionOwners struct {
-	allowed *lru.Cache[string, string]
-	denied  *lru.Cache[string, string]
-	placed  *lru.Cache[string, struct{}]
+	allowed  *lru.Cache[string, string]
+	denied   *lru.Cache[string, string]
+	placed   *lru.Cache[string, struct{}]
+	released *lru.Cache[string, struct{}]
 }
 
 func newDecisionOwners() *decisionOwners {
@@ -56,7 +64,24 @@ func newDecisionOwners() *decisionOwners {
 	if err != nil {
 		panic(err) // constant positive size
 	}
-	return &decisionOwners{allowed: newOwnerCache(maxDecisionOwners), denied: newOwnerCache(maxDeniedOwners), placed: placed}
+	released, err := lru.New[string, struct{}](maxDecisionOwners)
+	if err != nil {
+		panic(err) // constant positive size
+	}
+	return &decisionOwners{allowed: newOwnerCache(maxDecisionOwners), denied: newOwnerCache(maxDeniedOwners), placed: placed, released: released}
+}
+
+// noteReleased records that decision id was released.
+func (o *decisionOwners) noteReleased(id string) {
+	if o != nil {
+		o.released.Add(id, struct{}{})
+	}
+}
+
+// wasReleased reports whether decision id was released through this server
+// (as far as it remembers).
+func (o *decisionOwners) wasReleased(id string) bool {
+	return o != nil && o.released.Contains(id)
 }
 
 // notePlaced records that an outcome of decision id's call was reported:
