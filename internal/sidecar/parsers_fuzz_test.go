@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
@@ -301,6 +302,58 @@ func FuzzConfigDuration(f *testing.F) {
 		var back Duration
 		if err := back.UnmarshalJSON(out); err != nil || back != d {
 			t.Fatalf("%s → %v → %s → %v, %v", b, time.Duration(d), out, time.Duration(back), err)
+		}
+	})
+}
+
+// FuzzCheckScope checks the scope field of the admin requests: an accepted
+// scope is one the do-not-call domain reads as the same scope (so the
+// request adds or removes the entry the caller named), and a rejection is
+// an InvalidArgument naming the field.
+func FuzzCheckScope(f *testing.F) {
+	for _, s := range []string{"global", "tenant:acme", "industry:finance", "business:loans", "campaign:winter-2026",
+		"Global", "tenant:", "tenant: acme", "tenant:acme ", "tenant:a\x7f", "kind:x", "campaign:a:b", "industry:金融", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := checkScope("scope", s, true)
+		if err != nil {
+			if st, ok := status.FromError(err); !ok || st.Code() != codes.InvalidArgument || !strings.HasPrefix(st.Message(), "scope: ") {
+				t.Fatalf("checkScope(%q): %v is not an InvalidArgument naming scope", s, err)
+			}
+			return
+		}
+		if got != s {
+			t.Fatalf("checkScope(%q) = %q", s, got)
+		}
+		sc, err := dncScope(got)
+		if err != nil || sc.String() != got {
+			t.Fatalf("checkScope accepted %q, which the do-not-call domain reads as %q, %v", s, sc.String(), err)
+		}
+	})
+}
+
+// FuzzClip checks the shortening of values echoed in error messages: a
+// prefix of the value, at most 32 bytes and "…", cut at a character
+// boundary so that valid UTF-8 stays valid.
+func FuzzClip(f *testing.F) {
+	for _, s := range []string{"short", strings.Repeat("a", 40), strings.Repeat("金", 20), "a" + strings.Repeat("é", 20)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := clip(s)
+		if len(s) <= 32 {
+			if c != s {
+				t.Fatalf("clip(%q) = %q", s, c)
+			}
+			return
+		}
+		p, ok := strings.CutSuffix(c, "…")
+		if !ok || len(p) > 32 || !strings.HasPrefix(s, p) {
+			t.Fatalf("clip(%q) = %q", s, c)
+		}
+		if utf8.ValidString(s) && !utf8.ValidString(c) {
+			t.Fatalf("clip(%q) = %q, not valid UTF-8", s, c)
 		}
 	})
 }
