@@ -81,8 +81,8 @@ frequency:
 `
 
 // FuzzLoadCounterHistory checks the reader of counter-history.json: a
-// damaged file is an error naming it, and what it returns is valid and a
-// fixed point: writing it back and loading it again at the same instant
+// damaged file is an error naming it, and what it returns has the profile's
+// keys, only transitions not yet ended, and is a fixed point: writing it back and loading it again at the same instant
 // gives the same history.
 func FuzzLoadCounterHistory(f *testing.F) {
 	prof, err := policy.Parse("fuzz-caps.yaml", []byte(fuzzCapsProfile))
@@ -128,8 +128,8 @@ func FuzzLoadCounterHistory(f *testing.F) {
 			t.Fatalf("keys %s, want the profile's %s", got, want)
 		}
 		for i, tr := range h.Transitions {
-			if tr.Since.After(now) || !now.Before(tr.Until(frequencyOf(prof))) {
-				t.Fatalf("transition %d %+v is not current at %v", i, tr, now)
+			if !now.Before(tr.Until(frequencyOf(prof))) {
+				t.Fatalf("transition %d %+v ended before %v", i, tr, now)
 			}
 		}
 		out, err := json.Marshal(counterHistoryDoc{Version: counterHistoryVersion, CounterHistory: h})
