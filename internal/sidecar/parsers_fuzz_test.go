@@ -18,6 +18,7 @@ import (
 	"github.com/dialgate/dialgate/schedule"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -354,6 +355,48 @@ func FuzzClip(f *testing.F) {
 		}
 		if utf8.ValidString(s) && !utf8.ValidString(c) {
 			t.Fatalf("clip(%q) = %q, not valid UTF-8", s, c)
+		}
+	})
+}
+
+// FuzzOutcomeFromProto checks the conversion of a wire outcome report: a
+// rejection is an InvalidArgument naming a field, and an accepted outcome
+// keeps what was sent and is consistent (a non-negative ring time, a
+// recorded message only on an abandoned call).
+func FuzzOutcomeFromProto(f *testing.F) {
+	f.Add("dg-01J", "+8613800138000", true, true, false, false, false, int64(12), int32(0), "answered", "rec-1")
+	f.Add("dg-02", "", false, false, true, true, false, int64(0), int32(500), "", "")
+	f.Add("", "", false, false, false, true, false, int64(-1), int32(0), "", "")
+	f.Add("dg\x01", "13800138000", false, false, false, false, true, int64(315576000001), int32(-1), strings.Repeat("x", 257), "r\x7f")
+	f.Fuzz(func(t *testing.T, id, to string, answered, conversation, abandoned, message, refused bool, secs int64, nanos int32, disposition, recording string) {
+		p := &pb.ReportOutcomeRequest{DecisionId: id, Answered: answered, Conversation: conversation, Abandoned: abandoned,
+			AbandonMessage: message, Refused: refused, Disposition: disposition, RecordingId: recording}
+		if to != "" {
+			p.Dial = &pb.Dial{To: to, Purpose: pb.Purpose_PURPOSE_SERVICE}
+		}
+		if secs != 0 || nanos != 0 {
+			p.RingDuration = &durationpb.Duration{Seconds: secs, Nanos: nanos}
+		}
+		o, err := outcomeFromProto(p)
+		if err != nil {
+			st, ok := status.FromError(err)
+			if !ok || st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), ": ") {
+				t.Fatalf("rejection %v is not an InvalidArgument naming a field", err)
+			}
+			return
+		}
+		if o.DecisionID != id || checkID("decision_id", id, true) != nil || checkID("recording_id", recording, false) != nil {
+			t.Fatalf("accepted decision_id %q, recording_id %q", id, recording)
+		}
+		if o.RingDuration < 0 || o.AbandonMessage && !o.Abandoned || len(o.Disposition) > 256 {
+			t.Fatalf("accepted an inconsistent outcome %+v", o)
+		}
+		if o.Answered != answered || o.Conversation != conversation || o.Abandoned != abandoned || o.Refused != refused ||
+			o.Disposition != disposition || o.RecordingID != recording {
+			t.Fatalf("fields lost: %+v from %+v", o, p)
+		}
+		if to != "" && o.Dial.To == (dialgate.Number{}) {
+			t.Fatalf("dial lost: %+v", o)
 		}
 	})
 }
