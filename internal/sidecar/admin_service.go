@@ -89,6 +89,11 @@ func checkScope(field, s string, required bool) (string, error) {
 	if err := checkID(field, name, true); err != nil {
 		return "", err
 	}
+	if strings.TrimSpace(name) != name {
+		// The do-not-call and complaint domains refuse it too (dnc.ParseScope),
+		// with a message that does not name the request field.
+		return "", invalid(field, "scope name has leading or trailing spaces")
+	}
 	return s, nil
 }
 
