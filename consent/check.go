@@ -199,14 +199,7 @@ func (c *Check) records(ctx context.Context, n dialgate.Number) ([]Record, error
 // overseas line, the territory's spelling (+596 596 12 34 56 for
 // +33 596 12 34 56), so that both spellings share one entry; any other
 // number as it is.
-func lineKey(n dialgate.Number) dialgate.Number {
-	if n.CountryCode() == 33 {
-		if alt, ok := numbering.OverseasAlias(n); ok {
-			return alt
-		}
-	}
-	return n
-}
+func lineKey(n dialgate.Number) dialgate.Number { return numbering.OverseasLine(n) }
 
 // lineRecords reads the records of n and, when n is a French overseas line
 // (numbering.OverseasAlias), of its other spelling, checks them

@@ -64,6 +64,20 @@ func overseasOf(nsn uint64) (int, bool) {
 	return 0, false
 }
 
+// OverseasLine returns the spelling a French overseas line is keyed under
+// whichever of its two spellings n is (OverseasAlias): the territory's own
+// country code, as E.164 has it (+596 596 12 34 56 for +33 596 12 34 56),
+// so that counts and records of the two spellings meet. Any other number is
+// returned as it is.
+func OverseasLine(n dialgate.Number) dialgate.Number {
+	if n.CountryCode() == 33 {
+		if alt, ok := OverseasAlias(n); ok {
+			return alt
+		}
+	}
+	return n
+}
+
 // OverseasAlias returns the other spelling of a French overseas line: for
 // +33 596 12 34 56 (the national number 0596 12 34 56 written with +33) the
 // territory's own +596 596 12 34 56, and the reverse. Both reach the same

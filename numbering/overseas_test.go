@@ -72,3 +72,23 @@ func TestOverseasAliasNewerRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestOverseasLine: the one spelling a French overseas line is keyed under
+// (the territory's country code) whichever spelling is given; any other
+// number as it is.
+func TestOverseasLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"+33596000180":   "+596596000180",
+		"+596596000180":  "+596596000180",
+		"+33269000187":   "+262269000187",
+		"+262639000188":  "+262639000188",
+		"+33598700190":   "+590598700190",
+		"+33140000189":   "+33140000189",  // Paris
+		"+590596000180":  "+590596000180", // a Martinique range under +590: no alias
+		"+8613800138000": "+8613800138000",
+	} {
+		if got := OverseasLine(dialgate.MustParseNumber(in)).String(); got != want {
+			t.Errorf("OverseasLine(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

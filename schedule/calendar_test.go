@@ -98,6 +98,9 @@ func FuzzParseCalendar(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cal, err := ParseCalendar("f.cal", b)
 		if err != nil {
+			if !errors.Is(err, ErrInvalidCalendar) || !strings.HasPrefix(err.Error(), "f.cal") {
+				t.Fatalf("error %v does not name the file and wrap ErrInvalidCalendar", err)
+			}
 			return
 		}
 		if cal.Name == "" || cal.Source.Validate("s") != nil {

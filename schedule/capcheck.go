@@ -558,8 +558,8 @@ func (c *CapCheck) hasSubjectRule(rules []*capRule) bool {
 // under the two spellings both take the last slot. While hosts of an older
 // build still record under the spelling they are given, a dial there and
 // one here can both take a last slot (docs/deploy.md: upgrade every host).
-// (The key of a subject as spelt is recorded under only when that spelling
-// is the normalised one, and then it is no beside key.) When the other
+// (A cap's key of a subject as spelt is recorded under only when that
+// spelling is the normalised one, and then it is no beside key.) When the other
 // spellings alone fill a cap, the check-only limit holding most of their
 // calls gets its count as Max and refuses the dial. A dial without beside
 // limits, or rules without caps, read nothing.
@@ -693,15 +693,9 @@ func (c *CapCheck) scopeHash(d dialgate.Dial, per CapScope) [32]byte {
 
 // canonicalCallee returns the spelling a French overseas line is counted
 // under: the territory's own country code (+596 596 12 34 56 for
-// +33 596 12 34 56), as E.164 has it. Any other number is returned as it is.
-func canonicalCallee(n dialgate.Number) dialgate.Number {
-	if n.CountryCode() == 33 {
-		if alt, ok := numbering.OverseasAlias(n); ok {
-			return alt
-		}
-	}
-	return n
-}
+// +33 596 12 34 56), as E.164 has it (numbering.OverseasLine). Any other
+// number is returned as it is.
+func canonicalCallee(n dialgate.Number) dialgate.Number { return numbering.OverseasLine(n) }
 
 // otherSpelling returns, for a French overseas line, the spelling it is not
 // counted under (the +33 one): a release before the spellings were counted

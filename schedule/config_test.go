@@ -3,6 +3,7 @@ package schedule
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,48 @@ func FuzzParseRange(f *testing.F) {
 		}
 		if start < 0 || start >= 1440 || end <= start || end > start+1440 || end > 2880 {
 			t.Fatalf("ParseRange(%q) = %d, %d", s, start, end)
+		}
+		// Written back in canonical form, the range reads the same.
+		e := end
+		if e > 1440 {
+			e -= 1440
+		}
+		canon := fmt.Sprintf("%02d:%02d-%02d:%02d", start/60, start%60, e/60, e%60)
+		if s2, e2, err := ParseRange(canon); err != nil || s2 != start || e2 != end {
+			t.Fatalf("ParseRange(%q) = %d, %d; its canonical form %q reads %d, %d, %v", s, start, end, canon, s2, e2, err)
+		}
+	})
+}
+
+// FuzzParseDays checks the days of a window ("mon", "mon-fri", "sat-mon"):
+// an accepted value is 1 to 7 distinct days, consecutive (wrapping after
+// Sunday) from the first named day to the last.
+func FuzzParseDays(f *testing.F) {
+	for _, s := range []string{"mon", "mon-fri", "sat-mon", "Sun-Sun", " tue - thu ", "mon-", "-fri", "mon-fri-sat", "monday", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		days, err := parseDays(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), fmt.Sprintf("%q", s)) {
+				t.Fatalf("parseDays(%q): %v does not quote the value", s, err)
+			}
+			return
+		}
+		if len(days) < 1 || len(days) > 7 {
+			t.Fatalf("parseDays(%q) = %v", s, days)
+		}
+		from, to, _ := strings.Cut(s, "-")
+		if a, ok := parseDay(from); !ok || days[0] != a {
+			t.Fatalf("parseDays(%q) = %v does not start at %q", s, days, from)
+		}
+		if b, ok := parseDay(to); ok && days[len(days)-1] != b {
+			t.Fatalf("parseDays(%q) = %v does not end at %q", s, days, to)
+		}
+		for i := 1; i < len(days); i++ {
+			if days[i] != (days[i-1]+1)%7 {
+				t.Fatalf("parseDays(%q) = %v is not consecutive", s, days)
+			}
 		}
 	})
 }

@@ -54,11 +54,16 @@ type Declarations struct {
 // Validate reports the first problem of d as an error naming the field
 // ("blackouts[0].until: missing …"), wrapping ErrInvalidConfig.
 func (d Declarations) Validate() error {
-	if d.Schema != DeclarationsSchema {
-		return fieldErr("schema", "%q is not %q", d.Schema, DeclarationsSchema)
-	}
-	_, err := compileBlackouts(d.Blackouts, "blackouts")
+	_, err := d.compile()
 	return err
+}
+
+// compile validates d (see Validate) and compiles its blackouts.
+func (d Declarations) compile() ([]blackoutPlan, error) {
+	if d.Schema != DeclarationsSchema {
+		return nil, fieldErr("schema", "%q is not %q", d.Schema, DeclarationsSchema)
+	}
+	return compileBlackouts(d.Blackouts, "blackouts")
 }
 
 // Version identifies d's content: "blackouts@" and the first 12 hex digits of
@@ -121,10 +126,7 @@ var ErrDeclarationsUnavailable = errors.New("schedule: the declared no-call peri
 // d.Version(), and a deny by one of d's blackouts names it as
 // "blackouts[i]".
 func (w *WindowCheck) Declare(d Declarations) error {
-	if err := d.Validate(); err != nil {
-		return err
-	}
-	extra, err := compileBlackouts(d.Blackouts, "blackouts")
+	extra, err := d.compile()
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,15 @@
 // the windows and holidays allow. A blackout must end; an emergency that is
 // extended is a new entry.
 //
+// Blackouts can also be declared while a WindowCheck runs, without
+// rebuilding it: [Declarations] (a dialgate.blackouts.v1 file,
+// [ParseDeclarations]) put in force by [WindowCheck.Declare] beside the
+// Config's, named in the evidence of every dial the check judges
+// ([EvidenceDeclarations]). [WindowCheck.DeclarationsFailed] records that
+// the declarations to be in force could not be loaded: the check then fails
+// ([ErrDeclarationsUnavailable], schedule.unavailable) rather than miss a
+// declared emergency. `dialgate serve` does both for its blackouts_file.
+//
 // # Instant callbacks
 //
 // A dial of purpose callback whose TriggerAt is no older than

@@ -60,8 +60,9 @@ type verifyResult struct {
 	// KeyRules are the --require-key rules checked.
 	KeyRules []string `json:"key_rules,omitempty"`
 	// UnrecordedCuts are saved cut files in the log's directory that no
-	// repair record names (an interrupted repair; dialgate refuses to start
-	// on such a log until `audit repair` records them).
+	// repair record names (an interrupted repair; dialgate check refuses
+	// such a log until `audit repair` records them, dialgate serve records
+	// them itself at start).
 	UnrecordedCuts []string `json:"unrecorded_cuts,omitempty"`
 }
 

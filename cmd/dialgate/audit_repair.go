@@ -18,16 +18,18 @@ func (a *app) auditRepairCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "repair [--dir DIR]",
 		Short: "Cut a torn last line off the audit log after a crash, and record the cut in the log",
-		Long: `After a crash during a write the audit log's last line may be incomplete, and
-dialgate serve refuses to start on it (it neither drops nor accepts the partial
-line). repair cuts that line off, saves the cut bytes beside the file as
-<file>.torn-<offset>, and appends a repair record (file, offset, length, SHA-256
-of what was cut) and a signed checkpoint, with the keys in --data/keys: those
-of the dialgate serve that wrote the log (repair never makes keys, and refuses
-a --data without them). A repair interrupted after its cut and before its
-record leaves saved bytes no record names (dialgate serve refuses to start on
-them too): repair records those as well. It does nothing when the last line is complete and every saved cut is
-recorded. Stop dialgate serve first.`,
+		Long: `After a crash during a write the audit log's last line may be incomplete.
+dialgate never drops nor accepts the partial line: dialgate serve runs this
+same repair by itself at start (logged at Warn), and the other commands
+(dialgate check) refuse such a log until it is repaired. repair cuts that line
+off, saves the cut bytes beside the file as <file>.torn-<offset>, and appends
+a repair record (file, offset, length, SHA-256 of what was cut) and a signed
+checkpoint, with the keys in --data/keys: those of the dialgate serve that
+wrote the log (repair never makes keys, and refuses a --data without them). A
+repair interrupted after its cut and before its record leaves saved bytes no
+record names (refused likewise): repair records those as well. It does nothing
+when the last line is complete and every saved cut is recorded. Stop dialgate
+serve first.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {

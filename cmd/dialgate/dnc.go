@@ -242,7 +242,7 @@ at --data (created when missing), or with --config in the fleet's shared store
 (the one every sidecar reads; a fleet's sidecars do not read a host's --data
 lists): each number becomes an entry in --scope on
 list --list, added at --at (default now), held for the profile's minimum hold
-(cn: 12 months, us: 60) from then. The profile is the one dialgate serve runs
+(cn: 12 months, us: 60 months) from then. The profile is the one dialgate serve runs
 on --data (recorded in its serve-profile.json) unless --profile is given; cn,
 with a note on stderr, when none is recorded. A --profile or --config profile
 other than the recorded one is refused (exit 2): the entries would be held

@@ -24,9 +24,12 @@ func (a *app) serveCmd() *cobra.Command {
 		Long: `Run the dialgate gRPC sidecar for dialers not written in Go.
 
 It serves GateService and AdminService (proto/dialgate/v1) on 127.0.0.1:7443
-(or --unix PATH) over the embedded store in --data with the profile cn, the
-standard gRPC health service, and Prometheus metrics on 127.0.0.1:9464.
-Any RPC error means the client must not dial.
+(or --unix PATH) over the embedded store in --data (and a fleet's Redis or
+PostgreSQL named in --config) with the profile cn, the standard gRPC health
+service, and Prometheus metrics on 127.0.0.1:9464.
+Any RPC error means the client must not dial. A profile that requires a
+registry (us: us-national-dnc) denies every dial (dnc.registry_stale) until
+--registry (or the config's registries) gives a current copy.
 
 The --unix socket is mode 0660 (its owner and group may connect) from its
 first moment, whatever the umask. A stale socket at PATH is replaced; a
@@ -41,15 +44,17 @@ and refuse another where their records would follow it.
 
 A non-loopback --listen is refused unless TLS (--tls-cert/--tls-key) and a
 tokens file (--tokens) are given, or --insecure. Flags override the YAML
---config file. SIGTERM or Ctrl-C: health goes NOT_SERVING, calls in flight
-finish, the audit log is flushed, the store closed.
+--config file. SIGTERM or Ctrl-C: health goes NOT_SERVING for --drain; then
+health watches and CheckStreams end (Unavailable) once their dials in
+flight are answered, other calls in flight finish (up to --shutdown-grace),
+the audit log is flushed, the stores closed.
 
 Rotated files are picked up without a restart: the registry snapshots
 (--registry), the tokens file and the TLS files are looked at every
 registry_reload (config file, default 1m) and at once on SIGHUP. New tokens
 apply to the next call, new certificates and client CAs to the next
 connection. A file that fails to load is refused and logged, and the copy
-in force stays.
+in force stays (not so the blackouts file, below).
 
 Declared no-call periods (a state of emergency) go in a blackouts file
 (--blackouts, config blackouts_file; schema dialgate.blackouts.v1), looked

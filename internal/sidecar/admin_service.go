@@ -89,6 +89,11 @@ func checkScope(field, s string, required bool) (string, error) {
 	if err := checkID(field, name, true); err != nil {
 		return "", err
 	}
+	if strings.TrimSpace(name) != name {
+		// The do-not-call and complaint domains refuse it too (dnc.ParseScope),
+		// with a message that does not name the request field.
+		return "", invalid(field, "scope name has leading or trailing spaces")
+	}
 	return s, nil
 }
 
@@ -100,11 +105,22 @@ func clip(s string) string {
 	if len(s) <= limit {
 		return s
 	}
+	return cutUTF8(s, limit) + "…"
+}
+
+// cutUTF8 returns the longest prefix of s of at most limit bytes that does
+// not end inside a multibyte character: s cut at byte limit could split one, and
+// the piece would show as \x escapes or make a message or proto string
+// invalid UTF-8.
+func cutUTF8(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
 	n := limit
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
-	return s[:n] + "…"
+	return s[:n]
 }
 
 func checkText(field, s string, max int) error {

@@ -190,9 +190,11 @@ type Config struct {
 	// Kubernetes secret volume swaps them). SIGHUP looks at every file at
 	// once. A registry copy that fails to load, is of another list, or is
 	// older than the loaded one is refused (logged) and the loaded copy
-	// stays; so does a tokens file that fails to parse, and a certificate
-	// and key that are not a pair, or a certificate already expired (logged
-	// and counted in dialgate_reloads_total).
+	// stays (logged; registries are not counted in a metric); so does a
+	// tokens file that fails to parse, and a certificate and key that are
+	// not a pair, or a certificate already expired (logged and counted in
+	// dialgate_reloads_total). A blackouts file that cannot be loaded is
+	// counted there too, but nothing stays in force: see BlackoutsFile.
 	RegistryReload Duration `json:"registry_reload,omitempty"`
 }
 

@@ -3,8 +3,11 @@ package sidecar
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -112,17 +115,81 @@ func TestParseTokens(t *testing.T) {
 	}
 }
 
+// FuzzParseConfig checks the config file parser: every error wraps
+// ErrConfig, and a config it accepts, written back as JSON (which YAML
+// reads), parses to the same config.
 func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("listen: 127.0.0.1:7443\n"))
 	f.Add([]byte("tls: {cert_file: a}\n"))
+	f.Add([]byte("listen: 127.0.0.1:7443\ndata: /var/lib/dialgate\nprofile: cn-miit-2018\nlog_level: debug\nshutdown_grace: 15s\nregistry_reload: 1m\n"))
+	f.Add([]byte("Profile: us-tcpa\n"))
+	f.Add([]byte("shutdown_grace: 10\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if c, err := ParseConfig(b); err == nil {
-			_ = c.Validate()
+		c, err := ParseConfig(b)
+		if err != nil {
+			if !errors.Is(err, ErrConfig) {
+				t.Fatalf("error %v does not wrap ErrConfig", err)
+			}
+			return
+		}
+		if err := c.Validate(); err != nil && !errors.Is(err, ErrConfig) {
+			t.Fatalf("Validate: %v does not wrap ErrConfig", err)
+		}
+		out, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseConfig(out)
+		if err != nil || !reflect.DeepEqual(back, c) {
+			t.Fatalf("%+v written as %s parses as %+v, %v", c, out, back, err)
 		}
 	})
 }
 
+// FuzzParseTokens checks the tokens file parser: every error wraps
+// ErrConfig, every token it accepts has a valid name, known scopes and no
+// empty tenant, and the set written back (by hash) parses to the same set.
 func FuzzParseTokens(f *testing.F) {
 	f.Add([]byte("tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n"))
-	f.Fuzz(func(t *testing.T, b []byte) { _, _ = ParseTokens(b) })
+	f.Add([]byte("tokens:\n  - name: dialer-1\n    sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\n    scopes: [gate]\n    tenants: [acme]\n  - {name: ops, token: 'fedcba9876543210', scopes: [gate, admin]}\n"))
+	f.Add([]byte("tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: []}\n"))
+	f.Add([]byte("tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], Tenants: [acme]}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		toks, err := ParseTokens(b)
+		if err != nil {
+			if !errors.Is(err, ErrConfig) {
+				t.Fatalf("error %v does not wrap ErrConfig", err)
+			}
+			return
+		}
+		var sb strings.Builder
+		sb.WriteString("tokens:\n")
+		for h, e := range toks.byHash {
+			if !tokenName.MatchString(e.name) || len(e.scopes) == 0 || e.tenants != nil && len(e.tenants) == 0 {
+				t.Fatalf("accepted token %+v", e)
+			}
+			fmt.Fprintf(&sb, "  - name: %q\n    sha256: %x\n    scopes: [", e.name, h)
+			for sc := range e.scopes {
+				if sc != ScopeGate && sc != ScopeAdmin {
+					t.Fatalf("token %q: scope %q", e.name, sc)
+				}
+				fmt.Fprintf(&sb, "%q, ", sc)
+			}
+			sb.WriteString("]\n")
+			if e.tenants != nil {
+				sb.WriteString("    tenants: [")
+				for tn := range e.tenants {
+					if tn == "" {
+						t.Fatalf("token %q: empty tenant", e.name)
+					}
+					fmt.Fprintf(&sb, "%s, ", mustJSON(t, tn))
+				}
+				sb.WriteString("]\n")
+			}
+		}
+		back, err := ParseTokens([]byte(sb.String()))
+		if err != nil || !reflect.DeepEqual(back.byHash, toks.byHash) {
+			t.Fatalf("tokens written back as\n%s\nparse differently: %v", sb.String(), err)
+		}
+	})
 }

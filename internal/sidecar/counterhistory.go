@@ -1,7 +1,6 @@
 package sidecar
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,9 +47,7 @@ func LoadCounterHistory(data string, prof *policy.Profile, now time.Time) (h sch
 		return schedule.CounterHistory{}, false, fmt.Errorf("counter history: %w", err)
 	default:
 		found = true
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&prev); err != nil {
+		if err := decodeOne(b, &prev); err != nil {
 			return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: %w (delete it to start without carrying the counts of changed frequency windows)", path, err)
 		}
 		if prev.Version != counterHistoryVersion {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -68,9 +69,7 @@ func ReadDataProfile(data string) (dp DataProfile, found bool, err error) {
 	if err != nil {
 		return DataProfile{}, false, fmt.Errorf("serve profile: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&dp); err != nil {
+	if err := decodeOne(b, &dp); err != nil {
 		return DataProfile{}, false, fmt.Errorf("serve profile %s: %w", path, err)
 	}
 	if dp.Format != dataProfileFormat {
@@ -80,6 +79,23 @@ func ReadDataProfile(data string) (dp DataProfile, found bool, err error) {
 		return DataProfile{}, false, fmt.Errorf("serve profile %s: profile, name and policy_version are required", path)
 	}
 	return dp, true, nil
+}
+
+// decodeOne decodes b, one JSON document of the data directory's own files,
+// into v: unknown fields and anything after the document (a second one
+// appended, garbage) are errors, so that a damaged file is never read as the
+// document it starts with.
+func decodeOne(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("data after the JSON document, which ends at byte %d", end)
+	}
+	return nil
 }
 
 // recordDataProfile records in data that serve runs prof, given as arg,

@@ -72,6 +72,7 @@ func newDeclaredBlackouts(path, profile string, checks []dialgate.Checker, log *
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	r.refused = "every dial the schedule judges is denied (schedule.unavailable) until a good copy is in place"
 	d.r = r
 	if err := d.declare(r.Load()); err != nil {
 		return nil, fmt.Errorf("%w: blackouts_file: %w", ErrConfig, err)

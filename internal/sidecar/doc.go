@@ -21,16 +21,21 @@
 //     AdminService, health probes and snapshot ages. [Open] builds one from a
 //     Config: the profile's checks through policy.Checks with
 //     policy.StoreDeps over the embedded boltstore and the audit HMAC key (one
-//     callee hash in audit records, counters, recordings and complaints), and
+//     callee hash in audit records, counters, recordings and complaints),
+//     with a fleet's Redis and PostgreSQL in their place where the Config
+//     names them ([OpenShared], keyed by its hmac_key_file), and
 //     one adapter per AdminService domain (wire_<domain>.go): do-not-call
 //     entries and complaints through the Gate's own dnc check, the caller-ID
 //     ledger (reloading the callerid check), recordings through the recording
-//     check's Manager, consents.
+//     check's Manager, consents. It also loads the blackouts file
+//     (Backend.ReloadBlackouts): a copy that cannot be loaded is not kept
+//     aside but denies every dial the schedule judges (schedule.unavailable)
+//     and fails the health component "blackouts".
 //   - [Server]: the gRPC server with auth, metrics, panic recovery, the
 //     standard health service with per-component status, optional
 //     reflection, a Prometheus endpoint on a separate loopback port, and
-//     graceful shutdown (NOT_SERVING, drain, health watches ended,
-//     GracefulStop, flush and close).
+//     graceful shutdown (NOT_SERVING, drain, health watches and CheckStreams
+//     ended, GracefulStop, flush and close).
 //
 // Callee numbers never appear in log lines: errors about a number name the
 // field and the problem, never the digits.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
@@ -272,15 +271,9 @@ func (s *gateServer) releaseUndelivered(ctx context.Context, id string) {
 
 func streamErr(id string, err error) *pb.CheckStreamResponse {
 	st := status.Convert(err)
-	if len(id) > maxIDLen {
-		// Cut at a character boundary: a proto string must be UTF-8, and
-		// a Send that fails to marshal breaks the whole stream.
-		n := maxIDLen
-		for n > 0 && !utf8.RuneStart(id[n]) {
-			n--
-		}
-		id = id[:n]
-	}
+	// Cut at a character boundary: a proto string must be UTF-8, and a
+	// Send that fails to marshal breaks the whole stream.
+	id = cutUTF8(id, maxIDLen)
 	return &pb.CheckStreamResponse{RequestId: id, Result: &pb.CheckStreamResponse_Error{
 		Error: &pb.StreamError{Code: int32(st.Code()), Message: st.Message()},
 	}}

@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"math"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -71,10 +72,14 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
 		m.reg.MustRegister(&gaugeCollector{
-			desc: prometheus.NewDesc("dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses.", []string{"list"}, nil),
+			desc: prometheus.NewDesc("dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses, in seconds since its as-of instant; +Inf while no copy of a registry the profile requires is loaded (every dial the dnc check judges is denied, dnc.registry_stale).", []string{"list"}, nil),
 			values: func(now time.Time) (out []labeled) {
 				for _, a := range ages(now) {
-					out = append(out, labeled{a.List, a.Age.Seconds()})
+					v := a.Age.Seconds()
+					if a.Missing {
+						v = math.Inf(1) // no copy: older than any limit
+					}
+					out = append(out, labeled{a.List, v})
 				}
 				return out
 			}})
@@ -158,6 +163,24 @@ func (m *metrics) reloaded(kind string, ok bool) {
 		result = "ok"
 	}
 	m.reloads.WithLabelValues(kind, result).Inc()
+}
+
+// alertedCodes are the reason codes docs/deploy.md alerts on with
+// increase(): a tripped number sweep (REQUIREMENTS §3: a deny and an alert).
+var alertedCodes = [...]dialgate.Code{dialgate.CodeSweepSequential, dialgate.CodeSweepSegmentRate}
+
+// initReasons makes the series of alertedCodes exist, at 0, from the start,
+// under the outcome their decisions get (denied; shadow_allowed in shadow
+// mode): a counter series that first appears at 1 has no increase, so the
+// first sweep a sidecar stops after a start would otherwise raise no alert.
+func (m *metrics) initReasons(shadow bool) {
+	outcome := "denied"
+	if shadow {
+		outcome = "shadow_allowed"
+	}
+	for _, c := range alertedCodes {
+		m.reasons.WithLabelValues(outcome, string(c))
+	}
 }
 
 // loaded records that a copy of kind was put in force at t. The reload

@@ -47,6 +47,9 @@ type fileReloader[T any] struct {
 	describe func(old, new *T) []any
 	log      *slog.Logger
 	m        *metrics
+	// refused ends the Error line of a refused copy; empty: "the loaded
+	// copy stays" (tokens, TLS). A blackouts file's copy does not stay.
+	refused string
 
 	// settle is how long a changed copy must read the same before it is
 	// parsed (reloadSettle); sleep waits (time.Sleep, replaced in tests).
@@ -217,7 +220,11 @@ func (r *fileReloader[T]) Reload(force bool) error {
 	}
 	if err != nil {
 		r.m.reloaded(r.kind, false)
-		r.log.Error("sidecar: "+r.kind+" reload refused; the loaded copy stays", "kind", r.kind, "files", r.paths(), "err", err)
+		refused := r.refused
+		if refused == "" {
+			refused = "the loaded copy stays"
+		}
+		r.log.Error("sidecar: "+r.kind+" reload refused; "+refused, "kind", r.kind, "files", r.paths(), "err", err)
 		return fmt.Errorf("reload %s: %w", r.kind, err)
 	}
 	old := r.cur.Swap(v)

@@ -81,6 +81,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal, be.CounterExpiry),
 		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopStreams: make(chan struct{}),
 		stopped: make(chan struct{}), listenTCP: net.Listen}
+	s.m.initReasons(be.Gate.Shadow())
 	if be.blackouts != nil {
 		be.blackouts.r.useMetrics(s.m, be.blackouts.loadedAt)
 	}

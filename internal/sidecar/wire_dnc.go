@@ -27,6 +27,8 @@ func wireDNC(be *Backend, prof string, checks []dialgate.Checker) {
 		for _, p := range dc.Providers() {
 			if st, ok := p.Status(); ok {
 				out = append(out, SnapshotAge{List: p.Name(), Age: now.Sub(st.AsOf)})
+			} else {
+				out = append(out, SnapshotAge{List: p.Name(), Missing: true})
 			}
 		}
 		return out

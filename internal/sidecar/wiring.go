@@ -205,6 +205,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		be.Probes = append(be.Probes, Probe{Name: reloadBlackouts, Check: db.check})
 	}
 	wireDNC(be, prof.Name, checks)
+	if be.SnapshotAges != nil {
+		for _, a := range be.SnapshotAges(started) {
+			if a.Missing {
+				log.Warn("sidecar: no copy of a registry the profile requires is loaded: every dial the dnc check judges is denied (dnc.registry_stale) until one is; give its snapshot file in registries (or --registry)",
+					"registry", a.List, "profile", prof.Name)
+			}
+		}
+	}
 	wireLedger(be, checks, deps.Ledger)
 	rm, err := wireRecordings(be, prof, checks, deps)
 	if err != nil {
@@ -434,6 +442,9 @@ type sharedExpirer struct {
 	runs     runExpirer
 }
 
+// ExpireCounters expires the counter entries, then the run records, as of t
+// (storage.CounterExpirer); the count is of both, and a failure of the runs'
+// expiry is named as such.
 func (e sharedExpirer) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 	n, err := e.counters.ExpireCounters(ctx, t)
 	if err != nil {
@@ -501,6 +512,13 @@ func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalS
 				return
 			case now := <-t.C:
 				n, err := expireOnce(ctx, ex, now, delay)
+				// Whatever the expiry did: on a full disk both fail.
+				if journal != nil {
+					if st := journal(); st.CompactErr != nil {
+						log.Warn("sidecar: the counter journal does not compact; it grows until it does, and a full disk stops every dial",
+							"bytes", st.Bytes, "segments", st.Segments, "err", st.CompactErr)
+					}
+				}
 				if stats != nil {
 					stats.removed.Add(int64(n))
 				}
@@ -517,12 +535,6 @@ func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalS
 				}
 				if n > 0 {
 					log.Info("sidecar: expired old counter entries", "removed", n, "took", time.Since(now).Round(time.Millisecond))
-				}
-				if journal != nil {
-					if st := journal(); st.CompactErr != nil {
-						log.Warn("sidecar: the counter journal does not compact; it grows until it does, and a full disk stops every dial",
-							"bytes", st.Bytes, "segments", st.Segments, "err", st.CompactErr)
-					}
 				}
 			}
 		}

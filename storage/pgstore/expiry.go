@@ -56,14 +56,8 @@ func (s *Store) ensureCounterExpiry(ctx context.Context, op string) (bool, error
 // deleted by another's.
 func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 	const op = "expire counters"
-	if err := s.check(op); err != nil {
+	if err := s.expiryPreamble(ctx, op, t); err != nil {
 		return 0, err
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("pgstore: %s: %w", op, err)
-	}
-	if err := storage.ValidateInstant(t); err != nil {
-		return 0, fmt.Errorf("pgstore: %s: %w", op, err)
 	}
 	expiring, err := s.ensureCounterExpiry(ctx, op)
 	if err != nil || !expiring {
@@ -219,6 +213,21 @@ func (s *Store) ExtendCounterExpiry(ctx context.Context, suffix string, until, n
 	}
 }
 
+// expiryPreamble checks, before an expiry named op as of t, that the store
+// is usable, ctx not done and t a valid instant.
+func (s *Store) expiryPreamble(ctx context.Context, op string, t time.Time) error {
+	if err := s.check(op); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	if err := storage.ValidateInstant(t); err != nil {
+		return fmt.Errorf("pgstore: %s: %w", op, err)
+	}
+	return nil
+}
+
 // ExpireRuns deletes, as of t, every run record that no longer counts (its
 // instant plus its rule's window is at or before t), and then the rows of run
 // keys left without records whose closing, if any, has ended by t; it
@@ -233,14 +242,8 @@ func (s *Store) ExtendCounterExpiry(ctx context.Context, suffix string, until, n
 // possible skew.
 func (s *Store) ExpireRuns(ctx context.Context, t time.Time) (int, error) {
 	const op = "expire runs"
-	if err := s.check(op); err != nil {
+	if err := s.expiryPreamble(ctx, op, t); err != nil {
 		return 0, err
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, fmt.Errorf("pgstore: %s: %w", op, err)
-	}
-	if err := storage.ValidateInstant(t); err != nil {
-		return 0, fmt.Errorf("pgstore: %s: %w", op, err)
 	}
 	if s.runExpiryMigration == nil {
 		return 0, nil
