@@ -253,45 +253,65 @@ func dncReopen(ctx context.Context, h harness[dnc.Store]) error {
 // ends up listed with the new hold (removal first: the add stores it afresh;
 // add first: the removal finds it held).
 func dncAddRacingRemove(ctx context.Context, h harness[dnc.Store]) error {
+	hold := dncT0.Add(365 * 24 * time.Hour)
+	return dncRaceEach(ctx, h, "+86138001", func(s dnc.Store, num dialgate.Number) []func() error {
+		return []func() error{
+			func() error {
+				err := s.RemoveDNC(ctx, num, dnc.GlobalScope, dncT0.Add(time.Hour))
+				if err != nil && !errors.Is(err, dnc.ErrHeld) {
+					return fmt.Errorf("RemoveDNC %s racing an add: %w", num, err)
+				}
+				return nil
+			},
+			func() error {
+				e := dnc.Entry{Number: num, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: dncT0.Add(time.Hour), HoldUntil: hold}
+				if err := s.AddDNC(ctx, e); err != nil {
+					return fmt.Errorf("AddDNC %s racing a removal: %w", num, err)
+				}
+				return nil
+			},
+		}
+	}, func(num dialgate.Number, es []dnc.Entry) error {
+		if len(es) != 1 || !es[0].HoldUntil.Equal(hold) {
+			return fmt.Errorf("%s after an add raced a removal: %+v, want listed and held until %s", num, es, hold.Format(time.RFC3339))
+		}
+		return nil
+	})
+}
+
+// dncRaceEach adds 40 opt-outs (numbers starting with prefix, added at
+// dncT0, no hold) to a store of h, runs for each number the operations race
+// returns concurrently with each other and with the other numbers', and
+// then checks each number's entries with want; it returns every problem.
+func dncRaceEach(ctx context.Context, h harness[dnc.Store], prefix string, race func(s dnc.Store, num dialgate.Number) []func() error, want func(num dialgate.Number, es []dnc.Entry) error) error {
 	s, err := h.open()
 	if err != nil {
 		return err
 	}
-	const n = 40
-	nums := make([]dialgate.Number, n)
+	nums := make([]dialgate.Number, 40)
 	for i := range nums {
-		nums[i] = dialgate.MustParseNumber(fmt.Sprintf("+86138001%05d", i))
+		nums[i] = dialgate.MustParseNumber(fmt.Sprintf("%s%05d", prefix, i))
 		if err := s.AddDNC(ctx, dnc.Entry{Number: nums[i], Scope: dnc.GlobalScope, List: "opt_out", AddedAt: dncT0}); err != nil {
 			return err
 		}
 	}
-	hold := dncT0.Add(365 * 24 * time.Hour)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
-	fail := func(err error) {
-		mu.Lock()
-		errs = append(errs, err)
-		mu.Unlock()
-	}
 	for _, num := range nums {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			err := s.RemoveDNC(ctx, num, dnc.GlobalScope, dncT0.Add(time.Hour))
-			if err != nil && !errors.Is(err, dnc.ErrHeld) {
-				fail(fmt.Errorf("RemoveDNC %s racing an add: %w", num, err))
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			e := dnc.Entry{Number: num, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: dncT0.Add(time.Hour), HoldUntil: hold}
-			if err := s.AddDNC(ctx, e); err != nil {
-				fail(fmt.Errorf("AddDNC %s racing a removal: %w", num, err))
-			}
-		}()
+		for _, op := range race(s, num) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := op(); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}()
+		}
 	}
 	wg.Wait()
 	for _, num := range nums {
@@ -299,8 +319,8 @@ func dncAddRacingRemove(ctx context.Context, h harness[dnc.Store]) error {
 		if err != nil {
 			return err
 		}
-		if len(es) != 1 || !es[0].HoldUntil.Equal(hold) {
-			errs = append(errs, fmt.Errorf("%s after an add raced a removal: %+v, want listed and held until %s", num, es, hold.Format(time.RFC3339)))
+		if err := want(num, es); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -354,66 +374,40 @@ func dncRemoveIf(ctx context.Context, h harness[dnc.Store]) error {
 // while the callee refuses again (a new entry, no hold, as Lists.Add stores
 // it). Whatever the order, the new refusal survives.
 func dncRemoveIfRacingReAdd(ctx context.Context, h harness[dnc.Store]) error {
-	s, err := h.open()
-	if err != nil {
-		return err
-	}
-	const n = 40
-	nums := make([]dialgate.Number, n)
-	for i := range nums {
-		nums[i] = dialgate.MustParseNumber(fmt.Sprintf("+86138002%05d", i))
-		if err := s.AddDNC(ctx, dnc.Entry{Number: nums[i], Scope: dnc.GlobalScope, List: "opt_out", AddedAt: dncT0}); err != nil {
-			return err
-		}
-	}
 	now := dncT0.Add(400 * 24 * time.Hour)
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		errs = append(errs, err)
-		mu.Unlock()
-	}
-	for _, num := range nums {
-		wg.Add(2)
+	return dncRaceEach(ctx, h, "+86138002", func(s dnc.Store, num dialgate.Number) []func() error {
 		// The conditional removal races the new refusal's add, started once
 		// the other admin's removal is done (so that it decides on the new
 		// entry or on none, half the time on each).
 		removed := make(chan struct{})
-		go func() {
-			defer wg.Done()
-			<-removed
-			err := s.RemoveDNCIf(ctx, num, dnc.GlobalScope, now, dnc.RemoveCondition{AddedNotAfter: dncT0})
-			if err != nil && !errors.Is(err, dnc.ErrChanged) && !errors.Is(err, dnc.ErrNotListed) {
-				fail(fmt.Errorf("RemoveDNCIf %s racing a new refusal: %w", num, err))
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			if err := s.RemoveDNC(ctx, num, dnc.GlobalScope, now); err != nil {
-				fail(fmt.Errorf("RemoveDNC %s: %w", num, err))
-			}
-			close(removed)
-			e := dnc.Entry{Number: num, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: now}
-			if err := s.AddDNC(ctx, e); err != nil {
-				fail(fmt.Errorf("AddDNC %s: %w", num, err))
-			}
-		}()
-	}
-	wg.Wait()
-	for _, num := range nums {
-		es, err := s.DNCEntries(ctx, num)
-		if err != nil {
-			return err
+		return []func() error{
+			func() error {
+				<-removed
+				err := s.RemoveDNCIf(ctx, num, dnc.GlobalScope, now, dnc.RemoveCondition{AddedNotAfter: dncT0})
+				if err != nil && !errors.Is(err, dnc.ErrChanged) && !errors.Is(err, dnc.ErrNotListed) {
+					return fmt.Errorf("RemoveDNCIf %s racing a new refusal: %w", num, err)
+				}
+				return nil
+			},
+			func() error {
+				err := s.RemoveDNC(ctx, num, dnc.GlobalScope, now)
+				close(removed)
+				if err != nil {
+					return fmt.Errorf("RemoveDNC %s: %w", num, err)
+				}
+				e := dnc.Entry{Number: num, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: now}
+				if err := s.AddDNC(ctx, e); err != nil {
+					return fmt.Errorf("AddDNC %s: %w", num, err)
+				}
+				return nil
+			},
 		}
+	}, func(num dialgate.Number, es []dnc.Entry) error {
 		if len(es) != 1 || !es[0].AddedAt.Equal(now) {
-			errs = append(errs, fmt.Errorf("%s after a conditional removal raced a new refusal: %+v, want the refusal of %s", num, es, now.Format(time.RFC3339)))
+			return fmt.Errorf("%s after a conditional removal raced a new refusal: %+v, want the refusal of %s", num, es, now.Format(time.RFC3339))
 		}
-	}
-	return errors.Join(errs...)
+		return nil
+	})
 }
 
 // dncScanMany scans more entries than a shared store reads per page, with a
