@@ -428,6 +428,18 @@ func (g *Gate) releaseOne(ctx context.Context, i int, id string) (err error) {
 	return g.checks[i].com.Release(ctx, id)
 }
 
+// releaseCommitters gives back what every Committer reserved for decision
+// id, returning their errors (Release and a Released outcome).
+func (g *Gate) releaseCommitters(ctx context.Context, id string) []error {
+	var errs []error
+	for _, i := range g.committers {
+		if err := g.releaseOne(ctx, i, id); err != nil {
+			errs = append(errs, fmt.Errorf("release %s: %w", g.checks[i].name, err))
+		}
+	}
+	return errs
+}
+
 // Release tells the Gate that the dial of an allowed decision was not placed, so
 // the capacity it reserved (frequency caps, segment counters) is given back. It
 // is idempotent. The release is recorded in the audit log as an Outcome. Never
@@ -439,12 +451,7 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 	if d.ID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
 	}
-	var errs []error
-	for _, i := range g.committers {
-		if err := g.releaseOne(ctx, i, d.ID); err != nil {
-			errs = append(errs, fmt.Errorf("release %s: %w", g.checks[i].name, err))
-		}
-	}
+	errs := g.releaseCommitters(ctx, d.ID)
 	if g.audit != nil {
 		o := Outcome{DecisionID: d.ID, Dial: d.Dial, At: g.clock.Now(), Released: true}
 		if err := g.recordOutcome(ctx, o); err != nil {
@@ -479,11 +486,7 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.Released {
 		// The record says the capacity was given back: give it back, as
 		// Release does, or every reservation of the decision stays held.
-		for _, i := range g.committers {
-			if err := g.releaseOne(ctx, i, o.DecisionID); err != nil {
-				errs = append(errs, fmt.Errorf("release %s: %w", g.checks[i].name, err))
-			}
-		}
+		errs = g.releaseCommitters(ctx, o.DecisionID)
 	}
 	for _, i := range g.observers {
 		e := &g.checks[i]
