@@ -131,24 +131,29 @@ func frOverseas(n dialgate.Number) (ZoneSet, bool) {
 // serves. REQUIREMENTS §4 judges such a number in every candidate zone
 // (the intersection of their windows), so it is not called at 08:00 in
 // Chicago because it is 09:00 in New York. A listed exchange keeps its own
-// answer: the walk stops at the first shorter prefix whose answer differs
-// (the data lists no prefix with its parent's answer; if it did, the number
-// would be judged in the whole area — fail closed).
+// answer: between the split area and the number, a prefix whose answer
+// differs is a longer prefix of the data (the data lists no prefix with its
+// parent's answer; if it did, the number would be judged in the whole area
+// — fail closed). Only a number under a split area pays for those lookups,
+// once per cached prefix.
 func splitZones(digits string, set ZoneSet) ZoneSet {
 	if !set.Known() {
 		return set
 	}
 	for l := len(digits); l > 0; l-- {
-		p := digits[:l]
-		if l < len(digits) && lookupZonesUncached(p) != set {
-			return set // above the prefix the number matched
+		zones, ok := splitAreas[digits[:l]]
+		if !ok {
+			continue
 		}
-		if zones, ok := splitAreas[p]; ok {
-			for _, z := range zones {
-				set = withZone(set, z)
+		for m := l; m < len(digits); m++ {
+			if lookupZonesUncached(digits[:m]) != set {
+				return set // a longer prefix of the data matched: a listed exchange
 			}
-			return set
 		}
+		for _, z := range zones {
+			set = withZone(set, z)
+		}
+		return set
 	}
 	return set
 }

@@ -306,3 +306,28 @@ func TestZoneFixes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLookupZonesMiss looks up numbers of 2²⁰ distinct 9-digit
+// prefixes, most of them not in the cache: the cost of a cache miss, a third
+// of them in split areas (+1 219, +1 423, +61 2), which pay for a few more
+// lookups in the data.
+func BenchmarkLookupZonesMiss(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	heads := []uint64{1219, 1423, 612, 1212, 1310, 1415}
+	nums := make([]dialgate.Number, 1<<20)
+	for i := range nums {
+		v := heads[r.IntN(len(heads))]
+		for v < 1e10 {
+			v = v*10 + uint64(r.IntN(10))
+		}
+		n, err := dialgate.NumberFromUint64(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		nums[i] = n
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		sinkSet = LookupZones(nums[i&(1<<20-1)])
+	}
+}
