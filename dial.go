@@ -97,6 +97,15 @@ type Dial struct {
 	TriggerAt time.Time
 	// Route is domestic (the zero value) or international.
 	Route Route
+	// CalleeZone is the IANA time zone of where the callee is known to be
+	// (the address on file: "America/Los_Angeles"), when the dialer knows
+	// it. The calling window must hold there as well as in every zone of the
+	// callee's number (the rules speak of the local time at the called
+	// party's location): it narrows the calling time, never widens it, and
+	// it never stands in for a number whose zone is unknown. Empty: the
+	// number's zones alone. It must be a zone name this host's time-zone
+	// database knows.
+	CalleeZone string
 	// At is the decision instant. Gate.Check sets it from its Clock before any
 	// check runs, overwriting what the caller put there; checks read it and never
 	// call time.Now themselves.
@@ -149,6 +158,11 @@ func (d Dial) Validate() error {
 	// happened cannot be where a number came from.
 	if !d.TriggerAt.IsZero() && !d.At.IsZero() && d.TriggerAt.After(d.At) {
 		return dialFieldErr("trigger_at", fmt.Sprintf("%s is after the decision time %s", d.TriggerAt.Format(time.RFC3339), d.At.Format(time.RFC3339)))
+	}
+	if d.CalleeZone != "" {
+		if p := zoneProblem(d.CalleeZone); p != "" {
+			return dialFieldErr("callee_zone", p)
+		}
 	}
 	for _, f := range [...]struct{ name, v string }{
 		{"tenant", d.Tenant}, {"industry", d.Industry}, {"business_line", d.BusinessLine},

@@ -284,6 +284,7 @@ func (r *Redactor) fill(rb *recBuf, d dialgate.Decision) error {
 		BusinessLine:   s.clean(field("business_line"), dl.BusinessLine),
 		LeadID:         s.clean(field("lead_id"), dl.LeadID),
 		Route:          string(dl.Route),
+		CalleeZone:     s.clean(field("callee_zone"), dl.CalleeZone),
 		PolicyVersion:  s.clean(field("policy_version"), d.PolicyVersion),
 		Allowed:        d.Allowed,
 		Shadow:         d.Shadow,

@@ -151,6 +151,7 @@ func appendDecisionBody(b []byte, r *DecisionRecord) []byte {
 		b = appendTime(appendKey(b, true, "trigger_at"), r.TriggerAt)
 	}
 	b = opt(b, "route", r.Route)
+	b = opt(b, "callee_zone", r.CalleeZone)
 	if c := r.Callee; c != nil {
 		b = appendKey(b, true, "callee")
 		b = appendStringField(append(b, '{'), false, "hmac", c.HMAC)

@@ -133,6 +133,9 @@ type DecisionRecord struct {
 	// Route is the dial's route as given: "" (domestic), "domestic" or
 	// "international"; an invalid route is kept but scrubbed like any string.
 	Route string `json:"route,omitempty"`
+	// CalleeZone is the zone of the callee's known location the dial named
+	// (Dial.CalleeZone); empty when not given.
+	CalleeZone string `json:"callee_zone,omitempty"`
 	// Callee is nil only for a decision on a dial without a valid callee (dial.invalid).
 	Callee *Callee `json:"callee,omitempty"`
 	// CallerID is the caller ID presented (Dial.From) in E.164 text; empty

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,9 @@ const (
 	EvidenceZoneSource     = "schedule.zone_source"     // "default_zone" when the profile's default was used
 	EvidenceBlackout       = "schedule.blackout"        // the reason of a declared no-call period in force
 	EvidenceBlackoutUntil  = "schedule.blackout_until"  // its end, RFC 3339 as the profile gives it
+	// EvidenceCalleeZone is the zone of the callee's known location the
+	// dial named (dialgate.Dial.CalleeZone), judged as well as the number's.
+	EvidenceCalleeZone = "schedule.callee_zone"
 	// EvidenceStandardZone names a zone whose standard time the dial was
 	// also judged in (Config.AlsoInStandardTime).
 	EvidenceStandardZone = "schedule.standard_zone"
@@ -101,6 +105,9 @@ type windowState struct {
 	p    *plan
 	def  *zonePlan                   // the default zone, or nil
 	byID atomic.Pointer[[]*zonePlan] // indexed by numbering.ZoneSet.ID
+	// located holds the plans of dials naming the callee's location
+	// (dialgate.Dial.CalleeZone): locatedKey → *zonePlan.
+	located sync.Map
 	// declEv is the evidence naming the Declarations in force (nil: none
 	// declared), added to the evidence of every dial the schedule judges.
 	declEv []dialgate.Evidence
@@ -124,6 +131,14 @@ type zonePlan struct {
 	exempt   []dialgate.Evidence // shared, returned for exempt callbacks
 	def      bool                // the profile's default zone
 	failed   bool                // a zone did not load: treat as unknown
+	located  string              // the callee's known zone (Dial.CalleeZone) judged too, or ""
+	set      int                 // the numbering.ZoneSet.ID of a number's zones (0: the default zone's plan)
+}
+
+// locatedKey names the plan of a number's zone set with a callee zone.
+type locatedKey struct {
+	set  int // numbering.ZoneSet.ID; 0: the default zone
+	zone string
 }
 
 // NewWindowCheck validates cfg (as Config.Validate, also knowing calendars given
@@ -222,6 +237,9 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 		return nil, nil, st.failed
 	}
 	zp := w.zonePlanFor(st, d.To)
+	if d.CalleeZone != "" && zp != nil {
+		zp = w.locatedPlan(st, zp, d.CalleeZone)
+	}
 	// A declared no-call period comes first: the callback exemption is from
 	// rest hours, not from a declared emergency.
 	if len(p.blackouts) != 0 && p.blackoutAt(d.At, d.To) >= 0 {
@@ -275,6 +293,49 @@ func (w *WindowCheck) zonePlanFor(st *windowState, n dialgate.Number) *zonePlan 
 	return w.buildZonePlan(st, zs)
 }
 
+// locatedPlan returns the plan of base's zones with zone, the callee's known
+// location, added (nil, deny, when zone cannot be loaded). A plan is built
+// once per zone set and zone; its evidence names the zone as
+// schedule.callee_zone.
+func (w *WindowCheck) locatedPlan(st *windowState, base *zonePlan, zone string) *zonePlan {
+	key := locatedKey{set: base.set, zone: zone}
+	if v, ok := st.located.Load(key); ok {
+		zp := v.(*zonePlan)
+		if zp.failed {
+			return nil
+		}
+		return zp
+	}
+	zp := &zonePlan{failed: true}
+	names, locs := slices.Clone(base.names), slices.Clone(base.locs)
+	if !slices.Contains(names, zone) {
+		if loc, err := time.LoadLocation(zone); err == nil {
+			names, locs = append(names, zone), append(locs, loc)
+			zp = nil
+		}
+	} else {
+		zp = nil
+	}
+	if zp == nil {
+		zp = newZonePlan(st.p, names, locs, st.declEv)
+		zp.located = zone
+		ev := dialgate.Evidence{Key: EvidenceCalleeZone, Value: zone}
+		zp.attest = append(zp.attest, ev)
+		zp.exempt = append(zp.exempt, ev)
+		if base.def {
+			zp.def = true
+			src := dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"}
+			zp.attest = append(zp.attest, src)
+			zp.exempt = append(zp.exempt, src)
+		}
+	}
+	v, _ := st.located.LoadOrStore(key, zp)
+	if zp = v.(*zonePlan); zp.failed {
+		return nil
+	}
+	return zp
+}
+
 func (w *WindowCheck) buildZonePlan(st *windowState, zs numbering.ZoneSet) *zonePlan {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -299,6 +360,7 @@ func (w *WindowCheck) buildZonePlan(st *windowState, zs numbering.ZoneSet) *zone
 	}
 	if !zp.failed {
 		zp = newZonePlan(st.p, names, locs, st.declEv)
+		zp.set = id
 	}
 	tab := make([]*zonePlan, max(len(old), id+1))
 	copy(tab, old)
@@ -364,6 +426,9 @@ func (p *plan) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dialgate.Re
 	}
 	if zp.def {
 		ev = append(ev, dialgate.Evidence{Key: EvidenceZoneSource, Value: "default_zone"})
+	}
+	if zp.located != "" {
+		ev = append(ev, dialgate.Evidence{Key: EvidenceCalleeZone, Value: zp.located})
 	}
 	next, ok := p.nextAllowed(t, zp.clocks, to)
 	if ok {

@@ -82,6 +82,7 @@ type DialSpec struct {
 	LeadID       string     `json:"lead_id,omitempty"`       // the lead record the number came from; may be empty
 	TriggerAt    *time.Time `json:"trigger_at,omitempty"`    // the instant of the contact triggering a callback; nil for none
 	Route        string     `json:"route,omitempty"`         // "", "domestic" or "international"; another gives dial.invalid
+	CalleeZone   string     `json:"callee_zone,omitempty"`   // the IANA zone of the callee's known location; may be empty
 }
 
 // Want is what a step must come back with. For a dial: Allowed (and every code

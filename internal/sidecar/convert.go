@@ -144,6 +144,7 @@ func dialFromProto(field string, p *pb.Dial) (dialgate.Dial, error) {
 	d.Subject = p.GetSubject()
 	d.ConsentID = p.GetConsentId()
 	d.LeadID = p.GetLeadId()
+	d.CalleeZone = p.GetCalleeZone()
 	if err := d.Validate(); err != nil {
 		return d, gateError(field, err)
 	}

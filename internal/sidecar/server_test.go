@@ -100,6 +100,8 @@ func TestBadInput(t *testing.T) {
 		}), codes.InvalidArgument, "dial.trigger_at: 1970-01-01T00:00:00Z is before 2000-01-01"},
 		{"long tenant", with(func(d *pb.Dial) { d.Tenant = strings.Repeat("a", 300) }), codes.InvalidArgument, "dial.tenant"},
 		{"control char", with(func(d *pb.Dial) { d.Campaign = "a\x00b" }), codes.InvalidArgument, "dial.campaign"},
+		{"unknown callee zone", with(func(d *pb.Dial) { d.CalleeZone = "Asia/Atlantis" }), codes.InvalidArgument, `dial.callee_zone: unknown time zone "Asia/Atlantis"`},
+		{"callee zone path", with(func(d *pb.Dial) { d.CalleeZone = "../../etc/passwd" }), codes.InvalidArgument, "dial.callee_zone"},
 		{"oversized", with(func(d *pb.Dial) { d.Campaign = strings.Repeat("x", 5000) }), codes.ResourceExhausted, "larger than max"},
 	}
 	for _, c := range cases {
@@ -125,6 +127,13 @@ func TestBadInput(t *testing.T) {
 	wantStatus(t, err, codes.InvalidArgument, "added_at: 1970-01-01T00:00:00Z is before 2000-01-01")
 	_, err = e.admin.GrantConsent(ctx, &pb.GrantConsentRequest{Id: "c"})
 	wantStatus(t, err, codes.Unimplemented, "consent")
+
+	// A known callee zone reaches the Gate.
+	located := okDial("+8613900139002")
+	located.CalleeZone = "Asia/Shanghai"
+	if d, err := dialFromProto("dial", located); err != nil || d.CalleeZone != "Asia/Shanghai" {
+		t.Errorf("callee_zone: %q, %v", d.CalleeZone, err)
+	}
 
 	// The server keeps serving after all that.
 	resp, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139002")})

@@ -186,7 +186,14 @@ type Dial struct {
 	// Required for PURPOSE_CALLBACK.
 	TriggerAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=trigger_at,json=triggerAt,proto3" json:"trigger_at,omitempty"`
 	// Domestic (default) or international.
-	Route         Route `protobuf:"varint,12,opt,name=route,proto3,enum=dialgate.v1.Route" json:"route,omitempty"`
+	Route Route `protobuf:"varint,12,opt,name=route,proto3,enum=dialgate.v1.Route" json:"route,omitempty"`
+	// The IANA time zone of where the callee is known to be (the address on
+	// file, e.g. "America/Los_Angeles"), when the dialer knows it. The calling
+	// window must hold there as well as in every zone of the callee's number:
+	// it narrows the calling time, never widens it. Empty: the number alone.
+	// A name the server's time-zone database does not know is INVALID_ARGUMENT
+	// naming dial.callee_zone.
+	CalleeZone    string `protobuf:"bytes,13,opt,name=callee_zone,json=calleeZone,proto3" json:"callee_zone,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -303,6 +310,13 @@ func (x *Dial) GetRoute() Route {
 		return x.Route
 	}
 	return Route_ROUTE_UNSPECIFIED
+}
+
+func (x *Dial) GetCalleeZone() string {
+	if x != nil {
+		return x.CalleeZone
+	}
+	return ""
 }
 
 // Evidence is one fact a decision relied on. Keys are namespaced by check
@@ -1118,7 +1132,7 @@ var File_dialgate_v1_gate_proto protoreflect.FileDescriptor
 
 const file_dialgate_v1_gate_proto_rawDesc = "" +
 	"\n" +
-	"\x16dialgate/v1/gate.proto\x12\vdialgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x86\x03\n" +
+	"\x16dialgate/v1/gate.proto\x12\vdialgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x03\n" +
 	"\x04Dial\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\tR\x02to\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12.\n" +
@@ -1134,7 +1148,9 @@ const file_dialgate_v1_gate_proto_rawDesc = "" +
 	" \x01(\tR\x06leadId\x129\n" +
 	"\n" +
 	"trigger_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\ttriggerAt\x12(\n" +
-	"\x05route\x18\f \x01(\x0e2\x12.dialgate.v1.RouteR\x05route\"2\n" +
+	"\x05route\x18\f \x01(\x0e2\x12.dialgate.v1.RouteR\x05route\x12\x1f\n" +
+	"\vcallee_zone\x18\r \x01(\tR\n" +
+	"calleeZone\"2\n" +
 	"\bEvidence\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"\xc3\x01\n" +

@@ -1,0 +1,143 @@
+package schedule
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+)
+
+// evidenceOf returns the values of key in ev, in order.
+func evidenceOf(ev []dialgate.Evidence, key string) []string {
+	var out []string
+	for _, e := range ev {
+		if e.Key == key {
+			out = append(out, e.Value)
+		}
+	}
+	return out
+}
+
+// TestCalleeZoneNarrows: a dial naming where the callee is known to be is
+// judged there as well as in the number's zones; it never widens the window.
+func TestCalleeZoneNarrows(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{daily("08:00-21:00")}})
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name, to, zone, at string
+		want               dialgate.Code
+		zones              []string
+	}{
+		// A New York number whose holder lives in Los Angeles: 09:00 in New
+		// York is 06:00 there.
+		{"number alone", nyNumber, "", "2026-06-10T09:00:00-04:00", "", []string{"America/New_York"}},
+		{"known in Los Angeles, early", nyNumber, "America/Los_Angeles", "2026-06-10T09:00:00-04:00", dialgate.CodeOutsideWindow, []string{"America/New_York", "America/Los_Angeles"}},
+		{"known in Los Angeles, 08:00 there", nyNumber, "America/Los_Angeles", "2026-06-10T11:00:00-04:00", "", []string{"America/New_York", "America/Los_Angeles"}},
+		// 21:00 in New York is 18:00 in Los Angeles: New York has closed.
+		{"known in Los Angeles, late", nyNumber, "America/Los_Angeles", "2026-06-10T21:00:00-04:00", dialgate.CodeOutsideWindow, []string{"America/New_York", "America/Los_Angeles"}},
+		// Never widens: a zone the number already has changes nothing, and
+		// South Dakota's other zones still count.
+		{"a zone of the number", nyNumber, "America/New_York", "2026-06-10T07:59:00-04:00", dialgate.CodeOutsideWindow, []string{"America/New_York"}},
+		{"one of several zones", sdNumber, "America/Chicago", "2026-06-10T08:30:00-05:00", dialgate.CodeOutsideWindow, []string{"America/Chicago", "America/Denver", "America/North_Dakota/Center"}},
+	} {
+		d := dialgate.Dial{To: dialgate.MustParseNumber(tt.to), Purpose: dialgate.PurposeService, At: at(t, tt.at), CalleeZone: tt.zone}
+		rs, ev, err := w.Attest(ctx, d)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if tt.want == "" {
+			if len(rs) != 0 {
+				t.Errorf("%s: denied %s (%s)", tt.name, rs[0].Code, rs[0].Message)
+				continue
+			}
+		} else {
+			if len(rs) == 0 || rs[0].Code != tt.want {
+				t.Errorf("%s: %v, want %s", tt.name, rs, tt.want)
+				continue
+			}
+			ev = rs[0].Evidence
+		}
+		if got := evidenceOf(ev, EvidenceZone); !slices.Equal(got, tt.zones) {
+			t.Errorf("%s: zones %v, want %v", tt.name, got, tt.zones)
+		}
+		var wantCallee []string
+		if tt.zone != "" {
+			wantCallee = []string{tt.zone}
+		}
+		if got := evidenceOf(ev, EvidenceCalleeZone); !slices.Equal(got, wantCallee) {
+			t.Errorf("%s: callee zone evidence %v, want %v", tt.name, got, wantCallee)
+		}
+	}
+}
+
+// TestCalleeZoneUnknownNumber: a callee zone never stands in for a number
+// whose zones are unknown; with a default zone, both are judged.
+func TestCalleeZoneUnknownNumber(t *testing.T) {
+	ctx := context.Background()
+	unknown := dialgate.MustParseNumber("+8821234567") // international networks: no zone
+	w := mustCheck(t, Config{Windows: []Window{daily("08:00-21:00")}})
+	d := dialgate.Dial{To: unknown, Purpose: dialgate.PurposeService, At: at(t, "2026-06-10T12:00:00Z"), CalleeZone: "Europe/London"}
+	if rs, _ := w.Check(ctx, d); len(rs) == 0 || rs[0].Code != dialgate.CodeZoneUnknown {
+		t.Fatalf("unknown number with a callee zone: %v, want %s", rs, dialgate.CodeZoneUnknown)
+	}
+
+	cfg := Config{Windows: []Window{daily("08:00-21:00")}, DefaultZone: &Zone{Name: "Europe/Paris", Cite: citeU}}
+	w = mustCheck(t, cfg)
+	// 21:30 in Paris is 20:30 in London: the default zone has closed.
+	d.At = at(t, "2026-06-10T21:30:00+02:00")
+	rs, err := w.Check(ctx, d)
+	if err != nil || len(rs) == 0 || rs[0].Code != dialgate.CodeOutsideWindow {
+		t.Fatalf("default zone and a callee zone: %v %v, want outside_window", rs, err)
+	}
+	ev := rs[0].Evidence
+	if got := evidenceOf(ev, EvidenceZone); !slices.Equal(got, []string{"Europe/Paris", "Europe/London"}) {
+		t.Errorf("zones %v", got)
+	}
+	if got := evidenceOf(ev, EvidenceZoneSource); !slices.Equal(got, []string{"default_zone"}) {
+		t.Errorf("zone source %v", got)
+	}
+	// 07:30 in London is 08:30 in Paris.
+	d.At = at(t, "2026-06-10T08:30:00+02:00")
+	if rs, _ := w.Check(ctx, d); len(rs) == 0 {
+		t.Errorf("07:30 in London allowed")
+	}
+	d.At = at(t, "2026-06-10T09:00:00+02:00")
+	rs, ev, _ = w.Attest(ctx, d)
+	if len(rs) != 0 {
+		t.Fatalf("08:00 in London denied: %v", rs)
+	}
+	if got := evidenceOf(ev, EvidenceCalleeZone); !slices.Equal(got, []string{"Europe/London"}) {
+		t.Errorf("callee zone evidence %v", got)
+	}
+}
+
+// TestCalleeZoneCallback: an exempt callback names the callee zone too.
+func TestCalleeZoneCallback(t *testing.T) {
+	w := mustCheck(t, cnConfig())
+	d := dialgate.Dial{To: dialgate.MustParseNumber(cnMobile), Purpose: dialgate.PurposeCallback,
+		At: at(t, "2026-06-10T22:00:00+08:00"), TriggerAt: at(t, "2026-06-10T21:55:00+08:00"), CalleeZone: "Asia/Urumqi"}
+	rs, ev, err := w.Attest(context.Background(), d)
+	if err != nil || len(rs) != 0 {
+		t.Fatalf("callback: %v %v", rs, err)
+	}
+	if got := evidenceOf(ev, EvidenceCalleeZone); !slices.Equal(got, []string{"Asia/Urumqi"}) {
+		t.Errorf("callee zone evidence %v", got)
+	}
+	if got := evidenceOf(ev, EvidenceCallbackExempt); !slices.Equal(got, []string{"true"}) {
+		t.Errorf("callback evidence %v", got)
+	}
+}
+
+func BenchmarkWindowCheckCalleeZone(b *testing.B) {
+	w := mustCheck(b, Config{Windows: []Window{daily("08:00-21:00")}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber(nyNumber), Purpose: dialgate.PurposeService,
+		At: at(b, "2026-06-10T12:00:00-04:00"), CalleeZone: "America/Los_Angeles"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if rs, _ := w.Check(ctx, d); len(rs) != 0 {
+			b.Fatal(rs)
+		}
+	}
+}
