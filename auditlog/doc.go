@@ -64,7 +64,13 @@
 // the file, and appends a "repair" record stating the file, offset, length and
 // SHA-256 of what was cut. A saved cut that no record names (a crash during
 // Repair itself) makes Open fail with an *[UnrecordedCutError] until Repair
-// has recorded it.
+// has recorded it. A crash never removes records the checkpoint file
+// ([CheckpointFile]) signs, since that file is written only after they were
+// synced: Open and Repair refuse, with [ErrCorrupt], a log that holds fewer
+// records than its checkpoint file signs or whose first records do not
+// match that file's tree, rather than append to it and sign a new
+// checkpoint that would replace the file — the directory's one proof of the
+// cut or rewrite (a torn tail cut with those records is no crash either).
 //
 // # Verification
 //

@@ -1,0 +1,137 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cutLastRecords returns the content of file with its last n lines removed,
+// and with the first half of the line before them left (a torn tail) when
+// torn is set.
+func cutLastRecords(t *testing.T, file string, n int, torn bool) []byte {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	lines = lines[:len(lines)-1] // the empty piece after the last newline
+	if n+1 > len(lines) {
+		t.Fatalf("%s has %d lines, cannot cut %d", file, len(lines), n)
+	}
+	keep := bytes.Join(lines[:len(lines)-n], nil)
+	if torn {
+		last := lines[len(lines)-n]
+		keep = append(keep, last[:len(last)/2]...)
+	}
+	return keep
+}
+
+// An attacker who can write the log directory cuts sealed records off the
+// end of the last file, leaving half a line as a crash would. The
+// directory's checkpoint file still signs the records cut: a torn tail left
+// by a crash never holds a record a published checkpoint signs (the
+// checkpoint file is written only after its records are synced). Repair —
+// which dialgate serve runs by itself at start — must refuse rather than
+// re-sign the shortened log and overwrite the checkpoint file, which would
+// erase the one proof of the cut the directory holds.
+func TestRepairRefusesToCutSignedRecords(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	opts := testOptions(k)
+	files := writeLog(t, dir, opts, 12) // closed: sealed, the checkpoint file signs every record
+	before, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut the closing checkpoint, 3 records, and half of a fourth.
+	if err := os.WriteFile(files[0], cutLastRecords(t, files[0], 5, true), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), dir, opts)
+	if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrTorn) {
+		t.Fatalf("Open: %v; want ErrCorrupt (records the checkpoint file signs are missing), not a torn tail", err)
+	}
+	recs, err := Repair(context.Background(), dir, opts)
+	if !errors.Is(err, ErrCorrupt) || recs != nil {
+		t.Fatalf("Repair: %+v, %v; want ErrCorrupt, nothing repaired", recs, err)
+	}
+	after, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	if err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("the checkpoint file changed (err %v): the proof of the cut is gone", err)
+	}
+	rep, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers, Trusted: after})
+	var verr *VerifyError
+	if !errors.As(err, &verr) {
+		t.Fatalf("Verify with the directory's checkpoint file: %+v, %v; want a VerifyError", rep, err)
+	}
+}
+
+// The same cut at a line boundary (no torn tail): Open must not go on
+// appending to, and signing, a log shorter than its checkpoint file.
+func TestOpenRefusesLogShorterThanCheckpointFile(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	opts := testOptions(k)
+	files := writeLog(t, dir, opts, 12)
+	if err := os.WriteFile(files[0], cutLastRecords(t, files[0], 3, false), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), dir, opts)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), CheckpointFile) {
+		t.Fatalf("Open: %v; want ErrCorrupt naming the checkpoint file", err)
+	}
+}
+
+// A log whose records were rewritten (the chain recomputed from an edited
+// record on) no longer has the tree its checkpoint file signs: Open refuses
+// it rather than seal the rewrite with a new signature.
+func TestOpenRefusesLogNotMatchingCheckpointFile(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	opts := testOptions(k)
+	writeLog(t, dir, opts, 6)
+	cp, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another log of the same size and key: every record differs.
+	other := t.TempDir()
+	writeLog(t, other, opts, 7)
+	if err := os.WriteFile(filepath.Join(other, CheckpointFile), cp, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), other, opts)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), CheckpointFile) {
+		t.Fatalf("Open: %v; want ErrCorrupt naming the checkpoint file", err)
+	}
+}
+
+// A crash tears only bytes written after the checkpoint file was
+// published: Repair still repairs such a log (the common case the check
+// above must not break).
+func TestRepairAfterCrashPastCheckpointFile(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	opts := testOptions(k)
+	files := writeLog(t, dir, opts, 4)
+	l := openTest(t, dir, opts)
+	if err := l.RecordDecision(context.Background(), sampleDecision(40)); err != nil {
+		t.Fatal(err)
+	}
+	// A crash: the log is not closed (no checkpoint after record 4), the
+	// next write torn.
+	appendToFile(t, files[0], []byte(`{"schema":"dialgate.audit.v1","seq":6,"kind":"dec`))
+	if err := unlockFile(l.lock); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := Repair(context.Background(), dir, opts)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Repair: %+v, %v", recs, err)
+	}
+}
