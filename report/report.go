@@ -286,15 +286,19 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	// The hash chain: each record's prev is the hash of the record before
 	// it. The files of one directory are one log: within it a record that
 	// does not follow the one before (an edited record, records or a file
-	// deleted) refuses the report. A record 0 starts a log; so may the
-	// first file of another directory (the next sidecar's log, or one whose
-	// older files were archived), at any record.
+	// deleted) refuses the report. The first record read starts a log, and
+	// so does the first record of a file of another directory that does not
+	// follow the one before (the next sidecar's log, or one whose older
+	// files were archived); any other record 0 is another log spliced into
+	// this one. A file given again (a directory given twice) starts again:
+	// its decisions are refused as counted twice (ErrDuplicateDecision).
 	var last struct {
 		ok   bool
 		seq  int64
 		hash tlog.Hash
 		dir  string
 	}
+	read := map[string]bool{} // the files read so far
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -317,7 +321,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			if l.Seq != nil { // a record, not a checkpoint
 				seq := *l.Seq
 				switch {
-				case seq == 0 || !last.ok || (first && seq != last.seq+1 && filepath.Dir(path) != last.dir):
+				case !last.ok || (first && (read[path] || (seq != last.seq+1 && filepath.Dir(path) != last.dir))):
 					// The start of a log, or of the part of one given.
 				case seq != last.seq+1:
 					f.Close()
@@ -413,6 +417,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		}
 		err = sc.Err()
 		f.Close()
+		read[path] = true
 		if errors.Is(err, bufio.ErrTooLong) {
 			return fmt.Errorf("report: %s:%d: %w: longer than %d bytes (run `dialgate audit verify`)", path, n+1, auditlog.ErrMalformed, auditlog.MaxLineBytes)
 		}
