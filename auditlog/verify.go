@@ -232,7 +232,7 @@ func (r *Report) RecordHash(seq int64) (tlog.Hash, error) {
 	return h[0], nil
 }
 
-// entry is one line of the log, as pass 1 of Verify keeps it.
+// entry is one line of the log, as Verify reads it.
 type entry struct {
 	file   int
 	line   int
@@ -253,8 +253,11 @@ type entry struct {
 // contains the tree of opts.Trusted, and (when opts.Dir is set) every repair
 // record's saved file is in opts.Dir, unchanged.
 //
-// It returns a *VerifyError (wrapping ErrVerify) describing the first bad
-// record and what is wrong, or another error when a file cannot be read.
+// It reads the files once, line by line, and keeps about 64 bytes per record
+// (the Merkle tree's stored hashes, which the Report's proofs use), whatever
+// the length of the log. It returns a *VerifyError (wrapping ErrVerify)
+// describing the first bad record and what is wrong, or another error when a
+// file cannot be read.
 func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, error) {
 	if opts.Verifiers == nil {
 		return nil, errors.New("auditlog: verify: no verifier keys given")
@@ -272,11 +275,18 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 	if len(files) == 0 {
 		return nil, errors.New("auditlog: verify: no files given")
 	}
-	// Pass 1: parse every line, stopping at the first that does not parse.
+	// One pass: every line is checked as it is read, and only what the
+	// Merkle tree needs is kept (its stored hashes, in rep.store), so that a
+	// log of any length can be verified. The reading stops at the first line
+	// that does not parse (stop), which is reported after the records before
+	// it were checked. The rare diagnosis that needs another line (is a
+	// missing record further on? where was a repeated one first?) reads the
+	// files again (findRecord).
+	rep := &Report{Files: len(files)}
+	w := &walk{files: files, opts: opts, rep: rep, signerAt: map[string]int{}}
 	var (
-		entries []entry
-		stop    *VerifyError // a line that does not parse, or a torn tail
-		seqAt   = map[int64]int{}
+		stop *VerifyError // a line that does not parse, or a torn tail
+		bad  error        // what the walk found wrong, or an error reading
 	)
 read:
 	for fi, name := range files {
@@ -306,11 +316,10 @@ read:
 				e.note = l.Note
 			} else {
 				e.seq, e.prev, e.hash, e.repair = *l.Seq, l.Prev, tlog.RecordHash(line), l.Repair
-				if _, ok := seqAt[e.seq]; !ok {
-					seqAt[e.seq] = len(entries)
-				}
 			}
-			entries = append(entries, e)
+			if bad = w.step(&e); bad != nil {
+				return io.EOF
+			}
 			return nil
 		})
 		f.Close()
@@ -324,129 +333,10 @@ read:
 			return nil, err
 		}
 	}
-
-	// Pass 2: walk the sequence.
-	rep := &Report{Files: len(files)}
-	at := func(e *entry) (string, int) { return files[e.file], e.line }
-	var (
-		expected int64
-		prev     tlog.Hash
-		prevE    *entry
-		sealedAt int64 // records covered by the last good checkpoint
-		cps      []checkpointAt
-		signerAt = map[string]int{} // index in rep.Signers
-	)
-	for i := range entries {
-		e := &entries[i]
-		file, line := at(e)
-		if e.kind == KindCheckpoint {
-			cp, verr := openCheckpoint([]byte(e.note), opts.Verifiers)
-			if verr != nil {
-				verr.File, verr.Line = file, line
-				return rep, verr
-			}
-			tree := cp.Tree
-			if tree.N > expected {
-				missing := fmt.Sprintf("record %d is", expected)
-				if tree.N > expected+1 {
-					missing = fmt.Sprintf("records %d to %d are", expected, tree.N-1)
-				}
-				return rep, &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
-					Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: %s missing", tree.N, expected, missing)}
-			}
-			if tree.N < expected {
-				return rep, &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemReordered,
-					Detail: fmt.Sprintf("the checkpoint here signs %d records but %d precede it: it was moved", tree.N, expected)}
-			}
-			th, err := tlog.TreeHash(tree.N, &rep.store)
-			if err != nil {
-				return rep, err
-			}
-			if th != tree.Hash {
-				return rep, &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemEdited,
-					Detail: fmt.Sprintf("the records %d to %d do not match the tree hash this checkpoint signs: a record among them was edited and the chain rewritten", sealedAt, tree.N-1)}
-			}
-			if verr := rep.checkIdentity(&cp, opts.LogID); verr != nil {
-				verr.File, verr.Line = file, line
-				return rep, verr
-			}
-			for _, k := range cp.Signers {
-				j, ok := signerAt[k]
-				if !ok {
-					j = len(rep.Signers)
-					signerAt[k] = j
-					rep.Signers = append(rep.Signers, SignerSummary{Key: k, FirstSeq: sealedAt})
-				}
-				sg := &rep.Signers[j]
-				sg.Checkpoints++
-				sg.LastSeq = tree.N - 1
-				if !cp.Time.IsZero() {
-					if sg.FirstTime.IsZero() {
-						sg.FirstTime = cp.Time
-					}
-					sg.LastTime = cp.Time
-				}
-			}
-			cps = append(cps, checkpointAt{cp: cp, file: file, line: line})
-			rep.Checkpoints++
-			rep.Tree = tree
-			sealedAt = tree.N
-			continue
-		}
-		switch {
-		case e.seq == expected:
-			if expected > 0 && e.prev != prev.String() {
-				pf, pl := at(prevE)
-				return rep, &VerifyError{File: pf, Line: pl, Seq: expected - 1, Problem: ProblemEdited,
-					Detail: fmt.Sprintf("its hash does not match the prev that record %d (%s:%d) carries: one of the two was changed", expected, file, line)}
-			}
-		case e.seq > expected:
-			if j, ok := seqAt[expected]; ok && j > i {
-				mf, ml := at(&entries[j])
-				return rep, &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
-					Detail: fmt.Sprintf("record %d comes before record %d (%s:%d)", e.seq, expected, mf, ml)}
-			}
-			missing := fmt.Sprintf("record %d is", expected)
-			if e.seq > expected+1 {
-				missing = fmt.Sprintf("records %d to %d are", expected, e.seq-1)
-			}
-			return rep, &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
-				Detail: fmt.Sprintf("%s missing: record %d follows record %d", missing, e.seq, expected-1)}
-		default: // e.seq < expected
-			first := &entries[seqAt[e.seq]]
-			ff, fl := at(first)
-			if first.hash == e.hash {
-				return rep, &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemInserted,
-					Detail: fmt.Sprintf("record %d appears again (first at %s:%d)", e.seq, ff, fl)}
-			}
-			return rep, &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
-				Detail: fmt.Sprintf("record %d comes after record %d (another record %d is at %s:%d)", e.seq, expected-1, e.seq, ff, fl)}
-		}
-		if err := rep.store.add(e.hash); err != nil {
-			return rep, err
-		}
-		prev, prevE = e.hash, e
-		expected++
-		rep.Records++
-		switch e.kind {
-		case KindDecision:
-			rep.Decisions++
-		case KindOutcome:
-			rep.Outcomes++
-		case KindRepair:
-			rep.Repairs++
-			rep.RepairRecords = append(rep.RepairRecords, *e.repair)
-			if opts.Dir != "" {
-				if verr, err := checkSavedCut(opts.Dir, e.repair); err != nil {
-					return rep, err
-				} else if verr != nil {
-					verr.Seq = e.seq
-					verr.Detail = fmt.Sprintf("this repair record (%s:%d) says %s", file, line, verr.Detail)
-					return rep, verr
-				}
-			}
-		}
+	if bad != nil {
+		return rep, bad
 	}
+	expected, sealedAt, cps := w.expected, w.sealedAt, w.cps
 	if verr := checkKeyRules(cps, opts.KeyRules); verr != nil {
 		return rep, verr
 	}
@@ -637,4 +527,180 @@ func openCheckpoint(msg []byte, known note.Verifiers) (Checkpoint, *VerifyError)
 		cp.Signers = append(cp.Signers, KeyName(sig.Name, sig.Hash))
 	}
 	return cp, nil
+}
+
+// walk is the state of Verify's pass over the lines of a log.
+type walk struct {
+	files    []string
+	opts     VerifyOptions
+	rep      *Report
+	expected int64     // the seq the next record must have
+	prev     tlog.Hash // the hash of record expected-1
+	prevAt   [2]int    // its file index and line
+	sealedAt int64     // records covered by the last good checkpoint
+	cps      []checkpointAt
+	signerAt map[string]int // index in rep.Signers
+}
+
+// step checks the line e, which follows the lines stepped before, and adds
+// its record to the report. It returns a *VerifyError for a problem, or
+// another error.
+func (w *walk) step(e *entry) error {
+	rep, opts, expected := w.rep, w.opts, w.expected
+	file, line := w.files[e.file], e.line
+	if e.kind == KindCheckpoint {
+		cp, verr := openCheckpoint([]byte(e.note), opts.Verifiers)
+		if verr != nil {
+			verr.File, verr.Line = file, line
+			return verr
+		}
+		tree := cp.Tree
+		if tree.N > expected {
+			missing := fmt.Sprintf("record %d is", expected)
+			if tree.N > expected+1 {
+				missing = fmt.Sprintf("records %d to %d are", expected, tree.N-1)
+			}
+			return &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
+				Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: %s missing", tree.N, expected, missing)}
+		}
+		if tree.N < expected {
+			return &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemReordered,
+				Detail: fmt.Sprintf("the checkpoint here signs %d records but %d precede it: it was moved", tree.N, expected)}
+		}
+		th, err := tlog.TreeHash(tree.N, &rep.store)
+		if err != nil {
+			return err
+		}
+		if th != tree.Hash {
+			return &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemEdited,
+				Detail: fmt.Sprintf("the records %d to %d do not match the tree hash this checkpoint signs: a record among them was edited and the chain rewritten", w.sealedAt, tree.N-1)}
+		}
+		if verr := rep.checkIdentity(&cp, opts.LogID); verr != nil {
+			verr.File, verr.Line = file, line
+			return verr
+		}
+		for _, k := range cp.Signers {
+			j, ok := w.signerAt[k]
+			if !ok {
+				j = len(rep.Signers)
+				w.signerAt[k] = j
+				rep.Signers = append(rep.Signers, SignerSummary{Key: k, FirstSeq: w.sealedAt})
+			}
+			sg := &rep.Signers[j]
+			sg.Checkpoints++
+			sg.LastSeq = tree.N - 1
+			if !cp.Time.IsZero() {
+				if sg.FirstTime.IsZero() {
+					sg.FirstTime = cp.Time
+				}
+				sg.LastTime = cp.Time
+			}
+		}
+		w.cps = append(w.cps, checkpointAt{cp: cp, file: file, line: line})
+		rep.Checkpoints++
+		rep.Tree = tree
+		w.sealedAt = tree.N
+		return nil
+	}
+	switch {
+	case e.seq == expected:
+		if expected > 0 && e.prev != w.prev.String() {
+			pf, pl := w.files[w.prevAt[0]], w.prevAt[1]
+			return &VerifyError{File: pf, Line: pl, Seq: expected - 1, Problem: ProblemEdited,
+				Detail: fmt.Sprintf("its hash does not match the prev that record %d (%s:%d) carries: one of the two was changed", expected, file, line)}
+		}
+	case e.seq > expected:
+		// Record expected is not before this line (it would have been
+		// taken): if it is in the log, it is after.
+		if later, err := findRecord(w.files, expected); err != nil {
+			return err
+		} else if later != nil {
+			mf, ml := w.files[later.file], later.line
+			return &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
+				Detail: fmt.Sprintf("record %d comes before record %d (%s:%d)", e.seq, expected, mf, ml)}
+		}
+		missing := fmt.Sprintf("record %d is", expected)
+		if e.seq > expected+1 {
+			missing = fmt.Sprintf("records %d to %d are", expected, e.seq-1)
+		}
+		return &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
+			Detail: fmt.Sprintf("%s missing: record %d follows record %d", missing, e.seq, expected-1)}
+	default: // e.seq < expected: record e.seq was taken before
+		first, err := findRecord(w.files, e.seq)
+		if err != nil {
+			return err
+		}
+		if first == nil { // the files changed while being read
+			return fmt.Errorf("auditlog: verify: record %d is no longer in the files", e.seq)
+		}
+		ff, fl := w.files[first.file], first.line
+		if first.hash == e.hash {
+			return &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemInserted,
+				Detail: fmt.Sprintf("record %d appears again (first at %s:%d)", e.seq, ff, fl)}
+		}
+		return &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
+			Detail: fmt.Sprintf("record %d comes after record %d (another record %d is at %s:%d)", e.seq, expected-1, e.seq, ff, fl)}
+	}
+	if err := rep.store.add(e.hash); err != nil {
+		return err
+	}
+	w.prev, w.prevAt = e.hash, [2]int{e.file, e.line}
+	w.expected++
+	rep.Records++
+	switch e.kind {
+	case KindDecision:
+		rep.Decisions++
+	case KindOutcome:
+		rep.Outcomes++
+	case KindRepair:
+		rep.Repairs++
+		rep.RepairRecords = append(rep.RepairRecords, *e.repair)
+		if opts.Dir != "" {
+			if verr, err := checkSavedCut(opts.Dir, e.repair); err != nil {
+				return err
+			} else if verr != nil {
+				verr.Seq = e.seq
+				verr.Detail = fmt.Sprintf("this repair record (%s:%d) says %s", file, line, verr.Detail)
+				return verr
+			}
+		}
+	}
+	return nil
+}
+
+// findRecord returns the first record with the given seq in files (its file
+// index, line and hash), reading them as Verify does up to the first line
+// that does not parse; nil when there is none.
+func findRecord(files []string, seq int64) (*entry, error) {
+	var found *entry
+	for fi, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("auditlog: verify: %w", err)
+		}
+		lineNo := 0
+		err = eachLine(f, func(line []byte, torn bool) error {
+			lineNo++
+			if torn {
+				return io.EOF
+			}
+			l, err := ParseLine(line)
+			if err != nil {
+				return io.EOF
+			}
+			if l.Seq != nil && *l.Seq == seq {
+				found = &entry{file: fi, line: lineNo, kind: l.Kind, seq: seq, hash: tlog.RecordHash(line)}
+				return io.EOF
+			}
+			return nil
+		})
+		f.Close()
+		if err == io.EOF {
+			return found, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
 }
