@@ -33,8 +33,10 @@ var ErrDuplicateDecision = errors.New("report: decision recorded twice")
 // ErrAuditChain is wrapped by the error Build returns when the audit log's
 // hash chain is broken: a record whose prev is not the hash of the record
 // before it (a record edited after it was written), or records missing from
-// the middle of a file. A report is not counted from a log that was edited;
-// `dialgate audit verify` locates and names the problem.
+// the middle of a file, or a record 0 (another log) after the first record
+// of a directory's log. Build does not check signatures: an edit that
+// recomputed every later hash is caught by `dialgate audit verify`, which
+// also locates and names the problem.
 var ErrAuditChain = errors.New("report: audit log hash chain broken")
 
 // Quarter is a calendar quarter.
