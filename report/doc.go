@@ -10,7 +10,9 @@
 //
 // It reads the decision audit log (package auditlog) and the stores; it writes
 // JSON, CSV, and a self-contained HTML page with inline SVG charts. A log line
-// that is not a valid record, or a broken hash chain (ErrAuditChain: an edited
+// that is not a valid record, a file whose last line does not end in a
+// newline (auditlog.ErrTorn: Repair would cut it off), or a broken hash
+// chain (ErrAuditChain: an edited
 // record, records missing or out of order, another log spliced in), makes
 // Build fail. Build checks neither signatures nor checkpoints: the chain has
 // no key, so an edit followed by every later hash recomputed, or records cut

@@ -418,6 +418,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			}
 		}
 		err = sc.Err()
+		if err == nil && n > 0 {
+			err = checkLastNewline(f, path, n)
+		}
 		f.Close()
 		read[path] = true
 		if errors.Is(err, bufio.ErrTooLong) {
@@ -606,4 +609,22 @@ func (c counter) sorted() []Count {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out
+}
+
+// checkLastNewline returns an error wrapping auditlog.ErrTorn when the file f
+// (path, whose line n is the last) does not end in a newline: its last line
+// is torn, and auditlog.Repair would cut it off, whole record or not.
+func checkLastNewline(f *os.File, path string, n int) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, fi.Size()-1); err != nil {
+		return err
+	}
+	if last[0] != '\n' {
+		return fmt.Errorf("line %d: %w: it does not end in a newline (a crash during a write, or the file was cut: run `dialgate audit verify`, and `dialgate audit repair` after a crash)", n, auditlog.ErrTorn)
+	}
+	return nil
 }
