@@ -50,8 +50,10 @@
 // after the batch's sync (writing the checkpoint file, rotating to a new
 // file) fails every later call but not that batch: its records are durable,
 // so its callers' decisions stand as recorded. A checkpoint
-// is appended every Options.CheckpointEvery records, before rotating to a new
-// file (when a file reaches Options.MaxFileBytes) and on Close, and the latest
+// is appended every Options.CheckpointEvery records, once
+// Options.CheckpointInterval (when set) has passed with records added since
+// the last one, before rotating to a new file (when a file reaches
+// Options.MaxFileBytes) and on Close, and the latest
 // signed checkpoint is also written atomically to the file "checkpoint" in
 // the log directory and handed to Options.OnCheckpoint, so that it can be
 // kept somewhere an attacker who can rewrite the log cannot reach.
