@@ -278,60 +278,19 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 	// One pass: every line is checked as it is read, and only what the
 	// Merkle tree needs is kept (its stored hashes, in rep.store), so that a
 	// log of any length can be verified. The reading stops at the first line
-	// that does not parse (stop), which is reported after the records before
-	// it were checked. The rare diagnosis that needs another line (is a
+	// that does not parse or is torn (stop), which is reported after the
+	// records before it were checked. The rare diagnosis that needs another line (is a
 	// missing record further on? where was a repeated one first?) reads the
 	// files again (findRecord).
 	rep := &Report{Files: len(files)}
-	w := &walk{files: files, opts: opts, rep: rep, signerAt: map[string]int{}}
-	var (
-		stop *VerifyError // a line that does not parse, or a torn tail
-		bad  error        // what the walk found wrong, or an error reading
-	)
-read:
-	for fi, name := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("auditlog: verify: %w", err)
-		}
-		lineNo := 0
-		err = eachLine(f, func(line []byte, torn bool) error {
-			lineNo++
-			if torn {
-				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemTruncated,
-					Detail: fmt.Sprintf("the last line (%d bytes) is incomplete: the file was cut short or a write was torn by a crash", len(line))}
-				return io.EOF
-			}
-			l, err := ParseLine(line)
-			if err != nil {
-				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemEdited,
-					Detail: fmt.Sprintf("not a valid record: %v", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": "))}
-				return io.EOF
-			}
-			e := entry{file: fi, line: lineNo, kind: l.Kind, seq: -1}
-			if l.Kind == KindCheckpoint {
-				e.note = l.Note
-			} else {
-				e.seq, e.prev, e.hash, e.repair = *l.Seq, l.Prev, tlog.RecordHash(line), l.Repair
-			}
-			if bad = w.step(&e); bad != nil {
-				return io.EOF
-			}
-			return nil
-		})
-		f.Close()
-		if err == io.EOF {
-			if stop != nil && fi < len(files)-1 && stop.Problem == ProblemTruncated {
-				stop.Detail += " (and it is not the last file)"
-			}
-			break read
-		}
-		if err != nil {
-			return nil, err
-		}
+	w := &walk{ctx: ctx, files: files, opts: opts, rep: rep, signerAt: map[string]int{}}
+	var bad error // what the walk found wrong, or an error reading
+	stop, err := readEntries(ctx, files, func(e *entry) bool {
+		bad = w.step(e)
+		return bad == nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if bad != nil {
 		return rep, bad
@@ -531,6 +490,7 @@ func openCheckpoint(msg []byte, known note.Verifiers) (Checkpoint, *VerifyError)
 
 // walk is the state of Verify's pass over the lines of a log.
 type walk struct {
+	ctx      context.Context
 	files    []string
 	opts     VerifyOptions
 	rep      *Report
@@ -612,7 +572,7 @@ func (w *walk) step(e *entry) error {
 	case e.seq > expected:
 		// Record expected is not before this line (it would have been
 		// taken): if it is in the log, it is after.
-		if later, err := findRecord(w.files, expected); err != nil {
+		if later, err := findRecord(w.ctx, w.files, expected); err != nil {
 			return err
 		} else if later != nil {
 			mf, ml := w.files[later.file], later.line
@@ -626,7 +586,7 @@ func (w *walk) step(e *entry) error {
 		return &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s missing: record %d follows record %d", missing, e.seq, expected-1)}
 	default: // e.seq < expected: record e.seq was taken before
-		first, err := findRecord(w.files, e.seq)
+		first, err := findRecord(w.ctx, w.files, e.seq)
 		if err != nil {
 			return err
 		}
@@ -671,9 +631,30 @@ func (w *walk) step(e *entry) error {
 // findRecord returns the first record with the given seq in files (its file
 // index, line and hash), reading them as Verify does up to the first line
 // that does not parse; nil when there is none.
-func findRecord(files []string, seq int64) (*entry, error) {
+func findRecord(ctx context.Context, files []string, seq int64) (*entry, error) {
 	var found *entry
+	_, err := readEntries(ctx, files, func(e *entry) bool {
+		if e.kind != KindCheckpoint && e.seq == seq {
+			c := *e
+			found = &c
+			return false
+		}
+		return true
+	})
+	return found, err
+}
+
+// readEntries reads the lines of files, in order, and calls fn with each
+// (e is reused: valid until fn returns) until fn returns false. It stops at
+// the first line that is torn or does not parse, and returns it as a
+// *VerifyError (without Seq); err is an error opening or reading a file, or
+// ctx's.
+func readEntries(ctx context.Context, files []string, fn func(e *entry) bool) (stop *VerifyError, err error) {
+	var e entry // fn's argument, valid until it returns
 	for fi, name := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		f, err := os.Open(name)
 		if err != nil {
 			return nil, fmt.Errorf("auditlog: verify: %w", err)
@@ -682,21 +663,33 @@ func findRecord(files []string, seq int64) (*entry, error) {
 		err = eachLine(f, func(line []byte, torn bool) error {
 			lineNo++
 			if torn {
+				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemTruncated,
+					Detail: fmt.Sprintf("the last line (%d bytes) is incomplete: the file was cut short or a write was torn by a crash", len(line))}
+				if fi < len(files)-1 {
+					stop.Detail += " (and it is not the last file)"
+				}
 				return io.EOF
 			}
 			l, err := ParseLine(line)
 			if err != nil {
+				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemEdited,
+					Detail: fmt.Sprintf("not a valid record: %v", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": "))}
 				return io.EOF
 			}
-			if l.Seq != nil && *l.Seq == seq {
-				found = &entry{file: fi, line: lineNo, kind: l.Kind, seq: seq, hash: tlog.RecordHash(line)}
+			e = entry{file: fi, line: lineNo, kind: l.Kind, seq: -1}
+			if l.Kind == KindCheckpoint {
+				e.note = l.Note
+			} else {
+				e.seq, e.prev, e.hash, e.repair = *l.Seq, l.Prev, tlog.RecordHash(line), l.Repair
+			}
+			if !fn(&e) {
 				return io.EOF
 			}
 			return nil
 		})
 		f.Close()
 		if err == io.EOF {
-			return found, nil
+			return stop, nil
 		}
 		if err != nil {
 			return nil, err

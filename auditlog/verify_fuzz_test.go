@@ -34,7 +34,34 @@ func recordLines(data []byte) (out [][]byte, ok bool) {
 // in order. No re-encoding, duplicated key, changed field, reordering or
 // cut passes.
 func FuzzVerifyTamper(f *testing.F) {
-	k := newTestKeys(f, "fuzz-log")
+	k, good, trusted := fuzzSealedLog(f)
+	want, _ := recordLines(good)
+	f.Add(good)
+	f.Add(bytes.Replace(good, []byte(`"allowed":false`), []byte(`"allowed":true`), 1))
+	f.Add(bytes.Replace(good, []byte(`"tenant":"acme"`), []byte(`"tenant":"acme","tenant":"acme"`), 1))
+	f.Add(bytes.Replace(good, []byte(`,"kind"`), []byte(` ,"kind"`), 1))
+	verify := verifyBytes(f, VerifyOptions{Verifiers: k.verifiers, Trusted: trusted})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rep, err := verify(t, data)
+		if err != nil {
+			return
+		}
+		got, ok := recordLines(data)
+		if !ok || len(got) < len(want) {
+			t.Fatalf("Verify accepted (%+v) a log whose records do not parse or are fewer than the %d the trusted checkpoint signs", rep, len(want))
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("Verify accepted a log whose record %d changed:\n%s\nwant\n%s", i, got[i], want[i])
+			}
+		}
+	})
+}
+
+// fuzzSealedLog writes a closed log of 7 decisions, a checkpoint every 3
+// records, and returns its keys, its file's bytes and its checkpoint file.
+func fuzzSealedLog(f *testing.F) (k testKeys, good, trusted []byte) {
+	k = newTestKeys(f, "fuzz-log")
 	dir := f.TempDir()
 	opts := testOptions(k)
 	opts.CheckpointEvery = 3
@@ -51,35 +78,24 @@ func FuzzVerifyTamper(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	trusted, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
+	trusted, err = os.ReadFile(filepath.Join(dir, CheckpointFile))
 	if err != nil {
 		f.Fatal(err)
 	}
-	want, _ := recordLines(good)
-	f.Add(good)
-	f.Add(bytes.Replace(good, []byte(`"allowed":false`), []byte(`"allowed":true`), 1))
-	f.Add(bytes.Replace(good, []byte(`"tenant":"acme"`), []byte(`"tenant":"acme","tenant":"acme"`), 1))
-	f.Add(bytes.Replace(good, []byte(`,"kind"`), []byte(` ,"kind"`), 1))
+	return k, good, trusted
+}
+
+// verifyBytes returns a function that writes data as a log file in a
+// scratch directory of f and verifies it with opts.
+func verifyBytes(f *testing.F, opts VerifyOptions) func(t *testing.T, data []byte) (*Report, error) {
 	scratch := f.TempDir()
 	var n atomic.Int64
-	f.Fuzz(func(t *testing.T, data []byte) {
+	return func(t *testing.T, data []byte) (*Report, error) {
 		name := filepath.Join(scratch, fmt.Sprintf("audit-%d.jsonl", n.Add(1)))
 		defer os.Remove(name)
 		if err := os.WriteFile(name, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		rep, err := Verify(context.Background(), []string{name}, VerifyOptions{Verifiers: k.verifiers, Trusted: trusted})
-		if err != nil {
-			return
-		}
-		got, ok := recordLines(data)
-		if !ok || len(got) < len(want) {
-			t.Fatalf("Verify accepted (%+v) a log whose records do not parse or are fewer than the %d the trusted checkpoint signs", rep, len(want))
-		}
-		for i := range want {
-			if !bytes.Equal(got[i], want[i]) {
-				t.Fatalf("Verify accepted a log whose record %d changed:\n%s\nwant\n%s", i, got[i], want[i])
-			}
-		}
-	})
+		return Verify(context.Background(), []string{name}, opts)
+	}
 }

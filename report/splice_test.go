@@ -11,41 +11,41 @@ import (
 	"github.com/dialgate/dialgate/report"
 )
 
+// closedLogFile writes n allowed dials of campaign at now to a new log,
+// closes it, and returns its one file.
+func closedLogFile(t *testing.T, now time.Time, campaign string, n int) string {
+	t.Helper()
+	log, dir := openTestLog(t)
+	g := clockGate(t, log, &now)
+	for i := range n {
+		callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", campaign)
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil || len(files) != 1 {
+		t.Fatalf("files %v %v", files, err)
+	}
+	return files[0]
+}
+
 // Another log (records 0, 1, … chained among themselves) appended to the end
 // of a log's file is not the start of a log: record 0 begins the log of a
 // directory, not the middle of one. Build must refuse the splice rather than
 // count the other log's decisions as this one's.
 func TestSplicedLogRefused(t *testing.T) {
 	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
-	logFile := func(campaign string) string {
-		t.Helper()
-		log, dir := openTestLog(t)
-		g := clockGate(t, log, &now)
-		for i := range 2 {
-			callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", campaign)
-		}
-		if err := log.Close(); err != nil {
-			t.Fatal(err)
-		}
-		files, err := auditlog.LogFiles(dir)
-		if err != nil || len(files) != 1 {
-			t.Fatalf("files %v %v", files, err)
-		}
-		return files[0]
-	}
-	genuine, forged := logFile("winter"), logFile("forged")
-	b, err := os.ReadFile(forged)
+	genuine, forged := closedLogFile(t, now, "winter", 2), closedLogFile(t, now, "forged", 2)
+	g, err := os.ReadFile(genuine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(genuine, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.ReadFile(forged)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
+	if err := os.WriteFile(genuine, append(g, f...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r, err := report.Build(context.Background(), report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: []string{genuine}})

@@ -18,30 +18,19 @@ import (
 // to be a whole record: the report would count a decision the repaired log
 // no longer holds.
 func TestTornLastLineRefused(t *testing.T) {
-	log, dir := openTestLog(t)
 	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
-	g := clockGate(t, log, &now)
-	for i := range 2 {
-		callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", "winter")
-	}
-	if err := log.Close(); err != nil {
-		t.Fatal(err)
-	}
-	files, err := auditlog.LogFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(files[0])
+	file := closedLogFile(t, now, "winter", 2)
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := bytes.SplitAfter(b, []byte("\n"))
 	// Drop the closing checkpoint, and the newline of the last decision.
 	torn := bytes.TrimSuffix(bytes.Join(lines[:len(lines)-2], nil), []byte("\n"))
-	if err := os.WriteFile(files[0], torn, 0o600); err != nil {
+	if err := os.WriteFile(file, torn, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err := report.Build(context.Background(), report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files})
+	r, err := report.Build(context.Background(), report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: []string{file}})
 	if !errors.Is(err, auditlog.ErrTorn) {
 		t.Fatalf("Build of a log with a torn last line: %+v, %v; want auditlog.ErrTorn", r, err)
 	}
