@@ -135,3 +135,51 @@ func TestRepairAfterCrashPastCheckpointFile(t *testing.T) {
 		t.Fatalf("Repair: %+v, %v", recs, err)
 	}
 }
+
+// Removing the newline of the last record (acknowledged, not yet sealed)
+// makes it look torn: Repair cuts it off and records the cut, as for a
+// crash. A crash leaves part of a line, not a whole record: Verify, given
+// the directory, names the repair records whose saved bytes are a whole
+// record, so that the summary does not pass the cut off as a crash's.
+func TestVerifyNamesWholeRecordCut(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	opts := testOptions(k)
+	files := writeLog(t, dir, opts, 4)
+	l := openTest(t, dir, opts)
+	if err := l.RecordDecision(context.Background(), sampleDecision(40)); err != nil {
+		t.Fatal(err)
+	}
+	if err := unlockFile(l.lock); err != nil { // a crash: no Close
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files[0], bytes.TrimSuffix(b, []byte("\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := Repair(context.Background(), dir, opts)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Repair: %+v, %v", recs, err)
+	}
+	rep, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers, Dir: dir})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if len(rep.WholeRecordCuts) != 1 || rep.WholeRecordCuts[0] != recs[0] {
+		t.Fatalf("WholeRecordCuts %+v, want the repair %+v", rep.WholeRecordCuts, recs[0])
+	}
+	// A crash's cut (part of a line) is not named.
+	dir2 := t.TempDir()
+	files2 := writeLog(t, dir2, opts, 4)
+	appendToFile(t, files2[0], []byte(`{"schema":"dialgate.audit.v1","seq":5,"kind":"dec`))
+	if _, err := Repair(context.Background(), dir2, opts); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = Verify(context.Background(), files2, VerifyOptions{Verifiers: k.verifiers, Dir: dir2})
+	if err != nil || len(rep.WholeRecordCuts) != 0 || rep.Repairs != 1 {
+		t.Fatalf("Verify after a crash's cut: %+v, %v; want 1 repair, no whole record cut", rep, err)
+	}
+}

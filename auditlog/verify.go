@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -165,7 +166,13 @@ type Report struct {
 	Repairs   int64 // repair records (torn tails cut after a crash)
 	// RepairRecords are the repair records, in log order.
 	RepairRecords []RepairRecord
-	Checkpoints   int64 // checkpoint lines verified
+	// WholeRecordCuts are the repair records (with VerifyOptions.Dir) whose
+	// saved bytes are a whole valid line, only its newline missing: a
+	// crash leaves part of a line, so such a cut is, almost always, an
+	// acknowledged record made to look torn (its newline removed) and cut
+	// off by Repair. Verify does not fail on it; it names it.
+	WholeRecordCuts []RepairRecord
+	Checkpoints     int64 // checkpoint lines verified
 	// Tree is the tree of the last checkpoint in the log (zero if none).
 	Tree tlog.Tree
 	// Unsealed is the number of records after the last checkpoint: records no
@@ -340,44 +347,52 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 }
 
 // checkSavedCut checks that the file r.SavedAs in dir holds the r.CutBytes
-// bytes hashing to r.CutSHA256 that Repair cut off the log. It returns a
-// *VerifyError (without Seq) when it does not, and an error when the file
-// cannot be read for another reason.
-func checkSavedCut(dir string, r *RepairRecord) (*VerifyError, error) {
+// bytes hashing to r.CutSHA256 that Repair cut off the log, and reports
+// whether they are a whole valid line (only the newline missing). It
+// returns a *VerifyError (without Seq) when they are not the bytes cut, and
+// an error when the file cannot be read for another reason.
+func checkSavedCut(dir string, r *RepairRecord) (whole bool, _ *VerifyError, _ error) {
 	what := fmt.Sprintf("%d bytes (sha256 %s) were cut off %s at offset %d", r.CutBytes, r.CutSHA256, r.File, r.Offset)
 	name := r.SavedAs
 	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
-		return &VerifyError{File: filepath.Join(dir, r.File), Problem: ProblemDeleted,
+		return false, &VerifyError{File: filepath.Join(dir, r.File), Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s but names no saved file in the log directory (saved_as %q): the evidence of what was cut is gone", what, name)}, nil
 	}
 	path := filepath.Join(dir, name)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return &VerifyError{File: path, Problem: ProblemDeleted,
+		return false, &VerifyError{File: path, Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s and saved to %s, which is missing: the evidence of what was cut was deleted", what, name)}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+		return false, nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+		return false, nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return &VerifyError{File: path, Problem: ProblemDeleted,
+		return false, &VerifyError{File: path, Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s and saved to %s, which is not a regular file: the evidence of what was cut was replaced", what, name)}, nil
 	}
+	// A cut short enough to be a line is kept to be parsed.
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	var line bytes.Buffer
+	w := io.Writer(h)
+	if fi.Size() <= MaxLineBytes {
+		w = io.MultiWriter(h, &line)
+	}
+	n, err := io.Copy(w, f)
 	if err != nil {
-		return nil, fmt.Errorf("auditlog: verify: saved cut: read %s: %w", path, err)
+		return false, nil, fmt.Errorf("auditlog: verify: saved cut: read %s: %w", path, err)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); n != r.CutBytes || sum != r.CutSHA256 {
-		return &VerifyError{File: path, Problem: ProblemEdited,
+		return false, &VerifyError{File: path, Problem: ProblemEdited,
 			Detail: fmt.Sprintf("%s and saved to %s, which now holds %d bytes with sha256 %s: the evidence of what was cut was changed", what, name, n, sum)}, nil
 	}
-	return nil, nil
+	_, perr := ParseLine(line.Bytes())
+	return int64(line.Len()) == n && perr == nil, nil, nil
 }
 
 // checkpointAt is a verified checkpoint of the log and where it is.
@@ -616,12 +631,16 @@ func (w *walk) step(e *entry) error {
 		rep.Repairs++
 		rep.RepairRecords = append(rep.RepairRecords, *e.repair)
 		if opts.Dir != "" {
-			if verr, err := checkSavedCut(opts.Dir, e.repair); err != nil {
+			whole, verr, err := checkSavedCut(opts.Dir, e.repair)
+			if err != nil {
 				return err
 			} else if verr != nil {
 				verr.Seq = e.seq
 				verr.Detail = fmt.Sprintf("this repair record (%s:%d) says %s", file, line, verr.Detail)
 				return verr
+			}
+			if whole {
+				rep.WholeRecordCuts = append(rep.WholeRecordCuts, *e.repair)
 			}
 		}
 	}
