@@ -46,7 +46,9 @@
 // writer also yields to runnable callers before taking a batch, so that under
 // CPU load the callers about to append join it rather than the next). A failed write or fsync fails that batch and every later call
 // (the log is then unusable until reopened: after an fsync error the file's
-// state is unknown), so the Gate denies with audit.unavailable. A failure
+// state is unknown), so the Gate denies with audit.unavailable; the file is
+// cut back to its size before the batch (and synced), so that it keeps no
+// record of those denied decisions — unless that cut fails too. A failure
 // after the batch's sync (writing the checkpoint file, rotating to a new
 // file) fails every later call but not that batch: its records are durable,
 // so its callers' decisions stand as recorded. A checkpoint

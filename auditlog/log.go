@@ -110,6 +110,9 @@ type Options struct {
 	// witness, another machine). It must not call the Log and should return
 	// quickly: appends wait meanwhile.
 	OnCheckpoint func(signed []byte)
+
+	// syncData replaces durable.SyncData in tests (a failing sync).
+	syncData func(*os.File) error
 }
 
 func (o *Options) setDefaults() error {
@@ -129,6 +132,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.syncData == nil {
+		o.syncData = durable.SyncData
 	}
 	if o.CheckpointEvery == 0 {
 		o.CheckpointEvery = DefaultCheckpointEvery
@@ -500,17 +506,31 @@ func (l *Log) writeBatch(b *batch) error {
 	return nil
 }
 
+// writeSync appends buf to the current file and syncs it. When either
+// fails, it cuts the file back to its size before (best effort): the
+// records' callers are answered with an error and their decisions denied,
+// so the file must not keep records of them (whole lines a partial write
+// left, or lines a failed sync may or may not have made durable).
 func (l *Log) writeSync(buf []byte) error {
 	w := &l.w
+	before := w.fileSize
 	n, err := w.f.Write(buf)
 	w.fileSize += int64(n)
 	if err != nil {
-		return fmt.Errorf("auditlog: write %s: %w", w.f.Name(), err)
+		err = fmt.Errorf("auditlog: write %s: %w", w.f.Name(), err)
+	} else if serr := l.opts.syncData(w.f); serr != nil {
+		err = fmt.Errorf("auditlog: fsync %s: %w", w.f.Name(), serr)
 	}
-	if err := durable.SyncData(w.f); err != nil {
-		return fmt.Errorf("auditlog: fsync %s: %w", w.f.Name(), err)
+	if err != nil {
+		if terr := w.f.Truncate(before); terr != nil {
+			return errors.Join(err, fmt.Errorf("auditlog: cutting the failed write off: %w", terr))
+		}
+		w.fileSize = before
+		if serr := l.opts.syncData(w.f); serr != nil {
+			return errors.Join(err, fmt.Errorf("auditlog: cutting the failed write off: fsync: %w", serr))
+		}
 	}
-	return nil
+	return err
 }
 
 // appendCheckpoint signs the current tree and appends a checkpoint line.
