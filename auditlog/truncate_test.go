@@ -72,43 +72,45 @@ func TestRepairRefusesToCutSignedRecords(t *testing.T) {
 	}
 }
 
-// The same cut at a line boundary (no torn tail): Open must not go on
-// appending to, and signing, a log shorter than its checkpoint file.
-func TestOpenRefusesLogShorterThanCheckpointFile(t *testing.T) {
-	k := newTestKeys(t, "test-log")
-	dir := t.TempDir()
-	opts := testOptions(k)
-	files := writeLog(t, dir, opts, 12)
-	if err := os.WriteFile(files[0], cutLastRecords(t, files[0], 3, false), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := Open(context.Background(), dir, opts)
-	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), CheckpointFile) {
-		t.Fatalf("Open: %v; want ErrCorrupt naming the checkpoint file", err)
-	}
-}
-
-// A log whose records were rewritten (the chain recomputed from an edited
-// record on) no longer has the tree its checkpoint file signs: Open refuses
-// it rather than seal the rewrite with a new signature.
+// A log cut short at a line boundary (no torn tail), or whose records were
+// rewritten (the chain recomputed from an edited record on: here another
+// log of the same key, every record different), no longer holds the tree
+// its checkpoint file signs: Open refuses it rather than append to it and
+// seal the cut or rewrite with a new signature.
 func TestOpenRefusesLogNotMatchingCheckpointFile(t *testing.T) {
-	k := newTestKeys(t, "test-log")
-	dir := t.TempDir()
-	opts := testOptions(k)
-	writeLog(t, dir, opts, 6)
-	cp, err := os.ReadFile(filepath.Join(dir, CheckpointFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Another log of the same size and key: every record differs.
-	other := t.TempDir()
-	writeLog(t, other, opts, 7)
-	if err := os.WriteFile(filepath.Join(other, CheckpointFile), cp, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err = Open(context.Background(), other, opts)
-	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), CheckpointFile) {
-		t.Fatalf("Open: %v; want ErrCorrupt naming the checkpoint file", err)
+	for _, tc := range []struct {
+		name string
+		edit func(t *testing.T, dir string, opts Options)
+	}{
+		{"cut at a line boundary", func(t *testing.T, dir string, opts Options) {
+			f := filepath.Join(dir, fileName(1))
+			if err := os.WriteFile(f, cutLastRecords(t, f, 3, false), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"rewritten", func(t *testing.T, dir string, opts Options) {
+			other := t.TempDir()
+			writeLog(t, other, opts, 13)
+			b, err := os.ReadFile(filepath.Join(other, fileName(1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, fileName(1)), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newTestKeys(t, "test-log")
+			dir := t.TempDir()
+			opts := testOptions(k)
+			writeLog(t, dir, opts, 12)
+			tc.edit(t, dir, opts)
+			_, err := Open(context.Background(), dir, opts)
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), CheckpointFile) {
+				t.Fatalf("Open: %v; want ErrCorrupt naming the checkpoint file", err)
+			}
+		})
 	}
 }
 
@@ -119,17 +121,9 @@ func TestRepairAfterCrashPastCheckpointFile(t *testing.T) {
 	k := newTestKeys(t, "test-log")
 	dir := t.TempDir()
 	opts := testOptions(k)
-	files := writeLog(t, dir, opts, 4)
-	l := openTest(t, dir, opts)
-	if err := l.RecordDecision(context.Background(), sampleDecision(40)); err != nil {
-		t.Fatal(err)
-	}
-	// A crash: the log is not closed (no checkpoint after record 4), the
-	// next write torn.
+	files := sealedThenUnsealed(t, dir, opts)
+	// The next write torn by the crash.
 	appendToFile(t, files[0], []byte(`{"schema":"dialgate.audit.v1","seq":6,"kind":"dec`))
-	if err := unlockFile(l.lock); err != nil {
-		t.Fatal(err)
-	}
 	recs, err := Repair(context.Background(), dir, opts)
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("Repair: %+v, %v", recs, err)
@@ -145,14 +139,7 @@ func TestVerifyNamesWholeRecordCut(t *testing.T) {
 	k := newTestKeys(t, "test-log")
 	dir := t.TempDir()
 	opts := testOptions(k)
-	files := writeLog(t, dir, opts, 4)
-	l := openTest(t, dir, opts)
-	if err := l.RecordDecision(context.Background(), sampleDecision(40)); err != nil {
-		t.Fatal(err)
-	}
-	if err := unlockFile(l.lock); err != nil { // a crash: no Close
-		t.Fatal(err)
-	}
+	files := sealedThenUnsealed(t, dir, opts)
 	b, err := os.ReadFile(files[0])
 	if err != nil {
 		t.Fatal(err)
@@ -182,4 +169,21 @@ func TestVerifyNamesWholeRecordCut(t *testing.T) {
 	if err != nil || len(rep.WholeRecordCuts) != 0 || rep.Repairs != 1 {
 		t.Fatalf("Verify after a crash's cut: %+v, %v; want 1 repair, no whole record cut", rep, err)
 	}
+}
+
+// sealedThenUnsealed writes a closed (sealed) log of 4 decisions and their
+// outcomes to dir, then one more decision, and "crashes": the log is left
+// unclosed, its lock released, the last record unsealed. It returns the
+// log's files.
+func sealedThenUnsealed(t *testing.T, dir string, opts Options) []string {
+	t.Helper()
+	files := writeLog(t, dir, opts, 4)
+	l := openTest(t, dir, opts)
+	if err := l.RecordDecision(context.Background(), sampleDecision(40)); err != nil {
+		t.Fatal(err)
+	}
+	if err := unlockFile(l.lock); err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
