@@ -20,10 +20,6 @@ func TestDurableRecordNotReportedFailed(t *testing.T) {
 	}{
 		{"checkpoint file cannot be written", func(t *testing.T, dir string, opts *Options) {
 			opts.CheckpointEvery = 2
-			// A directory in the way of the checkpoint file: the rename fails.
-			if err := os.MkdirAll(filepath.Join(dir, CheckpointFile, "x"), 0o700); err != nil {
-				t.Fatal(err)
-			}
 		}},
 		{"rotation fails", func(t *testing.T, dir string, opts *Options) {
 			opts.MaxFileBytes = 1 // rotate after every batch
@@ -35,6 +31,13 @@ func TestDurableRecordNotReportedFailed(t *testing.T) {
 			opts := testOptions(k)
 			tc.setup(t, dir, &opts)
 			l := openTest(t, dir, opts)
+			if tc.name == "checkpoint file cannot be written" {
+				// A directory in the way of the checkpoint file (made after
+				// Open, which would have refused it): the rename fails.
+				if err := os.MkdirAll(filepath.Join(dir, CheckpointFile, "x"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if tc.name == "rotation fails" {
 				// Something in the way of file 2 (created after Open, which
 				// would have refused it): rotating to it fails.

@@ -168,16 +168,24 @@ func phoneLike(v string) bool {
 	return false
 }
 
-// asciiDigit returns the ASCII digit of r, an ASCII or full-width digit
-// (a Chinese input method in full-width mode writes "１３８…").
+// asciiDigit returns the ASCII digit of r, a decimal digit of any script
+// (unicode.IsDigit): ASCII, full-width from a Chinese input method
+// ("１３８…"), Arabic-Indic, Devanagari, …
 func asciiDigit(r rune) (byte, bool) {
 	switch {
 	case r >= '0' && r <= '9':
 		return byte(r), true
-	case r >= '０' && r <= '９':
-		return byte('0' + r - '０'), true
+	case r < 0x80 || !unicode.IsDigit(r):
+		return 0, false
 	}
-	return 0, false
+	// Unicode encodes decimal digits (Nd) in runs of ten, zero to nine,
+	// some runs back to back (the mathematical digits): a digit's value is
+	// its distance from the start of its run, modulo ten.
+	start := r
+	for unicode.IsDigit(start - 1) {
+		start--
+	}
+	return byte('0' + (r-start)%10), true
 }
 
 func (s *scrubber) init(n dialgate.Number, redacted []string) {
@@ -198,8 +206,8 @@ func (s *scrubber) init(n dialgate.Number, redacted []string) {
 }
 
 // clean returns s, or redactedMark if s contains the callee's national digits
-// (ASCII or full-width, ignoring every non-digit between them), and notes the
-// path.
+// (in the decimal digits of any script: ASCII, full-width, Arabic-Indic, …;
+// ignoring every non-digit between them), and notes the path.
 func (s *scrubber) clean(p fieldPath, v string) string {
 	if s.anyNumber {
 		if !phoneLike(v) {

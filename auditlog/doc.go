@@ -46,12 +46,16 @@
 // writer also yields to runnable callers before taking a batch, so that under
 // CPU load the callers about to append join it rather than the next). A failed write or fsync fails that batch and every later call
 // (the log is then unusable until reopened: after an fsync error the file's
-// state is unknown), so the Gate denies with audit.unavailable. A failure
+// state is unknown), so the Gate denies with audit.unavailable; the file is
+// cut back to its size before the batch (and synced), so that it keeps no
+// record of those denied decisions — unless that cut fails too. A failure
 // after the batch's sync (writing the checkpoint file, rotating to a new
 // file) fails every later call but not that batch: its records are durable,
 // so its callers' decisions stand as recorded. A checkpoint
-// is appended every Options.CheckpointEvery records, before rotating to a new
-// file (when a file reaches Options.MaxFileBytes) and on Close, and the latest
+// is appended every Options.CheckpointEvery records, once
+// Options.CheckpointInterval (when set) has passed with records added since
+// the last one, before rotating to a new file (when a file reaches
+// Options.MaxFileBytes) and on Close, and the latest
 // signed checkpoint is also written atomically to the file "checkpoint" in
 // the log directory and handed to Options.OnCheckpoint, so that it can be
 // kept somewhere an attacker who can rewrite the log cannot reach.
@@ -64,7 +68,13 @@
 // the file, and appends a "repair" record stating the file, offset, length and
 // SHA-256 of what was cut. A saved cut that no record names (a crash during
 // Repair itself) makes Open fail with an *[UnrecordedCutError] until Repair
-// has recorded it.
+// has recorded it. A crash never removes records the checkpoint file
+// ([CheckpointFile]) signs, since that file is written only after they were
+// synced: Open and Repair refuse, with [ErrCorrupt], a log that holds fewer
+// records than its checkpoint file signs or whose first records do not
+// match that file's tree, rather than append to it and sign a new
+// checkpoint that would replace the file — the directory's one proof of the
+// cut or rewrite (a torn tail cut with those records is no crash either).
 //
 // # Verification
 //

@@ -2,15 +2,11 @@ package auditlog
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -216,28 +212,13 @@ func normalize(l *Line) string {
 // FuzzVerify feeds arbitrary file contents to Verify: it must return a
 // report or an error, never panic, and accept nothing that has no valid record.
 func FuzzVerify(f *testing.F) {
-	k := newTestKeys(f, "fuzz-log")
-	dir := f.TempDir()
-	opts := testOptions(k)
-	opts.CheckpointEvery = 3
-	l := openTest(f, dir, opts)
-	for i := range 7 {
-		l.RecordDecision(context.Background(), sampleDecision(i))
-	}
-	l.Close()
-	good, _ := os.ReadFile(filepath.Join(dir, fileName(1)))
+	k, good, _ := fuzzSealedLog(f)
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add([]byte("{}\n"))
-	scratch := f.TempDir()
-	var n atomic.Int64
+	verify := verifyBytes(f, VerifyOptions{Verifiers: k.verifiers})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		name := filepath.Join(scratch, fmt.Sprintf("audit-%d.jsonl", n.Add(1)))
-		defer os.Remove(name)
-		if err := os.WriteFile(name, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		rep, err := Verify(context.Background(), []string{name}, VerifyOptions{Verifiers: k.verifiers})
+		rep, err := verify(t, data)
 		if err == nil && rep.Records > 0 && rep.Checkpoints > 0 && !bytes.Contains(data, []byte(`"kind":"checkpoint"`)) {
 			t.Fatal("verified checkpoints that are not there")
 		}

@@ -24,6 +24,10 @@ const (
 	DefaultMaxPending      = 1 << 16
 )
 
+// DefaultServeCheckpointInterval is the Options.CheckpointInterval of the
+// log dialgate serve writes: its records are sealed within a minute.
+const DefaultServeCheckpointInterval = time.Minute
+
 // CheckpointFile is the name, in the log directory, of the file that holds the
 // latest signed checkpoint.
 const CheckpointFile = "checkpoint"
@@ -65,6 +69,14 @@ type Options struct {
 	// (DefaultCheckpointEvery when zero). Checkpoints are also written before
 	// rotating a file, on Close and on Checkpoint.
 	CheckpointEvery int
+	// CheckpointInterval, when positive, also seals the log that often: a
+	// checkpoint is written (and published) once the interval has passed
+	// with records added since the last one, however few. Zero means
+	// checkpoints only by count (CheckpointEvery), rotation, Close and
+	// Checkpoint: a quiet log's newest records may then stay unsealed for
+	// days. Records after the last checkpoint can be edited without Verify
+	// noticing; dialgate serve uses DefaultServeCheckpointInterval.
+	CheckpointInterval time.Duration
 	// MaxFileBytes is the size after which the log continues in a new file
 	// (DefaultMaxFileBytes when zero).
 	MaxFileBytes int64
@@ -98,6 +110,9 @@ type Options struct {
 	// witness, another machine). It must not call the Log and should return
 	// quickly: appends wait meanwhile.
 	OnCheckpoint func(signed []byte)
+
+	// syncData replaces durable.SyncData in tests (a failing sync).
+	syncData func(*os.File) error
 }
 
 func (o *Options) setDefaults() error {
@@ -107,6 +122,9 @@ func (o *Options) setDefaults() error {
 	if o.CheckpointEvery < 0 || o.MaxFileBytes < 0 || o.MaxPending < 0 {
 		return fmt.Errorf("auditlog: checkpoint_every, max_file_bytes, max_pending: must not be negative: %w", ErrInvalidOptions)
 	}
+	if o.CheckpointInterval < 0 {
+		return fmt.Errorf("auditlog: checkpoint_interval: %v: must not be negative: %w", o.CheckpointInterval, ErrInvalidOptions)
+	}
 	if o.LogID != "" {
 		if err := CheckLogID(o.LogID); err != nil {
 			return fmt.Errorf("auditlog: log_id: %v: %w", err, ErrInvalidOptions)
@@ -114,6 +132,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.syncData == nil {
+		o.syncData = durable.SyncData
 	}
 	if o.CheckpointEvery == 0 {
 		o.CheckpointEvery = DefaultCheckpointEvery
@@ -368,7 +389,22 @@ func (l *Log) submit(ctx context.Context, body []byte) (done bool, err error) {
 // run is the writer goroutine.
 func (l *Log) run() {
 	defer close(l.closeCh)
-	for range l.wake {
+	var tick <-chan time.Time
+	if d := l.opts.CheckpointInterval; d > 0 {
+		t := time.NewTicker(d)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-l.wake:
+		case <-tick:
+			// Seal what was added since the last checkpoint (nothing is
+			// written when nothing was).
+			l.mu.Lock()
+			l.cur.checkpoint = true
+			l.mu.Unlock()
+		}
 		// Yield before taking the batch: the callers that are runnable
 		// now (under load, those woken by the last sync, encoding their
 		// next record) run first and join this batch, so more of them
@@ -470,17 +506,31 @@ func (l *Log) writeBatch(b *batch) error {
 	return nil
 }
 
+// writeSync appends buf to the current file and syncs it. When either
+// fails, it cuts the file back to its size before (best effort): the
+// records' callers are answered with an error and their decisions denied,
+// so the file must not keep records of them (whole lines a partial write
+// left, or lines a failed sync may or may not have made durable).
 func (l *Log) writeSync(buf []byte) error {
 	w := &l.w
+	before := w.fileSize
 	n, err := w.f.Write(buf)
 	w.fileSize += int64(n)
 	if err != nil {
-		return fmt.Errorf("auditlog: write %s: %w", w.f.Name(), err)
+		err = fmt.Errorf("auditlog: write %s: %w", w.f.Name(), err)
+	} else if serr := l.opts.syncData(w.f); serr != nil {
+		err = fmt.Errorf("auditlog: fsync %s: %w", w.f.Name(), serr)
 	}
-	if err := durable.SyncData(w.f); err != nil {
-		return fmt.Errorf("auditlog: fsync %s: %w", w.f.Name(), err)
+	if err != nil {
+		if terr := w.f.Truncate(before); terr != nil {
+			return errors.Join(err, fmt.Errorf("auditlog: cutting the failed write off: %w", terr))
+		}
+		w.fileSize = before
+		if serr := l.opts.syncData(w.f); serr != nil {
+			return errors.Join(err, fmt.Errorf("auditlog: cutting the failed write off: fsync: %w", serr))
+		}
 	}
-	return nil
+	return err
 }
 
 // appendCheckpoint signs the current tree and appends a checkpoint line.

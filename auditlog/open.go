@@ -60,10 +60,13 @@ func (e *UnrecordedCutError) Unwrap() error { return ErrTorn }
 // Open opens the log in dir, creating dir and the first file if needed, and
 // starts its writer. It reads every existing file to restore the sequence
 // number, chain hash and Merkle tree, and fails with an error wrapping
-// ErrCorrupt if a line is not a valid record or the chain is broken, and with
-// a *TornError if the last line is incomplete, or an *UnrecordedCutError if
-// an earlier Repair was interrupted (see Repair). Only one Log may have a
-// directory open (ErrLocked).
+// ErrCorrupt if a line is not a valid record or the chain is broken, if the
+// log holds fewer records than its checkpoint file (CheckpointFile) signs or
+// its first records are not the tree that file signs (records were cut off
+// or rewritten: no crash does that), and with a *TornError if the last line
+// is incomplete, or an *UnrecordedCutError if an earlier Repair was
+// interrupted (see Repair). Only one Log may have a directory open
+// (ErrLocked).
 func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
@@ -212,6 +215,17 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 		return nil, err
 	}
 	st := &scanState{}
+	signed, err := readCheckpointFile(dir)
+	if err != nil {
+		return nil, err
+	}
+	// short reports records that signed (the checkpoint file: written only
+	// after the records it signs were synced, so no crash leaves the log
+	// shorter) signs and the log no longer holds.
+	short := func() error {
+		return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: records %d to %d were cut off, which no crash does (run `dialgate audit verify`; to append to the log without them, move the %s file out of the directory and keep it: it proves the cut)",
+			ErrCorrupt, dir, st.seq, CheckpointFile, signed.N, st.seq, signed.N-1, CheckpointFile)
+	}
 	recorded := map[string]bool{}
 	for k, i := range idx {
 		if err := ctx.Err(); err != nil {
@@ -230,6 +244,9 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 			start := off
 			off += int64(len(line))
 			if torn {
+				if last && st.seq < signed.N {
+					return short()
+				}
 				if last {
 					// eachLine passes a line longer than MaxLineBytes cut
 					// short: the torn tail is everything from start to the
@@ -285,6 +302,16 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 			st.prev = h
 			st.seq++
 			st.since++
+			if st.seq == signed.N {
+				root, err := st.tree.root()
+				if err != nil {
+					return err
+				}
+				if root != signed.Hash {
+					return fmt.Errorf("%w: %s:%d: the first %d records do not match the tree its %s file signs: records among them were rewritten (run `dialgate audit verify`)",
+						ErrCorrupt, name, lineNo, signed.N, CheckpointFile)
+				}
+			}
 			return nil
 		})
 		f.Close()
@@ -292,6 +319,9 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 			return nil, err
 		}
 		st.lastFile, st.lastSize = i, off
+	}
+	if st.seq < signed.N {
+		return nil, short()
 	}
 	cuts, err := savedCuts(dir)
 	if err != nil {
@@ -304,6 +334,25 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 		}
 	}
 	return st, nil
+}
+
+// readCheckpointFile returns the tree the checkpoint file in dir signs (its
+// signature is Verify's to check: Open has no verifier), or the empty tree
+// when there is no such file.
+func readCheckpointFile(dir string) (tlog.Tree, error) {
+	name := filepath.Join(dir, CheckpointFile)
+	b, err := os.ReadFile(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return tlog.Tree{}, nil
+	}
+	if err != nil {
+		return tlog.Tree{}, fmt.Errorf("auditlog: %w", err)
+	}
+	cp, err := unverifiedCheckpoint(b)
+	if err != nil {
+		return tlog.Tree{}, fmt.Errorf("%w: %s: not a signed checkpoint (%v): it is written atomically, so it was replaced (run `dialgate audit verify`; move it out of the directory to start without it)", ErrCorrupt, name, err)
+	}
+	return cp.Tree, nil
 }
 
 // SavedCuts returns the paths of the files in dir that hold bytes Repair cut
@@ -420,7 +469,10 @@ func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
 // names yet — this one, and any an earlier Repair saved before it was
 // interrupted (see UnrecordedCutError) — oldest cut first, followed by a
 // checkpoint. It returns the records it appended, or nil when there is
-// nothing to repair. Any other problem is returned as by Open. The log must
+// nothing to repair. Any other problem is returned as by Open: in
+// particular a torn tail left where records the checkpoint file signs were
+// is not cut (ErrCorrupt): those records were synced, so no crash removed
+// them. The log must
 // not be open elsewhere. The checkpoint carries opts.LogID or the identity of
 // the log's checkpoints; Repair never chooses one for a log that has none
 // (the next Open does, or takes the configured one).

@@ -109,6 +109,17 @@ func TestTamper(t *testing.T) {
 			i := lineOf(t, ls, 3)
 			return append(ls[:i+1], append([][]byte{ls[i]}, ls[i+1:]...)...)
 		}, false, ProblemInserted, "record 3 appears again"},
+		{"insert an edited copy of an earlier record", func(ls [][]byte) [][]byte {
+			cp := bytes.Replace(ls[lineOf(t, ls, 3)], []byte(`"tenant":"acme"`), []byte(`"tenant":"acmf"`), 1)
+			i := lineOf(t, ls, 17)
+			return append(ls[:i], append([][]byte{cp}, ls[i:]...)...)
+		}, false, ProblemReordered, "record 3: reordered: record 3 comes after record 16 (another record 3 is at "},
+		{"move a record six records later", func(ls [][]byte) [][]byte {
+			i, j := lineOf(t, ls, 30), lineOf(t, ls, 36)
+			moved := ls[i]
+			ls = append(ls[:i:i], ls[i+1:]...)
+			return append(ls[:j:j], append([][]byte{moved}, ls[j:]...)...)
+		}, false, ProblemReordered, "record 31: reordered: record 31 comes before record 30"},
 		{"truncate after a checkpoint", func(ls [][]byte) [][]byte {
 			return ls[:lineOf(t, ls, 25)] // records 25..39 and two checkpoints gone
 		}, true, ProblemTruncated, "the trusted checkpoint signs 40 records but the log holds only 25"},

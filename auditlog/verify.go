@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -165,7 +166,13 @@ type Report struct {
 	Repairs   int64 // repair records (torn tails cut after a crash)
 	// RepairRecords are the repair records, in log order.
 	RepairRecords []RepairRecord
-	Checkpoints   int64 // checkpoint lines verified
+	// WholeRecordCuts are the repair records (with VerifyOptions.Dir) whose
+	// saved bytes are a whole valid line, only its newline missing: a
+	// crash leaves part of a line, so such a cut is, almost always, an
+	// acknowledged record made to look torn (its newline removed) and cut
+	// off by Repair. Verify does not fail on it; it names it.
+	WholeRecordCuts []RepairRecord
+	Checkpoints     int64 // checkpoint lines verified
 	// Tree is the tree of the last checkpoint in the log (zero if none).
 	Tree tlog.Tree
 	// Unsealed is the number of records after the last checkpoint: records no
@@ -232,7 +239,7 @@ func (r *Report) RecordHash(seq int64) (tlog.Hash, error) {
 	return h[0], nil
 }
 
-// entry is one line of the log, as pass 1 of Verify keeps it.
+// entry is one line of the log, as Verify reads it.
 type entry struct {
 	file   int
 	line   int
@@ -253,8 +260,11 @@ type entry struct {
 // contains the tree of opts.Trusted, and (when opts.Dir is set) every repair
 // record's saved file is in opts.Dir, unchanged.
 //
-// It returns a *VerifyError (wrapping ErrVerify) describing the first bad
-// record and what is wrong, or another error when a file cannot be read.
+// It reads the files once, line by line, and keeps about 64 bytes per record
+// (the Merkle tree's stored hashes, which the Report's proofs use), whatever
+// the length of the log. It returns a *VerifyError (wrapping ErrVerify)
+// describing the first bad record and what is wrong, or another error when a
+// file cannot be read.
 func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, error) {
 	if opts.Verifiers == nil {
 		return nil, errors.New("auditlog: verify: no verifier keys given")
@@ -272,181 +282,27 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 	if len(files) == 0 {
 		return nil, errors.New("auditlog: verify: no files given")
 	}
-	// Pass 1: parse every line, stopping at the first that does not parse.
-	var (
-		entries []entry
-		stop    *VerifyError // a line that does not parse, or a torn tail
-		seqAt   = map[int64]int{}
-	)
-read:
-	for fi, name := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("auditlog: verify: %w", err)
-		}
-		lineNo := 0
-		err = eachLine(f, func(line []byte, torn bool) error {
-			lineNo++
-			if torn {
-				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemTruncated,
-					Detail: fmt.Sprintf("the last line (%d bytes) is incomplete: the file was cut short or a write was torn by a crash", len(line))}
-				return io.EOF
-			}
-			l, err := ParseLine(line)
-			if err != nil {
-				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemEdited,
-					Detail: fmt.Sprintf("not a valid record: %v", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": "))}
-				return io.EOF
-			}
-			e := entry{file: fi, line: lineNo, kind: l.Kind, seq: -1}
-			if l.Kind == KindCheckpoint {
-				e.note = l.Note
-			} else {
-				e.seq, e.prev, e.hash, e.repair = *l.Seq, l.Prev, tlog.RecordHash(line), l.Repair
-				if _, ok := seqAt[e.seq]; !ok {
-					seqAt[e.seq] = len(entries)
-				}
-			}
-			entries = append(entries, e)
-			return nil
-		})
-		f.Close()
-		if err == io.EOF {
-			if stop != nil && fi < len(files)-1 && stop.Problem == ProblemTruncated {
-				stop.Detail += " (and it is not the last file)"
-			}
-			break read
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-
-	// Pass 2: walk the sequence.
+	// One pass: every line is checked as it is read, and only what the
+	// Merkle tree needs is kept (its stored hashes, in rep.store), so that a
+	// log of any length can be verified. The reading stops at the first line
+	// that does not parse or is torn (stop), which is reported after the
+	// records before it were checked. The rare diagnosis that needs another line (is a
+	// missing record further on? where was a repeated one first?) reads the
+	// files again (findRecord).
 	rep := &Report{Files: len(files)}
-	at := func(e *entry) (string, int) { return files[e.file], e.line }
-	var (
-		expected int64
-		prev     tlog.Hash
-		prevE    *entry
-		sealedAt int64 // records covered by the last good checkpoint
-		cps      []checkpointAt
-		signerAt = map[string]int{} // index in rep.Signers
-	)
-	for i := range entries {
-		e := &entries[i]
-		file, line := at(e)
-		if e.kind == KindCheckpoint {
-			cp, verr := openCheckpoint([]byte(e.note), opts.Verifiers)
-			if verr != nil {
-				verr.File, verr.Line = file, line
-				return rep, verr
-			}
-			tree := cp.Tree
-			if tree.N > expected {
-				missing := fmt.Sprintf("record %d is", expected)
-				if tree.N > expected+1 {
-					missing = fmt.Sprintf("records %d to %d are", expected, tree.N-1)
-				}
-				return rep, &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
-					Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: %s missing", tree.N, expected, missing)}
-			}
-			if tree.N < expected {
-				return rep, &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemReordered,
-					Detail: fmt.Sprintf("the checkpoint here signs %d records but %d precede it: it was moved", tree.N, expected)}
-			}
-			th, err := tlog.TreeHash(tree.N, &rep.store)
-			if err != nil {
-				return rep, err
-			}
-			if th != tree.Hash {
-				return rep, &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemEdited,
-					Detail: fmt.Sprintf("the records %d to %d do not match the tree hash this checkpoint signs: a record among them was edited and the chain rewritten", sealedAt, tree.N-1)}
-			}
-			if verr := rep.checkIdentity(&cp, opts.LogID); verr != nil {
-				verr.File, verr.Line = file, line
-				return rep, verr
-			}
-			for _, k := range cp.Signers {
-				j, ok := signerAt[k]
-				if !ok {
-					j = len(rep.Signers)
-					signerAt[k] = j
-					rep.Signers = append(rep.Signers, SignerSummary{Key: k, FirstSeq: sealedAt})
-				}
-				sg := &rep.Signers[j]
-				sg.Checkpoints++
-				sg.LastSeq = tree.N - 1
-				if !cp.Time.IsZero() {
-					if sg.FirstTime.IsZero() {
-						sg.FirstTime = cp.Time
-					}
-					sg.LastTime = cp.Time
-				}
-			}
-			cps = append(cps, checkpointAt{cp: cp, file: file, line: line})
-			rep.Checkpoints++
-			rep.Tree = tree
-			sealedAt = tree.N
-			continue
-		}
-		switch {
-		case e.seq == expected:
-			if expected > 0 && e.prev != prev.String() {
-				pf, pl := at(prevE)
-				return rep, &VerifyError{File: pf, Line: pl, Seq: expected - 1, Problem: ProblemEdited,
-					Detail: fmt.Sprintf("its hash does not match the prev that record %d (%s:%d) carries: one of the two was changed", expected, file, line)}
-			}
-		case e.seq > expected:
-			if j, ok := seqAt[expected]; ok && j > i {
-				mf, ml := at(&entries[j])
-				return rep, &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
-					Detail: fmt.Sprintf("record %d comes before record %d (%s:%d)", e.seq, expected, mf, ml)}
-			}
-			missing := fmt.Sprintf("record %d is", expected)
-			if e.seq > expected+1 {
-				missing = fmt.Sprintf("records %d to %d are", expected, e.seq-1)
-			}
-			return rep, &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
-				Detail: fmt.Sprintf("%s missing: record %d follows record %d", missing, e.seq, expected-1)}
-		default: // e.seq < expected
-			first := &entries[seqAt[e.seq]]
-			ff, fl := at(first)
-			if first.hash == e.hash {
-				return rep, &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemInserted,
-					Detail: fmt.Sprintf("record %d appears again (first at %s:%d)", e.seq, ff, fl)}
-			}
-			return rep, &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
-				Detail: fmt.Sprintf("record %d comes after record %d (another record %d is at %s:%d)", e.seq, expected-1, e.seq, ff, fl)}
-		}
-		if err := rep.store.add(e.hash); err != nil {
-			return rep, err
-		}
-		prev, prevE = e.hash, e
-		expected++
-		rep.Records++
-		switch e.kind {
-		case KindDecision:
-			rep.Decisions++
-		case KindOutcome:
-			rep.Outcomes++
-		case KindRepair:
-			rep.Repairs++
-			rep.RepairRecords = append(rep.RepairRecords, *e.repair)
-			if opts.Dir != "" {
-				if verr, err := checkSavedCut(opts.Dir, e.repair); err != nil {
-					return rep, err
-				} else if verr != nil {
-					verr.Seq = e.seq
-					verr.Detail = fmt.Sprintf("this repair record (%s:%d) says %s", file, line, verr.Detail)
-					return rep, verr
-				}
-			}
-		}
+	w := &walk{ctx: ctx, files: files, opts: opts, rep: rep, signerAt: map[string]int{}}
+	var bad error // what the walk found wrong, or an error reading
+	stop, err := readEntries(ctx, files, func(e *entry) bool {
+		bad = w.step(e)
+		return bad == nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	if bad != nil {
+		return rep, bad
+	}
+	expected, sealedAt, cps := w.expected, w.sealedAt, w.cps
 	if verr := checkKeyRules(cps, opts.KeyRules); verr != nil {
 		return rep, verr
 	}
@@ -491,44 +347,52 @@ read:
 }
 
 // checkSavedCut checks that the file r.SavedAs in dir holds the r.CutBytes
-// bytes hashing to r.CutSHA256 that Repair cut off the log. It returns a
-// *VerifyError (without Seq) when it does not, and an error when the file
-// cannot be read for another reason.
-func checkSavedCut(dir string, r *RepairRecord) (*VerifyError, error) {
+// bytes hashing to r.CutSHA256 that Repair cut off the log, and reports
+// whether they are a whole valid line (only the newline missing). It
+// returns a *VerifyError (without Seq) when they are not the bytes cut, and
+// an error when the file cannot be read for another reason.
+func checkSavedCut(dir string, r *RepairRecord) (whole bool, _ *VerifyError, _ error) {
 	what := fmt.Sprintf("%d bytes (sha256 %s) were cut off %s at offset %d", r.CutBytes, r.CutSHA256, r.File, r.Offset)
 	name := r.SavedAs
 	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
-		return &VerifyError{File: filepath.Join(dir, r.File), Problem: ProblemDeleted,
+		return false, &VerifyError{File: filepath.Join(dir, r.File), Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s but names no saved file in the log directory (saved_as %q): the evidence of what was cut is gone", what, name)}, nil
 	}
 	path := filepath.Join(dir, name)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return &VerifyError{File: path, Problem: ProblemDeleted,
+		return false, &VerifyError{File: path, Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s and saved to %s, which is missing: the evidence of what was cut was deleted", what, name)}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+		return false, nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+		return false, nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return &VerifyError{File: path, Problem: ProblemDeleted,
+		return false, &VerifyError{File: path, Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s and saved to %s, which is not a regular file: the evidence of what was cut was replaced", what, name)}, nil
 	}
+	// A cut short enough to be a line is kept to be parsed.
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	var line bytes.Buffer
+	w := io.Writer(h)
+	if fi.Size() <= MaxLineBytes {
+		w = io.MultiWriter(h, &line)
+	}
+	n, err := io.Copy(w, f)
 	if err != nil {
-		return nil, fmt.Errorf("auditlog: verify: saved cut: read %s: %w", path, err)
+		return false, nil, fmt.Errorf("auditlog: verify: saved cut: read %s: %w", path, err)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); n != r.CutBytes || sum != r.CutSHA256 {
-		return &VerifyError{File: path, Problem: ProblemEdited,
+		return false, &VerifyError{File: path, Problem: ProblemEdited,
 			Detail: fmt.Sprintf("%s and saved to %s, which now holds %d bytes with sha256 %s: the evidence of what was cut was changed", what, name, n, sum)}, nil
 	}
-	return nil, nil
+	_, perr := ParseLine(line.Bytes())
+	return int64(line.Len()) == n && perr == nil, nil, nil
 }
 
 // checkpointAt is a verified checkpoint of the log and where it is.
@@ -637,4 +501,218 @@ func openCheckpoint(msg []byte, known note.Verifiers) (Checkpoint, *VerifyError)
 		cp.Signers = append(cp.Signers, KeyName(sig.Name, sig.Hash))
 	}
 	return cp, nil
+}
+
+// walk is the state of Verify's pass over the lines of a log.
+type walk struct {
+	ctx      context.Context
+	files    []string
+	opts     VerifyOptions
+	rep      *Report
+	expected int64     // the seq the next record must have
+	prev     tlog.Hash // the hash of record expected-1
+	prevAt   [2]int    // its file index and line
+	sealedAt int64     // records covered by the last good checkpoint
+	cps      []checkpointAt
+	signerAt map[string]int // index in rep.Signers
+}
+
+// step checks the line e, which follows the lines stepped before, and adds
+// its record to the report. It returns a *VerifyError for a problem, or
+// another error.
+func (w *walk) step(e *entry) error {
+	rep, opts, expected := w.rep, w.opts, w.expected
+	file, line := w.files[e.file], e.line
+	if e.kind == KindCheckpoint {
+		cp, verr := openCheckpoint([]byte(e.note), opts.Verifiers)
+		if verr != nil {
+			verr.File, verr.Line = file, line
+			return verr
+		}
+		tree := cp.Tree
+		if tree.N > expected {
+			missing := fmt.Sprintf("record %d is", expected)
+			if tree.N > expected+1 {
+				missing = fmt.Sprintf("records %d to %d are", expected, tree.N-1)
+			}
+			return &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
+				Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: %s missing", tree.N, expected, missing)}
+		}
+		if tree.N < expected {
+			return &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemReordered,
+				Detail: fmt.Sprintf("the checkpoint here signs %d records but %d precede it: it was moved", tree.N, expected)}
+		}
+		th, err := tlog.TreeHash(tree.N, &rep.store)
+		if err != nil {
+			return err
+		}
+		if th != tree.Hash {
+			return &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemEdited,
+				Detail: fmt.Sprintf("the records %d to %d do not match the tree hash this checkpoint signs: a record among them was edited and the chain rewritten", w.sealedAt, tree.N-1)}
+		}
+		if verr := rep.checkIdentity(&cp, opts.LogID); verr != nil {
+			verr.File, verr.Line = file, line
+			return verr
+		}
+		for _, k := range cp.Signers {
+			j, ok := w.signerAt[k]
+			if !ok {
+				j = len(rep.Signers)
+				w.signerAt[k] = j
+				rep.Signers = append(rep.Signers, SignerSummary{Key: k, FirstSeq: w.sealedAt})
+			}
+			sg := &rep.Signers[j]
+			sg.Checkpoints++
+			sg.LastSeq = tree.N - 1
+			if !cp.Time.IsZero() {
+				if sg.FirstTime.IsZero() {
+					sg.FirstTime = cp.Time
+				}
+				sg.LastTime = cp.Time
+			}
+		}
+		w.cps = append(w.cps, checkpointAt{cp: cp, file: file, line: line})
+		rep.Checkpoints++
+		rep.Tree = tree
+		w.sealedAt = tree.N
+		return nil
+	}
+	switch {
+	case e.seq == expected:
+		if expected > 0 && e.prev != w.prev.String() {
+			pf, pl := w.files[w.prevAt[0]], w.prevAt[1]
+			return &VerifyError{File: pf, Line: pl, Seq: expected - 1, Problem: ProblemEdited,
+				Detail: fmt.Sprintf("its hash does not match the prev that record %d (%s:%d) carries: one of the two was changed", expected, file, line)}
+		}
+	case e.seq > expected:
+		// Record expected is not before this line (it would have been
+		// taken): if it is in the log, it is after.
+		if later, err := findRecord(w.ctx, w.files, expected); err != nil {
+			return err
+		} else if later != nil {
+			mf, ml := w.files[later.file], later.line
+			return &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
+				Detail: fmt.Sprintf("record %d comes before record %d (%s:%d)", e.seq, expected, mf, ml)}
+		}
+		missing := fmt.Sprintf("record %d is", expected)
+		if e.seq > expected+1 {
+			missing = fmt.Sprintf("records %d to %d are", expected, e.seq-1)
+		}
+		return &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
+			Detail: fmt.Sprintf("%s missing: record %d follows record %d", missing, e.seq, expected-1)}
+	default: // e.seq < expected: record e.seq was taken before
+		first, err := findRecord(w.ctx, w.files, e.seq)
+		if err != nil {
+			return err
+		}
+		if first == nil { // the files changed while being read
+			return fmt.Errorf("auditlog: verify: record %d is no longer in the files", e.seq)
+		}
+		ff, fl := w.files[first.file], first.line
+		if first.hash == e.hash {
+			return &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemInserted,
+				Detail: fmt.Sprintf("record %d appears again (first at %s:%d)", e.seq, ff, fl)}
+		}
+		return &VerifyError{File: file, Line: line, Seq: e.seq, Problem: ProblemReordered,
+			Detail: fmt.Sprintf("record %d comes after record %d (another record %d is at %s:%d)", e.seq, expected-1, e.seq, ff, fl)}
+	}
+	if err := rep.store.add(e.hash); err != nil {
+		return err
+	}
+	w.prev, w.prevAt = e.hash, [2]int{e.file, e.line}
+	w.expected++
+	rep.Records++
+	switch e.kind {
+	case KindDecision:
+		rep.Decisions++
+	case KindOutcome:
+		rep.Outcomes++
+	case KindRepair:
+		rep.Repairs++
+		rep.RepairRecords = append(rep.RepairRecords, *e.repair)
+		if opts.Dir != "" {
+			whole, verr, err := checkSavedCut(opts.Dir, e.repair)
+			if err != nil {
+				return err
+			} else if verr != nil {
+				verr.Seq = e.seq
+				verr.Detail = fmt.Sprintf("this repair record (%s:%d) says %s", file, line, verr.Detail)
+				return verr
+			}
+			if whole {
+				rep.WholeRecordCuts = append(rep.WholeRecordCuts, *e.repair)
+			}
+		}
+	}
+	return nil
+}
+
+// findRecord returns the first record with the given seq in files (its file
+// index, line and hash), reading them as Verify does up to the first line
+// that does not parse; nil when there is none.
+func findRecord(ctx context.Context, files []string, seq int64) (*entry, error) {
+	var found *entry
+	_, err := readEntries(ctx, files, func(e *entry) bool {
+		if e.kind != KindCheckpoint && e.seq == seq {
+			c := *e
+			found = &c
+			return false
+		}
+		return true
+	})
+	return found, err
+}
+
+// readEntries reads the lines of files, in order, and calls fn with each
+// (e is reused: valid until fn returns) until fn returns false. It stops at
+// the first line that is torn or does not parse, and returns it as a
+// *VerifyError (without Seq); err is an error opening or reading a file, or
+// ctx's.
+func readEntries(ctx context.Context, files []string, fn func(e *entry) bool) (stop *VerifyError, err error) {
+	var e entry // fn's argument, valid until it returns
+	for fi, name := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("auditlog: verify: %w", err)
+		}
+		lineNo := 0
+		err = eachLine(f, func(line []byte, torn bool) error {
+			lineNo++
+			if torn {
+				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemTruncated,
+					Detail: fmt.Sprintf("the last line (%d bytes) is incomplete: the file was cut short or a write was torn by a crash", len(line))}
+				if fi < len(files)-1 {
+					stop.Detail += " (and it is not the last file)"
+				}
+				return io.EOF
+			}
+			l, err := ParseLine(line)
+			if err != nil {
+				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemEdited,
+					Detail: fmt.Sprintf("not a valid record: %v", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": "))}
+				return io.EOF
+			}
+			e = entry{file: fi, line: lineNo, kind: l.Kind, seq: -1}
+			if l.Kind == KindCheckpoint {
+				e.note = l.Note
+			} else {
+				e.seq, e.prev, e.hash, e.repair = *l.Seq, l.Prev, tlog.RecordHash(line), l.Repair
+			}
+			if !fn(&e) {
+				return io.EOF
+			}
+			return nil
+		})
+		f.Close()
+		if err == io.EOF {
+			return stop, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
 }

@@ -10,7 +10,13 @@
 //
 // It reads the decision audit log (package auditlog) and the stores; it writes
 // JSON, CSV, and a self-contained HTML page with inline SVG charts. A log line
-// that is not a valid record, or a broken hash chain (ErrAuditChain), makes
-// Build fail: a report is never counted from an edited log. CSV cells that a
+// that is not a valid record, a file whose last line does not end in a
+// newline (auditlog.ErrTorn: Repair would cut it off), or a broken hash
+// chain (ErrAuditChain: an edited
+// record, records missing or out of order, another log spliced in), makes
+// Build fail. Build checks neither signatures nor checkpoints: the chain has
+// no key, so an edit followed by every later hash recomputed, or records cut
+// off the end, is caught only by auditlog.Verify (`dialgate audit verify`,
+// with a checkpoint kept outside the log); run it first. CSV cells that a
 // spreadsheet would run as a formula (=, +, -, @) get a leading apostrophe.
 package report

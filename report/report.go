@@ -33,8 +33,10 @@ var ErrDuplicateDecision = errors.New("report: decision recorded twice")
 // ErrAuditChain is wrapped by the error Build returns when the audit log's
 // hash chain is broken: a record whose prev is not the hash of the record
 // before it (a record edited after it was written), or records missing from
-// the middle of a file. A report is not counted from a log that was edited;
-// `dialgate audit verify` locates and names the problem.
+// the middle of a file, or a record 0 (another log) after the first record
+// of a directory's log. Build does not check signatures: an edit that
+// recomputed every later hash is caught by `dialgate audit verify`, which
+// also locates and names the problem.
 var ErrAuditChain = errors.New("report: audit log hash chain broken")
 
 // Quarter is a calendar quarter.
@@ -286,15 +288,19 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	// The hash chain: each record's prev is the hash of the record before
 	// it. The files of one directory are one log: within it a record that
 	// does not follow the one before (an edited record, records or a file
-	// deleted) refuses the report. A record 0 starts a log; so may the
-	// first file of another directory (the next sidecar's log, or one whose
-	// older files were archived), at any record.
+	// deleted) refuses the report. The first record read starts a log, and
+	// so does the first record of a file of another directory that does not
+	// follow the one before (the next sidecar's log, or one whose older
+	// files were archived); any other record 0 is another log spliced into
+	// this one. A file given again (a directory given twice) starts again:
+	// its decisions are refused as counted twice (ErrDuplicateDecision).
 	var last struct {
 		ok   bool
 		seq  int64
 		hash tlog.Hash
 		dir  string
 	}
+	read := map[string]bool{} // the files read so far
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -317,7 +323,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			if l.Seq != nil { // a record, not a checkpoint
 				seq := *l.Seq
 				switch {
-				case seq == 0 || !last.ok || (first && seq != last.seq+1 && filepath.Dir(path) != last.dir):
+				case !last.ok || (first && (read[path] || (seq != last.seq+1 && filepath.Dir(path) != last.dir))):
 					// The start of a log, or of the part of one given.
 				case seq != last.seq+1:
 					f.Close()
@@ -412,7 +418,11 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			}
 		}
 		err = sc.Err()
+		if err == nil && n > 0 {
+			err = checkLastNewline(f, path, n)
+		}
 		f.Close()
+		read[path] = true
 		if errors.Is(err, bufio.ErrTooLong) {
 			return fmt.Errorf("report: %s:%d: %w: longer than %d bytes (run `dialgate audit verify`)", path, n+1, auditlog.ErrMalformed, auditlog.MaxLineBytes)
 		}
@@ -599,4 +609,22 @@ func (c counter) sorted() []Count {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out
+}
+
+// checkLastNewline returns an error wrapping auditlog.ErrTorn when the file f
+// (path, whose line n is the last) does not end in a newline: its last line
+// is torn, and auditlog.Repair would cut it off, whole record or not.
+func checkLastNewline(f *os.File, path string, n int) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	last := make([]byte, 1)
+	if _, err := f.ReadAt(last, fi.Size()-1); err != nil {
+		return err
+	}
+	if last[0] != '\n' {
+		return fmt.Errorf("line %d: %w: it does not end in a newline (a crash during a write, or the file was cut: run `dialgate audit verify`, and `dialgate audit repair` after a crash)", n, auditlog.ErrTorn)
+	}
+	return nil
 }

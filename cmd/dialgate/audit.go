@@ -64,6 +64,9 @@ type verifyResult struct {
 	// such a log until `audit repair` records them, dialgate serve records
 	// them itself at start).
 	UnrecordedCuts []string `json:"unrecorded_cuts,omitempty"`
+	// WholeRecordCuts are the repair records whose saved bytes are a whole
+	// record (auditlog.Report.WholeRecordCuts): no crash's cut.
+	WholeRecordCuts []auditlog.RepairRecord `json:"whole_record_cuts,omitempty"`
 }
 
 func (a *app) auditVerifyCmd() *cobra.Command {
@@ -195,6 +198,7 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 					res.Signers = rep.Signers
 				}
 				res.Records, res.Decisions, res.Outcomes, res.Repairs = rep.Records, rep.Decisions, rep.Outcomes, rep.Repairs
+				res.WholeRecordCuts = rep.WholeRecordCuts
 				res.Checkpoints, res.TreeSize, res.Unsealed = rep.Checkpoints, rep.Tree.N, rep.Unsealed
 				if rep.Tree.N > 0 {
 					res.TreeHash = rep.Tree.Hash.String()
@@ -325,6 +329,10 @@ func writeVerifyText(a *app, r verifyResult) {
 	}
 	if r.Unsealed > 0 {
 		fmt.Fprintf(a.stdout, "     WARNING: %d records after the last checkpoint are not sealed (log still open, or not closed cleanly)\n", r.Unsealed)
+	}
+	for _, c := range r.WholeRecordCuts {
+		fmt.Fprintf(a.stdout, "     WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn\n",
+			c.CutBytes, c.File, c.Offset, c.SavedAs)
 	}
 	for _, c := range r.UnrecordedCuts {
 		fmt.Fprintf(a.stdout, "     %s holds bytes cut off the log that no repair record names (an interrupted repair: run audit repair)\n", c)

@@ -346,6 +346,11 @@ func openAuditLog(ctx context.Context, data, hmacKeyFile, profile, logID string,
 	opts := auditlog.Options{
 		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile, LogID: logID, NoNewLogID: noNewID,
 	}
+	if repairLog != nil {
+		// dialgate serve writes the log for days: seal its records within
+		// a minute, not only every few thousand records and at Close.
+		opts.CheckpointInterval = auditlog.DefaultServeCheckpointInterval
+	}
 	l, err := auditlog.Open(ctx, dir, opts)
 	var unrecorded *auditlog.UnrecordedCutError
 	if repairLog != nil && (errors.Is(err, auditlog.ErrTorn) || errors.As(err, &unrecorded)) {
