@@ -43,6 +43,41 @@ type Check struct {
 type segKey struct {
 	tenant string
 	seg    numbering.Segment
+	across bool // the block across the boundary below seg (see runSpots)
+}
+
+// runSpot is one place a callee's number is kept in the run state: a block
+// of 10,000 numbers named by a segment, and the number's value in it.
+type runSpot struct {
+	seg    numbering.Segment
+	x      int
+	across bool
+}
+
+// half is half a segment: the offset of the blocks across segment
+// boundaries.
+const half = 5000
+
+// runSpots returns the places a callee's number is kept in the run state:
+// its segment (value: its suffix) and, when there is one, the block of
+// 10,000 numbers centred on the segment boundary nearest to it, named by the
+// segment above that boundary (the upper half of the segment below, values
+// 0–4999, and the lower half of the named one, values 5000–9999). A run
+// spanning at most 5,000 numbers lies whole in one of the two, so a run
+// across a boundary (…139990 to …140009: successive integers, 15 O.S.
+// §755.1(D)) is seen as one inside a segment is. The second spot is missing
+// only for a number in the upper half of a segment that has no next one.
+func runSpots(info numbering.Info) (spots [2]runSpot, n int) {
+	spots[0] = runSpot{seg: info.Segment, x: info.Suffix}
+	if info.Suffix < half {
+		spots[1] = runSpot{seg: info.Segment, x: info.Suffix + half, across: true}
+		return spots, 2
+	}
+	if next := info.Segment.Next(); next.IsValid() {
+		spots[1] = runSpot{seg: next, x: info.Suffix - half, across: true}
+		return spots, 2
+	}
+	return spots, 1
 }
 
 // An Option configures New.
@@ -126,17 +161,21 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	}
 	seg := info.Segment.String()
 	if c.cfg.Sequential != nil {
-		var n int
-		if c.store != nil {
-			var err error
-			if n, err = c.store.RunLength(ctx, c.storeKey(d.Tenant, info.Segment), info.Suffix, d.At, c.params); err != nil {
-				return nil, nil, fmt.Errorf("sweep: sequential: %w", err)
+		spots, ns := runSpots(info)
+		for _, sp := range spots[:ns] {
+			var n int
+			if c.store != nil {
+				var err error
+				if n, err = c.store.RunLength(ctx, c.storeKey(d.Tenant, sp), sp.x, d.At, c.params); err != nil {
+					return nil, nil, fmt.Errorf("sweep: sequential: %w", err)
+				}
+			} else {
+				n = c.runs.Length(segKey{d.Tenant, sp.seg, sp.across}, sp.x, d.At.UnixNano())
 			}
-		} else {
-			n = c.runs.Length(segKey{d.Tenant, info.Segment}, info.Suffix, d.At.UnixNano())
-		}
-		if n >= c.cfg.Sequential.MinRun {
-			rs = append(rs, c.seqReason(seg, n))
+			if n >= c.cfg.Sequential.MinRun {
+				rs = append(rs, c.seqReason(seg, n, sp.across))
+				break
+			}
 		}
 	}
 	if rs != nil {
@@ -145,22 +184,35 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	return nil, []dialgate.Evidence{{Key: "sweep.segment", Value: seg}}, nil
 }
 
-// storeKey is the shared run store's key of a tenant's segment.
-func (c *Check) storeKey(tenant string, seg numbering.Segment) string {
+// storeKey is the shared run store's key of a tenant's run spot: the
+// segment's, or with "~" before the segment the block across the boundary
+// below it.
+func (c *Check) storeKey(tenant string, sp runSpot) string {
 	var buf [96]byte
 	kb := append(buf[:0], c.runKey...)
-	kb = seg.AppendTo(kb)
+	if sp.across {
+		kb = append(kb, '~')
+	}
+	kb = sp.seg.AppendTo(kb)
 	kb = append(kb, '/')
 	kb = append(kb, tenant...)
 	return string(kb)
 }
 
-// runID is the shared run store's id of a decision.
-func runID(decisionID string) string { return "sweep:" + decisionID }
+// runID is the shared run store's id of a decision's record in its spot
+// (the second spot's id ends in "~").
+func runID(decisionID string, sp runSpot) string {
+	if sp.across {
+		return "sweep:" + decisionID + "~"
+	}
+	return "sweep:" + decisionID
+}
 
-func (c *Check) seqReason(seg string, n int) dialgate.Reason {
+// seqReason is the sweep.sequential reason for a run of n found in the
+// dial's segment seg or, across, in the block across a boundary of it.
+func (c *Check) seqReason(seg string, n int, across bool) dialgate.Reason {
 	s := c.cfg.Sequential
-	return dialgate.Reason{
+	r := dialgate.Reason{
 		Code: dialgate.CodeSweepSequential,
 		Message: "a run of " + strconv.Itoa(n) + " consecutive numbers of segment " + seg +
 			" (gaps of at most " + strconv.Itoa(s.MaxGap) + ") was dialled within " + s.Window.String() +
@@ -171,6 +223,13 @@ func (c *Check) seqReason(seg string, n int) dialgate.Reason {
 			{Key: "sweep.min_run", Value: strconv.Itoa(s.MinRun)},
 		},
 	}
+	if across {
+		r.Message = "a run of " + strconv.Itoa(n) + " consecutive numbers reaching across a boundary of segment " + seg +
+			" into the neighbouring segment (gaps of at most " + strconv.Itoa(s.MaxGap) + ") was dialled within " + s.Window.String() +
+			": a sweep; the 10,000 numbers around that boundary are closed to the tenant for " + s.Window.String()
+		r.Evidence = append(r.Evidence, dialgate.Evidence{Key: "sweep.across_boundary", Value: "true"})
+	}
+	return r
 }
 
 // Commit records the callee in its segment's run state and reserves it in the
@@ -187,22 +246,29 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 		return nil, nil
 	}
 	if c.cfg.Sequential != nil {
-		var (
-			n  int
-			ok bool
-		)
-		if c.store != nil {
-			var err error
-			if n, ok, err = c.store.RecordRun(ctx, runID(decisionID), c.storeKey(d.Tenant, info.Segment), info.Suffix, d.At, c.params); err != nil {
-				// The record may have been made (a time-out after the
-				// write): the Gate releases the decision.
-				return nil, fmt.Errorf("sweep: sequential: %w", err)
+		spots, ns := runSpots(info)
+		for _, sp := range spots[:ns] {
+			var (
+				n  int
+				ok bool
+			)
+			if c.store != nil {
+				var err error
+				if n, ok, err = c.store.RecordRun(ctx, runID(decisionID, sp), c.storeKey(d.Tenant, sp), sp.x, d.At, c.params); err != nil {
+					// The record may have been made (a time-out after
+					// the write): the Gate releases the decision.
+					return nil, fmt.Errorf("sweep: sequential: %w", err)
+				}
+			} else {
+				n, ok = c.runs.Add(runID(decisionID, sp), segKey{d.Tenant, sp.seg, sp.across}, sp.x, d.At.UnixNano())
 			}
-		} else {
-			n, ok = c.runs.Add(decisionID, segKey{d.Tenant, info.Segment}, info.Suffix, d.At.UnixNano())
-		}
-		if !ok {
-			return []dialgate.Reason{c.seqReason(info.Segment.String(), n)}, nil
+			if !ok {
+				// Nothing may stay recorded: give back the first spot.
+				if err := c.releaseRun(ctx, decisionID); err != nil {
+					return nil, err
+				}
+				return []dialgate.Reason{c.seqReason(info.Segment.String(), n, sp.across)}, nil
+			}
 		}
 	}
 	if c.cfg.SegmentRate == nil {
@@ -260,15 +326,18 @@ func suffix4(b []byte, x int) string {
 	return string(b[:4])
 }
 
-// releaseRun gives back the run state Commit recorded for decisionID.
+// releaseRun gives back the run state Commit recorded for decisionID, in
+// both its spots.
 func (c *Check) releaseRun(ctx context.Context, decisionID string) error {
-	switch {
-	case c.store != nil:
-		if err := c.store.ReleaseRun(ctx, runID(decisionID)); err != nil {
-			return fmt.Errorf("sweep: sequential: %w", err)
+	for _, sp := range [...]runSpot{{}, {across: true}} {
+		switch {
+		case c.store != nil:
+			if err := c.store.ReleaseRun(ctx, runID(decisionID, sp)); err != nil {
+				return fmt.Errorf("sweep: sequential: %w", err)
+			}
+		case c.runs != nil:
+			c.runs.Release(runID(decisionID, sp))
 		}
-	case c.runs != nil:
-		c.runs.Release(decisionID)
 	}
 	return nil
 }

@@ -1,0 +1,92 @@
+package sweep
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/memstore"
+)
+
+// boundaryCase is a sweep of 20 consecutive numbers whose first ten end one
+// segment and last ten start the next: in no single segment do 20 numbers
+// form a run, yet the numbers are successive integers (15 O.S. §755.1(D))
+// and a dialer repeating this at every boundary sweeps every segment.
+type boundaryCase struct {
+	name  string
+	first uint64 // the E.164 digits of the sweep's first number
+	step  int    // +1 counts up, -1 counts down
+	gap   int    // numbers skipped between neighbours (at most MaxGap)
+}
+
+var boundaryCases = []boundaryCase{
+	{"mobile up", 8613800139990, 1, 0},
+	{"mobile down", 8613800140009, -1, 0},
+	{"mobile up, gaps of 2", 8613800139970, 1, 2},
+	{"fixed up", 861058009990, 1, 0},
+	{"fixed down, gaps of 2", 861058010029, -1, 2},
+	{"NANP up", 14055559990, 1, 0},
+}
+
+func (bc boundaryCase) number(i int) dialgate.Number {
+	n, err := dialgate.NumberFromUint64(uint64(int64(bc.first) + int64(bc.step*(bc.gap+1)*i)))
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// A run of 20 that straddles the boundary between two segments is a sweep at
+// run time, in memory and with a shared run store.
+func TestSequentialAcrossSegmentBoundary(t *testing.T) {
+	cfg := cnCfg
+	cfg.SegmentRate = nil
+	for _, bc := range boundaryCases {
+		for _, shared := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/shared=%v", bc.name, shared), func(t *testing.T) {
+				if seg(bc.number(0)) == seg(bc.number(19)) {
+					t.Fatalf("case does not straddle a boundary: %s", seg(bc.number(0)))
+				}
+				var runs storage.Runs
+				if shared {
+					runs = memstore.New()
+				}
+				f := newFleet(t, 1, cfg, nil, runs)
+				for i := range 20 {
+					f.now = t0.Add(time.Duration(i) * time.Minute)
+					dec := f.dial(bc.number(i))
+					if i < 19 && !dec.Allowed {
+						t.Fatalf("dial %d denied early: %v", i, dec.Reasons)
+					}
+					if i == 19 && (dec.Allowed || !dec.Has(dialgate.CodeSweepSequential)) {
+						t.Fatalf("the 20th number of a run across %s and %s: allowed=%v %v",
+							seg(bc.number(0)), seg(bc.number(19)), dec.Allowed, dec.Codes())
+					}
+				}
+			})
+		}
+	}
+}
+
+// Ten numbers at the top of one segment and ten at the bottom of the next,
+// dialled far apart from each other, are not a run (gap 3 at the boundary):
+// the boundary rule does not make neighbours of numbers that are not.
+func TestSequentialAcrossBoundaryNeedsNeighbours(t *testing.T) {
+	cfg := cnCfg
+	cfg.SegmentRate = nil
+	h := newHarness(t, cfg)
+	for i := range 10 {
+		if dec := h.dial(seqNum(861380013, 9996-i*3)); !dec.Allowed {
+			t.Fatalf("top %d: %v", i, dec.Reasons)
+		}
+		if dec := h.dial(seqNum(861380014, 2+i*3)); !dec.Allowed {
+			t.Fatalf("bottom %d: %v", i, dec.Reasons)
+		}
+	}
+	// 9999 closes the gap between 9996 and 0002 (3 and 2 apart): 21 numbers.
+	if dec := h.dial(seqNum(861380013, 9999)); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
+		t.Fatalf("the number joining the two halves: %+v", dec)
+	}
+}
