@@ -324,3 +324,37 @@ func TestReadListRequirePlus(t *testing.T) {
 		t.Fatalf("without RequirePlus a bare North American national number: %+v, want an ambiguity error", items)
 	}
 }
+
+// A list whose run straddles a segment boundary is flagged, every number of
+// the run, whatever the order of the lines.
+func TestScreenRunAcrossSegmentBoundary(t *testing.T) {
+	for _, bc := range boundaryCases {
+		t.Run(bc.name, func(t *testing.T) {
+			var b strings.Builder
+			for i := 19; i >= 0; i-- {
+				fmt.Fprintf(&b, "%s\n", bc.number(i))
+			}
+			b.WriteString("+8613900139000\n") // unrelated
+			rep, err := Screen(context.Background(), readAll(t, b.String(), ListOptions{}), cnCfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Sequential != 20 || rep.Allowed != 1 {
+				t.Fatalf("sequential %d allowed %d, want 20 and 1: %+v", rep.Sequential, rep.Allowed, rep.Segments)
+			}
+			for _, r := range rep.Results[:20] {
+				if r.Findings != FindingSequential || r.Run != 20 {
+					t.Errorf("line %d: %+v", r.Line, r)
+				}
+			}
+			if len(rep.Segments) != 2 {
+				t.Fatalf("segments: %+v", rep.Segments)
+			}
+			for _, s := range rep.Segments {
+				if s.InRuns != 10 || s.LongestRun != 20 {
+					t.Errorf("segment %+v: want 10 in runs, longest 20", s)
+				}
+			}
+		})
+	}
+}
