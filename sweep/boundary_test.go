@@ -90,3 +90,35 @@ func TestSequentialAcrossBoundaryNeedsNeighbours(t *testing.T) {
 		t.Fatalf("the number joining the two halves: %+v", dec)
 	}
 }
+
+// overseasSpelling returns the i-th number of a run through a Martinique
+// range, written alternately with +33 (the national plan) and +596 (the
+// territory's code): two spellings of one line (numbering.OverseasAlias).
+func overseasSpelling(i int) dialgate.Number {
+	if i%2 == 0 {
+		return num(fmt.Sprintf("+33596120%03d", i))
+	}
+	return num(fmt.Sprintf("+596596120%03d", i))
+}
+
+// A dialer alternating the two spellings of French overseas lines splits a
+// run over two segments ("+33 59612" and "+596 59612"): the lines are one
+// run, at run time and in a list.
+func TestSequentialOverseasSpellings(t *testing.T) {
+	if seg(overseasSpelling(0)) == seg(overseasSpelling(1)) {
+		t.Fatal("the two spellings already share a segment")
+	}
+	cfg := cnCfg
+	cfg.SegmentRate = nil
+	h := newHarness(t, cfg)
+	for i := range 20 {
+		h.now = t0.Add(time.Duration(i) * time.Minute)
+		dec := h.dial(overseasSpelling(i))
+		if i < 19 && !dec.Allowed {
+			t.Fatalf("dial %d denied early: %v", i, dec.Reasons)
+		}
+		if i == 19 && (dec.Allowed || !dec.Has(dialgate.CodeSweepSequential)) {
+			t.Fatalf("the 20th line of a run in two spellings: allowed=%v %v", dec.Allowed, dec.Codes())
+		}
+	}
+}

@@ -155,7 +155,7 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 			Message: "the dial carries no lead provenance (consent_id, lead_id or trigger_at); numbers may not be dialled blind",
 		})
 	}
-	info := numbering.Classify(d.To)
+	info := numbering.Classify(numbering.OverseasLine(d.To))
 	if !info.Segment.IsValid() {
 		return rs, nil, nil
 	}
@@ -241,7 +241,7 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 	if c.cfg.Sequential == nil && c.cfg.SegmentRate == nil {
 		return nil, nil
 	}
-	info := numbering.Classify(d.To)
+	info := numbering.Classify(numbering.OverseasLine(d.To))
 	if !info.Segment.IsValid() {
 		return nil, nil
 	}

@@ -40,7 +40,7 @@ func (f Finding) Codes() []string {
 type Result struct {
 	Line     int               // the line in the file
 	Number   dialgate.Number   // the number; zero when invalid
-	Segment  numbering.Segment // the number's segment; zero for service codes and invalid lines
+	Segment  numbering.Segment // the number's segment (an overseas line's under numbering.OverseasLine); zero for service codes and invalid lines
 	Findings Finding           // zero: allowed
 	Run      int               // length of the run the number is part of, when FindingSequential
 	Err      error             // why the line is invalid, when FindingInvalid
@@ -81,7 +81,11 @@ type Listed func(n dialgate.Number) (bool, error)
 // its order, within one segment or across the boundary between two) and Coverage (more than MaxPerSegment distinct
 // numbers of one segment); listed, when not nil, is the do-not-call lookup.
 // Lines with errors are reported as invalid and the rest is screened. The first
-// occurrence of a number is screened, later ones are duplicates.
+// occurrence of a number is screened, later ones are duplicates. A French
+// overseas line is one number in both its spellings (+33 596… and +596 596…,
+// numbering.OverseasLine): a second spelling is a duplicate, and runs,
+// segments and coverage count the line under the spelling OverseasLine
+// gives.
 func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -102,13 +106,17 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 			}
 			continue
 		}
-		refs = append(refs, ref{it.Number.Uint64(), int32(i)})
+		refs = append(refs, ref{numbering.OverseasLine(it.Number).Uint64(), int32(i)})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(refs, func(a, b ref) int { return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.idx, b.idx)) })
-	// Distinct numbers, in ascending order; later occurrences are duplicates.
+	// line is the number of result i as it is counted: a French overseas
+	// line under one of its two spellings (numbering.OverseasLine).
+	line := func(i int32) dialgate.Number { return numbering.OverseasLine(rep.Results[i].Number) }
+	// Distinct lines, in ascending order; later occurrences (in either
+	// spelling) are duplicates.
 	distinct := make([]ref, 0, len(refs))
 	for i, x := range refs {
 		if i > 0 && refs[i-1].v == x.v {
@@ -134,7 +142,7 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 			inRun = inRun[:0]
 		}
 		for _, x := range distinct {
-			if !numbering.Classify(rep.Results[x.idx].Number).Segment.IsValid() {
+			if !numbering.Classify(line(x.idx)).Segment.IsValid() {
 				flush()
 				continue
 			}
@@ -152,7 +160,7 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 				return nil, err
 			}
 		}
-		info := numbering.Classify(rep.Results[distinct[i].idx].Number)
+		info := numbering.Classify(line(distinct[i].idx))
 		rep.Results[distinct[i].idx].Segment = info.Segment
 		if !info.Segment.IsValid() {
 			i++
@@ -160,11 +168,10 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 		}
 		j := i + 1
 		for j < len(distinct) {
-			n := rep.Results[distinct[j].idx].Number
 			if distinct[j].v/1e4 != distinct[i].v/1e4 {
 				break
 			}
-			inf := numbering.Classify(n)
+			inf := numbering.Classify(line(distinct[j].idx))
 			if inf.Segment != info.Segment {
 				break
 			}

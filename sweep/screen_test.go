@@ -358,3 +358,23 @@ func TestScreenRunAcrossSegmentBoundary(t *testing.T) {
 		})
 	}
 }
+
+// A list writing French overseas lines in both spellings holds one run, and
+// a line written both ways is a duplicate.
+func TestScreenOverseasSpellings(t *testing.T) {
+	var b strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&b, "%s\n", overseasSpelling(i))
+	}
+	b.WriteString("+596596120000\n") // line 21: the first number again, spelt with +596
+	rep, err := Screen(context.Background(), readAll(t, b.String(), ListOptions{}), cnCfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sequential != 20 || rep.Duplicate != 1 || rep.Allowed != 0 {
+		t.Fatalf("sequential %d duplicate %d allowed %d, want 20, 1 and 0: %+v", rep.Sequential, rep.Duplicate, rep.Allowed, rep.Segments)
+	}
+	if r := rep.Results[20]; r.Findings != FindingDuplicate {
+		t.Errorf("line 21: %+v", r)
+	}
+}
