@@ -38,7 +38,7 @@ func sweepSection() section {
 			}
 			if r := c.Sequential; r != nil {
 				rules = append(rules, Rule{Section: "sweep", Path: "sweep.sequential",
-					Text: fmt.Sprintf("no run of %d or more consecutive numbers of one segment (gaps of at most %d) within %s; the segment then closes to the tenant for %s", r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+					Text: fmt.Sprintf("no run of %d or more consecutive numbers of one segment, or across the boundary of two (gaps of at most %d), within %s; the segment (or the numbers around that boundary) then closes to the tenant for %s", r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
 			}
 			if r := c.Coverage; r != nil {
 				rules = append(rules, Rule{Section: "sweep", Path: "sweep.coverage",
