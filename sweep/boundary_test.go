@@ -1,7 +1,11 @@
 package sweep
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -120,5 +124,88 @@ func TestSequentialOverseasSpellings(t *testing.T) {
 		if i == 19 && (dec.Allowed || !dec.Has(dialgate.CodeSweepSequential)) {
 			t.Fatalf("the 20th line of a run in two spellings: allowed=%v %v", dec.Allowed, dec.Codes())
 		}
+	}
+}
+
+// Dials racing through a run across a boundary, and through one segment's
+// rate, never together get past the limits: the allowed numbers hold no run
+// of MinRun (gaps of at most MaxGap), and at most Max numbers of the
+// segment are allowed.
+func TestConcurrentSweepsStayWithinLimits(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("shared=%v", shared), func(t *testing.T) {
+			cfg := cnCfg
+			store := memstore.New()
+			var runs storage.Runs
+			if shared {
+				runs = store
+			}
+			f := newFleet(t, 4, cfg, store, runs)
+			var (
+				wg      sync.WaitGroup
+				allowed atomic.Int64
+				mu      sync.Mutex
+				got     []int
+			)
+			bc := boundaryCases[0]
+			for i := range 40 { // 40 consecutive numbers around a boundary
+				g := f.gates[i%len(f.gates)]
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					dec, err := g.Check(context.Background(), dialgate.Dial{To: bc.number(i), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"})
+					if err != nil {
+						t.Error(err)
+					}
+					if dec.Allowed {
+						mu.Lock()
+						got = append(got, i)
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			slices.Sort(got)
+			longest := 0
+			for a := 0; a < len(got); {
+				b := a + 1
+				for b < len(got) && got[b]-got[b-1] <= cfg.Sequential.MaxGap+1 {
+					b++
+				}
+				longest = max(longest, b-a)
+				a = b
+			}
+			if !shared {
+				// Each in-memory Check sees only its own dials (every
+				// fourth number: no run).
+				return
+			}
+			if longest >= cfg.Sequential.MinRun {
+				t.Fatalf("the numbers allowed concurrently hold a run of %d: %v", longest, got)
+			}
+			if len(got) < cfg.Sequential.MinRun-1 {
+				t.Fatalf("only %d numbers allowed: %v", len(got), got)
+			}
+			// The segment rate: 60 distinct, non-consecutive numbers of
+			// one segment at once; 50 pass.
+			for i := range 60 {
+				g := f.gates[i%len(f.gates)]
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					dec, err := g.Check(context.Background(), dialgate.Dial{To: seqNum(861370013, i*10), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"})
+					if err != nil {
+						t.Error(err)
+					}
+					if dec.Allowed {
+						allowed.Add(1)
+					}
+				}()
+			}
+			wg.Wait()
+			if n := allowed.Load(); n != 50 {
+				t.Fatalf("%d distinct numbers of one segment allowed concurrently, want 50", n)
+			}
+		})
 	}
 }
