@@ -27,6 +27,10 @@
 //     segment counter is a reservation in storage.Counters, taken in Commit
 //     only when every check passed and given back by Release.
 //
+// Thresholds are the profile's for every tenant, except a tenant named in
+// Config.Tenants: it is held to its own segment_rate and sequential rules,
+// each at least as strict as the profile's ([TenantRules]).
+//
 // [Screen] does the same before a campaign, on a whole dial list: it reports per
 // number whether it is allowed, invalid, a duplicate, on a do-not-call list,
 // part of a sequential run, or in a segment the list covers too densely, and a
