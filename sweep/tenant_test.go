@@ -47,53 +47,45 @@ func TestTenantThresholds(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			store := memstore.New()
+			// Segment rate: the 6th distinct number of a segment within 2 h
+			// is denied for strict (1 h 30 min after the first), not for acme.
+			strictVsAcme(t, newFleet(t, 1, strictCfg(strictRate), store, nil), 6, 18*time.Minute,
+				func(i int) dialgate.Number { return seqNum(861370013, i*100) }, dialgate.CodeSweepSegmentRate)
+			// Sequential: a run of 10 with gaps of 3 is a sweep for strict.
+			store = memstore.New()
 			var runs storage.Runs
 			if shared {
 				runs = store
 			}
-			f := newFleet(t, 1, strictCfg(strictRate), store, runs)
-			// Segment rate: the 6th distinct number of a segment within 2 h
-			// is denied for strict (1 h 30 min after the first), not for acme.
-			for i := range 6 {
-				f.now = t0.Add(time.Duration(i) * 18 * time.Minute)
-				to := seqNum(861370013, i*100)
-				strict, acme := f.dialAs("strict", to), f.dialAs("acme", to)
-				if !acme.Allowed {
-					t.Fatalf("acme, number %d: %v", i, acme.Reasons)
-				}
-				if i < 5 && !strict.Allowed {
-					t.Fatalf("strict, number %d: %v", i, strict.Reasons)
-				}
-				if i == 5 && (strict.Allowed || !strict.Has(dialgate.CodeSweepSegmentRate)) {
-					t.Fatalf("strict, the 6th number: allowed=%v %v", strict.Allowed, strict.Codes())
-				}
-			}
-			// Sequential: a run of 10 with gaps of 3 is a sweep for strict.
-			store = memstore.New()
-			if shared {
-				runs = store
-			}
-			f = newFleet(t, 1, strictCfg(strictSeq), store, runs)
-			for i := range 10 {
-				f.now = t0.Add(time.Duration(i) * time.Minute)
-				to := seqNum(861360013, i*4)
-				strict, acme := f.dialAs("strict", to), f.dialAs("acme", to)
-				if !acme.Allowed {
-					t.Fatalf("acme, run number %d: %v", i, acme.Reasons)
-				}
-				if i < 9 && !strict.Allowed {
-					t.Fatalf("strict, run number %d: %v", i, strict.Reasons)
-				}
-				if i == 9 && (strict.Allowed || !strict.Has(dialgate.CodeSweepSequential)) {
-					t.Fatalf("strict, the 10th number of the run: allowed=%v %v", strict.Allowed, strict.Codes())
-				}
-			}
+			f := newFleet(t, 1, strictCfg(strictSeq), store, runs)
+			strictVsAcme(t, f, 10, time.Minute,
+				func(i int) dialgate.Number { return seqNum(861360013, i*4) }, dialgate.CodeSweepSequential)
 			// The segment the run closed stays closed to strict for its 48 h.
 			f.now = t0.Add(30 * time.Hour)
 			if dec := f.dialAs("strict", seqNum(861360013, 9000)); dec.Allowed || !dec.Has(dialgate.CodeSweepSequential) {
 				t.Fatalf("strict, 30 h later: %+v", dec)
 			}
 		})
+	}
+}
+
+// strictVsAcme dials n numbers (number(i), every) for tenants strict and
+// acme: acme's are all allowed, strict's last is denied with code and the
+// others allowed.
+func strictVsAcme(t *testing.T, f *fleet, n int, every time.Duration, number func(int) dialgate.Number, code dialgate.Code) {
+	t.Helper()
+	for i := range n {
+		f.now = t0.Add(time.Duration(i) * every)
+		strict, acme := f.dialAs("strict", number(i)), f.dialAs("acme", number(i))
+		if !acme.Allowed {
+			t.Fatalf("acme, number %d: %v", i, acme.Reasons)
+		}
+		if i < n-1 && !strict.Allowed {
+			t.Fatalf("strict, number %d: %v", i, strict.Reasons)
+		}
+		if i == n-1 && (strict.Allowed || !strict.Has(code)) {
+			t.Fatalf("strict, number %d: allowed=%v %v, want %s", i, strict.Allowed, strict.Codes(), code)
+		}
 	}
 }
 
