@@ -3,6 +3,7 @@ package sweep
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +164,24 @@ func TestTenantRulesValidate(t *testing.T) {
 	cfg = Config{Tenants: map[string]TenantRules{"a": {Sequential: seq(10, 2, time.Hour)}}}
 	if _, err := New(cfg, nil); err != nil {
 		t.Fatalf("tenant rules alone: %v", err)
+	}
+}
+
+// A dialer that rotates caller IDs and campaigns through a sweep is still
+// one tenant sweeping: runs and segment counts are kept per tenant and
+// segment, whatever the campaign or caller ID.
+func TestRotatingCampaignAndCallerIDIsOneSweep(t *testing.T) {
+	h := newHarness(t, cnCfg)
+	for i := range 20 {
+		h.now = t0.Add(time.Duration(i) * time.Minute)
+		d := dialgate.Dial{To: seqNum(861390000, i), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1",
+			Campaign: "c" + strconv.Itoa(i), From: seqNum(861058000, 1000+i)}
+		dec, err := h.g.Check(context.Background(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Allowed != (i < 19) {
+			t.Fatalf("dial %d (campaign %s): allowed=%v %v", i, d.Campaign, dec.Allowed, dec.Codes())
+		}
 	}
 }
