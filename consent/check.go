@@ -201,36 +201,13 @@ func (c *Check) records(ctx context.Context, n dialgate.Number) ([]Record, error
 // number as it is.
 func lineKey(n dialgate.Number) dialgate.Number { return numbering.OverseasLine(n) }
 
-// lineRecords reads the records of n and, when n is a French overseas line
-// (numbering.OverseasAlias), of its other spelling, checks them
-// (checkStored) and returns them together in ConsentsByNumber's order: the
-// two spellings reach one line, and one person consented or withdrew.
+// lineRecords returns the records of the line n reaches (LineRecords),
+// checked (checkStored): the two spellings of a French overseas line reach
+// one line, and one person consented or withdrew.
 func lineRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, error) {
-	recs, err := storedRecords(ctx, s, n)
+	recs, err := LineRecords(ctx, s, n)
 	if err != nil {
 		return nil, err
-	}
-	alt, ok := numbering.OverseasAlias(n)
-	if !ok {
-		return recs, nil
-	}
-	more, err := storedRecords(ctx, s, alt)
-	if err != nil {
-		return nil, err
-	}
-	if len(more) == 0 {
-		return recs, nil
-	}
-	recs = append(recs, more...)
-	SortRecords(recs)
-	return recs, nil
-}
-
-// storedRecords reads n's records from s and checks them (checkStored).
-func storedRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, error) {
-	recs, err := s.ConsentsByNumber(ctx, n)
-	if err != nil {
-		return nil, fmt.Errorf("consents by number: %w", err)
 	}
 	if err := checkStored(recs); err != nil {
 		return nil, err

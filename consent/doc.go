@@ -40,7 +40,9 @@
 // (consent.revoked, naming the revoked record), since whoever revoked it
 // may not have seen the records kept under the other spelling; a consent
 // given again after it allows. Under one spelling each record stands on its
-// own.
+// own. [LineRecords] and [LineHistory] return a line's records and events
+// under both spellings, in the store's order, as the check reads them; the
+// `dialgate consent show` and `consent export` commands list them.
 //
 // # Revocation and the cache
 //

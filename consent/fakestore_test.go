@@ -120,6 +120,9 @@ func (s *fakeStore) RevokeConsent(ctx context.Context, id string, at time.Time, 
 }
 
 func (s *fakeStore) ConsentHistory(ctx context.Context, n dialgate.Number) ([]Event, error) {
+	if s.fail != nil {
+		return nil, s.fail
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Event

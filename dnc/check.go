@@ -308,6 +308,18 @@ func (c *Check) checkNumber(ctx context.Context, d dialgate.Dial, attest bool) (
 	return rs, ev, nil
 }
 
+// withdrawn returns why p's copy answers for no dial (its file changed in
+// place), or nil; a Provider without a method Withdrawn() error never
+// withdraws one. Such a copy is denied for every dial, whether or not the
+// lists apply to it: as with a missing copy, every dial of the profile is
+// denied (here dnc.unavailable, naming the file).
+func withdrawn(p Provider) error {
+	if w, ok := p.(interface{ Withdrawn() error }); ok {
+		return w.Withdrawn()
+	}
+	return nil
+}
+
 // swapRetries is how many times consult asks a registry again when its copy
 // was swapped during the lookup, before it gives up (dnc.unavailable).
 const swapRetries = 3
@@ -320,17 +332,15 @@ const swapRetries = 3
 // decision did not use). So the status is read again after the lookup, and a
 // lookup made across a swap is done again.
 func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence) error {
-	if w, ok := p.(interface{ Withdrawn() error }); ok {
-		// A copy whose file changed in place answers for no dial, whether
-		// or not the lists apply to it: as with a missing copy, every dial
-		// of the profile is denied (here dnc.unavailable, naming the file).
-		if err := w.Withdrawn(); err != nil {
+	for range swapRetries {
+		if err := withdrawn(p); err != nil {
 			return err
 		}
-	}
-	for range swapRetries {
 		st, ok := p.Status()
 		if !ok {
+			if err := withdrawn(p); err != nil {
+				return err // withdrawn since the first look: no copy in use
+			}
 			*rs = append(*rs, notLoaded(p.Name()))
 			return nil
 		}

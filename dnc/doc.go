@@ -10,7 +10,8 @@
 // copy whose file is written in place instead of renamed over fails closed:
 // a lookup that faults is an error ([ErrSnapshotFault]), a changed file is
 // seen by [Registry.CheckFile] ([ErrSnapshotChanged]), and either withdraws
-// the copy (every dial denied, dnc.unavailable) until another is swapped in.
+// the copy (every dial denied, dnc.unavailable; [Registry.Status] reports no
+// copy in use, so no age is reported for it) until another is swapped in.
 //
 // Store-backed lists (opt-outs taken during calls, complaints, admin
 // additions) live in a [Store] and are indexed by [Lists]: a Bloom filter

@@ -110,6 +110,15 @@ func testWrittenInPlace(t *testing.T, keepTime bool) {
 		t.Fatalf("CheckFile after a write in place = %v, want ErrSnapshotChanged naming %s", err, path)
 	}
 	t.Log(err)
+	// A withdrawn copy is in force for no dial: its status is "no copy", so
+	// that no age is reported for it (the sidecar's snapshot-age gauge), and
+	// no decision carries its version and age as evidence.
+	if st, ok := reg.Status(); ok {
+		t.Errorf("Status after the withdrawal = %+v, true; want no copy in force", st)
+	}
+	if rs, ev, err := c.Attest(ctx, dialTo(other[100])); !errors.Is(err, dnc.ErrSnapshotChanged) || len(ev) != 0 {
+		t.Errorf("Attest after the withdrawal: %v, %v, %v; want an error and no evidence", rs, ev, err)
+	}
 	for _, v := range []uint64{old[100], other[100], 8613800138000 + 3} {
 		rs, err := c.Check(ctx, dialTo(v))
 		if !errors.Is(err, dnc.ErrSnapshotChanged) {
@@ -140,6 +149,9 @@ func testWrittenInPlace(t *testing.T, keepTime bool) {
 	}
 	if err := reg.CheckFile(); err != nil {
 		t.Fatalf("CheckFile after a clean copy was swapped in: %v", err)
+	}
+	if st, ok := reg.Status(); !ok || !st.AsOf.Equal(asOf.Add(time.Minute)) {
+		t.Errorf("Status after a clean copy was swapped in = %+v, %v; want the new copy", st, ok)
 	}
 	if rs, err := c.Check(ctx, dialTo(other[100])); err != nil || len(rs) != 1 || rs[0].Code != dialgate.CodeDNCListed {
 		t.Fatalf("listed number of the new copy: %v, %v", rs, err)

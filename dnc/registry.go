@@ -35,10 +35,12 @@ type Hit struct {
 type Provider interface {
 	// Name is the registry's name, as profiles refer to it.
 	Name() string
-	// Status returns the copy in use; ok is false when none is loaded. The
-	// check reads it before and after Lookup and asks again when the two
-	// differ (a copy swapped in between), so two calls about the same copy
-	// must return the same Version, AsOf and Count.
+	// Status returns the copy in use; ok is false when none is: none is
+	// loaded, or the loaded one is withdrawn (see Withdrawn above), so that
+	// no age is reported for a copy that answers no dial. The check reads it
+	// before and after Lookup and asks again when the two differ (a copy
+	// swapped in between), so two calls about the same copy must return the
+	// same Version, AsOf and Count.
 	Status() (st RegistryStatus, ok bool)
 	// Lookup reports whether d.To is listed for dial d. An error means the
 	// registry could not answer (the check then denies).
@@ -115,10 +117,13 @@ func (r *Registry) Snapshot() *Snapshot {
 	return nil
 }
 
-// Status implements Provider.
+// Status implements Provider. A copy withdrawn because its file changed in
+// place (CheckFile, or a fault in Lookup) is in use for no dial: Status
+// reports no copy (ok false), as before the first Swap, until Swap puts
+// another copy in; Snapshot still returns the withdrawn one.
 func (r *Registry) Status() (RegistryStatus, bool) {
 	l := r.cur.Load()
-	if l == nil {
+	if l == nil || l.withdrawn != nil {
 		return RegistryStatus{Name: r.name}, false
 	}
 	h := l.snap.Header

@@ -93,7 +93,7 @@ func LookupZones(n dialgate.Number) ZoneSet {
 	if !geo {
 		prefix = strconv.Itoa(n.CountryCode())
 	}
-	set := lookupZonesUncached(prefix)
+	set := splitZones(prefix, lookupZonesUncached(prefix))
 	if geo {
 		set = fixZones(prefix, set)
 	}
@@ -117,6 +117,45 @@ func frOverseas(n dialgate.Number) (ZoneSet, bool) {
 		return ZoneSet{}, false
 	}
 	return frOverseasSets[i], true
+}
+
+//go:generate go run ./internal/gensplit -o splitareas.go
+
+// splitZones returns set, the data's answer for the prefix digits, with
+// every zone of the split area (splitAreas) the prefix falls in, when its
+// answer is that area's default. The data gives an area code one answer and
+// lists the exchanges it knows to differ (+1 219: America/New_York, with 91
+// exchanges of Indiana's Central-time north-west listed as America/Chicago);
+// an exchange it does not list — a new one, one left out, a number block
+// assigned since — gets the default, though it may be in any zone the area
+// serves. REQUIREMENTS §4 judges such a number in every candidate zone
+// (the intersection of their windows), so it is not called at 08:00 in
+// Chicago because it is 09:00 in New York. A listed exchange keeps its own
+// answer: between the split area and the number, a prefix whose answer
+// differs is a longer prefix of the data (the data lists no prefix with its
+// parent's answer; if it did, the number would be judged in the whole area
+// — fail closed). Only a number under a split area pays for those lookups,
+// once per cached prefix.
+func splitZones(digits string, set ZoneSet) ZoneSet {
+	if !set.Known() {
+		return set
+	}
+	for l := len(digits); l > 0; l-- {
+		zones, ok := splitAreas[digits[:l]]
+		if !ok {
+			continue
+		}
+		for m := l; m < len(digits); m++ {
+			if lookupZonesUncached(digits[:m]) != set {
+				return set // a longer prefix of the data matched: a listed exchange
+			}
+		}
+		for _, z := range zones {
+			set = withZone(set, z)
+		}
+		return set
+	}
+	return set
 }
 
 // zoneFixes are the ranges where libphonenumber's time-zone data is coarser

@@ -88,9 +88,12 @@ func TestProfileWindows(t *testing.T) {
 		{"fr", "+33140000000", "2026-06-13T11:00:00+02:00", false, dialgate.CodeOutsideWindow}, // Saturday
 		{"fr", "+33140000000", "2026-07-14T11:00:00+02:00", false, dialgate.CodeHoliday},
 		{"fr", "+33140000000", "2026-06-10T10:00:00+02:00", true, ""},
-		{"au", "+61290000000", "2026-06-13T16:59:00+10:00", true, ""}, // Saturday
-		{"au", "+61290000000", "2026-06-14T10:00:00+10:00", false, dialgate.CodeOutsideWindow},
-		{"au", "+61290000000", "2026-01-26T10:00:00+11:00", false, dialgate.CodeHoliday},
+		{"au", "+61390000000", "2026-06-13T16:59:00+10:00", true, ""}, // Saturday
+		{"au", "+61390000000", "2026-06-14T10:00:00+10:00", false, dialgate.CodeOutsideWindow},
+		// +61 2 may be Lord Howe Island (17:29 there): numbering.LookupZones.
+		{"au", "+61290000000", "2026-06-13T16:59:00+10:00", false, dialgate.CodeOutsideWindow},
+		{"au", "+61290000000", "2026-06-13T16:29:00+10:00", true, ""},
+		{"au", "+61390000000", "2026-01-26T10:00:00+11:00", false, dialgate.CodeHoliday},
 		// An Australian mobile may be anywhere in Australia: 09:30 in Sydney is
 		// 07:30 in Perth (and earlier on Christmas Island, whose numbers are
 		// Australian too); 15:00 Sydney is inside the window everywhere.
@@ -115,8 +118,8 @@ func TestProfileWindows(t *testing.T) {
 		{"us-la", "+15045550100", "2027-11-02T10:00:00-06:00", true, ""},
 		{"fr", "+33140000000", "2027-01-05T11:00:00+01:00", true, ""},
 		{"fr", "+33140000000", "2027-05-06T11:00:00+02:00", false, dialgate.CodeHoliday}, // Ascension
-		{"au", "+61290000000", "2027-01-05T10:00:00+11:00", true, ""},
-		{"au", "+61290000000", "2027-12-28T10:00:00+11:00", false, dialgate.CodeHoliday}, // Boxing Day (substitute)
+		{"au", "+61390000000", "2027-01-05T10:00:00+11:00", true, ""},
+		{"au", "+61390000000", "2027-12-28T10:00:00+11:00", false, dialgate.CodeHoliday}, // Boxing Day (substitute)
 		{"fr", "+33140000000", "2028-01-04T11:00:00+01:00", false, dialgate.UnavailableCode(schedule.Name)},
 		{"cn", "+8613800138000", "2027-01-05T10:00:00+08:00", true, ""},                                    // no cn-2027: holidays do not forbid
 		{"cn-insurance", "+8613800138000", "2026-06-10T12:30:00+08:00", false, dialgate.CodeOutsideWindow}, // cn's rest hours kept

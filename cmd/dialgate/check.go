@@ -18,12 +18,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/memstore"
+	"github.com/dialgate/dialgate/sweep"
 )
 
 // dialInput is a dial as `check --json` reads it on stdin; the keys are the
@@ -75,11 +77,15 @@ State: when DIR/dialgate.db (see --data) exists, check uses that store (do-not-
 call lists, counters), records its reservations there and the decision in the
 audit log in DIR/audit, like dialgate serve (which must not be running on the
 same DIR: the store is locked to one process). Otherwise it decides
-on an empty in-memory store — no stored lists, consents or counters — and says
-so on stderr; it never creates the store. Such a decision fails closed: an
-allow exits 1 unless --what-if says you only want to know what the rules
-themselves say. --what-if with a store (or a fleet's Redis or PostgreSQL) is
-refused (exit 2): the decision would reserve capacity and be recorded.
+without stored lists, consents or counters, says so on stderr and never
+creates the store. Such a decision fails closed: it is DENIED (exit 1), each
+check that would have read the store — dnc, consent, frequency, and sweep
+with a segment_rate rule — adding its <check>.unavailable reason naming the
+missing store to whatever the rules say against empty state. --what-if says
+you only want to know what the rules themselves say: the checks judge empty
+lists, consents and counters, and an allow exits 0. --what-if with a store
+(or a fleet's Redis or PostgreSQL) is refused (exit 2): the decision would
+reserve capacity and be recorded.
 
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
@@ -151,7 +157,7 @@ store failed): do not dial; 2 bad input.`,
 	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock)")
 	f.StringVar(&profile, "profile", "", profileFlagHelp)
 	f.StringVar(&a.fleetConfig, "config", "", "the YAML config of dialgate serve: decide as its sidecar would (its profile, registries, HMAC key and shared Redis/PostgreSQL stores)")
-	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, let an allow against empty lists, consents and counters exit 0 (otherwise it exits 1); refused when there is a store")
+	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, judge the rules against empty lists, consents and counters (otherwise the checks reading them deny, <check>.unavailable); refused when there is a store")
 	f.StringArrayVar(&registries, "registry", nil, "registry snapshot file (dnc build), repeatable; its header names the registry")
 	f.StringVar(&blackouts, "blackouts", "", "declared no-call periods file (schema dialgate.blackouts.v1); default: the --config's blackouts_file")
 	f.BoolVar(&asJSON, "json", false, "read the dial as JSON on stdin and print the decision as JSON")
@@ -313,8 +319,8 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 // shares it (Redis: do-not-call entries, counters, consents; PostgreSQL:
 // do-not-call entries, consents, and counters without Redis).
 type storeState []struct {
-	plural, singular string
-	shared           bool
+	name   string
+	shared bool
 }
 
 // noStoreState returns the state check reads without a local store, with
@@ -325,9 +331,9 @@ func noStoreState(fleet *sidecar.Config) storeState {
 		redis, pg = fleet.Redis != "", fleet.Postgres != ""
 	}
 	return storeState{
-		{"do-not-call lists", "do-not-call list", redis || pg},
-		{"consents", "consent", redis || pg},
-		{"counters", "counter", redis || pg},
+		{"do-not-call lists", redis || pg},
+		{"consents", redis || pg},
+		{"counters", redis || pg},
 	}
 }
 
@@ -335,7 +341,7 @@ func noStoreState(fleet *sidecar.Config) storeState {
 // fleet's shared do-not-call lists and consents (--config) and without
 // stored counters".
 func (s storeState) note() string {
-	shared, missing := s.split(false)
+	shared, missing := s.split()
 	switch {
 	case len(shared) == 0:
 		return "deciding without stored " + joinWords(missing, "or")
@@ -345,32 +351,14 @@ func (s storeState) note() string {
 	return "deciding with the fleet's shared " + joinWords(shared, "and") + " (--config) and without stored " + joinWords(missing, "or")
 }
 
-// unconsulted says what an allow without a local store did not consult:
-// "no counter was consulted (the fleet's do-not-call lists and consents
-// were)".
-func (s storeState) unconsulted() string {
-	shared, missing := s.split(true)
-	if len(missing) == 0 {
-		return "only the fleet's " + joinWords(shared, "and") + " were consulted"
-	}
-	msg := "no " + joinWords(missing, "or") + " was consulted"
-	if len(shared) > 0 {
-		msg += " (the fleet's " + joinWords(shared, "and") + " were)"
-	}
-	return msg
-}
-
-// split returns the plural names of the kinds the fleet shares and the
-// names of those it does not, singular when singular is set.
-func (s storeState) split(singular bool) (shared, missing []string) {
+// split returns the names of the kinds the fleet shares and of those it
+// does not.
+func (s storeState) split() (shared, missing []string) {
 	for _, k := range s {
-		switch {
-		case k.shared:
-			shared = append(shared, k.plural)
-		case singular:
-			missing = append(missing, k.singular)
-		default:
-			missing = append(missing, k.plural)
+		if k.shared {
+			shared = append(shared, k.name)
+		} else {
+			missing = append(missing, k.name)
 		}
 	}
 	return shared, missing
@@ -444,13 +432,20 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		}()
 		audit = dialgate.WithAuditLog(alog)
 	}
-	asm, err := policy.Assemble(p, deps, audit, dialgate.WithClock(clock))
+	checks, err := policy.Checks(p, deps)
+	if err != nil {
+		return usageErr("--profile: %v", err)
+	}
+	if ephemeral && !whatIf {
+		checks = storeless(p, checks, filepath.Join(a.data, boltstore.DefaultFileName))
+	}
+	g, err := dialgate.New(checks, dialgate.WithPolicyVersion(p.Version()), audit, dialgate.WithClock(clock))
 	if err != nil {
 		return usageErr("--profile: %v", err)
 	}
 	if decl != nil {
 		declared := false
-		for _, c := range asm.Checks {
+		for _, c := range checks {
 			if w, ok := c.(*schedule.WindowCheck); ok {
 				if err := w.Declare(*decl); err != nil {
 					return usageErr("--blackouts: %v", err)
@@ -462,7 +457,6 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 			return usageErr("--blackouts: profile %s has no schedule section: declared blackouts would stop no call", p.Name)
 		}
 	}
-	g := asm.Gate
 	dec, err := g.Check(ctx, d)
 	if err != nil {
 		var fe *dialgate.FieldError
@@ -483,13 +477,48 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	if !dec.Allowed {
 		return silent(exitFailed)
 	}
-	if ephemeral && !whatIf {
-		// Fail closed: without the store the state no fleet of --config
-		// shares (counters, and without one the do-not-call lists and
-		// consents too) was not consulted, so this allow proves nothing.
-		return failErr(fmt.Errorf("not allowing: no store at %s, so %s; give --data, or --what-if to accept an allow against empty state", filepath.Join(a.data, boltstore.DefaultFileName), noStoreState(a.fleet()).unconsulted()))
-	}
 	return nil
+}
+
+// storeless returns checks for a decision without a store (and without
+// --what-if): each check that reads stored state — the do-not-call check
+// (its stored lists), consent, frequency (counters) and sweep when its
+// segment_rate rule counts — still judges the dial against the empty state
+// and adds its "<check>.unavailable" reason naming store; its evidence is
+// dropped (the check did not see what it would have relied on). So the
+// decision is a deny, and what is printed, its JSON and the exit code say
+// the same. The other checks judge the dial as usual.
+func storeless(p *policy.Profile, checks []dialgate.Checker, store string) []dialgate.Checker {
+	out := make([]dialgate.Checker, len(checks))
+	for i, c := range checks {
+		out[i] = c
+		var what string
+		switch c.(type) {
+		case *dnc.Check:
+			what = "do-not-call lists were"
+		case *consent.Check:
+			what = "consents were"
+		case *schedule.CapCheck:
+			what = "counters were"
+		case *sweep.Check:
+			if p.Sweep != nil && p.Sweep.SegmentRate != nil {
+				what = "segment counters were"
+			}
+		}
+		if what == "" {
+			continue
+		}
+		missing := dialgate.Reason{Code: dialgate.UnavailableCode(c.Name()),
+			Message: fmt.Sprintf("no store at %s, so no stored %s consulted (give --data, or --what-if to judge the rules against empty state)", store, what)}
+		out[i] = dialgate.CheckerFunc(c.Name(), func(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+			rs, err := c.Check(ctx, d)
+			if err != nil {
+				return nil, err
+			}
+			return append(slices.Clip(rs), missing), nil
+		})
+	}
+	return out
 }
 
 func writeDecision(w io.Writer, dec dialgate.Decision) {

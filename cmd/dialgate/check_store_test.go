@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,5 +65,51 @@ func TestCheckWhatIfWithAStoreIsRefused(t *testing.T) {
 	// (cn caps a callee at 1 call per 5 minutes).
 	if code, out, errs := run(append(dial, "--at", "2026-12-04T10:01:00+08:00")...); code != 0 {
 		t.Fatalf("check after the refused what-if: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestCheckWithoutStoreDenies: without a store (and without --what-if) check
+// printed ALLOWED and exited 1, with the refusal on stderr only; --json
+// printed "allowed": true. The decision itself is now a deny: each check
+// that needs stored state adds <check>.unavailable naming the missing
+// store, so what is printed, the JSON and the exit code agree.
+func TestCheckWithoutStoreDenies(t *testing.T) {
+	data := t.TempDir()
+	store := filepath.Join(data, boltstore.DefaultFileName)
+	dial := []string{"--data", data, "check", "--to", "+8613800138000", "--from", "+861058001234", "--purpose", "service",
+		"--lead-id", "x", "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"}
+	code, out, errs := runCLI(t, "", dial...)
+	if code != 1 || !strings.HasPrefix(out, "DENIED\n") || strings.Contains(out, "ALLOWED") {
+		t.Fatalf("check without a store: exit %d\nstdout:\n%s\nstderr:\n%s\nwant exit 1 and DENIED", code, out, errs)
+	}
+	for _, c := range []string{"dnc", "consent", "frequency"} {
+		if want := "  - " + c + ".unavailable: no store at " + store + ", so no stored "; !strings.Contains(out, want) {
+			t.Errorf("check without a store: stdout lacks %q:\n%s", want, out)
+		}
+	}
+	// The checks that read no stored state still judge the dial.
+	if strings.Contains(out, "schedule.unavailable") || strings.Contains(out, "ring.unavailable") || !strings.Contains(out, "schedule.zone: Asia/Shanghai") {
+		t.Errorf("check without a store: a check reading no stored state was not judged normally:\n%s", out)
+	}
+
+	code, out, errs = runCLI(t, `{"to":"+8613800138000","from":"+861058001234","purpose":"service","lead_id":"x"}`,
+		"--data", data, "check", "--json", "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml")
+	var dec struct {
+		Allowed bool `json:"allowed"`
+		Reasons []struct {
+			Code string `json:"code"`
+		} `json:"reasons"`
+	}
+	if err := json.Unmarshal([]byte(out), &dec); err != nil || code != 1 || dec.Allowed || len(dec.Reasons) == 0 || dec.Reasons[0].Code != "dnc.unavailable" {
+		t.Fatalf("check --json without a store: exit %d %v %+v\nstdout:\n%s\nstderr:\n%s", code, err, dec, out, errs)
+	}
+
+	// --what-if still judges the rules alone, against empty state.
+	code, out, errs = runCLI(t, "", append(dial, "--what-if")...)
+	if code != 0 || !strings.HasPrefix(out, "ALLOWED\n") || strings.Contains(out, "unavailable") {
+		t.Fatalf("check --what-if without a store: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if _, err := os.Stat(store); err == nil {
+		t.Fatal("check without a store created one")
 	}
 }

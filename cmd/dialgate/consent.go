@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -333,10 +332,13 @@ func (a *app) consentShowCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show NUMBER [--json]",
 		Short: "Show the consent records of a number; exit 1 when it has none",
-		Long: `Shows every consent record of NUMBER, revoked and expired ones too. TENANT
-is the seller the record was given to; "(any)" marks a record tied to no
-tenant, which covers every tenant's dials in its scope. --json prints the
-records as stored (tenant absent when tied to none).`,
+		Long: `Shows every consent record of NUMBER, revoked and expired ones too, by
+grant time then id. For a French overseas line (+596 596 … and +33 596 …) it
+shows the records of both spellings, as the check reads them, and says so on
+stderr when the other spelling has some. TENANT is the seller the record was
+given to; "(any)" marks a record tied to no tenant, which covers every
+tenant's dials in its scope. --json prints the records as stored (tenant
+absent when tied to none).`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := dialgate.ParseNumber(args[0])
@@ -348,27 +350,16 @@ records as stored (tenant absent when tied to none).`,
 				return err
 			}
 			defer done()
-			recs, err := s.ConsentsByNumber(cmd.Context(), n)
+			// A French overseas line's records under its other spelling
+			// are the same person's, and the check relies on them too.
+			recs, err := consent.LineRecords(cmd.Context(), s, n)
 			if err != nil {
 				return failErr(err)
 			}
-			// A French overseas line's records under its other spelling
-			// are the same person's, and the check relies on them too.
-			if alt, ok := numbering.OverseasAlias(n); ok {
-				more, err := s.ConsentsByNumber(cmd.Context(), alt)
-				if err != nil {
-					return failErr(err)
-				}
-				if len(more) > 0 {
-					recs = append(recs, more...)
-					consent.SortRecords(recs)
-					fmt.Fprintf(a.stderr, "dialgate: the records of %s, the line's other spelling, are listed too\n", alt)
-				}
+			if alt, ok := numbering.OverseasAlias(n); ok && slices.ContainsFunc(recs, func(r consent.Record) bool { return r.Number == alt }) {
+				fmt.Fprintf(a.stderr, "dialgate: the records of %s, the line's other spelling, are listed too\n", alt)
 			}
 			if asJSON {
-				if recs == nil {
-					recs = []consent.Record{}
-				}
 				if err := a.printJSON(recs); err != nil {
 					return err
 				}
@@ -437,7 +428,9 @@ func (a *app) consentExportCmd() *cobra.Command {
 		Short: "Print the evidence bundle (JSON) of a number: records, history, and the decisions that relied on them",
 		Long: `Prints, as JSON, everything dialgate holds on the consent of NUMBER, for a
 complaint or an audit: every record (revoked and expired ones too), their
-history (grants and withdrawals, in order), and the decisions in the audit log
+history (grants and withdrawals, in order), for a French overseas line those
+of both its spellings (the records in the order consent show lists them),
+and the decisions in the audit log
 (--data/audit) that named one of the records as their consent — allowed dials
 that relied on it and dials it could not allow. Decisions are matched by
 consent id; denials for a missing consent name no record and are not included.
@@ -456,27 +449,13 @@ every command.`,
 			defer done()
 			ctx := cmd.Context()
 			b := consentBundle{Schema: consentExportSchema, Number: n, ExportedAt: time.Now().UTC()}
-			if b.Records, err = s.ConsentsByNumber(ctx, n); err != nil {
-				return failErr(err)
-			}
-			if b.History, err = s.ConsentHistory(ctx, n); err != nil {
-				return failErr(err)
-			}
 			// A French overseas line's records under its other spelling
 			// are the same person's, and the check relies on them too.
-			if alt, ok := numbering.OverseasAlias(n); ok {
-				more, err := s.ConsentsByNumber(ctx, alt)
-				if err != nil {
-					return failErr(err)
-				}
-				hist, err := s.ConsentHistory(ctx, alt)
-				if err != nil {
-					return failErr(err)
-				}
-				b.Records = append(b.Records, more...)
-				consent.SortRecords(b.Records)
-				b.History = append(b.History, hist...)
-				slices.SortFunc(b.History, func(x, y consent.Event) int { return cmp.Compare(x.Seq, y.Seq) })
+			if b.Records, err = consent.LineRecords(ctx, s, n); err != nil {
+				return failErr(err)
+			}
+			if b.History, err = consent.LineHistory(ctx, s, n); err != nil {
+				return failErr(err)
 			}
 			ids := make([]string, len(b.Records))
 			for i, r := range b.Records {

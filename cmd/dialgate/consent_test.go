@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -334,5 +335,73 @@ func TestConsentShowOverseasSpellings(t *testing.T) {
 	var b struct{ History []map[string]any }
 	if err := json.Unmarshal([]byte(out), &b); err != nil || len(b.History) != 1 {
 		t.Errorf("export history %+v, want the grant under the other spelling", b.History)
+	}
+}
+
+// TestConsentShowExportOneLine: `consent show` and `consent export` list a
+// French overseas line's records — kept under both its spellings, granted
+// in turns — the same, in the same order (granted_at, then id), whichever
+// spelling they are given, as the check reads them (consent.LineRecords);
+// export's history is the line's events in order. Each command used to
+// merge the two spellings with code of its own.
+func TestConsentShowExportOneLine(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	for _, g := range []struct{ id, number, at string }{
+		{"c-3", "+33596000101", "2026-11-01T12:00:00Z"},
+		{"c-2", "+596596000101", "2026-11-01T11:00:00Z"},
+		{"c-1", "+33596000101", "2026-11-01T10:00:00Z"},
+		{"c-0", "+596596000101", "2026-11-01T12:00:00Z"},
+		{"c-other", "+33596000102", "2026-11-01T10:30:00Z"},
+	} {
+		if code, out, errs := run("consent", "add", "--id", g.id, "--number", g.number, "--scope", "industry:finance",
+			"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", g.at); code != 0 {
+			t.Fatalf("add %s: %d %q %q", g.id, code, out, errs)
+		}
+	}
+	if code, out, errs := run("consent", "revoke", "c-2", "--at", "2026-11-02T10:00:00Z"); code != 0 {
+		t.Fatalf("revoke: %d %q %q", code, out, errs)
+	}
+	want := []string{"c-1", "c-2", "c-0", "c-3"}
+	ids := func(recs []struct{ ID string }) []string {
+		var out []string
+		for _, r := range recs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	for _, n := range []string{"+596596000101", "+33596000101"} {
+		code, out, errs := run("consent", "show", "--json", n)
+		var shown []struct{ ID string }
+		if err := json.Unmarshal([]byte(out), &shown); code != 0 || err != nil || !slices.Equal(ids(shown), want) {
+			t.Errorf("consent show --json %s: exit %d %v, ids %v, want %v\n%s%s", n, code, err, ids(shown), want, out, errs)
+		}
+		if other := map[string]string{"+596596000101": "+33596000101", "+33596000101": "+596596000101"}[n]; !strings.Contains(errs, "the records of "+other+", the line's other spelling, are listed too") {
+			t.Errorf("consent show %s: stderr %q does not name the other spelling", n, errs)
+		}
+		code, out, errs = run("consent", "export", n)
+		var b struct {
+			Records []struct{ ID string }
+			History []struct {
+				Seq       uint64 `json:"seq"`
+				ConsentID string `json:"consent_id"`
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &b); code != 0 || err != nil || !slices.Equal(ids(b.Records), want) {
+			t.Errorf("consent export %s: exit %d %v, ids %v, want %v\n%s%s", n, code, err, ids(b.Records), want, out, errs)
+		}
+		var hist []string
+		for i, e := range b.History {
+			hist = append(hist, e.ConsentID)
+			if i > 0 && e.Seq <= b.History[i-1].Seq {
+				t.Errorf("consent export %s: history out of order: %+v", n, b.History)
+			}
+		}
+		if wantHist := []string{"c-3", "c-2", "c-1", "c-0", "c-2"}; !slices.Equal(hist, wantHist) {
+			t.Errorf("consent export %s: history %v, want %v (grants in the order given, then the revocation)", n, hist, wantHist)
+		}
 	}
 }

@@ -97,31 +97,22 @@ func TestCheckConfigUsesConfigData(t *testing.T) {
 	}
 }
 
-// TestCheckNoStoreNote: without a local store, check's note and its
-// fail-closed refusal say which state it read from the fleet of --config
-// and which it decided without. With a fleet it said "deciding without
-// stored lists, consents or counters" though it read the fleet's shared
-// lists and consents.
+// TestCheckNoStoreNote: without a local store, check's note says which
+// state it read from the fleet of --config and which it decided without.
+// With a fleet it said "deciding without stored lists, consents or
+// counters" though it read the fleet's shared lists and consents.
 func TestCheckNoStoreNote(t *testing.T) {
 	for _, c := range []struct {
-		fleet             *sidecar.Config
-		note, unconsulted string
+		fleet *sidecar.Config
+		note  string
 	}{
-		{nil, "deciding without stored do-not-call lists, consents or counters",
-			"no do-not-call list, consent or counter was consulted"},
-		{&sidecar.Config{}, "deciding without stored do-not-call lists, consents or counters",
-			"no do-not-call list, consent or counter was consulted"},
-		{&sidecar.Config{Postgres: "postgres://db"}, "deciding with the fleet's shared do-not-call lists, consents and counters (--config)",
-			"only the fleet's do-not-call lists, consents and counters were consulted"},
-		{&sidecar.Config{Redis: "redis://r"}, "deciding with the fleet's shared do-not-call lists, consents and counters (--config)",
-			"only the fleet's do-not-call lists, consents and counters were consulted"},
+		{nil, "deciding without stored do-not-call lists, consents or counters"},
+		{&sidecar.Config{}, "deciding without stored do-not-call lists, consents or counters"},
+		{&sidecar.Config{Postgres: "postgres://db"}, "deciding with the fleet's shared do-not-call lists, consents and counters (--config)"},
+		{&sidecar.Config{Redis: "redis://r"}, "deciding with the fleet's shared do-not-call lists, consents and counters (--config)"},
 	} {
-		s := noStoreState(c.fleet)
-		if got := s.note(); got != c.note {
+		if got := noStoreState(c.fleet).note(); got != c.note {
 			t.Errorf("fleet %+v: note %q, want %q", c.fleet, got, c.note)
-		}
-		if got := s.unconsulted(); got != c.unconsulted {
-			t.Errorf("fleet %+v: unconsulted %q, want %q", c.fleet, got, c.unconsulted)
 		}
 	}
 

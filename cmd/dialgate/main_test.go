@@ -49,8 +49,8 @@ func TestExitCodes(t *testing.T) {
 		stderr string // substring
 	}{
 		{"allowed what-if", "", append(dial, "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml", "--what-if"), 0, "ALLOWED", "no store at"},
-		{"allowed without a store fails closed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 1, "ALLOWED", "not allowing: no store at"},
-		{"denied", "", append(dial, "--at", "2026-12-04T22:30:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 1, "DENIED\n  - schedule.outside_window:", ""},
+		{"allowed without a store fails closed", "", append(dial, "--at", "2026-12-04T10:00:00+08:00", "--profile", "testdata/cn-no-callerid.yaml"), 1, "DENIED\n  - dnc.unavailable: no store at", "no store at"},
+		{"denied", "", append(dial, "--at", "2026-12-04T22:30:00+08:00", "--profile", "testdata/cn-no-callerid.yaml", "--what-if"), 1, "DENIED\n  - schedule.outside_window:", ""},
 		{"denied cn", "", append(dial, "--at", "2026-12-04T22:30:00+08:00"), 1, "  - schedule.outside_window:", ""},
 		{"denied json", `{"to":"+8613800138000","purpose":"service","lead_id":"x","at":"2026-12-04T22:30:00+08:00"}`, []string{"check", "--json"}, 1, `"code": "schedule.outside_window"`, ""},
 		{"bad to", "", []string{"check", "--to", "+86abc", "--purpose", "service"}, 2, "", "--to: invalid number \"+86abc\""},

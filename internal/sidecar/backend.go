@@ -121,9 +121,12 @@ type Probe struct {
 type SnapshotAge struct {
 	List string        // the registry's name (the dnc provider's Name), the gauge's "list" label
 	Age  time.Duration // time since the snapshot's as-of instant; negative if it is dated in the future
-	// Missing reports that no copy of the registry is loaded (none given, or
-	// none loaded yet): every dial the dnc check judges is denied
-	// (dnc.registry_stale). The gauge is then +Inf, older than any limit.
+	// Missing reports that no copy of the registry is in force: none given
+	// or none loaded yet (every dial the dnc check judges is denied,
+	// dnc.registry_stale), or the loaded one withdrawn because its file was
+	// written in place (every dial of the profile denied, dnc.unavailable,
+	// until a copy loads cleanly). The gauge is then +Inf, older than any
+	// limit.
 	Missing bool
 }
 

@@ -72,7 +72,7 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
 		m.reg.MustRegister(&gaugeCollector{
-			desc: prometheus.NewDesc("dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses, in seconds since its as-of instant; +Inf while no copy of a registry the profile requires is loaded (every dial the dnc check judges is denied, dnc.registry_stale).", []string{"list"}, nil),
+			desc: prometheus.NewDesc("dialgate_snapshot_age_seconds", "Age of each registry snapshot the gate uses, in seconds since its as-of instant; +Inf while no copy of a registry the profile requires is in force: none loaded (every dial the dnc check judges is denied, dnc.registry_stale), or the loaded one withdrawn for a write in place of its file (every dial denied, dnc.unavailable).", []string{"list"}, nil),
 			values: func(now time.Time) (out []labeled) {
 				for _, a := range ages(now) {
 					v := a.Age.Seconds()

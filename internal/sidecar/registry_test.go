@@ -264,6 +264,13 @@ func testRegistryWrittenInPlace(t *testing.T, how string) {
 		t.Fatal(err)
 	}
 	detect()
+	// The withdrawn copy is in force for no dial, so it reports no age:
+	// the gauge reads it as missing (+Inf), not as the copy's age.
+	for _, a := range be.SnapshotAges(time.Now()) {
+		if a.List == "us-national-dnc" && !a.Missing {
+			t.Errorf("snapshot age of the withdrawn copy: %+v; want missing", a)
+		}
+	}
 	unavailable := dialgate.UnavailableCode(dnc.Name)
 	for _, d := range []struct {
 		to uint64
@@ -279,6 +286,11 @@ func testRegistryWrittenInPlace(t *testing.T, how string) {
 				t.Errorf("reason %q does not name the file %s", r.Message, path)
 			}
 		}
+		for _, e := range dec.Evidence {
+			if strings.HasPrefix(e.Key, "dnc.registry") {
+				t.Errorf("dial to %d (%s) with the file half written in place: evidence %s=%s of the withdrawn copy", d.to, d.p, e.Key, e.Value)
+			}
+		}
 	}
 	// The write completes: the file loads cleanly and is swapped in.
 	if err := os.WriteFile(path, full, 0o600); err != nil {
@@ -290,5 +302,11 @@ func testRegistryWrittenInPlace(t *testing.T, how string) {
 	}
 	if dec := dial(other[7], dialgate.PurposeService); dec.Has(unavailable) || !dec.Has(dialgate.CodeDNCListed) {
 		t.Fatalf("number of the new copy after it loaded: %v", dec.Codes())
+	}
+	now := time.Now()
+	for _, a := range be.SnapshotAges(now) {
+		if a.List == "us-national-dnc" && (a.Missing || a.Age != now.Sub(day2)) {
+			t.Errorf("snapshot age after the new copy loaded: %+v; want %s", a, now.Sub(day2))
+		}
 	}
 }
