@@ -143,6 +143,22 @@ func (s Segment) AppendTo(b []byte) []byte {
 	return append(b, digits...)
 }
 
+// Next returns the segment that follows s: the next block of 10,000 numbers,
+// of the same kind and digit count ("1380014" after "1380013", "010-5801"
+// after "010-5800", "+1 405556" after "+1 405555"). The segment's numbers
+// and the next one's are successive integers: a run of consecutive numbers
+// may straddle the two (package sweep looks across the boundary). It
+// returns the zero Segment for the zero Segment and when the next block
+// would need one more digit. Next does not say whether the next block is
+// in use.
+func (s Segment) Next() Segment {
+	if s.n == 0 || s.v+1 >= decimal.Pow10[s.n] {
+		return Segment{}
+	}
+	s.v++
+	return s
+}
+
 // Info is what Classify knows about a number. The zero Info describes an
 // unknown number.
 type Info struct {

@@ -305,3 +305,33 @@ func BenchmarkClassify(b *testing.B) {
 		sinkInfo = Classify(nums[i&3])
 	}
 }
+
+// Next is the following block of 10,000 numbers, of the same kind: the
+// segment of the number one above the segment's last.
+func TestSegmentNext(t *testing.T) {
+	for _, tc := range []struct{ last, want string }{
+		{"+8613800139999", "1380014"},
+		{"+8613899999999", "1390000"},
+		{"+861058009999", "010-5801"},
+		{"+8675521239999", "0755-2124"},
+		{"+14055559999", "+1 405556"},
+		{"+447700909999", "+44 770091"},
+	} {
+		n := dialgate.MustParseNumber(tc.last)
+		s := Classify(n).Segment
+		got := s.Next()
+		if got.String() != tc.want {
+			t.Errorf("%s: Next of %s = %q, want %q", tc.last, s, got, tc.want)
+		}
+		after, err := dialgate.NumberFromUint64(n.Uint64() + 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := Classify(after); a.Segment != got || a.Suffix != 0 {
+			t.Errorf("%s: Next %v is not the segment of the number after it (%v, suffix %d)", tc.last, got, a.Segment, a.Suffix)
+		}
+	}
+	if got := (Segment{}).Next(); got.IsValid() {
+		t.Errorf("zero Segment: Next = %v", got)
+	}
+}

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/sweep"
@@ -13,10 +15,14 @@ func sweepSection() section {
 		present: func(p *Profile) bool { return p.Sweep != nil },
 		build: func(p *Profile, deps Deps) ([]dialgate.Checker, error) {
 			c := p.Sweep
-			if c.Provenance == nil && c.SegmentRate == nil && c.Sequential == nil {
+			if c.Provenance == nil && c.SegmentRate == nil && c.Sequential == nil && len(c.Tenants) == 0 {
 				return nil, nil // coverage only: a screening rule, no run-time check
 			}
-			if c.SegmentRate != nil && deps.Counters == nil {
+			needCounters := c.SegmentRate != nil
+			for _, t := range c.Tenants {
+				needCounters = needCounters || t.SegmentRate != nil
+			}
+			if needCounters && deps.Counters == nil {
 				return nil, fmt.Errorf("deps.Counters: missing (the sweep segment_rate rule needs a storage.Counters)")
 			}
 			chk, err := sweep.New(*c, deps.Counters, sweep.WithRuns(deps.Runs))
@@ -38,7 +44,18 @@ func sweepSection() section {
 			}
 			if r := c.Sequential; r != nil {
 				rules = append(rules, Rule{Section: "sweep", Path: "sweep.sequential",
-					Text: fmt.Sprintf("no run of %d or more consecutive numbers of one segment (gaps of at most %d) within %s; the segment then closes to the tenant for %s", r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+					Text: fmt.Sprintf("no run of %d or more consecutive numbers of one segment, or across the boundary of two (gaps of at most %d), within %s; the segment (or the numbers around that boundary) then closes to the tenant for %s", r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+			}
+			for _, name := range slices.Sorted(maps.Keys(c.Tenants)) {
+				t := c.Tenants[name]
+				if r := t.SegmentRate; r != nil {
+					rules = append(rules, Rule{Section: "sweep", Path: "sweep.tenants." + name + ".segment_rate",
+						Text: fmt.Sprintf("tenant %q: at most %d distinct numbers of one segment (号段) within %s", name, r.Max, r.Window), Cite: r.Cite})
+				}
+				if r := t.Sequential; r != nil {
+					rules = append(rules, Rule{Section: "sweep", Path: "sweep.tenants." + name + ".sequential",
+						Text: fmt.Sprintf("tenant %q: no run of %d or more consecutive numbers (gaps of at most %d) within %s; the segment then closes to the tenant for %s", name, r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+				}
 			}
 			if r := c.Coverage; r != nil {
 				rules = append(rules, Rule{Section: "sweep", Path: "sweep.coverage",

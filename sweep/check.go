@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,20 +30,94 @@ const Name = "sweep"
 // of all, across restarts. The segment-rate counter lives in
 // storage.Counters and is shared by every gate using the same store. A
 // store error denies the dial (sweep.unavailable).
+//
+// A tenant named in Config.Tenants is held to its own (stricter)
+// thresholds; every other tenant to the profile's.
 type Check struct {
 	cfg      Config
 	counters storage.Counters
-	runs     *seqrun.Set[segKey] // the sequential rule's state in memory; nil with store or without the rule
-	store    storage.Runs        // the sequential rule's shared state (WithRuns); nil: in memory
-	params   storage.RunParams
-	runKey   string // "sweep/seq/<min_run>/<max_gap>/<window>/"
-	rateKey  string // "sweep/rate/<window>/"
+	store    storage.Runs // the sequential rule's shared state (WithRuns); nil: in memory
+	base     rules
+	tenants  map[string]*rules // tenants with thresholds of their own
+}
+
+// rules are the run-time thresholds of the profile or of one tenant, with
+// their state's keys.
+type rules struct {
+	seq     *Sequential
+	params  storage.RunParams
+	runs    *seqrun.Set[segKey] // the sequential rule's state in memory; nil with a store or without the rule
+	runKey  string              // "sweep/seq/<min_run>/<max_gap>/<window>/"
+	rate    *SegmentRate
+	rateKey string // "sweep/rate/<window>/"
+}
+
+// newRules returns the state of rules seq and rate; inMemory keeps the
+// sequential rule's state in the Check's memory.
+func newRules(seq *Sequential, rate *SegmentRate, inMemory bool) rules {
+	r := rules{seq: seq, rate: rate}
+	if seq != nil {
+		r.params = storage.RunParams{MinRun: seq.MinRun, MaxGap: seq.MaxGap, Window: seq.Window.Std()}
+		// The key names the rule's parameters: a store keeps each key's
+		// runs with one set of them.
+		r.runKey = "sweep/seq/" + strconv.Itoa(seq.MinRun) + "/" + strconv.Itoa(seq.MaxGap) + "/" + seq.Window.String() + "/"
+		if inMemory {
+			r.runs = seqrun.New[segKey](seq.MinRun, seq.MaxGap, int64(seq.Window.Std()))
+		}
+	}
+	if rate != nil {
+		r.rateKey = "sweep/rate/" + rate.Window.String() + "/"
+	}
+	return r
+}
+
+// rulesOf returns the thresholds that apply to tenant's dials.
+func (c *Check) rulesOf(tenant string) *rules {
+	if r, ok := c.tenants[tenant]; ok {
+		return r
+	}
+	return &c.base
 }
 
 // segKey is the in-memory run state's key.
 type segKey struct {
 	tenant string
 	seg    numbering.Segment
+	across bool // the block across the boundary below seg (see runSpots)
+}
+
+// runSpot is one place a callee's number is kept in the run state: a block
+// of 10,000 numbers named by a segment, and the number's value in it.
+type runSpot struct {
+	seg    numbering.Segment
+	x      int
+	across bool
+}
+
+// half is half a segment: the offset of the blocks across segment
+// boundaries.
+const half = 5000
+
+// runSpots returns the places a callee's number is kept in the run state:
+// its segment (value: its suffix) and, when there is one, the block of
+// 10,000 numbers centred on the segment boundary nearest to it, named by the
+// segment above that boundary (the upper half of the segment below, values
+// 0–4999, and the lower half of the named one, values 5000–9999). A run
+// spanning at most 5,000 numbers lies whole in one of the two, so a run
+// across a boundary (…139990 to …140009: successive integers, 15 O.S.
+// §755.1(D)) is seen as one inside a segment is. The second spot is missing
+// only for a number in the upper half of a segment that has no next one.
+func runSpots(info numbering.Info) (spots [2]runSpot, n int) {
+	spots[0] = runSpot{seg: info.Segment, x: info.Suffix}
+	if info.Suffix < half {
+		spots[1] = runSpot{seg: info.Segment, x: info.Suffix + half, across: true}
+		return spots, 2
+	}
+	if next := info.Segment.Next(); next.IsValid() {
+		spots[1] = runSpot{seg: next, x: info.Suffix - half, across: true}
+		return spots, 2
+	}
+	return spots, 1
 }
 
 // An Option configures New.
@@ -56,22 +131,26 @@ type options struct {
 // Check's memory, so that every gate sharing r (a fleet's Redis or
 // PostgreSQL store) sees the runs of all their dials, and a restart keeps
 // them. A nil r keeps the state in memory (the default: one process). It
-// has no effect without cfg.Sequential.
+// has no effect without cfg.Sequential (or a tenant's).
 func WithRuns(r storage.Runs) Option {
 	return func(o *options) { o.runs = r }
 }
 
 // New returns the sweep check for cfg. counters is required when
-// cfg.SegmentRate is set. A Config with no run-time rule (Provenance,
-// SegmentRate and Sequential all nil) is an error.
+// cfg.SegmentRate, or a tenant's, is set. A Config with no run-time rule
+// (Provenance, SegmentRate, Sequential and Tenants all empty) is an error.
 func New(cfg Config, counters storage.Counters, opts ...Option) (*Check, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", err, dialgate.ErrInvalidConfig)
 	}
-	if cfg.Provenance == nil && cfg.SegmentRate == nil && cfg.Sequential == nil {
-		return nil, fmt.Errorf("sweep: no run-time rule configured (provenance, segment_rate or sequential): %w", dialgate.ErrInvalidConfig)
+	if cfg.Provenance == nil && cfg.SegmentRate == nil && cfg.Sequential == nil && len(cfg.Tenants) == 0 {
+		return nil, fmt.Errorf("sweep: no run-time rule configured (provenance, segment_rate, sequential or tenants): %w", dialgate.ErrInvalidConfig)
 	}
-	if cfg.SegmentRate != nil && counters == nil {
+	needCounters := cfg.SegmentRate != nil
+	for _, t := range cfg.Tenants {
+		needCounters = needCounters || t.SegmentRate != nil
+	}
+	if needCounters && counters == nil {
 		return nil, fmt.Errorf("sweep: segment_rate needs a storage.Counters: %w", dialgate.ErrInvalidConfig)
 	}
 	var o options
@@ -80,20 +159,22 @@ func New(cfg Config, counters storage.Counters, opts ...Option) (*Check, error) 
 			opt(&o)
 		}
 	}
-	c := &Check{cfg: cfg, counters: counters}
-	if s := cfg.Sequential; s != nil {
-		c.params = storage.RunParams{MinRun: s.MinRun, MaxGap: s.MaxGap, Window: s.Window.Std()}
-		if o.runs != nil {
-			c.store = o.runs
-			// The key names the rule's parameters: a store keeps each
-			// key's runs with one set of them.
-			c.runKey = "sweep/seq/" + strconv.Itoa(s.MinRun) + "/" + strconv.Itoa(s.MaxGap) + "/" + s.Window.String() + "/"
-		} else {
-			c.runs = seqrun.New[segKey](s.MinRun, s.MaxGap, int64(s.Window.Std()))
-		}
+	anySeq := cfg.Sequential != nil
+	for _, t := range cfg.Tenants {
+		anySeq = anySeq || t.Sequential != nil
 	}
-	if cfg.SegmentRate != nil {
-		c.rateKey = "sweep/rate/" + cfg.SegmentRate.Window.String() + "/"
+	c := &Check{cfg: cfg, counters: counters}
+	if anySeq {
+		c.store = o.runs
+	}
+	c.base = newRules(cfg.Sequential, cfg.SegmentRate, c.store == nil)
+	if len(cfg.Tenants) > 0 {
+		c.tenants = make(map[string]*rules, len(cfg.Tenants))
+		for name, t := range cfg.Tenants {
+			seq, rate := cmp.Or(t.Sequential, cfg.Sequential), cmp.Or(t.SegmentRate, cfg.SegmentRate)
+			r := newRules(seq, rate, c.store == nil)
+			c.tenants[name] = &r
+		}
 	}
 	return c, nil
 }
@@ -120,23 +201,27 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 			Message: "the dial carries no lead provenance (consent_id, lead_id or trigger_at); numbers may not be dialled blind",
 		})
 	}
-	info := numbering.Classify(d.To)
+	info := numbering.Classify(numbering.OverseasLine(d.To))
 	if !info.Segment.IsValid() {
 		return rs, nil, nil
 	}
 	seg := info.Segment.String()
-	if c.cfg.Sequential != nil {
-		var n int
-		if c.store != nil {
-			var err error
-			if n, err = c.store.RunLength(ctx, c.storeKey(d.Tenant, info.Segment), info.Suffix, d.At, c.params); err != nil {
-				return nil, nil, fmt.Errorf("sweep: sequential: %w", err)
+	if ru := c.rulesOf(d.Tenant); ru.seq != nil {
+		spots, ns := runSpots(info)
+		for _, sp := range spots[:ns] {
+			var n int
+			if c.store != nil {
+				var err error
+				if n, err = c.store.RunLength(ctx, ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params); err != nil {
+					return nil, nil, fmt.Errorf("sweep: sequential: %w", err)
+				}
+			} else {
+				n = ru.runs.Length(segKey{d.Tenant, sp.seg, sp.across}, sp.x, d.At.UnixNano())
 			}
-		} else {
-			n = c.runs.Length(segKey{d.Tenant, info.Segment}, info.Suffix, d.At.UnixNano())
-		}
-		if n >= c.cfg.Sequential.MinRun {
-			rs = append(rs, c.seqReason(seg, n))
+			if n >= ru.seq.MinRun {
+				rs = append(rs, ru.seqReason(seg, n, sp.across))
+				break
+			}
 		}
 	}
 	if rs != nil {
@@ -145,22 +230,35 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	return nil, []dialgate.Evidence{{Key: "sweep.segment", Value: seg}}, nil
 }
 
-// storeKey is the shared run store's key of a tenant's segment.
-func (c *Check) storeKey(tenant string, seg numbering.Segment) string {
+// storeKey is the shared run store's key of a tenant's run spot: the
+// segment's, or with "~" before the segment the block across the boundary
+// below it.
+func (ru *rules) storeKey(tenant string, sp runSpot) string {
 	var buf [96]byte
-	kb := append(buf[:0], c.runKey...)
-	kb = seg.AppendTo(kb)
+	kb := append(buf[:0], ru.runKey...)
+	if sp.across {
+		kb = append(kb, '~')
+	}
+	kb = sp.seg.AppendTo(kb)
 	kb = append(kb, '/')
 	kb = append(kb, tenant...)
 	return string(kb)
 }
 
-// runID is the shared run store's id of a decision.
-func runID(decisionID string) string { return "sweep:" + decisionID }
+// runID is the shared run store's id of a decision's record in its spot
+// (the second spot's id ends in "~").
+func runID(decisionID string, sp runSpot) string {
+	if sp.across {
+		return "sweep:" + decisionID + "~"
+	}
+	return "sweep:" + decisionID
+}
 
-func (c *Check) seqReason(seg string, n int) dialgate.Reason {
-	s := c.cfg.Sequential
-	return dialgate.Reason{
+// seqReason is the sweep.sequential reason for a run of n found in the
+// dial's segment seg or, across, in the block across a boundary of it.
+func (ru *rules) seqReason(seg string, n int, across bool) dialgate.Reason {
+	s := ru.seq
+	r := dialgate.Reason{
 		Code: dialgate.CodeSweepSequential,
 		Message: "a run of " + strconv.Itoa(n) + " consecutive numbers of segment " + seg +
 			" (gaps of at most " + strconv.Itoa(s.MaxGap) + ") was dialled within " + s.Window.String() +
@@ -171,6 +269,13 @@ func (c *Check) seqReason(seg string, n int) dialgate.Reason {
 			{Key: "sweep.min_run", Value: strconv.Itoa(s.MinRun)},
 		},
 	}
+	if across {
+		r.Message = "a run of " + strconv.Itoa(n) + " consecutive numbers reaching across a boundary of segment " + seg +
+			" into the neighbouring segment (gaps of at most " + strconv.Itoa(s.MaxGap) + ") was dialled within " + s.Window.String() +
+			": a sweep; the 10,000 numbers around that boundary are closed to the tenant for " + s.Window.String()
+		r.Evidence = append(r.Evidence, dialgate.Evidence{Key: "sweep.across_boundary", Value: "true"})
+	}
+	return r
 }
 
 // Commit records the callee in its segment's run state and reserves it in the
@@ -179,50 +284,58 @@ func (c *Check) seqReason(seg string, n int) dialgate.Reason {
 // It is idempotent by decisionID; when it returns reasons or an error nothing
 // stays recorded for decisionID.
 func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) ([]dialgate.Reason, error) {
-	if c.cfg.Sequential == nil && c.cfg.SegmentRate == nil {
+	ru := c.rulesOf(d.Tenant)
+	if ru.seq == nil && ru.rate == nil {
 		return nil, nil
 	}
-	info := numbering.Classify(d.To)
+	info := numbering.Classify(numbering.OverseasLine(d.To))
 	if !info.Segment.IsValid() {
 		return nil, nil
 	}
-	if c.cfg.Sequential != nil {
-		var (
-			n  int
-			ok bool
-		)
-		if c.store != nil {
-			var err error
-			if n, ok, err = c.store.RecordRun(ctx, runID(decisionID), c.storeKey(d.Tenant, info.Segment), info.Suffix, d.At, c.params); err != nil {
-				// The record may have been made (a time-out after the
-				// write): the Gate releases the decision.
-				return nil, fmt.Errorf("sweep: sequential: %w", err)
+	if ru.seq != nil {
+		spots, ns := runSpots(info)
+		for _, sp := range spots[:ns] {
+			var (
+				n  int
+				ok bool
+			)
+			if c.store != nil {
+				var err error
+				if n, ok, err = c.store.RecordRun(ctx, runID(decisionID, sp), ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params); err != nil {
+					// The record may have been made (a time-out after
+					// the write): the Gate releases the decision.
+					return nil, fmt.Errorf("sweep: sequential: %w", err)
+				}
+			} else {
+				n, ok = ru.runs.Add(runID(decisionID, sp), segKey{d.Tenant, sp.seg, sp.across}, sp.x, d.At.UnixNano())
 			}
-		} else {
-			n, ok = c.runs.Add(decisionID, segKey{d.Tenant, info.Segment}, info.Suffix, d.At.UnixNano())
-		}
-		if !ok {
-			return []dialgate.Reason{c.seqReason(info.Segment.String(), n)}, nil
+			if !ok {
+				// Nothing may stay recorded: give back the first spot.
+				if err := c.releaseRun(ctx, ru, decisionID); err != nil {
+					return nil, err
+				}
+				return []dialgate.Reason{ru.seqReason(info.Segment.String(), n, sp.across)}, nil
+			}
 		}
 	}
-	if c.cfg.SegmentRate == nil {
+	if ru.rate == nil {
 		return nil, nil
 	}
 	var buf [96]byte
-	kb := append(buf[:0], c.rateKey...)
+	kb := append(buf[:0], ru.rateKey...)
 	kb = info.Segment.AppendTo(kb)
 	kb = append(kb, '/')
 	kb = append(kb, d.Tenant...)
 	key := string(kb)
 	var mb [4]byte
 	member := suffix4(mb[:], info.Suffix)
-	lim := [1]storage.Limit{{Key: key, Member: member, Window: c.cfg.SegmentRate.Window.Std(), Max: c.cfg.SegmentRate.Max}}
+	lim := [1]storage.Limit{{Key: key, Member: member, Window: ru.rate.Window.Std(), Max: ru.rate.Max}}
 	// Reservation ids are shared by every user of the store: namespace ours.
 	ok, usage, err := c.counters.Reserve(ctx, "sweep:"+decisionID, d.At, lim[:])
 	if err != nil || !ok {
 		// Give the run state back; should that fail, the Gate releases the
 		// decision again (it does after every refusal or error).
-		if rerr := c.releaseRun(ctx, decisionID); rerr != nil && err != nil {
+		if rerr := c.releaseRun(ctx, ru, decisionID); rerr != nil && err != nil {
 			err = errors.Join(err, rerr)
 		}
 	}
@@ -232,7 +345,7 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 	if ok {
 		return nil, nil
 	}
-	r := c.cfg.SegmentRate
+	r := ru.rate
 	seg := info.Segment.String()
 	reason := dialgate.Reason{
 		Code: dialgate.CodeSweepSegmentRate,
@@ -260,15 +373,31 @@ func suffix4(b []byte, x int) string {
 	return string(b[:4])
 }
 
-// releaseRun gives back the run state Commit recorded for decisionID.
-func (c *Check) releaseRun(ctx context.Context, decisionID string) error {
-	switch {
-	case c.store != nil:
-		if err := c.store.ReleaseRun(ctx, runID(decisionID)); err != nil {
-			return fmt.Errorf("sweep: sequential: %w", err)
+// releaseRun gives back the run state Commit recorded for decisionID, in
+// both its spots: in the shared store, or in memory in ru's state (every
+// rules' state when ru is nil: Release does not know the dial's tenant).
+func (c *Check) releaseRun(ctx context.Context, ru *rules, decisionID string) error {
+	for _, sp := range [...]runSpot{{}, {across: true}} {
+		id := runID(decisionID, sp)
+		switch {
+		case c.store != nil:
+			if err := c.store.ReleaseRun(ctx, id); err != nil {
+				return fmt.Errorf("sweep: sequential: %w", err)
+			}
+		case ru != nil:
+			if ru.runs != nil {
+				ru.runs.Release(id)
+			}
+		default:
+			if c.base.runs != nil {
+				c.base.runs.Release(id)
+			}
+			for _, t := range c.tenants {
+				if t.runs != nil {
+					t.runs.Release(id)
+				}
+			}
 		}
-	case c.runs != nil:
-		c.runs.Release(decisionID)
 	}
 	return nil
 }
@@ -276,11 +405,24 @@ func (c *Check) releaseRun(ctx context.Context, decisionID string) error {
 // Release gives back what Commit recorded for decisionID. Unknown ids are not
 // an error.
 func (c *Check) Release(ctx context.Context, decisionID string) error {
-	err := c.releaseRun(ctx, decisionID)
-	if c.cfg.SegmentRate != nil {
+	err := c.releaseRun(ctx, nil, decisionID)
+	if c.counters != nil && c.hasRate() {
 		if cerr := c.counters.Release(ctx, "sweep:"+decisionID); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("sweep: segment rate: %w", cerr))
 		}
 	}
 	return err
+}
+
+// hasRate reports whether a segment-rate rule applies to any tenant.
+func (c *Check) hasRate() bool {
+	if c.base.rate != nil {
+		return true
+	}
+	for _, t := range c.tenants {
+		if t.rate != nil {
+			return true
+		}
+	}
+	return false
 }

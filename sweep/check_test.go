@@ -280,8 +280,12 @@ func TestCommitIdempotentAndRollback(t *testing.T) {
 	}
 	// The refused commit left nothing in the run state: 7 makes a run with
 	// 5 alone (6 would make it three).
-	if n := c.runs.Length(segKey{"acme", seg(d2.To)}, 7, t0.UnixNano()); n != 2 {
+	if n := c.base.runs.Length(segKey{"acme", seg(d2.To), false}, 7, t0.UnixNano()); n != 2 {
 		t.Fatalf("run length = %d, want 2 (5 and the new 7)", n)
+	}
+	// Nor in the block across the boundary below the segment.
+	if n := c.base.runs.Length(segKey{"acme", seg(d2.To), true}, 5007, t0.UnixNano()); n != 2 {
+		t.Fatalf("run length across the boundary = %d, want 2 (5 and the new 7)", n)
 	}
 }
 

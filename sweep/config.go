@@ -1,8 +1,14 @@
 package sweep
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 )
@@ -51,6 +57,22 @@ type Coverage struct {
 	Cite dialgate.Citation `json:"cite"`
 }
 
+// TenantRules are one tenant's thresholds (REQUIREMENTS §3: configurable per
+// tenant). Each given rule replaces the profile's for that tenant's dials;
+// where the profile has the rule, the tenant's must be at least as strict in
+// every parameter (Config.Validate), so that it implies the profile's: a
+// tenant can be held to tighter thresholds, never looser ones (loosen a
+// convention in a profile overlay, where policy lint sees it). A rule the
+// profile lacks may be added for a tenant. The zero TenantRules is invalid.
+type TenantRules struct {
+	// SegmentRate replaces the profile's segment_rate for the tenant: Max no
+	// higher, Window no shorter. Nil: the profile's.
+	SegmentRate *SegmentRate `json:"segment_rate,omitempty"`
+	// Sequential replaces the profile's sequential rule for the tenant:
+	// MinRun no higher, MaxGap and Window no lower. Nil: the profile's.
+	Sequential *Sequential `json:"sequential,omitempty"`
+}
+
 // Config is the profile section "sweep". Each rule is on when given (non-nil)
 // and off when left out; the zero Config has every rule off, and New refuses
 // it. Coverage applies to list screening only.
@@ -62,6 +84,8 @@ type Coverage struct {
 //	  segment_rate: {max: 50, window: 1h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  sequential: {min_run: 20, max_gap: 2, window: 24h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  coverage: {max_per_segment: 200, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
+//	  tenants:
+//	    acme: {segment_rate: {max: 20, window: 1h, cite: {source: U, ref: "stricter for acme"}}}
 type Config struct {
 	// Provenance denies dials without a consent id, lead id or trigger
 	// (sweep.no_provenance). Nil: off.
@@ -73,6 +97,10 @@ type Config struct {
 	Sequential *Sequential `json:"sequential,omitempty"`
 	// Coverage flags densely covered segments in list screening. Nil: off.
 	Coverage *Coverage `json:"coverage,omitempty"`
+	// Tenants gives tenants, by their exact Dial.Tenant, stricter
+	// segment_rate and sequential thresholds than the profile's (run time
+	// only; Screen uses the profile's). Nil: every tenant has the profile's.
+	Tenants map[string]TenantRules `json:"tenants,omitempty"`
 }
 
 const maxWindow = 366 * 24 * time.Hour
@@ -85,30 +113,11 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
-	if r := c.SegmentRate; r != nil {
-		if r.Max < 1 || r.Max > 10000 {
-			return fmt.Errorf("sweep.segment_rate.max: %d is not between 1 and 10000", r.Max)
-		}
-		if err := checkWindow("sweep.segment_rate.window", r.Window); err != nil {
-			return err
-		}
-		if err := r.Cite.Validate("sweep.segment_rate.cite"); err != nil {
-			return err
-		}
+	if err := c.SegmentRate.validate("sweep.segment_rate"); err != nil {
+		return err
 	}
-	if r := c.Sequential; r != nil {
-		if r.MinRun < 3 || r.MinRun > 10000 {
-			return fmt.Errorf("sweep.sequential.min_run: %d is not between 3 and 10000", r.MinRun)
-		}
-		if r.MaxGap < 0 || r.MaxGap > 100 {
-			return fmt.Errorf("sweep.sequential.max_gap: %d is not between 0 and 100", r.MaxGap)
-		}
-		if err := checkWindow("sweep.sequential.window", r.Window); err != nil {
-			return err
-		}
-		if err := r.Cite.Validate("sweep.sequential.cite"); err != nil {
-			return err
-		}
+	if err := c.Sequential.validate("sweep.sequential"); err != nil {
+		return err
 	}
 	if r := c.Coverage; r != nil {
 		if r.MaxPerSegment < 1 || r.MaxPerSegment > 10000 {
@@ -116,6 +125,84 @@ func (c Config) Validate() error {
 		}
 		if err := r.Cite.Validate("sweep.coverage.cite"); err != nil {
 			return err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Tenants)) {
+		if err := c.validateTenant(name, c.Tenants[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate reports the first problem of r (nil is valid: off), naming the
+// field under path.
+func (r *SegmentRate) validate(path string) error {
+	if r == nil {
+		return nil
+	}
+	if r.Max < 1 || r.Max > 10000 {
+		return fmt.Errorf("%s.max: %d is not between 1 and 10000", path, r.Max)
+	}
+	if err := checkWindow(path+".window", r.Window); err != nil {
+		return err
+	}
+	return r.Cite.Validate(path + ".cite")
+}
+
+// validate reports the first problem of r (nil is valid: off), naming the
+// field under path.
+func (r *Sequential) validate(path string) error {
+	if r == nil {
+		return nil
+	}
+	if r.MinRun < 3 || r.MinRun > 10000 {
+		return fmt.Errorf("%s.min_run: %d is not between 3 and 10000", path, r.MinRun)
+	}
+	if r.MaxGap < 0 || r.MaxGap > 100 {
+		return fmt.Errorf("%s.max_gap: %d is not between 0 and 100", path, r.MaxGap)
+	}
+	if err := checkWindow(path+".window", r.Window); err != nil {
+		return err
+	}
+	return r.Cite.Validate(path + ".cite")
+}
+
+// validateTenant reports the first problem of tenant name's rules: a
+// malformed rule, or one looser than the profile's in any parameter.
+func (c Config) validateTenant(name string, t TenantRules) error {
+	if name == "" {
+		return errors.New("sweep.tenants: empty tenant name")
+	}
+	path := "sweep.tenants." + name
+	if len(name) > 256 || !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return fmt.Errorf("sweep.tenants: tenant name %q: longer than 256 bytes, not valid UTF-8 or with a control character", name)
+	}
+	if t.SegmentRate == nil && t.Sequential == nil {
+		return fmt.Errorf("%s: no rule (give segment_rate, sequential or both)", path)
+	}
+	if err := t.SegmentRate.validate(path + ".segment_rate"); err != nil {
+		return err
+	}
+	if err := t.Sequential.validate(path + ".sequential"); err != nil {
+		return err
+	}
+	if r, b := t.SegmentRate, c.SegmentRate; r != nil && b != nil {
+		switch {
+		case r.Max > b.Max:
+			return fmt.Errorf("%s.segment_rate.max: %d is looser than the profile's %d", path, r.Max, b.Max)
+		case r.Window < b.Window:
+			return fmt.Errorf("%s.segment_rate.window: %v is shorter than the profile's %v", path, r.Window, b.Window)
+		}
+	}
+	if r, b := t.Sequential, c.Sequential; r != nil && b != nil {
+		switch {
+		case r.MinRun > b.MinRun:
+			return fmt.Errorf("%s.sequential.min_run: %d is looser than the profile's %d", path, r.MinRun, b.MinRun)
+		case r.MaxGap < b.MaxGap:
+			return fmt.Errorf("%s.sequential.max_gap: %d is looser than the profile's %d", path, r.MaxGap, b.MaxGap)
+		case r.Window < b.Window:
+			return fmt.Errorf("%s.sequential.window: %v is shorter than the profile's %v", path, r.Window, b.Window)
 		}
 	}
 	return nil

@@ -11,7 +11,13 @@
 //     segment a run of consecutive suffixes (ABCD): at least MinRun numbers,
 //     each at most MaxGap numbers apart (sweep.sequential). A dialer that
 //     counts through a segment, up or down, is stopped once the run shows,
-//     and the segment stays closed to the tenant for the window. The run
+//     and the segment stays closed to the tenant for the window. A run that
+//     straddles the boundary between two segments (…139990 to …140009) is
+//     one run: each number is also kept in the block of 10,000 numbers
+//     centred on the boundary nearest to it, which then closes instead (a
+//     run spanning up to 5,000 numbers is seen whole). A French overseas
+//     line counts under one spelling (numbering.OverseasLine), so a
+//     dialer alternating +33 596… and +596 596… is seen too. The run
 //     state is kept in the Check's memory (one process) or, with [WithRuns],
 //     in a storage.Runs shared by a fleet (storage/redisstore,
 //     storage/pgstore): then a sweep whose dials are spread over several
@@ -20,6 +26,10 @@
 //     dialled by the tenant within a sliding window (sweep.segment_rate). The
 //     segment counter is a reservation in storage.Counters, taken in Commit
 //     only when every check passed and given back by Release.
+//
+// Thresholds are the profile's for every tenant, except a tenant named in
+// Config.Tenants: it is held to its own segment_rate and sequential rules,
+// each at least as strict as the profile's ([TenantRules]).
 //
 // [Screen] does the same before a campaign, on a whole dial list: it reports per
 // number whether it is allowed, invalid, a duplicate, on a do-not-call list,

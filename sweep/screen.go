@@ -40,7 +40,7 @@ func (f Finding) Codes() []string {
 type Result struct {
 	Line     int               // the line in the file
 	Number   dialgate.Number   // the number; zero when invalid
-	Segment  numbering.Segment // the number's segment; zero for service codes and invalid lines
+	Segment  numbering.Segment // the number's segment (an overseas line's under numbering.OverseasLine); zero for service codes and invalid lines
 	Findings Finding           // zero: allowed
 	Run      int               // length of the run the number is part of, when FindingSequential
 	Err      error             // why the line is invalid, when FindingInvalid
@@ -55,7 +55,7 @@ type SegmentSummary struct {
 	Segment    string `json:"segment"`     // the segment (号段) as numbering.Segment.String writes it
 	Numbers    int    `json:"numbers"`     // distinct numbers of the list in the segment
 	InRuns     int    `json:"in_runs"`     // of which part of a sequential run
-	LongestRun int    `json:"longest_run"` // the longest run's length
+	LongestRun int    `json:"longest_run"` // the longest run's length (a run may reach into a neighbouring segment)
 	Covered    bool   `json:"covered"`     // more numbers than the coverage rule allows
 }
 
@@ -77,11 +77,15 @@ type Report struct {
 type Listed func(n dialgate.Number) (bool, error)
 
 // Screen screens a dial list with the rules of cfg: Sequential (runs of at
-// least MinRun numbers of one segment, gaps of at most MaxGap, over the whole
-// list whatever its order) and Coverage (more than MaxPerSegment distinct
+// least MinRun numbers, gaps of at most MaxGap, over the whole list whatever
+// its order, within one segment or across the boundary between two) and Coverage (more than MaxPerSegment distinct
 // numbers of one segment); listed, when not nil, is the do-not-call lookup.
 // Lines with errors are reported as invalid and the rest is screened. The first
-// occurrence of a number is screened, later ones are duplicates.
+// occurrence of a number is screened, later ones are duplicates. A French
+// overseas line is one number in both its spellings (+33 596… and +596 596…,
+// numbering.OverseasLine): a second spelling is a duplicate, and runs,
+// segments and coverage count the line under the spelling OverseasLine
+// gives.
 func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -102,13 +106,17 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 			}
 			continue
 		}
-		refs = append(refs, ref{it.Number.Uint64(), int32(i)})
+		refs = append(refs, ref{numbering.OverseasLine(it.Number).Uint64(), int32(i)})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(refs, func(a, b ref) int { return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.idx, b.idx)) })
-	// Distinct numbers, in ascending order; later occurrences are duplicates.
+	// line is the number of result i as it is counted: a French overseas
+	// line under one of its two spellings (numbering.OverseasLine).
+	line := func(i int32) dialgate.Number { return numbering.OverseasLine(rep.Results[i].Number) }
+	// Distinct lines, in ascending order; later occurrences (in either
+	// spelling) are duplicates.
 	distinct := make([]ref, 0, len(refs))
 	for i, x := range refs {
 		if i > 0 && refs[i-1].v == x.v {
@@ -117,15 +125,42 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 		}
 		distinct = append(distinct, x)
 	}
+	// Runs are found over every number with a segment, in ascending order,
+	// whatever its segment: a run may straddle the boundary between two
+	// segments (…139990 to …140009 are successive integers, 15 O.S.
+	// §755.1(D)).
+	if seq := cfg.Sequential; seq != nil {
+		step := uint64(seq.MaxGap + 1)
+		inRun := make([]ref, 0, len(distinct))
+		flush := func() {
+			if n := len(inRun); n >= seq.MinRun {
+				for _, x := range inRun {
+					rep.Results[x.idx].Findings |= FindingSequential
+					rep.Results[x.idx].Run = n
+				}
+			}
+			inRun = inRun[:0]
+		}
+		for _, x := range distinct {
+			if !numbering.Classify(line(x.idx)).Segment.IsValid() {
+				flush()
+				continue
+			}
+			if len(inRun) > 0 && x.v-inRun[len(inRun)-1].v > step {
+				flush()
+			}
+			inRun = append(inRun, x)
+		}
+		flush()
+	}
 	// Segments are contiguous in ascending order.
-	seq := cfg.Sequential
 	for i := 0; i < len(distinct); {
 		if i&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		info := numbering.Classify(rep.Results[distinct[i].idx].Number)
+		info := numbering.Classify(line(distinct[i].idx))
 		rep.Results[distinct[i].idx].Segment = info.Segment
 		if !info.Segment.IsValid() {
 			i++
@@ -133,11 +168,10 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 		}
 		j := i + 1
 		for j < len(distinct) {
-			n := rep.Results[distinct[j].idx].Number
 			if distinct[j].v/1e4 != distinct[i].v/1e4 {
 				break
 			}
-			inf := numbering.Classify(n)
+			inf := numbering.Classify(line(distinct[j].idx))
 			if inf.Segment != info.Segment {
 				break
 			}
@@ -153,22 +187,10 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 				rep.Results[x.idx].Findings |= FindingCoverage
 			}
 		}
-		if seq != nil {
-			step := uint64(seq.MaxGap + 1)
-			for a := 0; a < len(group); {
-				b := a + 1
-				for b < len(group) && group[b].v-group[b-1].v <= step {
-					b++
-				}
-				if n := b - a; n >= seq.MinRun {
-					sum.InRuns += n
-					sum.LongestRun = max(sum.LongestRun, n)
-					for _, x := range group[a:b] {
-						rep.Results[x.idx].Findings |= FindingSequential
-						rep.Results[x.idx].Run = n
-					}
-				}
-				a = b
+		for _, x := range group {
+			if r := rep.Results[x.idx]; r.Findings&FindingSequential != 0 {
+				sum.InRuns++
+				sum.LongestRun = max(sum.LongestRun, r.Run)
 			}
 		}
 		if sum.Covered || sum.InRuns > 0 {

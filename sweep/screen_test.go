@@ -324,3 +324,57 @@ func TestReadListRequirePlus(t *testing.T) {
 		t.Fatalf("without RequirePlus a bare North American national number: %+v, want an ambiguity error", items)
 	}
 }
+
+// A list whose run straddles a segment boundary is flagged, every number of
+// the run, whatever the order of the lines.
+func TestScreenRunAcrossSegmentBoundary(t *testing.T) {
+	for _, bc := range boundaryCases {
+		t.Run(bc.name, func(t *testing.T) {
+			var b strings.Builder
+			for i := 19; i >= 0; i-- {
+				fmt.Fprintf(&b, "%s\n", bc.number(i))
+			}
+			b.WriteString("+8613900139000\n") // unrelated
+			rep, err := Screen(context.Background(), readAll(t, b.String(), ListOptions{}), cnCfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Sequential != 20 || rep.Allowed != 1 {
+				t.Fatalf("sequential %d allowed %d, want 20 and 1: %+v", rep.Sequential, rep.Allowed, rep.Segments)
+			}
+			for _, r := range rep.Results[:20] {
+				if r.Findings != FindingSequential || r.Run != 20 {
+					t.Errorf("line %d: %+v", r.Line, r)
+				}
+			}
+			if len(rep.Segments) != 2 {
+				t.Fatalf("segments: %+v", rep.Segments)
+			}
+			for _, s := range rep.Segments {
+				if s.InRuns != 10 || s.LongestRun != 20 {
+					t.Errorf("segment %+v: want 10 in runs, longest 20", s)
+				}
+			}
+		})
+	}
+}
+
+// A list writing French overseas lines in both spellings holds one run, and
+// a line written both ways is a duplicate.
+func TestScreenOverseasSpellings(t *testing.T) {
+	var b strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&b, "%s\n", overseasSpelling(i))
+	}
+	b.WriteString("+596596120000\n") // line 21: the first number again, spelt with +596
+	rep, err := Screen(context.Background(), readAll(t, b.String(), ListOptions{}), cnCfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sequential != 20 || rep.Duplicate != 1 || rep.Allowed != 0 {
+		t.Fatalf("sequential %d duplicate %d allowed %d, want 20, 1 and 0: %+v", rep.Sequential, rep.Duplicate, rep.Allowed, rep.Segments)
+	}
+	if r := rep.Results[20]; r.Findings != FindingDuplicate {
+		t.Errorf("line 21: %+v", r)
+	}
+}

@@ -176,8 +176,12 @@ func TestSharedRunsRollback(t *testing.T) {
 		t.Fatalf("commit b: %v %v", rs, err)
 	}
 	// 7 makes a run with 5 alone: 6 was given back.
-	n, err := store.RunLength(ctx, c.storeKey("acme", seg(d.To)), 7, t0, c.params)
+	n, err := store.RunLength(ctx, c.base.storeKey("acme", runSpot{seg: seg(d.To)}), 7, t0, c.base.params)
 	if err != nil || n != 2 {
 		t.Fatalf("run length = %d, %v; want 2 (5 and the new 7)", n, err)
+	}
+	n, err = store.RunLength(ctx, c.base.storeKey("acme", runSpot{seg: seg(d.To), across: true}), 5007, t0, c.base.params)
+	if err != nil || n != 2 {
+		t.Fatalf("run length across the boundary = %d, %v; want 2 (5 and the new 7)", n, err)
 	}
 }

@@ -34,7 +34,8 @@ func (a *app) screenCmd() *cobra.Command {
 reports per number whether it may be dialled: allowed, or each finding —
 list.invalid (the line is not a number; reported with its line number, the
 rest is screened), list.duplicate, dnc.listed (with --dnc snapshots),
-sweep.sequential (part of a run of consecutive numbers of one segment) and
+sweep.sequential (part of a run of consecutive numbers, within one segment or
+across the boundary of two) and
 sweep.segment_coverage (the list holds too many numbers of one segment) — and
 a summary by segment. The rules come from the profile's sweep section; under
 a profile without one (us, uk, ca, au, fr) screen needs --dnc and washes the

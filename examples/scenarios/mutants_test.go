@@ -45,6 +45,7 @@ var mutants = []mutant{
 	{"sweep-sequential", "cn", "min_run: 20", "min_run: 21"},
 	{"sweep-sequential", "cn", "max_gap: 2\n    window: 24h", "max_gap: 2\n    window: 23h"},
 	{"sweep-sequential-gaps", "cn", "max_gap: 2", "max_gap: 1"},
+	{"sweep-sequential-boundary", "cn", "min_run: 20", "min_run: 21"},
 	{"ring-min-seconds", "cn", "min: 15s", "min: 14s"},
 	{"schedule-cn-insurance-callback", "cn-insurance", "callback: null", "callback: {max_trigger_age: 30m}"},
 	{"schedule-cn-insurance-window", "cn-insurance", `"09:00-12:00", "14:00-21:00"`, `"08:59-12:00", "14:00-21:00"`},
