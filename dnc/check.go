@@ -47,7 +47,7 @@ type RegistryConfig struct {
 	// Name is the registry's name (a Provider's Name). Required.
 	Name string `json:"name"`
 	// MaxAge is how old the copy may be, measured from its as-of instant to
-	// the dial (us 31d, uk 28d, ca 31d, au 30d). Zero means no limit, but a
+	// the dial (us 31d, uk 28d, ca 31d, au 28d23h). Zero means no limit, but a
 	// copy must still be loaded.
 	MaxAge dialgate.Duration `json:"max_age,omitempty"`
 	// Cite is where the age limit comes from; required when MaxAge is set.

@@ -19,7 +19,7 @@ func TestBuiltinDNC(t *testing.T) {
 		"us": {"us-national-dnc": 31 * 24 * time.Hour},
 		"uk": {"uk-tps": 28 * 24 * time.Hour, "uk-ctps": 28 * 24 * time.Hour},
 		"ca": {"ca-dncl": 31 * 24 * time.Hour},
-		"au": {"au-dncr": 30 * 24 * time.Hour},
+		"au": {"au-dncr": (28*24 + 23) * time.Hour},
 	}
 	for _, name := range Builtins() {
 		p, err := Builtin(name)

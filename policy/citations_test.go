@@ -26,6 +26,12 @@ func TestBuiltinCitationRefs(t *testing.T) {
 		{"uk", "callerid.cite", "21(A1)", ""},
 		// § 501.616 is in the Florida Telemarketing Act; the Telephone Solicitation Act is § 501.059.
 		{"us-fl", "frequency.caps[0].cite", "Florida Telemarketing Act", "Telephone Solicitation Act"},
+		// The 15 s / 4 rings minimum is also the FCC's own prohibition, 47 CFR 64.1200(a)(6), not only the
+		// TSR safe-harbor condition (eCFR text read 2026-12-05, docs/citations.md).
+		{"us", "ring.cite", "47 CFR 64.1200(a)(6)", ""},
+		// DNCR Act s 11(3)(b) is the 30-day period ending at the end of the call's day; the ACMA guidance
+		// alone was cited before.
+		{"au", "dnc.registries[0].cite", "s 11(3)(b)", "ACMA"},
 	}
 	for _, tt := range tests {
 		var found bool
