@@ -119,15 +119,10 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 	if reg.StartedAt.After(t.Add(time.Minute)) {
 		return Recording{}, fmt.Errorf("%w: started_at: %s is in the future", ErrInvalid, reg.StartedAt.Format(time.RFC3339))
 	}
-	if !reg.EndedAt.IsZero() {
-		if reg.EndedAt.Before(reg.StartedAt) {
-			return Recording{}, fmt.Errorf("%w: ended_at: %s is before started_at %s", ErrInvalid,
-				reg.EndedAt.Format(time.RFC3339), reg.StartedAt.Format(time.RFC3339))
-		}
-		if reg.EndedAt.After(t.Add(time.Minute)) {
-			return Recording{}, fmt.Errorf("%w: ended_at: %s is in the future (registered at %s)", ErrInvalid,
-				reg.EndedAt.Format(time.RFC3339), t.Format(time.RFC3339))
-		}
+	// An ended_at before started_at is refused by Validate below.
+	if reg.EndedAt.After(t.Add(time.Minute)) {
+		return Recording{}, fmt.Errorf("%w: ended_at: %s is in the future (registered at %s)", ErrInvalid,
+			reg.EndedAt.Format(time.RFC3339), t.Format(time.RFC3339))
 	}
 	if reg.Retention < 0 || (reg.Retention != 0 && reg.Retention.Std() < MinRetention) {
 		return Recording{}, fmt.Errorf("%w: retention: %s is below the 30-day floor: %w", ErrInvalid, reg.Retention, ErrRetentionTooShort)
