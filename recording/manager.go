@@ -100,8 +100,8 @@ type Registration struct {
 //
 // The end of the call is reg.EndedAt when given. When it is not, it is the
 // later of reg.StartedAt and t: a recording registered after its call ended
-// is then kept at least the retention after that end, never less, and at
-// most t − EndedAt longer than needed. A recording registered while its call
+// is then kept at least the retention after that end, never less (longer by
+// the time between the end and t). A recording registered while its call
 // is still running (t before the real end) must be registered with EndedAt
 // once the call is over, or the retention would count from too early an
 // instant; give EndedAt whenever it is known.
