@@ -313,7 +313,8 @@ func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]
 
 // Link records that recording id belongs to decisionID. If the recording is not
 // registered yet, a metadata record is created for callee and tenant (started
-// at t). When the call's dial is known (callee valid), a recording registered
+// at t, and, with no end known, kept the retention after t: an outcome
+// reported after the call ended). When the call's dial is known (callee valid), a recording registered
 // under another tenant than tenant is not linked (ErrInvalid): one tenant's
 // report must not claim another's recording.
 func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number, tenant string) error {
