@@ -5,6 +5,15 @@
 // for less is rejected with ErrRetentionTooShort. Profiles may raise it
 // (cn-insurance: 5 years; us: 5 years for telemarketing records).
 //
+// Retention is counted from the end of the call, never from its start, so a
+// long call is kept as long after it ended as a short one. A registration
+// gives the end (Registration.EndedAt) when it is known; when it is not, the
+// registration instant stands for it — the latest the call can have ended
+// when the recording is registered after the call — or the start, if later.
+// RetainUntil is that end plus the retention. Records stored before
+// Recording.EndedAt existed counted from the start and keep the RetainUntil
+// they were stored with.
+//
 // A Manager keeps recording metadata in a Store and deletes media through a Blob
 // driver. Delete refuses before a recording's retain-until instant
 // (ErrRetentionLocked) and while it is under a legal hold (ErrHeld). The sweeper

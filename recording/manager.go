@@ -78,6 +78,11 @@ type Registration struct {
 	// StartedAt is when the recording started. Required, and not more than a
 	// minute after the registration time.
 	StartedAt time.Time
+	// EndedAt is when the call ended, when known: retention is counted from
+	// it. Not before StartedAt, and not more than a minute after the
+	// registration time. Zero when not known; then Register counts from the
+	// registration time instead (see Register).
+	EndedAt time.Time
 	// Retention asks for a longer retention than the Manager's for this
 	// recording; zero keeps the Manager's. Less than 30 days is an error.
 	Retention dialgate.Duration
@@ -86,10 +91,24 @@ type Registration struct {
 	MediaURI string
 }
 
-// Register records a new recording's metadata at time t. The recording is kept
-// until StartedAt plus the longer of the Manager's retention and
-// reg.Retention, and carries the holds HoldNew's function gives its callee
-// (a look-up error refuses the registration).
+// Register records a new recording's metadata at time t. The recording is
+// kept until the end of its call plus the longer of the Manager's retention
+// and reg.Retention (337号 CN-S6 counts the retention from the call, so a long
+// call is kept as long after it ended as a short one), and carries the holds
+// HoldNew's function gives its callee (a look-up error refuses the
+// registration).
+//
+// The end of the call is reg.EndedAt when given. When it is not, it is the
+// later of reg.StartedAt and t: a recording registered after its call ended
+// is then kept at least the retention after that end, never less (longer by
+// the time between the end and t). A recording registered while its call
+// is still running (t before the real end) must be registered with EndedAt
+// once the call is over, or the retention would count from too early an
+// instant; give EndedAt whenever it is known.
+//
+// An EndedAt before StartedAt, or more than a minute after t (the clock's
+// skew that StartedAt is allowed too), is an error wrapping ErrInvalid and
+// naming ended_at.
 func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (Recording, error) {
 	if !reg.Callee.IsValid() {
 		return Recording{}, fmt.Errorf("%w: number: missing or invalid callee", ErrInvalid)
@@ -99,6 +118,11 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 	}
 	if reg.StartedAt.After(t.Add(time.Minute)) {
 		return Recording{}, fmt.Errorf("%w: started_at: %s is in the future", ErrInvalid, reg.StartedAt.Format(time.RFC3339))
+	}
+	// An ended_at before started_at is refused by Validate below.
+	if reg.EndedAt.After(t.Add(time.Minute)) {
+		return Recording{}, fmt.Errorf("%w: ended_at: %s is in the future (registered at %s)", ErrInvalid,
+			reg.EndedAt.Format(time.RFC3339), t.Format(time.RFC3339))
 	}
 	if reg.Retention < 0 || (reg.Retention != 0 && reg.Retention.Std() < MinRetention) {
 		return Recording{}, fmt.Errorf("%w: retention: %s is below the 30-day floor: %w", ErrInvalid, reg.Retention, ErrRetentionTooShort)
@@ -119,7 +143,7 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 	r := Recording{
 		ID: reg.ID, DecisionID: reg.DecisionID, Tenant: reg.Tenant,
 		Callee:    m.hasher.HashCallee(reg.Callee),
-		StartedAt: reg.StartedAt, RetainUntil: reg.StartedAt.Add(keep),
+		StartedAt: reg.StartedAt, EndedAt: reg.EndedAt, RetainUntil: callEnd(reg.StartedAt, reg.EndedAt, t).Add(keep),
 		MediaURI: reg.MediaURI, State: StateActive,
 	}
 	if err := r.Validate(); err != nil {
@@ -159,6 +183,20 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 		r.Holds = more
 	}
 	return r, nil
+}
+
+// callEnd returns the instant a recording's retention is counted from, as
+// Register counts it: ended when given, else the later of started and the
+// registration instant registered (the latest the call can have ended when
+// it is registered after it).
+func callEnd(started, ended, registered time.Time) time.Time {
+	if !ended.IsZero() {
+		return ended
+	}
+	if registered.After(started) {
+		return registered
+	}
+	return started
 }
 
 // addHolds appends to hs the holds of add whose ids hs does not have.
@@ -275,7 +313,8 @@ func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]
 
 // Link records that recording id belongs to decisionID. If the recording is not
 // registered yet, a metadata record is created for callee and tenant (started
-// at t). When the call's dial is known (callee valid), a recording registered
+// at t, and, with no end known, kept the retention after t: an outcome
+// reported after the call ended). When the call's dial is known (callee valid), a recording registered
 // under another tenant than tenant is not linked (ErrInvalid): one tenant's
 // report must not claim another's recording.
 func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number, tenant string) error {

@@ -71,9 +71,17 @@ type Recording struct {
 	Callee string `json:"callee"`
 	// StartedAt is when the recording started. Required.
 	StartedAt time.Time `json:"started_at"`
-	// RetainUntil is the earliest instant the recording may be deleted:
-	// StartedAt plus the retention in force when it was registered. A hold can
-	// only extend it, never shorten it.
+	// EndedAt is when the call (and its recording) ended, when the
+	// registration said so; zero when it did not. Never before StartedAt.
+	// Records stored before dialgate knew of it have none.
+	EndedAt time.Time `json:"ended_at,omitzero"`
+	// RetainUntil is the earliest instant the recording may be deleted: the
+	// end of the call plus the retention in force when it was registered,
+	// where the end is EndedAt, or, when the registration gave none, the
+	// later of StartedAt and the instant it was registered (see
+	// Manager.Register). Records registered before EndedAt existed counted
+	// from StartedAt and keep the RetainUntil they were stored with. A hold
+	// can only extend it, never shorten it.
 	RetainUntil time.Time `json:"retain_until"`
 	// MediaURI locates the media in the Blob store; empty when the media is not
 	// managed by dialgate (metadata only).
@@ -92,7 +100,10 @@ type Recording struct {
 // Held reports whether the recording is under at least one hold.
 func (r Recording) Held() bool { return len(r.Holds) > 0 }
 
-// Validate reports the first malformed field.
+// Validate reports the first malformed field. The 30-day floor is measured
+// from the end of the call: RetainUntil must be at least MinRetention after
+// EndedAt, or after StartedAt when EndedAt is zero (the only instant such a
+// record is sure of; Register counts those from a later instant still).
 func (r Recording) Validate() error {
 	switch {
 	case strings.TrimSpace(r.ID) == "":
@@ -103,9 +114,15 @@ func (r Recording) Validate() error {
 		return fmt.Errorf("%w: callee: missing", ErrInvalid)
 	case r.StartedAt.IsZero():
 		return fmt.Errorf("%w: started_at: missing", ErrInvalid)
-	case r.RetainUntil.Sub(r.StartedAt) < MinRetention:
+	case !r.EndedAt.IsZero() && r.EndedAt.Before(r.StartedAt):
+		return fmt.Errorf("%w: ended_at: %s is before started_at %s", ErrInvalid,
+			r.EndedAt.Format(time.RFC3339), r.StartedAt.Format(time.RFC3339))
+	case r.EndedAt.IsZero() && r.RetainUntil.Sub(r.StartedAt) < MinRetention:
 		return fmt.Errorf("%w: retain_until: %s is less than 30 days after started_at %s: %w", ErrInvalid,
 			r.RetainUntil.Format(time.RFC3339), r.StartedAt.Format(time.RFC3339), ErrRetentionTooShort)
+	case !r.EndedAt.IsZero() && r.RetainUntil.Sub(r.EndedAt) < MinRetention:
+		return fmt.Errorf("%w: retain_until: %s is less than 30 days after ended_at %s: %w", ErrInvalid,
+			r.RetainUntil.Format(time.RFC3339), r.EndedAt.Format(time.RFC3339), ErrRetentionTooShort)
 	case r.State != StateActive && r.State != StateDeleting:
 		return fmt.Errorf("%w: state: unknown state %q", ErrInvalid, r.State)
 	}
@@ -216,13 +233,14 @@ type Tombstone struct {
 	Tenant      string    `json:"tenant,omitempty"`      // its tenant; empty when it had none
 	DecisionID  string    `json:"decision_id,omitempty"` // its decision; empty when it had none
 	StartedAt   time.Time `json:"started_at"`            // when it started
+	EndedAt     time.Time `json:"ended_at,omitzero"`     // when it ended, when its registration said so
 	RetainUntil time.Time `json:"retain_until"`          // the end of its retention when it was deleted
 	DeletedAt   time.Time `json:"deleted_at"`            // when its metadata was deleted (the sweep's t)
 }
 
 // TombstoneOf returns the tombstone of r deleted at t.
 func TombstoneOf(r Recording, t time.Time) Tombstone {
-	return Tombstone{ID: r.ID, Tenant: r.Tenant, DecisionID: r.DecisionID, StartedAt: r.StartedAt, RetainUntil: r.RetainUntil, DeletedAt: t}
+	return Tombstone{ID: r.ID, Tenant: r.Tenant, DecisionID: r.DecisionID, StartedAt: r.StartedAt, EndedAt: r.EndedAt, RetainUntil: r.RetainUntil, DeletedAt: t}
 }
 
 // InRange reports whether the tombstone's DeletedAt is in [from, to); zero bounds are open.

@@ -169,11 +169,12 @@ func TestRecordingsWriteJSON(t *testing.T) {
 	}
 	now := time.Now().Truncate(time.Second)
 	started := now.AddDate(0, 0, -1)
+	ended := started.Add(2 * time.Hour)
 	code, out, errs := run("recordings", "register", "--json", "--id", "r-1", "--number", "+8613900139000",
-		"--started-at", started.Format(time.RFC3339), "--at", now.Format(time.RFC3339))
+		"--started-at", started.Format(time.RFC3339), "--ended-at", ended.Format(time.RFC3339), "--at", now.Format(time.RFC3339))
 	var reg recRegistered
 	decodeJSON(t, out, &reg)
-	if code != 0 || reg.ID != "r-1" || !reg.StartedAt.Equal(started) || !reg.RetainUntil.Equal(started.AddDate(0, 0, 30)) {
+	if code != 0 || reg.ID != "r-1" || !reg.StartedAt.Equal(started) || !reg.EndedAt.Equal(ended) || !reg.RetainUntil.Equal(ended.AddDate(0, 0, 30)) {
 		t.Fatalf("register --json: exit %d %+v %q", code, reg, errs)
 	}
 	// The callee is stored only as a keyed hash, and not printed.

@@ -25,6 +25,13 @@ longer where the profile says so (cn-insurance and us: 5 years); no
 configuration can lower the floor. A recording cannot be deleted before its
 retention ends or while it is under a legal hold.
 
+The retention is counted from the end of the call: register gives it with
+--ended-at; without it, the registration time (--at, default now) stands for
+the end — the latest the call can have ended when it is registered after the
+call — or --started-at if later. Register a recording once its call is over,
+and give --ended-at whenever it is known (a long call counted from its start
+would be deletable before 30 days after it ended).
+
 The metadata is kept in the store at --data (in a fleet, give dialgate serve's
 --config: the fleet's PostgreSQL keeps it); media under --media-root
 (URIs file:<relative path>) is deleted by sweep, media first and metadata
@@ -63,6 +70,7 @@ func recordingErr(err error) error {
 type recRegistered struct {
 	ID          string    `json:"id"`
 	StartedAt   time.Time `json:"started_at"`
+	EndedAt     time.Time `json:"ended_at,omitzero"` // as given by --ended-at
 	RetainUntil time.Time `json:"retain_until"`
 }
 
@@ -75,11 +83,11 @@ type recHoldChanged struct {
 }
 
 func (a *app) recRegisterCmd(profile *string) *cobra.Command {
-	var id, number, started, retention, media, decision, tenant, at string
+	var id, number, started, ended, retention, media, decision, tenant, at string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "register --id ID --number N --started-at T [flags]",
-		Short: "Register a recording's metadata; it is kept until started-at plus the retention",
+		Use:   "register --id ID --number N --started-at T [--ended-at T] [flags]",
+		Short: "Register a recording's metadata; it is kept the retention after the call ended",
 		Args:  argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if id == "" {
@@ -104,6 +112,12 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 				return err
 			}
 			reg := recording.Registration{ID: id, Callee: n, StartedAt: st0, MediaURI: media, DecisionID: decision, Tenant: tenant}
+			if ended != "" {
+				// Before --started-at or after --at, the Manager refuses it, naming ended_at.
+				if reg.EndedAt, err = parsePast("ended-at", ended); err != nil {
+					return err
+				}
+			}
 			if retention != "" {
 				d, err := dialgate.ParseDuration(retention)
 				if err != nil {
@@ -120,7 +134,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 					return recordingErr(err)
 				}
 				if asJSON {
-					return a.printJSON(recRegistered{ID: r.ID, StartedAt: r.StartedAt, RetainUntil: r.RetainUntil})
+					return a.printJSON(recRegistered{ID: r.ID, StartedAt: r.StartedAt, EndedAt: r.EndedAt, RetainUntil: r.RetainUntil})
 				}
 				fmt.Fprintf(a.stdout, "registered %s, kept until %s\n", r.ID, r.RetainUntil.Format(time.RFC3339))
 				return nil
@@ -131,12 +145,13 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 	f.StringVar(&id, "id", "", "recording id (required)")
 	f.StringVar(&number, "number", "", "callee number, E.164 (stored only as a keyed hash)")
 	f.StringVar(&started, "started-at", "", "when the recording started, RFC 3339")
+	f.StringVar(&ended, "ended-at", "", "when the call ended, RFC 3339: the retention counts from it (default: the registration time, --at)")
 	f.StringVar(&retention, "retention", "", "keep longer than the profile's retention, e.g. 90d (never less than 30d)")
 	f.StringVar(&media, "media-uri", "", "media location, file:<path below --media-root>")
 	f.StringVar(&decision, "decision-id", "", "the decision that allowed the call")
 	f.StringVar(&tenant, "tenant", "", "tenant")
 	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now; not in the future)")
-	f.BoolVar(&asJSON, "json", false, `print what was registered as JSON: {"id", "started_at", "retain_until"}`)
+	f.BoolVar(&asJSON, "json", false, `print what was registered as JSON: {"id", "started_at", "ended_at" (when given), "retain_until"}`)
 	return cmd
 }
 
@@ -229,8 +244,12 @@ func (a *app) recShowCmd(profile *string) *cobra.Command {
 				for i, h := range r.Holds {
 					holds[i] = h.ID
 				}
-				fmt.Fprintf(a.stdout, "%s: started %s, kept until %s, state %s, holds [%s], decision %s\n", r.ID,
-					r.StartedAt.Format(time.RFC3339), r.RetainUntil.Format(time.RFC3339), r.State, strings.Join(holds, ", "), r.DecisionID)
+				ended := ""
+				if !r.EndedAt.IsZero() {
+					ended = ", ended " + r.EndedAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(a.stdout, "%s: started %s%s, kept until %s, state %s, holds [%s], decision %s\n", r.ID,
+					r.StartedAt.Format(time.RFC3339), ended, r.RetainUntil.Format(time.RFC3339), r.State, strings.Join(holds, ", "), r.DecisionID)
 				return nil
 			})
 		},

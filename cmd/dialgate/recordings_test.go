@@ -37,7 +37,9 @@ func TestRecordingsLifecycle(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", ts(-40),
-			"--at", now.AddDate(0, 0, -40).Add(5 * time.Minute).Format(time.RFC3339), "--media-uri", "file:r-1.wav", "--media-root", media}, 0, "kept until " + ts(-10), ""},
+			"--ended-at", now.AddDate(0, 0, -40).Add(3 * time.Minute).Format(time.RFC3339),
+			"--at", now.AddDate(0, 0, -40).Add(5 * time.Minute).Format(time.RFC3339), "--media-uri", "file:r-1.wav", "--media-root", media},
+			0, "kept until " + now.AddDate(0, 0, -10).Add(3*time.Minute).Format(time.RFC3339), ""},
 		{[]string{"recordings", "register", "--id", "r-2", "--number", "+8613900139000", "--started-at", ts(-40), "--retention", "7d"}, 2, "", "--retention: 7d is below the 30-day floor"},
 		{[]string{"recordings", "register", "--id", "r-3", "--number", "+86abc", "--started-at", ts(-40)}, 2, "", "--number: invalid number"},
 		{[]string{"recordings", "register", "--id", "r-4", "--number", "+8613900139000", "--started-at", ts(-40), "--retention", "-1"}, 2, "", "--retention"},
@@ -272,5 +274,73 @@ func TestComplaintStepBeforeThePreviousStep(t *testing.T) {
 	}
 	if code != 0 || len(got) != 1 || !got[0].ForwardedAt.Equal(mustTime(t, "2026-11-04T10:00:00+08:00")) || !got[0].AnsweredAt.Equal(mustTime(t, "2026-11-06T10:00:00+08:00")) {
 		t.Fatalf("complaint after the refused steps: exit %d %s %s", code, out, errs)
+	}
+}
+
+// TestRecordingsRegisterEndedAt: --ended-at counts the retention from the
+// end of the call, so a two-hour call is not swept 30 days after its start
+// but 30 days after its end; without it the registration time stands for
+// the end; a bad --ended-at is bad input naming it.
+func TestRecordingsRegisterEndedAt(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	rfc := func(t time.Time) string { return t.Format(time.RFC3339) }
+	now := time.Now().UTC().Truncate(time.Second)
+	started := now.AddDate(0, 0, -40)
+	ended := started.Add(2 * time.Hour)
+	code, out, errs := run("recordings", "register", "--json", "--id", "r-long", "--number", "+8613900139000",
+		"--started-at", rfc(started), "--ended-at", rfc(ended), "--at", rfc(ended.Add(5*time.Minute)))
+	var reg recRegistered
+	decodeJSON(t, out, &reg)
+	if code != 0 || !reg.EndedAt.Equal(ended) || !reg.RetainUntil.Equal(ended.AddDate(0, 0, 30)) {
+		t.Fatalf("register --ended-at: exit %d %+v %s; want ended_at %s, retain_until 30 days after it", code, reg, errs, ended)
+	}
+	if code, out, errs := run("recordings", "show", "r-long"); code != 0 || !strings.Contains(out, "ended "+rfc(ended)) {
+		t.Errorf("show: exit %d %q %s; want the end", code, out, errs)
+	}
+	// Without --ended-at: from the registration (--at), an hour after the start.
+	at := started.Add(time.Hour)
+	code, out, errs = run("recordings", "register", "--json", "--id", "r-late", "--number", "+8613900139001",
+		"--started-at", rfc(started), "--at", rfc(at))
+	reg = recRegistered{}
+	decodeJSON(t, out, &reg)
+	if code != 0 || !reg.EndedAt.IsZero() || !reg.RetainUntil.Equal(at.AddDate(0, 0, 30)) || strings.Contains(out, "ended_at") {
+		t.Fatalf("register without --ended-at: exit %d %s %s; want retain_until 30 days after --at", code, out, errs)
+	}
+	for _, s := range []struct {
+		at      time.Time
+		deleted string
+	}{
+		{started.AddDate(0, 0, 30).Add(30 * time.Minute), "deleted 0"},
+		{at.AddDate(0, 0, 30), "deleted 1: r-late"},
+		{started.AddDate(0, 0, 30).Add(time.Hour + 59*time.Minute), "deleted 0"},
+		{ended.AddDate(0, 0, 30), "deleted 1: r-long"},
+	} {
+		if code, out, errs := run("recordings", "sweep", "--at", rfc(s.at)); code != 0 || !strings.Contains(out, s.deleted) {
+			t.Fatalf("sweep at %s: exit %d %q %s; want %q", s.at, code, out, errs, s.deleted)
+		}
+	}
+	for _, bad := range []struct {
+		ended, at, want string
+	}{
+		{rfc(started.Add(-time.Second)), "", "ended_at"},      // before --started-at
+		{rfc(now.Add(time.Hour)), "", "--ended-at"},           // in the future
+		{rfc(ended), rfc(started.Add(time.Hour)), "ended_at"}, // after the registration (--at)
+		{"yesterday", "", "--ended-at"},                       // not RFC 3339
+		{"1970-01-01T00:00:00Z", "", "--ended-at"},            // a zero instant
+	} {
+		args := []string{"recordings", "register", "--id", "r-bad", "--number", "+8613900139002", "--started-at", rfc(started), "--ended-at", bad.ended}
+		if bad.at != "" {
+			args = append(args, "--at", bad.at)
+		}
+		if code, out, errs := run(args...); code != 2 || !strings.Contains(errs, bad.want) {
+			t.Errorf("--ended-at %s: exit %d %q %q; want exit 2 naming %s", bad.ended, code, out, errs, bad.want)
+		}
+	}
+	if code, _, _ := run("recordings", "show", "r-bad"); code != 1 {
+		t.Errorf("a refused registration was stored (show exit %d)", code)
 	}
 }

@@ -67,6 +67,7 @@ type recordingArgs struct {
 	ID            string `json:"id"`
 	Number        string `json:"number"`
 	StartedAt     string `json:"started_at"`
+	EndedAt       string `json:"ended_at,omitempty"` // the call's end; empty: the step's at stands for it
 	RetentionDays *int   `json:"retention_days,omitempty"`
 }
 
@@ -81,6 +82,11 @@ func recordingEvent() *eventSpec {
 		if _, err := time.Parse(time.RFC3339, a.StartedAt); err != nil {
 			return fmt.Errorf("started_at: want RFC 3339 with offset: %w", err)
 		}
+		if a.EndedAt != "" {
+			if _, err := time.Parse(time.RFC3339, a.EndedAt); err != nil {
+				return fmt.Errorf("ended_at: want RFC 3339 with offset: %w", err)
+			}
+		}
 		// In nanoseconds a larger count overflows (213535 days read as 31).
 		if a.RetentionDays != nil && *a.RetentionDays > maxRetentionDays {
 			return fmt.Errorf("retention_days: %d is more than %d (100 years)", *a.RetentionDays, maxRetentionDays)
@@ -94,6 +100,10 @@ func recordingEvent() *eventSpec {
 		n, _ := dialgate.ParseNumber(a.Number)
 		started, _ := time.Parse(time.RFC3339, a.StartedAt)
 		reg := recording.Registration{ID: a.ID, Callee: n, StartedAt: started, Tenant: env.Tenant}
+		if a.EndedAt != "" {
+			// Before started_at or after the step's at: recording.invalid.
+			reg.EndedAt, _ = time.Parse(time.RFC3339, a.EndedAt)
+		}
 		if a.RetentionDays != nil {
 			reg.Retention = dialgate.Duration(time.Duration(*a.RetentionDays) * 24 * time.Hour)
 			if *a.RetentionDays <= 0 {

@@ -433,8 +433,9 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 const maxRetentionDays = 36600
 
 // RegisterRecording validates the request (id, number and started_at
-// required; retention_days 0 or at least 30), stamps it with the server's
-// clock and registers it through Backend.Recordings.
+// required; retention_days 0 or at least 30; ended_at, when set, not before
+// started_at nor in the future), stamps it with the server's clock and
+// registers it through Backend.Recordings.
 func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRecordingRequest) (*pb.RegisterRecordingResponse, error) {
 	if s.be.Recordings == nil {
 		return nil, s.unimplemented("RegisterRecording", "recording")
@@ -451,6 +452,10 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 		return nil, err
 	}
 	if r.StartedAt, err = requiredTime("started_at", req.GetStartedAt()); err != nil {
+		return nil, err
+	}
+	// Before started_at or in the future, the Manager refuses it, naming it.
+	if r.EndedAt, err = timeFromProto("ended_at", req.GetEndedAt()); err != nil {
 		return nil, err
 	}
 	if d := req.GetRetentionDays(); d < 0 || (d > 0 && d < 30) {

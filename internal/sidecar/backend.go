@@ -233,6 +233,7 @@ type Recording struct {
 	ID            string          // the recording's id; required
 	Number        dialgate.Number // the callee; always valid, stored only as its keyed hash
 	StartedAt     time.Time       // when the recording started; never zero
+	EndedAt       time.Time       // when the call ended (retention counts from it); zero when not given
 	RetentionDays int             // 0: the profile's
 	DecisionID    string          // the decision that allowed the call; empty when not known
 	Tenant        string          // the call centre that made the call; may be empty

@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"github.com/dialgate/dialgate/recording"
 )
 
 // retention_days is an int32 the server turned into nanoseconds without a
@@ -23,11 +25,53 @@ func TestWireRecordingRetentionDaysBound(t *testing.T) {
 		_, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-long", Number: "+8613900139211", StartedAt: start, RetentionDays: d})
 		wantCode(t, err, codes.InvalidArgument, "retention_days")
 	}
-	if _, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-100y", Number: "+8613900139211", StartedAt: start, RetentionDays: 36600}); err != nil {
+	if _, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-100y", Number: "+8613900139211", StartedAt: start, EndedAt: start, RetentionDays: 36600}); err != nil {
 		t.Fatalf("100 years: %v", err)
 	}
 	rec, err := e.be.Recordings.(recordingAdmin).m.Get(ctx, "r-100y")
 	if err != nil || !rec.RetainUntil.Equal(start.AsTime().Add(36600*24*time.Hour)) {
 		t.Fatalf("r-100y = %+v, %v", rec, err)
+	}
+}
+
+// ended_at reaches the Manager: a two-hour call is kept 30 days from its
+// end, not its start; an end before the start, in the future or unset by
+// mistake (1970) is InvalidArgument naming ended_at; a retry must give the
+// same end.
+func TestWireRecordingEndedAt(t *testing.T) {
+	e, _ := openWire(t, wireProfile)
+	ctx := ctxT(t)
+	started := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	ended := started.Add(2 * time.Hour)
+	req := &pb.RegisterRecordingRequest{Id: "r-long", Number: "+8613900139212", StartedAt: timestamppb.New(started), EndedAt: timestamppb.New(ended)}
+	if _, err := e.admin.RegisterRecording(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	m := e.be.Recordings.(recordingAdmin).m
+	rec, err := m.Get(ctx, "r-long")
+	if err != nil || !rec.EndedAt.Equal(ended) || !rec.RetainUntil.Equal(ended.Add(30*24*time.Hour)) {
+		t.Fatalf("r-long = %+v, %v; want ended_at %s, retain_until 30 days after it", rec, err, ended)
+	}
+	if err := m.Delete(ctx, "r-long", started.Add(30*24*time.Hour)); !errors.Is(err, recording.ErrRetentionLocked) {
+		t.Fatalf("delete 30 days after the start of a 2-hour call: %v, want ErrRetentionLocked", err)
+	}
+	if _, err := e.admin.RegisterRecording(ctx, req); err != nil {
+		t.Fatalf("retry with the same end: %v", err)
+	}
+	for _, other := range []*timestamppb.Timestamp{nil, timestamppb.New(ended.Add(-time.Hour))} {
+		_, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-long", Number: req.Number, StartedAt: req.StartedAt, EndedAt: other})
+		wantCode(t, err, codes.AlreadyExists, "r-long")
+	}
+	for _, bad := range []*timestamppb.Timestamp{
+		timestamppb.New(started.Add(-time.Second)), // before started_at
+		timestamppb.New(time.Now().Add(time.Hour)), // in the future
+		timestamppb.New(time.Unix(0, 0)),           // a zero timestamp sent by mistake
+		{Seconds: 1, Nanos: -1},                    // not a valid timestamp
+	} {
+		_, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-bad", Number: req.Number, StartedAt: req.StartedAt, EndedAt: bad})
+		wantCode(t, err, codes.InvalidArgument, "ended_at")
+	}
+	if _, err := m.Get(ctx, "r-bad"); !errors.Is(err, recording.ErrNotFound) {
+		t.Fatalf("a refused registration was stored: %v", err)
 	}
 }

@@ -70,11 +70,11 @@ func recordingError(err error) error {
 }
 
 // RegisterRecording implements RecordingAdmin through the Manager; a retry
-// with the same callee, start, retention and decision, and the same tenant
-// or none, is a success.
+// with the same callee, start, end (or none again), retention and decision,
+// and the same tenant or none, is a success.
 func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) error {
 	reg := recording.Registration{
-		ID: r.ID, DecisionID: r.DecisionID, Tenant: r.Tenant, Callee: r.Number, StartedAt: r.StartedAt,
+		ID: r.ID, DecisionID: r.DecisionID, Tenant: r.Tenant, Callee: r.Number, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
 		Retention: dialgate.Duration(time.Duration(r.RetentionDays) * 24 * time.Hour),
 	}
 	_, err := a.m.Register(ctx, r.At, reg)
@@ -88,17 +88,25 @@ func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) erro
 		return recordingError(err)
 	}
 	keep := max(a.m.Retention(), reg.Retention.Std())
+	// The retention on record is counted from the end it was registered
+	// with, or, without one, from the first registration's instant (at
+	// least started_at): a retry without ended_at comes later, and the
+	// first attempt's instant is the bound that held then.
+	from := r.StartedAt
+	if !r.EndedAt.IsZero() {
+		from = r.EndedAt
+	}
 	// A registration naming a tenant is a retry only of one of that tenant:
 	// acknowledging another's would tell the caller its recording is on
 	// record for its tenant (ids are chosen by clients, and a token bound to
 	// one tenant may hit another tenant's id; the message names nothing of
 	// the recording on record).
-	if old.Callee == a.hasher.HashCallee(r.Number) && old.StartedAt.Equal(r.StartedAt) &&
-		!old.RetainUntil.Before(r.StartedAt.Add(keep)) && (r.DecisionID == "" || old.DecisionID == r.DecisionID) &&
+	if old.Callee == a.hasher.HashCallee(r.Number) && old.StartedAt.Equal(r.StartedAt) && old.EndedAt.Equal(r.EndedAt) &&
+		!old.RetainUntil.Before(from.Add(keep)) && (r.DecisionID == "" || old.DecisionID == r.DecisionID) &&
 		(r.Tenant == "" || old.Tenant == r.Tenant) {
 		return nil
 	}
-	return fmt.Errorf("%w: recording %s is registered with another callee, start, retention, decision or tenant", ErrAlreadyExists, r.ID)
+	return fmt.Errorf("%w: recording %s is registered with another callee, start, end, retention, decision or tenant", ErrAlreadyExists, r.ID)
 }
 
 // HoldRecording implements RecordingAdmin through Manager.Hold.

@@ -34,6 +34,7 @@ func recordingCases() []testCase[recording.Store] {
 		{"ConcurrentHolds", recConcurrentHolds},
 		{"RejectsInvalid", recInvalid},
 		{"Reopen", recReopen},
+		{"EndedAt", recEndedAt},
 	}
 }
 
@@ -47,7 +48,7 @@ func sampleRecording(id, callee string, started time.Time) recording.Recording {
 
 func sameRecording(got, want recording.Recording) error {
 	if got.ID != want.ID || got.DecisionID != want.DecisionID || got.Tenant != want.Tenant || got.Callee != want.Callee ||
-		!got.StartedAt.Equal(want.StartedAt) || !got.RetainUntil.Equal(want.RetainUntil) || got.MediaURI != want.MediaURI ||
+		!got.StartedAt.Equal(want.StartedAt) || !got.EndedAt.Equal(want.EndedAt) || !got.RetainUntil.Equal(want.RetainUntil) || got.MediaURI != want.MediaURI ||
 		got.State != want.State || len(got.Holds) != len(want.Holds) {
 		return fmt.Errorf("got %+v, want %+v", got, want)
 	}
@@ -331,4 +332,76 @@ func recReopen(ctx context.Context, h harness[recording.Store]) error {
 		return fmt.Errorf("after reopen: %w", err)
 	}
 	return sameRecording(got, r)
+}
+
+// recEndedAt: the end of a call, which its retention is counted from,
+// survives every write and a reopen, reaches the tombstone, and is the
+// instant the store measures the 30-day floor from; a recording without one
+// reads back without one.
+func recEndedAt(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	end := t0.Add(2 * time.Hour)
+	r := sampleRecording("r-end", "h:abc", t0)
+	r.EndedAt, r.RetainUntil = end, end.Add(recording.MinRetention)
+	if err := s.CreateRecording(ctx, r); err != nil {
+		return fmt.Errorf("CreateRecording with ended_at: %w", err)
+	}
+	plain := sampleRecording("r-plain", "h:abc", t0)
+	if err := s.CreateRecording(ctx, plain); err != nil {
+		return err
+	}
+	if err := s.UpdateRecording(ctx, "r-end", func(x *recording.Recording) error {
+		x.Holds = append(x.Holds, recording.Hold{ID: "h1", PlacedAt: t0})
+		return nil
+	}); err != nil {
+		return err
+	}
+	r.Holds = []recording.Hold{{ID: "h1", PlacedAt: t0}}
+	bad := sampleRecording("r-short", "h:abc", t0)
+	bad.EndedAt = end // retain_until 30 days after the start: short of 30 days after the end
+	if err := s.CreateRecording(ctx, bad); !errors.Is(err, recording.ErrRetentionTooShort) {
+		return fmt.Errorf("CreateRecording kept 30 days from the start of a 2-hour call: %v, want ErrRetentionTooShort", err)
+	}
+	if h.reopen != nil { // a durable store keeps both as written
+		if s, err = h.reopen(s); err != nil {
+			return fmt.Errorf("reopen: %w", err)
+		}
+	}
+	for _, want := range []recording.Recording{r, plain} {
+		got, err := s.GetRecording(ctx, want.ID)
+		if err != nil {
+			return fmt.Errorf("GetRecording(%s): %w", want.ID, err)
+		}
+		if err := sameRecording(got, want); err != nil {
+			return fmt.Errorf("%s: %w", want.ID, err)
+		}
+	}
+	due, err := s.ListRecordings(ctx, recording.Filter{DueBy: t0.Add(recording.MinRetention + time.Hour)})
+	if err != nil {
+		return err
+	}
+	if len(due) != 1 || due[0].ID != "r-plain" {
+		return fmt.Errorf("due an hour after 30 days from the start: %+v, want only r-plain", due)
+	}
+	if err := s.UpdateRecording(ctx, "r-end", func(x *recording.Recording) error {
+		x.Holds, x.State, x.DeleteToken = nil, recording.StateDeleting, "tok"
+		return nil
+	}); err != nil {
+		return err
+	}
+	del := end.Add(recording.MinRetention)
+	if err := s.DeleteRecording(ctx, "r-end", del); err != nil {
+		return err
+	}
+	ts, err := s.ListTombstones(ctx, del, del.Add(time.Second))
+	if err != nil {
+		return err
+	}
+	if len(ts) != 1 || ts[0].ID != "r-end" || !ts[0].EndedAt.Equal(end) || !ts[0].StartedAt.Equal(t0) || !ts[0].RetainUntil.Equal(r.RetainUntil) {
+		return fmt.Errorf("tombstones %+v: want r-end with ended_at %s", ts, end)
+	}
+	return nil
 }

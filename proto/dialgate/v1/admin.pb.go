@@ -982,11 +982,19 @@ type RegisterRecordingRequest struct {
 	// When recording started. Required.
 	StartedAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
 	// Retention in days; 0 means the profile's; below 30 is rejected.
+	// It is counted from the end of the call (ended_at), not from started_at.
 	RetentionDays int32 `protobuf:"varint,4,opt,name=retention_days,json=retentionDays,proto3" json:"retention_days,omitempty"`
 	// The decision id of the call.
 	DecisionId string `protobuf:"bytes,5,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
 	// The tenant that made the call.
-	Tenant        string `protobuf:"bytes,6,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	Tenant string `protobuf:"bytes,6,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// When the call (and its recording) ended; the retention is counted from
+	// it. Not before started_at, and not more than a minute after the
+	// server's clock (InvalidArgument naming ended_at). Unset: the instant the
+	// server receives the request stands for the end (or started_at, if
+	// later), so register a recording after its call has ended, and give
+	// ended_at whenever it is known.
+	EndedAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=ended_at,json=endedAt,proto3" json:"ended_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1061,6 +1069,13 @@ func (x *RegisterRecordingRequest) GetTenant() string {
 		return x.Tenant
 	}
 	return ""
+}
+
+func (x *RegisterRecordingRequest) GetEndedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndedAt
+	}
+	return nil
 }
 
 // RegisterRecordingResponse is empty.
@@ -1355,7 +1370,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"validUntil\x12&\n" +
 	"\x0foffice_use_only\x18\n" +
 	" \x01(\bR\rofficeUseOnly\"\x18\n" +
-	"\x16AddLedgerEntryResponse\"\xdd\x01\n" +
+	"\x16AddLedgerEntryResponse\"\x94\x02\n" +
 	"\x18RegisterRecordingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x129\n" +
@@ -1364,7 +1379,8 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x0eretention_days\x18\x04 \x01(\x05R\rretentionDays\x12\x1f\n" +
 	"\vdecision_id\x18\x05 \x01(\tR\n" +
 	"decisionId\x12\x16\n" +
-	"\x06tenant\x18\x06 \x01(\tR\x06tenant\"\x1b\n" +
+	"\x06tenant\x18\x06 \x01(\tR\x06tenant\x125\n" +
+	"\bended_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\aendedAt\"\x1b\n" +
 	"\x19RegisterRecordingResponse\"W\n" +
 	"\x14HoldRecordingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
@@ -1451,29 +1467,30 @@ var file_dialgate_v1_admin_proto_depIdxs = []int32{
 	20, // 7: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
 	20, // 8: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
 	20, // 9: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
-	2,  // 10: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
-	4,  // 11: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
-	6,  // 12: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
-	8,  // 13: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
-	10, // 14: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
-	12, // 15: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
-	14, // 16: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
-	16, // 17: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
-	18, // 18: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
-	3,  // 19: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
-	5,  // 20: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
-	7,  // 21: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
-	9,  // 22: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
-	11, // 23: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
-	13, // 24: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
-	15, // 25: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
-	17, // 26: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
-	19, // 27: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
-	19, // [19:28] is the sub-list for method output_type
-	10, // [10:19] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	20, // 10: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	2,  // 11: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
+	4,  // 12: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
+	6,  // 13: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
+	8,  // 14: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
+	10, // 15: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
+	12, // 16: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
+	14, // 17: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
+	16, // 18: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
+	18, // 19: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
+	3,  // 20: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
+	5,  // 21: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
+	7,  // 22: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
+	9,  // 23: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
+	11, // 24: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
+	13, // 25: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
+	15, // 26: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
+	17, // 27: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
+	19, // 28: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
+	20, // [20:29] is the sub-list for method output_type
+	11, // [11:20] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_dialgate_v1_admin_proto_init() }

@@ -69,9 +69,12 @@ type AdminServiceClient interface {
 	// AddLedgerEntry adds or replaces a caller ID in the tenant's number ledger.
 	AddLedgerEntry(ctx context.Context, in *AddLedgerEntryRequest, opts ...grpc.CallOption) (*AddLedgerEntryResponse, error)
 	// RegisterRecording registers a call recording and its retention: it cannot
-	// be deleted before started_at plus the longer of the profile's retention
-	// and retention_days. Registering the same recording again is a no-op;
-	// AlreadyExists when the id is taken by a different recording.
+	// be deleted before the end of the call plus the longer of the profile's
+	// retention and retention_days. The end is ended_at, or, when unset, the
+	// instant the server receives the request (started_at if later).
+	// Registering the same recording again (with the same ended_at, or none
+	// again) is a no-op; AlreadyExists when the id is taken by a different
+	// recording.
 	RegisterRecording(ctx context.Context, in *RegisterRecordingRequest, opts ...grpc.CallOption) (*RegisterRecordingResponse, error)
 	// HoldRecording places a legal hold on a recording: it cannot be deleted
 	// while any hold is in force. Placing a hold the recording already has is a
@@ -210,9 +213,12 @@ type AdminServiceServer interface {
 	// AddLedgerEntry adds or replaces a caller ID in the tenant's number ledger.
 	AddLedgerEntry(context.Context, *AddLedgerEntryRequest) (*AddLedgerEntryResponse, error)
 	// RegisterRecording registers a call recording and its retention: it cannot
-	// be deleted before started_at plus the longer of the profile's retention
-	// and retention_days. Registering the same recording again is a no-op;
-	// AlreadyExists when the id is taken by a different recording.
+	// be deleted before the end of the call plus the longer of the profile's
+	// retention and retention_days. The end is ended_at, or, when unset, the
+	// instant the server receives the request (started_at if later).
+	// Registering the same recording again (with the same ended_at, or none
+	// again) is a no-op; AlreadyExists when the id is taken by a different
+	// recording.
 	RegisterRecording(context.Context, *RegisterRecordingRequest) (*RegisterRecordingResponse, error)
 	// HoldRecording places a legal hold on a recording: it cannot be deleted
 	// while any hold is in force. Placing a hold the recording already has is a
