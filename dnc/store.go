@@ -84,6 +84,25 @@ func (e Entry) Validate() error {
 	return nil
 }
 
+// ValidateStored reports what makes e, read back from a store under the key
+// (n, scope), unfit to be handed to the check: a field Validate refuses, or
+// a number or scope other than the key's (zero n or scope: not compared).
+// Stores call it on every entry they read and return its error wrapped in a
+// storage.RecordError (storage.ErrCorrupt). Entries written by older builds
+// load: no field has been added since the first release.
+func (e Entry) ValidateStored(n dialgate.Number, scope Scope) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if n.IsValid() && e.Number != n {
+		return fmt.Errorf("%w: number: %s differs from the key's %s", ErrInvalidEntry, e.Number, n)
+	}
+	if scope != (Scope{}) && e.Scope != scope {
+		return fmt.Errorf("%w: scope: %q differs from the key's %q", ErrInvalidEntry, e.Scope.String(), scope.String())
+	}
+	return nil
+}
+
 // Store keeps the store-backed do-not-call entries. An entry is keyed by
 // (Number, Scope). Implementations must be safe for concurrent use;
 // storage/memstore and storage/boltstore implement it, and storage/storetest

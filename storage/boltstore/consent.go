@@ -96,12 +96,16 @@ func appendConsentEvent(tx *bolt.Tx, e consent.Event) (uint64, error) {
 	return e.Seq, tx.Bucket(bucketMeta).Put(metaConsentRevision, seqKey(e.Seq))
 }
 
-func decodeConsent(k, v []byte) (consent.Record, error) {
-	var r consent.Record
-	if err := json.Unmarshal(v, &r); err != nil {
-		return r, fmt.Errorf("consent %q: %w: %v", k, storage.ErrCorrupt, err)
-	}
-	return r, nil
+// decodeConsent decodes the record stored under id (filed under number n's
+// index; zero n: read by id) and checks it (consent.Record.ValidateStored).
+func decodeConsent(id, v []byte, n dialgate.Number) (consent.Record, error) {
+	return storage.DecodeRecord("consent", string(id), v, func(r *consent.Record) error { return r.ValidateStored(string(id), n) })
+}
+
+// decodeConsentToRevoke decodes the record stored under id without judging
+// it: a withdrawal is never refused for what is wrong with the record.
+func decodeConsentToRevoke(id, v []byte) (consent.Record, error) {
+	return storage.DecodeRecord("consent", string(id), v, func(*consent.Record) error { return nil })
 }
 
 // AddConsent implements consent.Store; durable (fsynced) before it returns.
@@ -168,7 +172,7 @@ func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) 
 		}
 		found = true
 		var err error
-		r, err = decodeConsent([]byte(id), v)
+		r, err = decodeConsent([]byte(id), v, dialgate.Number{})
 		return err
 	})
 	if err != nil {
@@ -197,7 +201,7 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 			if v == nil {
 				return fmt.Errorf("consent index names %q, which does not exist: %w", id, storage.ErrCorrupt)
 			}
-			r, err := decodeConsent(id, v)
+			r, err := decodeConsent(id, v, n)
 			if err != nil {
 				return err
 			}
@@ -236,7 +240,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		}
 		found = true
 		var err error
-		if r, err = decodeConsent([]byte(id), v); err != nil {
+		if r, err = decodeConsentToRevoke([]byte(id), v); err != nil {
 			return err
 		}
 		if r.Revoked() {

@@ -74,6 +74,9 @@ func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) 
 	if !ok {
 		return consent.Record{}, fmt.Errorf("memstore: consent %q: %w", id, storage.ErrNotFound)
 	}
+	if err := storage.CheckRecord("consent", id, r.ValidateStored(id, dialgate.Number{})); err != nil {
+		return consent.Record{}, err
+	}
 	return r, nil
 }
 
@@ -88,6 +91,10 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	out := make([]consent.Record, len(ids))
 	for i, id := range ids {
 		out[i] = c.byID[id]
+		if err := storage.CheckRecord("consent", id, out[i].ValidateStored(id, n)); err != nil {
+			c.mu.RUnlock()
+			return nil, err
+		}
 	}
 	c.mu.RUnlock()
 	consent.SortRecords(out)

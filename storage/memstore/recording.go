@@ -19,6 +19,7 @@ var recordingSpec = tableSpec[recording.Recording]{
 		return r
 	},
 	validate: recording.Recording.Validate,
+	stored:   recording.Recording.ValidateStored,
 	notFound: recording.ErrNotFound, exists: recording.ErrExists, invalid: recording.ErrInvalid,
 }
 
@@ -80,7 +81,10 @@ func (s *Store) ListRecordings(_ context.Context, f recording.Filter) ([]recordi
 	if err := s.check("ListRecordings"); err != nil {
 		return nil, err
 	}
-	out := s.recordings.list(recordingSpec, f.Matches)
+	out, err := s.recordings.list(recordingSpec, f.Matches)
+	if err != nil {
+		return nil, err
+	}
 	slices.SortFunc(out, func(a, b recording.Recording) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }

@@ -49,6 +49,8 @@ func consentCases() []testCase[consent.Store] {
 		{"Concurrent", consentConcurrent},
 		{"Closed", consentClosed},
 		{"Reopen", consentReopen},
+		{"StoredRecords", consentStored},
+		{"StoredRecordRevoked", consentStoredRevoke},
 	}
 }
 

@@ -34,6 +34,7 @@ func recordingCases() []testCase[recording.Store] {
 		{"ConcurrentHolds", recConcurrentHolds},
 		{"RejectsInvalid", recInvalid},
 		{"Reopen", recReopen},
+		{"StoredRecords", recordingStored},
 	}
 }
 

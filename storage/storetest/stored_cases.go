@@ -1,0 +1,275 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/recording"
+)
+
+// The stored-record cases of each domain: the sound record an older build
+// could have written (base), damaged one field at a time. A record with an
+// empty field in its case is sound and must load.
+
+var storedNum = dialgate.MustParseNumber("+8613900139055")
+
+func consentStored(ctx context.Context, h harness[consent.Store]) error {
+	const id = "c-stored"
+	day := 24 * time.Hour
+	base := map[string]any{ // no tenant: written before consents named one
+		"id": id, "number": storedNum.String(), "scope": "industry:finance", "method": "written",
+		"evidence_uri": "https://evidence.example/" + id, "granted_at": rfc(storedT0), "expires_at": rfc(storedT0.Add(365 * day)),
+	}
+	cases := []storedCase{
+		{name: "OlderBuildWithoutTenant"},
+		{name: "NoExpiryNeverLapses", edit: without("expires_at")},
+		{name: "RevokedWithUnknownMethod", edit: func(m map[string]any) {
+			m["method"], m["revoked_at"], m["revocation_channel"] = "carrier_pigeon", rfc(storedT0.Add(day)), "call"
+		}},
+		{name: "MissingScope", edit: without("scope"), field: "scope"},
+		{name: "MissingNumber", edit: without("number"), field: "number"},
+		{name: "ZeroGrantedAt", edit: set("granted_at", zeroTime), field: "granted_at"},
+		{name: "MissingGrantedAt", edit: without("granted_at"), field: "granted_at"},
+		{name: "UnknownMethod", edit: set("method", "carrier_pigeon"), field: "method"},
+		{name: "RevokedAtLost", edit: set("revocation_channel", "sms"), field: "revocation_channel"},
+		{name: "ExpiresBeforeGranted", edit: set("expires_at", rfc(storedT0.Add(-day))), field: "expires_at"},
+		{name: "IDNotItsKey", edit: set("id", "c-elsewhere"), field: "id"},
+		{name: "FiledUnderAnotherNumber", edit: set("number", conNum2.String()), field: "number", indexOnly: true},
+		{name: "WrongType", edit: set("granted_at", 12), field: "granted_at"},
+		{name: "NotJSON", raw: `{"id":"c-stored","number":`, field: "decode"},
+	}
+	return runStoredCases(ctx, h, "consent", consent.ErrInvalid, cases, base, id,
+		func(js []byte) RawRecord { return RawRecord{Kind: "consent", ID: id, Number: storedNum, JSON: js} },
+		func(ctx context.Context, s consent.Store) (func(context.Context) error, error) {
+			r := conRecord("c-sound", storedNum, storedT0)
+			if err := s.AddConsent(ctx, r); err != nil {
+				return nil, err
+			}
+			return func(ctx context.Context) error { _, err := s.Consent(ctx, r.ID); return err }, nil
+		},
+		func(s consent.Store) []storedRead {
+			return []storedRead{
+				{"Consent", func(ctx context.Context) (int, error) {
+					_, err := s.Consent(ctx, id)
+					return 1, err
+				}},
+				{"ConsentsByNumber", func(ctx context.Context) (int, error) {
+					rs, err := s.ConsentsByNumber(ctx, storedNum)
+					return countOf(rs, func(r consent.Record) bool { return r.ID == id }), err
+				}},
+			}
+		})
+}
+
+// consentStoredRevoke checks the remedy for a damaged consent: a withdrawal
+// is never refused for what is wrong with the record, and once withdrawn it
+// loads (a revoked record only denies).
+func consentStoredRevoke(ctx context.Context, h harness[consent.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	const id = "c-stored"
+	js := fmt.Sprintf(`{"id":%q,"number":%q,"scope":"industry:finance","method":"carrier_pigeon","granted_at":%q}`, id, storedNum, rfc(storedT0))
+	if err := h.plantOrSkip(ctx, s, RawRecord{Kind: "consent", ID: id, Number: storedNum, JSON: []byte(js)}); err != nil {
+		return err
+	}
+	if _, err := s.ConsentsByNumber(ctx, storedNum); err == nil {
+		return fmt.Errorf("ConsentsByNumber: the unknown method was not refused")
+	}
+	r, err := s.RevokeConsent(ctx, id, storedT0.Add(time.Hour), "call")
+	if err != nil {
+		return fmt.Errorf("RevokeConsent of a damaged record: %w (a withdrawal must never be refused for the record)", err)
+	}
+	if !r.Revoked() {
+		return fmt.Errorf("RevokeConsent returned %+v, not revoked", r)
+	}
+	rs, err := s.ConsentsByNumber(ctx, storedNum)
+	if err != nil || len(rs) != 1 || !rs[0].Revoked() {
+		return fmt.Errorf("ConsentsByNumber after the withdrawal: %+v, %v; want the revoked record", rs, err)
+	}
+	return nil
+}
+
+func dncStored(ctx context.Context, h harness[dnc.Store]) error {
+	const scope = "industry:finance"
+	base := map[string]any{ // no source, hold or evidence: all optional
+		"number": storedNum.String(), "scope": scope, "list": "opt_out", "added_at": rfc(storedT0),
+	}
+	cases := []storedCase{
+		{name: "OlderBuildOnlyRequiredFields"},
+		{name: "WithHoldAndEvidence", edit: func(m map[string]any) {
+			m["hold_until"], m["source"], m["evidence"] = rfc(storedT0.AddDate(1, 0, 0)), "call", "decision:dg-1"
+		}},
+		{name: "MissingScope", edit: without("scope"), field: "scope"},
+		{name: "UnknownScopeKind", edit: set("scope", "planet:mars"), field: "scope"},
+		{name: "AnotherScope", edit: set("scope", "global"), field: "scope"},
+		{name: "MissingNumber", edit: without("number"), field: "number"},
+		{name: "AnotherNumber", edit: set("number", conNum2.String()), field: "number"},
+		{name: "MissingList", edit: without("list"), field: "list"},
+		{name: "ZeroAddedAt", edit: set("added_at", zeroTime), field: "added_at"},
+		{name: "HoldBeforeAdded", edit: set("hold_until", rfc(storedT0.Add(-time.Hour))), field: "hold_until"},
+		{name: "NotJSON", raw: `{"number":`, field: "decode"},
+	}
+	key := storedNum.String() + " " + scope
+	return runStoredCases(ctx, h, "dnc entry", dnc.ErrInvalidEntry, cases, base, key,
+		func(js []byte) RawRecord {
+			return RawRecord{Kind: "dnc entry", Number: storedNum, Scope: scope, JSON: js}
+		},
+		func(ctx context.Context, s dnc.Store) (func(context.Context) error, error) {
+			e := dncEntry("+8613800138000", "global", 0)
+			if err := s.AddDNC(ctx, e); err != nil {
+				return nil, err
+			}
+			return func(ctx context.Context) error { _, err := s.DNCEntries(ctx, e.Number); return err }, nil
+		},
+		func(s dnc.Store) []storedRead {
+			return []storedRead{
+				{"DNCEntries", func(ctx context.Context) (int, error) {
+					es, err := s.DNCEntries(ctx, storedNum)
+					return len(es), err
+				}},
+				{"ScanDNC", func(ctx context.Context) (int, error) {
+					n := 0
+					err := s.ScanDNC(ctx, func(e dnc.Entry) error {
+						if e.Number == storedNum {
+							n++
+						}
+						return nil
+					})
+					return n, err
+				}},
+			}
+		})
+}
+
+func ledgerStored(ctx context.Context, h harness[callerid.Store]) error {
+	const tenant = "acme"
+	base := map[string]any{ // no access, qualification or validity: all optional
+		"tenant": tenant, "number": ledFixed.String(), "type": "fixed", "holder": "Acme Ltd", "purposes": []string{"marketing", "service"},
+	}
+	cases := []storedCase{
+		{name: "OlderBuildOnlyRequiredFields"},
+		{name: "MissingPurposes", edit: without("purposes"), field: "purposes"},
+		{name: "UnknownPurpose", edit: set("purposes", []string{"spam"}), field: "purposes[0]"},
+		{name: "UnknownType", edit: set("type", "satellite"), field: "type"},
+		{name: "MissingHolder", edit: without("holder"), field: "holder"},
+		{name: "AnotherTenant", edit: set("tenant", "globex"), field: "tenant"},
+		{name: "AnotherNumber", edit: set("number", ledFixed2.String()), field: "number"},
+		{name: "UntilBeforeFrom", edit: func(m map[string]any) {
+			m["valid_from"], m["valid_until"] = rfc(storedT0), rfc(storedT0.Add(-time.Hour))
+		}, field: "valid_until"},
+		{name: "NotJSON", raw: `[`, field: "decode"},
+	}
+	key := fmt.Sprintf("%q %s", tenant, ledFixed)
+	return runStoredCases(ctx, h, "ledger entry", callerid.ErrInvalidEntry, cases, base, key,
+		func(js []byte) RawRecord {
+			return RawRecord{Kind: "ledger entry", Tenant: tenant, Number: ledFixed, JSON: js}
+		},
+		func(ctx context.Context, s callerid.Store) (func(context.Context) error, error) {
+			e := ledEntry("globex", ledFixed2)
+			if err := s.PutLedger(ctx, e); err != nil {
+				return nil, err
+			}
+			return func(ctx context.Context) error { _, err := s.LedgerEntry(ctx, e.Tenant, e.Number); return err }, nil
+		},
+		func(s callerid.Store) []storedRead {
+			return []storedRead{
+				{"LedgerEntry", func(ctx context.Context) (int, error) {
+					_, err := s.LedgerEntry(ctx, tenant, ledFixed)
+					return 1, err
+				}},
+				{"ListLedger", func(ctx context.Context) (int, error) {
+					es, err := s.ListLedger(ctx)
+					return countOf(es, func(e callerid.Entry) bool { return e.Tenant == tenant && e.Number == ledFixed }), err
+				}},
+			}
+		})
+}
+
+func complaintStored(ctx context.Context, h harness[complaint.Store]) error {
+	const id = "cp-stored"
+	base := map[string]any{ // no tenant, segment, decision, details or holds: all optional
+		"id": id, "callee": "h:stored", "scope": "global", "channel": "phone", "received_at": rfc(storedT0),
+		"forward_by": rfc(storedT0.Add(72 * time.Hour)), "handle_by": rfc(storedT0.Add(480 * time.Hour)),
+		"answer_by": rfc(storedT0.Add(600 * time.Hour)), "status": "open", "dnc_listed": true,
+	}
+	cases := []storedCase{
+		{name: "OlderBuildOnlyRequiredFields"},
+		{name: "UnknownStatus", edit: set("status", "lost"), field: "status"},
+		{name: "MissingStatus", edit: without("status"), field: "status"},
+		{name: "ZeroReceivedAt", edit: set("received_at", zeroTime), field: "received_at"},
+		{name: "MissingCallee", edit: without("callee"), field: "callee"},
+		{name: "UnknownChannel", edit: set("channel", "fax"), field: "channel"},
+		{name: "IDNotItsKey", edit: set("id", "cp-elsewhere"), field: "id"},
+		{name: "NotJSON", raw: `"cp-stored"`, field: "decode"},
+	}
+	return runStoredCases(ctx, h, "complaint", complaint.ErrInvalid, cases, base, id,
+		func(js []byte) RawRecord { return RawRecord{Kind: "complaint", ID: id, JSON: js} },
+		func(ctx context.Context, s complaint.Store) (func(context.Context) error, error) {
+			c := sampleComplaint("cp-sound", "h:sound", storedT0)
+			if err := s.CreateComplaint(ctx, c); err != nil {
+				return nil, err
+			}
+			return func(ctx context.Context) error { _, err := s.GetComplaint(ctx, c.ID); return err }, nil
+		},
+		func(s complaint.Store) []storedRead {
+			return []storedRead{
+				{"GetComplaint", func(ctx context.Context) (int, error) {
+					_, err := s.GetComplaint(ctx, id)
+					return 1, err
+				}},
+				{"ListComplaints", func(ctx context.Context) (int, error) {
+					cs, err := s.ListComplaints(ctx, complaint.Filter{})
+					return countOf(cs, func(c complaint.Complaint) bool { return c.ID == id }), err
+				}},
+			}
+		})
+}
+
+func recordingStored(ctx context.Context, h harness[recording.Store]) error {
+	const id = "r-stored"
+	base := map[string]any{ // no delete_token: written before it existed
+		"id": id, "tenant": "acme", "callee": "h:stored", "started_at": rfc(storedT0),
+		"retain_until": rfc(storedT0.Add(recording.MinRetention)), "media_uri": "file:r-stored.wav", "state": "active",
+	}
+	cases := []storedCase{
+		{name: "OlderBuildWithoutDeleteToken"},
+		{name: "Held", edit: set("holds", []map[string]any{{"id": "complaint:cp-1", "placed_at": rfc(storedT0)}})},
+		{name: "UnknownState", edit: set("state", "archived"), field: "state"},
+		{name: "MissingState", edit: without("state"), field: "state"},
+		{name: "ZeroStartedAt", edit: set("started_at", zeroTime), field: "started_at"},
+		{name: "RetentionUnderFloor", edit: set("retain_until", rfc(storedT0.Add(recording.MinRetention-time.Hour))), field: "retain_until"},
+		{name: "HoldWithoutID", edit: set("holds", []map[string]any{{"placed_at": rfc(storedT0)}}), field: "holds[0].id"},
+		{name: "MissingCallee", edit: without("callee"), field: "callee"},
+		{name: "IDNotItsKey", edit: set("id", "r-elsewhere"), field: "id"},
+		{name: "NotJSON", raw: `{{`, field: "decode"},
+	}
+	return runStoredCases(ctx, h, "recording", recording.ErrInvalid, cases, base, id,
+		func(js []byte) RawRecord { return RawRecord{Kind: "recording", ID: id, JSON: js} },
+		func(ctx context.Context, s recording.Store) (func(context.Context) error, error) {
+			r := sampleRecording("r-sound", "h:sound", storedT0)
+			if err := s.CreateRecording(ctx, r); err != nil {
+				return nil, err
+			}
+			return func(ctx context.Context) error { _, err := s.GetRecording(ctx, r.ID); return err }, nil
+		},
+		func(s recording.Store) []storedRead {
+			return []storedRead{
+				{"GetRecording", func(ctx context.Context) (int, error) {
+					_, err := s.GetRecording(ctx, id)
+					return 1, err
+				}},
+				{"ListRecordings", func(ctx context.Context) (int, error) {
+					rs, err := s.ListRecordings(ctx, recording.Filter{})
+					return countOf(rs, func(r recording.Recording) bool { return r.ID == id }), err
+				}},
+			}
+		})
+}
