@@ -3,6 +3,8 @@ package storage
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // RecordError reports a stored record that a store read but cannot hand
@@ -51,11 +53,33 @@ func DecodeRecord[T any](kind, key string, raw []byte, valid func(*T) error) (T,
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
 		var zero T
-		return zero, &RecordError{Kind: kind, Key: key, Err: fmt.Errorf("does not decode: %w", err)}
+		return zero, &RecordError{Kind: kind, Key: key, Err: fmt.Errorf("%sdoes not decode: %w", badKey[T](raw), err)}
 	}
 	if err := CheckRecord(kind, key, valid(&v)); err != nil {
 		var zero T
 		return zero, err
 	}
 	return v, nil
+}
+
+// badKey returns "<key>: " for the first key (in sorted order) of the JSON
+// object raw whose value alone does not decode into a T, or "" when raw is
+// not an object or no single key fails: the decode errors of types that
+// decode themselves (time.Time, scopes) do not name the field.
+func badKey[T any](raw []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		one, err := json.Marshal(map[string]json.RawMessage{k: m[k]})
+		if err != nil {
+			continue
+		}
+		var v T
+		if json.Unmarshal(one, &v) != nil {
+			return k + ": "
+		}
+	}
+	return ""
 }
