@@ -70,12 +70,10 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 	})
 }
 
-func decodeRecord(raw []byte) (consent.Record, error) {
-	var r consent.Record
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return r, fmt.Errorf("pgstore: consent record: %w: %v", storage.ErrCorrupt, err)
-	}
-	return r, nil
+// decodeRecord decodes the record stored under id (found through number
+// n; zero n: read by id) and checks it (consent.Record.ValidateStored).
+func decodeRecord(id string, n dialgate.Number, raw []byte) (consent.Record, error) {
+	return storage.DecodeRecord("consent", id, raw, func(r *consent.Record) error { return r.ValidateStored(id, n) })
 }
 
 // Consent implements consent.Store.
@@ -91,7 +89,7 @@ func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) 
 	if err != nil {
 		return consent.Record{}, s.fail("Consent", err)
 	}
-	return decodeRecord(raw)
+	return decodeRecord(id, dialgate.Number{}, raw)
 }
 
 // ConsentsByNumber implements consent.Store.
@@ -99,18 +97,21 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err := s.check("ConsentsByNumber"); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT record FROM consents WHERE number = $1`, num(n))
+	rows, err := s.pool.Query(ctx, `SELECT id, record FROM consents WHERE number = $1`, num(n))
 	if err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}
 	defer rows.Close()
 	out := []consent.Record{}
 	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var (
+			id  string
+			raw []byte
+		)
+		if err := rows.Scan(&id, &raw); err != nil {
 			return nil, s.fail("ConsentsByNumber", err)
 		}
-		r, err := decodeRecord(raw)
+		r, err := decodeRecord(id, n, raw)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +137,8 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		if err != nil {
 			return s.fail("RevokeConsent", err)
 		}
-		r, err := decodeRecord(raw)
+		// Not judged: a withdrawal is never refused for the record.
+		r, err := storage.DecodeRecord("consent", id, raw, func(*consent.Record) error { return nil })
 		if err != nil {
 			return err
 		}
