@@ -82,7 +82,7 @@ local ids = redis.call("SMEMBERS", pfx .. "cn:" .. num)
 local out = {}
 for _, id in ipairs(ids) do
   local v = redis.call("GET", pfx .. "cr:" .. id)
-  if v then out[#out + 1] = v end
+  if v then out[#out + 1] = id; out[#out + 1] = v end
 end
 return out
 `)
@@ -147,7 +147,10 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 	return s.wait(ctx, c, "AddConsent")
 }
 
-func (s *Store) getConsent(ctx context.Context, op, id string) (consent.Record, string, error) {
+// getConsent reads the record stored under id, checked
+// (consent.Record.ValidateStored) when judge is set: a withdrawal reads it
+// unjudged, as it is never refused for the record.
+func (s *Store) getConsent(ctx context.Context, op, id string, judge bool) (consent.Record, string, error) {
 	v, err := s.rdb.Get(ctx, s.pfx+"cr:"+id).Result()
 	if errors.Is(err, redis.Nil) {
 		return consent.Record{}, "", fmt.Errorf("redisstore: %s %s: %w", op, id, storage.ErrNotFound)
@@ -155,9 +158,14 @@ func (s *Store) getConsent(ctx context.Context, op, id string) (consent.Record, 
 	if err != nil {
 		return consent.Record{}, "", s.fail(op, err)
 	}
-	var r consent.Record
-	if err := json.Unmarshal([]byte(v), &r); err != nil {
-		return consent.Record{}, "", fmt.Errorf("redisstore: %s %s: %w: %v", op, id, storage.ErrCorrupt, err)
+	r, err := storage.DecodeRecord("consent", id, []byte(v), func(r *consent.Record) error {
+		if !judge {
+			return nil
+		}
+		return r.ValidateStored(id, dialgate.Number{})
+	})
+	if err != nil {
+		return consent.Record{}, "", fmt.Errorf("redisstore: %s: %w", op, err)
 	}
 	return r, v, nil
 }
@@ -167,7 +175,7 @@ func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) 
 	if err := s.check("Consent"); err != nil {
 		return consent.Record{}, err
 	}
-	r, _, err := s.getConsent(ctx, "Consent", id)
+	r, _, err := s.getConsent(ctx, "Consent", id, true)
 	return r, err
 }
 
@@ -180,11 +188,15 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}
-	out := make([]consent.Record, 0, len(vs))
-	for _, v := range vs {
-		var r consent.Record
-		if err := json.Unmarshal([]byte(v), &r); err != nil {
-			return nil, fmt.Errorf("redisstore: ConsentsByNumber: %w: %v", storage.ErrCorrupt, err)
+	if len(vs)%2 != 0 {
+		return nil, fmt.Errorf("redisstore: ConsentsByNumber: %d values, want id and record pairs: %w", len(vs), storage.ErrCorrupt)
+	}
+	out := make([]consent.Record, 0, len(vs)/2)
+	for i := 0; i < len(vs); i += 2 {
+		id := vs[i]
+		r, err := storage.DecodeRecord("consent", id, []byte(vs[i+1]), func(r *consent.Record) error { return r.ValidateStored(id, n) })
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: ConsentsByNumber: %w", err)
 		}
 		out = append(out, r)
 	}
@@ -201,7 +213,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	c, done := s.writer()
 	defer done()
 	for range 16 {
-		r, old, err := s.getConsent(ctx, "RevokeConsent", id)
+		r, old, err := s.getConsent(ctx, "RevokeConsent", id, false)
 		if err != nil {
 			return consent.Record{}, err
 		}
