@@ -26,10 +26,10 @@ type RecordError struct {
 	Err  error  // what is wrong with it: the decode error or the validation error naming the field
 }
 
-// Error returns "storage: <kind> <key> as stored: <problem>: corrupt or
-// foreign data".
+// Error returns "storage: corrupt or foreign data: <kind> <key> as stored:
+// <problem>".
 func (e *RecordError) Error() string {
-	return fmt.Sprintf("storage: %s %s as stored: %v: %s", e.Kind, e.Key, e.Err, "corrupt or foreign data")
+	return fmt.Sprintf("%v: %s %s as stored: %v", ErrCorrupt, e.Kind, e.Key, e.Err)
 }
 
 // Unwrap returns ErrCorrupt (and only it: see the type's doc).
