@@ -383,7 +383,8 @@ func (r *Record) ValidateStored(key string, n dialgate.Number) error {
 		return fieldErr("id", "%q differs from the key it is stored under", clip(r.ID))
 	}
 	if n.IsValid() && r.Number != n {
-		return fieldErr("number", "%s differs from the number it is filed under (%s)", r.Number, n)
+		// Neither number: errors reach logs and audit records.
+		return fieldErr("number", "differs from the number it is filed under")
 	}
 	if r.Revoked() {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -95,12 +96,35 @@ func (e Entry) ValidateStored(n dialgate.Number, scope Scope) error {
 		return err
 	}
 	if n.IsValid() && e.Number != n {
-		return fmt.Errorf("%w: number: %s differs from the key's %s", ErrInvalidEntry, e.Number, n)
+		// Neither number in full: errors reach logs and audit records.
+		return fmt.Errorf("%w: number: %s differs from the key's", ErrInvalidEntry, maskNumber(e.Number))
 	}
 	if scope != (Scope{}) && e.Scope != scope {
 		return fmt.Errorf("%w: scope: %q differs from the key's %q", ErrInvalidEntry, e.Scope.String(), scope.String())
 	}
 	return nil
+}
+
+// StoredKey names the entry of n in scope, as stores name it in the
+// errors about a stored entry (storage.RecordError): the number masked
+// ("+86139…00 industry:finance"), since those errors reach logs and, as a
+// check's reason, audit records, where a callee number never appears whole.
+func StoredKey(n dialgate.Number, scope string) string {
+	return maskNumber(n) + " " + scope
+}
+
+// maskNumber returns n with all but its country code, first three and last
+// two national digits elided, or "(no number)".
+func maskNumber(n dialgate.Number) string {
+	if !n.IsValid() {
+		return "(no number)"
+	}
+	cc := strconv.Itoa(n.CountryCode())
+	nat := n.National()
+	if len(nat) <= 5 {
+		return "+" + cc + "…"
+	}
+	return "+" + cc + nat[:3] + "…" + nat[len(nat)-2:]
 }
 
 // Store keeps the store-backed do-not-call entries. An entry is keyed by

@@ -38,7 +38,7 @@ func decodeDNC(k, v []byte) (dnc.Entry, error) {
 	key := fmt.Sprintf("%x", k)
 	if len(k) >= 8 {
 		if n, err = dialgate.NumberFromUint64(binary.BigEndian.Uint64(k)); err == nil {
-			key = n.String() + " " + string(k[8:])
+			key = dnc.StoredKey(n, string(k[8:]))
 			sc, err = dnc.ParseScope(string(k[8:]))
 		}
 	}

@@ -140,7 +140,7 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 func checkDNC(n dialgate.Number, es []dnc.Entry) error {
 	for _, e := range es {
 		if err := e.ValidateStored(n, dnc.Scope{}); err != nil {
-			return storage.CheckRecord("dnc entry", n.String()+" "+e.Scope.String(), err)
+			return storage.CheckRecord("dnc entry", dnc.StoredKey(n, e.Scope.String()), err)
 		}
 	}
 	return nil

@@ -116,7 +116,7 @@ func scanEntries(rows pgx.Rows) ([]dnc.Entry, error) {
 		}
 		n, nerr := dialgate.NumberFromUint64(uint64(number))
 		sc, serr := dnc.ParseScope(scope)
-		e, err := storage.DecodeRecord("dnc entry", fmt.Sprintf("%s %s", n, scope), raw, func(e *dnc.Entry) error {
+		e, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(n, scope), raw, func(e *dnc.Entry) error {
 			if err := errors.Join(nerr, serr); err != nil {
 				return fmt.Errorf("key: %w", err)
 			}

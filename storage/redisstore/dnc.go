@@ -177,9 +177,9 @@ func decodeEntries(num string, m map[string]string) ([]dnc.Entry, error) {
 			continue
 		}
 		sc, serr := dnc.ParseScope(scope)
-		e, err := storage.DecodeRecord("dnc entry", n.String()+" "+scope, []byte(m[f]), func(e *dnc.Entry) error {
+		e, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(n, scope), []byte(m[f]), func(e *dnc.Entry) error {
 			if err := errors.Join(nerr, serr); err != nil {
-				return fmt.Errorf("key %s %s: %w", num, scope, err)
+				return fmt.Errorf("key: %w", err)
 			}
 			return e.ValidateStored(n, sc)
 		})

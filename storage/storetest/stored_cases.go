@@ -117,7 +117,7 @@ func dncStored(ctx context.Context, h harness[dnc.Store]) error {
 		{name: "HoldBeforeAdded", edit: set("hold_until", rfc(storedT0.Add(-time.Hour))), field: "hold_until"},
 		{name: "NotJSON", raw: `{"number":`, field: "decode"},
 	}
-	key := storedNum.String() + " " + scope
+	key := dnc.StoredKey(storedNum, scope)
 	return runStoredCases(ctx, h, "dnc entry", dnc.ErrInvalidEntry, cases, base, key,
 		func(js []byte) RawRecord {
 			return RawRecord{Kind: "dnc entry", Number: storedNum, Scope: scope, JSON: js}
