@@ -19,6 +19,30 @@ import (
 
 var storedNum = dialgate.MustParseNumber("+8613900139055")
 
+// readPair is the usual two read paths of a domain: one that reads the
+// planted record by its key, one that lists records (is picks it out).
+func readPair[T any](getName string, get func(context.Context) (T, error), listName string, list func(context.Context) ([]T, error), is func(T) bool) []storedRead {
+	return []storedRead{
+		{getName, func(ctx context.Context) (int, error) {
+			_, err := get(ctx)
+			return 1, err
+		}},
+		{listName, func(ctx context.Context) (int, error) {
+			xs, err := list(ctx)
+			return countOf(xs, is), err
+		}},
+	}
+}
+
+// neighbour adds a sound record with add and returns how to read it back
+// with get.
+func neighbour[T any](ctx context.Context, add func(context.Context) error, get func(context.Context) (T, error)) (func(context.Context) error, error) {
+	if err := add(ctx); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error { _, err := get(ctx); return err }, nil
+}
+
 func consentStored(ctx context.Context, h harness[consent.Store]) error {
 	const id = "c-stored"
 	day := 24 * time.Hour
@@ -48,22 +72,13 @@ func consentStored(ctx context.Context, h harness[consent.Store]) error {
 		func(js []byte) RawRecord { return RawRecord{Kind: "consent", ID: id, Number: storedNum, JSON: js} },
 		func(ctx context.Context, s consent.Store) (func(context.Context) error, error) {
 			r := conRecord("c-sound", storedNum, storedT0)
-			if err := s.AddConsent(ctx, r); err != nil {
-				return nil, err
-			}
-			return func(ctx context.Context) error { _, err := s.Consent(ctx, r.ID); return err }, nil
+			return neighbour(ctx, func(ctx context.Context) error { return s.AddConsent(ctx, r) },
+				func(ctx context.Context) (consent.Record, error) { return s.Consent(ctx, r.ID) })
 		},
 		func(s consent.Store) []storedRead {
-			return []storedRead{
-				{"Consent", func(ctx context.Context) (int, error) {
-					_, err := s.Consent(ctx, id)
-					return 1, err
-				}},
-				{"ConsentsByNumber", func(ctx context.Context) (int, error) {
-					rs, err := s.ConsentsByNumber(ctx, storedNum)
-					return countOf(rs, func(r consent.Record) bool { return r.ID == id }), err
-				}},
-			}
+			return readPair("Consent", func(ctx context.Context) (consent.Record, error) { return s.Consent(ctx, id) },
+				"ConsentsByNumber", func(ctx context.Context) ([]consent.Record, error) { return s.ConsentsByNumber(ctx, storedNum) },
+				func(r consent.Record) bool { return r.ID == id })
 		})
 }
 
@@ -124,10 +139,8 @@ func dncStored(ctx context.Context, h harness[dnc.Store]) error {
 		},
 		func(ctx context.Context, s dnc.Store) (func(context.Context) error, error) {
 			e := dncEntry("+8613800138000", "global", 0)
-			if err := s.AddDNC(ctx, e); err != nil {
-				return nil, err
-			}
-			return func(ctx context.Context) error { _, err := s.DNCEntries(ctx, e.Number); return err }, nil
+			return neighbour(ctx, func(ctx context.Context) error { return s.AddDNC(ctx, e) },
+				func(ctx context.Context) ([]dnc.Entry, error) { return s.DNCEntries(ctx, e.Number) })
 		},
 		func(s dnc.Store) []storedRead {
 			return []storedRead{
@@ -174,22 +187,12 @@ func ledgerStored(ctx context.Context, h harness[callerid.Store]) error {
 		},
 		func(ctx context.Context, s callerid.Store) (func(context.Context) error, error) {
 			e := ledEntry("globex", ledFixed2)
-			if err := s.PutLedger(ctx, e); err != nil {
-				return nil, err
-			}
-			return func(ctx context.Context) error { _, err := s.LedgerEntry(ctx, e.Tenant, e.Number); return err }, nil
+			return neighbour(ctx, func(ctx context.Context) error { return s.PutLedger(ctx, e) },
+				func(ctx context.Context) (callerid.Entry, error) { return s.LedgerEntry(ctx, e.Tenant, e.Number) })
 		},
 		func(s callerid.Store) []storedRead {
-			return []storedRead{
-				{"LedgerEntry", func(ctx context.Context) (int, error) {
-					_, err := s.LedgerEntry(ctx, tenant, ledFixed)
-					return 1, err
-				}},
-				{"ListLedger", func(ctx context.Context) (int, error) {
-					es, err := s.ListLedger(ctx)
-					return countOf(es, func(e callerid.Entry) bool { return e.Tenant == tenant && e.Number == ledFixed }), err
-				}},
-			}
+			return readPair("LedgerEntry", func(ctx context.Context) (callerid.Entry, error) { return s.LedgerEntry(ctx, tenant, ledFixed) },
+				"ListLedger", s.ListLedger, func(e callerid.Entry) bool { return e.Tenant == tenant && e.Number == ledFixed })
 		})
 }
 
@@ -214,22 +217,15 @@ func complaintStored(ctx context.Context, h harness[complaint.Store]) error {
 		func(js []byte) RawRecord { return RawRecord{Kind: "complaint", ID: id, JSON: js} },
 		func(ctx context.Context, s complaint.Store) (func(context.Context) error, error) {
 			c := sampleComplaint("cp-sound", "h:sound", storedT0)
-			if err := s.CreateComplaint(ctx, c); err != nil {
-				return nil, err
-			}
-			return func(ctx context.Context) error { _, err := s.GetComplaint(ctx, c.ID); return err }, nil
+			return neighbour(ctx, func(ctx context.Context) error { return s.CreateComplaint(ctx, c) },
+				func(ctx context.Context) (complaint.Complaint, error) { return s.GetComplaint(ctx, c.ID) })
 		},
 		func(s complaint.Store) []storedRead {
-			return []storedRead{
-				{"GetComplaint", func(ctx context.Context) (int, error) {
-					_, err := s.GetComplaint(ctx, id)
-					return 1, err
-				}},
-				{"ListComplaints", func(ctx context.Context) (int, error) {
-					cs, err := s.ListComplaints(ctx, complaint.Filter{})
-					return countOf(cs, func(c complaint.Complaint) bool { return c.ID == id }), err
-				}},
-			}
+			return readPair("GetComplaint", func(ctx context.Context) (complaint.Complaint, error) { return s.GetComplaint(ctx, id) },
+				"ListComplaints", func(ctx context.Context) ([]complaint.Complaint, error) {
+					return s.ListComplaints(ctx, complaint.Filter{})
+				},
+				func(c complaint.Complaint) bool { return c.ID == id })
 		})
 }
 
@@ -255,21 +251,14 @@ func recordingStored(ctx context.Context, h harness[recording.Store]) error {
 		func(js []byte) RawRecord { return RawRecord{Kind: "recording", ID: id, JSON: js} },
 		func(ctx context.Context, s recording.Store) (func(context.Context) error, error) {
 			r := sampleRecording("r-sound", "h:sound", storedT0)
-			if err := s.CreateRecording(ctx, r); err != nil {
-				return nil, err
-			}
-			return func(ctx context.Context) error { _, err := s.GetRecording(ctx, r.ID); return err }, nil
+			return neighbour(ctx, func(ctx context.Context) error { return s.CreateRecording(ctx, r) },
+				func(ctx context.Context) (recording.Recording, error) { return s.GetRecording(ctx, r.ID) })
 		},
 		func(s recording.Store) []storedRead {
-			return []storedRead{
-				{"GetRecording", func(ctx context.Context) (int, error) {
-					_, err := s.GetRecording(ctx, id)
-					return 1, err
-				}},
-				{"ListRecordings", func(ctx context.Context) (int, error) {
-					rs, err := s.ListRecordings(ctx, recording.Filter{})
-					return countOf(rs, func(r recording.Recording) bool { return r.ID == id }), err
-				}},
-			}
+			return readPair("GetRecording", func(ctx context.Context) (recording.Recording, error) { return s.GetRecording(ctx, id) },
+				"ListRecordings", func(ctx context.Context) ([]recording.Recording, error) {
+					return s.ListRecordings(ctx, recording.Filter{})
+				},
+				func(r recording.Recording) bool { return r.ID == id })
 		})
 }
