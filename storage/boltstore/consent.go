@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -273,12 +274,20 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	return r, nil
 }
 
-func decodeEvent(k, v []byte) (consent.Event, error) {
-	var e consent.Event
-	if err := json.Unmarshal(v, &e); err != nil {
-		return e, fmt.Errorf("consent event %x: %w: %v", k, storage.ErrCorrupt, err)
+// decodeEvent decodes the event stored under the seq key k (found in
+// number n's history; zero n: read by seq) and checks it
+// (consent.Event.ValidateStored).
+func decodeEvent(k, v []byte, n dialgate.Number) (consent.Event, error) {
+	var seq uint64
+	if len(k) == 8 {
+		seq = binary.BigEndian.Uint64(k)
 	}
-	return e, nil
+	return storage.DecodeRecord("consent event", strconv.FormatUint(seq, 10), v, func(e *consent.Event) error {
+		if seq == 0 {
+			return fmt.Errorf("key %x: not a seq", k)
+		}
+		return e.ValidateStored(seq, n)
+	})
 }
 
 // ConsentHistory implements consent.Store.
@@ -298,7 +307,7 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 			if v == nil {
 				return fmt.Errorf("consent event index names %x, which does not exist: %w", sk, storage.ErrCorrupt)
 			}
-			e, err := decodeEvent(sk, v)
+			e, err := decodeEvent(sk, v, n)
 			if err != nil {
 				return err
 			}
@@ -356,7 +365,7 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 		out = out[:0]
 		c := tx.Bucket(bucketConsentEvents).Cursor()
 		for k, v := c.Seek(seqKey(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			e, err := decodeEvent(k, v)
+			e, err := decodeEvent(k, v, dialgate.Number{})
 			if err != nil {
 				return err
 			}

@@ -51,6 +51,6 @@ func FuzzDecodeStoredRecords(f *testing.F) {
 		checkStoredDecode(t, "ledger entry", b, func(b []byte) (any, error) { return decodeEntry(ledger, b) })
 		checkStoredDecode(t, "consent", b, func(b []byte) (any, error) { return decodeConsent([]byte("c-1"), b, dialgate.Number{}) })
 		checkStoredDecode(t, "consent to revoke", b, func(b []byte) (any, error) { return decodeConsentToRevoke(key, b) })
-		checkStoredDecode(t, "consent event", b, func(b []byte) (any, error) { return decodeEvent(key, b) })
+		checkStoredDecode(t, "consent event", b, func(b []byte) (any, error) { return decodeEvent(seqKey(3), b, dialgate.Number{}) })
 	})
 }

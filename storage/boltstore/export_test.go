@@ -20,6 +20,11 @@ func Plant(_ context.Context, store any, r storetest.RawRecord) error {
 				return err
 			}
 			return tx.Bucket(bucketConsents).Put([]byte(r.ID), r.JSON)
+		case "consent event":
+			if err := tx.Bucket(bucketConsentEventsByNumber).Put(numKey(r.Number, seqKey(r.Seq)), nil); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketConsentEvents).Put(seqKey(r.Seq), r.JSON)
 		case "dnc entry":
 			return tx.Bucket(bucketDNC).Put(append(numKey(r.Number, nil), r.Scope...), r.JSON)
 		case "ledger entry":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,8 +135,11 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	out := []consent.Event{}
-	for _, e := range c.events {
+	for i, e := range c.events {
 		if e.Number == n {
+			if err := checkEvent(e, i, n); err != nil {
+				return nil, err
+			}
 			out = append(out, e)
 		}
 	}
@@ -168,5 +172,17 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 	if len(evs) > limit {
 		evs = evs[:limit]
 	}
+	for i, e := range evs {
+		if err := checkEvent(e, int(since)+i, dialgate.Number{}); err != nil {
+			return nil, err
+		}
+	}
 	return slices.Clone(evs), nil
+}
+
+// checkEvent checks the event at index i (Seq i+1), read from number n's
+// history (zero n: by seq) (consent.Event.ValidateStored).
+func checkEvent(e consent.Event, i int, n dialgate.Number) error {
+	seq := uint64(i) + 1
+	return storage.CheckRecord("consent event", strconv.FormatUint(seq, 10), e.ValidateStored(seq, n))
 }

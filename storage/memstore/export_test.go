@@ -39,6 +39,20 @@ func Plant(_ context.Context, store any, r storetest.RawRecord) error {
 		}
 		c.byID[r.ID] = v
 		c.byNum[r.Number] = append(c.byNum[r.Number], r.ID)
+	case "consent event":
+		var v consent.Event
+		if err := decode(&v); err != nil {
+			return err
+		}
+		c := &s.consents
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if r.Seq != uint64(len(c.events))+1 || v.Number != r.Number {
+			// Event seq n is at index n-1, and a number's history is the
+			// events naming it: there is no other key to disagree with.
+			return fmt.Errorf("%w: the memstore keys events by index and number", storetest.ErrCannotPlant)
+		}
+		c.events = append(c.events, v)
 	case "dnc entry":
 		var v dnc.Entry
 		if err := decode(&v); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -169,7 +170,9 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	return out, nil
 }
 
-func (s *Store) queryEvents(ctx context.Context, op, q string, args ...any) ([]consent.Event, error) {
+// queryEvents reads rows of (seq, event), of number n's history (zero n:
+// any number), each checked (consent.Event.ValidateStored).
+func (s *Store) queryEvents(ctx context.Context, op string, n dialgate.Number, q string, args ...any) ([]consent.Event, error) {
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, s.fail(op, err)
@@ -177,13 +180,18 @@ func (s *Store) queryEvents(ctx context.Context, op, q string, args ...any) ([]c
 	defer rows.Close()
 	out := []consent.Event{}
 	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var (
+			seq int64
+			raw []byte
+		)
+		if err := rows.Scan(&seq, &raw); err != nil {
 			return nil, s.fail(op, err)
 		}
-		var e consent.Event
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("pgstore: %s: event: %w: %v", op, storage.ErrCorrupt, err)
+		e, err := storage.DecodeRecord("consent event", strconv.FormatInt(seq, 10), raw, func(e *consent.Event) error {
+			return e.ValidateStored(uint64(seq), n)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: %s: %w", op, err)
 		}
 		out = append(out, e)
 	}
@@ -198,7 +206,7 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 	if err := s.check("ConsentHistory"); err != nil {
 		return nil, err
 	}
-	return s.queryEvents(ctx, "ConsentHistory", `SELECT event FROM consent_events WHERE number = $1 ORDER BY seq`, num(n))
+	return s.queryEvents(ctx, "ConsentHistory", n, `SELECT seq, event FROM consent_events WHERE number = $1 ORDER BY seq`, num(n))
 }
 
 // ConsentRevision implements consent.Store with one single-row read.
@@ -222,5 +230,5 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 	if limit <= 0 {
 		return nil, fmt.Errorf("pgstore: ConsentEventsSince: limit %d: not positive: %w", limit, storage.ErrInvalid)
 	}
-	return s.queryEvents(ctx, "ConsentEventsSince", `SELECT event FROM consent_events WHERE seq > $1 ORDER BY seq LIMIT $2`, int64(since), limit)
+	return s.queryEvents(ctx, "ConsentEventsSince", dialgate.Number{}, `SELECT seq, event FROM consent_events WHERE seq > $1 ORDER BY seq LIMIT $2`, int64(since), limit)
 }

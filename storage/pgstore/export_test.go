@@ -81,6 +81,8 @@ func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
 	switch r.Kind {
 	case "consent":
 		q, args = `INSERT INTO consents (id, number, record) VALUES ($1, $2, $3)`, []any{r.ID, num(r.Number), r.JSON}
+	case "consent event":
+		q, args = `INSERT INTO consent_events (seq, number, event) VALUES ($1, $2, $3)`, []any{int64(r.Seq), num(r.Number), r.JSON}
 	case "dnc entry":
 		q, args = `INSERT INTO dnc_entries (number, scope, list, entry) VALUES ($1, $2, '', $3)`, []any{num(r.Number), r.Scope, r.JSON}
 	case "ledger entry":

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -251,12 +252,23 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent %s: record kept changing: %w", id, storage.ErrConflict)
 }
 
-func decodeEvents(vs []string) ([]consent.Event, error) {
+// decodeEvents decodes events, each checked (consent.Event.ValidateStored)
+// against its seq (seqs[i]; nil: the history list, which keeps none) and,
+// when n is valid, the number whose history holds it.
+func decodeEvents(vs []string, seqs []uint64, n dialgate.Number) ([]consent.Event, error) {
 	out := make([]consent.Event, 0, len(vs))
-	for _, v := range vs {
-		var e consent.Event
-		if err := json.Unmarshal([]byte(v), &e); err != nil {
-			return nil, fmt.Errorf("redisstore: consent event: %w: %v", storage.ErrCorrupt, err)
+	for i, v := range vs {
+		var seq uint64
+		if seqs != nil {
+			seq = seqs[i]
+		}
+		key := strconv.FormatUint(seq, 10)
+		if seq == 0 {
+			key = dnc.StoredKey(n, fmt.Sprintf("history[%d]", i))
+		}
+		e, err := storage.DecodeRecord("consent event", key, []byte(v), func(e *consent.Event) error { return e.ValidateStored(seq, n) })
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: %w", err)
 		}
 		out = append(out, e)
 	}
@@ -272,7 +284,7 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 	if err != nil {
 		return nil, s.fail("ConsentHistory", err)
 	}
-	return decodeEvents(vs)
+	return decodeEvents(vs, nil, n)
 }
 
 // ConsentRevision implements consent.Store with one GET.
@@ -301,12 +313,18 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 		return nil, fmt.Errorf("redisstore: ConsentEventsSince: limit %d: not positive: %w", limit, storage.ErrInvalid)
 	}
 	pipe := s.rdb.Pipeline()
-	evs := pipe.ZRangeByScore(ctx, s.pfx+"ce", &redis.ZRangeBy{Min: "(" + strconv.FormatUint(since, 10), Max: "+inf", Count: int64(limit)})
+	evs := pipe.ZRangeByScoreWithScores(ctx, s.pfx+"ce", &redis.ZRangeBy{Min: "(" + strconv.FormatUint(since, 10), Max: "+inf", Count: int64(limit)})
 	first := pipe.ZRangeWithScores(ctx, s.pfx+"ce", 0, 0)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, s.fail("ConsentEventsSince", err)
 	}
-	out, err := decodeEvents(evs.Val())
+	vs := make([]string, len(evs.Val()))
+	seqs := make([]uint64, len(vs))
+	for i, z := range evs.Val() {
+		vs[i], _ = z.Member.(string)
+		seqs[i] = uint64(z.Score)
+	}
+	out, err := decodeEvents(vs, seqs, dialgate.Number{})
 	if err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func FuzzDecodeStoredRecords(f *testing.F) {
 				t.Fatalf("entries %+v written back decode as %+v, %v", es, back, err)
 			}
 		}
-		evs, err := decodeEvents([]string{event})
+		evs, err := decodeEvents([]string{event}, nil, dialgate.Number{})
 		if err != nil {
 			if !errors.Is(err, storage.ErrCorrupt) {
 				t.Fatalf("decodeEvents: %v does not wrap storage.ErrCorrupt", err)
@@ -72,7 +72,7 @@ func FuzzDecodeStoredRecords(f *testing.F) {
 		if err != nil {
 			t.Fatalf("event %+v does not encode: %v", evs[0], err)
 		}
-		back, err := decodeEvents([]string{string(b)})
+		back, err := decodeEvents([]string{string(b)}, nil, dialgate.Number{})
 		if err != nil {
 			t.Fatalf("event %s does not decode: %v", b, err)
 		}

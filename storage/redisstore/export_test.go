@@ -90,6 +90,13 @@ func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
 			return nil
 		})
 		return err
+	case "consent event":
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.ZAdd(ctx, s.pfx+"ce", redis.Z{Score: float64(r.Seq), Member: string(r.JSON)})
+			p.RPush(ctx, s.pfx+"ch:"+num, string(r.JSON))
+			return nil
+		})
+		return err
 	case "dnc entry":
 		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.pfx+"d:"+num, "s:"+r.Scope, r.JSON)

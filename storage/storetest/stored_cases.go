@@ -64,7 +64,7 @@ func consentStored(ctx context.Context, h harness[consent.Store]) error {
 		{name: "RevokedAtLost", edit: set("revocation_channel", "sms"), field: "revocation_channel"},
 		{name: "ExpiresBeforeGranted", edit: set("expires_at", rfc(storedT0.Add(-day))), field: "expires_at"},
 		{name: "IDNotItsKey", edit: set("id", "c-elsewhere"), field: "id"},
-		{name: "FiledUnderAnotherNumber", edit: set("number", conNum2.String()), field: "number", indexOnly: true},
+		{name: "FiledUnderAnotherNumber", edit: set("number", conNum2.String()), field: "number", only: "ConsentsByNumber"},
 		{name: "WrongType", edit: set("granted_at", 12), field: "granted_at"},
 		{name: "NotJSON", raw: `{"id":"c-stored","number":`, field: "decode"},
 	}
@@ -110,6 +110,47 @@ func consentStoredRevoke(ctx context.Context, h harness[consent.Store]) error {
 		return fmt.Errorf("ConsentsByNumber after the withdrawal: %+v, %v; want the revoked record", rs, err)
 	}
 	return nil
+}
+
+func consentEventStored(ctx context.Context, h harness[consent.Store]) error {
+	const seq = 2           // the neighbour's grant is 1
+	base := map[string]any{ // no channel or requested_at: both optional
+		"seq": seq, "type": "revoked", "consent_id": "c-stored", "number": storedNum.String(), "at": rfc(storedT0),
+	}
+	cases := []storedCase{
+		{name: "OlderBuildWithoutRequestedAt"},
+		{name: "MissingNumber", edit: without("number"), field: "number"},
+		{name: "AnotherNumber", edit: set("number", conNum2.String()), field: "number", only: "ConsentHistory"},
+		{name: "UnknownType", edit: set("type", "withdrawn"), field: "type"},
+		{name: "MissingConsentID", edit: without("consent_id"), field: "consent_id"},
+		{name: "ZeroAt", edit: set("at", zeroTime), field: "at"},
+		{name: "SeqNotItsKey", edit: set("seq", 7), field: "seq", only: "ConsentEventsSince"},
+		{name: "MissingSeq", edit: without("seq"), field: "seq"},
+	}
+	// No key to look for in the errors: a Redis history list keeps no seq,
+	// and names an event by its place.
+	return runStoredCases(ctx, h, "consent event", consent.ErrInvalid, cases, base, "",
+		func(js []byte) RawRecord {
+			return RawRecord{Kind: "consent event", Seq: seq, Number: storedNum, JSON: js}
+		},
+		func(ctx context.Context, s consent.Store) (func(context.Context) error, error) {
+			r := conRecord("c-sound", conNum, storedT0)
+			return neighbour(ctx, func(ctx context.Context) error { return s.AddConsent(ctx, r) },
+				func(ctx context.Context) ([]consent.Event, error) { return s.ConsentHistory(ctx, r.Number) })
+		},
+		func(s consent.Store) []storedRead {
+			is := func(e consent.Event) bool { return e.ConsentID == "c-stored" }
+			return []storedRead{
+				{"ConsentEventsSince", func(ctx context.Context) (int, error) {
+					evs, err := s.ConsentEventsSince(ctx, 1, 10)
+					return countOf(evs, is), err
+				}},
+				{"ConsentHistory", func(ctx context.Context) (int, error) {
+					evs, err := s.ConsentHistory(ctx, storedNum)
+					return countOf(evs, is), err
+				}},
+			}
+		})
 }
 
 func dncStored(ctx context.Context, h harness[dnc.Store]) error {
