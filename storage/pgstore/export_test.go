@@ -97,3 +97,10 @@ func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
 	_, err := s.pool.Exec(ctx, q, args...)
 	return err
 }
+
+// Exec runs a statement on s's database, as another tool writing to it
+// would.
+func Exec(ctx context.Context, s *Store, q string, args ...any) error {
+	_, err := s.pool.Exec(ctx, q, args...)
+	return err
+}
