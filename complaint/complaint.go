@@ -189,7 +189,10 @@ func (f Filter) Matches(c Complaint) bool {
 }
 
 // Store keeps complaints. Implementations must be safe for concurrent use and
-// make every write durable before returning.
+// make every write durable before returning. A complaint read back (Get,
+// Update, List) that fails Complaint.ValidateStored is an error wrapping
+// storage.ErrCorrupt (a storage.RecordError naming it and the field); a list
+// fails rather than leave it out.
 type Store interface {
 	// CreateComplaint stores a new complaint; an existing id is an error wrapping ErrExists.
 	CreateComplaint(ctx context.Context, c Complaint) error

@@ -117,6 +117,10 @@ func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error
 //     storage.ErrConflict, storage.ErrClosed, …) or ErrInvalid; anything else is
 //     a back-end failure. The consent check turns every error other than
 //     not-found into consent.unavailable (a deny).
+//   - A record or event read back that fails Record.ValidateStored or
+//     Event.ValidateStored is an error wrapping storage.ErrCorrupt (a
+//     storage.RecordError naming it and the field), on every read but
+//     RevokeConsent's; a listing fails rather than leave it out.
 //   - Records returned are copies: the caller may keep and modify them.
 //   - A write is atomic: when it returns an error, nothing of it was stored
 //     (no record, no event, no revision change).

@@ -187,7 +187,10 @@ type Filter struct {
 }
 
 // Store keeps recording metadata. Implementations must be safe for concurrent
-// use; every write must be durable before it returns.
+// use; every write must be durable before it returns. A recording read back
+// (Get, Update, Delete, List) that fails Recording.ValidateStored is an error
+// wrapping storage.ErrCorrupt (a storage.RecordError naming it and the
+// field); a list fails rather than leave it out.
 type Store interface {
 	// CreateRecording stores a new recording; an existing id is an error
 	// wrapping ErrExists.
