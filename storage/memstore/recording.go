@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
 )
 
 var recordingSpec = tableSpec[recording.Recording]{
@@ -65,6 +66,9 @@ func (s *Store) DeleteRecording(_ context.Context, id string, t time.Time) error
 	r, ok := st.m[id]
 	if !ok {
 		return fmt.Errorf("memstore: recording %s: %w", id, recording.ErrNotFound)
+	}
+	if err := storage.CheckRecord(recordingSpec.what, id, r.ValidateStored(id)); err != nil {
+		return err
 	}
 	if r.State != recording.StateDeleting {
 		return fmt.Errorf("memstore: recording %s is %s, not deleting: %w", id, r.State, recording.ErrRetentionLocked)
