@@ -160,6 +160,25 @@ func (e Entry) Validate() error {
 	return nil
 }
 
+// ValidateStored reports what makes e, read back from a store under the key
+// (tenant, n), unfit to be handed to the check: a field Validate refuses, or
+// a tenant or number other than the key's (zero n: not compared). Stores
+// call it on every entry they read and return its error wrapped in a
+// storage.RecordError (storage.ErrCorrupt). Entries written by older builds
+// load: no field has been added since the first release.
+func (e Entry) ValidateStored(tenant string, n dialgate.Number) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if e.Tenant != tenant {
+		return entryErr("tenant", "%q differs from the key's %q", e.Tenant, tenant)
+	}
+	if n.IsValid() && e.Number != n {
+		return entryErr("number", "%s differs from the key's %s", e.Number, n)
+	}
+	return nil
+}
+
 // Allows reports whether the entry lists purpose p.
 func (e Entry) Allows(p dialgate.Purpose) bool { return slices.Contains(e.Purposes, p) }
 

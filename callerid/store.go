@@ -12,7 +12,9 @@ import (
 // Implementations must be safe for concurrent use. Entries are identified by
 // (Tenant, Number). Errors are those of package storage, wrapped:
 // storage.ErrNotFound for a missing entry, storage.ErrClosed after Close,
-// storage.ErrCorrupt for undecodable data; an entry that fails Validate is
+// storage.ErrCorrupt for undecodable data and for an entry read back that
+// fails Entry.ValidateStored (a storage.RecordError naming it and the field;
+// a listing fails rather than leave it out); an entry that fails Validate is
 // rejected with an error wrapping ErrInvalidEntry and nothing is written.
 type Store interface {
 	// PutLedger inserts or replaces the given entries, all or none, each after

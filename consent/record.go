@@ -364,3 +364,30 @@ func clip(s string) string {
 	}
 	return strings.ToValidUTF8(s, "?")
 }
+
+// ValidateStored reports what makes r, read back from a store under the id
+// key (and, when n is valid, under number n's index), unfit to be handed to
+// a check; stores call it on every record they read and return its error
+// wrapped in a storage.RecordError (storage.ErrCorrupt). A record whose id
+// or number is not the one it is filed under is damage, revoked or not. A
+// record that is not revoked must also pass Validate, less the form of its
+// id, evidence URI and channels (which decide nothing). A revoked record is
+// not checked further: it only ever denies, and a withdrawal is how an
+// operator takes a malformed record out of force (see RevokedRecord).
+//
+// Records written by older builds load: every field added since the first
+// release (tenant) is optional, and the rules that apply only to new records
+// (ValidateNew) are not applied here.
+func (r *Record) ValidateStored(key string, n dialgate.Number) error {
+	if r.ID != key {
+		return fieldErr("id", "%q differs from the key it is stored under", clip(r.ID))
+	}
+	if n.IsValid() && r.Number != n {
+		// Neither number: errors reach logs and audit records.
+		return fieldErr("number", "differs from the number it is filed under")
+	}
+	if r.Revoked() {
+		return nil
+	}
+	return r.validate(false)
+}

@@ -43,6 +43,34 @@ type Event struct {
 	RequestedAt time.Time `json:"requested_at,omitzero"`
 }
 
+// ValidateStored reports what makes e, read back from a store as the event
+// stored under Seq seq (0: not compared) and, when n is valid, in number n's
+// history, unfit for the check's cache, which drops the cached records of
+// the number each event names: a missing or mismatched seq or number, an
+// unknown type, a missing consent id or instant. Stores call it on every
+// event they read and return its error wrapped in a storage.RecordError
+// (storage.ErrCorrupt). Events written by older builds load: the one field
+// added since the first release (requested_at) is optional.
+func (e *Event) ValidateStored(seq uint64, n dialgate.Number) error {
+	switch {
+	case e.Seq == 0:
+		return fieldErr("seq", "missing")
+	case seq != 0 && e.Seq != seq:
+		return fieldErr("seq", "%d differs from the key it is stored under (%d)", e.Seq, seq)
+	case e.Type != EventGranted && e.Type != EventRevoked:
+		return fieldErr("type", "unknown event type %q (want granted or revoked)", clip(string(e.Type)))
+	case e.ConsentID == "":
+		return fieldErr("consent_id", "missing")
+	case !e.Number.IsValid():
+		return fieldErr("number", "missing")
+	case n.IsValid() && e.Number != n:
+		return fieldErr("number", "differs from the number whose history holds it")
+	case e.At.IsZero():
+		return fieldErr("at", "missing")
+	}
+	return nil
+}
+
 // RevokedRecord returns r withdrawn at instant at through channel, and the
 // revocation Event to append (its Seq left zero), exactly as
 // Store.RevokeConsent must store them. It is for Store implementations, which
@@ -89,6 +117,10 @@ func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error
 //     storage.ErrConflict, storage.ErrClosed, …) or ErrInvalid; anything else is
 //     a back-end failure. The consent check turns every error other than
 //     not-found into consent.unavailable (a deny).
+//   - A record or event read back that fails Record.ValidateStored or
+//     Event.ValidateStored is an error wrapping storage.ErrCorrupt (a
+//     storage.RecordError naming it and the field), on every read but
+//     RevokeConsent's; a listing fails rather than leave it out.
 //   - Records returned are copies: the caller may keep and modify them.
 //   - A write is atomic: when it returns an error, nothing of it was stored
 //     (no record, no event, no revision change).

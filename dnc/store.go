@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -84,10 +85,55 @@ func (e Entry) Validate() error {
 	return nil
 }
 
+// ValidateStored reports what makes e, read back from a store under the key
+// (n, scope), unfit to be handed to the check: a field Validate refuses, or
+// a number or scope other than the key's (zero n or scope: not compared).
+// Stores call it on every entry they read and return its error wrapped in a
+// storage.RecordError (storage.ErrCorrupt). Entries written by older builds
+// load: no field has been added since the first release.
+func (e Entry) ValidateStored(n dialgate.Number, scope Scope) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if n.IsValid() && e.Number != n {
+		// Neither number in full: errors reach logs and audit records.
+		return fmt.Errorf("%w: number: %s differs from the key's", ErrInvalidEntry, maskNumber(e.Number))
+	}
+	if scope != (Scope{}) && e.Scope != scope {
+		return fmt.Errorf("%w: scope: %q differs from the key's %q", ErrInvalidEntry, e.Scope.String(), scope.String())
+	}
+	return nil
+}
+
+// StoredKey names the entry of n in scope, as stores name it in the
+// errors about a stored entry (storage.RecordError): the number masked
+// ("+86139…00 industry:finance"), since those errors reach logs and, as a
+// check's reason, audit records, where a callee number never appears whole.
+func StoredKey(n dialgate.Number, scope string) string {
+	return maskNumber(n) + " " + scope
+}
+
+// maskNumber returns n with all but its country code, first three and last
+// two national digits elided, or "(no number)".
+func maskNumber(n dialgate.Number) string {
+	if !n.IsValid() {
+		return "(no number)"
+	}
+	cc := strconv.Itoa(n.CountryCode())
+	nat := n.National()
+	if len(nat) <= 5 {
+		return "+" + cc + "…"
+	}
+	return "+" + cc + nat[:3] + "…" + nat[len(nat)-2:]
+}
+
 // Store keeps the store-backed do-not-call entries. An entry is keyed by
 // (Number, Scope). Implementations must be safe for concurrent use;
 // storage/memstore and storage/boltstore implement it, and storage/storetest
-// checks the contract.
+// checks the contract. Every read (DNCEntries, ScanDNC) fails with an error
+// wrapping storage.ErrCorrupt (a storage.RecordError naming the entry and
+// field) on an entry that does not pass Entry.ValidateStored, rather than
+// return or skip it.
 type Store interface {
 	// AddDNC records entries atomically: all or none, each validated first
 	// (an invalid one fails the whole call with ErrInvalidEntry). It returns

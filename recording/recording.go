@@ -134,6 +134,23 @@ func (r Recording) Validate() error {
 	return nil
 }
 
+// ValidateStored reports what makes r, read back from a store under the id
+// key, unfit to be handed out: a field Validate refuses (an unknown state, a
+// zero started_at, a retention under the floor…), or an id other than the
+// key. Stores call it on every recording they read and return its error
+// wrapped in a storage.RecordError (storage.ErrCorrupt). Recordings written
+// by older builds load: the one field added since the first release
+// (delete_token) is optional.
+func (r Recording) ValidateStored(key string) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if r.ID != key {
+		return fmt.Errorf("%w: id: %q differs from the key it is stored under", ErrInvalid, r.ID)
+	}
+	return nil
+}
+
 // Config is the retention policy of a profile or deployment. The zero Config
 // keeps recordings MinRetention (30 days) and does not require every call to be
 // recorded.
@@ -187,7 +204,10 @@ type Filter struct {
 }
 
 // Store keeps recording metadata. Implementations must be safe for concurrent
-// use; every write must be durable before it returns.
+// use; every write must be durable before it returns. A recording read back
+// (Get, Update, Delete, List) that fails Recording.ValidateStored is an error
+// wrapping storage.ErrCorrupt (a storage.RecordError naming it and the
+// field); a list fails rather than leave it out.
 type Store interface {
 	// CreateRecording stores a new recording; an existing id is an error
 	// wrapping ErrExists.

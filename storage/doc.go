@@ -52,4 +52,17 @@
 // Back-ends wrap the sentinels below with %w and context (the operation, the
 // file); callers test them with errors.Is. A back-end never returns a raw
 // driver error for a condition a sentinel names.
+//
+// # Records as stored
+//
+// Every back-end checks each record it reads — on every read path: by key,
+// by number, listings and scans — with its domain's ValidateStored (the
+// domain's Validate plus the key it is filed under) and refuses one that
+// does not pass with a [RecordError] (it wraps [ErrCorrupt] and names the
+// record's kind, key and bad field): a record damaged, or written by a
+// foreign tool or a newer build, is never handed to a check, which would
+// judge it as sound. A listing fails rather than skip it; nothing is
+// changed or deleted on read. JSON back-ends use [DecodeRecord], memstore
+// [CheckRecord]. Records written by older builds (fields added since left
+// out) pass, and storage/storetest checks both with WithPlant.
 package storage

@@ -12,7 +12,10 @@ var (
 	// ErrClosed: the store was closed; no call succeeds after Close.
 	ErrClosed = errors.New("storage: closed")
 	// ErrCorrupt: the store's file or data is damaged or is not a dialgate
-	// store. The store refuses to open it and leaves it untouched.
+	// store. The store refuses to open it and leaves it untouched. A single
+	// record that does not decode, or decodes but fails its domain's
+	// validation, is refused on every read with a *RecordError wrapping
+	// ErrCorrupt (see DecodeRecord), and left untouched too.
 	ErrCorrupt = errors.New("storage: corrupt or foreign data")
 	// ErrSchemaTooNew: the data was written by a newer dialgate with a schema
 	// version this build does not know. The store refuses to open it and

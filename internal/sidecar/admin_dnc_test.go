@@ -3,13 +3,16 @@ package sidecar
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"github.com/dialgate/dialgate/storage"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -86,5 +89,45 @@ func TestAdminErrorHidesInternals(t *testing.T) {
 		if !strings.Contains(logs.String(), name) || !strings.Contains(logs.String(), "no space left on device") {
 			t.Errorf("%s: the log lacks the cause: %s", name, logs.String())
 		}
+	}
+}
+
+// damagedDNC is a DNCAdmin whose store finds the entry damaged, wrapped as
+// a store wraps it (with its file).
+type damagedDNC struct{}
+
+var errDamagedEntry = fmt.Errorf("boltstore: RemoveDNC: view /srv/dialgate-data/dialgate.db: %w", &storage.RecordError{
+	Kind: "dnc entry", Key: dnc.StoredKey(dialgate.MustParseNumber("+8613900139063"), "global"),
+	Err: fmt.Errorf("%w: added_at: missing", dnc.ErrInvalidEntry)})
+
+func (damagedDNC) AddDNC(context.Context, DNCEntry) error { return errDamagedEntry }
+func (damagedDNC) RemoveDNC(context.Context, dialgate.Number, string, time.Time) error {
+	return errDamagedEntry
+}
+
+// TestAdminErrorNamesDamagedRecord: a write that fails on a damaged stored
+// record answers Unavailable, as every store failure, naming the record
+// (its callee number masked) and the bad field, but not the server's file;
+// it is not InvalidArgument (the request was sound).
+func TestAdminErrorNamesDamagedRecord(t *testing.T) {
+	var logs syncBuffer
+	e := startTestLog(t, Config{}, func(be *Backend) { be.DNC = damagedDNC{} }, slog.New(slog.NewJSONHandler(&logs, nil)))
+	_, err := e.admin.RemoveDncEntry(ctxT(t), &pb.RemoveDncEntryRequest{Number: "+8613900139063", Scope: "global"})
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("got %v, want Unavailable", err)
+	}
+	msg := status.Convert(err).Message()
+	for _, want := range []string{"RemoveDncEntry", "corrupt or foreign data", "dnc entry +86139…63 global as stored", "added_at: missing", "correct or replace it"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%q does not say %q", msg, want)
+		}
+	}
+	for _, secret := range []string{"/srv/dialgate-data", "13900139063"} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("the client's error names %q: %s", secret, msg)
+		}
+	}
+	if !strings.Contains(logs.String(), "RemoveDncEntry") || !strings.Contains(logs.String(), "added_at") {
+		t.Errorf("the log lacks the cause: %s", logs.String())
 	}
 }

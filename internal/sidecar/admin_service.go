@@ -12,6 +12,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"github.com/dialgate/dialgate/storage"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -40,7 +41,9 @@ func (s *adminServer) unimplemented(method, pkg string) error {
 // cure (a store, a back-end) is Unavailable saying so, its cause logged
 // but not sent: store and driver errors name the server's files and
 // back-end addresses, which are no business of a client (GateService
-// answers "internal error" likewise).
+// answers "internal error" likewise). A damaged stored record
+// (storage.RecordError) is Unavailable too, like every store failure, but
+// names the record and its bad field (kind, key and field only).
 func (s *adminServer) adminError(method string, err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
@@ -59,6 +62,12 @@ func (s *adminServer) adminError(method string, err error) error {
 		return status.FromContextError(err).Err()
 	}
 	s.log.Warn("sidecar: admin write not applied", "method", method, "err", err)
+	if re := (*storage.RecordError)(nil); errors.As(err, &re) {
+		// A stored record that is damaged or foreign: the record error
+		// names its kind, key and bad field, and no file or address, so
+		// the client is told which record to correct.
+		return status.Errorf(codes.Unavailable, "%s: not applied: %v; the record is left as stored: correct or replace it, then retry", method, re)
+	}
 	return status.Errorf(codes.Unavailable, "%s: not applied; retry (the cause is in the server's log)", method)
 }
 

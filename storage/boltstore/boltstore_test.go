@@ -30,7 +30,7 @@ func reopen(old any) (any, error) {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) any { return openTemp(t) }, storetest.WithReopen(reopen))
+	storetest.Run(t, func(t *testing.T) any { return openTemp(t) }, storetest.WithReopen(reopen), storetest.WithPlant(boltstore.Plant))
 }
 
 func TestCheckCounters(t *testing.T) {

@@ -44,12 +44,33 @@ func bumpLedgerVersion(tx *bolt.Tx) error {
 	return meta.Put(metaLedgerVersion, binary.BigEndian.AppendUint64(nil, v+1))
 }
 
+// decodeEntry decodes the ledger entry stored under k and checks it
+// against its key (callerid.Entry.ValidateStored).
 func decodeEntry(k, v []byte) (callerid.Entry, error) {
-	var e callerid.Entry
-	if err := json.Unmarshal(v, &e); err != nil {
-		return e, fmt.Errorf("ledger entry %x: %w: %v", k, storage.ErrCorrupt, err)
+	tenant, n, ok := parseLedgerKey(k)
+	key := fmt.Sprintf("%q %s", tenant, n)
+	if !ok {
+		key = fmt.Sprintf("%x", k)
 	}
-	return e, nil
+	return storage.DecodeRecord("ledger entry", key, v, func(e *callerid.Entry) error {
+		if !ok {
+			return fmt.Errorf("key %x: not a (tenant, number) key", k)
+		}
+		return e.ValidateStored(tenant, n)
+	})
+}
+
+// parseLedgerKey is the inverse of ledgerKey.
+func parseLedgerKey(k []byte) (string, dialgate.Number, bool) {
+	l, w := binary.Uvarint(k)
+	if w <= 0 || uint64(len(k)-w) != l+8 {
+		return "", dialgate.Number{}, false
+	}
+	n, err := dialgate.NumberFromUint64(binary.BigEndian.Uint64(k[len(k)-8:]))
+	if err != nil {
+		return "", dialgate.Number{}, false
+	}
+	return string(k[w : len(k)-8]), n, true
 }
 
 // PutLedger implements callerid.Store: all entries or none, each normalized,

@@ -13,6 +13,7 @@ var complaints = table[complaint.Complaint]{
 	bucket: bucketComplaints, what: "complaint",
 	id:       func(c complaint.Complaint) string { return c.ID },
 	validate: complaint.Complaint.Validate,
+	stored:   complaint.Complaint.ValidateStored,
 	notFound: complaint.ErrNotFound, exists: complaint.ErrExists, invalid: complaint.ErrInvalid,
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,12 +97,16 @@ func appendConsentEvent(tx *bolt.Tx, e consent.Event) (uint64, error) {
 	return e.Seq, tx.Bucket(bucketMeta).Put(metaConsentRevision, seqKey(e.Seq))
 }
 
-func decodeConsent(k, v []byte) (consent.Record, error) {
-	var r consent.Record
-	if err := json.Unmarshal(v, &r); err != nil {
-		return r, fmt.Errorf("consent %q: %w: %v", k, storage.ErrCorrupt, err)
-	}
-	return r, nil
+// decodeConsent decodes the record stored under id (filed under number n's
+// index; zero n: read by id) and checks it (consent.Record.ValidateStored).
+func decodeConsent(id, v []byte, n dialgate.Number) (consent.Record, error) {
+	return storage.DecodeRecord("consent", string(id), v, func(r *consent.Record) error { return r.ValidateStored(string(id), n) })
+}
+
+// decodeConsentToRevoke decodes the record stored under id without judging
+// it: a withdrawal is never refused for what is wrong with the record.
+func decodeConsentToRevoke(id, v []byte) (consent.Record, error) {
+	return storage.DecodeRecord("consent", string(id), v, func(*consent.Record) error { return nil })
 }
 
 // AddConsent implements consent.Store; durable (fsynced) before it returns.
@@ -168,7 +173,7 @@ func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) 
 		}
 		found = true
 		var err error
-		r, err = decodeConsent([]byte(id), v)
+		r, err = decodeConsent([]byte(id), v, dialgate.Number{})
 		return err
 	})
 	if err != nil {
@@ -197,7 +202,7 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 			if v == nil {
 				return fmt.Errorf("consent index names %q, which does not exist: %w", id, storage.ErrCorrupt)
 			}
-			r, err := decodeConsent(id, v)
+			r, err := decodeConsent(id, v, n)
 			if err != nil {
 				return err
 			}
@@ -236,7 +241,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		}
 		found = true
 		var err error
-		if r, err = decodeConsent([]byte(id), v); err != nil {
+		if r, err = decodeConsentToRevoke([]byte(id), v); err != nil {
 			return err
 		}
 		if r.Revoked() {
@@ -269,12 +274,20 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	return r, nil
 }
 
-func decodeEvent(k, v []byte) (consent.Event, error) {
-	var e consent.Event
-	if err := json.Unmarshal(v, &e); err != nil {
-		return e, fmt.Errorf("consent event %x: %w: %v", k, storage.ErrCorrupt, err)
+// decodeEvent decodes the event stored under the seq key k (found in
+// number n's history; zero n: read by seq) and checks it
+// (consent.Event.ValidateStored).
+func decodeEvent(k, v []byte, n dialgate.Number) (consent.Event, error) {
+	var seq uint64
+	if len(k) == 8 {
+		seq = binary.BigEndian.Uint64(k)
 	}
-	return e, nil
+	return storage.DecodeRecord("consent event", strconv.FormatUint(seq, 10), v, func(e *consent.Event) error {
+		if seq == 0 {
+			return fmt.Errorf("key %x: not a seq", k)
+		}
+		return e.ValidateStored(seq, n)
+	})
 }
 
 // ConsentHistory implements consent.Store.
@@ -294,7 +307,7 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 			if v == nil {
 				return fmt.Errorf("consent event index names %x, which does not exist: %w", sk, storage.ErrCorrupt)
 			}
-			e, err := decodeEvent(sk, v)
+			e, err := decodeEvent(sk, v, n)
 			if err != nil {
 				return err
 			}
@@ -352,7 +365,7 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 		out = out[:0]
 		c := tx.Bucket(bucketConsentEvents).Cursor()
 		for k, v := c.Seek(seqKey(since + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			e, err := decodeEvent(k, v)
+			e, err := decodeEvent(k, v, dialgate.Number{})
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/dialgate/dialgate"
+
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -44,9 +46,11 @@ func FuzzDecodeStoredRecords(f *testing.F) {
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{`))
 	key := []byte("k")
+	ledger := ledgerKey("acme", dialgate.MustParseNumber("+8613800138000"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		checkStoredDecode(t, "ledger entry", b, func(b []byte) (any, error) { return decodeEntry(key, b) })
-		checkStoredDecode(t, "consent", b, func(b []byte) (any, error) { return decodeConsent(key, b) })
-		checkStoredDecode(t, "consent event", b, func(b []byte) (any, error) { return decodeEvent(key, b) })
+		checkStoredDecode(t, "ledger entry", b, func(b []byte) (any, error) { return decodeEntry(ledger, b) })
+		checkStoredDecode(t, "consent", b, func(b []byte) (any, error) { return decodeConsent([]byte("c-1"), b, dialgate.Number{}) })
+		checkStoredDecode(t, "consent to revoke", b, func(b []byte) (any, error) { return decodeConsentToRevoke(key, b) })
+		checkStoredDecode(t, "consent event", b, func(b []byte) (any, error) { return decodeEvent(seqKey(3), b, dialgate.Number{}) })
 	})
 }

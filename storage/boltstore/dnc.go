@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,6 +25,29 @@ var _ dnc.Store = (*Store)(nil)
 func dncKey(n dialgate.Number, sc dnc.Scope) []byte {
 	k := binary.BigEndian.AppendUint64(make([]byte, 0, 8+32), n.Uint64())
 	return append(k, sc.String()...)
+}
+
+// decodeDNC decodes the entry stored under k and checks it against its key
+// (dnc.Entry.ValidateStored).
+func decodeDNC(k, v []byte) (dnc.Entry, error) {
+	var (
+		n   dialgate.Number
+		sc  dnc.Scope
+		err error = errors.New("shorter than a number")
+	)
+	key := fmt.Sprintf("%x", k)
+	if len(k) >= 8 {
+		if n, err = dialgate.NumberFromUint64(binary.BigEndian.Uint64(k)); err == nil {
+			key = dnc.StoredKey(n, string(k[8:]))
+			sc, err = dnc.ParseScope(string(k[8:]))
+		}
+	}
+	return storage.DecodeRecord("dnc entry", key, v, func(e *dnc.Entry) error {
+		if err != nil {
+			return fmt.Errorf("key: %w", err)
+		}
+		return e.ValidateStored(n, sc)
+	})
 }
 
 // AddDNC implements dnc.Store: all entries in one fsynced transaction.
@@ -83,9 +107,9 @@ func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry,
 		out = out[:0]
 		c := tx.Bucket(bucketDNC).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var e dnc.Entry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("%w: dnc entry: %v", storage.ErrCorrupt, err)
+			e, err := decodeDNC(k, v)
+			if err != nil {
+				return err
 			}
 			out = append(out, e)
 		}
@@ -148,10 +172,10 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	}
 	var ferr error
 	err := s.view("ScanDNC", func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketDNC).ForEach(func(_, v []byte) error {
-			var e dnc.Entry
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("%w: dnc entry: %v", storage.ErrCorrupt, err)
+		return tx.Bucket(bucketDNC).ForEach(func(k, v []byte) error {
+			e, err := decodeDNC(k, v)
+			if err != nil {
+				return err
 			}
 			if err := fn(e); err != nil {
 				ferr = err

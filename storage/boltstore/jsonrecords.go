@@ -14,24 +14,28 @@ import (
 // shape shared by the recording and complaint stores.
 type table[T any] struct {
 	bucket   []byte
-	what     string         // "recording", for messages
-	id       func(T) string // the record's key
-	validate func(T) error  // the domain's own validation
-	notFound error          // the domain's not-found sentinel
-	exists   error          // the domain's conflict sentinel
-	invalid  error          // the domain's invalid sentinel (an update that changes the id)
+	what     string                // "recording", for messages
+	id       func(T) string        // the record's key
+	validate func(T) error         // the domain's own validation
+	stored   func(T, string) error // the domain's validation of a record read under a key
+	notFound error                 // the domain's not-found sentinel
+	exists   error                 // the domain's conflict sentinel
+	invalid  error                 // the domain's invalid sentinel (an update that changes the id)
 }
 
 func (tb table[T]) get(b *bolt.Bucket, id string) (T, bool, error) {
-	var v T
 	raw := b.Get([]byte(id))
 	if raw == nil {
+		var v T
 		return v, false, nil
 	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, false, fmt.Errorf("%s %s: %w: %v", tb.what, id, storage.ErrCorrupt, err)
-	}
-	return v, true, nil
+	v, err := tb.decode([]byte(id), raw)
+	return v, err == nil, err
+}
+
+// decode decodes and checks the record stored under key k.
+func (tb table[T]) decode(k, raw []byte) (T, error) {
+	return storage.DecodeRecord(tb.what, string(k), raw, func(v *T) error { return tb.stored(*v, string(k)) })
 }
 
 func (tb table[T]) put(b *bolt.Bucket, v T) error {
@@ -139,9 +143,9 @@ func tableList[T any](ctx context.Context, s *Store, op string, tb table[T], kee
 	err := s.view(op, func(tx *bolt.Tx) error {
 		out = out[:0]
 		return tx.Bucket(tb.bucket).ForEach(func(k, raw []byte) error {
-			var v T
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return fmt.Errorf("%s %s: %w: %v", tb.what, k, storage.ErrCorrupt, err)
+			v, err := tb.decode(k, raw)
+			if err != nil {
+				return err
 			}
 			if keep(v) {
 				out = append(out, v)

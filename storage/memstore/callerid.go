@@ -24,6 +24,11 @@ type ledgerKey struct {
 	n      dialgate.Number
 }
 
+// check checks e, stored under k (callerid.Entry.ValidateStored).
+func (k ledgerKey) check(e callerid.Entry) error {
+	return storage.CheckRecord("ledger entry", fmt.Sprintf("%q %s", k.tenant, k.n), e.ValidateStored(k.tenant, k.n))
+}
+
 var _ callerid.Store = (*Store)(nil)
 
 func cloneEntry(e callerid.Entry) callerid.Entry {
@@ -96,6 +101,9 @@ func (s *Store) LedgerEntry(ctx context.Context, tenant string, n dialgate.Numbe
 	if !ok {
 		return callerid.Entry{}, fmt.Errorf("memstore: ledger entry %s of tenant %q: %w", n, tenant, storage.ErrNotFound)
 	}
+	if err := (ledgerKey{tenant, n}).check(e); err != nil {
+		return callerid.Entry{}, err
+	}
 	return cloneEntry(e), nil
 }
 
@@ -111,7 +119,11 @@ func (s *Store) ListLedger(ctx context.Context) ([]callerid.Entry, error) {
 	l := &s.ledger
 	l.mu.RLock()
 	out := make([]callerid.Entry, 0, len(l.m))
-	for _, e := range l.m {
+	for k, e := range l.m {
+		if err := k.check(e); err != nil {
+			l.mu.RUnlock()
+			return nil, err
+		}
 		out = append(out, cloneEntry(e))
 	}
 	l.mu.RUnlock()

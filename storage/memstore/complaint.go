@@ -15,6 +15,7 @@ var complaintSpec = tableSpec[complaint.Complaint]{
 		return c
 	},
 	validate: complaint.Complaint.Validate,
+	stored:   complaint.Complaint.ValidateStored,
 	notFound: complaint.ErrNotFound, exists: complaint.ErrExists, invalid: complaint.ErrInvalid,
 }
 
@@ -47,7 +48,10 @@ func (s *Store) ListComplaints(_ context.Context, f complaint.Filter) ([]complai
 	if err := s.check("ListComplaints"); err != nil {
 		return nil, err
 	}
-	out := s.complaints.list(complaintSpec, f.Matches)
+	out, err := s.complaints.list(complaintSpec, f.Matches)
+	if err != nil {
+		return nil, err
+	}
 	complaint.SortComplaints(out)
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,9 @@ func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) 
 	if !ok {
 		return consent.Record{}, fmt.Errorf("memstore: consent %q: %w", id, storage.ErrNotFound)
 	}
+	if err := storage.CheckRecord("consent", id, r.ValidateStored(id, dialgate.Number{})); err != nil {
+		return consent.Record{}, err
+	}
 	return r, nil
 }
 
@@ -88,6 +92,10 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	out := make([]consent.Record, len(ids))
 	for i, id := range ids {
 		out[i] = c.byID[id]
+		if err := storage.CheckRecord("consent", id, out[i].ValidateStored(id, n)); err != nil {
+			c.mu.RUnlock()
+			return nil, err
+		}
 	}
 	c.mu.RUnlock()
 	consent.SortRecords(out)
@@ -127,8 +135,11 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	out := []consent.Event{}
-	for _, e := range c.events {
+	for i, e := range c.events {
 		if e.Number == n {
+			if err := checkEvent(e, i, n); err != nil {
+				return nil, err
+			}
 			out = append(out, e)
 		}
 	}
@@ -161,5 +172,17 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 	if len(evs) > limit {
 		evs = evs[:limit]
 	}
+	for i, e := range evs {
+		if err := checkEvent(e, int(since)+i, dialgate.Number{}); err != nil {
+			return nil, err
+		}
+	}
 	return slices.Clone(evs), nil
+}
+
+// checkEvent checks the event at index i (Seq i+1), read from number n's
+// history (zero n: by seq) (consent.Event.ValidateStored).
+func checkEvent(e consent.Event, i int, n dialgate.Number) error {
+	seq := uint64(i) + 1
+	return storage.CheckRecord("consent event", strconv.FormatUint(seq, 10), e.ValidateStored(seq, n))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage"
 )
 
 type dncState struct {
@@ -58,7 +59,11 @@ func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry,
 	st := &s.dnc
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	return slices.Clone(st.m[n.Uint64()]), nil
+	es := st.m[n.Uint64()]
+	if err := checkDNC(n, es); err != nil {
+		return nil, err
+	}
+	return slices.Clone(es), nil
 }
 
 // RemoveDNC implements dnc.Store.
@@ -111,12 +116,31 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	all := make([]dnc.Entry, 0, len(keys))
 	slices.Sort(keys)
 	for _, k := range keys {
+		n, err := dialgate.NumberFromUint64(k)
+		if err == nil {
+			err = checkDNC(n, st.m[k])
+		}
+		if err != nil {
+			st.mu.RUnlock()
+			return err
+		}
 		all = append(all, st.m[k]...)
 	}
 	st.mu.RUnlock()
 	for _, e := range all {
 		if err := fn(e); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkDNC checks the entries filed under number n
+// (dnc.Entry.ValidateStored): the first bad one is a storage.RecordError.
+func checkDNC(n dialgate.Number, es []dnc.Entry) error {
+	for _, e := range es {
+		if err := e.ValidateStored(n, dnc.Scope{}); err != nil {
+			return storage.CheckRecord("dnc entry", dnc.StoredKey(n, e.Scope.String()), err)
 		}
 	}
 	return nil

@@ -14,7 +14,7 @@ func TestConformance(t *testing.T) {
 		s := memstore.New()
 		t.Cleanup(func() { s.Close() })
 		return s
-	})
+	}, storetest.WithPlant(memstore.Plant))
 }
 
 func TestCheckCounters(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
 )
 
 var recordingSpec = tableSpec[recording.Recording]{
@@ -19,6 +20,7 @@ var recordingSpec = tableSpec[recording.Recording]{
 		return r
 	},
 	validate: recording.Recording.Validate,
+	stored:   recording.Recording.ValidateStored,
 	notFound: recording.ErrNotFound, exists: recording.ErrExists, invalid: recording.ErrInvalid,
 }
 
@@ -65,6 +67,9 @@ func (s *Store) DeleteRecording(_ context.Context, id string, t time.Time) error
 	if !ok {
 		return fmt.Errorf("memstore: recording %s: %w", id, recording.ErrNotFound)
 	}
+	if err := storage.CheckRecord(recordingSpec.what, id, r.ValidateStored(id)); err != nil {
+		return err
+	}
 	if r.State != recording.StateDeleting {
 		return fmt.Errorf("memstore: recording %s is %s, not deleting: %w", id, r.State, recording.ErrRetentionLocked)
 	}
@@ -80,7 +85,10 @@ func (s *Store) ListRecordings(_ context.Context, f recording.Filter) ([]recordi
 	if err := s.check("ListRecordings"); err != nil {
 		return nil, err
 	}
-	out := s.recordings.list(recordingSpec, f.Matches)
+	out, err := s.recordings.list(recordingSpec, f.Matches)
+	if err != nil {
+		return nil, err
+	}
 	slices.SortFunc(out, func(a, b recording.Recording) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }

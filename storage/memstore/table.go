@@ -2,7 +2,10 @@ package memstore
 
 import (
 	"fmt"
+	"slices"
 	"sync"
+
+	"github.com/dialgate/dialgate/storage"
 )
 
 // table is a map of records of type T keyed by id, guarded by a mutex: the
@@ -19,6 +22,7 @@ type tableSpec[T any] struct {
 	id       func(T) string
 	clone    func(T) T
 	validate func(T) error
+	stored   func(T, string) error // the domain's check of a record read under its key
 	notFound error
 	exists   error
 	invalid  error
@@ -48,6 +52,10 @@ func (t *table[T]) get(sp tableSpec[T], id string) (T, error) {
 		var zero T
 		return zero, fmt.Errorf("memstore: %s %s: %w", sp.what, id, sp.notFound)
 	}
+	if err := storage.CheckRecord(sp.what, id, sp.stored(v, id)); err != nil {
+		var zero T
+		return zero, err
+	}
 	return sp.clone(v), nil
 }
 
@@ -58,6 +66,9 @@ func (t *table[T]) update(sp tableSpec[T], id string, fn func(*T) error) error {
 	v, ok := t.m[id]
 	if !ok {
 		return fmt.Errorf("memstore: %s %s: %w", sp.what, id, sp.notFound)
+	}
+	if err := storage.CheckRecord(sp.what, id, sp.stored(v, id)); err != nil {
+		return err
 	}
 	v = sp.clone(v)
 	if err := fn(&v); err != nil {
@@ -73,14 +84,27 @@ func (t *table[T]) update(sp tableSpec[T], id string, fn func(*T) error) error {
 	return nil
 }
 
-func (t *table[T]) list(sp tableSpec[T], keep func(T) bool) []T {
+// list returns the records keep accepts; a record that fails sp.stored
+// fails the whole list (the first in id order), never skipped.
+func (t *table[T]) list(sp tableSpec[T], keep func(T) bool) ([]T, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []T
-	for _, v := range t.m {
+	var (
+		out []T
+		bad []string
+	)
+	for id, v := range t.m {
+		if sp.stored(v, id) != nil {
+			bad = append(bad, id)
+			continue
+		}
 		if keep(v) {
 			out = append(out, sp.clone(v))
 		}
 	}
-	return out
+	if len(bad) > 0 {
+		id := slices.Min(bad)
+		return nil, storage.CheckRecord(sp.what, id, sp.stored(t.m[id], id))
+	}
+	return out, nil
 }

@@ -64,12 +64,16 @@ func (s *Store) DeleteLedgerEntry(ctx context.Context, tenant string, n dialgate
 	})
 }
 
-func decodeLedger(raw []byte) (callerid.Entry, error) {
-	var e callerid.Entry
-	if err := json.Unmarshal(raw, &e); err != nil {
-		return e, fmt.Errorf("pgstore: ledger entry: %w: %v", storage.ErrCorrupt, err)
-	}
-	return e, nil
+// decodeLedger decodes the entry stored under (tenant, number) and checks
+// it against its key (callerid.Entry.ValidateStored).
+func decodeLedger(tenant string, number int64, raw []byte) (callerid.Entry, error) {
+	n, nerr := dialgate.NumberFromUint64(uint64(number))
+	return storage.DecodeRecord("ledger entry", fmt.Sprintf("%q %s", tenant, n), raw, func(e *callerid.Entry) error {
+		if nerr != nil {
+			return fmt.Errorf("key: %w", nerr)
+		}
+		return e.ValidateStored(tenant, n)
+	})
 }
 
 // LedgerEntry implements callerid.Store.
@@ -85,7 +89,7 @@ func (s *Store) LedgerEntry(ctx context.Context, tenant string, n dialgate.Numbe
 	if err != nil {
 		return callerid.Entry{}, s.fail("LedgerEntry", err)
 	}
-	return decodeLedger(raw)
+	return decodeLedger(tenant, num(n), raw)
 }
 
 // ListLedger implements callerid.Store.
@@ -93,18 +97,22 @@ func (s *Store) ListLedger(ctx context.Context) ([]callerid.Entry, error) {
 	if err := s.check("ListLedger"); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT entry FROM ledger`)
+	rows, err := s.pool.Query(ctx, `SELECT tenant, number, entry FROM ledger`)
 	if err != nil {
 		return nil, s.fail("ListLedger", err)
 	}
 	defer rows.Close()
 	out := []callerid.Entry{}
 	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var (
+			tenant string
+			number int64
+			raw    []byte
+		)
+		if err := rows.Scan(&tenant, &number, &raw); err != nil {
 			return nil, s.fail("ListLedger", err)
 		}
-		e, err := decodeLedger(raw)
+		e, err := decodeLedger(tenant, number, raw)
 		if err != nil {
 			return nil, err
 		}

@@ -15,12 +15,10 @@ import (
 
 var _ complaint.Store = (*Store)(nil)
 
-func decodeComplaint(raw []byte) (complaint.Complaint, error) {
-	var c complaint.Complaint
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, fmt.Errorf("pgstore: complaint: %w: %v", storage.ErrCorrupt, err)
-	}
-	return c, nil
+// decodeComplaint decodes the complaint stored under id and checks it
+// (complaint.Complaint.ValidateStored).
+func decodeComplaint(id string, raw []byte) (complaint.Complaint, error) {
+	return storage.DecodeRecord("complaint", id, raw, func(c *complaint.Complaint) error { return c.ValidateStored(id) })
 }
 
 // CreateComplaint implements complaint.Store.
@@ -58,7 +56,7 @@ func (s *Store) GetComplaint(ctx context.Context, id string) (complaint.Complain
 	if err != nil {
 		return complaint.Complaint{}, s.fail("GetComplaint", err)
 	}
-	return decodeComplaint(raw)
+	return decodeComplaint(id, raw)
 }
 
 // UpdateComplaint implements complaint.Store: the row is locked while fn runs.
@@ -72,7 +70,7 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 		if err != nil {
 			return s.fail("UpdateComplaint", err)
 		}
-		c, err := decodeComplaint(raw)
+		c, err := decodeComplaint(id, raw)
 		if err != nil {
 			return err
 		}
@@ -120,7 +118,7 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 		args = append(args, boundNanos(f.To))
 		conds = append(conds, fmt.Sprintf("received_ns < $%d", len(args)))
 	}
-	q := `SELECT complaint FROM complaints`
+	q := `SELECT id, complaint FROM complaints`
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
@@ -131,11 +129,14 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 	defer rows.Close()
 	var out []complaint.Complaint
 	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var (
+			id  string
+			raw []byte
+		)
+		if err := rows.Scan(&id, &raw); err != nil {
 			return nil, s.fail("ListComplaints", err)
 		}
-		c, err := decodeComplaint(raw)
+		c, err := decodeComplaint(id, raw)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -70,12 +71,10 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 	})
 }
 
-func decodeRecord(raw []byte) (consent.Record, error) {
-	var r consent.Record
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return r, fmt.Errorf("pgstore: consent record: %w: %v", storage.ErrCorrupt, err)
-	}
-	return r, nil
+// decodeRecord decodes the record stored under id (found through number
+// n; zero n: read by id) and checks it (consent.Record.ValidateStored).
+func decodeRecord(id string, n dialgate.Number, raw []byte) (consent.Record, error) {
+	return storage.DecodeRecord("consent", id, raw, func(r *consent.Record) error { return r.ValidateStored(id, n) })
 }
 
 // Consent implements consent.Store.
@@ -91,7 +90,7 @@ func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) 
 	if err != nil {
 		return consent.Record{}, s.fail("Consent", err)
 	}
-	return decodeRecord(raw)
+	return decodeRecord(id, dialgate.Number{}, raw)
 }
 
 // ConsentsByNumber implements consent.Store.
@@ -99,18 +98,21 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err := s.check("ConsentsByNumber"); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT record FROM consents WHERE number = $1`, num(n))
+	rows, err := s.pool.Query(ctx, `SELECT id, record FROM consents WHERE number = $1`, num(n))
 	if err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}
 	defer rows.Close()
 	out := []consent.Record{}
 	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var (
+			id  string
+			raw []byte
+		)
+		if err := rows.Scan(&id, &raw); err != nil {
 			return nil, s.fail("ConsentsByNumber", err)
 		}
-		r, err := decodeRecord(raw)
+		r, err := decodeRecord(id, n, raw)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +138,8 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		if err != nil {
 			return s.fail("RevokeConsent", err)
 		}
-		r, err := decodeRecord(raw)
+		// Not judged: a withdrawal is never refused for the record.
+		r, err := storage.DecodeRecord("consent", id, raw, func(*consent.Record) error { return nil })
 		if err != nil {
 			return err
 		}
@@ -167,7 +170,9 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	return out, nil
 }
 
-func (s *Store) queryEvents(ctx context.Context, op, q string, args ...any) ([]consent.Event, error) {
+// queryEvents reads rows of (seq, event), of number n's history (zero n:
+// any number), each checked (consent.Event.ValidateStored).
+func (s *Store) queryEvents(ctx context.Context, op string, n dialgate.Number, q string, args ...any) ([]consent.Event, error) {
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, s.fail(op, err)
@@ -175,13 +180,18 @@ func (s *Store) queryEvents(ctx context.Context, op, q string, args ...any) ([]c
 	defer rows.Close()
 	out := []consent.Event{}
 	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var (
+			seq int64
+			raw []byte
+		)
+		if err := rows.Scan(&seq, &raw); err != nil {
 			return nil, s.fail(op, err)
 		}
-		var e consent.Event
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("pgstore: %s: event: %w: %v", op, storage.ErrCorrupt, err)
+		e, err := storage.DecodeRecord("consent event", strconv.FormatInt(seq, 10), raw, func(e *consent.Event) error {
+			return e.ValidateStored(uint64(seq), n)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: %s: %w", op, err)
 		}
 		out = append(out, e)
 	}
@@ -196,7 +206,7 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 	if err := s.check("ConsentHistory"); err != nil {
 		return nil, err
 	}
-	return s.queryEvents(ctx, "ConsentHistory", `SELECT event FROM consent_events WHERE number = $1 ORDER BY seq`, num(n))
+	return s.queryEvents(ctx, "ConsentHistory", n, `SELECT seq, event FROM consent_events WHERE number = $1 ORDER BY seq`, num(n))
 }
 
 // ConsentRevision implements consent.Store with one single-row read.
@@ -220,5 +230,5 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 	if limit <= 0 {
 		return nil, fmt.Errorf("pgstore: ConsentEventsSince: limit %d: not positive: %w", limit, storage.ErrInvalid)
 	}
-	return s.queryEvents(ctx, "ConsentEventsSince", `SELECT event FROM consent_events WHERE seq > $1 ORDER BY seq LIMIT $2`, int64(since), limit)
+	return s.queryEvents(ctx, "ConsentEventsSince", dialgate.Number{}, `SELECT seq, event FROM consent_events WHERE seq > $1 ORDER BY seq LIMIT $2`, int64(since), limit)
 }

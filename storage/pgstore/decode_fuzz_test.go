@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -42,9 +43,10 @@ func FuzzDecodeStoredRecords(f *testing.F) {
 	f.Add([]byte(`{"number":"13800138000","scope":"Global"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		checkStoredDecode(t, "ledger entry", b, func(b []byte) (any, error) { return decodeLedger(b) })
-		checkStoredDecode(t, "complaint", b, func(b []byte) (any, error) { return decodeComplaint(b) })
-		checkStoredDecode(t, "consent", b, func(b []byte) (any, error) { return decodeRecord(b) })
-		checkStoredDecode(t, "recording", b, func(b []byte) (any, error) { return decodeRecording(b) })
+		ledger := num(dialgate.MustParseNumber("+8613800138000"))
+		checkStoredDecode(t, "ledger entry", b, func(b []byte) (any, error) { return decodeLedger("acme", ledger, b) })
+		checkStoredDecode(t, "complaint", b, func(b []byte) (any, error) { return decodeComplaint("cp-1", b) })
+		checkStoredDecode(t, "consent", b, func(b []byte) (any, error) { return decodeRecord("c-1", dialgate.Number{}, b) })
+		checkStoredDecode(t, "recording", b, func(b []byte) (any, error) { return decodeRecording("r-1", b) })
 	})
 }

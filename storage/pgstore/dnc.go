@@ -100,17 +100,30 @@ func (s *Store) addDNCEntry(ctx context.Context, tx pgx.Tx, e dnc.Entry, js []by
 	return fmt.Errorf("pgstore: AddDNC %s: the entry kept being removed meanwhile: %w", e.Scope, storage.ErrConflict)
 }
 
+// scanEntries reads rows of (number, scope, entry), checking each entry
+// against its key (dnc.Entry.ValidateStored).
 func scanEntries(rows pgx.Rows) ([]dnc.Entry, error) {
 	defer rows.Close()
 	var out []dnc.Entry
 	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var (
+			number int64
+			scope  string
+			raw    []byte
+		)
+		if err := rows.Scan(&number, &scope, &raw); err != nil {
 			return nil, err
 		}
-		var e dnc.Entry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("pgstore: DNC entry: %w: %v", storage.ErrCorrupt, err)
+		n, nerr := dialgate.NumberFromUint64(uint64(number))
+		sc, serr := dnc.ParseScope(scope)
+		e, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(n, scope), raw, func(e *dnc.Entry) error {
+			if err := errors.Join(nerr, serr); err != nil {
+				return fmt.Errorf("key: %w", err)
+			}
+			return e.ValidateStored(n, sc)
+		})
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, e)
 	}
@@ -122,7 +135,7 @@ func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry,
 	if err := s.check("DNCEntries"); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT entry FROM dnc_entries WHERE number = $1`, num(n))
+	rows, err := s.pool.Query(ctx, `SELECT number, scope, entry FROM dnc_entries WHERE number = $1`, num(n))
 	if err != nil {
 		return nil, s.fail("DNCEntries", err)
 	}
@@ -187,7 +200,7 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	var lastN int64 = -1
 	lastS := ""
 	for {
-		rows, err := s.pool.Query(ctx, `SELECT entry FROM dnc_entries WHERE (number, scope) > ($1, $2) ORDER BY number, scope LIMIT 1000`, lastN, lastS)
+		rows, err := s.pool.Query(ctx, `SELECT number, scope, entry FROM dnc_entries WHERE (number, scope) > ($1, $2) ORDER BY number, scope LIMIT 1000`, lastN, lastS)
 		if err != nil {
 			return s.fail("ScanDNC", err)
 		}

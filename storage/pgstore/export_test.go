@@ -2,9 +2,12 @@ package pgstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dialgate/dialgate/storage/storetest"
 )
 
 // OpenKnowing opens the database as an older build whose migrations end at
@@ -62,3 +65,42 @@ const (
 
 // SetExpiryBatch sets how many rows one expiry statement handles.
 func SetExpiryBatch(s *Store, n int) { s.expiryBatch = n }
+
+// Plant writes r's bytes under its key as given, bypassing every check (for
+// storetest.WithPlant); columns beside the key that only serve filters are
+// left empty. A jsonb column cannot hold what is not JSON.
+func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
+	s := store.(*Store)
+	if !json.Valid(r.JSON) {
+		return fmt.Errorf("%w: a jsonb column holds only JSON", storetest.ErrCannotPlant)
+	}
+	var (
+		q    string
+		args []any
+	)
+	switch r.Kind {
+	case "consent":
+		q, args = `INSERT INTO consents (id, number, record) VALUES ($1, $2, $3)`, []any{r.ID, num(r.Number), r.JSON}
+	case "consent event":
+		q, args = `INSERT INTO consent_events (seq, number, event) VALUES ($1, $2, $3)`, []any{int64(r.Seq), num(r.Number), r.JSON}
+	case "dnc entry":
+		q, args = `INSERT INTO dnc_entries (number, scope, list, entry) VALUES ($1, $2, '', $3)`, []any{num(r.Number), r.Scope, r.JSON}
+	case "ledger entry":
+		q, args = `INSERT INTO ledger (tenant, number, entry) VALUES ($1, $2, $3)`, []any{r.Tenant, num(r.Number), r.JSON}
+	case "complaint":
+		q, args = `INSERT INTO complaints (id, callee, received_ns, complaint) VALUES ($1, '', 0, $2)`, []any{r.ID, r.JSON}
+	case "recording":
+		q, args = `INSERT INTO recordings (id, callee, retain_until_ns, rec) VALUES ($1, '', 0, $2)`, []any{r.ID, r.JSON}
+	default:
+		return fmt.Errorf("pgstore: cannot plant a %q", r.Kind)
+	}
+	_, err := s.pool.Exec(ctx, q, args...)
+	return err
+}
+
+// Exec runs a statement on s's database, as another tool writing to it
+// would.
+func Exec(ctx context.Context, s *Store, q string, args ...any) error {
+	_, err := s.pool.Exec(ctx, q, args...)
+	return err
+}

@@ -86,7 +86,7 @@ func TestConformance(t *testing.T) {
 		schemas[s] = sc
 		mu.Unlock()
 		return s, nil
-	}))
+	}), storetest.WithPlant(pgstore.Plant))
 }
 
 func TestMigrations(t *testing.T) {

@@ -16,12 +16,10 @@ import (
 
 var _ recording.Store = (*Store)(nil)
 
-func decodeRecording(raw []byte) (recording.Recording, error) {
-	var r recording.Recording
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return r, fmt.Errorf("pgstore: recording: %w: %v", storage.ErrCorrupt, err)
-	}
-	return r, nil
+// decodeRecording decodes the recording stored under id and checks it
+// (recording.Recording.ValidateStored).
+func decodeRecording(id string, raw []byte) (recording.Recording, error) {
+	return storage.DecodeRecord("recording", id, raw, func(r *recording.Recording) error { return r.ValidateStored(id) })
 }
 
 // CreateRecording implements recording.Store.
@@ -59,7 +57,7 @@ func (s *Store) GetRecording(ctx context.Context, id string) (recording.Recordin
 	if err != nil {
 		return recording.Recording{}, s.fail("GetRecording", err)
 	}
-	return decodeRecording(raw)
+	return decodeRecording(id, raw)
 }
 
 func (s *Store) lockRecording(ctx context.Context, tx pgx.Tx, op, id string) (recording.Recording, error) {
@@ -71,7 +69,7 @@ func (s *Store) lockRecording(ctx context.Context, tx pgx.Tx, op, id string) (re
 	if err != nil {
 		return recording.Recording{}, s.fail(op, err)
 	}
-	return decodeRecording(raw)
+	return decodeRecording(id, raw)
 }
 
 // UpdateRecording implements recording.Store: the row is locked while fn
@@ -190,7 +188,7 @@ func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recor
 		args = append(args, boundNanos(f.DueBy))
 		conds = append(conds, fmt.Sprintf("retain_until_ns <= $%d", len(args)))
 	}
-	q := `SELECT rec FROM recordings`
+	q := `SELECT id, rec FROM recordings`
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
@@ -202,11 +200,14 @@ func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recor
 	defer rows.Close()
 	var out []recording.Recording
 	for rows.Next() {
-		var raw []byte
-		if err := rows.Scan(&raw); err != nil {
+		var (
+			id  string
+			raw []byte
+		)
+		if err := rows.Scan(&id, &raw); err != nil {
 			return nil, s.fail("ListRecordings", err)
 		}
-		r, err := decodeRecording(raw)
+		r, err := decodeRecording(id, raw)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -82,7 +83,7 @@ local ids = redis.call("SMEMBERS", pfx .. "cn:" .. num)
 local out = {}
 for _, id in ipairs(ids) do
   local v = redis.call("GET", pfx .. "cr:" .. id)
-  if v then out[#out + 1] = v end
+  if v then out[#out + 1] = id; out[#out + 1] = v end
 end
 return out
 `)
@@ -147,7 +148,10 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 	return s.wait(ctx, c, "AddConsent")
 }
 
-func (s *Store) getConsent(ctx context.Context, op, id string) (consent.Record, string, error) {
+// getConsent reads the record stored under id, checked
+// (consent.Record.ValidateStored) when judge is set: a withdrawal reads it
+// unjudged, as it is never refused for the record.
+func (s *Store) getConsent(ctx context.Context, op, id string, judge bool) (consent.Record, string, error) {
 	v, err := s.rdb.Get(ctx, s.pfx+"cr:"+id).Result()
 	if errors.Is(err, redis.Nil) {
 		return consent.Record{}, "", fmt.Errorf("redisstore: %s %s: %w", op, id, storage.ErrNotFound)
@@ -155,9 +159,14 @@ func (s *Store) getConsent(ctx context.Context, op, id string) (consent.Record, 
 	if err != nil {
 		return consent.Record{}, "", s.fail(op, err)
 	}
-	var r consent.Record
-	if err := json.Unmarshal([]byte(v), &r); err != nil {
-		return consent.Record{}, "", fmt.Errorf("redisstore: %s %s: %w: %v", op, id, storage.ErrCorrupt, err)
+	r, err := storage.DecodeRecord("consent", id, []byte(v), func(r *consent.Record) error {
+		if !judge {
+			return nil
+		}
+		return r.ValidateStored(id, dialgate.Number{})
+	})
+	if err != nil {
+		return consent.Record{}, "", fmt.Errorf("redisstore: %s: %w", op, err)
 	}
 	return r, v, nil
 }
@@ -167,7 +176,7 @@ func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) 
 	if err := s.check("Consent"); err != nil {
 		return consent.Record{}, err
 	}
-	r, _, err := s.getConsent(ctx, "Consent", id)
+	r, _, err := s.getConsent(ctx, "Consent", id, true)
 	return r, err
 }
 
@@ -180,11 +189,15 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}
-	out := make([]consent.Record, 0, len(vs))
-	for _, v := range vs {
-		var r consent.Record
-		if err := json.Unmarshal([]byte(v), &r); err != nil {
-			return nil, fmt.Errorf("redisstore: ConsentsByNumber: %w: %v", storage.ErrCorrupt, err)
+	if len(vs)%2 != 0 {
+		return nil, fmt.Errorf("redisstore: ConsentsByNumber: %d values, want id and record pairs: %w", len(vs), storage.ErrCorrupt)
+	}
+	out := make([]consent.Record, 0, len(vs)/2)
+	for i := 0; i < len(vs); i += 2 {
+		id := vs[i]
+		r, err := storage.DecodeRecord("consent", id, []byte(vs[i+1]), func(r *consent.Record) error { return r.ValidateStored(id, n) })
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: ConsentsByNumber: %w", err)
 		}
 		out = append(out, r)
 	}
@@ -201,7 +214,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	c, done := s.writer()
 	defer done()
 	for range 16 {
-		r, old, err := s.getConsent(ctx, "RevokeConsent", id)
+		r, old, err := s.getConsent(ctx, "RevokeConsent", id, false)
 		if err != nil {
 			return consent.Record{}, err
 		}
@@ -239,12 +252,23 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	return consent.Record{}, fmt.Errorf("redisstore: RevokeConsent %s: record kept changing: %w", id, storage.ErrConflict)
 }
 
-func decodeEvents(vs []string) ([]consent.Event, error) {
+// decodeEvents decodes events, each checked (consent.Event.ValidateStored)
+// against its seq (seqs[i]; nil: the history list, which keeps none) and,
+// when n is valid, the number whose history holds it.
+func decodeEvents(vs []string, seqs []uint64, n dialgate.Number) ([]consent.Event, error) {
 	out := make([]consent.Event, 0, len(vs))
-	for _, v := range vs {
-		var e consent.Event
-		if err := json.Unmarshal([]byte(v), &e); err != nil {
-			return nil, fmt.Errorf("redisstore: consent event: %w: %v", storage.ErrCorrupt, err)
+	for i, v := range vs {
+		var seq uint64
+		if seqs != nil {
+			seq = seqs[i]
+		}
+		key := strconv.FormatUint(seq, 10)
+		if seq == 0 {
+			key = dnc.StoredKey(n, fmt.Sprintf("history[%d]", i))
+		}
+		e, err := storage.DecodeRecord("consent event", key, []byte(v), func(e *consent.Event) error { return e.ValidateStored(seq, n) })
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: %w", err)
 		}
 		out = append(out, e)
 	}
@@ -260,7 +284,7 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 	if err != nil {
 		return nil, s.fail("ConsentHistory", err)
 	}
-	return decodeEvents(vs)
+	return decodeEvents(vs, nil, n)
 }
 
 // ConsentRevision implements consent.Store with one GET.
@@ -289,12 +313,18 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 		return nil, fmt.Errorf("redisstore: ConsentEventsSince: limit %d: not positive: %w", limit, storage.ErrInvalid)
 	}
 	pipe := s.rdb.Pipeline()
-	evs := pipe.ZRangeByScore(ctx, s.pfx+"ce", &redis.ZRangeBy{Min: "(" + strconv.FormatUint(since, 10), Max: "+inf", Count: int64(limit)})
+	evs := pipe.ZRangeByScoreWithScores(ctx, s.pfx+"ce", &redis.ZRangeBy{Min: "(" + strconv.FormatUint(since, 10), Max: "+inf", Count: int64(limit)})
 	first := pipe.ZRangeWithScores(ctx, s.pfx+"ce", 0, 0)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, s.fail("ConsentEventsSince", err)
 	}
-	out, err := decodeEvents(evs.Val())
+	vs := make([]string, len(evs.Val()))
+	seqs := make([]uint64, len(vs))
+	for i, z := range evs.Val() {
+		vs[i], _ = z.Member.(string)
+		seqs[i] = uint64(z.Score)
+	}
+	out, err := decodeEvents(vs, seqs, dialgate.Number{})
 	if err != nil {
 		return nil, err
 	}

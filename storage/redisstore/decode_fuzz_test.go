@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -40,26 +41,27 @@ func FuzzDecodeStoredRecords(f *testing.F) {
 	f.Add("s:tenant:acme", `{"number":"13800138000","scope":"Global"}`, `{"seq":"1"}`)
 	f.Add("h:x", `{`, `null`)
 	f.Fuzz(func(t *testing.T, field, entry, event string) {
-		es, err := decodeEntries(map[string]string{field: entry, "s:x": `{"scope":"global"}`})
+		num := numKey(dialgate.MustParseNumber("+8613800138000"))
+		es, err := decodeEntries(num, map[string]string{field: entry, "h:other": `not an entry`})
 		if err != nil {
 			if !errors.Is(err, storage.ErrCorrupt) {
 				t.Fatalf("decodeEntries: %v does not wrap storage.ErrCorrupt", err)
 			}
 		} else {
 			m := map[string]string{}
-			for i, e := range es {
+			for _, e := range es {
 				b, err := json.Marshal(e)
 				if err != nil {
 					t.Fatalf("entry %+v does not encode: %v", e, err)
 				}
-				m["s:"+strconv.Itoa(i)] = string(b)
+				m["s:"+e.Scope.String()] = string(b)
 			}
-			back, err := decodeEntries(m)
+			back, err := decodeEntries(num, m)
 			if err != nil || len(back) != len(es) {
 				t.Fatalf("entries %+v written back decode as %+v, %v", es, back, err)
 			}
 		}
-		evs, err := decodeEvents([]string{event})
+		evs, err := decodeEvents([]string{event}, nil, dialgate.Number{})
 		if err != nil {
 			if !errors.Is(err, storage.ErrCorrupt) {
 				t.Fatalf("decodeEvents: %v does not wrap storage.ErrCorrupt", err)
@@ -70,7 +72,7 @@ func FuzzDecodeStoredRecords(f *testing.F) {
 		if err != nil {
 			t.Fatalf("event %+v does not encode: %v", evs[0], err)
 		}
-		back, err := decodeEvents([]string{string(b)})
+		back, err := decodeEvents([]string{string(b)}, nil, dialgate.Number{})
 		if err != nil {
 			t.Fatalf("event %s does not decode: %v", b, err)
 		}

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -157,18 +159,32 @@ func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry,
 	if err != nil {
 		return nil, s.fail("DNCEntries", err)
 	}
-	return decodeEntries(m)
+	return decodeEntries(numKey(n), m)
 }
 
-func decodeEntries(m map[string]string) ([]dnc.Entry, error) {
+// decodeEntries decodes the entries of the hash of number key num (fields
+// "s:<scope>"), each checked against its number and scope
+// (dnc.Entry.ValidateStored). The first bad one, in scope order, fails the
+// whole read.
+func decodeEntries(num string, m map[string]string) ([]dnc.Entry, error) {
 	var out []dnc.Entry
-	for f, v := range m {
-		if !strings.HasPrefix(f, "s:") {
+	u, nerr := strconv.ParseUint(num, 10, 64)
+	n, err := dialgate.NumberFromUint64(u)
+	nerr = errors.Join(nerr, err)
+	for _, f := range slices.Sorted(maps.Keys(m)) {
+		scope, ok := strings.CutPrefix(f, "s:")
+		if !ok {
 			continue
 		}
-		var e dnc.Entry
-		if err := json.Unmarshal([]byte(v), &e); err != nil {
-			return nil, fmt.Errorf("redisstore: DNC entry %s: %w: %v", f[2:], storage.ErrCorrupt, err)
+		sc, serr := dnc.ParseScope(scope)
+		e, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(n, scope), []byte(m[f]), func(e *dnc.Entry) error {
+			if err := errors.Join(nerr, serr); err != nil {
+				return fmt.Errorf("key: %w", err)
+			}
+			return e.ValidateStored(n, sc)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: %w", err)
 		}
 		out = append(out, e)
 	}
@@ -281,7 +297,7 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 			return s.fail("ScanDNC", err)
 		}
 		for i, c := range cmds {
-			es, err := decodeEntries(c.Val())
+			es, err := decodeEntries(nums[i], c.Val())
 			if err != nil {
 				return err
 			}

@@ -2,8 +2,11 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/dialgate/dialgate/storage/storetest"
 )
 
 // BatchesInFlight is how many script calls a Store's reservations (or usage
@@ -72,4 +75,35 @@ const SchemaTenantConsents = schemaTenantConsents
 func DeafenFeed(s *Store) {
 	f := func(ctx context.Context, ps *redis.PubSub) { _ = ps.Unsubscribe(ctx) }
 	s.feedHook.Store(&f)
+}
+
+// Plant writes r's bytes under its key as given, bypassing every check (for
+// storetest.WithPlant).
+func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
+	s := store.(*Store)
+	num := numKey(r.Number)
+	switch r.Kind {
+	case "consent":
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, s.pfx+"cr:"+r.ID, r.JSON, 0)
+			p.SAdd(ctx, s.pfx+"cn:"+num, r.ID)
+			return nil
+		})
+		return err
+	case "consent event":
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.ZAdd(ctx, s.pfx+"ce", redis.Z{Score: float64(r.Seq), Member: string(r.JSON)})
+			p.RPush(ctx, s.pfx+"ch:"+num, string(r.JSON))
+			return nil
+		})
+		return err
+	case "dnc entry":
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, s.pfx+"d:"+num, "s:"+r.Scope, r.JSON)
+			p.ZAdd(ctx, s.pfx+"dn", redis.Z{Member: num})
+			return nil
+		})
+		return err
+	}
+	return fmt.Errorf("redisstore: cannot plant a %q", r.Kind)
 }

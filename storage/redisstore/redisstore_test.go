@@ -102,7 +102,7 @@ func TestConformance(t *testing.T) {
 		prefixes[s] = p
 		mu.Unlock()
 		return s, nil
-	}))
+	}), storetest.WithPlant(redisstore.Plant))
 }
 
 func TestCheckCounters(t *testing.T) {

@@ -45,6 +45,7 @@ func ledgerCases() []testCase[callerid.Store] {
 		{"Concurrent", ledgerConcurrent},
 		{"Closed", ledgerClosed},
 		{"Reopen", ledgerReopen},
+		{"StoredRecords", ledgerStored},
 	}
 }
 

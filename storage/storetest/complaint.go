@@ -32,6 +32,7 @@ func complaintCases() []testCase[complaint.Store] {
 		{"ListFiltersAndOrder", cpList},
 		{"ConcurrentUpdates", cpConcurrent},
 		{"Reopen", cpReopen},
+		{"StoredRecords", complaintStored},
 	}
 }
 

@@ -49,6 +49,9 @@ func consentCases() []testCase[consent.Store] {
 		{"Concurrent", consentConcurrent},
 		{"Closed", consentClosed},
 		{"Reopen", consentReopen},
+		{"StoredRecords", consentStored},
+		{"StoredRecordRevoked", consentStoredRevoke},
+		{"StoredEvents", consentEventStored},
 	}
 }
 

@@ -39,6 +39,7 @@ func dncCases() []testCase[dnc.Store] {
 		{"RemoveIfRacingReAdd", dncRemoveIfRacingReAdd},
 		{"ScanManyPages", dncScanMany},
 		{"Closed", dncClosed},
+		{"StoredRecords", dncStored},
 	}
 }
 

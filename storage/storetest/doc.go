@@ -19,5 +19,12 @@
 // Durable back-ends pass [WithReopen] so the suites also check that what was
 // written survives closing and reopening the store.
 //
+// Back-ends pass [WithPlant], a function that stores a [RawRecord] exactly as
+// given (reaching into the store's internals, so it lives in the store's own
+// tests), so the StoredRecords cases can check that every read path refuses a
+// damaged or foreign record with a storage.RecordError naming its key and
+// field, never skips it in a listing or alters it, leaves sound records
+// beside it readable, and loads the records older builds wrote.
+//
 // Every case opens a fresh, empty store. The suites use only synthetic data.
 package storetest

@@ -35,6 +35,7 @@ func recordingCases() []testCase[recording.Store] {
 		{"RejectsInvalid", recInvalid},
 		{"Reopen", recReopen},
 		{"EndedAt", recEndedAt},
+		{"StoredRecords", recordingStored},
 	}
 }
 

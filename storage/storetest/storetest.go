@@ -20,6 +20,7 @@ type Option func(*config)
 
 type config struct {
 	reopen func(old any) (any, error)
+	plant  func(ctx context.Context, store any, r RawRecord) error
 }
 
 // WithReopen tells the suites that the store is durable and how to reopen it:
@@ -101,10 +102,31 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 // durability case for a store without WithReopen).
 var errSkip = errors.New("storetest: case does not apply")
 
-// harness gives a case a way to open and reopen stores of type S.
+// harness gives a case a way to open and reopen stores of type S, and to
+// plant records as stored.
 type harness[S any] struct {
 	open   func() (S, error)
-	reopen func(old S) (S, error) // nil: not durable
+	reopen func(old S) (S, error)                                  // nil: not durable
+	plant  func(ctx context.Context, store any, r RawRecord) error // nil: no WithPlant
+}
+
+// errNoPlant marks a stored-record case run without WithPlant, or one whose
+// record the store cannot hold (ErrCannotPlant).
+var errNoPlant = fmt.Errorf("%w: no WithPlant, or a record the store cannot hold", errSkip)
+
+// plantOrSkip plants r in store, or returns errNoPlant.
+func (h harness[S]) plantOrSkip(ctx context.Context, store S, r RawRecord) error {
+	if h.plant == nil {
+		return errNoPlant
+	}
+	err := h.plant(ctx, store, r)
+	if errors.Is(err, ErrCannotPlant) {
+		return errNoPlant
+	}
+	if err != nil {
+		return fmt.Errorf("plant %s %s: %w", r.Kind, r.JSON, err)
+	}
+	return nil
 }
 
 func (h harness[S]) reopenOrSkip(old S) (S, error) {
@@ -125,7 +147,7 @@ func runT[S any](t *testing.T, cases []testCase[S], open func(t *testing.T) S, c
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := harness[S]{open: func() (S, error) { return open(t), nil }}
+			h := harness[S]{open: func() (S, error) { return open(t), nil }, plant: c.plant}
 			if c.reopen != nil {
 				h.reopen = func(old S) (S, error) {
 					v, err := c.reopen(old)
@@ -143,6 +165,9 @@ func runT[S any](t *testing.T, cases []testCase[S], open func(t *testing.T) S, c
 				}
 			}
 			err := tc.run(t.Context(), h)
+			if errors.Is(err, errNoPlant) {
+				t.Skip("not applicable: no WithPlant, or a record the store cannot hold")
+			}
 			if errors.Is(err, errSkip) {
 				t.Skip("not applicable: store is not durable (no WithReopen)")
 			}
@@ -165,7 +190,7 @@ func checkAll[S any](ctx context.Context, suite string, cases []testCase[S], ope
 				opened = append(opened, s)
 			}
 			return s, err
-		}}
+		}, plant: c.plant}
 		if c.reopen != nil {
 			h.reopen = func(old S) (S, error) {
 				var zero S

@@ -1,0 +1,39 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dialgate/dialgate/storage/storetest"
+)
+
+// Plant writes r's bytes under its key in its bucket as given, bypassing
+// every check (for storetest.WithPlant).
+func Plant(_ context.Context, store any, r storetest.RawRecord) error {
+	s := store.(*Store)
+	return s.batch("Plant", func(tx *bolt.Tx) error {
+		switch r.Kind {
+		case "consent":
+			if err := tx.Bucket(bucketConsentByNumber).Put(numKey(r.Number, []byte(r.ID)), nil); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketConsents).Put([]byte(r.ID), r.JSON)
+		case "consent event":
+			if err := tx.Bucket(bucketConsentEventsByNumber).Put(numKey(r.Number, seqKey(r.Seq)), nil); err != nil {
+				return err
+			}
+			return tx.Bucket(bucketConsentEvents).Put(seqKey(r.Seq), r.JSON)
+		case "dnc entry":
+			return tx.Bucket(bucketDNC).Put(append(numKey(r.Number, nil), r.Scope...), r.JSON)
+		case "ledger entry":
+			return tx.Bucket(bucketLedger).Put(ledgerKey(r.Tenant, r.Number), r.JSON)
+		case "complaint":
+			return tx.Bucket(bucketComplaints).Put([]byte(r.ID), r.JSON)
+		case "recording":
+			return tx.Bucket(bucketRecordings).Put([]byte(r.ID), r.JSON)
+		}
+		return fmt.Errorf("boltstore: cannot plant a %q", r.Kind)
+	})
+}
