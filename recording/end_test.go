@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -199,5 +200,79 @@ func TestTombstoneKeepsEnd(t *testing.T) {
 	r := recording.Recording{ID: "r", StartedAt: start, EndedAt: end, RetainUntil: end.Add(30 * day)}
 	if ts := recording.TombstoneOf(r, end.Add(31*day)); !ts.EndedAt.Equal(end) {
 		t.Fatalf("tombstone %+v: want ended_at %s", ts, end)
+	}
+}
+
+// A recording registered as its call started (the recorder's first moment)
+// is kept 30 days from the end End records, not from the registration.
+func TestEndAfterRegistrationAtStart(t *testing.T) {
+	f := newFixture(t, recording.Config{}, nil)
+	ctx := context.Background()
+	f.registerCall(t, "started", time.Time{}, start)
+	end := start.Add(2 * time.Hour)
+	r, err := f.mgr.End(ctx, end.Add(time.Minute), "started", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.EndedAt.Equal(end) || !r.RetainUntil.Equal(end.Add(30*day)) {
+		t.Fatalf("ended: %+v, want ended_at %s, retain_until %s", r, end, end.Add(30*day))
+	}
+	if err := f.mgr.Delete(ctx, "started", start.Add(30*day)); !errors.Is(err, recording.ErrRetentionLocked) {
+		t.Fatalf("delete 30 days after the start: %v, want ErrRetentionLocked", err)
+	}
+	if err := f.mgr.Delete(ctx, "started", end.Add(30*day)); err != nil {
+		t.Fatalf("delete 30 days after the end: %v", err)
+	}
+}
+
+// End never shortens: an earlier end than the one recorded keeps the later
+// one and its retention; a longer retention asked at registration is kept
+// from the new end.
+func TestEndOnlyLengthens(t *testing.T) {
+	f := newFixture(t, recording.Config{}, nil)
+	ctx := context.Background()
+	end := start.Add(time.Hour)
+	f.registerCall(t, "ended", end, end)
+	r, err := f.mgr.End(ctx, end, "ended", start.Add(time.Minute))
+	if err != nil || !r.EndedAt.Equal(end) || !r.RetainUntil.Equal(end.Add(30*day)) {
+		t.Fatalf("earlier end: %+v, %v; want the recorded end and retention kept", r, err)
+	}
+	if r, err = f.mgr.End(ctx, end, "ended", end); err != nil || !r.RetainUntil.Equal(end.Add(30*day)) {
+		t.Fatalf("same end again: %+v, %v", r, err)
+	}
+
+	if _, err := f.mgr.Register(ctx, start, recording.Registration{
+		ID: "long-kept", Callee: callee, StartedAt: start, Retention: dialgate.Duration(365 * day),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r, err = f.mgr.End(ctx, end, "long-kept", end)
+	if err != nil || !r.RetainUntil.Equal(end.Add(365*day)) {
+		t.Fatalf("a year's retention: %+v, %v; want retain_until %s", r, err, end.Add(365*day))
+	}
+}
+
+func TestEndValidation(t *testing.T) {
+	f := newFixture(t, recording.Config{}, nil)
+	ctx := context.Background()
+	f.registerCall(t, "r", time.Time{}, start)
+	for name, tt := range map[string]struct {
+		id        string
+		at, ended time.Time
+		want      error
+		field     string
+	}{
+		"missing end":      {"r", start, time.Time{}, recording.ErrInvalid, "ended_at: missing"},
+		"before the start": {"r", start, start.Add(-time.Second), recording.ErrInvalid, "ended_at"},
+		"in the future":    {"r", start, start.Add(2 * time.Minute), recording.ErrInvalid, "ended_at"},
+		"unknown":          {"nope", start, start, recording.ErrNotFound, ""},
+	} {
+		_, err := f.mgr.End(ctx, tt.at, tt.id, tt.ended)
+		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.field) {
+			t.Errorf("%s: %v, want %v naming %q", name, err, tt.want, tt.field)
+		}
+	}
+	if r, err := f.mgr.Get(ctx, "r"); err != nil || !r.EndedAt.IsZero() || !r.RetainUntil.Equal(start.Add(30*day)) {
+		t.Errorf("a refused End changed the recording: %+v, %v", r, err)
 	}
 }

@@ -199,6 +199,57 @@ func callEnd(started, ended, registered time.Time) time.Time {
 	return started
 }
 
+// End records at time t that the call of recording id ended at ended, for a
+// recording registered while its call was running (or without its end):
+// the recording is then kept until at least ended plus its retention. End
+// only ever lengthens the retention: RetainUntil becomes the later of its
+// value and ended plus the retention counted for the recording (the longer
+// of the Manager's and the one it was registered with, taken as RetainUntil
+// less the instant its retention was counted from at registration, which is
+// never less than what was asked: the registration instant is at or after
+// StartedAt). A recording already ended at a later instant keeps it; ending
+// it again at the same instant is a no-op.
+//
+// An ended before the recording's StartedAt, or more than a minute after t,
+// is an error wrapping ErrInvalid and naming ended_at; an unknown recording
+// wraps ErrNotFound, one being deleted ErrDeleting.
+func (m *Manager) End(ctx context.Context, t time.Time, id string, ended time.Time) (Recording, error) {
+	if ended.IsZero() {
+		return Recording{}, fmt.Errorf("%w: ended_at: missing", ErrInvalid)
+	}
+	if ended.After(t.Add(time.Minute)) {
+		return Recording{}, fmt.Errorf("%w: ended_at: %s is in the future (at %s)", ErrInvalid,
+			ended.Format(time.RFC3339), t.Format(time.RFC3339))
+	}
+	var out Recording
+	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		if r.State == StateDeleting {
+			return fmt.Errorf("recording %s: %w", id, ErrDeleting)
+		}
+		if ended.Before(r.StartedAt) {
+			return fmt.Errorf("%w: ended_at: %s is before started_at %s", ErrInvalid,
+				ended.Format(time.RFC3339), r.StartedAt.Format(time.RFC3339))
+		}
+		from := r.StartedAt
+		if !r.EndedAt.IsZero() {
+			from = r.EndedAt
+		}
+		keep := max(m.cfg.RetentionPeriod(), r.RetainUntil.Sub(from))
+		if ended.After(r.EndedAt) {
+			r.EndedAt = ended
+		}
+		if until := ended.Add(keep); until.After(r.RetainUntil) {
+			r.RetainUntil = until
+		}
+		out = *r
+		return r.Validate()
+	})
+	if err != nil {
+		return Recording{}, err
+	}
+	return out, nil
+}
+
 // addHolds appends to hs the holds of add whose ids hs does not have.
 func addHolds(hs, add []Hold) []Hold {
 	for _, h := range add {

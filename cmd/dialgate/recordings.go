@@ -30,7 +30,8 @@ The retention is counted from the end of the call: register gives it with
 the end — the latest the call can have ended when it is registered after the
 call — or --started-at if later. Register a recording once its call is over,
 and give --ended-at whenever it is known (a long call counted from its start
-would be deletable before 30 days after it ended).
+would be deletable before 30 days after it ended); a recording registered as
+its call started is given its end with end (the retention only lengthens).
 
 The metadata is kept in the store at --data (in a fleet, give dialgate serve's
 --config: the fleet's PostgreSQL keeps it); media under --media-root
@@ -51,7 +52,7 @@ delete it); show only warns.`,
 	cmd.PersistentFlags().StringVar(profile, "profile", "", "profile whose retention applies: "+profileFlagHelp)
 	cmd.PersistentFlags().String("media-root", "", "directory the media URIs (file:<path>) are relative to")
 	a.addFleetFlag(cmd)
-	cmd.AddCommand(a.recRegisterCmd(profile), a.recHoldCmd(profile), a.recReleaseCmd(profile), a.recSweepCmd(profile), a.recShowCmd(profile))
+	cmd.AddCommand(a.recRegisterCmd(profile), a.recEndCmd(profile), a.recHoldCmd(profile), a.recReleaseCmd(profile), a.recSweepCmd(profile), a.recShowCmd(profile))
 	return cmd
 }
 
@@ -158,6 +159,50 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 func mediaRootFor(cmd *cobra.Command) string {
 	v, _ := cmd.Flags().GetString("media-root")
 	return v
+}
+
+func (a *app) recEndCmd(profile *string) *cobra.Command {
+	var ended, at string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "end ID --ended-at T",
+		Short: "Record when a recording's call ended; it is then kept at least the retention after that end",
+		Long: `Record when the call of a recording registered without its end (at the
+call's start, say) ended. The recording is then kept until at least that end
+plus its retention. The retention only ever lengthens: an earlier end than one
+already recorded keeps the recorded one, and ending again at the same instant
+changes nothing. Exit 2 for a bad --ended-at (missing, before the recording's
+start, in the future), 1 for an unknown recording or one being deleted.`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if ended == "" {
+				return usageErr("--ended-at: missing (when the call ended, RFC 3339)")
+			}
+			end, err := parsePast("ended-at", ended)
+			if err != nil {
+				return err
+			}
+			now, err := parsePast("at", at)
+			if err != nil {
+				return err
+			}
+			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {
+				r, err := m.End(cmd.Context(), now, args[0], end)
+				if err != nil {
+					return recordingErr(err)
+				}
+				if asJSON {
+					return a.printJSON(r)
+				}
+				fmt.Fprintf(a.stdout, "ended %s at %s, kept until %s\n", r.ID, r.EndedAt.Format(time.RFC3339), r.RetainUntil.Format(time.RFC3339))
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&ended, "ended-at", "", "when the call ended, RFC 3339 (required; not in the future)")
+	cmd.Flags().StringVar(&at, "at", "", "time of the request, RFC 3339 (default now; not in the future)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the recording as JSON")
+	return cmd
 }
 
 func (a *app) recHoldCmd(profile *string) *cobra.Command {

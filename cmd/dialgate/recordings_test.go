@@ -12,6 +12,8 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/sidecar"
+
+	"github.com/dialgate/dialgate/recording"
 )
 
 func TestRecordingsLifecycle(t *testing.T) {
@@ -342,5 +344,45 @@ func TestRecordingsRegisterEndedAt(t *testing.T) {
 	}
 	if code, _, _ := run("recordings", "show", "r-bad"); code != 1 {
 		t.Errorf("a refused registration was stored (show exit %d)", code)
+	}
+}
+
+// TestRecordingsEnd: a recording registered at its call's start is given its
+// end, and kept 30 days after it.
+func TestRecordingsEnd(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	rfc := func(t time.Time) string { return t.Format(time.RFC3339) }
+	started := time.Now().UTC().Truncate(time.Second).AddDate(0, 0, -40)
+	ended := started.Add(2 * time.Hour)
+	if code, out, errs := run("recordings", "register", "--id", "r-open", "--number", "+8613900139000",
+		"--started-at", rfc(started), "--at", rfc(started)); code != 0 {
+		t.Fatalf("register: exit %d %s %s", code, out, errs)
+	}
+	code, out, errs := run("recordings", "end", "r-open", "--ended-at", rfc(ended), "--at", rfc(ended), "--json")
+	var r recording.Recording
+	decodeJSON(t, out, &r)
+	if code != 0 || !r.EndedAt.Equal(ended) || !r.RetainUntil.Equal(ended.AddDate(0, 0, 30)) {
+		t.Fatalf("end: exit %d %+v %s; want ended_at %s, retain_until 30 days after it", code, r, errs, ended)
+	}
+	if code, out, errs := run("recordings", "sweep", "--at", rfc(started.AddDate(0, 0, 30).Add(time.Hour))); code != 0 || !strings.Contains(out, "deleted 0") {
+		t.Fatalf("sweep 30 days after the start: exit %d %q %s; want nothing deleted", code, out, errs)
+	}
+	for _, bad := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"r-open"}, 2, "--ended-at: missing"},
+		{[]string{"r-open", "--ended-at", rfc(started.Add(-time.Second))}, 2, "ended_at"},
+		{[]string{"r-open", "--ended-at", rfc(time.Now().Add(time.Hour))}, 2, "--ended-at"},
+		{[]string{"r-none", "--ended-at", rfc(ended)}, 1, "r-none"},
+	} {
+		if code, out, errs := run(append([]string{"recordings", "end"}, bad.args...)...); code != bad.code || !strings.Contains(errs, bad.want) {
+			t.Errorf("end %v: exit %d %q %q; want exit %d naming %s", bad.args, code, out, errs, bad.code, bad.want)
+		}
 	}
 }

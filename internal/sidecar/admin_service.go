@@ -542,6 +542,25 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 	return &pb.HoldRecordingResponse{}, nil
 }
 
+// EndRecording records the end of a recording's call (id and ended_at
+// required) at the server's clock through Backend.Recordings.
+func (s *adminServer) EndRecording(ctx context.Context, req *pb.EndRecordingRequest) (*pb.EndRecordingResponse, error) {
+	if s.be.Recordings == nil {
+		return nil, s.unimplemented("EndRecording", "recording")
+	}
+	if err := checkID("id", req.GetId(), true); err != nil {
+		return nil, err
+	}
+	ended, err := requiredTime("ended_at", req.GetEndedAt())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.be.Recordings.EndRecording(ctx, req.GetId(), ended, s.now()); err != nil {
+		return nil, s.adminError("EndRecording", err)
+	}
+	return &pb.EndRecordingResponse{}, nil
+}
+
 // ReleaseRecordingHold lifts a hold (hold_id DefaultHoldID when empty)
 // through Backend.Recordings.
 func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseRecordingHoldRequest) (*pb.ReleaseRecordingHoldResponse, error) {

@@ -259,4 +259,7 @@ type RecordingAdmin interface {
 	// ReleaseRecordingHold lifts hold holdID from recording id at at;
 	// releasing a hold already gone from an unheld recording is not an error.
 	ReleaseRecordingHold(ctx context.Context, id, holdID string, at time.Time) error
+	// EndRecording records at at that recording id's call ended at ended;
+	// the retention only ever lengthens (recording.Manager.End).
+	EndRecording(ctx context.Context, id string, ended, at time.Time) error
 }

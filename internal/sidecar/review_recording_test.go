@@ -75,3 +75,41 @@ func TestWireRecordingEndedAt(t *testing.T) {
 		t.Fatalf("a refused registration was stored: %v", err)
 	}
 }
+
+// TestWireEndRecording: a recording registered as its call started is kept
+// from the end EndRecording gives; bad requests name their field.
+func TestWireEndRecording(t *testing.T) {
+	e, _ := openWire(t, wireProfile)
+	ctx := ctxT(t)
+	started := time.Now().Add(-time.Minute).Truncate(time.Second)
+	if _, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-open", Number: "+8613900139213", StartedAt: timestamppb.New(started)}); err != nil {
+		t.Fatal(err)
+	}
+	m := e.be.Recordings.(recordingAdmin).m
+	before, err := m.Get(ctx, "r-open")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := time.Now().Truncate(time.Second)
+	if _, err := e.admin.EndRecording(ctx, &pb.EndRecordingRequest{Id: "r-open", EndedAt: timestamppb.New(ended)}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := m.Get(ctx, "r-open")
+	if err != nil || !rec.EndedAt.Equal(ended) || rec.RetainUntil.Before(ended.Add(30*24*time.Hour)) || rec.RetainUntil.Before(before.RetainUntil) {
+		t.Fatalf("ended: %+v, %v; want ended_at %s and retain_until at least 30 days after it", rec, err, ended)
+	}
+	for _, c := range []struct {
+		req  *pb.EndRecordingRequest
+		code codes.Code
+		msg  string
+	}{
+		{&pb.EndRecordingRequest{EndedAt: timestamppb.New(ended)}, codes.InvalidArgument, "id: missing"},
+		{&pb.EndRecordingRequest{Id: "r-open"}, codes.InvalidArgument, "ended_at"},
+		{&pb.EndRecordingRequest{Id: "r-open", EndedAt: timestamppb.New(started.Add(-time.Second))}, codes.InvalidArgument, "ended_at"},
+		{&pb.EndRecordingRequest{Id: "r-open", EndedAt: timestamppb.New(time.Now().Add(time.Hour))}, codes.InvalidArgument, "ended_at"},
+		{&pb.EndRecordingRequest{Id: "r-none", EndedAt: timestamppb.New(ended)}, codes.NotFound, "r-none"},
+	} {
+		_, err := e.admin.EndRecording(ctx, c.req)
+		wantCode(t, err, c.code, c.msg)
+	}
+}

@@ -109,6 +109,12 @@ func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) erro
 	return fmt.Errorf("%w: recording %s is registered with another callee, start, end, retention, decision or tenant", ErrAlreadyExists, r.ID)
 }
 
+// EndRecording implements RecordingAdmin through Manager.End.
+func (a recordingAdmin) EndRecording(ctx context.Context, id string, ended, at time.Time) error {
+	_, err := a.m.End(ctx, at, id, ended)
+	return recordingError(err)
+}
+
 // HoldRecording implements RecordingAdmin through Manager.Hold.
 func (a recordingAdmin) HoldRecording(ctx context.Context, id, holdID, reason string, at time.Time) error {
 	return recordingError(a.m.Hold(ctx, id, recording.Hold{ID: holdID, Reason: reason, PlacedAt: at}))

@@ -1310,6 +1310,98 @@ func (*ReleaseRecordingHoldResponse) Descriptor() ([]byte, []int) {
 	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
+// EndRecordingRequest records the end of a recording's call.
+type EndRecordingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Recording id. Required.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When the call (and its recording) ended. Required.
+	EndedAt       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=ended_at,json=endedAt,proto3" json:"ended_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndRecordingRequest) Reset() {
+	*x = EndRecordingRequest{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndRecordingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndRecordingRequest) ProtoMessage() {}
+
+func (x *EndRecordingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndRecordingRequest.ProtoReflect.Descriptor instead.
+func (*EndRecordingRequest) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *EndRecordingRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *EndRecordingRequest) GetEndedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndedAt
+	}
+	return nil
+}
+
+// EndRecordingResponse is empty.
+type EndRecordingResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EndRecordingResponse) Reset() {
+	*x = EndRecordingResponse{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EndRecordingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EndRecordingResponse) ProtoMessage() {}
+
+func (x *EndRecordingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EndRecordingResponse.ProtoReflect.Descriptor instead.
+func (*EndRecordingResponse) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
 var File_dialgate_v1_admin_proto protoreflect.FileDescriptor
 
 const file_dialgate_v1_admin_proto_rawDesc = "" +
@@ -1390,7 +1482,11 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x1bReleaseRecordingHoldRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\ahold_id\x18\x02 \x01(\tR\x06holdId\"\x1e\n" +
-	"\x1cReleaseRecordingHoldResponse*\xc8\x01\n" +
+	"\x1cReleaseRecordingHoldResponse\"\\\n" +
+	"\x13EndRecordingRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x125\n" +
+	"\bended_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\aendedAt\"\x16\n" +
+	"\x14EndRecordingResponse*\xc8\x01\n" +
 	"\rConsentMethod\x12\x1e\n" +
 	"\x1aCONSENT_METHOD_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17CONSENT_METHOD_WEB_FORM\x10\x01\x12\x1f\n" +
@@ -1406,7 +1502,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x0fNUMBER_TYPE_400\x10\x03\x12\x13\n" +
 	"\x0fNUMBER_TYPE_800\x10\x04\x12\x15\n" +
 	"\x11NUMBER_TYPE_FIXED\x10\x05\x12\x1f\n" +
-	"\x1bNUMBER_TYPE_MOBILE_BUSINESS\x10\x062\xc4\x06\n" +
+	"\x1bNUMBER_TYPE_MOBILE_BUSINESS\x10\x062\x99\a\n" +
 	"\fAdminService\x12P\n" +
 	"\vAddDncEntry\x12\x1f.dialgate.v1.AddDncEntryRequest\x1a .dialgate.v1.AddDncEntryResponse\x12Y\n" +
 	"\x0eRemoveDncEntry\x12\".dialgate.v1.RemoveDncEntryRequest\x1a#.dialgate.v1.RemoveDncEntryResponse\x12S\n" +
@@ -1416,7 +1512,8 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x0eAddLedgerEntry\x12\".dialgate.v1.AddLedgerEntryRequest\x1a#.dialgate.v1.AddLedgerEntryResponse\x12b\n" +
 	"\x11RegisterRecording\x12%.dialgate.v1.RegisterRecordingRequest\x1a&.dialgate.v1.RegisterRecordingResponse\x12V\n" +
 	"\rHoldRecording\x12!.dialgate.v1.HoldRecordingRequest\x1a\".dialgate.v1.HoldRecordingResponse\x12k\n" +
-	"\x14ReleaseRecordingHold\x12(.dialgate.v1.ReleaseRecordingHoldRequest\x1a).dialgate.v1.ReleaseRecordingHoldResponseB;Z9github.com/dialgate/dialgate/proto/dialgate/v1;dialgatev1b\x06proto3"
+	"\x14ReleaseRecordingHold\x12(.dialgate.v1.ReleaseRecordingHoldRequest\x1a).dialgate.v1.ReleaseRecordingHoldResponse\x12S\n" +
+	"\fEndRecording\x12 .dialgate.v1.EndRecordingRequest\x1a!.dialgate.v1.EndRecordingResponseB;Z9github.com/dialgate/dialgate/proto/dialgate/v1;dialgatev1b\x06proto3"
 
 var (
 	file_dialgate_v1_admin_proto_rawDescOnce sync.Once
@@ -1431,7 +1528,7 @@ func file_dialgate_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_dialgate_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_dialgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_dialgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_dialgate_v1_admin_proto_goTypes = []any{
 	(ConsentMethod)(0),                   // 0: dialgate.v1.ConsentMethod
 	(NumberType)(0),                      // 1: dialgate.v1.NumberType
@@ -1453,44 +1550,49 @@ var file_dialgate_v1_admin_proto_goTypes = []any{
 	(*HoldRecordingResponse)(nil),        // 17: dialgate.v1.HoldRecordingResponse
 	(*ReleaseRecordingHoldRequest)(nil),  // 18: dialgate.v1.ReleaseRecordingHoldRequest
 	(*ReleaseRecordingHoldResponse)(nil), // 19: dialgate.v1.ReleaseRecordingHoldResponse
-	(*timestamppb.Timestamp)(nil),        // 20: google.protobuf.Timestamp
-	(Purpose)(0),                         // 21: dialgate.v1.Purpose
+	(*EndRecordingRequest)(nil),          // 20: dialgate.v1.EndRecordingRequest
+	(*EndRecordingResponse)(nil),         // 21: dialgate.v1.EndRecordingResponse
+	(*timestamppb.Timestamp)(nil),        // 22: google.protobuf.Timestamp
+	(Purpose)(0),                         // 23: dialgate.v1.Purpose
 }
 var file_dialgate_v1_admin_proto_depIdxs = []int32{
-	20, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
-	20, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
-	20, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
+	22, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
+	22, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
+	22, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: dialgate.v1.GrantConsentRequest.method:type_name -> dialgate.v1.ConsentMethod
-	20, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
+	22, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
 	1,  // 5: dialgate.v1.AddLedgerEntryRequest.type:type_name -> dialgate.v1.NumberType
-	21, // 6: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
-	20, // 7: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
-	20, // 8: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
-	20, // 9: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
-	20, // 10: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
-	2,  // 11: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
-	4,  // 12: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
-	6,  // 13: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
-	8,  // 14: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
-	10, // 15: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
-	12, // 16: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
-	14, // 17: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
-	16, // 18: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
-	18, // 19: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
-	3,  // 20: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
-	5,  // 21: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
-	7,  // 22: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
-	9,  // 23: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
-	11, // 24: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
-	13, // 25: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
-	15, // 26: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
-	17, // 27: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
-	19, // 28: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
-	20, // [20:29] is the sub-list for method output_type
-	11, // [11:20] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	23, // 6: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
+	22, // 7: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
+	22, // 8: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
+	22, // 9: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
+	22, // 10: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	22, // 11: dialgate.v1.EndRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	2,  // 12: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
+	4,  // 13: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
+	6,  // 14: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
+	8,  // 15: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
+	10, // 16: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
+	12, // 17: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
+	14, // 18: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
+	16, // 19: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
+	18, // 20: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
+	20, // 21: dialgate.v1.AdminService.EndRecording:input_type -> dialgate.v1.EndRecordingRequest
+	3,  // 22: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
+	5,  // 23: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
+	7,  // 24: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
+	9,  // 25: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
+	11, // 26: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
+	13, // 27: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
+	15, // 28: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
+	17, // 29: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
+	19, // 30: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
+	21, // 31: dialgate.v1.AdminService.EndRecording:output_type -> dialgate.v1.EndRecordingResponse
+	22, // [22:32] is the sub-list for method output_type
+	12, // [12:22] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_dialgate_v1_admin_proto_init() }
@@ -1505,7 +1607,7 @@ func file_dialgate_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dialgate_v1_admin_proto_rawDesc), len(file_dialgate_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

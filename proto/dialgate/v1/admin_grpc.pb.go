@@ -40,6 +40,7 @@ const (
 	AdminService_RegisterRecording_FullMethodName    = "/dialgate.v1.AdminService/RegisterRecording"
 	AdminService_HoldRecording_FullMethodName        = "/dialgate.v1.AdminService/HoldRecording"
 	AdminService_ReleaseRecordingHold_FullMethodName = "/dialgate.v1.AdminService/ReleaseRecordingHold"
+	AdminService_EndRecording_FullMethodName         = "/dialgate.v1.AdminService/EndRecording"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -86,6 +87,15 @@ type AdminServiceClient interface {
 	// no-op when the recording has no other hold, and FailedPrecondition naming
 	// the holds in force otherwise. NotFound for an unknown recording.
 	ReleaseRecordingHold(ctx context.Context, in *ReleaseRecordingHoldRequest, opts ...grpc.CallOption) (*ReleaseRecordingHoldResponse, error)
+	// EndRecording records when the call of a recording registered without its
+	// end (at the call's start, say) ended: the recording is then kept until
+	// at least ended_at plus its retention. It only ever lengthens the
+	// retention: an earlier end than one recorded keeps the recorded one, and
+	// ending again at the same instant is a no-op. InvalidArgument naming
+	// ended_at when it is missing, before the recording's start or more than
+	// a minute after the server's clock; NotFound for an unknown recording;
+	// FailedPrecondition when the recording is already being deleted.
+	EndRecording(ctx context.Context, in *EndRecordingRequest, opts ...grpc.CallOption) (*EndRecordingResponse, error)
 }
 
 type adminServiceClient struct {
@@ -186,6 +196,16 @@ func (c *adminServiceClient) ReleaseRecordingHold(ctx context.Context, in *Relea
 	return out, nil
 }
 
+func (c *adminServiceClient) EndRecording(ctx context.Context, in *EndRecordingRequest, opts ...grpc.CallOption) (*EndRecordingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(EndRecordingResponse)
+	err := c.cc.Invoke(ctx, AdminService_EndRecording_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -230,6 +250,15 @@ type AdminServiceServer interface {
 	// no-op when the recording has no other hold, and FailedPrecondition naming
 	// the holds in force otherwise. NotFound for an unknown recording.
 	ReleaseRecordingHold(context.Context, *ReleaseRecordingHoldRequest) (*ReleaseRecordingHoldResponse, error)
+	// EndRecording records when the call of a recording registered without its
+	// end (at the call's start, say) ended: the recording is then kept until
+	// at least ended_at plus its retention. It only ever lengthens the
+	// retention: an earlier end than one recorded keeps the recorded one, and
+	// ending again at the same instant is a no-op. InvalidArgument naming
+	// ended_at when it is missing, before the recording's start or more than
+	// a minute after the server's clock; NotFound for an unknown recording;
+	// FailedPrecondition when the recording is already being deleted.
+	EndRecording(context.Context, *EndRecordingRequest) (*EndRecordingResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -266,6 +295,9 @@ func (UnimplementedAdminServiceServer) HoldRecording(context.Context, *HoldRecor
 }
 func (UnimplementedAdminServiceServer) ReleaseRecordingHold(context.Context, *ReleaseRecordingHoldRequest) (*ReleaseRecordingHoldResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReleaseRecordingHold not implemented")
+}
+func (UnimplementedAdminServiceServer) EndRecording(context.Context, *EndRecordingRequest) (*EndRecordingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method EndRecording not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -450,6 +482,24 @@ func _AdminService_ReleaseRecordingHold_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_EndRecording_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EndRecordingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).EndRecording(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_EndRecording_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).EndRecording(ctx, req.(*EndRecordingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -492,6 +542,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReleaseRecordingHold",
 			Handler:    _AdminService_ReleaseRecordingHold_Handler,
+		},
+		{
+			MethodName: "EndRecording",
+			Handler:    _AdminService_EndRecording_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
