@@ -35,7 +35,7 @@ type Backend struct {
 	Complaints ComplaintAdmin
 	// Ledger serves AddLedgerEntry; nil answers Unimplemented.
 	Ledger LedgerAdmin
-	// Recordings serves RegisterRecording, HoldRecording and
+	// Recordings serves RegisterRecording, EndRecording, HoldRecording and
 	// ReleaseRecordingHold; nil answers Unimplemented.
 	Recordings RecordingAdmin
 
