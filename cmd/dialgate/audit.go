@@ -124,7 +124,7 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(keys) == 0 {
-				return usageErr("--key: missing (the log's public key, from audit keygen)")
+				return usageErr("--key: missing (the log's public key: the .pub file of audit keygen, or DATA/keys/audit-signer.pub of the dialgate serve that wrote it)")
 			}
 			var vs []note.Verifier
 			for _, k := range keys {

@@ -108,7 +108,9 @@ func TestAuditVerifyBadInput(t *testing.T) {
 		code   int
 		output string
 	}{
-		{[]string{"audit", "verify", dir}, 2, "--key: missing"},
+		// The key a sidecar made for itself is named, where a newcomer
+		// verifying its log finds it.
+		{[]string{"audit", "verify", dir}, 2, "--key: missing (the log's public key: the .pub file of audit keygen, or DATA/keys/audit-signer.pub of the dialgate serve that wrote it)"},
 		{[]string{"audit", "verify", dir, "--key", "nonsense"}, 2, "--key:"},
 		{[]string{"audit", "verify", filepath.Join(dir, "nope.jsonl"), "--key", pub}, 2, "no such file"},
 		{[]string{"audit", "verify", dir, "--key", other + ".pub"}, 1, "bad signature"},
