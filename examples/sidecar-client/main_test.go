@@ -67,3 +67,35 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+// TestRunCampaign: the quarterly report counts abandoned calls and short
+// rings per campaign, but the example sent no campaign, so an auditor
+// placing decisions with it saw none of them in a campaign. -campaign sends
+// one.
+func TestRunCampaign(t *testing.T) {
+	got := make(chan string, 1)
+	g, err := dialgate.New([]dialgate.Checker{dialgate.CheckerFunc("seen", func(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+		got <- d.Campaign
+		return nil, nil
+	})}, dialgate.WithoutAuditLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-addr", lis.Addr().String(), "-to", "+8613900139001", "-lead", "crm-1", "-campaign", "winter"}, &out); err != nil {
+		t.Fatalf("run: %v (%s)", err, out.String())
+	}
+	if c := <-got; c != "winter" {
+		t.Errorf("the sidecar saw campaign %q, want winter", c)
+	}
+}
