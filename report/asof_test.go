@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/report"
 	"github.com/dialgate/dialgate/storage/memstore"
@@ -27,13 +26,7 @@ func TestHTMLSaysAsOfBeforeQuarterEnd(t *testing.T) {
 	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
 	g := clockGate(t, log, &now)
 	callWith(t, g, "+8613900139000", "winter", dialgate.Outcome{Answered: true})
-	if err := log.Close(); err != nil {
-		t.Fatal(err)
-	}
-	files, err := auditlog.LogFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := closedFiles(t, log, dir)
 	st := memstore.New()
 	received := time.Date(2026, 12, 1, 10, 0, 0, 0, cst)
 	c := complaint.Complaint{ID: "cp-1", Callee: "h", Scope: "global", Channel: complaint.ChannelWeb, ReceivedAt: received,

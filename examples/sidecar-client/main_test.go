@@ -24,6 +24,13 @@ func startSidecar(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveGate(t, g)
+}
+
+// serveGate runs the real sidecar server on loopback over g and returns its
+// address.
+func serveGate(t *testing.T, g *dialgate.Gate) string {
+	t.Helper()
 	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -81,18 +88,8 @@ func TestRunCampaign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-addr", lis.Addr().String(), "-to", "+8613900139001", "-lead", "crm-1", "-campaign", "winter"}, &out); err != nil {
+	if err := run(context.Background(), []string{"-addr", serveGate(t, g), "-to", "+8613900139001", "-lead", "crm-1", "-campaign", "winter"}, &out); err != nil {
 		t.Fatalf("run: %v (%s)", err, out.String())
 	}
 	if c := <-got; c != "winter" {
