@@ -610,3 +610,15 @@ func TestReportOnLockedStoreSaysWhat(t *testing.T) {
 		t.Errorf("report on a held store: exit %d, stdout %q, stderr %q; want exit 1, the lock and dialgate serve named, and what to do", code, out, errs)
 	}
 }
+
+// TestCheckHelpSaysAtIsRecorded: `check --at` with a store makes a real
+// decision at that instant — recorded in the audit log under it, counted in
+// that quarter's report, and reserving capacity then — yet its help said
+// only "decide at this time instead of now (a fixed clock)", which reads as
+// a what-if. The help says what it does with a store.
+func TestCheckHelpSaysAtIsRecorded(t *testing.T) {
+	code, out, errs := runCLI(t, "", "check", "--help")
+	if code != 0 || !strings.Contains(out, "with a store at --data the decision is recorded in the audit log at that instant") {
+		t.Errorf("check --help: exit %d\n%s%s\nwant --at to say that with a store the decision is recorded at that instant", code, out, errs)
+	}
+}
