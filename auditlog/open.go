@@ -223,8 +223,8 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 	// after the records it signs were synced, so no crash leaves the log
 	// shorter) signs and the log no longer holds.
 	short := func() error {
-		return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: records %d to %d were cut off, which no crash does (run `dialgate audit verify`; to append to the log without them, move the %s file out of the directory and keep it: it proves the cut)",
-			ErrCorrupt, dir, st.seq, CheckpointFile, signed.N, st.seq, signed.N-1, CheckpointFile)
+		return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: %s cut off, which no crash does (run `dialgate audit verify`; to append to the log without them, move the %s file out of the directory and keep it: it proves the cut)",
+			ErrCorrupt, dir, st.seq, CheckpointFile, signed.N, recordSpan(st.seq, signed.N-1, "was", "were"), CheckpointFile)
 	}
 	recorded := map[string]bool{}
 	for k, i := range idx {

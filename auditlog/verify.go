@@ -332,7 +332,7 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 		}
 		if tree.N > expected {
 			return rep, &VerifyError{File: files[len(files)-1], Seq: expected, Problem: ProblemTruncated,
-				Detail: fmt.Sprintf("the trusted checkpoint signs %d records but the log holds only %d: records %d to %d were cut off", tree.N, expected, expected, tree.N-1)}
+				Detail: fmt.Sprintf("the trusted checkpoint signs %d records but the log holds only %d: %s cut off", tree.N, expected, recordSpan(expected, tree.N-1, "was", "were"))}
 		}
 		th, err := tlog.TreeHash(tree.N, &rep.store)
 		if err != nil {
@@ -547,8 +547,15 @@ func (w *walk) step(e *entry) error {
 			return err
 		}
 		if th != tree.Hash {
+			if tree.N-1 == w.sealedAt {
+				// One record since the last good checkpoint: it is the
+				// one edited (the line before this checkpoint).
+				pf, pl := w.files[w.prevAt[0]], w.prevAt[1]
+				return &VerifyError{File: pf, Line: pl, Seq: w.sealedAt, Problem: ProblemEdited,
+					Detail: fmt.Sprintf("record %d does not match the tree hash this checkpoint signs (%s:%d): it was edited", w.sealedAt, file, line)}
+			}
 			return &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemEdited,
-				Detail: fmt.Sprintf("the records %d to %d do not match the tree hash this checkpoint signs: a record among them was edited and the chain rewritten", w.sealedAt, tree.N-1)}
+				Detail: fmt.Sprintf("the records %d to %d do not match the tree hash this checkpoint signs: one of them was edited (a hash chain rewritten after it does not hide it)", w.sealedAt, tree.N-1)}
 		}
 		if verr := rep.checkIdentity(&cp, opts.LogID); verr != nil {
 			verr.File, verr.Line = file, line
@@ -715,4 +722,13 @@ func readEntries(ctx context.Context, files []string, fn func(e *entry) bool) (s
 		}
 	}
 	return nil, nil
+}
+
+// recordSpan names the records first to last with the verb that agrees:
+// "record 7 was", "records 7 to 9 were".
+func recordSpan(first, last int64, one, many string) string {
+	if first == last {
+		return fmt.Sprintf("record %d %s", first, one)
+	}
+	return fmt.Sprintf("records %d to %d %s", first, last, many)
 }

@@ -1,10 +1,12 @@
 package dnc
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -413,11 +415,33 @@ func staleness(name string, st RegistryStatus, age, max time.Duration) (dialgate
 	}
 	if max > 0 && age > max {
 		return dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
-			Message: fmt.Sprintf("registry %s copy is %s old, the profile allows %s", name, dialgate.Duration(age.Truncate(time.Second)), dialgate.Duration(max)),
+			Message: fmt.Sprintf("registry %s copy is %s old, the profile allows %s", name, dayText(age.Truncate(time.Second)), dayText(max)),
 			Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: name}, {Key: "dnc.version", Value: st.Version},
 				{Key: "dnc.as_of", Value: st.AsOf.UTC().Format(time.RFC3339)}, {Key: "dnc.max_age", Value: dialgate.Duration(max).String()}}}, true
 	}
 	return dialgate.Reason{}, false
+}
+
+// dayText writes d in days and what is left, as profiles write ages
+// ("31d14h", "28d23h", "13h30m"), so that a copy's age and the profile's
+// maximum read in the same units.
+func dayText(d time.Duration) string {
+	const day = 24 * time.Hour
+	days, rest := d/day, d%day
+	r := ""
+	if rest > 0 {
+		r = rest.String()
+		if strings.HasSuffix(r, "m0s") {
+			r = strings.TrimSuffix(r, "0s")
+		}
+		if strings.HasSuffix(r, "h0m") {
+			r = strings.TrimSuffix(r, "0m")
+		}
+	}
+	if days == 0 {
+		return cmp.Or(r, "0s")
+	}
+	return fmt.Sprintf("%dd%s", days, r)
 }
 
 func listedReason(h Hit) dialgate.Reason {

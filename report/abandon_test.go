@@ -144,6 +144,16 @@ func callWith(t *testing.T, g *dialgate.Gate, to, campaign string, outcomes ...d
 // closeAndBuildQ4 closes log (in dir) and builds the 2026Q4 report from it alone.
 func closeAndBuildQ4(t *testing.T, log *auditlog.Log, dir string) *report.Report {
 	t.Helper()
+	r, err := report.Build(context.Background(), report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2027, 1, 10, 0, 0, 0, 0, cst), report.Sources{AuditFiles: closedFiles(t, log, dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// closedFiles closes log and returns its files in dir.
+func closedFiles(t *testing.T, log *auditlog.Log, dir string) []string {
+	t.Helper()
 	if err := log.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -151,11 +161,7 @@ func closeAndBuildQ4(t *testing.T, log *auditlog.Log, dir string) *report.Report
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := report.Build(context.Background(), report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2027, 1, 10, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return files
 }
 
 // The abandoned calls reported without the recorded message the US TSR

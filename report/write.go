@@ -152,7 +152,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.note{color:#666;font-si
 svg text{font-size:12px;font-family:system-ui,sans-serif}
 </style></head><body>
 <h1>Quarterly report {{.R.Quarter}}{{if .R.Tenant}} — tenant {{.R.Tenant}}{{end}}</h1>
-<p class="note">Period {{.R.From.Format "2006-01-02"}} to {{.R.To.Format "2006-01-02"}} (end exclusive); generated {{.R.GeneratedAt.Format "2006-01-02 15:04 MST"}}. 
+<p class="note">Period {{.R.From.Format "2006-01-02"}} to {{.R.To.Format "2006-01-02"}} (end exclusive); generated {{.R.GeneratedAt.Format "2006-01-02 15:04 MST"}}{{if .R.GeneratedAt.Before .R.To}} — the quarter has not ended: its figures so far, complaints and recordings {{.End}}{{end}}. 
 Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情况总结报). Schema {{.R.Schema}}.</p>
 <h2>Dials decided</h2>
 <table>
@@ -183,13 +183,13 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{template "chart" .DNC}}
 {{template "chart" .Lists}}
 <h2>Complaints</h2>
-<p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline at the quarter's end{{if .R.Complaints.OverdueReceivedEarlier}} ({{.R.Complaints.OverdueReceivedEarlier}} of them received in an earlier quarter){{end}}; {{if .R.Complaints.Late}}<strong>{{.R.Complaints.Late}}</strong>{{else}}0{{end}} with a step done after its deadline in the quarter.</p>
+<p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline {{.End}}{{if .R.Complaints.OverdueReceivedEarlier}} ({{.R.Complaints.OverdueReceivedEarlier}} of them received in an earlier quarter){{end}}; {{if .R.Complaints.Late}}<strong>{{.R.Complaints.Late}}</strong>{{else}}0{{end}} with a step done after its deadline in the quarter.</p>
 {{template "chart" .Complaints}}
 {{template "chart" .Channels}}
 <h2>Recordings</h2>
 <table>
-<tr><td>Kept at quarter end</td><td class="n">{{.R.Recordings.KeptAtEnd}}</td></tr>
-<tr><td>Under legal hold at quarter end</td><td class="n">{{.R.Recordings.HeldAtEnd}}</td></tr>
+<tr><td>Kept {{.End}}</td><td class="n">{{.R.Recordings.KeptAtEnd}}</td></tr>
+<tr><td>Under legal hold {{.End}}</td><td class="n">{{.R.Recordings.HeldAtEnd}}</td></tr>
 <tr><td>Deleted in the quarter (all after at least 30 days)</td><td class="n">{{.R.Recordings.Deleted}}</td></tr>
 </table>
 <h2>Policy versions in force</h2>
@@ -205,17 +205,30 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{end}}</svg>{{end}}{{end}}
 `))
 
+// endLabel says when the counts taken at the quarter's end (complaints by
+// status and overdue, recordings kept and held) were taken: at its end, or,
+// for a report made before the quarter ended, as of the report's making
+// (Build counts them as of the earlier of the two).
+func (r *Report) endLabel() string {
+	if r.GeneratedAt.Before(r.To) {
+		return "as of " + r.GeneratedAt.UTC().Format("2006-01-02 15:04 MST")
+	}
+	return "at the quarter's end"
+}
+
 // WriteHTML writes a self-contained HTML page with inline SVG charts.
 func (r *Report) WriteHTML(w io.Writer) error {
+	end := r.endLabel()
 	return page.Execute(w, map[string]any{
-		"R": r,
+		"R":   r,
+		"End": end,
 		"Outcome": newChart("Allowed and denied", []Count{
 			{Key: "allowed", Count: r.Decisions.Allowed}, {Key: "denied", Count: r.Decisions.Denied},
 		}),
 		"Reasons":    newChart("Reasons for denial", r.Decisions.ByReason),
 		"Shadow":     newChart("Reasons not enforced (shadow mode)", r.Decisions.ShadowByReason),
 		"DNC":        newChart("Additions by source", r.DNCAdditions.BySource),
-		"Complaints": newChart("Complaints by status at the quarter's end", r.Complaints.ByStatus),
+		"Complaints": newChart("Complaints by status "+end, r.Complaints.ByStatus),
 		"Purposes":   newChart("Decisions by purpose", r.Decisions.ByPurpose),
 		"Lists":      newChart("Additions by list", r.DNCAdditions.ByList),
 		"Channels":   newChart("Complaints by channel", r.Complaints.ByChannel),

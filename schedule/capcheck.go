@@ -751,7 +751,11 @@ func (c *CapCheck) reasons(us []storage.Usage, rules []*capRule) []dialgate.Reas
 		if r.pause != nil {
 			msg = r.pause.reported + ": " + r.desc
 		} else {
-			msg = "frequency cap reached: " + strconv.Itoa(u.Count) + " calls in the window, cap " + r.desc
+			calls := " calls in the window, cap "
+			if u.Count == 1 {
+				calls = " call in the window, cap "
+			}
+			msg = "frequency cap reached: " + strconv.Itoa(u.Count) + calls + r.desc
 		}
 		ev := []dialgate.Evidence{
 			{Key: "frequency.cap", Value: r.desc},

@@ -124,7 +124,7 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(keys) == 0 {
-				return usageErr("--key: missing (the log's public key, from audit keygen)")
+				return usageErr("--key: missing (the log's public key: the .pub file of audit keygen, or DATA/keys/audit-signer.pub of the dialgate serve that wrote it)")
 			}
 			var vs []note.Verifier
 			for _, k := range keys {
@@ -286,10 +286,32 @@ func (a *app) printVerify(r verifyResult, asJSON bool) error {
 	return nil
 }
 
+// verifiedBefore returns how many records of a failed verification are not
+// in doubt: those before the record the problem names, or, when a
+// checkpoint's tree hash did not match the records it signs, those the last
+// good checkpoint sealed.
+func verifiedBefore(r verifyResult) int64 {
+	n, p := r.Records, r.Problem
+	switch {
+	case p.Seq >= 0 && p.Seq < n:
+		n = p.Seq
+	case p.Seq < 0 && p.Problem == auditlog.ProblemEdited && r.TreeSize < n:
+		n = r.TreeSize
+	}
+	return n
+}
+
 func writeVerifyText(a *app, r verifyResult) {
 	if r.Problem != nil {
 		fmt.Fprintf(a.stdout, "FAIL %s\n", r.Problem)
-		fmt.Fprintf(a.stdout, "     %d records verified before it\n", r.Records)
+		switch n := verifiedBefore(r); n {
+		case 0:
+			fmt.Fprintln(a.stdout, "     no record verified before it")
+		case 1:
+			fmt.Fprintln(a.stdout, "     1 record verified before it")
+		default:
+			fmt.Fprintf(a.stdout, "     %d records verified before it\n", n)
+		}
 		return
 	}
 	mark := "OK  "

@@ -108,7 +108,9 @@ func TestAuditVerifyBadInput(t *testing.T) {
 		code   int
 		output string
 	}{
-		{[]string{"audit", "verify", dir}, 2, "--key: missing"},
+		// The key a sidecar made for itself is named, where a newcomer
+		// verifying its log finds it.
+		{[]string{"audit", "verify", dir}, 2, "--key: missing (the log's public key: the .pub file of audit keygen, or DATA/keys/audit-signer.pub of the dialgate serve that wrote it)"},
 		{[]string{"audit", "verify", dir, "--key", "nonsense"}, 2, "--key:"},
 		{[]string{"audit", "verify", filepath.Join(dir, "nope.jsonl"), "--key", pub}, 2, "no such file"},
 		{[]string{"audit", "verify", dir, "--key", other + ".pub"}, 1, "bad signature"},
@@ -124,5 +126,43 @@ func TestAuditVerifyBadInput(t *testing.T) {
 		if code != tc.code || !strings.Contains(out+errs, tc.output) {
 			t.Errorf("%v: exit %d, %q %q; want %d and %q", tc.args, code, out, errs, tc.code, tc.output)
 		}
+	}
+}
+
+// TestAuditVerifyCountsOnlyGoodRecords: after "FAIL …: record 5: edited"
+// verify printed "6 records verified before it", counting the record it had
+// just named as edited (and, for a record only its checkpoint caught, every
+// record that checkpoint was to seal). It counts the records before the
+// first one in doubt, in agreeing number.
+func TestAuditVerifyCountsOnlyGoodRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		every int
+		seq   int
+		want  string
+	}{
+		{"the next record's link catches it", 10, 5, "     5 records verified before it\n"},
+		{"the checkpoint catches it", 1, 1, "     1 record verified before it\n"},
+		{"the first record", 1, 0, "     no record verified before it\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, prefix := writeAuditLog(t, 8, auditlog.Options{CheckpointEvery: tc.every})
+			file := filepath.Join(dir, "audit-000001.jsonl")
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seq := fmt.Sprintf(`"seq":%d,`, tc.seq)
+			if !strings.Contains(string(data), seq) {
+				t.Fatalf("no record %d in the log", tc.seq)
+			}
+			if err := os.WriteFile(file, []byte(strings.Replace(string(data), seq, seq+" ", 1)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errs := runCLI(t, "", "audit", "verify", dir, "--key", prefix+".pub")
+			if code != 1 || !strings.Contains(out, fmt.Sprintf("record %d: edited", tc.seq)) || !strings.HasSuffix(out, tc.want) {
+				t.Errorf("verify: exit %d\n%s%s\nwant record %d named as edited, then %q", code, out, errs, tc.seq, tc.want)
+			}
+		})
 	}
 }

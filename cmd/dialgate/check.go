@@ -157,7 +157,7 @@ store failed): do not dial; 2 bad input.`,
 	f.StringVar(&in.TriggerAt, "trigger-at", "", "RFC 3339 time of the inbound contact an instant callback answers")
 	f.StringVar(&in.Route, "route", "", "domestic (default) or international")
 	f.StringVar(&in.CalleeZone, "callee-zone", "", "IANA time zone of the callee's known location (e.g. America/Los_Angeles), judged as well as the number's zones")
-	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock)")
+	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock); with a store at --data the decision is recorded in the audit log at that instant, counted in that quarter's report, and reserves capacity then")
 	f.StringVar(&profile, "profile", "", profileFlagHelp)
 	f.StringVar(&a.fleetConfig, "config", "", "the YAML config of dialgate serve: decide as its sidecar would (its profile, registries, HMAC key and shared Redis/PostgreSQL stores)")
 	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, judge the rules against empty lists, consents and counters (otherwise the checks reading them deny, <check>.unavailable); refused when there is a store")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/report"
+	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -41,6 +43,9 @@ dials decided, allowed and denied by reason code, do-not-call additions by
 source, complaints and their status, recordings kept, held and deleted, and the
 policy versions in force. It reads the audit log in --data/audit and the store
 in --data; run ` + "`dialgate audit verify`" + ` first to prove the log unedited.
+On a single host the store is locked while dialgate serve runs on --data: stop
+the sidecar for the report, or report on a copy of the data directory taken
+with it stopped (exit 1, naming the lock, otherwise).
 
 In a fleet, give dialgate serve's --config (do-not-call entries, complaints and
 recordings then come from the fleet's shared back-ends) and every sidecar's
@@ -182,6 +187,12 @@ func (a *app) reportSources(ctx context.Context) (report.Sources, func(), error)
 		return report.Sources{}, nil, failErr(fmt.Errorf("--data: %w", err))
 	}
 	s, err := boltstore.Open(path, boltstore.Options{})
+	if errors.Is(err, storage.ErrLocked) {
+		// The do-not-call entries, complaints and recordings are read from
+		// the store, which a running sidecar holds; its audit log is not
+		// locked (audit verify reads it while it runs).
+		return report.Sources{}, nil, failErr(fmt.Errorf("--data: %w; a dialgate serve running on this --data holds the store: stop it first, or report on a copy of the data directory taken with the sidecar stopped (docs/deploy.md)", err))
+	}
 	if err != nil {
 		return report.Sources{}, nil, failErr(fmt.Errorf("--data: %w", err))
 	}

@@ -594,3 +594,31 @@ func TestDNCLookupOverseasAlias(t *testing.T) {
 		}
 	}
 }
+
+// TestReportOnLockedStoreSaysWhat: `report quarterly` on the --data of a
+// running dialgate serve failed with the bare "storage: locked by another
+// process", unlike the other commands, leaving an auditor to guess that the
+// sidecar holds the store and that a report needs it stopped.
+func TestReportOnLockedStoreSaysWhat(t *testing.T) {
+	data := heldDataDir(t)
+	if err := os.MkdirAll(filepath.Join(data, "audit"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(data, "audit"), "audit-000001.jsonl", "")
+	code, out, errs := runCLI(t, "", "--data", data, "report", "quarterly", "--quarter", "2026Q4")
+	if code != 1 || !strings.Contains(errs, "locked") || !strings.Contains(errs, "dialgate serve") || !strings.Contains(errs, "stop it first") {
+		t.Errorf("report on a held store: exit %d, stdout %q, stderr %q; want exit 1, the lock and dialgate serve named, and what to do", code, out, errs)
+	}
+}
+
+// TestCheckHelpSaysAtIsRecorded: `check --at` with a store makes a real
+// decision at that instant — recorded in the audit log under it, counted in
+// that quarter's report, and reserving capacity then — yet its help said
+// only "decide at this time instead of now (a fixed clock)", which reads as
+// a what-if. The help says what it does with a store.
+func TestCheckHelpSaysAtIsRecorded(t *testing.T) {
+	code, out, errs := runCLI(t, "", "check", "--help")
+	if code != 0 || !strings.Contains(out, "with a store at --data the decision is recorded in the audit log at that instant") {
+		t.Errorf("check --help: exit %d\n%s%s\nwant --at to say that with a store the decision is recorded at that instant", code, out, errs)
+	}
+}

@@ -3,7 +3,7 @@
 // allows it. ANY error — the sidecar down, a timeout, bad input, a missing
 // token — means: do not dial.
 //
-//	sidecar-client -addr 127.0.0.1:7443 -to +8613900139000 -from +861058001234 -purpose service -lead crm-42
+//	sidecar-client -addr 127.0.0.1:7443 -to +8613900139000 -from +861058001234 -purpose service -lead crm-42 -campaign winter
 //
 // It prints "DIAL <decision id>" or "DO NOT DIAL: <why>" and exits 0 or 1.
 package main
@@ -65,6 +65,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	purpose := fs.String("purpose", "service", "marketing, service, callback, collections or survey")
 	lead := fs.String("lead", "", "CRM lead id (provenance)")
 	tenant := fs.String("tenant", "", "tenant")
+	campaign := fs.String("campaign", "", "campaign (the quarterly report counts abandoned calls and short rings per campaign)")
 	token := fs.String("token", os.Getenv("DIALGATE_TOKEN"), "bearer token with the gate scope (default $DIALGATE_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -82,7 +83,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+*token)
 	}
 	id, err := mayDial(ctx, pb.NewGateServiceClient(conn), &pb.Dial{
-		To: *to, From: *from, Purpose: p, LeadId: *lead, Tenant: *tenant})
+		To: *to, From: *from, Purpose: p, LeadId: *lead, Tenant: *tenant, Campaign: *campaign})
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,13 @@ func startSidecar(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveGate(t, g)
+}
+
+// serveGate runs the real sidecar server on loopback over g and returns its
+// address.
+func serveGate(t *testing.T, g *dialgate.Gate) string {
+	t.Helper()
 	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -65,5 +72,27 @@ func TestRun(t *testing.T) {
 				t.Fatalf("dial=%v, output %q; want dial=%v and %q", err == nil, got, c.dial, c.want)
 			}
 		})
+	}
+}
+
+// TestRunCampaign: the quarterly report counts abandoned calls and short
+// rings per campaign, but the example sent no campaign, so an auditor
+// placing decisions with it saw none of them in a campaign. -campaign sends
+// one.
+func TestRunCampaign(t *testing.T) {
+	got := make(chan string, 1)
+	g, err := dialgate.New([]dialgate.Checker{dialgate.CheckerFunc("seen", func(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+		got <- d.Campaign
+		return nil, nil
+	})}, dialgate.WithoutAuditLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-addr", serveGate(t, g), "-to", "+8613900139001", "-lead", "crm-1", "-campaign", "winter"}, &out); err != nil {
+		t.Fatalf("run: %v (%s)", err, out.String())
+	}
+	if c := <-got; c != "winter" {
+		t.Errorf("the sidecar saw campaign %q, want winter", c)
 	}
 }
