@@ -1,7 +1,9 @@
 package sidecar
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -25,7 +27,8 @@ var syncDir = durable.SyncDir
 type Keys struct {
 	// HMAC is the callee-hash key (32 random bytes).
 	HMAC []byte
-	// HMACKeyID names it in audit records ("k" + the first 4 bytes in hex).
+	// HMACKeyID names it in audit records (keyID: derived from the key,
+	// revealing none of it).
 	HMACKeyID string
 	// Signer signs audit checkpoints (ed25519, golang.org/x/mod/sumdb/note).
 	Signer note.Signer
@@ -100,7 +103,17 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 	if err != nil {
 		return Keys{}, fmt.Errorf("audit keys: %s: %w", spath, err)
 	}
-	return Keys{HMAC: hkey, HMACKeyID: "k" + hex.EncodeToString(hkey[:4]), Signer: signer}, nil
+	return Keys{HMAC: hkey, HMACKeyID: keyID(hkey), Signer: signer}, nil
+}
+
+// keyID names the HMAC key key in audit records without revealing any of
+// it: "h" and, in hex, the first 4 bytes of HMAC-SHA256 under the key of a
+// fixed label. (Before, the id was "k" and the key's own first 4 bytes: 32
+// of its bits in every record handed to an auditor.)
+func keyID(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("dialgate audit hmac key id"))
+	return "h" + hex.EncodeToString(m.Sum(nil)[:4])
 }
 
 // readHMACKey reads a hex HMAC key of at least auditlog.MinKeyBytes bytes
