@@ -157,7 +157,7 @@ store failed): do not dial; 2 bad input.`,
 	f.StringVar(&in.TriggerAt, "trigger-at", "", "RFC 3339 time of the inbound contact an instant callback answers")
 	f.StringVar(&in.Route, "route", "", "domestic (default) or international")
 	f.StringVar(&in.CalleeZone, "callee-zone", "", "IANA time zone of the callee's known location (e.g. America/Los_Angeles), judged as well as the number's zones")
-	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock); with a store at --data the decision is recorded in the audit log at that instant, counted in that quarter's report, and reserves capacity then")
+	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock); with a store at --data the decision is recorded in the audit log at that instant, counted in that quarter's report, and reserves capacity then; its evidence clock.fixed_at_wall_time gives the instant it was really made")
 	f.StringVar(&profile, "profile", "", profileFlagHelp)
 	f.StringVar(&a.fleetConfig, "config", "", "the YAML config of dialgate serve: decide as its sidecar would (its profile, registries, HMAC key and shared Redis/PostgreSQL stores)")
 	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, judge the rules against empty lists, consents and counters (otherwise the checks reading them deny, <check>.unavailable); refused when there is a store")
@@ -443,6 +443,12 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	if ephemeral && !whatIf {
 		checks = storeless(p, checks, filepath.Join(a.data, boltstore.DefaultFileName))
 	}
+	if !ephemeral && !at.IsZero() {
+		// A decision recorded at an instant given by hand says so, with the
+		// instant it was really made: a backdated record is never taken
+		// for one the dialer's clock gave.
+		checks = append(checks, fixedClock{decided: time.Now().UTC()})
+	}
 	g, err := dialgate.New(checks, dialgate.WithPolicyVersion(p.Version()), audit, dialgate.WithClock(clock))
 	if err != nil {
 		return usageErr("--profile: %v", err)
@@ -566,4 +572,25 @@ func (a *app) checkUse() profileUse {
 		return profileWrites
 	}
 	return profileReads
+}
+
+// EvidenceFixedClock is the evidence key of a decision recorded by
+// dialgate check --at against a store: its value is the wall-clock instant
+// (UTC, RFC 3339) the decision was really made, the record's own instant
+// being the one --at gave.
+const EvidenceFixedClock = "clock.fixed_at_wall_time"
+
+// fixedClock is the check "clock" of a decision made at an instant given by
+// hand: it never denies, and attests the instant the decision was really
+// made (EvidenceFixedClock).
+type fixedClock struct{ decided time.Time }
+
+func (fixedClock) Name() string { return "clock" }
+
+func (c fixedClock) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
+	return nil, nil
+}
+
+func (c fixedClock) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	return nil, []dialgate.Evidence{{Key: EvidenceFixedClock, Value: c.decided.Format(time.RFC3339)}}, nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/storage/boltstore"
+	"regexp"
+	"time"
 )
 
 // heldDataDir returns a sidecar's data directory (its keys beside its
@@ -111,5 +113,57 @@ func TestCheckWithoutStoreDenies(t *testing.T) {
 	}
 	if _, err := os.Stat(store); err == nil {
 		t.Fatal("check without a store created one")
+	}
+}
+
+// TestCheckAtWithStoreMarksRecord: a decision recorded at an instant given
+// by hand (--at, against a store) carries the wall-clock instant it was
+// really made, in the decision and in the audit record; one at the real
+// clock does not.
+func TestCheckAtWithStoreMarksRecord(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	run := func(stdin string, args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, stdin, append([]string{"--data", data}, args...)...)
+	}
+	if code, _, errs := run("", "ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
+		t.Fatalf("ledger add: %d %s", code, errs)
+	}
+	dial := func(to, at string) string {
+		s := `{"tenant":"acme","from":"+861058001234","purpose":"service","lead_id":"x","to":"` + to + `"`
+		if at != "" {
+			s += `,"at":"` + at + `"`
+		}
+		return s + "}"
+	}
+	before := time.Now().UTC().Truncate(time.Second)
+	code, out, errs := run(dial("+8613800138000", "2026-12-04T10:00:00+08:00"), "check", "--json")
+	if code != 0 {
+		t.Fatalf("check --at: exit %d %s %s", code, out, errs)
+	}
+	m := regexp.MustCompile(`"key":\s*"` + regexp.QuoteMeta(EvidenceFixedClock) + `",\s*"value":\s*"([^"]+)"`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("check --at against a store: no %s in the decision:\n%s", EvidenceFixedClock, out)
+	}
+	if wall, err := time.Parse(time.RFC3339, m[1]); err != nil || wall.Before(before) || wall.After(time.Now()) {
+		t.Errorf("%s = %q is not the wall clock of the decision (after %s): %v", EvidenceFixedClock, m[1], before.Format(time.RFC3339), err)
+	}
+	if code, out, errs := run(dial("+8613800138001", ""), "check", "--json"); code != 1 && code != 0 || strings.Contains(out, EvidenceFixedClock) {
+		t.Errorf("check at the real clock: exit %d, marked as fixed:\n%s%s", code, out, errs)
+	}
+	logs, err := filepath.Glob(filepath.Join(data, sidecar.AuditDir, "*.jsonl"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no audit log: %v", err)
+	}
+	n := 0
+	for _, f := range logs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += strings.Count(string(b), EvidenceFixedClock)
+	}
+	if n != 1 {
+		t.Errorf("%d audit records carry %s, want the one decided at --at", n, EvidenceFixedClock)
 	}
 }
