@@ -178,11 +178,7 @@ func dncStored(ctx context.Context, h harness[dnc.Store]) error {
 		func(js []byte) RawRecord {
 			return RawRecord{Kind: "dnc entry", Number: storedNum, Scope: scope, JSON: js}
 		},
-		func(ctx context.Context, s dnc.Store) (func(context.Context) error, error) {
-			e := dncEntry("+8613800138000", "global", 0)
-			return neighbour(ctx, func(ctx context.Context) error { return s.AddDNC(ctx, e) },
-				func(ctx context.Context) ([]dnc.Entry, error) { return s.DNCEntries(ctx, e.Number) })
-		},
+		dncNeighbour,
 		func(s dnc.Store) []storedRead {
 			return []storedRead{
 				{"DNCEntries", func(ctx context.Context) (int, error) {
