@@ -71,7 +71,7 @@ func dncStoredAdd(ctx context.Context, h harness[dnc.Store]) error {
 			if err != nil {
 				return err
 			}
-			err = h.plantOrSkip(ctx, s, RawRecord{Kind: "dnc entry", Number: storedNum, Scope: dncStoredScope, JSON: c.bytes(dncStoredBase())})
+			err = h.plantOrSkip(ctx, s, dncRaw(c.bytes(dncStoredBase())))
 			if errors.Is(err, errNoPlant) {
 				continue
 			}
@@ -151,10 +151,7 @@ func dncStoredRemove(ctx context.Context, h harness[dnc.Store]) error {
 		cases[i] = c.storedCase
 	}
 	return runStoredCases(ctx, h, "dnc entry", dnc.ErrInvalidEntry, cases, dncStoredBase(), dnc.StoredKey(storedNum, dncStoredScope),
-		func(js []byte) RawRecord {
-			return RawRecord{Kind: "dnc entry", Number: storedNum, Scope: dncStoredScope, JSON: js}
-		},
-		dncNeighbour,
+		dncRaw, dncNeighbour,
 		func(s dnc.Store) []storedRead {
 			return []storedRead{
 				{"RemoveDNC", func(ctx context.Context) (int, error) {
@@ -169,6 +166,12 @@ func dncStoredRemove(ctx context.Context, h harness[dnc.Store]) error {
 				}},
 			}
 		})
+}
+
+// dncRaw is a dnc entry of JSON js planted under (storedNum,
+// dncStoredScope).
+func dncRaw(js []byte) RawRecord {
+	return RawRecord{Kind: "dnc entry", Number: storedNum, Scope: dncStoredScope, JSON: js}
 }
 
 // dncNeighbour adds a sound entry of another number and returns how to read

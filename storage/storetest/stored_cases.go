@@ -154,7 +154,7 @@ func consentEventStored(ctx context.Context, h harness[consent.Store]) error {
 }
 
 func dncStored(ctx context.Context, h harness[dnc.Store]) error {
-	const scope = "industry:finance"
+	const scope = dncStoredScope
 	base := map[string]any{ // no source, hold or evidence: all optional
 		"number": storedNum.String(), "scope": scope, "list": "opt_out", "added_at": rfc(storedT0),
 	}
@@ -175,10 +175,7 @@ func dncStored(ctx context.Context, h harness[dnc.Store]) error {
 	}
 	key := dnc.StoredKey(storedNum, scope)
 	return runStoredCases(ctx, h, "dnc entry", dnc.ErrInvalidEntry, cases, base, key,
-		func(js []byte) RawRecord {
-			return RawRecord{Kind: "dnc entry", Number: storedNum, Scope: scope, JSON: js}
-		},
-		dncNeighbour,
+		dncRaw, dncNeighbour,
 		func(s dnc.Store) []storedRead {
 			return []storedRead{
 				{"DNCEntries", func(ctx context.Context) (int, error) {
