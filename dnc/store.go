@@ -133,19 +133,32 @@ func maskNumber(n dialgate.Number) string {
 // checks the contract. Every read (DNCEntries, ScanDNC) fails with an error
 // wrapping storage.ErrCorrupt (a storage.RecordError naming the entry and
 // field) on an entry that does not pass Entry.ValidateStored, rather than
-// return or skip it.
+// return or skip it. The writes judge the entry stored under their key the
+// same way: AddDNC replaces a damaged one (an opt-out is never refused for
+// what is wrong with it), RemoveDNC and RemoveDNCIf refuse to remove it.
 type Store interface {
 	// AddDNC records entries atomically: all or none, each validated first
 	// (an invalid one fails the whole call with ErrInvalidEntry). It returns
 	// only after the entries are durable. Adding an existing (number, scope)
-	// keeps the stored entry but extends its HoldUntil to the later of the two.
+	// keeps the stored entry but extends its HoldUntil to the later of the
+	// two (Merge). A stored entry that does not decode or fails
+	// Entry.ValidateStored never fails the call: it is replaced by the entry
+	// added, whose HoldUntil is extended to the damaged entry's hold_until
+	// when that can still be read and is later (ReplaceDamaged,
+	// StoredHoldUntil), so a hold is never shortened. A store should keep
+	// the damaged bytes it replaces as evidence where it can, never in a log
+	// (they hold the number).
 	AddDNC(ctx context.Context, entries ...Entry) error
 	// DNCEntries returns every entry of n, in any scope, ordered by scope text;
 	// nil and no error when there is none.
 	DNCEntries(ctx context.Context, n dialgate.Number) ([]Entry, error)
 	// RemoveDNC removes the entry (n, scope) at instant t. It fails with
 	// ErrNotListed when there is none and with ErrHeld when t is before the
-	// entry's HoldUntil; removal is durable before it returns.
+	// entry's HoldUntil; removal is durable before it returns. A stored
+	// entry that does not decode or fails Entry.ValidateStored is not
+	// removed (its hold and AddedAt cannot be trusted): the call fails with
+	// its storage.RecordError (storage.ErrCorrupt), checked in the same
+	// atomic step as the hold and the removal.
 	RemoveDNC(ctx context.Context, n dialgate.Number, scope Scope, t time.Time) error
 	// RemoveDNCIf is RemoveDNC with a condition on the stored entry, checked
 	// in the same atomic step as the hold and the removal: when cond does

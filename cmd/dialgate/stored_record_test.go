@@ -92,3 +92,44 @@ func TestCLIReportsDamagedStoredRecords(t *testing.T) {
 		t.Fatalf("dnc lookup on a damaged entry: exit %d (want 2: not known)\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// dnc import over a damaged entry of the same number and scope is not
+// refused (the opt-out would be lost): it replaces the entry, which then
+// reads as sound, and the damaged bytes are kept in dnc.replaced.
+func TestCLIImportReplacesDamagedDNCEntry(t *testing.T) {
+	data := t.TempDir()
+	list := filepath.Join(t.TempDir(), "optouts.txt")
+	if err := os.WriteFile(list, []byte("+8613900139000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	imp := []string{"--data", data, "dnc", "import", "--scope", "industry:insurance", "--list", "opt_out", "--at", "2026-11-01T00:00:00+08:00", list}
+	if code, _, errs := runCLI(t, "", imp...); code != 0 {
+		t.Fatalf("dnc import: exit %d %s", code, errs)
+	}
+	damageStored(t, data, "dnc.entries", `"added_at":"`, `"added_at":12,"was":"`)
+	if code, out, errs := runCLI(t, "", "--data", data, "dnc", "lookup", "+8613900139000"); code != 2 {
+		t.Fatalf("dnc lookup on an entry that does not decode: exit %d (want 2)\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", imp...); code != 0 || strings.Contains(out+errs, "13900139000") {
+		t.Fatalf("dnc import over a damaged entry: exit %d (want 0: the opt-out is taken)\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "dnc", "lookup", "+8613900139000"); code != 0 || !strings.Contains(out, "industry:insurance") {
+		t.Fatalf("dnc lookup after the import: exit %d (want 0: listed)\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	db, err := bolt.Open(filepath.Join(data, boltstore.DefaultFileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	if err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("dnc.replaced")).ForEach(func(_, v []byte) error {
+			if bytes.Contains(v, []byte(`"added_at":12`)) {
+				n++
+			}
+			return nil
+		})
+	}); err != nil || n != 1 {
+		t.Fatalf("dnc.replaced: %d copies of the damaged entry, %v; want 1", n, err)
+	}
+}

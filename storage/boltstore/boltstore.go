@@ -63,7 +63,7 @@ var (
 		// Domain files add their bucket names here, one line per bucket.
 		bucketRecordings,
 		bucketRecordingTombstones,
-		bucketDNC,
+		bucketDNC, bucketDNCReplaced,
 		bucketComplaints,
 		bucketLedger,
 		bucketConsents, bucketConsentByNumber, bucketConsentEvents, bucketConsentEventsByNumber,

@@ -20,6 +20,13 @@ import (
 // the scope text, value = the entry as JSON.
 var bucketDNC = []byte("dnc.entries")
 
+// bucketDNCReplaced keeps, as evidence, the damaged entries AddDNC replaced:
+// key = the entry's key in bucketDNC then an 8-byte big-endian sequence
+// number, value = the bytes that were stored, verbatim. Nothing reads it; an
+// operator inspects it with the bbolt tool (docs/deploy.md). Older builds
+// ignore it.
+var bucketDNCReplaced = []byte("dnc.replaced")
+
 var _ dnc.Store = (*Store)(nil)
 
 func dncKey(n dialgate.Number, sc dnc.Scope) []byte {
@@ -50,7 +57,8 @@ func decodeDNC(k, v []byte) (dnc.Entry, error) {
 	})
 }
 
-// AddDNC implements dnc.Store: all entries in one fsynced transaction.
+// AddDNC implements dnc.Store: all entries in one fsynced transaction. A
+// damaged entry under the key of one added is replaced (see mergeDNC).
 func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	if err := s.check("AddDNC"); err != nil {
 		return err
@@ -75,16 +83,11 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 			k := dncKey(e.Number, e.Scope)
 			v := vals[i]
 			if old := b.Get(k); old != nil {
-				var cur dnc.Entry
-				if err := json.Unmarshal(old, &cur); err != nil {
-					return fmt.Errorf("%w: dnc entry: %v", storage.ErrCorrupt, err)
+				keep, write, err := mergeDNC(tx, k, old, e)
+				if err != nil || !write {
+					return err
 				}
-				if !e.HoldUntil.After(cur.HoldUntil) {
-					continue
-				}
-				cur.HoldUntil = e.HoldUntil
-				var err error
-				if v, err = json.Marshal(cur); err != nil {
+				if v, err = json.Marshal(keep); err != nil {
 					return err
 				}
 			}
@@ -94,6 +97,30 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		}
 		return nil
 	})
+}
+
+// mergeDNC returns what AddDNC keeps when e is added over old, the value
+// stored under k, and whether to write it. A sound old is merged
+// (dnc.Merge). A damaged one (it does not decode or fails
+// dnc.Entry.ValidateStored) is replaced by e (dnc.ReplaceDamaged: its hold,
+// when readable, is kept if longer), and its bytes are first copied,
+// verbatim, to bucketDNCReplaced: the opt-out is never refused for what is
+// wrong with the entry stored, and the damaged entry is kept as evidence.
+func mergeDNC(tx *bolt.Tx, k, old []byte, e dnc.Entry) (dnc.Entry, bool, error) {
+	cur, err := decodeDNC(k, old)
+	if err == nil {
+		keep, changed := dnc.Merge(cur, e)
+		return keep, changed, nil
+	}
+	rb := tx.Bucket(bucketDNCReplaced)
+	seq, err := rb.NextSequence()
+	if err != nil {
+		return dnc.Entry{}, false, err
+	}
+	if err := rb.Put(binary.BigEndian.AppendUint64(bytes.Clone(k), seq), bytes.Clone(old)); err != nil {
+		return dnc.Entry{}, false, err
+	}
+	return dnc.ReplaceDamaged(e, dnc.StoredHoldUntil(old)), true, nil
 }
 
 // DNCEntries implements dnc.Store.
@@ -129,8 +156,9 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 	return s.RemoveDNCIf(ctx, n, sc, t, dnc.RemoveCondition{})
 }
 
-// RemoveDNCIf implements dnc.Store: cond is checked in the same write
-// transaction as the hold and the removal.
+// RemoveDNCIf implements dnc.Store: the entry's soundness (decodeDNC) and
+// cond are checked in the same write transaction as the hold and the
+// removal; a damaged entry is kept.
 func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	if err := s.check("RemoveDNC"); err != nil {
 		return err
@@ -145,9 +173,11 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 			derr = fmt.Errorf("boltstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
 			return nil
 		}
-		var cur dnc.Entry
-		if err := json.Unmarshal(v, &cur); err != nil {
-			return fmt.Errorf("%w: dnc entry: %v", storage.ErrCorrupt, err)
+		cur, err := decodeDNC(k, v)
+		if err != nil {
+			// Its hold and added_at cannot be trusted: kept.
+			derr = fmt.Errorf("boltstore: RemoveDNC: %w", err)
+			return nil
 		}
 		if t.Before(cur.HoldUntil) {
 			derr = fmt.Errorf("boltstore: RemoveDNC %s: held until %s: %w", sc, cur.HoldUntil.Format(time.RFC3339), dnc.ErrHeld)

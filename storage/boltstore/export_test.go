@@ -37,3 +37,16 @@ func Plant(_ context.Context, store any, r storetest.RawRecord) error {
 		return fmt.Errorf("boltstore: cannot plant a %q", r.Kind)
 	})
 }
+
+// ReplacedDNC returns the values of the bucket where AddDNC keeps the
+// damaged entries it replaced, in key order.
+func ReplacedDNC(s *Store) ([][]byte, error) {
+	var out [][]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDNCReplaced).ForEach(func(_, v []byte) error {
+			out = append(out, append([]byte(nil), v...))
+			return nil
+		})
+	})
+	return out, err
+}

@@ -20,7 +20,8 @@ type dncState struct {
 
 var _ dnc.Store = (*Store)(nil)
 
-// AddDNC implements dnc.Store.
+// AddDNC implements dnc.Store: an entry stored under the key of one added
+// that fails dnc.Entry.ValidateStored is replaced (dnc.ReplaceDamaged).
 func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	if err := s.check("AddDNC"); err != nil {
 		return err
@@ -41,8 +42,12 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		cur := st.m[k]
 		i, found := slices.BinarySearchFunc(cur, e.Scope.String(), func(x dnc.Entry, s string) int { return cmp.Compare(x.Scope.String(), s) })
 		if found {
-			if e.HoldUntil.After(cur[i].HoldUntil) {
-				cur[i].HoldUntil = e.HoldUntil
+			if cur[i].ValidateStored(e.Number, e.Scope) != nil {
+				// Damaged: replaced by e, keeping its hold if longer. The
+				// memstore keeps nothing beyond the process, so no copy.
+				cur[i] = dnc.ReplaceDamaged(e, cur[i].HoldUntil)
+			} else {
+				cur[i], _ = dnc.Merge(cur[i], e)
 			}
 			continue
 		}
@@ -71,8 +76,9 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 	return s.RemoveDNCIf(ctx, n, sc, t, dnc.RemoveCondition{})
 }
 
-// RemoveDNCIf implements dnc.Store: cond is checked under the same lock as
-// the hold and the removal.
+// RemoveDNCIf implements dnc.Store: the entry's soundness
+// (dnc.Entry.ValidateStored) and cond are checked under the same lock as the
+// hold and the removal.
 func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	if err := s.check("RemoveDNC"); err != nil {
 		return err
@@ -85,6 +91,10 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 	i := slices.IndexFunc(cur, func(x dnc.Entry) bool { return x.Scope == sc })
 	if i < 0 {
 		return fmt.Errorf("memstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
+	}
+	if err := cur[i].ValidateStored(n, sc); err != nil {
+		// Its hold and added_at cannot be trusted: kept.
+		return fmt.Errorf("memstore: RemoveDNC: %w", storage.CheckRecord("dnc entry", dnc.StoredKey(n, sc.String()), err))
 	}
 	if t.Before(cur[i].HoldUntil) {
 		return fmt.Errorf("memstore: RemoveDNC %s: held until %s: %w", sc, cur[i].HoldUntil.Format(time.RFC3339), dnc.ErrHeld)

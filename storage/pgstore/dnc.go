@@ -39,12 +39,7 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 			if err != nil {
 				return fmt.Errorf("pgstore: AddDNC: %w", err)
 			}
-			var hold *int64
-			if !e.HoldUntil.IsZero() {
-				h := e.HoldUntil.UnixNano()
-				hold = &h
-			}
-			if err := s.addDNCEntry(ctx, tx, e, js, hold); err != nil {
+			if err := s.addDNCEntry(ctx, tx, e, js, holdNanos(e.HoldUntil)); err != nil {
 				return err
 			}
 			if !notified[num(e.Number)] {
@@ -58,11 +53,11 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	})
 }
 
-// addDNCEntry inserts e, or extends the hold of the stored entry of its
-// (number, scope), inside tx. A row the insert conflicted with may be
-// deleted by a concurrent RemoveDNC before it is locked: the insert is then
-// tried again (the next statement sees the deletion), so that the new entry
-// is stored rather than the add failing.
+// addDNCEntry inserts e, or merges it into the stored entry of its
+// (number, scope), inside tx (see mergeDNC). A row the insert conflicted
+// with may be deleted by a concurrent RemoveDNC before it is locked: the
+// insert is then tried again (the next statement sees the deletion), so
+// that the new entry is stored rather than the add failing.
 func (s *Store) addDNCEntry(ctx context.Context, tx pgx.Tx, e dnc.Entry, js []byte, hold *int64) error {
 	for range 16 {
 		tag, err := tx.Exec(ctx, `INSERT INTO dnc_entries (number, scope, list, hold_until_ns, entry) VALUES ($1, $2, $3, $4, $5)
@@ -70,34 +65,77 @@ func (s *Store) addDNCEntry(ctx context.Context, tx pgx.Tx, e dnc.Entry, js []by
 		if err != nil {
 			return s.fail("AddDNC", err)
 		}
-		if tag.RowsAffected() == 1 || hold == nil {
+		if tag.RowsAffected() == 1 {
 			return nil
 		}
-		// Existing entry: keep it, extend its hold to the later one.
-		var old dnc.Entry
-		var raw []byte
-		err = tx.QueryRow(ctx, `SELECT entry FROM dnc_entries WHERE number = $1 AND scope = $2 FOR UPDATE`,
-			num(e.Number), e.Scope.String()).Scan(&raw)
+		var (
+			raw     []byte
+			oldHold *int64
+		)
+		err = tx.QueryRow(ctx, `SELECT entry, hold_until_ns FROM dnc_entries WHERE number = $1 AND scope = $2 FOR UPDATE`,
+			num(e.Number), e.Scope.String()).Scan(&raw, &oldHold)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // removed meanwhile: insert it afresh
 		}
 		if err != nil {
 			return s.fail("AddDNC", err)
 		}
-		if err := json.Unmarshal(raw, &old); err != nil {
-			return fmt.Errorf("pgstore: AddDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
+		return s.mergeDNC(ctx, tx, e, raw, oldHold)
+	}
+	return fmt.Errorf("pgstore: AddDNC %s: the entry kept being removed meanwhile: %w", e.Scope, storage.ErrConflict)
+}
+
+// mergeDNC merges e into the entry stored as raw under its key, whose row
+// tx has locked (oldHold: the row's hold_until_ns). A sound entry is kept,
+// its hold extended to e's when later (dnc.Merge); only its hold_until is
+// rewritten, so whatever else its JSON holds stays. A damaged one (it fails
+// dnc.Entry.ValidateStored) is replaced by e, keeping the later hold of the
+// two (dnc.ReplaceDamaged: its JSON's hold_until, when readable, and its
+// hold_until_ns): the opt-out is never refused for what is wrong with the
+// entry stored. The damaged JSON is kept, as evidence, under the key
+// "replaced" of the new row's JSON (which the decoder ignores).
+func (s *Store) mergeDNC(ctx context.Context, tx pgx.Tx, e dnc.Entry, raw []byte, oldHold *int64) error {
+	cur, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(e.Number, e.Scope.String()), raw, func(x *dnc.Entry) error {
+		return x.ValidateStored(e.Number, e.Scope)
+	})
+	if err == nil {
+		keep, changed := dnc.Merge(cur, e)
+		if !changed {
+			return nil
 		}
-		if e.HoldUntil.After(old.HoldUntil) {
-			old.HoldUntil = e.HoldUntil
-			js, _ := json.Marshal(old)
-			if _, err := tx.Exec(ctx, `UPDATE dnc_entries SET hold_until_ns = $3, entry = $4 WHERE number = $1 AND scope = $2`,
-				num(e.Number), e.Scope.String(), *hold, js); err != nil {
-				return s.fail("AddDNC", err)
-			}
+		ht, err := json.Marshal(keep.HoldUntil)
+		if err != nil {
+			return fmt.Errorf("pgstore: AddDNC: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE dnc_entries SET hold_until_ns = $3, entry = jsonb_set(entry, '{hold_until}', $4::jsonb)
+			WHERE number = $1 AND scope = $2`, num(e.Number), e.Scope.String(), holdNanos(keep.HoldUntil), string(ht)); err != nil {
+			return s.fail("AddDNC", err)
 		}
 		return nil
 	}
-	return fmt.Errorf("pgstore: AddDNC %s: the entry kept being removed meanwhile: %w", e.Scope, storage.ErrConflict)
+	holds := []time.Time{dnc.StoredHoldUntil(raw)}
+	if oldHold != nil {
+		holds = append(holds, time.Unix(0, *oldHold).UTC())
+	}
+	keep := dnc.ReplaceDamaged(e, holds...)
+	js, err := json.Marshal(keep)
+	if err != nil {
+		return fmt.Errorf("pgstore: AddDNC: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE dnc_entries SET list = $3, hold_until_ns = $4, entry = $5::jsonb || jsonb_build_object('replaced', entry)
+		WHERE number = $1 AND scope = $2`, num(e.Number), e.Scope.String(), keep.List, holdNanos(keep.HoldUntil), js); err != nil {
+		return s.fail("AddDNC", err)
+	}
+	return nil
+}
+
+// holdNanos is the hold_until_ns of a hold: nil for none.
+func holdNanos(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	h := t.UnixNano()
+	return &h
 }
 
 // scanEntries reads rows of (number, scope, entry), checking each entry
@@ -160,7 +198,8 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 }
 
 // RemoveDNCIf implements dnc.Store: the entry's row is locked (SELECT … FOR
-// UPDATE) and its hold and cond checked in the transaction that deletes it.
+// UPDATE) and its soundness (dnc.Entry.ValidateStored), hold and cond
+// checked in the transaction that deletes it; a damaged entry is kept.
 func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	return s.inTx(ctx, "RemoveDNC", func(tx pgx.Tx) error {
 		var raw []byte
@@ -171,9 +210,12 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 		if err != nil {
 			return s.fail("RemoveDNC", err)
 		}
-		var e dnc.Entry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return fmt.Errorf("pgstore: RemoveDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
+		e, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(n, sc.String()), raw, func(e *dnc.Entry) error {
+			return e.ValidateStored(n, sc)
+		})
+		if err != nil {
+			// Its hold and added_at cannot be trusted: kept.
+			return fmt.Errorf("pgstore: RemoveDNC: %w", err)
 		}
 		if t.Before(e.HoldUntil) {
 			return fmt.Errorf("pgstore: RemoveDNC %s: held until %s: %w", sc, e.HoldUntil.Format(time.RFC3339), dnc.ErrHeld)

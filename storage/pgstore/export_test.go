@@ -104,3 +104,10 @@ func Exec(ctx context.Context, s *Store, q string, args ...any) error {
 	_, err := s.pool.Exec(ctx, q, args...)
 	return err
 }
+
+// QueryBool runs a query of one boolean on s's database.
+func QueryBool(ctx context.Context, s *Store, q string, args ...any) (bool, error) {
+	var b bool
+	err := s.pool.QueryRow(ctx, q, args...).Scan(&b)
+	return b, err
+}

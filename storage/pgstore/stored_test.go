@@ -9,6 +9,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/storage/pgstore"
 	"github.com/dialgate/dialgate/storage/storetest"
 )
@@ -62,5 +63,36 @@ func TestConsentCacheRefusesDamagedEvent(t *testing.T) {
 	if err != nil || dec.Allowed || len(dec.Reasons) != 1 || dec.Reasons[0].Code != "consent.unavailable" ||
 		!strings.Contains(dec.Reasons[0].Message, "consent event 2 as stored: consent: number: missing") {
 		t.Fatalf("after: allowed %v, %+v, %v; want consent.unavailable naming the event and its number", dec.Allowed, dec.Reasons, err)
+	}
+}
+
+// An opt-out added over a damaged entry replaces it and keeps the damaged
+// JSON, as evidence, under "replaced" in the new row; a later re-add that
+// extends the hold rewrites only hold_until, so the evidence stays.
+func TestAddDNCKeepsTheDamagedEntryItReplaces(t *testing.T) {
+	url := pgURL(t)
+	s := open(t, url, newSchema(t, url))
+	ctx := context.Background()
+	n := dialgate.MustParseNumber("+8613900139055")
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	damaged := fmt.Sprintf(`{"number":%q,"scope":"global","list":"opt_out","added_at":"0001-01-01T00:00:00Z","evidence":"decision:dg-0"}`, n)
+	if err := pgstore.Plant(ctx, s, storetest.RawRecord{Kind: "dnc entry", Number: n, Scope: "global", JSON: []byte(damaged)}); err != nil {
+		t.Fatal(err)
+	}
+	e := dnc.Entry{Number: n, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: at}
+	if err := s.AddDNC(ctx, e); err != nil {
+		t.Fatalf("AddDNC over a damaged entry: %v", err)
+	}
+	e.HoldUntil = at.AddDate(1, 0, 0)
+	if err := s.AddDNC(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.DNCEntries(ctx, n)
+	if err != nil || len(es) != 1 || !es[0].HoldUntil.Equal(e.HoldUntil) || !es[0].AddedAt.Equal(at) {
+		t.Fatalf("DNCEntries: %+v, %v; want the entry added, held a year", es, err)
+	}
+	kept, err := pgstore.QueryBool(ctx, s, `SELECT entry->'replaced' = $1::jsonb FROM dnc_entries WHERE number = $2`, damaged, int64(n.Uint64()))
+	if err != nil || !kept {
+		t.Fatalf("the damaged entry kept under \"replaced\": %v, %v", kept, err)
 	}
 }

@@ -71,19 +71,46 @@ func removeStamp(t time.Time) string {
 	return stamp(t.UnixNano())
 }
 
+// addArgs is how many ARGV each entry of addDNCScript takes.
+const addArgs = 9
+
 // ARGV: prefix, channel, n, then n × (number, scope, json, hold stamp,
-// hold_until text). An existing (number, scope) keeps its entry; a later hold
-// replaces its hold_until. Publishes each number.
+// hold_until text, seen, replacement json, its hold stamp, evidence item).
+// seen is what the caller read under the entry's key: "?" nothing read,
+// "0" none, "=" then the entry's JSON. Unless every entry's stored JSON is
+// what seen says (none, for "?"), it writes nothing and returns 0: the
+// caller reads them and runs it again. Otherwise, for each entry: none
+// stored, it is stored; a replacement given (the caller judged the stored
+// entry damaged) and the stored entry still that one, the item is appended
+// to "{p}:dr" and the replacement stored, with the later of the two hold
+// stamps (a stamp is never lowered); else the stored entry is kept and a
+// later hold replaces its hold_until. Publishes each number; returns 1.
 var addDNCScript = redis.NewScript(`
 local pfx, ch, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+for i = 0, n - 1 do
+  local b = 4 + 9 * i
+  local old = redis.call("HGET", pfx .. "d:" .. ARGV[b], "s:" .. ARGV[b + 1])
+  local seen = ARGV[b + 5]
+  if old then
+    if seen ~= "=" .. old then return 0 end
+  elseif seen ~= "?" and seen ~= "0" then
+    return 0
+  end
+end
 local pub = {}
 for i = 0, n - 1 do
-  local b = 4 + 5 * i
+  local b = 4 + 9 * i
   local num, scope, js, hold, holdText = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
+  local seen, repl, replHold, item = ARGV[b + 5], ARGV[b + 6], ARGV[b + 7], ARGV[b + 8]
   local k = pfx .. "d:" .. num
   local old = redis.call("HGET", k, "s:" .. scope)
   if not old then
     redis.call("HSET", k, "s:" .. scope, js, "h:" .. scope, hold)
+  elseif repl ~= "" and seen == "=" .. old then
+    local oh = redis.call("HGET", k, "h:" .. scope) or ""
+    if oh > replHold then replHold = oh end
+    redis.call("RPUSH", pfx .. "dr", item)
+    redis.call("HSET", k, "s:" .. scope, repl, "h:" .. scope, replHold)
   else
     local oh = redis.call("HGET", k, "h:" .. scope) or ""
     if hold > oh then
@@ -99,26 +126,34 @@ for num, _ in pairs(pub) do redis.call("PUBLISH", ch, num) end
 return 1
 `)
 
-// ARGV: prefix, channel, number, scope, removeStamp(t), and the text of
-// the entry's added_at it may have ("": any). Returns {0} removed, {1} not
-// listed, {2, hold stamp, entry JSON} held, {3, entry JSON} another
-// added_at.
+// ARGV: prefix, channel, number, scope, removeStamp(t), and seen: "=" then
+// the entry's JSON as the caller read and judged it. Returns {0} removed,
+// {1} not listed, {2} held (by its hold stamp), {3} the stored entry is not
+// the one seen (the caller reads it again).
 var removeDNCScript = redis.NewScript(`
-local pfx, ch, num, scope, t, added = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local pfx, ch, num, scope, t, seen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local k = pfx .. "d:" .. num
 local old = redis.call("HGET", k, "s:" .. scope)
 if not old then return {1} end
+if seen ~= "=" .. old then return {3} end
 local hold = redis.call("HGET", k, "h:" .. scope) or ""
-if t < hold then return {2, hold, old} end
-if added ~= "" and cjson.decode(old)["added_at"] ~= added then return {3, old} end
+if t < hold then return {2} end
 redis.call("HDEL", k, "s:" .. scope, "h:" .. scope)
 if redis.call("EXISTS", k) == 0 then redis.call("ZREM", pfx .. "dn", num) end
 redis.call("PUBLISH", ch, num)
 return {0}
 `)
 
+// writeAttempts bounds how many times a DNC write reads again an entry that
+// keeps changing between its read and the script.
+const writeAttempts = 16
+
 // AddDNC implements dnc.Store: one script, all entries or none; each changed
-// number is published to every process's change feed.
+// number is published to every process's change feed. When an entry's key
+// is already stored the script writes nothing, and the stored entries are
+// read and judged (judgeAdds) and the script run again, checking that they
+// are still the ones judged: a damaged one is replaced, never a reason to
+// refuse the opt-out.
 func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	if err := s.check("AddDNC"); err != nil {
 		return err
@@ -126,7 +161,7 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 3+5*len(entries))
+	args := make([]any, 0, 3+addArgs*len(entries))
 	args = append(args, s.pfx, s.dncChannel(), len(entries))
 	for i, e := range entries {
 		if err := e.Validate(); err != nil {
@@ -140,14 +175,78 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		if !e.HoldUntil.IsZero() {
 			ht = e.HoldUntil.Format(time.RFC3339Nano)
 		}
-		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), ht)
+		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), ht, "?", "", "", "")
 	}
 	c, done := s.writer()
 	defer done()
-	if err := addDNCScript.Run(ctx, c, nil, args...).Err(); err != nil {
+	for range writeAttempts {
+		ok, err := addDNCScript.Run(ctx, c, nil, args...).Int()
+		if err != nil {
+			return s.fail("AddDNC", err)
+		}
+		if ok == 1 {
+			return s.wait(ctx, c, "AddDNC")
+		}
+		if err := s.judgeAdds(ctx, entries, args[3:]); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("redisstore: AddDNC: the entries kept changing meanwhile: %w", storage.ErrConflict)
+}
+
+// judgeAdds reads the entries stored under the keys of entries and sets, in
+// each entry's ARGV of addDNCScript (args, addArgs per entry), what was
+// seen and, for a damaged one (it fails dnc.Entry.ValidateStored), the
+// entry that replaces it (dnc.ReplaceDamaged: the hold_until of the
+// damaged JSON, when readable, is kept if longer) and the evidence item
+// that keeps the damaged JSON, verbatim, in "{p}:dr".
+func (s *Store) judgeAdds(ctx context.Context, entries []dnc.Entry, args []any) error {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(entries))
+	for i, e := range entries {
+		cmds[i] = pipe.HGet(ctx, s.pfx+"d:"+numKey(e.Number), "s:"+e.Scope.String())
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return s.fail("AddDNC", err)
 	}
-	return s.wait(ctx, c, "AddDNC")
+	for i, e := range entries {
+		a := args[addArgs*i:]
+		a[5], a[6], a[7], a[8] = "0", "", "", ""
+		old, err := cmds[i].Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return s.fail("AddDNC", err)
+		}
+		a[5] = "=" + old
+		if _, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(e.Number, e.Scope.String()), []byte(old), func(x *dnc.Entry) error {
+			return x.ValidateStored(e.Number, e.Scope)
+		}); err == nil {
+			continue
+		}
+		keep := dnc.ReplaceDamaged(e, dnc.StoredHoldUntil([]byte(old)))
+		js, err := json.Marshal(keep)
+		if err != nil {
+			return fmt.Errorf("redisstore: AddDNC: entry %d: %w", i, err)
+		}
+		item, err := json.Marshal(replacedItem{Number: numKey(e.Number), Scope: e.Scope.String(), Stored: old, By: keep.AddedAt})
+		if err != nil {
+			return fmt.Errorf("redisstore: AddDNC: entry %d: %w", i, err)
+		}
+		a[6], a[7], a[8] = string(js), holdStamp(keep.HoldUntil), string(item)
+	}
+	return nil
+}
+
+// replacedItem is an item of the list "{p}:dr": a damaged entry AddDNC
+// replaced, kept as evidence. Nothing reads it; an operator inspects it
+// with LRANGE (docs/deploy.md).
+type replacedItem struct {
+	Number string    `json:"number"` // the number's key (its Uint64, 20 digits)
+	Scope  string    `json:"scope"`
+	Stored string    `json:"stored"` // the entry's JSON as it was stored, verbatim
+	By     time.Time `json:"replaced_by_added_at"`
 }
 
 // DNCEntries implements dnc.Store with one HGETALL.
@@ -197,12 +296,12 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 	return s.RemoveDNCIf(ctx, n, sc, t, dnc.RemoveCondition{})
 }
 
-// RemoveDNCIf implements dnc.Store. The script removes the entry only if its
-// stored added_at is the very text it is given, which the store first takes
-// from cond (and, when the stored entry's text differs but cond allows it —
-// the same instant written in another zone, an earlier one —, from the
-// entry the script returned, once more), so cond is checked atomically with
-// the hold and the removal.
+// RemoveDNCIf implements dnc.Store. The entry is read and judged here — a
+// damaged one (it fails dnc.Entry.ValidateStored) is refused with its
+// storage.RecordError, one whose hold_until or cond does not allow the
+// removal is kept — and the script removes it only if it is still the
+// entry judged, byte for byte, and its hold stamp allows it; otherwise it
+// is read again. The judgement is thus atomic with the removal.
 func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	if err := s.check("RemoveDNC"); err != nil {
 		return err
@@ -210,63 +309,44 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 	if t.IsZero() {
 		return fmt.Errorf("redisstore: RemoveDNC: instant: zero time: %w", storage.ErrInvalid)
 	}
-	added := ""
-	if !cond.AddedNotAfter.IsZero() {
-		js, err := cond.AddedNotAfter.MarshalJSON()
-		if err != nil {
-			return fmt.Errorf("redisstore: RemoveDNC: condition added_not_after: %w: %w", storage.ErrInvalid, err)
-		}
-		added = strings.Trim(string(js), `"`)
-	}
 	c, done := s.writer()
 	defer done()
-	for attempt := 0; ; attempt++ {
-		res, err := removeDNCScript.Run(ctx, c, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), added).Slice()
+	for range writeAttempts {
+		old, err := s.rdb.HGet(ctx, s.pfx+"d:"+numKey(n), "s:"+sc.String()).Result()
+		if errors.Is(err, redis.Nil) {
+			return fmt.Errorf("redisstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
+		}
+		if err != nil {
+			return s.fail("RemoveDNC", err)
+		}
+		e, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(n, sc.String()), []byte(old), func(e *dnc.Entry) error {
+			return e.ValidateStored(n, sc)
+		})
+		if err != nil {
+			// Its hold and added_at cannot be trusted: kept.
+			return fmt.Errorf("redisstore: RemoveDNC: %w", err)
+		}
+		if t.Before(e.HoldUntil) {
+			return fmt.Errorf("redisstore: RemoveDNC %s: held until %s: %w", sc, e.HoldUntil.UTC().Format(time.RFC3339), dnc.ErrHeld)
+		}
+		if !cond.Allows(e) {
+			return fmt.Errorf("redisstore: RemoveDNC %s: added at %s: %w", sc, e.AddedAt.Format(time.RFC3339), dnc.ErrChanged)
+		}
+		res, err := removeDNCScript.Run(ctx, c, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old).Slice()
 		if err != nil {
 			return s.fail("RemoveDNC", err)
 		}
 		code, _ := res[0].(int64)
-		if code == 3 {
-			var raw struct {
-				AddedAt string `json:"added_at"`
-			}
-			var e dnc.Entry
-			js, _ := res[1].(string)
-			if err := json.Unmarshal([]byte(js), &e); err != nil {
-				return fmt.Errorf("redisstore: RemoveDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
-			}
-			if err := json.Unmarshal([]byte(js), &raw); err != nil {
-				return fmt.Errorf("redisstore: RemoveDNC: stored entry: %w: %v", storage.ErrCorrupt, err)
-			}
-			if cond.Allows(e) && raw.AddedAt != added && attempt < 3 {
-				added = raw.AddedAt // the entry allowed, written otherwise: that entry only
-				continue
-			}
-			return fmt.Errorf("redisstore: RemoveDNC %s: added at %s: %w", sc, e.AddedAt.Format(time.RFC3339), dnc.ErrChanged)
+		switch code {
+		case 0:
+			return s.wait(ctx, c, "RemoveDNC")
+		case 1:
+			return fmt.Errorf("redisstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
+		case 2:
+			return fmt.Errorf("redisstore: RemoveDNC %s: held (its hold stamp is later than %s): %w", sc, t.UTC().Format(time.RFC3339), dnc.ErrHeld)
 		}
-		return s.removeResult(ctx, c, sc, res)
 	}
-}
-
-// removeResult turns the reply of removeDNCScript (codes 0–2) into RemoveDNC's
-// error.
-func (s *Store) removeResult(ctx context.Context, c writeConn, sc dnc.Scope, res []any) error {
-	code, _ := res[0].(int64)
-	switch code {
-	case 0:
-		return s.wait(ctx, c, "RemoveDNC")
-	case 1:
-		return fmt.Errorf("redisstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
-	default:
-		until := ""
-		if len(res) > 2 {
-			var e dnc.Entry
-			if js, ok := res[2].(string); ok && json.Unmarshal([]byte(js), &e) == nil {
-				until = e.HoldUntil.UTC().Format(time.RFC3339)
-			}
-		}
-		return fmt.Errorf("redisstore: RemoveDNC %s: held until %s: %w", sc, until, dnc.ErrHeld)
-	}
+	return fmt.Errorf("redisstore: RemoveDNC %s: the entry kept changing meanwhile: %w", sc, dnc.ErrChanged)
 }
 
 // scanPage is how many numbers one ScanDNC round trip reads.

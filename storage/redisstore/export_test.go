@@ -3,9 +3,11 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage/storetest"
 )
 
@@ -106,4 +108,16 @@ func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
 		return err
 	}
 	return fmt.Errorf("redisstore: cannot plant a %q", r.Kind)
+}
+
+// ReplacedDNC returns the items of the list where AddDNC keeps the damaged
+// entries it replaced.
+func ReplacedDNC(ctx context.Context, s *Store) ([]string, error) {
+	return s.rdb.LRange(ctx, s.pfx+"dr", 0, -1).Result()
+}
+
+// SetDNCHoldStamp sets the hold stamp of the entry (n, scope) as another
+// tool would.
+func SetDNCHoldStamp(ctx context.Context, s *Store, n dialgate.Number, scope string, t time.Time) error {
+	return s.rdb.HSet(ctx, s.pfx+"d:"+numKey(n), "h:"+scope, holdStamp(t)).Err()
 }

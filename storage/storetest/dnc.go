@@ -40,6 +40,8 @@ func dncCases() []testCase[dnc.Store] {
 		{"ScanManyPages", dncScanMany},
 		{"Closed", dncClosed},
 		{"StoredRecords", dncStored},
+		{"AddOverDamaged", dncStoredAdd},
+		{"RemoveDamaged", dncStoredRemove},
 	}
 }
 

@@ -154,7 +154,7 @@ func consentEventStored(ctx context.Context, h harness[consent.Store]) error {
 }
 
 func dncStored(ctx context.Context, h harness[dnc.Store]) error {
-	const scope = "industry:finance"
+	const scope = dncStoredScope
 	base := map[string]any{ // no source, hold or evidence: all optional
 		"number": storedNum.String(), "scope": scope, "list": "opt_out", "added_at": rfc(storedT0),
 	}
@@ -175,14 +175,7 @@ func dncStored(ctx context.Context, h harness[dnc.Store]) error {
 	}
 	key := dnc.StoredKey(storedNum, scope)
 	return runStoredCases(ctx, h, "dnc entry", dnc.ErrInvalidEntry, cases, base, key,
-		func(js []byte) RawRecord {
-			return RawRecord{Kind: "dnc entry", Number: storedNum, Scope: scope, JSON: js}
-		},
-		func(ctx context.Context, s dnc.Store) (func(context.Context) error, error) {
-			e := dncEntry("+8613800138000", "global", 0)
-			return neighbour(ctx, func(ctx context.Context) error { return s.AddDNC(ctx, e) },
-				func(ctx context.Context) ([]dnc.Entry, error) { return s.DNCEntries(ctx, e.Number) })
-		},
+		dncRaw, dncNeighbour,
 		func(s dnc.Store) []storedRead {
 			return []storedRead{
 				{"DNCEntries", func(ctx context.Context) (int, error) {
