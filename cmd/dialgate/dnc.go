@@ -605,9 +605,14 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 func parseSums(vals, paths []string) (map[int][]byte, error) {
 	want := map[int][]byte{}
 	for _, v := range vals {
-		file, hx, ok := strings.Cut(v, "=")
+		// At the last "=": a file name may hold one, the hex digits never do.
+		k := strings.LastIndexByte(v, '=')
+		if k < 0 {
+			k = len(v)
+		}
+		file, hx := v[:k], strings.TrimPrefix(v[k:], "=")
 		sum, err := hex.DecodeString(hx)
-		if !ok || err != nil || len(sum) != sha256.Size {
+		if err != nil || len(sum) != sha256.Size {
 			return nil, usageErr("--sha256: %s: want FILE=<64 hex digits> (the SHA-256 the registry published for the list); no snapshot written", v)
 		}
 		i := slices.Index(paths, file)

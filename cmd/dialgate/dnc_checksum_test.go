@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,4 +54,46 @@ func TestDNCBuildChecksum(t *testing.T) {
 			t.Fatalf("%v: a refused build wrote %s", tt.args, out)
 		}
 	}
+}
+
+// FuzzParseSums checks the --sha256 values of dnc build: an accepted value
+// names one of the lists and holds a whole SHA-256, which is what the list
+// is then checked against; a refused one is bad input (exit 2) naming the
+// flag, never a panic.
+func FuzzParseSums(f *testing.F) {
+	sum := strings.Repeat("ab", 32)
+	f.Add("a.txt="+sum, "b.txt="+sum)
+	f.Add("a.txt="+sum, "a.txt="+sum)
+	f.Add("a.txt", "")
+	f.Add("c.txt="+sum, "")
+	f.Add("a.txt="+sum[:63], "b.txt==")
+	f.Add("=", "a.txt="+strings.ToUpper(sum))
+	f.Add("x=y.txt="+sum, "")
+	f.Fuzz(func(t *testing.T, v1, v2 string) {
+		paths := []string{"a.txt", "b.txt", "x=y.txt"}
+		vals := []string{v1}
+		if v2 != "" {
+			vals = append(vals, v2)
+		}
+		want, err := parseSums(vals, paths)
+		if err != nil {
+			var ee *exitError
+			if !errors.As(err, &ee) || ee.code != exitBadArgs || !strings.Contains(err.Error(), "--sha256") {
+				t.Fatalf("%q: error %v is not bad input naming --sha256", vals, err)
+			}
+			return
+		}
+		if len(want) != len(vals) {
+			t.Fatalf("%q: %d checksums kept of %d", vals, len(want), len(vals))
+		}
+		for i, s := range want {
+			if i < 0 || i >= len(paths) || len(s) != sha256.Size {
+				t.Fatalf("%q: checksum %x for list %d", vals, s, i)
+			}
+			again, err := parseSums([]string{paths[i] + "=" + hex.EncodeToString(s)}, paths)
+			if err != nil || !bytes.Equal(again[i], s) {
+				t.Fatalf("%q: list %d's checksum %x does not parse back: %v", vals, i, s, err)
+			}
+		}
+	})
 }
