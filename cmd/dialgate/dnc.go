@@ -43,7 +43,11 @@ are skipped (but for a CSV row whose --column holds a number, as after a
 "#1001" record id), lines may end in LF, CRLF or CR, and a UTF-8 byte-order
 mark is ignored. A first line whose number field is a column name (letters and at
 most four digits: phone, 电话号码) is taken as a CSV header; any other line
-that is not a number is malformed and reported.
+that is not a number is malformed and reported, and so is a number no dial
+can be made to (a +1 number of other than 10 digits, a +86 mobile of other
+than 11: a line cut short, digits after the number, the wrong --column).
+The US registry's flat file writes a number as area code and local number
+in two columns ("201,2000000"): join them first (tr -d , < file).
 
 Numbers written with "+" are international ("+8613800138000"). A number
 written without "+" needs one of:
