@@ -82,15 +82,21 @@ func writeRegistry(t *testing.T, path, name string, asOf time.Time, nums ...uint
 	}
 }
 
+// usRegistryDay1 writes a us-national-dnc snapshot as of two days ago
+// (day1) listing +12125550100 and returns its path, day1 and the day after.
+func usRegistryDay1(t *testing.T) (path string, day1, day2 time.Time) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "us.dnc")
+	day1 = time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
+	writeRegistry(t, path, "us-national-dnc", day1, 12125550100)
+	return path, day1, day1.Add(24 * time.Hour)
+}
+
 // A registry file replaced on disk is swapped in by ReloadRegistries while
 // the Backend serves; a damaged copy, an older copy or a copy of another list
 // is refused and the loaded copy stays in force.
 func TestRegistryReload(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "us.dnc")
-	day1 := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
-	day2 := day1.Add(24 * time.Hour)
-	writeRegistry(t, path, "us-national-dnc", day1, 12125550100)
+	path, day1, day2 := usRegistryDay1(t)
 	be, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: "us", Registries: []string{path}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -319,11 +325,7 @@ func testRegistryWrittenInPlace(t *testing.T, how string) {
 // read it (until the file changed again), while the older copy aged past the
 // profile's max_age and every dial was denied with a fresh copy on disk.
 func TestRegistryReplacedWhileLoading(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "us.dnc")
-	day1 := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
-	day2 := day1.Add(24 * time.Hour)
-	writeRegistry(t, path, "us-national-dnc", day1, 12125550100)
+	path, _, day2 := usRegistryDay1(t)
 	regs, err := dnc.LoadRegistries(path)
 	if err != nil {
 		t.Fatal(err)
