@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,8 +134,8 @@ func BenchmarkBuild1e7(b *testing.B) { benchBuild(b, n7) }
 
 // BenchmarkBuild1e8 builds 10⁸ numbers; opt-in with DIALGATE_BENCH_1E8=1.
 func BenchmarkBuild1e8(b *testing.B) {
-	if os.Getenv("DIALGATE_BENCH_1E8") == "" {
-		b.Skip("set DIALGATE_BENCH_1E8=1 to build 10⁸ numbers (needs ~1.5 GB disk, minutes)")
+	if testing.Short() || os.Getenv("DIALGATE_BENCH_1E8") == "" {
+		b.Skip("set DIALGATE_BENCH_1E8=1 (and no -short) to build 10⁸ numbers (needs ~1.5 GB disk, minutes)")
 	}
 	benchBuild(b, 100_000_000)
 }
@@ -183,7 +184,27 @@ func benchBuild(b *testing.B, n int) {
 		b.ReportMetric(float64(bs.Distinct), "distinct")
 		b.ReportMetric(float64(bs.Runs), "runs")
 		b.ReportMetric(float64(set.Bytes())/float64(set.Len()), "set-B/number")
+		if hwm := peakRSS(); hwm > 0 {
+			b.ReportMetric(float64(hwm)/(1<<20), "peak-RSS-MiB")
+		}
 	}
+}
+
+// peakRSS returns the process's peak resident set size in bytes (VmHWM,
+// Linux only; 0 elsewhere): the memory a build really needed, fixture
+// included.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // BenchmarkStoreMiss measures a miss against a bbolt-backed list of 10⁵

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -18,7 +19,11 @@ import (
 // twice the store's entries (at least 1M) at a 0.1% false-positive rate and
 // caches 65,536 store answers.
 type ListsOptions struct {
-	// Capacity is the number of entries the Bloom filter is sized for.
+	// Capacity is the number of entries the Bloom filter is sized for. A
+	// filter of more than 2³⁷ bits (16 GiB: about 9.5·10⁹ entries at 0.1%)
+	// is refused (ErrInvalidConfig): the Bloom library, asked for one it
+	// cannot allocate, returned a filter of no bits that panicked at its
+	// first lookup.
 	Capacity uint
 	// FalsePositiveRate of the Bloom filter (default 0.001).
 	FalsePositiveRate float64
@@ -178,6 +183,9 @@ func NewLists(ctx context.Context, store Store, opts ListsOptions) (*Lists, erro
 	if opts.FalsePositiveRate < 0 || opts.FalsePositiveRate >= 1 {
 		return nil, fmt.Errorf("dnc: ListsOptions.FalsePositiveRate %v out of (0,1): %w", opts.FalsePositiveRate, dialgate.ErrInvalidConfig)
 	}
+	if _, _, err := bloomSize(max(opts.Capacity, 1<<20), opts.FalsePositiveRate); err != nil && !opts.NoBloom {
+		return nil, fmt.Errorf("dnc: ListsOptions.Capacity %d, FalsePositiveRate %v: %w: %w", opts.Capacity, opts.FalsePositiveRate, err, dialgate.ErrInvalidConfig)
+	}
 	if opts.CacheSize == 0 {
 		opts.CacheSize = 1 << 16
 	}
@@ -222,6 +230,24 @@ func NewLists(ctx context.Context, store Store, opts ListsOptions) (*Lists, erro
 // initial fill.
 var testHookFilled func(*Lists)
 
+// maxBloomBits bounds a Lists Bloom filter: 2³⁷ bits (16 GiB), room for
+// about 9.5·10⁹ entries at the default 0.1% false-positive rate.
+const maxBloomBits = 1 << 37
+
+// bloomSize returns the bits and hash functions of a Bloom filter for
+// capacity entries at false-positive rate fp, or an error when it would
+// need more than maxBloomBits: unchecked, such a size overflows (the
+// library converts a float beyond the range of uint) or asks for
+// terabytes, and the allocation crashes the process.
+func bloomSize(capacity uint, fp float64) (m, k uint, err error) {
+	bits := math.Ceil(-float64(capacity) * math.Log(fp) / (math.Ln2 * math.Ln2))
+	if !(bits <= maxBloomBits) {
+		return 0, 0, fmt.Errorf("dnc: a Bloom filter for %d entries at a false-positive rate of %v needs %.3g bits, more than %d", capacity, fp, bits, uint64(maxBloomBits))
+	}
+	m, k = bloom.EstimateParameters(capacity, fp)
+	return m, k, nil
+}
+
 func bloomKey(v uint64) [8]byte {
 	var k [8]byte
 	binary.LittleEndian.PutUint64(k[:], v)
@@ -233,14 +259,18 @@ func bloomKey(v uint64) [8]byte {
 // building), so it holds every number listed when it is installed, even when
 // another build runs at the same time and finishes first or last.
 func (l *Lists) build(ctx context.Context, capacity uint) error {
-	nb := bloom.NewWithEstimates(capacity, l.opts.FalsePositiveRate)
+	m, k, err := bloomSize(capacity, l.opts.FalsePositiveRate)
+	if err != nil {
+		return err
+	}
+	nb := bloom.New(m, k)
 	// Register before the scan starts: a change stored before then is seen
 	// by the scan, one stored after reaches nb through noteLocked.
 	l.mu.Lock()
 	l.building = append(l.building, nb)
 	l.mu.Unlock()
 	var n uint
-	err := l.store.ScanDNC(ctx, func(e Entry) error {
+	err = l.store.ScanDNC(ctx, func(e Entry) error {
 		k := bloomKey(e.Number.Uint64())
 		l.mu.Lock()
 		nb.Add(k[:])

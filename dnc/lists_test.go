@@ -194,3 +194,27 @@ func TestAddErrorStillReachesTheFilter(t *testing.T) {
 		t.Fatal("Lookup: not listed, for a number the store holds after an Add that reported an error")
 	}
 }
+
+// TestListsBloomSizeBounded covers the Bloom filter's sizing: a capacity or
+// false-positive rate whose filter cannot be allocated (more bits than a
+// uint holds, or terabytes) is a configuration error naming the field,
+// never a crash of the process (a make of an impossible length panics, an
+// allocation of terabytes is a fatal out-of-memory error), and the filter for
+// 10⁹ entries — a registry's scale — is sized without overflow.
+func TestListsBloomSizeBounded(t *testing.T) {
+	ctx := context.Background()
+	for _, o := range []ListsOptions{
+		{Capacity: 1 << 62},
+		{Capacity: 1 << 50},
+		{Capacity: 1 << 30, FalsePositiveRate: 1e-300},
+	} {
+		l, err := NewLists(ctx, newTestStore(), o)
+		if !errors.Is(err, dialgate.ErrInvalidConfig) {
+			t.Errorf("%+v: NewLists = %v, %v; want an error wrapping ErrInvalidConfig", o, l, err)
+		}
+	}
+	m, k, err := bloomSize(2_000_000_000, 0.001)
+	if err != nil || m < 2_000_000_000*14 || m > 2_000_000_000*15 || k != 10 {
+		t.Errorf("bloomSize(2e9, 0.001) = %d bits, %d hashes, %v; want ≈ 14.4 bits an entry and 10 hashes", m, k, err)
+	}
+}

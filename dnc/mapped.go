@@ -3,6 +3,7 @@ package dnc
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -31,9 +32,10 @@ var (
 // compares it).
 type mapping struct {
 	path string
-	data []byte // the whole file, mapped read-only
-	head []byte // a heap copy of the preamble and JSON header as verified
-	id   fileID // the file as verified
+	data []byte      // the whole file, mapped read-only
+	head []byte      // a heap copy of the preamble and JSON header as verified
+	id   fileID      // the file as verified
+	fi   os.FileInfo // the stat id was taken from
 	stat func() (fileID, error)
 }
 
@@ -42,6 +44,17 @@ type fileID struct {
 	dev, ino uint64
 	size     int64
 	mtimeNs  int64
+}
+
+// FileInfo returns the stat of the file a memory-mapped snapshot was
+// verified from (taken of the open file then, whatever is on its path now),
+// or nil for a snapshot in memory. A reloader compares it with a stat of the
+// path (os.SameFile, size, modification time) to tell a file replaced since.
+func (s *Snapshot) FileInfo() os.FileInfo {
+	if s.m == nil {
+		return nil
+	}
+	return s.m.fi
 }
 
 func nsTime(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }

@@ -38,10 +38,11 @@ func OpenSnapshot(path string) (*Snapshot, error) {
 			f.Close()
 		}
 	}()
-	id, err := fstatID(f)
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("dnc: %w", err)
 	}
+	id := idOf(fi)
 	size := id.size
 	if size < 16 {
 		return nil, fmt.Errorf("%s: %w", path, corrupt("file is %d bytes", size))
@@ -53,7 +54,7 @@ func OpenSnapshot(path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dnc: mmap %s: %w", path, err)
 	}
-	m := &mapping{path: path, data: data, id: id, stat: func() (fileID, error) { return fstatID(f) }}
+	m := &mapping{path: path, data: data, id: id, fi: fi, stat: func() (fileID, error) { return fstatID(f) }}
 	s, err := verifyMapped(m)
 	if err != nil {
 		_ = syscall.Munmap(data)
@@ -100,9 +101,13 @@ func fstatID(f *os.File) (fileID, error) {
 	if err != nil {
 		return fileID{}, err
 	}
+	return idOf(fi), nil
+}
+
+func idOf(fi os.FileInfo) fileID {
 	id := fileID{size: fi.Size(), mtimeNs: fi.ModTime().UnixNano()}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		id.dev, id.ino = uint64(st.Dev), uint64(st.Ino)
 	}
-	return id, nil
+	return id
 }

@@ -75,7 +75,11 @@ var ErrNoPlus = errors.New(`dnc: number written without "+"`)
 // number in column opts.Column. A first line that is not a number, whose
 // number field holds a letter and at most four digits ("phone", "电话号码",
 // "phone_e164"), is taken as a CSV header and skipped; any other line that
-// is not a number (a number with text around it, "tel:+86…") is malformed.
+// is not a number (a number with text around it, "tel:+86…") is malformed,
+// and so is a number no dial can be made to in the numbering plans
+// dialgate knows (dialgate.Dial.Validate: a +1 number of other than 10
+// digits, a +86 mobile of other than 11), which a file cut short in its
+// last line or a wrong column yields.
 // Blank lines and lines starting with "#" are skipped, but for a CSV row
 // whose number column, not the first, holds a number (a "#1001" record id
 // starts such a row). Surrounding spaces are ignored; lines may end in LF,
@@ -153,6 +157,9 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 			var n dialgate.Number
 			if ferr == nil {
 				n, ferr = parseField(field, ccDigits)
+			}
+			if ferr == nil {
+				ferr = possibleCallee(n)
 			}
 			if ferr != nil && opts.RequirePlus && ccDigits == 0 && isDigits(field) {
 				// A number written without "+" that is ambiguous read as
@@ -342,6 +349,27 @@ func parseDigits(f []byte, cc uint64) (dialgate.Number, error) {
 		s = "+" + strconv.FormatUint(cc, 10) + " " + s
 	}
 	return dialgate.ParseNumber(s)
+}
+
+// possibleCallee returns why no dial can be made to n, as
+// dialgate.Dial.Validate judges a callee against the numbering plans it
+// knows (a North American number has 10 digits after +1, a Chinese mobile
+// 11 after +86, …), or nil. A list line read as such a number — the US
+// registry's flat file read from its local-number column ("201,2000000" is
+// +1 2000000), a file cut short in the middle of its last line ("21255"),
+// digits written after a number — would list a number no dial is ever made
+// to, while the callee the line meant went unlisted: it is a malformed line.
+// The message holds no digits of the number.
+func possibleCallee(n dialgate.Number) error {
+	err := dialgate.Dial{To: n, Purpose: dialgate.PurposeService}.Validate()
+	if err == nil {
+		return nil
+	}
+	var fe *dialgate.FieldError
+	if errors.As(err, &fe) && fe.Field == "to" {
+		return fmt.Errorf("%w: %s", dialgate.ErrInvalidNumber, fe.Problem)
+	}
+	return fmt.Errorf("%w: %w", dialgate.ErrInvalidNumber, err)
 }
 
 // ambiguousInternational reports whether the digits d, written without "+"

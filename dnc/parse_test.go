@@ -157,6 +157,26 @@ func TestParseListNeverDropsSilently(t *testing.T) {
 			[]string{"+8613800138000", "+8613800138001"}, nil, 2},
 		{"hash in the number column is a comment", "#+8613800138000,Zhang\n+8613800138001,Li\n", ParseOptions{},
 			[]string{"+8613800138001"}, nil, 1},
+		// Lines that parse as numbers but are not possible callees in
+		// their numbering plan: the US registry's flat file read from its
+		// second column ("201,2000000" gives +1 2000000), a file cut short
+		// in the middle of its last line ("21255"), digits written after a
+		// number. Each listed a number no dial is ever made to (a dial's
+		// callee must be a possible number: dialgate.Dial.Validate), so the
+		// callee the line meant went unlisted while the build succeeded.
+		{"us flat file read from its number column", "201,2000000\n201,2000001\n", ParseOptions{CountryCode: 1, Column: 1},
+			nil, []int64{1, 2}, 0},
+		{"us file cut in its last line", "2125550123\n21255", ParseOptions{CountryCode: 1},
+			[]string{"+12125550123"}, []int64{2}, 0},
+		{"nanp international cut", "+12125550123\n+121255\n", ParseOptions{},
+			[]string{"+12125550123"}, []int64{2}, 0},
+		{"nanp digits after the number", "+1 212 555 0123 9\n", ParseOptions{}, nil, []int64{1}, 0},
+		{"cn mobile cut", "13800138000\n1380013\n", ParseOptions{CountryCode: 86},
+			[]string{"+8613800138000"}, []int64{2}, 0},
+		{"cn digits after the number", "+86 138 0013 8000 1\n+86 10 5800 1234 56\n", ParseOptions{}, nil, []int64{1, 2}, 0},
+		// Possible numbers stay: other plans are not judged.
+		{"possible numbers", "+8613800138000\n+861058001234\n+4930123456\n+447911123456\n", ParseOptions{},
+			[]string{"+8613800138000", "+861058001234", "+4930123456", "+447911123456"}, nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,6 +215,8 @@ func FuzzParseList(f *testing.F) {
 	f.Add("\uFEFFphone\r+8613800138000\r\n\"+86 138 0013 8001\"\r", 0, 0)
 	f.Add("\"Wang, \"\"Li\"\"\", \"+8613800138000\" ,x\n\"open,+8613800138001\n", 0, 1)
 	f.Add("\xFF\xFEp\x00", 0, 0)
+	f.Add("201,2000000\n2125550123\n21255", 1, 1)
+	f.Add("+86 138 0013 8000 1\n1380013\n", 86, 0)
 	f.Fuzz(func(t *testing.T, in string, cc, col int) {
 		var n int64
 		st, err := ParseList(strings.NewReader(in), ParseOptions{CountryCode: cc, Column: col}, func(num dialgate.Number) error {
@@ -203,6 +225,10 @@ func FuzzParseList(f *testing.F) {
 			}
 			if _, err := dialgate.ParseNumber(num.String()); err != nil {
 				t.Fatalf("add got %v which does not re-parse: %v", num, err)
+			}
+			// A listed number no dial can be made to lists no one.
+			if err := (dialgate.Dial{To: num, Purpose: dialgate.PurposeService}).Validate(); err != nil {
+				t.Fatalf("add got %v, which no dial can be made to: %v", num, err)
 			}
 			n++
 			return nil
@@ -248,4 +274,19 @@ func parseAll(t *testing.T, in string, opts ParseOptions) (ParseStats, []string,
 		t.Fatal(err)
 	}
 	return st, got, bad
+}
+
+// TestParseListRefusesImpossibleNumbers: a number no dial can be made to
+// (cases in TestParseListNeverDropsSilently) stops a parse without a
+// bad-line callback, naming its line and the plan.
+func TestParseListRefusesImpossibleNumbers(t *testing.T) {
+	// Every number a list yields can be dialled: a dial to it is valid.
+	_, err := ParseList(strings.NewReader("2000000\n"), ParseOptions{CountryCode: 1}, func(n dialgate.Number) error {
+		t.Errorf("%v listed", n)
+		return nil
+	}, nil)
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 1 || !strings.Contains(err.Error(), "10 digits") {
+		t.Fatalf("err = %v, want a LineError for line 1 naming the plan's 10 digits", err)
+	}
 }

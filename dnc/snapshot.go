@@ -92,10 +92,12 @@ type Snapshot struct {
 }
 
 // NewSnapshot returns an in-memory snapshot of set with header h; Count,
-// Prefixes, BodyBytes and SHA256 are computed.
+// Prefixes, BodyBytes and SHA256 are computed. A nil set is the empty set.
 func NewSnapshot(h Header, set *Set) (*Snapshot, error) {
-	var buf bytes.Buffer
-	hh, err := WriteSnapshot(&buf, h, set)
+	if set == nil {
+		set = &Set{}
+	}
+	hh, err := WriteSnapshot(io.Discard, h, set)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +130,11 @@ func (s *Snapshot) Set() *Set { return &s.set }
 // WriteSnapshot writes set to w as a snapshot file with header h. It fills in
 // h's Schema, Count, Prefixes, BodyBytes and SHA256 and returns the header
 // written. CreatedAt must be set by the caller (time is an input).
+//
+// The body is encoded twice in small pieces, once to hash it (the header,
+// written first, holds its SHA-256) and once to write it: it is never held
+// whole in memory, which at registry scale would double the memory of a
+// build (about 2 bytes a number: gigabytes for 10⁹ numbers).
 func WriteSnapshot(w io.Writer, h Header, set *Set) (Header, error) {
 	if set == nil {
 		set = &Set{}
@@ -143,13 +150,16 @@ func WriteSnapshot(w io.Writer, h Header, set *Set) (Header, error) {
 			return h, fmt.Errorf("dnc: snapshot header: %w", err)
 		}
 	}
-	body := encodeBody(set)
-	sum := sha256.Sum256(body)
+	sum := sha256.New()
+	n, _ := writeBody(sum, set) // a hash never fails
+	if want := int64(bodyLen(len(set.keys), set.Prefixes(), len(set.suffixes))); n != want {
+		return h, fmt.Errorf("dnc: snapshot body: encoded %d bytes, its arrays need %d", n, want)
+	}
 	h.Schema = SnapshotSchema
 	h.Count = set.Len()
 	h.Prefixes = set.Prefixes()
-	h.BodyBytes = int64(len(body))
-	h.SHA256 = hex.EncodeToString(sum[:])
+	h.BodyBytes = n
+	h.SHA256 = hex.EncodeToString(sum.Sum(nil))
 	hj, err := json.Marshal(h)
 	if err != nil {
 		return h, fmt.Errorf("dnc: snapshot header: %w", err)
@@ -165,50 +175,80 @@ func WriteSnapshot(w io.Writer, h Header, set *Set) (Header, error) {
 	if _, err := w.Write(pre); err != nil {
 		return h, fmt.Errorf("dnc: write snapshot: %w", err)
 	}
-	if _, err := w.Write(body); err != nil {
+	if _, err := writeBody(w, set); err != nil {
 		return h, fmt.Errorf("dnc: write snapshot: %w", err)
 	}
 	return h, nil
 }
 
-// encodeBody lays the set out little-endian, 8-byte aligned:
-// nkeys, nprefixes, nsuffixes, reserved (4×u64), keys, blocks, offsets, pad, suffixes, pad.
-func encodeBody(s *Set) []byte {
-	np := s.Prefixes()
+// bodyChunk is the size of the pieces writeBody encodes the body in.
+const bodyChunk = 1 << 16
+
+// bodyWriter encodes a body into w through a small buffer.
+type bodyWriter struct {
+	w   io.Writer
+	buf []byte
+	n   int64
+	err error
+}
+
+// spill writes the buffer out when it is full (force: when it holds
+// anything).
+func (b *bodyWriter) spill(force bool) {
+	if len(b.buf) == 0 || (!force && len(b.buf) < bodyChunk) {
+		return
+	}
+	if b.err == nil {
+		_, b.err = b.w.Write(b.buf)
+	}
+	b.n += int64(len(b.buf))
+	b.buf = b.buf[:0]
+}
+
+func (b *bodyWriter) pad() {
+	for (b.n+int64(len(b.buf)))%8 != 0 {
+		b.buf = append(b.buf, 0)
+	}
+}
+
+// writeBody writes the set's body to w, little-endian, 8-byte aligned:
+// nkeys, nprefixes, nsuffixes, reserved (4×u64), keys, blocks, offsets, pad,
+// suffixes, pad. It returns the bytes written.
+func writeBody(w io.Writer, s *Set) (int64, error) {
+	b := &bodyWriter{w: w, buf: make([]byte, 0, bodyChunk+64)}
 	offsets := s.offsets
 	if len(offsets) == 0 {
 		offsets = []uint32{0}
 	}
-	n := bodyLen(len(s.keys), np, len(s.suffixes))
-	b := make([]byte, 0, n)
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(s.keys)))
-	b = binary.LittleEndian.AppendUint64(b, uint64(np))
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(s.suffixes)))
-	b = binary.LittleEndian.AppendUint64(b, 0)
+	b.buf = binary.LittleEndian.AppendUint64(b.buf, uint64(len(s.keys)))
+	b.buf = binary.LittleEndian.AppendUint64(b.buf, uint64(s.Prefixes()))
+	b.buf = binary.LittleEndian.AppendUint64(b.buf, uint64(len(s.suffixes)))
+	b.buf = binary.LittleEndian.AppendUint64(b.buf, 0)
 	for _, k := range s.keys {
-		b = binary.LittleEndian.AppendUint64(b, k)
+		b.buf = binary.LittleEndian.AppendUint64(b.buf, k)
+		b.spill(false)
 	}
 	for i := range s.blocks {
 		bl := &s.blocks[i]
-		b = binary.LittleEndian.AppendUint32(b, bl.base)
-		b = binary.LittleEndian.AppendUint32(b, 0)
-		for _, w := range bl.bits {
-			b = binary.LittleEndian.AppendUint64(b, w)
+		b.buf = binary.LittleEndian.AppendUint32(b.buf, bl.base)
+		b.buf = binary.LittleEndian.AppendUint32(b.buf, 0)
+		for _, x := range bl.bits {
+			b.buf = binary.LittleEndian.AppendUint64(b.buf, x)
 		}
+		b.spill(false)
 	}
 	for _, o := range offsets {
-		b = binary.LittleEndian.AppendUint32(b, o)
+		b.buf = binary.LittleEndian.AppendUint32(b.buf, o)
+		b.spill(false)
 	}
-	for len(b)%8 != 0 {
-		b = append(b, 0)
-	}
+	b.pad()
 	for _, x := range s.suffixes {
-		b = binary.LittleEndian.AppendUint16(b, x)
+		b.buf = binary.LittleEndian.AppendUint16(b.buf, x)
+		b.spill(false)
 	}
-	for len(b)%8 != 0 {
-		b = append(b, 0)
-	}
-	return b
+	b.pad()
+	b.spill(true)
+	return b.n, b.err
 }
 
 func align8(n uint64) uint64 { return (n + 7) &^ 7 }

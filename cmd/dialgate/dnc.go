@@ -2,9 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -39,7 +43,11 @@ are skipped (but for a CSV row whose --column holds a number, as after a
 "#1001" record id), lines may end in LF, CRLF or CR, and a UTF-8 byte-order
 mark is ignored. A first line whose number field is a column name (letters and at
 most four digits: phone, 电话号码) is taken as a CSV header; any other line
-that is not a number is malformed and reported.
+that is not a number is malformed and reported, and so is a number no dial
+can be made to (a +1 number of other than 10 digits, a +86 mobile of other
+than 11: a line cut short, digits after the number, the wrong --column).
+The US registry's flat file writes a number as area code and local number
+in two columns ("201,2000000"): join them first (tr -d , < file).
 
 Numbers written with "+" are international ("+8613800138000"). A number
 written without "+" needs one of:
@@ -489,6 +497,7 @@ func (a *app) dncBuildCmd() *cobra.Command {
 		out, name, asOf, scope, source string
 		chunk                          int
 		tmpDir                         string
+		sums                           []string
 		asJSON                         bool
 	)
 	cmd := &cobra.Command{
@@ -510,6 +519,12 @@ unless --skip-bad. A number written
 without "+" needs --country-code (a national registry's numbers, as the US
 registry's "2125550123") or --international (numbers that start with their
 country code); without either it fails the build, --skip-bad or not.
+
+--sha256 FILE=HEX checks a list against the SHA-256 its registry published
+(repeatable, one per list): a download cut short at a line boundary is a
+valid list of fewer numbers, and a copy built from it would answer "not
+listed" for every number cut off. A list whose SHA-256 differs fails the
+build (exit 2, no snapshot written).
 
 Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 		Example: `  dialgate dnc build --out us-national.dnc --name us-national-dnc \
@@ -566,8 +581,12 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 				}
 				source = strings.Join(bases, ",")
 			}
+			want, err := parseSums(sums, args)
+			if err != nil {
+				return err
+			}
 			h := dnc.Header{Name: name, Scope: scope, Source: source, AsOf: t, CreatedAt: created}
-			return a.dncBuild(cmd.Context(), args, out, h, dnc.BuildOptions{Parse: opts, ChunkNumbers: chunk, TempDir: tmpDir}, lf.skipBad, asJSON)
+			return a.dncBuild(cmd.Context(), args, want, out, h, dnc.BuildOptions{Parse: opts, ChunkNumbers: chunk, TempDir: tmpDir}, lf.skipBad, asJSON)
 		},
 	}
 	lf.register(cmd)
@@ -579,11 +598,40 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 	f.StringVar(&source, "source", "", "where the numbers come from (default the list file names)")
 	f.IntVar(&chunk, "chunk-numbers", 0, "numbers sorted in memory at a time, about 16 bytes each (default 8388608)")
 	f.StringVar(&tmpDir, "temp-dir", "", "directory for sorted runs (default the system's)")
+	f.StringArrayVar(&sums, "sha256", nil, "FILE=HEX: the SHA-256 a list must have, as its registry published it (repeatable)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
 
-func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.Header, bo dnc.BuildOptions, skipBad, asJSON bool) error {
+// parseSums parses the --sha256 values (FILE=HEX) into the SHA-256 each
+// list must have, keyed by its index in paths; every FILE must be one of
+// paths, given once.
+func parseSums(vals, paths []string) (map[int][]byte, error) {
+	want := map[int][]byte{}
+	for _, v := range vals {
+		// At the last "=": a file name may hold one, the hex digits never do.
+		k := strings.LastIndexByte(v, '=')
+		if k < 0 {
+			k = len(v)
+		}
+		file, hx := v[:k], strings.TrimPrefix(v[k:], "=")
+		sum, err := hex.DecodeString(hx)
+		if err != nil || len(sum) != sha256.Size {
+			return nil, usageErr("--sha256: %s: want FILE=<64 hex digits> (the SHA-256 the registry published for the list); no snapshot written", v)
+		}
+		i := slices.Index(paths, file)
+		if i < 0 {
+			return nil, usageErr("--sha256: %s is not one of the lists given (%s); no snapshot written", file, strings.Join(paths, ", "))
+		}
+		if _, dup := want[i]; dup {
+			return nil, usageErr("--sha256: %s given twice; no snapshot written", file)
+		}
+		want[i] = sum
+	}
+	return want, nil
+}
+
+func (a *app) dncBuild(ctx context.Context, paths []string, sums map[int][]byte, out string, h dnc.Header, bo dnc.BuildOptions, skipBad, asJSON bool) error {
 	files, total, err := openInputs(paths)
 	if err != nil {
 		return err
@@ -596,10 +644,15 @@ func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.He
 	var res buildResult
 	bar := a.progress(total, "building")
 	srcs := make([]dnc.Source, len(files))
+	hashes := map[int]hash.Hash{}
 	for i, f := range files {
 		var r io.Reader = f
+		if _, ok := sums[i]; ok {
+			hashes[i] = sha256.New()
+			r = io.TeeReader(r, hashes[i])
+		}
 		if bar != nil {
-			r = io.TeeReader(f, bar)
+			r = io.TeeReader(r, bar)
 		}
 		srcs[i] = dnc.Source{Name: paths[i], R: r}
 	}
@@ -628,6 +681,13 @@ func (a *app) dncBuild(ctx context.Context, paths []string, out string, h dnc.He
 			return usageErr("%v", err)
 		}
 		return failErr(err)
+	}
+	for i, want := range sums {
+		// The parse read every list to its end (a list it stops in fails
+		// the build above), so the hash is of the whole file.
+		if got := hashes[i].Sum(nil); !bytes.Equal(got, want) {
+			return usageErr("%s: SHA-256 is %x, --sha256 says %x: the list is cut short or damaged; no snapshot written", paths[i], got, want)
+		}
 	}
 	res.Read = readStats{Files: len(paths), Lines: st.Lines, Numbers: st.Numbers, Bad: st.Bad, Skipped: st.Skipped}
 	res.Distinct, res.Runs = st.Distinct, st.Runs

@@ -197,8 +197,12 @@ func TestDNCBuildInfoLookup(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Fatalf("a failed build wrote %s", out)
 	}
+	// Read with --country-code 1, the list's "8613800138001" is +1 861 …,
+	// 13 digits after +1: no North American number, so a malformed line
+	// rather than a listing no dial ever matches.
 	code, stdout, errs := runCLI(t, "", append(build, "--skip-bad", list, more)...)
-	if code != 0 || !strings.Contains(stdout, "count:      4") || !strings.Contains(stdout, "5 numbers, 4 distinct, 1 malformed") {
+	if code != 0 || !strings.Contains(stdout, "count:      3") || !strings.Contains(stdout, "4 numbers, 3 distinct, 2 malformed") ||
+		!strings.Contains(errs, list+":4: dialgate: invalid number: not a possible number: a North American (+1) number has 10 digits") {
 		t.Fatalf("build: exit %d\n%s\n%s", code, stdout, errs)
 	}
 	// The same lists built through many sorted runs give the same body.
@@ -206,7 +210,7 @@ func TestDNCBuildInfoLookup(t *testing.T) {
 	code, stdout, _ = runCLI(t, "", "dnc", "build", "--json", "--skip-bad", "--chunk-numbers", "1", "--temp-dir", dir, "--out", small, "--name", "cn-platform-finance",
 		"--scope", "industry:finance", "--as-of", "2026-06-01T00:00:00+08:00", "--country-code", "1", list, more)
 	var br buildResult
-	if err := json.Unmarshal([]byte(stdout), &br); err != nil || code != 0 || br.Runs < 2 || br.Distinct != 4 {
+	if err := json.Unmarshal([]byte(stdout), &br); err != nil || code != 0 || br.Runs < 2 || br.Distinct != 3 {
 		t.Fatalf("chunked build: exit %d %v %+v", code, err, br)
 	}
 
@@ -216,7 +220,7 @@ func TestDNCBuildInfoLookup(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &info); err != nil || code != 0 {
 		t.Fatalf("info: exit %d %v\n%s", code, err, stdout)
 	}
-	if info.Schema != "dialgate.dnc.snapshot.v1" || info.Count != 4 || info.Name != "cn-platform-finance" || info.Scope != "industry:finance" ||
+	if info.Schema != "dialgate.dnc.snapshot.v1" || info.Count != 3 || info.Name != "cn-platform-finance" || info.Scope != "industry:finance" ||
 		len(info.SHA256) != 64 || info.SHA256 != br.Snapshot.SHA256 || info.Source != "reg.txt,more.csv" || info.CreatedAt.IsZero() {
 		t.Errorf("info %+v (chunked build sha %s)", info, br.Snapshot.SHA256)
 	}

@@ -25,8 +25,9 @@ const DefaultRegistryReload = time.Minute
 // It is deliberately not a fileReloader (reload.go), which keeps the tokens
 // and TLS files current: a registry snapshot can hold hundreds of millions
 // of numbers (gigabytes), so hashing its content at every look would cost a
-// full read a minute, while a change of size or modification time is enough
-// because snapshots are replaced by a rename; a file edited in place instead
+// full read a minute, while another file on the path (a rename), or a
+// change of size or modification time, is enough because snapshots are
+// replaced by a rename; a file edited in place instead
 // is caught by Check (every RegistryCheckInterval), which stops the copy
 // mapped from it answering until a copy loads cleanly; and a
 // snapshot verifies itself (dnc.OpenSnapshot checks its structure and
@@ -43,30 +44,52 @@ type registryFiles struct {
 type registryFile struct {
 	path string
 	reg  *dnc.Registry
-	size int64
-	mod  time.Time
+	// fi is the file last read from path: the one the copy in force was
+	// verified from (dnc.Snapshot.FileInfo), or the one last refused; nil
+	// when none was.
+	fi os.FileInfo
 	// withdrawn is whether the copy was withdrawn at the last check (its
 	// file changed in place), so that a withdrawal is logged once.
 	withdrawn bool
 }
 
 // newRegistryFiles records the files regs were loaded from (paths[i] holds
-// regs[i], as dnc.LoadRegistries returns them).
+// regs[i], as dnc.LoadRegistries returns them): the file each copy was
+// verified from, not the file on the path now. A file replaced since the
+// load (between the load at start and this call) then differs, and the
+// first Reload reads it; recorded from the path, it was taken for the copy
+// loaded and not read until it changed again, while the loaded copy aged.
 func newRegistryFiles(paths []string, regs []*dnc.Registry, log *slog.Logger) *registryFiles {
 	f := &registryFiles{log: log}
 	for i, p := range paths {
 		rf := registryFile{path: p, reg: regs[i]}
-		if st, err := os.Stat(p); err == nil {
-			rf.size, rf.mod = st.Size(), st.ModTime()
+		if s := regs[i].Snapshot(); s != nil {
+			rf.fi = s.FileInfo()
+		}
+		if rf.fi == nil {
+			// A copy read into memory (no mmap on this system): the path.
+			if st, err := os.Stat(p); err == nil {
+				rf.fi = st
+			}
 		}
 		f.files = append(f.files, rf)
 	}
 	return f
 }
 
-// Reload reads again every file whose size or modification time changed
-// since it was last read (every file with force, and every file whose copy
-// was withdrawn) and swaps the new copies in. Before that it checks each
+// sameFile reports whether st, a stat of a registry path, is the file fi
+// (nil: none) as it was: the same file (not another renamed over the path),
+// size and modification time. A file replaced by a rename is told apart by
+// its identity even when its size and time match (a copy of the same count
+// written within the file system's timestamp granularity, or with the
+// source's time kept: cp -p, rsync -t).
+func sameFile(st, fi os.FileInfo) bool {
+	return fi != nil && os.SameFile(st, fi) && st.Size() == fi.Size() && st.ModTime().Equal(fi.ModTime())
+}
+
+// Reload reads again every file that changed since it was last read (another
+// file renamed over the path, or another size or modification time; every
+// file with force, and every file whose copy was withdrawn) and swaps the new copies in. Before that it checks each
 // loaded copy's own file (Check). It returns the errors of the files it
 // refused, joined.
 func (f *registryFiles) Reload(force bool) error {
@@ -126,17 +149,17 @@ func (f *registryFiles) checkFile(rf *registryFile) error {
 	return err
 }
 
-// reloadFile loads rf's path when its size or modification time changed
-// since it was last read, or with force, and returns the refusal, logged.
+// reloadFile loads rf's path when it changed since it was last read
+// (sameFile), or with force, and returns the refusal, logged.
 func (f *registryFiles) reloadFile(rf *registryFile, force bool) error {
 	st, err := os.Stat(rf.path)
 	if err != nil {
 		return f.refuse(rf, fmt.Errorf("registry %s: %w", rf.reg.Name(), err))
 	}
-	if !force && st.Size() == rf.size && st.ModTime().Equal(rf.mod) {
+	if !force && sameFile(st, rf.fi) {
 		return nil
 	}
-	rf.size, rf.mod = st.Size(), st.ModTime() // a broken copy is retried once it changes again
+	rf.fi = st // a broken copy is retried once it changes again
 	if err := f.load(rf); err != nil {
 		return f.refuse(rf, err)
 	}
@@ -147,6 +170,12 @@ func (f *registryFiles) load(rf *registryFile) error {
 	s, err := dnc.OpenSnapshot(rf.path)
 	if err != nil {
 		return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
+	}
+	if fi := s.FileInfo(); fi != nil {
+		// The file read, which may have been renamed over the path since
+		// it was looked at: loaded or refused, it is not read again until
+		// the path holds another.
+		rf.fi = fi
 	}
 	withdrawn := rf.reg.Withdrawn() != nil
 	if cur := rf.reg.Snapshot(); cur != nil {

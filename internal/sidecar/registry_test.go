@@ -3,6 +3,7 @@ package sidecar
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,15 +82,21 @@ func writeRegistry(t *testing.T, path, name string, asOf time.Time, nums ...uint
 	}
 }
 
+// usRegistryDay1 writes a us-national-dnc snapshot as of two days ago
+// (day1) listing +12125550100 and returns its path, day1 and the day after.
+func usRegistryDay1(t *testing.T) (path string, day1, day2 time.Time) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "us.dnc")
+	day1 = time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
+	writeRegistry(t, path, "us-national-dnc", day1, 12125550100)
+	return path, day1, day1.Add(24 * time.Hour)
+}
+
 // A registry file replaced on disk is swapped in by ReloadRegistries while
 // the Backend serves; a damaged copy, an older copy or a copy of another list
 // is refused and the loaded copy stays in force.
 func TestRegistryReload(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "us.dnc")
-	day1 := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
-	day2 := day1.Add(24 * time.Hour)
-	writeRegistry(t, path, "us-national-dnc", day1, 12125550100)
+	path, day1, day2 := usRegistryDay1(t)
 	be, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: "us", Registries: []string{path}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -308,5 +315,56 @@ func testRegistryWrittenInPlace(t *testing.T, how string) {
 		if a.List == "us-national-dnc" && (a.Missing || a.Age != now.Sub(day2)) {
 			t.Errorf("snapshot age after the new copy loaded: %+v; want %s", a, now.Sub(day2))
 		}
+	}
+}
+
+// A registry file replaced between its load at start and the moment the
+// reloader records what it loaded: the reloader must record the file the
+// copy was verified from, not the one on the path by then. Recording the
+// newer file's size and time, it took the newer copy for loaded and never
+// read it (until the file changed again), while the older copy aged past the
+// profile's max_age and every dial was denied with a fresh copy on disk.
+func TestRegistryReplacedWhileLoading(t *testing.T) {
+	path, _, day2 := usRegistryDay1(t)
+	regs, err := dnc.LoadRegistries(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeRegistry(t, path, "us-national-dnc", day2, 12125550100, 12125550101)
+	rf := newRegistryFiles([]string{path}, regs, slog.New(slog.DiscardHandler))
+	if err := rf.Reload(false); err != nil {
+		t.Fatal(err)
+	}
+	if got := regs[0].Snapshot().Header.AsOf; !got.Equal(day2) {
+		t.Fatalf("after a reload the copy in force is as of %s, want the file on disk's %s", got.Format(time.RFC3339), day2.Format(time.RFC3339))
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameFile(st, rf.files[0].fi) {
+		t.Fatal("the reloader does not record the file it read: it would read it again at every look")
+	}
+
+	// A newer copy of the same size renamed over the path with the loaded
+	// file's modification time kept (cp -p, rsync -t; or written within
+	// the file system's timestamp granularity) is another file: read.
+	day3 := day2.Add(24 * time.Hour)
+	writeRegistry(t, path, "us-national-dnc", day3, 12125550100, 12125550102)
+	st3, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st3.Size() != st.Size() {
+		t.Fatalf("the day-3 file is %d bytes, the day-2 one %d: the test needs the same size", st3.Size(), st.Size())
+	}
+	if err := os.Chtimes(path, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if err := rf.Reload(false); err != nil {
+		t.Fatal(err)
+	}
+	if got := regs[0].Snapshot().Header.AsOf; !got.Equal(day3) {
+		t.Fatalf("a copy renamed over the path with the same size and time was not read: in force as of %s, want %s", got.Format(time.RFC3339), day3.Format(time.RFC3339))
 	}
 }
