@@ -86,10 +86,12 @@ func TestZoneSetIDsShared(t *testing.T) {
 // library's time-zone mapper on full numbers, and that every zone the library names loads.
 func TestZonesMatchLibrary(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	prefixes := []uint64{1, 7, 33, 44, 49, 61, 81, 91, 55, 353, 852, 886, 612, 617, 618, 1212, 1605, 1208, 1867}
-	count := 20000
+	prefixes := []uint64{1, 7, 33, 44, 49, 61, 81, 91, 55, 353, 852, 886, 612, 617, 618, 1212, 1605, 1208, 1867, 1219, 1423, 1850, 558}
+	// Each number costs two libphonenumber parses (≈ 1.5 ms under -race):
+	// 6000 keep the package's test under 15 s with the race detector.
+	count := 6000
 	if testing.Short() {
-		count = 2000
+		count = 1000
 	}
 	for i := 0; i < count; i++ {
 		p := prefixes[r.IntN(len(prefixes))]
