@@ -163,7 +163,13 @@ func NumberFromUint64(v uint64) (Number, error) {
 	if n > 15 {
 		return Number{}, numberErr(strconv.FormatUint(v, 10), "more than 15 digits (E.164 maximum)")
 	}
-	return numberFromDigits(strconv.FormatUint(v, 10), v, n)
+	num, err := numberFromDigits("", v, n)
+	if err != nil {
+		// The digits are written out only for the error: a registry build
+		// calls this for every number it reads.
+		err.(*NumberError).Input = strconv.FormatUint(v, 10)
+	}
+	return num, err
 }
 
 // MustParseNumber is like ParseNumber but panics on error. Use it only for

@@ -280,3 +280,24 @@ func TestParseNumberRejectsNANPNationalWithoutPlus(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberFromUint64NoAlloc: a registry build calls NumberFromUint64 for
+// every number it reads; a valid one allocates nothing, and an error still
+// names the digits.
+func TestNumberFromUint64NoAlloc(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := dialgate.NumberFromUint64(8613800138000); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("NumberFromUint64 allocates %v times a call", n)
+	}
+	_, err := dialgate.NumberFromUint64(99912345)
+	if err == nil || !strings.Contains(err.Error(), `"99912345"`) {
+		t.Errorf("error %v does not name the digits", err)
+	}
+	_, err = dialgate.NumberFromUint64(860105800123)
+	if !errors.Is(err, dialgate.ErrTrunkPrefix) || !strings.Contains(err.Error(), "860105800123") {
+		t.Errorf("trunk prefix: %v", err)
+	}
+}
