@@ -406,7 +406,7 @@ func (c *Check) releaseRun(ctx context.Context, ru *rules, decisionID string) er
 // an error.
 func (c *Check) Release(ctx context.Context, decisionID string) error {
 	err := c.releaseRun(ctx, nil, decisionID)
-	if c.counters != nil && c.hasRate() {
+	if c.counters != nil && c.HasSegmentRate() {
 		if cerr := c.counters.Release(ctx, "sweep:"+decisionID); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("sweep: segment rate: %w", cerr))
 		}
@@ -414,8 +414,13 @@ func (c *Check) Release(ctx context.Context, decisionID string) error {
 	return err
 }
 
-// hasRate reports whether a segment-rate rule applies to any tenant.
-func (c *Check) hasRate() bool {
+// CountsSegments reports whether a segment_rate rule applies to tenant's
+// dials (the tenant's own, else the profile's): whether its dials are
+// counted in the store's segment counters.
+func (c *Check) CountsSegments(tenant string) bool { return c.rulesOf(tenant).rate != nil }
+
+// HasSegmentRate reports whether a segment_rate rule applies to any tenant.
+func (c *Check) HasSegmentRate() bool {
 	if c.base.rate != nil {
 		return true
 	}

@@ -82,7 +82,7 @@ same DIR: the store is locked to one process). Otherwise it decides
 without stored lists, consents or counters, says so on stderr and never
 creates the store. Such a decision fails closed: it is DENIED (exit 1), each
 check that would have read the store — dnc, consent, frequency, and sweep
-with a segment_rate rule — adding its <check>.unavailable reason naming the
+under a segment_rate rule (the profile's or the tenant's own) — adding its <check>.unavailable reason naming the
 missing store to whatever the rules say against empty state. --what-if says
 you only want to know what the rules themselves say: the checks judge empty
 lists, consents and counters, and an allow exits 0. --what-if with a store
@@ -441,7 +441,7 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		return usageErr("--profile: %v", err)
 	}
 	if ephemeral && !whatIf {
-		checks = storeless(p, checks, filepath.Join(a.data, boltstore.DefaultFileName))
+		checks = storeless(checks, filepath.Join(a.data, boltstore.DefaultFileName))
 	}
 	if !ephemeral && !at.IsZero() {
 		// A decision recorded at an instant given by hand says so, with the
@@ -492,17 +492,18 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 
 // storeless returns checks for a decision without a store (and without
 // --what-if): each check that reads stored state — the do-not-call check
-// (its stored lists), consent, frequency (counters) and sweep when its
-// segment_rate rule counts — still judges the dial against the empty state
-// and adds its "<check>.unavailable" reason naming store; its evidence is
-// dropped (the check did not see what it would have relied on). So the
+// (its stored lists), consent, frequency (counters) and sweep when a
+// segment_rate rule (the profile's or the dial's tenant's) counts the dial —
+// still judges the dial against the empty state and adds its
+// "<check>.unavailable" reason naming store; its evidence is dropped (the check did not see what it would have relied on). So the
 // decision is a deny, and what is printed, its JSON and the exit code say
 // the same. The other checks judge the dial as usual.
-func storeless(p *policy.Profile, checks []dialgate.Checker, store string) []dialgate.Checker {
+func storeless(checks []dialgate.Checker, store string) []dialgate.Checker {
 	out := make([]dialgate.Checker, len(checks))
 	for i, c := range checks {
 		out[i] = c
 		var what string
+		reads := func(dialgate.Dial) bool { return true }
 		switch c.(type) {
 		case *dnc.Check:
 			what = "do-not-call lists were"
@@ -511,8 +512,11 @@ func storeless(p *policy.Profile, checks []dialgate.Checker, store string) []dia
 		case *schedule.CapCheck:
 			what = "counters were"
 		case *sweep.Check:
-			if p.Sweep != nil && p.Sweep.SegmentRate != nil {
+			// The segment_rate that counts may be the dial's tenant's own
+			// (sweep.tenants), which the profile may lack.
+			if s := c.(*sweep.Check); s.HasSegmentRate() {
 				what = "segment counters were"
+				reads = func(d dialgate.Dial) bool { return s.CountsSegments(d.Tenant) }
 			}
 		}
 		if what == "" {
@@ -522,8 +526,8 @@ func storeless(p *policy.Profile, checks []dialgate.Checker, store string) []dia
 			Message: fmt.Sprintf("no store at %s, so no stored %s consulted (give --data, or --what-if to judge the rules against empty state)", store, what)}
 		out[i] = dialgate.CheckerFunc(c.Name(), func(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
 			rs, err := c.Check(ctx, d)
-			if err != nil {
-				return nil, err
+			if err != nil || !reads(d) {
+				return rs, err
 			}
 			return append(slices.Clip(rs), missing), nil
 		})

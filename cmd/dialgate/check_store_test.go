@@ -167,3 +167,38 @@ func TestCheckAtWithStoreMarksRecord(t *testing.T) {
 		t.Errorf("%d audit records carry %s, want the one decided at --at", n, EvidenceFixedClock)
 	}
 }
+
+// TestCheckWithoutStoreTenantSegmentRate: a segment_rate a profile gives
+// one tenant only (sweep.tenants) counts in the store like the profile's,
+// so without a store that tenant's dial is denied sweep.unavailable, and
+// another tenant's (under no segment_rate) is not.
+func TestCheckWithoutStoreTenantSegmentRate(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "cn-tenant-rate.yaml")
+	if err := os.WriteFile(prof, []byte(`schema: dialgate.profile.v1
+name: cn-tenant-rate
+extends: cn
+callerid: null
+sweep:
+  segment_rate: null
+  tenants:
+    acme:
+      segment_rate: {max: 10, window: 1h, cite: {source: U, ref: "stricter for acme"}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	for _, c := range []struct {
+		tenant string
+		want   bool
+	}{{"acme", true}, {"other", false}} {
+		code, out, errs := runCLI(t, "", "--data", data, "check", "--tenant", c.tenant, "--to", "+8613800138000",
+			"--purpose", "service", "--lead-id", "x", "--at", "2026-12-04T10:00:00+08:00", "--profile", prof)
+		if code != 1 || !strings.HasPrefix(out, "DENIED\n") {
+			t.Fatalf("tenant %s: exit %d\nstdout:\n%s\nstderr:\n%s\nwant DENIED, exit 1", c.tenant, code, out, errs)
+		}
+		if got := strings.Contains(out, "sweep.unavailable: no store at "); got != c.want {
+			t.Errorf("tenant %s: sweep.unavailable given %t, want %t:\n%s", c.tenant, got, c.want, out)
+		}
+	}
+}
