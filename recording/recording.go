@@ -139,8 +139,9 @@ func (r Recording) Validate() error {
 // zero started_at, a retention under the floor…), or an id other than the
 // key. Stores call it on every recording they read and return its error
 // wrapped in a storage.RecordError (storage.ErrCorrupt). Recordings written
-// by older builds load: the one field added since the first release
-// (delete_token) is optional.
+// by older builds load: the fields added since the first release
+// (delete_token, ended_at) are optional, and a record without ended_at has
+// its floor measured from started_at, as it was stored.
 func (r Recording) ValidateStored(key string) error {
 	if err := r.Validate(); err != nil {
 		return err

@@ -75,7 +75,8 @@ type AdminServiceClient interface {
 	// instant the server receives the request (started_at if later).
 	// Registering the same recording again (with the same ended_at, or none
 	// again) is a no-op; AlreadyExists when the id is taken by a different
-	// recording.
+	// recording. After EndRecording, a retry must give the ended_at recorded
+	// (none again is AlreadyExists).
 	RegisterRecording(ctx context.Context, in *RegisterRecordingRequest, opts ...grpc.CallOption) (*RegisterRecordingResponse, error)
 	// HoldRecording places a legal hold on a recording: it cannot be deleted
 	// while any hold is in force. Placing a hold the recording already has is a
@@ -238,7 +239,8 @@ type AdminServiceServer interface {
 	// instant the server receives the request (started_at if later).
 	// Registering the same recording again (with the same ended_at, or none
 	// again) is a no-op; AlreadyExists when the id is taken by a different
-	// recording.
+	// recording. After EndRecording, a retry must give the ended_at recorded
+	// (none again is AlreadyExists).
 	RegisterRecording(context.Context, *RegisterRecordingRequest) (*RegisterRecordingResponse, error)
 	// HoldRecording places a legal hold on a recording: it cannot be deleted
 	// while any hold is in force. Placing a hold the recording already has is a
