@@ -16,7 +16,10 @@ import (
 // together in Store.ConsentsByNumber's order (GrantedAt, then ID), the same
 // whichever spelling n is; none is an empty slice. The Check judges a dial
 // on these records, and `dialgate consent show` and `consent export` list
-// them. They are returned as stored, malformed ones included.
+// them. They are returned as the store hands them out: a record it refuses
+// as damaged (Record.ValidateStored: storage.ErrCorrupt) fails the call,
+// while a revoked record, or one whose id form, evidence URI or channels
+// are malformed, is returned as stored.
 func LineRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, error) {
 	return line(ctx, n, s.ConsentsByNumber, SortRecords, "consents by number")
 }
