@@ -199,7 +199,7 @@ consents through it with dialgate admin consent add.`,
 			if asJSON {
 				return a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Tenant: r.Tenant, Method: string(r.Method)})
 			}
-			a.printConsentAdded(r, "")
+			fmt.Fprintln(a.stdout, consentAddedText(r))
 			return nil
 		},
 	}
@@ -210,14 +210,12 @@ consents through it with dialgate admin consent add.`,
 	return cmd
 }
 
-// printConsentAdded says that r was added, where (" on the sidecar at
-// ADDR", or "" for the store).
-func (a *app) printConsentAdded(r consent.Record, where string) {
+// consentAddedText says that r was added.
+func consentAddedText(r consent.Record) string {
 	if r.Tenant != "" {
-		fmt.Fprintf(a.stdout, "added consent %s (%s, tenant %s, %s) for %s%s\n", r.ID, r.Scope, r.Tenant, r.Method, r.Number, where)
-		return
+		return fmt.Sprintf("added consent %s (%s, tenant %s, %s) for %s", r.ID, r.Scope, r.Tenant, r.Method, r.Number)
 	}
-	fmt.Fprintf(a.stdout, "added consent %s (%s, %s) for %s%s\n", r.ID, r.Scope, r.Method, r.Number, where)
+	return fmt.Sprintf("added consent %s (%s, %s) for %s", r.ID, r.Scope, r.Method, r.Number)
 }
 
 func countSet(cmd *cobra.Command, names ...string) int {
