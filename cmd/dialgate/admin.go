@@ -110,7 +110,7 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 	case codes.Unauthenticated:
 		return failErr(fmt.Errorf("%s refused the token: %s; give a token with the admin scope in --token-file or %s", c.where, msg, tokenEnv))
 	case codes.PermissionDenied:
-		return failErr(fmt.Errorf("%s refused the request: permission denied: %s", c.where, msg))
+		return failErr(fmt.Errorf("%s refused the request: permission denied: %s (this needs a token with the admin scope, and one bound to tenants writes only for them)", c.where, msg))
 	case codes.DeadlineExceeded:
 		return failErr(fmt.Errorf("no answer from %s within --timeout %s: the change may not have been applied; retry it (it is idempotent)", c.where, c.timeout))
 	case codes.Unavailable:
