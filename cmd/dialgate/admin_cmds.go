@@ -422,60 +422,33 @@ func retentionDays(s string) (int32, error) {
 }
 
 func (a *app) adminRecRegisterCmd(af *adminFlags) *cobra.Command {
-	var id, number, started, ended, retention, decision, tenant string
+	var rf recRegFlags
 	return a.adminSubCmd(af, adminSub{
 		use:   "register --id ID --number N --started-at T [--ended-at T] [flags]",
 		short: "Register a recording (RegisterRecording); it is kept the retention after the call ended",
-		long: `Register a recording on the sidecar. Its retention (the profile's, or
---retention if longer) counts from --ended-at; without it, from when the
-sidecar receives the request: register after the call, or give its end later
-with admin recordings end.`,
+		long: `Register a recording on the sidecar, with the flags of recordings register
+(but --media-uri and --at). Its retention (the profile's, or --retention if
+longer, in whole days) counts from --ended-at; without it, from when the
+sidecar receives the request: register after the call, or give its end
+later with admin recordings end.`,
 		jsonHelp: `{"rpc", "id", "tenant", "started_at", "ended_at" (when given)}`,
 		fields:   map[string]string{"retention_days": "--retention"},
-		flags: func(cmd *cobra.Command) {
-			f := cmd.Flags()
-			f.StringVar(&id, "id", "", "recording id (required)")
-			f.StringVar(&number, "number", "", "callee number, E.164 (required)")
-			f.StringVar(&started, "started-at", "", "when the recording started, RFC 3339 (required)")
-			f.StringVar(&ended, "ended-at", "", "when the call ended, RFC 3339: the retention counts from it (default: when the sidecar receives the request)")
-			f.StringVar(&retention, "retention", "", "keep longer than the profile's retention, whole days, e.g. 90d (never less than 30d)")
-			f.StringVar(&decision, "decision-id", "", "the decision that allowed the call")
-			f.StringVar(&tenant, "tenant", "", "tenant")
-		},
+		flags:    func(cmd *cobra.Command) { rf.register(cmd, "when the sidecar receives the request") },
 		prepare: func(*cobra.Command, []string) (adminCall, *adminResult, func(string) string, error) {
-			if id == "" {
-				return nil, nil, nil, usageErr("--id: missing")
-			}
-			if err := checkText("--id", id, "--tenant", tenant, "--decision-id", decision); err != nil {
-				return nil, nil, nil, err
-			}
-			n, _, err := numberScope(number, "", false)
+			n, st, en, err := rf.parse()
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			if started == "" {
-				return nil, nil, nil, usageErr("--started-at: missing")
-			}
-			st, err := optTime("started-at", started, false)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			en, err := optTime("ended-at", ended, true)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			req := &pb.RegisterRecordingRequest{Id: id, Number: n, StartedAt: st, EndedAt: en, DecisionId: decision, Tenant: tenant}
-			if retention != "" {
-				if req.RetentionDays, err = retentionDays(retention); err != nil {
+			req := &pb.RegisterRecordingRequest{Id: rf.id, Number: n.String(), StartedAt: timestamppb.New(st), EndedAt: optProto(en),
+				DecisionId: rf.decision, Tenant: rf.tenant}
+			if rf.retention != "" {
+				if req.RetentionDays, err = retentionDays(rf.retention); err != nil {
 					return nil, nil, nil, err
 				}
 			}
-			res := &adminResult{RPC: "RegisterRecording", ID: id, Tenant: tenant, StartedAt: st.AsTime()}
-			if en != nil {
-				res.EndedAt = en.AsTime()
-			}
+			res := &adminResult{RPC: "RegisterRecording", ID: rf.id, Tenant: rf.tenant, StartedAt: st, EndedAt: en}
 			return send(pb.AdminServiceClient.RegisterRecording, req), res, func(where string) string {
-				return fmt.Sprintf("registered %s on %s", id, where)
+				return fmt.Sprintf("registered %s on %s", rf.id, where)
 			}, nil
 		},
 	})
