@@ -209,8 +209,14 @@ func TestAdminEveryRPC(t *testing.T) {
 	if r := s.reasons(t, num); !slices.Contains(r, "dnc.listed") {
 		t.Errorf("after admin complaint add: reasons %v, want dnc.listed", r)
 	}
-	s.stop()
+	// A local command on the sidecar's --data cannot open the locked
+	// store, and says what to use instead.
 	data := []string{"--data", s.data}
+	code, _, errs := runCLI(t, "", append(data, "consent", "revoke", "c-admin-1")...)
+	if code != 1 || !strings.Contains(errs, "dialgate admin") {
+		t.Errorf("consent revoke on a running sidecar's --data: exit %d, stderr %q; want exit 1 pointing to dialgate admin", code, errs)
+	}
+	s.stop()
 	for _, c := range []struct {
 		args []string
 		want []string
