@@ -65,11 +65,89 @@ type consentRevoked struct {
 	RequestedAt time.Time `json:"requested_at,omitzero"`
 }
 
+// consentFlags are the flags that give one consent record: consent add
+// writes it to the store, admin consent add sends it to a running sidecar.
+type consentFlags struct {
+	r                                       consent.Record
+	number, scope, method, granted, expires string
+}
+
+// consentFlagNames are the flags consentFlags registers.
+var consentFlagNames = []string{"id", "number", "scope", "tenant", "method", "disclosure-sha256", "evidence-uri", "channel", "granted-at", "expires-at"}
+
+// register adds the record's flags to cmd.
+func (c *consentFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&c.r.ID, "id", "", "the record's id (required)")
+	f.StringVar(&c.number, "number", "", "the person's number, e.g. +8613900139000 (required)")
+	f.StringVar(&c.scope, "scope", "", "what the consent covers: industry:NAME, business:NAME, campaign:NAME or tenant:NAME (required)")
+	f.StringVar(&c.r.Tenant, "tenant", "", "the seller (dial tenant) it was given to; it then covers only that tenant's dials (default: every tenant's)")
+	f.StringVar(&c.method, "method", "", "how it was captured: web_form, ivr_keypress, recorded_verbal, written or in_app (required)")
+	f.StringVar(&c.r.DisclosureSHA256, "disclosure-sha256", "", "SHA-256 (hex) of the disclosure text agreed to (required for web_form, ivr_keypress, in_app)")
+	f.StringVar(&c.r.EvidenceURI, "evidence-uri", "", "where the proof is kept (required for recorded_verbal and written)")
+	f.StringVar(&c.r.Channel, "channel", "", "where it was captured (website, ivr, agent, app)")
+	f.StringVar(&c.granted, "granted-at", "", "when it was given (RFC 3339, required)")
+	f.StringVar(&c.expires, "expires-at", "", "when it lapses (RFC 3339; default: never)")
+}
+
+// record returns the record the flags give, validated as a new record; a
+// bad or missing value is bad input (exit 2) naming its flag.
+func (c *consentFlags) record(cmd *cobra.Command) (consent.Record, error) {
+	r := c.r
+	if c.number == "" {
+		return r, usageErr("--number: missing")
+	}
+	n, err := dialgate.ParseNumber(c.number)
+	if err != nil {
+		return r, usageErr("--number: %v", err)
+	}
+	if cmd.Flags().Changed("tenant") && r.Tenant == "" {
+		// An empty --tenant (an unset shell variable) would grant
+		// for every tenant; leaving the flag out says that.
+		return r, usageErr("--tenant: empty; leave it out for a consent tied to no tenant (it then covers every tenant's dials in its scope)")
+	}
+	r.Number, r.Scope, r.Method = n, consent.Scope(c.scope), consent.Method(c.method)
+	for _, f := range []struct {
+		flag, v string
+		dst     *time.Time
+	}{{"--granted-at", c.granted, &r.GrantedAt}, {"--expires-at", c.expires, &r.ExpiresAt}} {
+		if f.v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, f.v)
+		if err != nil {
+			return r, usageErr("%s: %q is not an RFC 3339 time (2026-11-01T10:00:00+08:00)", f.flag, f.v)
+		}
+		*f.dst = t
+	}
+	if err := r.ValidateNew(); err != nil {
+		var fe *consent.FieldError
+		if errors.As(err, &fe) {
+			return r, usageErr("%s: %s", flagOf(fe.Field), fe.Problem)
+		}
+		return r, usageErr("%v", err)
+	}
+	return r, checkGrantedAt(r.GrantedAt)
+}
+
+// checkGrantedAt refuses a consent granted in the future (bad input).
+func checkGrantedAt(t time.Time) error {
+	if now := time.Now(); t.After(now.Add(maxClockSkew)) {
+		// Dated in the future it is a wrong clock or zone offset: it
+		// would start allowing dials at an instant nobody agreed to.
+		// Up to maxClockSkew ahead is the capturing host's clock (the
+		// record allows no dial before its granted_at either way).
+		return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset)",
+			t.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 func (a *app) consentAddCmd() *cobra.Command {
 	var (
-		r                                           consent.Record
-		number, scope, method, granted, expires, js string
-		asJSON                                      bool
+		cf     consentFlags
+		js     string
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add (--id ID --number N --scope S [--tenant NAME] --method M --granted-at T [flags] | --from-json FILE)",
@@ -83,11 +161,15 @@ is refused (exit 1): consent given again is a new record with a new id.
 record then covers only that tenant's dials in its scope. Without it the
 record covers every tenant's dials in its scope, which is right only where one
 seller dials; a sidecar dialling for several sellers should give each consent
-its tenant.`,
+its tenant.
+
+While dialgate serve runs on the same --data its store is locked: record
+consents through it with dialgate admin consent add.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var r consent.Record
 			if js != "" {
-				if countSet(cmd, "id", "number", "scope", "tenant", "method", "disclosure-sha256", "evidence-uri", "channel", "granted-at", "expires-at") > 0 {
+				if countSet(cmd, consentFlagNames...) > 0 {
 					return usageErr("--from-json: give the record either as JSON or as flags, not both")
 				}
 				data, err := a.readInput(js)
@@ -97,48 +179,14 @@ its tenant.`,
 				if r, err = consent.ParseRecordJSON(data); err != nil {
 					return usageErr("--from-json: %s", strings.TrimPrefix(err.Error(), "consent: "))
 				}
+				if err := checkGrantedAt(r.GrantedAt); err != nil {
+					return err
+				}
 			} else {
-				if number == "" {
-					return usageErr("--number: missing")
+				var err error
+				if r, err = cf.record(cmd); err != nil {
+					return err
 				}
-				n, err := dialgate.ParseNumber(number)
-				if err != nil {
-					return usageErr("--number: %v", err)
-				}
-				if cmd.Flags().Changed("tenant") && r.Tenant == "" {
-					// An empty --tenant (an unset shell variable) would grant
-					// for every tenant; leaving the flag out says that.
-					return usageErr("--tenant: empty; leave it out for a consent tied to no tenant (it then covers every tenant's dials in its scope)")
-				}
-				r.Number, r.Scope, r.Method = n, consent.Scope(scope), consent.Method(method)
-				for _, f := range []struct {
-					flag, v string
-					dst     *time.Time
-				}{{"--granted-at", granted, &r.GrantedAt}, {"--expires-at", expires, &r.ExpiresAt}} {
-					if f.v == "" {
-						continue
-					}
-					t, err := time.Parse(time.RFC3339, f.v)
-					if err != nil {
-						return usageErr("%s: %q is not an RFC 3339 time (2026-11-01T10:00:00+08:00)", f.flag, f.v)
-					}
-					*f.dst = t
-				}
-				if err := r.ValidateNew(); err != nil {
-					var fe *consent.FieldError
-					if errors.As(err, &fe) {
-						return usageErr("%s: %s", flagOf(fe.Field), fe.Problem)
-					}
-					return usageErr("%v", err)
-				}
-			}
-			if now := time.Now(); r.GrantedAt.After(now.Add(maxClockSkew)) {
-				// Dated in the future it is a wrong clock or zone offset: it
-				// would start allowing dials at an instant nobody agreed to.
-				// Up to maxClockSkew ahead is the capturing host's clock (the
-				// record allows no dial before its granted_at either way).
-				return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset)",
-					r.GrantedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 			}
 			s, done, err := a.openConsents(cmd.Context(), true)
 			if err != nil {
@@ -151,28 +199,23 @@ its tenant.`,
 			if asJSON {
 				return a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Tenant: r.Tenant, Method: string(r.Method)})
 			}
-			if r.Tenant != "" {
-				fmt.Fprintf(a.stdout, "added consent %s (%s, tenant %s, %s) for %s\n", r.ID, r.Scope, r.Tenant, r.Method, r.Number)
-				return nil
-			}
-			fmt.Fprintf(a.stdout, "added consent %s (%s, %s) for %s\n", r.ID, r.Scope, r.Method, r.Number)
+			fmt.Fprintln(a.stdout, consentAddedText(r))
 			return nil
 		},
 	}
+	cf.register(cmd)
 	f := cmd.Flags()
-	f.StringVar(&r.ID, "id", "", "the record's id (required)")
-	f.StringVar(&number, "number", "", "the person's number, e.g. +8613900139000 (required)")
-	f.StringVar(&scope, "scope", "", "what the consent covers: industry:NAME, business:NAME, campaign:NAME or tenant:NAME (required)")
-	f.StringVar(&r.Tenant, "tenant", "", "the seller (dial tenant) it was given to; it then covers only that tenant's dials (default: every tenant's)")
-	f.StringVar(&method, "method", "", "how it was captured: web_form, ivr_keypress, recorded_verbal, written or in_app (required)")
-	f.StringVar(&r.DisclosureSHA256, "disclosure-sha256", "", "SHA-256 (hex) of the disclosure text agreed to (required for web_form, ivr_keypress, in_app)")
-	f.StringVar(&r.EvidenceURI, "evidence-uri", "", "where the proof is kept (required for recorded_verbal and written)")
-	f.StringVar(&r.Channel, "channel", "", "where it was captured (website, ivr, agent, app)")
-	f.StringVar(&granted, "granted-at", "", "when it was given (RFC 3339, required)")
-	f.StringVar(&expires, "expires-at", "", "when it lapses (RFC 3339; default: never)")
 	f.StringVar(&js, "from-json", "", "read the record as a JSON object from FILE (- for stdin)")
 	f.BoolVar(&asJSON, "json", false, `print what was added as JSON: {"id", "number", "scope", "tenant" (when given), "method"}`)
 	return cmd
+}
+
+// consentAddedText says that r was added.
+func consentAddedText(r consent.Record) string {
+	if r.Tenant != "" {
+		return fmt.Sprintf("added consent %s (%s, tenant %s, %s) for %s", r.ID, r.Scope, r.Tenant, r.Method, r.Number)
+	}
+	return fmt.Sprintf("added consent %s (%s, %s) for %s", r.ID, r.Scope, r.Method, r.Number)
 }
 
 func countSet(cmd *cobra.Command, names ...string) int {

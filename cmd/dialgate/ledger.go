@@ -84,51 +84,86 @@ type ledgerImported struct {
 	Imported int    `json:"imported"` // entries stored
 }
 
+// ledgerFlags are the flags that give one ledger entry: ledger add writes
+// it to the store, admin ledger add sends it to a running sidecar.
+type ledgerFlags struct {
+	e                   callerid.Entry
+	number, typ, purps  string
+	validFrom, validTil string
+}
+
+// register adds the entry's flags to cmd.
+func (l *ledgerFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&l.e.Tenant, "tenant", "", "tenant that holds the number")
+	f.StringVar(&l.number, "number", "", "the caller ID, e.g. +861058001234 (required)")
+	f.StringVar(&l.typ, "type", "", "resource type: 95, 96, 400, 800, fixed or mobile_business (default: from the number; mobiles must say mobile_business)")
+	f.StringVar(&l.e.Holder, "holder", "", "legal entity the number is allocated to (required)")
+	f.StringVar(&l.e.Access, "access", "", "how the number is connected (carrier, trunk)")
+	f.StringVar(&l.e.Qualification, "qualification", "", "holder's licence or qualification")
+	f.StringVar(&l.purps, "purposes", "", "comma-separated purposes: marketing, service, callback, collections, survey (required)")
+	f.StringVar(&l.validFrom, "valid-from", "", "first instant the number may be used (RFC 3339)")
+	f.StringVar(&l.validTil, "valid-until", "", "instant the number stops being usable (RFC 3339)")
+	f.BoolVar(&l.e.OfficeUseOnly, "office-use-only", false, "the number is for office use only (never an outbound caller ID)")
+}
+
+// entry returns the normalized entry the flags give; a bad or missing value
+// is bad input (exit 2) naming its flag.
+func (l *ledgerFlags) entry() (callerid.Entry, error) {
+	e := l.e
+	if l.number == "" {
+		return e, usageErr("--number: missing")
+	}
+	n, err := dialgate.ParseNumber(l.number)
+	if err != nil {
+		return e, usageErr("--number: %v", err)
+	}
+	e.Number, e.Type = n, callerid.ResourceType(l.typ)
+	for _, p := range strings.Split(l.purps, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			e.Purposes = append(e.Purposes, dialgate.Purpose(p))
+		}
+	}
+	for _, f := range []struct {
+		flag, v string
+		dst     *time.Time
+	}{{"--valid-from", l.validFrom, &e.ValidFrom}, {"--valid-until", l.validTil, &e.ValidUntil}} {
+		if f.v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, f.v)
+		if err != nil {
+			return e, usageErr("%s: %q is not an RFC 3339 time (2027-12-31T00:00:00+08:00)", f.flag, f.v)
+		}
+		*f.dst = t
+	}
+	norm, err := e.Normalize()
+	if err != nil {
+		// The message starts with the entry's field (valid_until):
+		// name its flag (--valid-until), and leave the rest, which
+		// quotes values and names them as written (mobile_business).
+		field, rest, _ := strings.Cut(err.Error(), ": ")
+		return e, usageErr("--%s: %s", strings.ReplaceAll(field, "_", "-"), rest)
+	}
+	return norm, nil
+}
+
 func (a *app) ledgerAddCmd() *cobra.Command {
 	var (
-		e                   callerid.Entry
-		number, typ, purps  string
-		validFrom, validTil string
-		asJSON              bool
+		lf     ledgerFlags
+		asJSON bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add --tenant T --number N --holder H --purposes P[,P…] [flags]",
 		Short: "Add or replace one ledger entry",
-		Args:  argsUsage(cobra.NoArgs),
+		Long: `Add or replace one ledger entry. While dialgate serve runs on the same
+--data its store is locked: send the entry through it with dialgate admin
+ledger add.`,
+		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if number == "" {
-				return usageErr("--number: missing")
-			}
-			n, err := dialgate.ParseNumber(number)
+			norm, err := lf.entry()
 			if err != nil {
-				return usageErr("--number: %v", err)
-			}
-			e.Number, e.Type = n, callerid.ResourceType(typ)
-			for _, p := range strings.Split(purps, ",") {
-				if p = strings.TrimSpace(p); p != "" {
-					e.Purposes = append(e.Purposes, dialgate.Purpose(p))
-				}
-			}
-			for _, f := range []struct {
-				flag, v string
-				dst     *time.Time
-			}{{"--valid-from", validFrom, &e.ValidFrom}, {"--valid-until", validTil, &e.ValidUntil}} {
-				if f.v == "" {
-					continue
-				}
-				t, err := time.Parse(time.RFC3339, f.v)
-				if err != nil {
-					return usageErr("%s: %q is not an RFC 3339 time (2027-12-31T00:00:00+08:00)", f.flag, f.v)
-				}
-				*f.dst = t
-			}
-			norm, err := e.Normalize()
-			if err != nil {
-				// The message starts with the entry's field (valid_until):
-				// name its flag (--valid-until), and leave the rest, which
-				// quotes values and names them as written (mobile_business).
-				field, rest, _ := strings.Cut(err.Error(), ": ")
-				return usageErr("--%s: %s", strings.ReplaceAll(field, "_", "-"), rest)
+				return err
 			}
 			s, done, err := a.openLedger(cmd.Context(), true)
 			if err != nil {
@@ -145,18 +180,8 @@ func (a *app) ledgerAddCmd() *cobra.Command {
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&e.Tenant, "tenant", "", "tenant that holds the number")
-	f.StringVar(&number, "number", "", "the caller ID, e.g. +861058001234 (required)")
-	f.StringVar(&typ, "type", "", "resource type: 95, 96, 400, 800, fixed or mobile_business (default: from the number; mobiles must say mobile_business)")
-	f.StringVar(&e.Holder, "holder", "", "legal entity the number is allocated to (required)")
-	f.StringVar(&e.Access, "access", "", "how the number is connected (carrier, trunk)")
-	f.StringVar(&e.Qualification, "qualification", "", "holder's licence or qualification")
-	f.StringVar(&purps, "purposes", "", "comma-separated purposes: marketing, service, callback, collections, survey (required)")
-	f.StringVar(&validFrom, "valid-from", "", "first instant the number may be used (RFC 3339)")
-	f.StringVar(&validTil, "valid-until", "", "instant the number stops being usable (RFC 3339)")
-	f.BoolVar(&e.OfficeUseOnly, "office-use-only", false, "the number is for office use only (never an outbound caller ID)")
-	f.BoolVar(&asJSON, "json", false, `print what was added as JSON: {"tenant", "number", "type"}`)
+	lf.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was added as JSON: {"tenant", "number", "type"}`)
 	return cmd
 }
 

@@ -83,49 +83,79 @@ type recHoldChanged struct {
 	Released bool      `json:"released,omitempty"`
 }
 
+// recRegFlags are the flags of a recording's registration: recordings
+// register writes it to the store, admin recordings register sends it to a
+// running sidecar.
+type recRegFlags struct {
+	id, number, started, ended, retention, decision, tenant string
+}
+
+// register adds the registration's flags to cmd; endedDefault says what
+// stands for the end without --ended-at.
+func (r *recRegFlags) register(cmd *cobra.Command, endedDefault string) {
+	f := cmd.Flags()
+	f.StringVar(&r.id, "id", "", "recording id (required)")
+	f.StringVar(&r.number, "number", "", "callee number, E.164 (stored only as a keyed hash)")
+	f.StringVar(&r.started, "started-at", "", "when the recording started, RFC 3339")
+	f.StringVar(&r.ended, "ended-at", "", "when the call ended, RFC 3339: the retention counts from it (default: "+endedDefault+")")
+	f.StringVar(&r.retention, "retention", "", "keep longer than the profile's retention, e.g. 90d (never less than 30d)")
+	f.StringVar(&r.decision, "decision-id", "", "the decision that allowed the call")
+	f.StringVar(&r.tenant, "tenant", "", "tenant")
+}
+
+// parse checks the flags and returns the callee, the start and the end
+// (zero without --ended-at; not in the future); bad input names the flag.
+func (r *recRegFlags) parse() (n dialgate.Number, started, ended time.Time, err error) {
+	if r.id == "" {
+		return n, started, ended, usageErr("--id: missing")
+	}
+	if err := checkText("--id", r.id, "--tenant", r.tenant, "--decision-id", r.decision); err != nil {
+		return n, started, ended, err
+	}
+	if n, err = dialgate.ParseNumber(r.number); err != nil {
+		return n, started, ended, usageErr("--number: %v", err)
+	}
+	if r.started == "" {
+		return n, started, ended, usageErr("--started-at: missing")
+	}
+	if started, err = parseAt("started-at", r.started); err != nil {
+		return n, started, ended, err
+	}
+	if r.ended != "" {
+		// Before --started-at (or after --at), it is refused naming ended_at.
+		ended, err = parsePast("ended-at", r.ended)
+	}
+	return n, started, ended, err
+}
+
 func (a *app) recRegisterCmd(profile *string) *cobra.Command {
-	var id, number, started, ended, retention, media, decision, tenant, at string
+	var rf recRegFlags
+	var media, at string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "register --id ID --number N --started-at T [--ended-at T] [flags]",
 		Short: "Register a recording's metadata; it is kept the retention after the call ended",
 		Args:  argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if id == "" {
-				return usageErr("--id: missing")
-			}
-			if err := checkText("--id", id, "--tenant", tenant, "--decision-id", decision, "--media-uri", media); err != nil {
+			n, st0, end, err := rf.parse()
+			if err != nil {
 				return err
 			}
-			n, err := dialgate.ParseNumber(number)
-			if err != nil {
-				return usageErr("--number: %v", err)
-			}
-			if started == "" {
-				return usageErr("--started-at: missing")
-			}
-			st0, err := parseAt("started-at", started)
-			if err != nil {
+			if err := checkText("--media-uri", media); err != nil {
 				return err
 			}
 			now, err := parsePast("at", at)
 			if err != nil {
 				return err
 			}
-			reg := recording.Registration{ID: id, Callee: n, StartedAt: st0, MediaURI: media, DecisionID: decision, Tenant: tenant}
-			if ended != "" {
-				// Before --started-at or after --at, the Manager refuses it, naming ended_at.
-				if reg.EndedAt, err = parsePast("ended-at", ended); err != nil {
-					return err
-				}
-			}
-			if retention != "" {
-				d, err := dialgate.ParseDuration(retention)
+			reg := recording.Registration{ID: rf.id, Callee: n, StartedAt: st0, EndedAt: end, MediaURI: media, DecisionID: rf.decision, Tenant: rf.tenant}
+			if rf.retention != "" {
+				d, err := dialgate.ParseDuration(rf.retention)
 				if err != nil {
 					return usageErr("--retention: %v", err)
 				}
 				if d.Std() < recording.MinRetention {
-					return usageErr("--retention: %s is below the 30-day floor (337号 CN-S6)", retention)
+					return usageErr("--retention: %s is below the 30-day floor (337号 CN-S6)", rf.retention)
 				}
 				reg.Retention = d
 			}
@@ -142,15 +172,9 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 			})
 		},
 	}
+	rf.register(cmd, "the registration time, --at")
 	f := cmd.Flags()
-	f.StringVar(&id, "id", "", "recording id (required)")
-	f.StringVar(&number, "number", "", "callee number, E.164 (stored only as a keyed hash)")
-	f.StringVar(&started, "started-at", "", "when the recording started, RFC 3339")
-	f.StringVar(&ended, "ended-at", "", "when the call ended, RFC 3339: the retention counts from it (default: the registration time, --at)")
-	f.StringVar(&retention, "retention", "", "keep longer than the profile's retention, e.g. 90d (never less than 30d)")
 	f.StringVar(&media, "media-uri", "", "media location, file:<path below --media-root>")
-	f.StringVar(&decision, "decision-id", "", "the decision that allowed the call")
-	f.StringVar(&tenant, "tenant", "", "tenant")
 	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now; not in the future)")
 	f.BoolVar(&asJSON, "json", false, `print what was registered as JSON: {"id", "started_at", "ended_at" (when given), "retain_until"}`)
 	return cmd

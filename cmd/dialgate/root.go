@@ -69,6 +69,7 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.reportCmd())
 	root.AddCommand(a.auditCmd())
 	root.AddCommand(a.consentCmd())
+	root.AddCommand(a.adminCmd())
 	refuseUnknownSubcommands(root)
 	return root
 }

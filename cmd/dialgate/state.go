@@ -271,7 +271,7 @@ func (a *app) openLedger(ctx context.Context, write bool) (callerid.Store, func(
 // serve on the same --data: say so, and what to do instead.
 func dataErr(err error) error {
 	if errors.Is(err, storage.ErrLocked) {
-		return fmt.Errorf("--data: %w; a dialgate serve running on this --data holds the store: stop it first, or make the change through its AdminService (or, in a fleet, with --config)", err)
+		return fmt.Errorf("--data: %w; a dialgate serve running on this --data holds the store: stop it first, or make the change through it with dialgate admin (see dialgate admin --help; in a fleet, give --config)", err)
 	}
 	return fmt.Errorf("--data: %w", err)
 }

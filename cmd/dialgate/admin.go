@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/dialgate/dialgate/internal/sidecar"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+)
+
+// tokenEnv is the environment variable that holds the admin bearer token
+// when --token-file is not given.
+const tokenEnv = "DIALGATE_TOKEN"
+
+// defaultAdminTimeout bounds one admin RPC, connecting included.
+const defaultAdminTimeout = 10 * time.Second
+
+// maxTokenFile is the most read of a --token-file: a token is a line.
+const maxTokenFile = 4 << 10
+
+// adminFlags are the connection flags of dialgate admin: where the sidecar
+// listens, how to secure the connection, where the bearer token is.
+type adminFlags struct {
+	addr, unix, tokenFile              string
+	caFile, certFile, keyFile, srvName string
+	useTLS, insecure                   bool
+	timeout                            time.Duration
+}
+
+// register adds the connection flags to cmd, for every admin subcommand.
+func (f *adminFlags) register(cmd *cobra.Command) {
+	p := cmd.PersistentFlags()
+	p.StringVar(&f.addr, "addr", sidecar.DefaultListen, "the sidecar's TCP host:port (dialgate serve --listen)")
+	p.StringVar(&f.unix, "unix", "", "connect to the sidecar's Unix socket instead of --addr (dialgate serve --unix)")
+	p.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token (admin scope); default: the "+tokenEnv+" environment variable")
+	p.BoolVar(&f.useTLS, "tls", false, "use TLS, verifying the server with the system's CAs (implied by --tls-ca, --tls-cert, --server-name)")
+	p.StringVar(&f.caFile, "tls-ca", "", "PEM CA bundle that verifies the server's certificate (implies --tls)")
+	p.StringVar(&f.certFile, "tls-cert", "", "PEM client certificate chain, for a server that requires mTLS (with --tls-key)")
+	p.StringVar(&f.keyFile, "tls-key", "", "PEM client key (with --tls-cert)")
+	p.StringVar(&f.srvName, "server-name", "", "name the server's certificate must carry (default: the host of --addr, localhost with --unix)")
+	p.BoolVar(&f.insecure, "insecure", false, "allow a plaintext connection to a non-loopback address (the token and the numbers cross the network unencrypted)")
+	p.DurationVar(&f.timeout, "timeout", defaultAdminTimeout, "longest wait for the sidecar's answer, connecting included")
+}
+
+// tlsWanted reports whether the connection uses TLS.
+func (f *adminFlags) tlsWanted() bool {
+	return f.useTLS || f.caFile != "" || f.certFile != "" || f.srvName != ""
+}
+
+// adminConn is an open client of a sidecar's AdminService.
+type adminConn struct {
+	pb.AdminServiceClient
+	conn    *grpc.ClientConn
+	where   string // "the sidecar at ADDR", for messages
+	token   string // "" sends none
+	timeout time.Duration
+}
+
+// close closes the connection.
+func (c *adminConn) close() { _ = c.conn.Close() }
+
+// call runs rpc with the token and the timeout, and maps its error to an exit
+// code (see rpcErr); fields maps request fields to the flags that set them.
+func (c *adminConn) call(ctx context.Context, fields map[string]string, rpc func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	if c.token != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.token)
+	}
+	if err := rpc(ctx); err != nil {
+		return c.rpcErr(err, fields)
+	}
+	return nil
+}
+
+// rpcErr maps an AdminService error to the CLI's exit codes: InvalidArgument
+// is bad input (exit 2) naming the flag of the field the server names;
+// everything else is a failure (exit 1) that says whether to retry. The
+// server's message never holds the token; neither does this one.
+func (c *adminConn) rpcErr(err error, fields map[string]string) error {
+	st, ok := status.FromError(err)
+	if !ok {
+		return failErr(fmt.Errorf("%s: %w", c.where, err))
+	}
+	msg := st.Message()
+	switch st.Code() {
+	case codes.InvalidArgument:
+		field, rest, found := strings.Cut(msg, ": ")
+		if !found {
+			return usageErr("%s refused the request: %s", c.where, msg)
+		}
+		return usageErr("%s: %s (refused by %s)", flagOfField(field, fields), rest, c.where)
+	case codes.Unauthenticated:
+		return failErr(fmt.Errorf("%s refused the token: %s; give a token with the admin scope in --token-file or %s", c.where, msg, tokenEnv))
+	case codes.PermissionDenied:
+		return failErr(fmt.Errorf("%s refused the request: permission denied: %s (this needs a token with the admin scope, and one bound to tenants writes only for them)", c.where, msg))
+	case codes.DeadlineExceeded:
+		return failErr(fmt.Errorf("no answer from %s within --timeout %s: the change may not have been applied; retry it (it is idempotent)", c.where, c.timeout))
+	case codes.Unavailable:
+		return failErr(fmt.Errorf("%s unavailable: %s: the change may not have been applied; retry it (it is idempotent)", c.where, msg))
+	case codes.Canceled:
+		return failErr(fmt.Errorf("cancelled: the change may not have been applied; retry it (it is idempotent)"))
+	}
+	return failErr(fmt.Errorf("%s: %s: %s", c.where, st.Code(), msg))
+}
+
+// flagOfField names the flag (or argument) that sets a request field the
+// server names: fields holds those whose flag is not the field's own name
+// ("added_at": "--at"); an index ("purposes[0]") names the flag of the
+// list.
+func flagOfField(field string, fields map[string]string) string {
+	base, _, _ := strings.Cut(field, "[")
+	if f, ok := fields[base]; ok {
+		return f
+	}
+	return flagOf(base)
+}
+
+// connect opens a client of the sidecar the flags name. Flags that do not
+// fit together, a token or TLS file that does not load, or a plaintext
+// connection to a non-loopback address without --insecure are bad input
+// (exit 2) naming the flag.
+func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
+	if f.timeout <= 0 {
+		return nil, usageErr("--timeout: %s is not positive", f.timeout)
+	}
+	if f.unix != "" && cmd.Flags().Changed("addr") {
+		return nil, usageErr("--unix: give --unix or --addr, not both")
+	}
+	token, err := f.token()
+	if err != nil {
+		return nil, err
+	}
+	network, address, host := "tcp", f.addr, ""
+	if f.unix != "" {
+		network, address, host = "unix", f.unix, "localhost"
+	} else {
+		h, port, err := net.SplitHostPort(f.addr)
+		if err != nil || port == "" || h == "" {
+			return nil, usageErr("--addr: %q is not host:port", f.addr)
+		}
+		host = h
+	}
+	var creds credentials.TransportCredentials
+	plainRemote := false
+	if f.tlsWanted() {
+		tc, err := f.tlsConfig(host)
+		if err != nil {
+			return nil, err
+		}
+		creds = credentials.NewTLS(tc)
+	} else {
+		creds = insecure.NewCredentials()
+		if network == "tcp" && !f.insecure {
+			if !loopbackHost(host) {
+				return nil, usageErr("--addr: %q is not a loopback address: refusing a plaintext connection (the token and the numbers would cross the network unencrypted); use --tls-ca (or --tls), or --insecure to override", f.addr)
+			}
+			plainRemote = true
+		}
+	}
+	dial := func(ctx context.Context, _ string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, address)
+		if err != nil || !plainRemote {
+			return conn, err
+		}
+		// "localhost" passed by its name; the address it resolved to is
+		// judged again before anything is sent.
+		if ap, perr := netip.ParseAddrPort(conn.RemoteAddr().String()); perr != nil || !ap.Addr().Unmap().IsLoopback() {
+			_ = conn.Close()
+			return nil, fmt.Errorf("%s resolved to %s, not a loopback address: refusing a plaintext connection (use TLS, or --insecure)", f.addr, conn.RemoteAddr())
+		}
+		return conn, nil
+	}
+	target := "passthrough:///" + address
+	if network == "unix" {
+		target = "passthrough:///localhost"
+	}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(creds), grpc.WithContextDialer(dial))
+	if err != nil {
+		return nil, usageErr("--addr: %v", err)
+	}
+	where := "the sidecar at " + address
+	return &adminConn{AdminServiceClient: pb.NewAdminServiceClient(conn), conn: conn, where: where, token: token, timeout: f.timeout}, nil
+}
+
+// loopbackHost reports whether host is a loopback IP or "localhost" (whose
+// address the dialer checks once resolved).
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+// token returns the bearer token: the content of --token-file, else
+// $DIALGATE_TOKEN, else "" (the sidecar then answers Unauthenticated when it
+// has tokens). The token is never printed: errors name the file or variable.
+func (f *adminFlags) token() (string, error) {
+	if f.tokenFile == "" {
+		t, ok := os.LookupEnv(tokenEnv)
+		if !ok {
+			return "", nil
+		}
+		return checkToken(tokenEnv, t)
+	}
+	file, err := os.Open(f.tokenFile)
+	if err != nil {
+		return "", usageErr("--token-file: %v", err)
+	}
+	defer file.Close()
+	if st, err := file.Stat(); err == nil && st.IsDir() {
+		return "", usageErr("--token-file: %s is a directory", f.tokenFile)
+	}
+	b, err := io.ReadAll(io.LimitReader(file, maxTokenFile+1))
+	if err != nil {
+		return "", usageErr("--token-file: %v", err)
+	}
+	if len(b) > maxTokenFile {
+		return "", usageErr("--token-file: %s: larger than 4 KiB (it holds one token)", f.tokenFile)
+	}
+	return checkToken("--token-file", string(b))
+}
+
+// checkToken trims the white space around a token (a file's final newline)
+// and refuses an empty one or one that holds white space or control
+// characters: it would not be sent as written.
+func checkToken(from, t string) (string, error) {
+	t = strings.TrimSpace(t)
+	if t == "" {
+		return "", usageErr("%s: empty token", from)
+	}
+	for _, r := range t {
+		if r <= ' ' || r == 0x7f {
+			return "", usageErr("%s: the token holds white space or control characters (one token, on one line)", from)
+		}
+	}
+	return t, nil
+}
+
+// tlsConfig builds the client TLS configuration: the server verified against
+// --tls-ca (or the system's CAs) under --server-name (or host), and the
+// client certificate of --tls-cert/--tls-key for mTLS.
+func (f *adminFlags) tlsConfig(host string) (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: host}
+	if f.srvName != "" {
+		tc.ServerName = f.srvName
+	}
+	if f.caFile != "" {
+		b, err := os.ReadFile(f.caFile)
+		if err != nil {
+			return nil, usageErr("--tls-ca: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(b) {
+			return nil, usageErr("--tls-ca: %s holds no PEM certificate", f.caFile)
+		}
+		tc.RootCAs = pool
+	}
+	if (f.certFile == "") != (f.keyFile == "") {
+		return nil, usageErr("--tls-cert: give --tls-cert and --tls-key together")
+	}
+	if f.certFile != "" {
+		cert, err := tls.LoadX509KeyPair(f.certFile, f.keyFile)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) && pe.Path == f.keyFile {
+				return nil, usageErr("--tls-key: %v", err)
+			}
+			return nil, usageErr("--tls-cert: %v", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}

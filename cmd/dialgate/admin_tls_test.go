@@ -1,0 +1,118 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+// writeTestPKI writes a CA, a server certificate for 127.0.0.1 and
+// sidecar.test, and a client certificate, all PEM, into dir.
+func writeTestPKI(t *testing.T, dir string) (ca, srvCert, srvKey, cliCert, cliKey string) {
+	t.Helper()
+	write := func(name, typ string, der []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test ca"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := func(serial int64, usage x509.ExtKeyUsage, name string) (string, string) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage}}
+		if usage == x509.ExtKeyUsageServerAuth {
+			tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
+			tmpl.DNSNames = []string{"sidecar.test"}
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kb, err := x509.MarshalECPrivateKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return write(name+".crt", "CERTIFICATE", der), write(name+".key", "EC PRIVATE KEY", kb)
+	}
+	srvCert, srvKey = leaf(2, x509.ExtKeyUsageServerAuth, "server")
+	cliCert, cliKey = leaf(3, x509.ExtKeyUsageClientAuth, "client")
+	return write("ca.crt", "CERTIFICATE", caDER), srvCert, srvKey, cliCert, cliKey
+}
+
+// TestAdminMTLS: against a sidecar that requires client certificates,
+// dialgate admin succeeds with --tls-ca and --tls-cert/--tls-key, and fails
+// (exit 1) without the client certificate, in plaintext, or under a server
+// name the certificate does not carry; TLS files that do not load are bad
+// input naming their flag.
+func TestAdminMTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, srvCert, srvKey, cliCert, cliKey := writeTestPKI(t, dir)
+	s := startAdminSidecar(t, sidecar.Config{TLS: sidecar.TLSConfig{CertFile: srvCert, KeyFile: srvKey, ClientCAFile: ca}})
+	dncAdd := []string{"dnc", "add", "--number", "+8613900139076", "--scope", "global"}
+	base := []string{"admin", "--addr", s.addr, "--token-file", s.adminFile, "--timeout", "5s"}
+	for _, c := range []struct {
+		name  string
+		flags []string
+		code  int
+		want  string
+	}{
+		{"mTLS", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey}, 0, "added +8613900139076"},
+		{"mTLS under the certificate's DNS name", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "sidecar.test"}, 0, "added +8613900139076"},
+		{"no client certificate", []string{"--tls-ca", ca}, 1, "may not have been applied"},
+		{"plaintext", nil, 1, "may not have been applied"},
+		{"wrong server name", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "other.test"}, 1, "may not have been applied"},
+		{"no CA (system roots)", []string{"--tls", "--tls-cert", cliCert, "--tls-key", cliKey}, 1, "may not have been applied"},
+		{"cert without key", []string{"--tls-ca", ca, "--tls-cert", cliCert}, 2, "--tls-cert: give --tls-cert and --tls-key together"},
+		{"missing CA file", []string{"--tls-ca", filepath.Join(dir, "none.crt")}, 2, "--tls-ca: open " + filepath.Join(dir, "none.crt")},
+		{"CA file that is not PEM", []string{"--tls-ca", s.adminFile}, 2, "--tls-ca: " + s.adminFile + " holds no PEM certificate"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append(append(append([]string{}, base...), c.flags...), dncAdd...)
+			code, out, errs := runCLI(t, "", args...)
+			if code != c.code || !strings.Contains(out+errs, c.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, out, errs, c.code, c.want)
+			}
+			if strings.Contains(out+errs, testAdminToken) {
+				t.Errorf("the token was printed: %q %q", out, errs)
+			}
+		})
+	}
+	// With TLS, a non-loopback address is not refused for plaintext (it is
+	// only unreachable here).
+	code, _, errs := runCLI(t, "", append([]string{"admin", "--addr", "192.0.2.1:7443", "--token-file", s.adminFile, "--tls-ca", ca, "--timeout", "300ms"}, dncAdd...)...)
+	if code != 1 || strings.Contains(errs, "refusing a plaintext connection") {
+		t.Errorf("TLS to a non-loopback address: exit %d, stderr %q; want exit 1 (unreachable), not refused", code, errs)
+	}
+}
