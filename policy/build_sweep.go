@@ -18,11 +18,7 @@ func sweepSection() section {
 			if c.Provenance == nil && c.SegmentRate == nil && c.Sequential == nil && len(c.Tenants) == 0 {
 				return nil, nil // coverage only: a screening rule, no run-time check
 			}
-			needCounters := c.SegmentRate != nil
-			for _, t := range c.Tenants {
-				needCounters = needCounters || t.SegmentRate != nil
-			}
-			if needCounters && deps.Counters == nil {
+			if c.HasSegmentRate() && deps.Counters == nil {
 				return nil, fmt.Errorf("deps.Counters: missing (the sweep segment_rate rule needs a storage.Counters)")
 			}
 			chk, err := sweep.New(*c, deps.Counters, sweep.WithRuns(deps.Runs))

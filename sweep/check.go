@@ -146,11 +146,7 @@ func New(cfg Config, counters storage.Counters, opts ...Option) (*Check, error) 
 	if cfg.Provenance == nil && cfg.SegmentRate == nil && cfg.Sequential == nil && len(cfg.Tenants) == 0 {
 		return nil, fmt.Errorf("sweep: no run-time rule configured (provenance, segment_rate, sequential or tenants): %w", dialgate.ErrInvalidConfig)
 	}
-	needCounters := cfg.SegmentRate != nil
-	for _, t := range cfg.Tenants {
-		needCounters = needCounters || t.SegmentRate != nil
-	}
-	if needCounters && counters == nil {
+	if cfg.HasSegmentRate() && counters == nil {
 		return nil, fmt.Errorf("sweep: segment_rate needs a storage.Counters: %w", dialgate.ErrInvalidConfig)
 	}
 	var o options
@@ -419,15 +415,6 @@ func (c *Check) Release(ctx context.Context, decisionID string) error {
 // counted in the store's segment counters.
 func (c *Check) CountsSegments(tenant string) bool { return c.rulesOf(tenant).rate != nil }
 
-// HasSegmentRate reports whether a segment_rate rule applies to any tenant.
-func (c *Check) HasSegmentRate() bool {
-	if c.base.rate != nil {
-		return true
-	}
-	for _, t := range c.tenants {
-		if t.rate != nil {
-			return true
-		}
-	}
-	return false
-}
+// HasSegmentRate reports whether a segment_rate rule applies to any tenant
+// (Config.HasSegmentRate).
+func (c *Check) HasSegmentRate() bool { return c.cfg.HasSegmentRate() }

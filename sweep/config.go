@@ -103,6 +103,21 @@ type Config struct {
 	Tenants map[string]TenantRules `json:"tenants,omitempty"`
 }
 
+// HasSegmentRate reports whether a segment_rate rule applies to any tenant's
+// dials (the profile's or a tenant's own): whether the run-time check needs
+// a storage.Counters.
+func (c Config) HasSegmentRate() bool {
+	if c.SegmentRate != nil {
+		return true
+	}
+	for _, t := range c.Tenants {
+		if t.SegmentRate != nil {
+			return true
+		}
+	}
+	return false
+}
+
 const maxWindow = 366 * 24 * time.Hour
 
 // Validate reports the first problem of c, naming the field
