@@ -19,8 +19,13 @@
 // The callee's candidate zones come from [numbering.LookupZones] (+86 is
 // Asia/Shanghai; elsewhere the libphonenumber data). A number whose area spans
 // several zones is allowed only when every zone is inside a window: the
-// intersection. A number without a known zone is denied with
-// schedule.zone_unknown unless the Config names a DefaultZone. Local time is
+// intersection; an exchange the data does not list, in an area split between
+// zones, has every zone of the area. A dial naming the callee's known zone
+// (dialgate.Dial.CalleeZone) is judged there as well (evidence
+// schedule.callee_zone): the zone is added to the number's, never replaces
+// them. A number without a known zone is denied with schedule.zone_unknown
+// unless the Config names a DefaultZone (then judged in it, and in the
+// callee's zone when given). Local time is
 // wall-clock time: on a daylight-saving day a window that starts in the
 // skipped hour opens at the first instant after it, and a window in the
 // repeated hour happens twice.
