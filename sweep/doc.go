@@ -28,8 +28,9 @@
 //     only when every check passed and given back by Release.
 //
 // Thresholds are the profile's for every tenant, except a tenant named in
-// Config.Tenants: it is held to its own segment_rate and sequential rules,
-// each at least as strict as the profile's ([TenantRules]).
+// Config.Tenants: it is held to the segment_rate and sequential rules it
+// gives, each at least as strict as the profile's ([TenantRules]), and to the
+// profile's for a rule it does not give.
 //
 // [Screen] does the same before a campaign, on a whole dial list: it reports per
 // number whether it is allowed, invalid, a duplicate, on a do-not-call list,
