@@ -51,9 +51,13 @@ const (
 type AdminServiceClient interface {
 	// AddDncEntry puts a number on a do-not-call list in a scope. It takes effect
 	// before the RPC returns: the next Check of that number in scope denies.
+	// An entry of that number and scope stored damaged is replaced, never a
+	// reason to refuse the opt-out.
 	AddDncEntry(ctx context.Context, in *AddDncEntryRequest, opts ...grpc.CallOption) (*AddDncEntryResponse, error)
 	// RemoveDncEntry takes a number off a scoped list (for example after
-	// re-consent). Removing an absent entry is not an error.
+	// re-consent). Removing an absent entry is not an error. An entry stored
+	// damaged is not removed (its hold cannot be trusted): Unavailable naming
+	// the record; add the entry again, which replaces it, then remove it.
 	RemoveDncEntry(ctx context.Context, in *RemoveDncEntryRequest, opts ...grpc.CallOption) (*RemoveDncEntryResponse, error)
 	// GrantConsent records consent evidence, durably.
 	GrantConsent(ctx context.Context, in *GrantConsentRequest, opts ...grpc.CallOption) (*GrantConsentResponse, error)
@@ -215,9 +219,13 @@ func (c *adminServiceClient) EndRecording(ctx context.Context, in *EndRecordingR
 type AdminServiceServer interface {
 	// AddDncEntry puts a number on a do-not-call list in a scope. It takes effect
 	// before the RPC returns: the next Check of that number in scope denies.
+	// An entry of that number and scope stored damaged is replaced, never a
+	// reason to refuse the opt-out.
 	AddDncEntry(context.Context, *AddDncEntryRequest) (*AddDncEntryResponse, error)
 	// RemoveDncEntry takes a number off a scoped list (for example after
-	// re-consent). Removing an absent entry is not an error.
+	// re-consent). Removing an absent entry is not an error. An entry stored
+	// damaged is not removed (its hold cannot be trusted): Unavailable naming
+	// the record; add the entry again, which replaces it, then remove it.
 	RemoveDncEntry(context.Context, *RemoveDncEntryRequest) (*RemoveDncEntryResponse, error)
 	// GrantConsent records consent evidence, durably.
 	GrantConsent(context.Context, *GrantConsentRequest) (*GrantConsentResponse, error)
