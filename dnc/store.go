@@ -129,7 +129,7 @@ func maskNumber(n dialgate.Number) string {
 
 // Store keeps the store-backed do-not-call entries. An entry is keyed by
 // (Number, Scope). Implementations must be safe for concurrent use;
-// storage/memstore and storage/boltstore implement it, and storage/storetest
+// storage/memstore, boltstore, pgstore and redisstore implement it, and storage/storetest
 // checks the contract. Every read (DNCEntries, ScanDNC) fails with an error
 // wrapping storage.ErrCorrupt (a storage.RecordError naming the entry and
 // field) on an entry that does not pass Entry.ValidateStored, rather than

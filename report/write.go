@@ -190,7 +190,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <table>
 <tr><td>Kept {{.End}}</td><td class="n">{{.R.Recordings.KeptAtEnd}}</td></tr>
 <tr><td>Under legal hold {{.End}}</td><td class="n">{{.R.Recordings.HeldAtEnd}}</td></tr>
-<tr><td>Deleted in the quarter (all after at least 30 days)</td><td class="n">{{.R.Recordings.Deleted}}</td></tr>
+<tr><td>Deleted in the quarter (each at least its retention after its call ended)</td><td class="n">{{.R.Recordings.Deleted}}</td></tr>
 </table>
 <h2>Policy versions in force</h2>
 <table><tr><th>Version</th><th>Decisions</th><th>First</th><th>Last</th></tr>

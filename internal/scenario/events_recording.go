@@ -142,6 +142,36 @@ func recordingIDEvent(run func(ctx context.Context, env *Env, m *recording.Manag
 	})
 }
 
+type endRecordingArgs struct {
+	ID      string `json:"id"`
+	EndedAt string `json:"ended_at"` // the call's end (recording.Manager.End)
+}
+
+// endRecordingEvent gives a recording registered without its end the end
+// of its call (recording.Manager.End, gRPC EndRecording) at the step's at.
+func endRecordingEvent() *eventSpec {
+	return event(false, func(a *endRecordingArgs) error {
+		if a.ID == "" {
+			return errors.New("id: missing")
+		}
+		if _, err := time.Parse(time.RFC3339, a.EndedAt); err != nil {
+			return fmt.Errorf("ended_at: want RFC 3339 with offset: %w", err)
+		}
+		return nil
+	}, func(ctx context.Context, env *Env, a *endRecordingArgs, _ *dialgate.Decision) (Result, error) {
+		m, err := env.manager()
+		if err != nil {
+			return Result{}, err
+		}
+		ended, _ := time.Parse(time.RFC3339, a.EndedAt)
+		// Before started_at or after the step's at: recording.invalid.
+		if _, err := m.End(ctx, env.Clock.Now(), a.ID, ended); err != nil {
+			return recordingErrorName(err)
+		}
+		return Result{}, nil
+	})
+}
+
 func holdRecordingEvent() *eventSpec {
 	return recordingIDEvent(func(ctx context.Context, env *Env, m *recording.Manager, id string) error {
 		return m.Hold(ctx, id, recording.Hold{ID: scenarioHoldID, Reason: "scenario hold_recording", PlacedAt: env.Clock.Now()})

@@ -33,6 +33,7 @@ func handlers() *registry {
 			"complaint":        complaintEvent(),
 			"outcome":          outcomeEvent(),
 			"recording":        recordingEvent(),
+			"end_recording":    endRecordingEvent(),
 			"hold_recording":   holdRecordingEvent(),
 			"release_hold":     releaseHoldEvent(),
 			"delete_recording": deleteRecordingEvent(),
