@@ -495,16 +495,16 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 // (its stored lists), consent, frequency (counters) and sweep when a
 // segment_rate rule (the profile's or the dial's tenant's) counts the dial —
 // still judges the dial against the empty state and adds its
-// "<check>.unavailable" reason naming store; its evidence is dropped (the check did not see what it would have relied on). So the
-// decision is a deny, and what is printed, its JSON and the exit code say
-// the same. The other checks judge the dial as usual.
+// "<check>.unavailable" reason naming store; its evidence is dropped (the
+// check did not see what it would have relied on). So the decision is a
+// deny, and what is printed, its JSON and the exit code say the same. The other checks judge the dial as usual.
 func storeless(checks []dialgate.Checker, store string) []dialgate.Checker {
 	out := make([]dialgate.Checker, len(checks))
 	for i, c := range checks {
 		out[i] = c
 		var what string
 		reads := func(dialgate.Dial) bool { return true }
-		switch c.(type) {
+		switch s := c.(type) {
 		case *dnc.Check:
 			what = "do-not-call lists were"
 		case *consent.Check:
@@ -514,7 +514,7 @@ func storeless(checks []dialgate.Checker, store string) []dialgate.Checker {
 		case *sweep.Check:
 			// The segment_rate that counts may be the dial's tenant's own
 			// (sweep.tenants), which the profile may lack.
-			if s := c.(*sweep.Check); s.HasSegmentRate() {
+			if s.HasSegmentRate() {
 				what = "segment counters were"
 				reads = func(d dialgate.Dial) bool { return s.CountsSegments(d.Tenant) }
 			}
