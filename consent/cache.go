@@ -45,7 +45,9 @@ const eventBatch = 256
 //   - Events after rev must come without a hole (Seqs rev+1, rev+2, …) and
 //     reach the store's revision; otherwise the store broke its contract and
 //     the dial fails (errEventGap) with rev and last unchanged, so that the
-//     missing events are still replayed once they show.
+//     missing events are still replayed once they show. (A cache at revision
+//     0, which holds nothing to drop, follows a store whose kept events start
+//     later from its revision, as after a truncated history.)
 //
 // gen changes (under mu) on every sync and reset; a miss inserts only when gen
 // is unchanged, so a reset to an earlier rev cannot let a stale fetch in.
@@ -137,6 +139,12 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 			return nil
 		}
 		evs = evs[1:]
+	}
+	if cur == 0 && len(evs) > 0 && evs[0].Seq > 1 {
+		// The store keeps only later events, and the cache has followed
+		// nothing yet: as for a truncated history, start from r.
+		c.purge(ctx, s, r)
+		return nil
 	}
 	next := cur
 	for i := range evs {

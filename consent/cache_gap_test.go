@@ -19,6 +19,7 @@ type gapStore struct {
 	*fakeStore
 	ahead atomic.Uint64
 	hide  atomic.Uint64
+	from  atomic.Uint64 // events before this Seq are not kept (and not reported truncated)
 }
 
 func (s *gapStore) ConsentRevision(ctx context.Context) (uint64, error) {
@@ -28,10 +29,10 @@ func (s *gapStore) ConsentRevision(ctx context.Context) (uint64, error) {
 
 func (s *gapStore) ConsentEventsSince(ctx context.Context, since uint64, limit int) ([]Event, error) {
 	evs, err := s.fakeStore.ConsentEventsSince(ctx, since, limit)
-	if h := s.hide.Load(); h != 0 {
+	if h, f := s.hide.Load(), s.from.Load(); h != 0 || f != 0 {
 		out := evs[:0:0]
 		for _, e := range evs {
-			if e.Seq != h {
+			if e.Seq != h && e.Seq >= f {
 				out = append(out, e)
 			}
 		}
@@ -101,5 +102,28 @@ func TestCacheEventHoleFailsClosed(t *testing.T) {
 	rs, _, err := c.Attest(ctx, d)
 	if err == nil && codes(rs) != "consent.revoked" {
 		t.Fatalf("dial after the revocation returned, its event left out: %+v, want an error or consent.revoked (the cache served a revoked consent)", rs)
+	}
+}
+
+// A cache that has followed nothing yet (revision 0) and a store whose kept
+// events start later, without its saying so (ErrHistoryTruncated), is not a
+// hole: the cache has nothing to drop, and follows the store from its
+// revision rather than fail every dial.
+func TestCacheFreshFollowsStoreKeepingRecentEvents(t *testing.T) {
+	ctx := context.Background()
+	s := &gapStore{fakeStore: newFakeStore()}
+	mustAdd(t, s, otherRecord("c-0", "+8613900139002")) // Seq 1
+	mustAdd(t, s, goodRecord())                         // Seq 2
+	s.from.Store(2)
+	c := mustCheck(t, cnConfig(), s)
+	d := marketing(t0.Add(time.Hour))
+	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
+		t.Fatalf("first dial: %+v %v, want allowed", rs, err)
+	}
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(2*time.Hour), "call"); err != nil {
+		t.Fatal(err)
+	}
+	if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
+		t.Fatalf("dial after the revocation: %+v %v, want consent.revoked", rs, err)
 	}
 }
