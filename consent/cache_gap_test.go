@@ -41,6 +41,21 @@ func (s *gapStore) ConsentEventsSince(ctx context.Context, since uint64, limit i
 	return evs, err
 }
 
+// gapSetup returns a gapStore with c-1 (Seq 1, cached by an allowed dial d
+// through c) and c-2 of another number (Seq 2).
+func gapSetup(t *testing.T) (*gapStore, *Check, dialgate.Dial) {
+	t.Helper()
+	s := &gapStore{fakeStore: newFakeStore()}
+	mustAdd(t, s, goodRecord()) // Seq 1
+	c := mustCheck(t, cnConfig(), s)
+	d := marketing(t0.Add(time.Hour))
+	if rs, _, err := c.Attest(context.Background(), d); err != nil || len(rs) != 0 {
+		t.Fatalf("first dial: %+v %v, want allowed", rs, err)
+	}
+	mustAdd(t, s, otherRecord("c-2", "+8613900139002")) // Seq 2
+	return s, c, d
+}
+
 func otherRecord(id, number string) Record {
 	r := goodRecord()
 	r.ID, r.Number = id, dialgate.MustParseNumber(number)
@@ -56,15 +71,8 @@ func otherRecord(id, number string) Record {
 // revocation) landed, the cache kept serving them as current.
 func TestCacheEventGapStaysClosed(t *testing.T) {
 	ctx := context.Background()
-	s := &gapStore{fakeStore: newFakeStore()}
-	mustAdd(t, s, goodRecord()) // Seq 1
-	c := mustCheck(t, cnConfig(), s)
-	d := marketing(t0.Add(time.Hour))
-	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
-		t.Fatalf("first dial: %+v %v, want allowed", rs, err)
-	}
-	mustAdd(t, s, otherRecord("c-2", "+8613900139002")) // Seq 2
-	s.ahead.Store(1)                                    // revision 3, its write not visible yet
+	s, c, d := gapSetup(t)
+	s.ahead.Store(1) // revision 3, its write not visible yet
 	for i := range 2 {
 		if rs, _, err := c.Attest(ctx, d); err == nil {
 			t.Fatalf("dial %d with revision 3 and events up to 2: %+v, want an error (consent.unavailable)", i+1, rs)
@@ -86,14 +94,7 @@ func TestCacheEventGapStaysClosed(t *testing.T) {
 // trust the cache.
 func TestCacheEventHoleFailsClosed(t *testing.T) {
 	ctx := context.Background()
-	s := &gapStore{fakeStore: newFakeStore()}
-	mustAdd(t, s, goodRecord()) // Seq 1
-	c := mustCheck(t, cnConfig(), s)
-	d := marketing(t0.Add(time.Hour))
-	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
-		t.Fatalf("first dial: %+v %v, want allowed", rs, err)
-	}
-	mustAdd(t, s, otherRecord("c-2", "+8613900139002")) // Seq 2
+	s, c, d := gapSetup(t)
 	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(2*time.Hour), "call"); err != nil {
 		t.Fatal(err) // Seq 3
 	}
