@@ -42,6 +42,12 @@ const eventBatch = 256
 //     at rev itself and compares it with last, the event at rev as the cache
 //     saw it; another event there (or none kept, or last unknown) is a
 //     history the cache did not follow, and it forgets everything (purge).
+//   - Events after rev must come without a hole (Seqs rev+1, rev+2, …) and
+//     reach the store's revision; otherwise the store broke its contract and
+//     the dial fails (errEventGap) with rev and last unchanged, so that the
+//     missing events are still replayed once they show. (A cache at revision
+//     0, which holds nothing to drop, follows a store whose kept events start
+//     later from its revision, as after a truncated history.)
 //
 // gen changes (under mu) on every sync and reset; a miss inserts only when gen
 // is unchanged, so a reset to an earlier rev cannot let a stale fetch in.
@@ -134,26 +140,46 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 		}
 		evs = evs[1:]
 	}
+	if cur == 0 && len(evs) > 0 && evs[0].Seq > 1 {
+		// The store keeps only later events, and the cache has followed
+		// nothing yet: as for a truncated history, start from r.
+		c.purge(ctx, s, r)
+		return nil
+	}
 	next := cur
 	for i := range evs {
+		if evs[i].Seq != next+1 {
+			// A hole (or disorder) among the events: the one missing
+			// may be the revocation of a cached number.
+			return c.gap(fmt.Errorf("consent events since %d: event %d follows %d: %w", cur, evs[i].Seq, next, errEventGap))
+		}
 		// Entries are kept per line (lineKey): an event under either
 		// spelling of a French overseas line drops the line's entry.
 		c.lru.Remove(lineKey(evs[i].Number))
-		if evs[i].Seq > next {
-			next = evs[i].Seq
-			c.last = evs[i]
-		}
+		next = evs[i].Seq
 	}
 	if next < r {
 		// The store promised events up to r; a gap means it broke the
 		// contract. Fail closed rather than trust the cache.
-		c.lru.Purge()
-		c.gen.Add(1)
-		return fmt.Errorf("consent events since %d end at %d, before revision %d: %w", cur, next, r, errEventGap)
+		return c.gap(fmt.Errorf("consent events since %d end at %d, before revision %d: %w", cur, next, r, errEventGap))
+	}
+	if len(evs) > 0 {
+		c.last = evs[len(evs)-1]
 	}
 	c.rev.Store(next)
 	c.gen.Add(1)
 	return nil
+}
+
+// gap forgets every entry and returns err; c.mu is held. rev and last stay
+// as they were: the events the store left out are still to be replayed, and
+// the next sync reads again from the event at rev (taking the last event it
+// read for that one would make the next sync see another history, purge and
+// trust the store's revision, skipping the missing events for good).
+func (c *cache) gap(err error) error {
+	c.lru.Purge()
+	c.gen.Add(1)
+	return err
 }
 
 // purge forgets every entry and follows the store from revision r; c.mu is

@@ -66,6 +66,10 @@
 //     below its own, and also when the store is past it again: each replay
 //     starts at the event of the cache's own revision and compares it with
 //     the event the cache saw there.
+//   - Events that do not follow one another (a hole in the Seqs) or end
+//     before the store's revision are a store breaking its contract: the dial
+//     fails (consent.unavailable), and so does every later one until the
+//     missing events show, when the cache replays them.
 //
 // So a revocation that returned before a dial started is always seen, whichever
 // process wrote it. A time-to-live cache confirmed only now and then would let

@@ -290,9 +290,14 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 
 // RevokeConsent validates the id, defaults revoked_at to the server's clock,
 // and revokes through Backend.Consents. A withdrawal is never refused for its
-// instant: a revoked_at before the consent's granted_at — before 2000 too,
-// which other requests refuse as a zero or unset timestamp — revokes the
-// consent as of its grant (see consent.Store.RevokeConsent).
+// instant: a revoked_at before the consent's granted_at revokes the consent
+// as of its grant (see consent.Store.RevokeConsent). One before 2000, which
+// other requests refuse as a zero or unset timestamp (the zero Timestamp,
+// 1970, a client sends when it fills the field by mistake), is the server's
+// clock, as an absent one is: taken literally it revoked the consent as of
+// its grant, and a withdrawal dated that early does not withdraw the
+// consents granted since under the line's other spelling (a French overseas
+// number), which kept allowing dials.
 func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRequest) (*pb.RevokeConsentResponse, error) {
 	if s.be.Consents == nil {
 		return nil, s.unimplemented("RevokeConsent", "consent")
@@ -307,7 +312,7 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 		}
 		at = ts.AsTime()
 	}
-	if at.IsZero() {
+	if at.Before(minTimestamp) {
 		at = s.now()
 	}
 	if err := checkText("channel", req.GetChannel(), 64); err != nil {

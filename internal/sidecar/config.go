@@ -153,6 +153,12 @@ type Config struct {
 	// append-only file would forget them all. false accepts that loss (a
 	// cache-only Redis, a test server) and logs a warning at start.
 	RedisRequireAOF *bool `json:"redis_require_aof,omitempty"`
+	// RedisWaitReplicas, when positive, makes every DNC and consent write to
+	// Redis wait until that many replicas acknowledged it (WAIT, at most 1 s;
+	// redisstore.Options.WaitReplicas): fewer fails the write
+	// (Unavailable), so that a failover to a replica (Sentinel) cannot lose
+	// an acknowledged opt-out or consent revocation. 0 (default): no wait.
+	RedisWaitReplicas int `json:"redis_wait_replicas,omitempty"`
 	// Postgres, when set, is the URL of the PostgreSQL database a fleet shares
 	// (storage/pgstore): the caller-ID ledger, consents, recordings and
 	// complaints, and the DNC entries, frequency caps, segment counters and
@@ -285,6 +291,12 @@ func (c Config) Validate() error {
 	}
 	if c.RedisRequireAOF != nil && c.Redis == "" {
 		return bad("redis_require_aof", "set without redis")
+	}
+	if c.RedisWaitReplicas != 0 && c.Redis == "" {
+		return bad("redis_wait_replicas", "set without redis")
+	}
+	if c.RedisWaitReplicas < 0 {
+		return bad("redis_wait_replicas", "%d is negative (want the number of replicas each write waits for, or 0)", c.RedisWaitReplicas)
 	}
 	if (c.Redis != "" || c.Postgres != "") && c.HMACKeyFile == "" {
 		return bad("hmac_key_file", "required with redis or postgres: every sidecar of a fleet must hash callees with the same key, or their shared caps and lists would not meet")

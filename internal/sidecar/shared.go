@@ -74,7 +74,7 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		probes = append(probes, Probe{Name: "postgres", Check: storeProbe("postgres", pg, cfg.Redis == "")})
 	}
 	if cfg.Redis != "" {
-		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.Options{Prefix: cfg.RedisPrefix, RequireAOF: cfg.requireAOF()})
+		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.Options{Prefix: cfg.RedisPrefix, RequireAOF: cfg.requireAOF(), WaitReplicas: cfg.RedisWaitReplicas})
 		if err != nil {
 			if errors.Is(err, redisstore.ErrNotPersistent) {
 				err = fmt.Errorf("%w (the fleet's opt-outs and cap counters live in Redis: enable appendonly yes with appendfsync everysec or always, or set redis_require_aof: false to accept losing them with a Redis restart)", err)

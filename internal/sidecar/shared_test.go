@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/redisstore"
 	"github.com/redis/go-redis/v9"
 )
@@ -95,5 +98,39 @@ func TestStoreProbe(t *testing.T) {
 	s.ping = errors.New("down")
 	if err := storeProbe("redis", s, false)(ctx); err == nil {
 		t.Fatal("a store that does not answer passed")
+	}
+}
+
+// redis_wait_replicas reaches the Redis store: a fleet whose Redis has
+// replicas (Sentinel) can make every DNC and consent write wait for them, so
+// that a failover does not lose an acknowledged revocation. Before, the
+// option docs/deploy.md asks for could not be set through the sidecar's
+// config. The test server has no replica: a consent write then fails
+// (storage.ErrUnavailable) instead of being reported durable.
+func TestOpenSharedRedisWaitReplicas(t *testing.T) {
+	url := os.Getenv("DIALGATE_TEST_REDIS")
+	if url == "" {
+		t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/15")
+	}
+	cfg := Config{Redis: url, RedisPrefix: fmt.Sprintf("waittest%d", time.Now().UnixNano()), RedisRequireAOF: new(false), RedisWaitReplicas: 1}
+	var deps policy.Deps
+	_, done, err := OpenShared(context.Background(), cfg, &deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	r := consent.Record{ID: "c-wait", Number: dialgate.MustParseNumber("+8613900139031"), Scope: "industry:finance",
+		Method: consent.MethodWritten, EvidenceURI: "s3://consents/c-wait.pdf", GrantedAt: time.Now().Add(-time.Hour)}
+	if err := deps.Consents.AddConsent(context.Background(), r); !errors.Is(err, storage.ErrUnavailable) {
+		t.Fatalf("AddConsent with redis_wait_replicas: 1 and no replica = %v, want storage.ErrUnavailable", err)
+	}
+}
+
+func TestConfigRedisWaitReplicas(t *testing.T) {
+	for _, c := range []Config{{RedisWaitReplicas: 1}, {Redis: "redis://127.0.0.1:6379/9", RedisWaitReplicas: -1}} {
+		c.HMACKeyFile = "k"
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "redis_wait_replicas") {
+			t.Errorf("%+v: Validate = %v, want an error naming redis_wait_replicas", c, err)
+		}
 	}
 }

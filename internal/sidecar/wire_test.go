@@ -586,7 +586,8 @@ func TestWireConsentTenant(t *testing.T) {
 // with a wrong zone offset) is never refused: RevokeConsent succeeds, the
 // record is revoked as of its grant, the history keeps the instant asked for,
 // and the very next Check is denied — also for a revoked_at before 2000 (a
-// zero Timestamp filled by mistake), which other requests refuse.
+// zero Timestamp filled by mistake), which other requests refuse: that one
+// is the server's clock, as an unset one is (TestRevokeConsentUnsetInstantIsNow).
 func TestWireRevokeBeforeGrant(t *testing.T) {
 	e, _ := openWire(t, wireProfile)
 	if e.be.Consents == nil {
@@ -608,6 +609,7 @@ func TestWireRevokeBeforeGrant(t *testing.T) {
 		if r, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: marketing(num, id)}); err != nil || !r.GetDecision().GetAllowed() {
 			t.Fatalf("%s: before the revocation: want allowed, got %v %v", id, codesOf(r.GetDecision()), err)
 		}
+		before := time.Now()
 		if _, err := e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: id, RevokedAt: timestamppb.New(requested), Channel: "call"}); err != nil {
 			t.Fatalf("%s: RevokeConsent with revoked_at %s before granted_at %s = %v, want OK", id, requested, granted, err)
 		}
@@ -615,11 +617,23 @@ func TestWireRevokeBeforeGrant(t *testing.T) {
 			!slices.Contains(codesOf(r.GetDecision()), "consent.revoked") {
 			t.Fatalf("%s: right after the revocation: want consent.revoked, got %v %v", id, codesOf(r.GetDecision()), err)
 		}
+		after := time.Now()
 		rec, err := store.Consent(ctx, id)
+		n, _ := dialgate.ParseNumber(num)
+		if requested.Before(minTimestamp) {
+			// Unset: the server's clock.
+			if err != nil || rec.RevokedAt.Before(before) || rec.RevokedAt.After(after) || rec.RevocationChannel != "call" {
+				t.Fatalf("%s: stored record %+v, %v; want revoked at the server's clock (%s to %s) through call", id, rec, err, before, after)
+			}
+			hist, err := store.ConsentHistory(ctx, n)
+			if err != nil || len(hist) != 2 || !hist[1].At.Equal(rec.RevokedAt) || !hist[1].RequestedAt.IsZero() {
+				t.Fatalf("%s: history %+v, %v; want the revocation at %s without requested_at", id, hist, err, rec.RevokedAt)
+			}
+			continue
+		}
 		if err != nil || !rec.RevokedAt.Equal(granted) || rec.RevocationChannel != "call" {
 			t.Fatalf("%s: stored record %+v, %v; want revoked as of granted_at %s through call", id, rec, err, granted)
 		}
-		n, _ := dialgate.ParseNumber(num)
 		hist, err := store.ConsentHistory(ctx, n)
 		if err != nil || len(hist) != 2 || !hist[1].At.Equal(granted) || !hist[1].RequestedAt.Equal(requested) {
 			t.Fatalf("%s: history %+v, %v; want the revocation at granted_at with requested_at %s", id, hist, err, requested)

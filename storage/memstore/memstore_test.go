@@ -34,3 +34,9 @@ func TestCheckRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The check's cache follows the writes made through the same store.
+func TestConsentAcrossHandles(t *testing.T) {
+	s := memstore.New()
+	storetest.TestConsentAcrossProcesses(t, s, s)
+}

@@ -229,3 +229,11 @@ func waitFor(f func() bool) bool {
 	}
 	return false
 }
+
+// A revocation through one process is in force for the next check of
+// another process sharing the database, whatever that one has cached.
+func TestConsentAcrossProcesses(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	storetest.TestConsentAcrossProcesses(t, open(t, url, sc), open(t, url, sc))
+}

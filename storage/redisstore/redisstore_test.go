@@ -329,3 +329,11 @@ func TestDeafFeedIsLost(t *testing.T) {
 		t.Fatalf("another process's opt-out never reached a process whose feed went deaf (feed live: %v)", a.FeedLive())
 	}
 }
+
+// A revocation through one process is in force for the next check of
+// another process sharing the Redis, whatever that one has cached.
+func TestConsentAcrossProcesses(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	storetest.TestConsentAcrossProcesses(t, open(t, url, p), open(t, url, p))
+}

@@ -557,11 +557,11 @@ type RevokeConsentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The consent id. Required; NotFound when unknown.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// When the callee withdrew; unset means the server's clock. Revoking an
-	// already revoked consent is a no-op: the first withdrawal stands. A
-	// withdrawal is never refused for its instant: revoked_at before the
-	// consent's granted_at (clock skew, a wrong zone offset) revokes it as of
-	// its grant.
+	// When the callee withdrew; unset, or before 2000 (the zero Timestamp a
+	// client sends by mistake), means the server's clock. Revoking an already
+	// revoked consent is a no-op: the first withdrawal stands. A withdrawal
+	// is never refused for its instant: revoked_at before the consent's
+	// granted_at (clock skew, a wrong zone offset) revokes it as of its grant.
 	RevokedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
 	// How the withdrawal arrived ("call", "sms", "web", "complaint"); free
 	// text, at most 64 bytes.
