@@ -17,18 +17,7 @@ import (
 // made: a report written in the first days of the next quarter must count it.
 func TestOverdueAtQuarterEndHandledAfter(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	skey, _, err := auditlog.GenerateKey(rand.Reader, "log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := auditlog.NewSigner(skey)
-	l, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Close()
-	files, _ := auditlog.LogFiles(dir)
+	files := emptyLogFiles(ctx, t)
 
 	st := memstore.New()
 	received := time.Date(2026, 12, 21, 10, 0, 0, 0, cst) // Monday
@@ -69,18 +58,7 @@ func buildQ4(ctx context.Context, files []string, st *memstore.Store, now time.T
 // of the overdue complaints were received earlier.
 func TestOverdueReceivedInEarlierQuarter(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	skey, _, err := auditlog.GenerateKey(rand.Reader, "log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := auditlog.NewSigner(skey)
-	l, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Close()
-	files, _ := auditlog.LogFiles(dir)
+	files := emptyLogFiles(ctx, t)
 
 	st := memstore.New()
 	received := time.Date(2026, 9, 30, 23, 59, 59, 0, cst) // the last second of Q3
@@ -115,18 +93,7 @@ func TestOverdueReceivedInEarlierQuarter(t *testing.T) {
 // (and only in that one).
 func TestLateStepCounted(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	skey, _, err := auditlog.GenerateKey(rand.Reader, "log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := auditlog.NewSigner(skey)
-	l, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Close()
-	files, _ := auditlog.LogFiles(dir)
+	files := emptyLogFiles(ctx, t)
 
 	st := memstore.New()
 	received := time.Date(2026, 12, 28, 10, 0, 0, 0, cst) // Monday
@@ -165,18 +132,7 @@ func TestLateStepCounted(t *testing.T) {
 // of one quarter made on different days agree.
 func TestComplaintStatusAtQuarterEnd(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	skey, _, err := auditlog.GenerateKey(rand.Reader, "log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := auditlog.NewSigner(skey)
-	l, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.Close()
-	files, _ := auditlog.LogFiles(dir)
+	files := emptyLogFiles(ctx, t)
 
 	st := memstore.New()
 	received := time.Date(2026, 12, 28, 10, 0, 0, 0, cst)
@@ -201,4 +157,31 @@ func TestComplaintStatusAtQuarterEnd(t *testing.T) {
 			t.Errorf("report as of %s: by status %+v, want [%+v]", now.Format(time.DateOnly), r.Complaints.ByStatus, want)
 		}
 	}
+}
+
+// emptyLogFiles returns the files of a new audit log holding no record, for
+// the tests whose figures come from the complaint store alone.
+func emptyLogFiles(ctx context.Context, t *testing.T) []string {
+	t.Helper()
+	dir := t.TempDir()
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auditlog.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
