@@ -16,14 +16,8 @@ import (
 var _ storage.Counters = (*Store)(nil)
 
 func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits []storage.Limit) error {
-	if err := s.check(op); err != nil {
+	if err := s.instantPreamble(ctx, op, t); err != nil {
 		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("pgstore: %s: %w", op, err)
-	}
-	if err := storage.ValidateInstant(t); err != nil {
-		return fmt.Errorf("pgstore: %s: %w", op, err)
 	}
 	if err := storage.ValidateLimits(limits); err != nil {
 		return fmt.Errorf("pgstore: %s: %w", op, err)

@@ -56,7 +56,7 @@ func (s *Store) ensureCounterExpiry(ctx context.Context, op string) (bool, error
 // deleted by another's.
 func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 	const op = "expire counters"
-	if err := s.expiryPreamble(ctx, op, t); err != nil {
+	if err := s.instantPreamble(ctx, op, t); err != nil {
 		return 0, err
 	}
 	expiring, err := s.ensureCounterExpiry(ctx, op)
@@ -213,9 +213,10 @@ func (s *Store) ExtendCounterExpiry(ctx context.Context, suffix string, until, n
 	}
 }
 
-// expiryPreamble checks, before an expiry named op as of t, that the store
-// is usable, ctx not done and t a valid instant.
-func (s *Store) expiryPreamble(ctx context.Context, op string, t time.Time) error {
+// instantPreamble checks, before an operation named op as of t (an expiry,
+// a counter reservation or read), that the store is usable, ctx not done
+// and t a valid instant.
+func (s *Store) instantPreamble(ctx context.Context, op string, t time.Time) error {
 	if err := s.check(op); err != nil {
 		return err
 	}
@@ -242,7 +243,7 @@ func (s *Store) expiryPreamble(ctx context.Context, op string, t time.Time) erro
 // possible skew.
 func (s *Store) ExpireRuns(ctx context.Context, t time.Time) (int, error) {
 	const op = "expire runs"
-	if err := s.expiryPreamble(ctx, op, t); err != nil {
+	if err := s.instantPreamble(ctx, op, t); err != nil {
 		return 0, err
 	}
 	if s.runExpiryMigration == nil {
