@@ -92,7 +92,9 @@ func (c *adminConn) call(ctx context.Context, fields map[string]string, rpc func
 
 // rpcErr maps an AdminService error to the CLI's exit codes: InvalidArgument
 // is bad input (exit 2) naming the flag of the field the server names;
-// everything else is a failure (exit 1) that says whether to retry. The
+// everything else is a failure (exit 1) that says whether to retry (a
+// refusal by the stored state — FailedPrecondition, AlreadyExists,
+// NotFound — says a retry will not help). The
 // server's message never holds the token; neither does this one.
 func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 	st, ok := status.FromError(err)
@@ -111,6 +113,8 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 		return failErr(fmt.Errorf("%s refused the token: %s; give a token with the admin scope in --token-file or %s", c.where, msg, tokenEnv))
 	case codes.PermissionDenied:
 		return failErr(fmt.Errorf("%s refused the request: permission denied: %s (this needs a token with the admin scope, and one bound to tenants writes only for them)", c.where, msg))
+	case codes.FailedPrecondition, codes.AlreadyExists, codes.NotFound:
+		return failErr(fmt.Errorf("%s refused the request: %s: %s (not applied; a retry will not succeed until that changes)", c.where, st.Code(), msg))
 	case codes.DeadlineExceeded:
 		return failErr(fmt.Errorf("no answer from %s within --timeout %s: the change may not have been applied; retry it (it is idempotent)", c.where, c.timeout))
 	case codes.Unavailable:

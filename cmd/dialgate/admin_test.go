@@ -142,10 +142,12 @@ func TestAdminDNCAddDeniesNextCheck(t *testing.T) {
 		t.Fatalf("after admin dnc add: reasons %v, want dnc.listed", r)
 	}
 	// An opt-out is held its minimum time: taking it off at once is
-	// refused, naming the flag, and the number stays listed.
+	// refused by the state (exit 1, not bad input), saying until when and
+	// that a retry will not help, and the number stays listed.
 	code, out, errs = s.admin(t, "dnc", "remove", "--number", num, "--scope", "global", "--json")
-	if code != 2 || out != "" || !strings.Contains(errs, "dialgate: --number: the entry is still held") {
-		t.Fatalf("admin dnc remove of a fresh opt-out: exit %d, stdout %q, stderr %q; want exit 2, still held", code, out, errs)
+	if code != 1 || out != "" || !strings.Contains(errs, "number: the entry is still held") || !strings.Contains(errs, "held until") ||
+		!strings.Contains(errs, "a retry will not succeed") {
+		t.Fatalf("admin dnc remove of a fresh opt-out: exit %d, stdout %q, stderr %q; want exit 1, still held", code, out, errs)
 	}
 	if r := s.reasons(t, num); !slices.Contains(r, "dnc.listed") {
 		t.Errorf("after a refused admin dnc remove: reasons %v, want dnc.listed", r)

@@ -131,3 +131,25 @@ func TestAdminErrorNamesDamagedRecord(t *testing.T) {
 		t.Errorf("the log lacks the cause: %s", logs.String())
 	}
 }
+
+// TestRemoveDNCHeldIsFailedPrecondition: removing an opt-out still in its
+// hold is a sound request the state refuses (FailedPrecondition naming the
+// number and the hold), not bad input (InvalidArgument), and not a failure
+// a retry cures (Unavailable); the entry stays and keeps denying.
+func TestRemoveDNCHeldIsFailedPrecondition(t *testing.T) {
+	e := startFull(t, Config{}, t.TempDir())
+	ctx := ctxT(t)
+	const num = "+8613900139064"
+	if _, err := e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: num, Scope: "global", Source: "opt_out"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.admin.RemoveDncEntry(ctx, &pb.RemoveDncEntryRequest{Number: num, Scope: "global"})
+	wantStatus(t, err, codes.FailedPrecondition, "number: the entry is still held")
+	if !strings.Contains(status.Convert(err).Message(), "held until") {
+		t.Errorf("message %q does not say until when", status.Convert(err).Message())
+	}
+	r, err := e.gate.Check(ctx, &pb.CheckRequest{Dial: okDial(num)})
+	if err != nil || r.GetDecision().GetAllowed() {
+		t.Errorf("after a refused removal the opt-out does not deny: %v %v", r, err)
+	}
+}

@@ -3,6 +3,7 @@ package sidecar
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -68,7 +69,9 @@ func (a dncAdmin) AddDNC(ctx context.Context, e DNCEntry) error {
 // RemoveDNC implements DNCAdmin: an entry not listed is not an error; one
 // still held at at (the Backend's clock, as for AddDncEntry's added_at) by
 // its own hold_until or by the profile's hold from its added_at
-// (dnc.Check.Remove) is a FieldError on "number".
+// (dnc.Check.Remove) wraps ErrFailedPrecondition and names "number" and
+// the end of the hold: the request is sound, the state refuses it, and a
+// retry will not succeed before the hold ends.
 func (a dncAdmin) RemoveDNC(ctx context.Context, n dialgate.Number, scope string, at time.Time) error {
 	sc, err := dncScope(scope)
 	if err != nil {
@@ -79,7 +82,7 @@ func (a dncAdmin) RemoveDNC(ctx context.Context, n dialgate.Number, scope string
 	case errors.Is(err, dnc.ErrNotListed):
 		return nil
 	case errors.Is(err, dnc.ErrHeld):
-		return &dialgate.FieldError{Field: "number", Problem: "the entry is still held (a refusal may not be released yet)", Err: err}
+		return fmt.Errorf("%w: number: the entry is still held (a refusal may not be released yet): %w", ErrFailedPrecondition, err)
 	}
 	return err
 }

@@ -55,7 +55,10 @@ type AdminServiceClient interface {
 	// reason to refuse the opt-out.
 	AddDncEntry(ctx context.Context, in *AddDncEntryRequest, opts ...grpc.CallOption) (*AddDncEntryResponse, error)
 	// RemoveDncEntry takes a number off a scoped list (for example after
-	// re-consent). Removing an absent entry is not an error. An entry stored
+	// re-consent). Removing an absent entry is not an error. An entry still in
+	// its hold (its own hold_until, or the profile's hold from its added_at) is
+	// not removed: FailedPrecondition naming "number" and the end of the hold
+	// (a retry will not succeed before then). An entry stored
 	// damaged is not removed (its hold cannot be trusted): Unavailable naming
 	// the record; add the entry again, which replaces it, then remove it.
 	RemoveDncEntry(ctx context.Context, in *RemoveDncEntryRequest, opts ...grpc.CallOption) (*RemoveDncEntryResponse, error)
@@ -223,7 +226,10 @@ type AdminServiceServer interface {
 	// reason to refuse the opt-out.
 	AddDncEntry(context.Context, *AddDncEntryRequest) (*AddDncEntryResponse, error)
 	// RemoveDncEntry takes a number off a scoped list (for example after
-	// re-consent). Removing an absent entry is not an error. An entry stored
+	// re-consent). Removing an absent entry is not an error. An entry still in
+	// its hold (its own hold_until, or the profile's hold from its added_at) is
+	// not removed: FailedPrecondition naming "number" and the end of the hold
+	// (a retry will not succeed before then). An entry stored
 	// damaged is not removed (its hold cannot be trusted): Unavailable naming
 	// the record; add the entry again, which replaces it, then remove it.
 	RemoveDncEntry(context.Context, *RemoveDncEntryRequest) (*RemoveDncEntryResponse, error)
