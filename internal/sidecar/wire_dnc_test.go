@@ -30,9 +30,8 @@ func TestRemoveDNCUsesTheGivenInstant(t *testing.T) {
 	if err := a.AddDNC(ctx, DNCEntry{Number: n, Scope: "global", AddedAt: added}); err != nil {
 		t.Fatal(err)
 	}
-	var fe *dialgate.FieldError
-	if err := a.RemoveDNC(ctx, n, "global", added.AddDate(0, 11, 0)); !errors.As(err, &fe) || fe.Field != "number" {
-		t.Fatalf("removal inside the hold = %v, want a FieldError on number", err)
+	if err := a.RemoveDNC(ctx, n, "global", added.AddDate(0, 11, 0)); !errors.Is(err, ErrFailedPrecondition) || !errors.Is(err, dnc.ErrHeld) {
+		t.Fatalf("removal inside the hold = %v, want ErrFailedPrecondition wrapping dnc.ErrHeld", err)
 	}
 	if err := a.RemoveDNC(ctx, n, "global", added.AddDate(0, 12, 1)); err != nil {
 		t.Fatalf("removal after the hold = %v", err)
@@ -63,9 +62,8 @@ func TestRemoveDNCKeepsTheProfileHold(t *testing.T) {
 		AddedAt: added, HoldUntil: added.AddDate(0, 12, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	var fe *dialgate.FieldError
-	if err := a.RemoveDNC(ctx, n, "global", added.AddDate(0, 13, 0)); !errors.As(err, &fe) || fe.Field != "number" || !errors.Is(err, dnc.ErrHeld) {
-		t.Fatalf("removal 13 months in, inside the profile's 60-month hold = %v, want a FieldError on number wrapping dnc.ErrHeld", err)
+	if err := a.RemoveDNC(ctx, n, "global", added.AddDate(0, 13, 0)); !errors.Is(err, ErrFailedPrecondition) || !errors.Is(err, dnc.ErrHeld) {
+		t.Fatalf("removal 13 months in, inside the profile's 60-month hold = %v, want ErrFailedPrecondition wrapping dnc.ErrHeld", err)
 	}
 	if es, err := st.DNCEntries(ctx, n); err != nil || len(es) != 1 {
 		t.Fatalf("entries after the refused removal: %v, %v", es, err)
