@@ -276,3 +276,37 @@ func TestEndValidation(t *testing.T) {
 		t.Errorf("a refused End changed the recording: %+v, %v", r, err)
 	}
 }
+
+// A recording an outcome named before it was registered (Link: its
+// started_at is the report's instant, an estimate) takes its real end,
+// earlier than that estimate, from End: the end is recorded, the start
+// moved back to it (still no earlier than the real start could be said to
+// be), and the retention is never shortened. A recording registered with
+// its real start still refuses an end before it.
+func TestEndBeforeEstimatedStart(t *testing.T) {
+	f := newFixture(t, recording.Config{}, nil)
+	ctx := context.Background()
+	reported := start.Add(3 * time.Hour)
+	if err := f.mgr.Link(ctx, reported, "linked", "dec-1", callee, ""); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.mgr.Get(ctx, "linked")
+	if err != nil || !r.StartEstimated || !r.StartedAt.Equal(reported) {
+		t.Fatalf("linked: %+v, %v; want started_at %s, estimated", r, err, reported)
+	}
+	end := start.Add(2 * time.Hour)
+	r, err = f.mgr.End(ctx, reported.Add(time.Minute), "linked", end)
+	if err != nil {
+		t.Fatalf("end before the estimated start: %v", err)
+	}
+	if !r.EndedAt.Equal(end) || !r.StartedAt.Equal(end) || !r.RetainUntil.Equal(reported.Add(30*day)) {
+		t.Fatalf("ended: %+v; want ended_at and started_at %s, retain_until %s kept", r, end, reported.Add(30*day))
+	}
+	if got, err := f.mgr.Get(ctx, "linked"); err != nil || !got.EndedAt.Equal(end) || got.Validate() != nil {
+		t.Fatalf("stored: %+v, %v", got, err)
+	}
+	f.registerCall(t, "real", time.Time{}, start)
+	if _, err := f.mgr.End(ctx, start, "real", start.Add(-time.Second)); !errors.Is(err, recording.ErrInvalid) {
+		t.Fatalf("end before a real start: %v, want ErrInvalid", err)
+	}
+}

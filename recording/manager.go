@@ -110,6 +110,12 @@ type Registration struct {
 // skew that StartedAt is allowed too), is an error wrapping ErrInvalid and
 // naming ended_at.
 func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (Recording, error) {
+	return m.register(ctx, t, reg, false)
+}
+
+// register is Register; estimated marks reg.StartedAt as the instant the
+// recording became known rather than its start (Recording.StartEstimated).
+func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, estimated bool) (Recording, error) {
 	if !reg.Callee.IsValid() {
 		return Recording{}, fmt.Errorf("%w: number: missing or invalid callee", ErrInvalid)
 	}
@@ -144,7 +150,7 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 		ID: reg.ID, DecisionID: reg.DecisionID, Tenant: reg.Tenant,
 		Callee:    m.hasher.HashCallee(reg.Callee),
 		StartedAt: reg.StartedAt, EndedAt: reg.EndedAt, RetainUntil: callEnd(reg.StartedAt, reg.EndedAt, t).Add(keep),
-		MediaURI: reg.MediaURI, State: StateActive,
+		MediaURI: reg.MediaURI, State: StateActive, StartEstimated: estimated,
 	}
 	if err := r.Validate(); err != nil {
 		return Recording{}, err
@@ -226,7 +232,7 @@ func (m *Manager) End(ctx context.Context, t time.Time, id string, ended time.Ti
 		if r.State == StateDeleting {
 			return fmt.Errorf("recording %s: %w", id, ErrDeleting)
 		}
-		if ended.Before(r.StartedAt) {
+		if ended.Before(r.StartedAt) && !r.StartEstimated {
 			return fmt.Errorf("%w: ended_at: %s is before started_at %s", ErrInvalid,
 				ended.Format(time.RFC3339), r.StartedAt.Format(time.RFC3339))
 		}
@@ -235,6 +241,11 @@ func (m *Manager) End(ctx context.Context, t time.Time, id string, ended time.Ti
 			from = r.EndedAt
 		}
 		keep := max(m.cfg.RetentionPeriod(), r.RetainUntil.Sub(from))
+		if ended.Before(r.StartedAt) {
+			// An estimated start (Link) later than the real end: the
+			// recording started by then at the latest.
+			r.StartedAt = ended
+		}
 		if ended.After(r.EndedAt) {
 			r.EndedAt = ended
 		}
@@ -364,8 +375,9 @@ func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]
 
 // Link records that recording id belongs to decisionID. If the recording is not
 // registered yet, a metadata record is created for callee and tenant (started
-// at t, and, with no end known, kept the retention after t: an outcome
-// reported after the call ended). When the call's dial is known (callee valid), a recording registered
+// at t, marked StartEstimated, and, with no end known, kept the retention
+// after t: an outcome reported after the call ended; End may later give
+// its real, earlier end). When the call's dial is known (callee valid), a recording registered
 // under another tenant than tenant is not linked (ErrInvalid): one tenant's
 // report must not claim another's recording.
 func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number, tenant string) error {
@@ -385,7 +397,7 @@ func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, 
 	if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	_, err = m.Register(ctx, t, Registration{ID: id, DecisionID: decisionID, Tenant: tenant, Callee: callee, StartedAt: t})
+	_, err = m.register(ctx, t, Registration{ID: id, DecisionID: decisionID, Tenant: tenant, Callee: callee, StartedAt: t}, true)
 	return err
 }
 

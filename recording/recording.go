@@ -71,6 +71,12 @@ type Recording struct {
 	Callee string `json:"callee"`
 	// StartedAt is when the recording started. Required.
 	StartedAt time.Time `json:"started_at"`
+	// StartEstimated reports that StartedAt is not the recording's start
+	// but the instant dialgate first heard of it: an outcome named the
+	// recording before it was registered (Manager.Link). The real start is
+	// at or before StartedAt, so End accepts an end before it (and moves
+	// StartedAt back to that end).
+	StartEstimated bool `json:"start_estimated,omitempty"`
 	// EndedAt is when the call (and its recording) ended, when the
 	// registration said so; zero when it did not. Never before StartedAt.
 	// Records stored before dialgate knew of it have none.

@@ -101,7 +101,10 @@ type AdminServiceClient interface {
 	// retention: an earlier end than one recorded keeps the recorded one, and
 	// ending again at the same instant is a no-op. InvalidArgument naming
 	// ended_at when it is missing, before the recording's start or more than
-	// a minute after the server's clock; NotFound for an unknown recording;
+	// a minute after the server's clock (a recording an outcome's
+	// recording_id created before it was registered has only the report's
+	// instant as its start: an earlier end is taken, and becomes its start
+	// too); NotFound for an unknown recording;
 	// FailedPrecondition when the recording is already being deleted.
 	EndRecording(ctx context.Context, in *EndRecordingRequest, opts ...grpc.CallOption) (*EndRecordingResponse, error)
 }
@@ -272,7 +275,10 @@ type AdminServiceServer interface {
 	// retention: an earlier end than one recorded keeps the recorded one, and
 	// ending again at the same instant is a no-op. InvalidArgument naming
 	// ended_at when it is missing, before the recording's start or more than
-	// a minute after the server's clock; NotFound for an unknown recording;
+	// a minute after the server's clock (a recording an outcome's
+	// recording_id created before it was registered has only the report's
+	// instant as its start: an earlier end is taken, and becomes its start
+	// too); NotFound for an unknown recording;
 	// FailedPrecondition when the recording is already being deleted.
 	EndRecording(context.Context, *EndRecordingRequest) (*EndRecordingResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
