@@ -251,6 +251,9 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 		}
 	}
 	fleet := a.fleet()
+	if err := a.refuseFleetData(sharedAny, "its do-not-call lists, consents and counters"); err != nil {
+		return deps, nil, false, err
+	}
 	var keyFile string
 	if fleet != nil {
 		registries = append(slices.Clone(fleet.Registries), registries...)

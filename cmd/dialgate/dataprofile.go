@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/policy"
@@ -118,4 +120,36 @@ func (a *app) notef(format string, args ...any) {
 // warnf prints a warning on stderr.
 func (a *app) warnf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, "dialgate: warning: "+format+"\n", args...)
+}
+
+// recordHome says which fleet back-ends take a kind of record from the
+// store in --data: sharedAny for those either takes (consents, do-not-call
+// lists, counters: Redis or PostgreSQL), sharedPostgres for those only
+// PostgreSQL takes (the caller-ID ledger, recordings, complaints: a
+// Redis-only fleet keeps them on each host).
+type recordHome int
+
+const (
+	sharedAny recordHome = iota
+	sharedPostgres
+)
+
+// refuseFleetData refuses (exit 2) a command about to read or write what
+// (records of home) in the store in --data, without --config, when dialgate
+// serve on --data keeps them on a fleet back-end (DataProfile.Shared): a
+// revocation or an opt-out written there would reach no sidecar, and a
+// look-up there would miss what the fleet holds.
+func (a *app) refuseFleetData(home recordHome, what string) error {
+	if a.fleet() != nil {
+		return nil
+	}
+	rec, found, err := sidecar.ReadDataProfile(a.data)
+	if err != nil || !found || len(rec.Shared) == 0 {
+		return nil // a damaged record is resolveProfile's to report
+	}
+	if home == sharedPostgres && !slices.Contains(rec.Shared, "postgres") {
+		return nil
+	}
+	return usageErr("--config: required: dialgate serve on this --data keeps %s on the fleet's %s (recorded in %s), and no sidecar reads them from the store in --data; give --config with the sidecar's config file, or make the change through a running sidecar with dialgate admin",
+		what, strings.Join(rec.Shared, " and "), filepath.Join(a.data, sidecar.DataProfileFile))
 }

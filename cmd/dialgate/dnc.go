@@ -401,6 +401,9 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		defer done()
 		s = shared
 	} else {
+		if err := a.refuseFleetData(sharedAny, "do-not-call lists"); err != nil {
+			return err
+		}
 		b, err := a.openWriteStore()
 		if err != nil {
 			return err
@@ -908,6 +911,11 @@ listed is not known.`,
 			fleet, done, err := a.fleetDNC(cmd.Context())
 			if err != nil {
 				return lookupFailed(err)
+			}
+			if fleet == nil {
+				if err := a.refuseFleetData(sharedAny, "do-not-call lists"); err != nil {
+					return err
+				}
 			}
 			if fleet != nil {
 				es, err := entriesOf(cmd.Context(), fleet)

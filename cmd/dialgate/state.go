@@ -60,6 +60,9 @@ func (a *app) openState(cmd *cobra.Command, profileFlag string, use profileUse) 
 		// host's store, which no sidecar reads.
 		return nil, usageErr("--config: %s names no postgres: a fleet keeps its recordings and complaints in PostgreSQL", a.fleetConfig)
 	}
+	if err := a.refuseFleetData(sharedPostgres, "recordings and complaints"); err != nil {
+		return nil, err
+	}
 	var keyFile string
 	if fleet != nil {
 		keyFile = fleet.HMACKeyFile
@@ -229,6 +232,9 @@ func (a *app) openConsents(ctx context.Context, write bool) (consentStore, func(
 		}
 		return cs, done, nil
 	}
+	if err := a.refuseFleetData(sharedAny, "consents"); err != nil {
+		return nil, nil, err
+	}
 	open := a.openReadStore
 	if write {
 		open = a.openWriteStore
@@ -253,6 +259,9 @@ func (a *app) openLedger(ctx context.Context, write bool) (callerid.Store, func(
 			return nil, nil, usageErr("--config: %s names no postgres: a fleet keeps its caller-ID ledger in PostgreSQL", a.fleetConfig)
 		}
 		return deps.Ledger, done, nil
+	}
+	if err := a.refuseFleetData(sharedPostgres, "the caller-ID ledger"); err != nil {
+		return nil, nil, err
 	}
 	var s *boltstore.Store
 	if write {

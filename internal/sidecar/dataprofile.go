@@ -41,6 +41,28 @@ type DataProfile struct {
 	PolicyVersion string `json:"policy_version"`
 	// Since is when serve first started with this profile and version.
 	Since time.Time `json:"since"`
+	// Shared names the fleet back-ends serve keeps records on ("postgres",
+	// "redis"; Config.SharedBackends), empty when it keeps them all in the
+	// data directory's store. The CLI refuses to read or write, in the
+	// local store without --config, the records a fleet keeps there: a
+	// revocation or an opt-out written locally would reach no sidecar.
+	Shared []string `json:"shared,omitempty"`
+}
+
+// SharedBackends names the fleet back-ends c keeps records on: "postgres"
+// (ledger, do-not-call lists, consents, recordings, complaints, and, without
+// Redis, counters and sweep runs) and "redis" (counters, do-not-call lists,
+// sweep runs, and, without PostgreSQL, consents). Nil for a sidecar on its
+// embedded store alone.
+func (c Config) SharedBackends() []string {
+	var out []string
+	if c.Postgres != "" {
+		out = append(out, "postgres")
+	}
+	if c.Redis != "" {
+		out = append(out, "redis")
+	}
+	return out
 }
 
 // ProfileSource returns how a profile argument (a built-in name or a file
@@ -102,16 +124,22 @@ func decodeOne(b []byte, v any) error {
 // from now: DataProfileFile is replaced, durably, unless it already records
 // the same profile and version. A change of profile is logged at Warn; a
 // damaged record is logged and replaced (it is serve's own record).
-func recordDataProfile(data, arg string, prof *policy.Profile, now time.Time, log *slog.Logger) error {
+func recordDataProfile(data, arg string, prof *policy.Profile, shared []string, now time.Time, log *slog.Logger) error {
 	path := filepath.Join(data, DataProfileFile)
 	next := DataProfile{Format: dataProfileFormat, Profile: ProfileSource(arg), Name: prof.Name,
-		PolicyVersion: prof.Version(), Since: now.UTC()}
+		PolicyVersion: prof.Version(), Since: now.UTC(), Shared: shared}
 	prev, found, err := ReadDataProfile(data)
 	switch {
 	case err != nil:
 		log.Warn("sidecar: the recorded serve profile is damaged: it is written again", "file", path, "error", err)
-	case found && prev.Profile == next.Profile && prev.PolicyVersion == next.PolicyVersion && prev.Name == next.Name:
+	case found && prev.Profile == next.Profile && prev.PolicyVersion == next.PolicyVersion && prev.Name == next.Name &&
+		slices.Equal(prev.Shared, next.Shared):
 		return nil
+	case found && prev.Profile == next.Profile && prev.PolicyVersion == next.PolicyVersion && prev.Name == next.Name:
+		// The same profile, other back-ends: the records' home changed.
+		next.Since = prev.Since
+		log.Info("sidecar: the fleet back-ends of this data directory changed", "file", path,
+			"previous", prev.Shared, "shared", next.Shared)
 	case found && prev.Name != next.Name:
 		log.Warn("sidecar: this data directory was served under another profile: the CLI commands on it now default to this one",
 			"file", path, "previous", prev.Name, "previous_version", prev.PolicyVersion, "profile", next.Name, "policy_version", next.PolicyVersion)

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate/policy"
 )
@@ -98,5 +101,40 @@ func TestOpenRewritesDamagedServeProfile(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "level=WARN") {
 		t.Errorf("the damaged record is not logged:\n%s", log.String())
+	}
+}
+
+// A sidecar with a fleet back-end records it in DataProfileFile (the CLI
+// then refuses to use the local store for the fleet's records without
+// --config); started again on its embedded store alone, it records none.
+func TestDataProfileRecordsSharedBackends(t *testing.T) {
+	rurl := os.Getenv("DIALGATE_TEST_REDIS")
+	if rurl == "" {
+		t.Skip("DIALGATE_TEST_REDIS is not set")
+	}
+	prefix := fmt.Sprintf("dprof%d", time.Now().UnixNano())
+	t.Cleanup(func() { dropRedisPrefix(rurl, prefix) })
+	dir := t.TempDir()
+	key := filepath.Join(dir, "fleet-hmac.key")
+	if err := os.WriteFile(key, []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "host")
+	for _, tt := range []struct {
+		cfg  Config
+		want []string
+	}{
+		{Config{Redis: rurl, RedisPrefix: prefix, RedisRequireAOF: new(false), Data: data, HMACKeyFile: key, Profile: "cn", MetricsListen: "off"}, []string{"redis"}},
+		{Config{Data: data, HMACKeyFile: key, Profile: "cn", MetricsListen: "off"}, nil},
+	} {
+		be, err := Open(context.Background(), tt.cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		be.Close(context.Background())
+		dp, found, err := ReadDataProfile(data)
+		if err != nil || !found || !slices.Equal(dp.Shared, tt.want) {
+			t.Fatalf("recorded %+v (found %t, %v), want shared %v", dp, found, err, tt.want)
+		}
 	}
 }

@@ -239,7 +239,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	// The CLI commands on this data directory follow the profile it is
 	// served under (their records' retention, holds and deadlines).
-	if err := recordDataProfile(cfg.Data, cfg.Profile, prof, started, log); err != nil {
+	if err := recordDataProfile(cfg.Data, cfg.Profile, prof, cfg.SharedBackends(), started, log); err != nil {
 		return fail(err)
 	}
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+// markShared records in data's serve profile that its sidecar keeps records
+// on the fleet back-ends shared, as dialgate serve with redis or postgres
+// in its config records it.
+func markShared(t *testing.T, data string, shared ...string) {
+	t.Helper()
+	path := filepath.Join(data, sidecar.DataProfileFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dp sidecar.DataProfile
+	if err := json.Unmarshal(b, &dp); err != nil {
+		t.Fatal(err)
+	}
+	dp.Shared = shared
+	if b, err = json.Marshal(dp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// On the data directory of a sidecar whose records live on a fleet's
+// shared back-ends, a command that would read or write those records in
+// the local store without --config is refused (exit 2, naming --config and
+// dialgate admin): a revocation or an opt-out written there would reach no
+// sidecar (a lost opt-out), and a lookup there would answer "not listed"
+// for a number the fleet lists. Records a Redis-only fleet keeps on each
+// host (ledger, recordings, complaints) are still written locally.
+func TestFleetDataNeedsConfig(t *testing.T) {
+	data := t.TempDir()
+	serveOnce(t, data, "cn")
+	list := filepath.Join(t.TempDir(), "optouts.txt")
+	if err := os.WriteFile(list, []byte("+8613900139072\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shared := [][]string{
+		{"consent", "add", "--id", "c-1", "--number", "+8613900139072", "--scope", "industry:finance", "--tenant", "acme", "--method", "written", "--evidence-uri", "s3://evidence/c-1.pdf", "--granted-at", "2026-01-02T03:04:05Z"},
+		{"consent", "revoke", "c-1"},
+		{"consent", "show", "+8613900139072"},
+		{"dnc", "import", list, "--scope", "global", "--list", "opt_out"},
+		{"dnc", "lookup", "+8613900139072"},
+		{"check", "--to", "+8613900139072", "--from", "+861058001234", "--purpose", "service", "--lead-id", "l-1"},
+	}
+	hostLocal := [][]string{
+		{"ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"},
+		{"complaint", "add", "--number", "+8613900139072", "--id", "cp-1"},
+	}
+	markShared(t, data, "redis")
+	for _, args := range shared {
+		code, out, errs := runCLI(t, "", append([]string{"--data", data}, args...)...)
+		if code != 2 || !strings.Contains(errs, "--config") || !strings.Contains(errs, "dialgate admin") || !strings.Contains(errs, "redis") {
+			t.Errorf("%v on a Redis fleet's data without --config: exit %d, want 2 naming --config, dialgate admin and redis\n%s%s", args, code, out, errs)
+		}
+	}
+	for _, args := range hostLocal {
+		if code, out, errs := runCLI(t, "", append([]string{"--data", data}, args...)...); code != 0 {
+			t.Errorf("%v on a Redis fleet's data (kept on each host): exit %d\n%s%s", args, code, out, errs)
+		}
+	}
+	markShared(t, data, "postgres")
+	for _, args := range append(shared, hostLocal...) {
+		code, out, errs := runCLI(t, "", append([]string{"--data", data}, args...)...)
+		if code != 2 || !strings.Contains(errs, "--config") || !strings.Contains(errs, "postgres") {
+			t.Errorf("%v on a PostgreSQL fleet's data without --config: exit %d, want 2 naming --config and postgres\n%s%s", args, code, out, errs)
+		}
+	}
+}
