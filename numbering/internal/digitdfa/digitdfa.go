@@ -162,7 +162,7 @@ func (d *DFA) States() int { return len(d.next) }
 
 // Match reports whether the whole of s matches the pattern. s must be ASCII
 // digits: any other byte makes Match report false.
-func (d *DFA) Match(s string) bool {
+func (d *DFA) Match(s []byte) bool {
 	if len(d.next) == 0 {
 		return false
 	}
@@ -183,7 +183,7 @@ func (d *DFA) Match(s string) bool {
 // MatchPrefix reports whether some prefix of s (the empty one included)
 // matches the pattern. s must be ASCII digits: a prefix that reaches any
 // other byte does not match.
-func (d *DFA) MatchPrefix(s string) bool {
+func (d *DFA) MatchPrefix(s []byte) bool {
 	if len(d.next) == 0 {
 		return false
 	}
