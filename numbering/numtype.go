@@ -437,7 +437,10 @@ func (p *ccPlan) typeOf(nsn []byte) phonenumbers.PhoneNumberType {
 					md = p.final[i]
 					break
 				}
-			} else if rp.typeOf(nsn) != phonenumbers.UNKNOWN {
+			} else if t := rp.typeOf(nsn); t != phonenumbers.UNKNOWN {
+				if p.final[i] == rp {
+					return t // the same metadata: the same type (a NANP number of the US)
+				}
 				md = p.final[i]
 				break
 			}

@@ -146,13 +146,27 @@ type prefixZones struct {
 // the data: the library answers Etc/Unknown.
 var unknownPrefix = &prefixZones{fixSure: true}
 
-// tzPrefixIndex maps each prefix of tzPrefixes to its index.
-var tzPrefixIndex = sync.OnceValue(func() map[uint32]int32 {
-	m := make(map[uint32]int32, len(tzPrefixes))
+// tzPrefixIndex maps each prefix of tzPrefixes to its index; most of the
+// prefixes a number is looked up by are not in it, and its filter (a bit
+// for each hash of a prefix) rules nearly all of those out without a map
+// look-up.
+type tzPrefixIndex struct {
+	index  map[uint32]int32
+	filter [1 << tzFilterBits / 64]uint64
+}
+
+const tzFilterBits = 19
+
+func tzFilterBit(v uint32) uint32 { return (v * 0x9E3779B1) >> (32 - tzFilterBits) }
+
+var loadTZPrefixIndex = sync.OnceValue(func() *tzPrefixIndex {
+	x := &tzPrefixIndex{index: make(map[uint32]int32, len(tzPrefixes))}
 	for i, p := range tzPrefixes {
-		m[p] = int32(i)
+		x.index[p] = int32(i)
+		b := tzFilterBit(p)
+		x.filter[b/64] |= 1 << (b % 64)
 	}
-	return m
+	return x
 })
 
 // prefixZoneCache holds prefixZonesAt(i) for the i-th prefix of
@@ -163,9 +177,15 @@ var prefixZoneCache [len(tzPrefixes)]atomic.Pointer[prefixZones]
 // v (l ≤ tzPrefixLen): those of the longest prefix of the data they start
 // with, as GetTimezonesForPrefix looks it up.
 func prefixZonesOf(v uint64, l int) *prefixZones {
-	idx := tzPrefixIndex()
+	x := loadTZPrefixIndex()
 	for ; l > 0; l, v = l-1, v/10 {
-		if i, ok := idx[uint32(v)]; ok && v <= 1<<32-1 {
+		if v > 1<<32-1 {
+			continue
+		}
+		if b := tzFilterBit(uint32(v)); x.filter[b/64]&(1<<(b%64)) == 0 {
+			continue
+		}
+		if i, ok := x.index[uint32(v)]; ok {
 			return prefixZonesAt(int(i))
 		}
 	}

@@ -99,6 +99,64 @@ func checkOracle(t *testing.T, n dialgate.Number) {
 	}
 }
 
+// checkParseFast compares parseFast and the type decision with the
+// library's Parse and GetNumberType on any digit string: not only a
+// Number's (up to 20 digits, leading zeros, unknown codes).
+func checkParseFast(t *testing.T, digits string) {
+	t.Helper()
+	p, nsn, parsed, ok := parseFast([]byte(digits))
+	if !ok {
+		t.Fatalf("%s: parseFast leaves the number to the library", digits)
+	}
+	pn, err := phonenumbers.Parse("+"+digits, "")
+	if parsed != (err == nil) {
+		t.Fatalf("+%s: parseFast parsed %v, Parse error %v", digits, parsed, err)
+	}
+	if err != nil {
+		return
+	}
+	if p.cc != pn.GetCountryCode() || string(nsn) != phonenumbers.GetNationalSignificantNumber(pn) {
+		t.Fatalf("+%s: parseFast +%d %s, Parse +%d %s", digits, p.cc, nsn, pn.GetCountryCode(), phonenumbers.GetNationalSignificantNumber(pn))
+	}
+	if got, want := p.typeOf(nsn), phonenumbers.GetNumberType(pn); got != want {
+		t.Fatalf("+%s: type %v, the library says %v", digits, got, want)
+	}
+}
+
+// TestParseFastMatchesLibrary compares parseFast and the type decision
+// with the library on digit strings of 1 to 20 digits: a known calling
+// code, or none, then random digits (zeros more often).
+func TestParseFastMatchesLibrary(t *testing.T) {
+	count := 50_000
+	if testing.Short() {
+		count = 5_000
+	}
+	if raceEnabled {
+		count /= 20
+	}
+	var ccs []int
+	for cc := range phonenumbers.GetSupportedCallingCodes() {
+		ccs = append(ccs, cc)
+	}
+	slices.Sort(ccs)
+	r := rand.New(rand.NewPCG(13, 14))
+	for range count {
+		var b []byte
+		if r.IntN(8) > 0 {
+			b = strconv.AppendInt(b, int64(ccs[r.IntN(len(ccs))]), 10)
+		}
+		length := 1 + r.IntN(20)
+		for len(b) < length {
+			if r.IntN(4) == 0 {
+				b = append(b, '0')
+			} else {
+				b = append(b, byte('0'+r.IntN(10)))
+			}
+		}
+		checkParseFast(t, string(b))
+	}
+}
+
 // TestPossibleLength checks possibleLength, for the metadata Parse strips
 // the national prefix with, against the library's testNumberLength (through
 // IsPossibleNumberWithReason, which reads the same metadata) for every
@@ -258,10 +316,61 @@ func FuzzLookupZonesMatchesLibraryPath(f *testing.F) {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v uint64) {
+		if v != 0 {
+			checkParseFast(t, strconv.FormatUint(v, 10))
+		}
 		n, err := dialgate.NumberFromUint64(v)
 		if err != nil {
 			return
 		}
 		checkOracle(t, n)
 	})
+}
+
+// TestRegionPlanRules checks the rules of getNumberTypeHelper that the
+// library's own data never tells apart, on synthetic metadata: a desc's
+// possible lengths bound its pattern, the types are tried in the library's
+// order, and a region whose mobile and fixed-line patterns are the same
+// calls a fixed-line match FIXED_LINE_OR_MOBILE without the mobile desc.
+func TestRegionPlanRules(t *testing.T) {
+	desc := func(pattern string, lengths ...int32) *phonenumbers.PhoneNumberDesc {
+		return &phonenumbers.PhoneNumberDesc{NationalNumberPattern: proto.String(pattern), PossibleLength: lengths}
+	}
+	na := desc("", -1)
+	md := &phonenumbers.PhoneMetadata{
+		GeneralDesc: desc(`\d{3,5}`, 3, 4, 5),
+		FixedLine:   desc(`[2-5]\d{2,4}`, 3, 4), // 5 digits: not by length
+		Mobile:      desc(`[4-7]\d{2,4}`),       // the general lengths
+		TollFree:    desc(`8\d{3}`, 4),
+		PremiumRate: desc(`8\d{3}|9\d{2}`, 3, 4), // 8xxx: premium, tried first
+		SharedCost:  na, PersonalNumber: na, Voip: na, Pager: na, Uan: na, Voicemail: na,
+	}
+	rp, ok := newRegionPlan(md)
+	if !ok {
+		t.Fatal("synthetic metadata not compiled")
+	}
+	for nsn, want := range map[string]phonenumbers.PhoneNumberType{
+		"234":    phonenumbers.FIXED_LINE,
+		"2345":   phonenumbers.FIXED_LINE,
+		"23456":  phonenumbers.UNKNOWN, // the fixed-line pattern matches, its lengths do not
+		"456":    phonenumbers.FIXED_LINE_OR_MOBILE,
+		"45678":  phonenumbers.MOBILE,
+		"678":    phonenumbers.MOBILE,
+		"8123":   phonenumbers.PREMIUM_RATE,
+		"912":    phonenumbers.PREMIUM_RATE,
+		"12":     phonenumbers.UNKNOWN,
+		"123456": phonenumbers.UNKNOWN,
+	} {
+		if got := rp.typeOf([]byte(nsn)); got != want {
+			t.Errorf("%s: %v, want %v", nsn, got, want)
+		}
+	}
+	md.SameMobileAndFixedLinePattern = proto.Bool(true)
+	if rp, _ = newRegionPlan(md); rp.typeOf([]byte("234")) != phonenumbers.FIXED_LINE_OR_MOBILE || rp.typeOf([]byte("678")) != phonenumbers.UNKNOWN {
+		t.Error("same mobile and fixed-line pattern: a fixed line is FIXED_LINE_OR_MOBILE, the mobile desc is not read")
+	}
+	md.Voicemail = nil
+	if _, ok := newRegionPlan(md); ok {
+		t.Error("a missing desc compiled (the library would dereference nil)")
+	}
 }
