@@ -100,7 +100,7 @@ func TestLibraryPatterns(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	perPattern := 60
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		perPattern = 15
 	}
 	patterns, refused := 0, 0
