@@ -258,7 +258,19 @@ func (c *Check) reload(ctx context.Context, tn int64, force bool) (*index, error
 		}
 		n := &index{version: v, m: make(map[key]*item, len(entries))}
 		ver := strconv.FormatUint(v, 10)
-		for _, e := range entries {
+		for i, e := range entries {
+			// The stores refuse damaged entries (Store); the check does not
+			// rely on that alone: an entry it would read wrongly (no holder
+			// for the evidence, a type of another class, an unknown
+			// purpose) or a second entry for one number fails the load, so
+			// every dial is callerid.unavailable rather than allowed on it.
+			if err := e.Validate(); err != nil {
+				return nil, fmt.Errorf("callerid: load ledger: entry %d (%s of tenant %q): %w", i, e.Number, e.Tenant, err)
+			}
+			k := key{e.Tenant, e.Number}
+			if _, dup := n.m[k]; dup {
+				return nil, fmt.Errorf("callerid: load ledger: entry %d: %s of tenant %q listed twice: %w", i, e.Number, e.Tenant, ErrInvalidEntry)
+			}
 			it := &item{Entry: e}
 			it.ev = []dialgate.Evidence{
 				{Key: "callerid.number", Value: e.Number.String()},
@@ -266,7 +278,7 @@ func (c *Check) reload(ctx context.Context, tn int64, force bool) (*index, error
 				{Key: "callerid.holder", Value: e.Holder},
 				{Key: "callerid.ledger_version", Value: ver},
 			}
-			n.m[key{e.Tenant, e.Number}] = it
+			n.m[k] = it
 		}
 		c.idx.Store(n)
 		idx = n
