@@ -111,6 +111,31 @@ func (e Entry) Normalize() (Entry, error) {
 	return e, e.Validate()
 }
 
+// NormalizeEntries normalizes each of entries (Normalize) into a new slice
+// and refuses a batch that gives one (Tenant, Number) twice: stored in one
+// call, one of the two would replace the other without a word. An error
+// names the entry ("entries[2]: number: +861058001234 of tenant "acme"
+// already given as entries[0]") and wraps ErrInvalidEntry. Every Store's
+// PutLedger calls it.
+func NormalizeEntries(entries []Entry) ([]Entry, error) {
+	out := make([]Entry, len(entries))
+	seen := make(map[key]int, len(entries))
+	for i, e := range entries {
+		n, err := e.Normalize()
+		if err != nil {
+			return nil, fmt.Errorf("entries[%d]: %w", i, err)
+		}
+		k := key{n.Tenant, n.Number}
+		if j, dup := seen[k]; dup {
+			return nil, fmt.Errorf("entries[%d]: %w", i, entryErr("number", "%s of tenant %q already given as entries[%d]", n.Number, n.Tenant, j))
+		}
+		seen[k] = i
+		n.Purposes = slices.Clone(n.Purposes)
+		out[i] = n
+	}
+	return out, nil
+}
+
 // Validate reports the first malformed field of e as an error wrapping
 // ErrInvalidEntry and naming the field ("holder: missing"). The number must be
 // a Chinese number whose class matches the resource type (a 400 entry must hold

@@ -199,3 +199,33 @@ func TestReviewUnfitListingFailsClosed(t *testing.T) {
 		})
 	}
 }
+
+// TestNormalizeEntries: a batch that gives one (tenant, number) twice is
+// refused naming the entry and the field; the caller's entries are not
+// changed.
+func TestNormalizeEntries(t *testing.T) {
+	a := ledger()[0]
+	b := a
+	b.Type = TypeFixed
+	in := []Entry{a, ledger()[1], b}
+	_, err := NormalizeEntries(in)
+	if !errors.Is(err, ErrInvalidEntry) || !strings.HasPrefix(err.Error(), "entries[2]: number: ") || !strings.Contains(err.Error(), "entries[0]") {
+		t.Fatalf("err = %v, want entries[2]: number: … already given as entries[0]", err)
+	}
+	other := a
+	other.Tenant = "globex"
+	out, err := NormalizeEntries([]Entry{a, other})
+	if err != nil || len(out) != 2 || out[0].Type != TypeFixed {
+		t.Fatalf("two tenants: %v, %v", out, err)
+	}
+	if in[0].Type != "" {
+		t.Error("NormalizeEntries changed the caller's entry")
+	}
+	out[0].Purposes[0] = "survey"
+	if a.Purposes[0] == "survey" {
+		t.Error("NormalizeEntries shares the caller's purposes")
+	}
+	if _, err := NormalizeEntries([]Entry{a, {Tenant: "acme"}}); !errors.Is(err, ErrInvalidEntry) || !strings.HasPrefix(err.Error(), "entries[1]: number: missing") {
+		t.Errorf("invalid entry: %v", err)
+	}
+}
