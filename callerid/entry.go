@@ -204,6 +204,50 @@ func (e Entry) ValidateStored(tenant string, n dialgate.Number) error {
 	return nil
 }
 
+// ChangedFields returns the fields, by their ledger-file names ("type",
+// "holder", "purposes", "valid_until", …), in which o differs from e, in
+// the order of the ledger columns; nil when o is the same entry. Purposes
+// are compared as sets, times as instants. The tenant and number (the key)
+// are compared too, so that a nil result means one entry. A writer that must
+// not replace an entry without saying so (the CLI, the AdminService) calls
+// it before writing.
+func (e Entry) ChangedFields(o Entry) []string {
+	var out []string
+	add := func(changed bool, name string) {
+		if changed {
+			out = append(out, name)
+		}
+	}
+	add(e.Tenant != o.Tenant, "tenant")
+	add(e.Number != o.Number, "number")
+	add(e.Type != o.Type, "type")
+	add(e.Holder != o.Holder, "holder")
+	add(e.Access != o.Access, "access")
+	add(e.Qualification != o.Qualification, "qualification")
+	add(!samePurposes(e.Purposes, o.Purposes), "purposes")
+	add(!e.ValidFrom.Equal(o.ValidFrom), "valid_from")
+	add(!e.ValidUntil.Equal(o.ValidUntil), "valid_until")
+	add(e.OfficeUseOnly != o.OfficeUseOnly, "office_use_only")
+	return out
+}
+
+func samePurposes(a, b []dialgate.Purpose) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, p := range a {
+		if !slices.Contains(b, p) {
+			return false
+		}
+	}
+	for _, p := range b {
+		if !slices.Contains(a, p) {
+			return false
+		}
+	}
+	return true
+}
+
 // Allows reports whether the entry lists purpose p.
 func (e Entry) Allows(p dialgate.Purpose) bool { return slices.Contains(e.Purposes, p) }
 

@@ -229,3 +229,25 @@ func TestNormalizeEntries(t *testing.T) {
 		t.Errorf("invalid entry: %v", err)
 	}
 }
+
+func TestChangedFields(t *testing.T) {
+	a, _ := ledger()[0].Normalize()
+	b := a
+	b.Purposes = []dialgate.Purpose{"service", "marketing"} // same set
+	b.ValidUntil = a.ValidUntil.UTC()                       // same instant
+	if got := a.ChangedFields(b); got != nil {
+		t.Fatalf("same entry: %v", got)
+	}
+	b.Holder = "Other Co"
+	b.Purposes = []dialgate.Purpose{"service", "survey"}
+	b.ValidUntil = b.ValidUntil.Add(time.Second)
+	b.OfficeUseOnly = true
+	if got, want := a.ChangedFields(b), []string{"holder", "purposes", "valid_until", "office_use_only"}; !slices.Equal(got, want) {
+		t.Fatalf("ChangedFields = %v, want %v", got, want)
+	}
+	c := a
+	c.Purposes = []dialgate.Purpose{"marketing", "marketing"}
+	if got := a.ChangedFields(c); !slices.Equal(got, []string{"purposes"}) {
+		t.Fatalf("purposes with a duplicate: %v", got)
+	}
+}
