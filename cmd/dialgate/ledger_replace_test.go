@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dialgate/dialgate/internal/sidecar"
 )
 
 // TestLedgerAddNeverReplacesSilently: adding a number the tenant's ledger
@@ -81,5 +83,26 @@ func TestLedgerImportNeverReplacesSilently(t *testing.T) {
 	code, out, errs = runCLI(t, "", "--data", data, "ledger", "import", file, "--tenant", "acme", "--replace")
 	if code != 0 || !strings.Contains(out, "1 replaced") {
 		t.Fatalf("import --replace: %d %q %q", code, out, errs)
+	}
+}
+
+// TestAdminLedgerAddReplace: admin ledger add sends --replace; without it a
+// different entry is refused (exit 1) naming the fields.
+func TestAdminLedgerAddReplace(t *testing.T) {
+	s := startAdminSidecar(t, sidecar.Config{})
+	add := func(extra ...string) (int, string, string) {
+		return s.admin(t, append([]string{"ledger", "add", "--tenant", "acme", "--number", "+861058001234"}, extra...)...)
+	}
+	if code, out, errs := add("--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
+		t.Fatalf("add: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := add("--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
+		t.Fatalf("the same entry again: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := add("--holder", "Other Co", "--purposes", "service"); code != 1 || !strings.Contains(errs, "holder") {
+		t.Fatalf("another holder: %d %q %q; want exit 1 naming holder", code, out, errs)
+	}
+	if code, out, errs := add("--holder", "Other Co", "--purposes", "service", "--replace"); code != 0 {
+		t.Fatalf("--replace: %d %q %q", code, out, errs)
 	}
 }
