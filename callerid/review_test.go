@@ -251,3 +251,38 @@ func TestChangedFields(t *testing.T) {
 		t.Fatalf("purposes with a duplicate: %v", got)
 	}
 }
+
+// TestEvidenceNamesTheEntry: a passing dial's evidence holds the facts of
+// the ledger entry the decision relied on — number, type, holder, purposes
+// and validity — and not only the ledger version: the ledger keeps no
+// history, so a version cannot be looked up once the entry changes
+// (REQUIREMENTS §5, "caller ID and its ledger entry").
+func TestEvidenceNamesTheEntry(t *testing.T) {
+	c, err := New(cnConfig, newFakeStore(ledger()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ev, err := c.Attest(context.Background(), dial(fixedLine, "marketing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []dialgate.Evidence{
+		{Key: "callerid.number", Value: fixedLine},
+		{Key: "callerid.type", Value: "fixed"},
+		{Key: "callerid.holder", Value: "Acme Ltd"},
+		{Key: "callerid.purposes", Value: "marketing,service"},
+		{Key: "callerid.valid_from", Value: t0.AddDate(-1, 0, 0).Format(time.RFC3339)},
+		{Key: "callerid.valid_until", Value: t0.AddDate(1, 0, 0).Format(time.RFC3339)},
+		{Key: "callerid.ledger_version", Value: "1"},
+	}
+	if !slices.Equal(ev, want) {
+		t.Fatalf("evidence\n%v\nwant\n%v", ev, want)
+	}
+	// Open bounds are left out.
+	_, ev, _ = c.Attest(context.Background(), dial(num95, "collections"))
+	for _, e := range ev {
+		if e.Key == "callerid.valid_from" || e.Key == "callerid.valid_until" {
+			t.Errorf("open-ended entry: evidence %v", e)
+		}
+	}
+}
