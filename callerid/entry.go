@@ -90,7 +90,7 @@ func entryErr(field, format string, args ...any) error {
 // the result. It is what every writer of the ledger (store, file import, CLI,
 // scenario) calls before storing an entry.
 func (e Entry) Normalize() (Entry, error) {
-	if e.Type == "" && e.Number.IsValid() {
+	if e.Type == "" && e.Number.IsValid() && e.Number.CountryCode() == 86 {
 		switch classOf(e.Number) {
 		case class95:
 			e.Type = Type95

@@ -286,3 +286,14 @@ func TestEvidenceNamesTheEntry(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeForeignNumberNamesNumber: a foreign number without a type is
+// refused for its number (the ledger holds +86 numbers), not for the type.
+func TestNormalizeForeignNumberNamesNumber(t *testing.T) {
+	for _, n := range []string{"+447700900123", "+12025550123"} {
+		_, err := Entry{Tenant: "acme", Number: dialgate.MustParseNumber(n), Holder: "A", Purposes: []dialgate.Purpose{"service"}}.Normalize()
+		if !errors.Is(err, ErrInvalidEntry) || !strings.HasPrefix(err.Error(), "number: ") {
+			t.Errorf("%s: %v, want an error naming number", n, err)
+		}
+	}
+}
