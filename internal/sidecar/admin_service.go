@@ -386,7 +386,9 @@ var numberTypes = map[pb.NumberType]string{
 
 // AddLedgerEntry validates the request (number, type, holder and at least
 // one purpose required; valid_until after valid_from), defaults valid_from
-// to the server's clock, and stores the entry through Backend.Ledger.
+// to the server's clock, and stores the entry through Backend.Ledger: an
+// entry the ledger holds with other facts is refused (AlreadyExists, naming
+// the fields) unless replace is set.
 func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntryRequest) (*pb.AddLedgerEntryResponse, error) {
 	if s.be.Ledger == nil {
 		return nil, s.unimplemented("AddLedgerEntry", "callerid")
@@ -427,7 +429,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 		return nil, err
 	}
 	if e.ValidFrom.IsZero() {
-		e.ValidFrom = s.now()
+		e.ValidFrom, e.ValidFromNow = s.now(), true
 	}
 	if e.ValidUntil, err = timeFromProto("valid_until", req.GetValidUntil()); err != nil {
 		return nil, err
@@ -435,7 +437,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	if !e.ValidUntil.IsZero() && !e.ValidUntil.After(e.ValidFrom) {
 		return nil, invalid("valid_until", "not after valid_from")
 	}
-	e.OfficeUseOnly = req.GetOfficeUseOnly()
+	e.OfficeUseOnly, e.Replace = req.GetOfficeUseOnly(), req.GetReplace()
 	if err := s.be.Ledger.AddLedgerEntry(ctx, e); err != nil {
 		return nil, s.adminError("AddLedgerEntry", err)
 	}

@@ -219,12 +219,22 @@ type LedgerEntry struct {
 	ValidFrom     time.Time          // first instant of use; the server fills in its clock when not given
 	ValidUntil    time.Time          // zero: open-ended
 	OfficeUseOnly bool               // the number may not be the caller ID of any outbound business call
+	// ValidFromNow says ValidFrom is the server's clock, the request having
+	// none: a retry of the request then matches the entry the first one
+	// stored (whose valid_from is not later).
+	ValidFromNow bool
+	// Replace replaces the tenant's entry for the number when it differs;
+	// without it a different entry is refused (ErrAlreadyExists).
+	Replace bool
 }
 
 // LedgerAdmin adds caller IDs to the ledger.
 type LedgerAdmin interface {
-	// AddLedgerEntry stores e (replacing the tenant's entry for the same
-	// number); the entry is in force for the next Check when it returns nil.
+	// AddLedgerEntry stores e. When the ledger holds the tenant's number
+	// with other facts it returns an error wrapping ErrAlreadyExists, naming
+	// the fields, and changes nothing, unless e.Replace; the same entry
+	// again is not an error and changes nothing. The entry is in force for
+	// the next Check when it returns nil.
 	AddLedgerEntry(ctx context.Context, e LedgerEntry) error
 }
 
