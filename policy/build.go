@@ -168,11 +168,18 @@ func CheckOf[T dialgate.Checker](checks []dialgate.Checker) (T, bool) {
 // interface (storage/memstore.Store implements them all, storage/boltstore.Store
 // all but storage.Runs), HashKey to key, and CalleeHasher to the audit log's
 // keyed hash with key.
-// key must be the deployment's secret HMAC key, at least 16 bytes.
+// key must be the deployment's secret HMAC key, at least 16 bytes. A store
+// that implements none of the store interfaces (nil, a file name) is an
+// error wrapping dialgate.ErrInvalidConfig.
+//
+// Writes made straight into store while a Gate built on it runs are seen by
+// its checks: consents and ledger entries through the stores' revisions,
+// do-not-call entries through the store's change feed (dnc.ChangeFeed;
+// memstore and boltstore tell the Gate before AddDNC returns).
 func StoreDeps(store any, key []byte) (Deps, error) {
 	h, err := auditlog.NewCalleeHasher(key)
 	if err != nil {
-		return Deps{}, err
+		return Deps{}, fmt.Errorf("policy: StoreDeps: key: %w", err)
 	}
 	d := Deps{HashKey: append([]byte(nil), key...), CalleeHasher: h}
 	d.DNC, _ = store.(dnc.Store)
@@ -181,5 +188,8 @@ func StoreDeps(store any, key []byte) (Deps, error) {
 	d.Recordings, _ = store.(recording.Store)
 	d.Ledger, _ = store.(callerid.Store)
 	d.Consents, _ = store.(consent.Store)
+	if d.DNC == nil && d.Counters == nil && d.Runs == nil && d.Recordings == nil && d.Ledger == nil && d.Consents == nil {
+		return Deps{}, fmt.Errorf("policy: StoreDeps: store: %T implements none of the store interfaces (dnc.Store, storage.Counters, storage.Runs, recording.Store, callerid.Store, consent.Store); give it a *memstore.Store, *boltstore.Store, *redisstore.Store or *pgstore.Store: %w", store, dialgate.ErrInvalidConfig)
+	}
 	return d, nil
 }

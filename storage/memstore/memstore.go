@@ -7,6 +7,7 @@ import (
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/internal/countstate"
+	"github.com/dialgate/dialgate/storage/internal/feedhub"
 )
 
 // Store is an in-memory store implementing every domain store interface of
@@ -25,11 +26,13 @@ type Store struct {
 
 	consents consentState
 	runs     runState
+
+	feed *feedhub.Hub // the in-process do-not-call change feed (WatchDNC)
 }
 
 // New returns an empty Store.
 func New() *Store {
-	s := &Store{counters: countstate.New()}
+	s := &Store{counters: countstate.New(), feed: feedhub.NewLive()}
 	return s
 }
 
