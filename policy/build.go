@@ -126,10 +126,17 @@ func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, erro
 }
 
 // Assembly is a Gate together with the checks it was built from. Hosts that
-// change a check's state while the Gate runs — an opt-out through the do-not-
-// call check, so that its in-memory overlay sees it at once; a recording
-// registered through the recording check's Manager — find the check with
-// CheckOf instead of building a second, separate one.
+// change a check's state through the check while the Gate runs — a
+// recording registered through the recording check's Manager; an opt-out
+// through the do-not-call check where the DNC store has no change feed —
+// find the check with CheckOf instead of building a second, separate one.
+//
+// An opt-out written straight into a store that implements dnc.ChangeFeed
+// (storage/memstore, boltstore, redisstore and pgstore all do) is seen by
+// every Check that starts after the write returns. A DNC store of your own
+// without a change feed must take opt-outs through the Gate's dnc check
+// (CheckOf[*dnc.Check], Check.Add): written straight into it, they are hidden
+// by the check's Bloom filter until the Gate is built again.
 type Assembly struct {
 	Gate   *dialgate.Gate     // the Gate built from the profile
 	Checks []dialgate.Checker // the checks the Gate consults, in its order
