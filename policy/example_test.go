@@ -21,11 +21,13 @@ import (
 
 // A Go dialer's whole path with dialgate embedded: open the durable
 // embedded store and the signed audit log, build a Gate from the built-in
-// cn profile, keep the ledger, a consent and an opt-out in the store, ask
-// before every dial, report what happened to a placed call, release a dial
-// not placed, and close cleanly. A fleet does the same on shared stores
-// (storage/redisstore, storage/pgstore; see docs/deploy.md).
-func ExampleBuild() {
+// cn profile (Assemble: Build that also returns the checks), keep the
+// ledger and a consent in the store, take an opt-out through the Gate's
+// do-not-call check, ask before every dial, report what happened to a
+// placed call, release a dial not placed, and close cleanly. A fleet does
+// the same on shared stores (storage/redisstore, storage/pgstore; see
+// docs/deploy.md).
+func ExampleAssemble() {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "dialgate-example-")
 	if err != nil {
@@ -77,9 +79,14 @@ func ExampleBuild() {
 		panic(err)
 	}
 
-	gate, err := policy.Build(profile, deps, dialgate.WithAuditLog(alog), dialgate.WithClock(clock))
+	asm, err := policy.Assemble(profile, deps, dialgate.WithAuditLog(alog), dialgate.WithClock(clock))
 	if err != nil {
 		panic(err)
+	}
+	gate := asm.Gate
+	dncCheck, ok := policy.CheckOf[*dnc.Check](asm.Checks)
+	if !ok {
+		panic("the profile has no dnc section")
 	}
 
 	// State the checks read, written into the store (before or while the
@@ -101,12 +108,18 @@ func ExampleBuild() {
 	}); err != nil {
 		panic(err)
 	}
-	// An opt-out taken during a call: listed at once, for every dial.
+	// An opt-out taken during a call, through the dnc check: listed at once
+	// for every dial, and held for at least the profile's minimum (cn: 12
+	// months; store.AddDNC would be seen as well, but keeps only the
+	// HoldUntil it is given).
 	optedOut := dialgate.MustParseNumber("+8613900139000")
-	if err := store.AddDNC(ctx, dnc.Entry{
+	if err := dncCheck.Add(ctx, dnc.Entry{
 		Number: optedOut, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: now,
 	}); err != nil {
 		panic(err)
+	}
+	if es, err := store.DNCEntries(ctx, optedOut); err == nil && len(es) == 1 {
+		fmt.Println("opt-out held until", es[0].HoldUntil.In(shanghai).Format("2006-01-02"))
 	}
 
 	check := func(label string, d dialgate.Dial) dialgate.Decision {
@@ -191,6 +204,7 @@ func ExampleBuild() {
 	fmt.Printf("audit log: %d decisions, %d outcomes, %d unsealed\n", rep.Decisions, rep.Outcomes, rep.Unsealed)
 
 	// Output:
+	// opt-out held until 2027-12-04
 	// service call: allowed
 	// same callee again: denied [frequency.capped]
 	//   retry at Fri 10:05
