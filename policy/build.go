@@ -137,6 +137,12 @@ func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, erro
 // without a change feed must take opt-outs through the Gate's dnc check
 // (CheckOf[*dnc.Check], Check.Add): written straight into it, they are hidden
 // by the check's Bloom filter until the Gate is built again.
+//
+// The do-not-call overlay of each Gate built on a store with a change feed
+// stays subscribed to that store until its lists are closed. A host that
+// builds a new Gate on the same store while the process runs (a profile
+// reloaded) closes the old Gate's lists once it is out of use:
+// CheckOf[*dnc.Check](old.Checks) and Check.Lists().Close().
 type Assembly struct {
 	Gate   *dialgate.Gate     // the Gate built from the profile
 	Checks []dialgate.Checker // the checks the Gate consults, in its order
