@@ -27,7 +27,7 @@ var _ dnc.ChangeFeed = (*Store)(nil)
 // do-not-call lists (dnc.NewLists subscribes) see an entry written straight
 // into the store, not only one added through the dnc check. The feed is
 // never lost (the store lives in this process).
-func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.feed.Watch(w) }
+func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.dncFeed().Watch(w) }
 
 // AddDNC implements dnc.Store: an entry stored under the key of one added
 // that fails dnc.Entry.ValidateStored is replaced (dnc.ReplaceDamaged).
@@ -38,7 +38,7 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		return err
 	}
 	for _, e := range entries {
-		s.feed.Notify(e.Number)
+		s.dncFeed().Notify(e.Number)
 	}
 	return nil
 }
@@ -105,7 +105,7 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 	if err := s.removeDNCIf(n, sc, t, cond); err != nil {
 		return err
 	}
-	s.feed.Notify(n)
+	s.dncFeed().Notify(n)
 	return nil
 }
 

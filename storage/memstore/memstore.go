@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dialgate/dialgate/complaint"
@@ -27,7 +28,19 @@ type Store struct {
 	consents consentState
 	runs     runState
 
-	feed *feedhub.Hub // the in-process do-not-call change feed (WatchDNC)
+	feedOnce sync.Once
+	feed     *feedhub.Hub // the in-process do-not-call change feed (WatchDNC); see dncFeed
+}
+
+// dncFeed returns the do-not-call change feed, made on first use for a Store
+// not made by New.
+func (s *Store) dncFeed() *feedhub.Hub {
+	s.feedOnce.Do(func() {
+		if s.feed == nil {
+			s.feed = feedhub.NewLive()
+		}
+	})
+	return s.feed
 }
 
 // New returns an empty Store.
