@@ -115,6 +115,12 @@ func (c AbandonConfig) String() string {
 	return s
 }
 
+// WindowText returns Window in the largest whole unit: "30d", "24h", "1h".
+func (c AbandonConfig) WindowText() string { return windowString(c.Window) }
+
+// MaxRatePercent returns MaxRate as a percentage: "3%" for 0.03.
+func (c AbandonConfig) MaxRatePercent() string { return ratePercent(c.MaxRate) }
+
 // ratePercent formats a fraction as a percentage: 0.03 → "3%", 0.025 → "2.5%".
 func ratePercent(r float64) string {
 	return strconv.FormatFloat(math.Round(r*abandonRateScale)/(abandonRateScale/100), 'f', -1, 64) + "%"
