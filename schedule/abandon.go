@@ -163,6 +163,7 @@ type AbandonCheck struct {
 	desc     string
 	maxRate  string // MaxRate as given, for evidence
 	winText  string
+	capText  string // ", cap 3%", the end of abandon.seen
 	counters storage.Counters
 }
 
@@ -192,6 +193,7 @@ func NewAbandonCheck(cfg AbandonConfig, counters storage.Counters) (*AbandonChec
 		desc:     cfg.String(),
 		maxRate:  strconv.FormatFloat(cfg.MaxRate, 'f', -1, 64),
 		winText:  windowString(cfg.Window),
+		capText:  ", cap " + ratePercent(cfg.MaxRate),
 		counters: counters,
 	}, nil
 }
@@ -220,21 +222,25 @@ func (c *AbandonCheck) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.
 	return c.evaluate(ctx, d, true)
 }
 
-// keys returns the counter keys of tenant and campaign.
+// keys returns the counter keys of tenant and campaign, built in one
+// allocation: "abandon.answered" and "abandon.abandoned", each followed by
+// the rule's suffix and the length-prefixed tenant and campaign (so that no
+// tenant and campaign can spell another pair's key).
 func (c *AbandonCheck) keys(tenant, campaign string) (answered, abandoned string) {
-	var b strings.Builder
-	b.Grow(len(c.suffix) + len(tenant) + len(campaign) + 12)
-	b.WriteString(c.suffix)
-	b.WriteString("|")
-	b.WriteString(strconv.Itoa(len(tenant)))
-	b.WriteString(":")
-	b.WriteString(tenant)
-	b.WriteString("|")
-	b.WriteString(strconv.Itoa(len(campaign)))
-	b.WriteString(":")
-	b.WriteString(campaign)
-	rest := b.String()
-	return "abandon.answered" + rest, "abandon.abandoned" + rest
+	const a, x = "abandon.answered", "abandon.abandoned"
+	n := len(c.suffix) + len(tenant) + len(campaign) + 2*4 + 2*3
+	b := make([]byte, 0, len(a)+len(x)+2*n)
+	for _, head := range [2]string{a, x} {
+		b = append(b, head...)
+		b = append(b, c.suffix...)
+		b = append(strconv.AppendInt(append(b, '|'), int64(len(tenant)), 10), ':')
+		b = append(b, tenant...)
+		b = append(strconv.AppendInt(append(b, '|'), int64(len(campaign)), 10), ':')
+		b = append(b, campaign...)
+	}
+	both := string(b)
+	k := len(both) - len(x) - (len(both)-len(a)-len(x))/2
+	return both[:k], both[k:]
 }
 
 // over reports whether abandoned of answered is above the cap.
@@ -291,8 +297,18 @@ func (c *AbandonCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence b
 // seen is the evidence of a passing dial: "1 abandoned of 40 answered
 // (2.5%) in 30d, campaign \"winter\", cap 3%".
 func (c *AbandonCheck) seen(campaign string, answered, abandoned int) string {
-	return strconv.Itoa(abandoned) + " abandoned of " + strconv.Itoa(answered) + " answered (" +
-		ratePercentOf(answered, abandoned) + ") in " + c.winText + ", campaign " + strconv.Quote(campaign) + ", cap " + ratePercent(c.cfg.MaxRate)
+	b := make([]byte, 0, 64+len(c.winText)+len(campaign)+len(c.capText))
+	b = strconv.AppendInt(b, int64(abandoned), 10)
+	b = append(b, " abandoned of "...)
+	b = strconv.AppendInt(b, int64(answered), 10)
+	b = append(b, " answered ("...)
+	b = appendPercentOf(b, answered, abandoned)
+	b = append(b, ") in "...)
+	b = append(b, c.winText...)
+	b = append(b, ", campaign "...)
+	b = strconv.AppendQuote(b, campaign)
+	b = append(b, c.capText...)
+	return string(b)
 }
 
 // rateText is abandoned ÷ answered as a fraction with 4 decimals ("0.0500");
@@ -305,13 +321,26 @@ func rateText(answered, abandoned int) string {
 }
 
 // ratePercentOf is abandoned ÷ answered as a percentage with up to 2
-// decimals ("5%", "2.5%"); "0%" when nothing was answered.
+// decimals ("5%", "2.5%", "2.94%"); "0%" when nothing was answered.
 func ratePercentOf(answered, abandoned int) string {
-	if answered == 0 {
-		return "0%"
+	return string(appendPercentOf(nil, answered, abandoned))
+}
+
+// appendPercentOf appends ratePercentOf(answered, abandoned) to b, in
+// integers (hundredths of a percent, rounded half up).
+func appendPercentOf(b []byte, answered, abandoned int) []byte {
+	if answered <= 0 {
+		return append(b, "0%"...)
 	}
-	p := math.Round(float64(abandoned)*10000/float64(answered)) / 100
-	return strconv.FormatFloat(p, 'f', -1, 64) + "%"
+	h := (int64(abandoned)*20000 + int64(answered)) / (2 * int64(answered))
+	b = strconv.AppendInt(b, h/100, 10)
+	if f := h % 100; f != 0 {
+		b = append(b, '.', byte('0'+f/10))
+		if f%10 != 0 {
+			b = append(b, byte('0'+f%10))
+		}
+	}
+	return append(b, '%')
 }
 
 // answered reports whether o says a person answered the call.
