@@ -383,3 +383,27 @@ func TestAbandonSharedStore(t *testing.T) {
 		t.Fatalf("1 of 40 across both gates: %+v", dec.Reasons)
 	}
 }
+
+// BenchmarkAbandonAttest is the abandon check of one dial on a memstore
+// holding 1,000 answered calls of its campaign, 20 abandoned.
+func BenchmarkAbandonAttest(b *testing.B) {
+	ctx := context.Background()
+	c, err := schedule.NewAbandonCheck(abandonUS(), memstore.New())
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := campaignDial()
+	for i := range 1000 {
+		o := dialgate.Outcome{DecisionID: "seed-" + strconv.Itoa(i), Dial: d, At: start, Answered: true, Abandoned: i%50 == 0}
+		if err := c.ObserveOutcome(ctx, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	d.At = start.Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		if rs, _, err := c.Attest(ctx, d); err != nil || rs != nil {
+			b.Fatal(rs, err)
+		}
+	}
+}
