@@ -27,7 +27,8 @@ type Deps struct {
 	// then denied with dnc.registry_stale until a copy is swapped in).
 	DNCRegistries []dnc.Provider
 	// Counters keeps the sliding-window counters of frequency caps (and the
-	// segment-rate guard). Required by a profile with a frequency section.
+	// segment-rate guard and the abandoned-call counts). Required by a
+	// profile with a frequency or an abandonment section.
 	Counters storage.Counters
 	// Runs keeps the run state of the sweep.sequential rule where several
 	// gates share it: a fleet's store (storage/redisstore, storage/pgstore),
@@ -70,7 +71,8 @@ type section struct {
 }
 
 // sections lists the profile's domains in the fixed check order of a Gate:
-// ring, dnc, consent, callerid, sweep, schedule, frequency, recording. Each
+// ring, dnc, consent, callerid, sweep, schedule, frequency, abandonment,
+// recording. Each
 // domain has its builder in build_<domain>.go and one line here. ring comes
 // first: it never denies, and ahead of the checks that do I/O no time-out of
 // theirs can turn it into ring.unavailable.
@@ -83,6 +85,7 @@ func sections() []section {
 		sweepSection(),
 		scheduleSection(),
 		frequencySection(),
+		abandonmentSection(),
 		recordingSection(),
 		complaintSection(),
 	}

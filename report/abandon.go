@@ -10,8 +10,9 @@ import (
 // Rule (16 CFR 310.4(b)(4)(i): 3 % of calls answered by a person, per
 // campaign, per 30-day period) and Ofcom's persistent-misuse policy (3 % of
 // live calls, per campaign, per 24 hours) allow. The report measures both
-// windows; dialgate does not enforce them (they are rates over a campaign's
-// outcomes, not rules of one dial).
+// windows over the quarter's decisions; the us and uk profiles also enforce
+// them at dial time (profile section abandonment, schedule.AbandonCheck,
+// abandon.rate_exceeded) over a sliding window of the outcomes reported.
 const AbandonLimitPercent = 3.0
 
 // The US TSR's safe harbor for abandoned calls also requires (16 CFR
