@@ -202,6 +202,32 @@ type Config struct {
 	// dialgate_reloads_total). A blackouts file that cannot be loaded is
 	// counted there too, but nothing stays in force: see BlackoutsFile.
 	RegistryReload Duration `json:"registry_reload,omitempty"`
+	// RegistryMaxShrink is the largest fraction by which a registry copy may
+	// list fewer numbers than the copy it replaces (default
+	// DefaultRegistryMaxShrink, 0.05; 0 < x ≤ 1, 1 turns the guard off): a
+	// new copy listing fewer than (1 − x) × the loaded copy's count — a
+	// download cut short, a wrong filter — is refused at a reload (logged,
+	// the loaded copy stays, and goes stale: then every dial of the profile
+	// is denied) and at start (the count of the copy last in force is
+	// recorded in the data directory, RegistryCopiesFile; serve does not
+	// start). A copy built with `dialgate dnc build --accept-shrink-from`
+	// naming the copy it replaces is accepted whatever its count.
+	RegistryMaxShrink *float64 `json:"registry_max_shrink,omitempty"`
+}
+
+// DefaultRegistryMaxShrink is Config.RegistryMaxShrink's default: a copy
+// may list at most 5 % fewer numbers than the copy it replaces. National
+// registries change far more slowly (the US registry's net change is well
+// under 1 % a month; its yearly purges of disconnected numbers a few % a
+// year), while a truncated download or a wrong filter loses far more.
+const DefaultRegistryMaxShrink = 0.05
+
+// maxShrink returns RegistryMaxShrink, or its default when unset.
+func (c Config) maxShrink() float64 {
+	if c.RegistryMaxShrink == nil {
+		return DefaultRegistryMaxShrink
+	}
+	return *c.RegistryMaxShrink
 }
 
 // LoadConfig reads a YAML config file. Unknown keys are errors, named with
@@ -363,6 +389,9 @@ func (c Config) Validate() error {
 	}
 	if c.RegistryReload < Duration(time.Second) {
 		return bad("registry_reload", "%v is below 1s", time.Duration(c.RegistryReload))
+	}
+	if x := c.maxShrink(); !(x > 0 && x <= 1) {
+		return bad("registry_max_shrink", "%v is outside 0 < x ≤ 1 (the largest fraction by which a registry copy may list fewer numbers than the one it replaces; default %v)", x, DefaultRegistryMaxShrink)
 	}
 	if c.StreamWorkers < 1 || c.StreamWorkers > 4096 {
 		return bad("stream_workers", "%d is outside 1–4096", c.StreamWorkers)
