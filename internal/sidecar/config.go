@@ -194,9 +194,12 @@ type Config struct {
 	// (size or modification time changed), the tokens file, the TLS files
 	// and the blackouts file (content changed, compared by SHA-256 through any symlinks, as a
 	// Kubernetes secret volume swaps them). SIGHUP looks at every file at
-	// once. A registry copy that fails to load, is of another list, or is
-	// older than the loaded one is refused (logged) and the loaded copy
-	// stays (logged; registries are not counted in a metric); so does a
+	// once. A registry copy that fails to load, is of another list, is
+	// older than the loaded one, or lists far fewer numbers
+	// (RegistryMaxShrink) is refused (logged, and
+	// dialgate_registry_copy_refused is 1 until a copy on the path loads;
+	// registries are not counted in dialgate_reloads_total) and the loaded
+	// copy stays; so does a
 	// tokens file that fails to parse, and a certificate and key that are
 	// not a pair, or a certificate already expired (logged and counted in
 	// dialgate_reloads_total). A blackouts file that cannot be loaded is
