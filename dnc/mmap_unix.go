@@ -10,8 +10,8 @@ import (
 	"syscall"
 )
 
-// OpenSnapshot memory-maps the snapshot file at path, verifies its SHA-256 and
-// structure, and returns it. The mapping is released when the Snapshot becomes
+// OpenSnapshot memory-maps the snapshot file at path, verifies its header's
+// SHA-256, its body's SHA-256 and its structure, and returns it. The mapping is released when the Snapshot becomes
 // unreachable, so swapping it out while checks read it is safe. On systems
 // without mmap it reads the file into memory.
 //
