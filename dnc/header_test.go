@@ -133,7 +133,7 @@ func TestSnapshotFormat1Refused(t *testing.T) {
 
 // formatV1 returns the bytes of a format-1 snapshot of vs: the format-2
 // file with version 1 in its preamble and no header checksum.
-func formatV1(t *testing.T, h Header, vs []uint64) []byte {
+func formatV1(t testing.TB, h Header, vs []uint64) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	hh, err := WriteSnapshot(&buf, h, NewSet(slices.Clone(vs)))
