@@ -298,8 +298,9 @@ func corrupt(format string, args ...any) error {
 }
 
 // ReadSnapshot reads a whole snapshot from r, verifies its header's SHA-256,
-// its body's SHA-256 and its structure, and returns it. A damaged, truncated or inconsistent snapshot is
-// an error wrapping ErrCorruptSnapshot; it never yields an empty or partial set.
+// its body's SHA-256 and its structure, and returns it. A damaged, truncated
+// or inconsistent snapshot is an error wrapping ErrCorruptSnapshot; it never
+// yields an empty or partial set.
 func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 	h, _, err := ReadHeader(r)
 	if err != nil {
