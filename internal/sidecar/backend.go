@@ -59,6 +59,12 @@ type Backend struct {
 	// and loads its file again once it changed; `dialgate serve` calls it
 	// every RegistryCheckInterval.
 	CheckRegistries func() error
+	// RegistriesRefused reports, per registry file, whether the copy on its
+	// path is refused (it failed to load, is of another list, is older than
+	// the loaded copy, or shrank more than registry_max_shrink allows): 1
+	// until a copy on the path loads, 0 otherwise; exported as the
+	// dialgate_registry_copy_refused gauge. Optional.
+	RegistriesRefused func() []RegistryRefused
 
 	// Probes are the components reported by the health service
 	// ("component/<name>"); a failing probe makes the server NOT_SERVING.
@@ -128,6 +134,12 @@ type SnapshotAge struct {
 	// until a copy loads cleanly). The gauge is then +Inf, older than any
 	// limit.
 	Missing bool
+}
+
+// RegistryRefused is whether the copy on a registry file's path is refused.
+type RegistryRefused struct {
+	List  string  // the registry's name, the gauge's "list" label
+	Value float64 // 1 while the copy on the path is refused (the loaded copy stays), 0 otherwise
 }
 
 // HolidayDataLeft is how far one holiday calendar series reaches.

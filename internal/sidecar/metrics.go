@@ -195,6 +195,21 @@ func (m *metrics) loaded(kind string, t time.Time) {
 	m.loadedAt.WithLabelValues(kind).Set(float64(t.UnixNano()) / 1e9)
 }
 
+// registryRefusals exports, per registry, whether the copy on its file's
+// path is refused (Backend.RegistriesRefused).
+func (m *metrics) registryRefusals(refused func() []RegistryRefused) {
+	m.reg.MustRegister(&gaugeCollector{
+		desc: prometheus.NewDesc("dialgate_registry_copy_refused",
+			"1 while the registry copy on a registry file's path is refused (it does not load, is of another list, is older than the loaded copy, or lists more than registry_max_shrink fewer numbers): the loaded copy stays and ages (the log says why); 0 once a copy on the path is in force.",
+			[]string{"list"}, nil),
+		values: func(time.Time) (out []labeled) {
+			for _, r := range refused() {
+				out = append(out, labeled{r.List, r.Value})
+			}
+			return out
+		}})
+}
+
 // certExpiry exports the expiry of the server certificate in force.
 func (m *metrics) certExpiry(notAfter func() time.Time) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_tls_cert_not_after_timestamp_seconds",

@@ -116,6 +116,9 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		s.m.certExpiry(func() time.Time { return certNotAfter(r) })
 		opts = append(opts, grpc.Creds(credentials.NewTLS(serverTLS(r))))
 	}
+	if be.RegistriesRefused != nil {
+		s.m.registryRefusals(be.RegistriesRefused)
+	}
 	s.grpc = grpc.NewServer(opts...)
 	clock := be.Clock
 	if clock == nil {
