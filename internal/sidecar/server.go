@@ -136,6 +136,8 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	}
 	if s.tokens == nil {
 		log.Warn("sidecar: no tokens file: every local client may call GateService and AdminService")
+	} else if s.tokens.Load().Len() == 0 {
+		log.Warn("sidecar: the tokens file lists no token (tokens: []): every call but health is refused")
 	}
 	if be.Gate.Shadow() {
 		log.Warn("sidecar: the gate runs in SHADOW MODE: decisions are recorded but not enforced")
