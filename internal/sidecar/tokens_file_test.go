@@ -162,3 +162,24 @@ func TestTokensEmptyListRevokesAll(t *testing.T) {
 		t.Fatalf("admin with a token of the emptied file: %v, want Unauthenticated", err)
 	}
 }
+
+// An HMAC key file that is not hex is refused without quoting its content:
+// encoding/hex's error quotes the offending byte, which is part of the
+// secret (a key written in base64, say) and would reach the start's error
+// and the log.
+func TestHMACKeyFileErrorQuotesNoKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hmac.key")
+	for _, key := range []string{"0123456789abcdefQRSTUVWXYZ0123456789abcdef", "0123456789abcdef0123456789abcde"} {
+		writeMode(t, path, key+"\n", 0o600)
+		_, err := readHMACKey(path)
+		if err == nil {
+			t.Fatalf("%d-byte non-hex key accepted", len(key))
+		}
+		if strings.Contains(err.Error(), "'Q'") || strings.Contains(err.Error(), "U+0051") || strings.Contains(err.Error(), key) {
+			t.Fatalf("the error quotes the key: %v", err)
+		}
+		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "not hex") {
+			t.Fatalf("the error does not name the file and the problem: %v", err)
+		}
+	}
+}
