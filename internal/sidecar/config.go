@@ -408,6 +408,18 @@ func (c Config) checkBound(key string, addr net.Addr) error {
 	return fmt.Errorf("%w: %s: %q opened on %s, which is not a loopback address: refusing to serve it without TLS and a tokens file (metrics: at all) unless insecure: true", ErrConfig, key, value, addr)
 }
 
+// exposed reports whether a listener opened on addr is one checkBound
+// refuses but Insecure lets through: gRPC on an address that is not
+// loopback without TLS and a tokens file, or metrics on one at all. The
+// server names each at Warn.
+func (c Config) exposed(key string, addr net.Addr) bool {
+	if !c.Insecure {
+		return false
+	}
+	c.Insecure = false
+	return c.checkBound(key, addr) != nil
+}
+
 // requireAOF reports whether the fleet's Redis must persist every write
 // (RedisRequireAOF, true unless set to false).
 func (c Config) requireAOF() bool { return c.RedisRequireAOF == nil || *c.RedisRequireAOF }

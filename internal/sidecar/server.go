@@ -201,6 +201,10 @@ func (s *Server) Listen() (net.Listener, error) {
 		lis.Close()
 		return nil, err
 	}
+	if s.cfg.exposed("listen", lis.Addr()) {
+		s.log.Warn("sidecar: serving gRPC on a non-loopback address without TLS and tokens (insecure)", "addr", lis.Addr().String(),
+			"tls", s.cfg.TLS.Enabled(), "tokens", s.cfg.TokensFile != "")
+	}
 	return lis, nil
 }
 
@@ -237,6 +241,9 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 			return err
 		}
 		maddr = mlis.Addr()
+		if s.cfg.exposed("metrics_listen", maddr) {
+			s.log.Warn("sidecar: serving metrics without authentication on a non-loopback address (insecure)", "addr", maddr.String())
+		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", s.MetricsHandler())
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}

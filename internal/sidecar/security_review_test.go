@@ -1,0 +1,186 @@
+package sidecar
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
+)
+
+// Reflection lists the services (and their message types): it is served
+// only with Reflection, and then only to a token with the admin scope —
+// a missing token is Unauthenticated, a gate token PermissionDenied. Health
+// stays open.
+func TestReflectionNeedsAdminScope(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.yaml")
+	writeFile(t, path, "tokens:\n  - {name: dialer, token: '"+reloadTokenA+"', scopes: [gate]}\n  - {name: ops, token: '"+reloadTokenB+"', scopes: [admin]}\n")
+	list := func(e *testEnv, token string) error {
+		ctx := ctxT(t)
+		if token != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+		}
+		st, err := reflectionpb.NewServerReflectionClient(e.conn).ServerReflectionInfo(ctx)
+		if err != nil {
+			return err
+		}
+		if err := st.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+			return err
+		}
+		_, err = st.Recv()
+		return err
+	}
+	off := startTest(t, Config{TokensFile: path}, nil)
+	if err := list(off, reloadTokenB); status.Code(err) != codes.Unimplemented {
+		t.Fatalf("reflection without Reflection: %v, want Unimplemented", err)
+	}
+	on := startTest(t, Config{TokensFile: path, Reflection: true}, nil)
+	for token, want := range map[string]codes.Code{"": codes.Unauthenticated, reloadTokenA: codes.PermissionDenied, reloadTokenB: codes.OK} {
+		if err := list(on, token); status.Code(err) != want {
+			t.Errorf("reflection with token %.7q: %v, want %v", token, err, want)
+		}
+	}
+	if _, err := healthpb.NewHealthClient(on.conn).Check(ctxT(t), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatalf("health without a token: %v", err)
+	}
+}
+
+// mTLS: a client certificate that has expired, or that another CA issued,
+// or that is not for client authentication, is refused at the handshake
+// (the call fails: do not dial); the CA's current client certificate is
+// admitted.
+func TestMTLSRefusesExpiredForeignAndServerOnlyClientCerts(t *testing.T) {
+	dir := t.TempDir()
+	ca, other := newCA(t), newCA(t)
+	scert, skey := ca.issue(t, 2, true)
+	w := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cfg := Config{MetricsListen: "off", TLS: TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.pem)}}
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(cfg, &Backend{Gate: g}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.pem)
+	try := func(certPEM, keyPEM []byte) error {
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}})))
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_, err = pb.NewGateServiceClient(conn).Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139043")})
+		return err
+	}
+	good, goodKey := ca.issue(t, 3, false)
+	if err := try(good, goodKey); err != nil {
+		t.Fatalf("the CA's client certificate: %v", err)
+	}
+	expired, expiredKey := ca.issueUntil(t, 4, false, time.Now().Add(-time.Minute))
+	foreign, foreignKey := other.issue(t, 5, false)
+	serverOnly, serverOnlyKey := ca.issue(t, 6, true)
+	for name, c := range map[string][2][]byte{"expired": {expired, expiredKey}, "another CA's": {foreign, foreignKey}, "server-auth only": {serverOnly, serverOnlyKey}} {
+		if err := try(c[0], c[1]); err == nil || status.Code(err) == codes.OK {
+			t.Errorf("%s client certificate admitted", name)
+		} else if !strings.Contains(err.Error(), "certificate") && status.Code(err) != codes.Unavailable {
+			t.Errorf("%s client certificate: %v", name, err)
+		}
+	}
+}
+
+// With insecure: true, a listener that opens on an address that is not
+// loopback — gRPC without TLS and tokens, or metrics at all — is served,
+// as the operator asked, but each is named at Warn with its address: the
+// generic "insecure mode" line at start said neither whether anything was
+// exposed nor what. A loopback listener gets no such line.
+func TestInsecureNonLoopbackListenersWarned(t *testing.T) {
+	public := map[string]*net.TCPAddr{
+		"localhost:7443": {IP: net.ParseIP("192.0.2.10"), Port: 7443},
+		"localhost:9464": {IP: net.ParseIP("192.0.2.10"), Port: 9464},
+	}
+	for _, c := range []struct {
+		name   string
+		cfg    Config
+		remap  bool
+		wanted []string
+	}{
+		{"public", Config{Listen: "localhost:7443", MetricsListen: "localhost:9464", Insecure: true}, true,
+			[]string{"sidecar: serving gRPC on a non-loopback address without TLS and tokens (insecure)", "sidecar: serving metrics without authentication on a non-loopback address (insecure)"}},
+		{"loopback", Config{Listen: "127.0.0.1:0", MetricsListen: "127.0.0.1:0", Insecure: true}, false, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs syncBuffer
+			srv, err := NewServer(c.cfg, &Backend{Gate: g}, slogJSON(&logs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.remap {
+				srv.listenTCP = func(network, addr string) (net.Listener, error) {
+					l, err := net.Listen(network, "127.0.0.1:0")
+					if err != nil || public[addr] == nil {
+						return l, err
+					}
+					return boundListener{Listener: l, addr: public[addr]}, nil
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := srv.Run(ctx, func(_, _ net.Addr) { cancel() }); err != nil {
+				t.Fatal(err)
+			}
+			got := logs.String()
+			for _, w := range c.wanted {
+				if !strings.Contains(got, `"level":"WARN","msg":"`+w+`"`) || !strings.Contains(got, "192.0.2.10") {
+					t.Errorf("no Warn %q naming the address:\n%s", w, got)
+				}
+			}
+			if c.wanted == nil && strings.Contains(got, "non-loopback address") {
+				t.Errorf("a loopback listener was warned about:\n%s", got)
+			}
+		})
+	}
+}
+
+// slogJSON returns a JSON logger at Debug writing to w.
+func slogJSON(w *syncBuffer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
