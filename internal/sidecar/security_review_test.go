@@ -14,6 +14,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -183,4 +184,55 @@ func TestInsecureNonLoopbackListenersWarned(t *testing.T) {
 // slogJSON returns a JSON logger at Debug writing to w.
 func slogJSON(w *syncBuffer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// A client that pings more often than the enforcement policy allows (every
+// 10 s at most) is sent GOAWAY ENHANCE_YOUR_CALM ("too_many_pings") and
+// cut off, instead of keeping the server answering pings: checked with raw
+// HTTP/2 frames, as grpc-go's own client will not ping that often.
+func TestKeepalivePingFloodCut(t *testing.T) {
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(Config{MetricsListen: "off"}, &Backend{Gate: g}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	conn, err := net.Dial("tcp", lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte(http2.ClientPreface)); err != nil {
+		t.Fatal(err)
+	}
+	fr := http2.NewFramer(conn, conn)
+	if err := fr.WriteSettings(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if err := fr.WritePing(false, [8]byte{byte(i)}); err != nil {
+			break // cut off already
+		}
+	}
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("no GOAWAY before the connection ended: %v", err)
+		}
+		if ga, ok := f.(*http2.GoAwayFrame); ok {
+			if ga.ErrCode != http2.ErrCodeEnhanceYourCalm || !strings.Contains(string(ga.DebugData()), "too_many_pings") {
+				t.Fatalf("GOAWAY %v %q, want ENHANCE_YOUR_CALM too_many_pings", ga.ErrCode, ga.DebugData())
+			}
+			return
+		}
+	}
 }
