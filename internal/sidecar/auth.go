@@ -439,13 +439,24 @@ func methodScope(fullMethod string) (Scope, bool) {
 // already open.
 type tokenAuth struct {
 	current func() *Tokens
+	// refused, if not nil, is told of each refusal (metrics).
+	refused func(Scope, error)
+}
+
+// refuse reports err, a refusal of a call needing scope, to a.refused and
+// returns it.
+func (a tokenAuth) refuse(scope Scope, err error) error {
+	if a.refused != nil {
+		a.refused(scope, err)
+	}
+	return err
 }
 
 func (a tokenAuth) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if sc, need := methodScope(info.FullMethod); need {
 		e, err := a.current().authorize(ctx, sc)
 		if err != nil {
-			return nil, err
+			return nil, a.refuse(sc, err)
 		}
 		if e != nil {
 			ctx = context.WithValue(ctx, tokenKey{}, e)
@@ -459,7 +470,7 @@ func (a tokenAuth) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.S
 		t := a.current()
 		e, err := t.authorize(ss.Context(), sc)
 		if err != nil {
-			return err
+			return a.refuse(sc, err)
 		}
 		if e != nil {
 			ss = &tokenStream{ServerStream: ss, ctx: context.WithValue(ss.Context(), tokenKey{}, e),
@@ -499,10 +510,10 @@ func (s *tokenStream) RecvMsg(m any) error {
 	}
 	e, err := cur.authorize(s.ServerStream.Context(), s.scope)
 	if err != nil {
-		return err
+		return s.auth.refuse(s.scope, err)
 	}
 	if e == nil || !maps.Equal(e.tenants, s.entry.tenants) {
-		return status.Errorf(codes.Unauthenticated, "token %q: its tenants changed in a reload of the tokens file; open a new stream", s.entry.name)
+		return s.auth.refuse(s.scope, status.Errorf(codes.Unauthenticated, "token %q: its tenants changed in a reload of the tokens file; open a new stream", s.entry.name))
 	}
 	s.checked = cur
 	return nil

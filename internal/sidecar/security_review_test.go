@@ -236,3 +236,46 @@ func TestKeepalivePingFloodCut(t *testing.T) {
 		}
 	}
 }
+
+// Refused tokens were logged at Debug only and counted nowhere (the
+// interceptor answers before the handler, whose errors are counted): a
+// guessing client, or a dialer left with a revoked token, was invisible
+// at the default log level. dialgate_auth_refused_total counts them by the
+// scope needed and the code, from 0 at start.
+func TestAuthRefusalsCounted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.yaml")
+	writeFile(t, path, "tokens:\n  - {name: dialer, token: '"+reloadTokenA+"', scopes: [gate]}\n")
+	e := startTest(t, Config{TokensFile: path}, nil)
+	wantMetric(t, e.srv, `dialgate_auth_refused_total{grpc_code="Unauthenticated",scope="gate"} 0`)
+	with := func(tok string) context.Context {
+		return metadata.AppendToOutgoingContext(ctxT(t), "authorization", "Bearer "+tok)
+	}
+	req := &pb.CheckRequest{Dial: okDial("+8613900139044")}
+	e.gate.Check(ctxT(t), req)
+	e.gate.Check(with("guess-0123456789abcdef"), req)
+	e.admin.AddDncEntry(with(reloadTokenA), &pb.AddDncEntryRequest{Number: "+8613900139044", Scope: "global"})
+	if _, err := e.gate.Check(with(reloadTokenA), req); err != nil {
+		t.Fatal(err)
+	}
+	wantMetric(t, e.srv, `dialgate_auth_refused_total{grpc_code="Unauthenticated",scope="gate"} 2`)
+	wantMetric(t, e.srv, `dialgate_auth_refused_total{grpc_code="PermissionDenied",scope="admin"} 1`)
+	// A stream's message refused after its token was removed counts too.
+	stream, err := e.gate.CheckStream(with(reloadTokenA))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sendRecv(stream, "r1"); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, "tokens:\n  - {name: dialer, token: '"+reloadTokenB+"', scopes: [gate]}\n")
+	if err := e.srv.Reload(false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sendRecv(stream, "r2"); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("stream after the removal: %v", err)
+	}
+	wantMetric(t, e.srv, `dialgate_auth_refused_total{grpc_code="Unauthenticated",scope="gate"} 3`)
+	if strings.Contains(metricsText(t, e.srv), `"dialer"`) {
+		t.Error("a token's name is a metric label")
+	}
+}

@@ -93,6 +93,8 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		}
 		s.tokens = r
 		auth.current = r.Load
+		auth.refused = s.m.refusedAuth
+		s.m.initAuth()
 	}
 
 	opts := []grpc.ServerOption{
