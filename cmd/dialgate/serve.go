@@ -54,7 +54,9 @@ Rotated files are picked up without a restart: the registry snapshots
 registry_reload (config file, default 1m) and at once on SIGHUP. New tokens
 apply to the next call, new certificates and client CAs to the next
 connection. A file that fails to load is refused and logged, and the copy
-in force stays (not so the blackouts file, below).
+in force stays (not so the blackouts file, below). A tokens file other
+users can write, or read while it gives a token in plain text, fails to
+load; "tokens: []" loads and refuses every token (revoke them all).
 
 Declared no-call periods (a state of emergency) go in a blackouts file
 (--blackouts, config blackouts_file; schema dialgate.blackouts.v1), looked
