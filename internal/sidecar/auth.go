@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"sigs.k8s.io/yaml"
 
 	"github.com/dialgate/dialgate/internal/yamlx"
@@ -450,6 +451,22 @@ func (a tokenAuth) refuse(scope Scope, err error) error {
 		a.refused(scope, err)
 	}
 	return err
+}
+
+// tap refuses a call without a valid token for its scope as soon as its
+// headers arrive (grpc.InTapHandle), before its request is read: the
+// interceptors run only once a unary call's message is in, so a client
+// that sent the headers of a GateService or AdminService call and never
+// its message would hold a server goroutine and a stream slot of the
+// connection without any token. The interceptors check again (a reload
+// may come between) and put the token's entry in the call's context.
+func (a tokenAuth) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if sc, need := methodScope(info.FullMethodName); need {
+		if _, err := a.current().authorize(metadata.NewIncomingContext(ctx, info.Header), sc); err != nil {
+			return ctx, a.refuse(sc, err)
+		}
+	}
+	return ctx, nil
 }
 
 func (a tokenAuth) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {

@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,6 +16,7 @@ import (
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -278,4 +280,97 @@ func TestAuthRefusalsCounted(t *testing.T) {
 	if strings.Contains(metricsText(t, e.srv), `"dialer"`) {
 		t.Error("a token's name is a metric label")
 	}
+}
+
+// A call without a valid token is refused when its headers arrive, before
+// its request is read. The interceptor that checks the token runs only
+// once the request message is in: a client that sent the headers of a
+// GateService or AdminService call and never its message held a server
+// goroutine and one of the connection's max_streams slots for ever,
+// without any token (and made the server read and decode up to
+// max_message_bytes per call before refusing it). Checked with raw HTTP/2
+// frames: streams that send headers only must each be answered
+// Unauthenticated at once.
+func TestUnauthenticatedRefusedAtHeaders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.yaml")
+	writeFile(t, path, "tokens:\n  - {name: dialer, token: '"+reloadTokenA+"', scopes: [gate]}\n")
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewServer(Config{MetricsListen: "off", TokensFile: path}, &Backend{Gate: g}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	conn, err := net.Dial("tcp", lis.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Write([]byte(http2.ClientPreface)); err != nil {
+		t.Fatal(err)
+	}
+	fr := http2.NewFramer(conn, conn)
+	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	if err := fr.WriteSettings(); err != nil {
+		t.Fatal(err)
+	}
+	calls := map[uint32]string{}
+	id := uint32(1)
+	for _, c := range []struct{ method, auth string }{
+		{"/dialgate.v1.GateService/Check", ""},
+		{"/dialgate.v1.GateService/CheckStream", ""},
+		{"/dialgate.v1.AdminService/AddDncEntry", ""},
+		{"/dialgate.v1.AdminService/AddDncEntry", "Bearer " + reloadTokenA}, // gate scope only
+		{"/dialgate.v1.GateService/Check", "Bearer guess-0123456789abcdef"},
+	} {
+		var hb bytes.Buffer
+		enc := hpack.NewEncoder(&hb)
+		fields := [][2]string{{":method", "POST"}, {":scheme", "http"}, {":path", c.method}, {":authority", "x"}, {"content-type", "application/grpc"}, {"te", "trailers"}}
+		if c.auth != "" {
+			fields = append(fields, [2]string{"authorization", c.auth})
+		}
+		for _, f := range fields {
+			enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
+		}
+		if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndHeaders: true}); err != nil {
+			t.Fatal(err)
+		}
+		calls[id] = c.method + " " + c.auth
+		id += 2
+	}
+	answered := map[uint32]string{}
+	for len(answered) < len(calls) {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("answered %v of %v before %v: streams without a valid token wait for their message", answered, calls, err)
+		}
+		if mh, ok := f.(*http2.MetaHeadersFrame); ok {
+			if st := mh.PseudoValue("status"); st != "" && mh.Fields != nil {
+				for _, hf := range mh.Fields {
+					if hf.Name == "grpc-status" {
+						answered[mh.StreamID] = hf.Value
+					}
+				}
+			}
+		}
+	}
+	for sid, code := range answered {
+		want := "16" // Unauthenticated
+		if strings.Contains(calls[sid], reloadTokenA) {
+			want = "7" // PermissionDenied
+		}
+		if code != want {
+			t.Errorf("%s: grpc-status %s, want %s", calls[sid], code, want)
+		}
+	}
+	wantMetric(t, srv, `dialgate_auth_refused_total{grpc_code="Unauthenticated",scope="gate"} 3`)
+	wantMetric(t, srv, `dialgate_auth_refused_total{grpc_code="PermissionDenied",scope="admin"} 1`)
 }

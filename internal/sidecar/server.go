@@ -109,6 +109,9 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		grpc.ChainUnaryInterceptor(s.recoverUnary, auth.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.recoverStream, auth.streamInterceptor),
 	}
+	if s.tokens != nil {
+		opts = append(opts, grpc.InTapHandle(auth.tap))
+	}
 	if cfg.TLS.Enabled() {
 		r, err := newTLSReloader(cfg.TLS, log, s.m)
 		if err != nil {
