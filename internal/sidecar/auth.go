@@ -442,6 +442,9 @@ type tokenAuth struct {
 	current func() *Tokens
 	// refused, if not nil, is told of each refusal (metrics).
 	refused func(Scope, error)
+	// logTap, if not nil, logs a call tap refused (the server's logCall:
+	// the interceptors' refusals are logged by the recover interceptors).
+	logTap func(method string, err error)
 }
 
 // refuse reports err, a refusal of a call needing scope, to a.refused and
@@ -463,6 +466,9 @@ func (a tokenAuth) refuse(scope Scope, err error) error {
 func (a tokenAuth) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
 	if sc, need := methodScope(info.FullMethodName); need {
 		if _, err := a.current().authorize(metadata.NewIncomingContext(ctx, info.Header), sc); err != nil {
+			if a.logTap != nil {
+				a.logTap(info.FullMethodName, err)
+			}
 			return ctx, a.refuse(sc, err)
 		}
 	}

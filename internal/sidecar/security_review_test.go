@@ -301,7 +301,8 @@ func TestUnauthenticatedRefusedAtHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := NewServer(Config{MetricsListen: "off", TokensFile: path}, &Backend{Gate: g}, nil)
+	var logs syncBuffer
+	srv, err := NewServer(Config{MetricsListen: "off", TokensFile: path}, &Backend{Gate: g}, slogJSON(&logs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,6 +318,17 @@ func TestUnauthenticatedRefusedAtHeaders(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	defer func() {
+		// Logged at Debug as the interceptor's refusals were (logCall),
+		// never with the token.
+		got := logs.String()
+		if n := strings.Count(got, `"msg":"sidecar: call rejected","method":"/dialgate.v1.`); n != 5 {
+			t.Errorf("%d refusals logged, want 5:\n%s", n, got)
+		}
+		if strings.Contains(got, reloadTokenA) || strings.Contains(got, "guess-0123456789abcdef") {
+			t.Errorf("a token in the logs:\n%s", got)
+		}
+	}()
 	if _, err := conn.Write([]byte(http2.ClientPreface)); err != nil {
 		t.Fatal(err)
 	}

@@ -94,6 +94,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		s.tokens = r
 		auth.current = r.Load
 		auth.refused = s.m.refusedAuth
+		auth.logTap = s.logCall
 		s.m.initAuth()
 	}
 
