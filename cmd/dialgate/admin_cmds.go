@@ -52,8 +52,9 @@ change is idempotent) and do not dial the number meanwhile.
 
 Connection: --addr (default 127.0.0.1:7443) or --unix PATH, as dialgate serve
 --listen or --unix. The bearer token (admin scope, from the sidecar's tokens
-file) is read from --token-file or the DIALGATE_TOKEN environment variable;
-never give it on the command line. A plaintext connection to an address that
+file) is read from --token-file (a file other users cannot read: one they
+can is refused, exit 2) or the DIALGATE_TOKEN environment variable; never
+give it on the command line. A plaintext connection to an address that
 is not loopback is refused (exit 2) unless --insecure: use --tls-ca (the CA
 of the sidecar's --tls-cert; --tls alone uses the system's CAs), and
 --tls-cert/--tls-key where the sidecar requires client certificates

@@ -87,7 +87,8 @@ type Config struct {
 	// Profile is a built-in profile name or a profile file path (default cn).
 	Profile string `json:"profile,omitempty"`
 	// Insecure allows a non-loopback listener without TLS or tokens. It is
-	// logged loudly.
+	// logged loudly, and each listener it lets open on a non-loopback
+	// address is named at Warn.
 	Insecure bool `json:"insecure,omitempty"`
 	// Reflection turns on the gRPC reflection service (admin scope).
 	Reflection bool `json:"reflection,omitempty"`
@@ -97,7 +98,9 @@ type Config struct {
 	// are required (allowed only on loopback or a Unix socket, or with Insecure).
 	// `dialgate serve` reloads it when its content changes (see
 	// RegistryReload): a token removed from the file is refused from the
-	// next RPC on, and at the next message of a stream it opened.
+	// next RPC on, and at the next message of a stream it opened. A file
+	// other users may write, or read while it holds a plaintext token, is
+	// refused (see LoadTokens).
 	TokensFile string `json:"tokens_file,omitempty"`
 	// MaxMessageBytes bounds a received message (default 64 KiB, 1 KiB–16 MiB);
 	// larger ones get ResourceExhausted.
@@ -438,6 +441,18 @@ func (c Config) checkBound(key string, addr net.Addr) error {
 		value = c.MetricsListen
 	}
 	return fmt.Errorf("%w: %s: %q opened on %s, which is not a loopback address: refusing to serve it without TLS and a tokens file (metrics: at all) unless insecure: true", ErrConfig, key, value, addr)
+}
+
+// exposed reports whether a listener opened on addr is one checkBound
+// refuses but Insecure lets through: gRPC on an address that is not
+// loopback without TLS and a tokens file, or metrics on one at all. The
+// server names each at Warn.
+func (c Config) exposed(key string, addr net.Addr) bool {
+	if !c.Insecure {
+		return false
+	}
+	c.Insecure = false
+	return c.checkBound(key, addr) != nil
 }
 
 // requireAOF reports whether the fleet's Redis must persist every write

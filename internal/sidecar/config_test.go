@@ -92,7 +92,8 @@ func TestConfig(t *testing.T) {
 func TestParseTokens(t *testing.T) {
 	cases := []struct{ name, yaml, err string }{
 		{"ok", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n", ""},
-		{"empty", "tokens: []\n", "no tokens"},
+		{"empty", "tokens:\n", "tokens: no tokens"},
+		{"none valid", "tokens: []\n", ""},
 		{"short", "tokens:\n  - {name: a, token: short, scopes: [gate]}\n", "tokens[0].token: shorter than 16"},
 		{"bad scope", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [root]}\n", `tokens[0].scopes[0]: unknown scope "root"`},
 		{"no scope", "tokens:\n  - {name: a, token: '0123456789abcdef'}\n", "tokens[0].scopes: missing"},
@@ -161,6 +162,7 @@ func FuzzParseTokens(f *testing.F) {
 	f.Add([]byte("tokens:\n  - name: dialer-1\n    sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\n    scopes: [gate]\n    tenants: [acme]\n  - {name: ops, token: 'fedcba9876543210', scopes: [gate, admin]}\n"))
 	f.Add([]byte("tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: []}\n"))
 	f.Add([]byte("tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], Tenants: [acme]}\n"))
+	f.Add([]byte("tokens: []\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		toks, err := ParseTokens(b)
 		if err != nil {
@@ -171,6 +173,10 @@ func FuzzParseTokens(f *testing.F) {
 		}
 		var sb strings.Builder
 		sb.WriteString("tokens:\n")
+		if len(toks.byHash) == 0 {
+			sb.Reset()
+			sb.WriteString("tokens: []\n")
+		}
 		for h, e := range toks.byHash {
 			if !tokenName.MatchString(e.name) || len(e.scopes) == 0 || e.tenants != nil && len(e.tenants) == 0 {
 				t.Fatalf("accepted token %+v", e)
