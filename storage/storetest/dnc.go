@@ -42,6 +42,7 @@ func dncCases() []testCase[dnc.Store] {
 		{"StoredRecords", dncStored},
 		{"AddOverDamaged", dncStoredAdd},
 		{"RemoveDamaged", dncStoredRemove},
+		{"DirectWriteSeenByLists", dncDirectWriteSeen},
 	}
 }
 
@@ -443,6 +444,51 @@ func dncScanMany(ctx context.Context, h harness[dnc.Store]) error {
 		if err := sameEntry(got[i], in[i]); err != nil {
 			return fmt.Errorf("scan entry %d: %w", i, err)
 		}
+	}
+	return nil
+}
+
+// dncDirectWriteSeen: a store with a change feed (dnc.ChangeFeed) tells a
+// dnc.Lists built on it of an entry written straight into the store
+// (Store.AddDNC, as an embedder does, not through Lists.Add) before the write
+// returns, and of its removal: the next lookup answers from them, never from
+// a Bloom filter or cache that has not heard. A store without a feed is not
+// held to it (its writes must go through the Lists; see dnc.Store).
+func dncDirectWriteSeen(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	if _, ok := s.(dnc.ChangeFeed); !ok {
+		return nil
+	}
+	lists, err := dnc.NewLists(ctx, s, dnc.ListsOptions{})
+	if err != nil {
+		return err
+	}
+	defer lists.Close()
+	missed, stale := 0, 0
+	for i := range 200 {
+		n := dialgate.MustParseNumber(fmt.Sprintf("+86139001%05d", i))
+		if err := s.AddDNC(ctx, dnc.Entry{Number: n, Scope: dnc.GlobalScope, List: "opt_out", AddedAt: dncT0}); err != nil {
+			return err
+		}
+		if es, err := lists.Lookup(ctx, n); err != nil {
+			return err
+		} else if len(es) == 0 {
+			missed++
+		}
+		if err := s.RemoveDNC(ctx, n, dnc.GlobalScope, dncT0); err != nil {
+			return err
+		}
+		if es, err := lists.Lookup(ctx, n); err != nil {
+			return err
+		} else if len(es) != 0 {
+			stale++
+		}
+	}
+	if missed != 0 || stale != 0 {
+		return fmt.Errorf("of 200 numbers, %d not listed right after AddDNC and %d still listed right after RemoveDNC; want 0 and 0", missed, stale)
 	}
 	return nil
 }
