@@ -462,7 +462,7 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 		return nil, fmt.Errorf("auditlog: change: op: %q is not a lower-case dotted name: %w", c.Op, ErrInvalidRecord)
 	}
 	switch c.Result {
-	case ResultApplied, ResultRequested, ResultNotApplied:
+	case ResultApplied, ResultRequested, ResultFailed:
 	default:
 		return nil, fmt.Errorf("auditlog: change: result: unknown %q: %w", c.Result, ErrInvalidRecord)
 	}
@@ -482,7 +482,7 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 	s.anyNumber, s.anyWhy = !c.Number.IsValid(), "the change named no number"
 	rec := &ChangeRecord{
 		// Op, Result, At, ChangeID and ErrorCode are the server's, not
-		// free text.
+		// free text (CallerID neither, below).
 		Op:         c.Op,
 		At:         c.At.UTC(),
 		Result:     c.Result,
@@ -499,6 +499,10 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 	if !c.EffectiveAt.IsZero() {
 		rec.EffectiveAt = c.EffectiveAt.UTC()
 	}
+	// A ledger entry's number is a caller ID, kept in the clear as
+	// decisions keep the caller ID presented (the writer renders it from
+	// a parsed number: it is no free text).
+	rec.CallerID = c.CallerID
 	if c.Number.IsValid() {
 		rec.Callee = &Callee{HMAC: r.hmac(c.Number), KeyID: r.keyID, CountryCode: c.Number.CountryCode(), Segment: Segment(c.Number)}
 		s.redacted = append(s.redacted, redactedChangeCallee)

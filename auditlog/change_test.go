@@ -46,7 +46,7 @@ func TestRecordChangeMixedLog(t *testing.T) {
 	changes := []Change{
 		{Op: OpDNCAdd, Result: ResultApplied, ChangeID: "chg-1", Actor: "ops", Scope: "global", Number: n, Source: "agent", At: at, EffectiveAt: at.Add(-time.Minute)},
 		{Op: OpDNCRemove, Result: ResultRequested, ChangeID: "chg-2", Actor: "ops", Scope: "tenant:acme", Number: n, At: at.Add(time.Minute)},
-		{Op: OpDNCRemove, Result: ResultNotApplied, ChangeID: "chg-2", Actor: "ops", Scope: "tenant:acme", Number: n, At: at.Add(time.Minute), ErrorCode: "FailedPrecondition"},
+		{Op: OpDNCRemove, Result: ResultFailed, ChangeID: "chg-2", Actor: "ops", Scope: "tenant:acme", Number: n, At: at.Add(time.Minute), ErrorCode: "FailedPrecondition"},
 		{Op: OpConsentRevoke, Result: ResultApplied, ChangeID: "chg-3", ID: "c-1", At: at.Add(2 * time.Minute)},
 		{Op: OpRecordingHold, Result: ResultApplied, ChangeID: "chg-4", ID: "rec-1", HoldID: "legal", At: at.Add(3 * time.Minute)},
 	}
@@ -81,7 +81,7 @@ func TestRecordChangeMixedLog(t *testing.T) {
 		add.Callee == nil || *add.Callee != wantCallee {
 		t.Fatalf("dnc.add record: %+v (callee %+v)", add, add.Callee)
 	}
-	if rm := got[2]; rm.Op != OpDNCRemove || rm.Result != ResultNotApplied || rm.ChangeID != "chg-2" || rm.ErrorCode != "FailedPrecondition" {
+	if rm := got[2]; rm.Op != OpDNCRemove || rm.Result != ResultFailed || rm.ChangeID != "chg-2" || rm.ErrorCode != "FailedPrecondition" {
 		t.Fatalf("dnc.remove result record: %+v", rm)
 	}
 	if rv := got[3]; rv.Callee != nil || rv.ID != "c-1" || rv.Redacted != nil {

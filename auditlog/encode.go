@@ -294,6 +294,7 @@ func appendChangeBody(b []byte, r *ChangeRecord) []byte {
 	b = opt(b, "hold_id", r.HoldID)
 	b = opt(b, "decision_id", r.DecisionID)
 	b = opt(b, "source", r.Source)
+	b = opt(b, "caller_id", r.CallerID)
 	if !r.EffectiveAt.IsZero() {
 		b = appendTime(appendKey(b, true, "effective_at"), r.EffectiveAt)
 	}

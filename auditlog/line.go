@@ -133,7 +133,7 @@ func (r *ChangeRecord) validate() error {
 		return errors.New("change.at: missing")
 	}
 	switch r.Result {
-	case ResultApplied, ResultRequested, ResultNotApplied:
+	case ResultApplied, ResultRequested, ResultFailed:
 	default:
 		return fmt.Errorf("change.result: unknown %q", r.Result)
 	}

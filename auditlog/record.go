@@ -266,12 +266,16 @@ const (
 	// consent granted, a ledger entry added, a recording's end set, a hold
 	// lifted): a change that may allow a dial is refused when it cannot be
 	// recorded. A record with the same ChangeID says what came of it
-	// (ResultApplied or ResultNotApplied); without one (the server stopped,
+	// (ResultApplied or ResultFailed); without one (the server stopped,
 	// or the log failed, in between) the change may have been applied.
 	ResultRequested = "requested"
-	// ResultNotApplied: a change recorded as requested was refused or
-	// failed; ErrorCode says why.
-	ResultNotApplied = "not_applied"
+	// ResultFailed: the request of a change recorded as requested failed;
+	// ErrorCode is its status code. A refusal (InvalidArgument,
+	// FailedPrecondition, NotFound, AlreadyExists, PermissionDenied)
+	// changed nothing; a failure a retry may cure (Unavailable) may have
+	// left the change applied in part (a ledger entry stored whose check
+	// was not reloaded).
+	ResultFailed = "failed"
 )
 
 // ChangeRecord is the record of a change to the state decisions depend on
@@ -285,7 +289,7 @@ type ChangeRecord struct {
 	Op string `json:"op"`
 	// At is when the server received the change, in UTC.
 	At time.Time `json:"at"`
-	// Result is ResultApplied, ResultRequested or ResultNotApplied.
+	// Result is ResultApplied, ResultRequested or ResultFailed.
 	Result string `json:"result"`
 	// ChangeID links a ResultRequested record to the record of its
 	// result; empty only when a writer gave none.
@@ -312,11 +316,15 @@ type ChangeRecord struct {
 	// Source is the do-not-call entry's source or the consent's,
 	// revocation's or complaint's channel; empty when none was given.
 	Source string `json:"source,omitempty"`
+	// CallerID is the number of a caller-ID ledger entry (ledger.add) in
+	// E.164 text, in the clear as a decision records the caller ID
+	// presented; empty for other operations.
+	CallerID string `json:"caller_id,omitempty"`
 	// EffectiveAt is the instant the change is dated as stored (added_at,
 	// granted_at, revoked_at, ended_at, valid_from), in UTC; zero (and
 	// omitted) for an operation without one.
 	EffectiveAt time.Time `json:"effective_at,omitzero"`
-	// ErrorCode is the gRPC status code name of a ResultNotApplied change
+	// ErrorCode is the gRPC status code name of a ResultFailed change
 	// ("FailedPrecondition", "Unavailable"); empty otherwise.
 	ErrorCode string `json:"error_code,omitempty"`
 	// Redacted lists the fields replaced because they contained the
@@ -331,7 +339,7 @@ type Change struct {
 	Op, Result, ChangeID, Actor, Tenant, Scope string
 	At                                         time.Time
 	// Number is the number the change is about; the zero Number for none.
-	Number                                    dialgate.Number
-	ID, HoldID, DecisionID, Source, ErrorCode string
-	EffectiveAt                               time.Time
+	Number                                              dialgate.Number
+	ID, HoldID, DecisionID, Source, CallerID, ErrorCode string
+	EffectiveAt                                         time.Time
 }
