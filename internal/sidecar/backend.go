@@ -39,6 +39,16 @@ type Backend struct {
 	// ReleaseRecordingHold; nil answers Unimplemented.
 	Recordings RecordingAdmin
 
+	// Changes records every AdminService write in the audit log
+	// (auditlog.ChangeRecord): who made it, when, and whether it was
+	// applied. A write that may allow a dial (an opt-out removed, a consent
+	// granted, a ledger entry added) or lose a record (a recording's end, a
+	// hold lifted) is made only once its request is recorded; one that
+	// only denies more or keeps more is made first, then recorded. nil
+	// records nothing (a Backend built without an audit log); Open sets it
+	// to the Gate's audit log.
+	Changes ChangeRecorder
+
 	// Unwired says, per admin domain ("dnc", "consent", "complaint",
 	// "callerid", "recording"), why its adapter is nil (for example "profile
 	// cn has no dnc section"); the Unimplemented status carries it. Optional.
