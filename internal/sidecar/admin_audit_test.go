@@ -335,3 +335,46 @@ func listed(f *fakeDNC, num string) bool {
 	defer f.mu.Unlock()
 	return f.listed[dialgate.MustParseNumber(num)]
 }
+
+// cancelFirst is a ChangeRecorder whose first write ends with the client's
+// context (the record may still be written), and which records the others.
+type cancelFirst struct {
+	failingChanges
+}
+
+func (c *cancelFirst) RecordChange(ctx context.Context, ch auditlog.Change) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	if c.calls == 1 {
+		return context.Canceled
+	}
+	c.written = append(c.written, ch)
+	return nil
+}
+
+// TestAdminChangeRequestUnconfirmed: a removal whose request record was not
+// confirmed before the client gave up is not made, and its end is recorded
+// (failed, Canceled), so that the request does not read as possibly made.
+func TestAdminChangeRequestUnconfirmed(t *testing.T) {
+	cf := &cancelFirst{}
+	e := startTest(t, Config{}, func(be *Backend) { be.Changes = cf })
+	ctx := ctxT(t)
+	const num = "+8613900139084"
+	if _, err := e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: num, Scope: "global"}); err == nil {
+		t.Fatal("the add's record was cancelled, yet the add answered OK")
+	}
+	cf.mu.Lock()
+	cf.calls, cf.written = 0, nil
+	cf.mu.Unlock()
+	_, err := e.admin.RemoveDncEntry(ctx, &pb.RemoveDncEntryRequest{Number: num, Scope: "global"})
+	wantStatus(t, err, codes.Unavailable, "not applied")
+	if !listed(e.dnc, num) {
+		t.Fatal("the removal was made")
+	}
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	if len(cf.written) != 1 || cf.written[0].Result != auditlog.ResultFailed || cf.written[0].ErrorCode != "Canceled" {
+		t.Fatalf("records: %+v", cf.written)
+	}
+}

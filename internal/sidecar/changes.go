@@ -107,6 +107,14 @@ func (s *adminServer) applyThenRecord(ctx context.Context, method string, c *aud
 // is in force; the requested record stands as its proof.
 func (s *adminServer) recordThenApply(ctx context.Context, method string, c auditlog.Change, apply func() error) error {
 	if err := s.record(ctx, c, auditlog.ResultRequested); err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			// The client gave up while the request was being written: it
+			// may still be, so its end is recorded too (best effort).
+			rctx, cancel := detached(ctx)
+			c.ErrorCode = status.FromContextError(err).Code().String()
+			_ = s.record(rctx, c, auditlog.ResultFailed)
+			cancel()
+		}
 		return status.Errorf(codes.Unavailable, "%s: not applied: the audit log could not record it (%s); a change that may allow a dial is made only once it is recorded: retry once the log is available", method, auditCause(err))
 	}
 	aerr := apply()
