@@ -476,9 +476,9 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 	}
 	var s scrubber
 	s.init(c.Number, nil)
-	// Without the number (a revocation by consent id, a hold by recording
-	// id) its digits are unknown: every string holding something that may
-	// be a phone number is replaced, as in an outcome without its dial.
+	// Without the number (a hold by recording id) its digits are unknown:
+	// every string holding something that may be a phone number is
+	// replaced, as in an outcome without its dial.
 	s.anyNumber, s.anyWhy = !c.Number.IsValid(), "the change named no number"
 	rec := &ChangeRecord{
 		// Op, Result, At, ChangeID and ErrorCode are the server's, not

@@ -304,7 +304,7 @@ type ChangeRecord struct {
 	Scope string `json:"scope,omitempty"`
 	// Callee is the number the change is about (the entry's, consent's,
 	// complaint's or recording's); nil when the operation names no number
-	// (a revocation by consent id, a hold by recording id).
+	// (a hold by recording id).
 	Callee *Callee `json:"callee,omitempty"`
 	// ID is the consent, complaint or recording id; empty for other
 	// operations.

@@ -209,7 +209,7 @@ func TestAdminChangesRecorded(t *testing.T) {
 			t.Errorf("record %d: change id %s, its request's %s", i, g.ChangeID, got[i-1].ChangeID)
 		}
 		switch w.op {
-		case auditlog.OpDNCAdd, auditlog.OpDNCRemove, auditlog.OpConsentGrant, auditlog.OpComplaintFile, auditlog.OpRecordingRegister:
+		case auditlog.OpDNCAdd, auditlog.OpDNCRemove, auditlog.OpConsentGrant, auditlog.OpConsentRevoke, auditlog.OpComplaintFile, auditlog.OpRecordingRegister:
 			n := num
 			if w.scope == "tenant:acme" && strings.HasPrefix(w.op, "dnc.") {
 				n = other

@@ -346,7 +346,11 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 	}
 	ch.ID, ch.Source, ch.EffectiveAt = req.GetId(), req.GetChannel(), at
 	if err := s.applyThenRecord(ctx, "RevokeConsent", &ch, func() error {
-		return s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel())
+		// The record names the consent's number, so that a number's
+		// history holds its revocations too.
+		n, err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel())
+		ch.Number = n
+		return err
 	}); err != nil {
 		return nil, err
 	}

@@ -190,9 +190,11 @@ type ConsentAdmin interface {
 	// the same id with other fields wraps ErrAlreadyExists.
 	GrantConsent(ctx context.Context, c ConsentGrant) error
 	// RevokeConsent revokes consent id as of at, through channel (free
-	// text, may be empty); an unknown id wraps ErrNotFound. at before the
-	// consent's granted_at is no error: it is revoked as of its grant.
-	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error
+	// text, may be empty), and returns the number of the consent revoked
+	// (the zero Number when not known), for its audit record; an unknown
+	// id wraps ErrNotFound. at before the consent's granted_at is no
+	// error: it is revoked as of its grant.
+	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (dialgate.Number, error)
 }
 
 // Complaint is a complaint as AdminService receives it.
