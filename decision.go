@@ -34,7 +34,12 @@ const (
 	CodeSweepSequential         Code = "sweep.sequential"
 	CodeSweepSegmentRate        Code = "sweep.segment_rate"
 	CodeRecordingNotConfigured  Code = "recording.not_configured"
-	CodeAuditUnavailable        Code = "audit.unavailable"
+	// CodeAbandonRateExceeded: the campaign's abandoned-call rate over the
+	// profile's window is above its cap and no agent is reserved for the
+	// dial (Dial.AgentReserved); evidence campaign, answered, abandoned,
+	// rate, max_rate, window.
+	CodeAbandonRateExceeded Code = "abandon.rate_exceeded"
+	CodeAuditUnavailable    Code = "audit.unavailable"
 )
 
 // KnownCodes returns every reason code of DESIGN §3 the Gate and the built-in
@@ -48,7 +53,7 @@ func KnownCodes() []Code {
 		CodeCallerIDMissing, CodeCallerIDInvalid, CodeCallerIDNotInLedger, CodeCallerIDSubscriber,
 		CodeCallerIDInboundOnly, CodeCallerIDPurposeMismatch, CodeCallerIDExpired,
 		CodeSweepNoProvenance, CodeSweepSequential, CodeSweepSegmentRate,
-		CodeRecordingNotConfigured, CodeAuditUnavailable,
+		CodeRecordingNotConfigured, CodeAbandonRateExceeded, CodeAuditUnavailable,
 	}
 }
 

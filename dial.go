@@ -106,6 +106,16 @@ type Dial struct {
 	// number's zones alone. It must be a zone name this host's time-zone
 	// database knows.
 	CalleeZone string
+	// AgentReserved reports that an agent is reserved for this call before
+	// it is placed (preview or progressive dialing): a person who answers is
+	// connected to the agent at once, so the call cannot be abandoned. A
+	// profile with an abandoned-call rate cap (us, uk; package schedule,
+	// AbandonCheck) allows such a dial while the campaign's abandoned-call
+	// rate is over the cap, and denies the dials without it. Set it only
+	// when the agent is really held for the call: the decision record keeps
+	// it. The zero value (false) is a predictive dial, which may be
+	// abandoned.
+	AgentReserved bool
 	// At is the decision instant. Gate.Check sets it from its Clock before any
 	// check runs, overwriting what the caller put there; checks read it and never
 	// call time.Now themselves.

@@ -15,4 +15,17 @@
 // The checks themselves live in sub-packages (schedule, dnc, consent, callerid,
 // sweep, recording) and are assembled from a jurisdiction profile by package
 // policy. This package imports none of them.
+//
+// # Embedding
+//
+// A Go dialer builds its Gate with policy.Build (or policy.Assemble, which
+// also returns the checks) from a built-in profile (policy.Builtin("cn")),
+// the stores of one deployment (policy.StoreDeps over storage/boltstore, or
+// storage/memstore in tests) and an audit log (package auditlog, given with
+// [WithAuditLog]). Before every call it asks [Gate.Check] and dials only on
+// an allowed Decision returned with a nil error; it reports what happened to
+// a placed call with [Gate.ReportOutcome] and gives back a dial it did not
+// place with [Gate.Release]. The example of policy.Assemble walks the whole
+// path, a deny for each common reason included; the README's "Embedded"
+// section and docs/deploy.md say how to run it on shared stores.
 package dialgate

@@ -19,7 +19,9 @@ var minClock = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // decision in its audit log.
 //
 // A Gate is safe for concurrent use by many goroutines. Create it with New; the
-// zero Gate is not usable.
+// zero Gate (and a nil *Gate) decides nothing: Check returns a denying
+// Decision and an error wrapping ErrInvalidConfig, and Release and
+// ReportOutcome return that error.
 type Gate struct {
 	checks     []entry
 	committers []int
@@ -113,6 +115,16 @@ func New(checks []Checker, opts ...Option) (*Gate, error) {
 	return g, nil
 }
 
+// usable reports a Gate that New did not make (nil, or the zero Gate, whose
+// nil Clock New never leaves): it would have no checks and no audit log, so
+// it decides nothing rather than allow everything or panic.
+func (g *Gate) usable() error {
+	if g == nil || g.clock == nil {
+		return fmt.Errorf("dialgate: the Gate was not created with New (a nil or zero Gate): %w", ErrInvalidConfig)
+	}
+	return nil
+}
+
 // Shadow reports whether the Gate runs in shadow mode.
 func (g *Gate) Shadow() bool { return g.shadow }
 
@@ -148,6 +160,9 @@ func (g *Gate) CheckNames() []string {
 // given back and a Released outcome of the decision is recorded, so the log
 // never shows an allow the dialer was not given as a placed call.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
+	if err := g.usable(); err != nil {
+		return Decision{}, err
+	}
 	t := g.clock.Now()
 	d.At = t
 	dec := Decision{ID: g.ids(), At: t, Shadow: g.shadow, PolicyVersion: g.version, Dial: d}
@@ -448,6 +463,9 @@ func (g *Gate) releaseCommitters(ctx context.Context, id string) []error {
 // no per-decision state to refuse it (the sidecar refuses a Release after an
 // outcome it received).
 func (g *Gate) Release(ctx context.Context, d Decision) error {
+	if err := g.usable(); err != nil {
+		return err
+	}
 	if d.ID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
 	}
@@ -469,6 +487,9 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 // wrapping ErrInvalidOutcome and is not recorded. An outcome with Released
 // gives the decision's capacity back, as Release does.
 func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
+	if err := g.usable(); err != nil {
+		return err
+	}
 	if o.DecisionID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
 	}

@@ -301,6 +301,7 @@ func (r *Redactor) fill(rb *recBuf, d dialgate.Decision) error {
 		LeadID:         s.clean(field("lead_id"), dl.LeadID),
 		Route:          string(dl.Route),
 		CalleeZone:     s.clean(field("callee_zone"), dl.CalleeZone),
+		AgentReserved:  dl.AgentReserved,
 		PolicyVersion:  s.clean(field("policy_version"), d.PolicyVersion),
 		Allowed:        d.Allowed,
 		Shadow:         d.Shadow,

@@ -152,6 +152,9 @@ func appendDecisionBody(b []byte, r *DecisionRecord) []byte {
 	}
 	b = opt(b, "route", r.Route)
 	b = opt(b, "callee_zone", r.CalleeZone)
+	if r.AgentReserved {
+		b = appendBool(appendKey(b, true, "agent_reserved"), true)
+	}
 	if c := r.Callee; c != nil {
 		b = appendKey(b, true, "callee")
 		b = appendStringField(append(b, '{'), false, "hmac", c.HMAC)

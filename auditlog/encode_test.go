@@ -47,7 +47,7 @@ func randDecisionRecord(r *rand.Rand) *DecisionRecord {
 	d := &DecisionRecord{
 		ID: randString(r) + "x", At: randTime(r).Add(time.Second), Tenant: randString(r), Campaign: randString(r),
 		Purpose: randString(r), Industry: randString(r), BusinessLine: randString(r), LeadID: randString(r),
-		TriggerAt: randTime(r), Route: randString(r), CalleeZone: randString(r), CallerID: randString(r), CallerIDLedger: randEvidence(r),
+		TriggerAt: randTime(r), Route: randString(r), CalleeZone: randString(r), AgentReserved: r.IntN(2) == 0, CallerID: randString(r), CallerIDLedger: randEvidence(r),
 		Zone: randString(r), Window: WindowInside, Lists: randEvidence(r), Counters: randEvidence(r),
 		Evidence: randEvidence(r), Profile: randString(r), PolicyVersion: randString(r),
 		Allowed: r.IntN(2) == 0, Shadow: r.IntN(2) == 0, Redacted: []string{},

@@ -117,7 +117,7 @@ type Options struct {
 
 func (o *Options) setDefaults() error {
 	if o.Signer == nil {
-		return fmt.Errorf("auditlog: signer: missing: %w", ErrInvalidOptions)
+		return fmt.Errorf("auditlog: signer (Options.Signer): missing (checkpoints are signed: NewSigner with a signing key from GenerateKey or `dialgate audit keygen`; keep it secret and give auditors its verifier key): %w", ErrInvalidOptions)
 	}
 	if o.CheckpointEvery < 0 || o.MaxFileBytes < 0 || o.MaxPending < 0 {
 		return fmt.Errorf("auditlog: checkpoint_every, max_file_bytes, max_pending: must not be negative: %w", ErrInvalidOptions)

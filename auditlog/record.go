@@ -139,6 +139,11 @@ type DecisionRecord struct {
 	// CalleeZone is the zone of the callee's known location the dial named
 	// (Dial.CalleeZone); empty when not given.
 	CalleeZone string `json:"callee_zone,omitempty"`
+	// AgentReserved reports that the dial said an agent was reserved for the
+	// call before it was placed (Dial.AgentReserved): it cannot be
+	// abandoned, so an abandoned-call rate cap does not deny it. Absent
+	// (false) when not said.
+	AgentReserved bool `json:"agent_reserved,omitempty"`
 	// Callee is nil only for a decision on a dial without a valid callee (dial.invalid).
 	Callee *Callee `json:"callee,omitempty"`
 	// CallerID is the caller ID presented (Dial.From) in E.164 text; empty

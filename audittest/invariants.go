@@ -265,7 +265,8 @@ func decisionDiff(rec, dec dialgate.Decision) string {
 		{"business_line", rd.BusinessLine == dd.BusinessLine}, {"campaign", rd.Campaign == dd.Campaign},
 		{"subject", rd.Subject == dd.Subject}, {"consent_id", rd.ConsentID == dd.ConsentID},
 		{"lead_id", rd.LeadID == dd.LeadID}, {"trigger_at", rd.TriggerAt.Equal(dd.TriggerAt)},
-		{"route", rd.Route == dd.Route}, {"callee_zone", rd.CalleeZone == dd.CalleeZone}, {"at", rd.At.Equal(dd.At)},
+		{"route", rd.Route == dd.Route}, {"callee_zone", rd.CalleeZone == dd.CalleeZone},
+		{"agent_reserved", rd.AgentReserved == dd.AgentReserved}, {"at", rd.At.Equal(dd.At)},
 	} {
 		if !f.same {
 			fields = append(fields, f.name)

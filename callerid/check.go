@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,7 +109,8 @@ func (c *Check) Refresh(ctx context.Context) error {
 
 // Attest returns the reasons d's caller ID fails the rules and, when it
 // passes, evidence naming its ledger entry (callerid.number, callerid.type,
-// callerid.holder, callerid.ledger_version).
+// callerid.holder, callerid.purposes, callerid.valid_from and
+// callerid.valid_until when set, callerid.ledger_version).
 func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	if !d.From.IsValid() {
 		return deny(dialgate.CodeCallerIDMissing, "no caller ID given", c.cfg.Cite), nil, nil
@@ -198,6 +200,29 @@ func (c *Check) ledgerRules(e *item, d dialgate.Dial) ([]dialgate.Reason, bool) 
 	return rs, rs != nil
 }
 
+// entryEvidence is the evidence of a dial that passes on e: the facts of
+// the entry the decision relied on (the ledger keeps no history, so the
+// version alone could not be looked up once the entry changes).
+func entryEvidence(e Entry, ver string) []dialgate.Evidence {
+	ps := make([]string, len(e.Purposes))
+	for i, p := range e.Purposes {
+		ps[i] = string(p)
+	}
+	ev := []dialgate.Evidence{
+		{Key: "callerid.number", Value: e.Number.String()},
+		{Key: "callerid.type", Value: string(e.Type)},
+		{Key: "callerid.holder", Value: e.Holder},
+		{Key: "callerid.purposes", Value: strings.Join(ps, ",")},
+	}
+	if !e.ValidFrom.IsZero() {
+		ev = append(ev, dialgate.Evidence{Key: "callerid.valid_from", Value: e.ValidFrom.Format(time.RFC3339Nano)})
+	}
+	if !e.ValidUntil.IsZero() {
+		ev = append(ev, dialgate.Evidence{Key: "callerid.valid_until", Value: e.ValidUntil.Format(time.RFC3339Nano)})
+	}
+	return append(ev, dialgate.Evidence{Key: "callerid.ledger_version", Value: ver})
+}
+
 func typeOfClass(cl class) ResourceType {
 	switch cl {
 	case class400:
@@ -258,15 +283,21 @@ func (c *Check) reload(ctx context.Context, tn int64, force bool) (*index, error
 		}
 		n := &index{version: v, m: make(map[key]*item, len(entries))}
 		ver := strconv.FormatUint(v, 10)
-		for _, e := range entries {
-			it := &item{Entry: e}
-			it.ev = []dialgate.Evidence{
-				{Key: "callerid.number", Value: e.Number.String()},
-				{Key: "callerid.type", Value: string(e.Type)},
-				{Key: "callerid.holder", Value: e.Holder},
-				{Key: "callerid.ledger_version", Value: ver},
+		for i, e := range entries {
+			// The stores refuse damaged entries (Store); the check does not
+			// rely on that alone: an entry it would read wrongly (no holder
+			// for the evidence, a type of another class, an unknown
+			// purpose) or a second entry for one number fails the load, so
+			// every dial is callerid.unavailable rather than allowed on it.
+			if err := e.Validate(); err != nil {
+				return nil, fmt.Errorf("callerid: load ledger: entry %d (%s of tenant %q): %w", i, e.Number, e.Tenant, err)
 			}
-			n.m[key{e.Tenant, e.Number}] = it
+			k := key{e.Tenant, e.Number}
+			if _, dup := n.m[k]; dup {
+				return nil, fmt.Errorf("callerid: load ledger: entry %d: %s of tenant %q listed twice: %w", i, e.Number, e.Tenant, ErrInvalidEntry)
+			}
+			it := &item{Entry: e, ev: entryEvidence(e, ver)}
+			n.m[k] = it
 		}
 		c.idx.Store(n)
 		idx = n

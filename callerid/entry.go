@@ -90,7 +90,7 @@ func entryErr(field, format string, args ...any) error {
 // the result. It is what every writer of the ledger (store, file import, CLI,
 // scenario) calls before storing an entry.
 func (e Entry) Normalize() (Entry, error) {
-	if e.Type == "" && e.Number.IsValid() {
+	if e.Type == "" && e.Number.IsValid() && e.Number.CountryCode() == 86 {
 		switch classOf(e.Number) {
 		case class95:
 			e.Type = Type95
@@ -109,6 +109,31 @@ func (e Entry) Normalize() (Entry, error) {
 		}
 	}
 	return e, e.Validate()
+}
+
+// NormalizeEntries normalizes each of entries (Normalize) into a new slice
+// and refuses a batch that gives one (Tenant, Number) twice: stored in one
+// call, one of the two would replace the other without a word. An error
+// names the entry ("entries[2]: number: +861058001234 of tenant "acme"
+// already given as entries[0]") and wraps ErrInvalidEntry. Every Store's
+// PutLedger calls it.
+func NormalizeEntries(entries []Entry) ([]Entry, error) {
+	out := make([]Entry, len(entries))
+	seen := make(map[key]int, len(entries))
+	for i, e := range entries {
+		n, err := e.Normalize()
+		if err != nil {
+			return nil, fmt.Errorf("entries[%d]: %w", i, err)
+		}
+		k := key{n.Tenant, n.Number}
+		if j, dup := seen[k]; dup {
+			return nil, fmt.Errorf("entries[%d]: %w", i, entryErr("number", "%s of tenant %q already given as entries[%d]", n.Number, n.Tenant, j))
+		}
+		seen[k] = i
+		n.Purposes = slices.Clone(n.Purposes)
+		out[i] = n
+	}
+	return out, nil
 }
 
 // Validate reports the first malformed field of e as an error wrapping
@@ -177,6 +202,50 @@ func (e Entry) ValidateStored(tenant string, n dialgate.Number) error {
 		return entryErr("number", "%s differs from the key's %s", e.Number, n)
 	}
 	return nil
+}
+
+// ChangedFields returns the fields, by their ledger-file names ("type",
+// "holder", "purposes", "valid_until", …), in which o differs from e, in
+// the order of the ledger columns; nil when o is the same entry. Purposes
+// are compared as sets, times as instants. The tenant and number (the key)
+// are compared too, so that a nil result means one entry. A writer that must
+// not replace an entry without saying so (the CLI, the AdminService) calls
+// it before writing.
+func (e Entry) ChangedFields(o Entry) []string {
+	var out []string
+	add := func(changed bool, name string) {
+		if changed {
+			out = append(out, name)
+		}
+	}
+	add(e.Tenant != o.Tenant, "tenant")
+	add(e.Number != o.Number, "number")
+	add(e.Type != o.Type, "type")
+	add(e.Holder != o.Holder, "holder")
+	add(e.Access != o.Access, "access")
+	add(e.Qualification != o.Qualification, "qualification")
+	add(!samePurposes(e.Purposes, o.Purposes), "purposes")
+	add(!e.ValidFrom.Equal(o.ValidFrom), "valid_from")
+	add(!e.ValidUntil.Equal(o.ValidUntil), "valid_until")
+	add(e.OfficeUseOnly != o.OfficeUseOnly, "office_use_only")
+	return out
+}
+
+func samePurposes(a, b []dialgate.Purpose) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, p := range a {
+		if !slices.Contains(b, p) {
+			return false
+		}
+	}
+	for _, p := range b {
+		if !slices.Contains(a, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // Allows reports whether the entry lists purpose p.

@@ -18,7 +18,9 @@ import (
 // rejected with an error wrapping ErrInvalidEntry and nothing is written.
 type Store interface {
 	// PutLedger inserts or replaces the given entries, all or none, each after
-	// Normalize (so an entry without a type gets the type of its number). A
+	// Normalize (so an entry without a type gets the type of its number);
+	// entries that give one (Tenant, Number) twice are refused with an error
+	// wrapping ErrInvalidEntry (NormalizeEntries does both). A
 	// durable store makes the write durable before returning. It changes the
 	// ledger version.
 	PutLedger(ctx context.Context, entries ...Entry) error

@@ -3,7 +3,8 @@
 //
 // Registry copies are exact compact sets ([Set]: per-segment sorted 16-bit
 // suffixes, about 2.3 bytes a number) stored in versioned snapshot files
-// ([WriteSnapshot], [ReadSnapshot], [OpenSnapshot] with mmap; SHA-256 and
+// ([WriteSnapshot], [ReadSnapshot], [OpenSnapshot] with mmap; the header's
+// own SHA-256 (its as_of, name, scope and count), the body's SHA-256 and the
 // structure verified, a damaged file is an error, never an empty set), built
 // from plain or CSV lists by streaming external sort ([ParseList], [BuildSet]),
 // and swapped into a [Registry] atomically while checks run. A memory-mapped

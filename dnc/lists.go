@@ -67,15 +67,24 @@ type Lists struct {
 	closed   bool // Close ran: the feed is never trusted again
 }
 
-// ChangeFeed is implemented by stores shared between processes
-// (storage/redisstore, storage/pgstore): it tells every process's Lists about
-// entries added or removed by the others, so that a Bloom negative or a cached
-// answer never hides an opt-out taken elsewhere. NewLists subscribes when its
-// store implements it; Lists.Close unsubscribes.
+// ChangeFeed is implemented by stores whose entries may be written other
+// than through this Lists: it tells every Lists about entries added or
+// removed by the others, so that a Bloom negative or a cached answer never
+// hides an opt-out taken elsewhere. NewLists subscribes when its store
+// implements it; Lists.Close unsubscribes.
+//
+// The stores shared between processes (storage/redisstore, storage/pgstore)
+// relay other processes' changes as their notifications arrive. The embedded
+// stores (storage/memstore, storage/boltstore) tell their watchers of every
+// change before the write returns, so that an entry written straight into
+// the store (Store.AddDNC, not Lists.Add or the dnc Check's Add) is seen by
+// every Check that starts after it.
 type ChangeFeed interface {
 	// WatchDNC registers w. If the feed is not live at that moment, the store
 	// calls w.DNCFeedLost before WatchDNC returns. cancel unregisters w; it is
-	// idempotent. The store calls w's methods from one goroutine, in order.
+	// idempotent. The store calls w's methods one at a time, in order (a
+	// shared store from one goroutine; an embedded store from the writer's,
+	// under a lock).
 	WatchDNC(w ChangeWatcher) (cancel func())
 }
 

@@ -10,8 +10,8 @@ import (
 	"syscall"
 )
 
-// OpenSnapshot memory-maps the snapshot file at path, verifies its SHA-256 and
-// structure, and returns it. The mapping is released when the Snapshot becomes
+// OpenSnapshot memory-maps the snapshot file at path, verifies its header's
+// SHA-256, its body's SHA-256 and its structure, and returns it. The mapping is released when the Snapshot becomes
 // unreachable, so swapping it out while checks read it is safe. On systems
 // without mmap it reads the file into memory.
 //
@@ -84,7 +84,10 @@ func verifyMapped(m *mapping) (s *Snapshot, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// The header as verified: preamble and JSON (its SHA-256 names the body).
+	// The head as verified: preamble, JSON header (its SHA-256 names the
+	// body), the header's SHA-256 and padding. CheckFile compares the file's
+	// head with it byte for byte, which is stronger than checking the
+	// header SHA-256 again: a consistent new header is a change too.
 	hlen := uint64(len(m.data)) - uint64(s.Header.BodyBytes)
 	m.head = append([]byte(nil), m.data[:hlen]...)
 	// The file may have changed while it was read and hashed: compare the

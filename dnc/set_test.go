@@ -192,6 +192,7 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add(writeTestSnapshot(f, nil))
+	f.Add(formatV1(f, testHeader(), cnMobiles(10, 5))) // refused: no header SHA-256
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := ReadSnapshot(bytes.NewReader(b))
 		// The memory-mapped path (OpenSnapshot) parses the file in place:

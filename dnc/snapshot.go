@@ -13,6 +13,7 @@ import (
 	"math/bits"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -20,22 +21,35 @@ import (
 )
 
 // SnapshotSchema is the schema name in every snapshot header.
-const SnapshotSchema = "dialgate.dnc.snapshot.v1"
+const SnapshotSchema = "dialgate.dnc.snapshot.v2"
 
 // snapshotMagic starts every snapshot file; formatVersion follows it.
+//
+// The file is: the preamble (snapshotMagic, formatVersion as a little-endian
+// uint32, the header's length as a little-endian uint32), the header (JSON,
+// Header), the header's SHA-256 (32 bytes: of the preamble and the header,
+// Header.HeaderSHA256), zero bytes up to a multiple of 8, and the body (the
+// set, whose SHA-256 is Header.SHA256). Format 1 had no header SHA-256.
 const (
 	snapshotMagic = "DIALDNC\n"
-	formatVersion = 1
+	formatVersion = 2
 	maxHeaderLen  = 1 << 20
 	blockSize     = 40 // bytes of one encoded block
 )
 
-// Snapshot errors. Every error from ReadSnapshot and OpenSnapshot wraps
-// ErrCorruptSnapshot when the file is damaged, truncated or inconsistent.
+// Snapshot errors. Every error from ReadSnapshot, ReadHeader and
+// OpenSnapshot wraps ErrCorruptSnapshot when the file is damaged, truncated
+// or inconsistent (its header, the header's SHA-256 or its body), and says
+// which part failed.
 var (
 	ErrCorruptSnapshot = errors.New("dnc: corrupt snapshot")
 	// ErrSnapshotTooNew is wrapped when a snapshot was written by a newer format.
 	ErrSnapshotTooNew = errors.New("dnc: snapshot format too new")
+	// ErrSnapshotTooOld is wrapped when a snapshot was written in format 1,
+	// whose header (as_of, name, scope, count) no hash covers: an edited or
+	// damaged header could not be told from the one built, so such a file
+	// is refused; rebuild it from its lists with `dialgate dnc build`.
+	ErrSnapshotTooOld = errors.New("dnc: snapshot format too old")
 )
 
 // Header describes a snapshot: what it holds, where it came from and when.
@@ -63,6 +77,19 @@ type Header struct {
 	BodyBytes int64 `json:"body_bytes"`
 	// SHA256 is the hex SHA-256 of the body.
 	SHA256 string `json:"sha256"`
+	// ShrinkFrom, when set, is the Version of the one copy of the registry
+	// this copy may replace although it lists fewer numbers than a
+	// reloader's shrink guard allows (`dialgate serve`'s
+	// registry_max_shrink): the operator's record that the shrink is
+	// intended (`dialgate dnc build --accept-shrink-from`). It names one
+	// copy, so it accepts no shrink from any other.
+	ShrinkFrom string `json:"shrink_from,omitempty"`
+
+	// HeaderSHA256 is the hex SHA-256 of the preamble and the header's JSON
+	// as written, stored after the JSON (not in it) and verified on every
+	// read and open. WriteSnapshot and the readers fill it in; it is not
+	// an input.
+	HeaderSHA256 string `json:"-"`
 }
 
 // Version returns a short version string: the first 16 hex digits of SHA256.
@@ -128,8 +155,8 @@ func (s *Snapshot) Len() int { return s.set.Len() }
 func (s *Snapshot) Set() *Set { return &s.set }
 
 // WriteSnapshot writes set to w as a snapshot file with header h. It fills in
-// h's Schema, Count, Prefixes, BodyBytes and SHA256 and returns the header
-// written. CreatedAt must be set by the caller (time is an input).
+// h's Schema, Count, Prefixes, BodyBytes, SHA256 and HeaderSHA256 and returns
+// the header written. CreatedAt must be set by the caller (time is an input).
 //
 // The body is encoded twice in small pieces, once to hash it (the header,
 // written first, holds its SHA-256) and once to write it: it is never held
@@ -150,6 +177,9 @@ func WriteSnapshot(w io.Writer, h Header, set *Set) (Header, error) {
 			return h, fmt.Errorf("dnc: snapshot header: %w", err)
 		}
 	}
+	if err := checkShrinkFrom(h.ShrinkFrom); err != nil {
+		return h, fmt.Errorf("dnc: snapshot header: %w", err)
+	}
 	sum := sha256.New()
 	n, _ := writeBody(sum, set) // a hash never fails
 	if want := int64(bodyLen(len(set.keys), set.Prefixes(), len(set.suffixes))); n != want {
@@ -164,14 +194,20 @@ func WriteSnapshot(w io.Writer, h Header, set *Set) (Header, error) {
 	if err != nil {
 		return h, fmt.Errorf("dnc: snapshot header: %w", err)
 	}
-	pre := make([]byte, 0, 16+len(hj)+8)
+	if len(hj) > maxHeaderLen {
+		return h, fmt.Errorf("dnc: snapshot header: %d bytes, at most %d", len(hj), maxHeaderLen)
+	}
+	pre := make([]byte, 0, headLen(uint32(len(hj))))
 	pre = append(pre, snapshotMagic...)
 	pre = binary.LittleEndian.AppendUint32(pre, formatVersion)
 	pre = binary.LittleEndian.AppendUint32(pre, uint32(len(hj)))
 	pre = append(pre, hj...)
+	hsum := sha256.Sum256(pre)
+	pre = append(pre, hsum[:]...)
 	for len(pre)%8 != 0 {
 		pre = append(pre, 0)
 	}
+	h.HeaderSHA256 = hex.EncodeToString(hsum[:])
 	if _, err := w.Write(pre); err != nil {
 		return h, fmt.Errorf("dnc: write snapshot: %w", err)
 	}
@@ -261,23 +297,13 @@ func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCorruptSnapshot, fmt.Sprintf(format, args...))
 }
 
-// ReadSnapshot reads a whole snapshot from r, verifies its SHA-256 and its
-// structure, and returns it. A damaged, truncated or inconsistent snapshot is
-// an error wrapping ErrCorruptSnapshot; it never yields an empty or partial set.
+// ReadSnapshot reads a whole snapshot from r, verifies its header's SHA-256,
+// its body's SHA-256 and its structure, and returns it. A damaged, truncated
+// or inconsistent snapshot is an error wrapping ErrCorruptSnapshot; it never
+// yields an empty or partial set.
 func ReadSnapshot(r io.Reader) (*Snapshot, error) {
-	var pre [16]byte
-	if _, err := io.ReadFull(r, pre[:]); err != nil {
-		return nil, corrupt("preamble: %v", err)
-	}
-	h, hlen, err := parsePreamble(pre[:])
+	h, _, err := ReadHeader(r)
 	if err != nil {
-		return nil, err
-	}
-	hb := make([]byte, int(align8(16+uint64(hlen)))-16)
-	if _, err := io.ReadFull(r, hb); err != nil {
-		return nil, corrupt("header: %v", err)
-	}
-	if err := decodeHeader(hb[:hlen], &h); err != nil {
 		return nil, err
 	}
 	if h.BodyBytes < 32 || h.BodyBytes > 1<<40 || h.BodyBytes%8 != 0 {
@@ -318,22 +344,98 @@ func ReadSnapshotFile(path string) (*Snapshot, error) {
 	return s, nil
 }
 
-func parsePreamble(pre []byte) (Header, uint32, error) {
+// ReadHeader reads and verifies a snapshot's preamble, header and header
+// SHA-256 from r, without its body, and returns the header and the bytes
+// read (r is then at the body). It does not verify the body: use it to look
+// at a snapshot (its name, as_of, count, version), not to load one. A
+// damaged header is an error wrapping ErrCorruptSnapshot that names the
+// part that failed; a format-1 file wraps ErrSnapshotTooOld.
+func ReadHeader(r io.Reader) (Header, int64, error) {
+	var pre [16]byte
+	if _, err := io.ReadFull(r, pre[:]); err != nil {
+		return Header{}, 0, corrupt("preamble: %v", err)
+	}
+	hlen, err := parsePreamble(pre[:])
+	if err != nil {
+		return Header{}, 0, err
+	}
+	n := headLen(hlen)
+	head := make([]byte, n)
+	copy(head, pre[:])
+	if _, err := io.ReadFull(r, head[16:]); err != nil {
+		return Header{}, 0, corrupt("header: %v", err)
+	}
+	h, err := decodeHead(head, hlen)
+	if err != nil {
+		return Header{}, 0, err
+	}
+	return h, int64(n), nil
+}
+
+// ReadHeaderFile reads and verifies the header of the snapshot file at path
+// (ReadHeader): a look at a snapshot, not a load; its body is not read.
+func ReadHeaderFile(path string) (Header, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Header{}, fmt.Errorf("dnc: %w", err)
+	}
+	defer f.Close()
+	h, _, err := ReadHeader(f)
+	if err != nil {
+		return Header{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return h, nil
+}
+
+// headLen is the length of a snapshot's preamble, header of hlen bytes,
+// header SHA-256 and padding: the offset of its body.
+func headLen(hlen uint32) uint64 { return align8(16 + uint64(hlen) + sha256.Size) }
+
+// parsePreamble checks the magic and the format version of a snapshot's
+// first 16 bytes and returns its header's length.
+func parsePreamble(pre []byte) (uint32, error) {
 	if string(pre[:8]) != snapshotMagic {
-		return Header{}, 0, corrupt("not a dialgate dnc snapshot (bad magic)")
+		return 0, corrupt("not a dialgate dnc snapshot (bad magic)")
 	}
 	v := binary.LittleEndian.Uint32(pre[8:12])
 	if v > formatVersion {
-		return Header{}, 0, fmt.Errorf("%w: format %d, this build reads up to %d", ErrSnapshotTooNew, v, formatVersion)
+		return 0, fmt.Errorf("%w: format %d, this build reads up to %d", ErrSnapshotTooNew, v, formatVersion)
+	}
+	if v == 1 {
+		return 0, fmt.Errorf("%w: format 1 has no header SHA-256, so an edited or damaged as_of, name or scope cannot be told from the copy built; this build reads format %d only: rebuild the snapshot from its lists with `dialgate dnc build`",
+			ErrSnapshotTooOld, formatVersion)
 	}
 	if v != formatVersion {
-		return Header{}, 0, corrupt("format version %d", v)
+		return 0, corrupt("preamble: format version %d", v)
 	}
 	hlen := binary.LittleEndian.Uint32(pre[12:16])
 	if hlen == 0 || hlen > maxHeaderLen {
-		return Header{}, 0, corrupt("header length %d out of range", hlen)
+		return 0, corrupt("preamble: header length %d out of range", hlen)
 	}
-	return Header{}, hlen, nil
+	return hlen, nil
+}
+
+// decodeHead verifies head — a snapshot's first headLen(hlen) bytes:
+// preamble, header JSON, header SHA-256, padding — and decodes its header.
+// The SHA-256 is checked before the JSON is read: an edited header is
+// reported as such, whatever it now says.
+func decodeHead(head []byte, hlen uint32) (Header, error) {
+	end := 16 + int(hlen)
+	sum := sha256.Sum256(head[:end])
+	if !bytes.Equal(sum[:], head[end:end+sha256.Size]) {
+		return Header{}, corrupt("header SHA-256 does not match the preamble and header (the header was edited or damaged)")
+	}
+	for _, c := range head[end+sha256.Size:] {
+		if c != 0 {
+			return Header{}, corrupt("header padding is not zero")
+		}
+	}
+	var h Header
+	if err := decodeHeader(head[16:end], &h); err != nil {
+		return Header{}, err
+	}
+	h.HeaderSHA256 = hex.EncodeToString(sum[:])
+	return h, nil
 }
 
 func decodeHeader(b []byte, h *Header) error {
@@ -361,6 +463,21 @@ func decodeHeader(b []byte, h *Header) error {
 	}
 	if err := checkAsOf(*h); err != nil {
 		return corrupt("header: %v", err)
+	}
+	if err := checkShrinkFrom(h.ShrinkFrom); err != nil {
+		return corrupt("header: %v", err)
+	}
+	return nil
+}
+
+// checkShrinkFrom checks a header's shrink_from: empty, or a copy's
+// Version (16 lower-case hex digits).
+func checkShrinkFrom(v string) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) != 16 || strings.Trim(v, "0123456789abcdef") != "" {
+		return fmt.Errorf("shrink_from %q is not a snapshot version (16 lower-case hex digits)", v)
 	}
 	return nil
 }
@@ -540,15 +657,16 @@ func snapshotFromBytes(data []byte) (*Snapshot, error) {
 	if len(data) < 16 {
 		return nil, corrupt("file is %d bytes", len(data))
 	}
-	h, hlen, err := parsePreamble(data[:16])
+	hlen, err := parsePreamble(data[:16])
 	if err != nil {
 		return nil, err
 	}
-	start := align8(16 + uint64(hlen))
+	start := headLen(hlen)
 	if start > uint64(len(data)) {
 		return nil, corrupt("header truncated")
 	}
-	if err := decodeHeader(data[16:16+hlen], &h); err != nil {
+	h, err := decodeHead(data[:start], hlen)
+	if err != nil {
 		return nil, err
 	}
 	body := data[start:]

@@ -136,6 +136,12 @@ func maskNumber(n dialgate.Number) string {
 // return or skip it. The writes judge the entry stored under their key the
 // same way: AddDNC replaces a damaged one (an opt-out is never refused for
 // what is wrong with it), RemoveDNC and RemoveDNCIf refuse to remove it.
+//
+// The bundled stores also implement ChangeFeed, so that a Lists built on one
+// sees entries written straight into it. A Store without a ChangeFeed must
+// be written only through the Lists (Lists.Add, Check.Add) once a Lists is
+// built on it: the Lists' Bloom filter answers "not listed" for a number
+// added behind its back.
 type Store interface {
 	// AddDNC records entries atomically: all or none, each validated first
 	// (an invalid one fails the whole call with ErrInvalidEntry). It returns

@@ -44,9 +44,10 @@ func TestSplitZones(t *testing.T) {
 	}
 }
 
-// TestSplitAreasMatchData regenerates the split-area table from the data
-// file of the phonenumbers module in go.mod and checks it against the
-// committed one (run `go generate ./numbering` after a version change), that
+// TestSplitAreasMatchData regenerates the split-area table and the table of
+// the data's prefixes from the data file of the phonenumbers module in
+// go.mod and checks them against the committed ones (run `go generate
+// ./numbering` after a version change), that
 // the decoder reads the file as the library does, and LookupZones against an
 // independent walk of the data's own prefixes.
 func TestSplitAreasMatchData(t *testing.T) {
@@ -75,6 +76,22 @@ func TestSplitAreasMatchData(t *testing.T) {
 		lib, err := phonenumbers.GetTimezonesForPrefix(k)
 		if err != nil || !slices.Equal(lib, zones) {
 			t.Fatalf("decoded %s = %v, the library says %v (%v)", k, zones, lib, err)
+		}
+	}
+	// tzprefixes.go: LookupZones finds a number's prefix of the data in it.
+	if want := tzsplit.Module + " " + string(m[1]); tzPrefixesSource != want {
+		t.Fatalf("tzprefixes.go was generated from %s, go.mod has %s: run go generate ./numbering", tzPrefixesSource, want)
+	}
+	keys, err := tzsplit.Prefixes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(keys, tzPrefixes[:]) {
+		t.Errorf("the data has %d prefixes, tzprefixes.go %d (or others): run go generate ./numbering", len(keys), len(tzPrefixes))
+	}
+	for _, k := range keys {
+		if k > 999_999_999 {
+			t.Errorf("prefix %d is longer than tzPrefixLen", k)
 		}
 	}
 	areas := tzsplit.Split(data)

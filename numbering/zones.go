@@ -62,9 +62,13 @@ func Zones(n dialgate.Number) []string { return LookupZones(n).Zones() }
 // LookupZones returns the candidate zones of n as an interned ZoneSet. +86
 // numbers are Asia/Shanghai without a lookup. Other numbers are looked up in
 // the libphonenumber data by their first tzPrefixLen digits (the longest prefix
-// in that data) — or, when their type is not geographic (see geographic), by
-// their country code — and the answer is cached in a fixed-size table, so a
-// repeated prefix costs no allocation and no library call. Safe for concurrent use.
+// in that data) — or, when their type is not geographic (see
+// geographicLibrary), by their country code — and the answer is cached in a
+// fixed-size table, so a repeated prefix costs no allocation and no library
+// call. A miss costs no library call either: the type is decided from the
+// library's metadata compiled once per country code (geographicFast), and
+// the zones of each prefix of the data are worked out once
+// (prefixZonesAt). Safe for concurrent use.
 func LookupZones(n dialgate.Number) ZoneSet {
 	if !n.IsValid() {
 		return ZoneSet{}
@@ -88,17 +92,124 @@ func LookupZones(n dialgate.Number) ZoneSet {
 	if c := slot.Load(); c != nil && c.key == skey {
 		return c.set
 	}
-	prefix := n.Digits()[:klen]
-	geo := geographic(n)
-	if !geo {
-		prefix = strconv.Itoa(n.CountryCode())
-	}
-	set := splitZones(prefix, lookupZonesUncached(prefix))
-	if geo {
-		set = fixZones(prefix, set)
-	}
+	set := zonesOf(n, key, klen)
 	slot.Store(&zoneCacheEntry{key: skey, set: set})
 	return set
+}
+
+// zonesOf is LookupZones without the cache, for a number neither +86 nor
+// of a French overseas range, whose first klen digits (at most
+// tzPrefixLen) are key.
+func zonesOf(n dialgate.Number, key uint64, klen int) ZoneSet {
+	var buf [20]byte
+	geo, ok := geographicFast(strconv.AppendUint(buf[:0], n.Uint64(), 10))
+	if !ok {
+		geo = geographicLibrary(n)
+	}
+	if geo {
+		return geoZones(n, key, klen)
+	}
+	cc, ccLen := uint64(n.CountryCode()), 1
+	for c := cc; c >= 10; c /= 10 {
+		ccLen++
+	}
+	return prefixZonesOf(cc, ccLen).split
+}
+
+// geoZones is the zone set of a geographic number n whose first klen (at
+// most tzPrefixLen) digits are key: the data's answer for the longest
+// prefix of the data the number starts with, with the zones of its split
+// area (splitZones) and of the fixes for coarse data (fixZones).
+func geoZones(n dialgate.Number, key uint64, klen int) ZoneSet {
+	z := prefixZonesOf(key, klen)
+	if z.fixSure {
+		return z.fixed
+	}
+	return fixZones(n.Digits()[:klen], z.split)
+}
+
+// prefixZones are the zones of the numbers whose longest prefix of the
+// time-zone data is one prefix p (see prefixZonesAt).
+type prefixZones struct {
+	// split is splitZones(p, lookupZonesUncached(p)): what it gives for
+	// any number under p, the data's answer and the split area's zones
+	// depending on p alone.
+	split ZoneSet
+	// fixed is fixZones(p, split), valid for every number under p when
+	// fixSure: no fix's prefix is longer than p and starts with it, so a
+	// number starts with a fix's prefix exactly when p does.
+	fixed   ZoneSet
+	fixSure bool
+}
+
+// unknownPrefix is prefixZones for a number that starts with no prefix of
+// the data: the library answers Etc/Unknown.
+var unknownPrefix = &prefixZones{fixSure: true}
+
+// tzPrefixIndex maps each prefix of tzPrefixes to its index; most of the
+// prefixes a number is looked up by are not in it, and its filter (a bit
+// for each hash of a prefix) rules nearly all of those out without a map
+// look-up.
+type tzPrefixIndex struct {
+	index  map[uint32]int32
+	filter [1 << tzFilterBits / 64]uint64
+}
+
+const tzFilterBits = 19
+
+func tzFilterBit(v uint32) uint32 { return (v * 0x9E3779B1) >> (32 - tzFilterBits) }
+
+var loadTZPrefixIndex = sync.OnceValue(func() *tzPrefixIndex {
+	x := &tzPrefixIndex{index: make(map[uint32]int32, len(tzPrefixes))}
+	for i, p := range tzPrefixes {
+		x.index[p] = int32(i)
+		b := tzFilterBit(p)
+		x.filter[b/64] |= 1 << (b % 64)
+	}
+	return x
+})
+
+// prefixZoneCache holds prefixZonesAt(i) for the i-th prefix of
+// tzPrefixes, built on first use; an entry never changes once stored.
+var prefixZoneCache [len(tzPrefixes)]atomic.Pointer[prefixZones]
+
+// prefixZonesOf returns the zones of the numbers whose first l digits are
+// v (l ≤ tzPrefixLen): those of the longest prefix of the data they start
+// with, as GetTimezonesForPrefix looks it up.
+func prefixZonesOf(v uint64, l int) *prefixZones {
+	x := loadTZPrefixIndex()
+	for ; l > 0; l, v = l-1, v/10 {
+		if v > 1<<32-1 {
+			continue
+		}
+		if b := tzFilterBit(uint32(v)); x.filter[b/64]&(1<<(b%64)) == 0 {
+			continue
+		}
+		if i, ok := x.index[uint32(v)]; ok {
+			return prefixZonesAt(int(i))
+		}
+	}
+	return unknownPrefix
+}
+
+// prefixZonesAt returns the zones of the i-th prefix of tzPrefixes,
+// working them out with the library on first use.
+func prefixZonesAt(i int) *prefixZones {
+	if z := prefixZoneCache[i].Load(); z != nil {
+		return z
+	}
+	p := strconv.FormatUint(uint64(tzPrefixes[i]), 10)
+	z := &prefixZones{split: splitZones(p, lookupZonesUncached(p)), fixSure: true}
+	for _, f := range zoneFixes {
+		if len(f.prefix) > len(p) && strings.HasPrefix(f.prefix, p) {
+			z.fixSure = false
+		}
+	}
+	z.fixed = fixZones(p, z.split)
+	if !prefixZoneCache[i].CompareAndSwap(nil, z) {
+		return prefixZoneCache[i].Load()
+	}
+	return z
 }
 
 // frOverseas returns the zone set of a number of an overseas range of the
@@ -119,7 +230,7 @@ func frOverseas(n dialgate.Number) (ZoneSet, bool) {
 	return frOverseasSets[i], true
 }
 
-//go:generate go run ./internal/gensplit -o splitareas.go
+//go:generate go run ./internal/gensplit -o splitareas.go -prefixes tzprefixes.go
 
 // splitZones returns set, the data's answer for the prefix digits, with
 // every zone of the split area (splitAreas) the prefix falls in, when its
@@ -248,15 +359,18 @@ var (
 	shanghai = intern([]string{"Asia/Shanghai"})
 )
 
-// geographic reports whether libphonenumber ties n's type to a place, as
+// geographicLibrary reports whether libphonenumber ties n's type to a place, as
 // its PhoneNumberToTimeZonesMapper does before it consults the prefix data:
 // a fixed line, a number that may be a fixed line or a mobile (NANP), or a
 // mobile in a country whose mobile numbers are geographic (GEO_MOBILE_COUNTRIES).
 // Another type — a mobile elsewhere (+61 4…: the data says Australia/Sydney,
 // but the callee may be in Perth), toll-free, VoIP, personal — can be
 // anywhere in its country, so its candidates are every zone of the country
-// code. A number of unknown type keeps the prefix lookup.
-func geographic(n dialgate.Number) bool {
+// code. A number of unknown type keeps the prefix lookup. It asks the
+// library (Parse, GetNumberType: ≈ 10 µs); LookupZones asks geographicFast,
+// which gives the same answer from the compiled metadata, and this only for
+// a number geographicFast leaves to the library.
+func geographicLibrary(n dialgate.Number) bool {
 	pn, err := phonenumbers.Parse("+"+n.Digits(), "")
 	if err != nil {
 		return true

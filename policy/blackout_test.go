@@ -98,7 +98,7 @@ func TestBlackoutsDeny(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := p.Clone()
-	q.DNC, q.Consent = nil, nil // only the schedule matters here
+	q.DNC, q.Consent, q.Abandonment = nil, nil, nil // only the schedule matters here
 	var now time.Time
 	g, err := Build(q, Deps{}, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
 	if err != nil {

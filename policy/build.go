@@ -27,7 +27,8 @@ type Deps struct {
 	// then denied with dnc.registry_stale until a copy is swapped in).
 	DNCRegistries []dnc.Provider
 	// Counters keeps the sliding-window counters of frequency caps (and the
-	// segment-rate guard). Required by a profile with a frequency section.
+	// segment-rate guard and the abandoned-call counts). Required by a
+	// profile with a frequency or an abandonment section.
 	Counters storage.Counters
 	// Runs keeps the run state of the sweep.sequential rule where several
 	// gates share it: a fleet's store (storage/redisstore, storage/pgstore),
@@ -70,7 +71,8 @@ type section struct {
 }
 
 // sections lists the profile's domains in the fixed check order of a Gate:
-// ring, dnc, consent, callerid, sweep, schedule, frequency, recording. Each
+// ring, dnc, consent, callerid, sweep, schedule, frequency, abandonment,
+// recording. Each
 // domain has its builder in build_<domain>.go and one line here. ring comes
 // first: it never denies, and ahead of the checks that do I/O no time-out of
 // theirs can turn it into ring.unavailable.
@@ -83,6 +85,7 @@ func sections() []section {
 		sweepSection(),
 		scheduleSection(),
 		frequencySection(),
+		abandonmentSection(),
 		recordingSection(),
 		complaintSection(),
 	}
@@ -126,10 +129,23 @@ func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, erro
 }
 
 // Assembly is a Gate together with the checks it was built from. Hosts that
-// change a check's state while the Gate runs — an opt-out through the do-not-
-// call check, so that its in-memory overlay sees it at once; a recording
-// registered through the recording check's Manager — find the check with
-// CheckOf instead of building a second, separate one.
+// change a check's state through the check while the Gate runs — a
+// recording registered through the recording check's Manager; an opt-out
+// through the do-not-call check where the DNC store has no change feed —
+// find the check with CheckOf instead of building a second, separate one.
+//
+// An opt-out written straight into a store that implements dnc.ChangeFeed
+// (storage/memstore, boltstore, redisstore and pgstore all do) is seen by
+// every Check that starts after the write returns. A DNC store of your own
+// without a change feed must take opt-outs through the Gate's dnc check
+// (CheckOf[*dnc.Check], Check.Add): written straight into it, they are hidden
+// by the check's Bloom filter until the Gate is built again.
+//
+// The do-not-call overlay of each Gate built on a store with a change feed
+// stays subscribed to that store until its lists are closed. A host that
+// builds a new Gate on the same store while the process runs (a profile
+// reloaded) closes the old Gate's lists once it is out of use:
+// CheckOf[*dnc.Check](old.Checks) and Check.Lists().Close().
 type Assembly struct {
 	Gate   *dialgate.Gate     // the Gate built from the profile
 	Checks []dialgate.Checker // the checks the Gate consults, in its order
@@ -168,11 +184,18 @@ func CheckOf[T dialgate.Checker](checks []dialgate.Checker) (T, bool) {
 // interface (storage/memstore.Store implements them all, storage/boltstore.Store
 // all but storage.Runs), HashKey to key, and CalleeHasher to the audit log's
 // keyed hash with key.
-// key must be the deployment's secret HMAC key, at least 16 bytes.
+// key must be the deployment's secret HMAC key, at least 16 bytes. A store
+// that implements none of the store interfaces (nil, a file name) is an
+// error wrapping dialgate.ErrInvalidConfig.
+//
+// Writes made straight into store while a Gate built on it runs are seen by
+// its checks: consents and ledger entries through the stores' revisions,
+// do-not-call entries through the store's change feed (dnc.ChangeFeed;
+// memstore and boltstore tell the Gate before AddDNC returns).
 func StoreDeps(store any, key []byte) (Deps, error) {
 	h, err := auditlog.NewCalleeHasher(key)
 	if err != nil {
-		return Deps{}, err
+		return Deps{}, fmt.Errorf("policy: StoreDeps: key: %w", err)
 	}
 	d := Deps{HashKey: append([]byte(nil), key...), CalleeHasher: h}
 	d.DNC, _ = store.(dnc.Store)
@@ -181,5 +204,8 @@ func StoreDeps(store any, key []byte) (Deps, error) {
 	d.Recordings, _ = store.(recording.Store)
 	d.Ledger, _ = store.(callerid.Store)
 	d.Consents, _ = store.(consent.Store)
+	if d.DNC == nil && d.Counters == nil && d.Runs == nil && d.Recordings == nil && d.Ledger == nil && d.Consents == nil {
+		return Deps{}, fmt.Errorf("policy: StoreDeps: store: %T implements none of the store interfaces (dnc.Store, storage.Counters, storage.Runs, recording.Store, callerid.Store, consent.Store); give it a *memstore.Store, *boltstore.Store, *redisstore.Store or *pgstore.Store: %w", store, dialgate.ErrInvalidConfig)
+	}
 	return d, nil
 }

@@ -3,8 +3,8 @@
 //
 // A profile is a YAML file (schema "dialgate.profile.v1") with a name, a
 // description, a jurisdiction and one section per rule domain — schedule:,
-// frequency:, ring:, consent:, dnc:, callerid:, sweep:, recording:,
-// complaint: — each the plain-data Config of the check package that owns the
+// frequency:, abandonment:, ring:, consent:, dnc:, callerid:, sweep:,
+// recording:, complaint: — each the plain-data Config of the check package that owns the
 // domain. Every rule in a section carries a dialgate.Citation (source tag L,
 // R, S, V or U and a reference), so that Explain can say where it comes from
 // and an auditor can tell a legal number from a convention.
@@ -17,7 +17,8 @@
 //
 // The built-in profiles (Builtins) are embedded in the binary. Build assembles
 // the checks of a profile in the fixed order ring, dnc, consent, callerid,
-// sweep, schedule, frequency, recording, and stamps the Gate with the
+// sweep, schedule, frequency, abandonment (the check "abandon": a campaign's
+// abandoned-call rate cap), recording, and stamps the Gate with the
 // profile's Version. The ring check (the minimum ring time of an unanswered
 // call) never denies: it tells the dialer the minimum on every decision, as
 // the evidence "ring.min_seconds".

@@ -28,7 +28,9 @@ func isLaw(c dialgate.Citation) bool {
 // a holiday calendar dropped), a new callback exemption, a default zone for
 // callees whose zone is unknown, a shorter recording retention, a registry no longer
 // required or allowed older, a shorter do-not-call hold, consent no longer
-// required, a looser frequency cap or pause, a shorter minimum ring time, a
+// required, a looser frequency cap or pause, an abandoned-call rate cap
+// removed, raised, measured over another window or limited to fewer
+// purposes, a shorter minimum ring time, a
 // caller-ID or provenance rule removed, a sequential-run rule removed or
 // loosened. The merge of extends lets an overlay do all of that; Lint makes it
 // visible. The comparison is with the nearest built-in profile of p's extends
@@ -183,6 +185,11 @@ func overlayWarnings(p *Profile, now time.Time) []Warning {
 				warn("frequency."+pz.field, c.Cite, "base %s pauses %s after %s, per %s; this profile pauses less", bn, c.Window, pz.after, capScope(c.Per))
 			}
 		}
+	}
+
+	// abandonment
+	if b := base.Abandonment; b != nil && isLaw(b.Cite) {
+		ws = append(ws, abandonOverlayWarnings(b, p.Abandonment, bn)...)
 	}
 
 	// ring
@@ -407,4 +414,37 @@ func asStrictConsent(q, r consent.Requirement) bool {
 		return false
 	}
 	return true
+}
+
+// abandonOverlayWarnings compares the abandoned-call rate caps of a base
+// (cited to a law or a regulator) and an overlay. An overlay may lower the
+// rate and cover more purposes; a higher rate, fewer purposes or no rule
+// relaxes it. Any other window is warned about too, longer or shorter: a
+// rate over a window is not stricter than over another (over 60 days a
+// 30-day period at 6 % passes when the other 30 days abandoned nothing; over
+// 24 hours a bad day is forgotten the next), and the base's window is the
+// one its rule measures over.
+func abandonOverlayWarnings(b, p *schedule.AbandonConfig, bn string) []Warning {
+	var ws []Warning
+	warn := func(path, format string, args ...any) {
+		ws = append(ws, Warning{Path: path, Message: fmt.Sprintf(format, args...) + " (" + b.Cite.Ref + ")"})
+	}
+	if p == nil {
+		warn("abandonment", "removed; base %s denies dials without an agent reserved while a campaign abandons more than %s of its answered calls in %s", bn, b.MaxRatePercent(), b.WindowText())
+		return ws
+	}
+	if p.MaxRate > b.MaxRate {
+		warn("abandonment.max_rate", "%s is above the %s of base %s", p.MaxRatePercent(), b.MaxRatePercent(), bn)
+	}
+	if p.Window != b.Window {
+		warn("abandonment.window", "%s, base %s measures the rate over %s (a rate over another window, longer or shorter, does not keep the base's)", p.WindowText(), bn, b.WindowText())
+	}
+	if !coversPurposes(p.Purposes, b.Purposes) {
+		of := "every purpose"
+		if len(b.Purposes) > 0 {
+			of = joinPurposes(b.Purposes, ", ")
+		}
+		warn("abandonment.purposes", "limits the rule to %s; base %s applies it to %s", joinPurposes(p.Purposes, ", "), bn, of)
+	}
+	return ws
 }

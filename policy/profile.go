@@ -53,6 +53,10 @@ type Profile struct {
 	Schedule *schedule.Config `json:"schedule,omitempty"`
 	// Frequency is the frequency-cap section: caps per callee or matter, pause after a conversation.
 	Frequency *schedule.CapsConfig `json:"frequency,omitempty"`
+	// Abandonment is the abandoned-call rate cap per campaign (us 3 % per
+	// 30 days, uk 3 % per 24 h): dials without an agent reserved are denied
+	// while the campaign's rate is above it.
+	Abandonment *schedule.AbandonConfig `json:"abandonment,omitempty"`
 	// Ring is the minimum ring time of an unanswered call: an instruction on
 	// every decision (evidence ring.min_seconds) and a measure in the
 	// quarterly report; it never denies a dial.

@@ -10,8 +10,9 @@ import (
 // Rule (16 CFR 310.4(b)(4)(i): 3 % of calls answered by a person, per
 // campaign, per 30-day period) and Ofcom's persistent-misuse policy (3 % of
 // live calls, per campaign, per 24 hours) allow. The report measures both
-// windows; dialgate does not enforce them (they are rates over a campaign's
-// outcomes, not rules of one dial).
+// windows over the quarter's decisions; the us and uk profiles also enforce
+// them at dial time (profile section abandonment, schedule.AbandonCheck,
+// abandon.rate_exceeded) over a sliding window of the outcomes reported.
 const AbandonLimitPercent = 3.0
 
 // The US TSR's safe harbor for abandoned calls also requires (16 CFR
@@ -34,9 +35,9 @@ const AbandonLimitPercent = 3.0
 type Abandonment struct {
 	// Campaign is the dials' campaign; "" for dials that named none.
 	Campaign  string  `json:"campaign"`
-	Answered  int     `json:"answered"`
-	Abandoned int     `json:"abandoned"`
-	Percent   float64 `json:"percent"` // Abandoned ÷ Answered × 100 over the quarter
+	Answered  int     `json:"answered"`  // calls a person answered, over the quarter
+	Abandoned int     `json:"abandoned"` // of Answered, those no agent took
+	Percent   float64 `json:"percent"`   // Abandoned ÷ Answered × 100 over the quarter
 	// AbandonedWithoutMessage counts the abandoned calls (of Abandoned, over
 	// the quarter) for which no outcome reported the recorded message the US
 	// TSR requires (16 CFR 310.4(b)(4)(iii)); see MessageMissing.
@@ -56,11 +57,11 @@ func (a Abandonment) MessageMissing() bool { return a.AbandonedWithoutMessage > 
 
 // AbandonWindow is the abandoned-call rate over [From, To).
 type AbandonWindow struct {
-	From      time.Time `json:"from"`
-	To        time.Time `json:"to"`
-	Answered  int       `json:"answered"`
-	Abandoned int       `json:"abandoned"`
-	Percent   float64   `json:"percent"`
+	From      time.Time `json:"from"`      // the window's first instant
+	To        time.Time `json:"to"`        // the instant after its last (exclusive)
+	Answered  int       `json:"answered"`  // calls a person answered in the window
+	Abandoned int       `json:"abandoned"` // of Answered, those no agent took
+	Percent   float64   `json:"percent"`   // Abandoned ÷ Answered × 100 in the window
 }
 
 // Over reports whether the window's rate is above AbandonLimitPercent.

@@ -112,4 +112,14 @@
 // open, so [RingCheck] never denies: it puts the minimum on every decision as
 // the evidence "ring.min_seconds", an instruction to the dialer, and the
 // quarterly report counts the unanswered calls reported with a shorter ring.
+//
+// # Abandoned-call rate cap
+//
+// [AbandonConfig] caps a campaign's abandoned-call rate (us: 3 % of the
+// answered marketing calls over 30 days; uk: 3 % over 24 hours).
+// [AbandonCheck], the check "abandon", counts per tenant and campaign, from
+// the outcomes reported, the calls a person answered and the abandoned ones,
+// in the storage.Counters a fleet shares, and denies
+// abandon.rate_exceeded while the rate is above the cap, except a dial with
+// an agent reserved (dialgate.Dial.AgentReserved).
 package schedule

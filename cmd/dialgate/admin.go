@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func (f *adminFlags) register(cmd *cobra.Command) {
 	p := cmd.PersistentFlags()
 	p.StringVar(&f.addr, "addr", sidecar.DefaultListen, "the sidecar's TCP host:port (dialgate serve --listen)")
 	p.StringVar(&f.unix, "unix", "", "connect to the sidecar's Unix socket instead of --addr (dialgate serve --unix)")
-	p.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token (admin scope); default: the "+tokenEnv+" environment variable")
+	p.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token (admin scope; other users must not be able to read it); default: the "+tokenEnv+" environment variable")
 	p.BoolVar(&f.useTLS, "tls", false, "use TLS, verifying the server with the system's CAs (implied by --tls-ca, --tls-cert, --server-name)")
 	p.StringVar(&f.caFile, "tls-ca", "", "PEM CA bundle that verifies the server's certificate (implies --tls)")
 	p.StringVar(&f.certFile, "tls-cert", "", "PEM client certificate chain, for a server that requires mTLS (with --tls-key)")
@@ -225,7 +226,8 @@ func loopbackHost(host string) bool {
 
 // token returns the bearer token: the content of --token-file, else
 // $DIALGATE_TOKEN, else "" (the sidecar then answers Unauthenticated when it
-// has tokens). The token is never printed: errors name the file or variable.
+// has tokens). A file other users can read is refused. The token is never
+// printed: errors name the file or variable.
 func (f *adminFlags) token() (string, error) {
 	if f.tokenFile == "" {
 		t, ok := os.LookupEnv(tokenEnv)
@@ -239,8 +241,16 @@ func (f *adminFlags) token() (string, error) {
 		return "", usageErr("--token-file: %v", err)
 	}
 	defer file.Close()
-	if st, err := file.Stat(); err == nil && st.IsDir() {
+	st, err := file.Stat()
+	if err != nil {
+		return "", usageErr("--token-file: %v", err)
+	}
+	if st.IsDir() {
 		return "", usageErr("--token-file: %s is a directory", f.tokenFile)
+	}
+	// As ssh refuses such a key: every local user could take the token.
+	if runtime.GOOS != "windows" && st.Mode().Perm()&0o004 != 0 {
+		return "", usageErr("--token-file: %s is readable by other users (mode %04o), who could take the token: chmod o-r (0600)", f.tokenFile, st.Mode().Perm())
 	}
 	b, err := io.ReadAll(io.LimitReader(file, maxTokenFile+1))
 	if err != nil {

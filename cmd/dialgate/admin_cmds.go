@@ -52,8 +52,9 @@ change is idempotent) and do not dial the number meanwhile.
 
 Connection: --addr (default 127.0.0.1:7443) or --unix PATH, as dialgate serve
 --listen or --unix. The bearer token (admin scope, from the sidecar's tokens
-file) is read from --token-file or the DIALGATE_TOKEN environment variable;
-never give it on the command line. A plaintext connection to an address that
+file) is read from --token-file (a file other users cannot read: one they
+can is refused, exit 2) or the DIALGATE_TOKEN environment variable; never
+give it on the command line. A plaintext connection to an address that
 is not loopback is refused (exit 2) unless --insecure: use --tls-ca (the CA
 of the sidecar's --tls-cert; --tls alone uses the system's CAs), and
 --tls-cert/--tls-key where the sidecar requires client certificates
@@ -375,12 +376,18 @@ with the same --id changes nothing; without --id the sidecar picks one (give
 }
 
 func (a *app) adminLedgerAddCmd(af *adminFlags) *cobra.Command {
-	var lf ledgerFlags
+	var (
+		lf      ledgerFlags
+		replace bool
+	)
 	return a.adminSubCmd(af, adminSub{
-		use:      "add --tenant T --number N --holder H --purposes P[,P…] [flags]",
-		short:    "Add or replace a caller ID in a tenant's ledger (AddLedgerEntry), with the flags of ledger add",
+		use:      "add --tenant T --number N --holder H --purposes P[,P…] [--replace] [flags]",
+		short:    "Add a caller ID to a tenant's ledger, or replace one with --replace (AddLedgerEntry), with the flags of ledger add",
 		jsonHelp: `{"rpc", "tenant", "number", "type"}`,
-		flags:    lf.register,
+		flags: func(cmd *cobra.Command) {
+			lf.register(cmd)
+			cmd.Flags().BoolVar(&replace, "replace", false, "replace the tenant's entry for the number if it differs (without it the sidecar refuses a different entry, exit 1)")
+		},
 		prepare: func(*cobra.Command, []string) (adminCall, *adminResult, func(string) string, error) {
 			e, err := lf.entry()
 			if err != nil {
@@ -392,7 +399,7 @@ func (a *app) adminLedgerAddCmd(af *adminFlags) *cobra.Command {
 			}
 			req := &pb.AddLedgerEntryRequest{Tenant: e.Tenant, Number: e.Number.String(), Type: pb.NumberType(typ), Holder: e.Holder,
 				Access: e.Access, Qualification: e.Qualification, OfficeUseOnly: e.OfficeUseOnly,
-				ValidFrom: optProto(e.ValidFrom), ValidUntil: optProto(e.ValidUntil)}
+				ValidFrom: optProto(e.ValidFrom), ValidUntil: optProto(e.ValidUntil), Replace: replace}
 			for _, p := range e.Purposes {
 				v, err := protoEnum("--purposes", "PURPOSE_", string(p), pb.Purpose_value)
 				if err != nil {

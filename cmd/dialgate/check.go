@@ -44,7 +44,10 @@ type dialInput struct {
 	TriggerAt    string `json:"trigger_at,omitempty"`
 	Route        string `json:"route,omitempty"`
 	CalleeZone   string `json:"callee_zone,omitempty"`
-	At           string `json:"at,omitempty"`
+	// AgentReserved says an agent is reserved for the call: it cannot be
+	// abandoned, so an abandoned-call rate cap does not deny it.
+	AgentReserved bool   `json:"agent_reserved,omitempty"`
+	At            string `json:"at,omitempty"`
 }
 
 // dialFlags maps the wire names of dial fields to their flags.
@@ -52,7 +55,7 @@ var dialFlags = map[string]string{
 	"to": "to", "from": "from", "purpose": "purpose", "tenant": "tenant", "industry": "industry",
 	"business_line": "business-line", "campaign": "campaign", "subject": "subject",
 	"consent_id": "consent-id", "lead_id": "lead-id", "trigger_at": "trigger-at", "route": "route",
-	"callee_zone": "callee-zone", "at": "at",
+	"callee_zone": "callee-zone", "agent_reserved": "agent-reserved", "at": "at",
 }
 
 func (a *app) checkCmd() *cobra.Command {
@@ -70,7 +73,8 @@ func (a *app) checkCmd() *cobra.Command {
 		Long: `Decide one dial under a profile and print the decision: allowed, or denied with
 every reason code. With --json, read the dial as a JSON object on stdin (keys
 to, from, purpose, tenant, industry, business_line, campaign, subject,
-consent_id, lead_id, trigger_at, route, callee_zone, at) and print the decision as JSON.
+consent_id, lead_id, trigger_at, route, callee_zone, agent_reserved, at) and print
+the decision as JSON.
 
 Registries: profiles that require national registries (us, uk, ca, au) deny
 every dial (dnc.registry_stale) unless a current copy is given with --registry.
@@ -157,6 +161,7 @@ store failed): do not dial; 2 bad input.`,
 	f.StringVar(&in.TriggerAt, "trigger-at", "", "RFC 3339 time of the inbound contact an instant callback answers")
 	f.StringVar(&in.Route, "route", "", "domestic (default) or international")
 	f.StringVar(&in.CalleeZone, "callee-zone", "", "IANA time zone of the callee's known location (e.g. America/Los_Angeles), judged as well as the number's zones")
+	f.BoolVar(&in.AgentReserved, "agent-reserved", false, "an agent is reserved for the call (preview or progressive dialing), so it cannot be abandoned: a campaign over its abandoned-call rate cap (us, uk) does not deny it")
 	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock); with a store at --data the decision is recorded in the audit log at that instant, counted in that quarter's report, and reserves capacity then; its evidence clock.fixed_at_wall_time gives the instant it was really made")
 	f.StringVar(&profile, "profile", "", profileFlagHelp)
 	f.StringVar(&a.fleetConfig, "config", "", "the YAML config of dialgate serve: decide as its sidecar would (its profile, registries, HMAC key and shared Redis/PostgreSQL stores)")
@@ -224,7 +229,7 @@ func (in *dialInput) toDial(name func(string) string) (dialgate.Dial, time.Time,
 	}
 	d.Tenant, d.Industry, d.BusinessLine, d.Campaign = in.Tenant, in.Industry, in.BusinessLine, in.Campaign
 	d.Subject, d.ConsentID, d.LeadID, d.Route = in.Subject, in.ConsentID, in.LeadID, dialgate.Route(in.Route)
-	d.CalleeZone = in.CalleeZone
+	d.CalleeZone, d.AgentReserved = in.CalleeZone, in.AgentReserved
 	d.At = at
 	if err := d.Validate(); err != nil {
 		var fe *dialgate.FieldError

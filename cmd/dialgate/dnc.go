@@ -447,11 +447,17 @@ type snapshotInfo struct {
 	BodyBytes int64     `json:"body_bytes"`
 	SHA256    string    `json:"sha256"`
 	Version   string    `json:"version"`
+	// HeaderSHA256 is the SHA-256 of the preamble and header (format 2).
+	HeaderSHA256 string `json:"header_sha256"`
+	// ShrinkFrom is the version of the copy this one may replace although
+	// it lists far fewer numbers (--accept-shrink-from).
+	ShrinkFrom string `json:"shrink_from,omitempty"`
 }
 
 func infoOf(file string, h dnc.Header) snapshotInfo {
 	return snapshotInfo{File: file, Schema: h.Schema, Name: h.Name, Scope: h.Scope, Source: h.Source, AsOf: h.AsOf,
-		CreatedAt: h.CreatedAt, Count: h.Count, Prefixes: h.Prefixes, BodyBytes: h.BodyBytes, SHA256: h.SHA256, Version: h.Version()}
+		CreatedAt: h.CreatedAt, Count: h.Count, Prefixes: h.Prefixes, BodyBytes: h.BodyBytes, SHA256: h.SHA256, Version: h.Version(),
+		HeaderSHA256: h.HeaderSHA256, ShrinkFrom: h.ShrinkFrom}
 }
 
 func (i snapshotInfo) write(w io.Writer) {
@@ -473,6 +479,10 @@ func (i snapshotInfo) write(w io.Writer) {
 	fmt.Fprintf(&b, "prefixes:   %d\n", i.Prefixes)
 	fmt.Fprintf(&b, "body_bytes: %d\n", i.BodyBytes)
 	fmt.Fprintf(&b, "sha256:     %s\n", i.SHA256)
+	fmt.Fprintf(&b, "header_sha256: %s\n", i.HeaderSHA256)
+	if i.ShrinkFrom != "" {
+		fmt.Fprintf(&b, "shrink_from: %s (may replace that copy although it lists far fewer numbers)\n", i.ShrinkFrom)
+	}
 	io.WriteString(w, b.String())
 }
 
@@ -502,13 +512,15 @@ func (a *app) dncBuildCmd() *cobra.Command {
 		tmpDir                         string
 		sums                           []string
 		asJSON                         bool
+		shrinkFrom                     string
 	)
 	cmd := &cobra.Command{
 		Use:   "build --out FILE --name NAME --as-of TIME LIST...",
 		Short: "Build a registry snapshot file from number lists",
-		Long: `Build a registry snapshot file (dialgate.dnc.snapshot.v1) from number lists:
-a header (schema, name, scope, source, as_of, created_at, count, SHA-256) and
-the exact compact set of the numbers. The lists are streamed: numbers are
+		Long: `Build a registry snapshot file (dialgate.dnc.snapshot.v2) from number lists:
+a header (schema, name, scope, source, as_of, created_at, count, the body's
+SHA-256), the header's own SHA-256 (every reader checks it: an edited as_of,
+name or scope is refused) and the exact compact set of the numbers. The lists are streamed: numbers are
 sorted in chunks of --chunk-numbers, spilled to sorted runs in --temp-dir and
 merged, so a list of 10^8 lines is never held in memory as text. The file is
 written beside --out and renamed into place when complete.
@@ -527,7 +539,16 @@ country code); without either it fails the build, --skip-bad or not.
 (repeatable, one per list): a download cut short at a line boundary is a
 valid list of fewer numbers, and a copy built from it would answer "not
 listed" for every number cut off. A list whose SHA-256 differs fails the
-build (exit 2, no snapshot written).
+build (exit 2, no snapshot written). (It checks the lists read; the snapshot
+written carries SHA-256s of its own header and body.)
+
+--accept-shrink-from FILE|VERSION records in the new copy's header that it
+may replace that one copy of the registry (a snapshot file, or the version
+` + "`dialgate serve`" + ` logged when it refused the new copy) although it lists
+far fewer numbers than serve's registry_max_shrink allows: a subscription
+cut to fewer area codes, a registry's purge. It names one copy, so it
+accepts no shrink from any other; give it only after checking why the copy
+is smaller (never in a script that builds every copy).
 
 Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 		Example: `  dialgate dnc build --out us-national.dnc --name us-national-dnc \
@@ -588,7 +609,11 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 			if err != nil {
 				return err
 			}
-			h := dnc.Header{Name: name, Scope: scope, Source: source, AsOf: t, CreatedAt: created}
+			from, err := acceptShrinkFrom(shrinkFrom, name)
+			if err != nil {
+				return err
+			}
+			h := dnc.Header{Name: name, Scope: scope, Source: source, AsOf: t, CreatedAt: created, ShrinkFrom: from}
 			return a.dncBuild(cmd.Context(), args, want, out, h, dnc.BuildOptions{Parse: opts, ChunkNumbers: chunk, TempDir: tmpDir}, lf.skipBad, asJSON)
 		},
 	}
@@ -603,7 +628,37 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 	f.StringVar(&tmpDir, "temp-dir", "", "directory for sorted runs (default the system's)")
 	f.StringArrayVar(&sums, "sha256", nil, "FILE=HEX: the SHA-256 a list must have, as its registry published it (repeatable)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	f.StringVar(&shrinkFrom, "accept-shrink-from", "", "FILE or VERSION: the one copy of the registry this copy may replace although it lists far fewer numbers")
 	return cmd
+}
+
+// acceptShrinkFrom resolves --accept-shrink-from: a snapshot version (16
+// lower-case hex digits, as `dialgate serve` logs it) or a snapshot file of
+// the registry name (its header is verified, its Version taken). Empty
+// stays empty.
+func acceptShrinkFrom(v, name string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if len(v) == 16 && strings.Trim(v, "0123456789abcdef") == "" {
+		return v, nil
+	}
+	if err := notDir("--accept-shrink-from", v); err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(v); err != nil {
+		return "", usageErr("--accept-shrink-from: %s: %v (want the snapshot file of the copy to replace, or its 16-hex-digit version); no snapshot written",
+			v, unwrapPathErr(err))
+	}
+	h, err := dnc.ReadHeaderFile(v)
+	if err != nil {
+		return "", usageErr("--accept-shrink-from: %s (want the snapshot file of the copy to replace, or its 16-hex-digit version); no snapshot written",
+			strings.TrimPrefix(err.Error(), "dnc: "))
+	}
+	if h.Name != name {
+		return "", usageErr("--accept-shrink-from: %s is a copy of %s, not of --name %s; no snapshot written", v, h.Name, name)
+	}
+	return h.Version(), nil
 }
 
 // parseSums parses the --sha256 values (FILE=HEX) into the SHA-256 each
@@ -792,8 +847,10 @@ func (a *app) dncInfoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "info FILE",
 		Short: "Verify a snapshot file and print its header",
-		Long: `Verify a snapshot file (its SHA-256 and structure) and print its header:
-schema, name, scope, source, as_of, created_at, count and SHA-256.
+		Long: `Verify a snapshot file (its header's SHA-256, its body's SHA-256 and its
+structure) and print its header: schema, name, scope, source, as_of,
+created_at, count, SHA-256, header SHA-256 and shrink_from (when set).
+A format-1 snapshot (no header SHA-256) is refused: rebuild it.
 
 Exit codes: 0 the file is a valid snapshot, 2 it is missing, damaged or
 truncated (the message says what is wrong).`,

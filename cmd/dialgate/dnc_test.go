@@ -220,11 +220,12 @@ func TestDNCBuildInfoLookup(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &info); err != nil || code != 0 {
 		t.Fatalf("info: exit %d %v\n%s", code, err, stdout)
 	}
-	if info.Schema != "dialgate.dnc.snapshot.v1" || info.Count != 3 || info.Name != "cn-platform-finance" || info.Scope != "industry:finance" ||
+	if info.Schema != "dialgate.dnc.snapshot.v2" || len(info.HeaderSHA256) != 64 || info.Count != 3 || info.Name != "cn-platform-finance" || info.Scope != "industry:finance" ||
 		len(info.SHA256) != 64 || info.SHA256 != br.Snapshot.SHA256 || info.Source != "reg.txt,more.csv" || info.CreatedAt.IsZero() {
 		t.Errorf("info %+v (chunked build sha %s)", info, br.Snapshot.SHA256)
 	}
-	if code, stdout, _ := runCLI(t, "", "dnc", "info", out); code != 0 || !strings.Contains(stdout, "sha256:     "+info.SHA256) || !strings.Contains(stdout, "as_of:      2026-06-01T00:00:00+08:00") {
+	if code, stdout, _ := runCLI(t, "", "dnc", "info", out); code != 0 || !strings.Contains(stdout, "sha256:     "+info.SHA256) || !strings.Contains(stdout, "as_of:      2026-06-01T00:00:00+08:00") ||
+		!strings.Contains(stdout, "header_sha256: "+info.HeaderSHA256) {
 		t.Errorf("info text: exit %d\n%s", code, stdout)
 	}
 	// A truncated or damaged file is an error, never an empty list.

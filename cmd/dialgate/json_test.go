@@ -98,7 +98,7 @@ func TestLedgerWriteJSON(t *testing.T) {
 	code, out, errs = runCLI(t, "", "--data", data, "ledger", "import", "--json", file, "--tenant", "acme")
 	var imp ledgerImported
 	decodeJSON(t, out, &imp)
-	if code != 0 || imp != (ledgerImported{Tenant: "acme", File: file, Imported: 1}) {
+	if code != 0 || imp != (ledgerImported{Tenant: "acme", File: file, Imported: 1, New: 1}) {
 		t.Fatalf("import --json: exit %d %+v %q", code, imp, errs)
 	}
 	// The text says "entry" for one.

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -72,16 +74,92 @@ func (a *app) openDataStore() (*boltstore.Store, error) {
 
 // ledgerAdded is `ledger add --json`: the entry written.
 type ledgerAdded struct {
-	Tenant string `json:"tenant"`
-	Number string `json:"number"` // the caller ID (the tenant's own number)
-	Type   string `json:"type"`
+	Tenant    string          `json:"tenant"`
+	Number    string          `json:"number"` // the caller ID (the tenant's own number)
+	Type      string          `json:"type"`
+	Unchanged bool            `json:"unchanged,omitempty"` // the ledger held this entry already
+	Replaced  *callerid.Entry `json:"replaced,omitempty"`  // the entry --replace replaced
 }
 
 // ledgerImported is `ledger import --json`.
 type ledgerImported struct {
-	Tenant   string `json:"tenant"`
-	File     string `json:"file"`
-	Imported int    `json:"imported"` // entries stored
+	Tenant    string `json:"tenant"`
+	File      string `json:"file"`
+	Imported  int    `json:"imported"`  // entries stored
+	New       int    `json:"new"`       // of those, numbers the ledger did not hold
+	Unchanged int    `json:"unchanged"` // held already, the same
+	Replaced  int    `json:"replaced"`  // held already, replaced (--replace)
+}
+
+// ledgerChange is what writing e would do to the ledger.
+type ledgerChange int
+
+const (
+	ledgerNew ledgerChange = iota
+	ledgerUnchanged
+	ledgerReplaces
+)
+
+// ledgerPrior reads the entry the ledger holds for e's tenant and number
+// and tells what writing e does to it. An entry with other facts is
+// refused (exit 1, naming the fields and their stored values) unless
+// replace: the ledger keeps no history, so a silent replacement would lose
+// the holder, purposes or validity an earlier decision relied on. A stored
+// entry that cannot be read (damaged) is replaced only with replace. prev
+// is the stored entry when it was read.
+func ledgerPrior(ctx context.Context, s callerid.Store, e callerid.Entry, replace bool, where string) (ledgerChange, *callerid.Entry, error) {
+	prev, err := s.LedgerEntry(ctx, e.Tenant, e.Number)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return ledgerNew, nil, nil
+	case err != nil && replace && errors.Is(err, storage.ErrCorrupt):
+		return ledgerReplaces, nil, nil
+	case err != nil:
+		return 0, nil, failErr(err)
+	}
+	diff := prev.ChangedFields(e)
+	if diff == nil {
+		return ledgerUnchanged, &prev, nil
+	}
+	if !replace {
+		return 0, nil, failErr(fmt.Errorf("%s%s is already in the ledger of tenant %q with another %s (stored: %s); give --replace to replace the entry (the ledger keeps no history: note the stored one first)",
+			where, e.Number, e.Tenant, strings.Join(diff, ", "), ledgerFields(prev, diff)))
+	}
+	return ledgerReplaces, &prev, nil
+}
+
+// ledgerFields writes the named fields of e as name=value.
+func ledgerFields(e callerid.Entry, names []string) string {
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		var v string
+		switch n {
+		case "type":
+			v = string(e.Type)
+		case "holder":
+			v = strconv.Quote(e.Holder)
+		case "access":
+			v = strconv.Quote(e.Access)
+		case "qualification":
+			v = strconv.Quote(e.Qualification)
+		case "purposes":
+			ps := make([]string, len(e.Purposes))
+			for i, p := range e.Purposes {
+				ps[i] = string(p)
+			}
+			v = strings.Join(ps, ",")
+		case "valid_from":
+			v = fmtT(e.ValidFrom)
+		case "valid_until":
+			v = fmtT(e.ValidUntil)
+		case "office_use_only":
+			v = strconv.FormatBool(e.OfficeUseOnly)
+		default:
+			continue
+		}
+		parts = append(parts, n+"="+v)
+	}
+	return strings.Join(parts, " ")
 }
 
 // ledgerFlags are the flags that give one ledger entry: ledger add writes
@@ -150,15 +228,19 @@ func (l *ledgerFlags) entry() (callerid.Entry, error) {
 
 func (a *app) ledgerAddCmd() *cobra.Command {
 	var (
-		lf     ledgerFlags
-		asJSON bool
+		lf      ledgerFlags
+		asJSON  bool
+		replace bool
 	)
 	cmd := &cobra.Command{
-		Use:   "add --tenant T --number N --holder H --purposes P[,P…] [flags]",
-		Short: "Add or replace one ledger entry",
-		Long: `Add or replace one ledger entry. While dialgate serve runs on the same
---data its store is locked: send the entry through it with dialgate admin
-ledger add.`,
+		Use:   "add --tenant T --number N --holder H --purposes P[,P…] [--replace] [flags]",
+		Short: "Add one ledger entry (or replace one with --replace)",
+		Long: `Add one ledger entry. A number the tenant's ledger already holds with other
+facts (holder, purposes, validity…) is refused (exit 1, naming the fields and
+their stored values) unless --replace is given: the ledger keeps no history,
+so a replacement loses the stored entry. The same entry again changes nothing
+(exit 0, "unchanged"). While dialgate serve runs on the same --data its store
+is locked: send the entry through it with dialgate admin ledger add.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			norm, err := lf.entry()
@@ -170,17 +252,37 @@ ledger add.`,
 				return err
 			}
 			defer done()
-			if err := s.PutLedger(cmd.Context(), norm); err != nil {
-				return failErr(err)
+			change, prev, err := ledgerPrior(cmd.Context(), s, norm, replace, "--number: ")
+			if err != nil {
+				return err
+			}
+			if change != ledgerUnchanged {
+				if err := s.PutLedger(cmd.Context(), norm); err != nil {
+					return failErr(err)
+				}
 			}
 			if asJSON {
-				return a.printJSON(ledgerAdded{Tenant: norm.Tenant, Number: norm.Number.String(), Type: string(norm.Type)})
+				res := ledgerAdded{Tenant: norm.Tenant, Number: norm.Number.String(), Type: string(norm.Type), Unchanged: change == ledgerUnchanged}
+				if change == ledgerReplaces {
+					res.Replaced = prev
+				}
+				return a.printJSON(res)
 			}
-			fmt.Fprintf(a.stdout, "added %s (%s) for tenant %q\n", norm.Number, norm.Type, norm.Tenant)
+			switch {
+			case change == ledgerUnchanged:
+				fmt.Fprintf(a.stdout, "unchanged %s (%s) for tenant %q: the ledger holds this entry\n", norm.Number, norm.Type, norm.Tenant)
+			case change == ledgerReplaces && prev != nil:
+				fmt.Fprintf(a.stdout, "replaced %s (%s) for tenant %q; was: %s\n", norm.Number, norm.Type, norm.Tenant, ledgerFields(*prev, prev.ChangedFields(norm)))
+			case change == ledgerReplaces:
+				fmt.Fprintf(a.stdout, "replaced %s (%s) for tenant %q; the stored entry was damaged\n", norm.Number, norm.Type, norm.Tenant)
+			default:
+				fmt.Fprintf(a.stdout, "added %s (%s) for tenant %q\n", norm.Number, norm.Type, norm.Tenant)
+			}
 			return nil
 		},
 	}
 	lf.register(cmd)
+	cmd.Flags().BoolVar(&replace, "replace", false, "replace the entry the tenant's ledger holds for the number, if it differs (without it a different entry is refused)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was added as JSON: {"tenant", "number", "type"}`)
 	return cmd
 }
@@ -262,15 +364,18 @@ func fmtT(t time.Time) string {
 
 func (a *app) ledgerImportCmd() *cobra.Command {
 	var tenant string
-	var asJSON bool
+	var asJSON, replace bool
 	cmd := &cobra.Command{
-		Use:   "import FILE --tenant T",
+		Use:   "import FILE --tenant T [--replace]",
 		Short: "Import a ledger file (CSV with a header, or JSON lines), all entries or none",
 		Long: `Reads a ledger file and stores every entry for --tenant in one transaction.
 CSV: a header row naming the columns number, holder, purposes (required) and
 type, access, qualification, valid_from, valid_until, office_use_only; purposes
 separated by ";". JSON lines: one object per line with the same keys. A
-malformed file is rejected with the line and field at fault, and nothing is stored.`,
+malformed file is rejected with the line and field at fault, and nothing is stored.
+A file that would change an entry the ledger already holds is refused (exit 1,
+naming the number and the fields), and nothing is stored, unless --replace is
+given; entries the ledger holds as they are in the file are left unchanged.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
@@ -290,17 +395,33 @@ malformed file is rejected with the line and field at fault, and nothing is stor
 				return err
 			}
 			defer done()
+			res := ledgerImported{Tenant: tenant, File: args[0], Imported: len(entries)}
+			for i, e := range entries {
+				change, _, err := ledgerPrior(cmd.Context(), s, e, replace, fmt.Sprintf("%s: entry %d: ", args[0], i+1))
+				if err != nil {
+					return err
+				}
+				switch change {
+				case ledgerNew:
+					res.New++
+				case ledgerUnchanged:
+					res.Unchanged++
+				case ledgerReplaces:
+					res.Replaced++
+				}
+			}
 			if err := s.PutLedger(cmd.Context(), entries...); err != nil {
 				return failErr(err)
 			}
 			if asJSON {
-				return a.printJSON(ledgerImported{Tenant: tenant, File: args[0], Imported: len(entries)})
+				return a.printJSON(res)
 			}
-			fmt.Fprintf(a.stdout, "imported %d ledger %s for tenant %q\n", len(entries), plural(len(entries), "entry", "entries"), tenant)
+			fmt.Fprintf(a.stdout, "imported %d ledger %s for tenant %q: %d new, %d unchanged, %d replaced\n", len(entries), plural(len(entries), "entry", "entries"), tenant, res.New, res.Unchanged, res.Replaced)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "tenant that holds the numbers")
+	cmd.Flags().BoolVar(&replace, "replace", false, "replace the entries the ledger holds that the file changes (without it such a file is refused)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was imported as JSON: {"tenant", "file", "imported"}`)
 	return cmd
 }

@@ -54,7 +54,14 @@ Rotated files are picked up without a restart: the registry snapshots
 registry_reload (config file, default 1m) and at once on SIGHUP. New tokens
 apply to the next call, new certificates and client CAs to the next
 connection. A file that fails to load is refused and logged, and the copy
-in force stays (not so the blackouts file, below).
+in force stays (not so the blackouts file, below). A tokens file other
+users can write, or read while it gives a token in plain text, fails to
+load; "tokens: []" loads and refuses every token (revoke them all). A
+registry copy listing more than registry_max_shrink (config file, default
+0.05) fewer numbers than the copy it replaces is refused too, at a reload
+and at start (compared with the copy last in force, recorded in the data
+directory), unless it was built with dnc build --accept-shrink-from naming
+that copy.
 
 Declared no-call periods (a state of emergency) go in a blackouts file
 (--blackouts, config blackouts_file; schema dialgate.blackouts.v1), looked
@@ -65,7 +72,8 @@ denied (schedule.unavailable): write "blackouts: []" to lift them all.
 Exit codes: 0 stopped by SIGTERM or Ctrl-C, 1 the server failed (a store or
 a fleet back-end it cannot open, a port in use, a --unix socket another
 server answers on), 2 bad input: a flag, the config file, or a file they
-name that is missing or does not load (profile, registry snapshots, tokens,
+name that is missing or does not load (profile, registry snapshots — also
+one far smaller than the copy last in force — tokens,
 TLS files, HMAC key file, blackouts file), or a --unix path that is not a
 socket, refused before the data directory or its keys are made.
 

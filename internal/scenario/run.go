@@ -338,7 +338,7 @@ func (ds *DialSpec) toDial(tenant string) (dialgate.Dial, error) {
 		Purpose: dialgate.Purpose(ds.Purpose), Tenant: tenant, Industry: ds.Industry,
 		BusinessLine: ds.BusinessLine, Campaign: ds.Campaign, Subject: ds.Subject,
 		ConsentID: ds.ConsentID, LeadID: ds.LeadID, Route: dialgate.Route(ds.Route),
-		CalleeZone: ds.CalleeZone,
+		CalleeZone: ds.CalleeZone, AgentReserved: ds.AgentReserved,
 	}
 	if ds.Tenant != "" {
 		d.Tenant = ds.Tenant

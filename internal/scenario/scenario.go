@@ -83,6 +83,9 @@ type DialSpec struct {
 	TriggerAt    *time.Time `json:"trigger_at,omitempty"`    // the instant of the contact triggering a callback; nil for none
 	Route        string     `json:"route,omitempty"`         // "", "domestic" or "international"; another gives dial.invalid
 	CalleeZone   string     `json:"callee_zone,omitempty"`   // the IANA zone of the callee's known location; may be empty
+	// AgentReserved says an agent is reserved for the call (preview or
+	// progressive dialing): it cannot be abandoned.
+	AgentReserved bool `json:"agent_reserved,omitempty"`
 }
 
 // Want is what a step must come back with. For a dial: Allowed (and every code

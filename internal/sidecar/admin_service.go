@@ -434,7 +434,9 @@ var numberTypes = map[pb.NumberType]string{
 
 // AddLedgerEntry validates the request (number, type, holder and at least
 // one purpose required; valid_until after valid_from), defaults valid_from
-// to the server's clock, and stores the entry through Backend.Ledger.
+// to the server's clock, and stores the entry through Backend.Ledger: an
+// entry the ledger holds with other facts is refused (AlreadyExists, naming
+// the fields) unless replace is set.
 func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntryRequest) (*pb.AddLedgerEntryResponse, error) {
 	if s.be.Ledger == nil {
 		return nil, s.unimplemented("AddLedgerEntry", "callerid")
@@ -475,7 +477,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 		return nil, err
 	}
 	if e.ValidFrom.IsZero() {
-		e.ValidFrom = s.now()
+		e.ValidFrom, e.ValidFromNow = s.now(), true
 	}
 	if e.ValidUntil, err = timeFromProto("valid_until", req.GetValidUntil()); err != nil {
 		return nil, err
@@ -483,7 +485,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	if !e.ValidUntil.IsZero() && !e.ValidUntil.After(e.ValidFrom) {
 		return nil, invalid("valid_until", "not after valid_from")
 	}
-	e.OfficeUseOnly = req.GetOfficeUseOnly()
+	e.OfficeUseOnly, e.Replace = req.GetOfficeUseOnly(), req.GetReplace()
 	ch, err := s.newChange(ctx, auditlog.OpLedgerAdd)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"sigs.k8s.io/yaml"
 
 	"github.com/dialgate/dialgate/internal/yamlx"
@@ -37,6 +39,19 @@ const (
 // no token for anything.
 type Tokens struct {
 	byHash map[[sha256.Size]byte]tokenEntry
+	// plaintext names the entries that give the token itself (token, not
+	// sha256), as "tokens[1].token (\"ops\")": a file holding one must not
+	// be readable by other users (checkTokensFile).
+	plaintext []string
+}
+
+// Len returns the number of tokens in the set (0 for "tokens: []", which
+// refuses every call but health; 0 for a nil set, which requires none).
+func (t *Tokens) Len() int {
+	if t == nil {
+		return 0
+	}
+	return len(t.byHash)
 }
 
 type tokenEntry struct {
@@ -83,14 +98,50 @@ type tokenSpec struct {
 var tokenName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // LoadTokens reads a tokens file (YAML, strict). Each token has a name, either
-// its hex SHA-256 (sha256) or the token itself (token, ≥16 bytes), and at
-// least one scope of "gate" and "admin". Errors name the entry and key.
+// its hex SHA-256 (sha256) or the token itself (token, ≥16 bytes of visible
+// ASCII), and at least one scope of "gate" and "admin". "tokens: []" is a
+// set that refuses every token. Errors name the entry and key. The file is
+// refused, too, when other users may write it (they could add a token), or
+// read it while it holds a token in plain text (see checkTokensFile).
 func LoadTokens(path string) (*Tokens, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("tokens file: %w", err)
 	}
-	return ParseTokens(b)
+	t, err := ParseTokens(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTokensFile(path, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// checkTokensFile refuses, wrapping ErrConfig and naming path, a tokens
+// file (through symlinks, as a Kubernetes secret volume links it) that
+// users other than its owner and group may write — any of them could add
+// an admin token — or, when t holds a token in plain text, read (then any
+// of them could take it). A file of hashes only may be world-readable: a
+// hash of a token of 16 random bytes or more does not give the token. The
+// mode is judged when the file's content is loaded. Windows has no such
+// mode bits; nothing is checked there.
+func checkTokensFile(path string, t *Tokens) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%w: tokens file: %w", ErrConfig, err)
+	}
+	mode := fi.Mode().Perm()
+	switch {
+	case mode&0o002 != 0:
+		return fmt.Errorf("%w: tokens file %s: mode %04o: writable by other users, who could add a token; chmod o-w (0600 or 0640)", ErrConfig, path, mode)
+	case mode&0o004 != 0 && len(t.plaintext) > 0:
+		return fmt.Errorf("%w: tokens file %s: mode %04o: readable by other users, and %s gives a token in plain text; chmod o-r (0600 or 0640), or give its sha256 instead", ErrConfig, path, mode, t.plaintext[0])
+	}
+	return nil
 }
 
 // ParseTokens parses the text of a tokens file; see LoadTokens.
@@ -107,8 +158,11 @@ func ParseTokens(b []byte) (*Tokens, error) {
 	} else if err := doc.CheckKeys(doc.Root, reflect.TypeFor[tokensFile](), ""); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	if len(f.Tokens) == 0 {
-		return nil, fmt.Errorf("%w: tokens file: tokens: no tokens", ErrConfig)
+	// "tokens: []" is written on purpose: no token is valid (after a
+	// leak, every token revoked at once). A file without the list (empty,
+	// "tokens:" alone) is more likely cut short or mistaken.
+	if f.Tokens == nil {
+		return nil, fmt.Errorf("%w: tokens file: tokens: no tokens (write \"tokens: []\" to refuse every token)", ErrConfig)
 	}
 	// "tenants:" with no tenant (empty, [] or null) decodes as no tenants,
 	// which binds the token to none: it would dial and write for every
@@ -154,7 +208,16 @@ func ParseTokens(b []byte) (*Tokens, error) {
 			if len(s.Token) < 16 {
 				return nil, bad("token", "shorter than 16 bytes")
 			}
+			// The header carries visible ASCII and the server trims it:
+			// a token with white space around it, or another character,
+			// would never match. (Never echo the token.)
+			for k := 0; k < len(s.Token); k++ {
+				if c := s.Token[k]; c <= ' ' || c >= 0x7f {
+					return nil, bad("token", "byte %d is white space, a control character or not ASCII (a token is visible ASCII, on one line)", k)
+				}
+			}
 			h = sha256.Sum256([]byte(s.Token))
+			t.plaintext = append(t.plaintext, fmt.Sprintf("%s.token (%q)", field, s.Name))
 		default:
 			return nil, bad("sha256", "missing (give sha256 or token)")
 		}
@@ -186,11 +249,21 @@ func ParseTokens(b []byte) (*Tokens, error) {
 }
 
 // newTokenReloader loads the tokens file at path and keeps it current (see
-// fileReloader): a changed file is parsed with ParseTokens, and a set that
-// fails to parse leaves the set in force.
+// fileReloader): a changed file is parsed with ParseTokens and its mode
+// checked (checkTokensFile), and a set that fails either leaves the set in
+// force.
 func newTokenReloader(path string, log *slog.Logger, m *metrics) (*fileReloader[Tokens], error) {
 	return newFileReloader(reloadTokens, []reloadFile{{key: "tokens file", path: path}},
-		func(b [][]byte, _ bool) (*Tokens, error) { return ParseTokens(b[0]) }, describeTokens, log, m)
+		func(b [][]byte, _ bool) (*Tokens, error) {
+			t, err := ParseTokens(b[0])
+			if err != nil {
+				return nil, err
+			}
+			if err := checkTokensFile(path, t); err != nil {
+				return nil, err
+			}
+			return t, nil
+		}, describeTokens, log, m)
 }
 
 // describeTokens names the tokens a reload added, removed, replaced (a name
@@ -367,13 +440,46 @@ func methodScope(fullMethod string) (Scope, bool) {
 // already open.
 type tokenAuth struct {
 	current func() *Tokens
+	// refused, if not nil, is told of each refusal (metrics).
+	refused func(Scope, error)
+	// logTap, if not nil, logs a call tap refused (the server's logCall:
+	// the interceptors' refusals are logged by the recover interceptors).
+	logTap func(method string, err error)
+}
+
+// refuse reports err, a refusal of a call needing scope, to a.refused and
+// returns it.
+func (a tokenAuth) refuse(scope Scope, err error) error {
+	if a.refused != nil {
+		a.refused(scope, err)
+	}
+	return err
+}
+
+// tap refuses a call without a valid token for its scope as soon as its
+// headers arrive (grpc.InTapHandle), before its request is read: the
+// interceptors run only once a unary call's message is in, so a client
+// that sent the headers of a GateService or AdminService call and never
+// its message would hold a server goroutine and a stream slot of the
+// connection without any token. The interceptors check again (a reload
+// may come between) and put the token's entry in the call's context.
+func (a tokenAuth) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if sc, need := methodScope(info.FullMethodName); need {
+		if _, err := a.current().authorize(metadata.NewIncomingContext(ctx, info.Header), sc); err != nil {
+			if a.logTap != nil {
+				a.logTap(info.FullMethodName, err)
+			}
+			return ctx, a.refuse(sc, err)
+		}
+	}
+	return ctx, nil
 }
 
 func (a tokenAuth) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if sc, need := methodScope(info.FullMethod); need {
 		e, err := a.current().authorize(ctx, sc)
 		if err != nil {
-			return nil, err
+			return nil, a.refuse(sc, err)
 		}
 		if e != nil {
 			ctx = context.WithValue(ctx, tokenKey{}, e)
@@ -387,7 +493,7 @@ func (a tokenAuth) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.S
 		t := a.current()
 		e, err := t.authorize(ss.Context(), sc)
 		if err != nil {
-			return err
+			return a.refuse(sc, err)
 		}
 		if e != nil {
 			ss = &tokenStream{ServerStream: ss, ctx: context.WithValue(ss.Context(), tokenKey{}, e),
@@ -427,10 +533,10 @@ func (s *tokenStream) RecvMsg(m any) error {
 	}
 	e, err := cur.authorize(s.ServerStream.Context(), s.scope)
 	if err != nil {
-		return err
+		return s.auth.refuse(s.scope, err)
 	}
 	if e == nil || !maps.Equal(e.tenants, s.entry.tenants) {
-		return status.Errorf(codes.Unauthenticated, "token %q: its tenants changed in a reload of the tokens file; open a new stream", s.entry.name)
+		return s.auth.refuse(s.scope, status.Errorf(codes.Unauthenticated, "token %q: its tenants changed in a reload of the tokens file; open a new stream", s.entry.name))
 	}
 	s.checked = cur
 	return nil

@@ -69,6 +69,12 @@ type Backend struct {
 	// and loads its file again once it changed; `dialgate serve` calls it
 	// every RegistryCheckInterval.
 	CheckRegistries func() error
+	// RegistriesRefused reports, per registry file, whether the copy on its
+	// path is refused (it failed to load, is of another list, is older than
+	// the loaded copy, or shrank more than registry_max_shrink allows): 1
+	// until a copy on the path loads, 0 otherwise; exported as the
+	// dialgate_registry_copy_refused gauge. Optional.
+	RegistriesRefused func() []RegistryRefused
 
 	// Probes are the components reported by the health service
 	// ("component/<name>"); a failing probe makes the server NOT_SERVING.
@@ -138,6 +144,12 @@ type SnapshotAge struct {
 	// until a copy loads cleanly). The gauge is then +Inf, older than any
 	// limit.
 	Missing bool
+}
+
+// RegistryRefused is whether the copy on a registry file's path is refused.
+type RegistryRefused struct {
+	List  string  // the registry's name, the gauge's "list" label
+	Value float64 // 1 while the copy on the path is refused (the loaded copy stays), 0 otherwise
 }
 
 // HolidayDataLeft is how far one holiday calendar series reaches.
@@ -231,12 +243,22 @@ type LedgerEntry struct {
 	ValidFrom     time.Time          // first instant of use; the server fills in its clock when not given
 	ValidUntil    time.Time          // zero: open-ended
 	OfficeUseOnly bool               // the number may not be the caller ID of any outbound business call
+	// ValidFromNow says ValidFrom is the server's clock, the request having
+	// none: a retry of the request then matches the entry the first one
+	// stored (whose valid_from is not later).
+	ValidFromNow bool
+	// Replace replaces the tenant's entry for the number when it differs;
+	// without it a different entry is refused (ErrAlreadyExists).
+	Replace bool
 }
 
 // LedgerAdmin adds caller IDs to the ledger.
 type LedgerAdmin interface {
-	// AddLedgerEntry stores e (replacing the tenant's entry for the same
-	// number); the entry is in force for the next Check when it returns nil.
+	// AddLedgerEntry stores e. When the ledger holds the tenant's number
+	// with other facts it returns an error wrapping ErrAlreadyExists, naming
+	// the fields, and changes nothing, unless e.Replace; the same entry
+	// again is not an error and changes nothing. The entry is in force for
+	// the next Check when it returns nil.
 	AddLedgerEntry(ctx context.Context, e LedgerEntry) error
 }
 

@@ -87,7 +87,8 @@ type Config struct {
 	// Profile is a built-in profile name or a profile file path (default cn).
 	Profile string `json:"profile,omitempty"`
 	// Insecure allows a non-loopback listener without TLS or tokens. It is
-	// logged loudly.
+	// logged loudly, and each listener it lets open on a non-loopback
+	// address is named at Warn.
 	Insecure bool `json:"insecure,omitempty"`
 	// Reflection turns on the gRPC reflection service (admin scope).
 	Reflection bool `json:"reflection,omitempty"`
@@ -97,7 +98,9 @@ type Config struct {
 	// are required (allowed only on loopback or a Unix socket, or with Insecure).
 	// `dialgate serve` reloads it when its content changes (see
 	// RegistryReload): a token removed from the file is refused from the
-	// next RPC on, and at the next message of a stream it opened.
+	// next RPC on, and at the next message of a stream it opened. A file
+	// other users may write, or read while it holds a plaintext token, is
+	// refused (see LoadTokens).
 	TokensFile string `json:"tokens_file,omitempty"`
 	// MaxMessageBytes bounds a received message (default 64 KiB, 1 KiB–16 MiB);
 	// larger ones get ResourceExhausted.
@@ -194,14 +197,43 @@ type Config struct {
 	// (size or modification time changed), the tokens file, the TLS files
 	// and the blackouts file (content changed, compared by SHA-256 through any symlinks, as a
 	// Kubernetes secret volume swaps them). SIGHUP looks at every file at
-	// once. A registry copy that fails to load, is of another list, or is
-	// older than the loaded one is refused (logged) and the loaded copy
-	// stays (logged; registries are not counted in a metric); so does a
+	// once. A registry copy that fails to load, is of another list, is
+	// older than the loaded one, or lists far fewer numbers
+	// (RegistryMaxShrink) is refused (logged, and
+	// dialgate_registry_copy_refused is 1 until a copy on the path loads;
+	// registries are not counted in dialgate_reloads_total) and the loaded
+	// copy stays; so does a
 	// tokens file that fails to parse, and a certificate and key that are
 	// not a pair, or a certificate already expired (logged and counted in
 	// dialgate_reloads_total). A blackouts file that cannot be loaded is
 	// counted there too, but nothing stays in force: see BlackoutsFile.
 	RegistryReload Duration `json:"registry_reload,omitempty"`
+	// RegistryMaxShrink is the largest fraction by which a registry copy may
+	// list fewer numbers than the copy it replaces (default
+	// DefaultRegistryMaxShrink, 0.05; 0 < x ≤ 1, 1 turns the guard off): a
+	// new copy listing fewer than (1 − x) × the loaded copy's count — a
+	// download cut short, a wrong filter — is refused at a reload (logged,
+	// the loaded copy stays, and goes stale: then every dial of the profile
+	// is denied) and at start (the count of the copy last in force is
+	// recorded in the data directory, RegistryCopiesFile; serve does not
+	// start). A copy built with `dialgate dnc build --accept-shrink-from`
+	// naming the copy it replaces is accepted whatever its count.
+	RegistryMaxShrink *float64 `json:"registry_max_shrink,omitempty"`
+}
+
+// DefaultRegistryMaxShrink is Config.RegistryMaxShrink's default: a copy
+// may list at most 5 % fewer numbers than the copy it replaces. National
+// registries change far more slowly (the US registry's net change is well
+// under 1 % a month; its yearly purges of disconnected numbers a few % a
+// year), while a truncated download or a wrong filter loses far more.
+const DefaultRegistryMaxShrink = 0.05
+
+// maxShrink returns RegistryMaxShrink, or its default when unset.
+func (c Config) maxShrink() float64 {
+	if c.RegistryMaxShrink == nil {
+		return DefaultRegistryMaxShrink
+	}
+	return *c.RegistryMaxShrink
 }
 
 // LoadConfig reads a YAML config file. Unknown keys are errors, named with
@@ -364,6 +396,9 @@ func (c Config) Validate() error {
 	if c.RegistryReload < Duration(time.Second) {
 		return bad("registry_reload", "%v is below 1s", time.Duration(c.RegistryReload))
 	}
+	if x := c.maxShrink(); !(x > 0 && x <= 1) {
+		return bad("registry_max_shrink", "%v is outside 0 < x ≤ 1 (the largest fraction by which a registry copy may list fewer numbers than the one it replaces; default %v)", x, DefaultRegistryMaxShrink)
+	}
 	if c.StreamWorkers < 1 || c.StreamWorkers > 4096 {
 		return bad("stream_workers", "%d is outside 1–4096", c.StreamWorkers)
 	}
@@ -406,6 +441,18 @@ func (c Config) checkBound(key string, addr net.Addr) error {
 		value = c.MetricsListen
 	}
 	return fmt.Errorf("%w: %s: %q opened on %s, which is not a loopback address: refusing to serve it without TLS and a tokens file (metrics: at all) unless insecure: true", ErrConfig, key, value, addr)
+}
+
+// exposed reports whether a listener opened on addr is one checkBound
+// refuses but Insecure lets through: gRPC on an address that is not
+// loopback without TLS and a tokens file, or metrics on one at all. The
+// server names each at Warn.
+func (c Config) exposed(key string, addr net.Addr) bool {
+	if !c.Insecure {
+		return false
+	}
+	c.Insecure = false
+	return c.checkBound(key, addr) != nil
 }
 
 // requireAOF reports whether the fleet's Redis must persist every write

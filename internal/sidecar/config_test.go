@@ -60,6 +60,13 @@ func TestConfig(t *testing.T) {
 		{"unix abstract", "unix: \"@dialgate\"\n", "unix: \"@dialgate\" is an abstract socket"},
 		{"registry reload", "registry_reload: 10m\n", ""},
 		{"registry reload too often", "registry_reload: 10ms\n", "registry_reload"},
+		{"max shrink", "registry_max_shrink: 0.2\n", ""},
+		{"max shrink off", "registry_max_shrink: 1\n", ""},
+		{"max shrink zero", "registry_max_shrink: 0\n", "registry_max_shrink: 0 is outside 0 < x ≤ 1"},
+		{"max shrink negative", "registry_max_shrink: -0.1\n", "registry_max_shrink: -0.1 is outside"},
+		{"max shrink above 1", "registry_max_shrink: 1.5\n", "registry_max_shrink: 1.5 is outside"},
+		{"max shrink percent", "registry_max_shrink: 10%\n", "registry_max_shrink"},
+		{"max shrink NaN", "registry_max_shrink: .nan\n", "NaN"},
 		{"aof without redis", "redis_require_aof: false\n", "redis_require_aof: set without redis"},
 		{"aof off", "redis: redis://127.0.0.1:6379/0\nredis_require_aof: false\nhmac_key_file: k\n", ""},
 		{"aof not a bool", "redis: redis://127.0.0.1:6379/0\nredis_require_aof: maybe\nhmac_key_file: k\n", "redis_require_aof"},
@@ -85,7 +92,8 @@ func TestConfig(t *testing.T) {
 func TestParseTokens(t *testing.T) {
 	cases := []struct{ name, yaml, err string }{
 		{"ok", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n", ""},
-		{"empty", "tokens: []\n", "no tokens"},
+		{"empty", "tokens:\n", "tokens: no tokens"},
+		{"none valid", "tokens: []\n", ""},
 		{"short", "tokens:\n  - {name: a, token: short, scopes: [gate]}\n", "tokens[0].token: shorter than 16"},
 		{"bad scope", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [root]}\n", `tokens[0].scopes[0]: unknown scope "root"`},
 		{"no scope", "tokens:\n  - {name: a, token: '0123456789abcdef'}\n", "tokens[0].scopes: missing"},
@@ -154,6 +162,7 @@ func FuzzParseTokens(f *testing.F) {
 	f.Add([]byte("tokens:\n  - name: dialer-1\n    sha256: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\n    scopes: [gate]\n    tenants: [acme]\n  - {name: ops, token: 'fedcba9876543210', scopes: [gate, admin]}\n"))
 	f.Add([]byte("tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: []}\n"))
 	f.Add([]byte("tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], Tenants: [acme]}\n"))
+	f.Add([]byte("tokens: []\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		toks, err := ParseTokens(b)
 		if err != nil {
@@ -164,6 +173,10 @@ func FuzzParseTokens(f *testing.F) {
 		}
 		var sb strings.Builder
 		sb.WriteString("tokens:\n")
+		if len(toks.byHash) == 0 {
+			sb.Reset()
+			sb.WriteString("tokens: []\n")
+		}
 		for h, e := range toks.byHash {
 			if !tokenName.MatchString(e.name) || len(e.scopes) == 0 || e.tenants != nil && len(e.tenants) == 0 {
 				t.Fatalf("accepted token %+v", e)

@@ -145,6 +145,7 @@ func dialFromProto(field string, p *pb.Dial) (dialgate.Dial, error) {
 	d.ConsentID = p.GetConsentId()
 	d.LeadID = p.GetLeadId()
 	d.CalleeZone = p.GetCalleeZone()
+	d.AgentReserved = p.GetAgentReserved()
 	if err := d.Validate(); err != nil {
 		return d, gateError(field, err)
 	}

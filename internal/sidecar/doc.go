@@ -15,8 +15,10 @@
 //     as written and again on the address the listener opened on.
 //   - [Tokens]: bearer tokens from a file, with the scopes "gate" and "admin".
 //     The server reloads the file, and its TLS files, when their content
-//     changes ([Server.Reload]); a bad copy is refused and the one in force
-//     stays.
+//     changes ([Server.Reload]); a bad copy (a tokens file other users may
+//     write, or read while it holds a plaintext token, included) is refused
+//     and the one in force stays. Refusals are counted in
+//     dialgate_auth_refused_total.
 //   - [Backend]: what the servers act on — the Gate, the domain stores behind
 //     AdminService, health probes and snapshot ages. [Open] builds one from a
 //     Config: the profile's checks through policy.Checks with

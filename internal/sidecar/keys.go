@@ -123,9 +123,15 @@ func readHMACKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	hkey, err := hex.DecodeString(strings.TrimSpace(string(hb)))
+	text := strings.TrimSpace(string(hb))
+	hkey, err := hex.DecodeString(text)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not hex: %w", path, err)
+		// Not %w: encoding/hex's error quotes the offending byte, a
+		// piece of the secret. Name its position instead.
+		if i := strings.IndexFunc(text, func(r rune) bool { return !strings.ContainsRune("0123456789abcdefABCDEF", r) }); i >= 0 {
+			return nil, fmt.Errorf("%s: not hex: byte %d is not a hex digit", path, i)
+		}
+		return nil, fmt.Errorf("%s: not hex: an odd number of hex digits", path)
 	}
 	if len(hkey) < auditlog.MinKeyBytes {
 		return nil, fmt.Errorf("%s: %d bytes, want at least %d", path, len(hkey), auditlog.MinKeyBytes)

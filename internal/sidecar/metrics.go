@@ -29,6 +29,9 @@ type metrics struct {
 	// afterRelease counts outcomes of placed calls reported after their
 	// decision was released through this server.
 	afterRelease prometheus.Counter
+	// authRefused counts calls (and stream messages) the tokens file
+	// refused, by the scope they needed and the gRPC code.
+	authRefused *prometheus.CounterVec
 }
 
 func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int), journal func() boltstore.JournalStats, expiry func() ExpiryStats) *metrics {
@@ -63,12 +66,16 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 			Name: "dialgate_undelivered_release_failures_total",
 			Help: "Allowed decisions that could not be delivered (the client went away, or the server was stopping) whose release failed: the capacity they reserved (frequency caps, segment counters) stays held until its window passes. Each is logged at Error with its decision id.",
 		}),
+		authRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dialgate_auth_refused_total",
+			Help: "Calls, and messages of open streams, refused by the tokens file, by the scope they needed (gate, admin) and gRPC code (Unauthenticated: no token, a malformed or unknown one, or one removed by a reload; PermissionDenied: a token without the scope). Logged at Debug only.",
+		}, []string{"scope", "grpc_code"}),
 		afterRelease: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dialgate_outcomes_after_release_total",
 			Help: "Outcomes of placed calls reported after their decision was released through this server: the dialer placed calls whose capacity it had given back, so frequency caps undercount them. Each is logged at Warn with its decision id.",
 		}),
 	}
-	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures, m.afterRelease,
+	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures, m.afterRelease, m.authRefused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
 		m.reg.MustRegister(&gaugeCollector{
@@ -152,6 +159,23 @@ func (m *metrics) outcomeAfterRelease() {
 	}
 }
 
+// refusedAuth counts a call or stream message the tokens file refused
+// with err, needing scope.
+func (m *metrics) refusedAuth(scope Scope, err error) {
+	m.authRefused.WithLabelValues(string(scope), status.Code(err).String()).Inc()
+}
+
+// initAuth makes the series of dialgate_auth_refused_total exist, at 0,
+// from the start (a server with a tokens file): an alert on their increase
+// then sees the first refusal.
+func (m *metrics) initAuth() {
+	for _, sc := range []Scope{ScopeGate, ScopeAdmin} {
+		for _, c := range []string{"Unauthenticated", "PermissionDenied"} {
+			m.authRefused.WithLabelValues(string(sc), c)
+		}
+	}
+}
+
 // reloaded counts one reload of kind; a nil m counts nothing (the
 // back-end's reloaders, made before the server and its metrics).
 func (m *metrics) reloaded(kind string, ok bool) {
@@ -193,6 +217,21 @@ func (m *metrics) loaded(kind string, t time.Time) {
 	m.reloads.WithLabelValues(kind, "ok")
 	m.reloads.WithLabelValues(kind, "error")
 	m.loadedAt.WithLabelValues(kind).Set(float64(t.UnixNano()) / 1e9)
+}
+
+// registryRefusals exports, per registry, whether the copy on its file's
+// path is refused (Backend.RegistriesRefused).
+func (m *metrics) registryRefusals(refused func() []RegistryRefused) {
+	m.reg.MustRegister(&gaugeCollector{
+		desc: prometheus.NewDesc("dialgate_registry_copy_refused",
+			"1 while the registry copy on a registry file's path is refused (it does not load, is of another list, is older than the loaded copy, or lists more than registry_max_shrink fewer numbers): the loaded copy stays and ages (the log says why); 0 once a copy on the path is in force.",
+			[]string{"list"}, nil),
+		values: func(time.Time) (out []labeled) {
+			for _, r := range refused() {
+				out = append(out, labeled{r.List, r.Value})
+			}
+			return out
+		}})
 }
 
 // certExpiry exports the expiry of the server certificate in force.

@@ -18,9 +18,13 @@ const DefaultRegistryReload = time.Minute
 // registryFiles keeps the registry snapshot files of Config.Registries
 // current: a file replaced on disk (for example by `dialgate dnc build --out`
 // and a rename) is read, verified and swapped into its registry while checks
-// run. A copy that fails to load, is of another list or is older than the
-// loaded one is refused and the loaded copy stays: a registry is never
-// emptied, switched to another list or moved back in time by a reload.
+// run. A copy that fails to load, is of another list, is older than the
+// loaded one or lists far fewer numbers than it (more than maxShrink fewer,
+// unless its shrink_from names the loaded copy) is refused and the loaded
+// copy stays: a registry is never emptied, switched to another list, moved
+// back in time or cut short by a reload. A copy swapped in is recorded in
+// the data directory (RegistryCopiesFile), for the next start to compare
+// with.
 //
 // It is deliberately not a fileReloader (reload.go), which keeps the tokens
 // and TLS files current: a registry snapshot can hold hundreds of millions
@@ -36,7 +40,12 @@ const DefaultRegistryReload = time.Minute
 // snapshot adds that those files lack — an effective date and a list name —
 // is checked here.
 type registryFiles struct {
-	log   *slog.Logger
+	log *slog.Logger
+	// maxShrink is Config.RegistryMaxShrink.
+	maxShrink float64
+	// data is the data directory the copies swapped in are recorded in
+	// (RegistryCopiesFile); empty: not recorded.
+	data  string
 	mu    sync.Mutex
 	files []registryFile
 }
@@ -51,6 +60,25 @@ type registryFile struct {
 	// withdrawn is whether the copy was withdrawn at the last check (its
 	// file changed in place), so that a withdrawal is logged once.
 	withdrawn bool
+	// refused is whether the copy on the path was refused when last read.
+	refused bool
+}
+
+// refused reports, per file, whether the copy on its path was refused when
+// last read (Backend.RegistriesRefused).
+func (f *registryFiles) refused() []RegistryRefused {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]RegistryRefused, 0, len(f.files))
+	for i := range f.files {
+		rf := &f.files[i]
+		v := 0.0
+		if rf.refused {
+			v = 1
+		}
+		out = append(out, RegistryRefused{List: rf.reg.Name(), Value: v})
+	}
+	return out
 }
 
 // newRegistryFiles records the files regs were loaded from (paths[i] holds
@@ -59,8 +87,12 @@ type registryFile struct {
 // load (between the load at start and this call) then differs, and the
 // first Reload reads it; recorded from the path, it was taken for the copy
 // loaded and not read until it changed again, while the loaded copy aged.
-func newRegistryFiles(paths []string, regs []*dnc.Registry, log *slog.Logger) *registryFiles {
-	f := &registryFiles{log: log}
+//
+// A copy listing more than maxShrink fewer numbers than the loaded one is
+// refused (checkShrink); one swapped in is recorded in data (when not
+// empty).
+func newRegistryFiles(paths []string, regs []*dnc.Registry, maxShrink float64, data string, log *slog.Logger) *registryFiles {
+	f := &registryFiles{log: log, maxShrink: maxShrink, data: data}
 	for i, p := range paths {
 		rf := registryFile{path: p, reg: regs[i]}
 		if s := regs[i].Snapshot(); s != nil {
@@ -163,6 +195,7 @@ func (f *registryFiles) reloadFile(rf *registryFile, force bool) error {
 	if err := f.load(rf); err != nil {
 		return f.refuse(rf, err)
 	}
+	rf.refused = false
 	return nil
 }
 
@@ -190,17 +223,33 @@ func (f *registryFiles) load(rf *registryFile) error {
 		// registry's age runs from its as_of, and keeping the old one would
 		// make the registry stale (every dial denied) with a fresh copy on disk.
 		// A withdrawn copy is replaced even by the same one, verified again.
+
+		// A copy cut short is a valid snapshot of a list of fewer numbers:
+		// swapped in, every number it lost would be allowed. The loaded
+		// copy (withdrawn or not) is the last one verified.
+		if err := checkShrink(s.Header, cur.Header.Version(), cur.Header.Count, f.maxShrink); err != nil {
+			return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
+		}
 	}
 	if _, err := rf.reg.Swap(s); err != nil {
 		return fmt.Errorf("%s: %w", rf.path, err)
 	}
 	rf.withdrawn = false
 	f.log.Info("sidecar: registry reloaded", "registry", rf.reg.Name(), "file", rf.path,
-		"version", s.Header.Version(), "as_of", s.Header.Effective(), "count", s.Len(), "after_withdrawal", withdrawn)
+		"version", s.Header.Version(), "as_of", s.Header.Effective(), "count", s.Len(), "shrink_from", s.Header.ShrinkFrom, "after_withdrawal", withdrawn)
+	if f.data != "" {
+		if err := recordRegistryCopies(f.data, []string{rf.path}, []*dnc.Registry{rf.reg}, time.Now()); err != nil {
+			// The copy is in force; the next start compares with an
+			// earlier record, and refuses a copy that shrank from it.
+			f.log.Error("sidecar: the registry copy swapped in could not be recorded in the data directory: the next start compares its copy with the one recorded before",
+				"registry", rf.reg.Name(), "file", rf.path, "err", err)
+		}
+	}
 	return nil
 }
 
 func (f *registryFiles) refuse(rf *registryFile, err error) error {
+	rf.refused = true
 	cur := "none"
 	if s := rf.reg.Snapshot(); s != nil {
 		cur = s.Header.Version()

@@ -93,6 +93,9 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		}
 		s.tokens = r
 		auth.current = r.Load
+		auth.refused = s.m.refusedAuth
+		auth.logTap = s.logCall
+		s.m.initAuth()
 	}
 
 	opts := []grpc.ServerOption{
@@ -107,6 +110,9 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		grpc.ChainUnaryInterceptor(s.recoverUnary, auth.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.recoverStream, auth.streamInterceptor),
 	}
+	if s.tokens != nil {
+		opts = append(opts, grpc.InTapHandle(auth.tap))
+	}
 	if cfg.TLS.Enabled() {
 		r, err := newTLSReloader(cfg.TLS, log, s.m)
 		if err != nil {
@@ -115,6 +121,9 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		s.tls = r
 		s.m.certExpiry(func() time.Time { return certNotAfter(r) })
 		opts = append(opts, grpc.Creds(credentials.NewTLS(serverTLS(r))))
+	}
+	if be.RegistriesRefused != nil {
+		s.m.registryRefusals(be.RegistriesRefused)
 	}
 	s.grpc = grpc.NewServer(opts...)
 	clock := be.Clock
@@ -136,6 +145,8 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	}
 	if s.tokens == nil {
 		log.Warn("sidecar: no tokens file: every local client may call GateService and AdminService")
+	} else if s.tokens.Load().Len() == 0 {
+		log.Warn("sidecar: the tokens file lists no token (tokens: []): every call but health is refused")
 	}
 	if be.Gate.Shadow() {
 		log.Warn("sidecar: the gate runs in SHADOW MODE: decisions are recorded but not enforced")
@@ -199,6 +210,10 @@ func (s *Server) Listen() (net.Listener, error) {
 		lis.Close()
 		return nil, err
 	}
+	if s.cfg.exposed("listen", lis.Addr()) {
+		s.log.Warn("sidecar: serving gRPC on a non-loopback address without TLS and tokens (insecure)", "addr", lis.Addr().String(),
+			"tls", s.cfg.TLS.Enabled(), "tokens", s.cfg.TokensFile != "")
+	}
 	return lis, nil
 }
 
@@ -235,6 +250,9 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 			return err
 		}
 		maddr = mlis.Addr()
+		if s.cfg.exposed("metrics_listen", maddr) {
+			s.log.Warn("sidecar: serving metrics without authentication on a non-loopback address (insecure)", "addr", maddr.String())
+		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", s.MetricsHandler())
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}

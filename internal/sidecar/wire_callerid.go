@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // ledgerAdmin adapts a callerid.Store to LedgerAdmin. After a durable write
@@ -17,6 +20,10 @@ import (
 type ledgerAdmin struct {
 	store callerid.Store
 	check *callerid.Check // nil: the profile has no callerid section
+	// mu serialises the read, compare and write of AddLedgerEntry within
+	// this sidecar, so that two concurrent requests for one number cannot
+	// both find it absent and the second replace the first unnoticed.
+	mu sync.Mutex
 }
 
 // wireLedger sets be.Ledger when the store keeps a ledger. The ledger is
@@ -27,14 +34,17 @@ func wireLedger(be *Backend, checks []dialgate.Checker, store callerid.Store) {
 		be.unwired("callerid", "the store keeps no caller-ID ledger")
 		return
 	}
-	a := ledgerAdmin{store: store}
+	a := &ledgerAdmin{store: store}
 	a.check, _ = policy.CheckOf[*callerid.Check](checks)
 	be.Ledger = a
 }
 
-// AddLedgerEntry implements LedgerAdmin: it normalizes and stores e, then
-// reloads the profile's callerid check so that the next Check sees it.
-func (a ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
+// AddLedgerEntry implements LedgerAdmin: it normalizes e, compares it with
+// the entry the ledger holds for the number (a different one is refused,
+// ErrAlreadyExists, unless e.Replace; the same one is not written again),
+// stores it, then reloads the profile's callerid check so that the next
+// Check sees it.
+func (a *ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
 	ent := callerid.Entry{
 		Tenant: e.Tenant, Number: e.Number, Type: callerid.ResourceType(e.Type),
 		Holder: e.Holder, Access: e.Access, Qualification: e.Qualification,
@@ -45,16 +55,43 @@ func (a ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
 	if err != nil {
 		return ledgerFieldError(err)
 	}
-	if err := a.store.PutLedger(ctx, ent); err != nil {
-		if errors.Is(err, callerid.ErrInvalidEntry) {
-			return ledgerFieldError(err)
-		}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	write := true
+	prev, err := a.store.LedgerEntry(ctx, ent.Tenant, ent.Number)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+	case err != nil && e.Replace && errors.Is(err, storage.ErrCorrupt):
+		// A damaged entry is replaced only on request (deploy.md).
+	case err != nil:
 		return err
+	default:
+		cmp := ent
+		if e.ValidFromNow && (prev.ValidFrom.IsZero() || !prev.ValidFrom.After(ent.ValidFrom)) {
+			// valid_from was left to the server's clock: a retry of
+			// the request that stored prev (earlier) is the same entry.
+			cmp.ValidFrom = prev.ValidFrom
+		}
+		switch diff := prev.ChangedFields(cmp); {
+		case diff == nil:
+			write = false
+		case !e.Replace:
+			return fmt.Errorf("%s is in the ledger of tenant %q with another %s; set replace to replace the entry (the ledger keeps no history): %w",
+				ent.Number, ent.Tenant, strings.Join(diff, ", "), ErrAlreadyExists)
+		}
+	}
+	if write {
+		if err := a.store.PutLedger(ctx, ent); err != nil {
+			if errors.Is(err, callerid.ErrInvalidEntry) {
+				return ledgerFieldError(err)
+			}
+			return err
+		}
 	}
 	if a.check != nil {
 		// The entry is durable; reload now so that the next Check sees it.
-		// A failed reload is reported (the client retries; PutLedger
-		// replaces the entry, so the retry is harmless).
+		// A failed reload is reported (the client retries; the same
+		// entry again is not written twice, so the retry is harmless).
 		if err := a.check.Refresh(ctx); err != nil {
 			return fmt.Errorf("ledger entry stored, check not reloaded: %w", err)
 		}

@@ -79,6 +79,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: registries: %w", ErrConfig, err)
 	}
+	// So is a copy cut short since the copy last in force (recorded in the
+	// data directory): the reload that would have refused it did not run.
+	if err := checkStartShrink(cfg, regs, log); err != nil {
+		return nil, err
+	}
 	// So is the blackouts file.
 	if cfg.BlackoutsFile != "" {
 		if err := checkBlackoutsFile(cfg.BlackoutsFile); err != nil {
@@ -194,8 +199,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	be.Probes = append(be.Probes, probes...)
 	if len(regs) > 0 {
-		rf := newRegistryFiles(cfg.Registries, regs, log)
-		be.ReloadRegistries, be.CheckRegistries = rf.Reload, rf.Check
+		rf := newRegistryFiles(cfg.Registries, regs, cfg.maxShrink(), cfg.Data, log)
+		be.ReloadRegistries, be.CheckRegistries, be.RegistriesRefused = rf.Reload, rf.Check, rf.refused
 	}
 	if cfg.BlackoutsFile != "" {
 		db, err := newDeclaredBlackouts(cfg.BlackoutsFile, prof.Name, checks, log, nil)
@@ -241,6 +246,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	// The CLI commands on this data directory follow the profile it is
 	// served under (their records' retention, holds and deadlines).
 	if err := recordDataProfile(cfg.Data, cfg.Profile, prof, cfg.SharedBackends(), started, log); err != nil {
+		return fail(err)
+	}
+	// The next start compares its registry copies with these.
+	if err := recordRegistryCopies(cfg.Data, cfg.Registries, regs, started); err != nil {
 		return fail(err)
 	}
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),

@@ -16,6 +16,7 @@ import (
 
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/internal/countstate"
+	"github.com/dialgate/dialgate/storage/internal/feedhub"
 )
 
 // Schema identifies the file format. SchemaVersion is raised only when the
@@ -125,6 +126,8 @@ type Store struct {
 	counters counterState
 
 	consents consentState
+
+	feed *feedhub.Hub // the in-process do-not-call change feed (WatchDNC)
 }
 
 var (
@@ -230,7 +233,7 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("boltstore: open %s: load counters: %w: %w", path, storage.ErrUnavailable, err)
 		}
 	}
-	return &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}, counters: counters}, nil
+	return &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}, counters: counters, feed: feedhub.NewLive()}, nil
 }
 
 // probe opens an existing file read-only and checks its meta pages, its

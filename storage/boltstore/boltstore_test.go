@@ -44,3 +44,9 @@ func TestCheckCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The abandoned-call rate cap counts one campaign in the embedded store.
+func TestAbandonCounts(t *testing.T) {
+	s := openTemp(t)
+	storetest.TestAbandonAcrossProcesses(t, s, s)
+}

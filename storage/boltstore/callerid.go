@@ -79,13 +79,13 @@ func (s *Store) PutLedger(ctx context.Context, entries ...callerid.Entry) error 
 	if err := s.domainArgs(ctx, "PutLedger"); err != nil {
 		return err
 	}
-	keys := make([][]byte, len(entries))
-	vals := make([][]byte, len(entries))
-	for i, e := range entries {
-		n, err := e.Normalize()
-		if err != nil {
-			return fmt.Errorf("boltstore: PutLedger: entries[%d]: %w", i, err)
-		}
+	norm, err := callerid.NormalizeEntries(entries)
+	if err != nil {
+		return fmt.Errorf("boltstore: PutLedger: %w", err)
+	}
+	keys := make([][]byte, len(norm))
+	vals := make([][]byte, len(norm))
+	for i, n := range norm {
 		v, err := json.Marshal(n)
 		if err != nil {
 			return fmt.Errorf("boltstore: PutLedger: entries[%d]: %w", i, err)

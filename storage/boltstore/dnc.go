@@ -57,9 +57,42 @@ func decodeDNC(k, v []byte) (dnc.Entry, error) {
 	})
 }
 
+var _ dnc.ChangeFeed = (*Store)(nil)
+
+// WatchDNC implements dnc.ChangeFeed: w hears of every change that AddDNC,
+// RemoveDNC and RemoveDNCIf make, before they return, so that a Gate's
+// do-not-call lists (dnc.NewLists subscribes) see an entry written straight
+// into the store, not only one added through the dnc check. The feed is
+// never lost: the file is locked to this process, so every write to it goes
+// through this Store.
+func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.feed.Watch(w) }
+
 // AddDNC implements dnc.Store: all entries in one fsynced transaction. A
 // damaged entry under the key of one added is replaced (see mergeDNC).
+// The store's change feed (WatchDNC) hears of every entry before AddDNC
+// returns, even when the commit reports an error (it may have been written
+// all the same): a watcher told of a number that is not listed reads the
+// store once more, one not told would hide it.
 func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
+	if err := s.check("AddDNC"); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, e := range entries {
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("boltstore: AddDNC: entry %d: %w", i, err)
+		}
+	}
+	err := s.addDNC(ctx, entries)
+	for _, e := range entries {
+		s.feed.Notify(e.Number)
+	}
+	return err
+}
+
+func (s *Store) addDNC(ctx context.Context, entries []dnc.Entry) error {
 	if err := s.check("AddDNC"); err != nil {
 		return err
 	}
@@ -159,10 +192,15 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 // RemoveDNCIf implements dnc.Store: the entry's soundness (decodeDNC) and
 // cond are checked in the same write transaction as the hold and the
 // removal; a damaged entry is kept.
+//
+// The store's change feed (WatchDNC) hears of the number before RemoveDNCIf
+// returns, whatever the outcome, so that no cached answer outlives a
+// removal that may have been committed.
 func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	if err := s.check("RemoveDNC"); err != nil {
 		return err
 	}
+	defer s.feed.Notify(n)
 	k := dncKey(n, sc)
 	var derr error
 	err := s.batch("RemoveDNC", func(tx *bolt.Tx) error {

@@ -4,6 +4,11 @@
 // CLI's --data DIR opens, and it passes the same conformance suite
 // (storage/storetest) as the in-memory reference.
 //
+// State written into the Store while a Gate built on it runs (a ledger entry,
+// a consent, an opt-out with AddDNC) is seen by every Check that starts after
+// the write returns: the do-not-call lists through the Store's in-process
+// change feed (WatchDNC, dnc.ChangeFeed).
+//
 // # File safety
 //
 // The file carries a meta bucket with the schema name and version. [Open]

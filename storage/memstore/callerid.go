@@ -45,13 +45,9 @@ func (s *Store) PutLedger(ctx context.Context, entries ...callerid.Entry) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	norm := make([]callerid.Entry, len(entries))
-	for i, e := range entries {
-		n, err := e.Normalize()
-		if err != nil {
-			return fmt.Errorf("memstore: PutLedger: entries[%d]: %w", i, err)
-		}
-		norm[i] = cloneEntry(n)
+	norm, err := callerid.NormalizeEntries(entries)
+	if err != nil {
+		return fmt.Errorf("memstore: PutLedger: %w", err)
 	}
 	l := &s.ledger
 	l.mu.Lock()

@@ -20,9 +20,30 @@ type dncState struct {
 
 var _ dnc.Store = (*Store)(nil)
 
+var _ dnc.ChangeFeed = (*Store)(nil)
+
+// WatchDNC implements dnc.ChangeFeed: w hears of every change that AddDNC,
+// RemoveDNC and RemoveDNCIf make, before they return, so that a Gate's
+// do-not-call lists (dnc.NewLists subscribes) see an entry written straight
+// into the store, not only one added through the dnc check. The feed is
+// never lost (the store lives in this process).
+func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.dncFeed().Watch(w) }
+
 // AddDNC implements dnc.Store: an entry stored under the key of one added
 // that fails dnc.Entry.ValidateStored is replaced (dnc.ReplaceDamaged).
+// The store's change feed (WatchDNC) hears of every entry before AddDNC
+// returns.
 func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
+	if err := s.addDNC(entries); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		s.dncFeed().Notify(e.Number)
+	}
+	return nil
+}
+
+func (s *Store) addDNC(entries []dnc.Entry) error {
 	if err := s.check("AddDNC"); err != nil {
 		return err
 	}
@@ -78,8 +99,17 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 
 // RemoveDNCIf implements dnc.Store: the entry's soundness
 // (dnc.Entry.ValidateStored) and cond are checked under the same lock as the
-// hold and the removal.
+// hold and the removal. The store's change feed (WatchDNC) hears of a
+// removal before RemoveDNCIf returns.
 func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
+	if err := s.removeDNCIf(n, sc, t, cond); err != nil {
+		return err
+	}
+	s.dncFeed().Notify(n)
+	return nil
+}
+
+func (s *Store) removeDNCIf(n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
 	if err := s.check("RemoveDNC"); err != nil {
 		return err
 	}

@@ -7,4 +7,9 @@
 // Nothing is persisted: a Store's data is lost when the process ends. Use it in
 // tests, in examples and for single-process gates that can afford to forget
 // (caps reset on restart); use storage/boltstore for durable state.
+//
+// State written into the Store while a Gate built on it runs (a ledger entry,
+// a consent, an opt-out with AddDNC) is seen by every Check that starts after
+// the write returns: the do-not-call lists through the Store's in-process
+// change feed (WatchDNC, dnc.ChangeFeed).
 package memstore

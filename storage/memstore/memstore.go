@@ -2,11 +2,13 @@ package memstore
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/internal/countstate"
+	"github.com/dialgate/dialgate/storage/internal/feedhub"
 )
 
 // Store is an in-memory store implementing every domain store interface of
@@ -25,11 +27,25 @@ type Store struct {
 
 	consents consentState
 	runs     runState
+
+	feedOnce sync.Once
+	feed     *feedhub.Hub // the in-process do-not-call change feed (WatchDNC); see dncFeed
+}
+
+// dncFeed returns the do-not-call change feed, made on first use for a Store
+// not made by New.
+func (s *Store) dncFeed() *feedhub.Hub {
+	s.feedOnce.Do(func() {
+		if s.feed == nil {
+			s.feed = feedhub.NewLive()
+		}
+	})
+	return s.feed
 }
 
 // New returns an empty Store.
 func New() *Store {
-	s := &Store{counters: countstate.New()}
+	s := &Store{counters: countstate.New(), feed: feedhub.NewLive()}
 	return s
 }
 

@@ -40,3 +40,9 @@ func TestConsentAcrossHandles(t *testing.T) {
 	s := memstore.New()
 	storetest.TestConsentAcrossProcesses(t, s, s)
 }
+
+// Two gates on one store count one campaign's abandoned-call rate.
+func TestAbandonAcrossHandles(t *testing.T) {
+	s := memstore.New()
+	storetest.TestAbandonAcrossProcesses(t, s, s)
+}

@@ -27,14 +27,12 @@ func (s *Store) bumpLedger(ctx context.Context, tx pgx.Tx, op string) error {
 // PutLedger implements callerid.Store: the entries and the ledger version in
 // one transaction.
 func (s *Store) PutLedger(ctx context.Context, entries ...callerid.Entry) error {
+	entries, err := callerid.NormalizeEntries(entries) // a new slice: the caller's is left as it is
+	if err != nil {
+		return fmt.Errorf("pgstore: PutLedger: %w", err)
+	}
 	norm := make([][]byte, len(entries))
-	entries = slices.Clone(entries) // Normalize must not change the caller's slice
-	for i, e := range entries {
-		n, err := e.Normalize()
-		if err != nil {
-			return fmt.Errorf("pgstore: PutLedger: entries[%d]: %w", i, err)
-		}
-		entries[i] = n
+	for i, n := range entries {
 		if norm[i], err = json.Marshal(n); err != nil {
 			return fmt.Errorf("pgstore: PutLedger: entries[%d]: %w", i, err)
 		}

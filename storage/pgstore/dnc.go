@@ -22,7 +22,8 @@ var _ dnc.Store = (*Store)(nil)
 func num(n dialgate.Number) int64 { return int64(n.Uint64()) }
 
 // AddDNC implements dnc.Store in one transaction, notifying every process's
-// change feed on commit.
+// change feed on commit; this process's watchers are told before AddDNC
+// returns.
 func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	for i, e := range entries {
 		if err := e.Validate(); err != nil {
@@ -32,6 +33,15 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	if len(entries) == 0 {
 		return s.check("AddDNC")
 	}
+	// This process's watchers hear of the entries before AddDNC returns,
+	// not when the NOTIFY comes back: a lookup in between would answer
+	// "not listed" from the Bloom filter. Told even on an error (the
+	// commit may have happened).
+	defer func() {
+		for _, e := range entries {
+			s.hub.Notify(e.Number)
+		}
+	}()
 	return s.inTx(ctx, "AddDNC", func(tx pgx.Tx) error {
 		notified := map[int64]bool{}
 		for _, e := range entries {
@@ -201,6 +211,7 @@ func (s *Store) RemoveDNC(ctx context.Context, n dialgate.Number, sc dnc.Scope, 
 // UPDATE) and its soundness (dnc.Entry.ValidateStored), hold and cond
 // checked in the transaction that deletes it; a damaged entry is kept.
 func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope, t time.Time, cond dnc.RemoveCondition) error {
+	defer s.hub.Notify(n) // this process's watchers at once, as AddDNC
 	return s.inTx(ctx, "RemoveDNC", func(tx pgx.Tx) error {
 		var raw []byte
 		err := tx.QueryRow(ctx, `SELECT entry FROM dnc_entries WHERE number = $1 AND scope = $2 FOR UPDATE`, num(n), sc.String()).Scan(&raw)

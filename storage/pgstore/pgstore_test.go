@@ -237,3 +237,11 @@ func TestConsentAcrossProcesses(t *testing.T) {
 	sc := newSchema(t, url)
 	storetest.TestConsentAcrossProcesses(t, open(t, url, sc), open(t, url, sc))
 }
+
+// Two processes sharing the database count one campaign's abandoned-call
+// rate.
+func TestAbandonAcrossProcesses(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	storetest.TestAbandonAcrossProcesses(t, open(t, url, sc), open(t, url, sc))
+}

@@ -149,7 +149,8 @@ return {0}
 const writeAttempts = 16
 
 // AddDNC implements dnc.Store: one script, all entries or none; each changed
-// number is published to every process's change feed. When an entry's key
+// number is published to every process's change feed, and this process's
+// watchers are told before AddDNC returns. When an entry's key
 // is already stored the script writes nothing, and the stored entries are
 // read and judged (judgeAdds) and the script run again, checking that they
 // are still the ones judged: a damaged one is replaced, never a reason to
@@ -177,6 +178,11 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		}
 		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), ht, "?", "", "", "")
 	}
+	// This process's watchers hear of the entries before AddDNC returns,
+	// not when the published notification comes back: a lookup in between
+	// would answer "not listed" from the Bloom filter. Told even on an
+	// error (the script may have run).
+	defer s.notifyEntries(entries)
 	c, done := s.writer()
 	defer done()
 	for range writeAttempts {
@@ -309,6 +315,7 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 	if t.IsZero() {
 		return fmt.Errorf("redisstore: RemoveDNC: instant: zero time: %w", storage.ErrInvalid)
 	}
+	defer s.hub.Notify(n) // this process's watchers at once, as AddDNC
 	c, done := s.writer()
 	defer done()
 	for range writeAttempts {

@@ -24,6 +24,14 @@ func (s *Store) dncChannel() string { return s.pfx + "dnc" }
 // restored. dnc.NewLists calls it.
 func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.hub.Watch(w) }
 
+// notifyEntries tells this process's watchers of the numbers of entries at
+// once, without waiting for the published notification to come back.
+func (s *Store) notifyEntries(entries []dnc.Entry) {
+	for _, e := range entries {
+		s.hub.Notify(e.Number)
+	}
+}
+
 // runFeed keeps one subscription to the DNC channel, with a heartbeat, until
 // Close.
 func (s *Store) runFeed() {

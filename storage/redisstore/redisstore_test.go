@@ -337,3 +337,10 @@ func TestConsentAcrossProcesses(t *testing.T) {
 	p := newPrefix(t, url)
 	storetest.TestConsentAcrossProcesses(t, open(t, url, p), open(t, url, p))
 }
+
+// Two processes sharing the Redis count one campaign's abandoned-call rate.
+func TestAbandonAcrossProcesses(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	storetest.TestAbandonAcrossProcesses(t, open(t, url, p), open(t, url, p))
+}

@@ -37,6 +37,7 @@ func ledgerCases() []testCase[callerid.Store] {
 		{"PutGet", ledgerPutGet},
 		{"NormalizeOnPut", ledgerNormalize},
 		{"InvalidWritesNothing", ledgerInvalid},
+		{"OneNumberTwiceWritesNothing", ledgerTwice},
 		{"Replace", ledgerReplace},
 		{"Delete", ledgerDelete},
 		{"ListOrder", ledgerList},
@@ -156,6 +157,41 @@ func ledgerInvalid(ctx context.Context, h harness[callerid.Store]) error {
 	}
 	if v, err := s.LedgerVersion(ctx); err != nil || v != v0 {
 		return fmt.Errorf("version after failed writes = %d, %v; want %d unchanged", v, err, v0)
+	}
+	return nil
+}
+
+// ledgerTwice: one PutLedger call that gives one (tenant, number) twice is
+// refused (callerid.ErrInvalidEntry) and writes nothing: the store would
+// otherwise keep one of two purpose lists or validities without a word.
+func ledgerTwice(ctx context.Context, h harness[callerid.Store]) error {
+	s, err := openLedger(h)
+	if err != nil {
+		return err
+	}
+	v0, err := s.LedgerVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("LedgerVersion: %w", err)
+	}
+	first := ledEntry("acme", ledFixed)
+	other := ledEntry("acme", ledFixed2)
+	second := ledEntry("acme", ledFixed)
+	second.Type = "" // the same key once normalized
+	second.Purposes = []dialgate.Purpose{dialgate.PurposeCollections}
+	if err := s.PutLedger(ctx, first, other, second); !errors.Is(err, callerid.ErrInvalidEntry) {
+		return fmt.Errorf("PutLedger with one number twice: %v, want callerid.ErrInvalidEntry", err)
+	}
+	for _, n := range []dialgate.Number{ledFixed, ledFixed2} {
+		if _, err := s.LedgerEntry(ctx, "acme", n); !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("after a refused PutLedger, %s was written (all or none): %v", n, err)
+		}
+	}
+	if v, err := s.LedgerVersion(ctx); err != nil || v != v0 {
+		return fmt.Errorf("version after a refused write = %d, %v; want %d unchanged", v, err, v0)
+	}
+	// The same number for two tenants is two entries.
+	if err := s.PutLedger(ctx, ledEntry("acme", ledFixed), ledEntry("globex", ledFixed)); err != nil {
+		return fmt.Errorf("PutLedger of one number for two tenants: %w", err)
 	}
 	return nil
 }

@@ -1,9 +1,9 @@
 // Package tzsplit reads the prefix → time-zone data of
 // github.com/nyaruka/phonenumbers and finds its split areas: prefixes whose
 // own answer is a default that some longer prefixes contradict. It is used
-// by the generator of numbering's split-area table and by the test that
-// keeps that table in step with the library; the numbering package itself
-// never reads the data file.
+// by the generator of numbering's split-area table and table of the data's
+// prefixes, and by the test that keeps those tables in step with the
+// library; the numbering package itself never reads the data file.
 package tzsplit
 
 import (

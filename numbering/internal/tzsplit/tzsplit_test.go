@@ -113,6 +113,31 @@ func TestSource(t *testing.T) {
 	}
 }
 
+func TestPrefixSource(t *testing.T) {
+	data := map[string][]string{"1219": {"America/New_York"}, "1": {"America/New_York"}, "1219226": {"America/Chicago"}}
+	keys, err := Prefixes(data)
+	if err != nil || !slices.Equal(keys, []uint32{1, 1219, 1219226}) {
+		t.Fatalf("Prefixes = %v, %v", keys, err)
+	}
+	src, err := PrefixSource(data, "v1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"DO NOT EDIT", `tzPrefixesSource = "github.com/nyaruka/phonenumbers v1.2.3"`, "\t1, 1219, 1219226,\n"} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("source lacks %q:\n%s", want, src)
+		}
+	}
+	for _, bad := range []string{"012", "12a", "", "99999999999"} {
+		if _, err := Prefixes(map[string][]string{bad: nil}); err == nil {
+			t.Errorf("Prefixes accepts the key %q", bad)
+		}
+		if _, err := PrefixSource(map[string][]string{bad: nil}, "v1"); err == nil {
+			t.Errorf("PrefixSource accepts the key %q", bad)
+		}
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	f.Add(encode(f, []string{"A", "B"}, []uint64{1, 12}, [][]uint16{{0}, {1, 0}}))
 	f.Add([]byte{})

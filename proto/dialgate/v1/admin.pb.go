@@ -831,6 +831,10 @@ type AddLedgerEntryRequest struct {
 	ValidUntil *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Office use only: never an outbound caller ID.
 	OfficeUseOnly bool `protobuf:"varint,10,opt,name=office_use_only,json=officeUseOnly,proto3" json:"office_use_only,omitempty"`
+	// Replace the tenant's entry for the number when it differs. The ledger
+	// keeps no history: the replaced entry is gone. Without it a different
+	// entry is refused (AlreadyExists).
+	Replace       bool `protobuf:"varint,11,opt,name=replace,proto3" json:"replace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -931,6 +935,13 @@ func (x *AddLedgerEntryRequest) GetValidUntil() *timestamppb.Timestamp {
 func (x *AddLedgerEntryRequest) GetOfficeUseOnly() bool {
 	if x != nil {
 		return x.OfficeUseOnly
+	}
+	return false
+}
+
+func (x *AddLedgerEntryRequest) GetReplace() bool {
+	if x != nil {
+		return x.Replace
 	}
 	return false
 }
@@ -1447,7 +1458,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\fcomplaint_id\x18\x06 \x01(\tR\vcomplaintId\x12\x18\n" +
 	"\achannel\x18\a \x01(\tR\achannel\":\n" +
 	"\x15FileComplaintResponse\x12!\n" +
-	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\"\x9c\x03\n" +
+	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\"\xb6\x03\n" +
 	"\x15AddLedgerEntryRequest\x12\x16\n" +
 	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x12+\n" +
@@ -1461,7 +1472,8 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\vvalid_until\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"validUntil\x12&\n" +
 	"\x0foffice_use_only\x18\n" +
-	" \x01(\bR\rofficeUseOnly\"\x18\n" +
+	" \x01(\bR\rofficeUseOnly\x12\x18\n" +
+	"\areplace\x18\v \x01(\bR\areplace\"\x18\n" +
 	"\x16AddLedgerEntryResponse\"\x94\x02\n" +
 	"\x18RegisterRecordingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +

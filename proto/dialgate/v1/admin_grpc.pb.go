@@ -74,7 +74,11 @@ type AdminServiceClient interface {
 	// working days of the profile's calendars. Filing again with the same
 	// complaint_id is a no-op that returns the same id.
 	FileComplaint(ctx context.Context, in *FileComplaintRequest, opts ...grpc.CallOption) (*FileComplaintResponse, error)
-	// AddLedgerEntry adds or replaces a caller ID in the tenant's number ledger.
+	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
+	// ledger holds the number with other facts (holder, purposes, validity…)
+	// it answers AlreadyExists naming the fields and changes nothing, unless
+	// replace is set; the same entry again (a retry) succeeds without a change.
+	// The entry is in force for the next Check when it returns.
 	AddLedgerEntry(ctx context.Context, in *AddLedgerEntryRequest, opts ...grpc.CallOption) (*AddLedgerEntryResponse, error)
 	// RegisterRecording registers a call recording and its retention: it cannot
 	// be deleted before the end of the call plus the longer of the profile's
@@ -248,7 +252,11 @@ type AdminServiceServer interface {
 	// working days of the profile's calendars. Filing again with the same
 	// complaint_id is a no-op that returns the same id.
 	FileComplaint(context.Context, *FileComplaintRequest) (*FileComplaintResponse, error)
-	// AddLedgerEntry adds or replaces a caller ID in the tenant's number ledger.
+	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
+	// ledger holds the number with other facts (holder, purposes, validity…)
+	// it answers AlreadyExists naming the fields and changes nothing, unless
+	// replace is set; the same entry again (a retry) succeeds without a change.
+	// The entry is in force for the next Check when it returns.
 	AddLedgerEntry(context.Context, *AddLedgerEntryRequest) (*AddLedgerEntryResponse, error)
 	// RegisterRecording registers a call recording and its retention: it cannot
 	// be deleted before the end of the call plus the longer of the profile's

@@ -193,7 +193,14 @@ type Dial struct {
 	// it narrows the calling time, never widens it. Empty: the number alone.
 	// A name the server's time-zone database does not know is INVALID_ARGUMENT
 	// naming dial.callee_zone.
-	CalleeZone    string `protobuf:"bytes,13,opt,name=callee_zone,json=calleeZone,proto3" json:"callee_zone,omitempty"`
+	CalleeZone string `protobuf:"bytes,13,opt,name=callee_zone,json=calleeZone,proto3" json:"callee_zone,omitempty"`
+	// An agent is reserved for this call before it is placed (preview or
+	// progressive dialing): a person who answers is connected to the agent at
+	// once, so the call cannot be abandoned. A profile with an abandoned-call
+	// rate cap (us, uk) allows such a dial while the campaign's rate is over
+	// the cap and denies the others (abandon.rate_exceeded). Set it only when
+	// the agent is really held for the call: the decision record keeps it.
+	AgentReserved bool `protobuf:"varint,14,opt,name=agent_reserved,json=agentReserved,proto3" json:"agent_reserved,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -317,6 +324,13 @@ func (x *Dial) GetCalleeZone() string {
 		return x.CalleeZone
 	}
 	return ""
+}
+
+func (x *Dial) GetAgentReserved() bool {
+	if x != nil {
+		return x.AgentReserved
+	}
+	return false
 }
 
 // Evidence is one fact a decision relied on. Keys are namespaced by check
@@ -1132,7 +1146,7 @@ var File_dialgate_v1_gate_proto protoreflect.FileDescriptor
 
 const file_dialgate_v1_gate_proto_rawDesc = "" +
 	"\n" +
-	"\x16dialgate/v1/gate.proto\x12\vdialgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x03\n" +
+	"\x16dialgate/v1/gate.proto\x12\vdialgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xce\x03\n" +
 	"\x04Dial\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\tR\x02to\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12.\n" +
@@ -1150,7 +1164,8 @@ const file_dialgate_v1_gate_proto_rawDesc = "" +
 	"trigger_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\ttriggerAt\x12(\n" +
 	"\x05route\x18\f \x01(\x0e2\x12.dialgate.v1.RouteR\x05route\x12\x1f\n" +
 	"\vcallee_zone\x18\r \x01(\tR\n" +
-	"calleeZone\"2\n" +
+	"calleeZone\x12%\n" +
+	"\x0eagent_reserved\x18\x0e \x01(\bR\ragentReserved\"2\n" +
 	"\bEvidence\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"\xc3\x01\n" +

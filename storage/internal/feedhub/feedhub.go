@@ -30,6 +30,18 @@ func New() *Hub {
 	return &Hub{watchers: map[int]dnc.ChangeWatcher{}, firstCh: make(chan struct{})}
 }
 
+// NewLive returns a Hub whose feed is live from the start and is never
+// lost: the feed of a store that lives in one process (storage/memstore,
+// storage/boltstore), whose writers call Notify themselves after each
+// durable write and before it returns, so that a watcher hears of every
+// change before the write is acknowledged.
+func NewLive() *Hub {
+	h := New()
+	h.live = true
+	close(h.firstCh)
+	return h
+}
+
 // Watch adds w; if the feed is not live, w is told at once. cancel removes it.
 func (h *Hub) Watch(w dnc.ChangeWatcher) (cancel func()) {
 	h.mu.Lock()
