@@ -89,9 +89,11 @@ func Segment(n dialgate.Number) string {
 
 // redaction notes
 const (
-	redactedCallee  = "callee: raw number replaced by callee.hmac and callee.segment"
-	redactedSubject = "subject: omitted (may identify a person or a debt)"
-	redactedMark    = "[redacted: callee number]"
+	redactedCallee = "callee: raw number replaced by callee.hmac and callee.segment"
+	// redactedChangeCallee is redactedCallee for a change record.
+	redactedChangeCallee = redactedCallee
+	redactedSubject      = "subject: omitted (may identify a person or a debt)"
+	redactedMark         = "[redacted: callee number]"
 )
 
 // fieldPath names a record field, such as reasons[1].evidence[0].value; it
@@ -129,6 +131,8 @@ type scrubber struct {
 	// dial), so every string holding something that may be a phone number
 	// (phoneDigits digits in a row, see phoneLike) is replaced.
 	anyNumber bool
+	// anyWhy, when set, replaces the note of a string anyNumber replaced.
+	anyWhy string
 }
 
 // phoneDigits is the fewest digits in a row that an outcome without its dial
@@ -213,7 +217,11 @@ func (s *scrubber) clean(p fieldPath, v string) string {
 		if !phoneLike(v) {
 			return v
 		}
-		s.redacted = append(s.redacted, p.String()+": may contain a phone number (the outcome came without its dial)")
+		why := s.anyWhy
+		if why == "" {
+			why = "the outcome came without its dial"
+		}
+		s.redacted = append(s.redacted, p.String()+": may contain a phone number ("+why+")")
 		return redactedMark
 	}
 	if s.national == nil || len(v) < len(s.national) {
@@ -441,6 +449,65 @@ func (r *Redactor) Outcome(o dialgate.Outcome) (*OutcomeRecord, error) {
 	s.anyNumber = !o.Dial.To.IsValid()
 	rec.Disposition = s.clean(field("disposition"), o.Disposition)
 	rec.RecordingID = s.clean(field("recording_id"), o.RecordingID)
+	rec.Redacted = s.redacted
+	return rec, nil
+}
+
+// Change returns the record of c: the number replaced by its keyed hash and
+// segment, and every string field that contains its national digits
+// replaced (and noted in Redacted). An unknown result, an operation that is
+// not a lower-case dotted name, or a missing or unwritable instant is an
+// error wrapping ErrInvalidRecord.
+func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
+	if !changeOp.MatchString(c.Op) {
+		return nil, fmt.Errorf("auditlog: change: op: %q is not a lower-case dotted name: %w", c.Op, ErrInvalidRecord)
+	}
+	switch c.Result {
+	case ResultApplied, ResultRequested, ResultFailed:
+	default:
+		return nil, fmt.Errorf("auditlog: change: result: unknown %q: %w", c.Result, ErrInvalidRecord)
+	}
+	if err := checkTime("change.at", c.At); err != nil {
+		return nil, err
+	}
+	if !c.EffectiveAt.IsZero() {
+		if err := checkTime("change.effective_at", c.EffectiveAt); err != nil {
+			return nil, err
+		}
+	}
+	var s scrubber
+	s.init(c.Number, nil)
+	// Without the number (a hold by recording id) its digits are unknown:
+	// every string holding something that may be a phone number is
+	// replaced, as in an outcome without its dial.
+	s.anyNumber, s.anyWhy = !c.Number.IsValid(), "the change named no number"
+	rec := &ChangeRecord{
+		// Op, Result, At, ChangeID and ErrorCode are the server's, not
+		// free text (CallerID neither, below).
+		Op:         c.Op,
+		At:         c.At.UTC(),
+		Result:     c.Result,
+		ChangeID:   c.ChangeID,
+		Actor:      s.clean(field("actor"), c.Actor),
+		Tenant:     s.clean(field("tenant"), c.Tenant),
+		Scope:      s.clean(field("scope"), c.Scope),
+		ID:         s.clean(field("id"), c.ID),
+		HoldID:     s.clean(field("hold_id"), c.HoldID),
+		DecisionID: s.clean(field("decision_id"), c.DecisionID),
+		Source:     s.clean(field("source"), c.Source),
+		ErrorCode:  c.ErrorCode,
+	}
+	if !c.EffectiveAt.IsZero() {
+		rec.EffectiveAt = c.EffectiveAt.UTC()
+	}
+	// A ledger entry's number is a caller ID, kept in the clear as
+	// decisions keep the caller ID presented (the writer renders it from
+	// a parsed number: it is no free text).
+	rec.CallerID = c.CallerID
+	if c.Number.IsValid() {
+		rec.Callee = &Callee{HMAC: r.hmac(c.Number), KeyID: r.keyID, CountryCode: c.Number.CountryCode(), Segment: Segment(c.Number)}
+		s.redacted = append(s.redacted, redactedChangeCallee)
+	}
 	rec.Redacted = s.redacted
 	return rec, nil
 }

@@ -6,7 +6,8 @@
 // # Records
 //
 // Every line is a JSON object with "schema": "dialgate.audit.v1" (the constant
-// [Schema]) and a "kind": "decision", "outcome", "repair" or "checkpoint".
+// [Schema]) and a "kind": "decision", "outcome", "repair", "change" or
+// "checkpoint".
 // Records (every kind but checkpoint) carry "seq", their 0-based position in
 // the log, and "prev", the hash of the previous record's line (absent for seq
 // 0). A decision record ([DecisionRecord]) holds what REQUIREMENTS.md §5 asks
@@ -16,7 +17,19 @@
 // evidence hash, the lists and counters consulted, the calling-window result,
 // profile and policy version, allowed and shadow, every reason, and a
 // "redacted" list saying what was removed. An outcome record ([OutcomeRecord])
-// is linked to its decision by decision id.
+// is linked to its decision by decision id. A change record ([ChangeRecord],
+// [Log.RecordChange]) is a change to the state decisions depend on — an
+// opt-out added or removed, a consent granted or revoked, a ledger entry, a
+// complaint, a recording or its hold — with who made it (the token's name),
+// when, and the number as a decision records it (keyed hash and segment). A
+// change that may allow a dial or lose data is recorded as requested
+// before it is applied and as applied (or not) after ([ResultRequested]);
+// one that only denies more or keeps more is applied first and then
+// recorded ([ResultApplied]). Logs written before the change kind existed
+// verify unchanged; a build that predates it stops at the first change
+// record of a newer log with "not a valid record" (ParseLine rejects the
+// unknown kind and field), so verifiers and report readers are upgraded
+// before the sidecars that write change records.
 //
 // # Hashes and checkpoints
 //

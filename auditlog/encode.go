@@ -267,6 +267,47 @@ func appendRepairBody(b []byte, r *RepairRecord) []byte {
 	return append(b, '}', '}')
 }
 
+// appendChangeBody appends {"kind":"change","change":{…}}.
+func appendChangeBody(b []byte, r *ChangeRecord) []byte {
+	b = append(b, `{"kind":"change","change":{`...)
+	b = appendStringField(b, false, "op", r.Op)
+	b = appendTime(appendKey(b, true, "at"), r.At)
+	b = appendStringField(b, true, "result", r.Result)
+	opt := func(b []byte, key, v string) []byte {
+		if v == "" {
+			return b
+		}
+		return appendStringField(b, true, key, v)
+	}
+	b = opt(b, "change_id", r.ChangeID)
+	b = opt(b, "actor", r.Actor)
+	b = opt(b, "tenant", r.Tenant)
+	b = opt(b, "scope", r.Scope)
+	if c := r.Callee; c != nil {
+		b = appendKey(b, true, "callee")
+		b = appendStringField(append(b, '{'), false, "hmac", c.HMAC)
+		b = appendStringField(b, true, "key_id", c.KeyID)
+		b = strconv.AppendInt(appendKey(b, true, "country_code"), int64(c.CountryCode), 10)
+		if c.Segment != "" {
+			b = appendStringField(b, true, "segment", c.Segment)
+		}
+		b = append(b, '}')
+	}
+	b = opt(b, "id", r.ID)
+	b = opt(b, "hold_id", r.HoldID)
+	b = opt(b, "decision_id", r.DecisionID)
+	b = opt(b, "source", r.Source)
+	b = opt(b, "caller_id", r.CallerID)
+	if !r.EffectiveAt.IsZero() {
+		b = appendTime(appendKey(b, true, "effective_at"), r.EffectiveAt)
+	}
+	b = opt(b, "error_code", r.ErrorCode)
+	if len(r.Redacted) > 0 {
+		b = appendStrings(appendKey(b, true, "redacted"), r.Redacted)
+	}
+	return append(b, '}', '}')
+}
+
 // maxRecordOverhead bounds what appendRecordLine adds to a body: the schema,
 // the longest seq and prev fields, less the body's opening brace.
 const maxRecordOverhead = len(`{"schema":"`+Schema+`","seq":`) + 19 + len(`,"prev":"`) + 44 + len(`",`) - 1

@@ -79,6 +79,30 @@ func randOutcomeRecord(r *rand.Rand) *OutcomeRecord {
 	return o
 }
 
+func randChangeRecord(r *rand.Rand) *ChangeRecord {
+	ops := []string{OpDNCAdd, OpDNCRemove, OpConsentGrant, OpRecordingReleaseHold, "future.op"}
+	results := []string{ResultApplied, ResultRequested, ResultFailed}
+	opt := func() string {
+		if r.IntN(2) == 0 {
+			return ""
+		}
+		return randString(r)
+	}
+	c := &ChangeRecord{Op: ops[r.IntN(len(ops))], At: randTime(r).Add(time.Second), Result: results[r.IntN(len(results))],
+		ChangeID: opt(), Actor: opt(), Tenant: opt(), Scope: opt(), ID: opt(), HoldID: opt(), DecisionID: opt(),
+		Source: opt(), CallerID: opt(), ErrorCode: opt()}
+	if r.IntN(2) == 0 {
+		c.EffectiveAt = randTime(r).Add(time.Second)
+	}
+	if r.IntN(2) == 0 {
+		c.Callee = &Callee{HMAC: strings.Repeat("ab", 32), KeyID: "k" + randString(r), CountryCode: r.IntN(999) + 1, Segment: opt()}
+	}
+	for range r.IntN(3) {
+		c.Redacted = append(c.Redacted, randString(r))
+	}
+	return c
+}
+
 // TestEncoderMatchesEncodingJSON checks that the hand-written encoder writes
 // exactly what encoding/json writes, and that ParseLine reads it back.
 func TestEncoderMatchesEncodingJSON(t *testing.T) {
@@ -86,7 +110,14 @@ func TestEncoderMatchesEncodingJSON(t *testing.T) {
 	for i := range 3000 {
 		var got, body []byte
 		var want any
-		switch i % 3 {
+		switch i % 4 {
+		case 3:
+			c := randChangeRecord(r)
+			body = appendChangeBody(nil, c)
+			want = struct {
+				Kind   Kind          `json:"kind"`
+				Change *ChangeRecord `json:"change"`
+			}{KindChange, c}
 		case 0:
 			d := randDecisionRecord(r)
 			body = appendDecisionBody(nil, d)

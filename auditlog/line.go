@@ -19,6 +19,9 @@ var ErrMalformed = errors.New("auditlog: malformed line")
 
 var hmacHex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
+// changeOp is the form of ChangeRecord.Op: lower-case dotted words.
+var changeOp = regexp.MustCompile(`^[a-z][a-z_]*(\.[a-z][a-z_]*)+$`)
+
 // ParseLine parses one line of a log (without its newline) strictly: it must
 // be a single JSON object with no unknown fields, schema "dialgate.audit.v1",
 // a known kind, the fields that kind requires and no others. The error wraps
@@ -50,13 +53,13 @@ func (l *Line) validate() error {
 		return fmt.Errorf("schema: %q, want %q", l.Schema, Schema)
 	}
 	set := 0
-	for _, b := range []bool{l.Decision != nil, l.Outcome != nil, l.Repair != nil, l.Note != ""} {
+	for _, b := range []bool{l.Decision != nil, l.Outcome != nil, l.Repair != nil, l.Change != nil, l.Note != ""} {
 		if b {
 			set++
 		}
 	}
 	if set != 1 {
-		return fmt.Errorf("kind %q: want exactly one of decision, outcome, repair, note; got %d", l.Kind, set)
+		return fmt.Errorf("kind %q: want exactly one of decision, outcome, repair, change, note; got %d", l.Kind, set)
 	}
 	if l.Kind == KindCheckpoint {
 		if l.Seq != nil || l.Prev != "" {
@@ -112,9 +115,37 @@ func (l *Line) validate() error {
 			return errors.New("repair: file, offset, cut_bytes and cut_sha256 are required")
 		}
 		return nil
+	case KindChange:
+		if l.Change == nil {
+			return errors.New("change: missing")
+		}
+		return l.Change.validate()
 	default:
 		return fmt.Errorf("kind: unknown %q", l.Kind)
 	}
+}
+
+func (r *ChangeRecord) validate() error {
+	if !changeOp.MatchString(r.Op) {
+		return fmt.Errorf("change.op: %q is not a lower-case dotted name such as %q", r.Op, OpDNCRemove)
+	}
+	if r.At.IsZero() {
+		return errors.New("change.at: missing")
+	}
+	switch r.Result {
+	case ResultApplied, ResultRequested, ResultFailed:
+	default:
+		return fmt.Errorf("change.result: unknown %q", r.Result)
+	}
+	if c := r.Callee; c != nil {
+		if !hmacHex.MatchString(c.HMAC) {
+			return errors.New("change.callee.hmac: want 64 lower-case hex digits")
+		}
+		if c.KeyID == "" {
+			return errors.New("change.callee.key_id: missing")
+		}
+	}
+	return nil
 }
 
 func (r *DecisionRecord) validate() error {
@@ -164,6 +195,8 @@ func encodeLine(l *Line) ([]byte, error) {
 		body = appendOutcomeBody(nil, l.Outcome)
 	case KindRepair:
 		body = appendRepairBody(nil, l.Repair)
+	case KindChange:
+		body = appendChangeBody(nil, l.Change)
 	default:
 		return nil, fmt.Errorf("kind: unknown %q", l.Kind)
 	}

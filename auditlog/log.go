@@ -273,6 +273,20 @@ func (l *Log) RecordOutcome(ctx context.Context, o dialgate.Outcome) error {
 	return err
 }
 
+// RecordChange records c (see ChangeRecord) and returns after the record is
+// fsynced, in the same group commit as decisions, like RecordDecision. An
+// error means the record may not be durable: c's op, result or instant is
+// invalid (wrapping ErrInvalidRecord; nothing is written), the log is
+// closed or failed, or ctx ended first (the record may still be written).
+func (l *Log) RecordChange(ctx context.Context, c Change) error {
+	rec, err := l.red.Change(c)
+	if err != nil {
+		return err
+	}
+	_, err = l.submit(ctx, appendChangeBody(make([]byte, 0, 512), rec))
+	return err
+}
+
 // Checkpoint writes a signed checkpoint now (if records were added since the
 // last one) and returns the latest signed checkpoint, after it is durable.
 func (l *Log) Checkpoint(ctx context.Context) ([]byte, error) {

@@ -17,12 +17,13 @@ const (
 	KindDecision   Kind = "decision"   // a Gate decision: DecisionRecord
 	KindOutcome    Kind = "outcome"    // what happened to a call: OutcomeRecord
 	KindRepair     Kind = "repair"     // a torn tail was cut off after a crash: RepairRecord
+	KindChange     Kind = "change"     // a change to the state decisions depend on: ChangeRecord
 	KindCheckpoint Kind = "checkpoint" // a signed tree head; not a record
 )
 
 // Line is one line of a log as parsed by ParseLine: a record (decision,
-// outcome or repair) or a checkpoint. Exactly one of Decision, Outcome, Repair
-// and Note is set, according to Kind.
+// outcome, repair or change) or a checkpoint. Exactly one of Decision,
+// Outcome, Repair, Change and Note is set, according to Kind.
 type Line struct {
 	// Schema is always "dialgate.audit.v1".
 	Schema string `json:"schema"`
@@ -39,6 +40,8 @@ type Line struct {
 	Outcome *OutcomeRecord `json:"outcome,omitempty"`
 	// Repair is the record of a KindRepair line; nil for other kinds.
 	Repair *RepairRecord `json:"repair,omitempty"`
+	// Change is the record of a KindChange line; nil for other kinds.
+	Change *ChangeRecord `json:"change,omitempty"`
 	// Note is a checkpoint's signed note: tlog.FormatTree text and signatures.
 	Note string `json:"note,omitempty"`
 }
@@ -236,4 +239,112 @@ type RepairRecord struct {
 	CutSHA256 string `json:"cut_sha256"`
 	// SavedAs is the base name of the file the cut bytes were saved to.
 	SavedAs string `json:"saved_as"`
+}
+
+// The operations a ChangeRecord names (ChangeRecord.Op). Verify accepts any
+// lower-case dotted name ("domain.action"), so that a log written by a later
+// build with more operations still verifies.
+const (
+	OpDNCAdd               = "dnc.add"                // an opt-out added (AdminService.AddDncEntry)
+	OpDNCRemove            = "dnc.remove"             // an opt-out removed (AdminService.RemoveDncEntry)
+	OpConsentGrant         = "consent.grant"          // a consent granted (AdminService.GrantConsent)
+	OpConsentRevoke        = "consent.revoke"         // a consent revoked (AdminService.RevokeConsent)
+	OpLedgerAdd            = "ledger.add"             // a caller-ID ledger entry added or replaced (AdminService.AddLedgerEntry)
+	OpComplaintFile        = "complaint.file"         // a complaint filed (AdminService.FileComplaint)
+	OpRecordingRegister    = "recording.register"     // a recording registered (AdminService.RegisterRecording)
+	OpRecordingEnd         = "recording.end"          // a recording's end recorded (AdminService.EndRecording)
+	OpRecordingHold        = "recording.hold"         // a hold placed on a recording (AdminService.HoldRecording)
+	OpRecordingReleaseHold = "recording.release_hold" // a hold lifted (AdminService.ReleaseRecordingHold)
+)
+
+// The values of ChangeRecord.Result.
+const (
+	// ResultApplied: the change was applied, then recorded. A change that
+	// denies more dials or keeps more data (an opt-out added, a consent
+	// revoked, a complaint filed, a hold placed) is applied first: it must
+	// never be refused because the log cannot be written. A change that
+	// allows more or keeps less (ResultRequested) is recorded applied in a
+	// second record, with the same ChangeID, once it was.
+	ResultApplied = "applied"
+	// ResultRequested: the change was recorded before it was applied, and
+	// is applied only once this record is durable (an opt-out removed, a
+	// consent granted, a ledger entry added, a recording's end set, a hold
+	// lifted): a change that may allow a dial is refused when it cannot be
+	// recorded. A record with the same ChangeID says what came of it
+	// (ResultApplied or ResultFailed); without one (the server stopped,
+	// or the log failed, in between) the change may have been applied.
+	ResultRequested = "requested"
+	// ResultFailed: the request of a change recorded as requested failed;
+	// ErrorCode is its status code. A refusal (InvalidArgument,
+	// FailedPrecondition, NotFound, AlreadyExists, PermissionDenied)
+	// changed nothing; a failure a retry may cure (Unavailable) may have
+	// left the change applied in part (a ledger entry stored whose check
+	// was not reloaded).
+	ResultFailed = "failed"
+)
+
+// ChangeRecord is the record of a change to the state decisions depend on
+// (do-not-call entries, consents, the caller-ID ledger, complaints,
+// recordings), made through the sidecar's AdminService. Like a decision it
+// names the number only by its keyed hash and segment (Callee), and every
+// string field that contains the number's national digits is replaced by
+// "[redacted: callee number]" and noted in Redacted.
+type ChangeRecord struct {
+	// Op is the operation, such as OpDNCRemove ("dnc.remove").
+	Op string `json:"op"`
+	// At is when the server received the change, in UTC.
+	At time.Time `json:"at"`
+	// Result is ResultApplied, ResultRequested or ResultFailed.
+	Result string `json:"result"`
+	// ChangeID links a ResultRequested record to the record of its
+	// result; empty only when a writer gave none.
+	ChangeID string `json:"change_id,omitempty"`
+	// Actor is the name of the token that made the change (the tokens
+	// file's name, never the token); empty when the server requires none.
+	Actor string `json:"actor,omitempty"`
+	// Tenant is the change's tenant; empty when it named none.
+	Tenant string `json:"tenant,omitempty"`
+	// Scope is the scope of a do-not-call entry, consent or complaint
+	// ("global", "tenant:acme", …); empty for other operations.
+	Scope string `json:"scope,omitempty"`
+	// Callee is the number the change is about (the entry's, consent's,
+	// complaint's or recording's); nil when the operation names no number
+	// (a hold by recording id).
+	Callee *Callee `json:"callee,omitempty"`
+	// ID is the consent, complaint or recording id; empty for other
+	// operations.
+	ID string `json:"id,omitempty"`
+	// HoldID is the hold of a recording.hold or recording.release_hold.
+	HoldID string `json:"hold_id,omitempty"`
+	// DecisionID is the decision a complaint or recording names.
+	DecisionID string `json:"decision_id,omitempty"`
+	// Source is the do-not-call entry's source or the consent's,
+	// revocation's or complaint's channel; empty when none was given.
+	Source string `json:"source,omitempty"`
+	// CallerID is the number of a caller-ID ledger entry (ledger.add) in
+	// E.164 text, in the clear as a decision records the caller ID
+	// presented; empty for other operations.
+	CallerID string `json:"caller_id,omitempty"`
+	// EffectiveAt is the instant the change is dated as stored (added_at,
+	// granted_at, revoked_at, ended_at, valid_from), in UTC; zero (and
+	// omitted) for an operation without one.
+	EffectiveAt time.Time `json:"effective_at,omitzero"`
+	// ErrorCode is the gRPC status code name of a ResultFailed change
+	// ("FailedPrecondition", "Unavailable"); empty otherwise.
+	ErrorCode string `json:"error_code,omitempty"`
+	// Redacted lists the fields replaced because they contained the
+	// number, as field paths with a note; nil when nothing was.
+	Redacted []string `json:"redacted,omitempty"`
+}
+
+// Change is a change to the state decisions depend on, as Log.RecordChange
+// and Redactor.Change take it: the number in the clear, which the record
+// replaces by its keyed hash and segment. See ChangeRecord for the fields.
+type Change struct {
+	Op, Result, ChangeID, Actor, Tenant, Scope string
+	At                                         time.Time
+	// Number is the number the change is about; the zero Number for none.
+	Number                                              dialgate.Number
+	ID, HoldID, DecisionID, Source, CallerID, ErrorCode string
+	EffectiveAt                                         time.Time
 }

@@ -160,10 +160,11 @@ type SignerSummary struct {
 // Report summarises a verified log.
 type Report struct {
 	Files     int   // files read
-	Records   int64 // records (decisions, outcomes, repairs)
+	Records   int64 // records (decisions, outcomes, repairs, changes)
 	Decisions int64 // decision records
 	Outcomes  int64 // outcome records
 	Repairs   int64 // repair records (torn tails cut after a crash)
+	Changes   int64 // change records (AdminService writes)
 	// RepairRecords are the repair records, in log order.
 	RepairRecords []RepairRecord
 	// WholeRecordCuts are the repair records (with VerifyOptions.Dir) whose
@@ -634,6 +635,8 @@ func (w *walk) step(e *entry) error {
 		rep.Decisions++
 	case KindOutcome:
 		rep.Outcomes++
+	case KindChange:
+		rep.Changes++
 	case KindRepair:
 		rep.Repairs++
 		rep.RepairRecords = append(rep.RepairRecords, *e.repair)

@@ -40,6 +40,7 @@ func FuzzVerifyTamper(f *testing.F) {
 	f.Add(bytes.Replace(good, []byte(`"allowed":false`), []byte(`"allowed":true`), 1))
 	f.Add(bytes.Replace(good, []byte(`"tenant":"acme"`), []byte(`"tenant":"acme","tenant":"acme"`), 1))
 	f.Add(bytes.Replace(good, []byte(`,"kind"`), []byte(` ,"kind"`), 1))
+	f.Add(bytes.Replace(good, []byte(`"op":"dnc.remove"`), []byte(`"op":"dnc.add"`), 1))
 	verify := verifyBytes(f, VerifyOptions{Verifiers: k.verifiers, Trusted: trusted})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := verify(t, data)
@@ -69,6 +70,13 @@ func fuzzSealedLog(f *testing.F) (k testKeys, good, trusted []byte) {
 	for i := range 7 {
 		if err := l.RecordDecision(context.Background(), sampleDecision(i)); err != nil {
 			f.Fatal(err)
+		}
+		if i == 4 { // a change record among the decisions
+			c := Change{Op: OpDNCRemove, Result: ResultRequested, ChangeID: "chg-1", Actor: "ops", Scope: "global",
+				Number: sampleDecision(i).Dial.To, At: sampleDecision(i).At}
+			if err := l.RecordChange(context.Background(), c); err != nil {
+				f.Fatal(err)
+			}
 		}
 	}
 	if err := l.Close(); err != nil {

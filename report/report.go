@@ -174,6 +174,43 @@ type Report struct {
 		ByList   []Count `json:"by_list"`   // by list name
 	} `json:"dnc_additions"`
 
+	// Changes counts the changes made through the sidecar's AdminService
+	// in the quarter (by the instant the server received them), from the
+	// audit log's change records (auditlog.ChangeRecord), every tenant's
+	// (like DNCAdditions; a removal in scope global is no one tenant's). A
+	// log written before change records existed holds none: its changes
+	// are not counted.
+	Changes struct {
+		// DNCRemovals counts the opt-outs removed (dnc.remove recorded
+		// applied).
+		DNCRemovals int `json:"dnc_removals"`
+		// DNCRemovalsUnconfirmed counts the removals recorded as requested
+		// with no record of their result in the files read (the server
+		// stopped, or its log failed, in between): they may have been
+		// made.
+		DNCRemovalsUnconfirmed int `json:"dnc_removals_unconfirmed"`
+		// DNCRemovalsRefused counts the removals recorded as failed (most
+		// often an opt-out still in its hold).
+		DNCRemovalsRefused int `json:"dnc_removals_refused"`
+		// DNCRemovalsByActor counts DNCRemovals and DNCRemovalsUnconfirmed
+		// by the name of the token that asked for them ("unnamed" for a
+		// server without tokens).
+		DNCRemovalsByActor []Count `json:"dnc_removals_by_actor"`
+		// DNCAdditions counts the opt-outs added through AdminService
+		// (dnc.add): a subset of the DNCAdditions section, which counts the
+		// store's entries whatever added them.
+		DNCAdditions int `json:"dnc_additions"`
+		// ConsentGrants counts the consents granted (consent.grant
+		// recorded applied).
+		ConsentGrants int `json:"consent_grants"`
+		// ConsentRevocations counts the consents revoked (consent.revoke).
+		ConsentRevocations int `json:"consent_revocations"`
+		// ByOp counts every change made (recorded applied) by operation,
+		// and, under "<op> (unconfirmed)", those recorded as requested
+		// with no result; empty (not nil) when there were none.
+		ByOp []Count `json:"by_op"`
+	} `json:"admin_changes"`
+
 	// Complaints counts the complaints received in the quarter; zero when
 	// Sources.Complaints is nil (see Missing).
 	Complaints struct {
@@ -282,6 +319,16 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		ringMillis  int64 // the longest ring time an outcome reported; 0 when none did
 	}
 	seen := map[string]*outcomes{}
+	// Change records: the ops applied, and the requests of the quarter
+	// (by change id) with whether a result was recorded, matched once
+	// every file is read (the result may be in a later file).
+	ops := counter{}
+	type request struct {
+		op, actor string
+		resolved  bool
+	}
+	requests := map[string]*request{}
+	removers := counter{}
 	campaigns := map[string]string{}    // the campaign of each decision of the quarter
 	decidedAt := map[string]time.Time{} // and when it was made
 	minRing := map[string]int{}         // the minimum ring time (seconds) a decision of the quarter carried
@@ -415,6 +462,43 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				o.ringMillis = max(o.ringMillis, l.Outcome.RingMillis)
 			case l.Repair != nil:
 				r.Repairs++
+			case l.Change != nil:
+				c := l.Change
+				if c.Result != auditlog.ResultRequested {
+					if q := requests[c.ChangeID]; q != nil && c.ChangeID != "" {
+						q.resolved = true
+					}
+				}
+				if !r.in(c.At) {
+					continue
+				}
+				actor := c.Actor
+				if actor == "" {
+					actor = "unnamed"
+				}
+				switch c.Result {
+				case auditlog.ResultRequested:
+					if c.ChangeID != "" {
+						requests[c.ChangeID] = &request{op: c.Op, actor: actor}
+					}
+				case auditlog.ResultFailed:
+					if c.Op == auditlog.OpDNCRemove {
+						r.Changes.DNCRemovalsRefused++
+					}
+				case auditlog.ResultApplied:
+					ops.add(c.Op)
+					switch c.Op {
+					case auditlog.OpDNCRemove:
+						r.Changes.DNCRemovals++
+						removers.add(actor)
+					case auditlog.OpDNCAdd:
+						r.Changes.DNCAdditions++
+					case auditlog.OpConsentGrant:
+						r.Changes.ConsentGrants++
+					case auditlog.OpConsentRevoke:
+						r.Changes.ConsentRevocations++
+					}
+				}
 			}
 		}
 		err = sc.Err()
@@ -430,6 +514,17 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			return fmt.Errorf("report: %s: %w", path, err)
 		}
 	}
+	for _, q := range requests {
+		if q.resolved {
+			continue
+		}
+		ops.add(q.op + " (unconfirmed)")
+		if q.op == auditlog.OpDNCRemove {
+			r.Changes.DNCRemovalsUnconfirmed++
+			removers.add(q.actor)
+		}
+	}
+	r.Changes.ByOp, r.Changes.DNCRemovalsByActor = ops.sorted(), removers.sorted()
 	answered := map[string][]answeredCall{}
 	var unanswered []unansweredCall
 	for id, o := range seen {

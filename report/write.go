@@ -69,6 +69,18 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for _, c := range r.DNCAdditions.ByList {
 		row("dnc_additions_by_list", c.Key, c.Count)
 	}
+	row("admin_changes", "dnc_removals", r.Changes.DNCRemovals)
+	row("admin_changes", "dnc_removals_unconfirmed", r.Changes.DNCRemovalsUnconfirmed)
+	row("admin_changes", "dnc_removals_refused", r.Changes.DNCRemovalsRefused)
+	row("admin_changes", "dnc_additions", r.Changes.DNCAdditions)
+	row("admin_changes", "consent_grants", r.Changes.ConsentGrants)
+	row("admin_changes", "consent_revocations", r.Changes.ConsentRevocations)
+	for _, c := range r.Changes.DNCRemovalsByActor {
+		row("dnc_removals_by_actor", c.Key, c.Count)
+	}
+	for _, c := range r.Changes.ByOp {
+		row("admin_changes_by_op", c.Key, c.Count)
+	}
 	row("complaints", "received", r.Complaints.Received)
 	row("complaints", "overdue", r.Complaints.Overdue)
 	row("complaints", "overdue_received_earlier", r.Complaints.OverdueReceivedEarlier)
@@ -182,6 +194,18 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
 {{template "chart" .DNC}}
 {{template "chart" .Lists}}
+<h2>Opt-outs removed and consents changed</h2>
+<p class="note">From the audit log's change records: every change made through the sidecar's AdminService, with the name of the token that made it (opt-outs and consents written with the CLI directly on a data directory are not recorded). A removal is recorded before it is made; one with no record of its result (the server stopped or its log failed in between) may have been made and is counted as unconfirmed. Logs written before change records existed hold none.</p>
+<table>
+<tr><td>Opt-outs removed</td><td class="n">{{if .R.Changes.DNCRemovals}}<strong>{{.R.Changes.DNCRemovals}}</strong>{{else}}0{{end}}</td></tr>
+<tr><td>Opt-out removals with no recorded result (may have been made)</td><td class="n">{{if .R.Changes.DNCRemovalsUnconfirmed}}<strong>{{.R.Changes.DNCRemovalsUnconfirmed}}</strong>{{else}}0{{end}}</td></tr>
+<tr><td>Opt-out removals refused (most often still in their hold)</td><td class="n">{{.R.Changes.DNCRemovalsRefused}}</td></tr>
+<tr><td>Opt-outs added through AdminService</td><td class="n">{{.R.Changes.DNCAdditions}}</td></tr>
+<tr><td>Consents granted</td><td class="n">{{.R.Changes.ConsentGrants}}</td></tr>
+<tr><td>Consents revoked</td><td class="n">{{.R.Changes.ConsentRevocations}}</td></tr>
+</table>
+{{template "chart" .Removers}}
+{{template "chart" .Changes}}
 <h2>Complaints</h2>
 <p>{{.R.Complaints.Received}} received; {{.R.Complaints.Overdue}} past a handling deadline {{.End}}{{if .R.Complaints.OverdueReceivedEarlier}} ({{.R.Complaints.OverdueReceivedEarlier}} of them received in an earlier quarter){{end}}; {{if .R.Complaints.Late}}<strong>{{.R.Complaints.Late}}</strong>{{else}}0{{end}} with a step done after its deadline in the quarter.</p>
 {{template "chart" .Complaints}}
@@ -232,5 +256,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		"Purposes":   newChart("Decisions by purpose", r.Decisions.ByPurpose),
 		"Lists":      newChart("Additions by list", r.DNCAdditions.ByList),
 		"Channels":   newChart("Complaints by channel", r.Complaints.ByChannel),
+		"Removers":   newChart("Opt-outs removed by token", r.Changes.DNCRemovalsByActor),
+		"Changes":    newChart("Changes by operation", r.Changes.ByOp),
 	})
 }

@@ -119,6 +119,15 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 	case codes.DeadlineExceeded:
 		return failErr(fmt.Errorf("no answer from %s within --timeout %s: the change may not have been applied; retry it (it is idempotent)", c.where, c.timeout))
 	case codes.Unavailable:
+		// An audit log failure: the sidecar says whether the change was
+		// applied (one that denies more is made anyway) or not (one that
+		// may allow a dial is made only once recorded).
+		if strings.Contains(msg, ": applied and in force") {
+			return failErr(fmt.Errorf("%s: %s (the change is in force; its audit record is missing)", c.where, msg))
+		}
+		if strings.Contains(msg, ": not applied: the audit log") {
+			return failErr(fmt.Errorf("%s: %s", c.where, msg))
+		}
 		return failErr(fmt.Errorf("%s unavailable: %s: the change may not have been applied; retry it (it is idempotent)", c.where, msg))
 	case codes.Canceled:
 		return failErr(fmt.Errorf("cancelled: the change may not have been applied; retry it (it is idempotent)"))

@@ -36,6 +36,7 @@ type verifyResult struct {
 	Records     int64                 `json:"records"`
 	Decisions   int64                 `json:"decisions"`
 	Outcomes    int64                 `json:"outcomes"`
+	Changes     int64                 `json:"changes"`
 	Repairs     int64                 `json:"repairs"`
 	Checkpoints int64                 `json:"checkpoints"`
 	TreeSize    int64                 `json:"tree_size"`
@@ -197,7 +198,7 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 				if rep.Signers != nil {
 					res.Signers = rep.Signers
 				}
-				res.Records, res.Decisions, res.Outcomes, res.Repairs = rep.Records, rep.Decisions, rep.Outcomes, rep.Repairs
+				res.Records, res.Decisions, res.Outcomes, res.Repairs, res.Changes = rep.Records, rep.Decisions, rep.Outcomes, rep.Repairs, rep.Changes
 				res.WholeRecordCuts = rep.WholeRecordCuts
 				res.Checkpoints, res.TreeSize, res.Unsealed = rep.Checkpoints, rep.Tree.N, rep.Unsealed
 				if rep.Tree.N > 0 {
@@ -318,8 +319,12 @@ func writeVerifyText(a *app, r verifyResult) {
 	if len(r.UnrecordedCuts) > 0 {
 		mark = "FAIL" // the records verify, but bytes were cut off without a record (below)
 	}
-	fmt.Fprintf(a.stdout, "%s %d records (%d decisions, %d outcomes, %d repairs) in %d file(s)\n",
-		mark, r.Records, r.Decisions, r.Outcomes, r.Repairs, len(r.Files))
+	changes := "" // logs without change records print as before
+	if r.Changes > 0 {
+		changes = fmt.Sprintf(", %d changes", r.Changes)
+	}
+	fmt.Fprintf(a.stdout, "%s %d records (%d decisions, %d outcomes, %d repairs%s) in %d file(s)\n",
+		mark, r.Records, r.Decisions, r.Outcomes, r.Repairs, changes, len(r.Files))
 	if r.Checkpoints > 0 {
 		fmt.Fprintf(a.stdout, "     %d checkpoints; the last signs %d records, tree hash %s\n", r.Checkpoints, r.TreeSize, r.TreeHash)
 	} else {

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/storage"
 	"google.golang.org/grpc/codes"
@@ -19,7 +20,9 @@ import (
 )
 
 // adminServer implements pb.AdminServiceServer over the Backend's admin
-// adapters. A nil adapter answers Unimplemented.
+// adapters. A nil adapter answers Unimplemented. Every write that passes
+// validation is recorded in the audit log through Backend.Changes
+// (applyThenRecord, recordThenApply).
 type adminServer struct {
 	pb.UnimplementedAdminServiceServer
 	be  *Backend
@@ -181,8 +184,15 @@ func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryReques
 		// of the server's clock, the latest it can have been made.
 		at = now
 	}
-	if err := s.be.DNC.AddDNC(ctx, DNCEntry{Number: n, Scope: scope, Source: req.GetSource(), AddedAt: at}); err != nil {
-		return nil, s.adminError("AddDncEntry", err)
+	ch, err := s.newChange(ctx, auditlog.OpDNCAdd)
+	if err != nil {
+		return nil, err
+	}
+	ch.Scope, ch.Number, ch.Source, ch.EffectiveAt = scope, n, req.GetSource(), at
+	if err := s.applyThenRecord(ctx, "AddDncEntry", &ch, func() error {
+		return s.be.DNC.AddDNC(ctx, DNCEntry{Number: n, Scope: scope, Source: req.GetSource(), AddedAt: at})
+	}); err != nil {
+		return nil, err
 	}
 	return &pb.AddDncEntryResponse{}, nil
 }
@@ -204,8 +214,15 @@ func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntry
 	if err := adminScope(ctx, "scope", scope); err != nil {
 		return nil, err
 	}
-	if err := s.be.DNC.RemoveDNC(ctx, n, scope, s.now()); err != nil {
-		return nil, s.adminError("RemoveDncEntry", err)
+	ch, err := s.newChange(ctx, auditlog.OpDNCRemove)
+	if err != nil {
+		return nil, err
+	}
+	ch.Scope, ch.Number = scope, n
+	if err := s.recordThenApply(ctx, "RemoveDncEntry", ch, func() error {
+		return s.be.DNC.RemoveDNC(ctx, n, scope, ch.At)
+	}); err != nil {
+		return nil, err
 	}
 	return &pb.RemoveDncEntryResponse{}, nil
 }
@@ -282,8 +299,13 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		return nil, err
 	}
 	c.EvidenceURI, c.Channel = req.GetEvidenceUri(), req.GetChannel()
-	if err := s.be.Consents.GrantConsent(ctx, c); err != nil {
-		return nil, s.adminError("GrantConsent", err)
+	ch, err := s.newChange(ctx, auditlog.OpConsentGrant)
+	if err != nil {
+		return nil, err
+	}
+	ch.ID, ch.Number, ch.Scope, ch.Tenant, ch.Source, ch.EffectiveAt = c.ID, c.Number, c.Scope, c.Tenant, c.Channel, c.GrantedAt
+	if err := s.recordThenApply(ctx, "GrantConsent", ch, func() error { return s.be.Consents.GrantConsent(ctx, c) }); err != nil {
+		return nil, err
 	}
 	return &pb.GrantConsentResponse{}, nil
 }
@@ -318,8 +340,19 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 	if err := checkText("channel", req.GetChannel(), 64); err != nil {
 		return nil, err
 	}
-	if err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel()); err != nil {
-		return nil, s.adminError("RevokeConsent", err)
+	ch, err := s.newChange(ctx, auditlog.OpConsentRevoke)
+	if err != nil {
+		return nil, err
+	}
+	ch.ID, ch.Source, ch.EffectiveAt = req.GetId(), req.GetChannel(), at
+	if err := s.applyThenRecord(ctx, "RevokeConsent", &ch, func() error {
+		// The record names the consent's number, so that a number's
+		// history holds its revocations too.
+		n, err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel())
+		ch.Number = n
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	return &pb.RevokeConsentResponse{}, nil
 }
@@ -366,11 +399,26 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	default:
 		return nil, invalid("channel", "unknown channel %q (want phone, web, app, regulator or agent)", clip(ch))
 	}
-	c.ID = req.GetComplaintId()
-	c.CallDecisionID, c.Tenant, c.Note, c.At = req.GetCallDecisionId(), req.GetTenant(), req.GetNote(), s.now()
-	id, err := s.be.Complaints.FileComplaint(ctx, c)
+	ch, err := s.newChange(ctx, auditlog.OpComplaintFile)
 	if err != nil {
-		return nil, s.adminError("FileComplaint", err)
+		return nil, err
+	}
+	c.ID = req.GetComplaintId()
+	c.CallDecisionID, c.Tenant, c.Note, c.At = req.GetCallDecisionId(), req.GetTenant(), req.GetNote(), ch.At
+	ch.Number, ch.Scope, ch.Tenant, ch.DecisionID, ch.Source = c.Number, c.Scope, c.Tenant, c.CallDecisionID, c.Channel
+	var id string
+	if err := s.applyThenRecord(ctx, "FileComplaint", &ch, func() error {
+		var err error
+		id, err = s.be.Complaints.FileComplaint(ctx, c)
+		ch.ID = id
+		return err
+	}); err != nil {
+		if id != "" && status.Code(err) == codes.Unavailable {
+			// Filed but not recorded: the id lets a retry name the same
+			// complaint instead of filing another.
+			return nil, status.Errorf(codes.Unavailable, "%s (complaint %s: retry with this complaint_id)", status.Convert(err).Message(), id)
+		}
+		return nil, err
 	}
 	return &pb.FileComplaintResponse{ComplaintId: id}, nil
 }
@@ -438,8 +486,13 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 		return nil, invalid("valid_until", "not after valid_from")
 	}
 	e.OfficeUseOnly, e.Replace = req.GetOfficeUseOnly(), req.GetReplace()
-	if err := s.be.Ledger.AddLedgerEntry(ctx, e); err != nil {
-		return nil, s.adminError("AddLedgerEntry", err)
+	ch, err := s.newChange(ctx, auditlog.OpLedgerAdd)
+	if err != nil {
+		return nil, err
+	}
+	ch.Tenant, ch.CallerID, ch.EffectiveAt = e.Tenant, e.Number.String(), e.ValidFrom
+	if err := s.recordThenApply(ctx, "AddLedgerEntry", ch, func() error { return s.be.Ledger.AddLedgerEntry(ctx, e) }); err != nil {
+		return nil, err
 	}
 	return &pb.AddLedgerEntryResponse{}, nil
 }
@@ -494,9 +547,14 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 	if err = s.mayLinkDecision(ctx, r.DecisionID, req.GetTenant()); err != nil {
 		return nil, err
 	}
-	r.Tenant, r.At = req.GetTenant(), s.now()
-	if err := s.be.Recordings.RegisterRecording(ctx, r); err != nil {
-		return nil, s.adminError("RegisterRecording", err)
+	ch, err := s.newChange(ctx, auditlog.OpRecordingRegister)
+	if err != nil {
+		return nil, err
+	}
+	r.Tenant, r.At = req.GetTenant(), ch.At
+	ch.ID, ch.Number, ch.Tenant, ch.DecisionID, ch.EffectiveAt = r.ID, r.Number, r.Tenant, r.DecisionID, r.StartedAt
+	if err := s.applyThenRecord(ctx, "RegisterRecording", &ch, func() error { return s.be.Recordings.RegisterRecording(ctx, r) }); err != nil {
+		return nil, err
 	}
 	return &pb.RegisterRecordingResponse{}, nil
 }
@@ -543,8 +601,15 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 	if err != nil {
 		return nil, err
 	}
-	if err := s.be.Recordings.HoldRecording(ctx, req.GetId(), hold, req.GetReason(), s.now()); err != nil {
-		return nil, s.adminError("HoldRecording", err)
+	ch, err := s.newChange(ctx, auditlog.OpRecordingHold)
+	if err != nil {
+		return nil, err
+	}
+	ch.ID, ch.HoldID = req.GetId(), hold
+	if err := s.applyThenRecord(ctx, "HoldRecording", &ch, func() error {
+		return s.be.Recordings.HoldRecording(ctx, req.GetId(), hold, req.GetReason(), ch.At)
+	}); err != nil {
+		return nil, err
 	}
 	return &pb.HoldRecordingResponse{}, nil
 }
@@ -562,8 +627,15 @@ func (s *adminServer) EndRecording(ctx context.Context, req *pb.EndRecordingRequ
 	if err != nil {
 		return nil, err
 	}
-	if err := s.be.Recordings.EndRecording(ctx, req.GetId(), ended, s.now()); err != nil {
-		return nil, s.adminError("EndRecording", err)
+	ch, err := s.newChange(ctx, auditlog.OpRecordingEnd)
+	if err != nil {
+		return nil, err
+	}
+	ch.ID, ch.EffectiveAt = req.GetId(), ended
+	if err := s.recordThenApply(ctx, "EndRecording", ch, func() error {
+		return s.be.Recordings.EndRecording(ctx, req.GetId(), ended, ch.At)
+	}); err != nil {
+		return nil, err
 	}
 	return &pb.EndRecordingResponse{}, nil
 }
@@ -586,8 +658,15 @@ func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseR
 		// for a token that answers for every tenant.
 		return nil, status.Errorf(codes.PermissionDenied, "id: token %q is bound to tenants and may not lift a recording hold (use a token without tenants)", e.name)
 	}
-	if err := s.be.Recordings.ReleaseRecordingHold(ctx, req.GetId(), hold, s.now()); err != nil {
-		return nil, s.adminError("ReleaseRecordingHold", err)
+	ch, err := s.newChange(ctx, auditlog.OpRecordingReleaseHold)
+	if err != nil {
+		return nil, err
+	}
+	ch.ID, ch.HoldID = req.GetId(), hold
+	if err := s.recordThenApply(ctx, "ReleaseRecordingHold", ch, func() error {
+		return s.be.Recordings.ReleaseRecordingHold(ctx, req.GetId(), hold, ch.At)
+	}); err != nil {
+		return nil, err
 	}
 	return &pb.ReleaseRecordingHoldResponse{}, nil
 }

@@ -39,6 +39,16 @@ type Backend struct {
 	// ReleaseRecordingHold; nil answers Unimplemented.
 	Recordings RecordingAdmin
 
+	// Changes records every AdminService write in the audit log
+	// (auditlog.ChangeRecord): who made it, when, and whether it was
+	// applied. A write that may allow a dial (an opt-out removed, a consent
+	// granted, a ledger entry added) or lose a record (a recording's end, a
+	// hold lifted) is made only once its request is recorded; one that
+	// only denies more or keeps more is made first, then recorded. nil
+	// records nothing (a Backend built without an audit log); Open sets it
+	// to the Gate's audit log.
+	Changes ChangeRecorder
+
 	// Unwired says, per admin domain ("dnc", "consent", "complaint",
 	// "callerid", "recording"), why its adapter is nil (for example "profile
 	// cn has no dnc section"); the Unimplemented status carries it. Optional.
@@ -192,9 +202,11 @@ type ConsentAdmin interface {
 	// the same id with other fields wraps ErrAlreadyExists.
 	GrantConsent(ctx context.Context, c ConsentGrant) error
 	// RevokeConsent revokes consent id as of at, through channel (free
-	// text, may be empty); an unknown id wraps ErrNotFound. at before the
-	// consent's granted_at is no error: it is revoked as of its grant.
-	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error
+	// text, may be empty), and returns the number of the consent revoked
+	// (the zero Number when not known), for its audit record; an unknown
+	// id wraps ErrNotFound. at before the consent's granted_at is no
+	// error: it is revoked as of its grant.
+	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (dialgate.Number, error)
 }
 
 // Complaint is a complaint as AdminService receives it.

@@ -88,10 +88,13 @@ func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 // RevokeConsent implements ConsentAdmin. at before the consent's granted_at
 // is no error: the store revokes the consent as of its grant (see
 // consent.Store.RevokeConsent).
-func (a consentAdmin) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) error {
+func (a consentAdmin) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (dialgate.Number, error) {
 	if err := consent.ValidateID(id); err != nil {
-		return consentError(err)
+		return dialgate.Number{}, consentError(err)
 	}
-	_, err := a.store.RevokeConsent(ctx, id, at, channel)
-	return consentError(err)
+	r, err := a.store.RevokeConsent(ctx, id, at, channel)
+	if err != nil {
+		return dialgate.Number{}, consentError(err)
+	}
+	return r.Number, nil
 }

@@ -180,7 +180,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return fail(err)
 	}
 	be := &Backend{
-		Gate: gate,
+		Gate:    gate,
+		Changes: audit,
 		Probes: []Probe{
 			{Name: "store", Check: func(ctx context.Context) error {
 				_, err := store.Usage(ctx, time.Now(), nil)
@@ -276,6 +277,11 @@ func (w *watchedAudit) RecordDecision(ctx context.Context, d dialgate.Decision) 
 // RecordOutcome implements dialgate.AuditLog.
 func (w *watchedAudit) RecordOutcome(ctx context.Context, o dialgate.Outcome) error {
 	return w.note(w.Log.RecordOutcome(ctx, o))
+}
+
+// RecordChange implements ChangeRecorder.
+func (w *watchedAudit) RecordChange(ctx context.Context, c auditlog.Change) error {
+	return w.note(w.Log.RecordChange(ctx, c))
 }
 
 func (w *watchedAudit) note(err error) error {

@@ -1,0 +1,150 @@
+package sidecar
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dialgate/dialgate/auditlog"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// ChangeRecorder records AdminService writes in the audit log
+// (auditlog.Log.RecordChange): durably, in the same group commit as
+// decisions, before it returns nil.
+type ChangeRecorder interface {
+	RecordChange(ctx context.Context, c auditlog.Change) error
+}
+
+// newChangeID returns "chg-<16 random hex digits>": the id linking a
+// change's "requested" record to the record of its result.
+func newChangeID() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return "chg-" + hex.EncodeToString(b[:]), nil
+}
+
+// actorName returns the name of ctx's token (never the token), or "" when
+// the server requires none.
+func actorName(ctx context.Context) string {
+	if e, _ := ctx.Value(tokenKey{}).(*tokenEntry); e != nil {
+		return e.name
+	}
+	return ""
+}
+
+// newChange returns the change op made by ctx's token at the server's
+// clock, with a fresh change id.
+func (s *adminServer) newChange(ctx context.Context, op string) (auditlog.Change, error) {
+	id, err := newChangeID()
+	if err != nil {
+		return auditlog.Change{}, status.Errorf(codes.Unavailable, "%s: not applied: no change id: %v", op, err)
+	}
+	return auditlog.Change{Op: op, ChangeID: id, Actor: actorName(ctx), At: s.now()}, nil
+}
+
+// recordTimeout bounds the wait for a change record written after the
+// change was applied: it is written even when the client has given up.
+const recordTimeout = 30 * time.Second
+
+// record writes c with result, logging why when it could not be; a nil
+// Backend.Changes records nothing.
+func (s *adminServer) record(ctx context.Context, c auditlog.Change, result string) error {
+	if s.be.Changes == nil {
+		return nil
+	}
+	c.Result = result
+	err := s.be.Changes.RecordChange(ctx, c)
+	if err != nil {
+		s.log.Error("sidecar: admin change not recorded in the audit log", "op", c.Op, "change_id", c.ChangeID, "result", result, "err", err)
+	}
+	return err
+}
+
+// detached is ctx without its cancellation, bounded by recordTimeout: the
+// record of a change already applied is written whatever the client does.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+}
+
+// applyThenRecord makes a change that can only deny more dials or keep
+// more data (an opt-out added, a consent revoked, a complaint filed, a
+// recording registered, a hold placed): apply runs first, since such a
+// change must never be refused because the audit log cannot be written,
+// then c is recorded as applied. A change apply refuses is not recorded
+// (nothing changed). When the record fails the change stays in force and
+// the RPC is Unavailable saying so: a retry (these writes are idempotent)
+// records it once the log is back.
+//
+// apply returns the adapter's error, and may complete c (a complaint's id)
+// through a pointer before it is recorded.
+func (s *adminServer) applyThenRecord(ctx context.Context, method string, c *auditlog.Change, apply func() error) error {
+	if err := apply(); err != nil {
+		return s.adminError(method, err)
+	}
+	rctx, cancel := detached(ctx)
+	defer cancel()
+	if err := s.record(rctx, *c, auditlog.ResultApplied); err != nil {
+		return status.Errorf(codes.Unavailable, "%s: applied and in force, but not recorded: the audit log is unavailable (%s); retry to record it once the log is available", method, auditCause(err))
+	}
+	return nil
+}
+
+// recordThenApply makes a change that may allow a dial, or lose a record
+// (an opt-out removed, a consent granted, a ledger entry added, a
+// recording's end set, a hold lifted): c is recorded as requested first,
+// and a change that cannot be recorded is not made (Unavailable, "not
+// applied"), as the Gate denies a dial it cannot record
+// (audit.unavailable). After apply, c is recorded again with the same
+// change id, as applied or failed (with the status code). When that
+// second record fails, the RPC is Unavailable saying whether the change
+// is in force; the requested record stands as its proof.
+func (s *adminServer) recordThenApply(ctx context.Context, method string, c auditlog.Change, apply func() error) error {
+	if err := s.record(ctx, c, auditlog.ResultRequested); err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			// The client gave up while the request was being written: it
+			// may still be, so its end is recorded too (best effort).
+			rctx, cancel := detached(ctx)
+			c.ErrorCode = status.FromContextError(err).Code().String()
+			_ = s.record(rctx, c, auditlog.ResultFailed)
+			cancel()
+		}
+		return status.Errorf(codes.Unavailable, "%s: not applied: the audit log could not record it (%s); a change that may allow a dial is made only once it is recorded: retry once the log is available", method, auditCause(err))
+	}
+	aerr := apply()
+	rctx, cancel := detached(ctx)
+	defer cancel()
+	if aerr != nil {
+		serr := s.adminError(method, aerr)
+		c.ErrorCode = status.Code(serr).String()
+		if err := s.record(rctx, c, auditlog.ResultFailed); err != nil {
+			return status.Errorf(status.Code(serr), "%s; and its failure was not recorded: the audit log is unavailable (%s)", status.Convert(serr).Message(), auditCause(err))
+		}
+		return serr
+	}
+	if err := s.record(rctx, c, auditlog.ResultApplied); err != nil {
+		return status.Errorf(codes.Unavailable, "%s: applied and in force (recorded as requested, change %s), but its completion was not recorded: the audit log is unavailable (%s)", method, c.ChangeID, auditCause(err))
+	}
+	return nil
+}
+
+// auditCause says why a record failed without naming the server's files.
+func auditCause(err error) string {
+	switch {
+	case errors.Is(err, auditlog.ErrInvalidRecord):
+		return fmt.Sprintf("the record is invalid: %v", err)
+	case errors.Is(err, auditlog.ErrClosed):
+		return "the log is closed"
+	case errors.Is(err, auditlog.ErrFailed):
+		return "a write or fsync failed; the cause is in the server's log"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "the write was not confirmed in time"
+	}
+	return "the cause is in the server's log"
+}

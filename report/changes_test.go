@@ -1,0 +1,107 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/report"
+)
+
+// TestBuildCountsChanges: the report counts the quarter's opt-out removals
+// (made, refused, and requested with no result: they may have been made),
+// by token, the opt-outs added and the consents granted and revoked through
+// AdminService, from the audit log's change records, in JSON, CSV and HTML.
+func TestBuildCountsChanges(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	n := dialgate.MustParseNumber("+8613900139091")
+	in := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	before := time.Date(2026, 9, 30, 10, 0, 0, 0, cst) // the quarter before
+	g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return in })), dialgate.WithAuditLog(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Check(ctx, dialgate.Dial{To: n, Purpose: dialgate.PurposeService, LeadID: "l", Tenant: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []auditlog.Change{
+		{Op: auditlog.OpDNCAdd, Result: auditlog.ResultApplied, ChangeID: "a1", Actor: "agent-7", Number: n, At: in},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r1", Actor: "ops", Number: n, At: in},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultApplied, ChangeID: "r1", Actor: "ops", Number: n, At: in},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r2", Actor: "ops", Number: n, At: in},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultFailed, ChangeID: "r2", Actor: "ops", Number: n, At: in, ErrorCode: "FailedPrecondition"},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r3", Actor: "crm-sync", Number: n, At: in}, // no result
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r0", Number: n, At: before},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultApplied, ChangeID: "r0", Number: n, At: before},
+		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultRequested, ChangeID: "g1", ID: "c-1", Number: n, At: in},
+		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultApplied, ChangeID: "g1", ID: "c-1", Number: n, At: in},
+		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v1", ID: "c-1", At: in},
+		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v2", ID: "c-2", At: in},
+	} {
+		if err := log.RecordChange(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, in.Add(time.Hour), report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Changes
+	if c.DNCRemovals != 1 || c.DNCRemovalsUnconfirmed != 1 || c.DNCRemovalsRefused != 1 || c.DNCAdditions != 1 ||
+		c.ConsentGrants != 1 || c.ConsentRevocations != 2 {
+		t.Fatalf("changes: %+v", c)
+	}
+	if got := countsText(c.DNCRemovalsByActor); got != "crm-sync=1,ops=1" {
+		t.Errorf("removals by actor: %s", got)
+	}
+	if got := countsText(c.ByOp); got != "consent.revoke=2,consent.grant=1,dnc.add=1,dnc.remove=1,dnc.remove (unconfirmed)=1" {
+		t.Errorf("by op: %s", got)
+	}
+	var js, csv, html bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteHTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"admin_changes": {`, `"dnc_removals": 1,`, `"dnc_removals_unconfirmed": 1,`, `"consent_revocations": 2,`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("JSON lacks %s", want)
+		}
+	}
+	for _, want := range []string{"admin_changes,dnc_removals,1\n", "admin_changes,dnc_removals_unconfirmed,1\n",
+		"admin_changes,consent_revocations,2\n", "dnc_removals_by_actor,ops,1\n", "admin_changes_by_op,dnc.remove (unconfirmed),1\n"} {
+		if !strings.Contains(csv.String(), want) {
+			t.Errorf("CSV lacks %q", want)
+		}
+	}
+	for _, want := range []string{"Opt-outs removed</td><td class=\"n\"><strong>1</strong>", "Consents revoked</td><td class=\"n\">2", "Opt-outs removed by token"} {
+		if !strings.Contains(html.String(), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+}
+
+func countsText(cs []report.Count) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, c.Key+"="+strconv.Itoa(c.Count))
+	}
+	return strings.Join(parts, ",")
+}
