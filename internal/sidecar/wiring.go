@@ -15,6 +15,7 @@ import (
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/placedguard"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage"
@@ -175,12 +176,22 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if cfg.CheckTimeout > 0 {
 		opts = append(opts, dialgate.WithCheckTimeout(time.Duration(cfg.CheckTimeout)))
 	}
+	// The guard that refuses the Release of a decision whose call was
+	// placed lives in the counters the fleet shares (its own store for a
+	// sidecar alone): it holds on every sidecar, and across restarts.
+	guard, err := placedguard.New(deps.Counters, guardWindow(prof))
+	if err != nil {
+		return fail(fmt.Errorf("release guard: %w", err))
+	}
+	afterRelease := &afterReleaseHook{}
+	opts = append(opts, dialgate.WithPlacedGuard(guard), dialgate.WithOutcomeAfterRelease(afterRelease.call))
 	gate, err := dialgate.New(checks, opts...)
 	if err != nil {
 		return fail(err)
 	}
 	be := &Backend{
-		Gate: gate,
+		Gate:         gate,
+		afterRelease: afterRelease,
 		Probes: []Probe{
 			{Name: "store", Check: func(ctx context.Context) error {
 				_, err := store.Usage(ctx, time.Now(), nil)
@@ -557,5 +568,67 @@ func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalS
 		cancel()
 		<-done
 		return nil
+	}
+}
+
+// defaultGuardWindow is how long the release guard keeps its marks under a
+// profile without any limit that reserves capacity (nothing to give back).
+const defaultGuardWindow = 24 * time.Hour
+
+// guardWindow returns how long the release guard keeps a decision's mark:
+// the longest window of the profile's limits that reserve capacity for an
+// allowed decision (frequency caps, the segment rate and sequential runs of
+// sweep, its tenants' too, the abandonment window), so that no reservation
+// of a placed call can be given back while it still counts. A frequency
+// rule whose window changed is carried for the new window (the profile's).
+func guardWindow(prof *policy.Profile) time.Duration {
+	var w time.Duration
+	if f := prof.Frequency; f != nil {
+		for _, c := range f.Caps {
+			w = max(w, c.Window.Std())
+		}
+	}
+	if sw := prof.Sweep; sw != nil {
+		if sw.SegmentRate != nil {
+			w = max(w, sw.SegmentRate.Window.Std())
+		}
+		if sw.Sequential != nil {
+			w = max(w, sw.Sequential.Window.Std())
+		}
+		for _, tr := range sw.Tenants {
+			if tr.SegmentRate != nil {
+				w = max(w, tr.SegmentRate.Window.Std())
+			}
+			if tr.Sequential != nil {
+				w = max(w, tr.Sequential.Window.Std())
+			}
+		}
+	}
+	if a := prof.Abandonment; a != nil {
+		w = max(w, a.Window.Std())
+	}
+	if w <= 0 {
+		return defaultGuardWindow
+	}
+	return min(w, storage.MaxWindow)
+}
+
+// afterReleaseHook passes the Gate's outcomes reported after a release
+// (dialgate.WithOutcomeAfterRelease) to the server serving the Backend,
+// which counts them; it is set once the server is made.
+type afterReleaseHook struct {
+	fn atomic.Pointer[func(ctx context.Context, decisionID string)]
+}
+
+func (h *afterReleaseHook) call(ctx context.Context, id string) {
+	if f := h.fn.Load(); f != nil {
+		(*f)(ctx, id)
+	}
+}
+
+// set makes fn receive the outcomes after a release (nil h: no-op).
+func (h *afterReleaseHook) set(fn func(ctx context.Context, decisionID string)) {
+	if h != nil {
+		h.fn.Store(&fn)
 	}
 }
