@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/policy"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
@@ -151,36 +150,5 @@ func TestReleaseAfterOutcomeSurvivesSidecarRestart(t *testing.T) {
 	_, err = (&gateServer{gate: be2.Gate, owners: newDecisionOwners()}).Release(ctx, &pb.ReleaseRequest{DecisionId: dec.ID})
 	if status.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("release on the wire after a restart: %v, want FailedPrecondition", err)
-	}
-}
-
-// The guard's marks last the longest window of the limits that reserve
-// capacity: caps, the segment rate and sequential runs (a tenant's too) and
-// the abandonment window; a profile without any keeps them a day.
-func TestGuardWindow(t *testing.T) {
-	for _, tc := range []struct {
-		profile string
-		want    time.Duration
-	}{
-		{oneCapProfile, 24 * time.Hour},
-		{capProfile + `    - {count: 5, window: 720h, cite: {source: U, ref: "test: monthly"}}
-`, 720 * time.Hour},
-		{`schema: dialgate.profile.v1
-name: sweep-only
-sweep:
-  segment_rate: {max: 50, window: 1h, cite: {source: U, ref: "t"}}
-  sequential: {min_run: 10, max_gap: 2, window: 48h, cite: {source: U, ref: "t"}}
-`, 48 * time.Hour},
-		{`schema: dialgate.profile.v1
-name: nothing
-`, defaultGuardWindow},
-	} {
-		prof, err := policy.Parse("profile.yaml", []byte(tc.profile))
-		if err != nil {
-			t.Fatalf("%s: %v", tc.profile, err)
-		}
-		if got := guardWindow(prof); got != tc.want {
-			t.Errorf("%s: window %v, want %v", prof.Name, got, tc.want)
-		}
 	}
 }

@@ -179,7 +179,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	// The guard that refuses the Release of a decision whose call was
 	// placed lives in the counters the fleet shares (its own store for a
 	// sidecar alone): it holds on every sidecar, and across restarts.
-	guard, err := placedguard.New(deps.Counters, guardWindow(prof))
+	guard, err := placedguard.New(deps.Counters, policy.GuardWindow(prof))
 	if err != nil {
 		return fail(fmt.Errorf("release guard: %w", err))
 	}
@@ -569,48 +569,6 @@ func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalS
 		<-done
 		return nil
 	}
-}
-
-// defaultGuardWindow is how long the release guard keeps its marks under a
-// profile without any limit that reserves capacity (nothing to give back).
-const defaultGuardWindow = 24 * time.Hour
-
-// guardWindow returns how long the release guard keeps a decision's mark:
-// the longest window of the profile's limits that reserve capacity for an
-// allowed decision (frequency caps, the segment rate and sequential runs of
-// sweep, its tenants' too, the abandonment window), so that no reservation
-// of a placed call can be given back while it still counts. A frequency
-// rule whose window changed is carried for the new window (the profile's).
-func guardWindow(prof *policy.Profile) time.Duration {
-	var w time.Duration
-	if f := prof.Frequency; f != nil {
-		for _, c := range f.Caps {
-			w = max(w, c.Window.Std())
-		}
-	}
-	if sw := prof.Sweep; sw != nil {
-		if sw.SegmentRate != nil {
-			w = max(w, sw.SegmentRate.Window.Std())
-		}
-		if sw.Sequential != nil {
-			w = max(w, sw.Sequential.Window.Std())
-		}
-		for _, tr := range sw.Tenants {
-			if tr.SegmentRate != nil {
-				w = max(w, tr.SegmentRate.Window.Std())
-			}
-			if tr.Sequential != nil {
-				w = max(w, tr.Sequential.Window.Std())
-			}
-		}
-	}
-	if a := prof.Abandonment; a != nil {
-		w = max(w, a.Window.Std())
-	}
-	if w <= 0 {
-		return defaultGuardWindow
-	}
-	return min(w, storage.MaxWindow)
 }
 
 // afterReleaseHook passes the Gate's outcomes reported after a release
