@@ -18,6 +18,12 @@ var (
 	ErrInvalidOutcome = errors.New("dialgate: invalid outcome")
 	// ErrInvalidConfig is wrapped by the error New returns for bad checks or options.
 	ErrInvalidConfig = errors.New("dialgate: invalid configuration")
+	// ErrPlaced is wrapped by the error Gate.Release (and Gate.ReportOutcome
+	// with Released) returns for a decision an outcome of a placed call was
+	// reported for, as recorded by the Gate's PlacedGuard (WithPlacedGuard):
+	// a placed call counts against its caps, so its capacity is not given
+	// back. Retrying does not help.
+	ErrPlaced = errors.New("dialgate: the decision's call was placed (an outcome was reported); Release is only for a dial that was not placed")
 )
 
 // FieldError reports a bad field of a Dial or Outcome. It wraps ErrInvalidDial or

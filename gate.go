@@ -33,6 +33,10 @@ type Gate struct {
 	ids        func() string
 	version    string
 	log        *slog.Logger
+	// placed guards Release against decisions whose call was placed (nil:
+	// no guard); afterRelease is told of an outcome after a release.
+	placed       PlacedGuard
+	afterRelease func(ctx context.Context, decisionID string)
 }
 
 type entry struct {
@@ -77,6 +81,7 @@ func New(checks []Checker, opts ...Option) (*Gate, error) {
 	g := &Gate{
 		clock: o.clock, audit: o.audit, shadow: o.shadow, timeout: o.timeout,
 		ids: o.ids, version: o.policyVersion, log: o.logger,
+		placed: o.placed, afterRelease: o.afterRelease,
 	}
 	seen := make(map[string]bool, len(checks))
 	for i, c := range checks {
@@ -459,9 +464,15 @@ func (g *Gate) releaseCommitters(ctx context.Context, id string) []error {
 // the capacity it reserved (frequency caps, segment counters) is given back. It
 // is idempotent. The release is recorded in the audit log as an Outcome. Never
 // release a decision whose call was placed (one you report an outcome for): a
-// placed call counts against its caps whatever its outcome, and the Gate keeps
-// no per-decision state to refuse it (the sidecar refuses a Release after an
-// outcome it received).
+// placed call counts against its caps whatever its outcome.
+//
+// With a PlacedGuard (WithPlacedGuard) the Gate enforces it: a decision an
+// outcome of a placed call was reported for, through this Gate or another on
+// the same store, is refused with an error wrapping ErrPlaced, and nothing is
+// given back or recorded. A guard that fails (its store unavailable) fails
+// the Release the same way: the capacity stays reserved until its window
+// passes, the safe side; retry. Without a guard the Gate keeps no
+// per-decision state to refuse it.
 func (g *Gate) Release(ctx context.Context, d Decision) error {
 	if err := g.usable(); err != nil {
 		return err
@@ -469,14 +480,66 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 	if d.ID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
 	}
+	now := g.clock.Now()
+	if err := g.markReleased(ctx, d.ID, now); err != nil {
+		return err
+	}
 	errs := g.releaseCommitters(ctx, d.ID)
 	if g.audit != nil {
-		o := Outcome{DecisionID: d.ID, Dial: d.Dial, At: g.clock.Now(), Released: true}
+		o := Outcome{DecisionID: d.ID, Dial: d.Dial, At: now, Released: true}
 		if err := g.recordOutcome(ctx, o); err != nil {
 			errs = append(errs, fmt.Errorf("%w: %w", ErrAuditUnavailable, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// markReleased asks the PlacedGuard, if any, to mark decision id released
+// at t: an error wrapping ErrPlaced when its call was placed, the guard's
+// error when it could not tell (then nothing may be given back).
+func (g *Gate) markReleased(ctx context.Context, id string, t time.Time) (err error) {
+	if g.placed == nil {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decision %s: release guard: panic: %v; nothing released", id, p)
+		}
+	}()
+	placed, err := g.placed.MarkReleased(ctx, id, t)
+	if err != nil {
+		return fmt.Errorf("decision %s: release guard: %w; nothing released, the capacity stays reserved", id, err)
+	}
+	if placed {
+		return fmt.Errorf("decision %s: %w; the capacity stays reserved", id, ErrPlaced)
+	}
+	return nil
+}
+
+// markPlaced asks the PlacedGuard, if any, to mark decision id placed at t,
+// and logs (and reports to the WithOutcomeAfterRelease function) an outcome
+// of a decision released before.
+func (g *Gate) markPlaced(ctx context.Context, id string, t time.Time) (err error) {
+	if g.placed == nil {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("release guard: panic: %v", p)
+		}
+	}()
+	releasedBefore, err := g.placed.MarkPlaced(ctx, id, t)
+	if err != nil {
+		return fmt.Errorf("release guard: marking the decision placed: %w", err)
+	}
+	if releasedBefore {
+		g.log.Warn("dialgate: outcome of a placed call reported after its decision was released: the dialer placed a call whose capacity it had given back (its caps undercount it); release only dials that were not placed",
+			"decision_id", id)
+		if g.afterRelease != nil {
+			g.afterRelease(ctx, id)
+		}
+	}
+	return nil
 }
 
 // ReportOutcome records what happened to a placed call and passes it to the
@@ -485,7 +548,15 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 // outcome (no DecisionID, a negative RingDuration, AbandonMessage without
 // Abandoned, Released with anything of a placed call) returns an error
 // wrapping ErrInvalidOutcome and is not recorded. An outcome with Released
-// gives the decision's capacity back, as Release does.
+// gives the decision's capacity back, as Release does (and is refused as
+// Release is, with an error wrapping ErrPlaced, by a PlacedGuard).
+//
+// With a PlacedGuard (WithPlacedGuard), every outcome without Released marks
+// the decision placed first (its call was placed, whatever else it says), so
+// that no Gate on the same store releases it afterwards. A guard that fails
+// does not keep the outcome from its observers or the audit log (it is the
+// truth, and may start a pause); its error is returned with the others, and
+// the outcome should be retried.
 func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if err := g.usable(); err != nil {
 		return err
@@ -505,9 +576,16 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	o.At = g.clock.Now()
 	var errs []error
 	if o.Released {
+		if err := g.markReleased(ctx, o.DecisionID, o.At); err != nil {
+			return err
+		}
 		// The record says the capacity was given back: give it back, as
 		// Release does, or every reservation of the decision stays held.
 		errs = g.releaseCommitters(ctx, o.DecisionID)
+	} else if err := g.markPlaced(ctx, o.DecisionID, o.At); err != nil {
+		// Marked before the observers run: a Release elsewhere from here on
+		// is refused. The outcome is recorded all the same.
+		errs = append(errs, err)
 	}
 	for _, i := range g.observers {
 		e := &g.checks[i]

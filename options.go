@@ -1,6 +1,7 @@
 package dialgate
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/rand"
 	"encoding/base32"
@@ -33,6 +34,8 @@ type gateOptions struct {
 	ids           func() string
 	policyVersion string
 	logger        *slog.Logger
+	placed        PlacedGuard
+	afterRelease  func(ctx context.Context, decisionID string)
 }
 
 // WithClock sets the Clock the Gate reads once per decision. The default is
@@ -178,3 +181,37 @@ func newIDSource() (func() string, error) {
 // idEncoding writes decision ids: base32 without padding, in lower case
 // (ids appear in URLs, logs and file names).
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// WithPlacedGuard sets the PlacedGuard that makes Release refuse, with an
+// error wrapping ErrPlaced, a decision an outcome of a placed call was
+// reported for — through this Gate or any other Gate on the same store (a
+// fleet of sidecars), before or after a restart. ReportOutcome marks the
+// decision placed (one store operation per outcome) and Release marks it
+// released (one per release); Check does not consult it. Without it the Gate
+// keeps no such guard, and Release gives back the capacity of whatever
+// decision it is given. A nil guard is an error. See package placedguard for
+// the guard over a storage.Counters.
+func WithPlacedGuard(g PlacedGuard) Option {
+	return optionFunc(func(o *gateOptions) error {
+		if g == nil {
+			return fmt.Errorf("WithPlacedGuard: nil guard: %w", ErrInvalidConfig)
+		}
+		o.placed = g
+		return nil
+	})
+}
+
+// WithOutcomeAfterRelease sets a function ReportOutcome calls, after the
+// Gate logged it at Warn, when the PlacedGuard reports that the decision of
+// an outcome of a placed call was released before (the dialer placed a call
+// whose capacity it had given back): for a metric. It runs synchronously and
+// must not block. A nil function is an error.
+func WithOutcomeAfterRelease(fn func(ctx context.Context, decisionID string)) Option {
+	return optionFunc(func(o *gateOptions) error {
+		if fn == nil {
+			return fmt.Errorf("WithOutcomeAfterRelease: nil function: %w", ErrInvalidConfig)
+		}
+		o.afterRelease = fn
+		return nil
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/placedguard"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage"
@@ -152,13 +153,29 @@ type Assembly struct {
 }
 
 // Assemble is Build that also returns the checks.
+//
+// With deps.Counters set, the Gate gets a release guard over them
+// (dialgate.WithPlacedGuard, package placedguard, for GuardWindow(p)): a
+// Release of a decision an outcome of a placed call was reported for — by
+// this Gate or any other on the same store, before or after a restart — is
+// refused with dialgate.ErrPlaced. A WithPlacedGuard among opts replaces it.
 func Assemble(p *Profile, deps Deps, opts ...dialgate.Option) (*Assembly, error) {
 	checks, err := Checks(p, deps)
 	if err != nil {
 		return nil, err
 	}
-	all := make([]dialgate.Option, 0, len(opts)+1)
+	all := make([]dialgate.Option, 0, len(opts)+2)
 	all = append(all, dialgate.WithPolicyVersion(p.Version()))
+	if deps.Counters != nil {
+		// The release guard lives in the counters the reservations do: a
+		// Release of a decision whose call was placed is refused by every
+		// Gate on that store. An option of the caller's replaces it.
+		guard, err := placedguard.New(deps.Counters, GuardWindow(p))
+		if err != nil {
+			return nil, fmt.Errorf("release guard: %w", err)
+		}
+		all = append(all, dialgate.WithPlacedGuard(guard))
+	}
 	all = append(all, opts...)
 	g, err := dialgate.New(checks, all...)
 	if err != nil {

@@ -22,6 +22,10 @@ import (
 type Backend struct {
 	// Gate decides dials. Required.
 	Gate *dialgate.Gate
+	// afterRelease, set by Open, passes the Gate's outcomes reported after
+	// their decision was released (as the release guard in the store tells)
+	// to the server's metric; nil for a Backend made otherwise.
+	afterRelease *afterReleaseHook
 	// Clock gives the default instant of admin writes without one (AddedAt,
 	// RevokedAt); nil means dialgate.SystemClock.
 	Clock dialgate.Clock

@@ -30,6 +30,12 @@ type gateServer struct {
 	// recovered logs a panic of a CheckStream worker and returns the status
 	// to answer its request with (Server.recovered); nil: Internal, unlogged.
 	recovered func(method string, p any) error
+	// storeGuard reports that the Gate keeps the release guard in its store
+	// (a Backend from Open): it refuses a Release of a placed decision with
+	// dialgate.ErrPlaced and reports an outcome after a release itself, on
+	// every sidecar sharing the store. Without it the server's memory
+	// (owners) is the only guard.
+	storeGuard bool
 }
 
 func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb.Decision, error) {
@@ -291,6 +297,12 @@ func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.R
 		if errors.Is(err, dialgate.ErrInvalidOutcome) {
 			return nil, gateError("", err)
 		}
+		if errors.Is(err, dialgate.ErrPlaced) {
+			// Recorded in the store, by this sidecar or another, before or
+			// after a restart: the fast path below remembers it here.
+			s.owners.notePlaced(req.GetDecisionId())
+			return nil, placedError()
+		}
 		return nil, status.Error(codes.Unavailable, "release not fully applied; retry (release is idempotent)")
 	}
 	s.owners.noteReleased(req.GetDecisionId())
@@ -324,7 +336,9 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	// An outcome says the call was placed, even one the Gate cannot fully
 	// record: its capacity must not be released afterwards.
 	s.owners.notePlaced(o.DecisionID)
-	if s.owners.wasReleased(o.DecisionID) {
+	if !s.storeGuard && s.owners.wasReleased(o.DecisionID) {
+		// With the store's guard the Gate logs and reports it (to the
+		// metric), whichever sidecar the release went through.
 		s.m.outcomeAfterRelease()
 		if s.log != nil {
 			s.log.Warn("sidecar: outcome of a placed call reported after its decision was released: the dialer placed a call whose capacity it had given back (its caps undercount it); release only dials that were not placed",

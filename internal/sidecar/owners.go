@@ -42,16 +42,20 @@ const (
 // placed call counts against its caps, so Release of such a decision is
 // refused (FailedPrecondition) whatever the token — a dialer that releases
 // every decision at hang-up would otherwise give back the capacity of calls
-// it made. This guard is per server and forgets with a restart or eviction
-// (a fleet may receive the outcome and the release on two sidecars); the
-// contract stays that Release is for dials that were not placed.
+// it made. This memory is per server and forgets with a restart or eviction:
+// it is only a fast path. The guard that decides is the Gate's (a Backend
+// from Open: dialgate.WithPlacedGuard over the counters the fleet shares),
+// which holds on every sidecar of a fleet and across restarts; a Release it
+// refuses (dialgate.ErrPlaced) is remembered here too.
 //
 // And it remembers the decisions released: an outcome of a placed call
 // reported after its decision was released means the dialer placed a call
 // whose capacity it had given back (its caps undercount that call). The
 // outcome is recorded all the same — it may start a pause, and it is the
 // truth — and the server logs it at Warn and counts it
-// (dialgate_outcomes_after_release_total), per server as above.
+// (dialgate_outcomes_after_release_total). With the Gate's guard in the
+// store it is the Gate that tells (whichever sidecar the release went
+// through); without it, per server as above.
 type decisionOwners struct {
 	allowed  *lru.Cache[string, string]
 	denied   *lru.Cache[string, string]
@@ -90,6 +94,13 @@ func (o *decisionOwners) notePlaced(id string) {
 	if o != nil {
 		o.placed.Add(id, struct{}{})
 	}
+}
+
+// placedError is the status of a Release refused because an outcome of the
+// decision's call was reported (in this server's memory, or in the store's
+// release guard).
+func placedError() error {
+	return status.Errorf(codes.FailedPrecondition, "decision_id: an outcome of this decision's call was reported, so the call was placed and counts against its caps; Release is only for a dial that was not placed (the capacity stays reserved)")
 }
 
 // newOwnerCache returns an LRU of size decision ids and their tenants.
@@ -132,7 +143,7 @@ func (o *decisionOwners) tenant(id string) (string, bool) {
 // harmless).
 func (o *decisionOwners) mayRelease(ctx context.Context, id string) error {
 	if o != nil && o.placed.Contains(id) {
-		return status.Errorf(codes.FailedPrecondition, "decision_id: an outcome of this decision's call was reported, so the call was placed and counts against its caps; Release is only for a dial that was not placed (the capacity stays reserved)")
+		return placedError()
 	}
 	e, _ := ctx.Value(tokenKey{}).(*tokenEntry)
 	if e == nil || e.tenants == nil {

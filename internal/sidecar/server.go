@@ -134,7 +134,10 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	// RegisterRecording links a recording to a decision as ReportOutcome does.
 	owners := newDecisionOwners()
 	pb.RegisterGateServiceServer(s.grpc, &gateServer{gate: be.Gate, m: s.m, workers: cfg.StreamWorkers, owners: owners,
-		recovered: s.recovered, log: log, stop: s.stopStreams})
+		recovered: s.recovered, log: log, stop: s.stopStreams, storeGuard: be.afterRelease != nil})
+	// The Gate's release guard (in the store) tells of an outcome after a
+	// release, whichever sidecar received the release; the Gate logs it.
+	be.afterRelease.set(func(context.Context, string) { s.m.outcomeAfterRelease() })
 	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now, log: log, owners: owners})
 	healthpb.RegisterHealthServer(s.grpc, healthService{Server: s.health, stop: s.stopStreams})
 	if cfg.Reflection {

@@ -15,6 +15,7 @@ import (
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/placedguard"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage"
@@ -175,13 +176,23 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if cfg.CheckTimeout > 0 {
 		opts = append(opts, dialgate.WithCheckTimeout(time.Duration(cfg.CheckTimeout)))
 	}
+	// The guard that refuses the Release of a decision whose call was
+	// placed lives in the counters the fleet shares (its own store for a
+	// sidecar alone): it holds on every sidecar, and across restarts.
+	guard, err := placedguard.New(deps.Counters, policy.GuardWindow(prof))
+	if err != nil {
+		return fail(fmt.Errorf("release guard: %w", err))
+	}
+	afterRelease := &afterReleaseHook{}
+	opts = append(opts, dialgate.WithPlacedGuard(guard), dialgate.WithOutcomeAfterRelease(afterRelease.call))
 	gate, err := dialgate.New(checks, opts...)
 	if err != nil {
 		return fail(err)
 	}
 	be := &Backend{
-		Gate:    gate,
-		Changes: audit,
+		Gate:         gate,
+		Changes:      audit,
+		afterRelease: afterRelease,
 		Probes: []Probe{
 			{Name: "store", Check: func(ctx context.Context) error {
 				_, err := store.Usage(ctx, time.Now(), nil)
@@ -563,5 +574,25 @@ func expireCounters(ex storage.CounterExpirer, journal func() boltstore.JournalS
 		cancel()
 		<-done
 		return nil
+	}
+}
+
+// afterReleaseHook passes the Gate's outcomes reported after a release
+// (dialgate.WithOutcomeAfterRelease) to the server serving the Backend,
+// which counts them; it is set once the server is made.
+type afterReleaseHook struct {
+	fn atomic.Pointer[func(ctx context.Context, decisionID string)]
+}
+
+func (h *afterReleaseHook) call(ctx context.Context, id string) {
+	if f := h.fn.Load(); f != nil {
+		(*f)(ctx, id)
+	}
+}
+
+// set makes fn receive the outcomes after a release (nil h: no-op).
+func (h *afterReleaseHook) set(fn func(ctx context.Context, decisionID string)) {
+	if h != nil {
+		h.fn.Store(&fn)
 	}
 }

@@ -65,8 +65,17 @@ type GateServiceClient interface {
 	CheckStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[CheckStreamRequest, CheckStreamResponse], error)
 	// Release tells the gate that an allowed dial was not placed, so the capacity
 	// it reserved (frequency caps, segment counters) is given back. Idempotent.
-	// A decision whose call was placed must not be released: after an outcome of
-	// it was reported to this server, Release is FAILED_PRECONDITION.
+	// A decision whose call was placed must not be released: once an outcome of
+	// it was reported (ReportOutcome, any outcome: the call was placed) to any
+	// sidecar sharing this one's counter store — the fleet's Redis or
+	// PostgreSQL, or this sidecar's own store, before or after a restart —
+	// Release is FAILED_PRECONDITION naming decision_id, for as long as any of
+	// the decision's reservations can count (the longest window of the
+	// profile's limits), and the capacity stays reserved. A Release and an
+	// outcome racing on two sidecars are decided by the store: whichever is
+	// recorded first wins (an outcome after a release is recorded, logged and
+	// counted in dialgate_outcomes_after_release_total). UNAVAILABLE: nothing
+	// was given back, or not all of it; retry.
 	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision.
@@ -150,8 +159,17 @@ type GateServiceServer interface {
 	CheckStream(grpc.BidiStreamingServer[CheckStreamRequest, CheckStreamResponse]) error
 	// Release tells the gate that an allowed dial was not placed, so the capacity
 	// it reserved (frequency caps, segment counters) is given back. Idempotent.
-	// A decision whose call was placed must not be released: after an outcome of
-	// it was reported to this server, Release is FAILED_PRECONDITION.
+	// A decision whose call was placed must not be released: once an outcome of
+	// it was reported (ReportOutcome, any outcome: the call was placed) to any
+	// sidecar sharing this one's counter store — the fleet's Redis or
+	// PostgreSQL, or this sidecar's own store, before or after a restart —
+	// Release is FAILED_PRECONDITION naming decision_id, for as long as any of
+	// the decision's reservations can count (the longest window of the
+	// profile's limits), and the capacity stays reserved. A Release and an
+	// outcome racing on two sidecars are decided by the store: whichever is
+	// recorded first wins (an outcome after a release is recorded, logged and
+	// counted in dialgate_outcomes_after_release_total). UNAVAILABLE: nothing
+	// was given back, or not all of it; retry.
 	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision.

@@ -1,0 +1,91 @@
+// Package placedguard implements dialgate.PlacedGuard over a
+// storage.Counters, so that the guard holds across every Gate sharing the
+// store (a fleet of sidecars on Redis or PostgreSQL) and across restarts (a
+// durable store such as boltstore).
+//
+// Each decision gets one counter key, KeyPrefix + its id, with a limit of
+// one reservation within the guard's window. An outcome of a placed call
+// reserves PlacedPrefix + id under it, a release ReleasedPrefix + id: the
+// first one wins, in one atomic Reserve of the store (storage.Counters
+// guarantees that two concurrent Reserves never both take the last slot), and
+// the other finds the limit exceeded. A Release racing an outcome on two
+// sidecars is therefore decided by the store: either the outcome came first
+// and the Release is refused, or the Release came first and the outcome is
+// reported as an outcome after a release. Both reservations are idempotent,
+// so retries (of a Release, of an outcome) are safe.
+//
+// The window must cover every reservation a decision makes (the longest
+// window of the profile's limits): after it the mark no longer counts, and
+// the store's expiry removes it, but no reservation of the decision counts
+// any more either. The marks are ordinary counter entries: a Check reads
+// none of them.
+package placedguard
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dialgate/dialgate/storage"
+)
+
+// Prefixes of the counter key and of the reservation ids of the marks. They
+// are namespaced apart from the checks' ids ("frequency:", "sweep:", …).
+const (
+	KeyPrefix      = "dialgate.guard:"
+	PlacedPrefix   = "dialgate.guard.placed:"
+	ReleasedPrefix = "dialgate.guard.released:"
+)
+
+// Guard is a dialgate.PlacedGuard over a storage.Counters. Safe for
+// concurrent use.
+type Guard struct {
+	c      storage.Counters
+	window time.Duration
+}
+
+// New returns a Guard whose marks are kept in c for window. window must be
+// positive and at most storage.MaxWindow (errors wrap storage.ErrInvalid).
+func New(c storage.Counters, window time.Duration) (*Guard, error) {
+	if c == nil {
+		return nil, fmt.Errorf("placedguard: counters: nil: %w", storage.ErrInvalid)
+	}
+	if window <= 0 || window > storage.MaxWindow {
+		return nil, fmt.Errorf("placedguard: window: %v is not between 0 (excluded) and %v: %w", window, storage.MaxWindow, storage.ErrInvalid)
+	}
+	return &Guard{c: c, window: window}, nil
+}
+
+// Window returns how long the marks are kept.
+func (g *Guard) Window() time.Duration { return g.window }
+
+func (g *Guard) limit(id string) []storage.Limit {
+	return []storage.Limit{{Key: KeyPrefix + id, Window: g.window, Max: 1}}
+}
+
+// mark reserves prefix+id under decision id's key; taken reports that the
+// other mark holds it.
+func (g *Guard) mark(ctx context.Context, prefix, id string, t time.Time) (taken bool, err error) {
+	if err := storage.ValidateID(id); err != nil {
+		return false, fmt.Errorf("decision_id: %w", err)
+	}
+	ok, _, err := g.c.Reserve(ctx, prefix+id, t, g.limit(id))
+	if err != nil {
+		return false, err
+	}
+	return !ok, nil
+}
+
+// MarkPlaced records that an outcome of decision id's placed call was
+// reported at t; releasedBefore reports that the decision was released
+// first. See dialgate.PlacedGuard.
+func (g *Guard) MarkPlaced(ctx context.Context, id string, t time.Time) (releasedBefore bool, err error) {
+	return g.mark(ctx, PlacedPrefix, id, t)
+}
+
+// MarkReleased records that decision id is released at t; placed reports
+// that an outcome of its placed call was recorded first. See
+// dialgate.PlacedGuard.
+func (g *Guard) MarkReleased(ctx context.Context, id string, t time.Time) (placed bool, err error) {
+	return g.mark(ctx, ReleasedPrefix, id, t)
+}

@@ -1,0 +1,53 @@
+package policy
+
+import (
+	"time"
+
+	"github.com/dialgate/dialgate/storage"
+)
+
+// DefaultGuardWindow is how long the release guard keeps its marks under a
+// profile without any limit that reserves capacity (nothing to give back).
+const DefaultGuardWindow = 24 * time.Hour
+
+// GuardWindow returns how long the release guard (package placedguard)
+// keeps a decision's mark for profile p: the longest window of its limits
+// that reserve capacity for an allowed decision (frequency caps, the segment
+// rate and sequential runs of sweep, its tenants' too, the abandonment
+// window), so that no reservation of a placed call can be given back while
+// it still counts; DefaultGuardWindow when there is none. A frequency rule
+// whose window changed is carried for its new window (the profile's).
+func GuardWindow(p *Profile) time.Duration {
+	var w time.Duration
+	if p == nil {
+		return DefaultGuardWindow
+	}
+	if f := p.Frequency; f != nil {
+		for _, c := range f.Caps {
+			w = max(w, c.Window.Std())
+		}
+	}
+	if sw := p.Sweep; sw != nil {
+		if sw.SegmentRate != nil {
+			w = max(w, sw.SegmentRate.Window.Std())
+		}
+		if sw.Sequential != nil {
+			w = max(w, sw.Sequential.Window.Std())
+		}
+		for _, tr := range sw.Tenants {
+			if tr.SegmentRate != nil {
+				w = max(w, tr.SegmentRate.Window.Std())
+			}
+			if tr.Sequential != nil {
+				w = max(w, tr.Sequential.Window.Std())
+			}
+		}
+	}
+	if a := p.Abandonment; a != nil {
+		w = max(w, a.Window.Std())
+	}
+	if w <= 0 {
+		return DefaultGuardWindow
+	}
+	return min(w, storage.MaxWindow)
+}

@@ -1,0 +1,96 @@
+package policy_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage/memstore"
+)
+
+// The guard's marks last the longest window of the limits that reserve
+// capacity: caps, the segment rate and sequential runs (a tenant's too) and
+// the abandonment window; a profile without any keeps them a day.
+func TestGuardWindow(t *testing.T) {
+	for _, tc := range []struct {
+		profile string
+		want    time.Duration
+	}{
+		{`schema: dialgate.profile.v1
+name: one-cap
+frequency:
+  caps:
+    - {count: 1, window: 24h, cite: {source: U, ref: "test: one a day"}}
+`, 24 * time.Hour},
+		{`schema: dialgate.profile.v1
+name: two-caps
+frequency:
+  caps:
+    - {count: 2, window: 24h, cite: {source: U, ref: "test: two a day"}}
+    - {count: 5, window: 720h, cite: {source: U, ref: "test: monthly"}}
+`, 720 * time.Hour},
+		{`schema: dialgate.profile.v1
+name: sweep-only
+sweep:
+  segment_rate: {max: 50, window: 1h, cite: {source: U, ref: "t"}}
+  sequential: {min_run: 10, max_gap: 2, window: 48h, cite: {source: U, ref: "t"}}
+`, 48 * time.Hour},
+		{`schema: dialgate.profile.v1
+name: nothing
+`, policy.DefaultGuardWindow},
+	} {
+		prof, err := policy.Parse("profile.yaml", []byte(tc.profile))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.profile, err)
+		}
+		if got := policy.GuardWindow(prof); got != tc.want {
+			t.Errorf("%s: window %v, want %v", prof.Name, got, tc.want)
+		}
+	}
+}
+
+// A Gate Assemble builds on deps with counters has the release guard over
+// them: a Release after an outcome, through another Gate on the same store,
+// is refused and the callee stays capped.
+func TestAssembleGuardsRelease(t *testing.T) {
+	prof, err := policy.Parse("profile.yaml", []byte(`schema: dialgate.profile.v1
+name: one-cap
+frequency:
+  caps:
+    - {count: 1, window: 24h, cite: {source: U, ref: "test: one a day"}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, err := policy.StoreDeps(memstore.New(), []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := dialgate.ClockFunc(func() time.Time { return time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC) })
+	var gates []*dialgate.Gate
+	for range 2 {
+		a, err := policy.Assemble(prof, deps, dialgate.WithoutAuditLog(), dialgate.WithClock(at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gates = append(gates, a.Gate)
+	}
+	ctx := context.Background()
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+14055550123"), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
+	dec, err := gates[0].Check(ctx, d)
+	if err != nil || !dec.Allowed {
+		t.Fatalf("check: %v %v %v", dec.Allowed, dec.Reasons, err)
+	}
+	if err := gates[0].ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Answered: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := gates[1].Release(ctx, dec); !errors.Is(err, dialgate.ErrPlaced) {
+		t.Fatalf("release after an outcome: %v, want ErrPlaced", err)
+	}
+	if dec, _ := gates[1].Check(ctx, d); dec.Allowed {
+		t.Fatal("the placed call's capacity was given back")
+	}
+}
