@@ -126,11 +126,11 @@ func keyID(key []byte) string {
 // reads the audit log can reverse its callee hashes by hashing every number
 // of the numbering plan.
 func readHMACKey(path string) ([]byte, error) {
-	if err := checkFileMode("HMAC key file", path, "it holds the HMAC key of the callee hashes (whoever holds it can reverse the hashes in the audit log)", ""); err != nil {
-		return nil, err
-	}
 	hb, err := os.ReadFile(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkFileMode("HMAC key file", path, "it holds the HMAC key of the callee hashes (whoever holds it can reverse the hashes in the audit log)", ""); err != nil {
 		return nil, err
 	}
 	text := strings.TrimSpace(string(hb))

@@ -16,6 +16,7 @@ import (
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -33,6 +34,11 @@ const (
 	// HealthComponentPrefix prefixes each Probe's name: "component/store".
 	HealthComponentPrefix = "component/"
 )
+
+// ConnectionTimeout bounds a new connection's TLS and HTTP/2 handshake
+// (grpc.ConnectionTimeout): a connection that does not finish it in time
+// is closed, freeing its place among Config.MaxConnections.
+const ConnectionTimeout = 10 * time.Second
 
 // Server is the sidecar's gRPC server. Create it with NewServer, run it with
 // Serve (or Run), stop it with Shutdown. Its methods are safe for concurrent
@@ -102,6 +108,10 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.MaxStreams)),
 		grpc.MaxHeaderListSize(uint32(cfg.MaxHeaderBytes)),
+		// A connection holds one of max_connections from its accept:
+		// one that does not finish its TLS and HTTP/2 handshake within
+		// this is closed (grpc-go's default is 120s).
+		grpc.ConnectionTimeout(ConnectionTimeout),
 		// A Stop after the grace period returns only once every handler
 		// has returned, so the back end (audit log, store) is closed after
 		// its last use, not under a handler still writing to it.
@@ -217,9 +227,12 @@ func (s *Server) Listen() (net.Listener, error) {
 	return lis, nil
 }
 
-// Serve serves gRPC on lis until Shutdown. It returns nil after a Shutdown.
+// Serve serves gRPC on lis until Shutdown, holding at most
+// Config.MaxConnections of its connections at once (netutil.LimitListener:
+// one over it is accepted only once another closed). It returns nil after
+// a Shutdown.
 func (s *Server) Serve(lis net.Listener) error {
-	err := s.grpc.Serve(lis)
+	err := s.grpc.Serve(netutil.LimitListener(lis, s.cfg.MaxConnections))
 	if errors.Is(err, grpc.ErrServerStopped) {
 		return nil
 	}
@@ -255,7 +268,11 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", s.MetricsHandler())
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		// Bounds on a scrape: a client that sends its request or reads the
+		// answer slowly, or keeps an idle connection, must not hold a
+		// goroutine for ever (Prometheus's scrape timeout is 10s by default).
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10}
 		s.mu.Lock()
 		s.metricsSrv = srv
 		s.mu.Unlock()
