@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 )
 
 // Health service names the server reports besides "" (the whole server).
@@ -52,6 +53,8 @@ type Server struct {
 	m      *metrics
 	tokens *fileReloader[Tokens]     // nil without a tokens file
 	tls    *fileReloader[tls.Config] // nil without TLS
+	// firstMessage bounds the wait for a call's request (first_message_timeout).
+	firstMessage *firstMessage
 	// listenTCP opens the TCP listeners (net.Listen; replaced in tests).
 	listenTCP func(network, address string) (net.Listener, error)
 
@@ -104,6 +107,8 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		s.m.initAuth()
 	}
 
+	fm := &firstMessage{timeout: time.Duration(cfg.FirstMessageTimeout)}
+	s.firstMessage = fm
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.MaxStreams)),
@@ -117,11 +122,19 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		// its last use, not under a handler still writing to it.
 		grpc.WaitForHandlers(true),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		grpc.ChainUnaryInterceptor(s.recoverUnary, auth.unaryInterceptor),
-		grpc.ChainStreamInterceptor(s.recoverStream, auth.streamInterceptor),
-	}
-	if s.tokens != nil {
-		opts = append(opts, grpc.InTapHandle(auth.tap))
+		grpc.ChainUnaryInterceptor(s.recoverUnary, fm.unaryInterceptor, auth.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.recoverStream, fm.streamInterceptor, auth.streamInterceptor),
+		// At a call's headers: its token (with a tokens file), then the
+		// bound on the wait for its request.
+		grpc.InTapHandle(func(ctx context.Context, info *tap.Info) (context.Context, error) {
+			if s.tokens != nil {
+				var err error
+				if ctx, err = auth.tap(ctx, info); err != nil {
+					return ctx, err
+				}
+			}
+			return fm.tap(ctx, info), nil
+		}),
 	}
 	if cfg.TLS.Enabled() {
 		r, err := newTLSReloader(cfg.TLS, log, s.m)
@@ -232,6 +245,7 @@ func (s *Server) Listen() (net.Listener, error) {
 // one over it is accepted only once another closed). It returns nil after
 // a Shutdown.
 func (s *Server) Serve(lis net.Listener) error {
+	s.firstMessage.learn(s.grpc)
 	err := s.grpc.Serve(netutil.LimitListener(lis, s.cfg.MaxConnections))
 	if errors.Is(err, grpc.ErrServerStopped) {
 		return nil
