@@ -435,7 +435,7 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		}
 		alog, _, err := sidecar.OpenAuditLog(ctx, a.data, keyFile, p.Name)
 		if err != nil {
-			return failErr(fmt.Errorf("--data: %w", err))
+			return keysErr(fmt.Errorf("--data: %w", err))
 		}
 		defer func() {
 			if cerr := alog.Close(); cerr != nil {

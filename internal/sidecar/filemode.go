@@ -31,7 +31,7 @@ func checkFileMode(key, path, secret, alt string) error {
 	if alt != "" {
 		alt = ", or " + alt
 	}
-	const fix = "chmod 600 (or 640 for its group to read it; in Kubernetes, the secret volume's defaultMode: 0400)"
+	const fix = "chmod 600 (or 640 for its group to read it; in Kubernetes, the secret volume's defaultMode: 0400, or 0440 with fsGroup)"
 	mode := fi.Mode().Perm()
 	switch {
 	case mode&0o002 != 0:
