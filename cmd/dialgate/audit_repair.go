@@ -48,7 +48,7 @@ serve first.`,
 			}
 			keys, err := sidecar.LoadKeys(a.data)
 			if err != nil {
-				return failErr(fmt.Errorf("--data: %w", err))
+				return keysErr(fmt.Errorf("--data: %w", err))
 			}
 			recs, err := auditlog.Repair(cmd.Context(), dir, auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
 			if err != nil {

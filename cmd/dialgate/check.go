@@ -282,7 +282,7 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 		if keyFile != "" {
 			keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 			if err != nil {
-				return deps, nil, false, failErr(fmt.Errorf("--config: %w", err))
+				return deps, nil, false, keysErr(fmt.Errorf("--config: %w", err))
 			}
 			key = keys.HMAC
 		}
@@ -299,7 +299,7 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 		keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 		if err != nil {
 			b.Close()
-			return deps, nil, false, failErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err))
+			return deps, nil, false, keysErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err))
 		}
 		st, key = b, keys.HMAC
 	}
@@ -435,7 +435,7 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		}
 		alog, _, err := sidecar.OpenAuditLog(ctx, a.data, keyFile, p.Name)
 		if err != nil {
-			return failErr(fmt.Errorf("--data: %w", err))
+			return keysErr(fmt.Errorf("--data: %w", err))
 		}
 		defer func() {
 			if cerr := alog.Close(); cerr != nil {

@@ -62,7 +62,7 @@ func (a *app) openDataStore() (*boltstore.Store, error) {
 			keyFile = f.HMACKeyFile
 		}
 		if _, err := sidecar.LoadKeysFile(a.data, keyFile); err != nil {
-			return nil, failErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err))
+			return nil, keysErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err))
 		}
 	}
 	s, err := boltstore.Open(path, boltstore.Options{})

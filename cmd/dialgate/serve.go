@@ -43,7 +43,11 @@ the same --data (recordings, complaint, dnc import, check) use it by default
 and refuse another where their records would follow it.
 
 A non-loopback --listen is refused unless TLS (--tls-cert/--tls-key) and a
-tokens file (--tokens) are given, or --insecure. Flags override the YAML
+tokens file (--tokens) are given, or --insecure. The TLS key, the config's
+hmac_key_file and the keys in DIR/keys are refused when other users can
+read or write them (chmod 600, or 640 for the group; a Kubernetes secret
+volume needs defaultMode 0400, or 0440 with fsGroup), and so is a server
+certificate already expired or not yet valid: the server does not start. Flags override the YAML
 --config file. SIGTERM or Ctrl-C: health goes NOT_SERVING for --drain; then
 health watches and CheckStreams end (Unavailable) once their dials in
 flight are answered, other calls in flight finish (up to --shutdown-grace),
@@ -56,7 +60,9 @@ apply to the next call, new certificates and client CAs to the next
 connection. A file that fails to load is refused and logged, and the copy
 in force stays (not so the blackouts file, below). A tokens file other
 users can write, or read while it gives a token in plain text, fails to
-load; "tokens: []" loads and refuses every token (revoke them all). A
+load; "tokens: []" loads and refuses every token (revoke them all). So
+does a TLS key file other users can read or write, and a server
+certificate expired or not yet valid. A
 registry copy listing more than registry_max_shrink (config file, default
 0.05) fewer numbers than the copy it replaces is refused too, at a reload
 and at start (compared with the copy last in force, recorded in the data
@@ -74,12 +80,19 @@ a fleet back-end it cannot open, a port in use, a --unix socket another
 server answers on), 2 bad input: a flag, the config file, or a file they
 name that is missing or does not load (profile, registry snapshots — also
 one far smaller than the copy last in force — tokens,
-TLS files, HMAC key file, blackouts file), or a --unix path that is not a
-socket, refused before the data directory or its keys are made.
+TLS files, HMAC key file, blackouts file; also a secret file other users
+can read or write, or a certificate out of its validity), or a --unix path
+that is not a socket, refused before the data directory or its keys are
+made (the keys in DIR/keys: when they are loaded).
 
 Limits (config file): max_message_bytes (default 64 KiB) per message,
 max_streams (default 1024) calls open at once on one connection (a client
-over it waits), max_header_bytes (default 16 KiB) of a call's metadata.`,
+over it waits), max_connections (default 1024) connections held at once (one
+over it is not accepted until another closes; a handshake must finish
+within 10s), first_message_timeout (default 10s) for the request of a call
+that sends one message (unary calls, health Watch; not CheckStream),
+max_header_bytes (default 16 KiB) of a call's metadata. The metrics server
+has read (10s), write (30s) and idle (1m) timeouts.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			base := sidecar.Config{}

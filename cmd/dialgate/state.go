@@ -83,7 +83,7 @@ func (a *app) openState(cmd *cobra.Command, profileFlag string, use profileUse) 
 	}
 	keys, err := sidecar.LoadKeysFile(a.data, keyFile)
 	if err != nil {
-		return fail(failErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err)))
+		return fail(keysErr(fmt.Errorf("%s: %w", keysFlag(keyFile), err)))
 	}
 	if st.deps, err = policy.StoreDeps(s, keys.HMAC); err != nil {
 		return fail(failErr(err))
@@ -120,11 +120,29 @@ func (a *app) loadFleet() error {
 	if (c.Redis != "" || c.Postgres != "") && c.HMACKeyFile == "" {
 		return usageErr("--config: %s: hmac_key_file: required with redis or postgres (the fleet's key)", a.fleetConfig)
 	}
+	// The fleet's key as serve takes it: missing, malformed, or a file
+	// other users may read or write, is refused before the command runs.
+	if c.HMACKeyFile != "" {
+		if err := sidecar.CheckFiles(sidecar.Config{HMACKeyFile: c.HMACKeyFile}); err != nil {
+			return usageErr("--config: %s: %v", a.fleetConfig, err)
+		}
+	}
 	if !a.dataSet && c.Data != "" {
 		a.data = c.Data
 	}
 	a.fleetCfg = &c
 	return nil
+}
+
+// keysErr is the error of a command whose keys failed to load (err names
+// the flag): bad input (exit 2) when a key file is refused as
+// configuration — one other users may read or write (sidecar.ErrConfig) —,
+// a failure (exit 1) otherwise.
+func keysErr(err error) error {
+	if errors.Is(err, sidecar.ErrConfig) {
+		return &exitError{code: exitBadArgs, err: err}
+	}
+	return failErr(err)
 }
 
 // fleet returns the config --config names (nil without --config).

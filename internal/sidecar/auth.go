@@ -10,7 +10,6 @@ import (
 	"os"
 	"reflect"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 
@@ -119,29 +118,18 @@ func LoadTokens(path string) (*Tokens, error) {
 }
 
 // checkTokensFile refuses, wrapping ErrConfig and naming path, a tokens
-// file (through symlinks, as a Kubernetes secret volume links it) that
-// users other than its owner and group may write — any of them could add
-// an admin token — or, when t holds a token in plain text, read (then any
-// of them could take it). A file of hashes only may be world-readable: a
-// hash of a token of 16 random bytes or more does not give the token. The
-// mode is judged when the file's content is loaded. Windows has no such
-// mode bits; nothing is checked there.
+// file that users other than its owner and group may write — any of them
+// could add an admin token — or, when t holds a token in plain text, read
+// (then any of them could take it); see checkFileMode. A file of hashes
+// only may be world-readable: a hash of a token of 16 random bytes or more
+// does not give the token. The mode is judged when the file's content is
+// loaded.
 func checkTokensFile(path string, t *Tokens) error {
-	if runtime.GOOS == "windows" {
-		return nil
+	var secret, alt string
+	if len(t.plaintext) > 0 {
+		secret, alt = t.plaintext[0]+" gives a token in plain text", "give its sha256 instead"
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("%w: tokens file: %w", ErrConfig, err)
-	}
-	mode := fi.Mode().Perm()
-	switch {
-	case mode&0o002 != 0:
-		return fmt.Errorf("%w: tokens file %s: mode %04o: writable by other users, who could add a token; chmod o-w (0600 or 0640)", ErrConfig, path, mode)
-	case mode&0o004 != 0 && len(t.plaintext) > 0:
-		return fmt.Errorf("%w: tokens file %s: mode %04o: readable by other users, and %s gives a token in plain text; chmod o-r (0600 or 0640), or give its sha256 instead", ErrConfig, path, mode, t.plaintext[0])
-	}
-	return nil
+	return checkFileMode("tokens file", path, secret, alt)
 }
 
 // ParseTokens parses the text of a tokens file; see LoadTokens.

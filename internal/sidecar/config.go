@@ -24,10 +24,13 @@ const (
 	DefaultProfile         = "cn"
 	DefaultMaxMessageBytes = 64 << 10
 	DefaultMaxStreams      = 1024
-	DefaultMaxHeaderBytes  = 16 << 10
-	DefaultShutdownGrace   = 10 * time.Second
-	DefaultStreamWorkers   = 32
-	DefaultHealthInterval  = 5 * time.Second
+	DefaultMaxConnections  = 1024
+	// DefaultFirstMessageTimeout is Config.FirstMessageTimeout's default.
+	DefaultFirstMessageTimeout = 10 * time.Second
+	DefaultMaxHeaderBytes      = 16 << 10
+	DefaultShutdownGrace       = 10 * time.Second
+	DefaultStreamWorkers       = 32
+	DefaultHealthInterval      = 5 * time.Second
 )
 
 // ErrConfig is wrapped by every configuration error.
@@ -118,6 +121,22 @@ type Config struct {
 	// needs no token, so without a bound one connection could hold open any
 	// number of Watch streams.
 	MaxStreams int `json:"max_streams,omitempty"`
+	// MaxConnections bounds the client connections the gRPC listener holds
+	// at once (default 1024, 1–1048576): one over it is not accepted until
+	// one closes (it waits in the kernel's backlog; a client's connect or
+	// call deadline then fails it: do not dial). Health needs no token, so
+	// without it any client that reaches the listener could open any number
+	// of connections, each holding max_streams calls that never send their
+	// request. A connection that has not finished its TLS and HTTP/2
+	// handshake within ConnectionTimeout is closed.
+	MaxConnections int `json:"max_connections,omitempty"`
+	// FirstMessageTimeout bounds how long a call whose request is one
+	// message (every unary call, and a server-streaming one such as the
+	// health Watch) may wait for it once its headers are in (default 10s,
+	// 100ms–10m); after it the call ends (Canceled), freeing its goroutine
+	// and stream slot. Calls whose client streams (CheckStream) may wait
+	// between messages and are not bounded.
+	FirstMessageTimeout Duration `json:"first_message_timeout,omitempty"`
 	// MaxHeaderBytes bounds the metadata (headers) of a call (default 16 KiB,
 	// 1 KiB–1 MiB), read before the token is checked.
 	MaxHeaderBytes int `json:"max_header_bytes,omitempty"`
@@ -292,6 +311,12 @@ func (c Config) WithDefaults() Config {
 	if c.MaxHeaderBytes == 0 {
 		c.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.FirstMessageTimeout == 0 {
+		c.FirstMessageTimeout = Duration(DefaultFirstMessageTimeout)
+	}
 	if c.MetricsListen == "" {
 		c.MetricsListen = DefaultMetricsListen
 	}
@@ -368,6 +393,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxStreams < 1 || c.MaxStreams > 1<<20 {
 		return bad("max_streams", "%d is outside 1–1048576", c.MaxStreams)
+	}
+	if c.MaxConnections < 1 || c.MaxConnections > 1<<20 {
+		return bad("max_connections", "%d is outside 1–1048576", c.MaxConnections)
+	}
+	if d := time.Duration(c.FirstMessageTimeout); d < 100*time.Millisecond || d > 10*time.Minute {
+		return bad("first_message_timeout", "%v is outside 100ms–10m", d)
 	}
 	if c.MaxHeaderBytes < 1<<10 || c.MaxHeaderBytes > 1<<20 {
 		return bad("max_header_bytes", "%d is outside 1024–1048576", c.MaxHeaderBytes)

@@ -35,7 +35,8 @@ type Keys struct {
 }
 
 // LoadKeys reads the keys in data/keys, generating them (mode 0600) on first
-// use. `dialgate serve` and the CLI commands that write state share them, so a
+// use. A key file other users may read or write is refused, wrapping
+// ErrConfig (see checkFileMode). `dialgate serve` and the CLI commands that write state share them, so a
 // number hashes the same everywhere.
 func LoadKeys(data string) (Keys, error) { return LoadKeysFile(data, "") }
 
@@ -95,6 +96,9 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 	if err != nil {
 		return Keys{}, fmt.Errorf("audit keys: %w", err)
 	}
+	if err := checkFileMode("audit signer key file", spath, "it holds the key that signs the audit checkpoints (whoever holds it can sign a rewritten log)", ""); err != nil {
+		return Keys{}, fmt.Errorf("audit keys: %w", err)
+	}
 	sb, err := os.ReadFile(spath)
 	if err != nil {
 		return Keys{}, fmt.Errorf("audit keys: %w", err)
@@ -117,10 +121,16 @@ func keyID(key []byte) string {
 }
 
 // readHMACKey reads a hex HMAC key of at least auditlog.MinKeyBytes bytes
-// from path; errors name the file.
+// from path; errors name the file. A file other users may read or write is
+// refused (checkFileMode, wrapping ErrConfig): with the key, anyone who
+// reads the audit log can reverse its callee hashes by hashing every number
+// of the numbering plan.
 func readHMACKey(path string) ([]byte, error) {
 	hb, err := os.ReadFile(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkFileMode("HMAC key file", path, "it holds the HMAC key of the callee hashes (whoever holds it can reverse the hashes in the audit log)", ""); err != nil {
 		return nil, err
 	}
 	text := strings.TrimSpace(string(hb))

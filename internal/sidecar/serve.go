@@ -101,12 +101,15 @@ func CheckFiles(cfg Config) error {
 		if err != nil {
 			return asConfig(err)
 		}
-		if _, err := parseTLS(bs, false); err != nil {
+		if _, err := cfg.TLS.parse(bs, false); err != nil {
 			return asConfig(err)
 		}
 	}
 	if cfg.HMACKeyFile != "" {
 		if _, err := readHMACKey(cfg.HMACKeyFile); err != nil {
+			if errors.Is(err, ErrConfig) { // its mode: names the file already
+				return err
+			}
 			return asConfig(fmt.Errorf("hmac_key_file: %w", err))
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -24,6 +25,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 )
 
 // Health service names the server reports besides "" (the whole server).
@@ -33,6 +35,11 @@ const (
 	// HealthComponentPrefix prefixes each Probe's name: "component/store".
 	HealthComponentPrefix = "component/"
 )
+
+// ConnectionTimeout bounds a new connection's TLS and HTTP/2 handshake
+// (grpc.ConnectionTimeout): a connection that does not finish it in time
+// is closed, freeing its place among Config.MaxConnections.
+const ConnectionTimeout = 10 * time.Second
 
 // Server is the sidecar's gRPC server. Create it with NewServer, run it with
 // Serve (or Run), stop it with Shutdown. Its methods are safe for concurrent
@@ -46,6 +53,8 @@ type Server struct {
 	m      *metrics
 	tokens *fileReloader[Tokens]     // nil without a tokens file
 	tls    *fileReloader[tls.Config] // nil without TLS
+	// firstMessage bounds the wait for a call's request (first_message_timeout).
+	firstMessage *firstMessage
 	// listenTCP opens the TCP listeners (net.Listen; replaced in tests).
 	listenTCP func(network, address string) (net.Listener, error)
 
@@ -98,20 +107,34 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		s.m.initAuth()
 	}
 
+	fm := &firstMessage{timeout: time.Duration(cfg.FirstMessageTimeout)}
+	s.firstMessage = fm
 	opts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.MaxStreams)),
 		grpc.MaxHeaderListSize(uint32(cfg.MaxHeaderBytes)),
+		// A connection holds one of max_connections from its accept:
+		// one that does not finish its TLS and HTTP/2 handshake within
+		// this is closed (grpc-go's default is 120s).
+		grpc.ConnectionTimeout(ConnectionTimeout),
 		// A Stop after the grace period returns only once every handler
 		// has returned, so the back end (audit log, store) is closed after
 		// its last use, not under a handler still writing to it.
 		grpc.WaitForHandlers(true),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		grpc.ChainUnaryInterceptor(s.recoverUnary, auth.unaryInterceptor),
-		grpc.ChainStreamInterceptor(s.recoverStream, auth.streamInterceptor),
-	}
-	if s.tokens != nil {
-		opts = append(opts, grpc.InTapHandle(auth.tap))
+		grpc.ChainUnaryInterceptor(s.recoverUnary, fm.unaryInterceptor, auth.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.recoverStream, fm.streamInterceptor, auth.streamInterceptor),
+		// At a call's headers: its token (with a tokens file), then the
+		// bound on the wait for its request.
+		grpc.InTapHandle(func(ctx context.Context, info *tap.Info) (context.Context, error) {
+			if s.tokens != nil {
+				var err error
+				if ctx, err = auth.tap(ctx, info); err != nil {
+					return ctx, err
+				}
+			}
+			return fm.tap(ctx, info), nil
+		}),
 	}
 	if cfg.TLS.Enabled() {
 		r, err := newTLSReloader(cfg.TLS, log, s.m)
@@ -220,9 +243,13 @@ func (s *Server) Listen() (net.Listener, error) {
 	return lis, nil
 }
 
-// Serve serves gRPC on lis until Shutdown. It returns nil after a Shutdown.
+// Serve serves gRPC on lis until Shutdown, holding at most
+// Config.MaxConnections of its connections at once (netutil.LimitListener:
+// one over it is accepted only once another closed). It returns nil after
+// a Shutdown.
 func (s *Server) Serve(lis net.Listener) error {
-	err := s.grpc.Serve(lis)
+	s.firstMessage.learn(s.grpc)
+	err := s.grpc.Serve(netutil.LimitListener(lis, s.cfg.MaxConnections))
 	if errors.Is(err, grpc.ErrServerStopped) {
 		return nil
 	}
@@ -258,7 +285,11 @@ func (s *Server) Run(ctx context.Context, ready func(grpcAddr, metricsAddr net.A
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", s.MetricsHandler())
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		// Bounds on a scrape: a client that sends its request or reads the
+		// answer slowly, or keeps an idle connection, must not hold a
+		// goroutine for ever (Prometheus's scrape timeout is 10s by default).
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 64 << 10}
 		s.mu.Lock()
 		s.metricsSrv = srv
 		s.mu.Unlock()

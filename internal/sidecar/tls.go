@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,13 +16,14 @@ import (
 // applies to the handshakes that follow its reload; connections already
 // open keep theirs. A copy whose cert and key are not a pair (one of them
 // rewritten, the other not yet), whose PEM is cut short, or whose
-// certificate has expired leaves the copy in force.
+// certificate has expired or is not yet valid, or whose key file other
+// users may read or write, leaves the copy in force.
 func newTLSReloader(c TLSConfig, log *slog.Logger, m *metrics) (*fileReloader[tls.Config], error) {
-	r, err := newFileReloader(reloadTLS, tlsFiles(c), parseTLS, describeTLS, log, m)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	r, err := newFileReloader(reloadTLS, tlsFiles(c), c.parse, describeTLS, log, m)
+	if err != nil && !errors.Is(err, ErrConfig) {
+		err = fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return r, nil
+	return r, err
 }
 
 // tlsFiles lists the files of c in the order parseTLS takes them: the
@@ -61,13 +63,24 @@ func serverTLS(r *fileReloader[tls.Config]) *tls.Config {
 	}
 }
 
-// parseTLS parses the TLS files: b holds the cert, the key and, with mTLS,
-// the client CAs. The cert and key must be a pair; no PEM block may be cut
-// short (a file caught while being written: its chain or CA bundle would
-// lose certificates quietly). On reload, an expired certificate is refused
-// too: it is a stale copy, and the one in force can only be better. Errors
-// name the config key.
-func parseTLS(b [][]byte, reload bool) (*tls.Config, error) {
+// parse parses the TLS files of c (see parseTLS) as they are now, and
+// refuses a key file other users may read or write (checkFileMode): with
+// the key, anyone could impersonate the sidecar to its dialers.
+func (c TLSConfig) parse(b [][]byte, _ bool) (*tls.Config, error) {
+	if err := checkFileMode("tls.key_file", c.KeyFile, "it holds the TLS private key (whoever holds it can impersonate the sidecar)", ""); err != nil {
+		return nil, err
+	}
+	return parseTLS(c, b, time.Now())
+}
+
+// parseTLS parses the TLS files of c: b holds the cert, the key and, with
+// mTLS, the client CAs. The cert and key must be a pair; no PEM block may be
+// cut short (a file caught while being written: its chain or CA bundle would
+// lose certificates quietly). A certificate that has expired or is not yet
+// valid at now is refused, at start as at a reload: clients would fail
+// every handshake with it (and at a reload, the copy in force can only be
+// better). Errors name the config key.
+func parseTLS(c TLSConfig, b [][]byte, now time.Time) (*tls.Config, error) {
 	keys := []string{"tls.cert_file", "tls.key_file", "tls.client_ca_file"}
 	for i := range b {
 		if err := wholePEM(b[i]); err != nil {
@@ -85,8 +98,11 @@ func parseTLS(b [][]byte, reload bool) (*tls.Config, error) {
 		}
 		cert.Leaf = leaf
 	}
-	if reload && time.Now().After(leaf.NotAfter) {
-		return nil, fmt.Errorf("tls.cert_file: the certificate (serial %s) expired at %s", leaf.SerialNumber.Text(16), leaf.NotAfter.UTC().Format(time.RFC3339))
+	switch {
+	case now.After(leaf.NotAfter):
+		return nil, fmt.Errorf("tls.cert_file %s: the certificate (serial %s) expired at %s (not_after): every client would refuse it; install a current one", c.CertFile, leaf.SerialNumber.Text(16), leaf.NotAfter.UTC().Format(time.RFC3339))
+	case now.Before(leaf.NotBefore):
+		return nil, fmt.Errorf("tls.cert_file %s: the certificate (serial %s) is not valid before %s (not_before): every client would refuse it; check the clock, or install a current one", c.CertFile, leaf.SerialNumber.Text(16), leaf.NotBefore.UTC().Format(time.RFC3339))
 	}
 	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2"}}
 	if len(b) > 2 {
