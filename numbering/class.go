@@ -383,3 +383,10 @@ func (b StrideBlock) AppendTo(dst []byte) []byte {
 	dst = append(dst, '.')
 	return strconv.AppendUint(dst, b.hi, 10)
 }
+
+// SameKind reports whether s and o are valid segments of one kind and digit
+// count (and code length): segments among which Next steps, so that their
+// Uint64 values count successive blocks of 10,000 numbers.
+func (s Segment) SameKind(o Segment) bool {
+	return s.n != 0 && s.n == o.n && s.kind == o.kind && s.ac == o.ac
+}

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"context"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -215,5 +216,56 @@ func TestStrideTenantAndValidate(t *testing.T) {
 	// A stride rule alone is a run-time rule.
 	if _, err := New(Config{Stride: strideCfg().Stride}, nil); err != nil {
 		t.Fatalf("stride alone: %v", err)
+	}
+}
+
+// Screening finds a stride in a list, in whatever order, as
+// sweep.sequential; a CRM list sorted by number (random suffixes), and a
+// large random list, hold none.
+func TestScreenStride(t *testing.T) {
+	var items []Item
+	for i := range 20 {
+		items = append(items, Item{Line: i + 1, Number: seqNum(861380000+uint64(19-i), 1234)})
+	}
+	// Noise: the same segments with other suffixes, and 19 of another stride.
+	for i := range 19 {
+		items = append(items, Item{Line: 100 + i, Number: seqNum(861380000+uint64(i), 4000+i)})
+		items = append(items, Item{Line: 200 + i, Number: seqNum(861390000+2*uint64(i), 5555)})
+	}
+	rep, err := Screen(context.Background(), items, strideCfg(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rep.Results {
+		want := i < 20
+		if got := r.Findings&FindingSequential != 0; got != want {
+			t.Fatalf("line %d (%v): sequential finding %v, want %v", r.Line, r.Number, got, want)
+		}
+		if want && r.Run != 20 {
+			t.Fatalf("line %d: run %d, want 20", r.Line, r.Run)
+		}
+	}
+	// Without the stride rule the list passes.
+	cfg := strideCfg()
+	cfg.Stride = nil
+	if rep, err := Screen(context.Background(), items, cfg, nil); err != nil || rep.Sequential != 0 {
+		t.Fatalf("without stride: %v, %d sequential", err, rep.Sequential)
+	}
+	// Honest lists.
+	rng := rand.New(rand.NewPCG(3, 4))
+	var sorted []Item
+	for s := range uint64(5000) {
+		for range 5 {
+			sorted = append(sorted, Item{Line: len(sorted) + 1, Number: seqNum(861380000+s, rng.IntN(10000))})
+		}
+	}
+	for name, list := range map[string][]Item{"CRM list sorted ascending": sorted, "random": realLooking(100_000, 7)} {
+		rep, err := Screen(context.Background(), list, strideCfg(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Sequential != 0 {
+			t.Errorf("%s: %d numbers falsely in runs: %+v", name, rep.Sequential, rep.Segments[:min(3, len(rep.Segments))])
+		}
 	}
 }
