@@ -23,12 +23,26 @@ var SeqConfig = sweep.Config{
 		Cite: dialgate.Citation{Source: dialgate.SourceConvention, Ref: "dialgate convention (CN-S4b)"}},
 }
 
+// StrideConfig is SeqConfig with the cn profile's stride rule (one suffix
+// in 20 successive segments, up to 2 skipped, 24 hours).
+var StrideConfig = func() sweep.Config {
+	c := SeqConfig
+	c.Stride = &sweep.Sequential{MinRun: 20, MaxGap: 2, Window: dialgate.Duration(24 * time.Hour),
+		Cite: dialgate.Citation{Source: dialgate.SourceConvention, Ref: "dialgate convention (CN-S4b)"}}
+	return c
+}()
+
 // Gate is what one sidecar builds for the sweep rule on a shared store: the
 // run state in runs, counters (may be nil: SeqConfig counts no segment
 // rate), now its clock, ids its decision ids, timeout its check timeout.
 func Gate(t testing.TB, runs storage.Runs, counters storage.Counters, now *atomic.Pointer[time.Time], ids *atomic.Int64, timeout time.Duration) *dialgate.Gate {
+	return GateOf(t, SeqConfig, runs, counters, now, ids, timeout)
+}
+
+// GateOf is Gate with the sweep rules of cfg.
+func GateOf(t testing.TB, cfg sweep.Config, runs storage.Runs, counters storage.Counters, now *atomic.Pointer[time.Time], ids *atomic.Int64, timeout time.Duration) *dialgate.Gate {
 	t.Helper()
-	c, err := sweep.New(SeqConfig, counters, sweep.WithRuns(runs))
+	c, err := sweep.New(cfg, counters, sweep.WithRuns(runs))
 	if err != nil {
 		t.Fatal(err)
 	}
