@@ -42,7 +42,6 @@ func sweepGate(t *testing.T, s *redisstore.Store, now *atomic.Pointer[time.Time]
 func TestStrideAcrossSidecars(t *testing.T) {
 	url := redisURL(t)
 	p := newPrefix(t, url)
-	ctx := context.Background()
 	var now atomic.Pointer[time.Time]
 	var ids atomic.Int64
 	var gates []*dialgate.Gate
@@ -50,27 +49,7 @@ func TestStrideAcrossSidecars(t *testing.T) {
 		s := open(t, url, p)
 		gates = append(gates, runtest.GateOf(t, runtest.StrideConfig, s, s, &now, &ids, 2*time.Second))
 	}
-	for i := range 19 {
-		at := gateT0.Add(time.Duration(i) * 30 * time.Second)
-		now.Store(&at)
-		if dec, err := gates[i%4].Check(ctx, runtest.Dial("1380000", i)); err != nil || !dec.Allowed {
-			t.Fatalf("sequential dial %d: %v %v", i, err, dec.Reasons)
-		}
-	}
-	for i := range 21 {
-		at := gateT0.Add(time.Duration(20+i) * 30 * time.Second)
-		now.Store(&at)
-		dec, err := gates[i%4].Check(ctx, runtest.Dial(strconv.Itoa(1390000+i), 0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if wantDeny := i >= 19; dec.Allowed == wantDeny {
-			t.Fatalf("stride dial %d at sidecar %d: allowed=%v: %v", i, i%4, dec.Allowed, dec.Reasons)
-		}
-		if !dec.Allowed && (!dec.Has(dialgate.CodeSweepSequential) || dec.Reasons[0].Evidence[0].Value != "stride") {
-			t.Fatalf("stride dial %d: %v", i, dec.Reasons)
-		}
-	}
+	runtest.CheckStride(t, gates, &now, gateT0)
 }
 
 // A dialer spreading a sweep round-robin over four sidecars that share one
