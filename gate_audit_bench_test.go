@@ -82,7 +82,7 @@ func benchGateCN(b *testing.B, audit bool) {
 	callee := func() dialgate.Number {
 		i := next.Add(1)
 		seg := 1_300_000 + i%700_000
-		suf := (i / 700_000 * 7919) % 10_000
+		suf := (seg*7919 + i/700_000*104_729) % 10_000 // not one suffix through successive 号段: a stride
 		n, err := dialgate.NumberFromUint64(uint64(86_000_000_000_00 + seg*10_000 + suf))
 		if err != nil {
 			panic(err)

@@ -323,3 +323,70 @@ var areaCodes = func() (a [1000]string) {
 	}
 	return a
 }()
+
+// Digits returns the number of digits of s ("1380013": 7), 0 for the zero
+// Segment.
+func (s Segment) Digits() int { return int(s.n) }
+
+// StrideSpan is the number of successive segments one StrideBlock holds.
+const StrideSpan = 100_000_000
+
+// StrideBlock names StrideSpan successive segments of one kind and digit
+// count (Segment.Stride). It is a small comparable value: use it as a map
+// key. The zero StrideBlock names no block.
+type StrideBlock struct {
+	hi   uint64 // the segment digits above the last 8 (after the offset)
+	n    uint8
+	kind uint8
+	ac   uint8
+}
+
+// Stride returns where s lies among the segments of its kind and digit
+// count, counted from off segments below it: block names the StrideSpan
+// successive segments s lies in, and index is s's place in them, 0 to
+// StrideSpan-1. Two segments of one block whose indexes are successive
+// integers are successive blocks of 10,000 numbers (…0000 1234, …0001 1234):
+// a dialer stepping through segments with one suffix makes successive
+// indexes, which package sweep finds as a run. A segment of at most 8
+// digits (a Chinese mobile or fixed-line segment, a North American NPA-NXX)
+// has, with off 0, index equal to its digits and one block for its whole
+// kind; a longer one's block boundaries are every StrideSpan segments, and
+// a caller that must see runs across them looks again with off
+// StrideSpan/2. The zero Segment returns the zero StrideBlock and 0.
+func (s Segment) Stride(off uint64) (block StrideBlock, index int) {
+	if s.n == 0 {
+		return StrideBlock{}, 0
+	}
+	v := s.v + off
+	return StrideBlock{hi: v / StrideSpan, n: s.n, kind: s.kind, ac: s.ac}, int(v % StrideSpan)
+}
+
+// AppendTo appends a text naming b to dst: its kind ("m" mobile, "f" fixed
+// line, "i" international), digit count, code length and high digits
+// ("m7.0.0"). It holds no whole number. The zero StrideBlock appends
+// nothing.
+func (b StrideBlock) AppendTo(dst []byte) []byte {
+	if b.n == 0 {
+		return dst
+	}
+	switch b.kind {
+	case segMobile:
+		dst = append(dst, 'm')
+	case segFixed:
+		dst = append(dst, 'f')
+	default:
+		dst = append(dst, 'i')
+	}
+	dst = strconv.AppendUint(dst, uint64(b.n), 10)
+	dst = append(dst, '.')
+	dst = strconv.AppendUint(dst, uint64(b.ac), 10)
+	dst = append(dst, '.')
+	return strconv.AppendUint(dst, b.hi, 10)
+}
+
+// SameKind reports whether s and o are valid segments of one kind and digit
+// count (and code length): segments among which Next steps, so that their
+// Uint64 values count successive blocks of 10,000 numbers.
+func (s Segment) SameKind(o Segment) bool {
+	return s.n != 0 && s.n == o.n && s.kind == o.kind && s.ac == o.ac
+}

@@ -335,3 +335,56 @@ func TestSegmentNext(t *testing.T) {
 		t.Errorf("zero Segment: Next = %v", got)
 	}
 }
+
+// Successive segments of one kind have successive stride indexes in one
+// block (a stride sweep through them is a run); segments of other kinds or
+// digit counts are in other blocks.
+func TestSegmentStride(t *testing.T) {
+	for _, tc := range []struct{ a, b string }{
+		{"+8613800001234", "+8613800011234"}, // 1380000 → 1380001
+		{"+8613899991234", "+8613900001234"}, // 1389999 → 1390000 (network boundary)
+		{"+861058001234", "+861058011234"},
+		{"+14055551234", "+14055561234"},
+		{"+447700901234", "+447700911234"},
+	} {
+		sa := Classify(dialgate.MustParseNumber(tc.a)).Segment
+		sb := Classify(dialgate.MustParseNumber(tc.b)).Segment
+		ba, ia := sa.Stride(0)
+		bb, ib := sb.Stride(0)
+		if ba != bb || ib != ia+1 {
+			t.Errorf("%s → %s: stride (%v, %d) → (%v, %d), want one block and successive indexes", sa, sb, ba, ia, bb, ib)
+		}
+		if ba == (StrideBlock{}) || len(ba.AppendTo(nil)) == 0 {
+			t.Errorf("%s: zero block", sa)
+		}
+	}
+	mob, _ := Classify(dialgate.MustParseNumber("+8613800001234")).Segment.Stride(0)
+	fix, _ := Classify(dialgate.MustParseNumber("+861058001234")).Segment.Stride(0)
+	nanp, _ := Classify(dialgate.MustParseNumber("+14055551234")).Segment.Stride(0)
+	if mob == fix || mob == nanp || fix == nanp {
+		t.Errorf("blocks of different kinds coincide: %v %v %v", mob, fix, nanp)
+	}
+	if string(mob.AppendTo(nil)) == string(fix.AppendTo(nil)) {
+		t.Errorf("block texts coincide: %s", mob.AppendTo(nil))
+	}
+	// A long segment's block boundary is seen with the offset.
+	long := Classify(dialgate.MustParseNumber("+491999999991234")).Segment
+	if long.Digits() != 11 {
+		t.Fatalf("%s: %d digits, want 11", long, long.Digits())
+	}
+	{
+		b0, _ := long.Stride(0)
+		b1, _ := long.Next().Stride(0)
+		if b0 == b1 {
+			t.Errorf("%s and its next in one block: want a block boundary between them", long)
+		}
+		h0, j0 := long.Stride(StrideSpan / 2)
+		h1, j1 := long.Next().Stride(StrideSpan / 2)
+		if h0 != h1 || j1 != j0+1 {
+			t.Errorf("%s: offset strides (%v, %d) → (%v, %d) not successive", long, h0, j0, h1, j1)
+		}
+	}
+	if b, i := (Segment{}).Stride(0); b != (StrideBlock{}) || i != 0 || len(b.AppendTo(nil)) != 0 {
+		t.Errorf("zero Segment: Stride = %v, %d", b, i)
+	}
+}

@@ -60,7 +60,7 @@ func TestCNCallerIDAndSweep(t *testing.T) {
 			text = append(text, r.Path)
 		}
 	}
-	want := "callerid,callerid.ledger,callerid.subscriber_number,callerid.inbound_only,callerid.international_route,sweep.provenance,sweep.segment_rate,sweep.sequential,sweep.coverage"
+	want := "callerid,callerid.ledger,callerid.subscriber_number,callerid.inbound_only,callerid.international_route,sweep.provenance,sweep.segment_rate,sweep.sequential,sweep.stride,sweep.coverage"
 	if strings.Join(text, ",") != want {
 		t.Errorf("explained rules %v, want %s", text, want)
 	}

@@ -15,7 +15,7 @@ func sweepSection() section {
 		present: func(p *Profile) bool { return p.Sweep != nil },
 		build: func(p *Profile, deps Deps) ([]dialgate.Checker, error) {
 			c := p.Sweep
-			if c.Provenance == nil && c.SegmentRate == nil && c.Sequential == nil && len(c.Tenants) == 0 {
+			if c.Provenance == nil && c.SegmentRate == nil && c.Sequential == nil && c.Stride == nil && len(c.Tenants) == 0 {
 				return nil, nil // coverage only: a screening rule, no run-time check
 			}
 			if c.HasSegmentRate() && deps.Counters == nil {
@@ -42,6 +42,10 @@ func sweepSection() section {
 				rules = append(rules, Rule{Section: "sweep", Path: "sweep.sequential",
 					Text: fmt.Sprintf("no run of %d or more consecutive numbers of one segment, or across the boundary of two (gaps of at most %d), within %s; the segment (or the numbers around that boundary) then closes to the tenant for %s", r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
 			}
+			if r := c.Stride; r != nil {
+				rules = append(rules, Rule{Section: "sweep", Path: "sweep.stride",
+					Text: fmt.Sprintf("no stride of %d or more successive segments (号段) dialled with the same last four digits (at most %d segments skipped), within %s; those last four digits then close to the tenant for %s", r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+			}
 			for _, name := range slices.Sorted(maps.Keys(c.Tenants)) {
 				t := c.Tenants[name]
 				if r := t.SegmentRate; r != nil {
@@ -51,6 +55,10 @@ func sweepSection() section {
 				if r := t.Sequential; r != nil {
 					rules = append(rules, Rule{Section: "sweep", Path: "sweep.tenants." + name + ".sequential",
 						Text: fmt.Sprintf("tenant %q: no run of %d or more consecutive numbers (gaps of at most %d) within %s; the segment then closes to the tenant for %s", name, r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+				}
+				if r := t.Stride; r != nil {
+					rules = append(rules, Rule{Section: "sweep", Path: "sweep.tenants." + name + ".stride",
+						Text: fmt.Sprintf("tenant %q: no stride of %d or more successive segments dialled with the same last four digits (at most %d skipped) within %s", name, r.MinRun, r.MaxGap, r.Window), Cite: r.Cite})
 				}
 			}
 			if r := c.Coverage; r != nil {

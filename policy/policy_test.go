@@ -308,6 +308,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("schema: dialgate.profile.v1\nname: x\nextends: cn\ndescription: null\n"))
 	f.Add([]byte(laEmergency))
+	f.Add([]byte("schema: dialgate.profile.v1\nname: x\nsweep:\n  stride: {min_run: 20, max_gap: 2, window: 24h, cite: {source: U, ref: x}}\n" +
+		"  tenants:\n    acme: {stride: {min_run: 5, max_gap: 3, window: 48h, cite: {source: U, ref: y}}}\n"))
 	f.Add([]byte("schema: dialgate.profile.v1\nname: x\nschedule:\n  windows: [{days: [mon-sun], ranges: [\"00:00-24:00\"], cite: {source: U, ref: x}}]\n" +
 		"  blackouts: [{from: 2026-08-26T06:00:00-05:00, until: 2026-08-27T06:00:00Z, prefixes: [\"+1\"], reason: r, cite: {source: S, ref: x}}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -275,6 +275,7 @@ func TestCNConventionsCitedAsConventions(t *testing.T) {
 		"callerid.inbound_only.cite", // 400/800 not as caller ID [U]
 		"sweep.segment_rate.cite",    // §3 heuristics [U]
 		"sweep.sequential.cite",      //
+		"sweep.stride.cite",          //
 		"sweep.coverage.cite",        //
 		"schedule.windows[0].cite",   // 09–12, 14–21 [U]
 		"schedule.callback.cite",     // trigger ≤ 30 min [U]

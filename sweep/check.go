@@ -39,6 +39,9 @@ type Check struct {
 	store    storage.Runs // the sequential rule's shared state (WithRuns); nil: in memory
 	base     rules
 	tenants  map[string]*rules // tenants with thresholds of their own
+	// anySeq and anyStride report whether any tenant's rules have the
+	// sequential or the stride rule (Release gives back only their ids).
+	anySeq, anyStride bool
 }
 
 // rules are the run-time thresholds of the profile or of one tenant, with
@@ -50,12 +53,17 @@ type rules struct {
 	runKey  string              // "sweep/seq/<min_run>/<max_gap>/<window>/"
 	rate    *SegmentRate
 	rateKey string // "sweep/rate/<window>/"
+
+	stride    *Sequential
+	strParams storage.RunParams
+	strRuns   *seqrun.Set[strideKey] // the stride rule's state in memory; nil with a store or without the rule
+	strKey    string                 // "sweep/stride/<min_run>/<max_gap>/<window>/"
 }
 
-// newRules returns the state of rules seq and rate; inMemory keeps the
-// sequential rule's state in the Check's memory.
-func newRules(seq *Sequential, rate *SegmentRate, inMemory bool) rules {
-	r := rules{seq: seq, rate: rate}
+// newRules returns the state of rules seq, stride and rate; inMemory keeps
+// the run rules' state in the Check's memory.
+func newRules(seq, stride *Sequential, rate *SegmentRate, inMemory bool) rules {
+	r := rules{seq: seq, rate: rate, stride: stride}
 	if seq != nil {
 		r.params = storage.RunParams{MinRun: seq.MinRun, MaxGap: seq.MaxGap, Window: seq.Window.Std()}
 		// The key names the rule's parameters: a store keeps each key's
@@ -63,6 +71,14 @@ func newRules(seq *Sequential, rate *SegmentRate, inMemory bool) rules {
 		r.runKey = "sweep/seq/" + strconv.Itoa(seq.MinRun) + "/" + strconv.Itoa(seq.MaxGap) + "/" + seq.Window.String() + "/"
 		if inMemory {
 			r.runs = seqrun.New[segKey](seq.MinRun, seq.MaxGap, int64(seq.Window.Std()))
+		}
+	}
+	if stride != nil {
+		r.strParams = storage.RunParams{MinRun: stride.MinRun, MaxGap: stride.MaxGap, Window: stride.Window.Std()}
+		// Its own namespace: a stride key never meets a sequential one.
+		r.strKey = "sweep/stride/" + strconv.Itoa(stride.MinRun) + "/" + strconv.Itoa(stride.MaxGap) + "/" + stride.Window.String() + "/"
+		if inMemory {
+			r.strRuns = seqrun.New[strideKey](stride.MinRun, stride.MaxGap, int64(stride.Window.Std()))
 		}
 	}
 	if rate != nil {
@@ -120,6 +136,42 @@ func runSpots(info numbering.Info) (spots [2]runSpot, n int) {
 	return spots, 1
 }
 
+// strideKey is the stride rule's in-memory key: a tenant's suffix in a
+// block of successive segments.
+type strideKey struct {
+	tenant string
+	block  numbering.StrideBlock
+	suffix int
+	across bool
+}
+
+// strideSpot is one place a callee's number is kept in the stride rule's
+// state: its suffix in a block of successive segments (numbering.Segment.
+// Stride), and its segment's index there as the value. Successive segments
+// dialled with one suffix are successive values: a run.
+type strideSpot struct {
+	block  numbering.StrideBlock
+	x      int
+	across bool
+}
+
+// strideSpots returns the places a callee's number is kept in the stride
+// rule's state: its segment's block and index and, for a segment of more
+// than 8 digits (whose kind spans several blocks), the block shifted by
+// half a block, so that a stride across a block boundary lies whole in
+// one of the two. A Chinese or North American segment (at most 8 digits)
+// has one block for its whole kind: one spot.
+func strideSpots(info numbering.Info) (spots [2]strideSpot, n int) {
+	b, x := info.Segment.Stride(0)
+	spots[0] = strideSpot{block: b, x: x}
+	if info.Segment.Digits() <= 8 {
+		return spots, 1
+	}
+	b, x = info.Segment.Stride(numbering.StrideSpan / 2)
+	spots[1] = strideSpot{block: b, x: x, across: true}
+	return spots, 2
+}
+
 // An Option configures New.
 type Option func(*options)
 
@@ -127,24 +179,25 @@ type options struct {
 	runs storage.Runs
 }
 
-// WithRuns keeps the sequential rule's run state in r instead of the
-// Check's memory, so that every gate sharing r (a fleet's Redis or
+// WithRuns keeps the sequential and stride rules' run state in r instead
+// of the Check's memory, so that every gate sharing r (a fleet's Redis or
 // PostgreSQL store) sees the runs of all their dials, and a restart keeps
 // them. A nil r keeps the state in memory (the default: one process). It
-// has no effect without cfg.Sequential (or a tenant's).
+// has no effect without cfg.Sequential or cfg.Stride (or a tenant's).
 func WithRuns(r storage.Runs) Option {
 	return func(o *options) { o.runs = r }
 }
 
 // New returns the sweep check for cfg. counters is required when
 // cfg.SegmentRate, or a tenant's, is set. A Config with no run-time rule
-// (Provenance, SegmentRate, Sequential and Tenants all empty) is an error.
+// (Provenance, SegmentRate, Sequential, Stride and Tenants all empty) is an
+// error.
 func New(cfg Config, counters storage.Counters, opts ...Option) (*Check, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", err, dialgate.ErrInvalidConfig)
 	}
-	if cfg.Provenance == nil && cfg.SegmentRate == nil && cfg.Sequential == nil && len(cfg.Tenants) == 0 {
-		return nil, fmt.Errorf("sweep: no run-time rule configured (provenance, segment_rate, sequential or tenants): %w", dialgate.ErrInvalidConfig)
+	if cfg.Provenance == nil && cfg.SegmentRate == nil && cfg.Sequential == nil && cfg.Stride == nil && len(cfg.Tenants) == 0 {
+		return nil, fmt.Errorf("sweep: no run-time rule configured (provenance, segment_rate, sequential, stride or tenants): %w", dialgate.ErrInvalidConfig)
 	}
 	if cfg.HasSegmentRate() && counters == nil {
 		return nil, fmt.Errorf("sweep: segment_rate needs a storage.Counters: %w", dialgate.ErrInvalidConfig)
@@ -155,20 +208,20 @@ func New(cfg Config, counters storage.Counters, opts ...Option) (*Check, error) 
 			opt(&o)
 		}
 	}
-	anySeq := cfg.Sequential != nil
+	c := &Check{cfg: cfg, counters: counters, anySeq: cfg.Sequential != nil, anyStride: cfg.Stride != nil}
 	for _, t := range cfg.Tenants {
-		anySeq = anySeq || t.Sequential != nil
+		c.anySeq = c.anySeq || t.Sequential != nil
+		c.anyStride = c.anyStride || t.Stride != nil
 	}
-	c := &Check{cfg: cfg, counters: counters}
-	if anySeq {
+	if c.anySeq || c.anyStride {
 		c.store = o.runs
 	}
-	c.base = newRules(cfg.Sequential, cfg.SegmentRate, c.store == nil)
+	c.base = newRules(cfg.Sequential, cfg.Stride, cfg.SegmentRate, c.store == nil)
 	if len(cfg.Tenants) > 0 {
 		c.tenants = make(map[string]*rules, len(cfg.Tenants))
 		for name, t := range cfg.Tenants {
 			seq, rate := cmp.Or(t.Sequential, cfg.Sequential), cmp.Or(t.SegmentRate, cfg.SegmentRate)
-			r := newRules(seq, rate, c.store == nil)
+			r := newRules(seq, cmp.Or(t.Stride, cfg.Stride), rate, c.store == nil)
 			c.tenants[name] = &r
 		}
 	}
@@ -202,7 +255,9 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 		return rs, nil, nil
 	}
 	seg := info.Segment.String()
-	if ru := c.rulesOf(d.Tenant); ru.seq != nil {
+	ru := c.rulesOf(d.Tenant)
+	seqFound := false
+	if ru.seq != nil {
 		spots, ns := runSpots(info)
 		for _, sp := range spots[:ns] {
 			var n int
@@ -216,6 +271,25 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 			}
 			if n >= ru.seq.MinRun {
 				rs = append(rs, ru.seqReason(seg, n, sp.across))
+				seqFound = true
+				break
+			}
+		}
+	}
+	if ru.stride != nil && !seqFound {
+		spots, ns := strideSpots(info)
+		for _, sp := range spots[:ns] {
+			var n int
+			if c.store != nil {
+				var err error
+				if n, err = c.store.RunLength(ctx, ru.strideStoreKey(d.Tenant, info.Suffix, sp), sp.x, d.At, ru.strParams); err != nil {
+					return nil, nil, fmt.Errorf("sweep: stride: %w", err)
+				}
+			} else {
+				n = ru.strRuns.Length(strideKey{d.Tenant, sp.block, info.Suffix, sp.across}, sp.x, d.At.UnixNano())
+			}
+			if n >= ru.stride.MinRun {
+				rs = append(rs, ru.strideReason(seg, n))
 				break
 			}
 		}
@@ -239,6 +313,55 @@ func (ru *rules) storeKey(tenant string, sp runSpot) string {
 	kb = append(kb, '/')
 	kb = append(kb, tenant...)
 	return string(kb)
+}
+
+// strideStoreKey is the shared run store's key of a tenant's stride spot:
+// the rule's prefix, "~" for the shifted block, the block, the suffix and
+// the tenant. The prefix ("sweep/stride/") keeps it apart from the
+// sequential rule's keys ("sweep/seq/").
+func (ru *rules) strideStoreKey(tenant string, suffix int, sp strideSpot) string {
+	var buf [128]byte
+	kb := append(buf[:0], ru.strKey...)
+	if sp.across {
+		kb = append(kb, '~')
+	}
+	kb = sp.block.AppendTo(kb)
+	kb = append(kb, '/')
+	var sb [4]byte
+	kb = append(kb, suffix4(sb[:], suffix)...)
+	kb = append(kb, '/')
+	kb = append(kb, tenant...)
+	return string(kb)
+}
+
+// strideID is the shared run store's id of a decision's record in its
+// stride spot: "sweep:<id>/s", "sweep:<id>/s~" for the shifted block.
+func strideID(decisionID string, across bool) string {
+	if across {
+		return "sweep:" + decisionID + "/s~"
+	}
+	return "sweep:" + decisionID + "/s"
+}
+
+// strideReason is the sweep.sequential reason, with evidence sweep.kind
+// "stride", for a stride of n successive segments dialled with one suffix,
+// found at the dial's segment seg. The suffix itself is not named: with
+// the segment it would be the callee's number.
+func (ru *rules) strideReason(seg string, n int) dialgate.Reason {
+	s := ru.stride
+	return dialgate.Reason{
+		Code: dialgate.CodeSweepSequential,
+		Message: "numbers with the same last four digits were dialled in " + strconv.Itoa(n) +
+			" successive segments up to segment " + seg + " (at most " + strconv.Itoa(s.MaxGap) + " segments skipped) within " +
+			s.Window.String() + ": a stride sweep through the numbering plan; numbers with those last four digits are closed to the tenant for " +
+			s.Window.String(),
+		Evidence: []dialgate.Evidence{
+			{Key: "sweep.kind", Value: "stride"},
+			{Key: "sweep.segment", Value: seg},
+			{Key: "sweep.run_length", Value: strconv.Itoa(n)},
+			{Key: "sweep.min_run", Value: strconv.Itoa(s.MinRun)},
+		},
+	}
 }
 
 // runID is the shared run store's id of a decision's record in its spot
@@ -281,7 +404,7 @@ func (ru *rules) seqReason(seg string, n int, across bool) dialgate.Reason {
 // stays recorded for decisionID.
 func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) ([]dialgate.Reason, error) {
 	ru := c.rulesOf(d.Tenant)
-	if ru.seq == nil && ru.rate == nil {
+	if ru.seq == nil && ru.stride == nil && ru.rate == nil {
 		return nil, nil
 	}
 	info := numbering.Classify(numbering.OverseasLine(d.To))
@@ -311,6 +434,30 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 					return nil, err
 				}
 				return []dialgate.Reason{ru.seqReason(info.Segment.String(), n, sp.across)}, nil
+			}
+		}
+	}
+	if ru.stride != nil {
+		spots, ns := strideSpots(info)
+		for _, sp := range spots[:ns] {
+			var (
+				n  int
+				ok bool
+			)
+			id := strideID(decisionID, sp.across)
+			if c.store != nil {
+				var err error
+				if n, ok, err = c.store.RecordRun(ctx, id, ru.strideStoreKey(d.Tenant, info.Suffix, sp), sp.x, d.At, ru.strParams); err != nil {
+					return nil, fmt.Errorf("sweep: stride: %w", err)
+				}
+			} else {
+				n, ok = ru.strRuns.Add(id, strideKey{d.Tenant, sp.block, info.Suffix, sp.across}, sp.x, d.At.UnixNano())
+			}
+			if !ok {
+				if err := c.releaseRun(ctx, ru, decisionID); err != nil {
+					return nil, err
+				}
+				return []dialgate.Reason{ru.strideReason(info.Segment.String(), n)}, nil
 			}
 		}
 	}
@@ -370,30 +517,50 @@ func suffix4(b []byte, x int) string {
 }
 
 // releaseRun gives back the run state Commit recorded for decisionID, in
-// both its spots: in the shared store, or in memory in ru's state (every
-// rules' state when ru is nil: Release does not know the dial's tenant).
+// all its spots (sequential and stride): in the shared store, or in memory
+// in ru's state (every rules' state when ru is nil: Release does not know
+// the dial's tenant).
 func (c *Check) releaseRun(ctx context.Context, ru *rules, decisionID string) error {
-	for _, sp := range [...]runSpot{{}, {across: true}} {
-		id := runID(decisionID, sp)
-		switch {
-		case c.store != nil:
-			if err := c.store.ReleaseRun(ctx, id); err != nil {
+	if c.anySeq {
+		for _, sp := range [...]runSpot{{}, {across: true}} {
+			if err := c.releaseID(ctx, ru, runID(decisionID, sp), false); err != nil {
 				return fmt.Errorf("sweep: sequential: %w", err)
 			}
-		case ru != nil:
-			if ru.runs != nil {
-				ru.runs.Release(id)
-			}
-		default:
-			if c.base.runs != nil {
-				c.base.runs.Release(id)
-			}
-			for _, t := range c.tenants {
-				if t.runs != nil {
-					t.runs.Release(id)
-				}
+		}
+	}
+	if c.anyStride {
+		for _, across := range [...]bool{false, true} {
+			if err := c.releaseID(ctx, ru, strideID(decisionID, across), true); err != nil {
+				return fmt.Errorf("sweep: stride: %w", err)
 			}
 		}
+	}
+	return nil
+}
+
+// releaseID gives back what id recorded: in the shared store, or in the
+// sequential (stride: the stride) rule's memory of ru, or of every rules
+// when ru is nil.
+func (c *Check) releaseID(ctx context.Context, ru *rules, id string, stride bool) error {
+	if c.store != nil {
+		return c.store.ReleaseRun(ctx, id)
+	}
+	release := func(r *rules) {
+		if stride {
+			if r.strRuns != nil {
+				r.strRuns.Release(id)
+			}
+		} else if r.runs != nil {
+			r.runs.Release(id)
+		}
+	}
+	if ru != nil {
+		release(ru)
+		return nil
+	}
+	release(&c.base)
+	for _, t := range c.tenants {
+		release(t)
 	}
 	return nil
 }

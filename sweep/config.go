@@ -71,6 +71,9 @@ type TenantRules struct {
 	// Sequential replaces the profile's sequential rule for the tenant:
 	// MinRun no higher, MaxGap and Window no lower. Nil: the profile's.
 	Sequential *Sequential `json:"sequential,omitempty"`
+	// Stride replaces the profile's stride rule for the tenant: MinRun no
+	// higher, MaxGap and Window no lower. Nil: the profile's.
+	Stride *Sequential `json:"stride,omitempty"`
 }
 
 // Config is the profile section "sweep". Each rule is on when given (non-nil)
@@ -83,6 +86,7 @@ type TenantRules struct {
 //	  provenance: {cite: {source: L, ref: "工信厅信管函〔2018〕337号 (CN-S4b)"}}
 //	  segment_rate: {max: 50, window: 1h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  sequential: {min_run: 20, max_gap: 2, window: 24h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
+//	  stride: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  coverage: {max_per_segment: 200, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  tenants:
 //	    acme: {segment_rate: {max: 20, window: 1h, cite: {source: U, ref: "stricter for acme"}}}
@@ -95,10 +99,17 @@ type Config struct {
 	SegmentRate *SegmentRate `json:"segment_rate,omitempty"`
 	// Sequential denies runs through a segment (sweep.sequential). Nil: off.
 	Sequential *Sequential `json:"sequential,omitempty"`
+	// Stride denies stride sweeps (sweep.sequential with evidence
+	// sweep.kind: stride): one suffix (the last four digits) dialled
+	// through successive segments, …0000 1234, …0001 1234, …0002 1234,
+	// where each segment sees one number. Its MinRun is the number of
+	// segments from which such a run is a sweep, MaxGap how many segments
+	// may be skipped between two members, Window as for Sequential. Nil: off.
+	Stride *Sequential `json:"stride,omitempty"`
 	// Coverage flags densely covered segments in list screening. Nil: off.
 	Coverage *Coverage `json:"coverage,omitempty"`
 	// Tenants gives tenants, by their exact Dial.Tenant, stricter
-	// segment_rate and sequential thresholds than the profile's (run time
+	// segment_rate, sequential and stride thresholds than the profile's (run time
 	// only; Screen uses the profile's). Nil: every tenant has the profile's.
 	Tenants map[string]TenantRules `json:"tenants,omitempty"`
 }
@@ -132,6 +143,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.Sequential.validate("sweep.sequential"); err != nil {
+		return err
+	}
+	if err := c.Stride.validate("sweep.stride"); err != nil {
 		return err
 	}
 	if r := c.Coverage; r != nil {
@@ -193,13 +207,16 @@ func (c Config) validateTenant(name string, t TenantRules) error {
 	if len(name) > 256 || !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		return fmt.Errorf("sweep.tenants: tenant name %q: longer than 256 bytes, not valid UTF-8 or with a control character", name)
 	}
-	if t.SegmentRate == nil && t.Sequential == nil {
-		return fmt.Errorf("%s: no rule (give segment_rate, sequential or both)", path)
+	if t.SegmentRate == nil && t.Sequential == nil && t.Stride == nil {
+		return fmt.Errorf("%s: no rule (give segment_rate, sequential, stride or several)", path)
 	}
 	if err := t.SegmentRate.validate(path + ".segment_rate"); err != nil {
 		return err
 	}
 	if err := t.Sequential.validate(path + ".sequential"); err != nil {
+		return err
+	}
+	if err := t.Stride.validate(path + ".stride"); err != nil {
 		return err
 	}
 	if r, b := t.SegmentRate, c.SegmentRate; r != nil && b != nil {
@@ -210,15 +227,25 @@ func (c Config) validateTenant(name string, t TenantRules) error {
 			return fmt.Errorf("%s.segment_rate.window: %v is shorter than the profile's %v", path, r.Window, b.Window)
 		}
 	}
-	if r, b := t.Sequential, c.Sequential; r != nil && b != nil {
-		switch {
-		case r.MinRun > b.MinRun:
-			return fmt.Errorf("%s.sequential.min_run: %d is looser than the profile's %d", path, r.MinRun, b.MinRun)
-		case r.MaxGap < b.MaxGap:
-			return fmt.Errorf("%s.sequential.max_gap: %d is looser than the profile's %d", path, r.MaxGap, b.MaxGap)
-		case r.Window < b.Window:
-			return fmt.Errorf("%s.sequential.window: %v is shorter than the profile's %v", path, r.Window, b.Window)
-		}
+	if err := stricterRun(path+".sequential", t.Sequential, c.Sequential); err != nil {
+		return err
+	}
+	return stricterRun(path+".stride", t.Stride, c.Stride)
+}
+
+// stricterRun reports, naming the field under path, a tenant's run rule r
+// that is looser than the profile's b in any parameter (nil r or b: none).
+func stricterRun(path string, r, b *Sequential) error {
+	if r == nil || b == nil {
+		return nil
+	}
+	switch {
+	case r.MinRun > b.MinRun:
+		return fmt.Errorf("%s.min_run: %d is looser than the profile's %d", path, r.MinRun, b.MinRun)
+	case r.MaxGap < b.MaxGap:
+		return fmt.Errorf("%s.max_gap: %d is looser than the profile's %d", path, r.MaxGap, b.MaxGap)
+	case r.Window < b.Window:
+		return fmt.Errorf("%s.window: %v is shorter than the profile's %v", path, r.Window, b.Window)
 	}
 	return nil
 }

@@ -22,19 +22,32 @@
 //     in a storage.Runs shared by a fleet (storage/redisstore,
 //     storage/pgstore): then a sweep whose dials are spread over several
 //     processes is seen as on one, and a restart forgets nothing;
+//   - a dial that would make the tenant's recently dialled numbers with one
+//     suffix (the last four digits) a stride: the same suffix in at least
+//     MinRun successive segments of one kind (…0000 1234, …0001 1234,
+//     …0002 1234), each at most MaxGap segments apart (Config.Stride;
+//     sweep.sequential with evidence sweep.kind "stride"). Each segment sees
+//     one number, so neither the segment rate nor the sequential rule sees
+//     it. The rule is the sequential rule's machinery under another key:
+//     (tenant, suffix, block of successive segments — numbering.Segment.
+//     Stride), the value being the segment's index; the suffix then stays
+//     closed to the tenant for the window. Its state is kept like the
+//     sequential rule's, in memory or in the storage.Runs of [WithRuns],
+//     under keys of its own ("sweep/stride/…"). A suffix that steps by a
+//     constant (…0000 1234, …0001 1241, …) is not caught;
 //   - a dial that would make more than Max distinct numbers of one segment
 //     dialled by the tenant within a sliding window (sweep.segment_rate). The
 //     segment counter is a reservation in storage.Counters, taken in Commit
 //     only when every check passed and given back by Release.
 //
 // Thresholds are the profile's for every tenant, except a tenant named in
-// Config.Tenants: it is held to the segment_rate and sequential rules it
-// gives, each at least as strict as the profile's ([TenantRules]), and to the
-// profile's for a rule it does not give.
+// Config.Tenants: it is held to the segment_rate, sequential and stride
+// rules it gives, each at least as strict as the profile's ([TenantRules]),
+// and to the profile's for a rule it does not give.
 //
 // [Screen] does the same before a campaign, on a whole dial list: it reports per
 // number whether it is allowed, invalid, a duplicate, on a do-not-call list,
-// part of a sequential run, or in a segment the list covers too densely, and a
+// part of a sequential run or of a stride (both sweep.sequential), or in a segment the list covers too densely, and a
 // summary by segment. [ReadList] reads the list (one number a line, or CSV).
 //
 // Raw callee numbers never appear in reasons or evidence: only the segment and,

@@ -42,7 +42,7 @@ type Result struct {
 	Number   dialgate.Number   // the number; zero when invalid
 	Segment  numbering.Segment // the number's segment (an overseas line's under numbering.OverseasLine); zero for service codes and invalid lines
 	Findings Finding           // zero: allowed
-	Run      int               // length of the run the number is part of, when FindingSequential
+	Run      int               // length of the (longest) run the number is part of, when FindingSequential: a sequential run or a stride
 	Err      error             // why the line is invalid, when FindingInvalid
 }
 
@@ -78,7 +78,9 @@ type Listed func(n dialgate.Number) (bool, error)
 
 // Screen screens a dial list with the rules of cfg: Sequential (runs of at
 // least MinRun numbers, gaps of at most MaxGap, over the whole list whatever
-// its order, within one segment or across the boundary between two) and Coverage (more than MaxPerSegment distinct
+// its order, within one segment or across the boundary between two), Stride
+// (numbers with one suffix in at least MinRun successive segments of one
+// kind, at most MaxGap segments skipped; flagged sweep.sequential too) and Coverage (more than MaxPerSegment distinct
 // numbers of one segment); listed, when not nil, is the do-not-call lookup.
 // Lines with errors are reported as invalid and the rest is screened. The first
 // occurrence of a number is screened, later ones are duplicates. A French
@@ -152,6 +154,13 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 			inRun = append(inRun, x)
 		}
 		flush()
+	}
+	if st := cfg.Stride; st != nil {
+		idxs := make([]int32, len(distinct))
+		for i, x := range distinct {
+			idxs[i] = x.idx
+		}
+		screenStrides(rep, idxs, line, st)
 	}
 	// Segments are contiguous in ascending order.
 	for i := 0; i < len(distinct); {
@@ -241,4 +250,53 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 		}
 	}
 	return rep, nil
+}
+
+// screenStrides flags, as FindingSequential, the numbers of every stride in
+// the list: one suffix in st.MinRun or more successive segments of one kind
+// (numbering.Segment.SameKind), at most st.MaxGap segments skipped between
+// neighbours. idxs are the results of the distinct lines; line gives a
+// result's number as counted. A number's Run becomes the longest of its
+// runs.
+func screenStrides(rep *Report, idxs []int32, line func(int32) dialgate.Number, st *Sequential) {
+	type sref struct {
+		seg    numbering.Segment
+		suffix int
+		head   uint64 // the number without its suffix (country code included)
+		len    int    // the number's digits
+		idx    int32
+	}
+	refs := make([]sref, 0, len(idxs))
+	for _, i := range idxs {
+		n := line(i)
+		info := numbering.Classify(n)
+		if info.Segment.IsValid() {
+			refs = append(refs, sref{info.Segment, info.Suffix, n.Uint64() / 1e4, n.Len(), i})
+		}
+	}
+	// By suffix, then the number without it: a stride's members are
+	// neighbours (numbers of one length and prefix are of one kind).
+	slices.SortFunc(refs, func(a, b sref) int {
+		return cmp.Or(cmp.Compare(a.suffix, b.suffix), cmp.Compare(a.len, b.len),
+			cmp.Compare(a.head, b.head), cmp.Compare(a.idx, b.idx))
+	})
+	step := uint64(st.MaxGap + 1)
+	start := 0
+	flush := func(end int) {
+		if n := end - start; n >= st.MinRun {
+			for _, x := range refs[start:end] {
+				r := &rep.Results[x.idx]
+				r.Findings |= FindingSequential
+				r.Run = max(r.Run, n)
+			}
+		}
+		start = end
+	}
+	for i := 1; i < len(refs); i++ {
+		a, b := refs[i-1], refs[i]
+		if a.suffix != b.suffix || !a.seg.SameKind(b.seg) || b.seg.Uint64()-a.seg.Uint64() > step {
+			flush(i)
+		}
+	}
+	flush(len(refs))
 }

@@ -35,7 +35,8 @@ reports per number whether it may be dialled: allowed, or each finding —
 list.invalid (the line is not a number; reported with its line number, the
 rest is screened), list.duplicate, dnc.listed (with --dnc snapshots),
 sweep.sequential (part of a run of consecutive numbers, within one segment or
-across the boundary of two) and
+across the boundary of two, or of a stride: numbers with the same last four
+digits in successive segments, under a profile with sweep.stride) and
 sweep.segment_coverage (the list holds too many numbers of one segment) — and
 a summary by segment. The rules come from the profile's sweep section; under
 a profile without one (us, uk, ca, au, fr) screen needs --dnc and washes the
@@ -66,9 +67,9 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 				country, requirePlus = 0, true
 			}
 			var cfg sweep.Config
-			if p.Sweep == nil || (p.Sweep.Sequential == nil && p.Sweep.Coverage == nil) {
+			if p.Sweep == nil || (p.Sweep.Sequential == nil && p.Sweep.Stride == nil && p.Sweep.Coverage == nil) {
 				if len(dncFiles) == 0 {
-					return usageErr("--profile: %s has no sweep.sequential or sweep.coverage rule to screen with (give --dnc to wash the list against do-not-call snapshots)", p.Name)
+					return usageErr("--profile: %s has no sweep.sequential, sweep.stride or sweep.coverage rule to screen with (give --dnc to wash the list against do-not-call snapshots)", p.Name)
 				}
 				// The do-not-call wash does not need sweep rules: the
 				// profiles with national registries (us, uk, ca, au, fr)

@@ -5,6 +5,7 @@
 package seqrun
 
 import (
+	"math"
 	"slices"
 	"sync"
 )
@@ -25,6 +26,13 @@ type Set[K comparable] struct {
 
 type keyState struct {
 	vals []val // sorted by value, distinct values
+	// one backs vals while it holds at most one value (most keys: a
+	// tenant's segment or stride sees few dials), saving an allocation.
+	one [1]val
+	// oldest is at most the earliest instant of vals (it may lag behind
+	// after a release or a re-record): prune scans only when a value may
+	// have left the window, not on every call.
+	oldest int64
 
 	// Once a run shows, the key stays closed until flagUntil (the
 	// detection instant plus the window): a dialer that skips past the
@@ -49,9 +57,10 @@ func (st *keyState) flag(t, window int64, n int) {
 }
 
 type val struct {
-	x   int
-	at  int64    // latest instant (unix ns) a holder recorded it
-	ids []string // ids holding it
+	x    int
+	at   int64    // latest instant (unix ns) a holder recorded it
+	id   string   // an id holding it (every val has one)
+	more []string // further ids holding it (rare: one value recorded twice)
 }
 
 type idRef[K comparable] struct {
@@ -72,7 +81,18 @@ func New[K comparable](minRun, maxGap int, window int64) *Set[K] {
 
 // prune drops the values of st recorded at or before cutoff.
 func (st *keyState) prune(cutoff int64) {
-	st.vals = slices.DeleteFunc(st.vals, func(v val) bool { return v.at <= cutoff })
+	if len(st.vals) == 0 || st.oldest > cutoff {
+		return
+	}
+	oldest := int64(math.MaxInt64)
+	st.vals = slices.DeleteFunc(st.vals, func(v val) bool {
+		if v.at <= cutoff {
+			return true
+		}
+		oldest = min(oldest, v.at)
+		return false
+	})
+	st.oldest = oldest
 }
 
 func (st *keyState) find(x int) (int, bool) {
@@ -136,6 +156,7 @@ func (r *Set[K]) Add(id string, k K, x int, t int64) (int, bool) {
 	st := r.keys[k]
 	if st == nil {
 		st = &keyState{}
+		st.vals = st.one[:0]
 		r.keys[k] = st
 	}
 	if n := st.flagged(t); n > 0 {
@@ -149,10 +170,14 @@ func (r *Set[K]) Add(id string, k K, x int, t int64) (int, bool) {
 	i, found := st.find(x)
 	if found {
 		v := &st.vals[i]
-		v.ids = append(v.ids, id)
+		v.more = append(v.more, id)
 		v.at = max(v.at, t)
 	} else {
-		st.vals = slices.Insert(st.vals, i, val{x: x, at: t, ids: []string{id}})
+		if len(st.vals) == 0 {
+			st.oldest = t
+		}
+		st.oldest = min(st.oldest, t)
+		st.vals = slices.Insert(st.vals, i, val{x: x, at: t, id: id})
 	}
 	r.ids[id] = idRef[K]{k: k, x: x, at: t}
 	return 0, true
@@ -176,9 +201,14 @@ func (r *Set[K]) Release(id string) {
 		return
 	}
 	v := &st.vals[i]
-	v.ids = slices.DeleteFunc(v.ids, func(s string) bool { return s == id })
-	if len(v.ids) == 0 {
+	switch {
+	case v.id == id && len(v.more) == 0:
 		st.vals = slices.Delete(st.vals, i, i+1)
+	case v.id == id:
+		v.id = v.more[len(v.more)-1]
+		v.more = v.more[:len(v.more)-1]
+	default:
+		v.more = slices.DeleteFunc(v.more, func(s string) bool { return s == id })
 	}
 }
 

@@ -95,10 +95,12 @@ func loadSidecar(b *testing.B) (*sidecar.Backend, []*grpc.ClientConn) {
 // loadDial is the i-th dial of a load run: an instant callback (allowed at
 // any hour by cn) to a number whose 号段 no other i of the run shares within
 // 100,000 dials, with a scrambled last four digits, so that the sweep guard
-// (segment rate, sequential runs) does not trip and every check is allowed.
+// (segment rate, sequential runs, strides) does not trip and every check is
+// allowed. The last four digits change with the segment: one suffix through
+// successive segments would be a stride sweep (sweep.stride).
 func loadDial(i int, trigger *timestamppb.Timestamp) *pb.Dial {
 	seg := i % 100_000 // 13x xxxx: 100,000 segments
-	to := fmt.Sprintf("+861%d%04d%04d", 30+seg%10, seg/10, (i/100_000*7919+1234)%10_000)
+	to := fmt.Sprintf("+861%d%04d%04d", 30+seg%10, seg/10, (seg*7919+i/100_000*104_729+1234)%10_000)
 	return &pb.Dial{To: to, From: e2eFrom, Purpose: pb.Purpose_PURPOSE_CALLBACK, TriggerAt: trigger, LeadId: "crm-1", Tenant: "acme"}
 }
 

@@ -36,6 +36,21 @@ func sweepGate(t *testing.T, s *pgstore.Store, now *atomic.Pointer[time.Time], i
 	return runtest.Gate(t, s, nil, now, ids, 5*time.Second)
 }
 
+// A stride (one suffix through successive 号段) whose dials alternate
+// between two sidecars sharing one PostgreSQL is seen at its twentieth
+// segment, and does not mix with a sequential run in the same store.
+func TestStrideAcrossSidecars(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	var now atomic.Pointer[time.Time]
+	var ids atomic.Int64
+	var gates []*dialgate.Gate
+	for range 2 {
+		gates = append(gates, runtest.GateOf(t, runtest.StrideConfig, open(t, url, sc), nil, &now, &ids, 5*time.Second))
+	}
+	runtest.CheckStride(t, gates, &now, runT0)
+}
+
 // Two sidecars sharing one PostgreSQL see a sweep whose dials alternate
 // between them; a sidecar restarted on it still sees the run and the
 // closed segment.

@@ -35,6 +35,23 @@ func sweepGate(t *testing.T, s *redisstore.Store, now *atomic.Pointer[time.Time]
 	return runtest.Gate(t, s, s, now, ids, 2*time.Second)
 }
 
+// A stride (one suffix through successive 号段) spread over four sidecars
+// sharing one Redis is seen at its twentieth segment; a sequential run of
+// 19 with the same values in the same store does not mix with it (the two
+// rules' keys are apart).
+func TestStrideAcrossSidecars(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	var now atomic.Pointer[time.Time]
+	var ids atomic.Int64
+	var gates []*dialgate.Gate
+	for range 4 {
+		s := open(t, url, p)
+		gates = append(gates, runtest.GateOf(t, runtest.StrideConfig, s, s, &now, &ids, 2*time.Second))
+	}
+	runtest.CheckStride(t, gates, &now, gateT0)
+}
+
 // A dialer spreading a sweep round-robin over four sidecars that share one
 // Redis shows each numbers four apart: the run is still seen at its
 // twentieth number, whichever sidecar decides it, and the segment stays

@@ -1,0 +1,48 @@
+package seqrun
+
+import "testing"
+
+// A value held by several ids counts until the last of them is released,
+// whatever the order of the releases.
+func TestReleaseSharedValue(t *testing.T) {
+	for _, order := range [][]string{{"a", "b", "c"}, {"c", "b", "a"}, {"b", "a", "c"}} {
+		r := New[string](10, 0, 100) // no run closes the key
+		for _, id := range []string{"a", "b", "c"} {
+			if _, ok := r.Add(id, "k", 10, 1); !ok {
+				t.Fatalf("%s not recorded", id)
+			}
+		}
+		if _, ok := r.Add("n", "k", 11, 1); !ok {
+			t.Fatal("11 not recorded")
+		}
+		for i, id := range order {
+			r.Release(id)
+			want := 3 // 10, 11 and 12
+			if i == len(order)-1 {
+				want = 2 // 11 and 12
+			}
+			if n := r.Length("k", 12, 2); n != want {
+				t.Fatalf("order %v, after releasing %s: length %d, want %d", order, id, n, want)
+			}
+		}
+	}
+}
+
+// Values leave the window at their latest record, also when the key's
+// oldest instant lags behind (a value recorded again later, another
+// released).
+func TestPruneAfterReRecord(t *testing.T) {
+	r := New[string](5, 0, 100)
+	r.Add("a", "k", 10, 0)
+	r.Add("b", "k", 11, 50)
+	r.Add("c", "k", 10, 60) // 10 again: its instant becomes 60
+	if n := r.Length("k", 9, 120); n != 3 {
+		t.Fatalf("at 120: length %d, want 3 (9, 10 at 60, 11 at 50)", n)
+	}
+	if n := r.Length("k", 9, 155); n != 2 {
+		t.Fatalf("at 155: length %d, want 2 (9, 10: 11 left at 150)", n)
+	}
+	if n := r.Length("k", 9, 160); n != 1 {
+		t.Fatalf("at 160: length %d, want 1 (10 left at 160)", n)
+	}
+}
