@@ -188,19 +188,37 @@ consents through it with dialgate admin consent add.`,
 					return err
 				}
 			}
+			// The log is opened first: on a new --data its keys are made
+			// before the store (a store without its key is refused).
+			l := a.openChangeLog(cmd.Context())
+			defer l.close()
 			s, done, err := a.openConsents(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
 			defer done()
-			if err := s.AddConsent(cmd.Context(), r); err != nil {
+			// A consent may allow dials: it is recorded in the audit log
+			// as requested first, and not added when it cannot be.
+			ch, err := newCLIChange(auditlog.OpConsentGrant, time.Now())
+			if err != nil {
+				return err
+			}
+			ch.ID, ch.Number, ch.Scope, ch.Tenant, ch.Source, ch.EffectiveAt = r.ID, r.Number, string(r.Scope), r.Tenant, r.Channel, r.GrantedAt
+			refused, err, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error { return s.AddConsent(cmd.Context(), r) })
+			if refused != nil {
+				return refused
+			}
+			if err != nil {
 				return failErr(err)
 			}
 			if asJSON {
-				return a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Tenant: r.Tenant, Method: string(r.Method)})
+				if err := a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Tenant: r.Tenant, Method: string(r.Method)}); err != nil {
+					return err
+				}
+				return notRecorded
 			}
 			fmt.Fprintln(a.stdout, consentAddedText(r))
-			return nil
+			return notRecorded
 		},
 	}
 	cf.register(cmd)
@@ -307,7 +325,27 @@ in the future); the command says so.`,
 				return err
 			}
 			defer done()
-			r, err := s.RevokeConsent(cmd.Context(), args[0], t, channel)
+			// A withdrawal only denies more: it is made first, never
+			// refused because the audit log cannot be written, then
+			// recorded.
+			ch, err := newCLIChange(auditlog.OpConsentRevoke, now)
+			if err != nil {
+				return err
+			}
+			ch.ID, ch.Source = args[0], channel
+			// After the store, which must exist: a mistyped --data gets
+			// no keys or log.
+			l := a.openChangeLog(cmd.Context())
+			defer l.close()
+			var r consent.Record
+			err, notRecorded := applyThenRecord(cmd.Context(), l, &ch, func() error {
+				var err error
+				r, err = s.RevokeConsent(cmd.Context(), args[0], t, channel)
+				// The record names the consent's number, so that a
+				// number's history holds its revocations too.
+				ch.Number, ch.EffectiveAt = r.Number, r.RevokedAt
+				return err
+			})
 			if errors.Is(err, storage.ErrNotFound) {
 				return failErr(fmt.Errorf("consent %s not found; nothing revoked", args[0]))
 			}
@@ -333,19 +371,22 @@ in the future); the command says so.`,
 				if !future.IsZero() {
 					out.RequestedAt = future
 				}
-				return a.printJSON(out)
+				if err := a.printJSON(out); err != nil {
+					return err
+				}
+				return notRecorded
 			}
 			if early {
 				fmt.Fprintf(a.stdout, "revoked consent %s as of its grant %s (--at %s is before granted_at)\n",
 					r.ID, r.RevokedAt.Format(time.RFC3339), t.Format(time.RFC3339))
-				return nil
+				return notRecorded
 			}
 			if !future.IsZero() && r.RevokedAt.Equal(t) {
 				fmt.Fprintf(a.stdout, "revoked consent %s at %s, now (--at %s is in the future)\n", r.ID, r.RevokedAt.Format(time.RFC3339), future.Format(time.RFC3339))
-				return nil
+				return notRecorded
 			}
 			fmt.Fprintf(a.stdout, "revoked consent %s at %s\n", r.ID, r.RevokedAt.Format(time.RFC3339))
-			return nil
+			return notRecorded
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was revoked as JSON: {"id", "revoked_at", "channel"}`)

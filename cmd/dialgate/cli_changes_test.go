@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+// cliChanges returns the change records of the audit log in data, after
+// checking that `dialgate audit verify` passes on it with the data
+// directory's key and that no file holds the national digits raw.
+func cliChanges(t *testing.T, data, raw string) []auditlog.ChangeRecord {
+	t.Helper()
+	dir := filepath.Join(data, sidecar.AuditDir)
+	pub := filepath.Join(data, sidecar.KeysDir, sidecar.SignerPubFile)
+	if code, out, errs := runCLI(t, "", "audit", "verify", dir, "--key", pub); code != 0 || !strings.Contains(out, "OK ") {
+		t.Fatalf("audit verify: %d\n%s%s", code, out, errs)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "audit-*.jsonl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no audit files in %s: %v", dir, err)
+	}
+	var out []auditlog.ChangeRecord
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw != "" && bytes.Contains(b, []byte(raw)) {
+			t.Fatalf("%s holds the raw number %s", f, raw)
+		}
+		for _, line := range bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) {
+			l, err := auditlog.ParseLine(line)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			if l.Change != nil {
+				out = append(out, *l.Change)
+			}
+		}
+	}
+	return out
+}
+
+// breakAuditLog makes the audit log of data impossible to open: a file
+// stands where its directory should be (also as root, unlike a mode).
+func breakAuditLog(t *testing.T, data string) {
+	t.Helper()
+	dir := filepath.Join(data, sidecar.AuditDir)
+	if err := os.Rename(dir, dir+".moved"); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("not a directory\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var consentAddArgs = []string{"consent", "add", "--id", "c-1", "--number", "+8613900139000", "--scope", "industry:finance", "--tenant", "acme",
+	"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00", "--channel", "website"}
+
+// TestCLIConsentChangesRecorded: consent add is recorded as requested, then
+// applied; consent revoke as applied, naming the consent's number by its
+// keyed hash; the log verifies and holds no raw number.
+func TestCLIConsentChangesRecorded(t *testing.T) {
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "", append([]string{"--data", data}, consentAddArgs...)...); code != 0 {
+		t.Fatalf("add: %d %s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "consent", "revoke", "c-1", "--channel", "call", "--at", "2026-11-02T10:00:00+08:00"); code != 0 {
+		t.Fatalf("revoke: %d %s%s", code, out, errs)
+	}
+	got := cliChanges(t, data, "13900139000")
+	if len(got) != 3 {
+		t.Fatalf("%d change records, want 3: %+v", len(got), got)
+	}
+	req, app, rev := got[0], got[1], got[2]
+	if req.Op != auditlog.OpConsentGrant || req.Result != auditlog.ResultRequested || app.Result != auditlog.ResultApplied || app.ChangeID != req.ChangeID ||
+		!strings.HasPrefix(req.ChangeID, "chg-") || req.Actor == "" || req.ID != "c-1" || req.Scope != "industry:finance" || req.Tenant != "acme" ||
+		req.Source != "website" || req.Callee == nil || req.Callee.CountryCode != 86 || req.EffectiveAt.Format("2006-01-02T15:04:05Z07:00") != "2026-11-01T02:00:00Z" {
+		t.Fatalf("grant records %+v / %+v", req, app)
+	}
+	if rev.Op != auditlog.OpConsentRevoke || rev.Result != auditlog.ResultApplied || rev.ID != "c-1" || rev.Source != "call" || rev.Actor != req.Actor ||
+		rev.Callee == nil || rev.Callee.HMAC != req.Callee.HMAC || rev.ChangeID == req.ChangeID || rev.EffectiveAt.Format("2006-01-02T15:04:05Z07:00") != "2026-11-02T02:00:00Z" {
+		t.Fatalf("revoke record %+v", rev)
+	}
+}
+
+// TestCLIConsentAddRefusedUnrecorded: a consent (it may allow dials) whose
+// record cannot be written is not added: exit 1 saying nothing changed.
+func TestCLIConsentAddRefusedUnrecorded(t *testing.T) {
+	data := t.TempDir()
+	breakAuditLog(t, data)
+	code, out, errs := runCLI(t, "", append([]string{"--data", data}, consentAddArgs...)...)
+	if code != 1 || !strings.Contains(errs, "consent.grant: nothing changed: the audit log could not record it") || out != "" {
+		t.Fatalf("add with a broken log: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := runCLI(t, "", "--data", data, "consent", "show", "+8613900139000"); strings.Contains(out, "c-1") {
+		t.Fatalf("consent added although not recorded: %d %s", code, out)
+	}
+}
+
+// TestCLIConsentRevokeUnrecorded: a withdrawal is made even when its record
+// cannot be written, and the command exits 1 saying it is in force but not
+// recorded.
+func TestCLIConsentRevokeUnrecorded(t *testing.T) {
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "", append([]string{"--data", data}, consentAddArgs...)...); code != 0 {
+		t.Fatalf("add: %d %s%s", code, out, errs)
+	}
+	breakAuditLog(t, data)
+	code, out, errs := runCLI(t, "", "--data", data, "consent", "revoke", "c-1", "--channel", "call")
+	if code != 1 || !strings.Contains(out, "revoked consent c-1") || !strings.Contains(errs, "consent.revoke: applied and in force, but not recorded in the audit log") {
+		t.Fatalf("revoke with a broken log: %d %q %q", code, out, errs)
+	}
+	// In force: the record shows its withdrawal (by call).
+	if _, out, _ := runCLI(t, "", "--data", data, "consent", "show", "+8613900139000"); !strings.Contains(out, "c-1") || !strings.Contains(out, "(call)") {
+		t.Fatalf("consent not revoked: %s", out)
+	}
+}
