@@ -315,8 +315,8 @@ type ChangeRecord struct {
 	// complaint's or recording's); nil when the operation names no number
 	// (a hold by recording id).
 	Callee *Callee `json:"callee,omitempty"`
-	// ID is the consent, complaint or recording id; empty for other
-	// operations.
+	// ID is the consent, complaint or recording id, or the do-not-call
+	// list's name (dnc.import); empty for other operations.
 	ID string `json:"id,omitempty"`
 	// HoldID is the hold of a recording.hold or recording.release_hold.
 	HoldID string `json:"hold_id,omitempty"`

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,5 +122,50 @@ func TestCLIConsentRevokeUnrecorded(t *testing.T) {
 	// In force: the record shows its withdrawal (by call).
 	if _, out, _ := runCLI(t, "", "--data", data, "consent", "show", "+8613900139000"); !strings.Contains(out, "c-1") || !strings.Contains(out, "(call)") {
 		t.Fatalf("consent not revoked: %s", out)
+	}
+}
+
+// TestCLIDNCImportRecorded: a dnc import writes one change record for the
+// whole import — its count, scope, list, source and the SHA-256 of its
+// files — naming no number; the log verifies and holds no raw number.
+func TestCLIDNCImportRecorded(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	body := "+8613800138000\n+8613800138001\n+8613800138002\n+8613800138001\n"
+	list := writeFile(t, dir, "optouts.txt", body)
+	code, out, errs := runCLI(t, "", "--data", data, "dnc", "import", "--scope", "tenant:acme", "--list", "opt_out", "--at", "2026-01-01T00:00:00+08:00", list)
+	if code != 0 || !strings.Contains(out, "imported 3 numbers") {
+		t.Fatalf("import: %d %s%s", code, out, errs)
+	}
+	got := cliChanges(t, data, "13800138000")
+	if len(got) != 1 {
+		t.Fatalf("%d change records, want 1: %+v", len(got), got)
+	}
+	c := got[0]
+	sum := sha256.Sum256([]byte(body))
+	if c.Op != auditlog.OpDNCImport || c.Result != auditlog.ResultApplied || c.Count != 3 || c.SHA256 != hex.EncodeToString(sum[:]) ||
+		c.Scope != "tenant:acme" || c.ID != "opt_out" || c.Source != "import:optouts.txt" || c.Callee != nil || c.Actor == "" ||
+		c.EffectiveAt.Format("2006-01-02T15:04:05Z07:00") != "2025-12-31T16:00:00Z" || len(c.Redacted) != 0 {
+		t.Fatalf("import record %+v", c)
+	}
+}
+
+// TestCLIDNCImportUnrecorded: opt-outs are added even when the record
+// cannot be written; the command exits 1 saying they are in force but not
+// recorded.
+func TestCLIDNCImportUnrecorded(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	breakAuditLog(t, data)
+	list := writeFile(t, dir, "optouts.txt", "+8613800138000\n")
+	code, out, errs := runCLI(t, "", "--data", data, "dnc", "import", "--scope", "global", "--list", "opt_out", list)
+	if code != 1 || !strings.Contains(out, "imported 1 number") || !strings.Contains(errs, "dnc.import: applied and in force, but not recorded in the audit log") {
+		t.Fatalf("import with a broken log: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := runCLI(t, "", "--data", data, "dnc", "lookup", "+8613800138000"); code != 0 || !strings.Contains(out, "LISTED") {
+		t.Fatalf("entry not in force: %d %s", code, out)
 	}
 }
