@@ -259,6 +259,10 @@ const (
 	// import): one record for the whole import, naming no number, with the
 	// count of entries written and the SHA-256 of the list files.
 	OpDNCImport = "dnc.import"
+	// OpLedgerImport is a ledger file's caller-ID entries added or
+	// replaced at once (dialgate ledger import): one record with the
+	// tenant, the count of entries stored and the file's SHA-256.
+	OpLedgerImport = "ledger.import"
 )
 
 // The values of ChangeRecord.Result.
@@ -336,13 +340,14 @@ type ChangeRecord struct {
 	// ErrorCode is the gRPC status code name of a ResultFailed change
 	// ("FailedPrecondition", "Unavailable"); empty otherwise.
 	ErrorCode string `json:"error_code,omitempty"`
-	// Count is how many entries a bulk change (dnc.import) wrote; zero
+	// Count is how many entries a bulk change (dnc.import, ledger.import)
+	// wrote; zero
 	// (and omitted) for other operations. Absent from records written
 	// before the field existed, which verify unchanged.
 	Count int64 `json:"count,omitempty"`
 	// SHA256 is the hex SHA-256 of a bulk change's input (dnc.import: its
-	// list files, concatenated in the order given), naming it without its
-	// numbers; empty for other operations.
+	// list files, concatenated in the order given; ledger.import: its
+	// file), naming it without its numbers; empty for other operations.
 	SHA256 string `json:"sha256,omitempty"`
 	// Redacted lists the fields replaced because they contained the
 	// number, as field paths with a note; nil when nothing was.

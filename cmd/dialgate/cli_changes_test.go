@@ -169,3 +169,56 @@ func TestCLIDNCImportUnrecorded(t *testing.T) {
 		t.Fatalf("entry not in force: %d %s", code, out)
 	}
 }
+
+// TestCLILedgerChangesRecorded: ledger add is recorded as requested then
+// applied, naming the caller ID; ledger import in one requested and one
+// applied record with the tenant, count and the file's SHA-256; the same
+// entry again changes nothing and records nothing.
+func TestCLILedgerChangesRecorded(t *testing.T) {
+	data := t.TempDir()
+	add := []string{"--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"}
+	if code, out, errs := runCLI(t, "", add...); code != 0 || !strings.Contains(out, "added") {
+		t.Fatalf("add: %d %s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", add...); code != 0 || !strings.Contains(out, "unchanged") {
+		t.Fatalf("add again: %d %s%s", code, out, errs)
+	}
+	body := "number,holder,purposes\n+861058001235,Acme Ltd,service\n+861058001236,Acme Ltd,service\n"
+	file := writeFile(t, t.TempDir(), "ledger.csv", body)
+	if code, out, errs := runCLI(t, "", "--data", data, "ledger", "import", file, "--tenant", "acme"); code != 0 {
+		t.Fatalf("import: %d %s%s", code, out, errs)
+	}
+	got := cliChanges(t, data, "")
+	if len(got) != 4 {
+		t.Fatalf("%d change records, want 4: %+v", len(got), got)
+	}
+	if got[0].Op != auditlog.OpLedgerAdd || got[0].Result != auditlog.ResultRequested || got[1].Result != auditlog.ResultApplied || got[1].ChangeID != got[0].ChangeID ||
+		got[0].Tenant != "acme" || got[0].CallerID != "+861058001234" || got[0].Callee != nil {
+		t.Fatalf("add records %+v / %+v", got[0], got[1])
+	}
+	sum := sha256.Sum256([]byte(body))
+	if got[2].Op != auditlog.OpLedgerImport || got[2].Result != auditlog.ResultRequested || got[3].Result != auditlog.ResultApplied || got[3].ChangeID != got[2].ChangeID ||
+		got[2].Tenant != "acme" || got[2].Count != 2 || got[2].SHA256 != hex.EncodeToString(sum[:]) || got[2].Source != "import:ledger.csv" {
+		t.Fatalf("import records %+v / %+v", got[2], got[3])
+	}
+}
+
+// TestCLILedgerRefusedUnrecorded: a ledger entry or import (they may allow
+// dials) whose record cannot be written is not stored: exit 1 saying
+// nothing changed.
+func TestCLILedgerRefusedUnrecorded(t *testing.T) {
+	data := t.TempDir()
+	breakAuditLog(t, data)
+	code, out, errs := runCLI(t, "", "--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service")
+	if code != 1 || out != "" || !strings.Contains(errs, "ledger.add: nothing changed: the audit log could not record it") {
+		t.Fatalf("add with a broken log: %d %q %q", code, out, errs)
+	}
+	file := writeFile(t, t.TempDir(), "ledger.csv", "number,holder,purposes\n+861058001235,Acme Ltd,service\n")
+	code, out, errs = runCLI(t, "", "--data", data, "ledger", "import", file, "--tenant", "acme")
+	if code != 1 || out != "" || !strings.Contains(errs, "ledger.import: nothing changed: the audit log could not record it") {
+		t.Fatalf("import with a broken log: %d %q %q", code, out, errs)
+	}
+	if _, out, _ := runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme"); strings.Contains(out, "+86105800123") {
+		t.Fatalf("ledger stored although not recorded:\n%s", out)
+	}
+}
