@@ -38,6 +38,10 @@ func (a *app) openChangeLog(ctx context.Context) *changeLog {
 		keyFile = fleet.HMACKeyFile
 	}
 	l := &changeLog{a: a}
+	// A new --data is made durable in its parent, as the store's is.
+	if l.err = mkdirData(a.data); l.err != nil {
+		return l
+	}
 	// Change records carry no profile: a decision's profile field is not
 	// theirs.
 	l.log, _, l.err = sidecar.OpenAuditLog(ctx, a.data, keyFile, "")

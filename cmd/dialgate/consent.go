@@ -163,6 +163,10 @@ record covers every tenant's dials in its scope, which is right only where one
 seller dials; a sidecar dialling for several sellers should give each consent
 its tenant.
 
+Audit: the consent is recorded (change record consent.grant, actor: the OS
+user) in the audit log of --data (DIR/audit, as dialgate check writes) before
+it is added; when the log cannot record it nothing is added (exit 1).
+
 While dialgate serve runs on the same --data its store is locked: record
 consents through it with dialgate admin consent add.`,
 		Args: argsUsage(cobra.NoArgs),
@@ -294,7 +298,11 @@ revoked record changes nothing. An unknown id exits 1 and writes nothing; a
 A withdrawal is never refused for its instant: --at before the record's
 granted_at (clock skew, a wrong zone offset) revokes it as of its grant, and
 --at after the current time revokes it as of now (a withdrawal is not dated
-in the future); the command says so.`,
+in the future); the command says so.
+Audit: the withdrawal is made first, then recorded (change record
+consent.revoke) in the audit log of --data; when the log cannot record it the
+withdrawal stays in force and the command exits 1 saying so (run it again to
+record it).`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			now := time.Now()

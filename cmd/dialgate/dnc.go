@@ -266,8 +266,15 @@ and the rest is imported. A number written without "+" needs --country-code
 code); without either it rejects the import, --skip-bad or not (see
 dialgate dnc --help).
 
+Audit: the import is recorded in the audit log of --data (DIR/audit, as
+dialgate check writes) as one change record, dnc.import, naming its scope,
+list, source, count and the SHA-256 of the files (never the numbers), after
+the entries are added: when the log cannot record it they stay in force and
+the command exits 1 saying so (import again to record it).
+
 Scopes: global, industry:<x>, business:<x>, tenant:<x>, campaign:<x>.
-Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
+Exit codes: 0 imported (and recorded), 1 the store failed or the import was
+not recorded, 2 bad input (nothing imported).`,
 		Example: `  dialgate dnc import refusals.csv --column 1 --scope industry:finance --list opt_out --source crm-export
   dialgate dnc import --skip-bad company-dnc.txt --scope tenant:acme --list internal`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),

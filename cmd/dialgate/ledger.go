@@ -243,7 +243,9 @@ func (a *app) ledgerAddCmd() *cobra.Command {
 facts (holder, purposes, validity…) is refused (exit 1, naming the fields and
 their stored values) unless --replace is given: the ledger keeps no history,
 so a replacement loses the stored entry. The same entry again changes nothing
-(exit 0, "unchanged"). While dialgate serve runs on the same --data its store
+(exit 0, "unchanged"). An entry is recorded (change record ledger.add) in the
+audit log of --data before it is stored; when the log cannot record it nothing
+is stored (exit 1). While dialgate serve runs on the same --data its store
 is locked: send the entry through it with dialgate admin ledger add.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -400,7 +402,10 @@ separated by ";". JSON lines: one object per line with the same keys. A
 malformed file is rejected with the line and field at fault, and nothing is stored.
 A file that would change an entry the ledger already holds is refused (exit 1,
 naming the number and the fields), and nothing is stored, unless --replace is
-given; entries the ledger holds as they are in the file are left unchanged.`,
+given; entries the ledger holds as they are in the file are left unchanged.
+The import is recorded (one change record, ledger.import: tenant, count and
+the file's SHA-256) in the audit log of --data before anything is stored; when
+the log cannot record it nothing is stored (exit 1).`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
