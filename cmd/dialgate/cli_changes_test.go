@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/sidecar"
@@ -220,5 +221,68 @@ func TestCLILedgerRefusedUnrecorded(t *testing.T) {
 	}
 	if _, out, _ := runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme"); strings.Contains(out, "+86105800123") {
 		t.Fatalf("ledger stored although not recorded:\n%s", out)
+	}
+}
+
+// TestCLIRecordingChangesRecorded: recordings register and hold are
+// recorded as applied; end and release as requested, then applied; the
+// log verifies and holds no raw number.
+func TestCLIRecordingChangesRecorded(t *testing.T) {
+	data := t.TempDir()
+	start := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Second)
+	steps := [][]string{
+		{"recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", start.Format(time.RFC3339)},
+		{"recordings", "end", "r-1", "--ended-at", start.Add(3 * time.Minute).Format(time.RFC3339)},
+		{"recordings", "hold", "r-1", "--hold", "litigation-1"},
+		{"recordings", "release", "r-1", "--hold", "litigation-1"},
+	}
+	for _, s := range steps {
+		if code, out, errs := runCLI(t, "", append([]string{"--data", data}, s...)...); code != 0 {
+			t.Fatalf("%v: %d %s%s", s, code, out, errs)
+		}
+	}
+	got := cliChanges(t, data, "13900139000")
+	type want struct{ op, result string }
+	wants := []want{
+		{auditlog.OpRecordingRegister, auditlog.ResultApplied},
+		{auditlog.OpRecordingEnd, auditlog.ResultRequested}, {auditlog.OpRecordingEnd, auditlog.ResultApplied},
+		{auditlog.OpRecordingHold, auditlog.ResultApplied},
+		{auditlog.OpRecordingReleaseHold, auditlog.ResultRequested}, {auditlog.OpRecordingReleaseHold, auditlog.ResultApplied},
+	}
+	if len(got) != len(wants) {
+		t.Fatalf("%d change records, want %d: %+v", len(got), len(wants), got)
+	}
+	for i, w := range wants {
+		if got[i].Op != w.op || got[i].Result != w.result || got[i].ID != "r-1" || got[i].Actor == "" {
+			t.Fatalf("record %d: %+v, want %s %s", i, got[i], w.op, w.result)
+		}
+	}
+	if got[0].Callee == nil || !got[0].EffectiveAt.Equal(start) || !got[1].EffectiveAt.Equal(start.Add(3*time.Minute)) || got[2].ChangeID != got[1].ChangeID ||
+		got[3].HoldID != "litigation-1" || got[4].HoldID != "litigation-1" || got[5].ChangeID != got[4].ChangeID {
+		t.Fatalf("records %+v", got)
+	}
+}
+
+// TestCLIRecordingHoldsUnrecorded: a hold is placed even when its record
+// cannot be written (exit 1, in force but not recorded); a release whose
+// record cannot be written is refused (exit 1, nothing changed) and the
+// hold stays.
+func TestCLIRecordingHoldsUnrecorded(t *testing.T) {
+	data := t.TempDir()
+	start := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Second)
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "register", "--id", "r-1", "--number", "+8613900139000", "--started-at", start.Format(time.RFC3339)); code != 0 {
+		t.Fatalf("register: %d %s%s", code, out, errs)
+	}
+	breakAuditLog(t, data)
+	code, out, errs := runCLI(t, "", "--data", data, "recordings", "hold", "r-1", "--hold", "litigation-1")
+	if code != 1 || !strings.Contains(out, "held r-1") || !strings.Contains(errs, "recording.hold: applied and in force, but not recorded") {
+		t.Fatalf("hold with a broken log: %d %q %q", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "--data", data, "recordings", "release", "r-1", "--hold", "litigation-1")
+	if code != 1 || out != "" || !strings.Contains(errs, "recording.release_hold: nothing changed: the audit log could not record it") {
+		t.Fatalf("release with a broken log: %d %q %q", code, out, errs)
+	}
+	if _, out, _ := runCLI(t, "", "--data", data, "recordings", "show", "r-1"); !strings.Contains(out, "litigation-1") {
+		t.Fatalf("hold not in force after a refused release:\n%s", out)
 	}
 }
