@@ -286,3 +286,27 @@ func TestCLIRecordingHoldsUnrecorded(t *testing.T) {
 		t.Fatalf("hold not in force after a refused release:\n%s", out)
 	}
 }
+
+// TestCLIComplaintFileRecorded: complaint add is recorded as applied
+// (complaint.file) with its id, scope, channel and the number's keyed hash;
+// with a log that cannot be written the complaint is filed anyway and the
+// command exits 1 saying it is in force but not recorded.
+func TestCLIComplaintFileRecorded(t *testing.T) {
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "", "--data", data, "complaint", "add", "--id", "cp-1", "--number", "+8613900139000", "--scope", "tenant:acme", "--tenant", "acme", "--channel", "web"); code != 0 {
+		t.Fatalf("add: %d %s%s", code, out, errs)
+	}
+	got := cliChanges(t, data, "13900139000")
+	if len(got) != 1 || got[0].Op != auditlog.OpComplaintFile || got[0].Result != auditlog.ResultApplied || got[0].ID != "cp-1" || got[0].Scope != "tenant:acme" ||
+		got[0].Tenant != "acme" || got[0].Source != "web" || got[0].Callee == nil || got[0].Actor == "" {
+		t.Fatalf("records %+v", got)
+	}
+	breakAuditLog(t, data)
+	code, out, errs := runCLI(t, "", "--data", data, "complaint", "add", "--id", "cp-2", "--number", "+8613900139001", "--channel", "phone")
+	if code != 1 || !strings.Contains(out, "complaint cp-2 filed") || !strings.Contains(errs, "complaint.file: applied and in force, but not recorded") {
+		t.Fatalf("add with a broken log: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := runCLI(t, "", "--data", data, "dnc", "lookup", "+8613900139001"); code != 0 || !strings.Contains(out, "LISTED") {
+		t.Fatalf("complaint's opt-out not in force: %d %s", code, out)
+	}
+}
