@@ -27,6 +27,11 @@ handling clock: forward within 3 working days, handle within 15 more, answer the
 complainant within 3 more (the profile's complaint section; working days follow
 its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.
 
+Audit: add is filed first, then recorded (change record complaint.file) in the
+audit log of --data (DIR/audit, as dialgate check writes); when the log cannot
+record it the complaint stays filed and the command exits 1 saying so. The
+steps (forward, resolve, answer) write no change record.
+
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
 when none is recorded. add, forward, resolve and answer refuse (exit 2) a

@@ -42,6 +42,12 @@ after, so a crash leaves nothing orphaned and the next sweep finishes the job.
 register creates the store in --data when there is none; show, hold, release
 and sweep need one (without --config, a --data holding no store exits 2).
 
+Audit: register, end, hold and release write a change record in the audit log
+of --data (DIR/audit, as dialgate check writes; actor: the OS user). register
+and hold are made first: when the log cannot record them they stay in force
+and the command exits 1 saying so. end and release are recorded first: when
+the log cannot record them nothing changes (exit 1). sweep records nothing.
+
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
 when none is recorded. register, hold, release and sweep refuse (exit 2) a
