@@ -475,6 +475,12 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 			return nil, err
 		}
 	}
+	if c.Count < 0 {
+		return nil, fmt.Errorf("auditlog: change: count: %d is negative: %w", c.Count, ErrInvalidRecord)
+	}
+	if c.SHA256 != "" && !hmacHex.MatchString(c.SHA256) {
+		return nil, fmt.Errorf("auditlog: change: sha256: want 64 lower-case hex digits: %w", ErrInvalidRecord)
+	}
 	var s scrubber
 	s.init(c.Number, nil)
 	// Without the number (a hold by recording id) its digits are unknown:
@@ -496,6 +502,9 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 		DecisionID: s.clean(field("decision_id"), c.DecisionID),
 		Source:     s.clean(field("source"), c.Source),
 		ErrorCode:  c.ErrorCode,
+		// A count and a digest are the writer's, not free text.
+		Count:  c.Count,
+		SHA256: c.SHA256,
 	}
 	if !c.EffectiveAt.IsZero() {
 		rec.EffectiveAt = c.EffectiveAt.UTC()

@@ -172,3 +172,34 @@ func TestParseLineChange(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordChangeBulk checks that a bulk change (dnc.import) records its
+// count and digest, verifies, reads back, and that a malformed digest or a
+// negative count is refused with ErrInvalidRecord and writes nothing.
+func TestRecordChangeBulk(t *testing.T) {
+	ctx := context.Background()
+	l, dir, k, _ := logWithDecision(t, "change-bulk")
+	at := t0.Add(time.Hour)
+	sum := strings.Repeat("0123456789abcdef", 4)
+	for _, bad := range []Change{
+		{Op: OpDNCImport, Result: ResultApplied, At: at, Count: -1},
+		{Op: OpDNCImport, Result: ResultApplied, At: at, SHA256: "ABC"},
+		{Op: OpDNCImport, Result: ResultApplied, At: at, SHA256: strings.ToUpper(sum)},
+	} {
+		if err := l.RecordChange(ctx, bad); !errors.Is(err, ErrInvalidRecord) {
+			t.Fatalf("%+v: err %v, want ErrInvalidRecord", bad, err)
+		}
+	}
+	c := Change{Op: OpDNCImport, Result: ResultApplied, ChangeID: "chg-9", Actor: "ops", Scope: "global", Source: "import:list.csv", At: at, Count: 1000000, SHA256: sum}
+	if err := l.RecordChange(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	files, rep := sealVerified(t, l, dir, k)
+	if rep.Changes != 1 {
+		t.Fatalf("%d change records, want 1", rep.Changes)
+	}
+	got := changeLines(t, files)
+	if len(got) != 1 || got[0].Op != OpDNCImport || got[0].Count != 1000000 || got[0].SHA256 != sum || got[0].Callee != nil || got[0].Scope != "global" || len(got[0].Redacted) != 0 {
+		t.Fatalf("records %+v", got)
+	}
+}

@@ -302,6 +302,10 @@ func appendChangeBody(b []byte, r *ChangeRecord) []byte {
 		b = appendTime(appendKey(b, true, "effective_at"), r.EffectiveAt)
 	}
 	b = opt(b, "error_code", r.ErrorCode)
+	if r.Count != 0 {
+		b = strconv.AppendInt(appendKey(b, true, "count"), r.Count, 10)
+	}
+	b = opt(b, "sha256", r.SHA256)
 	if len(r.Redacted) > 0 {
 		b = appendStrings(appendKey(b, true, "redacted"), r.Redacted)
 	}

@@ -137,6 +137,12 @@ func (r *ChangeRecord) validate() error {
 	default:
 		return fmt.Errorf("change.result: unknown %q", r.Result)
 	}
+	if r.Count < 0 {
+		return errors.New("change.count: negative")
+	}
+	if r.SHA256 != "" && !hmacHex.MatchString(r.SHA256) {
+		return errors.New("change.sha256: want 64 lower-case hex digits")
+	}
 	if c := r.Callee; c != nil {
 		if !hmacHex.MatchString(c.HMAC) {
 			return errors.New("change.callee.hmac: want 64 lower-case hex digits")

@@ -255,6 +255,14 @@ const (
 	OpRecordingEnd         = "recording.end"          // a recording's end recorded (AdminService.EndRecording)
 	OpRecordingHold        = "recording.hold"         // a hold placed on a recording (AdminService.HoldRecording)
 	OpRecordingReleaseHold = "recording.release_hold" // a hold lifted (AdminService.ReleaseRecordingHold)
+	// OpDNCImport is a list file's opt-outs added at once (dialgate dnc
+	// import): one record for the whole import, naming no number, with the
+	// count of entries written and the SHA-256 of the list files.
+	OpDNCImport = "dnc.import"
+	// OpLedgerImport is a ledger file's caller-ID entries added or
+	// replaced at once (dialgate ledger import): one record with the
+	// tenant, the count of entries stored and the file's SHA-256.
+	OpLedgerImport = "ledger.import"
 )
 
 // The values of ChangeRecord.Result.
@@ -311,8 +319,8 @@ type ChangeRecord struct {
 	// complaint's or recording's); nil when the operation names no number
 	// (a hold by recording id).
 	Callee *Callee `json:"callee,omitempty"`
-	// ID is the consent, complaint or recording id; empty for other
-	// operations.
+	// ID is the consent, complaint or recording id, or the do-not-call
+	// list's name (dnc.import); empty for other operations.
 	ID string `json:"id,omitempty"`
 	// HoldID is the hold of a recording.hold or recording.release_hold.
 	HoldID string `json:"hold_id,omitempty"`
@@ -332,6 +340,15 @@ type ChangeRecord struct {
 	// ErrorCode is the gRPC status code name of a ResultFailed change
 	// ("FailedPrecondition", "Unavailable"); empty otherwise.
 	ErrorCode string `json:"error_code,omitempty"`
+	// Count is how many entries a bulk change (dnc.import, ledger.import)
+	// wrote; zero
+	// (and omitted) for other operations. Absent from records written
+	// before the field existed, which verify unchanged.
+	Count int64 `json:"count,omitempty"`
+	// SHA256 is the hex SHA-256 of a bulk change's input (dnc.import: its
+	// list files, concatenated in the order given; ledger.import: its
+	// file), naming it without its numbers; empty for other operations.
+	SHA256 string `json:"sha256,omitempty"`
 	// Redacted lists the fields replaced because they contained the
 	// number, as field paths with a note; nil when nothing was.
 	Redacted []string `json:"redacted,omitempty"`
@@ -347,4 +364,8 @@ type Change struct {
 	Number                                              dialgate.Number
 	ID, HoldID, DecisionID, Source, CallerID, ErrorCode string
 	EffectiveAt                                         time.Time
+	// Count and SHA256 describe a bulk change (see ChangeRecord); SHA256
+	// must be 64 lower-case hex digits when set, Count not negative.
+	Count  int64
+	SHA256 string
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
 )
@@ -25,6 +26,11 @@ list at once, places a legal hold on the callee's recordings, and starts the
 handling clock: forward within 3 working days, handle within 15 more, answer the
 complainant within 3 more (the profile's complaint section; working days follow
 its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.
+
+Audit: add is filed first, then recorded (change record complaint.file) in the
+audit log of --data (DIR/audit, as dialgate check writes); when the log cannot
+record it the complaint stays filed and the command exits 1 saying so. The
+steps (forward, resolve, answer) write no change record.
 
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
@@ -97,16 +103,34 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := desk.File(cmd.Context(), now, f)
+			// A complaint only denies more (its number listed) and keeps
+			// more (recordings held): filed first, then recorded.
+			ch, err := newCLIChange(auditlog.OpComplaintFile, time.Now())
+			if err != nil {
+				return err
+			}
+			ch.ID, ch.Number, ch.Tenant, ch.DecisionID, ch.Source = f.ID, f.Number, f.Tenant, f.DecisionID, string(f.Channel)
+			l := a.openChangeLog(cmd.Context())
+			defer l.close()
+			var c complaint.Complaint
+			err, notRecorded := applyThenRecord(cmd.Context(), l, &ch, func() error {
+				var err error
+				c, err = desk.File(cmd.Context(), now, f)
+				ch.Scope = c.Scope
+				return err
+			})
 			if err != nil {
 				return complaintErr(err)
 			}
 			if asJSON {
-				return a.printJSON(c)
+				if err := a.printJSON(c); err != nil {
+					return err
+				}
+				return notRecorded
 			}
 			fmt.Fprintf(a.stdout, "complaint %s filed: number listed (%s), %d recording(s) held; forward by %s, handle by %s, answer by %s\n",
 				c.ID, c.Scope, len(c.HeldRecordings), c.ForwardBy.Format(time.RFC3339), c.HandleBy.Format(time.RFC3339), c.AnswerBy.Format(time.RFC3339))
-			return nil
+			return notRecorded
 		},
 	}
 	fl := cmd.Flags()

@@ -163,6 +163,10 @@ record covers every tenant's dials in its scope, which is right only where one
 seller dials; a sidecar dialling for several sellers should give each consent
 its tenant.
 
+Audit: the consent is recorded (change record consent.grant, actor: the OS
+user) in the audit log of --data (DIR/audit, as dialgate check writes) before
+it is added; when the log cannot record it nothing is added (exit 1).
+
 While dialgate serve runs on the same --data its store is locked: record
 consents through it with dialgate admin consent add.`,
 		Args: argsUsage(cobra.NoArgs),
@@ -188,19 +192,37 @@ consents through it with dialgate admin consent add.`,
 					return err
 				}
 			}
+			// The log is opened first: on a new --data its keys are made
+			// before the store (a store without its key is refused).
+			l := a.openChangeLog(cmd.Context())
+			defer l.close()
 			s, done, err := a.openConsents(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
 			defer done()
-			if err := s.AddConsent(cmd.Context(), r); err != nil {
+			// A consent may allow dials: it is recorded in the audit log
+			// as requested first, and not added when it cannot be.
+			ch, err := newCLIChange(auditlog.OpConsentGrant, time.Now())
+			if err != nil {
+				return err
+			}
+			ch.ID, ch.Number, ch.Scope, ch.Tenant, ch.Source, ch.EffectiveAt = r.ID, r.Number, string(r.Scope), r.Tenant, r.Channel, r.GrantedAt
+			refused, err, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error { return s.AddConsent(cmd.Context(), r) })
+			if refused != nil {
+				return refused
+			}
+			if err != nil {
 				return failErr(err)
 			}
 			if asJSON {
-				return a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Tenant: r.Tenant, Method: string(r.Method)})
+				if err := a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Tenant: r.Tenant, Method: string(r.Method)}); err != nil {
+					return err
+				}
+				return notRecorded
 			}
 			fmt.Fprintln(a.stdout, consentAddedText(r))
-			return nil
+			return notRecorded
 		},
 	}
 	cf.register(cmd)
@@ -276,7 +298,11 @@ revoked record changes nothing. An unknown id exits 1 and writes nothing; a
 A withdrawal is never refused for its instant: --at before the record's
 granted_at (clock skew, a wrong zone offset) revokes it as of its grant, and
 --at after the current time revokes it as of now (a withdrawal is not dated
-in the future); the command says so.`,
+in the future); the command says so.
+Audit: the withdrawal is made first, then recorded (change record
+consent.revoke) in the audit log of --data; when the log cannot record it the
+withdrawal stays in force and the command exits 1 saying so (run it again to
+record it).`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			now := time.Now()
@@ -307,7 +333,27 @@ in the future); the command says so.`,
 				return err
 			}
 			defer done()
-			r, err := s.RevokeConsent(cmd.Context(), args[0], t, channel)
+			// A withdrawal only denies more: it is made first, never
+			// refused because the audit log cannot be written, then
+			// recorded.
+			ch, err := newCLIChange(auditlog.OpConsentRevoke, now)
+			if err != nil {
+				return err
+			}
+			ch.ID, ch.Source = args[0], channel
+			// After the store, which must exist: a mistyped --data gets
+			// no keys or log.
+			l := a.openChangeLog(cmd.Context())
+			defer l.close()
+			var r consent.Record
+			err, notRecorded := applyThenRecord(cmd.Context(), l, &ch, func() error {
+				var err error
+				r, err = s.RevokeConsent(cmd.Context(), args[0], t, channel)
+				// The record names the consent's number, so that a
+				// number's history holds its revocations too.
+				ch.Number, ch.EffectiveAt = r.Number, r.RevokedAt
+				return err
+			})
 			if errors.Is(err, storage.ErrNotFound) {
 				return failErr(fmt.Errorf("consent %s not found; nothing revoked", args[0]))
 			}
@@ -333,19 +379,22 @@ in the future); the command says so.`,
 				if !future.IsZero() {
 					out.RequestedAt = future
 				}
-				return a.printJSON(out)
+				if err := a.printJSON(out); err != nil {
+					return err
+				}
+				return notRecorded
 			}
 			if early {
 				fmt.Fprintf(a.stdout, "revoked consent %s as of its grant %s (--at %s is before granted_at)\n",
 					r.ID, r.RevokedAt.Format(time.RFC3339), t.Format(time.RFC3339))
-				return nil
+				return notRecorded
 			}
 			if !future.IsZero() && r.RevokedAt.Equal(t) {
 				fmt.Fprintf(a.stdout, "revoked consent %s at %s, now (--at %s is in the future)\n", r.ID, r.RevokedAt.Format(time.RFC3339), future.Format(time.RFC3339))
-				return nil
+				return notRecorded
 			}
 			fmt.Fprintf(a.stdout, "revoked consent %s at %s\n", r.ID, r.RevokedAt.Format(time.RFC3339))
-			return nil
+			return notRecorded
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was revoked as JSON: {"id", "revoked_at", "channel"}`)

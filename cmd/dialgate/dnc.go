@@ -22,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/numbering"
@@ -265,8 +266,15 @@ and the rest is imported. A number written without "+" needs --country-code
 code); without either it rejects the import, --skip-bad or not (see
 dialgate dnc --help).
 
+Audit: the import is recorded in the audit log of --data (DIR/audit, as
+dialgate check writes) as one change record, dnc.import, naming its scope,
+list, source, count and the SHA-256 of the files (never the numbers), after
+the entries are added: when the log cannot record it they stay in force and
+the command exits 1 saying so (import again to record it).
+
 Scopes: global, industry:<x>, business:<x>, tenant:<x>, campaign:<x>.
-Exit codes: 0 imported, 1 the store failed, 2 bad input (nothing imported).`,
+Exit codes: 0 imported (and recorded), 1 the store failed or the import was
+not recorded, 2 bad input (nothing imported).`,
 		Example: `  dialgate dnc import refusals.csv --column 1 --scope industry:finance --list opt_out --source crm-export
   dialgate dnc import --skip-bad company-dnc.txt --scope tenant:acme --list internal`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
@@ -332,13 +340,16 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 	}()
 	res := importResult{List: tmpl.List, Scope: tmpl.Scope.String(), AddedAt: tmpl.AddedAt, HoldUntil: tmpl.HoldUntil}
 	bar := a.progress(total, "reading")
+	// The change record names the list files by their SHA-256 (of their
+	// bytes concatenated in the order given), never by their numbers.
+	sum := sha256.New()
 	var entries []dnc.Entry
 	seen := make(map[uint64]bool) // numbers of earlier files: each is imported once
 	for i, f := range files {
 		name := paths[i]
-		var r io.Reader = f
+		var r io.Reader = io.TeeReader(f, sum)
 		if bar != nil {
-			r = io.TeeReader(f, bar)
+			r = io.TeeReader(r, bar)
 		}
 		src := tmpl.Source
 		if src == "" {
@@ -394,6 +405,11 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		}
 		return usageErr("%d malformed %s; nothing imported (use --skip-bad to import the rest)", len(res.BadLines), plural(len(res.BadLines), "line", "lines"))
 	}
+	// The audit log is opened before the store, which it may create: on a
+	// new --data the keys are made first (a store without its key is
+	// refused).
+	l := a.openChangeLog(ctx)
+	defer l.close()
 	var s dnc.Store
 	if shared, done, err := a.fleetDNC(ctx); err != nil {
 		return err
@@ -411,14 +427,37 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		defer b.Close()
 		s = b
 	}
+	var notRecorded error
 	if len(entries) > 0 {
-		if err := s.AddDNC(ctx, entries...); err != nil {
-			return failErr(fmt.Errorf("nothing imported: %w", err))
+		// Opt-outs only deny more: they are added first, never refused
+		// because the audit log cannot be written, then recorded in one
+		// record for the whole import (its count, scope, list and files'
+		// digest): a million entries are not a million records.
+		ch, err := newCLIChange(auditlog.OpDNCImport, time.Now())
+		if err != nil {
+			return err
+		}
+		src := tmpl.Source
+		if src == "" {
+			names := make([]string, len(paths))
+			for i, p := range paths {
+				names[i] = filepath.Base(p)
+			}
+			src = "import:" + strings.Join(names, ",")
+		}
+		ch.Scope, ch.ID, ch.Source, ch.EffectiveAt = tmpl.Scope.String(), tmpl.List, src, tmpl.AddedAt
+		ch.Count, ch.SHA256 = int64(len(entries)), hex.EncodeToString(sum.Sum(nil))
+		var aerr error
+		if aerr, notRecorded = applyThenRecord(ctx, l, &ch, func() error { return s.AddDNC(ctx, entries...) }); aerr != nil {
+			return failErr(fmt.Errorf("nothing imported: %w", aerr))
 		}
 	}
 	res.Imported = len(entries)
 	if asJSON {
-		return a.printJSON(res)
+		if err := a.printJSON(res); err != nil {
+			return err
+		}
+		return notRecorded
 	}
 	hold := "no minimum hold"
 	if !res.HoldUntil.IsZero() {
@@ -430,7 +469,7 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 	}
 	fmt.Fprintf(a.stdout, "imported %d %s from %d %s into list %s, scope %s (%s%s)\n",
 		res.Imported, plural(res.Imported, "number", "numbers"), len(files), plural(len(files), "file", "files"), res.List, res.Scope, hold, skipped)
-	return nil
+	return notRecorded
 }
 
 // snapshotInfo is a snapshot header as info, build and lookup print it.

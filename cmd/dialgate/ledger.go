@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/internal/sidecar"
@@ -239,7 +243,9 @@ func (a *app) ledgerAddCmd() *cobra.Command {
 facts (holder, purposes, validity…) is refused (exit 1, naming the fields and
 their stored values) unless --replace is given: the ledger keeps no history,
 so a replacement loses the stored entry. The same entry again changes nothing
-(exit 0, "unchanged"). While dialgate serve runs on the same --data its store
+(exit 0, "unchanged"). An entry is recorded (change record ledger.add) in the
+audit log of --data before it is stored; when the log cannot record it nothing
+is stored (exit 1). While dialgate serve runs on the same --data its store
 is locked: send the entry through it with dialgate admin ledger add.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -247,6 +253,10 @@ is locked: send the entry through it with dialgate admin ledger add.`,
 			if err != nil {
 				return err
 			}
+			// The log is opened first: on a new --data its keys are made
+			// before the store (a store without its key is refused).
+			l := a.openChangeLog(cmd.Context())
+			defer l.close()
 			s, done, err := a.openLedger(cmd.Context(), true)
 			if err != nil {
 				return err
@@ -256,9 +266,23 @@ is locked: send the entry through it with dialgate admin ledger add.`,
 			if err != nil {
 				return err
 			}
+			var notRecorded error
 			if change != ledgerUnchanged {
-				if err := s.PutLedger(cmd.Context(), norm); err != nil {
-					return failErr(err)
+				// A ledger entry may allow dials (or, replaced, lose the
+				// stored one): it is recorded as requested first, and not
+				// stored when it cannot be.
+				ch, err := newCLIChange(auditlog.OpLedgerAdd, time.Now())
+				if err != nil {
+					return err
+				}
+				ch.Tenant, ch.CallerID, ch.EffectiveAt = norm.Tenant, norm.Number.String(), norm.ValidFrom
+				var refused, aerr error
+				refused, aerr, notRecorded = a.recordThenApply(cmd.Context(), l, ch, func() error { return s.PutLedger(cmd.Context(), norm) })
+				if refused != nil {
+					return refused
+				}
+				if aerr != nil {
+					return failErr(aerr)
 				}
 			}
 			if asJSON {
@@ -266,7 +290,10 @@ is locked: send the entry through it with dialgate admin ledger add.`,
 				if change == ledgerReplaces {
 					res.Replaced = prev
 				}
-				return a.printJSON(res)
+				if err := a.printJSON(res); err != nil {
+					return err
+				}
+				return notRecorded
 			}
 			switch {
 			case change == ledgerUnchanged:
@@ -278,7 +305,7 @@ is locked: send the entry through it with dialgate admin ledger add.`,
 			default:
 				fmt.Fprintf(a.stdout, "added %s (%s) for tenant %q\n", norm.Number, norm.Type, norm.Tenant)
 			}
-			return nil
+			return notRecorded
 		},
 	}
 	lf.register(cmd)
@@ -375,7 +402,10 @@ separated by ";". JSON lines: one object per line with the same keys. A
 malformed file is rejected with the line and field at fault, and nothing is stored.
 A file that would change an entry the ledger already holds is refused (exit 1,
 naming the number and the fields), and nothing is stored, unless --replace is
-given; entries the ledger holds as they are in the file are left unchanged.`,
+given; entries the ledger holds as they are in the file are left unchanged.
+The import is recorded (one change record, ledger.import: tenant, count and
+the file's SHA-256) in the audit log of --data before anything is stored; when
+the log cannot record it nothing is stored (exit 1).`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
@@ -386,10 +416,17 @@ given; entries the ledger holds as they are in the file are left unchanged.`,
 			if st, err := f.Stat(); err == nil && st.IsDir() {
 				return usageErr("FILE: %s: is a directory (want a ledger file, CSV or JSON lines)", args[0])
 			}
-			entries, err := callerid.ParseLedger(f, tenant)
+			// The change record names the file by its SHA-256.
+			sum := sha256.New()
+			entries, err := callerid.ParseLedger(io.TeeReader(f, sum), tenant)
 			if err != nil {
 				return usageErr("%s: %v", args[0], err)
 			}
+			if _, err := io.Copy(sum, f); err != nil { // any rest the parser left
+				return failErr(fmt.Errorf("%s: %w", args[0], err))
+			}
+			l := a.openChangeLog(cmd.Context())
+			defer l.close()
 			s, done, err := a.openLedger(cmd.Context(), true)
 			if err != nil {
 				return err
@@ -410,14 +447,29 @@ given; entries the ledger holds as they are in the file are left unchanged.`,
 					res.Replaced++
 				}
 			}
-			if err := s.PutLedger(cmd.Context(), entries...); err != nil {
-				return failErr(err)
+			// Ledger entries may allow dials: the import is recorded as
+			// requested first (one record: tenant, count, file digest), and
+			// nothing is stored when it cannot be.
+			ch, err := newCLIChange(auditlog.OpLedgerImport, time.Now())
+			if err != nil {
+				return err
+			}
+			ch.Tenant, ch.Source, ch.Count, ch.SHA256 = tenant, "import:"+filepath.Base(args[0]), int64(len(entries)), hex.EncodeToString(sum.Sum(nil))
+			refused, aerr, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error { return s.PutLedger(cmd.Context(), entries...) })
+			if refused != nil {
+				return refused
+			}
+			if aerr != nil {
+				return failErr(aerr)
 			}
 			if asJSON {
-				return a.printJSON(res)
+				if err := a.printJSON(res); err != nil {
+					return err
+				}
+				return notRecorded
 			}
 			fmt.Fprintf(a.stdout, "imported %d ledger %s for tenant %q: %d new, %d unchanged, %d replaced\n", len(entries), plural(len(entries), "entry", "entries"), tenant, res.New, res.Unchanged, res.Replaced)
-			return nil
+			return notRecorded
 		},
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "tenant that holds the numbers")

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -40,6 +41,12 @@ after, so a crash leaves nothing orphaned and the next sweep finishes the job.
 
 register creates the store in --data when there is none; show, hold, release
 and sweep need one (without --config, a --data holding no store exits 2).
+
+Audit: register, end, hold and release write a change record in the audit log
+of --data (DIR/audit, as dialgate check writes; actor: the OS user). register
+and hold are made first: when the log cannot record them they stay in force
+and the command exits 1 saying so. end and release are recorded first: when
+the log cannot record them nothing changes (exit 1). sweep records nothing.
 
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
@@ -160,15 +167,32 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 				reg.Retention = d
 			}
 			return a.withRecordings(cmd, *profile, true, profileWrites, func(m *recording.Manager) error {
-				r, err := m.Register(cmd.Context(), now, reg)
+				// A registration only keeps more: made first, then
+				// recorded (recording.register).
+				ch, err := newCLIChange(auditlog.OpRecordingRegister, time.Now())
+				if err != nil {
+					return err
+				}
+				ch.ID, ch.Number, ch.Tenant, ch.DecisionID, ch.EffectiveAt = reg.ID, reg.Callee, reg.Tenant, reg.DecisionID, reg.StartedAt
+				l := a.openChangeLog(cmd.Context())
+				defer l.close()
+				var r recording.Recording
+				err, notRecorded := applyThenRecord(cmd.Context(), l, &ch, func() error {
+					var err error
+					r, err = m.Register(cmd.Context(), now, reg)
+					return err
+				})
 				if err != nil {
 					return recordingErr(err)
 				}
 				if asJSON {
-					return a.printJSON(recRegistered{ID: r.ID, StartedAt: r.StartedAt, EndedAt: r.EndedAt, RetainUntil: r.RetainUntil})
+					if err := a.printJSON(recRegistered{ID: r.ID, StartedAt: r.StartedAt, EndedAt: r.EndedAt, RetainUntil: r.RetainUntil}); err != nil {
+						return err
+					}
+					return notRecorded
 				}
 				fmt.Fprintf(a.stdout, "registered %s, kept until %s\n", r.ID, r.RetainUntil.Format(time.RFC3339))
-				return nil
+				return notRecorded
 			})
 		},
 	}
@@ -211,15 +235,35 @@ start, in the future), 1 for an unknown recording or one being deleted.`,
 				return err
 			}
 			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {
-				r, err := m.End(cmd.Context(), now, args[0], end)
+				// An end starts the retention's countdown: recorded as
+				// requested first, and not set when it cannot be.
+				ch, err := newCLIChange(auditlog.OpRecordingEnd, time.Now())
+				if err != nil {
+					return err
+				}
+				ch.ID, ch.EffectiveAt = args[0], end
+				l := a.openChangeLog(cmd.Context())
+				defer l.close()
+				var r recording.Recording
+				refused, err, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error {
+					var err error
+					r, err = m.End(cmd.Context(), now, args[0], end)
+					return err
+				})
+				if refused != nil {
+					return refused
+				}
 				if err != nil {
 					return recordingErr(err)
 				}
 				if asJSON {
-					return a.printJSON(r)
+					if err := a.printJSON(r); err != nil {
+						return err
+					}
+					return notRecorded
 				}
 				fmt.Fprintf(a.stdout, "ended %s at %s, kept until %s\n", r.ID, r.EndedAt.Format(time.RFC3339), r.RetainUntil.Format(time.RFC3339))
-				return nil
+				return notRecorded
 			})
 		},
 	}
@@ -248,14 +292,28 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 				return err
 			}
 			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {
-				if err := m.Hold(cmd.Context(), args[0], recording.Hold{ID: hold, Reason: reason, PlacedAt: now}); err != nil {
+				// A hold only keeps more: placed first, then recorded.
+				ch, err := newCLIChange(auditlog.OpRecordingHold, time.Now())
+				if err != nil {
+					return err
+				}
+				ch.ID, ch.HoldID = args[0], hold
+				l := a.openChangeLog(cmd.Context())
+				defer l.close()
+				err, notRecorded := applyThenRecord(cmd.Context(), l, &ch, func() error {
+					return m.Hold(cmd.Context(), args[0], recording.Hold{ID: hold, Reason: reason, PlacedAt: now})
+				})
+				if err != nil {
 					return recordingErr(err)
 				}
 				if asJSON {
-					return a.printJSON(recHoldChanged{ID: args[0], Hold: hold, PlacedAt: now})
+					if err := a.printJSON(recHoldChanged{ID: args[0], Hold: hold, PlacedAt: now}); err != nil {
+						return err
+					}
+					return notRecorded
 				}
 				fmt.Fprintf(a.stdout, "held %s (%s)\n", args[0], hold)
-				return nil
+				return notRecorded
 			})
 		},
 	}
@@ -278,14 +336,32 @@ func (a *app) recReleaseCmd(profile *string) *cobra.Command {
 				return usageErr("--hold: missing")
 			}
 			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {
-				if err := m.ReleaseHold(cmd.Context(), args[0], hold); err != nil {
+				// A release lets the recording be deleted: recorded as
+				// requested first, and not made when it cannot be.
+				ch, err := newCLIChange(auditlog.OpRecordingReleaseHold, time.Now())
+				if err != nil {
+					return err
+				}
+				ch.ID, ch.HoldID = args[0], hold
+				l := a.openChangeLog(cmd.Context())
+				defer l.close()
+				refused, err, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error {
+					return m.ReleaseHold(cmd.Context(), args[0], hold)
+				})
+				if refused != nil {
+					return refused
+				}
+				if err != nil {
 					return recordingErr(err)
 				}
 				if asJSON {
-					return a.printJSON(recHoldChanged{ID: args[0], Hold: hold, Released: true})
+					if err := a.printJSON(recHoldChanged{ID: args[0], Hold: hold, Released: true}); err != nil {
+						return err
+					}
+					return notRecorded
 				}
 				fmt.Fprintf(a.stdout, "released hold %s on %s\n", hold, args[0])
-				return nil
+				return notRecorded
 			})
 		},
 	}

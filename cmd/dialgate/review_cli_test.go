@@ -426,6 +426,11 @@ func TestConsentExportAuditMissing(t *testing.T) {
 		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00"); code != 0 {
 		t.Fatalf("add: exit %d\n%s%s", code, out, errs)
 	}
+	// consent add records its change in --data's audit log: a data
+	// directory whose log is gone (never written by this host) is the case.
+	if err := os.RemoveAll(filepath.Join(data, "audit")); err != nil {
+		t.Fatal(err)
+	}
 	if code, out, errs := runCLI(t, "", "--data", data, "consent", "export", "+8613900139000"); code != 0 || !strings.Contains(out, "no audit log at") {
 		t.Errorf("export with the default audit dir missing: exit %d\n%s%s", code, out, errs)
 	}

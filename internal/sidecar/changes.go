@@ -2,11 +2,8 @@ package sidecar
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/dialgate/dialgate/auditlog"
 	"google.golang.org/grpc/codes"
@@ -16,19 +13,7 @@ import (
 // ChangeRecorder records AdminService writes in the audit log
 // (auditlog.Log.RecordChange): durably, in the same group commit as
 // decisions, before it returns nil.
-type ChangeRecorder interface {
-	RecordChange(ctx context.Context, c auditlog.Change) error
-}
-
-// newChangeID returns "chg-<16 random hex digits>": the id linking a
-// change's "requested" record to the record of its result.
-func newChangeID() (string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return "chg-" + hex.EncodeToString(b[:]), nil
-}
+type ChangeRecorder = auditlog.ChangeRecorder
 
 // actorName returns the name of ctx's token (never the token), or "" when
 // the server requires none.
@@ -42,16 +27,12 @@ func actorName(ctx context.Context) string {
 // newChange returns the change op made by ctx's token at the server's
 // clock, with a fresh change id.
 func (s *adminServer) newChange(ctx context.Context, op string) (auditlog.Change, error) {
-	id, err := newChangeID()
+	id, err := auditlog.NewChangeID()
 	if err != nil {
 		return auditlog.Change{}, status.Errorf(codes.Unavailable, "%s: not applied: no change id: %v", op, err)
 	}
 	return auditlog.Change{Op: op, ChangeID: id, Actor: actorName(ctx), At: s.now()}, nil
 }
-
-// recordTimeout bounds the wait for a change record written after the
-// change was applied: it is written even when the client has given up.
-const recordTimeout = 30 * time.Second
 
 // record writes c with result, logging why when it could not be; a nil
 // Backend.Changes records nothing.
@@ -67,10 +48,13 @@ func (s *adminServer) record(ctx context.Context, c auditlog.Change, result stri
 	return err
 }
 
-// detached is ctx without its cancellation, bounded by recordTimeout: the
-// record of a change already applied is written whatever the client does.
-func detached(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+// adminRecorder records through s.record: it logs a record that fails, and
+// records nothing when Backend.Changes is nil.
+type adminRecorder struct{ s *adminServer }
+
+// RecordChange implements auditlog.ChangeRecorder.
+func (r adminRecorder) RecordChange(ctx context.Context, c auditlog.Change) error {
+	return r.s.record(ctx, c, c.Result)
 }
 
 // applyThenRecord makes a change that can only deny more dials or keep
@@ -85,13 +69,12 @@ func detached(ctx context.Context) (context.Context, context.CancelFunc) {
 // apply returns the adapter's error, and may complete c (a complaint's id)
 // through a pointer before it is recorded.
 func (s *adminServer) applyThenRecord(ctx context.Context, method string, c *auditlog.Change, apply func() error) error {
-	if err := apply(); err != nil {
-		return s.adminError(method, err)
+	aerr, rerr := auditlog.ApplyThenRecord(ctx, adminRecorder{s}, c, apply)
+	if aerr != nil {
+		return s.adminError(method, aerr)
 	}
-	rctx, cancel := detached(ctx)
-	defer cancel()
-	if err := s.record(rctx, *c, auditlog.ResultApplied); err != nil {
-		return status.Errorf(codes.Unavailable, "%s: applied and in force, but not recorded: the audit log is unavailable (%s); retry to record it once the log is available", method, auditCause(err))
+	if rerr != nil {
+		return status.Errorf(codes.Unavailable, "%s: applied and in force, but not recorded: the audit log is unavailable (%s); retry to record it once the log is available", method, auditCause(rerr))
 	}
 	return nil
 }
@@ -106,30 +89,26 @@ func (s *adminServer) applyThenRecord(ctx context.Context, method string, c *aud
 // second record fails, the RPC is Unavailable saying whether the change
 // is in force; the requested record stands as its proof.
 func (s *adminServer) recordThenApply(ctx context.Context, method string, c auditlog.Change, apply func() error) error {
-	if err := s.record(ctx, c, auditlog.ResultRequested); err != nil {
+	code := func(err error) string {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			// The client gave up while the request was being written: it
-			// may still be, so its end is recorded too (best effort).
-			rctx, cancel := detached(ctx)
-			c.ErrorCode = status.FromContextError(err).Code().String()
-			_ = s.record(rctx, c, auditlog.ResultFailed)
-			cancel()
+			// The client gave up while the request was being written.
+			return status.FromContextError(err).Code().String()
 		}
-		return status.Errorf(codes.Unavailable, "%s: not applied: the audit log could not record it (%s); a change that may allow a dial is made only once it is recorded: retry once the log is available", method, auditCause(err))
+		return status.Code(s.adminError(method, err)).String()
 	}
-	aerr := apply()
-	rctx, cancel := detached(ctx)
-	defer cancel()
+	qerr, aerr, rerr := auditlog.RecordThenApply(ctx, adminRecorder{s}, c, code, apply)
+	if qerr != nil {
+		return status.Errorf(codes.Unavailable, "%s: not applied: the audit log could not record it (%s); a change that may allow a dial is made only once it is recorded: retry once the log is available", method, auditCause(qerr))
+	}
 	if aerr != nil {
 		serr := s.adminError(method, aerr)
-		c.ErrorCode = status.Code(serr).String()
-		if err := s.record(rctx, c, auditlog.ResultFailed); err != nil {
-			return status.Errorf(status.Code(serr), "%s; and its failure was not recorded: the audit log is unavailable (%s)", status.Convert(serr).Message(), auditCause(err))
+		if rerr != nil {
+			return status.Errorf(status.Code(serr), "%s; and its failure was not recorded: the audit log is unavailable (%s)", status.Convert(serr).Message(), auditCause(rerr))
 		}
 		return serr
 	}
-	if err := s.record(rctx, c, auditlog.ResultApplied); err != nil {
-		return status.Errorf(codes.Unavailable, "%s: applied and in force (recorded as requested, change %s), but its completion was not recorded: the audit log is unavailable (%s)", method, c.ChangeID, auditCause(err))
+	if rerr != nil {
+		return status.Errorf(codes.Unavailable, "%s: applied and in force (recorded as requested, change %s), but its completion was not recorded: the audit log is unavailable (%s)", method, c.ChangeID, auditCause(rerr))
 	}
 	return nil
 }
