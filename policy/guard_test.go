@@ -12,8 +12,8 @@ import (
 )
 
 // The guard's marks last the longest window of the limits that reserve
-// capacity: caps, the segment rate and sequential runs (a tenant's too) and
-// the abandonment window; a profile without any keeps them a day.
+// capacity: caps, the segment rate, sequential and stride runs (a tenant's
+// too) and the abandonment window; a profile without any keeps them a day.
 func TestGuardWindow(t *testing.T) {
 	for _, tc := range []struct {
 		profile string
@@ -38,6 +38,20 @@ sweep:
   segment_rate: {max: 50, window: 1h, cite: {source: U, ref: "t"}}
   sequential: {min_run: 10, max_gap: 2, window: 48h, cite: {source: U, ref: "t"}}
 `, 48 * time.Hour},
+		{`schema: dialgate.profile.v1
+name: stride-longest
+sweep:
+  sequential: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "t"}}
+  stride: {min_run: 10, max_gap: 2, window: 72h, cite: {source: U, ref: "t"}}
+`, 72 * time.Hour},
+		{`schema: dialgate.profile.v1
+name: tenant-stride-longest
+sweep:
+  stride: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "t"}}
+  tenants:
+    acme:
+      stride: {min_run: 5, max_gap: 3, window: 96h, cite: {source: U, ref: "t"}}
+`, 96 * time.Hour},
 		{`schema: dialgate.profile.v1
 name: nothing
 `, policy.DefaultGuardWindow},
