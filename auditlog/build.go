@@ -513,6 +513,7 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 	// decisions keep the caller ID presented (the writer renders it from
 	// a parsed number: it is no free text).
 	rec.CallerID = c.CallerID
+	rec.Replace = c.Replace
 	if c.Number.IsValid() {
 		rec.Callee = &Callee{HMAC: r.hmac(c.Number), KeyID: r.keyID, CountryCode: c.Number.CountryCode(), Segment: Segment(c.Number)}
 		s.redacted = append(s.redacted, redactedChangeCallee)

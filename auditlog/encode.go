@@ -298,6 +298,9 @@ func appendChangeBody(b []byte, r *ChangeRecord) []byte {
 	b = opt(b, "decision_id", r.DecisionID)
 	b = opt(b, "source", r.Source)
 	b = opt(b, "caller_id", r.CallerID)
+	if r.Replace {
+		b = append(appendKey(b, true, "replace"), "true"...)
+	}
 	if !r.EffectiveAt.IsZero() {
 		b = appendTime(appendKey(b, true, "effective_at"), r.EffectiveAt)
 	}

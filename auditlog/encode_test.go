@@ -90,7 +90,7 @@ func randChangeRecord(r *rand.Rand) *ChangeRecord {
 	}
 	c := &ChangeRecord{Op: ops[r.IntN(len(ops))], At: randTime(r).Add(time.Second), Result: results[r.IntN(len(results))],
 		ChangeID: opt(), Actor: opt(), Tenant: opt(), Scope: opt(), ID: opt(), HoldID: opt(), DecisionID: opt(),
-		Source: opt(), CallerID: opt(), ErrorCode: opt()}
+		Source: opt(), CallerID: opt(), Replace: r.IntN(2) == 0, ErrorCode: opt()}
 	if r.IntN(2) == 0 {
 		c.EffectiveAt = randTime(r).Add(time.Second)
 	}

@@ -333,6 +333,12 @@ type ChangeRecord struct {
 	// E.164 text, in the clear as a decision records the caller ID
 	// presented; empty for other operations.
 	CallerID string `json:"caller_id,omitempty"`
+	// Replace reports that a ledger.add request allowed replacing an entry
+	// the tenant's ledger held for the number with other facts
+	// (AddLedgerEntryRequest.replace); the ledger keeps no history, so
+	// this record is the trace of who replaced an entry, and when. False
+	// (and omitted) otherwise.
+	Replace bool `json:"replace,omitempty"`
 	// EffectiveAt is the instant the change is dated as stored (added_at,
 	// granted_at, revoked_at, ended_at, valid_from), in UTC; zero (and
 	// omitted) for an operation without one.
@@ -368,4 +374,6 @@ type Change struct {
 	// must be 64 lower-case hex digits when set, Count not negative.
 	Count  int64
 	SHA256 string
+	// Replace: see ChangeRecord.Replace.
+	Replace bool
 }

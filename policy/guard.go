@@ -13,7 +13,7 @@ const DefaultGuardWindow = 24 * time.Hour
 // GuardWindow returns how long the release guard (package placedguard)
 // keeps a decision's mark for profile p: the longest window of its limits
 // that reserve capacity for an allowed decision (frequency caps, the segment
-// rate and sequential runs of sweep, its tenants' too, the abandonment
+// rate, sequential and stride runs of sweep, its tenants' too, the abandonment
 // window), so that no reservation of a placed call can be given back while
 // it still counts; DefaultGuardWindow when there is none. A frequency rule
 // whose window changed is carried for its new window (the profile's).
@@ -34,12 +34,18 @@ func GuardWindow(p *Profile) time.Duration {
 		if sw.Sequential != nil {
 			w = max(w, sw.Sequential.Window.Std())
 		}
+		if sw.Stride != nil {
+			w = max(w, sw.Stride.Window.Std())
+		}
 		for _, tr := range sw.Tenants {
 			if tr.SegmentRate != nil {
 				w = max(w, tr.SegmentRate.Window.Std())
 			}
 			if tr.Sequential != nil {
 				w = max(w, tr.Sequential.Window.Std())
+			}
+			if tr.Stride != nil {
+				w = max(w, tr.Stride.Window.Std())
 			}
 		}
 	}

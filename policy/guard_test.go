@@ -12,8 +12,8 @@ import (
 )
 
 // The guard's marks last the longest window of the limits that reserve
-// capacity: caps, the segment rate and sequential runs (a tenant's too) and
-// the abandonment window; a profile without any keeps them a day.
+// capacity: caps, the segment rate, sequential and stride runs (a tenant's
+// too) and the abandonment window; a profile without any keeps them a day.
 func TestGuardWindow(t *testing.T) {
 	for _, tc := range []struct {
 		profile string
@@ -38,6 +38,20 @@ sweep:
   segment_rate: {max: 50, window: 1h, cite: {source: U, ref: "t"}}
   sequential: {min_run: 10, max_gap: 2, window: 48h, cite: {source: U, ref: "t"}}
 `, 48 * time.Hour},
+		{`schema: dialgate.profile.v1
+name: stride-longest
+sweep:
+  sequential: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "t"}}
+  stride: {min_run: 10, max_gap: 2, window: 72h, cite: {source: U, ref: "t"}}
+`, 72 * time.Hour},
+		{`schema: dialgate.profile.v1
+name: tenant-stride-longest
+sweep:
+  stride: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "t"}}
+  tenants:
+    acme:
+      stride: {min_run: 5, max_gap: 3, window: 96h, cite: {source: U, ref: "t"}}
+`, 96 * time.Hour},
 		{`schema: dialgate.profile.v1
 name: nothing
 `, policy.DefaultGuardWindow},
@@ -92,5 +106,60 @@ frequency:
 	}
 	if dec, _ := gates[1].Check(ctx, d); dec.Allowed {
 		t.Fatal("the placed call's capacity was given back")
+	}
+}
+
+// An answered call's outcome without its dial, refused under an
+// abandoned-call rate cap (the campaign is unknown), still marks the decision
+// placed: the call was placed, so a Release (the dialer's reaction to a
+// refused outcome) must not give its capacity back. The outcome resent with
+// its dial is counted once.
+func TestRefusedAbandonOutcomeStillPlaced(t *testing.T) {
+	prof, err := policy.Parse("profile.yaml", []byte(`schema: dialgate.profile.v1
+name: cap-and-abandon
+frequency:
+  caps:
+    - {count: 1, window: 24h, cite: {source: U, ref: "test: one a day"}}
+abandonment:
+  max_rate: 0.03
+  window: 24h
+  cite: {source: U, ref: "test: 3 % a day"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, err := policy.StoreDeps(memstore.New(), []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := dialgate.ClockFunc(func() time.Time { return time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC) })
+	a, err := policy.Assemble(prof, deps, dialgate.WithoutAuditLog(), dialgate.WithClock(at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := a.Gate
+	ctx := context.Background()
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+14055550123"), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1", Campaign: "c1"}
+	dec, err := g.Check(ctx, d)
+	if err != nil || !dec.Allowed {
+		t.Fatalf("check: %v %v %v", dec.Allowed, dec.Reasons, err)
+	}
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Answered: true, Abandoned: true}); !errors.Is(err, dialgate.ErrInvalidOutcome) {
+		t.Fatalf("answered outcome without its dial: %v, want ErrInvalidOutcome", err)
+	}
+	if err := g.Release(ctx, dec); !errors.Is(err, dialgate.ErrPlaced) {
+		t.Fatalf("release after a refused outcome: %v, want ErrPlaced", err)
+	}
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: d, Answered: true, Abandoned: true}); err != nil {
+		t.Fatalf("outcome resent with its dial: %v", err)
+	}
+	d2 := d
+	d2.To, d2.LeadID = dialgate.MustParseNumber("+14055550124"), "crm-2"
+	dec2, err := g.Check(ctx, d2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dec2.Allowed || len(dec2.Reasons) == 0 || dec2.Reasons[0].Code != dialgate.CodeAbandonRateExceeded {
+		t.Fatalf("a campaign at 100 %% abandoned: allowed %v, reasons %v; want abandon.rate_exceeded", dec2.Allowed, dec2.Reasons)
 	}
 }

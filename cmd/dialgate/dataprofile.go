@@ -138,14 +138,21 @@ const (
 // (records of home) in the store in --data, without --config, when dialgate
 // serve on --data keeps them on a fleet back-end (DataProfile.Shared): a
 // revocation or an opt-out written there would reach no sidecar, and a
-// look-up there would miss what the fleet holds.
+// look-up there would miss what the fleet holds. A record that cannot be
+// read refuses too (exit 2, naming it): it cannot say the records are local.
 func (a *app) refuseFleetData(home recordHome, what string) error {
 	if a.fleet() != nil {
 		return nil
 	}
 	rec, found, err := sidecar.ReadDataProfile(a.data)
-	if err != nil || !found || len(rec.Shared) == 0 {
-		return nil // a damaged record is resolveProfile's to report
+	if err != nil {
+		// A record that cannot be read cannot say the records are local:
+		// a consent revocation or an opt-out written here might reach no
+		// sidecar (fail closed).
+		return usageErr("--data: %v: whether dialgate serve on this --data keeps %s on a fleet's back-ends is unknown; give --config with the sidecar's config file, or start dialgate serve on it (it writes the file again)", err, what)
+	}
+	if !found || len(rec.Shared) == 0 {
+		return nil
 	}
 	if home == sharedPostgres && !slices.Contains(rec.Shared, "postgres") {
 		return nil

@@ -79,3 +79,33 @@ func TestFleetDataNeedsConfig(t *testing.T) {
 		}
 	}
 }
+
+// A serve profile record that cannot be read (damaged, cut short) cannot
+// say whether the records live on a fleet: the commands that would write or
+// read them in the local store refuse (exit 2, naming the record), as they
+// refuse a fleet's data, instead of writing a revocation or an opt-out no
+// sidecar may read.
+func TestFleetDataDamagedRecordRefused(t *testing.T) {
+	data := t.TempDir()
+	serveOnce(t, data, "cn")
+	if err := os.WriteFile(filepath.Join(data, sidecar.DataProfileFile), []byte(`{"profile":"cn","shar`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(t.TempDir(), "optouts.txt")
+	if err := os.WriteFile(list, []byte("+8613900139072\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"consent", "add", "--id", "c-1", "--number", "+8613900139072", "--scope", "industry:finance", "--tenant", "acme", "--method", "written", "--evidence-uri", "s3://evidence/c-1.pdf", "--granted-at", "2026-01-02T03:04:05Z"},
+		{"consent", "revoke", "c-1"},
+		{"consent", "show", "+8613900139072"},
+		{"dnc", "import", list, "--scope", "global", "--list", "opt_out"},
+		{"dnc", "lookup", "+8613900139072"},
+		{"ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"},
+	} {
+		code, out, errs := runCLI(t, "", append([]string{"--data", data}, args...)...)
+		if code != 2 || !strings.Contains(errs, sidecar.DataProfileFile) {
+			t.Errorf("%v with a damaged %s: exit %d, want 2 naming it\n%s%s", args, sidecar.DataProfileFile, code, out, errs)
+		}
+	}
+}

@@ -490,7 +490,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	if err != nil {
 		return nil, err
 	}
-	ch.Tenant, ch.CallerID, ch.EffectiveAt = e.Tenant, e.Number.String(), e.ValidFrom
+	ch.Tenant, ch.CallerID, ch.EffectiveAt, ch.Replace = e.Tenant, e.Number.String(), e.ValidFrom, e.Replace
 	if err := s.recordThenApply(ctx, "AddLedgerEntry", ch, func() error { return s.be.Ledger.AddLedgerEntry(ctx, e) }); err != nil {
 		return nil, err
 	}

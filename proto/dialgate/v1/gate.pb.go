@@ -964,13 +964,16 @@ type ReportOutcomeRequest struct {
 	DecisionId string `protobuf:"bytes,1,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
 	// The dial as sent in CheckRequest. Optional, but send it: the server keeps
 	// no copy of decided dials, and the checks that observe outcomes need its
-	// callee, tenant and purpose. Without it they cannot act: a conversation,
-	// an abandoned call or a refusal (conversation, abandoned, refused: true)
-	// cannot start the profile's pause after it, and is answered
-	// InvalidArgument naming dial.to; a
+	// callee, tenant, campaign and purpose. Without it they cannot act: a
+	// conversation, an abandoned call or a refusal (conversation, abandoned,
+	// refused: true) cannot start the profile's pause after it, and is
+	// answered InvalidArgument naming dial.to; under a profile with an
+	// abandoned-call rate cap (us, uk: the abandonment section) any answered
+	// call (answered too) cannot be counted in its campaign's rate and is
+	// answered InvalidArgument naming dial.to (or dial.purpose); a
 	// recording_id not registered yet cannot be registered for its callee
-	// (InvalidArgument). The outcome itself is recorded in the audit log either
-	// way.
+	// (InvalidArgument). The outcome itself is recorded in the audit log, and
+	// the decision marked placed (see ReportOutcome), either way.
 	Dial *Dial `protobuf:"bytes,2,opt,name=dial,proto3" json:"dial,omitempty"`
 	// A person answered.
 	Answered bool `protobuf:"varint,3,opt,name=answered,proto3" json:"answered,omitempty"`

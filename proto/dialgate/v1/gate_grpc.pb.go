@@ -78,7 +78,14 @@ type GateServiceClient interface {
 	// was given back, or not all of it; retry.
 	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
-	// abandoned, recording id), linked to its decision.
+	// abandoned, recording id), linked to its decision. Any outcome says the
+	// call was placed: it is marked placed in the release guard before the
+	// checks observe it, so a later Release of the decision is
+	// FAILED_PRECONDITION, even when the outcome itself is answered
+	// INVALID_ARGUMENT (e.g. an answered call without its dial under a profile
+	// with an abandoned-call rate cap). Resend such an outcome corrected, and
+	// an UNAVAILABLE one as it was (outcomes are idempotent); never release the
+	// decision instead.
 	ReportOutcome(ctx context.Context, in *ReportOutcomeRequest, opts ...grpc.CallOption) (*ReportOutcomeResponse, error)
 }
 
@@ -172,7 +179,14 @@ type GateServiceServer interface {
 	// was given back, or not all of it; retry.
 	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
-	// abandoned, recording id), linked to its decision.
+	// abandoned, recording id), linked to its decision. Any outcome says the
+	// call was placed: it is marked placed in the release guard before the
+	// checks observe it, so a later Release of the decision is
+	// FAILED_PRECONDITION, even when the outcome itself is answered
+	// INVALID_ARGUMENT (e.g. an answered call without its dial under a profile
+	// with an abandoned-call rate cap). Resend such an outcome corrected, and
+	// an UNAVAILABLE one as it was (outcomes are idempotent); never release the
+	// decision instead.
 	ReportOutcome(context.Context, *ReportOutcomeRequest) (*ReportOutcomeResponse, error)
 	mustEmbedUnimplementedGateServiceServer()
 }
