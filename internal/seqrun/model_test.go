@@ -172,4 +172,3 @@ func TestSetReleaseBetweenModels(t *testing.T) {
 		}
 	}
 }
-
