@@ -31,7 +31,7 @@ type Deps struct {
 	// segment-rate guard and the abandoned-call counts). Required by a
 	// profile with a frequency or an abandonment section.
 	Counters storage.Counters
-	// Runs keeps the run state of the sweep.sequential rule where several
+	// Runs keeps the run state of the sweep.sequential and sweep.stride rules where several
 	// gates share it: a fleet's store (storage/redisstore, storage/pgstore),
 	// so that a sweep spread over several processes, or across a restart,
 	// is still seen. Nil: each sweep check keeps its runs in its own memory

@@ -7,7 +7,8 @@ import (
 )
 
 // MaxRunValue is the largest value a Runs implementation must accept (values
-// are the numbers' suffixes: 0–9999 for sweep's segments).
+// are the numbers' suffixes, 0–9999, for sweep's sequential rule, and a
+// segment's index in its block, 0–99,999,999, for its stride rule).
 const MaxRunValue = 999_999_999
 
 // Bounds of RunParams.
@@ -71,8 +72,10 @@ func ValidateRun(key string, x int, t time.Time, p RunParams) error {
 // Runs is a store of sequential-run state: under each key (sweep: tenant and
 // number segment), the values (number suffixes) recorded recently, to find a
 // dialer counting through a segment, up or down, across every process that
-// shares the store. It is the run-time state of the sweep.sequential rule
-// (package sweep), which keeps it in memory by default; a fleet shares it
+// shares the store; under keys of their own (tenant and last four digits),
+// the segments dialled with them, to find a stride through successive
+// segments. It is the run-time state of the sweep.sequential and
+// sweep.stride rules (package sweep), which keep it in memory by default; a fleet shares it
 // through its store (storage/redisstore, storage/pgstore) so that dials
 // spread over several processes, or across a restart, are seen together.
 //

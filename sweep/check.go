@@ -22,8 +22,8 @@ const Name = "sweep"
 // in Commit and given back by Release). Create it with New; it is safe for
 // concurrent use.
 //
-// The sequential rule's state (recently dialled suffixes per tenant and
-// segment) is kept in memory by the Check unless New is given a shared
+// The sequential and stride rules' state (recently dialled suffixes per
+// tenant and segment; segments per tenant and suffix) is kept in memory by the Check unless New is given a shared
 // storage.Runs (WithRuns): in memory, gates in separate processes do not see
 // each other's runs, and a restart forgets them; with the fleet's store
 // (storage/redisstore, storage/pgstore), every gate using it sees the runs
@@ -36,7 +36,7 @@ const Name = "sweep"
 type Check struct {
 	cfg      Config
 	counters storage.Counters
-	store    storage.Runs // the sequential rule's shared state (WithRuns); nil: in memory
+	store    storage.Runs // the sequential and stride rules' shared state (WithRuns); nil: in memory
 	base     rules
 	tenants  map[string]*rules // tenants with thresholds of their own
 	// anySeq and anyStride report whether any tenant's rules have the

@@ -67,7 +67,8 @@ registry copy listing more than registry_max_shrink (config file, default
 0.05) fewer numbers than the copy it replaces is refused too, at a reload
 and at start (compared with the copy last in force, recorded in the data
 directory), unless it was built with dnc build --accept-shrink-from naming
-that copy.
+that copy; so is a copy older than the loaded one (at start: than the copy
+last in force).
 
 Declared no-call periods (a state of emergency) go in a blackouts file
 (--blackouts, config blackouts_file; schema dialgate.blackouts.v1), looked

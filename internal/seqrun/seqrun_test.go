@@ -46,3 +46,20 @@ func TestPruneAfterReRecord(t *testing.T) {
 		t.Fatalf("at 160: length %d, want 1 (10 left at 160)", n)
 	}
 }
+
+// A value recorded by a caller whose clock runs behind the key's oldest
+// instant still leaves the window at its own instant.
+func TestPruneCallerBehind(t *testing.T) {
+	r := New[string](5, 0, 100)
+	r.Add("a", "k", 10, 100)
+	r.Add("b", "k", 20, 50) // behind the key's oldest (100)
+	if n := r.Length("k", 21, 140); n != 2 {
+		t.Fatalf("at 140: length %d, want 2 (20 at 50 still in the window)", n)
+	}
+	if n := r.Length("k", 21, 155); n != 1 {
+		t.Fatalf("at 155: length %d, want 1 (20 left at 150)", n)
+	}
+	if n := r.Length("k", 11, 155); n != 2 {
+		t.Fatalf("at 155: length %d, want 2 (10 at 100 still in the window)", n)
+	}
+}

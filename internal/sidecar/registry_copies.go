@@ -135,8 +135,9 @@ func trimPercent(p float64) string {
 
 // checkStartShrink compares each registry copy regs (loaded from
 // cfg.Registries) with the copy of its registry last in force, as recorded
-// in the data directory, and refuses (ErrConfig) a copy that lists more than
-// registry_max_shrink fewer numbers (checkShrink). A damaged record is
+// in the data directory, and refuses (ErrConfig) a copy older than it (as a
+// reload does) or that lists more than registry_max_shrink fewer numbers
+// (checkShrink). A damaged record is
 // logged and not compared with (it is written again once the server starts).
 func checkStartShrink(cfg Config, regs []*dnc.Registry, log interface {
 	Error(msg string, args ...any)
@@ -158,7 +159,16 @@ func checkStartShrink(cfg Config, regs []*dnc.Registry, log interface {
 		if !ok {
 			continue
 		}
-		if err := checkShrink(r.Snapshot().Header, prev.Version, prev.Count, max); err != nil {
+		h := r.Snapshot().Header
+		if !prev.AsOf.IsZero() && h.Effective().Before(prev.AsOf) {
+			// A reload refuses an older copy; a restart must not roll
+			// the registry back either (the numbers registered since
+			// would be allowed).
+			return fmt.Errorf("%w: registries: registry %s: %s is a copy as of %s, older than the copy last in force as of %s (version %s, recorded in %s): give a copy as of then or later; to go back to an older copy on purpose, delete that file",
+				ErrConfig, r.Name(), cfg.Registries[i], h.Effective().UTC().Format(time.RFC3339), prev.AsOf.UTC().Format(time.RFC3339),
+				prev.Version, filepath.Join(cfg.Data, RegistryCopiesFile))
+		}
+		if err := checkShrink(h, prev.Version, prev.Count, max); err != nil {
 			return fmt.Errorf("%w: registries: registry %s: %s: %w (the copy last in force is recorded in %s)",
 				ErrConfig, r.Name(), cfg.Registries[i], err, filepath.Join(cfg.Data, RegistryCopiesFile))
 		}

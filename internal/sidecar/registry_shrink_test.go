@@ -264,3 +264,51 @@ func fileVersion(t *testing.T, path string) string {
 	}
 	return h.Version()
 }
+
+// A copy older than the one last in force is refused at start, as a reload
+// refuses it: a restart does not roll the registry back (the numbers
+// registered since would be allowed).
+func TestRegistryStartOlderRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "us.dnc")
+	data := t.TempDir()
+	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
+	all := usNums(1000)
+	open := func() (*Backend, error) {
+		be, err := Open(context.Background(), Config{Data: data, Profile: "us", Registries: []string{path}}, nil)
+		if err == nil {
+			t.Cleanup(func() { be.Close(context.Background()) })
+		}
+		return be, err
+	}
+	writeRegistry(t, path, "us-national-dnc", day1.Add(time.Hour), all...)
+	be, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	be.Close(context.Background())
+
+	writeRegistry(t, path, "us-national-dnc", day1, all...)
+	_, err = open()
+	if err == nil {
+		t.Fatal("a start with a copy older than the one last in force succeeded")
+	}
+	if !errors.Is(err, ErrConfig) {
+		t.Errorf("error %v does not wrap ErrConfig", err)
+	}
+	for _, want := range []string{path, "older", day1.Add(time.Hour).Format(time.RFC3339), RegistryCopiesFile} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q does not say %q", err, want)
+		}
+	}
+
+	// The same copy again, and a newer one, start.
+	writeRegistry(t, path, "us-national-dnc", day1.Add(time.Hour), all...)
+	if be, err = open(); err != nil {
+		t.Fatalf("the copy last in force: %v", err)
+	}
+	be.Close(context.Background())
+	writeRegistry(t, path, "us-national-dnc", day1.Add(2*time.Hour), all...)
+	if _, err = open(); err != nil {
+		t.Fatalf("a newer copy: %v", err)
+	}
+}

@@ -54,6 +54,7 @@ func runCases() []testCase[storage.Runs] {
 		{"CancelledContext", runCancelled},
 		{"Closed", runClosed},
 		{"Reopen", runReopen},
+		{"RandomAgainstModel", runRandom},
 	}
 }
 
