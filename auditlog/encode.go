@@ -130,42 +130,50 @@ func appendStrings(b []byte, ss []string) []byte {
 	return append(b, ']')
 }
 
+// appendOptString appends ,"key":"v" unless v is empty (omitempty).
+func appendOptString(b []byte, key, v string) []byte {
+	if v == "" {
+		return b
+	}
+	return appendStringField(b, true, key, v)
+}
+
+// appendCallee appends ,"callee":{…} unless c is nil.
+func appendCallee(b []byte, c *Callee) []byte {
+	if c == nil {
+		return b
+	}
+	b = appendKey(b, true, "callee")
+	b = appendStringField(append(b, '{'), false, "hmac", c.HMAC)
+	b = appendStringField(b, true, "key_id", c.KeyID)
+	b = strconv.AppendInt(appendKey(b, true, "country_code"), int64(c.CountryCode), 10)
+	if c.Segment != "" {
+		b = appendStringField(b, true, "segment", c.Segment)
+	}
+	return append(b, '}')
+}
+
 // appendDecisionBody appends {"kind":"decision","decision":{…}}.
 func appendDecisionBody(b []byte, r *DecisionRecord) []byte {
 	b = append(b, `{"kind":"decision","decision":{`...)
 	b = appendStringField(b, false, "id", r.ID)
 	b = appendTime(appendKey(b, true, "at"), r.At)
 	b = appendStringField(b, true, "tenant", r.Tenant)
-	opt := func(b []byte, key, v string) []byte {
-		if v == "" {
-			return b
-		}
-		return appendStringField(b, true, key, v)
-	}
-	b = opt(b, "campaign", r.Campaign)
-	b = opt(b, "purpose", r.Purpose)
-	b = opt(b, "industry", r.Industry)
-	b = opt(b, "business_line", r.BusinessLine)
-	b = opt(b, "lead_id", r.LeadID)
+	b = appendOptString(b, "campaign", r.Campaign)
+	b = appendOptString(b, "purpose", r.Purpose)
+	b = appendOptString(b, "industry", r.Industry)
+	b = appendOptString(b, "business_line", r.BusinessLine)
+	b = appendOptString(b, "lead_id", r.LeadID)
 	if !r.TriggerAt.IsZero() {
 		b = appendTime(appendKey(b, true, "trigger_at"), r.TriggerAt)
 	}
-	b = opt(b, "route", r.Route)
-	b = opt(b, "callee_zone", r.CalleeZone)
+	b = appendOptString(b, "route", r.Route)
+	b = appendOptString(b, "callee_zone", r.CalleeZone)
 	if r.AgentReserved {
 		b = appendBool(appendKey(b, true, "agent_reserved"), true)
 	}
-	if c := r.Callee; c != nil {
-		b = appendKey(b, true, "callee")
-		b = appendStringField(append(b, '{'), false, "hmac", c.HMAC)
-		b = appendStringField(b, true, "key_id", c.KeyID)
-		b = strconv.AppendInt(appendKey(b, true, "country_code"), int64(c.CountryCode), 10)
-		if c.Segment != "" {
-			b = appendStringField(b, true, "segment", c.Segment)
-		}
-		b = append(b, '}')
-	}
-	b = opt(b, "caller_id", r.CallerID)
+	b = appendCallee(b, r.Callee)
+	b = appendOptString(b, "caller_id", r.CallerID)
 	if len(r.CallerIDLedger) > 0 {
 		b = appendEvidence(appendKey(b, true, "caller_id_ledger"), r.CallerIDLedger)
 	}
@@ -181,7 +189,7 @@ func appendDecisionBody(b []byte, r *DecisionRecord) []byte {
 		}
 		b = append(b, '}')
 	}
-	b = opt(b, "zone", r.Zone)
+	b = appendOptString(b, "zone", r.Zone)
 	b = appendStringField(b, true, "window", r.Window)
 	if len(r.Lists) > 0 {
 		b = appendEvidence(appendKey(b, true, "lists"), r.Lists)
@@ -192,8 +200,8 @@ func appendDecisionBody(b []byte, r *DecisionRecord) []byte {
 	if len(r.Evidence) > 0 {
 		b = appendEvidence(appendKey(b, true, "evidence"), r.Evidence)
 	}
-	b = opt(b, "profile", r.Profile)
-	b = opt(b, "policy_version", r.PolicyVersion)
+	b = appendOptString(b, "profile", r.Profile)
+	b = appendOptString(b, "policy_version", r.PolicyVersion)
 	b = appendBool(appendKey(b, true, "allowed"), r.Allowed)
 	if r.Shadow {
 		b = appendBool(appendKey(b, true, "shadow"), true)
@@ -273,42 +281,27 @@ func appendChangeBody(b []byte, r *ChangeRecord) []byte {
 	b = appendStringField(b, false, "op", r.Op)
 	b = appendTime(appendKey(b, true, "at"), r.At)
 	b = appendStringField(b, true, "result", r.Result)
-	opt := func(b []byte, key, v string) []byte {
-		if v == "" {
-			return b
-		}
-		return appendStringField(b, true, key, v)
-	}
-	b = opt(b, "change_id", r.ChangeID)
-	b = opt(b, "actor", r.Actor)
-	b = opt(b, "tenant", r.Tenant)
-	b = opt(b, "scope", r.Scope)
-	if c := r.Callee; c != nil {
-		b = appendKey(b, true, "callee")
-		b = appendStringField(append(b, '{'), false, "hmac", c.HMAC)
-		b = appendStringField(b, true, "key_id", c.KeyID)
-		b = strconv.AppendInt(appendKey(b, true, "country_code"), int64(c.CountryCode), 10)
-		if c.Segment != "" {
-			b = appendStringField(b, true, "segment", c.Segment)
-		}
-		b = append(b, '}')
-	}
-	b = opt(b, "id", r.ID)
-	b = opt(b, "hold_id", r.HoldID)
-	b = opt(b, "decision_id", r.DecisionID)
-	b = opt(b, "source", r.Source)
-	b = opt(b, "caller_id", r.CallerID)
+	b = appendOptString(b, "change_id", r.ChangeID)
+	b = appendOptString(b, "actor", r.Actor)
+	b = appendOptString(b, "tenant", r.Tenant)
+	b = appendOptString(b, "scope", r.Scope)
+	b = appendCallee(b, r.Callee)
+	b = appendOptString(b, "id", r.ID)
+	b = appendOptString(b, "hold_id", r.HoldID)
+	b = appendOptString(b, "decision_id", r.DecisionID)
+	b = appendOptString(b, "source", r.Source)
+	b = appendOptString(b, "caller_id", r.CallerID)
 	if r.Replace {
 		b = append(appendKey(b, true, "replace"), "true"...)
 	}
 	if !r.EffectiveAt.IsZero() {
 		b = appendTime(appendKey(b, true, "effective_at"), r.EffectiveAt)
 	}
-	b = opt(b, "error_code", r.ErrorCode)
+	b = appendOptString(b, "error_code", r.ErrorCode)
 	if r.Count != 0 {
 		b = strconv.AppendInt(appendKey(b, true, "count"), r.Count, 10)
 	}
-	b = opt(b, "sha256", r.SHA256)
+	b = appendOptString(b, "sha256", r.SHA256)
 	if len(r.Redacted) > 0 {
 		b = appendStrings(appendKey(b, true, "redacted"), r.Redacted)
 	}
