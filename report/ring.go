@@ -29,7 +29,9 @@ import (
 //
 // An unanswered call whose outcomes report no ring time (Outcome.RingDuration
 // zero, "ring_ms" absent) cannot be judged: it is counted in RingNotReported,
-// never as short.
+// never as short; RingNotReportedPercent gives their share and
+// RingNotChecked flags the campaign, since a dialer that never reports ring
+// times would otherwise show no short rings at all.
 type RingTime struct {
 	// Campaign is the dials' campaign; "" for dials that named none.
 	Campaign string `json:"campaign"`
@@ -46,11 +48,22 @@ type RingTime struct {
 	// RingNotReported counts the unanswered calls whose outcomes reported no
 	// ring time; they are not counted as short.
 	RingNotReported int `json:"ring_not_reported"`
+	// RingNotReportedPercent is RingNotReported ÷ (RingReported +
+	// RingNotReported) × 100: the share of these unanswered calls for
+	// which the minimum could not be checked (0 when there are none).
+	RingNotReportedPercent float64 `json:"ring_not_reported_percent"`
+	// RingNotChecked is true when RingNotReported is above 0: the minimum
+	// ring time could not be checked for some unanswered calls, so Short
+	// says nothing about them (a dialer that never reports ring times shows
+	// no short rings). The outputs flag such a campaign as they flag a short
+	// ring: in bold in HTML, a "ring_time_not_checked" row in CSV.
+	RingNotChecked bool `json:"ring_not_checked"`
 }
 
 // Flagged reports whether an unanswered call rang less than the minimum: the
 // HTML report marks such a campaign as it marks abandoned-call rates over
-// AbandonLimitPercent.
+// AbandonLimitPercent. Calls without a ring time are flagged apart
+// (RingNotChecked).
 func (r RingTime) Flagged() bool { return r.Short > 0 }
 
 // unansweredCall is a placed call no one answered, of a decision that carried
@@ -88,6 +101,8 @@ func ringTimes(calls []unansweredCall) []RingTime {
 	}
 	out := make([]RingTime, 0, len(by))
 	for _, rt := range by {
+		rt.RingNotReportedPercent = percent(rt.RingNotReported, rt.RingReported+rt.RingNotReported)
+		rt.RingNotChecked = rt.RingNotReported > 0
 		out = append(out, *rt)
 	}
 	slices.SortFunc(out, func(a, b RingTime) int {

@@ -74,7 +74,7 @@ func TestRingTime(t *testing.T) {
 	r := closeAndBuildQ4(t, log, dir)
 	want := []report.RingTime{
 		{Campaign: "", MinSeconds: 15, RingReported: 1, Short: 1},
-		{Campaign: "a", MinSeconds: 15, RingReported: 5, Short: 2, RingNotReported: 1},
+		{Campaign: "a", MinSeconds: 15, RingReported: 5, Short: 2, RingNotReported: 1, RingNotReportedPercent: 100.0 / 6, RingNotChecked: true},
 		{Campaign: "a", MinSeconds: 20, RingReported: 1, Short: 1},
 	}
 	if fmt.Sprint(r.RingTime) != fmt.Sprint(want) {
@@ -170,5 +170,79 @@ func TestRingTimeBadEvidence(t *testing.T) {
 				t.Fatalf("Build: %v", err)
 			}
 		})
+	}
+}
+
+// A campaign whose unanswered calls include calls reported without a ring
+// time is flagged: their count and their share of the campaign's unanswered
+// calls are in the report, and every output marks the campaign, since the
+// minimum ring time could not be checked for them. A campaign whose
+// unanswered calls all reported a ring time is not flagged, even with short
+// rings; nor does an answered call without a ring time flag its campaign.
+func TestRingTimeNotReported(t *testing.T) {
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 10, 5, 10, 0, 0, 0, cst)
+	g := ringGate(t, log, &now, 15*time.Second)
+	n := 0
+	call := func(campaign string, outcomes ...dialgate.Outcome) {
+		t.Helper()
+		n++
+		callWith(t, g, fmt.Sprintf("+86139002%05d", n), campaign, outcomes...)
+	}
+	rang := func(d time.Duration) dialgate.Outcome { return dialgate.Outcome{RingDuration: d, Disposition: "NA"} }
+
+	// "blind": a dialer that reports ring times for one call in four.
+	call("blind", rang(20*time.Second))
+	call("blind", dialgate.Outcome{Disposition: "NA"})
+	call("blind", dialgate.Outcome{Disposition: "NA"}, dialgate.Outcome{Disposition: "NA"}) // two reports, still no ring time
+	call("blind", dialgate.Outcome{Disposition: "NA"})
+	// "seen": every unanswered call reported a ring time (one short); an
+	// answered call without one does not count.
+	call("seen", rang(3*time.Second))
+	call("seen", rang(30*time.Second))
+	call("seen", dialgate.Outcome{Answered: true})
+
+	r := closeAndBuildQ4(t, log, dir)
+	want := []report.RingTime{
+		{Campaign: "blind", MinSeconds: 15, RingReported: 1, RingNotReported: 3, RingNotReportedPercent: 75, RingNotChecked: true},
+		{Campaign: "seen", MinSeconds: 15, RingReported: 2, Short: 1},
+	}
+	if fmt.Sprint(r.RingTime) != fmt.Sprint(want) {
+		t.Fatalf("ring time\n got %+v\nwant %+v", r.RingTime, want)
+	}
+	if r.RingTime[0].Flagged() || !r.RingTime[1].Flagged() {
+		t.Errorf("Flagged (a short ring) changed meaning: %+v", r.RingTime)
+	}
+
+	var js, cs, hs bytes.Buffer
+	if err := r.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		RingTime []map[string]any `json:"ring_time"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.RingTime) != 2 ||
+		back.RingTime[0]["ring_not_reported"] != 3.0 || back.RingTime[0]["ring_not_reported_percent"] != 75.0 || back.RingTime[0]["ring_not_checked"] != true ||
+		back.RingTime[1]["ring_not_reported"] != 0.0 || back.RingTime[1]["ring_not_reported_percent"] != 0.0 || back.RingTime[1]["ring_not_checked"] != false {
+		t.Errorf("JSON ring_time %+v, %v", back.RingTime, err)
+	}
+	if err := r.WriteCSV(&cs); err != nil {
+		t.Fatal(err)
+	}
+	if want := "ring_time_not_checked,blind,3 of 4 unanswered calls (75.00 %) reported no ring time: the minimum ring time 15 s could not be checked for them\n"; !strings.Contains(cs.String(), want) {
+		t.Errorf("CSV lacks %q:\n%s", want, cs.String())
+	}
+	if strings.Contains(cs.String(), "ring_time_not_checked,seen") {
+		t.Errorf("CSV flags campaign seen, whose unanswered calls all reported a ring time:\n%s", cs.String())
+	}
+	if err := r.WriteHTML(&hs); err != nil {
+		t.Fatal(err)
+	}
+	html := hs.String()
+	if want := `<td><strong>blind</strong></td><td class="n">15 s</td><td class="n">1</td><td class="n">0</td><td class="n"><strong>3</strong> (75.00 %)</td>`; !strings.Contains(html, want) {
+		t.Errorf("HTML lacks %s\n%s", want, html)
+	}
+	if want := `<td><strong>seen</strong></td><td class="n">15 s</td><td class="n">2</td><td class="n"><strong>1</strong></td><td class="n">0 (0.00 %)</td>`; !strings.Contains(html, want) {
+		t.Errorf("HTML lacks %s\n%s", want, html)
 	}
 }

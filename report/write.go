@@ -62,6 +62,13 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		row("ring_time", t.Campaign, fmt.Sprintf("%d of %d unanswered calls with a ring time rang less than the minimum %d s; %d more reported no ring time (not counted)",
 			t.Short, t.RingReported, t.MinSeconds, t.RingNotReported))
 	}
+	for _, t := range r.RingTime {
+		// The flag: unanswered calls the minimum could not be checked for.
+		if t.RingNotChecked {
+			row("ring_time_not_checked", t.Campaign, fmt.Sprintf("%d of %d unanswered calls (%.2f %%) reported no ring time: the minimum ring time %d s could not be checked for them",
+				t.RingNotReported, t.RingReported+t.RingNotReported, t.RingNotReportedPercent, t.MinSeconds))
+		}
+	}
 	row("dnc_additions", "total", r.DNCAdditions.Total)
 	for _, c := range r.DNCAdditions.BySource {
 		row("dnc_additions_by_source", c.Key, c.Count)
@@ -186,9 +193,9 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{range .R.Abandonment}}<tr><td>{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}</td><td class="n">{{.Answered}}</td><td class="n">{{.Abandoned}}</td><td class="n">{{printf "%.2f" .Percent}} %</td><td class="n">{{if .Worst24h.Over}}<strong>{{printf "%.2f" .Worst24h.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst24h.Percent}} %{{end}} ({{.Worst24h.Abandoned}}/{{.Worst24h.Answered}}, {{.Worst24h.From.Format "2006-01-02"}})</td><td class="n">{{if .Worst30d.Over}}<strong>{{printf "%.2f" .Worst30d.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst30d.Percent}} %{{end}} ({{.Worst30d.Abandoned}}/{{.Worst30d.Answered}}, from {{.Worst30d.From.Format "2006-01-02"}})</td><td class="n">{{if .MessageMissing}}<strong>{{.AbandonedWithoutMessage}}</strong>{{else}}{{.AbandonedWithoutMessage}}{{end}}</td></tr>
 {{else}}<tr><td colspan="7">no answered calls reported in the quarter</td></tr>{{end}}</table>
 <h2>Unanswered calls shorter than the minimum ring time</h2>
-<p class="note">Unanswered calls (no outcome says a person answered; released dials excluded) whose decision told the dialer a minimum ring time (evidence ring.min_seconds): against one-ring calls (“响一声”, 工信厅信管函〔2018〕337号 CN-S10/11) and, in the US, the TSR's 15 seconds or four rings (16 CFR 310.4(b)(4)(ii)). dialgate cannot hold a ring open: it reports the ring times dialers report but does not enforce them. A ring of exactly the minimum is not short. Calls whose outcome reported no ring time cannot be judged and are not counted as short. Campaigns with a short ring are in bold.</p>
-<table><tr><th>Campaign</th><th>Minimum</th><th>With a ring time</th><th>Shorter than the minimum</th><th>No ring time reported</th></tr>
-{{range .R.RingTime}}<tr><td>{{if .Flagged}}<strong>{{end}}{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}{{if .Flagged}}</strong>{{end}}</td><td class="n">{{.MinSeconds}} s</td><td class="n">{{.RingReported}}</td><td class="n">{{if .Flagged}}<strong>{{.Short}}</strong>{{else}}{{.Short}}{{end}}</td><td class="n">{{.RingNotReported}}</td></tr>
+<p class="note">Unanswered calls (no outcome says a person answered; released dials excluded) whose decision told the dialer a minimum ring time (evidence ring.min_seconds): against one-ring calls (“响一声”, 工信厅信管函〔2018〕337号 CN-S10/11) and, in the US, the TSR's 15 seconds or four rings (16 CFR 310.4(b)(4)(ii)). dialgate cannot hold a ring open: it reports the ring times dialers report but does not enforce them. A ring of exactly the minimum is not short. Calls whose outcome reported no ring time cannot be judged and are not counted as short: the minimum could not be checked for them (a dialer that never reports ring times shows no short rings), so “No ring time reported” gives their number and share of the unanswered calls. Campaigns with a short ring, or with an unanswered call without a ring time, are in bold.</p>
+<table><tr><th>Campaign</th><th>Minimum</th><th>With a ring time</th><th>Shorter than the minimum</th><th>No ring time reported (not checked)</th></tr>
+{{range .R.RingTime}}<tr><td>{{if or .Flagged .RingNotChecked}}<strong>{{end}}{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}{{if or .Flagged .RingNotChecked}}</strong>{{end}}</td><td class="n">{{.MinSeconds}} s</td><td class="n">{{.RingReported}}</td><td class="n">{{if .Flagged}}<strong>{{.Short}}</strong>{{else}}{{.Short}}{{end}}</td><td class="n">{{if .RingNotChecked}}<strong>{{.RingNotReported}}</strong>{{else}}{{.RingNotReported}}{{end}} ({{printf "%.2f" .RingNotReportedPercent}} %)</td></tr>
 {{else}}<tr><td colspan="5">no unanswered calls of a profile with a minimum ring time reported in the quarter</td></tr>{{end}}</table>
 <h2>Do-not-call additions</h2>
 <p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
