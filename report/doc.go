@@ -5,8 +5,9 @@
 // deleted, and the policy versions in force; and, from the outcomes dialers
 // report, each campaign's abandoned-call rate (Abandonment) and its
 // unanswered calls that rang less than the minimum ring time their decisions
-// carried (RingTime: one-ring calls, 响一声). dialgate enforces neither; it
-// measures them.
+// carried (RingTime: one-ring calls, 响一声), flagging the unanswered calls
+// reported without a ring time, which cannot be checked. dialgate enforces
+// neither; it measures them.
 //
 // It reads the decision audit log (package auditlog) and the stores; it writes
 // JSON, CSV, and a self-contained HTML page with inline SVG charts. A log line

@@ -162,7 +162,8 @@ type Report struct {
 
 	// RingTime counts, per campaign, the unanswered calls that rang less
 	// than the minimum ring time their decisions carried (one-ring calls,
-	// 响一声; see RingTime); empty (not nil) when no decision of the quarter
+	// 响一声; see RingTime), and flags those reported without a ring time,
+	// which could not be checked; empty (not nil) when no decision of the quarter
 	// carried a minimum and had an unanswered call reported.
 	RingTime []RingTime `json:"ring_time"`
 
