@@ -248,9 +248,15 @@ func (f *adminFlags) token() (string, error) {
 	if st.IsDir() {
 		return "", usageErr("--token-file: %s is a directory", f.tokenFile)
 	}
-	// As ssh refuses such a key: every local user could take the token.
-	if runtime.GOOS != "windows" && st.Mode().Perm()&0o004 != 0 {
-		return "", usageErr("--token-file: %s is readable by other users (mode %04o), who could take the token: chmod o-r (0600)", f.tokenFile, st.Mode().Perm())
+	// As ssh refuses such a key: every local user could take the token (or,
+	// writing it, make this command authenticate as another); the rule of
+	// the sidecar's secret files.
+	if mode := st.Mode().Perm(); runtime.GOOS != "windows" && mode&0o006 != 0 {
+		what := "readable by other users (mode %04o), who could take the token"
+		if mode&0o002 != 0 {
+			what = "writable by other users (mode %04o), who could replace the token"
+		}
+		return "", usageErr("--token-file: %s is "+what+": chmod 600 (or 640 for its group)", f.tokenFile, mode)
 	}
 	b, err := io.ReadAll(io.LimitReader(file, maxTokenFile+1))
 	if err != nil {
