@@ -13,9 +13,10 @@ const DefaultGuardWindow = 24 * time.Hour
 // GuardWindow returns how long the release guard (package placedguard)
 // keeps a decision's mark for profile p: the longest window of its limits
 // that reserve capacity for an allowed decision (frequency caps, the segment
-// rate, sequential and stride runs of sweep, its tenants' too, the abandonment
-// window), so that no reservation of a placed call can be given back while
-// it still counts; DefaultGuardWindow when there is none. A frequency rule
+// rate, sequential and stride runs of sweep, its tenants' too), so that no
+// reservation of a placed call can be given back while it still counts;
+// DefaultGuardWindow when there is none. The abandonment window is not one:
+// its counts are recorded by outcomes and no Release gives them back. A frequency rule
 // whose window changed is carried for its new window (the profile's).
 func GuardWindow(p *Profile) time.Duration {
 	var w time.Duration
@@ -48,9 +49,6 @@ func GuardWindow(p *Profile) time.Duration {
 				w = max(w, tr.Stride.Window.Std())
 			}
 		}
-	}
-	if a := p.Abandonment; a != nil {
-		w = max(w, a.Window.Std())
 	}
 	if w <= 0 {
 		return DefaultGuardWindow

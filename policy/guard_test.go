@@ -13,7 +13,10 @@ import (
 
 // The guard's marks last the longest window of the limits that reserve
 // capacity: caps, the segment rate, sequential and stride runs (a tenant's
-// too) and the abandonment window; a profile without any keeps them a day.
+// too); a profile without any keeps them a day. The abandonment window is
+// not one of them: its counts are recorded by outcomes and never given back
+// by a Release, so marks kept for it (30 days under us, one per decision in
+// the fleet's store) would guard nothing.
 func TestGuardWindow(t *testing.T) {
 	for _, tc := range []struct {
 		profile string
@@ -52,6 +55,16 @@ sweep:
     acme:
       stride: {min_run: 5, max_gap: 3, window: 96h, cite: {source: U, ref: "t"}}
 `, 96 * time.Hour},
+		{`schema: dialgate.profile.v1
+name: cap-and-abandonment
+frequency:
+  caps:
+    - {count: 1, window: 24h, cite: {source: U, ref: "test: one a day"}}
+abandonment:
+  max_rate: 0.03
+  window: 30d
+  cite: {source: U, ref: "t"}
+`, 24 * time.Hour},
 		{`schema: dialgate.profile.v1
 name: nothing
 `, policy.DefaultGuardWindow},
