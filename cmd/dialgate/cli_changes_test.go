@@ -453,3 +453,34 @@ func TestCLIRecordingSweepRefusedUnrecorded(t *testing.T) {
 		t.Fatalf("recording deleted although the sweep was not recorded: %d %s%s", code, out, errs)
 	}
 }
+
+// TestCLIRecordingSweepFailedRecorded: a sweep whose deletions fail (media
+// and no --media-root) is recorded as requested, then failed with the
+// count and SHA-256 of what it did delete (none), and exits 1.
+func TestCLIRecordingSweepFailedRecorded(t *testing.T) {
+	data, media := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(media, "r-1.wav"), []byte("RIFF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().AddDate(0, 0, -40).UTC().Truncate(time.Second)
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "register", "--id", "r-1", "--number", "+8613900139000",
+		"--started-at", start.Format(time.RFC3339), "--ended-at", start.Add(3*time.Minute).Format(time.RFC3339),
+		"--at", start.Add(5*time.Minute).Format(time.RFC3339), "--media-uri", "file:r-1.wav", "--media-root", media); code != 0 {
+		t.Fatalf("register: %d %s%s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, "", "--data", data, "recordings", "sweep")
+	if code != 1 || !strings.Contains(out, "FAILED  r-1") {
+		t.Fatalf("sweep without --media-root: %d %q %q", code, out, errs)
+	}
+	got := cliChanges(t, data, "13900139000")
+	if len(got) != 3 {
+		t.Fatalf("%d change records, want 3: %+v", len(got), got)
+	}
+	one, none := sha256.Sum256([]byte("r-1\n")), sha256.Sum256(nil)
+	req, res := got[1], got[2]
+	if req.Op != auditlog.OpRecordingSweep || req.Result != auditlog.ResultRequested || req.Count != 1 || req.SHA256 != hex.EncodeToString(one[:]) ||
+		res.Op != auditlog.OpRecordingSweep || res.Result != auditlog.ResultFailed || res.ChangeID != req.ChangeID || res.ErrorCode != "Unavailable" ||
+		res.Count != 0 || res.SHA256 != hex.EncodeToString(none[:]) {
+		t.Fatalf("sweep records %+v / %+v", req, res)
+	}
+}
