@@ -526,10 +526,10 @@ func (a *app) recordSweep(ctx context.Context, m *recording.Manager, now time.Ti
 	ch.EffectiveAt, ch.Count, ch.SHA256 = now.UTC(), int64(len(ids)), sweepIDsSHA256(ids)
 	l := a.openChangeLog(ctx)
 	defer l.close()
-	swept := false
-	// The result's record names what was deleted, not what was due.
+	// The result's record names what was deleted (none when the sweep
+	// did not run: its request failed), not what was due.
 	rec := changeRecorderFunc(func(ctx context.Context, c auditlog.Change) error {
-		if swept && c.Result != auditlog.ResultRequested {
+		if c.Result != auditlog.ResultRequested {
 			c.Count, c.SHA256 = int64(len(rep.Deleted)), sweepIDsSHA256(rep.Deleted)
 		}
 		return l.RecordChange(ctx, c)
@@ -537,7 +537,6 @@ func (a *app) recordSweep(ctx context.Context, m *recording.Manager, now time.Ti
 	refused, sweepErr, notRecorded = a.recordThenApply(ctx, rec, ch, func() error {
 		var err error
 		rep, err = m.SweepDue(ctx, now, due)
-		swept = true
 		return err
 	})
 	return rep, sweepErr, notRecorded, refused
