@@ -263,6 +263,19 @@ const (
 	// replaced at once (dialgate ledger import): one record with the
 	// tenant, the count of entries stored and the file's SHA-256.
 	OpLedgerImport = "ledger.import"
+	// OpComplaintForward, OpComplaintResolve and OpComplaintAnswer are a
+	// complaint's handling steps (dialgate complaint forward|resolve|
+	// answer): ID is the complaint, EffectiveAt the step's time; applied,
+	// then recorded (they only record progress).
+	OpComplaintForward = "complaint.forward"
+	OpComplaintResolve = "complaint.resolve"
+	OpComplaintAnswer  = "complaint.answer"
+	// OpRecordingSweep is a sweep deleting the recordings whose retention
+	// is over (dialgate recordings sweep), EffectiveAt its --at: recorded
+	// as requested with the count of recordings it is about to delete and
+	// the SHA-256 of their ids, sorted, each followed by "\n"; then as
+	// applied (or failed) with the count and SHA-256 of the ids it deleted.
+	OpRecordingSweep = "recording.sweep"
 )
 
 // The values of ChangeRecord.Result.

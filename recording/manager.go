@@ -515,11 +515,29 @@ type SweepReport struct {
 // recording of the callee (not itself being deleted) still names is kept: only
 // the swept record goes, and the media goes with the last recording naming it.
 func (m *Manager) Sweep(ctx context.Context, t time.Time) (SweepReport, error) {
-	var rep SweepReport
-	due, err := m.store.ListRecordings(ctx, Filter{DueBy: t})
+	due, err := m.Due(ctx, t)
 	if err != nil {
-		return rep, err
+		return SweepReport{}, err
 	}
+	return m.SweepDue(ctx, t, due)
+}
+
+// Due returns the recordings whose retention is over at t, held or not:
+// those a sweep at t considers. A sweep at t deletes at most those of them
+// that are not held, or whose deletion an earlier sweep began (Deletable).
+func (m *Manager) Due(ctx context.Context, t time.Time) ([]Recording, error) {
+	return m.store.ListRecordings(ctx, Filter{DueBy: t})
+}
+
+// Deletable reports whether a sweep would delete r, due: its deletion was
+// begun, or it is not held.
+func (r Recording) Deletable() bool { return r.State == StateDeleting || !r.Held() }
+
+// SweepDue is Sweep of the recordings due, as Due returned them: it
+// deletes none but those (a caller may record what it is about to delete
+// first), each checked again as it is deleted.
+func (m *Manager) SweepDue(ctx context.Context, t time.Time, due []Recording) (SweepReport, error) {
+	var rep SweepReport
 	var errs []error
 	for _, r := range due {
 		if err := ctx.Err(); err != nil {

@@ -383,3 +383,47 @@ func TestOutcomeLinksRecording(t *testing.T) {
 		t.Fatalf("another tenant's outcome linked acme's recording: %v", err)
 	}
 }
+
+// TestSweepDueDeletesOnlyTheListed: Due lists the recordings due, held or
+// not (Deletable tells them apart); SweepDue deletes none but those it is
+// given, so a caller that recorded what it is about to delete deletes no
+// more; a hold placed after Due keeps its recording.
+func TestSweepDueDeletesOnlyTheListed(t *testing.T) {
+	f := newFixture(t, recording.Config{}, nil)
+	ctx := context.Background()
+	for _, id := range []string{"a", "b", "c"} {
+		f.register(t, id)
+	}
+	if err := f.mgr.Hold(ctx, "b", recording.Hold{ID: "complaint:1", PlacedAt: start}); err != nil {
+		t.Fatal(err)
+	}
+	at := start.Add(31 * day)
+	due, err := f.mgr.Due(ctx, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids, deletable []string
+	for _, r := range due {
+		ids = append(ids, r.ID)
+		if r.Deletable() {
+			deletable = append(deletable, r.ID)
+		}
+	}
+	if strings.Join(ids, ",") != "a,b,c" || strings.Join(deletable, ",") != "a,c" {
+		t.Fatalf("due %v, deletable %v", ids, deletable)
+	}
+	if err := f.mgr.Hold(ctx, "c", recording.Hold{ID: "litigation-1", PlacedAt: start}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.mgr.SweepDue(ctx, at, due[:2]) // a and b
+	if err != nil || strings.Join(rep.Deleted, ",") != "a" || len(rep.Skipped) != 1 || rep.Skipped[0].ID != "b" {
+		t.Fatalf("SweepDue(a, b): %+v %v", rep, err)
+	}
+	if !f.mediaExists("c") || f.mediaExists("a") {
+		t.Fatal("wrong media deleted")
+	}
+	rep, err = f.mgr.SweepDue(ctx, at, due[2:]) // c, held since Due
+	if err != nil || len(rep.Deleted) != 0 || len(rep.Skipped) != 1 || rep.Skipped[0].Reason != "held" {
+		t.Fatalf("SweepDue(c) after its hold: %+v %v", rep, err)
+	}
+}

@@ -105,3 +105,41 @@ func countsText(cs []report.Count) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// TestBuildCountsCLIChangeOps: the change records of a complaint's steps
+// and of a recordings sweep (dialgate complaint forward|resolve|answer,
+// dialgate recordings sweep) are counted by operation like the others; a
+// sweep requested with no result is counted unconfirmed (it may have
+// deleted).
+func TestBuildCountsCLIChangeOps(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	in := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	sum := strings.Repeat("ab", 32)
+	for _, c := range []auditlog.Change{
+		{Op: auditlog.OpComplaintForward, Result: auditlog.ResultApplied, ChangeID: "f1", Actor: "ops", ID: "cp-1", At: in, EffectiveAt: in},
+		{Op: auditlog.OpComplaintResolve, Result: auditlog.ResultApplied, ChangeID: "h1", Actor: "ops", ID: "cp-1", At: in, EffectiveAt: in},
+		{Op: auditlog.OpComplaintAnswer, Result: auditlog.ResultApplied, ChangeID: "a1", Actor: "ops", ID: "cp-1", At: in, EffectiveAt: in},
+		{Op: auditlog.OpRecordingSweep, Result: auditlog.ResultRequested, ChangeID: "s1", Actor: "ops", At: in, Count: 2, SHA256: sum},
+		{Op: auditlog.OpRecordingSweep, Result: auditlog.ResultApplied, ChangeID: "s1", Actor: "ops", At: in, Count: 2, SHA256: sum},
+		{Op: auditlog.OpRecordingSweep, Result: auditlog.ResultRequested, ChangeID: "s2", Actor: "ops", At: in, Count: 1, SHA256: sum},
+	} {
+		if err := log.RecordChange(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, in.Add(time.Hour), report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := countsText(r.Changes.ByOp); got != "complaint.answer=1,complaint.forward=1,complaint.resolve=1,recording.sweep=1,recording.sweep (unconfirmed)=1" {
+		t.Errorf("by op: %s", got)
+	}
+}

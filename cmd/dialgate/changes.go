@@ -131,7 +131,7 @@ func applyThenRecord(ctx context.Context, l *changeLog, c *auditlog.Change, appl
 // the change was applied but its completion could not be recorded, is the
 // command's exit 1 saying it is in force, returned after the caller
 // printed what was done.
-func (a *app) recordThenApply(ctx context.Context, l *changeLog, c auditlog.Change, apply func() error) (refused, applyErr, notRecorded error) {
+func (a *app) recordThenApply(ctx context.Context, l auditlog.ChangeRecorder, c auditlog.Change, apply func() error) (refused, applyErr, notRecorded error) {
 	qerr, aerr, rerr := auditlog.RecordThenApply(ctx, l, c, changeCode, apply)
 	if qerr != nil {
 		return failErr(fmt.Errorf("%s: nothing changed: the audit log could not record it (%w); a change that may allow a dial is made only once it is recorded: retry once the log is available", c.Op, qerr)), nil, nil

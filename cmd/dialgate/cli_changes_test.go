@@ -310,3 +310,177 @@ func TestCLIComplaintFileRecorded(t *testing.T) {
 		t.Fatalf("complaint's opt-out not in force: %d %s", code, out)
 	}
 }
+
+// TestCLIComplaintStepsRecorded: complaint forward, resolve and answer are
+// each recorded as applied (complaint.forward, complaint.resolve,
+// complaint.answer) with the complaint's id and the step's time; the log
+// verifies and holds no raw number.
+func TestCLIComplaintStepsRecorded(t *testing.T) {
+	data := t.TempDir()
+	recv := time.Now().Add(-3 * time.Hour).UTC().Truncate(time.Second)
+	if code, out, errs := runCLI(t, "", "--data", data, "complaint", "add", "--id", "cp-1", "--number", "+8613900139000", "--tenant", "acme", "--at", recv.Format(time.RFC3339)); code != 0 {
+		t.Fatalf("add: %d %s%s", code, out, errs)
+	}
+	steps := []struct {
+		args []string
+		op   string
+		at   time.Time
+	}{
+		{[]string{"complaint", "forward", "cp-1"}, auditlog.OpComplaintForward, recv.Add(time.Hour)},
+		{[]string{"complaint", "resolve", "cp-1", "--resolution", "number listed, agent retrained"}, auditlog.OpComplaintResolve, recv.Add(2 * time.Hour)},
+		{[]string{"complaint", "answer", "cp-1"}, auditlog.OpComplaintAnswer, recv.Add(150 * time.Minute)},
+	}
+	for _, s := range steps {
+		args := append(append([]string{"--data", data}, s.args...), "--at", s.at.Format(time.RFC3339))
+		if code, out, errs := runCLI(t, "", args...); code != 0 {
+			t.Fatalf("%v: %d %s%s", s.args, code, out, errs)
+		}
+	}
+	got := cliChanges(t, data, "13900139000")
+	if len(got) != 1+len(steps) || got[0].Op != auditlog.OpComplaintFile {
+		t.Fatalf("%d change records, want %d: %+v", len(got), 1+len(steps), got)
+	}
+	seen := map[string]bool{got[0].ChangeID: true}
+	for i, s := range steps {
+		c := got[i+1]
+		if c.Op != s.op || c.Result != auditlog.ResultApplied || c.ID != "cp-1" || c.Actor == "" || !c.EffectiveAt.Equal(s.at) ||
+			!strings.HasPrefix(c.ChangeID, "chg-") || seen[c.ChangeID] || len(c.Redacted) != 0 {
+			t.Fatalf("record %d: %+v, want %s applied at %s", i+1, c, s.op, s.at)
+		}
+		seen[c.ChangeID] = true
+	}
+}
+
+// TestCLIComplaintStepUnrecorded: a step is recorded in the complaint even
+// when its change record cannot be written (it only records progress); the
+// command exits 1 saying it is in force but not recorded.
+func TestCLIComplaintStepUnrecorded(t *testing.T) {
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "", "--data", data, "complaint", "add", "--id", "cp-1", "--number", "+8613900139000"); code != 0 {
+		t.Fatalf("add: %d %s%s", code, out, errs)
+	}
+	breakAuditLog(t, data)
+	code, out, errs := runCLI(t, "", "--data", data, "complaint", "forward", "cp-1")
+	if code != 1 || !strings.Contains(out, "complaint cp-1: forward at") || !strings.Contains(errs, "complaint.forward: applied and in force, but not recorded") {
+		t.Fatalf("forward with a broken log: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := runCLI(t, "", "--data", data, "complaint", "list", "--status", "forwarded"); code != 0 || !strings.Contains(out, "cp-1") {
+		t.Fatalf("step not in force: %d %s", code, out)
+	}
+	// A refused step (wrong state) changes nothing and records nothing.
+	code, out, errs = runCLI(t, "", "--data", data, "complaint", "answer", "cp-1")
+	if code == 0 || strings.Contains(errs, "not recorded") {
+		t.Fatalf("answer before handling: %d %q %q", code, out, errs)
+	}
+}
+
+// registerOld registers recording id of +8613900139000 started 40 days
+// ago: its 30-day retention ended 10 days ago.
+func registerOld(t *testing.T, data, id string) {
+	t.Helper()
+	start := time.Now().AddDate(0, 0, -40).UTC().Truncate(time.Second)
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "register", "--id", id, "--number", "+8613900139000",
+		"--started-at", start.Format(time.RFC3339), "--ended-at", start.Add(3*time.Minute).Format(time.RFC3339),
+		"--at", start.Add(5*time.Minute).Format(time.RFC3339)); code != 0 {
+		t.Fatalf("register %s: %d %s%s", id, code, out, errs)
+	}
+}
+
+// TestCLIRecordingSweepRecorded: a sweep is recorded as requested — how
+// many recordings it is about to delete and the SHA-256 of their sorted
+// ids — before it deletes, then applied with the count and SHA-256 of
+// those it deleted; a held recording is not counted; a sweep with nothing
+// due records nothing; the log verifies.
+func TestCLIRecordingSweepRecorded(t *testing.T) {
+	data := t.TempDir()
+	for _, id := range []string{"r-2", "r-1", "r-3"} {
+		registerOld(t, data, id)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "hold", "r-3", "--hold", "litigation-1"); code != 0 {
+		t.Fatalf("hold: %d %s%s", code, out, errs)
+	}
+	before := len(cliChanges(t, data, ""))
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "sweep"); code != 0 || !strings.Contains(out, "deleted 2: r-1, r-2") {
+		t.Fatalf("sweep: %d %s%s", code, out, errs)
+	}
+	got := cliChanges(t, data, "13900139000")[before:]
+	if len(got) != 2 {
+		t.Fatalf("%d sweep records, want 2: %+v", len(got), got)
+	}
+	sum := sha256.Sum256([]byte("r-1\nr-2\n"))
+	req, app := got[0], got[1]
+	if req.Op != auditlog.OpRecordingSweep || req.Result != auditlog.ResultRequested || req.Count != 2 || req.SHA256 != hex.EncodeToString(sum[:]) ||
+		req.Actor == "" || !strings.HasPrefix(req.ChangeID, "chg-") || req.EffectiveAt.IsZero() || req.Callee != nil {
+		t.Fatalf("requested record %+v", req)
+	}
+	if app.Op != auditlog.OpRecordingSweep || app.Result != auditlog.ResultApplied || app.ChangeID != req.ChangeID || app.Count != 2 ||
+		app.SHA256 != req.SHA256 || !app.EffectiveAt.Equal(req.EffectiveAt) {
+		t.Fatalf("applied record %+v", app)
+	}
+	// Only r-3 (held) is due: the sweep is still recorded, deleting none.
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "sweep"); code != 0 || !strings.Contains(out, "skipped r-3: held") {
+		t.Fatalf("sweep again: %d %s%s", code, out, errs)
+	}
+	empty := sha256.Sum256(nil)
+	got = cliChanges(t, data, "")[before+2:]
+	if len(got) != 2 || got[0].Result != auditlog.ResultRequested || got[1].Result != auditlog.ResultApplied || got[1].Count != 0 || got[1].SHA256 != hex.EncodeToString(empty[:]) {
+		t.Fatalf("records of a sweep deleting none: %+v", got)
+	}
+	// Nothing due at all: no record.
+	empty2 := t.TempDir()
+	if code, out, errs := runCLI(t, "", "--data", empty2, "recordings", "register", "--id", "r-9", "--number", "+8613900139000", "--started-at", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)); code != 0 {
+		t.Fatalf("register: %d %s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", empty2, "recordings", "sweep"); code != 0 || !strings.Contains(out, "deleted 0") {
+		t.Fatalf("sweep of nothing due: %d %s%s", code, out, errs)
+	}
+	if got := cliChanges(t, empty2, ""); len(got) != 1 || got[0].Op != auditlog.OpRecordingRegister {
+		t.Fatalf("a sweep with nothing due recorded: %+v", got)
+	}
+}
+
+// TestCLIRecordingSweepRefusedUnrecorded: a sweep whose deletions cannot
+// be recorded deletes nothing: exit 1 saying nothing changed.
+func TestCLIRecordingSweepRefusedUnrecorded(t *testing.T) {
+	data := t.TempDir()
+	registerOld(t, data, "r-1")
+	breakAuditLog(t, data)
+	code, out, errs := runCLI(t, "", "--data", data, "recordings", "sweep")
+	if code != 1 || out != "" || !strings.Contains(errs, "recording.sweep: nothing changed: the audit log could not record it") {
+		t.Fatalf("sweep with a broken log: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "show", "r-1"); code != 0 || !strings.Contains(out, "r-1") {
+		t.Fatalf("recording deleted although the sweep was not recorded: %d %s%s", code, out, errs)
+	}
+}
+
+// TestCLIRecordingSweepFailedRecorded: a sweep whose deletions fail (media
+// and no --media-root) is recorded as requested, then failed with the
+// count and SHA-256 of what it did delete (none), and exits 1.
+func TestCLIRecordingSweepFailedRecorded(t *testing.T) {
+	data, media := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(media, "r-1.wav"), []byte("RIFF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().AddDate(0, 0, -40).UTC().Truncate(time.Second)
+	if code, out, errs := runCLI(t, "", "--data", data, "recordings", "register", "--id", "r-1", "--number", "+8613900139000",
+		"--started-at", start.Format(time.RFC3339), "--ended-at", start.Add(3*time.Minute).Format(time.RFC3339),
+		"--at", start.Add(5*time.Minute).Format(time.RFC3339), "--media-uri", "file:r-1.wav", "--media-root", media); code != 0 {
+		t.Fatalf("register: %d %s%s", code, out, errs)
+	}
+	code, out, errs := runCLI(t, "", "--data", data, "recordings", "sweep")
+	if code != 1 || !strings.Contains(out, "FAILED  r-1") {
+		t.Fatalf("sweep without --media-root: %d %q %q", code, out, errs)
+	}
+	got := cliChanges(t, data, "13900139000")
+	if len(got) != 3 {
+		t.Fatalf("%d change records, want 3: %+v", len(got), got)
+	}
+	one, none := sha256.Sum256([]byte("r-1\n")), sha256.Sum256(nil)
+	req, res := got[1], got[2]
+	if req.Op != auditlog.OpRecordingSweep || req.Result != auditlog.ResultRequested || req.Count != 1 || req.SHA256 != hex.EncodeToString(one[:]) ||
+		res.Op != auditlog.OpRecordingSweep || res.Result != auditlog.ResultFailed || res.ChangeID != req.ChangeID || res.ErrorCode != "Unavailable" ||
+		res.Count != 0 || res.SHA256 != hex.EncodeToString(none[:]) {
+		t.Fatalf("sweep records %+v / %+v", req, res)
+	}
+}

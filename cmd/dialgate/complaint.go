@@ -30,7 +30,9 @@ its holiday calendar). ` + "`complaint list`" + ` flags overdue complaints.
 Audit: add is filed first, then recorded (change record complaint.file) in the
 audit log of --data (DIR/audit, as dialgate check writes); when the log cannot
 record it the complaint stays filed and the command exits 1 saying so. The
-steps (forward, resolve, answer) write no change record.
+steps (forward, resolve, answer) are made first, then recorded likewise
+(complaint.forward, complaint.resolve, complaint.answer: the complaint's id
+and the step's time; not the resolution text).
 
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
@@ -248,22 +250,39 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 				return err
 			}
 			ctx := cmd.Context()
-			switch step {
-			case "forward":
-				err = desk.Forward(ctx, args[0], now)
-			case "resolve":
-				err = desk.Resolve(ctx, args[0], now, resolution)
-			default:
-				err = desk.Answer(ctx, args[0], now)
+			// A step only records the complaint's progress (the holds it
+			// keeps are lifted by a release, recorded on its own): made
+			// first, then recorded. The resolution text is not recorded
+			// (it may name the number); the complaint keeps it.
+			op := map[string]string{"forward": auditlog.OpComplaintForward, "resolve": auditlog.OpComplaintResolve, "answer": auditlog.OpComplaintAnswer}[step]
+			ch, err := newCLIChange(op, time.Now())
+			if err != nil {
+				return err
 			}
+			ch.ID, ch.EffectiveAt = args[0], now.UTC()
+			l := a.openChangeLog(ctx)
+			defer l.close()
+			err, notRecorded := applyThenRecord(ctx, l, &ch, func() error {
+				switch step {
+				case "forward":
+					return desk.Forward(ctx, args[0], now)
+				case "resolve":
+					return desk.Resolve(ctx, args[0], now, resolution)
+				default:
+					return desk.Answer(ctx, args[0], now)
+				}
+			})
 			if err != nil {
 				return complaintErr(err)
 			}
 			if asJSON {
-				return a.printJSON(complaintStep{ID: args[0], Step: step, At: now, Resolution: resolution})
+				if err := a.printJSON(complaintStep{ID: args[0], Step: step, At: now, Resolution: resolution}); err != nil {
+					return err
+				}
+				return notRecorded
 			}
 			fmt.Fprintf(a.stdout, "complaint %s: %s at %s\n", args[0], step, now.Format(time.RFC3339))
-			return nil
+			return notRecorded
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "when, RFC 3339 (default now; not in the future)")

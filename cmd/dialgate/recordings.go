@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +50,11 @@ Audit: register, end, hold and release write a change record in the audit log
 of --data (DIR/audit, as dialgate check writes; actor: the OS user). register
 and hold are made first: when the log cannot record them they stay in force
 and the command exits 1 saying so. end and release are recorded first: when
-the log cannot record them nothing changes (exit 1). sweep records nothing.
+the log cannot record them nothing changes (exit 1). sweep, when anything is
+due, is recorded first too (recording.sweep, requested: how many recordings
+it is about to delete and the SHA-256 of their sorted ids), and deletes
+nothing when that cannot be recorded (exit 1); then applied (or failed) with
+the count and SHA-256 of the ids it deleted, which it prints.
 
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
@@ -418,7 +426,11 @@ metadata. It is idempotent and finishes deletions an interrupted sweep began.
 It reports what it deleted, what it skipped and why, and what failed (exit 1);
 without --media-root a recording with media fails and is left as it was.
 --at may be earlier than the real clock, never later: a sweep "as of" a future
-instant would really delete recordings whose retention is not over (exit 2).`,
+instant would really delete recordings whose retention is not over (exit 2).
+Audit: one recording.sweep change record before (requested) and one after
+(applied, or failed) in the audit log of --data, with the count and the
+SHA-256 of the ids (sorted, one a line) about to be deleted, then deleted;
+when the first cannot be written nothing is deleted (exit 1).`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			now, err := parseAt("at", at)
@@ -429,7 +441,20 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 				return usageErr("--at: %s is after the current time; a sweep deletes for real, so it cannot run as of the future", at)
 			}
 			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {
-				rep, err := m.Sweep(cmd.Context(), now)
+				ctx := cmd.Context()
+				due, err := m.Due(ctx, now)
+				if err != nil {
+					return failErr(err)
+				}
+				var rep recording.SweepReport
+				var notRecorded error
+				if len(due) > 0 {
+					var refused error
+					rep, err, notRecorded, refused = a.recordSweep(ctx, m, now, due)
+					if refused != nil {
+						return refused
+					}
+				}
 				if asJSON {
 					// Empty lists print as [], never null.
 					if rep.Deleted == nil {
@@ -457,13 +482,72 @@ instant would really delete recordings whose retention is not over (exit 2).`,
 				if err != nil {
 					return failErr(err)
 				}
-				return nil
+				return notRecorded
 			})
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "sweep as of this time, RFC 3339 (default now)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
+}
+
+// sweepIDsSHA256 is the hex SHA-256 of ids, sorted, each followed by a
+// newline: a recording.sweep record names the recordings by it.
+func sweepIDsSHA256(ids []string) string {
+	sorted := slices.Sorted(slices.Values(ids))
+	h := sha256.New()
+	for _, id := range sorted {
+		h.Write([]byte(id))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// recordSweep sweeps due (m.Due at now, not empty) as a change that loses
+// records: recorded as requested first (recording.sweep: the count of the
+// recordings it is about to delete and sweepIDsSHA256 of their ids), and
+// refused when that cannot be recorded; then recorded as applied, or as
+// failed when a deletion failed, with the count and sweepIDsSHA256 of the
+// ids it deleted. One record for the whole sweep, never one per recording:
+// a sweep may delete thousands, and the ids it deleted are its report's.
+// sweepErr is the sweep's error; notRecorded and refused as
+// app.recordThenApply's.
+func (a *app) recordSweep(ctx context.Context, m *recording.Manager, now time.Time, due []recording.Recording) (rep recording.SweepReport, sweepErr, notRecorded, refused error) {
+	var ids []string
+	for _, r := range due {
+		if r.Deletable() {
+			ids = append(ids, r.ID)
+		}
+	}
+	ch, err := newCLIChange(auditlog.OpRecordingSweep, time.Now())
+	if err != nil {
+		return rep, nil, nil, err
+	}
+	ch.EffectiveAt, ch.Count, ch.SHA256 = now.UTC(), int64(len(ids)), sweepIDsSHA256(ids)
+	l := a.openChangeLog(ctx)
+	defer l.close()
+	// The result's record names what was deleted (none when the sweep
+	// did not run: its request failed), not what was due.
+	rec := changeRecorderFunc(func(ctx context.Context, c auditlog.Change) error {
+		if c.Result != auditlog.ResultRequested {
+			c.Count, c.SHA256 = int64(len(rep.Deleted)), sweepIDsSHA256(rep.Deleted)
+		}
+		return l.RecordChange(ctx, c)
+	})
+	refused, sweepErr, notRecorded = a.recordThenApply(ctx, rec, ch, func() error {
+		var err error
+		rep, err = m.SweepDue(ctx, now, due)
+		return err
+	})
+	return rep, sweepErr, notRecorded, refused
+}
+
+// changeRecorderFunc is an auditlog.ChangeRecorder made of a function.
+type changeRecorderFunc func(context.Context, auditlog.Change) error
+
+// RecordChange implements auditlog.ChangeRecorder.
+func (f changeRecorderFunc) RecordChange(ctx context.Context, c auditlog.Change) error {
+	return f(ctx, c)
 }
 
 // withRecordings opens --data with the profile and runs fn with its recording
