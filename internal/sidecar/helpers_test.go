@@ -118,3 +118,16 @@ func fastSettle(srv *Server) {
 		srv.tls.settle = 5 * time.Millisecond
 	}
 }
+
+// serveOnLoopback serves srv on a free loopback TCP port until the test ends
+// and returns its listener.
+func serveOnLoopback(t testing.TB, srv *Server) net.Listener {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return lis
+}

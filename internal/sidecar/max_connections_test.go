@@ -26,12 +26,7 @@ func TestMaxConnectionsBoundsConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	lis := serveOnLoopback(t, srv)
 	addr := lis.Addr().String()
 
 	check := func(timeout time.Duration) error {

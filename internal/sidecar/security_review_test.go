@@ -90,12 +90,7 @@ func TestMTLSRefusesExpiredForeignAndServerOnlyClientCerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	lis := serveOnLoopback(t, srv)
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca.pem)
 	try := func(certPEM, keyPEM []byte) error {
@@ -204,12 +199,7 @@ func TestKeepalivePingFloodCut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	lis := serveOnLoopback(t, srv)
 	conn, err := net.Dial("tcp", lis.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -306,12 +296,7 @@ func TestUnauthenticatedRefusedAtHeaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	lis := serveOnLoopback(t, srv)
 	conn, err := net.Dial("tcp", lis.Addr().String())
 	if err != nil {
 		t.Fatal(err)
