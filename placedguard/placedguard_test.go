@@ -11,14 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate/internal/testdb"
 	"github.com/dialgate/dialgate/placedguard"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/memstore"
 	"github.com/dialgate/dialgate/storage/pgstore"
 	"github.com/dialgate/dialgate/storage/redisstore"
-	"github.com/jackc/pgx/v5"
-	"github.com/redis/go-redis/v9"
 )
 
 var t0 = time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
@@ -42,7 +41,7 @@ func stores(t *testing.T) map[string]func(t *testing.T) (storage.Counters, stora
 				t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/N")
 			}
 			prefix := fmt.Sprintf("guardtest%d", time.Now().UnixNano())
-			t.Cleanup(func() { dropRedisPrefix(url, prefix) })
+			t.Cleanup(func() { testdb.DropRedisPrefix(url, prefix) })
 			var out []storage.Counters
 			for range 2 {
 				s, err := redisstore.Open(context.Background(), url, redisstore.Options{Prefix: prefix})
@@ -60,13 +59,7 @@ func stores(t *testing.T) map[string]func(t *testing.T) (storage.Counters, stora
 				t.Skip("DIALGATE_TEST_POSTGRES is not set; run with DIALGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'")
 			}
 			schema := fmt.Sprintf("guardtest%d", time.Now().UnixNano())
-			t.Cleanup(func() {
-				ctx := context.Background()
-				if c, err := pgx.Connect(ctx, url); err == nil {
-					c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-					c.Close(ctx)
-				}
-			})
+			t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 			var out []storage.Counters
 			for range 2 {
 				s, err := pgstore.Open(context.Background(), url, pgstore.Options{Schema: schema})
@@ -80,21 +73,6 @@ func stores(t *testing.T) map[string]func(t *testing.T) (storage.Counters, stora
 		},
 	}
 	return m
-}
-
-// dropRedisPrefix deletes the keys of a test's prefix.
-func dropRedisPrefix(url, prefix string) {
-	o, err := redis.ParseURL(url)
-	if err != nil {
-		return
-	}
-	c := redis.NewClient(o)
-	defer c.Close()
-	ctx := context.Background()
-	iter := c.Scan(ctx, 0, "{"+prefix+"}:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		c.Del(ctx, iter.Val())
-	}
 }
 
 func guards(t *testing.T, open func(t *testing.T) (storage.Counters, storage.Counters)) (*placedguard.Guard, *placedguard.Guard) {

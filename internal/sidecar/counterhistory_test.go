@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/testdb"
 	"github.com/dialgate/dialgate/schedule"
-	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -162,14 +162,10 @@ func TestCounterHistoryFleet(t *testing.T) {
 			}
 			t.Cleanup(func() {
 				if tc.name == "redis" {
-					dropRedisPrefix(rurl, prefix)
+					testdb.DropRedisPrefix(rurl, prefix)
 					return
 				}
-				ctx := context.Background()
-				if c, err := pgx.Connect(ctx, purl); err == nil {
-					c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{prefix}.Sanitize()+" CASCADE")
-					c.Close(ctx)
-				}
+				testdb.DropPostgresSchema(purl, prefix)
 			})
 			dir := t.TempDir()
 			key := filepath.Join(dir, "fleet-hmac.key")
@@ -251,7 +247,7 @@ func TestCounterHistoryRedisKeyExpiry(t *testing.T) {
 		t.Skip("DIALGATE_TEST_REDIS is not set")
 	}
 	prefix := fmt.Sprintf("histttl%d", time.Now().UnixNano())
-	t.Cleanup(func() { dropRedisPrefix(rurl, prefix) })
+	t.Cleanup(func() { testdb.DropRedisPrefix(rurl, prefix) })
 	dir := t.TempDir()
 	key := filepath.Join(dir, "fleet-hmac.key")
 	if err := os.WriteFile(key, []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate/internal/testdb"
 	"github.com/dialgate/dialgate/policy"
 )
 
@@ -113,7 +114,7 @@ func TestDataProfileRecordsSharedBackends(t *testing.T) {
 		t.Skip("DIALGATE_TEST_REDIS is not set")
 	}
 	prefix := fmt.Sprintf("dprof%d", time.Now().UnixNano())
-	t.Cleanup(func() { dropRedisPrefix(rurl, prefix) })
+	t.Cleanup(func() { testdb.DropRedisPrefix(rurl, prefix) })
 	dir := t.TempDir()
 	key := filepath.Join(dir, "fleet-hmac.key")
 	if err := os.WriteFile(key, []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/dialgate/dialgate/internal/testdb"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/dialgate/dialgate/policy"
@@ -30,13 +30,7 @@ func TestFleetCounterExpiryPostgres(t *testing.T) {
 		t.Skip("DIALGATE_TEST_POSTGRES is not set")
 	}
 	schema := fmt.Sprintf("expirytest%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if c, err := pgx.Connect(ctx, url); err == nil {
-			c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-			c.Close(ctx)
-		}
-	})
+	t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 	ctx := context.Background()
 	var deps policy.Deps
 	_, done, err := OpenShared(ctx, Config{Postgres: url, PostgresSchema: schema}, &deps)

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/testdb"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -93,7 +93,7 @@ func TestFleetReleaseAfterOutcomeRedis(t *testing.T) {
 		t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/N")
 	}
 	prefix := fmt.Sprintf("guardtest%d", time.Now().UnixNano())
-	t.Cleanup(func() { dropRedisPrefix(url, prefix) })
+	t.Cleanup(func() { testdb.DropRedisPrefix(url, prefix) })
 	releaseAcross(t, fleetSidecarsOn(t, 2, Config{Redis: url, RedisPrefix: prefix, RedisRequireAOF: new(false)}, oneCapProfile))
 }
 
@@ -103,13 +103,7 @@ func TestFleetReleaseAfterOutcomePostgres(t *testing.T) {
 		t.Skip("DIALGATE_TEST_POSTGRES is not set; run with DIALGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'")
 	}
 	schema := fmt.Sprintf("guardtest%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if c, err := pgx.Connect(ctx, url); err == nil {
-			c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-			c.Close(ctx)
-		}
-	})
+	t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 	releaseAcross(t, fleetSidecarsOn(t, 2, Config{Postgres: url, PostgresSchema: schema}, oneCapProfile))
 }
 

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/testdb"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/pgstore"
-	"github.com/jackc/pgx/v5"
 )
 
 // capProfile caps every callee at two calls a day, and nothing else.
@@ -31,13 +31,7 @@ func TestFleetSharesCapsPostgres(t *testing.T) {
 		t.Skip("DIALGATE_TEST_POSTGRES is not set; run with DIALGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'")
 	}
 	schema := fmt.Sprintf("capstest%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if c, err := pgx.Connect(ctx, url); err == nil {
-			c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-			c.Close(ctx)
-		}
-	})
+	t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 	bes := fleetSidecarsOn(t, 2, Config{Postgres: url, PostgresSchema: schema}, capProfile)
 	d := dialgate.Dial{To: dialgate.MustParseNumber("+14055550123"), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
 	var allowed []bool
@@ -64,13 +58,7 @@ func TestOpenSharedCounters(t *testing.T) {
 		t.Skip("DIALGATE_TEST_POSTGRES is not set")
 	}
 	schema := fmt.Sprintf("capsopen%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if c, err := pgx.Connect(ctx, url); err == nil {
-			c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-			c.Close(ctx)
-		}
-	})
+	t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 	var deps policy.Deps
 	_, done, err := OpenShared(context.Background(), Config{Postgres: url, PostgresSchema: schema}, &deps)
 	if err != nil {

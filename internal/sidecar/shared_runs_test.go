@@ -9,27 +9,11 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/testdb"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/pgstore"
 	"github.com/dialgate/dialgate/storage/redisstore"
-	"github.com/jackc/pgx/v5"
-	"github.com/redis/go-redis/v9"
 )
-
-// dropRedisPrefix deletes the keys of a test's Redis prefix.
-func dropRedisPrefix(url, prefix string) {
-	o, err := redis.ParseURL(url)
-	if err != nil {
-		return
-	}
-	c := redis.NewClient(o)
-	defer c.Close()
-	ctx := context.Background()
-	iter := c.Scan(ctx, 0, "{"+prefix+"}:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		c.Del(ctx, iter.Val())
-	}
-}
 
 // sweepProfile is a profile with the sweep.sequential rule only (runs of
 // ten through an NPA-NXX, as us-ok has), so that every other dial passes.
@@ -102,7 +86,7 @@ func TestFleetSharesSweepRunsRedis(t *testing.T) {
 		t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/15")
 	}
 	prefix := fmt.Sprintf("runstest%d", time.Now().UnixNano())
-	t.Cleanup(func() { dropRedisPrefix(url, prefix) })
+	t.Cleanup(func() { testdb.DropRedisPrefix(url, prefix) })
 	bes := fleetSidecars(t, 3, Config{Redis: url, RedisPrefix: prefix, RedisRequireAOF: new(false)})
 	if got := sweepAcross(t, bes, 100); got != 9 {
 		t.Fatalf("first denied dial %d, want 9 (the tenth number of the run)", got)
@@ -116,13 +100,7 @@ func TestFleetSharesSweepRunsPostgres(t *testing.T) {
 		t.Skip("DIALGATE_TEST_POSTGRES is not set; run with DIALGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'")
 	}
 	schema := fmt.Sprintf("runstest%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		ctx := context.Background()
-		if c, err := pgx.Connect(ctx, url); err == nil {
-			c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-			c.Close(ctx)
-		}
-	})
+	t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 	bes := fleetSidecars(t, 2, Config{Postgres: url, PostgresSchema: schema})
 	if got := sweepAcross(t, bes, 200); got != 9 {
 		t.Fatalf("first denied dial %d, want 9 (the tenth number of the run)", got)
@@ -137,7 +115,7 @@ func TestOpenSharedRuns(t *testing.T) {
 		t.Skip("DIALGATE_TEST_REDIS or DIALGATE_TEST_POSTGRES is not set")
 	}
 	prefix := fmt.Sprintf("runstest%d", time.Now().UnixNano())
-	t.Cleanup(func() { dropRedisPrefix(rurl, prefix) })
+	t.Cleanup(func() { testdb.DropRedisPrefix(rurl, prefix) })
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -147,13 +125,7 @@ func TestOpenSharedRuns(t *testing.T) {
 		{"postgres", Config{Postgres: purl, PostgresSchema: prefix + "pg"}, "postgres"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Cleanup(func() {
-				ctx := context.Background()
-				if c, err := pgx.Connect(ctx, purl); err == nil {
-					c.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{tc.cfg.PostgresSchema}.Sanitize()+" CASCADE")
-					c.Close(ctx)
-				}
-			})
+			t.Cleanup(func() { testdb.DropPostgresSchema(purl, tc.cfg.PostgresSchema) })
 			var deps policy.Deps
 			_, done, err := OpenShared(context.Background(), tc.cfg, &deps)
 			if err != nil {
