@@ -24,6 +24,11 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	row := func(section, key string, v any) {
 		_ = cw.Write([]string{section, csvCell(key), csvCell(fmt.Sprint(v))})
 	}
+	counts := func(section string, cs []Count) {
+		for _, c := range cs {
+			row(section, c.Key, c.Count)
+		}
+	}
 	_ = cw.Write([]string{"section", "key", "value"})
 	row("report", "quarter", r.Quarter)
 	row("report", "from", r.From.Format(time.RFC3339))
@@ -39,15 +44,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	row("decisions", "outcomes", r.Decisions.Outcomes)
 	row("decisions", "released", r.Decisions.Released)
 	row("decisions", "denied_with_outcome", r.Decisions.DeniedWithOutcome)
-	for _, c := range r.Decisions.ByReason {
-		row("denials_by_reason", c.Key, c.Count)
-	}
-	for _, c := range r.Decisions.ShadowByReason {
-		row("shadow_by_reason", c.Key, c.Count)
-	}
-	for _, c := range r.Decisions.ByPurpose {
-		row("decisions_by_purpose", c.Key, c.Count)
-	}
+	counts("denials_by_reason", r.Decisions.ByReason)
+	counts("shadow_by_reason", r.Decisions.ShadowByReason)
+	counts("decisions_by_purpose", r.Decisions.ByPurpose)
 	for _, a := range r.Abandonment {
 		row("abandonment", a.Campaign, fmt.Sprintf("%d of %d answered (%.2f%%); worst day %.2f%% (%d of %d) from %s; worst 30-day period %.2f%% (%d of %d) from %s",
 			a.Abandoned, a.Answered, a.Percent,
@@ -70,34 +69,22 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 	}
 	row("dnc_additions", "total", r.DNCAdditions.Total)
-	for _, c := range r.DNCAdditions.BySource {
-		row("dnc_additions_by_source", c.Key, c.Count)
-	}
-	for _, c := range r.DNCAdditions.ByList {
-		row("dnc_additions_by_list", c.Key, c.Count)
-	}
+	counts("dnc_additions_by_source", r.DNCAdditions.BySource)
+	counts("dnc_additions_by_list", r.DNCAdditions.ByList)
 	row("admin_changes", "dnc_removals", r.Changes.DNCRemovals)
 	row("admin_changes", "dnc_removals_unconfirmed", r.Changes.DNCRemovalsUnconfirmed)
 	row("admin_changes", "dnc_removals_refused", r.Changes.DNCRemovalsRefused)
 	row("admin_changes", "dnc_additions", r.Changes.DNCAdditions)
 	row("admin_changes", "consent_grants", r.Changes.ConsentGrants)
 	row("admin_changes", "consent_revocations", r.Changes.ConsentRevocations)
-	for _, c := range r.Changes.DNCRemovalsByActor {
-		row("dnc_removals_by_actor", c.Key, c.Count)
-	}
-	for _, c := range r.Changes.ByOp {
-		row("admin_changes_by_op", c.Key, c.Count)
-	}
+	counts("dnc_removals_by_actor", r.Changes.DNCRemovalsByActor)
+	counts("admin_changes_by_op", r.Changes.ByOp)
 	row("complaints", "received", r.Complaints.Received)
 	row("complaints", "overdue", r.Complaints.Overdue)
 	row("complaints", "overdue_received_earlier", r.Complaints.OverdueReceivedEarlier)
 	row("complaints", "late", r.Complaints.Late)
-	for _, c := range r.Complaints.ByStatus {
-		row("complaints_by_status", c.Key, c.Count)
-	}
-	for _, c := range r.Complaints.ByChannel {
-		row("complaints_by_channel", c.Key, c.Count)
-	}
+	counts("complaints_by_status", r.Complaints.ByStatus)
+	counts("complaints_by_channel", r.Complaints.ByChannel)
 	row("recordings", "kept_at_end", r.Recordings.KeptAtEnd)
 	row("recordings", "held_at_end", r.Recordings.HeldAtEnd)
 	row("recordings", "deleted", r.Recordings.Deleted)
