@@ -30,7 +30,7 @@ func TestBuildCountsChanges(t *testing.T) {
 	if _, err := g.Check(ctx, dialgate.Dial{To: n, Purpose: dialgate.PurposeService, LeadID: "l", Tenant: "acme"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []auditlog.Change{
+	changes := []auditlog.Change{
 		{Op: auditlog.OpDNCAdd, Result: auditlog.ResultApplied, ChangeID: "a1", Actor: "agent-7", Number: n, At: in},
 		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r1", Actor: "ops", Number: n, At: in},
 		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultApplied, ChangeID: "r1", Actor: "ops", Number: n, At: in},
@@ -43,22 +43,8 @@ func TestBuildCountsChanges(t *testing.T) {
 		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultApplied, ChangeID: "g1", ID: "c-1", Number: n, At: in},
 		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v1", ID: "c-1", At: in},
 		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v2", ID: "c-2", At: in},
-	} {
-		if err := log.RecordChange(ctx, c); err != nil {
-			t.Fatal(err)
-		}
 	}
-	if err := log.Close(); err != nil {
-		t.Fatal(err)
-	}
-	files, err := auditlog.LogFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, in.Add(time.Hour), report.Sources{AuditFiles: files})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := reportOfChanges(t, log, dir, changes, in.Add(time.Hour))
 	c := r.Changes
 	if c.DNCRemovals != 1 || c.DNCRemovalsUnconfirmed != 1 || c.DNCRemovalsRefused != 1 || c.DNCAdditions != 1 ||
 		c.ConsentGrants != 1 || c.ConsentRevocations != 2 {
@@ -112,18 +98,29 @@ func countsText(cs []report.Count) string {
 // sweep requested with no result is counted unconfirmed (it may have
 // deleted).
 func TestBuildCountsCLIChangeOps(t *testing.T) {
-	ctx := context.Background()
 	log, dir := openTestLog(t)
 	in := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
 	sum := strings.Repeat("ab", 32)
-	for _, c := range []auditlog.Change{
+	changes := []auditlog.Change{
 		{Op: auditlog.OpComplaintForward, Result: auditlog.ResultApplied, ChangeID: "f1", Actor: "ops", ID: "cp-1", At: in, EffectiveAt: in},
 		{Op: auditlog.OpComplaintResolve, Result: auditlog.ResultApplied, ChangeID: "h1", Actor: "ops", ID: "cp-1", At: in, EffectiveAt: in},
 		{Op: auditlog.OpComplaintAnswer, Result: auditlog.ResultApplied, ChangeID: "a1", Actor: "ops", ID: "cp-1", At: in, EffectiveAt: in},
 		{Op: auditlog.OpRecordingSweep, Result: auditlog.ResultRequested, ChangeID: "s1", Actor: "ops", At: in, Count: 2, SHA256: sum},
 		{Op: auditlog.OpRecordingSweep, Result: auditlog.ResultApplied, ChangeID: "s1", Actor: "ops", At: in, Count: 2, SHA256: sum},
 		{Op: auditlog.OpRecordingSweep, Result: auditlog.ResultRequested, ChangeID: "s2", Actor: "ops", At: in, Count: 1, SHA256: sum},
-	} {
+	}
+	r := reportOfChanges(t, log, dir, changes, in.Add(time.Hour))
+	if got := countsText(r.Changes.ByOp); got != "complaint.answer=1,complaint.forward=1,complaint.resolve=1,recording.sweep=1,recording.sweep (unconfirmed)=1" {
+		t.Errorf("by op: %s", got)
+	}
+}
+
+// reportOfChanges records changes in log (in dir), closes it, and builds the
+// 2026 Q4 report from it at instant at.
+func reportOfChanges(t *testing.T, log *auditlog.Log, dir string, changes []auditlog.Change, at time.Time) *report.Report {
+	t.Helper()
+	ctx := context.Background()
+	for _, c := range changes {
 		if err := log.RecordChange(ctx, c); err != nil {
 			t.Fatal(err)
 		}
@@ -135,11 +132,9 @@ func TestBuildCountsCLIChangeOps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, in.Add(time.Hour), report.Sources{AuditFiles: files})
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, at, report.Sources{AuditFiles: files})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := countsText(r.Changes.ByOp); got != "complaint.answer=1,complaint.forward=1,complaint.resolve=1,recording.sweep=1,recording.sweep (unconfirmed)=1" {
-		t.Errorf("by op: %s", got)
-	}
+	return r
 }
