@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -500,27 +501,38 @@ func infoOf(file string, h dnc.Header) snapshotInfo {
 }
 
 func (i snapshotInfo) write(w io.Writer) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "file:       %s\n", i.File)
-	fmt.Fprintf(&b, "schema:     %s\n", i.Schema)
-	fmt.Fprintf(&b, "name:       %s\n", i.Name)
 	scope := i.Scope
 	if scope == "" {
 		scope = "global"
 	}
-	fmt.Fprintf(&b, "scope:      %s\n", scope)
-	fmt.Fprintf(&b, "source:     %s\n", i.Source)
-	if !i.AsOf.IsZero() {
-		fmt.Fprintf(&b, "as_of:      %s\n", i.AsOf.Format(time.RFC3339))
+	rows := [][2]string{
+		{"file", i.File},
+		{"schema", i.Schema},
+		{"name", i.Name},
+		{"scope", scope},
+		{"source", i.Source},
 	}
-	fmt.Fprintf(&b, "created_at: %s\n", i.CreatedAt.Format(time.RFC3339))
-	fmt.Fprintf(&b, "count:      %d\n", i.Count)
-	fmt.Fprintf(&b, "prefixes:   %d\n", i.Prefixes)
-	fmt.Fprintf(&b, "body_bytes: %d\n", i.BodyBytes)
-	fmt.Fprintf(&b, "sha256:     %s\n", i.SHA256)
-	fmt.Fprintf(&b, "header_sha256: %s\n", i.HeaderSHA256)
+	if !i.AsOf.IsZero() {
+		rows = append(rows, [2]string{"as_of", i.AsOf.Format(time.RFC3339)})
+	}
+	rows = append(rows,
+		[2]string{"created_at", i.CreatedAt.Format(time.RFC3339)},
+		[2]string{"count", strconv.Itoa(i.Count)},
+		[2]string{"prefixes", strconv.Itoa(i.Prefixes)},
+		[2]string{"body_bytes", strconv.FormatInt(i.BodyBytes, 10)},
+		[2]string{"sha256", i.SHA256},
+		[2]string{"header_sha256", i.HeaderSHA256},
+	)
 	if i.ShrinkFrom != "" {
-		fmt.Fprintf(&b, "shrink_from: %s (may replace that copy although it lists far fewer numbers)\n", i.ShrinkFrom)
+		rows = append(rows, [2]string{"shrink_from", i.ShrinkFrom + " (may replace that copy although it lists far fewer numbers)"})
+	}
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r[0]))
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-*s %s\n", width+1, r[0]+":", r[1])
 	}
 	io.WriteString(w, b.String())
 }

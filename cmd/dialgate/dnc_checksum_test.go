@@ -29,7 +29,7 @@ func TestDNCBuildChecksum(t *testing.T) {
 		return append([]string{"dnc", "build", "--out", out, "--name", "us-national-dnc", "--as-of", "2026-06-01T00:00:00Z", "--country-code", "1"}, args...)
 	}
 
-	if code, stdout, errs := runCLI(t, "", build("--sha256", good+"="+strings.ToUpper(want), good, other)...); code != 0 || !strings.Contains(stdout, "count:      4") {
+	if code, stdout, errs := runCLI(t, "", build("--sha256", good+"="+strings.ToUpper(want), good, other)...); code != 0 || !strings.Contains(stdout, "count:         4") {
 		t.Fatalf("matching checksum: exit %d\n%s\n%s", code, stdout, errs)
 	}
 	if err := os.Remove(out); err != nil {

@@ -43,7 +43,7 @@ func TestDNCBuildAcceptShrinkFrom(t *testing.T) {
 			t.Fatalf("header of the copy built: %+v %v", h, err)
 		}
 	}
-	if code, stdout, _ := runCLI(t, "", "dnc", "info", next); code != 0 || !strings.Contains(stdout, "shrink_from: "+ph.Version()) {
+	if code, stdout, _ := runCLI(t, "", "dnc", "info", next); code != 0 || !strings.Contains(stdout, "shrink_from:   "+ph.Version()) {
 		t.Fatalf("info: exit %d\n%s", code, stdout)
 	}
 	other := filepath.Join(dir, "other.dnc")

@@ -201,7 +201,7 @@ func TestDNCBuildInfoLookup(t *testing.T) {
 	// 13 digits after +1: no North American number, so a malformed line
 	// rather than a listing no dial ever matches.
 	code, stdout, errs := runCLI(t, "", append(build, "--skip-bad", list, more)...)
-	if code != 0 || !strings.Contains(stdout, "count:      3") || !strings.Contains(stdout, "4 numbers, 3 distinct, 2 malformed") ||
+	if code != 0 || !strings.Contains(stdout, "count:         3") || !strings.Contains(stdout, "4 numbers, 3 distinct, 2 malformed") ||
 		!strings.Contains(errs, list+":4: dialgate: invalid number: not a possible number: a North American (+1) number has 10 digits") {
 		t.Fatalf("build: exit %d\n%s\n%s", code, stdout, errs)
 	}
@@ -224,9 +224,21 @@ func TestDNCBuildInfoLookup(t *testing.T) {
 		len(info.SHA256) != 64 || info.SHA256 != br.Snapshot.SHA256 || info.Source != "reg.txt,more.csv" || info.CreatedAt.IsZero() {
 		t.Errorf("info %+v (chunked build sha %s)", info, br.Snapshot.SHA256)
 	}
-	if code, stdout, _ := runCLI(t, "", "dnc", "info", out); code != 0 || !strings.Contains(stdout, "sha256:     "+info.SHA256) || !strings.Contains(stdout, "as_of:      2026-06-01T00:00:00+08:00") ||
-		!strings.Contains(stdout, "header_sha256: "+info.HeaderSHA256) {
+	code, stdout, _ = runCLI(t, "", "dnc", "info", out)
+	if code != 0 || !strings.Contains(stdout, "\nsha256:        "+info.SHA256+"\n") || !strings.Contains(stdout, "\nas_of:         2026-06-01T00:00:00+08:00\n") ||
+		!strings.Contains(stdout, "\nheader_sha256: "+info.HeaderSHA256+"\n") {
 		t.Errorf("info text: exit %d\n%s", code, stdout)
+	}
+	// Every value starts in one column.
+	col := -1
+	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		label, _, ok := strings.Cut(line, ":")
+		rest := line[len(label)+1:]
+		at := len(line) - len(strings.TrimLeft(rest, " "))
+		if !ok || (col >= 0 && at != col) {
+			t.Errorf("info text: %q does not start its value in column %d\n%s", line, col, stdout)
+		}
+		col = at
 	}
 	// A truncated or damaged file is an error, never an empty list.
 	data, err := os.ReadFile(out)
