@@ -596,10 +596,14 @@ written carries SHA-256s of its own header and body.)
 --accept-shrink-from FILE|VERSION records in the new copy's header that it
 may replace that one copy of the registry (a snapshot file, or the version
 ` + "`dialgate serve`" + ` logged when it refused the new copy) although it lists
-far fewer numbers than serve's registry_max_shrink allows: a subscription
-cut to fewer area codes, a registry's purge. It names one copy, so it
-accepts no shrink from any other; give it only after checking why the copy
-is smaller (never in a script that builds every copy).
+far fewer numbers than serve's registry_max_shrink allows, than it or than
+the registry's high-water mark (the most numbers a copy listed since the
+last acknowledged shrink): a subscription cut to fewer area codes, a
+registry's purge. Name the copy in force (the version the refusal gives
+after --accept-shrink-from); serve then resets the mark to the new copy's
+count. It names one copy, so it accepts no shrink from any other; give it
+only after checking why the copy is smaller (never in a script that builds
+every copy).
 
 Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 		Example: `  dialgate dnc build --out us-national.dnc --name us-national-dnc \

@@ -64,11 +64,14 @@ load; "tokens: []" loads and refuses every token (revoke them all). So
 does a TLS key file other users can read or write, and a server
 certificate expired or not yet valid. A
 registry copy listing more than registry_max_shrink (config file, default
-0.05) fewer numbers than the copy it replaces is refused too, at a reload
-and at start (compared with the copy last in force, recorded in the data
-directory), unless it was built with dnc build --accept-shrink-from naming
-that copy; so is a copy older than the loaded one (at start: than the copy
-last in force).
+0.05) fewer numbers than the copy it replaces, or than the registry's
+high-water mark (the most numbers a copy listed since the last
+acknowledged shrink: small shrinks add up), is refused too, at a reload
+and at start (compared with the copy last in force and the mark, recorded
+in the data directory), unless it was built with dnc build
+--accept-shrink-from naming the copy it replaces (which resets the mark to
+the new copy's count); so is a copy older than the loaded one (at start:
+than the copy last in force).
 
 Declared no-call periods (a state of emergency) go in a blackouts file
 (--blackouts, config blackouts_file; schema dialgate.blackouts.v1), looked

@@ -228,15 +228,19 @@ type Config struct {
 	// counted there too, but nothing stays in force: see BlackoutsFile.
 	RegistryReload Duration `json:"registry_reload,omitempty"`
 	// RegistryMaxShrink is the largest fraction by which a registry copy may
-	// list fewer numbers than the copy it replaces (default
-	// DefaultRegistryMaxShrink, 0.05; 0 < x ≤ 1, 1 turns the guard off): a
-	// new copy listing fewer than (1 − x) × the loaded copy's count — a
-	// download cut short, a wrong filter — is refused at a reload (logged,
-	// the loaded copy stays, and goes stale: then every dial of the profile
-	// is denied) and at start (the count of the copy last in force is
-	// recorded in the data directory, RegistryCopiesFile; serve does not
-	// start). A copy built with `dialgate dnc build --accept-shrink-from`
-	// naming the copy it replaces is accepted whatever its count.
+	// list fewer numbers than the copy it replaces, and than the registry's
+	// high-water mark (default DefaultRegistryMaxShrink, 0.05; 0 < x ≤ 1, 1
+	// turns the guard off): a new copy listing fewer than (1 − x) × the
+	// loaded copy's count — a download cut short, a wrong filter — or
+	// fewer than (1 − x) × the most numbers a copy listed since the last
+	// acknowledged shrink — copies each a little smaller than the last — is
+	// refused at a reload (logged, the loaded copy stays, and goes stale:
+	// then every dial of the profile is denied) and at start (the count of
+	// the copy last in force and the mark are recorded in the data
+	// directory, RegistryCopiesFile; serve does not start). A copy built
+	// with `dialgate dnc build --accept-shrink-from` naming the copy it
+	// replaces is accepted whatever its count, and resets the mark to its
+	// own count. Raising x does not reset the mark.
 	RegistryMaxShrink *float64 `json:"registry_max_shrink,omitempty"`
 }
 

@@ -19,12 +19,13 @@ const DefaultRegistryReload = time.Minute
 // current: a file replaced on disk (for example by `dialgate dnc build --out`
 // and a rename) is read, verified and swapped into its registry while checks
 // run. A copy that fails to load, is of another list, is older than the
-// loaded one or lists far fewer numbers than it (more than maxShrink fewer,
-// unless its shrink_from names the loaded copy) is refused and the loaded
-// copy stays: a registry is never emptied, switched to another list, moved
-// back in time or cut short by a reload. A copy swapped in is recorded in
-// the data directory (RegistryCopiesFile), for the next start to compare
-// with.
+// loaded one or lists far fewer numbers than it or than the registry's
+// high-water mark (more than maxShrink fewer, unless its shrink_from names
+// the loaded copy) is refused and the loaded copy stays: a registry is
+// never emptied, switched to another list, moved back in time or cut short
+// by a reload, nor by reloads each a little short of the last. A copy
+// swapped in is recorded in the data directory (RegistryCopiesFile) with
+// the mark, for the next start to compare with.
 //
 // It is deliberately not a fileReloader (reload.go), which keeps the tokens
 // and TLS files current: a registry snapshot can hold hundreds of millions
@@ -62,6 +63,8 @@ type registryFile struct {
 	withdrawn bool
 	// refused is whether the copy on the path was refused when last read.
 	refused bool
+	// mark is the registry's high-water mark with the copy in force.
+	mark registryMark
 }
 
 // refused reports, per file, whether the copy on its path was refused when
@@ -88,15 +91,22 @@ func (f *registryFiles) refused() []RegistryRefused {
 // first Reload reads it; recorded from the path, it was taken for the copy
 // loaded and not read until it changed again, while the loaded copy aged.
 //
-// A copy listing more than maxShrink fewer numbers than the loaded one is
-// refused (checkShrink); one swapped in is recorded in data (when not
-// empty).
-func newRegistryFiles(paths []string, regs []*dnc.Registry, maxShrink float64, data string, log *slog.Logger) *registryFiles {
+// A copy listing more than maxShrink fewer numbers than the loaded one, or
+// than the registry's high-water mark (marks[i], as checkStartShrink
+// returns them; nil: each loaded copy's count), is refused (checkShrink);
+// one swapped in is recorded in data (when not empty) with the mark.
+func newRegistryFiles(paths []string, regs []*dnc.Registry, marks []registryMark, maxShrink float64, data string, log *slog.Logger) *registryFiles {
 	f := &registryFiles{log: log, maxShrink: maxShrink, data: data}
 	for i, p := range paths {
 		rf := registryFile{path: p, reg: regs[i]}
+		if marks != nil {
+			rf.mark = marks[i]
+		}
 		if s := regs[i].Snapshot(); s != nil {
 			rf.fi = s.FileInfo()
+			if rf.mark.Version == "" {
+				rf.mark = nextMark(registryMark{}, "", s.Header)
+			}
 		}
 		if rf.fi == nil {
 			// A copy read into memory (no mmap on this system): the path.
@@ -211,6 +221,7 @@ func (f *registryFiles) load(rf *registryFile) error {
 		rf.fi = fi
 	}
 	withdrawn := rf.reg.Withdrawn() != nil
+	mark := nextMark(registryMark{}, "", s.Header)
 	if cur := rf.reg.Snapshot(); cur != nil {
 		if s.Header.Effective().Before(cur.Header.Effective()) {
 			return fmt.Errorf("registry %s: %s is a copy as of %s, older than the loaded copy as of %s",
@@ -227,18 +238,23 @@ func (f *registryFiles) load(rf *registryFile) error {
 		// A copy cut short is a valid snapshot of a list of fewer numbers:
 		// swapped in, every number it lost would be allowed. The loaded
 		// copy (withdrawn or not) is the last one verified.
-		if err := checkShrink(s.Header, cur.Header.Version(), cur.Header.Count, f.maxShrink); err != nil {
+		// So is one that shrank, a little at a time, from the most the
+		// registry listed (the high-water mark).
+		if err := checkShrink(s.Header, cur.Header.Version(), cur.Header.Count, rf.mark, f.maxShrink); err != nil {
 			return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
 		}
+		mark = nextMark(rf.mark, cur.Header.Version(), s.Header)
 	}
 	if _, err := rf.reg.Swap(s); err != nil {
 		return fmt.Errorf("%s: %w", rf.path, err)
 	}
 	rf.withdrawn = false
+	rf.mark = mark
 	f.log.Info("sidecar: registry reloaded", "registry", rf.reg.Name(), "file", rf.path,
-		"version", s.Header.Version(), "as_of", s.Header.Effective(), "count", s.Len(), "shrink_from", s.Header.ShrinkFrom, "after_withdrawal", withdrawn)
+		"version", s.Header.Version(), "as_of", s.Header.Effective(), "count", s.Len(), "shrink_from", s.Header.ShrinkFrom, "after_withdrawal", withdrawn,
+		"high_water_count", mark.Count, "high_water_version", mark.Version)
 	if f.data != "" {
-		if err := recordRegistryCopies(f.data, []string{rf.path}, []*dnc.Registry{rf.reg}, time.Now()); err != nil {
+		if err := recordRegistryCopies(f.data, []string{rf.path}, []*dnc.Registry{rf.reg}, []registryMark{mark}, time.Now()); err != nil {
 			// The copy is in force; the next start compares with an
 			// earlier record, and refuses a copy that shrank from it.
 			f.log.Error("sidecar: the registry copy swapped in could not be recorded in the data directory: the next start compares its copy with the one recorded before",

@@ -331,7 +331,7 @@ func TestRegistryReplacedWhileLoading(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeRegistry(t, path, "us-national-dnc", day2, 12125550100, 12125550101)
-	rf := newRegistryFiles([]string{path}, regs, DefaultRegistryMaxShrink, "", slog.New(slog.DiscardHandler))
+	rf := newRegistryFiles([]string{path}, regs, nil, DefaultRegistryMaxShrink, "", slog.New(slog.DiscardHandler))
 	if err := rf.Reload(false); err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	// So is a copy cut short since the copy last in force (recorded in the
 	// data directory): the reload that would have refused it did not run.
-	if err := checkStartShrink(cfg, regs, log); err != nil {
+	marks, err := checkStartShrink(cfg, regs, log)
+	if err != nil {
 		return nil, err
 	}
 	// So is the blackouts file.
@@ -210,7 +211,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	be.Probes = append(be.Probes, probes...)
 	if len(regs) > 0 {
-		rf := newRegistryFiles(cfg.Registries, regs, cfg.maxShrink(), cfg.Data, log)
+		rf := newRegistryFiles(cfg.Registries, regs, marks, cfg.maxShrink(), cfg.Data, log)
 		be.ReloadRegistries, be.CheckRegistries, be.RegistriesRefused = rf.Reload, rf.Check, rf.refused
 	}
 	if cfg.BlackoutsFile != "" {
@@ -260,7 +261,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return fail(err)
 	}
 	// The next start compares its registry copies with these.
-	if err := recordRegistryCopies(cfg.Data, cfg.Registries, regs, started); err != nil {
+	if err := recordRegistryCopies(cfg.Data, cfg.Registries, regs, marks, started); err != nil {
 		return fail(err)
 	}
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
