@@ -31,6 +31,8 @@ type adminServer struct {
 	// owners is the gate's memory of decision owners (nil: none), so that
 	// a tenant-bound token links no recording to another tenant's decision.
 	owners *decisionOwners
+	// auth is what the server requires of a caller (changeActor).
+	auth adminAuth
 }
 
 func (s *adminServer) unimplemented(method, pkg string) error {
