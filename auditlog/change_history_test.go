@@ -1,12 +1,17 @@
 package auditlog
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // testCert is a ClientCert as the sidecar names a verified client
@@ -152,5 +157,58 @@ func TestParseLineChangeHistory(t *testing.T) {
 		if err == nil || !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%s: err %v, want one naming %q", bad.line, err, bad.want)
 		}
+	}
+}
+
+// A log written before actor_cert and replaced existed, and before an
+// actor was required (testdata/pre-actor, written by the code of commit
+// a59db21: an opt-out removed with no actor, a ledger entry replaced
+// without the entry replaced) still verifies, parses, and re-encodes byte
+// for byte.
+func TestPreActorLogVerifies(t *testing.T) {
+	dir := filepath.Join("testdata", "pre-actor")
+	vkey, err := os.ReadFile(filepath.Join(dir, "verifier.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewVerifier(strings.TrimSpace(string(vkey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "audit-000001.jsonl")
+	rep, err := Verify(context.Background(), []string{file}, VerifyOptions{Verifiers: note.VerifierList(v)})
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if rep.Changes != 4 || rep.Checkpoints != 1 {
+		t.Fatalf("report: %d changes, %d checkpoints", rep.Changes, rep.Checkpoints)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []*ChangeRecord
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		l, err := ParseLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Kind == KindCheckpoint {
+			continue
+		}
+		changes = append(changes, l.Change)
+		again, err := encodeLine(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again, line) {
+			t.Errorf("re-encoded differently:\n got %s\nwant %s", again, line)
+		}
+	}
+	if c := changes[0]; c.Actor != "" || c.ActorCert != nil {
+		t.Errorf("old removal: %+v", c)
+	}
+	if c := changes[3]; c.Op != OpLedgerAdd || !c.Replace || c.Replaced != nil || c.ReplacedUnreadable {
+		t.Errorf("old replacement: %+v", c)
 	}
 }
