@@ -60,7 +60,7 @@ func (a *ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
 			ent.Number, ent.Tenant, strings.Join(diff, ", "), ErrAlreadyExists)
 	}
 	if e.Prior != nil && !e.Prior.same(p) {
-		return fmt.Errorf("the ledger entry of %s for tenant %q changed after this request was recorded (another write came between): nothing changed; retry: %w",
+		return fmt.Errorf("the ledger entry of %s for tenant %q is not the one this request was recorded as replacing (another write came between, or it could not be read then): nothing changed; retry: %w",
 			ent.Number, ent.Tenant, ErrFailedPrecondition)
 	}
 	if write {
