@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -481,6 +482,42 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 	if c.SHA256 != "" && !hmacHex.MatchString(c.SHA256) {
 		return nil, fmt.Errorf("auditlog: change: sha256: want 64 lower-case hex digits: %w", ErrInvalidRecord)
 	}
+	// Every change names who made it: a writer that cannot say records
+	// it explicitly (ActorUnauthenticated), never as nobody.
+	if strings.TrimSpace(c.Actor) == "" {
+		return nil, fmt.Errorf("auditlog: change: actor: missing (name who made the change; %q… when the client is not known): %w", ActorUnauthenticated, ErrInvalidRecord)
+	}
+	if cc := c.ActorCert; cc != nil {
+		if !hmacHex.MatchString(cc.SHA256) {
+			return nil, fmt.Errorf("auditlog: change: actor_cert.sha256: want 64 lower-case hex digits: %w", ErrInvalidRecord)
+		}
+		if !certSerial.MatchString(cc.Serial) {
+			return nil, fmt.Errorf("auditlog: change: actor_cert.serial: want lower-case hex digits: %w", ErrInvalidRecord)
+		}
+	}
+	if c.Replaced != nil || c.ReplacedUnreadable {
+		if !c.Replace {
+			return nil, fmt.Errorf("auditlog: change: replaced: set on a change without replace: %w", ErrInvalidRecord)
+		}
+		if c.Replaced != nil && c.ReplacedUnreadable {
+			return nil, fmt.Errorf("auditlog: change: replaced_unreadable: set with replaced (an entry read is not unreadable): %w", ErrInvalidRecord)
+		}
+	}
+	if e := c.Replaced; e != nil {
+		if e.Type == "" || e.Holder == "" || len(e.Purposes) == 0 {
+			return nil, fmt.Errorf("auditlog: change: replaced: type, holder and purposes are required: %w", ErrInvalidRecord)
+		}
+		for _, f := range []struct {
+			name string
+			t    time.Time
+		}{{"change.replaced.valid_from", e.ValidFrom}, {"change.replaced.valid_until", e.ValidUntil}} {
+			if !f.t.IsZero() {
+				if err := checkTime(f.name, f.t); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	var s scrubber
 	s.init(c.Number, nil)
 	// Without the number (a hold by recording id) its digits are unknown:
@@ -514,6 +551,34 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 	// a parsed number: it is no free text).
 	rec.CallerID = c.CallerID
 	rec.Replace = c.Replace
+	// The replaced entry's facts are the ledger's, as it stored them: the
+	// tenant's own numbering resource (its holder, connection and
+	// licence), validated when stored, not the request's free text, and
+	// naming no callee — kept whole, or the history they are recorded
+	// for would lose the licence numbers the anyNumber rule would take.
+	if e := c.Replaced; e != nil {
+		re := *e
+		re.Purposes = slices.Clone(e.Purposes)
+		if !re.ValidFrom.IsZero() {
+			re.ValidFrom = re.ValidFrom.UTC()
+		}
+		if !re.ValidUntil.IsZero() {
+			re.ValidUntil = re.ValidUntil.UTC()
+		}
+		rec.Replaced = &re
+	}
+	rec.ReplacedUnreadable = c.ReplacedUnreadable
+	if cc := c.ActorCert; cc != nil {
+		// The fingerprint and serial are digests of the certificate,
+		// not free text; its names are scrubbed like the actor.
+		rec.ActorCert = &ClientCert{
+			Subject: s.clean(field("actor_cert.subject"), cc.Subject),
+			Issuer:  s.clean(field("actor_cert.issuer"), cc.Issuer),
+			Serial:  cc.Serial,
+			SHA256:  cc.SHA256,
+			URI:     s.clean(field("actor_cert.uri"), cc.URI),
+		}
+	}
 	if c.Number.IsValid() {
 		rec.Callee = &Callee{HMAC: r.hmac(c.Number), KeyID: r.keyID, CountryCode: c.Number.CountryCode(), Segment: Segment(c.Number)}
 		s.redacted = append(s.redacted, redactedChangeCallee)

@@ -47,8 +47,8 @@ func TestRecordChangeMixedLog(t *testing.T) {
 		{Op: OpDNCAdd, Result: ResultApplied, ChangeID: "chg-1", Actor: "ops", Scope: "global", Number: n, Source: "agent", At: at, EffectiveAt: at.Add(-time.Minute)},
 		{Op: OpDNCRemove, Result: ResultRequested, ChangeID: "chg-2", Actor: "ops", Scope: "tenant:acme", Number: n, At: at.Add(time.Minute)},
 		{Op: OpDNCRemove, Result: ResultFailed, ChangeID: "chg-2", Actor: "ops", Scope: "tenant:acme", Number: n, At: at.Add(time.Minute), ErrorCode: "FailedPrecondition"},
-		{Op: OpConsentRevoke, Result: ResultApplied, ChangeID: "chg-3", ID: "c-1", At: at.Add(2 * time.Minute)},
-		{Op: OpRecordingHold, Result: ResultApplied, ChangeID: "chg-4", ID: "rec-1", HoldID: "legal", At: at.Add(3 * time.Minute)},
+		{Op: OpConsentRevoke, Result: ResultApplied, ChangeID: "chg-3", Actor: "ops", ID: "c-1", At: at.Add(2 * time.Minute)},
+		{Op: OpRecordingHold, Result: ResultApplied, ChangeID: "chg-4", Actor: "ops", ID: "rec-1", HoldID: "legal", At: at.Add(3 * time.Minute)},
 	}
 	for i, c := range changes {
 		if err := l.RecordChange(ctx, c); err != nil {
@@ -101,7 +101,7 @@ func TestRedactorChangeScrubs(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := dialgate.MustParseNumber("+8613900139001")
-	rec, err := red.Change(Change{Op: OpConsentGrant, Result: ResultRequested, ChangeID: "chg-20261205T090000Z-1", Number: n, At: t0,
+	rec, err := red.Change(Change{Op: OpConsentGrant, Result: ResultRequested, ChangeID: "chg-20261205T090000Z-1", Actor: "ops", Number: n, At: t0,
 		ID: "consent-139 0013 9001", Tenant: "acme", Source: "web"})
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestRedactorChangeScrubs(t *testing.T) {
 	if !slices.Contains(rec.Redacted, "id: contained the callee number") || !slices.Contains(rec.Redacted, redactedChangeCallee) {
 		t.Fatalf("redacted: %q", rec.Redacted)
 	}
-	rec, err = red.Change(Change{Op: OpRecordingHold, Result: ResultApplied, ChangeID: "chg-x", At: t0, ID: "rec-13900139001", HoldID: "legal"})
+	rec, err = red.Change(Change{Op: OpRecordingHold, Result: ResultApplied, ChangeID: "chg-x", Actor: "ops", At: t0, ID: "rec-13900139001", HoldID: "legal"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,12 +130,12 @@ func TestRecordChangeRejects(t *testing.T) {
 	dir := t.TempDir()
 	l := openTest(t, dir, testOptions(k))
 	for _, c := range []Change{
-		{Op: "", Result: ResultApplied, At: t0},
-		{Op: "DNC.Remove", Result: ResultApplied, At: t0},
-		{Op: "dnc", Result: ResultApplied, At: t0},
-		{Op: OpDNCRemove, Result: "done", At: t0},
-		{Op: OpDNCRemove, Result: ResultApplied},
-		{Op: OpDNCRemove, Result: ResultApplied, At: t0, EffectiveAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Op: "", Result: ResultApplied, Actor: "ops", At: t0},
+		{Op: "DNC.Remove", Result: ResultApplied, Actor: "ops", At: t0},
+		{Op: "dnc", Result: ResultApplied, Actor: "ops", At: t0},
+		{Op: OpDNCRemove, Result: "done", Actor: "ops", At: t0},
+		{Op: OpDNCRemove, Result: ResultApplied, Actor: "ops"},
+		{Op: OpDNCRemove, Result: ResultApplied, Actor: "ops", At: t0, EffectiveAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
 		if err := l.RecordChange(ctx, c); !errors.Is(err, ErrInvalidRecord) {
 			t.Errorf("%+v: err %v, want ErrInvalidRecord", c, err)
@@ -182,9 +182,9 @@ func TestRecordChangeBulk(t *testing.T) {
 	at := t0.Add(time.Hour)
 	sum := strings.Repeat("0123456789abcdef", 4)
 	for _, bad := range []Change{
-		{Op: OpDNCImport, Result: ResultApplied, At: at, Count: -1},
-		{Op: OpDNCImport, Result: ResultApplied, At: at, SHA256: "ABC"},
-		{Op: OpDNCImport, Result: ResultApplied, At: at, SHA256: strings.ToUpper(sum)},
+		{Op: OpDNCImport, Result: ResultApplied, Actor: "ops", At: at, Count: -1},
+		{Op: OpDNCImport, Result: ResultApplied, Actor: "ops", At: at, SHA256: "ABC"},
+		{Op: OpDNCImport, Result: ResultApplied, Actor: "ops", At: at, SHA256: strings.ToUpper(sum)},
 	} {
 		if err := l.RecordChange(ctx, bad); !errors.Is(err, ErrInvalidRecord) {
 			t.Fatalf("%+v: err %v, want ErrInvalidRecord", bad, err)

@@ -283,6 +283,14 @@ func appendChangeBody(b []byte, r *ChangeRecord) []byte {
 	b = appendStringField(b, true, "result", r.Result)
 	b = appendOptString(b, "change_id", r.ChangeID)
 	b = appendOptString(b, "actor", r.Actor)
+	if c := r.ActorCert; c != nil {
+		b = appendStringField(append(appendKey(b, true, "actor_cert"), '{'), false, "subject", c.Subject)
+		b = appendStringField(b, true, "issuer", c.Issuer)
+		b = appendStringField(b, true, "serial", c.Serial)
+		b = appendStringField(b, true, "sha256", c.SHA256)
+		b = appendOptString(b, "uri", c.URI)
+		b = append(b, '}')
+	}
 	b = appendOptString(b, "tenant", r.Tenant)
 	b = appendOptString(b, "scope", r.Scope)
 	b = appendCallee(b, r.Callee)
@@ -293,6 +301,26 @@ func appendChangeBody(b []byte, r *ChangeRecord) []byte {
 	b = appendOptString(b, "caller_id", r.CallerID)
 	if r.Replace {
 		b = append(appendKey(b, true, "replace"), "true"...)
+	}
+	if e := r.Replaced; e != nil {
+		b = appendStringField(append(appendKey(b, true, "replaced"), '{'), false, "type", e.Type)
+		b = appendStringField(b, true, "holder", e.Holder)
+		b = appendOptString(b, "access", e.Access)
+		b = appendOptString(b, "qualification", e.Qualification)
+		b = appendStrings(appendKey(b, true, "purposes"), e.Purposes)
+		if !e.ValidFrom.IsZero() {
+			b = appendTime(appendKey(b, true, "valid_from"), e.ValidFrom)
+		}
+		if !e.ValidUntil.IsZero() {
+			b = appendTime(appendKey(b, true, "valid_until"), e.ValidUntil)
+		}
+		if e.OfficeUseOnly {
+			b = append(appendKey(b, true, "office_use_only"), "true"...)
+		}
+		b = append(b, '}')
+	}
+	if r.ReplacedUnreadable {
+		b = append(appendKey(b, true, "replaced_unreadable"), "true"...)
 	}
 	if !r.EffectiveAt.IsZero() {
 		b = appendTime(appendKey(b, true, "effective_at"), r.EffectiveAt)

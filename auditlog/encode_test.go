@@ -97,6 +97,20 @@ func randChangeRecord(r *rand.Rand) *ChangeRecord {
 	if r.IntN(2) == 0 {
 		c.Callee = &Callee{HMAC: strings.Repeat("ab", 32), KeyID: "k" + randString(r), CountryCode: r.IntN(999) + 1, Segment: opt()}
 	}
+	if r.IntN(2) == 0 {
+		c.ActorCert = &ClientCert{Subject: randString(r), Issuer: randString(r), Serial: opt(), SHA256: strings.Repeat("cd", 32), URI: opt()}
+	}
+	switch r.IntN(3) {
+	case 0:
+		e := &LedgerEntry{Type: randString(r), Holder: randString(r), Access: opt(), Qualification: opt(),
+			ValidFrom: randTime(r), ValidUntil: randTime(r), OfficeUseOnly: r.IntN(2) == 0}
+		for range r.IntN(3) {
+			e.Purposes = append(e.Purposes, randString(r))
+		}
+		c.Replaced = e
+	case 1:
+		c.ReplacedUnreadable = r.IntN(2) == 0
+	}
 	for range r.IntN(3) {
 		c.Redacted = append(c.Redacted, randString(r))
 	}
@@ -207,6 +221,9 @@ func FuzzParseLine(f *testing.F) {
 		f.Add(appendRecordLine(nil, int64(i), tlog.RecordHash([]byte{1}), appendDecisionBody(nil, randDecisionRecord(r))))
 	}
 	f.Add(appendRecordLine(nil, 0, tlog.Hash{}, appendOutcomeBody(nil, randOutcomeRecord(r))))
+	for i := range 4 {
+		f.Add(appendRecordLine(nil, int64(i), tlog.RecordHash([]byte{2}), appendChangeBody(nil, randChangeRecord(r))))
+	}
 	f.Add(appendRecordLine(nil, 0, tlog.Hash{}, appendOutcomeBody(nil, &OutcomeRecord{DecisionID: "d", At: t0, Abandoned: true, AbandonMessage: true})))
 	f.Add(appendCheckpointLine(nil, []byte("go.sum database tree\n1\nAAAA\n\n— k abc\n")))
 	f.Add([]byte(`{"schema":"dialgate.audit.v1","seq":1e400}`))

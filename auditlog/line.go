@@ -19,6 +19,10 @@ var ErrMalformed = errors.New("auditlog: malformed line")
 
 var hmacHex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
+// certSerial is the form of ClientCert.Serial: big.Int.Text(16) of a
+// serial of at most 32 bytes (RFC 5280 allows 20; some CAs exceed it).
+var certSerial = regexp.MustCompile(`^-?[0-9a-f]{1,64}$`)
+
 // changeOp is the form of ChangeRecord.Op: lower-case dotted words.
 var changeOp = regexp.MustCompile(`^[a-z][a-z_]*(\.[a-z][a-z_]*)+$`)
 
@@ -142,6 +146,12 @@ func (r *ChangeRecord) validate() error {
 	}
 	if r.SHA256 != "" && !hmacHex.MatchString(r.SHA256) {
 		return errors.New("change.sha256: want 64 lower-case hex digits")
+	}
+	if c := r.ActorCert; c != nil && !hmacHex.MatchString(c.SHA256) {
+		return errors.New("change.actor_cert.sha256: want 64 lower-case hex digits")
+	}
+	if r.Replaced != nil && r.ReplacedUnreadable {
+		return errors.New("change.replaced_unreadable: set with replaced")
 	}
 	if c := r.Callee; c != nil {
 		if !hmacHex.MatchString(c.HMAC) {

@@ -320,9 +320,22 @@ type ChangeRecord struct {
 	// ChangeID links a ResultRequested record to the record of its
 	// result; empty only when a writer gave none.
 	ChangeID string `json:"change_id,omitempty"`
-	// Actor is the name of the token that made the change (the tokens
-	// file's name, never the token); empty when the server requires none.
+	// Actor names who made the change: for the sidecar's AdminService the
+	// name of the bearer token (the tokens file's name, never the token);
+	// without a token, "mtls:" and the name of the verified client
+	// certificate (ActorCert: its subject's common name, else its first
+	// URI, DNS or e-mail SAN, else its whole subject, else "sha256:" and
+	// its fingerprint); without either, "unauthenticated:" and how the
+	// client reached the server ("unix", "loopback", "network", "unknown":
+	// ActorUnauthenticated). For a CLI command, the OS user who ran it. A
+	// token's name cannot hold ':', so the forms do not overlap. Empty
+	// only in records written before it was required (Redactor.Change
+	// refuses an empty one).
 	Actor string `json:"actor,omitempty"`
+	// ActorCert is the verified client certificate (mTLS) the change came
+	// with, with a token or without one; nil when none was presented
+	// (and in records written before the field existed).
+	ActorCert *ClientCert `json:"actor_cert,omitempty"`
 	// Tenant is the change's tenant; empty when it named none.
 	Tenant string `json:"tenant,omitempty"`
 	// Scope is the scope of a do-not-call entry, consent or complaint
@@ -352,6 +365,17 @@ type ChangeRecord struct {
 	// this record is the trace of who replaced an entry, and when. False
 	// (and omitted) otherwise.
 	Replace bool `json:"replace,omitempty"`
+	// Replaced is the entry a ledger.add replaced, as the ledger stored it
+	// (the key, Tenant and CallerID, is the record's): with the change's
+	// own facts in the next replacement's Replaced (or the ledger as it is
+	// now), an auditor can rebuild the entry's history. Nil when the
+	// change replaced no entry (a number the ledger did not hold, or held
+	// with the same facts) and in records written before the field existed.
+	Replaced *LedgerEntry `json:"replaced,omitempty"`
+	// ReplacedUnreadable reports that a ledger.add with Replace replaced an
+	// entry the ledger held but could not read (damaged): its facts are
+	// lost. False (and omitted) otherwise.
+	ReplacedUnreadable bool `json:"replaced_unreadable,omitempty"`
 	// EffectiveAt is the instant the change is dated as stored (added_at,
 	// granted_at, revoked_at, ended_at, valid_from), in UTC; zero (and
 	// omitted) for an operation without one.
@@ -389,4 +413,65 @@ type Change struct {
 	SHA256 string
 	// Replace: see ChangeRecord.Replace.
 	Replace bool
+	// ActorCert: see ChangeRecord.ActorCert. SHA256 must be 64 lower-case
+	// hex digits, Serial lower-case hex.
+	ActorCert *ClientCert
+	// Replaced and ReplacedUnreadable: see ChangeRecord. Either needs
+	// Replace; they exclude each other.
+	Replaced           *LedgerEntry
+	ReplacedUnreadable bool
+}
+
+// ActorUnauthenticated starts the Actor of a change made through the
+// sidecar without a token or a client certificate (a server on loopback or
+// a Unix socket without a tokens file or mTLS, or one run insecure): the
+// client is not known, only how it reached the server.
+const ActorUnauthenticated = "unauthenticated:"
+
+// ClientCert names a verified client certificate (mTLS) in a change
+// record. SHA256 identifies it uniquely; Issuer and Serial name it as a
+// CA's revocation list does.
+type ClientCert struct {
+	// Subject is the certificate's subject, as an RFC 2253 distinguished
+	// name ("CN=ops-admin,O=Acme").
+	Subject string `json:"subject"`
+	// Issuer is the issuing CA's subject, formatted as Subject.
+	Issuer string `json:"issuer"`
+	// Serial is the certificate's serial number in lower-case hex.
+	Serial string `json:"serial"`
+	// SHA256 is the hex SHA-256 of the certificate (DER): its fingerprint,
+	// as `openssl x509 -noout -fingerprint -sha256` prints it (without
+	// the colons, in lower case).
+	SHA256 string `json:"sha256"`
+	// URI is the certificate's first URI subject alternative name (a
+	// SPIFFE ID); empty when it has none.
+	URI string `json:"uri,omitempty"`
+}
+
+// LedgerEntry is a caller-ID ledger entry's facts as a ledger.add change
+// record carries the entry it replaced (ChangeRecord.Replaced), with the
+// names and forms of the ledger file and of `dialgate ledger show --json`;
+// its tenant and number are the record's Tenant and CallerID. Instants are
+// in UTC.
+type LedgerEntry struct {
+	// Type is the resource type ("95", "96", "400", "800", "fixed",
+	// "mobile_business").
+	Type string `json:"type"`
+	// Holder is the legal entity the number is allocated to.
+	Holder string `json:"holder"`
+	// Access is how the number is connected; empty when none was given.
+	Access string `json:"access,omitempty"`
+	// Qualification is the holder's licence or qualification; empty when
+	// none was given.
+	Qualification string `json:"qualification,omitempty"`
+	// Purposes are the purposes the number could be used for.
+	Purposes []string `json:"purposes"`
+	// ValidFrom is the entry's first instant of use; zero (and omitted)
+	// for none.
+	ValidFrom time.Time `json:"valid_from,omitzero"`
+	// ValidUntil is the instant it stopped being usable; zero (and
+	// omitted) for an open-ended entry.
+	ValidUntil time.Time `json:"valid_until,omitzero"`
+	// OfficeUseOnly: the number was for office use only.
+	OfficeUseOnly bool `json:"office_use_only,omitempty"`
 }

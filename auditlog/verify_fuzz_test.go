@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -41,6 +42,8 @@ func FuzzVerifyTamper(f *testing.F) {
 	f.Add(bytes.Replace(good, []byte(`"tenant":"acme"`), []byte(`"tenant":"acme","tenant":"acme"`), 1))
 	f.Add(bytes.Replace(good, []byte(`,"kind"`), []byte(` ,"kind"`), 1))
 	f.Add(bytes.Replace(good, []byte(`"op":"dnc.remove"`), []byte(`"op":"dnc.add"`), 1))
+	f.Add(bytes.Replace(good, []byte(`"holder":"Example Ltd"`), []byte(`"holder":"Other Ltd"`), 1))
+	f.Add(bytes.Replace(good, []byte(`"actor":"mtls:ops-admin"`), []byte(`"actor":"ops-desk"`), 1))
 	verify := verifyBytes(f, VerifyOptions{Verifiers: k.verifiers, Trusted: trusted})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := verify(t, data)
@@ -74,6 +77,15 @@ func fuzzSealedLog(f *testing.F) (k testKeys, good, trusted []byte) {
 		if i == 4 { // a change record among the decisions
 			c := Change{Op: OpDNCRemove, Result: ResultRequested, ChangeID: "chg-1", Actor: "ops", Scope: "global",
 				Number: sampleDecision(i).Dial.To, At: sampleDecision(i).At}
+			if err := l.RecordChange(context.Background(), c); err != nil {
+				f.Fatal(err)
+			}
+		}
+		if i == 5 { // a ledger replacement by a client certificate
+			c := Change{Op: OpLedgerAdd, Result: ResultApplied, ChangeID: "chg-2", Actor: "mtls:ops-admin",
+				ActorCert: &ClientCert{Subject: "CN=ops-admin", Issuer: "CN=ca", Serial: "1f", SHA256: strings.Repeat("a1", 32)},
+				Tenant:    "acme", CallerID: "+861058001234", Replace: true, At: sampleDecision(i).At,
+				Replaced: &LedgerEntry{Type: "fixed", Holder: "Example Ltd", Purposes: []string{"service"}}}
 			if err := l.RecordChange(context.Background(), c); err != nil {
 				f.Fatal(err)
 			}

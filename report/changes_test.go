@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,12 +38,12 @@ func TestBuildCountsChanges(t *testing.T) {
 		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r2", Actor: "ops", Number: n, At: in},
 		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultFailed, ChangeID: "r2", Actor: "ops", Number: n, At: in, ErrorCode: "FailedPrecondition"},
 		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r3", Actor: "crm-sync", Number: n, At: in}, // no result
-		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r0", Number: n, At: before},
-		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultApplied, ChangeID: "r0", Number: n, At: before},
-		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultRequested, ChangeID: "g1", ID: "c-1", Number: n, At: in},
-		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultApplied, ChangeID: "g1", ID: "c-1", Number: n, At: in},
-		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v1", ID: "c-1", At: in},
-		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v2", ID: "c-2", At: in},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r0", Actor: "ops", Number: n, At: before},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultApplied, ChangeID: "r0", Actor: "ops", Number: n, At: before},
+		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultRequested, ChangeID: "g1", Actor: "ops", ID: "c-1", Number: n, At: in},
+		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultApplied, ChangeID: "g1", Actor: "ops", ID: "c-1", Number: n, At: in},
+		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v1", Actor: "ops", ID: "c-1", At: in},
+		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v2", Actor: "ops", ID: "c-2", At: in},
 	}
 	r := reportOfChanges(t, log, dir, changes, in.Add(time.Hour))
 	c := r.Changes
@@ -137,4 +138,50 @@ func reportOfChanges(t *testing.T, log *auditlog.Log, dir string, changes []audi
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestBuildCountsChangesWithIdentities: records naming a client
+// certificate (actor "mtls:…", actor_cert) or no identity
+// ("unauthenticated:…"), and a ledger replacement naming the entry it
+// replaced, are counted like the others, by their actor.
+func TestBuildCountsChangesWithIdentities(t *testing.T) {
+	log, dir := openTestLog(t)
+	n := dialgate.MustParseNumber("+8613900139093")
+	in := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	cert := &auditlog.ClientCert{Subject: "CN=ops-admin", Issuer: "CN=Example CA", Serial: "5eed", SHA256: strings.Repeat("a1", 32)}
+	changes := []auditlog.Change{
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r1", Actor: "mtls:ops-admin", ActorCert: cert, Number: n, At: in},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultApplied, ChangeID: "r1", Actor: "mtls:ops-admin", ActorCert: cert, Number: n, At: in},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "r2", Actor: "unauthenticated:loopback", Number: n, At: in},
+		{Op: auditlog.OpDNCRemove, Result: auditlog.ResultApplied, ChangeID: "r2", Actor: "unauthenticated:loopback", Number: n, At: in},
+		{Op: auditlog.OpLedgerAdd, Result: auditlog.ResultRequested, ChangeID: "l1", Actor: "ops-desk", ActorCert: cert, Tenant: "acme", CallerID: "+861058001234", Replace: true,
+			Replaced: &auditlog.LedgerEntry{Type: "fixed", Holder: "Example Ltd", Purposes: []string{"service"}}, At: in},
+		{Op: auditlog.OpLedgerAdd, Result: auditlog.ResultApplied, ChangeID: "l1", Actor: "ops-desk", ActorCert: cert, Tenant: "acme", CallerID: "+861058001234", Replace: true,
+			Replaced: &auditlog.LedgerEntry{Type: "fixed", Holder: "Example Ltd", Purposes: []string{"service"}}, At: in},
+	}
+	r := reportOfChanges(t, log, dir, changes, in.Add(time.Hour))
+	if got := countsText(r.Changes.DNCRemovalsByActor); got != "mtls:ops-admin=1,unauthenticated:loopback=1" {
+		t.Errorf("removals by actor: %s", got)
+	}
+	if got := countsText(r.Changes.ByOp); got != "dnc.remove=2,ledger.add=1" {
+		t.Errorf("by op: %s", got)
+	}
+}
+
+// TestBuildReadsPreActorLog: a log written before an actor was required
+// and before ledger replacements named the entry replaced
+// (auditlog/testdata/pre-actor) is read as before: the removal with no
+// actor counted as "unnamed".
+func TestBuildReadsPreActorLog(t *testing.T) {
+	r, err := report.Build(context.Background(), report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2026, 12, 1, 0, 0, 0, 0, cst),
+		report.Sources{AuditFiles: []string{filepath.Join("..", "auditlog", "testdata", "pre-actor", "audit-000001.jsonl")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := countsText(r.Changes.DNCRemovalsByActor); got != "unnamed=1" {
+		t.Errorf("removals by actor: %s", got)
+	}
+	if got := countsText(r.Changes.ByOp); got != "dnc.remove=1,ledger.add=1" {
+		t.Errorf("by op: %s", got)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +203,39 @@ func TestCLILedgerChangesRecorded(t *testing.T) {
 	if got[2].Op != auditlog.OpLedgerImport || got[2].Result != auditlog.ResultRequested || got[3].Result != auditlog.ResultApplied || got[3].ChangeID != got[2].ChangeID ||
 		got[2].Tenant != "acme" || got[2].Count != 2 || got[2].SHA256 != hex.EncodeToString(sum[:]) || got[2].Source != "import:ledger.csv" {
 		t.Fatalf("import records %+v / %+v", got[2], got[3])
+	}
+}
+
+// TestCLILedgerReplaceRecorded: ledger add --replace over an entry with
+// other facts records that it may replace (replace) and the entry it
+// replaced, as the ledger stored it (replaced), in both of its records;
+// --replace of a number the ledger does not hold names none.
+func TestCLILedgerReplaceRecorded(t *testing.T) {
+	data := t.TempDir()
+	base := []string{"--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--purposes", "service"}
+	add := func(extra ...string) {
+		t.Helper()
+		if code, out, errs := runCLI(t, "", append(slices.Clone(base), extra...)...); code != 0 {
+			t.Fatalf("add %v: %d %s%s", extra, code, out, errs)
+		}
+	}
+	add("--holder", "Acme Ltd", "--qualification", "B2-20250001", "--valid-from", "2026-01-01T08:00:00+08:00", "--replace")
+	add("--holder", "Other Ltd", "--access", "carrier trunk 7", "--replace")
+	got := cliChanges(t, data, "")
+	if len(got) != 4 {
+		t.Fatalf("%d change records, want 4: %+v", len(got), got)
+	}
+	for i, g := range got[:2] {
+		if !g.Replace || g.Replaced != nil || g.ReplacedUnreadable {
+			t.Errorf("record %d (a new number): %+v", i, g)
+		}
+	}
+	want := auditlog.LedgerEntry{Type: "fixed", Holder: "Acme Ltd", Qualification: "B2-20250001", Purposes: []string{"service"},
+		ValidFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for i, g := range got[2:] {
+		if g.Op != auditlog.OpLedgerAdd || !g.Replace || g.Replaced == nil || !reflect.DeepEqual(*g.Replaced, want) || g.Actor == "" {
+			t.Errorf("record %d: %+v (replaced %+v), want replaced %+v", i+2, g, g.Replaced, want)
+		}
 	}
 }
 

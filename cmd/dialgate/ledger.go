@@ -275,9 +275,26 @@ is locked: send the entry through it with dialgate admin ledger add.`,
 				if err != nil {
 					return err
 				}
-				ch.Tenant, ch.CallerID, ch.EffectiveAt = norm.Tenant, norm.Number.String(), norm.ValidFrom
+				ch.Tenant, ch.CallerID, ch.EffectiveAt, ch.Replace = norm.Tenant, norm.Number.String(), norm.ValidFrom, replace
+				if change == ledgerReplaces {
+					// The ledger keeps no history: the record names the
+					// entry replaced (the store is locked: it is still
+					// the one read), or that it could not be read.
+					ch.Replaced, ch.ReplacedUnreadable = sidecar.ReplacedLedgerEntry(prev), prev == nil
+				}
 				var refused, aerr error
-				refused, aerr, notRecorded = a.recordThenApply(cmd.Context(), l, ch, func() error { return s.PutLedger(cmd.Context(), norm) })
+				refused, aerr, notRecorded = a.recordThenApply(cmd.Context(), l, ch, func() error {
+					// A fleet's ledger is shared: the entry is stored only
+					// if the ledger still holds what the record says.
+					again, now, err := ledgerPrior(cmd.Context(), s, norm, replace, "--number: ")
+					if err != nil {
+						return err
+					}
+					if again != change || (prev == nil) != (now == nil) || (prev != nil && prev.ChangedFields(*now) != nil) {
+						return fmt.Errorf("--number: the ledger entry of %s for tenant %q changed after this change was recorded (another writer): nothing changed; run the command again: %w", norm.Number, norm.Tenant, storage.ErrConflict)
+					}
+					return s.PutLedger(cmd.Context(), norm)
+				})
 				if refused != nil {
 					return refused
 				}

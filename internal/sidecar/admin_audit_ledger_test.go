@@ -1,7 +1,17 @@
 package sidecar
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
 	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/memstore"
 
 	"github.com/dialgate/dialgate/auditlog"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
@@ -32,26 +42,123 @@ func TestLedgerReplaceRecorded(t *testing.T) {
 	if err := add("Other Ltd", true); err != nil {
 		t.Fatalf("another holder with replace: %v", err)
 	}
+	if err := add("Third Ltd", true); err != nil {
+		t.Fatalf("a third holder with replace: %v", err)
+	}
+	if err := add("Third Ltd", true); err != nil { // the same again: replaces nothing
+		t.Fatalf("the same entry with replace: %v", err)
+	}
 	got, _, _ := auditChanges(t, e, dir)
 	wants := []struct {
 		result, code string
 		replace      bool
+		replaced     string // the holder of the entry replaced
 	}{
-		{auditlog.ResultRequested, "", false},
-		{auditlog.ResultApplied, "", false},
-		{auditlog.ResultRequested, "", false},
-		{auditlog.ResultFailed, "AlreadyExists", false},
-		{auditlog.ResultRequested, "", true},
-		{auditlog.ResultApplied, "", true},
+		{auditlog.ResultRequested, "", false, ""},
+		{auditlog.ResultApplied, "", false, ""},
+		{auditlog.ResultRequested, "", false, ""},
+		{auditlog.ResultFailed, "AlreadyExists", false, ""},
+		{auditlog.ResultRequested, "", true, "Acme Ltd"},
+		{auditlog.ResultApplied, "", true, "Acme Ltd"},
+		{auditlog.ResultRequested, "", true, "Other Ltd"},
+		{auditlog.ResultApplied, "", true, "Other Ltd"},
+		{auditlog.ResultRequested, "", true, ""},
+		{auditlog.ResultApplied, "", true, ""},
 	}
 	if len(got) != len(wants) {
 		t.Fatalf("%d change records, want %d: %+v", len(got), len(wants), got)
 	}
+	// The first entry's valid_from was the server's clock: the record of
+	// its replacement gives it as stored.
+	first := got[0].EffectiveAt
 	for i, w := range wants {
 		g := got[i]
 		if g.Op != auditlog.OpLedgerAdd || g.Result != w.result || g.ErrorCode != w.code || g.Replace != w.replace ||
-			g.CallerID != "+861058001234" || g.Tenant != "acme" || g.Actor != "ops-desk" {
+			g.CallerID != "+861058001234" || g.Tenant != "acme" || g.Actor != "ops-desk" || g.ReplacedUnreadable {
 			t.Errorf("record %d: %+v, want %+v", i, g, w)
 		}
+		if w.replaced == "" {
+			if g.Replaced != nil {
+				t.Errorf("record %d: replaced %+v, want none", i, g.Replaced)
+			}
+			continue
+		}
+		want := auditlog.LedgerEntry{Type: "fixed", Holder: w.replaced, Purposes: []string{"service"}, ValidFrom: first}
+		if w.replaced == "Other Ltd" {
+			want.ValidFrom = got[4].EffectiveAt
+		}
+		if r := g.Replaced; r == nil || !reflect.DeepEqual(*r, want) {
+			t.Errorf("record %d: replaced %+v, want %+v", i, r, want)
+		}
 	}
+}
+
+// TestLedgerPriorGuards: a write whose change record named the entry it
+// replaces is refused (FailedPrecondition, nothing stored) when the ledger
+// holds another by then; an unreadable entry is named as such and replaced
+// only on request.
+func TestLedgerPriorGuards(t *testing.T) {
+	ctx := ctxT(t)
+	st := &corruptLedger{Store: memstore.New()}
+	a := &ledgerAdmin{store: st}
+	n := dialgate.MustParseNumber("+861058001234")
+	entry := func(holder string, replace bool) LedgerEntry {
+		return LedgerEntry{Tenant: "acme", Number: n, Type: "fixed", Holder: holder, Purposes: []dialgate.Purpose{dialgate.PurposeService},
+			ValidFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Replace: replace}
+	}
+	if err := a.AddLedgerEntry(ctx, entry("Acme Ltd", false)); err != nil {
+		t.Fatal(err)
+	}
+	e := entry("Other Ltd", true)
+	p, err := a.LedgerPrior(ctx, e)
+	if err != nil || p.Unreadable || p.Replaces == nil || p.Replaces.Holder != "Acme Ltd" {
+		t.Fatalf("prior: %+v, %v", p, err)
+	}
+	e.Prior = &p
+	// Another write comes between the record and the write.
+	if err := a.AddLedgerEntry(ctx, entry("Third Ltd", true)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddLedgerEntry(ctx, e); !errors.Is(err, ErrFailedPrecondition) {
+		t.Fatalf("write after another: %v, want ErrFailedPrecondition", err)
+	}
+	if got, _ := st.LedgerEntry(ctx, "acme", n); got.Holder != "Third Ltd" {
+		t.Fatalf("stored holder %q, want Third Ltd (unchanged)", got.Holder)
+	}
+	// A prior of none (not read) lets the write replace nothing.
+	e.Prior = &LedgerPrior{}
+	if err := a.AddLedgerEntry(ctx, e); !errors.Is(err, ErrFailedPrecondition) {
+		t.Fatalf("write with no prior over an entry: %v, want ErrFailedPrecondition", err)
+	}
+	st.corrupt = true
+	if _, err := a.LedgerPrior(ctx, entry("Other Ltd", false)); !errors.Is(err, storage.ErrCorrupt) {
+		t.Fatalf("prior of an unreadable entry without replace: %v, want ErrCorrupt", err)
+	}
+	e = entry("Other Ltd", true)
+	if p, err = a.LedgerPrior(ctx, e); err != nil || !p.Unreadable || p.Replaces != nil {
+		t.Fatalf("prior of an unreadable entry: %+v, %v", p, err)
+	}
+	e.Prior = &p
+	if err := a.AddLedgerEntry(ctx, e); err != nil {
+		t.Fatalf("replacing an unreadable entry: %v", err)
+	}
+	st.corrupt = false
+	if got, _ := st.LedgerEntry(ctx, "acme", n); got.Holder != "Other Ltd" {
+		t.Fatalf("stored holder %q, want Other Ltd", got.Holder)
+	}
+}
+
+// corruptLedger is a ledger store whose entries read as damaged while
+// corrupt is set.
+type corruptLedger struct {
+	*memstore.Store
+	corrupt bool
+}
+
+// LedgerEntry implements callerid.Store.
+func (c *corruptLedger) LedgerEntry(ctx context.Context, tenant string, n dialgate.Number) (callerid.Entry, error) {
+	if c.corrupt {
+		return callerid.Entry{}, fmt.Errorf("ledger entry: %w", storage.ErrCorrupt)
+	}
+	return c.Store.LedgerEntry(ctx, tenant, n)
 }

@@ -31,6 +31,8 @@ type adminServer struct {
 	// owners is the gate's memory of decision owners (nil: none), so that
 	// a tenant-bound token links no recording to another tenant's decision.
 	owners *decisionOwners
+	// auth is what the server requires of a caller (changeActor).
+	auth adminAuth
 }
 
 func (s *adminServer) unimplemented(method, pkg string) error {
@@ -491,6 +493,22 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 		return nil, err
 	}
 	ch.Tenant, ch.CallerID, ch.EffectiveAt, ch.Replace = e.Tenant, e.Number.String(), e.ValidFrom, e.Replace
+	if e.Replace {
+		// The ledger keeps no history: the record names the entry this
+		// replaces, read now, and the write is made only if that is still
+		// what it replaces. When it cannot be read the record names none,
+		// and the write is made only if it replaces none.
+		p, err := s.be.Ledger.LedgerPrior(ctx, e)
+		if err != nil {
+			// A malformed entry is refused by the write, naming the field.
+			if fe := (*dialgate.FieldError)(nil); !errors.As(err, &fe) {
+				s.log.Warn("sidecar: ledger entry to be replaced not read; the write replaces none", "err", err)
+			}
+			p = LedgerPrior{}
+		}
+		e.Prior = &p
+		ch.Replaced, ch.ReplacedUnreadable = ReplacedLedgerEntry(p.Replaces), p.Unreadable
+	}
 	if err := s.recordThenApply(ctx, "AddLedgerEntry", ch, func() error { return s.be.Ledger.AddLedgerEntry(ctx, e) }); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -255,6 +257,34 @@ type LedgerEntry struct {
 	// Replace replaces the tenant's entry for the number when it differs;
 	// without it a different entry is refused (ErrAlreadyExists).
 	Replace bool
+	// Prior, when not nil, is what the change record of e says it
+	// replaces (LedgerAdmin.LedgerPrior, read before the record was
+	// written): AddLedgerEntry stores e only while the ledger still holds
+	// that, and otherwise refuses it (ErrFailedPrecondition: another write
+	// came between, and the record would name facts other than those
+	// replaced). Nil: not compared.
+	Prior *LedgerPrior
+}
+
+// LedgerPrior is what storing a LedgerEntry would replace.
+type LedgerPrior struct {
+	// Replaces is the entry the ledger holds for the tenant's number with
+	// other facts, as stored; nil when there is none (a number the ledger
+	// does not hold, or holds with the same facts) or it is unreadable.
+	Replaces *callerid.Entry
+	// Unreadable reports that the ledger holds an entry for the number
+	// that it cannot read (damaged: storage.ErrCorrupt), which only a
+	// request with Replace replaces.
+	Unreadable bool
+}
+
+// same reports whether p and o name the same prior: both nothing, both
+// unreadable, or entries with the same facts (callerid.Entry.ChangedFields).
+func (p LedgerPrior) same(o LedgerPrior) bool {
+	if p.Unreadable != o.Unreadable || (p.Replaces == nil) != (o.Replaces == nil) {
+		return false
+	}
+	return p.Replaces == nil || p.Replaces.ChangedFields(*o.Replaces) == nil
 }
 
 // LedgerAdmin adds caller IDs to the ledger.
@@ -262,9 +292,31 @@ type LedgerAdmin interface {
 	// AddLedgerEntry stores e. When the ledger holds the tenant's number
 	// with other facts it returns an error wrapping ErrAlreadyExists, naming
 	// the fields, and changes nothing, unless e.Replace; the same entry
-	// again is not an error and changes nothing. The entry is in force for
+	// again is not an error and changes nothing. With e.Prior set, it
+	// changes nothing and returns an error wrapping ErrFailedPrecondition
+	// when what it would replace is not e.Prior. The entry is in force for
 	// the next Check when it returns nil.
 	AddLedgerEntry(ctx context.Context, e LedgerEntry) error
+	// LedgerPrior returns what storing e (with e.Replace) would replace
+	// now, for its change record; a malformed e is an error as for
+	// AddLedgerEntry, as is a store that cannot be read (other than an
+	// unreadable entry, LedgerPrior.Unreadable).
+	LedgerPrior(ctx context.Context, e LedgerEntry) (LedgerPrior, error)
+}
+
+// ReplacedLedgerEntry returns the facts of e, a ledger entry a change
+// replaces, as its change record carries them (auditlog.ChangeRecord
+// .Replaced); nil for nil.
+func ReplacedLedgerEntry(e *callerid.Entry) *auditlog.LedgerEntry {
+	if e == nil {
+		return nil
+	}
+	ps := make([]string, len(e.Purposes))
+	for i, p := range e.Purposes {
+		ps[i] = string(p)
+	}
+	return &auditlog.LedgerEntry{Type: string(e.Type), Holder: e.Holder, Access: e.Access, Qualification: e.Qualification,
+		Purposes: ps, ValidFrom: e.ValidFrom, ValidUntil: e.ValidUntil, OfficeUseOnly: e.OfficeUseOnly}
 }
 
 // Recording is a call recording as AdminService receives it.

@@ -2,11 +2,18 @@ package sidecar
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 
 	"github.com/dialgate/dialgate/auditlog"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 )
 
@@ -15,23 +22,99 @@ import (
 // decisions, before it returns nil.
 type ChangeRecorder = auditlog.ChangeRecorder
 
-// actorName returns the name of ctx's token (never the token), or "" when
-// the server requires none.
-func actorName(ctx context.Context) string {
-	if e, _ := ctx.Value(tokenKey{}).(*tokenEntry); e != nil {
-		return e.name
+// adminAuth is what the server requires of every AdminService call, from
+// its configuration: a bearer token (a tokens file), a verified client
+// certificate (mTLS), both or neither.
+type adminAuth struct{ tokens, mtls bool }
+
+// changeActor returns who makes a change in ctx (see
+// auditlog.ChangeRecord.Actor): the token's name, else "mtls:" and the
+// verified client certificate's name, else "unauthenticated:" and how the
+// client reached a server that requires neither; and the verified client
+// certificate, if any. A call to a server that requires a token or a
+// certificate reaches a handler only with it (tokenAuth, the TLS
+// handshake): one without it is a fault, refused (Internal) rather than
+// recorded under no name or another's.
+func (s *adminServer) changeActor(ctx context.Context, op string) (string, *auditlog.ClientCert, error) {
+	tok, _ := ctx.Value(tokenKey{}).(*tokenEntry)
+	var leaf *x509.Certificate
+	p, _ := peer.FromContext(ctx)
+	if p != nil {
+		if ti, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(ti.State.VerifiedChains) > 0 && len(ti.State.VerifiedChains[0]) > 0 {
+			leaf = ti.State.VerifiedChains[0][0]
+		}
 	}
-	return ""
+	switch {
+	case s.auth.tokens && tok == nil:
+		return "", nil, status.Errorf(codes.Internal, "%s: not applied: the call carries no token, which this server requires (a server fault)", op)
+	case s.auth.mtls && leaf == nil:
+		return "", nil, status.Errorf(codes.Internal, "%s: not applied: the call carries no verified client certificate, which this server requires (a server fault)", op)
+	}
+	var cert *auditlog.ClientCert
+	if leaf != nil {
+		sum := sha256.Sum256(leaf.Raw)
+		cert = &auditlog.ClientCert{Subject: leaf.Subject.String(), Issuer: leaf.Issuer.String(),
+			Serial: leaf.SerialNumber.Text(16), SHA256: hex.EncodeToString(sum[:])}
+		if len(leaf.URIs) > 0 {
+			cert.URI = leaf.URIs[0].String()
+		}
+	}
+	switch {
+	case tok != nil:
+		return tok.name, cert, nil
+	case leaf != nil:
+		return "mtls:" + certActorName(leaf), cert, nil
+	}
+	how := "unknown"
+	if p != nil {
+		switch a := p.Addr.(type) {
+		case *net.UnixAddr:
+			how = "unix"
+		case *net.TCPAddr:
+			how = "network"
+			if a.IP.IsLoopback() {
+				how = "loopback"
+			}
+		}
+	}
+	return auditlog.ActorUnauthenticated + how, nil, nil
 }
 
-// newChange returns the change op made by ctx's token at the server's
-// clock, with a fresh change id.
+// certActorName names a client certificate in a change's actor: its
+// subject's common name, else its first URI (a SPIFFE ID), DNS name or
+// e-mail address, else its whole subject, else "sha256:" and its
+// fingerprint; never empty.
+func certActorName(c *x509.Certificate) string {
+	switch {
+	case strings.TrimSpace(c.Subject.CommonName) != "":
+		return c.Subject.CommonName
+	case len(c.URIs) > 0:
+		return c.URIs[0].String()
+	case len(c.DNSNames) > 0 && c.DNSNames[0] != "":
+		return c.DNSNames[0]
+	case len(c.EmailAddresses) > 0 && c.EmailAddresses[0] != "":
+		return c.EmailAddresses[0]
+	}
+	if subj := c.Subject.String(); subj != "" {
+		return subj
+	}
+	sum := sha256.Sum256(c.Raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// newChange returns the change op made by ctx's caller (changeActor) at
+// the server's clock, with a fresh change id.
 func (s *adminServer) newChange(ctx context.Context, op string) (auditlog.Change, error) {
+	actor, cert, err := s.changeActor(ctx, op)
+	if err != nil {
+		s.log.Error("sidecar: admin write refused: no identity", "op", op, "err", err)
+		return auditlog.Change{}, err
+	}
 	id, err := auditlog.NewChangeID()
 	if err != nil {
 		return auditlog.Change{}, status.Errorf(codes.Unavailable, "%s: not applied: no change id: %v", op, err)
 	}
-	return auditlog.Change{Op: op, ChangeID: id, Actor: actorName(ctx), At: s.now()}, nil
+	return auditlog.Change{Op: op, ChangeID: id, Actor: actor, ActorCert: cert, At: s.now()}, nil
 }
 
 // record writes c with result, logging why when it could not be; a nil

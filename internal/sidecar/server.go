@@ -161,7 +161,8 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	// The Gate's release guard (in the store) tells of an outcome after a
 	// release, whichever sidecar received the release; the Gate logs it.
 	be.afterRelease.set(func(context.Context, string) { s.m.outcomeAfterRelease() })
-	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now, log: log, owners: owners})
+	pb.RegisterAdminServiceServer(s.grpc, &adminServer{be: be, now: clock.Now, log: log, owners: owners,
+		auth: adminAuth{tokens: cfg.TokensFile != "", mtls: cfg.TLS.ClientCAFile != ""}})
 	healthpb.RegisterHealthServer(s.grpc, healthService{Server: s.health, stop: s.stopStreams})
 	if cfg.Reflection {
 		reflection.Register(s.grpc)

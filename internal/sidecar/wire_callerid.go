@@ -41,44 +41,27 @@ func wireLedger(be *Backend, checks []dialgate.Checker, store callerid.Store) {
 
 // AddLedgerEntry implements LedgerAdmin: it normalizes e, compares it with
 // the entry the ledger holds for the number (a different one is refused,
-// ErrAlreadyExists, unless e.Replace; the same one is not written again),
-// stores it, then reloads the profile's callerid check so that the next
-// Check sees it.
+// ErrAlreadyExists, unless e.Replace; the same one is not written again;
+// with e.Prior, what it would replace must be e.Prior), stores it, then
+// reloads the profile's callerid check so that the next Check sees it.
 func (a *ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
-	ent := callerid.Entry{
-		Tenant: e.Tenant, Number: e.Number, Type: callerid.ResourceType(e.Type),
-		Holder: e.Holder, Access: e.Access, Qualification: e.Qualification,
-		Purposes: e.Purposes, ValidFrom: e.ValidFrom, ValidUntil: e.ValidUntil,
-		OfficeUseOnly: e.OfficeUseOnly,
-	}
-	ent, err := ent.Normalize()
+	ent, err := ledgerEntryOf(e)
 	if err != nil {
-		return ledgerFieldError(err)
+		return err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	write := true
-	prev, err := a.store.LedgerEntry(ctx, ent.Tenant, ent.Number)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-	case err != nil && e.Replace && errors.Is(err, storage.ErrCorrupt):
-		// A damaged entry is replaced only on request (deploy.md).
-	case err != nil:
+	p, write, diff, err := a.prior(ctx, ent, e)
+	if err != nil {
 		return err
-	default:
-		cmp := ent
-		if e.ValidFromNow && (prev.ValidFrom.IsZero() || !prev.ValidFrom.After(ent.ValidFrom)) {
-			// valid_from was left to the server's clock: a retry of
-			// the request that stored prev (earlier) is the same entry.
-			cmp.ValidFrom = prev.ValidFrom
-		}
-		switch diff := prev.ChangedFields(cmp); {
-		case diff == nil:
-			write = false
-		case !e.Replace:
-			return fmt.Errorf("%s is in the ledger of tenant %q with another %s; set replace to replace the entry (the ledger keeps no history): %w",
-				ent.Number, ent.Tenant, strings.Join(diff, ", "), ErrAlreadyExists)
-		}
+	}
+	if p.Replaces != nil && !e.Replace {
+		return fmt.Errorf("%s is in the ledger of tenant %q with another %s; set replace to replace the entry (the ledger keeps no history): %w",
+			ent.Number, ent.Tenant, strings.Join(diff, ", "), ErrAlreadyExists)
+	}
+	if e.Prior != nil && !e.Prior.same(p) {
+		return fmt.Errorf("the ledger entry of %s for tenant %q is not the one this request was recorded as replacing (another write came between, or it could not be read then): nothing changed; retry: %w",
+			ent.Number, ent.Tenant, ErrFailedPrecondition)
 	}
 	if write {
 		if err := a.store.PutLedger(ctx, ent); err != nil {
@@ -97,6 +80,62 @@ func (a *ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
 		}
 	}
 	return nil
+}
+
+// LedgerPrior implements LedgerAdmin.
+func (a *ledgerAdmin) LedgerPrior(ctx context.Context, e LedgerEntry) (LedgerPrior, error) {
+	ent, err := ledgerEntryOf(e)
+	if err != nil {
+		return LedgerPrior{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p, _, _, err := a.prior(ctx, ent, e)
+	return p, err
+}
+
+// ledgerEntryOf returns e as a normalized ledger entry, or an error naming
+// the field.
+func ledgerEntryOf(e LedgerEntry) (callerid.Entry, error) {
+	ent := callerid.Entry{
+		Tenant: e.Tenant, Number: e.Number, Type: callerid.ResourceType(e.Type),
+		Holder: e.Holder, Access: e.Access, Qualification: e.Qualification,
+		Purposes: e.Purposes, ValidFrom: e.ValidFrom, ValidUntil: e.ValidUntil,
+		OfficeUseOnly: e.OfficeUseOnly,
+	}
+	ent, err := ent.Normalize()
+	if err != nil {
+		return ent, ledgerFieldError(err)
+	}
+	return ent, nil
+}
+
+// prior reads the entry the ledger holds for ent's tenant and number and
+// tells what storing ent (from request e) would replace, whether it must
+// be written (not when the ledger holds the same entry) and, for an entry
+// held with other facts, the fields that differ. An unreadable entry is an
+// error unless e.Replace. Called with a.mu held.
+func (a *ledgerAdmin) prior(ctx context.Context, ent callerid.Entry, e LedgerEntry) (p LedgerPrior, write bool, diff []string, err error) {
+	prev, err := a.store.LedgerEntry(ctx, ent.Tenant, ent.Number)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return LedgerPrior{}, true, nil, nil
+	case err != nil && e.Replace && errors.Is(err, storage.ErrCorrupt):
+		// A damaged entry is replaced only on request (deploy.md).
+		return LedgerPrior{Unreadable: true}, true, nil, nil
+	case err != nil:
+		return LedgerPrior{}, false, nil, err
+	}
+	cmp := ent
+	if e.ValidFromNow && (prev.ValidFrom.IsZero() || !prev.ValidFrom.After(ent.ValidFrom)) {
+		// valid_from was left to the server's clock: a retry of the
+		// request that stored prev (earlier) is the same entry.
+		cmp.ValidFrom = prev.ValidFrom
+	}
+	if diff = prev.ChangedFields(cmp); diff == nil {
+		return LedgerPrior{}, false, nil, nil
+	}
+	return LedgerPrior{Replaces: &prev}, true, diff, nil
 }
 
 // ledgerFieldError turns a callerid.ErrInvalidEntry error ("holder: missing:

@@ -13,7 +13,10 @@
 // this server build does not have the domain the method manages.
 //
 // Every write is recorded in the server's audit log as a change record naming
-// the token's name (docs/auditors.md). A write that may allow a dial or lose a
+// who made it (docs/auditors.md): the token's name; without a token, under
+// mTLS, "mtls:" and the client certificate's name (the certificate's
+// subject, issuer, serial and SHA-256 fingerprint in actor_cert, with a
+// token too); with neither, "unauthenticated:" and the transport. A write that may allow a dial or lose a
 // record (RemoveDncEntry, GrantConsent, AddLedgerEntry, EndRecording,
 // ReleaseRecordingHold) is made only once its request is recorded: when the
 // log cannot take it, Unavailable "not applied". The others (AddDncEntry,
@@ -843,9 +846,11 @@ type AddLedgerEntryRequest struct {
 	// Office use only: never an outbound caller ID.
 	OfficeUseOnly bool `protobuf:"varint,10,opt,name=office_use_only,json=officeUseOnly,proto3" json:"office_use_only,omitempty"`
 	// Replace the tenant's entry for the number when it differs. The ledger
-	// keeps no history: the replaced entry is gone (the change record in the
-	// audit log says replace: true, with the token's name). Without it a
-	// different entry is refused (AlreadyExists).
+	// keeps no history: the change record in the audit log says replace: true,
+	// who made it, and the replaced entry's facts as stored (replaced). The
+	// entry is stored only while the ledger still holds the entry recorded as
+	// replaced (another write in between: FailedPrecondition, nothing
+	// changed). Without it a different entry is refused (AlreadyExists).
 	Replace       bool `protobuf:"varint,11,opt,name=replace,proto3" json:"replace,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

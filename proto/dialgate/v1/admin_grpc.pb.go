@@ -13,7 +13,10 @@
 // this server build does not have the domain the method manages.
 //
 // Every write is recorded in the server's audit log as a change record naming
-// the token's name (docs/auditors.md). A write that may allow a dial or lose a
+// who made it (docs/auditors.md): the token's name; without a token, under
+// mTLS, "mtls:" and the client certificate's name (the certificate's
+// subject, issuer, serial and SHA-256 fingerprint in actor_cert, with a
+// token too); with neither, "unauthenticated:" and the transport. A write that may allow a dial or lose a
 // record (RemoveDncEntry, GrantConsent, AddLedgerEntry, EndRecording,
 // ReleaseRecordingHold) is made only once its request is recorded: when the
 // log cannot take it, Unavailable "not applied". The others (AddDncEntry,
