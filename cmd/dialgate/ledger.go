@@ -126,7 +126,7 @@ func ledgerPrior(ctx context.Context, s callerid.Store, e callerid.Entry, replac
 		return ledgerUnchanged, &prev, nil
 	}
 	if !replace {
-		return 0, nil, failErr(fmt.Errorf("%s%s is already in the ledger of tenant %q with another %s (stored: %s); give --replace to replace the entry (the ledger keeps no history: note the stored one first)",
+		return 0, nil, failErr(fmt.Errorf("%s%s is already in the ledger of tenant %q with another %s (stored: %s); give --replace to replace the entry (the ledger keeps no history; its ledger.add change record will name the entry replaced)",
 			where, e.Number, e.Tenant, strings.Join(diff, ", "), ledgerFields(prev, diff)))
 	}
 	return ledgerReplaces, &prev, nil
@@ -242,7 +242,8 @@ func (a *app) ledgerAddCmd() *cobra.Command {
 		Long: `Add one ledger entry. A number the tenant's ledger already holds with other
 facts (holder, purposes, validity…) is refused (exit 1, naming the fields and
 their stored values) unless --replace is given: the ledger keeps no history,
-so a replacement loses the stored entry. The same entry again changes nothing
+but the change record (ledger.add) names the entry replaced, as stored. The
+same entry again changes nothing
 (exit 0, "unchanged"). An entry is recorded (change record ledger.add) in the
 audit log of --data before it is stored; when the log cannot record it nothing
 is stored (exit 1). While dialgate serve runs on the same --data its store
@@ -422,7 +423,9 @@ naming the number and the fields), and nothing is stored, unless --replace is
 given; entries the ledger holds as they are in the file are left unchanged.
 The import is recorded (one change record, ledger.import: tenant, count and
 the file's SHA-256) in the audit log of --data before anything is stored; when
-the log cannot record it nothing is stored (exit 1).`,
+the log cannot record it nothing is stored (exit 1). That record does not name
+the entries --replace replaces (ledger add --replace does): note them first
+with ledger show.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
