@@ -42,7 +42,8 @@ func (a *app) reportQuarterlyCmd() *cobra.Command {
 dials decided, allowed and denied by reason code, do-not-call additions by
 source, complaints and their status, recordings kept, held and deleted, and the
 policy versions in force. It reads the audit log in --data/audit and the store
-in --data; run ` + "`dialgate audit verify`" + ` first to prove the log unedited.
+in --data; run ` + "`dialgate audit verify`" + ` first to prove the log unedited
+(with --sealed when no sidecar is writing it: the report counts unsigned records too).
 On a single host the store is locked while dialgate serve runs on --data: stop
 the sidecar for the report, or report on a copy of the data directory taken
 with it stopped (exit 1, naming the lock, otherwise).
