@@ -3,6 +3,7 @@ package auditlog
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -45,5 +46,41 @@ func TestVerifyRequireSealed(t *testing.T) {
 	files2 := writeLog(t, dir2, testOptions(k), 4)
 	if _, err := Verify(ctx, files2, VerifyOptions{Verifiers: k.verifiers, RequireSealed: true}); err != nil {
 		t.Errorf("Verify RequireSealed on a closed log: %v", err)
+	}
+}
+
+// A log without any checkpoint is unsealed from record 0, and the message
+// does not speak of a last checkpoint it does not have.
+func TestVerifyRequireSealedNoCheckpoint(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	files := writeLog(t, dir, testOptions(k), 2)
+	var kept []string
+	for _, l := range strings.SplitAfter(readFile(t, files[0]), "\n") {
+		if !strings.Contains(l, `"kind":"checkpoint"`) {
+			kept = append(kept, l)
+		}
+	}
+	writeFile(t, files[0], strings.Join(kept, ""))
+	_, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers, RequireSealed: true})
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Problem != ProblemUnsealed || ve.Seq != 0 || ve.Line != 1 || !strings.Contains(ve.Detail, "and no checkpoint") {
+		t.Fatalf("Verify: %v; want unsealed from record 0 at line 1, saying there is no checkpoint", err)
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -354,9 +354,13 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 		}
 	}
 	if opts.RequireSealed && rep.Unsealed > 0 {
+		where := "after the last checkpoint"
+		if rep.Checkpoints == 0 {
+			where = "and no checkpoint"
+		}
 		verr := &VerifyError{File: files[len(files)-1], Seq: sealedAt, Problem: ProblemUnsealed,
-			Detail: fmt.Sprintf("%s after the last checkpoint: no signature covers %s, so whoever can write the file could have appended or edited %s",
-				recordCount(rep.Unsealed), strings.TrimSpace(recordSpan(sealedAt, expected-1, "", "")), pronoun(rep.Unsealed))}
+			Detail: fmt.Sprintf("%s %s: no signature covers %s, so whoever can write the file could have appended or edited %s",
+				recordCount(rep.Unsealed), where, strings.TrimSpace(recordSpan(sealedAt, expected-1, "", "")), pronoun(rep.Unsealed))}
 		e, err := findRecord(ctx, files, sealedAt)
 		if err != nil {
 			return rep, err
