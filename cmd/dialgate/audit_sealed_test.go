@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,7 +15,7 @@ import (
 )
 
 // appendForgedRecord appends to file a copy of its last record with the next
-// seq and a prev that chains it: what anyone who can write the file can do
+// seq, a prev that chains it and, for a decision, another decision id: what anyone who can write the file can do
 // without the signing key.
 func appendForgedRecord(t *testing.T, file string) {
 	t.Helper()
@@ -38,6 +39,9 @@ func appendForgedRecord(t *testing.T, file string) {
 		t.Fatal(err)
 	}
 	m["seq"], m["prev"] = seq+1, tlog.RecordHash([]byte(last)).String()
+	if d, ok := m["decision"].(map[string]any); ok {
+		d["id"] = fmt.Sprint(d["id"], "-forged") // a decision of its own, counted by a report
+	}
 	forged, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
