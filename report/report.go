@@ -153,6 +153,14 @@ type Report struct {
 		// outcomes are left out of Abandonment and RingTime, which count
 		// the calls of allowed decisions.
 		DeniedWithOutcome int `json:"denied_with_outcome"`
+		// FixedClock counts the decisions recorded at an instant given by
+		// hand (dialgate check --at against a store; the evidence
+		// EvidenceFixedClock holds the instant each was really made): they
+		// are counted in the quarter of the instant given, which may be far
+		// from when they were made. FixedClockAllowed counts the allowed
+		// ones: a backdated allow may stand for a call made at another time.
+		FixedClock        int `json:"fixed_clock"`
+		FixedClockAllowed int `json:"fixed_clock_allowed"`
 	} `json:"decisions"`
 
 	// Abandonment is the abandoned-call rate of each campaign with answered
@@ -301,6 +309,11 @@ func Build(ctx context.Context, q Quarter, loc *time.Location, now time.Time, sr
 	return r, nil
 }
 
+// EvidenceFixedClock is the evidence key of a decision recorded at an
+// instant given by hand (dialgate check --at against a store): its value is
+// the wall-clock instant (UTC, RFC 3339) the decision was really made.
+const EvidenceFixedClock = "clock.fixed_at_wall_time"
+
 func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }
 
 func (r *Report) readAudit(ctx context.Context, src Sources) error {
@@ -404,6 +417,12 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					minRing[d.ID] = secs
 				}
 				r.Decisions.Total++
+				if slices.ContainsFunc(d.Evidence, func(e auditlog.Evidence) bool { return e.Key == EvidenceFixedClock }) {
+					r.Decisions.FixedClock++
+					if d.Allowed {
+						r.Decisions.FixedClockAllowed++
+					}
+				}
 				if d.Allowed {
 					r.Decisions.Allowed++
 					if d.Shadow && len(d.Reasons) > 0 {

@@ -44,6 +44,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	row("decisions", "outcomes", r.Decisions.Outcomes)
 	row("decisions", "released", r.Decisions.Released)
 	row("decisions", "denied_with_outcome", r.Decisions.DeniedWithOutcome)
+	row("decisions", "fixed_clock", r.Decisions.FixedClock)
+	row("decisions", "fixed_clock_allowed", r.Decisions.FixedClockAllowed)
 	counts("denials_by_reason", r.Decisions.ByReason)
 	counts("shadow_by_reason", r.Decisions.ShadowByReason)
 	counts("decisions_by_purpose", r.Decisions.ByPurpose)
@@ -169,6 +171,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <tr><td>Outcomes reported</td><td class="n">{{.R.Decisions.Outcomes}}</td></tr>
 <tr><td>Allowed but not placed (released)</td><td class="n">{{.R.Decisions.Released}}</td></tr>
 <tr><td>Denied, yet an outcome other than a release was reported (a call placed despite the deny?)</td><td class="n">{{if .R.Decisions.DeniedWithOutcome}}<b>{{.R.Decisions.DeniedWithOutcome}}</b>{{else}}0{{end}}</td></tr>
+<tr><td>Recorded at an instant given by hand (dialgate check --at; the evidence clock.fixed_at_wall_time says when each was really made), of which allowed</td><td class="n">{{if .R.Decisions.FixedClock}}<b>{{.R.Decisions.FixedClock}}</b>, <b>{{.R.Decisions.FixedClockAllowed}}</b>{{else}}0{{end}}</td></tr>
 </table>
 {{template "chart" .Outcome}}
 {{template "chart" .Reasons}}
