@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"context"
+	"html"
 	"strings"
 	"testing"
 	"time"
@@ -62,5 +63,35 @@ func TestFixedClockDecisionsCounted(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "at an instant given by hand") {
 		t.Errorf("HTML does not show the decisions recorded at an instant given by hand")
+	}
+}
+
+// A report says in JSON and HTML whether its audit logs were verified
+// (Verification, set by dialgate report quarterly --key); one that was not
+// says so, rather than leave the reader to assume it.
+func TestVerificationShown(t *testing.T) {
+	log, dir := openTestLog(t)
+	r := closeAndBuildQ4(t, log, dir)
+	var b bytes.Buffer
+	if err := r.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"audit_verification": null`) {
+		t.Errorf("JSON of an unverified report lacks \"audit_verification\": null")
+	}
+	b.Reset()
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "The audit logs were not verified") {
+		t.Errorf("HTML of an unverified report does not say so")
+	}
+	r.Verification = &report.Verification{Keys: []string{"k+1234"}, Sealed: true, Logs: []report.VerifiedLog{{Dir: "audit", Records: 3, TreeSize: 3, TreeHash: "h="}}}
+	b.Reset()
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(html.UnescapeString(b.String()), "verified before counting, with the key(s) k+1234, unsigned records refused: audit (3 records, the last checkpoint signs 3, tree hash h=)") {
+		t.Errorf("HTML of a verified report does not say how")
 	}
 }

@@ -264,6 +264,33 @@ type Report struct {
 	Repairs int `json:"audit_repairs"`
 	// Missing names the sections left empty because no source was given.
 	Missing []string `json:"missing,omitempty"`
+	// Verification says how the audit logs counted were verified before
+	// the report was made (dialgate report quarterly --key); nil (JSON
+	// null) when they were not: the report then checked only their hash
+	// chain, which needs no key.
+	Verification *Verification `json:"audit_verification"`
+}
+
+// Verification says how the audit logs of a report were verified
+// (auditlog.Verify) before anything was counted.
+type Verification struct {
+	// Keys are the public keys trusted to sign checkpoints, as name+hash.
+	Keys []string `json:"keys"`
+	// Sealed is true when records after a log's last checkpoint were
+	// refused (auditlog.VerifyOptions.RequireSealed).
+	Sealed bool `json:"sealed"`
+	// Logs lists each log directory verified, in the order read.
+	Logs []VerifiedLog `json:"logs"`
+}
+
+// VerifiedLog is one audit log directory as Verify saw it: compare its tree
+// with the checkpoints you hold and with dialgate audit verify's output.
+type VerifiedLog struct {
+	Dir      string `json:"dir"`       // the log directory
+	Records  int64  `json:"records"`   // records in the log (every quarter's)
+	TreeSize int64  `json:"tree_size"` // records its last checkpoint signs
+	TreeHash string `json:"tree_hash"` // that checkpoint's tree hash (base64)
+	Unsealed int64  `json:"unsealed"`  // records after that checkpoint
 }
 
 // Schema is the value of Report.Schema.

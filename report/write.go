@@ -94,6 +94,11 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		row("policy_versions", pv.Version, strconv.Itoa(pv.Decisions)+" decisions "+pv.First.Format(time.RFC3339)+" to "+pv.Last.Format(time.RFC3339))
 	}
 	row("audit", "repairs", r.Repairs)
+	if v := r.Verification; v != nil {
+		for _, l := range v.Logs {
+			row("audit_verified", l.Dir, fmt.Sprintf("records=%d tree_size=%d tree_hash=%s sealed=%t", l.Records, l.TreeSize, l.TreeHash, v.Sealed))
+		}
+	}
 	for _, m := range r.Missing {
 		row("missing", m, "no source given")
 	}
@@ -217,6 +222,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <table><tr><th>Version</th><th>Decisions</th><th>First</th><th>Last</th></tr>
 {{range .R.PolicyVersions}}<tr><td>{{.Version}}</td><td class="n">{{.Decisions}}</td><td>{{.First.Format "2006-01-02 15:04"}}</td><td>{{.Last.Format "2006-01-02 15:04"}}</td></tr>
 {{else}}<tr><td colspan="4">no decisions in the quarter</td></tr>{{end}}</table>
+{{if .R.Verification}}<p class="note">Audit logs verified before counting, with the key(s) {{range $i, $k := .R.Verification.Keys}}{{if $i}}, {{end}}{{$k}}{{end}}{{if .R.Verification.Sealed}}, unsigned records refused{{end}}: {{range $i, $l := .R.Verification.Logs}}{{if $i}}; {{end}}{{$l.Dir}} ({{$l.Records}} records, the last checkpoint signs {{$l.TreeSize}}, tree hash {{$l.TreeHash}}){{end}}.</p>{{else}}<p class="note"><b>The audit logs were not verified</b> by this report (no --key): only their hash chain was checked; run <code>dialgate audit verify</code>.</p>{{end}}
 {{if .R.Repairs}}<p class="note">The audit log holds {{.R.Repairs}} torn-tail repair record(s); see <code>dialgate audit verify</code>.</p>{{end}}
 {{range .R.Missing}}<p class="note">Section {{.}}: no source was given; not reported.</p>{{end}}
 </body></html>

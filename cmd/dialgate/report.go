@@ -95,8 +95,9 @@ audit log directory with --audit (each host keeps its own log).
 			if err != nil {
 				return err
 			}
+			var verified *report.Verification
 			if len(keys) > 0 {
-				if err := a.verifyAuditDirs(cmd.Context(), auditDirs, keys, sealed); err != nil {
+				if verified, err = a.verifyAuditDirs(cmd.Context(), auditDirs, keys, sealed); err != nil {
 					return err
 				}
 			}
@@ -110,6 +111,7 @@ audit log directory with --audit (each host keeps its own log).
 			if err != nil {
 				return failErr(err)
 			}
+			r.Verification = verified
 			if out == "" {
 				if err := write(r, a.stdout); err != nil {
 					return failErr(err)
@@ -137,16 +139,19 @@ audit log directory with --audit (each host keeps its own log).
 // when dirs is empty) as audit verify does: signatures with keys, each
 // directory's checkpoint file as the trusted checkpoint when present, the
 // cut files repairs saved, and, when sealed, no record after the last
-// checkpoint. The first failure is returned, naming the directory.
-func (a *app) verifyAuditDirs(ctx context.Context, dirs, keys []string, sealed bool) error {
+// checkpoint. It returns what it verified, or the first failure, naming the
+// directory.
+func (a *app) verifyAuditDirs(ctx context.Context, dirs, keys []string, sealed bool) (*report.Verification, error) {
 	var vs []note.Verifier
-	for _, k := range keys {
-		v, err := loadVerifier(k)
+	v := &report.Verification{Sealed: sealed, Keys: []string{}, Logs: []report.VerifiedLog{}}
+	for _, key := range keys {
+		k, err := loadVerifier(key)
 		if err != nil {
-			return usageErr("--key: %v", err)
+			return nil, usageErr("--key: %v", err)
 		}
-		if !hasKey(vs, v) {
-			vs = append(vs, v)
+		if !hasKey(vs, k) {
+			vs = append(vs, k)
+			v.Keys = append(v.Keys, auditlog.KeyName(k.Name(), k.KeyHash()))
 		}
 	}
 	if len(dirs) == 0 {
@@ -155,27 +160,32 @@ func (a *app) verifyAuditDirs(ctx context.Context, dirs, keys []string, sealed b
 	for _, dir := range dirs {
 		files, err := auditlog.LogFiles(dir)
 		if err != nil {
-			return failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
+			return nil, failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
 		}
 		opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, RequireSealed: sealed}
 		if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
 			if opts.Trusted, err = os.ReadFile(p); err != nil {
-				return failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
+				return nil, failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
 			}
 		}
 		rep, err := auditlog.Verify(ctx, files, opts)
 		if err != nil {
-			return failErr(fmt.Errorf("--key: audit log %s does not verify, no report made: %w (see dialgate audit verify)", dir, err))
+			return nil, failErr(fmt.Errorf("--key: audit log %s does not verify, no report made: %w (see dialgate audit verify)", dir, err))
 		}
 		cuts, err := unrecordedCuts(dir, rep)
 		if err != nil {
-			return failErr(err)
+			return nil, failErr(err)
 		}
 		if len(cuts) > 0 {
-			return failErr(fmt.Errorf("--key: audit log %s does not verify, no report made: %s holds bytes cut off the log that no repair record names (see dialgate audit verify)", dir, cuts[0]))
+			return nil, failErr(fmt.Errorf("--key: audit log %s does not verify, no report made: %s holds bytes cut off the log that no repair record names (see dialgate audit verify)", dir, cuts[0]))
 		}
+		l := report.VerifiedLog{Dir: dir, Records: rep.Records, TreeSize: rep.Tree.N, Unsealed: rep.Unsealed}
+		if rep.Tree.N > 0 {
+			l.TreeHash = rep.Tree.Hash.String()
+		}
+		v.Logs = append(v.Logs, l)
 	}
-	return nil
+	return v, nil
 }
 
 // writeReportFile writes a report to path through a temporary file in its

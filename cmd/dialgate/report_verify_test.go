@@ -44,8 +44,38 @@ func TestReportQuarterlyVerifies(t *testing.T) {
 		return r.Decisions.Total
 	}
 	report := []string{"report", "quarterly", "--quarter", "2026Q4", "--at", "2026-12-05T10:00:00+08:00"}
-	if code, out, errs := run(append(report, "--key", pub, "--sealed")...); code != 0 || total(out) != 1 {
+	code, out, errs := run(append(report, "--key", pub, "--sealed")...)
+	if code != 0 || total(out) != 1 {
 		t.Fatalf("report --key --sealed on an unedited log: %d %s %s", code, out, errs)
+	}
+	// The report says what it verified, so that whoever reads it can match
+	// the log with audit verify's output; without --key it says nothing was.
+	var v struct {
+		Verification *struct {
+			Keys   []string `json:"keys"`
+			Sealed bool     `json:"sealed"`
+			Logs   []struct {
+				Dir      string `json:"dir"`
+				Records  int64  `json:"records"`
+				TreeSize int64  `json:"tree_size"`
+				TreeHash string `json:"tree_hash"`
+			} `json:"logs"`
+		} `json:"audit_verification"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	_, vout, _ := runCLI(t, "", "audit", "verify", dir, "--key", pub, "--json")
+	var vres verifyResult
+	if err := json.Unmarshal([]byte(vout), &vres); err != nil {
+		t.Fatal(err)
+	}
+	if av := v.Verification; av == nil || len(av.Keys) != 1 || !strings.HasPrefix(av.Keys[0], "dialgate-sidecar+") || !av.Sealed || len(av.Logs) != 1 ||
+		av.Logs[0].Dir != dir || av.Logs[0].Records != vres.Records || av.Logs[0].TreeSize != vres.TreeSize || av.Logs[0].TreeHash != vres.TreeHash || av.Logs[0].TreeHash == "" {
+		t.Errorf("audit_verification %+v; want the key, sealed, and the log %s as audit verify saw it (%d records, tree %d %s)", av, dir, vres.Records, vres.TreeSize, vres.TreeHash)
+	}
+	if code, out, _ := run(report...); code != 0 || !strings.Contains(out, `"audit_verification": null`) {
+		t.Errorf("report without --key: %d; want \"audit_verification\": null:\n%s", code, out)
 	}
 	if code, _, errs := run(append(report, "--sealed")...); code != 2 || !strings.Contains(errs, "--sealed") || !strings.Contains(errs, "--key") {
 		t.Fatalf("report --sealed without --key: %d %s; want exit 2 naming --sealed and --key", code, errs)
@@ -59,7 +89,7 @@ func TestReportQuarterlyVerifies(t *testing.T) {
 	if code, out, errs := run(report...); code != 0 || total(out) != 2 {
 		t.Fatalf("report without --key: %d, want the forged record counted (2 decisions): %s %s", code, out, errs)
 	}
-	code, out, errs := run(append(report, "--key", pub, "--sealed")...)
+	code, out, errs = run(append(report, "--key", pub, "--sealed")...)
 	if code != 1 || out != "" || !strings.Contains(errs, dir) || !strings.Contains(errs, "unsealed") {
 		t.Fatalf("report --key --sealed with an appended record: %d stdout %q stderr %q; want exit 1 naming %s and unsealed", code, out, errs, dir)
 	}
