@@ -48,6 +48,9 @@ const (
 	// log's other checkpoints (or than VerifyOptions.LogID): it belongs to
 	// another log signed with the same key.
 	ProblemWrongLog Problem = "wrong log"
+	// ProblemUnsealed: records follow the last checkpoint, so no signature
+	// covers them; reported only with VerifyOptions.RequireSealed.
+	ProblemUnsealed Problem = "unsealed"
 )
 
 // VerifyError reports the first problem Verify found. It wraps ErrVerify.
@@ -110,6 +113,12 @@ type VerifyOptions struct {
 	// key signing a later checkpoint is reported (ProblemBadSignature)
 	// instead of accepted. The key must be one of Verifiers.
 	KeyRules []KeyRule
+	// RequireSealed makes records after the last checkpoint a failure
+	// (ProblemUnsealed, naming the first of them) instead of a count in
+	// Report.Unsealed. Use it on a closed log (a stopped sidecar's, a copy
+	// taken for an audit, a log dialgate check wrote): anyone who can write
+	// the files can append or edit records no signature covers.
+	RequireSealed bool
 }
 
 // KeyRule requires the checkpoints from a point on to be signed by one key.
@@ -344,7 +353,40 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 				Detail: fmt.Sprintf("the first %d records do not match the trusted checkpoint: a record among them was edited and the chain rewritten", tree.N)}
 		}
 	}
+	if opts.RequireSealed && rep.Unsealed > 0 {
+		where := "after the last checkpoint"
+		if rep.Checkpoints == 0 {
+			where = "and no checkpoint"
+		}
+		verr := &VerifyError{File: files[len(files)-1], Seq: sealedAt, Problem: ProblemUnsealed,
+			Detail: fmt.Sprintf("%s %s: no signature covers %s, so whoever can write the file could have appended or edited %s",
+				recordCount(rep.Unsealed), where, strings.TrimSpace(recordSpan(sealedAt, expected-1, "", "")), pronoun(rep.Unsealed))}
+		e, err := findRecord(ctx, files, sealedAt)
+		if err != nil {
+			return rep, err
+		}
+		if e != nil {
+			verr.File, verr.Line = files[e.file], e.line
+		}
+		return rep, verr
+	}
 	return rep, nil
+}
+
+// recordCount says "1 record" or "N records".
+func recordCount(n int64) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return fmt.Sprintf("%d records", n)
+}
+
+// pronoun is "it" for one record, "them" for several.
+func pronoun(n int64) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // checkSavedCut checks that the file r.SavedAs in dir holds the r.CutBytes

@@ -153,6 +153,14 @@ type Report struct {
 		// outcomes are left out of Abandonment and RingTime, which count
 		// the calls of allowed decisions.
 		DeniedWithOutcome int `json:"denied_with_outcome"`
+		// FixedClock counts the decisions recorded at an instant given by
+		// hand (dialgate check --at against a store; the evidence
+		// EvidenceFixedClock holds the instant each was really made): they
+		// are counted in the quarter of the instant given, which may be far
+		// from when they were made. FixedClockAllowed counts the allowed
+		// ones: a backdated allow may stand for a call made at another time.
+		FixedClock        int `json:"fixed_clock"`
+		FixedClockAllowed int `json:"fixed_clock_allowed"`
 	} `json:"decisions"`
 
 	// Abandonment is the abandoned-call rate of each campaign with answered
@@ -256,6 +264,33 @@ type Report struct {
 	Repairs int `json:"audit_repairs"`
 	// Missing names the sections left empty because no source was given.
 	Missing []string `json:"missing,omitempty"`
+	// Verification says how the audit logs counted were verified before
+	// the report was made (dialgate report quarterly --key); nil (JSON
+	// null) when they were not: the report then checked only their hash
+	// chain, which needs no key.
+	Verification *Verification `json:"audit_verification"`
+}
+
+// Verification says how the audit logs of a report were verified
+// (auditlog.Verify) before anything was counted.
+type Verification struct {
+	// Keys are the public keys trusted to sign checkpoints, as name+hash.
+	Keys []string `json:"keys"`
+	// Sealed is true when records after a log's last checkpoint were
+	// refused (auditlog.VerifyOptions.RequireSealed).
+	Sealed bool `json:"sealed"`
+	// Logs lists each log directory verified, in the order read.
+	Logs []VerifiedLog `json:"logs"`
+}
+
+// VerifiedLog is one audit log directory as Verify saw it: compare its tree
+// with the checkpoints you hold and with dialgate audit verify's output.
+type VerifiedLog struct {
+	Dir      string `json:"dir"`       // the log directory
+	Records  int64  `json:"records"`   // records in the log (every quarter's)
+	TreeSize int64  `json:"tree_size"` // records its last checkpoint signs
+	TreeHash string `json:"tree_hash"` // that checkpoint's tree hash (base64)
+	Unsealed int64  `json:"unsealed"`  // records after that checkpoint
 }
 
 // Schema is the value of Report.Schema.
@@ -300,6 +335,11 @@ func Build(ctx context.Context, q Quarter, loc *time.Location, now time.Time, sr
 	}
 	return r, nil
 }
+
+// EvidenceFixedClock is the evidence key of a decision recorded at an
+// instant given by hand (dialgate check --at against a store): its value is
+// the wall-clock instant (UTC, RFC 3339) the decision was really made.
+const EvidenceFixedClock = "clock.fixed_at_wall_time"
 
 func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }
 
@@ -404,6 +444,12 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					minRing[d.ID] = secs
 				}
 				r.Decisions.Total++
+				if slices.ContainsFunc(d.Evidence, func(e auditlog.Evidence) bool { return e.Key == EvidenceFixedClock }) {
+					r.Decisions.FixedClock++
+					if d.Allowed {
+						r.Decisions.FixedClockAllowed++
+					}
+				}
 				if d.Allowed {
 					r.Decisions.Allowed++
 					if d.Shadow && len(d.Reasons) > 0 {

@@ -44,6 +44,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	row("decisions", "outcomes", r.Decisions.Outcomes)
 	row("decisions", "released", r.Decisions.Released)
 	row("decisions", "denied_with_outcome", r.Decisions.DeniedWithOutcome)
+	row("decisions", "fixed_clock", r.Decisions.FixedClock)
+	row("decisions", "fixed_clock_allowed", r.Decisions.FixedClockAllowed)
 	counts("denials_by_reason", r.Decisions.ByReason)
 	counts("shadow_by_reason", r.Decisions.ShadowByReason)
 	counts("decisions_by_purpose", r.Decisions.ByPurpose)
@@ -92,6 +94,11 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		row("policy_versions", pv.Version, strconv.Itoa(pv.Decisions)+" decisions "+pv.First.Format(time.RFC3339)+" to "+pv.Last.Format(time.RFC3339))
 	}
 	row("audit", "repairs", r.Repairs)
+	if v := r.Verification; v != nil {
+		for _, l := range v.Logs {
+			row("audit_verified", l.Dir, fmt.Sprintf("records=%d tree_size=%d tree_hash=%s sealed=%t", l.Records, l.TreeSize, l.TreeHash, v.Sealed))
+		}
+	}
 	for _, m := range r.Missing {
 		row("missing", m, "no source given")
 	}
@@ -169,6 +176,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <tr><td>Outcomes reported</td><td class="n">{{.R.Decisions.Outcomes}}</td></tr>
 <tr><td>Allowed but not placed (released)</td><td class="n">{{.R.Decisions.Released}}</td></tr>
 <tr><td>Denied, yet an outcome other than a release was reported (a call placed despite the deny?)</td><td class="n">{{if .R.Decisions.DeniedWithOutcome}}<b>{{.R.Decisions.DeniedWithOutcome}}</b>{{else}}0{{end}}</td></tr>
+<tr><td>Recorded at an instant given by hand (dialgate check --at; the evidence clock.fixed_at_wall_time says when each was really made), of which allowed</td><td class="n">{{if .R.Decisions.FixedClock}}<b>{{.R.Decisions.FixedClock}}</b>, <b>{{.R.Decisions.FixedClockAllowed}}</b>{{else}}0{{end}}</td></tr>
 </table>
 {{template "chart" .Outcome}}
 {{template "chart" .Reasons}}
@@ -214,6 +222,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <table><tr><th>Version</th><th>Decisions</th><th>First</th><th>Last</th></tr>
 {{range .R.PolicyVersions}}<tr><td>{{.Version}}</td><td class="n">{{.Decisions}}</td><td>{{.First.Format "2006-01-02 15:04"}}</td><td>{{.Last.Format "2006-01-02 15:04"}}</td></tr>
 {{else}}<tr><td colspan="4">no decisions in the quarter</td></tr>{{end}}</table>
+{{if .R.Verification}}<p class="note">Audit logs verified before counting, with the key(s) {{range $i, $k := .R.Verification.Keys}}{{if $i}}, {{end}}{{$k}}{{end}}{{if .R.Verification.Sealed}}, unsigned records refused{{end}}: {{range $i, $l := .R.Verification.Logs}}{{if $i}}; {{end}}{{$l.Dir}} ({{$l.Records}} records, the last checkpoint signs {{$l.TreeSize}}, tree hash {{$l.TreeHash}}){{end}}.</p>{{else}}<p class="note"><b>The audit logs were not verified</b> by this report (no --key): only their hash chain was checked; run <code>dialgate audit verify</code>.</p>{{end}}
 {{if .R.Repairs}}<p class="note">The audit log holds {{.R.Repairs}} torn-tail repair record(s); see <code>dialgate audit verify</code>.</p>{{end}}
 {{range .R.Missing}}<p class="note">Section {{.}}: no source was given; not reported.</p>{{end}}
 </body></html>

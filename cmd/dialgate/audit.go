@@ -78,6 +78,7 @@ func (a *app) auditVerifyCmd() *cobra.Command {
 		asJSON     bool
 		logID      string
 		require    []string
+		sealed     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "verify FILE|DIR... --key PUB",
@@ -118,10 +119,17 @@ interrupted repair), and when a repair record's saved file is missing
 (deleted) or no longer holds the bytes the record describes (edited). Copy
 the *.torn-* files along with the log files.
 
+Records after the last checkpoint are signed by no checkpoint: anyone who
+can write the files could have appended or edited them. They are a WARNING
+(a running sidecar seals its records within a minute); --sealed makes them a
+failure (unsealed, naming the first of them). Give --sealed for a closed log:
+a stopped sidecar's, a copy taken for an audit, one dialgate check wrote.
+
 Exit codes: 0 the log verifies, 1 it does not (the first bad record and what
 is wrong: edited, deleted, reordered, inserted, truncated, bad signature,
-wrong log, an unrecorded cut, or a directory missing one of its files), 2 bad
-input (a FILE or DIR that does not exist, a bad key or --require-key).`,
+wrong log, unsealed with --sealed, an unrecorded cut, or a directory missing
+one of its files), 2 bad input (a FILE or DIR that does not exist, a bad key
+or --require-key).`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(keys) == 0 {
@@ -170,7 +178,7 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 			// The saved cut files are looked for where the existing check
 			// looks for unrecorded ones: the directory given, or the one of
 			// the first file.
-			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, LogID: logID, KeyRules: rules}
+			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, LogID: logID, KeyRules: rules, RequireSealed: sealed}
 			if checkpoint == "" && !noTrusted && dir != "" {
 				if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
 					checkpoint = p
@@ -228,6 +236,7 @@ input (a FILE or DIR that does not exist, a bad key or --require-key).`,
 	cmd.Flags().BoolVar(&noTrusted, "no-checkpoint", false, "do not use the checkpoint file in the log directory")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "machine-readable output")
 	cmd.Flags().StringVar(&logID, "log-id", "", "the log's identity: fail on a checkpoint carrying another one, or on a log none of whose checkpoints carries one")
+	cmd.Flags().BoolVar(&sealed, "sealed", false, "fail when records follow the last checkpoint (no signature covers them): for a closed log")
 	cmd.Flags().StringArrayVar(&require, "require-key", nil, "KEY@SEQ or KEY@TIME: checkpoints sealing record SEQ or later (dated TIME or later) must be signed by KEY; repeatable")
 	return cmd
 }

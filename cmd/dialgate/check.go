@@ -22,6 +22,7 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/report"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/memstore"
@@ -589,8 +590,8 @@ func (a *app) checkUse() profileUse {
 // EvidenceFixedClock is the evidence key of a decision recorded by
 // dialgate check --at against a store: its value is the wall-clock instant
 // (UTC, RFC 3339) the decision was really made, the record's own instant
-// being the one --at gave.
-const EvidenceFixedClock = "clock.fixed_at_wall_time"
+// being the one --at gave. The quarterly report counts such decisions.
+const EvidenceFixedClock = report.EvidenceFixedClock
 
 // fixedClock is the check "clock" of a decision made at an instant given by
 // hand: it never denies, and attests the instant the decision was really

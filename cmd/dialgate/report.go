@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/sidecar"
@@ -32,8 +33,8 @@ func (a *app) reportCmd() *cobra.Command {
 func (a *app) reportQuarterlyCmd() *cobra.Command {
 	var (
 		quarter, format, out, tenant, zone, at string
-		auditDirs                              []string
-		asJSON                                 bool
+		auditDirs, keys                        []string
+		asJSON, sealed                         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "quarterly --quarter 2026Q4 [--format json|csv|html | --json] [--out FILE]",
@@ -42,7 +43,13 @@ func (a *app) reportQuarterlyCmd() *cobra.Command {
 dials decided, allowed and denied by reason code, do-not-call additions by
 source, complaints and their status, recordings kept, held and deleted, and the
 policy versions in force. It reads the audit log in --data/audit and the store
-in --data; run ` + "`dialgate audit verify`" + ` first to prove the log unedited.
+in --data. Without --key it checks the hash chain only, which needs no key:
+run ` + "`dialgate audit verify`" + ` first to prove the log unedited, or give --key
+(the log's public key, repeatable) to have every log directory verified as
+audit verify does before anything is counted, and --sealed as well when no
+sidecar is writing the logs (records after a log's last checkpoint are signed
+by nothing: without --sealed they are counted). A log that does not verify
+makes no report (exit 1, naming the directory and the problem).
 On a single host the store is locked while dialgate serve runs on --data: stop
 the sidecar for the report, or report on a copy of the data directory taken
 with it stopped (exit 1, naming the lock, otherwise).
@@ -81,9 +88,18 @@ audit log directory with --audit (each host keeps its own log).
 			if err != nil {
 				return err
 			}
+			if sealed && len(keys) == 0 {
+				return usageErr("--sealed: needs --key (the log's public key): only a verified log can be checked for unsealed records")
+			}
 			files, err := a.auditFiles(auditDirs)
 			if err != nil {
 				return err
+			}
+			var verified *report.Verification
+			if len(keys) > 0 {
+				if verified, err = a.verifyAuditDirs(cmd.Context(), auditDirs, keys, sealed); err != nil {
+					return err
+				}
 			}
 			src, closeSrc, err := a.reportSources(cmd.Context())
 			if err != nil {
@@ -95,6 +111,7 @@ audit log directory with --audit (each host keeps its own log).
 			if err != nil {
 				return failErr(err)
 			}
+			r.Verification = verified
 			if out == "" {
 				if err := write(r, a.stdout); err != nil {
 					return failErr(err)
@@ -113,7 +130,62 @@ audit log directory with --audit (each host keeps its own log).
 	f.StringVar(&zone, "zone", "Asia/Shanghai", "time zone of the quarter's boundaries")
 	f.StringVar(&at, "at", "", "report as of this time (overdue complaints), RFC 3339 (default now)")
 	f.StringArrayVar(&auditDirs, "audit", nil, "an audit log directory to read, repeatable (default --data/audit; in a fleet, every sidecar's)")
+	f.StringArrayVar(&keys, "key", nil, "verify every audit log directory first, as audit verify does, with this public key (or a file holding one); repeatable")
+	f.BoolVar(&sealed, "sealed", false, "with --key: refuse records after a log's last checkpoint (no signature covers them): for logs no sidecar is writing")
 	return cmd
+}
+
+// verifyAuditDirs verifies every audit log directory of a report (--data/audit
+// when dirs is empty) as audit verify does: signatures with keys, each
+// directory's checkpoint file as the trusted checkpoint when present, the
+// cut files repairs saved, and, when sealed, no record after the last
+// checkpoint. It returns what it verified, or the first failure, naming the
+// directory.
+func (a *app) verifyAuditDirs(ctx context.Context, dirs, keys []string, sealed bool) (*report.Verification, error) {
+	var vs []note.Verifier
+	v := &report.Verification{Sealed: sealed, Keys: []string{}, Logs: []report.VerifiedLog{}}
+	for _, key := range keys {
+		k, err := loadVerifier(key)
+		if err != nil {
+			return nil, usageErr("--key: %v", err)
+		}
+		if !hasKey(vs, k) {
+			vs = append(vs, k)
+			v.Keys = append(v.Keys, auditlog.KeyName(k.Name(), k.KeyHash()))
+		}
+	}
+	if len(dirs) == 0 {
+		dirs = []string{filepath.Join(a.data, sidecar.AuditDir)}
+	}
+	for _, dir := range dirs {
+		files, err := auditlog.LogFiles(dir)
+		if err != nil {
+			return nil, failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
+		}
+		opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, RequireSealed: sealed}
+		if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
+			if opts.Trusted, err = os.ReadFile(p); err != nil {
+				return nil, failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
+			}
+		}
+		rep, err := auditlog.Verify(ctx, files, opts)
+		if err != nil {
+			return nil, failErr(fmt.Errorf("--key: audit log %s does not verify, no report made: %w (see dialgate audit verify)", dir, err))
+		}
+		cuts, err := unrecordedCuts(dir, rep)
+		if err != nil {
+			return nil, failErr(err)
+		}
+		if len(cuts) > 0 {
+			return nil, failErr(fmt.Errorf("--key: audit log %s does not verify, no report made: %s holds bytes cut off the log that no repair record names (see dialgate audit verify)", dir, cuts[0]))
+		}
+		l := report.VerifiedLog{Dir: dir, Records: rep.Records, TreeSize: rep.Tree.N, Unsealed: rep.Unsealed}
+		if rep.Tree.N > 0 {
+			l.TreeHash = rep.Tree.Hash.String()
+		}
+		v.Logs = append(v.Logs, l)
+	}
+	return v, nil
 }
 
 // writeReportFile writes a report to path through a temporary file in its

@@ -107,7 +107,9 @@ func recordingEvent() *eventSpec {
 		if a.RetentionDays != nil {
 			reg.Retention = dialgate.Duration(time.Duration(*a.RetentionDays) * 24 * time.Hour)
 			if *a.RetentionDays <= 0 {
-				reg.Retention = -1 // a non-positive retention is refused, never read as "the default"
+				// A non-positive retention is refused, never read as "the
+				// default"; the message names what the file said.
+				return recordingErrorName(fmt.Errorf("retention_days: %d is below the 30-day floor: %w", *a.RetentionDays, recording.ErrRetentionTooShort))
 			}
 		}
 		_, err = m.Register(ctx, env.Clock.Now(), reg)

@@ -20,6 +20,10 @@ type Report struct {
 	Profile string `json:"profile"`
 	// PolicyVersion is the version of the policy the Gate enforced.
 	PolicyVersion string `json:"policy_version"`
+	// Overrides are the profile sections the file's policy: key overrides,
+	// sorted; empty when it has none. A file with overrides proves its
+	// steps under that changed policy, not under the profile as shipped.
+	Overrides []string `json:"overrides,omitempty"`
 	// Steps reports every step in order.
 	Steps []StepReport `json:"steps"`
 	// Passed and Failed count the steps.
@@ -154,7 +158,11 @@ func describe(g Got) string {
 // failed step what differed and the reasons that came back.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "=== %s: %s (policy %s)\n", r.File, r.Name, r.PolicyVersion)
+	if len(r.Overrides) > 0 {
+		fmt.Fprintf(&b, "=== %s: %s (policy %s, %s with the file's overrides: %s)\n", r.File, r.Name, r.PolicyVersion, r.Profile, strings.Join(r.Overrides, ", "))
+	} else {
+		fmt.Fprintf(&b, "=== %s: %s (policy %s)\n", r.File, r.Name, r.PolicyVersion)
+	}
 	for i := range r.Steps {
 		sr := &r.Steps[i]
 		mark := "ok  "

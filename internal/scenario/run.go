@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -149,6 +150,13 @@ func Run(ctx context.Context, f *File) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{File: f.Path, Name: f.Name, Profile: env.Profile.Name, PolicyVersion: env.Gate.PolicyVersion(), Warnings: f.Warnings()}
+	if f.Policy != nil {
+		var patch map[string]json.RawMessage
+		if err := json.Unmarshal(f.Policy, &patch); err != nil {
+			return nil, fmt.Errorf("%w: %s:%d: policy: %w", ErrInvalid, f.Path, f.policyLine, err)
+		}
+		rep.Overrides = slices.Sorted(maps.Keys(patch))
+	}
 	for _, s := range f.seeds {
 		if err := s.run(ctx, env); err != nil {
 			return nil, fmt.Errorf("%w: %s:%d: %s: %w", ErrInvalid, f.Path, s.line, s.key, err)
