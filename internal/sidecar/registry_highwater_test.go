@@ -277,7 +277,7 @@ func TestRegistryCopiesDamagedMark(t *testing.T) {
 		"mark missing":     `{"format":2,"registries":{"r":{"version":"0123456789abcdef","count":10,"as_of":"2026-01-01T00:00:00Z","file":"f","loaded_at":"2026-01-01T00:00:00Z"}}}`,
 		"mark version":     `{"format":2,"registries":{"r":{"version":"0123456789abcdef","count":10,"as_of":"2026-01-01T00:00:00Z","file":"f","loaded_at":"2026-01-01T00:00:00Z","high_water_count":12}}}`,
 		"mark in format 1": `{"format":1,"registries":{"r":{"version":"0123456789abcdef","count":10,"as_of":"2026-01-01T00:00:00Z","file":"f","loaded_at":"2026-01-01T00:00:00Z","high_water_count":12,"high_water_version":"0123456789abcdef"}}}`,
-		"format 3":         `{"format":3,"registries":{}}`,
+		"format 4":         `{"format":4,"registries":{}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			data := t.TempDir()
