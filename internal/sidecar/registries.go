@@ -19,13 +19,15 @@ const DefaultRegistryReload = time.Minute
 // current: a file replaced on disk (for example by `dialgate dnc build --out`
 // and a rename) is read, verified and swapped into its registry while checks
 // run. A copy that fails to load, is of another list, is older than the
-// loaded one or lists far fewer numbers than it or than the registry's
-// high-water mark (more than maxShrink fewer, unless its shrink_from names
-// the loaded copy) is refused and the loaded copy stays: a registry is
-// never emptied, switched to another list, moved back in time or cut short
-// by a reload, nor by reloads each a little short of the last. A copy
-// swapped in is recorded in the data directory (RegistryCopiesFile) with
-// the mark, for the next start to compare with.
+// loaded one, lists far fewer numbers than it or than the registry's
+// high-water mark (more than maxShrink fewer), or lacks more than maxShrink
+// of a sample of the loaded copy's numbers (swapped for others, the count
+// kept) — the last two unless its shrink_from names the loaded copy — is
+// refused and the loaded copy stays: a registry is never emptied, switched
+// to another list, moved back in time, cut short or swapped by a reload,
+// nor by reloads each a little short of the last. A copy swapped in is
+// recorded in the data directory (RegistryCopiesFile) with the mark and a
+// sample of its numbers, for the next start to compare with.
 //
 // It is deliberately not a fileReloader (reload.go), which keeps the tokens
 // and TLS files current: a registry snapshot can hold hundreds of millions

@@ -195,6 +195,12 @@ func checkSample(c registryCopy, format int) error {
 // regs only: start refuses a damaged record before it gets here
 // (checkStartShrink), and a reloader passes every registry it keeps.
 func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, marks []registryMark, now time.Time) error {
+	if len(regs) == 0 {
+		// A start without registries neither reads nor replaces the
+		// record: a damaged one stays for the next start with registries
+		// to refuse (checkStartShrink).
+		return nil
+	}
 	rc, err := readRegistryCopies(data)
 	if err != nil {
 		// serve's own record: a damaged one is replaced.

@@ -332,9 +332,9 @@ func TestRegistryCopiesReplacedByRename(t *testing.T) {
 
 // A process killed while it records registry copies (kill -9, an OOM kill)
 // leaves the record whole: the one before the write or the one after,
-// never a cut one, which would be read as damaged — and a damaged record is
-// not compared with at the next start, so a cut copy would get past both
-// guards and the mark would be lost. Run in child processes killed at
+// never a cut one, which would be read as damaged — and a damaged record
+// stops the next start (TestRegistryCopiesDamagedRefusesStart) until the
+// operator restores or deletes it. Run in child processes killed at
 // random instants while they write the record in a loop.
 func TestRegistryCopiesKilledWhileWriting(t *testing.T) {
 	const child = "DIALGATE_TEST_REGISTRY_COPIES_CHILD"

@@ -354,3 +354,56 @@ func TestRegistryCopiesDamagedRefusesStart(t *testing.T) {
 		t.Fatalf("record after the start: count %d, %d sampled", c.Count, len(c.Sample))
 	}
 }
+
+// A start without registries leaves a damaged record as it is: replaced by
+// an empty one, the next start with registries would compare with nothing.
+func TestRegistryCopiesDamagedKeptWithoutRegistries(t *testing.T) {
+	data := t.TempDir()
+	rec := filepath.Join(data, RegistryCopiesFile)
+	if err := os.WriteFile(rec, []byte("{\"format\":3,"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	be, err := Open(context.Background(), Config{Data: data, Profile: "us"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	be.Close(context.Background())
+	if b, _ := os.ReadFile(rec); string(b) != "{\"format\":3," {
+		t.Fatalf("a start without registries replaced the damaged record: %q", b)
+	}
+}
+
+// A record damaged while serving is replaced, at the next reload that swaps
+// a copy in, by a whole record of every registry in force — not by that
+// registry's record alone, which lost the others' marks and samples.
+func TestRegistryCopiesDamagedReplacedWhole(t *testing.T) {
+	dir := t.TempDir()
+	us, other := filepath.Join(dir, "us.dnc"), filepath.Join(dir, "other.dnc")
+	data := t.TempDir()
+	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
+	writeRegistry(t, us, "us-national-dnc", day1, usNums(100)...)
+	writeRegistry(t, other, "test-other", day1, usNums(50)...)
+	be, err := Open(context.Background(), Config{Data: data, Profile: "us", Registries: []string{us, other}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close(context.Background()) })
+	rec := filepath.Join(data, RegistryCopiesFile)
+	if err := os.WriteFile(rec, []byte("junk"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeRegistry(t, us, "us-national-dnc", day1.Add(time.Hour), usNums(101)...)
+	if err := be.ReloadRegistries(false); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := readRegistryCopies(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := rc.Registries["test-other"]; !ok || c.Count != 50 || len(c.Sample) != 50 {
+		t.Fatalf("record after the reload: test-other %+v (recorded %v), want its copy of 50", c, ok)
+	}
+	if c := rc.Registries["us-national-dnc"]; c.Count != 101 {
+		t.Fatalf("record after the reload: us-national-dnc count %d, want 101", c.Count)
+	}
+}
