@@ -51,6 +51,9 @@ type registryFiles struct {
 	data  string
 	mu    sync.Mutex
 	files []registryFile
+	// duringWalk, when not nil (tests), is called while swapMissing walks
+	// with mu released.
+	duringWalk func()
 }
 
 type registryFile struct {
@@ -334,6 +337,9 @@ func (f *registryFiles) swapMissing(rf *registryFile, cur, s *dnc.Snapshot, with
 	func() {
 		f.mu.Unlock()
 		defer f.mu.Lock()
+		if f.duringWalk != nil {
+			f.duringWalk()
+		}
 		if *sample, err = s.Sample(registrySampleSize); err != nil || acked {
 			return
 		}

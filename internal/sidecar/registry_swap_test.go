@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dialgate/dialgate/dnc"
 )
 
 // swapFixture is a registry copy in force and a reserve of numbers it does
@@ -405,5 +408,86 @@ func TestRegistryCopiesDamagedReplacedWhole(t *testing.T) {
 	}
 	if c := rc.Registries["us-national-dnc"]; c.Count != 101 {
 		t.Fatalf("record after the reload: us-national-dnc count %d, want 101", c.Count)
+	}
+}
+
+// The swap check's walk runs with the reloader's lock released: Check (every
+// second) is not held up by it, and a copy that went in meanwhile is the one
+// the new copy is compared with — not the one the walk started from.
+func TestRegistrySwapWalkUnlocked(t *testing.T) {
+	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
+	all := usNums(2000)
+	a := all[:1000]
+	var b []uint64 // a with 10 % replaced
+	for i, v := range a {
+		if i%10 == 0 {
+			v = all[1000+i]
+		}
+		b = append(b, v)
+	}
+	for name, tt := range map[string]struct {
+		next, meanwhile []uint64
+		accepted        bool
+	}{
+		// Compared with a, next (10 % swapped) would be refused; compared
+		// with the copy that went in meanwhile (the same numbers), accepted.
+		"refused by the first, accepted by the copy in force": {next: b, meanwhile: b, accepted: true},
+		// Compared with a, next (a plus one) would be accepted; compared
+		// with the copy that went in meanwhile (other numbers), refused.
+		"accepted by the first, refused by the copy in force": {next: append(slices.Clone(a), all[1999]), meanwhile: all[1000:2000], accepted: false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "us.dnc")
+			writeRegistry(t, path, "us-national-dnc", day1, slices.Clone(a)...)
+			regs, err := dnc.LoadRegistries(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := filepath.Join(t.TempDir(), "meanwhile.dnc")
+			writeRegistry(t, other, "us-national-dnc", day1.Add(time.Hour), slices.Clone(tt.meanwhile)...)
+			meanwhile, err := dnc.OpenSnapshot(other)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rf := newRegistryFiles([]string{path}, regs, nil, DefaultRegistryMaxShrink, "", slog.New(slog.DiscardHandler))
+			walks := 0
+			rf.duringWalk = func() {
+				walks++
+				if walks > 1 {
+					return
+				}
+				done := make(chan error, 1)
+				go func() { done <- rf.Check() }()
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Errorf("Check during the walk: %v", err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("Check is held up by the swap check's walk")
+				}
+				if _, err := regs[0].Swap(meanwhile); err != nil {
+					t.Error(err)
+				}
+			}
+			writeRegistry(t, path, "us-national-dnc", day1.Add(2*time.Hour), slices.Clone(tt.next)...)
+			err = rf.Reload(false)
+			if walks != 2 {
+				t.Fatalf("%d walks, want 2 (the second with the copy that went in meanwhile)", walks)
+			}
+			got := regs[0].Snapshot().Header.Effective()
+			if tt.accepted {
+				if err != nil || !got.Equal(day1.Add(2*time.Hour)) {
+					t.Fatalf("reload: %v, copy in force as of %s; want the new copy", err, got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), "sampled from copy "+meanwhile.Header.Version()) {
+				t.Fatalf("reload: %v; want refused, compared with the copy that went in meanwhile (%s)", err, meanwhile.Header.Version())
+			}
+			if !got.Equal(day1.Add(time.Hour)) {
+				t.Fatalf("copy in force as of %s after the refusal, want the one that went in meanwhile", got)
+			}
+		})
 	}
 }
