@@ -164,8 +164,12 @@ func readRegistryCopies(data string) (registryCopies, error) {
 }
 
 // checkSample checks the sample of a record c of format format: none before
-// format 3; else at most registrySampleSize numbers (none only for a copy
-// of none), ascending, each of 1 to 15 digits, no more than the copy lists.
+// format 3; else at most registrySampleSize numbers, ascending, each of 1 to
+// 15 digits, no more than the copy lists. A format-3 record may have none:
+// a record of a registry not loaded since the record was written in format
+// 1 or 2 is carried over as it was (recordRegistryCopies keeps the records
+// of registries it is not given), and a start then has no sample of it to
+// compare with, as with a format-2 record.
 func checkSample(c registryCopy, format int) error {
 	if format < 3 {
 		if len(c.Sample) != 0 {
@@ -173,7 +177,7 @@ func checkSample(c registryCopy, format int) error {
 		}
 		return nil
 	}
-	if len(c.Sample) > registrySampleSize || len(c.Sample) > c.Count || (len(c.Sample) == 0) != (c.Count == 0) {
+	if len(c.Sample) > registrySampleSize || len(c.Sample) > c.Count {
 		return fmt.Errorf("sample of %d numbers for a copy of %d (at most %d)", len(c.Sample), c.Count, registrySampleSize)
 	}
 	for i, v := range c.Sample {

@@ -491,3 +491,32 @@ func TestRegistrySwapWalkUnlocked(t *testing.T) {
 		})
 	}
 }
+
+// A format-2 record of a registry not loaded at the start that writes the
+// record in format 3 is carried over without a sample, and the record still
+// reads (a start with that registry then checks counts and marks only, and
+// records a sample).
+func TestRegistryCopiesCarriedWithoutSample(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "us.dnc")
+	data := t.TempDir()
+	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
+	writeRegistry(t, path, "us-national-dnc", day1, usNums(100)...)
+	v2 := `{"format":2,"registries":{"test-other":{"version":"0123456789abcdef","count":10,"as_of":"2026-01-01T00:00:00Z","file":"f","loaded_at":"2026-01-01T00:00:00Z","high_water_count":10,"high_water_version":"0123456789abcdef"}}}`
+	if err := os.WriteFile(filepath.Join(data, RegistryCopiesFile), []byte(v2), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		be, err := Open(context.Background(), Config{Data: data, Profile: "us", Registries: []string{path}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		be.Close(context.Background())
+	}
+	rc, err := readRegistryCopies(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.Format != registryCopiesFormat || rc.Registries["test-other"].Count != 10 || len(rc.Registries["us-national-dnc"].Sample) != 100 {
+		t.Fatalf("record: %+v", rc)
+	}
+}
