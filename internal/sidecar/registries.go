@@ -349,7 +349,11 @@ func (f *registryFiles) swapMissing(rf *registryFile, cur, s *dnc.Snapshot, with
 		}
 		if withdrawn || err != nil {
 			if fallback == nil && cur.Header.Count > 0 {
-				err = fmt.Errorf("the copy in force %s cannot be read to compare the new copy with (%v), and no sample of it was taken when it went in: restart to compare with the sample recorded in the data directory", cur.Header.Version(), err)
+				why := "it is withdrawn"
+				if err != nil {
+					why = err.Error()
+				}
+				err = fmt.Errorf("the copy in force %s cannot be read to compare the new copy with (%s), and no sample of it was taken when it went in: restart to compare with the sample recorded in the data directory", cur.Header.Version(), why)
 				return
 			}
 			vs, err = fallback, nil
