@@ -70,8 +70,14 @@ acknowledged shrink: small shrinks add up), is refused too, at a reload
 and at start (compared with the copy last in force and the mark, recorded
 in the data directory), unless it was built with dnc build
 --accept-shrink-from naming the copy it replaces (which resets the mark to
-the new copy's count); so is a copy older than the loaded one (at start:
-than the copy last in force).
+the new copy's count); so is a copy that lacks more than
+registry_max_shrink of a sample of the numbers of the copy it replaces
+(numbers dropped and as many others added keep the count; at start the
+sample recorded in the data directory), with the same acknowledgement; so
+is a copy older than the loaded one (at start: than the copy last in
+force). A damaged record of the copies last in force (registry-copies.json
+in the data directory) stops the start: restore it, or delete it to accept
+the copies given.
 
 Declared no-call periods (a state of emergency) go in a blackouts file
 (--blackouts, config blackouts_file; schema dialgate.blackouts.v1), looked

@@ -240,7 +240,12 @@ type Config struct {
 	// directory, RegistryCopiesFile; serve does not start). A copy built
 	// with `dialgate dnc build --accept-shrink-from` naming the copy it
 	// replaces is accepted whatever its count, and resets the mark to its
-	// own count. Raising x does not reset the mark.
+	// own count. Raising x does not reset the mark. The same limit applies
+	// to the share of the copy in force's numbers a new copy lacks,
+	// estimated from a sample of them (every k-th: up to 65,536 at a
+	// reload, the 4,096 recorded in RegistryCopiesFile at start): a copy
+	// that drops numbers and adds as many others keeps its count; the same
+	// acknowledgement accepts it.
 	RegistryMaxShrink *float64 `json:"registry_max_shrink,omitempty"`
 }
 

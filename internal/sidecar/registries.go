@@ -19,13 +19,15 @@ const DefaultRegistryReload = time.Minute
 // current: a file replaced on disk (for example by `dialgate dnc build --out`
 // and a rename) is read, verified and swapped into its registry while checks
 // run. A copy that fails to load, is of another list, is older than the
-// loaded one or lists far fewer numbers than it or than the registry's
-// high-water mark (more than maxShrink fewer, unless its shrink_from names
-// the loaded copy) is refused and the loaded copy stays: a registry is
-// never emptied, switched to another list, moved back in time or cut short
-// by a reload, nor by reloads each a little short of the last. A copy
-// swapped in is recorded in the data directory (RegistryCopiesFile) with
-// the mark, for the next start to compare with.
+// loaded one, lists far fewer numbers than it or than the registry's
+// high-water mark (more than maxShrink fewer), or lacks more than maxShrink
+// of a sample of the loaded copy's numbers (swapped for others, the count
+// kept) — the last two unless its shrink_from names the loaded copy — is
+// refused and the loaded copy stays: a registry is never emptied, switched
+// to another list, moved back in time, cut short or swapped by a reload,
+// nor by reloads each a little short of the last. A copy swapped in is
+// recorded in the data directory (RegistryCopiesFile) with the mark and a
+// sample of its numbers, for the next start to compare with.
 //
 // It is deliberately not a fileReloader (reload.go), which keeps the tokens
 // and TLS files current: a registry snapshot can hold hundreds of millions
@@ -49,6 +51,9 @@ type registryFiles struct {
 	data  string
 	mu    sync.Mutex
 	files []registryFile
+	// duringWalk, when not nil (tests), is called while swapMissing walks
+	// with mu released.
+	duringWalk func()
 }
 
 type registryFile struct {
@@ -65,6 +70,11 @@ type registryFile struct {
 	refused bool
 	// mark is the registry's high-water mark with the copy in force.
 	mark registryMark
+	// sample is a sample of the copy in force (registrySampleSize), taken
+	// when it was swapped in: what a new copy is compared with when the
+	// copy in force can no longer be read as verified (withdrawn: its file
+	// changed in place).
+	sample []uint64
 }
 
 // refused reports, per file, whether the copy on its path was refused when
@@ -107,6 +117,7 @@ func newRegistryFiles(paths []string, regs []*dnc.Registry, marks []registryMark
 			if rf.mark.Version == "" {
 				rf.mark = nextMark(registryMark{}, "", s.Header)
 			}
+			rf.sample, _ = s.Sample(registrySampleSize) // nil on a fault: see swapMissing
 		}
 		if rf.fi == nil {
 			// A copy read into memory (no mmap on this system): the path.
@@ -209,6 +220,10 @@ func (f *registryFiles) reloadFile(rf *registryFile, force bool) error {
 	return nil
 }
 
+// load reads rf's path and swaps the copy in, unless it is refused: older
+// than the copy in force, cut short (checkShrink) or swapped for other
+// numbers (checkSwap). Called with f.mu held; the swap check's walk runs
+// with it released (swapMissing).
 func (f *registryFiles) load(rf *registryFile) error {
 	s, err := dnc.OpenSnapshot(rf.path)
 	if err != nil {
@@ -220,9 +235,21 @@ func (f *registryFiles) load(rf *registryFile) error {
 		// the path holds another.
 		rf.fi = fi
 	}
-	withdrawn := rf.reg.Withdrawn() != nil
-	mark := nextMark(registryMark{}, "", s.Header)
-	if cur := rf.reg.Snapshot(); cur != nil {
+	var (
+		withdrawn bool
+		mark      registryMark
+		sample    []uint64
+	)
+	for try := 0; ; try++ {
+		withdrawn = rf.reg.Withdrawn() != nil
+		mark = nextMark(registryMark{}, "", s.Header)
+		cur := rf.reg.Snapshot()
+		if cur == nil {
+			if sample, err = s.Sample(registrySampleSize); err != nil {
+				return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
+			}
+			break
+		}
 		if s.Header.Effective().Before(cur.Header.Effective()) {
 			return fmt.Errorf("registry %s: %s is a copy as of %s, older than the loaded copy as of %s",
 				rf.reg.Name(), rf.path, s.Header.Effective().UTC().Format(time.RFC3339), cur.Header.Effective().UTC().Format(time.RFC3339))
@@ -243,18 +270,45 @@ func (f *registryFiles) load(rf *registryFile) error {
 		if err := checkShrink(s.Header, cur.Header.Version(), cur.Header.Count, rf.mark, f.maxShrink); err != nil {
 			return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
 		}
+		// And so is one that dropped numbers and added as many others
+		// (its count hides it): a sample of the copy in force is looked up
+		// in it.
+		sampled, missing, changed, err := f.swapMissing(rf, cur, s, withdrawn, &sample)
+		if changed {
+			if try < 2 {
+				continue // another copy went in meanwhile: compare with it
+			}
+			return fmt.Errorf("registry %s: %s: the copy in force changed at each of %d compares; it is read again at the next look", rf.reg.Name(), rf.path, try+1)
+		}
+		if err != nil {
+			return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
+		}
+		if err := checkSwap(s.Header, cur.Header.Version(), sampled, missing, f.maxShrink); err != nil {
+			return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
+		}
 		mark = nextMark(rf.mark, cur.Header.Version(), s.Header)
+		break
+	}
+	if fi := s.FileInfo(); fi != nil {
+		rf.fi = fi // another load may have run while f.mu was released
 	}
 	if _, err := rf.reg.Swap(s); err != nil {
 		return fmt.Errorf("%s: %w", rf.path, err)
 	}
 	rf.withdrawn = false
 	rf.mark = mark
+	rf.sample = sample
 	f.log.Info("sidecar: registry reloaded", "registry", rf.reg.Name(), "file", rf.path,
 		"version", s.Header.Version(), "as_of", s.Header.Effective(), "count", s.Len(), "shrink_from", s.Header.ShrinkFrom, "after_withdrawal", withdrawn,
 		"high_water_count", mark.Count, "high_water_version", mark.Version)
 	if f.data != "" {
-		if err := recordRegistryCopies(f.data, []string{rf.path}, []*dnc.Registry{rf.reg}, []registryMark{mark}, time.Now()); err != nil {
+		// Every registry in force is passed, so that a record damaged
+		// meanwhile is replaced by a whole one, not by this registry's alone.
+		paths, regs, marks := make([]string, len(f.files)), make([]*dnc.Registry, len(f.files)), make([]registryMark, len(f.files))
+		for i := range f.files {
+			paths[i], regs[i], marks[i] = f.files[i].path, f.files[i].reg, f.files[i].mark
+		}
+		if err := recordRegistryCopies(f.data, paths, regs, marks, time.Now()); err != nil {
 			// The copy is in force; the next start compares with an
 			// earlier record, and refuses a copy that shrank from it.
 			f.log.Error("sidecar: the registry copy swapped in could not be recorded in the data directory: the next start compares its copy with the one recorded before",
@@ -262,6 +316,55 @@ func (f *registryFiles) load(rf *registryFile) error {
 		}
 	}
 	return nil
+}
+
+// swapMissing looks up a sample of the copy in force cur — every k-th of
+// its numbers, at most registryReloadSample (dnc.Snapshot.Sample) — in the
+// new copy s, and returns how many it sampled and how many s lacks; it
+// also takes s's own sample for the record (*sample). A copy s acknowledges
+// (shrink_from naming cur) is not compared. A withdrawn copy in force (its
+// file changed in place) is not read: the sample taken when it was swapped
+// in (rf.sample) is used, and so it is when reading cur faults.
+//
+// Called with f.mu held, it releases it while it walks (about 65,536
+// binary searches and lookups in memory-mapped files: milliseconds, but
+// Check takes f.mu every second) and takes it again; changed is then true
+// when another copy went in, or the copy in force was withdrawn, meanwhile
+// (the caller compares again).
+func (f *registryFiles) swapMissing(rf *registryFile, cur, s *dnc.Snapshot, withdrawn bool, sample *[]uint64) (sampled, missing int, changed bool, err error) {
+	fallback := rf.sample
+	acked := acknowledged(s.Header, cur.Header.Version())
+	func() {
+		f.mu.Unlock()
+		defer f.mu.Lock()
+		if f.duringWalk != nil {
+			f.duringWalk()
+		}
+		if *sample, err = s.Sample(registrySampleSize); err != nil || acked {
+			return
+		}
+		var vs []uint64
+		if !withdrawn {
+			vs, err = cur.Sample(registryReloadSample)
+		}
+		if withdrawn || err != nil {
+			if fallback == nil && cur.Header.Count > 0 {
+				why := "it is withdrawn"
+				if err != nil {
+					why = err.Error()
+				}
+				err = fmt.Errorf("the copy in force %s cannot be read to compare the new copy with (%s), and no sample of it was taken when it went in: restart to compare with the sample recorded in the data directory", cur.Header.Version(), why)
+				return
+			}
+			vs, err = fallback, nil
+		}
+		sampled = len(vs)
+		missing, err = s.Missing(vs)
+	}()
+	if rf.reg.Snapshot() != cur || (rf.reg.Withdrawn() != nil) != withdrawn {
+		return 0, 0, true, nil
+	}
+	return sampled, missing, false, err
 }
 
 func (f *registryFiles) refuse(rf *registryFile, err error) error {

@@ -15,19 +15,39 @@ import (
 
 // RegistryCopiesFile, in Config.Data, records the registry copies last in
 // force (registryCopies, JSON): each registry's version, count and as_of,
-// and its high-water mark (the most numbers a copy of it listed since the
-// last acknowledged shrink), written at start and after every reload that
-// swaps a copy in, atomically (a temporary file, fsynced, renamed over it,
-// the directory fsynced). A start compares each copy it loads with it (the
-// shrink guard, registry_max_shrink): the copy in force before a restart is
-// gone by then, and a copy cut short must not get in by a restart that a
-// reload would have refused.
+// its high-water mark (the most numbers a copy of it listed since the last
+// acknowledged shrink) and a sample of its numbers, written at start and
+// after every reload that swaps a copy in, atomically (a temporary file,
+// mode 0600, fsynced, renamed over it, the directory fsynced). A start
+// compares each copy it loads with it (the shrink and swap guards,
+// registry_max_shrink): the copy in force before a restart is gone by then,
+// and a copy cut short or swapped for other numbers must not get in by a
+// restart that a reload would have refused. A damaged record stops the
+// start (checkStartShrink); a missing one is a first start.
 const RegistryCopiesFile = "registry-copies.json"
 
 // registryCopiesFormat is the version of RegistryCopiesFile's format. Format
 // 2 added high_water_count and high_water_version; a format-1 record is read
-// with the mark at the recorded copy's count, and written again in format 2.
-const registryCopiesFormat = 2
+// with the mark at the recorded copy's count. Format 3 added sample; a
+// format-1 or -2 record is read without one (a start then has no sample to
+// compare a swap with). Either is written again in format 3 at the next
+// start.
+const registryCopiesFormat = 3
+
+// registrySampleSize is the most numbers of a registry copy recorded in
+// RegistryCopiesFile (registryCopy.Sample), for the swap guard at the next
+// start: every k-th number of the copy (dnc.Snapshot.Sample). A sample of
+// 4,096 puts a copy that swapped 4 % of its numbers more than 3 standard
+// deviations below the 5 % limit (a false refusal about once in a thousand
+// such starts; 1,024 would refuse one in twenty), and one that swapped 10 %
+// more than 10 above it, in about 60 KB of JSON a registry.
+const registrySampleSize = 4096
+
+// registryReloadSample is the most numbers of the copy in force a reload
+// looks up in a new copy (checkSwap): every k-th, k = ⌈count/65,536⌉, so
+// that the check costs the same whatever the registry's size (about 65,536
+// binary searches and lookups in memory-mapped files).
+const registryReloadSample = 65536
 
 // registryCopies is the content of RegistryCopiesFile.
 type registryCopies struct {
@@ -49,6 +69,20 @@ type registryCopy struct {
 	HighWaterCount int `json:"high_water_count,omitempty"`
 	// HighWaterVersion is the version of the copy that set the mark.
 	HighWaterVersion string `json:"high_water_version,omitempty"`
+	// Sample is every k-th number of the copy (E.164 digits as
+	// dialgate.Number.Uint64, ascending; at most registrySampleSize; all
+	// of them for a small copy): what the next start looks up in its copy
+	// (checkSwap). They are the numbers themselves, not hashes: a number
+	// must be looked up in the new copy, and a hash of a phone number —
+	// salted or not, the salt stored beside it — is undone by hashing
+	// every number of the numbering plan (10¹⁰ for the NANP), so it would
+	// hide nothing; a key from elsewhere (the audit HMAC key) would only
+	// allow a lookup by hashing every number of the new copy (10⁹ at
+	// start). They are a few thousand of the numbers the registry's own
+	// copy on the same host lists, in a file of mode 0600 in the data
+	// directory (0700), replaced with the copy in force's at every record.
+	// Absent before format 3.
+	Sample []uint64 `json:"sample,omitempty"`
 }
 
 // mark returns c's high-water mark.
@@ -104,8 +138,8 @@ func readRegistryCopies(data string) (registryCopies, error) {
 	if err := decodeOne(b, &got); err != nil {
 		return rc, fmt.Errorf("registry copies %s: %w", path, err)
 	}
-	if got.Format != 1 && got.Format != registryCopiesFormat {
-		return rc, fmt.Errorf("registry copies %s: format %d, want 1 or %d", path, got.Format, registryCopiesFormat)
+	if got.Format < 1 || got.Format > registryCopiesFormat {
+		return rc, fmt.Errorf("registry copies %s: format %d, want 1 to %d", path, got.Format, registryCopiesFormat)
 	}
 	for name, c := range got.Registries {
 		if c.Count < 0 || c.Version == "" {
@@ -120,10 +154,38 @@ func readRegistryCopies(data string) (registryCopies, error) {
 			return rc, fmt.Errorf("registry copies %s: registry %q: high_water_count %d (version %q) below its count %d or without its version",
 				path, name, c.HighWaterCount, c.HighWaterVersion, c.Count)
 		}
+		if err := checkSample(c, got.Format); err != nil {
+			return rc, fmt.Errorf("registry copies %s: registry %q: %w", path, name, err)
+		}
 		rc.Registries[name] = c
 	}
 	rc.Format = got.Format
 	return rc, nil
+}
+
+// checkSample checks the sample of a record c of format format: none before
+// format 3; else at most registrySampleSize numbers, ascending, each of 1 to
+// 15 digits, no more than the copy lists. A format-3 record may have none:
+// a record of a registry not loaded since the record was written in format
+// 1 or 2 is carried over as it was (recordRegistryCopies keeps the records
+// of registries it is not given), and a start then has no sample of it to
+// compare with, as with a format-2 record.
+func checkSample(c registryCopy, format int) error {
+	if format < 3 {
+		if len(c.Sample) != 0 {
+			return fmt.Errorf("sample in a format-%d record", format)
+		}
+		return nil
+	}
+	if len(c.Sample) > registrySampleSize || len(c.Sample) > c.Count {
+		return fmt.Errorf("sample of %d numbers for a copy of %d (at most %d)", len(c.Sample), c.Count, registrySampleSize)
+	}
+	for i, v := range c.Sample {
+		if v == 0 || v > 999_999_999_999_999 || (i > 0 && v <= c.Sample[i-1]) {
+			return fmt.Errorf("sample[%d]: %d is not a number of 1 to 15 digits above the one before", i, v)
+		}
+	}
+	return nil
 }
 
 // recordRegistryCopies records the copies of regs (loaded from files[i]),
@@ -131,8 +193,18 @@ func readRegistryCopies(data string) (registryCopies, error) {
 // durably and atomically (writeAtomic: a process killed or a machine that
 // loses power meanwhile leaves the record before or the record after, never
 // a cut one), keeping the records of registries not among them; unchanged
-// records are not written again.
+// records are not written again. Each record holds a sample of its copy
+// (registrySampleSize, dnc.Snapshot.Sample); a record without one (format
+// 1 or 2) is written again with it. A damaged record is replaced by one of
+// regs only: start refuses a damaged record before it gets here
+// (checkStartShrink), and a reloader passes every registry it keeps.
 func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, marks []registryMark, now time.Time) error {
+	if len(regs) == 0 {
+		// A start without registries neither reads nor replaces the
+		// record: a damaged one stays for the next start with registries
+		// to refuse (checkStartShrink).
+		return nil
+	}
 	rc, err := readRegistryCopies(data)
 	if err != nil {
 		// serve's own record: a damaged one is replaced.
@@ -152,11 +224,15 @@ func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, mar
 		}
 		prev, ok := rc.Registries[r.Name()]
 		if ok && prev.Version == s.Header.Version() && prev.Count == s.Header.Count && prev.AsOf.Equal(s.Header.Effective()) && prev.File == files[i] &&
-			prev.mark() == m {
+			prev.mark() == m && (len(prev.Sample) > 0 || s.Header.Count == 0) {
 			continue
 		}
+		sample, err := s.Sample(registrySampleSize)
+		if err != nil {
+			return fmt.Errorf("registry copies: registry %s: sample of the copy in force: %w", r.Name(), err)
+		}
 		rc.Registries[r.Name()] = registryCopy{Version: s.Header.Version(), Count: s.Header.Count, AsOf: s.Header.Effective().UTC(),
-			File: files[i], LoadedAt: now.UTC(), HighWaterCount: m.Count, HighWaterVersion: m.Version}
+			File: files[i], LoadedAt: now.UTC(), HighWaterCount: m.Count, HighWaterVersion: m.Version, Sample: sample}
 		changed = true
 	}
 	if !changed {
@@ -208,18 +284,43 @@ func trimPercent(p float64) string {
 	return fmt.Sprintf("%.1f", math.Floor(p*10)/10)
 }
 
+// checkSwap returns an error when the copy h lacks more than maxShrink of
+// the sampled numbers of the copy prevVersion it replaces (missing of
+// sampled, every k-th of its numbers): a copy that dropped numbers and
+// added as many others keeps its count and passes checkShrink, and every
+// number it dropped would be allowed. As for checkShrink, a copy whose
+// shrink_from names prevVersion is accepted (the operator's
+// acknowledgement), and so is the same copy (its version). The error says
+// the share, the copy compared with and how to accept the copy.
+func checkSwap(h dnc.Header, prevVersion string, sampled, missing int, maxShrink float64) error {
+	if sampled == 0 || h.Version() == prevVersion || float64(missing) <= maxShrink*float64(sampled) {
+		return nil
+	}
+	if acknowledged(h, prevVersion) {
+		return nil
+	}
+	why := ""
+	if h.ShrinkFrom != "" {
+		why = fmt.Sprintf(" (its shrink_from names copy %s, not this one)", h.ShrinkFrom)
+	}
+	return fmt.Errorf("copy %s lacks %d of %d numbers sampled from copy %s (every k-th of its numbers): an estimated %s%% of the numbers it listed are dropped, more than registry_max_shrink %v allows, although the copy lists %d numbers: a copy that drops numbers and adds as many others keeps its count, and every number it dropped would be allowed; if the change is intended, build the copy again with `dialgate dnc build --accept-shrink-from %s`%s",
+		h.Version(), missing, sampled, prevVersion, trimPercent(100*float64(missing)/float64(sampled)), maxShrink, h.Count, prevVersion, why)
+}
+
 // checkStartShrink compares each registry copy regs (loaded from
 // cfg.Registries) with the copy of its registry last in force, as recorded
 // in the data directory, and refuses (ErrConfig) a copy older than it (as a
 // reload does) or that lists more than registry_max_shrink fewer numbers
-// than it or than the registry's high-water mark (checkShrink). It returns
-// each registry's high-water mark with its copy in force (nextMark; a
-// registry not recorded starts at its copy's count). A damaged record is
-// logged and not compared with (it is written again once the server
-// starts, the marks starting at the copies' counts).
-func checkStartShrink(cfg Config, regs []*dnc.Registry, log interface {
-	Error(msg string, args ...any)
-}) ([]registryMark, error) {
+// than it or than the registry's high-water mark (checkShrink), or that
+// lacks more than registry_max_shrink of the numbers sampled from it
+// (checkSwap; a record without a sample, format 1 or 2, has none to compare
+// with). It returns each registry's high-water mark with its copy in force
+// (nextMark; a registry not recorded starts at its copy's count). A missing
+// record is a first start; a damaged one is refused (ErrConfig, naming the
+// file): compared with nothing, a copy cut short or swapped would get in
+// and the marks would be lost. Restoring the file, or deleting it to take
+// the copies as given, is the operator's choice.
+func checkStartShrink(cfg Config, regs []*dnc.Registry) ([]registryMark, error) {
 	max := cfg.maxShrink()
 	if !(max > 0 && max <= 1) {
 		return nil, fmt.Errorf("%w: registry_max_shrink: %v is outside 0 < x ≤ 1", ErrConfig, max)
@@ -230,8 +331,9 @@ func checkStartShrink(cfg Config, regs []*dnc.Registry, log interface {
 	}
 	rc, err := readRegistryCopies(cfg.Data)
 	if err != nil {
-		log.Error("sidecar: the record of the registry copies last in force is damaged: this start does not compare its copies with it (registry_max_shrink) and their high-water marks start again at their counts; it is written again", "err", err)
-		rc.Registries = nil
+		rec := filepath.Join(cfg.Data, RegistryCopiesFile)
+		return nil, fmt.Errorf("%w: registries: %w: the record of the registry copies last in force cannot be read, so the copies given cannot be compared with them (registry_max_shrink, as_of) and a copy cut short or swapped would get in by this start: restore %s from a backup, or delete it to accept the copies given as they are (the registries' high-water marks then start again at their counts)",
+			ErrConfig, err, rec)
 	}
 	for i, r := range regs {
 		h := r.Snapshot().Header
@@ -251,6 +353,16 @@ func checkStartShrink(cfg Config, regs []*dnc.Registry, log interface {
 		if err := checkShrink(h, prev.Version, prev.Count, prev.mark(), max); err != nil {
 			return nil, fmt.Errorf("%w: registries: registry %s: %s: %w (the copy last in force and the mark are recorded in %s)",
 				ErrConfig, r.Name(), cfg.Registries[i], err, filepath.Join(cfg.Data, RegistryCopiesFile))
+		}
+		if len(prev.Sample) > 0 && h.Version() != prev.Version && !acknowledged(h, prev.Version) {
+			missing, err := r.Snapshot().Missing(prev.Sample)
+			if err != nil {
+				return nil, fmt.Errorf("%w: registries: registry %s: %s: %w", ErrConfig, r.Name(), cfg.Registries[i], err)
+			}
+			if err := checkSwap(h, prev.Version, len(prev.Sample), missing, max); err != nil {
+				return nil, fmt.Errorf("%w: registries: registry %s: %s: %w (the numbers sampled from the copy last in force are recorded in %s)",
+					ErrConfig, r.Name(), cfg.Registries[i], err, filepath.Join(cfg.Data, RegistryCopiesFile))
+			}
 		}
 		marks[i] = nextMark(prev.mark(), prev.Version, h)
 	}

@@ -277,7 +277,7 @@ func TestRegistryCopiesDamagedMark(t *testing.T) {
 		"mark missing":     `{"format":2,"registries":{"r":{"version":"0123456789abcdef","count":10,"as_of":"2026-01-01T00:00:00Z","file":"f","loaded_at":"2026-01-01T00:00:00Z"}}}`,
 		"mark version":     `{"format":2,"registries":{"r":{"version":"0123456789abcdef","count":10,"as_of":"2026-01-01T00:00:00Z","file":"f","loaded_at":"2026-01-01T00:00:00Z","high_water_count":12}}}`,
 		"mark in format 1": `{"format":1,"registries":{"r":{"version":"0123456789abcdef","count":10,"as_of":"2026-01-01T00:00:00Z","file":"f","loaded_at":"2026-01-01T00:00:00Z","high_water_count":12,"high_water_version":"0123456789abcdef"}}}`,
-		"format 3":         `{"format":3,"registries":{}}`,
+		"format 4":         `{"format":4,"registries":{}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			data := t.TempDir()
@@ -332,9 +332,9 @@ func TestRegistryCopiesReplacedByRename(t *testing.T) {
 
 // A process killed while it records registry copies (kill -9, an OOM kill)
 // leaves the record whole: the one before the write or the one after,
-// never a cut one, which would be read as damaged — and a damaged record is
-// not compared with at the next start, so a cut copy would get past both
-// guards and the mark would be lost. Run in child processes killed at
+// never a cut one, which would be read as damaged — and a damaged record
+// stops the next start (TestRegistryCopiesDamagedRefusesStart) until the
+// operator restores or deletes it. Run in child processes killed at
 // random instants while they write the record in a loop.
 func TestRegistryCopiesKilledWhileWriting(t *testing.T) {
 	const child = "DIALGATE_TEST_REGISTRY_COPIES_CHILD"

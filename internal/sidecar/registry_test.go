@@ -123,7 +123,9 @@ func TestRegistryReload(t *testing.T) {
 		t.Fatalf("reload of an unchanged file: %v", err)
 	}
 
-	writeRegistry(t, path, "us-national-dnc", day2, 12125550101)
+	// Every number replaced: accepted only as an acknowledged change
+	// (TestRegistryReloadSwapRefused).
+	writeRegistryShrinkFrom(t, path, day2, fileVersion(t, path), 12125550101)
 	if err := be.ReloadRegistries(false); err != nil {
 		t.Fatalf("reload of a newer copy: %v", err)
 	}
@@ -203,8 +205,14 @@ func TestRegistryReloadSameNumbersNewerAsOf(t *testing.T) {
 // snapshotFile returns the bytes of a us-national-dnc snapshot listing nums.
 func snapshotFile(t *testing.T, asOf time.Time, nums ...uint64) []byte {
 	t.Helper()
+	return snapshotFileShrinkFrom(t, asOf, "", nums...)
+}
+
+// snapshotFileShrinkFrom is snapshotFile with the header's shrink_from set.
+func snapshotFileShrinkFrom(t *testing.T, asOf time.Time, shrinkFrom string, nums ...uint64) []byte {
+	t.Helper()
 	var buf bytes.Buffer
-	if _, err := dnc.WriteSnapshot(&buf, dnc.Header{Name: "us-national-dnc", Source: "test", AsOf: asOf, CreatedAt: asOf}, dnc.NewSet(nums)); err != nil {
+	if _, err := dnc.WriteSnapshot(&buf, dnc.Header{Name: "us-national-dnc", Source: "test", AsOf: asOf, CreatedAt: asOf, ShrinkFrom: shrinkFrom}, dnc.NewSet(nums)); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -236,6 +244,7 @@ func testRegistryWrittenInPlace(t *testing.T, how string) {
 		other = append(other, 10000000000+a*10000000+5550101, 10000000000+a*10000000+5550102)
 	}
 	writeRegistry(t, path, "us-national-dnc", day1, old...)
+	oldVersion := fileVersion(t, path)
 	be, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: "us", Registries: []string{path}}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +308,20 @@ func testRegistryWrittenInPlace(t *testing.T, how string) {
 			}
 		}
 	}
-	// The write completes: the file loads cleanly and is swapped in.
+	// The write completes with a copy that replaces every number of the
+	// withdrawn one: it is compared with the sample taken when the
+	// withdrawn copy went in (its mapping now reads the new bytes), and
+	// refused: the copy stays withdrawn.
+	if err := os.WriteFile(path, full, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	detect()
+	if dec := dial(other[7], dialgate.PurposeService); !dec.Has(unavailable) {
+		t.Fatalf("a copy swapping every number of the withdrawn one was swapped in: %v", dec.Codes())
+	}
+	// The same copy acknowledged (shrink_from naming the withdrawn copy):
+	// it loads cleanly and is swapped in.
+	full = snapshotFileShrinkFrom(t, day2, oldVersion, other...)
 	if err := os.WriteFile(path, full, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +372,9 @@ func TestRegistryReplacedWhileLoading(t *testing.T) {
 	// file's modification time kept (cp -p, rsync -t; or written within
 	// the file system's timestamp granularity) is another file: read.
 	day3 := day2.Add(24 * time.Hour)
-	writeRegistry(t, path, "us-national-dnc", day3, 12125550100, 12125550102)
+	// The same numbers (a copy that swapped one of two would be refused,
+	// TestRegistryReloadSwapRefused), so the same size.
+	writeRegistry(t, path, "us-national-dnc", day3, 12125550100, 12125550101)
 	st3, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)

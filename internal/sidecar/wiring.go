@@ -80,9 +80,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: registries: %w", ErrConfig, err)
 	}
-	// So is a copy cut short since the copy last in force (recorded in the
-	// data directory): the reload that would have refused it did not run.
-	marks, err := checkStartShrink(cfg, regs, log)
+	// So is a copy cut short or swapped for other numbers since the copy
+	// last in force (recorded in the data directory, with a sample of its
+	// numbers): the reload that would have refused it did not run. So is a
+	// damaged record of it.
+	marks, err := checkStartShrink(cfg, regs)
 	if err != nil {
 		return nil, err
 	}
