@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -397,6 +398,60 @@ func FuzzOutcomeFromProto(f *testing.F) {
 		}
 		if to != "" && o.Dial.To == (dialgate.Number{}) {
 			t.Fatalf("dial lost: %+v", o)
+		}
+	})
+}
+
+// FuzzReadRegistryCopies checks the reader of registry-copies.json: a
+// damaged file is an error naming it (a start then refuses), and a record it
+// accepts keeps the guards' invariants — every registry with a version, a
+// high-water mark at least its count, a sample strictly ascending, no larger
+// than the copy and registrySampleSize — and reads back the same once
+// written again in the current format.
+func FuzzReadRegistryCopies(f *testing.F) {
+	f.Add([]byte(`{"format":3,"registries":{"cn-platform":{"version":"sha256:ab","count":3,"as_of":"2026-06-01T00:00:00Z","file":"reg.dnc","loaded_at":"2026-06-02T00:00:00Z","high_water_count":5,"high_water_version":"sha256:cd","sample":[8613800000001,8613800000002]}}}`))
+	f.Add([]byte(`{"format":2,"registries":{"r":{"version":"v","count":3,"as_of":"2026-06-01T00:00:00Z","file":"f","loaded_at":"2026-06-02T00:00:00Z","high_water_count":3,"high_water_version":"v"}}}`))
+	f.Add([]byte(`{"format":1,"registries":{"r":{"version":"v","count":3,"as_of":"2026-06-01T00:00:00Z","file":"f","loaded_at":"2026-06-02T00:00:00Z"}}}`))
+	f.Add([]byte(`{"format":3,"registries":{"r":{"version":"v","count":1,"high_water_count":1,"high_water_version":"v","sample":[2,1]}}}`))
+	f.Add([]byte(`{"format":4,"registries":{}}`))
+	f.Add([]byte(`{"format":3,"registries":{}}{"format":3}`))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := writeDataFile(t, RegistryCopiesFile, b)
+		rc, err := readRegistryCopies(dir)
+		if err != nil {
+			if !strings.Contains(err.Error(), filepath.Join(dir, RegistryCopiesFile)) {
+				t.Fatalf("error %v does not name the file", err)
+			}
+			return
+		}
+		if !json.Valid(b) {
+			t.Fatalf("accepted %q, which is not one JSON document", b)
+		}
+		for name, c := range rc.Registries {
+			if c.Version == "" || c.Count < 0 || c.HighWaterCount < c.Count || c.HighWaterVersion == "" || len(c.Sample) > max(c.Count, 0) || len(c.Sample) > registrySampleSize {
+				t.Fatalf("accepted registry %q: %+v", name, c)
+			}
+			for i := 1; i < len(c.Sample); i++ {
+				if c.Sample[i] <= c.Sample[i-1] {
+					t.Fatalf("accepted registry %q with a sample not ascending: %v", name, c.Sample)
+				}
+			}
+		}
+		rc.Format = registryCopiesFormat
+		out, err := json.Marshal(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := readRegistryCopies(writeDataFile(t, RegistryCopiesFile, out))
+		if err != nil || len(back.Registries) != len(rc.Registries) {
+			t.Fatalf("%+v written as %s reads back as %+v, %v", rc, out, back, err)
+		}
+		for name, c := range rc.Registries {
+			g := back.Registries[name]
+			if g.Version != c.Version || g.Count != c.Count || g.HighWaterCount != c.HighWaterCount || g.HighWaterVersion != c.HighWaterVersion || !slices.Equal(g.Sample, c.Sample) {
+				t.Fatalf("registry %q: %+v reads back as %+v", name, c, g)
+			}
 		}
 	})
 }
