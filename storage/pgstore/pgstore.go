@@ -26,6 +26,10 @@ var migrationFS embed.FS
 // DefaultSchema is the schema Open uses when Options.Schema is empty.
 const DefaultSchema = "dialgate"
 
+// DefaultConnectTimeout bounds the making of one database connection
+// (dial, TLS, authentication) when the URL gives no connect_timeout.
+const DefaultConnectTimeout = 3 * time.Second
+
 // Options configures a Store. The zero Options is valid and means every
 // default.
 type Options struct {
@@ -211,6 +215,16 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 		return nil, fmt.Errorf("pgstore: open: url: %w: %w", err, storage.ErrInvalid)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+	// A new connection is made in the pool's background, past the context
+	// of the call that asked for it (pgxpool), and holds one of the pool's
+	// few slots until it is made. Without connect_timeout in the URL pgxpool
+	// allows two minutes: a database that stalls (a black hole: packets
+	// dropped, nothing refused) fills every slot with a connect that hangs,
+	// and once it answers again every decision still denies
+	// (<check>.unavailable) until they time out.
+	if cfg.ConnConfig.ConnectTimeout <= 0 {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
 	// A commit must be in the flushed WAL before a write returns: with
 	// synchronous_commit = off (a database, role or URL default chosen for
 	// throughput) PostgreSQL acknowledges it before, and a crash loses
