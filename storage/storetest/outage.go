@@ -282,6 +282,20 @@ func TestOutage(t *testing.T, writer, gated SharedStore, fault Fault, cut bool, 
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Logf("feed found lost %v into the fault", lost.Round(time.Millisecond))
+	// A burst of concurrent dials: none waits on another past its own
+	// deadline (a pool slot, a cache or ledger reload under a lock).
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, took := og.check(outKept, outFrom, i%2 == 0)
+			if d.Allowed || took > slow {
+				t.Errorf("a concurrent dial during the fault: allowed %v, codes %v, took %v", d.Allowed, d.Codes(), took.Round(time.Millisecond))
+			}
+		}()
+	}
+	wg.Wait()
 	if lost > lostBy {
 		t.Errorf("the change feed was found lost %v into the fault, want within %v", lost.Round(time.Millisecond), lostBy)
 	}
