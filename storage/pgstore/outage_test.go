@@ -43,10 +43,11 @@ func TestOutageStall(t *testing.T) {
 	storetest.TestOutage(t, w, g, px, false, outageTiming)
 }
 
-// The LISTEN connection stalls while the database answers on new
-// connections: another process's opt-out still denies within a few
-// heartbeats.
+// The LISTEN connection stalls, and it alone (the pool's connections are
+// closed first), while the database answers on new connections: the
+// heartbeat, sent and received on that connection, finds it lost, and
+// another process's opt-out denies within a few heartbeats.
 func TestStalledFeed(t *testing.T) {
 	w, g, px := proxied(t)
-	storetest.TestStalledFeed(t, w, g, px, outageTiming)
+	storetest.TestStalledFeed(t, w, g, px, outageTiming, g.Pool().Reset)
 }

@@ -363,8 +363,10 @@ func TestOutage(t *testing.T, writer, gated SharedStore, fault Fault, cut bool, 
 // (LISTEN, SUBSCRIBE) stays a black hole, open and silent. An opt-out that
 // writer, another process, takes meanwhile must deny at gated within a few
 // heartbeats, and never be lost: the feed must notice the stall by itself
-// and resynchronise on a new connection.
-func TestStalledFeed(t *testing.T, writer, gated SharedStore, fault Fault, tm OutageTiming) {
+// and resynchronise on a new connection. isolate, if not nil, runs just
+// before the stall: it should close gated's idle pool connections, so that
+// the feed's connection is the only one stalled.
+func TestStalledFeed(t *testing.T, writer, gated SharedStore, fault Fault, tm OutageTiming, isolate func()) {
 	t.Helper()
 	ctx := context.Background()
 	seedOutage(t, writer)
@@ -375,6 +377,9 @@ func TestStalledFeed(t *testing.T, writer, gated SharedStore, fault Fault, tm Ou
 	n := outEarly
 	if d, _ := og.check(n, outFrom, false); !d.Allowed {
 		t.Fatalf("before the stall: %v", d.Codes())
+	}
+	if isolate != nil {
+		isolate()
 	}
 	fault.Stall()
 	fault.Restore()
