@@ -122,7 +122,12 @@
 // Every call is bounded by its context. A new connection is made in the
 // pool's background and bounded by the URL's connect_timeout, or by
 // DefaultConnectTimeout (3 s) when the URL gives none: after a database that
-// stalled answers again, decisions resume within that time. A connection
+// stalled answers again, decisions resume within that time. The sessions
+// run with idle_in_transaction_session_timeout DefaultIdleInTransactionTimeout
+// (5 s) unless the server, database, role or URL sets one: a transaction
+// whose connection stalls between its statements would otherwise hold its
+// locks (a reservation's key rows, which every sidecar's reservations of
+// the same keys wait for) until the server's keepalive gave up. A connection
 // failure or timeout returns an error wrapping storage.ErrUnavailable, which
 // the checks turn into "<check>.unavailable" — a deny.
 //

@@ -26,6 +26,25 @@ var migrationFS embed.FS
 // DefaultSchema is the schema Open uses when Options.Schema is empty.
 const DefaultSchema = "dialgate"
 
+// DefaultIdleInTransactionTimeout is the idle_in_transaction_session_timeout
+// of the store's sessions when the server, database, role or URL leaves it
+// off (0): the server ends a session that stays idle that long inside a
+// transaction, and releases its locks.
+const DefaultIdleInTransactionTimeout = 5 * time.Second
+
+// sessionSettings are run on every new pool connection. synchronous_commit
+// off is raised to on (see Open). idle_in_transaction_session_timeout off
+// becomes DefaultIdleInTransactionTimeout: a transaction whose connection
+// stalls between its statements (packets dropped: the server sees no FIN,
+// and its keepalive waits two hours by default) would otherwise keep the
+// locks it took — a reservation's key rows, which every reservation of the
+// callee or the segment from any sidecar waits for — and every such dial
+// would deny (<check>.unavailable) long after the network came back. A
+// setting the operator chose (not 0) is kept.
+var sessionSettings = `SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off';` +
+	`SELECT set_config('idle_in_transaction_session_timeout', '` + strconv.FormatInt(DefaultIdleInTransactionTimeout.Milliseconds(), 10) +
+	`', false) WHERE current_setting('idle_in_transaction_session_timeout') = '0'`
+
 // DefaultConnectTimeout bounds the making of one database connection
 // (dial, TLS, authentication) when the URL gives no connect_timeout.
 const DefaultConnectTimeout = 3 * time.Second
@@ -225,6 +244,8 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 	if cfg.ConnConfig.ConnectTimeout <= 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
+	// The settings of every pool session (sessionSettings).
+	//
 	// A commit must be in the flushed WAL before a write returns: with
 	// synchronous_commit = off (a database, role or URL default chosen for
 	// throughput) PostgreSQL acknowledges it before, and a crash loses
@@ -237,7 +258,7 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 				return err
 			}
 		}
-		_, err := c.Exec(ctx, `SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'`)
+		_, err := c.Exec(ctx, sessionSettings)
 		return err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
