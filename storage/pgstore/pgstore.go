@@ -306,7 +306,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	if err != nil {
 		return s.fail("open", err)
 	}
-	defer tx.Rollback(context.Background())
+	defer rollback(ctx, tx)
 	// One process at a time: concurrent starters wait here, then see the
 	// schema the first one applied.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('dialgate.migrate.' || $1))`, s.schema); err != nil {
@@ -443,6 +443,22 @@ func (s *Store) fail(op string, err error) error {
 
 // inTx runs fn in a transaction and commits it; an error from fn rolls back
 // and is returned as is, a driver error is wrapped by fail.
+// rollbackTimeout bounds a rollback (rollback).
+const rollbackTimeout = time.Second
+
+// rollback rolls tx back, if it is still open, on a context that outlives
+// ctx's cancellation (a transaction whose caller gave up is still ended)
+// but not rollbackTimeout: on a connection that stalled (packets dropped)
+// the answer never comes, and the call would hang, holding its pool
+// connection, until the kernel gave the connection up. A rollback that
+// times out closes the connection; the server ends the session's
+// transaction itself (idle_in_transaction_session_timeout, sessionSettings).
+func rollback(ctx context.Context, tx pgx.Tx) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	_ = tx.Rollback(rctx)
+}
+
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
 	if err := s.check(op); err != nil {
 		return err
@@ -456,7 +472,7 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) e
 	if err != nil {
 		return s.fail(op, err)
 	}
-	defer tx.Rollback(context.Background())
+	defer rollback(ctx, tx)
 	if err := fn(tx); err != nil {
 		return err
 	}
