@@ -441,8 +441,6 @@ func (s *Store) fail(op string, err error) error {
 	return fmt.Errorf("pgstore: %s: %w: %w", op, storage.ErrUnavailable, err)
 }
 
-// inTx runs fn in a transaction and commits it; an error from fn rolls back
-// and is returned as is, a driver error is wrapped by fail.
 // rollbackTimeout bounds a rollback (rollback).
 const rollbackTimeout = time.Second
 
@@ -459,6 +457,8 @@ func rollback(ctx context.Context, tx pgx.Tx) {
 	_ = tx.Rollback(rctx)
 }
 
+// inTx runs fn in a transaction and commits it; an error from fn rolls back
+// and is returned as is, a driver error is wrapped by fail.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
 	if err := s.check(op); err != nil {
 		return err
