@@ -119,9 +119,17 @@
 // fsynced WAL: the store's sessions run with synchronous_commit on when the
 // server, database, role or URL default is off (a stronger setting is kept;
 // set synchronous_standby_names for a commit that also waits for a standby).
-// Every call is bounded by its context. A connection failure or timeout
-// returns an error wrapping storage.ErrUnavailable, which the checks turn into
-// "<check>.unavailable" — a deny.
+// Every call is bounded by its context. A new connection is made in the
+// pool's background and bounded by the URL's connect_timeout, or by
+// DefaultConnectTimeout (3 s) when the URL gives none: after a database that
+// stalled answers again, decisions resume within that time. The sessions
+// run with idle_in_transaction_session_timeout DefaultIdleInTransactionTimeout
+// (5 s) unless the server, database, role or URL sets one: a transaction
+// whose connection stalls between its statements would otherwise hold its
+// locks (a reservation's key rows, which every sidecar's reservations of
+// the same keys wait for) until the server's keepalive gave up. A connection
+// failure or timeout returns an error wrapping storage.ErrUnavailable, which
+// the checks turn into "<check>.unavailable" — a deny.
 //
 // A Store is safe for concurrent use by many goroutines and many processes.
 package pgstore

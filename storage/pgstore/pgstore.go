@@ -26,6 +26,29 @@ var migrationFS embed.FS
 // DefaultSchema is the schema Open uses when Options.Schema is empty.
 const DefaultSchema = "dialgate"
 
+// DefaultIdleInTransactionTimeout is the idle_in_transaction_session_timeout
+// of the store's sessions when the server, database, role or URL leaves it
+// off (0): the server ends a session that stays idle that long inside a
+// transaction, and releases its locks.
+const DefaultIdleInTransactionTimeout = 5 * time.Second
+
+// sessionSettings are run on every new pool connection. synchronous_commit
+// off is raised to on (see Open). idle_in_transaction_session_timeout off
+// becomes DefaultIdleInTransactionTimeout: a transaction whose connection
+// stalls between its statements (packets dropped: the server sees no FIN,
+// and its keepalive waits two hours by default) would otherwise keep the
+// locks it took — a reservation's key rows, which every reservation of the
+// callee or the segment from any sidecar waits for — and every such dial
+// would deny (<check>.unavailable) long after the network came back. A
+// setting the operator chose (not 0) is kept.
+var sessionSettings = `SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off';` +
+	`SELECT set_config('idle_in_transaction_session_timeout', '` + strconv.FormatInt(DefaultIdleInTransactionTimeout.Milliseconds(), 10) +
+	`', false) WHERE current_setting('idle_in_transaction_session_timeout') = '0'`
+
+// DefaultConnectTimeout bounds the making of one database connection
+// (dial, TLS, authentication) when the URL gives no connect_timeout.
+const DefaultConnectTimeout = 3 * time.Second
+
 // Options configures a Store. The zero Options is valid and means every
 // default.
 type Options struct {
@@ -211,6 +234,18 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 		return nil, fmt.Errorf("pgstore: open: url: %w: %w", err, storage.ErrInvalid)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+	// A new connection is made in the pool's background, past the context
+	// of the call that asked for it (pgxpool), and holds one of the pool's
+	// few slots until it is made. Without connect_timeout in the URL pgxpool
+	// allows two minutes: a database that stalls (a black hole: packets
+	// dropped, nothing refused) fills every slot with a connect that hangs,
+	// and once it answers again every decision still denies
+	// (<check>.unavailable) until they time out.
+	if cfg.ConnConfig.ConnectTimeout <= 0 {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	// The settings of every pool session (sessionSettings).
+	//
 	// A commit must be in the flushed WAL before a write returns: with
 	// synchronous_commit = off (a database, role or URL default chosen for
 	// throughput) PostgreSQL acknowledges it before, and a crash loses
@@ -223,7 +258,7 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 				return err
 			}
 		}
-		_, err := c.Exec(ctx, `SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'`)
+		_, err := c.Exec(ctx, sessionSettings)
 		return err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -271,7 +306,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	if err != nil {
 		return s.fail("open", err)
 	}
-	defer tx.Rollback(context.Background())
+	defer rollback(ctx, tx)
 	// One process at a time: concurrent starters wait here, then see the
 	// schema the first one applied.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('dialgate.migrate.' || $1))`, s.schema); err != nil {
@@ -406,6 +441,22 @@ func (s *Store) fail(op string, err error) error {
 	return fmt.Errorf("pgstore: %s: %w: %w", op, storage.ErrUnavailable, err)
 }
 
+// rollbackTimeout bounds a rollback (rollback).
+const rollbackTimeout = time.Second
+
+// rollback rolls tx back, if it is still open, on a context that outlives
+// ctx's cancellation (a transaction whose caller gave up is still ended)
+// but not rollbackTimeout: on a connection that stalled (packets dropped)
+// the answer never comes, and the call would hang, holding its pool
+// connection, until the kernel gave the connection up. A rollback that
+// times out closes the connection; the server ends the session's
+// transaction itself (idle_in_transaction_session_timeout, sessionSettings).
+func rollback(ctx context.Context, tx pgx.Tx) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	_ = tx.Rollback(rctx)
+}
+
 // inTx runs fn in a transaction and commits it; an error from fn rolls back
 // and is returned as is, a driver error is wrapped by fail.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
@@ -421,7 +472,7 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) e
 	if err != nil {
 		return s.fail(op, err)
 	}
-	defer tx.Rollback(context.Background())
+	defer rollback(ctx, tx)
 	if err := fn(tx); err != nil {
 		return err
 	}
