@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/faultproxy"
 	"github.com/dialgate/dialgate/internal/testdb"
 )
@@ -127,5 +132,63 @@ func TestOutageHealth(t *testing.T) {
 			t.Fatalf("restored: dials still denied: %v", d.Codes())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A sidecar stopping while its PostgreSQL stalls seals its audit log at
+// once: the pgx pool's Close waits up to 15 s for connections to a server
+// that does not answer, and an orchestrator's grace period (30 s by
+// default on Kubernetes) may end before that; the log's last records must
+// not wait for it unsigned.
+func TestCloseSealsAuditLogBeforeStalledStore(t *testing.T) {
+	pgURL, redisURL := os.Getenv("DIALGATE_TEST_POSTGRES"), os.Getenv("DIALGATE_TEST_REDIS")
+	if pgURL == "" || redisURL == "" {
+		t.Skip("DIALGATE_TEST_POSTGRES and DIALGATE_TEST_REDIS are not both set")
+	}
+	schema := fmt.Sprintf("outageclose%d", time.Now().UnixNano())
+	t.Cleanup(func() { testdb.DropPostgresSchema(pgURL, schema) })
+	pgx, pgProxied := faultproxy.ForURL(t, pgURL, "5432")
+	be := fleetSidecarsOn(t, 1, Config{Postgres: pgProxied, PostgresSchema: schema, CheckTimeout: Duration(300 * time.Millisecond)}, outageProfile)[0]
+	auditDir := be.Changes.(*watchedAudit).Dir()
+	data := filepath.Dir(auditDir)
+	if d, _ := be.Gate.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber("+14055550160"),
+		Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}); !d.Allowed {
+		t.Fatalf("up: %v", d.Codes())
+	}
+	pgx.Stall()
+	// A dial during the stall leaves its connection waiting on the server
+	// (the check times out, the query does not end).
+	if d, _ := be.Gate.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber("+14055550161"),
+		Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}); d.Allowed {
+		t.Fatal("allowed with PostgreSQL stalled")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- be.Close(context.Background()) }()
+	defer func() {
+		pgx.Cut() // let the pool's Close end
+		<-closed
+	}()
+	vkey, err := os.ReadFile(filepath.Join(data, KeysDir, SignerPubFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auditlog.NewVerifier(strings.TrimSpace(string(vkey)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		files, err := auditlog.LogFiles(auditDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = auditlog.Verify(context.Background(), files, auditlog.VerifyOptions{Verifiers: note.VerifierList(v), RequireSealed: true})
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("3 s into Close with PostgreSQL stalled, the audit log is not sealed: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

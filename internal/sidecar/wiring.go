@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -119,6 +120,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return fail(err)
 	}
+	logAt := len(closers)
 	closers = append(closers, alog.Close)
 	audit := &watchedAudit{Log: alog}
 
@@ -134,6 +136,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// The audit log closes (its last records sealed by a checkpoint) before
+	// the shared stores: a pgx pool's Close waits up to 15 s for connections
+	// to a PostgreSQL that stopped answering, longer than an orchestrator's
+	// grace period may last. Nothing writes the log once the server has
+	// stopped.
+	closers = append(slices.Delete(closers, logAt, logAt+1), alog.Close)
 	if cfg.Redis != "" && !cfg.requireAOF() {
 		log.Warn("sidecar: redis_require_aof is false: a Redis restart without an append-only file forgets the fleet's opt-outs and cap counters")
 	}
