@@ -1,0 +1,48 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestWriteCommandsNoteANewStore: a write command run without --data from
+// a directory other than the sidecar's (the default ./dialgate-data is
+// relative to the working directory) created a new store, put the opt-outs
+// there and exited 0: no sidecar reads that store, so the numbers stayed
+// callable. The command still creates the store (a first import before the
+// first serve is legitimate), but says on stderr that it did, naming the
+// absolute path, and that a sidecar reads only its own --data.
+func TestWriteCommandsNoteANewStore(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	list := filepath.Join(dir, "optouts.txt")
+	if err := os.WriteFile(list, []byte("+8613900139020\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "dialgate-data")
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"dnc import", []string{"dnc", "import", list, "--scope", "global", "--list", "opt_out"}},
+		{"complaint add", []string{"complaint", "add", "--number", "+8613900139021"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_ = os.RemoveAll(data)
+			code, out, errs := runCLI(t, "", append([]string{"--data", "dialgate-data"}, c.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s %s", code, out, errs)
+			}
+			if !strings.Contains(errs, "created a new store") || !strings.Contains(errs, data) {
+				t.Errorf("stderr %q does not say that a new store was created at %s", errs, data)
+			}
+			code, out, errs = runCLI(t, "", append([]string{"--data", "dialgate-data"}, c.args...)...)
+			if code != 0 || strings.Contains(errs, "created a new store") {
+				t.Errorf("second run on the existing store: exit %d, stderr %q; want 0 and no note", code, errs)
+			}
+			_ = out
+		})
+	}
+}
