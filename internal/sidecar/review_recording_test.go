@@ -113,3 +113,25 @@ func TestWireEndRecording(t *testing.T) {
 		wantCode(t, err, c.code, c.msg)
 	}
 }
+
+// TestWireRegisterAfterOutcomeNamesEndRecording: an operator who reported a
+// call's outcome with its recording_id (which registers the recording, with
+// the report's instant as its start) and then registered the recording with
+// its real start and end, as docs/deploy.md advises, got AlreadyExists
+// "registered with another callee, start, end, …" and "a retry will not
+// succeed": nothing said what registered it or how to give the real end.
+// The refusal names ReportOutcome's recording_id and EndRecording.
+func TestWireRegisterAfterOutcomeNamesEndRecording(t *testing.T) {
+	e, _ := openWire(t, wireProfile)
+	ctx := ctxT(t)
+	e.addLedger(t)
+	const num = "+8613900139402"
+	d := e.allowedCheck(t, num)
+	if _, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: d.GetId(), Dial: callback(num), Answered: true, RecordingId: "r-after"}); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
+	_, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-after", Number: num, StartedAt: timestamppb.New(started),
+		EndedAt: timestamppb.New(started.Add(5 * time.Minute))})
+	wantCode(t, err, codes.AlreadyExists, "EndRecording")
+}
