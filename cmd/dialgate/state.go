@@ -298,7 +298,7 @@ func (a *app) openLedger(ctx context.Context, write bool) (callerid.Store, func(
 // serve on the same --data: say so, and what to do instead.
 func dataErr(err error) error {
 	if errors.Is(err, storage.ErrLocked) {
-		return fmt.Errorf("--data: %w; a dialgate serve running on this --data holds the store: stop it first, or make the change through it with dialgate admin (see dialgate admin --help; in a fleet, give --config)", err)
+		return fmt.Errorf("--data: %w; a dialgate serve running on this --data holds the store: stop it first, or make the change through it with dialgate admin (dnc add|remove, consent add|revoke, complaint add, ledger add, recordings register|end|hold|release; see dialgate admin --help; in a fleet, give --config); reads and the other commands need the sidecar stopped, or a copy of its data directory taken while it was (docs/deploy.md)", err)
 	}
 	return fmt.Errorf("--data: %w", err)
 }
