@@ -46,3 +46,22 @@ func TestWriteCommandsNoteANewStore(t *testing.T) {
 		})
 	}
 }
+
+// TestSingleHostConfigNamesItsData: `dnc|consent|ledger --config` with the
+// config of a single sidecar (no redis or postgres) is refused with "drop
+// --config to use the store in --data" — and --data's default is
+// ./dialgate-data of the working directory, not the config's data: the
+// advice led to a write into a new store no sidecar reads. The refusal names
+// the config's data directory as the --data to give.
+func TestSingleHostConfigNamesItsData(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "sidecar-data")
+	cfg := filepath.Join(dir, "sidecar.yaml")
+	if err := os.WriteFile(cfg, []byte("data: "+data+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCLI(t, "", "consent", "--config", cfg, "show", "+8613900139000")
+	if code != 2 || !strings.Contains(errs, "--data "+data) {
+		t.Errorf("exit %d, stderr %q; want 2 and the advice to give --data %s", code, errs, data)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/callerid"
@@ -206,7 +207,13 @@ func (a *app) fleetDeps(ctx context.Context) (deps *policy.Deps, done func(), er
 		return nil, nil, nil
 	}
 	if fleet.Postgres == "" && fleet.Redis == "" {
-		return nil, nil, usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config to use the store in --data", a.fleetConfig)
+		// --data's default is ./dialgate-data of the working directory, not
+		// the config's data: name the store the config's sidecar uses.
+		data := fleet.WithDefaults().Data
+		if abs, err := filepath.Abs(data); err == nil {
+			data = abs
+		}
+		return nil, nil, usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config and give --data %s (the config's data) to use the store of its sidecar (stopped, or through dialgate admin while it runs)", a.fleetConfig, data)
 	}
 	deps = &policy.Deps{}
 	_, closeShared, err := sidecar.OpenShared(ctx, *fleet, deps)
