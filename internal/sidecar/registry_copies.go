@@ -9,9 +9,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/policy"
 )
 
 // RegistryCopiesFile, in Config.Data, records the registry copies last in
@@ -125,6 +127,27 @@ func checkShrink(h dnc.Header, prevVersion string, prevCount int, maxShrink floa
 	}
 	return fmt.Errorf("copy %s lists %d numbers, %s%% fewer than the %d of copy %s, more than registry_max_shrink %v allows%s: a download cut short or a wrong filter would list fewer people than the registry does; if the shrink is intended, build the copy again with `dialgate dnc build --accept-shrink-from %s`",
 		h.Version(), h.Count, trimPercent(fewer), prevCount, prevVersion, maxShrink, why, prevVersion)
+}
+
+// checkRequiredScopes refuses (ErrConfig, naming the file) a copy in regs
+// (loaded from cfg.Registries) of a registry prof requires whose scope is
+// not global: the national registry applies to every dial, and such a copy
+// lists its numbers only for the dials of its scope (the dnc check denies
+// every dial with it).
+func checkRequiredScopes(cfg Config, prof *policy.Profile, regs []*dnc.Registry) error {
+	if prof == nil || prof.DNC == nil {
+		return nil
+	}
+	for i, r := range regs {
+		if !slices.ContainsFunc(prof.DNC.Registries, func(rc dnc.RegistryConfig) bool { return rc.Name == r.Name() }) {
+			continue
+		}
+		if sc, ok := r.CopyScope(); ok && sc != dnc.GlobalScope {
+			return fmt.Errorf("%w: registries: registry %s: %s applies only in scope %s, but profile %s requires the registry for every dial: rebuild it with dnc build --scope global (the default)",
+				ErrConfig, r.Name(), cfg.Registries[i], sc, prof.Name)
+		}
+	}
+	return nil
 }
 
 // trimPercent formats a percentage with one decimal, rounded down so that a

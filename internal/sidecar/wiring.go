@@ -81,6 +81,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: registries: %w", ErrConfig, err)
 	}
+	// So is a copy of a registry the profile requires that applies in a
+	// narrower scope than every dial (dnc build --scope by mistake).
+	if err := checkRequiredScopes(cfg, prof, regs); err != nil {
+		return nil, err
+	}
 	// So is a copy cut short since the copy last in force (recorded in the
 	// data directory): the reload that would have refused it did not run.
 	if err := checkStartShrink(cfg, regs, log); err != nil {
