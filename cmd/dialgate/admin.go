@@ -116,6 +116,11 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 	case codes.PermissionDenied:
 		return failErr(fmt.Errorf("%s refused the request: permission denied: %s (this needs a token with the admin scope, and one bound to tenants writes only for them)", c.where, msg))
 	case codes.FailedPrecondition, codes.AlreadyExists, codes.NotFound:
+		if strings.Contains(msg, "listed all the same") {
+			// A complaint refused for its id: its number was listed
+			// first, as every filing's is; "not applied" would deny it.
+			return failErr(fmt.Errorf("%s refused the request: %s: %s (a retry with the same id will not succeed)", c.where, st.Code(), msg))
+		}
 		return failErr(fmt.Errorf("%s refused the request: %s: %s (not applied; a retry will not succeed until that changes)", c.where, st.Code(), msg))
 	case codes.DeadlineExceeded:
 		return failErr(fmt.Errorf("no answer from %s within --timeout %s: the change may not have been applied; retry it (it is idempotent)", c.where, c.timeout))

@@ -137,3 +137,19 @@ func TestAdminTransportMismatchNamesTheFix(t *testing.T) {
 		t.Errorf("TLS to a plaintext sidecar: exit %d, stdout %q, stderr %q; want exit 1 saying it serves plaintext, naming --tls-ca, without the advice to retry", code, out, errs)
 	}
 }
+
+// TestAdminComplaintIDConflictNotNotApplied: a complaint refused because its
+// --id is another number's complaint still lists its number (the sidecar
+// lists first); the CLI said "not applied", which told the operator the
+// opt-out was not in force.
+func TestAdminComplaintIDConflictNotNotApplied(t *testing.T) {
+	s := startAdminSidecar(t, sidecar.Config{})
+	base := []string{"admin", "--addr", s.addr, "--token-file", s.adminFile, "--timeout", "5s", "complaint", "add", "--id", "cp-same"}
+	if code, out, errs := runCLI(t, "", append(base, "--number", "+8613900139405")...); code != 0 {
+		t.Fatalf("first complaint: exit %d %s %s", code, out, errs)
+	}
+	code, _, errs := runCLI(t, "", append(base, "--number", "+8613900139406")...)
+	if code != 1 || !strings.Contains(errs, "listed all the same") || strings.Contains(errs, "not applied") {
+		t.Errorf("second complaint under the same id: exit %d, stderr %q; want 1, saying the number is listed, not \"not applied\"", code, errs)
+	}
+}

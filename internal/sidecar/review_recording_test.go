@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,4 +135,23 @@ func TestWireRegisterAfterOutcomeNamesEndRecording(t *testing.T) {
 	_, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-after", Number: num, StartedAt: timestamppb.New(started),
 		EndedAt: timestamppb.New(started.Add(5 * time.Minute))})
 	wantCode(t, err, codes.AlreadyExists, "EndRecording")
+}
+
+// TestWireComplaintIDConflictSaysListed: a complaint filed under an id that
+// another number's complaint holds is refused (AlreadyExists), but its number
+// is put on the do-not-call list first, as every filing's is. The refusal
+// said only "is about another number or tenant" and the CLI "not applied",
+// so the operator could not tell the opt-out was in force. It says so, and
+// how to file the complaint.
+func TestWireComplaintIDConflictSaysListed(t *testing.T) {
+	e, _ := openWire(t, wireProfile)
+	ctx := ctxT(t)
+	if _, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139403", ComplaintId: "cp-same"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139404", ComplaintId: "cp-same"})
+	wantCode(t, err, codes.AlreadyExists, "listed all the same")
+	if d := e.check(t, "+8613900139404"); d.GetAllowed() || !strings.Contains(strings.Join(codesOf(d), ","), "dnc.listed") {
+		t.Fatalf("the second complainant is not listed: %v", codesOf(d))
+	}
 }
