@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestWriteCommandsNoteANewStore: a write command run without --data from
@@ -63,5 +64,41 @@ func TestSingleHostConfigNamesItsData(t *testing.T) {
 	code, _, errs := runCLI(t, "", "consent", "--config", cfg, "show", "+8613900139000")
 	if code != 2 || !strings.Contains(errs, "--data "+data) {
 		t.Errorf("exit %d, stderr %q; want 2 and the advice to give --data %s", code, errs, data)
+	}
+}
+
+// TestServeListenAndUnixRefused: serve with both a TCP listen address and a
+// Unix socket served the socket alone and dropped the address without a
+// word; a dialer configured for the address then found nothing there. As
+// dialgate admin refuses --unix with --addr, serve refuses both (exit 2,
+// naming them), from flags or the config file. The socket alone still serves.
+func TestServeListenAndUnixRefused(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "dg.sock")
+	cfg := filepath.Join(dir, "both.yaml")
+	if err := os.WriteFile(cfg, []byte("listen: 127.0.0.1:0\nunix: "+sock+"\nmetrics_listen: \"off\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"serve", "--listen", "127.0.0.1:0", "--unix", sock, "--metrics-listen", "off"},
+		{"serve", "--config", cfg},
+	} {
+		type result struct {
+			code int
+			errs string
+		}
+		done := make(chan result, 1)
+		go func() {
+			code, _, errs := runCLI(t, "", args...)
+			done <- result{code, errs}
+		}()
+		select {
+		case r := <-done:
+			if r.code != 2 || !strings.Contains(r.errs, "unix") || !strings.Contains(r.errs, "listen") {
+				t.Errorf("%v: exit %d, stderr %q; want 2 naming unix and listen", args, r.code, r.errs)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v: serve started (on the socket alone) instead of refusing listen and unix together", args)
+		}
 	}
 }
