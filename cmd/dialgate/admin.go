@@ -181,6 +181,12 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 	if f.unix != "" && cmd.Flags().Changed("addr") {
 		return nil, usageErr("--unix: give --unix or --addr, not both")
 	}
+	// The global --data would be ignored: the write goes to whichever
+	// sidecar answers at --addr or --unix, maybe not the one serving that
+	// directory.
+	if d := cmd.Flag("data"); d != nil && d.Changed {
+		return nil, usageErr("--data: dialgate admin opens no data directory: it writes through the sidecar at --addr (or --unix); name the sidecar serving %s there", d.Value.String())
+	}
 	token, err := f.token()
 	if err != nil {
 		return nil, err

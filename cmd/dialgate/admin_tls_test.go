@@ -153,3 +153,17 @@ func TestAdminComplaintIDConflictNotNotApplied(t *testing.T) {
 		t.Errorf("second complaint under the same id: exit %d, stderr %q; want 1, saying the number is listed, not \"not applied\"", code, errs)
 	}
 }
+
+// TestAdminRefusesData: dialgate admin writes through the sidecar at --addr
+// or --unix and opens no data directory, but took the global --data and
+// ignored it: `dialgate admin --data /srv/b/dialgate-data dnc add …` wrote
+// the opt-out into whichever sidecar answered on the default address, maybe
+// not the one serving that directory. --data is refused, naming --addr.
+func TestAdminRefusesData(t *testing.T) {
+	s := startAdminSidecar(t, sidecar.Config{})
+	code, out, errs := runCLI(t, "", "--data", t.TempDir(), "admin", "--addr", s.addr, "--token-file", s.adminFile,
+		"dnc", "add", "--number", "+8613900139407", "--scope", "global")
+	if code != 2 || !strings.Contains(errs, "--data") || !strings.Contains(errs, "--addr") {
+		t.Errorf("admin with --data: exit %d, stdout %q, stderr %q; want 2 naming --data and --addr", code, out, errs)
+	}
+}
