@@ -109,6 +109,7 @@ type Check struct {
 	lists     *Lists
 	providers []Provider
 	maxAge    []time.Duration // parallel to providers
+	required  []bool          // parallel to providers: named in cfg.Registries
 	purposes  map[dialgate.Purpose]bool
 }
 
@@ -133,6 +134,7 @@ func New(cfg Config, lists *Lists, providers ...Provider) (*Check, error) {
 		byName[p.Name()] = i
 		c.providers = append(c.providers, p)
 		c.maxAge = append(c.maxAge, 0)
+		c.required = append(c.required, false)
 	}
 	for i, r := range cfg.Registries {
 		j, ok := byName[r.Name]
@@ -140,6 +142,7 @@ func New(cfg Config, lists *Lists, providers ...Provider) (*Check, error) {
 			return nil, fmt.Errorf("dnc.registries[%d].name: no provider for registry %q: %w", i, r.Name, dialgate.ErrInvalidConfig)
 		}
 		c.maxAge[j] = r.MaxAge.Std()
+		c.required[j] = true
 	}
 	if len(cfg.Purposes) > 0 {
 		c.purposes = map[dialgate.Purpose]bool{}
@@ -286,7 +289,7 @@ func (c *Check) checkNumber(ctx context.Context, d dialgate.Dial, attest bool) (
 	var ev []dialgate.Evidence
 	applies := c.purposes == nil || c.purposes[d.Purpose]
 	for i, p := range c.providers {
-		if err := c.consult(ctx, p, c.maxAge[i], d, applies, attest, &rs, &ev); err != nil {
+		if err := c.consult(ctx, p, c.maxAge[i], c.required[i], d, applies, attest, &rs, &ev); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -333,7 +336,12 @@ const swapRetries = 3
 // age vouching for a stale copy's answer, the evidence naming a version the
 // decision did not use). So the status is read again after the lookup, and a
 // lookup made across a swap is done again.
-func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence) error {
+//
+// A registry the profile requires (a national registry) applies to every
+// dial: a copy of it that applies only in a narrower scope (built with
+// `dnc build --scope industry:…`) cannot stand for it, and denies every
+// dial (dnc.registry_stale) until a global copy is loaded.
+func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, required bool, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence) error {
 	for range swapRetries {
 		if err := withdrawn(p); err != nil {
 			return err
@@ -345,6 +353,14 @@ func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, d
 			}
 			*rs = append(*rs, notLoaded(p.Name()))
 			return nil
+		}
+		if required {
+			if sp, ok := p.(interface{ CopyScope() (Scope, bool) }); ok {
+				if sc, ok := sp.CopyScope(); ok && sc != GlobalScope {
+					*rs = append(*rs, narrowCopy(st, sc))
+					return nil
+				}
+			}
 		}
 		age := d.At.Sub(st.AsOf)
 		if r, stale := staleness(p.Name(), st, age, maxAge); stale {
@@ -391,6 +407,14 @@ func notLoaded(name string) dialgate.Reason {
 	return dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
 		Message:  fmt.Sprintf("no copy of registry %s is loaded", name),
 		Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: name}}}
+}
+
+//go:noinline
+func narrowCopy(st RegistryStatus, sc Scope) dialgate.Reason {
+	return dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
+		Message: fmt.Sprintf("registry %s copy %s applies only in scope %s, but the profile requires the registry for every dial: rebuild it with dnc build --scope global (the default)",
+			st.Name, st.Version, sc),
+		Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: st.Name}, {Key: "dnc.version", Value: st.Version}, {Key: "dnc.scope", Value: sc.String()}}}
 }
 
 //go:noinline

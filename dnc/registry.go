@@ -130,6 +130,18 @@ func (r *Registry) Status() (RegistryStatus, bool) {
 	return RegistryStatus{Name: r.name, Version: h.Version(), AsOf: h.Effective(), Count: h.Count}, true
 }
 
+// CopyScope returns the scope the copy in use applies in (its header's
+// scope, global when it names none); ok is false when no copy is in use (see
+// Status). The do-not-call check refuses a copy of a registry the profile
+// requires whose scope is not global.
+func (r *Registry) CopyScope() (Scope, bool) {
+	l := r.cur.Load()
+	if l == nil || l.withdrawn != nil {
+		return Scope{}, false
+	}
+	return l.scope, true
+}
+
 // Lookup implements Provider. A copy withdrawn because its file changed in
 // place (CheckFile) is an error wrapping ErrSnapshotChanged, and a memory
 // fault reading a memory-mapped copy (its file truncated) is an error

@@ -72,6 +72,7 @@ type adminConn struct {
 	where   string // "the sidecar at ADDR", for messages
 	token   string // "" sends none
 	timeout time.Duration
+	tls     bool // the connection uses TLS (for the hint on a transport mismatch)
 }
 
 // close closes the connection.
@@ -115,6 +116,11 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 	case codes.PermissionDenied:
 		return failErr(fmt.Errorf("%s refused the request: permission denied: %s (this needs a token with the admin scope, and one bound to tenants writes only for them)", c.where, msg))
 	case codes.FailedPrecondition, codes.AlreadyExists, codes.NotFound:
+		if strings.Contains(msg, "listed all the same") {
+			// A complaint refused for its id: its number was listed
+			// first, as every filing's is; "not applied" would deny it.
+			return failErr(fmt.Errorf("%s refused the request: %s: %s (a retry with the same id will not succeed)", c.where, st.Code(), msg))
+		}
 		return failErr(fmt.Errorf("%s refused the request: %s: %s (not applied; a retry will not succeed until that changes)", c.where, st.Code(), msg))
 	case codes.DeadlineExceeded:
 		return failErr(fmt.Errorf("no answer from %s within --timeout %s: the change may not have been applied; retry it (it is idempotent)", c.where, c.timeout))
@@ -128,11 +134,28 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 		if strings.Contains(msg, ": not applied: the audit log") {
 			return failErr(fmt.Errorf("%s: %s", c.where, msg))
 		}
+		if hint := transportMismatch(msg, c.tls); hint != "" {
+			return failErr(fmt.Errorf("%s unavailable: %s: %s (not applied: the request was not sent)", c.where, msg, hint))
+		}
 		return failErr(fmt.Errorf("%s unavailable: %s: the change may not have been applied; retry it (it is idempotent)", c.where, msg))
 	case codes.Canceled:
 		return failErr(fmt.Errorf("cancelled: the change may not have been applied; retry it (it is idempotent)"))
 	}
 	return failErr(fmt.Errorf("%s: %s: %s", c.where, st.Code(), msg))
+}
+
+// transportMismatch returns the fix for a connection that failed because the
+// client and the sidecar disagree on TLS — a plaintext client whose HTTP/2
+// preface a TLS server drops, or a TLS client answered in plaintext — and ""
+// for any other failure. Retrying cannot fix either.
+func transportMismatch(msg string, useTLS bool) string {
+	switch {
+	case !useTLS && strings.Contains(msg, "error reading server preface"):
+		return "the sidecar closed the plaintext connection at once, as a sidecar serving TLS does: give --tls-ca with the CA of its certificate (serve's tls.cert_file), or --tls for the system's CAs"
+	case useTLS && strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return "the sidecar serves plaintext (no tls.cert_file): drop --tls-ca, --tls, --tls-cert and --server-name"
+	}
+	return ""
 }
 
 // flagOfField names the flag (or argument) that sets a request field the
@@ -157,6 +180,12 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 	}
 	if f.unix != "" && cmd.Flags().Changed("addr") {
 		return nil, usageErr("--unix: give --unix or --addr, not both")
+	}
+	// The global --data would be ignored: the write goes to whichever
+	// sidecar answers at --addr or --unix, maybe not the one serving that
+	// directory.
+	if d := cmd.Flag("data"); d != nil && d.Changed {
+		return nil, usageErr("--data: dialgate admin opens no data directory: it writes through the sidecar at --addr (or --unix); name the sidecar serving %s there", d.Value.String())
 	}
 	token, err := f.token()
 	if err != nil {
@@ -211,7 +240,7 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 		return nil, usageErr("--addr: %v", err)
 	}
 	where := "the sidecar at " + address
-	return &adminConn{AdminServiceClient: pb.NewAdminServiceClient(conn), conn: conn, where: where, token: token, timeout: f.timeout}, nil
+	return &adminConn{AdminServiceClient: pb.NewAdminServiceClient(conn), conn: conn, where: where, token: token, timeout: f.timeout, tls: f.tlsWanted()}, nil
 }
 
 // loopbackHost reports whether host is a loopback IP or "localhost" (whose

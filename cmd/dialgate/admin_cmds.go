@@ -304,7 +304,9 @@ func (a *app) adminConsentRevokeCmd(af *adminFlags) *cobra.Command {
 		short: "Revoke a consent (RevokeConsent); every Check after exit 0 sees it",
 		long: `Revoke the consent ID at --at (default: the sidecar's clock). Revoking a
 revoked consent changes nothing: the first withdrawal stands. --at before the
-consent's grant revokes it as of its grant. An unknown ID exits 1.`,
+consent's grant revokes it as of its grant; --at after the sidecar's clock
+(a mistyped year or offset) revokes it as of the sidecar's clock. An unknown
+ID exits 1.`,
 		args:     cobra.ExactArgs(1),
 		jsonHelp: `{"rpc", "id"}`,
 		fields:   map[string]string{"id": "ID", "revoked_at": "--at"},

@@ -91,7 +91,7 @@ func TestAdminMTLS(t *testing.T) {
 		{"mTLS", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey}, 0, "added +8613900139076"},
 		{"mTLS under the certificate's DNS name", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "sidecar.test"}, 0, "added +8613900139076"},
 		{"no client certificate", []string{"--tls-ca", ca}, 1, "may not have been applied"},
-		{"plaintext", nil, 1, "may not have been applied"},
+		{"plaintext", nil, 1, "give --tls-ca"},
 		{"wrong server name", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "other.test"}, 1, "may not have been applied"},
 		{"no CA (system roots)", []string{"--tls", "--tls-cert", cliCert, "--tls-key", cliKey}, 1, "may not have been applied"},
 		{"cert without key", []string{"--tls-ca", ca, "--tls-cert", cliCert}, 2, "--tls-cert: give --tls-cert and --tls-key together"},
@@ -114,5 +114,56 @@ func TestAdminMTLS(t *testing.T) {
 	code, _, errs := runCLI(t, "", append([]string{"admin", "--addr", "192.0.2.1:7443", "--token-file", s.adminFile, "--tls-ca", ca, "--timeout", "300ms"}, dncAdd...)...)
 	if code != 1 || strings.Contains(errs, "refusing a plaintext connection") {
 		t.Errorf("TLS to a non-loopback address: exit %d, stderr %q; want exit 1 (unreachable), not refused", code, errs)
+	}
+}
+
+// TestAdminTransportMismatchNamesTheFix: a plaintext admin call to a sidecar
+// that serves TLS (or a TLS call to one that serves plaintext) failed with
+// gRPC's "error reading server preface: EOF" (or "first record does not look
+// like a TLS handshake") and the advice to retry, which can never succeed:
+// the message must name the flag that fixes it.
+func TestAdminTransportMismatchNamesTheFix(t *testing.T) {
+	dir := t.TempDir()
+	ca, srvCert, srvKey, _, _ := writeTestPKI(t, dir)
+	dncAdd := []string{"dnc", "add", "--number", "+8613900139076", "--scope", "global"}
+	tlsSidecar := startAdminSidecar(t, sidecar.Config{TLS: sidecar.TLSConfig{CertFile: srvCert, KeyFile: srvKey}})
+	code, out, errs := runCLI(t, "", append([]string{"admin", "--addr", tlsSidecar.addr, "--token-file", tlsSidecar.adminFile, "--timeout", "5s"}, dncAdd...)...)
+	if code != 1 || !strings.Contains(errs, "--tls-ca") || strings.Contains(errs, "retry it") {
+		t.Errorf("plaintext to a TLS sidecar: exit %d, stdout %q, stderr %q; want exit 1 naming --tls-ca, without the advice to retry", code, out, errs)
+	}
+	plain := startAdminSidecar(t, sidecar.Config{})
+	code, out, errs = runCLI(t, "", append([]string{"admin", "--addr", plain.addr, "--token-file", plain.adminFile, "--tls-ca", ca, "--timeout", "5s"}, dncAdd...)...)
+	if code != 1 || !strings.Contains(errs, "plaintext") || !strings.Contains(errs, "--tls-ca") || strings.Contains(errs, "retry it") {
+		t.Errorf("TLS to a plaintext sidecar: exit %d, stdout %q, stderr %q; want exit 1 saying it serves plaintext, naming --tls-ca, without the advice to retry", code, out, errs)
+	}
+}
+
+// TestAdminComplaintIDConflictNotNotApplied: a complaint refused because its
+// --id is another number's complaint still lists its number (the sidecar
+// lists first); the CLI said "not applied", which told the operator the
+// opt-out was not in force.
+func TestAdminComplaintIDConflictNotNotApplied(t *testing.T) {
+	s := startAdminSidecar(t, sidecar.Config{})
+	base := []string{"admin", "--addr", s.addr, "--token-file", s.adminFile, "--timeout", "5s", "complaint", "add", "--id", "cp-same"}
+	if code, out, errs := runCLI(t, "", append(base, "--number", "+8613900139405")...); code != 0 {
+		t.Fatalf("first complaint: exit %d %s %s", code, out, errs)
+	}
+	code, _, errs := runCLI(t, "", append(base, "--number", "+8613900139406")...)
+	if code != 1 || !strings.Contains(errs, "listed all the same") || strings.Contains(errs, "not applied") {
+		t.Errorf("second complaint under the same id: exit %d, stderr %q; want 1, saying the number is listed, not \"not applied\"", code, errs)
+	}
+}
+
+// TestAdminRefusesData: dialgate admin writes through the sidecar at --addr
+// or --unix and opens no data directory, but took the global --data and
+// ignored it: `dialgate admin --data /srv/b/dialgate-data dnc add …` wrote
+// the opt-out into whichever sidecar answered on the default address, maybe
+// not the one serving that directory. --data is refused, naming --addr.
+func TestAdminRefusesData(t *testing.T) {
+	s := startAdminSidecar(t, sidecar.Config{})
+	code, out, errs := runCLI(t, "", "--data", t.TempDir(), "admin", "--addr", s.addr, "--token-file", s.adminFile,
+		"dnc", "add", "--number", "+8613900139407", "--scope", "global")
+	if code != 2 || !strings.Contains(errs, "--data") || !strings.Contains(errs, "--addr") {
+		t.Errorf("admin with --data: exit %d, stdout %q, stderr %q; want 2 naming --data and --addr", code, out, errs)
 	}
 }

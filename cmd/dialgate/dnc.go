@@ -678,7 +678,7 @@ Exit codes: 0 built, 1 the build failed, 2 bad input (no file written).`,
 	f.StringVar(&out, "out", "", "snapshot file to write (required)")
 	f.StringVar(&name, "name", "", "registry or list name, as profiles refer to it (required)")
 	f.StringVar(&asOf, "as-of", "", "RFC 3339 instant the registry data is current as of (required)")
-	f.StringVar(&scope, "scope", "", "scope the snapshot applies in (default global; industry:<x> for the CN platform's per-industry lists)")
+	f.StringVar(&scope, "scope", "", "scope the snapshot applies in (default global; industry:<x> for the CN platform's per-industry lists; a registry a profile requires, such as us-national-dnc, must be global: a narrower copy denies every dial, dnc.registry_stale)")
 	f.StringVar(&source, "source", "", "where the numbers come from (default the list file names)")
 	f.IntVar(&chunk, "chunk-numbers", 0, "numbers sorted in memory at a time, about 16 bytes each (default 8388608)")
 	f.StringVar(&tmpDir, "temp-dir", "", "directory for sorted runs (default the system's)")

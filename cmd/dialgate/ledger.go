@@ -58,9 +58,16 @@ func (a *app) openWriteStore() (*boltstore.Store, error) {
 // whose HMAC key is missing (taken for a lost key), so a store made by
 // `dnc import`, `consent` or `ledger` before the first serve must come with
 // its key.
+//
+// A store it creates is announced on stderr with its absolute path: --data
+// (default ./dialgate-data) is relative to the working directory, and a
+// write into a new store that no sidecar reads (an opt-out imported from
+// the wrong directory) would otherwise exit 0 and stop no dial.
 func (a *app) openDataStore() (*boltstore.Store, error) {
 	path := filepath.Join(a.data, boltstore.DefaultFileName)
+	created := false
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		created = true
 		var keyFile string
 		if f := a.fleet(); f != nil {
 			keyFile = f.HMACKeyFile
@@ -72,6 +79,13 @@ func (a *app) openDataStore() (*boltstore.Store, error) {
 	s, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		return nil, failErr(dataErr(err))
+	}
+	if created {
+		abs, aerr := filepath.Abs(a.data)
+		if aerr != nil {
+			abs = a.data
+		}
+		a.notef("created a new store in %s (--data): a dialgate serve reads only the store in its own --data, so what is written here stops no dial of a sidecar on another directory; give its --data, or make the change with dialgate admin", abs)
 	}
 	return s, nil
 }

@@ -13,17 +13,18 @@ import (
 )
 
 // runCLI runs the command line in-process with stdin and an empty --data
-// directory unless args name one.
+// directory unless args name one (or run dialgate admin, which refuses it).
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	hasData := false
+	hasData, admin := false, false
 	for _, a := range args {
 		if strings.HasPrefix(a, "--data") {
 			hasData = true
 		}
+		admin = admin || a == "admin" // dialgate admin opens no data directory, and refuses --data
 	}
-	if !hasData {
+	if !hasData && !admin {
 		args = append([]string{"--data", t.TempDir()}, args...)
 	}
 	err := newApp(strings.NewReader(stdin), &out, &errb).run(context.Background(), args)

@@ -395,6 +395,12 @@ func TestLockedStoreSaysWhat(t *testing.T) {
 		if !strings.Contains(errs, "locked") || !strings.Contains(errs, "dialgate serve") {
 			t.Errorf("dialgate %s on a held store: stderr %q; want the lock and dialgate serve named", strings.Join(args, " "), errs)
 		}
+		// dialgate admin has no reads (consent show, ledger show, dnc
+		// lookup) and no check: the message said only "make the change
+		// through it with dialgate admin", which cannot do them.
+		if !strings.Contains(errs, "reads and the other commands need the sidecar stopped") {
+			t.Errorf("dialgate %s on a held store: stderr %q; want what to do for a command dialgate admin cannot do", strings.Join(args, " "), errs)
+		}
 	}
 }
 

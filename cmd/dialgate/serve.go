@@ -150,6 +150,12 @@ has read (10s), write (30s) and idle (1m) timeouts.`,
 			if base.Data == "" || cmd.Flags().Changed("data") {
 				base.Data = a.data
 			}
+			// The socket replaces the TCP listener: an address given too
+			// would be dropped without a word, and a dialer configured for
+			// it would find nothing there.
+			if base.Unix != "" && base.Listen != "" {
+				return usageErr("--unix (or the config's unix): give unix or listen, not both: serve listens on the socket alone, and listen %q would be ignored", base.Listen)
+			}
 			if err := base.Validate(); err != nil {
 				return usageErr("%v", err)
 			}
@@ -176,7 +182,7 @@ has read (10s), write (30s) and idle (1m) timeouts.`,
 	f := cmd.Flags()
 	f.StringVar(&configFile, "config", "", "YAML config file (flags override it)")
 	f.StringVar(&cfg.Listen, "listen", sidecar.DefaultListen, "TCP host:port to listen on")
-	f.StringVar(&cfg.Unix, "unix", "", "listen on this Unix socket instead of TCP")
+	f.StringVar(&cfg.Unix, "unix", "", "listen on this Unix socket instead of TCP (not with --listen or the config's listen)")
 	f.StringVar(&cfg.Profile, "profile", sidecar.DefaultProfile, "built-in profile name or profile file")
 	f.BoolVar(&cfg.Insecure, "insecure", false, "allow a non-loopback listener without TLS and tokens")
 	f.BoolVar(&cfg.Reflection, "reflection", false, "enable gRPC reflection (admin scope)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/callerid"
@@ -206,7 +207,13 @@ func (a *app) fleetDeps(ctx context.Context) (deps *policy.Deps, done func(), er
 		return nil, nil, nil
 	}
 	if fleet.Postgres == "" && fleet.Redis == "" {
-		return nil, nil, usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config to use the store in --data", a.fleetConfig)
+		// --data's default is ./dialgate-data of the working directory, not
+		// the config's data: name the store the config's sidecar uses.
+		data := fleet.WithDefaults().Data
+		if abs, err := filepath.Abs(data); err == nil {
+			data = abs
+		}
+		return nil, nil, usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config and give --data %s (the config's data) to use the store of its sidecar (stopped, or through dialgate admin while it runs)", a.fleetConfig, data)
 	}
 	deps = &policy.Deps{}
 	_, closeShared, err := sidecar.OpenShared(ctx, *fleet, deps)
@@ -298,7 +305,7 @@ func (a *app) openLedger(ctx context.Context, write bool) (callerid.Store, func(
 // serve on the same --data: say so, and what to do instead.
 func dataErr(err error) error {
 	if errors.Is(err, storage.ErrLocked) {
-		return fmt.Errorf("--data: %w; a dialgate serve running on this --data holds the store: stop it first, or make the change through it with dialgate admin (see dialgate admin --help; in a fleet, give --config)", err)
+		return fmt.Errorf("--data: %w; a dialgate serve running on this --data holds the store: stop it first, or make the change through it with dialgate admin (dnc add|remove, consent add|revoke, complaint add, ledger add, recordings register|end|hold|release; see dialgate admin --help; in a fleet, give --config); reads and the other commands need the sidecar stopped, or a copy of its data directory taken while it was (docs/deploy.md)", err)
 	}
 	return fmt.Errorf("--data: %w", err)
 }

@@ -6,9 +6,17 @@
 //
 //   node client.js --addr 127.0.0.1:7443 --to +8613900139000 --from +861058001234 --purpose PURPOSE_SERVICE --lead crm-42
 //
+// A sidecar with TLS and a tokens file (docs/deploy.md), over TCP or its Unix
+// socket; the token is read from a file (or $DIALGATE_TOKEN), never given on
+// the command line, where it would show in ps and shell history:
+//
+//   node client.js --addr 127.0.0.1:7443 --tls-ca ca.pem --token-file gate.token --to ...
+//   node client.js --unix /run/dialgate/dg.sock --tls-ca ca.pem --token-file gate.token --to ...
+//
 // Prints "DIAL <decision id>" and exits 0, or "DO NOT DIAL: <why>" and exits 1.
 'use strict';
 
+const fs = require('fs');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -28,12 +36,46 @@ function loadGate() {
 }
 
 function parseArgs(argv) {
-  const a = { addr: '127.0.0.1:7443', purpose: 'PURPOSE_SERVICE', token: process.env.DIALGATE_TOKEN || '' };
+  const a = { addr: '127.0.0.1:7443', purpose: 'PURPOSE_SERVICE' };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, '');
     a[k] = argv[i + 1];
   }
+  if (a.token !== undefined) {
+    throw new Error('--token: never give a token on the command line (ps, shell history): use --token-file or DIALGATE_TOKEN');
+  }
+  a.token = process.env.DIALGATE_TOKEN || '';
+  if (a['token-file']) {
+    try {
+      a.token = fs.readFileSync(a['token-file'], 'utf8').trim();
+    } catch (e) {
+      throw new Error(`--token-file: ${e.message}`);
+    }
+  }
   return a;
+}
+
+// target and credentials of the sidecar: --unix PATH or --addr HOST:PORT,
+// with TLS when --tls-ca names the CA of the sidecar's certificate.
+function connection(a) {
+  let target = a.addr;
+  const options = {};
+  if (a.unix) {
+    target = 'unix:' + a.unix;
+    options['grpc.default_authority'] = 'localhost';
+  }
+  if (!a['tls-ca']) {
+    return { target, creds: grpc.credentials.createInsecure(), options };
+  }
+  let ca;
+  try {
+    ca = fs.readFileSync(a['tls-ca']);
+  } catch (e) {
+    throw new Error(`--tls-ca: ${e.message}`);
+  }
+  const name = a['server-name'] || (a.unix ? 'localhost' : '');
+  if (name) options['grpc.ssl_target_name_override'] = name;
+  return { target, creds: grpc.credentials.createSsl(ca), options };
 }
 
 // mayDial resolves to the decision id when the dial may be placed and rejects
@@ -60,9 +102,18 @@ function mayDial(client, dial, token) {
 }
 
 async function main() {
-  const a = parseArgs(process.argv.slice(2));
+  let a;
+  let conn;
+  try {
+    a = parseArgs(process.argv.slice(2));
+    conn = connection(a);
+  } catch (e) {
+    console.log('DO NOT DIAL: ' + e.message);
+    process.exitCode = 1;
+    return;
+  }
   const v1 = loadGate();
-  const client = new v1.GateService(a.addr, grpc.credentials.createInsecure());
+  const client = new v1.GateService(conn.target, conn.creds, conn.options);
   try {
     const id = await mayDial(client, {
       to: a.to || '', from: a.from || '', purpose: a.purpose, lead_id: a.lead || '', tenant: a.tenant || '',

@@ -5,11 +5,20 @@
 //
 //	sidecar-client -addr 127.0.0.1:7443 -to +8613900139000 -from +861058001234 -purpose service -lead crm-42 -campaign winter
 //
+// A sidecar with TLS and a tokens file (docs/deploy.md), over TCP or its
+// Unix socket; the token is read from a file (or $DIALGATE_TOKEN), never
+// given on the command line, where it would show in ps and shell history:
+//
+//	sidecar-client -addr 127.0.0.1:7443 -tls-ca ca.pem -token-file gate.token -to +8613900139000 ...
+//	sidecar-client -unix /run/dialgate/dg.sock -tls-ca ca.pem -token-file gate.token -to +8613900139000 ...
+//
 // It prints "DIAL <decision id>" or "DO NOT DIAL: <why>" and exits 0 or 1.
 package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +28,7 @@ import (
 
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 )
@@ -59,14 +69,17 @@ var purposes = map[string]pb.Purpose{
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("sidecar-client", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:7443", "sidecar address")
+	addr := fs.String("addr", "127.0.0.1:7443", "sidecar address (serve --listen)")
+	unix := fs.String("unix", "", "the sidecar's Unix socket (serve --unix), instead of -addr")
+	caFile := fs.String("tls-ca", "", "PEM CA bundle of the sidecar's certificate (serve tls.cert_file): connect with TLS")
+	serverName := fs.String("server-name", "", "name the sidecar's certificate must carry (default: the host of -addr, localhost with -unix)")
+	tokenFile := fs.String("token-file", "", "file holding the bearer token of the gate scope (default $DIALGATE_TOKEN)")
 	to := fs.String("to", "", "callee, E.164")
 	from := fs.String("from", "", "caller ID, E.164")
 	purpose := fs.String("purpose", "service", "marketing, service, callback, collections or survey")
 	lead := fs.String("lead", "", "CRM lead id (provenance)")
 	tenant := fs.String("tenant", "", "tenant")
 	campaign := fs.String("campaign", "", "campaign (the quarterly report counts abandoned calls and short rings per campaign)")
-	token := fs.String("token", os.Getenv("DIALGATE_TOKEN"), "bearer token with the gate scope (default $DIALGATE_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,13 +87,46 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if !ok {
 		return fmt.Errorf("-purpose: unknown %q", *purpose)
 	}
-	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	target := *addr
+	if *unix != "" {
+		addrGiven := false
+		fs.Visit(func(f *flag.Flag) { addrGiven = addrGiven || f.Name == "addr" })
+		if addrGiven {
+			return fmt.Errorf("-unix: give -unix or -addr, not both")
+		}
+		target = "unix:" + *unix
+	}
+	token := os.Getenv("DIALGATE_TOKEN")
+	if *tokenFile != "" {
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			return fmt.Errorf("-token-file: %w", err)
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	creds := insecure.NewCredentials()
+	if *caFile != "" {
+		pemBytes, err := os.ReadFile(*caFile)
+		if err != nil {
+			return fmt.Errorf("-tls-ca: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pemBytes) {
+			return fmt.Errorf("-tls-ca: %s holds no PEM certificate", *caFile)
+		}
+		name := *serverName
+		if name == "" && *unix != "" {
+			name = "localhost"
+		}
+		creds = credentials.NewTLS(&tls.Config{RootCAs: roots, ServerName: name, MinVersion: tls.VersionTLS12})
+	}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if *token != "" {
-		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+*token)
+	if token != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 	}
 	id, err := mayDial(ctx, pb.NewGateServiceClient(conn), &pb.Dial{
 		To: *to, From: *from, Purpose: p, LeadId: *lead, Tenant: *tenant, Campaign: *campaign})

@@ -321,7 +321,8 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 // clock, as an absent one is: taken literally it revoked the consent as of
 // its grant, and a withdrawal dated that early does not withdraw the
 // consents granted since under the line's other spelling (a French overseas
-// number), which kept allowing dials.
+// number), which kept allowing dials. One after the server's clock is the
+// server's clock too, as for the local consent revoke --at.
 func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRequest) (*pb.RevokeConsentResponse, error) {
 	if s.be.Consents == nil {
 		return nil, s.unimplemented("RevokeConsent", "consent")
@@ -336,8 +337,12 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 		}
 		at = ts.AsTime()
 	}
-	if at.Before(minTimestamp) {
-		at = s.now()
+	// Before 2000 is unset; after the server's clock is a mistyped year or
+	// offset (the local consent revoke takes it as now too): stored as
+	// given it dated the withdrawal, its change record and the quarterly
+	// report in a quarter to come.
+	if now := s.now(); at.Before(minTimestamp) || at.After(now) {
+		at = now
 	}
 	if err := checkText("channel", req.GetChannel(), 64); err != nil {
 		return nil, err

@@ -107,7 +107,7 @@ func LoadTokens(path string) (*Tokens, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tokens file: %w", err)
 	}
-	t, err := ParseTokens(b)
+	t, err := parseTokens(tokensLabel(path), b)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +116,10 @@ func LoadTokens(path string) (*Tokens, error) {
 	}
 	return t, nil
 }
+
+// tokensLabel names the tokens file at path in errors, as the config file's
+// errors name theirs: "tokens file PATH" (then ":LINE:" where known).
+func tokensLabel(path string) string { return "tokens file " + path }
 
 // checkTokensFile refuses, wrapping ErrConfig and naming path, a tokens
 // file that users other than its owner and group may write — any of them
@@ -133,24 +137,29 @@ func checkTokensFile(path string, t *Tokens) error {
 }
 
 // ParseTokens parses the text of a tokens file; see LoadTokens.
-func ParseTokens(b []byte) (*Tokens, error) {
-	var f tokensFile
-	if err := yaml.UnmarshalStrict(b, &f); err != nil {
-		return nil, fmt.Errorf("%w: tokens file: %v", ErrConfig, err)
-	}
-	// encoding/json also takes a key in another case: "Tenants: []" was
-	// read as tenants but passed the check below, which looks for
-	// "tenants", and bound the token to every tenant. Refuse such keys.
-	if doc, err := yamlx.Parse("tokens file", b); err != nil {
+func ParseTokens(b []byte) (*Tokens, error) { return parseTokens("tokens file", b) }
+
+// parseTokens is ParseTokens with the file named label in its errors.
+func parseTokens(label string, b []byte) (*Tokens, error) {
+	// The keys are checked first, so that a mistyped one (tenant: for
+	// tenants:) is named with its line, as in the config file. encoding/json
+	// also takes a key in another case: "Tenants: []" was read as tenants
+	// but passed the check below, which looks for "tenants", and bound the
+	// token to every tenant. Refuse such keys.
+	if doc, err := yamlx.Parse(label, b); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	} else if err := doc.CheckKeys(doc.Root, reflect.TypeFor[tokensFile](), ""); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	var f tokensFile
+	if err := yaml.UnmarshalStrict(b, &f); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrConfig, label, err)
 	}
 	// "tokens: []" is written on purpose: no token is valid (after a
 	// leak, every token revoked at once). A file without the list (empty,
 	// "tokens:" alone) is more likely cut short or mistaken.
 	if f.Tokens == nil {
-		return nil, fmt.Errorf("%w: tokens file: tokens: no tokens (write \"tokens: []\" to refuse every token)", ErrConfig)
+		return nil, fmt.Errorf("%w: %s: tokens: no tokens (write \"tokens: []\" to refuse every token)", ErrConfig, label)
 	}
 	// "tenants:" with no tenant (empty, [] or null) decodes as no tenants,
 	// which binds the token to none: it would dial and write for every
@@ -159,12 +168,12 @@ func ParseTokens(b []byte) (*Tokens, error) {
 		Tokens []map[string]any `json:"tokens"`
 	}
 	if err := yaml.Unmarshal(b, &present); err != nil {
-		return nil, fmt.Errorf("%w: tokens file: %v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrConfig, label, err)
 	}
 	for i, m := range present.Tokens {
 		if v, ok := m["tenants"]; ok {
 			if l, _ := v.([]any); len(l) == 0 {
-				return nil, fmt.Errorf("%w: tokens file: tokens[%d].tenants: empty (leave the key out for a token of every tenant)", ErrConfig, i)
+				return nil, fmt.Errorf("%w: %s: tokens[%d].tenants: empty (leave the key out for a token of every tenant)", ErrConfig, label, i)
 			}
 		}
 	}
@@ -173,7 +182,7 @@ func ParseTokens(b []byte) (*Tokens, error) {
 	for i, s := range f.Tokens {
 		field := fmt.Sprintf("tokens[%d]", i)
 		bad := func(key, format string, args ...any) error {
-			return fmt.Errorf("%w: tokens file: %s.%s: %s", ErrConfig, field, key, fmt.Sprintf(format, args...))
+			return fmt.Errorf("%w: %s: %s.%s: %s", ErrConfig, label, field, key, fmt.Sprintf(format, args...))
 		}
 		if !tokenName.MatchString(s.Name) {
 			return nil, bad("name", "%q must be 1–64 of A-Z a-z 0-9 . _ -", s.Name)
@@ -243,7 +252,7 @@ func ParseTokens(b []byte) (*Tokens, error) {
 func newTokenReloader(path string, log *slog.Logger, m *metrics) (*fileReloader[Tokens], error) {
 	return newFileReloader(reloadTokens, []reloadFile{{key: "tokens file", path: path}},
 		func(b [][]byte, _ bool) (*Tokens, error) {
-			t, err := ParseTokens(b[0])
+			t, err := parseTokens(tokensLabel(path), b[0])
 			if err != nil {
 				return nil, err
 			}

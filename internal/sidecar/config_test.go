@@ -107,7 +107,7 @@ func TestParseTokens(t *testing.T) {
 		{"both", "tokens:\n  - {name: a, sha256: abc, token: '0123456789abcdef', scopes: [gate]}\n", "not both"},
 		{"dup name", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n  - {name: a, token: '0123456789abcdeX', scopes: [gate]}\n", "duplicate"},
 		{"dup token", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate]}\n  - {name: b, token: '0123456789abcdef', scopes: [gate]}\n", "same token"},
-		{"unknown key", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], role: x}\n", `unknown field "role"`},
+		{"unknown key", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], role: x}\n", `unknown key "role"`},
 		{"tenants", "tokens:\n  - {name: a, token: '0123456789abcdef', scopes: [gate], tenants: [acme]}\n", ""},
 		// A tenants key with no tenant would bind the token to none, i.e.
 		// let it act for every tenant.

@@ -262,6 +262,21 @@ func (f *registryFiles) load(rf *registryFile) error {
 		// make the registry stale (every dial denied) with a fresh copy on disk.
 		// A withdrawn copy is replaced even by the same one, verified again.
 
+		// A copy in another scope (dnc build --scope by mistake) would list
+		// the registry's numbers for other dials than the loaded copy does:
+		// a national registry's, for one industry's dials only.
+		if sc, ok := rf.reg.CopyScope(); ok {
+			next := dnc.GlobalScope
+			if s.Header.Scope != "" {
+				if next, err = dnc.ParseScope(s.Header.Scope); err != nil {
+					return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
+				}
+			}
+			if next != sc {
+				return fmt.Errorf("registry %s: %s is a copy in scope %s, the loaded copy is in scope %s: a copy of the same registry applies to the same dials (rebuild it with the loaded copy's --scope)",
+					rf.reg.Name(), rf.path, next, sc)
+			}
+		}
 		// A copy cut short is a valid snapshot of a list of fewer numbers:
 		// swapped in, every number it lost would be allowed. The loaded
 		// copy (withdrawn or not) is the last one verified.

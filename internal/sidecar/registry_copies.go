@@ -8,9 +8,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/policy"
 )
 
 // RegistryCopiesFile, in Config.Data, records the registry copies last in
@@ -276,6 +278,27 @@ func checkShrink(h dnc.Header, prevVersion string, prevCount int, mark registryM
 	fewer := 100 * (1 - float64(h.Count)/float64(mark.Count))
 	return fmt.Errorf("copy %s lists %d numbers, %s%% fewer than the registry's high-water mark of %d (copy %s: the most a copy listed since the last acknowledged shrink), more than registry_max_shrink %v allows, although it is within the limit of the %d of copy %s in force%s: shrinks each within the limit add up, and a registry losing numbers a little at a time lists fewer people than the registry does as surely as one cut at once; if the shrink is intended, build the copy again with `dialgate dnc build --accept-shrink-from %s` (the mark is then reset to this copy's count)",
 		h.Version(), h.Count, trimPercent(fewer), mark.Count, mark.Version, maxShrink, prevCount, prevVersion, why, prevVersion)
+}
+
+// checkRequiredScopes refuses (ErrConfig, naming the file) a copy in regs
+// (loaded from cfg.Registries) of a registry prof requires whose scope is
+// not global: the national registry applies to every dial, and such a copy
+// lists its numbers only for the dials of its scope (the dnc check denies
+// every dial with it).
+func checkRequiredScopes(cfg Config, prof *policy.Profile, regs []*dnc.Registry) error {
+	if prof == nil || prof.DNC == nil {
+		return nil
+	}
+	for i, r := range regs {
+		if !slices.ContainsFunc(prof.DNC.Registries, func(rc dnc.RegistryConfig) bool { return rc.Name == r.Name() }) {
+			continue
+		}
+		if sc, ok := r.CopyScope(); ok && sc != dnc.GlobalScope {
+			return fmt.Errorf("%w: registries: registry %s: %s applies only in scope %s, but profile %s requires the registry for every dial: rebuild it with dnc build --scope global (the default)",
+				ErrConfig, r.Name(), cfg.Registries[i], sc, prof.Name)
+		}
+	}
+	return nil
 }
 
 // trimPercent formats a percentage with one decimal, rounded down so that a

@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +112,46 @@ func TestWireEndRecording(t *testing.T) {
 	} {
 		_, err := e.admin.EndRecording(ctx, c.req)
 		wantCode(t, err, c.code, c.msg)
+	}
+}
+
+// TestWireRegisterAfterOutcomeNamesEndRecording: an operator who reported a
+// call's outcome with its recording_id (which registers the recording, with
+// the report's instant as its start) and then registered the recording with
+// its real start and end, as docs/deploy.md advises, got AlreadyExists
+// "registered with another callee, start, end, …" and "a retry will not
+// succeed": nothing said what registered it or how to give the real end.
+// The refusal names ReportOutcome's recording_id and EndRecording.
+func TestWireRegisterAfterOutcomeNamesEndRecording(t *testing.T) {
+	e, _ := openWire(t, wireProfile)
+	ctx := ctxT(t)
+	e.addLedger(t)
+	const num = "+8613900139402"
+	d := e.allowedCheck(t, num)
+	if _, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: d.GetId(), Dial: callback(num), Answered: true, RecordingId: "r-after"}); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now().Add(-10 * time.Minute).Truncate(time.Second)
+	_, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-after", Number: num, StartedAt: timestamppb.New(started),
+		EndedAt: timestamppb.New(started.Add(5 * time.Minute))})
+	wantCode(t, err, codes.AlreadyExists, "EndRecording")
+}
+
+// TestWireComplaintIDConflictSaysListed: a complaint filed under an id that
+// another number's complaint holds is refused (AlreadyExists), but its number
+// is put on the do-not-call list first, as every filing's is. The refusal
+// said only "is about another number or tenant" and the CLI "not applied",
+// so the operator could not tell the opt-out was in force. It says so, and
+// how to file the complaint.
+func TestWireComplaintIDConflictSaysListed(t *testing.T) {
+	e, _ := openWire(t, wireProfile)
+	ctx := ctxT(t)
+	if _, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139403", ComplaintId: "cp-same"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139404", ComplaintId: "cp-same"})
+	wantCode(t, err, codes.AlreadyExists, "listed all the same")
+	if d := e.check(t, "+8613900139404"); d.GetAllowed() || !strings.Contains(strings.Join(codesOf(d), ","), "dnc.listed") {
+		t.Fatalf("the second complainant is not listed: %v", codesOf(d))
 	}
 }

@@ -63,3 +63,34 @@ func TestRevokeConsentUnsetInstantIsNow(t *testing.T) {
 		t.Fatalf("dial of the line after the withdrawal = %+v, %v; want consent.revoked", rs, err)
 	}
 }
+
+// TestRevokeConsentFutureInstantIsNow: a revoked_at after the server's clock
+// (a mistyped year or zone offset) was stored as given, while the local
+// `dialgate consent revoke --at` takes such an instant as now: the consent
+// store, `consent show`, the change record and the quarterly report then
+// dated the withdrawal in a later quarter than the one it was taken in.
+// A withdrawal is never refused for its instant, so it is the server's
+// clock, as the CLI does.
+func TestRevokeConsentFutureInstantIsNow(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	s := memstore.New()
+	be := &Backend{}
+	wireConsent(be, s)
+	srv := &adminServer{be: be, now: func() time.Time { return now }, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := s.AddConsent(ctx, consent.Record{ID: "c-1", Number: dialgate.MustParseNumber("+8613900139031"), Scope: "industry:finance",
+		Method: consent.MethodWritten, EvidenceURI: "s3://consents/c-1.pdf", GrantedAt: now.Add(-48 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	future := now.AddDate(1, 0, 0)
+	if _, err := srv.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-1", RevokedAt: timestamppb.New(future), Channel: "call"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Consent(ctx, "c-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.RevokedAt.Equal(now) {
+		t.Errorf("revoked_at %s (in the future) stored as %s, want the server's clock %s", future, got.RevokedAt, now)
+	}
+}

@@ -183,3 +183,24 @@ func TestHMACKeyFileErrorQuotesNoKey(t *testing.T) {
 		}
 	}
 }
+
+// TestTokensFileErrorNamesFileAndLine: a mistyped key in a tokens file
+// (tenant: for tenants:, which would have bound nothing) was refused with
+// "tokens file: error unmarshaling JSON: while decoding JSON: json: unknown
+// field" — neither the file nor the line, unlike the config file's errors.
+// The error names both, and the entry.
+func TestTokensFileErrorNamesFileAndLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens.yaml")
+	text := "tokens:\n  - name: dialer-acme\n    sha256: \"" + strings.Repeat("ab", 32) + "\"\n    scopes: [gate]\n    tenant: [acme]\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadTokens(path)
+	if err == nil {
+		t.Fatal("a tokens file with an unknown key loaded")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, path) || !strings.Contains(msg, ":5:") || !strings.Contains(msg, "tenant") || strings.Contains(msg, "JSON") {
+		t.Errorf("error %q: want the file %s, line 5 and the key tenant, without the JSON decoder's words", msg, path)
+	}
+}

@@ -111,12 +111,12 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 			// Ids are chosen by clients, and a token bound to one tenant
 			// may hit another tenant's id: the messages here name nothing
 			// of the filing on record (its tenant, its scope).
-			return "", fmt.Errorf("%w: complaint %s is about another number or tenant", ErrAlreadyExists, f.ID)
+			return "", fmt.Errorf("%w: complaint %s is about another number or tenant (this number is listed all the same, in the scope requested; the complaint itself is not filed: file it with another id)", ErrAlreadyExists, f.ID)
 		}
 		if old.Scope != scope.String() {
 			// Acknowledging would tell the caller the number is listed in
 			// scope when it is listed only in the first filing's scope.
-			return "", fmt.Errorf("%w: complaint %s was filed in another scope than %s", ErrAlreadyExists, f.ID, scope)
+			return "", fmt.Errorf("%w: complaint %s was filed in another scope than %s (the number is listed all the same, in that scope)", ErrAlreadyExists, f.ID, scope)
 		}
 		return f.ID, nil // a retry of a complaint already filed
 	case errors.Is(err, complaint.ErrInvalid):

@@ -106,7 +106,7 @@ func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) erro
 		(r.Tenant == "" || old.Tenant == r.Tenant) {
 		return nil
 	}
-	return fmt.Errorf("%w: recording %s is registered with another callee, start, end, retention, decision or tenant", ErrAlreadyExists, r.ID)
+	return fmt.Errorf("%w: recording %s is registered with another callee, start, end, retention, decision or tenant (a ReportOutcome naming it as recording_id registers it, starting at the report's instant: give its end with EndRecording, dialgate admin recordings end, rather than registering it again; another recording needs another id)", ErrAlreadyExists, r.ID)
 }
 
 // EndRecording implements RecordingAdmin through Manager.End.

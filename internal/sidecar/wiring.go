@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -81,6 +82,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: registries: %w", ErrConfig, err)
 	}
+	// So is a copy of a registry the profile requires that applies in a
+	// narrower scope than every dial (dnc build --scope by mistake).
+	if err := checkRequiredScopes(cfg, prof, regs); err != nil {
+		return nil, err
+	}
 	// So is a copy cut short or swapped for other numbers since the copy
 	// last in force (recorded in the data directory, with a sample of its
 	// numbers): the reload that would have refused it did not run. So is a
@@ -101,6 +107,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	storePath := filepath.Join(cfg.Data, boltstore.DefaultFileName)
+	// data is relative to the working directory: a sidecar restarted from
+	// another one starts on a new, empty store, with none of the opt-outs,
+	// revocations and ledger entries taken through the old one. Say so.
+	if _, err := os.Lstat(storePath); errors.Is(err, fs.ErrNotExist) {
+		abs, aerr := filepath.Abs(cfg.Data)
+		if aerr != nil {
+			abs = cfg.Data
+		}
+		log.Warn("sidecar: new data directory: starting on an empty store, without the opt-outs, consents, ledger entries and counters of any other data directory; if this sidecar ran before, stop it and start it on its earlier data (a relative data path is relative to the working directory)", "data", abs)
+	}
 	if err := CheckStoreKey(cfg.Data, cfg.HMACKeyFile); err != nil {
 		return nil, err
 	}

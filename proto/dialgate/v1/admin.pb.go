@@ -571,8 +571,9 @@ type RevokeConsentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The consent id. Required; NotFound when unknown.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// When the callee withdrew; unset, or before 2000 (the zero Timestamp a
-	// client sends by mistake), means the server's clock. Revoking an already
+	// When the callee withdrew; unset, before 2000 (the zero Timestamp a
+	// client sends by mistake) or after the server's clock (a mistyped year or
+	// offset) means the server's clock. Revoking an already
 	// revoked consent is a no-op: the first withdrawal stands. A withdrawal
 	// is never refused for its instant: revoked_at before the consent's
 	// granted_at (clock skew, a wrong zone offset) revokes it as of its grant.

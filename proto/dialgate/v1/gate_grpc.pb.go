@@ -44,7 +44,10 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // GateService decides whether outbound calls may be placed. Every method needs
-// a bearer token with the `gate` scope when the server has tokens configured.
+// a bearer token with the `gate` scope when the server has tokens configured,
+// sent as the gRPC metadata `authorization: Bearer <token>` (the health
+// service needs none). A sidecar with TLS (tls.cert_file) closes a plaintext
+// connection at once, which a client sees as Unavailable: do not dial.
 type GateServiceClient interface {
 	// Check decides one dial. An OK response carries the decision; any error
 	// means: do not dial.
@@ -145,7 +148,10 @@ func (c *gateServiceClient) ReportOutcome(ctx context.Context, in *ReportOutcome
 // for forward compatibility.
 //
 // GateService decides whether outbound calls may be placed. Every method needs
-// a bearer token with the `gate` scope when the server has tokens configured.
+// a bearer token with the `gate` scope when the server has tokens configured,
+// sent as the gRPC metadata `authorization: Bearer <token>` (the health
+// service needs none). A sidecar with TLS (tls.cert_file) closes a plaintext
+// connection at once, which a client sees as Unavailable: do not dial.
 type GateServiceServer interface {
 	// Check decides one dial. An OK response carries the decision; any error
 	// means: do not dial.
