@@ -492,11 +492,14 @@ malformed file is rejected with the line and field at fault, and nothing is stor
 A file that would change an entry the ledger already holds is refused (exit 1,
 naming the number and the fields), and nothing is stored, unless --replace is
 given; entries the ledger holds as they are in the file are left unchanged.
-The import is recorded (one change record, ledger.import: tenant, count and
-the file's SHA-256) in the audit log of --data before anything is stored; when
-the log cannot record it nothing is stored (exit 1). That record does not name
-the entries --replace replaces (ledger add --replace does): note them first
-with ledger show.`,
+The import is recorded (one change record, ledger.import: tenant, count, the
+file's SHA-256 and, with --replace, every entry it replaces: its number and
+the entry as stored, or that it was unreadable) in the audit log of --data
+before anything is stored; when the log cannot record it nothing is stored
+(exit 1). The entries are stored only if the ledger still holds, for every
+number of the file, what the record says (another writer in between: exit 1,
+nothing stored). An import replacing more entries than one record can name
+(some thousands) is refused: split the file.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
