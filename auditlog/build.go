@@ -504,15 +504,28 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 		}
 	}
 	if e := c.Replaced; e != nil {
-		if e.Type == "" || e.Holder == "" || len(e.Purposes) == 0 {
-			return nil, fmt.Errorf("auditlog: change: replaced: type, holder and purposes are required: %w", ErrInvalidRecord)
+		if err := checkLedgerEntry("change.replaced", e); err != nil {
+			return nil, err
 		}
-		for _, f := range []struct {
-			name string
-			t    time.Time
-		}{{"change.replaced.valid_from", e.ValidFrom}, {"change.replaced.valid_until", e.ValidUntil}} {
-			if !f.t.IsZero() {
-				if err := checkTime(f.name, f.t); err != nil {
+	}
+	if len(c.ReplacedEntries) > 0 {
+		if !c.Replace {
+			return nil, fmt.Errorf("auditlog: change: replaced_entries: set on a change without replace: %w", ErrInvalidRecord)
+		}
+		seen := make(map[string]bool, len(c.ReplacedEntries))
+		for i, rp := range c.ReplacedEntries {
+			name := fmt.Sprintf("change.replaced_entries[%d]", i)
+			switch {
+			case rp.CallerID == "":
+				return nil, fmt.Errorf("auditlog: %s.caller_id: missing: %w", name, ErrInvalidRecord)
+			case seen[rp.CallerID]:
+				return nil, fmt.Errorf("auditlog: %s.caller_id: %s named twice: %w", name, rp.CallerID, ErrInvalidRecord)
+			case (rp.Replaced != nil) == rp.ReplacedUnreadable:
+				return nil, fmt.Errorf("auditlog: %s: want exactly one of replaced and replaced_unreadable: %w", name, ErrInvalidRecord)
+			}
+			seen[rp.CallerID] = true
+			if rp.Replaced != nil {
+				if err := checkLedgerEntry(name+".replaced", rp.Replaced); err != nil {
 					return nil, err
 				}
 			}
@@ -556,18 +569,16 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 	// licence), validated when stored, not the request's free text, and
 	// naming no callee — kept whole, or the history they are recorded
 	// for would lose the licence numbers the anyNumber rule would take.
-	if e := c.Replaced; e != nil {
-		re := *e
-		re.Purposes = slices.Clone(e.Purposes)
-		if !re.ValidFrom.IsZero() {
-			re.ValidFrom = re.ValidFrom.UTC()
-		}
-		if !re.ValidUntil.IsZero() {
-			re.ValidUntil = re.ValidUntil.UTC()
-		}
-		rec.Replaced = &re
-	}
+	rec.Replaced = ledgerEntryRecord(c.Replaced)
 	rec.ReplacedUnreadable = c.ReplacedUnreadable
+	// So are the entries a bulk change replaced, each named by its caller
+	// ID (in the clear, as CallerID).
+	if len(c.ReplacedEntries) > 0 {
+		rec.ReplacedEntries = make([]LedgerReplacement, len(c.ReplacedEntries))
+		for i, rp := range c.ReplacedEntries {
+			rec.ReplacedEntries[i] = LedgerReplacement{CallerID: rp.CallerID, Replaced: ledgerEntryRecord(rp.Replaced), ReplacedUnreadable: rp.ReplacedUnreadable}
+		}
+	}
 	if cc := c.ActorCert; cc != nil {
 		// The fingerprint and serial are digests of the certificate,
 		// not free text; its names are scrubbed like the actor.
@@ -585,6 +596,43 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 	}
 	rec.Redacted = s.redacted
 	return rec, nil
+}
+
+// checkLedgerEntry rejects a replaced ledger entry (named name) that a
+// ledger could not have stored: without type, holder or purposes, or with
+// an instant that cannot be written.
+func checkLedgerEntry(name string, e *LedgerEntry) error {
+	if e.Type == "" || e.Holder == "" || len(e.Purposes) == 0 {
+		return fmt.Errorf("auditlog: change: %s: type, holder and purposes are required: %w", strings.TrimPrefix(name, "change."), ErrInvalidRecord)
+	}
+	for _, f := range []struct {
+		name string
+		t    time.Time
+	}{{name + ".valid_from", e.ValidFrom}, {name + ".valid_until", e.ValidUntil}} {
+		if !f.t.IsZero() {
+			if err := checkTime(f.name, f.t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ledgerEntryRecord returns a copy of e with its instants in UTC; nil for
+// nil.
+func ledgerEntryRecord(e *LedgerEntry) *LedgerEntry {
+	if e == nil {
+		return nil
+	}
+	re := *e
+	re.Purposes = slices.Clone(e.Purposes)
+	if !re.ValidFrom.IsZero() {
+		re.ValidFrom = re.ValidFrom.UTC()
+	}
+	if !re.ValidUntil.IsZero() {
+		re.ValidUntil = re.ValidUntil.UTC()
+	}
+	return &re
 }
 
 // joinZone adds zone z to the comma-separated list zs (a number whose area

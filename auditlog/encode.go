@@ -303,24 +303,27 @@ func appendChangeBody(b []byte, r *ChangeRecord) []byte {
 		b = append(appendKey(b, true, "replace"), "true"...)
 	}
 	if e := r.Replaced; e != nil {
-		b = appendStringField(append(appendKey(b, true, "replaced"), '{'), false, "type", e.Type)
-		b = appendStringField(b, true, "holder", e.Holder)
-		b = appendOptString(b, "access", e.Access)
-		b = appendOptString(b, "qualification", e.Qualification)
-		b = appendStrings(appendKey(b, true, "purposes"), e.Purposes)
-		if !e.ValidFrom.IsZero() {
-			b = appendTime(appendKey(b, true, "valid_from"), e.ValidFrom)
-		}
-		if !e.ValidUntil.IsZero() {
-			b = appendTime(appendKey(b, true, "valid_until"), e.ValidUntil)
-		}
-		if e.OfficeUseOnly {
-			b = append(appendKey(b, true, "office_use_only"), "true"...)
-		}
-		b = append(b, '}')
+		b = appendLedgerEntry(appendKey(b, true, "replaced"), e)
 	}
 	if r.ReplacedUnreadable {
 		b = append(appendKey(b, true, "replaced_unreadable"), "true"...)
+	}
+	if len(r.ReplacedEntries) > 0 {
+		b = append(appendKey(b, true, "replaced_entries"), '[')
+		for i, rp := range r.ReplacedEntries {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendStringField(append(b, '{'), false, "caller_id", rp.CallerID)
+			if e := rp.Replaced; e != nil {
+				b = appendLedgerEntry(appendKey(b, true, "replaced"), e)
+			}
+			if rp.ReplacedUnreadable {
+				b = append(appendKey(b, true, "replaced_unreadable"), "true"...)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
 	}
 	if !r.EffectiveAt.IsZero() {
 		b = appendTime(appendKey(b, true, "effective_at"), r.EffectiveAt)
@@ -334,6 +337,25 @@ func appendChangeBody(b []byte, r *ChangeRecord) []byte {
 		b = appendStrings(appendKey(b, true, "redacted"), r.Redacted)
 	}
 	return append(b, '}', '}')
+}
+
+// appendLedgerEntry appends e as a JSON object.
+func appendLedgerEntry(b []byte, e *LedgerEntry) []byte {
+	b = appendStringField(append(b, '{'), false, "type", e.Type)
+	b = appendStringField(b, true, "holder", e.Holder)
+	b = appendOptString(b, "access", e.Access)
+	b = appendOptString(b, "qualification", e.Qualification)
+	b = appendStrings(appendKey(b, true, "purposes"), e.Purposes)
+	if !e.ValidFrom.IsZero() {
+		b = appendTime(appendKey(b, true, "valid_from"), e.ValidFrom)
+	}
+	if !e.ValidUntil.IsZero() {
+		b = appendTime(appendKey(b, true, "valid_until"), e.ValidUntil)
+	}
+	if e.OfficeUseOnly {
+		b = append(appendKey(b, true, "office_use_only"), "true"...)
+	}
+	return append(b, '}')
 }
 
 // maxRecordOverhead bounds what appendRecordLine adds to a body: the schema,

@@ -112,6 +112,16 @@ func randChangeRecord(r *rand.Rand) *ChangeRecord {
 		c.ReplacedUnreadable = r.IntN(2) == 0
 	}
 	for range r.IntN(3) {
+		rp := LedgerReplacement{CallerID: "+" + randString(r)}
+		if r.IntN(2) == 0 {
+			rp.Replaced = &LedgerEntry{Type: randString(r), Holder: randString(r), Access: opt(), Qualification: opt(),
+				Purposes: []string{randString(r)}, ValidFrom: randTime(r), OfficeUseOnly: r.IntN(2) == 0}
+		} else {
+			rp.ReplacedUnreadable = true
+		}
+		c.ReplacedEntries = append(c.ReplacedEntries, rp)
+	}
+	for range r.IntN(3) {
 		c.Redacted = append(c.Redacted, randString(r))
 	}
 	return c

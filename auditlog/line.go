@@ -153,6 +153,16 @@ func (r *ChangeRecord) validate() error {
 	if r.Replaced != nil && r.ReplacedUnreadable {
 		return errors.New("change.replaced_unreadable: set with replaced")
 	}
+	for i, rp := range r.ReplacedEntries {
+		switch {
+		case rp.CallerID == "":
+			return fmt.Errorf("change.replaced_entries[%d].caller_id: missing", i)
+		case rp.Replaced != nil && rp.ReplacedUnreadable:
+			return fmt.Errorf("change.replaced_entries[%d].replaced_unreadable: set with replaced", i)
+		case rp.Replaced == nil && !rp.ReplacedUnreadable:
+			return fmt.Errorf("change.replaced_entries[%d]: neither replaced nor replaced_unreadable", i)
+		}
+	}
 	if c := r.Callee; c != nil {
 		if !hmacHex.MatchString(c.HMAC) {
 			return errors.New("change.callee.hmac: want 64 lower-case hex digits")

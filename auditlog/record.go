@@ -261,7 +261,9 @@ const (
 	OpDNCImport = "dnc.import"
 	// OpLedgerImport is a ledger file's caller-ID entries added or
 	// replaced at once (dialgate ledger import): one record with the
-	// tenant, the count of entries stored and the file's SHA-256.
+	// tenant, the count of entries stored, the file's SHA-256 and, for
+	// every entry it replaces, its caller ID and the entry replaced
+	// (ChangeRecord.ReplacedEntries).
 	OpLedgerImport = "ledger.import"
 	// OpComplaintForward, OpComplaintResolve and OpComplaintAnswer are a
 	// complaint's handling steps (dialgate complaint forward|resolve|
@@ -376,6 +378,14 @@ type ChangeRecord struct {
 	// entry the ledger held but could not read (damaged): its facts are
 	// lost. False (and omitted) otherwise.
 	ReplacedUnreadable bool `json:"replaced_unreadable,omitempty"`
+	// ReplacedEntries are the entries a bulk ledger change (ledger.import
+	// with Replace) replaced, one per caller ID, in the order of its
+	// file: each the caller ID (the key, with the record's Tenant) and the
+	// entry as the ledger stored it, or that it could not be read — what
+	// Replaced and ReplacedUnreadable are to a ledger.add. Nil when the
+	// change replaced no entry, and in records written before the field
+	// existed (2026-12-05), which verify unchanged.
+	ReplacedEntries []LedgerReplacement `json:"replaced_entries,omitempty"`
 	// EffectiveAt is the instant the change is dated as stored (added_at,
 	// granted_at, revoked_at, ended_at, valid_from), in UTC; zero (and
 	// omitted) for an operation without one.
@@ -420,6 +430,10 @@ type Change struct {
 	// Replace; they exclude each other.
 	Replaced           *LedgerEntry
 	ReplacedUnreadable bool
+	// ReplacedEntries: see ChangeRecord.ReplacedEntries. It needs
+	// Replace; each item needs its CallerID (each caller ID once) and
+	// exactly one of Replaced and ReplacedUnreadable.
+	ReplacedEntries []LedgerReplacement
 }
 
 // ActorUnauthenticated starts the Actor of a change made through the
@@ -474,4 +488,20 @@ type LedgerEntry struct {
 	ValidUntil time.Time `json:"valid_until,omitzero"`
 	// OfficeUseOnly: the number was for office use only.
 	OfficeUseOnly bool `json:"office_use_only,omitempty"`
+}
+
+// LedgerReplacement is one entry a bulk ledger change replaced
+// (ChangeRecord.ReplacedEntries): its caller ID and what a ledger.add
+// record says of the entry it replaced, with the same names, so that one
+// query reads both.
+type LedgerReplacement struct {
+	// CallerID is the entry's number in E.164 text, in the clear as a
+	// ledger.add record's CallerID; its tenant is the record's Tenant.
+	CallerID string `json:"caller_id"`
+	// Replaced is the entry as the ledger stored it before the change;
+	// nil when it could not be read (ReplacedUnreadable).
+	Replaced *LedgerEntry `json:"replaced,omitempty"`
+	// ReplacedUnreadable reports that the ledger held an entry for the
+	// caller ID that it could not read (damaged): its facts are lost.
+	ReplacedUnreadable bool `json:"replaced_unreadable,omitempty"`
 }

@@ -185,3 +185,29 @@ func TestBuildReadsPreActorLog(t *testing.T) {
 		t.Errorf("by op: %s", got)
 	}
 }
+
+// TestBuildCountsLedgerImportOnce: a ledger import replacing two entries
+// (one record naming both, requested then applied) is one ledger.import
+// in by_op, not also a ledger.add per entry replaced; a ledger.add beside
+// it is counted once.
+func TestBuildCountsLedgerImportOnce(t *testing.T) {
+	log, dir := openTestLog(t)
+	in := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	replaced := []auditlog.LedgerReplacement{
+		{CallerID: "+861058001234", Replaced: &auditlog.LedgerEntry{Type: "fixed", Holder: "Example Ltd", Purposes: []string{"service"}}},
+		{CallerID: "+861058001235", ReplacedUnreadable: true},
+	}
+	imp := auditlog.Change{Op: auditlog.OpLedgerImport, ChangeID: "i1", Actor: "ops", Tenant: "acme", Source: "import:ledger.csv",
+		Count: 3, SHA256: strings.Repeat("0f", 32), Replace: true, ReplacedEntries: replaced, At: in}
+	requested, applied := imp, imp
+	requested.Result, applied.Result = auditlog.ResultRequested, auditlog.ResultApplied
+	changes := []auditlog.Change{
+		{Op: auditlog.OpLedgerAdd, Result: auditlog.ResultRequested, ChangeID: "l1", Actor: "ops", Tenant: "acme", CallerID: "+861058001236", At: in},
+		{Op: auditlog.OpLedgerAdd, Result: auditlog.ResultApplied, ChangeID: "l1", Actor: "ops", Tenant: "acme", CallerID: "+861058001236", At: in},
+		requested, applied,
+	}
+	r := reportOfChanges(t, log, dir, changes, in.Add(time.Hour))
+	if got := countsText(r.Changes.ByOp); got != "ledger.add=1,ledger.import=1" {
+		t.Errorf("by op: %s, want ledger.add=1,ledger.import=1", got)
+	}
+}

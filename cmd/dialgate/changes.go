@@ -133,6 +133,11 @@ func applyThenRecord(ctx context.Context, l *changeLog, c *auditlog.Change, appl
 // printed what was done.
 func (a *app) recordThenApply(ctx context.Context, l auditlog.ChangeRecorder, c auditlog.Change, apply func() error) (refused, applyErr, notRecorded error) {
 	qerr, aerr, rerr := auditlog.RecordThenApply(ctx, l, c, changeCode, apply)
+	if errors.Is(qerr, auditlog.ErrInvalidRecord) {
+		// A record the log refuses (too long, a field out of range) is
+		// refused again: no retry cures it.
+		return failErr(fmt.Errorf("%s: nothing changed: the audit log refused its record (%w); a change that may allow a dial is made only once it is recorded", c.Op, qerr)), nil, nil
+	}
 	if qerr != nil {
 		return failErr(fmt.Errorf("%s: nothing changed: the audit log could not record it (%w); a change that may allow a dial is made only once it is recorded: retry once the log is available", c.Op, qerr)), nil, nil
 	}

@@ -146,6 +146,81 @@ func ledgerPrior(ctx context.Context, s callerid.Store, e callerid.Entry, replac
 	return ledgerReplaces, &prev, nil
 }
 
+// ledgerStill returns nil when writing e still does what ledgerPrior said
+// (change, over prev) when its change record was written, and otherwise an
+// error wrapping storage.ErrConflict (another writer came between; where
+// starts the message): a shared ledger's entry is stored only while the
+// ledger holds what the record says it replaces.
+func ledgerStill(ctx context.Context, s callerid.Store, e callerid.Entry, change ledgerChange, prev *callerid.Entry, replace bool, where string) error {
+	again, now, err := ledgerPrior(ctx, s, e, replace, where)
+	if err != nil {
+		return err
+	}
+	if again != change || (prev == nil) != (now == nil) || (prev != nil && prev.ChangedFields(*now) != nil) {
+		return fmt.Errorf("%sthe ledger entry of %s for tenant %q changed after this change was recorded (another writer): nothing changed; run the command again: %w", where, e.Number, e.Tenant, storage.ErrConflict)
+	}
+	return nil
+}
+
+// ledgerImportPlan is what an import does to the ledger, read before its
+// change record is written: per entry, the change and the entry it
+// replaces (nil when new, or unreadable).
+type ledgerImportPlan struct {
+	file    string
+	entries []callerid.Entry
+	changes []ledgerChange
+	prevs   []*callerid.Entry
+	replace bool
+	res     ledgerImported
+	// replaced names, for the change record, every entry replaced, in the
+	// order of the file.
+	replaced []auditlog.LedgerReplacement
+}
+
+// where names entry i of the file in messages.
+func (p *ledgerImportPlan) where(i int) string { return fmt.Sprintf("%s: entry %d: ", p.file, i+1) }
+
+// planLedgerImport reads what importing entries (of file) would do; an
+// entry with other facts than the ledger's is an error (exit 1) unless
+// replace, as for ledger add.
+func planLedgerImport(ctx context.Context, s callerid.Store, entries []callerid.Entry, replace bool, file string) (*ledgerImportPlan, error) {
+	p := &ledgerImportPlan{file: file, entries: entries, replace: replace, changes: make([]ledgerChange, len(entries)), prevs: make([]*callerid.Entry, len(entries))}
+	p.res.Imported = len(entries)
+	for i, e := range entries {
+		change, prev, err := ledgerPrior(ctx, s, e, replace, p.where(i))
+		if err != nil {
+			return nil, err
+		}
+		p.changes[i], p.prevs[i] = change, prev
+		switch change {
+		case ledgerNew:
+			p.res.New++
+		case ledgerUnchanged:
+			p.res.Unchanged++
+		case ledgerReplaces:
+			p.res.Replaced++
+			p.replaced = append(p.replaced, auditlog.LedgerReplacement{CallerID: e.Number.String(),
+				Replaced: sidecar.ReplacedLedgerEntry(prev), ReplacedUnreadable: prev == nil})
+		}
+	}
+	return p, nil
+}
+
+// apply stores the plan's entries, all or none, once every one of them is
+// checked to do what the plan (and so the change record) says: a number
+// another writer added, changed or damaged since it was read is refused
+// (storage.ErrConflict, naming the entry) and nothing is stored. The check
+// and the write are two steps: a writer between them is not seen (the
+// store in --data is locked by this command; a fleet's PostgreSQL is not).
+func (p *ledgerImportPlan) apply(ctx context.Context, s callerid.Store) error {
+	for i, e := range p.entries {
+		if err := ledgerStill(ctx, s, e, p.changes[i], p.prevs[i], p.replace, p.where(i)); err != nil {
+			return err
+		}
+	}
+	return s.PutLedger(ctx, p.entries...)
+}
+
 // ledgerFields writes the named fields of e as name=value.
 func ledgerFields(e callerid.Entry, names []string) string {
 	parts := make([]string, 0, len(names))
@@ -301,12 +376,8 @@ is locked: send the entry through it with dialgate admin ledger add.`,
 				refused, aerr, notRecorded = a.recordThenApply(cmd.Context(), l, ch, func() error {
 					// A fleet's ledger is shared: the entry is stored only
 					// if the ledger still holds what the record says.
-					again, now, err := ledgerPrior(cmd.Context(), s, norm, replace, "--number: ")
-					if err != nil {
+					if err := ledgerStill(cmd.Context(), s, norm, change, prev, replace, "--number: "); err != nil {
 						return err
-					}
-					if again != change || (prev == nil) != (now == nil) || (prev != nil && prev.ChangedFields(*now) != nil) {
-						return fmt.Errorf("--number: the ledger entry of %s for tenant %q changed after this change was recorded (another writer): nothing changed; run the command again: %w", norm.Number, norm.Tenant, storage.ErrConflict)
 					}
 					return s.PutLedger(cmd.Context(), norm)
 				})
@@ -435,11 +506,14 @@ malformed file is rejected with the line and field at fault, and nothing is stor
 A file that would change an entry the ledger already holds is refused (exit 1,
 naming the number and the fields), and nothing is stored, unless --replace is
 given; entries the ledger holds as they are in the file are left unchanged.
-The import is recorded (one change record, ledger.import: tenant, count and
-the file's SHA-256) in the audit log of --data before anything is stored; when
-the log cannot record it nothing is stored (exit 1). That record does not name
-the entries --replace replaces (ledger add --replace does): note them first
-with ledger show.`,
+The import is recorded (one change record, ledger.import: tenant, count, the
+file's SHA-256 and, with --replace, every entry it replaces: its number and
+the entry as stored, or that it was unreadable) in the audit log of --data
+before anything is stored; when the log cannot record it nothing is stored
+(exit 1). The entries are stored only if the ledger still holds, for every
+number of the file, what the record says (another writer in between: exit 1,
+nothing stored). An import replacing more entries than one record can name
+(some thousands) is refused: split the file.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
@@ -466,31 +540,27 @@ with ledger show.`,
 				return err
 			}
 			defer done()
-			res := ledgerImported{Tenant: tenant, File: args[0], Imported: len(entries)}
-			for i, e := range entries {
-				change, _, err := ledgerPrior(cmd.Context(), s, e, replace, fmt.Sprintf("%s: entry %d: ", args[0], i+1))
-				if err != nil {
-					return err
-				}
-				switch change {
-				case ledgerNew:
-					res.New++
-				case ledgerUnchanged:
-					res.Unchanged++
-				case ledgerReplaces:
-					res.Replaced++
-				}
+			plan, err := planLedgerImport(cmd.Context(), s, entries, replace, args[0])
+			if err != nil {
+				return err
 			}
+			res := plan.res
+			res.Tenant, res.File = tenant, args[0]
 			// Ledger entries may allow dials: the import is recorded as
-			// requested first (one record: tenant, count, file digest), and
-			// nothing is stored when it cannot be.
+			// requested first (one record: tenant, count, file digest and
+			// the entries it replaces, as stored), and nothing is stored
+			// when it cannot be.
 			ch, err := newCLIChange(auditlog.OpLedgerImport, time.Now())
 			if err != nil {
 				return err
 			}
 			ch.Tenant, ch.Source, ch.Count, ch.SHA256 = tenant, "import:"+filepath.Base(args[0]), int64(len(entries)), hex.EncodeToString(sum.Sum(nil))
-			refused, aerr, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error { return s.PutLedger(cmd.Context(), entries...) })
+			ch.Replace, ch.ReplacedEntries = replace, plan.replaced
+			refused, aerr, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error { return plan.apply(cmd.Context(), s) })
 			if refused != nil {
+				if errors.Is(refused, auditlog.ErrInvalidRecord) && len(plan.replaced) > 0 {
+					return failErr(fmt.Errorf("%s: the import replaces %d ledger entries, more than its one change record can name: split the file into smaller imports: %w", args[0], len(plan.replaced), refused))
+				}
 				return refused
 			}
 			if aerr != nil {
