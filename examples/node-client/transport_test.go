@@ -2,69 +2,20 @@ package nodeclient_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/internal/testpki"
 )
 
 // testToken is a synthetic bearer token of the gate scope.
 const testToken = "example-gate-token-0123456789"
-
-// writePKI writes a CA and a server certificate for localhost and 127.0.0.1
-// (with its key), PEM, into dir.
-func writePKI(t *testing.T, dir string) (ca, cert, key string) {
-	t.Helper()
-	write := func(name, typ string, der []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "example ca"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &k.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return write("ca.pem", "CERTIFICATE", caDER), write("server.pem", "CERTIFICATE", der), write("server.key", "EC PRIVATE KEY", kb)
-}
 
 // TestNodeClientTLSUnixTokenFile: the sidecar docs/deploy.md sets up serves
 // TLS with a tokens file, or a Unix socket; the example reached neither
@@ -79,7 +30,8 @@ func TestNodeClientTLSUnixTokenFile(t *testing.T) {
 		t.Skip("node_modules missing: run `npm ci` in examples/node-client")
 	}
 	dir := t.TempDir()
-	ca, cert, key := writePKI(t, dir)
+	pki := testpki.WriteFiles(t, dir, false, "localhost", "127.0.0.1")
+	ca, cert, key := pki.CA, pki.ServerCert, pki.ServerKey
 	tokens := filepath.Join(dir, "tokens.yaml")
 	tokenFile := filepath.Join(dir, "gate.token")
 	if err := os.WriteFile(tokens, []byte("tokens:\n  - name: dialer\n    token: "+testToken+"\n    scopes: [gate]\n"), 0o600); err != nil {

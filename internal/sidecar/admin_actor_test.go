@@ -2,15 +2,11 @@ package sidecar
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
-	"encoding/pem"
 	"log/slog"
 	"math/big"
 	"net"
@@ -36,19 +32,9 @@ import (
 // validity and usage filled in), as PEM, and the certificate.
 func (ca *testCA) issueClient(t *testing.T, tmpl *x509.Certificate) (certPEM, keyPEM []byte, cert *x509.Certificate) {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
 	tmpl.KeyUsage, tmpl.ExtKeyUsage = x509.KeyUsageDigitalSignature, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err = x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := x509.MarshalECPrivateKey(key)
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), cert
+	return ca.Sign(t, tmpl)
 }
 
 // opsAdminCert is the client certificate template of the tests: a common
@@ -108,9 +94,9 @@ func mtlsSetup(t *testing.T, tmpl *x509.Certificate) (TLSConfig, *testCA, creden
 		}
 		return p
 	}
-	cfg := TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.pem)}
+	cfg := TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.PEM)}
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca.pem)
+	pool.AppendCertsFromPEM(ca.PEM)
 	tc := &tls.Config{RootCAs: pool}
 	var leaf *x509.Certificate
 	if tmpl != nil {

@@ -81,7 +81,7 @@ func TestMTLSRefusesExpiredForeignAndServerOnlyClientCerts(t *testing.T) {
 		}
 		return p
 	}
-	cfg := Config{MetricsListen: "off", TLS: TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.pem)}}
+	cfg := Config{MetricsListen: "off", TLS: TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.PEM)}}
 	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func TestMTLSRefusesExpiredForeignAndServerOnlyClientCerts(t *testing.T) {
 	}
 	lis := serveOnLoopback(t, srv)
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca.pem)
+	pool.AppendCertsFromPEM(ca.PEM)
 	try := func(certPEM, keyPEM []byte) error {
 		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {

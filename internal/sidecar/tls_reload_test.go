@@ -73,7 +73,7 @@ func (e *tlsEnv) write(name string, b []byte) string {
 func poolOf(cas ...*testCA) *x509.CertPool {
 	p := x509.NewCertPool()
 	for _, ca := range cas {
-		p.AddCert(ca.cert)
+		p.AddCert(ca.Cert)
 	}
 	return p
 }
@@ -184,7 +184,7 @@ func TestTLSReload(t *testing.T) {
 		want      string
 	}{
 		{"half-written pair (cert 3, key 2)", c3, k2, "tls.cert_file/key_file"},
-		{"chain cut short", append(append([]byte{}, c2...), ca.pem[:len(ca.pem)/2]...), k2, "cut short"},
+		{"chain cut short", append(append([]byte{}, c2...), ca.PEM[:len(ca.PEM)/2]...), k2, "cut short"},
 		{"expired certificate", c4, k4, "expired"},
 	} {
 		e.write("s.crt", bad.cert)
@@ -261,7 +261,7 @@ func TestTLSReloadClientCA(t *testing.T) {
 	ca, ca2 := newCA(t), newCA(t)
 	roots := poolOf(ca)
 	sc, sk := ca.issue(t, 1, true)
-	e := startTLS(t, sc, sk, ca.pem)
+	e := startTLS(t, sc, sk, ca.PEM)
 	cc1, ck1 := ca.issue(t, 10, false)
 	cc2, ck2 := ca2.issue(t, 20, false)
 	client1, client2 := keyPair(t, cc1, ck1), keyPair(t, cc2, ck2)
@@ -270,7 +270,7 @@ func TestTLSReloadClientCA(t *testing.T) {
 	if _, err := e.serial(roots, &client2); err == nil {
 		t.Fatal("a client certificate of a CA not in client_ca_file was accepted")
 	}
-	e.write("ca.crt", append(append([]byte{}, ca.pem...), ca2.pem...))
+	e.write("ca.crt", append(append([]byte{}, ca.PEM...), ca2.PEM...))
 	if err := e.srv.Reload(false); err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestTLSReloadClientCA(t *testing.T) {
 		t.Fatalf("second raw connection: resumed %v, %v; want a resumed session", resumed, err)
 	}
 	// …and refused once it is taken out.
-	e.write("ca.crt", ca.pem)
+	e.write("ca.crt", ca.PEM)
 	if err := e.srv.Reload(false); err != nil {
 		t.Fatal(err)
 	}

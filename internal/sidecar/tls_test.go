@@ -2,13 +2,9 @@ package sidecar
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"math/big"
 	"net"
 	"os"
@@ -17,30 +13,17 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/testpki"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
+// testCA is the tests' throwaway certificate authority.
+type testCA struct{ *testpki.CA }
 
-func newCA(t *testing.T) *testCA {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test ca"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := x509.ParseCertificate(der)
-	return &testCA{cert: c, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
-}
+func newCA(t *testing.T) *testCA { return &testCA{testpki.NewCA(t, "test ca")} }
 
 // issue returns PEM cert and key for a leaf certificate.
 func (ca *testCA) issue(t *testing.T, serial int64, server bool) (certPEM, keyPEM []byte) {
@@ -49,7 +32,6 @@ func (ca *testCA) issue(t *testing.T, serial int64, server bool) (certPEM, keyPE
 
 // issueUntil is issue for a certificate valid until notAfter.
 func (ca *testCA) issueUntil(t *testing.T, serial int64, server bool, notAfter time.Time) (certPEM, keyPEM []byte) {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "leaf"},
 		NotBefore: time.Now().Add(-2 * time.Hour), NotAfter: notAfter, KeyUsage: x509.KeyUsageDigitalSignature}
 	if server {
@@ -58,12 +40,8 @@ func (ca *testCA) issueUntil(t *testing.T, serial int64, server bool, notAfter t
 	} else {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, _ := x509.MarshalECPrivateKey(key)
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+	certPEM, keyPEM, _ = ca.Sign(t, tmpl)
+	return certPEM, keyPEM
 }
 
 func TestTLSAndMTLS(t *testing.T) {
@@ -78,7 +56,7 @@ func TestTLSAndMTLS(t *testing.T) {
 		}
 		return p
 	}
-	cfg := Config{MetricsListen: "off", TLS: TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.pem)}}
+	cfg := Config{MetricsListen: "off", TLS: TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.PEM)}}
 	g, _ := dialgate.New(nil, dialgate.WithoutAuditLog())
 	srv, err := NewServer(cfg, &Backend{Gate: g}, nil)
 	if err != nil {
@@ -89,7 +67,7 @@ func TestTLSAndMTLS(t *testing.T) {
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca.pem)
+	pool.AppendCertsFromPEM(ca.PEM)
 	clientCert, _ := tls.X509KeyPair(ccert, ckey)
 	try := func(creds credentials.TransportCredentials) error {
 		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(creds))
