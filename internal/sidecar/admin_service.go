@@ -430,6 +430,98 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	return &pb.FileComplaintResponse{ComplaintId: id}, nil
 }
 
+// ForwardComplaint records that complaint_id was forwarded, at the server's
+// clock (stepComplaint).
+func (s *adminServer) ForwardComplaint(ctx context.Context, req *pb.ForwardComplaintRequest) (*pb.ForwardComplaintResponse, error) {
+	at, err := s.stepComplaint(ctx, "ForwardComplaint", req.GetComplaintId(), StepForward, "")
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ForwardComplaintResponse{ForwardedAt: timestamppb.New(at)}, nil
+}
+
+// ResolveComplaint records that complaint_id was handled, with its
+// resolution (required, at most 4096 bytes), at the server's clock
+// (stepComplaint).
+func (s *adminServer) ResolveComplaint(ctx context.Context, req *pb.ResolveComplaintRequest) (*pb.ResolveComplaintResponse, error) {
+	res := req.GetResolution()
+	if strings.TrimSpace(res) == "" {
+		if s.be.Complaints == nil {
+			return nil, s.unimplemented("ResolveComplaint", "complaint")
+		}
+		return nil, invalid("resolution", "missing (say how the complaint was verified and handled)")
+	}
+	if err := checkText("resolution", res, 4096); err != nil {
+		return nil, err
+	}
+	at, err := s.stepComplaint(ctx, "ResolveComplaint", req.GetComplaintId(), StepResolve, res)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ResolveComplaintResponse{HandledAt: timestamppb.New(at)}, nil
+}
+
+// AnswerComplaint records that complaint_id's complainant was answered, at
+// the server's clock (stepComplaint).
+func (s *adminServer) AnswerComplaint(ctx context.Context, req *pb.AnswerComplaintRequest) (*pb.AnswerComplaintResponse, error) {
+	at, err := s.stepComplaint(ctx, "AnswerComplaint", req.GetComplaintId(), StepAnswer, "")
+	if err != nil {
+		return nil, err
+	}
+	return &pb.AnswerComplaintResponse{AnsweredAt: timestamppb.New(at)}, nil
+}
+
+// stepOps are the change records of the complaint steps, those the local
+// complaint forward|resolve|answer write.
+var stepOps = map[ComplaintStep]string{
+	StepForward: auditlog.OpComplaintForward,
+	StepResolve: auditlog.OpComplaintResolve,
+	StepAnswer:  auditlog.OpComplaintAnswer,
+}
+
+// stepComplaint validates the complaint id, checks that a token bound to
+// tenants steps only its tenants' complaints, and makes the step at the
+// server's clock through Backend.Complaints: made first, then recorded
+// (applyThenRecord), as the local commands do, since a step only records
+// the complaint's progress (the holds an answer lets go are lifted by a
+// release, recorded on its own). The record names the complaint and the
+// step's instant as stored (effective_at), not the resolution text (it may
+// name the number; the complaint keeps it). It returns that instant.
+func (s *adminServer) stepComplaint(ctx context.Context, method, id string, step ComplaintStep, resolution string) (time.Time, error) {
+	if s.be.Complaints == nil {
+		return time.Time{}, s.unimplemented(method, "complaint")
+	}
+	if err := checkID("complaint_id", id, true); err != nil {
+		return time.Time{}, err
+	}
+	if boundToken(ctx) != nil {
+		// Another tenant's complaint is not this token's to step: its
+		// handling record would show another's work.
+		tenant, err := s.be.Complaints.ComplaintTenant(ctx, id)
+		if err != nil {
+			return time.Time{}, s.adminError(method, err)
+		}
+		if err := adminTenant(ctx, "complaint_id", tenant); err != nil {
+			return time.Time{}, err
+		}
+	}
+	ch, err := s.newChange(ctx, stepOps[step])
+	if err != nil {
+		return time.Time{}, err
+	}
+	ch.ID = id
+	var at time.Time
+	if err := s.applyThenRecord(ctx, method, &ch, func() error {
+		var err error
+		at, err = s.be.Complaints.StepComplaint(ctx, id, step, ch.At, resolution)
+		ch.EffectiveAt = at.UTC()
+		return err
+	}); err != nil {
+		return time.Time{}, err
+	}
+	return at, nil
+}
+
 var numberTypes = map[pb.NumberType]string{
 	pb.NumberType_NUMBER_TYPE_95:              "95",
 	pb.NumberType_NUMBER_TYPE_96:              "96",
