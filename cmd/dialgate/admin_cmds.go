@@ -31,6 +31,12 @@ type adminResult struct {
 	Released  bool      `json:"released,omitempty"`
 	StartedAt time.Time `json:"started_at,omitzero"`
 	EndedAt   time.Time `json:"ended_at,omitzero"`
+	// Step, At and Resolution are a complaint step's, as the local
+	// complaint forward|resolve|answer --json prints them; At is the
+	// sidecar's instant of the step.
+	Step       string    `json:"step,omitempty"`
+	At         time.Time `json:"at,omitzero"`
+	Resolution string    `json:"resolution,omitempty"`
 }
 
 // adminCmd is `dialgate admin`: the AdminService of a running sidecar.
@@ -70,8 +76,11 @@ flag (the sidecar's InvalidArgument names the field; its flag is named).`,
 	dncCmd.AddCommand(a.adminDNCAddCmd(af), a.adminDNCRemoveCmd(af))
 	consentCmd := &cobra.Command{Use: "consent", Short: "Grant and revoke consents"}
 	consentCmd.AddCommand(a.adminConsentAddCmd(af), a.adminConsentRevokeCmd(af))
-	complaintCmd := &cobra.Command{Use: "complaint", Short: "File complaints"}
-	complaintCmd.AddCommand(a.adminComplaintAddCmd(af))
+	complaintCmd := &cobra.Command{Use: "complaint", Short: "File complaints and record their handling steps"}
+	complaintCmd.AddCommand(a.adminComplaintAddCmd(af),
+		a.adminComplaintStepCmd(af, "forward", "Record that a complaint was forwarded to its handler (ForwardComplaint)"),
+		a.adminComplaintStepCmd(af, "resolve", "Record that a complaint was verified and handled, with --resolution (ResolveComplaint)"),
+		a.adminComplaintStepCmd(af, "answer", "Record that the complainant was answered, closing the complaint (AnswerComplaint)"))
 	ledgerCmd := &cobra.Command{Use: "ledger", Short: "Add caller IDs to a tenant's ledger"}
 	ledgerCmd.AddCommand(a.adminLedgerAddCmd(af))
 	recCmd := &cobra.Command{Use: "recordings", Short: "Register and end recordings, place and release legal holds"}
@@ -372,6 +381,76 @@ with the same --id changes nothing; without --id the sidecar picks one (give
 			}
 			return call, res, func(where string) string {
 				return fmt.Sprintf("complaint %s filed on %s: number listed (%s), its recordings held", res.ID, where, res.Scope)
+			}, nil
+		},
+	})
+}
+
+// adminComplaintStepCmd is admin complaint forward, resolve or answer: the
+// local complaint step's command through the sidecar, at its clock.
+func (a *app) adminComplaintStepCmd(af *adminFlags, step, short string) *cobra.Command {
+	var resolution string
+	rpc := map[string]string{"forward": "ForwardComplaint", "resolve": "ResolveComplaint", "answer": "AnswerComplaint"}[step]
+	use, jsonHelp := step+" ID", `{"rpc", "id", "step", "at"}`
+	if step == "resolve" {
+		use, jsonHelp = "resolve ID --resolution TEXT", `{"rpc", "id", "step", "at", "resolution"}`
+	}
+	return a.adminSubCmd(af, adminSub{
+		use:   use,
+		short: short,
+		long: short + `.
+
+The step is recorded at the sidecar's clock (there is no --at: a step dated
+by the client could show a deadline met that was not; to record a step made
+earlier, use the local complaint ` + step + ` --at with the sidecar stopped),
+in its store and, as complaint.` + step + `, in its audit log with the token's
+name. Repeating the step the complaint is at (a retry) changes nothing and
+prints the instant first recorded; a step the complaint's status does not
+allow (answering before resolving, resolving again with another text) exits
+1, as does an unknown ID.`,
+		args:     cobra.ExactArgs(1),
+		jsonHelp: jsonHelp,
+		fields:   map[string]string{"complaint_id": "ID"},
+		flags: func(cmd *cobra.Command) {
+			if step == "resolve" {
+				cmd.Flags().StringVar(&resolution, "resolution", "", "how the complaint was verified and handled (required)")
+			}
+		},
+		prepare: func(_ *cobra.Command, args []string) (adminCall, *adminResult, func(string) string, error) {
+			id := args[0]
+			if err := checkText("ID", id, "--resolution", resolution); err != nil {
+				return nil, nil, nil, err
+			}
+			if step == "resolve" && strings.TrimSpace(resolution) == "" {
+				return nil, nil, nil, usageErr("--resolution: missing (say how the complaint was handled)")
+			}
+			res := &adminResult{RPC: rpc, ID: id, Step: step, Resolution: resolution}
+			call := func(ctx context.Context, c pb.AdminServiceClient) error {
+				var (
+					at  *timestamppb.Timestamp
+					err error
+				)
+				switch step {
+				case "forward":
+					var r *pb.ForwardComplaintResponse
+					r, err = c.ForwardComplaint(ctx, &pb.ForwardComplaintRequest{ComplaintId: id})
+					at = r.GetForwardedAt()
+				case "resolve":
+					var r *pb.ResolveComplaintResponse
+					r, err = c.ResolveComplaint(ctx, &pb.ResolveComplaintRequest{ComplaintId: id, Resolution: resolution})
+					at = r.GetHandledAt()
+				default:
+					var r *pb.AnswerComplaintResponse
+					r, err = c.AnswerComplaint(ctx, &pb.AnswerComplaintRequest{ComplaintId: id})
+					at = r.GetAnsweredAt()
+				}
+				if at != nil {
+					res.At = at.AsTime()
+				}
+				return err
+			}
+			return call, res, func(where string) string {
+				return fmt.Sprintf("complaint %s: %s at %s on %s", id, step, res.At.Format(time.RFC3339), where)
 			}, nil
 		},
 	})
