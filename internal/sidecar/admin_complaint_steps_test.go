@@ -5,9 +5,11 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/complaint"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
@@ -286,5 +288,134 @@ func TestComplaintStepUnrecorded(t *testing.T) {
 	last := fc.written[len(fc.written)-1]
 	if last.Op != auditlog.OpComplaintForward || last.ID != "cp-lost" || !last.EffectiveAt.Equal(c.ForwardedAt) {
 		t.Fatalf("the retry recorded %+v, want complaint.forward at %s", last, c.ForwardedAt)
+	}
+}
+
+// settableClock is a dialgate.Clock a test moves.
+type settableClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *settableClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *settableClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// startFullClock is startFull with the admin writes stamped by clk.
+func startFullClock(t *testing.T, cfg Config, dir string, clk dialgate.Clock) *testEnv {
+	return startTest(t, cfg, func(be *Backend) {
+		full, err := Open(context.Background(), Config{Data: dir, Profile: "cn", MetricsListen: "off"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*be = *full
+		be.Clock = clk
+	})
+}
+
+// TestComplaintStepClockBehind: a step is dated by the sidecar's clock; a
+// clock behind the complaint's receipt (another host's, or the local
+// command's --at) is FailedPrecondition, never a step recorded before the
+// complaint was received.
+func TestComplaintStepClockBehind(t *testing.T) {
+	clk := &settableClock{t: time.Now()}
+	e := startFullClock(t, Config{}, t.TempDir(), clk)
+	ctx := ctxT(t)
+	if _, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139615", ComplaintId: "cp-clock"}); err != nil {
+		t.Fatal(err)
+	}
+	clk.set(clk.Now().Add(-time.Hour))
+	_, err := e.admin.ForwardComplaint(ctx, &pb.ForwardComplaintRequest{ComplaintId: "cp-clock"})
+	wantStatus(t, err, codes.FailedPrecondition, "clock")
+}
+
+// TestListComplaints: ListComplaints lists the complaints with the
+// deadlines each has missed at the sidecar's clock (as_of), filtered by
+// status, tenant and overdue as complaint list --overdue does; the number,
+// its hash, the complainant's account and the resolution are not sent; a
+// token without the admin scope is PermissionDenied, and one bound to
+// tenants lists only one of its tenants' complaints.
+func TestListComplaints(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A Monday morning, filed; the clock then moves 10 days on.
+	filed := time.Date(2026, 11, 2, 10, 0, 0, 0, shanghai)
+	clk := &settableClock{t: filed}
+	e := startFullClock(t, Config{TokensFile: stepTokens(t)}, t.TempDir(), clk)
+	ctx := bearer(t, "ops-desk-token-0123456789")
+	for id, tenant := range map[string]string{"cp-a": "acme", "cp-b": "globex"} {
+		if _, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139616", Tenant: tenant, ComplaintId: id,
+			Note: "he called at dinner", Channel: "web"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.admin.ResolveComplaint(ctx, &pb.ResolveComplaintRequest{ComplaintId: "cp-b", Resolution: "apologised by letter"}); err != nil {
+		t.Fatal(err)
+	}
+	now := filed.AddDate(0, 0, 10)
+	clk.set(now)
+	ids := func(r *pb.ListComplaintsResponse) string {
+		var out []string
+		for _, c := range r.GetComplaints() {
+			out = append(out, c.GetComplaintId())
+		}
+		return strings.Join(out, " ")
+	}
+	r, err := e.admin.ListComplaints(ctx, &pb.ListComplaintsRequest{})
+	if err != nil || ids(r) != "cp-a cp-b" || !r.GetAsOf().AsTime().Equal(now) {
+		t.Fatalf("ListComplaints: %v %v", r, err)
+	}
+	a, b := r.GetComplaints()[0], r.GetComplaints()[1]
+	if a.GetStatus() != "open" || a.GetTenant() != "acme" || a.GetScope() != "global" || a.GetChannel() != "web" ||
+		!a.GetReceivedAt().AsTime().Equal(filed) || a.GetForwardBy() == nil || a.GetHandleBy() == nil || a.GetAnswerBy() == nil ||
+		a.GetForwardedAt() != nil || strings.Join(a.GetOverdue(), ",") != "forward" {
+		t.Errorf("cp-a: %v", a)
+	}
+	if b.GetStatus() != "handled" || !b.GetForwardedAt().AsTime().Equal(filed) || !b.GetHandledAt().AsTime().Equal(filed) ||
+		b.GetAnsweredAt() != nil || len(b.GetOverdue()) != 0 {
+		t.Errorf("cp-b: %v", b)
+	}
+	for _, bad := range []string{"he called at dinner", "apologised", "13900139616"} {
+		if strings.Contains(r.String(), bad) {
+			t.Errorf("the list sends %q: %v", bad, r)
+		}
+	}
+	for _, c := range []struct {
+		req  *pb.ListComplaintsRequest
+		want string
+	}{
+		{&pb.ListComplaintsRequest{Overdue: true}, "cp-a"},
+		{&pb.ListComplaintsRequest{Status: "handled"}, "cp-b"},
+		{&pb.ListComplaintsRequest{Status: "handled", Overdue: true}, ""},
+		{&pb.ListComplaintsRequest{Tenant: "globex"}, "cp-b"},
+	} {
+		r, err := e.admin.ListComplaints(ctx, c.req)
+		if err != nil || ids(r) != c.want {
+			t.Errorf("ListComplaints(%v): %q %v, want %q", c.req, ids(r), err, c.want)
+		}
+	}
+	_, err = e.admin.ListComplaints(ctx, &pb.ListComplaintsRequest{Status: "closed"})
+	wantStatus(t, err, codes.InvalidArgument, "status")
+	_, err = e.admin.ListComplaints(ctx, &pb.ListComplaintsRequest{Tenant: "ac\x01me"})
+	wantStatus(t, err, codes.InvalidArgument, "tenant")
+	_, err = e.admin.ListComplaints(bearer(t, "dialer-token-0123456789"), &pb.ListComplaintsRequest{})
+	wantStatus(t, err, codes.PermissionDenied, "admin")
+	acme := bearer(t, "acme-ops-token-0123456789")
+	for _, tenant := range []string{"", "globex"} {
+		_, err = e.admin.ListComplaints(acme, &pb.ListComplaintsRequest{Tenant: tenant})
+		wantStatus(t, err, codes.PermissionDenied, "tenant")
+	}
+	if r, err := e.admin.ListComplaints(acme, &pb.ListComplaintsRequest{Tenant: "acme"}); err != nil || ids(r) != "cp-a" {
+		t.Errorf("acme-ops lists acme's: %q %v", ids(r), err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/complaint"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/storage"
 	"google.golang.org/grpc/codes"
@@ -520,6 +521,69 @@ func (s *adminServer) stepComplaint(ctx context.Context, method, id string, step
 		return time.Time{}, err
 	}
 	return at, nil
+}
+
+// ListComplaints lists the complaints of the request's status and tenant
+// (a token bound to tenants must name one of them), with the deadlines each
+// has missed at the server's clock, keeping only the overdue ones when
+// asked. It sends no number, hash or free text.
+func (s *adminServer) ListComplaints(ctx context.Context, req *pb.ListComplaintsRequest) (*pb.ListComplaintsResponse, error) {
+	if s.be.Complaints == nil {
+		return nil, s.unimplemented("ListComplaints", "complaint")
+	}
+	var f complaint.Filter
+	switch st := complaint.Status(req.GetStatus()); st {
+	case "", complaint.StatusOpen, complaint.StatusForwarded, complaint.StatusHandled, complaint.StatusAnswered:
+		f.Status = st
+	default:
+		return nil, invalid("status", "unknown status %q (want open, forwarded, handled or answered)", clip(string(st)))
+	}
+	if err := checkID("tenant", req.GetTenant(), false); err != nil {
+		return nil, err
+	}
+	if err := adminTenant(ctx, "tenant", req.GetTenant()); err != nil {
+		return nil, err
+	}
+	f.Tenant = req.GetTenant()
+	now := s.now()
+	ls, err := s.be.Complaints.ListComplaints(ctx, now, f)
+	if err != nil {
+		return nil, s.readError("ListComplaints", err)
+	}
+	out := &pb.ListComplaintsResponse{AsOf: timestamppb.New(now), Complaints: []*pb.ListedComplaint{}}
+	for _, l := range ls {
+		if req.GetOverdue() && len(l.Overdue) == 0 {
+			continue
+		}
+		out.Complaints = append(out.Complaints, &pb.ListedComplaint{
+			ComplaintId: l.ID, Tenant: l.Tenant, Scope: l.Scope, Channel: string(l.Channel), CallDecisionId: l.DecisionID,
+			Status: string(l.Status), ReceivedAt: optTimestamp(l.ReceivedAt), ForwardBy: optTimestamp(l.ForwardBy),
+			HandleBy: optTimestamp(l.HandleBy), AnswerBy: optTimestamp(l.AnswerBy), ForwardedAt: optTimestamp(l.ForwardedAt),
+			HandledAt: optTimestamp(l.HandledAt), AnsweredAt: optTimestamp(l.AnsweredAt), Overdue: l.Overdue,
+		})
+	}
+	return out, nil
+}
+
+// readError is adminError for a read: a store failure is Unavailable
+// saying nothing was read (a read changes nothing), its cause logged.
+func (s *adminServer) readError(method string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return status.FromContextError(err).Err()
+	}
+	s.log.Warn("sidecar: admin read failed", "method", method, "err", err)
+	if re := (*storage.RecordError)(nil); errors.As(err, &re) {
+		return status.Errorf(codes.Unavailable, "%s: not read: %v; correct or replace the record, then retry", method, re)
+	}
+	return status.Errorf(codes.Unavailable, "%s: not read; retry (the cause is in the server's log)", method)
+}
+
+// optTimestamp returns t as a proto timestamp, nil for the zero time.
+func optTimestamp(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
 }
 
 var numberTypes = map[pb.NumberType]string{

@@ -8,6 +8,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -37,8 +38,8 @@ type Backend struct {
 	// Consents serves GrantConsent and RevokeConsent; nil answers
 	// Unimplemented.
 	Consents ConsentAdmin
-	// Complaints serves FileComplaint, ForwardComplaint, ResolveComplaint
-	// and AnswerComplaint; nil answers Unimplemented.
+	// Complaints serves FileComplaint, ForwardComplaint, ResolveComplaint,
+	// AnswerComplaint and ListComplaints; nil answers Unimplemented.
 	Complaints ComplaintAdmin
 	// Ledger serves AddLedgerEntry; nil answers Unimplemented.
 	Ledger LedgerAdmin
@@ -255,6 +256,9 @@ type ComplaintAdmin interface {
 	// id wraps ErrNotFound; a step the complaint's status does not allow,
 	// or t before the step it follows, wraps ErrFailedPrecondition.
 	StepComplaint(ctx context.Context, id string, step ComplaintStep, t time.Time, resolution string) (time.Time, error)
+	// ListComplaints returns the complaints of f (ordered by receipt, then
+	// id), each with the deadlines it has missed at t.
+	ListComplaints(ctx context.Context, t time.Time, f complaint.Filter) ([]complaint.Listed, error)
 }
 
 // LedgerEntry is a caller ID of a tenant's number ledger.

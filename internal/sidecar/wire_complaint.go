@@ -203,3 +203,8 @@ func complaintStepErr(err error) error {
 	}
 	return err
 }
+
+// ListComplaints implements ComplaintAdmin through the Desk.
+func (a complaintAdmin) ListComplaints(ctx context.Context, t time.Time, f complaint.Filter) ([]complaint.Listed, error) {
+	return a.desk.List(ctx, t, f)
+}

@@ -1,5 +1,6 @@
 // The administration API of the dialgate sidecar: do-not-call entries,
 // consent evidence, complaints, the caller-ID ledger and recordings.
+// ListComplaints is its one read: it changes nothing and writes no record.
 //
 // Every method needs a bearer token with the `admin` scope when the server has
 // tokens configured (Unauthenticated without a known token, PermissionDenied
@@ -1113,6 +1114,293 @@ func (x *AnswerComplaintResponse) GetAnsweredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// ListComplaintsRequest filters the complaints listed. Unset fields match
+// every complaint.
+type ListComplaintsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only complaints in this status: "open", "forwarded", "handled" or
+	// "answered".
+	Status string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	// Only complaints past a deadline at the server's clock (overdue not
+	// empty).
+	Overdue bool `protobuf:"varint,2,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// Only this tenant's complaints. Required with a token bound to tenants.
+	Tenant        string `protobuf:"bytes,3,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListComplaintsRequest) Reset() {
+	*x = ListComplaintsRequest{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListComplaintsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListComplaintsRequest) ProtoMessage() {}
+
+func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListComplaintsRequest.ProtoReflect.Descriptor instead.
+func (*ListComplaintsRequest) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListComplaintsRequest) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ListComplaintsRequest) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+func (x *ListComplaintsRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
+// ListComplaintsResponse is the list and the instant it was judged at.
+type ListComplaintsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The complaints matching, ordered by received_at then complaint_id.
+	Complaints []*ListedComplaint `protobuf:"bytes,1,rep,name=complaints,proto3" json:"complaints,omitempty"`
+	// The server's clock when the deadlines were judged.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListComplaintsResponse) Reset() {
+	*x = ListComplaintsResponse{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListComplaintsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListComplaintsResponse) ProtoMessage() {}
+
+func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListComplaintsResponse.ProtoReflect.Descriptor instead.
+func (*ListComplaintsResponse) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListComplaintsResponse) GetComplaints() []*ListedComplaint {
+	if x != nil {
+		return x.Complaints
+	}
+	return nil
+}
+
+func (x *ListComplaintsResponse) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
+}
+
+// ListedComplaint is a complaint's handling record, without the number or
+// the free texts.
+type ListedComplaint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The complaint's id.
+	ComplaintId string `protobuf:"bytes,1,opt,name=complaint_id,json=complaintId,proto3" json:"complaint_id,omitempty"`
+	// The tenant complained about; empty when not known.
+	Tenant string `protobuf:"bytes,2,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// The do-not-call scope the number was listed in.
+	Scope string `protobuf:"bytes,3,opt,name=scope,proto3" json:"scope,omitempty"`
+	// How it arrived: phone, web, app, regulator or agent.
+	Channel string `protobuf:"bytes,4,opt,name=channel,proto3" json:"channel,omitempty"`
+	// The decision id of the call complained about; empty when not known.
+	CallDecisionId string `protobuf:"bytes,5,opt,name=call_decision_id,json=callDecisionId,proto3" json:"call_decision_id,omitempty"`
+	// Where it is in its handling: open, forwarded, handled or answered.
+	Status string `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	// When it was received.
+	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	// The deadline to forward it (the first instant after the time allowed).
+	ForwardBy *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=forward_by,json=forwardBy,proto3" json:"forward_by,omitempty"`
+	// The deadline to handle it.
+	HandleBy *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=handle_by,json=handleBy,proto3" json:"handle_by,omitempty"`
+	// The deadline to answer the complainant.
+	AnswerBy *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=answer_by,json=answerBy,proto3" json:"answer_by,omitempty"`
+	// When it was forwarded; unset while open.
+	ForwardedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=forwarded_at,json=forwardedAt,proto3" json:"forwarded_at,omitempty"`
+	// When it was handled; unset until then.
+	HandledAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=handled_at,json=handledAt,proto3" json:"handled_at,omitempty"`
+	// When the complainant was answered; unset until then.
+	AnsweredAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=answered_at,json=answeredAt,proto3" json:"answered_at,omitempty"`
+	// The deadlines missed at as_of with their step not done: "forward",
+	// "handle", "answer", in that order; empty when none.
+	Overdue       []string `protobuf:"bytes,14,rep,name=overdue,proto3" json:"overdue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListedComplaint) Reset() {
+	*x = ListedComplaint{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListedComplaint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListedComplaint) ProtoMessage() {}
+
+func (x *ListedComplaint) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListedComplaint.ProtoReflect.Descriptor instead.
+func (*ListedComplaint) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListedComplaint) GetComplaintId() string {
+	if x != nil {
+		return x.ComplaintId
+	}
+	return ""
+}
+
+func (x *ListedComplaint) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
+func (x *ListedComplaint) GetScope() string {
+	if x != nil {
+		return x.Scope
+	}
+	return ""
+}
+
+func (x *ListedComplaint) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *ListedComplaint) GetCallDecisionId() string {
+	if x != nil {
+		return x.CallDecisionId
+	}
+	return ""
+}
+
+func (x *ListedComplaint) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ListedComplaint) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+func (x *ListedComplaint) GetForwardBy() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ForwardBy
+	}
+	return nil
+}
+
+func (x *ListedComplaint) GetHandleBy() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HandleBy
+	}
+	return nil
+}
+
+func (x *ListedComplaint) GetAnswerBy() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnswerBy
+	}
+	return nil
+}
+
+func (x *ListedComplaint) GetForwardedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ForwardedAt
+	}
+	return nil
+}
+
+func (x *ListedComplaint) GetHandledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.HandledAt
+	}
+	return nil
+}
+
+func (x *ListedComplaint) GetAnsweredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnsweredAt
+	}
+	return nil
+}
+
+func (x *ListedComplaint) GetOverdue() []string {
+	if x != nil {
+		return x.Overdue
+	}
+	return nil
+}
+
 // AddLedgerEntryRequest adds a caller ID to a tenant's ledger.
 type AddLedgerEntryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1149,7 +1437,7 @@ type AddLedgerEntryRequest struct {
 
 func (x *AddLedgerEntryRequest) Reset() {
 	*x = AddLedgerEntryRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[16]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1161,7 +1449,7 @@ func (x *AddLedgerEntryRequest) String() string {
 func (*AddLedgerEntryRequest) ProtoMessage() {}
 
 func (x *AddLedgerEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[16]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1174,7 +1462,7 @@ func (x *AddLedgerEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddLedgerEntryRequest.ProtoReflect.Descriptor instead.
 func (*AddLedgerEntryRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AddLedgerEntryRequest) GetTenant() string {
@@ -1263,7 +1551,7 @@ type AddLedgerEntryResponse struct {
 
 func (x *AddLedgerEntryResponse) Reset() {
 	*x = AddLedgerEntryResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[17]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1275,7 +1563,7 @@ func (x *AddLedgerEntryResponse) String() string {
 func (*AddLedgerEntryResponse) ProtoMessage() {}
 
 func (x *AddLedgerEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[17]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1288,7 +1576,7 @@ func (x *AddLedgerEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddLedgerEntryResponse.ProtoReflect.Descriptor instead.
 func (*AddLedgerEntryResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 // RegisterRecordingRequest registers a recording.
@@ -1320,7 +1608,7 @@ type RegisterRecordingRequest struct {
 
 func (x *RegisterRecordingRequest) Reset() {
 	*x = RegisterRecordingRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1332,7 +1620,7 @@ func (x *RegisterRecordingRequest) String() string {
 func (*RegisterRecordingRequest) ProtoMessage() {}
 
 func (x *RegisterRecordingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1345,7 +1633,7 @@ func (x *RegisterRecordingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRecordingRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRecordingRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RegisterRecordingRequest) GetId() string {
@@ -1406,7 +1694,7 @@ type RegisterRecordingResponse struct {
 
 func (x *RegisterRecordingResponse) Reset() {
 	*x = RegisterRecordingResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1418,7 +1706,7 @@ func (x *RegisterRecordingResponse) String() string {
 func (*RegisterRecordingResponse) ProtoMessage() {}
 
 func (x *RegisterRecordingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1431,7 +1719,7 @@ func (x *RegisterRecordingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRecordingResponse.ProtoReflect.Descriptor instead.
 func (*RegisterRecordingResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 // HoldRecordingRequest places a legal hold.
@@ -1451,7 +1739,7 @@ type HoldRecordingRequest struct {
 
 func (x *HoldRecordingRequest) Reset() {
 	*x = HoldRecordingRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[20]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1751,7 @@ func (x *HoldRecordingRequest) String() string {
 func (*HoldRecordingRequest) ProtoMessage() {}
 
 func (x *HoldRecordingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[20]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1764,7 @@ func (x *HoldRecordingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldRecordingRequest.ProtoReflect.Descriptor instead.
 func (*HoldRecordingRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *HoldRecordingRequest) GetId() string {
@@ -1509,7 +1797,7 @@ type HoldRecordingResponse struct {
 
 func (x *HoldRecordingResponse) Reset() {
 	*x = HoldRecordingResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[21]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1521,7 +1809,7 @@ func (x *HoldRecordingResponse) String() string {
 func (*HoldRecordingResponse) ProtoMessage() {}
 
 func (x *HoldRecordingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[21]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1534,7 +1822,7 @@ func (x *HoldRecordingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldRecordingResponse.ProtoReflect.Descriptor instead.
 func (*HoldRecordingResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 // ReleaseRecordingHoldRequest lifts a legal hold.
@@ -1550,7 +1838,7 @@ type ReleaseRecordingHoldRequest struct {
 
 func (x *ReleaseRecordingHoldRequest) Reset() {
 	*x = ReleaseRecordingHoldRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[22]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1562,7 +1850,7 @@ func (x *ReleaseRecordingHoldRequest) String() string {
 func (*ReleaseRecordingHoldRequest) ProtoMessage() {}
 
 func (x *ReleaseRecordingHoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[22]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1575,7 +1863,7 @@ func (x *ReleaseRecordingHoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRecordingHoldRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseRecordingHoldRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ReleaseRecordingHoldRequest) GetId() string {
@@ -1601,7 +1889,7 @@ type ReleaseRecordingHoldResponse struct {
 
 func (x *ReleaseRecordingHoldResponse) Reset() {
 	*x = ReleaseRecordingHoldResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[23]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1613,7 +1901,7 @@ func (x *ReleaseRecordingHoldResponse) String() string {
 func (*ReleaseRecordingHoldResponse) ProtoMessage() {}
 
 func (x *ReleaseRecordingHoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[23]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1626,7 +1914,7 @@ func (x *ReleaseRecordingHoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRecordingHoldResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseRecordingHoldResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 // EndRecordingRequest records the end of a recording's call.
@@ -1642,7 +1930,7 @@ type EndRecordingRequest struct {
 
 func (x *EndRecordingRequest) Reset() {
 	*x = EndRecordingRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[24]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1654,7 +1942,7 @@ func (x *EndRecordingRequest) String() string {
 func (*EndRecordingRequest) ProtoMessage() {}
 
 func (x *EndRecordingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[24]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1667,7 +1955,7 @@ func (x *EndRecordingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndRecordingRequest.ProtoReflect.Descriptor instead.
 func (*EndRecordingRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *EndRecordingRequest) GetId() string {
@@ -1693,7 +1981,7 @@ type EndRecordingResponse struct {
 
 func (x *EndRecordingResponse) Reset() {
 	*x = EndRecordingResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[25]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +1993,7 @@ func (x *EndRecordingResponse) String() string {
 func (*EndRecordingResponse) ProtoMessage() {}
 
 func (x *EndRecordingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[25]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +2006,7 @@ func (x *EndRecordingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndRecordingResponse.ProtoReflect.Descriptor instead.
 func (*EndRecordingResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 var File_dialgate_v1_admin_proto protoreflect.FileDescriptor
@@ -1783,7 +2071,36 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\"V\n" +
 	"\x17AnswerComplaintResponse\x12;\n" +
 	"\vanswered_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"answeredAt\"\xb6\x03\n" +
+	"answeredAt\"a\n" +
+	"\x15ListComplaintsRequest\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\tR\x06status\x12\x18\n" +
+	"\aoverdue\x18\x02 \x01(\bR\aoverdue\x12\x16\n" +
+	"\x06tenant\x18\x03 \x01(\tR\x06tenant\"\x87\x01\n" +
+	"\x16ListComplaintsResponse\x12<\n" +
+	"\n" +
+	"complaints\x18\x01 \x03(\v2\x1c.dialgate.v1.ListedComplaintR\n" +
+	"complaints\x12/\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\xf9\x04\n" +
+	"\x0fListedComplaint\x12!\n" +
+	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\x12\x16\n" +
+	"\x06tenant\x18\x02 \x01(\tR\x06tenant\x12\x14\n" +
+	"\x05scope\x18\x03 \x01(\tR\x05scope\x12\x18\n" +
+	"\achannel\x18\x04 \x01(\tR\achannel\x12(\n" +
+	"\x10call_decision_id\x18\x05 \x01(\tR\x0ecallDecisionId\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12;\n" +
+	"\vreceived_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\x129\n" +
+	"\n" +
+	"forward_by\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tforwardBy\x127\n" +
+	"\thandle_by\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\bhandleBy\x127\n" +
+	"\tanswer_by\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\banswerBy\x12=\n" +
+	"\fforwarded_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vforwardedAt\x129\n" +
+	"\n" +
+	"handled_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\thandledAt\x12;\n" +
+	"\vanswered_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"answeredAt\x12\x18\n" +
+	"\aoverdue\x18\x0e \x03(\tR\aoverdue\"\xb6\x03\n" +
 	"\x15AddLedgerEntryRequest\x12\x16\n" +
 	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x12+\n" +
@@ -1839,7 +2156,8 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x0fNUMBER_TYPE_400\x10\x03\x12\x13\n" +
 	"\x0fNUMBER_TYPE_800\x10\x04\x12\x15\n" +
 	"\x11NUMBER_TYPE_FIXED\x10\x05\x12\x1f\n" +
-	"\x1bNUMBER_TYPE_MOBILE_BUSINESS\x10\x062\xb9\t\n" +
+	"\x1bNUMBER_TYPE_MOBILE_BUSINESS\x10\x062\x94\n" +
+	"\n" +
 	"\fAdminService\x12P\n" +
 	"\vAddDncEntry\x12\x1f.dialgate.v1.AddDncEntryRequest\x1a .dialgate.v1.AddDncEntryResponse\x12Y\n" +
 	"\x0eRemoveDncEntry\x12\".dialgate.v1.RemoveDncEntryRequest\x1a#.dialgate.v1.RemoveDncEntryResponse\x12S\n" +
@@ -1849,6 +2167,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x10ForwardComplaint\x12$.dialgate.v1.ForwardComplaintRequest\x1a%.dialgate.v1.ForwardComplaintResponse\x12_\n" +
 	"\x10ResolveComplaint\x12$.dialgate.v1.ResolveComplaintRequest\x1a%.dialgate.v1.ResolveComplaintResponse\x12\\\n" +
 	"\x0fAnswerComplaint\x12#.dialgate.v1.AnswerComplaintRequest\x1a$.dialgate.v1.AnswerComplaintResponse\x12Y\n" +
+	"\x0eListComplaints\x12\".dialgate.v1.ListComplaintsRequest\x1a#.dialgate.v1.ListComplaintsResponse\x12Y\n" +
 	"\x0eAddLedgerEntry\x12\".dialgate.v1.AddLedgerEntryRequest\x1a#.dialgate.v1.AddLedgerEntryResponse\x12b\n" +
 	"\x11RegisterRecording\x12%.dialgate.v1.RegisterRecordingRequest\x1a&.dialgate.v1.RegisterRecordingResponse\x12V\n" +
 	"\rHoldRecording\x12!.dialgate.v1.HoldRecordingRequest\x1a\".dialgate.v1.HoldRecordingResponse\x12k\n" +
@@ -1868,7 +2187,7 @@ func file_dialgate_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_dialgate_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_dialgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_dialgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_dialgate_v1_admin_proto_goTypes = []any{
 	(ConsentMethod)(0),                   // 0: dialgate.v1.ConsentMethod
 	(NumberType)(0),                      // 1: dialgate.v1.NumberType
@@ -1888,66 +2207,80 @@ var file_dialgate_v1_admin_proto_goTypes = []any{
 	(*ResolveComplaintResponse)(nil),     // 15: dialgate.v1.ResolveComplaintResponse
 	(*AnswerComplaintRequest)(nil),       // 16: dialgate.v1.AnswerComplaintRequest
 	(*AnswerComplaintResponse)(nil),      // 17: dialgate.v1.AnswerComplaintResponse
-	(*AddLedgerEntryRequest)(nil),        // 18: dialgate.v1.AddLedgerEntryRequest
-	(*AddLedgerEntryResponse)(nil),       // 19: dialgate.v1.AddLedgerEntryResponse
-	(*RegisterRecordingRequest)(nil),     // 20: dialgate.v1.RegisterRecordingRequest
-	(*RegisterRecordingResponse)(nil),    // 21: dialgate.v1.RegisterRecordingResponse
-	(*HoldRecordingRequest)(nil),         // 22: dialgate.v1.HoldRecordingRequest
-	(*HoldRecordingResponse)(nil),        // 23: dialgate.v1.HoldRecordingResponse
-	(*ReleaseRecordingHoldRequest)(nil),  // 24: dialgate.v1.ReleaseRecordingHoldRequest
-	(*ReleaseRecordingHoldResponse)(nil), // 25: dialgate.v1.ReleaseRecordingHoldResponse
-	(*EndRecordingRequest)(nil),          // 26: dialgate.v1.EndRecordingRequest
-	(*EndRecordingResponse)(nil),         // 27: dialgate.v1.EndRecordingResponse
-	(*timestamppb.Timestamp)(nil),        // 28: google.protobuf.Timestamp
-	(Purpose)(0),                         // 29: dialgate.v1.Purpose
+	(*ListComplaintsRequest)(nil),        // 18: dialgate.v1.ListComplaintsRequest
+	(*ListComplaintsResponse)(nil),       // 19: dialgate.v1.ListComplaintsResponse
+	(*ListedComplaint)(nil),              // 20: dialgate.v1.ListedComplaint
+	(*AddLedgerEntryRequest)(nil),        // 21: dialgate.v1.AddLedgerEntryRequest
+	(*AddLedgerEntryResponse)(nil),       // 22: dialgate.v1.AddLedgerEntryResponse
+	(*RegisterRecordingRequest)(nil),     // 23: dialgate.v1.RegisterRecordingRequest
+	(*RegisterRecordingResponse)(nil),    // 24: dialgate.v1.RegisterRecordingResponse
+	(*HoldRecordingRequest)(nil),         // 25: dialgate.v1.HoldRecordingRequest
+	(*HoldRecordingResponse)(nil),        // 26: dialgate.v1.HoldRecordingResponse
+	(*ReleaseRecordingHoldRequest)(nil),  // 27: dialgate.v1.ReleaseRecordingHoldRequest
+	(*ReleaseRecordingHoldResponse)(nil), // 28: dialgate.v1.ReleaseRecordingHoldResponse
+	(*EndRecordingRequest)(nil),          // 29: dialgate.v1.EndRecordingRequest
+	(*EndRecordingResponse)(nil),         // 30: dialgate.v1.EndRecordingResponse
+	(*timestamppb.Timestamp)(nil),        // 31: google.protobuf.Timestamp
+	(Purpose)(0),                         // 32: dialgate.v1.Purpose
 }
 var file_dialgate_v1_admin_proto_depIdxs = []int32{
-	28, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
-	28, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
-	28, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
+	31, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
+	31, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
+	31, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: dialgate.v1.GrantConsentRequest.method:type_name -> dialgate.v1.ConsentMethod
-	28, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
-	28, // 5: dialgate.v1.ForwardComplaintResponse.forwarded_at:type_name -> google.protobuf.Timestamp
-	28, // 6: dialgate.v1.ResolveComplaintResponse.handled_at:type_name -> google.protobuf.Timestamp
-	28, // 7: dialgate.v1.AnswerComplaintResponse.answered_at:type_name -> google.protobuf.Timestamp
-	1,  // 8: dialgate.v1.AddLedgerEntryRequest.type:type_name -> dialgate.v1.NumberType
-	29, // 9: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
-	28, // 10: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
-	28, // 11: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
-	28, // 12: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
-	28, // 13: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
-	28, // 14: dialgate.v1.EndRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
-	2,  // 15: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
-	4,  // 16: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
-	6,  // 17: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
-	8,  // 18: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
-	10, // 19: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
-	12, // 20: dialgate.v1.AdminService.ForwardComplaint:input_type -> dialgate.v1.ForwardComplaintRequest
-	14, // 21: dialgate.v1.AdminService.ResolveComplaint:input_type -> dialgate.v1.ResolveComplaintRequest
-	16, // 22: dialgate.v1.AdminService.AnswerComplaint:input_type -> dialgate.v1.AnswerComplaintRequest
-	18, // 23: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
-	20, // 24: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
-	22, // 25: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
-	24, // 26: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
-	26, // 27: dialgate.v1.AdminService.EndRecording:input_type -> dialgate.v1.EndRecordingRequest
-	3,  // 28: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
-	5,  // 29: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
-	7,  // 30: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
-	9,  // 31: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
-	11, // 32: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
-	13, // 33: dialgate.v1.AdminService.ForwardComplaint:output_type -> dialgate.v1.ForwardComplaintResponse
-	15, // 34: dialgate.v1.AdminService.ResolveComplaint:output_type -> dialgate.v1.ResolveComplaintResponse
-	17, // 35: dialgate.v1.AdminService.AnswerComplaint:output_type -> dialgate.v1.AnswerComplaintResponse
-	19, // 36: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
-	21, // 37: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
-	23, // 38: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
-	25, // 39: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
-	27, // 40: dialgate.v1.AdminService.EndRecording:output_type -> dialgate.v1.EndRecordingResponse
-	28, // [28:41] is the sub-list for method output_type
-	15, // [15:28] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	31, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
+	31, // 5: dialgate.v1.ForwardComplaintResponse.forwarded_at:type_name -> google.protobuf.Timestamp
+	31, // 6: dialgate.v1.ResolveComplaintResponse.handled_at:type_name -> google.protobuf.Timestamp
+	31, // 7: dialgate.v1.AnswerComplaintResponse.answered_at:type_name -> google.protobuf.Timestamp
+	20, // 8: dialgate.v1.ListComplaintsResponse.complaints:type_name -> dialgate.v1.ListedComplaint
+	31, // 9: dialgate.v1.ListComplaintsResponse.as_of:type_name -> google.protobuf.Timestamp
+	31, // 10: dialgate.v1.ListedComplaint.received_at:type_name -> google.protobuf.Timestamp
+	31, // 11: dialgate.v1.ListedComplaint.forward_by:type_name -> google.protobuf.Timestamp
+	31, // 12: dialgate.v1.ListedComplaint.handle_by:type_name -> google.protobuf.Timestamp
+	31, // 13: dialgate.v1.ListedComplaint.answer_by:type_name -> google.protobuf.Timestamp
+	31, // 14: dialgate.v1.ListedComplaint.forwarded_at:type_name -> google.protobuf.Timestamp
+	31, // 15: dialgate.v1.ListedComplaint.handled_at:type_name -> google.protobuf.Timestamp
+	31, // 16: dialgate.v1.ListedComplaint.answered_at:type_name -> google.protobuf.Timestamp
+	1,  // 17: dialgate.v1.AddLedgerEntryRequest.type:type_name -> dialgate.v1.NumberType
+	32, // 18: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
+	31, // 19: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
+	31, // 20: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
+	31, // 21: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
+	31, // 22: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	31, // 23: dialgate.v1.EndRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	2,  // 24: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
+	4,  // 25: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
+	6,  // 26: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
+	8,  // 27: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
+	10, // 28: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
+	12, // 29: dialgate.v1.AdminService.ForwardComplaint:input_type -> dialgate.v1.ForwardComplaintRequest
+	14, // 30: dialgate.v1.AdminService.ResolveComplaint:input_type -> dialgate.v1.ResolveComplaintRequest
+	16, // 31: dialgate.v1.AdminService.AnswerComplaint:input_type -> dialgate.v1.AnswerComplaintRequest
+	18, // 32: dialgate.v1.AdminService.ListComplaints:input_type -> dialgate.v1.ListComplaintsRequest
+	21, // 33: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
+	23, // 34: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
+	25, // 35: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
+	27, // 36: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
+	29, // 37: dialgate.v1.AdminService.EndRecording:input_type -> dialgate.v1.EndRecordingRequest
+	3,  // 38: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
+	5,  // 39: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
+	7,  // 40: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
+	9,  // 41: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
+	11, // 42: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
+	13, // 43: dialgate.v1.AdminService.ForwardComplaint:output_type -> dialgate.v1.ForwardComplaintResponse
+	15, // 44: dialgate.v1.AdminService.ResolveComplaint:output_type -> dialgate.v1.ResolveComplaintResponse
+	17, // 45: dialgate.v1.AdminService.AnswerComplaint:output_type -> dialgate.v1.AnswerComplaintResponse
+	19, // 46: dialgate.v1.AdminService.ListComplaints:output_type -> dialgate.v1.ListComplaintsResponse
+	22, // 47: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
+	24, // 48: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
+	26, // 49: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
+	28, // 50: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
+	30, // 51: dialgate.v1.AdminService.EndRecording:output_type -> dialgate.v1.EndRecordingResponse
+	38, // [38:52] is the sub-list for method output_type
+	24, // [24:38] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_dialgate_v1_admin_proto_init() }
@@ -1962,7 +2295,7 @@ func file_dialgate_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dialgate_v1_admin_proto_rawDesc), len(file_dialgate_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   26,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,5 +1,6 @@
 // The administration API of the dialgate sidecar: do-not-call entries,
 // consent evidence, complaints, the caller-ID ledger and recordings.
+// ListComplaints is its one read: it changes nothing and writes no record.
 //
 // Every method needs a bearer token with the `admin` scope when the server has
 // tokens configured (Unauthenticated without a known token, PermissionDenied
@@ -54,6 +55,7 @@ const (
 	AdminService_ForwardComplaint_FullMethodName     = "/dialgate.v1.AdminService/ForwardComplaint"
 	AdminService_ResolveComplaint_FullMethodName     = "/dialgate.v1.AdminService/ResolveComplaint"
 	AdminService_AnswerComplaint_FullMethodName      = "/dialgate.v1.AdminService/AnswerComplaint"
+	AdminService_ListComplaints_FullMethodName       = "/dialgate.v1.AdminService/ListComplaints"
 	AdminService_AddLedgerEntry_FullMethodName       = "/dialgate.v1.AdminService/AddLedgerEntry"
 	AdminService_RegisterRecording_FullMethodName    = "/dialgate.v1.AdminService/RegisterRecording"
 	AdminService_HoldRecording_FullMethodName        = "/dialgate.v1.AdminService/HoldRecording"
@@ -122,6 +124,15 @@ type AdminServiceClient interface {
 	// record is complaint.answer. NotFound, the server's clock and
 	// tenant-bound tokens as for ForwardComplaint.
 	AnswerComplaint(ctx context.Context, in *AnswerComplaintRequest, opts ...grpc.CallOption) (*AnswerComplaintResponse, error)
+	// ListComplaints lists the complaints (all of them, ordered by receipt then
+	// id) with the deadlines each has missed at the server's clock (as_of):
+	// the read behind `complaint list --overdue`. It sends neither the
+	// complainant's number (nor its keyed hash) nor the free texts (the
+	// complaint's account, the resolution), which may name it. A token bound
+	// to tenants must name one of its tenants in tenant (PermissionDenied
+	// naming tenant otherwise). InvalidArgument naming status for an unknown
+	// status.
+	ListComplaints(ctx context.Context, in *ListComplaintsRequest, opts ...grpc.CallOption) (*ListComplaintsResponse, error)
 	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
 	// ledger holds the number with other facts (holder, purposes, validity…)
 	// it answers AlreadyExists naming the fields and changes nothing, unless
@@ -249,6 +260,16 @@ func (c *adminServiceClient) AnswerComplaint(ctx context.Context, in *AnswerComp
 	return out, nil
 }
 
+func (c *adminServiceClient) ListComplaints(ctx context.Context, in *ListComplaintsRequest, opts ...grpc.CallOption) (*ListComplaintsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListComplaintsResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListComplaints_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) AddLedgerEntry(ctx context.Context, in *AddLedgerEntryRequest, opts ...grpc.CallOption) (*AddLedgerEntryResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AddLedgerEntryResponse)
@@ -360,6 +381,15 @@ type AdminServiceServer interface {
 	// record is complaint.answer. NotFound, the server's clock and
 	// tenant-bound tokens as for ForwardComplaint.
 	AnswerComplaint(context.Context, *AnswerComplaintRequest) (*AnswerComplaintResponse, error)
+	// ListComplaints lists the complaints (all of them, ordered by receipt then
+	// id) with the deadlines each has missed at the server's clock (as_of):
+	// the read behind `complaint list --overdue`. It sends neither the
+	// complainant's number (nor its keyed hash) nor the free texts (the
+	// complaint's account, the resolution), which may name it. A token bound
+	// to tenants must name one of its tenants in tenant (PermissionDenied
+	// naming tenant otherwise). InvalidArgument naming status for an unknown
+	// status.
+	ListComplaints(context.Context, *ListComplaintsRequest) (*ListComplaintsResponse, error)
 	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
 	// ledger holds the number with other facts (holder, purposes, validity…)
 	// it answers AlreadyExists naming the fields and changes nothing, unless
@@ -430,6 +460,9 @@ func (UnimplementedAdminServiceServer) ResolveComplaint(context.Context, *Resolv
 }
 func (UnimplementedAdminServiceServer) AnswerComplaint(context.Context, *AnswerComplaintRequest) (*AnswerComplaintResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AnswerComplaint not implemented")
+}
+func (UnimplementedAdminServiceServer) ListComplaints(context.Context, *ListComplaintsRequest) (*ListComplaintsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListComplaints not implemented")
 }
 func (UnimplementedAdminServiceServer) AddLedgerEntry(context.Context, *AddLedgerEntryRequest) (*AddLedgerEntryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AddLedgerEntry not implemented")
@@ -611,6 +644,24 @@ func _AdminService_AnswerComplaint_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_ListComplaints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListComplaintsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListComplaints(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListComplaints_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListComplaints(ctx, req.(*ListComplaintsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_AddLedgerEntry_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AddLedgerEntryRequest)
 	if err := dec(in); err != nil {
@@ -739,6 +790,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AnswerComplaint",
 			Handler:    _AdminService_AnswerComplaint_Handler,
+		},
+		{
+			MethodName: "ListComplaints",
+			Handler:    _AdminService_ListComplaints_Handler,
 		},
 		{
 			MethodName: "AddLedgerEntry",
