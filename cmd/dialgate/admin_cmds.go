@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,7 +81,8 @@ flag (the sidecar's InvalidArgument names the field; its flag is named).`,
 	complaintCmd.AddCommand(a.adminComplaintAddCmd(af),
 		a.adminComplaintStepCmd(af, "forward", "Record that a complaint was forwarded to its handler (ForwardComplaint)"),
 		a.adminComplaintStepCmd(af, "resolve", "Record that a complaint was verified and handled, with --resolution (ResolveComplaint)"),
-		a.adminComplaintStepCmd(af, "answer", "Record that the complainant was answered, closing the complaint (AnswerComplaint)"))
+		a.adminComplaintStepCmd(af, "answer", "Record that the complainant was answered, closing the complaint (AnswerComplaint)"),
+		a.adminComplaintListCmd(af))
 	ledgerCmd := &cobra.Command{Use: "ledger", Short: "Add caller IDs to a tenant's ledger"}
 	ledgerCmd.AddCommand(a.adminLedgerAddCmd(af))
 	recCmd := &cobra.Command{Use: "recordings", Short: "Register and end recordings, place and release legal holds"}
@@ -454,6 +456,101 @@ allow (answering before resolving, resolving again with another text) exits
 			}, nil
 		},
 	})
+}
+
+// adminComplaint is one complaint of admin complaint list --json: the keys
+// of complaint list --json, less the callee's hash and the free texts,
+// which the sidecar does not send.
+type adminComplaint struct {
+	ID          string    `json:"id"`
+	Tenant      string    `json:"tenant,omitempty"`
+	Scope       string    `json:"scope"`
+	Channel     string    `json:"channel"`
+	DecisionID  string    `json:"decision_id,omitempty"`
+	ReceivedAt  time.Time `json:"received_at"`
+	ForwardBy   time.Time `json:"forward_by"`
+	HandleBy    time.Time `json:"handle_by"`
+	AnswerBy    time.Time `json:"answer_by"`
+	ForwardedAt time.Time `json:"forwarded_at,omitzero"`
+	HandledAt   time.Time `json:"handled_at,omitzero"`
+	AnsweredAt  time.Time `json:"answered_at,omitzero"`
+	Status      string    `json:"status"`
+	Overdue     []string  `json:"overdue,omitempty"`
+}
+
+// asTime returns ts as a time, the zero time when unset.
+func asTime(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
+// adminComplaintListCmd is admin complaint list: ListComplaints.
+func (a *app) adminComplaintListCmd(af *adminFlags) *cobra.Command {
+	var status, tenant string
+	var overdueOnly, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--status S] [--tenant T] [--overdue] [--json]",
+		Short: "List the sidecar's complaints with the deadlines they have missed (ListComplaints)",
+		Long: `List the complaints of the running sidecar (ListComplaints), each with the
+deadlines it has missed at the sidecar's clock (there is no --at: for a list
+as of another instant, use the local complaint list --at with the sidecar
+stopped). --overdue keeps those past a deadline, as complaint list --overdue
+does. The sidecar sends neither the number (nor its hash) nor the
+complaint's account or resolution. A token bound to tenants must give
+--tenant, one of its tenants.`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkText("--tenant", tenant); err != nil {
+				return err
+			}
+			switch status {
+			case "", "open", "forwarded", "handled", "answered":
+			default:
+				return usageErr("--status: unknown status %q (want open, forwarded, handled or answered)", status)
+			}
+			c, err := af.connect(cmd)
+			if err != nil {
+				return err
+			}
+			defer c.close()
+			var r *pb.ListComplaintsResponse
+			if err := c.call(cmd.Context(), nil, func(ctx context.Context) error {
+				var err error
+				r, err = c.ListComplaints(ctx, &pb.ListComplaintsRequest{Status: status, Tenant: tenant, Overdue: overdueOnly})
+				return err
+			}); err != nil {
+				return err
+			}
+			out := make([]adminComplaint, 0, len(r.GetComplaints()))
+			for _, l := range r.GetComplaints() {
+				out = append(out, adminComplaint{ID: l.GetComplaintId(), Tenant: l.GetTenant(), Scope: l.GetScope(), Channel: l.GetChannel(),
+					DecisionID: l.GetCallDecisionId(), ReceivedAt: asTime(l.GetReceivedAt()), ForwardBy: asTime(l.GetForwardBy()),
+					HandleBy: asTime(l.GetHandleBy()), AnswerBy: asTime(l.GetAnswerBy()), ForwardedAt: asTime(l.GetForwardedAt()),
+					HandledAt: asTime(l.GetHandledAt()), AnsweredAt: asTime(l.GetAnsweredAt()), Status: l.GetStatus(), Overdue: l.GetOverdue()})
+			}
+			if asJSON {
+				return a.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tRECEIVED\tSTATUS\tCHANNEL\tSCOPE\tOVERDUE")
+			for _, l := range out {
+				od := "-"
+				if len(l.Overdue) > 0 {
+					od = "OVERDUE: " + strings.Join(l.Overdue, ", ")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.ReceivedAt.Format(time.RFC3339), l.Status, l.Channel, l.Scope, od)
+			}
+			return tw.Flush()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&status, "status", "", "only complaints in this status: open, forwarded, handled or answered")
+	f.StringVar(&tenant, "tenant", "", "only this tenant's complaints (required with a token bound to tenants)")
+	f.BoolVar(&overdueOnly, "overdue", false, "only complaints past a deadline at the sidecar's clock")
+	f.BoolVar(&asJSON, "json", false, "print JSON: the keys of complaint list --json, less callee, details and resolution")
+	return cmd
 }
 
 func (a *app) adminLedgerAddCmd(af *adminFlags) *cobra.Command {

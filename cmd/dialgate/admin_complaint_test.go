@@ -115,3 +115,64 @@ func TestAdminComplaintSteps(t *testing.T) {
 		t.Errorf("report: complaints %+v, admin changes by op %+v", r.Complaints, r.Changes.ByOp)
 	}
 }
+
+// TestAdminComplaintList: dialgate admin complaint list reads the running
+// sidecar's complaints with their missed deadlines (--status, --tenant,
+// --overdue; --json with the keys of complaint list --json), without the
+// number, its hash or the free texts; a gate token exits 1.
+func TestAdminComplaintList(t *testing.T) {
+	s := startAdminSidecar(t, sidecar.Config{})
+	for _, c := range [][]string{
+		{"complaint", "add", "--number", "+8613900139622", "--id", "cp-list-1", "--tenant", "acme", "--details", "rang at night"},
+		{"complaint", "add", "--number", "+8613900139623", "--id", "cp-list-2", "--tenant", "globex"},
+		{"complaint", "resolve", "cp-list-2", "--resolution", "apologised"},
+	} {
+		if code, out, errs := s.admin(t, c...); code != 0 {
+			t.Fatalf("admin %v: exit %d, stdout %q, stderr %q", c, code, out, errs)
+		}
+	}
+	code, out, errs := s.admin(t, "complaint", "list")
+	if code != 0 || !strings.Contains(out, "ID") || !strings.Contains(out, "OVERDUE") ||
+		!strings.Contains(out, "cp-list-1") || !strings.Contains(out, "cp-list-2") || !strings.Contains(out, "handled") {
+		t.Fatalf("complaint list: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = s.admin(t, "complaint", "list", "--json")
+	var got []adminComplaint
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil || len(got) != 2 || got[0].ID != "cp-list-1" || got[0].Status != "open" ||
+		got[0].Tenant != "acme" || got[0].ForwardBy.IsZero() || got[1].Status != "handled" || got[1].HandledAt.IsZero() {
+		t.Fatalf("complaint list --json: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	for _, bad := range []string{"13900139622", "rang at night", "apologised", "callee"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("complaint list --json prints %q: %s", bad, out)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--status", "handled"}, "cp-list-2"},
+		{[]string{"--tenant", "acme"}, "cp-list-1"},
+		{[]string{"--overdue"}, ""}, // filed now: nothing overdue yet
+	} {
+		code, out, errs := s.admin(t, append([]string{"complaint", "list", "--json"}, c.args...)...)
+		var got []adminComplaint
+		if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
+			t.Fatalf("complaint list %v: exit %d, stdout %q, stderr %q", c.args, code, out, errs)
+		}
+		var ids []string
+		for _, g := range got {
+			ids = append(ids, g.ID)
+		}
+		if strings.Join(ids, " ") != c.want {
+			t.Errorf("complaint list %v: %v, want %q", c.args, ids, c.want)
+		}
+	}
+	if code, _, errs := s.admin(t, "complaint", "list", "--status", "closed"); code != 2 || !strings.Contains(errs, "dialgate: --status: ") {
+		t.Errorf("--status closed: exit %d, stderr %q; want exit 2 naming --status", code, errs)
+	}
+	code, _, errs = runCLI(t, "", "admin", "--addr", s.addr, "--token-file", s.gateFile, "complaint", "list")
+	if code != 1 || !strings.Contains(errs, `lacks the "admin" scope`) {
+		t.Errorf("a gate token: exit %d, stderr %q; want exit 1, permission denied", code, errs)
+	}
+}
