@@ -445,11 +445,11 @@ func (s *adminServer) ForwardComplaint(ctx context.Context, req *pb.ForwardCompl
 // resolution (required, at most 4096 bytes), at the server's clock
 // (stepComplaint).
 func (s *adminServer) ResolveComplaint(ctx context.Context, req *pb.ResolveComplaintRequest) (*pb.ResolveComplaintResponse, error) {
+	if s.be.Complaints == nil {
+		return nil, s.unimplemented("ResolveComplaint", "complaint")
+	}
 	res := req.GetResolution()
 	if strings.TrimSpace(res) == "" {
-		if s.be.Complaints == nil {
-			return nil, s.unimplemented("ResolveComplaint", "complaint")
-		}
 		return nil, invalid("resolution", "missing (say how the complaint was verified and handled)")
 	}
 	if err := checkText("resolution", res, 4096); err != nil {
