@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,12 @@ type adminResult struct {
 	Released  bool      `json:"released,omitempty"`
 	StartedAt time.Time `json:"started_at,omitzero"`
 	EndedAt   time.Time `json:"ended_at,omitzero"`
+	// Step, At and Resolution are a complaint step's, as the local
+	// complaint forward|resolve|answer --json prints them; At is the
+	// sidecar's instant of the step.
+	Step       string    `json:"step,omitempty"`
+	At         time.Time `json:"at,omitzero"`
+	Resolution string    `json:"resolution,omitempty"`
 }
 
 // adminCmd is `dialgate admin`: the AdminService of a running sidecar.
@@ -70,8 +77,12 @@ flag (the sidecar's InvalidArgument names the field; its flag is named).`,
 	dncCmd.AddCommand(a.adminDNCAddCmd(af), a.adminDNCRemoveCmd(af))
 	consentCmd := &cobra.Command{Use: "consent", Short: "Grant and revoke consents"}
 	consentCmd.AddCommand(a.adminConsentAddCmd(af), a.adminConsentRevokeCmd(af))
-	complaintCmd := &cobra.Command{Use: "complaint", Short: "File complaints"}
-	complaintCmd.AddCommand(a.adminComplaintAddCmd(af))
+	complaintCmd := &cobra.Command{Use: "complaint", Short: "File complaints and record their handling steps"}
+	complaintCmd.AddCommand(a.adminComplaintAddCmd(af),
+		a.adminComplaintStepCmd(af, "forward", "Record that a complaint was forwarded to its handler (ForwardComplaint)"),
+		a.adminComplaintStepCmd(af, "resolve", "Record that a complaint was verified and handled, with --resolution (ResolveComplaint)"),
+		a.adminComplaintStepCmd(af, "answer", "Record that the complainant was answered, closing the complaint (AnswerComplaint)"),
+		a.adminComplaintListCmd(af))
 	ledgerCmd := &cobra.Command{Use: "ledger", Short: "Add caller IDs to a tenant's ledger"}
 	ledgerCmd.AddCommand(a.adminLedgerAddCmd(af))
 	recCmd := &cobra.Command{Use: "recordings", Short: "Register and end recordings, place and release legal holds"}
@@ -375,6 +386,171 @@ with the same --id changes nothing; without --id the sidecar picks one (give
 			}, nil
 		},
 	})
+}
+
+// adminComplaintStepCmd is admin complaint forward, resolve or answer: the
+// local complaint step's command through the sidecar, at its clock.
+func (a *app) adminComplaintStepCmd(af *adminFlags, step, short string) *cobra.Command {
+	var resolution string
+	rpc := map[string]string{"forward": "ForwardComplaint", "resolve": "ResolveComplaint", "answer": "AnswerComplaint"}[step]
+	use, jsonHelp := step+" ID", `{"rpc", "id", "step", "at"}`
+	if step == "resolve" {
+		use, jsonHelp = "resolve ID --resolution TEXT", `{"rpc", "id", "step", "at", "resolution"}`
+	}
+	return a.adminSubCmd(af, adminSub{
+		use:   use,
+		short: short,
+		long: short + `.
+
+The step is recorded at the sidecar's clock (there is no --at: a step dated
+by the client could show a deadline met that was not; to record a step made
+earlier, use the local complaint ` + step + ` --at with the sidecar stopped),
+in its store and, as complaint.` + step + `, in its audit log with the token's
+name. Repeating the step the complaint is at (a retry) changes nothing and
+prints the instant first recorded; a step the complaint's status does not
+allow (answering before resolving, resolving again with another text) exits
+1, as does an unknown ID.`,
+		args:     cobra.ExactArgs(1),
+		jsonHelp: jsonHelp,
+		fields:   map[string]string{"complaint_id": "ID"},
+		flags: func(cmd *cobra.Command) {
+			if step == "resolve" {
+				cmd.Flags().StringVar(&resolution, "resolution", "", "how the complaint was verified and handled (required)")
+			}
+		},
+		prepare: func(_ *cobra.Command, args []string) (adminCall, *adminResult, func(string) string, error) {
+			id := args[0]
+			if err := checkText("ID", id, "--resolution", resolution); err != nil {
+				return nil, nil, nil, err
+			}
+			if step == "resolve" && strings.TrimSpace(resolution) == "" {
+				return nil, nil, nil, usageErr("--resolution: missing (say how the complaint was handled)")
+			}
+			res := &adminResult{RPC: rpc, ID: id, Step: step, Resolution: resolution}
+			call := func(ctx context.Context, c pb.AdminServiceClient) error {
+				var (
+					at  *timestamppb.Timestamp
+					err error
+				)
+				switch step {
+				case "forward":
+					var r *pb.ForwardComplaintResponse
+					r, err = c.ForwardComplaint(ctx, &pb.ForwardComplaintRequest{ComplaintId: id})
+					at = r.GetForwardedAt()
+				case "resolve":
+					var r *pb.ResolveComplaintResponse
+					r, err = c.ResolveComplaint(ctx, &pb.ResolveComplaintRequest{ComplaintId: id, Resolution: resolution})
+					at = r.GetHandledAt()
+				default:
+					var r *pb.AnswerComplaintResponse
+					r, err = c.AnswerComplaint(ctx, &pb.AnswerComplaintRequest{ComplaintId: id})
+					at = r.GetAnsweredAt()
+				}
+				if at != nil {
+					res.At = at.AsTime()
+				}
+				return err
+			}
+			return call, res, func(where string) string {
+				return fmt.Sprintf("complaint %s: %s at %s on %s", id, step, res.At.Format(time.RFC3339), where)
+			}, nil
+		},
+	})
+}
+
+// adminComplaint is one complaint of admin complaint list --json: the keys
+// of complaint list --json, less the callee's hash and the free texts,
+// which the sidecar does not send.
+type adminComplaint struct {
+	ID          string    `json:"id"`
+	Tenant      string    `json:"tenant,omitempty"`
+	Scope       string    `json:"scope"`
+	Channel     string    `json:"channel"`
+	DecisionID  string    `json:"decision_id,omitempty"`
+	ReceivedAt  time.Time `json:"received_at"`
+	ForwardBy   time.Time `json:"forward_by"`
+	HandleBy    time.Time `json:"handle_by"`
+	AnswerBy    time.Time `json:"answer_by"`
+	ForwardedAt time.Time `json:"forwarded_at,omitzero"`
+	HandledAt   time.Time `json:"handled_at,omitzero"`
+	AnsweredAt  time.Time `json:"answered_at,omitzero"`
+	Status      string    `json:"status"`
+	Overdue     []string  `json:"overdue,omitempty"`
+}
+
+// asTime returns ts as a time, the zero time when unset.
+func asTime(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
+// adminComplaintListCmd is admin complaint list: ListComplaints.
+func (a *app) adminComplaintListCmd(af *adminFlags) *cobra.Command {
+	var status, tenant string
+	var overdueOnly, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--status S] [--tenant T] [--overdue] [--json]",
+		Short: "List the sidecar's complaints with the deadlines they have missed (ListComplaints)",
+		Long: `List the complaints of the running sidecar (ListComplaints), each with the
+deadlines it has missed at the sidecar's clock (there is no --at: for a list
+as of another instant, use the local complaint list --at with the sidecar
+stopped). --overdue keeps those past a deadline, as complaint list --overdue
+does. The sidecar sends neither the number (nor its hash) nor the
+complaint's account or resolution. A token bound to tenants must give
+--tenant, one of its tenants.`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkText("--tenant", tenant); err != nil {
+				return err
+			}
+			switch status {
+			case "", "open", "forwarded", "handled", "answered":
+			default:
+				return usageErr("--status: unknown status %q (want open, forwarded, handled or answered)", status)
+			}
+			c, err := af.connect(cmd)
+			if err != nil {
+				return err
+			}
+			defer c.close()
+			var r *pb.ListComplaintsResponse
+			if err := c.call(cmd.Context(), nil, func(ctx context.Context) error {
+				var err error
+				r, err = c.ListComplaints(ctx, &pb.ListComplaintsRequest{Status: status, Tenant: tenant, Overdue: overdueOnly})
+				return err
+			}); err != nil {
+				return err
+			}
+			out := make([]adminComplaint, 0, len(r.GetComplaints()))
+			for _, l := range r.GetComplaints() {
+				out = append(out, adminComplaint{ID: l.GetComplaintId(), Tenant: l.GetTenant(), Scope: l.GetScope(), Channel: l.GetChannel(),
+					DecisionID: l.GetCallDecisionId(), ReceivedAt: asTime(l.GetReceivedAt()), ForwardBy: asTime(l.GetForwardBy()),
+					HandleBy: asTime(l.GetHandleBy()), AnswerBy: asTime(l.GetAnswerBy()), ForwardedAt: asTime(l.GetForwardedAt()),
+					HandledAt: asTime(l.GetHandledAt()), AnsweredAt: asTime(l.GetAnsweredAt()), Status: l.GetStatus(), Overdue: l.GetOverdue()})
+			}
+			if asJSON {
+				return a.printJSON(out)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tRECEIVED\tSTATUS\tCHANNEL\tSCOPE\tOVERDUE")
+			for _, l := range out {
+				od := "-"
+				if len(l.Overdue) > 0 {
+					od = "OVERDUE: " + strings.Join(l.Overdue, ", ")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.ReceivedAt.Format(time.RFC3339), l.Status, l.Channel, l.Scope, od)
+			}
+			return tw.Flush()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&status, "status", "", "only complaints in this status: open, forwarded, handled or answered")
+	f.StringVar(&tenant, "tenant", "", "only this tenant's complaints (required with a token bound to tenants)")
+	f.BoolVar(&overdueOnly, "overdue", false, "only complaints past a deadline at the sidecar's clock")
+	f.BoolVar(&asJSON, "json", false, "print JSON: the keys of complaint list --json, less callee, details and resolution")
+	return cmd
 }
 
 func (a *app) adminLedgerAddCmd(af *adminFlags) *cobra.Command {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/complaint"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/storage"
 	"google.golang.org/grpc/codes"
@@ -428,6 +429,161 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 		return nil, err
 	}
 	return &pb.FileComplaintResponse{ComplaintId: id}, nil
+}
+
+// ForwardComplaint records that complaint_id was forwarded, at the server's
+// clock (stepComplaint).
+func (s *adminServer) ForwardComplaint(ctx context.Context, req *pb.ForwardComplaintRequest) (*pb.ForwardComplaintResponse, error) {
+	at, err := s.stepComplaint(ctx, "ForwardComplaint", req.GetComplaintId(), StepForward, "")
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ForwardComplaintResponse{ForwardedAt: timestamppb.New(at)}, nil
+}
+
+// ResolveComplaint records that complaint_id was handled, with its
+// resolution (required, at most 4096 bytes), at the server's clock
+// (stepComplaint).
+func (s *adminServer) ResolveComplaint(ctx context.Context, req *pb.ResolveComplaintRequest) (*pb.ResolveComplaintResponse, error) {
+	if s.be.Complaints == nil {
+		return nil, s.unimplemented("ResolveComplaint", "complaint")
+	}
+	res := req.GetResolution()
+	if strings.TrimSpace(res) == "" {
+		return nil, invalid("resolution", "missing (say how the complaint was verified and handled)")
+	}
+	if err := checkText("resolution", res, 4096); err != nil {
+		return nil, err
+	}
+	at, err := s.stepComplaint(ctx, "ResolveComplaint", req.GetComplaintId(), StepResolve, res)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ResolveComplaintResponse{HandledAt: timestamppb.New(at)}, nil
+}
+
+// AnswerComplaint records that complaint_id's complainant was answered, at
+// the server's clock (stepComplaint).
+func (s *adminServer) AnswerComplaint(ctx context.Context, req *pb.AnswerComplaintRequest) (*pb.AnswerComplaintResponse, error) {
+	at, err := s.stepComplaint(ctx, "AnswerComplaint", req.GetComplaintId(), StepAnswer, "")
+	if err != nil {
+		return nil, err
+	}
+	return &pb.AnswerComplaintResponse{AnsweredAt: timestamppb.New(at)}, nil
+}
+
+// stepOps are the change records of the complaint steps, those the local
+// complaint forward|resolve|answer write.
+var stepOps = map[ComplaintStep]string{
+	StepForward: auditlog.OpComplaintForward,
+	StepResolve: auditlog.OpComplaintResolve,
+	StepAnswer:  auditlog.OpComplaintAnswer,
+}
+
+// stepComplaint validates the complaint id, checks that a token bound to
+// tenants steps only its tenants' complaints, and makes the step at the
+// server's clock through Backend.Complaints: made first, then recorded
+// (applyThenRecord), as the local commands do, since a step only records
+// the complaint's progress (the holds an answer lets go are lifted by a
+// release, recorded on its own). The record names the complaint and the
+// step's instant as stored (effective_at), not the resolution text (it may
+// name the number; the complaint keeps it). It returns that instant.
+func (s *adminServer) stepComplaint(ctx context.Context, method, id string, step ComplaintStep, resolution string) (time.Time, error) {
+	if s.be.Complaints == nil {
+		return time.Time{}, s.unimplemented(method, "complaint")
+	}
+	if err := checkID("complaint_id", id, true); err != nil {
+		return time.Time{}, err
+	}
+	if boundToken(ctx) != nil {
+		// Another tenant's complaint is not this token's to step: its
+		// handling record would show another's work.
+		tenant, err := s.be.Complaints.ComplaintTenant(ctx, id)
+		if err != nil {
+			return time.Time{}, s.adminError(method, err)
+		}
+		if err := adminTenant(ctx, "complaint_id", tenant); err != nil {
+			return time.Time{}, err
+		}
+	}
+	ch, err := s.newChange(ctx, stepOps[step])
+	if err != nil {
+		return time.Time{}, err
+	}
+	ch.ID = id
+	var at time.Time
+	if err := s.applyThenRecord(ctx, method, &ch, func() error {
+		var err error
+		at, err = s.be.Complaints.StepComplaint(ctx, id, step, ch.At, resolution)
+		ch.EffectiveAt = at.UTC()
+		return err
+	}); err != nil {
+		return time.Time{}, err
+	}
+	return at, nil
+}
+
+// ListComplaints lists the complaints of the request's status and tenant
+// (a token bound to tenants must name one of them), with the deadlines each
+// has missed at the server's clock, keeping only the overdue ones when
+// asked. It sends no number, hash or free text.
+func (s *adminServer) ListComplaints(ctx context.Context, req *pb.ListComplaintsRequest) (*pb.ListComplaintsResponse, error) {
+	if s.be.Complaints == nil {
+		return nil, s.unimplemented("ListComplaints", "complaint")
+	}
+	var f complaint.Filter
+	switch st := complaint.Status(req.GetStatus()); st {
+	case "", complaint.StatusOpen, complaint.StatusForwarded, complaint.StatusHandled, complaint.StatusAnswered:
+		f.Status = st
+	default:
+		return nil, invalid("status", "unknown status %q (want open, forwarded, handled or answered)", clip(string(st)))
+	}
+	if err := checkID("tenant", req.GetTenant(), false); err != nil {
+		return nil, err
+	}
+	if err := adminTenant(ctx, "tenant", req.GetTenant()); err != nil {
+		return nil, err
+	}
+	f.Tenant = req.GetTenant()
+	now := s.now()
+	ls, err := s.be.Complaints.ListComplaints(ctx, now, f)
+	if err != nil {
+		return nil, s.readError("ListComplaints", err)
+	}
+	out := &pb.ListComplaintsResponse{AsOf: timestamppb.New(now), Complaints: []*pb.ListedComplaint{}}
+	for _, l := range ls {
+		if req.GetOverdue() && len(l.Overdue) == 0 {
+			continue
+		}
+		out.Complaints = append(out.Complaints, &pb.ListedComplaint{
+			ComplaintId: l.ID, Tenant: l.Tenant, Scope: l.Scope, Channel: string(l.Channel), CallDecisionId: l.DecisionID,
+			Status: string(l.Status), ReceivedAt: optTimestamp(l.ReceivedAt), ForwardBy: optTimestamp(l.ForwardBy),
+			HandleBy: optTimestamp(l.HandleBy), AnswerBy: optTimestamp(l.AnswerBy), ForwardedAt: optTimestamp(l.ForwardedAt),
+			HandledAt: optTimestamp(l.HandledAt), AnsweredAt: optTimestamp(l.AnsweredAt), Overdue: l.Overdue,
+		})
+	}
+	return out, nil
+}
+
+// readError is adminError for a read: a store failure is Unavailable
+// saying nothing was read (a read changes nothing), its cause logged.
+func (s *adminServer) readError(method string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return status.FromContextError(err).Err()
+	}
+	s.log.Warn("sidecar: admin read failed", "method", method, "err", err)
+	if re := (*storage.RecordError)(nil); errors.As(err, &re) {
+		return status.Errorf(codes.Unavailable, "%s: not read: %v; correct or replace the record, then retry", method, re)
+	}
+	return status.Errorf(codes.Unavailable, "%s: not read; retry (the cause is in the server's log)", method)
+}
+
+// optTimestamp returns t as a proto timestamp, nil for the zero time.
+func optTimestamp(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
 }
 
 var numberTypes = map[pb.NumberType]string{

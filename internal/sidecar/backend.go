@@ -8,6 +8,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -37,7 +38,8 @@ type Backend struct {
 	// Consents serves GrantConsent and RevokeConsent; nil answers
 	// Unimplemented.
 	Consents ConsentAdmin
-	// Complaints serves FileComplaint; nil answers Unimplemented.
+	// Complaints serves FileComplaint, ForwardComplaint, ResolveComplaint,
+	// AnswerComplaint and ListComplaints; nil answers Unimplemented.
 	Complaints ComplaintAdmin
 	// Ledger serves AddLedgerEntry; nil answers Unimplemented.
 	Ledger LedgerAdmin
@@ -228,12 +230,35 @@ type Complaint struct {
 	At             time.Time       // when the server received it (its clock); the deadlines count from it
 }
 
-// ComplaintAdmin files complaints and returns the complaint id.
+// ComplaintStep is a handling step of a complaint.
+type ComplaintStep string
+
+// The handling steps (complaint.Desk Forward, Resolve and Answer).
+const (
+	StepForward ComplaintStep = "forward"
+	StepResolve ComplaintStep = "resolve"
+	StepAnswer  ComplaintStep = "answer"
+)
+
+// ComplaintAdmin files complaints and records their handling steps.
 type ComplaintAdmin interface {
 	// FileComplaint lists the number, holds the callee's recordings and
 	// stores the complaint, returning its id; a retry with the same id and
 	// number returns the id again.
 	FileComplaint(ctx context.Context, c Complaint) (string, error)
+	// ComplaintTenant returns the tenant of complaint id ("" when it was
+	// filed without one); an unknown id wraps ErrNotFound.
+	ComplaintTenant(ctx context.Context, id string) (string, error)
+	// StepComplaint makes step of complaint id at t (resolution: the
+	// resolve step's text) and returns the step's instant as stored: t,
+	// or, when the complaint already had that step (with the same
+	// resolution), the instant first recorded, nothing changed. An unknown
+	// id wraps ErrNotFound; a step the complaint's status does not allow,
+	// or t before the step it follows, wraps ErrFailedPrecondition.
+	StepComplaint(ctx context.Context, id string, step ComplaintStep, t time.Time, resolution string) (time.Time, error)
+	// ListComplaints returns the complaints of f (ordered by receipt, then
+	// id), each with the deadlines it has missed at t.
+	ListComplaints(ctx context.Context, t time.Time, f complaint.Filter) ([]complaint.Listed, error)
 }
 
 // LedgerEntry is a caller ID of a tenant's number ledger.

@@ -15,6 +15,7 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // complaintAdmin adapts a *complaint.Desk to ComplaintAdmin. The desk lists
@@ -127,4 +128,83 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 		return "", &dialgate.FieldError{Field: "complaint", Problem: msg, Err: err}
 	}
 	return "", err
+}
+
+// ComplaintTenant implements ComplaintAdmin through the Desk.
+func (a complaintAdmin) ComplaintTenant(ctx context.Context, id string) (string, error) {
+	c, err := a.desk.Get(ctx, id)
+	if err != nil {
+		return "", complaintStepErr(err)
+	}
+	return c.Tenant, nil
+}
+
+// StepComplaint implements ComplaintAdmin through the Desk's Forward,
+// Resolve and Answer. A step the complaint already has (forward of a
+// forwarded complaint, resolve of a handled one with the same resolution,
+// answer of an answered one) is a retry: it changes nothing and returns the
+// instant stored, so that a retry of a step whose audit record failed
+// succeeds and records it.
+func (a complaintAdmin) StepComplaint(ctx context.Context, id string, step ComplaintStep, t time.Time, resolution string) (time.Time, error) {
+	var err error
+	switch step {
+	case StepForward:
+		err = a.desk.Forward(ctx, id, t)
+	case StepResolve:
+		err = a.desk.Resolve(ctx, id, t, resolution)
+	case StepAnswer:
+		err = a.desk.Answer(ctx, id, t)
+	default:
+		return time.Time{}, fmt.Errorf("complaint %s: unknown step %q", id, step)
+	}
+	if err == nil {
+		return t, nil
+	}
+	if !errors.Is(err, complaint.ErrState) {
+		return time.Time{}, complaintStepErr(err)
+	}
+	c, gerr := a.desk.Get(ctx, id)
+	if gerr != nil {
+		return time.Time{}, complaintStepErr(gerr)
+	}
+	switch {
+	case step == StepForward && c.Status == complaint.StatusForwarded:
+		return c.ForwardedAt, nil
+	case step == StepResolve && c.Status == complaint.StatusHandled && c.Resolution == resolution:
+		return c.HandledAt, nil
+	case step == StepResolve && c.Status == complaint.StatusHandled:
+		return time.Time{}, fmt.Errorf("%w: complaint %s is already handled, with another resolution (the first stands)", ErrFailedPrecondition, id)
+	case step == StepAnswer && c.Status == complaint.StatusAnswered:
+		return c.AnsweredAt, nil
+	}
+	return time.Time{}, complaintStepErr(err)
+}
+
+// complaintStepErr maps the Desk's errors of a step to the sidecar's: an
+// unknown id ErrNotFound; a status that does not allow the step, or a step
+// dated before the one it follows (the server's clock behind the
+// complaint's receipt), ErrFailedPrecondition; a resolution missing a
+// FieldError naming it.
+func complaintStepErr(err error) error {
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case errors.Is(err, complaint.ErrState):
+		return fmt.Errorf("%w: %w", ErrFailedPrecondition, err)
+	case errors.Is(err, complaint.ErrInvalid):
+		msg := strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": ")
+		if field, problem, ok := cutField(msg); ok && field == "resolution" {
+			return &dialgate.FieldError{Field: field, Problem: problem, Err: err}
+		}
+		// The step's instant is the server's clock: one before the step
+		// it follows is the clock behind the complaint's receipt (another
+		// host's, or a --at given to the local command), not bad input.
+		return fmt.Errorf("%w: %s (the server's clock is behind the complaint's record)", ErrFailedPrecondition, msg)
+	}
+	return err
+}
+
+// ListComplaints implements ComplaintAdmin through the Desk.
+func (a complaintAdmin) ListComplaints(ctx context.Context, t time.Time, f complaint.Filter) ([]complaint.Listed, error) {
+	return a.desk.List(ctx, t, f)
 }
