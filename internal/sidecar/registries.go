@@ -19,10 +19,10 @@ const DefaultRegistryReload = time.Minute
 // current: a file replaced on disk (for example by `dialgate dnc build --out`
 // and a rename) is read, verified and swapped into its registry while checks
 // run. A copy that fails to load, is of another list, is older than the
-// loaded one, lists far fewer numbers than it or than the registry's
+// loaded one, applies in another scope than it (not global), lists far fewer numbers than it or than the registry's
 // high-water mark (more than maxShrink fewer), or lacks more than maxShrink
 // of a sample of the loaded copy's numbers (swapped for others, the count
-// kept) — the last two unless its shrink_from names the loaded copy — is
+// kept) — the last three unless its shrink_from names the loaded copy — is
 // refused and the loaded copy stays: a registry is never emptied, switched
 // to another list, moved back in time, cut short or swapped by a reload,
 // nor by reloads each a little short of the last. A copy swapped in is
@@ -221,8 +221,8 @@ func (f *registryFiles) reloadFile(rf *registryFile, force bool) error {
 }
 
 // load reads rf's path and swaps the copy in, unless it is refused: older
-// than the copy in force, cut short (checkShrink) or swapped for other
-// numbers (checkSwap). Called with f.mu held; the swap check's walk runs
+// than the copy in force, in another scope (checkRegistryScope), cut short
+// (checkShrink) or swapped for other numbers (checkSwap). Called with f.mu held; the swap check's walk runs
 // with it released (swapMissing).
 func (f *registryFiles) load(rf *registryFile) error {
 	s, err := dnc.OpenSnapshot(rf.path)
@@ -253,6 +253,11 @@ func (f *registryFiles) load(rf *registryFile) error {
 		if s.Header.Effective().Before(cur.Header.Effective()) {
 			return fmt.Errorf("registry %s: %s is a copy as of %s, older than the loaded copy as of %s",
 				rf.reg.Name(), rf.path, s.Header.Effective().UTC().Format(time.RFC3339), cur.Header.Effective().UTC().Format(time.RFC3339))
+		}
+		// A copy's version is the hash of its numbers alone: one of the
+		// same numbers in a narrower scope passes the guards below.
+		if err := checkRegistryScope(s.Header, cur.Header.Version(), scopeOf(cur.Header)); err != nil {
+			return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
 		}
 		if !withdrawn && s.Header.Version() == cur.Header.Version() && s.Header.Effective().Equal(cur.Header.Effective()) {
 			return nil // the same copy (touched, or copied again)
