@@ -600,7 +600,8 @@ far fewer numbers than serve's registry_max_shrink allows, than it or than
 the registry's high-water mark (the most numbers a copy listed since the
 last acknowledged shrink), or although it lacks more than that share of
 the numbers of the copy it replaces (numbers swapped for others, the count
-kept): a subscription cut to fewer area codes, a registry's purge. Name the copy in force (the version the refusal gives
+kept), or although it applies in another --scope than that copy (not
+global): a subscription cut to fewer area codes, a registry's purge. Name the copy in force (the version the refusal gives
 after --accept-shrink-from); serve then resets the mark to the new copy's
 count. It names one copy, so it accepts no shrink from any other; give it
 only after checking why the copy is smaller (never in a script that builds
