@@ -309,11 +309,13 @@ func (f *registryFiles) load(rf *registryFile) error {
 	if f.data != "" {
 		// Every registry in force is passed, so that a record damaged
 		// meanwhile is replaced by a whole one, not by this registry's alone.
-		paths, regs, marks := make([]string, len(f.files)), make([]*dnc.Registry, len(f.files)), make([]registryMark, len(f.files))
+		// Each with the sample taken when its copy went in, not one taken
+		// now: a withdrawn copy's file holds other bytes.
+		paths, regs, marks, samples := make([]string, len(f.files)), make([]*dnc.Registry, len(f.files)), make([]registryMark, len(f.files)), make([][]uint64, len(f.files))
 		for i := range f.files {
-			paths[i], regs[i], marks[i] = f.files[i].path, f.files[i].reg, f.files[i].mark
+			paths[i], regs[i], marks[i], samples[i] = f.files[i].path, f.files[i].reg, f.files[i].mark, f.files[i].sample
 		}
-		if err := recordRegistryCopies(f.data, paths, regs, marks, time.Now()); err != nil {
+		if err := recordRegistryCopies(f.data, paths, regs, marks, samples, time.Now()); err != nil {
 			// The copy is in force; the next start compares with an
 			// earlier record, and refuses a copy that shrank from it.
 			f.log.Error("sidecar: the registry copy swapped in could not be recorded in the data directory: the next start compares its copy with the one recorded before",

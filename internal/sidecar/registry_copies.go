@@ -212,7 +212,16 @@ func checkSample(c registryCopy, format int) error {
 // 1 or 2) is written again with it. A damaged record is replaced by one of
 // regs only: start refuses a damaged record before it gets here
 // (checkStartShrink), and a reloader passes every registry it keeps.
-func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, marks []registryMark, now time.Time) error {
+//
+// samples, when not nil, holds each copy's sample as taken when it went in
+// (registryFile.sample; nil: none was taken), and is recorded instead of a
+// sample taken now: a copy withdrawn because its file was written in place
+// is still mapped from that file, and a sample taken now would hold the
+// numbers written in place — the next start would compare the copy on the
+// path with a sample of itself. A withdrawn copy of which no sample was
+// taken keeps the sample recorded of it, if any, and is otherwise recorded
+// without one.
+func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, marks []registryMark, samples [][]uint64, now time.Time) error {
 	if len(regs) == 0 {
 		// A start without registries neither reads nor replaces the
 		// record: a damaged one stays for the next start with registries
@@ -241,9 +250,20 @@ func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, mar
 			prev.mark() == m && (len(prev.Sample) > 0 || s.Header.Count == 0) && prev.Scope == scopeOf(s.Header) {
 			continue
 		}
-		sample, err := s.Sample(registrySampleSize)
-		if err != nil {
-			return fmt.Errorf("registry copies: registry %s: sample of the copy in force: %w", r.Name(), err)
+		var sample []uint64
+		switch {
+		case samples != nil && (samples[i] != nil || s.Header.Count == 0):
+			sample = samples[i]
+		case r.Withdrawn() != nil:
+			// Its file was written in place: the bytes mapped are not
+			// the copy verified.
+			if ok && prev.Version == s.Header.Version() {
+				sample = prev.Sample
+			}
+		default:
+			if sample, err = s.Sample(registrySampleSize); err != nil {
+				return fmt.Errorf("registry copies: registry %s: sample of the copy in force: %w", r.Name(), err)
+			}
 		}
 		rc.Registries[r.Name()] = registryCopy{Version: s.Header.Version(), Count: s.Header.Count, AsOf: s.Header.Effective().UTC(),
 			File: files[i], LoadedAt: now.UTC(), HighWaterCount: m.Count, HighWaterVersion: m.Version, Sample: sample,
