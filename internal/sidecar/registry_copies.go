@@ -15,8 +15,8 @@ import (
 )
 
 // RegistryCopiesFile, in Config.Data, records the registry copies last in
-// force (registryCopies, JSON): each registry's version, count and as_of,
-// its high-water mark (the most numbers a copy of it listed since the last
+// force (registryCopies, JSON): each registry's version, count, as_of and
+// scope, its high-water mark (the most numbers a copy of it listed since the last
 // acknowledged shrink) and a sample of its numbers, written at start and
 // after every reload that swaps a copy in, atomically (a temporary file,
 // mode 0600, fsynced, renamed over it, the directory fsynced). A start
