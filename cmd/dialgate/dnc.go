@@ -524,7 +524,7 @@ func (i snapshotInfo) write(w io.Writer) {
 		[2]string{"header_sha256", i.HeaderSHA256},
 	)
 	if i.ShrinkFrom != "" {
-		rows = append(rows, [2]string{"shrink_from", i.ShrinkFrom + " (may replace that copy although it lists far fewer numbers)"})
+		rows = append(rows, [2]string{"shrink_from", i.ShrinkFrom + " (may replace that copy although it lists far fewer or other numbers, or applies in another scope)"})
 	}
 	width := 0
 	for _, r := range rows {
@@ -600,9 +600,12 @@ far fewer numbers than serve's registry_max_shrink allows, than it or than
 the registry's high-water mark (the most numbers a copy listed since the
 last acknowledged shrink), or although it lacks more than that share of
 the numbers of the copy it replaces (numbers swapped for others, the count
-kept): a subscription cut to fewer area codes, a registry's purge. Name the copy in force (the version the refusal gives
+kept), or although it applies in another --scope than that copy (not
+global): a subscription cut to fewer area codes, a registry's purge. Name the copy in force (the version the refusal gives
 after --accept-shrink-from); serve then resets the mark to the new copy's
-count. It names one copy, so it accepts no shrink from any other; give it
+count. It names one copy by its version (the SHA-256 of its numbers: a
+later copy of exactly the same numbers has the same one), so it accepts no
+shrink from any other; give it
 only after checking why the copy is smaller (never in a script that builds
 every copy).
 

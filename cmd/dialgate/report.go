@@ -48,8 +48,9 @@ run ` + "`dialgate audit verify`" + ` first to prove the log unedited, or give -
 (the log's public key, repeatable) to have every log directory verified as
 audit verify does before anything is counted, and --sealed as well when no
 sidecar is writing the logs (records after a log's last checkpoint are signed
-by nothing: without --sealed they are counted). A log that does not verify
-makes no report (exit 1, naming the directory and the problem).
+by nothing: without --sealed they are counted; with it, so is a log file
+that changes between its verification and its counting). A log that does
+not verify makes no report (exit 1, naming the directory and the problem).
 On a single host the store is locked while dialgate serve runs on --data: stop
 the sidecar for the report, or report on a copy of the data directory taken
 with it stopped (exit 1, naming the lock, otherwise).
@@ -95,10 +96,26 @@ audit log directory with --audit (each host keeps its own log).
 			if err != nil {
 				return err
 			}
-			var verified *report.Verification
+			var (
+				verified *report.Verification
+				sizes    []int64
+			)
 			if len(keys) > 0 {
+				// The files are counted after they are verified: with
+				// --sealed (no record signed by nothing) their sizes before
+				// the verification must be theirs once counted. Without it
+				// a live log's records written meanwhile are counted as
+				// its other unsealed ones are.
+				if sealed {
+					if sizes, err = auditSizes(files); err != nil {
+						return err
+					}
+				}
 				if verified, err = a.verifyAuditDirs(cmd.Context(), auditDirs, keys, sealed); err != nil {
 					return err
+				}
+				if a.afterReportVerify != nil {
+					a.afterReportVerify()
 				}
 			}
 			src, closeSrc, err := a.reportSources(cmd.Context())
@@ -110,6 +127,11 @@ audit log directory with --audit (each host keeps its own log).
 			r, err := report.Build(cmd.Context(), q, loc, now, src)
 			if err != nil {
 				return failErr(err)
+			}
+			if sealed {
+				if err := unchangedSince(files, sizes); err != nil {
+					return err
+				}
 			}
 			r.Verification = verified
 			if out == "" {
@@ -186,6 +208,36 @@ func (a *app) verifyAuditDirs(ctx context.Context, dirs, keys []string, sealed b
 		v.Logs = append(v.Logs, l)
 	}
 	return v, nil
+}
+
+// auditSizes returns the size of each audit log file of a report.
+func auditSizes(files []string) ([]int64, error) {
+	sizes := make([]int64, len(files))
+	for i, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return nil, failErr(fmt.Errorf("--key: audit log: %w", err))
+		}
+		sizes[i] = st.Size()
+	}
+	return sizes, nil
+}
+
+// unchangedSince returns an error naming the first file of files whose size
+// is no longer sizes[i] (taken before the logs were verified): the report
+// counted records, appended since (a sidecar still writing the log), that
+// the verification did not see.
+func unchangedSince(files []string, sizes []int64) error {
+	for i, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return failErr(fmt.Errorf("--key: audit log: %w", err))
+		}
+		if st.Size() != sizes[i] {
+			return failErr(fmt.Errorf("--key: audit log file %s changed while the report was made (%d bytes when verified, %d when counted): records written after the verification would be counted unverified, no report made; stop the sidecar writing it, or report on a copy of the log", f, sizes[i], st.Size()))
+		}
+	}
+	return nil
 }
 
 // writeReportFile writes a report to path through a temporary file in its

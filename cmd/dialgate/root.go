@@ -18,6 +18,9 @@ type app struct {
 	dataSet        bool            // --data given on the command line
 	fleetCfg       *sidecar.Config // the config --config names, loaded before the command runs
 	fleetConfig    string          // --config of the recordings, complaint and report commands
+	// afterReportVerify, when not nil (tests), is called by report
+	// quarterly --key once the logs are verified, before they are counted.
+	afterReportVerify func()
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

@@ -74,6 +74,8 @@ the new copy's count); so is a copy that lacks more than
 registry_max_shrink of a sample of the numbers of the copy it replaces
 (numbers dropped and as many others added keep the count; at start the
 sample recorded in the data directory), with the same acknowledgement; so
+is a copy built in another scope than the copy it replaces (--scope; a
+copy widened to global is not refused), with the same acknowledgement; so
 is a copy older than the loaded one (at start: than the copy last in
 force). A damaged record of the copies last in force (registry-copies.json
 in the data directory) stops the start: restore it, or delete it to accept

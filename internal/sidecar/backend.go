@@ -79,8 +79,9 @@ type Backend struct {
 	CheckRegistries func() error
 	// RegistriesRefused reports, per registry file, whether the copy on its
 	// path is refused (it failed to load, is of another list, is older than
-	// the loaded copy, or shrank more than registry_max_shrink allows from
-	// it or from the registry's high-water mark): 1
+	// the loaded copy, shrank more than registry_max_shrink allows from
+	// it or from the registry's high-water mark, lacks more than that
+	// share of a sample of its numbers, or applies in another scope): 1
 	// until a copy on the path loads, 0 otherwise; exported as the
 	// dialgate_registry_copy_refused gauge. Optional.
 	RegistriesRefused func() []RegistryRefused

@@ -224,7 +224,7 @@ func (m *metrics) loaded(kind string, t time.Time) {
 func (m *metrics) registryRefusals(refused func() []RegistryRefused) {
 	m.reg.MustRegister(&gaugeCollector{
 		desc: prometheus.NewDesc("dialgate_registry_copy_refused",
-			"1 while the registry copy on a registry file's path is refused (it does not load, is of another list, is older than the loaded copy, lists more than registry_max_shrink fewer numbers than it or than the registry's high-water mark, or lacks more than registry_max_shrink of a sample of its numbers: swapped for others): the loaded copy stays and ages (the log says why); 0 once a copy on the path is in force.",
+			"1 while the registry copy on a registry file's path is refused (it does not load, is of another list, is older than the loaded copy, lists more than registry_max_shrink fewer numbers than it or than the registry's high-water mark, lacks more than registry_max_shrink of a sample of its numbers: swapped for others, or applies in another scope than it, not global): the loaded copy stays and ages (the log says why); 0 once a copy on the path is in force.",
 			[]string{"list"}, nil),
 		values: func(time.Time) (out []labeled) {
 			for _, r := range refused() {

@@ -19,10 +19,10 @@ const DefaultRegistryReload = time.Minute
 // current: a file replaced on disk (for example by `dialgate dnc build --out`
 // and a rename) is read, verified and swapped into its registry while checks
 // run. A copy that fails to load, is of another list, is older than the
-// loaded one, lists far fewer numbers than it or than the registry's
+// loaded one, applies in another scope than it (not global), lists far fewer numbers than it or than the registry's
 // high-water mark (more than maxShrink fewer), or lacks more than maxShrink
 // of a sample of the loaded copy's numbers (swapped for others, the count
-// kept) — the last two unless its shrink_from names the loaded copy — is
+// kept) — the last three unless its shrink_from names the loaded copy — is
 // refused and the loaded copy stays: a registry is never emptied, switched
 // to another list, moved back in time, cut short or swapped by a reload,
 // nor by reloads each a little short of the last. A copy swapped in is
@@ -221,8 +221,8 @@ func (f *registryFiles) reloadFile(rf *registryFile, force bool) error {
 }
 
 // load reads rf's path and swaps the copy in, unless it is refused: older
-// than the copy in force, cut short (checkShrink) or swapped for other
-// numbers (checkSwap). Called with f.mu held; the swap check's walk runs
+// than the copy in force, in another scope (checkRegistryScope), cut short
+// (checkShrink) or swapped for other numbers (checkSwap). Called with f.mu held; the swap check's walk runs
 // with it released (swapMissing).
 func (f *registryFiles) load(rf *registryFile) error {
 	s, err := dnc.OpenSnapshot(rf.path)
@@ -254,6 +254,11 @@ func (f *registryFiles) load(rf *registryFile) error {
 			return fmt.Errorf("registry %s: %s is a copy as of %s, older than the loaded copy as of %s",
 				rf.reg.Name(), rf.path, s.Header.Effective().UTC().Format(time.RFC3339), cur.Header.Effective().UTC().Format(time.RFC3339))
 		}
+		// A copy's version is the hash of its numbers alone: one of the
+		// same numbers in a narrower scope passes the guards below.
+		if err := checkRegistryScope(s.Header, cur.Header.Version(), scopeOf(cur.Header)); err != nil {
+			return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
+		}
 		if !withdrawn && s.Header.Version() == cur.Header.Version() && s.Header.Effective().Equal(cur.Header.Effective()) {
 			return nil // the same copy (touched, or copied again)
 		}
@@ -262,21 +267,6 @@ func (f *registryFiles) load(rf *registryFile) error {
 		// make the registry stale (every dial denied) with a fresh copy on disk.
 		// A withdrawn copy is replaced even by the same one, verified again.
 
-		// A copy in another scope (dnc build --scope by mistake) would list
-		// the registry's numbers for other dials than the loaded copy does:
-		// a national registry's, for one industry's dials only.
-		if sc, ok := rf.reg.CopyScope(); ok {
-			next := dnc.GlobalScope
-			if s.Header.Scope != "" {
-				if next, err = dnc.ParseScope(s.Header.Scope); err != nil {
-					return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
-				}
-			}
-			if next != sc {
-				return fmt.Errorf("registry %s: %s is a copy in scope %s, the loaded copy is in scope %s: a copy of the same registry applies to the same dials (rebuild it with the loaded copy's --scope)",
-					rf.reg.Name(), rf.path, next, sc)
-			}
-		}
 		// A copy cut short is a valid snapshot of a list of fewer numbers:
 		// swapped in, every number it lost would be allowed. The loaded
 		// copy (withdrawn or not) is the last one verified.
@@ -319,11 +309,13 @@ func (f *registryFiles) load(rf *registryFile) error {
 	if f.data != "" {
 		// Every registry in force is passed, so that a record damaged
 		// meanwhile is replaced by a whole one, not by this registry's alone.
-		paths, regs, marks := make([]string, len(f.files)), make([]*dnc.Registry, len(f.files)), make([]registryMark, len(f.files))
+		// Each with the sample taken when its copy went in, not one taken
+		// now: a withdrawn copy's file holds other bytes.
+		paths, regs, marks, samples := make([]string, len(f.files)), make([]*dnc.Registry, len(f.files)), make([]registryMark, len(f.files)), make([][]uint64, len(f.files))
 		for i := range f.files {
-			paths[i], regs[i], marks[i] = f.files[i].path, f.files[i].reg, f.files[i].mark
+			paths[i], regs[i], marks[i], samples[i] = f.files[i].path, f.files[i].reg, f.files[i].mark, f.files[i].sample
 		}
-		if err := recordRegistryCopies(f.data, paths, regs, marks, time.Now()); err != nil {
+		if err := recordRegistryCopies(f.data, paths, regs, marks, samples, time.Now()); err != nil {
 			// The copy is in force; the next start compares with an
 			// earlier record, and refuses a copy that shrank from it.
 			f.log.Error("sidecar: the registry copy swapped in could not be recorded in the data directory: the next start compares its copy with the one recorded before",

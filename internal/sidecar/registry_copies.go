@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate/dnc"
@@ -16,8 +17,8 @@ import (
 )
 
 // RegistryCopiesFile, in Config.Data, records the registry copies last in
-// force (registryCopies, JSON): each registry's version, count and as_of,
-// its high-water mark (the most numbers a copy of it listed since the last
+// force (registryCopies, JSON): each registry's version, count, as_of and
+// scope, its high-water mark (the most numbers a copy of it listed since the last
 // acknowledged shrink) and a sample of its numbers, written at start and
 // after every reload that swaps a copy in, atomically (a temporary file,
 // mode 0600, fsynced, renamed over it, the directory fsynced). A start
@@ -85,6 +86,11 @@ type registryCopy struct {
 	// directory (0700), replaced with the copy in force's at every record.
 	// Absent before format 3.
 	Sample []uint64 `json:"sample,omitempty"`
+	// Scope is the scope the copy applies in (dnc.Scope's text form,
+	// "global" for a copy without one): a copy in another scope is refused
+	// (checkRegistryScope). Absent in a record written before it (format 3 without
+	// scope, or before format 3): nothing to compare with.
+	Scope string `json:"scope,omitempty"`
 }
 
 // mark returns c's high-water mark.
@@ -159,6 +165,14 @@ func readRegistryCopies(data string) (registryCopies, error) {
 		if err := checkSample(c, got.Format); err != nil {
 			return rc, fmt.Errorf("registry copies %s: registry %q: %w", path, name, err)
 		}
+		if c.Scope != "" {
+			if got.Format < 3 {
+				return rc, fmt.Errorf("registry copies %s: registry %q: scope in a format-%d record", path, name, got.Format)
+			}
+			if _, err := dnc.ParseScope(c.Scope); err != nil {
+				return rc, fmt.Errorf("registry copies %s: registry %q: %w", path, name, err)
+			}
+		}
 		rc.Registries[name] = c
 	}
 	rc.Format = got.Format
@@ -200,7 +214,16 @@ func checkSample(c registryCopy, format int) error {
 // 1 or 2) is written again with it. A damaged record is replaced by one of
 // regs only: start refuses a damaged record before it gets here
 // (checkStartShrink), and a reloader passes every registry it keeps.
-func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, marks []registryMark, now time.Time) error {
+//
+// samples, when not nil, holds each copy's sample as taken when it went in
+// (registryFile.sample; nil: none was taken), and is recorded instead of a
+// sample taken now: a copy withdrawn because its file was written in place
+// is still mapped from that file, and a sample taken now would hold the
+// numbers written in place — the next start would compare the copy on the
+// path with a sample of itself. A withdrawn copy of which no sample was
+// taken keeps the sample recorded of it, if any, and is otherwise recorded
+// without one.
+func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, marks []registryMark, samples [][]uint64, now time.Time) error {
 	if len(regs) == 0 {
 		// A start without registries neither reads nor replaces the
 		// record: a damaged one stays for the next start with registries
@@ -226,15 +249,27 @@ func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, mar
 		}
 		prev, ok := rc.Registries[r.Name()]
 		if ok && prev.Version == s.Header.Version() && prev.Count == s.Header.Count && prev.AsOf.Equal(s.Header.Effective()) && prev.File == files[i] &&
-			prev.mark() == m && (len(prev.Sample) > 0 || s.Header.Count == 0) {
+			prev.mark() == m && (len(prev.Sample) > 0 || s.Header.Count == 0) && prev.Scope == scopeOf(s.Header) {
 			continue
 		}
-		sample, err := s.Sample(registrySampleSize)
-		if err != nil {
-			return fmt.Errorf("registry copies: registry %s: sample of the copy in force: %w", r.Name(), err)
+		var sample []uint64
+		switch {
+		case samples != nil && (samples[i] != nil || s.Header.Count == 0):
+			sample = samples[i]
+		case r.Withdrawn() != nil:
+			// Its file was written in place: the bytes mapped are not
+			// the copy verified.
+			if ok && prev.Version == s.Header.Version() {
+				sample = prev.Sample
+			}
+		default:
+			if sample, err = s.Sample(registrySampleSize); err != nil {
+				return fmt.Errorf("registry copies: registry %s: sample of the copy in force: %w", r.Name(), err)
+			}
 		}
 		rc.Registries[r.Name()] = registryCopy{Version: s.Header.Version(), Count: s.Header.Count, AsOf: s.Header.Effective().UTC(),
-			File: files[i], LoadedAt: now.UTC(), HighWaterCount: m.Count, HighWaterVersion: m.Version, Sample: sample}
+			File: files[i], LoadedAt: now.UTC(), HighWaterCount: m.Count, HighWaterVersion: m.Version, Sample: sample,
+			Scope: scopeOf(s.Header)}
 		changed = true
 	}
 	if !changed {
@@ -330,10 +365,50 @@ func checkSwap(h dnc.Header, prevVersion string, sampled, missing int, maxShrink
 		h.Version(), missing, sampled, prevVersion, trimPercent(100*float64(missing)/float64(sampled)), maxShrink, h.Count, prevVersion, why)
 }
 
+// scopeOf returns the scope h's copy applies in, in dnc.Scope's text form:
+// "global" for a copy without one (as dnc.Registry.Swap reads it), and the
+// header's scope as written when it does not parse (dnc.OpenSnapshot
+// refuses such a copy before it gets here).
+func scopeOf(h dnc.Header) string {
+	if h.Scope == "" {
+		return dnc.GlobalScope.String()
+	}
+	sc, err := dnc.ParseScope(h.Scope)
+	if err != nil {
+		return h.Scope
+	}
+	return sc.String()
+}
+
+// checkRegistryScope returns an error when the copy h applies in another scope than
+// prevScope, that of the copy prevVersion it replaces (empty: not known, a
+// record written before scopes were recorded), unless h's scope is global
+// (it then applies to every dial: nothing is checked less) or its
+// shrink_from names prevVersion (the operator's acknowledgement, as for
+// checkShrink). A copy's version is the SHA-256 of its numbers alone, and
+// the shrink and swap guards compare numbers: a copy of the same numbers
+// built in a narrower scope (--scope campaign:x by mistake) passes them,
+// and every dial outside that scope would no longer be checked against
+// the registry — each of its numbers allowed. Scopes are compared as
+// dnc.Scope matches dials: without regard to case.
+func checkRegistryScope(h dnc.Header, prevVersion, prevScope string) error {
+	to := scopeOf(h)
+	if prevScope == "" || strings.EqualFold(to, prevScope) || to == dnc.GlobalScope.String() || acknowledged(h, prevVersion) {
+		return nil
+	}
+	why := ""
+	if h.ShrinkFrom != "" {
+		why = fmt.Sprintf(" (its shrink_from names copy %s, not this one)", h.ShrinkFrom)
+	}
+	return fmt.Errorf("copy %s applies in scope %s, the copy %s in force in scope %s: every dial outside %s would no longer be checked against the registry's numbers, and each of them would be allowed; if the change of scope is intended, build the copy again with `dialgate dnc build --accept-shrink-from %s`%s",
+		h.Version(), to, prevVersion, prevScope, to, prevVersion, why)
+}
+
 // checkStartShrink compares each registry copy regs (loaded from
 // cfg.Registries) with the copy of its registry last in force, as recorded
 // in the data directory, and refuses (ErrConfig) a copy older than it (as a
-// reload does) or that lists more than registry_max_shrink fewer numbers
+// reload does), in another scope than it (checkRegistryScope; a record
+// without a scope has none to compare with), or that lists more than registry_max_shrink fewer numbers
 // than it or than the registry's high-water mark (checkShrink), or that
 // lacks more than registry_max_shrink of the numbers sampled from it
 // (checkSwap; a record without a sample, format 1 or 2, has none to compare
@@ -372,6 +447,10 @@ func checkStartShrink(cfg Config, regs []*dnc.Registry) ([]registryMark, error) 
 			return nil, fmt.Errorf("%w: registries: registry %s: %s is a copy as of %s, older than the copy last in force as of %s (version %s, recorded in %s): give a copy as of then or later; to go back to an older copy on purpose, delete that file",
 				ErrConfig, r.Name(), cfg.Registries[i], h.Effective().UTC().Format(time.RFC3339), prev.AsOf.UTC().Format(time.RFC3339),
 				prev.Version, filepath.Join(cfg.Data, RegistryCopiesFile))
+		}
+		if err := checkRegistryScope(h, prev.Version, prev.Scope); err != nil {
+			return nil, fmt.Errorf("%w: registries: registry %s: %s: %w (the scope of the copy last in force is recorded in %s)",
+				ErrConfig, r.Name(), cfg.Registries[i], err, filepath.Join(cfg.Data, RegistryCopiesFile))
 		}
 		if err := checkShrink(h, prev.Version, prev.Count, prev.mark(), max); err != nil {
 			return nil, fmt.Errorf("%w: registries: registry %s: %s: %w (the copy last in force and the mark are recorded in %s)",

@@ -12,15 +12,16 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 )
 
-// writeScopedRegistry writes a us-national-dnc copy whose header names scope.
-func writeScopedRegistry(t *testing.T, path, scope string, asOf time.Time, nums ...uint64) {
+// writeRegistryScoped is writeRegistry with the header's scope (and
+// shrink_from) set: a copy built with `dnc build --scope`.
+func writeRegistryScoped(t *testing.T, path, scope, shrinkFrom string, asOf time.Time, nums ...uint64) {
 	t.Helper()
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dnc.WriteSnapshot(f, dnc.Header{Name: "us-national-dnc", Scope: scope, Source: "test", AsOf: asOf, CreatedAt: asOf}, dnc.NewSet(nums)); err != nil {
+	if _, err := dnc.WriteSnapshot(f, dnc.Header{Name: "us-national-dnc", Scope: scope, Source: "test", AsOf: asOf, CreatedAt: asOf, ShrinkFrom: shrinkFrom}, dnc.NewSet(nums)); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -31,41 +32,124 @@ func writeScopedRegistry(t *testing.T, path, scope string, asOf time.Time, nums 
 	}
 }
 
-// TestRegistryScopeRefused: a copy of the national registry the profile
-// requires, built with --scope industry:… by mistake, listed its numbers only
-// for that industry's dials (the dnc check now denies every dial with such a
-// copy). It is refused where the operator sees it: at start (exit 2, naming
-// the file, the scope and the fix) and at a reload, where the global copy in
-// force stays and keeps listing every number.
-func TestRegistryScopeRefused(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "us.dnc")
+// optionalRegistryProfile writes a profile that checks every purpose
+// against the do-not-call lists but requires no registry: a copy in a
+// narrow scope is then not refused for its scope alone (a required
+// registry's is: TestRegistryScopeRefused), and the scope guard is what
+// stands between it and the copy in force.
+func optionalRegistryProfile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "profile.yaml")
+	if err := os.WriteFile(p, []byte(`schema: dialgate.profile.v1
+name: optional-registry
+dnc:
+  purposes: [marketing, service, callback, collections, survey]
+  purposes_cite: {source: U, ref: "scope guard test"}
+  hold: {months: 12, cite: {source: U, ref: "scope guard test"}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The shrink and swap guards compare numbers; a copy's version is the
+// SHA-256 of its numbers alone. A copy of the same numbers in a narrower
+// scope (built with --scope campaign:x by mistake) had the version of the
+// copy in force, passed both guards and was swapped in: every dial outside
+// that scope was no longer checked against the registry, and each of its
+// numbers was allowed. A copy whose scope is not the one in force (nor
+// global) is now refused at a reload, unless its shrink_from names the
+// copy in force; the refused copy leaves the copy in force answering.
+func TestRegistryReloadScopeNarrowedRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "us.dnc")
+	data := t.TempDir()
+	prof := optionalRegistryProfile(t)
 	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
-	all := usNums(100)
-
-	writeScopedRegistry(t, path, "industry:finance", day1, all...)
-	_, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: "us", Registries: []string{path}}, nil)
-	if err == nil || !errors.Is(err, ErrConfig) {
-		t.Fatalf("start with a required registry copy scoped industry:finance: %v; want an ErrConfig refusal", err)
-	}
-	for _, want := range []string{path, "industry:finance", "global"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("refusal %q does not say %q", err, want)
-		}
-	}
-
-	writeScopedRegistry(t, path, "", day1, all...)
-	be, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: "us", Registries: []string{path}}, nil)
+	nums := usNums(1000)
+	writeRegistry(t, path, "us-national-dnc", day1, nums...)
+	be, err := Open(context.Background(), Config{Data: data, Profile: prof, Registries: []string{path}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { be.Close(context.Background()) })
-	writeScopedRegistry(t, path, "industry:finance", day1.Add(time.Hour), all...)
-	err = be.ReloadRegistries(false)
-	if err == nil || !strings.Contains(err.Error(), "industry:finance") {
-		t.Fatalf("reload of a copy in another scope: %v; want a refusal naming the scope", err)
+	loaded := fileVersion(t, path)
+	if !listedIn(t, be, nums[10]) {
+		t.Fatal("fixture: number not listed by the copy in force")
 	}
-	if !listedIn(t, be, all[50]) {
-		t.Fatal("after the refusal, the global copy in force no longer lists its numbers")
+
+	writeRegistryScoped(t, path, "campaign:spring", "", day1.Add(time.Hour), nums...)
+	err = be.ReloadRegistries(false)
+	if err == nil {
+		t.Fatal("a copy of the same numbers in scope campaign:spring replaced the global copy in force")
+	}
+	for _, want := range []string{path, "campaign:spring", "global", "--accept-shrink-from " + loaded} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q does not say %q", err, want)
+		}
+	}
+	if !listedIn(t, be, nums[10]) {
+		t.Fatal("a number of the registry is allowed after a copy in a narrower scope was offered")
+	}
+	if c := readCopy(t, data); c.Scope != "global" {
+		t.Fatalf("record scope %q, want global", c.Scope)
+	}
+
+	// Acknowledged: accepted, and recorded with its scope.
+	writeRegistryScoped(t, path, "campaign:spring", loaded, day1.Add(2*time.Hour), nums...)
+	if err := be.ReloadRegistries(false); err != nil {
+		t.Fatalf("an acknowledged change of scope: %v", err)
+	}
+	if c := readCopy(t, data); c.Scope != "campaign:spring" {
+		t.Fatalf("record scope %q after an acknowledged change, want campaign:spring", c.Scope)
+	}
+	// Back to global (every dial checked) needs no acknowledgement.
+	writeRegistry(t, path, "us-national-dnc", day1.Add(3*time.Hour), nums...)
+	if err := be.ReloadRegistries(false); err != nil {
+		t.Fatalf("a copy widened to global: %v", err)
+	}
+	if !listedIn(t, be, nums[10]) {
+		t.Fatal("the global copy is not in force")
+	}
+}
+
+// At start the copy last in force may be gone: its scope is recorded, and a
+// copy in another (not global) scope is refused as at a reload.
+func TestRegistryStartScopeNarrowedRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "us.dnc")
+	data := t.TempDir()
+	prof := optionalRegistryProfile(t)
+	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
+	nums := usNums(1000)
+	open := func() error {
+		be, err := Open(context.Background(), Config{Data: data, Profile: prof, Registries: []string{path}}, nil)
+		if err == nil {
+			be.Close(context.Background())
+		}
+		return err
+	}
+	writeRegistry(t, path, "us-national-dnc", day1, nums...)
+	if err := open(); err != nil {
+		t.Fatal(err)
+	}
+	first := fileVersion(t, path)
+	writeRegistryScoped(t, path, "industry:finance", "", day1.Add(time.Hour), nums...)
+	err := open()
+	if err == nil {
+		t.Fatal("a start with the registry's numbers in scope industry:finance, after a global copy, succeeded")
+	}
+	if !errors.Is(err, ErrConfig) {
+		t.Errorf("error %v does not wrap ErrConfig", err)
+	}
+	for _, want := range []string{path, "industry:finance", "global", "--accept-shrink-from " + first, RegistryCopiesFile} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("start refusal %q does not say %q", err, want)
+		}
+	}
+	writeRegistryScoped(t, path, "industry:finance", first, day1.Add(time.Hour), nums...)
+	if err := open(); err != nil {
+		t.Fatalf("an acknowledged change of scope: %v", err)
+	}
+	if c := readCopy(t, data); c.Scope != "industry:finance" {
+		t.Fatalf("record scope %q, want industry:finance", c.Scope)
 	}
 }

@@ -287,7 +287,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return fail(err)
 	}
 	// The next start compares its registry copies with these.
-	if err := recordRegistryCopies(cfg.Data, cfg.Registries, regs, marks, started); err != nil {
+	if err := recordRegistryCopies(cfg.Data, cfg.Registries, regs, marks, nil, started); err != nil {
 		return fail(err)
 	}
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
