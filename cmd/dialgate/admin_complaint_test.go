@@ -193,7 +193,7 @@ func TestAdminReadErrors(t *testing.T) {
 		status.Error(codes.DeadlineExceeded, "context deadline exceeded"),
 		status.Error(codes.Canceled, "context canceled"),
 		status.Error(codes.FailedPrecondition, "something the store refused"),
-		status.Error(codes.PermissionDenied, "tenant: token \"acme-ops\" is bound to tenants and may not write for tenant \"\""),
+		status.Error(codes.PermissionDenied, "tenant: token \"acme-ops\" is bound to tenants and may list only their complaints: name one of them in tenant (\"\" is not)"),
 	} {
 		msg := c.readErr(err, nil).Error()
 		for _, bad := range []string{"applied", "change", "idempotent", "writes only"} {
@@ -202,7 +202,7 @@ func TestAdminReadErrors(t *testing.T) {
 			}
 		}
 	}
-	if msg := c.readErr(status.Error(codes.PermissionDenied, "tenant: token \"acme-ops\" is bound to tenants and may not write for tenant \"\""), nil).Error(); !strings.Contains(msg, "--tenant") {
+	if msg := c.readErr(status.Error(codes.PermissionDenied, "tenant: token \"acme-ops\" is bound to tenants and may list only their complaints: name one of them in tenant (\"\" is not)"), nil).Error(); !strings.Contains(msg, "--tenant") {
 		t.Errorf("a bound token's refusal of a list: %q; want the fix (--tenant)", msg)
 	}
 	// End to end: nothing listens at the address.
