@@ -54,6 +54,23 @@ type RegistryConfig struct {
 	MaxAge dialgate.Duration `json:"max_age,omitempty"`
 	// Cite is where the age limit comes from; required when MaxAge is set.
 	Cite dialgate.Citation `json:"cite,omitzero"`
+	// Scope is the scope a copy of the registry must be built in (its
+	// header's scope): "global" (the default, empty) for a national
+	// registry, which applies to every dial; "industry:<x>" for a feed
+	// that applies to one industry's dials (the CN platform's
+	// per-industry willingness, CN-S13), required so that a stale copy
+	// denies. A copy in any other scope denies every dial
+	// (dnc.registry_stale).
+	Scope string `json:"scope,omitempty"`
+}
+
+// CopyScope returns the scope a copy of the registry must be in: Scope
+// parsed, global when empty. Validate has checked it.
+func (r RegistryConfig) CopyScope() (Scope, error) {
+	if r.Scope == "" {
+		return GlobalScope, nil
+	}
+	return ParseScope(r.Scope)
 }
 
 // Validate reports the first bad field, named by its path under "dnc".
@@ -89,6 +106,9 @@ func (c Config) Validate() error {
 		if r.MaxAge < 0 {
 			return fmt.Errorf("%s.max_age: negative (%v)", f, r.MaxAge)
 		}
+		if _, err := r.CopyScope(); err != nil {
+			return fmt.Errorf("%s.scope: %w", f, err)
+		}
 		if r.MaxAge > 0 {
 			if err := r.Cite.Validate(f + ".cite"); err != nil {
 				return err
@@ -110,6 +130,7 @@ type Check struct {
 	providers []Provider
 	maxAge    []time.Duration // parallel to providers
 	required  []bool          // parallel to providers: named in cfg.Registries
+	scopes    []Scope         // parallel to providers: the scope a required registry's copy must be in
 	purposes  map[dialgate.Purpose]bool
 }
 
@@ -135,6 +156,7 @@ func New(cfg Config, lists *Lists, providers ...Provider) (*Check, error) {
 		c.providers = append(c.providers, p)
 		c.maxAge = append(c.maxAge, 0)
 		c.required = append(c.required, false)
+		c.scopes = append(c.scopes, GlobalScope)
 	}
 	for i, r := range cfg.Registries {
 		j, ok := byName[r.Name]
@@ -143,6 +165,11 @@ func New(cfg Config, lists *Lists, providers ...Provider) (*Check, error) {
 		}
 		c.maxAge[j] = r.MaxAge.Std()
 		c.required[j] = true
+		sc, err := r.CopyScope()
+		if err != nil {
+			return nil, fmt.Errorf("dnc.registries[%d].scope: %w: %w", i, err, dialgate.ErrInvalidConfig)
+		}
+		c.scopes[j] = sc
 	}
 	if len(cfg.Purposes) > 0 {
 		c.purposes = map[dialgate.Purpose]bool{}
@@ -289,7 +316,7 @@ func (c *Check) checkNumber(ctx context.Context, d dialgate.Dial, attest bool) (
 	var ev []dialgate.Evidence
 	applies := c.purposes == nil || c.purposes[d.Purpose]
 	for i, p := range c.providers {
-		if err := c.consult(ctx, p, c.maxAge[i], c.required[i], d, applies, attest, &rs, &ev); err != nil {
+		if err := c.consult(ctx, p, c.maxAge[i], c.required[i], c.scopes[i], d, applies, attest, &rs, &ev); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -337,11 +364,13 @@ const swapRetries = 3
 // decision did not use). So the status is read again after the lookup, and a
 // lookup made across a swap is done again.
 //
-// A registry the profile requires (a national registry) applies to every
-// dial: a copy of it that applies only in a narrower scope (built with
-// `dnc build --scope industry:…`) cannot stand for it, and denies every
-// dial (dnc.registry_stale) until a global copy is loaded.
-func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, required bool, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence) error {
+// A registry the profile requires applies in the scope the profile names
+// for it (want: global, the default, for a national registry, which
+// applies to every dial): a copy built in another scope (`dnc build
+// --scope industry:…` of a national registry) cannot stand for it, and
+// denies every dial (dnc.registry_stale) until a copy in that scope is
+// loaded.
+func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, required bool, want Scope, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence) error {
 	for range swapRetries {
 		if err := withdrawn(p); err != nil {
 			return err
@@ -356,8 +385,8 @@ func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, r
 		}
 		if required {
 			if sp, ok := p.(interface{ CopyScope() (Scope, bool) }); ok {
-				if sc, ok := sp.CopyScope(); ok && sc != GlobalScope {
-					*rs = append(*rs, narrowCopy(st, sc))
+				if sc, ok := sp.CopyScope(); ok && sc != want {
+					*rs = append(*rs, narrowCopy(st, sc, want))
 					return nil
 				}
 			}
@@ -410,10 +439,15 @@ func notLoaded(name string) dialgate.Reason {
 }
 
 //go:noinline
-func narrowCopy(st RegistryStatus, sc Scope) dialgate.Reason {
+func narrowCopy(st RegistryStatus, sc, want Scope) dialgate.Reason {
+	msg := fmt.Sprintf("registry %s copy %s applies only in scope %s, but the profile requires the registry for every dial: rebuild it with dnc build --scope global (the default)",
+		st.Name, st.Version, sc)
+	if want != GlobalScope {
+		msg = fmt.Sprintf("registry %s copy %s applies in scope %s, but the profile requires the registry in scope %s: rebuild it with dnc build --scope %s",
+			st.Name, st.Version, sc, want, want)
+	}
 	return dialgate.Reason{Code: dialgate.CodeDNCRegistryStale,
-		Message: fmt.Sprintf("registry %s copy %s applies only in scope %s, but the profile requires the registry for every dial: rebuild it with dnc build --scope global (the default)",
-			st.Name, st.Version, sc),
+		Message:  msg,
 		Evidence: []dialgate.Evidence{{Key: "dnc.registry", Value: st.Name}, {Key: "dnc.version", Value: st.Version}, {Key: "dnc.scope", Value: sc.String()}}}
 }
 

@@ -58,6 +58,9 @@ func dncSection() section {
 				if r.MaxAge > 0 {
 					text = fmt.Sprintf("registry %s copy no older than %s, else every dial is denied", r.Name, r.MaxAge)
 				}
+				if r.Scope != "" && r.Scope != dnc.GlobalScope.String() {
+					text += fmt.Sprintf(" (a copy built in scope %s)", r.Scope)
+				}
 				rules = append(rules, Rule{Section: "dnc", Path: fmt.Sprintf("dnc.registries[%d]", i), Text: text, Cite: r.Cite})
 			}
 			return rules

@@ -75,6 +75,16 @@ func overlayWarnings(p *Profile, now time.Time) []Warning {
 			case r.MaxAge > 0 && pd.Registries[j].MaxAge > r.MaxAge:
 				warn(fmt.Sprintf("dnc.registries[%d].max_age", j), r.Cite, "%s is longer than the %s of base %s", pd.Registries[j].MaxAge, r.MaxAge, bn)
 			}
+			// A copy in another scope lists the registry's numbers for
+			// other dials than the base's (a national registry's for one
+			// industry's dials only).
+			if j >= 0 {
+				bs, berr := r.CopyScope()
+				ps, perr := pd.Registries[j].CopyScope()
+				if berr == nil && perr == nil && ps != bs {
+					warn(fmt.Sprintf("dnc.registries[%d].scope", j), r.Cite, "%s, base %s requires the registry in scope %s", ps, bn, bs)
+				}
+			}
 		}
 		if h := b.Hold; (h.Months != 0 || h.Days != 0) && isLaw(h.Cite) {
 			if pd == nil || pd.Hold.Until(now).Before(h.Until(now)) {

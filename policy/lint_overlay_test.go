@@ -35,6 +35,8 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 			[]string{"dnc.registries[0].max_age: 60d is longer than the 31d of base us"}},
 		{"us registry no age", head + "extends: us\ndnc: {registries: [{name: us-national-dnc}]}\n",
 			[]string{"dnc.registries[0].max_age: no limit, base us allows 31d"}},
+		{"us registry narrowed", head + "extends: us\ndnc: {registries: [{name: us-national-dnc, scope: \"industry:finance\", max_age: 31d, cite: {source: U, ref: ours}}]}\n",
+			[]string{"dnc.registries[0].scope: industry:finance, base us requires the registry in scope global"}},
 		{"us hold shortened", head + "extends: us\ndnc: {hold: {months: 12, cite: {source: U, ref: ours}}}\n",
 			[]string{"dnc.hold: shorter than the 60 months 0 days of base us"}},
 		{"us consent removed", head + "extends: us\nconsent: null\n",

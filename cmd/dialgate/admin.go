@@ -92,6 +92,48 @@ func (c *adminConn) call(ctx context.Context, fields map[string]string, rpc func
 	return nil
 }
 
+// read is call for a read (ListComplaints): its errors are mapped by
+// readErr, which speaks of nothing read rather than of a change.
+func (c *adminConn) read(ctx context.Context, fields map[string]string, rpc func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	if c.token != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.token)
+	}
+	if err := rpc(ctx); err != nil {
+		return c.readErr(err, fields)
+	}
+	return nil
+}
+
+// readErr is rpcErr for a read, which changes nothing: a failure says
+// nothing was read and that a retry is safe, never that a change may or
+// may not have been applied; a token bound to tenants is told to name one
+// of them.
+func (c *adminConn) readErr(err error, fields map[string]string) error {
+	st, ok := status.FromError(err)
+	if !ok {
+		return failErr(fmt.Errorf("%s: %w (nothing was read)", c.where, err))
+	}
+	msg := st.Message()
+	switch st.Code() {
+	case codes.InvalidArgument, codes.Unauthenticated:
+		return c.rpcErr(err, fields)
+	case codes.PermissionDenied:
+		return failErr(fmt.Errorf("%s refused the request: permission denied: %s (this needs a token with the admin scope; one bound to tenants reads only its tenants': give --tenant, one of them)", c.where, msg))
+	case codes.DeadlineExceeded:
+		return failErr(fmt.Errorf("no answer from %s within --timeout %s: nothing was read; retry", c.where, c.timeout))
+	case codes.Unavailable:
+		if hint := transportMismatch(msg, c.tls); hint != "" {
+			return failErr(fmt.Errorf("%s unavailable: %s: %s (nothing was read)", c.where, msg, hint))
+		}
+		return failErr(fmt.Errorf("%s unavailable: %s: nothing was read; retry", c.where, msg))
+	case codes.Canceled:
+		return failErr(fmt.Errorf("cancelled: nothing was read"))
+	}
+	return failErr(fmt.Errorf("%s refused the request: %s: %s (nothing was read)", c.where, st.Code(), msg))
+}
+
 // rpcErr maps an AdminService error to the CLI's exit codes: InvalidArgument
 // is bad input (exit 2) naming the flag of the field the server names;
 // everything else is a failure (exit 1) that says whether to retry (a

@@ -516,7 +516,7 @@ complaint's account or resolution. A token bound to tenants must give
 			}
 			defer c.close()
 			var r *pb.ListComplaintsResponse
-			if err := c.call(cmd.Context(), nil, func(ctx context.Context) error {
+			if err := c.read(cmd.Context(), map[string]string{"status": "--status", "tenant": "--tenant"}, func(ctx context.Context) error {
 				var err error
 				r, err = c.ListComplaints(ctx, &pb.ListComplaintsRequest{Status: status, Tenant: tenant, Overdue: overdueOnly})
 				return err

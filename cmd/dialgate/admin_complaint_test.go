@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/report"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // TestAdminComplaintSteps: a complaint filed through a running sidecar is
@@ -174,5 +177,44 @@ func TestAdminComplaintList(t *testing.T) {
 	code, _, errs = runCLI(t, "", "admin", "--addr", s.addr, "--token-file", s.gateFile, "complaint", "list")
 	if code != 1 || !strings.Contains(errs, `lacks the "admin" scope`) {
 		t.Errorf("a gate token: exit %d, stderr %q; want exit 1, permission denied", code, errs)
+	}
+}
+
+// TestAdminReadErrors: admin complaint list is a read: its failures say
+// nothing was read and never speak of a change "applied" or "not applied"
+// (there is none), and a tenant-bound token's refusal says to give
+// --tenant rather than that the token "writes" only for its tenants.
+func TestAdminReadErrors(t *testing.T) {
+	c := &adminConn{where: "the sidecar at 127.0.0.1:7443", timeout: 5 * time.Second}
+	for _, err := range []error{
+		status.Error(codes.Unavailable, "ListComplaints: not read; retry (the cause is in the server's log)"),
+		status.Error(codes.Unavailable, "connection error: desc = \"transport: error while dialing: dial tcp 127.0.0.1:7443: connect: connection refused\""),
+		status.Error(codes.Unavailable, "connection error: desc = \"error reading server preface: EOF\""),
+		status.Error(codes.DeadlineExceeded, "context deadline exceeded"),
+		status.Error(codes.Canceled, "context canceled"),
+		status.Error(codes.FailedPrecondition, "something the store refused"),
+		status.Error(codes.PermissionDenied, "tenant: token \"acme-ops\" is bound to tenants and may list only their complaints: name one of them in tenant (\"\" is not)"),
+	} {
+		msg := c.readErr(err, nil).Error()
+		for _, bad := range []string{"applied", "change", "idempotent", "writes only"} {
+			if strings.Contains(msg, bad) {
+				t.Errorf("read error for %v: %q speaks of %q", err, msg, bad)
+			}
+		}
+	}
+	if msg := c.readErr(status.Error(codes.PermissionDenied, "tenant: token \"acme-ops\" is bound to tenants and may list only their complaints: name one of them in tenant (\"\" is not)"), nil).Error(); !strings.Contains(msg, "--tenant") {
+		t.Errorf("a bound token's refusal of a list: %q; want the fix (--tenant)", msg)
+	}
+	// End to end: nothing listens at the address.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	s := startAdminSidecar(t, sidecar.Config{})
+	code, _, errs := runCLI(t, "", "admin", "--addr", addr, "--token-file", s.adminFile, "--timeout", "2s", "complaint", "list")
+	if code != 1 || strings.Contains(errs, "applied") || !strings.Contains(errs, "nothing was read") {
+		t.Errorf("list from an address where nothing listens: exit %d, stderr %q; want exit 1, nothing was read", code, errs)
 	}
 }

@@ -246,6 +246,19 @@ func TestComplaintStepsTenantToken(t *testing.T) {
 	}
 	_, err := e.admin.ForwardComplaint(acme, &pb.ForwardComplaintRequest{ComplaintId: "cp-unknown"})
 	wantStatus(t, err, codes.NotFound, "cp-unknown")
+	// The refusal names nothing of the complaint on record: not its
+	// tenant (another call centre's name, which FileComplaint's refusal of
+	// a conflicting id does not tell either).
+	_, err = e.admin.ForwardComplaint(acme, &pb.ForwardComplaintRequest{ComplaintId: "cp-globex"})
+	if err == nil || strings.Contains(err.Error(), "globex\"") || strings.Contains(err.Error(), "for tenant") {
+		t.Errorf("acme-ops steps globex's complaint: %v; want a refusal that does not name the complaint's tenant", err)
+	}
+	// ListComplaints is a read: its refusal does not speak of a write.
+	_, err = e.admin.ListComplaints(acme, &pb.ListComplaintsRequest{Tenant: "globex"})
+	wantStatus(t, err, codes.PermissionDenied, "tenant")
+	if strings.Contains(err.Error(), "write") {
+		t.Errorf("ListComplaints refused: %v; a read is not a write", err)
+	}
 }
 
 // TestComplaintStepUnrecorded: with the audit log failing, a step is made

@@ -317,20 +317,32 @@ func checkShrink(h dnc.Header, prevVersion string, prevCount int, mark registryM
 
 // checkRequiredScopes refuses (ErrConfig, naming the file) a copy in regs
 // (loaded from cfg.Registries) of a registry prof requires whose scope is
-// not global: the national registry applies to every dial, and such a copy
-// lists its numbers only for the dials of its scope (the dnc check denies
-// every dial with it).
+// not the one the profile requires it in (dnc.registries[].scope; global
+// by default): a national registry applies to every dial, and a copy built
+// in a narrower scope lists its numbers only for the dials of that scope
+// (the dnc check denies every dial with it).
 func checkRequiredScopes(cfg Config, prof *policy.Profile, regs []*dnc.Registry) error {
 	if prof == nil || prof.DNC == nil {
 		return nil
 	}
 	for i, r := range regs {
-		if !slices.ContainsFunc(prof.DNC.Registries, func(rc dnc.RegistryConfig) bool { return rc.Name == r.Name() }) {
+		j := slices.IndexFunc(prof.DNC.Registries, func(rc dnc.RegistryConfig) bool { return rc.Name == r.Name() })
+		if j < 0 {
 			continue
 		}
-		if sc, ok := r.CopyScope(); ok && sc != dnc.GlobalScope {
+		want, err := prof.DNC.Registries[j].CopyScope()
+		if err != nil {
+			return fmt.Errorf("%w: profile %s: dnc.registries[%d].scope: %w", ErrConfig, prof.Name, j, err)
+		}
+		sc, ok := r.CopyScope()
+		switch {
+		case !ok || sc == want:
+		case want == dnc.GlobalScope:
 			return fmt.Errorf("%w: registries: registry %s: %s applies only in scope %s, but profile %s requires the registry for every dial: rebuild it with dnc build --scope global (the default)",
 				ErrConfig, r.Name(), cfg.Registries[i], sc, prof.Name)
+		default:
+			return fmt.Errorf("%w: registries: registry %s: %s applies in scope %s, but profile %s requires the registry in scope %s: rebuild it with dnc build --scope %s",
+				ErrConfig, r.Name(), cfg.Registries[i], sc, prof.Name, want, want)
 		}
 	}
 	return nil

@@ -153,3 +153,53 @@ func TestRegistryStartScopeNarrowedRefused(t *testing.T) {
 		t.Fatalf("record scope %q, want industry:finance", c.Scope)
 	}
 }
+
+// TestRequiredIndustryRegistryStarts: a profile requiring the CN
+// platform's finance feed fresh names the scope its copies are built in
+// (dnc.registries[].scope: industry:finance); serve starts with such a copy
+// (the start check refused every required copy not in scope global, so
+// requiring the feed fresh kept the sidecar from starting) and refuses a
+// copy in another scope, global included, naming both.
+func TestRequiredIndustryRegistryStarts(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "profile.yaml")
+	if err := os.WriteFile(prof, []byte(`schema: dialgate.profile.v1
+name: cn-feed
+extends: cn
+dnc:
+  hold: {months: 12, cite: {source: U, ref: "test profile"}}
+  registries:
+    - {name: cn-platform-finance, scope: "industry:finance", max_age: 7d, cite: {source: U, ref: "test profile: the platform feed, required fresh"}}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	day1 := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
+	write := func(path, scope string) {
+		t.Helper()
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dnc.WriteSnapshot(f, dnc.Header{Name: "cn-platform-finance", Scope: scope, Source: "test", AsOf: day1, CreatedAt: day1}, dnc.NewSet([]uint64{8613800138000})); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ok := filepath.Join(dir, "fin.dnc")
+	write(ok, "industry:finance")
+	be, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: prof, Registries: []string{ok}, MetricsListen: "off"}, nil)
+	if err != nil {
+		t.Fatalf("start with the finance feed required in industry:finance: %v", err)
+	}
+	be.Close(context.Background())
+	for _, sc := range []string{"", "industry:insurance"} {
+		bad := filepath.Join(dir, "bad"+strings.ReplaceAll(sc, ":", "-")+".dnc")
+		write(bad, sc)
+		_, err := Open(context.Background(), Config{Data: t.TempDir(), Profile: prof, Registries: []string{bad}, MetricsListen: "off"}, nil)
+		if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "industry:finance") {
+			t.Errorf("start with a copy in scope %q of a feed required in industry:finance: %v; want an ErrConfig refusal naming industry:finance", sc, err)
+		}
+	}
+}
