@@ -129,8 +129,24 @@ func nextMark(mark registryMark, inForce string, h dnc.Header) registryMark {
 	return mark
 }
 
+// registryCopiesUnreadable is the error of readRegistryCopies when
+// RegistryCopiesFile exists but cannot be read (EACCES, a directory on its
+// path, an I/O error): not a damaged record, which is told apart so that a
+// start refused by it does not advise deleting a record that may be whole.
+type registryCopiesUnreadable struct {
+	path string
+	err  error
+}
+
+func (e *registryCopiesUnreadable) Error() string {
+	return fmt.Sprintf("registry copies %s: cannot be read: %v", e.path, e.err)
+}
+
+func (e *registryCopiesUnreadable) Unwrap() error { return e.err }
+
 // readRegistryCopies reads RegistryCopiesFile in data; a missing file is an
-// empty record, a damaged one an error naming it. A format-1 record has no
+// empty record, one that cannot be read a *registryCopiesUnreadable, a
+// damaged one an error naming it. A format-1 record has no
 // high-water mark: the mark is the recorded copy's count.
 func readRegistryCopies(data string) (registryCopies, error) {
 	path := filepath.Join(data, RegistryCopiesFile)
@@ -140,7 +156,9 @@ func readRegistryCopies(data string) (registryCopies, error) {
 		return rc, nil
 	}
 	if err != nil {
-		return rc, fmt.Errorf("registry copies: %w", err)
+		// Not damaged: not read (permissions, a directory on the path,
+		// an I/O error). It may be whole.
+		return rc, &registryCopiesUnreadable{path: path, err: err}
 	}
 	var got registryCopies
 	if err := decodeOne(b, &got); err != nil {
@@ -417,7 +435,9 @@ func checkRegistryScope(h dnc.Header, prevVersion, prevScope string) error {
 // record is a first start; a damaged one is refused (ErrConfig, naming the
 // file): compared with nothing, a copy cut short or swapped would get in
 // and the marks would be lost. Restoring the file, or deleting it to take
-// the copies as given, is the operator's choice.
+// the copies as given, is the operator's choice. One that exists but cannot
+// be read (registryCopiesUnreadable) is refused too, saying so: its
+// permissions, not its content, are at fault.
 func checkStartShrink(cfg Config, regs []*dnc.Registry) ([]registryMark, error) {
 	max := cfg.maxShrink()
 	if !(max > 0 && max <= 1) {
@@ -428,6 +448,10 @@ func checkStartShrink(cfg Config, regs []*dnc.Registry) ([]registryMark, error) 
 		return marks, nil
 	}
 	rc, err := readRegistryCopies(cfg.Data)
+	if unreadable := (*registryCopiesUnreadable)(nil); errors.As(err, &unreadable) {
+		return nil, fmt.Errorf("%w: registries: %w: the record of the registry copies last in force exists but cannot be read, so the copies given cannot be compared with it (registry_max_shrink, as_of) and a copy cut short or swapped would get in by this start: check its permissions and owner (a regular file the user serve runs as can read and replace, mode 0600, in a data directory of mode 0700) and the disk, then start again (the record may be whole: removing it would lose the high-water marks and samples it holds)",
+			ErrConfig, err)
+	}
 	if err != nil {
 		rec := filepath.Join(cfg.Data, RegistryCopiesFile)
 		return nil, fmt.Errorf("%w: registries: %w: the record of the registry copies last in force cannot be read, so the copies given cannot be compared with them (registry_max_shrink, as_of) and a copy cut short or swapped would get in by this start: restore %s from a backup, or delete it to accept the copies given as they are (the registries' high-water marks then start again at their counts)",
