@@ -19,14 +19,16 @@ import (
 // RegistryCopiesFile, in Config.Data, records the registry copies last in
 // force (registryCopies, JSON): each registry's version, count, as_of and
 // scope, its high-water mark (the most numbers a copy of it listed since the last
-// acknowledged shrink) and a sample of its numbers, written at start and
-// after every reload that swaps a copy in, atomically (a temporary file,
+// acknowledged shrink) and a sample of its numbers, written at start (a
+// failed write stops it) and by every reload before it swaps a copy in (a
+// failed write refuses the copy), atomically (a temporary file,
 // mode 0600, fsynced, renamed over it, the directory fsynced). A start
 // compares each copy it loads with it (the shrink and swap guards,
 // registry_max_shrink): the copy in force before a restart is gone by then,
 // and a copy cut short or swapped for other numbers must not get in by a
-// restart that a reload would have refused. A damaged record stops the
-// start (checkStartShrink); a missing one is a first start.
+// restart that a reload would have refused. A damaged record, or one that
+// cannot be read, stops the start (checkStartShrink); a missing one is a
+// first start.
 const RegistryCopiesFile = "registry-copies.json"
 
 // registryCopiesFormat is the version of RegistryCopiesFile's format. Format
@@ -222,26 +224,58 @@ func checkSample(c registryCopy, format int) error {
 	return nil
 }
 
-// recordRegistryCopies records the copies of regs (loaded from files[i]),
-// with their high-water marks (marks[i]), in RegistryCopiesFile in data,
-// durably and atomically (writeAtomic: a process killed or a machine that
-// loses power meanwhile leaves the record before or the record after, never
-// a cut one), keeping the records of registries not among them; unchanged
-// records are not written again. Each record holds a sample of its copy
-// (registrySampleSize, dnc.Snapshot.Sample); a record without one (format
-// 1 or 2) is written again with it. A damaged record is replaced by one of
-// regs only: start refuses a damaged record before it gets here
-// (checkStartShrink), and a reloader passes every registry it keeps.
+// recordedRegistry is one registry as recordRegistryCopies records it.
+type recordedRegistry struct {
+	// name is the registry's name.
+	name string
+	// file is the path its copy was loaded from.
+	file string
+	// snap is the copy recorded: the copy in force, or the copy about to
+	// go into force (a reload records it first); nil: none, not recorded.
+	snap *dnc.Snapshot
+	// withdrawn is whether the copy was withdrawn (its file written in
+	// place).
+	withdrawn bool
+	// mark is the registry's high-water mark with that copy.
+	mark registryMark
+	// sample is the copy's sample as taken when it went in
+	// (registryFile.sample); nil: none was taken.
+	sample []uint64
+}
+
+// recordedRegistries returns the registries regs (loaded from files[i]),
+// with their copies in force and their high-water marks (marks[i]), as
+// recordRegistryCopies records them at start: no sample taken yet.
+func recordedRegistries(files []string, regs []*dnc.Registry, marks []registryMark) []recordedRegistry {
+	out := make([]recordedRegistry, len(regs))
+	for i, r := range regs {
+		out[i] = recordedRegistry{name: r.Name(), file: files[i], snap: r.Snapshot(), withdrawn: r.Withdrawn() != nil, mark: marks[i]}
+	}
+	return out
+}
+
+// recordRegistryCopies records the copies regs, with their high-water marks,
+// in RegistryCopiesFile in data, durably and atomically (writeAtomic: a
+// process killed or a machine that loses power meanwhile leaves the record
+// before or the record after, never a cut one), keeping the records of
+// registries not among them; unchanged records are not written again. Each
+// record holds a sample of its copy (registrySampleSize,
+// dnc.Snapshot.Sample); a record without one (format 1 or 2) is written
+// again with it. A damaged or unreadable record is replaced by one of regs
+// only: start refuses such a record before it gets here
+// (checkStartShrink), and a reloader passes every registry it keeps. An
+// error names the record file.
 //
-// samples, when not nil, holds each copy's sample as taken when it went in
-// (registryFile.sample; nil: none was taken), and is recorded instead of a
-// sample taken now: a copy withdrawn because its file was written in place
-// is still mapped from that file, and a sample taken now would hold the
-// numbers written in place — the next start would compare the copy on the
-// path with a sample of itself. A withdrawn copy of which no sample was
-// taken keeps the sample recorded of it, if any, and is otherwise recorded
+// A registry's sample, when it has one (recordedRegistry.sample), is the
+// one taken when its copy went in, and is recorded instead of a sample taken
+// now: a copy withdrawn because its file was written in place is still
+// mapped from that file, and a sample taken now would hold the numbers
+// written in place — the next start would compare the copy on the path
+// with a sample of itself. A withdrawn copy of which no sample was taken
+// keeps the sample recorded of it, if any, and is otherwise recorded
 // without one.
-func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, marks []registryMark, samples [][]uint64, now time.Time) error {
+func recordRegistryCopies(data string, regs []recordedRegistry, now time.Time) error {
+	path := filepath.Join(data, RegistryCopiesFile)
 	if len(regs) == 0 {
 		// A start without registries neither reads nor replaces the
 		// record: a damaged one stays for the next start with registries
@@ -256,25 +290,25 @@ func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, mar
 	// A format-1 record is written again in the current format, with its marks.
 	changed := err != nil || rc.Format != registryCopiesFormat
 	rc.Format = registryCopiesFormat
-	for i, r := range regs {
-		s := r.Snapshot()
+	for _, r := range regs {
+		s := r.snap
 		if s == nil {
 			continue
 		}
-		m := marks[i]
+		m := r.mark
 		if m.Count < s.Header.Count || m.Version == "" {
-			return fmt.Errorf("registry copies: registry %s: high-water mark %d (%q) below the copy's count %d", r.Name(), m.Count, m.Version, s.Header.Count)
+			return fmt.Errorf("registry copies %s: registry %s: high-water mark %d (%q) below the copy's count %d", path, r.name, m.Count, m.Version, s.Header.Count)
 		}
-		prev, ok := rc.Registries[r.Name()]
-		if ok && prev.Version == s.Header.Version() && prev.Count == s.Header.Count && prev.AsOf.Equal(s.Header.Effective()) && prev.File == files[i] &&
+		prev, ok := rc.Registries[r.name]
+		if ok && prev.Version == s.Header.Version() && prev.Count == s.Header.Count && prev.AsOf.Equal(s.Header.Effective()) && prev.File == r.file &&
 			prev.mark() == m && (len(prev.Sample) > 0 || s.Header.Count == 0) && prev.Scope == scopeOf(s.Header) {
 			continue
 		}
 		var sample []uint64
 		switch {
-		case samples != nil && (samples[i] != nil || s.Header.Count == 0):
-			sample = samples[i]
-		case r.Withdrawn() != nil:
+		case r.sample != nil || s.Header.Count == 0:
+			sample = r.sample
+		case r.withdrawn:
 			// Its file was written in place: the bytes mapped are not
 			// the copy verified.
 			if ok && prev.Version == s.Header.Version() {
@@ -282,11 +316,11 @@ func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, mar
 			}
 		default:
 			if sample, err = s.Sample(registrySampleSize); err != nil {
-				return fmt.Errorf("registry copies: registry %s: sample of the copy in force: %w", r.Name(), err)
+				return fmt.Errorf("registry copies %s: registry %s: sample of the copy: %w", path, r.name, err)
 			}
 		}
-		rc.Registries[r.Name()] = registryCopy{Version: s.Header.Version(), Count: s.Header.Count, AsOf: s.Header.Effective().UTC(),
-			File: files[i], LoadedAt: now.UTC(), HighWaterCount: m.Count, HighWaterVersion: m.Version, Sample: sample,
+		rc.Registries[r.name] = registryCopy{Version: s.Header.Version(), Count: s.Header.Count, AsOf: s.Header.Effective().UTC(),
+			File: r.file, LoadedAt: now.UTC(), HighWaterCount: m.Count, HighWaterVersion: m.Version, Sample: sample,
 			Scope: scopeOf(s.Header)}
 		changed = true
 	}
@@ -295,10 +329,10 @@ func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, mar
 	}
 	out, err := json.MarshalIndent(rc, "", "  ")
 	if err != nil {
-		return fmt.Errorf("registry copies: %w", err)
+		return fmt.Errorf("registry copies %s: %w", path, err)
 	}
-	if err := writeAtomic(filepath.Join(data, RegistryCopiesFile), append(out, '\n')); err != nil {
-		return fmt.Errorf("registry copies: %w", err)
+	if err := writeAtomic(path, append(out, '\n')); err != nil {
+		return fmt.Errorf("registry copies %s: not written: %w", path, err)
 	}
 	return nil
 }
