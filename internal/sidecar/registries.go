@@ -251,7 +251,6 @@ func (f *registryFiles) load(rf *registryFile) error {
 	)
 	for try := 0; ; try++ {
 		withdrawn = rf.reg.Withdrawn() != nil
-		mark = nextMark(registryMark{}, "", s.Header)
 		cur := rf.reg.Snapshot()
 		if cur == nil {
 			// Not reached from Open: every registry it passes was loaded
