@@ -79,7 +79,9 @@ copy widened to global is not refused), with the same acknowledgement; so
 is a copy older than the loaded one (at start: than the copy last in
 force). A damaged record of the copies last in force (registry-copies.json
 in the data directory) stops the start: restore it, or delete it to accept
-the copies given.
+the copies given; so does one that cannot be read (fix its permissions).
+A reload records a new copy there before it goes into force, and refuses
+the copy when the record cannot be written.
 
 Declared no-call periods (a state of emergency) go in a blackouts file
 (--blackouts, config blackouts_file; schema dialgate.blackouts.v1), looked

@@ -25,9 +25,11 @@ const DefaultRegistryReload = time.Minute
 // kept) — the last three unless its shrink_from names the loaded copy — is
 // refused and the loaded copy stays: a registry is never emptied, switched
 // to another list, moved back in time, cut short or swapped by a reload,
-// nor by reloads each a little short of the last. A copy swapped in is
-// recorded in the data directory (RegistryCopiesFile) with the mark and a
-// sample of its numbers, for the next start to compare with.
+// nor by reloads each a little short of the last. A copy is recorded in
+// the data directory (RegistryCopiesFile) with the mark and a sample of its
+// numbers, for the next start to compare with, before it is swapped in; a
+// copy whose record cannot be written is refused. A registry without a copy
+// in force (none loaded) takes none: there is nothing to compare it with.
 //
 // It is deliberately not a fileReloader (reload.go), which keeps the tokens
 // and TLS files current: a registry snapshot can hold hundreds of millions
@@ -220,14 +222,21 @@ func (f *registryFiles) reloadFile(rf *registryFile, force bool) error {
 	return nil
 }
 
-// load reads rf's path and swaps the copy in, unless it is refused: older
-// than the copy in force, in another scope (checkRegistryScope), cut short
-// (checkShrink) or swapped for other numbers (checkSwap). Called with f.mu held; the swap check's walk runs
+// load reads rf's path and swaps the copy in, unless it is refused: of
+// another list, older than the copy in force, in another scope
+// (checkRegistryScope), cut short (checkShrink), swapped for other numbers
+// (checkSwap), with no copy in force to compare it with, or not recorded in
+// the data directory (recordRegistryCopies, written before the swap). Called with f.mu held; the swap check's walk runs
 // with it released (swapMissing).
 func (f *registryFiles) load(rf *registryFile) error {
 	s, err := dnc.OpenSnapshot(rf.path)
 	if err != nil {
 		return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
+	}
+	if s.Header.Name != rf.reg.Name() {
+		// Checked by Swap too, but the copy is recorded before it is
+		// swapped in: a record must not name a copy Swap then refuses.
+		return fmt.Errorf("registry %s: %s: snapshot is of list %q", rf.reg.Name(), rf.path, s.Header.Name)
 	}
 	if fi := s.FileInfo(); fi != nil {
 		// The file read, which may have been renamed over the path since
@@ -242,13 +251,17 @@ func (f *registryFiles) load(rf *registryFile) error {
 	)
 	for try := 0; ; try++ {
 		withdrawn = rf.reg.Withdrawn() != nil
-		mark = nextMark(registryMark{}, "", s.Header)
 		cur := rf.reg.Snapshot()
 		if cur == nil {
-			if sample, err = s.Sample(registrySampleSize); err != nil {
-				return fmt.Errorf("registry %s: %s: %w", rf.reg.Name(), rf.path, err)
-			}
-			break
+			// Not reached from Open: every registry it passes was loaded
+			// (dnc.LoadRegistries), and Swap never takes a copy out. A
+			// registry without a copy would otherwise take any copy
+			// unchecked (older, another scope, cut short, swapped):
+			// refused, the registry stays without one (every dial the dnc
+			// check judges denied) until a start compares the copy with the
+			// record in the data directory.
+			return fmt.Errorf("registry %s: %s: no copy of the registry is in force to compare the new copy with (as_of, scope, registry_max_shrink, swap): refused; restart the sidecar to load it, compared with the copy recorded in the data directory",
+				rf.reg.Name(), rf.path)
 		}
 		if s.Header.Effective().Before(cur.Header.Effective()) {
 			return fmt.Errorf("registry %s: %s is a copy as of %s, older than the loaded copy as of %s",
@@ -297,6 +310,42 @@ func (f *registryFiles) load(rf *registryFile) error {
 	if fi := s.FileInfo(); fi != nil {
 		rf.fi = fi // another load may have run while f.mu was released
 	}
+	if f.data != "" {
+		// The new copy is recorded before it goes into force, and a
+		// record that cannot be written refuses it. Recorded after, a
+		// failed write left the record of the copy before: the next
+		// start compared its copy with that one, and a copy whose
+		// shrink_from named it was accepted whatever its count, although
+		// the copy in force was by then another and a reload would have
+		// refused it. A process that ends between this write and the
+		// swap leaves the record of the new copy with the older one in
+		// force; but the file on the path is the new copy (it was read
+		// from there), so the next start compares the new copy with its
+		// own record, which it passed every guard to get (a file renamed
+		// over the path since is compared with it as a reload would
+		// compare it once the new copy is in force).
+		//
+		// Every registry is passed, so that a record damaged meanwhile is
+		// replaced by a whole one, not by this registry's alone; each
+		// other one with its copy in force and the sample taken when it
+		// went in, not one taken now (a withdrawn copy's file holds other
+		// bytes); this one with the new copy, its mark and its sample.
+		regs := make([]recordedRegistry, len(f.files))
+		for i := range f.files {
+			o := &f.files[i]
+			if o == rf {
+				regs[i] = recordedRegistry{name: rf.reg.Name(), file: rf.path, snap: s, mark: mark, sample: sample}
+				continue
+			}
+			regs[i] = recordedRegistry{name: o.reg.Name(), file: o.path, snap: o.reg.Snapshot(), withdrawn: o.reg.Withdrawn() != nil, mark: o.mark, sample: o.sample}
+		}
+		if err := recordRegistryCopies(f.data, regs, time.Now()); err != nil {
+			return fmt.Errorf("registry %s: %s: not put in force, the copy in force stays: the new copy is not recorded for the next start to compare with (%w); once the record can be written (disk space, permissions of the data directory), reload (SIGHUP) or replace the file",
+				rf.reg.Name(), rf.path, err)
+		}
+	}
+	// Swap refuses only a copy of another list or of a scope that does
+	// not parse, both refused before (above, and by dnc.OpenSnapshot).
 	if _, err := rf.reg.Swap(s); err != nil {
 		return fmt.Errorf("%s: %w", rf.path, err)
 	}
@@ -306,22 +355,6 @@ func (f *registryFiles) load(rf *registryFile) error {
 	f.log.Info("sidecar: registry reloaded", "registry", rf.reg.Name(), "file", rf.path,
 		"version", s.Header.Version(), "as_of", s.Header.Effective(), "count", s.Len(), "shrink_from", s.Header.ShrinkFrom, "after_withdrawal", withdrawn,
 		"high_water_count", mark.Count, "high_water_version", mark.Version)
-	if f.data != "" {
-		// Every registry in force is passed, so that a record damaged
-		// meanwhile is replaced by a whole one, not by this registry's alone.
-		// Each with the sample taken when its copy went in, not one taken
-		// now: a withdrawn copy's file holds other bytes.
-		paths, regs, marks, samples := make([]string, len(f.files)), make([]*dnc.Registry, len(f.files)), make([]registryMark, len(f.files)), make([][]uint64, len(f.files))
-		for i := range f.files {
-			paths[i], regs[i], marks[i], samples[i] = f.files[i].path, f.files[i].reg, f.files[i].mark, f.files[i].sample
-		}
-		if err := recordRegistryCopies(f.data, paths, regs, marks, samples, time.Now()); err != nil {
-			// The copy is in force; the next start compares with an
-			// earlier record, and refuses a copy that shrank from it.
-			f.log.Error("sidecar: the registry copy swapped in could not be recorded in the data directory: the next start compares its copy with the one recorded before",
-				"registry", rf.reg.Name(), "file", rf.path, "err", err)
-		}
-	}
 	return nil
 }
 

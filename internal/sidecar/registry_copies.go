@@ -19,14 +19,16 @@ import (
 // RegistryCopiesFile, in Config.Data, records the registry copies last in
 // force (registryCopies, JSON): each registry's version, count, as_of and
 // scope, its high-water mark (the most numbers a copy of it listed since the last
-// acknowledged shrink) and a sample of its numbers, written at start and
-// after every reload that swaps a copy in, atomically (a temporary file,
+// acknowledged shrink) and a sample of its numbers, written at start (a
+// failed write stops it) and by every reload before it swaps a copy in (a
+// failed write refuses the copy), atomically (a temporary file,
 // mode 0600, fsynced, renamed over it, the directory fsynced). A start
 // compares each copy it loads with it (the shrink and swap guards,
 // registry_max_shrink): the copy in force before a restart is gone by then,
 // and a copy cut short or swapped for other numbers must not get in by a
-// restart that a reload would have refused. A damaged record stops the
-// start (checkStartShrink); a missing one is a first start.
+// restart that a reload would have refused. A damaged record, or one that
+// cannot be read, stops the start (checkStartShrink); a missing one is a
+// first start.
 const RegistryCopiesFile = "registry-copies.json"
 
 // registryCopiesFormat is the version of RegistryCopiesFile's format. Format
@@ -129,8 +131,24 @@ func nextMark(mark registryMark, inForce string, h dnc.Header) registryMark {
 	return mark
 }
 
+// registryCopiesUnreadable is the error of readRegistryCopies when
+// RegistryCopiesFile exists but cannot be read (EACCES, a directory on its
+// path, an I/O error): not a damaged record, which is told apart so that a
+// start refused by it does not advise deleting a record that may be whole.
+type registryCopiesUnreadable struct {
+	path string
+	err  error
+}
+
+func (e *registryCopiesUnreadable) Error() string {
+	return fmt.Sprintf("registry copies %s: cannot be read: %v", e.path, e.err)
+}
+
+func (e *registryCopiesUnreadable) Unwrap() error { return e.err }
+
 // readRegistryCopies reads RegistryCopiesFile in data; a missing file is an
-// empty record, a damaged one an error naming it. A format-1 record has no
+// empty record, one that cannot be read a *registryCopiesUnreadable, a
+// damaged one an error naming it. A format-1 record has no
 // high-water mark: the mark is the recorded copy's count.
 func readRegistryCopies(data string) (registryCopies, error) {
 	path := filepath.Join(data, RegistryCopiesFile)
@@ -140,7 +158,9 @@ func readRegistryCopies(data string) (registryCopies, error) {
 		return rc, nil
 	}
 	if err != nil {
-		return rc, fmt.Errorf("registry copies: %w", err)
+		// Not damaged: not read (permissions, a directory on the path,
+		// an I/O error). It may be whole.
+		return rc, &registryCopiesUnreadable{path: path, err: err}
 	}
 	var got registryCopies
 	if err := decodeOne(b, &got); err != nil {
@@ -204,26 +224,58 @@ func checkSample(c registryCopy, format int) error {
 	return nil
 }
 
-// recordRegistryCopies records the copies of regs (loaded from files[i]),
-// with their high-water marks (marks[i]), in RegistryCopiesFile in data,
-// durably and atomically (writeAtomic: a process killed or a machine that
-// loses power meanwhile leaves the record before or the record after, never
-// a cut one), keeping the records of registries not among them; unchanged
-// records are not written again. Each record holds a sample of its copy
-// (registrySampleSize, dnc.Snapshot.Sample); a record without one (format
-// 1 or 2) is written again with it. A damaged record is replaced by one of
-// regs only: start refuses a damaged record before it gets here
-// (checkStartShrink), and a reloader passes every registry it keeps.
+// recordedRegistry is one registry as recordRegistryCopies records it.
+type recordedRegistry struct {
+	// name is the registry's name.
+	name string
+	// file is the path its copy was loaded from.
+	file string
+	// snap is the copy recorded: the copy in force, or the copy about to
+	// go into force (a reload records it first); nil: none, not recorded.
+	snap *dnc.Snapshot
+	// withdrawn is whether the copy was withdrawn (its file written in
+	// place).
+	withdrawn bool
+	// mark is the registry's high-water mark with that copy.
+	mark registryMark
+	// sample is the copy's sample as taken when it went in
+	// (registryFile.sample); nil: none was taken.
+	sample []uint64
+}
+
+// recordedRegistries returns the registries regs (loaded from files[i]),
+// with their copies in force and their high-water marks (marks[i]), as
+// recordRegistryCopies records them at start: no sample taken yet.
+func recordedRegistries(files []string, regs []*dnc.Registry, marks []registryMark) []recordedRegistry {
+	out := make([]recordedRegistry, len(regs))
+	for i, r := range regs {
+		out[i] = recordedRegistry{name: r.Name(), file: files[i], snap: r.Snapshot(), withdrawn: r.Withdrawn() != nil, mark: marks[i]}
+	}
+	return out
+}
+
+// recordRegistryCopies records the copies regs, with their high-water marks,
+// in RegistryCopiesFile in data, durably and atomically (writeAtomic: a
+// process killed or a machine that loses power meanwhile leaves the record
+// before or the record after, never a cut one), keeping the records of
+// registries not among them; unchanged records are not written again. Each
+// record holds a sample of its copy (registrySampleSize,
+// dnc.Snapshot.Sample); a record without one (format 1 or 2) is written
+// again with it. A damaged or unreadable record is replaced by one of regs
+// only: start refuses such a record before it gets here
+// (checkStartShrink), and a reloader passes every registry it keeps. An
+// error names the record file.
 //
-// samples, when not nil, holds each copy's sample as taken when it went in
-// (registryFile.sample; nil: none was taken), and is recorded instead of a
-// sample taken now: a copy withdrawn because its file was written in place
-// is still mapped from that file, and a sample taken now would hold the
-// numbers written in place — the next start would compare the copy on the
-// path with a sample of itself. A withdrawn copy of which no sample was
-// taken keeps the sample recorded of it, if any, and is otherwise recorded
+// A registry's sample, when it has one (recordedRegistry.sample), is the
+// one taken when its copy went in, and is recorded instead of a sample taken
+// now: a copy withdrawn because its file was written in place is still
+// mapped from that file, and a sample taken now would hold the numbers
+// written in place — the next start would compare the copy on the path
+// with a sample of itself. A withdrawn copy of which no sample was taken
+// keeps the sample recorded of it, if any, and is otherwise recorded
 // without one.
-func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, marks []registryMark, samples [][]uint64, now time.Time) error {
+func recordRegistryCopies(data string, regs []recordedRegistry, now time.Time) error {
+	path := filepath.Join(data, RegistryCopiesFile)
 	if len(regs) == 0 {
 		// A start without registries neither reads nor replaces the
 		// record: a damaged one stays for the next start with registries
@@ -238,25 +290,25 @@ func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, mar
 	// A format-1 record is written again in the current format, with its marks.
 	changed := err != nil || rc.Format != registryCopiesFormat
 	rc.Format = registryCopiesFormat
-	for i, r := range regs {
-		s := r.Snapshot()
+	for _, r := range regs {
+		s := r.snap
 		if s == nil {
 			continue
 		}
-		m := marks[i]
+		m := r.mark
 		if m.Count < s.Header.Count || m.Version == "" {
-			return fmt.Errorf("registry copies: registry %s: high-water mark %d (%q) below the copy's count %d", r.Name(), m.Count, m.Version, s.Header.Count)
+			return fmt.Errorf("registry copies %s: registry %s: high-water mark %d (%q) below the copy's count %d", path, r.name, m.Count, m.Version, s.Header.Count)
 		}
-		prev, ok := rc.Registries[r.Name()]
-		if ok && prev.Version == s.Header.Version() && prev.Count == s.Header.Count && prev.AsOf.Equal(s.Header.Effective()) && prev.File == files[i] &&
+		prev, ok := rc.Registries[r.name]
+		if ok && prev.Version == s.Header.Version() && prev.Count == s.Header.Count && prev.AsOf.Equal(s.Header.Effective()) && prev.File == r.file &&
 			prev.mark() == m && (len(prev.Sample) > 0 || s.Header.Count == 0) && prev.Scope == scopeOf(s.Header) {
 			continue
 		}
 		var sample []uint64
 		switch {
-		case samples != nil && (samples[i] != nil || s.Header.Count == 0):
-			sample = samples[i]
-		case r.Withdrawn() != nil:
+		case r.sample != nil || s.Header.Count == 0:
+			sample = r.sample
+		case r.withdrawn:
 			// Its file was written in place: the bytes mapped are not
 			// the copy verified.
 			if ok && prev.Version == s.Header.Version() {
@@ -264,11 +316,11 @@ func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, mar
 			}
 		default:
 			if sample, err = s.Sample(registrySampleSize); err != nil {
-				return fmt.Errorf("registry copies: registry %s: sample of the copy in force: %w", r.Name(), err)
+				return fmt.Errorf("registry copies %s: registry %s: sample of the copy: %w", path, r.name, err)
 			}
 		}
-		rc.Registries[r.Name()] = registryCopy{Version: s.Header.Version(), Count: s.Header.Count, AsOf: s.Header.Effective().UTC(),
-			File: files[i], LoadedAt: now.UTC(), HighWaterCount: m.Count, HighWaterVersion: m.Version, Sample: sample,
+		rc.Registries[r.name] = registryCopy{Version: s.Header.Version(), Count: s.Header.Count, AsOf: s.Header.Effective().UTC(),
+			File: r.file, LoadedAt: now.UTC(), HighWaterCount: m.Count, HighWaterVersion: m.Version, Sample: sample,
 			Scope: scopeOf(s.Header)}
 		changed = true
 	}
@@ -277,10 +329,10 @@ func recordRegistryCopies(data string, files []string, regs []*dnc.Registry, mar
 	}
 	out, err := json.MarshalIndent(rc, "", "  ")
 	if err != nil {
-		return fmt.Errorf("registry copies: %w", err)
+		return fmt.Errorf("registry copies %s: %w", path, err)
 	}
-	if err := writeAtomic(filepath.Join(data, RegistryCopiesFile), append(out, '\n')); err != nil {
-		return fmt.Errorf("registry copies: %w", err)
+	if err := writeAtomic(path, append(out, '\n')); err != nil {
+		return fmt.Errorf("registry copies %s: not written: %w", path, err)
 	}
 	return nil
 }
@@ -429,7 +481,9 @@ func checkRegistryScope(h dnc.Header, prevVersion, prevScope string) error {
 // record is a first start; a damaged one is refused (ErrConfig, naming the
 // file): compared with nothing, a copy cut short or swapped would get in
 // and the marks would be lost. Restoring the file, or deleting it to take
-// the copies as given, is the operator's choice.
+// the copies as given, is the operator's choice. One that exists but cannot
+// be read (registryCopiesUnreadable) is refused too, saying so: its
+// permissions, not its content, are at fault.
 func checkStartShrink(cfg Config, regs []*dnc.Registry) ([]registryMark, error) {
 	max := cfg.maxShrink()
 	if !(max > 0 && max <= 1) {
@@ -440,6 +494,10 @@ func checkStartShrink(cfg Config, regs []*dnc.Registry) ([]registryMark, error) 
 		return marks, nil
 	}
 	rc, err := readRegistryCopies(cfg.Data)
+	if unreadable := (*registryCopiesUnreadable)(nil); errors.As(err, &unreadable) {
+		return nil, fmt.Errorf("%w: registries: %w: the record of the registry copies last in force exists but cannot be read, so the copies given cannot be compared with it (registry_max_shrink, as_of) and a copy cut short or swapped would get in by this start: check its permissions and owner (a regular file the user serve runs as can read and replace, mode 0600, in a data directory of mode 0700) and the disk, then start again (the record may be whole: removing it would lose the high-water marks and samples it holds)",
+			ErrConfig, err)
+	}
 	if err != nil {
 		rec := filepath.Join(cfg.Data, RegistryCopiesFile)
 		return nil, fmt.Errorf("%w: registries: %w: the record of the registry copies last in force cannot be read, so the copies given cannot be compared with them (registry_max_shrink, as_of) and a copy cut short or swapped would get in by this start: restore %s from a backup, or delete it to accept the copies given as they are (the registries' high-water marks then start again at their counts)",

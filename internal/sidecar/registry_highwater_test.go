@@ -421,7 +421,7 @@ func recordInALoop(t *testing.T, data string) {
 		if _, err := reg.Swap(s); err != nil {
 			t.Fatal(err)
 		}
-		if err := recordRegistryCopies(data, []string{"us.dnc"}, []*dnc.Registry{reg}, []registryMark{mark}, nil, at.Add(time.Duration(i))); err != nil {
+		if err := recordRegistryCopies(data, recordedRegistries([]string{"us.dnc"}, []*dnc.Registry{reg}, []registryMark{mark}), at.Add(time.Duration(i))); err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {

@@ -286,9 +286,13 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err := recordDataProfile(cfg.Data, cfg.Profile, prof, cfg.SharedBackends(), started, log); err != nil {
 		return fail(err)
 	}
-	// The next start compares its registry copies with these.
-	if err := recordRegistryCopies(cfg.Data, cfg.Registries, regs, marks, nil, started); err != nil {
-		return fail(err)
+	// The next start compares its registry copies with these. No dial is
+	// judged with them before Open returns, so the record is written
+	// before they are in force, as at a reload; a record that cannot be
+	// written stops the start (the next start would compare with an older
+	// record, or none).
+	if err := recordRegistryCopies(cfg.Data, recordedRegistries(cfg.Registries, regs, marks), started); err != nil {
+		return fail(fmt.Errorf("registries: the copies loaded cannot be recorded for the next start to compare with, so this start is refused: %w", err))
 	}
 	log.Info("sidecar: profile loaded", "profile", prof.Name, "policy_version", prof.Version(),
 		"checks", strings.Join(gate.CheckNames(), ","), "data", cfg.Data)
