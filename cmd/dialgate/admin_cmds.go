@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -533,16 +532,11 @@ complaint's account or resolution. A token bound to tenants must give
 			if asJSON {
 				return a.printJSON(out)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tRECEIVED\tSTATUS\tCHANNEL\tSCOPE\tOVERDUE")
-			for _, l := range out {
-				od := "-"
-				if len(l.Overdue) > 0 {
-					od = "OVERDUE: " + strings.Join(l.Overdue, ", ")
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.ReceivedAt.Format(time.RFC3339), l.Status, l.Channel, l.Scope, od)
+			rows := make([]complaintRow, len(out))
+			for i, l := range out {
+				rows[i] = complaintRow{ID: l.ID, ReceivedAt: l.ReceivedAt, Status: l.Status, Channel: l.Channel, Scope: l.Scope, Overdue: l.Overdue}
 			}
-			return tw.Flush()
+			return writeComplaintTable(a.stdout, rows)
 		},
 	}
 	f := cmd.Flags()

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -190,16 +191,11 @@ func (a *app) complaintListCmd(profile *string) *cobra.Command {
 				}
 				return a.printJSON(out)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tRECEIVED\tSTATUS\tCHANNEL\tSCOPE\tOVERDUE")
-			for _, l := range out {
-				od := "-"
-				if len(l.Overdue) > 0 {
-					od = "OVERDUE: " + strings.Join(l.Overdue, ", ")
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.ReceivedAt.Format(time.RFC3339), l.Status, l.Channel, l.Scope, od)
+			rows := make([]complaintRow, len(out))
+			for i, l := range out {
+				rows[i] = complaintRow{ID: l.ID, ReceivedAt: l.ReceivedAt, Status: string(l.Status), Channel: string(l.Channel), Scope: l.Scope, Overdue: l.Overdue}
 			}
-			return tw.Flush()
+			return writeComplaintTable(a.stdout, rows)
 		},
 	}
 	cmd.Flags().StringVar(&status, "status", "", "only complaints in this status")
@@ -295,4 +291,27 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 		cmd.Flags().StringVar(&resolution, "resolution", "", "how the complaint was verified and handled (required)")
 	}
 	return cmd
+}
+
+// complaintRow is one line of the complaint lists' table (complaint list,
+// admin complaint list).
+type complaintRow struct {
+	ID                     string
+	ReceivedAt             time.Time
+	Status, Channel, Scope string
+	Overdue                []string
+}
+
+// writeComplaintTable writes rows as the complaint lists' table.
+func writeComplaintTable(w io.Writer, rows []complaintRow) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tRECEIVED\tSTATUS\tCHANNEL\tSCOPE\tOVERDUE")
+	for _, l := range rows {
+		od := "-"
+		if len(l.Overdue) > 0 {
+			od = "OVERDUE: " + strings.Join(l.Overdue, ", ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.ID, l.ReceivedAt.Format(time.RFC3339), l.Status, l.Channel, l.Scope, od)
+	}
+	return tw.Flush()
 }
