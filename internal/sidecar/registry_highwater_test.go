@@ -44,13 +44,7 @@ func TestRegistryReloadHighWaterMark(t *testing.T) {
 	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
 	all := usNums(1000)
 	writeRegistry(t, path, "us-national-dnc", day1, all...)
-	open := func() (*Backend, error) {
-		be, err := Open(context.Background(), Config{Data: data, Profile: "us", Registries: []string{path}}, nil)
-		if err == nil {
-			t.Cleanup(func() { be.Close(context.Background()) })
-		}
-		return be, err
-	}
+	open := usRegistryOpener(t, data, path)
 	be, err := open()
 	if err != nil {
 		t.Fatal(err)

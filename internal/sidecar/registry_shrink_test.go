@@ -202,13 +202,7 @@ func TestRegistryStartShrinkRefused(t *testing.T) {
 	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
 	all := usNums(1000)
 	writeRegistry(t, path, "us-national-dnc", day1, all...)
-	open := func() (*Backend, error) {
-		be, err := Open(context.Background(), Config{Data: data, Profile: "us", Registries: []string{path}}, nil)
-		if err == nil {
-			t.Cleanup(func() { be.Close(context.Background()) })
-		}
-		return be, err
-	}
+	open := usRegistryOpener(t, data, path)
 	be, err := open()
 	if err != nil {
 		t.Fatal(err)
@@ -273,13 +267,7 @@ func TestRegistryStartOlderRefused(t *testing.T) {
 	data := t.TempDir()
 	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
 	all := usNums(1000)
-	open := func() (*Backend, error) {
-		be, err := Open(context.Background(), Config{Data: data, Profile: "us", Registries: []string{path}}, nil)
-		if err == nil {
-			t.Cleanup(func() { be.Close(context.Background()) })
-		}
-		return be, err
-	}
+	open := usRegistryOpener(t, data, path)
 	writeRegistry(t, path, "us-national-dnc", day1.Add(time.Hour), all...)
 	be, err := open()
 	if err != nil {
@@ -310,5 +298,17 @@ func TestRegistryStartOlderRefused(t *testing.T) {
 	writeRegistry(t, path, "us-national-dnc", day1.Add(2*time.Hour), all...)
 	if _, err = open(); err != nil {
 		t.Fatalf("a newer copy: %v", err)
+	}
+}
+
+// usRegistryOpener returns a function that opens a sidecar of profile us on
+// data with the registry file at path, closed when the test ends.
+func usRegistryOpener(t *testing.T, data, path string) func() (*Backend, error) {
+	return func() (*Backend, error) {
+		be, err := Open(context.Background(), Config{Data: data, Profile: "us", Registries: []string{path}}, nil)
+		if err == nil {
+			t.Cleanup(func() { be.Close(context.Background()) })
+		}
+		return be, err
 	}
 }
