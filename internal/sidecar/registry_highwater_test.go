@@ -289,16 +289,7 @@ func TestRegistryCopiesDamagedMark(t *testing.T) {
 // to the record before a reload still holds the old record, whole, after
 // it; no temporary file is left behind.
 func TestRegistryCopiesReplacedByRename(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "us.dnc")
-	data := t.TempDir()
-	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
-	all := usNums(1000)
-	writeRegistry(t, path, "us-national-dnc", day1, all...)
-	be, err := Open(context.Background(), Config{Data: data, Profile: "us", Registries: []string{path}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { be.Close(context.Background()) })
+	be, path, data, day1, all := usRegistrySidecar(t)
 	rec := filepath.Join(data, RegistryCopiesFile)
 	before, err := os.ReadFile(rec)
 	if err != nil {

@@ -24,16 +24,7 @@ import (
 // gauge is 1. A forced reload once the record can be written puts the copy
 // in.
 func TestRegistryReloadRecordFailsRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "us.dnc")
-	data := t.TempDir()
-	day1 := time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
-	all := usNums(1000)
-	writeRegistry(t, path, "us-national-dnc", day1, all...)
-	be, err := Open(context.Background(), Config{Data: data, Profile: "us", Registries: []string{path}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { be.Close(context.Background()) })
+	be, path, data, day1, all := usRegistrySidecar(t)
 	first := fileVersion(t, path)
 
 	// The record cannot be replaced: a directory that is not empty is on

@@ -312,3 +312,19 @@ func usRegistryOpener(t *testing.T, data, path string) func() (*Backend, error) 
 		return be, err
 	}
 }
+
+// usRegistrySidecar writes a us-national-dnc copy of 1,000 numbers as of
+// three days ago (day1) and opens a sidecar of profile us on a new data
+// directory with it, closed when the test ends.
+func usRegistrySidecar(t *testing.T) (be *Backend, path, data string, day1 time.Time, all []uint64) {
+	t.Helper()
+	path, data = filepath.Join(t.TempDir(), "us.dnc"), t.TempDir()
+	day1 = time.Now().Add(-72 * time.Hour).UTC().Truncate(time.Second)
+	all = usNums(1000)
+	writeRegistry(t, path, "us-national-dnc", day1, all...)
+	be, err := usRegistryOpener(t, data, path)()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return be, path, data, day1, all
+}
