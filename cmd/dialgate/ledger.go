@@ -62,7 +62,10 @@ func (a *app) openWriteStore() (*boltstore.Store, error) {
 // A store it creates is announced on stderr with its absolute path: --data
 // (default ./dialgate-data) is relative to the working directory, and a
 // write into a new store that no sidecar reads (an opt-out imported from
-// the wrong directory) would otherwise exit 0 and stop no dial.
+// the wrong directory) would otherwise exit 0 and stop no dial. With
+// --config (a fleet) the note is not printed: the commands then write to
+// the fleet's shared stores, which every sidecar reads, and keep in --data
+// only what is not shared (its keys, its audit log).
 func (a *app) openDataStore() (*boltstore.Store, error) {
 	path := filepath.Join(a.data, boltstore.DefaultFileName)
 	created := false
@@ -80,12 +83,12 @@ func (a *app) openDataStore() (*boltstore.Store, error) {
 	if err != nil {
 		return nil, failErr(dataErr(err))
 	}
-	if created {
+	if created && a.fleet() == nil {
 		abs, aerr := filepath.Abs(a.data)
 		if aerr != nil {
 			abs = a.data
 		}
-		a.notef("created a new store in %s (--data): a dialgate serve reads only the store in its own --data, so what is written here stops no dial of a sidecar on another directory; give its --data, or make the change with dialgate admin", abs)
+		a.notef("created a new store in %s (--data): a dialgate serve reads only the store in its own --data, so what is written here reaches no sidecar running on another --data; give its --data, make the change with dialgate admin, or in a fleet give --config", abs)
 	}
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,7 @@ func TestWriteCommandsNoteANewStore(t *testing.T) {
 	}{
 		{"dnc import", []string{"dnc", "import", list, "--scope", "global", "--list", "opt_out"}},
 		{"complaint add", []string{"complaint", "add", "--number", "+8613900139021"}},
+		{"ledger add", []string{"ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_ = os.RemoveAll(data)
@@ -38,6 +40,11 @@ func TestWriteCommandsNoteANewStore(t *testing.T) {
 			}
 			if !strings.Contains(errs, "created a new store") || !strings.Contains(errs, data) {
 				t.Errorf("stderr %q does not say that a new store was created at %s", errs, data)
+			}
+			// Not every write is an opt-out: a ledger entry or a consent
+			// in the wrong store lets no dial through either.
+			if !strings.Contains(errs, "reaches no sidecar running on another --data") {
+				t.Errorf("stderr %q does not say that the write reaches no sidecar on another --data", errs)
 			}
 			code, out, errs = runCLI(t, "", append([]string{"--data", "dialgate-data"}, c.args...)...)
 			if code != 0 || strings.Contains(errs, "created a new store") {
@@ -100,5 +107,39 @@ func TestServeListenAndUnixRefused(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%v: serve started (on the socket alone) instead of refusing listen and unix together", args)
 		}
+	}
+}
+
+// TestFleetWriteCommandsNoNewStoreNote: with --config naming the fleet's
+// PostgreSQL the write commands write to the fleet's shared stores, which
+// every sidecar reads; the complaint and recordings commands still make
+// the host's --data store, and said that what they wrote there reached no
+// sidecar on another --data — false, and advice (give its --data) that
+// would have led away from the store the fleet reads. With --config no such
+// note is printed.
+func TestFleetWriteCommandsNoNewStoreNote(t *testing.T) {
+	dir, cfg, _ := pgFleet(t, "")
+	list := filepath.Join(dir, "optouts.txt")
+	if err := os.WriteFile(list, []byte("+8613900139030\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i, args := range [][]string{
+		{"dnc", "import", list, "--scope", "global", "--list", "opt_out"},
+		{"complaint", "add", "--number", "+8613900139031"},
+		{"consent", "add", "--id", "c-fleet-note", "--number", "+8613900139032", "--scope", "industry:finance", "--method", "written", "--evidence-uri", "s3://evidence/c.pdf", "--granted-at", "2026-01-01T00:00:00Z"},
+		{"ledger", "add", "--tenant", "acme", "--number", "+861058001235", "--holder", "Acme Ltd", "--purposes", "service"},
+		{"recordings", "register", "--id", "r-fleet-note", "--number", "+8613900139033", "--started-at", "2026-01-01T00:00:00Z"},
+	} {
+		t.Run(args[0]+" "+args[1], func(t *testing.T) {
+			data := filepath.Join(dir, fmt.Sprintf("host-%d", i))
+			full := append([]string{"--data", data, args[0], "--config", cfg}, args[1:]...)
+			code, out, errs := runCLI(t, "", full...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s %s", code, out, errs)
+			}
+			if strings.Contains(errs, "created a new store") || strings.Contains(errs, "no sidecar") || strings.Contains(errs, "stops no dial") {
+				t.Errorf("stderr %q: a note that the write reaches no sidecar, but it went to the fleet's PostgreSQL", errs)
+			}
+		})
 	}
 }

@@ -154,12 +154,8 @@ has read (10s), write (30s) and idle (1m) timeouts.`,
 			if base.Data == "" || cmd.Flags().Changed("data") {
 				base.Data = a.data
 			}
-			// The socket replaces the TCP listener: an address given too
-			// would be dropped without a word, and a dialer configured for
-			// it would find nothing there.
-			if base.Unix != "" && base.Listen != "" {
-				return usageErr("--unix (or the config's unix): give unix or listen, not both: serve listens on the socket alone, and listen %q would be ignored", base.Listen)
-			}
+			// Validate refuses unix with listen (from flags or the file):
+			// the address would be dropped without a word.
 			if err := base.Validate(); err != nil {
 				return usageErr("%v", err)
 			}

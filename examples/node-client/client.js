@@ -13,10 +13,14 @@
 //   node client.js --addr 127.0.0.1:7443 --tls-ca ca.pem --token-file gate.token --to ...
 //   node client.js --unix /run/dialgate/dg.sock --tls-ca ca.pem --token-file gate.token --to ...
 //
+// A token goes in plaintext only to a loopback --addr or the Unix socket; to
+// any other address give --tls-ca.
+//
 // Prints "DIAL <decision id>" and exits 0, or "DO NOT DIAL: <why>" and exits 1.
 'use strict';
 
 const fs = require('fs');
+const net = require('net');
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -55,6 +59,14 @@ function parseArgs(argv) {
   return a;
 }
 
+// isLoopback tells whether addr (host:port) names this host: localhost or a
+// loopback IP.
+function isLoopback(addr) {
+  const m = /^\[?(.*?)\]?:\d+$/.exec(addr || '');
+  const host = m ? m[1] : '';
+  return host === 'localhost' || host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));
+}
+
 // target and credentials of the sidecar: --unix PATH or --addr HOST:PORT,
 // with TLS when --tls-ca names the CA of the sidecar's certificate.
 function connection(a) {
@@ -65,6 +77,13 @@ function connection(a) {
     options['grpc.default_authority'] = 'localhost';
   }
   if (!a['tls-ca']) {
+    if (a['server-name']) {
+      throw new Error('--server-name: only with --tls-ca (it names the certificate TLS checks)');
+    }
+    // In plaintext anyone on the path could read the token and use it.
+    if (a.token && !a.unix && !isLoopback(a.addr)) {
+      throw new Error(`--addr: ${a.addr} is not a loopback address: refusing to send the token in plaintext; use --tls-ca`);
+    }
     return { target, creds: grpc.credentials.createInsecure(), options };
   }
   let ca;

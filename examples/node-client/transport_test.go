@@ -84,3 +84,74 @@ func TestNodeClientTLSUnixTokenFile(t *testing.T) {
 		})
 	}
 }
+
+// TestNodeClientPlaintextToken: the example sent its bearer token in
+// plaintext to any --addr, where anyone on the path could read it and use
+// it, and ignored --server-name without --tls-ca. It refuses a token in
+// plaintext to an address that is not loopback (use --tls-ca), and
+// --server-name without --tls-ca, before connecting; plaintext with a
+// token to loopback or the Unix socket (the sidecar's default) still dials.
+func TestNodeClientPlaintextToken(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat("node_modules/@grpc/grpc-js"); err != nil {
+		t.Skip("node_modules missing: run `npm ci` in examples/node-client")
+	}
+	dir := t.TempDir()
+	tokens := filepath.Join(dir, "tokens.yaml")
+	tokenFile := filepath.Join(dir, "gate.token")
+	if err := os.WriteFile(tokens, []byte("tokens:\n  - name: dialer\n    token: "+testToken+"\n    scopes: [gate]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off", TokensFile: tokens}, &sidecar.Backend{Gate: g}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "s.sock")
+	unix, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(tcp)
+	go srv.Serve(unix)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	_, port, _ := net.SplitHostPort(tcp.Addr().String())
+	dial := []string{"--to", "+8613900139001", "--lead", "crm-1"}
+	for _, c := range []struct {
+		name, env string
+		args      []string
+		want      []string
+		ok        bool
+	}{
+		{"loopback", "", append([]string{"--addr", tcp.Addr().String(), "--token-file", tokenFile}, dial...), []string{"DIAL dg-"}, true},
+		{"localhost", "", append([]string{"--addr", "localhost:" + port, "--token-file", tokenFile}, dial...), []string{"DIAL dg-"}, true},
+		{"Unix socket", "", append([]string{"--unix", sock, "--token-file", tokenFile}, dial...), []string{"DIAL dg-"}, true},
+		{"token file off loopback", "", append([]string{"--addr", "192.0.2.10:7443", "--token-file", tokenFile}, dial...), []string{"plaintext", "--tls-ca"}, false},
+		{"$DIALGATE_TOKEN off loopback", testToken, append([]string{"--addr", "sidecar.example:7443"}, dial...), []string{"plaintext", "--tls-ca"}, false},
+		{"--server-name without --tls-ca", "", append([]string{"--addr", tcp.Addr().String(), "--server-name", "localhost"}, dial...), []string{"--server-name", "--tls-ca"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(node, append([]string{"client.js"}, c.args...)...)
+			cmd.Env = append(os.Environ(), "DIALGATE_TOKEN="+c.env)
+			out, err := cmd.CombinedOutput()
+			for _, w := range c.want {
+				if (err == nil) != c.ok || !strings.Contains(string(out), w) {
+					t.Fatalf("exit ok=%v output %q; want ok=%v and %q", err == nil, out, c.ok, w)
+				}
+			}
+		})
+	}
+}

@@ -12,6 +12,9 @@
 //	sidecar-client -addr 127.0.0.1:7443 -tls-ca ca.pem -token-file gate.token -to +8613900139000 ...
 //	sidecar-client -unix /run/dialgate/dg.sock -tls-ca ca.pem -token-file gate.token -to +8613900139000 ...
 //
+// A token goes in plaintext only to a loopback -addr or the Unix socket;
+// to any other address give -tls-ca.
+//
 // It prints "DIAL <decision id>" or "DO NOT DIAL: <why>" and exits 0 or 1.
 package main
 
@@ -22,6 +25,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -72,7 +77,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:7443", "sidecar address (serve --listen)")
 	unix := fs.String("unix", "", "the sidecar's Unix socket (serve --unix), instead of -addr")
 	caFile := fs.String("tls-ca", "", "PEM CA bundle of the sidecar's certificate (serve tls.cert_file): connect with TLS")
-	serverName := fs.String("server-name", "", "name the sidecar's certificate must carry (default: the host of -addr, localhost with -unix)")
+	serverName := fs.String("server-name", "", "with -tls-ca: name the sidecar's certificate must carry (default: the host of -addr, localhost with -unix)")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token of the gate scope (default $DIALGATE_TOKEN)")
 	to := fs.String("to", "", "callee, E.164")
 	from := fs.String("from", "", "caller ID, E.164")
@@ -105,7 +110,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		token = strings.TrimSpace(string(b))
 	}
 	creds := insecure.NewCredentials()
-	if *caFile != "" {
+	if *caFile == "" {
+		if *serverName != "" {
+			return fmt.Errorf("-server-name: only with -tls-ca (it names the certificate TLS checks)")
+		}
+		// In plaintext anyone on the path could read the token and use it.
+		if token != "" && *unix == "" && !isLoopback(*addr) {
+			return fmt.Errorf("-addr: %s is not a loopback address: refusing to send the token in plaintext; use -tls-ca", *addr)
+		}
+	} else {
 		pemBytes, err := os.ReadFile(*caFile)
 		if err != nil {
 			return fmt.Errorf("-tls-ca: %w", err)
@@ -135,4 +148,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "DIAL", id)
 	return nil
+}
+
+// isLoopback reports whether addr (host:port) names this host: localhost or
+// a loopback IP.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return host == "localhost" || (err == nil && ip.IsLoopback())
 }

@@ -78,12 +78,13 @@ func (t TLSConfig) Enabled() bool { return t.CertFile != "" }
 // every default: 127.0.0.1:7443, plaintext on loopback, no tokens, profile cn,
 // store ./dialgate-data, metrics on 127.0.0.1:9464.
 type Config struct {
-	// Listen is the TCP host:port (default DefaultListen). A non-loopback
-	// address needs TLS and a tokens file, or Insecure.
+	// Listen is the TCP host:port (default DefaultListen, without Unix). A
+	// non-loopback address needs TLS and a tokens file, or Insecure.
 	Listen string `json:"listen,omitempty"`
-	// Unix, when set, is a Unix socket path to listen on instead of Listen
-	// (mode 0660: its owner and group may connect; see Server.Listen). An
-	// abstract socket ("@name") is refused.
+	// Unix, when set, is a Unix socket path to listen on instead of TCP
+	// (mode 0660: its owner and group may connect; see Server.Listen). Not
+	// with Listen: the server listens on one or the other, and a config
+	// setting both is refused. An abstract socket ("@name") is refused.
 	Unix string `json:"unix,omitempty"`
 	// Data is the embedded store's directory (default DefaultData).
 	Data string `json:"data,omitempty"`
@@ -300,9 +301,11 @@ func parseConfig(file string, b []byte) (Config, error) {
 	return c, nil
 }
 
-// WithDefaults returns c with every zero field set to its documented default.
+// WithDefaults returns c with every zero field set to its documented
+// default. Listen is left empty when Unix is set (the server listens on the
+// socket alone), so that Validate still tells a Listen the caller set.
 func (c Config) WithDefaults() Config {
-	if c.Listen == "" {
+	if c.Listen == "" && c.Unix == "" {
 		c.Listen = DefaultListen
 	}
 	if c.Data == "" {
@@ -366,6 +369,12 @@ func (c Config) Validate() error {
 	}
 	if (c.Redis != "" || c.Postgres != "") && c.HMACKeyFile == "" {
 		return bad("hmac_key_file", "required with redis or postgres: every sidecar of a fleet must hash callees with the same key, or their shared caps and lists would not meet")
+	}
+	if c.Unix != "" && c.Listen != "" {
+		// The socket replaces the TCP listener: the address would be
+		// dropped without a word, and a dialer configured for it would
+		// find nothing there.
+		return bad("unix", "set together with listen %q: give unix or listen, not both (the server listens on the socket alone, and listen would be ignored)", c.Listen)
 	}
 	if strings.HasPrefix(c.Unix, "@") {
 		// Linux's abstract namespace: no file, so no mode, and any local
