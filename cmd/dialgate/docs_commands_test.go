@@ -495,6 +495,8 @@ func expandAlternatives(words []string) [][]string {
 	return lines
 }
 
+var multiSpaceRE = regexp.MustCompile(`\s{2,}`)
+
 // checkInvocation resolves a command line against the command tree and
 // returns what is wrong with it: an unknown command, an unknown flag.
 // Several commands may share a line, separated by two or more spaces
@@ -505,33 +507,29 @@ func expandAlternatives(words []string) [][]string {
 func checkInvocation(root *cobra.Command, inv docInvocation) []error {
 	text := inv.text
 	var errs []error
-	segments := regexp.MustCompile(`\s{2,}`).Split(strings.TrimSpace(text), -1)
-	type cmdLine struct {
-		base  []string // the path of the parent the words are given to
-		words string
-	}
-	var cmds []cmdLine
+	segments := multiSpaceRE.Split(strings.TrimSpace(text), -1)
+	var cmds []string
 	var prevPath []string
 	for i, seg := range segments {
 		first := strings.Fields(seg)[0]
 		switch {
 		case i == 0 || first == "dialgate":
-			cmds = append(cmds, cmdLine{words: seg})
+			cmds = append(cmds, seg)
 			prevPath = commandPath(root, words(seg))
 		default:
 			base, ok := siblingBase(root, prevPath, first)
 			if !ok {
-				cmds[len(cmds)-1].words += " " + seg
-				prevPath = commandPath(root, words(cmds[len(cmds)-1].words))
+				cmds[len(cmds)-1] += " " + seg
+				prevPath = commandPath(root, words(cmds[len(cmds)-1]))
 				continue
 			}
 			line := "dialgate " + strings.Join(base, " ") + " " + seg
-			cmds = append(cmds, cmdLine{words: line})
+			cmds = append(cmds, line)
 			prevPath = commandPath(root, words(line))
 		}
 	}
 	for _, c := range cmds {
-		ws, elided := tokenize(c.words)
+		ws, elided := tokenize(c)
 		if len(ws) == 0 || ws[0] != "dialgate" {
 			errs = append(errs, fmt.Errorf("does not start with dialgate"))
 			continue
