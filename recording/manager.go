@@ -3,6 +3,8 @@ package recording
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -559,4 +561,30 @@ func (m *Manager) SweepDue(ctx context.Context, t time.Time, due []Recording) (S
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// DeletableIDs returns the ids of the recordings of due (as Due returned
+// them) that a sweep would delete (Deletable), in due's order: what a
+// sweep's change record says it is about to delete.
+func DeletableIDs(due []Recording) []string {
+	var ids []string
+	for _, r := range due {
+		if r.Deletable() {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// IDsSHA256 is the hex SHA-256 of ids, sorted, each followed by a newline:
+// a recording.sweep change record names the recordings it is about to
+// delete, and those it deleted, by it.
+func IDsSHA256(ids []string) string {
+	sorted := slices.Sorted(slices.Values(ids))
+	h := sha256.New()
+	for _, id := range sorted {
+		h.Write([]byte(id))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -491,17 +488,9 @@ when the first cannot be written nothing is deleted (exit 1).`,
 	return cmd
 }
 
-// sweepIDsSHA256 is the hex SHA-256 of ids, sorted, each followed by a
-// newline: a recording.sweep record names the recordings by it.
-func sweepIDsSHA256(ids []string) string {
-	sorted := slices.Sorted(slices.Values(ids))
-	h := sha256.New()
-	for _, id := range sorted {
-		h.Write([]byte(id))
-		h.Write([]byte{'\n'})
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
+// sweepIDsSHA256 is recording.IDsSHA256: a recording.sweep record names
+// the recordings by it.
+func sweepIDsSHA256(ids []string) string { return recording.IDsSHA256(ids) }
 
 // recordSweep sweeps due (m.Due at now, not empty) as a change that loses
 // records: recorded as requested first (recording.sweep: the count of the
@@ -513,12 +502,7 @@ func sweepIDsSHA256(ids []string) string {
 // sweepErr is the sweep's error; notRecorded and refused as
 // app.recordThenApply's.
 func (a *app) recordSweep(ctx context.Context, m *recording.Manager, now time.Time, due []recording.Recording) (rep recording.SweepReport, sweepErr, notRecorded, refused error) {
-	var ids []string
-	for _, r := range due {
-		if r.Deletable() {
-			ids = append(ids, r.ID)
-		}
-	}
+	ids := recording.DeletableIDs(due)
 	ch, err := newCLIChange(auditlog.OpRecordingSweep, time.Now())
 	if err != nil {
 		return rep, nil, nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -379,4 +380,11 @@ type RecordingAdmin interface {
 	// EndRecording records at at that recording id's call ended at ended;
 	// the retention only ever lengthens (recording.Manager.End).
 	EndRecording(ctx context.Context, id string, ended, at time.Time) error
+	// DueRecordings returns the recordings whose retention is over at at,
+	// held or not: those a sweep at at considers (recording.Manager.Due).
+	DueRecordings(ctx context.Context, at time.Time) ([]recording.Recording, error)
+	// SweepDueRecordings deletes those of due that are deletable at at,
+	// each checked again by the Manager as it is deleted
+	// (recording.Manager.SweepDue): never any other.
+	SweepDueRecordings(ctx context.Context, at time.Time, due []recording.Recording) (recording.SweepReport, error)
 }

@@ -162,6 +162,24 @@ func (s *adminServer) applyThenRecord(ctx context.Context, method string, c *aud
 	return nil
 }
 
+// failedCode returns the function naming the status code of an apply's
+// error in a failed change record.
+func (s *adminServer) failedCode(method string) func(error) string {
+	return func(err error) string {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			// The client gave up while the request was being written.
+			return status.FromContextError(err).Code().String()
+		}
+		return status.Code(s.adminError(method, err)).String()
+	}
+}
+
+// notRecordedRequest is the status of a change not made because its
+// request could not be recorded (qerr).
+func notRecordedRequest(method string, qerr error) error {
+	return status.Errorf(codes.Unavailable, "%s: not applied: the audit log could not record it (%s); a change that may allow a dial is made only once it is recorded: retry once the log is available", method, auditCause(qerr))
+}
+
 // recordThenApply makes a change that may allow a dial, or lose a record
 // (an opt-out removed, a consent granted, a ledger entry added, a
 // recording's end set, a hold lifted): c is recorded as requested first,
@@ -172,16 +190,9 @@ func (s *adminServer) applyThenRecord(ctx context.Context, method string, c *aud
 // second record fails, the RPC is Unavailable saying whether the change
 // is in force; the requested record stands as its proof.
 func (s *adminServer) recordThenApply(ctx context.Context, method string, c auditlog.Change, apply func() error) error {
-	code := func(err error) string {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			// The client gave up while the request was being written.
-			return status.FromContextError(err).Code().String()
-		}
-		return status.Code(s.adminError(method, err)).String()
-	}
-	qerr, aerr, rerr := auditlog.RecordThenApply(ctx, adminRecorder{s}, c, code, apply)
+	qerr, aerr, rerr := auditlog.RecordThenApply(ctx, adminRecorder{s}, c, s.failedCode(method), apply)
 	if qerr != nil {
-		return status.Errorf(codes.Unavailable, "%s: not applied: the audit log could not record it (%s); a change that may allow a dial is made only once it is recorded: retry once the log is available", method, auditCause(qerr))
+		return notRecordedRequest(method, qerr)
 	}
 	if aerr != nil {
 		serr := s.adminError(method, aerr)

@@ -142,3 +142,13 @@ func (a recordingAdmin) ReleaseRecordingHold(ctx context.Context, id, holdID str
 	}
 	return fmt.Errorf("%w: recording %s has no hold %q; it is held by %s", ErrFailedPrecondition, id, holdID, strings.Join(ids, ", "))
 }
+
+// DueRecordings implements RecordingAdmin through Manager.Due.
+func (a recordingAdmin) DueRecordings(ctx context.Context, at time.Time) ([]recording.Recording, error) {
+	return a.m.Due(ctx, at)
+}
+
+// SweepDueRecordings implements RecordingAdmin through Manager.SweepDue.
+func (a recordingAdmin) SweepDueRecordings(ctx context.Context, at time.Time, due []recording.Recording) (recording.SweepReport, error) {
+	return a.m.SweepDue(ctx, at, due)
+}

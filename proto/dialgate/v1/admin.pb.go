@@ -2009,6 +2009,174 @@ func (*EndRecordingResponse) Descriptor() ([]byte, []int) {
 	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
+// SweepRecordingsRequest has no fields: the sweep runs at the server's clock.
+type SweepRecordingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SweepRecordingsRequest) Reset() {
+	*x = SweepRecordingsRequest{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SweepRecordingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SweepRecordingsRequest) ProtoMessage() {}
+
+func (x *SweepRecordingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SweepRecordingsRequest.ProtoReflect.Descriptor instead.
+func (*SweepRecordingsRequest) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{29}
+}
+
+// SweepRecordingsResponse is the sweep's report, as `dialgate recordings
+// sweep --json` prints it.
+type SweepRecordingsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Ids of the recordings deleted, in id order.
+	Deleted []string `protobuf:"bytes,1,rep,name=deleted,proto3" json:"deleted,omitempty"`
+	// Due recordings left in place on purpose; reason "held" or "retention
+	// period not over".
+	Skipped []*SweptRecording `protobuf:"bytes,2,rep,name=skipped,proto3" json:"skipped,omitempty"`
+	// Recordings whose deletion failed and which are left for the next
+	// sweep; reason "deletion failed (the cause is in the server's log)".
+	Failed []*SweptRecording `protobuf:"bytes,3,rep,name=failed,proto3" json:"failed,omitempty"`
+	// The server's instant the sweep ran as of.
+	SweptAt       *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=swept_at,json=sweptAt,proto3" json:"swept_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SweepRecordingsResponse) Reset() {
+	*x = SweepRecordingsResponse{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SweepRecordingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SweepRecordingsResponse) ProtoMessage() {}
+
+func (x *SweepRecordingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SweepRecordingsResponse.ProtoReflect.Descriptor instead.
+func (*SweepRecordingsResponse) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *SweepRecordingsResponse) GetDeleted() []string {
+	if x != nil {
+		return x.Deleted
+	}
+	return nil
+}
+
+func (x *SweepRecordingsResponse) GetSkipped() []*SweptRecording {
+	if x != nil {
+		return x.Skipped
+	}
+	return nil
+}
+
+func (x *SweepRecordingsResponse) GetFailed() []*SweptRecording {
+	if x != nil {
+		return x.Failed
+	}
+	return nil
+}
+
+func (x *SweepRecordingsResponse) GetSweptAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SweptAt
+	}
+	return nil
+}
+
+// SweptRecording is a recording a sweep left in place, and why.
+type SweptRecording struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Recording id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why it was left.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SweptRecording) Reset() {
+	*x = SweptRecording{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SweptRecording) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SweptRecording) ProtoMessage() {}
+
+func (x *SweptRecording) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SweptRecording.ProtoReflect.Descriptor instead.
+func (*SweptRecording) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *SweptRecording) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SweptRecording) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_dialgate_v1_admin_proto protoreflect.FileDescriptor
 
 const file_dialgate_v1_admin_proto_rawDesc = "" +
@@ -2140,7 +2308,16 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x13EndRecordingRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x125\n" +
 	"\bended_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\aendedAt\"\x16\n" +
-	"\x14EndRecordingResponse*\xc8\x01\n" +
+	"\x14EndRecordingResponse\"\x18\n" +
+	"\x16SweepRecordingsRequest\"\xd6\x01\n" +
+	"\x17SweepRecordingsResponse\x12\x18\n" +
+	"\adeleted\x18\x01 \x03(\tR\adeleted\x125\n" +
+	"\askipped\x18\x02 \x03(\v2\x1b.dialgate.v1.SweptRecordingR\askipped\x123\n" +
+	"\x06failed\x18\x03 \x03(\v2\x1b.dialgate.v1.SweptRecordingR\x06failed\x125\n" +
+	"\bswept_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\asweptAt\"8\n" +
+	"\x0eSweptRecording\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason*\xc8\x01\n" +
 	"\rConsentMethod\x12\x1e\n" +
 	"\x1aCONSENT_METHOD_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17CONSENT_METHOD_WEB_FORM\x10\x01\x12\x1f\n" +
@@ -2156,7 +2333,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x0fNUMBER_TYPE_400\x10\x03\x12\x13\n" +
 	"\x0fNUMBER_TYPE_800\x10\x04\x12\x15\n" +
 	"\x11NUMBER_TYPE_FIXED\x10\x05\x12\x1f\n" +
-	"\x1bNUMBER_TYPE_MOBILE_BUSINESS\x10\x062\x94\n" +
+	"\x1bNUMBER_TYPE_MOBILE_BUSINESS\x10\x062\xf2\n" +
 	"\n" +
 	"\fAdminService\x12P\n" +
 	"\vAddDncEntry\x12\x1f.dialgate.v1.AddDncEntryRequest\x1a .dialgate.v1.AddDncEntryResponse\x12Y\n" +
@@ -2172,7 +2349,8 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x11RegisterRecording\x12%.dialgate.v1.RegisterRecordingRequest\x1a&.dialgate.v1.RegisterRecordingResponse\x12V\n" +
 	"\rHoldRecording\x12!.dialgate.v1.HoldRecordingRequest\x1a\".dialgate.v1.HoldRecordingResponse\x12k\n" +
 	"\x14ReleaseRecordingHold\x12(.dialgate.v1.ReleaseRecordingHoldRequest\x1a).dialgate.v1.ReleaseRecordingHoldResponse\x12S\n" +
-	"\fEndRecording\x12 .dialgate.v1.EndRecordingRequest\x1a!.dialgate.v1.EndRecordingResponseB;Z9github.com/dialgate/dialgate/proto/dialgate/v1;dialgatev1b\x06proto3"
+	"\fEndRecording\x12 .dialgate.v1.EndRecordingRequest\x1a!.dialgate.v1.EndRecordingResponse\x12\\\n" +
+	"\x0fSweepRecordings\x12#.dialgate.v1.SweepRecordingsRequest\x1a$.dialgate.v1.SweepRecordingsResponseB;Z9github.com/dialgate/dialgate/proto/dialgate/v1;dialgatev1b\x06proto3"
 
 var (
 	file_dialgate_v1_admin_proto_rawDescOnce sync.Once
@@ -2187,7 +2365,7 @@ func file_dialgate_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_dialgate_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_dialgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_dialgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_dialgate_v1_admin_proto_goTypes = []any{
 	(ConsentMethod)(0),                   // 0: dialgate.v1.ConsentMethod
 	(NumberType)(0),                      // 1: dialgate.v1.NumberType
@@ -2220,67 +2398,75 @@ var file_dialgate_v1_admin_proto_goTypes = []any{
 	(*ReleaseRecordingHoldResponse)(nil), // 28: dialgate.v1.ReleaseRecordingHoldResponse
 	(*EndRecordingRequest)(nil),          // 29: dialgate.v1.EndRecordingRequest
 	(*EndRecordingResponse)(nil),         // 30: dialgate.v1.EndRecordingResponse
-	(*timestamppb.Timestamp)(nil),        // 31: google.protobuf.Timestamp
-	(Purpose)(0),                         // 32: dialgate.v1.Purpose
+	(*SweepRecordingsRequest)(nil),       // 31: dialgate.v1.SweepRecordingsRequest
+	(*SweepRecordingsResponse)(nil),      // 32: dialgate.v1.SweepRecordingsResponse
+	(*SweptRecording)(nil),               // 33: dialgate.v1.SweptRecording
+	(*timestamppb.Timestamp)(nil),        // 34: google.protobuf.Timestamp
+	(Purpose)(0),                         // 35: dialgate.v1.Purpose
 }
 var file_dialgate_v1_admin_proto_depIdxs = []int32{
-	31, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
-	31, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
-	31, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
+	34, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
+	34, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
+	34, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: dialgate.v1.GrantConsentRequest.method:type_name -> dialgate.v1.ConsentMethod
-	31, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
-	31, // 5: dialgate.v1.ForwardComplaintResponse.forwarded_at:type_name -> google.protobuf.Timestamp
-	31, // 6: dialgate.v1.ResolveComplaintResponse.handled_at:type_name -> google.protobuf.Timestamp
-	31, // 7: dialgate.v1.AnswerComplaintResponse.answered_at:type_name -> google.protobuf.Timestamp
+	34, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
+	34, // 5: dialgate.v1.ForwardComplaintResponse.forwarded_at:type_name -> google.protobuf.Timestamp
+	34, // 6: dialgate.v1.ResolveComplaintResponse.handled_at:type_name -> google.protobuf.Timestamp
+	34, // 7: dialgate.v1.AnswerComplaintResponse.answered_at:type_name -> google.protobuf.Timestamp
 	20, // 8: dialgate.v1.ListComplaintsResponse.complaints:type_name -> dialgate.v1.ListedComplaint
-	31, // 9: dialgate.v1.ListComplaintsResponse.as_of:type_name -> google.protobuf.Timestamp
-	31, // 10: dialgate.v1.ListedComplaint.received_at:type_name -> google.protobuf.Timestamp
-	31, // 11: dialgate.v1.ListedComplaint.forward_by:type_name -> google.protobuf.Timestamp
-	31, // 12: dialgate.v1.ListedComplaint.handle_by:type_name -> google.protobuf.Timestamp
-	31, // 13: dialgate.v1.ListedComplaint.answer_by:type_name -> google.protobuf.Timestamp
-	31, // 14: dialgate.v1.ListedComplaint.forwarded_at:type_name -> google.protobuf.Timestamp
-	31, // 15: dialgate.v1.ListedComplaint.handled_at:type_name -> google.protobuf.Timestamp
-	31, // 16: dialgate.v1.ListedComplaint.answered_at:type_name -> google.protobuf.Timestamp
+	34, // 9: dialgate.v1.ListComplaintsResponse.as_of:type_name -> google.protobuf.Timestamp
+	34, // 10: dialgate.v1.ListedComplaint.received_at:type_name -> google.protobuf.Timestamp
+	34, // 11: dialgate.v1.ListedComplaint.forward_by:type_name -> google.protobuf.Timestamp
+	34, // 12: dialgate.v1.ListedComplaint.handle_by:type_name -> google.protobuf.Timestamp
+	34, // 13: dialgate.v1.ListedComplaint.answer_by:type_name -> google.protobuf.Timestamp
+	34, // 14: dialgate.v1.ListedComplaint.forwarded_at:type_name -> google.protobuf.Timestamp
+	34, // 15: dialgate.v1.ListedComplaint.handled_at:type_name -> google.protobuf.Timestamp
+	34, // 16: dialgate.v1.ListedComplaint.answered_at:type_name -> google.protobuf.Timestamp
 	1,  // 17: dialgate.v1.AddLedgerEntryRequest.type:type_name -> dialgate.v1.NumberType
-	32, // 18: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
-	31, // 19: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
-	31, // 20: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
-	31, // 21: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
-	31, // 22: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
-	31, // 23: dialgate.v1.EndRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
-	2,  // 24: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
-	4,  // 25: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
-	6,  // 26: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
-	8,  // 27: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
-	10, // 28: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
-	12, // 29: dialgate.v1.AdminService.ForwardComplaint:input_type -> dialgate.v1.ForwardComplaintRequest
-	14, // 30: dialgate.v1.AdminService.ResolveComplaint:input_type -> dialgate.v1.ResolveComplaintRequest
-	16, // 31: dialgate.v1.AdminService.AnswerComplaint:input_type -> dialgate.v1.AnswerComplaintRequest
-	18, // 32: dialgate.v1.AdminService.ListComplaints:input_type -> dialgate.v1.ListComplaintsRequest
-	21, // 33: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
-	23, // 34: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
-	25, // 35: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
-	27, // 36: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
-	29, // 37: dialgate.v1.AdminService.EndRecording:input_type -> dialgate.v1.EndRecordingRequest
-	3,  // 38: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
-	5,  // 39: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
-	7,  // 40: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
-	9,  // 41: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
-	11, // 42: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
-	13, // 43: dialgate.v1.AdminService.ForwardComplaint:output_type -> dialgate.v1.ForwardComplaintResponse
-	15, // 44: dialgate.v1.AdminService.ResolveComplaint:output_type -> dialgate.v1.ResolveComplaintResponse
-	17, // 45: dialgate.v1.AdminService.AnswerComplaint:output_type -> dialgate.v1.AnswerComplaintResponse
-	19, // 46: dialgate.v1.AdminService.ListComplaints:output_type -> dialgate.v1.ListComplaintsResponse
-	22, // 47: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
-	24, // 48: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
-	26, // 49: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
-	28, // 50: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
-	30, // 51: dialgate.v1.AdminService.EndRecording:output_type -> dialgate.v1.EndRecordingResponse
-	38, // [38:52] is the sub-list for method output_type
-	24, // [24:38] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	35, // 18: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
+	34, // 19: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
+	34, // 20: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
+	34, // 21: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
+	34, // 22: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	34, // 23: dialgate.v1.EndRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	33, // 24: dialgate.v1.SweepRecordingsResponse.skipped:type_name -> dialgate.v1.SweptRecording
+	33, // 25: dialgate.v1.SweepRecordingsResponse.failed:type_name -> dialgate.v1.SweptRecording
+	34, // 26: dialgate.v1.SweepRecordingsResponse.swept_at:type_name -> google.protobuf.Timestamp
+	2,  // 27: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
+	4,  // 28: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
+	6,  // 29: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
+	8,  // 30: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
+	10, // 31: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
+	12, // 32: dialgate.v1.AdminService.ForwardComplaint:input_type -> dialgate.v1.ForwardComplaintRequest
+	14, // 33: dialgate.v1.AdminService.ResolveComplaint:input_type -> dialgate.v1.ResolveComplaintRequest
+	16, // 34: dialgate.v1.AdminService.AnswerComplaint:input_type -> dialgate.v1.AnswerComplaintRequest
+	18, // 35: dialgate.v1.AdminService.ListComplaints:input_type -> dialgate.v1.ListComplaintsRequest
+	21, // 36: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
+	23, // 37: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
+	25, // 38: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
+	27, // 39: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
+	29, // 40: dialgate.v1.AdminService.EndRecording:input_type -> dialgate.v1.EndRecordingRequest
+	31, // 41: dialgate.v1.AdminService.SweepRecordings:input_type -> dialgate.v1.SweepRecordingsRequest
+	3,  // 42: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
+	5,  // 43: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
+	7,  // 44: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
+	9,  // 45: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
+	11, // 46: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
+	13, // 47: dialgate.v1.AdminService.ForwardComplaint:output_type -> dialgate.v1.ForwardComplaintResponse
+	15, // 48: dialgate.v1.AdminService.ResolveComplaint:output_type -> dialgate.v1.ResolveComplaintResponse
+	17, // 49: dialgate.v1.AdminService.AnswerComplaint:output_type -> dialgate.v1.AnswerComplaintResponse
+	19, // 50: dialgate.v1.AdminService.ListComplaints:output_type -> dialgate.v1.ListComplaintsResponse
+	22, // 51: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
+	24, // 52: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
+	26, // 53: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
+	28, // 54: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
+	30, // 55: dialgate.v1.AdminService.EndRecording:output_type -> dialgate.v1.EndRecordingResponse
+	32, // 56: dialgate.v1.AdminService.SweepRecordings:output_type -> dialgate.v1.SweepRecordingsResponse
+	42, // [42:57] is the sub-list for method output_type
+	27, // [27:42] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_dialgate_v1_admin_proto_init() }
@@ -2295,7 +2481,7 @@ func file_dialgate_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dialgate_v1_admin_proto_rawDesc), len(file_dialgate_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   29,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

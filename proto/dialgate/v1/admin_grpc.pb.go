@@ -61,6 +61,7 @@ const (
 	AdminService_HoldRecording_FullMethodName        = "/dialgate.v1.AdminService/HoldRecording"
 	AdminService_ReleaseRecordingHold_FullMethodName = "/dialgate.v1.AdminService/ReleaseRecordingHold"
 	AdminService_EndRecording_FullMethodName         = "/dialgate.v1.AdminService/EndRecording"
+	AdminService_SweepRecordings_FullMethodName      = "/dialgate.v1.AdminService/SweepRecordings"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -170,6 +171,25 @@ type AdminServiceClient interface {
 	// too); NotFound for an unknown recording;
 	// FailedPrecondition when the recording is already being deleted.
 	EndRecording(ctx context.Context, in *EndRecordingRequest, opts ...grpc.CallOption) (*EndRecordingResponse, error)
+	// SweepRecordings deletes every recording whose retention is over at the
+	// server's clock (the request carries no time) and that is not under a
+	// legal hold, through the recording manager's sweep, as `dialgate
+	// recordings sweep` does with the sidecar stopped: the manager enforces
+	// the 30-day floor and the holds, media first and metadata after, and
+	// finishes deletions an interrupted sweep began. Audit: when anything is
+	// due, one recording.sweep change record is written first (requested:
+	// the count and the SHA-256 of the sorted ids, one a line, of the
+	// recordings about to be deleted) and nothing is deleted when it cannot
+	// be (Unavailable, "not applied"); then one with the same change id
+	// (applied, or failed when a deletion failed) with the count and SHA-256
+	// of the ids deleted. When that second record cannot be written the RPC
+	// is Unavailable naming the count deleted (the report is lost; the
+	// requested record stands). A deletion that fails does not stop the
+	// others: the response lists it under failed (with no cause; the cause
+	// is in the server's log) and the RPC succeeds. Admin scope, and a token
+	// bound to no tenant: the manager cannot limit a sweep to some tenants,
+	// so a tenant-bound token is PermissionDenied naming its binding.
+	SweepRecordings(ctx context.Context, in *SweepRecordingsRequest, opts ...grpc.CallOption) (*SweepRecordingsResponse, error)
 }
 
 type adminServiceClient struct {
@@ -320,6 +340,16 @@ func (c *adminServiceClient) EndRecording(ctx context.Context, in *EndRecordingR
 	return out, nil
 }
 
+func (c *adminServiceClient) SweepRecordings(ctx context.Context, in *SweepRecordingsRequest, opts ...grpc.CallOption) (*SweepRecordingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SweepRecordingsResponse)
+	err := c.cc.Invoke(ctx, AdminService_SweepRecordings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -427,6 +457,25 @@ type AdminServiceServer interface {
 	// too); NotFound for an unknown recording;
 	// FailedPrecondition when the recording is already being deleted.
 	EndRecording(context.Context, *EndRecordingRequest) (*EndRecordingResponse, error)
+	// SweepRecordings deletes every recording whose retention is over at the
+	// server's clock (the request carries no time) and that is not under a
+	// legal hold, through the recording manager's sweep, as `dialgate
+	// recordings sweep` does with the sidecar stopped: the manager enforces
+	// the 30-day floor and the holds, media first and metadata after, and
+	// finishes deletions an interrupted sweep began. Audit: when anything is
+	// due, one recording.sweep change record is written first (requested:
+	// the count and the SHA-256 of the sorted ids, one a line, of the
+	// recordings about to be deleted) and nothing is deleted when it cannot
+	// be (Unavailable, "not applied"); then one with the same change id
+	// (applied, or failed when a deletion failed) with the count and SHA-256
+	// of the ids deleted. When that second record cannot be written the RPC
+	// is Unavailable naming the count deleted (the report is lost; the
+	// requested record stands). A deletion that fails does not stop the
+	// others: the response lists it under failed (with no cause; the cause
+	// is in the server's log) and the RPC succeeds. Admin scope, and a token
+	// bound to no tenant: the manager cannot limit a sweep to some tenants,
+	// so a tenant-bound token is PermissionDenied naming its binding.
+	SweepRecordings(context.Context, *SweepRecordingsRequest) (*SweepRecordingsResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -478,6 +527,9 @@ func (UnimplementedAdminServiceServer) ReleaseRecordingHold(context.Context, *Re
 }
 func (UnimplementedAdminServiceServer) EndRecording(context.Context, *EndRecordingRequest) (*EndRecordingResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EndRecording not implemented")
+}
+func (UnimplementedAdminServiceServer) SweepRecordings(context.Context, *SweepRecordingsRequest) (*SweepRecordingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SweepRecordings not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -752,6 +804,24 @@ func _AdminService_EndRecording_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_SweepRecordings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SweepRecordingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SweepRecordings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SweepRecordings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SweepRecordings(ctx, req.(*SweepRecordingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -814,6 +884,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "EndRecording",
 			Handler:    _AdminService_EndRecording_Handler,
+		},
+		{
+			MethodName: "SweepRecordings",
+			Handler:    _AdminService_SweepRecordings_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
