@@ -13,6 +13,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"github.com/dialgate/dialgate/recording"
 )
 
 // adminResult is the --json output of every admin subcommand: the RPC that
@@ -84,8 +85,8 @@ flag (the sidecar's InvalidArgument names the field; its flag is named).`,
 		a.adminComplaintListCmd(af))
 	ledgerCmd := &cobra.Command{Use: "ledger", Short: "Add caller IDs to a tenant's ledger"}
 	ledgerCmd.AddCommand(a.adminLedgerAddCmd(af))
-	recCmd := &cobra.Command{Use: "recordings", Short: "Register and end recordings, place and release legal holds"}
-	recCmd.AddCommand(a.adminRecRegisterCmd(af), a.adminRecEndCmd(af), a.adminRecHoldCmd(af), a.adminRecReleaseCmd(af))
+	recCmd := &cobra.Command{Use: "recordings", Short: "Register and end recordings, place and release legal holds, sweep expired recordings"}
+	recCmd.AddCommand(a.adminRecRegisterCmd(af), a.adminRecEndCmd(af), a.adminRecHoldCmd(af), a.adminRecReleaseCmd(af), a.adminRecSweepCmd(af))
 	cmd.AddCommand(dncCmd, consentCmd, complaintCmd, ledgerCmd, recCmd)
 	return cmd
 }
@@ -718,4 +719,60 @@ func (a *app) adminRecReleaseCmd(af *adminFlags) *cobra.Command {
 			}, nil
 		},
 	})
+}
+
+func (a *app) adminRecSweepCmd(af *adminFlags) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "sweep [--json]",
+		Short: "Delete the sidecar's recordings whose retention is over and that are not held (SweepRecordings)",
+		Long: `Sweep the running sidecar's recordings (SweepRecordings), as the local
+recordings sweep does with the sidecar stopped: every recording whose
+retention is over and that is not under a legal hold is deleted by the
+sidecar's recording manager, at the sidecar's clock (there is no --at).
+It prints the local sweep's report: what it deleted (ids), what it skipped
+and why; a deletion that failed is listed (FAILED, the cause is in the
+sidecar's log) and the command exits 1. The sidecar has no media store:
+a recording with media (registered by the local command with --media-uri)
+fails and is left; sweep those with the local command and --media-root.
+
+Audit: the sidecar writes the local sweep's records in its audit log
+(recording.sweep: requested, with the count and SHA-256 of the ids about to
+be deleted, then applied or failed with those of the ids deleted; actor: the
+token's name) and deletes nothing when the first cannot be written (exit 1).
+Needs an admin token bound to no tenant: a sweep deletes every tenant's
+recordings (a token bound to tenants is refused, exit 1).`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := af.connect(cmd)
+			if err != nil {
+				return err
+			}
+			defer c.close()
+			var r *pb.SweepRecordingsResponse
+			if err := c.call(cmd.Context(), nil, func(ctx context.Context) error {
+				var err error
+				r, err = c.SweepRecordings(ctx, &pb.SweepRecordingsRequest{})
+				return err
+			}); err != nil {
+				return err
+			}
+			rep := recording.SweepReport{Deleted: r.GetDeleted()}
+			for _, k := range r.GetSkipped() {
+				rep.Skipped = append(rep.Skipped, recording.Skip{ID: k.GetId(), Reason: k.GetReason()})
+			}
+			for _, f := range r.GetFailed() {
+				rep.Failed = append(rep.Failed, recording.Skip{ID: f.GetId(), Reason: f.GetReason()})
+			}
+			if err := a.printSweepReport(rep, asJSON); err != nil {
+				return err
+			}
+			if len(rep.Failed) > 0 {
+				return failErr(fmt.Errorf("%s: %d recordings could not be deleted and are left for the next sweep (the cause is in the sidecar's log)", c.where, len(rep.Failed)))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON, as recordings sweep --json does")
+	return cmd
 }

@@ -452,29 +452,8 @@ when the first cannot be written nothing is deleted (exit 1).`,
 						return refused
 					}
 				}
-				if asJSON {
-					// Empty lists print as [], never null.
-					if rep.Deleted == nil {
-						rep.Deleted = []string{}
-					}
-					if rep.Skipped == nil {
-						rep.Skipped = []recording.Skip{}
-					}
-					if jerr := a.printJSON(rep); jerr != nil {
-						return jerr
-					}
-				} else {
-					if len(rep.Deleted) == 0 {
-						fmt.Fprintf(a.stdout, "deleted 0\n")
-					} else {
-						fmt.Fprintf(a.stdout, "deleted %d: %s\n", len(rep.Deleted), strings.Join(rep.Deleted, ", "))
-					}
-					for _, s := range rep.Skipped {
-						fmt.Fprintf(a.stdout, "skipped %s: %s\n", s.ID, s.Reason)
-					}
-					for _, s := range rep.Failed {
-						fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", s.ID, s.Reason)
-					}
+				if perr := a.printSweepReport(rep, asJSON); perr != nil {
+					return perr
 				}
 				if err != nil {
 					return failErr(err)
@@ -488,15 +467,39 @@ when the first cannot be written nothing is deleted (exit 1).`,
 	return cmd
 }
 
-// sweepIDsSHA256 is recording.IDsSHA256: a recording.sweep record names
-// the recordings by it.
-func sweepIDsSHA256(ids []string) string { return recording.IDsSHA256(ids) }
+// printSweepReport prints a sweep's report: as JSON (recording.SweepReport,
+// empty lists as [], never null), or one line of what was deleted and one
+// per recording skipped or failed. recordings sweep and admin recordings
+// sweep print theirs alike.
+func (a *app) printSweepReport(rep recording.SweepReport, asJSON bool) error {
+	if asJSON {
+		if rep.Deleted == nil {
+			rep.Deleted = []string{}
+		}
+		if rep.Skipped == nil {
+			rep.Skipped = []recording.Skip{}
+		}
+		return a.printJSON(rep)
+	}
+	if len(rep.Deleted) == 0 {
+		fmt.Fprintf(a.stdout, "deleted 0\n")
+	} else {
+		fmt.Fprintf(a.stdout, "deleted %d: %s\n", len(rep.Deleted), strings.Join(rep.Deleted, ", "))
+	}
+	for _, s := range rep.Skipped {
+		fmt.Fprintf(a.stdout, "skipped %s: %s\n", s.ID, s.Reason)
+	}
+	for _, s := range rep.Failed {
+		fmt.Fprintf(a.stdout, "FAILED  %s: %s\n", s.ID, s.Reason)
+	}
+	return nil
+}
 
 // recordSweep sweeps due (m.Due at now, not empty) as a change that loses
 // records: recorded as requested first (recording.sweep: the count of the
-// recordings it is about to delete and sweepIDsSHA256 of their ids), and
+// recordings it is about to delete and recording.IDsSHA256 of their ids), and
 // refused when that cannot be recorded; then recorded as applied, or as
-// failed when a deletion failed, with the count and sweepIDsSHA256 of the
+// failed when a deletion failed, with the count and recording.IDsSHA256 of the
 // ids it deleted. One record for the whole sweep, never one per recording:
 // a sweep may delete thousands, and the ids it deleted are its report's.
 // sweepErr is the sweep's error; notRecorded and refused as
@@ -507,14 +510,14 @@ func (a *app) recordSweep(ctx context.Context, m *recording.Manager, now time.Ti
 	if err != nil {
 		return rep, nil, nil, err
 	}
-	ch.EffectiveAt, ch.Count, ch.SHA256 = now.UTC(), int64(len(ids)), sweepIDsSHA256(ids)
+	ch.EffectiveAt, ch.Count, ch.SHA256 = now.UTC(), int64(len(ids)), recording.IDsSHA256(ids)
 	l := a.openChangeLog(ctx)
 	defer l.close()
 	// The result's record names what was deleted (none when the sweep
 	// did not run: its request failed), not what was due.
 	rec := changeRecorderFunc(func(ctx context.Context, c auditlog.Change) error {
 		if c.Result != auditlog.ResultRequested {
-			c.Count, c.SHA256 = int64(len(rep.Deleted)), sweepIDsSHA256(rep.Deleted)
+			c.Count, c.SHA256 = int64(len(rep.Deleted)), recording.IDsSHA256(rep.Deleted)
 		}
 		return l.RecordChange(ctx, c)
 	})
