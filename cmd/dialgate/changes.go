@@ -136,10 +136,10 @@ func (a *app) recordThenApply(ctx context.Context, l auditlog.ChangeRecorder, c 
 	if errors.Is(qerr, auditlog.ErrInvalidRecord) {
 		// A record the log refuses (too long, a field out of range) is
 		// refused again: no retry cures it.
-		return failErr(fmt.Errorf("%s: nothing changed: the audit log refused its record (%w); a change that may allow a dial is made only once it is recorded", c.Op, qerr)), nil, nil
+		return failErr(fmt.Errorf("%s: nothing changed: the audit log refused its record (%w); a change that may allow a dial or delete a record is made only once it is recorded", c.Op, qerr)), nil, nil
 	}
 	if qerr != nil {
-		return failErr(fmt.Errorf("%s: nothing changed: the audit log could not record it (%w); a change that may allow a dial is made only once it is recorded: retry once the log is available", c.Op, qerr)), nil, nil
+		return failErr(fmt.Errorf("%s: nothing changed: the audit log could not record it (%w); a change that may allow a dial or delete a record is made only once it is recorded: retry once the log is available", c.Op, qerr)), nil, nil
 	}
 	if aerr != nil {
 		if rerr != nil {

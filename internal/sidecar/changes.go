@@ -177,7 +177,7 @@ func (s *adminServer) failedCode(method string) func(error) string {
 // notRecordedRequest is the status of a change not made because its
 // request could not be recorded (qerr).
 func notRecordedRequest(method string, qerr error) error {
-	return status.Errorf(codes.Unavailable, "%s: not applied: the audit log could not record it (%s); a change that may allow a dial is made only once it is recorded: retry once the log is available", method, auditCause(qerr))
+	return status.Errorf(codes.Unavailable, "%s: not applied: the audit log could not record it (%s); a change that may allow a dial or delete a record is made only once it is recorded: retry once the log is available", method, auditCause(qerr))
 }
 
 // recordThenApply makes a change that may allow a dial, or lose a record
