@@ -4,56 +4,23 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/internal/sidecar"
-	"github.com/dialgate/dialgate/internal/testpki"
+	"github.com/dialgate/dialgate/internal/exampletest"
 )
 
 // testToken is a synthetic bearer token of the gate scope.
-const testToken = "example-gate-token-0123456789"
+const testToken = exampletest.Token
 
 // TestRunTLSUnixTokenFile: the sidecar an operator runs from docs/deploy.md
 // serves TLS with a tokens file, or a Unix socket; the example could reach
 // neither (plaintext TCP only) and took its token on the command line,
 // which the docs forbid. -tls-ca, -unix and -token-file reach both.
 func TestRunTLSUnixTokenFile(t *testing.T) {
-	dir := t.TempDir()
-	pki := testpki.WriteFiles(t, dir, false, "localhost", "127.0.0.1")
-	ca, cert, key := pki.CA, pki.ServerCert, pki.ServerKey
-	tokens := filepath.Join(dir, "tokens.yaml")
-	tokenFile := filepath.Join(dir, "gate.token")
-	if err := os.WriteFile(tokens, []byte("tokens:\n  - name: dialer\n    token: "+testToken+"\n    scopes: [gate]\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off", TokensFile: tokens,
-		TLS: sidecar.TLSConfig{CertFile: cert, KeyFile: key}}, &sidecar.Backend{Gate: g}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "s.sock")
-	unix, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(tcp)
-	go srv.Serve(unix)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	s := exampletest.Start(t, true)
+	ca, tokenFile, sock := s.CA, s.TokenFile, s.Socket
 	dial := []string{"-to", "+8613900139001", "-lead", "crm-1", "-token-file", tokenFile, "-tls-ca", ca}
 	for _, c := range []struct {
 		name string
@@ -61,12 +28,12 @@ func TestRunTLSUnixTokenFile(t *testing.T) {
 		want string
 		ok   bool
 	}{
-		{"TLS over TCP", append([]string{"-addr", tcp.Addr().String()}, dial...), "DIAL dg-", true},
+		{"TLS over TCP", append([]string{"-addr", s.TCP}, dial...), "DIAL dg-", true},
 		{"TLS over the Unix socket", append([]string{"-unix", sock}, dial...), "DIAL dg-", true},
-		{"plaintext to a TLS sidecar", []string{"-addr", tcp.Addr().String(), "-to", "+8613900139001", "-token-file", tokenFile}, "fail closed", false},
-		{"no token", []string{"-addr", tcp.Addr().String(), "-to", "+8613900139001", "-tls-ca", ca}, "Unauthenticated", false},
-		{"missing token file", []string{"-addr", tcp.Addr().String(), "-to", "+8613900139001", "-tls-ca", ca, "-token-file", filepath.Join(dir, "none")}, "-token-file", false},
-		{"-unix and -addr", []string{"-unix", sock, "-addr", tcp.Addr().String(), "-to", "+8613900139001"}, "-unix", false},
+		{"plaintext to a TLS sidecar", []string{"-addr", s.TCP, "-to", "+8613900139001", "-token-file", tokenFile}, "fail closed", false},
+		{"no token", []string{"-addr", s.TCP, "-to", "+8613900139001", "-tls-ca", ca}, "Unauthenticated", false},
+		{"missing token file", []string{"-addr", s.TCP, "-to", "+8613900139001", "-tls-ca", ca, "-token-file", filepath.Join(t.TempDir(), "none")}, "-token-file", false},
+		{"-unix and -addr", []string{"-unix", sock, "-addr", s.TCP, "-to", "+8613900139001"}, "-unix", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv("DIALGATE_TOKEN", "")
@@ -90,36 +57,9 @@ func TestRunTLSUnixTokenFile(t *testing.T) {
 // -server-name without -tls-ca, before connecting; plaintext with a token
 // to loopback or the Unix socket (the sidecar's default) still dials.
 func TestRunPlaintextToken(t *testing.T) {
-	dir := t.TempDir()
-	tokens := filepath.Join(dir, "tokens.yaml")
-	tokenFile := filepath.Join(dir, "gate.token")
-	if err := os.WriteFile(tokens, []byte("tokens:\n  - name: dialer\n    token: "+testToken+"\n    scopes: [gate]\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(tokenFile, []byte(testToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off", TokensFile: tokens}, &sidecar.Backend{Gate: g}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "s.sock")
-	unix, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(tcp)
-	go srv.Serve(unix)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	_, port, _ := net.SplitHostPort(tcp.Addr().String())
+	s := exampletest.Start(t, false)
+	tokenFile, sock := s.TokenFile, s.Socket
+	_, port, _ := net.SplitHostPort(s.TCP)
 	dial := []string{"-to", "+8613900139001", "-lead", "crm-1"}
 	for _, c := range []struct {
 		name, env string
@@ -127,12 +67,12 @@ func TestRunPlaintextToken(t *testing.T) {
 		want      []string
 		ok        bool
 	}{
-		{"loopback", "", append([]string{"-addr", tcp.Addr().String(), "-token-file", tokenFile}, dial...), []string{"DIAL dg-"}, true},
+		{"loopback", "", append([]string{"-addr", s.TCP, "-token-file", tokenFile}, dial...), []string{"DIAL dg-"}, true},
 		{"localhost", "", append([]string{"-addr", "localhost:" + port, "-token-file", tokenFile}, dial...), []string{"DIAL dg-"}, true},
 		{"Unix socket", "", append([]string{"-unix", sock, "-token-file", tokenFile}, dial...), []string{"DIAL dg-"}, true},
 		{"token file off loopback", "", append([]string{"-addr", "192.0.2.10:7443", "-token-file", tokenFile}, dial...), []string{"plaintext", "-tls-ca"}, false},
 		{"$DIALGATE_TOKEN off loopback", testToken, append([]string{"-addr", "sidecar.example:7443"}, dial...), []string{"plaintext", "-tls-ca"}, false},
-		{"-server-name without -tls-ca", "", append([]string{"-addr", tcp.Addr().String(), "-server-name", "localhost"}, dial...), []string{"-server-name", "-tls-ca"}, false},
+		{"-server-name without -tls-ca", "", append([]string{"-addr", s.TCP, "-server-name", "localhost"}, dial...), []string{"-server-name", "-tls-ca"}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv("DIALGATE_TOKEN", c.env)
