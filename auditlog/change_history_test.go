@@ -93,14 +93,10 @@ func TestRedactorChangeActorCertScrubbed(t *testing.T) {
 // a malformed certificate fingerprint or serial, or with replaced facts
 // that do not fit is refused (ErrInvalidRecord) and nothing is written.
 func TestRecordChangeRejectsIdentityAndHistory(t *testing.T) {
-	ctx := context.Background()
-	k := newTestKeys(t, "change-rejects-history")
-	dir := t.TempDir()
-	l := openTest(t, dir, testOptions(k))
 	base := func() Change {
 		return Change{Op: OpLedgerAdd, Result: ResultRequested, Actor: "ops", Tenant: "acme", CallerID: "+861058001234", Replace: true, At: t0}
 	}
-	for name, mut := range map[string]func(*Change){
+	refusesChanges(t, "change-rejects-history", base, map[string]func(*Change){
 		"no actor":              func(c *Change) { c.Actor = "" },
 		"blank actor":           func(c *Change) { c.Actor = " \t" },
 		"cert sha256 short":     func(c *Change) { c.ActorCert = testCert(); c.ActorCert.SHA256 = "a1" },
@@ -118,17 +114,7 @@ func TestRecordChangeRejectsIdentityAndHistory(t *testing.T) {
 			c.Replaced = testReplaced()
 			c.Replaced.ValidUntil = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 		},
-	} {
-		c := base()
-		mut(&c)
-		if err := l.RecordChange(ctx, c); !errors.Is(err, ErrInvalidRecord) {
-			t.Errorf("%s: err %v, want ErrInvalidRecord", name, err)
-		}
-	}
-	_, rep := sealVerified(t, l, dir, k)
-	if rep.Records != 0 {
-		t.Fatalf("%d records written", rep.Records)
-	}
+	})
 }
 
 // TestParseLineChangeHistory: the verifier reads change lines with the new
@@ -210,5 +196,27 @@ func TestPreActorLogVerifies(t *testing.T) {
 	}
 	if c := changes[3]; c.Op != OpLedgerAdd || !c.Replace || c.Replaced != nil || c.ReplacedUnreadable {
 		t.Errorf("old replacement: %+v", c)
+	}
+}
+
+// refusesChanges records base() changed by each of muts in a new log (keys
+// named name): each is refused (ErrInvalidRecord), and the log, sealed and
+// verified, holds no record.
+func refusesChanges(t *testing.T, name string, base func() Change, muts map[string]func(*Change)) {
+	t.Helper()
+	ctx := context.Background()
+	k := newTestKeys(t, name)
+	dir := t.TempDir()
+	l := openTest(t, dir, testOptions(k))
+	for what, mut := range muts {
+		c := base()
+		mut(&c)
+		if err := l.RecordChange(ctx, c); !errors.Is(err, ErrInvalidRecord) {
+			t.Errorf("%s: err %v, want ErrInvalidRecord", what, err)
+		}
+	}
+	_, rep := sealVerified(t, l, dir, k)
+	if rep.Records != 0 {
+		t.Fatalf("%d records written", rep.Records)
 	}
 }
