@@ -11,7 +11,6 @@ import (
 	"math/big"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,6 +24,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/testpki"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 )
 
@@ -87,13 +87,7 @@ func mtlsSetup(t *testing.T, tmpl *x509.Certificate) (TLSConfig, *testCA, creden
 	dir := t.TempDir()
 	ca := newCA(t)
 	scert, skey := ca.issue(t, 2, true)
-	w := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	w := func(name string, b []byte) string { return testpki.Write(t, dir, name, b) }
 	cfg := TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.PEM)}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca.PEM)

@@ -9,13 +9,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/testpki"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
@@ -74,13 +74,7 @@ func TestMTLSRefusesExpiredForeignAndServerOnlyClientCerts(t *testing.T) {
 	dir := t.TempDir()
 	ca, other := newCA(t), newCA(t)
 	scert, skey := ca.issue(t, 2, true)
-	w := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	w := func(name string, b []byte) string { return testpki.Write(t, dir, name, b) }
 	cfg := Config{MetricsListen: "off", TLS: TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.PEM)}}
 	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -49,13 +48,7 @@ func TestTLSAndMTLS(t *testing.T) {
 	ca := newCA(t)
 	scert, skey := ca.issue(t, 2, true)
 	ccert, ckey := ca.issue(t, 3, false)
-	w := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	w := func(name string, b []byte) string { return testpki.Write(t, dir, name, b) }
 	cfg := Config{MetricsListen: "off", TLS: TLSConfig{CertFile: w("s.crt", scert), KeyFile: w("s.key", skey), ClientCAFile: w("ca.crt", ca.PEM)}}
 	g, _ := dialgate.New(nil, dialgate.WithoutAuditLog())
 	srv, err := NewServer(cfg, &Backend{Gate: g}, nil)
