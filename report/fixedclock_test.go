@@ -12,8 +12,9 @@ import (
 	"github.com/dialgate/dialgate/report"
 )
 
-// fixedClockCheck attests, as dialgate check --at does, that the decision
-// was recorded at an instant given by hand.
+// fixedClockCheck attests, as dialgate check --at against a store did
+// before check refused --at there, that the decision was recorded at an
+// instant given by hand: logs written then still hold such records.
 type fixedClockCheck struct{ wall time.Time }
 
 func (fixedClockCheck) Name() string { return "clock" }
@@ -25,6 +26,7 @@ func (c fixedClockCheck) Attest(context.Context, dialgate.Dial) ([]dialgate.Reas
 }
 
 // TestFixedClockDecisionsCounted: a decision dialgate check --at recorded
+// (against a store, before check refused --at there)
 // at an instant given by hand (a backdated allow at 10:00 for a call
 // really decided at 23:00, in the rest hours) counted as an ordinary
 // decision of its instant: the report gave an auditor no sign of it. The

@@ -154,8 +154,9 @@ type Report struct {
 		// the calls of allowed decisions.
 		DeniedWithOutcome int `json:"denied_with_outcome"`
 		// FixedClock counts the decisions recorded at an instant given by
-		// hand (dialgate check --at against a store; the evidence
-		// EvidenceFixedClock holds the instant each was really made): they
+		// hand (dialgate check --at against a store, before check refused
+		// --at there; the evidence EvidenceFixedClock holds the instant
+		// each was really made), which older logs may hold: they
 		// are counted in the quarter of the instant given, which may be far
 		// from when they were made. FixedClockAllowed counts the allowed
 		// ones: a backdated allow may stand for a call made at another time.
@@ -337,8 +338,9 @@ func Build(ctx context.Context, q Quarter, loc *time.Location, now time.Time, sr
 }
 
 // EvidenceFixedClock is the evidence key of a decision recorded at an
-// instant given by hand (dialgate check --at against a store): its value is
-// the wall-clock instant (UTC, RFC 3339) the decision was really made.
+// instant given by hand (dialgate check --at against a store, which check
+// now refuses; older logs may hold such records): its value is the
+// wall-clock instant (UTC, RFC 3339) the decision was really made.
 const EvidenceFixedClock = "clock.fixed_at_wall_time"
 
 func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }

@@ -176,7 +176,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <tr><td>Outcomes reported</td><td class="n">{{.R.Decisions.Outcomes}}</td></tr>
 <tr><td>Allowed but not placed (released)</td><td class="n">{{.R.Decisions.Released}}</td></tr>
 <tr><td>Denied, yet an outcome other than a release was reported (a call placed despite the deny?)</td><td class="n">{{if .R.Decisions.DeniedWithOutcome}}<b>{{.R.Decisions.DeniedWithOutcome}}</b>{{else}}0{{end}}</td></tr>
-<tr><td>Recorded at an instant given by hand (dialgate check --at; the evidence clock.fixed_at_wall_time says when each was really made), of which allowed</td><td class="n">{{if .R.Decisions.FixedClock}}<b>{{.R.Decisions.FixedClock}}</b>, <b>{{.R.Decisions.FixedClockAllowed}}</b>{{else}}0{{end}}</td></tr>
+<tr><td>Recorded at an instant given by hand (dialgate check --at against a store, in logs older than its refusal; the evidence clock.fixed_at_wall_time says when each was really made), of which allowed</td><td class="n">{{if .R.Decisions.FixedClock}}<b>{{.R.Decisions.FixedClock}}</b>, <b>{{.R.Decisions.FixedClockAllowed}}</b>{{else}}0{{end}}</td></tr>
 </table>
 {{template "chart" .Outcome}}
 {{template "chart" .Reasons}}

@@ -11,15 +11,15 @@ import (
 // must not say they were written before checkpoints carried one.
 func TestAuditVerifyNoLogIDFromCheck(t *testing.T) {
 	dir := t.TempDir()
-	if code, out, errs := runCLI(t, "", "--data", dir, "ledger", "add", "--tenant", "acme",
+	if code, out, errs := runCheckAt(t, "", "--data", dir, "ledger", "add", "--tenant", "acme",
 		"--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
 		t.Fatalf("ledger add: exit %d\n%s%s", code, out, errs)
 	}
-	if code, out, errs := runCLI(t, "", "--data", dir, "check", "--tenant", "acme", "--to", "+8613800138000",
+	if code, out, errs := runCheckAt(t, "", "--data", dir, "check", "--tenant", "acme", "--to", "+8613800138000",
 		"--from", "+861058001234", "--purpose", "service", "--lead-id", "x", "--at", "2026-12-04T10:30:00+08:00"); code != 0 {
 		t.Fatalf("check: exit %d\n%s%s", code, out, errs)
 	}
-	code, out, errs := runCLI(t, "", "audit", "verify", filepath.Join(dir, "audit"),
+	code, out, errs := runCheckAt(t, "", "audit", "verify", filepath.Join(dir, "audit"),
 		"--key", filepath.Join(dir, "keys", "audit-signer.pub"))
 	if code != 0 {
 		t.Fatalf("verify: exit %d\n%s%s", code, out, errs)

@@ -142,7 +142,7 @@ func TestAuditRepair(t *testing.T) {
 func TestCheckRecordsInAuditLog(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	run := func(stdin string, args ...string) (int, string, string) {
-		return runCLI(t, stdin, append([]string{"--data", data}, args...)...)
+		return runCheckAt(t, stdin, append([]string{"--data", data}, args...)...)
 	}
 	list := filepath.Join(t.TempDir(), "optouts.txt")
 	if err := os.WriteFile(list, []byte("+8613900139031\n"), 0o600); err != nil {

@@ -22,7 +22,6 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/policy"
-	"github.com/dialgate/dialgate/report"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/memstore"
@@ -94,6 +93,13 @@ lists, consents and counters, and an allow exits 0. --what-if with a store
 (or a fleet's Redis or PostgreSQL) is refused (exit 2): the decision would
 reserve capacity and be recorded.
 
+Time: --at (or the input's at) decides at another instant than now, only
+where nothing is stored (no store, or --what-if). With a store (or a fleet's
+Redis or PostgreSQL) it is refused (exit 2): that decision is real, made now,
+and its reservations (frequency caps, sweep runs, pauses) and audit record
+belong to the instant the dial is placed; stored at another instant they
+would miss today's caps and count in another quarter's report.
+
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
 when none is recorded. With a store (or a fleet's), another profile is
@@ -107,7 +113,8 @@ instead (try one before putting it in force).
 
 Exit codes: 0 allowed; 1 denied, or no decision possible (the audit log or the
 store failed): do not dial; 2 bad input.`,
-		Example: `  dialgate check --to +8613800138000 --from +861058001234 --purpose service \
+		Example: `  dialgate check --to +8613800138000 --from +861058001234 --purpose service --lead-id crm-42
+  dialgate check --data ./scratch --what-if --to +8613800138000 --purpose service \
       --lead-id crm-42 --at 2026-12-04T22:30:00+08:00
   echo '{"to":"+8613800138000","purpose":"service","lead_id":"crm-42"}' | dialgate check --json`,
 		Args: argsUsage(cobra.NoArgs),
@@ -130,7 +137,12 @@ store failed): do not dial; 2 bad input.`,
 					}
 					in.At = at
 				}
-				name = func(field string) string { return fmt.Sprintf("input key %q", field) }
+				name = func(field string) string {
+					if field == "at" && at != "" {
+						return "--at"
+					}
+					return fmt.Sprintf("input key %q", field)
+				}
 			}
 			d, at, err := in.toDial(name)
 			if err != nil {
@@ -163,7 +175,7 @@ store failed): do not dial; 2 bad input.`,
 	f.StringVar(&in.Route, "route", "", "domestic (default) or international")
 	f.StringVar(&in.CalleeZone, "callee-zone", "", "IANA time zone of the callee's known location (e.g. America/Los_Angeles), judged as well as the number's zones")
 	f.BoolVar(&in.AgentReserved, "agent-reserved", false, "an agent is reserved for the call (preview or progressive dialing), so it cannot be abandoned: a campaign over its abandoned-call rate cap (us, uk) does not deny it")
-	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock); with a store at --data the decision is recorded in the audit log at that instant, counted in that quarter's report, and reserves capacity then; its evidence clock.fixed_at_wall_time gives the instant it was really made")
+	f.StringVar(&in.At, "at", "", "decide at this RFC 3339 time instead of now (a fixed clock), where nothing is stored: refused with a store at --data (or a fleet's, --config), whose decisions are real and made now; try an instant with --what-if on a --data without a store")
 	f.StringVar(&profile, "profile", "", profileFlagHelp)
 	f.StringVar(&a.fleetConfig, "config", "", "the YAML config of dialgate serve: decide as its sidecar would (its profile, registries, HMAC key and shared Redis/PostgreSQL stores)")
 	f.BoolVar(&whatIf, "what-if", false, "with no store at --data, judge the rules against empty lists, consents and counters (otherwise the checks reading them deny, <check>.unavailable); refused when there is a store")
@@ -407,6 +419,15 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		return err
 	}
 	defer closeStore()
+	if !at.IsZero() && !ephemeral {
+		// A decision against a store is real: its reservations (frequency
+		// caps, sweep runs, pauses) and its audit record would be stored at
+		// the instant given by hand, not when the dial is placed, so they
+		// would not count toward today's caps and an allow would land in
+		// that instant's quarter. Fail closed: only the real clock decides.
+		return usageErr("%s: refused with a store (%s): a decision there is real, and its reservations and audit record would be stored at that instant instead of now (left out of today's frequency caps, counted in that instant's quarter); leave %s out to decide now, or try an instant with --what-if on a --data without a store, where nothing is reserved or recorded",
+			name("at"), a.checkStore(), name("at"))
+	}
 	if whatIf && !ephemeral {
 		// --what-if says nothing real is decided; against a store the
 		// decision would reserve capacity and be recorded in its audit log.
@@ -415,13 +436,13 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	if !ephemeral {
 		// Carry the counters of a changed frequency window as the sidecar
 		// on this data directory does.
-		h, _, err := sidecar.LoadCounterHistory(a.data, p, time.Now())
+		h, _, err := sidecar.LoadCounterHistory(a.data, p, a.clock().Now())
 		if err != nil {
 			return failErr(fmt.Errorf("--data: %w", err))
 		}
 		deps.CounterHistory = &h
 	}
-	var clock dialgate.Clock = dialgate.SystemClock{}
+	clock := a.clock()
 	if !at.IsZero() {
 		clock = dialgate.ClockFunc(func() time.Time { return at })
 	}
@@ -451,12 +472,6 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	}
 	if ephemeral && !whatIf {
 		checks = storeless(checks, filepath.Join(a.data, boltstore.DefaultFileName))
-	}
-	if !ephemeral && !at.IsZero() {
-		// A decision recorded at an instant given by hand says so, with the
-		// instant it was really made: a backdated record is never taken
-		// for one the dialer's clock gave.
-		checks = append(checks, fixedClock{decided: time.Now().UTC()})
 	}
 	g, err := dialgate.New(checks, dialgate.WithPolicyVersion(p.Version()), audit, dialgate.WithClock(clock))
 	if err != nil {
@@ -587,23 +602,12 @@ func (a *app) checkUse() profileUse {
 	return profileReads
 }
 
-// EvidenceFixedClock is the evidence key of a decision recorded by
-// dialgate check --at against a store: its value is the wall-clock instant
-// (UTC, RFC 3339) the decision was really made, the record's own instant
-// being the one --at gave. The quarterly report counts such decisions.
-const EvidenceFixedClock = report.EvidenceFixedClock
-
-// fixedClock is the check "clock" of a decision made at an instant given by
-// hand: it never denies, and attests the instant the decision was really
-// made (EvidenceFixedClock).
-type fixedClock struct{ decided time.Time }
-
-func (fixedClock) Name() string { return "clock" }
-
-func (c fixedClock) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
-	return nil, nil
-}
-
-func (c fixedClock) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
-	return nil, []dialgate.Evidence{{Key: EvidenceFixedClock, Value: c.decided.Format(time.RFC3339)}}, nil
+// checkStore names the store a check at --data decides against: the
+// fleet's shared stores of --config when it has Redis or PostgreSQL, else
+// the store in --data.
+func (a *app) checkStore() string {
+	if fleet := a.fleet(); fleet != nil && (fleet.Redis != "" || fleet.Postgres != "") {
+		return "the fleet's shared stores of --config"
+	}
+	return filepath.Join(a.data, boltstore.DefaultFileName)
 }

@@ -19,7 +19,7 @@ func TestConsentCommands(t *testing.T) {
 	data := t.TempDir()
 	run := func(stdin string, args ...string) (int, string, string) {
 		t.Helper()
-		return runCLI(t, stdin, append([]string{"--data", data}, args...)...)
+		return runCheckAt(t, stdin, append([]string{"--data", data}, args...)...)
 	}
 	code, out, errs := run("", "consent", "add", "--id", "c-1", "--number", "+8613900139000", "--scope", "industry:finance",
 		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00", "--channel", "website")
@@ -131,7 +131,7 @@ func TestConsentTenant(t *testing.T) {
 	data := t.TempDir()
 	run := func(stdin string, args ...string) (int, string, string) {
 		t.Helper()
-		return runCLI(t, stdin, append([]string{"--data", data}, args...)...)
+		return runCheckAt(t, stdin, append([]string{"--data", data}, args...)...)
 	}
 	const num = "+8613900139030"
 	code, out, errs := run("", "consent", "add", "--id", "c-acme", "--number", num, "--scope", "industry:finance", "--tenant", "acme",
@@ -272,7 +272,7 @@ func TestConsentRevokeBeforeGrant(t *testing.T) {
 	data := t.TempDir()
 	run := func(args ...string) (int, string, string) {
 		t.Helper()
-		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+		return runCheckAt(t, "", append([]string{"--data", data}, args...)...)
 	}
 	for _, id := range []string{"c-1", "c-2"} {
 		if code, out, errs := run("consent", "add", "--id", id, "--number", "+8613900139000", "--scope", "industry:finance",

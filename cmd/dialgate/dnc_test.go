@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, dir, name, content string) string {
@@ -72,7 +73,7 @@ func TestDNCImport(t *testing.T) {
 	}
 
 	// The check command decides on the same store: the refusal denies.
-	code, out, errs = runCLI(t, `{"to":"+8613800138000","from":"+861058001234","purpose":"service","industry":"finance","lead_id":"x","at":"2026-12-04T10:00:00+08:00"}`,
+	code, out, errs = runCLIAt(t, time.Date(2026, 12, 4, 10, 0, 0, 0, time.FixedZone("", 8*3600)), `{"to":"+8613800138000","from":"+861058001234","purpose":"service","industry":"finance","lead_id":"x"}`,
 		"--data", data, "check", "--json")
 	if code != 1 || !strings.Contains(out, `"dnc.listed"`) {
 		t.Errorf("check after import: exit %d\n%s\n%s", code, out, errs)

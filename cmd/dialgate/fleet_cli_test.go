@@ -134,7 +134,7 @@ func TestFleetCLI(t *testing.T) {
 	// check --config decides against the fleet's lists: host b, which has no
 	// store of its own, sees the opt-out imported on host a.
 	dial := `{"to":"+8613900139042","from":"+861058001234","purpose":"service","lead_id":"crm-1","tenant":"acme"}`
-	code, out, errs := runCLI(t, dial, "--data", hostB, "check", "--config", cfg, "--json", "--at", "2026-12-04T10:00:00+08:00")
+	code, out, errs := runCheckAt(t, dial, "--data", hostB, "check", "--config", cfg, "--json", "--at", "2026-12-04T10:00:00+08:00")
 	if code != 1 || !strings.Contains(out, "dnc.listed") {
 		t.Fatalf("check --config on host b: exit %d\n%s\n%s", code, out, errs)
 	}

@@ -77,21 +77,22 @@ func TestCheckConfigUsesConfigData(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The opt-out is in the sidecar's store.
-	if code, out, errs := runCLI(t, "", "--data", sidecarData, "dnc", "import", "--profile", prof, "--scope", "global", "--list", "opt_out", optouts); code != 0 {
+	if code, out, errs := runCheckAt(t, "", "--data", sidecarData, "dnc", "import", "--profile", prof, "--scope", "global", "--list", "opt_out", optouts); code != 0 {
 		t.Fatalf("import into the sidecar's store: %d %s %s", code, out, errs)
 	}
 	// Control: against the sidecar's store, the dial is denied.
-	if code, out, errs := runCLI(t, "", "--data", sidecarData, "check", "--config", cfg, "--to", "+8613900139099", "--purpose", "service", "--at", "2026-12-04T10:00:00+08:00"); code != 1 || !strings.Contains(out, "dnc.listed") {
+	if code, out, errs := runCheckAt(t, "", "--data", sidecarData, "check", "--config", cfg, "--to", "+8613900139099", "--purpose", "service", "--at", "2026-12-04T10:00:00+08:00"); code != 1 || !strings.Contains(out, "dnc.listed") {
 		t.Fatalf("control: check --data sidecar-data: %d %s %s", code, out, errs)
 	}
 	// Another store in the working directory (./dialgate-data).
 	t.Chdir(dir)
-	if code, out, errs := runCLI(t, "", "--data", "./dialgate-data", "dnc", "import", "--profile", prof, "--scope", "global", "--list", "opt_out", other); code != 0 {
+	if code, out, errs := runCheckAt(t, "", "--data", "./dialgate-data", "dnc", "import", "--profile", prof, "--scope", "global", "--list", "opt_out", other); code != 0 {
 		t.Fatalf("import into ./dialgate-data: %d %s %s", code, out, errs)
 	}
 	var out, errb strings.Builder
-	err := newApp(strings.NewReader(""), &out, &errb).run(t.Context(), []string{
-		"check", "--config", cfg, "--to", "+8613900139099", "--purpose", "service", "--at", "2026-12-04T10:00:00+08:00"})
+	a := newApp(strings.NewReader(""), &out, &errb)
+	a.now = func() time.Time { return time.Date(2026, 12, 4, 10, 0, 0, 0, time.FixedZone("", 8*3600)) }
+	err := a.run(t.Context(), []string{"check", "--config", cfg, "--to", "+8613900139099", "--purpose", "service"})
 	if code := exitCode(err); code != 1 || !strings.Contains(out.String(), "dnc.listed") {
 		t.Fatalf("check --config did not deny a callee listed in the config's sidecar store (exit %d):\n%s%s", code, out.String(), errb.String())
 	}
@@ -122,7 +123,7 @@ func TestCheckNoStoreNote(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir, cfg, _ := pgFleet(t, fmt.Sprintf("profile: %q\n", prof))
-	code, out, errs := runCLI(t, "", "--data", filepath.Join(dir, "empty"), "check", "--config", cfg,
+	code, out, errs := runCheckAt(t, "", "--data", filepath.Join(dir, "empty"), "check", "--config", cfg,
 		"--to", "+8613800138000", "--purpose", "service", "--lead-id", "x", "--at", "2026-12-04T10:00:00+08:00")
 	if code != 0 || !strings.Contains(out, "ALLOWED") ||
 		!strings.Contains(errs, "deciding with the fleet's shared do-not-call lists, consents and counters (--config)") {
@@ -146,10 +147,16 @@ func TestCheckWhatIfPostgresFleetIsRefused(t *testing.T) {
 	dir, cfg, _ := pgFleet(t, fmt.Sprintf("profile: %q\n", prof))
 	empty := filepath.Join(dir, "empty")
 	dial := []string{"--data", empty, "check", "--config", cfg,
-		"--to", "+8613800138000", "--purpose", "service", "--lead-id", "x", "--at", "2026-12-04T10:00:00+08:00"}
+		"--to", "+8613800138000", "--purpose", "service", "--lead-id", "x"}
 	code, out, errs := runCLI(t, "", append(dial, "--what-if")...)
 	if code != 2 || out != "" || !strings.Contains(errs, "--what-if:") {
 		t.Fatalf("check --what-if with a PostgreSQL fleet: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	// So is a decision at an instant given by hand: its reservations would
+	// be stored in the fleet's state at that instant.
+	code, out, errs = runCLI(t, "", append(dial, "--at", "2026-12-04T10:00:00+08:00")...)
+	if code != 2 || out != "" || !strings.Contains(errs, "--at: refused") {
+		t.Fatalf("check --at with a PostgreSQL fleet: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 	// Without it the decision is real: recorded, and an allow exits 0
 	// (TestCheckNoStoreNote).

@@ -11,18 +11,18 @@ import (
 
 func TestLedgerCommands(t *testing.T) {
 	data := t.TempDir()
-	code, out, errs := runCLI(t, "", "--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234",
+	code, out, errs := runCheckAt(t, "", "--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234",
 		"--holder", "Acme Ltd", "--purposes", "marketing,service", "--valid-until", "2027-12-31T00:00:00+08:00")
 	if code != 0 || !strings.Contains(out, "added +861058001234 (fixed)") {
 		t.Fatalf("add: %d %q %q", code, out, errs)
 	}
 	// The check command now finds the caller ID in the ledger.
-	code, out, errs = runCLI(t, "", "--data", data, "check", "--to", "+8613800138000", "--from", "+861058001234",
+	code, out, errs = runCheckAt(t, "", "--data", data, "check", "--to", "+8613800138000", "--from", "+861058001234",
 		"--purpose", "service", "--lead-id", "x", "--tenant", "acme", "--at", "2026-12-04T10:00:00+08:00")
 	if code != 0 {
 		t.Fatalf("check with a ledger caller ID: %d %q %q", code, out, errs)
 	}
-	code, out, _ = runCLI(t, "", "--data", data, "check", "--to", "+8613800138000", "--from", "+8613900139000",
+	code, out, _ = runCheckAt(t, "", "--data", data, "check", "--to", "+8613800138000", "--from", "+8613900139000",
 		"--purpose", "service", "--lead-id", "x", "--tenant", "acme", "--at", "2026-12-04T10:00:00+08:00")
 	if code != 1 || !strings.Contains(out, "callerid.subscriber_number") {
 		t.Fatalf("check with a subscriber caller ID: %d %q", code, out)
@@ -30,30 +30,30 @@ func TestLedgerCommands(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "ledger.csv")
 	os.WriteFile(file, []byte("number,holder,purposes,type\n+8695566,Acme Ltd,service;collections,95\n+8613800138001,Acme Ltd,service,mobile_business\n"), 0o600)
-	code, out, errs = runCLI(t, "", "--data", data, "ledger", "import", file, "--tenant", "acme")
+	code, out, errs = runCheckAt(t, "", "--data", data, "ledger", "import", file, "--tenant", "acme")
 	if code != 0 || !strings.Contains(out, "imported 2") {
 		t.Fatalf("import: %d %q %q", code, out, errs)
 	}
-	code, out, _ = runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "--json")
+	code, out, _ = runCheckAt(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "--json")
 	var entries []map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil || len(entries) != 3 {
 		t.Fatalf("show --json: %d %q", code, out)
 	}
-	code, out, _ = runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "+8695566")
+	code, out, _ = runCheckAt(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "+8695566")
 	if code != 0 || !strings.Contains(out, "collections") {
 		t.Fatalf("show one: %d %q", code, out)
 	}
-	if code, _, _ = runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "+8695500"); code != 1 {
+	if code, _, _ = runCheckAt(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "+8695500"); code != 1 {
 		t.Fatalf("show a missing entry: exit %d, want 1", code)
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.csv")
 	os.WriteFile(bad, []byte("number,holder,purposes\n+861058001235,A,service\n+861058001236,,service\n"), 0o600)
-	code, _, errs = runCLI(t, "", "--data", data, "ledger", "import", bad, "--tenant", "acme")
+	code, _, errs = runCheckAt(t, "", "--data", data, "ledger", "import", bad, "--tenant", "acme")
 	if code != 2 || !strings.Contains(errs, "line 3: holder: missing") {
 		t.Fatalf("malformed import: %d %q", code, errs)
 	}
-	code, out, _ = runCLI(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "+861058001235")
+	code, out, _ = runCheckAt(t, "", "--data", data, "ledger", "show", "--tenant", "acme", "+861058001235")
 	if code != 1 {
 		t.Fatalf("a malformed file stored its good lines: %d %q", code, out)
 	}
@@ -63,7 +63,7 @@ func TestLedgerCommands(t *testing.T) {
 		{"ledger", "add", "--number", "+861058001234", "--holder", "A", "--purposes", "spam"},
 		{"ledger", "add", "--number", "+861058001234", "--holder", "A", "--purposes", "service", "--valid-from", "soon"},
 	} {
-		if code, _, errs := runCLI(t, "", append([]string{"--data", data}, args...)...); code != 2 || !strings.HasPrefix(strings.TrimPrefix(errs, "dialgate: "), "--") {
+		if code, _, errs := runCheckAt(t, "", append([]string{"--data", data}, args...)...); code != 2 || !strings.HasPrefix(strings.TrimPrefix(errs, "dialgate: "), "--") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and an error naming the flag", args, code, errs)
 		}
 	}

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -15,6 +17,31 @@ import (
 // runCLI runs the command line in-process with stdin and an empty --data
 // directory unless args name one (or run dialgate admin, which refuses it).
 func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	return runCLIAt(t, time.Time{}, stdin, args...)
+}
+
+// runCheckAt runs the command line as runCLI does; when it runs check with
+// --at T, it removes the flag and sets the clock of the decision to T
+// instead (runCLIAt): check refuses --at against a store, whose decisions
+// are real and made now.
+func runCheckAt(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	i := slices.Index(args, "--at")
+	if !slices.Contains(args, "check") || i < 0 || i+1 >= len(args) {
+		return runCLI(t, stdin, args...)
+	}
+	now, err := time.Parse(time.RFC3339, args[i+1])
+	if err != nil {
+		t.Fatalf("runCheckAt: --at %q: %v", args[i+1], err)
+	}
+	return runCLIAt(t, now, stdin, slices.Delete(slices.Clone(args), i, i+2)...)
+}
+
+// runCLIAt is runCLI with the clock of the decisions check makes against a
+// store set to now (the zero time: the system clock): check --at is refused
+// there, so a test of a real decision sets the instant here.
+func runCLIAt(t *testing.T, now time.Time, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	hasData, admin := false, false
@@ -27,7 +54,11 @@ func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stder
 	if !hasData && !admin {
 		args = append([]string{"--data", t.TempDir()}, args...)
 	}
-	err := newApp(strings.NewReader(stdin), &out, &errb).run(context.Background(), args)
+	a := newApp(strings.NewReader(stdin), &out, &errb)
+	if !now.IsZero() {
+		a.now = func() time.Time { return now }
+	}
+	err := a.run(context.Background(), args)
 	return exitCode(err), out.String(), errb.String()
 }
 

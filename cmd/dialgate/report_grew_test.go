@@ -15,10 +15,10 @@ import (
 // file it counts changed since it was verified.
 func TestReportQuarterlyLogGrewAfterVerify(t *testing.T) {
 	data := t.TempDir()
-	if code, _, errs := runCLI(t, "", "--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
+	if code, _, errs := runCheckAt(t, "", "--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
 		t.Fatalf("ledger add: %d %s", code, errs)
 	}
-	if code, _, errs := runCLI(t, "", "--data", data, "check", "--tenant", "acme", "--to", "+8613900139001", "--from", "+861058001234", "--purpose", "service",
+	if code, _, errs := runCheckAt(t, "", "--data", data, "check", "--tenant", "acme", "--to", "+8613900139001", "--from", "+861058001234", "--purpose", "service",
 		"--lead-id", "crm-1", "--at", "2026-12-01T10:00:00+08:00"); code != 0 {
 		t.Fatalf("check: %d %s", code, errs)
 	}

@@ -19,7 +19,7 @@ func TestReportQuarterlyVerifies(t *testing.T) {
 	data := t.TempDir()
 	run := func(args ...string) (int, string, string) {
 		t.Helper()
-		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+		return runCheckAt(t, "", append([]string{"--data", data}, args...)...)
 	}
 	if code, _, errs := run("ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
 		t.Fatalf("ledger add: %d %s", code, errs)
@@ -65,7 +65,7 @@ func TestReportQuarterlyVerifies(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatal(err)
 	}
-	_, vout, _ := runCLI(t, "", "audit", "verify", dir, "--key", pub, "--json")
+	_, vout, _ := runCheckAt(t, "", "audit", "verify", dir, "--key", pub, "--json")
 	var vres verifyResult
 	if err := json.Unmarshal([]byte(vout), &vres); err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestReportQuarterlyVerifies(t *testing.T) {
 		t.Fatalf("report --key with an edited record: %d stdout %q stderr %q; want exit 1 naming the edit", code, out, errs)
 	}
 	other := filepath.Join(t.TempDir(), "o")
-	runCLI(t, "", "audit", "keygen", "--out", other)
+	runCheckAt(t, "", "audit", "keygen", "--out", other)
 	if err := os.WriteFile(file, clean, 0o600); err != nil {
 		t.Fatal(err)
 	}

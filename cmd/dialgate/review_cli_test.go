@@ -622,14 +622,14 @@ func TestReportOnLockedStoreSaysWhat(t *testing.T) {
 	}
 }
 
-// TestCheckHelpSaysAtIsRecorded: `check --at` with a store makes a real
-// decision at that instant — recorded in the audit log under it, counted in
-// that quarter's report, and reserving capacity then — yet its help said
-// only "decide at this time instead of now (a fixed clock)", which reads as
-// a what-if. The help says what it does with a store.
-func TestCheckHelpSaysAtIsRecorded(t *testing.T) {
+// TestCheckHelpSaysAtIsRefusedWithAStore: `check --at` with a store made a
+// real decision at that instant, yet its help said only "decide at this
+// time instead of now (a fixed clock)", which reads as a what-if. With a
+// store --at is now refused (TestCheckAtWithStoreIsRefused); the help says
+// so, and how to try an instant.
+func TestCheckHelpSaysAtIsRefusedWithAStore(t *testing.T) {
 	code, out, errs := runCLI(t, "", "check", "--help")
-	if code != 0 || !strings.Contains(out, "with a store at --data the decision is recorded in the audit log at that instant") {
-		t.Errorf("check --help: exit %d\n%s%s\nwant --at to say that with a store the decision is recorded at that instant", code, out, errs)
+	if code != 0 || !strings.Contains(out, "refused with a store at --data") || !strings.Contains(out, "try an instant with --what-if on a --data without a store") {
+		t.Errorf("check --help: exit %d\n%s%s\nwant --at to say it is refused with a store, and to try an instant with --what-if", code, out, errs)
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/spf13/cobra"
 )
@@ -21,6 +23,18 @@ type app struct {
 	// afterReportVerify, when not nil (tests), is called by report
 	// quarterly --key once the logs are verified, before they are counted.
 	afterReportVerify func()
+	// now, when not nil (tests), is the clock of the decisions check makes
+	// against a store, which refuses --at; nil means the system clock.
+	now func() time.Time
+}
+
+// clock returns the clock of a decision check records in a store: the
+// system clock unless a test set a.now.
+func (a *app) clock() dialgate.Clock {
+	if a.now != nil {
+		return dialgate.ClockFunc(a.now)
+	}
+	return dialgate.SystemClock{}
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

@@ -57,7 +57,7 @@ func TestCLIReportsDamagedStoredRecords(t *testing.T) {
 	prof := filepath.Join("testdata", "cn-no-callerid.yaml")
 	dial := []string{"--data", data, "check", "--profile", prof, "--to", "+8613900139000", "--purpose", "marketing",
 		"--industry", "finance", "--consent-id", "c-1", "--at", "2026-12-04T10:00:00+08:00"}
-	if code, _, errs := runCLI(t, "", "--data", data, "consent", "add", "--id", "c-1", "--number", "+8613900139000",
+	if code, _, errs := runCheckAt(t, "", "--data", data, "consent", "add", "--id", "c-1", "--number", "+8613900139000",
 		"--scope", "industry:finance", "--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00"); code != 0 {
 		t.Fatalf("consent add: exit %d %s", code, errs)
 	}
@@ -65,28 +65,28 @@ func TestCLIReportsDamagedStoredRecords(t *testing.T) {
 	if err := os.WriteFile(list, []byte("+8613900139000\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, errs := runCLI(t, "", "--data", data, "dnc", "import", "--scope", "industry:insurance", "--list", "opt_out",
+	if code, _, errs := runCheckAt(t, "", "--data", data, "dnc", "import", "--scope", "industry:insurance", "--list", "opt_out",
 		"--at", "2026-11-01T00:00:00+08:00", list); code != 0 {
 		t.Fatalf("dnc import: exit %d %s", code, errs)
 	}
-	if code, out, errs := runCLI(t, "", dial...); code != 0 {
+	if code, out, errs := runCheckAt(t, "", dial...); code != 0 {
 		t.Fatalf("check with sound records: exit %d\n%s%s", code, out, errs)
 	}
 
 	damageStored(t, data, "consents", `"web_form"`, `"carrier_pigeon"`)
 	for range 2 {
-		code, out, errs := runCLI(t, "", dial...)
+		code, out, errs := runCheckAt(t, "", dial...)
 		if code != 1 || !strings.Contains(out, "consent.unavailable") || !strings.Contains(out+errs, "consent c-1 as stored") || !strings.Contains(out+errs, "method") {
 			t.Fatalf("check on a damaged consent: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 		}
-		code, out, errs = runCLI(t, "", "--data", data, "consent", "show", "+8613900139000")
+		code, out, errs = runCheckAt(t, "", "--data", data, "consent", "show", "+8613900139000")
 		if code != 1 || !strings.Contains(errs, "corrupt or foreign data: consent c-1 as stored: consent: method: unknown method") {
 			t.Fatalf("consent show on a damaged consent: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 		}
 	}
 
 	damageStored(t, data, "dnc.entries", `"added_at":"`, `"added_at":"0001-01-01T00:00:00Z","was":"`)
-	code, out, errs := runCLI(t, "", "--data", data, "dnc", "lookup", "+8613900139000")
+	code, out, errs := runCheckAt(t, "", "--data", data, "dnc", "lookup", "+8613900139000")
 	if code != 2 || !strings.Contains(errs, "dnc entry +86139…00 industry:insurance as stored") || !strings.Contains(errs, "added_at: missing") ||
 		strings.Contains(out+errs, "13900139000") {
 		t.Fatalf("dnc lookup on a damaged entry: exit %d (want 2: not known)\nstdout:\n%s\nstderr:\n%s", code, out, errs)
