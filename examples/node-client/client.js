@@ -13,8 +13,8 @@
 //   node client.js --addr 127.0.0.1:7443 --tls-ca ca.pem --token-file gate.token --to ...
 //   node client.js --unix /run/dialgate/dg.sock --tls-ca ca.pem --token-file gate.token --to ...
 //
-// A token goes in plaintext only to a loopback --addr or the Unix socket; to
-// any other address give --tls-ca.
+// --unix and --addr are refused together. A token goes in plaintext only to
+// a loopback --addr or the Unix socket; to any other address give --tls-ca.
 //
 // Prints "DIAL <decision id>" and exits 0, or "DO NOT DIAL: <why>" and exits 1.
 'use strict';
@@ -40,10 +40,21 @@ function loadGate() {
 }
 
 function parseArgs(argv) {
-  const a = { addr: '127.0.0.1:7443', purpose: 'PURPOSE_SERVICE' };
+  const a = { purpose: 'PURPOSE_SERVICE' };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, '');
     a[k] = argv[i + 1];
+  }
+  // One sidecar: with both, one of them would be ignored without a word.
+  if ('unix' in a) {
+    if (!a.unix) {
+      throw new Error('--unix: missing the path of the sidecar\'s socket');
+    }
+    if ('addr' in a) {
+      throw new Error('--unix: give --unix or --addr, not both');
+    }
+  } else if (a.addr === undefined) {
+    a.addr = '127.0.0.1:7443';
   }
   if (a.token !== undefined) {
     throw new Error('--token: never give a token on the command line (ps, shell history): use --token-file or DIALGATE_TOKEN');

@@ -17,7 +17,8 @@ const testToken = exampletest.Token
 // TestNodeClientTLSUnixTokenFile: the sidecar docs/deploy.md sets up serves
 // TLS with a tokens file, or a Unix socket; the example reached neither
 // (plaintext TCP only) and took its token as --token on the command line,
-// which the docs forbid. --tls-ca, --unix and --token-file reach both.
+// which the docs forbid. --tls-ca, --unix and --token-file reach both;
+// --unix with --addr is refused, as the Go example refuses -unix with -addr.
 func TestNodeClientTLSUnixTokenFile(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -40,6 +41,10 @@ func TestNodeClientTLSUnixTokenFile(t *testing.T) {
 		{"plaintext to a TLS sidecar", []string{"--addr", s.TCP, "--to", "+8613900139001", "--token-file", tokenFile}, "DO NOT DIAL", false},
 		{"no token", []string{"--addr", s.TCP, "--to", "+8613900139001", "--tls-ca", ca}, "UNAUTHENTICATED", false},
 		{"missing token file", []string{"--addr", s.TCP, "--to", "+8613900139001", "--tls-ca", ca, "--token-file", filepath.Join(t.TempDir(), "none")}, "--token-file", false},
+		// Both dialled the socket and ignored --addr without a word: which
+		// sidecar decides must not be a guess.
+		{"--unix and --addr", append([]string{"--unix", sock, "--addr", s.TCP}, dial...), "DO NOT DIAL: --unix: give --unix or --addr, not both", false},
+		{"--addr and --unix", append([]string{"--addr", s.TCP, "--unix", sock}, dial...), "DO NOT DIAL: --unix: give --unix or --addr, not both", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := exec.Command(node, append([]string{"client.js"}, c.args...)...)

@@ -33,7 +33,7 @@ func TestRunTLSUnixTokenFile(t *testing.T) {
 		{"plaintext to a TLS sidecar", []string{"-addr", s.TCP, "-to", "+8613900139001", "-token-file", tokenFile}, "fail closed", false},
 		{"no token", []string{"-addr", s.TCP, "-to", "+8613900139001", "-tls-ca", ca}, "Unauthenticated", false},
 		{"missing token file", []string{"-addr", s.TCP, "-to", "+8613900139001", "-tls-ca", ca, "-token-file", filepath.Join(t.TempDir(), "none")}, "-token-file", false},
-		{"-unix and -addr", []string{"-unix", sock, "-addr", s.TCP, "-to", "+8613900139001"}, "-unix", false},
+		{"-unix and -addr", []string{"-unix", sock, "-addr", s.TCP, "-to", "+8613900139001"}, "-unix: give -unix or -addr, not both", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv("DIALGATE_TOKEN", "")
