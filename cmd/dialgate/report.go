@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -59,6 +60,13 @@ In a fleet, give dialgate serve's --config (do-not-call entries, complaints and
 recordings then come from the fleet's shared back-ends) and every sidecar's
 audit log directory with --audit (each host keeps its own log).
 
+Zone: the quarter runs from midnight to midnight in --zone. Without it, the
+zone is ` + cnReportZone + ` (Beijing time, CN-S16's) when the profile of the data
+(the one dialgate serve records in --data, cn when none is recorded, or the
+profile of --config) is a cn profile (jurisdiction CN); on another profile's
+data --zone is required (exit 2): the counts are the same for any profile,
+but where a quarter starts and ends is the regulator's, not Beijing's.
+
 --format json is the default; --json is the same as --format json.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -81,9 +89,9 @@ audit log directory with --audit (each host keeps its own log).
 			if write == nil {
 				return usageErr("--format: unknown format %q (want json, csv or html)", format)
 			}
-			loc, err := time.LoadLocation(zone)
+			loc, err := a.reportZone(cmd, zone)
 			if err != nil {
-				return usageErr("--zone: %v", err)
+				return err
 			}
 			now, err := parseAt("at", at)
 			if err != nil {
@@ -149,7 +157,7 @@ audit log directory with --audit (each host keeps its own log).
 	f.BoolVar(&asJSON, "json", false, "the same as --format json (the default)")
 	f.StringVar(&out, "out", "", "write to this file instead of stdout")
 	f.StringVar(&tenant, "tenant", "", "only this tenant")
-	f.StringVar(&zone, "zone", "Asia/Shanghai", "time zone of the quarter's boundaries")
+	f.StringVar(&zone, "zone", "", "IANA time zone of the quarter's boundaries, e.g. America/New_York (default "+cnReportZone+", Beijing time, when the profile of --data or --config is a cn profile; required otherwise)")
 	f.StringVar(&at, "at", "", "report as of this time (overdue complaints), RFC 3339 (default now)")
 	f.StringArrayVar(&auditDirs, "audit", nil, "an audit log directory to read, repeatable (default --data/audit; in a fleet, every sidecar's)")
 	f.StringArrayVar(&keys, "key", nil, "verify every audit log directory first, as audit verify does, with this public key (or a file holding one); repeatable")
@@ -321,4 +329,56 @@ func (a *app) reportSources(ctx context.Context) (report.Sources, func(), error)
 		return report.Sources{}, nil, failErr(fmt.Errorf("--data: %w", err))
 	}
 	return report.Sources{DNC: s, Complaints: s, Recordings: s}, func() { s.Close() }, nil
+}
+
+// cnReportZone is the zone of a cn profile's quarterly report (CN-S16):
+// Beijing time.
+const cnReportZone = "Asia/Shanghai"
+
+// reportZone returns the zone of a quarterly report's bounds: --zone when
+// given (zone); else cnReportZone when the profile of the data is a cn
+// profile (jurisdiction CN): the profile of --config, else the one dialgate
+// serve recorded in --data, else the default profile (cn) when none is
+// recorded. On another profile's data, or one whose profile is unknown,
+// --zone is required (exit 2): its quarters in Beijing time would be wrong
+// without a word.
+func (a *app) reportZone(cmd *cobra.Command, zone string) (*time.Location, error) {
+	if cmd.Flags().Changed("zone") {
+		if zone == "" {
+			return nil, usageErr("--zone: empty (want an IANA time zone, e.g. %s or America/New_York)", cnReportZone)
+		}
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			return nil, usageErr("--zone: %v", err)
+		}
+		return loc, nil
+	}
+	const give = "give --zone with the zone of the quarters you report (your regulator's, e.g. America/New_York)"
+	name, whose := sidecar.DefaultProfile, ""
+	if fleet := a.fleet(); fleet != nil {
+		name, whose = fleet.WithDefaults().Profile, "the profile of --config "+a.fleetConfig
+	} else {
+		file := filepath.Join(a.data, sidecar.DataProfileFile)
+		rec, found, err := sidecar.ReadDataProfile(a.data)
+		if err != nil {
+			return nil, usageErr("--zone: required: %v: the profile dialgate serve runs on this --data is unknown, so is whether the default %s (Beijing time, cn's) is its report's zone; %s", err, cnReportZone, give)
+		}
+		if found {
+			name, whose = rec.Profile, "the profile dialgate serve runs on this --data (recorded in "+file+")"
+		}
+	}
+	if whose == "" {
+		// No profile recorded: the profile commands on --data assume, as
+		// dialgate serve does by default.
+		return time.LoadLocation(cnReportZone)
+	}
+	p, err := policy.Load(name)
+	if err != nil {
+		return nil, usageErr("--zone: required: %s, %s, does not load (%v), so whether the default %s (Beijing time, cn's) is its report's zone is unknown; %s", whose, name, err, cnReportZone, give)
+	}
+	if j := p.Jurisdiction; j != "CN" && !strings.HasPrefix(j, "CN-") {
+		return nil, usageErr("--zone: required: %s is %s (jurisdiction %q), not a cn profile: the default %s (Beijing time) is the zone of cn's quarterly report (CN-S16), and this data's quarters in it would be cut at Beijing midnight; %s",
+			whose, name, j, cnReportZone, give)
+	}
+	return time.LoadLocation(cnReportZone)
 }
