@@ -94,11 +94,12 @@ lists, consents and counters, and an allow exits 0. --what-if with a store
 reserve capacity and be recorded.
 
 Time: --at (or the input's at) decides at another instant than now, only
-where nothing is stored (no store, or --what-if). With a store (or a fleet's
-Redis or PostgreSQL) it is refused (exit 2): that decision is real, made now,
-and its reservations (frequency caps, sweep runs, pauses) and audit record
-belong to the instant the dial is placed; stored at another instant they
-would miss today's caps and count in another quarter's report.
+without a store, where nothing is stored (with --what-if or without). With a
+store (or a fleet's Redis or PostgreSQL) it is refused (exit 2): that
+decision is real, made now, and its reservations (frequency caps, sweep
+runs, pauses) and audit record belong to the instant the dial is placed;
+stored at another instant they would miss today's caps and count in another
+quarter's report.
 
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
