@@ -77,9 +77,9 @@ func (s ExpectState) String() string {
 // one with ExpectNone, ExpectSame or ExpectDamaged; the zero Expect is
 // refused.
 type Expect struct {
-	Tenant string
-	Number dialgate.Number
-	State  ExpectState
+	Tenant string          // the key's tenant
+	Number dialgate.Number // the key's number
+	State  ExpectState     // what the ledger must hold for the key
 	// Entry is, with ExpectEntry, the entry expected, as LedgerEntry
 	// returned it (its Tenant and Number are those of the key).
 	Entry Entry
@@ -107,8 +107,8 @@ func ExpectDamaged(tenant string, n dialgate.Number) Expect {
 // writer expected: another writer changed, added or deleted the entry
 // since it was read. It wraps storage.ErrConflict.
 type ConflictError struct {
-	Tenant string
-	Number dialgate.Number
+	Tenant string          // the key's tenant
+	Number dialgate.Number // the key's number
 	Want   ExpectState // what the writer expected
 	Found  ExpectState // what the ledger holds: ExpectEntry also when it holds other facts than expected
 	// Changed names, when both are entries, the fields in which the
