@@ -109,8 +109,8 @@ func ExpectDamaged(tenant string, n dialgate.Number) Expect {
 type ConflictError struct {
 	Tenant string          // the key's tenant
 	Number dialgate.Number // the key's number
-	Want   ExpectState // what the writer expected
-	Found  ExpectState // what the ledger holds: ExpectEntry also when it holds other facts than expected
+	Want   ExpectState     // what the writer expected
+	Found  ExpectState     // what the ledger holds: ExpectEntry also when it holds other facts than expected
 	// Changed names, when both are entries, the fields in which the
 	// stored entry differs from the one expected (Entry.ChangedFields).
 	Changed []string
