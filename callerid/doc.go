@@ -21,4 +21,7 @@
 // The ledger is held in memory, indexed by tenant and number, and refreshed from
 // the [Store] when the store's ledger version changes, so a check costs a map
 // lookup. Ledger files (CSV or JSON lines) are read with [ParseLedger].
+// A writer that must say what a write replaces writes with
+// [ConditionalStore.PutLedgerIf] (or [PutLedgerChecked]), which refuses a
+// write another writer got ahead of.
 package callerid

@@ -6,8 +6,10 @@ import (
 	"github.com/dialgate/dialgate"
 )
 
-// Store keeps the caller-ID ledger. memstore.Store and boltstore.Store implement
-// it; storetest.TestCallerID is its conformance suite.
+// Store keeps the caller-ID ledger. memstore.Store, boltstore.Store and
+// pgstore.Store implement it; storetest.TestCallerID is its conformance
+// suite. A store that can check what it holds in the transaction of a
+// write implements ConditionalStore too (all three do).
 //
 // Implementations must be safe for concurrent use. Entries are identified by
 // (Tenant, Number). Errors are those of package storage, wrapped:

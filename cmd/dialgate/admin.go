@@ -163,6 +163,11 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 			// first, as every filing's is; "not applied" would deny it.
 			return failErr(fmt.Errorf("%s refused the request: %s: %s (a retry with the same id will not succeed)", c.where, st.Code(), msg))
 		}
+		if strings.Contains(msg, "another writer changed it") {
+			// A ledger entry changed by another writer between the
+			// server's read and its write (callerid.ConflictError).
+			return failErr(fmt.Errorf("%s refused the request: %s: %s (not applied; run the command again: it compares with what the ledger holds then)", c.where, st.Code(), msg))
+		}
 		return failErr(fmt.Errorf("%s refused the request: %s: %s (not applied; a retry will not succeed until that changes)", c.where, st.Code(), msg))
 	case codes.DeadlineExceeded:
 		return failErr(fmt.Errorf("no answer from %s within --timeout %s: the change may not have been applied; retry it (it is idempotent)", c.where, c.timeout))

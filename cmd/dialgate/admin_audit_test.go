@@ -23,3 +23,19 @@ func TestAdminUnrecordedChange(t *testing.T) {
 		t.Errorf("refused, unrecorded: %v", err)
 	}
 }
+
+// TestAdminLedgerConflictSaysRunAgain: AddLedgerEntry refused because
+// another writer changed the entry between the server's read and its write
+// is reported as not applied, naming the number, and to be run again — not
+// as a refusal a retry cannot cure.
+func TestAdminLedgerConflictSaysRunAgain(t *testing.T) {
+	c := &adminConn{where: "127.0.0.1:7443"}
+	err := c.rpcErr(status.Error(codes.FailedPrecondition, `AddLedgerEntry: ledger entry +861058001234 of tenant "acme": another writer changed it: the ledger holds none, expected the one read before: storage: conflict; nothing changed; retry: sidecar: failed precondition`), nil)
+	msg := err.Error()
+	if !strings.Contains(msg, "+861058001234") || !strings.Contains(msg, "run the command again") || strings.Contains(msg, "will not succeed") {
+		t.Errorf("conflict: %v", err)
+	}
+	if code := exitCode(err); code != exitFailed {
+		t.Errorf("conflict: exit %d, want %d", code, exitFailed)
+	}
+}

@@ -149,20 +149,44 @@ func ledgerPrior(ctx context.Context, s callerid.Store, e callerid.Entry, replac
 	return ledgerReplaces, &prev, nil
 }
 
-// ledgerStill returns nil when writing e still does what ledgerPrior said
-// (change, over prev) when its change record was written, and otherwise an
-// error wrapping storage.ErrConflict (another writer came between; where
-// starts the message): a shared ledger's entry is stored only while the
-// ledger holds what the record says it replaces.
-func ledgerStill(ctx context.Context, s callerid.Store, e callerid.Entry, change ledgerChange, prev *callerid.Entry, replace bool, where string) error {
-	again, now, err := ledgerPrior(ctx, s, e, replace, where)
-	if err != nil {
+// ledgerExpect is what the ledger must still hold for e's tenant and
+// number when e is written, for ledgerPrior's change and prev to stay
+// true: nothing (a new number), the entry read (unchanged or replaced), or
+// an entry that cannot be read (replaced unreadable).
+func ledgerExpect(e callerid.Entry, change ledgerChange, prev *callerid.Entry) callerid.Expect {
+	switch {
+	case change == ledgerNew:
+		return callerid.ExpectNone(e.Tenant, e.Number)
+	case prev != nil:
+		return callerid.ExpectSame(*prev)
+	}
+	return callerid.ExpectDamaged(e.Tenant, e.Number)
+}
+
+// ledgerWrite stores entries, all or none, only while the ledger holds,
+// for each, what expect (in the same order) says — what its change record
+// says it replaces. A store that implements callerid.ConditionalStore (the
+// store in --data, a fleet's PostgreSQL) checks that in the transaction of
+// the write, so another writer can neither come between nor be
+// overwritten unseen; with any other store the check is a read made just
+// before the write (callerid.PutLedgerChecked: two steps). When another
+// writer changed, added, deleted or damaged an entry since it was read the
+// error wraps storage.ErrConflict and names the number (where(i) starts the
+// message for entry i), and nothing is stored.
+func ledgerWrite(ctx context.Context, s callerid.Store, expect []callerid.Expect, entries []callerid.Entry, where func(i int) string) error {
+	err := callerid.PutLedgerChecked(ctx, s, expect, entries...)
+	var ce *callerid.ConflictError
+	if !errors.As(err, &ce) {
 		return err
 	}
-	if again != change || (prev == nil) != (now == nil) || (prev != nil && prev.ChangedFields(*now) != nil) {
-		return fmt.Errorf("%sthe ledger entry of %s for tenant %q changed after this change was recorded (another writer): nothing changed; run the command again: %w", where, e.Number, e.Tenant, storage.ErrConflict)
+	at := ""
+	for i, e := range entries {
+		if e.Tenant == ce.Tenant && e.Number == ce.Number {
+			at = where(i)
+			break
+		}
 	}
-	return nil
+	return fmt.Errorf("%s%w: nothing stored; run the command again", at, ce)
 }
 
 // ledgerImportPlan is what an import does to the ledger, read before its
@@ -209,19 +233,18 @@ func planLedgerImport(ctx context.Context, s callerid.Store, entries []callerid.
 	return p, nil
 }
 
-// apply stores the plan's entries, all or none, once every one of them is
-// checked to do what the plan (and so the change record) says: a number
-// another writer added, changed or damaged since it was read is refused
-// (storage.ErrConflict, naming the entry) and nothing is stored. The check
-// and the write are two steps: a writer between them is not seen (the
-// store in --data is locked by this command; a fleet's PostgreSQL is not).
+// apply stores the plan's entries, all or none, only if every one of them
+// still does what the plan (and so the change record) says: a number
+// another writer added, changed, deleted or damaged since it was read is
+// refused (storage.ErrConflict, naming the entry) and nothing is stored.
+// The check is made by the store in the transaction of the write
+// (ledgerWrite; the store in --data and a fleet's PostgreSQL both can).
 func (p *ledgerImportPlan) apply(ctx context.Context, s callerid.Store) error {
+	expect := make([]callerid.Expect, len(p.entries))
 	for i, e := range p.entries {
-		if err := ledgerStill(ctx, s, e, p.changes[i], p.prevs[i], p.replace, p.where(i)); err != nil {
-			return err
-		}
+		expect[i] = ledgerExpect(e, p.changes[i], p.prevs[i])
 	}
-	return s.PutLedger(ctx, p.entries...)
+	return ledgerWrite(ctx, s, expect, p.entries, p.where)
 }
 
 // ledgerFields writes the named fields of e as name=value.
@@ -371,18 +394,17 @@ is locked: send the entry through it with dialgate admin ledger add.`,
 				ch.Tenant, ch.CallerID, ch.EffectiveAt, ch.Replace = norm.Tenant, norm.Number.String(), norm.ValidFrom, replace
 				if change == ledgerReplaces {
 					// The ledger keeps no history: the record names the
-					// entry replaced (the store is locked: it is still
-					// the one read), or that it could not be read.
+					// entry replaced, or that it could not be read; the
+					// write is made only while it is still that entry.
 					ch.Replaced, ch.ReplacedUnreadable = sidecar.ReplacedLedgerEntry(prev), prev == nil
 				}
 				var refused, aerr error
 				refused, aerr, notRecorded = a.recordThenApply(cmd.Context(), l, ch, func() error {
 					// A fleet's ledger is shared: the entry is stored only
-					// if the ledger still holds what the record says.
-					if err := ledgerStill(cmd.Context(), s, norm, change, prev, replace, "--number: "); err != nil {
-						return err
-					}
-					return s.PutLedger(cmd.Context(), norm)
+					// if the ledger still holds what the record says,
+					// checked in the write's transaction.
+					return ledgerWrite(cmd.Context(), s, []callerid.Expect{ledgerExpect(norm, change, prev)}, []callerid.Entry{norm},
+						func(int) string { return "--number: " })
 				})
 				if refused != nil {
 					return refused

@@ -162,3 +162,13 @@ func (c *corruptLedger) LedgerEntry(ctx context.Context, tenant string, n dialga
 	}
 	return c.Store.LedgerEntry(ctx, tenant, n)
 }
+
+// PutLedgerIf implements callerid.ConditionalStore: while corrupt, the
+// entries held are checked as read (damaged), not as the memstore holds
+// them.
+func (c *corruptLedger) PutLedgerIf(ctx context.Context, expect []callerid.Expect, entries ...callerid.Entry) error {
+	if !c.corrupt {
+		return c.Store.PutLedgerIf(ctx, expect, entries...)
+	}
+	return callerid.PutLedgerChecked(ctx, struct{ callerid.Store }{c}, expect, entries...)
+}

@@ -321,8 +321,12 @@ type LedgerAdmin interface {
 	// the fields, and changes nothing, unless e.Replace; the same entry
 	// again is not an error and changes nothing. With e.Prior set, it
 	// changes nothing and returns an error wrapping ErrFailedPrecondition
-	// when what it would replace is not e.Prior. The entry is in force for
-	// the next Check when it returns nil.
+	// when what it would replace is not e.Prior. It stores e only while the
+	// ledger holds what it compared e with (checked in the write's
+	// transaction when the store can): an entry another writer of the
+	// store changed, added or deleted in between is an error wrapping
+	// ErrFailedPrecondition naming the number, and nothing changes. The
+	// entry is in force for the next Check when it returns nil.
 	AddLedgerEntry(ctx context.Context, e LedgerEntry) error
 	// LedgerPrior returns what storing e (with e.Replace) would replace
 	// now, for its change record; a malformed e is an error as for

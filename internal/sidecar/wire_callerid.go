@@ -23,6 +23,8 @@ type ledgerAdmin struct {
 	// mu serialises the read, compare and write of AddLedgerEntry within
 	// this sidecar, so that two concurrent requests for one number cannot
 	// both find it absent and the second replace the first unnoticed.
+	// Writers outside it (the other sidecars of a fleet, the CLI) are kept
+	// out by the conditional write (callerid.PutLedgerChecked).
 	mu sync.Mutex
 }
 
@@ -44,6 +46,15 @@ func wireLedger(be *Backend, checks []dialgate.Checker, store callerid.Store) {
 // ErrAlreadyExists, unless e.Replace; the same one is not written again;
 // with e.Prior, what it would replace must be e.Prior), stores it, then
 // reloads the profile's callerid check so that the next Check sees it.
+//
+// The entry is stored only while the ledger still holds what was read and
+// compared: a store that implements callerid.ConditionalStore (memstore,
+// boltstore, pgstore) checks that in the transaction of the write, so a
+// writer sharing the store (another sidecar of a fleet) cannot come
+// between; with another store the check is a read just before the write
+// (two steps, callerid.PutLedgerChecked). An entry another writer changed,
+// added, deleted or damaged in between is refused with
+// ErrFailedPrecondition, naming the number, and nothing is stored.
 func (a *ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
 	ent, err := ledgerEntryOf(e)
 	if err != nil {
@@ -64,10 +75,21 @@ func (a *ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
 			ent.Number, ent.Tenant, ErrFailedPrecondition)
 	}
 	if write {
-		if err := a.store.PutLedger(ctx, ent); err != nil {
-			if errors.Is(err, callerid.ErrInvalidEntry) {
-				return ledgerFieldError(err)
-			}
+		x := callerid.ExpectNone(ent.Tenant, ent.Number)
+		switch {
+		case p.Replaces != nil:
+			x = callerid.ExpectSame(*p.Replaces)
+		case p.Unreadable:
+			x = callerid.ExpectDamaged(ent.Tenant, ent.Number)
+		}
+		err := callerid.PutLedgerChecked(ctx, a.store, []callerid.Expect{x}, ent)
+		if ce := (*callerid.ConflictError)(nil); errors.As(err, &ce) {
+			return fmt.Errorf("%w; nothing changed; retry: %w", ce, ErrFailedPrecondition)
+		}
+		if errors.Is(err, callerid.ErrInvalidEntry) {
+			return ledgerFieldError(err)
+		}
+		if err != nil {
 			return err
 		}
 	}

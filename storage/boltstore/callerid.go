@@ -24,7 +24,7 @@ var bucketLedger = []byte("ledger")
 // big endian), incremented by every ledger write.
 var metaLedgerVersion = []byte("ledger.version")
 
-var _ callerid.Store = (*Store)(nil)
+var _ callerid.ConditionalStore = (*Store)(nil)
 
 func ledgerKey(tenant string, n dialgate.Number) []byte {
 	k := binary.AppendUvarint(make([]byte, 0, len(tenant)+12), uint64(len(tenant)))
@@ -101,6 +101,57 @@ func (s *Store) PutLedger(ctx context.Context, entries ...callerid.Entry) error 
 		}
 		return bumpLedgerVersion(tx)
 	})
+}
+
+// PutLedgerIf implements callerid.ConditionalStore: each entry's Expect is
+// checked in the write transaction itself (bbolt has one writer at a
+// time), all entries or none, durable before it returns.
+func (s *Store) PutLedgerIf(ctx context.Context, expect []callerid.Expect, entries ...callerid.Entry) error {
+	if err := s.domainArgs(ctx, "PutLedgerIf"); err != nil {
+		return err
+	}
+	norm, xs, err := callerid.PairExpects(expect, entries)
+	if err != nil {
+		return fmt.Errorf("boltstore: PutLedgerIf: %w", err)
+	}
+	keys := make([][]byte, len(norm))
+	vals := make([][]byte, len(norm))
+	for i, n := range norm {
+		v, err := json.Marshal(n)
+		if err != nil {
+			return fmt.Errorf("boltstore: PutLedgerIf: entries[%d]: %w", i, err)
+		}
+		keys[i], vals[i] = ledgerKey(n.Tenant, n.Number), v
+	}
+	var conflict error
+	err = s.batch("PutLedgerIf", func(tx *bolt.Tx) error {
+		conflict = nil
+		b := tx.Bucket(bucketLedger)
+		for i, x := range xs {
+			var (
+				found   *callerid.Entry
+				damaged bool
+			)
+			if v := b.Get(keys[i]); v != nil {
+				e, err := decodeEntry(keys[i], v)
+				found, damaged = &e, err != nil
+			}
+			if err := x.Match(found, damaged); err != nil {
+				conflict = err
+				return err
+			}
+		}
+		for i := range keys {
+			if err := b.Put(keys[i], vals[i]); err != nil {
+				return err
+			}
+		}
+		return bumpLedgerVersion(tx)
+	})
+	if conflict != nil {
+		return fmt.Errorf("boltstore: PutLedgerIf: %w", conflict)
+	}
+	return err
 }
 
 // DeleteLedgerEntry implements callerid.Store; durable before it returns.

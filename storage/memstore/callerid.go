@@ -29,7 +29,7 @@ func (k ledgerKey) check(e callerid.Entry) error {
 	return storage.CheckRecord("ledger entry", fmt.Sprintf("%q %s", k.tenant, k.n), e.ValidateStored(k.tenant, k.n))
 }
 
-var _ callerid.Store = (*Store)(nil)
+var _ callerid.ConditionalStore = (*Store)(nil)
 
 func cloneEntry(e callerid.Entry) callerid.Entry {
 	e.Purposes = slices.Clone(e.Purposes)
@@ -52,6 +52,44 @@ func (s *Store) PutLedger(ctx context.Context, entries ...callerid.Entry) error 
 	l := &s.ledger
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = make(map[ledgerKey]callerid.Entry)
+	}
+	for _, e := range norm {
+		l.m[ledgerKey{e.Tenant, e.Number}] = e
+	}
+	l.version++
+	return nil
+}
+
+// PutLedgerIf stores entries, all or none, if the ledger holds for each
+// what its Expect says, checked under the lock the write takes. See
+// callerid.ConditionalStore.
+func (s *Store) PutLedgerIf(ctx context.Context, expect []callerid.Expect, entries ...callerid.Entry) error {
+	if err := s.check("PutLedgerIf"); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	norm, xs, err := callerid.PairExpects(expect, entries)
+	if err != nil {
+		return fmt.Errorf("memstore: PutLedgerIf: %w", err)
+	}
+	l := &s.ledger
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, x := range xs {
+		k := ledgerKey{x.Tenant, x.Number}
+		e, ok := l.m[k]
+		var found *callerid.Entry
+		if ok {
+			found = &e
+		}
+		if err := x.Match(found, ok && k.check(e) != nil); err != nil {
+			return fmt.Errorf("memstore: PutLedgerIf: %w", err)
+		}
+	}
 	if l.m == nil {
 		l.m = make(map[ledgerKey]callerid.Entry)
 	}

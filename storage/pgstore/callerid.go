@@ -15,7 +15,7 @@ import (
 	"github.com/dialgate/dialgate/storage"
 )
 
-var _ callerid.Store = (*Store)(nil)
+var _ callerid.ConditionalStore = (*Store)(nil)
 
 func (s *Store) bumpLedger(ctx context.Context, tx pgx.Tx, op string) error {
 	if _, err := tx.Exec(ctx, `UPDATE ledger_version SET version = version + 1`); err != nil {
@@ -46,6 +46,105 @@ func (s *Store) PutLedger(ctx context.Context, entries ...callerid.Entry) error 
 		}
 		return s.bumpLedger(ctx, tx, "PutLedger")
 	})
+}
+
+// PutLedgerIf implements callerid.ConditionalStore in one transaction, the
+// keys taken in (tenant, number) order (so that two writers of the same
+// keys do not deadlock): an entry expected absent is inserted with ON
+// CONFLICT DO NOTHING, which waits for a concurrent insert of the key and
+// inserts nothing when a row is there; an entry expected present is read
+// with SELECT ... FOR UPDATE, which waits for a concurrent writer of the
+// row and reads what it committed, compared, then updated. Any mismatch
+// rolls everything back: two writers expecting the same state cannot
+// both succeed.
+func (s *Store) PutLedgerIf(ctx context.Context, expect []callerid.Expect, entries ...callerid.Entry) error {
+	entries, xs, err := callerid.PairExpects(expect, entries)
+	if err != nil {
+		return fmt.Errorf("pgstore: PutLedgerIf: %w", err)
+	}
+	norm := make([][]byte, len(entries))
+	for i, n := range entries {
+		if norm[i], err = json.Marshal(n); err != nil {
+			return fmt.Errorf("pgstore: PutLedgerIf: entries[%d]: %w", i, err)
+		}
+	}
+	order := make([]int, len(entries))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(entries[a].Tenant, entries[b].Tenant), cmp.Compare(entries[a].Number.Uint64(), entries[b].Number.Uint64()))
+	})
+	var conflicts []error // by index in entries: the first in their order is reported
+	err = s.inTx(ctx, "PutLedgerIf", func(tx pgx.Tx) error {
+		conflicts = make([]error, len(entries))
+		for _, i := range order {
+			e, x := entries[i], xs[i]
+			if x.State == callerid.ExpectAbsent {
+				tag, err := tx.Exec(ctx, `INSERT INTO ledger (tenant, number, entry) VALUES ($1, $2, $3)
+					ON CONFLICT (tenant, number) DO NOTHING`, e.Tenant, num(e.Number), norm[i])
+				if err != nil {
+					return s.fail("PutLedgerIf", err)
+				}
+				if tag.RowsAffected() == 1 {
+					continue
+				}
+				// A row is there (committed, or by a writer this insert
+				// waited for): read it only to say what it is.
+				found, damaged, err := s.ledgerRow(ctx, tx, e)
+				if err != nil {
+					return err
+				}
+				if conflicts[i] = x.Match(found, damaged); conflicts[i] == nil {
+					conflicts[i] = &callerid.ConflictError{Tenant: e.Tenant, Number: e.Number, Want: x.State, Found: callerid.ExpectEntry}
+				}
+				continue
+			}
+			found, damaged, err := s.ledgerRow(ctx, tx, e, "FOR UPDATE")
+			if err != nil {
+				return err
+			}
+			if conflicts[i] = x.Match(found, damaged); conflicts[i] != nil {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE ledger SET entry = $3 WHERE tenant = $1 AND number = $2`, e.Tenant, num(e.Number), norm[i]); err != nil {
+				return s.fail("PutLedgerIf", err)
+			}
+		}
+		for _, c := range conflicts {
+			if c != nil {
+				return c // rolled back: nothing written
+			}
+		}
+		return s.bumpLedger(ctx, tx, "PutLedgerIf")
+	})
+	if errors.As(err, new(*callerid.ConflictError)) {
+		return fmt.Errorf("pgstore: PutLedgerIf: %w", err)
+	}
+	return err
+}
+
+// ledgerRow reads, in tx, the row of e's key (with lock, a locking clause
+// such as "FOR UPDATE"): the entry, nil when there is none, or damaged
+// when it does not decode or fails its validation.
+func (s *Store) ledgerRow(ctx context.Context, tx pgx.Tx, e callerid.Entry, lock ...string) (*callerid.Entry, bool, error) {
+	q := `SELECT entry FROM ledger WHERE tenant = $1 AND number = $2`
+	for _, l := range lock {
+		q += " " + l
+	}
+	var raw []byte
+	err := tx.QueryRow(ctx, q, e.Tenant, num(e.Number)).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, s.fail("PutLedgerIf", err)
+	}
+	got, err := decodeLedger(e.Tenant, num(e.Number), raw)
+	if err != nil {
+		return nil, true, nil
+	}
+	return &got, false, nil
 }
 
 // DeleteLedgerEntry implements callerid.Store.

@@ -47,6 +47,10 @@ func ledgerCases() []testCase[callerid.Store] {
 		{"Closed", ledgerClosed},
 		{"Reopen", ledgerReopen},
 		{"StoredRecords", ledgerStored},
+		{"PutLedgerIf", ledgerIf},
+		{"PutLedgerIfAllOrNone", ledgerIfAllOrNone},
+		{"PutLedgerIfConcurrent", ledgerIfConcurrent},
+		{"PutLedgerIfDamaged", ledgerIfDamaged},
 	}
 }
 

@@ -138,7 +138,12 @@ type AdminServiceClient interface {
 	// ledger holds the number with other facts (holder, purposes, validity…)
 	// it answers AlreadyExists naming the fields and changes nothing, unless
 	// replace is set; the same entry again (a retry) succeeds without a change.
-	// The entry is in force for the next Check when it returns.
+	// The entry is stored only while the ledger still holds what the server
+	// read and compared it with (checked in the store's transaction of the
+	// write): a number another writer (another sidecar of a fleet, the CLI)
+	// changed, added or deleted in between is FailedPrecondition, naming it,
+	// and nothing changed; retry. The entry is in force for the next Check
+	// when it returns.
 	AddLedgerEntry(ctx context.Context, in *AddLedgerEntryRequest, opts ...grpc.CallOption) (*AddLedgerEntryResponse, error)
 	// RegisterRecording registers a call recording and its retention: it cannot
 	// be deleted before the end of the call plus the longer of the profile's
@@ -424,7 +429,12 @@ type AdminServiceServer interface {
 	// ledger holds the number with other facts (holder, purposes, validity…)
 	// it answers AlreadyExists naming the fields and changes nothing, unless
 	// replace is set; the same entry again (a retry) succeeds without a change.
-	// The entry is in force for the next Check when it returns.
+	// The entry is stored only while the ledger still holds what the server
+	// read and compared it with (checked in the store's transaction of the
+	// write): a number another writer (another sidecar of a fleet, the CLI)
+	// changed, added or deleted in between is FailedPrecondition, naming it,
+	// and nothing changed; retry. The entry is in force for the next Check
+	// when it returns.
 	AddLedgerEntry(context.Context, *AddLedgerEntryRequest) (*AddLedgerEntryResponse, error)
 	// RegisterRecording registers a call recording and its retention: it cannot
 	// be deleted before the end of the call plus the longer of the profile's
