@@ -21,6 +21,9 @@ type app struct {
 	// afterReportVerify, when not nil (tests), is called by report
 	// quarterly --key once the logs are verified, before they are counted.
 	afterReportVerify func()
+	// complaintPageSize, when not 0 (tests), is the page_size admin
+	// complaint list asks for; 0 asks for sidecar.MaxComplaintPageSize.
+	complaintPageSize int32
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
