@@ -177,6 +177,9 @@ type Filter struct {
 	Callee   string    // only complaints with this keyed callee hash (Complaint.Callee)
 	Status   Status    // only complaints with this status
 	From, To time.Time // ReceivedAt in [From, To)
+	// OverdueAt, when set, keeps only the complaints past a deadline at
+	// that instant (Complaint.Overdue(OverdueAt) not empty).
+	OverdueAt time.Time
 }
 
 // Matches reports whether c passes the filter.
@@ -185,7 +188,46 @@ func (f Filter) Matches(c Complaint) bool {
 		(f.Callee == "" || c.Callee == f.Callee) &&
 		(f.Status == "" || c.Status == f.Status) &&
 		(f.From.IsZero() || !c.ReceivedAt.Before(f.From)) &&
-		(f.To.IsZero() || c.ReceivedAt.Before(f.To))
+		(f.To.IsZero() || c.ReceivedAt.Before(f.To)) &&
+		(f.OverdueAt.IsZero() || len(c.Overdue(f.OverdueAt)) > 0)
+}
+
+// Position is a complaint's place in the order complaints are listed in:
+// by ReceivedAt, then by id (byte order). A page of a listing ends at the
+// Position of its last complaint; the next page starts after it, so a
+// complaint stored between two pages is listed on a later page when it
+// comes after that Position, and never shifts the pages already read.
+// The zero Position comes before every complaint.
+type Position struct {
+	ReceivedAt time.Time // the complaint's ReceivedAt
+	ID         string    // the complaint's id; "" only in the zero Position
+}
+
+// PositionOf returns c's Position.
+func PositionOf(c Complaint) Position { return Position{ReceivedAt: c.ReceivedAt, ID: c.ID} }
+
+// IsZero reports whether p is the zero Position, before every complaint.
+func (p Position) IsZero() bool { return p.ID == "" && p.ReceivedAt.IsZero() }
+
+// Before reports whether p comes before complaint c in the listing order
+// (the zero Position comes before every complaint).
+func (p Position) Before(c Complaint) bool {
+	if p.IsZero() {
+		return true
+	}
+	if d := p.ReceivedAt.Compare(c.ReceivedAt); d != 0 {
+		return d < 0
+	}
+	return p.ID < c.ID
+}
+
+// ValidateLimit checks the limit of Store.ListComplaintsAfter: it must be
+// positive. Stores return its error (wrapping ErrInvalid) unchanged.
+func ValidateLimit(limit int) error {
+	if limit <= 0 {
+		return fmt.Errorf("%w: limit: %d is not positive", ErrInvalid, limit)
+	}
+	return nil
 }
 
 // Store keeps complaints. Implementations must be safe for concurrent use and
@@ -203,6 +245,13 @@ type Store interface {
 	UpdateComplaint(ctx context.Context, id string, fn func(*Complaint) error) error
 	// ListComplaints returns the complaints matching f, ordered by ReceivedAt then id.
 	ListComplaints(ctx context.Context, f Filter) ([]Complaint, error)
+	// ListComplaintsAfter returns one page of that listing: the first
+	// limit complaints matching f that come after the Position after
+	// (the zero Position: from the first), in the same order. Fewer than
+	// limit means the listing ends there. A limit that is not positive
+	// is an error wrapping ErrInvalid (see ValidateLimit). It holds at
+	// most about limit complaints in memory whatever the store holds.
+	ListComplaintsAfter(ctx context.Context, f Filter, after Position, limit int) ([]Complaint, error)
 }
 
 // Config sets the handling deadlines, in working days. The zero Config uses

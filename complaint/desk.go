@@ -360,6 +360,80 @@ func (d *Desk) List(ctx context.Context, t time.Time, f Filter) ([]Listed, error
 	return out, nil
 }
 
+// ListPage returns one page of List: the first limit complaints matching f
+// after the Position after (see Store.ListComplaintsAfter), each with its
+// overdue deadlines at t. Fewer than limit means the listing ends there.
+func (d *Desk) ListPage(ctx context.Context, t time.Time, f Filter, after Position, limit int) ([]Listed, error) {
+	cs, err := d.store.ListComplaintsAfter(ctx, f, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Listed, len(cs))
+	for i, c := range cs {
+		out[i] = Listed{Complaint: c, Overdue: c.Overdue(t)}
+	}
+	return out, nil
+}
+
+// Pager keeps the first limit complaints after a Position among complaints
+// offered in any order, holding at most twice limit of them: how a store
+// that cannot read complaints in the listing order (one keyed by id) answers
+// Store.ListComplaintsAfter without holding every complaint. A Pager is not
+// safe for concurrent use; make one with NewPager.
+type Pager struct {
+	after Position
+	limit int
+	kept  []Complaint
+	// cut, once the kept complaints were cut to limit, is the Position of
+	// the last of them: a complaint after it cannot be on the page.
+	cut *Position
+}
+
+// NewPager returns a Pager of the first limit complaints after after; limit
+// must be positive (ValidateLimit).
+func NewPager(after Position, limit int) (*Pager, error) {
+	if err := ValidateLimit(limit); err != nil {
+		return nil, err
+	}
+	return &Pager{after: after, limit: limit}, nil
+}
+
+// Wants reports whether c may be on the page: it comes after the Pager's
+// Position and before the last complaint kept once the Pager is full.
+func (p *Pager) Wants(c Complaint) bool {
+	return p.after.Before(c) && (p.cut == nil || !p.cut.Before(c))
+}
+
+// Offer keeps c when Wants(c). The Pager keeps c itself, not a copy.
+func (p *Pager) Offer(c Complaint) {
+	if !p.Wants(c) {
+		return
+	}
+	p.kept = append(p.kept, c)
+	if len(p.kept) >= 2*p.limit {
+		p.trim()
+	}
+}
+
+// trim sorts the kept complaints and keeps the first limit of them.
+func (p *Pager) trim() {
+	SortComplaints(p.kept)
+	if len(p.kept) > p.limit {
+		clear(p.kept[p.limit:])
+		p.kept = p.kept[:p.limit]
+	}
+	if len(p.kept) == p.limit {
+		last := PositionOf(p.kept[p.limit-1])
+		p.cut = &last
+	}
+}
+
+// Page returns the complaints kept, in the listing order: at most limit.
+func (p *Pager) Page() []Complaint {
+	p.trim()
+	return p.kept
+}
+
 // SortComplaints orders complaints by ReceivedAt then id, as stores return them.
 func SortComplaints(cs []Complaint) {
 	slices.SortFunc(cs, func(a, b Complaint) int {

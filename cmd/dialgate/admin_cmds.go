@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/sidecar"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/recording"
 )
@@ -499,7 +501,9 @@ as of another instant, use the local complaint list --at with the sidecar
 stopped). --overdue keeps those past a deadline, as complaint list --overdue
 does. The sidecar sends neither the number (nor its hash) nor the
 complaint's account or resolution. A token bound to tenants must give
---tenant, one of its tenants.`,
+--tenant, one of its tenants. The sidecar answers a page at a time (at most
+1000 complaints); the command reads every page before it prints, each within
+--timeout, and prints nothing when one fails.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkText("--tenant", tenant); err != nil {
@@ -515,16 +519,13 @@ complaint's account or resolution. A token bound to tenants must give
 				return err
 			}
 			defer c.close()
-			var r *pb.ListComplaintsResponse
-			if err := c.read(cmd.Context(), map[string]string{"status": "--status", "tenant": "--tenant"}, func(ctx context.Context) error {
-				var err error
-				r, err = c.ListComplaints(ctx, &pb.ListComplaintsRequest{Status: status, Tenant: tenant, Overdue: overdueOnly})
-				return err
-			}); err != nil {
+			listed, err := c.listComplaints(cmd.Context(), &pb.ListComplaintsRequest{Status: status, Tenant: tenant, Overdue: overdueOnly,
+				PageSize: cmp.Or(a.complaintPageSize, sidecar.MaxComplaintPageSize)})
+			if err != nil {
 				return err
 			}
-			out := make([]adminComplaint, 0, len(r.GetComplaints()))
-			for _, l := range r.GetComplaints() {
+			out := make([]adminComplaint, 0, len(listed))
+			for _, l := range listed {
 				out = append(out, adminComplaint{ID: l.GetComplaintId(), Tenant: l.GetTenant(), Scope: l.GetScope(), Channel: l.GetChannel(),
 					DecisionID: l.GetCallDecisionId(), ReceivedAt: asTime(l.GetReceivedAt()), ForwardBy: asTime(l.GetForwardBy()),
 					HandleBy: asTime(l.GetHandleBy()), AnswerBy: asTime(l.GetAnswerBy()), ForwardedAt: asTime(l.GetForwardedAt()),
@@ -546,6 +547,32 @@ complaint's account or resolution. A token bound to tenants must give
 	f.BoolVar(&overdueOnly, "overdue", false, "only complaints past a deadline at the sidecar's clock")
 	f.BoolVar(&asJSON, "json", false, "print JSON: the keys of complaint list --json, less callee, details and resolution")
 	return cmd
+}
+
+// listComplaints reads every page of ListComplaints from req on, each
+// within the timeout, and returns the complaints in order.
+func (c *adminConn) listComplaints(ctx context.Context, req *pb.ListComplaintsRequest) ([]*pb.ListedComplaint, error) {
+	var listed []*pb.ListedComplaint
+	for {
+		var r *pb.ListComplaintsResponse
+		if err := c.read(ctx, map[string]string{"status": "--status", "tenant": "--tenant"}, func(ctx context.Context) error {
+			var err error
+			r, err = c.ListComplaints(ctx, req)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		listed = append(listed, r.GetComplaints()...)
+		next := r.GetNextPageToken()
+		if next == "" {
+			return listed, nil
+		}
+		if next == req.GetPageToken() {
+			// The same page again: following it would never end.
+			return nil, failErr(fmt.Errorf("%s answered the same next_page_token twice: nothing was read", c.where))
+		}
+		req.PageToken = next
+	}
 }
 
 func (a *app) adminLedgerAddCmd(af *adminFlags) *cobra.Command {

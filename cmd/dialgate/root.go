@@ -26,6 +26,9 @@ type app struct {
 	// now, when not nil (tests), is the clock of the decisions check makes
 	// against a store, which refuses --at; nil means the system clock.
 	now func() time.Time
+	// complaintPageSize, when not 0 (tests), is the page_size admin
+	// complaint list asks for; 0 asks for sidecar.MaxComplaintPageSize.
+	complaintPageSize int32
 }
 
 // clock returns the clock of a decision check records in a store: the

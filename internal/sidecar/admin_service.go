@@ -17,6 +17,8 @@ import (
 	"github.com/dialgate/dialgate/storage"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -526,10 +528,13 @@ func (s *adminServer) stepComplaint(ctx context.Context, method, id string, step
 	return at, nil
 }
 
-// ListComplaints lists the complaints of the request's status and tenant
-// (a token bound to tenants must name one of them), with the deadlines each
-// has missed at the server's clock, keeping only the overdue ones when
-// asked. It sends no number, hash or free text.
+// ListComplaints lists a page of the complaints of the request's status
+// and tenant (a token bound to tenants must name one of them), with the
+// deadlines each has missed at the server's clock, keeping only the overdue
+// ones when asked. A page starts after the complaint its page_token names
+// and holds at most page_size complaints (DefaultComplaintPageSize,
+// MaxComplaintPageSize), fewer when they would pass maxComplaintPageBytes.
+// It sends no number, hash or free text.
 func (s *adminServer) ListComplaints(ctx context.Context, req *pb.ListComplaintsRequest) (*pb.ListComplaintsResponse, error) {
 	if s.be.Complaints == nil {
 		return nil, s.unimplemented("ListComplaints", "complaint")
@@ -548,22 +553,46 @@ func (s *adminServer) ListComplaints(ctx context.Context, req *pb.ListComplaints
 		return nil, status.Errorf(codes.PermissionDenied, "tenant: token %q is bound to tenants and may list only their complaints: name one of them in tenant (%q is not)", e.name, clip(req.GetTenant()))
 	}
 	f.Tenant = req.GetTenant()
+	size := int(req.GetPageSize())
+	switch {
+	case size < 0:
+		return nil, invalid("page_size", "%d is negative (0 means %d, at most %d)", size, DefaultComplaintPageSize, MaxComplaintPageSize)
+	case size == 0:
+		size = DefaultComplaintPageSize
+	case size > MaxComplaintPageSize:
+		size = MaxComplaintPageSize
+	}
+	listing := complaintListing{Status: req.GetStatus(), Overdue: req.GetOverdue(), Tenant: req.GetTenant()}
+	after, err := decodeComplaintPage(req.GetPageToken(), listing)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
-	ls, err := s.be.Complaints.ListComplaints(ctx, now, f)
+	if req.GetOverdue() {
+		f.OverdueAt = now
+	}
+	// One more than the page: whether another page follows.
+	ls, err := s.be.Complaints.ListComplaints(ctx, now, f, after, size+1)
 	if err != nil {
 		return nil, s.readError("ListComplaints", err)
 	}
 	out := &pb.ListComplaintsResponse{AsOf: timestamppb.New(now), Complaints: []*pb.ListedComplaint{}}
-	for _, l := range ls {
-		if req.GetOverdue() && len(l.Overdue) == 0 {
-			continue
-		}
-		out.Complaints = append(out.Complaints, &pb.ListedComplaint{
+	n := 0
+	for i, l := range ls {
+		pc := &pb.ListedComplaint{
 			ComplaintId: l.ID, Tenant: l.Tenant, Scope: l.Scope, Channel: string(l.Channel), CallDecisionId: l.DecisionID,
 			Status: string(l.Status), ReceivedAt: optTimestamp(l.ReceivedAt), ForwardBy: optTimestamp(l.ForwardBy),
 			HandleBy: optTimestamp(l.HandleBy), AnswerBy: optTimestamp(l.AnswerBy), ForwardedAt: optTimestamp(l.ForwardedAt),
 			HandledAt: optTimestamp(l.HandledAt), AnsweredAt: optTimestamp(l.AnsweredAt), Overdue: l.Overdue,
-		})
+		}
+		// The page ends at size, or before it would pass the byte bound
+		// (never empty: one complaint is far below it).
+		n += protowire.SizeTag(1) + protowire.SizeBytes(proto.Size(pc))
+		if i == size || (i > 0 && n > maxComplaintPageBytes) {
+			out.NextPageToken = encodeComplaintPage(complaint.PositionOf(ls[i-1].Complaint), listing)
+			break
+		}
+		out.Complaints = append(out.Complaints, pc)
 	}
 	return out, nil
 }

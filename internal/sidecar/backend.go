@@ -258,9 +258,11 @@ type ComplaintAdmin interface {
 	// id wraps ErrNotFound; a step the complaint's status does not allow,
 	// or t before the step it follows, wraps ErrFailedPrecondition.
 	StepComplaint(ctx context.Context, id string, step ComplaintStep, t time.Time, resolution string) (time.Time, error)
-	// ListComplaints returns the complaints of f (ordered by receipt, then
-	// id), each with the deadlines it has missed at t.
-	ListComplaints(ctx context.Context, t time.Time, f complaint.Filter) ([]complaint.Listed, error)
+	// ListComplaints returns a page of the complaints of f (ordered by
+	// receipt, then id): the first limit after the Position after (the
+	// zero Position: from the first), each with the deadlines it has
+	// missed at t.
+	ListComplaints(ctx context.Context, t time.Time, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Listed, error)
 }
 
 // LedgerEntry is a caller ID of a tenant's number ledger.

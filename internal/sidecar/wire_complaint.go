@@ -205,6 +205,6 @@ func complaintStepErr(err error) error {
 }
 
 // ListComplaints implements ComplaintAdmin through the Desk.
-func (a complaintAdmin) ListComplaints(ctx context.Context, t time.Time, f complaint.Filter) ([]complaint.Listed, error) {
-	return a.desk.List(ctx, t, f)
+func (a complaintAdmin) ListComplaints(ctx context.Context, t time.Time, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Listed, error) {
+	return a.desk.ListPage(ctx, t, f, after, limit)
 }

@@ -40,4 +40,24 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 	return out, err
 }
 
+// ListComplaintsAfter implements complaint.Store. Complaints are keyed by
+// id, not by receipt, so it scans every complaint too (a corrupt one fails
+// the page, as it fails ListComplaints), but holds only those that may be
+// on the page (complaint.Pager), not the whole listing.
+func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
+	p, err := complaint.NewPager(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tableList(ctx, s, "ListComplaintsAfter", complaints, func(c complaint.Complaint) bool {
+		if f.Matches(c) {
+			p.Offer(c)
+		}
+		return false
+	}); err != nil {
+		return nil, err
+	}
+	return p.Page(), nil
+}
+
 var _ complaint.Store = (*Store)(nil)

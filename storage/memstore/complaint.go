@@ -56,4 +56,25 @@ func (s *Store) ListComplaints(_ context.Context, f complaint.Filter) ([]complai
 	return out, nil
 }
 
+// ListComplaintsAfter implements complaint.Store: it scans every complaint
+// and keeps only those that may be on the page (complaint.Pager).
+func (s *Store) ListComplaintsAfter(_ context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
+	if err := s.check("ListComplaintsAfter"); err != nil {
+		return nil, err
+	}
+	p, err := complaint.NewPager(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.complaints.list(complaintSpec, func(c complaint.Complaint) bool {
+		if f.Matches(c) && p.Wants(c) {
+			p.Offer(complaintSpec.clone(c))
+		}
+		return false
+	}); err != nil {
+		return nil, err
+	}
+	return p.Page(), nil
+}
+
 var _ complaint.Store = (*Store)(nil)

@@ -95,11 +95,10 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 	})
 }
 
-// ListComplaints implements complaint.Store.
-func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]complaint.Complaint, error) {
-	if err := s.check("ListComplaints"); err != nil {
-		return nil, err
-	}
+// complaintConds returns the SQL conditions and arguments of the parts of f
+// the complaints table has columns for: tenant, callee and the bounds of
+// received_ns (the rest, and these again, are checked by f.Matches).
+func complaintConds(f complaint.Filter) ([]string, []any) {
 	var conds []string
 	var args []any
 	if f.Tenant != "" {
@@ -118,6 +117,15 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 		args = append(args, boundNanos(f.To))
 		conds = append(conds, fmt.Sprintf("received_ns < $%d", len(args)))
 	}
+	return conds, args
+}
+
+// ListComplaints implements complaint.Store.
+func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]complaint.Complaint, error) {
+	if err := s.check("ListComplaints"); err != nil {
+		return nil, err
+	}
+	conds, args := complaintConds(f)
 	q := `SELECT id, complaint FROM complaints`
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
@@ -149,4 +157,83 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 	}
 	complaint.SortComplaints(out)
 	return out, nil
+}
+
+// ListComplaintsAfter implements complaint.Store: it reads the complaints
+// after the Position in the listing order (received_ns, then id in byte
+// order, on the received_ns index), limit rows at a time, until it has
+// limit complaints that f.Matches (the status and overdue parts of f have
+// no column) or the rows run out.
+func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
+	if err := complaint.ValidateLimit(limit); err != nil {
+		return nil, err
+	}
+	if err := s.check("ListComplaintsAfter"); err != nil {
+		return nil, err
+	}
+	var (
+		out     []complaint.Complaint
+		afterNs int64
+		afterID = after.ID
+		started = !after.IsZero()
+	)
+	if started {
+		afterNs = boundNanos(after.ReceivedAt)
+	}
+	for {
+		conds, args := complaintConds(f)
+		if started {
+			args = append(args, afterNs, afterID)
+			conds = append(conds, fmt.Sprintf(`(received_ns > $%d OR (received_ns = $%d AND id COLLATE "C" > $%d))`, len(args)-1, len(args)-1, len(args)))
+		}
+		q := `SELECT id, received_ns, complaint FROM complaints`
+		if len(conds) > 0 {
+			q += " WHERE " + strings.Join(conds, " AND ")
+		}
+		args = append(args, limit)
+		q += fmt.Sprintf(` ORDER BY received_ns, id COLLATE "C" LIMIT $%d`, len(args))
+		n, err := s.complaintBatch(ctx, q, args, func(id string, ns int64, c complaint.Complaint) {
+			afterNs, afterID, started = ns, id, true
+			if f.Matches(c) && len(out) < limit {
+				out = append(out, c)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(out) == limit || n < limit {
+			return out, nil
+		}
+	}
+}
+
+// complaintBatch runs q and hands each complaint it reads to each, in
+// order; it returns how many rows it read.
+func (s *Store) complaintBatch(ctx context.Context, q string, args []any, each func(id string, ns int64, c complaint.Complaint)) (int, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return 0, s.fail("ListComplaintsAfter", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var (
+			id  string
+			ns  int64
+			raw []byte
+		)
+		if err := rows.Scan(&id, &ns, &raw); err != nil {
+			return 0, s.fail("ListComplaintsAfter", err)
+		}
+		c, err := decodeComplaint(id, raw)
+		if err != nil {
+			return 0, err
+		}
+		n++
+		each(id, ns, c)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, s.fail("ListComplaintsAfter", err)
+	}
+	return n, nil
 }

@@ -30,6 +30,7 @@ func complaintCases() []testCase[complaint.Store] {
 		{"NotFound", cpNotFound},
 		{"UpdateAtomic", cpUpdate},
 		{"ListFiltersAndOrder", cpList},
+		{"ListAfterPages", cpListAfter},
 		{"ConcurrentUpdates", cpConcurrent},
 		{"Reopen", cpReopen},
 		{"StoredRecords", complaintStored},
@@ -160,6 +161,9 @@ func cpList(ctx context.Context, h harness[complaint.Store]) error {
 		{complaint.Filter{From: farFuture}, "[]"},
 		{complaint.Filter{Status: complaint.StatusHandled}, "[]"},
 		{complaint.Filter{Tenant: "other"}, "[]"},
+		// a's forwarding deadline (received + 72h) has passed, not b's or c's.
+		{complaint.Filter{OverdueAt: t0.Add(73 * time.Hour)}, "[a]"},
+		{complaint.Filter{OverdueAt: t0.Add(72 * time.Hour)}, "[]"},
 	} {
 		cs, err := s.ListComplaints(ctx, tc.f)
 		if err != nil {
@@ -231,4 +235,116 @@ func cpReopen(ctx context.Context, h harness[complaint.Store]) error {
 		return fmt.Errorf("after reopen: %w", err)
 	}
 	return sameComplaint(got, c)
+}
+
+// complaintIDs lists the ids of cs.
+func complaintIDs(cs []complaint.Complaint) string {
+	ids := []string{}
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+	}
+	return fmt.Sprint(ids)
+}
+
+// cpListAfter: ListComplaintsAfter pages through ListComplaints' order
+// (receipt, then id in byte order: "Z" before "a", whatever the database's
+// collation), keyed on the last complaint's Position, not on an offset: a
+// complaint stored between pages before the Position is not listed (and
+// shifts nothing), one after it is; every filter applies; a limit that is
+// not positive is refused.
+func cpListAfter(ctx context.Context, h harness[complaint.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	for _, c := range []complaint.Complaint{
+		sampleComplaint("a", "h:1", at(2)),
+		sampleComplaint("Z", "h:2", at(2)),
+		sampleComplaint("m", "h:1", at(1)),
+		sampleComplaint("b", "h:2", at(3)),
+		sampleComplaint("c", "h:1", at(4)),
+	} {
+		if err := s.CreateComplaint(ctx, c); err != nil {
+			return err
+		}
+	}
+	pages := func(f complaint.Filter, limit int) (string, error) {
+		var (
+			after complaint.Position
+			out   []string
+		)
+		for range 10 {
+			cs, err := s.ListComplaintsAfter(ctx, f, after, limit)
+			if err != nil {
+				return "", err
+			}
+			if len(cs) > limit {
+				return "", fmt.Errorf("ListComplaintsAfter(limit %d) returned %d", limit, len(cs))
+			}
+			out = append(out, complaintIDs(cs))
+			if len(cs) < limit {
+				return fmt.Sprint(out), nil
+			}
+			after = complaint.PositionOf(cs[len(cs)-1])
+		}
+		return "", fmt.Errorf("ListComplaintsAfter(%+v, limit %d) never ended: %v", f, limit, out)
+	}
+	for _, tc := range []struct {
+		f     complaint.Filter
+		limit int
+		want  string
+	}{
+		{complaint.Filter{}, 2, "[[m Z] [a b] [c]]"},
+		{complaint.Filter{}, 5, "[[m Z a b c] []]"},
+		{complaint.Filter{}, 6, "[[m Z a b c]]"},
+		{complaint.Filter{}, 1, "[[m] [Z] [a] [b] [c] []]"},
+		{complaint.Filter{Callee: "h:1"}, 2, "[[m a] [c]]"},
+		{complaint.Filter{Tenant: "acme", From: at(2), To: at(4)}, 2, "[[Z a] [b]]"},
+		{complaint.Filter{Tenant: "other"}, 2, "[[]]"},
+		{complaint.Filter{Status: complaint.StatusHandled}, 2, "[[]]"},
+		{complaint.Filter{From: farPast, To: farFuture}, 3, "[[m Z a] [b c]]"},
+		// m's and Z's and a's forwarding deadlines have passed, not b's.
+		{complaint.Filter{OverdueAt: at(74)}, 2, "[[m Z] [a]]"},
+	} {
+		got, err := pages(tc.f, tc.limit)
+		if err != nil {
+			return err
+		}
+		if got != tc.want {
+			return fmt.Errorf("pages of ListComplaintsAfter(%+v, limit %d) = %s, want %s", tc.f, tc.limit, got, tc.want)
+		}
+	}
+	// A Position need not be a stored complaint's: the page starts after it.
+	cs, err := s.ListComplaintsAfter(ctx, complaint.Filter{}, complaint.Position{ReceivedAt: at(2), ID: "b"}, 10)
+	if err != nil {
+		return err
+	}
+	if got := complaintIDs(cs); got != "[b c]" {
+		return fmt.Errorf("after (receipt of a, id b): %s, want [b c]", got)
+	}
+	// Complaints stored between two pages: one before the Position
+	// reached is not listed and moves nothing; one after it is.
+	first, err := s.ListComplaintsAfter(ctx, complaint.Filter{}, complaint.Position{}, 2)
+	if err != nil {
+		return err
+	}
+	for _, c := range []complaint.Complaint{sampleComplaint("0-early", "h:3", at(1)), sampleComplaint("Y", "h:3", at(3))} {
+		if err := s.CreateComplaint(ctx, c); err != nil {
+			return err
+		}
+	}
+	rest, err := s.ListComplaintsAfter(ctx, complaint.Filter{}, complaint.PositionOf(first[len(first)-1]), 10)
+	if err != nil {
+		return err
+	}
+	if got := complaintIDs(first) + complaintIDs(rest); got != "[m Z][a Y b c]" {
+		return fmt.Errorf("pages with complaints stored between them: %s, want [m Z][a Y b c]", got)
+	}
+	for _, limit := range []int{0, -1} {
+		if _, err := s.ListComplaintsAfter(ctx, complaint.Filter{}, complaint.Position{}, limit); !errors.Is(err, complaint.ErrInvalid) {
+			return fmt.Errorf("ListComplaintsAfter(limit %d): %v, want an error wrapping complaint.ErrInvalid", limit, err)
+		}
+	}
+	return nil
 }

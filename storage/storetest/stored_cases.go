@@ -255,11 +255,15 @@ func complaintStored(ctx context.Context, h harness[complaint.Store]) error {
 				func(ctx context.Context) (complaint.Complaint, error) { return s.GetComplaint(ctx, c.ID) })
 		},
 		func(s complaint.Store) []storedRead {
-			return readPair("GetComplaint", func(ctx context.Context) (complaint.Complaint, error) { return s.GetComplaint(ctx, id) },
+			reads := readPair("GetComplaint", func(ctx context.Context) (complaint.Complaint, error) { return s.GetComplaint(ctx, id) },
 				"ListComplaints", func(ctx context.Context) ([]complaint.Complaint, error) {
 					return s.ListComplaints(ctx, complaint.Filter{})
 				},
 				func(c complaint.Complaint) bool { return c.ID == id })
+			return append(reads, storedRead{"ListComplaintsAfter", func(ctx context.Context) (int, error) {
+				cs, err := s.ListComplaintsAfter(ctx, complaint.Filter{}, complaint.Position{}, 10)
+				return countOf(cs, func(c complaint.Complaint) bool { return c.ID == id }), err
+			}})
 		})
 }
 

@@ -1125,7 +1125,15 @@ type ListComplaintsRequest struct {
 	// empty).
 	Overdue bool `protobuf:"varint,2,opt,name=overdue,proto3" json:"overdue,omitempty"`
 	// Only this tenant's complaints. Required with a token bound to tenants.
-	Tenant        string `protobuf:"bytes,3,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	Tenant string `protobuf:"bytes,3,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// The most complaints to return: 0 means 100; more than 1000 is taken as
+	// 1000; negative is InvalidArgument. A page may hold fewer (see
+	// ListComplaints).
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, unchanged; empty for the
+	// first page. Opaque: its content is not part of the API. Valid only
+	// with the status, overdue and tenant of the request that returned it.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1181,13 +1189,30 @@ func (x *ListComplaintsRequest) GetTenant() string {
 	return ""
 }
 
-// ListComplaintsResponse is the list and the instant it was judged at.
+func (x *ListComplaintsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListComplaintsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListComplaintsResponse is one page of the list and the instant it was
+// judged at.
 type ListComplaintsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The complaints matching, ordered by received_at then complaint_id.
 	Complaints []*ListedComplaint `protobuf:"bytes,1,rep,name=complaints,proto3" json:"complaints,omitempty"`
-	// The server's clock when the deadlines were judged.
-	AsOf          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// The server's clock when the deadlines of this page were judged.
+	AsOf *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	// The page_token of the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1234,6 +1259,13 @@ func (x *ListComplaintsResponse) GetAsOf() *timestamppb.Timestamp {
 		return x.AsOf
 	}
 	return nil
+}
+
+func (x *ListComplaintsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // ListedComplaint is a complaint's handling record, without the number or
@@ -2239,16 +2271,20 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\"V\n" +
 	"\x17AnswerComplaintResponse\x12;\n" +
 	"\vanswered_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"answeredAt\"a\n" +
+	"answeredAt\"\x9d\x01\n" +
 	"\x15ListComplaintsRequest\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x18\n" +
 	"\aoverdue\x18\x02 \x01(\bR\aoverdue\x12\x16\n" +
-	"\x06tenant\x18\x03 \x01(\tR\x06tenant\"\x87\x01\n" +
+	"\x06tenant\x18\x03 \x01(\tR\x06tenant\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tR\tpageToken\"\xaf\x01\n" +
 	"\x16ListComplaintsResponse\x12<\n" +
 	"\n" +
 	"complaints\x18\x01 \x03(\v2\x1c.dialgate.v1.ListedComplaintR\n" +
 	"complaints\x12/\n" +
-	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\xf9\x04\n" +
+	"\x05as_of\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"\xf9\x04\n" +
 	"\x0fListedComplaint\x12!\n" +
 	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\x12\x16\n" +
 	"\x06tenant\x18\x02 \x01(\tR\x06tenant\x12\x14\n" +

@@ -125,14 +125,24 @@ type AdminServiceClient interface {
 	// record is complaint.answer. NotFound, the server's clock and
 	// tenant-bound tokens as for ForwardComplaint.
 	AnswerComplaint(ctx context.Context, in *AnswerComplaintRequest, opts ...grpc.CallOption) (*AnswerComplaintResponse, error)
-	// ListComplaints lists the complaints (all of them, ordered by receipt then
-	// id) with the deadlines each has missed at the server's clock (as_of):
-	// the read behind `complaint list --overdue`. It sends neither the
-	// complainant's number (nor its keyed hash) nor the free texts (the
-	// complaint's account, the resolution), which may name it. A token bound
-	// to tenants must name one of its tenants in tenant (PermissionDenied
-	// naming tenant otherwise). InvalidArgument naming status for an unknown
-	// status.
+	// ListComplaints lists the complaints, ordered by receipt then id, a page
+	// at a time (AIP-158), with the deadlines each has missed at the server's
+	// clock (as_of, read again for every page): the read behind `complaint
+	// list --overdue`. A page holds at most page_size complaints (default
+	// 100, at most 1000; a larger page_size is taken as 1000), and fewer when
+	// the page would otherwise pass 1 MiB; next_page_token, when not empty,
+	// is the page_token of the next page (send the same status, overdue and
+	// tenant with it): only an empty next_page_token ends the listing. A page
+	// starts after the last complaint of the page before, by its receipt and
+	// id, not at an offset: a complaint filed between two pages is listed on
+	// a later page if it comes after that one, and never shifts or repeats
+	// the others. It sends neither the complainant's number (nor its keyed
+	// hash) nor the free texts (the complaint's account, the resolution),
+	// which may name it. A token bound to tenants must name one of its
+	// tenants in tenant (PermissionDenied naming tenant otherwise).
+	// InvalidArgument naming status for an unknown status, page_size for a
+	// negative one, page_token for a token this server did not issue or
+	// issued for another status, overdue or tenant.
 	ListComplaints(ctx context.Context, in *ListComplaintsRequest, opts ...grpc.CallOption) (*ListComplaintsResponse, error)
 	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
 	// ledger holds the number with other facts (holder, purposes, validity…)
@@ -416,14 +426,24 @@ type AdminServiceServer interface {
 	// record is complaint.answer. NotFound, the server's clock and
 	// tenant-bound tokens as for ForwardComplaint.
 	AnswerComplaint(context.Context, *AnswerComplaintRequest) (*AnswerComplaintResponse, error)
-	// ListComplaints lists the complaints (all of them, ordered by receipt then
-	// id) with the deadlines each has missed at the server's clock (as_of):
-	// the read behind `complaint list --overdue`. It sends neither the
-	// complainant's number (nor its keyed hash) nor the free texts (the
-	// complaint's account, the resolution), which may name it. A token bound
-	// to tenants must name one of its tenants in tenant (PermissionDenied
-	// naming tenant otherwise). InvalidArgument naming status for an unknown
-	// status.
+	// ListComplaints lists the complaints, ordered by receipt then id, a page
+	// at a time (AIP-158), with the deadlines each has missed at the server's
+	// clock (as_of, read again for every page): the read behind `complaint
+	// list --overdue`. A page holds at most page_size complaints (default
+	// 100, at most 1000; a larger page_size is taken as 1000), and fewer when
+	// the page would otherwise pass 1 MiB; next_page_token, when not empty,
+	// is the page_token of the next page (send the same status, overdue and
+	// tenant with it): only an empty next_page_token ends the listing. A page
+	// starts after the last complaint of the page before, by its receipt and
+	// id, not at an offset: a complaint filed between two pages is listed on
+	// a later page if it comes after that one, and never shifts or repeats
+	// the others. It sends neither the complainant's number (nor its keyed
+	// hash) nor the free texts (the complaint's account, the resolution),
+	// which may name it. A token bound to tenants must name one of its
+	// tenants in tenant (PermissionDenied naming tenant otherwise).
+	// InvalidArgument naming status for an unknown status, page_size for a
+	// negative one, page_token for a token this server did not issue or
+	// issued for another status, overdue or tenant.
 	ListComplaints(context.Context, *ListComplaintsRequest) (*ListComplaintsResponse, error)
 	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
 	// ledger holds the number with other facts (holder, purposes, validity…)
