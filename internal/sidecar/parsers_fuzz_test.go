@@ -14,6 +14,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/policy"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/schedule"
@@ -452,6 +453,46 @@ func FuzzReadRegistryCopies(f *testing.F) {
 			if g.Version != c.Version || g.Count != c.Count || g.HighWaterCount != c.HighWaterCount || g.HighWaterVersion != c.HighWaterVersion || !slices.Equal(g.Sample, c.Sample) {
 				t.Fatalf("registry %q: %+v reads back as %+v", name, c, g)
 			}
+		}
+	})
+}
+
+// FuzzDecodeComplaintPage checks the reader of ListComplaints page tokens:
+// any string is either refused as an InvalidArgument naming page_token or
+// gives a position, made for the request's listing, that a token encoded
+// from it gives back unchanged.
+func FuzzDecodeComplaintPage(f *testing.F) {
+	l := complaintListing{Status: "open", Tenant: "acme"}
+	f.Add(encodeComplaintPage(complaint.Position{ReceivedAt: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC), ID: "c-1"}, l), "open", false, "acme")
+	f.Add(encodeComplaintPage(complaint.Position{ReceivedAt: time.Date(2026, 12, 5, 9, 0, 0, 1, time.UTC), ID: "c-2"}, complaintListing{Overdue: true}), "", true, "")
+	f.Add("", "", false, "")
+	f.Add("eyJ2IjoxfQ", "", false, "")
+	f.Add("!!!", "open", false, "acme")
+	f.Fuzz(func(t *testing.T, token, status_ string, overdue bool, tenant string) {
+		want := complaintListing{Status: status_, Overdue: overdue, Tenant: tenant}
+		p, err := decodeComplaintPage(token, want)
+		if err != nil {
+			st, ok := status.FromError(err)
+			if !ok || st.Code() != codes.InvalidArgument || !strings.HasPrefix(st.Message(), "page_token: ") {
+				t.Fatalf("rejection %v is not an InvalidArgument naming page_token", err)
+			}
+			return
+		}
+		if token == "" {
+			if p != (complaint.Position{}) {
+				t.Fatalf("empty token gave position %+v", p)
+			}
+			return
+		}
+		if p.ID == "" || p.ReceivedAt.IsZero() {
+			t.Fatalf("token %q accepted with an incomplete position %+v", token, p)
+		}
+		again, err := decodeComplaintPage(encodeComplaintPage(p, want), want)
+		if err != nil || again.ID != p.ID || !again.ReceivedAt.Equal(p.ReceivedAt) {
+			t.Fatalf("position %+v does not survive a round trip: %+v, %v", p, again, err)
+		}
+		if _, err := decodeComplaintPage(token, complaintListing{Status: status_ + "x", Overdue: overdue, Tenant: tenant}); err == nil {
+			t.Fatalf("token %q made for %+v accepted for another status", token, want)
 		}
 	})
 }
