@@ -1,0 +1,232 @@
+package scenariostores_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/internal/scenario"
+	"github.com/dialgate/dialgate/internal/scenariostores"
+)
+
+// scenarioDirs hold every scenario file of the repository: the shipped
+// examples and the runner's own.
+var scenarioDirs = []string{"../../examples/scenarios", "../scenario/testdata/run"}
+
+// backends are the stores every scenario file is run on besides memory:
+// the embedded store always, PostgreSQL alone, Redis with the embedded
+// store, and the fleet (Redis and PostgreSQL) when the test servers are
+// given.
+func backends(t *testing.T) []scenariostores.Config {
+	pg, rd := os.Getenv("DIALGATE_TEST_POSTGRES"), os.Getenv("DIALGATE_TEST_REDIS")
+	cs := []scenariostores.Config{{Dir: t.TempDir()}}
+	if pg == "" {
+		t.Log("DIALGATE_TEST_POSTGRES is not set: the scenarios are not run on PostgreSQL nor on the fleet (Redis and PostgreSQL)")
+	} else {
+		cs = append(cs, scenariostores.Config{Dir: t.TempDir(), Postgres: pg})
+	}
+	if rd == "" {
+		t.Log("DIALGATE_TEST_REDIS is not set: the scenarios are not run on Redis")
+	} else {
+		cs = append(cs, scenariostores.Config{Dir: t.TempDir(), Redis: rd})
+		if pg != "" {
+			cs = append(cs, scenariostores.Config{Dir: t.TempDir(), Redis: rd, Postgres: pg})
+		}
+	}
+	return cs
+}
+
+// skips are the scenario files a back-end cannot run as memory does, with
+// the reason (documented in docs/scenarios.md): back-end name → file base
+// name → reason.
+var skips = map[string]map[string]string{}
+
+// shortSet are the files run on the servers' back-ends with -short: one or
+// two of each domain, those that write most kinds of state (every file
+// still runs on the embedded store).
+var shortSet = map[string]bool{
+	"abandon-us-rate.yaml": true, "callerid-ledger.yaml": true, "complaint-immediate-dnc.yaml": true,
+	"consent-revoke-then-dial.yaml": true, "consent-tenant-isolation.yaml": true, "dnc-hold.yaml": true,
+	"dnc-opt-out.yaml": true, "dnc-registry-us.yaml": true, "frequency-cn.yaml": true,
+	"frequency-uk-abandoned.yaml": true, "recording-retention.yaml": true, "recording-sweep.yaml": true,
+	"schedule-cn-window.yaml": true, "sweep-segment-rate.yaml": true, "sweep-sequential.yaml": true,
+	"sweep-stride.yaml": true, "pass.yaml": true, "fail.yaml": true, "mixed.yaml": true,
+}
+
+// TestScenariosOnEveryStore runs every scenario file on memory and on each
+// back-end, each on fresh stores, and wants the same report step by step:
+// the same decisions, reason codes, evidence, decision ids, event errors and
+// deletions (messages of event errors aside, which may name the store).
+// With -short the servers' back-ends run only the files of shortSet.
+func TestScenariosOnEveryStore(t *testing.T) {
+	files, err := scenario.Expand(scenarioDirs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 80 {
+		t.Fatalf("%d scenario files in %s; want every one (80 or more)", len(files), strings.Join(scenarioDirs, ", "))
+	}
+	// Each file's run in memory, once for every back-end.
+	inMemory := map[string]func() (*scenario.Report, error){}
+	for _, path := range files {
+		inMemory[path] = sync.OnceValues(func() (*scenario.Report, error) {
+			return scenario.RunFileWith(t.Context(), path, scenario.Options{CheckTimeout: checkTimeout})
+		})
+	}
+	for _, b := range backends(t) {
+		t.Run(b.String(), func(t *testing.T) {
+			short := testing.Short() && (b.Postgres != "" || b.Redis != "")
+			if short {
+				t.Logf("-short: %d of the %d files (shortSet)", len(shortSet), len(files))
+			}
+			// The runs wait on the servers far more than they compute:
+			// more of them at once than -parallel (GOMAXPROCS) allows.
+			sem := make(chan struct{}, concurrentRuns)
+			var wg sync.WaitGroup
+			for _, path := range files {
+				if short && !shortSet[filepath.Base(path)] {
+					continue
+				}
+				sem <- struct{}{}
+				wg.Go(func() {
+					defer func() { <-sem }()
+					t.Run(fileName(t, path), func(t *testing.T) {
+						if why, ok := skips[b.String()][filepath.Base(path)]; ok {
+							t.Skip(why)
+						}
+						want, werr := inMemory[path]()
+						compareRuns(t, path, b, want, werr)
+					})
+				})
+			}
+			wg.Wait()
+		})
+	}
+}
+
+// checkTimeout bounds the checks of each decision in the compared runs.
+const checkTimeout = time.Minute
+
+// concurrentRuns is how many scenario files run at once on one back-end.
+const concurrentRuns = 8
+
+// fileName names path by its place in the repository.
+func fileName(t *testing.T, path string) string {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// compareRuns runs path on b and fails t with every difference from want
+// and werr, its run in memory.
+func compareRuns(t *testing.T, path string, b scenariostores.Config, want *scenario.Report, werr error) {
+	t.Helper()
+	// Many runs at once on two cores, under -race, may take longer than
+	// the default 500 ms a decision's checks have: the comparison is of
+	// the rules' results, not of the load (outages have tests of their own).
+	got, gerr := scenario.RunFileWith(t.Context(), path, scenario.Options{Stores: b.Stores(), CheckTimeout: checkTimeout})
+	if (werr == nil) != (gerr == nil) {
+		t.Fatalf("in memory: error %v; on %s: error %v", werr, b, gerr)
+	}
+	if werr != nil {
+		return
+	}
+	for _, d := range diffReports(want, got) {
+		t.Errorf("on %s, unlike in memory: %s", b, d)
+	}
+}
+
+// diffReports lists how got differs from want: the counts and, step by
+// step, what came back (Got without the error message).
+func diffReports(want, got *scenario.Report) []string {
+	var ds []string
+	if want.Passed != got.Passed || want.Failed != got.Failed {
+		ds = append(ds, fmt.Sprintf("%d passed, %d failed; in memory %d and %d", got.Passed, got.Failed, want.Passed, want.Failed))
+	}
+	if len(want.Steps) != len(got.Steps) {
+		return append(ds, fmt.Sprintf("%d steps reported; in memory %d", len(got.Steps), len(want.Steps)))
+	}
+	for i := range want.Steps {
+		w, g := want.Steps[i], got.Steps[i]
+		w.Got.Message, g.Got.Message = "", ""
+		if !reflect.DeepEqual(w.Got, g.Got) || w.Pass != g.Pass || !reflect.DeepEqual(w.Problems, g.Problems) {
+			ds = append(ds, fmt.Sprintf("%s %s:\n  got       %s %v\n  in memory %s %v", g.Label(), g.Summary(), js(g.Got), g.Problems, js(w.Got), w.Problems))
+		}
+	}
+	return ds
+}
+
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// A run's stores are removed when it is over: its bolt directory is gone
+// from Dir.
+func TestStoresRemoved(t *testing.T) {
+	dir := t.TempDir()
+	rep, err := scenario.RunFileWith(context.Background(), "../scenario/testdata/run/pass.yaml", scenario.Options{Stores: scenariostores.Config{Dir: dir}.Stores()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Errorf("pass.yaml failed on bolt: %d steps failed", rep.Failed)
+	}
+	left, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("%d entries left in the runs' directory (%s...)", len(left), left[0].Name())
+	}
+}
+
+// forgetfulConsents is a consent store that drops revocations: a store bug
+// that allows a dial the rules deny.
+type forgetfulConsents struct{ consent.Store }
+
+func (s forgetfulConsents) RevokeConsent(ctx context.Context, id string, _ time.Time, _ string) (consent.Record, error) {
+	return s.Consent(ctx, id)
+}
+
+// The comparison finds a store that decides otherwise than memory: a
+// revocation the consent store drops lets the next dial through.
+func TestDiffFindsAWrongAllow(t *testing.T) {
+	ctx := context.Background()
+	path := "../../examples/scenarios/consent-revoke-then-dial.yaml"
+	want, err := scenario.RunFileWith(ctx, path, scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := func(ctx context.Context, f *scenario.File) (scenario.Stores, error) {
+		s, err := scenario.MemStores(ctx, f)
+		s.Consents = forgetfulConsents{s.Consents}
+		return s, err
+	}
+	got, err := scenario.RunFileWith(ctx, path, scenario.Options{Stores: wrong})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := diffReports(want, got)
+	if len(ds) == 0 || !strings.Contains(strings.Join(ds, "\n"), "step 3 (line 18) dial: want denied [consent.revoked], got allowed") {
+		t.Fatalf("differences found: %q; want step 3 allowed where memory denies", ds)
+	}
+}
