@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -182,4 +183,47 @@ func deletePrefix(url, prefix string) error {
 		keys = keys[n:]
 	}
 	return nil
+}
+
+// Parse reads a store spec, the value of `dialgate scenarios run --store`:
+// "bolt", "postgres=URL", "redis=URL", or both of the last two joined by
+// "+" ("redis=URL+postgres=URL", in either order). "memory" is not a
+// Config (it is the scenario runner's default): the caller handles it.
+func Parse(spec string) (Config, error) {
+	if spec == "bolt" {
+		return Config{}, nil
+	}
+	var c Config
+	rest := spec
+	for rest != "" {
+		var part string
+		// A part ends where the next one starts: at "+postgres=" or
+		// "+redis=", not at a "+" inside a URL.
+		end := len(rest)
+		for _, next := range []string{"+postgres=", "+redis="} {
+			if i := strings.Index(rest, next); i >= 0 && i < end {
+				end = i
+			}
+		}
+		part, rest = rest[:end], strings.TrimPrefix(rest[end:], "+")
+		key, url, ok := strings.Cut(part, "=")
+		switch {
+		case part == "bolt":
+			return Config{}, fmt.Errorf("store %q: bolt stands alone (with postgres= or redis= the embedded store keeps what they do not)", spec)
+		case !ok || (key != "postgres" && key != "redis"):
+			return Config{}, fmt.Errorf("store %q: %q is not bolt, postgres=URL or redis=URL (want bolt, postgres=URL, redis=URL or redis=URL+postgres=URL)", spec, part)
+		case url == "":
+			return Config{}, fmt.Errorf("store %q: %s: the URL is missing", spec, key)
+		case key == "postgres" && c.Postgres != "", key == "redis" && c.Redis != "":
+			return Config{}, fmt.Errorf("store %q: %s given twice", spec, key)
+		case key == "postgres":
+			c.Postgres = url
+		default:
+			c.Redis = url
+		}
+	}
+	if c.Postgres == "" && c.Redis == "" {
+		return Config{}, fmt.Errorf("store %q: want bolt, postgres=URL, redis=URL or redis=URL+postgres=URL", spec)
+	}
+	return c, nil
 }

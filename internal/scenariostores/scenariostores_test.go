@@ -15,6 +15,9 @@ import (
 	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/internal/scenario"
 	"github.com/dialgate/dialgate/internal/scenariostores"
+	"github.com/dialgate/dialgate/storage/boltstore"
+	"github.com/dialgate/dialgate/storage/pgstore"
+	"github.com/dialgate/dialgate/storage/redisstore"
 )
 
 // scenarioDirs hold every scenario file of the repository: the shipped
@@ -228,5 +231,91 @@ func TestDiffFindsAWrongAllow(t *testing.T) {
 	ds := diffReports(want, got)
 	if len(ds) == 0 || !strings.Contains(strings.Join(ds, "\n"), "step 3 (line 18) dial: want denied [consent.revoked], got allowed") {
 		t.Fatalf("differences found: %q; want step 3 allowed where memory denies", ds)
+	}
+}
+
+// Each Config puts each domain where `dialgate serve` puts it
+// (sidecar.OpenShared): Redis keeps the counters, do-not-call entries and
+// sweep runs (and the consents without PostgreSQL), PostgreSQL the rest (all
+// of it without Redis), the embedded store what neither keeps.
+func TestWiring(t *testing.T) {
+	pg, rd := os.Getenv("DIALGATE_TEST_POSTGRES"), os.Getenv("DIALGATE_TEST_REDIS")
+	type kinds struct{ dnc, ledger, consents, counters, runs, recordings, complaints string }
+	tests := []struct {
+		cfg  scenariostores.Config
+		want kinds
+		need string
+	}{
+		{scenariostores.Config{}, kinds{"bolt", "bolt", "bolt", "bolt", "none", "bolt", "bolt"}, ""},
+		{scenariostores.Config{Postgres: pg}, kinds{"pg", "pg", "pg", "pg", "pg", "pg", "pg"}, pg},
+		{scenariostores.Config{Redis: rd}, kinds{"redis", "bolt", "redis", "redis", "redis", "bolt", "bolt"}, rd},
+		{scenariostores.Config{Redis: rd, Postgres: pg}, kinds{"redis", "pg", "pg", "redis", "redis", "pg", "pg"}, pg + rd},
+	}
+	kind := func(v any) string {
+		switch v.(type) {
+		case nil:
+			return "none"
+		case *boltstore.Store:
+			return "bolt"
+		case *pgstore.Store:
+			return "pg"
+		case *redisstore.Store:
+			return "redis"
+		}
+		return fmt.Sprintf("%T", v)
+	}
+	for _, tt := range tests {
+		t.Run(tt.cfg.String(), func(t *testing.T) {
+			if (tt.cfg.Postgres != "" && pg == "") || (tt.cfg.Redis != "" && rd == "") {
+				t.Skip("DIALGATE_TEST_POSTGRES or DIALGATE_TEST_REDIS is not set")
+			}
+			tt.cfg.Dir = t.TempDir()
+			s, err := tt.cfg.Stores()(t.Context(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var runs any
+			if s.Runs != nil {
+				runs = s.Runs
+			}
+			got := kinds{kind(s.DNC), kind(s.Ledger), kind(s.Consents), kind(s.Counters), kind(runs), kind(s.Recordings), kind(s.Complaints)}
+			if err := s.Close(); err != nil {
+				t.Error(err)
+			}
+			if got != tt.want {
+				t.Errorf("stores (dnc ledger consents counters runs recordings complaints) = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	const pg, rd = "postgres://u:p+q@db:5432/x?sslmode=disable", "redis://127.0.0.1:6379/3"
+	for _, tt := range []struct {
+		spec string
+		want scenariostores.Config
+		err  string
+	}{
+		{"bolt", scenariostores.Config{}, ""},
+		{"postgres=" + pg, scenariostores.Config{Postgres: pg}, ""},
+		{"redis=" + rd, scenariostores.Config{Redis: rd}, ""},
+		{"redis=" + rd + "+postgres=" + pg, scenariostores.Config{Redis: rd, Postgres: pg}, ""},
+		{"postgres=" + pg + "+redis=" + rd, scenariostores.Config{Redis: rd, Postgres: pg}, ""},
+		{"memory", scenariostores.Config{}, `"memory" is not bolt`},
+		{"", scenariostores.Config{}, "want bolt"},
+		{"postgres=", scenariostores.Config{}, "postgres: the URL is missing"},
+		{"mysql=" + pg, scenariostores.Config{}, "is not bolt, postgres=URL or redis=URL"},
+		{"redis=" + rd + "+redis=" + rd, scenariostores.Config{}, "redis given twice"},
+		{"bolt+postgres=" + pg, scenariostores.Config{}, "bolt stands alone"},
+	} {
+		got, err := scenariostores.Parse(tt.spec)
+		switch {
+		case tt.err == "" && err != nil:
+			t.Errorf("Parse(%q): %v", tt.spec, err)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("Parse(%q) = %v; want an error containing %q", tt.spec, err, tt.err)
+		case got != tt.want:
+			t.Errorf("Parse(%q) = %+v, want %+v", tt.spec, got, tt.want)
+		}
 	}
 }
