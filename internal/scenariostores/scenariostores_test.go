@@ -68,7 +68,8 @@ var shortSet = map[string]bool{
 // back-end, each on fresh stores, and wants the same report step by step:
 // the same decisions, reason codes, evidence, decision ids, event errors and
 // deletions (messages of event errors aside, which may name the store).
-// With -short the servers' back-ends run only the files of shortSet.
+// With -short the servers' back-ends run only the files of shortSet; Redis
+// with the embedded store runs those and the consent files.
 func TestScenariosOnEveryStore(t *testing.T) {
 	files, err := scenario.Expand(scenarioDirs...)
 	if err != nil {
@@ -86,8 +87,19 @@ func TestScenariosOnEveryStore(t *testing.T) {
 	}
 	for _, b := range backends(t) {
 		t.Run(b.String(), func(t *testing.T) {
-			short := testing.Short() && (b.Postgres != "" || b.Redis != "")
-			if short {
+			run := func(path string) bool { return true }
+			switch {
+			case b.Redis != "" && b.Postgres == "":
+				// Redis with the embedded store differs from the fleet only
+				// in where the consents are (Redis) and from bolt only in
+				// the counters, entries and runs: the consent files and
+				// shortSet show it; every file runs on the fleet and on bolt.
+				run = func(path string) bool {
+					return shortSet[filepath.Base(path)] || strings.HasPrefix(filepath.Base(path), "consent-")
+				}
+				t.Log("the consent files and shortSet (every file runs on bolt and on the fleet)")
+			case testing.Short() && (b.Postgres != "" || b.Redis != ""):
+				run = func(path string) bool { return shortSet[filepath.Base(path)] }
 				t.Logf("-short: %d of the %d files (shortSet)", len(shortSet), len(files))
 			}
 			// The runs wait on the servers far more than they compute:
@@ -95,7 +107,7 @@ func TestScenariosOnEveryStore(t *testing.T) {
 			sem := make(chan struct{}, concurrentRuns)
 			var wg sync.WaitGroup
 			for _, path := range files {
-				if short && !shortSet[filepath.Base(path)] {
+				if !run(path) {
 					continue
 				}
 				sem <- struct{}{}
@@ -242,14 +254,15 @@ func TestWiring(t *testing.T) {
 	pg, rd := os.Getenv("DIALGATE_TEST_POSTGRES"), os.Getenv("DIALGATE_TEST_REDIS")
 	type kinds struct{ dnc, ledger, consents, counters, runs, recordings, complaints string }
 	tests := []struct {
-		cfg  scenariostores.Config
-		want kinds
-		need string
+		name            string
+		cfg             scenariostores.Config
+		want            kinds
+		needPG, needRed bool
 	}{
-		{scenariostores.Config{}, kinds{"bolt", "bolt", "bolt", "bolt", "none", "bolt", "bolt"}, ""},
-		{scenariostores.Config{Postgres: pg}, kinds{"pg", "pg", "pg", "pg", "pg", "pg", "pg"}, pg},
-		{scenariostores.Config{Redis: rd}, kinds{"redis", "bolt", "redis", "redis", "redis", "bolt", "bolt"}, rd},
-		{scenariostores.Config{Redis: rd, Postgres: pg}, kinds{"redis", "pg", "pg", "redis", "redis", "pg", "pg"}, pg + rd},
+		{"bolt", scenariostores.Config{}, kinds{"bolt", "bolt", "bolt", "bolt", "none", "bolt", "bolt"}, false, false},
+		{"postgres", scenariostores.Config{Postgres: pg}, kinds{"pg", "pg", "pg", "pg", "pg", "pg", "pg"}, true, false},
+		{"redis+bolt", scenariostores.Config{Redis: rd}, kinds{"redis", "bolt", "redis", "redis", "redis", "bolt", "bolt"}, false, true},
+		{"redis+postgres", scenariostores.Config{Redis: rd, Postgres: pg}, kinds{"redis", "pg", "pg", "redis", "redis", "pg", "pg"}, true, true},
 	}
 	kind := func(v any) string {
 		switch v.(type) {
@@ -265,8 +278,8 @@ func TestWiring(t *testing.T) {
 		return fmt.Sprintf("%T", v)
 	}
 	for _, tt := range tests {
-		t.Run(tt.cfg.String(), func(t *testing.T) {
-			if (tt.cfg.Postgres != "" && pg == "") || (tt.cfg.Redis != "" && rd == "") {
+		t.Run(tt.name, func(t *testing.T) {
+			if (tt.needPG && pg == "") || (tt.needRed && rd == "") {
 				t.Skip("DIALGATE_TEST_POSTGRES or DIALGATE_TEST_REDIS is not set")
 			}
 			tt.cfg.Dir = t.TempDir()
