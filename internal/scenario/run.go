@@ -151,9 +151,9 @@ func Run(ctx context.Context, f *File) (*Report, error) {
 // RunWith runs f as Run does, on the fresh stores opts.Stores gives it (in
 // memory by default), and closes them (Stores.Close) when the run is over.
 // An error of opts.Stores, or a negative opts.CheckTimeout, does not wrap
-// ErrInvalid (the file may be valid; it could not be run as asked). When closing the stores fails after
-// the steps ran, RunWith returns the Report with the error: the steps'
-// results stand.
+// ErrInvalid (the file may be valid; it could not be run as asked). When
+// closing the stores fails after the steps ran, RunWith returns the Report
+// with the error: the steps' results stand.
 func RunWith(ctx context.Context, f *File, opts Options) (_ *Report, err error) {
 	if opts.CheckTimeout < 0 {
 		return nil, fmt.Errorf("scenario: options: check timeout %v is negative", opts.CheckTimeout)
