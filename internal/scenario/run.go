@@ -16,6 +16,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
 )
@@ -23,8 +24,12 @@ import (
 // Env is the state one run of a scenario file works on; event and seed handlers
 // read and change it. It is fresh for every run.
 type Env struct {
-	// Gate is the Gate built from the profile (with the policy overrides).
+	// Gate is the Gate built from the profile (with the policy overrides);
+	// events and outcomes go through it.
 	Gate *dialgate.Gate
+	// Gates are the run's Gates (Options.Gates; Gates[0] is Gate), each
+	// with checks of its own on Stores; the dial steps go to them in turn.
+	Gates []*dialgate.Gate
 	// Clock is the Gate's clock, set to each step's "at" before the step runs.
 	Clock *Clock
 	// Profile is the resolved profile.
@@ -43,6 +48,7 @@ type Env struct {
 	mu         sync.Mutex
 	recordings *recording.Manager // when the Gate has no recording check
 	complaints int                // complaints filed, for their ids
+	dials      int                // dial steps run, to choose their Gate
 }
 
 // FindCheck returns the first of env's checks of type T, and whether there is one.
@@ -104,18 +110,41 @@ func (f *File) newEnv(p *policy.Profile, stores Stores, opts Options) (*Env, err
 	env := &Env{Clock: &Clock{}, Profile: p, Tenant: f.Tenant, Stores: stores, Deps: deps}
 	var n atomic.Uint64
 	ids := func() string { return "d" + strconv.FormatUint(n.Add(1), 10) }
-	env.Checks, err = policy.Checks(p, env.Deps)
-	if err == nil {
-		gopts := []dialgate.Option{dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion(p.Version()), dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids)}
-		if opts.CheckTimeout != 0 {
-			gopts = append(gopts, dialgate.WithCheckTimeout(opts.CheckTimeout))
-		}
-		env.Gate, err = dialgate.New(env.Checks, gopts...)
+	gopts := []dialgate.Option{dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion(p.Version()), dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids)}
+	if opts.CheckTimeout != 0 {
+		gopts = append(gopts, dialgate.WithCheckTimeout(opts.CheckTimeout))
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s:%d: profile: %w", ErrInvalid, f.Path, f.profileLine, err)
+	for i := range max(opts.Gates, 1) {
+		d := deps
+		if i > 0 {
+			// The registry copies are the host's files: every Gate has
+			// the ones the first Gate's dnc check made, which the
+			// registries: seed and load_registry load.
+			d.DNCRegistries = registryProviders(env)
+		}
+		checks, err := policy.Checks(p, d)
+		var g *dialgate.Gate
+		if err == nil {
+			g, err = dialgate.New(checks, gopts...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s:%d: profile: %w", ErrInvalid, f.Path, f.profileLine, err)
+		}
+		if i == 0 {
+			env.Gate, env.Checks = g, checks
+		}
+		env.Gates = append(env.Gates, g)
 	}
 	return env, nil
+}
+
+// registryProviders returns the registry providers of env's first dnc
+// check; none without one.
+func registryProviders(env *Env) []dnc.Provider {
+	if c, ok := FindCheck[*dnc.Check](env); ok {
+		return c.Providers()
+	}
+	return nil
 }
 
 // newDeps wires the run's stores into every dependency of policy.Build; each
@@ -150,13 +179,16 @@ func Run(ctx context.Context, f *File) (*Report, error) {
 
 // RunWith runs f as Run does, on the fresh stores opts.Stores gives it (in
 // memory by default), and closes them (Stores.Close) when the run is over.
-// An error of opts.Stores, or a negative opts.CheckTimeout, does not wrap
-// ErrInvalid (the file may be valid; it could not be run as asked). When
-// closing the stores fails after the steps ran, RunWith returns the Report
-// with the error: the steps' results stand.
+// An error of opts.Stores, or a negative opts.CheckTimeout or opts.Gates,
+// does not wrap ErrInvalid (the file may be valid; it could not be run as
+// asked). When closing the stores fails after the steps ran, RunWith
+// returns the Report with the error: the steps' results stand.
 func RunWith(ctx context.Context, f *File, opts Options) (_ *Report, err error) {
 	if opts.CheckTimeout < 0 {
 		return nil, fmt.Errorf("scenario: options: check timeout %v is negative", opts.CheckTimeout)
+	}
+	if opts.Gates < 0 {
+		return nil, fmt.Errorf("scenario: options: gates %d is negative", opts.Gates)
 	}
 	p, err := f.LoadProfile()
 	if err != nil {
@@ -267,7 +299,11 @@ func runDial(ctx context.Context, env *Env, ds *DialSpec, sr *StepReport) *dialg
 		compareDial(sr)
 		return nil
 	}
-	dec, err := env.Gate.Check(ctx, d)
+	env.mu.Lock()
+	g := env.Gates[env.dials%len(env.Gates)]
+	env.dials++
+	env.mu.Unlock()
+	dec, err := g.Check(ctx, d)
 	allowed := dec.Allowed
 	sr.Got = Got{Allowed: &allowed, Codes: codes(dec), DecisionID: dec.ID}
 	for _, e := range dec.Evidence {

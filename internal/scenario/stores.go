@@ -90,6 +90,15 @@ type Options struct {
 	// as in production: a run on a loaded or distant server may want more
 	// time, so that its steps show the rules, not the load.
 	CheckTimeout time.Duration
+	// Gates is how many Gates run the file, each with checks of its own on
+	// the same stores, as the sidecars of a fleet: the dial steps go to
+	// them in turn (the first dial to the first Gate, the second to the
+	// second...), the events and outcomes to the first. Zero or one: one
+	// Gate. With several, a rule that keeps state in its Gate's memory
+	// rather than in the stores sees only its Gate's dials: the sweep runs
+	// without Stores.Runs (so on MemStores and the embedded store). The
+	// registry copies are shared, as the same files loaded by every host.
+	Gates int
 }
 
 // openStores returns the run's stores as opts give them.

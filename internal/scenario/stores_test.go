@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dialgate/dialgate/storage"
 )
 
 // RunWith writes the seed data and events into the stores Options.Stores
@@ -108,5 +110,39 @@ func TestRunWithCheckTimeout(t *testing.T) {
 	}
 	if !unavailable {
 		t.Errorf("no step denied with <check>.unavailable")
+	}
+}
+
+// With Options.Gates the dials go to each Gate in turn, each with checks
+// of its own: the frequency caps, kept in the stores, hold across them; the
+// sweep runs hold across them only when the stores keep them (Stores.Runs),
+// not in each Gate's memory.
+func TestRunWithGates(t *testing.T) {
+	ctx := context.Background()
+	run := func(path string, opts Options) *Report {
+		t.Helper()
+		rep, err := RunFileWith(ctx, path, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	if rep := run("../../examples/scenarios/frequency-cn.yaml", Options{Gates: 2}); !rep.OK() {
+		t.Errorf("frequency-cn.yaml on two Gates: %d steps failed; the caps are in the stores", rep.Failed)
+	}
+	const sweep = "../../examples/scenarios/sweep-sequential.yaml"
+	if rep := run(sweep, Options{Gates: 2}); rep.OK() {
+		t.Errorf("%s passed on two Gates that keep their runs in memory: the dials did not go to both", sweep)
+	}
+	shared := func(ctx context.Context, f *File) (Stores, error) {
+		s, err := MemStores(ctx, f)
+		s.Runs = s.Counters.(storage.Runs)
+		return s, err
+	}
+	if rep := run(sweep, Options{Gates: 2, Stores: shared}); !rep.OK() {
+		t.Errorf("%s on two Gates whose runs are in the stores: %d steps failed", sweep, rep.Failed)
+	}
+	if _, err := RunFileWith(ctx, sweep, Options{Gates: -1}); err == nil || errors.Is(err, ErrInvalid) {
+		t.Errorf("negative gates: %v; want an error, not ErrInvalid", err)
 	}
 }

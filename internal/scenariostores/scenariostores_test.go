@@ -24,31 +24,53 @@ import (
 // examples and the runner's own.
 var scenarioDirs = []string{"../../examples/scenarios", "../scenario/testdata/run"}
 
-// backends are the stores every scenario file is run on besides memory:
-// the embedded store always, PostgreSQL alone, Redis with the embedded
-// store, and the fleet (Redis and PostgreSQL) when the test servers are
-// given.
-func backends(t *testing.T) []scenariostores.Config {
+// backend is a kind of store the scenario files run on besides memory.
+type backend struct {
+	cfg   scenariostores.Config
+	gates int                    // scenario.Options.Gates
+	files func(path string) bool // which files run on it; nil: every one
+}
+
+func (b backend) String() string {
+	if b.gates > 1 {
+		return fmt.Sprintf("%s,%dgates", b.cfg, b.gates)
+	}
+	return b.cfg.String()
+}
+
+// consentOrShort selects the consent files and shortSet.
+func consentOrShort(path string) bool {
+	return shortSet[filepath.Base(path)] || strings.HasPrefix(filepath.Base(path), "consent-")
+}
+
+// backends are the stores the scenario files run on besides memory: the
+// embedded store always; with the test servers, PostgreSQL alone, the
+// fleet (Redis and PostgreSQL) with one Gate and with two (two sidecars
+// sharing the stores, the dials going to each in turn), and Redis with the
+// embedded store (where the consents are on Redis; it differs from the fleet
+// only there, and from bolt only in what the fleet already shows, so it
+// runs the consent files and shortSet).
+func backends(t *testing.T) []backend {
 	pg, rd := os.Getenv("DIALGATE_TEST_POSTGRES"), os.Getenv("DIALGATE_TEST_REDIS")
-	cs := []scenariostores.Config{{Dir: t.TempDir()}}
+	bs := []backend{{cfg: scenariostores.Config{Dir: t.TempDir()}}}
 	if pg == "" {
 		t.Log("DIALGATE_TEST_POSTGRES is not set: the scenarios are not run on PostgreSQL nor on the fleet (Redis and PostgreSQL)")
 	} else {
-		cs = append(cs, scenariostores.Config{Dir: t.TempDir(), Postgres: pg})
+		bs = append(bs, backend{cfg: scenariostores.Config{Dir: t.TempDir(), Postgres: pg}})
 	}
 	if rd == "" {
 		t.Log("DIALGATE_TEST_REDIS is not set: the scenarios are not run on Redis")
-	} else {
-		cs = append(cs, scenariostores.Config{Dir: t.TempDir(), Redis: rd})
-		if pg != "" {
-			cs = append(cs, scenariostores.Config{Dir: t.TempDir(), Redis: rd, Postgres: pg})
-		}
+		return bs
 	}
-	return cs
+	if pg != "" {
+		fleet := scenariostores.Config{Dir: t.TempDir(), Redis: rd, Postgres: pg}
+		bs = append(bs, backend{cfg: fleet}, backend{cfg: fleet, gates: 2})
+	}
+	return append(bs, backend{cfg: scenariostores.Config{Dir: t.TempDir(), Redis: rd}, files: consentOrShort})
 }
 
 // skips are the scenario files a back-end cannot run as memory does, with
-// the reason (documented in docs/scenarios.md): back-end name → file base
+// the reason (documented in docs/auditors.md): back-end name → file base
 // name → reason.
 var skips = map[string]map[string]string{}
 
@@ -68,8 +90,7 @@ var shortSet = map[string]bool{
 // back-end, each on fresh stores, and wants the same report step by step:
 // the same decisions, reason codes, evidence, decision ids, event errors and
 // deletions (messages of event errors aside, which may name the store).
-// With -short the servers' back-ends run only the files of shortSet; Redis
-// with the embedded store runs those and the consent files.
+// With -short the servers' back-ends run only the files of shortSet.
 func TestScenariosOnEveryStore(t *testing.T) {
 	files, err := scenario.Expand(scenarioDirs...)
 	if err != nil {
@@ -87,18 +108,8 @@ func TestScenariosOnEveryStore(t *testing.T) {
 	}
 	for _, b := range backends(t) {
 		t.Run(b.String(), func(t *testing.T) {
-			run := func(path string) bool { return true }
-			switch {
-			case b.Redis != "" && b.Postgres == "":
-				// Redis with the embedded store differs from the fleet only
-				// in where the consents are (Redis) and from bolt only in
-				// the counters, entries and runs: the consent files and
-				// shortSet show it; every file runs on the fleet and on bolt.
-				run = func(path string) bool {
-					return shortSet[filepath.Base(path)] || strings.HasPrefix(filepath.Base(path), "consent-")
-				}
-				t.Log("the consent files and shortSet (every file runs on bolt and on the fleet)")
-			case testing.Short() && (b.Postgres != "" || b.Redis != ""):
+			run := b.files
+			if testing.Short() && (b.cfg.Postgres != "" || b.cfg.Redis != "") {
 				run = func(path string) bool { return shortSet[filepath.Base(path)] }
 				t.Logf("-short: %d of the %d files (shortSet)", len(shortSet), len(files))
 			}
@@ -107,7 +118,7 @@ func TestScenariosOnEveryStore(t *testing.T) {
 			sem := make(chan struct{}, concurrentRuns)
 			var wg sync.WaitGroup
 			for _, path := range files {
-				if !run(path) {
+				if run != nil && !run(path) {
 					continue
 				}
 				sem <- struct{}{}
@@ -152,12 +163,12 @@ func fileName(t *testing.T, path string) string {
 
 // compareRuns runs path on b and fails t with every difference from want
 // and werr, its run in memory.
-func compareRuns(t *testing.T, path string, b scenariostores.Config, want *scenario.Report, werr error) {
+func compareRuns(t *testing.T, path string, b backend, want *scenario.Report, werr error) {
 	t.Helper()
 	// Many runs at once on two cores, under -race, may take longer than
 	// the default 500 ms a decision's checks have: the comparison is of
 	// the rules' results, not of the load (outages have tests of their own).
-	got, gerr := scenario.RunFileWith(t.Context(), path, scenario.Options{Stores: b.Stores(), CheckTimeout: checkTimeout})
+	got, gerr := scenario.RunFileWith(t.Context(), path, scenario.Options{Stores: b.cfg.Stores(), CheckTimeout: checkTimeout, Gates: b.gates})
 	if (werr == nil) != (gerr == nil) {
 		t.Fatalf("in memory: error %v; on %s: error %v", werr, b, gerr)
 	}
