@@ -38,6 +38,7 @@ func (a *app) scenariosCmd() *cobra.Command {
 	var (
 		asJSON bool
 		store  string
+		gates  int
 	)
 	runCmd := &cobra.Command{
 		Use:   "run FILE|DIR...",
@@ -53,13 +54,19 @@ key prefix on that server, with the embedded store for what a fleet does not
 keep in Redis), or "redis=URL+postgres=URL" (a fleet: each domain where
 dialgate serve puts it). They are removed after each file; a file writes its
 seed data into them, so the flag never runs on a deployment's own data.
+--gates N sends the dials to N Gates on those stores in turn, as to N sidecars
+of a fleet: a step that then differs shows state kept in a sidecar's memory
+(memory and bolt keep the sweep runs there: use a fleet store).
 
 Exit codes: 0 every step of every file passed, 1 a step failed (or the stores
 could not be had), 2 a file is invalid (unknown key, bad value, unsupported
 event type...) or missing.`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var opts scenario.Options
+			if gates < 1 {
+				return usageErr("--gates: %d is not a number of Gates (want 1 or more)", gates)
+			}
+			opts := scenario.Options{Gates: gates}
 			if store != "memory" {
 				c, err := scenariostores.Parse(store)
 				if err != nil {
@@ -107,6 +114,9 @@ event type...) or missing.`,
 				if store != "memory" {
 					out["store"] = storeKind(store)
 				}
+				if gates > 1 {
+					out["gates"] = gates
+				}
 				if err := a.printJSON(out); err != nil {
 					return err
 				}
@@ -114,6 +124,9 @@ event type...) or missing.`,
 				on := ""
 				if store != "memory" {
 					on = " on " + storeKind(store)
+				}
+				if gates > 1 {
+					on += fmt.Sprintf(" through %d Gates", gates)
 				}
 				fmt.Fprintf(a.stdout, "\n%d %s%s: %d passed, %d failed, %d invalid\n", len(files), plural(len(files), "file", "files"), on, passed, failed, invalid)
 			}
@@ -128,6 +141,7 @@ event type...) or missing.`,
 	}
 	runCmd.Flags().BoolVar(&asJSON, "json", false, "print the reports as JSON")
 	runCmd.Flags().StringVar(&store, "store", "memory", `the stores each file runs on, fresh and removed after it: memory, bolt, postgres=URL, redis=URL or redis=URL+postgres=URL`)
+	runCmd.Flags().IntVar(&gates, "gates", 1, "send the dials to this many Gates on the same stores in turn, as to the sidecars of a fleet")
 	cmd.AddCommand(runCmd)
 	return cmd
 }

@@ -72,3 +72,34 @@ func TestScenariosStoreFleet(t *testing.T) {
 		t.Errorf("unreachable server: exit %d\n%s", code, errs)
 	}
 }
+
+// --gates sends the dials to several Gates in turn: in memory each keeps
+// its sweep runs, so a sweep split between them goes unseen (the file
+// fails); a count below one is bad input.
+func TestScenariosGates(t *testing.T) {
+	const sweep = "../../examples/scenarios/sweep-sequential.yaml"
+	code, out, _ := runCLI(t, "", "scenarios", "run", "--gates", "2", sweep)
+	if code != 1 || !strings.Contains(out, "1 file through 2 Gates: 0 passed, 1 failed") {
+		t.Errorf("--gates 2 in memory: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "", "scenarios", "run", "--gates", "2", "--json", "../../examples/scenarios/frequency-cn.yaml")
+	var res struct {
+		Gates  int `json:"gates"`
+		Passed int `json:"passed"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 || res.Gates != 2 || res.Passed != 1 {
+		t.Errorf("--gates 2 --json: exit %d, %+v, %v\n%s", code, res, err, out)
+	}
+	code, _, errs := runCLI(t, "", "scenarios", "run", "--gates", "0", sweep)
+	if code != 2 || !strings.Contains(errs, "--gates: 0") {
+		t.Errorf("--gates 0: exit %d\n%s", code, errs)
+	}
+	pg := os.Getenv("DIALGATE_TEST_POSTGRES")
+	if pg == "" {
+		t.Skip("DIALGATE_TEST_POSTGRES is not set: not run on a fleet store")
+	}
+	code, out, _ = runCLI(t, "", "scenarios", "run", "--gates", "2", "--store", "postgres="+pg, sweep)
+	if code != 0 || !strings.Contains(out, "1 file on postgres through 2 Gates: 1 passed") {
+		t.Errorf("--gates 2 on postgres: exit %d\n%s", code, out)
+	}
+}
