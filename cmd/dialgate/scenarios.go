@@ -8,7 +8,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dialgate/dialgate/internal/scenario"
+	"github.com/dialgate/dialgate/internal/scenariostores"
 )
+
+// storeKind names the back-end of a valid --store value without its URLs
+// (which may hold a password): "bolt", "postgres", "redis+postgres"...
+func storeKind(spec string) string {
+	c, err := scenariostores.Parse(spec)
+	if err != nil {
+		return spec
+	}
+	return c.String()
+}
 
 // fileResult is one file's entry in `scenarios run --json`.
 type fileResult struct {
@@ -24,7 +35,11 @@ func (a *app) scenariosCmd() *cobra.Command {
 		Args:  argsUsage(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	var asJSON bool
+	var (
+		asJSON bool
+		store  string
+		gates  int
+	)
 	runCmd := &cobra.Command{
 		Use:   "run FILE|DIR...",
 		Short: "Run scenario files and report every step",
@@ -32,10 +47,33 @@ func (a *app) scenariosCmd() *cobra.Command {
 except profile files) each on fresh in-memory state, and report for every step
 what was expected and what came back.
 
-Exit codes: 0 every step of every file passed, 1 a step failed, 2 a file is
-invalid (unknown key, bad value, unsupported event type...) or missing.`,
+--store runs each file on fresh stores of a production back-end instead:
+"bolt" (the embedded store of dialgate serve, a new file in a temporary
+directory), "postgres=URL" (a new schema in that database), "redis=URL" (a new
+key prefix on that server, with the embedded store for what a fleet does not
+keep in Redis), or "redis=URL+postgres=URL" (a fleet: each domain where
+dialgate serve puts it). They are removed after each file; a file writes its
+seed data into them, so the flag never runs on a deployment's own data.
+--gates N sends the dials to N Gates on those stores in turn, as to N sidecars
+of a fleet: a step that then differs shows state kept in a sidecar's memory
+(memory and bolt keep the sweep runs there: use a fleet store).
+
+Exit codes: 0 every step of every file passed, 1 a step failed (or the stores
+could not be had), 2 a file is invalid (unknown key, bad value, unsupported
+event type...) or missing.`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if gates < 1 {
+				return usageErr("--gates: %d is not a number of Gates (want 1 or more)", gates)
+			}
+			opts := scenario.Options{Gates: gates}
+			if store != "memory" {
+				c, err := scenariostores.Parse(store)
+				if err != nil {
+					return usageErr("--store: %v", err)
+				}
+				opts.Stores = c.Stores()
+			}
 			files, err := scenario.Expand(args...)
 			if err != nil {
 				return usageErr("%v", err)
@@ -46,7 +84,7 @@ invalid (unknown key, bad value, unsupported event type...) or missing.`,
 			var results []fileResult
 			invalid, failed, passed := 0, 0, 0
 			for _, f := range files {
-				rep, err := scenario.RunFile(cmd.Context(), f)
+				rep, err := scenario.RunFileWith(cmd.Context(), f, opts)
 				switch {
 				case errors.Is(err, scenario.ErrInvalid):
 					invalid++
@@ -72,13 +110,25 @@ invalid (unknown key, bad value, unsupported event type...) or missing.`,
 				}
 			}
 			if asJSON {
-				if err := a.printJSON(map[string]any{
-					"files": results, "passed": passed, "failed": failed, "invalid": invalid,
-				}); err != nil {
+				out := map[string]any{"files": results, "passed": passed, "failed": failed, "invalid": invalid}
+				if store != "memory" {
+					out["store"] = storeKind(store)
+				}
+				if gates > 1 {
+					out["gates"] = gates
+				}
+				if err := a.printJSON(out); err != nil {
 					return err
 				}
 			} else {
-				fmt.Fprintf(a.stdout, "\n%d %s: %d passed, %d failed, %d invalid\n", len(files), plural(len(files), "file", "files"), passed, failed, invalid)
+				on := ""
+				if store != "memory" {
+					on = " on " + storeKind(store)
+				}
+				if gates > 1 {
+					on += fmt.Sprintf(" through %d Gates", gates)
+				}
+				fmt.Fprintf(a.stdout, "\n%d %s%s: %d passed, %d failed, %d invalid\n", len(files), plural(len(files), "file", "files"), on, passed, failed, invalid)
 			}
 			switch {
 			case invalid > 0:
@@ -90,6 +140,8 @@ invalid (unknown key, bad value, unsupported event type...) or missing.`,
 		},
 	}
 	runCmd.Flags().BoolVar(&asJSON, "json", false, "print the reports as JSON")
+	runCmd.Flags().StringVar(&store, "store", "memory", `the stores each file runs on, fresh and removed after it: memory, bolt, postgres=URL, redis=URL or redis=URL+postgres=URL`)
+	runCmd.Flags().IntVar(&gates, "gates", 1, "send the dials to this many Gates on the same stores in turn, as to the sidecars of a fleet")
 	cmd.AddCommand(runCmd)
 	return cmd
 }

@@ -12,7 +12,10 @@
 // clock set to each step's "at", and a Gate built from the profile with
 // policy.Build. It returns a Report that says, step by step, what was expected
 // and what came back. Both `dialgate scenarios run` and
-// audittest.RunScenarios use it.
+// audittest.RunScenarios use it. RunWith does the same on the stores
+// Options.Stores gives each run (Stores: one value per domain), fresh ones of
+// another back-end; internal/scenariostores gives those dialgate runs on in
+// production (boltstore, pgstore, redisstore wired as a fleet).
 //
 // Event types and seeding top-level keys are dispatched through one table,
 // built by handlers in registry.go; each domain's handlers live in

@@ -82,6 +82,6 @@ func ledgerSeed() *seedSpec {
 			}
 			entries = append(entries, e)
 		}
-		return env.Store.PutLedger(ctx, entries...)
+		return env.Stores.Ledger.PutLedger(ctx, entries...)
 	})
 }

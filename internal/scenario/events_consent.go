@@ -92,7 +92,7 @@ func consentsSeed() *seedSpec {
 			if err != nil {
 				return err
 			}
-			if err := env.Store.AddConsent(ctx, r); err != nil {
+			if err := env.Stores.Consents.AddConsent(ctx, r); err != nil {
 				return err
 			}
 		}
@@ -113,7 +113,7 @@ func grantConsentEvent() *eventSpec {
 		if err != nil {
 			return Result{}, err
 		}
-		err = env.Store.AddConsent(ctx, r)
+		err = env.Stores.Consents.AddConsent(ctx, r)
 		switch {
 		case err == nil:
 			return Result{}, nil
@@ -141,7 +141,7 @@ func revokeConsentEvent() *eventSpec {
 		}
 		return nil
 	}, func(ctx context.Context, env *Env, a *revokeConsentArgs, _ *dialgate.Decision) (Result, error) {
-		_, err := env.Store.RevokeConsent(ctx, a.ConsentID, env.Clock.Now(), a.Channel)
+		_, err := env.Stores.Consents.RevokeConsent(ctx, a.ConsentID, env.Clock.Now(), a.Channel)
 		switch {
 		case err == nil:
 			return Result{}, nil

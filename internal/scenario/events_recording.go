@@ -239,7 +239,7 @@ func complaintEvent() *eventSpec {
 		if err != nil {
 			return Result{}, err
 		}
-		desk, err := policy.NewComplaintDesk(env.Profile, env.Store, lists, m, env.Deps.CalleeHasher)
+		desk, err := policy.NewComplaintDesk(env.Profile, env.Stores.Complaints, lists, m, env.Deps.CalleeHasher)
 		if err != nil {
 			return Result{}, err
 		}

@@ -16,26 +16,30 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
-	"github.com/dialgate/dialgate/storage/memstore"
 )
 
 // Env is the state one run of a scenario file works on; event and seed handlers
 // read and change it. It is fresh for every run.
 type Env struct {
-	// Gate is the Gate built from the profile (with the policy overrides).
+	// Gate is the Gate built from the profile (with the policy overrides);
+	// events and outcomes go through it.
 	Gate *dialgate.Gate
+	// Gates are the run's Gates (Options.Gates; Gates[0] is Gate), each
+	// with checks of its own on Stores; the dial steps go to them in turn.
+	Gates []*dialgate.Gate
 	// Clock is the Gate's clock, set to each step's "at" before the step runs.
 	Clock *Clock
 	// Profile is the resolved profile.
 	Profile *policy.Profile
 	// Tenant is the file's tenant.
 	Tenant string
-	// Store is the run's fresh in-memory store; handlers write seed data and
-	// events into it.
-	Store *memstore.Store
-	// Deps are the stores the Gate's checks use, all backed by Store.
+	// Stores are the run's fresh stores (Options.Stores, in memory by
+	// default); handlers write seed data and events into them.
+	Stores Stores
+	// Deps are the stores the Gate's checks use: those of Stores.
 	Deps policy.Deps
 	// Checks are the Gate's checks in order; handlers that must write through a
 	// check's own in-memory state (the do-not-call overlay) find it with FindCheck.
@@ -44,6 +48,7 @@ type Env struct {
 	mu         sync.Mutex
 	recordings *recording.Manager // when the Gate has no recording check
 	complaints int                // complaints filed, for their ids
+	dials      int                // dial steps run, to choose their Gate
 }
 
 // FindCheck returns the first of env's checks of type T, and whether there is one.
@@ -96,33 +101,55 @@ func (f *File) LoadProfile() (*policy.Profile, error) {
 	return p, nil
 }
 
-// newEnv builds fresh state for one run.
-func (f *File) newEnv() (*Env, error) {
-	p, err := f.LoadProfile()
+// newEnv builds fresh state for one run on stores.
+func (f *File) newEnv(p *policy.Profile, stores Stores, opts Options) (*Env, error) {
+	deps, err := newDeps(stores)
 	if err != nil {
 		return nil, err
 	}
-	store := memstore.New()
-	deps, err := newDeps(store)
-	if err != nil {
-		return nil, err
-	}
-	env := &Env{Clock: &Clock{}, Profile: p, Tenant: f.Tenant, Store: store, Deps: deps}
+	env := &Env{Clock: &Clock{}, Profile: p, Tenant: f.Tenant, Stores: stores, Deps: deps}
 	var n atomic.Uint64
 	ids := func() string { return "d" + strconv.FormatUint(n.Add(1), 10) }
-	env.Checks, err = policy.Checks(p, env.Deps)
-	if err == nil {
-		env.Gate, err = dialgate.New(env.Checks, dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion(p.Version()), dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids))
+	gopts := []dialgate.Option{dialgate.WithoutAuditLog(), dialgate.WithPolicyVersion(p.Version()), dialgate.WithClock(env.Clock), dialgate.WithDecisionIDs(ids)}
+	if opts.CheckTimeout != 0 {
+		gopts = append(gopts, dialgate.WithCheckTimeout(opts.CheckTimeout))
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s:%d: profile: %w", ErrInvalid, f.Path, f.profileLine, err)
+	for i := range max(opts.Gates, 1) {
+		d := deps
+		if i > 0 {
+			// The registry copies are the host's files: every Gate has
+			// the ones the first Gate's dnc check made, which the
+			// registries: seed and load_registry load.
+			d.DNCRegistries = registryProviders(env)
+		}
+		checks, err := policy.Checks(p, d)
+		var g *dialgate.Gate
+		if err == nil {
+			g, err = dialgate.New(checks, gopts...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s:%d: profile: %w", ErrInvalid, f.Path, f.profileLine, err)
+		}
+		if i == 0 {
+			env.Gate, env.Checks = g, checks
+		}
+		env.Gates = append(env.Gates, g)
 	}
 	return env, nil
 }
 
-// newDeps wires the run's store into every dependency of policy.Build; each
+// registryProviders returns the registry providers of env's first dnc
+// check; none without one.
+func registryProviders(env *Env) []dnc.Provider {
+	if c, ok := FindCheck[*dnc.Check](env); ok {
+		return c.Providers()
+	}
+	return nil
+}
+
+// newDeps wires the run's stores into every dependency of policy.Build; each
 // domain adds its line.
-func newDeps(store *memstore.Store) (policy.Deps, error) {
+func newDeps(stores Stores) (policy.Deps, error) {
 	// The runs are synthetic and their state is thrown away: a fixed, public
 	// key is enough to keep raw numbers out of the stores.
 	hasher, err := auditlog.NewCalleeHasher([]byte("dialgate scenario key, not secret"))
@@ -130,25 +157,63 @@ func newDeps(store *memstore.Store) (policy.Deps, error) {
 		return policy.Deps{}, err
 	}
 	return policy.Deps{
-		DNC:          store,
-		Ledger:       store,
-		Counters:     store,
-		Recordings:   store,
-		Consents:     store,
+		DNC:          stores.DNC,
+		Ledger:       stores.Ledger,
+		Counters:     stores.Counters,
+		Runs:         stores.Runs,
+		Recordings:   stores.Recordings,
+		Consents:     stores.Consents,
 		CalleeHasher: hasher,
 	}, nil
 }
 
-// Run runs f on fresh state and reports every step; the steps run in order,
-// each on the state the earlier ones left. A step that does not come back as
-// it wants is a failed step in the Report, not an error. An error (wrapping
-// ErrInvalid) means the file could not be run: its profile cannot be loaded,
-// its overrides are invalid, or its seed data cannot be stored.
+// Run runs f on fresh in-memory state and reports every step; the steps run
+// in order, each on the state the earlier ones left. A step that does not
+// come back as it wants is a failed step in the Report, not an error. An
+// error (wrapping ErrInvalid) means the file could not be run: its profile
+// cannot be loaded, its overrides are invalid, or its seed data cannot be
+// stored. Run is RunWith with the zero Options.
 func Run(ctx context.Context, f *File) (*Report, error) {
-	env, err := f.newEnv()
+	return RunWith(ctx, f, Options{})
+}
+
+// RunWith runs f as Run does, on the fresh stores opts.Stores gives it (in
+// memory by default), and closes them (Stores.Close) when the run is over.
+// An error of opts.Stores, or a negative opts.CheckTimeout or opts.Gates,
+// does not wrap ErrInvalid (the file may be valid; it could not be run as
+// asked). When closing the stores fails after the steps ran, RunWith
+// returns the Report with the error: the steps' results stand.
+func RunWith(ctx context.Context, f *File, opts Options) (_ *Report, err error) {
+	if opts.CheckTimeout < 0 {
+		return nil, fmt.Errorf("scenario: options: check timeout %v is negative", opts.CheckTimeout)
+	}
+	if opts.Gates < 0 {
+		return nil, fmt.Errorf("scenario: options: gates %d is negative", opts.Gates)
+	}
+	p, err := f.LoadProfile()
 	if err != nil {
 		return nil, err
 	}
+	stores, err := opts.openStores(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if stores.Close != nil {
+		defer func() {
+			if cerr := stores.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("%s: closing the stores: %w", f.Path, cerr))
+			}
+		}()
+	}
+	env, err := f.newEnv(p, stores, opts)
+	if err != nil {
+		return nil, err
+	}
+	return f.run(ctx, env)
+}
+
+// run runs f's seed data and steps on env.
+func (f *File) run(ctx context.Context, env *Env) (*Report, error) {
 	rep := &Report{File: f.Path, Name: f.Name, Profile: env.Profile.Name, PolicyVersion: env.Gate.PolicyVersion(), Warnings: f.Warnings()}
 	if f.Policy != nil {
 		var patch map[string]json.RawMessage
@@ -210,13 +275,19 @@ func (f *File) Warnings() []string {
 	return ws
 }
 
-// RunFile parses and runs the scenario file at path.
+// RunFile parses and runs the scenario file at path on fresh in-memory
+// state.
 func RunFile(ctx context.Context, path string) (*Report, error) {
+	return RunFileWith(ctx, path, Options{})
+}
+
+// RunFileWith parses the scenario file at path and runs it with RunWith.
+func RunFileWith(ctx context.Context, path string, opts Options) (*Report, error) {
 	f, err := ParseFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return Run(ctx, f)
+	return RunWith(ctx, f, opts)
 }
 
 // runDial decides one dial and compares it with the step's want. It returns the
@@ -228,7 +299,11 @@ func runDial(ctx context.Context, env *Env, ds *DialSpec, sr *StepReport) *dialg
 		compareDial(sr)
 		return nil
 	}
-	dec, err := env.Gate.Check(ctx, d)
+	env.mu.Lock()
+	g := env.Gates[env.dials%len(env.Gates)]
+	env.dials++
+	env.mu.Unlock()
+	dec, err := g.Check(ctx, d)
 	allowed := dec.Allowed
 	sr.Got = Got{Allowed: &allowed, Codes: codes(dec), DecisionID: dec.ID}
 	for _, e := range dec.Evidence {
