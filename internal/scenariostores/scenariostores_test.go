@@ -343,3 +343,29 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// A spec Parse refuses may still hold a URL with a password (a "+" too
+// many, a URL without its postgres=, a key given twice): the error names
+// the part and the problem, never a URL, so that it can be printed.
+func TestParseErrorsHideURLs(t *testing.T) {
+	const pg, rd = "postgres://u:s3cret@db:5432/x?sslmode=disable", "redis://:s3cret@127.0.0.1:6379/3"
+	for _, tt := range []struct{ spec, err string }{
+		{"postgres=" + pg + "+redis=", "redis: the URL is missing"},
+		{"redis=" + rd + "+postgres=", "postgres: the URL is missing"},
+		{pg, `"postgres://…" is not bolt, postgres=URL or redis=URL`},
+		{"mysql=" + pg, `"mysql=…" is not bolt, postgres=URL or redis=URL`},
+		{"redis=" + rd + "+redis=" + rd, "redis given twice"},
+		{"postgres=" + pg + "+postgres=" + pg, "postgres given twice"},
+		{"bolt+postgres=" + pg, "bolt stands alone"},
+		{"postgres=host=db user=u password=s3cret+redis=", "redis: the URL is missing"},
+	} {
+		_, err := scenariostores.Parse(tt.spec)
+		if err == nil || !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("Parse(%q) = %v; want an error containing %q", tt.spec, err, tt.err)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Parse(%q): the error shows the password: %v", tt.spec, err)
+		}
+	}
+}
