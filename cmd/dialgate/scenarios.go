@@ -11,16 +11,6 @@ import (
 	"github.com/dialgate/dialgate/internal/scenariostores"
 )
 
-// storeKind names the back-end of a valid --store value without its URLs
-// (which may hold a password): "bolt", "postgres", "redis+postgres"...
-func storeKind(spec string) string {
-	c, err := scenariostores.Parse(spec)
-	if err != nil {
-		return spec
-	}
-	return c.String()
-}
-
 // fileResult is one file's entry in `scenarios run --json`.
 type fileResult struct {
 	File    string           `json:"file"`
@@ -67,12 +57,15 @@ event type...) or missing.`,
 				return usageErr("--gates: %d is not a number of Gates (want 1 or more)", gates)
 			}
 			opts := scenario.Options{Gates: gates}
+			// kind names the back-end without its URLs (which may hold a
+			// password): "bolt", "postgres", "redis+postgres"...; "" in memory.
+			kind := ""
 			if store != "memory" {
 				c, err := scenariostores.Parse(store)
 				if err != nil {
 					return usageErr("--store: %v", err)
 				}
-				opts.Stores = c.Stores()
+				opts.Stores, kind = c.Stores(), c.String()
 			}
 			files, err := scenario.Expand(args...)
 			if err != nil {
@@ -111,8 +104,8 @@ event type...) or missing.`,
 			}
 			if asJSON {
 				out := map[string]any{"files": results, "passed": passed, "failed": failed, "invalid": invalid}
-				if store != "memory" {
-					out["store"] = storeKind(store)
+				if kind != "" {
+					out["store"] = kind
 				}
 				if gates > 1 {
 					out["gates"] = gates
@@ -122,8 +115,8 @@ event type...) or missing.`,
 				}
 			} else {
 				on := ""
-				if store != "memory" {
-					on = " on " + storeKind(store)
+				if kind != "" {
+					on = " on " + kind
 				}
 				if gates > 1 {
 					on += fmt.Sprintf(" through %d Gates", gates)

@@ -189,6 +189,8 @@ func deletePrefix(url, prefix string) error {
 // "bolt", "postgres=URL", "redis=URL", or both of the last two joined by
 // "+" ("redis=URL+postgres=URL", in either order). "memory" is not a
 // Config (it is the scenario runner's default): the caller handles it.
+// Its errors name the part and the problem but never quote a URL (which
+// may hold a password): they can be printed.
 func Parse(spec string) (Config, error) {
 	if spec == "bolt" {
 		return Config{}, nil
@@ -209,13 +211,13 @@ func Parse(spec string) (Config, error) {
 		key, url, ok := strings.Cut(part, "=")
 		switch {
 		case part == "bolt":
-			return Config{}, fmt.Errorf("store %q: bolt stands alone (with postgres= or redis= the embedded store keeps what they do not)", spec)
+			return Config{}, errors.New("store: bolt stands alone (with postgres= or redis= the embedded store keeps what they do not)")
 		case !ok || (key != "postgres" && key != "redis"):
-			return Config{}, fmt.Errorf("store %q: %q is not bolt, postgres=URL or redis=URL (want bolt, postgres=URL, redis=URL or redis=URL+postgres=URL)", spec, part)
+			return Config{}, fmt.Errorf("store: %q is not bolt, postgres=URL or redis=URL (want bolt, postgres=URL, redis=URL or redis=URL+postgres=URL)", partName(part))
 		case url == "":
-			return Config{}, fmt.Errorf("store %q: %s: the URL is missing", spec, key)
+			return Config{}, fmt.Errorf("store: %s: the URL is missing", key)
 		case key == "postgres" && c.Postgres != "", key == "redis" && c.Redis != "":
-			return Config{}, fmt.Errorf("store %q: %s given twice", spec, key)
+			return Config{}, fmt.Errorf("store: %s given twice", key)
 		case key == "postgres":
 			c.Postgres = url
 		default:
@@ -223,7 +225,34 @@ func Parse(spec string) (Config, error) {
 		}
 	}
 	if c.Postgres == "" && c.Redis == "" {
-		return Config{}, fmt.Errorf("store %q: want bolt, postgres=URL, redis=URL or redis=URL+postgres=URL", spec)
+		return Config{}, errors.New("store: empty: want bolt, postgres=URL, redis=URL or redis=URL+postgres=URL")
 	}
 	return c, nil
+}
+
+// partName names a part of a store spec Parse does not know without what
+// may be a URL or a password: a short word as it is ("sqlite"), else its
+// key ("mysql=…") or its URL scheme ("postgres://…"), else "…".
+func partName(part string) string {
+	word := func(s string) bool {
+		if s == "" || len(s) > 32 {
+			return false
+		}
+		for _, r := range s {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+				return false
+			}
+		}
+		return true
+	}
+	switch key, _, eq := strings.Cut(part, "="); {
+	case !eq && word(part):
+		return part
+	case eq && word(key):
+		return key + "=…"
+	}
+	if scheme, _, ok := strings.Cut(part, "://"); ok && word(scheme) {
+		return scheme + "://…"
+	}
+	return "…"
 }
