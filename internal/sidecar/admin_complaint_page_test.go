@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -322,4 +323,34 @@ func TestListComplaintsPagesBoundToTenant(t *testing.T) {
 	wantStatus(t, err, codes.PermissionDenied, "tenant")
 	_, err = e.admin.ListComplaints(acmeOps, &pb.ListComplaintsRequest{PageToken: all.GetNextPageToken()})
 	wantStatus(t, err, codes.PermissionDenied, "tenant")
+}
+
+// TestListComplaintsPageTokenNeverPanics: a stored complaint whose receipt
+// has no JSON form in UTC (a damaged or hand-written record: year 0 at
+// +01:00 is year -1 in UTC) ending a page is Unavailable naming the
+// complaint, as a record that does not decode is, not a panic that would take the sidecar, and every dial it
+// decides, down.
+func TestListComplaintsPageTokenNeverPanics(t *testing.T) {
+	store := memstore.New()
+	desk, err := complaint.NewDesk(complaint.Config{}, store, refuseLister{}, nil, plainHasher{}, nil, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := pageComplaint("acme", 0, time.Date(0, 1, 1, 0, 30, 0, 0, time.FixedZone("", 3600)))
+	for _, c := range []complaint.Complaint{odd, pageComplaint("acme", 1, time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))} {
+		if err := store.CreateComplaint(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := &adminServer{be: &Backend{Complaints: complaintAdmin{desk: desk, hasher: plainHasher{}}},
+		now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }, log: slog.New(slog.DiscardHandler)}
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("ListComplaints panicked: %v", r)
+		}
+	}()
+	_, err = srv.ListComplaints(ctxT(t), &pb.ListComplaintsRequest{PageSize: 1})
+	if st, _ := status.FromError(err); st.Code() != codes.Unavailable || !strings.Contains(st.Message(), odd.ID) {
+		t.Fatalf("ListComplaints: %v; want Unavailable naming %s", err, odd.ID)
+	}
 }
