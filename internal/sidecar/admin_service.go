@@ -589,7 +589,12 @@ func (s *adminServer) ListComplaints(ctx context.Context, req *pb.ListComplaints
 		// (never empty: one complaint is far below it).
 		n += protowire.SizeTag(1) + protowire.SizeBytes(proto.Size(pc))
 		if i == size || (i > 0 && n > maxComplaintPageBytes) {
-			out.NextPageToken = encodeComplaintPage(complaint.PositionOf(ls[i-1].Complaint), listing)
+			tok, err := encodeComplaintPage(complaint.PositionOf(ls[i-1].Complaint), listing)
+			if err != nil {
+				s.log.Warn("sidecar: admin read failed", "method", "ListComplaints", "err", err)
+				return nil, status.Errorf(codes.Unavailable, "ListComplaints: not read: %v; correct or replace the record, then retry", err)
+			}
+			out.NextPageToken = tok
 			break
 		}
 		out.Complaints = append(out.Complaints, pc)

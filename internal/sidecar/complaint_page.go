@@ -53,15 +53,15 @@ type complaintPageToken struct {
 }
 
 // encodeComplaintPage returns the page token of the page after the
-// complaint at p in listing l.
-func encodeComplaintPage(p complaint.Position, l complaintListing) string {
+// complaint at p in listing l. A receipt with no JSON form in UTC (a year
+// outside 0 to 9999: only a damaged or hand-written record has one) is an
+// error naming the complaint.
+func encodeComplaintPage(p complaint.Position, l complaintListing) (string, error) {
 	js, err := json.Marshal(complaintPageToken{V: pageTokenVersion, ReceivedAt: p.ReceivedAt.UTC(), ID: p.ID, complaintListing: l})
 	if err != nil {
-		// A struct of strings, a bool and a time in the years a
-		// complaint is stored with marshals.
-		panic(fmt.Sprintf("sidecar: page token: %v", err))
+		return "", fmt.Errorf("complaint %q: received_at %s: no page token can hold it: %w", p.ID, p.ReceivedAt.Format(time.RFC3339Nano), err)
 	}
-	return base64.RawURLEncoding.EncodeToString(js)
+	return base64.RawURLEncoding.EncodeToString(js), nil
 }
 
 // decodeComplaintPage returns the position a ListComplaints page starts
@@ -88,7 +88,9 @@ func decodeComplaintPage(token string, l complaintListing) (complaint.Position, 
 	if err := dec.Decode(&pt); err != nil || dec.More() {
 		return complaint.Position{}, bad("does not decode: not a token this server made")
 	}
-	if pt.V != pageTokenVersion || pt.ID == "" || pt.ReceivedAt.IsZero() {
+	if _, err := pt.ReceivedAt.UTC().MarshalJSON(); err != nil || pt.V != pageTokenVersion || pt.ID == "" || pt.ReceivedAt.IsZero() {
+		// (A received_at whose UTC year is outside 0 to 9999: no token
+		// this server makes holds one.)
 		return complaint.Position{}, bad("not a token this server made")
 	}
 	if pt.complaintListing != l {
