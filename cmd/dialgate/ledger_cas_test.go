@@ -1,99 +1,15 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/internal/ledgertest"
 	"github.com/dialgate/dialgate/storage"
-	"github.com/dialgate/dialgate/storage/memstore"
-	"github.com/dialgate/dialgate/storage/pgstore"
 )
-
-// interloper is a ledger store in which another writer changes one
-// entry just before the write: after every check the command makes, and
-// before its entries are stored — the window a fleet's shared PostgreSQL
-// leaves open between two steps.
-type interloper struct {
-	callerid.Store
-	t      *testing.T
-	tenant string
-	target dialgate.Number
-	other  *callerid.Entry // stored by the other writer; nil: it deletes the entry
-	done   bool
-}
-
-// cut makes the other writer's change, once.
-func (w *interloper) cut(ctx context.Context) {
-	if w.done {
-		return
-	}
-	w.done = true
-	var err error
-	if w.other != nil {
-		err = w.Store.PutLedger(ctx, *w.other)
-	} else {
-		err = w.Store.DeleteLedgerEntry(ctx, w.tenant, w.target)
-	}
-	if err != nil {
-		w.t.Fatalf("the other writer: %v", err)
-	}
-}
-
-// PutLedger implements callerid.Store.
-func (w *interloper) PutLedger(ctx context.Context, entries ...callerid.Entry) error {
-	w.cut(ctx)
-	return w.Store.PutLedger(ctx, entries...)
-}
-
-// PutLedgerIf implements callerid.ConditionalStore when the store does.
-func (w *interloper) PutLedgerIf(ctx context.Context, expect []callerid.Expect, entries ...callerid.Entry) error {
-	w.cut(ctx)
-	return w.Store.(callerid.ConditionalStore).PutLedgerIf(ctx, expect, entries...)
-}
-
-// casStores returns the ledger stores the race tests run on: memstore, and
-// a PostgreSQL store (a schema of its own) with DIALGATE_TEST_POSTGRES.
-func casStores(t *testing.T) map[string]func(t *testing.T) callerid.Store {
-	stores := map[string]func(t *testing.T) callerid.Store{
-		"memstore": func(*testing.T) callerid.Store { return memstore.New() },
-	}
-	purl := os.Getenv("DIALGATE_TEST_POSTGRES")
-	if purl == "" {
-		t.Log("DIALGATE_TEST_POSTGRES is not set: the PostgreSQL case is skipped")
-		return stores
-	}
-	stores["pgstore"] = func(t *testing.T) callerid.Store {
-		var b [6]byte
-		rand.Read(b[:])
-		schema := "dgledgercas_" + hex.EncodeToString(b[:])
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s, err := pgstore.Open(ctx, purl, pgstore.Options{Schema: schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			s.Close()
-			ctx := context.Background()
-			if c, err := pgx.Connect(ctx, purl); err == nil {
-				c.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-				c.Close(ctx)
-			}
-		})
-		return s
-	}
-	return stores
-}
 
 // TestLedgerImportApplyRace: another writer that changes, adds or deletes
 // an entry after the import's last check and before its write is not
@@ -111,7 +27,7 @@ func TestLedgerImportApplyRace(t *testing.T) {
 		return e
 	}
 	third1, third2 := entry(n1, "Third Ltd"), entry(n2, "Third Ltd")
-	for storeName, open := range casStores(t) {
+	for storeName, open := range ledgertest.Stores(t) {
 		for name, tc := range map[string]struct {
 			target dialgate.Number
 			other  *callerid.Entry
@@ -127,7 +43,7 @@ func TestLedgerImportApplyRace(t *testing.T) {
 				if err := inner.PutLedger(ctx, entry(n1, "Acme Ltd")); err != nil {
 					t.Fatal(err)
 				}
-				s := &interloper{Store: inner, t: t, tenant: "acme", target: tc.target, other: tc.other}
+				s := &ledgertest.Interloper{Store: inner, T: t, Tenant: "acme", Target: tc.target, Other: tc.other}
 				entries := []callerid.Entry{entry(n1, "Other Ltd"), entry(n2, "Other Ltd")}
 				plan, err := planLedgerImport(ctx, s, entries, true, "ledger.csv")
 				if err != nil {

@@ -17,53 +17,11 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/callerid"
+	"github.com/dialgate/dialgate/internal/ledgertest"
 	"github.com/dialgate/dialgate/internal/testdb"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/storage"
-	"github.com/dialgate/dialgate/storage/memstore"
-	"github.com/dialgate/dialgate/storage/pgstore"
 )
-
-// interloper is a ledger store shared with another writer (another
-// sidecar of the fleet) that changes one entry just before this sidecar's
-// write: after every read and check the sidecar makes.
-type interloper struct {
-	callerid.Store
-	t      *testing.T
-	tenant string
-	target dialgate.Number
-	other  *callerid.Entry // stored by the other writer; nil: it deletes the entry
-	done   bool
-}
-
-// cut makes the other writer's change, once.
-func (w *interloper) cut(ctx context.Context) {
-	if w.done {
-		return
-	}
-	w.done = true
-	var err error
-	if w.other != nil {
-		err = w.Store.PutLedger(ctx, *w.other)
-	} else {
-		err = w.Store.DeleteLedgerEntry(ctx, w.tenant, w.target)
-	}
-	if err != nil {
-		w.t.Fatalf("the other writer: %v", err)
-	}
-}
-
-// PutLedger implements callerid.Store.
-func (w *interloper) PutLedger(ctx context.Context, entries ...callerid.Entry) error {
-	w.cut(ctx)
-	return w.Store.PutLedger(ctx, entries...)
-}
-
-// PutLedgerIf implements callerid.ConditionalStore when the store does.
-func (w *interloper) PutLedgerIf(ctx context.Context, expect []callerid.Expect, entries ...callerid.Entry) error {
-	w.cut(ctx)
-	return w.Store.(callerid.ConditionalStore).PutLedgerIf(ctx, expect, entries...)
-}
 
 // changeLog keeps the change records written, in order.
 type changeLog struct {
@@ -97,24 +55,7 @@ func TestAddLedgerEntryRace(t *testing.T) {
 		return e
 	}
 	third := entry("Third Ltd")
-	stores := map[string]func(t *testing.T) callerid.Store{
-		"memstore": func(*testing.T) callerid.Store { return memstore.New() },
-	}
-	if url := os.Getenv("DIALGATE_TEST_POSTGRES"); url != "" {
-		stores["pgstore"] = func(t *testing.T) callerid.Store {
-			schema := fmt.Sprintf("ledgercas%d", time.Now().UnixNano())
-			t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
-			s, err := pgstore.Open(ctxT(t), url, pgstore.Options{Schema: schema})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
-	} else {
-		t.Log("DIALGATE_TEST_POSTGRES is not set: the PostgreSQL case is skipped")
-	}
-	for storeName, open := range stores {
+	for storeName, open := range ledgertest.Stores(t) {
 		for name, tc := range map[string]struct {
 			stored   bool // the ledger holds Acme Ltd's entry first
 			replace  bool
@@ -137,7 +78,7 @@ func TestAddLedgerEntryRace(t *testing.T) {
 				}
 				log := &changeLog{}
 				be := &Backend{Changes: log}
-				wireLedger(be, nil, &interloper{Store: ms, t: t, tenant: "acme", target: n, other: tc.other})
+				wireLedger(be, nil, &ledgertest.Interloper{Store: ms, T: t, Tenant: "acme", Target: n, Other: tc.other})
 				srv := &adminServer{be: be, now: time.Now, log: slog.New(slog.DiscardHandler)}
 				_, err := srv.AddLedgerEntry(ctx, &pb.AddLedgerEntryRequest{Tenant: "acme", Number: n.String(), Type: pb.NumberType_NUMBER_TYPE_FIXED,
 					Holder: "Other Ltd", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_SERVICE}, Replace: tc.replace})
