@@ -350,14 +350,7 @@ type Listed struct {
 // List returns the complaints matching f, each with its overdue deadlines at t.
 func (d *Desk) List(ctx context.Context, t time.Time, f Filter) ([]Listed, error) {
 	cs, err := d.store.ListComplaints(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Listed, len(cs))
-	for i, c := range cs {
-		out[i] = Listed{Complaint: c, Overdue: c.Overdue(t)}
-	}
-	return out, nil
+	return listedAt(cs, t, err)
 }
 
 // ListPage returns one page of List: the first limit complaints matching f
@@ -365,6 +358,11 @@ func (d *Desk) List(ctx context.Context, t time.Time, f Filter) ([]Listed, error
 // overdue deadlines at t. Fewer than limit means the listing ends there.
 func (d *Desk) ListPage(ctx context.Context, t time.Time, f Filter, after Position, limit int) ([]Listed, error) {
 	cs, err := d.store.ListComplaintsAfter(ctx, f, after, limit)
+	return listedAt(cs, t, err)
+}
+
+// listedAt returns cs, read with err, each with its overdue deadlines at t.
+func listedAt(cs []Complaint, t time.Time, err error) ([]Listed, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,18 @@ type ledgerState struct {
 	version uint64
 }
 
+// put stores norm (normalized entries) and changes the version; l.mu must
+// be held for writing.
+func (l *ledgerState) put(norm []callerid.Entry) {
+	if l.m == nil {
+		l.m = make(map[ledgerKey]callerid.Entry)
+	}
+	for _, e := range norm {
+		l.m[ledgerKey{e.Tenant, e.Number}] = e
+	}
+	l.version++
+}
+
 type ledgerKey struct {
 	tenant string
 	n      dialgate.Number
@@ -52,13 +64,7 @@ func (s *Store) PutLedger(ctx context.Context, entries ...callerid.Entry) error 
 	l := &s.ledger
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.m == nil {
-		l.m = make(map[ledgerKey]callerid.Entry)
-	}
-	for _, e := range norm {
-		l.m[ledgerKey{e.Tenant, e.Number}] = e
-	}
-	l.version++
+	l.put(norm)
 	return nil
 }
 
@@ -90,13 +96,7 @@ func (s *Store) PutLedgerIf(ctx context.Context, expect []callerid.Expect, entri
 			return fmt.Errorf("memstore: PutLedgerIf: %w", err)
 		}
 	}
-	if l.m == nil {
-		l.m = make(map[ledgerKey]callerid.Entry)
-	}
-	for _, e := range norm {
-		l.m[ledgerKey{e.Tenant, e.Number}] = e
-	}
-	l.version++
+	l.put(norm)
 	return nil
 }
 
