@@ -3,10 +3,12 @@ package scenario
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -144,5 +146,31 @@ func TestRunWithGates(t *testing.T) {
 	}
 	if _, err := RunFileWith(ctx, sweep, Options{Gates: -1}); err == nil || errors.Is(err, ErrInvalid) {
 		t.Errorf("negative gates: %v; want an error, not ErrInvalid", err)
+	}
+}
+
+// downLedger is a ledger store whose server went away: every write fails
+// with storage.ErrUnavailable.
+type downLedger struct{ callerid.Store }
+
+func (downLedger) PutLedger(context.Context, ...callerid.Entry) error {
+	return fmt.Errorf("ledger: connection refused: %w", storage.ErrUnavailable)
+}
+
+// A seed write the stores fail (a server down) is the stores' failure,
+// not an invalid file: dialgate scenarios run exits 1, "the stores could
+// not be had", not 2, which tells an auditor to fix a file that is fine.
+func TestRunWithSeedStoreDown(t *testing.T) {
+	f, err := ParseFile("../../examples/scenarios/callerid-ledger.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = RunWith(context.Background(), f, Options{Stores: func(ctx context.Context, f *File) (Stores, error) {
+		s, err := MemStores(ctx, f)
+		s.Ledger = downLedger{s.Ledger}
+		return s, err
+	}})
+	if !errors.Is(err, storage.ErrUnavailable) || errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "ledger") {
+		t.Fatalf("seed on a store that is down: %v; want storage.ErrUnavailable naming the ledger seed, not ErrInvalid", err)
 	}
 }
