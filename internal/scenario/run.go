@@ -19,6 +19,7 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // Env is the state one run of a scenario file works on; event and seed handlers
@@ -170,9 +171,11 @@ func newDeps(stores Stores) (policy.Deps, error) {
 // Run runs f on fresh in-memory state and reports every step; the steps run
 // in order, each on the state the earlier ones left. A step that does not
 // come back as it wants is a failed step in the Report, not an error. An
-// error (wrapping ErrInvalid) means the file could not be run: its profile
-// cannot be loaded, its overrides are invalid, or its seed data cannot be
-// stored. Run is RunWith with the zero Options.
+// error wrapping ErrInvalid means the file could not be run: its profile
+// cannot be loaded, its overrides are invalid, or the stores refuse its
+// seed data; a store that fails while the seed data is written (a server
+// down: storage.ErrUnavailable, ErrClosed…) is an error that does not wrap
+// ErrInvalid. Run is RunWith with the zero Options.
 func Run(ctx context.Context, f *File) (*Report, error) {
 	return RunWith(ctx, f, Options{})
 }
@@ -212,6 +215,19 @@ func RunWith(ctx context.Context, f *File, opts Options) (_ *Report, err error) 
 	return f.run(ctx, env)
 }
 
+// storeFailed reports whether err is a failure of the stores (a server
+// down or gone, a store closed, damaged or locked, the run cancelled)
+// rather than data they refuse.
+func storeFailed(err error) bool {
+	for _, e := range []error{storage.ErrUnavailable, storage.ErrClosed, storage.ErrCorrupt, storage.ErrLocked,
+		storage.ErrSchemaTooNew, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 // run runs f's seed data and steps on env.
 func (f *File) run(ctx context.Context, env *Env) (*Report, error) {
 	rep := &Report{File: f.Path, Name: f.Name, Profile: env.Profile.Name, PolicyVersion: env.Gate.PolicyVersion(), Warnings: f.Warnings()}
@@ -224,6 +240,10 @@ func (f *File) run(ctx context.Context, env *Env) (*Report, error) {
 	}
 	for _, s := range f.seeds {
 		if err := s.run(ctx, env); err != nil {
+			if storeFailed(err) {
+				// The stores failed, not the file: it may be valid.
+				return nil, fmt.Errorf("%s:%d: %s: %w", f.Path, s.line, s.key, err)
+			}
 			return nil, fmt.Errorf("%w: %s:%d: %s: %w", ErrInvalid, f.Path, s.line, s.key, err)
 		}
 	}
