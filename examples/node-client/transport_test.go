@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,6 +46,10 @@ func TestNodeClientTLSUnixTokenFile(t *testing.T) {
 		// sidecar decides must not be a guess.
 		{"--unix and --addr", append([]string{"--unix", sock, "--addr", s.TCP}, dial...), "DO NOT DIAL: --unix: give --unix or --addr, not both", false},
 		{"--addr and --unix", append([]string{"--addr", s.TCP, "--unix", sock}, dial...), "DO NOT DIAL: --unix: give --unix or --addr, not both", false},
+		// --addr without its value (an empty shell variable, unquoted)
+		// dialled the default 127.0.0.1:7443: another sidecar than the one
+		// meant could decide.
+		{"--addr without a value", append(slices.Clone(dial), "--addr"), "DO NOT DIAL: --addr: missing", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := exec.Command(node, append([]string{"client.js"}, c.args...)...)
