@@ -13,7 +13,8 @@
 //   node client.js --addr 127.0.0.1:7443 --tls-ca ca.pem --token-file gate.token --to ...
 //   node client.js --unix /run/dialgate/dg.sock --tls-ca ca.pem --token-file gate.token --to ...
 //
-// --unix and --addr are refused together. A token goes in plaintext only to
+// --unix and --addr are refused together, and either without its value
+// (--addr defaults to 127.0.0.1:7443 only when it is not given). A token goes in plaintext only to
 // a loopback --addr or the Unix socket; to any other address give --tls-ca.
 //
 // Prints "DIAL <decision id>" and exits 0, or "DO NOT DIAL: <why>" and exits 1.
@@ -45,7 +46,11 @@ function parseArgs(argv) {
     const k = argv[i].replace(/^--/, '');
     a[k] = argv[i + 1];
   }
-  // One sidecar: with both, one of them would be ignored without a word.
+  // One sidecar: with both, one of them would be ignored without a word;
+  // an --addr without its value is not the default address.
+  if ('addr' in a && !a.addr) {
+    throw new Error('--addr: missing the sidecar\'s host:port');
+  }
   if ('unix' in a) {
     if (!a.unix) {
       throw new Error('--unix: missing the path of the sidecar\'s socket');
