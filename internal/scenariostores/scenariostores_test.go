@@ -369,3 +369,12 @@ func TestParseErrorsHideURLs(t *testing.T) {
 		}
 	}
 }
+
+// A Redis URL that does not parse: the run's error, and the cleanup's,
+// name the problem, never the URL with its password.
+func TestStoresBadRedisURLHidesPassword(t *testing.T) {
+	_, err := scenariostores.Config{Redis: "redis://:s3cret@cache.example:badport/1", Dir: t.TempDir()}.Stores()(context.Background(), nil)
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("stores on a Redis URL that does not parse: %v; want an error without the password", err)
+	}
+}
