@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -134,6 +135,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 func open(ctx context.Context, url string, opts Options, maxSchema int) (*Store, error) {
 	ro, err := redis.ParseURL(url)
 	if err != nil {
+		// net/url's error quotes the whole URL, its password included: keep
+		// only what it says is wrong.
+		if ue := (*neturl.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("redisstore: open: url: %w: %w", err, storage.ErrInvalid)
 	}
 	ro.ContextTimeoutEnabled = true
