@@ -142,7 +142,9 @@ type AdminServiceClient interface {
 	// tenants in tenant (PermissionDenied naming tenant otherwise).
 	// InvalidArgument naming status for an unknown status, page_size for a
 	// negative one, page_token for a token this server did not issue or
-	// issued for another status, overdue or tenant.
+	// issued for another status, overdue or tenant. Unavailable naming the
+	// complaint when a stored complaint cannot be read (a damaged record):
+	// the listing stops there rather than leave it out.
 	ListComplaints(ctx context.Context, in *ListComplaintsRequest, opts ...grpc.CallOption) (*ListComplaintsResponse, error)
 	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
 	// ledger holds the number with other facts (holder, purposes, validity…)
@@ -443,7 +445,9 @@ type AdminServiceServer interface {
 	// tenants in tenant (PermissionDenied naming tenant otherwise).
 	// InvalidArgument naming status for an unknown status, page_size for a
 	// negative one, page_token for a token this server did not issue or
-	// issued for another status, overdue or tenant.
+	// issued for another status, overdue or tenant. Unavailable naming the
+	// complaint when a stored complaint cannot be read (a damaged record):
+	// the listing stops there rather than leave it out.
 	ListComplaints(context.Context, *ListComplaintsRequest) (*ListComplaintsResponse, error)
 	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
 	// ledger holds the number with other facts (holder, purposes, validity…)
