@@ -436,8 +436,9 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	}
 	if !ephemeral {
 		// Carry the counters of a changed frequency window as the sidecar
-		// on this data directory does.
-		h, _, err := sidecar.LoadCounterHistory(a.data, p, a.clock().Now())
+		// on this data directory does (the store exists: its counters may
+		// come from a build that kept no history).
+		h, _, err := sidecar.LoadCounterHistory(a.data, p, a.clock().Now(), true)
 		if err != nil {
 			return failErr(fmt.Errorf("--data: %w", err))
 		}

@@ -107,6 +107,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	storePath := filepath.Join(cfg.Data, boltstore.DefaultFileName)
+	// Counters written before this start (the store existed, or a fleet
+	// shares them) may come from a build whose counter keys named no window.
+	_, statErr := os.Lstat(storePath)
+	earlierCounters := statErr == nil || cfg.Redis != "" || cfg.Postgres != ""
 	// data is relative to the working directory: a sidecar restarted from
 	// another one starts on a new, empty store, with none of the opt-outs,
 	// revocations and ledger entries taken through the old one. Say so.
@@ -173,7 +177,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	// profile used (a changed cap or pause window); the history is written
 	// back once the backend is built.
 	started := time.Now()
-	history, writeHistory, err := counterHistory(cfg.Data, prof, started, log)
+	history, writeHistory, err := counterHistory(cfg.Data, prof, started, earlierCounters, log)
 	if err != nil {
 		return fail(err)
 	}
