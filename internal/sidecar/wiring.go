@@ -156,6 +156,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if err := warnStranded(ctx, store, deps, sharedComplaints != nil, cfg, log); err != nil {
+		return fail(err)
+	}
 	// The audit log closes (its last records sealed by a checkpoint) before
 	// the shared stores: a pgx pool's Close waits up to 15 s for connections
 	// to a PostgreSQL that stopped answering, longer than an orchestrator's
