@@ -36,9 +36,9 @@ type counterHistoryDoc struct {
 // directory data (CounterHistoryFile), without writing it: what a decision
 // made on data outside `dialgate serve` (dialgate check) carries. A missing
 // file carries nothing (found reports false), unless earlier is true: the
-// counters were written before this start by a build that may have kept no
-// history (a data directory whose store already existed, a fleet's shared
-// store), whose pre-window keys are then carried
+// data directory's store existed before this start, so a build that kept
+// no history may have counted calls under pre-window keys (in that store or
+// in a fleet's it shared), which are then carried
 // (schedule.CarryPreWindowKeys). A damaged file is an error naming it.
 func LoadCounterHistory(data string, prof *policy.Profile, now time.Time, earlier bool) (h schedule.CounterHistory, found bool, err error) {
 	path := filepath.Join(data, CounterHistoryFile)

@@ -107,10 +107,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	storePath := filepath.Join(cfg.Data, boltstore.DefaultFileName)
-	// Counters written before this start (the store existed, or a fleet
-	// shares them) may come from a build whose counter keys named no window.
+	// A data directory whose store existed before this start may come from
+	// a build whose counter keys named no window (in its store, or in the
+	// fleet's it shared). A new one does not carry them: every dial would
+	// be counted under a second key for a month, for nothing.
 	_, statErr := os.Lstat(storePath)
-	earlierCounters := statErr == nil || cfg.Redis != "" || cfg.Postgres != ""
+	earlierCounters := statErr == nil
 	// data is relative to the working directory: a sidecar restarted from
 	// another one starts on a new, empty store, with none of the opt-outs,
 	// revocations and ledger entries taken through the old one. Say so.
