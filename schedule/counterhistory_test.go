@@ -408,7 +408,15 @@ func TestCounterHistoryPreWindowPause(t *testing.T) {
 	if len(h.Transitions) != 1 || h.Transitions[0].From.Suffix != "|pause|callee|" {
 		t.Fatalf("transitions %+v, want only the conversation pause (the abandoned one came with windowed keys)", h.Transitions)
 	}
-	if _, err := schedule.NewCapCheck(cfg, memstore.New(), schedule.WithCounterHistory(h)); err != nil {
-		t.Fatal(err)
+	// The earlier build recorded a conversation as a reservation of its own
+	// under the pause key: the callee stays paused for its window.
+	store := memstore.New()
+	d := dialgate.Dial{To: callee, From: from1, Tenant: "acme", Purpose: dialgate.PurposeMarketing}
+	if ok, _, err := store.Reserve(context.Background(), "frequency.conversation:dg-old-1", start,
+		[]storage.Limit{{Key: preWindowKey(d, "|pause|callee|"), Window: 7 * day, Max: 1 << 30}}); err != nil || !ok {
+		t.Fatalf("Reserve = %v, %v", ok, err)
 	}
+	r := newHistoryRig(t, cfg, store, h)
+	r.want(start.Add(6*day), d, false)
+	r.want(start.Add(7*day+time.Minute), d, true)
 }
