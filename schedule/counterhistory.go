@@ -62,8 +62,12 @@ func (t CounterTransition) until(caps, pauses []capRule) time.Time {
 	return t.Since.Add(w)
 }
 
-// groupOf is a suffix without its window: the kind, scope and purposes.
+// groupOf is a suffix without its window: the kind, scope and purposes. A
+// pre-window suffix (preWindow) is its own group.
 func groupOf(suffix string) string {
+	if preWindow(suffix) {
+		return suffix
+	}
 	if i := strings.LastIndexByte(suffix, '|'); i >= 0 {
 		return suffix[:i]
 	}
@@ -79,6 +83,46 @@ type CounterHistory struct {
 	Keys []CounterKey `json:"keys"`
 	// Transitions are the earlier keys still carried.
 	Transitions []CounterTransition `json:"transitions,omitempty"`
+}
+
+// preWindowKinds are the kinds of rule a build from before counter keys
+// named their longest window (dialgate before commit f8aa432, 2026-12-04)
+// counted under: the caps and the pause after a conversation. Their keys
+// were "frequency|<callee hash>|<kind>|<scope>|<purposes>", without the
+// "|<window>" every later key ends with.
+var preWindowKinds = []string{"cap", "pause"}
+
+// preWindow reports whether suffix is a pre-window counter key suffix:
+// "|<kind>|<scope>|<purposes>", of a kind in preWindowKinds.
+func preWindow(suffix string) bool {
+	parts := strings.Split(suffix, "|")
+	return len(parts) == 4 && parts[0] == "" && slices.Contains(preWindowKinds, parts[1]) && parts[2] != ""
+}
+
+// CarryPreWindowKeys returns h with a transition since since for the
+// pre-window key of each of its caps' and conversation pause's keys: the key
+// without its window, as a build from before counter keys named their
+// window wrote it. A check given the result (WithCounterHistory) counts the
+// calls and outcomes such a build recorded until they have left the rule's
+// longest window (the transition's From.Window is that window). Without it,
+// the first start of a later build on that build's store would count none
+// of them: every callee could be called again at once (a wrong allow).
+//
+// Call it for the first history of a store that may hold such keys (a data
+// directory or a fleet store that existed before the first start that kept a
+// history); NextCounterHistory then keeps the transitions until they end.
+// Transitions h already has are kept; a pre-window key already carried is not
+// added twice.
+func CarryPreWindowKeys(h CounterHistory, since time.Time) CounterHistory {
+	out := CounterHistory{Keys: slices.Clone(h.Keys), Transitions: slices.Clone(h.Transitions)}
+	for _, k := range h.Keys {
+		g := groupOf(k.Suffix)
+		if !preWindow(g) || slices.ContainsFunc(out.Transitions, func(t CounterTransition) bool { return t.From.Suffix == g }) {
+			continue
+		}
+		out.Transitions = append(out.Transitions, CounterTransition{From: CounterKey{Suffix: g, Window: k.Window}, Since: since})
+	}
+	return out
 }
 
 // CounterKeys validates cfg and returns its counter keys: one for each group
@@ -151,6 +195,9 @@ func NextCounterHistory(prev CounterHistory, cfg CapsConfig, now time.Time) (Cou
 // validate checks h's fields, naming them after field.
 func (h CounterHistory) validate(field string) error {
 	for i, k := range h.Keys {
+		if preWindow(k.Suffix) {
+			return capErr(fmt.Sprintf("%s.keys[%d].suffix", field, i), "%q is a pre-window key, never one of a configuration's keys (|kind|scope|purposes|window)", k.Suffix)
+		}
 		if err := k.validate(fmt.Sprintf("%s.keys[%d]", field, i)); err != nil {
 			return err
 		}
@@ -169,6 +216,11 @@ func (h CounterHistory) validate(field string) error {
 
 func (k CounterKey) validate(field string) error {
 	parts := strings.Split(k.Suffix, "|")
+	if preWindow(k.Suffix) {
+		// An earlier build's key names no window: any positive one up to
+		// the longest a cap may have is the horizon it is carried for.
+		parts = append(parts, windowString(k.Window))
+	}
 	switch {
 	case len(parts) != 5 || parts[0] != "" || parts[1] == "" || parts[2] == "" || parts[4] == "":
 		return capErr(field+".suffix", "%q is not a counter key suffix (|kind|scope|purposes|window)", k.Suffix)

@@ -2,9 +2,13 @@ package schedule_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -332,4 +336,87 @@ func ExampleNextCounterHistory() {
 	// Output:
 	// |cap|callee||30d carried until 2027-01-31
 	// true <nil>
+}
+
+// preWindowKey is the counter key a build from before counter keys named
+// their window wrote for a dial's callee: "frequency|<hash>|<kind>|<scope>|<purposes>".
+func preWindowKey(d dialgate.Dial, suffix string) string {
+	m := hmac.New(sha256.New, testHK)
+	m.Write([]byte("callee\x00" + d.Tenant + "\x00" + strconv.FormatUint(d.To.Uint64(), 10)))
+	return "frequency|" + hex.EncodeToString(m.Sum(nil)[:16]) + suffix
+}
+
+// A data directory or fleet store written by a build from before counter
+// keys named their longest window holds its calls under keys without the
+// window. The first start that carries them (CarryPreWindowKeys) keeps
+// counting those calls until they have left every window: a callee called
+// just before the upgrade is not called again within the cap.
+func TestCounterHistoryPreWindowKeys(t *testing.T) {
+	store := &countingStore{Counters: memstore.New()}
+	cfg := capsOf(oneCap(1, 5*time.Minute), oneCap(2, day))
+	d := dialgate.Dial{To: callee, From: from1, Tenant: "acme"}
+	ctx := context.Background()
+	// The earlier build's reservation: one limit per cap, one key.
+	ok, _, err := store.Reserve(ctx, "frequency:old-1", start, []storage.Limit{
+		{Key: preWindowKey(d, "|cap|callee|"), Window: 5 * time.Minute, Max: 1},
+		{Key: preWindowKey(d, "|cap|callee|"), Window: day, Max: 2},
+	})
+	if err != nil || !ok {
+		t.Fatalf("Reserve = %v, %v", ok, err)
+	}
+
+	upgraded := start.Add(time.Minute)
+	h0, err := schedule.NextCounterHistory(schedule.CounterHistory{}, cfg, upgraded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := schedule.CarryPreWindowKeys(h0, upgraded)
+	if len(h.Transitions) != 1 || h.Transitions[0].From.Suffix != "|cap|callee|" || h.Transitions[0].From.Window != dialgate.Duration(day) {
+		t.Fatalf("transitions %+v, want |cap|callee| for 24h", h.Transitions)
+	}
+	r := newHistoryRig(t, cfg, store, h)
+	r.want(start.Add(2*time.Minute), d, false) // 1 per 5 minutes
+	r.want(start.Add(6*time.Minute), d, true)  // the second of 2 per 24 h
+	r.want(start.Add(time.Hour), d, false)     // 2 per 24 h
+
+	// The carrying is kept by the next start and ends with the window.
+	h2, err := schedule.NextCounterHistory(h, cfg, start.Add(2*time.Hour))
+	if err != nil || len(h2.Transitions) != 1 {
+		t.Fatalf("next start: %+v, %v; want the transition kept", h2.Transitions, err)
+	}
+	if h3, err := schedule.NextCounterHistory(h, cfg, upgraded.Add(day)); err != nil || len(h3.Transitions) != 0 {
+		t.Fatalf("a day later: %+v, %v; want it ended", h3.Transitions, err)
+	}
+	// A pre-window suffix is an earlier key, never one of the configuration's.
+	bad := h0
+	bad.Keys = append(slices.Clone(bad.Keys), schedule.CounterKey{Suffix: "|cap|callee|", Window: dialgate.Duration(day)})
+	if _, err := schedule.NewCapCheck(cfg, store, schedule.WithCounterHistory(bad)); err == nil {
+		t.Error("a pre-window key among the configuration's keys was accepted")
+	}
+}
+
+// The pause after a conversation had its key before keys named their
+// window, too.
+func TestCounterHistoryPreWindowPause(t *testing.T) {
+	cfg := schedule.CapsConfig{PauseAfterConversation: &schedule.Pause{Window: dialgate.Duration(7 * day), Cite: pauseCite},
+		PauseAfterAbandoned: &schedule.Pause{Window: dialgate.Duration(3 * day), Cite: pauseCite}}
+	h0, err := schedule.NextCounterHistory(schedule.CounterHistory{}, cfg, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := schedule.CarryPreWindowKeys(h0, start)
+	if len(h.Transitions) != 1 || h.Transitions[0].From.Suffix != "|pause|callee|" {
+		t.Fatalf("transitions %+v, want only the conversation pause (the abandoned one came with windowed keys)", h.Transitions)
+	}
+	// The earlier build recorded a conversation as a reservation of its own
+	// under the pause key: the callee stays paused for its window.
+	store := memstore.New()
+	d := dialgate.Dial{To: callee, From: from1, Tenant: "acme", Purpose: dialgate.PurposeMarketing}
+	if ok, _, err := store.Reserve(context.Background(), "frequency.conversation:dg-old-1", start,
+		[]storage.Limit{{Key: preWindowKey(d, "|pause|callee|"), Window: 7 * day, Max: 1 << 30}}); err != nil || !ok {
+		t.Fatalf("Reserve = %v, %v", ok, err)
+	}
+	r := newHistoryRig(t, cfg, store, h)
+	r.want(start.Add(6*day), d, false)
+	r.want(start.Add(7*day+time.Minute), d, true)
 }

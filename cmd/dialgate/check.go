@@ -436,8 +436,10 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	}
 	if !ephemeral {
 		// Carry the counters of a changed frequency window as the sidecar
-		// on this data directory does.
-		h, _, err := sidecar.LoadCounterHistory(a.data, p, a.clock().Now())
+		// on this data directory does (a store that exists may hold the
+		// counters of a build that kept no history).
+		_, statErr := os.Stat(filepath.Join(a.data, boltstore.DefaultFileName))
+		h, _, err := sidecar.LoadCounterHistory(a.data, p, a.clock().Now(), statErr == nil)
 		if err != nil {
 			return failErr(fmt.Errorf("--data: %w", err))
 		}

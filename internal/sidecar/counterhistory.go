@@ -35,9 +35,12 @@ type counterHistoryDoc struct {
 // started at now (schedule.NextCounterHistory) from the one kept in the data
 // directory data (CounterHistoryFile), without writing it: what a decision
 // made on data outside `dialgate serve` (dialgate check) carries. A missing
-// file carries nothing (found reports false); a damaged one is an error
-// naming it.
-func LoadCounterHistory(data string, prof *policy.Profile, now time.Time) (h schedule.CounterHistory, found bool, err error) {
+// file carries nothing (found reports false), unless earlier is true: the
+// data directory's store existed before this start, so a build that kept
+// no history may have counted calls under pre-window keys (in that store or
+// in a fleet's it shared), which are then carried
+// (schedule.CarryPreWindowKeys). A damaged file is an error naming it.
+func LoadCounterHistory(data string, prof *policy.Profile, now time.Time, earlier bool) (h schedule.CounterHistory, found bool, err error) {
 	path := filepath.Join(data, CounterHistoryFile)
 	var prev counterHistoryDoc
 	b, err := os.ReadFile(path)
@@ -64,6 +67,12 @@ func LoadCounterHistory(data string, prof *policy.Profile, now time.Time) (h sch
 	if err != nil {
 		return schedule.CounterHistory{}, false, fmt.Errorf("counter history %s: %w", path, err)
 	}
+	if !found && earlier {
+		// Builds from before the history wrote their counters under keys
+		// without the window (up to f8aa432) or with it: the first kept
+		// history carries the former, which are otherwise never read.
+		next = schedule.CarryPreWindowKeys(next, now)
+	}
 	return next, found, nil
 }
 
@@ -77,9 +86,10 @@ func frequencyOf(prof *policy.Profile) schedule.CapsConfig {
 // counterHistory is LoadCounterHistory that logs the rules whose earlier
 // counts are carried and returns, with the history, the function that writes
 // it back, atomically; Open calls it once everything else has started.
-func counterHistory(data string, prof *policy.Profile, now time.Time, log *slog.Logger) (schedule.CounterHistory, func() error, error) {
+// earlier is LoadCounterHistory's.
+func counterHistory(data string, prof *policy.Profile, now time.Time, earlier bool, log *slog.Logger) (schedule.CounterHistory, func() error, error) {
 	path := filepath.Join(data, CounterHistoryFile)
-	next, found, err := LoadCounterHistory(data, prof, now)
+	next, found, err := LoadCounterHistory(data, prof, now, earlier)
 	if err != nil {
 		return schedule.CounterHistory{}, nil, err
 	}
@@ -91,6 +101,8 @@ func counterHistory(data string, prof *policy.Profile, now time.Time, log *slog.
 		attrs := []any{"profile", prof.Name, "earlier_key", t.From.Suffix, "since", t.Since.UTC().Format(time.RFC3339),
 			"until", t.Until(cfg).UTC().Format(time.RFC3339)}
 		switch {
+		case preWindowSuffix(t.From.Suffix):
+			log.Warn("sidecar: carrying the calls counted by a build from before counter keys named their window (an upgraded data directory or fleet store) until the given time", attrs...)
 		case !carriedInto(t.From.Suffix, next.Keys):
 			log.Info("sidecar: an earlier frequency rule has no successor in the profile (removed, or its scope or purposes changed): its counts are not carried", attrs...)
 		case t.Since.Equal(now):
@@ -116,6 +128,9 @@ func counterHistory(data string, prof *policy.Profile, now time.Time, log *slog.
 // of the earlier key suffix (all but its window), so that it carries it.
 func carriedInto(suffix string, keys []schedule.CounterKey) bool {
 	group := suffix[:max(strings.LastIndexByte(suffix, '|'), 0)]
+	if preWindowSuffix(suffix) {
+		group = suffix
+	}
 	for _, k := range keys {
 		if k.Suffix != suffix && strings.HasPrefix(k.Suffix, group+"|") && strings.LastIndexByte(k.Suffix, '|') == len(group) {
 			return true
@@ -123,6 +138,10 @@ func carriedInto(suffix string, keys []schedule.CounterKey) bool {
 	}
 	return false
 }
+
+// preWindowSuffix reports whether suffix is a counter key suffix without
+// its window, "|kind|scope|purposes" (schedule.CarryPreWindowKeys).
+func preWindowSuffix(suffix string) bool { return strings.Count(suffix, "|") == 3 }
 
 // writeAtomic replaces path with b (mode 0600), durably: a temporary file
 // beside it, synced, renamed into place, and the directory synced, so that

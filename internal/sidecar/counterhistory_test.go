@@ -3,17 +3,24 @@ package sidecar
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/testdb"
+	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/schedule"
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -288,4 +295,82 @@ func TestCounterHistoryRedisKeyExpiry(t *testing.T) {
 	if ttl := rc.PTTL(ctx, keys[0]).Val(); ttl < 59*24*time.Hour {
 		t.Fatalf("TTL of the carried 30-day key after the change %s, want at least the carrying's 60 days", ttl)
 	}
+}
+
+// A data directory written by a build from before counter keys named their
+// window (no counter history: builds before the counter history) holds its
+// calls under pre-window keys. The first start of this build carries them:
+// a callee called just before the upgrade stays capped. A new data directory
+// carries nothing (no extra keys on every dial for a month).
+func TestCounterHistoryPreWindowStore(t *testing.T) {
+	data := t.TempDir()
+	keys, err := LoadKeys(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+14055550123"), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
+	m := hmac.New(sha256.New, keys.HMAC)
+	m.Write([]byte("callee\x00acme\x00" + strconv.FormatUint(d.To.Uint64(), 10)))
+	key := "frequency|" + hex.EncodeToString(m.Sum(nil)[:16]) + "|cap|callee|"
+	store, err := boltstore.Open(filepath.Join(data, boltstore.DefaultFileName), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := store.Reserve(context.Background(), "frequency:old-1", time.Now().Add(-time.Hour),
+		[]storage.Limit{{Key: key, Window: 30 * 24 * time.Hour, Max: 1}}); err != nil || !ok {
+		t.Fatalf("Reserve = %v, %v", ok, err)
+	}
+	if err := store.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	var log bytes.Buffer
+	be, err := openWithProfile(t, data, windowProfile("30d"), &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := be.Gate.Check(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dec.Allowed || !dec.Has(dialgate.CodeFrequencyCapped) {
+		t.Errorf("after the upgrade: allowed %v %+v, want frequency.capped (the call counted by the earlier build)", dec.Allowed, dec.Reasons)
+	}
+	if s := log.String(); !strings.Contains(s, "earlier_key=|cap|callee|") || !strings.Contains(s, "before counter keys named their window") {
+		t.Errorf("the carrying is not logged:\n%s", s)
+	}
+	if err := be.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The next start keeps carrying.
+	h, found, err := LoadCounterHistory(data, mustProfile(t, windowProfile("30d")), time.Now(), false)
+	if err != nil || !found || len(h.Transitions) != 1 || h.Transitions[0].From.Suffix != "|cap|callee|" {
+		t.Errorf("history at the next start: %+v, %v, %v; want the pre-window key carried", h, found, err)
+	}
+
+	fresh := t.TempDir()
+	be, err = openWithProfile(t, fresh, windowProfile("30d"), &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := be.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if h, _, err := LoadCounterHistory(fresh, mustProfile(t, windowProfile("30d")), time.Now(), false); err != nil || len(h.Transitions) != 0 {
+		t.Errorf("a new data directory carries %+v, %v; want nothing", h.Transitions, err)
+	}
+}
+
+// mustProfile loads the profile text.
+func mustProfile(t *testing.T, text string) *policy.Profile {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "profile.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

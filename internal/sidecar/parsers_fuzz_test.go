@@ -110,7 +110,7 @@ func FuzzLoadCounterHistory(f *testing.F) {
 	f.Add([]byte(`{"version":1,"keys":[]} trailing`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		dir := writeDataFile(t, CounterHistoryFile, b)
-		h, found, err := LoadCounterHistory(dir, prof, now)
+		h, found, err := LoadCounterHistory(dir, prof, now, false)
 		if err != nil {
 			if found || !strings.Contains(err.Error(), filepath.Join(dir, CounterHistoryFile)) {
 				t.Fatalf("error %v (found %v) does not name the file", err, found)
@@ -139,7 +139,7 @@ func FuzzLoadCounterHistory(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, _, err := LoadCounterHistory(writeDataFile(t, CounterHistoryFile, out), prof, now)
+		again, _, err := LoadCounterHistory(writeDataFile(t, CounterHistoryFile, out), prof, now, false)
 		if err != nil {
 			t.Fatalf("history %s written back does not load: %v", out, err)
 		}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/pgstore"
 	"github.com/dialgate/dialgate/storage/redisstore"
 )
@@ -114,4 +116,49 @@ func storeProbe(name string, s feedStore, feed bool) func(context.Context) error
 		}
 		return nil
 	}
+}
+
+// warnStranded logs at Warn the records the embedded store holds of each
+// kind deps no longer reads from it (the fleet back-ends of cfg keep them):
+// opt-outs, revocations, ledger entries, holds and complaints written there
+// by a CLI command without --config, by a build whose CLI had no --config,
+// or by the host before it joined the fleet, are not in force. Nothing
+// copies them; the message says how. complaintsShared is whether the fleet
+// keeps the complaints.
+func warnStranded(ctx context.Context, store *boltstore.Store, deps policy.Deps, complaintsShared bool, cfg Config, log *slog.Logger) error {
+	if cfg.Redis == "" && cfg.Postgres == "" {
+		return nil
+	}
+	c, err := store.RecordCounts(ctx)
+	if err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	where := func(s any) string {
+		switch s.(type) {
+		case *redisstore.Store:
+			return "redis"
+		case *pgstore.Store:
+			return "postgres"
+		}
+		return "the fleet"
+	}
+	var attrs []any
+	add := func(key string, n int, s any, moved bool) {
+		if moved && n > 0 {
+			attrs = append(attrs, key, n, key+"_now_in", where(s))
+		}
+	}
+	add("dnc_entries", c.DNC, deps.DNC, any(deps.DNC) != any(store))
+	add("consents", c.Consents, deps.Consents, any(deps.Consents) != any(store))
+	add("ledger_entries", c.Ledger, deps.Ledger, any(deps.Ledger) != any(store))
+	add("recordings", c.Recordings, deps.Recordings, any(deps.Recordings) != any(store))
+	if complaintsShared {
+		add("complaints", c.Complaints, &pgstore.Store{}, true)
+	}
+	if len(attrs) == 0 {
+		return nil
+	}
+	log.Warn("sidecar: the embedded store holds records this sidecar does not read (the config keeps them in the fleet's back-ends): these opt-outs, consents and revocations, ledger entries, holds and complaints are not in force; add them to the fleet with the CLI and --config or dialgate admin (docs/deploy.md, Upgrading)",
+		append([]any{"file", store.Path()}, attrs...)...)
+	return nil
 }

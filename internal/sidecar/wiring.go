@@ -107,6 +107,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return nil, fmt.Errorf("data: %w", err)
 	}
 	storePath := filepath.Join(cfg.Data, boltstore.DefaultFileName)
+	// A data directory whose store existed before this start may come from
+	// a build whose counter keys named no window (in its store, or in the
+	// fleet's it shared). A new one does not carry them: every dial would
+	// be counted under a second key for a month, for nothing.
+	_, statErr := os.Lstat(storePath)
+	earlierCounters := statErr == nil
 	// data is relative to the working directory: a sidecar restarted from
 	// another one starts on a new, empty store, with none of the opt-outs,
 	// revocations and ledger entries taken through the old one. Say so.
@@ -152,6 +158,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if err := warnStranded(ctx, store, deps, sharedComplaints != nil, cfg, log); err != nil {
+		return fail(err)
+	}
 	// The audit log closes (its last records sealed by a checkpoint) before
 	// the shared stores: a pgx pool's Close waits up to 15 s for connections
 	// to a PostgreSQL that stopped answering, longer than an orchestrator's
@@ -173,7 +182,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	// profile used (a changed cap or pause window); the history is written
 	// back once the backend is built.
 	started := time.Now()
-	history, writeHistory, err := counterHistory(cfg.Data, prof, started, log)
+	history, writeHistory, err := counterHistory(cfg.Data, prof, started, earlierCounters, log)
 	if err != nil {
 		return fail(err)
 	}

@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
 
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
@@ -49,4 +53,23 @@ func TestCheckCounters(t *testing.T) {
 func TestAbandonCounts(t *testing.T) {
 	s := openTemp(t)
 	storetest.TestAbandonAcrossProcesses(t, s, s)
+}
+
+// RecordCounts counts each kind of record.
+func TestRecordCounts(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, n := range []string{"+8613800138001", "+8613800138002"} {
+		if err := s.AddDNC(ctx, dnc.Entry{Number: dialgate.MustParseNumber(n), Scope: dnc.GlobalScope, List: "opt_out", AddedAt: at, HoldUntil: at.AddDate(1, 0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := s.RecordCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != (boltstore.RecordCounts{DNC: 2}) {
+		t.Errorf("RecordCounts = %+v, want 2 DNC entries", c)
+	}
 }
