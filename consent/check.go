@@ -216,8 +216,10 @@ func lineRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, err
 }
 
 // withdrawnBy returns the record of the line that withdraws r for d, or nil:
-// another record of d's tenant (or of none) covering d, under either
-// spelling of the line, revoked at or after r was granted. The person
+// another record of d's tenant (or of none) whose scope reaches d
+// (Scope.withdraws: as Covers, with names compared as the do-not-call lists
+// compare them, and an empty field of d reached), under either spelling of
+// the line, revoked at or after r was granted. The person
 // withdrew their consent for what d is (PIPL art. 15), not one row of a
 // store: a second record the dialer holds for it — a duplicate, an older
 // grant, a wider scope such as tenant:<name>, or one kept under the line's
@@ -228,7 +230,7 @@ func lineRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, err
 func withdrawnBy(d *dialgate.Dial, recs []Record, r *Record) *Record {
 	for i := range recs {
 		w := &recs[i]
-		if w.ID == r.ID || !w.Revoked() || w.RevokedAt.Before(r.GrantedAt) || w.foreign(d) || !w.Covers(d) {
+		if w.ID == r.ID || !w.Revoked() || w.RevokedAt.Before(r.GrantedAt) || w.foreign(d) || !w.Scope.withdraws(d) {
 			continue
 		}
 		return w

@@ -42,7 +42,10 @@
 // # Withdrawal
 //
 // A withdrawal is the person's, not one record's (PIPL art. 15): a revoked
-// record covering a dial (its scope and tenant take the dial in) denies
+// record reaching a dial (its tenant takes the dial in, and its scope names
+// the dial's industry, business line or campaign as the do-not-call lists
+// compare names — "Finance", "ｆｉｎａｎｃｅ" and "finance" are one
+// industry — or the dial leaves that field empty) denies
 // every other record of the line that would allow the dial and was granted
 // at or before the revocation — a duplicate, an older grant, a wider scope
 // such as tenant:<name>, one kept under the other spelling — with

@@ -30,6 +30,7 @@ func TestWithdrawalWinsOverOtherRecords(t *testing.T) {
 		revoke   string
 		named    string
 		campaign string // the dial's campaign, "" = winter
+		industry string // the dial's industry, "" = finance
 		want     string // codes, "" = allowed
 		wantID   string // consent.id of the evidence or of the reason
 	}{
@@ -45,6 +46,19 @@ func TestWithdrawalWinsOverOtherRecords(t *testing.T) {
 			revoke: "c-1", want: "consent.revoked", wantID: "c-1"},
 		{name: "a withdrawal of the campaign", recs: []Record{rec("c-0", "industry:finance", "acme", t0), rec("w-1", "campaign:winter", "acme", t0.Add(time.Hour))},
 			revoke: "w-1", named: "c-0", want: "consent.revoked", wantID: "w-1"},
+		// The withdrawn record's scope names the dial's industry in another
+		// spelling (the do-not-call lists' rule, dnc.Scope.Matches): a
+		// dialer keeping a record of "Finance" beside the withdrawn one of
+		// "finance" and dialling as "Finance" does not get round it.
+		{name: "a record of the industry spelt otherwise", recs: []Record{rec("c-0", "industry:Finance", "acme", t0), rec("c-1", "industry:finance", "acme", t0.Add(time.Hour))},
+			revoke: "c-1", named: "c-0", industry: "Finance", want: "consent.revoked", wantID: "c-1"},
+		{name: "a record of the industry in full-width letters", recs: []Record{rec("c-0", "industry:ｆｉｎａｎｃｅ", "acme", t0), rec("c-1", "industry:finance", "acme", t0.Add(time.Hour))},
+			revoke: "c-1", industry: "ｆｉｎａｎｃｅ", want: "consent.revoked", wantID: "c-1"},
+		{name: "a withdrawal spelt with a zero-width space", recs: []Record{rec("c-0", "industry:finance", "acme", t0), rec("c-1", "industry:fin\u200bance", "acme", t0.Add(time.Hour))},
+			revoke: "c-1", named: "c-0", want: "consent.revoked", wantID: "c-1"},
+		// A dial that names no campaign may be the withdrawn campaign's.
+		{name: "a withdrawal of a campaign, dial without one", recs: []Record{rec("c-0", "industry:finance", "acme", t0), rec("w-1", "campaign:winter", "acme", t0.Add(time.Hour))},
+			revoke: "w-1", named: "c-0", campaign: " ", want: "consent.revoked", wantID: "w-1"},
 		{name: "granted at the withdrawal's instant", recs: []Record{rec("c-1", "industry:finance", "acme", t0), rec("c-2", "industry:finance", "acme", revokedAt)},
 			revoke: "c-1", named: "c-2", want: "consent.revoked", wantID: "c-1"},
 
@@ -71,6 +85,9 @@ func TestWithdrawalWinsOverOtherRecords(t *testing.T) {
 				d.ConsentID = tc.named
 				if tc.campaign != "" {
 					d.Campaign = tc.campaign
+				}
+				if tc.industry != "" {
+					d.Industry = tc.industry
 				}
 				if _, _, err := c.Attest(ctx, d); err != nil { // warm the cache
 					t.Fatal(err)
