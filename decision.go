@@ -212,8 +212,10 @@ type Outcome struct {
 	// (ErrInvalidOutcome naming "abandon_message").
 	AbandonMessage bool `json:"abandon_message,omitempty"`
 	// Refused reports that the callee refused the offer (for rules such as
-	// "no call within 60 days after a refusal"). For an explicit request never
-	// to be called again add a do-not-call entry instead.
+	// "no call within 60 days after a refusal"; a profile with
+	// dnc.list_refusals, such as cn, lists the callee at once). For an
+	// explicit request never to be called again in another scope add a
+	// do-not-call entry.
 	Refused bool `json:"refused,omitempty"`
 	// RingDuration is how long the call rang; zero when the dialer does not
 	// report it. For a call no one answered (Answered, Abandoned,

@@ -516,30 +516,68 @@ func (g *Gate) markReleased(ctx context.Context, id string, t time.Time) (err er
 	return nil
 }
 
-// markPlaced asks the PlacedGuard, if any, to mark decision id placed at t,
-// and logs (and reports to the WithOutcomeAfterRelease function) an outcome
-// of a decision released before.
-func (g *Gate) markPlaced(ctx context.Context, id string, t time.Time) (err error) {
+// markPlaced asks the PlacedGuard, if any, to mark o's decision placed at
+// o.At, and logs (and reports to the WithOutcomeAfterRelease function) an
+// outcome of a decision released before, whose call it counts again
+// (recount).
+func (g *Gate) markPlaced(ctx context.Context, o Outcome) (err error) {
 	if g.placed == nil {
 		return nil
 	}
+	id := o.DecisionID
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("release guard: panic: %v", p)
 		}
 	}()
-	releasedBefore, err := g.placed.MarkPlaced(ctx, id, t)
+	releasedBefore, err := g.placed.MarkPlaced(ctx, id, o.At)
 	if err != nil {
 		return fmt.Errorf("release guard: marking the decision placed: %w", err)
 	}
 	if releasedBefore {
-		g.log.Warn("dialgate: outcome of a placed call reported after its decision was released: the dialer placed a call whose capacity it had given back (its caps undercount it); release only dials that were not placed",
-			"decision_id", id)
+		counted := g.recount(ctx, o)
+		g.log.Warn("dialgate: outcome of a placed call reported after its decision was released: the dialer placed a call whose capacity it had given back; release only dials that were not placed",
+			"decision_id", id, "counted_again", counted)
 		if g.afterRelease != nil {
 			g.afterRelease(ctx, id)
 		}
 	}
 	return nil
+}
+
+// placedSuffix is added to a released decision's id to reserve, under an id
+// of its own, the capacity of its call reported placed afterwards (recount):
+// a retried Release of the decision, which releases the decision's id, does
+// not give it back.
+const placedSuffix = "#placed"
+
+// recount reserves again, at o.At, the capacity of the call of o's decision,
+// which was released before its outcome came (the call was placed after
+// all): every Committer commits o.Dial under the decision's id and
+// placedSuffix, so that the callee's next dials count it. It reports whether
+// every Committer reserved it. A Committer that refuses (a concurrent
+// decision took the slot: the cap is full, and the next dial is denied all
+// the same) or fails reserves nothing; neither is an error of the outcome,
+// which happened. Without o.Dial (its callee) nothing can be counted. A
+// retried outcome reserves nothing more (a held id).
+func (g *Gate) recount(ctx context.Context, o Outcome) bool {
+	if len(g.committers) == 0 || !o.Dial.To.IsValid() {
+		return false
+	}
+	d := o.Dial
+	d.At = o.At
+	cctx := newDeadlineCtx(context.WithoutCancel(ctx), time.Now().Add(g.timeout))
+	defer cctx.stop()
+	ok := true
+	for _, i := range g.committers {
+		rs, err := g.commitOne(cctx, i, d, o.DecisionID+placedSuffix)
+		if err != nil || len(rs) > 0 {
+			ok = false
+			g.log.Warn("dialgate: a call placed after its decision was released could not be counted again",
+				"check", g.checks[i].name, "decision_id", o.DecisionID, "reasons", len(rs), "err", err)
+		}
+	}
+	return ok
 }
 
 // ReportOutcome records what happened to a placed call and passes it to the
@@ -553,7 +591,12 @@ func (g *Gate) markPlaced(ctx context.Context, id string, t time.Time) (err erro
 //
 // With a PlacedGuard (WithPlacedGuard), every outcome without Released marks
 // the decision placed first (its call was placed, whatever else it says), so
-// that no Gate on the same store releases it afterwards. A guard that fails
+// that no Gate on the same store releases it afterwards. An outcome of a
+// decision released before it (the dialer placed a call whose capacity it
+// had given back) is logged, and its call counted again: every Committer
+// reserves o.Dial at o.At under the decision's id and "#placed" (not given
+// back by a later Release of the decision), when o carries the dial and a
+// slot is left. A guard that fails
 // does not keep the outcome from its observers or the audit log (it is the
 // truth, and may start a pause); its error is returned with the others, and
 // the outcome should be retried.
@@ -582,7 +625,7 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 		// The record says the capacity was given back: give it back, as
 		// Release does, or every reservation of the decision stays held.
 		errs = g.releaseCommitters(ctx, o.DecisionID)
-	} else if err := g.markPlaced(ctx, o.DecisionID, o.At); err != nil {
+	} else if err := g.markPlaced(ctx, o); err != nil {
 		// Marked before the observers run: a Release elsewhere from here on
 		// is refused. The outcome is recorded all the same.
 		errs = append(errs, err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/numbering"
 )
 
 // Name is the check's name and the prefix of its reason codes.
@@ -115,9 +116,10 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	if !d.From.IsValid() {
 		return deny(dialgate.CodeCallerIDMissing, "no caller ID given", c.cfg.Cite), nil, nil
 	}
-	if d.From == d.To {
+	if d.From == d.To || numbering.OverseasLine(d.From) == numbering.OverseasLine(d.To) {
 		// The callee's own number shown to the callee is spoofed, whatever
-		// the ledger says (no number in the message: it is the callee's).
+		// the ledger says (no number in the message: it is the callee's),
+		// under either spelling of a French overseas line.
 		return deny(dialgate.CodeCallerIDInvalid, "the caller ID is the callee's own number", c.cfg.Cite), nil, nil
 	}
 	cl := classOf(d.From)

@@ -388,4 +388,13 @@ func TestCallerIDIsTheCallee(t *testing.T) {
 	if strings.Contains(rs[0].Message, d.To.National()) {
 		t.Errorf("message %q repeats the callee's number", rs[0].Message)
 	}
+	// A French overseas line's two spellings are one line: the callee's
+	// number under its other spelling is the callee's own number too.
+	for _, p := range [][2]string{{"+596596000101", "+33596000101"}, {"+33596000101", "+596596000101"}} {
+		d.To, d.From = dialgate.MustParseNumber(p[0]), dialgate.MustParseNumber(p[1])
+		rs, err := c.Check(context.Background(), d)
+		if err != nil || len(rs) != 1 || rs[0].Code != dialgate.CodeCallerIDInvalid {
+			t.Errorf("caller ID %s to %s (one line): %v %v, want callerid.invalid", p[1], p[0], rs, err)
+		}
+	}
 }

@@ -215,19 +215,22 @@ func lineRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, err
 	return recs, nil
 }
 
-// withdrawnUnderOtherSpelling returns the record of the line's other
-// spelling that withdraws r for d, or nil: a revoked record of d's tenant
-// (or of none) covering d, under the other spelling of r's number, revoked
-// at or after r was granted. The person withdrew their consent for the line
-// under one spelling; the operator could not see the records kept under the
-// other, so a consent granted there before the withdrawal no longer allows.
-// A consent given again after it does (as under one spelling). Under one
-// spelling each record stands on its own (Store.RevokeConsent withdraws the
-// record named).
-func withdrawnUnderOtherSpelling(d *dialgate.Dial, recs []Record, r *Record) *Record {
+// withdrawnBy returns the record of the line that withdraws r for d, or nil:
+// another record of d's tenant (or of none) whose scope reaches d
+// (Scope.withdraws: as Covers, with names compared as the do-not-call lists
+// compare them, and an empty field of d reached), under either spelling of
+// the line, revoked at or after r was granted. The person
+// withdrew their consent for what d is (PIPL art. 15), not one row of a
+// store: a second record the dialer holds for it — a duplicate, an older
+// grant, a wider scope such as tenant:<name>, or one kept under the line's
+// other spelling, which whoever revoked may not have seen — no longer
+// allows. A consent given again after the withdrawal does. A withdrawal of a
+// record that does not cover d (another industry, campaign or tenant) says
+// nothing about d.
+func withdrawnBy(d *dialgate.Dial, recs []Record, r *Record) *Record {
 	for i := range recs {
 		w := &recs[i]
-		if w.Number == r.Number || !w.Revoked() || w.RevokedAt.Before(r.GrantedAt) || w.foreign(d) || !w.Covers(d) {
+		if w.ID == r.ID || !w.Revoked() || w.RevokedAt.Before(r.GrantedAt) || w.foreign(d) || !w.Scope.withdraws(d) {
 			continue
 		}
 		return w
@@ -235,11 +238,15 @@ func withdrawnUnderOtherSpelling(d *dialgate.Dial, recs []Record, r *Record) *Re
 	return nil
 }
 
-// withdrawnReason is the consent.revoked reason of a record withdrawn under
-// the line's other spelling by w.
+// withdrawnReason is the consent.revoked reason of a record r withdrawn by
+// the revocation of w (withdrawnBy).
 func withdrawnReason(r, w *Record) dialgate.Reason {
-	return reason(dialgate.CodeConsentRevoked, fmt.Sprintf("consent %s was withdrawn under the line's other spelling: consent %s was revoked at %s",
-		r.ID, w.ID, w.RevokedAt.UTC().Format(time.RFC3339)), w)
+	where := ""
+	if w.Number != r.Number {
+		where = " under the line's other spelling"
+	}
+	return reason(dialgate.CodeConsentRevoked, fmt.Sprintf("consent %s was withdrawn%s: consent %s, which covers this dial, was revoked at %s",
+		r.ID, where, w.ID, w.RevokedAt.UTC().Format(time.RFC3339)), w)
 }
 
 // checkStored returns an error wrapping storage.ErrCorrupt when a record of
@@ -288,9 +295,9 @@ func (c *Check) named(ctx context.Context, d *dialgate.Dial, rules []Requirement
 // gave: not the record's tenant, scope or state (revoked, expired, not yet
 // granted), which belong to the other seller and would go back to d's dialer.
 // It is checked before the record's state for that reason; every outcome of
-// such a record is a deny. A record otherwise valid that a revocation under
-// the line's other spelling withdraws (withdrawnUnderOtherSpelling) is
-// consent.revoked, naming the revoked record.
+// such a record is a deny. A record otherwise valid that the revocation of
+// another record covering d withdraws (withdrawnBy) is consent.revoked,
+// naming the revoked record.
 func (c *Check) judge(d *dialgate.Dial, rules []Requirement, recs []Record, r *Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	if r.foreign(d) {
 		return []dialgate.Reason{{
@@ -302,7 +309,7 @@ func (c *Check) judge(d *dialgate.Dial, rules []Requirement, recs []Record, r *R
 	if code, msg := verdict(d, rules, r); code != "" {
 		return []dialgate.Reason{reason(code, msg, r)}, nil, nil
 	}
-	if w := withdrawnUnderOtherSpelling(d, recs, r); w != nil {
+	if w := withdrawnBy(d, recs, r); w != nil {
 		return []dialgate.Reason{withdrawnReason(r, w)}, nil, nil
 	}
 	return nil, evidence(r), nil
@@ -406,12 +413,12 @@ func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]
 			code, msg = dialgate.CodeConsentScopeMismatch, m
 		} else if code, msg = inForce(d, r); code == "" {
 			if code, msg = qualifies(d, rules, r); code == "" {
-				w := withdrawnUnderOtherSpelling(d, recs, r)
+				w := withdrawnBy(d, recs, r)
 				if w == nil {
 					return nil, evidence(r), nil
 				}
-				// Withdrawn under the other spelling: the revoked record
-				// is the one to name.
+				// Withdrawn by another record's revocation: the revoked
+				// record is the one to name.
 				r, code = w, dialgate.CodeConsentRevoked
 				msg = withdrawnReason(&recs[i], w).Message
 			}

@@ -35,14 +35,25 @@
 // +33 596 12 34 56, numbering.OverseasAlias). The check reads the records of
 // both as the line's records, and caches them as one entry: a consent
 // granted under one spelling allows dials under the other. A withdrawal
-// wins across spellings: a revoked record covering the dial denies a record
-// of the other spelling granted at or before the withdrawal
-// (consent.revoked, naming the revoked record), since whoever revoked it
-// may not have seen the records kept under the other spelling; a consent
-// given again after it allows. Under one spelling each record stands on its
-// own. [LineRecords] and [LineHistory] return a line's records and events
+// wins across spellings as under one (see Withdrawal below). [LineRecords] and [LineHistory] return a line's records and events
 // under both spellings, in the store's order, as the check reads them; the
 // `dialgate consent show` and `consent export` commands list them.
+//
+// # Withdrawal
+//
+// A withdrawal is the person's, not one record's (PIPL art. 15): a revoked
+// record reaching a dial (its tenant takes the dial in, and its scope names
+// the dial's industry, business line or campaign as the do-not-call lists
+// compare names — "Finance", "ｆｉｎａｎｃｅ" and "finance" are one
+// industry — or the dial leaves that field empty) denies
+// every other record of the line that would allow the dial and was granted
+// at or before the revocation — a duplicate, an older grant, a wider scope
+// such as tenant:<name>, one kept under the other spelling — with
+// consent.revoked naming the revoked record. A dialer holding a second
+// record cannot go on calling on it once the person withdrew the one it
+// relied on. A consent given again after the withdrawal allows; the
+// withdrawal of a record that does not cover the dial (another industry,
+// campaign or tenant) withdraws nothing of it.
 //
 // # Revocation and the cache
 //

@@ -3,6 +3,10 @@ package consent
 import (
 	"fmt"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/dialgate/dialgate"
 )
@@ -134,4 +138,56 @@ func (s Scope) Covers(d *dialgate.Dial) bool {
 }
 
 // String returns s as written.
+// withdraws reports whether the withdrawal of a record of scope s reaches d:
+// Covers, with d's field compared as the do-not-call lists compare a
+// refusal's scope (dnc.Scope.Matches) — a field empty or of white space
+// alone, which could be any name, is reached, and so is one that differs
+// from the scope's name only in case, in compatibility form (full-width
+// letters) or in invisible characters. A consent allows only the dials its
+// scope names exactly (Covers); a withdrawal, which only ever denies, reaches
+// every dial that may be the one the person refused. A scope of kind tenant
+// is compared exactly: the tenant is whose consent it is (Record.foreign).
+func (s Scope) withdraws(d *dialgate.Dial) bool {
+	k, name, ok := strings.Cut(string(s), ":")
+	if !ok || name == "" {
+		return false
+	}
+	var v string
+	switch ScopeKind(k) {
+	case ScopeIndustry:
+		v = d.Industry
+	case ScopeBusiness:
+		v = d.BusinessLine
+	case ScopeCampaign:
+		v = d.Campaign
+	case ScopeTenant:
+		return d.Tenant == name
+	default:
+		return false
+	}
+	if v == name {
+		return true
+	}
+	v = foldName(v)
+	return v == "" || v == foldName(name)
+}
+
+// foldName returns a scope name or dial field in the form withdraws compares:
+// Unicode compatibility form (NFKC), without invisible format characters,
+// variation selectors or other default-ignorable code points, without
+// surrounding white space, case-folded in full.
+func foldName(s string) string {
+	s = norm.NFKC.String(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) ||
+			unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
+			return -1
+		}
+		return r
+	}, s)
+	// Folding can leave a string out of normal form (a capital with a
+	// combining mark folds to a letter the mark composes with).
+	return norm.NFKC.String(cases.Fold().String(strings.TrimSpace(s)))
+}
+
 func (s Scope) String() string { return string(s) }

@@ -30,6 +30,19 @@ type Config struct {
 	// each may be. A stale or missing copy denies every dial
 	// (dnc.registry_stale): fail closed.
 	Registries []RegistryConfig `json:"registries,omitempty"`
+	// ListRefusals, when set, lists the callee of every outcome reported
+	// Refused (Outcome.Refused via Gate.ReportOutcome) in the store-backed
+	// lists at once, in the refused dial's tenant's scope (see
+	// Check.ObserveOutcome), as a refusal taken during the call (cn, CN-S5). Nil: a refused outcome lists nothing (the dialer
+	// adds the opt-out itself, or a profile's pause after a refusal applies).
+	ListRefusals *RefusalListing `json:"list_refusals,omitempty"`
+}
+
+// RefusalListing is Config.ListRefusals: why a refusal reported with a
+// call's outcome lists the callee.
+type RefusalListing struct {
+	// Cite says where the rule comes from. Required.
+	Cite dialgate.Citation `json:"cite"`
 }
 
 // Hold is a minimum listing period, in calendar months and days (cn: a
@@ -93,6 +106,11 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if c.ListRefusals != nil {
+		if err := c.ListRefusals.Cite.Validate("dnc.list_refusals.cite"); err != nil {
+			return err
+		}
+	}
 	seen := map[string]bool{}
 	for i, r := range c.Registries {
 		f := fmt.Sprintf("dnc.registries[%d]", i)
@@ -134,7 +152,10 @@ type Check struct {
 	purposes  map[dialgate.Purpose]bool
 }
 
-var _ dialgate.Attester = (*Check)(nil)
+var (
+	_ dialgate.Attester        = (*Check)(nil)
+	_ dialgate.OutcomeObserver = (*Check)(nil)
+)
 
 // New returns the check. lists may be nil (no store-backed lists); every
 // registry cfg names must be among providers, and every provider is required
@@ -142,6 +163,9 @@ var _ dialgate.Attester = (*Check)(nil)
 func New(cfg Config, lists *Lists, providers ...Provider) (*Check, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", dialgate.ErrInvalidConfig, err)
+	}
+	if cfg.ListRefusals != nil && lists == nil {
+		return nil, fmt.Errorf("dnc.list_refusals: refusals are listed in the store-backed lists, and none are configured: %w", dialgate.ErrInvalidConfig)
 	}
 	c := &Check{cfg: cfg, lists: lists}
 	byName := map[string]int{}
@@ -182,6 +206,66 @@ func New(cfg Config, lists *Lists, providers ...Provider) (*Check, error) {
 
 // Name returns "dnc".
 func (c *Check) Name() string { return Name }
+
+// RefusalList and RefusalSource are the List and Source of the entries
+// ObserveOutcome adds for a refused outcome.
+const (
+	RefusalList   = "opt_out"
+	RefusalSource = "outcome"
+)
+
+// ObserveOutcome implements dialgate.OutcomeObserver. With
+// Config.ListRefusals, an outcome reported Refused lists its callee
+// (Outcome.Dial.To) in the store-backed lists, added at o.At and held as Add
+// holds every entry, with the evidence "decision:<id>", in the scope
+// RefusalScope gives: the tenant the callee refused (every dial of that
+// seller: the refusal is of an industry or a business (CN-S5), the outcome
+// does not say which, and the seller's scope covers both), or, for a dial of
+// no tenant, its industry, else its business line, else global. A refusal
+// never lists the callee for other tenants' dials: as a token bound to
+// tenants may write only its own tenants' scopes, the outcomes it reports
+// reach only those. A refusal without its dial (no callee) is an error
+// wrapping dialgate.ErrInvalidOutcome: it cannot be listed, and must be sent
+// again with it. Listing is idempotent (an entry already held is kept, its
+// hold extended). Without ListRefusals, or for an outcome that is not a
+// refusal, it does nothing.
+func (c *Check) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error {
+	if c.cfg.ListRefusals == nil || !o.Refused || o.Released {
+		return nil
+	}
+	if !o.Dial.To.IsValid() {
+		return &dialgate.FieldError{Field: "dial.to", Problem: "a refusal must carry the refused dial (Outcome.Dial): the profile lists its callee at once (dnc.list_refusals)", Err: dialgate.ErrInvalidOutcome}
+	}
+	if o.At.IsZero() {
+		return &dialgate.FieldError{Field: "at", Problem: "missing", Err: dialgate.ErrInvalidOutcome}
+	}
+	e := Entry{Number: o.Dial.To, Scope: RefusalScope(o.Dial), List: RefusalList, Source: RefusalSource, AddedAt: o.At}
+	if o.DecisionID != "" {
+		e.Evidence = "decision:" + o.DecisionID
+	}
+	if err := c.Add(ctx, e); err != nil {
+		return fmt.Errorf("dnc: listing a refusal: %w", err)
+	}
+	return nil
+}
+
+// RefusalScope returns the scope a refusal of dial d is listed in: tenant:<x>
+// for d's Tenant, else industry:<x> for its Industry, else business:<x> for
+// its BusinessLine (each without surrounding white space; an empty one is
+// skipped), else global.
+func RefusalScope(d dialgate.Dial) Scope {
+	for _, f := range [...]struct {
+		kind ScopeKind
+		v    string
+	}{{ScopeTenant, d.Tenant}, {ScopeIndustry, d.Industry}, {ScopeBusiness, d.BusinessLine}} {
+		if v := strings.TrimSpace(f.v); v != "" {
+			if sc, err := ParseScope(string(f.kind) + ":" + v); err == nil {
+				return sc
+			}
+		}
+	}
+	return GlobalScope
+}
 
 // Config returns the check's configuration.
 func (c *Check) Config() Config { return c.cfg }

@@ -53,6 +53,10 @@ func dncSection() section {
 				rules = append(rules, Rule{Section: "dnc", Path: "dnc.hold",
 					Text: fmt.Sprintf("a do-not-call entry is kept at least %d months %d days", c.Hold.Months, c.Hold.Days), Cite: c.Hold.Cite})
 			}
+			if c.ListRefusals != nil {
+				rules = append(rules, Rule{Section: "dnc", Path: "dnc.list_refusals",
+					Text: "an outcome reported refused lists the callee at once, in the scope of the dial's tenant, else industry, else business line", Cite: c.ListRefusals.Cite})
+			}
 			for i, r := range c.Registries {
 				text := fmt.Sprintf("registry %s must be loaded", r.Name)
 				if r.MaxAge > 0 {

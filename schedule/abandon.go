@@ -33,8 +33,9 @@ const CodeAbandonRateExceeded = dialgate.CodeAbandonRateExceeded
 // A dial of a covered purpose is denied (abandon.rate_exceeded) while its
 // campaign's rate over the window is above MaxRate, unless an agent is
 // reserved for it (dialgate.Dial.AgentReserved): such a call cannot be
-// abandoned. The rate is measured over the outcomes reported through
-// Gate.ReportOutcome.
+// abandoned — until, within the window, a call of the campaign whose dial
+// said so is reported abandoned (see AbandonCheck). The rate is measured
+// over the outcomes reported through Gate.ReportOutcome.
 //
 // The zero AbandonConfig is invalid (MaxRate, Window and Cite are required):
 // a profile without the rule has no abandonment section.
@@ -138,8 +139,14 @@ func ratePercent(r float64) string {
 // counts at the dial's instant and denies a dial of a covered purpose with
 // abandon.rate_exceeded when abandoned > MaxRate × answered, unless the dial
 // has an agent reserved (dialgate.Dial.AgentReserved), which it allows with
-// the evidence "abandon.agent_reserved". A store error or time-out is the
-// Gate's abandon.unavailable (fail closed).
+// the evidence "abandon.agent_reserved" — unless, within the window, an
+// outcome reported abandoned a call of the campaign whose dial said an agent
+// was reserved (such outcomes are counted under
+// "abandon.reserved_abandoned|…"): the claim has then been shown not to
+// hold for the campaign, and its reserved dials are judged by the rate like
+// the others (evidence "abandon.reserved_abandoned"). A store error or
+// time-out is the Gate's abandon.unavailable (fail closed), for reserved
+// dials too.
 //
 // A dial or outcome with an empty campaign is counted under the empty
 // campaign, one campaign of its own per tenant.
@@ -222,6 +229,21 @@ func (c *AbandonCheck) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.
 	return c.evaluate(ctx, d, true)
 }
 
+// reservedKey returns the counter key of the abandoned calls of tenant's
+// campaign whose dials said an agent was reserved (Dial.AgentReserved):
+// "abandon.reserved_abandoned" followed by the rule's suffix and the
+// length-prefixed tenant and campaign, as keys builds its two.
+func (c *AbandonCheck) reservedKey(tenant, campaign string) string {
+	b := make([]byte, 0, 64+len(c.suffix)+len(tenant)+len(campaign))
+	b = append(b, "abandon.reserved_abandoned"...)
+	b = append(b, c.suffix...)
+	b = append(strconv.AppendInt(append(b, '|'), int64(len(tenant)), 10), ':')
+	b = append(b, tenant...)
+	b = append(strconv.AppendInt(append(b, '|'), int64(len(campaign)), 10), ':')
+	b = append(b, campaign...)
+	return string(b)
+}
+
 // keys returns the counter keys of tenant and campaign, built in one
 // allocation: "abandon.answered" and "abandon.abandoned", each followed by
 // the rule's suffix and the length-prefixed tenant and campaign (so that no
@@ -252,23 +274,33 @@ func (c *AbandonCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence b
 	if !appliesTo(c.cfg.Purposes, d.Purpose) {
 		return nil, nil, nil
 	}
-	if d.AgentReserved {
-		if !evidence {
-			return nil, nil, nil
-		}
-		return nil, []dialgate.Evidence{{Key: "abandon.agent_reserved", Value: "true: a person who answers is connected to the reserved agent, so the call cannot be abandoned; the campaign's rate is not checked"}}, nil
-	}
 	ak, bk := c.keys(d.Tenant, d.Campaign)
-	limits := [2]storage.Limit{
+	limits := [3]storage.Limit{
 		{Key: ak, Window: c.window, Max: abandonRecordMax},
 		{Key: bk, Window: c.window, Max: abandonRecordMax},
 	}
-	us, err := c.counters.Usage(ctx, d.At, limits[:])
+	n := 2
+	if d.AgentReserved {
+		// The claim is trusted unless one of the campaign's reserved
+		// calls was reported abandoned within the window.
+		limits[2] = storage.Limit{Key: c.reservedKey(d.Tenant, d.Campaign), Window: c.window, Max: abandonRecordMax}
+		n = 3
+	}
+	us, err := c.counters.Usage(ctx, d.At, limits[:n])
 	if err != nil {
 		return nil, nil, fmt.Errorf("abandon: %w", err)
 	}
-	if len(us) != len(limits) {
-		return nil, nil, fmt.Errorf("abandon: store returned %d usages for %d limits", len(us), len(limits))
+	if len(us) != n {
+		return nil, nil, fmt.Errorf("abandon: store returned %d usages for %d limits", len(us), n)
+	}
+	reservedAbandoned := 0
+	if d.AgentReserved {
+		if reservedAbandoned = us[2].Count; reservedAbandoned == 0 {
+			if !evidence {
+				return nil, nil, nil
+			}
+			return nil, []dialgate.Evidence{{Key: "abandon.agent_reserved", Value: "true: a person who answers is connected to the reserved agent, so the call cannot be abandoned; the campaign's rate is not checked"}}, nil
+		}
 	}
 	answered, abandoned := us[0].Count, us[1].Count
 	if !c.over(answered, abandoned) {
@@ -278,7 +310,7 @@ func (c *AbandonCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence b
 		return nil, []dialgate.Evidence{{Key: "abandon.seen", Value: c.seen(d.Campaign, answered, abandoned)}}, nil
 	}
 	rate := rateText(answered, abandoned)
-	return []dialgate.Reason{{
+	rs := dialgate.Reason{
 		Code: dialgate.CodeAbandonRateExceeded,
 		Message: fmt.Sprintf("campaign %q abandoned %d of %d answered calls in the last %s (%s), above the cap of %s; only a dial with an agent reserved (agent_reserved) may be placed",
 			d.Campaign, abandoned, answered, c.winText, ratePercentOf(answered, abandoned), ratePercent(c.cfg.MaxRate)),
@@ -291,7 +323,13 @@ func (c *AbandonCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence b
 			{Key: "abandon.window", Value: c.winText},
 			{Key: "abandon.cite", Value: c.cfg.Cite.String()},
 		},
-	}}, nil, nil
+	}
+	if reservedAbandoned > 0 {
+		rs.Message = fmt.Sprintf("campaign %q abandoned %d of %d answered calls in the last %s (%s), above the cap of %s; the dial says an agent is reserved (agent_reserved), but %d of the campaign's calls that said so were reported abandoned in the last %s, so it does not exempt the campaign's dials until they leave the window",
+			d.Campaign, abandoned, answered, c.winText, ratePercentOf(answered, abandoned), ratePercent(c.cfg.MaxRate), reservedAbandoned, c.winText)
+		rs.Evidence = append(rs.Evidence, dialgate.Evidence{Key: "abandon.reserved_abandoned", Value: strconv.Itoa(reservedAbandoned)})
+	}
+	return []dialgate.Reason{rs}, nil, nil
 }
 
 // seen is the evidence of a passing dial: "1 abandoned of 40 answered
@@ -375,6 +413,11 @@ func (c *AbandonCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) e
 		return nil
 	}
 	ak, bk := c.keys(o.Dial.Tenant, o.Dial.Campaign)
+	if o.Abandoned && o.Dial.AgentReserved {
+		if err := c.record(ctx, "abandon.reserved_abandoned:", c.reservedKey(o.Dial.Tenant, o.Dial.Campaign), o); err != nil {
+			return err
+		}
+	}
 	if o.Abandoned {
 		if err := c.record(ctx, "abandon.abandoned:", bk, o); err != nil {
 			return err

@@ -316,8 +316,9 @@ func TestAbandonEveryPurpose(t *testing.T) {
 }
 
 // A store that fails denies with abandon.unavailable (fail closed), and an
-// outcome it cannot record is an error of ReportOutcome; a dial with an
-// agent reserved reads nothing and is allowed.
+// outcome it cannot record is an error of ReportOutcome. A dial with an
+// agent reserved is denied too: whether the campaign's reserved calls were
+// reported abandoned (TestAbandonAgentReservedAbandoned) cannot be read.
 func TestAbandonUnavailable(t *testing.T) {
 	st := memstore.New()
 	r := newAbandonRig(t, abandonUS(), st)
@@ -331,8 +332,8 @@ func TestAbandonUnavailable(t *testing.T) {
 	}
 	reserved := d
 	reserved.AgentReserved = true
-	if dec := r.check(start, reserved); !dec.Allowed {
-		t.Errorf("agent reserved on a closed store: %+v", dec.Reasons)
+	if dec := r.check(start, reserved); dec.Allowed || !dec.Has(dialgate.UnavailableCode("abandon")) {
+		t.Errorf("agent reserved on a closed store: allowed %v, reasons %+v", dec.Allowed, dec.Reasons)
 	}
 	r.clock.set(start)
 	err := r.gate.ReportOutcome(context.Background(), dialgate.Outcome{DecisionID: "x", Dial: d, Answered: true, Abandoned: true})

@@ -121,5 +121,7 @@
 // the outcomes reported, the calls a person answered and the abandoned ones,
 // in the storage.Counters a fleet shares, and denies
 // abandon.rate_exceeded while the rate is above the cap, except a dial with
-// an agent reserved (dialgate.Dial.AgentReserved).
+// an agent reserved (dialgate.Dial.AgentReserved) — until a call of the
+// campaign whose dial said so is reported abandoned: for the window after
+// that outcome the claim exempts none of the campaign's dials.
 package schedule

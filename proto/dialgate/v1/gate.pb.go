@@ -966,7 +966,8 @@ type ReportOutcomeRequest struct {
 	// no copy of decided dials, and the checks that observe outcomes need its
 	// callee, tenant, campaign and purpose. Without it they cannot act: a
 	// conversation, an abandoned call or a refusal (conversation, abandoned,
-	// refused: true) cannot start the profile's pause after it, and is
+	// refused: true) cannot start the profile's pause after it, nor a
+	// refusal list its callee (cn: dnc.list_refusals), and is
 	// answered InvalidArgument naming dial.to; under a profile with an
 	// abandoned-call rate cap (us, uk: the abandonment section) any answered
 	// call (answered too) cannot be counted in its campaign's rate and is
@@ -995,8 +996,10 @@ type ReportOutcomeRequest struct {
 	// The call's recording id (see disposition for how the audit log records it).
 	RecordingId string `protobuf:"bytes,8,opt,name=recording_id,json=recordingId,proto3" json:"recording_id,omitempty"`
 	// The callee refused the offer (it starts the profile's pause after a
-	// refusal, e.g. fr's 60 days). For an explicit request never to be called
-	// again add a do-not-call entry instead (AdminService.AddDncEntry).
+	// refusal, e.g. fr's 60 days; under cn it lists the callee at once for
+	// every dial of the dial's tenant, dnc.list_refusals). For an explicit
+	// request never to be called again in another scope add a do-not-call
+	// entry (AdminService.AddDncEntry).
 	Refused bool `protobuf:"varint,9,opt,name=refused,proto3" json:"refused,omitempty"`
 	// A recorded message stating the seller's name and telephone number was
 	// played to the person who answered this abandoned call (the US TSR safe
