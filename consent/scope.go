@@ -3,10 +3,8 @@ package consent
 import (
 	"fmt"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/cases"
-	"golang.org/x/text/unicode/norm"
+	"github.com/dialgate/dialgate/internal/textfold"
 
 	"github.com/dialgate/dialgate"
 )
@@ -168,26 +166,8 @@ func (s Scope) withdraws(d *dialgate.Dial) bool {
 	if v == name {
 		return true
 	}
-	v = foldName(v)
-	return v == "" || v == foldName(name)
-}
-
-// foldName returns a scope name or dial field in the form withdraws compares:
-// Unicode compatibility form (NFKC), without invisible format characters,
-// variation selectors or other default-ignorable code points, without
-// surrounding white space, case-folded in full.
-func foldName(s string) string {
-	s = norm.NFKC.String(s)
-	s = strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) ||
-			unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
-			return -1
-		}
-		return r
-	}, s)
-	// Folding can leave a string out of normal form (a capital with a
-	// combining mark folds to a letter the mark composes with).
-	return norm.NFKC.String(cases.Fold().String(strings.TrimSpace(s)))
+	v = textfold.Name(v)
+	return v == "" || v == textfold.Name(name)
 }
 
 func (s Scope) String() string { return string(s) }

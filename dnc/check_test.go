@@ -13,6 +13,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dialgate/dialgate/internal/textfold"
+
 	"github.com/dialgate/dialgate"
 )
 
@@ -481,11 +483,11 @@ func TestCaselessNeedsNoFolding(t *testing.T) {
 		if !utf8.ValidRune(r) {
 			continue
 		}
-		x := compatText(string(r))
+		x := textfold.Compat(string(r))
 		if x == "" {
 			continue
 		}
-		f := foldCase(x)
+		f := textfold.Fold(x)
 		if !caseless(x) {
 			if caseless(f) {
 				t.Errorf("%U: %+q has a case and folds to the caseless %+q", r, x, f)

@@ -6,8 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/cases"
-	"golang.org/x/text/unicode/norm"
+	"github.com/dialgate/dialgate/internal/textfold"
 
 	"github.com/dialgate/dialgate"
 )
@@ -142,7 +141,7 @@ func (s Scope) Matches(d dialgate.Dial) bool {
 	if v == s.Value {
 		return true
 	}
-	v, want := compatText(v), compatText(s.Value)
+	v, want := textfold.Compat(v), textfold.Compat(s.Value)
 	if v == "" {
 		return true
 	}
@@ -152,7 +151,7 @@ func (s Scope) Matches(d dialgate.Dial) bool {
 		// without the allocations of case folding.
 		return cv && cw && v == want
 	}
-	return foldCase(v) == foldCase(want)
+	return textfold.Fold(v) == textfold.Fold(want)
 }
 
 // ascii reports whether s is 7-bit ASCII, which compatText leaves as it is
@@ -164,34 +163,6 @@ func ascii(s string) bool {
 		}
 	}
 	return true
-}
-
-// compatText returns s in Unicode compatibility form (NFKC: full-width
-// "ｆｉｎａｎｃｅ" and the ligature "ﬁnance" become "finance"), without
-// invisible characters (ignorable) and surrounding white space: the
-// spellings of one name that a person cannot tell apart, or that an input
-// method or a copy from a web page makes by accident. It does not allocate
-// when s is already so.
-func compatText(s string) string {
-	s = norm.NFKC.String(s)
-	s = strings.Map(func(r rune) rune {
-		if ignorable(r) {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
-}
-
-// foldCase returns s (compatText's result) case-folded in full, as Unicode
-// defines it: "Straße" and "STRASSE" both become "strasse", which
-// strings.EqualFold, folding letter by letter, tells apart — and another
-// language's upper-case function (Java's, JavaScript's, Python's) makes
-// "STRASSE" of "Straße".
-func foldCase(s string) string {
-	// Folding can leave a string out of normal form (a capital with a
-	// combining mark folds to a letter the mark composes with).
-	return norm.NFKC.String(cases.Fold().String(s))
 }
 
 // caseless reports whether no rune of s has a case: none is an upper-case,
@@ -207,13 +178,4 @@ func caseless(s string) bool {
 		}
 	}
 	return true
-}
-
-// ignorable reports whether r is invisible and says nothing about a name:
-// a format character (zero-width space and joiners, soft hyphen, byte-order
-// mark, direction marks), a variation selector, or another default-ignorable
-// code point (the combining grapheme joiner, Hangul fillers).
-func ignorable(r rune) bool {
-	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) ||
-		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)
 }

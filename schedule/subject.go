@@ -4,7 +4,8 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/cases"
+	"github.com/dialgate/dialgate/internal/textfold"
+
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -29,7 +30,7 @@ func normSubject(s string) string {
 	space := false
 	for _, r := range s {
 		switch {
-		case ignorable(r):
+		case textfold.Ignorable(r):
 		case unicode.IsSpace(r):
 			space = b.Len() > 0
 		default:
@@ -40,9 +41,7 @@ func normSubject(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	// Folding can leave a string out of normal form (a capital with a
-	// combining mark folds to a letter the mark composes with).
-	return norm.NFKC.String(cases.Fold().String(b.String()))
+	return textfold.Fold(b.String())
 }
 
 // normalASCII reports whether s is printable ASCII without upper-case
@@ -68,14 +67,4 @@ func blankSubject(s string) bool {
 		return s == ""
 	}
 	return normSubject(s) == ""
-}
-
-// ignorable reports whether r is invisible and says nothing about a name:
-// a format character (zero-width space and joiners, soft hyphen, byte-order
-// mark, direction marks), a variation selector, or another default-ignorable
-// code point (the combining grapheme joiner, Hangul fillers). It is
-// dnc's rule for scopes.
-func ignorable(r rune) bool {
-	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Variation_Selector, r) ||
-		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r)
 }
