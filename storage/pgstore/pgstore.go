@@ -205,8 +205,10 @@ func SchemaVersion() int {
 // Open connects to the database named by url (postgres://user@host:port/db?…,
 // or a key=value DSN), applies the embedded migrations the database lacks
 // (but the lazy ones, which the writes that need them record; see the package
-// doc, Schema) and starts the DNC change feed. It refuses a database with a
-// newer schema (storage.ErrSchemaTooNew).
+// doc, Schema) and starts the DNC change feed. It waits, bounded by ctx, for
+// the feed to go live once; when it cannot, Open still succeeds and the feed
+// keeps retrying (until then, DNC lookups read the database every time). It
+// refuses a database with a newer schema (storage.ErrSchemaTooNew).
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	ms, err := migrations()
 	if err != nil {
