@@ -115,27 +115,10 @@ func (s Scope) Name() string {
 // of the scope's kind equals the scope's name. An empty Dial field is never
 // covered, and a malformed scope covers nothing.
 func (s Scope) Covers(d *dialgate.Dial) bool {
-	k, name, ok := strings.Cut(string(s), ":")
-	if !ok || name == "" {
-		return false
-	}
-	var v string
-	switch ScopeKind(k) {
-	case ScopeIndustry:
-		v = d.Industry
-	case ScopeBusiness:
-		v = d.BusinessLine
-	case ScopeCampaign:
-		v = d.Campaign
-	case ScopeTenant:
-		v = d.Tenant
-	default:
-		return false
-	}
-	return v == name
+	_, name, v, ok := s.field(d)
+	return ok && v == name
 }
 
-// String returns s as written.
 // withdraws reports whether the withdrawal of a record of scope s reaches d:
 // Covers, with d's field compared as the do-not-call lists compare a
 // refusal's scope (dnc.Scope.Matches) — a field empty or of white space
@@ -146,12 +129,28 @@ func (s Scope) Covers(d *dialgate.Dial) bool {
 // every dial that may be the one the person refused. A scope of kind tenant
 // is compared exactly: the tenant is whose consent it is (Record.foreign).
 func (s Scope) withdraws(d *dialgate.Dial) bool {
-	k, name, ok := strings.Cut(string(s), ":")
-	if !ok || name == "" {
+	kind, name, v, ok := s.field(d)
+	switch {
+	case !ok:
+		return false
+	case v == name:
+		return true
+	case kind == ScopeTenant:
 		return false
 	}
-	var v string
-	switch ScopeKind(k) {
+	v = textfold.Name(v)
+	return v == "" || v == textfold.Name(name)
+}
+
+// field returns s's kind and name and the field of d that kind names; ok is
+// false for a malformed scope (no name, or a kind that is not a scope kind).
+func (s Scope) field(d *dialgate.Dial) (kind ScopeKind, name, v string, ok bool) {
+	k, name, found := strings.Cut(string(s), ":")
+	if !found || name == "" {
+		return "", "", "", false
+	}
+	kind = ScopeKind(k)
+	switch kind {
 	case ScopeIndustry:
 		v = d.Industry
 	case ScopeBusiness:
@@ -159,15 +158,12 @@ func (s Scope) withdraws(d *dialgate.Dial) bool {
 	case ScopeCampaign:
 		v = d.Campaign
 	case ScopeTenant:
-		return d.Tenant == name
+		v = d.Tenant
 	default:
-		return false
+		return "", "", "", false
 	}
-	if v == name {
-		return true
-	}
-	v = textfold.Name(v)
-	return v == "" || v == textfold.Name(name)
+	return kind, name, v, true
 }
 
+// String returns s as written.
 func (s Scope) String() string { return string(s) }
