@@ -66,3 +66,32 @@ func TestOutcomeAfterReleaseCountsAgain(t *testing.T) {
 	}
 	allow(t, d)
 }
+
+// The reservation a recount makes (the decision's id and "#placed") is not
+// a decision: a Release naming it, or an outcome reporting it released, is
+// refused (ErrInvalidOutcome naming decision_id) and gives nothing back. A
+// dialer that released a decision and placed its call anyway could
+// otherwise release "<id>#placed" too, and call the callee over the cap.
+func TestRecountNotReleasable(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	g := guardedGate(t, s, nil)
+	dec := allow(t, g)
+	if err := g.Release(ctx, dec); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true}); err != nil {
+		t.Fatal(err)
+	}
+	wantCapped(t, g)
+	recount := dialgate.Decision{ID: dec.ID + "#placed", Dial: dec.Dial}
+	if err := g.Release(ctx, recount); !errors.Is(err, dialgate.ErrInvalidOutcome) {
+		t.Errorf("Release of the recount's id: %v, want ErrInvalidOutcome", err)
+	}
+	wantCapped(t, g)
+	err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: recount.ID, Dial: dec.Dial, Released: true})
+	if !errors.Is(err, dialgate.ErrInvalidOutcome) {
+		t.Errorf("released outcome of the recount's id: %v, want ErrInvalidOutcome", err)
+	}
+	wantCapped(t, g)
+}
