@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 )
@@ -472,13 +473,19 @@ func (g *Gate) releaseCommitters(ctx context.Context, id string) []error {
 // given back or recorded. A guard that fails (its store unavailable) fails
 // the Release the same way: the capacity stays reserved until its window
 // passes, the safe side; retry. Without a guard the Gate keeps no
-// per-decision state to refuse it.
+// per-decision state to refuse it. An id ending in "#placed" names the
+// reservation of a call counted again after its release (see ReportOutcome),
+// not a decision: it is refused (ErrInvalidOutcome), as is an outcome
+// reporting it released.
 func (g *Gate) Release(ctx context.Context, d Decision) error {
 	if err := g.usable(); err != nil {
 		return err
 	}
 	if d.ID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
+	}
+	if err := notRecountID(d.ID); err != nil {
+		return err
 	}
 	now := g.clock.Now()
 	if err := g.markReleased(ctx, d.ID, now); err != nil {
@@ -551,6 +558,17 @@ func (g *Gate) markPlaced(ctx context.Context, o Outcome) (err error) {
 // not give it back.
 const placedSuffix = "#placed"
 
+// notRecountID returns an error wrapping ErrInvalidOutcome, naming
+// decision_id, when id is that of a recount's reservation (placedSuffix):
+// no decision has it, and releasing it would give back the capacity of a
+// call that was placed.
+func notRecountID(id string) error {
+	if strings.HasSuffix(id, placedSuffix) {
+		return &FieldError{Field: "decision_id", Problem: fmt.Sprintf("ends in %q: it names the reservation of a call placed after its decision was released, which is never given back", placedSuffix), Err: ErrInvalidOutcome}
+	}
+	return nil
+}
+
 // recount reserves again, at o.At, the capacity of the call of o's decision,
 // which was released before its outcome came (the call was placed after
 // all): every Committer commits o.Dial under the decision's id and
@@ -619,6 +637,9 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	o.At = g.clock.Now()
 	var errs []error
 	if o.Released {
+		if err := notRecountID(o.DecisionID); err != nil {
+			return err
+		}
 		if err := g.markReleased(ctx, o.DecisionID, o.At); err != nil {
 			return err
 		}
