@@ -234,14 +234,8 @@ func (c *AbandonCheck) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.
 // "abandon.reserved_abandoned" followed by the rule's suffix and the
 // length-prefixed tenant and campaign, as keys builds its two.
 func (c *AbandonCheck) reservedKey(tenant, campaign string) string {
-	b := make([]byte, 0, 64+len(c.suffix)+len(tenant)+len(campaign))
-	b = append(b, "abandon.reserved_abandoned"...)
-	b = append(b, c.suffix...)
-	b = append(strconv.AppendInt(append(b, '|'), int64(len(tenant)), 10), ':')
-	b = append(b, tenant...)
-	b = append(strconv.AppendInt(append(b, '|'), int64(len(campaign)), 10), ':')
-	b = append(b, campaign...)
-	return string(b)
+	const head = "abandon.reserved_abandoned"
+	return string(c.appendKey(make([]byte, 0, len(head)+c.keyLen(tenant, campaign)), head, tenant, campaign))
 }
 
 // keys returns the counter keys of tenant and campaign, built in one
@@ -250,19 +244,30 @@ func (c *AbandonCheck) reservedKey(tenant, campaign string) string {
 // tenant and campaign can spell another pair's key).
 func (c *AbandonCheck) keys(tenant, campaign string) (answered, abandoned string) {
 	const a, x = "abandon.answered", "abandon.abandoned"
-	n := len(c.suffix) + len(tenant) + len(campaign) + 2*4 + 2*3
+	n := c.keyLen(tenant, campaign)
 	b := make([]byte, 0, len(a)+len(x)+2*n)
-	for _, head := range [2]string{a, x} {
-		b = append(b, head...)
-		b = append(b, c.suffix...)
-		b = append(strconv.AppendInt(append(b, '|'), int64(len(tenant)), 10), ':')
-		b = append(b, tenant...)
-		b = append(strconv.AppendInt(append(b, '|'), int64(len(campaign)), 10), ':')
-		b = append(b, campaign...)
-	}
-	both := string(b)
-	k := len(both) - len(x) - (len(both)-len(a)-len(x))/2
+	b = c.appendKey(b, a, tenant, campaign)
+	k := len(b)
+	both := string(c.appendKey(b, x, tenant, campaign))
 	return both[:k], both[k:]
+}
+
+// keyLen is the length of a counter key of tenant and campaign (appendKey)
+// without its head, lengths of up to four digits assumed (a longer one only
+// grows the buffer).
+func (c *AbandonCheck) keyLen(tenant, campaign string) int {
+	return len(c.suffix) + len(tenant) + len(campaign) + 2*4 + 2*3
+}
+
+// appendKey appends to b the counter key head of tenant and campaign: head,
+// the rule's suffix, then "|<len>:<tenant>|<len>:<campaign>".
+func (c *AbandonCheck) appendKey(b []byte, head, tenant, campaign string) []byte {
+	b = append(b, head...)
+	b = append(b, c.suffix...)
+	b = append(strconv.AppendInt(append(b, '|'), int64(len(tenant)), 10), ':')
+	b = append(b, tenant...)
+	b = append(strconv.AppendInt(append(b, '|'), int64(len(campaign)), 10), ':')
+	return append(b, campaign...)
 }
 
 // over reports whether abandoned of answered is above the cap.
