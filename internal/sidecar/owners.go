@@ -50,7 +50,9 @@ const (
 //
 // And it remembers the decisions released: an outcome of a placed call
 // reported after its decision was released means the dialer placed a call
-// whose capacity it had given back (its caps undercount that call). The
+// whose capacity it had given back (with the Gate's guard in the store the
+// Gate counts that call again, dialgate.Gate.ReportOutcome; without it the
+// caps undercount it). The
 // outcome is recorded all the same — it may start a pause, and it is the
 // truth — and the server logs it at Warn and counts it
 // (dialgate_outcomes_after_release_total). With the Gate's guard in the
