@@ -77,8 +77,11 @@ type GateServiceClient interface {
 	// profile's limits), and the capacity stays reserved. A Release and an
 	// outcome racing on two sidecars are decided by the store: whichever is
 	// recorded first wins (an outcome after a release is recorded, logged and
-	// counted in dialgate_outcomes_after_release_total). UNAVAILABLE: nothing
-	// was given back, or not all of it; retry.
+	// counted in dialgate_outcomes_after_release_total, and its call counted
+	// again under the decision's id and "#placed"). A decision_id ending in
+	// "#placed" names that reservation, not a decision: INVALID_ARGUMENT, and
+	// nothing is given back. UNAVAILABLE: nothing was given back, or not all
+	// of it; retry.
 	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision. Any outcome says the
@@ -181,8 +184,11 @@ type GateServiceServer interface {
 	// profile's limits), and the capacity stays reserved. A Release and an
 	// outcome racing on two sidecars are decided by the store: whichever is
 	// recorded first wins (an outcome after a release is recorded, logged and
-	// counted in dialgate_outcomes_after_release_total). UNAVAILABLE: nothing
-	// was given back, or not all of it; retry.
+	// counted in dialgate_outcomes_after_release_total, and its call counted
+	// again under the decision's id and "#placed"). A decision_id ending in
+	// "#placed" names that reservation, not a decision: INVALID_ARGUMENT, and
+	// nothing is given back. UNAVAILABLE: nothing was given back, or not all
+	// of it; retry.
 	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision. Any outcome says the
