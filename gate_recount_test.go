@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/placedguard"
+	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
 
@@ -94,4 +97,49 @@ func TestRecountNotReleasable(t *testing.T) {
 		t.Errorf("released outcome of the recount's id: %v, want ErrInvalidOutcome", err)
 	}
 	wantCapped(t, g)
+}
+
+// A call placed after its release is counted again even when the cap is
+// full at its outcome (another decision took the slot in between): it
+// happened, and it counts for its whole window. Refused as another dial's
+// reservation would be, it was not counted at all, and the callee was
+// callable again as soon as the other call left the window, a day before
+// this one does.
+func TestRecountOverFullCap(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	now := placedT0
+	caps, err := schedule.NewCapCheck(oneADay, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := placedguard.New(s, 48*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := dialgate.New([]dialgate.Checker{caps}, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(pg),
+		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := allow(t, g)
+	if err := g.Release(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	now = placedT0.Add(time.Hour)
+	b := allow(t, g)
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: b.ID, Dial: b.Dial, Answered: true}); err != nil {
+		t.Fatal(err)
+	}
+	// a's call, placed after all, reported at +2h: the cap is full (b).
+	now = placedT0.Add(2 * time.Hour)
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: a.ID, Dial: a.Dial, Answered: true}); err != nil {
+		t.Fatal(err)
+	}
+	// b has left the window; a's call has not.
+	now = placedT0.Add(25*time.Hour + time.Minute)
+	wantCapped(t, g)
+	// Once a's call has left it too, the callee may be called.
+	now = placedT0.Add(26*time.Hour + time.Minute)
+	allow(t, g)
 }
