@@ -71,6 +71,18 @@ type Committer interface {
 	Release(ctx context.Context, decisionID string) error
 }
 
+// A Recounter is a Committer that can count a call placed after its
+// decision was released (Gate.ReportOutcome counts it again). Recount
+// reserves d's capacity under id whatever is left of it — over a full cap,
+// during a pause — since the call was placed and counts for its whole
+// window; it is idempotent by id. A Committer that is not a Recounter is
+// asked to Commit instead, and a refusal leaves the call uncounted.
+type Recounter interface {
+	Committer
+	// Recount reserves d under id unconditionally.
+	Recount(ctx context.Context, d Dial, id string) error
+}
+
 // An OutcomeObserver is a Checker that wants to see call outcomes (a
 // conversation that starts a no-call pause, a recording to link). The Gate calls
 // ObserveOutcome from ReportOutcome.

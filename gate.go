@@ -423,6 +423,21 @@ func (g *Gate) commitOne(ctx *deadlineCtx, i int, d Dial, id string) (rs []Reaso
 	return g.checks[i].com.Commit(ctx, d, id)
 }
 
+// recountOne asks one Committer to count d again under id (recount): a
+// Recounter's Recount, else its Commit, turning a panic into an error.
+func (g *Gate) recountOne(ctx *deadlineCtx, i int, d Dial, id string) (rs []Reason, err error) {
+	rc, ok := g.checks[i].com.(Recounter)
+	if !ok {
+		return g.commitOne(ctx, i, d, id)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in recount: %v", p)
+		}
+	}()
+	return nil, rc.Recount(ctx, d, id)
+}
+
 // releaseAll gives back the reservations of the given committers, on a context
 // that outlives the caller's cancellation but not the Gate's timeout.
 func (g *Gate) releaseAll(ctx context.Context, idx []int, id string) {
@@ -571,12 +586,12 @@ func notRecountID(id string) error {
 
 // recount reserves again, at o.At, the capacity of the call of o's decision,
 // which was released before its outcome came (the call was placed after
-// all): every Committer commits o.Dial under the decision's id and
-// placedSuffix, so that the callee's next dials count it. It reports whether
-// every Committer reserved it. A Committer that refuses (a concurrent
-// decision took the slot: the cap is full, and the next dial is denied all
-// the same) or fails reserves nothing; neither is an error of the outcome,
-// which happened. Without o.Dial (its callee) nothing can be counted. A
+// all): every Committer reserves o.Dial under the decision's id and
+// placedSuffix, so that the callee's next dials count it — a Recounter
+// whatever its limits say (over a full cap, during a pause: the call
+// happened and counts for its whole window), another by Commit. It reports
+// whether every Committer reserved it. A Committer that refuses or fails
+// reserves nothing; neither is an error of the outcome, which happened. Without o.Dial (its callee) nothing can be counted. A
 // retried outcome reserves nothing more (a held id).
 func (g *Gate) recount(ctx context.Context, o Outcome) bool {
 	if len(g.committers) == 0 || !o.Dial.To.IsValid() {
@@ -588,7 +603,7 @@ func (g *Gate) recount(ctx context.Context, o Outcome) bool {
 	defer cctx.stop()
 	ok := true
 	for _, i := range g.committers {
-		rs, err := g.commitOne(cctx, i, d, o.DecisionID+placedSuffix)
+		rs, err := g.recountOne(cctx, i, d, o.DecisionID+placedSuffix)
 		if err != nil || len(rs) > 0 {
 			ok = false
 			g.log.Warn("dialgate: a call placed after its decision was released could not be counted again",

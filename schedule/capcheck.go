@@ -319,6 +319,37 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	return rs, nil
 }
 
+// Recount implements dialgate.Recounter: it reserves one call under every
+// cap that applies to d, under decisionID, whatever the caps and pauses
+// say — the call was placed (after its decision was released) and counts
+// for its whole window, over a full cap or during a pause as well. It is
+// idempotent by decisionID, as Commit is.
+func (c *CapCheck) Recount(ctx context.Context, d dialgate.Dial, decisionID string) error {
+	if err := c.needSubject(d); err != nil {
+		return err
+	}
+	limits, _, _ := c.limits(d)
+	counted := limits[:0]
+	for _, l := range limits {
+		if l.CheckOnly {
+			continue // a pause, or the other spelling's key: recorded by nothing here
+		}
+		l.Max = pauseRecordMax
+		counted = append(counted, l)
+	}
+	if len(counted) == 0 {
+		return nil
+	}
+	ok, _, err := c.counters.Reserve(ctx, capReservationID(decisionID), d.At, counted)
+	if err != nil {
+		return fmt.Errorf("frequency: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("frequency: store refused a recount without a limit that could be exceeded")
+	}
+	return nil
+}
+
 // capReservationID is the reservation id of a decision's caps. Reservation
 // ids are global to a store shared by several checks (sweep reserves too), so
 // each check prefixes its own.
@@ -806,5 +837,6 @@ func merge(us []storage.Usage, rules []*capRule) {
 var (
 	_ dialgate.Attester        = (*CapCheck)(nil)
 	_ dialgate.Committer       = (*CapCheck)(nil)
+	_ dialgate.Recounter       = (*CapCheck)(nil)
 	_ dialgate.OutcomeObserver = (*CapCheck)(nil)
 )
