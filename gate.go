@@ -628,8 +628,9 @@ func (g *Gate) recount(ctx context.Context, o Outcome) bool {
 // decision released before it (the dialer placed a call whose capacity it
 // had given back) is logged, and its call counted again: every Committer
 // reserves o.Dial at o.At under the decision's id and "#placed" (not given
-// back by a later Release of the decision), when o carries the dial and a
-// slot is left. A guard that fails
+// back by a later Release of the decision), when o carries the dial: a
+// Recounter whatever its limits say, another Committer when a slot is left.
+// A guard that fails
 // does not keep the outcome from its observers or the audit log (it is the
 // truth, and may start a pause); its error is returned with the others, and
 // the outcome should be retried.

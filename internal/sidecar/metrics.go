@@ -72,7 +72,7 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 		}, []string{"scope", "grpc_code"}),
 		afterRelease: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dialgate_outcomes_after_release_total",
-			Help: "Outcomes of placed calls reported after their decision was released through this server: the dialer placed calls whose capacity it had given back. The Gate counts each again when its outcome carries the dial and a slot is left; otherwise the frequency caps undercount it. Each is logged at Warn with its decision id.",
+			Help: "Outcomes of placed calls reported after their decision was released through this server: the dialer placed calls whose capacity it had given back. The Gate counts each again when its outcome carries the dial (the frequency caps whatever they say, the segment counters when a slot is left); otherwise they undercount it. Each is logged at Warn with its decision id.",
 		}),
 	}
 	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures, m.afterRelease, m.authRefused,
