@@ -3,8 +3,11 @@ package consent
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/dialgate/dialgate"
 )
 
 // A withdrawal wins over every record of the same line that covers the dial
@@ -111,5 +114,47 @@ func TestWithdrawalWinsOverOtherRecords(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// The reason of a record withdrawn by another's revocation says what the
+// revoked record is to the dial: it covers the dial (Scope.Covers), or its
+// withdrawal reaches the dial without covering it — the dial leaves the
+// field empty, or names it in another spelling. The message said "which
+// covers this dial" of a campaign:winter record and a dial of no campaign,
+// which that record does not cover (an audit record saying what is not so).
+func TestWithdrawnReasonSaysWhy(t *testing.T) {
+	ctx := context.Background()
+	at := t0.Add(48 * time.Hour)
+	for _, tc := range []struct {
+		name, scope, campaign, want, not string
+	}{
+		{"covers", "industry:finance", "", "which covers this dial", "does not cover"},
+		{"empty field", "campaign:winter", " ", "campaign:winter", "which covers this dial"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newFakeStore()
+			c0, w := goodRecord(), goodRecord()
+			c0.ID, c0.Number, c0.Scope, c0.Tenant, c0.GrantedAt = "c-0", callee, "industry:finance", "acme", t0
+			w.ID, w.Number, w.Scope, w.Tenant, w.GrantedAt = "w-1", callee, Scope(tc.scope), "acme", t0.Add(time.Hour)
+			mustAdd(t, s, c0)
+			mustAdd(t, s, w)
+			if _, err := s.RevokeConsent(ctx, "w-1", t0.Add(24*time.Hour), "call"); err != nil {
+				t.Fatal(err)
+			}
+			c := mustCheck(t, cnConfig(), s)
+			d := marketing(at)
+			d.ConsentID = "c-0"
+			if tc.campaign != "" {
+				d.Campaign = tc.campaign
+			}
+			rs, _, err := c.Attest(ctx, d)
+			if err != nil || len(rs) != 1 || rs[0].Code != dialgate.CodeConsentRevoked {
+				t.Fatalf("reasons %+v, %v; want consent.revoked", rs, err)
+			}
+			if m := rs[0].Message; !strings.Contains(m, tc.want) || strings.Contains(m, tc.not) {
+				t.Errorf("message %q: want %q in it, and not %q", m, tc.want, tc.not)
+			}
+		})
 	}
 }
