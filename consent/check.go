@@ -239,14 +239,20 @@ func withdrawnBy(d *dialgate.Dial, recs []Record, r *Record) *Record {
 }
 
 // withdrawnReason is the consent.revoked reason of a record r withdrawn by
-// the revocation of w (withdrawnBy).
-func withdrawnReason(r, w *Record) dialgate.Reason {
+// the revocation of w (withdrawnBy): it says whether w covers d, or only
+// reaches it (Scope.withdraws: d leaves w's field empty, or names it in
+// another spelling).
+func withdrawnReason(d *dialgate.Dial, r, w *Record) dialgate.Reason {
 	where := ""
 	if w.Number != r.Number {
 		where = " under the line's other spelling"
 	}
-	return reason(dialgate.CodeConsentRevoked, fmt.Sprintf("consent %s was withdrawn%s: consent %s, which covers this dial, was revoked at %s",
-		r.ID, where, w.ID, w.RevokedAt.UTC().Format(time.RFC3339)), w)
+	what := "which covers this dial"
+	if !w.Covers(d) {
+		what = fmt.Sprintf("whose scope %s this dial leaves empty or names in another spelling", w.Scope)
+	}
+	return reason(dialgate.CodeConsentRevoked, fmt.Sprintf("consent %s was withdrawn%s: consent %s, %s, was revoked at %s",
+		r.ID, where, w.ID, what, w.RevokedAt.UTC().Format(time.RFC3339)), w)
 }
 
 // checkStored returns an error wrapping storage.ErrCorrupt when a record of
@@ -310,7 +316,7 @@ func (c *Check) judge(d *dialgate.Dial, rules []Requirement, recs []Record, r *R
 		return []dialgate.Reason{reason(code, msg, r)}, nil, nil
 	}
 	if w := withdrawnBy(d, recs, r); w != nil {
-		return []dialgate.Reason{withdrawnReason(r, w)}, nil, nil
+		return []dialgate.Reason{withdrawnReason(d, r, w)}, nil, nil
 	}
 	return nil, evidence(r), nil
 }
@@ -420,7 +426,7 @@ func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]
 				// Withdrawn by another record's revocation: the revoked
 				// record is the one to name.
 				r, code = w, dialgate.CodeConsentRevoked
-				msg = withdrawnReason(&recs[i], w).Message
+				msg = withdrawnReason(d, &recs[i], w).Message
 			}
 		}
 		if rank(code) > rank(bestCode) {
