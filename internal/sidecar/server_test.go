@@ -116,6 +116,9 @@ func TestBadInput(t *testing.T) {
 	// Other methods name their fields too.
 	_, err := e.gate.Release(ctx, &pb.ReleaseRequest{})
 	wantStatus(t, err, codes.InvalidArgument, "decision_id: missing")
+	// A recount's reservation is not a decision (dialgate.Gate.Release).
+	_, err = e.gate.Release(ctx, &pb.ReleaseRequest{DecisionId: "dg-x#placed"})
+	wantStatus(t, err, codes.InvalidArgument, "decision_id: ends in")
 	_, err = e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: "x", RingDuration: durationpb.New(-1e9)})
 	wantStatus(t, err, codes.InvalidArgument, "ring_duration: negative")
 	_, err = e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: "+8613900139002", Scope: "planet:mars"})
