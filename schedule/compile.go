@@ -43,6 +43,25 @@ func (b *dayBits) next(m int) int {
 	return -1
 }
 
+// nextUnset returns the first minute ≥ m that is not set, or -1.
+func (b *dayBits) nextUnset(m int) int {
+	for ; m < minutesPerDay; m++ {
+		w := ^b[m>>6] >> (uint(m) & 63)
+		if w != 0 {
+			for w&1 == 0 {
+				w >>= 1
+				m++
+			}
+			if m < minutesPerDay {
+				return m
+			}
+			return -1
+		}
+		m |= 63 // skip to the end of this word
+	}
+	return -1
+}
+
 // daySet is a set of dates, as days since 1970-01-01, in a bitmap.
 type daySet struct {
 	base  int64
