@@ -69,9 +69,9 @@ func (f *Fault) Injected() int {
 }
 
 // FaultyChecker wraps a Checker so that it fails when its Fault says so, as a
-// check whose store is down does. It forwards Attest, AttestUntil, Commit, Release and
-// ObserveOutcome to the wrapped check when it implements them, so wrapping
-// does not change a healthy check's behaviour. Check, Attest and Commit
+// check whose store is down does. It forwards Attest, AttestUntil, Commit,
+// Release and ObserveOutcome to the wrapped check when it implements them, so
+// wrapping does not change a healthy check's behaviour. Check, Attest and Commit
 // consult the Fault; Release and ObserveOutcome do not.
 //
 // Create it with NewFaultyChecker. It is safe for concurrent use when the
