@@ -62,11 +62,13 @@ type Attester interface {
 // earliest such instant of its checks.
 //
 // For a passing dial (no reasons, nil error) until is the first instant at
-// which the rule might no longer pass it, after d.At; zero when the rule can
-// tell no end. An instant that is not after d.At is a broken contract: the
-// Gate turns it into "<Name()>.unavailable" and denies. An earlier instant
-// than the true end is always safe (the dialer checks again); a later one
-// is a wrong allow. For a failing dial until is ignored.
+// which the rule might no longer pass it — after d.At, since the rule passes
+// d at d.At (a rule whose last passing instant is d.At itself returns d.At
+// plus 1 ns) —, or zero when the rule can tell no end. An instant that is
+// not after d.At is a broken contract: the Gate turns it into
+// "<Name()>.unavailable" and denies. An earlier instant than the true end is
+// safe (the dialer checks again sooner); a later one is a wrong allow. For a
+// failing dial until is ignored.
 type Expirer interface {
 	Checker
 	// AttestUntil is Attest that also returns, for a passing dial, the

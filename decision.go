@@ -132,7 +132,8 @@ type Decision struct {
 	// plus the Gate's allow lifetime (WithAllowLifetime, default
 	// DefaultAllowLifetime), capped by the earliest end a passing check can
 	// tell (an Expirer): the end of the calling window in the callee's
-	// local time, a consent's expiry, a caller ID's ledger validity. It is
+	// local time, a consent's expiry, a caller ID's ledger validity, a
+	// registry copy reaching its maximum age. It is
 	// zero on a deny (and on the zero Decision). It is not in the audit
 	// record; see docs/auditors.md for how to recompute it.
 	ValidUntil time.Time `json:"valid_until,omitzero"`

@@ -235,8 +235,8 @@ func (w *WindowCheck) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.R
 // is in, in every one of the callee's zones (and standard times) — the
 // earliest of them —, or the start of the next declared blackout covering
 // the callee, whichever comes first; for an exempt callback, the end of its
-// exemption (the trigger's age reaching Callback.MaxTriggerAge) or, when the
-// windows allow it too, the window's end if later. The instant is never
+// exemption (1 ns after the trigger's age reaches Callback.MaxTriggerAge) or,
+// when the windows allow it too, the window's end if later. The instant is never
 // later than the true end: at a change of a zone's UTC offset, or two local
 // days ahead (a window through midnight), it may be earlier. It is zero for
 // a dial of a purpose the windows do not cover and for a failing dial. It
@@ -281,9 +281,10 @@ func (w *WindowCheck) attest(_ context.Context, d dialgate.Dial, until bool) ([]
 		if !until {
 			return nil, zp.exempt, none, nil
 		}
-		// Exempt up to and including TriggerAt+cbMax: that instant is a
-		// safe end (1 ns early). Inside the windows too, the later end.
-		end := d.TriggerAt.Add(p.cbMax)
+		// Exempt up to and including TriggerAt+cbMax: the exemption ends 1
+		// ns after (a callback decided at that very instant is exempt, for
+		// 1 ns). Inside the windows too, the later end.
+		end := d.TriggerAt.Add(p.cbMax + time.Nanosecond)
 		if we, ok := p.windowEnd(d.At, zp.clocks); ok && we.After(end) {
 			end = we
 		}

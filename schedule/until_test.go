@@ -56,11 +56,13 @@ func TestAttestUntilWindowEnd(t *testing.T) {
 		// A window through midnight may end at midnight (a safe, earlier end).
 		{name: "any hour", cfg: anyHour, at: "2026-12-04T23:59:30+08:00", atMost: "2026-12-06T00:00:00+08:00"},
 		// An exempt callback outside the window: its exemption ends 30 min after the trigger.
-		{name: "callback exempt", cfg: cnConfig(), d: dialgate.Dial{Purpose: dialgate.PurposeCallback, TriggerAt: at(t, "2026-12-04T21:50:00+08:00")}, at: "2026-12-04T22:00:00+08:00", atMost: "2026-12-04T22:20:00+08:00"},
-		// (The exemption holds at TriggerAt+30min itself: that instant is a
-		// safe end, 1 ns early.) A callback inside the window is allowed by
-		// both: the later end.
-		{name: "callback in window", cfg: cnConfig(), d: dialgate.Dial{Purpose: dialgate.PurposeCallback, TriggerAt: at(t, "2026-12-04T20:50:00+08:00")}, at: "2026-12-04T20:55:00+08:00", atMost: "2026-12-04T21:20:00+08:00"},
+		{name: "callback exempt", cfg: cnConfig(), d: dialgate.Dial{Purpose: dialgate.PurposeCallback, TriggerAt: at(t, "2026-12-04T21:50:00+08:00")}, at: "2026-12-04T22:00:00+08:00", want: "2026-12-04T22:20:00.000000001+08:00"},
+		// The exemption holds at TriggerAt+30min itself: decided at that
+		// very instant, it ends 1 ns later (an end at the decision instant
+		// would make the Gate deny the check unavailable).
+		{name: "callback exempt at its last instant", cfg: cnConfig(), d: dialgate.Dial{Purpose: dialgate.PurposeCallback, TriggerAt: at(t, "2026-12-04T22:00:00+08:00")}, at: "2026-12-04T22:30:00+08:00", want: "2026-12-04T22:30:00.000000001+08:00"},
+		// A callback inside the window is allowed by both: the later end.
+		{name: "callback in window", cfg: cnConfig(), d: dialgate.Dial{Purpose: dialgate.PurposeCallback, TriggerAt: at(t, "2026-12-04T20:50:00+08:00")}, at: "2026-12-04T20:55:00+08:00", want: "2026-12-04T21:20:00.000000001+08:00"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := mustCheck(t, tc.cfg)

@@ -126,7 +126,9 @@ func TestNodeClientRefusesExpiredAllow(t *testing.T) {
 
 // oldServer answers like a sidecar from before valid_until: an allow
 // without it.
-type oldServer struct{ pb.UnimplementedGateServiceServer }
+type oldServer struct {
+	pb.UnimplementedGateServiceServer
+}
 
 func (oldServer) Check(context.Context, *pb.CheckRequest) (*pb.CheckResponse, error) {
 	return &pb.CheckResponse{Decision: &pb.Decision{Id: "dg-old", At: timestamppb.Now(), Allowed: true}}, nil

@@ -497,7 +497,8 @@ type Decision struct {
 	// at most 10 min), capped by the earliest end the passing checks can
 	// tell: the end of the calling window in the callee's local time (an
 	// allow at 20:59:50 under a window ending at 21:00 is good until 21:00),
-	// the consent's expiry, the caller ID's ledger validity. Compare it with
+	// the consent's expiry, the caller ID's ledger validity, a registry copy
+	// reaching the profile's maximum age. Compare it with
 	// a synchronised (NTP) clock; a dialer that cannot trust its clock may
 	// count valid_until - at from when the response arrived instead. An
 	// allow without valid_until (older servers, before this field) carries no
