@@ -3,6 +3,7 @@ package schedule
 import (
 	"fmt"
 	"maps"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,11 +49,7 @@ func (b *dayBits) nextUnset(m int) int {
 	for ; m < minutesPerDay; m++ {
 		w := ^b[m>>6] >> (uint(m) & 63)
 		if w != 0 {
-			for w&1 == 0 {
-				w >>= 1
-				m++
-			}
-			if m < minutesPerDay {
+			if m += bits.TrailingZeros64(w); m < minutesPerDay {
 				return m
 			}
 			return -1
