@@ -1,6 +1,9 @@
 package dialgate
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // A Checker is one rule set the Gate consults for every dial: calling windows,
 // do-not-call lists, consent, caps. Check returns the reasons the dial fails the
@@ -49,6 +52,28 @@ type Attester interface {
 	// (nil when none); the Gate records the evidence whether or not the
 	// dial passed.
 	Attest(ctx context.Context, d Dial) ([]Reason, []Evidence, error)
+}
+
+// An Expirer is a Checker whose verdict that a dial passes holds only until
+// an instant it can tell: the end of the calling window the dial is inside,
+// the expiry of the consent it relied on, the end of its caller ID's ledger
+// validity. When a Checker implements Expirer the Gate calls AttestUntil
+// instead of Attest or Check, and caps the allow's Decision.ValidUntil at the
+// earliest such instant of its checks.
+//
+// For a passing dial (no reasons, nil error) until is the first instant at
+// which the rule might no longer pass it — after d.At, since the rule passes
+// d at d.At (a rule whose last passing instant is d.At itself returns d.At
+// plus 1 ns) —, or zero when the rule can tell no end. An instant that is
+// not after d.At is a broken contract: the Gate turns it into
+// "<Name()>.unavailable" and denies. An earlier instant than the true end is
+// safe (the dialer checks again sooner); a later one is a wrong allow. For a
+// failing dial until is ignored.
+type Expirer interface {
+	Checker
+	// AttestUntil is Attest that also returns, for a passing dial, the
+	// instant its pass ends (zero: no end the rule can tell).
+	AttestUntil(ctx context.Context, d Dial) (rs []Reason, ev []Evidence, until time.Time, err error)
 }
 
 // A Committer is a Checker that holds capacity (frequency caps, segment rates).

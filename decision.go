@@ -126,8 +126,27 @@ type Decision struct {
 	Evidence []Evidence `json:"evidence,omitempty"`
 	// PolicyVersion is the policy version the Gate was configured with.
 	PolicyVersion string `json:"policy_version,omitempty"`
+	// ValidUntil is, for an allow, the instant from which the dialer must
+	// not place the call on this decision: dial only before it (At ≤ now <
+	// ValidUntil); at or after it, Check again. It is the decision instant
+	// plus the Gate's allow lifetime (WithAllowLifetime, default
+	// DefaultAllowLifetime), capped by the earliest end a passing check can
+	// tell (an Expirer): the end of the calling window in the callee's
+	// local time, a consent's expiry, a caller ID's ledger validity, a
+	// registry copy reaching its maximum age. It is
+	// zero on a deny (and on the zero Decision). It is not in the audit
+	// record; see docs/auditors.md for how to recompute it.
+	ValidUntil time.Time `json:"valid_until,omitzero"`
 	// Dial is the dial decided, with At set to the decision instant.
 	Dial Dial `json:"-"`
+}
+
+// DialableAt reports whether the dialer may place the call of d at now: d
+// allows it and now is before d.ValidUntil. An allow without ValidUntil
+// (built by hand, or from an older sidecar that does not send it) is not
+// dialable; Check again.
+func (d Decision) DialableAt(now time.Time) bool {
+	return d.Allowed && now.Before(d.ValidUntil)
 }
 
 // Compliant reports whether every rule passed (no Reasons), whatever the mode.

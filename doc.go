@@ -23,7 +23,8 @@
 // the stores of one deployment (policy.StoreDeps over storage/boltstore, or
 // storage/memstore in tests) and an audit log (package auditlog, given with
 // [WithAuditLog]). Before every call it asks [Gate.Check] and dials only on
-// an allowed Decision returned with a nil error; it reports what happened to
+// an allowed Decision returned with a nil error, and only before the
+// Decision's ValidUntil (after it, Check again); it reports what happened to
 // a placed call with [Gate.ReportOutcome] and gives back a dial it did not
 // place with [Gate.Release]. The example of policy.Assemble walks the whole
 // path, a deny for each common reason included; the README's "Embedded"

@@ -31,6 +31,7 @@ type Gate struct {
 	audit      AuditLog
 	shadow     bool
 	timeout    time.Duration
+	lifetime   time.Duration
 	ids        func() string
 	version    string
 	log        *slog.Logger
@@ -44,6 +45,7 @@ type entry struct {
 	name string
 	c    Checker
 	att  Attester
+	exp  Expirer
 	com  Committer
 	obs  OutcomeObserver
 }
@@ -57,7 +59,7 @@ var reservedNames = map[string]bool{"dial": true, "audit": true}
 // unique lower-case identifiers; "dial" and "audit" are reserved. An empty list
 // of checks is allowed (every valid dial is then allowed and recorded).
 func New(checks []Checker, opts ...Option) (*Gate, error) {
-	o := gateOptions{clock: SystemClock{}, timeout: DefaultCheckTimeout}
+	o := gateOptions{clock: SystemClock{}, timeout: DefaultCheckTimeout, lifetime: DefaultAllowLifetime}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("nil option: %w", ErrInvalidConfig)
@@ -80,7 +82,7 @@ func New(checks []Checker, opts ...Option) (*Gate, error) {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
 	g := &Gate{
-		clock: o.clock, audit: o.audit, shadow: o.shadow, timeout: o.timeout,
+		clock: o.clock, audit: o.audit, shadow: o.shadow, timeout: o.timeout, lifetime: o.lifetime,
 		ids: o.ids, version: o.policyVersion, log: o.logger,
 		placed: o.placed, afterRelease: o.afterRelease,
 	}
@@ -102,6 +104,7 @@ func New(checks []Checker, opts ...Option) (*Gate, error) {
 		seen[name] = true
 		e := entry{name: name, c: c}
 		e.att, _ = c.(Attester)
+		e.exp, _ = c.(Expirer)
 		if com, ok := c.(Committer); ok {
 			e.com = com
 			g.committers = append(g.committers, i)
@@ -151,7 +154,9 @@ func (g *Gate) CheckNames() []string {
 // It reads the Clock once, sets d.At, validates d, runs every check in order
 // (each failing check's reasons are reported, in that order), and only when all
 // passed reserves capacity with the Committers. The decision is then recorded in
-// the audit log.
+// the audit log. An allow carries ValidUntil, the decision instant plus the
+// allow lifetime capped by the earliest end of a pass its Expirers told: the
+// dialer dials only before it, and Checks again after.
 //
 // Denials are data: a Decision with Allowed false and its Reasons, and a nil
 // error. A non-nil error means no trustworthy decision was possible — a malformed
@@ -200,14 +205,20 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 
 	cctx := newDeadlineCtx(ctx, time.Now().Add(g.timeout))
 	defer cctx.stop()
+	// until is the earliest end of a pass the checks told (Expirer), never
+	// later than the allow's lifetime.
+	until := t.Add(g.lifetime)
 	for i := range g.checks {
-		g.runCheck(cctx, &g.checks[i], d, &dec)
+		g.runCheck(cctx, &g.checks[i], d, &dec, &until)
 	}
 	var committed []int
 	if len(dec.Reasons) == 0 && len(g.committers) > 0 {
 		committed = g.commit(cctx, d, &dec)
 	}
 	dec.Allowed = len(dec.Reasons) == 0 || g.shadow
+	if dec.Allowed {
+		dec.ValidUntil = until
+	}
 	allowed := dec.Allowed
 	if err := g.record(ctx, &dec); err != nil {
 		g.releaseAll(ctx, committed, dec.ID)
@@ -257,6 +268,7 @@ func (g *Gate) record(ctx context.Context, dec *Decision) error {
 	}
 	g.log.Error("dialgate: audit log failed; denying", "decision", dec.ID, "err", err)
 	dec.Allowed = false
+	dec.ValidUntil = time.Time{}
 	dec.Reasons = append(dec.Reasons, Reason{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision could not be recorded"})
 	return fmt.Errorf("decision %s: %w: %w", dec.ID, ErrAuditUnavailable, err)
 }
@@ -282,10 +294,13 @@ func (g *Gate) recordOutcome(ctx context.Context, o Outcome) (err error) {
 	return g.audit.RecordOutcome(ctx, o)
 }
 
-func (g *Gate) runCheck(ctx *deadlineCtx, e *entry, d Dial, dec *Decision) {
+// runCheck runs one check and adds its reasons and evidence to dec. For an
+// Expirer that passes d it lowers *until to the end of its pass.
+func (g *Gate) runCheck(ctx *deadlineCtx, e *entry, d Dial, dec *Decision, until *time.Time) {
 	var (
 		rs  []Reason
 		ev  []Evidence
+		end time.Time
 		err error
 	)
 	func() {
@@ -294,18 +309,30 @@ func (g *Gate) runCheck(ctx *deadlineCtx, e *entry, d Dial, dec *Decision) {
 				err = fmt.Errorf("panic: %v", p)
 			}
 		}()
-		if e.att != nil {
+		switch {
+		case e.exp != nil:
+			rs, ev, end, err = e.exp.AttestUntil(ctx, d)
+		case e.att != nil:
 			rs, ev, err = e.att.Attest(ctx, d)
-		} else {
+		default:
 			rs, err = e.c.Check(ctx, d)
 		}
 	}()
 	if err == nil {
 		err = ctx.lateErr()
 	}
+	if err == nil && len(rs) == 0 && !end.IsZero() && !end.After(d.At) {
+		// A pass that ended before it began: the check is broken, and
+		// the dialer would have no instant to dial in.
+		err = fmt.Errorf("check passed the dial but says its pass ended at %s, not after the decision instant %s",
+			end.UTC().Format(time.RFC3339Nano), d.At.UTC().Format(time.RFC3339Nano))
+	}
 	if err != nil {
 		g.unavailable(e.name, dec, err)
 		return
+	}
+	if len(rs) == 0 && !end.IsZero() && end.Before(*until) {
+		*until = end
 	}
 	g.addReasons(e.name, rs, dec)
 	if len(ev) > 0 && dec.Evidence == nil {

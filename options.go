@@ -16,6 +16,20 @@ import (
 // together, unless WithCheckTimeout says otherwise.
 const DefaultCheckTimeout = 500 * time.Millisecond
 
+// DefaultAllowLifetime is how long an allow stays good for when
+// WithAllowLifetime does not say otherwise (Decision.ValidUntil): 60 seconds,
+// long enough for a dialer to take a line and place the call it asked about,
+// short enough that an allow does not outlive by much what it was judged
+// against (a consent revoked, an opt-out, a cap filled by another call, a
+// registry copy replaced), which the next Check would see.
+const DefaultAllowLifetime = 60 * time.Second
+
+// MaxAllowLifetime is the longest lifetime WithAllowLifetime accepts: 10
+// minutes. A dialer that holds a decision longer (a long queue) must Check
+// again; a longer lifetime would let an allow ignore revocations and opt-outs
+// recorded since for that long.
+const MaxAllowLifetime = 10 * time.Minute
+
 // An Option configures a Gate. Options are applied in order by New.
 type Option interface {
 	apply(*gateOptions) error
@@ -31,6 +45,7 @@ type gateOptions struct {
 	noAudit       bool
 	shadow        bool
 	timeout       time.Duration
+	lifetime      time.Duration
 	ids           func() string
 	policyVersion string
 	logger        *slog.Logger
@@ -105,6 +120,20 @@ func WithCheckTimeout(d time.Duration) Option {
 			return fmt.Errorf("WithCheckTimeout: timeout %v must be positive: %w", d, ErrInvalidConfig)
 		}
 		o.timeout = d
+		return nil
+	})
+}
+
+// WithAllowLifetime sets how long an allow stays good for: its
+// Decision.ValidUntil is the decision instant plus d, or the earliest end a
+// passing check tells (Expirer), whichever comes first. The default is
+// DefaultAllowLifetime. d must be positive and at most MaxAllowLifetime.
+func WithAllowLifetime(d time.Duration) Option {
+	return optionFunc(func(o *gateOptions) error {
+		if d <= 0 || d > MaxAllowLifetime {
+			return fmt.Errorf("WithAllowLifetime: lifetime %v must be positive and at most %v: %w", d, MaxAllowLifetime, ErrInvalidConfig)
+		}
+		o.lifetime = d
 		return nil
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/dialgate/dialgate"
 )
@@ -68,9 +69,9 @@ func (f *Fault) Injected() int {
 }
 
 // FaultyChecker wraps a Checker so that it fails when its Fault says so, as a
-// check whose store is down does. It forwards Attest, Commit, Release and
-// ObserveOutcome to the wrapped check when it implements them, so wrapping
-// does not change a healthy check's behaviour. Check, Attest and Commit
+// check whose store is down does. It forwards Attest, AttestUntil, Commit,
+// Release and ObserveOutcome to the wrapped check when it implements them, so
+// wrapping does not change a healthy check's behaviour. Check, Attest and Commit
 // consult the Fault; Release and ObserveOutcome do not.
 //
 // Create it with NewFaultyChecker. It is safe for concurrent use when the
@@ -92,6 +93,7 @@ func NewFaultyChecker(name string, inner dialgate.Checker, f *Fault) *FaultyChec
 
 var (
 	_ dialgate.Attester        = (*FaultyChecker)(nil)
+	_ dialgate.Expirer         = (*FaultyChecker)(nil)
 	_ dialgate.Committer       = (*FaultyChecker)(nil)
 	_ dialgate.OutcomeObserver = (*FaultyChecker)(nil)
 )
@@ -120,6 +122,19 @@ func (c *FaultyChecker) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate
 		rs, err := in.Check(ctx, d)
 		return rs, nil, err
 	}
+}
+
+// AttestUntil fails with the Fault's error, or asks the wrapped check
+// (AttestUntil when it is a dialgate.Expirer; otherwise Attest, with no end).
+func (c *FaultyChecker) AttestUntil(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, time.Time, error) {
+	if in, ok := c.inner.(dialgate.Expirer); ok {
+		if err := c.fault.Err(); err != nil {
+			return nil, nil, time.Time{}, err
+		}
+		return in.AttestUntil(ctx, d)
+	}
+	rs, ev, err := c.Attest(ctx, d)
+	return rs, ev, time.Time{}, err
 }
 
 // Commit fails with the Fault's error, or reserves with the wrapped check

@@ -38,8 +38,9 @@ func WithRefreshInterval(d time.Duration) Option {
 }
 
 // Check is the caller-ID check (name "callerid"). It implements
-// dialgate.Attester: a passing dial's evidence names the caller ID's ledger
-// entry. Create it with New; it is safe for concurrent use.
+// dialgate.Attester (a passing dial's evidence names the caller ID's ledger
+// entry) and dialgate.Expirer (an allow ends with the entry's validity).
+// Create it with New; it is safe for concurrent use.
 type Check struct {
 	cfg   Config
 	store Store
@@ -95,7 +96,7 @@ func (c *Check) Name() string { return Name }
 
 // Check returns the reasons d's caller ID fails the rules.
 func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
-	rs, _, err := c.Attest(ctx, d)
+	rs, _, err := c.attest(ctx, d, nil)
 	return rs, err
 }
 
@@ -113,6 +114,23 @@ func (c *Check) Refresh(ctx context.Context) error {
 // callerid.holder, callerid.purposes, callerid.valid_from and
 // callerid.valid_until when set, callerid.ledger_version).
 func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	return c.attest(ctx, d, nil)
+}
+
+// AttestUntil is Attest that also returns, for a passing dial, the instant
+// its pass ends (dialgate.Expirer): the end of the validity of the caller
+// ID's ledger entry (Entry.ValidUntil); zero when the entry has none or no
+// entry was needed. A change of the ledger cannot be foreseen: the Gate's
+// allow lifetime bounds how long an allow outlives one.
+func (c *Check) AttestUntil(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, time.Time, error) {
+	var until time.Time
+	rs, ev, err := c.attest(ctx, d, &until)
+	return rs, ev, until, err
+}
+
+// attest decides d; when until is not nil and d passes on a ledger entry,
+// it sets *until to the entry's ValidUntil.
+func (c *Check) attest(ctx context.Context, d dialgate.Dial, until *time.Time) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	if !d.From.IsValid() {
 		return deny(dialgate.CodeCallerIDMissing, "no caller ID given", c.cfg.Cite), nil, nil
 	}
@@ -169,6 +187,9 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 		return rs, nil, nil
 	}
 	if e != nil {
+		if until != nil {
+			*until = e.ValidUntil
+		}
 		return nil, e.ev, nil
 	}
 	return nil, []dialgate.Evidence{{Key: "callerid.number", Value: d.From.String()}}, nil

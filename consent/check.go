@@ -39,8 +39,9 @@ const DefaultCacheSize = 65536
 // ConsentID, or else any record of the callee that covers the dial (its scope,
 // and its tenant when it names one; see Record.Covers) — and denies with
 // consent.missing, consent.revoked, consent.expired or
-// consent.scope_mismatch when there is none. It implements dialgate.Attester:
-// an allowed dial's evidence names the consent id and disclosure hash.
+// consent.scope_mismatch when there is none. It implements dialgate.Attester
+// (an allowed dial's evidence names the consent id and disclosure hash) and
+// dialgate.Expirer (an allow ends when the consent relied on expires).
 //
 // A Check caches records per callee number in an LRU cache. The cache never
 // serves a revoked consent as valid, also when the revocation was written by
@@ -167,23 +168,59 @@ func purposeIndex(p dialgate.Purpose) int {
 // error when the store fails, and ErrNoInstant for a dial without At whose
 // purpose has a consent rule.
 func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	rs, ev, _, err := c.AttestUntil(ctx, d)
+	return rs, ev, err
+}
+
+// AttestUntil is Attest that also returns, for a passing dial, the instant
+// its pass ends (dialgate.Expirer): the expiry of the consent record relied
+// on (Record.ExpiresAt), or the EffectiveFrom of a rule of d's purpose not
+// yet in force at d.At (from then on the dial needs consent, or a stricter
+// one), whichever comes first; zero when there is neither. A revocation
+// cannot be foreseen: the Gate's allow lifetime bounds how long an allow
+// outlives one.
+func (c *Check) AttestUntil(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, time.Time, error) {
 	rules := c.rules[purposeIndex(d.Purpose)]
 	if len(rules) > 0 && d.At.IsZero() {
 		// The zero instant is before every rule's EffectiveFrom: the rule
 		// would seem not yet in force and the dial to need no consent.
-		return nil, nil, ErrNoInstant
+		return nil, nil, time.Time{}, ErrNoInstant
 	}
+	until := nextRule(rules, d.At)
 	if !required(rules, d.At) {
-		return nil, nil, nil
+		return nil, nil, until, nil
 	}
 	recs, err := c.records(ctx, d.To)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, time.Time{}, err
 	}
+	var (
+		rs []dialgate.Reason
+		r  *Record
+	)
 	if d.ConsentID != "" {
-		return c.named(ctx, &d, rules, recs)
+		rs, r, err = c.named(ctx, &d, rules, recs)
+	} else {
+		rs, r, err = c.search(&d, rules, recs)
 	}
-	return c.search(&d, rules, recs)
+	if err != nil || r == nil {
+		return rs, nil, time.Time{}, err
+	}
+	if !r.ExpiresAt.IsZero() && (until.IsZero() || r.ExpiresAt.Before(until)) {
+		until = r.ExpiresAt
+	}
+	return rs, evidence(r), until, nil
+}
+
+// nextRule returns the earliest EffectiveFrom of rules after t, or zero.
+func nextRule(rules []Requirement, t time.Time) time.Time {
+	var next time.Time
+	for i := range rules {
+		if f := rules[i].EffectiveFrom; f.After(t) && (next.IsZero() || f.Before(next)) {
+			next = f
+		}
+	}
+	return next
 }
 
 // records returns the records of the line n reaches: those of n and, for a
@@ -275,7 +312,7 @@ func checkStored(recs []Record) error {
 }
 
 // named decides a dial that names its consent record.
-func (c *Check) named(ctx context.Context, d *dialgate.Dial, rules []Requirement, recs []Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
+func (c *Check) named(ctx context.Context, d *dialgate.Dial, rules []Requirement, recs []Record) ([]dialgate.Reason, *Record, error) {
 	for i := range recs {
 		if recs[i].ID == d.ConsentID {
 			return c.judge(d, rules, recs, &recs[i])
@@ -304,7 +341,7 @@ func (c *Check) named(ctx context.Context, d *dialgate.Dial, rules []Requirement
 // such a record is a deny. A record otherwise valid that the revocation of
 // another record covering d withdraws (withdrawnBy) is consent.revoked,
 // naming the revoked record.
-func (c *Check) judge(d *dialgate.Dial, rules []Requirement, recs []Record, r *Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
+func (c *Check) judge(d *dialgate.Dial, rules []Requirement, recs []Record, r *Record) ([]dialgate.Reason, *Record, error) {
 	if r.foreign(d) {
 		return []dialgate.Reason{{
 			Code:     dialgate.CodeConsentScopeMismatch,
@@ -318,7 +355,7 @@ func (c *Check) judge(d *dialgate.Dial, rules []Requirement, recs []Record, r *R
 	if w := withdrawnBy(d, recs, r); w != nil {
 		return []dialgate.Reason{withdrawnReason(d, r, w)}, nil, nil
 	}
-	return nil, evidence(r), nil
+	return nil, r, nil
 }
 
 // verdict returns "" when r allows d, else the code and message of the first
@@ -385,7 +422,7 @@ func mismatch(d *dialgate.Dial, r *Record) string {
 // tenant's withdrawal or expiry says nothing about this dial. Another
 // tenant's records (Record.foreign) are never named in the reason: a dial
 // whose callee has only those is scope_mismatch without evidence.
-func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]dialgate.Reason, []dialgate.Evidence, error) {
+func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]dialgate.Reason, *Record, error) {
 	var best *Record
 	var bestCode dialgate.Code
 	var bestMsg string
@@ -421,7 +458,7 @@ func (c *Check) search(d *dialgate.Dial, rules []Requirement, recs []Record) ([]
 			if code, msg = qualifies(d, rules, r); code == "" {
 				w := withdrawnBy(d, recs, r)
 				if w == nil {
-					return nil, evidence(r), nil
+					return nil, r, nil
 				}
 				// Withdrawn by another record's revocation: the revoked
 				// record is the one to name.

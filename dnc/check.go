@@ -140,8 +140,8 @@ func (c Config) Validate() error {
 // It denies with dnc.listed when the callee is on a list in scope — a
 // registry snapshot or the store-backed overlay — and with dnc.registry_stale
 // when a required registry copy is missing or too old. It implements
-// dialgate.Attester: passing decisions carry each registry's version and age.
-// It is safe for concurrent use; create it with New.
+// dialgate.Attester (passing decisions carry each registry's version and age)
+// and dialgate.Expirer (an allow ends when a copy becomes too old). It is safe for concurrent use; create it with New.
 type Check struct {
 	cfg       Config
 	lists     *Lists
@@ -154,6 +154,7 @@ type Check struct {
 
 var (
 	_ dialgate.Attester        = (*Check)(nil)
+	_ dialgate.Expirer         = (*Check)(nil)
 	_ dialgate.OutcomeObserver = (*Check)(nil)
 )
 
@@ -355,14 +356,29 @@ const removeAttempts = 3
 
 // Check implements dialgate.Checker.
 func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
-	rs, _, err := c.check(ctx, d, false)
+	rs, _, err := c.check(ctx, d, false, nil)
 	return rs, err
 }
 
 // Attest implements dialgate.Attester: the reasons of Check, and for every
 // registry its version, as-of and age at the dial.
 func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
-	return c.check(ctx, d, true)
+	return c.check(ctx, d, true, nil)
+}
+
+// AttestUntil implements dialgate.Expirer: Attest, and for a passing dial the
+// instant its pass ends — when the oldest registry copy consulted whose
+// profile bounds its age (RegistryConfig.MaxAge) becomes too old (its as-of
+// plus that age); zero when no copy has a maximum age. A copy replaced or an
+// opt-out added later cannot be foreseen: the Gate's allow lifetime bounds
+// how long an allow outlives them.
+func (c *Check) AttestUntil(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, time.Time, error) {
+	var until time.Time
+	rs, ev, err := c.check(ctx, d, true, &until)
+	if err != nil || len(rs) > 0 {
+		return rs, ev, time.Time{}, err
+	}
+	return rs, ev, until, nil
 }
 
 // EvidenceLists is the evidence key by which an attested decision says the
@@ -380,14 +396,17 @@ const FutureSkew = time.Hour
 // French overseas line, also for its other spelling (numbering.OverseasAlias:
 // +33 596 … and +596 596 … reach the same line, and an opt-out recorded under
 // one must deny a dial under the other).
-func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dialgate.Reason, []dialgate.Evidence, error) {
-	rs, ev, err := c.checkNumber(ctx, d, attest)
+//
+// When until is not nil, consult lowers it to the end of each copy's
+// maximum age (zero: none yet).
+func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool, until *time.Time) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	rs, ev, err := c.checkNumber(ctx, d, attest, until)
 	if err != nil || len(rs) > 0 {
 		return rs, ev, err
 	}
 	if alt, ok := numbering.OverseasAlias(d.To); ok {
 		d.To = alt
-		if rs, _, err = c.checkNumber(ctx, d, false); err != nil {
+		if rs, _, err = c.checkNumber(ctx, d, false, nil); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -395,12 +414,12 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool) ([]dial
 }
 
 // checkNumber is check for d's callee as spelt.
-func (c *Check) checkNumber(ctx context.Context, d dialgate.Dial, attest bool) ([]dialgate.Reason, []dialgate.Evidence, error) {
+func (c *Check) checkNumber(ctx context.Context, d dialgate.Dial, attest bool, until *time.Time) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	var rs []dialgate.Reason
 	var ev []dialgate.Evidence
 	applies := c.purposes == nil || c.purposes[d.Purpose]
 	for i, p := range c.providers {
-		if err := c.consult(ctx, p, c.maxAge[i], c.required[i], c.scopes[i], d, applies, attest, &rs, &ev); err != nil {
+		if err := c.consult(ctx, p, c.maxAge[i], c.required[i], c.scopes[i], d, applies, attest, &rs, &ev, until); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -454,7 +473,7 @@ const swapRetries = 3
 // --scope industry:…` of a national registry) cannot stand for it, and
 // denies every dial (dnc.registry_stale) until a copy in that scope is
 // loaded.
-func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, required bool, want Scope, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence) error {
+func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, required bool, want Scope, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence, until *time.Time) error {
 	for range swapRetries {
 		if err := withdrawn(p); err != nil {
 			return err
@@ -501,6 +520,13 @@ func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, r
 		}
 		if listed {
 			*rs = append(*rs, listedReason(hit))
+		}
+		if until != nil && maxAge > 0 {
+			// Stale once older than maxAge: as-of + maxAge is the last
+			// fresh instant, so the pass ends 1 ns after it.
+			if end := st.AsOf.Add(maxAge + time.Nanosecond); until.IsZero() || end.Before(*until) {
+				*until = end
+			}
 		}
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -67,8 +68,8 @@ func WithCalendars(cals ...*Calendar) Option {
 	}
 }
 
-// WindowCheck is the calling-time check (dialgate.Checker and
-// dialgate.Attester, name "schedule"): calling windows in the callee's local
+// WindowCheck is the calling-time check (dialgate.Checker,
+// dialgate.Attester and dialgate.Expirer, name "schedule"): calling windows in the callee's local
 // time, holidays, declared no-call periods (blackouts), and the
 // instant-callback exemption.
 //
@@ -214,7 +215,7 @@ func (w *WindowCheck) Name() string { return Name }
 // Check reports why d is outside calling time (nil when it is not). It returns
 // an error only for a Dial without At.
 func (w *WindowCheck) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, error) {
-	rs, _, err := w.Attest(ctx, d)
+	rs, _, _, err := w.attest(ctx, d, false)
 	return rs, err
 }
 
@@ -224,17 +225,39 @@ func (w *WindowCheck) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Re
 // standard time it was also judged in (Config.AlsoInStandardTime), and
 // "schedule.callback_exempt" for an exempt callback. The returned evidence
 // slice is shared: do not modify it.
-func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+func (w *WindowCheck) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	rs, ev, _, err := w.attest(ctx, d, false)
+	return rs, ev, err
+}
+
+// AttestUntil is Attest that also returns, for a passing dial, the instant
+// its pass ends (dialgate.Expirer): the end of the calling window the dial
+// is in, in every one of the callee's zones (and standard times) — the
+// earliest of them —, or the start of the next declared blackout covering
+// the callee, whichever comes first; for an exempt callback, the end of its
+// exemption (1 ns after the trigger's age reaches Callback.MaxTriggerAge) or,
+// when the windows allow it too, the window's end if later. The instant is never
+// later than the true end: at a change of a zone's UTC offset, or two local
+// days ahead (a window through midnight), it may be earlier. It is zero for
+// a dial of a purpose the windows do not cover and for a failing dial. It
+// does not allocate on the allowed path.
+func (w *WindowCheck) AttestUntil(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, time.Time, error) {
+	return w.attest(ctx, d, true)
+}
+
+// attest decides d; with until it also computes the end of a pass.
+func (w *WindowCheck) attest(_ context.Context, d dialgate.Dial, until bool) ([]dialgate.Reason, []dialgate.Evidence, time.Time, error) {
+	var none time.Time
 	if d.At.IsZero() {
-		return nil, nil, ErrNoInstant
+		return nil, nil, none, ErrNoInstant
 	}
 	st := w.st.Load()
 	p := st.p.forCallee(d.To)
 	if p.purposes != 0 && p.purposes&purposeBit(d.Purpose) == 0 {
-		return nil, nil, nil
+		return nil, nil, none, nil
 	}
 	if st.failed != nil {
-		return nil, nil, st.failed
+		return nil, nil, none, st.failed
 	}
 	zp := w.zonePlanFor(st, d.To)
 	if d.CalleeZone != "" && zp != nil {
@@ -246,24 +269,93 @@ func (w *WindowCheck) Attest(_ context.Context, d dialgate.Dial) ([]dialgate.Rea
 		if zp == nil {
 			active := p.activeBlackouts(d.At, d.To)
 			return st.mark(append([]dialgate.Reason{p.blackoutReason(active, time.Time{},
-				"; no allowed time: the callee's zone is unknown", nil)}, w.zoneUnknown(d)...)), nil, nil
+				"; no allowed time: the callee's zone is unknown", nil)}, w.zoneUnknown(d)...)), nil, none, nil
 		}
-		return st.mark(p.deny(d.At, zp, d.To)), nil, nil
+		return st.mark(p.deny(d.At, zp, d.To)), nil, none, nil
 	}
 	if zp == nil {
-		return st.mark(w.zoneUnknown(d)), nil, nil
+		return st.mark(w.zoneUnknown(d)), nil, none, nil
 	}
 	if p.cbMax > 0 && d.Purpose == dialgate.PurposeCallback && !d.TriggerAt.IsZero() &&
 		!d.TriggerAt.After(d.At) && d.At.Sub(d.TriggerAt) <= p.cbMax {
-		return nil, zp.exempt, nil
+		if !until {
+			return nil, zp.exempt, none, nil
+		}
+		// Exempt up to and including TriggerAt+cbMax: the exemption ends 1
+		// ns after (a callback decided at that very instant is exempt, for
+		// 1 ns). Inside the windows too, the later end.
+		end := d.TriggerAt.Add(p.cbMax + time.Nanosecond)
+		if we, ok := p.windowEnd(d.At, zp.clocks); ok && we.After(end) {
+			end = we
+		}
+		return nil, zp.exempt, p.beforeBlackout(d.At, end, d.To), nil
 	}
 	for _, tab := range zp.clocks {
 		day, minute := tab.dayMinute(d.At)
 		if !p.allowedLocal(day, minute) {
-			return st.mark(p.deny(d.At, zp, d.To)), nil, nil
+			return st.mark(p.deny(d.At, zp, d.To)), nil, none, nil
 		}
 	}
-	return nil, zp.attest, nil
+	if !until {
+		return nil, zp.attest, none, nil
+	}
+	end, _ := p.windowEnd(d.At, zp.clocks)
+	return nil, zp.attest, p.beforeBlackout(d.At, end, d.To), nil
+}
+
+// windowEnd returns, when every clock allows a call at t, the first instant
+// after t at which one of them no longer does (or an earlier one: see
+// clockEnd), and false when a clock does not allow t.
+func (p *plan) windowEnd(t time.Time, clocks []*offsetTable) (time.Time, bool) {
+	var end int64 = math.MaxInt64
+	for _, tab := range clocks {
+		e, ok := p.clockEnd(t, tab)
+		if !ok {
+			return time.Time{}, false
+		}
+		end = min(end, e)
+	}
+	return time.Unix(end, 0), true
+}
+
+// clockEnd returns the Unix second of the first instant after t at which
+// tab's clock leaves calling time — or an earlier one, never a later: the
+// next change of its UTC offset when that comes first, or the local
+// midnight two days on when the calling time runs that long. It returns
+// false when tab's clock does not allow a call at t.
+func (p *plan) clockEnd(t time.Time, tab *offsetTable) (int64, bool) {
+	s := t.Unix()
+	off, change := tab.period(s)
+	ls := s + off
+	day := floorDiv(ls, 86400)
+	minute := int((ls - day*86400) / 60)
+	if !p.allowedLocal(day, minute) {
+		return 0, false
+	}
+	wall := (day + 2) * 86400
+	for k := int64(0); k < 2; k, minute = k+1, 0 {
+		d := day + k
+		if !p.allowedLocal(d, minute) {
+			wall = d*86400 + int64(minute)*60
+			break
+		}
+		if m := p.days[p.weekday(d)].nextUnset(minute); m >= 0 {
+			wall = d*86400 + int64(m)*60
+			break
+		}
+	}
+	return min(wall-off, change), true
+}
+
+// beforeBlackout returns end, or the start of the first blackout covering to
+// that begins after t, if earlier.
+func (p *plan) beforeBlackout(t, end time.Time, to dialgate.Number) time.Time {
+	for i := range p.blackouts {
+		if b := &p.blackouts[i]; b.from.After(t) && b.from.Before(end) && b.covers(to) {
+			end = b.from
+		}
+	}
+	return end
 }
 
 // mark adds the evidence of the Declarations in force, if any, to the first

@@ -3,6 +3,7 @@ package schedule
 import (
 	"fmt"
 	"maps"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,21 @@ func (b *dayBits) next(m int) int {
 				m++
 			}
 			if m < minutesPerDay {
+				return m
+			}
+			return -1
+		}
+		m |= 63 // skip to the end of this word
+	}
+	return -1
+}
+
+// nextUnset returns the first minute ≥ m that is not set, or -1.
+func (b *dayBits) nextUnset(m int) int {
+	for ; m < minutesPerDay; m++ {
+		w := ^b[m>>6] >> (uint(m) & 63)
+		if w != 0 {
+			if m += bits.TrailingZeros64(w); m < minutesPerDay {
 				return m
 			}
 			return -1

@@ -1,9 +1,11 @@
 // Command embedded shows dialgate embedded in a Go dialer: a Gate built from
-// the built-in cn profile decides two dials, one in the evening rest hours and
-// one the next morning.
+// the built-in cn profile decides three dials: one in the evening rest hours,
+// one the next morning, and one 30 seconds before that evening's rest hours.
 //
-// Every dial the dialer places must first get an allowed Decision; a denied
-// Decision, or any error, means the call must not be placed.
+// Every dial the dialer places must first get an allowed Decision, and be
+// placed before the Decision's ValidUntil (the allow lifetime, 60 s, or the
+// end of the calling window if sooner); a denied Decision, an expired allow,
+// or any error, means the call must not be placed.
 package main
 
 import (
@@ -95,7 +97,7 @@ func runIn(w io.Writer, dir string) error {
 		Purpose: dialgate.PurposeService,
 		LeadID:  "crm-42", // where the number came from
 	}
-	for _, at := range []time.Time{now, time.Date(2026, 12, 5, 10, 0, 0, 0, shanghai)} {
+	for _, at := range []time.Time{now, time.Date(2026, 12, 5, 10, 0, 0, 0, shanghai), time.Date(2026, 12, 5, 20, 59, 30, 0, shanghai)} {
 		now = at
 		dec, err := gate.Check(ctx, dial)
 		if err != nil {
@@ -106,7 +108,10 @@ func runIn(w io.Writer, dir string) error {
 			fmt.Fprintf(w, "%s: denied %v, retry at %s\n", at.Format("Mon 15:04"), dec.Codes(), next.In(shanghai).Format("Mon 15:04"))
 			continue
 		}
-		fmt.Fprintf(w, "%s: allowed\n", at.Format("Mon 15:04"))
+		// Dial only before dec.ValidUntil (dec.DialableAt(time.Now()) right
+		// before placing the call); after it, Check again. It is 60 s after
+		// the decision, or the end of the calling window if sooner.
+		fmt.Fprintf(w, "%s: allowed, dial before %s\n", at.Format("Mon 15:04:05"), dec.ValidUntil.In(shanghai).Format("15:04:05"))
 		// ... place the call, then report what happened:
 		if err := gate.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true, RingDuration: 8 * time.Second}); err != nil {
 			return err

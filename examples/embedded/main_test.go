@@ -27,10 +27,14 @@ func TestRun(t *testing.T) {
 		}
 		text.Write(data)
 	}
-	if n := strings.Count(text.String(), `"kind":"decision"`); n != 2 {
-		t.Errorf("%d decision records in the audit log, want 2:\n%s", n, text.String())
+	if n := strings.Count(text.String(), `"kind":"decision"`); n != 3 {
+		t.Errorf("%d decision records in the audit log, want 3:\n%s", n, text.String())
 	}
-	want := "Fri 22:30: denied [schedule.outside_window], retry at Sat 09:00\nSat 10:00: allowed\n"
+	// An allow is good for the Gate's allow lifetime (60 s), and no longer
+	// than the calling window: at 20:59:30 only until 21:00.
+	want := "Fri 22:30: denied [schedule.outside_window], retry at Sat 09:00\n" +
+		"Sat 10:00:00: allowed, dial before 10:01:00\n" +
+		"Sat 20:59:30: allowed, dial before 21:00:00\n"
 	if b.String() != want {
 		t.Errorf("output:\n%s\nwant:\n%s", b.String(), want)
 	}

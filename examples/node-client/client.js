@@ -1,8 +1,11 @@
 // Example Node.js dialer client of the dialgate sidecar.
 //
-// CONTRACT: dial only when Check answers OK with decision.allowed === true.
-// ANY error — the sidecar down, a deadline, bad input (INVALID_ARGUMENT), a
-// missing token — means: DO NOT DIAL.
+// CONTRACT: dial only when Check answers OK with decision.allowed === true,
+// and only before decision.valid_until (after it — a queue that held the
+// decision, a retry — Check again). ANY error — the sidecar down, a deadline,
+// bad input (INVALID_ARGUMENT), a missing token — means: DO NOT DIAL. So does
+// an allow without valid_until (a sidecar older than the field): nothing says
+// how long it holds.
 //
 //   node client.js --addr 127.0.0.1:7443 --to +8613900139000 --from +861058001234 --purpose PURPOSE_SERVICE --lead crm-42
 //
@@ -131,9 +134,34 @@ function mayDial(client, dial, token) {
         reject(new Error(`denied: ${codes}`));
         return;
       }
+      const why = notDialable(dec, Date.now());
+      if (why) {
+        reject(new Error(why));
+        return;
+      }
       resolve(dec.id);
     });
   });
+}
+
+// notDialable returns why the allow dec may not be dialled at nowMs
+// (milliseconds since the epoch), or '' when it may: nowMs is before its
+// valid_until. Call it again right before placing the call when the dialer
+// holds the decision (a queue, a retry).
+function notDialable(dec, nowMs) {
+  const vu = dec.valid_until;
+  if (!vu) {
+    return 'allowed without valid_until (a sidecar older than this client): nothing says how long the allow holds; upgrade the sidecar';
+  }
+  // A google.protobuf.Timestamp: seconds (a string, longs: String) and nanos.
+  const untilMs = Number(vu.seconds || 0) * 1000 + Math.floor((vu.nanos || 0) / 1e6);
+  if (!Number.isFinite(untilMs)) {
+    return 'allowed with an invalid valid_until';
+  }
+  if (nowMs >= untilMs) {
+    return `the allow expired at ${new Date(untilMs).toISOString()} (valid_until): Check again`;
+  }
+  return '';
 }
 
 async function main() {

@@ -10,9 +10,13 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/sidecar"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func TestNodeClient(t *testing.T) {
@@ -67,4 +71,65 @@ func TestNodeClient(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNodeClientRefusesExpiredAllow: the client dials only before the
+// decision's valid_until. A decision whose valid_until has passed when the
+// client reads it (the sidecar's clock two minutes behind, as a dialer that
+// held the decision too long sees it), and an allow without valid_until (a
+// sidecar older than the field), print DO NOT DIAL.
+func TestNodeClientRefusesExpiredAllow(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat("node_modules/@grpc/grpc-js"); err != nil {
+		t.Skip("node_modules missing: run `npm ci` in examples/node-client")
+	}
+	behind := dialgate.ClockFunc(func() time.Time { return time.Now().Add(-2 * time.Minute) })
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog(), dialgate.WithClock(behind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+
+	old := grpc.NewServer()
+	pb.RegisterGateServiceServer(old, oldServer{})
+	oldLis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go old.Serve(oldLis)
+	t.Cleanup(old.Stop)
+
+	for _, c := range []struct{ name, addr, want string }{
+		{"expired", lis.Addr().String(), "DO NOT DIAL: the allow expired at"},
+		{"no valid_until", oldLis.Addr().String(), "DO NOT DIAL: allowed without valid_until"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := exec.Command(node, "client.js", "--addr", c.addr, "--to", "+8613900139001", "--lead", "crm-1").CombinedOutput()
+			if err == nil || !strings.Contains(string(out), c.want) {
+				t.Fatalf("exit ok=%v output %q; want a failure and %q", err == nil, out, c.want)
+			}
+		})
+	}
+}
+
+// oldServer answers like a sidecar from before valid_until: an allow
+// without it.
+type oldServer struct {
+	pb.UnimplementedGateServiceServer
+}
+
+func (oldServer) Check(context.Context, *pb.CheckRequest) (*pb.CheckResponse, error) {
+	return &pb.CheckResponse{Decision: &pb.Decision{Id: "dg-old", At: timestamppb.Now(), Allowed: true}}, nil
 }

@@ -1,7 +1,10 @@
 // Command sidecar-client shows a dialer's side of the dialgate sidecar in Go:
 // ask Check before every call and dial only on an OK response whose decision
-// allows it. ANY error — the sidecar down, a timeout, bad input, a missing
-// token — means: do not dial.
+// allows it, and only before the decision's valid_until (after it — a queue
+// that held the decision, a retry — Check again). ANY error — the sidecar
+// down, a timeout, bad input, a missing token — means: do not dial. So does
+// an allow without valid_until (a sidecar older than the field): nothing
+// says how long it holds.
 //
 //	sidecar-client -addr 127.0.0.1:7443 -to +8613900139000 -from +861058001234 -purpose service -lead crm-42 -campaign winter
 //
@@ -63,7 +66,27 @@ func mayDial(ctx context.Context, gate pb.GateServiceClient, d *pb.Dial) (string
 		}
 		return "", fmt.Errorf("denied: %s", strings.Join(codes, ", "))
 	}
+	if err := dialable(dec, time.Now()); err != nil {
+		return "", err
+	}
 	return dec.GetId(), nil
+}
+
+// dialable returns nil when the allow dec may still be dialled at now: now
+// is before its valid_until. Call it again right before placing the call
+// when the dialer holds the decision (a queue, a retry).
+func dialable(dec *pb.Decision, now time.Time) error {
+	vu := dec.GetValidUntil()
+	if vu == nil {
+		return fmt.Errorf("allowed without valid_until (a sidecar older than this client): nothing says how long the allow holds; upgrade the sidecar")
+	}
+	if err := vu.CheckValid(); err != nil {
+		return fmt.Errorf("allowed with an invalid valid_until: %w", err)
+	}
+	if !now.Before(vu.AsTime()) {
+		return fmt.Errorf("the allow expired at %s (valid_until): Check again", vu.AsTime().UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 var purposes = map[string]pb.Purpose{

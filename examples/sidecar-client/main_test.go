@@ -6,9 +6,13 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/sidecar"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // startSidecar runs the real sidecar server on loopback over a gate that
@@ -95,4 +99,46 @@ func TestRunCampaign(t *testing.T) {
 	if c := <-got; c != "winter" {
 		t.Errorf("the sidecar saw campaign %q, want winter", c)
 	}
+}
+
+// TestRunRefusesExpiredAllow: an allow is good only before its valid_until.
+// A decision whose valid_until has passed by the time the client reads it
+// (here: the sidecar's clock two minutes behind, as a dialer that held the
+// decision too long sees it), and an allow without valid_until (a sidecar
+// older than the field), print DO NOT DIAL.
+func TestRunRefusesExpiredAllow(t *testing.T) {
+	behind := dialgate.ClockFunc(func() time.Time { return time.Now().Add(-2 * time.Minute) })
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog(), dialgate.WithClock(behind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"-addr", serveGate(t, g), "-to", "+8613900139001", "-lead", "crm-1"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "expired") || strings.Contains(out.String(), "DIAL") {
+		t.Fatalf("expired allow: err %v, output %q; want an error saying it expired and no DIAL", err, out.String())
+	}
+
+	old := grpc.NewServer()
+	pb.RegisterGateServiceServer(old, oldServer{})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go old.Serve(lis)
+	t.Cleanup(old.Stop)
+	out.Reset()
+	err = run(context.Background(), []string{"-addr", lis.Addr().String(), "-to", "+8613900139001", "-lead", "crm-1"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "valid_until") || strings.Contains(out.String(), "DIAL") {
+		t.Fatalf("allow without valid_until: err %v, output %q; want an error naming valid_until and no DIAL", err, out.String())
+	}
+}
+
+// oldServer answers like a sidecar from before valid_until: an allow
+// without it.
+type oldServer struct {
+	pb.UnimplementedGateServiceServer
+}
+
+func (oldServer) Check(context.Context, *pb.CheckRequest) (*pb.CheckResponse, error) {
+	return &pb.CheckResponse{Decision: &pb.Decision{Id: "dg-old", At: timestamppb.Now(), Allowed: true}}, nil
 }

@@ -178,6 +178,8 @@ func decisionToProto(d dialgate.Decision) *pb.Decision {
 		Shadow:        d.Shadow,
 		Evidence:      evidenceToProto(d.Evidence),
 		PolicyVersion: d.PolicyVersion,
+		// Unset on a deny: the Gate sets ValidUntil only on an allow.
+		ValidUntil: tsOrNil(d.ValidUntil),
 	}
 	if len(d.Reasons) > 0 {
 		out.Reasons = make([]*pb.Reason, len(d.Reasons))

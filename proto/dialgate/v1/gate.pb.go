@@ -1,7 +1,9 @@
 // The decision API of the dialgate sidecar.
 //
 // CONTRACT FOR EVERY CLIENT: a Check answered with an OK status carries the
-// decision; place the call only when `decision.allowed` is true. ANY RPC ERROR
+// decision; place the call only when `decision.allowed` is true AND the
+// dialer's clock reads before `decision.valid_until` (after it, Check again;
+// see Decision.valid_until). ANY RPC ERROR
 // (any status other than OK: Unavailable, DeadlineExceeded, Internal,
 // InvalidArgument, Unauthenticated, a dropped connection, a timeout on the
 // client side) MEANS: DO NOT DIAL. There is no fail-open mode on the wire.
@@ -489,6 +491,20 @@ type Decision struct {
 	Evidence []*Evidence `protobuf:"bytes,6,rep,name=evidence,proto3" json:"evidence,omitempty"`
 	// The policy version the gate is configured with.
 	PolicyVersion string `protobuf:"bytes,7,opt,name=policy_version,json=policyVersion,proto3" json:"policy_version,omitempty"`
+	// Set on every allow, unset on a deny: dial only before valid_until; at
+	// or after it, do not place the call on this decision: Check again. It is
+	// the decision instant plus the server's allow lifetime (60 s by default,
+	// at most 10 min), capped by the earliest end the passing checks can
+	// tell: the end of the calling window in the callee's local time (an
+	// allow at 20:59:50 under a window ending at 21:00 is good until 21:00),
+	// the consent's expiry, the caller ID's ledger validity, a registry copy
+	// reaching the profile's maximum age. Compare it with
+	// a synchronised (NTP) clock; a dialer that cannot trust its clock may
+	// count valid_until - at from when the response arrived instead. An
+	// allow without valid_until (older servers, before this field) carries no
+	// bound the client can check: treat it as expired — do not dial — and
+	// upgrade the server (the examples do so).
+	ValidUntil    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -572,6 +588,13 @@ func (x *Decision) GetPolicyVersion() string {
 	return ""
 }
 
+func (x *Decision) GetValidUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return nil
+}
+
 // CheckRequest asks for one decision.
 type CheckRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -618,7 +641,8 @@ func (x *CheckRequest) GetDial() *Dial {
 	return nil
 }
 
-// CheckResponse carries the decision. Dial only if decision.allowed is true.
+// CheckResponse carries the decision. Dial only if decision.allowed is true,
+// and only before decision.valid_until.
 type CheckResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The decision.
@@ -860,7 +884,8 @@ type isCheckStreamResponse_Result interface {
 }
 
 type CheckStreamResponse_Decision struct {
-	// The decision; dial only if decision.allowed is true.
+	// The decision; dial only if decision.allowed is true, and only before
+	// decision.valid_until.
 	Decision *Decision `protobuf:"bytes,2,opt,name=decision,proto3,oneof"`
 }
 
@@ -1180,7 +1205,7 @@ const file_dialgate_v1_gate_proto_rawDesc = "" +
 	"\x05check\x18\x02 \x01(\tR\x05check\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12B\n" +
 	"\x0fnext_allowed_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rnextAllowedAt\x121\n" +
-	"\bevidence\x18\x05 \x03(\v2\x15.dialgate.v1.EvidenceR\bevidence\"\x81\x02\n" +
+	"\bevidence\x18\x05 \x03(\v2\x15.dialgate.v1.EvidenceR\bevidence\"\xbe\x02\n" +
 	"\bDecision\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12*\n" +
 	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x18\n" +
@@ -1188,7 +1213,9 @@ const file_dialgate_v1_gate_proto_rawDesc = "" +
 	"\x06shadow\x18\x04 \x01(\bR\x06shadow\x12-\n" +
 	"\areasons\x18\x05 \x03(\v2\x13.dialgate.v1.ReasonR\areasons\x121\n" +
 	"\bevidence\x18\x06 \x03(\v2\x15.dialgate.v1.EvidenceR\bevidence\x12%\n" +
-	"\x0epolicy_version\x18\a \x01(\tR\rpolicyVersion\"5\n" +
+	"\x0epolicy_version\x18\a \x01(\tR\rpolicyVersion\x12;\n" +
+	"\vvalid_until\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"validUntil\"5\n" +
 	"\fCheckRequest\x12%\n" +
 	"\x04dial\x18\x01 \x01(\v2\x11.dialgate.v1.DialR\x04dial\"B\n" +
 	"\rCheckResponse\x121\n" +
@@ -1283,26 +1310,27 @@ var file_dialgate_v1_gate_proto_depIdxs = []int32{
 	15, // 5: dialgate.v1.Decision.at:type_name -> google.protobuf.Timestamp
 	4,  // 6: dialgate.v1.Decision.reasons:type_name -> dialgate.v1.Reason
 	3,  // 7: dialgate.v1.Decision.evidence:type_name -> dialgate.v1.Evidence
-	2,  // 8: dialgate.v1.CheckRequest.dial:type_name -> dialgate.v1.Dial
-	5,  // 9: dialgate.v1.CheckResponse.decision:type_name -> dialgate.v1.Decision
-	2,  // 10: dialgate.v1.CheckStreamRequest.dial:type_name -> dialgate.v1.Dial
-	5,  // 11: dialgate.v1.CheckStreamResponse.decision:type_name -> dialgate.v1.Decision
-	9,  // 12: dialgate.v1.CheckStreamResponse.error:type_name -> dialgate.v1.StreamError
-	2,  // 13: dialgate.v1.ReportOutcomeRequest.dial:type_name -> dialgate.v1.Dial
-	16, // 14: dialgate.v1.ReportOutcomeRequest.ring_duration:type_name -> google.protobuf.Duration
-	6,  // 15: dialgate.v1.GateService.Check:input_type -> dialgate.v1.CheckRequest
-	8,  // 16: dialgate.v1.GateService.CheckStream:input_type -> dialgate.v1.CheckStreamRequest
-	11, // 17: dialgate.v1.GateService.Release:input_type -> dialgate.v1.ReleaseRequest
-	13, // 18: dialgate.v1.GateService.ReportOutcome:input_type -> dialgate.v1.ReportOutcomeRequest
-	7,  // 19: dialgate.v1.GateService.Check:output_type -> dialgate.v1.CheckResponse
-	10, // 20: dialgate.v1.GateService.CheckStream:output_type -> dialgate.v1.CheckStreamResponse
-	12, // 21: dialgate.v1.GateService.Release:output_type -> dialgate.v1.ReleaseResponse
-	14, // 22: dialgate.v1.GateService.ReportOutcome:output_type -> dialgate.v1.ReportOutcomeResponse
-	19, // [19:23] is the sub-list for method output_type
-	15, // [15:19] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	15, // 8: dialgate.v1.Decision.valid_until:type_name -> google.protobuf.Timestamp
+	2,  // 9: dialgate.v1.CheckRequest.dial:type_name -> dialgate.v1.Dial
+	5,  // 10: dialgate.v1.CheckResponse.decision:type_name -> dialgate.v1.Decision
+	2,  // 11: dialgate.v1.CheckStreamRequest.dial:type_name -> dialgate.v1.Dial
+	5,  // 12: dialgate.v1.CheckStreamResponse.decision:type_name -> dialgate.v1.Decision
+	9,  // 13: dialgate.v1.CheckStreamResponse.error:type_name -> dialgate.v1.StreamError
+	2,  // 14: dialgate.v1.ReportOutcomeRequest.dial:type_name -> dialgate.v1.Dial
+	16, // 15: dialgate.v1.ReportOutcomeRequest.ring_duration:type_name -> google.protobuf.Duration
+	6,  // 16: dialgate.v1.GateService.Check:input_type -> dialgate.v1.CheckRequest
+	8,  // 17: dialgate.v1.GateService.CheckStream:input_type -> dialgate.v1.CheckStreamRequest
+	11, // 18: dialgate.v1.GateService.Release:input_type -> dialgate.v1.ReleaseRequest
+	13, // 19: dialgate.v1.GateService.ReportOutcome:input_type -> dialgate.v1.ReportOutcomeRequest
+	7,  // 20: dialgate.v1.GateService.Check:output_type -> dialgate.v1.CheckResponse
+	10, // 21: dialgate.v1.GateService.CheckStream:output_type -> dialgate.v1.CheckStreamResponse
+	12, // 22: dialgate.v1.GateService.Release:output_type -> dialgate.v1.ReleaseResponse
+	14, // 23: dialgate.v1.GateService.ReportOutcome:output_type -> dialgate.v1.ReportOutcomeResponse
+	20, // [20:24] is the sub-list for method output_type
+	16, // [16:20] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_dialgate_v1_gate_proto_init() }

@@ -1,7 +1,9 @@
 // The decision API of the dialgate sidecar.
 //
 // CONTRACT FOR EVERY CLIENT: a Check answered with an OK status carries the
-// decision; place the call only when `decision.allowed` is true. ANY RPC ERROR
+// decision; place the call only when `decision.allowed` is true AND the
+// dialer's clock reads before `decision.valid_until` (after it, Check again;
+// see Decision.valid_until). ANY RPC ERROR
 // (any status other than OK: Unavailable, DeadlineExceeded, Internal,
 // InvalidArgument, Unauthenticated, a dropped connection, a timeout on the
 // client side) MEANS: DO NOT DIAL. There is no fail-open mode on the wire.
