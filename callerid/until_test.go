@@ -33,3 +33,34 @@ func TestAttestUntil(t *testing.T) {
 		t.Fatalf("no ValidUntil: %v %v %v", rs, until, err)
 	}
 }
+
+// TestAttestUntilEntryNoRuleRelied: without the ledger rule (only the
+// subscriber-number rule, which looks at mobiles), a fixed line passes
+// whatever its ledger entry says. An entry that has expired (or is not yet
+// valid) was not relied on and gives no end: its past ValidUntil as the end
+// of the pass made the Gate deny callerid.unavailable a dial that passes.
+func TestAttestUntilEntryNoRuleRelied(t *testing.T) {
+	cfg := cnConfig
+	cfg.Ledger = nil
+	c, err := New(cfg, newFakeStore(ledger()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dial("+861058001236", dialgate.PurposeService) // its entry expired at t0
+	d.At = t0.Add(time.Minute)
+	rs, _, until, err := c.AttestUntil(context.Background(), d)
+	if err != nil || len(rs) != 0 {
+		t.Fatalf("%v %v, want a pass", rs, err)
+	}
+	if !until.IsZero() && !until.After(d.At) {
+		t.Fatalf("until %v is not after the dial's instant %v: the Gate denies callerid.unavailable", until, d.At)
+	}
+	g, err := dialgate.New([]dialgate.Checker{c}, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return d.At })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := g.Check(context.Background(), d)
+	if err != nil || !dec.Allowed || !dec.ValidUntil.After(d.At) {
+		t.Fatalf("Gate: %+v %v, want an allow", dec, err)
+	}
+}
