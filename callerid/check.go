@@ -119,7 +119,8 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 
 // AttestUntil is Attest that also returns, for a passing dial, the instant
 // its pass ends (dialgate.Expirer): the end of the validity of the caller
-// ID's ledger entry (Entry.ValidUntil); zero when the entry has none or no
+// ID's ledger entry (Entry.ValidUntil); zero when the entry has none, is not
+// valid at d.At (a rule that does not look at it passed the dial) or no
 // entry was needed. A change of the ledger cannot be foreseen: the Gate's
 // allow lifetime bounds how long an allow outlives one.
 func (c *Check) AttestUntil(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, time.Time, error) {
@@ -128,8 +129,8 @@ func (c *Check) AttestUntil(ctx context.Context, d dialgate.Dial) ([]dialgate.Re
 	return rs, ev, until, err
 }
 
-// attest decides d; when until is not nil and d passes on a ledger entry,
-// it sets *until to the entry's ValidUntil.
+// attest decides d; when until is not nil and d passes on a ledger entry
+// valid at d.At, it sets *until to the entry's ValidUntil.
 func (c *Check) attest(ctx context.Context, d dialgate.Dial, until *time.Time) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	if !d.From.IsValid() {
 		return deny(dialgate.CodeCallerIDMissing, "no caller ID given", c.cfg.Cite), nil, nil
@@ -187,7 +188,10 @@ func (c *Check) attest(ctx context.Context, d dialgate.Dial, until *time.Time) (
 		return rs, nil, nil
 	}
 	if e != nil {
-		if until != nil {
+		// The pass relied on the entry only while it is valid: an entry
+		// expired or not yet valid at d.At (a fixed line under the
+		// subscriber-number rule alone) tells no end of this pass.
+		if until != nil && e.validAt(d.At) {
 			*until = e.ValidUntil
 		}
 		return nil, e.ev, nil
