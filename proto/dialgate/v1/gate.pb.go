@@ -500,7 +500,9 @@ type Decision struct {
 	// the consent's expiry, the caller ID's ledger validity, a registry copy
 	// reaching the profile's maximum age. Compare it with
 	// a synchronised (NTP) clock; a dialer that cannot trust its clock may
-	// count valid_until - at from when the response arrived instead. An
+	// count valid_until - at from when it sent the request instead (never
+	// from when the response arrived: that adds the round trip and the
+	// server's time deciding, and can run past the window's end). An
 	// allow without valid_until (older servers, before this field) carries no
 	// bound the client can check: treat it as expired — do not dial — and
 	// upgrade the server (the examples do so).
