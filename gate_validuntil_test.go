@@ -125,3 +125,44 @@ func TestWithAllowLifetimeValidates(t *testing.T) {
 		}
 	}
 }
+
+// faultyExpirer is an Expirer whose AttestUntil fails: it panics, errors, or
+// fails the dial while telling an end.
+type faultyExpirer struct {
+	dialgate.Checker
+	mode string
+}
+
+func (e faultyExpirer) Attest(context.Context, dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
+	return nil, nil, nil // a pass: the Gate must not fall back to it
+}
+
+func (e faultyExpirer) AttestUntil(_ context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, time.Time, error) {
+	switch e.mode {
+	case "panic":
+		panic("broken")
+	case "error":
+		return nil, nil, d.At.Add(time.Hour), errors.New("store down")
+	}
+	return []dialgate.Reason{{Code: dialgate.CodeOutsideWindow, Message: "no"}}, nil, d.At.Add(time.Hour), nil
+}
+
+// TestValidUntilFaultyExpirerDenies: a panicking or erroring AttestUntil is
+// "<check>.unavailable" and a deny without ValidUntil, as from Attest; a
+// failing one's end is ignored, in shadow mode too (the allow's end is the
+// lifetime's, or a passing check's).
+func TestValidUntilFaultyExpirerDenies(t *testing.T) {
+	for _, mode := range []string{"panic", "error"} {
+		g := mustGate(t, []dialgate.Checker{faultyExpirer{pass("schedule"), mode}}, dialgate.WithoutAuditLog(), dialgate.WithClock(fixedClock(noon)))
+		dec, err := g.Check(context.Background(), serviceDial())
+		if err != nil || dec.Allowed || !dec.Has(dialgate.UnavailableCode("schedule")) || !dec.ValidUntil.IsZero() {
+			t.Fatalf("%s: %+v %v, want a deny schedule.unavailable without ValidUntil", mode, dec, err)
+		}
+	}
+	g := mustGate(t, []dialgate.Checker{faultyExpirer{pass("schedule"), "deny"}, expirer{pass("consent"), noon.Add(10 * time.Second)}},
+		dialgate.WithoutAuditLog(), dialgate.WithClock(fixedClock(noon)), dialgate.WithShadowMode(true))
+	dec, _ := g.Check(context.Background(), serviceDial())
+	if !dec.Allowed || dec.Compliant() || !dec.ValidUntil.Equal(noon.Add(10*time.Second)) {
+		t.Fatalf("shadow: %+v, want an allow until the passing check's end", dec)
+	}
+}
