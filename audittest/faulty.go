@@ -3,6 +3,7 @@ package audittest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -70,9 +71,10 @@ func (f *Fault) Injected() int {
 
 // FaultyChecker wraps a Checker so that it fails when its Fault says so, as a
 // check whose store is down does. It forwards Attest, AttestUntil, Commit,
-// Release and ObserveOutcome to the wrapped check when it implements them, so
-// wrapping does not change a healthy check's behaviour. Check, Attest and Commit
-// consult the Fault; Release and ObserveOutcome do not.
+// Recount, Release and ObserveOutcome to the wrapped check when it implements
+// them, so wrapping does not change a healthy check's behaviour. Check,
+// Attest, AttestUntil, Commit and Recount consult the Fault; Release and
+// ObserveOutcome do not.
 //
 // Create it with NewFaultyChecker. It is safe for concurrent use when the
 // wrapped check is.
@@ -95,6 +97,7 @@ var (
 	_ dialgate.Attester        = (*FaultyChecker)(nil)
 	_ dialgate.Expirer         = (*FaultyChecker)(nil)
 	_ dialgate.Committer       = (*FaultyChecker)(nil)
+	_ dialgate.Recounter       = (*FaultyChecker)(nil)
 	_ dialgate.OutcomeObserver = (*FaultyChecker)(nil)
 )
 
@@ -135,6 +138,29 @@ func (c *FaultyChecker) AttestUntil(ctx context.Context, d dialgate.Dial) ([]dia
 	}
 	rs, ev, err := c.Attest(ctx, d)
 	return rs, ev, time.Time{}, err
+}
+
+// Recount fails with the Fault's error, or counts d again with the wrapped
+// check (dialgate.Recounter: whatever its limits say). A wrapped Committer
+// that is no Recounter is asked to Commit, as the Gate would ask it, and a
+// refusal is returned as an error (the call is left uncounted).
+func (c *FaultyChecker) Recount(ctx context.Context, d dialgate.Dial, id string) error {
+	if err := c.fault.Err(); err != nil {
+		return err
+	}
+	switch in := c.inner.(type) {
+	case dialgate.Recounter:
+		return in.Recount(ctx, d, id)
+	case dialgate.Committer:
+		rs, err := in.Commit(ctx, d, id)
+		if err != nil {
+			return err
+		}
+		if len(rs) > 0 {
+			return fmt.Errorf("recount %s: %s refused it: %s", id, c.name, rs[0].Code)
+		}
+	}
+	return nil
 }
 
 // Commit fails with the Fault's error, or reserves with the wrapped check
