@@ -134,7 +134,9 @@ type Decision struct {
 	// tell (an Expirer): the end of the calling window in the callee's
 	// local time, a consent's expiry, a caller ID's ledger validity, a
 	// registry copy reaching its maximum age. It is
-	// zero on a deny (and on the zero Decision). It is not in the audit
+	// zero on a deny (and on the zero Decision). In shadow mode an allow the
+	// rules would have denied has one too, capped by the passing checks
+	// only: a failing check tells no end, and shadow mode enforces nothing. It is not in the audit
 	// record; see docs/auditors.md for how to recompute it.
 	ValidUntil time.Time `json:"valid_until,omitzero"`
 	// Dial is the dial decided, with At set to the decision instant.

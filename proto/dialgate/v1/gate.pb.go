@@ -498,7 +498,9 @@ type Decision struct {
 	// tell: the end of the calling window in the callee's local time (an
 	// allow at 20:59:50 under a window ending at 21:00 is good until 21:00),
 	// the consent's expiry, the caller ID's ledger validity, a registry copy
-	// reaching the profile's maximum age. Compare it with
+	// reaching the profile's maximum age (in shadow mode, an allow the rules
+	// would have denied is capped by its passing checks only: shadow mode
+	// enforces nothing). Compare it with
 	// a synchronised (NTP) clock; a dialer that cannot trust its clock may
 	// count valid_until - at from when it sent the request instead (never
 	// from when the response arrived: that adds the round trip and the
