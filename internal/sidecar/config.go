@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dialgate/dialgate"
 	"net"
 	"net/netip"
 	"os"
@@ -153,6 +154,11 @@ type Config struct {
 	Drain Duration `json:"drain,omitempty"`
 	// CheckTimeout bounds one decision's checks (default: the Gate's, 500ms).
 	CheckTimeout Duration `json:"check_timeout,omitempty"`
+	// AllowLifetime is how long an allow stays good for (its valid_until:
+	// the decision instant plus this, or the earliest end a passing check
+	// tells, such as the calling window's end); default the Gate's,
+	// dialgate.DefaultAllowLifetime (60s); at most dialgate.MaxAllowLifetime.
+	AllowLifetime Duration `json:"allow_lifetime,omitempty"`
 	// Shadow runs the gate in shadow mode: evaluate and record, never deny.
 	Shadow bool `json:"shadow,omitempty"`
 	// StreamWorkers bounds the dials of one CheckStream decided concurrently
@@ -438,6 +444,9 @@ func (c Config) Validate() error {
 	}
 	if c.CheckTimeout < 0 {
 		return bad("check_timeout", "negative")
+	}
+	if d := time.Duration(c.AllowLifetime); d < 0 || d > dialgate.MaxAllowLifetime {
+		return bad("allow_lifetime", "%v is outside (0, %v]; leave it out for the default, %v", d, dialgate.MaxAllowLifetime, dialgate.DefaultAllowLifetime)
 	}
 	if c.HealthInterval < Duration(100*time.Millisecond) {
 		return bad("health_interval", "%v is below 100ms", time.Duration(c.HealthInterval))

@@ -209,6 +209,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		dialgate.WithLogger(log),
 		dialgate.WithShadowMode(cfg.Shadow),
 	}
+	if cfg.AllowLifetime > 0 {
+		opts = append(opts, dialgate.WithAllowLifetime(time.Duration(cfg.AllowLifetime)))
+	}
 	if cfg.CheckTimeout > 0 {
 		opts = append(opts, dialgate.WithCheckTimeout(time.Duration(cfg.CheckTimeout)))
 	}
