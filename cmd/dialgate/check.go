@@ -572,6 +572,11 @@ func writeDecision(w io.Writer, dec dialgate.Decision) {
 	default:
 		b.WriteString("DENIED\n")
 	}
+	if dec.Allowed && !dec.ValidUntil.IsZero() {
+		// RFC 3339 drops the fraction of a second: the instant printed is
+		// never after the real one.
+		fmt.Fprintf(&b, "  place the call before %s; after it, check again\n", dec.ValidUntil.In(dec.At.Location()).Format(time.RFC3339))
+	}
 	for _, r := range dec.Reasons {
 		fmt.Fprintf(&b, "  - %s: %s\n", r.Code, r.Message)
 		if !r.NextAllowedAt.IsZero() {
