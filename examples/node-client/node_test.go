@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate/internal/exampletest"
+
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/internal/sidecar"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -37,16 +38,7 @@ func TestNodeClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	addr := exampletest.ServeGate(t, g)
 	dead, _ := net.Listen("tcp", "127.0.0.1:0")
 	deadAddr := dead.Addr().String()
 	dead.Close()
@@ -57,10 +49,10 @@ func TestNodeClient(t *testing.T) {
 		want string
 		ok   bool
 	}{
-		{"allowed", []string{"--addr", lis.Addr().String(), "--to", "+8613900139001", "--lead", "crm-1"}, "DIAL dg-", true},
-		{"denied", []string{"--addr", lis.Addr().String(), "--to", "+8613900139099", "--lead", "crm-1"}, "DO NOT DIAL: denied: dnc.listed", false},
-		{"bad input", []string{"--addr", lis.Addr().String(), "--to", "12ab"}, "DO NOT DIAL: sidecar error (fail closed): INVALID_ARGUMENT: dial.to", false},
-		{"unknown enum", []string{"--addr", lis.Addr().String(), "--to", "+8613900139001", "--purpose", "PURPOSE_UNSPECIFIED"}, "INVALID_ARGUMENT: dial.purpose: missing", false},
+		{"allowed", []string{"--addr", addr, "--to", "+8613900139001", "--lead", "crm-1"}, "DIAL dg-", true},
+		{"denied", []string{"--addr", addr, "--to", "+8613900139099", "--lead", "crm-1"}, "DO NOT DIAL: denied: dnc.listed", false},
+		{"bad input", []string{"--addr", addr, "--to", "12ab"}, "DO NOT DIAL: sidecar error (fail closed): INVALID_ARGUMENT: dial.to", false},
+		{"unknown enum", []string{"--addr", addr, "--to", "+8613900139001", "--purpose", "PURPOSE_UNSPECIFIED"}, "INVALID_ARGUMENT: dial.purpose: missing", false},
 		{"sidecar down", []string{"--addr", deadAddr, "--to", "+8613900139001"}, "DO NOT DIAL: sidecar error (fail closed)", false},
 	}
 	for _, c := range cases {
@@ -91,16 +83,7 @@ func TestNodeClientRefusesExpiredAllow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	addr := exampletest.ServeGate(t, g)
 
 	old := grpc.NewServer()
 	pb.RegisterGateServiceServer(old, oldServer{})
@@ -112,7 +95,7 @@ func TestNodeClientRefusesExpiredAllow(t *testing.T) {
 	t.Cleanup(old.Stop)
 
 	for _, c := range []struct{ name, addr, want string }{
-		{"expired", lis.Addr().String(), "DO NOT DIAL: the allow expired at"},
+		{"expired", addr, "DO NOT DIAL: the allow expired at"},
 		{"no valid_until", oldLis.Addr().String(), "DO NOT DIAL: allowed without valid_until"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

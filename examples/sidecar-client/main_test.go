@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate/internal/exampletest"
+
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/internal/sidecar"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -28,24 +29,7 @@ func startSidecar(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveGate(t, g)
-}
-
-// serveGate runs the real sidecar server on loopback over g and returns its
-// address.
-func serveGate(t *testing.T, g *dialgate.Gate) string {
-	t.Helper()
-	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(lis)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return lis.Addr().String()
+	return exampletest.ServeGate(t, g)
 }
 
 func TestRun(t *testing.T) {
@@ -93,7 +77,7 @@ func TestRunCampaign(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-addr", serveGate(t, g), "-to", "+8613900139001", "-lead", "crm-1", "-campaign", "winter"}, &out); err != nil {
+	if err := run(context.Background(), []string{"-addr", exampletest.ServeGate(t, g), "-to", "+8613900139001", "-lead", "crm-1", "-campaign", "winter"}, &out); err != nil {
 		t.Fatalf("run: %v (%s)", err, out.String())
 	}
 	if c := <-got; c != "winter" {
@@ -113,7 +97,7 @@ func TestRunRefusesExpiredAllow(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err = run(context.Background(), []string{"-addr", serveGate(t, g), "-to", "+8613900139001", "-lead", "crm-1"}, &out)
+	err = run(context.Background(), []string{"-addr", exampletest.ServeGate(t, g), "-to", "+8613900139001", "-lead", "crm-1"}, &out)
 	if err == nil || !strings.Contains(err.Error(), "expired") || strings.Contains(out.String(), "DIAL") {
 		t.Fatalf("expired allow: err %v, output %q; want an error saying it expired and no DIAL", err, out.String())
 	}

@@ -72,3 +72,20 @@ func Start(t *testing.T, tls bool) Sidecar {
 	s.TCP = tcp.Addr().String()
 	return s
 }
+
+// ServeGate runs the real sidecar server on loopback over g, in plaintext
+// and without tokens, stopped when the test ends, and returns its address.
+func ServeGate(t *testing.T, g *dialgate.Gate) string {
+	t.Helper()
+	srv, err := sidecar.NewServer(sidecar.Config{MetricsListen: "off"}, &sidecar.Backend{Gate: g}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(lis)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return lis.Addr().String()
+}
