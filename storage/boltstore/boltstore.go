@@ -65,7 +65,7 @@ var (
 		bucketRecordings,
 		bucketRecordingTombstones,
 		bucketDNC, bucketDNCReplaced,
-		bucketComplaints,
+		bucketComplaints, bucketComplaintIndex,
 		bucketLedger,
 		bucketConsents, bucketConsentByNumber, bucketConsentEvents, bucketConsentEventsByNumber,
 	}
@@ -191,6 +191,9 @@ func Open(path string, opts Options) (*Store, error) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
+		}
+		if err := ensureComplaintIndex(tx); err != nil {
+			return err
 		}
 		meta := tx.Bucket(bucketMeta)
 		if meta.Get(metaSchema) == nil {

@@ -30,6 +30,14 @@ func Plant(_ context.Context, store any, r storetest.RawRecord) error {
 		case "ledger entry":
 			return tx.Bucket(bucketLedger).Put(ledgerKey(r.Tenant, r.Number), r.JSON)
 		case "complaint":
+			if was := tx.Bucket(bucketComplaints).Get([]byte(r.ID)); was != nil {
+				if err := tx.Bucket(bucketComplaintIndex).Delete(storedIndexKey([]byte(r.ID), was)); err != nil {
+					return err
+				}
+			}
+			if err := indexComplaint(tx, []byte(r.ID), r.JSON); err != nil {
+				return err
+			}
 			return tx.Bucket(bucketComplaints).Put([]byte(r.ID), r.JSON)
 		case "recording":
 			return tx.Bucket(bucketRecordings).Put([]byte(r.ID), r.JSON)

@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,29 @@ type table[T any] struct {
 	notFound error                 // the domain's not-found sentinel
 	exists   error                 // the domain's conflict sentinel
 	invalid  error                 // the domain's invalid sentinel (an update that changes the id)
+	// index, when set, is a bucket of one empty-valued key per record,
+	// indexKey(record), kept in the transaction of every write.
+	index    []byte
+	indexKey func(T) []byte
+}
+
+// reindex moves a record's index entry from old's key to v's (old nil:
+// a new record), within the write's transaction.
+func (tb table[T]) reindex(tx *bolt.Tx, old *T, v T) error {
+	if tb.index == nil {
+		return nil
+	}
+	idx, k := tx.Bucket(tb.index), tb.indexKey(v)
+	if old != nil {
+		was := tb.indexKey(*old)
+		if bytes.Equal(was, k) {
+			return nil
+		}
+		if err := idx.Delete(was); err != nil {
+			return err
+		}
+	}
+	return idx.Put(k, nil)
 }
 
 func (tb table[T]) get(b *bolt.Bucket, id string) (T, bool, error) {
@@ -64,7 +88,10 @@ func tableCreate[T any](ctx context.Context, s *Store, op string, tb table[T], v
 			derr = fmt.Errorf("boltstore: %s %s: %w", tb.what, tb.id(v), tb.exists)
 			return nil
 		}
-		return tb.put(b, v)
+		if err := tb.put(b, v); err != nil {
+			return err
+		}
+		return tb.reindex(tx, nil, v)
 	})
 	if err != nil {
 		return err
@@ -114,6 +141,7 @@ func tableUpdate[T any](ctx context.Context, s *Store, op string, tb table[T], i
 			derr = fmt.Errorf("boltstore: %s %s: %w", tb.what, id, tb.notFound)
 			return nil
 		}
+		old := v
 		if err := fn(&v); err != nil {
 			derr = err
 			return nil
@@ -126,7 +154,10 @@ func tableUpdate[T any](ctx context.Context, s *Store, op string, tb table[T], i
 			derr = err
 			return nil
 		}
-		return tb.put(b, v)
+		if err := tb.put(b, v); err != nil {
+			return err
+		}
+		return tb.reindex(tx, &old, v)
 	})
 	if err != nil {
 		return err
