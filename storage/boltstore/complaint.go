@@ -82,11 +82,6 @@ func storedIndexKey(id, raw []byte) []byte {
 	return receiptKey(v.ReceivedAt, string(id))
 }
 
-// indexComplaint adds the index entry of the complaint stored as raw under id.
-func indexComplaint(tx *bolt.Tx, id, raw []byte) error {
-	return tx.Bucket(bucketComplaintIndex).Put(storedIndexKey(id, raw), nil)
-}
-
 // buildComplaintIndex (re)builds the index from the complaints bucket within
 // tx and marks it complete, last. bbolt commits a transaction whole or not at
 // all, so a crash leaves the previous state (no marker: built at the next

@@ -35,7 +35,7 @@ func Plant(_ context.Context, store any, r storetest.RawRecord) error {
 					return err
 				}
 			}
-			if err := indexComplaint(tx, []byte(r.ID), r.JSON); err != nil {
+			if err := tx.Bucket(bucketComplaintIndex).Put(storedIndexKey([]byte(r.ID), r.JSON), nil); err != nil {
 				return err
 			}
 			return tx.Bucket(bucketComplaints).Put([]byte(r.ID), r.JSON)
