@@ -31,6 +31,7 @@ func complaintCases() []testCase[complaint.Store] {
 		{"UpdateAtomic", cpUpdate},
 		{"ListFiltersAndOrder", cpList},
 		{"ListAfterPages", cpListAfter},
+		{"ListAfterEqualReceiptsAndMoves", cpListAfterEqual},
 		{"ConcurrentUpdates", cpConcurrent},
 		{"Reopen", cpReopen},
 		{"StoredRecords", complaintStored},
@@ -345,6 +346,89 @@ func cpListAfter(ctx context.Context, h harness[complaint.Store]) error {
 		if _, err := s.ListComplaintsAfter(ctx, complaint.Filter{}, complaint.Position{}, limit); !errors.Is(err, complaint.ErrInvalid) {
 			return fmt.Errorf("ListComplaintsAfter(limit %d): %v, want an error wrapping complaint.ErrInvalid", limit, err)
 		}
+	}
+	return nil
+}
+
+// cpListAfterEqual: many complaints received at one instant (some given
+// in another zone) page in id byte order, whichever page boundary falls
+// among them; an update that changes a complaint's receipt lists it at its
+// new place only, once.
+func cpListAfterEqual(ctx context.Context, h harness[complaint.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	at := t0.Add(time.Hour)
+	shanghai := time.FixedZone("CST", 8*3600)
+	for i, id := range []string{"b", "B", "a", "c", "0", "Z", "aa"} {
+		when := at
+		if i%2 == 1 {
+			when = at.In(shanghai)
+		}
+		if err := s.CreateComplaint(ctx, sampleComplaint(id, "h:1", when)); err != nil {
+			return err
+		}
+	}
+	for _, c := range []complaint.Complaint{sampleComplaint("early", "h:1", at.Add(-time.Nanosecond)), sampleComplaint("late", "h:1", at.Add(time.Nanosecond))} {
+		if err := s.CreateComplaint(ctx, c); err != nil {
+			return err
+		}
+	}
+	pages := func(limit int) (string, error) {
+		var (
+			after complaint.Position
+			out   []string
+		)
+		for range 20 {
+			cs, err := s.ListComplaintsAfter(ctx, complaint.Filter{}, after, limit)
+			if err != nil {
+				return "", err
+			}
+			out = append(out, complaintIDs(cs))
+			if len(cs) < limit {
+				return fmt.Sprint(out), nil
+			}
+			after = complaint.PositionOf(cs[len(cs)-1])
+		}
+		return "", fmt.Errorf("ListComplaintsAfter(limit %d) never ended: %v", limit, out)
+	}
+	for _, tc := range []struct {
+		limit int
+		want  string
+	}{
+		{2, "[[early 0] [B Z] [a aa] [b c] [late]]"},
+		{3, "[[early 0 B] [Z a aa] [b c late] []]"},
+		{4, "[[early 0 B Z] [a aa b c] [late]]"},
+	} {
+		got, err := pages(tc.limit)
+		if err != nil {
+			return err
+		}
+		if got != tc.want {
+			return fmt.Errorf("pages of %d over equal receipts = %s, want %s", tc.limit, got, tc.want)
+		}
+	}
+	// A Position at the shared instant, given in another zone.
+	cs, err := s.ListComplaintsAfter(ctx, complaint.Filter{}, complaint.Position{ReceivedAt: at.In(shanghai), ID: "a"}, 2)
+	if err != nil {
+		return err
+	}
+	if got := complaintIDs(cs); got != "[aa b]" {
+		return fmt.Errorf("after (the shared instant in UTC+8, a): %s, want [aa b]", got)
+	}
+	// Receipts corrected by updates: "0" moves last, "late" first.
+	for id, when := range map[string]time.Time{"0": at.Add(time.Hour), "late": at.Add(-time.Hour)} {
+		if err := s.UpdateComplaint(ctx, id, func(c *complaint.Complaint) error { c.ReceivedAt = when; return nil }); err != nil {
+			return err
+		}
+	}
+	got, err := pages(2)
+	if err != nil {
+		return err
+	}
+	if want := "[[late early] [B Z] [a aa] [b c] [0]]"; got != want {
+		return fmt.Errorf("pages of 2 after receipts were changed = %s, want %s", got, want)
 	}
 	return nil
 }
