@@ -161,7 +161,8 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 
 // ListComplaintsAfter implements complaint.Store: it reads the complaints
 // after the Position in the listing order (received_ns, then id in byte
-// order, on the received_ns index), limit rows at a time, until it has
+// order, scanning the received_ns index from the Position's receipt), limit
+// rows at a time, until it has
 // limit complaints that f.Matches (the status and overdue parts of f have
 // no column) or the rows run out.
 func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
@@ -181,17 +182,7 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 		afterNs = boundNanos(after.ReceivedAt)
 	}
 	for {
-		conds, args := complaintConds(f)
-		if started {
-			args = append(args, afterNs, afterID)
-			conds = append(conds, fmt.Sprintf(`(received_ns > $%d OR (received_ns = $%d AND id COLLATE "C" > $%d))`, len(args)-1, len(args)-1, len(args)))
-		}
-		q := `SELECT id, received_ns, complaint FROM complaints`
-		if len(conds) > 0 {
-			q += " WHERE " + strings.Join(conds, " AND ")
-		}
-		args = append(args, limit)
-		q += fmt.Sprintf(` ORDER BY received_ns, id COLLATE "C" LIMIT $%d`, len(args))
+		q, args := complaintPageQuery(f, started, afterNs, afterID, limit)
 		n, err := s.complaintBatch(ctx, q, args, func(id string, ns int64, c complaint.Complaint) {
 			afterNs, afterID, started = ns, id, true
 			if f.Matches(c) && len(out) < limit {
@@ -205,6 +196,29 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 			return out, nil
 		}
 	}
+}
+
+// complaintPageQuery is the query of one batch of ListComplaintsAfter: the
+// first limit rows of f's columns after (afterNs, afterID) when started, in
+// the listing order. The scan of the received_ns index starts at afterNs
+// (then sorts each receipt's rows by id: the index has no id).
+func complaintPageQuery(f complaint.Filter, started bool, afterNs int64, afterID string, limit int) (string, []any) {
+	conds, args := complaintConds(f)
+	if started {
+		// received_ns >= the Position's is implied by the OR, but the
+		// planner uses only a plain bound to start the scan of the
+		// received_ns index there; without it every page read the index
+		// from the first complaint.
+		args = append(args, afterNs, afterID)
+		conds = append(conds, fmt.Sprintf(`received_ns >= $%d AND (received_ns > $%d OR id COLLATE "C" > $%d)`, len(args)-1, len(args)-1, len(args)))
+	}
+	q := `SELECT id, received_ns, complaint FROM complaints`
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	args = append(args, limit)
+	q += fmt.Sprintf(` ORDER BY received_ns, id COLLATE "C" LIMIT $%d`, len(args))
+	return q, args
 }
 
 // complaintBatch runs q and hands each complaint it reads to each, in
