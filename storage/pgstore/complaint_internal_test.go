@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,31 +27,9 @@ func TestComplaintPageSeeksReceipt(t *testing.T) {
 	if url == "" {
 		t.Skip("DIALGATE_TEST_POSTGRES is not set")
 	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "dgtest_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
-	ctx := context.Background()
-	s, err := Open(ctx, url, Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
 	const n = 30_000
-	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	err = s.inTx(ctx, "fill", func(tx pgx.Tx) error {
-		// Four complaints a second, received in an order unrelated to the ids.
-		if _, err := tx.Exec(ctx, `INSERT INTO complaints (id, tenant, callee, received_ns, complaint)
-			SELECT 'cp-' || lpad(i::text, 6, '0'), 'acme', 'h:' || i, $1 + ((i * 7919) % ($2 / 4))::bigint * 1000000000, '{}'::jsonb
-			FROM generate_series(0, $2 - 1) i`, at.UnixNano(), n); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `ANALYZE complaints`)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, at := complaintTable(t, url, n)
+	ctx := context.Background()
 	mid := at.Add(n / 8 * time.Second) // half-way through the listing
 	for _, f := range []complaint.Filter{{}, {Tenant: "acme"}, {From: at, To: at.Add(n * time.Second)}} {
 		q, args := complaintPageQuery(f, true, mid.UnixNano(), "cp-", 100)
@@ -81,6 +61,104 @@ func TestComplaintPageSeeksReceipt(t *testing.T) {
 		walk(tree)
 		if dropped > 1000 {
 			t.Errorf("filter %+v: a page half-way through %d complaints read and dropped %.0f rows; plan %s", f, n, dropped, plan)
+		}
+	}
+}
+
+// complaintTable opens a store in a new schema and fills its complaints
+// table with n rows, four to a second of receipt from at, in an order
+// unrelated to their ids (the rows' JSON is a sound complaint's).
+func complaintTable(tb testing.TB, url string, n int) (*Store, time.Time) {
+	tb.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "dgtest_" + hex.EncodeToString(b[:])
+	tb.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
+	ctx := context.Background()
+	s, err := Open(ctx, url, Options{Schema: schema})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	err = s.inTx(ctx, "fill", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO complaints (id, tenant, callee, received_ns, complaint)
+			SELECT id, 'acme', 'h:' || id, ns, jsonb_build_object('id', id, 'tenant', 'acme', 'callee', 'h:' || id, 'scope', 'global',
+				'channel', 'phone', 'received_at', to_char(to_timestamp(ns / 1e9) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+				'status', 'open', 'dnc_listed', true)
+			FROM (SELECT 'cp-' || lpad(i::text, 6, '0') AS id, $1 + ((i * 7919) % ($2 / 4))::bigint * 1000000000 AS ns
+				FROM generate_series(0, $2 - 1) i) r`, at.UnixNano(), n); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `ANALYZE complaints`)
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, at
+}
+
+// orQuery is complaintPageQuery as it was before the received_ns bound:
+// kept only to compare with it.
+func orQuery(f complaint.Filter, started bool, afterNs int64, afterID string, limit int) (string, []any) {
+	conds, args := complaintConds(f)
+	if started {
+		args = append(args, afterNs, afterID)
+		conds = append(conds, fmt.Sprintf(`(received_ns > $%d OR (received_ns = $%d AND id COLLATE "C" > $%d))`, len(args)-1, len(args)-1, len(args)))
+	}
+	q := `SELECT id, received_ns, complaint FROM complaints`
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	args = append(args, limit)
+	q += fmt.Sprintf(` ORDER BY received_ns, id COLLATE "C" LIMIT $%d`, len(args))
+	return q, args
+}
+
+// BenchmarkListComplaintPages lists every page (100 complaints each) of
+// 30,000 complaints, one op the whole listing, with the query before the
+// received_ns bound ("or") and with it ("seek"), alternating three times.
+// It needs DIALGATE_TEST_POSTGRES.
+func BenchmarkListComplaintPages(b *testing.B) {
+	url := os.Getenv("DIALGATE_TEST_POSTGRES")
+	if url == "" {
+		b.Skip("DIALGATE_TEST_POSTGRES is not set")
+	}
+	const n, limit = 30_000, 100
+	s, _ := complaintTable(b, url, n)
+	ctx := context.Background()
+	for range 3 {
+		for _, m := range []struct {
+			name  string
+			query func(complaint.Filter, bool, int64, string, int) (string, []any)
+		}{{"or", orQuery}, {"seek", complaintPageQuery}} {
+			b.Run(m.name, func(b *testing.B) {
+				for b.Loop() {
+					var (
+						afterNs int64
+						afterID string
+						started bool
+						total   int
+					)
+					for {
+						q, args := m.query(complaint.Filter{}, started, afterNs, afterID, limit)
+						got, err := s.complaintBatch(ctx, q, args, func(id string, ns int64, _ complaint.Complaint) {
+							afterNs, afterID, started = ns, id, true
+						})
+						if err != nil {
+							b.Fatal(err)
+						}
+						if total += got; got < limit {
+							break
+						}
+					}
+					if total != n {
+						b.Fatalf("listed %d complaints, want %d", total, n)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64((n+limit-1)/limit), "ns/page")
+			})
 		}
 	}
 }
