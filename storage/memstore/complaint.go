@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/dialgate/dialgate/complaint"
 )
@@ -17,6 +18,7 @@ var complaintSpec = tableSpec[complaint.Complaint]{
 	validate: complaint.Complaint.Validate,
 	stored:   complaint.Complaint.ValidateStored,
 	notFound: complaint.ErrNotFound, exists: complaint.ErrExists, invalid: complaint.ErrInvalid,
+	at: func(c complaint.Complaint) time.Time { return c.ReceivedAt },
 }
 
 // CreateComplaint implements complaint.Store.
@@ -56,25 +58,30 @@ func (s *Store) ListComplaints(_ context.Context, f complaint.Filter) ([]complai
 	return out, nil
 }
 
-// ListComplaintsAfter implements complaint.Store: it scans every complaint
-// and keeps only those that may be on the page (complaint.Pager).
+// ListComplaintsAfter implements complaint.Store: it seeks the complaints
+// kept in the listing order to the Position and reads on until it has limit
+// that match f; a damaged complaint fails the page that reaches it.
 func (s *Store) ListComplaintsAfter(_ context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
+	if err := complaint.ValidateLimit(limit); err != nil {
+		return nil, err
+	}
 	if err := s.check("ListComplaintsAfter"); err != nil {
 		return nil, err
 	}
-	p, err := complaint.NewPager(after, limit)
+	var out []complaint.Complaint
+	err := s.complaints.from(complaintSpec, func(c complaint.Complaint, id string) bool {
+		c.ID = id // the key orders the table
+		return after.Before(c)
+	}, func(c complaint.Complaint) bool {
+		if f.Matches(c) {
+			out = append(out, c)
+		}
+		return len(out) < limit
+	})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.complaints.list(complaintSpec, func(c complaint.Complaint) bool {
-		if f.Matches(c) && p.Wants(c) {
-			p.Offer(complaintSpec.clone(c))
-		}
-		return false
-	}); err != nil {
-		return nil, err
-	}
-	return p.Page(), nil
+	return out, nil
 }
 
 var _ complaint.Store = (*Store)(nil)

@@ -87,24 +87,21 @@ func Plant(_ context.Context, store any, r storetest.RawRecord) error {
 		if err := decode(&v); err != nil {
 			return err
 		}
-		plantTable(&s.complaints, r.ID, v)
+		plantTable(&s.complaints, complaintSpec, r.ID, v)
 	case "recording":
 		var v recording.Recording
 		if err := decode(&v); err != nil {
 			return err
 		}
-		plantTable(&s.recordings.table, r.ID, v)
+		plantTable(&s.recordings.table, recordingSpec, r.ID, v)
 	default:
 		return fmt.Errorf("memstore: cannot plant a %q", r.Kind)
 	}
 	return nil
 }
 
-func plantTable[T any](t *table[T], id string, v T) {
+func plantTable[T any](t *table[T], sp tableSpec[T], id string, v T) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.m == nil {
-		t.m = map[string]T{}
-	}
-	t.m[id] = v
+	t.set(sp, id, v)
 }

@@ -3,7 +3,9 @@ package memstore
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/dialgate/dialgate/storage"
 )
@@ -14,6 +16,10 @@ import (
 type table[T any] struct {
 	mu sync.Mutex
 	m  map[string]T
+	// order holds m's keys sorted by (sp.at of the record, key) when the
+	// spec has at (complaints, by receipt): pages seek it instead of
+	// scanning m.
+	order []string
 }
 
 // tableSpec says how a domain's records behave in a table.
@@ -26,6 +32,69 @@ type tableSpec[T any] struct {
 	notFound error
 	exists   error
 	invalid  error
+	// at, when set, orders the table (table.order): the record's instant.
+	at func(T) time.Time
+}
+
+// cmpAt orders (at(a), ka) against (at(b), kb).
+func (sp tableSpec[T]) cmpAt(a T, ka string, b T, kb string) int {
+	if c := sp.at(a).Compare(sp.at(b)); c != 0 {
+		return c
+	}
+	return strings.Compare(ka, kb)
+}
+
+// set stores v under id, keeping order; t.mu is held.
+func (t *table[T]) set(sp tableSpec[T], id string, v T) {
+	if t.m == nil {
+		t.m = map[string]T{}
+	}
+	old, had := t.m[id]
+	if sp.at == nil {
+		t.m[id] = v
+		return
+	}
+	if had {
+		if sp.at(old).Equal(sp.at(v)) {
+			t.m[id] = v
+			return
+		}
+		if i, ok := t.find(sp, old, id); ok {
+			t.order = slices.Delete(t.order, i, i+1)
+		}
+	}
+	t.m[id] = v
+	i, _ := t.find(sp, v, id)
+	t.order = slices.Insert(t.order, i, id)
+}
+
+// find returns where (at(v), id) is or would be in order.
+func (t *table[T]) find(sp tableSpec[T], v T, id string) (int, bool) {
+	return slices.BinarySearchFunc(t.order, id, func(k, _ string) int { return sp.cmpAt(t.m[k], k, v, id) })
+}
+
+// from hands the records to each in order from the first for which start
+// is true, until each returns false; a record that fails sp.stored stops it
+// with its error. The table must have sp.at.
+func (t *table[T]) from(sp tableSpec[T], start func(v T, id string) bool, each func(v T) bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(t.order, true, func(k string, _ bool) int {
+		if start(t.m[k], k) {
+			return 1
+		}
+		return -1
+	})
+	for _, k := range t.order[i:] {
+		v := t.m[k]
+		if err := storage.CheckRecord(sp.what, k, sp.stored(v, k)); err != nil {
+			return err
+		}
+		if !each(sp.clone(v)) {
+			return nil
+		}
+	}
+	return nil
 }
 
 func (t *table[T]) create(sp tableSpec[T], v T) error {
@@ -34,13 +103,10 @@ func (t *table[T]) create(sp tableSpec[T], v T) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.m == nil {
-		t.m = map[string]T{}
-	}
 	if _, ok := t.m[sp.id(v)]; ok {
 		return fmt.Errorf("memstore: %s %s: %w", sp.what, sp.id(v), sp.exists)
 	}
-	t.m[sp.id(v)] = sp.clone(v)
+	t.set(sp, sp.id(v), sp.clone(v))
 	return nil
 }
 
@@ -80,7 +146,7 @@ func (t *table[T]) update(sp tableSpec[T], id string, fn func(*T) error) error {
 	if err := sp.validate(v); err != nil {
 		return err
 	}
-	t.m[id] = v
+	t.set(sp, id, v)
 	return nil
 }
 

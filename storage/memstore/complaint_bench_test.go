@@ -1,0 +1,73 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/complaint"
+)
+
+// scanComplaintsAfter is ListComplaintsAfter as it was before the table
+// kept its order: every page looks at every complaint. Kept here only to
+// compare with it.
+func (s *Store) scanComplaintsAfter(_ context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
+	p, err := complaint.NewPager(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.complaints.list(complaintSpec, func(c complaint.Complaint) bool {
+		if f.Matches(c) && p.Wants(c) {
+			p.Offer(complaintSpec.clone(c))
+		}
+		return false
+	}); err != nil {
+		return nil, err
+	}
+	return p.Page(), nil
+}
+
+// BenchmarkListComplaintPages lists every page (100 complaints each) of
+// 30,000 complaints, one op the whole listing: by the scan of every
+// complaint ("scan") and from the kept order ("order"), alternating three
+// times.
+func BenchmarkListComplaintPages(b *testing.B) {
+	const n, limit = 30_000, 100
+	s := New()
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		at := t0.Add(time.Duration((i*7919)%(n/4)) * time.Second)
+		c := complaint.Complaint{ID: fmt.Sprintf("cp-%06d", i), Callee: "h", Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at, Status: complaint.StatusOpen}
+		if err := s.CreateComplaint(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range 3 {
+		for _, m := range []struct {
+			name string
+			page func(context.Context, complaint.Filter, complaint.Position, int) ([]complaint.Complaint, error)
+		}{{"scan", s.scanComplaintsAfter}, {"order", s.ListComplaintsAfter}} {
+			b.Run(m.name, func(b *testing.B) {
+				for b.Loop() {
+					var after complaint.Position
+					total := 0
+					for {
+						cs, err := m.page(ctx, complaint.Filter{}, after, limit)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if total += len(cs); len(cs) < limit {
+							break
+						}
+						after = complaint.PositionOf(cs[len(cs)-1])
+					}
+					if total != n {
+						b.Fatalf("listed %d complaints, want %d", total, n)
+					}
+				}
+			})
+		}
+	}
+}
