@@ -32,6 +32,27 @@
 // by scanning the file, which makes opening a large file slower but loses
 // nothing.
 //
+// # Complaints
+//
+// Complaints are keyed by id; a second bucket, complaints.by_receipt, lists
+// them by (receipt instant, id) — the order complaint.Store lists them in —
+// and is written in the transaction of every complaint write, so a page of
+// ListComplaintsAfter seeks it to the page's Position and decodes only the
+// complaints it reads (≈ 0.5 ms a page of 100 whatever the store holds,
+// where the scan it replaced took ≈ 0.13–0.2 s a page at 30,000). A damaged
+// complaint fails the page that reads it; one whose JSON does not decode
+// (no receipt to place it by) fails every page. The index is derived data
+// and changes no schema version: Open builds it, in one transaction that
+// marks it complete last, when the file has none (a file of an older build:
+// ≈ 0.1 s for 30,000 complaints) or when it does not hold one entry per
+// complaint (an older build added complaints since; no build removes one).
+// A page that meets an entry disagreeing with its complaint rebuilds the
+// index and reads the page again: that is how a receipt an older build
+// changed is found (only a caller's own UpdateComplaint function changes
+// ReceivedAt, never complaint.Desk), though a page that does not reach the
+// old entry misses the complaint at its new place until one does.
+// ListComplaints still reads every complaint.
+//
 // # Counters
 //
 // Frequency caps and segment counters are decided from an index in memory
