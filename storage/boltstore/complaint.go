@@ -220,7 +220,7 @@ func complaintPage(ctx context.Context, tx *bolt.Tx, f complaint.Filter, after c
 	}
 	// A complaint listed as undecodable fails every page: read returns its
 	// decode error, or errIndexStale when it decodes (its key is placed).
-	for k, _ := c.Seek([]byte{idxUnplaced}); k != nil && k[0] == idxUnplaced; k, _ = c.Next() {
+	if k, _ := c.Seek([]byte{idxUnplaced}); k != nil && k[0] == idxUnplaced {
 		if _, err := read(k, k[1:]); err != nil {
 			return nil, err
 		}
