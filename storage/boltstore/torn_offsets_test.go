@@ -67,7 +67,7 @@ func openWith(t *testing.T, db, seg []byte) (*Store, string) {
 func held(s *Store, n int) ([]bool, error) {
 	var l []storage.Limit
 	for i := range n {
-		l = append(l, lim1("k"+strconv.Itoa(i))[0])
+		l = append(l, lim1("k" + strconv.Itoa(i))[0])
 	}
 	us, err := s.Usage(context.Background(), jt0, l)
 	if err != nil {
