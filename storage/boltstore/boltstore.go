@@ -377,6 +377,9 @@ func (s *Store) view(op string, fn func(tx *bolt.Tx) error) (err error) {
 			err = fmt.Errorf("boltstore: %s: %w: %v", op, storage.ErrCorrupt, p)
 		}
 	}()
+	if err := s.group.err(); err != nil {
+		return txErr(op, err)
+	}
 	if err := s.db.View(fn); err != nil {
 		return txErr(op, err)
 	}
