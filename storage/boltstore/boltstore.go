@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -349,6 +350,22 @@ func (s *Store) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// Ping reads the store file in a read transaction: it fails with
+// storage.ErrUnavailable once a commit failed (the store then answers no
+// read or write until reopened), with storage.ErrClosed after Close. It is
+// cheap (a health probe).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.domainArgs(ctx, "ping"); err != nil {
+		return err
+	}
+	return s.view("ping", func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return fmt.Errorf("%w: no meta bucket", storage.ErrCorrupt)
+		}
+		return nil
+	})
 }
 
 func (s *Store) check(op string) error {

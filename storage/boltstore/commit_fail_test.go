@@ -69,6 +69,7 @@ func TestFailedCommitStopsTheStore(t *testing.T) {
 	stopped("RevokeConsent", err)
 	_, err = s.RecordCounts(ctx)
 	stopped("RecordCounts", err)
+	stopped("Ping", s.Ping(ctx))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +82,9 @@ func TestFailedCommitStopsTheStore(t *testing.T) {
 	}
 	if err := s.AddDNC(ctx, after); err != nil {
 		t.Fatalf("reopened: AddDNC = %v", err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("reopened: Ping = %v", err)
 	}
 }
 
