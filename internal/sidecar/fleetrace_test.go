@@ -238,18 +238,18 @@ func (f *frFleet) step(ctx context.Context, r *rand.Rand) {
 	k := len(f.bes)
 	g := r.IntN(k)
 	switch p := r.IntN(100); {
-	case p < 35: // a callee of the pool, for a random purpose
-		i := r.IntN(len(frCapPool))
-		d := dialgate.Dial{To: frCapPool[i], Tenant: "acme", LeadID: "crm-" + strconv.Itoa(r.IntN(1000))}
-		switch r.IntN(3) {
-		case 0:
-			d.Purpose = dialgate.PurposeService
-		case 1:
-			d.Purpose, d.LeadID, d.ConsentID, d.Industry = dialgate.PurposeMarketing, "", "pool-c-"+strconv.Itoa(i), "finance"
-		case 2:
-			d.Purpose, d.Subject = dialgate.PurposeCollections, "D-"+strconv.Itoa(r.IntN(3))
+	case p < 25: // a callee of the pool, for a random purpose
+		f.check(ctx, g, f.poolDial(r))
+	case p < 35: // a burst: one callee (or debt) on several Gates at once
+		d := f.poolDial(r)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 2 + r.IntN(3) {
+			g := r.IntN(k)
+			wg.Go(func() { <-start; f.check(ctx, g, d) })
 		}
-		f.check(ctx, g, d)
+		close(start)
+		wg.Wait()
 	case p < 50: // the sweep, spread over the Gates
 		f.check(ctx, g, dialgate.Dial{To: f.sweepNumber(), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-sweep"})
 	case p < 62: // a dial not placed
@@ -312,6 +312,23 @@ func (f *frFleet) step(ctx context.Context, r *rand.Rand) {
 			return f.outcome(ctx, g, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Abandoned: true, RingDuration: 20 * time.Second})
 		})
 	}
+}
+
+// poolDial returns a dial of a callee of frCapPool for a random purpose:
+// service, marketing (with the callee's consent) or collections (about one
+// of three debts).
+func (f *frFleet) poolDial(r *rand.Rand) dialgate.Dial {
+	i := r.IntN(len(frCapPool))
+	d := dialgate.Dial{To: frCapPool[i], Tenant: "acme", LeadID: "crm-" + strconv.Itoa(r.IntN(1000))}
+	switch r.IntN(3) {
+	case 0:
+		d.Purpose = dialgate.PurposeService
+	case 1:
+		d.Purpose, d.LeadID, d.ConsentID, d.Industry = dialgate.PurposeMarketing, "", "pool-c-"+strconv.Itoa(i), "finance"
+	case 2:
+		d.Purpose, d.Subject = dialgate.PurposeCollections, "D-"+strconv.Itoa(r.IntN(3))
+	}
+	return d
 }
 
 func (f *frFleet) grant(ctx context.Context, gate int, id string, n dialgate.Number) error {
