@@ -345,10 +345,13 @@ type frOptions struct {
 	steps   int           // per worker, at least
 	until   time.Duration // and each worker goes on until this long has passed
 	faults  bool
+	pgOnly  bool // no Redis: the fleet's PostgreSQL keeps everything
 }
 
 // TestFleetRace drives a fleet of 2–4 sidecars' Gates on one Redis and one
-// PostgreSQL, as `dialgate serve --config` builds them, with concurrent
+// PostgreSQL (every other run on PostgreSQL alone, which then keeps the
+// counters, runs and lists too), as `dialgate serve --config` builds them
+// (Open), with concurrent
 // clients issuing Check, Release, ReportOutcome, opt-outs and consent
 // revocations at random moments, and then checks what a regulator checks
 // against the whole history (see frVerify). The steps each client takes are
@@ -380,12 +383,18 @@ func frRun(t *testing.T, faults bool) {
 	runs := frEnvInt(t, "DIALGATE_FLEETRACE_RUNS", 2)
 	for i := range runs {
 		s := seed + uint64(i)
-		opts := frOptions{seed: s, gates: 2 + int(s%3), workers: 6, steps: steps, faults: faults}
+		// Every other run keeps everything in PostgreSQL, as a fleet
+		// without Redis does (counters, runs and lists too).
+		opts := frOptions{seed: s, gates: 2 + int(s%3), workers: 6, steps: steps, faults: faults, pgOnly: s%2 == 0}
 		if faults {
 			// Long enough for a few dozen stalls and cuts.
 			opts.until = time.Duration(frEnvInt(t, "DIALGATE_FLEETRACE_FAULT_MS", 3000)) * time.Millisecond
 		}
-		t.Run(fmt.Sprintf("seed=%d/gates=%d", s, opts.gates), func(t *testing.T) {
+		back := "redis+postgres"
+		if opts.pgOnly {
+			back = "postgres"
+		}
+		t.Run(fmt.Sprintf("seed=%d/gates=%d/%s", s, opts.gates, back), func(t *testing.T) {
 			frOnce(t, pgURL, redisURL, opts)
 		})
 	}
@@ -398,10 +407,16 @@ func frOnce(t *testing.T, pgURL, redisURL string, o frOptions) {
 		testdb.DropRedisPrefix(redisURL, name)
 	})
 	cfg := Config{Postgres: pgURL, PostgresSchema: name, Redis: redisURL, RedisPrefix: name, RedisRequireAOF: new(false)}
+	if o.pgOnly {
+		cfg.Redis, cfg.RedisPrefix, cfg.RedisRequireAOF = "", "", nil
+	}
 	var rx, pgx *faultproxy.Proxy
 	if o.faults {
 		rx, cfg.Redis = faultproxy.ForURL(t, redisURL, "6379")
 		pgx, cfg.Postgres = faultproxy.ForURL(t, pgURL, "5432")
+		if o.pgOnly {
+			cfg.Redis = ""
+		}
 		cfg.CheckTimeout = Duration(300 * time.Millisecond)
 	}
 	bes := fleetSidecarsOn(t, o.gates, cfg, fleetRaceProfile)
