@@ -42,7 +42,9 @@ type ListsOptions struct {
 // false negatives and no false denials.
 //
 // An Add is durable in the store and visible to every lookup that starts
-// after Add returns. Removals go through the store (after the entry's hold);
+// after Add returns; on a store shared between processes (a FeedSyncer), an
+// entry another process added is visible to every lookup that starts after
+// that process's write returned. Removals go through the store (after the entry's hold);
 // the Bloom filter keeps the removed number, which then costs one store read.
 // Lists is safe for concurrent use; create it with NewLists.
 type Lists struct {
@@ -78,7 +80,9 @@ type Lists struct {
 // implements it; Lists.Close unsubscribes.
 //
 // The stores shared between processes (storage/redisstore, storage/pgstore)
-// relay other processes' changes as their notifications arrive. The embedded
+// relay other processes' changes as their notifications arrive, and
+// implement FeedSyncer so that a lookup can wait until the feed has caught up
+// with every change acknowledged before it started. The embedded
 // stores (storage/memstore, storage/boltstore) tell their watchers of every
 // change before the write returns, so that an entry written straight into
 // the store (Store.AddDNC, not Lists.Add or the dnc Check's Add) is seen by
