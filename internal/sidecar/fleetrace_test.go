@@ -21,9 +21,10 @@ import (
 
 // fleetRaceProfile has one rule of each kind whose state a fleet shares:
 // consent for marketing (PostgreSQL), store-backed do-not-call lists for
-// every purpose (Redis, with its change feed), a cap per callee and one per
-// subject (debt) for collections, a pause after an abandoned call (Redis
-// counters), and the sequential-run rule (Redis runs). It has no calling
+// every purpose (Redis, with its change feed), a refusal reported in an
+// outcome listing the callee, a cap per callee and one per subject (debt)
+// for collections, a pause after an abandoned call (Redis counters), and the
+// sequential-run rule (Redis runs). It has no calling
 // window: the sidecar decides on the wall clock, at any hour.
 const fleetRaceProfile = `schema: dialgate.profile.v1
 name: fleet-race
@@ -35,6 +36,7 @@ dnc:
   purposes: [marketing, service, callback, collections, survey]
   purposes_cite: {source: U, ref: "fleet race test"}
   hold: {months: 12, cite: {source: U, ref: "fleet race test"}}
+  list_refusals: {cite: {source: U, ref: "fleet race test"}}
 frequency:
   caps:
     - {count: 3, window: 24h, cite: {source: U, ref: "fleet race test: three a day per callee"}}
@@ -78,9 +80,9 @@ type frCheck struct {
 
 // frWrite is one acknowledged-or-not write that must deny the dials that
 // start after it returns nil: a DNC add (number), a consent revocation
-// (consent id) or an abandoned call's outcome (number).
+// (consent id), or the outcome of an abandoned or refused call (number).
 type frWrite struct {
-	kind       string // "dnc", "revoke", "abandon"
+	kind       string // "dnc", "revoke", "abandon", "refusal"
 	key        string // the number, or the consent id
 	gate       int
 	start, end time.Time
@@ -301,16 +303,18 @@ func (f *frFleet) step(ctx context.Context, r *rand.Rand) {
 			_, err := f.bes[g].Consents.RevokeConsent(ctx, id, time.Now(), "fleetrace")
 			return err
 		})
-	default: // an abandoned call, which pauses its callee
+	default: // an abandoned call, which pauses its callee, or a refusal, which lists it
 		n := f.fresh()
-		dial := dialgate.Dial{To: n, Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-abandon"}
+		dial := dialgate.Dial{To: n, Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-outcome"}
 		dec := f.checkKeep(ctx, r.IntN(k), dial, false) // reported here
 		if !dec.Allowed {
 			return
 		}
-		f.write(ctx, r, "abandon", n.String(), g, dial, func() error {
-			return f.outcome(ctx, g, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Abandoned: true, RingDuration: 20 * time.Second})
-		})
+		kind, o := "abandon", dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Abandoned: true, RingDuration: 20 * time.Second}
+		if r.IntN(2) == 0 {
+			kind, o = "refusal", dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true, Refused: true, RingDuration: 5 * time.Second}
+		}
+		f.write(ctx, r, kind, n.String(), g, dial, func() error { return f.outcome(ctx, g, o) })
 	}
 }
 
@@ -538,13 +542,15 @@ func frStats(h *frHistory) string {
 	}
 
 	var writesOK int
+	okByKind := map[string]int{}
 	for _, w := range h.writes {
 		if w.err == nil {
 			writesOK++
+			okByKind[w.kind]++
 		}
 	}
-	return fmt.Sprintf("checks %d (allowed %d, denied %d: capped %d, unavailable %d; errors %d), releases %d (%d ok), outcomes %d, races %d (release first %d, outcome first %d), writes %d (%d ok)",
-		len(h.checks), allowed, denied, capped, unavailable, errs, len(h.releases), releasedOK, len(h.outcomes), len(h.races), relFirst, outFirst, len(h.writes), writesOK)
+	return fmt.Sprintf("checks %d (allowed %d, denied %d: capped %d, unavailable %d; errors %d), releases %d (%d ok), outcomes %d, races %d (release first %d, outcome first %d), writes %d (%d ok: %v)",
+		len(h.checks), allowed, denied, capped, unavailable, errs, len(h.releases), releasedOK, len(h.outcomes), len(h.races), relFirst, outFirst, len(h.writes), writesOK, okByKind)
 }
 
 // frVerify checks the invariants a regulator checks against the whole
@@ -554,9 +560,10 @@ func frStats(h *frHistory) string {
 //   - per callee, and per collections subject, the allows the clients got
 //     less the Releases that succeeded never exceed the cap (every window
 //     of the profile is longer than a run);
-//   - an opt-out, a consent revocation or an abandoned call's outcome
-//     acknowledged on any Gate denies every dial (of the number, of the
-//     consent) whose Check started after it returned, on every Gate;
+//   - an opt-out, a consent revocation or the outcome of an abandoned or a
+//     refused call acknowledged on any Gate denies every dial (of the
+//     number, of the consent) whose Check started after it returned, on
+//     every Gate;
 //   - a Release racing an outcome of the same decision: never both taken as
 //     first (the Release succeeded and the outcome was not reported as one
 //     after a release), and a retried Release agrees with the first;
@@ -628,7 +635,7 @@ func frVerify(h *frHistory) []string {
 			}
 			hit := false
 			switch w.kind {
-			case "dnc", "abandon":
+			case "dnc", "abandon", "refusal":
 				hit = c.dial.To.String() == w.key
 			case "revoke":
 				hit = c.dial.ConsentID == w.key
