@@ -23,8 +23,9 @@ import (
 // consent for marketing (PostgreSQL), store-backed do-not-call lists for
 // every purpose (Redis, with its change feed), a refusal reported in an
 // outcome listing the callee, a cap per callee and one per subject (debt)
-// for collections, a pause after an abandoned call (Redis counters), and the
-// sequential-run rule (Redis runs). It has no calling
+// for collections, a pause after an abandoned call and an abandoned-call rate
+// cap per survey campaign (Redis counters), and the sequential-run rule
+// (Redis runs). It has no calling
 // window: the sidecar decides on the wall clock, at any hour.
 const fleetRaceProfile = `schema: dialgate.profile.v1
 name: fleet-race
@@ -42,6 +43,7 @@ frequency:
     - {count: 3, window: 24h, cite: {source: U, ref: "fleet race test: three a day per callee"}}
     - {count: 2, window: 24h, purposes: [collections], per: subject, cite: {source: U, ref: "fleet race test: two a day per debt"}}
   pause_after_abandoned: {window: 72h, cite: {source: U, ref: "fleet race test"}}
+abandonment: {max_rate: 0.25, window: 24h, purposes: [survey], cite: {source: U, ref: "fleet race test: a quarter, per campaign"}}
 sweep:
   sequential: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "fleet race test: us-ok thresholds"}}
 `
@@ -52,6 +54,7 @@ const (
 	frSubjectCap = 2
 	frMinRun     = 10
 	frMaxGap     = 2
+	frMaxRatePPM = 250_000 // abandoned per million answered
 )
 
 // frEnvInt reads a positive integer from the environment variable name, or
@@ -89,6 +92,14 @@ type frWrite struct {
 	err        error
 }
 
+// frRated is an outcome of a campaign under the abandoned-call rate cap.
+type frRated struct {
+	campaign   string
+	abandoned  bool
+	start, end time.Time
+	err        error
+}
+
 // frRelease is one Release of the history.
 type frRelease struct {
 	id         string
@@ -115,6 +126,7 @@ type frHistory struct {
 	writes   []frWrite
 	releases []frRelease
 	outcomes map[string]error // decision id → ReportOutcome's error (placed calls)
+	rated    []frRated        // the outcomes of the abandoned-call rate's campaigns
 	races    []frRace
 	after    map[string]int // decision id → calls of the outcome-after-release hook
 }
@@ -252,6 +264,8 @@ func (f *frFleet) step(ctx context.Context, r *rand.Rand) {
 		}
 		close(start)
 		wg.Wait()
+	case p < 38: // a survey campaign's calls and outcomes, under the abandoned-call rate cap
+		f.rated(ctx, r)
 	case p < 50: // the sweep, spread over the Gates
 		f.check(ctx, g, dialgate.Dial{To: f.sweepNumber(), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-sweep"})
 	case p < 62: // a dial not placed
@@ -316,6 +330,42 @@ func (f *frFleet) step(ctx context.Context, r *rand.Rand) {
 		}
 		f.write(ctx, r, kind, n.String(), g, dial, func() error { return f.outcome(ctx, g, o) })
 	}
+}
+
+// rated dials a new survey campaign's callees, then reports their outcomes
+// (a third abandoned, with the cap at a quarter) on random Gates while more
+// of its dials are checked on others, and checks one more at the end.
+func (f *frFleet) rated(ctx context.Context, r *rand.Rand) {
+	k := len(f.bes)
+	camp := "camp-" + strconv.FormatInt(f.seq.Add(1), 10)
+	dial := func() dialgate.Dial {
+		return dialgate.Dial{To: f.fresh(), Purpose: dialgate.PurposeSurvey, Tenant: "acme", Campaign: camp, LeadID: "crm-rated"}
+	}
+	var decs []dialgate.Decision
+	for range 3 + r.IntN(5) {
+		if d := f.checkKeep(ctx, r.IntN(k), dial(), false); d.Allowed {
+			decs = append(decs, d)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, d := range decs {
+		g, abandoned := r.IntN(k), r.IntN(3) == 0
+		wg.Go(func() {
+			o := dialgate.Outcome{DecisionID: d.ID, Dial: d.Dial, Answered: !abandoned, Abandoned: abandoned, RingDuration: 5 * time.Second}
+			rt := frRated{campaign: camp, abandoned: abandoned, start: time.Now()}
+			rt.err = f.outcome(ctx, g, o)
+			rt.end = time.Now()
+			f.h.mu.Lock()
+			f.h.rated = append(f.h.rated, rt)
+			f.h.mu.Unlock()
+		})
+	}
+	for range 1 + r.IntN(4) {
+		g, delay := r.IntN(k), time.Duration(r.IntN(2000))*time.Microsecond
+		wg.Go(func() { time.Sleep(delay); f.checkKeep(ctx, g, dial(), false) })
+	}
+	wg.Wait()
+	f.checkKeep(ctx, r.IntN(k), dial(), false)
 }
 
 // poolDial returns a dial of a callee of frCapPool for a random purpose:
@@ -506,7 +556,7 @@ func frFaults(r *rand.Rand, done <-chan struct{}, rx, pgx *faultproxy.Proxy) {
 // frStats sums up a history for the log: how much of each kind happened,
 // so that a run that exercised nothing shows.
 func frStats(h *frHistory) string {
-	var allowed, denied, errs, capped, unavailable, releasedOK int
+	var allowed, denied, errs, capped, overRate, unavailable, releasedOK int
 	for _, c := range h.checks {
 		switch {
 		case c.err != nil:
@@ -517,6 +567,9 @@ func frStats(h *frHistory) string {
 			denied++
 			if c.dec.Has(dialgate.CodeFrequencyCapped) {
 				capped++
+			}
+			if c.dec.Has(dialgate.CodeAbandonRateExceeded) {
+				overRate++
 			}
 			for _, code := range c.dec.Codes() {
 				if strings.HasSuffix(string(code), ".unavailable") {
@@ -549,8 +602,8 @@ func frStats(h *frHistory) string {
 			okByKind[w.kind]++
 		}
 	}
-	return fmt.Sprintf("checks %d (allowed %d, denied %d: capped %d, unavailable %d; errors %d), releases %d (%d ok), outcomes %d, races %d (release first %d, outcome first %d), writes %d (%d ok: %v)",
-		len(h.checks), allowed, denied, capped, unavailable, errs, len(h.releases), releasedOK, len(h.outcomes), len(h.races), relFirst, outFirst, len(h.writes), writesOK, okByKind)
+	return fmt.Sprintf("checks %d (allowed %d, denied %d: capped %d, over the abandoned rate %d, unavailable %d; errors %d), releases %d (%d ok), outcomes %d, races %d (release first %d, outcome first %d), writes %d (%d ok: %v)",
+		len(h.checks), allowed, denied, capped, overRate, unavailable, errs, len(h.releases), releasedOK, len(h.outcomes), len(h.races), relFirst, outFirst, len(h.writes), writesOK, okByKind)
 }
 
 // frVerify checks the invariants a regulator checks against the whole
@@ -564,6 +617,9 @@ func frStats(h *frHistory) string {
 //     refused call acknowledged on any Gate denies every dial (of the
 //     number, of the consent) whose Check started after it returned, on
 //     every Gate;
+//   - a survey campaign whose acknowledged abandoned calls are above the
+//     cap of every answered call it may have counted denies the dials checked
+//     after them;
 //   - a Release racing an outcome of the same decision: never both taken as
 //     first (the Release succeeded and the outcome was not reported as one
 //     after a release), and a retried Release agrees with the first;
@@ -644,6 +700,30 @@ func frVerify(h *frHistory) []string {
 				bad = append(bad, fmt.Sprintf("%s %s acknowledged by gate %d, then a dial checked on gate %d %v later allowed (%s)",
 					w.kind, w.key, w.gate, c.gate, c.start.Sub(w.end), c.dec.ID))
 			}
+		}
+	}
+	for _, c := range h.checks {
+		if !c.dec.Allowed || !strings.HasPrefix(c.dial.Campaign, "camp-") || c.dial.AgentReserved {
+			continue
+		}
+		// Over the cap for sure: the abandoned calls acknowledged before
+		// the check started, against every answered call it may have
+		// counted (reported before it ended, acknowledged or not).
+		var abandoned, answered int64
+		for _, o := range h.rated {
+			if o.campaign != c.dial.Campaign {
+				continue
+			}
+			if o.start.Before(c.end) {
+				answered++
+			}
+			if o.abandoned && o.err == nil && o.end.Before(c.start) {
+				abandoned++
+			}
+		}
+		if abandoned*1_000_000 > frMaxRatePPM*answered {
+			bad = append(bad, fmt.Sprintf("campaign %s: %d of at most %d answered calls abandoned before gate %d allowed %s, above the cap",
+				c.dial.Campaign, abandoned, answered, c.gate, c.dec.ID))
 		}
 	}
 	for _, rc := range h.races {
