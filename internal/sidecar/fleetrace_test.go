@@ -25,7 +25,7 @@ import (
 // outcome listing the callee, a cap per callee and one per subject (debt)
 // for collections, a pause after an abandoned call and an abandoned-call rate
 // cap per survey campaign (Redis counters), and the sequential-run rule
-// (Redis runs). It has no calling
+// and stride rules (Redis runs). It has no calling
 // window: the sidecar decides on the wall clock, at any hour.
 const fleetRaceProfile = `schema: dialgate.profile.v1
 name: fleet-race
@@ -46,6 +46,7 @@ frequency:
 abandonment: {max_rate: 0.25, window: 24h, purposes: [survey], cite: {source: U, ref: "fleet race test: a quarter, per campaign"}}
 sweep:
   sequential: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "fleet race test: us-ok thresholds"}}
+  stride: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "fleet race test"}}
 `
 
 // The limits of fleetRaceProfile the history is checked against.
@@ -144,6 +145,7 @@ type frFleet struct {
 	h    *frHistory
 	seq  atomic.Int64 // fresh numbers, consent ids
 	swp  atomic.Int64 // the sweep's next number
+	str  atomic.Int64 // the stride sweep's next number
 	open struct {     // allowed decisions neither released nor reported
 		sync.Mutex
 		decs []dialgate.Decision
@@ -175,6 +177,14 @@ func (f *frFleet) sweepNumber() dialgate.Number {
 
 // check checks d on gate, records it and keeps an allowed decision for a
 // later step to release or report.
+// strideNumber returns the stride sweep's next number: one suffix stepped
+// through 40 successive segments (NPA-NXX), then the next suffix (ten
+// apart, so that no segment holds a sequential run of them).
+func (f *frFleet) strideNumber() dialgate.Number {
+	k := f.str.Add(1) - 1
+	return dialgate.MustParseNumber(fmt.Sprintf("+1405%03d%04d", 600+k%40, 7000+10*(k/40)%3000))
+}
+
 func (f *frFleet) check(ctx context.Context, gate int, d dialgate.Dial) dialgate.Decision {
 	return f.checkKeep(ctx, gate, d, true)
 }
@@ -266,8 +276,10 @@ func (f *frFleet) step(ctx context.Context, r *rand.Rand) {
 		wg.Wait()
 	case p < 38: // a survey campaign's calls and outcomes, under the abandoned-call rate cap
 		f.rated(ctx, r)
-	case p < 50: // the sweep, spread over the Gates
+	case p < 44: // the sweep, spread over the Gates
 		f.check(ctx, g, dialgate.Dial{To: f.sweepNumber(), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-sweep"})
+	case p < 50: // a stride sweep (one suffix through successive segments), spread over the Gates
+		f.check(ctx, g, dialgate.Dial{To: f.strideNumber(), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-stride"})
 	case p < 62: // a dial not placed
 		if d, ok := f.take(r); ok {
 			f.release(ctx, g, d)
@@ -410,7 +422,7 @@ type frOptions struct {
 // revocations at random moments, and then checks what a regulator checks
 // against the whole history (see frVerify). The steps each client takes are
 // drawn from DIALGATE_FLEETRACE_SEED (default 1; the interleaving is the
-// scheduler's); DIALGATE_FLEETRACE_N sets the steps per client (default 40)
+// scheduler's); DIALGATE_FLEETRACE_N sets the steps per client (default 80)
 // and DIALGATE_FLEETRACE_RUNS the number of runs (default 2, each with the
 // next seed). For a serious search: DIALGATE_FLEETRACE_N=2000
 // DIALGATE_FLEETRACE_RUNS=20 (a few minutes).
@@ -433,7 +445,7 @@ func frRun(t *testing.T, faults bool) {
 		t.Skip("DIALGATE_TEST_POSTGRES and DIALGATE_TEST_REDIS are not both set")
 	}
 	seed := uint64(frEnvInt(t, "DIALGATE_FLEETRACE_SEED", 1))
-	steps := frEnvInt(t, "DIALGATE_FLEETRACE_N", 40)
+	steps := frEnvInt(t, "DIALGATE_FLEETRACE_N", 80)
 	runs := frEnvInt(t, "DIALGATE_FLEETRACE_RUNS", 2)
 	for i := range runs {
 		s := seed + uint64(i)
@@ -556,7 +568,7 @@ func frFaults(r *rand.Rand, done <-chan struct{}, rx, pgx *faultproxy.Proxy) {
 // frStats sums up a history for the log: how much of each kind happened,
 // so that a run that exercised nothing shows.
 func frStats(h *frHistory) string {
-	var allowed, denied, errs, capped, overRate, unavailable, releasedOK int
+	var allowed, denied, errs, capped, overRate, swept, unavailable, releasedOK int
 	for _, c := range h.checks {
 		switch {
 		case c.err != nil:
@@ -570,6 +582,9 @@ func frStats(h *frHistory) string {
 			}
 			if c.dec.Has(dialgate.CodeAbandonRateExceeded) {
 				overRate++
+			}
+			if c.dec.Has(dialgate.CodeSweepSequential) {
+				swept++
 			}
 			for _, code := range c.dec.Codes() {
 				if strings.HasSuffix(string(code), ".unavailable") {
@@ -602,8 +617,8 @@ func frStats(h *frHistory) string {
 			okByKind[w.kind]++
 		}
 	}
-	return fmt.Sprintf("checks %d (allowed %d, denied %d: capped %d, over the abandoned rate %d, unavailable %d; errors %d), releases %d (%d ok), outcomes %d, races %d (release first %d, outcome first %d), writes %d (%d ok: %v)",
-		len(h.checks), allowed, denied, capped, overRate, unavailable, errs, len(h.releases), releasedOK, len(h.outcomes), len(h.races), relFirst, outFirst, len(h.writes), writesOK, okByKind)
+	return fmt.Sprintf("checks %d (allowed %d, denied %d: capped %d, over the abandoned rate %d, sweeps %d, unavailable %d; errors %d), releases %d (%d ok), outcomes %d, races %d (release first %d, outcome first %d), writes %d (%d ok: %v)",
+		len(h.checks), allowed, denied, capped, overRate, swept, unavailable, errs, len(h.releases), releasedOK, len(h.outcomes), len(h.races), relFirst, outFirst, len(h.writes), writesOK, okByKind)
 }
 
 // frVerify checks the invariants a regulator checks against the whole
@@ -623,8 +638,9 @@ func frStats(h *frHistory) string {
 //   - a Release racing an outcome of the same decision: never both taken as
 //     first (the Release succeeded and the outcome was not reported as one
 //     after a release), and a retried Release agrees with the first;
-//   - the sweep's allowed numbers (less those released) in each segment never
-//     hold a run of frMinRun numbers at most frMaxGap apart.
+//   - the numbers allowed (less those released) in each segment never hold a
+//     run of frMinRun numbers at most frMaxGap apart, and the segments each
+//     suffix is allowed in never hold such a run (a stride).
 func frVerify(h *frHistory) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -637,7 +653,8 @@ func frVerify(h *frHistory) []string {
 	}
 	perCallee := map[dialgate.Number]int{}
 	perSubject := map[string]int{}
-	segments := map[string][]int{}
+	segments := map[string][]int{} // NPA-NXX → the last four digits allowed
+	suffixes := map[string][]int{} // last four digits → the NPA-NXX allowed
 	for _, c := range h.checks {
 		if c.err != nil && c.dec.Allowed {
 			bad = append(bad, fmt.Sprintf("gate %d: %s allowed with an error: %v", c.gate, c.dec.ID, c.err))
@@ -649,12 +666,13 @@ func frVerify(h *frHistory) []string {
 		if c.dial.Purpose == dialgate.PurposeCollections {
 			perSubject[c.dial.Subject]++
 		}
-		if c.dial.LeadID == "crm-sweep" {
-			s := c.dial.To.String()
-			seg, x := s[:len(s)-4], s[len(s)-4:]
-			v, _ := strconv.Atoi(x)
-			segments[seg] = append(segments[seg], v)
-		}
+		// Every number dialled is a +1 number: +1, NPA-NXX, four digits.
+		s := c.dial.To.String()
+		seg, x := s[:len(s)-4], s[len(s)-4:]
+		v, _ := strconv.Atoi(x)
+		segments[seg] = append(segments[seg], v)
+		sv, _ := strconv.Atoi(seg[2:])
+		suffixes[x] = append(suffixes[x], sv)
 	}
 	for n, c := range perCallee {
 		if c > frCalleeCap {
@@ -667,18 +685,13 @@ func frVerify(h *frHistory) []string {
 		}
 	}
 	for seg, xs := range segments {
-		slices.Sort(xs)
-		run := 1
-		for i := 1; i < len(xs); i++ {
-			if xs[i]-xs[i-1] <= frMaxGap+1 {
-				run++
-			} else {
-				run = 1
-			}
-			if run >= frMinRun {
-				bad = append(bad, fmt.Sprintf("segment %s: %d numbers of a run allowed (%v), a sweep from %d", seg, run, xs, frMinRun))
-				break
-			}
+		if run := frLongestRun(xs); run >= frMinRun {
+			bad = append(bad, fmt.Sprintf("segment %s: %d numbers of a run allowed (%v), a sweep from %d", seg, run, xs, frMinRun))
+		}
+	}
+	for x, segs := range suffixes {
+		if run := frLongestRun(segs); run >= frMinRun {
+			bad = append(bad, fmt.Sprintf("suffix %s: allowed in a run of %d successive segments (%v), a stride from %d", x, run, segs, frMinRun))
 		}
 	}
 	for _, w := range h.writes {
@@ -741,4 +754,21 @@ func frVerify(h *frHistory) []string {
 		}
 	}
 	return bad
+}
+
+// frLongestRun returns the length of the longest run of distinct values of
+// xs at most frMaxGap apart (sorting xs).
+func frLongestRun(xs []int) int {
+	slices.Sort(xs)
+	xs = slices.Compact(xs)
+	longest, run := min(len(xs), 1), 1
+	for i := 1; i < len(xs); i++ {
+		if xs[i]-xs[i-1] <= frMaxGap+1 {
+			run++
+		} else {
+			run = 1
+		}
+		longest = max(longest, run)
+	}
+	return longest
 }
