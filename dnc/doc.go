@@ -17,7 +17,9 @@
 // Store-backed lists (opt-outs taken during calls, complaints, admin
 // additions) live in a [Store] and are indexed by [Lists]: a Bloom filter
 // answers most misses without a store read, every positive is confirmed by
-// the store, and an addition is durable and visible before Add returns.
+// the store, and an addition is durable and visible before Add returns — on a
+// store shared between processes ([FeedSyncer]) to every process's lookups
+// that start after it.
 // Entries have a [Scope] (global, industry, business, tenant, campaign), a
 // source, an added_at and a minimum hold.
 //

@@ -42,12 +42,18 @@ type ListsOptions struct {
 // false negatives and no false denials.
 //
 // An Add is durable in the store and visible to every lookup that starts
-// after Add returns. Removals go through the store (after the entry's hold);
+// after Add returns; on a store shared between processes (a FeedSyncer), an
+// entry another process added is visible to every lookup that starts after
+// that process's write returned. Removals go through the store (after the entry's hold);
 // the Bloom filter keeps the removed number, which then costs one store read.
 // Lists is safe for concurrent use; create it with NewLists.
 type Lists struct {
 	store Store
 	opts  ListsOptions
+	// syncer is the store's FeedSyncer, nil when it has none (an
+	// embedded store tells its watchers before a write returns) or when
+	// Lists keeps neither a filter nor a cache.
+	syncer FeedSyncer
 
 	mu sync.RWMutex
 	bf *bloom.BloomFilter
@@ -74,7 +80,9 @@ type Lists struct {
 // implements it; Lists.Close unsubscribes.
 //
 // The stores shared between processes (storage/redisstore, storage/pgstore)
-// relay other processes' changes as their notifications arrive. The embedded
+// relay other processes' changes as their notifications arrive, and
+// implement FeedSyncer so that a lookup can wait until the feed has caught up
+// with every change acknowledged before it started. The embedded
 // stores (storage/memstore, storage/boltstore) tell their watchers of every
 // change before the write returns, so that an entry written straight into
 // the store (Store.AddDNC, not Lists.Add or the dnc Check's Add) is seen by
@@ -107,6 +115,23 @@ type ChangeWatcher interface {
 }
 
 var _ ChangeWatcher = (*Lists)(nil)
+
+// FeedSyncer is implemented by the stores shared between processes
+// (storage/redisstore, storage/pgstore), whose change feed relays another
+// process's change some time after that process's write was acknowledged:
+// until it does, this process's Bloom filter does not hold the number, and
+// a lookup would answer "not listed" for an opt-out taken on another
+// sidecar. Lists calls SyncDNC before it trusts the filter or its cache, so
+// that every lookup sees every change acknowledged, in any process, before
+// the lookup started (read your writes across a fleet).
+type FeedSyncer interface {
+	// SyncDNC returns nil once every change to the store's entries
+	// acknowledged (in any process) before SyncDNC was called has been
+	// passed to the store's watchers (ChangeWatcher.DNCChanged). An error
+	// means it cannot tell (the feed is lost or slow, ctx ended): the
+	// caller then reads the store.
+	SyncDNC(ctx context.Context) error
+}
 
 // DNCChanged implements ChangeWatcher: another process changed the entries of
 // n, so n goes into the Bloom filter and its cached answer is dropped.
@@ -199,6 +224,9 @@ func NewLists(ctx context.Context, store Store, opts ListsOptions) (*Lists, erro
 		opts.CacheSize = 1 << 16
 	}
 	l := &Lists{store: store, opts: opts}
+	if fs, ok := store.(FeedSyncer); ok && (!opts.NoBloom || opts.CacheSize > 0) {
+		l.syncer = fs
+	}
 	if opts.CacheSize > 0 {
 		c, err := lru.New[uint64, []Entry](opts.CacheSize)
 		if err != nil {
@@ -378,11 +406,25 @@ func (l *Lists) RemoveIf(ctx context.Context, n dialgate.Number, scope Scope, t 
 }
 
 // Lookup returns every entry of n (any scope). A Bloom miss answers without a
-// store read; a hit is confirmed through the cache or the store.
+// store read; a hit is confirmed through the cache or the store. On a store
+// shared between processes (FeedSyncer) the filter and the cache are
+// trusted only once the store's feed has relayed every change acknowledged
+// before the lookup started (one probe through the feed, shared by the
+// lookups made meanwhile); when it cannot say so, the lookup reads the store.
 func (l *Lists) Lookup(ctx context.Context, n dialgate.Number) ([]Entry, error) {
 	v := n.Uint64()
 	l.mu.RLock()
 	down := l.feedDown
+	l.mu.RUnlock()
+	if l.syncer != nil && !down {
+		if err := l.syncer.SyncDNC(ctx); err != nil {
+			// Another process's change may not have reached the filter or
+			// the cache: read the store.
+			down = true
+		}
+	}
+	l.mu.RLock()
+	down = down || l.feedDown
 	if l.bf != nil && !down {
 		k := bloomKey(v)
 		if !l.bf.Test(k[:]) {

@@ -234,6 +234,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		afterRelease: afterRelease,
 		Probes: []Probe{
 			{Name: "store", Check: func(ctx context.Context) error {
+				if err := store.Ping(ctx); err != nil {
+					return err
+				}
 				_, err := store.Usage(ctx, time.Now(), nil)
 				return err
 			}},

@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -354,6 +355,22 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
+// Ping reads the store file in a read transaction: it fails with
+// storage.ErrUnavailable once a commit failed (the store then answers no
+// read or write until reopened), with storage.ErrClosed after Close. It is
+// cheap (a health probe).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.domainArgs(ctx, "ping"); err != nil {
+		return err
+	}
+	return s.view("ping", func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return fmt.Errorf("%w: no meta bucket", storage.ErrCorrupt)
+		}
+		return nil
+	})
+}
+
 func (s *Store) check(op string) error {
 	if s.closed.Load() {
 		return fmt.Errorf("boltstore: %s: %w", op, storage.ErrClosed)
@@ -380,6 +397,9 @@ func (s *Store) view(op string, fn func(tx *bolt.Tx) error) (err error) {
 			err = fmt.Errorf("boltstore: %s: %w: %v", op, storage.ErrCorrupt, p)
 		}
 	}()
+	if err := s.group.err(); err != nil {
+		return txErr(op, err)
+	}
 	if err := s.db.View(fn); err != nil {
 		return txErr(op, err)
 	}

@@ -30,7 +30,12 @@
 // on disk. As etcd does, the store does not write bbolt's free-page list on
 // each commit (NoFreelistSync): commits write less, and Open rebuilds the list
 // by scanning the file, which makes opening a large file slower but loses
-// nothing.
+// nothing. If a commit fails other than by its write function's error (a
+// failed write or fdatasync), the store stops: every later read and write
+// fails with storage.ErrUnavailable (the checks deny) until the store is
+// reopened, because bbolt makes a transaction visible in its memory map
+// once its meta page is written, before the fdatasync that makes it
+// durable; [Store.Ping] reports it.
 //
 // # Complaints
 //

@@ -1,12 +1,14 @@
 package boltstore
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // groupCommit runs write functions in shared transactions: while one
@@ -22,9 +24,16 @@ type groupCommit struct {
 	delay    time.Duration
 	maxBatch int
 
+	// update replaces db.Update in tests (a commit that fails after bbolt
+	// made it visible); nil means db.Update.
+	update func(func(*bolt.Tx) error) error
+
 	mu      sync.Mutex
 	queue   []*groupReq
 	running bool
+	// failed is the first commit that failed (see fail): every later
+	// write and read fails with it.
+	failed error
 }
 
 type groupReq struct {
@@ -59,6 +68,11 @@ func (g *groupCommit) do(fn func(*bolt.Tx) error) error {
 func (g *groupCommit) enqueue(fn func(*bolt.Tx) error) *groupReq {
 	r := &groupReq{fn: fn, done: make(chan struct{})}
 	g.mu.Lock()
+	if g.failed != nil {
+		g.mu.Unlock()
+		r.finish(g.failed)
+		return r
+	}
 	g.queue = append(g.queue, r)
 	if !g.running {
 		g.running = true
@@ -98,11 +112,16 @@ func (g *groupCommit) loop() {
 
 // run commits q in one transaction. If one function fails, the transaction
 // is rolled back, that function gets its error, and the others are retried
-// each in a transaction of its own.
+// each in a transaction of its own. A commit that fails when no function did
+// stops the store (fail): every request not yet committed gets its error.
 func (g *groupCommit) run(q []*groupReq) {
+	update := g.db.Update
+	if g.update != nil {
+		update = g.update
+	}
 	failed := -1
 	var ferr error
-	err := g.db.Update(func(tx *bolt.Tx) error {
+	err := update(func(tx *bolt.Tx) error {
 		for i, r := range q {
 			if err := safeCall(r.fn, tx); err != nil {
 				failed, ferr = i, err
@@ -112,6 +131,9 @@ func (g *groupCommit) run(q []*groupReq) {
 		return nil
 	})
 	if failed < 0 {
+		if err != nil {
+			err = g.fail(err)
+		}
 		for _, r := range q {
 			r.finish(err)
 		}
@@ -119,10 +141,48 @@ func (g *groupCommit) run(q []*groupReq) {
 	}
 	q[failed].finish(ferr)
 	for i, r := range q {
-		if i != failed {
-			r.finish(g.db.Update(func(tx *bolt.Tx) error { return safeCall(r.fn, tx) }))
+		if i == failed {
+			continue
 		}
+		if err := g.err(); err != nil {
+			r.finish(err)
+			continue
+		}
+		var fnErr error
+		err := update(func(tx *bolt.Tx) error { fnErr = safeCall(r.fn, tx); return fnErr })
+		if err != nil && fnErr == nil {
+			err = g.fail(err)
+		}
+		r.finish(err)
 	}
+}
+
+// fail records err, the error of a commit no write function caused, as the
+// store's failure and returns the failure (the first one's, if an earlier
+// commit failed already). bbolt makes a transaction visible in the memory
+// map once its meta page is written, before the fdatasync that makes it
+// durable: after that fdatasync fails, every later transaction would read
+// and build on pages the disk may never get (after a failed fsync the kernel
+// may drop the dirty pages, and a second fsync reports success). Only a
+// reopened store reads the file as it is. A closed database is not a
+// failure of the file.
+func (g *groupCommit) fail(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failed == nil {
+		g.failed = fmt.Errorf("a commit of the store file failed, so the store's state on disk is unknown; reopen the store (restart the sidecar) to read the file as it is: %w", err)
+	}
+	return g.failed
+}
+
+// err returns the store's failure (see fail), or nil.
+func (g *groupCommit) err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failed
 }
 
 func safeCall(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {

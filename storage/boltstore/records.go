@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"context"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -24,7 +23,7 @@ func (s *Store) RecordCounts(ctx context.Context) (RecordCounts, error) {
 		return RecordCounts{}, err
 	}
 	var c RecordCounts
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view("record counts", func(tx *bolt.Tx) error {
 		for _, b := range []struct {
 			name []byte
 			n    *int
@@ -39,7 +38,7 @@ func (s *Store) RecordCounts(ctx context.Context) (RecordCounts, error) {
 		return nil
 	})
 	if err != nil {
-		return RecordCounts{}, fmt.Errorf("boltstore: record counts: %w", err)
+		return RecordCounts{}, err
 	}
 	return c, nil
 }

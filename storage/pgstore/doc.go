@@ -103,7 +103,15 @@
 // connection and passes notifications to the watchers registered through
 // WatchDNC (dnc.ChangeFeed), as storage/redisstore does; a lost connection
 // marks the feed lost, so dnc.Lists stops trusting its Bloom filter until the
-// feed is back and the filter rebuilt. The connection's heartbeat is a
+// feed is back and the filter rebuilt. Before it trusts its filter or cache a
+// lookup calls SyncDNC (dnc.FeedSyncer): the Store sends a notification on
+// the LISTEN connection's probe channel from a pooled connection and waits
+// for it to arrive; PostgreSQL delivers notifications in commit order, so
+// every opt-out another process acknowledged before the lookup started has
+// reached the filter by then. Concurrent lookups share one probe; a probe
+// that cannot come back (the feed lost, later than four heartbeats and a
+// second, the context done) makes the lookup read the database. The
+// connection's heartbeat is a
 // notification it sends itself on a channel of its own
 // ("dialgate_probe_<random>"), sent after each quiet Options.Heartbeat and
 // before the feed first goes live: a connection that answers queries but

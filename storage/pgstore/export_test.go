@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -110,4 +111,22 @@ func QueryBool(ctx context.Context, s *Store, q string, args ...any) (bool, erro
 	var b bool
 	err := s.pool.QueryRow(ctx, q, args...).Scan(&b)
 	return b, err
+}
+
+// HoldFeed makes the DNC change feed's goroutine stop, before its next
+// wait, until release is called (or the Store closes): a feed slow to relay
+// the other processes' changes (a busy host, a slow network). held is
+// closed once it has stopped; nothing is relayed meanwhile, and no
+// heartbeat runs.
+func HoldFeed(s *Store) (held <-chan struct{}, release func()) {
+	h, r := make(chan struct{}), make(chan struct{})
+	f := func(ctx context.Context, _ *pgx.Conn) {
+		close(h)
+		select {
+		case <-r:
+		case <-ctx.Done():
+		}
+	}
+	s.feedHook.Store(&f)
+	return h, sync.OnceFunc(func() { close(r) })
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage/internal/feedhub"
 )
 
 var _ dnc.ChangeFeed = (*Store)(nil)
@@ -23,6 +25,36 @@ func (s *Store) dncChannel() string { return s.schema + "_dnc" }
 // WatchDNC implements dnc.ChangeFeed: w hears about every DNC change committed
 // through any Store on the same schema. dnc.NewLists calls it.
 func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.hub.Watch(w) }
+
+var _ dnc.FeedSyncer = (*Store)(nil)
+
+// SyncDNC implements dnc.FeedSyncer: it sends a notification on the feed
+// connection's own channel, from a connection of the pool (as every
+// writer's notification is sent), and returns once the feed connection has
+// received it. PostgreSQL delivers notifications in the order their
+// transactions committed, so every change acknowledged before the call was
+// relayed to the watchers by then. Concurrent calls share a probe. It fails
+// while the feed is lost, and when the probe is not back within four
+// heartbeats and a second (the feed is then lost too, or about to be).
+func (s *Store) SyncDNC(ctx context.Context) error {
+	if err := s.check("SyncDNC"); err != nil {
+		return err
+	}
+	if err := s.hub.Sync(ctx, 4*s.opts.Heartbeat+time.Second, s.notifyProbe); err != nil {
+		return fmt.Errorf("pgstore: SyncDNC: %w", err)
+	}
+	return nil
+}
+
+// notifyProbe sends token on the live feed connection's probe channel.
+func (s *Store) notifyProbe(ctx context.Context, token string) error {
+	ch := s.probeCh.Load()
+	if ch == nil {
+		return feedhub.ErrSyncLost
+	}
+	_, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", *ch, token)
+	return err
+}
 
 // FeedLive reports whether the DNC change feed (LISTEN) is live.
 func (s *Store) FeedLive() bool { return s.hub.Live() }
@@ -58,7 +90,7 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 		return false
 	}
 	defer conn.Close(context.Background())
-	p := &prober{conn: conn}
+	p := &prober{conn: conn, probed: s.hub.Probed}
 	if err = p.init(); err == nil {
 		_, err = conn.Exec(sctx, "LISTEN "+pgx.Identifier{s.dncChannel()}.Sanitize()+"; LISTEN "+pgx.Identifier{p.channel}.Sanitize())
 	}
@@ -68,6 +100,9 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 		err = p.probe(sctx, nil)
 	}
 	if err == nil {
+		// SyncDNC's probes go to this connection from now on; those sent
+		// to an earlier one fail when it is lost (SetLost).
+		s.probeCh.Store(&p.channel)
 		err = s.hub.SetLive(sctx)
 	}
 	cancel()
@@ -95,7 +130,10 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 			continue
 		}
 		if n.Channel == p.channel {
-			continue // a late probe
+			// A SyncDNC probe (every notification committed before it
+			// has been relayed), or a late heartbeat.
+			s.hub.Probed(n.Payload)
+			continue
 		}
 		if err := s.relay(n.Payload); err != nil {
 			return true
@@ -127,6 +165,7 @@ type prober struct {
 	conn    *pgx.Conn
 	channel string // dialgate_probe_ and 16 random hex digits
 	seq     uint64
+	probed  func(token string) // SyncDNC's probes that come back meanwhile
 }
 
 func (p *prober) init() error {
@@ -157,6 +196,7 @@ func (p *prober) probe(ctx context.Context, relay func(string) error) error {
 			if n.Payload == want {
 				return nil
 			}
+			p.probed(n.Payload)
 		case relay != nil:
 			if err := relay(n.Payload); err != nil {
 				return err

@@ -75,6 +75,9 @@ type Store struct {
 	feedDone   chan struct{}
 
 	hub *feedhub.Hub // the DNC change feed's watchers
+	// probeCh is the channel only the feed's live connection listens to
+	// (SyncDNC's probes); nil before the first one.
+	probeCh atomic.Pointer[string]
 
 	runsMigration *migration  // the first-use migration of the run tables; nil in a build without it
 	runsReady     atomic.Bool // the run tables exist and their version is recorded

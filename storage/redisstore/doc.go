@@ -62,9 +62,21 @@
 // the channel "{prefix}:dnc". The Store keeps one subscription and passes each
 // notification to the watchers registered through WatchDNC (dnc.ChangeFeed):
 // dnc.Lists, which keeps a bits-and-blooms Bloom filter of the shared entries,
-// adds the number to the filter and drops its cached answer. So a number that
-// is not listed — most dials — costs no round trip, and a Bloom positive is
-// confirmed against Redis.
+// adds the number to the filter and drops its cached answer. A Bloom positive
+// is confirmed against Redis.
+//
+// Another process's write reaches this subscription some time after that
+// process's AddDNC returned, so before it trusts its filter or cache a
+// lookup calls SyncDNC (dnc.FeedSyncer): the Store publishes a probe through
+// its own client on the subscription's probe channel and waits for it to
+// come back; Redis delivers one connection's messages in the order they
+// were published, so every opt-out acknowledged anywhere before the lookup
+// started has reached the filter by then (read your writes across the
+// fleet). Concurrent lookups share one probe (one out at a time), so a
+// number that is not listed — most dials — costs one pub/sub round trip,
+// not one per lookup. A lookup whose probe cannot come back (the feed lost,
+// the probe later than four heartbeats and a second, the caller's context
+// done) reads Redis instead.
 //
 // The subscription is watched by a heartbeat: after each quiet
 // Options.Heartbeat (and before the feed first goes live) the Store publishes
@@ -77,9 +89,10 @@
 // trusting their filter and cache: every lookup then reads Redis, and fails
 // with storage.ErrUnavailable while Redis is unreachable (dnc.unavailable, a
 // deny). When the subscription is back the watchers rebuild their filter from
-// a scan before trusting it again. The window in which an opt-out written by
-// another process may not yet be seen is the pub/sub delivery time (well under
-// a millisecond on a LAN), bounded by 2×Heartbeat for a silent partition.
+// a scan before trusting it again. There is no window in which an opt-out
+// another process acknowledged is not seen: a lookup's probe does not come
+// back through a silent subscription either, and the lookup waits for it
+// (at most until the feed is marked lost, or its context ends: dnc.unavailable).
 //
 // Consent needs no pub/sub: the consent check reads ConsentRevision (one GET)
 // on every dial and replays ConsentEventsSince, so a revocation written by any

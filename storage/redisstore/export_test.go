@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -120,4 +121,22 @@ func ReplacedDNC(ctx context.Context, s *Store) ([]string, error) {
 // tool would.
 func SetDNCHoldStamp(ctx context.Context, s *Store, n dialgate.Number, scope string, t time.Time) error {
 	return s.rdb.HSet(ctx, s.pfx+"d:"+numKey(n), "h:"+scope, holdStamp(t)).Err()
+}
+
+// HoldFeed makes the DNC change feed's goroutine stop, before its next
+// wait, until release is called (or the Store closes): a feed slow to relay
+// the other processes' changes (a busy host, a slow network). held is
+// closed once it has stopped; nothing is relayed meanwhile, and no
+// heartbeat runs.
+func HoldFeed(s *Store) (held <-chan struct{}, release func()) {
+	h, r := make(chan struct{}), make(chan struct{})
+	f := func(ctx context.Context, _ *redis.PubSub) {
+		close(h)
+		select {
+		case <-r:
+		case <-ctx.Done():
+		}
+	}
+	s.feedHook.Store(&f)
+	return h, sync.OnceFunc(func() { close(r) })
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage/internal/feedhub"
 )
 
 var _ dnc.ChangeFeed = (*Store)(nil)
@@ -23,6 +25,35 @@ func (s *Store) dncChannel() string { return s.pfx + "dnc" }
 // through any Store with the same prefix, and about the feed being lost and
 // restored. dnc.NewLists calls it.
 func (s *Store) WatchDNC(w dnc.ChangeWatcher) (cancel func()) { return s.hub.Watch(w) }
+
+var _ dnc.FeedSyncer = (*Store)(nil)
+
+// SyncDNC implements dnc.FeedSyncer: it publishes a probe on the feed
+// subscription's own channel, through the store's client (the path every
+// writer's notification takes), and returns once the subscription has
+// received it. Redis delivers one connection's messages in the order they
+// were published, so every change acknowledged before the call was relayed
+// to the watchers by then. Concurrent calls share a probe. It fails while
+// the feed is lost, and when the probe is not back within four heartbeats
+// and a second (the feed is then lost too, or about to be).
+func (s *Store) SyncDNC(ctx context.Context) error {
+	if err := s.check("SyncDNC"); err != nil {
+		return err
+	}
+	if err := s.hub.Sync(ctx, 4*s.opts.Heartbeat+time.Second, s.publishProbe); err != nil {
+		return fmt.Errorf("redisstore: SyncDNC: %w", err)
+	}
+	return nil
+}
+
+// publishProbe publishes token on the live subscription's probe channel.
+func (s *Store) publishProbe(ctx context.Context, token string) error {
+	ch := s.probeCh.Load()
+	if ch == nil {
+		return feedhub.ErrSyncLost
+	}
+	return s.rdb.Publish(ctx, *ch, token).Err()
+}
 
 // notifyEntries tells this process's watchers of the numbers of entries at
 // once, without waiting for the published notification to come back.
@@ -91,6 +122,9 @@ func (s *Store) subscribeOnce(ctx context.Context) bool {
 		}
 	}
 	if err == nil {
+		// SyncDNC's probes go to this subscription from now on; those
+		// sent to an earlier one fail when it is lost (SetLost).
+		s.probeCh.Store(&probeCh)
 		err = s.hub.SetLive(sctx)
 	}
 	cancel()
@@ -124,6 +158,10 @@ func (s *Store) subscribeOnce(ctx context.Context) bool {
 			if m.Channel == probeCh {
 				if m.Payload == pending {
 					pending = ""
+				} else {
+					// A SyncDNC probe: every message published before it
+					// has been relayed.
+					s.hub.Probed(m.Payload)
 				}
 				continue
 			}

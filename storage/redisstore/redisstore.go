@@ -109,6 +109,9 @@ type Store struct {
 	feedDone   chan struct{}
 
 	hub *feedhub.Hub // the DNC change feed's watchers
+	// probeCh is the channel of the feed's live subscription that only it
+	// listens to (SyncDNC's probes); nil before the first one.
+	probeCh atomic.Pointer[string]
 
 	// feedHook, when a test sets it, runs once on the feed's subscription,
 	// in the feed's goroutine, before its next wait.

@@ -138,8 +138,8 @@ func TestOpenOptions(t *testing.T) {
 	}
 }
 
-// A lookup of a number that is not listed costs no round trip; an opt-out
-// written through one process reaches the filter and cache of another.
+// An opt-out written through one process reaches the filter and cache of
+// another.
 func TestListsAcrossProcesses(t *testing.T) {
 	url := redisURL(t)
 	p := newPrefix(t, url)

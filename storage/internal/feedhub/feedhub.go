@@ -7,6 +7,8 @@ package feedhub
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,11 +25,36 @@ type Hub struct {
 	next     int
 	live     bool
 	firstCh  chan struct{} // closed the first time the feed goes live
+
+	// The sync probes (Sync, Probed). smu is taken inside mu (SetLost,
+	// SetLive), never the other way round.
+	smu      sync.Mutex
+	syncLive bool                  // the feed is live for Sync: set after the watchers resynchronised
+	waiting  *syncBatch            // the Sync calls the next probe covers; nil: none
+	flying   map[string]*syncBatch // the probe sent (at most one), by token
+	syncSeq  uint64
+	publish  func(ctx context.Context, token string) error
+	timeout  time.Duration
 }
+
+// syncBatch is the Sync calls one probe answers.
+type syncBatch struct {
+	done chan struct{} // closed when err is set
+	err  error
+}
+
+// ErrSyncLost is the error of a Sync whose probe cannot come back: the feed
+// is lost (or was lost while the probe was out), or the probe was not back
+// in time.
+var ErrSyncLost = errors.New("feedhub: the change feed is not live: it cannot say that every change stored was relayed")
+
+// SyncPrefix starts the token of every sync probe (Sync), so that a feed
+// can tell them from its heartbeat probes.
+const SyncPrefix = "sync:"
 
 // New returns a Hub with no watchers and the feed not live.
 func New() *Hub {
-	return &Hub{watchers: map[int]dnc.ChangeWatcher{}, firstCh: make(chan struct{})}
+	return &Hub{watchers: map[int]dnc.ChangeWatcher{}, firstCh: make(chan struct{}), flying: map[string]*syncBatch{}}
 }
 
 // NewLive returns a Hub whose feed is live from the start and is never
@@ -80,6 +107,10 @@ func (h *Hub) SetLost() {
 	for _, w := range h.watchers {
 		w.DNCFeedLost()
 	}
+	h.smu.Lock()
+	h.syncLive = false
+	h.failSyncsLocked()
+	h.smu.Unlock()
 }
 
 // SetLive asks every watcher to resynchronise (DNCFeedRestored) and marks the
@@ -102,6 +133,9 @@ func (h *Hub) SetLive(ctx context.Context) error {
 			return err
 		}
 		h.live = true
+		h.smu.Lock()
+		h.syncLive = true
+		h.smu.Unlock()
 	}
 	select {
 	case <-h.firstCh:
@@ -137,5 +171,108 @@ func (h *Hub) Run(ctx context.Context, once func(context.Context) bool) {
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// Sync returns nil once every change relayed to this feed before Sync was
+// called has been passed to the watchers (Notify): publish sends a probe with
+// the token it is given through the path every writer's notification takes,
+// after Sync was called, and the feed calls Probed with the token when the
+// probe comes back, in order, after every notification sent before it. A
+// store's feed delivers notifications in the order they were sent (Redis
+// pub/sub on one connection, PostgreSQL NOTIFY in commit order), so an
+// opt-out another process acknowledged before Sync was called is then in
+// every watcher's Bloom filter. Concurrent calls share a probe (at most one
+// is out at a time; the calls that come meanwhile wait for the next).
+//
+// It returns ErrSyncLost when the feed is not live, is lost while the probe
+// is out, or the probe is not back within timeout, and ctx's error when ctx
+// ends first: the caller then cannot trust what it learnt from the feed, and
+// reads the store.
+func (h *Hub) Sync(ctx context.Context, timeout time.Duration, publish func(ctx context.Context, token string) error) error {
+	h.smu.Lock()
+	if !h.syncLive {
+		h.smu.Unlock()
+		return ErrSyncLost
+	}
+	b := h.waiting
+	if b == nil {
+		b = &syncBatch{done: make(chan struct{})}
+		h.waiting = b
+	}
+	h.publish, h.timeout = publish, timeout
+	if len(h.flying) == 0 {
+		h.sendLocked()
+	}
+	h.smu.Unlock()
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// sendLocked sends the probe of the waiting batch. h.smu must be held.
+func (h *Hub) sendLocked() {
+	b := h.waiting
+	h.waiting = nil
+	h.syncSeq++
+	token := SyncPrefix + strconv.FormatUint(h.syncSeq, 10)
+	h.flying[token] = b
+	publish, timeout := h.publish, h.timeout
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if err := publish(ctx, token); err != nil {
+			h.finish(token, errors.Join(ErrSyncLost, err))
+			return
+		}
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			h.finish(token, ErrSyncLost)
+		}
+	}()
+}
+
+// Probed reports that the sync probe token came back through the feed,
+// after every notification sent before it was relayed (Notify). Tokens not
+// sent by Sync (SyncPrefix) and probes already answered are ignored.
+func (h *Hub) Probed(token string) {
+	if strings.HasPrefix(token, SyncPrefix) {
+		h.finish(token, nil)
+	}
+}
+
+// finish answers the batch of probe token with err and sends the next
+// batch's probe, if any.
+func (h *Hub) finish(token string, err error) {
+	h.smu.Lock()
+	defer h.smu.Unlock()
+	b, ok := h.flying[token]
+	if !ok {
+		return
+	}
+	delete(h.flying, token)
+	b.err = err
+	close(b.done)
+	if h.waiting != nil && h.syncLive {
+		h.sendLocked()
+	}
+}
+
+// failSyncsLocked answers every Sync waiting with ErrSyncLost. h.smu must
+// be held.
+func (h *Hub) failSyncsLocked() {
+	for token, b := range h.flying {
+		delete(h.flying, token)
+		b.err = ErrSyncLost
+		close(b.done)
+	}
+	if b := h.waiting; b != nil {
+		h.waiting = nil
+		b.err = ErrSyncLost
+		close(b.done)
 	}
 }
