@@ -66,7 +66,7 @@ var (
 		bucketRecordings,
 		bucketRecordingTombstones,
 		bucketDNC, bucketDNCReplaced,
-		bucketComplaints, bucketComplaintIndex,
+		bucketComplaints, bucketComplaintIndex, bucketComplaintCallee,
 		bucketLedger,
 		bucketConsents, bucketConsentByNumber, bucketConsentEvents, bucketConsentEventsByNumber,
 	}

@@ -48,8 +48,59 @@ const (
 	idxPrefix   = 1 + 8 + 4 // tag, seconds, nanoseconds
 )
 
+// bucketComplaintCallee lists each callee's complaints in the listing
+// order, for ListComplaints and ListComplaintsAfter with a callee filter
+// (complaint.RecordingHolds asks one on every recording registration): one
+// empty-valued key per complaint,
+//
+//	placed   = 0x01 | uvarint length of Callee | Callee | receipt index key (0x01 | seconds | nanoseconds | id)
+//	unplaced = 0x00 | id
+//
+// The length prefix makes a callee's keys a range no other callee's key
+// falls in ("h:1" and "h:10" included), ordered as the receipt index. A
+// complaint whose JSON does not decode, or that names no callee, may be
+// about anyone: it is unplaced, and every callee's listing reads it first
+// and fails on it. Written and built as bucketComplaintIndex is.
+var bucketComplaintCallee = []byte("complaints.by_callee")
+
+// metaComplaintCallee marks bucketComplaintCallee complete, as
+// metaComplaintIndex marks the receipt index.
+var metaComplaintCallee = []byte("complaints.by_callee")
+
+// complaintCalleeFormat is metaComplaintCallee's value: the key layout above.
+const complaintCalleeFormat = "1"
+
+// complaintIndex is one of the complaint index buckets.
+type complaintIndex struct {
+	bucket, marker []byte
+	format         string
+	// key is a sound complaint's key.
+	key func(c complaint.Complaint) []byte
+	// stored is the key of the complaint stored as raw under id (raw may
+	// be damaged).
+	stored func(id, raw []byte) []byte
+	// prefix, when set, is the start of every key a listing with filter f
+	// reads (the callee's).
+	prefix func(f complaint.Filter) []byte
+}
+
+var (
+	byReceipt = complaintIndex{
+		bucket: bucketComplaintIndex, marker: metaComplaintIndex, format: complaintIndexFormat,
+		key:    func(c complaint.Complaint) []byte { return receiptKey(c.ReceivedAt, c.ID) },
+		stored: storedIndexKey,
+	}
+	byCallee = complaintIndex{
+		bucket: bucketComplaintCallee, marker: metaComplaintCallee, format: complaintCalleeFormat,
+		key:    func(c complaint.Complaint) []byte { return calleeKey(c.Callee, c.ReceivedAt, c.ID) },
+		stored: storedCalleeKey,
+		prefix: func(f complaint.Filter) []byte { return calleePrefix(f.Callee) },
+	}
+	complaintIndexes = []complaintIndex{byReceipt, byCallee}
+)
+
 // errIndexStale is an index entry that disagrees with the complaints
-// bucket: ListComplaintsAfter rebuilds the index and reads the page again.
+// bucket: the listing rebuilds the index and reads again.
 var errIndexStale = errors.New("the complaint index disagrees with the complaints")
 
 var complaints = table[complaint.Complaint]{
@@ -58,17 +109,36 @@ var complaints = table[complaint.Complaint]{
 	validate: complaint.Complaint.Validate,
 	stored:   complaint.Complaint.ValidateStored,
 	notFound: complaint.ErrNotFound, exists: complaint.ErrExists, invalid: complaint.ErrInvalid,
-	index:    bucketComplaintIndex,
-	indexKey: func(c complaint.Complaint) []byte { return receiptKey(c.ReceivedAt, c.ID) },
+	indexes: []tableIndex[complaint.Complaint]{
+		{bucket: byReceipt.bucket, key: byReceipt.key},
+		{bucket: byCallee.bucket, key: byCallee.key},
+	},
 }
 
 // receiptKey is the index key of a complaint received at t with id.
 func receiptKey(t time.Time, id string) []byte {
-	k := make([]byte, 0, idxPrefix+len(id))
+	return appendReceiptKey(make([]byte, 0, idxPrefix+len(id)), t, id)
+}
+
+func appendReceiptKey(k []byte, t time.Time, id string) []byte {
 	k = append(k, idxPlaced)
 	k = binary.BigEndian.AppendUint64(k, uint64(t.Unix())^(1<<63))
 	k = binary.BigEndian.AppendUint32(k, uint32(t.Nanosecond()))
 	return append(k, id...)
+}
+
+// calleePrefix starts every callee index key of callee's complaints.
+func calleePrefix(callee string) []byte {
+	k := make([]byte, 0, 1+binary.MaxVarintLen64+len(callee)+idxPrefix+16)
+	k = append(k, idxPlaced)
+	k = binary.AppendUvarint(k, uint64(len(callee)))
+	return append(k, callee...)
+}
+
+// calleeKey is the callee index key of a complaint about callee received
+// at t with id.
+func calleeKey(callee string, t time.Time, id string) []byte {
+	return appendReceiptKey(calleePrefix(callee), t, id)
 }
 
 // storedIndexKey is the index key of the complaint stored as raw under id:
@@ -83,17 +153,34 @@ func storedIndexKey(id, raw []byte) []byte {
 	return receiptKey(v.ReceivedAt, string(id))
 }
 
-// buildComplaintIndex (re)builds the index from the complaints bucket within
-// tx and marks it complete, last. bbolt commits a transaction whole or not at
+// storedCalleeKey is the callee index key of the complaint stored as raw
+// under id: placed by its callee and received_at when those decode and it
+// names a callee, unplaced otherwise.
+func storedCalleeKey(id, raw []byte) []byte {
+	var v struct {
+		Callee     string    `json:"callee"`
+		ReceivedAt time.Time `json:"received_at"`
+	}
+	if json.Unmarshal(raw, &v) != nil || v.Callee == "" {
+		return append([]byte{idxUnplaced}, id...)
+	}
+	return calleeKey(v.Callee, v.ReceivedAt, string(id))
+}
+
+// buildComplaintIndex (re)builds the receipt index within tx (buildIndex).
+func buildComplaintIndex(tx *bolt.Tx) error { return buildIndex(tx, byReceipt) }
+
+// buildIndex (re)builds the index ix from the complaints bucket within tx
+// and marks it complete, last. bbolt commits a transaction whole or not at
 // all, so a crash leaves the previous state (no marker: built at the next
 // Open) or the complete index.
-func buildComplaintIndex(tx *bolt.Tx) error {
-	if tx.Bucket(bucketComplaintIndex) != nil {
-		if err := tx.DeleteBucket(bucketComplaintIndex); err != nil {
+func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
+	if tx.Bucket(ix.bucket) != nil {
+		if err := tx.DeleteBucket(ix.bucket); err != nil {
 			return err
 		}
 	}
-	idx, err := tx.CreateBucket(bucketComplaintIndex)
+	idx, err := tx.CreateBucket(ix.bucket)
 	if err != nil {
 		return err
 	}
@@ -102,7 +189,7 @@ func buildComplaintIndex(tx *bolt.Tx) error {
 	// holding all the others (quadratic: seconds at 30,000 complaints).
 	var keys [][]byte
 	err = tx.Bucket(bucketComplaints).ForEach(func(id, raw []byte) error {
-		keys = append(keys, storedIndexKey(id, raw))
+		keys = append(keys, ix.stored(id, raw))
 		return nil
 	})
 	if err != nil {
@@ -115,22 +202,30 @@ func buildComplaintIndex(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	return tx.Bucket(bucketMeta).Put(metaComplaintIndex, []byte(complaintIndexFormat))
+	return tx.Bucket(bucketMeta).Put(ix.marker, []byte(ix.format))
 }
 
-// ensureComplaintIndex builds the index within Open's transaction when the
-// file has none that is complete (a file of an older build), or when it does
-// not hold one entry per complaint (an older build, which does not know the
-// index, added complaints since; no build removes one). Counting walks the
-// pages of both buckets and decodes nothing.
+// ensureComplaintIndex builds each complaint index within Open's
+// transaction when the file has none that is complete (a file of an older
+// build), or when it does not hold one entry per complaint (an older
+// build, which does not know the index, added complaints since; no build
+// removes one). Counting walks the pages of the buckets and decodes
+// nothing.
 func ensureComplaintIndex(tx *bolt.Tx) error {
-	idx := tx.Bucket(bucketComplaintIndex)
-	if string(tx.Bucket(bucketMeta).Get(metaComplaintIndex)) == complaintIndexFormat && idx != nil &&
-		idx.Stats().KeyN == tx.Bucket(bucketComplaints).Stats().KeyN {
-		return nil
-	}
-	if err := buildComplaintIndex(tx); err != nil {
-		return fmt.Errorf("build the complaint index: %w", err)
+	n := -1
+	for _, ix := range complaintIndexes {
+		idx := tx.Bucket(ix.bucket)
+		if string(tx.Bucket(bucketMeta).Get(ix.marker)) == ix.format && idx != nil {
+			if n < 0 {
+				n = tx.Bucket(bucketComplaints).Stats().KeyN
+			}
+			if idx.Stats().KeyN == n {
+				continue
+			}
+		}
+		if err := buildIndex(tx, ix); err != nil {
+			return fmt.Errorf("build the complaint index %s: %w", ix.bucket, err)
+		}
 	}
 	return nil
 }
@@ -153,36 +248,53 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 	return tableUpdate(ctx, s, "UpdateComplaint", complaints, id, fn)
 }
 
-// ListComplaints implements complaint.Store. It scans every complaint.
+// ListComplaints implements complaint.Store. With a callee in f it seeks
+// that callee's complaints in the callee index (complaintList) and decodes
+// those only; otherwise it scans every complaint.
 func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]complaint.Complaint, error) {
+	if f.Callee != "" {
+		return s.complaintList(ctx, "ListComplaints", byCallee, f, complaint.Position{}, 0)
+	}
 	out, err := tableList(ctx, s, "ListComplaints", complaints, f.Matches)
 	complaint.SortComplaints(out)
 	return out, err
 }
 
 // ListComplaintsAfter implements complaint.Store. It seeks the receipt index
-// to the later of after and f.From and reads complaints in order until it has
-// limit that match f or passes f.To: a page with the zero filter decodes
-// limit complaints (plus any that do not decode at all, which fail it). A
-// damaged complaint fails the page that reads it. An index entry that
-// disagrees with its complaint (a file an older build wrote to, changing a
-// receipt) rebuilds the index and reads the page again.
+// (the callee index for a callee in f) to the later of after and f.From and
+// reads complaints in order until it has limit that match f or passes f.To:
+// a page with the zero filter decodes limit complaints (plus any that do
+// not decode at all, which fail it). A damaged complaint fails the page
+// that reads it. An index entry that disagrees with its complaint (a file
+// an older build wrote to, changing a receipt) rebuilds the index and
+// reads the page again.
 func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	const op = "ListComplaintsAfter"
 	if err := complaint.ValidateLimit(limit); err != nil {
 		return nil, err
 	}
+	ix := byReceipt
+	if f.Callee != "" {
+		ix = byCallee
+	}
+	return s.complaintList(ctx, op, ix, f, after, limit)
+}
+
+// complaintList reads the complaints matching f after the Position after
+// through the index ix, at most limit (0: all). An entry that disagrees
+// with its complaint rebuilds ix and reads again.
+func (s *Store) complaintList(ctx context.Context, op string, ix complaintIndex, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	if err := s.domainArgs(ctx, op); err != nil {
 		return nil, err
 	}
 	var out []complaint.Complaint
 	read := func(tx *bolt.Tx) (err error) {
-		out, err = complaintPage(ctx, tx, f, after, limit)
+		out, err = complaintPage(ctx, tx, ix, f, after, limit)
 		return err
 	}
 	err := s.view(op, read)
 	if errors.Is(err, errIndexStale) {
-		if err := s.batch(op, buildComplaintIndex); err != nil {
+		if err := s.batch(op, func(tx *bolt.Tx) error { return buildIndex(tx, ix) }); err != nil {
 			return nil, err
 		}
 		if err = s.view(op, read); errors.Is(err, errIndexStale) {
@@ -195,10 +307,11 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 	return out, nil
 }
 
-// complaintPage reads one page of ListComplaintsAfter through the index.
-func complaintPage(ctx context.Context, tx *bolt.Tx, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
+// complaintPage reads complaints through the index ix: those matching f
+// after the Position after, at most limit (0: all).
+func complaintPage(ctx context.Context, tx *bolt.Tx, ix complaintIndex, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	byID := tx.Bucket(bucketComplaints)
-	c := tx.Bucket(bucketComplaintIndex).Cursor()
+	c := tx.Bucket(ix.bucket).Cursor()
 	// read decodes the complaint an index entry names and checks that the
 	// entry is where the complaint belongs.
 	read := func(k, id []byte) (complaint.Complaint, error) {
@@ -208,18 +321,19 @@ func complaintPage(ctx context.Context, tx *bolt.Tx, f complaint.Filter, after c
 		}
 		v, err := complaints.decode(id, raw)
 		if err != nil {
-			if !bytes.Equal(storedIndexKey(id, raw), k) {
+			if !bytes.Equal(ix.stored(id, raw), k) {
 				return v, fmt.Errorf("%w: complaint %q is listed out of place", errIndexStale, id)
 			}
 			return v, err
 		}
-		if !bytes.Equal(receiptKey(v.ReceivedAt, v.ID), k) {
+		if !bytes.Equal(ix.key(v), k) {
 			return v, fmt.Errorf("%w: complaint %q is listed out of place", errIndexStale, id)
 		}
 		return v, nil
 	}
-	// A complaint listed as undecodable fails every page: read returns its
-	// decode error, or errIndexStale when it decodes (its key is placed).
+	// A complaint listed as undecodable (or, in the callee index, about no
+	// callee) fails every listing: read returns its decode error, or
+	// errIndexStale when it decodes and is placed.
 	if k, _ := c.Seek([]byte{idxUnplaced}); k != nil && k[0] == idxUnplaced {
 		if _, err := read(k, k[1:]); err != nil {
 			return nil, err
@@ -227,28 +341,35 @@ func complaintPage(ctx context.Context, tx *bolt.Tx, f complaint.Filter, after c
 		return nil, fmt.Errorf("%w: complaint %q is listed as undecodable", errIndexStale, k[1:])
 	}
 
-	start := []byte{idxPlaced}
+	// Every key read starts with prefix: the callee's in the callee index.
+	var prefix []byte
+	if ix.prefix != nil {
+		prefix = ix.prefix(f)
+	}
+	keyAt := func(t time.Time, id string) []byte { return appendReceiptKey(slices.Clip(prefix), t, id) }
+	start := append(slices.Clip(prefix), idxPlaced)
 	var skip []byte // the key of after itself, which the page starts past
 	if !after.IsZero() {
-		start = receiptKey(after.ReceivedAt, after.ID)
+		start = keyAt(after.ReceivedAt, after.ID)
 		skip = start
 	}
 	if !f.From.IsZero() {
-		if from := receiptKey(f.From, ""); bytes.Compare(from, start) > 0 {
+		if from := keyAt(f.From, ""); bytes.Compare(from, start) > 0 {
 			start, skip = from, nil
 		}
 	}
 	var to []byte
 	if !f.To.IsZero() {
-		to = receiptKey(f.To, "")
+		to = keyAt(f.To, "")
 	}
+	head := len(prefix) + idxPrefix // the id starts here
 	var out []complaint.Complaint
 	n := 0
-	for k, _ := c.Seek(start); k != nil && k[0] == idxPlaced; k, _ = c.Next() {
-		if len(k) <= idxPrefix {
+	for k, _ := c.Seek(start); k != nil && len(k) > len(prefix) && k[len(prefix)] == idxPlaced && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) <= head {
 			return nil, fmt.Errorf("%w: index key %x is too short", errIndexStale, k)
 		}
-		if to != nil && bytes.Compare(k[:idxPrefix], to) >= 0 {
+		if to != nil && bytes.Compare(k[:head], to) >= 0 {
 			break
 		}
 		if skip != nil && bytes.Equal(k, skip) {
@@ -259,7 +380,7 @@ func complaintPage(ctx context.Context, tx *bolt.Tx, f complaint.Filter, after c
 				return nil, err
 			}
 		}
-		v, err := read(k, k[idxPrefix:])
+		v, err := read(k, k[head:])
 		if err != nil {
 			return nil, err
 		}

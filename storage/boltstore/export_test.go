@@ -30,13 +30,15 @@ func Plant(_ context.Context, store any, r storetest.RawRecord) error {
 		case "ledger entry":
 			return tx.Bucket(bucketLedger).Put(ledgerKey(r.Tenant, r.Number), r.JSON)
 		case "complaint":
-			if was := tx.Bucket(bucketComplaints).Get([]byte(r.ID)); was != nil {
-				if err := tx.Bucket(bucketComplaintIndex).Delete(storedIndexKey([]byte(r.ID), was)); err != nil {
+			for _, ix := range complaintIndexes {
+				if was := tx.Bucket(bucketComplaints).Get([]byte(r.ID)); was != nil {
+					if err := tx.Bucket(ix.bucket).Delete(ix.stored([]byte(r.ID), was)); err != nil {
+						return err
+					}
+				}
+				if err := tx.Bucket(ix.bucket).Put(ix.stored([]byte(r.ID), r.JSON), nil); err != nil {
 					return err
 				}
-			}
-			if err := tx.Bucket(bucketComplaintIndex).Put(storedIndexKey([]byte(r.ID), r.JSON), nil); err != nil {
-				return err
 			}
 			return tx.Bucket(bucketComplaints).Put([]byte(r.ID), r.JSON)
 		case "recording":

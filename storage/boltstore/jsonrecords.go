@@ -22,29 +22,36 @@ type table[T any] struct {
 	notFound error                 // the domain's not-found sentinel
 	exists   error                 // the domain's conflict sentinel
 	invalid  error                 // the domain's invalid sentinel (an update that changes the id)
-	// index, when set, is a bucket of one empty-valued key per record,
-	// indexKey(record), kept in the transaction of every write.
-	index    []byte
-	indexKey func(T) []byte
+	// indexes are buckets of one empty-valued key per record, key(record),
+	// kept in the transaction of every write.
+	indexes []tableIndex[T]
 }
 
-// reindex moves a record's index entry from old's key to v's (old nil:
+// tableIndex is one index bucket of a table.
+type tableIndex[T any] struct {
+	bucket []byte
+	key    func(T) []byte
+}
+
+// reindex moves a record's index entries from old's keys to v's (old nil:
 // a new record), within the write's transaction.
 func (tb table[T]) reindex(tx *bolt.Tx, old *T, v T) error {
-	if tb.index == nil {
-		return nil
-	}
-	idx, k := tx.Bucket(tb.index), tb.indexKey(v)
-	if old != nil {
-		was := tb.indexKey(*old)
-		if bytes.Equal(was, k) {
-			return nil
+	for _, ix := range tb.indexes {
+		idx, k := tx.Bucket(ix.bucket), ix.key(v)
+		if old != nil {
+			was := ix.key(*old)
+			if bytes.Equal(was, k) {
+				continue
+			}
+			if err := idx.Delete(was); err != nil {
+				return err
+			}
 		}
-		if err := idx.Delete(was); err != nil {
+		if err := idx.Put(k, nil); err != nil {
 			return err
 		}
 	}
-	return idx.Put(k, nil)
+	return nil
 }
 
 func (tb table[T]) get(b *bolt.Bucket, id string) (T, bool, error) {
