@@ -18,7 +18,8 @@ var complaintSpec = tableSpec[complaint.Complaint]{
 	validate: complaint.Complaint.Validate,
 	stored:   complaint.Complaint.ValidateStored,
 	notFound: complaint.ErrNotFound, exists: complaint.ErrExists, invalid: complaint.ErrInvalid,
-	at: func(c complaint.Complaint) time.Time { return c.ReceivedAt },
+	at:    func(c complaint.Complaint) time.Time { return c.ReceivedAt },
+	group: func(c complaint.Complaint) string { return c.Callee },
 }
 
 // CreateComplaint implements complaint.Store.
@@ -45,10 +46,24 @@ func (s *Store) UpdateComplaint(_ context.Context, id string, fn func(*complaint
 	return s.complaints.update(complaintSpec, id, fn)
 }
 
-// ListComplaints implements complaint.Store.
+// ListComplaints implements complaint.Store. With a callee in f it reads
+// that callee's complaints only, kept in the listing order.
 func (s *Store) ListComplaints(_ context.Context, f complaint.Filter) ([]complaint.Complaint, error) {
 	if err := s.check("ListComplaints"); err != nil {
 		return nil, err
+	}
+	if f.Callee != "" {
+		var out []complaint.Complaint
+		err := s.complaints.from(complaintSpec, f.Callee, func(complaint.Complaint, string) bool { return true }, func(c complaint.Complaint) bool {
+			if f.Matches(c) {
+				out = append(out, c)
+			}
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
 	out, err := s.complaints.list(complaintSpec, f.Matches)
 	if err != nil {
@@ -59,8 +74,9 @@ func (s *Store) ListComplaints(_ context.Context, f complaint.Filter) ([]complai
 }
 
 // ListComplaintsAfter implements complaint.Store: it seeks the complaints
-// kept in the listing order to the Position and reads on until it has limit
-// that match f; a damaged complaint fails the page that reaches it.
+// kept in the listing order (f's callee's only, with a callee in f) to the
+// Position and reads on until it has limit that match f; a damaged
+// complaint fails the page that reaches it.
 func (s *Store) ListComplaintsAfter(_ context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	if err := complaint.ValidateLimit(limit); err != nil {
 		return nil, err
@@ -69,7 +85,7 @@ func (s *Store) ListComplaintsAfter(_ context.Context, f complaint.Filter, after
 		return nil, err
 	}
 	var out []complaint.Complaint
-	err := s.complaints.from(complaintSpec, func(c complaint.Complaint, id string) bool {
+	err := s.complaints.from(complaintSpec, f.Callee, func(c complaint.Complaint, id string) bool {
 		c.ID = id // the key orders the table
 		return after.Before(c)
 	}, func(c complaint.Complaint) bool {

@@ -20,6 +20,10 @@ type table[T any] struct {
 	// spec has at (complaints, by receipt): pages seek it instead of
 	// scanning m.
 	order []string
+	// groups holds, when the spec has group too (complaints, by callee),
+	// each group's keys in order's order: a listing of one group seeks
+	// its own.
+	groups map[string][]string
 }
 
 // tableSpec says how a domain's records behave in a table.
@@ -34,6 +38,10 @@ type tableSpec[T any] struct {
 	invalid  error
 	// at, when set, orders the table (table.order): the record's instant.
 	at func(T) time.Time
+	// group, when set with at, files the records by group as well
+	// (table.groups): a complaint's callee. A record of group "" (no
+	// callee: damaged) is in every group's listing, which fails on it.
+	group func(T) string
 }
 
 // cmpAt orders (at(a), ka) against (at(b), kb).
@@ -44,7 +52,7 @@ func (sp tableSpec[T]) cmpAt(a T, ka string, b T, kb string) int {
 	return strings.Compare(ka, kb)
 }
 
-// set stores v under id, keeping order; t.mu is held.
+// set stores v under id, keeping order and groups; t.mu is held.
 func (t *table[T]) set(sp tableSpec[T], id string, v T) {
 	if t.m == nil {
 		t.m = map[string]T{}
@@ -55,37 +63,73 @@ func (t *table[T]) set(sp tableSpec[T], id string, v T) {
 		return
 	}
 	if had {
-		if sp.at(old).Equal(sp.at(v)) {
+		if sp.at(old).Equal(sp.at(v)) && (sp.group == nil || sp.group(old) == sp.group(v)) {
 			t.m[id] = v
 			return
 		}
-		if i, ok := t.find(sp, old, id); ok {
-			t.order = slices.Delete(t.order, i, i+1)
+		// t.m[id] is old while it is found and removed.
+		t.order = t.remove(sp, t.order, old, id)
+		if sp.group != nil {
+			g := sp.group(old)
+			if t.groups[g] = t.remove(sp, t.groups[g], old, id); len(t.groups[g]) == 0 {
+				delete(t.groups, g)
+			}
 		}
 	}
 	t.m[id] = v
-	i, _ := t.find(sp, v, id)
-	t.order = slices.Insert(t.order, i, id)
+	t.order = t.insert(sp, t.order, v, id)
+	if sp.group != nil {
+		if t.groups == nil {
+			t.groups = map[string][]string{}
+		}
+		g := sp.group(v)
+		t.groups[g] = t.insert(sp, t.groups[g], v, id)
+	}
 }
 
-// find returns where (at(v), id) is or would be in order.
-func (t *table[T]) find(sp tableSpec[T], v T, id string) (int, bool) {
-	return slices.BinarySearchFunc(t.order, id, func(k, _ string) int { return sp.cmpAt(t.m[k], k, v, id) })
+// remove removes id, stored as v, from keys (in order's order).
+func (t *table[T]) remove(sp tableSpec[T], keys []string, v T, id string) []string {
+	if i, ok := t.find(sp, keys, v, id); ok {
+		return slices.Delete(keys, i, i+1)
+	}
+	return keys
+}
+
+// insert inserts id, stored as v, into keys (in order's order).
+func (t *table[T]) insert(sp tableSpec[T], keys []string, v T, id string) []string {
+	i, _ := t.find(sp, keys, v, id)
+	return slices.Insert(keys, i, id)
+}
+
+// find returns where (at(v), id) is or would be in keys.
+func (t *table[T]) find(sp tableSpec[T], keys []string, v T, id string) (int, bool) {
+	return slices.BinarySearchFunc(keys, id, func(k, _ string) int { return sp.cmpAt(t.m[k], k, v, id) })
 }
 
 // from hands the records to each in order from the first for which start
 // is true, until each returns false; a record that fails sp.stored stops it
-// with its error. The table must have sp.at.
-func (t *table[T]) from(sp tableSpec[T], start func(v T, id string) bool, each func(v T) bool) error {
+// with its error. The table must have sp.at. A group other than "" hands
+// that group's records only (the spec must have sp.group), after checking
+// those of group "", which may be any group's.
+func (t *table[T]) from(sp tableSpec[T], group string, start func(v T, id string) bool, each func(v T) bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	i, _ := slices.BinarySearchFunc(t.order, true, func(k string, _ bool) int {
+	keys := t.order
+	if group != "" {
+		for _, k := range t.groups[""] {
+			if err := storage.CheckRecord(sp.what, k, sp.stored(t.m[k], k)); err != nil {
+				return err
+			}
+		}
+		keys = t.groups[group]
+	}
+	i, _ := slices.BinarySearchFunc(keys, true, func(k string, _ bool) int {
 		if start(t.m[k], k) {
 			return 1
 		}
 		return -1
 	})
-	for _, k := range t.order[i:] {
+	for _, k := range keys[i:] {
 		v := t.m[k]
 		if err := storage.CheckRecord(sp.what, k, sp.stored(v, k)); err != nil {
 			return err
