@@ -120,16 +120,23 @@ func complaintConds(f complaint.Filter) ([]string, []any) {
 	return conds, args
 }
 
-// ListComplaints implements complaint.Store.
-func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]complaint.Complaint, error) {
-	if err := s.check("ListComplaints"); err != nil {
-		return nil, err
-	}
+// complaintListQuery is ListComplaints' query: a callee in f is looked up
+// in the complaints_callee index (TestComplaintCalleeUsesIndex).
+func complaintListQuery(f complaint.Filter) (string, []any) {
 	conds, args := complaintConds(f)
 	q := `SELECT id, complaint FROM complaints`
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
+	return q, args
+}
+
+// ListComplaints implements complaint.Store.
+func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]complaint.Complaint, error) {
+	if err := s.check("ListComplaints"); err != nil {
+		return nil, err
+	}
+	q, args := complaintListQuery(f)
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, s.fail("ListComplaints", err)
