@@ -20,7 +20,7 @@ import (
 var bucketComplaints = []byte("complaints")
 
 // bucketComplaintIndex lists complaints in the listing order, for
-// ListComplaintsAfter: one empty-valued key per complaint,
+// ListComplaintsAfter without a callee: one empty-valued key per complaint,
 //
 //	placed   = 0x01 | uint64 Unix seconds of ReceivedAt, sign bit flipped | uint32 nanoseconds | id
 //	unplaced = 0x00 | id
@@ -166,9 +166,6 @@ func storedCalleeKey(id, raw []byte) []byte {
 	}
 	return calleeKey(v.Callee, v.ReceivedAt, string(id))
 }
-
-// buildComplaintIndex (re)builds the receipt index within tx (buildIndex).
-func buildComplaintIndex(tx *bolt.Tx) error { return buildIndex(tx, byReceipt) }
 
 // buildIndex (re)builds the index ix from the complaints bucket within tx
 // and marks it complete, last. bbolt commits a transaction whole or not at
