@@ -106,7 +106,7 @@ type CapCheck struct {
 	caps      []capRule
 	pauses    []capRule // kind != nil
 	counters  storage.Counters
-	hashers   sync.Pool
+	hashers   sync.Pool // of *capHasher
 	maxLimits int // the most limits a dial can have: caps, pauses and carried rules
 }
 
@@ -166,7 +166,7 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 		}
 	}
 	c := &CapCheck{counters: counters}
-	c.hashers.New = func() any { return hmac.New(sha256.New, o.key) }
+	c.hashers.New = func() any { return &capHasher{h: hmac.New(sha256.New, o.key), in: make([]byte, 0, 160)} }
 	c.caps, c.pauses = capRules(&cfg)
 	if o.history != nil {
 		if err := c.carry(*o.history); err != nil {
@@ -739,10 +739,11 @@ func otherSpelling(n dialgate.Number) (dialgate.Number, bool) {
 }
 
 // hashOf is scopeHash for d's callee and subject as spelt. Fields are separated by NUL
-// (Dial.Validate forbids control characters in them).
+// (Dial.Validate forbids control characters in them). The message and the
+// sum are built in the pooled capHasher, so that hashing allocates nothing.
 func (c *CapCheck) hashOf(d dialgate.Dial, per CapScope) (out [32]byte) {
-	var in [160]byte
-	msg := in[:0]
+	st := c.hashers.Get().(*capHasher)
+	msg := st.in[:0]
 	switch {
 	case per == CapPerSubject && d.Subject != "":
 		msg = append(msg, "subject\x00"...)
@@ -758,15 +759,27 @@ func (c *CapCheck) hashOf(d dialgate.Dial, per CapScope) (out [32]byte) {
 		msg = append(append(msg, d.Tenant...), 0)
 		msg = strconv.AppendUint(msg, d.To.Uint64(), 10)
 	}
-	h := c.hashers.Get().(hash.Hash)
-	h.Reset()
-	h.Write(msg)
-	var buf [sha256.Size]byte
-	sum := h.Sum(buf[:0])
-	c.hashers.Put(h)
+	st.h.Reset()
+	st.h.Write(msg)
+	sum := st.h.Sum(st.sum[:0])
 	hex.Encode(out[:], sum[:16])
+	if cap(msg) <= capHasherKeep {
+		st.in = msg[:0] // keep a buffer grown by a long subject, up to a bound
+	}
+	c.hashers.Put(st)
 	return out
 }
+
+// capHasher is the keyed hash of counter keys with its buffers, pooled
+// together so that hashing a dial's scope allocates nothing.
+type capHasher struct {
+	h   hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+}
+
+// capHasherKeep is the largest message buffer a pooled capHasher keeps.
+const capHasherKeep = 1 << 10
 
 // reasons turns exceeded usages into frequency.capped reasons, after
 // merging the usage of each carried rule into its primary's (see merge).
