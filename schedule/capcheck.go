@@ -107,7 +107,7 @@ type CapCheck struct {
 	pauses    []capRule // kind != nil
 	counters  storage.Counters
 	hashers   sync.Pool // of *capHasher
-	maxLimits int // the most limits a dial can have: caps, pauses and carried rules
+	maxLimits int       // the most limits a dial can have: caps, pauses and carried rules
 }
 
 type capRule struct {
