@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/numbering"
@@ -225,9 +226,35 @@ func (s *scrubber) clean(p fieldPath, v string) string {
 		s.redacted = append(s.redacted, p.String()+": may contain a phone number ("+why+")")
 		return redactedMark
 	}
-	if s.national == nil || len(v) < len(s.national) {
+	if s.national == nil || len(v) < len(s.national) || !s.holdsNational(v) {
 		return v
 	}
+	s.redacted = append(s.redacted, p.String()+": contained the callee number")
+	return redactedMark
+}
+
+// holdsNational reports whether the decimal digits of v (of any script, see
+// asciiDigit), every non-digit between them ignored, contain the callee's
+// national digits. A string of ASCII alone (most of a record: ids, names,
+// instants, counts) is read byte by byte; one with any other byte is read
+// rune by rune (holdsNationalRunes).
+func (s *scrubber) holdsNational(v string) bool {
+	var buf [64]byte
+	d := buf[:0]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= utf8.RuneSelf {
+			return s.holdsNationalRunes(v)
+		}
+		if c-'0' <= 9 {
+			d = append(d, c)
+		}
+	}
+	return len(d) >= len(s.national) && bytes.Contains(d, s.national)
+}
+
+// holdsNationalRunes is holdsNational for a string of any runes.
+func (s *scrubber) holdsNationalRunes(v string) bool {
 	var buf [64]byte
 	d := buf[:0]
 	for _, r := range v {
@@ -235,11 +262,7 @@ func (s *scrubber) clean(p fieldPath, v string) string {
 			d = append(d, c)
 		}
 	}
-	if len(d) < len(s.national) || !bytes.Contains(d, s.national) {
-		return v
-	}
-	s.redacted = append(s.redacted, p.String()+": contained the callee number")
-	return redactedMark
+	return len(d) >= len(s.national) && bytes.Contains(d, s.national)
 }
 
 func (s *scrubber) evidence(reason int, ev []Evidence) []Evidence {
