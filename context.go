@@ -62,7 +62,7 @@ func (c *deadlineCtx) Err() error {
 	if err := c.parent.Err(); err != nil {
 		return err
 	}
-	if !time.Now().Before(c.deadline) {
+	if time.Since(c.deadline) >= 0 { // the monotonic clock alone: !time.Now().Before(c.deadline)
 		return context.DeadlineExceeded
 	}
 	return nil

@@ -253,7 +253,8 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 	if err := c.needSubject(d); err != nil {
 		return nil, nil, err
 	}
-	limits, rules, beside := c.limits(d)
+	var rb [limitRulesBuf]*capRule
+	limits, rules, beside := c.limitsInto(d, rb[:0])
 	if len(limits) == 0 {
 		return nil, nil, nil
 	}
@@ -294,7 +295,8 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	if err := c.needSubject(d); err != nil {
 		return nil, err
 	}
-	limits, rules, beside := c.limits(d)
+	var rb [limitRulesBuf]*capRule
+	limits, rules, beside := c.limitsInto(d, rb[:0])
 	if len(limits) == 0 {
 		return nil, nil
 	}
@@ -478,9 +480,13 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 // subject of a dial no per-subject rule counts is not looked at (no
 // allocation), nor normalised again when it is already normalised ASCII.
 func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule, []int) {
-	n := c.maxLimits
-	limits := make([]storage.Limit, 0, n)
-	rules := make([]*capRule, 0, n)
+	return c.limitsInto(d, make([]*capRule, 0, c.maxLimits))
+}
+
+// limitsInto is limits appending the rules to rules (empty), so that a
+// caller can keep them on its stack (limitRulesBuf).
+func (c *CapCheck) limitsInto(d dialgate.Dial, rules []*capRule) ([]storage.Limit, []*capRule, []int) {
+	limits := make([]storage.Limit, 0, c.maxLimits)
 	var (
 		hashes [3][32]byte // hex, by scope: callee, subject, callee_subject
 		hashed [3]bool
@@ -853,3 +859,7 @@ var (
 	_ dialgate.Recounter       = (*CapCheck)(nil)
 	_ dialgate.OutcomeObserver = (*CapCheck)(nil)
 )
+
+// limitRulesBuf is how many rules Attest and Commit keep on the stack (a
+// dial with more gets them on the heap).
+const limitRulesBuf = 16
