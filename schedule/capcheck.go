@@ -273,6 +273,42 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 	if rs != nil || !evidence {
 		return rs, nil, nil
 	}
+	return nil, seenEvidence(us, rules), nil
+}
+
+// seenEvidence returns the "frequency.seen" evidence of a passing dial, one
+// item per cap ("1 of 2 calls per 24h per callee"; pauses, carried rules and
+// horizons say nothing). The values are cut from one string, built in one
+// allocation.
+func seenEvidence(us []storage.Usage, rules []*capRule) []dialgate.Evidence {
+	var (
+		buf  [256]byte
+		ends [limitRulesBuf]int
+	)
+	b, n := buf[:0], 0
+	for i, u := range us {
+		if r := rules[i]; r.pause != nil || r.primary != nil || r.horizon {
+			continue
+		}
+		if n == len(ends) {
+			return seenEvidenceEach(us, rules) // more caps than ends holds
+		}
+		b = append(strconv.AppendInt(b, int64(u.Count), 10), " of "...)
+		b = append(b, rules[i].desc...)
+		ends[n], n = len(b), n+1
+	}
+	all := string(b)
+	ev := make([]dialgate.Evidence, n)
+	start := 0
+	for i := range ev {
+		ev[i] = dialgate.Evidence{Key: "frequency.seen", Value: all[start:ends[i]]}
+		start = ends[i]
+	}
+	return ev
+}
+
+// seenEvidenceEach is seenEvidence with a string per item.
+func seenEvidenceEach(us []storage.Usage, rules []*capRule) []dialgate.Evidence {
 	ev := make([]dialgate.Evidence, 0, len(us))
 	for i, u := range us {
 		if r := rules[i]; r.pause != nil || r.primary != nil || r.horizon {
@@ -280,7 +316,7 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 		}
 		ev = append(ev, dialgate.Evidence{Key: "frequency.seen", Value: strconv.Itoa(u.Count) + " of " + rules[i].desc})
 	}
-	return nil, ev, nil
+	return ev
 }
 
 // Commit reserves one call under every cap that applies to d, atomically and
