@@ -129,3 +129,32 @@ func TestCleanOracleRandom(t *testing.T) {
 		checkClean(t, n, v)
 	}
 }
+
+// BenchmarkScrubClean compares clean with the oracle over the strings of a
+// cn allow's record (ids, names, instants, evidence keys and values), for
+// the callee +8613800138000: run both with -count and compare.
+func BenchmarkScrubClean(b *testing.B) {
+	vs := []string{"dg-kndg5n4a35y3z7mdo2k5p5gfiu", "acme", "winter", "service", "finance", "cn@cff66e9780b3",
+		"+861058001234", "frequency.seen", "0 of 1 call per 5m per callee", "0 of 2 calls per 24h per callee",
+		"0 of 10 calls per 30d per callee", "callerid.number", "callerid.holder", "Acme Ltd", "callerid.type",
+		"callerid.purposes", "callback,service,marketing", "callerid.valid_from", "2026-12-05T19:55:04.160065149Z",
+		"callerid.ledger_version", "ring.min_seconds", "15", "schedule.zone", "Asia/Shanghai",
+		"schedule.callback_exempt", "sweep.segment", "1380013", "dnc.lists", "consulted"}
+	n := dialgate.MustParseNumber("+8613800138000")
+	p := field("x")
+	for _, impl := range []string{"oracle", "fast"} {
+		b.Run(impl, func(b *testing.B) {
+			var s scrubber
+			for b.Loop() {
+				s.init(n, s.redacted[:0])
+				for _, v := range vs {
+					if impl == "fast" {
+						s.clean(p, v)
+					} else {
+						s.cleanOracle(p, v)
+					}
+				}
+			}
+		})
+	}
+}
