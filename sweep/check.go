@@ -259,50 +259,38 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	seqFound := false
 	if ru.seq != nil {
 		spots, ns := runSpots(info)
-		if c.store == nil {
-			// In memory: every spot under the set's lock once.
-			var each [len(spots)]seqrun.Spot[segKey]
-			for i, sp := range spots[:ns] {
-				each[i] = seqrun.Spot[segKey]{K: segKey{d.Tenant, sp.seg, sp.across}, X: sp.x}
-			}
-			if n, i := ru.runs.LengthEach(each[:ns], d.At.UnixNano(), ru.seq.MinRun); i >= 0 {
-				rs = append(rs, ru.seqReason(seg, n, spots[i].across))
-				seqFound = true
-			}
-		} else {
-			for _, sp := range spots[:ns] {
-				n, err := c.store.RunLength(ctx, ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params)
-				if err != nil {
+		for _, sp := range spots[:ns] {
+			var n int
+			if c.store != nil {
+				var err error
+				if n, err = c.store.RunLength(ctx, ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params); err != nil {
 					return nil, nil, fmt.Errorf("sweep: sequential: %w", err)
 				}
-				if n >= ru.seq.MinRun {
-					rs = append(rs, ru.seqReason(seg, n, sp.across))
-					seqFound = true
-					break
-				}
+			} else {
+				n = ru.runs.Length(segKey{d.Tenant, sp.seg, sp.across}, sp.x, d.At.UnixNano())
+			}
+			if n >= ru.seq.MinRun {
+				rs = append(rs, ru.seqReason(seg, n, sp.across))
+				seqFound = true
+				break
 			}
 		}
 	}
 	if ru.stride != nil && !seqFound {
 		spots, ns := strideSpots(info)
-		if c.store == nil {
-			var each [len(spots)]seqrun.Spot[strideKey]
-			for i, sp := range spots[:ns] {
-				each[i] = seqrun.Spot[strideKey]{K: strideKey{d.Tenant, sp.block, info.Suffix, sp.across}, X: sp.x}
-			}
-			if n, i := ru.strRuns.LengthEach(each[:ns], d.At.UnixNano(), ru.stride.MinRun); i >= 0 {
-				rs = append(rs, ru.strideReason(seg, n))
-			}
-		} else {
-			for _, sp := range spots[:ns] {
-				n, err := c.store.RunLength(ctx, ru.strideStoreKey(d.Tenant, info.Suffix, sp), sp.x, d.At, ru.strParams)
-				if err != nil {
+		for _, sp := range spots[:ns] {
+			var n int
+			if c.store != nil {
+				var err error
+				if n, err = c.store.RunLength(ctx, ru.strideStoreKey(d.Tenant, info.Suffix, sp), sp.x, d.At, ru.strParams); err != nil {
 					return nil, nil, fmt.Errorf("sweep: stride: %w", err)
 				}
-				if n >= ru.stride.MinRun {
-					rs = append(rs, ru.strideReason(seg, n))
-					break
-				}
+			} else {
+				n = ru.strRuns.Length(strideKey{d.Tenant, sp.block, info.Suffix, sp.across}, sp.x, d.At.UnixNano())
+			}
+			if n >= ru.stride.MinRun {
+				rs = append(rs, ru.strideReason(seg, n))
+				break
 			}
 		}
 	}
@@ -458,67 +446,52 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 	ids := newCommitIDs(decisionID)
 	if ru.seq != nil {
 		spots, ns := runSpots(info)
-		refused, n, across := false, 0, false
-		if c.store == nil {
-			// In memory: every spot under the set's lock once.
-			var each [len(spots)]seqrun.Spot[segKey]
-			for i, sp := range spots[:ns] {
-				each[i] = seqrun.Spot[segKey]{ID: ids.run(sp), K: segKey{d.Tenant, sp.seg, sp.across}, X: sp.x}
-			}
-			var i int
-			if n, i = ru.runs.AddEach(each[:ns], d.At.UnixNano()); i >= 0 {
-				refused, across = true, spots[i].across
-			}
-		} else {
-			for _, sp := range spots[:ns] {
-				sn, ok, err := c.store.RecordRun(ctx, ids.run(sp), ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params)
-				if err != nil {
+		for _, sp := range spots[:ns] {
+			var (
+				n  int
+				ok bool
+			)
+			if c.store != nil {
+				var err error
+				if n, ok, err = c.store.RecordRun(ctx, ids.run(sp), ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params); err != nil {
 					// The record may have been made (a time-out after
 					// the write): the Gate releases the decision.
 					return nil, fmt.Errorf("sweep: sequential: %w", err)
 				}
-				if !ok {
-					refused, n, across = true, sn, sp.across
-					break
+			} else {
+				n, ok = ru.runs.Add(ids.run(sp), segKey{d.Tenant, sp.seg, sp.across}, sp.x, d.At.UnixNano())
+			}
+			if !ok {
+				// Nothing may stay recorded: give back the first spot.
+				if err := c.releaseRun(ctx, ru, decisionID); err != nil {
+					return nil, err
 				}
+				return []dialgate.Reason{ru.seqReason(info.Segment.String(), n, sp.across)}, nil
 			}
-		}
-		if refused {
-			// Nothing may stay recorded: give back the first spot.
-			if err := c.releaseRun(ctx, ru, decisionID); err != nil {
-				return nil, err
-			}
-			return []dialgate.Reason{ru.seqReason(info.Segment.String(), n, across)}, nil
 		}
 	}
 	if ru.stride != nil {
 		spots, ns := strideSpots(info)
-		refused, n := false, 0
-		if c.store == nil {
-			var each [len(spots)]seqrun.Spot[strideKey]
-			for i, sp := range spots[:ns] {
-				each[i] = seqrun.Spot[strideKey]{ID: ids.stride(sp.across), K: strideKey{d.Tenant, sp.block, info.Suffix, sp.across}, X: sp.x}
-			}
-			var i int
-			n, i = ru.strRuns.AddEach(each[:ns], d.At.UnixNano())
-			refused = i >= 0
-		} else {
-			for _, sp := range spots[:ns] {
-				sn, ok, err := c.store.RecordRun(ctx, ids.stride(sp.across), ru.strideStoreKey(d.Tenant, info.Suffix, sp), sp.x, d.At, ru.strParams)
-				if err != nil {
+		for _, sp := range spots[:ns] {
+			var (
+				n  int
+				ok bool
+			)
+			id := ids.stride(sp.across)
+			if c.store != nil {
+				var err error
+				if n, ok, err = c.store.RecordRun(ctx, id, ru.strideStoreKey(d.Tenant, info.Suffix, sp), sp.x, d.At, ru.strParams); err != nil {
 					return nil, fmt.Errorf("sweep: stride: %w", err)
 				}
-				if !ok {
-					refused, n = true, sn
-					break
+			} else {
+				n, ok = ru.strRuns.Add(id, strideKey{d.Tenant, sp.block, info.Suffix, sp.across}, sp.x, d.At.UnixNano())
+			}
+			if !ok {
+				if err := c.releaseRun(ctx, ru, decisionID); err != nil {
+					return nil, err
 				}
+				return []dialgate.Reason{ru.strideReason(info.Segment.String(), n)}, nil
 			}
-		}
-		if refused {
-			if err := c.releaseRun(ctx, ru, decisionID); err != nil {
-				return nil, err
-			}
-			return []dialgate.Reason{ru.strideReason(info.Segment.String(), n)}, nil
 		}
 	}
 	if ru.rate == nil {

@@ -127,11 +127,6 @@ func (st *keyState) runLength(x, step int) int {
 func (r *Set[K]) Length(k K, x int, t int64) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.length(k, x, t)
-}
-
-// length is Length under r.mu.
-func (r *Set[K]) length(k K, x int, t int64) int {
 	st := r.keys[k]
 	if st == nil {
 		return 1
@@ -154,11 +149,6 @@ func (r *Set[K]) length(k K, x int, t int64) int {
 func (r *Set[K]) Add(id string, k K, x int, t int64) (int, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.add(id, k, x, t)
-}
-
-// add is Add under r.mu.
-func (r *Set[K]) add(id string, k K, x int, t int64) (int, bool) {
 	if _, held := r.ids[id]; held {
 		return 0, true
 	}
@@ -191,45 +181,6 @@ func (r *Set[K]) add(id string, k K, x int, t int64) (int, bool) {
 	}
 	r.ids[id] = idRef[K]{k: k, x: x, at: t}
 	return 0, true
-}
-
-// Spot is one key and value a dial is kept under, with the id it records
-// it for (LengthEach ignores the id).
-type Spot[K comparable] struct {
-	ID string
-	K  K
-	X  int
-}
-
-// LengthEach is Length of each spot in turn, under one lock, stopping at
-// the first whose length is min or more: it returns that length and the
-// spot's index, or 0 and -1 when no spot reaches min. It answers as calls
-// of Length one after the other would, with no other call in between.
-func (r *Set[K]) LengthEach(spots []Spot[K], t int64, min int) (int, int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i, sp := range spots {
-		if n := r.length(sp.K, sp.X, t); n >= min {
-			return n, i
-		}
-	}
-	return 0, -1
-}
-
-// AddEach is Add of each spot in turn, under one lock, stopping at the
-// first not recorded: it returns that spot's run length and index, or 0
-// and -1 when every spot was recorded (or already held). The spots before
-// the one refused stay recorded, as after calls of Add one after the
-// other with no other call in between.
-func (r *Set[K]) AddEach(spots []Spot[K], t int64) (int, int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i, sp := range spots {
-		if n, ok := r.add(sp.ID, sp.K, sp.X, t); !ok {
-			return n, i
-		}
-	}
-	return 0, -1
 }
 
 // Release forgets what id recorded. Unknown ids are ignored.

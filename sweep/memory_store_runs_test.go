@@ -13,12 +13,11 @@ import (
 )
 
 // TestMemoryRunsMatchStoreRuns: the in-memory path of Attest and Commit
-// (every spot of a dial under the set's lock once, seqrun's LengthEach and
-// AddEach) decides as the shared-store path, which still asks spot by spot
-// (the code before, kept as the oracle; memstore keeps its runs in the same
+// decides as the shared-store path (memstore keeps its runs in the same
 // seqrun sets), for random dials of a few tenants through neighbouring
-// segments and a segment boundary, runs and strides of each, with
-// releases, over two days.
+// segments and a segment boundary, runs and strides of each, Commits
+// without their Attest (as after a concurrent one), and releases, over two
+// days.
 func TestMemoryRunsMatchStoreRuns(t *testing.T) {
 	ctx := context.Background()
 	rule := &Sequential{MinRun: 6, MaxGap: 2, Window: dialgate.Duration(6 * time.Hour), Cite: uCite}
