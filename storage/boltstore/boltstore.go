@@ -125,6 +125,9 @@ type Store struct {
 
 	mu       sync.Mutex // guards counters.seq, .pending and .failed; orders the journal (see counterState)
 	counters counterState
+	// countersStopped is set, under mu, when counters.failed is: the
+	// counter calls' first test of it takes no lock while it is clear.
+	countersStopped atomic.Bool
 
 	consents consentState
 
@@ -237,7 +240,9 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("boltstore: open %s: load counters: %w: %w", path, storage.ErrUnavailable, err)
 		}
 	}
-	return &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}, counters: counters, feed: feedhub.NewLive()}, nil
+	s := &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}, counters: counters, feed: feedhub.NewLive()}
+	s.countersStopped.Store(counters.failed != nil)
+	return s, nil
 }
 
 // probe opens an existing file read-only and checks its meta pages, its
