@@ -512,8 +512,12 @@ func (r *reader) u64() uint64 {
 // storage.ErrCorrupt and the checks deny) but not the rest of the store, and
 // nothing is written. Otherwise a torn tail is cut off and fsynced, the
 // temporary files a crash left are removed, and the writer appends to the
-// last segment. An error is a failure to read or write the files.
-func loadCounters(path string, id []byte, opts Options) (counterState, error) {
+// last segment — or, if that is of format 1 (no commit frames: a journal of
+// schema version 3 or 4), to a new segment of format 2 after it, once
+// raise has recorded in the store file that the journal has commit frames
+// (schema version schemaCommitFrames, which older builds refuse). An error
+// is a failure to read or write the files.
+func loadCounters(path string, id []byte, opts Options, raise func() error) (counterState, error) {
 	cs := counterState{idx: countstate.NewTracked(), pending: make(map[string]*jbatch)}
 	rep, err := replayJournal(path, id, cs.idx)
 	if err != nil {
@@ -525,7 +529,8 @@ func loadCounters(path string, id []byte, opts Options) (counterState, error) {
 	}
 	cs.idx.Forgotten() // replaced by a later reserve while replaying: nothing to record
 	cs.seq = rep.seq
-	last := segName(path, rep.segs[len(rep.segs)-1].n)
+	lastN := rep.segs[len(rep.segs)-1].n
+	last := segName(path, lastN)
 	if rep.tornAt >= 0 {
 		if err := truncateTail(last, rep.tornAt); err != nil {
 			return cs, fmt.Errorf("cut the torn tail off %s: %w", last, err)
@@ -534,8 +539,20 @@ func loadCounters(path string, id []byte, opts Options) (counterState, error) {
 	if err := removeTemps(path); err != nil {
 		return cs, err
 	}
-	f, err := os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
+	var f *os.File
+	if rep.lastVersion == segVersionNoCommit {
+		// The schema first: a crash after it leaves a format-1 last
+		// segment, which the next Open seals the same way; the other
+		// order could leave a format-2 segment in a file that an older
+		// build opens, which would stop its counters as damaged.
+		if err := raise(); err != nil {
+			return cs, fmt.Errorf("record schema version %d: %w", schemaCommitFrames, err)
+		}
+		if f, err = createSegment(path, lastN+1, id, tmpRotate); err != nil {
+			return cs, fmt.Errorf("start a journal segment with commit frames: %w", err)
+		}
+		rep.segs = append(rep.segs, segment{n: lastN + 1, size: int64(segHeaderLen)})
+	} else if f, err = os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0); err != nil {
 		return cs, err
 	}
 	cs.j = startJournal(path, id, f, rep.segs, cs.idx, opts)
@@ -634,6 +651,7 @@ func migrateJournal(db *bolt.DB, path string) (id []byte, corrupt, err error) {
 		return nil, nil, err
 	}
 	var buf []byte
+	bw := newBatchWriter(w, int64(segHeaderLen))
 	err = db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCounterLog)
 		if b == nil {
@@ -641,11 +659,13 @@ func migrateJournal(db *bolt.DB, path string) (id []byte, corrupt, err error) {
 		}
 		return b.ForEach(func(k, v []byte) error {
 			buf = appendRecordFrame(buf[:0], binary.BigEndian.Uint64(k), v)
-			_, err := w.Write(buf)
-			return err
+			return bw.frame(buf)
 		})
 	})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := bw.commit(); err != nil {
 		return nil, nil, err
 	}
 	if err := w.Flush(); err != nil {
