@@ -49,6 +49,19 @@ var errBadHeader = errors.New("bad segment header")
 // or frames with no commit frame yet — or -1 if the segment ends there. fn
 // never sees a frame after bad, nor a commit frame.
 //
+// Frames after the last valid commit frame are not replayed, though some
+// may be intact: counting them would deny more (an uncommitted reserve
+// frame is a Reserve that never returned, so no dial was allowed on it:
+// counting it only errs on the safe side), but not counting them is exact
+// and stable. Exact: the batch was never acknowledged, so the state without
+// it is what every caller was told — that of a crash just before the
+// write. Stable: which frames of a torn batch survive depends on the order
+// the kernel wrote its pages back, and the caller cuts them off the file
+// (the next write must start at a batch boundary), so counting them would
+// make this Open count reservations that the next Open does not — the
+// index would no longer follow from the file. And a torn batch may hold
+// release frames too, which would un-count acknowledged reservations.
+//
 // size is the segment's size if known (it bounds the read buffer), or 0.
 // A bad header is an error wrapping storage.ErrCorrupt; an error from fn
 // stops the scan and is returned.

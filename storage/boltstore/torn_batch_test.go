@@ -3,13 +3,17 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/internal/countstate"
@@ -290,4 +294,235 @@ func TestDamageBeforeLastBatchRefused(t *testing.T) {
 			t.Fatalf("a page zeroed from %d in a batch (%d…%d) that a later batch follows: %v; want ErrCorrupt naming the segment", off, start, end, err)
 		}
 	}
+}
+
+// Frames of a batch whose commit frame is not on disk are never counted,
+// though they are intact: their Reserves never returned, so no dial was
+// allowed on them (see scanSegment), and the cut makes the file say the
+// same at every later Open.
+func TestUncommittedFramesNotCounted(t *testing.T) {
+	db, seg, start, end := tornBatchFixture(t, false)
+	if int64(len(seg)) != end {
+		t.Fatalf("segment of %d bytes, the batch ends at %d", len(seg), end)
+	}
+	// Every frame of the batch, without its commit frame.
+	s, path := openWith(t, db, seg[:end-commitFrameLen])
+	for round := range 2 {
+		us, err := s.Usage(context.Background(), jt0, tornLimits())
+		if err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+		if a, b := heldAB(us); a != tornA || b != 0 {
+			s.Close()
+			t.Fatalf("open %d: held %d a and %d b reservations, want %d and 0", round, a, b, tornA)
+		}
+		s.Close()
+		if fi, err := os.Stat(segName(path, 1)); err != nil || fi.Size() != start {
+			t.Fatalf("open %d: segment 1 is %d bytes (%v), want %d", round, fi.Size(), err, start)
+		}
+		s = mustOpen(t, path, Options{})
+	}
+	s.Close()
+}
+
+// v1Segment returns a segment of format 1 (what builds of schema version 3
+// and 4 wrote: frames, no commit frames) with journal id id and frames.
+func v1Segment(id []byte, frames ...[]byte) []byte {
+	b := append([]byte(segMagic), 0, 0, 0, segVersionNoCommit)
+	b = append(b, id...)
+	for _, f := range frames {
+		b = append(b, f...)
+	}
+	return b
+}
+
+// storeJournalID returns the journal id recorded in the store file at path.
+func storeJournalID(t *testing.T, path string) []byte {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id []byte
+	if err := db.View(func(tx *bolt.Tx) error { id = bytes.Clone(tx.Bucket(bucketMeta).Get(metaJournal)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// schemaOf returns the schema version recorded in the store file at path.
+func schemaOf(t *testing.T, path string) string {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v string
+	if err := db.View(func(tx *bolt.Tx) error { v = string(tx.Bucket(bucketMeta).Get(metaVersion)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// A store of schema version 3 (or 4), whose journal has no commit frames,
+// opens as before: its frames are replayed by the old rule (a torn frame at
+// the end is cut, a bad frame followed by good ones is damage). Its first
+// read-write Open by this build raises the schema to 5 — an older build
+// then refuses the file — and appends in a new segment with commit frames
+// after the old one, which stays as it was.
+func TestSchema3JournalOpens(t *testing.T) {
+	const old = "3"
+	fixture := func(t *testing.T, tail ...[]byte) (path string, seg []byte) {
+		t.Helper()
+		path = filepath.Join(t.TempDir(), "v3.db")
+		s := mustOpen(t, path, Options{})
+		s.Close()
+		setVersion(t, path, old)
+		frames := [][]byte{
+			appendReserveFrame(nil, 1, "o0", jt0.UnixNano(), lim1("k0")),
+			appendReserveFrame(nil, 2, "o1", jt0.UnixNano(), lim1("k1")),
+			appendReserveFrame(nil, 3, "o2", jt0.UnixNano(), lim1("k1")),
+			appendIDFrame(nil, frameRelease, 2, "o1"),
+			appendReserveFrame(nil, 5, "o3", jt0.UnixNano(), lim1("k2")),
+		}
+		seg = v1Segment(storeJournalID(t, path), append(frames, tail...)...)
+		if err := os.WriteFile(segName(path, 1), seg, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path, seg
+	}
+	want := []int{1, 1, 1, 3} // k0, k1, k2, all
+
+	t.Run("torn tail", func(t *testing.T) {
+		torn := appendReserveFrame(nil, 6, "o4", jt0.UnixNano(), lim1("k0"))
+		path, seg := fixture(t, torn[:len(torn)-3])
+		s := mustOpen(t, path, Options{})
+		if got := usages(t, s, 3, jt0); !equalInts(got, want) {
+			t.Errorf("usages = %v, want %v", got, want)
+		}
+		mustReserve(t, s, "n0", jt0, lim1("k2"))
+		s.Close()
+		b, err := os.ReadFile(segName(path, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, seg[:len(seg)-len(torn)+3]) {
+			t.Errorf("segment 1 after Open: %d bytes, want the old segment without its torn frame (%d bytes)", len(b), len(seg)-len(torn)+3)
+		}
+		if nums := segFiles(t, path); len(nums) != 2 {
+			t.Fatalf("segments %v, want the old one and a new one with commit frames", nums)
+		}
+		if b, err := os.ReadFile(segName(path, 2)); err != nil || !bytes.Equal(b[:segHeaderLen], segHeader(storeJournalID(t, path))) || len(b) <= segHeaderLen {
+			t.Errorf("segment 2: %v; want format %d holding the new reservation", err, segVersion)
+		}
+		if v := schemaOf(t, path); v != strconv.Itoa(schemaCommitFrames) {
+			t.Errorf("schema version %s after Open, want %d", v, schemaCommitFrames)
+		}
+		s = mustOpen(t, path, Options{})
+		if got := usages(t, s, 3, jt0); !equalInts(got, []int{1, 1, 2, 4}) {
+			t.Errorf("usages after reopen = %v, want [1 1 2 4]", got)
+		}
+		s.Close()
+		if nums := segFiles(t, path); len(nums) != 2 {
+			t.Errorf("segments %v after a second Open, want [1 2]", nums)
+		}
+		// A build that reads up to version 4 refuses the file.
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		err = db.View(func(tx *bolt.Tx) error { return checkSchemaUpTo(tx, 4) })
+		if !errors.Is(err, storage.ErrSchemaTooNew) || !strings.Contains(err.Error(), "version 5") {
+			t.Fatalf("a version 4 build opening the file: %v, want ErrSchemaTooNew naming version 5", err)
+		}
+	})
+
+	t.Run("bad frame then good", func(t *testing.T) {
+		// The old rule for a segment without commit frames: damage.
+		bad := appendReserveFrame(nil, 6, "o4", jt0.UnixNano(), lim1("k0"))
+		bad[len(bad)-1] ^= 1
+		path, _ := fixture(t, bad, appendReserveFrame(nil, 7, "o5", jt0.UnixNano(), lim1("k0")))
+		before := dirFiles(t, filepath.Dir(path))
+		s := mustOpen(t, path, Options{})
+		_, err := s.Usage(context.Background(), jt0, lim1("k0"))
+		s.Close()
+		if !errors.Is(err, storage.ErrCorrupt) || !strings.Contains(err.Error(), filepath.Base(segName(path, 1))) {
+			t.Fatalf("Usage = %v, want ErrCorrupt naming segment 1", err)
+		}
+		after := dirFiles(t, filepath.Dir(path))
+		for name, b := range after {
+			if strings.Contains(name, ".counters") && before[name] != b {
+				t.Errorf("%s changed or was created", name)
+			}
+		}
+		if v := schemaOf(t, path); v != old {
+			t.Errorf("schema version %s after refusing the journal, want %s (nothing written)", v, old)
+		}
+	})
+}
+
+// FuzzTornBatchTail: after committed batches, any bytes that hold no
+// commit frame with a good checksum — whatever else they hold: zeros, good
+// frames, bad ones — are a torn batch: replay keeps exactly the committed
+// reservations and cuts at the end of the last commit frame. Bytes that do
+// hold one replay to a state or to ErrCorrupt, never to a panic.
+func FuzzTornBatchTail(f *testing.F) {
+	id := bytes.Repeat([]byte{3}, journalIDLen)
+	prefix := segHeader(id)
+	prefix = commitBatch(appendReserveFrame(prefix, 1, "a", jt0.UnixNano(), lim1("a0")), segHeaderLen)
+	n := len(prefix)
+	prefix = appendReserveFrame(prefix, 2, "b", jt0.UnixNano(), lim1("a1"))
+	prefix = appendReserveFrame(prefix, 3, "c", jt0.UnixNano(), lim1("a2"))
+	prefix = commitBatch(appendIDFrame(prefix, frameRelease, 3, "c"), n)
+	frames := appendReserveFrame(nil, 4, "d", jt0.UnixNano(), lim1("b0"))
+	frames = appendReserveFrame(frames, 5, "e", jt0.UnixNano(), lim1("b1"))
+	f.Add(frames)
+	f.Add(commitBatch(bytes.Clone(frames), 0)[:len(frames)+commitFrameLen-1])
+	f.Add(append(make([]byte, 30), frames[30:]...))
+	f.Add(append(make([]byte, 30), commitBatch(bytes.Clone(frames), 0)[30:]...))
+	f.Add(make([]byte, 4096))
+	f.Fuzz(func(t *testing.T, tail []byte) {
+		if len(tail) == 0 {
+			return
+		}
+		path := filepath.Join(t.TempDir(), "f.db")
+		if err := os.WriteFile(segName(path, 1), append(bytes.Clone(prefix), tail...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		idx := countstate.NewTracked()
+		rep, err := replayJournal(path, id, idx)
+		if hasCommitFrame(tail) {
+			if err != nil && !errors.Is(err, storage.ErrCorrupt) {
+				t.Fatalf("replay error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		if err != nil || rep.tornAt != int64(len(prefix)) {
+			t.Fatalf("a tail without a commit frame: torn at %d (want %d), %v", rep.tornAt, len(prefix), err)
+		}
+		l := append(lim1("a0")[:1], lim1("a1")[0], lim1("a2")[0], lim1("b0")[0], lim1("b1")[0])
+		got := []int{}
+		for _, u := range idx.Usage(jt0, l) {
+			got = append(got, u.Count)
+		}
+		if !equalInts(got, []int{1, 1, 0, 0, 0}) {
+			t.Fatalf("a tail without a commit frame: counts %v, want [1 1 0 0 0] (the committed batches only)", got)
+		}
+	})
+}
+
+// hasCommitFrame reports whether b holds, at any offset, a frame of a
+// commit frame's length and type with a good checksum.
+func hasCommitFrame(b []byte) bool {
+	for p := 0; p+commitFrameLen <= len(b); p++ {
+		if binary.BigEndian.Uint32(b[p:]) == commitPayloadLen && b[p+frameHeaderLen] == frameCommit &&
+			crc32.Checksum(b[p+frameHeaderLen:p+commitFrameLen], castagnoli) == binary.BigEndian.Uint32(b[p+4:]) {
+			return true
+		}
+	}
+	return false
 }
