@@ -27,16 +27,19 @@ import (
 // Usage and Reserve decide without reading the disk. The journal makes every
 // reservation durable before Reserve returns; Open replays it.
 //
-// The journal (schema version 3) lives beside the store file P, in segment
+// The journal (schema version 3; commit frames since version 5) lives
+// beside the store file P, in segment
 // files P.counters.<n> (n zero-padded to 10 digits, so that the names sort
 // in order), not in bbolt: a bbolt commit costs two fdatasyncs (data pages,
 // then meta) and rewrites B+tree nodes, an append to a file one fdatasync.
 // Only a read-write Open (the holder of the bbolt lock) touches them.
 //
-//	segment = header | frame*
-//	header  = "DGCNTJNL" | uint32 format version (1) | 16-byte journal id
-//	          (also in the meta bucket: a segment of another store, or a
+//	segment = header | batch*                     (format 2)
+//	        | header | frame*                     (format 1: schema 3 and 4)
+//	header  = "DGCNTJNL" | uint32 format version (2, or 1) | 16-byte journal
+//	          id (also in the meta bucket: a segment of another store, or a
 //	          store whose journal went missing, is refused, not read as empty)
+//	batch   = frame+ | commit frame               (one write and fdatasync)
 //	frame   = uint32 BE payload length | uint32 BE CRC-32C (Castagnoli) of
 //	          the payload | payload
 //	payload = 1 | uint64 seq | reservation        (reserve)
@@ -44,6 +47,10 @@ import (
 //	        | 3 | uint64 seq | id                 (forget: the index dropped
 //	                                               reservation seq, all its
 //	                                               entries having expired)
+//	        | 4 | uint32 frames | uint64 bytes | uint32 CRC-32C
+//	                                              (commit: the batch's frame
+//	                                               count, and length and
+//	                                               CRC-32C of its frames)
 //	reservation = version byte (1) | int64 instant (Unix ns) | int64 expiry
 //	        (Unix ns: instant + the longest window of its keys) | uvarint
 //	        len | id | uvarint count | count × (uvarint len | key | uvarint
@@ -56,10 +63,14 @@ import (
 // then wakes that batch's callers (group commit; see journal.go). Replay
 // restores each reserve (a later one of an id replaces it) and drops a
 // reservation on its release or forget frame if it is still held with that
-// sequence. A torn tail — a bad frame at the end of the last segment with no
-// good frame after it — was never acknowledged and is cut off; any other
-// damage stops the counters with storage.ErrCorrupt (every counter call
-// fails and the checks deny) and Open modifies nothing. A write the journal
+// sequence, a batch's frames only once its commit frame is read and valid.
+// A torn tail was never acknowledged and is cut off: in the last segment,
+// everything after its last valid commit frame, whatever it holds (a power
+// cut during a batch's write can leave a later page of it without an
+// earlier one), or in a format-1 segment a bad frame at its end with no
+// good frame after it. Any other damage — a bad frame that a valid commit
+// frame follows — stops the counters with storage.ErrCorrupt (every counter
+// call fails and the checks deny) and Open modifies nothing. A write the journal
 // could not make durable (a failed write or fdatasync) leaves the index
 // possibly ahead of the file: the counters then fail every later call with
 // storage.ErrUnavailable, until the store is reopened (fail closed).
@@ -72,7 +83,10 @@ import (
 // B+tree entry per key), version 2 in the bbolt bucket counters.log (key =
 // uint64 seq, value = reservation as above). Open migrates both: version 1
 // to the bucket in one transaction, the bucket to a new segment (fsynced),
-// then one transaction drops the bucket and sets version 3.
+// then one transaction drops the bucket and sets the current version.
+// Versions 3 and 4 wrote format-1 segments: Open reads them by their own
+// rule, and before it writes raises the file to version 5 and starts a
+// format-2 segment after them (loadCounters).
 var (
 	// Version 2's journal, migrated by Open.
 	bucketCounterLog = []byte("counters.log")
