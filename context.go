@@ -3,6 +3,7 @@ package dialgate
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,8 +14,13 @@ type deadlineCtx struct {
 	parent   context.Context
 	deadline time.Time
 
-	mu     sync.Mutex
-	inner  context.Context
+	mu    sync.Mutex               // serialises starting and stopping the timer
+	inner atomic.Pointer[innerCtx] // set once, by the first Done
+}
+
+// innerCtx is the cancelling context Done starts, with its cancel.
+type innerCtx struct {
+	ctx    context.Context
 	cancel context.CancelFunc
 }
 
@@ -32,27 +38,31 @@ func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 // Done returns a channel closed at the deadline or when the parent is
 // cancelled, starting the deadline timer on the first call.
 func (c *deadlineCtx) Done() <-chan struct{} {
+	if in := c.inner.Load(); in != nil {
+		return in.ctx.Done()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.inner == nil {
-		c.inner, c.cancel = context.WithDeadline(c.parent, c.deadline)
+	in := c.inner.Load()
+	if in == nil {
+		in = new(innerCtx)
+		in.ctx, in.cancel = context.WithDeadline(c.parent, c.deadline)
+		c.inner.Store(in)
 	}
-	return c.inner.Done()
+	return in.ctx.Done()
 }
 
 // Err returns context.DeadlineExceeded once the deadline has passed, the
-// parent's error once it is cancelled, and nil before; it starts no timer.
+// parent's error once it is cancelled, and nil before; it starts no timer
+// and takes no lock.
 func (c *deadlineCtx) Err() error {
-	c.mu.Lock()
-	inner := c.inner
-	c.mu.Unlock()
-	if inner != nil {
-		return inner.Err()
+	if in := c.inner.Load(); in != nil {
+		return in.ctx.Err()
 	}
 	if err := c.parent.Err(); err != nil {
 		return err
 	}
-	if !time.Now().Before(c.deadline) {
+	if time.Since(c.deadline) >= 0 { // the monotonic clock alone: !time.Now().Before(c.deadline)
 		return context.DeadlineExceeded
 	}
 	return nil
@@ -68,7 +78,7 @@ func (c *deadlineCtx) lateErr() error { return c.Err() }
 func (c *deadlineCtx) stop() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cancel != nil {
-		c.cancel()
+	if in := c.inner.Load(); in != nil {
+		in.cancel()
 	}
 }

@@ -395,8 +395,7 @@ func (g *Gate) commit(ctx *deadlineCtx, d Dial, dec *Decision) []int {
 		}
 		return g.committers
 	}
-	res := make([]commitResult, n)
-	g.commitAll(ctx, d, dec.ID, res)
+	res := g.commitAll(ctx, d, dec.ID)
 	late := ctx.lateErr()
 	failed := false
 	for k, r := range res {
@@ -425,19 +424,35 @@ type commitResult struct {
 }
 
 // commitAll runs every Committer, all but the first in their own goroutines,
-// and waits. It takes the decision's id and dial by value so that the
-// Decision itself does not escape to the heap on the common path.
-func (g *Gate) commitAll(ctx *deadlineCtx, d Dial, id string, res []commitResult) {
-	var wg sync.WaitGroup
-	for k := 1; k < len(res); k++ {
-		wg.Add(1)
+// waits, and returns their results in committer order. It takes the
+// decision's id and dial by value so that the Decision itself does not
+// escape to the heap on the common path; the dial, the results and the wait
+// group share one allocation (commitRun).
+func (g *Gate) commitAll(ctx *deadlineCtx, d Dial, id string) []commitResult {
+	run := &commitRun{d: d}
+	if n := len(g.committers); n <= len(run.buf) {
+		run.res = run.buf[:n]
+	} else {
+		run.res = make([]commitResult, n)
+	}
+	for k := 1; k < len(run.res); k++ {
+		run.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			res[k].rs, res[k].err = g.commitOne(ctx, g.committers[k], d, id)
+			defer run.wg.Done()
+			run.res[k].rs, run.res[k].err = g.commitOne(ctx, g.committers[k], run.d, id)
 		}()
 	}
-	res[0].rs, res[0].err = g.commitOne(ctx, g.committers[0], d, id)
-	wg.Wait()
+	run.res[0].rs, run.res[0].err = g.commitOne(ctx, g.committers[0], run.d, id)
+	run.wg.Wait()
+	return run.res
+}
+
+// commitRun is what commitAll's goroutines share.
+type commitRun struct {
+	wg  sync.WaitGroup
+	d   Dial
+	res []commitResult // buf, or a longer slice for more than len(buf) committers
+	buf [4]commitResult
 }
 
 // commitOne calls one Committer, turning a panic into an error.

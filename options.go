@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -189,20 +190,31 @@ func newIDSource() (func() string, error) {
 	if _, err := rand.Read(seed[:]); err != nil {
 		return nil, fmt.Errorf("decision ids: %w", err)
 	}
+	return newIDSourceSeed(seed)
+}
+
+// newIDSourceSeed is newIDSource with the seed given: the AES key (16
+// bytes) and the ids' prefix (8 bytes). The cipher's input and output
+// blocks are pooled (the cipher.Block interface would move them to the
+// heap on every id), so an id costs one allocation, its string.
+func newIDSourceSeed(seed [24]byte) (func() string, error) {
 	block, err := aes.NewCipher(seed[:16])
 	if err != nil {
 		return nil, fmt.Errorf("decision ids: %w", err)
 	}
 	prefix := binary.BigEndian.Uint64(seed[16:])
 	var n atomic.Uint64
+	blocks := sync.Pool{New: func() any { return new([2 * aes.BlockSize]byte) }}
 	return func() string {
-		var in, out [aes.BlockSize]byte
+		b := blocks.Get().(*[2 * aes.BlockSize]byte)
+		in, out := b[:aes.BlockSize], b[aes.BlockSize:]
 		binary.BigEndian.PutUint64(in[:8], prefix)
 		binary.BigEndian.PutUint64(in[8:], n.Add(1))
-		block.Encrypt(out[:], in[:])
+		block.Encrypt(out, in)
 		var id [3 + 26]byte
 		copy(id[:], "dg-")
-		idEncoding.Encode(id[3:], out[:])
+		idEncoding.Encode(id[3:], out)
+		blocks.Put(b)
 		return string(id[:])
 	}, nil
 }

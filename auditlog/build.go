@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/numbering"
@@ -225,9 +227,59 @@ func (s *scrubber) clean(p fieldPath, v string) string {
 		s.redacted = append(s.redacted, p.String()+": may contain a phone number ("+why+")")
 		return redactedMark
 	}
-	if s.national == nil || len(v) < len(s.national) {
+	if s.national == nil || len(v) < len(s.national) || !s.holdsNational(v) {
 		return v
 	}
+	s.redacted = append(s.redacted, p.String()+": contained the callee number")
+	return redactedMark
+}
+
+// holdsNational reports whether the decimal digits of v (of any script, see
+// asciiDigit), every non-digit between them ignored, contain the callee's
+// national digits. A string of ASCII alone (most of a record: ids, names,
+// instants, counts) is read eight bytes at a time and holds the number only
+// if it has as many digits (most have none or a few); one with any other
+// byte is read rune by rune (holdsNationalRunes).
+func (s *scrubber) holdsNational(v string) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x80 * ones
+	)
+	digits, i := 0, 0
+	for ; i+8 <= len(v); i += 8 {
+		x := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
+			uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+		if x&high != 0 {
+			return s.holdsNationalRunes(v)
+		}
+		// Per byte b < 0x80 (no carry between bytes): b+0x50 has its high
+		// bit set when b >= '0', b+0x46 when b > '9'.
+		digits += bits.OnesCount64((x + 0x50*ones) &^ (x + 0x46*ones) & high)
+	}
+	for ; i < len(v); i++ {
+		c := v[i]
+		if c >= utf8.RuneSelf {
+			return s.holdsNationalRunes(v)
+		}
+		if c-'0' <= 9 {
+			digits++
+		}
+	}
+	if digits < len(s.national) {
+		return false
+	}
+	var buf [64]byte
+	d := buf[:0]
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c-'0' <= 9 {
+			d = append(d, c)
+		}
+	}
+	return bytes.Contains(d, s.national)
+}
+
+// holdsNationalRunes is holdsNational for a string of any runes.
+func (s *scrubber) holdsNationalRunes(v string) bool {
 	var buf [64]byte
 	d := buf[:0]
 	for _, r := range v {
@@ -235,11 +287,7 @@ func (s *scrubber) clean(p fieldPath, v string) string {
 			d = append(d, c)
 		}
 	}
-	if len(d) < len(s.national) || !bytes.Contains(d, s.national) {
-		return v
-	}
-	s.redacted = append(s.redacted, p.String()+": contained the callee number")
-	return redactedMark
+	return len(d) >= len(s.national) && bytes.Contains(d, s.national)
 }
 
 func (s *scrubber) evidence(reason int, ev []Evidence) []Evidence {

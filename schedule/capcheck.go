@@ -106,8 +106,8 @@ type CapCheck struct {
 	caps      []capRule
 	pauses    []capRule // kind != nil
 	counters  storage.Counters
-	hashers   sync.Pool
-	maxLimits int // the most limits a dial can have: caps, pauses and carried rules
+	hashers   sync.Pool // of *capHasher
+	maxLimits int       // the most limits a dial can have: caps, pauses and carried rules
 }
 
 type capRule struct {
@@ -166,7 +166,7 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 		}
 	}
 	c := &CapCheck{counters: counters}
-	c.hashers.New = func() any { return hmac.New(sha256.New, o.key) }
+	c.hashers.New = func() any { return &capHasher{h: hmac.New(sha256.New, o.key), in: make([]byte, 0, 160)} }
 	c.caps, c.pauses = capRules(&cfg)
 	if o.history != nil {
 		if err := c.carry(*o.history); err != nil {
@@ -253,7 +253,8 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 	if err := c.needSubject(d); err != nil {
 		return nil, nil, err
 	}
-	limits, rules, beside := c.limits(d)
+	var rb [limitRulesBuf]*capRule
+	limits, rules, beside := c.limitsInto(d, rb[:0])
 	if len(limits) == 0 {
 		return nil, nil, nil
 	}
@@ -272,6 +273,42 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 	if rs != nil || !evidence {
 		return rs, nil, nil
 	}
+	return nil, seenEvidence(us, rules), nil
+}
+
+// seenEvidence returns the "frequency.seen" evidence of a passing dial, one
+// item per cap ("1 of 2 calls per 24h per callee"; pauses, carried rules and
+// horizons say nothing). The values are cut from one string, built in one
+// allocation.
+func seenEvidence(us []storage.Usage, rules []*capRule) []dialgate.Evidence {
+	var (
+		buf  [256]byte
+		ends [limitRulesBuf]int
+	)
+	b, n := buf[:0], 0
+	for i, u := range us {
+		if r := rules[i]; r.pause != nil || r.primary != nil || r.horizon {
+			continue
+		}
+		if n == len(ends) {
+			return seenEvidenceEach(us, rules) // more caps than ends holds
+		}
+		b = append(strconv.AppendInt(b, int64(u.Count), 10), " of "...)
+		b = append(b, rules[i].desc...)
+		ends[n], n = len(b), n+1
+	}
+	all := string(b)
+	ev := make([]dialgate.Evidence, n)
+	start := 0
+	for i := range ev {
+		ev[i] = dialgate.Evidence{Key: "frequency.seen", Value: all[start:ends[i]]}
+		start = ends[i]
+	}
+	return ev
+}
+
+// seenEvidenceEach is seenEvidence with a string per item.
+func seenEvidenceEach(us []storage.Usage, rules []*capRule) []dialgate.Evidence {
 	ev := make([]dialgate.Evidence, 0, len(us))
 	for i, u := range us {
 		if r := rules[i]; r.pause != nil || r.primary != nil || r.horizon {
@@ -279,7 +316,7 @@ func (c *CapCheck) evaluate(ctx context.Context, d dialgate.Dial, evidence bool)
 		}
 		ev = append(ev, dialgate.Evidence{Key: "frequency.seen", Value: strconv.Itoa(u.Count) + " of " + rules[i].desc})
 	}
-	return nil, ev, nil
+	return ev
 }
 
 // Commit reserves one call under every cap that applies to d, atomically and
@@ -294,7 +331,8 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 	if err := c.needSubject(d); err != nil {
 		return nil, err
 	}
-	limits, rules, beside := c.limits(d)
+	var rb [limitRulesBuf]*capRule
+	limits, rules, beside := c.limitsInto(d, rb[:0])
 	if len(limits) == 0 {
 		return nil, nil
 	}
@@ -478,9 +516,13 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 // subject of a dial no per-subject rule counts is not looked at (no
 // allocation), nor normalised again when it is already normalised ASCII.
 func (c *CapCheck) limits(d dialgate.Dial) ([]storage.Limit, []*capRule, []int) {
-	n := c.maxLimits
-	limits := make([]storage.Limit, 0, n)
-	rules := make([]*capRule, 0, n)
+	return c.limitsInto(d, make([]*capRule, 0, c.maxLimits))
+}
+
+// limitsInto is limits appending the rules to rules (empty), so that a
+// caller can keep them on its stack (limitRulesBuf).
+func (c *CapCheck) limitsInto(d dialgate.Dial, rules []*capRule) ([]storage.Limit, []*capRule, []int) {
+	limits := make([]storage.Limit, 0, c.maxLimits)
 	var (
 		hashes [3][32]byte // hex, by scope: callee, subject, callee_subject
 		hashed [3]bool
@@ -739,10 +781,11 @@ func otherSpelling(n dialgate.Number) (dialgate.Number, bool) {
 }
 
 // hashOf is scopeHash for d's callee and subject as spelt. Fields are separated by NUL
-// (Dial.Validate forbids control characters in them).
+// (Dial.Validate forbids control characters in them). The message and the
+// sum are built in the pooled capHasher, so that hashing allocates nothing.
 func (c *CapCheck) hashOf(d dialgate.Dial, per CapScope) (out [32]byte) {
-	var in [160]byte
-	msg := in[:0]
+	st := c.hashers.Get().(*capHasher)
+	msg := st.in[:0]
 	switch {
 	case per == CapPerSubject && d.Subject != "":
 		msg = append(msg, "subject\x00"...)
@@ -758,15 +801,27 @@ func (c *CapCheck) hashOf(d dialgate.Dial, per CapScope) (out [32]byte) {
 		msg = append(append(msg, d.Tenant...), 0)
 		msg = strconv.AppendUint(msg, d.To.Uint64(), 10)
 	}
-	h := c.hashers.Get().(hash.Hash)
-	h.Reset()
-	h.Write(msg)
-	var buf [sha256.Size]byte
-	sum := h.Sum(buf[:0])
-	c.hashers.Put(h)
+	st.h.Reset()
+	st.h.Write(msg)
+	sum := st.h.Sum(st.sum[:0])
 	hex.Encode(out[:], sum[:16])
+	if cap(msg) <= capHasherKeep {
+		st.in = msg[:0] // keep a buffer grown by a long subject, up to a bound
+	}
+	c.hashers.Put(st)
 	return out
 }
+
+// capHasher is the keyed hash of counter keys with its buffers, pooled
+// together so that hashing a dial's scope allocates nothing.
+type capHasher struct {
+	h   hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
+}
+
+// capHasherKeep is the largest message buffer a pooled capHasher keeps.
+const capHasherKeep = 1 << 10
 
 // reasons turns exceeded usages into frequency.capped reasons, after
 // merging the usage of each carried rule into its primary's (see merge).
@@ -840,3 +895,7 @@ var (
 	_ dialgate.Recounter       = (*CapCheck)(nil)
 	_ dialgate.OutcomeObserver = (*CapCheck)(nil)
 )
+
+// limitRulesBuf is how many rules Attest and Commit keep on the stack (a
+// dial with more gets them on the heap).
+const limitRulesBuf = 16

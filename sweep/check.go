@@ -364,6 +364,38 @@ func (ru *rules) strideReason(seg string, n int) dialgate.Reason {
 	}
 }
 
+// commitIDs are the ids Commit records a decision under — runID of each
+// spot, strideID of each stride spot and the segment rate's reservation id
+// "sweep:<id>" — cut from one string, "sweep:<id>/s~sweep:<id>~", built in
+// one allocation.
+type commitIDs struct {
+	all string
+	n   int // len("sweep:<id>")
+}
+
+func newCommitIDs(decisionID string) commitIDs {
+	return commitIDs{all: "sweep:" + decisionID + "/s~sweep:" + decisionID + "~", n: len("sweep:") + len(decisionID)}
+}
+
+// run is runID(decisionID, sp).
+func (c commitIDs) run(sp runSpot) string {
+	if sp.across {
+		return c.all[c.n+len("/s~"):]
+	}
+	return c.all[:c.n]
+}
+
+// stride is strideID(decisionID, across).
+func (c commitIDs) stride(across bool) string {
+	if across {
+		return c.all[:c.n+len("/s~")]
+	}
+	return c.all[:c.n+len("/s")]
+}
+
+// rate is the segment rate's reservation id, "sweep:<id>".
+func (c commitIDs) rate() string { return c.all[:c.n] }
+
 // runID is the shared run store's id of a decision's record in its spot
 // (the second spot's id ends in "~").
 func runID(decisionID string, sp runSpot) string {
@@ -411,6 +443,7 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 	if !info.Segment.IsValid() {
 		return nil, nil
 	}
+	ids := newCommitIDs(decisionID)
 	if ru.seq != nil {
 		spots, ns := runSpots(info)
 		for _, sp := range spots[:ns] {
@@ -420,13 +453,13 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 			)
 			if c.store != nil {
 				var err error
-				if n, ok, err = c.store.RecordRun(ctx, runID(decisionID, sp), ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params); err != nil {
+				if n, ok, err = c.store.RecordRun(ctx, ids.run(sp), ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params); err != nil {
 					// The record may have been made (a time-out after
 					// the write): the Gate releases the decision.
 					return nil, fmt.Errorf("sweep: sequential: %w", err)
 				}
 			} else {
-				n, ok = ru.runs.Add(runID(decisionID, sp), segKey{d.Tenant, sp.seg, sp.across}, sp.x, d.At.UnixNano())
+				n, ok = ru.runs.Add(ids.run(sp), segKey{d.Tenant, sp.seg, sp.across}, sp.x, d.At.UnixNano())
 			}
 			if !ok {
 				// Nothing may stay recorded: give back the first spot.
@@ -444,7 +477,7 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 				n  int
 				ok bool
 			)
-			id := strideID(decisionID, sp.across)
+			id := ids.stride(sp.across)
 			if c.store != nil {
 				var err error
 				if n, ok, err = c.store.RecordRun(ctx, id, ru.strideStoreKey(d.Tenant, info.Suffix, sp), sp.x, d.At, ru.strParams); err != nil {
@@ -474,7 +507,7 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 	member := suffix4(mb[:], info.Suffix)
 	lim := [1]storage.Limit{{Key: key, Member: member, Window: ru.rate.Window.Std(), Max: ru.rate.Max}}
 	// Reservation ids are shared by every user of the store: namespace ours.
-	ok, usage, err := c.counters.Reserve(ctx, "sweep:"+decisionID, d.At, lim[:])
+	ok, usage, err := c.counters.Reserve(ctx, ids.rate(), d.At, lim[:])
 	if err != nil || !ok {
 		// Give the run state back; should that fail, the Gate releases the
 		// decision again (it does after every refusal or error).

@@ -417,7 +417,8 @@ func BenchmarkLoadStream(b *testing.B) {
 
 // BenchmarkGateAsServed measures the gate exactly as `dialgate serve` wires it
 // (profile cn, boltstore, fsynced audit log) called directly by 32 goroutines,
-// without gRPC: the gate's share of a Check, with allocations per decision.
+// without gRPC: the gate's share of a Check, with allocations and the
+// process's CPU (cpu-ns/op, every goroutine and the GC) per decision.
 // Run it with TMPDIR=/dev/shm to leave the disk's fsync latency out of ns/op:
 //
 //	TMPDIR=/dev/shm go test -run '^$' -bench GateAsServed ./internal/sidecar/
@@ -428,6 +429,7 @@ func BenchmarkGateAsServed(b *testing.B) {
 	b.ReportAllocs()
 	b.SetParallelism(32)
 	b.ResetTimer()
+	defer benchcpu.Start(b)() // the process's CPU per decision: meaningful on a busy machine
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			d, err := sidecar.DialFromProto(loadDial(int(next.Add(1)), trigger))

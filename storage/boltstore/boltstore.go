@@ -37,14 +37,27 @@ import (
 // revokes it. New and migrated files are written as version 4; a version 3
 // file stays version 3 until the first consent with a tenant is added, in
 // the same transaction, so a version 3 build can still open it until then.
+//
+// Version 5 is version 4 whose counters journal writes each batch with a
+// commit frame (segment format 2; see appendCommit), which a version 3 or 4
+// build cannot read (it would stop its counters as damaged). New and
+// migrated files are written as version 5; the first read-write Open of
+// this build raises a version 3 or 4 file to 5 before it writes the first
+// segment with commit frames (it keeps the older segments, which it reads
+// by their own rule), so an older build then refuses the file with
+// storage.ErrSchemaTooNew: rolling back is restoring a backup.
 const (
 	SchemaName    = "dialgate.store"
-	SchemaVersion = 4
+	SchemaVersion = 5
 )
 
 // schemaTenantConsents is the first schema version whose consent records may
 // name a tenant.
 const schemaTenantConsents = 4
+
+// schemaCommitFrames is the first schema version whose counters journal
+// may hold commit frames.
+const schemaCommitFrames = 5
 
 // DefaultFileName is the name of the store file inside a data directory
 // (the CLI's --data DIR).
@@ -125,6 +138,9 @@ type Store struct {
 
 	mu       sync.Mutex // guards counters.seq, .pending and .failed; orders the journal (see counterState)
 	counters counterState
+	// countersStopped is set, under mu, when counters.failed is: the
+	// counter calls' first test of it takes no lock while it is clear.
+	countersStopped atomic.Bool
 
 	consents consentState
 
@@ -231,13 +247,18 @@ func Open(path string, opts Options) (*Store, error) {
 	counters := counterState{idx: countstate.NewTracked(), failed: corrupt}
 	if corrupt == nil {
 		var err error
-		counters, err = loadCounters(path, jid, opts)
+		raise := func() error {
+			return db.Update(func(tx *bolt.Tx) error { return requireSchema(tx, schemaCommitFrames) })
+		}
+		counters, err = loadCounters(path, jid, opts, raise)
 		if err != nil {
 			_ = db.Close()
 			return nil, fmt.Errorf("boltstore: open %s: load counters: %w: %w", path, storage.ErrUnavailable, err)
 		}
 	}
-	return &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}, counters: counters, feed: feedhub.NewLive()}, nil
+	s := &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}, counters: counters, feed: feedhub.NewLive()}
+	s.countersStopped.Store(counters.failed != nil)
+	return s, nil
 }
 
 // probe opens an existing file read-only and checks its meta pages, its

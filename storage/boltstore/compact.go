@@ -156,7 +156,10 @@ func (j *journal) compact(segs []segment) (err error) {
 	if _, err := w.Write(segHeader(j.id)); err != nil {
 		return err
 	}
-	written := int64(segHeaderLen)
+	// The merged segment is in batches with commit frames, as the writer's
+	// segments are: it is sealed, and replay refuses a sealed segment with
+	// frames after its last commit frame.
+	bw := newBatchWriter(w, int64(segHeaderLen))
 
 	var (
 		frames []byte // the chunk's reserve frames, back to back
@@ -175,10 +178,9 @@ func (j *journal) compact(segs []segment) (err error) {
 		start := 0
 		for i, end := range ends {
 			if held[i] {
-				if _, err := w.Write(frames[start:end]); err != nil {
+				if err := bw.frame(frames[start:end]); err != nil {
 					return err
 				}
-				written += int64(end - start)
 			}
 			start = end
 		}
@@ -191,7 +193,7 @@ func (j *journal) compact(segs []segment) (err error) {
 		if err != nil {
 			return err
 		}
-		bad, err := scanSegment(f, j.id, func(frame []byte, off int64) error {
+		bad, _, err := scanSegment(f, s.size, j.id, func(frame []byte, off int64) error {
 			p := frame[frameHeaderLen:]
 			if p[0] != frameReserve {
 				return nil
@@ -220,6 +222,10 @@ func (j *journal) compact(segs []segment) (err error) {
 	if err := flush(); err != nil {
 		return err
 	}
+	if err := bw.commit(); err != nil {
+		return err
+	}
+	written := bw.written
 	if err := w.Flush(); err != nil {
 		return err
 	}

@@ -58,9 +58,12 @@ func TestCorruptCounterRecordIsNotAbsent(t *testing.T) {
 
 // damageFirstReservation rewrites the reservation in the first frame of
 // segment 1 of the store at path with damage, and fixes the frame's length
-// and checksum, so that the frame reads and its payload does not decode.
-// Layout: header of 28 bytes, then uint32 length | uint32 CRC-32C | type |
-// uint64 seq | reservation.
+// and checksum and the commit frame of its batch (the frame after it), so
+// that the frame reads, its batch is committed, and its payload does not
+// decode. Layout: header of 28 bytes, then frames: uint32 length | uint32
+// CRC-32C | payload; a reserve payload is type 1 | uint64 seq |
+// reservation, a commit payload type 4 | uint32 frames | uint64 bytes |
+// uint32 CRC-32C of the batch's frames.
 func damageFirstReservation(t *testing.T, path string, damage func([]byte) []byte) {
 	t.Helper()
 	name := path + ".counters.0000000001"
@@ -75,11 +78,25 @@ func damageFirstReservation(t *testing.T, path string, damage func([]byte) []byt
 		t.Fatalf("first frame has type %d, want a reserve (1)", payload[0])
 	}
 	rest := b[hdr+8+int(l):]
+	const commitLen = 8 + 17
+	if len(rest) < commitLen || binary.BigEndian.Uint32(rest) != 17 || rest[8] != 4 {
+		t.Fatalf("the first frame is not followed by the commit frame of its batch")
+	}
+	rest = rest[commitLen:]
+	castagnoli := crc32.MakeTable(crc32.Castagnoli)
 	p := append(append([]byte(nil), payload[:9]...), damage(append([]byte(nil), payload[9:]...))...)
+	frame := binary.BigEndian.AppendUint32(nil, uint32(len(p)))
+	frame = binary.BigEndian.AppendUint32(frame, crc32.Checksum(p, castagnoli))
+	frame = append(frame, p...)
+	commit := []byte{4}
+	commit = binary.BigEndian.AppendUint32(commit, 1)
+	commit = binary.BigEndian.AppendUint64(commit, uint64(len(frame)))
+	commit = binary.BigEndian.AppendUint32(commit, crc32.Checksum(frame, castagnoli))
 	out := append([]byte(nil), b[:hdr]...)
-	out = binary.BigEndian.AppendUint32(out, uint32(len(p)))
-	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(p, crc32.MakeTable(crc32.Castagnoli)))
-	out = append(append(out, p...), rest...)
+	out = append(out, frame...)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(commit)))
+	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(commit, castagnoli))
+	out = append(append(out, commit...), rest...)
 	if err := os.WriteFile(name, out, 0o600); err != nil {
 		t.Fatal(err)
 	}

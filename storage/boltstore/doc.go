@@ -63,14 +63,24 @@
 // Frequency caps and segment counters are decided from an index in memory
 // (the file is locked to this process, so the index is the authority) and
 // made durable in an append-only journal beside the store file — segment
-// files path.counters.0000000001, … (schema version 3) — before Reserve
-// returns. A check reads no page, and a group commit of many reservations is
-// one write() and one fdatasync of the active segment (a bbolt commit would
-// take two fdatasyncs and rewrite B+tree pages). Each frame carries a
-// CRC-32C; a torn frame at the end of the last segment (a write that was
-// never acknowledged) is cut off at Open, any other damage stops the
-// counters with storage.ErrCorrupt (checks deny) and Open leaves the files
-// untouched. The active segment is sealed past Options.SegmentSize (32 MiB)
+// files path.counters.0000000001, … (schema version 3; version 5 adds
+// commit frames) — before Reserve returns. A check reads no page, and a
+// group commit of many reservations is one write() and one fdatasync of
+// the active segment (a bbolt commit would take two fdatasyncs and rewrite
+// B+tree pages). Each frame carries a CRC-32C, and each write ends with a
+// commit frame carrying the batch's frame count, length and CRC-32C. At
+// Open everything after the last valid commit frame of the last segment —
+// the one write that can have been torn, never acknowledged, whatever a
+// power cut left of its pages (a later page without an earlier one, zeroed
+// pages) — is cut off and not counted; a bad frame before a valid commit
+// frame, or in a sealed segment, stops the counters with storage.ErrCorrupt
+// naming the segment and offset (checks deny) and Open leaves the files
+// untouched. Segments written by schema 3 and 4 builds, without commit
+// frames, are read by their old rule (a bad frame at the end with no good
+// frame after it is cut off); the first Open by this build raises the file
+// to schema version 5 and appends in a new segment, and older builds then
+// refuse the file (storage.ErrSchemaTooNew): going back is restoring a
+// backup. The active segment is sealed past Options.SegmentSize (32 MiB)
 // and sealed segments are merged in the background, keeping only the
 // reservations still held, once they exceed twice those reservations' size:
 // the journal stays about the size of what it holds. The segments belong to

@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,11 +28,16 @@ import (
 // reader, compact.go the compaction.
 
 const (
-	segMagic       = "DGCNTJNL"
-	segVersion     = 1
-	journalIDLen   = 16
-	segHeaderLen   = len(segMagic) + 4 + journalIDLen
-	frameHeaderLen = 8
+	segMagic = "DGCNTJNL"
+	// segVersion is the format of the segments this build writes: frames
+	// in batches, each closed by a commit frame. Segments of format
+	// segVersionNoCommit (schema version 3 and 4 files) have no commit
+	// frames; replay reads them by the rule they were written under.
+	segVersion         = 2
+	segVersionNoCommit = 1
+	journalIDLen       = 16
+	segHeaderLen       = len(segMagic) + 4 + journalIDLen
+	frameHeaderLen     = 8
 
 	// maxFramePayload bounds a frame: a longer length field is damage.
 	// Reserve refuses (ErrInvalid) a reservation that would not fit.
@@ -40,6 +46,17 @@ const (
 	frameReserve byte = 1
 	frameRelease byte = 2
 	frameForget  byte = 3
+	frameCommit  byte = 4 // ends a batch (segment format 2); see appendCommit
+
+	// A commit frame's payload: type | uint32 frames | uint64 bytes |
+	// uint32 CRC-32C of those bytes (the batch's frames, back to back).
+	commitPayloadLen = 1 + 4 + 8 + 4
+	commitFrameLen   = frameHeaderLen + commitPayloadLen
+
+	// commitEvery is the size of the batches compaction and migration
+	// write (the journal's writer commits each write as one batch):
+	// replay holds a batch in memory until its commit frame.
+	commitEvery = 1 << 20
 
 	segDigits = 10 // segment numbers are zero-padded: lexical order = numeric order
 
@@ -113,6 +130,95 @@ func endFrame(b []byte, start int) []byte {
 	binary.BigEndian.PutUint32(b[start:], uint32(len(p)))
 	binary.BigEndian.PutUint32(b[start+4:], crc32.Checksum(p, castagnoli))
 	return b
+}
+
+// appendCommit appends the commit frame of a batch of frames frames, whose
+// bytes (the batch's frames back to back, from the end of the previous
+// commit frame or of the segment header) are n long and have CRC-32C crc.
+//
+// Why a commit frame. A batch is one write() and one fdatasync, and its
+// Reserves return only after that fdatasync: a batch without its commit
+// frame on disk was never acknowledged. A power cut during the write of a
+// batch of several pages may leave any subset of its pages on disk (pages
+// are written back in any order, and one not written back reads as zeros):
+// a bad frame followed by good frames, which without batch boundaries
+// cannot be told from damage to acknowledged frames. With them, replay of
+// the last segment cuts off everything after its last valid commit frame —
+// the one batch that can have been torn — and any bad frame before a valid
+// commit frame is damage (storage.ErrCorrupt), since that commit frame's
+// fdatasync covered it.
+func appendCommit(b []byte, frames uint32, n uint64, crc uint32) []byte {
+	b, start := beginFrame(b)
+	b = append(b, frameCommit)
+	b = binary.BigEndian.AppendUint32(b, frames)
+	b = binary.BigEndian.AppendUint64(b, n)
+	b = binary.BigEndian.AppendUint32(b, crc)
+	return endFrame(b, start)
+}
+
+// commitBatch appends the commit frame of the frames b[start:] (whole
+// frames, as the append functions below write them).
+func commitBatch(b []byte, start int) []byte {
+	var frames uint32
+	for p := start; p < len(b); p += frameHeaderLen + int(binary.BigEndian.Uint32(b[p:])) {
+		frames++
+	}
+	return appendCommit(b, frames, uint64(len(b)-start), crc32.Checksum(b[start:], castagnoli))
+}
+
+// decodeCommit reads a commit frame's payload p (type byte included):
+// ok is false if p is not one.
+func decodeCommit(p []byte) (frames uint32, n uint64, crc uint32, ok bool) {
+	if len(p) != commitPayloadLen || p[0] != frameCommit {
+		return 0, 0, 0, false
+	}
+	return binary.BigEndian.Uint32(p[1:]), binary.BigEndian.Uint64(p[5:]), binary.BigEndian.Uint32(p[13:]), true
+}
+
+// batchWriter writes frames to w in batches of about commitEvery bytes,
+// each closed by its commit frame (compaction, migration). close commits
+// the last batch; written counts every byte written, commit frames too.
+type batchWriter struct {
+	w       *bufio.Writer
+	frames  uint32
+	n       uint64
+	crc     uint32
+	written int64
+	buf     []byte
+}
+
+func newBatchWriter(w *bufio.Writer, written int64) *batchWriter {
+	return &batchWriter{w: w, written: written}
+}
+
+// frame writes one whole frame.
+func (bw *batchWriter) frame(f []byte) error {
+	if _, err := bw.w.Write(f); err != nil {
+		return err
+	}
+	bw.frames++
+	bw.n += uint64(len(f))
+	bw.crc = crc32.Update(bw.crc, castagnoli, f)
+	bw.written += int64(len(f))
+	if bw.n >= commitEvery {
+		return bw.commit()
+	}
+	return nil
+}
+
+// commit writes the commit frame of the frames written since the last one,
+// if any.
+func (bw *batchWriter) commit() error {
+	if bw.frames == 0 {
+		return nil
+	}
+	bw.buf = appendCommit(bw.buf[:0], bw.frames, bw.n, bw.crc)
+	if _, err := bw.w.Write(bw.buf); err != nil {
+		return err
+	}
+	bw.written += int64(len(bw.buf))
+	bw.frames, bw.n, bw.crc = 0, 0, 0
+	return nil
 }
 
 // appendIDFrame appends a release or forget frame.
@@ -316,7 +422,8 @@ func (j *journal) writer() {
 			b.finish(failed)
 			continue
 		}
-		err := j.write(b.buf)
+		var err error
+		b.buf, err = j.write(b.buf)
 		b.finish(err)
 		j.mu.Lock()
 		if len(j.spare) < 4 && cap(b.buf) <= 4<<20 {
@@ -338,11 +445,17 @@ func (j *journal) writer() {
 	}
 }
 
-// write appends buf to the active segment and fdatasyncs it.
-func (j *journal) write(buf []byte) error {
+// write appends buf, a batch of whole frames, and its commit frame to the
+// active segment and fdatasyncs it. It returns buf with the commit frame.
+func (j *journal) write(buf []byte) ([]byte, error) {
 	if len(buf) == 0 {
-		return nil
+		return buf, nil
 	}
+	buf = commitBatch(buf, 0)
+	return buf, j.writeCommitted(buf)
+}
+
+func (j *journal) writeCommitted(buf []byte) error {
 	if fault := j.faultHook(); fault != nil {
 		if err := fault("write"); err != nil {
 			return err

@@ -142,7 +142,7 @@ func TestLongStringInJournalIsDamage(t *testing.T) {
 	mustReserve(t, s, "a", jt0, lim1("k0"))
 	s.Close()
 	frame := appendReserveFrame(nil, 2, "b", jt0.UnixNano(), []storage.Limit{{Key: "seg", Member: strings.Repeat("9", countstate.MaxString+1), Window: time.Hour, Max: 1}})
-	appendFile(t, lastSeg(t, path), frame)
+	appendFile(t, lastSeg(t, path), commitBatch(frame, 0)) // a committed batch: not a torn write
 	s, err := Open(path, Options{})
 	if err != nil {
 		t.Fatalf("Open: %v (only the counters should fail)", err)

@@ -172,11 +172,12 @@ func TestCorruptJournalUntouched(t *testing.T) {
 		}},
 		"undecodable payload": {0, func(t *testing.T, path string) {
 			// A frame whose checksum is good but whose payload is no
-			// reservation: never a torn write.
+			// reservation, in a batch whose commit frame is valid: never
+			// a torn write.
 			p := append([]byte{frameReserve}, make([]byte, 8+5)...)
 			b, start := beginFrame(nil)
 			b = endFrame(append(b, p...), start)
-			appendFile(t, lastSeg(t, path), b)
+			appendFile(t, lastSeg(t, path), commitBatch(b, 0))
 		}},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -300,7 +301,10 @@ func TestRotationAndCompaction(t *testing.T) {
 		t.Errorf("the compacted journal replays %d reservations, the index holds %d", n, held)
 	}
 	fi, _ := os.Stat(segName(path, 1))
-	if avg := s.counters.j.reserveBytes.Load() / s.counters.j.reserveFrames.Load(); fi.Size() > int64(held+1)*avg+int64(segHeaderLen) {
+	// At most the held reservations' frames (the average rounded up) and
+	// one commit frame (one a MiB).
+	rb, rf := s.counters.j.reserveBytes.Load(), s.counters.j.reserveFrames.Load()
+	if avg := (rb + rf - 1) / rf; fi.Size() > int64(held+1)*avg+int64(segHeaderLen+commitFrameLen) {
 		t.Errorf("merged segment is %d bytes for %d held reservations of ≈ %d bytes", fi.Size(), held, avg)
 	}
 	mustReserve(t, s, "post", at, lim1("k3"))
@@ -704,9 +708,11 @@ func TestJournalMaxBatch(t *testing.T) {
 	}
 }
 
-// FuzzJournalReplay: any bytes as a segment (after a good header or not)
-// replay without panicking, to a state or to ErrCorrupt; after cutting a
-// torn tail, a second replay finds no torn tail and the same reservations.
+// FuzzJournalReplay: any bytes as a segment (after a good header of
+// format 1 or 2, or not) replay without panicking, to a state or to
+// ErrCorrupt; after cutting a torn tail, a second replay finds no torn tail
+// and the same reservations, and a batch the writer appends there is
+// replayed on top of them.
 func FuzzJournalReplay(f *testing.F) {
 	id := bytes.Repeat([]byte{7}, journalIDLen)
 	var seg []byte
@@ -714,18 +720,29 @@ func FuzzJournalReplay(f *testing.F) {
 	seg = appendReserveFrame(seg, 2, "b", jt0.UnixNano(), []storage.Limit{{Key: "s", Member: "n1", Window: time.Hour, Max: 1}})
 	seg = appendIDFrame(seg, frameRelease, 1, "a")
 	seg = appendIDFrame(seg, frameForget, 2, "b")
-	f.Add(true, seg)
-	f.Add(true, seg[:len(seg)-4])
-	f.Add(true, append(bytes.Clone(seg), 0, 0, 0, 0, 0, 0, 0, 0, 0))
-	f.Add(false, append(segHeader(id), seg...))
-	f.Add(false, []byte("DGCNTJNL"))
-	f.Add(true, []byte{})
-	f.Fuzz(func(t *testing.T, withHeader bool, b []byte) {
+	committed := commitBatch(bytes.Clone(seg[:len(seg)/2]), 0)
+	committed = commitBatch(append(committed, seg[len(seg)/2:]...), len(committed))
+	for _, format := range []uint32{segVersionNoCommit, segVersion} {
+		f.Add(format, true, seg)
+		f.Add(format, true, seg[:len(seg)-4])
+		f.Add(format, true, append(bytes.Clone(seg), 0, 0, 0, 0, 0, 0, 0, 0, 0))
+		f.Add(format, false, append(segHeader(id), seg...))
+		f.Add(format, false, []byte("DGCNTJNL"))
+		f.Add(format, true, []byte{})
+		f.Add(format, true, committed)
+		f.Add(format, true, committed[:len(committed)-1])
+		f.Add(format, true, append(zeroed(committed, 0, 40), committed[40:]...))
+		f.Add(format, true, append(bytes.Clone(committed), committed...))
+	}
+	f.Fuzz(func(t *testing.T, format uint32, withHeader bool, b []byte) {
 		path := filepath.Join(t.TempDir(), "f.db")
 		if withHeader {
-			b = append(segHeader(id), b...)
+			hdr := segHeader(id)
+			binary.BigEndian.PutUint32(hdr[len(segMagic):], format)
+			b = append(hdr, b...)
 		}
-		if err := os.WriteFile(segName(path, 1), b, 0o600); err != nil {
+		name := segName(path, 1)
+		if err := os.WriteFile(name, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		idx := countstate.NewTracked()
@@ -736,11 +753,10 @@ func FuzzJournalReplay(f *testing.F) {
 			}
 			return
 		}
-		if rep.tornAt < 0 {
-			return
-		}
-		if err := truncateTail(segName(path, 1), rep.tornAt); err != nil {
-			t.Fatal(err)
+		if rep.tornAt >= 0 {
+			if err := truncateTail(name, rep.tornAt); err != nil {
+				t.Fatal(err)
+			}
 		}
 		idx2 := countstate.NewTracked()
 		rep2, err := replayJournal(path, id, idx2)
@@ -751,6 +767,20 @@ func FuzzJournalReplay(f *testing.F) {
 		k2, r2 := idx2.Size()
 		if k1 != k2 || r1 != r2 {
 			t.Fatalf("replay before cutting the tail: %d keys %d ids; after: %d, %d", k1, r1, k2, r2)
+		}
+		// What the writer appends next (a batch, in the segment's format).
+		next := appendReserveFrame(nil, rep.seq+1, "fuzz-next", jt0.UnixNano(), lim1("fuzz-key"))
+		if rep.lastVersion == segVersion {
+			next = commitBatch(next, 0)
+		}
+		appendFile(t, name, next)
+		idx3 := countstate.NewTracked()
+		rep3, err := replayJournal(path, id, idx3)
+		if err != nil || rep3.tornAt >= 0 {
+			t.Fatalf("after a batch appended at the cut: torn at %d, %v", rep3.tornAt, err)
+		}
+		if u := idx3.Usage(jt0, lim1("fuzz-key")); u[0].Count != 1 {
+			t.Fatalf("the batch appended at the cut is not replayed: %+v", u)
 		}
 	})
 }
