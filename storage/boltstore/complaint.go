@@ -3,6 +3,7 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -53,11 +54,14 @@ const (
 // (complaint.RecordingHolds asks one on every recording registration): one
 // empty-valued key per complaint,
 //
-//	placed   = 0x01 | uvarint length of Callee | Callee | receipt index key (0x01 | seconds | nanoseconds | id)
+//	placed   = 0x01 | uvarint length of Callee | Callee (or its SHA-256) | receipt index key (0x01 | seconds | nanoseconds | id)
 //	unplaced = 0x00 | id
 //
 // The length prefix makes a callee's keys a range no other callee's key
 // falls in ("h:1" and "h:10" included), ordered as the receipt index. A
+// callee longer than calleeInKey bytes (a bbolt key holds at most 32 KiB)
+// is written as its SHA-256 after its length; a listing checks each
+// complaint's callee in any case (complaint.Filter.Matches). A
 // complaint whose JSON does not decode, or that names no callee, may be
 // about anyone: it is unplaced, and every callee's listing reads it first
 // and fails on it. Written and built as bucketComplaintIndex is.
@@ -127,11 +131,19 @@ func appendReceiptKey(k []byte, t time.Time, id string) []byte {
 	return append(k, id...)
 }
 
+// calleeInKey is the longest callee the callee index keys hold as it is;
+// a longer one is keyed by its SHA-256.
+const calleeInKey = 1024
+
 // calleePrefix starts every callee index key of callee's complaints.
 func calleePrefix(callee string) []byte {
-	k := make([]byte, 0, 1+binary.MaxVarintLen64+len(callee)+idxPrefix+16)
+	k := make([]byte, 0, 1+binary.MaxVarintLen64+min(len(callee), calleeInKey)+idxPrefix+16)
 	k = append(k, idxPlaced)
 	k = binary.AppendUvarint(k, uint64(len(callee)))
+	if len(callee) > calleeInKey {
+		sum := sha256.Sum256([]byte(callee))
+		return append(k, sum[:]...)
+	}
 	return append(k, callee...)
 }
 
