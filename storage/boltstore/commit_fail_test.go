@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -108,5 +109,58 @@ func TestFailedWriteFunctionKeepsTheStore(t *testing.T) {
 	}
 	if _, err := s.Consent(ctx, rec.ID); err != nil {
 		t.Fatalf("Consent after a refused write = %v", err)
+	}
+}
+
+// The consent check answers a dial from its cache while the store's consent
+// revision has not moved, so ConsentRevision is the read that must fail
+// once a commit failed: otherwise a consent whose revocation the admin was
+// just told had failed (the revocation is in the map, perhaps not on disk)
+// keeps allowing dials from the cache of a store that answers nothing else.
+func TestFailedCommitStopsConsentRevision(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.db")
+	s := mustOpen(t, path, Options{})
+	defer s.Close()
+	ctx := context.Background()
+	callee := dialgate.MustParseNumber("+8613900139071")
+	rec := consent.Record{ID: "c-cached", Number: callee, Scope: "industry:finance",
+		Method: consent.MethodWritten, EvidenceURI: "https://crm.example/consents/c-cached", GrantedAt: jt0.Add(-time.Hour)}
+	if err := s.AddConsent(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	check, err := consent.NewCheck(consent.Config{Require: []consent.Requirement{{
+		Purposes: []dialgate.Purpose{dialgate.PurposeMarketing}, Cite: dialgate.Citation{Source: "U", Ref: "test"}}}}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := dialgate.New([]dialgate.Checker{check}, dialgate.WithoutAuditLog(),
+		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return jt0 })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dialgate.Dial{To: callee, From: dialgate.MustParseNumber("+861058001234"), Purpose: dialgate.PurposeMarketing,
+		Industry: "finance", Tenant: "acme", ConsentID: rec.ID}
+	if dec, err := g.Check(ctx, d); err != nil || !dec.Allowed {
+		t.Fatalf("before the failure: %+v, %v; want allowed (the case must show the failure alone denies)", dec.Reasons, err)
+	}
+
+	syncErr := &os.PathError{Op: "fdatasync", Path: path, Err: syscall.EIO}
+	s.group.update = func(fn func(*bolt.Tx) error) error {
+		if err := s.db.Update(fn); err != nil {
+			return err
+		}
+		return syncErr
+	}
+	if _, err := s.RevokeConsent(ctx, rec.ID, jt0, "call"); !errors.Is(err, storage.ErrUnavailable) {
+		t.Fatalf("RevokeConsent with a failed commit = %v, want ErrUnavailable", err)
+	}
+	s.group.update = nil
+
+	if _, err := s.ConsentRevision(ctx); !errors.Is(err, storage.ErrUnavailable) || !errors.Is(err, syscall.EIO) {
+		t.Errorf("ConsentRevision after a failed commit = %v, want ErrUnavailable wrapping the commit's error", err)
+	}
+	dec, err := g.Check(ctx, d)
+	if dec.Allowed || !slices.ContainsFunc(dec.Reasons, func(r dialgate.Reason) bool { return r.Code == dialgate.UnavailableCode("consent") }) {
+		t.Fatalf("after a failed commit (the revocation's): allowed %v, reasons %+v, %v; want a deny with consent.unavailable", dec.Allowed, dec.Reasons, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,6 +35,9 @@ type groupCommit struct {
 	// failed is the first commit that failed (see fail): every later
 	// write and read fails with it.
 	failed error
+	// stopped is set, under mu, with failed: a read that answers from
+	// memory (ConsentRevision, once per dial) tests it without the lock.
+	stopped atomic.Bool
 }
 
 type groupReq struct {
@@ -174,6 +178,7 @@ func (g *groupCommit) fail(err error) error {
 	defer g.mu.Unlock()
 	if g.failed == nil {
 		g.failed = fmt.Errorf("a commit of the store file failed, so the store's state on disk is unknown; reopen the store (restart the sidecar) to read the file as it is: %w", err)
+		g.stopped.Store(true)
 	}
 	return g.failed
 }
