@@ -164,3 +164,65 @@ func TestFailedCommitStopsConsentRevision(t *testing.T) {
 		t.Fatalf("after a failed commit (the revocation's): allowed %v, reasons %+v, %v; want a deny with consent.unavailable", dec.Allowed, dec.Reasons, err)
 	}
 }
+
+// A write queued while the commit that fails is under way must not be
+// committed after it: its commit would stand on pages the disk may never
+// get (and a second fdatasync may report success for pages the kernel
+// dropped after the first failed), so acknowledging it — a revocation, an
+// opt-out — could acknowledge what a restart does not find.
+func TestWriteQueuedDuringFailedCommitFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.db")
+	s := mustOpen(t, path, Options{})
+	defer s.Close()
+	ctx := context.Background()
+	rec := consent.Record{ID: "c-queued", Number: dialgate.MustParseNumber("+8613900139072"), Scope: "industry:finance",
+		Method: consent.MethodWritten, EvidenceURI: "https://crm.example/consents/c-queued", GrantedAt: jt0.Add(-time.Hour)}
+	if err := s.AddConsent(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+
+	syncErr := &os.PathError{Op: "fdatasync", Path: path, Err: syscall.EIO}
+	inCommit, release := make(chan struct{}), make(chan struct{})
+	first := true
+	s.group.update = func(fn func(*bolt.Tx) error) error {
+		if !first {
+			return s.db.Update(fn) // the disk answers again
+		}
+		first = false
+		if err := s.db.Update(fn); err != nil {
+			return err
+		}
+		close(inCommit)
+		<-release
+		return syncErr
+	}
+	failed := make(chan error, 1)
+	go func() {
+		failed <- s.AddDNC(ctx, dnc.Entry{Number: dialgate.MustParseNumber("+8613800138003"), Scope: dnc.GlobalScope, List: "opt_out", AddedAt: jt0})
+	}()
+	<-inCommit
+	queued := make(chan error, 1)
+	go func() {
+		_, err := s.RevokeConsent(ctx, rec.ID, jt0, "call")
+		queued <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		s.group.mu.Lock()
+		n := len(s.group.queue)
+		s.group.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the revocation was not queued behind the failing commit")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	if err := <-failed; !errors.Is(err, storage.ErrUnavailable) {
+		t.Fatalf("AddDNC whose commit failed = %v, want ErrUnavailable", err)
+	}
+	if err := <-queued; !errors.Is(err, storage.ErrUnavailable) || !errors.Is(err, syscall.EIO) {
+		t.Fatalf("RevokeConsent queued during the failed commit = %v, want ErrUnavailable wrapping the failed commit's error (not committed on top of it)", err)
+	}
+}

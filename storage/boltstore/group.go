@@ -117,8 +117,17 @@ func (g *groupCommit) loop() {
 // run commits q in one transaction. If one function fails, the transaction
 // is rolled back, that function gets its error, and the others are retried
 // each in a transaction of its own. A commit that fails when no function did
-// stops the store (fail): every request not yet committed gets its error.
+// stops the store (fail): every request not yet committed — those queued
+// meanwhile too — gets its error.
 func (g *groupCommit) run(q []*groupReq) {
+	// Writes queued while the failing commit ran: committing them now
+	// would build on the pages that commit left unsynced.
+	if err := g.err(); err != nil {
+		for _, r := range q {
+			r.finish(err)
+		}
+		return
+	}
 	update := g.db.Update
 	if g.update != nil {
 		update = g.update
