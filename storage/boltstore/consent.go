@@ -322,10 +322,17 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 }
 
 // ConsentRevision implements consent.Store: after the first call, an atomic
-// load (see consentState).
+// load (see consentState). It fails, as every read does, once a commit of
+// the store file failed.
 func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 	if err := s.check("ConsentRevision"); err != nil {
 		return 0, err
+	}
+	// The consent check answers from its cache while the revision stays:
+	// once a commit failed (a revocation perhaps not on disk, its revision
+	// never raised) the revision must fail as every read does.
+	if s.group.stopped.Load() {
+		return 0, txErr("ConsentRevision", s.group.err())
 	}
 	c := &s.consents
 	if c.loaded.Load() {

@@ -587,10 +587,11 @@ func newJournalID() ([]byte, error) {
 
 // migrateJournal gives a new file (no schema yet) or a schema-2 file its
 // journal: it writes the records of bucket counters.log, if any, as reserve
-// frames with their sequences into a new segment 1 (fsynced), in place of
-// any segment files an interrupted migration (or a removed store) left;
-// then one transaction drops the bucket and records the schema, version 3
-// and the new journal id. A crash before that transaction leaves the file
+// frames with their sequences into a new segment 1 (format 2: in batches
+// closed by commit frames; fsynced), in place of any segment files an
+// interrupted migration (or a removed store) left; then one transaction
+// drops the bucket and records the schema, its current version
+// (SchemaVersion) and the new journal id. A crash before that transaction leaves the file
 // as it was, and the next Open migrates again.
 //
 // A record that does not decode is returned as corrupt (wrapping

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,6 +35,9 @@ type groupCommit struct {
 	// failed is the first commit that failed (see fail): every later
 	// write and read fails with it.
 	failed error
+	// stopped is set, under mu, with failed: a read that answers from
+	// memory (ConsentRevision, once per dial) tests it without the lock.
+	stopped atomic.Bool
 }
 
 type groupReq struct {
@@ -113,8 +117,17 @@ func (g *groupCommit) loop() {
 // run commits q in one transaction. If one function fails, the transaction
 // is rolled back, that function gets its error, and the others are retried
 // each in a transaction of its own. A commit that fails when no function did
-// stops the store (fail): every request not yet committed gets its error.
+// stops the store (fail): every request not yet committed — those queued
+// meanwhile too — gets its error.
 func (g *groupCommit) run(q []*groupReq) {
+	// Writes queued while the failing commit ran: committing them now
+	// would build on the pages that commit left unsynced.
+	if err := g.err(); err != nil {
+		for _, r := range q {
+			r.finish(err)
+		}
+		return
+	}
 	update := g.db.Update
 	if g.update != nil {
 		update = g.update
@@ -174,6 +187,7 @@ func (g *groupCommit) fail(err error) error {
 	defer g.mu.Unlock()
 	if g.failed == nil {
 		g.failed = fmt.Errorf("a commit of the store file failed, so the store's state on disk is unknown; reopen the store (restart the sidecar) to read the file as it is: %w", err)
+		g.stopped.Store(true)
 	}
 	return g.failed
 }

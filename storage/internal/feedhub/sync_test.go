@@ -112,3 +112,36 @@ func TestSyncFailsWhenLost(t *testing.T) {
 		t.Fatalf("Sync with its context done = %v", err)
 	}
 }
+
+// A probe that timed out and comes back late answers nothing: the calls
+// waiting then were made after it was sent, and only their own probe, sent
+// after them, says every change before them was relayed.
+func TestLateProbeAnswersNoLaterSync(t *testing.T) {
+	h := New()
+	ctx := context.Background()
+	if err := h.SetLive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sent := make(chan string, 4)
+	publish := func(_ context.Context, tok string) error { sent <- tok; return nil }
+	if err := h.Sync(ctx, 50*time.Millisecond, publish); !errors.Is(err, ErrSyncLost) {
+		t.Fatalf("Sync whose probe is late = %v, want ErrSyncLost", err)
+	}
+	late := <-sent
+	errc := make(chan error, 1)
+	go func() { errc <- h.Sync(ctx, 5*time.Second, publish) }()
+	own := <-sent
+	if own == late {
+		t.Fatalf("the second Sync's probe reuses the late probe's token %q", late)
+	}
+	h.Probed(late)
+	select {
+	case err := <-errc:
+		t.Fatalf("Sync returned %v on the late probe of an earlier call", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	h.Probed(own)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
