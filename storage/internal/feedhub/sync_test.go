@@ -3,14 +3,16 @@ package feedhub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// Sync returns once a probe sent after it was called comes back (Probed);
-// the calls made while a probe is out share the next one.
+// Sync returns once a probe sent after it was called comes back (Probed); a
+// call sends its own probe while fewer than maxFlying are out, and the calls
+// made while maxFlying are out share the next one.
 func TestSyncWaitsForAProbeSentAfterIt(t *testing.T) {
 	h := New()
 	if err := h.SetLive(context.Background()); err != nil {
@@ -19,10 +21,25 @@ func TestSyncWaitsForAProbeSentAfterIt(t *testing.T) {
 	sent := make(chan string, 16)
 	publish := func(_ context.Context, token string) error { sent <- token; return nil }
 	ctx := context.Background()
-	first := make(chan error, 1)
-	go func() { first <- h.Sync(ctx, 5*time.Second, publish) }()
-	t1 := <-sent
-	// Three calls while the first probe is out: they wait for a second one.
+	recv := func(what string) string {
+		t.Helper()
+		select {
+		case tok := <-sent:
+			return tok
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no probe sent for %s", what)
+			return ""
+		}
+	}
+	// maxFlying calls, one after another: each sends its own probe.
+	firsts := make([]chan error, maxFlying)
+	tokens := make([]string, maxFlying)
+	for i := range firsts {
+		firsts[i] = make(chan error, 1)
+		go func() { firsts[i] <- h.Sync(ctx, 5*time.Second, publish) }()
+		tokens[i] = recv(fmt.Sprintf("call %d", i))
+	}
+	// Three calls while maxFlying probes are out: they wait for a next one.
 	var wg sync.WaitGroup
 	var done atomic.Int32
 	for range 3 {
@@ -34,31 +51,45 @@ func TestSyncWaitsForAProbeSentAfterIt(t *testing.T) {
 		})
 	}
 	time.Sleep(50 * time.Millisecond)
-	h.Probed("1")      // a heartbeat's payload: ignored
-	h.Probed(t1 + "x") // not a token sent: ignored
 	select {
-	case err := <-first:
+	case tok := <-sent:
+		t.Fatalf("probe %q sent while %d were out", tok, maxFlying)
+	default:
+	}
+	h.Probed("1")             // a heartbeat's payload: ignored
+	h.Probed(tokens[0] + "x") // not a token sent: ignored
+	select {
+	case err := <-firsts[0]:
 		t.Fatalf("Sync returned %v before its probe came back", err)
 	default:
 	}
-	h.Probed(t1)
-	if err := <-first; err != nil {
+	h.Probed(tokens[0])
+	if err := <-firsts[0]; err != nil {
 		t.Fatal(err)
 	}
-	var t2 string
-	select {
-	case t2 = <-sent:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no second probe for the calls made while the first was out")
+	next := recv("the calls made while maxFlying probes were out")
+	// The other early calls' probes are still out: those calls wait.
+	for i := 1; i < maxFlying; i++ {
+		select {
+		case err := <-firsts[i]:
+			t.Fatalf("call %d returned %v with another call's probe", i, err)
+		default:
+		}
 	}
 	if done.Load() != 0 {
-		t.Fatal("a call made while the first probe was out returned with it")
+		t.Fatal("a call made while maxFlying probes were out returned with an earlier one")
 	}
-	h.Probed(t2)
+	h.Probed(next)
 	wg.Wait()
+	for i := 1; i < maxFlying; i++ {
+		h.Probed(tokens[i])
+		if err := <-firsts[i]; err != nil {
+			t.Fatal(err)
+		}
+	}
 	select {
 	case tok := <-sent:
-		t.Fatalf("a third probe %q for calls the second answered", tok)
+		t.Fatalf("a probe %q for calls already answered", tok)
 	default:
 	}
 }
