@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -525,15 +526,33 @@ func (l *Log) writeBatch(b *batch) error {
 // records' callers are answered with an error and their decisions denied,
 // so the file must not keep records of them (whole lines a partial write
 // left, or lines a failed sync may or may not have made durable).
+//
+// A buf longer than maxWriteBytes is written in parts of at most that many
+// bytes, each ending at a line end and synced before the next is written:
+// a power cut then damages only the last part, so Open can tell zeros it
+// left (zeroedWrite) from damage to records already synced.
 func (l *Log) writeSync(buf []byte) error {
 	w := &l.w
 	before := w.fileSize
-	n, err := w.f.Write(buf)
-	w.fileSize += int64(n)
-	if err != nil {
-		err = fmt.Errorf("auditlog: write %s: %w", w.f.Name(), err)
-	} else if serr := l.opts.syncData(w.f); serr != nil {
-		err = fmt.Errorf("auditlog: fsync %s: %w", w.f.Name(), serr)
+	var err error
+	for rest := buf; len(rest) > 0 && err == nil; {
+		part := rest
+		if len(part) > maxWriteBytes {
+			// Lines are at most maxWriteBytes long with their newline.
+			end := bytes.LastIndexByte(part[:maxWriteBytes], '\n') + 1
+			if end == 0 { // never: a longer line is not written
+				end = len(part)
+			}
+			part = part[:end]
+		}
+		rest = rest[len(part):]
+		n, werr := w.f.Write(part)
+		w.fileSize += int64(n)
+		if werr != nil {
+			err = fmt.Errorf("auditlog: write %s: %w", w.f.Name(), werr)
+		} else if serr := l.opts.syncData(w.f); serr != nil {
+			err = fmt.Errorf("auditlog: fsync %s: %w", w.f.Name(), serr)
+		}
 	}
 	if err != nil {
 		if terr := w.f.Truncate(before); terr != nil {

@@ -21,18 +21,26 @@ import (
 	"github.com/dialgate/dialgate/internal/durable"
 )
 
-// TornError reports that the last line of the last file of a log is
-// incomplete, as a crash during a write leaves it. Open returns it instead of
-// dropping or accepting the partial line; Repair cuts it off and records the
-// cut. It wraps ErrTorn.
+// TornError reports that the last file of a log ends in a write a crash
+// left incomplete: its last line does not end in a newline, or (Zeros > 0)
+// a power cut left sectors of the log's last write unwritten (zeros, as a
+// file's unwritten new blocks read) and later ones written. Either is the
+// last batch, which no caller was answered for (a batch is answered after
+// its fdatasync, and the next is written only then). Open returns it
+// instead of dropping or accepting those bytes; Repair cuts them off and
+// records the cut. It wraps ErrTorn.
 type TornError struct {
 	File   string // path of the file
-	Offset int64  // offset of the incomplete line
-	Bytes  int64  // its length
+	Offset int64  // offset of the incomplete line (the first with a zero byte)
+	Bytes  int64  // the bytes from there to the end of the file
+	Zeros  int64  // how many of them are zeros left by a power cut; 0 when only the newline is missing
 }
 
 // Error says which file is torn, where, and how Repair handles it.
 func (e *TornError) Error() string {
+	if e.Zeros > 0 {
+		return fmt.Sprintf("auditlog: torn last write: %s: the %d bytes from offset %d to the end hold %d zero bytes on sector boundaries, within the log's last write (a power cut during it?); Repair cuts them off and records the cut", e.File, e.Bytes, e.Offset, e.Zeros)
+	}
 	return fmt.Sprintf("auditlog: torn last line: %s: %d bytes at offset %d do not end in a newline (a crash during a write?); Repair cuts them off and records the cut", e.File, e.Bytes, e.Offset)
 }
 
@@ -261,8 +269,24 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 			}
 			off++ // the newline
 			l, err := ParseLine(line)
+			if err != nil && last && bytes.IndexByte(line, 0) >= 0 {
+				// Zeros: sectors of the last write a power cut left
+				// unwritten, or damage that no crash leaves.
+				fi, serr := f.Stat()
+				if serr != nil {
+					return fmt.Errorf("auditlog: %w", serr)
+				}
+				torn, zerr := zeroedWrite(f, name, start, fi.Size(), st.seq, st.prev)
+				if zerr != nil {
+					return zerr
+				}
+				if st.seq < signed.N {
+					return short()
+				}
+				return torn
+			}
 			if err != nil {
-				return fmt.Errorf("%w: %s:%d: %w", ErrCorrupt, name, lineNo, err)
+				return fmt.Errorf("%w: %s:%d (offset %d): %w", ErrCorrupt, name, lineNo, start, err)
 			}
 			if l.Kind == KindCheckpoint {
 				st.since = 0
