@@ -3,6 +3,7 @@ package sidecar
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 )
 
 // TestOpenRepairsATornAuditLog: a kill -9 during a write can leave the audit
@@ -68,5 +70,71 @@ func TestOpenRepairsATornAuditLog(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(last); !bytes.Contains(b, []byte(`"kind":"repair"`)) {
 		t.Fatal("no repair record in the log")
+	}
+}
+
+// TestOpenRepairsAZeroedAuditLogBlock: a power cut during a write of many
+// pages can leave a block of it unwritten (zeros) and a later one written.
+// That write was never acknowledged, so `dialgate serve` repairs the log at
+// start as it does a cut line; it used to refuse to start, and `dialgate
+// audit repair` refused it too ("not a torn last line").
+func TestOpenRepairsAZeroedAuditLogBlock(t *testing.T) {
+	const block = 4096
+	data := t.TempDir()
+	cfg := Config{Data: data}
+	ctx := context.Background()
+	be, err := Open(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(data, AuditDir, "audit-*.jsonl"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("audit files %v, %v", files, err)
+	}
+	last := files[0]
+	for i := 0; ; i++ {
+		if fi, err := os.Stat(last); err != nil || fi.Size() > 3*block {
+			break
+		}
+		if _, err := be.Gate.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86138001380%02d", i%100)),
+			Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(last) // as a power cut leaves it: no closing checkpoint
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(data, AuditDir, auditlog.CheckpointFile)
+	if _, err := os.Stat(cp); err == nil {
+		t.Fatal("a checkpoint was published before the power cut")
+	}
+	if err := be.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p := (len(b)-1)/block*block - block
+	clear(b[p : p+block])
+	if err := os.WriteFile(last, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(cp); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	be, err = Open(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("restart after a power cut: %v", err)
+	}
+	defer be.Close(ctx)
+	cut := bytes.LastIndexByte(b[:p], '\n') + 1
+	saved, _ := filepath.Glob(last + ".torn-*")
+	if want := fmt.Sprintf("%s.torn-%d", last, cut); len(saved) != 1 || saved[0] != want {
+		t.Fatalf("saved cuts %v, want %s", saved, want)
+	}
+	if !strings.Contains(logs.String(), "audit log repaired") || !strings.Contains(logs.String(), "torn last write") {
+		t.Fatalf("no repair logged:\n%s", logs.String())
+	}
+	if after, _ := os.ReadFile(last); !bytes.HasPrefix(after, b[:cut]) || !bytes.Contains(after[cut:], []byte(`"kind":"repair"`)) {
+		t.Fatal("the kept lines changed, or no repair record follows them")
 	}
 }

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/sidecar"
+)
+
+// TestAuditRepairZeroedBlock: a power cut during the log's last write can
+// leave a block of it unwritten (zeros) and later ones written. `audit
+// repair` cuts from the damaged line on, saves and records the cut, and
+// `audit verify` passes; the same block overwritten with anything but
+// zeros is refused, naming the file and the offset, and nothing changes.
+func TestAuditRepairZeroedBlock(t *testing.T) {
+	const block = 4096
+	for _, fill := range []byte{0, 'x'} {
+		t.Run(fmt.Sprintf("fill=%q", fill), func(t *testing.T) {
+			data := t.TempDir()
+			ctx := context.Background()
+			keys, err := sidecar.LoadKeys(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(data, sidecar.AuditDir)
+			opts := auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer}
+			log, err := auditlog.Open(ctx, dir, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+			g, err := dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := auditlog.LogFiles(dir)
+			if err != nil || len(files) != 1 {
+				t.Fatal(files, err)
+			}
+			for i := 0; ; i++ {
+				if fi, err := os.Stat(files[0]); err != nil || fi.Size() > 3*block {
+					break
+				}
+				if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86139001390%02d", i%100)), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A crash: the log is not closed (no closing checkpoint).
+			b, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := (len(b)-1)/block*block - block // a whole block, not the last
+			for i := p; i < p+block; i++ {
+				b[i] = fill
+			}
+			cut := bytes.LastIndexByte(b[:p], '\n') + 1
+			// Nor had any checkpoint been published: the closing one is
+			// not part of the crash.
+			cp := filepath.Join(dir, auditlog.CheckpointFile)
+			if _, err := os.Stat(cp); err == nil {
+				t.Fatal("a checkpoint was published before the crash")
+			}
+			if err := log.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(cp); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(files[0], b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			pub := filepath.Join(data, sidecar.KeysDir, sidecar.SignerPubFile)
+			code, out, errs := runCLI(t, "", "--data", data, "audit", "repair")
+			if fill != 0 {
+				if code == 0 || !strings.Contains(errs, filepath.Base(files[0])) || !strings.Contains(errs, fmt.Sprint(cut)) {
+					t.Fatalf("repair of a block of %q: %d %s %s", fill, code, out, errs)
+				}
+				if after, _ := os.ReadFile(files[0]); !bytes.Equal(after, b) {
+					t.Fatal("the refused repair changed the log")
+				}
+				return
+			}
+			if code != 0 || !strings.Contains(out, fmt.Sprintf("at offset %d", cut)) {
+				t.Fatalf("repair: %d %s %s", code, out, errs)
+			}
+			if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") {
+				t.Fatalf("verify after repair: %d %s %s", code, out, errs)
+			}
+			// New records chain onto the last line kept.
+			log, err = auditlog.Open(ctx, dir, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err = dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := log.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") {
+				t.Fatalf("verify after new records: %d %s %s", code, out, errs)
+			}
+			if after, _ := os.ReadFile(files[0]); !bytes.HasPrefix(after, b[:cut]) {
+				t.Fatal("the lines before the damaged one changed")
+			}
+		})
+	}
+}
