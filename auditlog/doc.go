@@ -75,9 +75,15 @@
 //
 // # Crashes
 //
-// A crash can leave the last line of the last file incomplete. [Open] detects
-// it and returns a *[TornError] (wrapping [ErrTorn]); it never drops or accepts
-// the partial line silently. [Repair] cuts it off, saves the cut bytes beside
+// A crash can leave the last line of the last file incomplete, and a power
+// cut a block of the last write unwritten (zeros) with a later one written.
+// The writer writes at most maxWriteBytes (1 MiB, one line's maximum) at
+// once and syncs each write before the next, so both lie within the last
+// write, which no caller was answered for. [Open] detects them and returns
+// a *[TornError] (wrapping [ErrTorn]); zeros are taken for a power cut's only
+// when they are whole sectors, within one write of the end, and every whole
+// line after them is valid and follows on the log (else [ErrCorrupt], naming
+// the file and offset). It never drops or accepts those bytes silently. [Repair] cuts it off, saves the cut bytes beside
 // the file, and appends a "repair" record stating the file, offset, length and
 // SHA-256 of what was cut. A saved cut that no record names (a crash during
 // Repair itself) makes Open fail with an *[UnrecordedCutError] until Repair

@@ -72,7 +72,8 @@ func (e *UnrecordedCutError) Unwrap() error { return ErrTorn }
 // log holds fewer records than its checkpoint file (CheckpointFile) signs or
 // its first records are not the tree that file signs (records were cut off
 // or rewritten: no crash does that), and with a *TornError if the last line
-// is incomplete, or an *UnrecordedCutError if an earlier Repair was
+// is incomplete or a power cut left zeros in the last write (see
+// TornError), or an *UnrecordedCutError if an earlier Repair was
 // interrupted (see Repair). Only one Log may have a directory open
 // (ErrLocked).
 func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
@@ -485,7 +486,8 @@ func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
 }
 
 // Repair repairs the log in dir after a crash and records what it did in
-// the log itself. It cuts an incomplete last line (see TornError) off and
+// the log itself. It cuts an incomplete last line, or the last write from
+// the line holding a power cut's zeros on (see TornError), off and
 // saves the cut bytes beside the file (as "<file>.torn-<offset>", or
 // "<file>.torn-<offset>-<n>" when an interrupted earlier Repair saved other
 // bytes under that name); then it appends a repair record (file, offset,

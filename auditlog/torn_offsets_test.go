@@ -152,7 +152,9 @@ func TestLogCutAtEveryOffset(t *testing.T) {
 // has no line after it and nothing else hashes it until the next
 // checkpoint: what a crash can leave there — its newline persisted but not
 // every sector before it (zeros, as a file's unwritten extension reads) —
-// is refused too (it is no JSON record), or is a torn line.
+// is refused too (it is no JSON record), or is a torn line or torn write
+// (whole sectors of zeros in the last write: TestLogZeroedPageOfLastBatch)
+// that Repair cuts and records.
 func TestLogDamageAtEveryOffset(t *testing.T) {
 	k := newTestKeys(t, "test-log")
 	opts := testOptions(k)

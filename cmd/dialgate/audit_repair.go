@@ -22,7 +22,11 @@ func (a *app) auditRepairCmd() *cobra.Command {
 dialgate never drops nor accepts the partial line: dialgate serve runs this
 same repair by itself at start (logged at Warn), and the other commands
 (dialgate check) refuse such a log until it is repaired. repair cuts that line
-off, saves the cut bytes beside the file as <file>.torn-<offset>, and appends
+off — and likewise, after a power cut, the last write from the line holding
+the zeros of its unwritten blocks on (zeros on sector boundaries within the
+last 1 MiB: the most the log writes at once, each write synced before the
+next; any other damage is refused, naming the file and offset) — saves the
+cut bytes beside the file as <file>.torn-<offset>, and appends
 a repair record (file, offset, length, SHA-256 of what was cut) and a signed
 checkpoint, with the keys in --data/keys: those of the dialgate serve that
 wrote the log (repair never makes keys, and refuses a --data without them). A
@@ -53,7 +57,7 @@ serve first.`,
 			recs, err := auditlog.Repair(cmd.Context(), dir, auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
 			if err != nil {
 				if errors.Is(err, auditlog.ErrCorrupt) {
-					return failErr(fmt.Errorf("%s: %w (not a torn last line: run `dialgate audit verify` to find the damage)", dir, err))
+					return failErr(fmt.Errorf("%s: %w (not a torn last line, nor a power cut's zeros in the last write: run `dialgate audit verify` to find the damage)", dir, err))
 				}
 				return failErr(fmt.Errorf("%s: %w", dir, err))
 			}

@@ -401,7 +401,8 @@ func OpenAuditLog(ctx context.Context, data, hmacKeyFile, profile string) (*audi
 
 // openAuditLog is OpenAuditLog with the log identity logID (Config.AuditLogID;
 // empty: the log's own, or a random one unless noNewID). With repairLog set
-// (`dialgate serve`), a log a crash left with a torn last line, or with a
+// (`dialgate serve`), a log a crash left with a torn last line (or a power
+// cut with zeros in its last write: auditlog.TornError), or with a
 // cut an interrupted repair saved but did not record, is repaired first
 // (auditlog.Repair: the cut bytes are saved beside the file and a repair
 // record in the log names them) and the repair logged at Warn: the torn
