@@ -265,10 +265,11 @@ func selfValidCommit(b []byte) bool {
 // self-valid commit frame (the file ends in the batch, or its commit frame
 // is torn or zeroed) tail is a torn write, as it always was.
 //
-// What stays unseen: bytes in a frame that also overlaps a zeroed sector,
-// and frames after one whose header is zeroed, are not checked (their
-// checksums cover unwritten bytes); such a batch is torn anyway, so it was
-// never acknowledged. A whole sector zeroed by something other than a torn
+// What stays unseen: bytes in a frame that also overlaps a zeroed sector
+// (a length field damaged so that the frame reaches one, too), and frames
+// after one whose header is zeroed, are not checked (their checksums cover
+// unwritten bytes); such a batch is torn anyway, so it was never
+// acknowledged. A whole sector zeroed by something other than a torn
 // write reads as one, and is cut. A file system that can expose stale data
 // after a crash (ext4 data=writeback) may leave non-zero garbage for a torn
 // write: that is refused, and the counters stop until the operator looks.

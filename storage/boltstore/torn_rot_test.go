@@ -249,7 +249,8 @@ func TestDamageBeforeTornBatchRefused(t *testing.T) {
 // write leaves them) is always cut as torn, never refused: replay keeps
 // exactly the committed reservations. A byte changed in a frame that ends
 // before the first zeroed sector (or anywhere, with none zeroed) is damage:
-// refused with ErrCorrupt naming that frame's offset.
+// refused with ErrCorrupt naming that frame's offset — unless the change
+// is to its length and makes it reach a zeroed sector (see tailDamage).
 func FuzzLastBatchSectors(f *testing.F) {
 	id := bytes.Repeat([]byte{5}, journalIDLen)
 	prefix := segHeader(id)
@@ -314,7 +315,12 @@ func FuzzLastBatchSectors(f *testing.F) {
 					break
 				}
 			}
-			if firstZero < 0 || fe <= firstZero/512*512 {
+			// The frame's extent by the length it now claims too (a
+			// length flipped to reach a zeroed sector reads as torn).
+			claimed := fs + frameHeaderLen + int(binary.BigEndian.Uint32(seg[fs:]))
+			inZeroed := mask&(1<<(flipped/512-start/512)) != 0 && flipped/512 < commit/512
+			zs := firstZero / 512 * 512 // the first zeroed sector
+			if !inZeroed && (firstZero < 0 || fs+frameHeaderLen <= zs && (max(fe, claimed) <= zs || claimed > commit)) {
 				if !errors.Is(err, storage.ErrCorrupt) || !strings.Contains(err.Error(), fmt.Sprintf("offset %d ", fs)) {
 					t.Fatalf("byte %d (frame at %d…%d) changed, first zeroed sector at %d: torn at %d, %v; want ErrCorrupt naming offset %d", flipped, fs, fe, firstZero, rep.tornAt, err, fs)
 				}
