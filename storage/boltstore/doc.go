@@ -71,11 +71,17 @@
 // commit frame carrying the batch's frame count, length and CRC-32C. At
 // Open everything after the last valid commit frame of the last segment —
 // the one write that can have been torn, never acknowledged, whatever a
-// power cut left of its pages (a later page without an earlier one, zeroed
-// pages) — is cut off and not counted; a bad frame before a valid commit
-// frame, or in a sealed segment, stops the counters with storage.ErrCorrupt
-// naming the segment and offset (checks deny) and Open leaves the files
-// untouched. Segments written by schema 3 and 4 builds, without commit
+// power cut left of it (the file ending inside it, its commit frame
+// missing or torn, a later page without an earlier one: sectors never
+// written read as zeros) — is cut off and not counted; a bad frame before
+// a valid commit frame, or in a sealed segment, stops the counters with
+// storage.ErrCorrupt naming the segment and offset (checks deny) and Open
+// leaves the files untouched. So does damage in that last write when its
+// own commit frame is intact at the end of the file, unless zeroed
+// 512-byte sectors explain it: the writer wrote that batch whole, and a
+// torn write leaves whole sectors zeroed, never non-zero garbage, so
+// garbage there is bit rot in a batch that may have been acknowledged
+// (the rule and what it cannot see are argued at tailDamage in replay.go). Segments written by schema 3 and 4 builds, without commit
 // frames, are read by their old rule (a bad frame at the end with no good
 // frame after it is cut off); the first Open by this build raises the file
 // to schema version 5 and appends in a new segment, and older builds then

@@ -146,7 +146,9 @@ func endFrame(b []byte, start int) []byte {
 // the last segment cuts off everything after its last valid commit frame —
 // the one batch that can have been torn — and any bad frame before a valid
 // commit frame is damage (storage.ErrCorrupt), since that commit frame's
-// fdatasync covered it.
+// fdatasync covered it. A torn write leaves unwritten sectors zeroed, not
+// garbage: when the last batch's own commit frame is intact, damage in the
+// batch that no zeroed sector explains is refused too (see tailDamage).
 func appendCommit(b []byte, frames uint32, n uint64, crc uint32) []byte {
 	b, start := beginFrame(b)
 	b = append(b, frameCommit)

@@ -212,6 +212,149 @@ func commitAfter(tail []byte) int {
 	return -1
 }
 
+// sectorSize is the unit a torn write zeroes: see tailDamage.
+const sectorSize = 512
+
+// selfValidCommit reports whether b starts with a commit frame whose own
+// checksum is good (whatever its batch holds).
+func selfValidCommit(b []byte) bool {
+	return len(b) >= commitFrameLen && binary.BigEndian.Uint32(b) == commitPayloadLen && b[frameHeaderLen] == frameCommit &&
+		crc32.Checksum(b[frameHeaderLen:commitFrameLen], castagnoli) == binary.BigEndian.Uint32(b[4:])
+}
+
+// tailDamage tells a torn write from damage in tail, the bytes after the
+// last valid commit frame of the last segment (at offset base), which
+// commitAfter found no valid batch in. It returns "" if tail can be what a
+// power cut left of the last write — never acknowledged, to be cut — or
+// else why it is damage, naming an offset.
+//
+// What a torn write leaves. The writer appends a batch and its commit frame
+// with one write() and returns from Reserve only after the fdatasync that
+// follows; it writes nothing more after a failed write or fdatasync. A
+// power cut during that write may leave the file ending anywhere in it, and
+// of the bytes the file holds, sectors the disk never got: they read as
+// zeros (ext4 and xfs record a block allocated for an append as unwritten
+// until its data is on disk, and zero the rest of a page past the end of
+// the file when they write it, so a sector of the batch that shares a block
+// with the previous batch and was not rewritten reads as zeros too). The
+// commit frame is written last but pages reach the disk in any order, so it
+// may be there when earlier sectors are not.
+//
+// Why 512-byte sectors. A disk writes a logical sector — 512 bytes, the
+// smallest there is (4Kn disks and every file-system block are multiples of
+// it) — whole or not at all, and a torn write leaves whole blocks or
+// sectors unwritten, so the zeros it leaves fill whole 512-byte-aligned
+// sectors of the file (the batch's part of its first, which it may share
+// with the previous batch). A coarser unit (a 4 KiB page) would take the
+// torn write of a disk with 1 KiB blocks or 512-byte sectors for damage; a
+// finer one would take a few zeroed bytes — bit rot, a bad sector remapped
+// over part of a frame — for a torn write. A sector that holds a byte of an
+// intact commit frame was written, so its batch part is never taken for an
+// unwritten one.
+//
+// The rule. A self-valid commit frame (its own checksum good) in tail that
+// is not tail's last bytes, or whose recorded length does not reach back to
+// tail's start, means a later write followed the batch — so the batch's
+// fdatasync had returned and it was acknowledged — or that commit frames
+// were damaged: damage. If tail ends with the last batch's self-valid
+// commit frame, the writer wrote that whole batch: its frames are walked
+// from its start, and each must check or overlap a zeroed sector, until
+// one whose header lies in a zeroed sector (the frames after it cannot be
+// located) — and one must overlap a zeroed sector; anything else is damage
+// at the first frame that neither checks nor overlaps one. With no
+// self-valid commit frame (the file ends in the batch, or its commit frame
+// is torn or zeroed) tail is a torn write, as it always was.
+//
+// What stays unseen: bytes in a frame that also overlaps a zeroed sector
+// (a length field damaged so that the frame reaches one, too), and frames
+// after one whose header is zeroed, are not checked (their checksums cover
+// unwritten bytes); such a batch is torn anyway, so it was never
+// acknowledged. A whole sector zeroed by something other than a torn
+// write reads as one, and is cut. A file system that can expose stale data
+// after a crash (ext4 data=writeback) may leave non-zero garbage for a torn
+// write: that is refused, and the counters stop until the operator looks.
+func tailDamage(tail []byte, base int64) string {
+	last := len(tail) - commitFrameLen
+	for p := 0; p+commitFrameLen <= len(tail); p++ {
+		if !selfValidCommit(tail[p:]) {
+			continue
+		}
+		if p != last {
+			return fmt.Sprintf("the batch at offset %d does not match a commit frame that is intact at offset %d, and %d bytes of a later write follow it (so it was acknowledged)", base, base+int64(p), last-p)
+		}
+		_, n, _, _ := decodeCommit(tail[p+frameHeaderLen : p+commitFrameLen])
+		if n != uint64(p) {
+			return fmt.Sprintf("the commit frame at offset %d, intact, records a batch of %d bytes, not the %d since the last valid commit frame at offset %d", base+int64(p), n, p, base)
+		}
+		return tornBatchDamage(tail[:p], base)
+	}
+	return ""
+}
+
+// tornBatchDamage checks batch, the last batch of the last segment (at
+// offset base), whose intact commit frame follows it and which does not
+// match it, by the rule of tailDamage: "" if zeroed sectors explain it.
+func tornBatchDamage(batch []byte, base int64) string {
+	end := base + int64(len(batch))
+	first := base / sectorSize
+	// zero[i]: sector first+i lies before the commit frame and its part of
+	// the batch is all zeros.
+	zero := make([]bool, end/sectorSize-first)
+	for i := range zero {
+		s := (first + int64(i)) * sectorSize
+		zero[i] = allZero(batch[max(s, base)-base : s+sectorSize-base])
+	}
+	// overlaps reports whether batch[from:to] overlaps a zeroed sector.
+	overlaps := func(from, to int) bool {
+		for k := (base + int64(from)) / sectorSize; k*sectorSize < base+int64(to); k++ {
+			if i := k - first; i < int64(len(zero)) && zero[i] {
+				return true
+			}
+		}
+		return false
+	}
+	badAt := func(p int) string {
+		return fmt.Sprintf("bad frame at offset %d of the last batch (offset %d…%d), whose commit frame is intact: damage, not a torn write (which leaves whole sectors zeroed)", base+int64(p), base, end)
+	}
+	explained := false
+	for p := 0; p < len(batch); {
+		h := min(p+frameHeaderLen, len(batch))
+		if overlaps(p, h) {
+			explained = true // the frames from here on cannot be located
+			break
+		}
+		if h-p < frameHeaderLen {
+			return badAt(p)
+		}
+		l := int(binary.BigEndian.Uint32(batch[p:]))
+		if l == 0 || l > maxFramePayload || l > len(batch)-h {
+			return badAt(p)
+		}
+		q := h + l
+		if crc32.Checksum(batch[h:q], castagnoli) != binary.BigEndian.Uint32(batch[p+4:]) {
+			if !overlaps(p, q) {
+				return badAt(p)
+			}
+			explained = true
+		}
+		p = q
+	}
+	if !explained {
+		return fmt.Sprintf("the last batch (offset %d…%d) does not match its intact commit frame, and no zeroed sector explains it", base, end)
+	}
+	return ""
+}
+
+// allZero reports whether b holds only zeros.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // validFrameAfter reports whether any byte offset of tail after the first
 // starts a frame with a plausible length and type and a good checksum: a
 // bad frame followed by a good one is damage, not a torn write.
@@ -265,10 +408,13 @@ func applyFrame(idx *countstate.State, p []byte) (uint64, error) {
 // What was never acknowledged is cut off the last segment: its offset is
 // returned (tornAt) for the caller to truncate. In a segment of format 2
 // (commit frames) that is everything after its last valid commit frame,
-// whatever it holds, provided no valid commit frame follows (a batch that
-// follows was fdatasynced after the bad bytes, so they are damage); those
-// frames are not replayed (see scanSegment). In a segment of format 1 (no
-// commit frames) it is a bad frame at its end with no good frame after it.
+// provided no valid commit frame follows (a batch that follows was
+// fdatasynced after the bad bytes, so they are damage) and it is what a
+// torn write leaves — no intact commit frame, or one at the file's end
+// whose batch fails only where sectors read as zeros, not non-zero garbage
+// (see tailDamage); those frames are not replayed (see scanSegment). In a
+// segment of format 1 (no commit frames) it is a bad frame at its end with
+// no good frame after it.
 // Anything else that does not read — a bad header, a bad or uncommitted
 // frame elsewhere, a payload that does not decode, no segment at all — is
 // an error wrapping storage.ErrCorrupt naming the segment. replayJournal
@@ -303,6 +449,8 @@ func replayJournal(path string, id []byte, idx *countstate.State) (replayed, err
 				}
 			} else if at := commitAfter(tail); at >= 0 {
 				return rep, fmt.Errorf("%w: %s: bad frame in the batch at offset %d, which the batch committed at offset %d follows", storage.ErrCorrupt, name, bad, bad+int64(at))
+			} else if why := tailDamage(tail, bad); why != "" {
+				return rep, fmt.Errorf("%w: %s: %s", storage.ErrCorrupt, name, why)
 			}
 			rep.tornAt, size = bad, bad
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -199,26 +200,36 @@ func TestTornBatchFirstPageZeroed(t *testing.T) {
 	}
 }
 
-// The same at every offset of the last batch: one byte flipped, a sector
-// (512 bytes) zeroed from there, or the segment cut there, with every later
-// byte intact; and each of its pages zeroed. Replay keeps exactly the
+// The same at every offset of the last batch: the segment cut there, with
+// every later byte intact; and each of its 512-byte sectors and 4 KiB pages
+// zeroed (the batch's part of the first). Replay keeps exactly the
 // acknowledged reservations — never a frame of the torn batch, though most
 // of them are intact — and cuts at the batch's start; damage that changes
-// no byte keeps the batch. Offsets as batchOffset says.
+// no byte keeps the batch. One byte flipped there is a torn write only in
+// the commit frame (no longer intact, so the batch may never have been
+// written whole); in the batch's frames, before an intact commit frame, it
+// is non-zero garbage that no torn write leaves: refused with ErrCorrupt
+// naming the frame (TestRotInLastBatchRefused has the reasons). Offsets as
+// batchOffset says.
 func TestTornBatchAtEveryOffset(t *testing.T) {
 	_, seg, start, _ := tornBatchFixture(t, false)
 	id, dir := seg[segHeaderLen-journalIDLen:segHeaderLen], t.TempDir()
-	var bounds []int64 // where each frame of the batch (its commit frame too) and each page starts
-	for p := start; p < int64(len(seg)); p += frameHeaderLen + int64(binary.BigEndian.Uint32(seg[p:])) {
-		bounds = append(bounds, p)
-	}
+	// Where each frame of the batch (its commit frame too) and each page
+	// starts: the frames first.
+	bounds := batchFrames(seg, start, int64(len(seg)))
+	frames := len(bounds)
 	for p := (start/4096 + 1) * 4096; p < int64(len(seg)); p += 4096 {
 		bounds = append(bounds, p)
 	}
 	damages := map[string]func(off int64) []byte{
-		"byte flipped":  func(off int64) []byte { b := bytes.Clone(seg); b[off] ^= 0x10; return b },
-		"sector zeroed": func(off int64) []byte { return zeroed(seg, off, off+512) },
-		"cut":           func(off int64) []byte { return seg[:off] },
+		"byte flipped": func(off int64) []byte { b := bytes.Clone(seg); b[off] ^= 0x10; return b },
+		"sector zeroed": func(off int64) []byte {
+			if off != start && off%512 != 0 {
+				return nil // one case a sector
+			}
+			return zeroed(seg, off, (off/512+1)*512)
+		},
+		"cut": func(off int64) []byte { return seg[:off] },
 		"page zeroed": func(off int64) []byte {
 			if off != start && off%4096 != 0 {
 				return nil // one case a page
@@ -235,8 +246,12 @@ func TestTornBatchAtEveryOffset(t *testing.T) {
 			if b == nil {
 				continue
 			}
-			rep, us, _, err := replaySeg(t, dir, b, id)
+			rep, us, file, err := replaySeg(t, dir, b, id)
 			a, bs := heldAB(us)
+			if name == "byte flipped" && off < int64(len(seg))-commitFrameLen {
+				wantRefused(t, fmt.Sprintf("%s at %d of the last batch (%d…%d), before its intact commit frame", name, off, start, len(seg)), err, file, frameAt(bounds[:frames], off))
+				continue
+			}
 			if int64(len(b)) == start { // cut at the batch's start: nothing torn
 				if err != nil || rep.tornAt >= 0 || a != tornA || bs != 0 {
 					t.Fatalf("%s at %d: %v, torn at %d, held %d+%d; want the a reservations only, nothing torn", name, off, err, rep.tornAt, a, bs)

@@ -116,10 +116,11 @@ func TestJournalCutAtEveryOffset(t *testing.T) {
 // A byte damaged in a frame that a later complete frame follows is never a
 // torn write: at every offset of the last frames but the newest, Open
 // stops the counters with ErrCorrupt naming the segment (the checks then
-// deny), and never replays the damaged frame nor drops it. A byte damaged
-// in the newest frame cannot be told from a write torn before its
-// fdatasync: that frame is either refused or cut, never counted with
-// different content.
+// deny), and never replays the damaged frame nor drops it. A byte of the
+// newest frame flipped before its intact commit frame is non-zero garbage,
+// which no torn write leaves: refused too. Only a byte of the newest
+// commit frame flipped reads as a write torn before its fdatasync: the
+// newest batch is cut, every earlier reservation kept.
 func TestJournalFlipAtEveryOffset(t *testing.T) {
 	const n = 8
 	db, seg, ends := journalFixture(t, n)
@@ -129,7 +130,7 @@ func TestJournalFlipAtEveryOffset(t *testing.T) {
 		s, path := openWith(t, db, b)
 		got, err := held(s, n)
 		s.Close()
-		last := off >= ends[n-2]
+		last := off >= int64(len(seg))-commitFrameLen // in the newest commit frame
 		switch {
 		case err != nil:
 			if !errors.Is(err, storage.ErrCorrupt) {
@@ -138,12 +139,15 @@ func TestJournalFlipAtEveryOffset(t *testing.T) {
 			if name := filepath.Base(segName(path, 1)); !strings.Contains(err.Error(), name) {
 				t.Fatalf("flip at %d: error %q does not name %s", off, err, name)
 			}
+			if last {
+				t.Fatalf("flip at %d in the newest commit frame: %v, want the newest batch cut as torn", off, err)
+			}
 		case !last:
-			t.Fatalf("flip at %d (a frame before the newest): opened with %v, want ErrCorrupt", off, got)
+			t.Fatalf("flip at %d (before the newest commit frame): opened with %v, want ErrCorrupt", off, got)
 		default:
-			for i := range n - 1 {
-				if !got[i] {
-					t.Fatalf("flip at %d in the newest frame: reservation %d lost", off, i)
+			for i := range n {
+				if want := i < n-1; got[i] != want {
+					t.Fatalf("flip at %d in the newest commit frame: reservation %d held %v, want %v", off, i, got[i], want)
 				}
 			}
 		}
