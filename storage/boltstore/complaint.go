@@ -64,7 +64,11 @@ const (
 // complaint's callee in any case (complaint.Filter.Matches). A
 // complaint whose JSON does not decode, or that names no callee, may be
 // about anyone: it is unplaced, and every callee's listing reads it first
-// and fails on it. Written and built as bucketComplaintIndex is.
+// and fails on it. Written and built as bucketComplaintIndex is, but an
+// entry under one callee whose complaint names another is not rebuilt
+// away: no build changes a complaint's callee behind the index, so its
+// callee was damaged, and that callee's listing fails on it (see
+// complaintPage).
 var bucketComplaintCallee = []byte("complaints.by_callee")
 
 // metaComplaintCallee marks bucketComplaintCallee complete, as
@@ -276,7 +280,8 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 // not decode at all, which fail it). A damaged complaint fails the page
 // that reads it. An index entry that disagrees with its complaint (a file
 // an older build wrote to, changing a receipt) rebuilds the index and
-// reads the page again.
+// reads the page again, except an entry under a callee whose complaint
+// names another: it fails the page (storage.ErrCorrupt).
 func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	const op = "ListComplaintsAfter"
 	if err := complaint.ValidateLimit(limit); err != nil {
@@ -321,6 +326,27 @@ func (s *Store) complaintList(ctx context.Context, op string, ix complaintIndex,
 func complaintPage(ctx context.Context, tx *bolt.Tx, ix complaintIndex, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	byID := tx.Bucket(bucketComplaints)
 	c := tx.Bucket(ix.bucket).Cursor()
+	// Every key read starts with prefix: the callee's in the callee index.
+	var prefix []byte
+	if ix.prefix != nil {
+		prefix = ix.prefix(f)
+	}
+	// misplaced is the error of the complaint id listed under k but
+	// belonging under own. A complaint listed under the callee asked for
+	// that names another callee fails the listing and is not rebuilt away:
+	// no build changes a complaint's callee behind the index (Desk never
+	// changes it; the builds without the index do not open schema 5), so
+	// its callee was damaged, and the entry is the only trace of whom it
+	// is about; a recording of that callee must not go without its hold.
+	// Any other disagreement (a receipt an older build moved, an entry
+	// left by a damage since replaced) rebuilds the index.
+	misplaced := func(k, own, id []byte) error {
+		if prefix != nil && bytes.HasPrefix(k, prefix) && own[0] == idxPlaced && !bytes.HasPrefix(own, prefix) {
+			return &storage.RecordError{Kind: complaints.what, Key: string(id), Err: errors.New("names another callee than the one the callee index lists it under: " +
+				"its callee was damaged; every listing of the callee it is listed under fails until the complaint is repaired")}
+		}
+		return fmt.Errorf("%w: complaint %q is listed out of place", errIndexStale, id)
+	}
 	// read decodes the complaint an index entry names and checks that the
 	// entry is where the complaint belongs.
 	read := func(k, id []byte) (complaint.Complaint, error) {
@@ -330,13 +356,13 @@ func complaintPage(ctx context.Context, tx *bolt.Tx, ix complaintIndex, f compla
 		}
 		v, err := complaints.decode(id, raw)
 		if err != nil {
-			if !bytes.Equal(ix.stored(id, raw), k) {
-				return v, fmt.Errorf("%w: complaint %q is listed out of place", errIndexStale, id)
+			if own := ix.stored(id, raw); !bytes.Equal(own, k) {
+				return v, misplaced(k, own, id)
 			}
 			return v, err
 		}
-		if !bytes.Equal(ix.key(v), k) {
-			return v, fmt.Errorf("%w: complaint %q is listed out of place", errIndexStale, id)
+		if own := ix.key(v); !bytes.Equal(own, k) {
+			return v, misplaced(k, own, id)
 		}
 		return v, nil
 	}
@@ -350,11 +376,6 @@ func complaintPage(ctx context.Context, tx *bolt.Tx, ix complaintIndex, f compla
 		return nil, fmt.Errorf("%w: complaint %q is listed as undecodable", errIndexStale, k[1:])
 	}
 
-	// Every key read starts with prefix: the callee's in the callee index.
-	var prefix []byte
-	if ix.prefix != nil {
-		prefix = ix.prefix(f)
-	}
 	keyAt := func(t time.Time, id string) []byte { return appendReceiptKey(slices.Clip(prefix), t, id) }
 	start := append(slices.Clip(prefix), idxPlaced)
 	var skip []byte // the key of after itself, which the page starts past

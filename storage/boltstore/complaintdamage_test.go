@@ -1,0 +1,99 @@
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// A complaint whose stored callee was damaged into another valid callee
+// is still listed under its callee in the callee index: that entry is the
+// only trace left of whom it is about. The callee's listing must fail on it
+// (storage.ErrCorrupt), so that a recording of the callee is refused rather
+// than registered without the complaint's hold, and must keep failing: a
+// rebuild of the index from the damaged complaint would drop the entry and
+// the listing would then succeed without it. (No build changes a complaint's
+// callee behind the index: Desk never changes it, and schema 5, which every
+// build with the index writes, refuses the builds without it.) A sound
+// complaint is repaired by setting its callee again.
+func TestComplaintCalleeDamagedIntoAnotherCallee(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(*complaint.Complaint)
+	}{
+		{"SoundOtherwise", func(c *complaint.Complaint) { c.Callee = "h:b" }},
+		{"InvalidToo", func(c *complaint.Complaint) { c.Callee, c.Status = "h:b", "opne" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), DefaultFileName)
+			s := openAt(t, path)
+			ctx := context.Background()
+			t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+			for i, id := range []string{"cp-1", "cp-2", "cp-3"} {
+				c := idxComplaint(id, t0.Add(time.Duration(i)*time.Hour))
+				c.Callee = "h:a"
+				if id == "cp-3" {
+					c.Callee = "h:c"
+				}
+				if err := s.CreateComplaint(ctx, c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rawUpdate(t, path, func(tx *bolt.Tx) error {
+				c, err := complaints.decode([]byte("cp-2"), tx.Bucket(bucketComplaints).Get([]byte("cp-2")))
+				if err != nil {
+					return err
+				}
+				tc.damage(&c)
+				return putRaw(tx, c)
+			})
+			for round := range 2 {
+				s := openAt(t, path)
+				holds := complaint.RecordingHolds(s)
+				for range 2 {
+					got, err := s.ListComplaints(ctx, complaint.Filter{Callee: "h:a"})
+					if !errors.Is(err, storage.ErrCorrupt) {
+						t.Fatalf("round %d: h:a lists %v, %v; want ErrCorrupt (cp-2 is listed as h:a's and names h:b)", round, idsOf(got), err)
+					}
+					page, err := s.ListComplaintsAfter(ctx, complaint.Filter{Callee: "h:a"}, complaint.Position{}, 10)
+					if !errors.Is(err, storage.ErrCorrupt) {
+						t.Fatalf("round %d: h:a's page lists %v, %v; want ErrCorrupt", round, idsOf(page), err)
+					}
+					hs, err := holds(ctx, "h:a", t0.Add(48*time.Hour))
+					if err == nil {
+						t.Fatalf("round %d: a recording of h:a gets holds %v and no error: cp-2's hold is missing", round, hs)
+					}
+				}
+				// A callee the damage did not touch lists as before.
+				if got, err := s.ListComplaints(ctx, complaint.Filter{Callee: "h:c"}); err != nil || len(got) != 1 {
+					t.Fatalf("round %d: h:c lists %v, %v; want cp-3", round, idsOf(got), err)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.name != "SoundOtherwise" {
+				return
+			}
+			s = openAt(t, path)
+			defer s.Close()
+			if err := s.UpdateComplaint(ctx, "cp-2", func(c *complaint.Complaint) error { c.Callee = "h:a"; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			s.checkIndexesExact(t)
+			if got, err := s.ListComplaints(ctx, complaint.Filter{Callee: "h:a"}); err != nil || len(got) != 2 {
+				t.Fatalf("repaired: h:a lists %v, %v; want cp-1, cp-2", idsOf(got), err)
+			}
+		})
+	}
+}
