@@ -186,9 +186,22 @@ func storedCalleeKey(id, raw []byte) []byte {
 // buildIndex (re)builds the index ix from the complaints bucket within tx
 // and marks it complete, last. bbolt commits a transaction whole or not at
 // all, so a crash leaves the previous state (no marker: built at the next
-// Open) or the complete index.
+// Open) or the complete index. A rebuild of the callee index keeps each
+// entry of the old one under a callee whose complaint names another
+// (damagedCallees): the complaint is then in the index twice, the index
+// holds more entries than there are complaints, and Open rebuilds it
+// (keeping the entry again) until the complaint is repaired.
 func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
-	if tx.Bucket(ix.bucket) != nil {
+	var keys [][]byte
+	if old := tx.Bucket(ix.bucket); old != nil {
+		if ix.prefix != nil {
+			if m := tx.Bucket(bucketMeta).Get(ix.marker); m == nil || string(m) == ix.format {
+				var err error
+				if keys, err = damagedCallees(old, tx.Bucket(bucketComplaints), ix); err != nil {
+					return err
+				}
+			}
+		}
 		if err := tx.DeleteBucket(ix.bucket); err != nil {
 			return err
 		}
@@ -200,7 +213,6 @@ func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
 	// Keys put in order: bbolt splits a bucket's pages at commit, so keys
 	// put out of order into a new bucket are each inserted into one node
 	// holding all the others (quadratic: seconds at 30,000 complaints).
-	var keys [][]byte
 	err = tx.Bucket(bucketComplaints).ForEach(func(id, raw []byte) error {
 		keys = append(keys, ix.stored(id, raw))
 		return nil
@@ -216,6 +228,41 @@ func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
 		}
 	}
 	return tx.Bucket(bucketMeta).Put(ix.marker, []byte(ix.format))
+}
+
+// damagedCallees returns the keys of the callee index old (in the layout
+// complaintCalleeFormat) that list a stored complaint under a callee other
+// than the one it names: the trace of a damaged callee, which a rebuild
+// must not drop (see complaintPage).
+func damagedCallees(old, byID *bolt.Bucket, ix complaintIndex) ([][]byte, error) {
+	var out [][]byte
+	err := old.ForEach(func(k, _ []byte) error {
+		if len(k) == 0 || k[0] != idxPlaced {
+			return nil
+		}
+		n, w := binary.Uvarint(k[1:])
+		if w <= 0 {
+			return nil
+		}
+		size := sha256.Size // a callee longer than calleeInKey
+		if n <= calleeInKey {
+			size = int(n)
+		}
+		callee := 1 + w + size // the callee's part: calleePrefix
+		if len(k) <= callee+idxPrefix {
+			return nil
+		}
+		id := k[callee+idxPrefix:]
+		raw := byID.Get(id)
+		if raw == nil {
+			return nil
+		}
+		if own := ix.stored(id, raw); own[0] == idxPlaced && !bytes.HasPrefix(own, k[:callee]) {
+			out = append(out, bytes.Clone(k))
+		}
+		return nil
+	})
+	return out, err
 }
 
 // ensureComplaintIndex builds each complaint index within Open's
