@@ -192,14 +192,27 @@ func storedCalleeKey(id, raw []byte) []byte {
 // holds more entries than there are complaints, and Open rebuilds it
 // (keeping the entry again) until the complaint is repaired.
 func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
+	// Keys put in order: bbolt splits a bucket's pages at commit, so keys
+	// put out of order into a new bucket are each inserted into one node
+	// holding all the others (quadratic: seconds at 30,000 complaints).
 	var keys [][]byte
+	err := tx.Bucket(bucketComplaints).ForEach(func(id, raw []byte) error {
+		keys = append(keys, ix.stored(id, raw))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(keys, bytes.Compare)
 	if old := tx.Bucket(ix.bucket); old != nil {
-		if ix.prefix != nil {
-			if m := tx.Bucket(bucketMeta).Get(ix.marker); m == nil || string(m) == ix.format {
-				var err error
-				if keys, err = damagedCallees(old, tx.Bucket(bucketComplaints), ix); err != nil {
-					return err
-				}
+		if m := tx.Bucket(bucketMeta).Get(ix.marker); ix.prefix != nil && (m == nil || string(m) == ix.format) {
+			kept, err := damagedCallees(old, tx.Bucket(bucketComplaints), ix, keys)
+			if err != nil {
+				return err
+			}
+			if len(kept) > 0 {
+				keys = append(keys, kept...)
+				slices.SortFunc(keys, bytes.Compare)
 			}
 		}
 		if err := tx.DeleteBucket(ix.bucket); err != nil {
@@ -210,17 +223,6 @@ func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
 	if err != nil {
 		return err
 	}
-	// Keys put in order: bbolt splits a bucket's pages at commit, so keys
-	// put out of order into a new bucket are each inserted into one node
-	// holding all the others (quadratic: seconds at 30,000 complaints).
-	err = tx.Bucket(bucketComplaints).ForEach(func(id, raw []byte) error {
-		keys = append(keys, ix.stored(id, raw))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(keys, bytes.Compare)
 	idx.FillPercent = 1 // written whole, in order: fill its pages
 	for _, k := range keys {
 		if err := idx.Put(k, nil); err != nil {
@@ -233,11 +235,15 @@ func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
 // damagedCallees returns the keys of the callee index old (in the layout
 // complaintCalleeFormat) that list a stored complaint under a callee other
 // than the one it names: the trace of a damaged callee, which a rebuild
-// must not drop (see complaintPage).
-func damagedCallees(old, byID *bolt.Bucket, ix complaintIndex) ([][]byte, error) {
+// must not drop (see complaintPage). built is the new index's keys, in
+// order: a key in it is where its complaint belongs, and decodes nothing.
+func damagedCallees(old, byID *bolt.Bucket, ix complaintIndex, built [][]byte) ([][]byte, error) {
 	var out [][]byte
 	err := old.ForEach(func(k, _ []byte) error {
 		if len(k) == 0 || k[0] != idxPlaced {
+			return nil
+		}
+		if _, ok := slices.BinarySearchFunc(built, k, bytes.Compare); ok {
 			return nil
 		}
 		n, w := binary.Uvarint(k[1:])
