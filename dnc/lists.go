@@ -409,8 +409,8 @@ func (l *Lists) RemoveIf(ctx context.Context, n dialgate.Number, scope Scope, t 
 // store read; a hit is confirmed through the cache or the store. On a store
 // shared between processes (FeedSyncer) the filter and the cache are
 // trusted only once the store's feed has relayed every change acknowledged
-// before the lookup started (one probe through the feed, shared by the
-// lookups made meanwhile); when it cannot say so, the lookup reads the store.
+// before the lookup started (a probe through the feed sent after the lookup
+// started); when it cannot say so, the lookup reads the store.
 func (l *Lists) Lookup(ctx context.Context, n dialgate.Number) ([]Entry, error) {
 	v := n.Uint64()
 	l.mu.RLock()

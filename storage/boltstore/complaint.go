@@ -64,7 +64,11 @@ const (
 // complaint's callee in any case (complaint.Filter.Matches). A
 // complaint whose JSON does not decode, or that names no callee, may be
 // about anyone: it is unplaced, and every callee's listing reads it first
-// and fails on it. Written and built as bucketComplaintIndex is.
+// and fails on it. Written and built as bucketComplaintIndex is, but an
+// entry under one callee whose complaint names another is not rebuilt
+// away: no build changes a complaint's callee behind the index, so its
+// callee was damaged, and that callee's listing fails on it (see
+// complaintPage).
 var bucketComplaintCallee = []byte("complaints.by_callee")
 
 // metaComplaintCallee marks bucketComplaintCallee complete, as
@@ -182,9 +186,35 @@ func storedCalleeKey(id, raw []byte) []byte {
 // buildIndex (re)builds the index ix from the complaints bucket within tx
 // and marks it complete, last. bbolt commits a transaction whole or not at
 // all, so a crash leaves the previous state (no marker: built at the next
-// Open) or the complete index.
+// Open) or the complete index. A rebuild of the callee index keeps each
+// entry of the old one under a callee whose complaint names another
+// (damagedCallees): the complaint is then in the index twice, the index
+// holds more entries than there are complaints, and Open rebuilds it
+// (keeping the entry again) until the complaint is repaired.
 func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
-	if tx.Bucket(ix.bucket) != nil {
+	// Keys put in order: bbolt splits a bucket's pages at commit, so keys
+	// put out of order into a new bucket are each inserted into one node
+	// holding all the others (quadratic: seconds at 30,000 complaints).
+	var keys [][]byte
+	err := tx.Bucket(bucketComplaints).ForEach(func(id, raw []byte) error {
+		keys = append(keys, ix.stored(id, raw))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	if old := tx.Bucket(ix.bucket); old != nil {
+		if m := tx.Bucket(bucketMeta).Get(ix.marker); ix.prefix != nil && (m == nil || string(m) == ix.format) {
+			kept, err := damagedCallees(old, tx.Bucket(bucketComplaints), ix, keys)
+			if err != nil {
+				return err
+			}
+			if len(kept) > 0 {
+				keys = append(keys, kept...)
+				slices.SortFunc(keys, bytes.Compare)
+			}
+		}
 		if err := tx.DeleteBucket(ix.bucket); err != nil {
 			return err
 		}
@@ -193,18 +223,6 @@ func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
 	if err != nil {
 		return err
 	}
-	// Keys put in order: bbolt splits a bucket's pages at commit, so keys
-	// put out of order into a new bucket are each inserted into one node
-	// holding all the others (quadratic: seconds at 30,000 complaints).
-	var keys [][]byte
-	err = tx.Bucket(bucketComplaints).ForEach(func(id, raw []byte) error {
-		keys = append(keys, ix.stored(id, raw))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(keys, bytes.Compare)
 	idx.FillPercent = 1 // written whole, in order: fill its pages
 	for _, k := range keys {
 		if err := idx.Put(k, nil); err != nil {
@@ -212,6 +230,45 @@ func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
 		}
 	}
 	return tx.Bucket(bucketMeta).Put(ix.marker, []byte(ix.format))
+}
+
+// damagedCallees returns the keys of the callee index old (in the layout
+// complaintCalleeFormat) that list a stored complaint under a callee other
+// than the one it names: the trace of a damaged callee, which a rebuild
+// must not drop (see complaintPage). built is the new index's keys, in
+// order: a key in it is where its complaint belongs, and decodes nothing.
+func damagedCallees(old, byID *bolt.Bucket, ix complaintIndex, built [][]byte) ([][]byte, error) {
+	var out [][]byte
+	err := old.ForEach(func(k, _ []byte) error {
+		if len(k) == 0 || k[0] != idxPlaced {
+			return nil
+		}
+		if _, ok := slices.BinarySearchFunc(built, k, bytes.Compare); ok {
+			return nil
+		}
+		n, w := binary.Uvarint(k[1:])
+		if w <= 0 {
+			return nil
+		}
+		size := sha256.Size // a callee longer than calleeInKey
+		if n <= calleeInKey {
+			size = int(n)
+		}
+		callee := 1 + w + size // the callee's part: calleePrefix
+		if len(k) <= callee+idxPrefix {
+			return nil
+		}
+		id := k[callee+idxPrefix:]
+		raw := byID.Get(id)
+		if raw == nil {
+			return nil
+		}
+		if own := ix.stored(id, raw); own[0] == idxPlaced && !bytes.HasPrefix(own, k[:callee]) {
+			out = append(out, bytes.Clone(k))
+		}
+		return nil
+	})
+	return out, err
 }
 
 // ensureComplaintIndex builds each complaint index within Open's
@@ -276,7 +333,8 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 // not decode at all, which fail it). A damaged complaint fails the page
 // that reads it. An index entry that disagrees with its complaint (a file
 // an older build wrote to, changing a receipt) rebuilds the index and
-// reads the page again.
+// reads the page again, except an entry under a callee whose complaint
+// names another: it fails the page (storage.ErrCorrupt).
 func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	const op = "ListComplaintsAfter"
 	if err := complaint.ValidateLimit(limit); err != nil {
@@ -321,6 +379,27 @@ func (s *Store) complaintList(ctx context.Context, op string, ix complaintIndex,
 func complaintPage(ctx context.Context, tx *bolt.Tx, ix complaintIndex, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	byID := tx.Bucket(bucketComplaints)
 	c := tx.Bucket(ix.bucket).Cursor()
+	// Every key read starts with prefix: the callee's in the callee index.
+	var prefix []byte
+	if ix.prefix != nil {
+		prefix = ix.prefix(f)
+	}
+	// misplaced is the error of the complaint id listed under k but
+	// belonging under own. A complaint listed under the callee asked for
+	// that names another callee fails the listing and is not rebuilt away:
+	// no build changes a complaint's callee behind the index (Desk never
+	// changes it; the builds without the index do not open schema 5), so
+	// its callee was damaged, and the entry is the only trace of whom it
+	// is about; a recording of that callee must not go without its hold.
+	// Any other disagreement (a receipt an older build moved, an entry
+	// left by a damage since replaced) rebuilds the index.
+	misplaced := func(k, own, id []byte) error {
+		if prefix != nil && bytes.HasPrefix(k, prefix) && own[0] == idxPlaced && !bytes.HasPrefix(own, prefix) {
+			return &storage.RecordError{Kind: complaints.what, Key: string(id), Err: errors.New("names another callee than the one the callee index lists it under: " +
+				"its callee was damaged; every listing of the callee it is listed under fails until the complaint is repaired")}
+		}
+		return fmt.Errorf("%w: complaint %q is listed out of place", errIndexStale, id)
+	}
 	// read decodes the complaint an index entry names and checks that the
 	// entry is where the complaint belongs.
 	read := func(k, id []byte) (complaint.Complaint, error) {
@@ -330,13 +409,13 @@ func complaintPage(ctx context.Context, tx *bolt.Tx, ix complaintIndex, f compla
 		}
 		v, err := complaints.decode(id, raw)
 		if err != nil {
-			if !bytes.Equal(ix.stored(id, raw), k) {
-				return v, fmt.Errorf("%w: complaint %q is listed out of place", errIndexStale, id)
+			if own := ix.stored(id, raw); !bytes.Equal(own, k) {
+				return v, misplaced(k, own, id)
 			}
 			return v, err
 		}
-		if !bytes.Equal(ix.key(v), k) {
-			return v, fmt.Errorf("%w: complaint %q is listed out of place", errIndexStale, id)
+		if own := ix.key(v); !bytes.Equal(own, k) {
+			return v, misplaced(k, own, id)
 		}
 		return v, nil
 	}
@@ -350,11 +429,6 @@ func complaintPage(ctx context.Context, tx *bolt.Tx, ix complaintIndex, f compla
 		return nil, fmt.Errorf("%w: complaint %q is listed as undecodable", errIndexStale, k[1:])
 	}
 
-	// Every key read starts with prefix: the callee's in the callee index.
-	var prefix []byte
-	if ix.prefix != nil {
-		prefix = ix.prefix(f)
-	}
 	keyAt := func(t time.Time, id string) []byte { return appendReceiptKey(slices.Clip(prefix), t, id) }
 	start := append(slices.Clip(prefix), idxPlaced)
 	var skip []byte // the key of after itself, which the page starts past

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // scanComplaints is ListComplaints as it was before the callee index:
@@ -191,10 +192,10 @@ func (s *Store) checkIndexesExact(t *testing.T) {
 
 // A file written before the callee index existed (no bucket, no marker)
 // lists by callee correctly after Open, which builds the index once; so
-// does one whose index an interrupted build left partial (no marker), one
-// to which an older build added complaints, and one in which an older
-// build moved a complaint to another callee (the counts agree: the listing
-// that meets the stale entry rebuilds the index and reads again).
+// does one whose index an interrupted build left partial (no marker), and
+// one to which an older build added complaints. A complaint whose callee
+// changed behind the index (damage: no build does it) fails the listing of
+// the callee it is listed under until it is repaired.
 func TestComplaintCalleeIndexBuiltAtOpen(t *testing.T) {
 	const n = 600
 	path := filepath.Join(t.TempDir(), DefaultFileName)
@@ -269,8 +270,9 @@ func TestComplaintCalleeIndexBuiltAtOpen(t *testing.T) {
 		checkCallees(t, s, callees, t0)
 	})
 
-	t.Run("OlderBuildMovedCallee", func(t *testing.T) {
+	t.Run("CalleeChangedBehindTheIndex", func(t *testing.T) {
 		moved := idxComplaint("cp-0003", time.Time{})
+		var was string
 		rawUpdate(t, path, func(tx *bolt.Tx) error {
 			var err error
 			moved, err = complaints.decode([]byte(moved.ID), tx.Bucket(bucketComplaints).Get([]byte(moved.ID)))
@@ -280,11 +282,24 @@ func TestComplaintCalleeIndexBuiltAtOpen(t *testing.T) {
 			if moved.Callee == "h:c" {
 				t.Fatal("cp-0003 is already h:c's")
 			}
-			moved.Callee = "h:c"
+			was, moved.Callee = moved.Callee, "h:c"
 			return putRaw(tx, moved)
 		})
 		s := openAt(t, path)
 		defer s.Close()
-		checkCallees(t, s, callees, t0) // lists h:a and h:b first: meets the stale entry
+		// The callee it is listed under cannot list without it: its
+		// listing fails (TestComplaintCalleeDamagedIntoAnotherCallee),
+		// and is not rebuilt away.
+		for range 2 {
+			if got, err := s.ListComplaints(ctx, complaint.Filter{Callee: was}); !errors.Is(err, storage.ErrCorrupt) {
+				t.Fatalf("%s lists %v, %v; want ErrCorrupt (cp-0003 is listed as its)", was, idsOf(got), err)
+			}
+		}
+		// Setting its callee again repairs the index.
+		if err := s.UpdateComplaint(ctx, moved.ID, func(c *complaint.Complaint) error { c.Callee = was; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		s.checkIndexesExact(t)
+		checkCallees(t, s, callees, t0)
 	})
 }

@@ -35,7 +35,8 @@
 // fails with storage.ErrUnavailable (the checks deny) until the store is
 // reopened, because bbolt makes a transaction visible in its memory map
 // once its meta page is written, before the fdatasync that makes it
-// durable; [Store.Ping] reports it.
+// durable; [Store.Ping] reports it. The counters, kept in their own journal
+// (below) and stopped by its own failures, go on.
 //
 // # Complaints
 //

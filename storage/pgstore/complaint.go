@@ -21,6 +21,20 @@ func decodeComplaint(id string, raw []byte) (complaint.Complaint, error) {
 	return storage.DecodeRecord("complaint", id, raw, func(c *complaint.Complaint) error { return c.ValidateStored(id) })
 }
 
+// listedComplaint decodes the complaint a listing with f read (its row
+// matched f's columns). A callee in f is the row's callee column: a
+// complaint whose JSON names another callee was damaged (or edited), and
+// fails the listing rather than be dropped by f.Matches, so that a
+// recording of the callee is refused rather than registered without the
+// complaint's hold (complaint.RecordingHolds).
+func listedComplaint(f complaint.Filter, id string, raw []byte) (complaint.Complaint, error) {
+	c, err := decodeComplaint(id, raw)
+	if err == nil && f.Callee != "" && c.Callee != f.Callee {
+		err = &storage.RecordError{Kind: "complaint", Key: id, Err: errors.New("names another callee than its callee column")}
+	}
+	return c, err
+}
+
 // CreateComplaint implements complaint.Store.
 func (s *Store) CreateComplaint(ctx context.Context, c complaint.Complaint) error {
 	if err := c.Validate(); err != nil {
@@ -151,7 +165,7 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 		if err := rows.Scan(&id, &raw); err != nil {
 			return nil, s.fail("ListComplaints", err)
 		}
-		c, err := decodeComplaint(id, raw)
+		c, err := listedComplaint(f, id, raw)
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +204,7 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 	}
 	for {
 		q, args := complaintPageQuery(f, started, afterNs, afterID, limit)
-		n, err := s.complaintBatch(ctx, q, args, func(id string, ns int64, c complaint.Complaint) {
+		n, err := s.complaintBatch(ctx, f, q, args, func(id string, ns int64, c complaint.Complaint) {
 			afterNs, afterID, started = ns, id, true
 			if f.Matches(c) && len(out) < limit {
 				out = append(out, c)
@@ -228,9 +242,9 @@ func complaintPageQuery(f complaint.Filter, started bool, afterNs int64, afterID
 	return q, args
 }
 
-// complaintBatch runs q and hands each complaint it reads to each, in
-// order; it returns how many rows it read.
-func (s *Store) complaintBatch(ctx context.Context, q string, args []any, each func(id string, ns int64, c complaint.Complaint)) (int, error) {
+// complaintBatch runs q, a query of f's complaints, and hands each
+// complaint it reads to each, in order; it returns how many rows it read.
+func (s *Store) complaintBatch(ctx context.Context, f complaint.Filter, q string, args []any, each func(id string, ns int64, c complaint.Complaint)) (int, error) {
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return 0, s.fail("ListComplaintsAfter", err)
@@ -246,7 +260,7 @@ func (s *Store) complaintBatch(ctx context.Context, q string, args []any, each f
 		if err := rows.Scan(&id, &ns, &raw); err != nil {
 			return 0, s.fail("ListComplaintsAfter", err)
 		}
-		c, err := decodeComplaint(id, raw)
+		c, err := listedComplaint(f, id, raw)
 		if err != nil {
 			return 0, err
 		}

@@ -187,7 +187,7 @@ func BenchmarkListComplaintPages(b *testing.B) {
 					)
 					for {
 						q, args := m.query(complaint.Filter{}, started, afterNs, afterID, limit)
-						got, err := s.complaintBatch(ctx, q, args, func(id string, ns int64, _ complaint.Complaint) {
+						got, err := s.complaintBatch(ctx, complaint.Filter{}, q, args, func(id string, ns int64, _ complaint.Complaint) {
 							afterNs, afterID, started = ns, id, true
 						})
 						if err != nil {

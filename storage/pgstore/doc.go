@@ -108,7 +108,8 @@
 // the LISTEN connection's probe channel from a pooled connection and waits
 // for it to arrive; PostgreSQL delivers notifications in commit order, so
 // every opt-out another process acknowledged before the lookup started has
-// reached the filter by then. Concurrent lookups share one probe; a probe
+// reached the filter by then. Up to four probes are out at once, and the
+// lookups made while four are out share the next; a probe
 // that cannot come back (the feed lost, later than four heartbeats and a
 // second, the context done) makes the lookup read the database. The
 // connection's heartbeat is a

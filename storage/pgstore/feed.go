@@ -33,7 +33,8 @@ var _ dnc.FeedSyncer = (*Store)(nil)
 // writer's notification is sent), and returns once the feed connection has
 // received it. PostgreSQL delivers notifications in the order their
 // transactions committed, so every change acknowledged before the call was
-// relayed to the watchers by then. Concurrent calls share a probe. It fails
+// relayed to the watchers by then. Up to four probes are out at once; the
+// calls made while four are out share the next (feedhub.Hub.Sync). It fails
 // while the feed is lost, and when the probe is not back within four
 // heartbeats and a second (the feed is then lost too, or about to be).
 func (s *Store) SyncDNC(ctx context.Context) error {

@@ -72,9 +72,10 @@
 // come back; Redis delivers one connection's messages in the order they
 // were published, so every opt-out acknowledged anywhere before the lookup
 // started has reached the filter by then (read your writes across the
-// fleet). Concurrent lookups share one probe (one out at a time), so a
-// number that is not listed — most dials — costs one pub/sub round trip,
-// not one per lookup. A lookup whose probe cannot come back (the feed lost,
+// fleet). Up to four probes are out at once, and the lookups made while
+// four are out share the next, so a number that is not listed — most
+// dials — costs one pub/sub round trip, and Redis sees at most four probes
+// a round trip, not one per lookup. A lookup whose probe cannot come back (the feed lost,
 // the probe later than four heartbeats and a second, the caller's context
 // done) reads Redis instead.
 //

@@ -33,7 +33,8 @@ var _ dnc.FeedSyncer = (*Store)(nil)
 // writer's notification takes), and returns once the subscription has
 // received it. Redis delivers one connection's messages in the order they
 // were published, so every change acknowledged before the call was relayed
-// to the watchers by then. Concurrent calls share a probe. It fails while
+// to the watchers by then. Up to four probes are out at once; the calls
+// made while four are out share the next (feedhub.Hub.Sync). It fails while
 // the feed is lost, and when the probe is not back within four heartbeats
 // and a second (the feed is then lost too, or about to be).
 func (s *Store) SyncDNC(ctx context.Context) error {

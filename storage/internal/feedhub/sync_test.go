@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -169,6 +170,75 @@ func TestLateProbeAnswersNoLaterSync(t *testing.T) {
 	select {
 	case err := <-errc:
 		t.Fatalf("Sync returned %v on the late probe of an earlier call", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	h.Probed(own)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A lost feed fails every Sync waiting, those of each of the maxFlying
+// probes out and those waiting for the next; the probes' goroutines end,
+// and the tokens of those probes coming back after the feed is live again
+// answer no later Sync.
+func TestSyncLostFailsEveryProbeOut(t *testing.T) {
+	h := New()
+	ctx := context.Background()
+	if err := h.SetLive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	sent := make(chan string, 16)
+	publish := func(_ context.Context, tok string) error { sent <- tok; return nil }
+	const calls = maxFlying + 3
+	errs := make(chan error, calls)
+	var old []string
+	for i := range calls {
+		go func() { errs <- h.Sync(ctx, time.Minute, publish) }()
+		if i < maxFlying {
+			old = append(old, <-sent)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // the last three join the waiting batch
+	h.SetLost()
+	for range calls {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, ErrSyncLost) {
+				t.Fatalf("Sync when the feed was lost = %v, want ErrSyncLost", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("a Sync still waits after the feed was lost")
+		}
+	}
+	select {
+	case tok := <-sent:
+		t.Fatalf("probe %q sent for calls the lost feed answered", tok)
+	default:
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after the lost feed answered every Sync, %d before", n, before)
+	}
+	if err := h.SetLive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- h.Sync(ctx, 5*time.Second, publish) }()
+	own := <-sent
+	for _, tok := range old {
+		if tok == own {
+			t.Fatalf("the new probe reuses token %q", tok)
+		}
+		h.Probed(tok)
+	}
+	select {
+	case err := <-errc:
+		t.Fatalf("Sync returned %v on a probe sent before the feed was lost", err)
 	case <-time.After(50 * time.Millisecond):
 	}
 	h.Probed(own)
