@@ -193,6 +193,21 @@ func TestLogZeroedPageOfLastBatch(t *testing.T) {
 		if rep.Records != kept+2 || rep.Repairs != 1 {
 			t.Fatalf("%s: %d records, %d repairs; want the %d kept, a repair record and the new one", what, rep.Records, rep.Repairs, kept)
 		}
+		// Verify names the cut a torn write with zeroed blocks and counts
+		// the whole records the saved bytes hold: the intact batch's lines
+		// that lie wholly after the zeros.
+		var whole int64
+		for s := 0; s < len(log); {
+			nl := bytes.IndexByte(log[s:], '\n')
+			if s >= to && !bytes.Contains(log[s:s+nl], []byte(`"kind":"checkpoint"`)) {
+				whole++
+			}
+			s += nl + 1
+		}
+		if len(rep.ZeroedWriteCuts) != 1 || rep.ZeroedWriteCuts[0].RepairRecord != recs[0] ||
+			rep.ZeroedWriteCuts[0].WholeRecords != whole || rep.ZeroedWriteCuts[0].ZeroBytes != int64(to-from) || len(rep.WholeRecordCuts) != 0 {
+			t.Fatalf("%s: ZeroedWriteCuts %+v, WholeRecordCuts %+v; want %+v holding %d whole records, %d zeros", what, rep.ZeroedWriteCuts, rep.WholeRecordCuts, recs[0], whole, to-from)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -58,7 +59,19 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := (len(b)-1)/block*block - block // a whole block, not the last
+			// A whole block, with a block of whole lines after it.
+			p := (len(b)-1)/block*block - 2*block
+			// The records the saved bytes will hold whole: the lines wholly
+			// after the damaged block.
+			var whole int
+			for s := 0; s < len(b); s += bytes.IndexByte(b[s:], '\n') + 1 {
+				if s >= p+block {
+					whole++
+				}
+			}
+			if whole == 0 {
+				t.Fatal("no whole line after the damaged block")
+			}
 			for i := p; i < p+block; i++ {
 				b[i] = fill
 			}
@@ -92,8 +105,27 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 			if code != 0 || !strings.Contains(out, fmt.Sprintf("at offset %d", cut)) {
 				t.Fatalf("repair: %d %s %s", code, out, errs)
 			}
-			if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") {
-				t.Fatalf("verify after repair: %d %s %s", code, out, errs)
+			// Verify names the cut a torn write with zeroed blocks, not a
+			// torn last line, and counts the whole records it holds.
+			name := filepath.Base(files[0])
+			want := fmt.Sprintf("cut %d bytes off %s at offset %d (saved as %s.torn-%d) cut a torn write with unwritten (zero) blocks (%d zero bytes), not a torn last line: the saved bytes hold %d whole records",
+				len(b)-cut, name, cut, name, cut, block, whole)
+			if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") || !strings.Contains(out, want) {
+				t.Fatalf("verify after repair: %d %s %s\nwant %q", code, out, errs, want)
+			}
+			code, out, errs = runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub, "--json")
+			var res struct {
+				Cuts []struct {
+					File         string `json:"file"`
+					Offset       int64  `json:"offset"`
+					ZeroBytes    int64  `json:"zero_bytes"`
+					WholeRecords int    `json:"whole_records"`
+				} `json:"zeroed_write_cuts"`
+				Whole []json.RawMessage `json:"whole_record_cuts"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || len(res.Cuts) != 1 || len(res.Whole) != 0 ||
+				res.Cuts[0].File != name || res.Cuts[0].Offset != int64(cut) || res.Cuts[0].ZeroBytes != block || res.Cuts[0].WholeRecords != whole {
+				t.Fatalf("verify --json after repair: %d %v %s %s; want %d whole records", code, err, out, errs, whole)
 			}
 			// New records chain onto the last line kept.
 			log, err = auditlog.Open(ctx, dir, opts)
