@@ -2,16 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/sidecar"
 )
@@ -26,22 +23,8 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 	for _, fill := range []byte{0, 'x'} {
 		t.Run(fmt.Sprintf("fill=%q", fill), func(t *testing.T) {
 			data := t.TempDir()
-			ctx := context.Background()
-			keys, err := sidecar.LoadKeys(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := filepath.Join(data, sidecar.AuditDir)
-			opts := auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer}
-			log, err := auditlog.Open(ctx, dir, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
-			g, err := dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := openAuditTestLog(t, data)
+			dir := a.dir
 			files, err := auditlog.LogFiles(dir)
 			if err != nil || len(files) != 1 {
 				t.Fatal(files, err)
@@ -50,9 +33,7 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 				if fi, err := os.Stat(files[0]); err != nil || fi.Size() > 3*block {
 					break
 				}
-				if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86139001390%02d", i%100)), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
-					t.Fatal(err)
-				}
+				a.check(t, fmt.Sprintf("+86139001390%02d", i%100))
 			}
 			// A crash: the log is not closed (no closing checkpoint).
 			b, err := os.ReadFile(files[0])
@@ -82,7 +63,7 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 			if _, err := os.Stat(cp); err == nil {
 				t.Fatal("a checkpoint was published before the crash")
 			}
-			if err := log.Close(); err != nil {
+			if err := a.log.Close(); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.Remove(cp); err != nil {
@@ -128,18 +109,9 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 				t.Fatalf("verify --json after repair: %d %v %s %s; want %d whole records", code, err, out, errs, whole)
 			}
 			// New records chain onto the last line kept.
-			log, err = auditlog.Open(ctx, dir, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err = dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
-				t.Fatal(err)
-			}
-			if err := log.Close(); err != nil {
+			a = openAuditTestLog(t, data)
+			a.check(t, "+8613900139000")
+			if err := a.log.Close(); err != nil {
 				t.Fatal(err)
 			}
 			if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") {
