@@ -88,21 +88,7 @@ func bigBatchSnapshot(t *testing.T, opts Options, before, n int) (snap map[strin
 	if got := l.Stats().Batches - batches; got != 1 {
 		t.Fatalf("%d batches after the held one, want 1", got)
 	}
-	snap = map[string][]byte{}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap[e.Name()] = b
-	}
+	snap = dirSnapshot(t, dir)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
