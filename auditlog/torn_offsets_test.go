@@ -27,6 +27,19 @@ func crashSnapshot(t *testing.T, opts Options, n int) map[string][]byte {
 			t.Fatal(err)
 		}
 	}
+	snap := dirSnapshot(t, dir)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := snap[fileName(1)]; !ok || len(snap[fileName(1)]) == 0 {
+		t.Fatalf("snapshot without %s: %v", fileName(1), snap)
+	}
+	return snap
+}
+
+// dirSnapshot returns the regular files of dir, by name.
+func dirSnapshot(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
 	snap := map[string][]byte{}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -41,12 +54,6 @@ func crashSnapshot(t *testing.T, opts Options, n int) map[string][]byte {
 			t.Fatal(err)
 		}
 		snap[e.Name()] = b
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := snap[fileName(1)]; !ok || len(snap[fileName(1)]) == 0 {
-		t.Fatalf("snapshot without %s: %v", fileName(1), ents)
 	}
 	return snap
 }

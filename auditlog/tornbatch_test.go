@@ -88,21 +88,7 @@ func bigBatchSnapshot(t *testing.T, opts Options, before, n int) (snap map[strin
 	if got := l.Stats().Batches - batches; got != 1 {
 		t.Fatalf("%d batches after the held one, want 1", got)
 	}
-	snap = map[string][]byte{}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap[e.Name()] = b
-	}
+	snap = dirSnapshot(t, dir)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -192,6 +178,21 @@ func TestLogZeroedPageOfLastBatch(t *testing.T) {
 		kept := int64(bytes.Count(log[:cut], []byte("\n")))
 		if rep.Records != kept+2 || rep.Repairs != 1 {
 			t.Fatalf("%s: %d records, %d repairs; want the %d kept, a repair record and the new one", what, rep.Records, rep.Repairs, kept)
+		}
+		// Verify names the cut a torn write with zeroed blocks and counts
+		// the whole records the saved bytes hold: the intact batch's lines
+		// that lie wholly after the zeros.
+		var whole int64
+		for s := 0; s < len(log); {
+			nl := bytes.IndexByte(log[s:], '\n')
+			if s >= to && !bytes.Contains(log[s:s+nl], []byte(`"kind":"checkpoint"`)) {
+				whole++
+			}
+			s += nl + 1
+		}
+		if len(rep.ZeroedWriteCuts) != 1 || rep.ZeroedWriteCuts[0].RepairRecord != recs[0] ||
+			rep.ZeroedWriteCuts[0].WholeRecords != whole || rep.ZeroedWriteCuts[0].ZeroBytes != int64(to-from) || len(rep.WholeRecordCuts) != 0 {
+			t.Fatalf("%s: ZeroedWriteCuts %+v, WholeRecordCuts %+v; want %+v holding %d whole records, %d zeros", what, rep.ZeroedWriteCuts, rep.WholeRecordCuts, recs[0], whole, to-from)
 		}
 	}
 }

@@ -155,7 +155,7 @@ func TestVerifyNamesWholeRecordCut(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
-	if len(rep.WholeRecordCuts) != 1 || rep.WholeRecordCuts[0] != recs[0] {
+	if len(rep.WholeRecordCuts) != 1 || rep.WholeRecordCuts[0] != recs[0] || len(rep.ZeroedWriteCuts) != 0 {
 		t.Fatalf("WholeRecordCuts %+v, want the repair %+v", rep.WholeRecordCuts, recs[0])
 	}
 	// A crash's cut (part of a line) is not named.
@@ -166,8 +166,8 @@ func TestVerifyNamesWholeRecordCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err = Verify(context.Background(), files2, VerifyOptions{Verifiers: k.verifiers, Dir: dir2})
-	if err != nil || len(rep.WholeRecordCuts) != 0 || rep.Repairs != 1 {
-		t.Fatalf("Verify after a crash's cut: %+v, %v; want 1 repair, no whole record cut", rep, err)
+	if err != nil || len(rep.WholeRecordCuts) != 0 || len(rep.ZeroedWriteCuts) != 0 || rep.Repairs != 1 {
+		t.Fatalf("Verify after a crash's cut: %+v, %v; want 1 repair, no whole record cut, no zeroed write cut", rep, err)
 	}
 }
 

@@ -182,6 +182,13 @@ type Report struct {
 	// acknowledged record made to look torn (its newline removed) and cut
 	// off by Repair. Verify does not fail on it; it names it.
 	WholeRecordCuts []RepairRecord
+	// ZeroedWriteCuts are the repair records (with VerifyOptions.Dir) whose
+	// saved bytes hold zero bytes: a torn write with unwritten (zero)
+	// blocks that a power cut left, cut from the line holding the first
+	// zero to the end of the file, not a torn last line. Each says how
+	// many whole records the saved bytes hold (never acknowledged: see
+	// docs/auditors.md). Verify does not fail on them.
+	ZeroedWriteCuts []ZeroedWriteCut
 	Checkpoints     int64 // checkpoint lines verified
 	// Tree is the tree of the last checkpoint in the log (zero if none).
 	Tree tlog.Tree
@@ -394,48 +401,105 @@ func pronoun(n int64) string {
 // whether they are a whole valid line (only the newline missing). It
 // returns a *VerifyError (without Seq) when they are not the bytes cut, and
 // an error when the file cannot be read for another reason.
-func checkSavedCut(dir string, r *RepairRecord) (whole bool, _ *VerifyError, _ error) {
+func checkSavedCut(dir string, r *RepairRecord) (cut cutContents, _ *VerifyError, _ error) {
 	what := fmt.Sprintf("%d bytes (sha256 %s) were cut off %s at offset %d", r.CutBytes, r.CutSHA256, r.File, r.Offset)
 	name := r.SavedAs
 	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
-		return false, &VerifyError{File: filepath.Join(dir, r.File), Problem: ProblemDeleted,
+		return cut, &VerifyError{File: filepath.Join(dir, r.File), Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s but names no saved file in the log directory (saved_as %q): the evidence of what was cut is gone", what, name)}, nil
 	}
 	path := filepath.Join(dir, name)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return false, &VerifyError{File: path, Problem: ProblemDeleted,
+		return cut, &VerifyError{File: path, Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s and saved to %s, which is missing: the evidence of what was cut was deleted", what, name)}, nil
 	}
 	if err != nil {
-		return false, nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+		return cut, nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return false, nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
+		return cut, nil, fmt.Errorf("auditlog: verify: saved cut: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return false, &VerifyError{File: path, Problem: ProblemDeleted,
+		return cut, &VerifyError{File: path, Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s and saved to %s, which is not a regular file: the evidence of what was cut was replaced", what, name)}, nil
 	}
-	// A cut short enough to be a line is kept to be parsed.
+	// A cut short enough to be a line, or one write (a torn write with
+	// zeroed blocks), is kept to be read.
 	h := sha256.New()
 	var line bytes.Buffer
 	w := io.Writer(h)
-	if fi.Size() <= MaxLineBytes {
+	if fi.Size() <= maxWriteBytes {
 		w = io.MultiWriter(h, &line)
 	}
 	n, err := io.Copy(w, f)
 	if err != nil {
-		return false, nil, fmt.Errorf("auditlog: verify: saved cut: read %s: %w", path, err)
+		return cut, nil, fmt.Errorf("auditlog: verify: saved cut: read %s: %w", path, err)
 	}
 	if sum := hex.EncodeToString(h.Sum(nil)); n != r.CutBytes || sum != r.CutSHA256 {
-		return false, &VerifyError{File: path, Problem: ProblemEdited,
+		return cut, &VerifyError{File: path, Problem: ProblemEdited,
 			Detail: fmt.Sprintf("%s and saved to %s, which now holds %d bytes with sha256 %s: the evidence of what was cut was changed", what, name, n, sum)}, nil
 	}
-	_, perr := ParseLine(line.Bytes())
-	return int64(line.Len()) == n && perr == nil, nil, nil
+	if int64(line.Len()) == n {
+		cut.read(line.Bytes())
+	}
+	return cut, nil, nil
+}
+
+// ZeroedWriteCut is a repair whose saved bytes are a torn write with
+// unwritten (zero) blocks (Report.ZeroedWriteCuts). The repair record
+// itself is unchanged: these counts are read from the saved bytes.
+type ZeroedWriteCut struct {
+	RepairRecord
+	// ZeroBytes is how many of the saved bytes are zeros.
+	ZeroBytes int64 `json:"zero_bytes"`
+	// WholeRecords is how many whole, valid record lines (checkpoints
+	// not counted) the saved bytes hold among the zeros.
+	WholeRecords int64 `json:"whole_records"`
+}
+
+// cutContents is what checkSavedCut finds in a repair's saved bytes.
+type cutContents struct {
+	whole  bool  // one whole valid line, only its newline missing
+	zeros  int64 // zero bytes (a torn write with unwritten blocks)
+	record int64 // whole record lines among the zeros, when zeros > 0
+}
+
+// read fills c from the saved bytes b.
+func (c *cutContents) read(b []byte) {
+	if _, err := ParseLine(b); err == nil {
+		c.whole = true
+		return
+	}
+	for _, x := range b {
+		if x == 0 {
+			c.zeros++
+		}
+	}
+	if c.zeros == 0 {
+		return
+	}
+	// A line is whole when it starts after a newline or a zero (a zero
+	// run can end at a line start) and ends in a newline with no zero in
+	// it; the start of a line a zero run cut into does not parse.
+	for s := 0; s < len(b); {
+		e := s + bytes.IndexByte(b[s:], '\n')
+		if e < s {
+			return
+		}
+		seg := b[s:e]
+		if z := bytes.LastIndexByte(seg, 0); z >= 0 {
+			seg = seg[z+1:]
+		}
+		if len(seg) > 0 && (s > 0 || len(seg) < e-s) {
+			if l, err := ParseLine(seg); err == nil && l.Kind != KindCheckpoint {
+				c.record++
+			}
+		}
+		s = e + 1
+	}
 }
 
 // checkpointAt is a verified checkpoint of the log and where it is.
@@ -683,7 +747,7 @@ func (w *walk) step(e *entry) error {
 		rep.Repairs++
 		rep.RepairRecords = append(rep.RepairRecords, *e.repair)
 		if opts.Dir != "" {
-			whole, verr, err := checkSavedCut(opts.Dir, e.repair)
+			cut, verr, err := checkSavedCut(opts.Dir, e.repair)
 			if err != nil {
 				return err
 			} else if verr != nil {
@@ -691,8 +755,11 @@ func (w *walk) step(e *entry) error {
 				verr.Detail = fmt.Sprintf("this repair record (%s:%d) says %s", file, line, verr.Detail)
 				return verr
 			}
-			if whole {
+			switch {
+			case cut.whole:
 				rep.WholeRecordCuts = append(rep.WholeRecordCuts, *e.repair)
+			case cut.zeros > 0:
+				rep.ZeroedWriteCuts = append(rep.ZeroedWriteCuts, ZeroedWriteCut{RepairRecord: *e.repair, ZeroBytes: cut.zeros, WholeRecords: cut.record})
 			}
 		}
 	}

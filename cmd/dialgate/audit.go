@@ -68,6 +68,10 @@ type verifyResult struct {
 	// WholeRecordCuts are the repair records whose saved bytes are a whole
 	// record (auditlog.Report.WholeRecordCuts): no crash's cut.
 	WholeRecordCuts []auditlog.RepairRecord `json:"whole_record_cuts,omitempty"`
+	// ZeroedWriteCuts are the repair records whose saved bytes are a torn
+	// write with unwritten (zero) blocks, with the count of whole records
+	// they hold (auditlog.Report.ZeroedWriteCuts): a power cut's cut.
+	ZeroedWriteCuts []auditlog.ZeroedWriteCut `json:"zeroed_write_cuts,omitempty"`
 }
 
 func (a *app) auditVerifyCmd() *cobra.Command {
@@ -208,6 +212,7 @@ or --require-key).`,
 				}
 				res.Records, res.Decisions, res.Outcomes, res.Repairs, res.Changes = rep.Records, rep.Decisions, rep.Outcomes, rep.Repairs, rep.Changes
 				res.WholeRecordCuts = rep.WholeRecordCuts
+				res.ZeroedWriteCuts = rep.ZeroedWriteCuts
 				res.Checkpoints, res.TreeSize, res.Unsealed = rep.Checkpoints, rep.Tree.N, rep.Unsealed
 				if rep.Tree.N > 0 {
 					res.TreeHash = rep.Tree.Hash.String()
@@ -369,6 +374,10 @@ func writeVerifyText(a *app, r verifyResult) {
 	for _, c := range r.WholeRecordCuts {
 		fmt.Fprintf(a.stdout, "     WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn\n",
 			c.CutBytes, c.File, c.Offset, c.SavedAs)
+	}
+	for _, c := range r.ZeroedWriteCuts {
+		fmt.Fprintf(a.stdout, "     the repair that cut %d bytes off %s at offset %d (saved as %s) cut a torn write with unwritten (zero) blocks (%d zero bytes), not a torn last line: the saved bytes hold %d whole records, never acknowledged\n",
+			c.CutBytes, c.File, c.Offset, c.SavedAs, c.ZeroBytes, c.WholeRecords)
 	}
 	for _, c := range r.UnrecordedCuts {
 		fmt.Fprintf(a.stdout, "     %s holds bytes cut off the log that no repair record names (an interrupted repair: run audit repair)\n", c)

@@ -15,32 +15,53 @@ import (
 	"github.com/dialgate/dialgate/internal/sidecar"
 )
 
+// auditTestLog is the audit log of a sidecar's data directory, opened
+// with its keys, and a gate recording decisions to it at a fixed time.
+type auditTestLog struct {
+	dir  string           // the log's directory
+	opts auditlog.Options // what it was opened with
+	log  *auditlog.Log
+	gate *dialgate.Gate
+}
+
+// openAuditTestLog opens the audit log of the data directory data, making
+// its keys when it has none.
+func openAuditTestLog(t *testing.T, data string) *auditTestLog {
+	t.Helper()
+	keys, err := sidecar.LoadKeys(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &auditTestLog{dir: filepath.Join(data, sidecar.AuditDir), opts: auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer}}
+	if a.log, err = auditlog.Open(context.Background(), a.dir, a.opts); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	if a.gate, err = dialgate.New(nil, dialgate.WithAuditLog(a.log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at }))); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// check records the decision on a service call to the number to.
+func (a *auditTestLog) check(t *testing.T, to string) {
+	t.Helper()
+	if _, err := a.gate.Check(context.Background(), dialgate.Dial{To: dialgate.MustParseNumber(to), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestAuditRepair: a torn last line stops the log from opening; `audit
 // repair` cuts it, records the cut, and the log verifies again.
 func TestAuditRepair(t *testing.T) {
 	data := t.TempDir()
 	ctx := context.Background()
-	keys, err := sidecar.LoadKeys(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(data, sidecar.AuditDir)
-	opts := auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer}
-	log, err := auditlog.Open(ctx, dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
-	g, err := dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openAuditTestLog(t, data)
+	dir, opts := a.dir, a.opts
 	for range 3 {
-		if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
-			t.Fatal(err)
-		}
+		a.check(t, "+8613900139000")
 	}
-	if err := log.Close(); err != nil {
+	if err := a.log.Close(); err != nil {
 		t.Fatal(err)
 	}
 	run := func(args ...string) (int, string, string) {
@@ -188,26 +209,10 @@ func TestCheckRecordsInAuditLog(t *testing.T) {
 // sidecar's key for good.
 func TestAuditRepairNeedsTheLogsKeys(t *testing.T) {
 	data := t.TempDir()
-	ctx := context.Background()
-	keys, err := sidecar.LoadKeys(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(data, sidecar.AuditDir)
-	log, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time {
-		return time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
-	})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := log.Close(); err != nil {
+	a := openAuditTestLog(t, data)
+	dir := a.dir
+	a.check(t, "+8613900139000")
+	if err := a.log.Close(); err != nil {
 		t.Fatal(err)
 	}
 	files, err := auditlog.LogFiles(dir)

@@ -2,15 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/sidecar"
 )
@@ -25,22 +23,8 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 	for _, fill := range []byte{0, 'x'} {
 		t.Run(fmt.Sprintf("fill=%q", fill), func(t *testing.T) {
 			data := t.TempDir()
-			ctx := context.Background()
-			keys, err := sidecar.LoadKeys(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := filepath.Join(data, sidecar.AuditDir)
-			opts := auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer}
-			log, err := auditlog.Open(ctx, dir, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
-			g, err := dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
-			if err != nil {
-				t.Fatal(err)
-			}
+			a := openAuditTestLog(t, data)
+			dir := a.dir
 			files, err := auditlog.LogFiles(dir)
 			if err != nil || len(files) != 1 {
 				t.Fatal(files, err)
@@ -49,16 +33,26 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 				if fi, err := os.Stat(files[0]); err != nil || fi.Size() > 3*block {
 					break
 				}
-				if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86139001390%02d", i%100)), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
-					t.Fatal(err)
-				}
+				a.check(t, fmt.Sprintf("+86139001390%02d", i%100))
 			}
 			// A crash: the log is not closed (no closing checkpoint).
 			b, err := os.ReadFile(files[0])
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := (len(b)-1)/block*block - block // a whole block, not the last
+			// A whole block, with a block of whole lines after it.
+			p := (len(b)-1)/block*block - 2*block
+			// The records the saved bytes will hold whole: the lines wholly
+			// after the damaged block.
+			var whole int
+			for s := 0; s < len(b); s += bytes.IndexByte(b[s:], '\n') + 1 {
+				if s >= p+block {
+					whole++
+				}
+			}
+			if whole == 0 {
+				t.Fatal("no whole line after the damaged block")
+			}
 			for i := p; i < p+block; i++ {
 				b[i] = fill
 			}
@@ -69,7 +63,7 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 			if _, err := os.Stat(cp); err == nil {
 				t.Fatal("a checkpoint was published before the crash")
 			}
-			if err := log.Close(); err != nil {
+			if err := a.log.Close(); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.Remove(cp); err != nil {
@@ -92,22 +86,32 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 			if code != 0 || !strings.Contains(out, fmt.Sprintf("at offset %d", cut)) {
 				t.Fatalf("repair: %d %s %s", code, out, errs)
 			}
-			if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") {
-				t.Fatalf("verify after repair: %d %s %s", code, out, errs)
+			// Verify names the cut a torn write with zeroed blocks, not a
+			// torn last line, and counts the whole records it holds.
+			name := filepath.Base(files[0])
+			want := fmt.Sprintf("cut %d bytes off %s at offset %d (saved as %s.torn-%d) cut a torn write with unwritten (zero) blocks (%d zero bytes), not a torn last line: the saved bytes hold %d whole records",
+				len(b)-cut, name, cut, name, cut, block, whole)
+			if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") || !strings.Contains(out, want) {
+				t.Fatalf("verify after repair: %d %s %s\nwant %q", code, out, errs, want)
+			}
+			code, out, errs = runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub, "--json")
+			var res struct {
+				Cuts []struct {
+					File         string `json:"file"`
+					Offset       int64  `json:"offset"`
+					ZeroBytes    int64  `json:"zero_bytes"`
+					WholeRecords int    `json:"whole_records"`
+				} `json:"zeroed_write_cuts"`
+				Whole []json.RawMessage `json:"whole_record_cuts"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || len(res.Cuts) != 1 || len(res.Whole) != 0 ||
+				res.Cuts[0].File != name || res.Cuts[0].Offset != int64(cut) || res.Cuts[0].ZeroBytes != block || res.Cuts[0].WholeRecords != whole {
+				t.Fatalf("verify --json after repair: %d %v %s %s; want %d whole records", code, err, out, errs, whole)
 			}
 			// New records chain onto the last line kept.
-			log, err = auditlog.Open(ctx, dir, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err = dialgate.New(nil, dialgate.WithAuditLog(log), dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
-				t.Fatal(err)
-			}
-			if err := log.Close(); err != nil {
+			a = openAuditTestLog(t, data)
+			a.check(t, "+8613900139000")
+			if err := a.log.Close(); err != nil {
 				t.Fatal(err)
 			}
 			if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") {

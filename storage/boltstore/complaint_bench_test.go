@@ -31,26 +31,23 @@ func (s *Store) scanComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 	return p.Page(), nil
 }
 
-// BenchmarkListComplaintPages lists every page (100 complaints each) of
-// 30,000 complaints: one op is the whole listing, through the receipt
-// index ("index") and by the scan ListComplaintsAfter did before it
-// ("scan"), alternating three times in one run (scan, index, scan#01,
-// index#01, …) so that both see the same machine. Run it with
-// -benchtime 1x: one scan listing takes about a minute.
-func BenchmarkListComplaintPages(b *testing.B) {
-	const n, limit = 30_000, 100
+// benchComplaintStore opens a store (closed when b ends) holding n
+// complaints cp-000000, … received from t0 on in an order unrelated to
+// their ids, several to a second, each changed by edit (given its number)
+// before it is stored; it returns the store and t0.
+func benchComplaintStore(b *testing.B, n int, edit func(int, *complaint.Complaint)) (*Store, time.Time) {
+	b.Helper()
 	s, err := Open(filepath.Join(b.TempDir(), DefaultFileName), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	b.Cleanup(func() { s.Close() })
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		for i := range n {
-			// Received in an order unrelated to the ids, several to a second.
-			at := t0.Add(time.Duration((i*7919)%(n/4)) * time.Second)
-			c := idxComplaint(fmt.Sprintf("cp-%06d", i), at)
+			c := idxComplaint(fmt.Sprintf("cp-%06d", i), t0.Add(time.Duration((i*7919)%(n/4))*time.Second))
 			c.Details = "the caller rang twice after I asked to be taken off the list"
+			edit(i, &c)
 			if err := complaints.put(tx.Bucket(bucketComplaints), c); err != nil {
 				return err
 			}
@@ -63,6 +60,18 @@ func BenchmarkListComplaintPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return s, t0
+}
+
+// BenchmarkListComplaintPages lists every page (100 complaints each) of
+// 30,000 complaints: one op is the whole listing, through the receipt
+// index ("index") and by the scan ListComplaintsAfter did before it
+// ("scan"), alternating three times in one run (scan, index, scan#01,
+// index#01, …) so that both see the same machine. Run it with
+// -benchtime 1x: one scan listing takes about a minute.
+func BenchmarkListComplaintPages(b *testing.B) {
+	const n, limit = 30_000, 100
+	s, _ := benchComplaintStore(b, n, func(int, *complaint.Complaint) {})
 	ctx := context.Background()
 	for range 3 {
 		benchComplaintRound(ctx, b, s, n, limit)
@@ -113,32 +122,12 @@ func (s scanStore) ListComplaints(ctx context.Context, f complaint.Filter) ([]co
 // ("index"), alternating three times in one run.
 func BenchmarkRecordingHolds(b *testing.B) {
 	const n, callees = 30_000, 10_000
-	s, err := Open(filepath.Join(b.TempDir(), DefaultFileName), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		for i := range n {
-			c := idxComplaint(fmt.Sprintf("cp-%06d", i), t0.Add(time.Duration((i*7919)%(n/4))*time.Second))
-			c.Callee = fmt.Sprintf("h:%05d", (i*31)%callees)
-			c.Details = "the caller rang twice after I asked to be taken off the list"
-			if i%2 == 0 {
-				c.Status = complaint.StatusAnswered
-			}
-			if err := complaints.put(tx.Bucket(bucketComplaints), c); err != nil {
-				return err
-			}
-			if err := complaints.reindex(tx, nil, c); err != nil {
-				return err
-			}
+	s, t0 := benchComplaintStore(b, n, func(i int, c *complaint.Complaint) {
+		c.Callee = fmt.Sprintf("h:%05d", (i*31)%callees)
+		if i%2 == 0 {
+			c.Status = complaint.StatusAnswered
 		}
-		return nil
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
 	for range 3 {
 		for _, m := range []struct {

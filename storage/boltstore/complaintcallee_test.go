@@ -26,27 +26,6 @@ func (s *Store) scanComplaints(ctx context.Context, f complaint.Filter) ([]compl
 	return out, err
 }
 
-// calleeState returns the callee index's keys and its marker.
-func calleeState(t *testing.T, path string) (keys int, marker string) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bucketComplaintCallee); b != nil {
-			keys = b.Stats().KeyN
-		}
-		marker = string(tx.Bucket(bucketMeta).Get(metaComplaintCallee))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return keys, marker
-}
-
 // checkCallees checks that every callee in callees (and one with no
 // complaint) lists, through ListComplaints and every page size of
 // ListComplaintsAfter, exactly what the scan lists, also with receipt
@@ -215,37 +194,21 @@ func TestComplaintCalleeIndexBuiltAtOpen(t *testing.T) {
 	}
 
 	t.Run("OlderBuildFile", func(t *testing.T) {
-		rawUpdate(t, path, func(tx *bolt.Tx) error {
-			if err := tx.DeleteBucket(bucketComplaintCallee); err != nil {
-				return err
-			}
-			return tx.Bucket(bucketMeta).Delete(metaComplaintCallee)
-		})
-		if k, m := calleeState(t, path); k != 0 || m != "" {
-			t.Fatalf("the file still has a callee index: %d keys, marker %q", k, m)
-		}
+		dropIndex(t, path, bucketComplaintCallee, metaComplaintCallee)
 		s := openAt(t, path)
 		checkCallees(t, s, callees, t0)
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if k, m := calleeState(t, path); k != n || m != complaintCalleeFormat {
+		if k, m := indexState(t, path, bucketComplaintCallee, metaComplaintCallee); k != n || m != complaintCalleeFormat {
 			t.Fatalf("after Open: %d callee index keys, marker %q; want %d, %q", k, m, n, complaintCalleeFormat)
 		}
 	})
 
 	t.Run("PartialIndexWithoutMarker", func(t *testing.T) {
 		rawUpdate(t, path, func(tx *bolt.Tx) error {
-			idx := tx.Bucket(bucketComplaintCallee)
-			c := idx.Cursor()
-			var drop [][]byte
-			for k, _ := c.Last(); k != nil && len(drop) < n/2; k, _ = c.Prev() {
-				drop = append(drop, slices.Clone(k))
-			}
-			for _, k := range drop {
-				if err := idx.Delete(k); err != nil {
-					return err
-				}
+			if err := deleteLast(tx.Bucket(bucketComplaintCallee), n/2); err != nil {
+				return err
 			}
 			return tx.Bucket(bucketMeta).Delete(metaComplaintCallee)
 		})

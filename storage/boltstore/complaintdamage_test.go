@@ -15,6 +15,30 @@ import (
 	"github.com/dialgate/dialgate/storage"
 )
 
+// threeComplaintsFile writes a closed store file holding complaints cp-1
+// and cp-2 about callee and cp-3 about h:c, received an hour apart from
+// t0; it returns the file's path and t0.
+func threeComplaintsFile(t *testing.T, callee string) (string, time.Time) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), DefaultFileName)
+	s := openAt(t, path)
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for i, id := range []string{"cp-1", "cp-2", "cp-3"} {
+		c := idxComplaint(id, t0.Add(time.Duration(i)*time.Hour))
+		c.Callee = callee
+		if id == "cp-3" {
+			c.Callee = "h:c"
+		}
+		if err := s.CreateComplaint(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, t0
+}
+
 // A complaint whose stored callee was damaged into another valid callee
 // is still listed under its callee in the callee index: that entry is the
 // only trace left of whom it is about. The callee's listing must fail on it
@@ -34,23 +58,8 @@ func TestComplaintCalleeDamagedIntoAnotherCallee(t *testing.T) {
 		{"InvalidToo", func(c *complaint.Complaint) { c.Callee, c.Status = "h:b", "opne" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), DefaultFileName)
-			s := openAt(t, path)
+			path, t0 := threeComplaintsFile(t, "h:a")
 			ctx := context.Background()
-			t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-			for i, id := range []string{"cp-1", "cp-2", "cp-3"} {
-				c := idxComplaint(id, t0.Add(time.Duration(i)*time.Hour))
-				c.Callee = "h:a"
-				if id == "cp-3" {
-					c.Callee = "h:c"
-				}
-				if err := s.CreateComplaint(ctx, c); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
 			rawUpdate(t, path, func(tx *bolt.Tx) error {
 				c, err := complaints.decode([]byte("cp-2"), tx.Bucket(bucketComplaints).Get([]byte("cp-2")))
 				if err != nil {
@@ -87,7 +96,7 @@ func TestComplaintCalleeDamagedIntoAnotherCallee(t *testing.T) {
 			if tc.name != "SoundOtherwise" {
 				return
 			}
-			s = openAt(t, path)
+			s := openAt(t, path)
 			defer s.Close()
 			if err := s.UpdateComplaint(ctx, "cp-2", func(c *complaint.Complaint) error { c.Callee = "h:a"; return nil }); err != nil {
 				t.Fatal(err)
@@ -112,23 +121,8 @@ func TestComplaintCalleeRebuildKeepsDamagedCallee(t *testing.T) {
 	for _, tc := range []struct{ trigger, a string }{{"Open", "h:a"}, {"Listing", "h:a"}, {"Open", long}, {"Listing", long}} {
 		trigger := tc.trigger
 		t.Run(fmt.Sprintf("%s/callee%d", trigger, len(tc.a)), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), DefaultFileName)
-			s := openAt(t, path)
+			path, t0 := threeComplaintsFile(t, tc.a)
 			ctx := context.Background()
-			t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-			for i, id := range []string{"cp-1", "cp-2", "cp-3"} {
-				c := idxComplaint(id, t0.Add(time.Duration(i)*time.Hour))
-				c.Callee = tc.a
-				if id == "cp-3" {
-					c.Callee = "h:c"
-				}
-				if err := s.CreateComplaint(ctx, c); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
 			rawUpdate(t, path, func(tx *bolt.Tx) error {
 				b := tx.Bucket(bucketComplaints)
 				c, err := complaints.decode([]byte("cp-2"), b.Get([]byte("cp-2")))

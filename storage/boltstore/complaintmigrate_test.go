@@ -91,8 +91,9 @@ func checkPages(t *testing.T, s *Store, want []string) {
 
 func head(ids []string) []string { return ids[:min(len(ids), 8)] }
 
-// indexState returns the index's keys and the marker.
-func indexState(t *testing.T, path string) (keys int, marker string) {
+// indexState returns the keys of the index bucket of the store file at
+// path and the index's marker (meta, in the meta bucket).
+func indexState(t *testing.T, path string, bucket, meta []byte) (keys int, marker string) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
@@ -100,16 +101,58 @@ func indexState(t *testing.T, path string) (keys int, marker string) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bucketComplaintIndex); b != nil {
+		if b := tx.Bucket(bucket); b != nil {
 			keys = b.Stats().KeyN
 		}
-		marker = string(tx.Bucket(bucketMeta).Get(metaComplaintIndex))
+		marker = string(tx.Bucket(bucketMeta).Get(meta))
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return keys, marker
+}
+
+// dropIndex removes the index bucket and its marker (meta) from the store
+// file at path, as a file written before the index existed has neither.
+func dropIndex(t *testing.T, path string, bucket, meta []byte) {
+	t.Helper()
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucket); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Delete(meta)
+	})
+	if k, m := indexState(t, path, bucket, meta); k != 0 || m != "" {
+		t.Fatalf("the file still has the index %s: %d keys, marker %q", bucket, k, m)
+	}
+}
+
+// deleteLast deletes the last n keys of b (an index an interrupted build
+// left partial).
+func deleteLast(b *bolt.Bucket, n int) error {
+	c := b.Cursor()
+	var drop [][]byte
+	for k, _ := c.Last(); k != nil && len(drop) < n; k, _ = c.Prev() {
+		drop = append(drop, slices.Clone(k))
+	}
+	for _, k := range drop {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createHourly creates n complaints cp-0, cp-1, … received an hour apart
+// from t0.
+func createHourly(t *testing.T, s *Store, n int, t0 time.Time) {
+	t.Helper()
+	for i := range n {
+		if err := s.CreateComplaint(context.Background(), idxComplaint(fmt.Sprintf("cp-%d", i), t0.Add(time.Duration(i)*time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // rawUpdate changes the store file at path as a build that does not know
@@ -153,21 +196,13 @@ func TestComplaintIndexBuiltAtOpen(t *testing.T) {
 	}
 
 	t.Run("OlderBuildFile", func(t *testing.T) {
-		rawUpdate(t, path, func(tx *bolt.Tx) error {
-			if err := tx.DeleteBucket(bucketComplaintIndex); err != nil {
-				return err
-			}
-			return tx.Bucket(bucketMeta).Delete(metaComplaintIndex)
-		})
-		if k, m := indexState(t, path); k != 0 || m != "" {
-			t.Fatalf("the file still has an index: %d keys, marker %q", k, m)
-		}
+		dropIndex(t, path, bucketComplaintIndex, metaComplaintIndex)
 		s := openAt(t, path)
 		checkPages(t, s, want)
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if k, m := indexState(t, path); k != n || m != complaintIndexFormat {
+		if k, m := indexState(t, path, bucketComplaintIndex, metaComplaintIndex); k != n || m != complaintIndexFormat {
 			t.Fatalf("after Open: %d index keys, marker %q; want %d, %q", k, m, n, complaintIndexFormat)
 		}
 	})
@@ -175,15 +210,8 @@ func TestComplaintIndexBuiltAtOpen(t *testing.T) {
 	t.Run("PartialIndexWithoutMarker", func(t *testing.T) {
 		rawUpdate(t, path, func(tx *bolt.Tx) error {
 			idx := tx.Bucket(bucketComplaintIndex)
-			c := idx.Cursor()
-			var drop [][]byte
-			for k, _ := c.Last(); k != nil && len(drop) < n/2; k, _ = c.Prev() { // the later half
-				drop = append(drop, slices.Clone(k))
-			}
-			for _, k := range drop {
-				if err := idx.Delete(k); err != nil {
-					return err
-				}
+			if err := deleteLast(idx, n/2); err != nil { // the later half
+				return err
 			}
 			// and an entry no complaint has
 			if err := idx.Put(receiptKey(time.Unix(0, 0), "cp-ghost"), nil); err != nil {
@@ -219,13 +247,8 @@ func TestComplaintIndexBuiltAtOpen(t *testing.T) {
 func TestComplaintIndexStaleEntryRebuilt(t *testing.T) {
 	path := filepath.Join(t.TempDir(), DefaultFileName)
 	s := openAt(t, path)
-	ctx := context.Background()
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	for i := range 10 {
-		if err := s.CreateComplaint(ctx, idxComplaint(fmt.Sprintf("cp-%d", i), t0.Add(time.Duration(i)*time.Hour))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createHourly(t, s, 10, t0)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -260,11 +283,7 @@ func TestComplaintIndexFollowsReceipt(t *testing.T) {
 	s := openAt(t, path)
 	ctx := context.Background()
 	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	for i := range 3 {
-		if err := s.CreateComplaint(ctx, idxComplaint(fmt.Sprintf("cp-%d", i), t0.Add(time.Duration(i)*time.Hour))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	createHourly(t, s, 3, t0)
 	if err := s.UpdateComplaint(ctx, "cp-0", func(c *complaint.Complaint) error {
 		c.ReceivedAt = t0.Add(5 * time.Hour)
 		return nil

@@ -143,20 +143,7 @@ func TestZeroedSectorsInLastBatchCut(t *testing.T) {
 		s.Close()
 		t.Fatalf("Open with sector %d of the last batch zeroed: %v, held %d+%d; want %d and 0", mid, err, a, bs, tornA)
 	}
-	if fi, err := os.Stat(segName(path, 1)); err != nil || fi.Size() != start {
-		s.Close()
-		t.Fatalf("segment 1 after Open: %v; want it cut to %d bytes", err, start)
-	}
-	mustReserve(t, s, "after", jt0, lim1("b0"))
-	s.Close()
-	s = mustOpen(t, path, Options{})
-	defer s.Close()
-	if us, err = s.Usage(context.Background(), jt0, tornLimits()); err != nil {
-		t.Fatal(err)
-	}
-	if a, bs := heldAB(us); a != tornA || bs != 1 {
-		t.Fatalf("after a new reservation and a reopen: held %d a and %d b, want %d and 1", a, bs, tornA)
-	}
+	checkCutThenGoesOn(t, s, path, start)
 }
 
 // Zeros that fill no whole sector of the batch are not what a torn write

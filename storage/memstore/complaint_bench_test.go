@@ -28,22 +28,31 @@ func (s *Store) scanComplaintsAfter(_ context.Context, f complaint.Filter, after
 	return p.Page(), nil
 }
 
+// benchComplaintStore returns a new store holding n open complaints
+// cp-000000, … about callee(i), received from t0 on in an order unrelated
+// to their ids, several to a second, and t0.
+func benchComplaintStore(b *testing.B, n int, callee func(i int) string) (*Store, time.Time) {
+	b.Helper()
+	s := New()
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		at := t0.Add(time.Duration((i*7919)%(n/4)) * time.Second)
+		c := complaint.Complaint{ID: fmt.Sprintf("cp-%06d", i), Callee: callee(i), Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at, Status: complaint.StatusOpen}
+		if err := s.CreateComplaint(context.Background(), c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s, t0
+}
+
 // BenchmarkListComplaintPages lists every page (100 complaints each) of
 // 30,000 complaints, one op the whole listing: by the scan of every
 // complaint ("scan") and from the kept order ("order"), alternating three
 // times.
 func BenchmarkListComplaintPages(b *testing.B) {
 	const n, limit = 30_000, 100
-	s := New()
+	s, _ := benchComplaintStore(b, n, func(int) string { return "h" })
 	ctx := context.Background()
-	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	for i := range n {
-		at := t0.Add(time.Duration((i*7919)%(n/4)) * time.Second)
-		c := complaint.Complaint{ID: fmt.Sprintf("cp-%06d", i), Callee: "h", Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at, Status: complaint.StatusOpen}
-		if err := s.CreateComplaint(ctx, c); err != nil {
-			b.Fatal(err)
-		}
-	}
 	for range 3 {
 		for _, m := range []struct {
 			name string
@@ -86,17 +95,8 @@ func (s scanStore) ListComplaints(_ context.Context, f complaint.Filter) ([]comp
 // alternating three times.
 func BenchmarkRecordingHolds(b *testing.B) {
 	const n, callees = 30_000, 10_000
-	s := New()
+	s, t0 := benchComplaintStore(b, n, func(i int) string { return fmt.Sprintf("h:%05d", (i*31)%callees) })
 	ctx := context.Background()
-	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	for i := range n {
-		at := t0.Add(time.Duration((i*7919)%(n/4)) * time.Second)
-		c := complaint.Complaint{ID: fmt.Sprintf("cp-%06d", i), Callee: fmt.Sprintf("h:%05d", (i*31)%callees), Scope: "global",
-			Channel: complaint.ChannelPhone, ReceivedAt: at, Status: complaint.StatusOpen}
-		if err := s.CreateComplaint(ctx, c); err != nil {
-			b.Fatal(err)
-		}
-	}
 	for range 3 {
 		for _, m := range []struct {
 			name  string
