@@ -28,6 +28,9 @@ func TestDNCReadYourWritesAcrossProcesses(t *testing.T, a, b dnc.Store, hold fun
 // CheckDNCReadYourWritesAcrossProcesses is
 // TestDNCReadYourWritesAcrossProcesses returning the first failure.
 func CheckDNCReadYourWritesAcrossProcesses(ctx context.Context, a, b dnc.Store, hold func() (held <-chan struct{}, release func())) error {
+	if _, ok := b.(dnc.FeedSyncer); !ok {
+		return fmt.Errorf("b (%T) does not implement dnc.FeedSyncer: its lookups cannot wait for the change feed", b)
+	}
 	la, err := dnc.NewLists(ctx, a, dnc.ListsOptions{})
 	if err != nil {
 		return fmt.Errorf("dnc.NewLists(a): %w", err)
@@ -73,12 +76,13 @@ type unsynced struct {
 }
 
 // BenchListsLookupMiss measures a lookup of a number nobody listed
-// through dnc.Lists on s (a store with a change feed), by one caller per CPU
+// through dnc.Lists on s (a store with a change feed and a dnc.FeedSyncer), by one caller per CPU
 // and by 32 per CPU: "synced" waits for a probe through the change feed
 // (dnc.FeedSyncer), "unsynced" answers from the Bloom filter alone.
 func BenchListsLookupMiss(b *testing.B, s interface {
 	dnc.Store
 	dnc.ChangeFeed
+	dnc.FeedSyncer
 }) {
 	ctx := context.Background()
 	for _, bc := range []struct {
