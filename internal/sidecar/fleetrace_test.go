@@ -626,8 +626,8 @@ func frStats(h *frHistory) string {
 //
 //   - an error never comes with an allow;
 //   - per callee, and per collections subject, the allows the clients got
-//     less the Releases that succeeded never exceed the cap (every window
-//     of the profile is longer than a run);
+//     less the dials not placed (see frNotPlaced) never exceed the cap
+//     (every window of the profile is longer than a run);
 //   - an opt-out, a consent revocation or the outcome of an abandoned or a
 //     refused call acknowledged on any Gate denies every dial (of the
 //     number, of the consent) whose Check started after it returned, on
@@ -645,12 +645,7 @@ func frVerify(h *frHistory) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var bad []string
-	released := map[string]bool{}
-	for _, rl := range h.releases {
-		if rl.err == nil {
-			released[rl.id] = true
-		}
-	}
+	released := frNotPlaced(h)
 	perCallee := map[dialgate.Number]int{}
 	perSubject := map[string]int{}
 	segments := map[string][]int{} // NPA-NXX → the last four digits allowed
@@ -676,7 +671,7 @@ func frVerify(h *frHistory) []string {
 	}
 	for n, c := range perCallee {
 		if c > frCalleeCap {
-			bad = append(bad, fmt.Sprintf("callee %s: %d dials allowed and not released, cap %d", n, c, frCalleeCap))
+			bad = append(bad, fmt.Sprintf("callee %s: %d dials allowed and not released, cap %d%s", n, c, frCalleeCap, frCalleeHistory(h, n)))
 		}
 	}
 	for s, c := range perSubject {
@@ -756,6 +751,25 @@ func frVerify(h *frHistory) []string {
 	return bad
 }
 
+// frNotPlaced returns the decisions whose calls the clients did not place:
+// those a Release succeeded for, and those a Release failed for (other than
+// as placed) with no outcome acknowledged. A client that asked to release a
+// dial does not place it, whatever the answer; and a failed Release may
+// have given the capacity back all the same (a connection cut after the
+// store committed it), so that another dial may take it. h.mu is held.
+func frNotPlaced(h *frHistory) map[string]bool {
+	out := map[string]bool{}
+	for _, rl := range h.releases {
+		switch err, reported := h.outcomes[rl.id]; {
+		case rl.err == nil:
+			out[rl.id] = true
+		case !errors.Is(rl.err, dialgate.ErrPlaced) && (!reported || err != nil):
+			out[rl.id] = true
+		}
+	}
+	return out
+}
+
 // frLongestRun returns the length of the longest run of distinct values of
 // xs at most frMaxGap apart (sorting xs).
 func frLongestRun(xs []int) int {
@@ -771,4 +785,26 @@ func frLongestRun(xs []int) int {
 		longest = max(longest, run)
 	}
 	return longest
+}
+
+// frCalleeHistory lists the allowed checks of n, with the releases and
+// outcomes of each, for a failure message. h.mu is held.
+func frCalleeHistory(h *frHistory, n dialgate.Number) string {
+	var b strings.Builder
+	for _, c := range h.checks {
+		if c.dial.To != n || !c.dec.Allowed {
+			continue
+		}
+		fmt.Fprintf(&b, "\n\t%s gate %d %s (%s) [%s, %s]", c.dec.ID, c.gate, c.dial.Purpose, c.dial.Subject,
+			c.start.Format("15:04:05.000000"), c.end.Format("15:04:05.000000"))
+		for _, rl := range h.releases {
+			if rl.id == c.dec.ID {
+				fmt.Fprintf(&b, "\n\t\trelease gate %d [%s, %s]: %v", rl.gate, rl.start.Format("15:04:05.000000"), rl.end.Format("15:04:05.000000"), rl.err)
+			}
+		}
+		if err, ok := h.outcomes[c.dec.ID]; ok {
+			fmt.Fprintf(&b, "\n\t\toutcome: %v", err)
+		}
+	}
+	return b.String()
 }
