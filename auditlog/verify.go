@@ -460,6 +460,28 @@ type ZeroedWriteCut struct {
 	WholeRecords int64 `json:"whole_records"`
 }
 
+// SavedZeroedWrite reads the bytes the repair r saved in dir (r.SavedAs)
+// and reports, as Verify does in Report.ZeroedWriteCuts, whether they are a
+// torn write with unwritten (zero) blocks, with the count of their zero
+// bytes and of the whole records among them; ok is false for any other cut
+// (a torn last line). It returns an error (a *VerifyError when the saved
+// file is missing, or not the bytes r names) when the saved bytes cannot
+// be checked. Repair's records are unchanged by it: the counts are read
+// from the saved bytes, as Verify reads them.
+func SavedZeroedWrite(dir string, r RepairRecord) (_ ZeroedWriteCut, ok bool, _ error) {
+	cut, verr, err := checkSavedCut(dir, &r)
+	if err != nil {
+		return ZeroedWriteCut{}, false, err
+	}
+	if verr != nil {
+		return ZeroedWriteCut{}, false, verr
+	}
+	if cut.whole || cut.zeros == 0 {
+		return ZeroedWriteCut{}, false, nil
+	}
+	return ZeroedWriteCut{RepairRecord: r, ZeroBytes: cut.zeros, WholeRecords: cut.record}, true, nil
+}
+
 // cutContents is what checkSavedCut finds in a repair's saved bytes.
 type cutContents struct {
 	whole  bool  // one whole valid line, only its newline missing

@@ -61,19 +61,43 @@ serve first.`,
 				}
 				return failErr(fmt.Errorf("%s: %w", dir, err))
 			}
+			// A cut of a power cut's zeros is said to be one, in the words
+			// of audit verify (read from the saved bytes, as verify reads
+			// them: the repair records are unchanged).
+			zeroed := make([]*auditlog.ZeroedWriteCut, len(recs))
+			var zcuts []auditlog.ZeroedWriteCut
+			for i, rec := range recs {
+				z, ok, err := auditlog.SavedZeroedWrite(dir, rec)
+				if err != nil {
+					return failErr(fmt.Errorf("%s: the repair was recorded (%d repair record(s) appended), but the bytes it saved could not be read back: %w (run `dialgate audit verify`)", dir, len(recs), err))
+				}
+				if ok {
+					zeroed[i] = &z
+					zcuts = append(zcuts, z)
+				}
+			}
 			if asJSON {
 				if recs == nil {
 					recs = []auditlog.RepairRecord{}
 				}
-				return a.printJSON(map[string]any{"repaired": len(recs) > 0, "repairs": recs})
+				out := map[string]any{"repaired": len(recs) > 0, "repairs": recs}
+				if len(zcuts) > 0 {
+					out["zeroed_write_cuts"] = zcuts
+				}
+				return a.printJSON(out)
 			}
 			if len(recs) == 0 {
 				fmt.Fprintf(a.stdout, "%s: nothing to repair (the last line is complete, every saved cut is recorded)\n", dir)
 				return nil
 			}
-			for _, rec := range recs {
-				fmt.Fprintf(a.stdout, "%s: cut %d bytes at offset %d of %s (sha256 %s), saved as %s; a repair record was appended\n",
+			for i, rec := range recs {
+				fmt.Fprintf(a.stdout, "%s: cut %d bytes at offset %d of %s (sha256 %s), saved as %s; a repair record was appended",
 					dir, rec.CutBytes, rec.Offset, rec.File, rec.CutSHA256, rec.SavedAs)
+				if z := zeroed[i]; z != nil {
+					fmt.Fprintf(a.stdout, "; the cut is a torn write with unwritten (zero) blocks (%d zero bytes), not a torn last line: the saved bytes hold %d whole records, never acknowledged",
+						z.ZeroBytes, z.WholeRecords)
+				}
+				fmt.Fprintln(a.stdout)
 			}
 			return nil
 		},

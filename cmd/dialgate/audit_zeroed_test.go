@@ -16,12 +16,19 @@ import (
 // TestAuditRepairZeroedBlock: a power cut during the log's last write can
 // leave a block of it unwritten (zeros) and later ones written. `audit
 // repair` cuts from the damaged line on, saves and records the cut, and
-// `audit verify` passes; the same block overwritten with anything but
-// zeros is refused, naming the file and the offset, and nothing changes.
+// says (as `audit verify` does, in its text and --json output) that it cut
+// a torn write with unwritten (zero) blocks, counting the whole records the
+// saved bytes hold; `audit verify` passes; the same block overwritten with
+// anything but zeros is refused, naming the file and the offset, and
+// nothing changes.
 func TestAuditRepairZeroedBlock(t *testing.T) {
 	const block = 4096
-	for _, fill := range []byte{0, 'x'} {
-		t.Run(fmt.Sprintf("fill=%q", fill), func(t *testing.T) {
+	for _, tc := range []struct {
+		fill   byte
+		asJSON bool
+	}{{0, false}, {0, true}, {'x', false}} {
+		fill := tc.fill
+		t.Run(fmt.Sprintf("fill=%q,json=%v", fill, tc.asJSON), func(t *testing.T) {
 			data := t.TempDir()
 			a := openAuditTestLog(t, data)
 			dir := a.dir
@@ -73,7 +80,11 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 				t.Fatal(err)
 			}
 			pub := filepath.Join(data, sidecar.KeysDir, sidecar.SignerPubFile)
-			code, out, errs := runCLI(t, "", "--data", data, "audit", "repair")
+			args := []string{"--data", data, "audit", "repair"}
+			if tc.asJSON {
+				args = append(args, "--json")
+			}
+			code, out, errs := runCLI(t, "", args...)
 			if fill != 0 {
 				if code == 0 || !strings.Contains(errs, filepath.Base(files[0])) || !strings.Contains(errs, fmt.Sprint(cut)) {
 					t.Fatalf("repair of a block of %q: %d %s %s", fill, code, out, errs)
@@ -83,14 +94,35 @@ func TestAuditRepairZeroedBlock(t *testing.T) {
 				}
 				return
 			}
-			if code != 0 || !strings.Contains(out, fmt.Sprintf("at offset %d", cut)) {
-				t.Fatalf("repair: %d %s %s", code, out, errs)
-			}
-			// Verify names the cut a torn write with zeroed blocks, not a
-			// torn last line, and counts the whole records it holds.
 			name := filepath.Base(files[0])
-			want := fmt.Sprintf("cut %d bytes off %s at offset %d (saved as %s.torn-%d) cut a torn write with unwritten (zero) blocks (%d zero bytes), not a torn last line: the saved bytes hold %d whole records",
-				len(b)-cut, name, cut, name, cut, block, whole)
+			// Repair, like verify, names the cut a torn write with zeroed
+			// blocks, not a torn last line, and counts the whole records it
+			// holds.
+			zeroed := fmt.Sprintf("a torn write with unwritten (zero) blocks (%d zero bytes), not a torn last line: the saved bytes hold %d whole records, never acknowledged", block, whole)
+			if tc.asJSON {
+				var res struct {
+					Repaired bool `json:"repaired"`
+					Repairs  []struct {
+						File   string `json:"file"`
+						Offset int64  `json:"offset"`
+					} `json:"repairs"`
+					Cuts []struct {
+						File         string `json:"file"`
+						Offset       int64  `json:"offset"`
+						SavedAs      string `json:"saved_as"`
+						ZeroBytes    int64  `json:"zero_bytes"`
+						WholeRecords int    `json:"whole_records"`
+					} `json:"zeroed_write_cuts"`
+				}
+				if err := json.Unmarshal([]byte(out), &res); code != 0 || err != nil || !res.Repaired || len(res.Repairs) != 1 || res.Repairs[0].Offset != int64(cut) ||
+					len(res.Cuts) != 1 || res.Cuts[0].File != name || res.Cuts[0].Offset != int64(cut) || res.Cuts[0].SavedAs != fmt.Sprintf("%s.torn-%d", name, cut) ||
+					res.Cuts[0].ZeroBytes != block || res.Cuts[0].WholeRecords != whole {
+					t.Fatalf("repair --json: %d %v %s %s; want one zeroed write cut at %d, %d zero bytes, %d whole records", code, err, out, errs, cut, block, whole)
+				}
+			} else if code != 0 || !strings.Contains(out, fmt.Sprintf("at offset %d", cut)) || !strings.Contains(out, "the cut is "+zeroed) {
+				t.Fatalf("repair: %d %s %s\nwant %q", code, out, errs, zeroed)
+			}
+			want := fmt.Sprintf("cut %d bytes off %s at offset %d (saved as %s.torn-%d) cut %s", len(b)-cut, name, cut, name, cut, zeroed)
 			if code, out, errs := runCLI(t, "", "--data", data, "audit", "verify", dir, "--key", pub); code != 0 || strings.Contains(out, "WARNING") || !strings.Contains(out, want) {
 				t.Fatalf("verify after repair: %d %s %s\nwant %q", code, out, errs, want)
 			}

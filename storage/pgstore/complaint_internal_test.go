@@ -111,8 +111,16 @@ func TestComplaintCalleeUsesIndex(t *testing.T) {
 
 // complaintTable opens a store in a new schema and fills its complaints
 // table with n rows, four to a second of receipt from at, in an order
-// unrelated to their ids (the rows' JSON is a sound complaint's).
+// unrelated to their ids (the rows' JSON is a sound complaint's), each
+// about a callee of its own.
 func complaintTable(tb testing.TB, url string, n int) (*Store, time.Time) {
+	return complaintTableCallees(tb, url, n, 0)
+}
+
+// complaintTableCallees is complaintTable with the complaints about callees
+// callees ("h:00000", …; complaint i about callee i*31 mod callees), or each
+// about a callee of its own when callees is 0.
+func complaintTableCallees(tb testing.TB, url string, n, callees int) (*Store, time.Time) {
 	tb.Helper()
 	var b [6]byte
 	rand.Read(b[:])
@@ -127,11 +135,12 @@ func complaintTable(tb testing.TB, url string, n int) (*Store, time.Time) {
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	err = s.inTx(ctx, "fill", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO complaints (id, tenant, callee, received_ns, complaint)
-			SELECT id, 'acme', 'h:' || id, ns, jsonb_build_object('id', id, 'tenant', 'acme', 'callee', 'h:' || id, 'scope', 'global',
+			SELECT id, 'acme', callee, ns, jsonb_build_object('id', id, 'tenant', 'acme', 'callee', callee, 'scope', 'global',
 				'channel', 'phone', 'received_at', to_char(to_timestamp(ns / 1e9) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
 				'status', 'open', 'dnc_listed', true)
-			FROM (SELECT 'cp-' || lpad(i::text, 6, '0') AS id, $1 + ((i * 7919) % ($2 / 4))::bigint * 1000000000 AS ns
-				FROM generate_series(0, $2 - 1) i) r`, at.UnixNano(), n); err != nil {
+			FROM (SELECT 'cp-' || lpad(i::text, 6, '0') AS id, $1 + ((i * 7919) % ($2 / 4))::bigint * 1000000000 AS ns,
+				CASE WHEN $3 = 0 THEN 'h:cp-' || lpad(i::text, 6, '0') ELSE 'h:' || lpad(((i * 31) % $3)::text, 5, '0') END AS callee
+				FROM generate_series(0, $2 - 1) i) r`, at.UnixNano(), n, callees); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `ANALYZE complaints`)
@@ -202,6 +211,49 @@ func BenchmarkListComplaintPages(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64((n+limit-1)/limit), "ns/page")
+			})
+		}
+	}
+}
+
+// BenchmarkRecordingHolds looks up the holds of a new recording
+// (complaint.RecordingHolds: a ListComplaints by callee, on every recording
+// registration) among 30,000 complaints about 10,000 callees (three each),
+// through the complaints_callee index ("index") and with the index dropped
+// ("scan": what the query costs without it), alternating three times in one
+// run. It needs DIALGATE_TEST_POSTGRES.
+func BenchmarkRecordingHolds(b *testing.B) {
+	url := os.Getenv("DIALGATE_TEST_POSTGRES")
+	if url == "" {
+		b.Skip("DIALGATE_TEST_POSTGRES is not set")
+	}
+	const n, callees = 30_000, 10_000
+	s, at := complaintTableCallees(b, url, n, callees)
+	ctx := context.Background()
+	holds := complaint.RecordingHolds(s)
+	for range 3 {
+		for _, m := range []struct{ name, ddl string }{
+			{"scan", `DROP INDEX complaints_callee`},
+			{"index", `CREATE INDEX complaints_callee ON complaints (callee)`},
+		} {
+			if _, err := s.pool.Exec(ctx, m.ddl); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.pool.Exec(ctx, `ANALYZE complaints`); err != nil {
+				b.Fatal(err)
+			}
+			b.Run(m.name, func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					hs, err := holds(ctx, fmt.Sprintf("h:%05d", (i*7)%callees), at)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(hs) != 3 {
+						b.Fatalf("%d holds, want 3", len(hs))
+					}
+					i++
+				}
 			})
 		}
 	}
