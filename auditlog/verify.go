@@ -469,17 +469,36 @@ type ZeroedWriteCut struct {
 // be checked. Repair's records are unchanged by it: the counts are read
 // from the saved bytes, as Verify reads them.
 func SavedZeroedWrite(dir string, r RepairRecord) (_ ZeroedWriteCut, ok bool, _ error) {
-	cut, verr, err := checkSavedCut(dir, &r)
-	if err != nil {
+	cut, err := readSavedCut(dir, r)
+	if err != nil || cut.whole || cut.zeros == 0 {
 		return ZeroedWriteCut{}, false, err
 	}
-	if verr != nil {
-		return ZeroedWriteCut{}, false, verr
-	}
-	if cut.whole || cut.zeros == 0 {
-		return ZeroedWriteCut{}, false, nil
-	}
 	return ZeroedWriteCut{RepairRecord: r, ZeroBytes: cut.zeros, WholeRecords: cut.record}, true, nil
+}
+
+// SavedWholeRecord reads the bytes the repair r saved in dir (r.SavedAs)
+// and reports, as Verify does in Report.WholeRecordCuts, whether they are
+// a whole valid line, only its newline missing: no crash's usual cut (a
+// crash leaves part of a line), and possibly an acknowledged record made
+// to look torn. It returns an error as SavedZeroedWrite does when the
+// saved bytes cannot be checked. Repair still makes such a cut (a record
+// is acknowledged only once its line, newline included, is synced): the
+// caller says so, as `dialgate audit repair` and `dialgate serve` do.
+func SavedWholeRecord(dir string, r RepairRecord) (bool, error) {
+	cut, err := readSavedCut(dir, r)
+	return err == nil && cut.whole, err
+}
+
+// readSavedCut is checkSavedCut with its *VerifyError returned as the error.
+func readSavedCut(dir string, r RepairRecord) (cutContents, error) {
+	cut, verr, err := checkSavedCut(dir, &r)
+	if err != nil {
+		return cut, err
+	}
+	if verr != nil {
+		return cut, verr
+	}
+	return cut, nil
 }
 
 // cutContents is what checkSavedCut finds in a repair's saved bytes.

@@ -372,8 +372,7 @@ func writeVerifyText(a *app, r verifyResult) {
 		fmt.Fprintf(a.stdout, "     WARNING: %d records after the last checkpoint are not sealed (log still open, or not closed cleanly)\n", r.Unsealed)
 	}
 	for _, c := range r.WholeRecordCuts {
-		fmt.Fprintf(a.stdout, "     WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn\n",
-			c.CutBytes, c.File, c.Offset, c.SavedAs)
+		fmt.Fprintf(a.stdout, "     %s\n", wholeRecordCutWarning(c))
 	}
 	for _, c := range r.ZeroedWriteCuts {
 		fmt.Fprintf(a.stdout, "     the repair that cut %d bytes off %s at offset %d (saved as %s) cut a torn write with unwritten (zero) blocks (%d zero bytes), not a torn last line: the saved bytes hold %d whole records, never acknowledged\n",
@@ -382,6 +381,14 @@ func writeVerifyText(a *app, r verifyResult) {
 	for _, c := range r.UnrecordedCuts {
 		fmt.Fprintf(a.stdout, "     %s holds bytes cut off the log that no repair record names (an interrupted repair: run audit repair)\n", c)
 	}
+}
+
+// wholeRecordCutWarning is what audit verify and audit repair say of a
+// repair whose saved bytes are a whole record, only its newline missing
+// (auditlog.Report.WholeRecordCuts, auditlog.SavedWholeRecord).
+func wholeRecordCutWarning(c auditlog.RepairRecord) string {
+	return fmt.Sprintf("WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn",
+		c.CutBytes, c.File, c.Offset, c.SavedAs)
 }
 
 // unrecordedCuts returns the saved cut files in dir that no repair record of
