@@ -158,16 +158,33 @@ func TestVerifyNamesWholeRecordCut(t *testing.T) {
 	if len(rep.WholeRecordCuts) != 1 || rep.WholeRecordCuts[0] != recs[0] || len(rep.ZeroedWriteCuts) != 0 {
 		t.Fatalf("WholeRecordCuts %+v, want the repair %+v", rep.WholeRecordCuts, recs[0])
 	}
+	// SavedWholeRecord (what `dialgate audit repair` and serve say of the
+	// cuts they make) classifies it as Verify does.
+	if whole, err := SavedWholeRecord(dir, recs[0]); err != nil || !whole {
+		t.Fatalf("SavedWholeRecord of a whole record's cut: %v, %v", whole, err)
+	}
 	// A crash's cut (part of a line) is not named.
 	dir2 := t.TempDir()
 	files2 := writeLog(t, dir2, opts, 4)
 	appendToFile(t, files2[0], []byte(`{"schema":"dialgate.audit.v1","seq":5,"kind":"dec`))
-	if _, err := Repair(context.Background(), dir2, opts); err != nil {
-		t.Fatal(err)
+	recs2, err := Repair(context.Background(), dir2, opts)
+	if err != nil || len(recs2) != 1 {
+		t.Fatalf("Repair: %+v, %v", recs2, err)
 	}
 	rep, err = Verify(context.Background(), files2, VerifyOptions{Verifiers: k.verifiers, Dir: dir2})
 	if err != nil || len(rep.WholeRecordCuts) != 0 || len(rep.ZeroedWriteCuts) != 0 || rep.Repairs != 1 {
 		t.Fatalf("Verify after a crash's cut: %+v, %v; want 1 repair, no whole record cut, no zeroed write cut", rep, err)
+	}
+	if whole, err := SavedWholeRecord(dir2, recs2[0]); err != nil || whole {
+		t.Fatalf("SavedWholeRecord of a crash's cut: %v, %v", whole, err)
+	}
+	// Saved bytes that are no longer the cut are an error, as for Verify.
+	if err := os.WriteFile(filepath.Join(dir2, recs2[0].SavedAs), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var verr *VerifyError
+	if whole, err := SavedWholeRecord(dir2, recs2[0]); !errors.As(err, &verr) || verr.Problem != ProblemEdited || whole {
+		t.Fatalf("SavedWholeRecord of changed saved bytes: %v, %v; want a VerifyError (edited)", whole, err)
 	}
 }
 
