@@ -68,6 +68,11 @@ func TestOpenRepairsATornAuditLog(t *testing.T) {
 	if !strings.Contains(logs.String(), "audit log repaired") {
 		t.Fatalf("no repair logged:\n%s", logs.String())
 	}
+	// A torn last line: no zeros, no whole record among the saved bytes,
+	// nor a whole record cut (audit verify's counts, logged alike).
+	if l := repairLine(t, logs.String()); !strings.Contains(l, " zero_bytes=0 ") || !strings.Contains(l, " whole_records=0") || strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("repair of a torn last line logged:\n%s", logs.String())
+	}
 	if b, _ := os.ReadFile(last); !bytes.Contains(b, []byte(`"kind":"repair"`)) {
 		t.Fatal("no repair record in the log")
 	}
@@ -92,8 +97,11 @@ func TestOpenRepairsAZeroedAuditLogBlock(t *testing.T) {
 		t.Fatalf("audit files %v, %v", files, err)
 	}
 	last := files[0]
+	// Past three blocks, with a whole line after the block to be zeroed
+	// (the whole records the repair's saved bytes hold).
+	zeroedAt := func(b []byte) int { return (len(b)-1)/block*block - block }
 	for i := 0; ; i++ {
-		if fi, err := os.Stat(last); err != nil || fi.Size() > 3*block {
+		if b, err := os.ReadFile(last); err != nil || len(b) > 3*block && wholeLinesFrom(b, zeroedAt(b)+block) > 0 {
 			break
 		}
 		if _, err := be.Gate.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+86138001380%02d", i%100)),
@@ -112,7 +120,7 @@ func TestOpenRepairsAZeroedAuditLogBlock(t *testing.T) {
 	if err := be.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p := (len(b)-1)/block*block - block
+	p := zeroedAt(b)
 	clear(b[p : p+block])
 	if err := os.WriteFile(last, b, 0o600); err != nil {
 		t.Fatal(err)
@@ -134,7 +142,118 @@ func TestOpenRepairsAZeroedAuditLogBlock(t *testing.T) {
 	if !strings.Contains(logs.String(), "audit log repaired") || !strings.Contains(logs.String(), "torn last write") {
 		t.Fatalf("no repair logged:\n%s", logs.String())
 	}
+	// The repair's line gives audit verify's counts: the zero bytes and
+	// the whole records the saved bytes hold (the lines wholly after the
+	// zeroed block).
+	whole := wholeLinesFrom(b, p+block)
+	if l := repairLine(t, logs.String()); !strings.Contains(l, fmt.Sprintf(" zero_bytes=%d ", block)) || !strings.Contains(l, fmt.Sprintf(" whole_records=%d", whole)) || strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("repair logged:\n%s\nwant zero_bytes=%d whole_records=%d, no error", logs.String(), block, whole)
+	}
 	if after, _ := os.ReadFile(last); !bytes.HasPrefix(after, b[:cut]) || !bytes.Contains(after[cut:], []byte(`"kind":"repair"`)) {
 		t.Fatal("the kept lines changed, or no repair record follows them")
 	}
+}
+
+// repairLine returns the line of logs that says the audit log was repaired.
+func repairLine(t *testing.T, logs string) string {
+	t.Helper()
+	for l := range strings.SplitSeq(logs, "\n") {
+		if strings.Contains(l, "audit log repaired") {
+			return l + "\n"
+		}
+	}
+	t.Fatalf("no repair logged:\n%s", logs)
+	return ""
+}
+
+// TestOpenRepairsAWholeRecordCut: an audit log whose last line is a whole
+// record, only its newline missing, is no crash's usual doing (a crash
+// leaves part of a line; a record is acknowledged once its line, newline
+// included, is synced): someone may have removed the newline of an
+// acknowledged record. `dialgate serve` still repairs it at start, as
+// `dialgate audit repair` does, but logs at Error, in the words of `audit
+// verify`'s WARNING, the file, offset and saved bytes of the cut.
+func TestOpenRepairsAWholeRecordCut(t *testing.T) {
+	data := t.TempDir()
+	cfg := Config{Data: data}
+	ctx := context.Background()
+	be, err := Open(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := be.Gate.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613800138000"),
+			Purpose: dialgate.PurposeService, LeadID: "l"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(data, AuditDir, "audit-*.jsonl"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("audit files %v, %v", files, err)
+	}
+	last := files[0]
+	b, err := os.ReadFile(last) // unsealed: no closing checkpoint
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(data, AuditDir, auditlog.CheckpointFile)
+	if _, err := os.Stat(cp); err == nil {
+		t.Fatal("a checkpoint was published before the last record's newline was removed")
+	}
+	if err := be.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(cp); err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	if err := os.WriteFile(last, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cut := bytes.LastIndexByte(b, '\n') + 1
+	var logs bytes.Buffer
+	be, err = Open(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	defer be.Close(ctx)
+	name := filepath.Base(last)
+	saved := fmt.Sprintf("%s.torn-%d", name, cut)
+	if _, err := os.Stat(filepath.Join(data, AuditDir, saved)); err != nil {
+		t.Fatalf("saved cut: %v", err)
+	}
+	var errLine string
+	for l := range strings.SplitSeq(logs.String(), "\n") {
+		if strings.Contains(l, "level=ERROR") {
+			errLine = l + "\n"
+		}
+	}
+	for _, want := range []string{
+		"cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn",
+		" file=" + name + " ", fmt.Sprintf(" offset=%d ", cut), fmt.Sprintf(" bytes=%d ", len(b)-cut), " saved_as=" + saved + "\n",
+	} {
+		if !strings.Contains(errLine, want) {
+			t.Fatalf("whole record cut logged:\n%s\nwant an error line with %q", logs.String(), want)
+		}
+	}
+	if l := repairLine(t, logs.String()); !strings.Contains(l, " whole_record=true") {
+		t.Fatalf("repair logged:\n%s\nwant whole_record=true", logs.String())
+	}
+}
+
+// wholeLinesFrom counts the lines of b that start at or after from and end
+// in a newline.
+func wholeLinesFrom(b []byte, from int) int {
+	var n int
+	for s := 0; s < len(b); {
+		e := bytes.IndexByte(b[s:], '\n')
+		if e < 0 {
+			break
+		}
+		if s >= from {
+			n++
+		}
+		s += e + 1
+	}
+	return n
 }
