@@ -70,7 +70,7 @@ func TestOpenRepairsATornAuditLog(t *testing.T) {
 	}
 	// A torn last line: no zeros, no whole record among the saved bytes,
 	// nor a whole record cut (audit verify's counts, logged alike).
-	if l := repairLine(t, logs.String()); !strings.Contains(l, " zero_bytes=0 ") || !strings.Contains(l, " whole_records=0") || strings.Contains(logs.String(), "level=ERROR") {
+	if l := repairLine(t, logs.String()); !strings.Contains(l, " zero_bytes=0 ") || !strings.Contains(l, " zeroed_write_records=0") || strings.Contains(logs.String(), "level=ERROR") {
 		t.Fatalf("repair of a torn last line logged:\n%s", logs.String())
 	}
 	if b, _ := os.ReadFile(last); !bytes.Contains(b, []byte(`"kind":"repair"`)) {
@@ -146,8 +146,8 @@ func TestOpenRepairsAZeroedAuditLogBlock(t *testing.T) {
 	// the whole records the saved bytes hold (the lines wholly after the
 	// zeroed block).
 	whole := wholeLinesFrom(b, p+block)
-	if l := repairLine(t, logs.String()); !strings.Contains(l, fmt.Sprintf(" zero_bytes=%d ", block)) || !strings.Contains(l, fmt.Sprintf(" whole_records=%d", whole)) || strings.Contains(logs.String(), "level=ERROR") {
-		t.Fatalf("repair logged:\n%s\nwant zero_bytes=%d whole_records=%d, no error", logs.String(), block, whole)
+	if l := repairLine(t, logs.String()); !strings.Contains(l, fmt.Sprintf(" zero_bytes=%d ", block)) || !strings.Contains(l, fmt.Sprintf(" zeroed_write_records=%d", whole)) || strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("repair logged:\n%s\nwant zero_bytes=%d zeroed_write_records=%d, no error", logs.String(), block, whole)
 	}
 	if after, _ := os.ReadFile(last); !bytes.HasPrefix(after, b[:cut]) || !bytes.Contains(after[cut:], []byte(`"kind":"repair"`)) {
 		t.Fatal("the kept lines changed, or no repair record follows them")
@@ -236,8 +236,8 @@ func TestOpenRepairsAWholeRecordCut(t *testing.T) {
 			t.Fatalf("whole record cut logged:\n%s\nwant an error line with %q", logs.String(), want)
 		}
 	}
-	if l := repairLine(t, logs.String()); !strings.Contains(l, " whole_record=true") {
-		t.Fatalf("repair logged:\n%s\nwant whole_record=true", logs.String())
+	if l := repairLine(t, logs.String()); !strings.Contains(l, " whole_record_cut=true") {
+		t.Fatalf("repair logged:\n%s\nwant whole_record_cut=true", logs.String())
 	}
 }
 

@@ -467,7 +467,7 @@ func logRepair(log *slog.Logger, dir string, r auditlog.RepairRecord) {
 		return
 	}
 	log.Warn("sidecar: audit log repaired: unacknowledged bytes cut off and saved, a repair record appended",
-		append(attrs, "zero_bytes", z.ZeroBytes, "whole_records", z.WholeRecords, "whole_record", whole)...)
+		append(attrs, "zero_bytes", z.ZeroBytes, "zeroed_write_records", z.WholeRecords, "whole_record_cut", whole)...)
 	if whole {
 		log.Error(fmt.Sprintf("sidecar: WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn",
 			r.CutBytes, r.File, r.Offset, r.SavedAs), attrs...)
