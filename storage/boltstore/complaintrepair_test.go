@@ -30,7 +30,9 @@ func TestComplaintRepairDamaged(t *testing.T) {
 		damage func(raw []byte) []byte
 	}{
 		{"NotJSON", func([]byte) []byte { return []byte(`{"id":"cp-2","callee":`) }},
-		{"UnknownStatus", func(raw []byte) []byte { return bytes.Replace(raw, []byte(`"status":"open"`), []byte(`"status":"opne"`), 1) }},
+		{"UnknownStatus", func(raw []byte) []byte {
+			return bytes.Replace(raw, []byte(`"status":"open"`), []byte(`"status":"opne"`), 1)
+		}},
 		{"CalleeDamagedIntoAnother", func(raw []byte) []byte {
 			return bytes.Replace(raw, []byte(`"callee":"h:a"`), []byte(`"callee":"h:b"`), 1)
 		}},
@@ -108,7 +110,6 @@ func replacedComplaints(t *testing.T, s *Store, id string) [][]byte {
 	}
 	return out
 }
-
 
 // A repair is refused, writing nothing, for a sound complaint (its steps
 // change it), a missing one, a partial one, and one naming another callee
