@@ -92,7 +92,11 @@ func TestComplaintRepairDamaged(t *testing.T) {
 	if hs, err := complaint.RecordingHolds(s)(ctx, f.Callee, at.Add(time.Hour)); err != nil || len(hs) != 1 {
 		t.Fatalf("repaired: a recording of %s gets holds %v, %v; want cp-000001's", f.Callee, hs, err)
 	}
-	if err := s.UpdateComplaint(ctx, c.ID, func(c *complaint.Complaint) error { c.Status = complaint.StatusForwarded; c.ForwardedAt = at; return nil }); err != nil {
+	if err := s.UpdateComplaint(ctx, c.ID, func(c *complaint.Complaint) error {
+		c.Status = complaint.StatusForwarded
+		c.ForwardedAt = at
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	var kept string
