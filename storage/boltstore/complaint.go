@@ -338,7 +338,8 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 // decode or fails ValidateStored, or when the callee index lists it under
 // another callee than the one its bytes name (the trace of a damaged
 // callee, see complaintPage): such a trace is whom the complaint was
-// about, and c must name that callee. In one transaction the stored bytes
+// about, and c must name that callee; without a trace, c must name the
+// callee the damaged bytes do, when they name one. In one transaction the stored bytes
 // are copied, verbatim, to bucketComplaintsReplaced, c is stored, and
 // every entry of the id in both indexes (the trace, an unplaced entry, an
 // entry the damaged bytes placed) is replaced by c's; finding them reads
@@ -384,11 +385,17 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 			derr = fmt.Errorf("boltstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
 			return nil
 		}
+		// Whom the complaint is about, when the file still says: a trace,
+		// else the callee the damaged bytes name (no trace: not damaged).
+		known := traces
+		if callee, _, ok := calleeEntry(own); ok && len(traces) == 0 {
+			known = [][]byte{callee}
+		}
 		want := calleePrefix(c.Callee)
-		for _, callee := range traces {
+		for _, callee := range known {
 			if !bytes.Equal(callee, want) {
-				derr = fmt.Errorf("boltstore: complaint %s: %w: callee: %s, but the callee index lists the complaint under %s, "+
-					"the callee it named before it was damaged (its recordings are on hold): a repair keeps that callee", c.ID, complaint.ErrInvalid, c.Callee, calleeOfKey(callee))
+				derr = fmt.Errorf("boltstore: complaint %s: %w: callee: %s, but the complaint is about %s (the callee index lists it under "+
+					"that callee, or its stored bytes name it): a repair keeps the callee whose recordings it holds", c.ID, complaint.ErrInvalid, c.Callee, calleeOfKey(callee))
 				return nil
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,6 +152,22 @@ func TestComplaintRepairRefuses(t *testing.T) {
 	}
 	if ev := replacedComplaints(t, s, "cp-2"); len(ev) != 0 {
 		t.Fatalf("refused repairs kept %q", ev)
+	}
+	// Only its status damaged (no trace): the callee its bytes name is kept.
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketComplaints)
+		return b.Put([]byte("cp-3"), bytes.Replace(b.Get([]byte("cp-3")), []byte(`"status":"open"`), []byte(`"status":"opne"`), 1))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	moved := idxComplaint("cp-3", t0.Add(2*time.Hour))
+	moved.Callee = "h:a"
+	if got, err := s.RepairComplaint(ctx, moved); !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), `"h:c"`) {
+		t.Fatalf("repair of cp-3 (about h:c) naming h:a = %q, %v; want ErrInvalid naming h:c", got, err)
+	}
+	moved.Callee = "h:c"
+	if _, err := s.RepairComplaint(ctx, moved); err != nil {
+		t.Fatal(err)
 	}
 	if c, err := s.GetComplaint(ctx, "cp-1"); err != nil || c.Details != "" {
 		t.Fatalf("cp-1 = %+v, %v; want it unchanged", c, err)
