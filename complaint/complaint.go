@@ -314,9 +314,10 @@ type Repairer interface {
 	// ValidateRepair is an error wrapping ErrInvalid; no complaint under
 	// c.ID wraps ErrNotFound; a sound one wraps ErrNotDamaged. A store
 	// that still knows whom the complaint was about (boltstore's callee
-	// index, pgstore's callee column) refuses a c naming another callee
-	// (ErrInvalid, field callee): the recordings it holds are that
-	// callee's. Nothing is written on any error.
+	// index or the callee the damaged bytes name, pgstore's callee
+	// column) refuses a c naming another callee (ErrInvalid, field
+	// callee): the recordings it holds are that callee's. Nothing is
+	// written on any error.
 	RepairComplaint(ctx context.Context, c Complaint) (replaced []byte, err error)
 }
 
