@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/dialgate/dialgate/auditlog"
 )
@@ -82,5 +85,58 @@ func TestCLIComplaintRepair(t *testing.T) {
 	if reqs != 2 || applied != 1 {
 		// The sound complaint's repair was requested and failed.
 		t.Fatalf("%d requested and %d applied complaint.repair records; want 2 and 1", reqs, applied)
+	}
+}
+
+// TestFleetCLIComplaintRepair: with --config naming PostgreSQL, a complaint
+// row damaged in the fleet's database is repaired from any host, and the
+// damaged JSON stays in the row.
+func TestFleetCLIComplaintRepair(t *testing.T) {
+	dir, cfg, _ := pgFleet(t, "")
+	raw, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema string
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, "postgres_schema: "); ok {
+			schema = strings.Trim(v, `"`)
+		}
+	}
+	on := func(data string, args ...string) (int, string, string) {
+		t.Helper()
+		args = append([]string{args[0], "--config", cfg}, args[1:]...)
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	hostA, hostB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	code, out, errs := on(hostA, "complaint", "add", "--number", "+8613900139041", "--id", "cp-fleet", "--at", "2026-11-03T10:00:00+08:00", "--json")
+	if code != 0 {
+		t.Fatalf("add: %d %s %s", code, out, errs)
+	}
+	file := filepath.Join(t.TempDir(), "cp-fleet.json")
+	if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, os.Getenv("DIALGATE_TEST_POSTGRES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `UPDATE `+pgx.Identifier{schema, "complaints"}.Sanitize()+` SET complaint = complaint || '{"status":"opne"}' WHERE id = 'cp-fleet'`); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := on(hostB, "complaint", "list"); code != 1 || !strings.Contains(errs, "cp-fleet") {
+		t.Fatalf("list of the damaged complaint: %d %q %q; want exit 1 naming it", code, out, errs)
+	}
+	if code, out, errs := on(hostB, "complaint", "repair", "cp-fleet", "--from-json", file); code != 0 {
+		t.Fatalf("repair on host b: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := on(hostA, "complaint", "list", "--status", "open"); code != 0 || !strings.Contains(out, "cp-fleet") {
+		t.Fatalf("list on host a after the repair: %d %q %q", code, out, errs)
+	}
+	var kept string
+	if err := conn.QueryRow(ctx, `SELECT complaint->'replaced'->>'status' FROM `+pgx.Identifier{schema, "complaints"}.Sanitize()+` WHERE id = 'cp-fleet'`).Scan(&kept); err != nil || kept != "opne" {
+		t.Fatalf("the damaged JSON kept in the row has status %q, %v; want opne", kept, err)
 	}
 }
