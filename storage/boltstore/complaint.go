@@ -339,11 +339,11 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 // another callee than the one its bytes name (the trace of a damaged
 // callee, see complaintPage): such a trace is whom the complaint was
 // about, and c must name that callee; without a trace, c must name the
-// callee the damaged bytes do, when they name one. In one transaction the stored bytes
-// are copied, verbatim, to bucketComplaintsReplaced, c is stored, and
-// every entry of the id in both indexes (the trace, an unplaced entry, an
-// entry the damaged bytes placed) is replaced by c's; finding them reads
-// both indexes whole (a repair is rare).
+// callee the damaged bytes do, when they name one. In one transaction the
+// stored bytes are copied, verbatim, to bucketComplaintsReplaced, c is
+// stored, and every entry of the id in both indexes (the trace, an
+// unplaced entry, an entry the damaged bytes placed) is replaced by c's;
+// finding them reads both indexes whole (a repair is rare).
 func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]byte, error) {
 	const op = "RepairComplaint"
 	if err := s.domainArgs(ctx, op); err != nil {
@@ -375,10 +375,12 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 		// the one the stored bytes name (any callee, when they name none).
 		own := byCallee.stored(id, raw)
 		var traces [][]byte
-		for _, k := range entries[1] {
-			callee, _, ok := calleeEntry(k)
-			if ok && (own[0] != idxPlaced || !bytes.HasPrefix(own, callee)) {
-				traces = append(traces, callee)
+		for i, ix := range complaintIndexes {
+			for _, k := range entries[i] {
+				callee, _, ok := calleeEntry(k)
+				if ix.prefix != nil && ok && (own[0] != idxPlaced || !bytes.HasPrefix(own, callee)) {
+					traces = append(traces, callee)
+				}
 			}
 		}
 		if _, err := complaints.decode(id, raw); err == nil && len(traces) == 0 {

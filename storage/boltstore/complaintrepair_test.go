@@ -196,3 +196,31 @@ func TestComplaintRepairRefuses(t *testing.T) {
 	}
 	s.checkIndexesExact(t)
 }
+
+// A callee longer than the callee index keeps (keyed by its SHA-256) is
+// checked and named the same way.
+func TestComplaintRepairLongCallee(t *testing.T) {
+	long := "h:" + strings.Repeat("a", 2*calleeInKey)
+	path, t0 := threeComplaintsFile(t, long)
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketComplaints)
+		raw := bytes.Replace(b.Get([]byte("cp-2")), []byte(`"callee":"`+long+`"`), []byte(`"callee":"h:b"`), 1)
+		return b.Put([]byte("cp-2"), bytes.Replace(raw, []byte(`"status":"open"`), []byte(`"status":"opne"`), 1))
+	})
+	s := openAt(t, path)
+	defer s.Close()
+	ctx := context.Background()
+	c := idxComplaint("cp-2", t0.Add(time.Hour))
+	c.Callee = "h:b"
+	if _, err := s.RepairComplaint(ctx, c); !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), "SHA-256") {
+		t.Fatalf("repair naming h:b: %v; want ErrInvalid naming the long callee's SHA-256", err)
+	}
+	c.Callee = long
+	if _, err := s.RepairComplaint(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	s.checkIndexesExact(t)
+	if got, err := s.ListComplaints(ctx, complaint.Filter{Callee: long}); err != nil || len(got) != 2 {
+		t.Fatalf("repaired: the long callee lists %v, %v; want cp-1, cp-2", idsOf(got), err)
+	}
+}
