@@ -272,6 +272,13 @@ const (
 	OpComplaintForward = "complaint.forward"
 	OpComplaintResolve = "complaint.resolve"
 	OpComplaintAnswer  = "complaint.answer"
+	// OpComplaintRepair is a damaged complaint replaced whole (dialgate
+	// complaint repair): ID is the complaint, Tenant, Scope, DecisionID
+	// and Source (its channel) the repaired complaint's, SHA256 the hex
+	// SHA-256 of the file that gave it. Recorded as requested, then
+	// applied or failed: a repair ends the refusals the damage caused.
+	// The damaged bytes are kept by the store (docs/deploy.md).
+	OpComplaintRepair = "complaint.repair"
 	// OpRecordingSweep is a sweep deleting the recordings whose retention
 	// is over (dialgate recordings sweep), EffectiveAt its --at: recorded
 	// as requested with the count of recordings it is about to delete and
@@ -400,7 +407,8 @@ type ChangeRecord struct {
 	Count int64 `json:"count,omitempty"`
 	// SHA256 is the hex SHA-256 of a bulk change's input (dnc.import: its
 	// list files, concatenated in the order given; ledger.import: its
-	// file), naming it without its numbers; empty for other operations.
+	// file) or of a complaint.repair's complaint file, naming it without
+	// its numbers; empty for other operations.
 	SHA256 string `json:"sha256,omitempty"`
 	// Redacted lists the fields replaced because they contained the
 	// number, as field paths with a note; nil when nothing was.

@@ -22,6 +22,9 @@ var (
 	// ErrState: the step does not fit the complaint's status (answering an
 	// unhandled complaint, resolving twice).
 	ErrState = errors.New("complaint: wrong status for this step")
+	// ErrNotDamaged: Repairer.RepairComplaint was asked to replace a
+	// complaint that is stored sound (change it through its steps).
+	ErrNotDamaged = errors.New("complaint: not damaged: change it through its steps")
 )
 
 // Status is where a complaint is in its handling.
@@ -149,6 +152,47 @@ func (c Complaint) ValidateStored(key string) error {
 	return nil
 }
 
+// ValidateRepair reports the first field c lacks to replace a damaged
+// stored complaint whole (Repairer.RepairComplaint): those Validate
+// requires, and those Desk.File always sets — scope, the three deadlines,
+// dnc_listed — and the resolution and dates its status implies. A repair
+// supplies the complaint entire, never part of it: a deadline left out
+// would never be flagged overdue.
+func (c Complaint) ValidateRepair() error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case strings.TrimSpace(c.Scope) == "":
+		return fmt.Errorf("%w: scope: missing (a repair gives the whole complaint)", ErrInvalid)
+	case c.ForwardBy.IsZero():
+		return fmt.Errorf("%w: forward_by: missing (a repair gives the whole complaint)", ErrInvalid)
+	case c.HandleBy.IsZero():
+		return fmt.Errorf("%w: handle_by: missing (a repair gives the whole complaint)", ErrInvalid)
+	case c.AnswerBy.IsZero():
+		return fmt.Errorf("%w: answer_by: missing (a repair gives the whole complaint)", ErrInvalid)
+	case !c.DNCListed:
+		return fmt.Errorf("%w: dnc_listed: false (every filed complaint listed its number)", ErrInvalid)
+	}
+	done := map[Status][]struct {
+		name string
+		at   time.Time
+	}{
+		StatusForwarded: {{"forwarded_at", c.ForwardedAt}},
+		StatusHandled:   {{"forwarded_at", c.ForwardedAt}, {"handled_at", c.HandledAt}},
+		StatusAnswered:  {{"forwarded_at", c.ForwardedAt}, {"handled_at", c.HandledAt}, {"answered_at", c.AnsweredAt}},
+	}[c.Status]
+	for _, d := range done {
+		if d.at.IsZero() {
+			return fmt.Errorf("%w: %s: missing (status %s says the step was done)", ErrInvalid, d.name, c.Status)
+		}
+	}
+	if (c.Status == StatusHandled || c.Status == StatusAnswered) && strings.TrimSpace(c.Resolution) == "" {
+		return fmt.Errorf("%w: resolution: missing (status %s says how it was handled)", ErrInvalid, c.Status)
+	}
+	return nil
+}
+
 // Overdue returns the deadlines c has missed at t (a deadline is the instant
 // the allowed time ends): "forward", "handle", "answer" — the steps not done
 // by t whose deadline is at or before t. A step done after t counts as not
@@ -252,6 +296,29 @@ type Store interface {
 	// is an error wrapping ErrInvalid (see ValidateLimit). It holds at
 	// most about limit complaints in memory whatever the store holds.
 	ListComplaintsAfter(ctx context.Context, f Filter, after Position, limit int) ([]Complaint, error)
+}
+
+// Repairer replaces a damaged stored complaint: the supported way out of
+// a complaint that fails every read (storage.ErrCorrupt), which
+// Store.UpdateComplaint cannot change since it reads the complaint first.
+// Implemented by every store in this module; complaint.Store does not
+// require it. Safe for concurrent use.
+type Repairer interface {
+	// RepairComplaint replaces the complaint stored under c.ID with c,
+	// whole, durably, when the one stored is damaged: it does not decode,
+	// fails Complaint.ValidateStored, or the store files it where it does
+	// not belong (under another callee than it names). It returns the
+	// bytes that were stored, verbatim (a digest of them is what the
+	// change record of the repair names); the store keeps them as
+	// evidence where it has room (docs/deploy.md). c failing
+	// ValidateRepair is an error wrapping ErrInvalid; no complaint under
+	// c.ID wraps ErrNotFound; a sound one wraps ErrNotDamaged. A store
+	// that still knows whom the complaint was about (boltstore's callee
+	// index or the callee the damaged bytes name, pgstore's callee
+	// column) refuses a c naming another callee (ErrInvalid, field
+	// callee): the recordings it holds are that callee's. Nothing is
+	// written on any error.
+	RepairComplaint(ctx context.Context, c Complaint) (replaced []byte, err error)
 }
 
 // Config sets the handling deadlines, in working days. The zero Config uses

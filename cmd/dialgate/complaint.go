@@ -48,7 +48,8 @@ list only warns.`,
 	cmd.AddCommand(a.complaintAddCmd(profile), a.complaintListCmd(profile),
 		a.complaintStepCmd(profile, "forward", "Record that a complaint was forwarded to its handler"),
 		a.complaintStepCmd(profile, "resolve", "Record that a complaint was verified and handled (--resolution)"),
-		a.complaintStepCmd(profile, "answer", "Record that the complainant was answered, closing the complaint"))
+		a.complaintStepCmd(profile, "answer", "Record that the complainant was answered, closing the complaint"),
+		a.complaintRepairCmd(profile))
 	return cmd
 }
 

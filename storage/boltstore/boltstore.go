@@ -79,7 +79,7 @@ var (
 		bucketRecordings,
 		bucketRecordingTombstones,
 		bucketDNC, bucketDNCReplaced,
-		bucketComplaints, bucketComplaintIndex, bucketComplaintCallee,
+		bucketComplaints, bucketComplaintIndex, bucketComplaintCallee, bucketComplaintsReplaced,
 		bucketLedger,
 		bucketConsents, bucketConsentByNumber, bucketConsentEvents, bucketConsentEventsByNumber,
 	}

@@ -78,6 +78,13 @@ var metaComplaintCallee = []byte("complaints.by_callee")
 // complaintCalleeFormat is metaComplaintCallee's value: the key layout above.
 const complaintCalleeFormat = "1"
 
+// bucketComplaintsReplaced keeps, as evidence, the damaged complaints
+// RepairComplaint replaced: key = an 8-byte big-endian sequence number then
+// the complaint's id, value = the bytes that were stored, verbatim. Nothing
+// reads it; an operator inspects it with the bbolt tool (docs/deploy.md).
+// Older builds ignore it.
+var bucketComplaintsReplaced = []byte("complaints.replaced")
+
 // complaintIndex is one of the complaint index buckets.
 type complaintIndex struct {
 	bucket, marker []byte
@@ -246,29 +253,41 @@ func damagedCallees(old, byID *bolt.Bucket, ix complaintIndex, built [][]byte) (
 		if _, ok := slices.BinarySearchFunc(built, k, bytes.Compare); ok {
 			return nil
 		}
-		n, w := binary.Uvarint(k[1:])
-		if w <= 0 {
+		callee, id, ok := calleeEntry(k)
+		if !ok {
 			return nil
 		}
-		size := sha256.Size // a callee longer than calleeInKey
-		if n <= calleeInKey {
-			size = int(n)
-		}
-		callee := 1 + w + size // the callee's part: calleePrefix
-		if len(k) <= callee+idxPrefix {
-			return nil
-		}
-		id := k[callee+idxPrefix:]
 		raw := byID.Get(id)
 		if raw == nil {
 			return nil
 		}
-		if own := ix.stored(id, raw); own[0] == idxPlaced && !bytes.HasPrefix(own, k[:callee]) {
+		if own := ix.stored(id, raw); own[0] == idxPlaced && !bytes.HasPrefix(own, callee) {
 			out = append(out, bytes.Clone(k))
 		}
 		return nil
 	})
 	return out, err
+}
+
+// calleeEntry splits a placed callee index key into its callee's part
+// (calleePrefix) and the complaint's id; ok is false for any other key.
+func calleeEntry(k []byte) (callee, id []byte, ok bool) {
+	if len(k) == 0 || k[0] != idxPlaced {
+		return nil, nil, false
+	}
+	n, w := binary.Uvarint(k[1:])
+	if w <= 0 {
+		return nil, nil, false
+	}
+	size := sha256.Size // a callee longer than calleeInKey
+	if n <= calleeInKey {
+		size = int(n)
+	}
+	end := 1 + w + size
+	if len(k) <= end+idxPrefix {
+		return nil, nil, false
+	}
+	return k[:end], k[end+idxPrefix:], true
 }
 
 // ensureComplaintIndex builds each complaint index within Open's
@@ -312,6 +331,141 @@ func (s *Store) GetComplaint(ctx context.Context, id string) (complaint.Complain
 // transaction.
 func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complaint.Complaint) error) error {
 	return tableUpdate(ctx, s, "UpdateComplaint", complaints, id, fn)
+}
+
+// RepairComplaint implements complaint.Repairer; durable before it
+// returns. The complaint stored under c.ID is damaged when it does not
+// decode or fails ValidateStored, or when the callee index lists it under
+// another callee than the one its bytes name (the trace of a damaged
+// callee, see complaintPage): such a trace is whom the complaint was
+// about, and c must name that callee; without a trace, c must name the
+// callee the damaged bytes do, when they name one. In one transaction the
+// stored bytes are copied, verbatim, to bucketComplaintsReplaced, c is
+// stored, and every entry of the id in both indexes (the trace, an
+// unplaced entry, an entry the damaged bytes placed) is replaced by c's;
+// finding them reads both indexes whole (a repair is rare).
+func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]byte, error) {
+	const op = "RepairComplaint"
+	if err := s.domainArgs(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := c.ValidateRepair(); err != nil {
+		return nil, err
+	}
+	var (
+		replaced []byte
+		derr     error
+	)
+	err := s.batch(op, func(tx *bolt.Tx) error {
+		replaced, derr = nil, nil
+		b, id := tx.Bucket(bucketComplaints), []byte(c.ID)
+		raw := b.Get(id)
+		if raw == nil {
+			derr = fmt.Errorf("boltstore: complaint %s: %w", c.ID, complaint.ErrNotFound)
+			return nil
+		}
+		entries := make([][][]byte, len(complaintIndexes))
+		for i, ix := range complaintIndexes {
+			var err error
+			if entries[i], err = complaintEntries(tx.Bucket(ix.bucket), ix, id); err != nil {
+				return err
+			}
+		}
+		// traces: the callee index's entries under another callee than
+		// the one the stored bytes name (any callee, when they name none).
+		own := byCallee.stored(id, raw)
+		var traces [][]byte
+		for i, ix := range complaintIndexes {
+			for _, k := range entries[i] {
+				callee, _, ok := calleeEntry(k)
+				if ix.prefix != nil && ok && (own[0] != idxPlaced || !bytes.HasPrefix(own, callee)) {
+					traces = append(traces, callee)
+				}
+			}
+		}
+		if _, err := complaints.decode(id, raw); err == nil && len(traces) == 0 {
+			derr = fmt.Errorf("boltstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
+			return nil
+		}
+		// Whom the complaint is about, when the file still says: a trace,
+		// else the callee the damaged bytes name (no trace: not damaged).
+		known := traces
+		if callee, _, ok := calleeEntry(own); ok && len(traces) == 0 {
+			known = [][]byte{callee}
+		}
+		want := calleePrefix(c.Callee)
+		for _, callee := range known {
+			if !bytes.Equal(callee, want) {
+				derr = fmt.Errorf("boltstore: complaint %s: %w: callee: %s, but the complaint is about %s (the callee index lists it under "+
+					"that callee, or its stored bytes name it): a repair keeps the callee whose recordings it holds", c.ID, complaint.ErrInvalid, c.Callee, calleeOfKey(callee))
+				return nil
+			}
+		}
+		rb := tx.Bucket(bucketComplaintsReplaced)
+		seq, err := rb.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := rb.Put(append(binary.BigEndian.AppendUint64(nil, seq), id...), bytes.Clone(raw)); err != nil {
+			return err
+		}
+		replaced = bytes.Clone(raw)
+		if err := complaints.put(b, c); err != nil {
+			return err
+		}
+		for i, ix := range complaintIndexes {
+			idx := tx.Bucket(ix.bucket)
+			for _, k := range entries[i] {
+				if err := idx.Delete(k); err != nil {
+					return err
+				}
+			}
+			if err := idx.Put(ix.key(c), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	return replaced, nil
+}
+
+// complaintEntries returns the keys of the index ix (its bucket idx) that
+// list the complaint id, placed or not, in order.
+func complaintEntries(idx *bolt.Bucket, ix complaintIndex, id []byte) ([][]byte, error) {
+	var out [][]byte
+	err := idx.ForEach(func(k, _ []byte) error {
+		var of []byte
+		switch {
+		case len(k) == 0:
+		case k[0] == idxUnplaced:
+			of = k[1:]
+		case ix.prefix == nil && len(k) >= idxPrefix:
+			of = k[idxPrefix:]
+		case ix.prefix != nil:
+			_, of, _ = calleeEntry(k)
+		}
+		if of != nil && bytes.Equal(of, id) {
+			out = append(out, bytes.Clone(k))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// calleeOfKey renders the callee of a callee index key's callee part
+// (calleePrefix): the callee itself, or its SHA-256 for a long one.
+func calleeOfKey(callee []byte) string {
+	n, w := binary.Uvarint(callee[1:])
+	if n > calleeInKey {
+		return fmt.Sprintf("a callee of %d bytes with SHA-256 %x", n, callee[1+w:])
+	}
+	return fmt.Sprintf("%q", callee[1+w:])
 }
 
 // ListComplaints implements complaint.Store. With a callee in f it seeks
@@ -476,4 +630,7 @@ func complaintPage(ctx context.Context, tx *bolt.Tx, ix complaintIndex, f compla
 	return out, nil
 }
 
-var _ complaint.Store = (*Store)(nil)
+var (
+	_ complaint.Store    = (*Store)(nil)
+	_ complaint.Repairer = (*Store)(nil)
+)

@@ -2,6 +2,8 @@ package memstore
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -44,6 +46,35 @@ func (s *Store) UpdateComplaint(_ context.Context, id string, fn func(*complaint
 		return err
 	}
 	return s.complaints.update(complaintSpec, id, fn)
+}
+
+// RepairComplaint implements complaint.Repairer: a complaint that fails
+// ValidateStored (the memstore holds decoded values only) is replaced by c.
+// It returns the damaged complaint as JSON; the memstore keeps no copy (it
+// keeps nothing past the process).
+func (s *Store) RepairComplaint(_ context.Context, c complaint.Complaint) ([]byte, error) {
+	if err := s.check("RepairComplaint"); err != nil {
+		return nil, err
+	}
+	if err := c.ValidateRepair(); err != nil {
+		return nil, err
+	}
+	t := &s.complaints
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old, ok := t.m[c.ID]
+	if !ok {
+		return nil, fmt.Errorf("memstore: complaint %s: %w", c.ID, complaint.ErrNotFound)
+	}
+	if old.ValidateStored(c.ID) == nil {
+		return nil, fmt.Errorf("memstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
+	}
+	replaced, err := json.Marshal(old)
+	if err != nil {
+		return nil, fmt.Errorf("memstore: RepairComplaint: %w", err)
+	}
+	t.set(complaintSpec, c.ID, complaintSpec.clone(c))
+	return replaced, nil
 }
 
 // ListComplaints implements complaint.Store. With a callee in f it reads
@@ -100,4 +131,7 @@ func (s *Store) ListComplaintsAfter(_ context.Context, f complaint.Filter, after
 	return out, nil
 }
 
-var _ complaint.Store = (*Store)(nil)
+var (
+	_ complaint.Store    = (*Store)(nil)
+	_ complaint.Repairer = (*Store)(nil)
+)

@@ -13,7 +13,10 @@ import (
 	"github.com/dialgate/dialgate/storage"
 )
 
-var _ complaint.Store = (*Store)(nil)
+var (
+	_ complaint.Store    = (*Store)(nil)
+	_ complaint.Repairer = (*Store)(nil)
+)
 
 // decodeComplaint decodes the complaint stored under id and checks it
 // (complaint.Complaint.ValidateStored).
@@ -73,7 +76,8 @@ func (s *Store) GetComplaint(ctx context.Context, id string) (complaint.Complain
 	return decodeComplaint(id, raw)
 }
 
-// UpdateComplaint implements complaint.Store: the row is locked while fn runs.
+// UpdateComplaint implements complaint.Store: the row is locked while fn
+// runs. The damaged JSON a repair kept in the row (key "replaced") is kept.
 func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complaint.Complaint) error) error {
 	return s.inTx(ctx, "UpdateComplaint", func(tx pgx.Tx) error {
 		var raw []byte
@@ -101,12 +105,67 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 		if err != nil {
 			return fmt.Errorf("pgstore: UpdateComplaint: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE complaints SET tenant = $2, callee = $3, received_ns = $4, complaint = $5 WHERE id = $1`,
+		// The damaged JSON a repair kept under "replaced" stays.
+		if _, err := tx.Exec(ctx, `UPDATE complaints SET tenant = $2, callee = $3, received_ns = $4,
+			complaint = $5::jsonb || CASE WHEN complaint ? 'replaced' THEN jsonb_build_object('replaced', complaint->'replaced') ELSE '{}'::jsonb END
+			WHERE id = $1`,
 			id, c.Tenant, c.Callee, c.ReceivedAt.UnixNano(), js); err != nil {
 			return s.fail("UpdateComplaint", err)
 		}
 		return nil
 	})
+}
+
+// RepairComplaint implements complaint.Repairer. The row under c.ID is
+// damaged when its JSON does not decode, fails ValidateStored, or names
+// another callee than its callee column (listedComplaint); the callee
+// column, which the last sound write set, is then whom the complaint is
+// about, and c must name it (an empty column, written by no build, is not
+// judged). In one transaction (the row locked) the row is set from c and
+// the damaged JSON is kept, verbatim as jsonb holds it, under the key
+// "replaced" of the new JSON, which the decoder ignores and UpdateComplaint
+// keeps (an older build's update drops it). It returns that JSON.
+func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]byte, error) {
+	if err := c.ValidateRepair(); err != nil {
+		return nil, err
+	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: RepairComplaint: %w", err)
+	}
+	var replaced []byte
+	err = s.inTx(ctx, "RepairComplaint", func(tx pgx.Tx) error {
+		replaced = nil
+		var (
+			raw    []byte
+			callee string
+		)
+		err := tx.QueryRow(ctx, `SELECT complaint, callee FROM complaints WHERE id = $1 FOR UPDATE`, c.ID).Scan(&raw, &callee)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("pgstore: complaint %s: %w", c.ID, complaint.ErrNotFound)
+		}
+		if err != nil {
+			return s.fail("RepairComplaint", err)
+		}
+		if _, err := listedComplaint(complaint.Filter{Callee: callee}, c.ID, raw); err == nil {
+			return fmt.Errorf("pgstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
+		}
+		if callee != "" && callee != c.Callee {
+			return fmt.Errorf("pgstore: complaint %s: %w: callee: %s, but its callee column says %q, "+
+				"the callee it named before it was damaged (its recordings are on hold): a repair keeps that callee", c.ID, complaint.ErrInvalid, c.Callee, callee)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE complaints SET tenant = $2, callee = $3, received_ns = $4,
+			complaint = $5::jsonb || jsonb_build_object('replaced', complaint) WHERE id = $1`,
+			c.ID, c.Tenant, c.Callee, c.ReceivedAt.UnixNano(), js); err != nil {
+			return s.fail("RepairComplaint", err)
+		}
+		replaced = raw
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return replaced, nil
 }
 
 // complaintConds returns the SQL conditions and arguments of the parts of f

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,5 +40,70 @@ func TestComplaintCalleeDamagedIntoAnotherCallee(t *testing.T) {
 	// Another callee lists as before.
 	if got, err := s.ListComplaints(ctx, complaint.Filter{Callee: "h:cp-000002"}); err != nil || len(got) != 1 {
 		t.Fatalf("h:cp-000002 lists %d complaints, %v; want 1", len(got), err)
+	}
+}
+
+// repairComplaint is how the operator replaces a damaged complaint whole.
+func repairComplaint(ctx context.Context, s *Store, c complaint.Complaint) error {
+	_, err := s.RepairComplaint(ctx, c)
+	return err
+}
+
+// A complaint row whose JSON fails validation (its status damaged, its
+// callee damaged into another) fails every listing of its callee column's
+// callee until the operator replaces it whole; the repair must then
+// succeed, keep the damaged JSON in the row (under "replaced", kept by
+// later updates), and refuse a callee other than the callee column's.
+func TestComplaintRepairDamaged(t *testing.T) {
+	url := os.Getenv("DIALGATE_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("DIALGATE_TEST_POSTGRES is not set")
+	}
+	s, at := complaintTable(t, url, 8)
+	ctx := context.Background()
+	if _, err := s.pool.Exec(ctx, `UPDATE complaints SET complaint = complaint || '{"callee":"h:other","status":"opne"}' WHERE id = 'cp-000001'`); err != nil {
+		t.Fatal(err)
+	}
+	var damaged string
+	if err := s.pool.QueryRow(ctx, `SELECT complaint::text FROM complaints WHERE id = 'cp-000001'`).Scan(&damaged); err != nil {
+		t.Fatal(err)
+	}
+	f := complaint.Filter{Callee: "h:cp-000001"}
+	if _, err := s.ListComplaints(ctx, f); !errors.Is(err, storage.ErrCorrupt) {
+		t.Fatalf("before the repair: %v; want ErrCorrupt", err)
+	}
+	var received time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT to_timestamp(received_ns / 1e9) FROM complaints WHERE id = 'cp-000001'`).Scan(&received); err != nil {
+		t.Fatal(err)
+	}
+	c := complaint.Complaint{ID: "cp-000001", Tenant: "acme", Callee: "h:other", Scope: "global", Channel: complaint.ChannelPhone,
+		ReceivedAt: received.UTC(), ForwardBy: received.Add(72 * time.Hour), HandleBy: received.Add(480 * time.Hour),
+		AnswerBy: received.Add(600 * time.Hour), Status: complaint.StatusOpen, DNCListed: true}
+	if err := repairComplaint(ctx, s, c); !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), "callee") {
+		t.Fatalf("a repair naming another callee than the callee column's: %v; want ErrInvalid naming callee", err)
+	}
+	c.Callee = f.Callee
+	if err := repairComplaint(ctx, s, c); err != nil {
+		t.Fatalf("the operator cannot repair cp-000001: %v", err)
+	}
+	if got, err := s.ListComplaints(ctx, f); err != nil || len(got) != 1 || got[0].Status != complaint.StatusOpen {
+		t.Fatalf("repaired: %s lists %v, %v; want cp-000001", f.Callee, got, err)
+	}
+	if hs, err := complaint.RecordingHolds(s)(ctx, f.Callee, at.Add(time.Hour)); err != nil || len(hs) != 1 {
+		t.Fatalf("repaired: a recording of %s gets holds %v, %v; want cp-000001's", f.Callee, hs, err)
+	}
+	if err := s.UpdateComplaint(ctx, c.ID, func(c *complaint.Complaint) error {
+		c.Status = complaint.StatusForwarded
+		c.ForwardedAt = at
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var kept string
+	if err := s.pool.QueryRow(ctx, `SELECT complaint->'replaced' FROM complaints WHERE id = 'cp-000001'`).Scan(&kept); err != nil {
+		t.Fatalf("the damaged JSON is not kept: %v", err)
+	}
+	if kept != damaged {
+		t.Fatalf("kept %s; want %s", kept, damaged)
 	}
 }

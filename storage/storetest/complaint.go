@@ -35,6 +35,7 @@ func complaintCases() []testCase[complaint.Store] {
 		{"ConcurrentUpdates", cpConcurrent},
 		{"Reopen", cpReopen},
 		{"StoredRecords", complaintStored},
+		{"RepairDamaged", cpRepair},
 	}
 }
 

@@ -24,7 +24,11 @@
 // tests), so the StoredRecords cases can check that every read path refuses a
 // damaged or foreign record with a storage.RecordError naming its key and
 // field, never skips it in a listing or alters it, leaves sound records
-// beside it readable, and loads the records older builds wrote.
+// beside it readable, and loads the records older builds wrote. With
+// WithPlant, a store that implements complaint.Repairer is also checked to
+// replace a damaged complaint whole (the Complaints RepairDamaged case):
+// refusing a partial, sound or missing one, then reading the repaired one
+// back on every read path.
 //
 // Every case opens a fresh, empty store. The suites use only synthetic data.
 package storetest

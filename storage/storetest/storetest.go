@@ -171,6 +171,9 @@ func runT[S any](t *testing.T, cases []testCase[S], open func(t *testing.T) S, c
 			if errors.Is(err, errNotConditional) {
 				t.Skip("not applicable: the store does not implement callerid.ConditionalStore")
 			}
+			if errors.Is(err, errNotRepairer) {
+				t.Skip("not applicable: the store does not implement complaint.Repairer")
+			}
 			if errors.Is(err, errSkip) {
 				t.Skip("not applicable: store is not durable (no WithReopen)")
 			}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/complaint"
+)
+
+// complaintRepaired is `complaint repair --json`: what was done.
+type complaintRepaired struct {
+	ID string `json:"id"`
+	// SHA256 is the hex SHA-256 of the complaint file given (the change
+	// record's sha256).
+	SHA256 string `json:"sha256"`
+	// ReplacedSHA256 is the hex SHA-256 of the damaged bytes replaced, as
+	// the store returned them (they are kept in the store).
+	ReplacedSHA256 string `json:"replaced_sha256"`
+}
+
+func (a *app) complaintRepairCmd(profile *string) *cobra.Command {
+	var from string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "repair ID --from-json FILE",
+		Short: "Replace a damaged complaint whole (one the store can no longer read)",
+		Long: `A complaint damaged in the store (it does not decode, or names an unknown
+status, no callee…) fails every listing that reaches it: a recording of its
+callee is refused, complaint list fails. The steps cannot change it (they
+read it first). repair replaces it whole with the complaint FILE holds ("-":
+stdin), JSON as complaint add --json prints it: every field, the deadlines,
+scope and dnc_listed included (a partial complaint is refused, exit 2), and
+the id ID. A complaint the store reads as sound is refused (exit 1): change
+it through its steps.
+
+The damaged bytes are not lost: boltstore keeps them in the bucket
+complaints.replaced, pgstore in the row (key "replaced" of its JSON). A
+store that still knows whom the complaint was about (boltstore's callee
+index, pgstore's callee column) refuses another callee.
+
+Audit: recorded first as requested (change record complaint.repair, with
+the SHA-256 of FILE), then applied or failed; when the log cannot record
+it nothing is changed (exit 1).`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := args[0]
+			if from == "" {
+				return usageErr("--from-json: missing (the whole complaint, as complaint add --json prints it)")
+			}
+			data, err := a.readInput(from)
+			if err != nil {
+				return usageErr("--from-json: %v", err)
+			}
+			c, err := parseRepairJSON(data)
+			if err != nil {
+				return usageErr("--from-json: %v", err)
+			}
+			if c.ID != id {
+				return usageErr("--from-json: id: %q, but the complaint to repair is %q", c.ID, id)
+			}
+			if err := c.ValidateRepair(); err != nil {
+				return usageErr("--from-json: %v", err)
+			}
+			sum := sha256.Sum256(data)
+			ctx := cmd.Context()
+			l := a.openChangeLog(ctx)
+			defer l.close()
+			st, err := a.openState(cmd, *profile, profileReads)
+			if err != nil {
+				return err
+			}
+			defer st.close()
+			r, ok := st.complaints.(complaint.Repairer)
+			if !ok {
+				return failErr(fmt.Errorf("the complaint store %T cannot repair a complaint", st.complaints))
+			}
+			ch, err := newCLIChange(auditlog.OpComplaintRepair, time.Now())
+			if err != nil {
+				return err
+			}
+			ch.ID, ch.Tenant, ch.Scope, ch.DecisionID, ch.Source = c.ID, c.Tenant, c.Scope, c.DecisionID, string(c.Channel)
+			ch.SHA256 = hex.EncodeToString(sum[:])
+			// A repair ends the refusals the damage caused (a recording
+			// of the callee registered again): recorded, then made.
+			var replaced []byte
+			refused, applyErr, notRecorded := a.recordThenApply(ctx, l, ch, func() error {
+				var err error
+				replaced, err = r.RepairComplaint(ctx, c)
+				return err
+			})
+			if refused != nil {
+				return refused
+			}
+			if applyErr != nil {
+				return complaintErr(applyErr)
+			}
+			rsum := sha256.Sum256(replaced)
+			if asJSON {
+				if err := a.printJSON(complaintRepaired{ID: c.ID, SHA256: ch.SHA256, ReplacedSHA256: hex.EncodeToString(rsum[:])}); err != nil {
+					return err
+				}
+				return notRecorded
+			}
+			fmt.Fprintf(a.stdout, "complaint %s repaired: replaced %d damaged bytes (SHA-256 %x, kept in the store) with the complaint of %s\n",
+				c.ID, len(replaced), rsum, from)
+			return notRecorded
+		},
+	}
+	cmd.Flags().StringVar(&from, "from-json", "", `the whole complaint as JSON (as complaint add --json prints it); "-" reads stdin`)
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was done as JSON: {"id", "sha256", "replaced_sha256"}`)
+	return cmd
+}
+
+// parseRepairJSON decodes one complaint object, refusing unknown fields
+// and anything after it.
+func parseRepairJSON(data []byte) (complaint.Complaint, error) {
+	var c complaint.Complaint
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("not a complaint: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return c, errors.New("not a complaint: more after its object")
+	}
+	return c, nil
+}

@@ -1,0 +1,50 @@
+package complaint_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/complaint"
+)
+
+// ValidateRepair refuses a complaint that is not whole: a field Validate
+// requires, one Desk.File always sets, or a date or resolution its status
+// implies; it names the field.
+func TestValidateRepair(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	whole := complaint.Complaint{ID: "cp-1", Callee: "h:a", Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at,
+		ForwardBy: at.Add(72 * time.Hour), HandleBy: at.Add(480 * time.Hour), AnswerBy: at.Add(600 * time.Hour),
+		Status: complaint.StatusOpen, DNCListed: true}
+	answered := whole
+	answered.Status, answered.ForwardedAt, answered.HandledAt, answered.AnsweredAt, answered.Resolution = complaint.StatusAnswered, at, at, at, "listed"
+	for _, tc := range []struct {
+		name  string
+		edit  func(*complaint.Complaint)
+		field string // "" : accepted
+	}{
+		{"Whole", func(*complaint.Complaint) {}, ""},
+		{"AnsweredWhole", func(c *complaint.Complaint) { *c = answered }, ""},
+		{"NoCallee", func(c *complaint.Complaint) { c.Callee = "" }, "callee"},
+		{"UnknownStatus", func(c *complaint.Complaint) { c.Status = "lost" }, "status"},
+		{"NoScope", func(c *complaint.Complaint) { c.Scope = " " }, "scope"},
+		{"NoForwardBy", func(c *complaint.Complaint) { c.ForwardBy = time.Time{} }, "forward_by"},
+		{"NoHandleBy", func(c *complaint.Complaint) { c.HandleBy = time.Time{} }, "handle_by"},
+		{"NoAnswerBy", func(c *complaint.Complaint) { c.AnswerBy = time.Time{} }, "answer_by"},
+		{"NotListed", func(c *complaint.Complaint) { c.DNCListed = false }, "dnc_listed"},
+		{"ForwardedWithoutDate", func(c *complaint.Complaint) { c.Status = complaint.StatusForwarded }, "forwarded_at"},
+		{"AnsweredWithoutDate", func(c *complaint.Complaint) { *c = answered; c.AnsweredAt = time.Time{} }, "answered_at"},
+		{"HandledWithoutResolution", func(c *complaint.Complaint) { *c = answered; c.Status, c.Resolution = complaint.StatusHandled, "" }, "resolution"},
+	} {
+		c := whole
+		tc.edit(&c)
+		err := c.ValidateRepair()
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%s: %v; want accepted", tc.name, err)
+		case tc.field != "" && (!errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), tc.field+":")):
+			t.Errorf("%s: %v; want ErrInvalid naming %s", tc.name, err, tc.field)
+		}
+	}
+}
