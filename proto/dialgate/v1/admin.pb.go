@@ -19,7 +19,7 @@
 // subject, issuer, serial and SHA-256 fingerprint in actor_cert, with a
 // token too); with neither, "unauthenticated:" and the transport. A write that may allow a dial or lose a
 // record (RemoveDncEntry, GrantConsent, AddLedgerEntry, EndRecording,
-// ReleaseRecordingHold) is made only once its request is recorded: when the
+// ReleaseRecordingHold, RepairComplaint) is made only once its request is recorded: when the
 // log cannot take it, Unavailable "not applied". The others (AddDncEntry,
 // RevokeConsent, FileComplaint, ForwardComplaint, ResolveComplaint,
 // AnswerComplaint, RegisterRecording, HoldRecording) are made first: when
@@ -1114,6 +1114,138 @@ func (x *AnswerComplaintResponse) GetAnsweredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// RepairComplaintRequest names the damaged complaint and gives it whole.
+type RepairComplaintRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The id of the damaged complaint. Required, at most 256 bytes.
+	ComplaintId string `protobuf:"bytes,1,opt,name=complaint_id,json=complaintId,proto3" json:"complaint_id,omitempty"`
+	// The whole complaint, one JSON object as `dialgate complaint add --json`
+	// prints it (or a backup holds it): every key the complaint has
+	// (id, callee, scope, channel, received_at, the three deadlines,
+	// dnc_listed, status and the dates and resolution its status implies),
+	// none unknown, its id complaint_id. Required, at most 1 MiB.
+	ComplaintJson []byte `protobuf:"bytes,2,opt,name=complaint_json,json=complaintJson,proto3" json:"complaint_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RepairComplaintRequest) Reset() {
+	*x = RepairComplaintRequest{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepairComplaintRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepairComplaintRequest) ProtoMessage() {}
+
+func (x *RepairComplaintRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepairComplaintRequest.ProtoReflect.Descriptor instead.
+func (*RepairComplaintRequest) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RepairComplaintRequest) GetComplaintId() string {
+	if x != nil {
+		return x.ComplaintId
+	}
+	return ""
+}
+
+func (x *RepairComplaintRequest) GetComplaintJson() []byte {
+	if x != nil {
+		return x.ComplaintJson
+	}
+	return nil
+}
+
+// RepairComplaintResponse says what was replaced.
+type RepairComplaintResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The hex SHA-256 of complaint_json, as the change record names it.
+	Sha256 string `protobuf:"bytes,1,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// The hex SHA-256 of the damaged bytes replaced, which the store keeps.
+	ReplacedSha256 string `protobuf:"bytes,2,opt,name=replaced_sha256,json=replacedSha256,proto3" json:"replaced_sha256,omitempty"`
+	// The length of the damaged bytes replaced.
+	ReplacedBytes int64 `protobuf:"varint,3,opt,name=replaced_bytes,json=replacedBytes,proto3" json:"replaced_bytes,omitempty"`
+	// The change id of the complaint.repair records (requested, applied).
+	ChangeId      string `protobuf:"bytes,4,opt,name=change_id,json=changeId,proto3" json:"change_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RepairComplaintResponse) Reset() {
+	*x = RepairComplaintResponse{}
+	mi := &file_dialgate_v1_admin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepairComplaintResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepairComplaintResponse) ProtoMessage() {}
+
+func (x *RepairComplaintResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_dialgate_v1_admin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepairComplaintResponse.ProtoReflect.Descriptor instead.
+func (*RepairComplaintResponse) Descriptor() ([]byte, []int) {
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *RepairComplaintResponse) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *RepairComplaintResponse) GetReplacedSha256() string {
+	if x != nil {
+		return x.ReplacedSha256
+	}
+	return ""
+}
+
+func (x *RepairComplaintResponse) GetReplacedBytes() int64 {
+	if x != nil {
+		return x.ReplacedBytes
+	}
+	return 0
+}
+
+func (x *RepairComplaintResponse) GetChangeId() string {
+	if x != nil {
+		return x.ChangeId
+	}
+	return ""
+}
+
 // ListComplaintsRequest filters the complaints listed. Unset fields match
 // every complaint.
 type ListComplaintsRequest struct {
@@ -1140,7 +1272,7 @@ type ListComplaintsRequest struct {
 
 func (x *ListComplaintsRequest) Reset() {
 	*x = ListComplaintsRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[16]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1284,7 @@ func (x *ListComplaintsRequest) String() string {
 func (*ListComplaintsRequest) ProtoMessage() {}
 
 func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[16]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1297,7 @@ func (x *ListComplaintsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComplaintsRequest.ProtoReflect.Descriptor instead.
 func (*ListComplaintsRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListComplaintsRequest) GetStatus() string {
@@ -1219,7 +1351,7 @@ type ListComplaintsResponse struct {
 
 func (x *ListComplaintsResponse) Reset() {
 	*x = ListComplaintsResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[17]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1231,7 +1363,7 @@ func (x *ListComplaintsResponse) String() string {
 func (*ListComplaintsResponse) ProtoMessage() {}
 
 func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[17]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1244,7 +1376,7 @@ func (x *ListComplaintsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListComplaintsResponse.ProtoReflect.Descriptor instead.
 func (*ListComplaintsResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListComplaintsResponse) GetComplaints() []*ListedComplaint {
@@ -1307,7 +1439,7 @@ type ListedComplaint struct {
 
 func (x *ListedComplaint) Reset() {
 	*x = ListedComplaint{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1319,7 +1451,7 @@ func (x *ListedComplaint) String() string {
 func (*ListedComplaint) ProtoMessage() {}
 
 func (x *ListedComplaint) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[18]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1332,7 +1464,7 @@ func (x *ListedComplaint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListedComplaint.ProtoReflect.Descriptor instead.
 func (*ListedComplaint) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListedComplaint) GetComplaintId() string {
@@ -1469,7 +1601,7 @@ type AddLedgerEntryRequest struct {
 
 func (x *AddLedgerEntryRequest) Reset() {
 	*x = AddLedgerEntryRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1481,7 +1613,7 @@ func (x *AddLedgerEntryRequest) String() string {
 func (*AddLedgerEntryRequest) ProtoMessage() {}
 
 func (x *AddLedgerEntryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[19]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1494,7 +1626,7 @@ func (x *AddLedgerEntryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddLedgerEntryRequest.ProtoReflect.Descriptor instead.
 func (*AddLedgerEntryRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *AddLedgerEntryRequest) GetTenant() string {
@@ -1583,7 +1715,7 @@ type AddLedgerEntryResponse struct {
 
 func (x *AddLedgerEntryResponse) Reset() {
 	*x = AddLedgerEntryResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[20]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1595,7 +1727,7 @@ func (x *AddLedgerEntryResponse) String() string {
 func (*AddLedgerEntryResponse) ProtoMessage() {}
 
 func (x *AddLedgerEntryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[20]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1608,7 +1740,7 @@ func (x *AddLedgerEntryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddLedgerEntryResponse.ProtoReflect.Descriptor instead.
 func (*AddLedgerEntryResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{20}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 // RegisterRecordingRequest registers a recording.
@@ -1640,7 +1772,7 @@ type RegisterRecordingRequest struct {
 
 func (x *RegisterRecordingRequest) Reset() {
 	*x = RegisterRecordingRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[21]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1652,7 +1784,7 @@ func (x *RegisterRecordingRequest) String() string {
 func (*RegisterRecordingRequest) ProtoMessage() {}
 
 func (x *RegisterRecordingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[21]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1665,7 +1797,7 @@ func (x *RegisterRecordingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRecordingRequest.ProtoReflect.Descriptor instead.
 func (*RegisterRecordingRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{21}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RegisterRecordingRequest) GetId() string {
@@ -1726,7 +1858,7 @@ type RegisterRecordingResponse struct {
 
 func (x *RegisterRecordingResponse) Reset() {
 	*x = RegisterRecordingResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[22]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1738,7 +1870,7 @@ func (x *RegisterRecordingResponse) String() string {
 func (*RegisterRecordingResponse) ProtoMessage() {}
 
 func (x *RegisterRecordingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[22]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1751,7 +1883,7 @@ func (x *RegisterRecordingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterRecordingResponse.ProtoReflect.Descriptor instead.
 func (*RegisterRecordingResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{22}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{24}
 }
 
 // HoldRecordingRequest places a legal hold.
@@ -1771,7 +1903,7 @@ type HoldRecordingRequest struct {
 
 func (x *HoldRecordingRequest) Reset() {
 	*x = HoldRecordingRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[23]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1783,7 +1915,7 @@ func (x *HoldRecordingRequest) String() string {
 func (*HoldRecordingRequest) ProtoMessage() {}
 
 func (x *HoldRecordingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[23]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1796,7 +1928,7 @@ func (x *HoldRecordingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldRecordingRequest.ProtoReflect.Descriptor instead.
 func (*HoldRecordingRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{23}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *HoldRecordingRequest) GetId() string {
@@ -1829,7 +1961,7 @@ type HoldRecordingResponse struct {
 
 func (x *HoldRecordingResponse) Reset() {
 	*x = HoldRecordingResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[24]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1841,7 +1973,7 @@ func (x *HoldRecordingResponse) String() string {
 func (*HoldRecordingResponse) ProtoMessage() {}
 
 func (x *HoldRecordingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[24]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1854,7 +1986,7 @@ func (x *HoldRecordingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HoldRecordingResponse.ProtoReflect.Descriptor instead.
 func (*HoldRecordingResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{24}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{26}
 }
 
 // ReleaseRecordingHoldRequest lifts a legal hold.
@@ -1870,7 +2002,7 @@ type ReleaseRecordingHoldRequest struct {
 
 func (x *ReleaseRecordingHoldRequest) Reset() {
 	*x = ReleaseRecordingHoldRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[25]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1882,7 +2014,7 @@ func (x *ReleaseRecordingHoldRequest) String() string {
 func (*ReleaseRecordingHoldRequest) ProtoMessage() {}
 
 func (x *ReleaseRecordingHoldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[25]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1895,7 +2027,7 @@ func (x *ReleaseRecordingHoldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRecordingHoldRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseRecordingHoldRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{25}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ReleaseRecordingHoldRequest) GetId() string {
@@ -1921,7 +2053,7 @@ type ReleaseRecordingHoldResponse struct {
 
 func (x *ReleaseRecordingHoldResponse) Reset() {
 	*x = ReleaseRecordingHoldResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[26]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1933,7 +2065,7 @@ func (x *ReleaseRecordingHoldResponse) String() string {
 func (*ReleaseRecordingHoldResponse) ProtoMessage() {}
 
 func (x *ReleaseRecordingHoldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[26]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1946,7 +2078,7 @@ func (x *ReleaseRecordingHoldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRecordingHoldResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseRecordingHoldResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{26}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{28}
 }
 
 // EndRecordingRequest records the end of a recording's call.
@@ -1962,7 +2094,7 @@ type EndRecordingRequest struct {
 
 func (x *EndRecordingRequest) Reset() {
 	*x = EndRecordingRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[27]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1974,7 +2106,7 @@ func (x *EndRecordingRequest) String() string {
 func (*EndRecordingRequest) ProtoMessage() {}
 
 func (x *EndRecordingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[27]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1987,7 +2119,7 @@ func (x *EndRecordingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndRecordingRequest.ProtoReflect.Descriptor instead.
 func (*EndRecordingRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{27}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *EndRecordingRequest) GetId() string {
@@ -2013,7 +2145,7 @@ type EndRecordingResponse struct {
 
 func (x *EndRecordingResponse) Reset() {
 	*x = EndRecordingResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[28]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2025,7 +2157,7 @@ func (x *EndRecordingResponse) String() string {
 func (*EndRecordingResponse) ProtoMessage() {}
 
 func (x *EndRecordingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[28]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2038,7 +2170,7 @@ func (x *EndRecordingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndRecordingResponse.ProtoReflect.Descriptor instead.
 func (*EndRecordingResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{28}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{30}
 }
 
 // SweepRecordingsRequest has no fields: the sweep runs at the server's clock.
@@ -2050,7 +2182,7 @@ type SweepRecordingsRequest struct {
 
 func (x *SweepRecordingsRequest) Reset() {
 	*x = SweepRecordingsRequest{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[29]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2062,7 +2194,7 @@ func (x *SweepRecordingsRequest) String() string {
 func (*SweepRecordingsRequest) ProtoMessage() {}
 
 func (x *SweepRecordingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[29]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2075,7 +2207,7 @@ func (x *SweepRecordingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SweepRecordingsRequest.ProtoReflect.Descriptor instead.
 func (*SweepRecordingsRequest) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{29}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{31}
 }
 
 // SweepRecordingsResponse is the sweep's report, as `dialgate recordings
@@ -2098,7 +2230,7 @@ type SweepRecordingsResponse struct {
 
 func (x *SweepRecordingsResponse) Reset() {
 	*x = SweepRecordingsResponse{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[30]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2110,7 +2242,7 @@ func (x *SweepRecordingsResponse) String() string {
 func (*SweepRecordingsResponse) ProtoMessage() {}
 
 func (x *SweepRecordingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[30]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2123,7 +2255,7 @@ func (x *SweepRecordingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SweepRecordingsResponse.ProtoReflect.Descriptor instead.
 func (*SweepRecordingsResponse) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{30}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *SweepRecordingsResponse) GetDeleted() []string {
@@ -2167,7 +2299,7 @@ type SweptRecording struct {
 
 func (x *SweptRecording) Reset() {
 	*x = SweptRecording{}
-	mi := &file_dialgate_v1_admin_proto_msgTypes[31]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2179,7 +2311,7 @@ func (x *SweptRecording) String() string {
 func (*SweptRecording) ProtoMessage() {}
 
 func (x *SweptRecording) ProtoReflect() protoreflect.Message {
-	mi := &file_dialgate_v1_admin_proto_msgTypes[31]
+	mi := &file_dialgate_v1_admin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2192,7 +2324,7 @@ func (x *SweptRecording) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SweptRecording.ProtoReflect.Descriptor instead.
 func (*SweptRecording) Descriptor() ([]byte, []int) {
-	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{31}
+	return file_dialgate_v1_admin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *SweptRecording) GetId() string {
@@ -2271,7 +2403,15 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\"V\n" +
 	"\x17AnswerComplaintResponse\x12;\n" +
 	"\vanswered_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"answeredAt\"\x9d\x01\n" +
+	"answeredAt\"b\n" +
+	"\x16RepairComplaintRequest\x12!\n" +
+	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\x12%\n" +
+	"\x0ecomplaint_json\x18\x02 \x01(\fR\rcomplaintJson\"\x9e\x01\n" +
+	"\x17RepairComplaintResponse\x12\x16\n" +
+	"\x06sha256\x18\x01 \x01(\tR\x06sha256\x12'\n" +
+	"\x0freplaced_sha256\x18\x02 \x01(\tR\x0ereplacedSha256\x12%\n" +
+	"\x0ereplaced_bytes\x18\x03 \x01(\x03R\rreplacedBytes\x12\x1b\n" +
+	"\tchange_id\x18\x04 \x01(\tR\bchangeId\"\x9d\x01\n" +
 	"\x15ListComplaintsRequest\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x18\n" +
 	"\aoverdue\x18\x02 \x01(\bR\aoverdue\x12\x16\n" +
@@ -2369,8 +2509,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x0fNUMBER_TYPE_400\x10\x03\x12\x13\n" +
 	"\x0fNUMBER_TYPE_800\x10\x04\x12\x15\n" +
 	"\x11NUMBER_TYPE_FIXED\x10\x05\x12\x1f\n" +
-	"\x1bNUMBER_TYPE_MOBILE_BUSINESS\x10\x062\xf2\n" +
-	"\n" +
+	"\x1bNUMBER_TYPE_MOBILE_BUSINESS\x10\x062\xd0\v\n" +
 	"\fAdminService\x12P\n" +
 	"\vAddDncEntry\x12\x1f.dialgate.v1.AddDncEntryRequest\x1a .dialgate.v1.AddDncEntryResponse\x12Y\n" +
 	"\x0eRemoveDncEntry\x12\".dialgate.v1.RemoveDncEntryRequest\x1a#.dialgate.v1.RemoveDncEntryResponse\x12S\n" +
@@ -2380,7 +2519,8 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x10ForwardComplaint\x12$.dialgate.v1.ForwardComplaintRequest\x1a%.dialgate.v1.ForwardComplaintResponse\x12_\n" +
 	"\x10ResolveComplaint\x12$.dialgate.v1.ResolveComplaintRequest\x1a%.dialgate.v1.ResolveComplaintResponse\x12\\\n" +
 	"\x0fAnswerComplaint\x12#.dialgate.v1.AnswerComplaintRequest\x1a$.dialgate.v1.AnswerComplaintResponse\x12Y\n" +
-	"\x0eListComplaints\x12\".dialgate.v1.ListComplaintsRequest\x1a#.dialgate.v1.ListComplaintsResponse\x12Y\n" +
+	"\x0eListComplaints\x12\".dialgate.v1.ListComplaintsRequest\x1a#.dialgate.v1.ListComplaintsResponse\x12\\\n" +
+	"\x0fRepairComplaint\x12#.dialgate.v1.RepairComplaintRequest\x1a$.dialgate.v1.RepairComplaintResponse\x12Y\n" +
 	"\x0eAddLedgerEntry\x12\".dialgate.v1.AddLedgerEntryRequest\x1a#.dialgate.v1.AddLedgerEntryResponse\x12b\n" +
 	"\x11RegisterRecording\x12%.dialgate.v1.RegisterRecordingRequest\x1a&.dialgate.v1.RegisterRecordingResponse\x12V\n" +
 	"\rHoldRecording\x12!.dialgate.v1.HoldRecordingRequest\x1a\".dialgate.v1.HoldRecordingResponse\x12k\n" +
@@ -2401,7 +2541,7 @@ func file_dialgate_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_dialgate_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_dialgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_dialgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_dialgate_v1_admin_proto_goTypes = []any{
 	(ConsentMethod)(0),                   // 0: dialgate.v1.ConsentMethod
 	(NumberType)(0),                      // 1: dialgate.v1.NumberType
@@ -2421,53 +2561,55 @@ var file_dialgate_v1_admin_proto_goTypes = []any{
 	(*ResolveComplaintResponse)(nil),     // 15: dialgate.v1.ResolveComplaintResponse
 	(*AnswerComplaintRequest)(nil),       // 16: dialgate.v1.AnswerComplaintRequest
 	(*AnswerComplaintResponse)(nil),      // 17: dialgate.v1.AnswerComplaintResponse
-	(*ListComplaintsRequest)(nil),        // 18: dialgate.v1.ListComplaintsRequest
-	(*ListComplaintsResponse)(nil),       // 19: dialgate.v1.ListComplaintsResponse
-	(*ListedComplaint)(nil),              // 20: dialgate.v1.ListedComplaint
-	(*AddLedgerEntryRequest)(nil),        // 21: dialgate.v1.AddLedgerEntryRequest
-	(*AddLedgerEntryResponse)(nil),       // 22: dialgate.v1.AddLedgerEntryResponse
-	(*RegisterRecordingRequest)(nil),     // 23: dialgate.v1.RegisterRecordingRequest
-	(*RegisterRecordingResponse)(nil),    // 24: dialgate.v1.RegisterRecordingResponse
-	(*HoldRecordingRequest)(nil),         // 25: dialgate.v1.HoldRecordingRequest
-	(*HoldRecordingResponse)(nil),        // 26: dialgate.v1.HoldRecordingResponse
-	(*ReleaseRecordingHoldRequest)(nil),  // 27: dialgate.v1.ReleaseRecordingHoldRequest
-	(*ReleaseRecordingHoldResponse)(nil), // 28: dialgate.v1.ReleaseRecordingHoldResponse
-	(*EndRecordingRequest)(nil),          // 29: dialgate.v1.EndRecordingRequest
-	(*EndRecordingResponse)(nil),         // 30: dialgate.v1.EndRecordingResponse
-	(*SweepRecordingsRequest)(nil),       // 31: dialgate.v1.SweepRecordingsRequest
-	(*SweepRecordingsResponse)(nil),      // 32: dialgate.v1.SweepRecordingsResponse
-	(*SweptRecording)(nil),               // 33: dialgate.v1.SweptRecording
-	(*timestamppb.Timestamp)(nil),        // 34: google.protobuf.Timestamp
-	(Purpose)(0),                         // 35: dialgate.v1.Purpose
+	(*RepairComplaintRequest)(nil),       // 18: dialgate.v1.RepairComplaintRequest
+	(*RepairComplaintResponse)(nil),      // 19: dialgate.v1.RepairComplaintResponse
+	(*ListComplaintsRequest)(nil),        // 20: dialgate.v1.ListComplaintsRequest
+	(*ListComplaintsResponse)(nil),       // 21: dialgate.v1.ListComplaintsResponse
+	(*ListedComplaint)(nil),              // 22: dialgate.v1.ListedComplaint
+	(*AddLedgerEntryRequest)(nil),        // 23: dialgate.v1.AddLedgerEntryRequest
+	(*AddLedgerEntryResponse)(nil),       // 24: dialgate.v1.AddLedgerEntryResponse
+	(*RegisterRecordingRequest)(nil),     // 25: dialgate.v1.RegisterRecordingRequest
+	(*RegisterRecordingResponse)(nil),    // 26: dialgate.v1.RegisterRecordingResponse
+	(*HoldRecordingRequest)(nil),         // 27: dialgate.v1.HoldRecordingRequest
+	(*HoldRecordingResponse)(nil),        // 28: dialgate.v1.HoldRecordingResponse
+	(*ReleaseRecordingHoldRequest)(nil),  // 29: dialgate.v1.ReleaseRecordingHoldRequest
+	(*ReleaseRecordingHoldResponse)(nil), // 30: dialgate.v1.ReleaseRecordingHoldResponse
+	(*EndRecordingRequest)(nil),          // 31: dialgate.v1.EndRecordingRequest
+	(*EndRecordingResponse)(nil),         // 32: dialgate.v1.EndRecordingResponse
+	(*SweepRecordingsRequest)(nil),       // 33: dialgate.v1.SweepRecordingsRequest
+	(*SweepRecordingsResponse)(nil),      // 34: dialgate.v1.SweepRecordingsResponse
+	(*SweptRecording)(nil),               // 35: dialgate.v1.SweptRecording
+	(*timestamppb.Timestamp)(nil),        // 36: google.protobuf.Timestamp
+	(Purpose)(0),                         // 37: dialgate.v1.Purpose
 }
 var file_dialgate_v1_admin_proto_depIdxs = []int32{
-	34, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
-	34, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
-	34, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
+	36, // 0: dialgate.v1.AddDncEntryRequest.added_at:type_name -> google.protobuf.Timestamp
+	36, // 1: dialgate.v1.GrantConsentRequest.granted_at:type_name -> google.protobuf.Timestamp
+	36, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: dialgate.v1.GrantConsentRequest.method:type_name -> dialgate.v1.ConsentMethod
-	34, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
-	34, // 5: dialgate.v1.ForwardComplaintResponse.forwarded_at:type_name -> google.protobuf.Timestamp
-	34, // 6: dialgate.v1.ResolveComplaintResponse.handled_at:type_name -> google.protobuf.Timestamp
-	34, // 7: dialgate.v1.AnswerComplaintResponse.answered_at:type_name -> google.protobuf.Timestamp
-	20, // 8: dialgate.v1.ListComplaintsResponse.complaints:type_name -> dialgate.v1.ListedComplaint
-	34, // 9: dialgate.v1.ListComplaintsResponse.as_of:type_name -> google.protobuf.Timestamp
-	34, // 10: dialgate.v1.ListedComplaint.received_at:type_name -> google.protobuf.Timestamp
-	34, // 11: dialgate.v1.ListedComplaint.forward_by:type_name -> google.protobuf.Timestamp
-	34, // 12: dialgate.v1.ListedComplaint.handle_by:type_name -> google.protobuf.Timestamp
-	34, // 13: dialgate.v1.ListedComplaint.answer_by:type_name -> google.protobuf.Timestamp
-	34, // 14: dialgate.v1.ListedComplaint.forwarded_at:type_name -> google.protobuf.Timestamp
-	34, // 15: dialgate.v1.ListedComplaint.handled_at:type_name -> google.protobuf.Timestamp
-	34, // 16: dialgate.v1.ListedComplaint.answered_at:type_name -> google.protobuf.Timestamp
+	36, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
+	36, // 5: dialgate.v1.ForwardComplaintResponse.forwarded_at:type_name -> google.protobuf.Timestamp
+	36, // 6: dialgate.v1.ResolveComplaintResponse.handled_at:type_name -> google.protobuf.Timestamp
+	36, // 7: dialgate.v1.AnswerComplaintResponse.answered_at:type_name -> google.protobuf.Timestamp
+	22, // 8: dialgate.v1.ListComplaintsResponse.complaints:type_name -> dialgate.v1.ListedComplaint
+	36, // 9: dialgate.v1.ListComplaintsResponse.as_of:type_name -> google.protobuf.Timestamp
+	36, // 10: dialgate.v1.ListedComplaint.received_at:type_name -> google.protobuf.Timestamp
+	36, // 11: dialgate.v1.ListedComplaint.forward_by:type_name -> google.protobuf.Timestamp
+	36, // 12: dialgate.v1.ListedComplaint.handle_by:type_name -> google.protobuf.Timestamp
+	36, // 13: dialgate.v1.ListedComplaint.answer_by:type_name -> google.protobuf.Timestamp
+	36, // 14: dialgate.v1.ListedComplaint.forwarded_at:type_name -> google.protobuf.Timestamp
+	36, // 15: dialgate.v1.ListedComplaint.handled_at:type_name -> google.protobuf.Timestamp
+	36, // 16: dialgate.v1.ListedComplaint.answered_at:type_name -> google.protobuf.Timestamp
 	1,  // 17: dialgate.v1.AddLedgerEntryRequest.type:type_name -> dialgate.v1.NumberType
-	35, // 18: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
-	34, // 19: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
-	34, // 20: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
-	34, // 21: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
-	34, // 22: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
-	34, // 23: dialgate.v1.EndRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
-	33, // 24: dialgate.v1.SweepRecordingsResponse.skipped:type_name -> dialgate.v1.SweptRecording
-	33, // 25: dialgate.v1.SweepRecordingsResponse.failed:type_name -> dialgate.v1.SweptRecording
-	34, // 26: dialgate.v1.SweepRecordingsResponse.swept_at:type_name -> google.protobuf.Timestamp
+	37, // 18: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
+	36, // 19: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
+	36, // 20: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
+	36, // 21: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
+	36, // 22: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	36, // 23: dialgate.v1.EndRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	35, // 24: dialgate.v1.SweepRecordingsResponse.skipped:type_name -> dialgate.v1.SweptRecording
+	35, // 25: dialgate.v1.SweepRecordingsResponse.failed:type_name -> dialgate.v1.SweptRecording
+	36, // 26: dialgate.v1.SweepRecordingsResponse.swept_at:type_name -> google.protobuf.Timestamp
 	2,  // 27: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
 	4,  // 28: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
 	6,  // 29: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
@@ -2476,30 +2618,32 @@ var file_dialgate_v1_admin_proto_depIdxs = []int32{
 	12, // 32: dialgate.v1.AdminService.ForwardComplaint:input_type -> dialgate.v1.ForwardComplaintRequest
 	14, // 33: dialgate.v1.AdminService.ResolveComplaint:input_type -> dialgate.v1.ResolveComplaintRequest
 	16, // 34: dialgate.v1.AdminService.AnswerComplaint:input_type -> dialgate.v1.AnswerComplaintRequest
-	18, // 35: dialgate.v1.AdminService.ListComplaints:input_type -> dialgate.v1.ListComplaintsRequest
-	21, // 36: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
-	23, // 37: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
-	25, // 38: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
-	27, // 39: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
-	29, // 40: dialgate.v1.AdminService.EndRecording:input_type -> dialgate.v1.EndRecordingRequest
-	31, // 41: dialgate.v1.AdminService.SweepRecordings:input_type -> dialgate.v1.SweepRecordingsRequest
-	3,  // 42: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
-	5,  // 43: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
-	7,  // 44: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
-	9,  // 45: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
-	11, // 46: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
-	13, // 47: dialgate.v1.AdminService.ForwardComplaint:output_type -> dialgate.v1.ForwardComplaintResponse
-	15, // 48: dialgate.v1.AdminService.ResolveComplaint:output_type -> dialgate.v1.ResolveComplaintResponse
-	17, // 49: dialgate.v1.AdminService.AnswerComplaint:output_type -> dialgate.v1.AnswerComplaintResponse
-	19, // 50: dialgate.v1.AdminService.ListComplaints:output_type -> dialgate.v1.ListComplaintsResponse
-	22, // 51: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
-	24, // 52: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
-	26, // 53: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
-	28, // 54: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
-	30, // 55: dialgate.v1.AdminService.EndRecording:output_type -> dialgate.v1.EndRecordingResponse
-	32, // 56: dialgate.v1.AdminService.SweepRecordings:output_type -> dialgate.v1.SweepRecordingsResponse
-	42, // [42:57] is the sub-list for method output_type
-	27, // [27:42] is the sub-list for method input_type
+	20, // 35: dialgate.v1.AdminService.ListComplaints:input_type -> dialgate.v1.ListComplaintsRequest
+	18, // 36: dialgate.v1.AdminService.RepairComplaint:input_type -> dialgate.v1.RepairComplaintRequest
+	23, // 37: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
+	25, // 38: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
+	27, // 39: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
+	29, // 40: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
+	31, // 41: dialgate.v1.AdminService.EndRecording:input_type -> dialgate.v1.EndRecordingRequest
+	33, // 42: dialgate.v1.AdminService.SweepRecordings:input_type -> dialgate.v1.SweepRecordingsRequest
+	3,  // 43: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
+	5,  // 44: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
+	7,  // 45: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
+	9,  // 46: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
+	11, // 47: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
+	13, // 48: dialgate.v1.AdminService.ForwardComplaint:output_type -> dialgate.v1.ForwardComplaintResponse
+	15, // 49: dialgate.v1.AdminService.ResolveComplaint:output_type -> dialgate.v1.ResolveComplaintResponse
+	17, // 50: dialgate.v1.AdminService.AnswerComplaint:output_type -> dialgate.v1.AnswerComplaintResponse
+	21, // 51: dialgate.v1.AdminService.ListComplaints:output_type -> dialgate.v1.ListComplaintsResponse
+	19, // 52: dialgate.v1.AdminService.RepairComplaint:output_type -> dialgate.v1.RepairComplaintResponse
+	24, // 53: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
+	26, // 54: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
+	28, // 55: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
+	30, // 56: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
+	32, // 57: dialgate.v1.AdminService.EndRecording:output_type -> dialgate.v1.EndRecordingResponse
+	34, // 58: dialgate.v1.AdminService.SweepRecordings:output_type -> dialgate.v1.SweepRecordingsResponse
+	43, // [43:59] is the sub-list for method output_type
+	27, // [27:43] is the sub-list for method input_type
 	27, // [27:27] is the sub-list for extension type_name
 	27, // [27:27] is the sub-list for extension extendee
 	0,  // [0:27] is the sub-list for field type_name
@@ -2517,7 +2661,7 @@ func file_dialgate_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_dialgate_v1_admin_proto_rawDesc), len(file_dialgate_v1_admin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,7 +19,7 @@
 // subject, issuer, serial and SHA-256 fingerprint in actor_cert, with a
 // token too); with neither, "unauthenticated:" and the transport. A write that may allow a dial or lose a
 // record (RemoveDncEntry, GrantConsent, AddLedgerEntry, EndRecording,
-// ReleaseRecordingHold) is made only once its request is recorded: when the
+// ReleaseRecordingHold, RepairComplaint) is made only once its request is recorded: when the
 // log cannot take it, Unavailable "not applied". The others (AddDncEntry,
 // RevokeConsent, FileComplaint, ForwardComplaint, ResolveComplaint,
 // AnswerComplaint, RegisterRecording, HoldRecording) are made first: when
@@ -56,6 +56,7 @@ const (
 	AdminService_ResolveComplaint_FullMethodName     = "/dialgate.v1.AdminService/ResolveComplaint"
 	AdminService_AnswerComplaint_FullMethodName      = "/dialgate.v1.AdminService/AnswerComplaint"
 	AdminService_ListComplaints_FullMethodName       = "/dialgate.v1.AdminService/ListComplaints"
+	AdminService_RepairComplaint_FullMethodName      = "/dialgate.v1.AdminService/RepairComplaint"
 	AdminService_AddLedgerEntry_FullMethodName       = "/dialgate.v1.AdminService/AddLedgerEntry"
 	AdminService_RegisterRecording_FullMethodName    = "/dialgate.v1.AdminService/RegisterRecording"
 	AdminService_HoldRecording_FullMethodName        = "/dialgate.v1.AdminService/HoldRecording"
@@ -146,6 +147,32 @@ type AdminServiceClient interface {
 	// complaint when a stored complaint cannot be read (a damaged record):
 	// the listing stops there rather than leave it out.
 	ListComplaints(ctx context.Context, in *ListComplaintsRequest, opts ...grpc.CallOption) (*ListComplaintsResponse, error)
+	// RepairComplaint replaces a complaint stored damaged — one that no
+	// longer decodes or validates, which fails every listing that reaches it
+	// (ListComplaints, and the recording registrations of its callee are
+	// refused) and which the steps cannot change, since they read it first —
+	// whole, with complaint_json: the full record, as `dialgate complaint add
+	// --json` prints it, the input of the local `dialgate complaint repair`.
+	// Nothing of the damaged record is lost: the store keeps its bytes
+	// (boltstore in the bucket complaints.replaced, pgstore in the row), and
+	// the response names their SHA-256. Audit: recorded first, as the local
+	// command does (change record complaint.repair, requested, with the
+	// SHA-256 of complaint_json, the complaint's id, tenant, scope, decision
+	// and channel), and nothing is changed when it cannot be (Unavailable,
+	// "not applied"); then applied or failed with the same change id.
+	// InvalidArgument naming complaint_id (missing, over 256 bytes) or
+	// complaint_json (missing, over 1 MiB, not one complaint object, an
+	// unknown key, another id than complaint_id, or a partial complaint:
+	// the message names the complaint's field, e.g. "complaint_json:
+	// answer_by: missing"). NotFound for an unknown complaint_id;
+	// FailedPrecondition for a complaint the store reads as sound (change it
+	// through its steps) and for a callee other than the one the store still
+	// files the damaged complaint under (its held recordings are that
+	// callee's; the message does not name the stored callee). Unimplemented
+	// when the server's complaint store cannot repair. Admin scope, and a
+	// token bound to no tenant: the tenant of a damaged record cannot be
+	// read, so a tenant-bound token is PermissionDenied naming its binding.
+	RepairComplaint(ctx context.Context, in *RepairComplaintRequest, opts ...grpc.CallOption) (*RepairComplaintResponse, error)
 	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
 	// ledger holds the number with other facts (holder, purposes, validity…)
 	// it answers AlreadyExists naming the fields and changes nothing, unless
@@ -307,6 +334,16 @@ func (c *adminServiceClient) ListComplaints(ctx context.Context, in *ListComplai
 	return out, nil
 }
 
+func (c *adminServiceClient) RepairComplaint(ctx context.Context, in *RepairComplaintRequest, opts ...grpc.CallOption) (*RepairComplaintResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RepairComplaintResponse)
+	err := c.cc.Invoke(ctx, AdminService_RepairComplaint_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) AddLedgerEntry(ctx context.Context, in *AddLedgerEntryRequest, opts ...grpc.CallOption) (*AddLedgerEntryResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AddLedgerEntryResponse)
@@ -449,6 +486,32 @@ type AdminServiceServer interface {
 	// complaint when a stored complaint cannot be read (a damaged record):
 	// the listing stops there rather than leave it out.
 	ListComplaints(context.Context, *ListComplaintsRequest) (*ListComplaintsResponse, error)
+	// RepairComplaint replaces a complaint stored damaged — one that no
+	// longer decodes or validates, which fails every listing that reaches it
+	// (ListComplaints, and the recording registrations of its callee are
+	// refused) and which the steps cannot change, since they read it first —
+	// whole, with complaint_json: the full record, as `dialgate complaint add
+	// --json` prints it, the input of the local `dialgate complaint repair`.
+	// Nothing of the damaged record is lost: the store keeps its bytes
+	// (boltstore in the bucket complaints.replaced, pgstore in the row), and
+	// the response names their SHA-256. Audit: recorded first, as the local
+	// command does (change record complaint.repair, requested, with the
+	// SHA-256 of complaint_json, the complaint's id, tenant, scope, decision
+	// and channel), and nothing is changed when it cannot be (Unavailable,
+	// "not applied"); then applied or failed with the same change id.
+	// InvalidArgument naming complaint_id (missing, over 256 bytes) or
+	// complaint_json (missing, over 1 MiB, not one complaint object, an
+	// unknown key, another id than complaint_id, or a partial complaint:
+	// the message names the complaint's field, e.g. "complaint_json:
+	// answer_by: missing"). NotFound for an unknown complaint_id;
+	// FailedPrecondition for a complaint the store reads as sound (change it
+	// through its steps) and for a callee other than the one the store still
+	// files the damaged complaint under (its held recordings are that
+	// callee's; the message does not name the stored callee). Unimplemented
+	// when the server's complaint store cannot repair. Admin scope, and a
+	// token bound to no tenant: the tenant of a damaged record cannot be
+	// read, so a tenant-bound token is PermissionDenied naming its binding.
+	RepairComplaint(context.Context, *RepairComplaintRequest) (*RepairComplaintResponse, error)
 	// AddLedgerEntry adds a caller ID to the tenant's number ledger. When the
 	// ledger holds the number with other facts (holder, purposes, validity…)
 	// it answers AlreadyExists naming the fields and changes nothing, unless
@@ -546,6 +609,9 @@ func (UnimplementedAdminServiceServer) AnswerComplaint(context.Context, *AnswerC
 }
 func (UnimplementedAdminServiceServer) ListComplaints(context.Context, *ListComplaintsRequest) (*ListComplaintsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListComplaints not implemented")
+}
+func (UnimplementedAdminServiceServer) RepairComplaint(context.Context, *RepairComplaintRequest) (*RepairComplaintResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RepairComplaint not implemented")
 }
 func (UnimplementedAdminServiceServer) AddLedgerEntry(context.Context, *AddLedgerEntryRequest) (*AddLedgerEntryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method AddLedgerEntry not implemented")
@@ -748,6 +814,24 @@ func _AdminService_ListComplaints_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_RepairComplaint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RepairComplaintRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).RepairComplaint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_RepairComplaint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).RepairComplaint(ctx, req.(*RepairComplaintRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_AddLedgerEntry_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AddLedgerEntryRequest)
 	if err := dec(in); err != nil {
@@ -898,6 +982,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListComplaints",
 			Handler:    _AdminService_ListComplaints_Handler,
+		},
+		{
+			MethodName: "RepairComplaint",
+			Handler:    _AdminService_RepairComplaint_Handler,
 		},
 		{
 			MethodName: "AddLedgerEntry",
