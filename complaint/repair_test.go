@@ -1,7 +1,9 @@
 package complaint_test
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +47,35 @@ func TestValidateRepair(t *testing.T) {
 			t.Errorf("%s: %v; want accepted", tc.name, err)
 		case tc.field != "" && (!errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), tc.field+":")):
 			t.Errorf("%s: %v; want ErrInvalid naming %s", tc.name, err, tc.field)
+		}
+	}
+}
+
+// DecodeRepair takes one whole complaint object with the id asked for, and
+// refuses anything else with ErrInvalid, naming the field.
+func TestDecodeRepair(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	whole := complaint.Complaint{ID: "cp-1", Callee: "h:a", Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at,
+		ForwardBy: at.Add(72 * time.Hour), HandleBy: at.Add(480 * time.Hour), AnswerBy: at.Add(600 * time.Hour),
+		Status: complaint.StatusOpen, DNCListed: true}
+	raw, err := json.Marshal(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := complaint.DecodeRepair(raw, "cp-1"); err != nil || !reflect.DeepEqual(c, whole) {
+		t.Fatalf("DecodeRepair(whole) = %+v, %v; want %+v", c, err, whole)
+	}
+	s := string(raw)
+	for _, tc := range []struct{ name, data, id, want string }{
+		{"NotJSON", `{"id":`, "cp-1", "not a complaint:"},
+		{"UnknownKey", strings.Replace(s, `"answer_by"`, `"answer_by_"`, 1), "cp-1", "not a complaint:"},
+		{"MoreAfter", s + `{}`, "cp-1", "not a complaint: more after its object"},
+		{"OtherID", s, "cp-2", "id:"},
+		{"Partial", strings.Replace(s, `"dnc_listed":true`, `"dnc_listed":false`, 1), "cp-1", "dnc_listed:"},
+	} {
+		_, err := complaint.DecodeRepair([]byte(tc.data), tc.id)
+		if !errors.Is(err, complaint.ErrInvalid) || !strings.HasPrefix(strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": "), tc.want) {
+			t.Errorf("%s: %v; want ErrInvalid: %s…", tc.name, err, tc.want)
 		}
 	}
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,15 +57,9 @@ it nothing is changed (exit 1).`,
 			if err != nil {
 				return usageErr("--from-json: %v", err)
 			}
-			c, err := parseRepairJSON(data)
+			c, err := complaint.DecodeRepair(data, id)
 			if err != nil {
-				return usageErr("--from-json: %v", err)
-			}
-			if c.ID != id {
-				return usageErr("--from-json: id: %q, but the complaint to repair is %q", c.ID, id)
-			}
-			if err := c.ValidateRepair(); err != nil {
-				return usageErr("--from-json: %v", err)
+				return usageErr("--from-json: %s", strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": "))
 			}
 			sum := sha256.Sum256(data)
 			ctx := cmd.Context()
@@ -118,19 +109,4 @@ it nothing is changed (exit 1).`,
 	cmd.Flags().StringVar(&from, "from-json", "", `the whole complaint as JSON (as complaint add --json prints it); "-" reads stdin`)
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print what was done as JSON: {"id", "sha256", "replaced_sha256"}`)
 	return cmd
-}
-
-// parseRepairJSON decodes one complaint object, refusing unknown fields
-// and anything after it.
-func parseRepairJSON(data []byte) (complaint.Complaint, error) {
-	var c complaint.Complaint
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return c, fmt.Errorf("not a complaint: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return c, errors.New("not a complaint: more after its object")
-	}
-	return c, nil
 }
