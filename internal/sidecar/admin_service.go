@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -526,6 +527,70 @@ func (s *adminServer) stepComplaint(ctx context.Context, method, id string, step
 		return time.Time{}, err
 	}
 	return at, nil
+}
+
+// Bounds of a RepairComplaintRequest: complaint_id as a stored complaint's
+// id (complaint.Validate), complaint_json far above any complaint's JSON.
+const (
+	maxRepairIDLen   = 256
+	maxRepairJSONLen = 1 << 20
+)
+
+// RepairComplaint replaces a damaged complaint whole with the complaint
+// complaint_json holds (complaint.DecodeRepair, the input of the local
+// `complaint repair`) through the store's complaint.Repairer
+// (ComplaintRepairer). Only a token bound to no tenant repairs: the tenant
+// of a damaged record cannot be read. As the local command does, the
+// change is recorded first (complaint.repair, requested, with the SHA-256
+// of complaint_json) and not made when it cannot be, then as applied or
+// failed (recordThenApply): a repair ends the refusals the damage caused
+// (a recording of the callee registered again). It answers the SHA-256 of
+// complaint_json and of the damaged bytes replaced (which the store keeps).
+func (s *adminServer) RepairComplaint(ctx context.Context, req *pb.RepairComplaintRequest) (*pb.RepairComplaintResponse, error) {
+	const method = "RepairComplaint"
+	if s.be.Complaints == nil {
+		return nil, s.unimplemented(method, "complaint")
+	}
+	id, data := req.GetComplaintId(), req.GetComplaintJson()
+	switch {
+	case id == "":
+		return nil, invalid("complaint_id", "missing")
+	case len(id) > maxRepairIDLen:
+		return nil, invalid("complaint_id", "longer than %d bytes", maxRepairIDLen)
+	case len(data) == 0:
+		return nil, invalid("complaint_json", "missing (the whole complaint, as `dialgate complaint add --json` prints it)")
+	case len(data) > maxRepairJSONLen:
+		return nil, invalid("complaint_json", "%d bytes, more than %d", len(data), maxRepairJSONLen)
+	}
+	if e := boundToken(ctx); e != nil {
+		return nil, status.Errorf(codes.PermissionDenied, "complaint_id: token %q is bound to tenants: the tenant of a damaged complaint cannot be read, so only a token bound to no tenant repairs one", e.name)
+	}
+	c, err := complaint.DecodeRepair(data, id)
+	if err != nil {
+		return nil, invalid("complaint_json", "%s", strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": "))
+	}
+	r, ok := s.be.Complaints.(ComplaintRepairer)
+	if !ok {
+		return nil, status.Errorf(codes.Unimplemented, "%s: this server's complaint store cannot repair a complaint", method)
+	}
+	ch, err := s.newChange(ctx, auditlog.OpComplaintRepair)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	ch.ID, ch.Tenant, ch.Scope, ch.DecisionID, ch.Source = c.ID, c.Tenant, c.Scope, c.DecisionID, string(c.Channel)
+	ch.SHA256 = hex.EncodeToString(sum[:])
+	var replaced []byte
+	if err := s.recordThenApply(ctx, method, ch, func() error {
+		var err error
+		replaced, err = r.RepairComplaint(ctx, c)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	rsum := sha256.Sum256(replaced)
+	return &pb.RepairComplaintResponse{Sha256: ch.SHA256, ReplacedSha256: hex.EncodeToString(rsum[:]),
+		ReplacedBytes: int64(len(replaced)), ChangeId: ch.ChangeID}, nil
 }
 
 // ListComplaints lists a page of the complaints of the request's status

@@ -40,7 +40,8 @@ type Backend struct {
 	// Unimplemented.
 	Consents ConsentAdmin
 	// Complaints serves FileComplaint, ForwardComplaint, ResolveComplaint,
-	// AnswerComplaint and ListComplaints; nil answers Unimplemented.
+	// AnswerComplaint and ListComplaints, and RepairComplaint when it is a
+	// ComplaintRepairer; nil answers Unimplemented.
 	Complaints ComplaintAdmin
 	// Ledger serves AddLedgerEntry; nil answers Unimplemented.
 	Ledger LedgerAdmin
@@ -263,6 +264,18 @@ type ComplaintAdmin interface {
 	// zero Position: from the first), each with the deadlines it has
 	// missed at t.
 	ListComplaints(ctx context.Context, t time.Time, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Listed, error)
+}
+
+// ComplaintRepairer is a ComplaintAdmin whose store can replace a damaged
+// complaint whole (complaint.Repairer): the server serves RepairComplaint
+// only through one (Unimplemented otherwise).
+type ComplaintRepairer interface {
+	// RepairComplaint replaces the damaged complaint c.ID with c (which
+	// passed complaint.DecodeRepair) and returns the bytes replaced. An
+	// unknown id wraps ErrNotFound; a complaint the store reads as sound,
+	// or c naming another callee than the one the store still files the
+	// damaged complaint under, wraps ErrFailedPrecondition.
+	RepairComplaint(ctx context.Context, c complaint.Complaint) (replaced []byte, err error)
 }
 
 // LedgerEntry is a caller ID of a tenant's number ledger.

@@ -54,8 +54,46 @@ func wireComplaints(be *Backend, prof *policy.Profile, checks []dialgate.Checker
 	if err != nil {
 		return fmt.Errorf("complaint: %w", err)
 	}
-	be.Complaints = complaintAdmin{desk: desk, hasher: hasher}
+	ca := complaintAdmin{desk: desk, hasher: hasher}
+	if r, ok := cs.(complaint.Repairer); ok {
+		be.Complaints = repairingComplaintAdmin{complaintAdmin: ca, repairer: r}
+		return nil
+	}
+	be.Complaints = ca
 	return nil
+}
+
+// repairingComplaintAdmin is a complaintAdmin whose store repairs a damaged
+// complaint (complaint.Repairer): a ComplaintRepairer.
+type repairingComplaintAdmin struct {
+	complaintAdmin
+	repairer complaint.Repairer
+}
+
+// RepairComplaint implements ComplaintRepairer through the store's
+// complaint.Repairer: an unknown id wraps ErrNotFound; a sound complaint
+// (complaint.ErrNotDamaged) and another callee than the store's (its
+// ErrInvalid naming callee, c having passed ValidateRepair) wrap
+// ErrFailedPrecondition, the latter without the stored callee (a keyed
+// hash of the complainant's number, which the server sends no client);
+// another ErrInvalid is a FieldError naming complaint_json.
+func (a repairingComplaintAdmin) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]byte, error) {
+	replaced, err := a.repairer.RepairComplaint(ctx, c)
+	switch {
+	case err == nil:
+		return replaced, nil
+	case errors.Is(err, storage.ErrNotFound):
+		return nil, fmt.Errorf("%w: complaint %s", ErrNotFound, c.ID)
+	case errors.Is(err, complaint.ErrNotDamaged):
+		return nil, fmt.Errorf("%w: complaint %s: %w", ErrFailedPrecondition, c.ID, complaint.ErrNotDamaged)
+	case errors.Is(err, complaint.ErrInvalid) && strings.Contains(err.Error(), complaint.ErrInvalid.Error()+": callee:"):
+		return nil, fmt.Errorf("%w: callee: not the callee the store still files complaint %s under (its held recordings are that "+
+			"callee's): a repair keeps the callee; give the complaint's own callee", ErrFailedPrecondition, c.ID)
+	case errors.Is(err, complaint.ErrInvalid):
+		_, msg, _ := strings.Cut(err.Error(), complaint.ErrInvalid.Error()+": ")
+		return nil, &dialgate.FieldError{Field: "complaint_json", Problem: msg, Err: err}
+	}
+	return nil, err
 }
 
 // newComplaintID returns "cp-<UTC time>-<8 random hex digits>".
