@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
@@ -40,6 +41,11 @@ type adminResult struct {
 	Step       string    `json:"step,omitempty"`
 	At         time.Time `json:"at,omitzero"`
 	Resolution string    `json:"resolution,omitempty"`
+	// SHA256 and ReplacedSHA256 are a complaint repair's, as the local
+	// complaint repair --json prints them: the hex SHA-256 of the file
+	// given and of the damaged bytes replaced.
+	SHA256         string `json:"sha256,omitempty"`
+	ReplacedSHA256 string `json:"replaced_sha256,omitempty"`
 }
 
 // adminCmd is `dialgate admin`: the AdminService of a running sidecar.
@@ -84,7 +90,8 @@ flag (the sidecar's InvalidArgument names the field; its flag is named).`,
 		a.adminComplaintStepCmd(af, "forward", "Record that a complaint was forwarded to its handler (ForwardComplaint)"),
 		a.adminComplaintStepCmd(af, "resolve", "Record that a complaint was verified and handled, with --resolution (ResolveComplaint)"),
 		a.adminComplaintStepCmd(af, "answer", "Record that the complainant was answered, closing the complaint (AnswerComplaint)"),
-		a.adminComplaintListCmd(af))
+		a.adminComplaintListCmd(af),
+		a.adminComplaintRepairCmd(af))
 	ledgerCmd := &cobra.Command{Use: "ledger", Short: "Add caller IDs to a tenant's ledger"}
 	ledgerCmd.AddCommand(a.adminLedgerAddCmd(af))
 	recCmd := &cobra.Command{Use: "recordings", Short: "Register and end recordings, place and release legal holds, sweep expired recordings"}
@@ -455,6 +462,64 @@ allow (answering before resolving, resolving again with another text) exits
 			}
 			return call, res, func(where string) string {
 				return fmt.Sprintf("complaint %s: %s at %s on %s", id, step, res.At.Format(time.RFC3339), where)
+			}, nil
+		},
+	})
+}
+
+// adminComplaintRepairCmd is admin complaint repair: the local complaint
+// repair through the sidecar's RepairComplaint, with the same input.
+func (a *app) adminComplaintRepairCmd(af *adminFlags) *cobra.Command {
+	var from string
+	return a.adminSubCmd(af, adminSub{
+		use:   "repair ID --from-json FILE",
+		short: "Replace a damaged complaint whole (RepairComplaint), the sidecar running",
+		long: `Replace a complaint damaged in the running sidecar's store (it does not
+decode, or names an unknown status, no callee…: it fails every listing that
+reaches it, and a recording of its callee is refused) whole with the
+complaint FILE holds ("-": stdin), as the local complaint repair does with
+the sidecar stopped, and with the same input: JSON as complaint add --json
+prints it, every field (the deadlines, scope and dnc_listed included), the
+id ID. A partial complaint or another id is refused before anything is sent
+(exit 2); a complaint the store reads as sound (change it through its
+steps), an unknown ID, or another callee than the one the store still files
+it under exits 1.
+
+The damaged bytes are kept in the store (boltstore: the bucket
+complaints.replaced; pgstore: the row). Audit: the sidecar records
+complaint.repair first (requested, with the SHA-256 of FILE and the token's
+name), and changes nothing when it cannot; then applied or failed. The token
+must have the admin scope and be bound to no tenant.`,
+		args:     cobra.ExactArgs(1),
+		jsonHelp: `{"rpc", "id", "sha256", "replaced_sha256"}`,
+		fields:   map[string]string{"complaint_id": "ID", "complaint_json": "--from-json"},
+		flags: func(cmd *cobra.Command) {
+			cmd.Flags().StringVar(&from, "from-json", "", `the whole complaint as JSON (as complaint add --json prints it); "-" reads stdin`)
+		},
+		prepare: func(_ *cobra.Command, args []string) (adminCall, *adminResult, func(string) string, error) {
+			id := args[0]
+			if from == "" {
+				return nil, nil, nil, usageErr("--from-json: missing (the whole complaint, as complaint add --json prints it)")
+			}
+			data, err := a.readInput(from)
+			if err != nil {
+				return nil, nil, nil, usageErr("--from-json: %v", err)
+			}
+			// The sidecar decodes it the same way; refusing here sends
+			// nothing that would be refused.
+			if _, err := complaint.DecodeRepair(data, id); err != nil {
+				return nil, nil, nil, usageErr("--from-json: %s", strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": "))
+			}
+			res := &adminResult{RPC: "RepairComplaint", ID: id}
+			var replaced int64
+			call := func(ctx context.Context, c pb.AdminServiceClient) error {
+				r, err := c.RepairComplaint(ctx, &pb.RepairComplaintRequest{ComplaintId: id, ComplaintJson: data})
+				res.SHA256, res.ReplacedSHA256, replaced = r.GetSha256(), r.GetReplacedSha256(), r.GetReplacedBytes()
+				return err
+			}
+			return call, res, func(where string) string {
+				return fmt.Sprintf("complaint %s repaired on %s: replaced %d damaged bytes (SHA-256 %s, kept in the store) with the complaint of %s",
+					id, where, replaced, res.ReplacedSHA256, from)
 			}, nil
 		},
 	})
