@@ -2,10 +2,13 @@ package sidecar
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/complaint"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
@@ -229,4 +233,82 @@ func TestRepairComplaintThroughSidecar(t *testing.T) {
 	}); err != nil || !kept {
 		t.Fatalf("the damaged bytes are not kept in complaints.replaced (%v)", err)
 	}
+}
+
+// spyRepairer is a ComplaintRepairer that counts its repairs and answers
+// replaced (the other ComplaintAdmin methods are not called).
+type spyRepairer struct {
+	complaintAdmin
+	mu       sync.Mutex
+	repairs  int
+	replaced []byte
+}
+
+func (s *spyRepairer) RepairComplaint(context.Context, complaint.Complaint) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.repairs++
+	return s.replaced, nil
+}
+
+// count returns how many repairs were made.
+func (s *spyRepairer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.repairs
+}
+
+// wholeComplaintJSON is the JSON of a whole complaint id.
+func wholeComplaintJSON(t *testing.T, id string) []byte {
+	t.Helper()
+	at := time.Now().Add(-time.Hour).UTC()
+	b, err := json.Marshal(complaint.Complaint{ID: id, Tenant: "acme", Callee: "h:a", Scope: "global", Channel: complaint.ChannelPhone,
+		ReceivedAt: at, ForwardBy: at.Add(72 * time.Hour), HandleBy: at.Add(480 * time.Hour), AnswerBy: at.Add(600 * time.Hour),
+		Status: complaint.StatusOpen, DNCListed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestRepairComplaintUnrecorded: a repair whose request the audit log
+// cannot record is not made (Unavailable, "not applied"), as the local
+// command does; one whose completion is not recorded is made and says so.
+func TestRepairComplaintUnrecorded(t *testing.T) {
+	fc, spy := &failingChanges{}, &spyRepairer{replaced: []byte("damaged")}
+	e := startTest(t, Config{}, func(be *Backend) { be.Changes, be.Complaints = fc, spy })
+	req := &pb.RepairComplaintRequest{ComplaintId: "cp-1", ComplaintJson: wholeComplaintJSON(t, "cp-1")}
+	_, err := e.admin.RepairComplaint(ctxT(t), req)
+	wantStatus(t, err, codes.Unavailable, "not applied: the audit log could not record it")
+	if n := spy.count(); n != 0 {
+		t.Fatalf("a repair whose request was not recorded was made (%d)", n)
+	}
+	fc.mu.Lock()
+	fc.from, fc.calls = 1, 0
+	fc.mu.Unlock()
+	_, err = e.admin.RepairComplaint(ctxT(t), req)
+	wantStatus(t, err, codes.Unavailable, "applied and in force (recorded as requested")
+	fc.mu.Lock()
+	defer fc.mu.Unlock()
+	if spy.count() != 1 || len(fc.written) != 1 || fc.written[0].Op != auditlog.OpComplaintRepair || fc.written[0].Result != auditlog.ResultRequested ||
+		fc.written[0].SHA256 != hexSum(req.GetComplaintJson()) || fc.written[0].ID != "cp-1" {
+		t.Fatalf("repairs %d, records %+v", spy.count(), fc.written)
+	}
+}
+
+// TestRepairComplaintUnsupported: a complaint back-end whose store cannot
+// repair answers Unimplemented saying so, and records nothing; a server
+// with no complaint back-end answers Unimplemented.
+func TestRepairComplaintUnsupported(t *testing.T) {
+	fc := &failingChanges{from: 100}
+	e := startTest(t, Config{}, func(be *Backend) { be.Changes, be.Complaints = fc, complaintAdmin{} })
+	req := &pb.RepairComplaintRequest{ComplaintId: "cp-1", ComplaintJson: wholeComplaintJSON(t, "cp-1")}
+	_, err := e.admin.RepairComplaint(ctxT(t), req)
+	wantStatus(t, err, codes.Unimplemented, "cannot repair a complaint")
+	if len(fc.written) != 0 {
+		t.Fatalf("records: %+v", fc.written)
+	}
+	e = startTest(t, Config{}, nil)
+	_, err = e.admin.RepairComplaint(ctxT(t), req)
+	wantStatus(t, err, codes.Unimplemented, "complaint")
 }
