@@ -46,7 +46,10 @@ index, pgstore's callee column) refuses another callee.
 
 Audit: recorded first as requested (change record complaint.repair, with
 the SHA-256 of FILE), then applied or failed; when the log cannot record
-it nothing is changed (exit 1).`,
+it nothing is changed (exit 1).
+
+While dialgate serve runs on the --data (its store locked), use dialgate
+admin complaint repair, which takes the same FILE.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
