@@ -56,6 +56,20 @@ func storedComplaints(t *testing.T, dir string, damage func(id string, raw []byt
 	return out
 }
 
+// complaintDesk returns the desk of a's complaintAdmin (wireComplaints
+// wraps it in a repairingComplaintAdmin when the store repairs).
+func complaintDesk(t *testing.T, a ComplaintAdmin) *complaint.Desk {
+	t.Helper()
+	switch a := a.(type) {
+	case complaintAdmin:
+		return a.desk
+	case repairingComplaintAdmin:
+		return a.desk
+	}
+	t.Fatalf("no complaint desk in %T", a)
+	return nil
+}
+
 // hexSum is the hex SHA-256 of b.
 func hexSum(b []byte) string {
 	s := sha256.Sum256(b)

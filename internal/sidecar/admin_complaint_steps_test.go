@@ -292,7 +292,7 @@ func TestComplaintStepUnrecorded(t *testing.T) {
 	if err != nil {
 		t.Fatalf("retry once the log is back: %v", err)
 	}
-	c, err := e.srv.be.Complaints.(complaintAdmin).desk.Get(ctx, "cp-lost")
+	c, err := complaintDesk(t, e.srv.be.Complaints).Get(ctx, "cp-lost")
 	if err != nil || c.Status != complaint.StatusForwarded || !c.ForwardedAt.Equal(r.GetForwardedAt().AsTime()) {
 		t.Fatalf("complaint %+v, %v; the retry answered %s", c, err, r.GetForwardedAt().AsTime())
 	}
