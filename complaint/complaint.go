@@ -308,16 +308,17 @@ type Repairer interface {
 	// whole, durably, when the one stored is damaged: it does not decode,
 	// fails Complaint.ValidateStored, or the store files it where it does
 	// not belong (under another callee than it names). It returns the
-	// bytes that were stored, verbatim (a digest of them is what the
-	// change record of the repair names); the store keeps them as
-	// evidence where it has room (docs/deploy.md). c failing
-	// ValidateRepair is an error wrapping ErrInvalid; no complaint under
-	// c.ID wraps ErrNotFound; a sound one wraps ErrNotDamaged. A store
-	// that still knows whom the complaint was about (boltstore's callee
-	// index or the callee the damaged bytes name, pgstore's callee
-	// column) refuses a c naming another callee (ErrInvalid, field
-	// callee): the recordings it holds are that callee's. Nothing is
-	// written on any error.
+	// bytes that were stored, verbatim (the commands print their digest;
+	// the change record of the repair names the digest of c's JSON as
+	// given, not theirs); the store keeps them as evidence where it has
+	// room (docs/deploy.md). c failing ValidateRepair is an error
+	// wrapping ErrInvalid; no complaint under c.ID wraps ErrNotFound; a
+	// sound one wraps ErrNotDamaged. A store that still knows whom the
+	// complaint was about (boltstore's callee index, pgstore's callee
+	// column, else in every store the callee the damaged bytes name)
+	// refuses a c naming another callee (ErrInvalid, field callee): the
+	// recordings it holds are that callee's. Nothing is written on any
+	// error.
 	RepairComplaint(ctx context.Context, c Complaint) (replaced []byte, err error)
 }
 

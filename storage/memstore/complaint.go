@@ -49,8 +49,9 @@ func (s *Store) UpdateComplaint(_ context.Context, id string, fn func(*complaint
 }
 
 // RepairComplaint implements complaint.Repairer: a complaint that fails
-// ValidateStored (the memstore holds decoded values only) is replaced by c.
-// It returns the damaged complaint as JSON; the memstore keeps no copy (it
+// ValidateStored (the memstore holds decoded values only) is replaced by c,
+// which must name the callee the damaged complaint names, when it names
+// one (the recordings its hold covers are that callee's). It returns the damaged complaint as JSON; the memstore keeps no copy (it
 // keeps nothing past the process).
 func (s *Store) RepairComplaint(_ context.Context, c complaint.Complaint) ([]byte, error) {
 	if err := s.check("RepairComplaint"); err != nil {
@@ -68,6 +69,10 @@ func (s *Store) RepairComplaint(_ context.Context, c complaint.Complaint) ([]byt
 	}
 	if old.ValidateStored(c.ID) == nil {
 		return nil, fmt.Errorf("memstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
+	}
+	if old.Callee != "" && old.Callee != c.Callee {
+		return nil, fmt.Errorf("memstore: complaint %s: %w: callee: %s, but the damaged complaint names %q: a repair keeps the callee whose recordings it holds",
+			c.ID, complaint.ErrInvalid, c.Callee, old.Callee)
 	}
 	replaced, err := json.Marshal(old)
 	if err != nil {

@@ -120,8 +120,8 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 // damaged when its JSON does not decode, fails ValidateStored, or names
 // another callee than its callee column (listedComplaint); the callee
 // column, which the last sound write set, is then whom the complaint is
-// about, and c must name it (an empty column, written by no build, is not
-// judged). In one transaction (the row locked) the row is set from c and
+// about, and c must name it (an empty column, written by no build: the
+// callee the damaged JSON names, when it names one). In one transaction (the row locked) the row is set from c and
 // the damaged JSON is kept, verbatim as jsonb holds it, under the key
 // "replaced" of the new JSON, which the decoder ignores and UpdateComplaint
 // keeps (an older build's update drops it). It returns that JSON.
@@ -153,6 +153,15 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 		if callee != "" && callee != c.Callee {
 			return fmt.Errorf("pgstore: complaint %s: %w: callee: %s, but its callee column says %q, "+
 				"the callee it named before it was damaged (its recordings are on hold): a repair keeps that callee", c.ID, complaint.ErrInvalid, c.Callee, callee)
+		}
+		// No build writes an empty callee column; without it, the callee
+		// the damaged JSON names, when it names one, is whom it was about.
+		var named struct {
+			Callee string `json:"callee"`
+		}
+		if callee == "" && json.Unmarshal(raw, &named) == nil && named.Callee != "" && named.Callee != c.Callee {
+			return fmt.Errorf("pgstore: complaint %s: %w: callee: %s, but the damaged JSON names %q "+
+				"(its recordings are on hold): a repair keeps that callee", c.ID, complaint.ErrInvalid, c.Callee, named.Callee)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE complaints SET tenant = $2, callee = $3, received_ns = $4,
 			complaint = $5::jsonb || jsonb_build_object('replaced', complaint) WHERE id = $1`,

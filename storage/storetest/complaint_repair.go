@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate/complaint"
@@ -16,7 +17,9 @@ var errNotRepairer = fmt.Errorf("%w: not a complaint.Repairer", errSkip)
 
 // cpRepair plants a damaged complaint (each way a store can hold one) and
 // checks that complaint.Repairer replaces it whole: refused, writing
-// nothing, for a partial complaint, a sound one and a missing one; then
+// nothing, for a partial complaint, a sound one, a missing one, and one
+// naming another callee than the damaged bytes do when they name one (the
+// recordings on hold are that callee's: every store can read it); then
 // the damaged bytes are returned, the repaired complaint reads back on
 // every read path (also by its callee, and after a reopen), and a second
 // repair is refused (it is sound now).
@@ -27,10 +30,11 @@ func cpRepair(ctx context.Context, h harness[complaint.Store]) error {
 		"forward_by": rfc(storedT0.Add(72 * time.Hour)), "handle_by": rfc(storedT0.Add(480 * time.Hour)),
 		"answer_by": rfc(storedT0.Add(600 * time.Hour)), "status": "open", "dnc_listed": true,
 	}
+	// field "callee": the damaged bytes still name the callee h:stored.
 	cases := []storedCase{
-		{name: "UnknownStatus", edit: set("status", "lost")},
+		{name: "UnknownStatus", edit: set("status", "lost"), field: "callee"},
 		{name: "MissingCallee", edit: without("callee")},
-		{name: "ZeroReceivedAt", edit: set("received_at", zeroTime)},
+		{name: "ZeroReceivedAt", edit: set("received_at", zeroTime), field: "callee"},
 		{name: "NotJSON", raw: `"cp-stored"`},
 	}
 	planted := 0
@@ -55,7 +59,7 @@ func cpRepair(ctx context.Context, h harness[complaint.Store]) error {
 			return fmt.Errorf("%s: %w", pc.name, err)
 		}
 		planted++
-		if err := cpRepairCase(ctx, h, s, r, sound); err != nil {
+		if err := cpRepairCase(ctx, h, s, r, sound, pc.field == "callee"); err != nil {
 			return fmt.Errorf("%s: %w", pc.name, err)
 		}
 	}
@@ -65,7 +69,7 @@ func cpRepair(ctx context.Context, h harness[complaint.Store]) error {
 	return nil
 }
 
-func cpRepairCase(ctx context.Context, h harness[complaint.Store], s complaint.Store, r complaint.Repairer, sound complaint.Complaint) error {
+func cpRepairCase(ctx context.Context, h harness[complaint.Store], s complaint.Store, r complaint.Repairer, sound complaint.Complaint, namesCallee bool) error {
 	damaged := func(when string) error {
 		if _, err := s.GetComplaint(ctx, "cp-stored"); !errors.Is(err, storage.ErrCorrupt) {
 			return fmt.Errorf("%s: GetComplaint of the damaged complaint: %v, want storage.ErrCorrupt", when, err)
@@ -94,6 +98,18 @@ func cpRepairCase(ctx context.Context, h harness[complaint.Store], s complaint.S
 	} {
 		if got, err := r.RepairComplaint(ctx, tc.c); !errors.Is(err, tc.want) || got != nil {
 			return fmt.Errorf("RepairComplaint of %s = %q, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+	if namesCallee {
+		other := sampleComplaint("cp-stored", "h:other", storedT0)
+		got, err := r.RepairComplaint(ctx, other)
+		if !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), complaint.ErrInvalid.Error()+": callee:") || got != nil {
+			return fmt.Errorf("RepairComplaint naming another callee than the damaged bytes (h:stored) = %q, %v; want ErrInvalid naming callee", got, err)
+		}
+		for _, f := range []complaint.Filter{{Callee: "h:other"}} {
+			if cs, err := s.ListComplaints(ctx, f); err != nil || len(cs) != 0 {
+				return fmt.Errorf("after the refused repair naming h:other, ListComplaints(%+v) = %s, %v; want none", f, complaintIDs(cs), err)
+			}
 		}
 	}
 	if err := damaged("after the refused repairs"); err != nil {
