@@ -6,12 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
 )
 
 // DecodeRepair decodes the whole complaint that replaces the damaged
 // complaint id (Repairer.RepairComplaint) from data: one JSON object, as
 // `dialgate complaint add --json` prints a Complaint, with no unknown key
-// and nothing after it, whose id is id, passing ValidateRepair. It is the
+// and nothing after it, whose id is id, passing ValidateRepair. Its keys
+// are Complaint's as written ("callee", not "Callee"), each once:
+// encoding/json alone would match a key in any case and take the last of
+// two, so that the file an auditor reads (the change record names its
+// SHA-256) could say one callee and the repair store another. It is the
 // input of both the local `complaint repair` and AdminService's
 // RepairComplaint. Every error wraps ErrInvalid, and its message after
 // ErrInvalid's names the problem's field ("id: …", "answer_by: …"), or
@@ -26,6 +32,9 @@ func DecodeRepair(data []byte, id string) (Complaint, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Complaint{}, fmt.Errorf("%w: not a complaint: more after its object", ErrInvalid)
 	}
+	if err := exactKeys(data); err != nil {
+		return Complaint{}, err
+	}
 	if c.ID != id {
 		return Complaint{}, fmt.Errorf("%w: id: %q, but the complaint to repair is %q", ErrInvalid, c.ID, id)
 	}
@@ -33,4 +42,46 @@ func DecodeRepair(data []byte, id string) (Complaint, error) {
 		return Complaint{}, err
 	}
 	return c, nil
+}
+
+// complaintKeys are the JSON keys of Complaint, as it writes them.
+var complaintKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	t := reflect.TypeFor[Complaint]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			keys[name] = true
+		}
+	}
+	return keys
+}()
+
+// exactKeys checks the keys of data, one JSON object that decodes into a
+// Complaint: each is one of complaintKeys, in its case, and given once.
+func exactKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil // null: nothing to check
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("%w: not a complaint: %w", ErrInvalid, err)
+		}
+		key, _ := t.(string)
+		switch {
+		case !complaintKeys[key]:
+			return fmt.Errorf("%w: not a complaint: unknown key %q (keys as complaint add --json prints them, in lower case)", ErrInvalid, key)
+		case seen[key]:
+			return fmt.Errorf("%w: %s: given twice", ErrInvalid, key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return fmt.Errorf("%w: not a complaint: %w", ErrInvalid, err)
+		}
+	}
+	return nil
 }

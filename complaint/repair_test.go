@@ -72,10 +72,63 @@ func TestDecodeRepair(t *testing.T) {
 		{"MoreAfter", s + `{}`, "cp-1", "not a complaint: more after its object"},
 		{"OtherID", s, "cp-2", "id:"},
 		{"Partial", strings.Replace(s, `"dnc_listed":true`, `"dnc_listed":false`, 1), "cp-1", "dnc_listed:"},
+		// encoding/json matches a key in any case, and takes the last of
+		// two: a file whose "callee" reads one callee would be repaired
+		// with another (and its SHA-256, in the change record, names
+		// that file).
+		{"KeyInAnotherCase", strings.Replace(s, `"callee":"h:a"`, `"Callee":"h:a"`, 1), "cp-1", "not a complaint: unknown key \"Callee\""},
+		{"KeyTwice", strings.Replace(s, `"callee":"h:a"`, `"callee":"h:a","CALLEE":"h:b"`, 1), "cp-1", "not a complaint: unknown key \"CALLEE\""},
+		{"SameKeyTwice", strings.Replace(s, `"callee":"h:a"`, `"callee":"h:a","callee":"h:b"`, 1), "cp-1", "callee: given twice"},
 	} {
 		_, err := complaint.DecodeRepair([]byte(tc.data), tc.id)
 		if !errors.Is(err, complaint.ErrInvalid) || !strings.HasPrefix(strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": "), tc.want) {
 			t.Errorf("%s: %v; want ErrInvalid: %s…", tc.name, err, tc.want)
 		}
 	}
+}
+
+// FuzzDecodeRepair: DecodeRepair never panics; what it accepts has the id
+// asked for, passes ValidateRepair, and decodes the same again from its
+// own JSON (nothing in the input that the complaint does not hold).
+func FuzzDecodeRepair(f *testing.F) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	whole := complaint.Complaint{ID: "cp-1", Callee: "h:a", Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at,
+		ForwardBy: at.Add(72 * time.Hour), HandleBy: at.Add(480 * time.Hour), AnswerBy: at.Add(600 * time.Hour),
+		Status: complaint.StatusOpen, DNCListed: true}
+	raw, err := json.Marshal(whole)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw, "cp-1")
+	f.Add([]byte(strings.Replace(string(raw), `"callee"`, `"Callee"`, 1)), "cp-1")
+	f.Add([]byte(`{"id":"cp-1","id":"cp-2"}`), "cp-1")
+	f.Add([]byte(`null`), "")
+	f.Add([]byte(`[]`), "cp-1")
+	f.Add([]byte(`{"id":"cp-1"} {}`), "cp-1")
+	f.Fuzz(func(t *testing.T, data []byte, id string) {
+		c, err := complaint.DecodeRepair(data, id)
+		if err != nil {
+			if !errors.Is(err, complaint.ErrInvalid) {
+				t.Fatalf("DecodeRepair: %v; want ErrInvalid", err)
+			}
+			return
+		}
+		if c.ID != id {
+			t.Fatalf("DecodeRepair accepted id %q, asked for %q", c.ID, id)
+		}
+		if err := c.ValidateRepair(); err != nil {
+			t.Fatalf("DecodeRepair accepted a complaint ValidateRepair refuses: %v", err)
+		}
+		again, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2, err := complaint.DecodeRepair(again, id)
+		if err != nil {
+			t.Fatalf("DecodeRepair of its own result's JSON %s: %v", again, err)
+		}
+		if again2, err := json.Marshal(c2); err != nil || string(again2) != string(again) {
+			t.Fatalf("DecodeRepair of its own result's JSON %s reads %s, %v", again, again2, err)
+		}
+	})
 }
