@@ -65,10 +65,11 @@ const (
 // complaint whose JSON does not decode, or that names no callee, may be
 // about anyone: it is unplaced, and every callee's listing reads it first
 // and fails on it. Written and built as bucketComplaintIndex is, but an
-// entry under one callee whose complaint names another is not rebuilt
-// away: no build changes a complaint's callee behind the index, so its
-// callee was damaged, and that callee's listing fails on it (see
-// complaintPage).
+// entry under one callee whose complaint names another, or names none or
+// no longer decodes, is not rebuilt away: no build changes a complaint's
+// callee behind the index, so its callee was damaged, that callee's
+// listing fails on it (see complaintPage), and the entry is the only
+// trace of whom it was about (RepairComplaint keeps that callee).
 var bucketComplaintCallee = []byte("complaints.by_callee")
 
 // metaComplaintCallee marks bucketComplaintCallee complete, as
@@ -241,8 +242,9 @@ func buildIndex(tx *bolt.Tx, ix complaintIndex) error {
 
 // damagedCallees returns the keys of the callee index old (in the layout
 // complaintCalleeFormat) that list a stored complaint under a callee other
-// than the one it names: the trace of a damaged callee, which a rebuild
-// must not drop (see complaintPage). built is the new index's keys, in
+// than the one it names, or under a callee when it names none or does not
+// decode: the trace of a damaged callee, which a rebuild must not drop
+// (see complaintPage, RepairComplaint). built is the new index's keys, in
 // order: a key in it is where its complaint belongs, and decodes nothing.
 func damagedCallees(old, byID *bolt.Bucket, ix complaintIndex, built [][]byte) ([][]byte, error) {
 	var out [][]byte
@@ -261,7 +263,10 @@ func damagedCallees(old, byID *bolt.Bucket, ix complaintIndex, built [][]byte) (
 		if raw == nil {
 			return nil
 		}
-		if own := ix.stored(id, raw); own[0] == idxPlaced && !bytes.HasPrefix(own, callee) {
+		// A complaint that no longer decodes, or names no callee, is
+		// unplaced: its entry under a callee is the trace of whom it was
+		// about, kept as well (RepairComplaint refuses another callee).
+		if own := ix.stored(id, raw); own[0] != idxPlaced || !bytes.HasPrefix(own, callee) {
 			out = append(out, bytes.Clone(k))
 		}
 		return nil

@@ -224,3 +224,55 @@ func TestComplaintRepairLongCallee(t *testing.T) {
 		t.Fatalf("repaired: the long callee lists %v, %v; want cp-1, cp-2", idsOf(got), err)
 	}
 }
+
+// A complaint damaged so that it no longer decodes keeps the trace of its
+// callee in the callee index through the listings that fail on it (a
+// recording of its callee registered, refused) and through a rebuild of
+// the index: the repair must still refuse another callee, or it would
+// move the complaint's hold off the callee whose recordings it keeps.
+func TestComplaintRepairUndecodableKeepsItsCallee(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		touch func(t *testing.T, s *Store, path string) *Store
+	}{
+		{"Untouched", func(_ *testing.T, s *Store, _ string) *Store { return s }},
+		{"ListedByItsCallee", func(t *testing.T, s *Store, _ string) *Store {
+			if _, err := s.ListComplaints(context.Background(), complaint.Filter{Callee: "h:a"}); !errors.Is(err, storage.ErrCorrupt) {
+				t.Fatalf("h:a lists with %v; want ErrCorrupt", err)
+			}
+			if _, err := complaint.RecordingHolds(s)(context.Background(), "h:a", time.Now()); !errors.Is(err, storage.ErrCorrupt) {
+				t.Fatalf("a recording of h:a gets %v; want ErrCorrupt", err)
+			}
+			return s
+		}},
+		{"IndexRebuilt", func(t *testing.T, s *Store, path string) *Store {
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rawUpdate(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(metaComplaintCallee) })
+			return openAt(t, path)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, t0 := threeComplaintsFile(t, "h:a")
+			rawUpdate(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketComplaints).Put([]byte("cp-2"), []byte("garbage")) })
+			s := tc.touch(t, openAt(t, path), path)
+			defer s.Close()
+			ctx := context.Background()
+			other := idxComplaint("cp-2", t0.Add(time.Hour))
+			other.Callee = "h:z"
+			if got, err := s.RepairComplaint(ctx, other); !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), `"h:a"`) {
+				t.Fatalf("repair of cp-2 (about h:a, undecodable) naming h:z = %q, %v; want ErrInvalid naming h:a", got, err)
+			}
+			fixed := other
+			fixed.Callee = "h:a"
+			if _, err := s.RepairComplaint(ctx, fixed); err != nil {
+				t.Fatal(err)
+			}
+			s.checkIndexesExact(t)
+			if hs, err := complaint.RecordingHolds(s)(ctx, "h:a", t0.Add(48*time.Hour)); err != nil || len(hs) != 2 {
+				t.Fatalf("repaired: a recording of h:a gets holds %v, %v; want cp-1's and cp-2's", hs, err)
+			}
+		})
+	}
+}
