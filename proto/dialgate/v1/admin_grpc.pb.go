@@ -162,7 +162,8 @@ type AdminServiceClient interface {
 	// "not applied"); then applied or failed with the same change id.
 	// InvalidArgument naming complaint_id (missing, over 256 bytes) or
 	// complaint_json (missing, over 1 MiB, not one complaint object, an
-	// unknown key, another id than complaint_id, or a partial complaint:
+	// unknown key, a key in another case or given twice, another id than
+	// complaint_id, or a partial complaint:
 	// the message names the complaint's field, e.g. "complaint_json:
 	// answer_by: missing"). NotFound for an unknown complaint_id;
 	// FailedPrecondition for a complaint the store reads as sound (change it
@@ -501,7 +502,8 @@ type AdminServiceServer interface {
 	// "not applied"); then applied or failed with the same change id.
 	// InvalidArgument naming complaint_id (missing, over 256 bytes) or
 	// complaint_json (missing, over 1 MiB, not one complaint object, an
-	// unknown key, another id than complaint_id, or a partial complaint:
+	// unknown key, a key in another case or given twice, another id than
+	// complaint_id, or a partial complaint:
 	// the message names the complaint's field, e.g. "complaint_json:
 	// answer_by: missing"). NotFound for an unknown complaint_id;
 	// FailedPrecondition for a complaint the store reads as sound (change it
