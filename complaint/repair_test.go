@@ -15,10 +15,8 @@ import (
 // requires, one Desk.File always sets, or a date or resolution its status
 // implies; it names the field.
 func TestValidateRepair(t *testing.T) {
-	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	whole := complaint.Complaint{ID: "cp-1", Callee: "h:a", Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at,
-		ForwardBy: at.Add(72 * time.Hour), HandleBy: at.Add(480 * time.Hour), AnswerBy: at.Add(600 * time.Hour),
-		Status: complaint.StatusOpen, DNCListed: true}
+	whole, _ := repairInput(t)
+	at := whole.ReceivedAt
 	answered := whole
 	answered.Status, answered.ForwardedAt, answered.HandledAt, answered.AnsweredAt, answered.Resolution = complaint.StatusAnswered, at, at, at, "listed"
 	for _, tc := range []struct {
@@ -54,14 +52,7 @@ func TestValidateRepair(t *testing.T) {
 // DecodeRepair takes one whole complaint object with the id asked for, and
 // refuses anything else with ErrInvalid, naming the field.
 func TestDecodeRepair(t *testing.T) {
-	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	whole := complaint.Complaint{ID: "cp-1", Callee: "h:a", Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at,
-		ForwardBy: at.Add(72 * time.Hour), HandleBy: at.Add(480 * time.Hour), AnswerBy: at.Add(600 * time.Hour),
-		Status: complaint.StatusOpen, DNCListed: true}
-	raw, err := json.Marshal(whole)
-	if err != nil {
-		t.Fatal(err)
-	}
+	whole, raw := repairInput(t)
 	if c, err := complaint.DecodeRepair(raw, "cp-1"); err != nil || !reflect.DeepEqual(c, whole) {
 		t.Fatalf("DecodeRepair(whole) = %+v, %v; want %+v", c, err, whole)
 	}
@@ -91,14 +82,7 @@ func TestDecodeRepair(t *testing.T) {
 // asked for, passes ValidateRepair, and decodes the same again from its
 // own JSON (nothing in the input that the complaint does not hold).
 func FuzzDecodeRepair(f *testing.F) {
-	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	whole := complaint.Complaint{ID: "cp-1", Callee: "h:a", Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at,
-		ForwardBy: at.Add(72 * time.Hour), HandleBy: at.Add(480 * time.Hour), AnswerBy: at.Add(600 * time.Hour),
-		Status: complaint.StatusOpen, DNCListed: true}
-	raw, err := json.Marshal(whole)
-	if err != nil {
-		f.Fatal(err)
-	}
+	_, raw := repairInput(f)
 	f.Add(raw, "cp-1")
 	f.Add([]byte(strings.Replace(string(raw), `"callee"`, `"Callee"`, 1)), "cp-1")
 	f.Add([]byte(`{"id":"cp-1","id":"cp-2"}`), "cp-1")
@@ -131,4 +115,19 @@ func FuzzDecodeRepair(f *testing.F) {
 			t.Fatalf("DecodeRepair of its own result's JSON %s reads %s, %v", again, again2, err)
 		}
 	})
+}
+
+// repairInput returns a whole open complaint cp-1, as a repair takes it,
+// and its JSON.
+func repairInput(tb testing.TB) (complaint.Complaint, []byte) {
+	tb.Helper()
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	whole := complaint.Complaint{ID: "cp-1", Callee: "h:a", Scope: "global", Channel: complaint.ChannelPhone, ReceivedAt: at,
+		ForwardBy: at.Add(72 * time.Hour), HandleBy: at.Add(480 * time.Hour), AnswerBy: at.Add(600 * time.Hour),
+		Status: complaint.StatusOpen, DNCListed: true}
+	raw, err := json.Marshal(whole)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return whole, raw
 }

@@ -109,17 +109,7 @@ func TestOpenRepairsAZeroedAuditLogBlock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b, err := os.ReadFile(last) // as a power cut leaves it: no closing checkpoint
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp := filepath.Join(data, AuditDir, auditlog.CheckpointFile)
-	if _, err := os.Stat(cp); err == nil {
-		t.Fatal("a checkpoint was published before the power cut")
-	}
-	if err := be.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	b, cp := unsealedLog(ctx, t, be, data, last) // as a power cut leaves it
 	p := zeroedAt(b)
 	clear(b[p : p+block])
 	if err := os.WriteFile(last, b, 0o600); err != nil {
@@ -192,17 +182,7 @@ func TestOpenRepairsAWholeRecordCut(t *testing.T) {
 		t.Fatalf("audit files %v, %v", files, err)
 	}
 	last := files[0]
-	b, err := os.ReadFile(last) // unsealed: no closing checkpoint
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp := filepath.Join(data, AuditDir, auditlog.CheckpointFile)
-	if _, err := os.Stat(cp); err == nil {
-		t.Fatal("a checkpoint was published before the last record's newline was removed")
-	}
-	if err := be.Close(ctx); err != nil {
-		t.Fatal(err)
-	}
+	b, cp := unsealedLog(ctx, t, be, data, last)
 	if err := os.Remove(cp); err != nil {
 		t.Fatal(err)
 	}
@@ -256,4 +236,23 @@ func wholeLinesFrom(b []byte, from int) int {
 		s += e + 1
 	}
 	return n
+}
+
+// unsealedLog reads the audit file last of be's data directory data before
+// any checkpoint seals it, then closes be (which publishes one): the file's
+// bytes and the checkpoint's path.
+func unsealedLog(ctx context.Context, t *testing.T, be *Backend, data, last string) ([]byte, string) {
+	t.Helper()
+	b, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(data, AuditDir, auditlog.CheckpointFile)
+	if _, err := os.Stat(cp); err == nil {
+		t.Fatal("a checkpoint was published before the file was read")
+	}
+	if err := be.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return b, cp
 }
