@@ -157,7 +157,9 @@ func (c Complaint) ValidateStored(key string) error {
 // requires, and those Desk.File always sets — scope, the three deadlines,
 // dnc_listed — and the resolution and dates its status implies. A repair
 // supplies the complaint entire, never part of it: a deadline left out
-// would never be flagged overdue.
+// would never be flagged overdue. It refuses an answered complaint too:
+// answering ends the complaint's recording holds, so it is recorded as a
+// step (Desk.Answer) after the repair, never made by one.
 func (c Complaint) ValidateRepair() error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -189,6 +191,14 @@ func (c Complaint) ValidateRepair() error {
 	}
 	if (c.Status == StatusHandled || c.Status == StatusAnswered) && strings.TrimSpace(c.Resolution) == "" {
 		return fmt.Errorf("%w: resolution: missing (status %s says how it was handled)", ErrInvalid, c.Status)
+	}
+	if c.Status == StatusAnswered {
+		// Answering a complaint ends its recording holds (HoldGuard,
+		// RecordingHolds): a repair, which nothing checks against the
+		// damaged record, must not be the step that does it.
+		return fmt.Errorf("%w: status: answered: a repair does not close a complaint (closing ends its recording holds); "+
+			"repair it as %s, then record the answer as a step, at the time it was given (Desk.Answer; dialgate complaint answer ID --at TIME)",
+			ErrInvalid, StatusHandled)
 	}
 	return nil
 }

@@ -25,7 +25,9 @@ func TestValidateRepair(t *testing.T) {
 		field string // "" : accepted
 	}{
 		{"Whole", func(*complaint.Complaint) {}, ""},
-		{"AnsweredWhole", func(c *complaint.Complaint) { *c = answered }, ""},
+		{"HandledWhole", func(c *complaint.Complaint) { *c = answered; c.Status, c.AnsweredAt = complaint.StatusHandled, time.Time{} }, ""},
+		// Answering ends the complaint's recording holds: a step's work.
+		{"AnsweredWhole", func(c *complaint.Complaint) { *c = answered }, "status"},
 		{"NoCallee", func(c *complaint.Complaint) { c.Callee = "" }, "callee"},
 		{"UnknownStatus", func(c *complaint.Complaint) { c.Status = "lost" }, "status"},
 		{"NoScope", func(c *complaint.Complaint) { c.Scope = " " }, "scope"},
@@ -63,6 +65,7 @@ func TestDecodeRepair(t *testing.T) {
 		{"MoreAfter", s + `{}`, "cp-1", "not a complaint: more after its object"},
 		{"OtherID", s, "cp-2", "id:"},
 		{"Partial", strings.Replace(s, `"dnc_listed":true`, `"dnc_listed":false`, 1), "cp-1", "dnc_listed:"},
+		{"Answered", strings.Replace(s, `"status":"open"`, `"status":"answered","forwarded_at":"2026-12-01T10:00:00Z","handled_at":"2026-12-01T11:00:00Z","answered_at":"2026-12-01T12:00:00Z","resolution":"listed"`, 1), "cp-1", "status: answered:"},
 		// encoding/json matches a key in any case, and takes the last of
 		// two: a file whose "callee" reads one callee would be repaired
 		// with another (and its SHA-256, in the change record, names

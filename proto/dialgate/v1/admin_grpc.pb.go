@@ -163,7 +163,9 @@ type AdminServiceClient interface {
 	// InvalidArgument naming complaint_id (missing, over 256 bytes) or
 	// complaint_json (missing, over 1 MiB, not one complaint object, an
 	// unknown key, a key in another case or given twice, another id than
-	// complaint_id, or a partial complaint:
+	// complaint_id, a partial complaint, or an answered one — answering
+	// ends its recording holds, so repair it as handled and then call
+	// AnswerComplaint:
 	// the message names the complaint's field, e.g. "complaint_json:
 	// answer_by: missing"). NotFound for an unknown complaint_id;
 	// FailedPrecondition for a complaint the store reads as sound (change it
@@ -503,7 +505,9 @@ type AdminServiceServer interface {
 	// InvalidArgument naming complaint_id (missing, over 256 bytes) or
 	// complaint_json (missing, over 1 MiB, not one complaint object, an
 	// unknown key, a key in another case or given twice, another id than
-	// complaint_id, or a partial complaint:
+	// complaint_id, a partial complaint, or an answered one — answering
+	// ends its recording holds, so repair it as handled and then call
+	// AnswerComplaint:
 	// the message names the complaint's field, e.g. "complaint_json:
 	// answer_by: missing"). NotFound for an unknown complaint_id;
 	// FailedPrecondition for a complaint the store reads as sound (change it
