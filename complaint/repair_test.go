@@ -25,7 +25,10 @@ func TestValidateRepair(t *testing.T) {
 		field string // "" : accepted
 	}{
 		{"Whole", func(*complaint.Complaint) {}, ""},
-		{"HandledWhole", func(c *complaint.Complaint) { *c = answered; c.Status, c.AnsweredAt = complaint.StatusHandled, time.Time{} }, ""},
+		{"HandledWhole", func(c *complaint.Complaint) {
+			*c = answered
+			c.Status, c.AnsweredAt = complaint.StatusHandled, time.Time{}
+		}, ""},
 		// Answering ends the complaint's recording holds: a step's work.
 		{"AnsweredWhole", func(c *complaint.Complaint) { *c = answered }, "status"},
 		{"NoCallee", func(c *complaint.Complaint) { c.Callee = "" }, "callee"},
