@@ -24,18 +24,50 @@ func decodeComplaint(id string, raw []byte) (complaint.Complaint, error) {
 	return storage.DecodeRecord("complaint", id, raw, func(c *complaint.Complaint) error { return c.ValidateStored(id) })
 }
 
-// listedComplaint decodes the complaint a listing with f read (its row
-// matched f's columns). A callee in f is the row's callee column: a
-// complaint whose JSON names another callee was damaged (or edited), and
-// fails the listing rather than be dropped by f.Matches, so that a
-// recording of the callee is refused rather than registered without the
-// complaint's hold (complaint.RecordingHolds).
-func listedComplaint(f complaint.Filter, id string, raw []byte) (complaint.Complaint, error) {
-	c, err := decodeComplaint(id, raw)
-	if err == nil && f.Callee != "" && c.Callee != f.Callee {
-		err = &storage.RecordError{Kind: "complaint", Key: id, Err: errors.New("names another callee than its callee column")}
+// complaintRow is a complaints row as read: its id, the columns the
+// queries filter and order by (tenant, callee, received_ns), and its JSON.
+type complaintRow struct {
+	id, tenant, callee string
+	receivedNs         int64
+	raw                []byte
+}
+
+// complaintCols is the select list of a complaintRow (scan).
+const complaintCols = `id, tenant, callee, received_ns, complaint`
+
+// scan reads a row of complaintCols into r.
+func (r *complaintRow) scan(row pgx.Row) error {
+	return row.Scan(&r.id, &r.tenant, &r.callee, &r.receivedNs, &r.raw)
+}
+
+// rowComplaint decodes the complaint in r (decodeComplaint) and checks
+// that every column a query filters or orders by says what its JSON says,
+// as every write sets them: a row whose column disagrees was damaged (or
+// edited), and a listing filtered or ordered by the column would drop it
+// silently (a listing of its tenant misses it and its deadlines) or put it
+// out of order. It is refused as a damaged complaint (storage.RecordError,
+// naming the column) by every read that reaches it, never dropped: a
+// callee's listing must not miss a hold (complaint.RecordingHolds). A
+// listing filtered on a column cannot see a row whose column was damaged
+// into another value than the one filtered on; the unfiltered listings
+// and GetComplaint see every row.
+func rowComplaint(r complaintRow) (complaint.Complaint, error) {
+	c, err := decodeComplaint(r.id, r.raw)
+	if err != nil {
+		return c, err
 	}
-	return c, err
+	var problem string
+	switch {
+	case c.Callee != r.callee:
+		problem = "names another callee than its callee column"
+	case c.Tenant != r.tenant:
+		problem = "names another tenant than its tenant column"
+	case c.ReceivedAt.UnixNano() != r.receivedNs:
+		problem = "names another received_at than its received_ns column"
+	default:
+		return c, nil
+	}
+	return c, &storage.RecordError{Kind: "complaint", Key: r.id, Err: errors.New(problem)}
 }
 
 // CreateComplaint implements complaint.Store.
@@ -65,30 +97,33 @@ func (s *Store) GetComplaint(ctx context.Context, id string) (complaint.Complain
 	if err := s.check("GetComplaint"); err != nil {
 		return complaint.Complaint{}, err
 	}
-	var raw []byte
-	err := s.pool.QueryRow(ctx, `SELECT complaint FROM complaints WHERE id = $1`, id).Scan(&raw)
+	var r complaintRow
+	err := r.scan(s.pool.QueryRow(ctx, `SELECT `+complaintCols+` FROM complaints WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return complaint.Complaint{}, fmt.Errorf("pgstore: complaint %s: %w", id, complaint.ErrNotFound)
 	}
 	if err != nil {
 		return complaint.Complaint{}, s.fail("GetComplaint", err)
 	}
-	return decodeComplaint(id, raw)
+	return rowComplaint(r)
 }
 
 // UpdateComplaint implements complaint.Store: the row is locked while fn
 // runs. The damaged JSON a repair kept in the row (key "replaced") is kept.
 func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complaint.Complaint) error) error {
 	return s.inTx(ctx, "UpdateComplaint", func(tx pgx.Tx) error {
-		var raw []byte
-		err := tx.QueryRow(ctx, `SELECT complaint FROM complaints WHERE id = $1 FOR UPDATE`, id).Scan(&raw)
+		var r complaintRow
+		err := r.scan(tx.QueryRow(ctx, `SELECT `+complaintCols+` FROM complaints WHERE id = $1 FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("pgstore: complaint %s: %w", id, complaint.ErrNotFound)
 		}
 		if err != nil {
 			return s.fail("UpdateComplaint", err)
 		}
-		c, err := decodeComplaint(id, raw)
+		// A damaged row (rowComplaint) is refused: rewriting its columns
+		// from its JSON would repair it without the operator's repair, and
+		// move a complaint whose JSON names another callee to that callee.
+		c, err := rowComplaint(r)
 		if err != nil {
 			return err
 		}
@@ -118,9 +153,11 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 
 // RepairComplaint implements complaint.Repairer. The row under c.ID is
 // damaged when its JSON does not decode, fails ValidateStored, or names
-// another callee than its callee column (listedComplaint); the callee
-// column, which the last sound write set, is then whom the complaint is
-// about, and c must name it (an empty column, written by no build: the
+// another callee, tenant or received_at than its columns (rowComplaint).
+// The callee column, which the last sound write set, is then whom the
+// complaint is about (when the callee column itself was damaged, too: the
+// store cannot tell which of the two is right, and the recordings held
+// under the column's callee stay held), and c must name it (an empty column, written by no build: the
 // callee the damaged JSON names, when it names one). In one transaction (the row locked) the row is set from c and
 // the damaged JSON is kept, verbatim as jsonb holds it, under the key
 // "replaced" of the new JSON, which the decoder ignores and UpdateComplaint
@@ -136,20 +173,18 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 	var replaced []byte
 	err = s.inTx(ctx, "RepairComplaint", func(tx pgx.Tx) error {
 		replaced = nil
-		var (
-			raw    []byte
-			callee string
-		)
-		err := tx.QueryRow(ctx, `SELECT complaint, callee FROM complaints WHERE id = $1 FOR UPDATE`, c.ID).Scan(&raw, &callee)
+		var r complaintRow
+		err := r.scan(tx.QueryRow(ctx, `SELECT `+complaintCols+` FROM complaints WHERE id = $1 FOR UPDATE`, c.ID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("pgstore: complaint %s: %w", c.ID, complaint.ErrNotFound)
 		}
 		if err != nil {
 			return s.fail("RepairComplaint", err)
 		}
-		if _, err := listedComplaint(complaint.Filter{Callee: callee}, c.ID, raw); err == nil {
+		if _, err := rowComplaint(r); err == nil {
 			return fmt.Errorf("pgstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
 		}
+		raw, callee := r.raw, r.callee
 		if callee != "" && callee != c.Callee {
 			return fmt.Errorf("pgstore: complaint %s: %w: callee: %s, but its callee column says %q, "+
 				"the callee it named before it was damaged (its recordings are on hold): a repair keeps that callee", c.ID, complaint.ErrInvalid, c.Callee, callee)
@@ -206,7 +241,7 @@ func complaintConds(f complaint.Filter) ([]string, []any) {
 // in the complaints_callee index (TestComplaintCalleeUsesIndex).
 func complaintListQuery(f complaint.Filter) (string, []any) {
 	conds, args := complaintConds(f)
-	q := `SELECT id, complaint FROM complaints`
+	q := `SELECT ` + complaintCols + ` FROM complaints`
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
@@ -226,14 +261,11 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 	defer rows.Close()
 	var out []complaint.Complaint
 	for rows.Next() {
-		var (
-			id  string
-			raw []byte
-		)
-		if err := rows.Scan(&id, &raw); err != nil {
+		var r complaintRow
+		if err := r.scan(rows); err != nil {
 			return nil, s.fail("ListComplaints", err)
 		}
-		c, err := listedComplaint(f, id, raw)
+		c, err := rowComplaint(r)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +304,7 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 	}
 	for {
 		q, args := complaintPageQuery(f, started, afterNs, afterID, limit)
-		n, err := s.complaintBatch(ctx, f, q, args, func(id string, ns int64, c complaint.Complaint) {
+		n, err := s.complaintBatch(ctx, q, args, func(id string, ns int64, c complaint.Complaint) {
 			afterNs, afterID, started = ns, id, true
 			if f.Matches(c) && len(out) < limit {
 				out = append(out, c)
@@ -301,7 +333,7 @@ func complaintPageQuery(f complaint.Filter, started bool, afterNs int64, afterID
 		args = append(args, afterNs, afterID)
 		conds = append(conds, fmt.Sprintf(`received_ns >= $%d AND (received_ns > $%d OR id COLLATE "C" > $%d)`, len(args)-1, len(args)-1, len(args)))
 	}
-	q := `SELECT id, received_ns, complaint FROM complaints`
+	q := `SELECT ` + complaintCols + ` FROM complaints`
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
@@ -310,9 +342,9 @@ func complaintPageQuery(f complaint.Filter, started bool, afterNs int64, afterID
 	return q, args
 }
 
-// complaintBatch runs q, a query of f's complaints, and hands each
+// complaintBatch runs q, a query of complaintCols, and hands each
 // complaint it reads to each, in order; it returns how many rows it read.
-func (s *Store) complaintBatch(ctx context.Context, f complaint.Filter, q string, args []any, each func(id string, ns int64, c complaint.Complaint)) (int, error) {
+func (s *Store) complaintBatch(ctx context.Context, q string, args []any, each func(id string, ns int64, c complaint.Complaint)) (int, error) {
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return 0, s.fail("ListComplaintsAfter", err)
@@ -320,20 +352,16 @@ func (s *Store) complaintBatch(ctx context.Context, f complaint.Filter, q string
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		var (
-			id  string
-			ns  int64
-			raw []byte
-		)
-		if err := rows.Scan(&id, &ns, &raw); err != nil {
+		var r complaintRow
+		if err := r.scan(rows); err != nil {
 			return 0, s.fail("ListComplaintsAfter", err)
 		}
-		c, err := listedComplaint(f, id, raw)
+		c, err := rowComplaint(r)
 		if err != nil {
 			return 0, err
 		}
 		n++
-		each(id, ns, c)
+		each(r.id, r.receivedNs, c)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, s.fail("ListComplaintsAfter", err)

@@ -160,7 +160,7 @@ func orQuery(f complaint.Filter, started bool, afterNs int64, afterID string, li
 		args = append(args, afterNs, afterID)
 		conds = append(conds, fmt.Sprintf(`(received_ns > $%d OR (received_ns = $%d AND id COLLATE "C" > $%d))`, len(args)-1, len(args)-1, len(args)))
 	}
-	q := `SELECT id, received_ns, complaint FROM complaints`
+	q := `SELECT ` + complaintCols + ` FROM complaints`
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
@@ -196,7 +196,7 @@ func BenchmarkListComplaintPages(b *testing.B) {
 					)
 					for {
 						q, args := m.query(complaint.Filter{}, started, afterNs, afterID, limit)
-						got, err := s.complaintBatch(ctx, complaint.Filter{}, q, args, func(id string, ns int64, _ complaint.Complaint) {
+						got, err := s.complaintBatch(ctx, q, args, func(id string, ns int64, _ complaint.Complaint) {
 							afterNs, afterID, started = ns, id, true
 						})
 						if err != nil {

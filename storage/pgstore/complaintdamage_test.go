@@ -162,7 +162,7 @@ func TestComplaintColumnDamaged(t *testing.T) {
 			for _, f := range tc.lists {
 				_, err := s.ListComplaints(ctx, f)
 				corrupt(fmt.Sprintf("ListComplaints(%+v)", f), err)
-				_, err = s.ListComplaintsAfter(ctx, f, complaint.Position{}, 3)
+				_, err = s.ListComplaintsAfter(ctx, f, complaint.Position{}, 10) // one page: every row
 				corrupt(fmt.Sprintf("ListComplaintsAfter(%+v)", f), err)
 			}
 			// The other complaints read as before.

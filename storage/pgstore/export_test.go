@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -69,7 +70,8 @@ func SetExpiryBatch(s *Store, n int) { s.expiryBatch = n }
 
 // Plant writes r's bytes under its key as given, bypassing every check (for
 // storetest.WithPlant); columns beside the key that only serve filters are
-// left empty. A jsonb column cannot hold what is not JSON.
+// left empty, but a complaint's, which reads check against its JSON, are
+// set from the JSON. A jsonb column cannot hold what is not JSON.
 func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
 	s := store.(*Store)
 	if !json.Valid(r.JSON) {
@@ -89,7 +91,20 @@ func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
 	case "ledger entry":
 		q, args = `INSERT INTO ledger (tenant, number, entry) VALUES ($1, $2, $3)`, []any{r.Tenant, num(r.Number), r.JSON}
 	case "complaint":
-		q, args = `INSERT INTO complaints (id, callee, received_ns, complaint) VALUES ($1, '', 0, $2)`, []any{r.ID, r.JSON}
+		// The columns a read checks against the JSON (rowComplaint) are set
+		// from it as a write sets them, when it names them.
+		var cols struct {
+			Tenant     string    `json:"tenant"`
+			Callee     string    `json:"callee"`
+			ReceivedAt time.Time `json:"received_at"`
+		}
+		_ = json.Unmarshal(r.JSON, &cols)
+		var ns int64
+		if !cols.ReceivedAt.IsZero() {
+			ns = cols.ReceivedAt.UnixNano()
+		}
+		q, args = `INSERT INTO complaints (id, tenant, callee, received_ns, complaint) VALUES ($1, $2, $3, $4, $5)`,
+			[]any{r.ID, cols.Tenant, cols.Callee, ns, r.JSON}
 	case "recording":
 		q, args = `INSERT INTO recordings (id, callee, retain_until_ns, rec) VALUES ($1, '', 0, $2)`, []any{r.ID, r.JSON}
 	default:
