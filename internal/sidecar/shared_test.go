@@ -11,6 +11,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/internal/testdb"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/redisstore"
@@ -112,7 +113,9 @@ func TestOpenSharedRedisWaitReplicas(t *testing.T) {
 	if url == "" {
 		t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/15")
 	}
-	cfg := Config{Redis: url, RedisPrefix: fmt.Sprintf("waittest%d", time.Now().UnixNano()), RedisRequireAOF: new(false), RedisWaitReplicas: 1}
+	prefix := fmt.Sprintf("waittest%d", time.Now().UnixNano())
+	t.Cleanup(func() { testdb.DropRedisPrefix(url, prefix) }) // the write is applied; only its WAIT fails
+	cfg := Config{Redis: url, RedisPrefix: prefix, RedisRequireAOF: new(false), RedisWaitReplicas: 1}
 	var deps policy.Deps
 	_, done, err := OpenShared(context.Background(), cfg, &deps)
 	if err != nil {
