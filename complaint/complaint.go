@@ -25,6 +25,11 @@ var (
 	// ErrNotDamaged: Repairer.RepairComplaint was asked to replace a
 	// complaint that is stored sound (change it through its steps).
 	ErrNotDamaged = errors.New("complaint: not damaged: change it through its steps")
+	// ErrOtherCallee: Repairer.RepairComplaint was given a complaint about
+	// another callee than the one the store still files the damaged
+	// complaint under (whose recordings it holds). It wraps ErrInvalid;
+	// the message goes on with the callee given and the one stored.
+	ErrOtherCallee = fmt.Errorf("%w: callee", ErrInvalid)
 )
 
 // Status is where a complaint is in its handling.
@@ -326,7 +331,7 @@ type Repairer interface {
 	// sound one wraps ErrNotDamaged. A store that still knows whom the
 	// complaint was about (boltstore's callee index, pgstore's callee
 	// column, else in every store the callee the damaged bytes name)
-	// refuses a c naming another callee (ErrInvalid, field callee): the
+	// refuses a c naming another callee (ErrOtherCallee, an ErrInvalid): the
 	// recordings it holds are that callee's. Nothing is written on any
 	// error.
 	RepairComplaint(ctx context.Context, c Complaint) (replaced []byte, err error)

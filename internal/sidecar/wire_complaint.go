@@ -72,8 +72,8 @@ type repairingComplaintAdmin struct {
 
 // RepairComplaint implements ComplaintRepairer through the store's
 // complaint.Repairer: an unknown id wraps ErrNotFound; a sound complaint
-// (complaint.ErrNotDamaged) and another callee than the store's (its
-// ErrInvalid naming callee, c having passed ValidateRepair) wrap
+// (complaint.ErrNotDamaged) and another callee than the store's
+// (complaint.ErrOtherCallee) wrap
 // ErrFailedPrecondition, the latter without the stored callee (a keyed
 // hash of the complainant's number, which the server sends no client);
 // another ErrInvalid is a FieldError naming complaint_json.
@@ -86,7 +86,7 @@ func (a repairingComplaintAdmin) RepairComplaint(ctx context.Context, c complain
 		return nil, fmt.Errorf("%w: complaint %s", ErrNotFound, c.ID)
 	case errors.Is(err, complaint.ErrNotDamaged):
 		return nil, fmt.Errorf("%w: complaint %s: %w", ErrFailedPrecondition, c.ID, complaint.ErrNotDamaged)
-	case errors.Is(err, complaint.ErrInvalid) && strings.Contains(err.Error(), complaint.ErrInvalid.Error()+": callee:"):
+	case errors.Is(err, complaint.ErrOtherCallee):
 		return nil, fmt.Errorf("%w: callee: not the callee the store still files complaint %s under (its held recordings are that "+
 			"callee's): a repair keeps the callee; give the complaint's own callee", ErrFailedPrecondition, c.ID)
 	case errors.Is(err, complaint.ErrInvalid):

@@ -401,8 +401,8 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 		want := calleePrefix(c.Callee)
 		for _, callee := range known {
 			if !bytes.Equal(callee, want) {
-				derr = fmt.Errorf("boltstore: complaint %s: %w: callee: %s, but the complaint is about %s (the callee index lists it under "+
-					"that callee, or its stored bytes name it): a repair keeps the callee whose recordings it holds", c.ID, complaint.ErrInvalid, c.Callee, calleeOfKey(callee))
+				derr = fmt.Errorf("boltstore: complaint %s: %w: %s, but the complaint is about %s (the callee index lists it under "+
+					"that callee, or its stored bytes name it): a repair keeps the callee whose recordings it holds", c.ID, complaint.ErrOtherCallee, c.Callee, calleeOfKey(callee))
 				return nil
 			}
 		}

@@ -71,8 +71,8 @@ func (s *Store) RepairComplaint(_ context.Context, c complaint.Complaint) ([]byt
 		return nil, fmt.Errorf("memstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
 	}
 	if old.Callee != "" && old.Callee != c.Callee {
-		return nil, fmt.Errorf("memstore: complaint %s: %w: callee: %s, but the damaged complaint names %q: a repair keeps the callee whose recordings it holds",
-			c.ID, complaint.ErrInvalid, c.Callee, old.Callee)
+		return nil, fmt.Errorf("memstore: complaint %s: %w: %s, but the damaged complaint names %q: a repair keeps the callee whose recordings it holds",
+			c.ID, complaint.ErrOtherCallee, c.Callee, old.Callee)
 	}
 	replaced, err := json.Marshal(old)
 	if err != nil {

@@ -186,8 +186,8 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 		}
 		raw, callee := r.raw, r.callee
 		if callee != "" && callee != c.Callee {
-			return fmt.Errorf("pgstore: complaint %s: %w: callee: %s, but its callee column says %q, "+
-				"the callee it named before it was damaged (its recordings are on hold): a repair keeps that callee", c.ID, complaint.ErrInvalid, c.Callee, callee)
+			return fmt.Errorf("pgstore: complaint %s: %w: %s, but its callee column says %q, "+
+				"the callee it named before it was damaged (its recordings are on hold): a repair keeps that callee", c.ID, complaint.ErrOtherCallee, c.Callee, callee)
 		}
 		// No build writes an empty callee column; without it, the callee
 		// the damaged JSON names, when it names one, is whom it was about.
@@ -195,8 +195,8 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 			Callee string `json:"callee"`
 		}
 		if callee == "" && json.Unmarshal(raw, &named) == nil && named.Callee != "" && named.Callee != c.Callee {
-			return fmt.Errorf("pgstore: complaint %s: %w: callee: %s, but the damaged JSON names %q "+
-				"(its recordings are on hold): a repair keeps that callee", c.ID, complaint.ErrInvalid, c.Callee, named.Callee)
+			return fmt.Errorf("pgstore: complaint %s: %w: %s, but the damaged JSON names %q "+
+				"(its recordings are on hold): a repair keeps that callee", c.ID, complaint.ErrOtherCallee, c.Callee, named.Callee)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE complaints SET tenant = $2, callee = $3, received_ns = $4,
 			complaint = $5::jsonb || jsonb_build_object('replaced', complaint) WHERE id = $1`,

@@ -103,7 +103,7 @@ func cpRepairCase(ctx context.Context, h harness[complaint.Store], s complaint.S
 	if namesCallee {
 		other := sampleComplaint("cp-stored", "h:other", storedT0)
 		got, err := r.RepairComplaint(ctx, other)
-		if !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), complaint.ErrInvalid.Error()+": callee:") || got != nil {
+		if !errors.Is(err, complaint.ErrOtherCallee) || !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), complaint.ErrInvalid.Error()+": callee:") || got != nil {
 			return fmt.Errorf("RepairComplaint naming another callee than the damaged bytes (h:stored) = %q, %v; want ErrInvalid naming callee", got, err)
 		}
 		for _, f := range []complaint.Filter{{Callee: "h:other"}} {
