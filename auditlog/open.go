@@ -312,13 +312,13 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 				return nil
 			}
 			if *l.Seq != st.seq {
-				return fmt.Errorf("%w: %s:%d: record %d where record %d was expected", ErrCorrupt, name, lineNo, *l.Seq, st.seq)
+				return fmt.Errorf("%w: %s:%d (offset %d): record %d where record %d was expected", ErrCorrupt, name, lineNo, start, *l.Seq, st.seq)
 			}
 			if l.Kind == KindRepair {
 				recorded[l.Repair.SavedAs] = true
 			}
 			if st.seq > 0 && l.Prev != st.prev.String() {
-				return fmt.Errorf("%w: %s:%d: record %d does not chain to record %d", ErrCorrupt, name, lineNo, st.seq, st.seq-1)
+				return fmt.Errorf("%w: %s:%d (offset %d): record %d does not chain to record %d", ErrCorrupt, name, lineNo, start, st.seq, st.seq-1)
 			}
 			h := tlog.RecordHash(line)
 			if err := st.tree.add(h); err != nil {

@@ -296,3 +296,41 @@ func TestLogWritesAtMostMaxWriteBytes(t *testing.T) {
 		t.Fatalf("syncs at %v: the batch from %d to %d not written in parts", sizes, batchStart, len(log))
 	}
 }
+
+// A line missing from the middle of the log (or records out of order) is
+// refused naming the file, the line and its offset, as a damaged line is:
+// a block overwritten across several records can happen to leave one
+// valid-looking record (a string opened in one record closed in a later
+// one), and the refusal must still say where to look.
+func TestOpenOutOfOrderNamesOffset(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	opts := testOptions(k)
+	ctx := context.Background()
+	dir := t.TempDir()
+	l := openTest(t, dir, opts)
+	for i := range 6 {
+		if err := l.RecordDecision(ctx, sampleDecision(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := dirSnapshot(t, dir)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	log := snap[fileName(1)]
+	ends := lineEnds(log)
+	if len(ends) < 6 {
+		t.Fatalf("%d lines, want 6 records at least", len(ends))
+	}
+	// Drop the line of record 2: the next line, at ends[1], holds record 3.
+	b := append(bytes.Clone(log[:ends[1]]), log[ends[2]:]...)
+	_, err := Open(ctx, restore(t, snap, b), opts)
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open = %v, want ErrCorrupt", err)
+	}
+	for _, want := range []string{fileName(1) + ":3", fmt.Sprintf("(offset %d)", ends[1]), "record 3 where record 2 was expected"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Open: %v does not name %q", err, want)
+		}
+	}
+}
