@@ -300,7 +300,8 @@ func csvEntry(rec []string, col map[string]int, tenant string) (Entry, error) {
 }
 
 // WriteLedgerCSV writes entries as a CSV ledger file that ParseLedger reads
-// back (without the tenant).
+// back (without the tenant) as the same entries: validity bounds keep their
+// fractional seconds and offsets.
 func WriteLedgerCSV(w io.Writer, entries []Entry) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ledgerColumns); err != nil {
@@ -321,9 +322,12 @@ func WriteLedgerCSV(w io.Writer, entries []Entry) error {
 	return cw.Error()
 }
 
+// fmtTime writes a validity bound as RFC 3339 with as many fractional
+// digits as it has (RFC3339Nano), which ParseLedger reads back to the
+// nanosecond: cut to the second, a valid_from would move earlier.
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format(time.RFC3339)
+	return t.Format(time.RFC3339Nano)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
 )
@@ -160,5 +161,43 @@ func FuzzParseLedger(f *testing.F) {
 		if len(back) != len(es) {
 			t.Fatalf("re-read %d entries, want %d", len(back), len(es))
 		}
+		for i := range es {
+			if diff := es[i].ChangedFields(back[i]); diff != nil {
+				t.Fatalf("entry %d re-read with another %v\n%s", i, diff, buf.String())
+			}
+		}
 	})
+}
+
+// TestWriteLedgerCSVKeepsSubsecondValidity: WriteLedgerCSV writes what
+// ParseLedger reads back as the same entry, validity bounds included to the
+// nanosecond. A bound written to the second moved valid_from up to a second
+// earlier (the number usable before it was registered) and could make a
+// valid entry unreadable: valid_from …00.2 and valid_until …00.7 both came
+// back as …00, "valid_until is not after valid_from".
+func TestWriteLedgerCSVKeepsSubsecondValidity(t *testing.T) {
+	from := time.Date(2026, 12, 5, 10, 0, 0, 200_000_000, time.FixedZone("CST", 8*3600))
+	es := []Entry{
+		{Tenant: "acme", Number: dialgate.MustParseNumber("+861058001234"), Type: TypeFixed, Holder: "Acme Ltd",
+			Purposes: []dialgate.Purpose{dialgate.PurposeService}, ValidFrom: from, ValidUntil: from.Add(500 * time.Millisecond)},
+		{Tenant: "acme", Number: dialgate.MustParseNumber("+862158001234"), Type: TypeFixed, Holder: "Acme Ltd",
+			Purposes: []dialgate.Purpose{dialgate.PurposeService}, ValidFrom: from.Add(123 * time.Nanosecond), ValidUntil: from.Add(48 * time.Hour)},
+	}
+	var buf bytes.Buffer
+	if err := WriteLedgerCSV(&buf, es); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseLedger(&buf, "acme")
+	if err != nil {
+		t.Fatalf("re-read: %v\n%s", err, buf.String())
+	}
+	if len(back) != len(es) {
+		t.Fatalf("re-read %d entries, want %d", len(back), len(es))
+	}
+	for i := range es {
+		if diff := es[i].ChangedFields(back[i]); diff != nil {
+			t.Errorf("entry %d: re-read with another %v: wrote %v–%v, read %v–%v", i, diff,
+				es[i].ValidFrom, es[i].ValidUntil, back[i].ValidFrom, back[i].ValidUntil)
+		}
+	}
 }
