@@ -3,6 +3,7 @@ package callerid
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,7 +113,9 @@ func (c *Check) Refresh(ctx context.Context) error {
 // Attest returns the reasons d's caller ID fails the rules and, when it
 // passes, evidence naming its ledger entry (callerid.number, callerid.type,
 // callerid.holder, callerid.purposes, callerid.valid_from and
-// callerid.valid_until when set, callerid.ledger_version).
+// callerid.valid_until when set, callerid.ledger_version). The evidence of
+// an entry is shared by every dial that passes on it: do not change its
+// items; appending to it makes a copy.
 func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, []dialgate.Evidence, error) {
 	return c.attest(ctx, d, nil)
 }
@@ -247,7 +250,10 @@ func entryEvidence(e Entry, ver string) []dialgate.Evidence {
 	if !e.ValidUntil.IsZero() {
 		ev = append(ev, dialgate.Evidence{Key: "callerid.valid_until", Value: e.ValidUntil.Format(time.RFC3339Nano)})
 	}
-	return append(ev, dialgate.Evidence{Key: "callerid.ledger_version", Value: ver})
+	// Clipped: every dial on the entry is handed this slice, and a caller
+	// that appends to it must get a copy, not write into the spare
+	// capacity another dial's caller appends to as well.
+	return slices.Clip(append(ev, dialgate.Evidence{Key: "callerid.ledger_version", Value: ver}))
 }
 
 func typeOfClass(cl class) ResourceType {

@@ -297,3 +297,32 @@ func TestNormalizeForeignNumberNamesNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceAppendDoesNotLeak: the evidence a passing dial gets is shared
+// by every dial on the same ledger entry (computed once per reload). A
+// caller that appends to it — a composite check adding its own item, as
+// one may with a slice it was handed — must not write into the evidence
+// another dial was given: the spare capacity of the shared slice made two
+// callers' appends land in one slot, the later dial's item replacing the
+// earlier's in its decision record (and a data race).
+func TestEvidenceAppendDoesNotLeak(t *testing.T) {
+	c, err := New(cnConfig, newFakeStore(ledger()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []string{fixedLine, num95} {
+		_, a, err := c.Attest(context.Background(), dial(from, "service"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a = append(a, dialgate.Evidence{Key: "x.dial", Value: "A"})
+		_, b, err := c.Attest(context.Background(), dial(from, "service"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = append(b, dialgate.Evidence{Key: "x.dial", Value: "B"})
+		if got := a[len(a)-1]; got.Value != "A" {
+			t.Errorf("%s: the first caller's appended evidence reads %v after another caller appended to its own", from, got)
+		}
+	}
+}
