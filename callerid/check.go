@@ -101,7 +101,12 @@ func (c *Check) Check(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason, 
 	return rs, err
 }
 
-// Refresh reloads the ledger from the store now if its version changed.
+// Refresh reloads the ledger from the store now if its version changed. A
+// writer calls it after a write so that the next check decides on the
+// change. When the reload fails the in-memory ledger is dropped: the next
+// check reloads it, and fails (callerid.unavailable) while it cannot,
+// rather than decide on the ledger read before the write until its next
+// poll.
 func (c *Check) Refresh(ctx context.Context) error {
 	if c.store == nil {
 		return nil
@@ -295,9 +300,17 @@ func (c *Check) ledger(ctx context.Context, t time.Time) (*index, error) {
 	return c.reload(ctx, tn, false)
 }
 
-func (c *Check) reload(ctx context.Context, tn int64, force bool) (*index, error) {
+func (c *Check) reload(ctx context.Context, tn int64, force bool) (_ *index, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if force {
+		// Refresh follows a write: the ledger held may predate it.
+		defer func() {
+			if err != nil {
+				c.idx.Store(nil)
+			}
+		}()
+	}
 	idx := c.idx.Load()
 	if idx != nil && !force {
 		// Another goroutine may have polled while we waited.

@@ -398,3 +398,43 @@ func TestCallerIDIsTheCallee(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshFailureDropsLedger: a writer that stored a change (a
+// revocation: the entry made office-use only) calls Refresh so that the
+// next check decides on it; when that reload fails, the check must not go
+// on deciding on the ledger it read before the change until its next poll
+// (allowing the revoked caller ID meanwhile): the next check reloads, and
+// is unavailable while it cannot.
+func TestRefreshFailureDropsLedger(t *testing.T) {
+	s := newFakeStore(ledger()...)
+	c, err := New(cnConfig, s, WithRefreshInterval(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	d := dial(fixedLine, "marketing")
+	if rs, err := c.Check(ctx, d); rs != nil || err != nil {
+		t.Fatalf("before the revocation: %v, %v; want allowed", rs, err)
+	}
+	revoked := ledger()[0]
+	revoked.OfficeUseOnly = true
+	if err := s.PutLedger(ctx, revoked); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	s.fail = errors.New("connection reset")
+	s.mu.Unlock()
+	if err := c.Refresh(ctx); err == nil {
+		t.Fatal("Refresh on a failing store: nil error")
+	}
+	if rs, err := c.Check(ctx, d); err == nil {
+		t.Fatalf("after a failed Refresh, within the poll interval: %v, nil error; want an error (callerid.unavailable), not the ledger read before the revocation", rs)
+	}
+	s.mu.Lock()
+	s.fail = nil
+	s.mu.Unlock()
+	rs, err := c.Check(ctx, d)
+	if err != nil || len(rs) != 1 || rs[0].Code != dialgate.CodeCallerIDPurposeMismatch {
+		t.Fatalf("once the store answers: %v, %v; want callerid.purpose_mismatch (office use only)", rs, err)
+	}
+}
