@@ -308,8 +308,7 @@ const (
 	// ErrorCode is its status code. A refusal (InvalidArgument,
 	// FailedPrecondition, NotFound, AlreadyExists, PermissionDenied)
 	// changed nothing; a failure a retry may cure (Unavailable) may have
-	// left the change applied in part (a ledger entry stored whose check
-	// was not reloaded).
+	// left the change applied in part.
 	ResultFailed = "failed"
 )
 

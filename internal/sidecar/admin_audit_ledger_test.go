@@ -172,3 +172,63 @@ func (c *corruptLedger) PutLedgerIf(ctx context.Context, expect []callerid.Expec
 	}
 	return callerid.PutLedgerChecked(ctx, struct{ callerid.Store }{c}, expect, entries...)
 }
+
+// listFails is a ledger store whose listing fails while fail is set: the
+// check's reload after a write cannot read the ledger back.
+type listFails struct {
+	*memstore.Store
+	fail bool
+}
+
+// ListLedger implements callerid.Store.
+func (l *listFails) ListLedger(ctx context.Context) ([]callerid.Entry, error) {
+	if l.fail {
+		return nil, fmt.Errorf("listing: connection reset: %w", storage.ErrUnavailable)
+	}
+	return l.Store.ListLedger(ctx)
+}
+
+// TestLedgerWriteStoredReloadFailed: AddLedgerEntry whose write is stored
+// but whose check cannot reload the ledger afterwards (the store fails the
+// listing) reports the write as made — it is: the entry is in the store,
+// and the RPC saying "not applied" and its change record "failed" were
+// false — and the check does not go on deciding on the ledger read before
+// the write (a revocation) meanwhile: it is unavailable until it can read
+// the ledger, then decides on the stored entry.
+func TestLedgerWriteStoredReloadFailed(t *testing.T) {
+	ctx := ctxT(t)
+	st := &listFails{Store: memstore.New()}
+	cite := dialgate.Citation{Source: dialgate.SourceLaw, Ref: "工信厅信管函〔2018〕337号"}
+	chk, err := callerid.New(callerid.Config{Cite: cite, Ledger: &callerid.Rule{Cite: cite}}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &ledgerAdmin{store: st, check: chk}
+	n := dialgate.MustParseNumber("+861058001234")
+	e := LedgerEntry{Tenant: "acme", Number: n, Type: "fixed", Holder: "Acme Ltd", Purposes: []dialgate.Purpose{dialgate.PurposeMarketing},
+		ValidFrom: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := a.AddLedgerEntry(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), From: n, Purpose: dialgate.PurposeMarketing, Tenant: "acme",
+		LeadID: "l-1", At: time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)}
+	if rs, err := chk.Check(ctx, d); rs != nil || err != nil {
+		t.Fatalf("before the revocation: %v, %v; want allowed", rs, err)
+	}
+	// The revocation: office use only from now on.
+	e.OfficeUseOnly, e.Replace = true, true
+	st.fail = true
+	if err := a.AddLedgerEntry(ctx, e); err != nil {
+		t.Fatalf("AddLedgerEntry whose write was stored: %v, want nil (the entry is stored)", err)
+	}
+	if got, err := st.LedgerEntry(ctx, "acme", n); err != nil || !got.OfficeUseOnly {
+		t.Fatalf("stored: %+v, %v; want the office-use-only entry", got, err)
+	}
+	if rs, err := chk.Check(ctx, d); err == nil {
+		t.Fatalf("while the ledger cannot be read back: %v, nil error; want an error (callerid.unavailable), not the ledger read before the revocation", rs)
+	}
+	st.fail = false
+	if rs, err := chk.Check(ctx, d); err != nil || len(rs) != 1 || rs[0].Code != dialgate.CodeCallerIDPurposeMismatch {
+		t.Fatalf("once the ledger reads: %v, %v; want callerid.purpose_mismatch", rs, err)
+	}
+}

@@ -341,7 +341,9 @@ type LedgerAdmin interface {
 	// transaction when the store can): an entry another writer of the
 	// store changed, added or deleted in between is an error wrapping
 	// ErrFailedPrecondition naming the number, and nothing changes. The
-	// entry is in force for the next Check when it returns nil.
+	// entry is in force for the next Check when it returns nil (a Check
+	// that cannot read the ledger then is callerid.unavailable; it never
+	// decides on the ledger read before the write).
 	AddLedgerEntry(ctx context.Context, e LedgerEntry) error
 	// LedgerPrior returns what storing e (with e.Replace) would replace
 	// now, for its change record; a malformed e is an error as for

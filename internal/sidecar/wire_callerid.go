@@ -45,7 +45,9 @@ func wireLedger(be *Backend, checks []dialgate.Checker, store callerid.Store) {
 // the entry the ledger holds for the number (a different one is refused,
 // ErrAlreadyExists, unless e.Replace; the same one is not written again;
 // with e.Prior, what it would replace must be e.Prior), stores it, then
-// reloads the profile's callerid check so that the next Check sees it.
+// reloads the profile's callerid check so that the next Check sees it
+// (when the reload fails, the check drops its ledger: the next Check reads
+// it or is callerid.unavailable).
 //
 // The entry is stored only while the ledger still holds what was read and
 // compared: a store that implements callerid.ConditionalStore (memstore,
@@ -95,11 +97,13 @@ func (a *ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
 	}
 	if a.check != nil {
 		// The entry is durable; reload now so that the next Check sees it.
-		// A failed reload is reported (the client retries; the same
-		// entry again is not written twice, so the retry is harmless).
-		if err := a.check.Refresh(ctx); err != nil {
-			return fmt.Errorf("ledger entry stored, check not reloaded: %w", err)
-		}
+		// A reload that fails does not undo the write, so it is no
+		// failure of the write (reported as one, the RPC said "not
+		// applied" and its change record "failed" of an entry in the
+		// store): Refresh then drops the check's ledger, and the next
+		// Check reads the ledger, the entry with it, or is
+		// callerid.unavailable while it cannot.
+		_ = a.check.Refresh(ctx)
 	}
 	return nil
 }
