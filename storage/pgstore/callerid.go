@@ -37,8 +37,10 @@ func (s *Store) PutLedger(ctx context.Context, entries ...callerid.Entry) error 
 			return fmt.Errorf("pgstore: PutLedger: entries[%d]: %w", i, err)
 		}
 	}
+	order := ledgerOrder(entries)
 	return s.inTx(ctx, "PutLedger", func(tx pgx.Tx) error {
-		for i, e := range entries {
+		for _, i := range order {
+			e := entries[i]
 			if _, err := tx.Exec(ctx, `INSERT INTO ledger (tenant, number, entry) VALUES ($1, $2, $3)
 				ON CONFLICT (tenant, number) DO UPDATE SET entry = EXCLUDED.entry`, e.Tenant, num(e.Number), norm[i]); err != nil {
 				return s.fail("PutLedger", err)
@@ -46,6 +48,21 @@ func (s *Store) PutLedger(ctx context.Context, entries ...callerid.Entry) error 
 		}
 		return s.bumpLedger(ctx, tx, "PutLedger")
 	})
+}
+
+// ledgerOrder returns the indexes of entries in (tenant, number) order, the
+// order every ledger write takes its rows' locks in: two transactions that
+// lock the same keys in opposite orders deadlock, and PostgreSQL aborts one
+// of them (TestConformance/CallerID/ConcurrentBatches).
+func ledgerOrder(entries []callerid.Entry) []int {
+	order := make([]int, len(entries))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(entries[a].Tenant, entries[b].Tenant), cmp.Compare(entries[a].Number.Uint64(), entries[b].Number.Uint64()))
+	})
+	return order
 }
 
 // PutLedgerIf implements callerid.ConditionalStore in one transaction, the
@@ -68,13 +85,7 @@ func (s *Store) PutLedgerIf(ctx context.Context, expect []callerid.Expect, entri
 			return fmt.Errorf("pgstore: PutLedgerIf: entries[%d]: %w", i, err)
 		}
 	}
-	order := make([]int, len(entries))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int {
-		return cmp.Or(cmp.Compare(entries[a].Tenant, entries[b].Tenant), cmp.Compare(entries[a].Number.Uint64(), entries[b].Number.Uint64()))
-	})
+	order := ledgerOrder(entries)
 	var conflicts []error // by index in entries: the first in their order is reported
 	err = s.inTx(ctx, "PutLedgerIf", func(tx pgx.Tx) error {
 		conflicts = make([]error, len(entries))
