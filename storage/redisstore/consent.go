@@ -32,7 +32,10 @@ var _ consent.Store = (*Store)(nil)
 // compare and set), appends the event and returns its Seq; 0 when the id
 // exists (add) or the record changed meanwhile (revoke), writing nothing;
 // -1, writing nothing, when the schema version is not a positive integer
-// (as parseSchemaVersion reads it) or not a string.
+// (as parseSchemaVersion reads it) or not a string and the write is a
+// grant. A revocation (old JSON given) is never refused for it: it leaves
+// such a key as it is (Open refuses it) and withdraws the record, which
+// otherwise stayed in force.
 var consentWriteScript = redis.NewScript(`
 local pfx, id, num, old, new, ev, kept, need = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
 local rk = pfx .. "cr:" .. id
@@ -45,9 +48,10 @@ end
 if need > 0 then
   local sk = pfx .. "schema"
   local v = redis.pcall("GET", sk)
-  if type(v) == "table" then return -1 end
-  if v then
-    if not string.match(v, "^[1-9][0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?$") then return -1 end
+  local bad = type(v) == "table" or (v and not string.match(v, "^[1-9][0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?$"))
+  if bad then
+    if old == "" then return -1 end
+  elseif v then
     if tonumber(v) < need then redis.call("SET", sk, need) end
   else
     redis.call("SET", sk, need)

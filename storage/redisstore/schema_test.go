@@ -116,8 +116,8 @@ func TestTenantConsentRaisesSchema(t *testing.T) {
 // TestTenantConsentSchemaWrites: a revocation of a record that names a
 // tenant raises the version too (a record stored by a development build
 // that knew the tenant but not the key); a version 1 key is raised, a newer
-// one left alone; a malformed one fails the write, which then writes
-// nothing.
+// one left alone; a malformed one fails a grant, which then writes nothing
+// (a revocation goes through: TestTenantConsentRevokedOnMalformedSchema).
 func TestTenantConsentSchemaWrites(t *testing.T) {
 	url := redisURL(t)
 	ctx := context.Background()
@@ -261,6 +261,7 @@ func TestTenantConsentRevokedOnMalformedSchema(t *testing.T) {
 	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	for i, bad := range []string{"x", "0", "", "hash"} {
 		id := fmt.Sprintf("c-%d", i)
+		c.Del(ctx, key) // the grant raises a sound key
 		if err := s.AddConsent(ctx, tenantRecord(id, "acme")); err != nil {
 			t.Fatal(err)
 		}
