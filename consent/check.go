@@ -263,7 +263,8 @@ func lineRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, err
 // other spelling, which whoever revoked may not have seen — no longer
 // allows. A consent given again after the withdrawal does. A withdrawal of a
 // record that does not cover d (another industry, campaign or tenant) says
-// nothing about d.
+// nothing about d; one whose scope this build cannot read reaches every
+// dial of its tenant.
 func withdrawnBy(d *dialgate.Dial, recs []Record, r *Record) *Record {
 	for i := range recs {
 		w := &recs[i]
@@ -285,7 +286,10 @@ func withdrawnReason(d *dialgate.Dial, r, w *Record) dialgate.Reason {
 		where = " under the line's other spelling"
 	}
 	what := "which covers this dial"
-	if !w.Covers(d) {
+	switch {
+	case !w.Scope.readable():
+		what = fmt.Sprintf("whose scope %q this build cannot read (so its withdrawal reaches every dial of its tenant)", clip(string(w.Scope)))
+	case !w.Covers(d):
 		what = fmt.Sprintf("whose scope %s this dial leaves empty or names in another spelling", w.Scope)
 	}
 	return reason(dialgate.CodeConsentRevoked, fmt.Sprintf("consent %s was withdrawn%s: consent %s, %s, was revoked at %s",

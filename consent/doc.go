@@ -53,7 +53,10 @@
 // record cannot go on calling on it once the person withdrew the one it
 // relied on. A consent given again after the withdrawal allows; the
 // withdrawal of a record that does not cover the dial (another industry,
-// campaign or tenant) withdraws nothing of it.
+// campaign or tenant) withdraws nothing of it. A revoked record whose scope
+// this build cannot read (a kind a newer build writes, a scope damaged in
+// the store) reaches every dial of its tenant, as a do-not-call entry of no
+// known kind is global: what it withdrew cannot be told.
 //
 // # Revocation and the cache
 //

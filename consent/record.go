@@ -155,9 +155,11 @@ func (r *Record) coversTenant(d *dialgate.Dial) bool {
 }
 
 // foreign reports whether r belongs to a tenant other than d's: its Tenant,
-// or the name of its tenant:<name> scope, is set and is not d's Tenant.
+// or the name of its tenant:<name> scope, is set and is not d's Tenant. A
+// scope this build cannot read ("tenant:" with its name lost) names no
+// tenant: only r's Tenant can then make it another's (see Scope.withdraws).
 func (r *Record) foreign(d *dialgate.Dial) bool {
-	return !r.coversTenant(d) || (r.Scope.Kind() == ScopeTenant && !r.Scope.Covers(d))
+	return !r.coversTenant(d) || (r.Scope.Kind() == ScopeTenant && r.Scope.readable() && !r.Scope.Covers(d))
 }
 
 // Validate reports the first malformed field of r as a *FieldError wrapping

@@ -128,11 +128,16 @@ func (s Scope) Covers(d *dialgate.Dial) bool {
 // scope names exactly (Covers); a withdrawal, which only ever denies, reaches
 // every dial that may be the one the person refused. A scope of kind tenant
 // is compared exactly: the tenant is whose consent it is (Record.foreign).
+// A scope this build cannot read (a kind a newer build writes, a name lost
+// to damage: only a revoked record is read back with one, see
+// Record.ValidateStored) reaches every dial: what it withdrew cannot be
+// told, and the do-not-call lists take a scope of no known kind as global
+// for the same reason.
 func (s Scope) withdraws(d *dialgate.Dial) bool {
 	kind, name, v, ok := s.field(d)
 	switch {
 	case !ok:
-		return false
+		return true
 	case v == name:
 		return true
 	case kind == ScopeTenant:
@@ -140,6 +145,14 @@ func (s Scope) withdraws(d *dialgate.Dial) bool {
 	}
 	v = textfold.Name(v)
 	return v == "" || v == textfold.Name(name)
+}
+
+// readable reports whether s has a kind this build knows and a name: the
+// only scopes Covers can match (and, for a revoked record, what withdraws
+// can tell apart).
+func (s Scope) readable() bool {
+	_, _, _, ok := s.field(&dialgate.Dial{})
+	return ok
 }
 
 // field returns s's kind and name and the field of d that kind names; ok is

@@ -158,3 +158,70 @@ func TestWithdrawnReasonSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// A revoked record whose scope this build cannot read — a kind a newer build
+// writes ("product:cards"), or a scope damaged in the store ("industry:",
+// "global", no kind at all) — is not refused (a revoked record only ever
+// denies, see Record.ValidateStored), so its withdrawal must reach every dial
+// of its tenant: which industry, business line or campaign it withdrew
+// cannot be told, and the do-not-call lists treat a scope of no known kind
+// as global for the same reason. It reached nothing: an older record of the
+// person (here industry:finance, granted before the withdrawal) went on
+// allowing dials the withdrawal may have been meant for.
+func TestWithdrawalOfUnreadableScopeReachesEveryDial(t *testing.T) {
+	ctx := context.Background()
+	at := t0.Add(48 * time.Hour)
+	for _, tc := range []struct {
+		name, scope, tenant string
+		want                string // codes, "" = allowed
+		wantID              string
+	}{
+		{"newer kind", "product:cards", "acme", "consent.revoked", "w-1"},
+		{"newer kind, no tenant", "product:cards", "", "consent.revoked", "w-1"},
+		{"empty name", "industry:", "acme", "consent.revoked", "w-1"},
+		{"global", "global", "acme", "consent.revoked", "w-1"},
+		{"no kind", "finance", "acme", "consent.revoked", "w-1"},
+		{"tenant scope without its name", "tenant:", "", "consent.revoked", "w-1"},
+		{"another tenant's", "product:cards", "beta", "", "c-0"},
+	} {
+		for _, named := range []string{"", "c-0"} {
+			for _, size := range []int{0, 16} {
+				t.Run(fmt.Sprintf("%s/named=%q/cache=%d", tc.name, named, size), func(t *testing.T) {
+					s := newFakeStore()
+					c0 := goodRecord()
+					c0.ID, c0.Tenant = "c-0", "acme"
+					mustAdd(t, s, c0)
+					// Written as a newer build (or damage) leaves it:
+					// revoked, its scope not one this build reads.
+					w := goodRecord()
+					w.ID, w.Scope, w.Tenant, w.GrantedAt = "w-1", Scope(tc.scope), tc.tenant, t0.Add(time.Hour)
+					w.RevokedAt, w.RevocationChannel = t0.Add(24*time.Hour), "call"
+					s.mu.Lock()
+					s.recs[w.ID] = w
+					s.appendLocked(Event{Type: EventRevoked, ConsentID: w.ID, Number: w.Number, At: w.RevokedAt})
+					s.mu.Unlock()
+					c := mustCheck(t, cnConfig(), s, WithCacheSize(size))
+					d := marketing(at)
+					d.ConsentID = named
+					rs, ev, err := c.Attest(ctx, d)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := codes(rs); got != tc.want {
+						t.Fatalf("codes = %q, want %q (reasons %+v)", got, tc.want, rs)
+					}
+					gotID := evValue(ev, EvidenceID)
+					if len(rs) > 0 {
+						gotID = evValue(rs[0].Evidence, EvidenceID)
+						if !strings.Contains(rs[0].Message, "cannot read") {
+							t.Errorf("message %q does not say the scope cannot be read", rs[0].Message)
+						}
+					}
+					if gotID != tc.wantID {
+						t.Errorf("consent.id = %q, want %q", gotID, tc.wantID)
+					}
+				})
+			}
+		}
+	}
+}

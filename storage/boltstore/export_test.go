@@ -20,6 +20,8 @@ func Plant(_ context.Context, store any, r storetest.RawRecord) error {
 				return err
 			}
 			return tx.Bucket(bucketConsents).Put([]byte(r.ID), r.JSON)
+		case "consent index":
+			return tx.Bucket(bucketConsentByNumber).Put(numKey(r.Number, []byte(r.ID)), nil)
 		case "consent event":
 			if err := tx.Bucket(bucketConsentEventsByNumber).Put(numKey(r.Number, seqKey(r.Seq)), nil); err != nil {
 				return err

@@ -39,6 +39,14 @@ func Plant(_ context.Context, store any, r storetest.RawRecord) error {
 		}
 		c.byID[r.ID] = v
 		c.byNum[r.Number] = append(c.byNum[r.Number], r.ID)
+	case "consent index":
+		c := &s.consents
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.byID == nil {
+			c.byID, c.byNum = map[string]consent.Record{}, map[dialgate.Number][]string{}
+		}
+		c.byNum[r.Number] = append(c.byNum[r.Number], r.ID)
 	case "consent event":
 		var v consent.Event
 		if err := decode(&v); err != nil {

@@ -128,6 +128,12 @@
 // fsynced WAL: the store's sessions run with synchronous_commit on when the
 // server, database, role or URL default is off (a stronger setting is kept;
 // set synchronous_standby_names for a commit that also waits for a standby).
+// Every session must be able to write: one that cannot (a hot standby's, or
+// one of a server, database or role made read-only) is refused when it is
+// made, whatever target_session_attrs the URL gives, because a standby's
+// reads may lag behind a revocation or an opt-out acknowledged on the
+// primary. A URL naming several hosts (postgres://a,b/db) so reaches only a
+// writable one, and a store that finds none fails (storage.ErrUnavailable).
 // Every call is bounded by its context. A new connection is made in the
 // pool's background and bounded by the URL's connect_timeout, or by
 // DefaultConnectTimeout (3 s) when the URL gives none: after a database that

@@ -74,6 +74,9 @@ func SetExpiryBatch(s *Store, n int) { s.expiryBatch = n }
 // set from the JSON. A jsonb column cannot hold what is not JSON.
 func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
 	s := store.(*Store)
+	if r.Kind == "consent index" {
+		return fmt.Errorf("%w: a consent's number is a column of its row, not an index apart", storetest.ErrCannotPlant)
+	}
 	if !json.Valid(r.JSON) {
 		return fmt.Errorf("%w: a jsonb column holds only JSON", storetest.ErrCannotPlant)
 	}

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dialgate/dialgate/storage"
@@ -249,6 +251,16 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 	if cfg.ConnConfig.ConnectTimeout <= 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
+	// Every session must be able to write, whatever target_session_attrs
+	// the URL gives (pgx, like libpq, takes any session by default): a hot
+	// standby's sessions are read-only, and what it answers may lag behind
+	// the primary — a consent revocation or an opt-out another sidecar had
+	// acknowledged would not be seen, and a dial would be allowed on it. A
+	// URL naming several hosts (postgres://a,b/db) reaches a standby
+	// whenever the hosts before it do not answer, or once a failover swapped
+	// their roles; so validated, pgx goes on to the next host, and a store
+	// that finds none writable fails (storage.ErrUnavailable).
+	cfg.ConnConfig.ValidateConnect = validateWritable
 	// The settings of every pool session (sessionSettings).
 	//
 	// A commit must be in the flushed WAL before a write returns: with
@@ -297,6 +309,19 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 	case <-ctx.Done():
 	}
 	return s, nil
+}
+
+// validateWritable refuses a session that cannot write (libpq's
+// target_session_attrs=read-write): a standby's, or one of a server, database
+// or role made read-only.
+func validateWritable(ctx context.Context, c *pgconn.PgConn) error {
+	if err := pgconn.ValidateConnectTargetSessionAttrsReadWrite(ctx, c); err != nil {
+		if errors.Is(err, pgconn.ErrReadOnlyConnection) {
+			return fmt.Errorf("the session is read-only (a hot standby, or a server, database or role made read-only), and its reads may lag behind the primary's writes: point the URL at the primary: %w", err)
+		}
+		return err
+	}
+	return nil
 }
 
 // migrate applies the missing migrations of ms, but the lazy ones, in one

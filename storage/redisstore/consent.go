@@ -32,7 +32,10 @@ var _ consent.Store = (*Store)(nil)
 // compare and set), appends the event and returns its Seq; 0 when the id
 // exists (add) or the record changed meanwhile (revoke), writing nothing;
 // -1, writing nothing, when the schema version is not a positive integer
-// (as parseSchemaVersion reads it) or not a string.
+// (as parseSchemaVersion reads it) or not a string and the write is a
+// grant. A revocation (old JSON given) is never refused for it: it leaves
+// such a key as it is (Open refuses it) and withdraws the record, which
+// otherwise stayed in force.
 var consentWriteScript = redis.NewScript(`
 local pfx, id, num, old, new, ev, kept, need = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
 local rk = pfx .. "cr:" .. id
@@ -45,9 +48,10 @@ end
 if need > 0 then
   local sk = pfx .. "schema"
   local v = redis.pcall("GET", sk)
-  if type(v) == "table" then return -1 end
-  if v then
-    if not string.match(v, "^[1-9][0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?$") then return -1 end
+  local bad = type(v) == "table" or (v and not string.match(v, "^[1-9][0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?$"))
+  if bad then
+    if old == "" then return -1 end
+  elseif v then
     if tonumber(v) < need then redis.call("SET", sk, need) end
   else
     redis.call("SET", sk, need)
@@ -76,14 +80,16 @@ redis.call("SET", k, v)
 return 1
 `)
 
-// ARGV: prefix, number. Returns the JSON of every record of the number.
+// ARGV: prefix, number. Returns the id and JSON of every record the
+// number's index names, in pairs; the JSON is nil for an id whose record is
+// gone (ConsentsByNumber fails on it: the lost record may be a withdrawal).
 var consentsByNumberScript = redis.NewScript(`
 local pfx, num = ARGV[1], ARGV[2]
 local ids = redis.call("SMEMBERS", pfx .. "cn:" .. num)
 local out = {}
 for _, id in ipairs(ids) do
-  local v = redis.call("GET", pfx .. "cr:" .. id)
-  if v then out[#out + 1] = id; out[#out + 1] = v end
+  out[#out + 1] = id
+  out[#out + 1] = redis.call("GET", pfx .. "cr:" .. id)
 end
 return out
 `)
@@ -180,12 +186,16 @@ func (s *Store) Consent(ctx context.Context, id string) (consent.Record, error) 
 	return r, err
 }
 
-// ConsentsByNumber implements consent.Store in one round trip.
+// ConsentsByNumber implements consent.Store in one round trip. An id the
+// number's index names whose record is gone (a key deleted or evicted) fails
+// the listing with storage.ErrCorrupt, as every store's does: the record
+// may be a withdrawal, and without it an older grant of the person would
+// allow the dials the person refused.
 func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]consent.Record, error) {
 	if err := s.check("ConsentsByNumber"); err != nil {
 		return nil, err
 	}
-	vs, err := consentsByNumberScript.Run(ctx, s.rdb, nil, s.pfx, numKey(n)).StringSlice()
+	vs, err := consentsByNumberScript.Run(ctx, s.rdb, nil, s.pfx, numKey(n)).Slice()
 	if err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}
@@ -194,8 +204,19 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	}
 	out := make([]consent.Record, 0, len(vs)/2)
 	for i := 0; i < len(vs); i += 2 {
-		id := vs[i]
-		r, err := storage.DecodeRecord("consent", id, []byte(vs[i+1]), func(r *consent.Record) error { return r.ValidateStored(id, n) })
+		id, ok := vs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("redisstore: ConsentsByNumber: index entry %d is not an id: %w", i/2, storage.ErrCorrupt)
+		}
+		if vs[i+1] == nil {
+			return nil, fmt.Errorf("redisstore: ConsentsByNumber: the index of the number names consent %q, which has no record (key %s): %w",
+				id, s.pfx+"cr:"+id, storage.ErrCorrupt)
+		}
+		js, ok := vs[i+1].(string)
+		if !ok {
+			return nil, fmt.Errorf("redisstore: ConsentsByNumber: consent %q: the record is not a string: %w", id, storage.ErrCorrupt)
+		}
+		r, err := storage.DecodeRecord("consent", id, []byte(js), func(r *consent.Record) error { return r.ValidateStored(id, n) })
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: ConsentsByNumber: %w", err)
 		}

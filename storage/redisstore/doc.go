@@ -135,7 +135,9 @@
 // consent check would let every tenant's dials rely on the record (a wrong
 // allow) and its revocation would write the record back without it. The
 // consent write script (AddConsent, RevokeConsent) of a record that names a
-// tenant sets the key to 2 when it is missing or lower.
+// tenant sets the key to 2 when it is missing or lower. A key that is not a
+// version fails such a grant (storage.ErrCorrupt), never a revocation: the
+// withdrawal is made and the key left for Open to refuse.
 //
 // Version 3: the store holds sequential-run state (storage.Runs). A build
 // that does not know it keeps the sweep.sequential runs of its dials in its

@@ -93,6 +93,8 @@ func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
 			return nil
 		})
 		return err
+	case "consent index":
+		return s.rdb.SAdd(ctx, s.pfx+"cn:"+num, r.ID).Err()
 	case "consent event":
 		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.ZAdd(ctx, s.pfx+"ce", redis.Z{Score: float64(r.Seq), Member: string(r.JSON)})

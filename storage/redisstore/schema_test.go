@@ -116,8 +116,8 @@ func TestTenantConsentRaisesSchema(t *testing.T) {
 // TestTenantConsentSchemaWrites: a revocation of a record that names a
 // tenant raises the version too (a record stored by a development build
 // that knew the tenant but not the key); a version 1 key is raised, a newer
-// one left alone; a malformed one fails the write, which then writes
-// nothing.
+// one left alone; a malformed one fails a grant, which then writes nothing
+// (a revocation goes through: TestTenantConsentRevokedOnMalformedSchema).
 func TestTenantConsentSchemaWrites(t *testing.T) {
 	url := redisURL(t)
 	ctx := context.Background()
@@ -241,5 +241,47 @@ func TestTenantConsentConcurrentFirstWrites(t *testing.T) {
 	}
 	if err := openAsVersion1(url, p); !errors.Is(err, storage.ErrSchemaTooNew) {
 		t.Fatalf("a version 1 build: %v, want storage.ErrSchemaTooNew", err)
+	}
+}
+
+// TestTenantConsentRevokedOnMalformedSchema: a withdrawal is never refused
+// for what is wrong with the store (consent.Store: "a stored record that
+// does not pass Validate is revoked all the same"), and a schema key
+// damaged into something that is not a version must not keep a consent
+// that names a tenant in force: the revocation failed (storage.ErrCorrupt)
+// and every sidecar already running went on allowing dials on it. The
+// damaged key is left as it is: Open still refuses it.
+func TestTenantConsentRevokedOnMalformedSchema(t *testing.T) {
+	url := redisURL(t)
+	ctx := context.Background()
+	p := newPrefix(t, url)
+	c := rawClient(t, url)
+	key := "{" + p + "}:schema"
+	s := open(t, url, p)
+	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for i, bad := range []string{"x", "0", "", "hash"} {
+		id := fmt.Sprintf("c-%d", i)
+		c.Del(ctx, key) // the grant raises a sound key
+		if err := s.AddConsent(ctx, tenantRecord(id, "acme")); err != nil {
+			t.Fatal(err)
+		}
+		c.Del(ctx, key)
+		if bad == "hash" {
+			c.HSet(ctx, key, "version", "2")
+		} else {
+			c.Set(ctx, key, bad, 0)
+		}
+		r, err := s.RevokeConsent(ctx, id, at, "call")
+		if err != nil || !r.Revoked() {
+			t.Fatalf("revoking a consent with a tenant on schema %q: %+v, %v; want it revoked", bad, r, err)
+		}
+		if got, err := s.Consent(ctx, id); err != nil || !got.Revoked() {
+			t.Fatalf("after the revocation on schema %q: %+v, %v; want it stored revoked", bad, got, err)
+		}
+		if bad != "hash" {
+			if v := schemaValue(t, c, p); v != bad {
+				t.Errorf("schema %q after the revocation: %q, want it left as it was", bad, v)
+			}
+		}
 	}
 }

@@ -51,6 +51,7 @@ func consentCases() []testCase[consent.Store] {
 		{"Reopen", consentReopen},
 		{"StoredRecords", consentStored},
 		{"StoredRecordRevoked", consentStoredRevoke},
+		{"StoredIndexWithoutRecord", consentIndexWithoutRecord},
 		{"StoredEvents", consentEventStored},
 	}
 }

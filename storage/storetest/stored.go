@@ -20,7 +20,11 @@ import (
 // the store files it, which need not agree with what JSON says.
 type RawRecord struct {
 	// Kind is "consent", "consent event", "dnc entry", "ledger entry",
-	// "complaint" or "recording".
+	// "complaint" or "recording"; or "consent index": ID filed under Number
+	// in the index of a number's consents, with no record stored under ID
+	// (its bytes lost: a key deleted or evicted, a partial restore; JSON is
+	// not used). A store without an index apart from its records returns
+	// ErrCannotPlant for it.
 	Kind string
 	// ID is the key of a consent, complaint or recording.
 	ID string

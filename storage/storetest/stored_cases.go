@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -11,6 +13,7 @@ import (
 	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // The stored-record cases of each domain: the sound record an older build
@@ -108,6 +111,45 @@ func consentStoredRevoke(ctx context.Context, h harness[consent.Store]) error {
 	rs, err := s.ConsentsByNumber(ctx, storedNum)
 	if err != nil || len(rs) != 1 || !rs[0].Revoked() {
 		return fmt.Errorf("ConsentsByNumber after the withdrawal: %+v, %v; want the revoked record", rs, err)
+	}
+	return nil
+}
+
+// consentIndexWithoutRecord checks a number's index that names a record
+// whose bytes are gone: ConsentsByNumber must fail with an error wrapping
+// storage.ErrCorrupt that names the id, never list the number's other
+// records without it. The lost record may be a withdrawal (a revoked
+// record): left out, it withdraws nothing, and an older grant of the person
+// allows the dials the person refused.
+func consentIndexWithoutRecord(ctx context.Context, h harness[consent.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	const gone = "c-gone"
+	old := conRecord("c-old", storedNum, storedT0)
+	if err := s.AddConsent(ctx, old); err != nil {
+		return err
+	}
+	if err := h.plantOrSkip(ctx, s, RawRecord{Kind: "consent index", ID: gone, Number: storedNum}); err != nil {
+		return err
+	}
+	for pass := range 2 {
+		rs, err := s.ConsentsByNumber(ctx, storedNum)
+		switch {
+		case err == nil:
+			return fmt.Errorf("ConsentsByNumber (read %d) = %d records, no error: the index names %s, whose record is gone, and the listing left it out (a lost withdrawal would let %s allow again)", pass+1, len(rs), gone, old.ID)
+		case !errors.Is(err, storage.ErrCorrupt):
+			return fmt.Errorf("ConsentsByNumber (read %d): %w; want an error wrapping storage.ErrCorrupt", pass+1, err)
+		case !strings.Contains(err.Error(), gone):
+			return fmt.Errorf("ConsentsByNumber (read %d): %v; want the error to name %s", pass+1, err, gone)
+		}
+	}
+	if _, err := s.Consent(ctx, gone); !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("Consent(%s) = %v, want an error wrapping storage.ErrNotFound (no record is stored under it)", gone, err)
+	}
+	if _, err := s.Consent(ctx, old.ID); err != nil {
+		return fmt.Errorf("Consent(%s), the sound record beside it: %w", old.ID, err)
 	}
 	return nil
 }
