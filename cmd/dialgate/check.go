@@ -202,9 +202,9 @@ func decodeDial(r io.Reader, in *dialInput) error {
 		}
 		k = strings.ToValidUTF8(k, "?")
 		if p == strictjson.Twice {
-			return usageErr("stdin: input key %q: given twice", k)
+			return usageErr("stdin: field %q given twice", k)
 		}
-		return usageErr("stdin: input key %q: unknown key (keys are lower case: %s)", k, strings.Join(slices.Sorted(maps.Keys(dialKeys)), ", "))
+		return usageErr("stdin: unknown field %q (keys are lower case: %s)", k, strings.Join(slices.Sorted(maps.Keys(dialKeys)), ", "))
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -17,10 +17,10 @@ func TestDecodeDialStrict(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{dial + `}}`, "more than one JSON value"},
 		{dial + `} ]`, "more than one JSON value"},
-		{dial + `,"purpose":"marketing"}`, `"purpose": given twice`},
-		{dial + `,"Purpose":"marketing"}`, `"Purpose": unknown`},
-		{`{"To":"+8613800138000","purpose":"service"}`, `"To": unknown`},
-		{dial + `,"agent_reserved":false,"Agent_Reserved":true}`, `"Agent_Reserved": unknown`},
+		{dial + `,"purpose":"marketing"}`, `field "purpose" given twice`},
+		{dial + `,"Purpose":"marketing"}`, `unknown field "Purpose"`},
+		{`{"To":"+8613800138000","purpose":"service"}`, `unknown field "To"`},
+		{dial + `,"agent_reserved":false,"Agent_Reserved":true}`, `unknown field "Agent_Reserved"`},
 	} {
 		var in dialInput
 		err := decodeDial(strings.NewReader(tc.in), &in)
