@@ -140,6 +140,13 @@ func openScanned(dir string, opts Options, red *Redactor, lock *os.File, st *sca
 			return nil, err
 		}
 	} else {
+		// The last file's entry may never have been made durable: a start
+		// that created it died, or failed to fsync the directory, before
+		// syncing it. Records appended and fsynced into the file do not
+		// keep the entry.
+		if err := syncDir(dir); err != nil {
+			return nil, err
+		}
 		name := filepath.Join(dir, fileName(st.lastFile))
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {

@@ -119,7 +119,9 @@ func parseLedgerJSON(r io.Reader, tenant string) ([]Entry, error) {
 		if err := dec.Decode(&fe); err != nil {
 			return nil, &LineError{Line: line, Err: fmt.Errorf("%w: %w", jsonErr(err), ErrInvalidEntry)}
 		}
-		if dec.More() {
+		// Anything but the end of the line after the object is refused:
+		// dec.More alone reports a stray "}" or "]" as no more input.
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 			return nil, &LineError{Line: line, Err: fmt.Errorf("text after the JSON object: %w", ErrInvalidEntry)}
 		}
 		e, err := fe.entry(tenant)

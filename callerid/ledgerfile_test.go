@@ -96,6 +96,10 @@ func TestParseLedgerErrors(t *testing.T) {
 		{"json tenant key", "{\"number\":\"+861058001234\",\"tenant\":\"x\",\"holder\":\"A\",\"purposes\":[\"service\"]}\n", 1, "tenant"},
 		{"json bad type", "{\"number\":\"+861058001234\",\"holder\":\"A\",\"purposes\":\"service\"}\n", 1, "purposes"},
 		{"json trailing", "{\"number\":\"+861058001234\",\"holder\":\"A\",\"purposes\":[\"service\"]} {}\n", 1, "text after"},
+		// A closing bracket after the object is no value for dec.More to see:
+		// the line must still be refused, not read as the object before it.
+		{"json trailing brace", "{\"number\":\"+861058001234\",\"holder\":\"A\",\"purposes\":[\"service\"]}}\n", 1, "text after"},
+		{"json trailing bracket", "{\"number\":\"+861058001234\",\"holder\":\"A\",\"purposes\":[\"service\"]} ]\n", 1, "text after"},
 		{"json missing number", "{\"holder\":\"A\",\"purposes\":[\"service\"]}\n", 1, "number: missing"},
 		{"control char", h + "+861058001234,A\x01,service,,,\n", 2, "holder: control character"},
 		// encoding/json would keep the last of two keys, matched in any case:

@@ -35,6 +35,15 @@ func TestParseRecordJSON(t *testing.T) {
 		{`{"id":"c-1","colour":"red"}`, "colour"},
 		{`{"id":5}`, "id"},
 		{good + `{}`, "record"},
+		// A stray closing bracket after the object is trailing data too.
+		{good + `}`, "record"},
+		{good + ` ]`, "record"},
+		// null for a required key is the key missing, not a value.
+		{strings.Replace(good, `"+8613900139000"`, `null`, 1), "number"},
+		{strings.Replace(good, `"industry:finance"`, `null`, 1), "scope"},
+		{strings.Replace(good, `"web_form"`, `null`, 1), "method"},
+		{strings.Replace(good, `"c-1"`, `null`, 1), "id"},
+		{strings.Replace(good, `"2026-11-01T10:00:00+08:00"`, `null`, 1), "granted_at"},
 		{strings.Replace(good, `"web_form"`, `"fax"`, 1), "method"},
 		{strings.Replace(good, `2027-11-01`, `2025-11-01`, 1), "expires_at"},
 		{strings.Replace(good, `"disclosure_sha256":"`+hashA+`",`, ``, 1), "disclosure_sha256"},

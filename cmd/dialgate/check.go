@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +22,7 @@ import (
 	"github.com/dialgate/dialgate/consent"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/internal/strictjson"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage/boltstore"
@@ -191,6 +193,19 @@ func decodeDial(r io.Reader, in *dialInput) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	// encoding/json matches keys case-insensitively and keeps the last of
+	// duplicates: {"purpose":"service","Purpose":"marketing"} would be
+	// decided as a marketing call without a word.
+	if k, p, bad := strictjson.BadKey(data, dialKeys); bad {
+		if len(k) > 40 {
+			k = k[:40] + "…"
+		}
+		k = strings.ToValidUTF8(k, "?")
+		if p == strictjson.Twice {
+			return usageErr("stdin: field %q given twice", k)
+		}
+		return usageErr("stdin: unknown field %q (keys are lower case: %s)", k, strings.Join(slices.Sorted(maps.Keys(dialKeys)), ", "))
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(in); err != nil {
@@ -199,11 +214,23 @@ func decodeDial(r io.Reader, in *dialInput) error {
 		}
 		return usageErr("stdin: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if dec.More() {
+	// dec.More reports a stray "}" or "]" as no more input: only the end
+	// of the input may follow the object.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return usageErr("stdin: more than one JSON value")
 	}
 	return nil
 }
+
+// dialKeys are the keys of the dial `check --json` reads, exactly as
+// written.
+var dialKeys = func() map[string]bool {
+	m := make(map[string]bool, len(dialFlags))
+	for k := range dialFlags {
+		m[k] = true
+	}
+	return m
+}()
 
 // toDial parses the input; name says how to call a field in errors.
 func (in *dialInput) toDial(name func(string) string) (dialgate.Dial, time.Time, error) {

@@ -53,7 +53,6 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 	if err := durable.MkdirAll(kdir, 0o700, syncDir); err != nil {
 		return Keys{}, fmt.Errorf("audit keys: %w", err)
 	}
-	created := false
 	hpath := filepath.Join(kdir, HMACKeyFile)
 	if hmacKeyFile != "" {
 		hpath = hmacKeyFile
@@ -71,7 +70,6 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 		if err := writeNew(hpath, hex.EncodeToString(k[:])+"\n"); err != nil {
 			return Keys{}, err
 		}
-		created = true
 	}
 	spath := filepath.Join(kdir, SignerKeyFile)
 	if _, err := os.Stat(spath); errors.Is(err, os.ErrNotExist) {
@@ -85,12 +83,12 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 		if err := writeNew(filepath.Join(kdir, SignerPubFile), vkey+"\n"); err != nil {
 			return Keys{}, err
 		}
-		created = true
 	}
-	if created {
-		if err := syncDir(kdir); err != nil {
-			return Keys{}, fmt.Errorf("audit keys: fsync %s: %w", kdir, err)
-		}
+	// Also when the key files exist: an earlier start may have written them
+	// and failed (or died) before this fsync, and their entries would then
+	// never be made durable.
+	if err := syncDir(kdir); err != nil {
+		return Keys{}, fmt.Errorf("audit keys: fsync %s: %w", kdir, err)
 	}
 	hkey, err := readHMACKey(hpath)
 	if err != nil {

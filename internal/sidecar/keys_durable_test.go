@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -52,5 +53,39 @@ func TestOpenNewDataDirDurable(t *testing.T) {
 		if !slices.Contains(synced, want) {
 			t.Errorf("directory %s was not fsynced after Open created a directory in it (synced: %q)", want, synced)
 		}
+	}
+}
+
+// TestLoadKeysRetryAfterFailedDirSync: a start whose fsync of the keys
+// directory failed (after the key files were written) fails; the next start
+// finds the key files and must still fsync the directory holding their
+// entries — not take files whose entries may never have reached the disk
+// for durable. Lost in a power loss, the HMAC key would be generated anew or
+// refuse every start.
+func TestLoadKeysRetryAfterFailedDirSync(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	kdir := filepath.Join(data, KeysDir)
+	var synced []string
+	old := syncDir
+	eio := errors.New("input/output error")
+	failed := false
+	syncDir = func(d string) error {
+		if filepath.Clean(d) == kdir && !failed {
+			failed = true
+			return eio
+		}
+		synced = append(synced, filepath.Clean(d))
+		return old(d)
+	}
+	t.Cleanup(func() { syncDir = old })
+	if _, err := LoadKeys(data); !errors.Is(err, eio) {
+		t.Fatalf("LoadKeys with a failing fsync of %s = %v, want %v", kdir, err, eio)
+	}
+	synced = nil
+	if _, err := LoadKeys(data); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(synced, kdir) {
+		t.Fatalf("the next LoadKeys did not fsync %s (synced: %q)", kdir, synced)
 	}
 }

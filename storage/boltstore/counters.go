@@ -567,8 +567,17 @@ func loadCounters(path string, id []byte, opts Options, raise func() error) (cou
 			return cs, fmt.Errorf("start a journal segment with commit frames: %w", err)
 		}
 		rep.segs = append(rep.segs, segment{n: lastN + 1, size: int64(segHeaderLen)})
-	} else if f, err = os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0); err != nil {
-		return cs, err
+	} else {
+		// The last segment's entry may never have been made durable: a
+		// process that died between rotate's rename and its fsync of the
+		// directory left it so. Reservations appended to it are
+		// acknowledged once fdatasynced, which does not keep the entry.
+		if err := syncDir(path); err != nil {
+			return cs, fmt.Errorf("fsync the journal's directory: %w", err)
+		}
+		if f, err = os.OpenFile(last, os.O_WRONLY|os.O_APPEND, 0); err != nil {
+			return cs, err
+		}
 	}
 	cs.j = startJournal(path, id, f, rep.segs, cs.idx, opts)
 	cs.j.reserveBytes.Store(rep.resBytes)

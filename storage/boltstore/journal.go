@@ -108,8 +108,8 @@ func listSegments(path string) ([]uint64, error) {
 }
 
 // syncDir fsyncs the directory holding path, making a rename or a removal in
-// it durable.
-func syncDir(path string) error { return durable.SyncDir(filepath.Dir(path)) }
+// it durable. A variable so that tests can see which directories are synced.
+var syncDir = func(path string) error { return durable.SyncDir(filepath.Dir(path)) }
 
 // segHeader returns a segment's header.
 func segHeader(id []byte) []byte {
