@@ -1,5 +1,11 @@
-// Package window holds the sliding-window arithmetic shared by the Counters
-// implementations, so that every back-end counts exactly alike.
+// Package window holds the sliding-window arithmetic of a Counters
+// implementation that reads a key's entries and tallies them itself
+// (storage/pgstore); storage/internal/countstate's reference model checks
+// its own tally against it. The other back-ends (boltstore, redisstore,
+// memstore) count in their own structures; storetest's counter suite holds
+// every back-end to the same window: an entry counts at t while it is less
+// than Window old (At > t−Window), and no longer once it is exactly Window
+// old.
 package window
 
 import (
