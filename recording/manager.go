@@ -415,6 +415,9 @@ func (m *Manager) Delete(ctx context.Context, id string, t time.Time) error {
 // the Manager has no media store: marking it would make it unholdable while
 // nothing here can finish the deletion.
 func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
+	if err := m.holdForCallee(ctx, id, t); err != nil {
+		return err
+	}
 	var rec Recording
 	token := rand.Text()
 	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
@@ -459,6 +462,36 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 	}
 	if err := m.store.DeleteRecording(ctx, id, t); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
+	}
+	return nil
+}
+
+// holdForCallee gives recording id, when it is active, the holds HoldNew's
+// function gives its callee at t (the complaints about it not yet answered),
+// before a deletion looks at its holds. A complaint's own hold can miss a
+// recording: one filed while a sweep had the recording marked deleting skips
+// it (ErrDeleting), and a sweep whose media delete then fails puts it back
+// to active, unheld. So no recording of a callee with an open complaint is
+// deleted, whatever happened to the complaint's hold. A look-up error
+// refuses the deletion.
+func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) error {
+	if m.holdNew == nil {
+		return nil
+	}
+	r, err := m.store.GetRecording(ctx, id)
+	if err != nil || r.State == StateDeleting {
+		// The marking step reports the error, or finishes the deletion
+		// an earlier sweep began (which no hold can stop any more).
+		return nil
+	}
+	holds, err := m.holdNew(ctx, r.Callee, t)
+	if err != nil {
+		return fmt.Errorf("recording %s: not deleted: looking up the holds of its callee's complaints: %w", id, err)
+	}
+	for _, h := range holds {
+		if err := m.Hold(ctx, id, h); err != nil && !errors.Is(err, ErrDeleting) {
+			return fmt.Errorf("recording %s: not deleted: holding it for %s: %w", id, h.ID, err)
+		}
 	}
 	return nil
 }
