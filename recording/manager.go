@@ -139,6 +139,13 @@ func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, e
 		if m.blob == nil {
 			return Recording{}, fmt.Errorf("%w: media_uri: no media store is configured", ErrInvalid)
 		}
+		// A driver with one canonical spelling of a URI (FSBlob) refuses
+		// the others: the sweeper tells shared media by its URI.
+		if v, ok := m.blob.(interface{ ValidateURI(uri string) error }); ok {
+			if err := v.ValidateURI(reg.MediaURI); err != nil {
+				return Recording{}, err
+			}
+		}
 		// Exists validates the URI for the driver; the media may still be uploading.
 		if _, err := m.blob.Exists(ctx, reg.MediaURI); err != nil {
 			return Recording{}, err
