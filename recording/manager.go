@@ -426,8 +426,13 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 		return err
 	}
 	var rec Recording
+	// tookOver: the recording was marked by an earlier attempt, which may
+	// still be deleting its media (a slow media store, another host); then
+	// this attempt never puts it back to active.
+	var tookOver bool
 	token := rand.Text()
 	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		tookOver = r.State == StateDeleting
 		if r.MediaURI != "" && m.blob == nil {
 			return fmt.Errorf("recording %s: media %s: no media store is configured, so its media cannot be deleted", id, r.MediaURI)
 		}
@@ -450,7 +455,9 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 	if rec.MediaURI != "" {
 		shared, err := m.mediaShared(ctx, rec)
 		if err != nil {
-			m.undoDeleting(ctx, id, rec.MediaURI, token)
+			if !tookOver {
+				m.undoDeleting(ctx, id, rec.MediaURI, token)
+			}
 			return fmt.Errorf("recording %s: media %s: look for other recordings of it: %w", id, rec.MediaURI, err)
 		}
 		if shared {
@@ -463,15 +470,25 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 	}
 	if rec.MediaURI != "" {
 		if err := m.blob.Delete(ctx, rec.MediaURI); err != nil {
-			m.undoDeleting(ctx, id, rec.MediaURI, token)
+			if !tookOver {
+				m.undoDeleting(ctx, id, rec.MediaURI, token)
+			}
 			return fmt.Errorf("recording %s: %w", id, err)
 		}
 	}
 	if err := m.store.DeleteRecording(ctx, id, t); err != nil && !errors.Is(err, ErrNotFound) {
+		if rec.MediaURI != "" {
+			// Never a skip: the media is gone.
+			return fmt.Errorf("recording %s: media %s deleted, %w: %w", id, rec.MediaURI, errRecordLeft, err)
+		}
 		return err
 	}
 	return nil
 }
+
+// errRecordLeft: a deletion removed the media, then failed to remove the
+// record; SweepDue reports it as failed whatever the store's error wraps.
+var errRecordLeft = errors.New("but not its record")
 
 // holdForCallee gives recording id, when it is active, the holds HoldNew's
 // function gives its callee at t (the complaints about it not yet answered),
@@ -524,7 +541,10 @@ func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) 
 // stays marked and the next sweep finishes the deletion. It undoes only its
 // own attempt (token): once another sweep has taken the deletion over, that
 // sweep may be deleting the media at this moment, and a recording put back
-// to active could accept a hold on media about to vanish.
+// to active could accept a hold on media about to vanish. For the same
+// reason deleteOne calls it only for an attempt that marked the recording
+// itself, never for one that took an earlier attempt's deletion over: that
+// attempt may still be deleting the media.
 func (m *Manager) undoDeleting(ctx context.Context, id, uri, token string) {
 	if ok, err := m.blob.Exists(ctx, uri); err != nil || !ok {
 		return
@@ -589,6 +609,9 @@ func (m *Manager) SweepDue(ctx context.Context, t time.Time, due []Recording) (S
 		switch {
 		case err == nil:
 			rep.Deleted = append(rep.Deleted, r.ID)
+		case errors.Is(err, errRecordLeft):
+			rep.Failed = append(rep.Failed, Skip{ID: r.ID, Reason: err.Error()})
+			errs = append(errs, err)
 		case errors.Is(err, ErrHeld):
 			rep.Skipped = append(rep.Skipped, Skip{ID: r.ID, Reason: "held"})
 		case errors.Is(err, ErrRetentionLocked):
