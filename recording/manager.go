@@ -290,7 +290,9 @@ func (m *Manager) Get(ctx context.Context, id string) (Recording, error) {
 // deletion can no longer be held (ErrDeleting): the sweep may be deleting its
 // media at this very moment, in this process or another, so a hold accepted
 // then could not keep it. A sweep whose media delete fails while the media is
-// still there puts the recording back to active, so that it can be held.
+// still there puts the recording back to active, so that it can be held —
+// the sweep that marked it, and only while no other sweep has taken the
+// deletion over; a sweep that took it over leaves it marked for the next.
 func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
 	if strings.TrimSpace(h.ID) == "" {
 		return fmt.Errorf("%w: hold id: missing", ErrInvalid)
