@@ -203,7 +203,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 	}
 	rf.register(cmd, "the registration time, --at")
 	f := cmd.Flags()
-	f.StringVar(&media, "media-uri", "", "media location, file:<path below --media-root>")
+	f.StringVar(&media, "media-uri", "", "media location, file:<path below --media-root>, the path in its clean form (no ./, .., // or trailing /)")
 	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now; not in the future)")
 	f.BoolVar(&asJSON, "json", false, `print what was registered as JSON: {"id", "started_at", "ended_at" (when given), "retain_until"}`)
 	return cmd
