@@ -80,7 +80,7 @@ func TestComplaintRacingSweeps(t *testing.T) {
 					active[id] = true
 				}
 			}
-			for range 6 {
+			for range 12 {
 				_, _ = f.mgr.Sweep(ctx, at.Add(time.Hour))
 			}
 			for _, id := range ids {
