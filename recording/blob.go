@@ -50,6 +50,26 @@ func (b *FSBlob) path(uri string) (string, error) {
 	return p, nil
 }
 
+// ValidateURI reports whether uri is a media URI of b in its canonical
+// form, the only one a registration accepts: "file:" and a relative path
+// below the root that filepath.Clean leaves as it is. Two spellings of one
+// file ("file:a.wav", "file:./a.wav") would name one media under two URIs,
+// and the sweeper, which keeps media another recording still names by
+// comparing URIs, would delete a held recording's media with another
+// recording's. The error wraps ErrInvalid, names media_uri and gives the
+// canonical form. Exists and Delete also take other spellings (records
+// stored before this was required).
+func (b *FSBlob) ValidateURI(uri string) error {
+	p, err := b.path(uri)
+	if err != nil {
+		return err
+	}
+	if c := filepath.Clean(p); c != p {
+		return fmt.Errorf("%w: media_uri %q: not in canonical form, want %q", ErrInvalid, uri, "file:"+filepath.ToSlash(c))
+	}
+	return nil
+}
+
 // Exists implements Blob.
 func (b *FSBlob) Exists(_ context.Context, uri string) (bool, error) {
 	p, err := b.path(uri)

@@ -20,7 +20,16 @@
 // deletes in three durable steps — mark the record "deleting", delete the media,
 // delete the metadata — so that a crash at any point leaves neither media without
 // metadata nor metadata without media once the next sweep has run, and nothing
-// that should be kept is lost.
+// that should be kept is lost. With HoldNew's function set (the complaint
+// desk's), a recording about to be deleted first gets the holds of its
+// callee's unanswered complaints, so none is deleted while a complaint about
+// its callee is open, even one whose own hold missed it (filed while a sweep
+// had the recording marked; that sweep failed and put it back); a failed
+// look-up leaves the recording in place.
+//
+// FSBlob takes each media file under one URI only: Register refuses another
+// spelling of a file's path ("file:./a.wav" for "file:a.wav"), since the
+// sweeper keeps media another recording still names by comparing URIs.
 //
 // Check is the gate check "recording": where a profile requires every call to
 // be recorded, a dial is denied recording.not_configured unless a Manager with a

@@ -139,6 +139,13 @@ func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, e
 		if m.blob == nil {
 			return Recording{}, fmt.Errorf("%w: media_uri: no media store is configured", ErrInvalid)
 		}
+		// A driver with one canonical spelling of a URI (FSBlob) refuses
+		// the others: the sweeper tells shared media by its URI.
+		if v, ok := m.blob.(interface{ ValidateURI(uri string) error }); ok {
+			if err := v.ValidateURI(reg.MediaURI); err != nil {
+				return Recording{}, err
+			}
+		}
 		// Exists validates the URI for the driver; the media may still be uploading.
 		if _, err := m.blob.Exists(ctx, reg.MediaURI); err != nil {
 			return Recording{}, err
@@ -283,7 +290,9 @@ func (m *Manager) Get(ctx context.Context, id string) (Recording, error) {
 // deletion can no longer be held (ErrDeleting): the sweep may be deleting its
 // media at this very moment, in this process or another, so a hold accepted
 // then could not keep it. A sweep whose media delete fails while the media is
-// still there puts the recording back to active, so that it can be held.
+// still there puts the recording back to active, so that it can be held —
+// the sweep that marked it, and only while no other sweep has taken the
+// deletion over; a sweep that took it over leaves it marked for the next.
 func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
 	if strings.TrimSpace(h.ID) == "" {
 		return fmt.Errorf("%w: hold id: missing", ErrInvalid)
@@ -415,9 +424,17 @@ func (m *Manager) Delete(ctx context.Context, id string, t time.Time) error {
 // the Manager has no media store: marking it would make it unholdable while
 // nothing here can finish the deletion.
 func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
+	if err := m.holdForCallee(ctx, id, t); err != nil {
+		return err
+	}
 	var rec Recording
+	// tookOver: the recording was marked by an earlier attempt, which may
+	// still be deleting its media (a slow media store, another host); then
+	// this attempt never puts it back to active.
+	var tookOver bool
 	token := rand.Text()
 	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		tookOver = r.State == StateDeleting
 		if r.MediaURI != "" && m.blob == nil {
 			return fmt.Errorf("recording %s: media %s: no media store is configured, so its media cannot be deleted", id, r.MediaURI)
 		}
@@ -440,7 +457,9 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 	if rec.MediaURI != "" {
 		shared, err := m.mediaShared(ctx, rec)
 		if err != nil {
-			m.undoDeleting(ctx, id, rec.MediaURI, token)
+			if !tookOver {
+				m.undoDeleting(ctx, id, rec.MediaURI, token)
+			}
 			return fmt.Errorf("recording %s: media %s: look for other recordings of it: %w", id, rec.MediaURI, err)
 		}
 		if shared {
@@ -453,12 +472,52 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 	}
 	if rec.MediaURI != "" {
 		if err := m.blob.Delete(ctx, rec.MediaURI); err != nil {
-			m.undoDeleting(ctx, id, rec.MediaURI, token)
+			if !tookOver {
+				m.undoDeleting(ctx, id, rec.MediaURI, token)
+			}
 			return fmt.Errorf("recording %s: %w", id, err)
 		}
 	}
 	if err := m.store.DeleteRecording(ctx, id, t); err != nil && !errors.Is(err, ErrNotFound) {
+		if rec.MediaURI != "" {
+			// Never a skip: the media is gone.
+			return fmt.Errorf("recording %s: media %s deleted, %w: %w", id, rec.MediaURI, errRecordLeft, err)
+		}
 		return err
+	}
+	return nil
+}
+
+// errRecordLeft: a deletion removed the media, then failed to remove the
+// record; SweepDue reports it as failed whatever the store's error wraps.
+var errRecordLeft = errors.New("but not its record")
+
+// holdForCallee gives recording id, when it is active, the holds HoldNew's
+// function gives its callee at t (the complaints about it not yet answered),
+// before a deletion looks at its holds. A complaint's own hold can miss a
+// recording: one filed while a sweep had the recording marked deleting skips
+// it (ErrDeleting), and a sweep whose media delete then fails puts it back
+// to active, unheld. So no recording of a callee with an open complaint is
+// deleted, whatever happened to the complaint's hold. A look-up error
+// refuses the deletion.
+func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) error {
+	if m.holdNew == nil {
+		return nil
+	}
+	r, err := m.store.GetRecording(ctx, id)
+	if err != nil || r.State == StateDeleting {
+		// The marking step reports the error, or finishes the deletion
+		// an earlier sweep began (which no hold can stop any more).
+		return nil
+	}
+	holds, err := m.holdNew(ctx, r.Callee, t)
+	if err != nil {
+		return fmt.Errorf("recording %s: not deleted: looking up the holds of its callee's complaints: %w", id, err)
+	}
+	for _, h := range holds {
+		if err := m.Hold(ctx, id, h); err != nil && !errors.Is(err, ErrDeleting) {
+			return fmt.Errorf("recording %s: not deleted: holding it for %s: %w", id, h.ID, err)
+		}
 	}
 	return nil
 }
@@ -484,7 +543,10 @@ func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) 
 // stays marked and the next sweep finishes the deletion. It undoes only its
 // own attempt (token): once another sweep has taken the deletion over, that
 // sweep may be deleting the media at this moment, and a recording put back
-// to active could accept a hold on media about to vanish.
+// to active could accept a hold on media about to vanish. For the same
+// reason deleteOne calls it only for an attempt that marked the recording
+// itself, never for one that took an earlier attempt's deletion over: that
+// attempt may still be deleting the media.
 func (m *Manager) undoDeleting(ctx context.Context, id, uri, token string) {
 	if ok, err := m.blob.Exists(ctx, uri); err != nil || !ok {
 		return
@@ -549,6 +611,9 @@ func (m *Manager) SweepDue(ctx context.Context, t time.Time, due []Recording) (S
 		switch {
 		case err == nil:
 			rep.Deleted = append(rep.Deleted, r.ID)
+		case errors.Is(err, errRecordLeft):
+			rep.Failed = append(rep.Failed, Skip{ID: r.ID, Reason: err.Error()})
+			errs = append(errs, err)
 		case errors.Is(err, ErrHeld):
 			rep.Skipped = append(rep.Skipped, Skip{ID: r.ID, Reason: "held"})
 		case errors.Is(err, ErrRetentionLocked):

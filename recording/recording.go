@@ -98,8 +98,9 @@ type Recording struct {
 	State State `json:"state"`
 	// DeleteToken names the sweep attempt that marked the recording deleting
 	// or took its deletion over; empty while active. A failed attempt puts
-	// the recording back to active only while its token is still the stored
-	// one, never while another sweep is finishing the deletion.
+	// the recording back to active only if it marked the recording itself
+	// and its token is still the stored one: never while another sweep is
+	// finishing the deletion, nor after taking over one that may still be.
 	DeleteToken string `json:"delete_token,omitempty"`
 }
 

@@ -203,7 +203,7 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 	}
 	rf.register(cmd, "the registration time, --at")
 	f := cmd.Flags()
-	f.StringVar(&media, "media-uri", "", "media location, file:<path below --media-root>")
+	f.StringVar(&media, "media-uri", "", "media location, file:<path below --media-root>, the path in its clean form (no ./, .., // or trailing /)")
 	f.StringVar(&at, "at", "", "time of registration, RFC 3339 (default now; not in the future)")
 	f.BoolVar(&asJSON, "json", false, `print what was registered as JSON: {"id", "started_at", "ended_at" (when given), "retain_until"}`)
 	return cmd
@@ -419,7 +419,10 @@ func (a *app) recSweepCmd(profile *string) *cobra.Command {
 		Short: "Delete every recording whose retention is over and that is not held",
 		Long: `Delete every recording whose retention is over at --at (default now) and that
 is not under a legal hold: the media first (under --media-root), then the
-metadata. It is idempotent and finishes deletions an interrupted sweep began.
+metadata. A recording whose callee has a complaint not yet answered is held
+for it first (complaint:<id>) and skipped, even one the complaint's own hold
+missed; when the complaints cannot be read it is left in place (FAILED).
+It is idempotent and finishes deletions an interrupted sweep began.
 It reports what it deleted, what it skipped and why, and what failed (exit 1);
 without --media-root a recording with media fails and is left as it was.
 --at may be earlier than the real clock, never later: a sweep "as of" a future

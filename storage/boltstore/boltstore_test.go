@@ -73,3 +73,10 @@ func TestRecordCounts(t *testing.T) {
 		t.Errorf("RecordCounts = %+v, want 2 DNC entries", c)
 	}
 }
+
+// Holds and two sweeps at once through two Managers of one store (one
+// process: the file is locked to it).
+func TestRecordingHoldsAcrossProcesses(t *testing.T) {
+	s := openTemp(t)
+	storetest.TestRecordingHoldsAcrossProcesses(t, s, s)
+}

@@ -46,3 +46,9 @@ func TestAbandonAcrossHandles(t *testing.T) {
 	s := memstore.New()
 	storetest.TestAbandonAcrossProcesses(t, s, s)
 }
+
+// Holds and two sweeps at once through two Managers of one store.
+func TestRecordingHoldsAcrossProcesses(t *testing.T) {
+	s := memstore.New()
+	storetest.TestRecordingHoldsAcrossProcesses(t, s, s)
+}

@@ -245,3 +245,10 @@ func TestAbandonAcrossProcesses(t *testing.T) {
 	sc := newSchema(t, url)
 	storetest.TestAbandonAcrossProcesses(t, open(t, url, sc), open(t, url, sc))
 }
+
+// Holds placed through one process while two processes sweep.
+func TestRecordingHoldsAcrossProcesses(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	storetest.TestRecordingHoldsAcrossProcesses(t, open(t, url, sc), open(t, url, sc))
+}

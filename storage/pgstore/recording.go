@@ -22,7 +22,10 @@ func decodeRecording(id string, raw []byte) (recording.Recording, error) {
 	return storage.DecodeRecord("recording", id, raw, func(r *recording.Recording) error { return r.ValidateStored(id) })
 }
 
-// CreateRecording implements recording.Store.
+// CreateRecording implements recording.Store. The retain_until_ns column
+// (what a due listing selects on) is RetainUntil in Unix nanoseconds,
+// clamped to the int64 range (boundNanos): before 1678 it is the lowest
+// value, after 2262 the highest, never a wrapped one.
 func (s *Store) CreateRecording(ctx context.Context, r recording.Recording) error {
 	if err := r.Validate(); err != nil {
 		return err
@@ -33,7 +36,7 @@ func (s *Store) CreateRecording(ctx context.Context, r recording.Recording) erro
 	}
 	return s.inTx(ctx, "CreateRecording", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO recordings (id, callee, decision_id, retain_until_ns, rec) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id) DO NOTHING`, r.ID, r.Callee, r.DecisionID, r.RetainUntil.UnixNano(), js)
+			ON CONFLICT (id) DO NOTHING`, r.ID, r.Callee, r.DecisionID, boundNanos(r.RetainUntil), js)
 		if err != nil {
 			return s.fail("CreateRecording", err)
 		}
@@ -94,7 +97,7 @@ func (s *Store) UpdateRecording(ctx context.Context, id string, fn func(*recordi
 			return fmt.Errorf("pgstore: UpdateRecording: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE recordings SET callee = $2, decision_id = $3, retain_until_ns = $4, rec = $5 WHERE id = $1`,
-			id, r.Callee, r.DecisionID, r.RetainUntil.UnixNano(), js); err != nil {
+			id, r.Callee, r.DecisionID, boundNanos(r.RetainUntil), js); err != nil {
 			return s.fail("UpdateRecording", err)
 		}
 		return nil

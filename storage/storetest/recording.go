@@ -36,6 +36,7 @@ func recordingCases() []testCase[recording.Store] {
 		{"Reopen", recReopen},
 		{"EndedAt", recEndedAt},
 		{"StoredRecords", recordingStored},
+		{"DueAtExtremeInstants", recDueExtreme},
 	}
 }
 
@@ -409,4 +410,63 @@ func recEndedAt(ctx context.Context, h harness[recording.Store]) error {
 		return fmt.Errorf("tombstones %+v: want r-end with ended_at %s", ts, end)
 	}
 	return nil
+}
+
+// recDueExtreme: a recording whose retention ended centuries ago (a call
+// registered with a start and end in 1500) is due now, and one kept until
+// 2500 is not; after an update too. A store that indexes RetainUntil as Unix
+// nanoseconds must clamp (int64 nanoseconds end in 1678 and 2262): wrapped,
+// the 1500 recording read as due in 2103 and a sweep never found it.
+func recDueExtreme(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	oldStart := time.Date(1500, 3, 1, 0, 0, 0, 0, time.UTC)
+	old := sampleRecording("r-old", "h:abc", oldStart)
+	old.EndedAt = oldStart.Add(time.Hour)
+	old.RetainUntil = old.EndedAt.Add(recording.MinRetention)
+	far := sampleRecording("r-far", "h:abc", t0)
+	far.RetainUntil = time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, r := range []recording.Recording{old, far} {
+		if err := s.CreateRecording(ctx, r); err != nil {
+			return fmt.Errorf("CreateRecording(%s): %w", r.ID, err)
+		}
+	}
+	check := func(when string) error {
+		for _, tc := range []struct {
+			by   time.Time
+			want string
+		}{
+			{t0, "r-old "},
+			{time.Date(2262, 6, 1, 0, 0, 0, 0, time.UTC), "r-old "},
+			{farFuture, "r-far r-old "},
+			{oldStart, ""},
+		} {
+			rs, err := s.ListRecordings(ctx, recording.Filter{DueBy: tc.by})
+			if err != nil {
+				return fmt.Errorf("%s: ListRecordings(due by %s): %w", when, tc.by, err)
+			}
+			got := ""
+			for _, r := range rs {
+				got += r.ID + " "
+			}
+			if got != tc.want {
+				return fmt.Errorf("%s: due by %s: %q, want %q", when, tc.by.Format(time.RFC3339), got, tc.want)
+			}
+		}
+		return nil
+	}
+	if err := check("after create"); err != nil {
+		return err
+	}
+	for _, id := range []string{"r-old", "r-far"} {
+		if err := s.UpdateRecording(ctx, id, func(x *recording.Recording) error {
+			x.Holds = append(x.Holds, recording.Hold{ID: "h1", PlacedAt: t0})
+			return nil
+		}); err != nil {
+			return fmt.Errorf("UpdateRecording(%s): %w", id, err)
+		}
+	}
+	return check("after update")
 }
