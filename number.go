@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate/internal/decimal"
 )
@@ -109,7 +110,13 @@ func ParseNumber(s string) (Number, error) {
 		case c == '+':
 			return Number{}, numberErr(s, fmt.Sprintf(`"+" at position %d; only a leading "+" is allowed`, i))
 		default:
-			return Number{}, numberErr(s, fmt.Sprintf("character %q at position %d is not a digit", rune(c), i))
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return Number{}, numberErr(s, fmt.Sprintf("byte 0x%02x at position %d is not UTF-8", c, i))
+			}
+			// The whole character, not its first byte: a full-width "１"
+			// or "＋" is named as typed ('ï' told the user nothing).
+			return Number{}, numberErr(s, fmt.Sprintf("character %q at position %d is not a digit", r, i))
 		}
 	}
 	if n == 0 {

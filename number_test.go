@@ -69,7 +69,9 @@ func TestParseNumberRejects(t *testing.T) {
 		{"+999123456", "unassigned country calling code"},
 		{"+86123", "fewer than 4 digits"},
 		{"+86(10)58001234", "not a digit"},
-		{"+86１３８", "not a digit"},
+		{"+86１３８", `character '１' at position 3 is not a digit`},
+		{"＋8613800138000", `character '＋' at position 0 is not a digit`},
+		{"+86\xff138", "byte 0xff at position 3 is not UTF-8"},
 	} {
 		_, err := dialgate.ParseNumber(tc.in)
 		if err == nil {
