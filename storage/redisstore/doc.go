@@ -115,7 +115,10 @@
 // lost on a power failure), with "maxmemory-policy noeviction" (an evicted
 // counter key would silently forget calls: fail open). Open checks
 // maxmemory-policy and, with Options.RequireAOF, appendonly and appendfsync, refusing a
-// server that is configured unsafely. With replicas, Options.WaitReplicas makes
+// server that is configured unsafely, and refuses a server that is a replica
+// (INFO replication: its reads can lag behind a revocation or an opt-out its
+// master acknowledged). Open checks the role once: a master demoted while
+// the Store runs (a failover) answers writes with READONLY errors, which deny. With replicas, Options.WaitReplicas makes
 // every DNC and consent write wait for that many replicas (WAIT, sent on the
 // connection the write ran on: WAIT counts only its own connection's writes).
 //

@@ -210,6 +210,9 @@ func (s *Store) checkConfig(ctx context.Context) error {
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		return s.fail("open", err)
 	}
+	if err := s.checkRole(ctx); err != nil {
+		return err
+	}
 	if s.opts.SkipConfigCheck && !s.opts.RequireAOF {
 		return nil
 	}
@@ -247,6 +250,32 @@ func (s *Store) checkConfig(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// checkRole refuses a server that is not a master (INFO replication, which
+// servers that forbid CONFIG still answer): a replica's reads can lag behind
+// writes its master acknowledged — a consent revoked or a number opted out
+// through another process would still be allowed here — and its writes
+// fail. A server whose INFO names no role is refused too.
+func (s *Store) checkRole(ctx context.Context) error {
+	info, err := s.rdb.Info(ctx, "replication").Result()
+	if err != nil {
+		return fmt.Errorf("redisstore: open: INFO replication: %w", s.fail("open", err))
+	}
+	role := ""
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "role:"); ok {
+			role = v
+			break
+		}
+	}
+	switch role {
+	case "master":
+		return nil
+	case "":
+		return fmt.Errorf("redisstore: open: the server's INFO replication names no role: cannot tell whether it is a replica: %w", storage.ErrInvalid)
+	}
+	return fmt.Errorf("redisstore: open: the server is a replica (role:%s): its reads can lag behind writes acknowledged on its master (a revoked consent or an opt-out made through another process could be missed); connect to the master: %w", role, storage.ErrInvalid)
 }
 
 // schemaKey is the key of the store's schema version.
