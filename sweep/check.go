@@ -334,13 +334,28 @@ func (ru *rules) strideStoreKey(tenant string, suffix int, sp strideSpot) string
 	return string(kb)
 }
 
+// The prefixes of the ids of a decision's records other than its first
+// ("sweep:<id>", its record in its segment and its segment-rate
+// reservation). They go before the decision id, not after it: with a
+// suffix ("sweep:<id>~"), the record of decision X across the boundary was
+// the record in its segment of a decision "X~", so that a Release of the id
+// "X~" — no decision's, which a placed-call guard does not refuse — gave
+// back decision X's record, and a decision whose id was "X~" recorded
+// nothing (its id held). No prefix is a prefix of another, so every
+// (prefix, decision id) pair names one id.
+const (
+	runAcrossPrefix    = "sweep~:"   // the record in the block across the nearest boundary
+	stridePrefix       = "sweep/s:"  // the stride record
+	strideAcrossPrefix = "sweep/s~:" // the stride record in the shifted block
+)
+
 // strideID is the shared run store's id of a decision's record in its
-// stride spot: "sweep:<id>/s", "sweep:<id>/s~" for the shifted block.
+// stride spot: "sweep/s:<id>", "sweep/s~:<id>" for the shifted block.
 func strideID(decisionID string, across bool) string {
 	if across {
-		return "sweep:" + decisionID + "/s~"
+		return strideAcrossPrefix + decisionID
 	}
-	return "sweep:" + decisionID + "/s"
+	return stridePrefix + decisionID
 }
 
 // strideReason is the sweep.sequential reason, with evidence sweep.kind
@@ -366,41 +381,56 @@ func (ru *rules) strideReason(seg string, n int) dialgate.Reason {
 
 // commitIDs are the ids Commit records a decision under — runID of each
 // spot, strideID of each stride spot and the segment rate's reservation id
-// "sweep:<id>" — cut from one string, "sweep:<id>/s~sweep:<id>~", built in
-// one allocation.
+// "sweep:<id>" — cut from one string,
+// "sweep:<id>sweep~:<id>sweep/s:<id>sweep/s~:<id>", built in one
+// allocation.
 type commitIDs struct {
 	all string
-	n   int // len("sweep:<id>")
+	n   int // len(decisionID)
 }
 
 func newCommitIDs(decisionID string) commitIDs {
-	return commitIDs{all: "sweep:" + decisionID + "/s~sweep:" + decisionID + "~", n: len("sweep:") + len(decisionID)}
+	return commitIDs{
+		all: "sweep:" + decisionID + runAcrossPrefix + decisionID + stridePrefix + decisionID + strideAcrossPrefix + decisionID,
+		n:   len(decisionID),
+	}
+}
+
+// part returns the i-th id of all (0: "sweep:<id>", 1: runAcrossPrefix,
+// 2: stridePrefix, 3: strideAcrossPrefix).
+func (c commitIDs) part(i int) string {
+	lens := [...]int{len("sweep:"), len(runAcrossPrefix), len(stridePrefix), len(strideAcrossPrefix)}
+	start := 0
+	for k := 0; k < i; k++ {
+		start += lens[k] + c.n
+	}
+	return c.all[start : start+lens[i]+c.n]
 }
 
 // run is runID(decisionID, sp).
 func (c commitIDs) run(sp runSpot) string {
 	if sp.across {
-		return c.all[c.n+len("/s~"):]
+		return c.part(1)
 	}
-	return c.all[:c.n]
+	return c.part(0)
 }
 
 // stride is strideID(decisionID, across).
 func (c commitIDs) stride(across bool) string {
 	if across {
-		return c.all[:c.n+len("/s~")]
+		return c.part(3)
 	}
-	return c.all[:c.n+len("/s")]
+	return c.part(2)
 }
 
 // rate is the segment rate's reservation id, "sweep:<id>".
-func (c commitIDs) rate() string { return c.all[:c.n] }
+func (c commitIDs) rate() string { return c.part(0) }
 
-// runID is the shared run store's id of a decision's record in its spot
-// (the second spot's id ends in "~").
+// runID is the shared run store's id of a decision's record in its spot:
+// "sweep:<id>", "sweep~:<id>" for the block across the nearest boundary.
 func runID(decisionID string, sp runSpot) string {
 	if sp.across {
-		return "sweep:" + decisionID + "~"
+		return runAcrossPrefix + decisionID
 	}
 	return "sweep:" + decisionID
 }
