@@ -896,7 +896,9 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 }
 
 // EndRecording records the end of a recording's call (id and ended_at
-// required) at the server's clock through Backend.Recordings.
+// required) at the server's clock through Backend.Recordings. A token bound
+// to tenants ends only its tenants' recordings: the end (and an estimated
+// start) is the record of when another tenant's call took place.
 func (s *adminServer) EndRecording(ctx context.Context, req *pb.EndRecordingRequest) (*pb.EndRecordingResponse, error) {
 	if s.be.Recordings == nil {
 		return nil, s.unimplemented("EndRecording", "recording")
@@ -907,6 +909,17 @@ func (s *adminServer) EndRecording(ctx context.Context, req *pb.EndRecordingRequ
 	ended, err := requiredTime("ended_at", req.GetEndedAt())
 	if err != nil {
 		return nil, err
+	}
+	if e := boundToken(ctx); e != nil {
+		tenant, err := s.be.Recordings.RecordingTenant(ctx, req.GetId())
+		if err != nil {
+			return nil, s.adminError("EndRecording", err)
+		}
+		if !e.tenants[tenant] {
+			// Names nothing of the recording on record (its tenant is
+			// another call centre's name).
+			return nil, status.Errorf(codes.PermissionDenied, "id: token %q is bound to tenants and may end only their recordings; recording %s is not one of them", e.name, clip(req.GetId()))
+		}
 	}
 	ch, err := s.newChange(ctx, auditlog.OpRecordingEnd)
 	if err != nil {
