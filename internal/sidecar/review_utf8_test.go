@@ -10,8 +10,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 // rawCodec sends []byte as they are (a client whose proto library does not
@@ -164,7 +166,7 @@ func FuzzRepairUTF8(f *testing.F) {
 	f.Add([]byte{0x0a, 0xff, 0xff})
 	md := (&pb.CheckStreamRequest{}).ProtoReflect().Descriptor()
 	f.Fuzz(func(t *testing.T, b []byte) {
-		out, field, err := repairUTF8(b, md, "")
+		out, field, err := repairUTF8(b, md, "", 0)
 		if err != nil {
 			return
 		}
@@ -176,4 +178,28 @@ func FuzzRepairUTF8(f *testing.F) {
 			t.Fatalf("no field named, but the input does not decode")
 		}
 	})
+}
+
+// TestRepairUTF8Depth: repairUTF8 refuses a message nested deeper than
+// protobuf decodes (a type that contains itself, such as
+// google.protobuf.Value, nested within the size limit), rather than copying
+// every level.
+func TestRepairUTF8Depth(t *testing.T) {
+	nest := func(levels int) []byte {
+		// Value{list_value: ListValue{values: [Value{...}]}}, a bad string
+		// at the bottom.
+		b := protowire.AppendBytes(protowire.AppendTag(nil, 3, protowire.BytesType), []byte("\xff")) // Value.string_value
+		for i := 0; i < levels; i++ {
+			b = protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), b) // ListValue.values
+			b = protowire.AppendBytes(protowire.AppendTag(nil, 6, protowire.BytesType), b) // Value.list_value
+		}
+		return b
+	}
+	md := (&structpb.Value{}).ProtoReflect().Descriptor()
+	if _, field, err := repairUTF8(nest(10), md, "", 0); err != nil || !strings.HasSuffix(field, "string_value") {
+		t.Fatalf("10 levels: field %q, %v", field, err)
+	}
+	if _, _, err := repairUTF8(nest(maxRepairDepth), md, "", 0); err == nil {
+		t.Fatalf("%d levels (twice as many messages) repaired", maxRepairDepth)
+	}
 }

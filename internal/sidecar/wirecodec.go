@@ -2,6 +2,7 @@ package sidecar
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -53,7 +54,7 @@ func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 		return err
 	}
 	b := data.Materialize()
-	clean, field, serr := repairUTF8(b, m.ProtoReflect().Descriptor(), "")
+	clean, field, serr := repairUTF8(b, m.ProtoReflect().Descriptor(), "", 0)
 	if serr == nil && field != "" && proto.Unmarshal(clean, m) == nil {
 		c.bad.Store(m, invalid(field, "not valid UTF-8 (a proto string must be UTF-8)"))
 		return nil
@@ -121,12 +122,22 @@ func (b *badRequest) Error() string { return b.err.Error() }
 // GRPCStatus returns the InvalidArgument status.
 func (b *badRequest) GRPCStatus() *status.Status { return status.Convert(b.err) }
 
+// maxRepairDepth is how deep repairUTF8 follows nested messages: protobuf's
+// own limit on decoding.
+const maxRepairDepth = 10000
+
 // repairUTF8 returns the protobuf message b (of descriptor md) with the bytes
 // of each string field that are not UTF-8 replaced by U+FFFD, and the name of
 // the first such field, prefixed by prefix and its enclosing fields ("" when
 // every string is UTF-8). Unknown fields are kept as they are (protobuf does
-// not check them). It fails on bytes that are not protobuf.
-func repairUTF8(b []byte, md protoreflect.MessageDescriptor, prefix string) (out []byte, field string, err error) {
+// not check them). It fails on bytes that are not protobuf, and on messages
+// nested deeper than maxRepairDepth (depth is b's: 0 for the request), as
+// protobuf refuses them: a message type that contains itself could otherwise
+// be nested a million deep within the size limit, each level copied.
+func repairUTF8(b []byte, md protoreflect.MessageDescriptor, prefix string, depth int) (out []byte, field string, err error) {
+	if depth > maxRepairDepth {
+		return nil, "", errors.New("nested too deep")
+	}
 	out = make([]byte, 0, len(b))
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
@@ -162,7 +173,7 @@ func repairUTF8(b []byte, md protoreflect.MessageDescriptor, prefix string) (out
 				v = []byte(strings.ToValidUTF8(string(v), "\uFFFD"))
 			}
 		} else {
-			inner, f, err := repairUTF8(v, fd.Message(), name)
+			inner, f, err := repairUTF8(v, fd.Message(), name, depth+1)
 			if err != nil {
 				return nil, "", err
 			}
