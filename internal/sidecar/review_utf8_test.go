@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc"
@@ -201,5 +202,55 @@ func TestRepairUTF8Depth(t *testing.T) {
 	}
 	if _, _, err := repairUTF8(nest(maxRepairDepth), md, "", 0); err == nil {
 		t.Fatalf("%d levels (twice as many messages) repaired", maxRepairDepth)
+	}
+}
+
+// TestCheckStreamInvalidUTF8OutstandingID: a request that is not UTF-8,
+// sent with the request_id of a request still being decided, is answered
+// with its error and leaves that id outstanding: a third request with the id
+// is still refused as a duplicate, and the first is answered with its
+// decision.
+func TestCheckStreamInvalidUTF8OutstandingID(t *testing.T) {
+	h := newHoldCheck()
+	e := startHold(t, Config{StreamWorkers: 4}, h, nil)
+	desc := &grpc.StreamDesc{StreamName: "CheckStream", ServerStreams: true, ClientStreams: true}
+	st, err := e.conn.NewStream(ctxT(t), desc, "/dialgate.v1.GateService/CheckStream", grpc.ForceCodec(rawCodec{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(b []byte) {
+		t.Helper()
+		if err := st.SendMsg(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recv := func() *pb.CheckStreamResponse {
+		t.Helper()
+		r := new(pb.CheckStreamResponse)
+		if err := st.RecvMsg(r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	good, _ := proto.Marshal(&pb.CheckStreamRequest{RequestId: "x", Dial: okDial("+8613900139046")})
+	send(good)
+	select {
+	case <-h.started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first dial did not reach the gate")
+	}
+	bad := okDial("+8613900139047")
+	bad.Campaign = "@@@@"
+	send(withBadUTF8(t, &pb.CheckStreamRequest{RequestId: "x", Dial: bad}))
+	if r := recv(); r.GetRequestId() != "x" || !strings.HasPrefix(r.GetError().GetMessage(), "dial.campaign: ") {
+		t.Fatalf("the bad request: %v", r)
+	}
+	send(good)
+	if r := recv(); r.GetRequestId() != "x" || !strings.Contains(r.GetError().GetMessage(), "request_id") {
+		t.Fatalf("a third request with the outstanding id: want the duplicate refusal, got %v", r)
+	}
+	h.let()
+	if r := recv(); r.GetRequestId() != "x" || !r.GetDecision().GetAllowed() {
+		t.Fatalf("the first dial: want its allow, got %v", r)
 	}
 }
