@@ -148,6 +148,27 @@ func checkText(field, s string, max int) error {
 	return nil
 }
 
+// checkFreeText validates a free-text field: at most max bytes, and no
+// control character (a NUL, an escape sequence that rewrites a terminal
+// showing the record) but, when multiline, tab, line feed and carriage
+// return. The stores keep these fields as given, and the CLI, the reports
+// and the audit log print them.
+func checkFreeText(field, s string, max int, multiline bool) error {
+	if err := checkText(field, s, max); err != nil {
+		return err
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if multiline && (c == '\t' || c == '\n' || c == '\r') {
+			continue
+		}
+		if c < 0x20 || c == 0x7f {
+			return invalid(field, "control character at byte %d", i)
+		}
+	}
+	return nil
+}
+
 func purposesFromProto(field string, ps []pb.Purpose) ([]dialgate.Purpose, error) {
 	out := make([]dialgate.Purpose, 0, len(ps))
 	for i, p := range ps {
@@ -348,7 +369,7 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 	if now := s.now(); at.Before(minTimestamp) || at.After(now) {
 		at = now
 	}
-	if err := checkText("channel", req.GetChannel(), 64); err != nil {
+	if err := checkFreeText("channel", req.GetChannel(), 64, false); err != nil {
 		return nil, err
 	}
 	ch, err := s.newChange(ctx, auditlog.OpConsentRevoke)
@@ -398,7 +419,7 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 			return nil, err
 		}
 	}
-	if err = checkText("note", req.GetNote(), 4096); err != nil {
+	if err = checkFreeText("note", req.GetNote(), 4096, true); err != nil {
 		return nil, err
 	}
 	if err = checkID("complaint_id", req.GetComplaintId(), false); err != nil {
@@ -455,7 +476,7 @@ func (s *adminServer) ResolveComplaint(ctx context.Context, req *pb.ResolveCompl
 	if strings.TrimSpace(res) == "" {
 		return nil, invalid("resolution", "missing (say how the complaint was verified and handled)")
 	}
-	if err := checkText("resolution", res, 4096); err != nil {
+	if err := checkFreeText("resolution", res, 4096, true); err != nil {
 		return nil, err
 	}
 	at, err := s.stepComplaint(ctx, "ResolveComplaint", req.GetComplaintId(), StepResolve, res)
@@ -875,7 +896,7 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 	if err := checkID("id", req.GetId(), true); err != nil {
 		return nil, err
 	}
-	if err := checkText("reason", req.GetReason(), 1024); err != nil {
+	if err := checkFreeText("reason", req.GetReason(), 1024, true); err != nil {
 		return nil, err
 	}
 	hold, err := holdID(req.GetHoldId())
@@ -896,7 +917,9 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 }
 
 // EndRecording records the end of a recording's call (id and ended_at
-// required) at the server's clock through Backend.Recordings.
+// required) at the server's clock through Backend.Recordings. A token bound
+// to tenants ends only its tenants' recordings: the end (and an estimated
+// start) is the record of when another tenant's call took place.
 func (s *adminServer) EndRecording(ctx context.Context, req *pb.EndRecordingRequest) (*pb.EndRecordingResponse, error) {
 	if s.be.Recordings == nil {
 		return nil, s.unimplemented("EndRecording", "recording")
@@ -907,6 +930,17 @@ func (s *adminServer) EndRecording(ctx context.Context, req *pb.EndRecordingRequ
 	ended, err := requiredTime("ended_at", req.GetEndedAt())
 	if err != nil {
 		return nil, err
+	}
+	if e := boundToken(ctx); e != nil {
+		tenant, err := s.be.Recordings.RecordingTenant(ctx, req.GetId())
+		if err != nil {
+			return nil, s.adminError("EndRecording", err)
+		}
+		if !e.tenants[tenant] {
+			// Names nothing of the recording on record (its tenant is
+			// another call centre's name).
+			return nil, status.Errorf(codes.PermissionDenied, "id: token %q is bound to tenants and may end only their recordings; recording %s is not one of them", e.name, clip(req.GetId()))
+		}
 	}
 	ch, err := s.newChange(ctx, auditlog.OpRecordingEnd)
 	if err != nil {

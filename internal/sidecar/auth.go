@@ -85,8 +85,8 @@ type tokenSpec struct {
 	// in scope tenant:<its tenant>, grants consents only tied to one of its
 	// tenants (GrantConsent's tenant, any scope) or, naming no tenant, in
 	// scope tenant:<its tenant>, writes caller IDs and recordings only of its
-	// tenants, files complaints only for its tenants (or none), and lifts no
-	// recording hold;
+	// tenants (RegisterRecording, EndRecording), files complaints only for
+	// its tenants (or none), and lifts no recording hold;
 	// adding DNC entries, revoking consents, filing complaints and placing
 	// holds (which only deny more or keep more) are allowed in any scope.
 	// The key with no tenant (empty, [] or null) is an error: leave it out

@@ -401,6 +401,9 @@ type RecordingAdmin interface {
 	// EndRecording records at at that recording id's call ended at ended;
 	// the retention only ever lengthens (recording.Manager.End).
 	EndRecording(ctx context.Context, id string, ended, at time.Time) error
+	// RecordingTenant returns the tenant of recording id ("" when it was
+	// registered without one); an unknown id wraps ErrNotFound.
+	RecordingTenant(ctx context.Context, id string) (string, error)
 	// DueRecordings returns the recordings whose retention is over at at,
 	// held or not: those a sweep at at considers (recording.Manager.Due).
 	DueRecordings(ctx context.Context, at time.Time) ([]recording.Recording, error)

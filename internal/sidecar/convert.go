@@ -218,8 +218,8 @@ func outcomeFromProto(p *pb.ReportOutcomeRequest) (dialgate.Outcome, error) {
 			return o, invalid("ring_duration", "negative (%v)", o.RingDuration)
 		}
 	}
-	if len(p.GetDisposition()) > 256 {
-		return o, invalid("disposition", "longer than 256 bytes")
+	if err := checkFreeText("disposition", p.GetDisposition(), 256, false); err != nil {
+		return o, err
 	}
 	if err := checkID("recording_id", p.GetRecordingId(), false); err != nil {
 		return o, err

@@ -4,8 +4,10 @@
 //
 // The contract on the wire is the library's: a deny is an OK response with
 // allowed=false; any RPC error means the client must not dial. Bad input is
-// InvalidArgument with a message naming the field ("dial.to: ..."), a message
-// over the size limit is ResourceExhausted, and the server keeps serving.
+// InvalidArgument with a message naming the field ("dial.to: ..."; a string
+// field that is not UTF-8 too, which gRPC's own codec answers Internal: see
+// requestCodec), a message over the size limit is ResourceExhausted, and the
+// server keeps serving.
 //
 // The pieces:
 //

@@ -126,6 +126,15 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 		outstanding[id] = struct{}{}
 		return nil, nil
 	}
+	// reply sends r without touching outstanding: the answer to a request
+	// never admitted, whose id may be that of one still being decided.
+	reply := func(r *pb.CheckStreamResponse) {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		if sendErr == nil {
+			sendErr = stream.Send(r)
+		}
+	}
 	broken := func() error {
 		sendMu.Lock()
 		defer sendMu.Unlock()
@@ -155,7 +164,7 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			case <-handlerDone:
 				return
 			}
-			if err != nil {
+			if bad := (*badRequest)(nil); err != nil && !errors.As(err, &bad) {
 				return
 			}
 		}
@@ -168,6 +177,14 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			return shuttingDown()
 		}
 		req, err := r.req, r.err
+		// A request the codec could not decode as sent (not UTF-8, not
+		// protobuf) is answered with its error, naming the field, and the
+		// stream goes on.
+		bad := (*badRequest)(nil)
+		if errors.As(err, &bad) {
+			req, _ = bad.msg.(*pb.CheckStreamRequest)
+			err = nil
+		}
 		if err != nil {
 			wg.Wait()
 			if errors.Is(err, io.EOF) {
@@ -189,6 +206,10 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			return err
 		}
 		id := req.GetRequestId()
+		if bad != nil {
+			reply(streamErr(id, bad.err))
+			continue
+		}
 		if err := checkID("request_id", id, true); err != nil {
 			answer(id, streamErr(id, err))
 			continue
@@ -209,11 +230,7 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			<-sem
 			// Sent without taking the id out of outstanding: the earlier
 			// request with this id is still being decided.
-			sendMu.Lock()
-			if sendErr == nil {
-				sendErr = stream.Send(streamErr(id, dup))
-			}
-			sendMu.Unlock()
+			reply(streamErr(id, dup))
 			continue
 		}
 		wg.Add(1)

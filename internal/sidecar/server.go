@@ -109,7 +109,12 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 
 	fm := &firstMessage{timeout: time.Duration(cfg.FirstMessageTimeout)}
 	s.firstMessage = fm
+	codec := newRequestCodec()
 	opts := []grpc.ServerOption{
+		// A request that is not UTF-8 where the proto wants a string, or not
+		// protobuf, is InvalidArgument naming the field (and one bad
+		// CheckStream request does not end the stream), not gRPC's Internal.
+		grpc.ForceServerCodecV2(codec),
 		grpc.MaxRecvMsgSize(cfg.MaxMessageBytes),
 		grpc.MaxConcurrentStreams(uint32(cfg.MaxStreams)),
 		grpc.MaxHeaderListSize(uint32(cfg.MaxHeaderBytes)),
@@ -122,8 +127,11 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		// its last use, not under a handler still writing to it.
 		grpc.WaitForHandlers(true),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		grpc.ChainUnaryInterceptor(s.recoverUnary, fm.unaryInterceptor, auth.unaryInterceptor),
-		grpc.ChainStreamInterceptor(s.recoverStream, fm.streamInterceptor, auth.streamInterceptor),
+		// The codec's check comes before the token's, so that every
+		// message it decoded is taken (auth refuses a call before its
+		// message is read, at the tap; these interceptors check it again).
+		grpc.ChainUnaryInterceptor(s.recoverUnary, fm.unaryInterceptor, codec.unaryInterceptor, auth.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.recoverStream, fm.streamInterceptor, codec.streamInterceptor, auth.streamInterceptor),
 		// At a call's headers: its token (with a tokens file), then the
 		// bound on the wait for its request.
 		grpc.InTapHandle(func(ctx context.Context, info *tap.Info) (context.Context, error) {

@@ -37,8 +37,11 @@ func consentError(err error) error {
 		return nil
 	case errors.As(err, &fe):
 		field := fe.Field
-		if field == "disclosure_sha256" {
-			field = "evidence_sha256" // the wire name
+		switch field { // the wire names
+		case "disclosure_sha256":
+			field = "evidence_sha256"
+		case "revocation_channel":
+			field = "channel"
 		}
 		return &dialgate.FieldError{Field: field, Problem: fe.Problem, Err: err}
 	case errors.Is(err, storage.ErrNotFound):

@@ -115,6 +115,15 @@ func (a recordingAdmin) EndRecording(ctx context.Context, id string, ended, at t
 	return recordingError(err)
 }
 
+// RecordingTenant implements RecordingAdmin through Manager.Get.
+func (a recordingAdmin) RecordingTenant(ctx context.Context, id string) (string, error) {
+	r, err := a.m.Get(ctx, id)
+	if err != nil {
+		return "", recordingError(err)
+	}
+	return r.Tenant, nil
+}
+
 // HoldRecording implements RecordingAdmin through Manager.Hold.
 func (a recordingAdmin) HoldRecording(ctx context.Context, id, holdID, reason string, at time.Time) error {
 	return recordingError(a.m.Hold(ctx, id, recording.Hold{ID: holdID, Reason: reason, PlacedAt: at}))
