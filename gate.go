@@ -660,7 +660,9 @@ func (g *Gate) recount(ctx context.Context, o Outcome) bool {
 // starts a pause, a recording to link). It sets o.At from the Clock. A malformed
 // outcome (no DecisionID, a negative RingDuration, AbandonMessage without
 // Abandoned, Released with anything of a placed call) returns an error
-// wrapping ErrInvalidOutcome and is not recorded. An outcome with Released
+// wrapping ErrInvalidOutcome and is not recorded; one with a DecisionID
+// still marks its decision placed (below), Released or not: whatever else
+// is wrong with it, it may be the report of a placed call. An outcome with Released
 // gives the decision's capacity back, as Release does (and is refused as
 // Release is, with an error wrapping ErrPlaced, by a PlacedGuard).
 //
@@ -683,16 +685,16 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.DecisionID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
 	}
-	if o.RingDuration < 0 {
-		return &FieldError{Field: "ring_duration", Problem: fmt.Sprintf("negative (%v)", o.RingDuration), Err: ErrInvalidOutcome}
-	}
-	if o.AbandonMessage && !o.Abandoned {
-		return &FieldError{Field: "abandon_message", Problem: "set on a call not reported abandoned (the recorded message is for an abandoned call)", Err: ErrInvalidOutcome}
-	}
-	if o.Released && (o.Answered || o.Conversation || o.Abandoned || o.Refused || o.RingDuration > 0) {
-		return &FieldError{Field: "released", Problem: "set on an outcome of a placed call (answered, conversation, abandoned, refused or a ring time): a released dial was not placed", Err: ErrInvalidOutcome}
-	}
 	o.At = g.clock.Now()
+	if err := validOutcome(o); err != nil {
+		// Malformed, it still says the call was placed (a released dial
+		// has nothing else to say): marked placed, so that a Release
+		// afterwards is refused and the call keeps counting. Not recorded.
+		if merr := g.markPlaced(ctx, o); merr != nil {
+			return errors.Join(err, merr)
+		}
+		return err
+	}
 	var errs []error
 	if o.Released {
 		if err := notRecountID(o.DecisionID); err != nil {
@@ -721,6 +723,39 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// MarkPlaced records that decision id's call was placed when its outcome
+// cannot be given to ReportOutcome — a report refused as malformed before
+// it could be turned into an Outcome (as the gRPC sidecar refuses a request
+// whose dial or fields do not parse). With a PlacedGuard (WithPlacedGuard)
+// the decision is marked placed, so that a Release of it afterwards, on any
+// Gate of the store, is refused; without one it does nothing. Nothing is
+// recorded in the audit log and no observer is told. An empty id is an
+// error wrapping ErrInvalidOutcome.
+func (g *Gate) MarkPlaced(ctx context.Context, decisionID string) error {
+	if err := g.usable(); err != nil {
+		return err
+	}
+	if decisionID == "" {
+		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
+	}
+	return g.markPlaced(ctx, Outcome{DecisionID: decisionID, At: g.clock.Now()})
+}
+
+// validOutcome reports the first malformed field of o (its DecisionID
+// given) as a FieldError wrapping ErrInvalidOutcome.
+func validOutcome(o Outcome) error {
+	if o.RingDuration < 0 {
+		return &FieldError{Field: "ring_duration", Problem: fmt.Sprintf("negative (%v)", o.RingDuration), Err: ErrInvalidOutcome}
+	}
+	if o.AbandonMessage && !o.Abandoned {
+		return &FieldError{Field: "abandon_message", Problem: "set on a call not reported abandoned (the recorded message is for an abandoned call)", Err: ErrInvalidOutcome}
+	}
+	if o.Released && (o.Answered || o.Conversation || o.Abandoned || o.Refused || o.RingDuration > 0) {
+		return &FieldError{Field: "released", Problem: "set on an outcome of a placed call (answered, conversation, abandoned, refused or a ring time): a released dial was not placed", Err: ErrInvalidOutcome}
+	}
+	return nil
 }
 
 // observeOne tells one observer of o, turning a panic into an error: one

@@ -306,3 +306,36 @@ func TestPlacedGuardCost(t *testing.T) {
 		t.Fatalf("nil guard: %v", err)
 	}
 }
+
+// TestMalformedOutcomeMarksPlaced: an outcome refused as malformed (a
+// negative ring time, a recorded message on a call not reported abandoned,
+// Released beside what only a placed call has) still says the call was
+// placed: the decision is marked placed, so a Release afterwards, on any
+// Gate of the store, is refused and the call keeps counting. Before, the
+// refusal came first and the Release gave back the capacity of a call that
+// was placed.
+func TestMalformedOutcomeMarksPlaced(t *testing.T) {
+	for name, bad := range map[string]dialgate.Outcome{
+		"negative ring":             {Answered: true, RingDuration: -time.Second},
+		"message not abandoned":     {AbandonMessage: true},
+		"released and answered":     {Released: true, Answered: true},
+		"released with a ring time": {Released: true, RingDuration: 5 * time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := memstore.New()
+			a, b := guardedGate(t, s, nil), guardedGate(t, s, nil)
+			ctx := context.Background()
+			dec := allow(t, a)
+			bad.DecisionID = dec.ID
+			if err := a.ReportOutcome(ctx, bad); !errors.Is(err, dialgate.ErrInvalidOutcome) {
+				t.Fatalf("malformed outcome: %v, want ErrInvalidOutcome", err)
+			}
+			if err := b.Release(ctx, dec); !errors.Is(err, dialgate.ErrPlaced) {
+				t.Fatalf("release after a malformed outcome: %v, want ErrPlaced", err)
+			}
+			if d, err := b.Check(ctx, placedDial()); err != nil || d.Allowed {
+				t.Fatalf("next dial: allowed %v %v; want capped (the call was placed)", d.Allowed, err)
+			}
+		})
+	}
+}

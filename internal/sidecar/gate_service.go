@@ -330,6 +330,9 @@ func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.R
 func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeRequest) (*pb.ReportOutcomeResponse, error) {
 	o, err := outcomeFromProto(req)
 	if err != nil {
+		if o.DecisionID != "" {
+			s.placedAnyway(ctx, o.DecisionID)
+		}
 		return nil, err
 	}
 	var dial *dialgate.Dial
@@ -366,6 +369,25 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 		return nil, outcomeError(err)
 	}
 	return &pb.ReportOutcomeResponse{}, nil
+}
+
+// placedAnyway marks decision id placed for an outcome refused as malformed
+// (its decision_id well formed): whatever else is wrong with the report, its
+// call was placed, so a Release of the decision afterwards must be refused
+// and the call keep counting. A token that may not report outcomes of the
+// decision marks nothing. A failure of the store's guard is logged: the
+// report is refused anyway, and its retry marks it.
+func (s *gateServer) placedAnyway(ctx context.Context, id string) {
+	if s.owners.mayReport(ctx, id, nil) != nil {
+		return
+	}
+	s.owners.notePlaced(id)
+	if !s.storeGuard {
+		return
+	}
+	if err := s.gate.MarkPlaced(ctx, id); err != nil && s.log != nil {
+		s.log.Warn("sidecar: marking placed the decision of an outcome refused as malformed", "decision_id", id, "err", err)
+	}
 }
 
 // outcomeError maps the error of Gate.ReportOutcome, which joins the errors

@@ -15,6 +15,7 @@ import (
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // oneCapProfile caps every callee at one call a day, and nothing else.
@@ -56,6 +57,37 @@ func releaseAcross(t *testing.T, bes []*Backend) {
 		}
 	}
 	outcomeAfterReleaseAcross(t, bes)
+	malformedOutcomeAcross(t, bes)
+}
+
+// malformedOutcomeAcross reports, to one sidecar, an outcome refused as
+// malformed (a negative ring_duration: InvalidArgument) of an allowed
+// decision, and releases the decision through the other sidecar, then
+// through the first: both releases are refused (the report said the call
+// was placed, whatever was wrong with it), and the callee stays capped.
+func malformedOutcomeAcross(t *testing.T, bes []*Backend) {
+	t.Helper()
+	ctx := context.Background()
+	a := &gateServer{gate: bes[0].Gate, owners: newDecisionOwners(), storeGuard: true}
+	b := &gateServer{gate: bes[1].Gate, owners: newDecisionOwners(), storeGuard: true}
+	d := guardDial()
+	d.To = dialgate.MustParseNumber("+14055550177")
+	dec, err := bes[0].Gate.Check(ctx, d)
+	if err != nil || !dec.Allowed {
+		t.Fatalf("check: %v %v %v", dec.Allowed, dec.Reasons, err)
+	}
+	_, err = a.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: dec.ID, Answered: true, RingDuration: durationpb.New(-time.Second)})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "ring_duration") {
+		t.Fatalf("malformed outcome: %v, want InvalidArgument naming ring_duration", err)
+	}
+	for name, srv := range map[string]*gateServer{"other": b, "same": a} {
+		if _, err := srv.Release(ctx, &pb.ReleaseRequest{DecisionId: dec.ID}); status.Code(err) != codes.FailedPrecondition {
+			t.Fatalf("release through the %s sidecar after a malformed outcome: %v, want FailedPrecondition", name, err)
+		}
+	}
+	if got, err := bes[1].Gate.Check(ctx, d); err != nil || got.Allowed {
+		t.Fatalf("next dial after the refused releases: %v %v, want capped", got.Allowed, err)
+	}
 }
 
 // outcomeAfterReleaseAcross releases a decision through one sidecar and
