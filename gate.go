@@ -113,6 +113,11 @@ func New(checks []Checker, opts ...Option) (*Gate, error) {
 			e.obs = obs
 			g.observers = append(g.observers, i)
 		}
+		if lc, ok := c.(LifetimeCounter); ok {
+			if counted := lc.AllowLifetimeCounted(); g.lifetime > counted {
+				return nil, fmt.Errorf("check %d (%s): the Gate's allow lifetime %v is longer than the %v the check counts each allowed dial over (a call placed late could fall within a cap's window of the next): build it with schedule.WithAllowLifetime(%v), or give the Gate a lifetime of at most %v: %w", i, name, g.lifetime, counted, g.lifetime, counted, ErrInvalidConfig)
+			}
+		}
 		g.checks = append(g.checks, e)
 	}
 	if g.audit == nil {

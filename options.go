@@ -139,6 +139,25 @@ func WithAllowLifetime(d time.Duration) Option {
 	})
 }
 
+// AllowLifetimeOf returns the allow lifetime a Gate built with opts would
+// have: the last WithAllowLifetime among them, or DefaultAllowLifetime when
+// none sets it. It applies opts to fresh options, as New does, and returns
+// the first option's error, so that a host can build its checks that count
+// the lifetime (LifetimeCounter, such as the frequency check built with
+// schedule.WithAllowLifetime) from the options it will give New.
+func AllowLifetimeOf(opts ...Option) (time.Duration, error) {
+	o := gateOptions{lifetime: DefaultAllowLifetime}
+	for _, opt := range opts {
+		if opt == nil {
+			return 0, fmt.Errorf("nil option: %w", ErrInvalidConfig)
+		}
+		if err := opt.apply(&o); err != nil {
+			return 0, err
+		}
+	}
+	return o.lifetime, nil
+}
+
 // WithDecisionIDs sets the function that names each decision. It must return a
 // unique, non-empty id on every call and be safe for concurrent use. The default
 // ids ("dg-" and 26 base32 characters) are unpredictable: no id tells anything
