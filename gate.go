@@ -57,7 +57,10 @@ var reservedNames = map[string]bool{"dial": true, "audit": true}
 
 // New returns a Gate that consults checks in the given order. Check names must be
 // unique lower-case identifiers; "dial" and "audit" are reserved. An empty list
-// of checks is allowed (every valid dial is then allowed and recorded).
+// of checks is allowed (every valid dial is then allowed and recorded). A
+// check that is a LifetimeCounter must count at least the Gate's allow
+// lifetime (WithAllowLifetime): New refuses the Gate otherwise, with an
+// error wrapping ErrInvalidConfig.
 func New(checks []Checker, opts ...Option) (*Gate, error) {
 	o := gateOptions{clock: SystemClock{}, timeout: DefaultCheckTimeout, lifetime: DefaultAllowLifetime}
 	for _, opt := range opts {

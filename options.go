@@ -129,6 +129,11 @@ func WithCheckTimeout(d time.Duration) Option {
 // Decision.ValidUntil is the decision instant plus d, or the earliest end a
 // passing check tells (Expirer), whichever comes first. The default is
 // DefaultAllowLifetime. d must be positive and at most MaxAllowLifetime.
+// A check that counts dials at their decision instant (LifetimeCounter:
+// the frequency caps) must count each as if placed up to d after it: New
+// refuses a Gate whose lifetime is longer than such a check counts (build
+// the frequency check with schedule.WithAllowLifetime(d); policy.Build and
+// policy.Assemble do so from their options).
 func WithAllowLifetime(d time.Duration) Option {
 	return optionFunc(func(o *gateOptions) error {
 		if d <= 0 || d > MaxAllowLifetime {

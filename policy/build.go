@@ -164,6 +164,11 @@ type Assembly struct {
 
 // Assemble is Build that also returns the checks.
 //
+// The frequency check counts every cap over its window plus the Gate's allow
+// lifetime (schedule.WithAllowLifetime): unless deps.AllowLifetime is set,
+// Assemble takes it from opts (dialgate.AllowLifetimeOf), so that a Gate
+// built with dialgate.WithAllowLifetime counts calls placed that late.
+//
 // With deps.Counters set, the Gate gets a release guard over them
 // (dialgate.WithPlacedGuard, package placedguard, for GuardWindow(p)): a
 // Release of a decision an outcome of a placed call was reported for — by
