@@ -108,6 +108,20 @@ type Recounter interface {
 	Recount(ctx context.Context, d Dial, id string) error
 }
 
+// A LifetimeCounter is a Checker that counts dials at their decision
+// instant (Dial.At) — frequency caps — and so must count as if each allowed
+// dial were placed up to AllowLifetimeCounted after it: a dialer may place
+// the call any time before the allow's Decision.ValidUntil. New refuses a
+// Gate whose allow lifetime (WithAllowLifetime) is longer than what any of
+// its LifetimeCounters counts, since calls placed late could then fall
+// closer together than a cap allows.
+type LifetimeCounter interface {
+	Checker
+	// AllowLifetimeCounted returns the longest time after its decision an
+	// allow may be dialled that the check's counting covers.
+	AllowLifetimeCounted() time.Duration
+}
+
 // An OutcomeObserver is a Checker that wants to see call outcomes (a
 // conversation that starts a no-call pause, a recording to link). The Gate calls
 // ObserveOutcome from ReportOutcome.

@@ -57,7 +57,10 @@ var reservedNames = map[string]bool{"dial": true, "audit": true}
 
 // New returns a Gate that consults checks in the given order. Check names must be
 // unique lower-case identifiers; "dial" and "audit" are reserved. An empty list
-// of checks is allowed (every valid dial is then allowed and recorded).
+// of checks is allowed (every valid dial is then allowed and recorded). A
+// check that is a LifetimeCounter must count at least the Gate's allow
+// lifetime (WithAllowLifetime): New refuses the Gate otherwise, with an
+// error wrapping ErrInvalidConfig.
 func New(checks []Checker, opts ...Option) (*Gate, error) {
 	o := gateOptions{clock: SystemClock{}, timeout: DefaultCheckTimeout, lifetime: DefaultAllowLifetime}
 	for _, opt := range opts {
@@ -112,6 +115,11 @@ func New(checks []Checker, opts ...Option) (*Gate, error) {
 		if obs, ok := c.(OutcomeObserver); ok {
 			e.obs = obs
 			g.observers = append(g.observers, i)
+		}
+		if lc, ok := c.(LifetimeCounter); ok {
+			if counted := lc.AllowLifetimeCounted(); g.lifetime > counted {
+				return nil, fmt.Errorf("check %d (%s): the Gate's allow lifetime %v is longer than the %v the check counts each allowed dial over (a call placed late could fall within a cap's window of the next): build it with schedule.WithAllowLifetime(%v), or give the Gate a lifetime of at most %v: %w", i, name, g.lifetime, counted, g.lifetime, counted, ErrInvalidConfig)
+			}
 		}
 		g.checks = append(g.checks, e)
 	}

@@ -129,6 +129,11 @@ func WithCheckTimeout(d time.Duration) Option {
 // Decision.ValidUntil is the decision instant plus d, or the earliest end a
 // passing check tells (Expirer), whichever comes first. The default is
 // DefaultAllowLifetime. d must be positive and at most MaxAllowLifetime.
+// A check that counts dials at their decision instant (LifetimeCounter:
+// the frequency caps) must count each as if placed up to d after it: New
+// refuses a Gate whose lifetime is longer than such a check counts (build
+// the frequency check with schedule.WithAllowLifetime(d); policy.Build and
+// policy.Assemble do so from their options).
 func WithAllowLifetime(d time.Duration) Option {
 	return optionFunc(func(o *gateOptions) error {
 		if d <= 0 || d > MaxAllowLifetime {
@@ -137,6 +142,25 @@ func WithAllowLifetime(d time.Duration) Option {
 		o.lifetime = d
 		return nil
 	})
+}
+
+// AllowLifetimeOf returns the allow lifetime a Gate built with opts would
+// have: the last WithAllowLifetime among them, or DefaultAllowLifetime when
+// none sets it. It applies opts to fresh options, as New does, and returns
+// the first option's error, so that a host can build its checks that count
+// the lifetime (LifetimeCounter, such as the frequency check built with
+// schedule.WithAllowLifetime) from the options it will give New.
+func AllowLifetimeOf(opts ...Option) (time.Duration, error) {
+	o := gateOptions{lifetime: DefaultAllowLifetime}
+	for _, opt := range opts {
+		if opt == nil {
+			return 0, fmt.Errorf("nil option: %w", ErrInvalidConfig)
+		}
+		if err := opt.apply(&o); err != nil {
+			return 0, err
+		}
+	}
+	return o.lifetime, nil
 }
 
 // WithDecisionIDs sets the function that names each decision. It must return a

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"time"
+
 	"errors"
 	"fmt"
 
@@ -60,6 +62,14 @@ type Deps struct {
 	// rule window keeps the calls and outcomes already counted. Nil: a
 	// changed longest window starts its counter empty.
 	CounterHistory *schedule.CounterHistory
+	// AllowLifetime is the allow lifetime of the Gate the checks are for
+	// (dialgate.WithAllowLifetime): the frequency check counts every cap
+	// over its window plus it (schedule.WithAllowLifetime). Zero: the
+	// default, dialgate.DefaultAllowLifetime. Build and Assemble set it from
+	// their options when it is zero; a host calling Checks sets it to the
+	// lifetime it gives dialgate.New, which refuses a Gate whose lifetime is
+	// longer than its frequency check counts.
+	AllowLifetime time.Duration
 }
 
 // section is one domain of a profile: whether a profile has it, the checks it
@@ -154,12 +164,26 @@ type Assembly struct {
 
 // Assemble is Build that also returns the checks.
 //
+// The frequency check counts every cap over its window plus the Gate's allow
+// lifetime (schedule.WithAllowLifetime): unless deps.AllowLifetime is set,
+// Assemble takes it from opts (dialgate.AllowLifetimeOf), so that a Gate
+// built with dialgate.WithAllowLifetime counts calls placed that late.
+//
 // With deps.Counters set, the Gate gets a release guard over them
 // (dialgate.WithPlacedGuard, package placedguard, for GuardWindow(p)): a
 // Release of a decision an outcome of a placed call was reported for — by
 // this Gate or any other on the same store, before or after a restart — is
 // refused with dialgate.ErrPlaced. A WithPlacedGuard among opts replaces it.
 func Assemble(p *Profile, deps Deps, opts ...dialgate.Option) (*Assembly, error) {
+	if deps.AllowLifetime == 0 {
+		// The frequency check counts calls placed up to the Gate's allow
+		// lifetime after their decision.
+		l, err := dialgate.AllowLifetimeOf(opts...)
+		if err != nil {
+			return nil, err
+		}
+		deps.AllowLifetime = l
+	}
 	checks, err := Checks(p, deps)
 	if err != nil {
 		return nil, err

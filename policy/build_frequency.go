@@ -23,6 +23,9 @@ func frequencySection() section {
 			if deps.CounterHistory != nil {
 				opts = append(opts, schedule.WithCounterHistory(*deps.CounterHistory))
 			}
+			if deps.AllowLifetime != 0 {
+				opts = append(opts, schedule.WithAllowLifetime(deps.AllowLifetime))
+			}
 			c, err := schedule.NewCapCheck(*p.Frequency, deps.Counters, opts...)
 			if err != nil {
 				return nil, err

@@ -207,7 +207,7 @@ func ExampleAssemble() {
 	// opt-out held until 2027-12-04
 	// service call: allowed
 	// same callee again: denied [frequency.capped]
-	//   retry at Fri 10:05
+	//   retry at Fri 10:06
 	// marketing with consent: allowed
 	// marketing, after release: allowed
 	// marketing without consent: denied [consent.missing]

@@ -3,6 +3,7 @@ package policy
 import (
 	"time"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -12,7 +13,9 @@ const DefaultGuardWindow = 24 * time.Hour
 
 // GuardWindow returns how long the release guard (package placedguard)
 // keeps a decision's mark for profile p: the longest window of its limits
-// that reserve capacity for an allowed decision (frequency caps, the segment
+// that reserve capacity for an allowed decision (frequency caps, counted
+// over their window plus the Gate's allow lifetime and so taken here plus
+// dialgate.MaxAllowLifetime, the longest a Gate can have; the segment
 // rate, sequential and stride runs of sweep, its tenants' too), so that no
 // reservation of a placed call can be given back while it still counts;
 // DefaultGuardWindow when there is none. The abandonment window is not one:
@@ -25,7 +28,7 @@ func GuardWindow(p *Profile) time.Duration {
 	}
 	if f := p.Frequency; f != nil {
 		for _, c := range f.Caps {
-			w = max(w, c.Window.Std())
+			w = max(w, c.Window.Std()+dialgate.MaxAllowLifetime)
 		}
 	}
 	if sw := p.Sweep; sw != nil {

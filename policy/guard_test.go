@@ -12,8 +12,10 @@ import (
 )
 
 // The guard's marks last the longest window of the limits that reserve
-// capacity: caps, the segment rate, sequential and stride runs (a tenant's
-// too); a profile without any keeps them a day. The abandonment window is
+// capacity: caps (counted over their window plus the allow lifetime, so
+// plus dialgate.MaxAllowLifetime, the longest a Gate can have), the segment
+// rate, sequential and stride runs (a tenant's too); a profile without any
+// keeps them a day. The abandonment window is
 // not one of them: its counts are recorded by outcomes and never given back
 // by a Release, so marks kept for it (30 days under us, one per decision in
 // the fleet's store) would guard nothing.
@@ -27,14 +29,14 @@ name: one-cap
 frequency:
   caps:
     - {count: 1, window: 24h, cite: {source: U, ref: "test: one a day"}}
-`, 24 * time.Hour},
+`, 24*time.Hour + dialgate.MaxAllowLifetime},
 		{`schema: dialgate.profile.v1
 name: two-caps
 frequency:
   caps:
     - {count: 2, window: 24h, cite: {source: U, ref: "test: two a day"}}
     - {count: 5, window: 720h, cite: {source: U, ref: "test: monthly"}}
-`, 720 * time.Hour},
+`, 720*time.Hour + dialgate.MaxAllowLifetime},
 		{`schema: dialgate.profile.v1
 name: sweep-only
 sweep:
@@ -64,7 +66,7 @@ abandonment:
   max_rate: 0.03
   window: 30d
   cite: {source: U, ref: "t"}
-`, 24 * time.Hour},
+`, 24*time.Hour + dialgate.MaxAllowLifetime},
 		{`schema: dialgate.profile.v1
 name: nothing
 `, policy.DefaultGuardWindow},

@@ -29,8 +29,9 @@ const DefaultCapHashKey = "dialgate.frequency.v1"
 type CapOption func(*capOptions) error
 
 type capOptions struct {
-	key     []byte
-	history *CounterHistory
+	key      []byte
+	history  *CounterHistory
+	lifetime time.Duration
 }
 
 // WithCapHashKey sets the secret HMAC-SHA-256 key that turns callee numbers
@@ -43,6 +44,23 @@ func WithCapHashKey(key []byte) CapOption {
 			return fmt.Errorf("WithCapHashKey: key of %d bytes is shorter than 16: %w", len(key), ErrInvalidCaps)
 		}
 		o.key = slices.Clone(key)
+		return nil
+	}
+}
+
+// WithAllowLifetime sets the longest time after its decision an allow may
+// be dialled (the Gate's dialgate.WithAllowLifetime): every cap counts the
+// calls of its window plus d (see CapCheck), so that calls placed late in
+// their allows' lifetimes still keep a cap's window apart. d must be
+// positive and at most dialgate.MaxAllowLifetime; the default is
+// dialgate.DefaultAllowLifetime. dialgate.New refuses a Gate whose allow
+// lifetime is longer than d.
+func WithAllowLifetime(d time.Duration) CapOption {
+	return func(o *capOptions) error {
+		if d <= 0 || d > dialgate.MaxAllowLifetime {
+			return fmt.Errorf("WithAllowLifetime: allow lifetime %v must be positive and at most %v: %w", d, dialgate.MaxAllowLifetime, ErrInvalidCaps)
+		}
+		o.lifetime = d
 		return nil
 	}
 }
@@ -101,6 +119,27 @@ func WithCapHashKey(key []byte) CapOption {
 // recorded under both. Calls counted before the upgrade under another
 // spelling than the dial's are not read.
 //
+// A cap counts each allowed dial at its decision instant (Dial.At), but the
+// dialer may place the call any time until the allow's
+// Decision.ValidUntil, up to the Gate's allow lifetime L after the decision
+// (dialgate.WithAllowLifetime). So that calls placed late still keep a cap,
+// every cap counts the calls decided within its window plus L
+// (WithAllowLifetime; default dialgate.DefaultAllowLifetime): of N+1 calls
+// placed within any span of the window, the last decided sees the other N
+// at its decision and is refused. With cn's defaults two decisions for one
+// callee are at least 6 minutes apart under "1 call per 5 minutes". The
+// counter keys still name the nominal window. The pauses are measured from
+// the reported outcome to the next decision and are not widened. The check
+// implements dialgate.LifetimeCounter: dialgate.New refuses a Gate whose
+// allow lifetime is longer than L.
+//
+// Every Gate of a fleet sharing the counters should use one allow lifetime.
+// A key's entries may be pruned past the longest window a reservation gives
+// (storage.Counters); with gates of different lifetimes, a gate of a shorter
+// lifetime prunes only inside the margin past the nominal window, never
+// inside it, so a mixed fleet keeps the protection of its smallest lifetime,
+// and never less than counting over the nominal windows.
+//
 // A CapCheck is safe for concurrent use. Create it with NewCapCheck.
 type CapCheck struct {
 	caps      []capRule
@@ -108,6 +147,9 @@ type CapCheck struct {
 	counters  storage.Counters
 	hashers   sync.Pool // of *capHasher
 	maxLimits int       // the most limits a dial can have: caps, pauses and carried rules
+	// lifetime is the longest time after its decision an allow may be
+	// dialled: every cap counts over its window plus it.
+	lifetime time.Duration
 }
 
 type capRule struct {
@@ -156,7 +198,7 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 	if counters == nil {
 		return nil, fmt.Errorf("frequency: counters: nil store: %w", ErrInvalidCaps)
 	}
-	o := capOptions{key: []byte(DefaultCapHashKey)}
+	o := capOptions{key: []byte(DefaultCapHashKey), lifetime: dialgate.DefaultAllowLifetime}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("frequency: nil option: %w", ErrInvalidCaps)
@@ -165,7 +207,7 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 			return nil, err
 		}
 	}
-	c := &CapCheck{counters: counters}
+	c := &CapCheck{counters: counters, lifetime: o.lifetime}
 	c.hashers.New = func() any { return &capHasher{h: hmac.New(sha256.New, o.key), in: make([]byte, 0, 160)} }
 	c.caps, c.pauses = capRules(&cfg)
 	if o.history != nil {
@@ -235,6 +277,19 @@ func ruleSuffix(kind string, per CapScope, purposes []dialgate.Purpose) string {
 
 // Name returns "frequency".
 func (c *CapCheck) Name() string { return "frequency" }
+
+// AllowLifetimeCounted implements dialgate.LifetimeCounter: the allow
+// lifetime every cap's window is widened by (WithAllowLifetime).
+func (c *CapCheck) AllowLifetimeCounted() time.Duration { return c.lifetime }
+
+// countedWindow is the window a rule's limits count over: a cap's (or a
+// carried cap's) window plus the allow lifetime, a pause's own window.
+func (c *CapCheck) countedWindow(r *capRule) time.Duration {
+	if r.pause != nil {
+		return r.cap.Window.Std()
+	}
+	return r.cap.Window.Std() + c.lifetime
+}
 
 // Check reports a frequency.capped reason for every cap the dial would exceed
 // and for every active pause, reading the counters without reserving.
@@ -538,7 +593,7 @@ func (c *CapCheck) limitsInto(d dialgate.Dial, rules []*capRule) ([]storage.Limi
 			}
 			key = "frequency|" + string(hashes[si][:]) + r.suffix // one allocation
 		}
-		limits = append(limits, storage.Limit{Key: key, Window: r.cap.Window.Std(), Max: max, CheckOnly: checkOnly})
+		limits = append(limits, storage.Limit{Key: key, Window: c.countedWindow(r), Max: max, CheckOnly: checkOnly})
 		rules = append(rules, r)
 	}
 	for i := range c.caps {
@@ -841,7 +896,9 @@ func (c *CapCheck) reasons(us []storage.Usage, rules []*capRule) []dialgate.Reas
 			if u.Count == 1 {
 				calls = " call in the window, cap "
 			}
-			msg = "frequency cap reached: " + strconv.Itoa(u.Count) + calls + r.desc
+			msg = "frequency cap reached: " + strconv.Itoa(u.Count) + calls + r.desc +
+				" (counted over " + spanString(c.countedWindow(r)) + ": an allow may be dialled up to " +
+				spanString(c.lifetime) + " after its decision)"
 		}
 		ev := []dialgate.Evidence{
 			{Key: "frequency.cap", Value: r.desc},
@@ -894,8 +951,30 @@ var (
 	_ dialgate.Committer       = (*CapCheck)(nil)
 	_ dialgate.Recounter       = (*CapCheck)(nil)
 	_ dialgate.OutcomeObserver = (*CapCheck)(nil)
+	_ dialgate.LifetimeCounter = (*CapCheck)(nil)
 )
 
 // limitRulesBuf is how many rules Attest and Commit keep on the stack (a
 // dial with more gets them on the heap).
 const limitRulesBuf = 16
+
+// spanString writes a counted window or a lifetime briefly: "6m", "24h1m",
+// "30d1m", "90s".
+func spanString(d time.Duration) string {
+	var days string
+	if d >= 48*time.Hour {
+		days = strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+		d %= 24 * time.Hour
+		if d == 0 {
+			return days
+		}
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return days + s
+}

@@ -168,7 +168,9 @@ func TestCNCapsThroughGate(t *testing.T) {
 	// Another caller ID and campaign of the same tenant count together.
 	dec = r.want(start.Add(time.Minute), dialgate.Dial{To: callee, From: from2, Campaign: "spring"}, false)
 	rs := dec.Reasons[0]
-	if want := start.Add(5 * time.Minute); !rs.NextAllowedAt.Equal(want) {
+	// The cap counts over 5m plus the default allow lifetime (1m): the
+	// first call may have been placed up to 1m after its decision.
+	if want := start.Add(6 * time.Minute); !rs.NextAllowedAt.Equal(want) {
 		t.Errorf("NextAllowedAt = %s, want %s", rs.NextAllowedAt, want)
 	}
 	if got := evidence(rs, "frequency.cap"); got != "1 call per 5m per callee" {
@@ -177,32 +179,35 @@ func TestCNCapsThroughGate(t *testing.T) {
 	if got := evidence(rs, "frequency.count"); got != "1" {
 		t.Errorf("count evidence = %q", got)
 	}
-	if got := evidence(rs, "frequency.next_allowed_at"); got != "2026-12-05T09:05:00+08:00" {
+	if got := evidence(rs, "frequency.next_allowed_at"); got != "2026-12-05T09:06:00+08:00" {
 		t.Errorf("next_allowed_at evidence = %q", got)
 	}
 	if !strings.Contains(evidence(rs, "frequency.cite"), "337") {
 		t.Errorf("cite evidence = %q", evidence(rs, "frequency.cite"))
 	}
-	// Start of the next 5-minute window: allowed (window is (t-5m, t]).
-	r.want(start.Add(5*time.Minute), d, true)
-	// Third call of the day: the 24-hour cap, until the first call leaves it.
+	// Start of the next counted window: allowed (window is (t-5m-1m, t]).
+	r.want(start.Add(6*time.Minute), d, true)
+	// Third call of the day: the 24-hour cap, until the first call leaves
+	// it (counted over 24h1m).
 	dec = r.want(start.Add(time.Hour), d, false)
-	if len(dec.Reasons) != 1 || !dec.Reasons[0].NextAllowedAt.Equal(start.Add(24*time.Hour)) {
-		t.Errorf("reasons = %+v, want one 24-hour cap until %s", dec.Reasons, start.Add(24*time.Hour))
+	if want := start.Add(24*time.Hour + time.Minute); len(dec.Reasons) != 1 || !dec.Reasons[0].NextAllowedAt.Equal(want) {
+		t.Errorf("reasons = %+v, want one 24-hour cap until %s", dec.Reasons, want)
 	}
 	// Another callee and another tenant are unaffected.
 	r.want(start.Add(time.Hour), dialgate.Dial{To: other, From: from1}, true)
 	r.want(start.Add(time.Hour), dialgate.Dial{To: callee, From: from1, Tenant: "globex"}, true)
-	// Ten a month: two a day for five days, then the 30-day cap.
+	// Ten a month: two a day for five days, then the 30-day cap. Each
+	// "day" is 24h1m, the 24-hour cap's counted window.
+	day1 := 24*time.Hour + time.Minute
 	for day := 1; day < 5; day++ {
-		r.want(start.Add(time.Duration(day)*24*time.Hour), d, true)
-		r.want(start.Add(time.Duration(day)*24*time.Hour+time.Hour), d, true)
+		r.want(start.Add(time.Duration(day)*day1), d, true)
+		r.want(start.Add(time.Duration(day)*day1+time.Hour), d, true)
 	}
-	dec = r.want(start.Add(5*24*time.Hour), d, false)
-	if want := start.Add(30 * 24 * time.Hour); len(dec.Reasons) != 1 || !dec.Reasons[0].NextAllowedAt.Equal(want) {
+	dec = r.want(start.Add(5*day1), d, false)
+	if want := start.Add(30*24*time.Hour + time.Minute); len(dec.Reasons) != 1 || !dec.Reasons[0].NextAllowedAt.Equal(want) {
 		t.Errorf("reasons = %+v, want the 30-day cap until %s", dec.Reasons, want)
 	}
-	if next, ok := dec.NextAllowedAt(); !ok || !next.Equal(start.Add(30*24*time.Hour)) {
+	if next, ok := dec.NextAllowedAt(); !ok || !next.Equal(start.Add(30*24*time.Hour+time.Minute)) {
 		t.Errorf("Decision.NextAllowedAt = %s, %v", next, ok)
 	}
 }
@@ -283,11 +288,11 @@ func TestCommitIdempotent(t *testing.T) {
 			t.Fatalf("Commit %d = %+v, %v", i, rs, err)
 		}
 	}
-	d.At = start.Add(5 * time.Minute)
+	d.At = start.Add(6 * time.Minute) // the 5m cap counts over 6m
 	if rs, err := caps.Commit(ctx, d, "dg-2"); err != nil || rs != nil {
 		t.Fatalf("Commit dg-2 = %+v, %v (dg-1 counted more than once?)", rs, err)
 	}
-	d.At = start.Add(10 * time.Minute)
+	d.At = start.Add(12 * time.Minute)
 	if rs, err := caps.Commit(ctx, d, "dg-3"); err != nil || len(rs) != 1 || rs[0].Code != dialgate.CodeFrequencyCapped {
 		t.Fatalf("Commit dg-3 = %+v, %v; want the 24-hour cap", rs, err)
 	}
@@ -326,11 +331,12 @@ func TestPurposesAndScopes(t *testing.T) {
 			r.want(start.Add(time.Duration(i)*24*time.Hour), m, true)
 		}
 		dec := r.want(start.Add(4*24*time.Hour), m, false)
-		if !dec.Reasons[0].NextAllowedAt.Equal(start.Add(30 * 24 * time.Hour)) {
+		// Counted over 30d plus the allow lifetime (1m).
+		if !dec.Reasons[0].NextAllowedAt.Equal(start.Add(30*24*time.Hour + time.Minute)) {
 			t.Errorf("NextAllowedAt = %s", dec.Reasons[0].NextAllowedAt)
 		}
 		r.want(start.Add(4*24*time.Hour), dialgate.Dial{To: callee, From: from1, Purpose: dialgate.PurposeService}, true)
-		r.want(start.Add(30*24*time.Hour), m, true)
+		r.want(start.Add(30*24*time.Hour+time.Minute), m, true)
 	})
 	t.Run("us-fl three per subject per callee", func(t *testing.T) {
 		r := newRig(t, schedule.CapsUSFL(), memstore.New())
@@ -341,7 +347,7 @@ func TestPurposesAndScopes(t *testing.T) {
 		r.want(start.Add(3*time.Hour), m, false)
 		r.want(start.Add(3*time.Hour), dialgate.Dial{To: callee, From: from2, Purpose: dialgate.PurposeMarketing, Subject: "roofing"}, true)
 		r.want(start.Add(3*time.Hour), dialgate.Dial{To: other, From: from1, Purpose: dialgate.PurposeMarketing, Subject: "solar"}, true)
-		r.want(start.Add(24*time.Hour), m, true)
+		r.want(start.Add(24*time.Hour+time.Minute), m, true) // counted over 24h1m
 	})
 	t.Run("us-fl without subject cannot be counted", func(t *testing.T) {
 		// Three calls about solar, then calls without a subject: counted in a
@@ -402,7 +408,7 @@ func TestUSCollectionsCapAndPause(t *testing.T) {
 		r.want(start.Add(time.Duration(i)*time.Hour), debt(numbers[i%3], "debt-1"), true)
 	}
 	dec := r.want(start.Add(8*time.Hour), debt(callee, "debt-1"), false)
-	if !dec.Reasons[0].NextAllowedAt.Equal(start.Add(7 * 24 * time.Hour)) {
+	if !dec.Reasons[0].NextAllowedAt.Equal(start.Add(7*24*time.Hour + time.Minute)) { // counted over 7d1m
 		t.Errorf("NextAllowedAt = %s", dec.Reasons[0].NextAllowedAt)
 	}
 	r.want(start.Add(8*time.Hour), debt(callee, "debt-2"), true)
@@ -517,7 +523,7 @@ func TestCapsSurviveRestart(t *testing.T) {
 	defer s.Close()
 	r = newRig(t, schedule.CapsCN(), s)
 	dec := r.want(start.Add(time.Hour), d, false)
-	if !dec.Reasons[0].NextAllowedAt.Equal(start.Add(24 * time.Hour)) {
+	if !dec.Reasons[0].NextAllowedAt.Equal(start.Add(24*time.Hour + time.Minute)) { // counted over 24h1m
 		t.Errorf("after restart: %+v", dec.Reasons)
 	}
 }
@@ -539,7 +545,7 @@ func ExampleNewCapCheck() {
 	fmt.Println(second.Reasons[0].NextAllowedAt.Format(time.RFC3339))
 	// Output:
 	// true false [frequency.capped]
-	// 2026-12-05T09:05:00+08:00
+	// 2026-12-05T09:06:00+08:00
 }
 
 // Another committer reserving in the same store under the bare decision id

@@ -92,7 +92,7 @@ func TestCounterHistoryLongerWindow(t *testing.T) {
 	if len(dec.Reasons) != 1 {
 		t.Fatalf("reasons %+v, want the cap once", dec.Reasons)
 	}
-	if got, want := dec.Reasons[0].NextAllowedAt, start.Add(60*day); !got.Equal(want) {
+	if got, want := dec.Reasons[0].NextAllowedAt, start.Add(60*day+time.Minute); !got.Equal(want) { // counted over 60d1m
 		t.Errorf("NextAllowedAt = %s, want %s", got, want)
 	}
 	if got := evidence(dec.Reasons[0], "frequency.cap"); got != "1 call per 60d per callee" {
@@ -160,7 +160,9 @@ func TestCounterHistoryAddedLongerCap(t *testing.T) {
 	caps := r.caps
 	ctx := context.Background()
 	dd := d
-	dd.Tenant, dd.Purpose, dd.At = "acme", dialgate.PurposeService, start.Add(3*day)
+	// A day and a minute after the second call: the 24-hour cap counts
+	// over 24h1m (the allow lifetime).
+	dd.Tenant, dd.Purpose, dd.At = "acme", dialgate.PurposeService, start.Add(3*day+time.Minute)
 	rs, ev, err := caps.Attest(ctx, dd)
 	if err != nil || len(rs) != 0 {
 		t.Fatalf("Attest: %v %+v", err, rs)
@@ -174,7 +176,7 @@ func TestCounterHistoryAddedLongerCap(t *testing.T) {
 			t.Errorf("evidence[%d] = %+v, want frequency.seen %q", i, e, want[i])
 		}
 	}
-	r.want(start.Add(3*day), d, true)
+	r.want(start.Add(3*day+time.Minute), d, true)
 	dec := r.want(start.Add(4*day), d, false)
 	if len(dec.Reasons) != 1 || evidence(dec.Reasons[0], "frequency.cap") != "3 calls per 30d per callee" {
 		t.Errorf("reasons %+v, want the 30-day cap once", dec.Reasons)

@@ -105,6 +105,25 @@
 // weekday, holiday bitmaps, per-zone UTC-offset tables) and allocates nothing
 // on the allowed path. Frequency caps live in this package too (caps*.go).
 //
+// # Frequency caps
+//
+// [CapsConfig] lists sliding-window caps per callee (or subject) across all
+// caller IDs and campaigns of a tenant, and the pauses after a reported
+// conversation, abandoned call or refusal; [CapCheck], the check
+// "frequency", enforces them over a storage.Counters. A cap counts each
+// allowed dial at its decision instant, but the dialer may place the call
+// until the allow's Decision.ValidUntil, up to the Gate's allow lifetime
+// after it: every cap therefore counts the calls decided within its window
+// plus that lifetime ([WithAllowLifetime], default
+// dialgate.DefaultAllowLifetime, 60 s), so that calls placed late in their
+// allows still keep the window apart. Under cn's "1 call per 5 minutes" two
+// decisions for one callee are at least 6 minutes apart; the
+// frequency.capped message says so ("counted over 6m: an allow may be
+// dialled up to 1m after its decision"), and next_allowed_at follows.
+// dialgate.New refuses a Gate whose allow lifetime is longer than its
+// CapCheck counts; policy.Build passes the Gate's lifetime on. Pauses run
+// from the reported outcome to the next decision and are not widened.
+//
 // # Minimum ring time
 //
 // [RingConfig] is how long an unanswered call must ring before the dialer

@@ -158,7 +158,12 @@ type Usage struct {
 //   - Pruning: a Reserve may delete entries under a key that are older than t
 //     minus the longest Window among the limits given for that key in that
 //     call. A key must therefore always be used with the same window (derive
-//     the key from the window). Usage never writes.
+//     the key from the window), or with that window widened by a margin
+//     (package schedule counts each cap over its nominal window, named in
+//     the key, plus the Gate's allow lifetime): callers widening a key's
+//     window by different margins get the protection of the narrowest, as
+//     entries inside the narrowest window used are never pruned. Usage never
+//     writes.
 //   - Durability: what a durable implementation reports as reserved survives
 //     a restart; each implementation states when a reservation reaches disk.
 //   - Errors: invalid arguments wrap ErrInvalid and name the argument; a closed

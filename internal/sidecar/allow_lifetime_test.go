@@ -39,3 +39,19 @@ func TestAllowLifetime(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowLifetimeReachesCaps: an allow_lifetime longer than the default
+// reaches the frequency check through policy (Deps.AllowLifetime), which
+// counts every cap over its window plus it; without it dialgate.New
+// refuses the Gate, whose allows could be dialled later than the caps
+// count.
+func TestAllowLifetimeReachesCaps(t *testing.T) {
+	ctx := context.Background()
+	be, err := Open(ctx, Config{Data: t.TempDir(), Profile: "cn", MetricsListen: "off", AllowLifetime: Duration(dialgate.MaxAllowLifetime)}, nil)
+	if err != nil {
+		t.Fatalf("Open with allow_lifetime %v: %v", dialgate.MaxAllowLifetime, err)
+	}
+	if err := be.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

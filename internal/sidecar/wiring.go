@@ -199,6 +199,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		expiry = &expiryStats{}
 		closers = append(closers, expireCounters(ex, journal, delay, time.Hour, log, expiry))
 	}
+	// The frequency check counts every cap over its window plus the allow
+	// lifetime the Gate is given below (a call may be placed that long
+	// after its decision); dialgate.New refuses a Gate whose lifetime is
+	// longer.
+	deps.AllowLifetime = time.Duration(cfg.AllowLifetime)
 	checks, err := policy.Checks(prof, deps)
 	if err != nil {
 		return fail(err)
