@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"google.golang.org/grpc"
@@ -36,6 +37,11 @@ import (
 type requestCodec struct {
 	encoding.CodecV2 // gRPC's proto codec
 	bad              sync.Map
+	// pending counts the messages in bad: take reads it first, so that a
+	// request decoded as sent (nearly all) costs one atomic load, not a
+	// LoadAndDelete, which locks the map's root node even on a miss and
+	// made every call of the server queue on one mutex.
+	pending atomic.Int64
 }
 
 // newRequestCodec returns a requestCodec over the registered proto codec.
@@ -56,18 +62,31 @@ func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	b := data.Materialize()
 	clean, field, serr := repairUTF8(b, m.ProtoReflect().Descriptor(), "", 0)
 	if serr == nil && field != "" && proto.Unmarshal(clean, m) == nil {
-		c.bad.Store(m, invalid(field, "not valid UTF-8 (a proto string must be UTF-8)"))
+		c.remember(m, invalid(field, "not valid UTF-8 (a proto string must be UTF-8)"))
 		return nil
 	}
 	proto.Reset(m)
-	c.bad.Store(m, invalid("request", "not a valid protobuf message of this method"))
+	c.remember(m, invalid("request", "not a valid protobuf message of this method"))
 	return nil
+}
+
+// remember stores the status err of the message m for take.
+func (c *requestCodec) remember(m any, err error) {
+	// Counted before it is stored: a take that sees pending 0 cannot be
+	// looking for m (its RecvMsg or interceptor runs after Unmarshal
+	// returns), and a count ahead of the map only costs a lookup.
+	c.pending.Add(1)
+	c.bad.Store(m, err)
 }
 
 // take returns the status the message m was remembered with, and forgets
 // it; nil for a message decoded as sent.
 func (c *requestCodec) take(m any) error {
+	if c.pending.Load() == 0 {
+		return nil
+	}
 	if v, ok := c.bad.LoadAndDelete(m); ok {
+		c.pending.Add(-1)
 		return v.(error)
 	}
 	return nil
