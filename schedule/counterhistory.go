@@ -41,9 +41,14 @@ type CounterTransition struct {
 }
 
 // Until returns when t ends under cfg: Since plus the longer of From.Window
-// and the longest window of the rule of cfg it carries into. A transition
+// and the longest window of the rule of cfg it carries into, plus
+// dialgate.MaxAllowLifetime: a cap counts over its window plus the Gate's
+// allow lifetime (WithAllowLifetime), so a call counted under the earlier
+// key just before Since, and placed up to that lifetime later, still counts
+// for a dial decided that long past Since plus the window. A transition
 // carrying into no rule of cfg (its kind, scope and purposes are gone) ends
-// at Since plus From.Window and carries nothing.
+// at Since plus From.Window plus dialgate.MaxAllowLifetime and carries
+// nothing.
 func (t CounterTransition) Until(cfg CapsConfig) time.Time {
 	caps, pauses := capRules(&cfg)
 	return t.until(caps, pauses)
@@ -59,7 +64,7 @@ func (t CounterTransition) until(caps, pauses []capRule) time.Time {
 			}
 		}
 	}
-	return t.Since.Add(w)
+	return t.Since.Add(w + dialgate.MaxAllowLifetime)
 }
 
 // groupOf is a suffix without its window: the kind, scope and purposes. A

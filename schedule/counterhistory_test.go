@@ -84,8 +84,8 @@ func TestCounterHistoryLongerWindow(t *testing.T) {
 		t.Fatalf("transitions %+v", h.Transitions)
 	}
 	until := h.Transitions[0].Until(cur)
-	if want := switched.Add(60 * day); !until.Equal(want) {
-		t.Fatalf("Until = %s, want %s (the new window from the change)", until, want)
+	if want := switched.Add(60*day + dialgate.MaxAllowLifetime); !until.Equal(want) {
+		t.Fatalf("Until = %s, want %s (the new window and the longest allow lifetime from the change)", until, want)
 	}
 	r := newHistoryRig(t, cur, store, h)
 	dec := r.want(switched.Add(time.Hour), d, false)
@@ -269,7 +269,7 @@ func TestNextCounterHistory(t *testing.T) {
 	if err != nil || len(later.Transitions) != 1 || !later.Transitions[0].Since.Equal(start) {
 		t.Fatalf("a day before Until: %+v, %v", later, err)
 	}
-	ended, err := schedule.NextCounterHistory(h, c60, start.Add(60*day))
+	ended, err := schedule.NextCounterHistory(h, c60, start.Add(60*day+dialgate.MaxAllowLifetime))
 	if err != nil || len(ended.Transitions) != 0 {
 		t.Fatalf("at Until: %+v, %v", ended, err)
 	}
@@ -284,7 +284,7 @@ func TestNextCounterHistory(t *testing.T) {
 	if err != nil || len(twice.Transitions) != 2 {
 		t.Fatalf("twice: %+v, %v", twice, err)
 	}
-	if got := twice.Transitions[0].Until(c90); !got.Equal(start.Add(90 * day)) {
+	if got := twice.Transitions[0].Until(c90); !got.Equal(start.Add(90*day + dialgate.MaxAllowLifetime)) {
 		t.Errorf("first transition Until = %s", got)
 	}
 }
@@ -386,7 +386,7 @@ func TestCounterHistoryPreWindowKeys(t *testing.T) {
 	if err != nil || len(h2.Transitions) != 1 {
 		t.Fatalf("next start: %+v, %v; want the transition kept", h2.Transitions, err)
 	}
-	if h3, err := schedule.NextCounterHistory(h, cfg, upgraded.Add(day)); err != nil || len(h3.Transitions) != 0 {
+	if h3, err := schedule.NextCounterHistory(h, cfg, upgraded.Add(day+dialgate.MaxAllowLifetime)); err != nil || len(h3.Transitions) != 0 {
 		t.Fatalf("a day later: %+v, %v; want it ended", h3.Transitions, err)
 	}
 	// A pre-window suffix is an earlier key, never one of the configuration's.
@@ -421,4 +421,34 @@ func TestCounterHistoryPreWindowPause(t *testing.T) {
 	r := newHistoryRig(t, cfg, store, h)
 	r.want(start.Add(6*day), d, false)
 	r.want(start.Add(7*day+time.Minute), d, true)
+}
+
+// A carried cap counts the earlier key's calls over the new window plus the
+// allow lifetime, so its carrying lasts that much longer too: a call decided
+// just before the change may be placed up to the lifetime after it, and a
+// dial decided past Since plus the new window (but within the lifetime of
+// it) must still see it. The carrying ended at Since plus the window, and
+// the earlier call was not counted: two calls placed 9m11s apart under
+// "1 call per 10 minutes".
+func TestCounterHistoryCarriesOverAllowLifetime(t *testing.T) {
+	store := memstore.New()
+	old, cur := capsOf(oneCap(1, 5*time.Minute)), capsOf(oneCap(1, 10*time.Minute))
+	d := dialgate.Dial{To: callee, From: from1}
+	newRig(t, old, store).want(start, d, true) // may be placed until start+60s
+
+	switched := start.Add(time.Second)
+	h := history(t, old, cur, switched)
+	if len(h.Transitions) != 1 {
+		t.Fatalf("transitions %+v", h.Transitions)
+	}
+	r := newHistoryRig(t, cur, store, h)
+	at := switched.Add(10*time.Minute + 10*time.Second) // within 10m of start+60s
+	if dec := r.want(at, d, false); len(dec.Reasons) != 1 {
+		t.Errorf("reasons %+v, want the cap once", dec.Reasons)
+	}
+	// A restart within that margin still carries the earlier key.
+	next, err := schedule.NextCounterHistory(h, cur, at)
+	if err != nil || len(next.Transitions) != 1 {
+		t.Fatalf("NextCounterHistory within the lifetime margin: %+v, %v", next, err)
+	}
 }

@@ -339,19 +339,11 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	if req.GetDial() != nil {
 		dial = &o.Dial
 	}
-	if err := s.owners.mayReport(ctx, o.DecisionID, dial); err != nil {
+	if err := s.reportAllowed(ctx, req, o, dial); err != nil {
+		// Refused, the report still says the call was placed (when the
+		// token may report outcomes of the decision at all).
+		s.placedAnyway(ctx, o.DecisionID)
 		return nil, err
-	}
-	if e := boundToken(ctx); e != nil && o.RecordingID != "" && req.GetDial() == nil {
-		// Without the dial the recording's tenant cannot be checked against
-		// the token's.
-		return nil, status.Errorf(codes.PermissionDenied, "dial: token %q is bound to tenants: an outcome with a recording_id must carry its dial", e.name)
-	}
-	if req.GetDial() != nil {
-		// Observers write into the dial's tenant's counters and recordings.
-		if err := tenantAllowed(ctx, "dial.tenant", o.Dial.Tenant); err != nil {
-			return nil, err
-		}
 	}
 	// An outcome says the call was placed, even one the Gate cannot fully
 	// record: its capacity must not be released afterwards.
@@ -371,8 +363,32 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	return &pb.ReportOutcomeResponse{}, nil
 }
 
+// reportAllowed refuses an outcome o (parsed from req; dial is its dial,
+// nil when req has none) that the call's token may not report: another
+// tenant's decision, a dial of another tenant than its decision's, a
+// recording without its dial under a token bound to tenants, a dial of a
+// tenant the token may not act for.
+func (s *gateServer) reportAllowed(ctx context.Context, req *pb.ReportOutcomeRequest, o dialgate.Outcome, dial *dialgate.Dial) error {
+	if err := s.owners.mayReport(ctx, o.DecisionID, dial); err != nil {
+		return err
+	}
+	if e := boundToken(ctx); e != nil && o.RecordingID != "" && req.GetDial() == nil {
+		// Without the dial the recording's tenant cannot be checked against
+		// the token's.
+		return status.Errorf(codes.PermissionDenied, "dial: token %q is bound to tenants: an outcome with a recording_id must carry its dial", e.name)
+	}
+	if req.GetDial() != nil {
+		// Observers write into the dial's tenant's counters and recordings.
+		if err := tenantAllowed(ctx, "dial.tenant", o.Dial.Tenant); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // placedAnyway marks decision id placed for an outcome refused as malformed
-// (its decision_id well formed): whatever else is wrong with the report, its
+// (its decision_id well formed) or refused to its token (reportAllowed):
+// whatever else is wrong with the report, its
 // call was placed, so a Release of the decision afterwards must be refused
 // and the call keep counting. A token that may not report outcomes of the
 // decision marks nothing. A failure of the store's guard is logged: the

@@ -127,9 +127,11 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		// its last use, not under a handler still writing to it.
 		grpc.WaitForHandlers(true),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		// The codec's check comes before the token's, so that every
-		// message it decoded is taken (auth refuses a call before its
-		// message is read, at the tap; these interceptors check it again).
+		// The codec's check comes before the token's (auth refuses a call
+		// before its message is read, at the tap; these interceptors check
+		// it again); a repaired message carries its own mark, so one that
+		// reaches neither (gRPC failed the call after decoding it) holds
+		// nothing.
 		grpc.ChainUnaryInterceptor(s.recoverUnary, fm.unaryInterceptor, codec.unaryInterceptor, auth.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.recoverStream, fm.streamInterceptor, codec.streamInterceptor, auth.streamInterceptor),
 		// At a call's headers: its token (with a tokens file), then the

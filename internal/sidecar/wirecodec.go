@@ -1,14 +1,15 @@
 package sidecar
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
@@ -28,25 +29,37 @@ import (
 // So a request with a string field that is not UTF-8 is decoded with each
 // such field's bad bytes replaced by U+FFFD (so that a CheckStream request
 // still has a request_id to echo), and one that is not protobuf at all is
-// left empty; either way the message is remembered with an InvalidArgument
-// status naming the field (its proto name, with the enclosing fields':
-// "dial.campaign"), and the interceptors (unaryInterceptor, streamInterceptor)
-// answer that status instead of calling the handler: no handler ever acts on
-// the repaired message. Every message the codec decodes passes through one
-// of them, which forgets it. Safe for concurrent use.
+// left empty; either way the message carries, as an unknown field of its
+// own (number markNumber, its value the codec's random secret and then the
+// text), an InvalidArgument status naming the field (its proto name, with
+// the enclosing fields': "dial.campaign"), and the interceptors
+// (unaryInterceptor, streamInterceptor) answer that status instead of
+// calling the handler: no handler ever acts on the repaired message.
+//
+// The mark travels in the message, not in a table beside it: gRPC decodes
+// some messages that never reach an interceptor (a second message on a
+// unary or server-streaming method, decoded into the same request before
+// gRPC answers Internal; a call reset after its message), and an entry kept
+// for one of those would never be taken, a leak any client of the health
+// service (which needs no token) could drive one request a call. A client
+// cannot forge a mark: it does not know the secret, and a field of that
+// number without it is an unknown field like any other. Safe for
+// concurrent use.
 type requestCodec struct {
 	encoding.CodecV2 // gRPC's proto codec
-	bad              sync.Map
-	// pending counts the messages in bad: take reads it first, so that a
-	// request decoded as sent (nearly all) costs one atomic load, not a
-	// LoadAndDelete, which locks the map's root node even on a miss and
-	// made every call of the server queue on one mutex.
-	pending atomic.Int64
+	// secret begins the value of every mark (16 random bytes).
+	secret []byte
 }
+
+// markNumber is the field number of a repaired message's mark (the largest
+// valid one, in no dialgate or gRPC message).
+const markNumber = protowire.MaxValidNumber
 
 // newRequestCodec returns a requestCodec over the registered proto codec.
 func newRequestCodec() *requestCodec {
-	return &requestCodec{CodecV2: encoding.GetCodecV2("proto")}
+	secret := make([]byte, 16)
+	rand.Read(secret) // never fails (crypto/rand)
+	return &requestCodec{CodecV2: encoding.GetCodecV2("proto"), secret: secret}
 }
 
 // Unmarshal decodes data into v (see requestCodec).
@@ -62,32 +75,54 @@ func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	b := data.Materialize()
 	clean, field, serr := repairUTF8(b, m.ProtoReflect().Descriptor(), "", 0)
 	if serr == nil && field != "" && proto.Unmarshal(clean, m) == nil {
-		c.remember(m, invalid(field, "not valid UTF-8 (a proto string must be UTF-8)"))
+		c.mark(m, field+": not valid UTF-8 (a proto string must be UTF-8)")
 		return nil
 	}
 	proto.Reset(m)
-	c.remember(m, invalid("request", "not a valid protobuf message of this method"))
+	c.mark(m, "request: not a valid protobuf message of this method")
 	return nil
 }
 
-// remember stores the status err of the message m for take.
-func (c *requestCodec) remember(m any, err error) {
-	// Counted before it is stored: a take that sees pending 0 cannot be
-	// looking for m (its RecvMsg or interceptor runs after Unmarshal
-	// returns), and a count ahead of the map only costs a lookup.
-	c.pending.Add(1)
-	c.bad.Store(m, err)
+// mark appends to m's unknown fields the mark of the InvalidArgument status
+// text msg, for take.
+func (c *requestCodec) mark(m proto.Message, msg string) {
+	r := m.ProtoReflect()
+	u := protowire.AppendTag(r.GetUnknown(), markNumber, protowire.BytesType)
+	u = protowire.AppendBytes(u, append(append([]byte(nil), c.secret...), msg...))
+	r.SetUnknown(u)
 }
 
-// take returns the status the message m was remembered with, and forgets
-// it; nil for a message decoded as sent.
+// take returns the InvalidArgument status the message m was marked with;
+// nil for a message decoded as sent. A message with no unknown field (nearly
+// all) costs a length check.
 func (c *requestCodec) take(m any) error {
-	if c.pending.Load() == 0 {
+	pm, ok := m.(proto.Message)
+	if !ok {
 		return nil
 	}
-	if v, ok := c.bad.LoadAndDelete(m); ok {
-		c.pending.Add(-1)
-		return v.(error)
+	u := pm.ProtoReflect().GetUnknown()
+	for len(u) > 0 {
+		num, typ, n := protowire.ConsumeTag(u)
+		if n < 0 {
+			return nil
+		}
+		u = u[n:]
+		if num == markNumber && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(u)
+			if n < 0 {
+				return nil
+			}
+			if bytes.HasPrefix(v, c.secret) {
+				return status.Error(codes.InvalidArgument, string(v[len(c.secret):]))
+			}
+			u = u[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, u)
+		if n < 0 {
+			return nil
+		}
+		u = u[n:]
 	}
 	return nil
 }
