@@ -376,18 +376,8 @@ func ledgerConcurrentBatches(ctx context.Context, h harness[callerid.Store]) err
 		}
 		fwd[i] = ledEntry("acme", num)
 	}
-	rev := slices.Clone(fwd)
-	slices.Reverse(rev)
-	for r := range rounds {
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		for w, batch := range [][]callerid.Entry{fwd, rev} {
-			wg.Go(func() { errs[w] = s.PutLedger(ctx, batch...) })
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return fmt.Errorf("round %d: two PutLedger of the same %d entries in opposite orders: %w", r, n, err)
-		}
+	if err := oppositeOrders(rounds, fwd, func(b []callerid.Entry) error { return s.PutLedger(ctx, b...) }); err != nil {
+		return fmt.Errorf("PutLedger: %w", err)
 	}
 	all, err := s.ListLedger(ctx)
 	if err != nil || len(all) != n {

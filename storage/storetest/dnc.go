@@ -204,6 +204,26 @@ func dncAtomic(ctx context.Context, h harness[dnc.Store]) error {
 	return nil
 }
 
+// oppositeOrders runs put with batch and with batch reversed at once,
+// rounds times, and returns the first round's errors joined: a store that
+// locks a batch's keys in the order given can deadlock on two such batches.
+func oppositeOrders[E any](rounds int, batch []E, put func([]E) error) error {
+	rev := slices.Clone(batch)
+	slices.Reverse(rev)
+	for r := range rounds {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for w, b := range [][]E{batch, rev} {
+			wg.Go(func() { errs[w] = put(b) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return fmt.Errorf("round %d: two batches of the same %d entries in opposite orders: %w", r, len(batch), err)
+		}
+	}
+	return nil
+}
+
 // dncConcurrentBatches: two opt-out batches of the same entries in opposite
 // orders, stored at once, both succeed (a store that locks the keys in the
 // order given can deadlock, and the database then aborts one batch: a bulk
@@ -219,18 +239,8 @@ func dncConcurrentBatches(ctx context.Context, h harness[dnc.Store]) error {
 		num := fmt.Sprintf("+86138001381%02d", i)
 		fwd = append(fwd, dncEntry(num, "global", 0), dncEntry(num, "business:loans", 0))
 	}
-	rev := slices.Clone(fwd)
-	slices.Reverse(rev)
-	for r := range rounds {
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		for w, batch := range [][]dnc.Entry{fwd, rev} {
-			wg.Go(func() { errs[w] = s.AddDNC(ctx, batch...) })
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return fmt.Errorf("round %d: two AddDNC of the same %d entries in opposite orders: %w", r, len(fwd), err)
-		}
+	if err := oppositeOrders(rounds, fwd, func(b []dnc.Entry) error { return s.AddDNC(ctx, b...) }); err != nil {
+		return fmt.Errorf("AddDNC: %w", err)
 	}
 	count := 0
 	if err := s.ScanDNC(ctx, func(dnc.Entry) error { count++; return nil }); err != nil || count != len(fwd) {
