@@ -388,11 +388,11 @@ func (s *gateServer) reportAllowed(ctx context.Context, req *pb.ReportOutcomeReq
 
 // placedAnyway marks decision id placed for an outcome refused as malformed
 // (its decision_id well formed) or refused to its token (reportAllowed):
-// whatever else is wrong with the report, its
-// call was placed, so a Release of the decision afterwards must be refused
-// and the call keep counting. A token that may not report outcomes of the
-// decision marks nothing. A failure of the store's guard is logged: the
-// report is refused anyway, and its retry marks it.
+// whatever else is wrong with the report, its call was placed, so a Release
+// of the decision afterwards must be refused and the call keep counting. A
+// token that may not report outcomes of the decision marks nothing. A
+// failure of the store's guard is logged: the report is refused anyway, and
+// its retry marks it.
 func (s *gateServer) placedAnyway(ctx context.Context, id string) {
 	if s.owners.mayReport(ctx, id, nil) != nil {
 		return
@@ -402,7 +402,7 @@ func (s *gateServer) placedAnyway(ctx context.Context, id string) {
 		return
 	}
 	if err := s.gate.MarkPlaced(ctx, id); err != nil && s.log != nil {
-		s.log.Warn("sidecar: marking placed the decision of an outcome refused as malformed", "decision_id", id, "err", err)
+		s.log.Warn("sidecar: marking placed the decision of a refused outcome", "decision_id", id, "err", err)
 	}
 }
 
