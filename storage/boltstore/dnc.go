@@ -117,8 +117,13 @@ func (s *Store) addDNC(ctx context.Context, entries []dnc.Entry) error {
 			v := vals[i]
 			if old := b.Get(k); old != nil {
 				keep, write, err := mergeDNC(tx, k, old, e)
-				if err != nil || !write {
+				if err != nil {
 					return err
+				}
+				if !write {
+					// Kept as stored: on to the next entry (returning here
+					// committed the batch without the entries after it).
+					continue
 				}
 				if v, err = json.Marshal(keep); err != nil {
 					return err

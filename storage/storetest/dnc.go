@@ -30,6 +30,7 @@ func dncCases() []testCase[dnc.Store] {
 	return []testCase[dnc.Store]{
 		{"AddLookup", dncAddLookup},
 		{"ReAddExtendsHold", dncReAdd},
+		{"BatchAfterUnchanged", dncBatchAfterUnchanged},
 		{"RemoveRespectsHold", dncRemove},
 		{"HoldBeyond2262", dncHoldFar},
 		{"AtomicBatch", dncAtomic},
@@ -119,6 +120,44 @@ func dncReAdd(ctx context.Context, h harness[dnc.Store]) error {
 		return fmt.Errorf("%d entries after re-adding, want 1", len(es))
 	}
 	return sameEntry(es[0], want)
+}
+
+// dncBatchAfterUnchanged adds a batch whose first entries are already
+// stored and left unchanged by it (an import run again with new numbers
+// appended, a refusal listed twice): every entry after them must be stored
+// too. A store that stopped at the first entry with nothing to write
+// dropped the rest of the batch, reporting success.
+func dncBatchAfterUnchanged(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	old := dncEntry("+8613800138000", "global", time.Hour)
+	if err := s.AddDNC(ctx, old); err != nil {
+		return err
+	}
+	batch := []dnc.Entry{old, old,
+		dncEntry("+8613800138001", "global", time.Hour),
+		dncEntry("+8613800138000", "industry:finance", time.Hour),
+		old,
+		dncEntry("+8613800138002", "tenant:acme", 0)}
+	if err := s.AddDNC(ctx, batch...); err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range batch {
+		es, err := s.DNCEntries(ctx, e.Number)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(es, func(x dnc.Entry) bool { return x.Scope == e.Scope })
+		if i < 0 {
+			errs = append(errs, fmt.Errorf("%s %s: not stored after a batch that began with an entry already stored (the opt-out is lost)", e.Number, e.Scope))
+			continue
+		}
+		errs = append(errs, sameEntry(es[i], e))
+	}
+	return errors.Join(errs...)
 }
 
 func dncRemove(ctx context.Context, h harness[dnc.Store]) error {
