@@ -81,8 +81,9 @@ var ErrNoPlus = errors.New(`dnc: number written without "+"`)
 // digits, a +86 mobile of other than 11), which a file cut short in its
 // last line or a wrong column yields.
 // Blank lines and lines starting with "#" are skipped, but for a CSV row
-// whose number column, not the first, holds a number (a "#1001" record id
-// starts such a row). Surrounding spaces are ignored; lines may end in LF,
+// whose number column, not the first, holds a number or digits written as
+// one, at least 7 (a "#1001" record id starts such a row): such a row is
+// read, or reported malformed, as it would be without the "#". Surrounding spaces are ignored; lines may end in LF,
 // CRLF or CR alone (old Mac spreadsheets); a UTF-8 byte-order mark is
 // ignored and UTF-16 text is refused. CSV fields may be quoted ("…", with ""
 // for a quote), commas inside quotes included. It holds one line in memory
@@ -226,9 +227,13 @@ func numberField(line []byte, col int) ([]byte, error) {
 
 // commentRow returns the number field of a line starting with "#" that is a
 // CSV row nonetheless: its number column, which is not the first, holds a
-// number. An export whose first column is a record id such as "#1001"
-// starts every row with "#"; read as comments, all its numbers would be
-// dropped without a word. It returns nil for a comment.
+// number, or digits shaped as one (numberShaped) that do not parse as given
+// (a national number where "+" is required, one starting with the country
+// code under a CountryCode, one of too many digits), which the caller then
+// reports as it reports such a row without "#". An export whose first
+// column is a record id such as "#1001" starts every row with "#"; read as
+// comments, its numbers would be dropped without a word. It returns nil
+// for a comment.
 func commentRow(line []byte, col int, cc uint64) []byte {
 	line = bytes.TrimSpace(line)
 	if col == 0 || len(line) == 0 || line[0] != '#' {
@@ -238,10 +243,28 @@ func commentRow(line []byte, col int, cc uint64) []byte {
 	if err != nil || len(f) == 0 {
 		return nil
 	}
-	if _, err := parseField(f, cc); err != nil {
+	if _, err := parseField(f, cc); err != nil && !numberShaped(f) {
 		return nil
 	}
 	return f
+}
+
+// numberShaped reports whether b is written as a telephone number is: an
+// optional leading "+", then digits and the separators ParseNumber allows
+// (space, hyphen), at least 7 digits — more than a count or a year in a
+// comment holds.
+func numberShaped(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("+"))
+	if !isDigits(b) {
+		return false
+	}
+	digits := 0
+	for _, c := range b {
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	return digits >= 7
 }
 
 // csvField returns field col of the CSV record line (RFC 4180, on one line):

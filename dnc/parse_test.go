@@ -157,6 +157,17 @@ func TestParseListNeverDropsSilently(t *testing.T) {
 			[]string{"+8613800138000", "+8613800138001"}, nil, 2},
 		{"hash in the number column is a comment", "#+8613800138000,Zhang\n+8613800138001,Li\n", ParseOptions{},
 			[]string{"+8613800138001"}, nil, 1},
+		// A "#" row whose number column holds a number that does not parse
+		// as given — a national number where "+" is required (the import
+		// then asks for --country-code), one that starts with the country
+		// code under --country-code, one of 16 digits — is a row with a bad
+		// number, reported, not a comment skipped without a word: the same
+		// rows without "#" are reported, and the opt-outs they hold were
+		// lost while the rest of the file was imported.
+		{"hash record ids with a number without plus", "#1001,+8613800138000\n#1002,13900139000\n#1003,212-555-0100\n# rows,42\n",
+			ParseOptions{Column: 1, RequirePlus: true}, []string{"+8613800138000"}, []int64{2, 3}, 1},
+		{"hash record ids with a country code", "#1,13900139000\n#2,8613900139001\n#3,+86 139 0013 9000 1234 5\n", ParseOptions{Column: 1, CountryCode: 86},
+			[]string{"+8613900139000"}, []int64{2, 3}, 0},
 		// Lines that parse as numbers but are not possible callees in
 		// their numbering plan: the US registry's flat file read from its
 		// second column ("201,2000000" gives +1 2000000), a file cut short

@@ -41,8 +41,8 @@ up in the store and in snapshots (lookup).
 
 Lists are plain text, one number a line, or CSV with the number in one column
 (see --column; fields may be quoted); blank lines and lines starting with #
-are skipped (but for a CSV row whose --column holds a number, as after a
-"#1001" record id), lines may end in LF, CRLF or CR, and a UTF-8 byte-order
+are skipped (but for a CSV row whose --column holds a number, or digits
+written as one, as after a "#1001" record id), lines may end in LF, CRLF or CR, and a UTF-8 byte-order
 mark is ignored. A first line whose number field is a column name (letters and at
 most four digits: phone, 电话号码) is taken as a CSV header; any other line
 that is not a number is malformed and reported, and so is a number no dial
