@@ -228,6 +228,7 @@ func FuzzParseList(f *testing.F) {
 	f.Add("\xFF\xFEp\x00", 0, 0)
 	f.Add("201,2000000\n2125550123\n21255", 1, 1)
 	f.Add("+86 138 0013 8000 1\n1380013\n", 86, 0)
+	f.Add("#1001,13900139000\n#1002,+86 139 0013 9000 1234 5\n# rows,42\n", 0, 1)
 	f.Fuzz(func(t *testing.T, in string, cc, col int) {
 		var n int64
 		st, err := ParseList(strings.NewReader(in), ParseOptions{CountryCode: cc, Column: col}, func(num dialgate.Number) error {
