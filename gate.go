@@ -367,12 +367,17 @@ func (g *Gate) addReasons(name string, rs []Reason, dec *Decision) bool {
 	return len(rs) > 0
 }
 
+// unavailable adds the reason "<name>.unavailable" for err to dec. The
+// message is formatted with fmt, which turns a panic in err's Error method
+// (a typed nil error from a check: a nil pointer in a non-nil error) into
+// text: a direct err.Error() would panic here, outside the recover that
+// guards the check, and crash the dialer.
 func (g *Gate) unavailable(name string, dec *Decision, err error) {
 	g.log.Warn("dialgate: check unavailable; denying", "check", name, "decision", dec.ID, "err", err)
 	dec.Reasons = append(dec.Reasons, Reason{
 		Code:    UnavailableCode(name),
 		Check:   name,
-		Message: "the check could not decide: " + err.Error(),
+		Message: fmt.Sprintf("the check could not decide: %v", err),
 	})
 }
 
