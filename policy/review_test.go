@@ -51,3 +51,23 @@ func TestLintOverlayWeakensDNCScope(t *testing.T) {
 		})
 	}
 }
+
+// TestExplainAbandonmentWording: the abandonment rule reads as a sentence
+// whether or not it is limited to purposes (uk covers every purpose: "a
+// every dial" was printed).
+func TestExplainAbandonmentWording(t *testing.T) {
+	for name, want := range map[string]string{
+		"uk": "above it, any dial without an agent reserved (agent_reserved) is denied (abandon.rate_exceeded)",
+		"us": "above it, a marketing dial without an agent reserved (agent_reserved) is denied (abandon.rate_exceeded)",
+	} {
+		var text string
+		for _, r := range Explain(builtin(t, name)) {
+			if r.Section == "abandonment" {
+				text = r.Text
+			}
+		}
+		if !strings.Contains(text, want) {
+			t.Errorf("%s: abandonment explained as %q, want it to contain %q", name, text, want)
+		}
+	}
+}
