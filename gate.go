@@ -20,9 +20,9 @@ var minClock = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // decision in its audit log.
 //
 // A Gate is safe for concurrent use by many goroutines. Create it with New; the
-// zero Gate (and a nil *Gate) decides nothing: Check returns a denying
-// Decision and an error wrapping ErrInvalidConfig, and Release and
-// ReportOutcome return that error.
+// zero Gate (and a nil *Gate) decides nothing: Check returns a Decision
+// denying with audit.unavailable and an error wrapping ErrInvalidConfig, and
+// Release, ReportOutcome and MarkPlaced return that error.
 type Gate struct {
 	checks     []entry
 	committers []int
@@ -171,8 +171,9 @@ func (g *Gate) CheckNames() []string {
 // dial (wrapping ErrInvalidDial, reason dial.invalid), an audit failure
 // (wrapping ErrAuditUnavailable, reason audit.unavailable), an empty id from
 // the WithDecisionIDs function (wrapping ErrInvalidConfig, reason
-// audit.unavailable, not recorded) or a Clock reading before 2000 (the same)
-// — and the Decision returned with it denies. A check that fails, times out
+// audit.unavailable, not recorded), a Clock reading before 2000 (the same)
+// or a Gate not created with New (the same) — and the Decision returned with
+// it denies. A check that fails, times out
 // or panics denies with "<check>.unavailable" and does not make Check return
 // an error. When ctx ends while the audit log records what would have been
 // an allow (the log may write the record all the same), the reservations are
@@ -180,7 +181,9 @@ func (g *Gate) CheckNames() []string {
 // never shows an allow the dialer was not given as a placed call.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	if err := g.usable(); err != nil {
-		return Decision{}, err
+		// Like a decision without an id: nothing can be recorded, and the
+		// deny names why, as every deny does.
+		return Decision{Reasons: []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the Gate was not created with New (a nil or zero Gate): it has no audit log and decides nothing"}}}, err
 	}
 	t := g.clock.Now()
 	d.At = t
