@@ -3,7 +3,9 @@ package dialgate_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
 )
@@ -84,5 +86,60 @@ func TestTypedNilAuditErrorDenies(t *testing.T) {
 	dec, err := g.Check(context.Background(), serviceDial())
 	if !errors.Is(err, dialgate.ErrAuditUnavailable) || dec.Allowed || !dec.Has(dialgate.CodeAuditUnavailable) {
 		t.Fatalf("decision %s allowed=%v err=%v", codes(dec), dec.Allowed, err)
+	}
+}
+
+// A Clock that reads before 2000 (a real-time clock reset to 1970, read
+// before the time is synchronised; a zero test clock) gives no true
+// instant, so Check decides nothing with it (TestZeroClockDenies). An
+// outcome or a release stamped with it is as wrong: a pause it starts (uk's
+// 72 hours after an abandoned call, us-collections' 7 days after a
+// conversation), the abandoned-call counts and the release guard's marks
+// would be recorded decades before any dial they must hold back, and would
+// hold back none. ReportOutcome, Release and MarkPlaced refuse it with an
+// error wrapping ErrInvalidConfig, telling no observer, the guard or the
+// Committers and recording nothing: the dialer retries once the clock is
+// right, and meanwhile the capacity stays reserved.
+func TestOutcomeAndReleaseRefuseClockBefore2000(t *testing.T) {
+	for _, bad := range []time.Time{{}, time.Unix(0, 0), time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC)} {
+		t.Run(bad.Format(time.RFC3339), func(t *testing.T) {
+			var now atomic.Pointer[time.Time]
+			at := noon
+			now.Store(&at)
+			clock := dialgate.ClockFunc(func() time.Time { return *now.Load() })
+			log := &memLog{}
+			obs := &observer{Checker: pass("pause")}
+			capc := newCapacity("frequency", 5)
+			guard := &countingGuard{}
+			g := mustGate(t, []dialgate.Checker{obs, capc}, dialgate.WithAuditLog(log), dialgate.WithClock(clock), dialgate.WithPlacedGuard(guard))
+			ctx := context.Background()
+			dec, err := g.Check(ctx, serviceDial())
+			if err != nil || !dec.Allowed || capc.used() != 1 {
+				t.Fatalf("check: allowed=%v err=%v used=%d", dec.Allowed, err, capc.used())
+			}
+			b := bad
+			now.Store(&b)
+			for name, call := range map[string]func() error{
+				"ReportOutcome": func() error {
+					return g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true, Abandoned: true})
+				},
+				"ReportOutcome released": func() error {
+					return g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Released: true})
+				},
+				"ReportOutcome malformed": func() error {
+					return g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, RingDuration: -1})
+				},
+				"Release":    func() error { return g.Release(ctx, dec) },
+				"MarkPlaced": func() error { return g.MarkPlaced(ctx, dec.ID) },
+			} {
+				if err := call(); !errors.Is(err, dialgate.ErrInvalidConfig) {
+					t.Errorf("%s with the clock at %v: %v, want an error wrapping ErrInvalidConfig", name, bad, err)
+				}
+			}
+			if len(obs.got) != 0 || len(log.outcomes) != 0 || guard.placed.Load() != 0 || guard.released.Load() != 0 || capc.used() != 1 {
+				t.Fatalf("clock at %v: observed %d, recorded %d outcomes, guard marked %d placed %d released, %d reserved; want nothing told and the reservation kept",
+					bad, len(obs.got), len(log.outcomes), guard.placed.Load(), guard.released.Load(), capc.used())
+			}
+		})
 	}
 }
