@@ -20,9 +20,9 @@ var minClock = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // decision in its audit log.
 //
 // A Gate is safe for concurrent use by many goroutines. Create it with New; the
-// zero Gate (and a nil *Gate) decides nothing: Check returns a denying
-// Decision and an error wrapping ErrInvalidConfig, and Release and
-// ReportOutcome return that error.
+// zero Gate (and a nil *Gate) decides nothing: Check returns a Decision
+// denying with audit.unavailable and an error wrapping ErrInvalidConfig, and
+// Release, ReportOutcome and MarkPlaced return that error.
 type Gate struct {
 	checks     []entry
 	committers []int
@@ -171,8 +171,9 @@ func (g *Gate) CheckNames() []string {
 // dial (wrapping ErrInvalidDial, reason dial.invalid), an audit failure
 // (wrapping ErrAuditUnavailable, reason audit.unavailable), an empty id from
 // the WithDecisionIDs function (wrapping ErrInvalidConfig, reason
-// audit.unavailable, not recorded) or a Clock reading before 2000 (the same)
-// — and the Decision returned with it denies. A check that fails, times out
+// audit.unavailable, not recorded), a Clock reading before 2000 (the same)
+// or a Gate not created with New (the same) — and the Decision returned with
+// it denies. A check that fails, times out
 // or panics denies with "<check>.unavailable" and does not make Check return
 // an error. When ctx ends while the audit log records what would have been
 // an allow (the log may write the record all the same), the reservations are
@@ -180,7 +181,9 @@ func (g *Gate) CheckNames() []string {
 // never shows an allow the dialer was not given as a placed call.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	if err := g.usable(); err != nil {
-		return Decision{}, err
+		// Like a decision without an id: nothing can be recorded, and the
+		// deny names why, as every deny does.
+		return Decision{Reasons: []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the Gate was not created with New (a nil or zero Gate): it has no audit log and decides nothing"}}}, err
 	}
 	t := g.clock.Now()
 	d.At = t
@@ -367,12 +370,17 @@ func (g *Gate) addReasons(name string, rs []Reason, dec *Decision) bool {
 	return len(rs) > 0
 }
 
+// unavailable adds the reason "<name>.unavailable" for err to dec. The
+// message is formatted with fmt, which turns a panic in err's Error method
+// (a typed nil error from a check: a nil pointer in a non-nil error) into
+// text: a direct err.Error() would panic here, outside the recover that
+// guards the check, and crash the dialer.
 func (g *Gate) unavailable(name string, dec *Decision, err error) {
 	g.log.Warn("dialgate: check unavailable; denying", "check", name, "decision", dec.ID, "err", err)
 	dec.Reasons = append(dec.Reasons, Reason{
 		Code:    UnavailableCode(name),
 		Check:   name,
-		Message: "the check could not decide: " + err.Error(),
+		Message: fmt.Sprintf("the check could not decide: %v", err),
 	})
 }
 
@@ -541,7 +549,9 @@ func (g *Gate) releaseCommitters(ctx context.Context, id string) []error {
 // per-decision state to refuse it. An id ending in "#placed" names the
 // reservation of a call counted again after its release (see ReportOutcome),
 // not a decision: it is refused (ErrInvalidOutcome), as is an outcome
-// reporting it released.
+// reporting it released. A Clock reading before 2000 refuses the release
+// (an error wrapping ErrInvalidConfig; nothing given back or recorded), as
+// it refuses Check.
 func (g *Gate) Release(ctx context.Context, d Decision) error {
 	if err := g.usable(); err != nil {
 		return err
@@ -552,7 +562,10 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 	if err := notRecountID(d.ID); err != nil {
 		return err
 	}
-	now := g.clock.Now()
+	now, err := g.readClock("release")
+	if err != nil {
+		return err
+	}
 	if err := g.markReleased(ctx, d.ID, now); err != nil {
 		return err
 	}
@@ -686,6 +699,11 @@ func (g *Gate) recount(ctx context.Context, o Outcome) bool {
 // does not keep the outcome from its observers or the audit log (it is the
 // truth, and may start a pause); its error is returned with the others, and
 // the outcome should be retried.
+//
+// A Clock reading before 2000 (reset, or not yet synchronised) refuses the
+// outcome whole, with an error wrapping ErrInvalidConfig: stamped with such
+// an instant, the pause it starts and the counts it adds would hold back no
+// dial. Nothing is marked, observed or recorded; retry it.
 func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if err := g.usable(); err != nil {
 		return err
@@ -693,7 +711,11 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if o.DecisionID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
 	}
-	o.At = g.clock.Now()
+	at, err := g.readClock("outcome")
+	if err != nil {
+		return err
+	}
+	o.At = at
 	if err := validOutcome(o); err != nil {
 		// Malformed, it still says the call was placed (a released dial
 		// has nothing else to say): marked placed, so that a Release
@@ -740,7 +762,8 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 // the decision is marked placed, so that a Release of it afterwards, on any
 // Gate of the store, is refused; without one it does nothing. Nothing is
 // recorded in the audit log and no observer is told. An empty id is an
-// error wrapping ErrInvalidOutcome.
+// error wrapping ErrInvalidOutcome; a Clock reading before 2000, one
+// wrapping ErrInvalidConfig (nothing marked).
 func (g *Gate) MarkPlaced(ctx context.Context, decisionID string) error {
 	if err := g.usable(); err != nil {
 		return err
@@ -748,7 +771,27 @@ func (g *Gate) MarkPlaced(ctx context.Context, decisionID string) error {
 	if decisionID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
 	}
-	return g.markPlaced(ctx, Outcome{DecisionID: decisionID, At: g.clock.Now()})
+	at, err := g.readClock("mark")
+	if err != nil {
+		return err
+	}
+	return g.markPlaced(ctx, Outcome{DecisionID: decisionID, At: at})
+}
+
+// readClock reads the Clock for a release, an outcome or a mark (what),
+// refusing an instant before 2000 as Check does, with an error wrapping
+// ErrInvalidConfig: a pause, a count or a guard's mark stamped decades
+// early would hold back no dial (uk's 72 hours after an abandoned call
+// would be over before they began), and a release marked then would not be
+// seen by the outcome after it. Nothing is applied; the caller retries once
+// the clock is right, and meanwhile the capacity stays reserved.
+func (g *Gate) readClock(what string) (time.Time, error) {
+	t := g.clock.Now()
+	if t.Before(minClock) {
+		g.log.Error("dialgate: the clock reads before 2000; refusing", "what", what, "clock", t)
+		return time.Time{}, fmt.Errorf("clock: reads %s, before 2000 (a clock reset or not yet synchronised): the %s is not applied, retry once the clock is right: %w", t.UTC().Format(time.RFC3339), what, ErrInvalidConfig)
+	}
+	return t, nil
 }
 
 // validOutcome reports the first malformed field of o (its DecisionID

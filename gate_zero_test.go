@@ -19,6 +19,15 @@ func TestZeroGateFailsClosed(t *testing.T) {
 			if dec.Allowed || !errors.Is(err, ErrInvalidConfig) {
 				t.Errorf("Check = allowed %v, %v; want a deny and ErrInvalidConfig", dec.Allowed, err)
 			}
+			// Every deny names its reason, this one too: a dialer (or the
+			// sidecar's client) that logs or counts the codes must not see
+			// a deny without any.
+			if !dec.Has(CodeAuditUnavailable) || len(dec.Reasons) != 1 || dec.Reasons[0].Check != "audit" || dec.Reasons[0].Message == "" {
+				t.Errorf("Check's deny has reasons %+v, want one audit.unavailable saying why", dec.Reasons)
+			}
+			if err := g.MarkPlaced(ctx, "dg-x"); !errors.Is(err, ErrInvalidConfig) {
+				t.Errorf("MarkPlaced = %v, want ErrInvalidConfig", err)
+			}
 			if err := g.Release(ctx, Decision{ID: "dg-x"}); !errors.Is(err, ErrInvalidConfig) {
 				t.Errorf("Release = %v, want ErrInvalidConfig", err)
 			}

@@ -23,13 +23,13 @@ func abandonmentSection() section {
 		},
 		explain: func(p *Profile) []Rule {
 			a := p.Abandonment
-			of := "every"
+			dial := "any dial"
 			if len(a.Purposes) > 0 {
-				of = joinPurposes(a.Purposes, " or ")
+				dial = "a " + joinPurposes(a.Purposes, " or ") + " dial"
 			}
 			return []Rule{{Section: "abandonment", Path: "abandonment",
 				Text: "a campaign may abandon at most " + a.MaxRatePercent() + " of the calls a person answered, over a sliding " + a.WindowText() +
-					" (counted per tenant and campaign from the outcomes reported); above it, a " + of + " dial without an agent reserved (agent_reserved) is denied (abandon.rate_exceeded)",
+					" (counted per tenant and campaign from the outcomes reported); above it, " + dial + " without an agent reserved (agent_reserved) is denied (abandon.rate_exceeded)",
 				Cite: a.Cite}}
 		},
 	}

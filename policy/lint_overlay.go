@@ -27,7 +27,8 @@ func isLaw(c dialgate.Citation) bool {
 // relaxes or removes: a wider calling window, holidays no longer forbidden (or
 // a holiday calendar dropped), a new callback exemption, a default zone for
 // callees whose zone is unknown, a shorter recording retention, a registry no longer
-// required or allowed older, a shorter do-not-call hold, consent no longer
+// required or allowed older, a shorter do-not-call hold, do-not-call lists
+// limited to fewer purposes, refusals no longer listed, consent no longer
 // required, a looser frequency cap or pause, an abandoned-call rate cap
 // removed, raised, measured over another window or limited to fewer
 // purposes, a shorter minimum ring time, a
@@ -90,6 +91,18 @@ func overlayWarnings(p *Profile, now time.Time) []Warning {
 			if pd == nil || pd.Hold.Until(now).Before(h.Until(now)) {
 				warn("dnc.hold", h.Cite, "shorter than the %d months %d days of base %s", h.Months, h.Days, bn)
 			}
+		}
+		// dnc.purposes limits every registry and list of the section: the
+		// dials of the other purposes are no longer screened at all.
+		if c, ok := dncLawCite(b); ok && pd != nil && !coversPurposes(pd.Purposes, b.Purposes) {
+			of := "every purpose"
+			if len(b.Purposes) > 0 {
+				of = joinPurposes(b.Purposes, ", ")
+			}
+			warn("dnc.purposes", c, "limits the do-not-call lists to %s; base %s applies them to %s", joinPurposes(pd.Purposes, ", "), bn, of)
+		}
+		if r := b.ListRefusals; r != nil && isLaw(r.Cite) && (pd == nil || pd.ListRefusals == nil) {
+			warn("dnc.list_refusals", r.Cite, "removed; base %s lists the callee of a refused call at once", bn)
 		}
 	}
 
@@ -229,6 +242,24 @@ func overlayWarnings(p *Profile, now time.Time) []Warning {
 		}
 	}
 	return ws
+}
+
+// dncLawCite returns the citation of the first rule of the do-not-call
+// section b that a law or a regulator requires (a registry, the hold, the
+// listing of refusals), and whether there is one.
+func dncLawCite(b *dnc.Config) (dialgate.Citation, bool) {
+	for _, r := range b.Registries {
+		if isLaw(r.Cite) {
+			return r.Cite, true
+		}
+	}
+	if (b.Hold.Months != 0 || b.Hold.Days != 0) && isLaw(b.Hold.Cite) {
+		return b.Hold.Cite, true
+	}
+	if r := b.ListRefusals; r != nil && isLaw(r.Cite) {
+		return r.Cite, true
+	}
+	return dialgate.Citation{}, false
 }
 
 // scheduleOverlayWarnings compares the calling-time sections.
