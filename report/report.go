@@ -652,18 +652,27 @@ func (r *Report) readComplaints(ctx context.Context, src Sources, asOf time.Time
 	if err != nil {
 		return fmt.Errorf("report: complaints: %w", err)
 	}
+	// The state at the quarter's end is the state at its last instant: To
+	// is the next quarter's first. A deadline at To (midnight after the
+	// quarter's last day, where deadlines fall) was not passed in the
+	// quarter, and a step done at To was done in the next one (whose
+	// report counts it late: lateIn).
+	at := asOf
+	if !at.Before(r.To) {
+		at = r.To.Add(-time.Nanosecond)
+	}
 	status, channel := counter{}, counter{}
 	for _, c := range cs {
 		received := r.in(c.ReceivedAt)
 		if received {
 			r.Complaints.Received++
-			status.add(string(statusAt(c, asOf)))
+			status.add(string(statusAt(c, at)))
 			channel.add(string(c.Channel))
 		}
 		if lateIn(c, r.From, asOf) {
 			r.Complaints.Late++
 		}
-		if len(c.Overdue(asOf)) > 0 {
+		if len(c.Overdue(at)) > 0 {
 			r.Complaints.Overdue++
 			if !received {
 				r.Complaints.OverdueReceivedEarlier++
