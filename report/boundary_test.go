@@ -2,9 +2,15 @@ package report_test
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/report"
 	"github.com/dialgate/dialgate/storage/memstore"
@@ -65,5 +71,75 @@ func TestQuarterEndDeadlineNotOverdue(t *testing.T) {
 	}
 	if q1.Complaints.Late != 2 {
 		t.Errorf("Q1 complaints %+v: want both late (forwarded in Q1 at or after the deadline)", q1.Complaints)
+	}
+}
+
+// A log given twice (--audit DIR twice, or a copy of a sidecar's log given
+// as another's) was refused only when it held decisions of the quarter
+// (ErrDuplicateDecision). A log holding only the quarter's admin changes,
+// or only outcomes (releases through another sidecar) of decisions in
+// another log, had its changes and outcomes counted twice, silently.
+func TestLogWithoutDecisionsGivenTwice(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	n := dialgate.MustParseNumber("+8613900139091")
+
+	// Log A: one decision. Log B: its release and one admin change.
+	la, dirA := openTestLog(t)
+	lb, dirB := openTestLog(t)
+	ga := clockGate(t, la, &now)
+	gb := clockGate(t, lb, &now)
+	dec, err := ga.Check(ctx, dialgate.Dial{To: n, Purpose: dialgate.PurposeService, LeadID: "l"})
+	if err != nil || !dec.Allowed {
+		t.Fatal(dec, err)
+	}
+	if err := gb.Release(ctx, dec); err != nil {
+		t.Fatal(err)
+	}
+	if err := lb.RecordChange(ctx, auditlog.Change{Op: auditlog.OpDNCRemove, Result: auditlog.ResultApplied, ChangeID: "r1", Actor: "ops", Number: n, At: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []*auditlog.Log{la, lb} {
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fa, _ := auditlog.LogFiles(dirA)
+	fb, _ := auditlog.LogFiles(dirB)
+	once := append(append([]string{}, fa...), fb...)
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: once})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Decisions.Outcomes != 1 || r.Changes.DNCRemovals != 1 {
+		t.Fatalf("once: outcomes %d, removals %d; want 1 and 1", r.Decisions.Outcomes, r.Changes.DNCRemovals)
+	}
+	// B's directory given twice; and a copy of B given as a third log.
+	cp := t.TempDir()
+	var copied []string
+	for _, f := range fb {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(cp, filepath.Base(f))
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		copied = append(copied, p)
+	}
+	for name, files := range map[string][]string{
+		"B twice":       append(append([]string{}, once...), fb...),
+		"a copy of B":   append(append([]string{}, once...), copied...),
+		"B before A, B": append(append(append([]string{}, fb...), fa...), fb...),
+	} {
+		r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files})
+		if err == nil {
+			t.Errorf("%s: counted outcomes %d, removals %d; want an error: the log was read twice", name, r.Decisions.Outcomes, r.Changes.DNCRemovals)
+			continue
+		}
+		if !errors.Is(err, report.ErrDuplicateRecord) || !strings.Contains(err.Error(), fb[0]) {
+			t.Errorf("%s: error %v: want ErrDuplicateRecord naming the first place", name, err)
+		}
 	}
 }

@@ -30,6 +30,16 @@ var ErrInvalid = errors.New("report: invalid")
 // outcomes could not be linked to one decision.
 var ErrDuplicateDecision = errors.New("report: decision recorded twice")
 
+// ErrDuplicateRecord is wrapped by the error Build returns when a file of
+// the audit log starts with a record already read, in the same bytes, from
+// another file given (a log directory given twice, under one path or two,
+// or a copy of one sidecar's log given as another's): every record of it
+// would be counted twice. The error wraps ErrDuplicateDecision too. A log
+// holding no decision of the quarter (only outcomes of decisions in
+// another sidecar's log, or admin changes) has no repeated decision id:
+// it would otherwise be counted twice without an error.
+var ErrDuplicateRecord = errors.New("report: audit log file read twice")
+
 // ErrAuditChain is wrapped by the error Build returns when the audit log's
 // hash chain is broken: a record whose prev is not the hash of the record
 // before it (a record edited after it was written), or records missing from
@@ -382,8 +392,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	// so does the first record of a file of another directory that does not
 	// follow the one before (the next sidecar's log, or one whose older
 	// files were archived); any other record 0 is another log spliced into
-	// this one. A file given again (a directory given twice) starts again:
-	// its decisions are refused as counted twice (ErrDuplicateDecision).
+	// this one. A file given again (a directory given twice, or a copy of
+	// a log) is refused by its first record (ErrDuplicateRecord), and a
+	// decision id recorded twice by ErrDuplicateDecision.
 	var last struct {
 		ok   bool
 		seq  int64
@@ -391,6 +402,10 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		dir  string
 	}
 	read := map[string]bool{} // the files read so far
+	// The first record of each file read, and where: a file that starts
+	// with a record read before is a file read before (a directory given
+	// twice, a copy of a log), whatever its path.
+	starts := map[tlog.Hash]string{}
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -422,7 +437,16 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					f.Close()
 					return fmt.Errorf("%w: %s:%d: record %d: prev is not the hash of record %d: a record was edited after it was written (run `dialgate audit verify`)", ErrAuditChain, path, n, seq, last.seq)
 				}
-				last.ok, last.seq, last.hash, last.dir, first = true, seq, tlog.RecordHash(sc.Bytes()), filepath.Dir(path), false
+				h := tlog.RecordHash(sc.Bytes())
+				if first {
+					at := path + ":" + strconv.Itoa(n)
+					if was, dup := starts[h]; dup {
+						f.Close()
+						return fmt.Errorf("%w (%w): %s: record %d was already read at %s: the same audit log file given twice (a directory given twice, or a copy of a log): its records would be counted twice", ErrDuplicateRecord, ErrDuplicateDecision, at, seq, was)
+					}
+					starts[h] = at
+				}
+				last.ok, last.seq, last.hash, last.dir, first = true, seq, h, filepath.Dir(path), false
 			}
 			switch {
 			case l.Decision != nil:
