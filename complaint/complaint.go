@@ -351,7 +351,8 @@ type Config struct {
 	AnswerDays int `json:"answer_days,omitempty"`
 	// Zone is the IANA time zone whose calendar days the deadlines are
 	// counted in ("Asia/Shanghai"); empty means the profile's
-	// schedule.default_zone, and UTC without one.
+	// schedule.default_zone, and UTC without one (policy.NewComplaintDesk);
+	// NewDesk refuses a Zone other than the location it is given.
 	Zone string `json:"zone,omitempty"`
 	// Cite is the source of the deadlines (the MIIT 2020 draft for the
 	// defaults); informational, it is not validated here.

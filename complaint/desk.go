@@ -120,6 +120,9 @@ type Desk struct {
 // NewDesk returns a Desk. lists is required (a complaint always lists the
 // number); holds may be nil when no recordings are kept; cal nil counts Monday
 // to Friday; loc is the zone working days are counted in (Asia/Shanghai for cn).
+// A cfg.Zone other than loc's name is an error wrapping ErrInvalid: the two
+// must not disagree on the zone of the deadlines (policy.NewComplaintDesk
+// loads loc from cfg.Zone).
 func NewDesk(cfg Config, store Store, lists DNCLister, holds RecordingHolder, hasher CalleeHasher, cal Calendar, loc *time.Location) (*Desk, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -133,6 +136,8 @@ func NewDesk(cfg Config, store Store, lists DNCLister, holds RecordingHolder, ha
 		return nil, fmt.Errorf("%w: nil callee hasher", ErrInvalid)
 	case loc == nil:
 		return nil, fmt.Errorf("%w: nil location", ErrInvalid)
+	case cfg.Zone != "" && cfg.Zone != loc.String():
+		return nil, fmt.Errorf("%w: complaint.zone: %q, but the location given to count working days in is %q: give the same zone, or no complaint.zone", ErrInvalid, cfg.Zone, loc.String())
 	}
 	if cal == nil {
 		cal = Weekdays{}
