@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage"
@@ -137,6 +138,17 @@ func (c Complaint) Validate() error {
 	case StatusOpen, StatusForwarded, StatusHandled, StatusAnswered:
 	default:
 		return fmt.Errorf("%w: status: unknown status %q", ErrInvalid, c.Status)
+	}
+	// A complaint is stored as JSON, which holds only UTF-8: other bytes
+	// would be replaced, the id then no longer the key it is stored under
+	// (the complaint, and every listing, unreadable) and the rest changed.
+	for _, f := range []struct{ name, v string }{
+		{"id", c.ID}, {"tenant", c.Tenant}, {"callee", c.Callee}, {"segment", c.Segment}, {"scope", c.Scope},
+		{"decision_id", c.DecisionID}, {"details", c.Details}, {"resolution", c.Resolution},
+	} {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalid, f.name)
+		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
@@ -292,6 +293,9 @@ func (d *Desk) Forward(ctx context.Context, id string, t time.Time) error {
 func (d *Desk) Resolve(ctx context.Context, id string, t time.Time, resolution string) error {
 	if strings.TrimSpace(resolution) == "" {
 		return fmt.Errorf("%w: resolution: missing", ErrInvalid)
+	}
+	if !utf8.ValidString(resolution) {
+		return fmt.Errorf("%w: resolution: not valid UTF-8", ErrInvalid)
 	}
 	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {
 		switch c.Status {
