@@ -143,3 +143,62 @@ func TestLogWithoutDecisionsGivenTwice(t *testing.T) {
 		}
 	}
 }
+
+// A quarter starts at the first instant of its first day in the report's
+// zone. Where the clocks jumped forward at that midnight (Paraguay on 1
+// October 2023, Cuba on 1 April 2012), time.Date put 00:00 an hour before
+// the jump, on the last day of the quarter before: a decision at 23:30 on
+// 30 September, in Q3, was counted in Q4.
+func TestQuarterBoundsWhereMidnightIsSkipped(t *testing.T) {
+	for _, tc := range []struct {
+		zone string
+		q    report.Quarter
+	}{
+		{"America/Asuncion", report.Quarter{Year: 2023, Q: 4}},
+		{"America/Havana", report.Quarter{Year: 2012, Q: 2}},
+		{"Asia/Shanghai", report.Quarter{Year: 2026, Q: 4}},
+	} {
+		loc, err := time.LoadLocation(tc.zone)
+		if err != nil {
+			t.Skip(err)
+		}
+		from, to := tc.q.Bounds(loc)
+		for _, b := range []time.Time{from, to} {
+			if b.Day() != 1 || b.Add(-time.Nanosecond).Day() == 1 {
+				t.Errorf("%s %s: bound %s is not the first instant of a 1st (the instant before is %s)", tc.zone, tc.q, b, b.Add(-time.Nanosecond))
+			}
+		}
+		if m := from.Month(); int(m) != 3*(tc.q.Q-1)+1 {
+			t.Errorf("%s %s: from %s is not in the quarter's first month", tc.zone, tc.q, from)
+		}
+	}
+}
+
+// The worst day of a campaign's abandoned calls is a calendar day in the
+// report's zone. In Havana 8 March 2026 starts at 01:00 (the clocks jump
+// from midnight): the day of a call at 23:30 on 7 March ended, said the
+// report, at 23:00 on 7 March, before the call in it.
+func TestAbandonDayWhereMidnightIsSkipped(t *testing.T) {
+	loc, err := time.LoadLocation("America/Havana")
+	if err != nil {
+		t.Skip(err)
+	}
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 3, 7, 23, 30, 0, 0, loc)
+	g := clockGate(t, log, &now)
+	callWith(t, g, "+8613900139000", "spring", dialgate.Outcome{Answered: true, Abandoned: true})
+	r, err := report.Build(context.Background(), report.Quarter{Year: 2026, Q: 1}, loc, time.Date(2026, 4, 10, 0, 0, 0, 0, loc),
+		report.Sources{AuditFiles: closedFiles(t, log, dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Abandonment) != 1 {
+		t.Fatalf("abandonment %+v", r.Abandonment)
+	}
+	w := r.Abandonment[0].Worst24h
+	wantFrom := time.Date(2026, 3, 7, 0, 0, 0, 0, loc)
+	wantTo := time.Date(2026, 3, 8, 1, 0, 0, 0, loc) // the first instant of 8 March
+	if !w.From.Equal(wantFrom) || !w.To.Equal(wantTo) || now.Before(w.From) || !now.Before(w.To) {
+		t.Errorf("worst day [%s, %s), want [%s, %s), holding the call at %s", w.From, w.To, wantFrom, wantTo, now)
+	}
+}

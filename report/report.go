@@ -76,10 +76,28 @@ func ParseQuarter(s string) (Quarter, error) {
 // String returns "2026Q4".
 func (q Quarter) String() string { return fmt.Sprintf("%dQ%d", q.Year, q.Q) }
 
-// Bounds returns the quarter as [from, to) in loc.
+// Bounds returns the quarter as [from, to) in loc: the first instant of
+// its first day, and of the next quarter's (where the clocks jump forward
+// at midnight, the day starts at the jump).
 func (q Quarter) Bounds(loc *time.Location) (from, to time.Time) {
-	from = time.Date(q.Year, time.Month(3*(q.Q-1)+1), 1, 0, 0, 0, 0, loc)
-	return from, from.AddDate(0, 3, 0)
+	m := time.Month(3*(q.Q-1) + 1)
+	return dayStart(q.Year, m, 1, loc), dayStart(q.Year, m+3, 1, loc)
+}
+
+// dayStart returns the first instant of the date in loc (normalized as
+// time.Date does: month 13 is January of the next year, day 32 of January
+// is 1 February). Where the clocks jump forward at midnight, time.Date
+// places 00:00 before the jump, on the previous date: the day then starts
+// at the jump.
+func dayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	y, m, d = time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Date()
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if _, _, got := t.Date(); got != d {
+		if _, end := t.ZoneBounds(); !end.IsZero() {
+			return end
+		}
+	}
+	return t
 }
 
 // Sources are what a report is computed from. AuditFiles is required; a nil
