@@ -257,9 +257,11 @@ type Report struct {
 		ByChannel []Count `json:"by_channel"` // by channel
 		// Overdue counts the complaints received before the quarter's end
 		// (in the quarter or earlier) with a deadline missed and its step
-		// not done as of the earlier of now and the quarter's end: a
-		// complaint received late in one quarter whose deadlines are
-		// missed in the next is overdue in the next one's report.
+		// not done as of the earlier of now and the quarter's end (its
+		// last instant: a deadline at To, midnight after the quarter's
+		// last day, is missed in the next quarter): a complaint received
+		// late in one quarter whose deadlines are missed in the next is
+		// overdue in the next one's report.
 		Overdue int `json:"overdue"`
 		// OverdueReceivedEarlier counts those of Overdue received before
 		// the quarter (not in Received).
