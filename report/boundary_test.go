@@ -202,3 +202,40 @@ func TestAbandonDayWhereMidnightIsSkipped(t *testing.T) {
 		t.Errorf("worst day [%s, %s), want [%s, %s), holding the call at %s", w.From, w.To, wantFrom, wantTo, now)
 	}
 }
+
+// The checkpoint file in a log directory signs the records written before
+// it, and no crash leaves the log shorter than it: auditlog.Open refuses
+// such a log as corrupt. The report counted it, its last records (cut off
+// at a line end, the chain intact) simply missing. Build fails instead.
+func TestReportRefusesLogShorterThanCheckpointFile(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	g := clockGate(t, log, &now)
+	for range 5 {
+		callWith(t, g, "+8613900139000", "winter")
+	}
+	files := closedFiles(t, log, dir)
+	if _, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files}); err != nil {
+		t.Fatal(err)
+	}
+	last := files[len(files)-1]
+	b, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	if len(lines) < 4 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	if err := os.WriteFile(last, []byte(strings.Join(lines[:3], "")), 0o600); err != nil { // records 0 to 2
+		t.Fatal(err)
+	}
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: files})
+	if err == nil {
+		t.Fatalf("Build counted %d decisions of a log cut short of its checkpoint file; want an error", r.Decisions.Total)
+	}
+	if !errors.Is(err, report.ErrAuditChain) || !strings.Contains(err.Error(), auditlog.CheckpointFile) {
+		t.Errorf("error %v: want ErrAuditChain naming the checkpoint file", err)
+	}
+}

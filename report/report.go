@@ -44,7 +44,9 @@ var ErrDuplicateRecord = errors.New("report: audit log file read twice")
 // hash chain is broken: a record whose prev is not the hash of the record
 // before it (a record edited after it was written), or records missing from
 // the middle of a file, or a record 0 (another log) after the first record
-// of a directory's log. Build does not check signatures: an edit that
+// of a directory's log, or a directory's log, read to its last file,
+// holding fewer records than its checkpoint file signs (records cut off
+// its end: auditlog.CheckpointFileTree). Build does not check signatures: an edit that
 // recomputed every later hash is caught by `dialgate audit verify`, which
 // also locates and names the problem.
 var ErrAuditChain = errors.New("report: audit log hash chain broken")
@@ -422,6 +424,13 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		dir  string
 	}
 	read := map[string]bool{} // the files read so far
+	// Per directory: what its checkpoint file signed and its last file
+	// were before its first file was read (a live log grows meanwhile),
+	// its last file read, and how many records its log held up to there
+	// (the last seq + 1).
+	logDirs := map[string]*logDir{}
+	var dirs []string
+	held := map[string]int64{}
 	// The first record of each file read, and where: a file that starts
 	// with a record read before is a file read before (a directory given
 	// twice, a copy of a log), whatever its path.
@@ -431,6 +440,14 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			return err
 		}
 		first := true // no record of this file read yet
+		if dir := filepath.Dir(path); logDirs[dir] == nil {
+			ld, err := openLogDir(dir)
+			if err != nil {
+				return err
+			}
+			logDirs[dir] = ld
+			dirs = append(dirs, dir)
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			return fmt.Errorf("report: audit log: %w", err)
@@ -467,6 +484,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					starts[h] = at
 				}
 				last.ok, last.seq, last.hash, last.dir, first = true, seq, h, filepath.Dir(path), false
+				held[last.dir] = max(held[last.dir], seq+1)
 			}
 			switch {
 			case l.Decision != nil:
@@ -600,11 +618,17 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		}
 		f.Close()
 		read[path] = true
+		logDirs[filepath.Dir(path)].lastRead = filepath.Clean(path)
 		if errors.Is(err, bufio.ErrTooLong) {
 			return fmt.Errorf("report: %s:%d: %w: longer than %d bytes (run `dialgate audit verify`)", path, n+1, auditlog.ErrMalformed, auditlog.MaxLineBytes)
 		}
 		if err != nil {
 			return fmt.Errorf("report: %s: %w", path, err)
+		}
+	}
+	for _, dir := range dirs {
+		if err := logDirs[dir].check(dir, held[dir]); err != nil {
+			return err
 		}
 	}
 	for _, q := range requests {
@@ -806,6 +830,43 @@ func (c counter) sorted() []Count {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out
+}
+
+// logDir is a log directory whose files a report reads: what its
+// checkpoint file signed, and its last file, before the first was read.
+type logDir struct {
+	signed   tlog.Tree // the checkpoint file's tree (zero without one)
+	lastFile string    // its last log file then ("" when it is none)
+	lastRead string    // the last of its files read
+}
+
+// openLogDir reads what dir's checkpoint file signs
+// (auditlog.CheckpointFileTree) and which its last log file is
+// (auditlog.LogFiles), before its files are read: a sidecar appending
+// meanwhile only adds records after those the file signs.
+func openLogDir(dir string) (*logDir, error) {
+	tree, err := auditlog.CheckpointFileTree(dir)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w (run `dialgate audit verify`)", err)
+	}
+	ld := &logDir{signed: tree}
+	if files, err := auditlog.LogFiles(dir); err == nil && len(files) > 0 {
+		ld.lastFile = files[len(files)-1]
+	}
+	return ld, nil
+}
+
+// check refuses the directory dir, whose log held held records up to the
+// last one read, when it was read to its last file and holds fewer records
+// than its checkpoint file signs: records were cut off its end, which no
+// crash does (auditlog.Open refuses such a log). The signature is left to
+// `dialgate audit verify` (or --key).
+func (ld *logDir) check(dir string, held int64) error {
+	if ld.lastFile == "" || ld.lastRead != ld.lastFile || ld.signed.N <= held {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: records were cut off its end (run `dialgate audit verify`)",
+		ErrAuditChain, dir, held, auditlog.CheckpointFile, ld.signed.N)
 }
 
 // checkLastNewline returns an error wrapping auditlog.ErrTorn when the file f
