@@ -865,8 +865,8 @@ func (ld *logDir) check(dir string, held int64) error {
 	if ld.lastFile == "" || ld.lastRead != ld.lastFile || ld.signed.N <= held {
 		return nil
 	}
-	return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: records were cut off its end (run `dialgate audit verify`)",
-		ErrAuditChain, dir, held, auditlog.CheckpointFile, ld.signed.N)
+	return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: records were cut off its end, or this is a copy of a live log whose %s file was copied after its log files (copy it first) (run `dialgate audit verify`)",
+		ErrAuditChain, dir, held, auditlog.CheckpointFile, ld.signed.N, auditlog.CheckpointFile)
 }
 
 // checkLastNewline returns an error wrapping auditlog.ErrTorn when the file f
