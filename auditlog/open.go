@@ -368,6 +368,16 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 	return st, nil
 }
 
+// CheckpointFileTree returns the tree the checkpoint file in dir
+// (CheckpointFile) signs — how many records the log held when it was
+// written, and their root — without checking its signature (Verify does,
+// given the key), or the zero tree when there is no such file. A file that
+// is not a signed checkpoint is an error wrapping ErrCorrupt. Open refuses
+// a log that holds fewer records than this tree, or other first records;
+// readers that count records without a key (the quarterly report) can
+// refuse a log cut short the same way.
+func CheckpointFileTree(dir string) (tlog.Tree, error) { return readCheckpointFile(dir) }
+
 // readCheckpointFile returns the tree the checkpoint file in dir signs (its
 // signature is Verify's to check: Open has no verifier), or the empty tree
 // when there is no such file.

@@ -679,6 +679,15 @@ func (w *walk) step(e *entry) error {
 		}
 		tree := cp.Tree
 		if tree.N > expected {
+			// Record expected is not before this line: if it is in the
+			// log, it is after (the checkpoint, or the record, was moved).
+			if later, err := findRecord(w.ctx, w.files, expected); err != nil {
+				return err
+			} else if later != nil {
+				return &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemReordered,
+					Detail: fmt.Sprintf("the checkpoint here signs %d records but only %d precede it: record %d comes after it (%s:%d): it was moved",
+						tree.N, expected, expected, w.files[later.file], later.line)}
+			}
 			missing := fmt.Sprintf("record %d is", expected)
 			if tree.N > expected+1 {
 				missing = fmt.Sprintf("records %d to %d are", expected, tree.N-1)
@@ -753,8 +762,12 @@ func (w *walk) step(e *entry) error {
 		if e.seq > expected+1 {
 			missing = fmt.Sprintf("records %d to %d are", expected, e.seq-1)
 		}
+		follows := fmt.Sprintf("record %d follows record %d", e.seq, expected-1)
+		if expected == 0 {
+			follows = fmt.Sprintf("the log starts at record %d", e.seq)
+		}
 		return &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
-			Detail: fmt.Sprintf("%s missing: record %d follows record %d", missing, e.seq, expected-1)}
+			Detail: fmt.Sprintf("%s missing: %s", missing, follows)}
 	default: // e.seq < expected: record e.seq was taken before
 		first, err := findRecord(w.ctx, w.files, e.seq)
 		if err != nil {

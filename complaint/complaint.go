@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage"
@@ -137,6 +138,17 @@ func (c Complaint) Validate() error {
 	case StatusOpen, StatusForwarded, StatusHandled, StatusAnswered:
 	default:
 		return fmt.Errorf("%w: status: unknown status %q", ErrInvalid, c.Status)
+	}
+	// A complaint is stored as JSON, which holds only UTF-8: other bytes
+	// would be replaced, the id then no longer the key it is stored under
+	// (the complaint, and every listing, unreadable) and the rest changed.
+	for _, f := range []struct{ name, v string }{
+		{"id", c.ID}, {"tenant", c.Tenant}, {"callee", c.Callee}, {"segment", c.Segment}, {"scope", c.Scope},
+		{"decision_id", c.DecisionID}, {"details", c.Details}, {"resolution", c.Resolution},
+	} {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalid, f.name)
+		}
 	}
 	return nil
 }
@@ -351,7 +363,8 @@ type Config struct {
 	AnswerDays int `json:"answer_days,omitempty"`
 	// Zone is the IANA time zone whose calendar days the deadlines are
 	// counted in ("Asia/Shanghai"); empty means the profile's
-	// schedule.default_zone, and UTC without one.
+	// schedule.default_zone, and UTC without one (policy.NewComplaintDesk);
+	// NewDesk refuses a Zone other than the location it is given.
 	Zone string `json:"zone,omitempty"`
 	// Cite is the source of the deadlines (the MIIT 2020 draft for the
 	// defaults); informational, it is not validated here.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
@@ -120,6 +121,9 @@ type Desk struct {
 // NewDesk returns a Desk. lists is required (a complaint always lists the
 // number); holds may be nil when no recordings are kept; cal nil counts Monday
 // to Friday; loc is the zone working days are counted in (Asia/Shanghai for cn).
+// A cfg.Zone other than loc's name is an error wrapping ErrInvalid: the two
+// must not disagree on the zone of the deadlines (policy.NewComplaintDesk
+// loads loc from cfg.Zone).
 func NewDesk(cfg Config, store Store, lists DNCLister, holds RecordingHolder, hasher CalleeHasher, cal Calendar, loc *time.Location) (*Desk, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -133,6 +137,8 @@ func NewDesk(cfg Config, store Store, lists DNCLister, holds RecordingHolder, ha
 		return nil, fmt.Errorf("%w: nil callee hasher", ErrInvalid)
 	case loc == nil:
 		return nil, fmt.Errorf("%w: nil location", ErrInvalid)
+	case cfg.Zone != "" && cfg.Zone != loc.String():
+		return nil, fmt.Errorf("%w: complaint.zone: %q, but the location given to count working days in is %q: give the same zone, or no complaint.zone", ErrInvalid, cfg.Zone, loc.String())
 	}
 	if cal == nil {
 		cal = Weekdays{}
@@ -287,6 +293,9 @@ func (d *Desk) Forward(ctx context.Context, id string, t time.Time) error {
 func (d *Desk) Resolve(ctx context.Context, id string, t time.Time, resolution string) error {
 	if strings.TrimSpace(resolution) == "" {
 		return fmt.Errorf("%w: resolution: missing", ErrInvalid)
+	}
+	if !utf8.ValidString(resolution) {
+		return fmt.Errorf("%w: resolution: not valid UTF-8", ErrInvalid)
 	}
 	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {
 		switch c.Status {

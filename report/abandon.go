@@ -84,8 +84,7 @@ func abandonment(byCampaign map[string][]answeredCall, from, to time.Time) []Aba
 	loc := from.Location()
 	day := func(t time.Time) (time.Time, time.Time) {
 		y, m, d := t.In(loc).Date()
-		start := time.Date(y, m, d, 0, 0, 0, 0, loc)
-		return start, time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+		return dayStart(y, m, d, loc), dayStart(y, m, d+1, loc)
 	}
 	month := func(t time.Time) (time.Time, time.Time) {
 		const period = 30 * 24 * time.Hour

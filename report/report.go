@@ -30,11 +30,23 @@ var ErrInvalid = errors.New("report: invalid")
 // outcomes could not be linked to one decision.
 var ErrDuplicateDecision = errors.New("report: decision recorded twice")
 
+// ErrDuplicateRecord is wrapped by the error Build returns when a file of
+// the audit log starts with a record already read, in the same bytes, from
+// another file given (a log directory given twice, under one path or two,
+// or a copy of one sidecar's log given as another's): every record of it
+// would be counted twice. The error wraps ErrDuplicateDecision too. A log
+// holding no decision of the quarter (only outcomes of decisions in
+// another sidecar's log, or admin changes) has no repeated decision id:
+// it would otherwise be counted twice without an error.
+var ErrDuplicateRecord = errors.New("report: audit log file read twice")
+
 // ErrAuditChain is wrapped by the error Build returns when the audit log's
 // hash chain is broken: a record whose prev is not the hash of the record
 // before it (a record edited after it was written), or records missing from
 // the middle of a file, or a record 0 (another log) after the first record
-// of a directory's log. Build does not check signatures: an edit that
+// of a directory's log, or a directory's log, read to its last file,
+// holding fewer records than its checkpoint file signs (records cut off
+// its end: auditlog.CheckpointFileTree). Build does not check signatures: an edit that
 // recomputed every later hash is caught by `dialgate audit verify`, which
 // also locates and names the problem.
 var ErrAuditChain = errors.New("report: audit log hash chain broken")
@@ -66,10 +78,28 @@ func ParseQuarter(s string) (Quarter, error) {
 // String returns "2026Q4".
 func (q Quarter) String() string { return fmt.Sprintf("%dQ%d", q.Year, q.Q) }
 
-// Bounds returns the quarter as [from, to) in loc.
+// Bounds returns the quarter as [from, to) in loc: the first instant of
+// its first day, and of the next quarter's (where the clocks jump forward
+// at midnight, the day starts at the jump).
 func (q Quarter) Bounds(loc *time.Location) (from, to time.Time) {
-	from = time.Date(q.Year, time.Month(3*(q.Q-1)+1), 1, 0, 0, 0, 0, loc)
-	return from, from.AddDate(0, 3, 0)
+	m := time.Month(3*(q.Q-1) + 1)
+	return dayStart(q.Year, m, 1, loc), dayStart(q.Year, m+3, 1, loc)
+}
+
+// dayStart returns the first instant of the date in loc (normalized as
+// time.Date does: month 13 is January of the next year, day 32 of January
+// is 1 February). Where the clocks jump forward at midnight, time.Date
+// places 00:00 before the jump, on the previous date: the day then starts
+// at the jump.
+func dayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	y, m, d = time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Date()
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if _, _, got := t.Date(); got != d {
+		if _, end := t.ZoneBounds(); !end.IsZero() {
+			return end
+		}
+	}
+	return t
 }
 
 // Sources are what a report is computed from. AuditFiles is required; a nil
@@ -229,9 +259,11 @@ type Report struct {
 		ByChannel []Count `json:"by_channel"` // by channel
 		// Overdue counts the complaints received before the quarter's end
 		// (in the quarter or earlier) with a deadline missed and its step
-		// not done as of the earlier of now and the quarter's end: a
-		// complaint received late in one quarter whose deadlines are
-		// missed in the next is overdue in the next one's report.
+		// not done as of the earlier of now and the quarter's end (its
+		// last instant: a deadline at To, midnight after the quarter's
+		// last day, is missed in the next quarter): a complaint received
+		// late in one quarter whose deadlines are missed in the next is
+		// overdue in the next one's report.
 		Overdue int `json:"overdue"`
 		// OverdueReceivedEarlier counts those of Overdue received before
 		// the quarter (not in Received).
@@ -382,8 +414,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	// so does the first record of a file of another directory that does not
 	// follow the one before (the next sidecar's log, or one whose older
 	// files were archived); any other record 0 is another log spliced into
-	// this one. A file given again (a directory given twice) starts again:
-	// its decisions are refused as counted twice (ErrDuplicateDecision).
+	// this one. A file given again (a directory given twice, or a copy of
+	// a log) is refused by its first record (ErrDuplicateRecord), and a
+	// decision id recorded twice by ErrDuplicateDecision.
 	var last struct {
 		ok   bool
 		seq  int64
@@ -391,11 +424,30 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		dir  string
 	}
 	read := map[string]bool{} // the files read so far
+	// Per directory: what its checkpoint file signed and its last file
+	// were before its first file was read (a live log grows meanwhile),
+	// its last file read, and how many records its log held up to there
+	// (the last seq + 1).
+	logDirs := map[string]*logDir{}
+	var dirs []string
+	held := map[string]int64{}
+	// The first record of each file read, and where: a file that starts
+	// with a record read before is a file read before (a directory given
+	// twice, a copy of a log), whatever its path.
+	starts := map[tlog.Hash]string{}
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		first := true // no record of this file read yet
+		if dir := filepath.Dir(path); logDirs[dir] == nil {
+			ld, err := openLogDir(dir)
+			if err != nil {
+				return err
+			}
+			logDirs[dir] = ld
+			dirs = append(dirs, dir)
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			return fmt.Errorf("report: audit log: %w", err)
@@ -422,7 +474,17 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					f.Close()
 					return fmt.Errorf("%w: %s:%d: record %d: prev is not the hash of record %d: a record was edited after it was written (run `dialgate audit verify`)", ErrAuditChain, path, n, seq, last.seq)
 				}
-				last.ok, last.seq, last.hash, last.dir, first = true, seq, tlog.RecordHash(sc.Bytes()), filepath.Dir(path), false
+				h := tlog.RecordHash(sc.Bytes())
+				if first {
+					at := path + ":" + strconv.Itoa(n)
+					if was, dup := starts[h]; dup {
+						f.Close()
+						return fmt.Errorf("%w (%w): %s: record %d was already read at %s: the same audit log file given twice (a directory given twice, or a copy of a log): its records would be counted twice", ErrDuplicateRecord, ErrDuplicateDecision, at, seq, was)
+					}
+					starts[h] = at
+				}
+				last.ok, last.seq, last.hash, last.dir, first = true, seq, h, filepath.Dir(path), false
+				held[last.dir] = max(held[last.dir], seq+1)
 			}
 			switch {
 			case l.Decision != nil:
@@ -556,11 +618,17 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		}
 		f.Close()
 		read[path] = true
+		logDirs[filepath.Dir(path)].lastRead = filepath.Clean(path)
 		if errors.Is(err, bufio.ErrTooLong) {
 			return fmt.Errorf("report: %s:%d: %w: longer than %d bytes (run `dialgate audit verify`)", path, n+1, auditlog.ErrMalformed, auditlog.MaxLineBytes)
 		}
 		if err != nil {
 			return fmt.Errorf("report: %s: %w", path, err)
+		}
+	}
+	for _, dir := range dirs {
+		if err := logDirs[dir].check(dir, held[dir]); err != nil {
+			return err
 		}
 	}
 	for _, q := range requests {
@@ -652,18 +720,27 @@ func (r *Report) readComplaints(ctx context.Context, src Sources, asOf time.Time
 	if err != nil {
 		return fmt.Errorf("report: complaints: %w", err)
 	}
+	// The state at the quarter's end is the state at its last instant: To
+	// is the next quarter's first. A deadline at To (midnight after the
+	// quarter's last day, where deadlines fall) was not passed in the
+	// quarter, and a step done at To was done in the next one (whose
+	// report counts it late: lateIn).
+	at := asOf
+	if !at.Before(r.To) {
+		at = r.To.Add(-time.Nanosecond)
+	}
 	status, channel := counter{}, counter{}
 	for _, c := range cs {
 		received := r.in(c.ReceivedAt)
 		if received {
 			r.Complaints.Received++
-			status.add(string(statusAt(c, asOf)))
+			status.add(string(statusAt(c, at)))
 			channel.add(string(c.Channel))
 		}
 		if lateIn(c, r.From, asOf) {
 			r.Complaints.Late++
 		}
-		if len(c.Overdue(asOf)) > 0 {
+		if len(c.Overdue(at)) > 0 {
 			r.Complaints.Overdue++
 			if !received {
 				r.Complaints.OverdueReceivedEarlier++
@@ -753,6 +830,43 @@ func (c counter) sorted() []Count {
 		return strings.Compare(a.Key, b.Key)
 	})
 	return out
+}
+
+// logDir is a log directory whose files a report reads: what its
+// checkpoint file signed, and its last file, before the first was read.
+type logDir struct {
+	signed   tlog.Tree // the checkpoint file's tree (zero without one)
+	lastFile string    // its last log file then ("" when it is none)
+	lastRead string    // the last of its files read
+}
+
+// openLogDir reads what dir's checkpoint file signs
+// (auditlog.CheckpointFileTree) and which its last log file is
+// (auditlog.LogFiles), before its files are read: a sidecar appending
+// meanwhile only adds records after those the file signs.
+func openLogDir(dir string) (*logDir, error) {
+	tree, err := auditlog.CheckpointFileTree(dir)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w (run `dialgate audit verify`)", err)
+	}
+	ld := &logDir{signed: tree}
+	if files, err := auditlog.LogFiles(dir); err == nil && len(files) > 0 {
+		ld.lastFile = files[len(files)-1]
+	}
+	return ld, nil
+}
+
+// check refuses the directory dir, whose log held held records up to the
+// last one read, when it was read to its last file and holds fewer records
+// than its checkpoint file signs: records were cut off its end, which no
+// crash does (auditlog.Open refuses such a log). The signature is left to
+// `dialgate audit verify` (or --key).
+func (ld *logDir) check(dir string, held int64) error {
+	if ld.lastFile == "" || ld.lastRead != ld.lastFile || ld.signed.N <= held {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: records were cut off its end, or this is a copy of a live log whose %s file was copied after its log files (copy it first) (run `dialgate audit verify`)",
+		ErrAuditChain, dir, held, auditlog.CheckpointFile, ld.signed.N, auditlog.CheckpointFile)
 }
 
 // checkLastNewline returns an error wrapping auditlog.ErrTorn when the file f

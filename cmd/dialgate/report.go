@@ -44,7 +44,8 @@ func (a *app) reportQuarterlyCmd() *cobra.Command {
 dials decided, allowed and denied by reason code, do-not-call additions by
 source, complaints and their status, recordings kept, held and deleted, and the
 policy versions in force. It reads the audit log in --data/audit and the store
-in --data. Without --key it checks the hash chain only, which needs no key:
+in --data. Without --key it checks only the hash chain, and that no log holds
+fewer records than its checkpoint file signs, which need no key:
 run ` + "`dialgate audit verify`" + ` first to prove the log unedited, or give --key
 (the log's public key, repeatable) to have every log directory verified as
 audit verify does before anything is counted, and --sealed as well when no
