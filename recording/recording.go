@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage"
@@ -133,9 +134,25 @@ func (r Recording) Validate() error {
 	case r.State != StateActive && r.State != StateDeleting:
 		return fmt.Errorf("%w: state: unknown state %q", ErrInvalid, r.State)
 	}
+	// Text that is not UTF-8 would be stored with U+FFFD in its place: a
+	// record its key does not name (every read and listing of it failing),
+	// a hold id no release names, a media URI other than the file's.
+	for _, f := range [...]struct{ name, v string }{
+		{"id", r.ID}, {"decision_id", r.DecisionID}, {"tenant", r.Tenant}, {"callee", r.Callee},
+		{"media_uri", r.MediaURI}, {"delete_token", r.DeleteToken},
+	} {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalid, f.name)
+		}
+	}
 	for i, h := range r.Holds {
-		if strings.TrimSpace(h.ID) == "" {
+		switch {
+		case strings.TrimSpace(h.ID) == "":
 			return fmt.Errorf("%w: holds[%d].id: missing", ErrInvalid, i)
+		case !utf8.ValidString(h.ID):
+			return fmt.Errorf("%w: holds[%d].id: not valid UTF-8", ErrInvalid, i)
+		case !utf8.ValidString(h.Reason):
+			return fmt.Errorf("%w: holds[%d].reason: not valid UTF-8", ErrInvalid, i)
 		}
 	}
 	return nil

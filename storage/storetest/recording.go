@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ func recordingCases() []testCase[recording.Store] {
 		{"ListFilters", recList},
 		{"ConcurrentHolds", recConcurrentHolds},
 		{"RejectsInvalid", recInvalid},
+		{"RejectsNotUTF8", recNotUTF8},
 		{"Reopen", recReopen},
 		{"EndedAt", recEndedAt},
 		{"StoredRecords", recordingStored},
@@ -315,6 +317,50 @@ func recInvalid(ctx context.Context, h harness[recording.Store]) error {
 	}
 	if _, err := s.GetRecording(ctx, "r-1"); !errors.Is(err, recording.ErrNotFound) {
 		return fmt.Errorf("an invalid recording was stored: %v", err)
+	}
+	return nil
+}
+
+// recNotUTF8: a recording whose text is not UTF-8 is refused, naming the
+// field. Stored, its JSON would carry U+FFFD where the bytes were: a key that
+// its record does not name (every read and every listing of its callee then
+// fails, so the sweep and a complaint's holds with them), a hold id no
+// release can name, a media URI other than the file's.
+func recNotUTF8(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	for field, mutate := range map[string]func(r *recording.Recording){
+		"id":          func(r *recording.Recording) { r.ID = "r-\xff" },
+		"decision_id": func(r *recording.Recording) { r.DecisionID = "d-\xff" },
+		"tenant":      func(r *recording.Recording) { r.Tenant = "acme\xff" },
+		"callee":      func(r *recording.Recording) { r.Callee = "h:\xff" },
+		"media_uri":   func(r *recording.Recording) { r.MediaURI = "file:r\xff.wav" },
+		"holds[0].id": func(r *recording.Recording) { r.Holds = []recording.Hold{{ID: "h\xff", PlacedAt: t0}} },
+	} {
+		bad := sampleRecording("r-1", "h:abc", t0)
+		mutate(&bad)
+		err := s.CreateRecording(ctx, bad)
+		if !errors.Is(err, recording.ErrInvalid) || !strings.Contains(err.Error(), field) {
+			return fmt.Errorf("CreateRecording with %s not UTF-8: %v, want ErrInvalid naming %s", field, err, field)
+		}
+	}
+	if recs, err := s.ListRecordings(ctx, recording.Filter{}); err != nil || len(recs) != 0 {
+		return fmt.Errorf("ListRecordings after refused recordings: %d, %v; want none, no error", len(recs), err)
+	}
+	if err := s.CreateRecording(ctx, sampleRecording("r-1", "h:abc", t0)); err != nil {
+		return err
+	}
+	err = s.UpdateRecording(ctx, "r-1", func(r *recording.Recording) error {
+		r.Holds = append(r.Holds, recording.Hold{ID: "h\xff", PlacedAt: t0})
+		return nil
+	})
+	if !errors.Is(err, recording.ErrInvalid) || !strings.Contains(err.Error(), "holds[0].id") {
+		return fmt.Errorf("UpdateRecording adding a hold whose id is not UTF-8: %v, want ErrInvalid naming holds[0].id", err)
+	}
+	if _, err := s.ListRecordings(ctx, recording.Filter{Callee: "h:abc"}); err != nil {
+		return fmt.Errorf("ListRecordings after a refused update: %w", err)
 	}
 	return nil
 }
