@@ -2,8 +2,8 @@ package dialgate
 
 import (
 	"fmt"
-	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -125,8 +125,22 @@ type Dial struct {
 // HasProvenance reports whether the dial says where its number came from: a
 // consent, a lead record or an inbound trigger.
 func (d Dial) HasProvenance() bool {
-	// An id of only white space names no record.
-	return strings.TrimSpace(d.ConsentID) != "" || strings.TrimSpace(d.LeadID) != "" || !d.TriggerAt.IsZero()
+	// An id of only white space or invisible characters names no record.
+	return !blankID(d.ConsentID) || !blankID(d.LeadID) || !d.TriggerAt.IsZero()
+}
+
+// blankID reports whether id holds nothing a person can see: only white
+// space and invisible characters (a zero-width space, a byte-order mark, a
+// soft hyphen, a variation selector, another default-ignorable code point).
+// Such an id names no record: "\u200b" as a lead id is as blank as " ".
+func blankID(id string) bool {
+	for _, r := range id {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Variation_Selector, r) &&
+			!unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Validate reports the first malformed field of d as an error wrapping
