@@ -287,7 +287,7 @@ func (n *Number) UnmarshalText(text []byte) error {
 
 // planProblem returns why n cannot be a number of its country's numbering
 // plan, as far as dialgate knows the plan, or "" when nothing is known to be
-// wrong. It knows two plans:
+// wrong. It knows these plans:
 //
 //   - North America (+1): 10 digits after the country code, NPA-NXX-XXXX,
 //     whose area code (NPA) and exchange code (NXX) start with 2–9.
@@ -297,6 +297,11 @@ func (n *Number) UnmarshalText(text []byte) error {
 //     10; any other at most 11 (a 3-digit area code and 8 local digits). A
 //     caller ID is left to the callerid check, which denies every +86 caller
 //     ID it cannot classify.
+//   - The lengths of the national numbers of the United Kingdom (+44: 7
+//     to 10 digits), France and its overseas departments (+33, +262, +590,
+//     +594, +596: 9 digits) and Australia's geographic and mobile numbers
+//     (+61 2, 3, 4, 7, 8: 9 digits), which the profiles uk, fr and au
+//     judge (nsnPlans).
 //
 // Digits written after a number (an extension, an overdialled digit) make
 // another Number, one the do-not-call lists and caps of the line the dialer
@@ -318,6 +323,20 @@ func (n Number) planProblem(cn bool) string {
 		case first(4)%10 < 2:
 			return fmt.Sprintf("its exchange code (NXX) starts with %d; North American exchange codes start with 2–9", first(4)%10)
 		}
+	case 33, 44, 61, 262, 590, 594, 596:
+		for _, p := range nsnPlans {
+			if p.cc != n.CountryCode() || p.lead != 0 && p.lead>>first(1)&1 == 0 {
+				continue
+			}
+			switch {
+			case p.min == p.max && nd != p.min:
+				return fmt.Sprintf("%s number has %d digits after the country code, not %d: digits after the number (an extension?) are not part of it", p.name, p.min, nd)
+			case nd > p.max:
+				return fmt.Sprintf("%s number has at most %d digits after the country code, not %d: digits after the number (an extension?) are not part of it", p.name, p.max, nd)
+			case nd < p.min:
+				return fmt.Sprintf("%s number has at least %d digits after the country code, not %d", p.name, p.min, nd)
+			}
+		}
 	case 86:
 		if !cn || nd < 2 {
 			return ""
@@ -336,6 +355,28 @@ func (n Number) planProblem(cn bool) string {
 		}
 	}
 	return ""
+}
+
+// nsnPlans are the lengths of the national significant numbers of the
+// plans the profiles uk, fr and au judge, from libphonenumber's metadata
+// (checked by TestNSNPlans): for the country code cc, a national number
+// whose first digit is in lead (a bit set of digits; 0: any) has min to
+// max digits.
+var nsnPlans = [...]struct {
+	cc       int
+	lead     uint16
+	min, max int
+	name     string
+}{
+	{44, 0, 7, 10, "a British (+44)"},
+	{33, 0, 9, 9, "a French (+33)"},
+	{262, 0, 9, 9, "a Réunion or Mayotte (+262)"},
+	{590, 0, 9, 9, "a Guadeloupe, Saint-Martin or Saint-Barthélemy (+590)"},
+	{594, 0, 9, 9, "a French Guiana (+594)"},
+	{596, 0, 9, 9, "a Martinique (+596)"},
+	// Geographic (2, 3, 7, 8) and mobile (4) numbers; the 1… service
+	// numbers (13 xx xx, 1300, 1800…) have other lengths.
+	{61, 1<<2 | 1<<3 | 1<<4 | 1<<7 | 1<<8, 9, 9, "an Australian (+61) geographic or mobile"},
 }
 
 // countryCodeLen returns the length of the assigned country calling code that
