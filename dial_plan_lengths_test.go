@@ -15,7 +15,9 @@ import (
 // digit) made a second Number the do-not-call lists (TPS, Bloctel, DNCR)
 // and caps of the line the dialer reaches did not know; a number shorter
 // than its plan allows names no line. Either is dial.invalid, as for +1 and
-// +86 (TestDialNumberOutsideItsPlan).
+// +86 (TestDialNumberOutsideItsPlan). So is a Chinese fixed line of an area
+// whose local numbers have 7 digits (Xiamen 0592, Lanzhou 0931…) written
+// with an eighth.
 func TestDialNumberLongerThanProfilePlans(t *testing.T) {
 	g := mustGate(t, []dialgate.Checker{pass("a")}, dialgate.WithClock(fixedClock(noon)), dialgate.WithoutAuditLog())
 	for _, tc := range []struct {
@@ -35,6 +37,8 @@ func TestDialNumberLongerThanProfilePlans(t *testing.T) {
 		{"Australian mobile with an extra digit", "to", "+61 412 345 678 9", "9 digits"},
 		{"Australian Sydney line with extension", "to", "+61 2 9876 5432 11", "9 digits"},
 		{"Australian caller ID with an extra digit", "from", "+61 3 9876 5432 1", "9 digits"},
+		{"Xiamen line (7 local digits) with an extra digit", "to", "+86 592 218 6000 1", "7 local digits"},
+		{"Lanzhou line (7 local digits) with an extra digit", "to", "+86 931 888 1234 5", "7 local digits"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := dialgate.ParseNumber(tc.number)
@@ -68,6 +72,7 @@ func TestDialNumberLongerThanProfilePlans(t *testing.T) {
 		"+44 20 7946 0000", "+44 7911 123456", "+44 1946 12345", "+44 800 1111", "+44 16977 3456",
 		"+33 1 23 45 67 89", "+33 6 12 34 56 78", "+33 596 12 34 56", "+596 696 12 34 56", "+262 262 12 34 56",
 		"+590 590 12 34 56", "+594 594 12 34 56",
+		"+86 592 218 6000", "+86 931 888 1234", "+86 755 2345 6789", "+86 571 8888 1234",
 		"+61 2 9876 5432", "+61 412 345 678", "+61 8 9162 1234", "+61 1300 123 456", "+61 1800 123 456", "+61 13 12 34",
 	} {
 		d := serviceDial()
