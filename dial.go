@@ -2,8 +2,8 @@ package dialgate
 
 import (
 	"fmt"
-	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -125,8 +125,22 @@ type Dial struct {
 // HasProvenance reports whether the dial says where its number came from: a
 // consent, a lead record or an inbound trigger.
 func (d Dial) HasProvenance() bool {
-	// An id of only white space names no record.
-	return strings.TrimSpace(d.ConsentID) != "" || strings.TrimSpace(d.LeadID) != "" || !d.TriggerAt.IsZero()
+	// An id of only white space or invisible characters names no record.
+	return !blankID(d.ConsentID) || !blankID(d.LeadID) || !d.TriggerAt.IsZero()
+}
+
+// blankID reports whether id holds nothing a person can see: only white
+// space and invisible characters (a zero-width space, a byte-order mark, a
+// soft hyphen, a variation selector, another default-ignorable code point).
+// Such an id names no record: "\u200b" as a lead id is as blank as " ".
+func blankID(id string) bool {
+	for _, r := range id {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) && !unicode.Is(unicode.Variation_Selector, r) &&
+			!unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Validate reports the first malformed field of d as an error wrapping
@@ -137,8 +151,11 @@ func (d Dial) HasProvenance() bool {
 // NPA-NXX-XXXX with NPA and NXX starting 2–9; a Chinese (+86) callee is no
 // longer than the longest Chinese number of its leading digits (a mobile has
 // 11 digits, a number with a 2-digit area code at most 10, any other at most
-// 11), so digits written after a number (an extension) cannot make a second
-// Number for the same line. Its text fields (tenant, industry, business line,
+// 11, or 10 in an area whose fixed lines have 7 local digits); a British (+44) number has 7 to 10 digits after the country code, a
+// French one (+33, and +262, +590, +594, +596 of the overseas departments)
+// 9, an Australian geographic or mobile one (+61 2, 3, 4, 7, 8) 9. So digits
+// written after a number (an extension) cannot make a second Number for the
+// same line. Its text fields (tenant, industry, business line,
 // campaign, subject, consent and lead ids) must be valid UTF-8 of at most 256
 // bytes without control characters.
 func (d Dial) Validate() error {

@@ -287,16 +287,22 @@ func (n *Number) UnmarshalText(text []byte) error {
 
 // planProblem returns why n cannot be a number of its country's numbering
 // plan, as far as dialgate knows the plan, or "" when nothing is known to be
-// wrong. It knows two plans:
+// wrong. It knows these plans:
 //
 //   - North America (+1): 10 digits after the country code, NPA-NXX-XXXX,
 //     whose area code (NPA) and exchange code (NXX) start with 2–9.
 //   - China (+86), for a callee only (cn): a mobile number (network code
 //     13x–19x) has 11 digits after +86; a number with a 2-digit area code
 //     (10, 20–29, and the 106 SMS ports that share the 10 prefix) has at most
-//     10; any other at most 11 (a 3-digit area code and 8 local digits). A
+//     10; any other at most 11 (a 3-digit area code and 8 local digits),
+//     or 10 in an area whose lines have 7 local digits (sevenDigitAreas). A
 //     caller ID is left to the callerid check, which denies every +86 caller
 //     ID it cannot classify.
+//   - The lengths of the national numbers of the United Kingdom (+44: 7
+//     to 10 digits), France and its overseas departments (+33, +262, +590,
+//     +594, +596: 9 digits) and Australia's geographic and mobile numbers
+//     (+61 2, 3, 4, 7, 8: 9 digits), which the profiles uk, fr and au
+//     judge (nsnPlans).
 //
 // Digits written after a number (an extension, an overdialled digit) make
 // another Number, one the do-not-call lists and caps of the line the dialer
@@ -318,6 +324,20 @@ func (n Number) planProblem(cn bool) string {
 		case first(4)%10 < 2:
 			return fmt.Sprintf("its exchange code (NXX) starts with %d; North American exchange codes start with 2–9", first(4)%10)
 		}
+	case 33, 44, 61, 262, 590, 594, 596:
+		for _, p := range nsnPlans {
+			if p.cc != n.CountryCode() || p.lead != 0 && p.lead>>first(1)&1 == 0 {
+				continue
+			}
+			switch {
+			case p.min == p.max && nd != p.min:
+				return fmt.Sprintf("%s number has %d digits after the country code, not %d: digits after the number (an extension?) are not part of it", p.name, p.min, nd)
+			case nd > p.max:
+				return fmt.Sprintf("%s number has at most %d digits after the country code, not %d: digits after the number (an extension?) are not part of it", p.name, p.max, nd)
+			case nd < p.min:
+				return fmt.Sprintf("%s number has at least %d digits after the country code, not %d", p.name, p.min, nd)
+			}
+		}
 	case 86:
 		if !cn || nd < 2 {
 			return ""
@@ -333,9 +353,60 @@ func (n Number) planProblem(cn bool) string {
 			}
 		case nd > 11:
 			return fmt.Sprintf("a Chinese number has at most 11 digits after +86 (a 3-digit area code and 8 local digits), not %d: digits after the number (an extension?) are not part of it", nd)
+		case nd == 11 && sevenDigitAreas[first(3)]:
+			return "a Chinese fixed line of its area code has 7 local digits (10 digits after +86), not 8: digits after the number (an extension?) are not part of it"
 		}
 	}
 	return ""
+}
+
+// sevenDigitAreas holds the 3-digit Chinese area codes (without the trunk
+// 0) whose fixed lines have 7 local digits, none 8 (Xiamen 0592, Lanzhou
+// 0931, Urumqi 0991…), as libphonenumber's metadata has them (checked by
+// numbering's TestSevenDigitAreas): a number of such an area with 8 local
+// digits is one of its lines with a digit written after it.
+var sevenDigitAreas = func() (a [1000]bool) {
+	for _, c := range []int{
+		310, 312, 313, 314, 315, 316, 317, 318, 319, 335, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359,
+		370, 372, 373, 374, 375, 376, 378, 391, 392, 393, 394, 395, 396, 398, 410, 412, 413, 414, 415, 416, 417,
+		418, 419, 421, 427, 429, 434, 436, 437, 438, 439, 452, 453, 454, 455, 456, 457, 458, 459, 464, 467, 468,
+		469, 470, 471, 472, 473, 474, 475, 476, 477, 478, 479, 482, 483, 530, 533, 534, 535, 536, 537, 538, 539,
+		543, 546, 550, 552, 553, 554, 555, 556, 557, 558, 559, 561, 562, 563, 564, 566, 570, 572, 578, 580, 592,
+		593, 594, 596, 597, 598, 599, 631, 632, 633, 634, 635, 660, 662, 663, 668, 691, 692, 701, 710, 711, 712,
+		713, 714, 715, 716, 717, 718, 719, 722, 724, 728, 730, 734, 735, 736, 737, 738, 739, 743, 744, 745, 746,
+		750, 751, 752, 753, 756, 758, 759, 762, 763, 766, 768, 770, 771, 772, 773, 774, 775, 776, 777, 778, 779,
+		790, 792, 793, 794, 795, 796, 797, 798, 799, 812, 813, 816, 817, 818, 825, 826, 827, 830, 831, 832, 833,
+		834, 835, 836, 837, 838, 839, 852, 853, 854, 855, 856, 857, 858, 859, 870, 872, 873, 874, 875, 876, 877,
+		878, 879, 883, 886, 887, 888, 891, 892, 893, 894, 895, 896, 897, 901, 902, 903, 906, 908, 909, 911, 912,
+		913, 914, 915, 916, 917, 919, 930, 931, 932, 933, 934, 935, 936, 937, 938, 939, 941, 943, 951, 952, 953,
+		954, 955, 970, 971, 972, 973, 974, 975, 976, 977, 978, 979, 990, 991, 992, 993, 994, 995, 996, 997, 998,
+		999,
+	} {
+		a[c] = true
+	}
+	return a
+}()
+
+// nsnPlans are the lengths of the national significant numbers of the
+// plans the profiles uk, fr and au judge, from libphonenumber's metadata
+// (checked by TestNSNPlans): for the country code cc, a national number
+// whose first digit is in lead (a bit set of digits; 0: any) has min to
+// max digits.
+var nsnPlans = [...]struct {
+	cc       int
+	lead     uint16
+	min, max int
+	name     string
+}{
+	{44, 0, 7, 10, "a British (+44)"},
+	{33, 0, 9, 9, "a French (+33)"},
+	{262, 0, 9, 9, "a Réunion or Mayotte (+262)"},
+	{590, 0, 9, 9, "a Guadeloupe, Saint-Martin or Saint-Barthélemy (+590)"},
+	{594, 0, 9, 9, "a French Guiana (+594)"},
+	{596, 0, 9, 9, "a Martinique (+596)"},
+	// Geographic (2, 3, 7, 8) and mobile (4) numbers; the 1… service
+	// numbers (13 xx xx, 1300, 1800…) have other lengths.
+	{61, 1<<2 | 1<<3 | 1<<4 | 1<<7 | 1<<8, 9, 9, "an Australian (+61) geographic or mobile"},
 }
 
 // countryCodeLen returns the length of the assigned country calling code that

@@ -12,8 +12,10 @@ import (
 // lists, where people write the national trunk prefix after the country
 // code ("+86 010 5800 1234" for +86 10 5800 1234): a number ParseNumber
 // refuses for that reason (dialgate.ErrTrunkPrefix) is read without the
-// prefix, as libphonenumber's numbering-plan data says. A text it cannot
-// read that way keeps ParseNumber's error.
+// prefix, as libphonenumber's numbering-plan data says — rewritten where
+// the plan rewrites a national form (Argentina's mobile 0 11 15 1234 5678
+// is +54 9 11 1234 5678). A text it cannot read that way keeps
+// ParseNumber's error.
 func ParseDroppingTrunkPrefix(s string) (dialgate.Number, error) {
 	n, err := dialgate.ParseNumber(s)
 	if !errors.Is(err, dialgate.ErrTrunkPrefix) {

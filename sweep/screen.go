@@ -3,6 +3,7 @@ package sweep
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -82,7 +83,10 @@ type Listed func(n dialgate.Number) (bool, error)
 // (numbers with one suffix in at least MinRun successive segments of one
 // kind, at most MaxGap segments skipped; flagged sweep.sequential too) and Coverage (more than MaxPerSegment distinct
 // numbers of one segment); listed, when not nil, is the do-not-call lookup.
-// Lines with errors are reported as invalid and the rest is screened. The first
+// Lines with errors, and numbers no dial can be made to
+// (dialgate.Dial.Validate refuses them as callees: a mobile with an
+// extension digit, a national number cut short), are reported as invalid
+// and the rest is screened. The first
 // occurrence of a number is screened, later ones are duplicates. A French
 // overseas line is one number in both its spellings (+33 596… and +596 596…,
 // numbering.OverseasLine): a second spelling is a duplicate, and runs,
@@ -106,6 +110,12 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 			if r.Err == nil {
 				r.Err = fmt.Errorf("line %d: no number", it.Line)
 			}
+			continue
+		}
+		if err := possibleCallee(it.Number); err != nil {
+			// Gate.Check refuses it as dial.invalid: it is not the line
+			// the dialer would reach, and has no segment to count.
+			r.Number, r.Findings, r.Err = dialgate.Number{}, FindingInvalid, fmt.Errorf("line %d: %w", it.Line, err)
 			continue
 		}
 		refs = append(refs, ref{numbering.OverseasLine(it.Number).Uint64(), int32(i)})
@@ -250,6 +260,23 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 		}
 	}
 	return rep, nil
+}
+
+// possibleCallee returns why no dial can be made to n, as
+// dialgate.Dial.Validate judges a callee against the numbering plans it
+// knows (a Chinese mobile has 11 digits after +86, a North American number
+// 10 after +1, …), wrapping dialgate.ErrInvalidNumber, or nil. The message
+// holds no digits of the number.
+func possibleCallee(n dialgate.Number) error {
+	err := dialgate.Dial{To: n, Purpose: dialgate.PurposeService}.Validate()
+	if err == nil {
+		return nil
+	}
+	var fe *dialgate.FieldError
+	if errors.As(err, &fe) && fe.Field == "to" {
+		return fmt.Errorf("%w: %s", dialgate.ErrInvalidNumber, fe.Problem)
+	}
+	return fmt.Errorf("%w: %w", dialgate.ErrInvalidNumber, err)
 }
 
 // screenStrides flags, as FindingSequential, the numbers of every stride in

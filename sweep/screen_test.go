@@ -274,9 +274,12 @@ func FuzzReadList(f *testing.F) {
 	f.Add("号码\n010-5800-1234\n")
 	f.Add("a,b\n")
 	f.Add("1058001234\n0086 13900139000\n8613900139000\n")
+	f.Add("+86 138 0013 8000 1\n+44 7911 123456 7\n+86 592 218 6000 1\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		last := 0
+		var items []Item
 		err := ReadList(strings.NewReader(in), ListOptions{Country: 86}, func(it Item) error {
+			items = append(items, it)
 			if it.Line <= last {
 				t.Fatalf("line %d after line %d", it.Line, last)
 			}
@@ -291,6 +294,18 @@ func FuzzReadList(f *testing.F) {
 		})
 		if err != nil && !errors.Is(err, ErrBadList) {
 			t.Fatalf("unexpected error kind: %v", err)
+		}
+		// The screen allows only numbers a dial can be made to.
+		rep, err := Screen(context.Background(), items, cnCfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rep.Results {
+			if r.Findings&FindingInvalid == 0 {
+				if err := (dialgate.Dial{To: r.Number, Purpose: dialgate.PurposeService}).Validate(); err != nil {
+					t.Fatalf("line %d: %v screened as a number, but a dial to it is invalid: %v", r.Line, r.Number, err)
+				}
+			}
 		}
 	})
 }

@@ -32,8 +32,9 @@ func (a *app) screenCmd() *cobra.Command {
 		Short: "Screen a dial list before a campaign: sweeps, coverage, duplicates, do-not-call",
 		Long: `Reads a dial list (one number a line, or CSV with a number/phone column) and
 reports per number whether it may be dialled: allowed, or each finding —
-list.invalid (the line is not a number; reported with its line number, the
-rest is screened), list.duplicate, dnc.listed (with --dnc snapshots),
+list.invalid (the line is not a number, or one no dial can be made to, as
+check judges a callee: a mobile with a digit too many, a number cut short;
+reported with its line number, the rest is screened), list.duplicate, dnc.listed (with --dnc snapshots),
 sweep.sequential (part of a run of consecutive numbers, within one segment or
 across the boundary of two, or of a stride: numbers with the same last four
 digits in successive segments, under a profile with sweep.stride) and
