@@ -298,6 +298,24 @@ var zoneFixes = []struct {
 	// Territories (Mountain time) and Nunavut (Mountain, Central and Eastern
 	// time: Pangnirtung's 21:30 is 19:30 in Fort Nelson in winter).
 	{"1867", "America/Fort_Nelson", []string{"America/Edmonton", "America/Winnipeg", "America/Toronto"}},
+	// Overlay area codes serve the places of the area code they overlay,
+	// but the data gives each one zone, its parent's default: every number
+	// of an overlay of a split area (splitAreas) may be in any zone of the
+	// parent. +1 930 overlays Indiana's 812 (Evansville: Central), +1 364
+	// Kentucky's 270 (mostly Central), +1 448 the Florida panhandle's 850
+	// (Pensacola: Central), +1 458 Oregon's 541 (Malheur County:
+	// Mountain), +1 236, 672 and 778 British Columbia's 250 (East Kootenay:
+	// Mountain), +1 581 and 367 Quebec's 418 (the Magdalen Islands:
+	// Atlantic).
+	{"1930", "", []string{"America/Chicago", "America/New_York"}},
+	{"1364", "", []string{"America/Chicago", "America/New_York"}},
+	{"1448", "", []string{"America/Chicago", "America/New_York"}},
+	{"1458", "", []string{"America/Denver", "America/Los_Angeles"}},
+	{"1236", "", []string{"America/Edmonton", "America/Vancouver"}},
+	{"1672", "", []string{"America/Edmonton", "America/Vancouver"}},
+	{"1778", "", []string{"America/Edmonton", "America/Vancouver"}},
+	{"1581", "", []string{"America/Halifax", "America/Toronto"}},
+	{"1367", "", []string{"America/Halifax", "America/Toronto"}},
 }
 
 // fixZones returns set with the zones of every fix in zoneFixes that applies

@@ -333,3 +333,27 @@ func BenchmarkLookupZonesMiss(b *testing.B) {
 		sinkSet = LookupZones(nums[i&(1<<20-1)])
 	}
 }
+
+// TestZonesOverlaysOfSplitAreas: an overlay area code serves the same
+// places as the area code it overlays (+1 364 is western Kentucky's 270,
+// mostly Central time), but the data gives it a single zone (364: New
+// York). A number of an overlay is judged in every zone of its parent's
+// split area, or a call at 08:00 Eastern reaches Paducah at 07:00.
+func TestZonesOverlaysOfSplitAreas(t *testing.T) {
+	for _, tt := range []struct{ overlay, parent string }{
+		{"+1930", "1812"},                                     // Indiana: Evansville is Central
+		{"+1364", "1270"},                                     // Kentucky: Paducah, Bowling Green are Central
+		{"+1448", "1850"},                                     // Florida panhandle: Pensacola is Central
+		{"+1458", "1541"},                                     // Oregon: Malheur County is Mountain
+		{"+1236", "1250"}, {"+1672", "1250"}, {"+1778", "1250"}, // British Columbia: East Kootenay is Mountain
+		{"+1581", "1418"}, {"+1367", "1418"}, // Quebec: the Magdalen Islands are Atlantic
+	} {
+		n := dialgate.MustParseNumber(tt.overlay + "5550123")
+		got := LookupZones(n).Zones()
+		for _, z := range splitAreas[tt.parent] {
+			if !slices.Contains(got, z) {
+				t.Errorf("zones of %s… (overlay of +%s) = %v: missing %s", tt.overlay, tt.parent, got, z)
+			}
+		}
+	}
+}

@@ -141,3 +141,17 @@ func BenchmarkWindowCheckCalleeZone(b *testing.B) {
 		}
 	}
 }
+
+// TestOverlayAreaCodeJudgedInEveryZone: +1 364 overlays western Kentucky's
+// 270 (Paducah: Central time); at 08:30 Eastern it is 07:30 there, before
+// the federal 08:00.
+func TestOverlayAreaCodeJudgedInEveryZone(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{daily("08:00-21:00")}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+13645550123"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2026-12-07T08:30:00-05:00")) {
+		t.Error("+1 364 at 08:30 Eastern (07:30 Central) allowed")
+	}
+	if !passes(t, w, d, at(t, "2026-12-07T09:00:00-05:00")) {
+		t.Error("+1 364 at 09:00 Eastern (08:00 Central) denied")
+	}
+}
