@@ -341,10 +341,10 @@ func BenchmarkLookupZonesMiss(b *testing.B) {
 // split area, or a call at 08:00 Eastern reaches Paducah at 07:00.
 func TestZonesOverlaysOfSplitAreas(t *testing.T) {
 	for _, tt := range []struct{ overlay, parent string }{
-		{"+1930", "1812"},                                     // Indiana: Evansville is Central
-		{"+1364", "1270"},                                     // Kentucky: Paducah, Bowling Green are Central
-		{"+1448", "1850"},                                     // Florida panhandle: Pensacola is Central
-		{"+1458", "1541"},                                     // Oregon: Malheur County is Mountain
+		{"+1930", "1812"},                                       // Indiana: Evansville is Central
+		{"+1364", "1270"},                                       // Kentucky: Paducah, Bowling Green are Central
+		{"+1448", "1850"},                                       // Florida panhandle: Pensacola is Central
+		{"+1458", "1541"},                                       // Oregon: Malheur County is Mountain
 		{"+1236", "1250"}, {"+1672", "1250"}, {"+1778", "1250"}, // British Columbia: East Kootenay is Mountain
 		{"+1581", "1418"}, {"+1367", "1418"}, // Quebec: the Magdalen Islands are Atlantic
 	} {
