@@ -304,9 +304,9 @@ var zoneFixes = []struct {
 	// parent. +1 930 overlays Indiana's 812 (Evansville: Central), +1 364
 	// Kentucky's 270 (mostly Central), +1 448 the Florida panhandle's 850
 	// (Pensacola: Central), +1 458 Oregon's 541 (Malheur County:
-	// Mountain), +1 236, 672 and 778 British Columbia's 250 (East Kootenay:
-	// Mountain), +1 581 and 367 Quebec's 418 (the Magdalen Islands:
-	// Atlantic).
+	// Mountain), +1 236, 672, 778 and 257 British Columbia's 250 (East
+	// Kootenay: Mountain), +1 581 and 367 Quebec's 418 (the Magdalen
+	// Islands: Atlantic).
 	{"1930", "", []string{"America/Chicago", "America/New_York"}},
 	{"1364", "", []string{"America/Chicago", "America/New_York"}},
 	{"1448", "", []string{"America/Chicago", "America/New_York"}},
@@ -314,8 +314,16 @@ var zoneFixes = []struct {
 	{"1236", "", []string{"America/Edmonton", "America/Vancouver"}},
 	{"1672", "", []string{"America/Edmonton", "America/Vancouver"}},
 	{"1778", "", []string{"America/Edmonton", "America/Vancouver"}},
+	{"1257", "", []string{"America/Edmonton", "America/Vancouver"}},
 	{"1581", "", []string{"America/Halifax", "America/Toronto"}},
 	{"1367", "", []string{"America/Halifax", "America/Toronto"}},
+	// Two area codes the data places in a zone their places do not keep:
+	// +1 689, Orlando's overlay of 407 (Eastern time), is America/Chicago
+	// in the data, an hour behind; +1 474, Saskatchewan's overlay of 306
+	// and 639 (Central Standard Time all year, America/Regina), is
+	// America/Winnipeg, an hour ahead in summer.
+	{"1689", "", []string{"America/New_York"}},
+	{"1474", "", []string{"America/Regina"}},
 }
 
 // fixZones returns set with the zones of every fix in zoneFixes that applies

@@ -346,6 +346,7 @@ func TestZonesOverlaysOfSplitAreas(t *testing.T) {
 		{"+1448", "1850"},                                       // Florida panhandle: Pensacola is Central
 		{"+1458", "1541"},                                       // Oregon: Malheur County is Mountain
 		{"+1236", "1250"}, {"+1672", "1250"}, {"+1778", "1250"}, // British Columbia: East Kootenay is Mountain
+		{"+1257", "1250"},                    // British Columbia, since 2025
 		{"+1581", "1418"}, {"+1367", "1418"}, // Quebec: the Magdalen Islands are Atlantic
 	} {
 		n := dialgate.MustParseNumber(tt.overlay + "5550123")
@@ -354,6 +355,23 @@ func TestZonesOverlaysOfSplitAreas(t *testing.T) {
 			if !slices.Contains(got, z) {
 				t.Errorf("zones of %s… (overlay of +%s) = %v: missing %s", tt.overlay, tt.parent, got, z)
 			}
+		}
+	}
+}
+
+// TestZonesAreaCodesTheDataMisplaces: the data gives two area codes a zone
+// their places do not keep: +1 689 (Orlando's overlay of 407, Eastern time)
+// America/Chicago, an hour behind, and +1 474 (Saskatchewan's overlay of
+// 306 and 639, Central Standard Time all year) America/Winnipeg, an hour
+// ahead in summer. Judged in those zones alone, Orlando is called at 21:30
+// and Regina at 07:30.
+func TestZonesAreaCodesTheDataMisplaces(t *testing.T) {
+	for num, zone := range map[string]string{
+		"+16895550123": "America/New_York",
+		"+14745550123": "America/Regina",
+	} {
+		if got := LookupZones(dialgate.MustParseNumber(num)).Zones(); !slices.Contains(got, zone) {
+			t.Errorf("zones of %s = %v: missing %s", num, got, zone)
 		}
 	}
 }

@@ -155,3 +155,17 @@ func TestOverlayAreaCodeJudgedInEveryZone(t *testing.T) {
 		t.Error("+1 364 at 09:00 Eastern (08:00 Central) denied")
 	}
 }
+
+// TestMisplacedAreaCodeJudgedInItsZone: +1 689 is Orlando (Eastern time),
+// which the data places in Chicago; at 20:30 Central it is 21:30 there,
+// after the federal 21:00.
+func TestMisplacedAreaCodeJudgedInItsZone(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{daily("08:00-21:00")}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+16895550123"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2026-12-07T20:30:00-06:00")) {
+		t.Error("+1 689 at 20:30 Central (21:30 Eastern) allowed")
+	}
+	if !passes(t, w, d, at(t, "2026-12-07T19:30:00-06:00")) {
+		t.Error("+1 689 at 19:30 Central (20:30 Eastern) denied")
+	}
+}
