@@ -37,8 +37,9 @@
 // 850, 458 of 541, 236, 672, 778 and 257 of 250, 581 and 367 of 418), to
 // which the data gives its parent's default zone alone, in every zone of the
 // parent; a +1 689 number (Orlando, which the data places in Chicago) in New
-// York as well, and a +1 474 one (Saskatchewan, placed in Winnipeg) in
-// Regina as well; and a +33
+// York as well, a +1 474 one (Saskatchewan, placed in Winnipeg) in Regina
+// as well, and a +1 306 825 one (Lloydminster, Saskatchewan, on Alberta's
+// time) in Edmonton as well; and a +33
 // number of a French overseas range in its territory's zone as well as in
 // Paris.
 // Results are cached in a fixed-size, lock-free table, so a repeated lookup

@@ -324,6 +324,11 @@ var zoneFixes = []struct {
 	// America/Winnipeg, an hour ahead in summer.
 	{"1689", "", []string{"America/New_York"}},
 	{"1474", "", []string{"America/Regina"}},
+	// Lloydminster keeps Alberta's time on its Saskatchewan side too (the
+	// zone database's America/Edmonton: "SK (W)"), but the data gives its
+	// Saskatchewan exchange, 306 825, America/Regina, an hour ahead in
+	// winter.
+	{"1306825", "", []string{"America/Edmonton"}},
 }
 
 // fixZones returns set with the zones of every fix in zoneFixes that applies

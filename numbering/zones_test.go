@@ -359,16 +359,20 @@ func TestZonesOverlaysOfSplitAreas(t *testing.T) {
 	}
 }
 
-// TestZonesAreaCodesTheDataMisplaces: the data gives two area codes a zone
-// their places do not keep: +1 689 (Orlando's overlay of 407, Eastern time)
-// America/Chicago, an hour behind, and +1 474 (Saskatchewan's overlay of
-// 306 and 639, Central Standard Time all year) America/Winnipeg, an hour
-// ahead in summer. Judged in those zones alone, Orlando is called at 21:30
-// and Regina at 07:30.
+// TestZonesAreaCodesTheDataMisplaces: the data gives two area codes and an
+// exchange a zone their places do not keep: +1 689 (Orlando's overlay of
+// 407, Eastern time) America/Chicago, an hour behind; +1 474
+// (Saskatchewan's overlay of 306 and 639, Central Standard Time all year)
+// America/Winnipeg, an hour ahead in summer; and +1 306 825 (Lloydminster,
+// Saskatchewan, which keeps Alberta's time: the zone database's
+// America/Edmonton, "SK (W)") America/Regina, an hour ahead in winter.
+// Judged in those zones alone, Orlando is called at 21:30, Regina and
+// Lloydminster at 07:30.
 func TestZonesAreaCodesTheDataMisplaces(t *testing.T) {
 	for num, zone := range map[string]string{
 		"+16895550123": "America/New_York",
 		"+14745550123": "America/Regina",
+		"+13068251234": "America/Edmonton",
 	} {
 		if got := LookupZones(dialgate.MustParseNumber(num)).Zones(); !slices.Contains(got, zone) {
 			t.Errorf("zones of %s = %v: missing %s", num, got, zone)
