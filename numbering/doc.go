@@ -39,7 +39,9 @@
 // parent; a +1 689 number (Orlando, which the data places in Chicago) in New
 // York as well, a +1 474 one (Saskatchewan, placed in Winnipeg) in Regina
 // as well, and a +1 306 825 one (Lloydminster, Saskatchewan, on Alberta's
-// time) in Edmonton as well; and a +33
+// time) in Edmonton as well; exchanges the data lists in one zone they do
+// not keep — Unalaska (+1 907 581) in Honolulu, British Columbia's Peace
+// River and Creston in Edmonton — in their own zones as well; and a +33
 // number of a French overseas range in its territory's zone as well as in
 // Paris.
 // Results are cached in a fixed-size, lock-free table, so a repeated lookup

@@ -329,6 +329,32 @@ var zoneFixes = []struct {
 	// Saskatchewan exchange, 306 825, America/Regina, an hour ahead in
 	// winter.
 	{"1306825", "", []string{"America/Edmonton"}},
+	// Exchanges of split areas the data lists in a zone alone that they do
+	// not keep. Unalaska (907 581) keeps Alaska time (Hawaii-Aleutian time
+	// is west of 169°30′W: 49 CFR 71.12), not Honolulu's, two hours behind
+	// in summer. British Columbia's Peace River (Dawson Creek, Fort St.
+	// John, Tumbler Ridge, Chetwynd: America/Dawson_Creek; Fort Nelson:
+	// America/Fort_Nelson) and Creston (America/Creston) keep Mountain
+	// Standard Time all year, not Edmonton's, an hour ahead in summer; so
+	// may the 250 exchanges the data places in Edmonton alone without
+	// naming a town (261, 263, 341, 719, 784), and they are judged in
+	// Dawson Creek's time as well (fail closed). The East Kootenay's
+	// exchanges (Cranbrook, Fernie, Golden, Invermere …) keep Edmonton's
+	// time and have no fix.
+	{"1907581", "", []string{"America/Anchorage"}},
+	{"1250242", "", []string{"America/Dawson_Creek"}},
+	{"1250261", "", []string{"America/Dawson_Creek"}},
+	{"1250262", "", []string{"America/Dawson_Creek"}},
+	{"1250263", "", []string{"America/Dawson_Creek"}},
+	{"1250341", "", []string{"America/Dawson_Creek"}},
+	{"1250719", "", []string{"America/Dawson_Creek"}},
+	{"1250782", "", []string{"America/Dawson_Creek"}},
+	{"1250784", "", []string{"America/Dawson_Creek"}},
+	{"1250785", "", []string{"America/Dawson_Creek"}},
+	{"1250787", "", []string{"America/Dawson_Creek"}},
+	{"1250788", "", []string{"America/Dawson_Creek"}},
+	{"1250774", "", []string{"America/Fort_Nelson"}},
+	{"1250428", "", []string{"America/Creston"}},
 }
 
 // fixZones returns set with the zones of every fix in zoneFixes that applies

@@ -169,3 +169,18 @@ func TestMisplacedAreaCodeJudgedInItsZone(t *testing.T) {
 		t.Error("+1 689 at 19:30 Central (20:30 Eastern) denied")
 	}
 }
+
+// TestMisplacedExchangeJudgedInItsZone: Dawson Creek (+1 250 782) keeps
+// Mountain Standard Time all year; the data lists the exchange in
+// Edmonton, an hour ahead in summer. At 09:30 in Edmonton on a July
+// Monday it is 08:30 there, before ca's 09:00.
+func TestMisplacedExchangeJudgedInItsZone(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{{Days: []string{"mon-fri"}, Ranges: []string{"09:00-21:30"}, Cite: citeU}}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+12507821234"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2026-07-06T09:30:00-06:00")) {
+		t.Error("Dawson Creek at 09:30 Edmonton time (08:30 local) allowed")
+	}
+	if !passes(t, w, d, at(t, "2026-07-06T10:00:00-06:00")) {
+		t.Error("Dawson Creek at 10:00 Edmonton time (09:00 local) denied")
+	}
+}
