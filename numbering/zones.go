@@ -298,6 +298,63 @@ var zoneFixes = []struct {
 	// Territories (Mountain time) and Nunavut (Mountain, Central and Eastern
 	// time: Pangnirtung's 21:30 is 19:30 in Fort Nelson in winter).
 	{"1867", "America/Fort_Nelson", []string{"America/Edmonton", "America/Winnipeg", "America/Toronto"}},
+	// Overlay area codes serve the places of the area code they overlay,
+	// but the data gives each one zone, its parent's default: every number
+	// of an overlay of a split area (splitAreas) may be in any zone of the
+	// parent. +1 930 overlays Indiana's 812 (Evansville: Central), +1 364
+	// Kentucky's 270 (mostly Central), +1 448 the Florida panhandle's 850
+	// (Pensacola: Central), +1 458 Oregon's 541 (Malheur County:
+	// Mountain), +1 236, 672, 778 and 257 British Columbia's 250 (East
+	// Kootenay: Mountain), +1 581 and 367 Quebec's 418 (the Magdalen
+	// Islands: Atlantic).
+	{"1930", "", []string{"America/Chicago", "America/New_York"}},
+	{"1364", "", []string{"America/Chicago", "America/New_York"}},
+	{"1448", "", []string{"America/Chicago", "America/New_York"}},
+	{"1458", "", []string{"America/Denver", "America/Los_Angeles"}},
+	{"1236", "", []string{"America/Edmonton", "America/Vancouver"}},
+	{"1672", "", []string{"America/Edmonton", "America/Vancouver"}},
+	{"1778", "", []string{"America/Edmonton", "America/Vancouver"}},
+	{"1257", "", []string{"America/Edmonton", "America/Vancouver"}},
+	{"1581", "", []string{"America/Halifax", "America/Toronto"}},
+	{"1367", "", []string{"America/Halifax", "America/Toronto"}},
+	// Two area codes the data places in a zone their places do not keep:
+	// +1 689, Orlando's overlay of 407 (Eastern time), is America/Chicago
+	// in the data, an hour behind; +1 474, Saskatchewan's overlay of 306
+	// and 639 (Central Standard Time all year, America/Regina), is
+	// America/Winnipeg, an hour ahead in summer.
+	{"1689", "", []string{"America/New_York"}},
+	{"1474", "", []string{"America/Regina"}},
+	// Lloydminster keeps Alberta's time on its Saskatchewan side too (the
+	// zone database's America/Edmonton: "SK (W)"), but the data gives its
+	// Saskatchewan exchange, 306 825, America/Regina, an hour ahead in
+	// winter.
+	{"1306825", "", []string{"America/Edmonton"}},
+	// Exchanges of split areas the data lists in a zone alone that they do
+	// not keep. Unalaska (907 581) keeps Alaska time (Hawaii-Aleutian time
+	// is west of 169°30′W: 49 CFR 71.12), not Honolulu's, two hours behind
+	// in summer. British Columbia's Peace River (Dawson Creek, Fort St.
+	// John, Tumbler Ridge, Chetwynd: America/Dawson_Creek; Fort Nelson:
+	// America/Fort_Nelson) and Creston (America/Creston) keep Mountain
+	// Standard Time all year, not Edmonton's, an hour ahead in summer; so
+	// may the 250 exchanges the data places in Edmonton alone without
+	// naming a town (261, 263, 341, 719, 784), and they are judged in
+	// Dawson Creek's time as well (fail closed). The East Kootenay's
+	// exchanges (Cranbrook, Fernie, Golden, Invermere …) keep Edmonton's
+	// time and have no fix.
+	{"1907581", "", []string{"America/Anchorage"}},
+	{"1250242", "", []string{"America/Dawson_Creek"}},
+	{"1250261", "", []string{"America/Dawson_Creek"}},
+	{"1250262", "", []string{"America/Dawson_Creek"}},
+	{"1250263", "", []string{"America/Dawson_Creek"}},
+	{"1250341", "", []string{"America/Dawson_Creek"}},
+	{"1250719", "", []string{"America/Dawson_Creek"}},
+	{"1250782", "", []string{"America/Dawson_Creek"}},
+	{"1250784", "", []string{"America/Dawson_Creek"}},
+	{"1250785", "", []string{"America/Dawson_Creek"}},
+	{"1250787", "", []string{"America/Dawson_Creek"}},
+	{"1250788", "", []string{"America/Dawson_Creek"}},
+	{"1250774", "", []string{"America/Fort_Nelson"}},
+	{"1250428", "", []string{"America/Creston"}},
 }
 
 // fixZones returns set with the zones of every fix in zoneFixes that applies

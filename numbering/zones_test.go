@@ -333,3 +333,63 @@ func BenchmarkLookupZonesMiss(b *testing.B) {
 		sinkSet = LookupZones(nums[i&(1<<20-1)])
 	}
 }
+
+// TestZonesOverlaysOfSplitAreas: an overlay area code serves the same
+// places as the area code it overlays (+1 364 is western Kentucky's 270,
+// mostly Central time), but the data gives it a single zone (364: New
+// York). A number of an overlay is judged in every zone of its parent's
+// split area, or a call at 08:00 Eastern reaches Paducah at 07:00.
+func TestZonesOverlaysOfSplitAreas(t *testing.T) {
+	for _, tt := range []struct{ overlay, parent string }{
+		{"+1930", "1812"},                                       // Indiana: Evansville is Central
+		{"+1364", "1270"},                                       // Kentucky: Paducah, Bowling Green are Central
+		{"+1448", "1850"},                                       // Florida panhandle: Pensacola is Central
+		{"+1458", "1541"},                                       // Oregon: Malheur County is Mountain
+		{"+1236", "1250"}, {"+1672", "1250"}, {"+1778", "1250"}, // British Columbia: East Kootenay is Mountain
+		{"+1257", "1250"},                    // British Columbia, since 2025
+		{"+1581", "1418"}, {"+1367", "1418"}, // Quebec: the Magdalen Islands are Atlantic
+	} {
+		n := dialgate.MustParseNumber(tt.overlay + "5550123")
+		got := LookupZones(n).Zones()
+		for _, z := range splitAreas[tt.parent] {
+			if !slices.Contains(got, z) {
+				t.Errorf("zones of %s… (overlay of +%s) = %v: missing %s", tt.overlay, tt.parent, got, z)
+			}
+		}
+	}
+}
+
+// TestZonesAreaCodesTheDataMisplaces: the data gives two area codes and an
+// exchange a zone their places do not keep: +1 689 (Orlando's overlay of
+// 407, Eastern time) America/Chicago, an hour behind; +1 474
+// (Saskatchewan's overlay of 306 and 639, Central Standard Time all year)
+// America/Winnipeg, an hour ahead in summer; and +1 306 825 (Lloydminster,
+// Saskatchewan, which keeps Alberta's time: the zone database's
+// America/Edmonton, "SK (W)") America/Regina, an hour ahead in winter.
+// Judged in those zones alone, Orlando is called at 21:30, Regina and
+// Lloydminster at 07:30. So are a few exchanges of split areas the data
+// lists in a zone alone that they do not keep.
+func TestZonesAreaCodesTheDataMisplaces(t *testing.T) {
+	for num, zone := range map[string]string{
+		"+16895550123": "America/New_York",
+		"+14745550123": "America/Regina",
+		"+13068251234": "America/Edmonton",
+		// Unalaska (907 581) keeps Alaska time; the data says Honolulu,
+		// two hours behind in summer.
+		"+19075811234": "America/Anchorage",
+		// The Peace River and Creston keep Mountain Standard Time all
+		// year; the data says Edmonton, an hour ahead in summer.
+		"+12507821234": "America/Dawson_Creek", // Dawson Creek
+		"+12507851234": "America/Dawson_Creek", // Fort St. John
+		"+12502421234": "America/Dawson_Creek", // Tumbler Ridge
+		"+12507881234": "America/Dawson_Creek", // Chetwynd
+		"+12507741234": "America/Fort_Nelson",  // Fort Nelson
+		"+12504281234": "America/Creston",      // Creston
+		// Cranbrook keeps Edmonton's time: no fix.
+		"+12504261234": "America/Edmonton",
+	} {
+		if got := LookupZones(dialgate.MustParseNumber(num)).Zones(); !slices.Contains(got, zone) {
+			t.Errorf("zones of %s = %v: missing %s", num, got, zone)
+		}
+	}
+}

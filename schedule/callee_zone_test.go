@@ -141,3 +141,46 @@ func BenchmarkWindowCheckCalleeZone(b *testing.B) {
 		}
 	}
 }
+
+// TestOverlayAreaCodeJudgedInEveryZone: +1 364 overlays western Kentucky's
+// 270 (Paducah: Central time); at 08:30 Eastern it is 07:30 there, before
+// the federal 08:00.
+func TestOverlayAreaCodeJudgedInEveryZone(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{daily("08:00-21:00")}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+13645550123"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2026-12-07T08:30:00-05:00")) {
+		t.Error("+1 364 at 08:30 Eastern (07:30 Central) allowed")
+	}
+	if !passes(t, w, d, at(t, "2026-12-07T09:00:00-05:00")) {
+		t.Error("+1 364 at 09:00 Eastern (08:00 Central) denied")
+	}
+}
+
+// TestMisplacedAreaCodeJudgedInItsZone: +1 689 is Orlando (Eastern time),
+// which the data places in Chicago; at 20:30 Central it is 21:30 there,
+// after the federal 21:00.
+func TestMisplacedAreaCodeJudgedInItsZone(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{daily("08:00-21:00")}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+16895550123"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2026-12-07T20:30:00-06:00")) {
+		t.Error("+1 689 at 20:30 Central (21:30 Eastern) allowed")
+	}
+	if !passes(t, w, d, at(t, "2026-12-07T19:30:00-06:00")) {
+		t.Error("+1 689 at 19:30 Central (20:30 Eastern) denied")
+	}
+}
+
+// TestMisplacedExchangeJudgedInItsZone: Dawson Creek (+1 250 782) keeps
+// Mountain Standard Time all year; the data lists the exchange in
+// Edmonton, an hour ahead in summer. At 09:30 in Edmonton on a July
+// Monday it is 08:30 there, before ca's 09:00.
+func TestMisplacedExchangeJudgedInItsZone(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{{Days: []string{"mon-fri"}, Ranges: []string{"09:00-21:30"}, Cite: citeU}}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+12507821234"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2026-07-06T09:30:00-06:00")) {
+		t.Error("Dawson Creek at 09:30 Edmonton time (08:30 local) allowed")
+	}
+	if !passes(t, w, d, at(t, "2026-07-06T10:00:00-06:00")) {
+		t.Error("Dawson Creek at 10:00 Edmonton time (09:00 local) denied")
+	}
+}
