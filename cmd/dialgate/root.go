@@ -111,9 +111,20 @@ func refuseUnknownSubcommands(cmd *cobra.Command) {
 
 // run executes the command line and writes the message of an error to stderr.
 func (a *app) run(ctx context.Context, args []string) error {
+	out := &outWriter{w: a.stdout}
+	a.stdout = out
 	root := a.root()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err == nil && out.err != nil {
+		// The command did its work but its output was lost (stdout on a
+		// full disk): exit 0 would pass a cut export or decision for a
+		// whole one. 2 is trouble, as for grep: 1 is an answer (denied,
+		// listed nowhere) the output did not give.
+		err = &exitError{code: exitBadArgs, err: fmt.Errorf("stdout: %w: the output is incomplete", out.err)}
+	} else if err != nil && out.err != nil {
+		fmt.Fprintf(a.stderr, "dialgate: stdout: %v: the output is incomplete\n", out.err)
+	}
 	if err == nil {
 		return nil
 	}
@@ -126,6 +137,23 @@ func (a *app) run(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stderr, "dialgate: %v\n", e.err)
 	}
 	return e
+}
+
+// outWriter is stdout, remembering its first write error: most output is
+// written with fmt.Fprintf, whose errors the commands do not check, and a
+// command whose output was lost must not exit 0.
+type outWriter struct {
+	w   io.Writer
+	err error
+}
+
+// Write writes p, and remembers the first error.
+func (o *outWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if err != nil && o.err == nil {
+		o.err = err
+	}
+	return n, err
 }
 
 // argsUsage wraps a cobra.PositionalArgs so that its error is a usage error.
