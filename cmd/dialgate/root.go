@@ -115,20 +115,36 @@ func (a *app) run(ctx context.Context, args []string) error {
 	a.stdout = out
 	root := a.root()
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil && out.err != nil {
-		// The command did its work but its output was lost (stdout on a
-		// full disk): exit 0 would pass a cut export or decision for a
-		// whole one. 2 is trouble, as for grep: 1 is an answer (denied,
-		// listed nowhere) the output did not give.
-		err = &exitError{code: exitBadArgs, err: fmt.Errorf("stdout: %w: the output is incomplete", out.err)}
-	} else if err != nil && out.err != nil {
-		fmt.Fprintf(a.stderr, "dialgate: stdout: %v: the output is incomplete\n", out.err)
+	cmd, err := root.ExecuteContextC(ctx)
+	var e *exitError
+	if out.err != nil {
+		// The command's output was lost (stdout on a full disk): exit 0
+		// would pass a cut export or decision for a whole one, and 2 (what
+		// run makes of an error of no code) says bad input, nothing done,
+		// where a write the command made stands. 1: it could not do all
+		// its job. A command whose 1 is an answer the output did not give
+		// (dnc lookup: listed nowhere) names its own code. A command that
+		// failed with a code of its own keeps it.
+		code := exitFailed
+		if cmd != nil && cmd.Annotations[stdoutFailAnnotation] == "2" {
+			code = exitBadArgs
+		}
+		lost := fmt.Errorf("stdout: %w: the output is incomplete", out.err)
+		switch {
+		case err == nil:
+			err = &exitError{code: code, err: lost}
+		case !errors.As(err, &e):
+			if !errors.Is(err, out.err) {
+				lost = fmt.Errorf("%w; %w", err, lost)
+			}
+			err = &exitError{code: code, err: lost}
+		default:
+			fmt.Fprintf(a.stderr, "dialgate: %v\n", lost)
+		}
 	}
 	if err == nil {
 		return nil
 	}
-	var e *exitError
 	if !errors.As(err, &e) {
 		// cobra's own errors: unknown command or flag, wrong number of arguments.
 		e = &exitError{code: exitBadArgs, err: err}
@@ -138,6 +154,11 @@ func (a *app) run(ctx context.Context, args []string) error {
 	}
 	return e
 }
+
+// stdoutFailAnnotation is the annotation of a command whose exit code, when
+// its output could not be written, is not 1 (exitFailed) but the value
+// ("2"): a command whose 1 is an answer.
+const stdoutFailAnnotation = "dialgate/stdout-fail-code"
 
 // outWriter is stdout, remembering its first write error: most output is
 // written with fmt.Fprintf, whose errors the commands do not check, and a

@@ -22,8 +22,8 @@ func (fullWriter) Write([]byte) (int, error) {
 // written must not exit 0. `policy show cn > mutant.yaml` or `consent export
 // N > evidence.json` on a full disk exited 0 with an empty or cut file, and
 // `check --json` exited 0 (allowed) with no decision printed. The exit code
-// is 2 (trouble, grep's convention), never 1, which `dnc lookup` reads as
-// "listed nowhere".
+// is 1 (the command could not do all its job; a write it made stands, so
+// not 2, bad input).
 func TestStdoutWriteFailureIsNotSuccess(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -40,8 +40,8 @@ func TestStdoutWriteFailureIsNotSuccess(t *testing.T) {
 			var errb bytes.Buffer
 			a := newApp(strings.NewReader(tc.stdin), fullWriter{}, &errb)
 			err := a.run(context.Background(), tc.args)
-			if code := exitCode(err); code != exitBadArgs {
-				t.Fatalf("exit %d, want %d (stdout could not be written); stderr: %s", code, exitBadArgs, errb.String())
+			if code := exitCode(err); code != exitFailed {
+				t.Fatalf("exit %d, want %d (stdout could not be written); stderr: %s", code, exitFailed, errb.String())
 			}
 			if !strings.Contains(errb.String(), "stdout") {
 				t.Errorf("stderr does not say the output was not written: %q", errb.String())
@@ -63,7 +63,8 @@ func TestStdoutWriteFailureKeepsAnswer(t *testing.T) {
 }
 
 // TestStdoutWriteFailureLookupListed: dnc lookup of a listed number whose
-// output cannot be written exits 2 (not known), never 1 (listed nowhere).
+// output cannot be written exits 2 (trouble, as grep), never 1, which says
+// "listed nowhere".
 func TestStdoutWriteFailureLookupListed(t *testing.T) {
 	dir := t.TempDir()
 	list := filepath.Join(t.TempDir(), "l.txt")
