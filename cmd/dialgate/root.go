@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // app holds what every command writes to and reads from.
@@ -91,7 +93,46 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.consentCmd())
 	root.AddCommand(a.adminCmd())
 	refuseUnknownSubcommands(root)
+	refuseRepeatedFlags(root)
 	return root
+}
+
+// refuseRepeatedFlags makes every flag of cmd and its subcommands that takes
+// one value refuse a second one: pflag keeps the last without a word, so
+// "dnc import --scope global … --scope tenant:acme" listed the numbers for
+// one tenant only. Flags that take several values (--registry, --dnc) and
+// switches are left as they are.
+func refuseRepeatedFlags(cmd *cobra.Command) {
+	wrap := func(f *pflag.Flag) {
+		if _, done := f.Value.(*onceValue); done {
+			return
+		}
+		t := f.Value.Type()
+		if t == "bool" || strings.HasSuffix(t, "Slice") || strings.HasSuffix(t, "Array") {
+			return
+		}
+		f.Value = &onceValue{Value: f.Value}
+	}
+	cmd.Flags().VisitAll(wrap)
+	cmd.PersistentFlags().VisitAll(wrap)
+	for _, c := range cmd.Commands() {
+		refuseRepeatedFlags(c)
+	}
+}
+
+// onceValue is a flag value that may be set once.
+type onceValue struct {
+	pflag.Value
+	set bool
+}
+
+// Set sets the value, or refuses a second one.
+func (v *onceValue) Set(s string) error {
+	if v.set {
+		return fmt.Errorf("given more than once (the first value is %q): give it once", v.Value.String())
+	}
+	v.set = true
+	return v.Value.Set(s)
 }
 
 // refuseUnknownSubcommands makes every command group that does nothing
