@@ -59,3 +59,24 @@ func TestExpandSymlinkedDirs(t *testing.T) {
 		t.Errorf("Expand(rootlink) = %q, want %q", rel(got), want)
 	}
 }
+
+// TestExpandSkipsProfileWithBOM: a profile file kept beside the scenarios
+// is skipped also when an editor saved it with a byte order mark before
+// its schema: line; it was taken for a scenario and made the run invalid
+// (exit 2).
+func TestExpandSkipsProfileWithBOM(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(head), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "prof.yaml"), []byte("\ufeffschema: dialgate.profile.v1\nname: p\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Expand(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || filepath.Base(got[0]) != "a.yaml" {
+		t.Errorf("Expand = %q, want only a.yaml", got)
+	}
+}

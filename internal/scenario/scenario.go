@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -499,7 +500,8 @@ func walkScenarios(dir string, seen map[string]bool, out []string) ([]string, er
 		}
 		if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
 			// Profile files kept beside the scenarios that use them are not scenarios.
-			if data, err := os.ReadFile(path); err == nil && profileRE.Match(data) {
+			// (A byte order mark may come before the first line.)
+			if data, err := os.ReadFile(path); err == nil && profileRE.Match(bytes.TrimPrefix(data, []byte("\ufeff"))) {
 				continue
 			}
 			out = append(out, path)
