@@ -107,6 +107,8 @@ Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
 when none is recorded. With a store (or a fleet's), another profile is
 refused (exit 2): the decision is real; without, it is only warned about.
+The allow lifetime is the one serve recorded there too (the frequency caps
+count over their window plus it).
 
 Fleets: with --config (the YAML of dialgate serve) check decides as that
 config's sidecar would: under its profile (a different --profile is refused),
@@ -501,7 +503,18 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	// (the frequency check counts every cap over its window plus it) and
 	// its check timeout.
 	gopts := []dialgate.Option{dialgate.WithPolicyVersion(p.Version()), audit, dialgate.WithClock(clock)}
-	if fleet := a.fleet(); fleet != nil {
+	if fleet := a.fleet(); fleet == nil && !ephemeral {
+		// Without --config, the allow lifetime of the sidecar on --data,
+		// as it recorded it (resolveProfile reported a damaged record).
+		if rec, found, err := sidecar.ReadDataProfile(a.data); err == nil && found && rec.AllowLifetime != 0 {
+			l := time.Duration(rec.AllowLifetime)
+			if l < 0 || l > dialgate.MaxAllowLifetime {
+				return usageErr("--data: %s: allow_lifetime: %v is outside (0, %v]", filepath.Join(a.data, sidecar.DataProfileFile), l, dialgate.MaxAllowLifetime)
+			}
+			deps.AllowLifetime = l
+			gopts = append(gopts, dialgate.WithAllowLifetime(l))
+		}
+	} else if fleet != nil {
 		if l := time.Duration(fleet.AllowLifetime); l != 0 {
 			if l < 0 || l > dialgate.MaxAllowLifetime {
 				return usageErr("--config: %s: allow_lifetime: %v is outside (0, %v]", a.fleetConfig, l, dialgate.MaxAllowLifetime)
