@@ -107,11 +107,14 @@ Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
 when none is recorded. With a store (or a fleet's), another profile is
 refused (exit 2): the decision is real; without, it is only warned about.
+The allow lifetime is the one serve recorded there too (the frequency caps
+count over their window plus it).
 
 Fleets: with --config (the YAML of dialgate serve) check decides as that
 config's sidecar would: under its profile (a different --profile is refused),
-with its registries, its HMAC key, its shared Redis/PostgreSQL stores and
-its blackouts file. --blackouts FILE decides under that declarations file
+with its registries, its HMAC key, its shared Redis/PostgreSQL stores, its
+blackouts file, its allow_lifetime (the frequency caps count over their
+window plus it) and its check_timeout. --blackouts FILE decides under that declarations file
 instead (try one before putting it in force).
 
 Exit codes: 0 allowed; 1 denied, or no decision possible (the audit log or the
@@ -496,6 +499,36 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 		}()
 		audit = dialgate.WithAuditLog(alog)
 	}
+	// With --config, the Gate of that config's sidecar: its allow lifetime
+	// (the frequency check counts every cap over its window plus it) and
+	// its check timeout.
+	gopts := []dialgate.Option{dialgate.WithPolicyVersion(p.Version()), audit, dialgate.WithClock(clock)}
+	if fleet := a.fleet(); fleet == nil && !ephemeral {
+		// Without --config, the allow lifetime of the sidecar on --data,
+		// as it recorded it (resolveProfile reported a damaged record).
+		if rec, found, err := sidecar.ReadDataProfile(a.data); err == nil && found && rec.AllowLifetime != 0 {
+			l := time.Duration(rec.AllowLifetime)
+			if l < 0 || l > dialgate.MaxAllowLifetime {
+				return usageErr("--data: %s: allow_lifetime: %v is outside (0, %v]", filepath.Join(a.data, sidecar.DataProfileFile), l, dialgate.MaxAllowLifetime)
+			}
+			deps.AllowLifetime = l
+			gopts = append(gopts, dialgate.WithAllowLifetime(l))
+		}
+	} else if fleet != nil {
+		if l := time.Duration(fleet.AllowLifetime); l != 0 {
+			if l < 0 || l > dialgate.MaxAllowLifetime {
+				return usageErr("--config: %s: allow_lifetime: %v is outside (0, %v]", a.fleetConfig, l, dialgate.MaxAllowLifetime)
+			}
+			deps.AllowLifetime = l
+			gopts = append(gopts, dialgate.WithAllowLifetime(l))
+		}
+		if t := time.Duration(fleet.CheckTimeout); t != 0 {
+			if t < 0 {
+				return usageErr("--config: %s: check_timeout: %v is negative", a.fleetConfig, t)
+			}
+			gopts = append(gopts, dialgate.WithCheckTimeout(t))
+		}
+	}
 	checks, err := policy.Checks(p, deps)
 	if err != nil {
 		return usageErr("--profile: %v", err)
@@ -503,7 +536,7 @@ func (a *app) check(ctx context.Context, d dialgate.Dial, at time.Time, profile 
 	if ephemeral && !whatIf {
 		checks = storeless(checks, filepath.Join(a.data, boltstore.DefaultFileName))
 	}
-	g, err := dialgate.New(checks, dialgate.WithPolicyVersion(p.Version()), audit, dialgate.WithClock(clock))
+	g, err := dialgate.New(checks, gopts...)
 	if err != nil {
 		return usageErr("--profile: %v", err)
 	}

@@ -977,8 +977,11 @@ func (a *app) dncLookupCmd() *cobra.Command {
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:   "lookup NUMBER [--snapshot FILE]...",
-		Short: "Show every do-not-call entry of a number, in the store and in snapshots",
+		Use: "lookup NUMBER [--snapshot FILE]...",
+		// Exit 1 says "listed nowhere": output that could not be written
+		// is trouble (2), as for grep.
+		Annotations: map[string]string{stdoutFailAnnotation: "2"},
+		Short:       "Show every do-not-call entry of a number, in the store and in snapshots",
 		Long: `Show every store-backed do-not-call entry of a number, in every scope (list,
 scope, source, added_at, hold_until), from the store at --data, and whether
 each snapshot given with --snapshot lists it. A French overseas line is looked

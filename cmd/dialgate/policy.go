@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -93,6 +95,9 @@ func (a *app) policyShowCmd() *cobra.Command {
 				_ = json.Unmarshal(j, &v)
 				return a.printJSON(map[string]any{"version": p.Version(), "profile": v})
 			}
+			if j, err = standalone(args[0], p, j); err != nil {
+				return failErr(err)
+			}
 			y, err := yaml.JSONToYAML(j)
 			if err != nil {
 				return failErr(err)
@@ -103,6 +108,66 @@ func (a *app) policyShowCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+// standalone returns j, the JSON of the profile p loaded from arg, as a
+// profile file that loads back to p: p keeps its extends:, so a file of j
+// alone would be merged onto the base again, and a merge patch keeps every
+// key of the base it leaves out — a section the profile removed (cn-insurance's
+// schedule.callback: null) or a setting it turned off (required: false,
+// left out of j as a zero value) would come back. Each such key is written
+// as null, which removes it. A profile without extends is j as it is.
+func standalone(arg string, p *policy.Profile, j []byte) ([]byte, error) {
+	if p.Extends == "" {
+		return j, nil
+	}
+	var base *policy.Profile
+	var err error
+	switch {
+	case slices.Contains(policy.Builtins(), p.Extends):
+		base, err = policy.Builtin(p.Extends)
+	case slices.Contains(policy.Builtins(), arg):
+		return nil, fmt.Errorf("profile %s extends %q, which is not built in", arg, p.Extends)
+	default:
+		ref := p.Extends
+		if !filepath.IsAbs(ref) {
+			ref = filepath.Join(filepath.Dir(arg), ref)
+		}
+		base, err = policy.LoadFile(ref)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("extends %q: %w", p.Extends, err)
+	}
+	bj, err := base.JSON()
+	if err != nil {
+		return nil, err
+	}
+	var pm, bm map[string]any
+	if err := json.Unmarshal(j, &pm); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(bj, &bm); err != nil {
+		return nil, err
+	}
+	nullRemoved(pm, bm)
+	return json.Marshal(pm)
+}
+
+// nullRemoved sets to null every key of base that p lacks, at every depth
+// where both are objects, so that p as a merge patch onto base gives p.
+func nullRemoved(p, base map[string]any) {
+	for k, bv := range base {
+		pv, ok := p[k]
+		if !ok {
+			p[k] = nil
+			continue
+		}
+		po, pok := pv.(map[string]any)
+		bo, bok := bv.(map[string]any)
+		if pok && bok {
+			nullRemoved(po, bo)
+		}
+	}
 }
 
 // lintResult is `policy lint --json`.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,8 @@ func TestDNCTextFlagsMustBeUTF8(t *testing.T) {
 		{"--list", "opt\xffout"},
 		{"--source", "crm\xff"},
 	} {
-		args := []string{"--data", data, "dnc", "import", "--scope", "global", "--list", "opt_out", list, tc.flag, tc.value}
+		// Each flag once: a flag given twice is refused as such.
+		args := withFlag([]string{"--data", data, "dnc", "import", "--scope", "global", "--list", "opt_out", list}, tc.flag, tc.value)
 		code, out, errs := runCLI(t, "", args...)
 		if code != 2 || out != "" || !strings.Contains(errs, tc.flag+": not valid UTF-8") {
 			t.Errorf("dnc import %s %q: exit %d\nstdout:\n%s\nstderr:\n%s", tc.flag, tc.value, code, out, errs)
@@ -40,7 +42,7 @@ func TestDNCTextFlagsMustBeUTF8(t *testing.T) {
 		{"--scope", "industry:\xbd\xf0"},
 		{"--source", "ftc\xff"},
 	} {
-		args := []string{"dnc", "build", "--out", snap, "--name", "n", "--as-of", "2026-12-01T00:00:00Z", list, tc.flag, tc.value}
+		args := withFlag([]string{"dnc", "build", "--out", snap, "--name", "n", "--as-of", "2026-12-01T00:00:00Z", list}, tc.flag, tc.value)
 		code, out, errs := runCLI(t, "", args...)
 		if code != 2 || out != "" || !strings.Contains(errs, tc.flag+": not valid UTF-8") {
 			t.Errorf("dnc build %s %q: exit %d\nstdout:\n%s\nstderr:\n%s", tc.flag, tc.value, code, out, errs)
@@ -632,4 +634,15 @@ func TestCheckHelpSaysAtIsRefusedWithAStore(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "refused with a store at --data") || !strings.Contains(out, "try an instant with --what-if on a --data without a store") {
 		t.Errorf("check --help: exit %d\n%s%s\nwant --at to say it is refused with a store, and to try an instant with --what-if", code, out, errs)
 	}
+}
+
+// withFlag returns args with flag set to value: its value replaced when
+// args give the flag, else the flag added.
+func withFlag(args []string, flag, value string) []string {
+	out := slices.Clone(args)
+	if i := slices.Index(out, flag); i >= 0 && i+1 < len(out) {
+		out[i+1] = value
+		return out
+	}
+	return append(out, flag, value)
 }

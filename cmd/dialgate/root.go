@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // app holds what every command writes to and reads from.
@@ -91,7 +93,46 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.consentCmd())
 	root.AddCommand(a.adminCmd())
 	refuseUnknownSubcommands(root)
+	refuseRepeatedFlags(root)
 	return root
+}
+
+// refuseRepeatedFlags makes every flag of cmd and its subcommands that takes
+// one value refuse a second one: pflag keeps the last without a word, so
+// "dnc import --scope global … --scope tenant:acme" listed the numbers for
+// one tenant only. Flags that take several values (--registry, --dnc) and
+// switches are left as they are.
+func refuseRepeatedFlags(cmd *cobra.Command) {
+	wrap := func(f *pflag.Flag) {
+		if _, done := f.Value.(*onceValue); done {
+			return
+		}
+		t := f.Value.Type()
+		if t == "bool" || strings.HasSuffix(t, "Slice") || strings.HasSuffix(t, "Array") {
+			return
+		}
+		f.Value = &onceValue{Value: f.Value}
+	}
+	cmd.Flags().VisitAll(wrap)
+	cmd.PersistentFlags().VisitAll(wrap)
+	for _, c := range cmd.Commands() {
+		refuseRepeatedFlags(c)
+	}
+}
+
+// onceValue is a flag value that may be set once.
+type onceValue struct {
+	pflag.Value
+	set bool
+}
+
+// Set sets the value, or refuses a second one.
+func (v *onceValue) Set(s string) error {
+	if v.set {
+		return fmt.Errorf("given more than once (the first value is %q): give it once", v.Value.String())
+	}
+	v.set = true
+	return v.Value.Set(s)
 }
 
 // refuseUnknownSubcommands makes every command group that does nothing
@@ -111,13 +152,40 @@ func refuseUnknownSubcommands(cmd *cobra.Command) {
 
 // run executes the command line and writes the message of an error to stderr.
 func (a *app) run(ctx context.Context, args []string) error {
+	out := &outWriter{w: a.stdout}
+	a.stdout = out
 	root := a.root()
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	var e *exitError
+	if out.err != nil {
+		// The command's output was lost (stdout on a full disk): exit 0
+		// would pass a cut export or decision for a whole one, and 2 (what
+		// run makes of an error of no code) says bad input, nothing done,
+		// where a write the command made stands. 1: it could not do all
+		// its job. A command whose 1 is an answer the output did not give
+		// (dnc lookup: listed nowhere) names its own code. A command that
+		// failed with a code of its own keeps it.
+		code := exitFailed
+		if cmd != nil && cmd.Annotations[stdoutFailAnnotation] == "2" {
+			code = exitBadArgs
+		}
+		lost := fmt.Errorf("stdout: %w: the output is incomplete", out.err)
+		switch {
+		case err == nil:
+			err = &exitError{code: code, err: lost}
+		case !errors.As(err, &e):
+			if !errors.Is(err, out.err) {
+				lost = fmt.Errorf("%w; %w", err, lost)
+			}
+			err = &exitError{code: code, err: lost}
+		default:
+			fmt.Fprintf(a.stderr, "dialgate: %v\n", lost)
+		}
+	}
 	if err == nil {
 		return nil
 	}
-	var e *exitError
 	if !errors.As(err, &e) {
 		// cobra's own errors: unknown command or flag, wrong number of arguments.
 		e = &exitError{code: exitBadArgs, err: err}
@@ -126,6 +194,28 @@ func (a *app) run(ctx context.Context, args []string) error {
 		fmt.Fprintf(a.stderr, "dialgate: %v\n", e.err)
 	}
 	return e
+}
+
+// stdoutFailAnnotation is the annotation of a command whose exit code, when
+// its output could not be written, is not 1 (exitFailed) but the value
+// ("2"): a command whose 1 is an answer.
+const stdoutFailAnnotation = "dialgate/stdout-fail-code"
+
+// outWriter is stdout, remembering its first write error: most output is
+// written with fmt.Fprintf, whose errors the commands do not check, and a
+// command whose output was lost must not exit 0.
+type outWriter struct {
+	w   io.Writer
+	err error
+}
+
+// Write writes p, and remembers the first error.
+func (o *outWriter) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	if err != nil && o.err == nil {
+		o.err = err
+	}
+	return n, err
 }
 
 // argsUsage wraps a cobra.PositionalArgs so that its error is a usage error.

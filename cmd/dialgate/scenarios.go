@@ -34,7 +34,7 @@ func (a *app) scenariosCmd() *cobra.Command {
 		Use:   "run FILE|DIR...",
 		Short: "Run scenario files and report every step",
 		Long: `Run scenario files (a directory: every *.yaml and *.yml in it, at any depth,
-except profile files) each on fresh in-memory state, and report for every step
+links to directories followed, except profile files) each on fresh in-memory state, and report for every step
 what was expected and what came back.
 
 --store runs each file on fresh stores of a production back-end instead:
@@ -44,7 +44,7 @@ key prefix on that server, with the embedded store for what a fleet does not
 keep in Redis), or "redis=URL+postgres=URL" (a fleet: each domain where
 dialgate serve puts it). They are removed after each file; a file writes its
 seed data into them, so the flag never runs on a deployment's own data.
---gates N sends the dials to N Gates on those stores in turn, as to N sidecars
+--gates N (1 to 1024) sends the dials to N Gates on those stores in turn, as to N sidecars
 of a fleet: a step that then differs shows state kept in a sidecar's memory
 (memory and bolt keep the sweep runs there: use a fleet store).
 
@@ -53,8 +53,8 @@ could not be had), 2 a file is invalid (unknown key, bad value, unsupported
 event type...) or missing.`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if gates < 1 {
-				return usageErr("--gates: %d is not a number of Gates (want 1 or more)", gates)
+			if gates < 1 || gates > scenario.MaxGates {
+				return usageErr("--gates: %d is not a number of Gates (want 1 to %d)", gates, scenario.MaxGates)
 			}
 			opts := scenario.Options{Gates: gates}
 			// kind names the back-end without its URLs (which may hold a

@@ -94,6 +94,10 @@ func TestScenariosGates(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "--gates: 0") {
 		t.Errorf("--gates 0: exit %d\n%s", code, errs)
 	}
+	code, _, errs = runCLI(t, "", "scenarios", "run", "--gates", "1025", sweep)
+	if code != 2 || !strings.Contains(errs, "--gates: 1025") {
+		t.Errorf("--gates 1025: exit %d\n%s", code, errs)
+	}
 	pg := os.Getenv("DIALGATE_TEST_POSTGRES")
 	if pg == "" {
 		t.Skip("DIALGATE_TEST_POSTGRES is not set: not run on a fleet store")

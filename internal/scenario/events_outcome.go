@@ -8,6 +8,9 @@ import (
 	"github.com/dialgate/dialgate"
 )
 
+// maxRingSeconds bounds ring_seconds: a day.
+const maxRingSeconds = 86400
+
 // outcomeArgs are the keys of an outcome event: what happened to the call of
 // the referenced dial step.
 type outcomeArgs struct {
@@ -32,6 +35,11 @@ func outcomeEvent() *eventSpec {
 	return event(true, func(a *outcomeArgs) error {
 		if a.RingSeconds != nil && *a.RingSeconds < 0 {
 			return fmt.Errorf("ring_seconds: %d is negative", *a.RingSeconds)
+		}
+		// In nanoseconds a larger count overflows (18446744074 s read as
+		// 0.29 s, a one-ring call); no call rings for a day.
+		if a.RingSeconds != nil && *a.RingSeconds > maxRingSeconds {
+			return fmt.Errorf("ring_seconds: %d is more than %d (a day)", *a.RingSeconds, maxRingSeconds)
 		}
 		if a.To != "" {
 			if _, err := dialgate.ParseNumber(a.To); err != nil {

@@ -182,9 +182,9 @@ func Run(ctx context.Context, f *File) (*Report, error) {
 
 // RunWith runs f as Run does, on the fresh stores opts.Stores gives it (in
 // memory by default), and closes them (Stores.Close) when the run is over.
-// An error of opts.Stores, or a negative opts.CheckTimeout or opts.Gates,
-// does not wrap ErrInvalid (the file may be valid; it could not be run as
-// asked). When closing the stores fails after the steps ran, RunWith
+// An error of opts.Stores, a negative opts.CheckTimeout, or opts.Gates
+// negative or above MaxGates, does not wrap ErrInvalid (the file may be
+// valid; it could not be run as asked). When closing the stores fails after the steps ran, RunWith
 // returns the Report with the error: the steps' results stand.
 func RunWith(ctx context.Context, f *File, opts Options) (_ *Report, err error) {
 	if opts.CheckTimeout < 0 {
@@ -192,6 +192,9 @@ func RunWith(ctx context.Context, f *File, opts Options) (_ *Report, err error) 
 	}
 	if opts.Gates < 0 {
 		return nil, fmt.Errorf("scenario: options: gates %d is negative", opts.Gates)
+	}
+	if opts.Gates > MaxGates {
+		return nil, fmt.Errorf("scenario: options: gates %d is more than %d", opts.Gates, MaxGates)
 	}
 	p, err := f.LoadProfile()
 	if err != nil {

@@ -1,8 +1,10 @@
 package scenario
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -440,6 +442,8 @@ var profileRE = regexp.MustCompile(`(?m)^schema:[ \t]*["']?dialgate\.profile\.`)
 // Expand returns the scenario files the arguments name: a file as given, and a
 // directory's *.yaml and *.yml files at any depth (except hidden directories
 // and profile files, whose schema is dialgate.profile.v1), in lexical order. A
+// directory reached through a symbolic link is walked as any other (once,
+// however many links lead to it, so a link up the tree does not loop). A
 // missing path is an error.
 func Expand(paths ...string) ([]string, error) {
 	var out []string
@@ -452,27 +456,55 @@ func Expand(paths ...string) ([]string, error) {
 			out = append(out, p)
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if path != p && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
-				// Profile files kept beside the scenarios that use them are not scenarios.
-				if data, err := os.ReadFile(path); err == nil && profileRE.Match(data) {
-					return nil
-				}
-				out = append(out, path)
-			}
-			return nil
-		})
-		if err != nil {
+		if out, err = walkScenarios(p, map[string]bool{}, out); err != nil {
 			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// walkScenarios appends the scenario files below the directory dir to out,
+// following links to directories; seen holds the real paths of the
+// directories walked.
+func walkScenarios(dir string, seen map[string]bool, out []string) ([]string, error) {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, err
+	}
+	if seen[real] {
+		return out, nil
+	}
+	seen[real] = true
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range entries {
+		path := filepath.Join(dir, d.Name())
+		isDir := d.IsDir()
+		if d.Type()&fs.ModeSymlink != 0 {
+			// A broken link is not a directory: named *.yaml it is
+			// listed, and fails to parse (invalid), never skipped.
+			if st, err := os.Stat(path); err == nil {
+				isDir = st.IsDir()
+			}
+		}
+		if isDir {
+			if strings.HasPrefix(d.Name(), ".") {
+				continue
+			}
+			if out, err = walkScenarios(path, seen, out); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
+			// Profile files kept beside the scenarios that use them are not scenarios.
+			// (A byte order mark may come before the first line.)
+			if data, err := os.ReadFile(path); err == nil && profileRE.Match(bytes.TrimPrefix(data, []byte("\ufeff"))) {
+				continue
+			}
+			out = append(out, path)
 		}
 	}
 	return out, nil

@@ -70,6 +70,9 @@ func TestParseErrors(t *testing.T) {
 		{"policy unknown key", head + "policy:\n  descripton: x\nsteps:\n" + step + dial + "    want: {allowed: true}\n", `s.yaml:5: policy.descripton: unknown key "descripton"`},
 		{"policy extends", head + "policy:\n  extends: us\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:5: policy.extends: may not be overridden"},
 		{"negative ring", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event: {type: outcome, decision: s1, ring_seconds: -1}\n", "ring_seconds: -1 is negative"},
+		// 18446744074 s is 2^64 ns and 0.29 s: read in nanoseconds it
+		// wrapped into a one-ring call.
+		{"overflowing ring", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event: {type: outcome, decision: s1, ring_seconds: 18446744074}\n", "ring_seconds: 18446744074 is more than 86400"},
 		{"syntax", head + "steps: [\n", "YAML syntax"},
 		{"ended_at not RFC 3339", head + "steps:\n" + step + "    event: {type: recording, id: r-1, number: \"+8613800138000\", started_at: 2026-12-04T09:00:00+08:00, ended_at: 2026-12-04 09:30}\n", "ended_at: want RFC 3339"},
 		{"retention_days overflow", head + "steps:\n" + step + "    event: {type: recording, id: r-1, number: \"+8613800138000\", started_at: 2026-12-04T09:00:00+08:00, retention_days: 213535}\n", "retention_days: 213535 is more than 36600"},

@@ -98,8 +98,14 @@ type Options struct {
 	// rather than in the stores sees only its Gate's dials: the sweep runs
 	// without Stores.Runs (so on MemStores and the embedded store). The
 	// registry copies are shared, as the same files loaded by every host.
+	// At most MaxGates.
 	Gates int
 }
+
+// MaxGates is the most Gates Options.Gates may ask for: each has checks
+// and caches of its own, and a few already show state a sidecar keeps in
+// its memory.
+const MaxGates = 1024
 
 // openStores returns the run's stores as opts give them.
 func (opts Options) openStores(ctx context.Context, f *File) (Stores, error) {

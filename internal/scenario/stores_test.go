@@ -149,6 +149,16 @@ func TestRunWithGates(t *testing.T) {
 	}
 }
 
+// TestRunWithTooManyGates: a count of Gates past MaxGates is refused before
+// any is built; `scenarios run --gates 2000000000` built them until the
+// process died out of memory (a runtime crash, not an error).
+func TestRunWithTooManyGates(t *testing.T) {
+	_, err := RunFileWith(context.Background(), "../../examples/scenarios/frequency-cn.yaml", Options{Gates: MaxGates + 1})
+	if err == nil || errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "gates") {
+		t.Errorf("gates %d: %v; want an error naming gates, not ErrInvalid", MaxGates+1, err)
+	}
+}
+
 // downLedger is a ledger store whose server went away: every write fails
 // with storage.ErrUnavailable.
 type downLedger struct{ callerid.Store }

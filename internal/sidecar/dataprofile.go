@@ -47,6 +47,11 @@ type DataProfile struct {
 	// local store without --config, the records a fleet keeps there: a
 	// revocation or an opt-out written locally would reach no sidecar.
 	Shared []string `json:"shared,omitempty"`
+	// AllowLifetime is the allow lifetime serve gives its Gate
+	// (Config.AllowLifetime); zero for the Gate's default. check on the
+	// data directory counts the frequency caps over their window plus it,
+	// as the sidecar does.
+	AllowLifetime Duration `json:"allow_lifetime,omitempty"`
 }
 
 // SharedBackends names the fleet back-ends c keeps records on: "postgres"
@@ -124,22 +129,24 @@ func decodeOne(b []byte, v any) error {
 // from now: DataProfileFile is replaced, durably, unless it already records
 // the same profile and version. A change of profile is logged at Warn; a
 // damaged record is logged and replaced (it is serve's own record).
-func recordDataProfile(data, arg string, prof *policy.Profile, shared []string, now time.Time, log *slog.Logger) error {
+func recordDataProfile(data, arg string, prof *policy.Profile, shared []string, allowLifetime Duration, now time.Time, log *slog.Logger) error {
 	path := filepath.Join(data, DataProfileFile)
 	next := DataProfile{Format: dataProfileFormat, Profile: ProfileSource(arg), Name: prof.Name,
-		PolicyVersion: prof.Version(), Since: now.UTC(), Shared: shared}
+		PolicyVersion: prof.Version(), Since: now.UTC(), Shared: shared, AllowLifetime: allowLifetime}
 	prev, found, err := ReadDataProfile(data)
 	switch {
 	case err != nil:
 		log.Warn("sidecar: the recorded serve profile is damaged: it is written again", "file", path, "error", err)
 	case found && prev.Profile == next.Profile && prev.PolicyVersion == next.PolicyVersion && prev.Name == next.Name &&
-		slices.Equal(prev.Shared, next.Shared):
+		slices.Equal(prev.Shared, next.Shared) && prev.AllowLifetime == next.AllowLifetime:
 		return nil
 	case found && prev.Profile == next.Profile && prev.PolicyVersion == next.PolicyVersion && prev.Name == next.Name:
-		// The same profile, other back-ends: the records' home changed.
+		// The same profile, other back-ends or allow lifetime: the
+		// records' home, or how long an allow counts, changed.
 		next.Since = prev.Since
-		log.Info("sidecar: the fleet back-ends of this data directory changed", "file", path,
-			"previous", prev.Shared, "shared", next.Shared)
+		log.Info("sidecar: the fleet back-ends or the allow lifetime of this data directory changed", "file", path,
+			"previous", prev.Shared, "shared", next.Shared,
+			"previous_allow_lifetime", time.Duration(prev.AllowLifetime), "allow_lifetime", time.Duration(next.AllowLifetime))
 	case found && prev.Name != next.Name:
 		log.Warn("sidecar: this data directory was served under another profile: the CLI commands on it now default to this one",
 			"file", path, "previous", prev.Name, "previous_version", prev.PolicyVersion, "profile", next.Name, "policy_version", next.PolicyVersion)

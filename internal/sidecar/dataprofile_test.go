@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -137,5 +138,36 @@ func TestDataProfileRecordsSharedBackends(t *testing.T) {
 		if err != nil || !found || !slices.Equal(dp.Shared, tt.want) {
 			t.Fatalf("recorded %+v (found %t, %v), want shared %v", dp, found, err, tt.want)
 		}
+	}
+}
+
+// serve records its allow lifetime beside its profile: check on the data
+// directory counts the frequency caps over their window plus it, as the
+// sidecar does. A start with another lifetime records it.
+func TestDataProfileRecordsAllowLifetime(t *testing.T) {
+	data := t.TempDir()
+	open := func(l time.Duration) DataProfile {
+		t.Helper()
+		be, err := Open(context.Background(), Config{Data: data, Profile: "cn", AllowLifetime: Duration(l), MetricsListen: "off"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		be.Close(context.Background())
+		dp, found, err := ReadDataProfile(data)
+		if err != nil || !found {
+			t.Fatalf("ReadDataProfile = %+v, %t, %v", dp, found, err)
+		}
+		return dp
+	}
+	first := open(10 * time.Minute)
+	if time.Duration(first.AllowLifetime) != 10*time.Minute {
+		t.Fatalf("recorded allow lifetime %v, want 10m", time.Duration(first.AllowLifetime))
+	}
+	if m := readServeProfile(t, data); m["allow_lifetime"] != "10m0s" {
+		t.Errorf("serve-profile.json allow_lifetime = %v, want \"10m0s\"", m["allow_lifetime"])
+	}
+	again := open(0)
+	if again.AllowLifetime != 0 || !again.Since.Equal(first.Since) {
+		t.Errorf("restarted with the default lifetime: recorded %+v, want no allow_lifetime and since %v", again, first.Since)
 	}
 }

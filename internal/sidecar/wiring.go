@@ -303,7 +303,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	}
 	// The CLI commands on this data directory follow the profile it is
 	// served under (their records' retention, holds and deadlines).
-	if err := recordDataProfile(cfg.Data, cfg.Profile, prof, cfg.SharedBackends(), started, log); err != nil {
+	if err := recordDataProfile(cfg.Data, cfg.Profile, prof, cfg.SharedBackends(), cfg.AllowLifetime, started, log); err != nil {
 		return fail(err)
 	}
 	// The next start compares its registry copies with these. No dial is
