@@ -22,6 +22,52 @@ func decodeRecording(id string, raw []byte) (recording.Recording, error) {
 	return storage.DecodeRecord("recording", id, raw, func(r *recording.Recording) error { return r.ValidateStored(id) })
 }
 
+// recordingCols is the select list of a recordingRow (scan).
+const recordingCols = `id, callee, decision_id, retain_until_ns, rec`
+
+// recordingRow is a recordings row as read: its id, the columns the
+// listings filter on, and its JSON.
+type recordingRow struct {
+	id, callee, decisionID string
+	retainNs               int64
+	raw                    []byte
+}
+
+// scan reads a row of recordingCols into r.
+func (r *recordingRow) scan(row pgx.Row) error {
+	return row.Scan(&r.id, &r.callee, &r.decisionID, &r.retainNs, &r.raw)
+}
+
+// rowRecording decodes the recording in r (decodeRecording) and checks
+// that every column a listing filters on says what its JSON says, as
+// every write sets them. A row whose column disagrees was damaged (or
+// edited): a listing filtered on the column reads it and would drop it
+// for not matching, silently (a complaint about its callee would not hold
+// it, a sweep would not see that it shares its media). It is refused as a
+// damaged recording (storage.RecordError, naming the column) by every
+// read that reaches it, never dropped, as complaints are (rowComplaint).
+func rowRecording(r recordingRow) (recording.Recording, error) {
+	rec, err := decodeRecording(r.id, r.raw)
+	if err != nil {
+		return rec, err
+	}
+	var problem string
+	switch {
+	case rec.Callee != r.callee:
+		problem = "names another callee than its callee column"
+	case rec.DecisionID != r.decisionID:
+		problem = "names another decision_id than its decision_id column"
+	case boundNanos(rec.RetainUntil) != r.retainNs && rec.RetainUntil.UnixNano() != r.retainNs:
+		// (The wrapped value of a retention outside 1678–2262, which
+		// builds before the clamp wrote, is what they wrote: kept until
+		// the recording is next updated.)
+		problem = "names another retain_until than its retain_until_ns column"
+	default:
+		return rec, nil
+	}
+	return rec, &storage.RecordError{Kind: "recording", Key: r.id, Err: errors.New(problem)}
+}
+
 // CreateRecording implements recording.Store. The retain_until_ns column
 // (what a due listing selects on) is RetainUntil in Unix nanoseconds,
 // clamped to the int64 range (boundNanos): before 1678 it is the lowest
@@ -52,27 +98,27 @@ func (s *Store) GetRecording(ctx context.Context, id string) (recording.Recordin
 	if err := s.check("GetRecording"); err != nil {
 		return recording.Recording{}, err
 	}
-	var raw []byte
-	err := s.pool.QueryRow(ctx, `SELECT rec FROM recordings WHERE id = $1`, id).Scan(&raw)
+	var r recordingRow
+	err := r.scan(s.pool.QueryRow(ctx, `SELECT `+recordingCols+` FROM recordings WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return recording.Recording{}, fmt.Errorf("pgstore: recording %s: %w", id, recording.ErrNotFound)
 	}
 	if err != nil {
 		return recording.Recording{}, s.fail("GetRecording", err)
 	}
-	return decodeRecording(id, raw)
+	return rowRecording(r)
 }
 
 func (s *Store) lockRecording(ctx context.Context, tx pgx.Tx, op, id string) (recording.Recording, error) {
-	var raw []byte
-	err := tx.QueryRow(ctx, `SELECT rec FROM recordings WHERE id = $1 FOR UPDATE`, id).Scan(&raw)
+	var r recordingRow
+	err := r.scan(tx.QueryRow(ctx, `SELECT `+recordingCols+` FROM recordings WHERE id = $1 FOR UPDATE`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return recording.Recording{}, fmt.Errorf("pgstore: recording %s: %w", id, recording.ErrNotFound)
 	}
 	if err != nil {
 		return recording.Recording{}, s.fail(op, err)
 	}
-	return decodeRecording(id, raw)
+	return rowRecording(r)
 }
 
 // UpdateRecording implements recording.Store: the row is locked while fn
@@ -191,7 +237,7 @@ func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recor
 		args = append(args, boundNanos(f.DueBy))
 		conds = append(conds, fmt.Sprintf("retain_until_ns <= $%d", len(args)))
 	}
-	q := `SELECT id, rec FROM recordings`
+	q := `SELECT ` + recordingCols + ` FROM recordings`
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
@@ -203,14 +249,11 @@ func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recor
 	defer rows.Close()
 	var out []recording.Recording
 	for rows.Next() {
-		var (
-			id  string
-			raw []byte
-		)
-		if err := rows.Scan(&id, &raw); err != nil {
+		var row recordingRow
+		if err := row.scan(rows); err != nil {
 			return nil, s.fail("ListRecordings", err)
 		}
-		r, err := decodeRecording(id, raw)
+		r, err := rowRecording(row)
 		if err != nil {
 			return nil, err
 		}
