@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -151,7 +152,10 @@ func (s *Store) UpdateRecording(ctx context.Context, id string, fn func(*recordi
 }
 
 // DeleteRecording implements recording.Store: the metadata row goes and the
-// tombstone comes in one transaction.
+// tombstone comes in one transaction. Its deleted_at_ns is t in Unix
+// nanoseconds clamped to the int64 range (boundNanos), never wrapped: a
+// deletion in 2500 was filed as one in 1930 and left out of a listing
+// from 2400.
 func (s *Store) DeleteRecording(ctx context.Context, id string, t time.Time) error {
 	return s.inTx(ctx, "DeleteRecording", func(tx pgx.Tx) error {
 		r, err := s.lockRecording(ctx, tx, "DeleteRecording", id)
@@ -170,7 +174,7 @@ func (s *Store) DeleteRecording(ctx context.Context, id string, t time.Time) err
 			return s.fail("DeleteRecording", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO recording_tombstones (id, deleted_at_ns, tombstone) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, id, t.UnixNano(), js); err != nil {
+			ON CONFLICT DO NOTHING`, id, boundNanos(t), js); err != nil {
 			return s.fail("DeleteRecording", err)
 		}
 		return nil
@@ -189,8 +193,15 @@ func (s *Store) ListTombstones(ctx context.Context, from, to time.Time) ([]recor
 		q += fmt.Sprintf(" AND deleted_at_ns >= $%d", len(args))
 	}
 	if !to.IsZero() {
+		// A bound outside the int64 range is clamped, as the deletion
+		// instants beyond it are: those at the clamped value may come
+		// before it (InRange decides).
+		op := "<"
+		if b := boundNanos(to); b == math.MinInt64 || b == math.MaxInt64 {
+			op = "<="
+		}
 		args = append(args, boundNanos(to))
-		q += fmt.Sprintf(" AND deleted_at_ns < $%d", len(args))
+		q += fmt.Sprintf(" AND deleted_at_ns %s $%d", op, len(args))
 	}
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
