@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -62,13 +63,22 @@ func rowComplaint(r complaintRow) (complaint.Complaint, error) {
 		problem = "names another callee than its callee column"
 	case c.Tenant != r.tenant:
 		problem = "names another tenant than its tenant column"
-	case c.ReceivedAt.UnixNano() != r.receivedNs:
+	case receivedNs(c) != r.receivedNs:
 		problem = "names another received_at than its received_ns column"
 	default:
 		return c, nil
 	}
 	return c, &storage.RecordError{Kind: "complaint", Key: r.id, Err: errors.New(problem)}
 }
+
+// receivedNs is the received_ns column of c: its receipt in Unix
+// nanoseconds, clamped to the int64 range (boundNanos) as the
+// recordings' retain_until_ns is. A receipt before 1678 is the lowest
+// value, one after 2262 the highest, never a wrapped one (which listed a
+// complaint of 1500 after those of 2026, and one of 2500 before them);
+// the complaints sharing a clamped value are ordered by their receipt in
+// Go (ListComplaintsAfter).
+func receivedNs(c complaint.Complaint) int64 { return boundNanos(c.ReceivedAt) }
 
 // CreateComplaint implements complaint.Store.
 func (s *Store) CreateComplaint(ctx context.Context, c complaint.Complaint) error {
@@ -81,7 +91,7 @@ func (s *Store) CreateComplaint(ctx context.Context, c complaint.Complaint) erro
 	}
 	return s.inTx(ctx, "CreateComplaint", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO complaints (id, tenant, callee, received_ns, complaint) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id) DO NOTHING`, c.ID, c.Tenant, c.Callee, c.ReceivedAt.UnixNano(), js)
+			ON CONFLICT (id) DO NOTHING`, c.ID, c.Tenant, c.Callee, receivedNs(c), js)
 		if err != nil {
 			return s.fail("CreateComplaint", err)
 		}
@@ -144,7 +154,7 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 		if _, err := tx.Exec(ctx, `UPDATE complaints SET tenant = $2, callee = $3, received_ns = $4,
 			complaint = $5::jsonb || CASE WHEN complaint ? 'replaced' THEN jsonb_build_object('replaced', complaint->'replaced') ELSE '{}'::jsonb END
 			WHERE id = $1`,
-			id, c.Tenant, c.Callee, c.ReceivedAt.UnixNano(), js); err != nil {
+			id, c.Tenant, c.Callee, receivedNs(c), js); err != nil {
 			return s.fail("UpdateComplaint", err)
 		}
 		return nil
@@ -200,7 +210,7 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 		}
 		if _, err := tx.Exec(ctx, `UPDATE complaints SET tenant = $2, callee = $3, received_ns = $4,
 			complaint = $5::jsonb || jsonb_build_object('replaced', complaint) WHERE id = $1`,
-			c.ID, c.Tenant, c.Callee, c.ReceivedAt.UnixNano(), js); err != nil {
+			c.ID, c.Tenant, c.Callee, receivedNs(c), js); err != nil {
 			return s.fail("RepairComplaint", err)
 		}
 		replaced = raw
@@ -231,8 +241,15 @@ func complaintConds(f complaint.Filter) ([]string, []any) {
 		conds = append(conds, fmt.Sprintf("received_ns >= $%d", len(args)))
 	}
 	if !f.To.IsZero() {
+		// A bound outside the int64 range is clamped, as the receipts
+		// beyond it are: those at the clamped value may come before it
+		// (f.Matches decides).
+		op := "<"
+		if to := boundNanos(f.To); to == math.MinInt64 || to == math.MaxInt64 {
+			op = "<="
+		}
 		args = append(args, boundNanos(f.To))
-		conds = append(conds, fmt.Sprintf("received_ns < $%d", len(args)))
+		conds = append(conds, fmt.Sprintf("received_ns %s $%d", op, len(args)))
 	}
 	return conds, args
 }
@@ -285,7 +302,10 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 // order, scanning the received_ns index from the Position's receipt), limit
 // rows at a time, until it has
 // limit complaints that f.Matches (the status and overdue parts of f have
-// no column) or the rows run out.
+// no column) or the rows run out. The complaints received before 1678 or
+// after 2262 share the clamped received_ns of their end of the range
+// (receivedNs): each of those two groups is read whole, sorted by receipt
+// in Go, before and after the others.
 func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	if err := complaint.ValidateLimit(limit); err != nil {
 		return nil, err
@@ -295,28 +315,75 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 	}
 	var (
 		out     []complaint.Complaint
-		afterNs int64
-		afterID = after.ID
-		started = !after.IsZero()
+		afterNs int64 = math.MinInt64
+		afterID       = after.ID
+		started       = !after.IsZero()
 	)
 	if started {
 		afterNs = boundNanos(after.ReceivedAt)
 	}
-	for {
-		q, args := complaintPageQuery(f, started, afterNs, afterID, limit)
-		n, err := s.complaintBatch(ctx, q, args, func(id string, ns int64, c complaint.Complaint) {
-			afterNs, afterID, started = ns, id, true
-			if f.Matches(c) && len(out) < limit {
-				out = append(out, c)
-			}
-		})
+	// edge adds the complaints of one clamped received_ns after the
+	// Position, in order; it reports whether the page is full.
+	edge := func(ns int64) (bool, error) {
+		cs, err := s.complaintEdge(ctx, f, ns)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
-		if len(out) == limit || n < limit {
-			return out, nil
+		for _, c := range cs {
+			if after.Before(c) && f.Matches(c) {
+				if out = append(out, c); len(out) == limit {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	}
+	if afterNs == math.MinInt64 {
+		if full, err := edge(math.MinInt64); full || err != nil {
+			return out, err
+		}
+		started = false // the rest comes after every complaint of the group
+	}
+	if afterNs < math.MaxInt64 {
+		for {
+			q, args := complaintPageQuery(f, started, afterNs, afterID, limit)
+			n, err := s.complaintBatch(ctx, q, args, func(id string, ns int64, c complaint.Complaint) {
+				afterNs, afterID, started = ns, id, true
+				if f.Matches(c) && len(out) < limit {
+					out = append(out, c)
+				}
+			})
+			if err != nil {
+				return nil, err
+			}
+			if len(out) == limit {
+				return out, nil
+			}
+			if n < limit {
+				break
+			}
 		}
 	}
+	if _, err := edge(math.MaxInt64); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// complaintEdge returns the complaints of f's columns whose received_ns is
+// ns (one end of the int64 range: receipts clamped to it), sorted by
+// receipt, then id.
+func (s *Store) complaintEdge(ctx context.Context, f complaint.Filter, ns int64) ([]complaint.Complaint, error) {
+	conds, args := complaintConds(f)
+	args = append(args, ns)
+	conds = append(conds, fmt.Sprintf("received_ns = $%d", len(args)))
+	var out []complaint.Complaint
+	if _, err := s.complaintBatch(ctx, `SELECT `+complaintCols+` FROM complaints WHERE `+strings.Join(conds, " AND "), args,
+		func(_ string, _ int64, c complaint.Complaint) { out = append(out, c) }); err != nil {
+		return nil, err
+	}
+	complaint.SortComplaints(out)
+	return out, nil
 }
 
 // complaintPageQuery is the query of one batch of ListComplaintsAfter: the
@@ -325,6 +392,9 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 // (then sorts each receipt's rows by id: the index has no id).
 func complaintPageQuery(f complaint.Filter, started bool, afterNs int64, afterID string, limit int) (string, []any) {
 	conds, args := complaintConds(f)
+	// The clamped ends are read by complaintEdge.
+	args = append(args, int64(math.MinInt64), int64(math.MaxInt64))
+	conds = append(conds, fmt.Sprintf("received_ns > $%d AND received_ns < $%d", len(args)-1, len(args)))
 	if started {
 		// received_ns >= the Position's is implied by the OR, but the
 		// planner uses only a plain bound to start the scan of the

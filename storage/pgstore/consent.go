@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -229,6 +230,11 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 	}
 	if limit <= 0 {
 		return nil, fmt.Errorf("pgstore: ConsentEventsSince: limit %d: not positive: %w", limit, storage.ErrInvalid)
+	}
+	if since > math.MaxInt64 {
+		// No seq (a bigint) is after it; as int64 it would be negative,
+		// and every event from the first would be handed out.
+		return []consent.Event{}, nil
 	}
 	return s.queryEvents(ctx, "ConsentEventsSince", dialgate.Number{}, `SELECT seq, event FROM consent_events WHERE seq > $1 ORDER BY seq LIMIT $2`, int64(since), limit)
 }

@@ -104,12 +104,21 @@ func Plant(ctx context.Context, store any, r storetest.RawRecord) error {
 		_ = json.Unmarshal(r.JSON, &cols)
 		var ns int64
 		if !cols.ReceivedAt.IsZero() {
-			ns = cols.ReceivedAt.UnixNano()
+			ns = boundNanos(cols.ReceivedAt)
 		}
 		q, args = `INSERT INTO complaints (id, tenant, callee, received_ns, complaint) VALUES ($1, $2, $3, $4, $5)`,
 			[]any{r.ID, cols.Tenant, cols.Callee, ns, r.JSON}
 	case "recording":
-		q, args = `INSERT INTO recordings (id, callee, retain_until_ns, rec) VALUES ($1, '', 0, $2)`, []any{r.ID, r.JSON}
+		// The columns a read checks against the JSON (rowRecording) are
+		// set from it as a write sets them.
+		var cols struct {
+			Callee      string    `json:"callee"`
+			DecisionID  string    `json:"decision_id"`
+			RetainUntil time.Time `json:"retain_until"`
+		}
+		_ = json.Unmarshal(r.JSON, &cols)
+		q, args = `INSERT INTO recordings (id, callee, decision_id, retain_until_ns, rec) VALUES ($1, $2, $3, $4, $5)`,
+			[]any{r.ID, cols.Callee, cols.DecisionID, boundNanos(cols.RetainUntil), r.JSON}
 	default:
 		return fmt.Errorf("pgstore: cannot plant a %q", r.Kind)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -20,6 +21,52 @@ var _ recording.Store = (*Store)(nil)
 // (recording.Recording.ValidateStored).
 func decodeRecording(id string, raw []byte) (recording.Recording, error) {
 	return storage.DecodeRecord("recording", id, raw, func(r *recording.Recording) error { return r.ValidateStored(id) })
+}
+
+// recordingCols is the select list of a recordingRow (scan).
+const recordingCols = `id, callee, decision_id, retain_until_ns, rec`
+
+// recordingRow is a recordings row as read: its id, the columns the
+// listings filter on, and its JSON.
+type recordingRow struct {
+	id, callee, decisionID string
+	retainNs               int64
+	raw                    []byte
+}
+
+// scan reads a row of recordingCols into r.
+func (r *recordingRow) scan(row pgx.Row) error {
+	return row.Scan(&r.id, &r.callee, &r.decisionID, &r.retainNs, &r.raw)
+}
+
+// rowRecording decodes the recording in r (decodeRecording) and checks
+// that every column a listing filters on says what its JSON says, as
+// every write sets them. A row whose column disagrees was damaged (or
+// edited): a listing filtered on the column reads it and would drop it
+// for not matching, silently (a complaint about its callee would not hold
+// it, a sweep would not see that it shares its media). It is refused as a
+// damaged recording (storage.RecordError, naming the column) by every
+// read that reaches it, never dropped, as complaints are (rowComplaint).
+func rowRecording(r recordingRow) (recording.Recording, error) {
+	rec, err := decodeRecording(r.id, r.raw)
+	if err != nil {
+		return rec, err
+	}
+	var problem string
+	switch {
+	case rec.Callee != r.callee:
+		problem = "names another callee than its callee column"
+	case rec.DecisionID != r.decisionID:
+		problem = "names another decision_id than its decision_id column"
+	case boundNanos(rec.RetainUntil) != r.retainNs && rec.RetainUntil.UnixNano() != r.retainNs:
+		// (The wrapped value of a retention outside 1678–2262, which
+		// builds before the clamp wrote, is what they wrote: kept until
+		// the recording is next updated.)
+		problem = "names another retain_until than its retain_until_ns column"
+	default:
+		return rec, nil
+	}
+	return rec, &storage.RecordError{Kind: "recording", Key: r.id, Err: errors.New(problem)}
 }
 
 // CreateRecording implements recording.Store. The retain_until_ns column
@@ -52,27 +99,27 @@ func (s *Store) GetRecording(ctx context.Context, id string) (recording.Recordin
 	if err := s.check("GetRecording"); err != nil {
 		return recording.Recording{}, err
 	}
-	var raw []byte
-	err := s.pool.QueryRow(ctx, `SELECT rec FROM recordings WHERE id = $1`, id).Scan(&raw)
+	var r recordingRow
+	err := r.scan(s.pool.QueryRow(ctx, `SELECT `+recordingCols+` FROM recordings WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return recording.Recording{}, fmt.Errorf("pgstore: recording %s: %w", id, recording.ErrNotFound)
 	}
 	if err != nil {
 		return recording.Recording{}, s.fail("GetRecording", err)
 	}
-	return decodeRecording(id, raw)
+	return rowRecording(r)
 }
 
 func (s *Store) lockRecording(ctx context.Context, tx pgx.Tx, op, id string) (recording.Recording, error) {
-	var raw []byte
-	err := tx.QueryRow(ctx, `SELECT rec FROM recordings WHERE id = $1 FOR UPDATE`, id).Scan(&raw)
+	var r recordingRow
+	err := r.scan(tx.QueryRow(ctx, `SELECT `+recordingCols+` FROM recordings WHERE id = $1 FOR UPDATE`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return recording.Recording{}, fmt.Errorf("pgstore: recording %s: %w", id, recording.ErrNotFound)
 	}
 	if err != nil {
 		return recording.Recording{}, s.fail(op, err)
 	}
-	return decodeRecording(id, raw)
+	return rowRecording(r)
 }
 
 // UpdateRecording implements recording.Store: the row is locked while fn
@@ -105,7 +152,10 @@ func (s *Store) UpdateRecording(ctx context.Context, id string, fn func(*recordi
 }
 
 // DeleteRecording implements recording.Store: the metadata row goes and the
-// tombstone comes in one transaction.
+// tombstone comes in one transaction. Its deleted_at_ns is t in Unix
+// nanoseconds clamped to the int64 range (boundNanos), never wrapped: a
+// deletion in 2500 was filed as one in 1930 and left out of a listing
+// from 2400.
 func (s *Store) DeleteRecording(ctx context.Context, id string, t time.Time) error {
 	return s.inTx(ctx, "DeleteRecording", func(tx pgx.Tx) error {
 		r, err := s.lockRecording(ctx, tx, "DeleteRecording", id)
@@ -124,7 +174,7 @@ func (s *Store) DeleteRecording(ctx context.Context, id string, t time.Time) err
 			return s.fail("DeleteRecording", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO recording_tombstones (id, deleted_at_ns, tombstone) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, id, t.UnixNano(), js); err != nil {
+			ON CONFLICT DO NOTHING`, id, boundNanos(t), js); err != nil {
 			return s.fail("DeleteRecording", err)
 		}
 		return nil
@@ -143,8 +193,15 @@ func (s *Store) ListTombstones(ctx context.Context, from, to time.Time) ([]recor
 		q += fmt.Sprintf(" AND deleted_at_ns >= $%d", len(args))
 	}
 	if !to.IsZero() {
+		// A bound outside the int64 range is clamped, as the deletion
+		// instants beyond it are: those at the clamped value may come
+		// before it (InRange decides).
+		op := "<"
+		if b := boundNanos(to); b == math.MinInt64 || b == math.MaxInt64 {
+			op = "<="
+		}
 		args = append(args, boundNanos(to))
-		q += fmt.Sprintf(" AND deleted_at_ns < $%d", len(args))
+		q += fmt.Sprintf(" AND deleted_at_ns %s $%d", op, len(args))
 	}
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
@@ -191,7 +248,7 @@ func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recor
 		args = append(args, boundNanos(f.DueBy))
 		conds = append(conds, fmt.Sprintf("retain_until_ns <= $%d", len(args)))
 	}
-	q := `SELECT id, rec FROM recordings`
+	q := `SELECT ` + recordingCols + ` FROM recordings`
 	if len(conds) > 0 {
 		q += " WHERE " + strings.Join(conds, " AND ")
 	}
@@ -203,14 +260,11 @@ func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recor
 	defer rows.Close()
 	var out []recording.Recording
 	for rows.Next() {
-		var (
-			id  string
-			raw []byte
-		)
-		if err := rows.Scan(&id, &raw); err != nil {
+		var row recordingRow
+		if err := row.scan(rows); err != nil {
 			return nil, s.fail("ListRecordings", err)
 		}
-		r, err := decodeRecording(id, raw)
+		r, err := rowRecording(row)
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -349,7 +350,8 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 	if err != nil {
 		return nil, err
 	}
-	if f := first.Val(); len(f) == 1 && uint64(f[0].Score) > since+1 {
+	// (since+1 would wrap at the largest since, after every event.)
+	if f := first.Val(); len(f) == 1 && since < math.MaxUint64 && uint64(f[0].Score) > since+1 {
 		return nil, fmt.Errorf("redisstore: ConsentEventsSince %d: oldest kept event is %d: %w", since, uint64(f[0].Score), consent.ErrHistoryTruncated)
 	}
 	return out, nil

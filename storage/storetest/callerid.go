@@ -39,6 +39,7 @@ func ledgerCases() []testCase[callerid.Store] {
 		{"InvalidWritesNothing", ledgerInvalid},
 		{"OneNumberTwiceWritesNothing", ledgerTwice},
 		{"Replace", ledgerReplace},
+		{"BatchAfterUnchanged", ledgerBatchAfterUnchanged},
 		{"Delete", ledgerDelete},
 		{"ListOrder", ledgerList},
 		{"Version", ledgerVersion},
@@ -496,4 +497,63 @@ func ledgerReopen(ctx context.Context, h harness[callerid.Store]) error {
 		return fmt.Errorf("version after reopen and a write = %d, %v; want a value other than %d (versions never repeat)", v2, err, v)
 	}
 	return nil
+}
+
+// ledgerBatchAfterUnchanged writes a batch whose first entries the ledger
+// already holds unchanged (a ledger imported again with numbers added),
+// with PutLedger and, on a ConditionalStore, PutLedgerIf: every entry after
+// them must be stored too, and the version changed. A store that stopped
+// at the first entry with nothing to write (as boltstore's AddDNC did)
+// would drop the rest of the batch, reporting success.
+func ledgerBatchAfterUnchanged(ctx context.Context, h harness[callerid.Store]) error {
+	s, err := openLedger(h)
+	if err != nil {
+		return err
+	}
+	old := ledEntry("acme", ledFixed)
+	if err := s.PutLedger(ctx, old); err != nil {
+		return fmt.Errorf("PutLedger: %w", err)
+	}
+	check := func(what string, v0 uint64, batch ...callerid.Entry) error {
+		for _, e := range batch {
+			if err := ledgerHolds(ctx, s, e.Tenant, e.Number, &e); err != nil {
+				return fmt.Errorf("%s after a batch that began with an entry held unchanged: %w", what, err)
+			}
+		}
+		v, err := s.LedgerVersion(ctx)
+		if err != nil {
+			return err
+		}
+		if v == v0 {
+			return fmt.Errorf("%s: the ledger version did not change (%d)", what, v)
+		}
+		return nil
+	}
+	v0, err := s.LedgerVersion(ctx)
+	if err != nil {
+		return err
+	}
+	mobile := ledEntry("acme", ledMobile)
+	mobile.Type = callerid.TypeMobileBusiness
+	batch := []callerid.Entry{old, ledEntry("acme", ledFixed2), ledEntry("globex", ledFixed), mobile}
+	if err := s.PutLedger(ctx, batch...); err != nil {
+		return fmt.Errorf("PutLedger: %w", err)
+	}
+	if err := check("PutLedger", v0, batch...); err != nil {
+		return err
+	}
+	cs, ok := s.(callerid.ConditionalStore)
+	if !ok {
+		return nil
+	}
+	if v0, err = s.LedgerVersion(ctx); err != nil {
+		return err
+	}
+	next := []callerid.Entry{old, ledEntry("acme", led400), ledEntry("zeta", ledFixed)}
+	next[1].Type = callerid.Type400
+	expect := []callerid.Expect{callerid.ExpectSame(old), callerid.ExpectNone("acme", led400), callerid.ExpectNone("zeta", ledFixed)}
+	if err := cs.PutLedgerIf(ctx, expect, next...); err != nil {
+		return fmt.Errorf("PutLedgerIf: %w", err)
+	}
+	return check("PutLedgerIf", v0, next...)
 }

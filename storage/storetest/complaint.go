@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,6 +33,7 @@ func complaintCases() []testCase[complaint.Store] {
 		{"ListFiltersAndOrder", cpList},
 		{"ListAfterPages", cpListAfter},
 		{"ListAfterEqualReceiptsAndMoves", cpListAfterEqual},
+		{"ReceivedAtExtremeInstants", cpReceivedExtreme},
 		{"ConcurrentUpdates", cpConcurrent},
 		{"Reopen", cpReopen},
 		{"StoredRecords", complaintStored},
@@ -432,4 +434,73 @@ func cpListAfterEqual(ctx context.Context, h harness[complaint.Store]) error {
 		return fmt.Errorf("pages of 2 after receipts were changed = %s, want %s", got, want)
 	}
 	return nil
+}
+
+// cpReceivedExtreme: complaints received outside the years a
+// Unix-nanosecond int64 holds (1678–2262: a clock set wrong, a complaint
+// entered with a mistyped date) are listed in receipt order like any
+// other, found by the receipt bounds of a filter, and paged without being
+// skipped or repeated (ids out of receipt order among them): a store that
+// kept the receipt as wrapped nanoseconds listed a complaint of 1500
+// after one of 2026, missed the complaints of 2400 and 2500 in a listing
+// from 2300, and a page that ended on one of them skipped every complaint
+// of 2026 after it, with their deadlines.
+func cpReceivedExtreme(ctx context.Context, h harness[complaint.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	for _, c := range []complaint.Complaint{
+		sampleComplaint("a-far", "h:x", time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)),
+		sampleComplaint("z-old", "h:x", time.Date(1500, 3, 1, 0, 0, 0, 0, time.UTC)),
+		sampleComplaint("z-far2", "h:x", time.Date(2400, 1, 1, 0, 0, 0, 0, time.UTC)),
+		sampleComplaint("now", "h:x", t0),
+		sampleComplaint("a-old2", "h:x", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)),
+	} {
+		if err := s.CreateComplaint(ctx, c); err != nil {
+			return fmt.Errorf("CreateComplaint(%s): %w", c.ID, err)
+		}
+	}
+	var errs []error
+	for _, callee := range []string{"", "h:x"} {
+		for _, tc := range []struct {
+			from, to time.Time
+			want     string
+		}{
+			{time.Time{}, time.Time{}, "[z-old a-old2 now z-far2 a-far]"},
+			{time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}, "[z-far2 a-far]"},
+			{time.Date(2450, 1, 1, 0, 0, 0, 0, time.UTC), time.Time{}, "[a-far]"},
+			{time.Time{}, time.Date(1550, 1, 1, 0, 0, 0, 0, time.UTC), "[z-old]"},
+			{time.Time{}, time.Date(1650, 1, 1, 0, 0, 0, 0, time.UTC), "[z-old a-old2]"},
+			{time.Date(1550, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2450, 1, 1, 0, 0, 0, 0, time.UTC), "[a-old2 now z-far2]"},
+		} {
+			f := complaint.Filter{Callee: callee, From: tc.from, To: tc.to}
+			cs, err := s.ListComplaints(ctx, f)
+			if err != nil {
+				return fmt.Errorf("ListComplaints(%+v): %w", f, err)
+			}
+			if got := complaintIDs(cs); got != tc.want {
+				errs = append(errs, fmt.Errorf("ListComplaints(callee %q, from %v, to %v) = %s, want %s", callee, tc.from, tc.to, got, tc.want))
+			}
+			var pages []string
+			after := complaint.Position{}
+			for range 10 {
+				cs, err := s.ListComplaintsAfter(ctx, f, after, 2)
+				if err != nil {
+					return fmt.Errorf("ListComplaintsAfter(%+v, %+v): %w", f, after, err)
+				}
+				pages = append(pages, complaintIDs(cs))
+				if len(cs) < 2 {
+					break
+				}
+				after = complaint.PositionOf(cs[len(cs)-1])
+			}
+			got := strings.ReplaceAll(strings.Join(pages, ""), "][", " ")
+			got = strings.ReplaceAll(got, " ]", "]")
+			if got != tc.want {
+				errs = append(errs, fmt.Errorf("pages of 2 (callee %q, from %v, to %v) = %v, want %s", callee, tc.from, tc.to, pages, tc.want))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"sync"
 	"testing"
@@ -507,6 +508,14 @@ func consentEventsSince(ctx context.Context, h harness[consent.Store]) error {
 	}
 	if evs, err := s.ConsentEventsSince(ctx, 5, 10); err != nil || len(evs) != 0 {
 		return fmt.Errorf("ConsentEventsSince(revision) = %+v, %v; want none", evs, err)
+	}
+	// Past any Seq a store can hold: none (a store that read since as a
+	// signed integer handed out every event from the first, whose Seq is
+	// not after since; another reported its history truncated).
+	for _, since := range []uint64{1 << 63, math.MaxUint64} {
+		if evs, err := s.ConsentEventsSince(ctx, since, 10); err != nil || len(evs) != 0 {
+			return fmt.Errorf("ConsentEventsSince(%d) = %d events, %v; want none", since, len(evs), err)
+		}
 	}
 	if _, err := s.ConsentEventsSince(ctx, 0, 0); err == nil {
 		return errors.New("ConsentEventsSince with limit 0 succeeded, want an error")

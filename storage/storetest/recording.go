@@ -39,6 +39,7 @@ func recordingCases() []testCase[recording.Store] {
 		{"EndedAt", recEndedAt},
 		{"StoredRecords", recordingStored},
 		{"DueAtExtremeInstants", recDueExtreme},
+		{"TombstonesAtExtremeInstants", recTombstonesExtreme},
 	}
 }
 
@@ -515,4 +516,54 @@ func recDueExtreme(ctx context.Context, h harness[recording.Store]) error {
 		}
 	}
 	return check("after update")
+}
+
+// recTombstonesExtreme deletes recordings at instants outside the years a
+// Unix-nanosecond int64 holds (a sweep run with a clock set wrong): their
+// tombstones must be found by the bounds that hold them. A store that
+// kept the deletion instant as wrapped nanoseconds left the one deleted
+// in 2500 out of a listing from 2400, and the one of 1500 out of a
+// listing to 1600: deletions missing from the report.
+func recTombstonesExtreme(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	y := func(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
+	for id, at := range map[string]time.Time{"r-1500": y(1500), "r-now": t0, "r-2500": y(2500), "r-2400": y(2400).Add(time.Hour)} {
+		r := sampleRecording(id, "h:abc", t0.AddDate(0, -2, 0))
+		r.State, r.DeleteToken = recording.StateDeleting, "tok"
+		if err := s.CreateRecording(ctx, r); err != nil {
+			return fmt.Errorf("CreateRecording(%s): %w", id, err)
+		}
+		if err := s.DeleteRecording(ctx, id, at); err != nil {
+			return fmt.Errorf("DeleteRecording(%s, %v): %w", id, at, err)
+		}
+	}
+	var errs []error
+	for _, tc := range []struct {
+		from, to time.Time
+		want     string
+	}{
+		{time.Time{}, time.Time{}, "r-1500 r-now r-2400 r-2500 "},
+		{y(2400), time.Time{}, "r-2400 r-2500 "},
+		{y(2450), farFuture, "r-2500 "},
+		{y(2400), y(2450), "r-2400 "},
+		{time.Time{}, y(1600), "r-1500 "},
+		{farPast, y(1400), ""},
+		{y(1600), y(2400), "r-now "},
+	} {
+		ts, err := s.ListTombstones(ctx, tc.from, tc.to)
+		if err != nil {
+			return fmt.Errorf("ListTombstones(%v, %v): %w", tc.from, tc.to, err)
+		}
+		got := ""
+		for _, t := range ts {
+			got += t.ID + " "
+		}
+		if got != tc.want {
+			errs = append(errs, fmt.Errorf("ListTombstones(%v, %v) = %q, want %q", tc.from, tc.to, got, tc.want))
+		}
+	}
+	return errors.Join(errs...)
 }
