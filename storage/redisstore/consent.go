@@ -123,7 +123,7 @@ func (s *Store) consentWrite(ctx context.Context, c writeConn, op, id string, n 
 	if r.Tenant != "" {
 		need = schemaTenantConsents
 	}
-	seq, err := consentWriteScript.Run(ctx, c, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need).Int64()
+	seq, err := s.run(ctx, c, consentWriteScript, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need).Int64()
 	if err != nil {
 		return 0, s.fail(op, err)
 	}
@@ -158,7 +158,11 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 // (consent.Record.ValidateStored) when judge is set: a withdrawal reads it
 // unjudged, as it is never refused for the record.
 func (s *Store) getConsent(ctx context.Context, op, id string, judge bool) (consent.Record, string, error) {
-	v, err := s.rdb.Get(ctx, s.pfx+"cr:"+id).Result()
+	var get *redis.StringCmd
+	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.Get(ctx, s.pfx+"cr:"+id) }); err != nil {
+		return consent.Record{}, "", s.fail(op, err)
+	}
+	v, err := get.Result()
 	if errors.Is(err, redis.Nil) {
 		return consent.Record{}, "", fmt.Errorf("redisstore: %s %s: %w", op, id, storage.ErrNotFound)
 	}
@@ -195,7 +199,7 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err := s.check("ConsentsByNumber"); err != nil {
 		return nil, err
 	}
-	vs, err := consentsByNumberScript.Run(ctx, s.rdb, nil, s.pfx, numKey(n)).Slice()
+	vs, err := s.run(ctx, s.rdb, consentsByNumberScript, nil, s.pfx, numKey(n)).Slice()
 	if err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}
@@ -249,7 +253,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 			// one wrote nothing: it would answer at once, reporting
 			// replicated a revocation no replica may have. Write the record
 			// again, unchanged, and wait for that write.
-			ok, err := consentRewriteScript.Run(ctx, c, nil, s.pfx+"cr:"+id, old).Int()
+			ok, err := s.run(ctx, c, consentRewriteScript, nil, s.pfx+"cr:"+id, old).Int()
 			if err != nil {
 				return consent.Record{}, s.fail("RevokeConsent", err)
 			}
@@ -301,7 +305,11 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 	if err := s.check("ConsentHistory"); err != nil {
 		return nil, err
 	}
-	vs, err := s.rdb.LRange(ctx, s.pfx+"ch:"+numKey(n), 0, -1).Result()
+	var lr *redis.StringSliceCmd
+	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { lr = p.LRange(ctx, s.pfx+"ch:"+numKey(n), 0, -1) }); err != nil {
+		return nil, s.fail("ConsentHistory", err)
+	}
+	vs, err := lr.Result()
 	if err != nil {
 		return nil, s.fail("ConsentHistory", err)
 	}
@@ -313,7 +321,11 @@ func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 	if err := s.check("ConsentRevision"); err != nil {
 		return 0, err
 	}
-	v, err := s.rdb.Get(ctx, s.pfx+"crev").Uint64()
+	var get *redis.StringCmd
+	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.Get(ctx, s.pfx+"crev") }); err != nil {
+		return 0, s.fail("ConsentRevision", err)
+	}
+	v, err := get.Uint64()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}
@@ -333,10 +345,14 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 	if limit <= 0 {
 		return nil, fmt.Errorf("redisstore: ConsentEventsSince: limit %d: not positive: %w", limit, storage.ErrInvalid)
 	}
-	pipe := s.rdb.Pipeline()
-	evs := pipe.ZRangeByScoreWithScores(ctx, s.pfx+"ce", &redis.ZRangeBy{Min: "(" + strconv.FormatUint(since, 10), Max: "+inf", Count: int64(limit)})
-	first := pipe.ZRangeWithScores(ctx, s.pfx+"ce", 0, 0)
-	if _, err := pipe.Exec(ctx); err != nil {
+	var evs, first *redis.ZSliceCmd
+	if err := s.read(ctx, s.rdb, func(pipe redis.Pipeliner) {
+		evs = pipe.ZRangeByScoreWithScores(ctx, s.pfx+"ce", &redis.ZRangeBy{Min: "(" + strconv.FormatUint(since, 10), Max: "+inf", Count: int64(limit)})
+		first = pipe.ZRangeWithScores(ctx, s.pfx+"ce", 0, 0)
+	}); err != nil {
+		return nil, s.fail("ConsentEventsSince", err)
+	}
+	if err := errors.Join(evs.Err(), first.Err()); err != nil {
 		return nil, s.fail("ConsentEventsSince", err)
 	}
 	vs := make([]string, len(evs.Val()))

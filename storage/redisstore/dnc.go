@@ -186,7 +186,7 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	c, done := s.writer()
 	defer done()
 	for range writeAttempts {
-		ok, err := addDNCScript.Run(ctx, c, nil, args...).Int()
+		ok, err := s.run(ctx, c, addDNCScript, nil, args...).Int()
 		if err != nil {
 			return s.fail("AddDNC", err)
 		}
@@ -207,12 +207,12 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 // damaged JSON, when readable, is kept if longer) and the evidence item
 // that keeps the damaged JSON, verbatim, in "{p}:dr".
 func (s *Store) judgeAdds(ctx context.Context, entries []dnc.Entry, args []any) error {
-	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.StringCmd, len(entries))
-	for i, e := range entries {
-		cmds[i] = pipe.HGet(ctx, s.pfx+"d:"+numKey(e.Number), "s:"+e.Scope.String())
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	if err := s.read(ctx, s.rdb, func(pipe redis.Pipeliner) {
+		for i, e := range entries {
+			cmds[i] = pipe.HGet(ctx, s.pfx+"d:"+numKey(e.Number), "s:"+e.Scope.String())
+		}
+	}); err != nil {
 		return s.fail("AddDNC", err)
 	}
 	for i, e := range entries {
@@ -260,7 +260,11 @@ func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry,
 	if err := s.check("DNCEntries"); err != nil {
 		return nil, err
 	}
-	m, err := s.rdb.HGetAll(ctx, s.pfx+"d:"+numKey(n)).Result()
+	var get *redis.MapStringStringCmd
+	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.HGetAll(ctx, s.pfx+"d:"+numKey(n)) }); err != nil {
+		return nil, s.fail("DNCEntries", err)
+	}
+	m, err := get.Result()
 	if err != nil {
 		return nil, s.fail("DNCEntries", err)
 	}
@@ -319,7 +323,11 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 	c, done := s.writer()
 	defer done()
 	for range writeAttempts {
-		old, err := s.rdb.HGet(ctx, s.pfx+"d:"+numKey(n), "s:"+sc.String()).Result()
+		var get *redis.StringCmd
+		if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.HGet(ctx, s.pfx+"d:"+numKey(n), "s:"+sc.String()) }); err != nil {
+			return s.fail("RemoveDNC", err)
+		}
+		old, err := get.Result()
 		if errors.Is(err, redis.Nil) {
 			return fmt.Errorf("redisstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
 		}
@@ -339,7 +347,7 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 		if !cond.Allows(e) {
 			return fmt.Errorf("redisstore: RemoveDNC %s: added at %s: %w", sc, e.AddedAt.Format(time.RFC3339), dnc.ErrChanged)
 		}
-		res, err := removeDNCScript.Run(ctx, c, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old).Slice()
+		res, err := s.run(ctx, c, removeDNCScript, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old).Slice()
 		if err != nil {
 			return s.fail("RemoveDNC", err)
 		}
@@ -368,20 +376,31 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	}
 	from := "-"
 	for {
-		nums, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.pfx + "dn", Start: from, Stop: "+", ByLex: true, Count: scanPage}).Result()
+		var page *redis.StringSliceCmd
+		if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) {
+			page = p.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.pfx + "dn", Start: from, Stop: "+", ByLex: true, Count: scanPage})
+		}); err != nil {
+			return s.fail("ScanDNC", err)
+		}
+		nums, err := page.Result()
 		if err != nil {
 			return s.fail("ScanDNC", err)
 		}
 		if len(nums) == 0 {
 			return nil
 		}
-		pipe := s.rdb.Pipeline()
 		cmds := make([]*redis.MapStringStringCmd, len(nums))
-		for i, num := range nums {
-			cmds[i] = pipe.HGetAll(ctx, s.pfx+"d:"+num)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
+		if err := s.read(ctx, s.rdb, func(pipe redis.Pipeliner) {
+			for i, num := range nums {
+				cmds[i] = pipe.HGetAll(ctx, s.pfx+"d:"+num)
+			}
+		}); err != nil {
 			return s.fail("ScanDNC", err)
+		}
+		for _, c := range cmds {
+			if err := c.Err(); err != nil {
+				return s.fail("ScanDNC", err)
+			}
 		}
 		for i, c := range cmds {
 			es, err := decodeEntries(nums[i], c.Val())
