@@ -11,6 +11,7 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/faultproxy"
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/redisstore"
 )
 
 // wipe deletes every key of prefix p, as a Redis server restarted without
@@ -78,5 +79,41 @@ func TestEmptiedStoreDenies(t *testing.T) {
 	}
 	if err := s.Ping(ctx); !errors.Is(err, storage.ErrUnavailable) {
 		t.Fatalf("Ping on the emptied store: %v; want storage.ErrUnavailable (health must go red)", err)
+	}
+}
+
+// A process started after the store was emptied cannot tell it from a new
+// store; with RequireEpoch it refuses it rather than count from zero.
+func TestRequireEpochRefusesEmptiedStore(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	ctx := context.Background()
+	opts := redisstore.Options{Prefix: p, RequireEpoch: true}
+	if s, err := redisstore.Open(ctx, url, opts); !errors.Is(err, redisstore.ErrNoEpoch) || !errors.Is(err, storage.ErrUnavailable) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("RequireEpoch on a store never opened: %v; want ErrNoEpoch (storage.ErrUnavailable)", err)
+	}
+	open(t, url, p) // the first Open sets the key
+	s := openOpts(t, url, opts)
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wipe(t, url, p)
+	if err := s.Ping(ctx); !errors.Is(err, storage.ErrUnavailable) {
+		t.Fatalf("Ping after the wipe: %v; want storage.ErrUnavailable", err)
+	}
+	if s, err := redisstore.Open(ctx, url, opts); !errors.Is(err, redisstore.ErrNoEpoch) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("RequireEpoch on an emptied store: %v; want ErrNoEpoch", err)
+	}
+	// Without RequireEpoch a new process takes it for a new store; the
+	// running ones still refuse it.
+	open(t, url, p)
+	if err := s.Ping(ctx); !errors.Is(err, storage.ErrUnavailable) {
+		t.Fatalf("Ping after another process set a new epoch: %v; want storage.ErrUnavailable", err)
 	}
 }

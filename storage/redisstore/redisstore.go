@@ -75,6 +75,13 @@ type Options struct {
 	// and appendfsync always or everysec (CONFIG GET; servers that forbid
 	// CONFIG fail too).
 	RequireAOF bool
+	// RequireEpoch makes Open refuse a store without the epoch key
+	// ("{prefix}:epoch", see the package doc, Epoch) with ErrNoEpoch,
+	// instead of setting it: a store that lost its data (a Redis restart
+	// without persistence) is then refused by a process started after the
+	// loss too, not taken for a new store. The first Open of a new store
+	// must be made without it.
+	RequireEpoch bool
 	// SkipConfigCheck skips Open's check that maxmemory-policy is noeviction
 	// (for managed servers that forbid CONFIG; check it yourself).
 	SkipConfigCheck bool
@@ -333,23 +340,36 @@ func parseSchemaVersion(v string) (int, error) {
 func (s *Store) epochKey() string { return s.pfx + "epoch" }
 
 // epochScript returns the epoch key's value, setting it to ARGV[2] first
-// when the key is missing.
+// when the key is missing (unless ARGV[2] is empty: then nil).
 var epochScript = redis.NewScript(`
 local v = redis.call('GET', ARGV[1])
 if v then return v end
+if ARGV[2] == '' then return false end
 redis.call('SET', ARGV[1], ARGV[2])
 return ARGV[2]
 `)
 
+// ErrNoEpoch is wrapped by Open's error when Options.RequireEpoch is set
+// and the store has no epoch key: it lost its data, or it is new (open it
+// once without RequireEpoch). It wraps storage.ErrUnavailable.
+var ErrNoEpoch = fmt.Errorf("the store has no epoch key: its server lost the data (restarted without persistence, flushed) or the store is new: %w", storage.ErrUnavailable)
+
 // openEpoch reads the store's epoch key, setting it to a random value when
-// it is missing (a new store, or one of a build from before the key).
+// it is missing (a new store, or one of a build from before the key) unless
+// Options.RequireEpoch.
 func (s *Store) openEpoch(ctx context.Context) error {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return fmt.Errorf("redisstore: open: epoch: %w", err)
 	}
-	v, err := epochScript.Run(ctx, s.rdb, nil, s.epochKey(), hex.EncodeToString(b[:])).Text()
+	set := hex.EncodeToString(b[:])
+	if s.opts.RequireEpoch {
+		set = "" // the script sets nothing
+	}
+	v, err := epochScript.Run(ctx, s.rdb, nil, s.epochKey(), set).Text()
 	switch {
+	case errors.Is(err, redis.Nil) && s.opts.RequireEpoch:
+		return fmt.Errorf("redisstore: open: key %s: %w", s.epochKey(), ErrNoEpoch)
 	case redis.HasErrorPrefix(err, "WRONGTYPE"):
 		return fmt.Errorf("redisstore: open: key %s: not a string: %w", s.epochKey(), storage.ErrCorrupt)
 	case err != nil:
