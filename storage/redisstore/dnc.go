@@ -85,6 +85,16 @@ const addArgs = 9
 // to "{p}:dr" and the replacement stored, with the later of the two hold
 // stamps (a stamp is never lowered); else the stored entry is kept and a
 // later hold replaces its hold_until. Publishes each number; returns 1.
+//
+// Redis does not undo what a script wrote before a command of it failed, and
+// an entry written but not published is never heard of by another process's
+// Bloom filter (its lookups answer "not listed"). So the index of numbers
+// "{p}:dn" (a sorted set) and the evidence list "{p}:dr" (a list) are
+// checked first; an opt-out is never refused for them: a damaged one is
+// left alone (the number not indexed, or the damaged entry replaced without
+// its evidence), every entry is still written and published, and the script
+// returns 2 (the index damaged) or 3 (the evidence list damaged and a
+// damaged entry replaced without its evidence) instead of 1.
 var addDNCScript = redis.NewScript(`
 local pfx, ch, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 for i = 0, n - 1 do
@@ -97,7 +107,12 @@ for i = 0, n - 1 do
     return 0
   end
 end
-local pub = {}
+local function sound(k, want)
+  local t = redis.call("TYPE", k)["ok"]
+  return t == "none" or t == want
+end
+local okdn, okdr = sound(pfx .. "dn", "zset"), sound(pfx .. "dr", "list")
+local pub, lostdr = {}, false
 for i = 0, n - 1 do
   local b = 4 + 9 * i
   local num, scope, js, hold, holdText = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
@@ -109,7 +124,7 @@ for i = 0, n - 1 do
   elseif repl ~= "" and seen == "=" .. old then
     local oh = redis.call("HGET", k, "h:" .. scope) or ""
     if oh > replHold then replHold = oh end
-    redis.call("RPUSH", pfx .. "dr", item)
+    if okdr then redis.call("RPUSH", pfx .. "dr", item) else lostdr = true end
     redis.call("HSET", k, "s:" .. scope, repl, "h:" .. scope, replHold)
   else
     local oh = redis.call("HGET", k, "h:" .. scope) or ""
@@ -119,10 +134,12 @@ for i = 0, n - 1 do
       redis.call("HSET", k, "s:" .. scope, cjson.encode(e), "h:" .. scope, hold)
     end
   end
-  redis.call("ZADD", pfx .. "dn", 0, num)
+  if okdn then redis.call("ZADD", pfx .. "dn", 0, num) end
   pub[num] = true
 end
 for num, _ in pairs(pub) do redis.call("PUBLISH", ch, num) end
+if not okdn then return 2 end
+if lostdr then return 3 end
 return 1
 `)
 
@@ -190,8 +207,17 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		if err != nil {
 			return s.fail("AddDNC", err)
 		}
-		if ok == 1 {
+		switch ok {
+		case 1:
 			return s.wait(ctx, c, "AddDNC")
+		case 2, 3:
+			if err := s.wait(ctx, c, "AddDNC"); err != nil {
+				return err
+			}
+			if ok == 2 {
+				return fmt.Errorf("redisstore: AddDNC: the entries are stored and in force, but key %sdn (the index of listed numbers) is damaged: not a sorted set; repair it (every scan of the lists fails until then): %w", s.pfx, storage.ErrCorrupt)
+			}
+			return fmt.Errorf("redisstore: AddDNC: the entries are stored and in force, but key %sdr (the evidence of replaced damaged entries) is damaged: not a list, and the damaged entries replaced were not kept; repair it: %w", s.pfx, storage.ErrCorrupt)
 		}
 		if err := s.judgeAdds(ctx, entries, args[3:]); err != nil {
 			return err
