@@ -188,6 +188,14 @@ type Config struct {
 	// (Unavailable), so that a failover to a replica (Sentinel) cannot lose
 	// an acknowledged opt-out or consent revocation. 0 (default): no wait.
 	RedisWaitReplicas int `json:"redis_wait_replicas,omitempty"`
+	// RedisRequireEpoch refuses to start on a Redis store without its epoch
+	// key (redisstore.Options.RequireEpoch): one whose server lost the
+	// fleet's data (a restart without persistence, a flush) would otherwise
+	// be taken for a new store, its caps counted from zero and its opt-outs
+	// gone. Set it once the fleet's store exists (a sidecar started without
+	// it sets the key). Running sidecars deny every dial on an emptied
+	// store whatever this says.
+	RedisRequireEpoch bool `json:"redis_require_epoch,omitempty"`
 	// Postgres, when set, is the URL of the PostgreSQL database a fleet shares
 	// (storage/pgstore): the caller-ID ledger, consents, recordings and
 	// complaints, and the DNC entries, frequency caps, segment counters and
@@ -369,6 +377,9 @@ func (c Config) Validate() error {
 	}
 	if c.RedisWaitReplicas != 0 && c.Redis == "" {
 		return bad("redis_wait_replicas", "set without redis")
+	}
+	if c.RedisRequireEpoch && c.Redis == "" {
+		return bad("redis_require_epoch", "set without redis")
 	}
 	if c.RedisWaitReplicas < 0 {
 		return bad("redis_wait_replicas", "%d is negative (want the number of replicas each write waits for, or 0)", c.RedisWaitReplicas)

@@ -76,10 +76,13 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		probes = append(probes, Probe{Name: "postgres", Check: storeProbe("postgres", pg, cfg.Redis == "")})
 	}
 	if cfg.Redis != "" {
-		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.Options{Prefix: cfg.RedisPrefix, RequireAOF: cfg.requireAOF(), WaitReplicas: cfg.RedisWaitReplicas})
+		rs, err := redisstore.Open(ctx, cfg.Redis, redisstore.Options{Prefix: cfg.RedisPrefix, RequireAOF: cfg.requireAOF(), WaitReplicas: cfg.RedisWaitReplicas, RequireEpoch: cfg.RedisRequireEpoch})
 		if err != nil {
 			if errors.Is(err, redisstore.ErrNotPersistent) {
 				err = fmt.Errorf("%w (the fleet's opt-outs and cap counters live in Redis: enable appendonly yes with appendfsync everysec or always, or set redis_require_aof: false to accept losing them with a Redis restart)", err)
+			}
+			if errors.Is(err, redisstore.ErrNoEpoch) {
+				err = fmt.Errorf("%w (redis_require_epoch: restore the fleet's Redis data, its key {prefix}:epoch included, or, for a new store or after re-importing the opt-outs, start once without redis_require_epoch)", err)
 			}
 			return nil, nil, fmt.Errorf("redis: %w", err)
 		}

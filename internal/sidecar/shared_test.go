@@ -137,3 +137,26 @@ func TestConfigRedisWaitReplicas(t *testing.T) {
 		}
 	}
 }
+
+// redis_require_epoch reaches the Redis store: a sidecar started after its
+// Redis lost the fleet's data (restarted without persistence) refuses the
+// empty store instead of counting caps from zero without the opt-outs.
+func TestOpenSharedRedisRequireEpoch(t *testing.T) {
+	url := os.Getenv("DIALGATE_TEST_REDIS")
+	if url == "" {
+		t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/15")
+	}
+	prefix := fmt.Sprintf("epochtest%d", time.Now().UnixNano())
+	t.Cleanup(func() { testdb.DropRedisPrefix(url, prefix) })
+	cfg := Config{Redis: url, RedisPrefix: prefix, RedisRequireAOF: new(false), RedisRequireEpoch: true}
+	var deps policy.Deps
+	if _, done, err := OpenShared(context.Background(), cfg, &deps); !errors.Is(err, redisstore.ErrNoEpoch) {
+		if err == nil {
+			done()
+		}
+		t.Fatalf("redis_require_epoch on a store without its epoch key: %v, want redisstore.ErrNoEpoch", err)
+	}
+	if err := (Config{RedisRequireEpoch: true, HMACKeyFile: "k"}).Validate(); err == nil || !strings.Contains(err.Error(), "redis_require_epoch") {
+		t.Errorf("redis_require_epoch without redis: Validate = %v, want an error naming it", err)
+	}
+}

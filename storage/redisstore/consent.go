@@ -30,28 +30,58 @@ var _ consent.Store = (*Store)(nil)
 // JSON without its leading "{", events kept, schema version the record needs
 // (0: none). Raises the schema version ("{p}:schema", missing = 1) to the one
 // needed, writes the record (only if the stored one is still old JSON:
-// compare and set), appends the event and returns its Seq; 0 when the id
-// exists (add) or the record changed meanwhile (revoke), writing nothing;
-// -1, writing nothing, when the schema version is not a positive integer
+// compare and set), appends the event and returns {Seq, 0}; {0, 0} when the
+// id exists (add) or the record changed meanwhile (revoke), writing nothing;
+// {0, 1}, writing nothing, when the schema version is not a positive integer
 // (as parseSchemaVersion reads it) or not a string and the write is a
 // grant. A revocation (old JSON given) is never refused for it: it leaves
 // such a key as it is (Open refuses it) and withdraws the record, which
 // otherwise stayed in force.
+//
+// Redis does not undo what a script wrote before a command of it failed, so
+// the keys the write reaches after the record are checked first: the
+// number's index "{p}:cn:<n>" (a set), the revision "{p}:crev" (an
+// integer), the event log "{p}:ce" (a sorted set) and the number's history
+// "{p}:ch:<n>" (a list). When one is damaged the second value is its code
+// (2, 3, 4, 5 in that order). A grant then writes nothing ({0, code}). A
+// revocation is still made — the record withdrawn, the revision raised and
+// the event logged, each where its key is sound — and answers {Seq, code}
+// ({0, code} without a revision): a revocation stored without its event and
+// revision was before told to no other process's consent cache, which went
+// on allowing the grant it held; now the caches see the revision move and
+// read the events (failing closed while the log is damaged), or every
+// revision read fails.
 var consentWriteScript = redis.NewScript(`
 local pfx, id, num, old, new, ev, kept, need = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
 local rk = pfx .. "cr:" .. id
 local cur = redis.call("GET", rk)
 if old == "" then
-  if cur then return 0 end
+  if cur then return {0, 0} end
 else
-  if cur ~= old then return 0 end
+  if cur ~= old then return {0, 0} end
 end
+local cnk, crk, cek, chk = pfx .. "cn:" .. num, pfx .. "crev", pfx .. "ce", pfx .. "ch:" .. num
+local function sound(k, want)
+  local t = redis.call("TYPE", k)["ok"]
+  return t == "none" or t == want
+end
+local okcn, okce, okch = sound(cnk, "set"), sound(cek, "zset"), sound(chk, "list")
+local okcr = sound(crk, "string")
+if okcr and redis.call("EXISTS", crk) == 1 then
+  okcr = string.match(redis.call("GET", crk), "^[0-9]+$") ~= nil
+end
+local damaged = 0
+if not okch then damaged = 5 end
+if not okce then damaged = 4 end
+if not okcr then damaged = 3 end
+if not okcn then damaged = 2 end
+if old == "" and damaged ~= 0 then return {0, damaged} end
 if need > 0 then
   local sk = pfx .. "schema"
   local v = redis.pcall("GET", sk)
   local bad = type(v) == "table" or (v and not string.match(v, "^[1-9][0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?$"))
   if bad then
-    if old == "" then return -1 end
+    if old == "" then return {0, 1} end
   elseif v then
     if tonumber(v) < need then redis.call("SET", sk, need) end
   else
@@ -59,14 +89,17 @@ if need > 0 then
   end
 end
 redis.call("SET", rk, new)
-redis.call("SADD", pfx .. "cn:" .. num, id)
-local seq = redis.call("INCR", pfx .. "crev")
+if okcn then redis.call("SADD", cnk, id) end
+if not okcr then return {0, damaged} end
+local seq = redis.call("INCR", crk)
 local e = '{"seq":' .. seq .. ',' .. ev
-redis.call("ZADD", pfx .. "ce", seq, e)
-redis.call("RPUSH", pfx .. "ch:" .. num, e)
-local n = redis.call("ZCARD", pfx .. "ce")
-if n > kept then redis.call("ZREMRANGEBYRANK", pfx .. "ce", 0, n - kept - 1) end
-return seq
+if okce then
+  redis.call("ZADD", cek, seq, e)
+  local n = redis.call("ZCARD", cek)
+  if n > kept then redis.call("ZREMRANGEBYRANK", cek, 0, n - kept - 1) end
+end
+if okch then redis.call("RPUSH", chk, e) end
+return {seq, damaged}
 `)
 
 // ARGV: record key, record JSON. Writes the record again, unchanged, when it
@@ -124,14 +157,27 @@ func (s *Store) consentWrite(ctx context.Context, c writeConn, op, id string, n 
 	if r.Tenant != "" {
 		need = schemaTenantConsents
 	}
-	seq, err := consentWriteScript.Run(ctx, c, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need).Int64()
+	res, err := s.run(ctx, c, consentWriteScript, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need).Int64Slice()
 	if err != nil {
 		return 0, s.fail(op, err)
 	}
-	if seq < 0 {
-		return 0, fmt.Errorf("redisstore: %s %s: key %s: schema version is not a positive integer: %w", op, id, s.schemaKey(), storage.ErrCorrupt)
+	if len(res) != 2 {
+		return 0, fmt.Errorf("redisstore: %s %s: %d reply values, want 2: %w", op, id, len(res), storage.ErrCorrupt)
 	}
-	return seq, nil
+	seq, code := res[0], res[1]
+	switch code {
+	case 0:
+		return seq, nil
+	case 1:
+		return 0, fmt.Errorf("redisstore: %s %s: key %s: schema version is not a positive integer: %w", op, id, s.schemaKey(), storage.ErrCorrupt)
+	case 2, 3, 4, 5:
+		k := s.pfx + []string{"cn:" + numKey(n), "crev", "ce", "ch:" + numKey(n)}[code-2]
+		if old == "" {
+			return 0, fmt.Errorf("redisstore: %s %s: key %s is damaged (not of its type, or a revision that is not an integer): nothing written; repair it: %w", op, id, k, storage.ErrCorrupt)
+		}
+		return 0, fmt.Errorf("redisstore: %s %s: the withdrawal is stored and in force, but key %s is damaged (not of its type, or a revision that is not an integer); repair it: %w", op, id, k, storage.ErrCorrupt)
+	}
+	return 0, fmt.Errorf("redisstore: %s %s: script answered code %d: %w", op, id, code, storage.ErrCorrupt)
 }
 
 // AddConsent implements consent.Store.
@@ -159,7 +205,11 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 // (consent.Record.ValidateStored) when judge is set: a withdrawal reads it
 // unjudged, as it is never refused for the record.
 func (s *Store) getConsent(ctx context.Context, op, id string, judge bool) (consent.Record, string, error) {
-	v, err := s.rdb.Get(ctx, s.pfx+"cr:"+id).Result()
+	var get *redis.StringCmd
+	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.Get(ctx, s.pfx+"cr:"+id) }); err != nil {
+		return consent.Record{}, "", s.fail(op, err)
+	}
+	v, err := get.Result()
 	if errors.Is(err, redis.Nil) {
 		return consent.Record{}, "", fmt.Errorf("redisstore: %s %s: %w", op, id, storage.ErrNotFound)
 	}
@@ -196,7 +246,7 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err := s.check("ConsentsByNumber"); err != nil {
 		return nil, err
 	}
-	vs, err := consentsByNumberScript.Run(ctx, s.rdb, nil, s.pfx, numKey(n)).Slice()
+	vs, err := s.run(ctx, s.rdb, consentsByNumberScript, nil, s.pfx, numKey(n)).Slice()
 	if err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}
@@ -250,7 +300,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 			// one wrote nothing: it would answer at once, reporting
 			// replicated a revocation no replica may have. Write the record
 			// again, unchanged, and wait for that write.
-			ok, err := consentRewriteScript.Run(ctx, c, nil, s.pfx+"cr:"+id, old).Int()
+			ok, err := s.run(ctx, c, consentRewriteScript, nil, s.pfx+"cr:"+id, old).Int()
 			if err != nil {
 				return consent.Record{}, s.fail("RevokeConsent", err)
 			}
@@ -302,7 +352,11 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 	if err := s.check("ConsentHistory"); err != nil {
 		return nil, err
 	}
-	vs, err := s.rdb.LRange(ctx, s.pfx+"ch:"+numKey(n), 0, -1).Result()
+	var lr *redis.StringSliceCmd
+	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { lr = p.LRange(ctx, s.pfx+"ch:"+numKey(n), 0, -1) }); err != nil {
+		return nil, s.fail("ConsentHistory", err)
+	}
+	vs, err := lr.Result()
 	if err != nil {
 		return nil, s.fail("ConsentHistory", err)
 	}
@@ -314,7 +368,11 @@ func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 	if err := s.check("ConsentRevision"); err != nil {
 		return 0, err
 	}
-	v, err := s.rdb.Get(ctx, s.pfx+"crev").Uint64()
+	var get *redis.StringCmd
+	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.Get(ctx, s.pfx+"crev") }); err != nil {
+		return 0, s.fail("ConsentRevision", err)
+	}
+	v, err := get.Uint64()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}
@@ -334,10 +392,14 @@ func (s *Store) ConsentEventsSince(ctx context.Context, since uint64, limit int)
 	if limit <= 0 {
 		return nil, fmt.Errorf("redisstore: ConsentEventsSince: limit %d: not positive: %w", limit, storage.ErrInvalid)
 	}
-	pipe := s.rdb.Pipeline()
-	evs := pipe.ZRangeByScoreWithScores(ctx, s.pfx+"ce", &redis.ZRangeBy{Min: "(" + strconv.FormatUint(since, 10), Max: "+inf", Count: int64(limit)})
-	first := pipe.ZRangeWithScores(ctx, s.pfx+"ce", 0, 0)
-	if _, err := pipe.Exec(ctx); err != nil {
+	var evs, first *redis.ZSliceCmd
+	if err := s.read(ctx, s.rdb, func(pipe redis.Pipeliner) {
+		evs = pipe.ZRangeByScoreWithScores(ctx, s.pfx+"ce", &redis.ZRangeBy{Min: "(" + strconv.FormatUint(since, 10), Max: "+inf", Count: int64(limit)})
+		first = pipe.ZRangeWithScores(ctx, s.pfx+"ce", 0, 0)
+	}); err != nil {
+		return nil, s.fail("ConsentEventsSince", err)
+	}
+	if err := errors.Join(evs.Err(), first.Err()); err != nil {
 		return nil, s.fail("ConsentEventsSince", err)
 	}
 	vs := make([]string, len(evs.Val()))

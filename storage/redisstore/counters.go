@@ -412,7 +412,7 @@ func (s *Store) runBatch(ctx context.Context, op batchOp, q []*batchReq) {
 	for _, r := range q {
 		args = append(args, r.args...)
 	}
-	res, err := op.script.Run(ctx, s.rdb, nil, args...).Slice()
+	res, err := s.run(ctx, s.rdb, op.script, nil, args...).Slice()
 	var rerr redis.Error
 	if err != nil && len(q) > 1 && errors.As(err, &rerr) {
 		// The server answered with an error (a key of the wrong type, a
@@ -456,7 +456,7 @@ func (s *Store) Release(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: release: %w", err)
 	}
-	if err := releaseScript.Run(ctx, s.rdb, nil, s.pfx, id).Err(); err != nil {
+	if err := s.run(ctx, s.rdb, releaseScript, nil, s.pfx, id).Err(); err != nil {
 		return s.fail("release", err)
 	}
 	return nil
@@ -535,7 +535,7 @@ func (s *Store) ExtendCounterExpiry(ctx context.Context, suffix string, until, n
 			return n, s.fail("extend counter expiry", err)
 		}
 		if len(keys) > 0 {
-			m, err := extendScript.Run(ctx, s.rdb, keys, want).Int()
+			m, err := s.run(ctx, s.rdb, extendScript, keys, want).Int()
 			if err != nil {
 				return n, s.fail("extend counter expiry", err)
 			}

@@ -85,6 +85,16 @@ const addArgs = 9
 // to "{p}:dr" and the replacement stored, with the later of the two hold
 // stamps (a stamp is never lowered); else the stored entry is kept and a
 // later hold replaces its hold_until. Publishes each number; returns 1.
+//
+// Redis does not undo what a script wrote before a command of it failed, and
+// an entry written but not published is never heard of by another process's
+// Bloom filter (its lookups answer "not listed"). So the index of numbers
+// "{p}:dn" (a sorted set) and the evidence list "{p}:dr" (a list) are
+// checked first; an opt-out is never refused for them: a damaged one is
+// left alone (the number not indexed, or the damaged entry replaced without
+// its evidence), every entry is still written and published, and the script
+// returns 2 (the index damaged) or 3 (the evidence list damaged and a
+// damaged entry replaced without its evidence) instead of 1.
 var addDNCScript = redis.NewScript(`
 local pfx, ch, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 for i = 0, n - 1 do
@@ -97,7 +107,12 @@ for i = 0, n - 1 do
     return 0
   end
 end
-local pub = {}
+local function sound(k, want)
+  local t = redis.call("TYPE", k)["ok"]
+  return t == "none" or t == want
+end
+local okdn, okdr = sound(pfx .. "dn", "zset"), sound(pfx .. "dr", "list")
+local pub, lostdr = {}, false
 for i = 0, n - 1 do
   local b = 4 + 9 * i
   local num, scope, js, hold, holdText = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
@@ -109,7 +124,7 @@ for i = 0, n - 1 do
   elseif repl ~= "" and seen == "=" .. old then
     local oh = redis.call("HGET", k, "h:" .. scope) or ""
     if oh > replHold then replHold = oh end
-    redis.call("RPUSH", pfx .. "dr", item)
+    if okdr then redis.call("RPUSH", pfx .. "dr", item) else lostdr = true end
     redis.call("HSET", k, "s:" .. scope, repl, "h:" .. scope, replHold)
   else
     local oh = redis.call("HGET", k, "h:" .. scope) or ""
@@ -119,10 +134,12 @@ for i = 0, n - 1 do
       redis.call("HSET", k, "s:" .. scope, cjson.encode(e), "h:" .. scope, hold)
     end
   end
-  redis.call("ZADD", pfx .. "dn", 0, num)
+  if okdn then redis.call("ZADD", pfx .. "dn", 0, num) end
   pub[num] = true
 end
 for num, _ in pairs(pub) do redis.call("PUBLISH", ch, num) end
+if not okdn then return 2 end
+if lostdr then return 3 end
 return 1
 `)
 
@@ -186,12 +203,21 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	c, done := s.writer()
 	defer done()
 	for range writeAttempts {
-		ok, err := addDNCScript.Run(ctx, c, nil, args...).Int()
+		ok, err := s.run(ctx, c, addDNCScript, nil, args...).Int()
 		if err != nil {
 			return s.fail("AddDNC", err)
 		}
-		if ok == 1 {
+		switch ok {
+		case 1:
 			return s.wait(ctx, c, "AddDNC")
+		case 2, 3:
+			if err := s.wait(ctx, c, "AddDNC"); err != nil {
+				return err
+			}
+			if ok == 2 {
+				return fmt.Errorf("redisstore: AddDNC: the entries are stored and in force, but key %sdn (the index of listed numbers) is damaged: not a sorted set; repair it (every scan of the lists fails until then): %w", s.pfx, storage.ErrCorrupt)
+			}
+			return fmt.Errorf("redisstore: AddDNC: the entries are stored and in force, but key %sdr (the evidence of replaced damaged entries) is damaged: not a list, and the damaged entries replaced were not kept; repair it: %w", s.pfx, storage.ErrCorrupt)
 		}
 		if err := s.judgeAdds(ctx, entries, args[3:]); err != nil {
 			return err
@@ -207,12 +233,12 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 // damaged JSON, when readable, is kept if longer) and the evidence item
 // that keeps the damaged JSON, verbatim, in "{p}:dr".
 func (s *Store) judgeAdds(ctx context.Context, entries []dnc.Entry, args []any) error {
-	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.StringCmd, len(entries))
-	for i, e := range entries {
-		cmds[i] = pipe.HGet(ctx, s.pfx+"d:"+numKey(e.Number), "s:"+e.Scope.String())
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	if err := s.read(ctx, s.rdb, func(pipe redis.Pipeliner) {
+		for i, e := range entries {
+			cmds[i] = pipe.HGet(ctx, s.pfx+"d:"+numKey(e.Number), "s:"+e.Scope.String())
+		}
+	}); err != nil {
 		return s.fail("AddDNC", err)
 	}
 	for i, e := range entries {
@@ -260,7 +286,11 @@ func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry,
 	if err := s.check("DNCEntries"); err != nil {
 		return nil, err
 	}
-	m, err := s.rdb.HGetAll(ctx, s.pfx+"d:"+numKey(n)).Result()
+	var get *redis.MapStringStringCmd
+	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.HGetAll(ctx, s.pfx+"d:"+numKey(n)) }); err != nil {
+		return nil, s.fail("DNCEntries", err)
+	}
+	m, err := get.Result()
 	if err != nil {
 		return nil, s.fail("DNCEntries", err)
 	}
@@ -319,7 +349,11 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 	c, done := s.writer()
 	defer done()
 	for range writeAttempts {
-		old, err := s.rdb.HGet(ctx, s.pfx+"d:"+numKey(n), "s:"+sc.String()).Result()
+		var get *redis.StringCmd
+		if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.HGet(ctx, s.pfx+"d:"+numKey(n), "s:"+sc.String()) }); err != nil {
+			return s.fail("RemoveDNC", err)
+		}
+		old, err := get.Result()
 		if errors.Is(err, redis.Nil) {
 			return fmt.Errorf("redisstore: RemoveDNC %s: %w", sc, dnc.ErrNotListed)
 		}
@@ -339,7 +373,7 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 		if !cond.Allows(e) {
 			return fmt.Errorf("redisstore: RemoveDNC %s: added at %s: %w", sc, e.AddedAt.Format(time.RFC3339), dnc.ErrChanged)
 		}
-		res, err := removeDNCScript.Run(ctx, c, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old).Slice()
+		res, err := s.run(ctx, c, removeDNCScript, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old).Slice()
 		if err != nil {
 			return s.fail("RemoveDNC", err)
 		}
@@ -368,20 +402,31 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	}
 	from := "-"
 	for {
-		nums, err := s.rdb.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.pfx + "dn", Start: from, Stop: "+", ByLex: true, Count: scanPage}).Result()
+		var page *redis.StringSliceCmd
+		if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) {
+			page = p.ZRangeArgs(ctx, redis.ZRangeArgs{Key: s.pfx + "dn", Start: from, Stop: "+", ByLex: true, Count: scanPage})
+		}); err != nil {
+			return s.fail("ScanDNC", err)
+		}
+		nums, err := page.Result()
 		if err != nil {
 			return s.fail("ScanDNC", err)
 		}
 		if len(nums) == 0 {
 			return nil
 		}
-		pipe := s.rdb.Pipeline()
 		cmds := make([]*redis.MapStringStringCmd, len(nums))
-		for i, num := range nums {
-			cmds[i] = pipe.HGetAll(ctx, s.pfx+"d:"+num)
-		}
-		if _, err := pipe.Exec(ctx); err != nil {
+		if err := s.read(ctx, s.rdb, func(pipe redis.Pipeliner) {
+			for i, num := range nums {
+				cmds[i] = pipe.HGetAll(ctx, s.pfx+"d:"+num)
+			}
+		}); err != nil {
 			return s.fail("ScanDNC", err)
+		}
+		for _, c := range cmds {
+			if err := c.Err(); err != nil {
+				return s.fail("ScanDNC", err)
+			}
 		}
 		for i, c := range cmds {
 			es, err := decodeEntries(nums[i], c.Val())

@@ -103,7 +103,8 @@
 //
 // Every command is bounded by the caller's context (ContextTimeoutEnabled).
 // A connection failure or timeout returns an error wrapping
-// storage.ErrUnavailable; the checks turn it into frequency.unavailable,
+// storage.ErrUnavailable, and so does every command after the store was
+// emptied (see Epoch); the checks turn it into frequency.unavailable,
 // dnc.unavailable or consent.unavailable — a deny, never an allow.
 //
 // # Durability
@@ -121,6 +122,28 @@
 // the Store runs (a failover) answers writes with READONLY errors, which deny. With replicas, Options.WaitReplicas makes
 // every DNC and consent write wait for that many replicas (WAIT, sent on the
 // connection the write ran on: WAIT counts only its own connection's writes).
+//
+// # Epoch
+//
+// A Redis server restarted without persistence (--save "" and appendonly
+// no, or its files lost) comes back empty, and so does a store that was
+// flushed or a failover to a server that never had it: every counter would
+// count from zero (a callee called again too soon) and every opt-out would
+// be gone, while the processes sharing the store go on running. Open reads
+// the key "{prefix}:epoch", a random value, setting it when it is missing,
+// and remembers it; every command after that is followed, in the same
+// pipeline (no extra round trip), by a read of the key. When the key is
+// missing or holds another value the command fails with an error wrapping
+// storage.ErrUnavailable — the checks deny with <check>.unavailable, Ping
+// fails (the health probe reports the store down) — whatever the command
+// itself answered, and keeps failing until the store's data is restored
+// with its epoch key (a backup of the whole prefix) or the process is
+// restarted. A process opened after the loss cannot tell an emptied store
+// from a new one (it sets a new epoch, which the processes opened before
+// still refuse); with Options.RequireEpoch it refuses a store without the
+// key instead. The key is not a guard against losing part of the data (up
+// to one second of writes with appendfsync everysec, or a replica that
+// lagged): see Durability.
 //
 // # Schema
 //

@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	neturl "net/url"
@@ -73,6 +75,13 @@ type Options struct {
 	// and appendfsync always or everysec (CONFIG GET; servers that forbid
 	// CONFIG fail too).
 	RequireAOF bool
+	// RequireEpoch makes Open refuse a store without the epoch key
+	// ("{prefix}:epoch", see the package doc, Epoch) with ErrNoEpoch,
+	// instead of setting it: a store that lost its data (a Redis restart
+	// without persistence) is then refused by a process started after the
+	// loss too, not taken for a new store. The first Open of a new store
+	// must be made without it.
+	RequireEpoch bool
 	// SkipConfigCheck skips Open's check that maxmemory-policy is noeviction
 	// (for managed servers that forbid CONFIG; check it yourself).
 	SkipConfigCheck bool
@@ -107,6 +116,12 @@ type Store struct {
 	feedCtx    context.Context
 	feedCancel context.CancelFunc
 	feedDone   chan struct{}
+
+	// epoch is the value of the store's epoch key ("{prefix}:epoch") this
+	// Store found or set at Open; every command is followed by a read of
+	// the key, and a key that is missing or holds another value fails the
+	// command (see errEmptied).
+	epoch string
 
 	hub *feedhub.Hub // the DNC change feed's watchers
 	// probeCh is the channel of the feed's live subscription that only it
@@ -188,6 +203,10 @@ func open(ctx context.Context, url string, opts Options, maxSchema int) (*Store,
 		return nil, err
 	}
 	if err := s.checkSchema(ctx, maxSchema); err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	if err := s.openEpoch(ctx); err != nil {
 		rdb.Close()
 		return nil, err
 	}
@@ -317,6 +336,124 @@ func parseSchemaVersion(v string) (int, error) {
 	return n, nil
 }
 
+// epochKey is the key of the store's epoch.
+func (s *Store) epochKey() string { return s.pfx + "epoch" }
+
+// epochScript returns the epoch key's value, setting it to ARGV[2] first
+// when the key is missing (unless ARGV[2] is empty: then nil).
+var epochScript = redis.NewScript(`
+local v = redis.call('GET', ARGV[1])
+if v then return v end
+if ARGV[2] == '' then return false end
+redis.call('SET', ARGV[1], ARGV[2])
+return ARGV[2]
+`)
+
+// ErrNoEpoch is wrapped by Open's error when Options.RequireEpoch is set
+// and the store has no epoch key: it lost its data, or it is new (open it
+// once without RequireEpoch). It wraps storage.ErrUnavailable.
+var ErrNoEpoch = fmt.Errorf("the store has no epoch key: its server lost the data (restarted without persistence, flushed) or the store is new: %w", storage.ErrUnavailable)
+
+// openEpoch reads the store's epoch key, setting it to a random value when
+// it is missing (a new store, or one of a build from before the key) unless
+// Options.RequireEpoch.
+func (s *Store) openEpoch(ctx context.Context) error {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("redisstore: open: epoch: %w", err)
+	}
+	set := hex.EncodeToString(b[:])
+	if s.opts.RequireEpoch {
+		set = "" // the script sets nothing
+	}
+	v, err := epochScript.Run(ctx, s.rdb, nil, s.epochKey(), set).Text()
+	switch {
+	case errors.Is(err, redis.Nil) && s.opts.RequireEpoch:
+		return fmt.Errorf("redisstore: open: key %s: %w", s.epochKey(), ErrNoEpoch)
+	case redis.HasErrorPrefix(err, "WRONGTYPE"):
+		return fmt.Errorf("redisstore: open: key %s: not a string: %w", s.epochKey(), storage.ErrCorrupt)
+	case err != nil:
+		return s.fail("open: epoch", err)
+	case v == "":
+		return fmt.Errorf("redisstore: open: key %s: empty: %w", s.epochKey(), storage.ErrCorrupt)
+	}
+	s.epoch = v
+	return nil
+}
+
+// errEmptied is the error of a command after which the store's epoch key
+// was missing or held another value than at Open: the server lost the
+// store's data (a restart without persistence, a FLUSHDB, a failover to a
+// replica that never had it) or another store replaced it. Counters would
+// count from zero and opt-outs would be gone: every command fails, a deny
+// (store.unavailable), until the data is restored with its epoch key, or
+// the processes are restarted on purpose (see the package doc, Epoch).
+var errEmptied = fmt.Errorf("the store's epoch key is missing or changed since Open: the server lost the store's data (restarted without persistence, flushed, or failed over to a server without it); restore it, or restart every process on purpose: %w", storage.ErrUnavailable)
+
+// pipeliner is a client or a connection commands can be pipelined on.
+type pipeliner interface {
+	Pipeline() redis.Pipeliner
+}
+
+// epochErr returns the error of the epoch read ep, queued after a
+// command: nil when the key holds the Store's epoch, errEmptied when it is
+// missing or holds another value, the read's own error otherwise.
+func (s *Store) epochErr(ep *redis.StringCmd) error {
+	v, err := ep.Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return errEmptied
+	case err != nil:
+		return err
+	case v != s.epoch:
+		return errEmptied
+	}
+	return nil
+}
+
+// run runs sc on c like Script.Run, followed in the same pipeline by a read
+// of the epoch key: when that read finds the key missing or changed, the
+// returned command fails with errEmptied whatever the script answered (the
+// state it ran on is not the store's).
+func (s *Store) run(ctx context.Context, c pipeliner, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
+	cmd, ep := s.runOnce(ctx, c, sc, false, keys, args)
+	if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+		cmd, ep = s.runOnce(ctx, c, sc, true, keys, args) // not run: send the script itself
+	}
+	if err := s.epochErr(ep); err != nil && (errors.Is(err, errEmptied) || cmd.Err() == nil) {
+		failed := redis.NewCmd(ctx)
+		failed.SetErr(err)
+		return failed
+	}
+	return cmd
+}
+
+// runOnce sends sc (by its SHA1 unless eval) and then the epoch read in one
+// pipeline on c.
+func (s *Store) runOnce(ctx context.Context, c pipeliner, sc *redis.Script, eval bool, keys []string, args []any) (*redis.Cmd, *redis.StringCmd) {
+	p := c.Pipeline()
+	var cmd *redis.Cmd
+	if eval {
+		cmd = sc.Eval(ctx, p, keys, args...)
+	} else {
+		cmd = sc.EvalSha(ctx, p, keys, args...)
+	}
+	ep := p.Get(ctx, s.epochKey())
+	_, _ = p.Exec(ctx)
+	return cmd, ep
+}
+
+// read runs the commands f queues on c in one pipeline, followed by a read
+// of the epoch key, and returns the epoch's error (see epochErr); the
+// commands' own results and errors are in the commands f queued.
+func (s *Store) read(ctx context.Context, c pipeliner, f func(p redis.Pipeliner)) error {
+	p := c.Pipeline()
+	f(p)
+	ep := p.Get(ctx, s.epochKey())
+	_, _ = p.Exec(ctx)
+	return s.epochErr(ep)
+}
+
 // Close stops the change feed and closes the connections. It is idempotent.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
@@ -332,7 +469,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.check("ping"); err != nil {
 		return err
 	}
-	if err := s.rdb.Ping(ctx).Err(); err != nil {
+	var ping *redis.StatusCmd
+	err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { ping = p.Ping(ctx) })
+	if perr := ping.Err(); perr != nil {
+		return s.fail("ping", perr)
+	}
+	if err != nil {
 		return s.fail("ping", err)
 	}
 	return nil
@@ -362,7 +504,7 @@ func (s *Store) fail(op string, err error) error {
 // writeConn is what a DNC or consent write runs its script on, and then
 // its WAIT (Options.WaitReplicas).
 type writeConn interface {
-	redis.Scripter
+	pipeliner
 	Wait(ctx context.Context, numReplicas int, timeout time.Duration) *redis.IntCmd
 }
 

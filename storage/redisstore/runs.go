@@ -216,7 +216,7 @@ func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p
 	if err != nil {
 		return 0, err
 	}
-	n, err := runLengthScript.Run(ctx, s.rdb, nil, args...).Int64()
+	n, err := s.run(ctx, s.rdb, runLengthScript, nil, args...).Int64()
 	if err != nil {
 		return 0, s.fail("run length", err)
 	}
@@ -242,7 +242,7 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 	// by the rest of the fleet and unseeing: the first record raises the
 	// schema version, so that such a build refuses the store.
 	args = append(args, id, schemaSweepRuns)
-	res, err := recordRunScript.Run(ctx, s.rdb, nil, args...).Int64Slice()
+	res, err := s.run(ctx, s.rdb, recordRunScript, nil, args...).Int64Slice()
 	if err != nil {
 		return 0, false, s.fail("record run", err)
 	}
@@ -263,7 +263,7 @@ func (s *Store) ReleaseRun(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("redisstore: release run: %w", err)
 	}
-	if err := releaseRunScript.Run(ctx, s.rdb, nil, s.pfx, id).Err(); err != nil {
+	if err := s.run(ctx, s.rdb, releaseRunScript, nil, s.pfx, id).Err(); err != nil {
 		return s.fail("release run", err)
 	}
 	return nil
