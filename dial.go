@@ -159,11 +159,8 @@ func blankID(id string) bool {
 // campaign, subject, consent and lead ids) must be valid UTF-8 of at most 256
 // bytes without control characters.
 func (d Dial) Validate() error {
-	if !d.To.IsValid() {
-		return dialFieldErr("to", "missing callee number")
-	}
-	if p := d.To.planProblem(true); p != "" {
-		return dialFieldErr("to", "not a possible number: "+p)
+	if p := calleeProblem(d.To); p != "" {
+		return dialFieldErr("to", p)
 	}
 	if p := d.From.planProblem(false); p != "" {
 		return dialFieldErr("from", "not a possible number: "+p)
@@ -213,3 +210,26 @@ func (d Dial) Validate() error {
 }
 
 const maxFieldLen = 256
+
+// CheckCallee reports why no dial can be made to n, as Dial.Validate judges
+// a callee (a Chinese mobile has 11 digits after +86, a North American number
+// 10 after +1, …), wrapping ErrInvalidNumber; nil when n is a possible callee.
+// List readers use it so that a line read as a number no dial is ever made to
+// is reported, not listed. The message holds no digits of the number.
+func CheckCallee(n Number) error {
+	if p := calleeProblem(n); p != "" {
+		return fmt.Errorf("%w: %s", ErrInvalidNumber, p)
+	}
+	return nil
+}
+
+// calleeProblem is what makes n no possible callee, or "".
+func calleeProblem(n Number) string {
+	if !n.IsValid() {
+		return "missing callee number"
+	}
+	if p := n.planProblem(true); p != "" {
+		return "not a possible number: " + p
+	}
+	return ""
+}

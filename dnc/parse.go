@@ -160,7 +160,13 @@ func ParseList(r io.Reader, opts ParseOptions, add func(dialgate.Number) error, 
 				n, ferr = parseField(field, ccDigits)
 			}
 			if ferr == nil {
-				ferr = possibleCallee(n)
+				// A line read as a number no dial is ever made to (the US
+				// registry's flat file read from its local-number column,
+				// "201,2000000" as +1 2000000; a file cut short in its last
+				// line; digits written after a number) would list that
+				// number while the callee the line meant went unlisted: it
+				// is a malformed line.
+				ferr = dialgate.CheckCallee(n)
 			}
 			if ferr != nil && opts.RequirePlus && ccDigits == 0 && isDigits(field) {
 				// A number written without "+" that is ambiguous read as
@@ -372,27 +378,6 @@ func parseDigits(f []byte, cc uint64) (dialgate.Number, error) {
 		s = "+" + strconv.FormatUint(cc, 10) + " " + s
 	}
 	return dialgate.ParseNumber(s)
-}
-
-// possibleCallee returns why no dial can be made to n, as
-// dialgate.Dial.Validate judges a callee against the numbering plans it
-// knows (a North American number has 10 digits after +1, a Chinese mobile
-// 11 after +86, …), or nil. A list line read as such a number — the US
-// registry's flat file read from its local-number column ("201,2000000" is
-// +1 2000000), a file cut short in the middle of its last line ("21255"),
-// digits written after a number — would list a number no dial is ever made
-// to, while the callee the line meant went unlisted: it is a malformed line.
-// The message holds no digits of the number.
-func possibleCallee(n dialgate.Number) error {
-	err := dialgate.Dial{To: n, Purpose: dialgate.PurposeService}.Validate()
-	if err == nil {
-		return nil
-	}
-	var fe *dialgate.FieldError
-	if errors.As(err, &fe) && fe.Field == "to" {
-		return fmt.Errorf("%w: %s", dialgate.ErrInvalidNumber, fe.Problem)
-	}
-	return fmt.Errorf("%w: %w", dialgate.ErrInvalidNumber, err)
 }
 
 // ambiguousInternational reports whether the digits d, written without "+"

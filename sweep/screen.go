@@ -3,7 +3,6 @@ package sweep
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -112,7 +111,7 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 			}
 			continue
 		}
-		if err := possibleCallee(it.Number); err != nil {
+		if err := dialgate.CheckCallee(it.Number); err != nil {
 			// Gate.Check refuses it as dial.invalid: it is not the line
 			// the dialer would reach, and has no segment to count.
 			r.Number, r.Findings, r.Err = dialgate.Number{}, FindingInvalid, fmt.Errorf("line %d: %w", it.Line, err)
@@ -260,23 +259,6 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 		}
 	}
 	return rep, nil
-}
-
-// possibleCallee returns why no dial can be made to n, as
-// dialgate.Dial.Validate judges a callee against the numbering plans it
-// knows (a Chinese mobile has 11 digits after +86, a North American number
-// 10 after +1, …), wrapping dialgate.ErrInvalidNumber, or nil. The message
-// holds no digits of the number.
-func possibleCallee(n dialgate.Number) error {
-	err := dialgate.Dial{To: n, Purpose: dialgate.PurposeService}.Validate()
-	if err == nil {
-		return nil
-	}
-	var fe *dialgate.FieldError
-	if errors.As(err, &fe) && fe.Field == "to" {
-		return fmt.Errorf("%w: %s", dialgate.ErrInvalidNumber, fe.Problem)
-	}
-	return fmt.Errorf("%w: %w", dialgate.ErrInvalidNumber, err)
 }
 
 // screenStrides flags, as FindingSequential, the numbers of every stride in
