@@ -201,6 +201,11 @@ func parseTokens(label string, b []byte) (*Tokens, error) {
 				return nil, bad("sha256", "want 64 hex digits")
 			}
 			copy(h[:], raw)
+			if h == sha256.Sum256(nil) {
+				// What `printf %s "$TOKEN" | sha256sum` prints with TOKEN
+				// unset: the hash of no token, which no client holds.
+				return nil, bad("sha256", "the SHA-256 of the empty string (hash the token itself; was its variable unset?)")
+			}
 		case s.Token != "":
 			if len(s.Token) < 16 {
 				return nil, bad("token", "shorter than 16 bytes")
@@ -408,7 +413,13 @@ func (t *Tokens) authorize(ctx context.Context, scope Scope) (*tokenEntry, error
 	if len(v) <= len(prefix) || !strings.EqualFold(v[:len(prefix)], prefix) {
 		return nil, status.Error(codes.Unauthenticated, "authorization is not \"Bearer <token>\"")
 	}
-	e, ok := t.byHash[sha256.Sum256([]byte(strings.TrimSpace(v[len(prefix):])))]
+	tok := strings.TrimSpace(v[len(prefix):])
+	if tok == "" {
+		// Never looked up: an empty token must not match an entry (the
+		// hash of no bytes, in a file loaded before that was refused).
+		return nil, status.Error(codes.Unauthenticated, "empty bearer token")
+	}
+	e, ok := t.byHash[sha256.Sum256([]byte(tok))]
 	if !ok {
 		return nil, status.Error(codes.Unauthenticated, "unknown bearer token")
 	}
