@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 )
 
@@ -36,5 +39,85 @@ func TestTokensEmptyTokenNeverAuthenticates(t *testing.T) {
 		ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", v))
 		_, err := tok.Authorize(ctx, ScopeAdmin)
 		wantStatus(t, err, codes.Unauthenticated, "")
+	}
+}
+
+// A component probe that hangs past its deadline (a store or audit
+// directory on a disk that stopped answering: a call that ignores its
+// context) is a failure: the component and the server go NOT_SERVING, the
+// other components are still probed, and a shutdown (SIGTERM) does not wait
+// for the hung probe — it goes NOT_SERVING, stops and flushes the audit log.
+// Once the component answers again it is SERVING again.
+func TestHealthProbeHangIsNotServing(t *testing.T) {
+	release := make(chan struct{})
+	var hang atomic.Bool
+	hang.Store(true)
+	var otherRuns atomic.Int32
+	e := startTest(t, Config{HealthInterval: Duration(100 * time.Millisecond)}, func(b *Backend) {
+		b.Probes = []Probe{
+			{Name: "store", Check: func(context.Context) error {
+				if hang.Load() {
+					<-release // ignores its context
+				}
+				return nil
+			}},
+			{Name: "audit", Check: func(context.Context) error { otherRuns.Add(1); return nil }},
+		}
+	})
+	defer close(release)
+	ctx := ctxT(t)
+	hc := healthpb.NewHealthClient(e.conn)
+	status := func(svc string) healthpb.HealthCheckResponse_ServingStatus {
+		r, err := hc.Check(ctx, &healthpb.HealthCheckRequest{Service: svc})
+		if err != nil {
+			t.Fatalf("%q: %v", svc, err)
+		}
+		return r.GetStatus()
+	}
+	waitFor := func(what string, f func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !f() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor("store NOT_SERVING", func() bool {
+		return status("component/store") == healthpb.HealthCheckResponse_NOT_SERVING &&
+			status("") == healthpb.HealthCheckResponse_NOT_SERVING &&
+			status(HealthGate) == healthpb.HealthCheckResponse_NOT_SERVING
+	})
+	if status("component/audit") != healthpb.HealthCheckResponse_SERVING {
+		t.Error("component/audit: not SERVING while only the store hangs")
+	}
+	n := otherRuns.Load()
+	waitFor("the audit probe to run again while the store probe hangs", func() bool { return otherRuns.Load() > n+1 })
+	// The store answers again.
+	hang.Store(false)
+	release <- struct{}{}
+	waitFor("store SERVING again", func() bool {
+		return status("component/store") == healthpb.HealthCheckResponse_SERVING && status("") == healthpb.HealthCheckResponse_SERVING
+	})
+	// Hung again, then SIGTERM: Shutdown must not wait for the probe.
+	hang.Store(true)
+	waitFor("store NOT_SERVING again", func() bool { return status("component/store") == healthpb.HealthCheckResponse_NOT_SERVING })
+	closed := make(chan struct{})
+	e.srv.be.Close = func(context.Context) error { close(closed); return nil }
+	done := make(chan error, 1)
+	go func() { done <- e.srv.Shutdown(context.Background()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Shutdown waits for a hung health probe: no NOT_SERVING, no graceful stop, no audit flush")
+	}
+	select {
+	case <-closed:
+	default:
+		t.Error("Shutdown did not close the backend")
 	}
 }
