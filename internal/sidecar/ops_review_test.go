@@ -121,3 +121,34 @@ func TestHealthProbeHangIsNotServing(t *testing.T) {
 		t.Error("Shutdown did not close the backend")
 	}
 }
+
+// A token (or hash) written without quotes that YAML reads as a number was
+// taken as the number's text, not as written: "+12345678901234567" became
+// the token "12345678901234567", "1_234_567_890_123_456" the shorter
+// "1234567890123456", and a 40-digit token was refused as "shorter than
+// 16 bytes". Each is refused, naming the key and asking for quotes; quoted,
+// the same text is the token as written.
+func TestTokensUnquotedNumberRefused(t *testing.T) {
+	for _, v := range []string{"+12345678901234567", "1_234_567_890_123_456", "1234567890123456789012345678901234567890", "0123456789012345678"} {
+		_, err := ParseTokens([]byte("tokens:\n  - name: ops\n    token: " + v + "\n    scopes: [gate]\n"))
+		if err == nil || !strings.Contains(err.Error(), "tokens[0].token") || !strings.Contains(err.Error(), "quote") {
+			t.Errorf("token: %s: err %v, want a refusal naming tokens[0].token asking for quotes", v, err)
+		}
+		tok, err := ParseTokens([]byte("tokens:\n  - name: ops\n    token: '" + v + "'\n    scopes: [gate]\n"))
+		if err != nil {
+			t.Errorf("token: '%s': %v", v, err)
+			continue
+		}
+		if _, ok := tok.byHash[sha256.Sum256([]byte(v))]; !ok {
+			t.Errorf("token: '%s': not the token as written", v)
+		}
+	}
+	// A plain token that YAML reads as text is the token as written.
+	tok, err := ParseTokens([]byte("tokens:\n  - name: ops\n    token: gate-token-0123456789\n    scopes: [gate]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tok.byHash[sha256.Sum256([]byte("gate-token-0123456789"))]; !ok {
+		t.Error("plain text token: not the token as written")
+	}
+}
