@@ -3,12 +3,19 @@ package sidecar
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 )
@@ -150,5 +157,107 @@ func TestTokensUnquotedNumberRefused(t *testing.T) {
 	}
 	if _, ok := tok.byHash[sha256.Sum256([]byte("gate-token-0123456789"))]; !ok {
 		t.Error("plain text token: not the token as written")
+	}
+}
+
+// orderedAudit records, in order, the decisions written and the backend's close.
+type orderedAudit struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (a *orderedAudit) add(s string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.events = append(a.events, s)
+}
+
+func (a *orderedAudit) RecordDecision(_ context.Context, d dialgate.Decision) error {
+	a.add(fmt.Sprintf("decision allowed=%v", d.Allowed))
+	return nil
+}
+
+func (a *orderedAudit) RecordOutcome(context.Context, dialgate.Outcome) error { return nil }
+
+// slowCheck passes every dial once release is closed, telling started first.
+type slowCheck struct{ started, release chan struct{} }
+
+func (c slowCheck) Name() string { return "slow" }
+
+func (c slowCheck) Check(context.Context, dialgate.Dial) ([]dialgate.Reason, error) {
+	close(c.started)
+	<-c.release
+	return nil, nil
+}
+
+// SIGTERM with a Check in flight: the server goes NOT_SERVING at once, the
+// Check is decided, recorded and answered (an allow the dialer receives is
+// in the audit log), and only then is the backend closed (the audit log
+// flushed). A Check sent once the graceful stop has begun is refused, not
+// decided.
+func TestShutdownRecordsInFlightCheckBeforeClose(t *testing.T) {
+	audit := &orderedAudit{}
+	chk := slowCheck{started: make(chan struct{}), release: make(chan struct{})}
+	g, err := dialgate.New([]dialgate.Checker{chk}, dialgate.WithAuditLog(audit), dialgate.WithPolicyVersion("test"),
+		dialgate.WithCheckTimeout(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := &Backend{Gate: g, Close: func(context.Context) error { audit.add("close"); return nil }}
+	srv, err := NewServer(Config{MetricsListen: "off", ShutdownGrace: Duration(10 * time.Second)}, be, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis := serveOnLoopback(t, srv)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	gate := pb.NewGateServiceClient(conn)
+	ctx := ctxT(t)
+	type result struct {
+		r   *pb.CheckResponse
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		r, err := gate.Check(ctx, &pb.CheckRequest{Dial: okDial("+8613900139006")})
+		res <- result{r, err}
+	}()
+	<-chk.started
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.Shutdown(context.Background()) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, _ := srv.health.Check(ctx, &healthpb.HealthCheckRequest{Service: HealthGate})
+		if r.GetStatus() == healthpb.HealthCheckResponse_NOT_SERVING {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not NOT_SERVING after SIGTERM")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A new call once the graceful stop has begun is refused.
+	time.Sleep(100 * time.Millisecond)
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	_, lateErr := gate.Check(cctx, &pb.CheckRequest{Dial: okDial("+8613900139007")})
+	cancel()
+	if lateErr == nil {
+		t.Error("a Check sent during the graceful stop was decided")
+	}
+	close(chk.release)
+	r := <-res
+	if r.err != nil || !r.r.GetDecision().GetAllowed() {
+		t.Fatalf("in-flight Check: %v %v, want an allow", r.r, r.err)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	audit.mu.Lock()
+	defer audit.mu.Unlock()
+	if want := []string{"decision allowed=true", "close"}; !slices.Equal(audit.events, want) {
+		t.Errorf("audit events %q, want %q", audit.events, want)
 	}
 }
