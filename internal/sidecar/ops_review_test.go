@@ -261,3 +261,36 @@ func TestShutdownRecordsInFlightCheckBeforeClose(t *testing.T) {
 		t.Errorf("audit events %q, want %q", audit.events, want)
 	}
 }
+
+// SIGTERM while a (slow but healthy) probe runs: the server reports
+// NOT_SERVING at once, not once that probe has returned.
+func TestShutdownNotServingDuringProbe(t *testing.T) {
+	inProbe := make(chan struct{}, 1)
+	e := startTest(t, Config{HealthInterval: Duration(100 * time.Millisecond), Drain: Duration(2 * time.Second)}, func(b *Backend) {
+		b.Probes = []Probe{{Name: "store", Check: func(context.Context) error {
+			select {
+			case inProbe <- struct{}{}:
+			default:
+			}
+			time.Sleep(800 * time.Millisecond) // slow, within probeTimeout
+			return nil
+		}}}
+	})
+	// Wait for a probe run of the loop to begin.
+	for len(inProbe) > 0 {
+		<-inProbe
+	}
+	<-inProbe
+	start := time.Now()
+	go e.srv.Shutdown(context.Background())
+	for {
+		r, _ := e.srv.health.Check(context.Background(), &healthpb.HealthCheckRequest{Service: HealthGate})
+		if r.GetStatus() == healthpb.HealthCheckResponse_NOT_SERVING {
+			break
+		}
+		if time.Since(start) > 300*time.Millisecond {
+			t.Fatalf("still SERVING %v after SIGTERM: NOT_SERVING waits for the probe in progress", time.Since(start))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -354,9 +354,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	msrv := s.metricsSrv
 	s.mu.Unlock()
 	if first {
+		// Every service NOT_SERVING at once, not after a probe in progress
+		// (up to probeTimeout each): the health server ignores the statuses
+		// that probe sets after this.
+		s.health.Shutdown()
 		close(s.stopProbes)
 		<-s.probesDone
-		s.health.Shutdown() // every service NOT_SERVING
 		if d := time.Duration(s.cfg.Drain); d > 0 {
 			s.log.Info("sidecar: draining", "for", d.String())
 			select {
