@@ -146,7 +146,8 @@ func parseTokens(label string, b []byte) (*Tokens, error) {
 	// also takes a key in another case: "Tenants: []" was read as tenants
 	// but passed the check below, which looks for "tenants", and bound the
 	// token to every tenant. Refuse such keys.
-	if doc, err := yamlx.Parse(label, b); err != nil {
+	doc, err := yamlx.Parse(label, b)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	} else if err := doc.CheckKeys(doc.Root, reflect.TypeFor[tokensFile](), ""); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
@@ -154,6 +155,21 @@ func parseTokens(label string, b []byte) (*Tokens, error) {
 	var f tokensFile
 	if err := yaml.UnmarshalStrict(b, &f); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrConfig, label, err)
+	}
+	// A token or hash written without quotes that YAML reads as a number
+	// reaches f as the number's text, not as written: "+1234…" loses its
+	// sign, "1_234…" its underscores, a long one becomes "1.2e+39". The
+	// value decoded must be the text of the file. (Never echo it.)
+	if seq := yamlx.Lookup(doc.Root, "tokens"); seq != nil && len(seq.Content) == len(f.Tokens) {
+		for i, n := range seq.Content {
+			for _, k := range []struct {
+				key, got string
+			}{{"token", f.Tokens[i].Token}, {"sha256", f.Tokens[i].SHA256}} {
+				if v := yamlx.Lookup(n, k.key); v != nil && v.Value != k.got && !yamlx.IsNull(v) {
+					return nil, fmt.Errorf("%w: %s:%d: tokens[%d].%s: YAML reads the value as a number or another type, not as the text written: put it in quotes", ErrConfig, label, v.Line, i, k.key)
+				}
+			}
+		}
 	}
 	// "tokens: []" is written on purpose: no token is valid (after a
 	// leak, every token revoked at once). A file without the list (empty,
@@ -201,6 +217,11 @@ func parseTokens(label string, b []byte) (*Tokens, error) {
 				return nil, bad("sha256", "want 64 hex digits")
 			}
 			copy(h[:], raw)
+			if h == sha256.Sum256(nil) {
+				// What `printf %s "$TOKEN" | sha256sum` prints with TOKEN
+				// unset: the hash of no token, which no client holds.
+				return nil, bad("sha256", "the SHA-256 of the empty string (hash the token itself; was its variable unset?)")
+			}
 		case s.Token != "":
 			if len(s.Token) < 16 {
 				return nil, bad("token", "shorter than 16 bytes")
@@ -408,7 +429,13 @@ func (t *Tokens) authorize(ctx context.Context, scope Scope) (*tokenEntry, error
 	if len(v) <= len(prefix) || !strings.EqualFold(v[:len(prefix)], prefix) {
 		return nil, status.Error(codes.Unauthenticated, "authorization is not \"Bearer <token>\"")
 	}
-	e, ok := t.byHash[sha256.Sum256([]byte(strings.TrimSpace(v[len(prefix):])))]
+	tok := strings.TrimSpace(v[len(prefix):])
+	if tok == "" {
+		// Never looked up: an empty token must not match an entry (the
+		// hash of no bytes, in a file loaded before that was refused).
+		return nil, status.Error(codes.Unauthenticated, "empty bearer token")
+	}
+	e, ok := t.byHash[sha256.Sum256([]byte(tok))]
 	if !ok {
 		return nil, status.Error(codes.Unauthenticated, "unknown bearer token")
 	}

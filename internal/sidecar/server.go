@@ -60,6 +60,11 @@ type Server struct {
 
 	stopProbes chan struct{}
 	probesDone chan struct{}
+	// probeMu serialises probe; probeRuns holds, by index in
+	// Backend.Probes, the run of a probe that did not answer in time and
+	// has not returned yet (it receives its result when it does).
+	probeMu   sync.Mutex
+	probeRuns map[int]chan error
 	// stopStreams is closed at shutdown, after the drain, to end the
 	// health Watch streams (see healthService) and the CheckStreams (each
 	// answers its dials in flight first).
@@ -349,9 +354,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	msrv := s.metricsSrv
 	s.mu.Unlock()
 	if first {
+		// Every service NOT_SERVING at once, not after a probe in progress
+		// (up to probeTimeout each): the health server ignores the statuses
+		// that probe sets after this.
+		s.health.Shutdown()
 		close(s.stopProbes)
 		<-s.probesDone
-		s.health.Shutdown() // every service NOT_SERVING
 		if d := time.Duration(s.cfg.Drain); d > 0 {
 			s.log.Info("sidecar: draining", "for", d.String())
 			select {
@@ -422,14 +430,27 @@ func (s *Server) probeLoop() {
 	}
 }
 
+// probeTimeout bounds one run of a Probe: one that has not answered by then
+// fails its component (NOT_SERVING).
+const probeTimeout = time.Second
+
 // probe runs every Probe and sets the health statuses: each component's own,
 // and "", GateService and AdminService SERVING only when every probe passes.
+// A probe that has not answered within probeTimeout fails, even one that
+// ignores its context (a store or an audit directory on a disk that stopped
+// answering): it is left running, not waited for, and not started again
+// (its component stays NOT_SERVING) until it has returned — so a hung
+// component neither keeps the server SERVING nor holds the other probes or
+// a shutdown.
 func (s *Server) probe(ctx context.Context) {
+	s.probeMu.Lock()
+	defer s.probeMu.Unlock()
+	if s.probeRuns == nil {
+		s.probeRuns = make(map[int]chan error)
+	}
 	ok := true
-	for _, p := range s.be.Probes {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		err := p.Check(pctx)
-		cancel()
+	for i, p := range s.be.Probes {
+		err := s.runProbe(ctx, i, p)
 		st := healthpb.HealthCheckResponse_SERVING
 		if err != nil {
 			ok = false
@@ -444,6 +465,40 @@ func (s *Server) probe(ctx context.Context) {
 	}
 	for _, name := range []string{"", HealthGate, HealthAdmin} {
 		s.health.SetServingStatus(name, st)
+	}
+}
+
+// runProbe runs Probe i (p) and returns its error, or an error of its own
+// when it does not answer within probeTimeout or an earlier run of it has
+// not returned yet. Called with s.probeMu held.
+func (s *Server) runProbe(ctx context.Context, i int, p Probe) error {
+	if prev, running := s.probeRuns[i]; running {
+		select {
+		case <-prev: // the hung run returned at last: its answer is stale, run again
+			delete(s.probeRuns, i)
+		default:
+			return fmt.Errorf("an earlier probe has not answered for over %v", probeTimeout)
+		}
+	}
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	done := make(chan error, 1)
+	go func() {
+		defer cancel()
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("probe panicked: %v", r)
+			}
+		}()
+		done <- p.Check(pctx)
+	}()
+	t := time.NewTimer(probeTimeout + probeTimeout/10)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		s.probeRuns[i] = done
+		return fmt.Errorf("no answer within %v", probeTimeout)
 	}
 }
 
