@@ -256,18 +256,21 @@ func commentRow(line []byte, col int, cc uint64) []byte {
 }
 
 // numberShaped reports whether b is written as a telephone number is: an
-// optional leading "+", then digits and the separators ParseNumber allows
-// (space, hyphen), at least 7 digits — more than a count or a year in a
-// comment holds.
+// optional leading "+", then digits and the separators people write in
+// numbers (space, hyphen, dot, slash, parentheses: "(212) 555-0100",
+// "+1.212.555.0100", "030/1234567" — ParseNumber allows only the first
+// two, and the same row without "#" is reported), at least 7 digits — more
+// than a count or a year in a comment holds.
 func numberShaped(b []byte) bool {
 	b = bytes.TrimPrefix(b, []byte("+"))
-	if !isDigits(b) {
-		return false
-	}
 	digits := 0
 	for _, c := range b {
-		if c >= '0' && c <= '9' {
+		switch {
+		case c >= '0' && c <= '9':
 			digits++
+		case c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')':
+		default:
+			return false
 		}
 	}
 	return digits >= 7

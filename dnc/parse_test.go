@@ -166,6 +166,12 @@ func TestParseListNeverDropsSilently(t *testing.T) {
 		// lost while the rest of the file was imported.
 		{"hash record ids with a number without plus", "#1001,+8613800138000\n#1002,13900139000\n#1003,212-555-0100\n# rows,42\n",
 			ParseOptions{Column: 1, RequirePlus: true}, []string{"+8613800138000"}, []int64{2, 3}, 1},
+		// Numbers formatted as a CRM or a spreadsheet writes them — in
+		// parentheses, with dots or slashes — do not parse either: the
+		// same rows without "#" are reported, so these are too (they were
+		// skipped as comments, their opt-outs lost without a word).
+		{"hash record ids with formatted numbers", "#1001,(212) 555-0100\n#1002,+1 (212) 555-0101\n#1003,+1.212.555.0102\n#1004,030/1234567\n#1005,+8613800138000\n# generated (v2),ok\n",
+			ParseOptions{Column: 1}, []string{"+8613800138000"}, []int64{1, 2, 3, 4}, 1},
 		{"hash record ids with a country code", "#1,13900139000\n#2,8613900139001\n#3,+86 139 0013 9000 1234 5\n", ParseOptions{Column: 1, CountryCode: 86},
 			[]string{"+8613900139000"}, []int64{2, 3}, 0},
 		// Lines that parse as numbers but are not possible callees in

@@ -59,6 +59,12 @@ func ParseScope(s string) (Scope, error) {
 			return Scope{}, fmt.Errorf("scope %q: control character in value", s)
 		}
 	}
+	if !utf8.ValidString(val) {
+		// Stored as JSON it would read back with U+FFFD in place of the
+		// bad bytes: no longer the scope of its key, and every entry of
+		// its number unreadable with it.
+		return Scope{}, fmt.Errorf("scope %q: value is not valid UTF-8", s)
+	}
 	return Scope{Kind: ScopeKind(kind), Value: val}, nil
 }
 

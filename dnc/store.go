@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/storage"
@@ -81,6 +82,14 @@ func (e Entry) Validate() error {
 		return fmt.Errorf("%w: added_at: missing", ErrInvalidEntry)
 	case !e.HoldUntil.IsZero() && e.HoldUntil.Before(e.AddedAt):
 		return fmt.Errorf("%w: hold_until: before added_at", ErrInvalidEntry)
+	}
+	// Stored as JSON, text that is not UTF-8 reads back with U+FFFD in
+	// place of each bad byte: another list, source or evidence than the
+	// one written.
+	for _, f := range [...]struct{ name, v string }{{"list", e.List}, {"source", e.Source}, {"evidence", e.Evidence}} {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalidEntry, f.name)
+		}
 	}
 	return nil
 }

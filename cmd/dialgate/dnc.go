@@ -47,7 +47,8 @@ mark is ignored. A first line whose number field is a column name (letters and a
 most four digits: phone, 电话号码) is taken as a CSV header; any other line
 that is not a number is malformed and reported, and so is a number no dial
 can be made to (a +1 number of other than 10 digits, a +86 mobile of other
-than 11: a line cut short, digits after the number, the wrong --column).
+than 11, a +44 number of other than 7 to 10, a +33 one of other than 9: a
+line cut short, digits after the number, the wrong --column).
 The US registry's flat file writes a number as area code and local number
 in two columns ("201,2000000"): join them first (tr -d , < file).
 

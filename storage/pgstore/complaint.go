@@ -63,7 +63,10 @@ func rowComplaint(r complaintRow) (complaint.Complaint, error) {
 		problem = "names another callee than its callee column"
 	case c.Tenant != r.tenant:
 		problem = "names another tenant than its tenant column"
-	case receivedNs(c) != r.receivedNs:
+	case receivedNs(c) != r.receivedNs && c.ReceivedAt.UnixNano() != r.receivedNs:
+		// (The wrapped value of a receipt outside 1678–2262, which builds
+		// before the clamp wrote, is what they wrote: read, as a
+		// recording's is, until the complaint is next updated.)
 		problem = "names another received_at than its received_ns column"
 	default:
 		return c, nil
@@ -305,7 +308,9 @@ func (s *Store) ListComplaints(ctx context.Context, f complaint.Filter) ([]compl
 // no column) or the rows run out. The complaints received before 1678 or
 // after 2262 share the clamped received_ns of their end of the range
 // (receivedNs): each of those two groups is read whole, sorted by receipt
-// in Go, before and after the others.
+// in Go, before and after the others. A complaint a build before the clamp
+// stored there keeps its wrapped received_ns, and its place among the
+// others: a page ending on it goes on from its row (wrappedReceivedNs).
 func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, after complaint.Position, limit int) ([]complaint.Complaint, error) {
 	if err := complaint.ValidateLimit(limit); err != nil {
 		return nil, err
@@ -321,7 +326,21 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 	)
 	if started {
 		afterNs = boundNanos(after.ReceivedAt)
+		if afterNs == math.MinInt64 || afterNs == math.MaxInt64 {
+			// The Position's complaint may be one a build before the
+			// clamp stored, under its wrapped received_ns (rowComplaint):
+			// its row is among the others, and the page goes on from it.
+			ns, err := s.wrappedReceivedNs(ctx, after)
+			if err != nil {
+				return nil, err
+			}
+			afterNs = ns
+		}
 	}
+	// posNs is where the Position is: a complaint of an edge group is
+	// after it only if it follows it in the group (Position.Before); every
+	// complaint of a group after the Position's is.
+	posNs := afterNs
 	// edge adds the complaints of one clamped received_ns after the
 	// Position, in order; it reports whether the page is full.
 	edge := func(ns int64) (bool, error) {
@@ -330,7 +349,7 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 			return false, err
 		}
 		for _, c := range cs {
-			if after.Before(c) && f.Matches(c) {
+			if (!started || posNs != ns || after.Before(c)) && f.Matches(c) {
 				if out = append(out, c); len(out) == limit {
 					return true, nil
 				}
@@ -368,6 +387,23 @@ func (s *Store) ListComplaintsAfter(ctx context.Context, f complaint.Filter, aft
 		return nil, err
 	}
 	return out, nil
+}
+
+// wrappedReceivedNs returns the received_ns column of the complaint at the
+// Position p, whose receipt is before 1678 or after 2262, when a build
+// before the clamp stored it there (its receipt's wrapped Unix
+// nanoseconds); otherwise p's receipt clamped (boundNanos).
+func (s *Store) wrappedReceivedNs(ctx context.Context, p complaint.Position) (int64, error) {
+	var ns int64
+	err := s.pool.QueryRow(ctx, `SELECT received_ns FROM complaints WHERE id = $1`, p.ID).Scan(&ns)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+	case err != nil:
+		return 0, s.fail("ListComplaintsAfter", err)
+	case ns == p.ReceivedAt.UnixNano() && ns != boundNanos(p.ReceivedAt):
+		return ns, nil
+	}
+	return boundNanos(p.ReceivedAt), nil
 }
 
 // complaintEdge returns the complaints of f's columns whose received_ns is

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +47,7 @@ func dncCases() []testCase[dnc.Store] {
 		{"AddOverDamaged", dncStoredAdd},
 		{"RemoveDamaged", dncStoredRemove},
 		{"DirectWriteSeenByLists", dncDirectWriteSeen},
+		{"RejectsNotUTF8", dncNotUTF8},
 	}
 }
 
@@ -599,6 +601,38 @@ func dncClosed(ctx context.Context, h harness[dnc.Store]) error {
 	for _, name := range []string{"AddDNC", "DNCEntries", "RemoveDNC", "ScanDNC"} {
 		if !errors.Is(checks[name], storage.ErrClosed) {
 			return fmt.Errorf("%s after Close: %v, want storage.ErrClosed (a closed store must never answer \"not listed\")", name, checks[name])
+		}
+	}
+	return nil
+}
+
+// dncNotUTF8: an entry whose text is not UTF-8 is refused naming the field,
+// and nothing of its batch is stored. Its JSON would hold U+FFFD in place
+// of each bad byte: a scope no longer the key's (every lookup of the
+// number failing as damaged, its other opt-outs unreadable with it), a list,
+// source or evidence other than the one written.
+func dncNotUTF8(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	for field, mutate := range map[string]func(e *dnc.Entry){
+		"scope":    func(e *dnc.Entry) { e.Scope = dnc.Scope{Kind: dnc.ScopeTenant, Value: "acme\xff"} },
+		"list":     func(e *dnc.Entry) { e.List = "opt_out\xff" },
+		"source":   func(e *dnc.Entry) { e.Source = "call\xff" },
+		"evidence": func(e *dnc.Entry) { e.Evidence = "decision:\xff" },
+	} {
+		good := dncEntry("+8613800138001", "global", time.Hour)
+		bad := dncEntry("+8613800138000", "global", time.Hour)
+		mutate(&bad)
+		err := s.AddDNC(ctx, good, bad)
+		if !errors.Is(err, dnc.ErrInvalidEntry) || !strings.Contains(err.Error(), field) {
+			return fmt.Errorf("AddDNC with %s not UTF-8: %v, want ErrInvalidEntry naming %s", field, err, field)
+		}
+		for _, n := range []dialgate.Number{good.Number, bad.Number} {
+			if es, err := s.DNCEntries(ctx, n); err != nil || len(es) != 0 {
+				return fmt.Errorf("DNCEntries(%s) after a refused batch (%s): %d entries, %v; want none, no error", n, field, len(es), err)
+			}
 		}
 	}
 	return nil
