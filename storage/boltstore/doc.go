@@ -110,6 +110,10 @@
 // for a walk of 10⁶ keys, ≈ 0.2–2 ms a step). If a journal write or
 // fdatasync fails, the counters stop — every later counter call fails and
 // the checks deny — until the store is reopened, since the index may then be
-// ahead of the file. Schema version 2 kept the journal in a bbolt bucket and
+// ahead of the file. A counter call whose context ends while its write is
+// still pending (a stalled disk) returns the context's error — the check
+// denies — instead of waiting on: the write still completes, so a
+// reservation given up on stays held (counted) until it is released.
+// Schema version 2 kept the journal in a bbolt bucket and
 // version 1 one B+tree entry per key; Open migrates both.
 package boltstore
