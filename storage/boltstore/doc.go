@@ -93,7 +93,14 @@
 // the journal stays about the size of what it holds. The segments belong to
 // the store file (its meta bucket names the journal's id): back them up and
 // restore them with it; a store whose journal is missing or belongs to
-// another file opens with its counters failing, never empty.
+// another file opens with its counters failing, never empty, and so does
+// one whose journal lacks a segment that numbering shows was there:
+// segment 1 (never removed: compaction writes the merged segment under its
+// name) or one between two later segments (compaction removes the
+// segments after segment 1 oldest first, so only segment 1 may be
+// followed by a gap; builds of schema 3 and 4 could leave gaps between
+// format-1 segments, which are read as before). A lost last segment
+// cannot be seen.
 //
 // The cost is memory and start-up time: the index holds every reservation
 // still inside its longest window (about 190 bytes each, in pointer-free
