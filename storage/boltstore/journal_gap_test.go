@@ -23,7 +23,7 @@ import (
 // ErrCorrupt naming the missing segment, and no file changes.
 func TestMissingSegmentRefused(t *testing.T) {
 	for name, pick := range map[string]func(nums []uint64) uint64{
-		"segment 1":          func(nums []uint64) uint64 { return nums[0] },
+		"segment 1":         func(nums []uint64) uint64 { return nums[0] },
 		"a segment between": func(nums []uint64) uint64 { return nums[3] },
 	} {
 		t.Run(name, func(t *testing.T) {
