@@ -131,7 +131,10 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 // (one frame, group-committed: written and fdatasynced before Reserve
 // returns).
 // Idempotent by id: a call for an id whose record is still being written
-// returns when that write does, with its result. See storage.Counters.
+// returns when that write does, with its result. If ctx ends before the
+// write returns (a stalled disk), Reserve fails with ctx's error; the
+// reservation stays held, its frame still written, until released. See
+// storage.Counters.
 func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []storage.Limit) (bool, []storage.Usage, error) {
 	if err := storage.ValidateID(id); err != nil {
 		return false, nil, fmt.Errorf("boltstore: reserve: %w", err)
@@ -175,7 +178,27 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if w == nil {
 		return ok, out, nil
 	}
-	err := w.wait()
+	err := w.waitCtx(ctx)
+	if errors.Is(err, errWaitAbandoned) {
+		// The frame is still written: the reservation is held (counted,
+		// which errs on the safe side) until released, and leaves pending
+		// once durable, as below.
+		if added {
+			go func() {
+				switch err := w.wait(); {
+				case err == nil:
+					s.mu.Lock()
+					if s.counters.pending[id] == w {
+						delete(s.counters.pending, id)
+					}
+					s.mu.Unlock()
+				case !errors.Is(err, errJournalClosed):
+					s.journalFailed(err)
+				}
+			}()
+		}
+		return false, nil, fmt.Errorf("boltstore: reserve: %w", err)
+	}
 	if added && err == nil {
 		// Only a durable reservation leaves pending: after a failed write
 		// the entry stays, so that a Reserve of the same id that finds it
@@ -221,7 +244,10 @@ func (s *Store) Release(ctx context.Context, id string) error {
 	}
 	w := s.counters.j.append(func(b []byte) []byte { return appendIDFrame(b, frameRelease, seq, id) })
 	s.mu.Unlock()
-	if err := w.wait(); err != nil {
+	if err := w.waitCtx(ctx); err != nil {
+		if errors.Is(err, errWaitAbandoned) {
+			return fmt.Errorf("boltstore: release: %w", err)
+		}
 		return s.journalErr("release", err)
 	}
 	return nil
@@ -268,7 +294,10 @@ func (s *Store) ExpireCounters(ctx context.Context, t time.Time) (int, error) {
 		}
 	}
 	for _, w := range ws {
-		if err := w.wait(); err != nil {
+		if err := w.waitCtx(ctx); err != nil {
+			if errors.Is(err, errWaitAbandoned) {
+				return removed, fmt.Errorf("boltstore: expire: %w", err)
+			}
 			return removed, s.journalErr("expire", err)
 		}
 	}

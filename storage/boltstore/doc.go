@@ -93,7 +93,14 @@
 // the journal stays about the size of what it holds. The segments belong to
 // the store file (its meta bucket names the journal's id): back them up and
 // restore them with it; a store whose journal is missing or belongs to
-// another file opens with its counters failing, never empty.
+// another file opens with its counters failing, never empty, and so does
+// one whose journal lacks a segment that numbering shows was there:
+// segment 1 (never removed: compaction writes the merged segment under its
+// name) or one between two later segments (compaction removes the
+// segments after segment 1 oldest first, so only segment 1 may be
+// followed by a gap; builds of schema 3 and 4 could leave gaps between
+// format-1 segments, which are read as before). A lost last segment
+// cannot be seen.
 //
 // The cost is memory and start-up time: the index holds every reservation
 // still inside its longest window (about 190 bytes each, in pointer-free
@@ -110,6 +117,10 @@
 // for a walk of 10⁶ keys, ≈ 0.2–2 ms a step). If a journal write or
 // fdatasync fails, the counters stop — every later counter call fails and
 // the checks deny — until the store is reopened, since the index may then be
-// ahead of the file. Schema version 2 kept the journal in a bbolt bucket and
+// ahead of the file. A counter call whose context ends while its write is
+// still pending (a stalled disk) returns the context's error — the check
+// denies — instead of waiting on: the write still completes, so a
+// reservation given up on stays held (counted) until it is released.
+// Schema version 2 kept the journal in a bbolt bucket and
 // version 1 one B+tree entry per key; Open migrates both.
 package boltstore

@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -335,6 +336,29 @@ func (b *jbatch) finish(err error) {
 func (b *jbatch) wait() error {
 	<-b.done
 	return b.err
+}
+
+// errWaitAbandoned is waitCtx's error when the caller's context ended
+// before the batch was written: the batch is still written (or fails, and
+// stops the counters), the caller only stops waiting for it.
+var errWaitAbandoned = errors.New("gave up waiting for the counters journal's write (its frames are still written)")
+
+// waitCtx is wait bounded by ctx: when ctx ends first it returns an error
+// wrapping errWaitAbandoned and ctx's error (a write that does not return —
+// a stalled disk — must not hold a caller past its deadline: the
+// storage.Counters contract, and the Gate's check timeout, rely on it).
+func (b *jbatch) waitCtx(ctx context.Context) error {
+	select {
+	case <-b.done:
+		return b.err
+	default:
+	}
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", errWaitAbandoned, context.Cause(ctx))
+	}
 }
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()

@@ -428,11 +428,23 @@ func replayJournal(path string, id []byte, idx *countstate.State) (replayed, err
 	if len(nums) == 0 {
 		return rep, fmt.Errorf("%w: the counters journal (%s) is missing: it must be kept (and backed up) with the store file", storage.ErrCorrupt, segName(path, 1))
 	}
+	if nums[0] != 1 {
+		return rep, fmt.Errorf("%w: %s, the first segment of the counters journal, is missing (its reservations would not be counted): restore it with the store file", storage.ErrCorrupt, segName(path, 1))
+	}
 	for i, n := range nums {
 		name := segName(path, n)
 		size, bad, version, err := replaySegment(name, id, idx, &rep)
 		if err != nil {
 			return rep, fmt.Errorf("%s: %w", name, err)
+		}
+		if i >= 2 && version == segVersion && n != nums[i-1]+1 {
+			// Segment 1 is never removed and compaction removes the
+			// segments after it oldest first (a suffix of them stays), so
+			// only segment 1 may be followed by a gap; builds of schema 3
+			// and 4 removed them in any order, leaving gaps between
+			// segments of format 1 only (this build's first segment
+			// follows the last of them).
+			return rep, fmt.Errorf("%w: %s of the counters journal is missing before %s (its reservations would not be counted): restore it with the store file", storage.ErrCorrupt, segName(path, nums[i-1]+1), name)
 		}
 		rep.lastVersion = version
 		if bad >= 0 {
