@@ -306,6 +306,10 @@ type journal struct {
 	done     chan struct{} // closed when the writer has exited
 	compactW sync.WaitGroup
 
+	// pulse beats every pulseEvery while the writer runs: waiters bounded
+	// by a context look at it then (jbatch.waitCtx).
+	pulse *pulse
+
 	// fault, when set (tests), is called before each write and fsync of a
 	// batch; an error it returns is that write's error.
 	fault func(op string) error
@@ -324,6 +328,9 @@ type jbatch struct {
 	n    int           // requests
 	done chan struct{} // closed when err is set
 	err  error
+	// pulse is the journal's (nil for a batch failed at append, done
+	// already): waitCtx looks at its context at each beat.
+	pulse *pulse
 }
 
 func (b *jbatch) finish(err error) {
@@ -347,17 +354,61 @@ var errWaitAbandoned = errors.New("gave up waiting for the counters journal's wr
 // wrapping errWaitAbandoned and ctx's error (a write that does not return —
 // a stalled disk — must not hold a caller past its deadline: the
 // storage.Counters contract, and the Gate's check timeout, rely on it).
+// It looks at ctx.Err() when it starts and at every beat of the journal's
+// pulse, never at ctx.Done(): the Gate's deadline context starts a timer on
+// its first Done call, which every decision would pay for. So a caller
+// gives up at most pulseEvery after its context ends.
 func (b *jbatch) waitCtx(ctx context.Context) error {
 	select {
 	case <-b.done:
 		return b.err
 	default:
 	}
-	select {
-	case <-b.done:
-		return b.err
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", errWaitAbandoned, context.Cause(ctx))
+	for {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %w", errWaitAbandoned, context.Cause(ctx))
+		}
+		select {
+		case <-b.done:
+			return b.err
+		case <-b.pulse.next():
+		}
+	}
+}
+
+// pulseEvery is how often a journal's pulse beats.
+const pulseEvery = 10 * time.Millisecond
+
+// pulse is a broadcast beat: next returns a channel closed at the next beat.
+type pulse struct{ ch atomic.Pointer[chan struct{}] }
+
+func newPulse() *pulse {
+	p := new(pulse)
+	ch := make(chan struct{})
+	p.ch.Store(&ch)
+	return p
+}
+
+func (p *pulse) next() <-chan struct{} { return *p.ch.Load() }
+
+func (p *pulse) beat() {
+	ch := make(chan struct{})
+	close(*p.ch.Swap(&ch))
+}
+
+// beat makes j.pulse beat every pulseEvery until the writer has exited
+// (every batch is finished then: no waiter is left).
+func (j *journal) beat() {
+	t := time.NewTicker(pulseEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-j.done:
+			j.pulse.beat()
+			return
+		case <-t.C:
+			j.pulse.beat()
+		}
 	}
 }
 
@@ -369,9 +420,10 @@ func startJournal(path string, id []byte, f *os.File, segs []segment, idx *count
 	j := &journal{
 		path: path, id: id, segSize: opts.SegmentSize, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize, idx: idx,
 		wake: make(chan struct{}, 1), f: f, size: segs[len(segs)-1].size, segs: segs,
-		compactFloor: opts.SegmentSize, stop: make(chan struct{}), done: make(chan struct{}),
+		compactFloor: opts.SegmentSize, stop: make(chan struct{}), done: make(chan struct{}), pulse: newPulse(),
 	}
 	go j.writer()
+	go j.beat()
 	return j
 }
 
@@ -393,7 +445,7 @@ func (j *journal) append(fn func([]byte) []byte) *jbatch {
 	if n := len(j.queue); n > 0 && j.queue[n-1].n < j.maxBatch {
 		b = j.queue[n-1]
 	} else {
-		b = &jbatch{done: make(chan struct{})}
+		b = &jbatch{done: make(chan struct{}), pulse: j.pulse}
 		if k := len(j.spare); k > 0 {
 			b.buf, j.spare = j.spare[k-1][:0], j.spare[:k-1]
 		}
