@@ -56,6 +56,7 @@ func (s *stampStore) ConsentRevisionStamp(ctx context.Context) (uint64, string, 
 	s.revReads.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stampLocked() // a write whose method has not stamped it yet
 	r := s.rev.Load()
 	if r == 0 {
 		return 0, "", nil

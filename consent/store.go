@@ -136,6 +136,10 @@ func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error
 //     returns r, ConsentEventsSince can return every event with Seq ≤ r.
 //   - ConsentRevision must be cheap (the check calls it once per dial): an
 //     atomic load for in-process stores, one single-key read for shared ones.
+//   - A store that can lose acknowledged writes (a shared one) should also
+//     implement RevisionStamper, which the check then reads instead of
+//     ConsentRevision; without it, a lost write followed by other writes up
+//     to the same revision goes unseen by the caches (see RevisionStamper).
 type Store interface {
 	// AddConsent stores a new record. The record must pass ValidateNew (else an
 	// error wrapping ErrInvalid). A record whose ID already exists is an error
