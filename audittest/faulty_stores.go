@@ -18,7 +18,10 @@ type FaultyConsentStore struct {
 	Fault *Fault        // decides when calls fail; nil never fails
 }
 
-var _ consent.Store = FaultyConsentStore{}
+var (
+	_ consent.Store           = FaultyConsentStore{}
+	_ consent.RevisionStamper = FaultyConsentStore{}
+)
 
 // AddConsent fails or forwards.
 func (s FaultyConsentStore) AddConsent(ctx context.Context, r consent.Record) error {
@@ -66,6 +69,19 @@ func (s FaultyConsentStore) ConsentRevision(ctx context.Context) (uint64, error)
 		return 0, err
 	}
 	return s.Store.ConsentRevision(ctx)
+}
+
+// ConsentRevisionStamp fails or forwards (consent.RevisionStamper): the
+// wrapped store's stamp, "" when it keeps none.
+func (s FaultyConsentStore) ConsentRevisionStamp(ctx context.Context) (uint64, string, error) {
+	if err := s.Fault.Err(); err != nil {
+		return 0, "", err
+	}
+	if st, ok := s.Store.(consent.RevisionStamper); ok {
+		return st.ConsentRevisionStamp(ctx)
+	}
+	r, err := s.Store.ConsentRevision(ctx)
+	return r, "", err
 }
 
 // ConsentEventsSince fails or forwards.

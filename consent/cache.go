@@ -42,6 +42,15 @@ const eventBatch = 256
 //     at rev itself and compares it with last, the event at rev as the cache
 //     saw it; another event there (or none kept, or last unknown) is a
 //     history the cache did not follow, and it forgets everything (purge).
+//   - Such a store may also be back at rev itself by the cache's next read
+//     (it lost its last write, then took another through another process: a
+//     revocation of a cached number, say): the revision alone then looks like
+//     "nothing happened". A store that implements RevisionStamper names the
+//     write at its revision with a stamp read in the same read; stamp is the
+//     one read with rev (sync never goes past the revision it was asked for,
+//     so that the two stay paired), and another stamp at rev is a history the
+//     cache did not follow: it purges. A store without stamps (or a revision
+//     whose write left none, "") cannot show this case.
 //   - Events after rev must come without a hole (Seqs rev+1, rev+2, …) and
 //     reach the store's revision; otherwise the store broke its contract and
 //     the dial fails (errEventGap) with rev and last unchanged, so that the
@@ -56,6 +65,11 @@ type cache struct {
 	mu  sync.Mutex
 	rev atomic.Uint64
 	gen atomic.Uint64
+	// stamp is the store's stamp (RevisionStamper) read with rev, "" for
+	// none. Written under mu, after rev; the per-dial path compares it
+	// without mu only when the store's revision equals rev, and confirms a
+	// difference under mu before it purges.
+	stamp atomic.Pointer[string]
 	// last is the store's event with Seq rev as this cache read it, or the
 	// zero Event when it is not known (rev 0, or its read after a purge
 	// failed). Guarded by mu.
@@ -67,24 +81,38 @@ func newCache(size int) (*cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cache{lru: l}, nil
+	c := &cache{lru: l}
+	c.stamp.Store(new(string))
+	return c, nil
+}
+
+// revision reads the store's revision and, when the store has them, the
+// stamp of the write that made it: one read either way.
+func revision(ctx context.Context, s Store) (uint64, string, error) {
+	if st, ok := s.(RevisionStamper); ok {
+		return st.ConsentRevisionStamp(ctx)
+	}
+	r, err := s.ConsentRevision(ctx)
+	return r, "", err
 }
 
 // records returns the records of the line n reaches (lineRecords), current
 // as of a revision at least the store's revision when the call started. They
 // are cached under the line's one key (lineKey).
 func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Record, error) {
-	r, err := s.ConsentRevision(ctx)
+	r, stamp, err := revision(ctx, s)
 	if err != nil {
 		return nil, fmt.Errorf("consent revision: %w", err)
 	}
 	switch cur := c.rev.Load(); {
 	case r > cur:
-		if err := c.sync(ctx, s, r); err != nil {
+		if err := c.sync(ctx, s, r, stamp); err != nil {
 			return nil, err
 		}
 	case r < cur:
-		c.reset(ctx, s, r)
+		c.reset(ctx, s, r, stamp)
+	case stamp != *c.stamp.Load():
+		c.restamp(ctx, s, r, stamp)
 	}
 	tag := c.gen.Load()
 	key := lineKey(n)
@@ -106,8 +134,9 @@ func (c *cache) records(ctx context.Context, s Store, n dialgate.Number) ([]Reco
 	return recs, nil
 }
 
-// sync brings the cache to at least revision r.
-func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
+// sync brings the cache to revision r, whose stamp is stamp (at least r
+// when another goroutine synced meanwhile).
+func (c *cache) sync(ctx context.Context, s Store, r uint64, stamp string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cur := c.rev.Load()
@@ -125,7 +154,7 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 	case errors.Is(err, ErrHistoryTruncated) || err == nil && len(evs) == eventBatch:
 		// Too far behind to replay: forget everything. Entries fetched from
 		// here on are current as of at least r.
-		c.purge(ctx, s, r)
+		c.purge(ctx, s, r, stamp)
 		return nil
 	case err != nil:
 		return fmt.Errorf("consent events since %d: %w", since, err)
@@ -135,7 +164,7 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 			// The event at cur is not the one this cache saw (or it is not
 			// known): the store went back and then past cur with another
 			// history, whose events at or below cur were never replayed.
-			c.purge(ctx, s, r)
+			c.purge(ctx, s, r, stamp)
 			return nil
 		}
 		evs = evs[1:]
@@ -143,11 +172,17 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 	if cur == 0 && len(evs) > 0 && evs[0].Seq > 1 {
 		// The store keeps only later events, and the cache has followed
 		// nothing yet: as for a truncated history, start from r.
-		c.purge(ctx, s, r)
+		c.purge(ctx, s, r, stamp)
 		return nil
 	}
 	next := cur
 	for i := range evs {
+		if next == r {
+			// Events past r came in since the revision was read: they
+			// are for the next sync, which reads their stamp with them.
+			evs = evs[:i]
+			break
+		}
 		if evs[i].Seq != next+1 {
 			// A hole (or disorder) among the events: the one missing
 			// may be the revocation of a cached number.
@@ -167,6 +202,7 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64) error {
 		c.last = evs[len(evs)-1]
 	}
 	c.rev.Store(next)
+	c.stamp.Store(&stamp)
 	c.gen.Add(1)
 	return nil
 }
@@ -182,13 +218,14 @@ func (c *cache) gap(err error) error {
 	return err
 }
 
-// purge forgets every entry and follows the store from revision r; c.mu is
-// held. It reads the event at r, for the next sync to check the history
-// against; when that read fails, last is unknown and the next sync purges
-// again.
-func (c *cache) purge(ctx context.Context, s Store, r uint64) {
+// purge forgets every entry and follows the store from revision r, whose
+// stamp is stamp; c.mu is held. It reads the event at r, for the next sync
+// to check the history against; when that read fails, last is unknown and
+// the next sync purges again.
+func (c *cache) purge(ctx context.Context, s Store, r uint64, stamp string) {
 	c.lru.Purge()
 	c.rev.Store(r)
+	c.stamp.Store(&stamp)
 	c.gen.Add(1)
 	c.last = Event{}
 	if r == 0 {
@@ -201,13 +238,25 @@ func (c *cache) purge(ctx context.Context, s Store, r uint64) {
 
 // reset forgets every entry and follows the store from revision r, which is
 // below the cache's: the store went back in time.
-func (c *cache) reset(ctx context.Context, s Store, r uint64) {
+func (c *cache) reset(ctx context.Context, s Store, r uint64, stamp string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rev.Load() <= r {
 		return // another goroutine reset or synced meanwhile
 	}
-	c.purge(ctx, s, r)
+	c.purge(ctx, s, r, stamp)
+}
+
+// restamp forgets every entry and follows the store from revision r, the
+// cache's own, when the store's stamp there is not the cache's: the store
+// lost writes and took others up to the same revision (see cache).
+func (c *cache) restamp(ctx context.Context, s Store, r uint64, stamp string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rev.Load() != r || *c.stamp.Load() == stamp {
+		return // another goroutine moved the cache meanwhile
+	}
+	c.purge(ctx, s, r, stamp)
 }
 
 // sameEvent reports whether a and b are the same event of a history: the

@@ -122,8 +122,21 @@ func TestCacheFarBehindPurges(t *testing.T) {
 // starts afterwards, in either process, may allow a dial on that consent.
 // Run with -race.
 func TestConcurrentRevokeAndCheck(t *testing.T) {
-	ctx := context.Background()
 	s := newFakeStore()
+	concurrentRevokeAndCheck(t, s, s)
+}
+
+// The same with a store that stamps its revisions (RevisionStamper): the
+// syncs and stamp comparisons of concurrent dials lose no revocation.
+func TestConcurrentRevokeAndCheckStamped(t *testing.T) {
+	s := newStampStore()
+	concurrentRevokeAndCheck(t, s, s.fakeStore)
+}
+
+// concurrentRevokeAndCheck runs TestConcurrentRevokeAndCheck on s, whose
+// hooks are those of fs.
+func concurrentRevokeAndCheck(t *testing.T, s Store, fs *fakeStore) {
+	ctx := context.Background()
 	const n = 64
 	nums := make([]dialgate.Number, n)
 	for i := range n {
@@ -137,7 +150,7 @@ func TestConcurrentRevokeAndCheck(t *testing.T) {
 		r.Number = num
 		mustAdd(t, s, r)
 	}
-	s.beforeByNumber = runtime.Gosched // widen the race windows
+	fs.beforeByNumber = runtime.Gosched // widen the race windows
 	procs := []*Check{mustCheck(t, cnConfig(), s, WithCacheSize(16)), mustCheck(t, cnConfig(), s, WithCacheSize(n))}
 	var revoked [n]atomic.Bool
 	var violations, allowedAfter atomic.Int64

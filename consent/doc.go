@@ -79,7 +79,14 @@
 //     has replayed. The cache empties itself when the store's revision is
 //     below its own, and also when the store is past it again: each replay
 //     starts at the event of the cache's own revision and compares it with
-//     the event the cache saw there.
+//     the event the cache saw there. It is back at the cache's revision
+//     itself when it lost a write and then took another through another
+//     process (a revocation of a cached number, say): a store implementing
+//     RevisionStamper (every store of this module) reads the stamp of the
+//     write at its revision with the revision, in the same read, and the
+//     cache empties itself when the stamp is not the one it read there. A
+//     custom Store without it cannot show that case: its caches keep their
+//     records until the store's revision moves on.
 //   - Events that do not follow one another (a hole in the Seqs) or end
 //     before the store's revision are a store breaking its contract: the dial
 //     fails (consent.unavailable), and so does every later one until the

@@ -3,6 +3,7 @@ package consent
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"slices"
 	"time"
@@ -135,6 +136,10 @@ func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error
 //     returns r, ConsentEventsSince can return every event with Seq ≤ r.
 //   - ConsentRevision must be cheap (the check calls it once per dial): an
 //     atomic load for in-process stores, one single-key read for shared ones.
+//   - A store that can lose acknowledged writes (a shared one) should also
+//     implement RevisionStamper, which the check then reads instead of
+//     ConsentRevision; without it, a lost write followed by other writes up
+//     to the same revision goes unseen by the caches (see RevisionStamper).
 type Store interface {
 	// AddConsent stores a new record. The record must pass ValidateNew (else an
 	// error wrapping ErrInvalid). A record whose ID already exists is an error
@@ -182,6 +187,48 @@ type Store interface {
 	// this call; when events after since are no longer available it returns an
 	// error wrapping ErrHistoryTruncated (the check then empties its cache).
 	ConsentEventsSince(ctx context.Context, since uint64, limit int) ([]Event, error)
+}
+
+// RevisionStamper is implemented by a Store whose revision read also names
+// the write that made the revision. The check's cache uses it when the
+// store implements it (every store of this module does); a Store without it
+// still works.
+//
+// Why: a shared store that loses acknowledged writes (Redis with
+// appendfsync everysec crashing, a failover to a lagging replica or
+// standby) can come back below a cache's revision and, through other
+// processes' writes, reach that revision again with other events under the
+// same Seqs — a revocation of a number the cache holds among them. Its
+// revision then equals the cache's, and the revision alone tells the cache
+// nothing happened. The stamp does: the cache purges when the stamp at its
+// revision is not the one it read there.
+//
+// Contract, beyond Store's:
+//   - Every write that raises the revision replaces the stamp, in the same
+//     atomic write, with a value no other write of the store, in any history
+//     it may come to hold, gives (a random value of 128 bits, or the event at
+//     the revision carrying one); a write that does not raise the revision
+//     leaves it as it is.
+//   - ConsentRevisionStamp reads the revision and the stamp in one atomic
+//     read, as cheap as ConsentRevision's (one key or row read, an extra
+//     field of it); its revision is the one ConsentRevision would return.
+//   - The stamp is "" when the write at the revision left none (revision 0,
+//     or a write by a build before stamps). Data written by such builds
+//     loads; an unstamped revision that equals the cache's cannot be told
+//     apart from another unstamped one, but a write by this build always
+//     stamps, so the new history of a store that lost writes shows as soon
+//     as this build writes to it.
+type RevisionStamper interface {
+	// ConsentRevisionStamp returns the store's consent revision, as
+	// ConsentRevision does, and the stamp of the write that made it.
+	ConsentRevisionStamp(ctx context.Context) (rev uint64, stamp string, err error)
+}
+
+// NewRevisionStamp returns a random stamp for a write that raises a store's
+// revision (see RevisionStamper): at least 128 random bits
+// (crypto/rand.Text). Stores call it for every such write.
+func NewRevisionStamp() string {
+	return rand.Text()
 }
 
 // ErrHistoryTruncated is wrapped by ConsentEventsSince when the events asked

@@ -36,6 +36,10 @@ var (
 	bucketConsentEvents         = []byte("consent_events")
 	bucketConsentEventsByNumber = []byte("consent_events_by_number")
 	metaConsentRevision         = []byte("consent.revision")
+	// metaConsentStamp holds the stamp of the write that made the revision
+	// (consent.RevisionStamper), written with it; a file written by a build
+	// before stamps has none (stamp "").
+	metaConsentStamp = []byte("consent.stamp")
 )
 
 // consentState caches the consent revision in memory so that
@@ -44,17 +48,32 @@ var (
 // cached value is raised after each commit, before the write returns, and is
 // never ahead of what is committed.
 type consentState struct {
-	rev    atomic.Uint64
+	head   atomic.Pointer[consentHead] // nil: revision 0 without a stamp
 	loaded atomic.Bool
 	load   sync.Mutex
 }
 
-var _ consent.Store = (*Store)(nil)
+// consentHead is a revision and the stamp of the write that made it.
+type consentHead struct {
+	rev   uint64
+	stamp string
+}
 
-func (c *consentState) raise(v uint64) {
+var (
+	_ consent.Store           = (*Store)(nil)
+	_ consent.RevisionStamper = (*Store)(nil)
+)
+
+// raise publishes revision v with its stamp, unless the published revision
+// is already at least v.
+func (c *consentState) raise(v uint64, stamp string) {
+	if v == 0 {
+		return
+	}
+	h := &consentHead{rev: v, stamp: stamp}
 	for {
-		cur := c.rev.Load()
-		if v <= cur || c.rev.CompareAndSwap(cur, v) {
+		cur := c.head.Load()
+		if cur != nil && v <= cur.rev || c.head.CompareAndSwap(cur, h) {
 			return
 		}
 	}
@@ -77,24 +96,29 @@ func readConsentRevision(tx *bolt.Tx) (uint64, error) {
 	return binary.BigEndian.Uint64(b), nil
 }
 
-// appendConsentEvent writes e with the next Seq and raises the revision.
-func appendConsentEvent(tx *bolt.Tx, e consent.Event) (uint64, error) {
+// appendConsentEvent writes e with the next Seq, raises the revision and
+// replaces its stamp; it returns the Seq and the stamp.
+func appendConsentEvent(tx *bolt.Tx, e consent.Event) (uint64, string, error) {
 	rev, err := readConsentRevision(tx)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	e.Seq = rev + 1
 	v, err := json.Marshal(e)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if err := tx.Bucket(bucketConsentEvents).Put(seqKey(e.Seq), v); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if err := tx.Bucket(bucketConsentEventsByNumber).Put(numKey(e.Number, seqKey(e.Seq)), nil); err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	return e.Seq, tx.Bucket(bucketMeta).Put(metaConsentRevision, seqKey(e.Seq))
+	stamp := consent.NewRevisionStamp()
+	if err := tx.Bucket(bucketMeta).Put(metaConsentStamp, []byte(stamp)); err != nil {
+		return 0, "", err
+	}
+	return e.Seq, stamp, tx.Bucket(bucketMeta).Put(metaConsentRevision, seqKey(e.Seq))
 }
 
 // decodeConsent decodes the record stored under id (filed under number n's
@@ -124,9 +148,10 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 	var (
 		conflict bool
 		seq      uint64
+		stamp    string
 	)
 	err = s.batch("AddConsent", func(tx *bolt.Tx) error {
-		conflict, seq = false, 0
+		conflict, seq, stamp = false, 0, ""
 		b := tx.Bucket(bucketConsents)
 		if b.Get([]byte(r.ID)) != nil {
 			conflict = true
@@ -144,7 +169,7 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 			return err
 		}
 		var err error
-		seq, err = appendConsentEvent(tx, consent.Event{Type: consent.EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt, Channel: r.Channel})
+		seq, stamp, err = appendConsentEvent(tx, consent.Event{Type: consent.EventGranted, ConsentID: r.ID, Number: r.Number, At: r.GrantedAt, Channel: r.Channel})
 		return err
 	})
 	if err != nil {
@@ -153,7 +178,7 @@ func (s *Store) AddConsent(ctx context.Context, r consent.Record) error {
 	if conflict {
 		return fmt.Errorf("boltstore: AddConsent: consent %s already exists (consent given again is a new record): %w", r.ID, storage.ErrConflict)
 	}
-	s.consents.raise(seq)
+	s.consents.raise(seq, stamp)
 	return nil
 }
 
@@ -231,9 +256,10 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		found   bool
 		invalid error
 		seq     uint64
+		stamp   string
 	)
 	err := s.batch("RevokeConsent", func(tx *bolt.Tx) error {
-		found, invalid, seq = false, nil, 0
+		found, invalid, seq, stamp = false, nil, 0, ""
 		b := tx.Bucket(bucketConsents)
 		v := b.Get([]byte(id))
 		if v == nil {
@@ -258,7 +284,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 		if err := b.Put([]byte(id), nv); err != nil {
 			return err
 		}
-		seq, err = appendConsentEvent(tx, ev)
+		seq, stamp, err = appendConsentEvent(tx, ev)
 		return err
 	})
 	if err != nil {
@@ -270,7 +296,7 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 	if invalid != nil {
 		return consent.Record{}, fmt.Errorf("boltstore: RevokeConsent: %w", invalid)
 	}
-	s.consents.raise(seq)
+	s.consents.raise(seq, stamp)
 	return r, nil
 }
 
@@ -325,34 +351,56 @@ func (s *Store) ConsentHistory(ctx context.Context, n dialgate.Number) ([]consen
 // load (see consentState). It fails, as every read does, once a commit of
 // the store file failed.
 func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
-	if err := s.check("ConsentRevision"); err != nil {
-		return 0, err
+	h, err := s.consentHead("ConsentRevision")
+	return h.rev, err
+}
+
+// ConsentRevisionStamp implements consent.RevisionStamper as ConsentRevision
+// does: an atomic load. Only this process writes the file, so it cannot
+// lose a write under a running cache; it stamps each all the same, as every
+// store does.
+func (s *Store) ConsentRevisionStamp(ctx context.Context) (uint64, string, error) {
+	h, err := s.consentHead("ConsentRevisionStamp")
+	return h.rev, h.stamp, err
+}
+
+// consentHead returns the published revision and its stamp, reading them
+// from the file on the first call.
+func (s *Store) consentHead(op string) (consentHead, error) {
+	if err := s.check(op); err != nil {
+		return consentHead{}, err
 	}
 	// The consent check answers from its cache while the revision stays:
 	// once a commit failed (a revocation perhaps not on disk, its revision
 	// never raised) the revision must fail as every read does.
 	if s.group.stopped.Load() {
-		return 0, txErr("ConsentRevision", s.group.err())
+		return consentHead{}, txErr(op, s.group.err())
 	}
 	c := &s.consents
-	if c.loaded.Load() {
-		return c.rev.Load(), nil
-	}
-	c.load.Lock()
-	defer c.load.Unlock()
 	if !c.loaded.Load() {
-		var v uint64
-		if err := s.view("ConsentRevision", func(tx *bolt.Tx) error {
-			var err error
-			v, err = readConsentRevision(tx)
-			return err
-		}); err != nil {
-			return 0, err
+		c.load.Lock()
+		defer c.load.Unlock()
+		if !c.loaded.Load() {
+			var (
+				v     uint64
+				stamp string
+			)
+			if err := s.view(op, func(tx *bolt.Tx) error {
+				var err error
+				v, err = readConsentRevision(tx)
+				stamp = string(tx.Bucket(bucketMeta).Get(metaConsentStamp))
+				return err
+			}); err != nil {
+				return consentHead{}, err
+			}
+			c.raise(v, stamp)
+			c.loaded.Store(true)
 		}
-		c.raise(v)
-		c.loaded.Store(true)
 	}
-	return c.rev.Load(), nil
+	if h := c.head.Load(); h != nil {
+		return *h, nil
+	}
+	return consentHead{}, nil
 }
 
 // ConsentEventsSince implements consent.Store. Every event is kept, so it

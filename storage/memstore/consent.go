@@ -22,9 +22,20 @@ type consentState struct {
 	byNum  map[dialgate.Number][]string
 	events []consent.Event
 	rev    atomic.Uint64 // = len(events), published after the write
+	head   atomic.Pointer[consentHead]
 }
 
-var _ consent.Store = (*Store)(nil)
+// consentHead is the revision with the stamp of the write that made it
+// (consent.RevisionStamper), published together after the write.
+type consentHead struct {
+	rev   uint64
+	stamp string
+}
+
+var (
+	_ consent.Store           = (*Store)(nil)
+	_ consent.RevisionStamper = (*Store)(nil)
+)
 
 func (s *Store) consentOp(ctx context.Context, op string) error {
 	if err := s.check(op); err != nil {
@@ -61,6 +72,7 @@ func (c *consentState) appendLocked(e consent.Event) {
 	e.Seq = uint64(len(c.events)) + 1
 	c.events = append(c.events, e)
 	c.rev.Store(e.Seq)
+	c.head.Store(&consentHead{rev: e.Seq, stamp: consent.NewRevisionStamp()})
 }
 
 // Consent implements consent.Store.
@@ -152,6 +164,19 @@ func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("memstore: ConsentRevision: %w", storage.ErrClosed)
 	}
 	return s.consents.rev.Load(), nil
+}
+
+// ConsentRevisionStamp implements consent.RevisionStamper: an atomic load.
+// A memstore never loses a write, but it stamps each, as every store does.
+func (s *Store) ConsentRevisionStamp(ctx context.Context) (uint64, string, error) {
+	if s.closed.Load() {
+		return 0, "", fmt.Errorf("memstore: ConsentRevisionStamp: %w", storage.ErrClosed)
+	}
+	h := s.consents.head.Load()
+	if h == nil {
+		return 0, "", nil
+	}
+	return h.rev, h.stamp, nil
 }
 
 // ConsentEventsSince implements consent.Store. The memstore keeps every event.

@@ -16,17 +16,28 @@ import (
 	"github.com/dialgate/dialgate/storage"
 )
 
-var _ consent.Store = (*Store)(nil)
+var (
+	_ consent.Store           = (*Store)(nil)
+	_ consent.RevisionStamper = (*Store)(nil)
+)
+
+// stampedEvent is an event as stored: with the stamp of its write
+// (consent.RevisionStamper) under the key "stamp", which decoding into a
+// consent.Event ignores (as a build before stamps does).
+type stampedEvent struct {
+	consent.Event
+	Stamp string `json:"stamp"`
+}
 
 // appendEvent raises the revision (locking its row, which orders every consent
-// write) and appends ev with the new Seq, inside tx.
+// write) and appends ev with the new Seq and a new stamp, inside tx.
 func (s *Store) appendEvent(ctx context.Context, tx pgx.Tx, op string, ev consent.Event) error {
 	var rev int64
 	if err := tx.QueryRow(ctx, `UPDATE consent_revision SET rev = rev + 1 RETURNING rev`).Scan(&rev); err != nil {
 		return s.fail(op, err)
 	}
 	ev.Seq = uint64(rev)
-	js, err := json.Marshal(ev)
+	js, err := json.Marshal(stampedEvent{Event: ev, Stamp: consent.NewRevisionStamp()})
 	if err != nil {
 		return fmt.Errorf("pgstore: %s: %w", op, err)
 	}
@@ -220,6 +231,25 @@ func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 		return 0, s.fail("ConsentRevision", err)
 	}
 	return uint64(rev), nil
+}
+
+// ConsentRevisionStamp implements consent.RevisionStamper with one
+// single-row read: the revision and, joined to it, the stamp of the event at
+// it, written in the same transaction. An event written by a build before
+// stamps has none: its whole stored text stands in for it, so that another
+// event at the same Seq still shows (one identical in every field does not).
+func (s *Store) ConsentRevisionStamp(ctx context.Context) (uint64, string, error) {
+	if err := s.check("ConsentRevisionStamp"); err != nil {
+		return 0, "", err
+	}
+	var (
+		rev   int64
+		stamp string
+	)
+	if err := s.pool.QueryRow(ctx, `SELECT r.rev, coalesce(e.event->>'stamp', e.event::text, '') FROM consent_revision r LEFT JOIN consent_events e ON e.seq = r.rev`).Scan(&rev, &stamp); err != nil {
+		return 0, "", s.fail("ConsentRevisionStamp", err)
+	}
+	return uint64(rev), stamp, nil
 }
 
 // ConsentEventsSince implements consent.Store. Every event is kept, so it

@@ -18,19 +18,25 @@ import (
 	"github.com/dialgate/dialgate/storage"
 )
 
-var _ consent.Store = (*Store)(nil)
+var (
+	_ consent.Store           = (*Store)(nil)
+	_ consent.RevisionStamper = (*Store)(nil)
+)
 
 // The consent keys: "{p}:cr:<id>" the record as JSON; "{p}:cn:<number>" the
-// set of ids of a number; "{p}:crev" the revision; "{p}:ce" the recent events
+// set of ids of a number; "{p}:crev" the revision; "{p}:cstamp" the stamp of
+// the write that made the revision (consent.RevisionStamper; missing in data
+// of a build before stamps, until the first write); "{p}:ce" the recent events
 // (sorted set, score = Seq, member = event JSON); "{p}:ch:<number>" the
 // number's full history (list of event JSON); "{p}:schema" the store's
 // schema version, raised by the first record that names a tenant.
 
 // ARGV: prefix, id, number, old JSON ("" for a new record), new JSON, event
 // JSON without its leading "{", events kept, schema version the record needs
-// (0: none). Raises the schema version ("{p}:schema", missing = 1) to the one
+// (0: none), the write's stamp. Raises the schema version ("{p}:schema", missing = 1) to the one
 // needed, writes the record (only if the stored one is still old JSON:
-// compare and set), appends the event and returns {Seq, 0}; {0, 0} when the
+// compare and set), appends the event, sets the stamp "{p}:cstamp" with the
+// revision and returns {Seq, 0}; {0, 0} when the
 // id exists (add) or the record changed meanwhile (revoke), writing nothing;
 // {0, 1}, writing nothing, when the schema version is not a positive integer
 // (as parseSchemaVersion reads it) or not a string and the write is a
@@ -52,7 +58,7 @@ var _ consent.Store = (*Store)(nil)
 // read the events (failing closed while the log is damaged), or every
 // revision read fails.
 var consentWriteScript = redis.NewScript(`
-local pfx, id, num, old, new, ev, kept, need = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local pfx, id, num, old, new, ev, kept, need, stamp = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local rk = pfx .. "cr:" .. id
 local cur = redis.call("GET", rk)
 if old == "" then
@@ -92,6 +98,7 @@ redis.call("SET", rk, new)
 if okcn then redis.call("SADD", cnk, id) end
 if not okcr then return {0, damaged} end
 local seq = redis.call("INCR", crk)
+redis.call("SET", pfx .. "cstamp", stamp)
 local e = '{"seq":' .. seq .. ',' .. ev
 if okce then
   redis.call("ZADD", cek, seq, e)
@@ -157,7 +164,7 @@ func (s *Store) consentWrite(ctx context.Context, c writeConn, op, id string, n 
 	if r.Tenant != "" {
 		need = schemaTenantConsents
 	}
-	res, err := s.run(ctx, c, consentWriteScript, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need).Int64Slice()
+	res, err := s.run(ctx, c, consentWriteScript, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need, consent.NewRevisionStamp()).Int64Slice()
 	if err != nil {
 		return 0, s.fail(op, err)
 	}
@@ -380,6 +387,45 @@ func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 		return 0, s.fail("ConsentRevision", err)
 	}
 	return v, nil
+}
+
+// ConsentRevisionStamp implements consent.RevisionStamper with one MGET of
+// the revision and its stamp (written together by every consent write). A
+// stamp that is missing (data of a build before stamps) or not a string is
+// "". MGET reads a revision key of another type as missing: when it reads
+// none, the revision is read again as ConsentRevision reads it, which fails
+// on a damaged key (an empty store only pays that second read).
+func (s *Store) ConsentRevisionStamp(ctx context.Context) (uint64, string, error) {
+	if err := s.check("ConsentRevisionStamp"); err != nil {
+		return 0, "", err
+	}
+	var get *redis.SliceCmd
+	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.MGet(ctx, s.pfx+"crev", s.pfx+"cstamp") }); err != nil {
+		return 0, "", s.fail("ConsentRevisionStamp", err)
+	}
+	vs, err := get.Result()
+	if err != nil {
+		return 0, "", s.fail("ConsentRevisionStamp", err)
+	}
+	if len(vs) != 2 {
+		return 0, "", fmt.Errorf("redisstore: ConsentRevisionStamp: %d values, want 2: %w", len(vs), storage.ErrCorrupt)
+	}
+	stamp, _ := vs[1].(string)
+	if vs[0] == nil {
+		// Missing or damaged. (A first write that lands in between gives
+		// its revision without a stamp: the cache then purges once more.)
+		r, err := s.ConsentRevision(ctx)
+		if err != nil || r != 0 {
+			return r, "", err
+		}
+		return 0, "", nil
+	}
+	rs, _ := vs[0].(string)
+	v, err := strconv.ParseUint(rs, 10, 64)
+	if err != nil {
+		return 0, "", s.fail("ConsentRevisionStamp", fmt.Errorf("key %s: %w", s.pfx+"crev", err))
+	}
+	return v, stamp, nil
 }
 
 // ConsentEventsSince implements consent.Store. Only the last

@@ -95,9 +95,14 @@
 // back through a silent subscription either, and the lookup waits for it
 // (at most until the feed is marked lost, or its context ends: dnc.unavailable).
 //
-// Consent needs no pub/sub: the consent check reads ConsentRevision (one GET)
-// on every dial and replays ConsentEventsSince, so a revocation written by any
-// process is honoured by every process on its next check.
+// Consent needs no pub/sub: the consent check reads the revision with the
+// stamp of the write that made it (ConsentRevisionStamp, one MGET) on every
+// dial and replays ConsentEventsSince, so a revocation written by any
+// process is honoured by every process on its next check — also after the
+// server lost its last writes (appendfsync everysec, a failover to a lagging
+// replica) and other processes' writes took their revisions again: the
+// stamp at the cache's revision is then another, and the cache empties
+// itself.
 //
 // # Failure
 //

@@ -50,6 +50,7 @@ func consentCases() []testCase[consent.Store] {
 		{"Concurrent", consentConcurrent},
 		{"Closed", consentClosed},
 		{"Reopen", consentReopen},
+		{"RevisionStamp", consentRevisionStamp},
 		{"StoredRecords", consentStored},
 		{"StoredRecordRevoked", consentStoredRevoke},
 		{"StoredIndexWithoutRecord", consentIndexWithoutRecord},
@@ -621,7 +622,12 @@ func consentClosed(ctx context.Context, h harness[consent.Store]) error {
 	_, checks["ConsentHistory"] = s.ConsentHistory(ctx, conNum)
 	_, checks["ConsentRevision"] = s.ConsentRevision(ctx)
 	_, checks["ConsentEventsSince"] = s.ConsentEventsSince(ctx, 0, 10)
-	for _, name := range []string{"AddConsent", "Consent", "ConsentsByNumber", "RevokeConsent", "ConsentHistory", "ConsentRevision", "ConsentEventsSince"} {
+	names := []string{"AddConsent", "Consent", "ConsentsByNumber", "RevokeConsent", "ConsentHistory", "ConsentRevision", "ConsentEventsSince"}
+	if st, ok := s.(consent.RevisionStamper); ok {
+		_, _, checks["ConsentRevisionStamp"] = st.ConsentRevisionStamp(ctx)
+		names = append(names, "ConsentRevisionStamp")
+	}
+	for _, name := range names {
 		if !errors.Is(checks[name], storage.ErrClosed) {
 			return fmt.Errorf("%s after Close: %v, want storage.ErrClosed", name, checks[name])
 		}
@@ -672,4 +678,95 @@ func consentReopen(ctx context.Context, h harness[consent.Store]) error {
 		return fmt.Errorf("history after reopen = %+v, %v; want 4 events", hist, err)
 	}
 	return nil
+}
+
+// consentRevisionStamp (stores implementing consent.RevisionStamper): every
+// write that raises the revision gives it a stamp no earlier write gave, read
+// with the revision; a write that does not raise it leaves the stamp; the
+// stamp survives a reopen. The consent check's cache relies on it to tell
+// apart two writes at the same revision of a store that lost writes.
+func consentRevisionStamp(ctx context.Context, h harness[consent.Store]) error {
+	s, err := openConsent(h)
+	if err != nil {
+		return err
+	}
+	if _, ok := s.(consent.RevisionStamper); !ok {
+		return errSkip
+	}
+	seen := map[string]uint64{}
+	// expect checks that the revision is want and its stamp a new one
+	// (fresh) or the last one read (!fresh).
+	var last string
+	expect := func(when string, want uint64, fresh bool) error {
+		st := s.(consent.RevisionStamper)
+		rev, stamp, err := st.ConsentRevisionStamp(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: ConsentRevisionStamp: %w", when, err)
+		}
+		if plain, err := s.ConsentRevision(ctx); err != nil || plain != rev {
+			return fmt.Errorf("%s: ConsentRevision = %d, %v; ConsentRevisionStamp's revision is %d", when, plain, err, rev)
+		}
+		if rev != want {
+			return fmt.Errorf("%s: ConsentRevisionStamp revision = %d, want %d", when, rev, want)
+		}
+		if want == 0 {
+			return nil
+		}
+		switch {
+		case stamp == "":
+			return fmt.Errorf("%s: revision %d has no stamp", when, rev)
+		case fresh && seen[stamp] != 0:
+			return fmt.Errorf("%s: revision %d has the stamp %q of revision %d", when, rev, stamp, seen[stamp])
+		case !fresh && stamp != last:
+			return fmt.Errorf("%s: stamp %q, want %q (unchanged: the revision did not move)", when, stamp, last)
+		}
+		seen[stamp], last = rev, stamp
+		return nil
+	}
+	if err := expect("empty store", 0, true); err != nil {
+		return err
+	}
+	if err := s.AddConsent(ctx, conRecord("c-1", conNum, t0)); err != nil {
+		return err
+	}
+	if err := expect("after a grant", 1, true); err != nil {
+		return err
+	}
+	if err := expect("read again", 1, false); err != nil {
+		return err
+	}
+	if err := s.AddConsent(ctx, conRecord("c-1", conNum, t0)); !errors.Is(err, storage.ErrConflict) {
+		return fmt.Errorf("AddConsent of an existing id = %v, want storage.ErrConflict", err)
+	}
+	if err := expect("after a refused grant", 1, false); err != nil {
+		return err
+	}
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(time.Hour), "sms"); err != nil {
+		return err
+	}
+	if err := expect("after a revocation", 2, true); err != nil {
+		return err
+	}
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(2*time.Hour), "web"); err != nil {
+		return err
+	}
+	if err := expect("after a second revocation (no change)", 2, false); err != nil {
+		return err
+	}
+	if err := s.AddConsent(ctx, conRecord("c-2", conNum2, t0)); err != nil {
+		return err
+	}
+	if err := expect("after another grant", 3, true); err != nil {
+		return err
+	}
+	if h.reopen == nil {
+		return nil
+	}
+	if s, err = h.reopenOrSkip(s); err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	if _, ok := s.(consent.RevisionStamper); !ok {
+		return errors.New("reopened store does not implement consent.RevisionStamper")
+	}
+	return expect("after reopen", 3, false)
 }

@@ -48,6 +48,15 @@ func (s dropsTenant) AddConsent(ctx context.Context, r consent.Record) error {
 	return s.Store.AddConsent(ctx, r)
 }
 
+// sameStamp gives every revision the same stamp: the consent check's cache
+// could not tell a write its store lost from the one that took its Seq.
+type sameStamp struct{ *memstore.Store }
+
+func (s sameStamp) ConsentRevisionStamp(ctx context.Context) (uint64, string, error) {
+	r, err := s.Store.ConsentRevision(ctx)
+	return r, "stamp", err
+}
+
 func TestConsentSuiteCatchesBrokenStores(t *testing.T) {
 	ctx := context.Background()
 	for name, tc := range map[string]struct {
@@ -58,6 +67,7 @@ func TestConsentSuiteCatchesBrokenStores(t *testing.T) {
 		"revoke edits":         {func() (consent.Store, error) { return revokeOverwrites{memstore.New()}, nil }, "RevokeTwiceKeepsFirst"},
 		"early revoke refused": {func() (consent.Store, error) { return refusesEarlyRevoke{memstore.New()}, nil }, "RevokeBeforeGrantedRevokesAsOfGrant"},
 		"tenant dropped":       {func() (consent.Store, error) { return dropsTenant{memstore.New()}, nil }, "TenantRoundTrips"},
+		"stamp kept":           {func() (consent.Store, error) { return sameStamp{memstore.New()}, nil }, "RevisionStamp"},
 	} {
 		err := storetest.CheckConsent(ctx, tc.open)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
