@@ -99,7 +99,10 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err := s.check("ConsentsByNumber"); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, record FROM consents WHERE number = $1`, num(n))
+	// The store's identity is checked in the same query: a schema
+	// re-created under the process has none of the consents, revocations
+	// included.
+	rows, err := s.pool.Query(ctx, `SELECT id, record FROM consents WHERE number = $1 AND `+s.identityCond(), num(n))
 	if err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}

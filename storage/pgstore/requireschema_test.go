@@ -1,0 +1,79 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/pgstore"
+)
+
+// RequireSchema refuses a database without dialgate's schema (a wrong
+// database in the URL, a failover to an empty server) instead of creating
+// it, and creates nothing; a schema created deliberately (an Open without
+// it) is accepted.
+func TestRequireSchema(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	ctx := context.Background()
+	opts := pgstore.Options{Schema: sc, RequireSchema: true, Heartbeat: 100 * time.Millisecond}
+	s, err := pgstore.Open(ctx, url, opts)
+	if err == nil {
+		s.Close()
+	}
+	if !errors.Is(err, pgstore.ErrNoSchema) || !errors.Is(err, storage.ErrUnavailable) || !strings.Contains(err.Error(), sc) {
+		t.Fatalf("RequireSchema on a database without the schema: %v; want ErrNoSchema (storage.ErrUnavailable) naming %s", err, sc)
+	}
+	open(t, url, sc).Close() // deliberate creation
+	s, err = pgstore.Open(ctx, url, opts)
+	if err != nil {
+		t.Fatalf("RequireSchema on the created schema: %v", err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// An empty schema of that name (created by hand) is no store either.
+	execURL(t, url, "DROP SCHEMA "+pgx.Identifier{sc}.Sanitize()+" CASCADE; CREATE SCHEMA "+pgx.Identifier{sc}.Sanitize())
+	if s, err := pgstore.Open(ctx, url, opts); !errors.Is(err, pgstore.ErrNoSchema) {
+		if err == nil {
+			s.Close()
+		}
+		t.Fatalf("RequireSchema on an empty schema: %v; want ErrNoSchema", err)
+	}
+}
+
+// A store created before the store identity existed (no store_identity
+// table) is given one by the next Open, with or without RequireSchema, and
+// its running stores keep working.
+func TestIdentityAddedToOldSchema(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	ctx := context.Background()
+	a := open(t, url, sc)
+	if err := a.AddDNC(ctx, dnc.Entry{Number: dialgate.MustParseNumber("+8613900139104"), Scope: dnc.MustParseScope("global"),
+		List: "opt_out", Source: "call", AddedAt: identityT0}); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	execURL(t, url, "DROP TABLE "+pgx.Identifier{sc, "store_identity"}.Sanitize())
+	s, err := pgstore.Open(ctx, url, pgstore.Options{Schema: sc, RequireSchema: true, Heartbeat: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("RequireSchema on a schema without store_identity: %v", err)
+	}
+	defer s.Close()
+	time.Sleep(300 * time.Millisecond)
+	if es, err := s.DNCEntries(ctx, dialgate.MustParseNumber("+8613900139104")); err != nil || len(es) != 1 {
+		t.Fatalf("DNCEntries: %v, %v; want the entry", es, err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
