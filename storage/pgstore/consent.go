@@ -219,7 +219,7 @@ func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	var rev int64
-	if err := s.pool.QueryRow(ctx, `SELECT rev FROM consent_revision`).Scan(&rev); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT rev FROM consent_revision WHERE `+s.identityCond()).Scan(&rev); err != nil {
 		return 0, s.fail("ConsentRevision", err)
 	}
 	return uint64(rev), nil

@@ -264,7 +264,7 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	var lastN int64 = -1
 	lastS := ""
 	for {
-		rows, err := s.pool.Query(ctx, `SELECT number, scope, entry FROM dnc_entries WHERE (number, scope) > ($1, $2) ORDER BY number, scope LIMIT 1000`, lastN, lastS)
+		rows, err := s.pool.Query(ctx, `SELECT number, scope, entry FROM dnc_entries WHERE (number, scope) > ($1, $2) AND `+s.identityCond()+` ORDER BY number, scope LIMIT 1000`, lastN, lastS)
 		if err != nil {
 			return s.fail("ScanDNC", err)
 		}

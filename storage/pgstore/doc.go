@@ -59,7 +59,9 @@
 // by an earlier build) adds it. It is not a schema version: earlier builds
 // ignore the table. A running Store checks that the schema still holds the
 // id in round trips it already makes: every transaction's BEGIN (cap
-// reservations, every write), DNCEntries and ConsentsByNumber (in the same
+// reservations, every write), the reads a decision or a Bloom filter
+// rebuild makes outside a transaction (DNCEntries, ScanDNC,
+// ConsentsByNumber, ConsentRevision, LedgerVersion, RunLength: in the same
 // query), the DNC change feed's heartbeat (at least once per
 // Options.Heartbeat) and its going live, and Ping. When the id is gone or
 // changed — the schema dropped, or re-created by another process, or the

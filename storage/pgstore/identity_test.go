@@ -129,3 +129,42 @@ func TestRecreatedSchemaDenies(t *testing.T) {
 		t.Fatalf("new callee on the re-created schema: allowed, codes %v", d.Codes())
 	}
 }
+
+// The reads a decision or a resynchronisation makes outside a transaction
+// check the store's identity in their own query: with the change feed
+// held (no heartbeat to notice), a schema re-created under the store fails
+// them at once rather than answering from the empty schema (a Bloom filter
+// rebuilt without the opt-outs, a sweep run never seen, a ledger or
+// consent revision taken for the store's).
+func TestRecreatedSchemaReadsFail(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	s := open(t, url, sc)
+	ctx := context.Background()
+	rp := storage.RunParams{MinRun: 20, MaxGap: 2, Window: time.Hour}
+	if _, err := s.RunLength(ctx, "acme|seg", 7, identityT0, rp); err != nil {
+		t.Fatal(err)
+	}
+	held, release := pgstore.HoldFeed(s)
+	defer release()
+	<-held
+	execURL(t, url, "DROP SCHEMA "+pgx.Identifier{sc}.Sanitize()+" CASCADE")
+	o := open(t, url, sc)
+	if _, err := o.RunLength(ctx, "acme|seg", 7, identityT0, rp); err != nil { // the new store's run tables
+		t.Fatal(err)
+	}
+	n := dialgate.MustParseNumber("+8613900139106")
+	for name, f := range map[string]func() error{
+		"ScanDNC":          func() error { return s.ScanDNC(ctx, func(dnc.Entry) error { return nil }) },
+		"DNCEntries":       func() error { _, err := s.DNCEntries(ctx, n); return err },
+		"RunLength":        func() error { _, err := s.RunLength(ctx, "acme|seg", 7, identityT0, rp); return err },
+		"LedgerVersion":    func() error { _, err := s.LedgerVersion(ctx); return err },
+		"ConsentRevision":  func() error { _, err := s.ConsentRevision(ctx); return err },
+		"ConsentsByNumber": func() error { _, err := s.ConsentsByNumber(ctx, n); return err },
+	} {
+		pgstore.ForgetStoreChanged(s)
+		if err := f(); !errors.Is(err, storage.ErrUnavailable) {
+			t.Errorf("%s on the re-created schema: %v; want storage.ErrUnavailable", name, err)
+		}
+	}
+}
