@@ -77,8 +77,9 @@ type Options struct {
 }
 
 // ErrNoSchema is wrapped by Open's error when Options.RequireSchema is set
-// and the database has no dialgate store in the schema. It wraps
-// storage.ErrUnavailable.
+// and the database has no dialgate store in the schema (no
+// schema_migrations table, or a store_identity table without its row). It
+// wraps storage.ErrUnavailable.
 var ErrNoSchema = fmt.Errorf("no dialgate store in the schema: %w", storage.ErrUnavailable)
 
 // ErrStoreChanged is wrapped by the calls of a Store whose schema no longer
@@ -491,6 +492,12 @@ func (s *Store) openIdentity(ctx context.Context, tx pgx.Tx) (bool, error) {
 	}
 	var id string
 	err := tx.QueryRow(ctx, `SELECT id FROM store_identity`).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) && has && s.opts.RequireSchema {
+		// The table is there but not its row: the store's tables were
+		// emptied, or restored without their data.
+		return false, fmt.Errorf("pgstore: open: schema %q: table store_identity is empty (the store's tables were emptied or restored without their data), and RequireSchema (postgres_require_schema) refuses to take it for a new store: "+
+			"restore the store's data, store_identity's row included; to start a new store deliberately, start once without RequireSchema (postgres_require_schema): %w", s.schema, ErrNoSchema)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		var b [16]byte
 		if _, err := rand.Read(b[:]); err != nil {

@@ -77,3 +77,27 @@ func TestIdentityAddedToOldSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A schema whose store_identity table lost its row (its tables emptied, or
+// restored from a dump without their data) is no store RequireSchema
+// accepts either; an Open without it gives the store a new identity.
+func TestRequireSchemaRefusesEmptiedIdentity(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	ctx := context.Background()
+	open(t, url, sc).Close()
+	execURL(t, url, "DELETE FROM "+pgx.Identifier{sc, "store_identity"}.Sanitize())
+	opts := pgstore.Options{Schema: sc, RequireSchema: true, Heartbeat: 100 * time.Millisecond}
+	if s, err := pgstore.Open(ctx, url, opts); !errors.Is(err, pgstore.ErrNoSchema) || !strings.Contains(err.Error(), "store_identity") {
+		if err == nil {
+			s.Close()
+		}
+		t.Fatalf("RequireSchema on a schema whose store_identity is empty: %v; want ErrNoSchema naming store_identity", err)
+	}
+	open(t, url, sc).Close()
+	s, err := pgstore.Open(ctx, url, opts)
+	if err != nil {
+		t.Fatalf("RequireSchema once the store has its identity again: %v", err)
+	}
+	s.Close()
+}
