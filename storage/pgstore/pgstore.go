@@ -486,7 +486,7 @@ func (s *Store) openIdentity(ctx context.Context, tx pgx.Tx) (bool, error) {
 	created := false
 	if !has {
 		if _, err := tx.Exec(ctx, `CREATE TABLE store_identity (one boolean PRIMARY KEY DEFAULT true CHECK (one), id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-			return false, s.fail("open: create store identity", err)
+			return false, s.identityFail("create", err)
 		}
 		created = true
 	}
@@ -505,17 +505,28 @@ func (s *Store) openIdentity(ctx context.Context, tx pgx.Tx) (bool, error) {
 		}
 		id = hex.EncodeToString(b[:])
 		if _, err := tx.Exec(ctx, `INSERT INTO store_identity (id) VALUES ($1)`, id); err != nil {
-			return false, s.fail("open: write store identity", err)
+			return false, s.identityFail("write", err)
 		}
 		created = true
 	} else if err != nil {
-		return false, s.fail("open: store identity", err)
+		return false, s.identityFail("read", err)
 	}
 	if !identityRE.MatchString(id) {
 		return false, fmt.Errorf("pgstore: open: %s.store_identity: id %q is not 32 lower-case hex digits: %w", s.schema, id, storage.ErrCorrupt)
 	}
 	s.identity = id
 	return created, nil
+}
+
+// identityFail wraps an error of Open's store identity statements; a role
+// without the privilege (a schema whose tables another role created) is
+// told what it needs.
+func (s *Store) identityFail(what string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege
+		return s.fail(fmt.Sprintf("open: %s table %s.store_identity: this role lacks the privilege (the store's role needs CREATE on the schema once, to create the table, then SELECT, INSERT on it; or start once with the role that created the schema)", what, s.schema), err)
+	}
+	return s.fail("open: "+what+" store identity", err)
 }
 
 // applyPending creates the schema if needed and applies the migrations

@@ -101,3 +101,38 @@ func TestRequireSchemaRefusesEmptiedIdentity(t *testing.T) {
 	}
 	s.Close()
 }
+
+// A schema of an earlier build (no store_identity) opened by a role that may
+// not create tables in it: Open fails naming the table and the privilege
+// needed, rather than starting without the identity (or with a driver
+// error that says nothing of it).
+func TestIdentityNeedsCreateOnce(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	ctx := context.Background()
+	open(t, url, sc).Close()
+	role := "dgrole_" + sc[len("dgtest_"):]
+	qs := pgx.Identifier{sc}.Sanitize()
+	execURL(t, url, "DROP TABLE "+pgx.Identifier{sc, "store_identity"}.Sanitize()+
+		"; CREATE ROLE "+role+" LOGIN; GRANT USAGE ON SCHEMA "+qs+" TO "+role+
+		"; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "+qs+" TO "+role)
+	t.Cleanup(func() {
+		execURL(t, url, "DROP OWNED BY "+role+"; DROP ROLE IF EXISTS "+role)
+	})
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := strings.Replace(url, "://"+cfg.User+"@", "://"+role+"@", 1)
+	if u == url {
+		t.Skipf("cannot put the role in the URL %q", url)
+	}
+	s, err := pgstore.Open(ctx, u, pgstore.Options{Schema: sc, Heartbeat: 100 * time.Millisecond})
+	if err == nil {
+		s.Close()
+		t.Fatal("Open by a role without CREATE on a schema without store_identity succeeded")
+	}
+	if !strings.Contains(err.Error(), "store_identity") || !strings.Contains(err.Error(), "CREATE on the schema") {
+		t.Fatalf("Open by a role without CREATE: %v; want an error naming store_identity and the privilege", err)
+	}
+}
