@@ -203,6 +203,15 @@ type Config struct {
 	Postgres string `json:"postgres,omitempty"`
 	// PostgresSchema is the schema of the fleet (default "dialgate").
 	PostgresSchema string `json:"postgres_schema,omitempty"`
+	// PostgresRequireSchema refuses to start on a database without the
+	// fleet's schema (pgstore.Options.RequireSchema) instead of creating
+	// it: a server failed over to one without the data, a schema dropped,
+	// or a URL naming the wrong database would otherwise be taken for a new
+	// store, every opt-out, consent revocation and cap count gone. Set it
+	// once the fleet's store exists (a sidecar started without it creates
+	// it). Running sidecars deny every dial on a schema dropped or
+	// re-created under them whatever this says.
+	PostgresRequireSchema bool `json:"postgres_require_schema,omitempty"`
 	// HMACKeyFile is a file holding the hex HMAC key that pseudonymises
 	// callee numbers (in audit records, shared counters and lists). Every
 	// sidecar of a fleet must use the same key, so it is required with redis or
@@ -380,6 +389,9 @@ func (c Config) Validate() error {
 	}
 	if c.RedisRequireEpoch && c.Redis == "" {
 		return bad("redis_require_epoch", "set without redis")
+	}
+	if c.PostgresRequireSchema && c.Postgres == "" {
+		return bad("postgres_require_schema", "set without postgres")
 	}
 	if c.RedisWaitReplicas < 0 {
 		return bad("redis_wait_replicas", "%d is negative (want the number of replicas each write waits for, or 0)", c.RedisWaitReplicas)

@@ -49,8 +49,11 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 		complaints complaint.Store
 	)
 	if cfg.Postgres != "" {
-		pg, err := pgstore.Open(ctx, cfg.Postgres, pgstore.Options{Schema: cfg.PostgresSchema})
+		pg, err := pgstore.Open(ctx, cfg.Postgres, pgstore.Options{Schema: cfg.PostgresSchema, RequireSchema: cfg.PostgresRequireSchema})
 		if err != nil {
+			if errors.Is(err, pgstore.ErrNoSchema) {
+				err = fmt.Errorf("%w (postgres_require_schema: point postgres at the fleet's database, or restore its schema; for a new store, start once without postgres_require_schema)", err)
+			}
 			return nil, nil, fmt.Errorf("postgres: %w", err)
 		}
 		*closers = append(*closers, pg.Close)

@@ -14,6 +14,7 @@ import (
 	"github.com/dialgate/dialgate/internal/testdb"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/pgstore"
 	"github.com/dialgate/dialgate/storage/redisstore"
 	"github.com/redis/go-redis/v9"
 )
@@ -158,5 +159,46 @@ func TestOpenSharedRedisRequireEpoch(t *testing.T) {
 	}
 	if err := (Config{RedisRequireEpoch: true, HMACKeyFile: "k"}).Validate(); err == nil || !strings.Contains(err.Error(), "redis_require_epoch") {
 		t.Errorf("redis_require_epoch without redis: Validate = %v, want an error naming it", err)
+	}
+}
+
+// postgres_require_schema reaches the PostgreSQL store: a sidecar started
+// against a database without the fleet's schema (a failover to an empty
+// server, a wrong database in the URL) refuses it instead of serving from a
+// new, empty store; once the store exists it starts.
+func TestOpenSharedPostgresRequireSchema(t *testing.T) {
+	url := os.Getenv("DIALGATE_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("DIALGATE_TEST_POSTGRES is not set; run with DIALGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:5432/test?sslmode=disable'")
+	}
+	schema := fmt.Sprintf("reqschema%d", time.Now().UnixNano())
+	t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
+	ctx := context.Background()
+	cfg := Config{Postgres: url, PostgresSchema: schema, PostgresRequireSchema: true, HMACKeyFile: "k"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	var deps policy.Deps
+	_, done, err := OpenShared(ctx, cfg, &deps)
+	if !errors.Is(err, pgstore.ErrNoSchema) || !strings.Contains(err.Error(), "postgres_require_schema") || !strings.Contains(err.Error(), schema) {
+		if err == nil {
+			done()
+		}
+		t.Fatalf("postgres_require_schema on a database without the schema: %v, want pgstore.ErrNoSchema naming the schema and the key", err)
+	}
+	cfg.PostgresRequireSchema = false
+	_, done, err = OpenShared(ctx, cfg, &deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done()
+	cfg.PostgresRequireSchema = true
+	_, done, err = OpenShared(ctx, cfg, &deps)
+	if err != nil {
+		t.Fatalf("postgres_require_schema on the fleet's schema: %v", err)
+	}
+	done()
+	if err := (Config{PostgresRequireSchema: true, HMACKeyFile: "k"}).Validate(); err == nil || !strings.Contains(err.Error(), "postgres_require_schema") {
+		t.Errorf("postgres_require_schema without postgres: Validate = %v, want an error naming it", err)
 	}
 }

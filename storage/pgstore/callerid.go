@@ -241,7 +241,7 @@ func (s *Store) LedgerVersion(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	var v int64
-	if err := s.pool.QueryRow(ctx, `SELECT version FROM ledger_version`).Scan(&v); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT version FROM ledger_version WHERE `+s.identityCond()).Scan(&v); err != nil {
 		return 0, s.fail("LedgerVersion", err)
 	}
 	return uint64(v), nil

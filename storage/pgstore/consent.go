@@ -110,7 +110,10 @@ func (s *Store) ConsentsByNumber(ctx context.Context, n dialgate.Number) ([]cons
 	if err := s.check("ConsentsByNumber"); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, record FROM consents WHERE number = $1`, num(n))
+	// The store's identity is checked in the same query: a schema
+	// re-created under the process has none of the consents, revocations
+	// included.
+	rows, err := s.pool.Query(ctx, `SELECT id, record FROM consents WHERE number = $1 AND `+s.identityCond(), num(n))
 	if err != nil {
 		return nil, s.fail("ConsentsByNumber", err)
 	}
@@ -227,7 +230,7 @@ func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	var rev int64
-	if err := s.pool.QueryRow(ctx, `SELECT rev FROM consent_revision`).Scan(&rev); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT rev FROM consent_revision WHERE `+s.identityCond()).Scan(&rev); err != nil {
 		return 0, s.fail("ConsentRevision", err)
 	}
 	return uint64(rev), nil

@@ -191,7 +191,10 @@ func (s *Store) DNCEntries(ctx context.Context, n dialgate.Number) ([]dnc.Entry,
 	if err := s.check("DNCEntries"); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT number, scope, entry FROM dnc_entries WHERE number = $1`, num(n))
+	// The store's identity is checked in the same query: a schema
+	// re-created under the process has none of the opt-outs (a Bloom
+	// filter's positive confirmed against it would allow the dial).
+	rows, err := s.pool.Query(ctx, `SELECT number, scope, entry FROM dnc_entries WHERE number = $1 AND `+s.identityCond(), num(n))
 	if err != nil {
 		return nil, s.fail("DNCEntries", err)
 	}
@@ -261,7 +264,7 @@ func (s *Store) ScanDNC(ctx context.Context, fn func(dnc.Entry) error) error {
 	var lastN int64 = -1
 	lastS := ""
 	for {
-		rows, err := s.pool.Query(ctx, `SELECT number, scope, entry FROM dnc_entries WHERE (number, scope) > ($1, $2) ORDER BY number, scope LIMIT 1000`, lastN, lastS)
+		rows, err := s.pool.Query(ctx, `SELECT number, scope, entry FROM dnc_entries WHERE (number, scope) > ($1, $2) AND `+s.identityCond()+` ORDER BY number, scope LIMIT 1000`, lastN, lastS)
 		if err != nil {
 			return s.fail("ScanDNC", err)
 		}

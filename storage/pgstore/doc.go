@@ -13,7 +13,8 @@
 // schema_migrations records every applied version. A database whose newest
 // version is above what this build knows is refused with an error wrapping
 // storage.ErrSchemaTooNew, and nothing is written to it. Every table lives in
-// Options.Schema (default "dialgate"), which Open creates if needed.
+// Options.Schema (default "dialgate"), which Open creates if needed (unless
+// Options.RequireSchema: see Store identity).
 //
 // Some versions mark data rather than change tables: their file's first line
 // is "-- +dialgate lazy" and holds comments only. Open does not apply them;
@@ -50,6 +51,27 @@
 // ExtendCounterExpiry) applies version 4, and the first storage.Runs call
 // applies version 5 after version 3. A build before them, which would write
 // rows that never expire, then refuses the database.
+//
+// # Store identity
+//
+// The first Open on a schema writes a random id (32 hex digits) in the one
+// row of the table store_identity; an Open of a schema without it (created
+// by an earlier build) adds it. It is not a schema version: earlier builds
+// ignore the table. A running Store checks that the schema still holds the
+// id in round trips it already makes: every transaction's BEGIN (cap
+// reservations, every write), the reads a decision or a Bloom filter
+// rebuild makes outside a transaction (DNCEntries, ScanDNC,
+// ConsentsByNumber, ConsentRevision, LedgerVersion, RunLength: in the same
+// query), the DNC change feed's heartbeat (at least once per
+// Options.Heartbeat) and its going live, and Ping. When the id is gone or
+// changed — the schema dropped, or re-created by another process, or the
+// server failed over to one without the data — every call fails with
+// ErrStoreChanged (storage.ErrUnavailable) and the feed stays down, so
+// that nothing is decided from, or written to, a store that lost its
+// opt-outs, consents and counters; a heartbeat or Ping that finds the id
+// again (the store restored with its row) ends it. Open creates a missing
+// schema, an empty store, unless Options.RequireSchema is set: it then
+// refuses it with ErrNoSchema. A table emptied in place keeps the id.
 //
 // # Transactions
 //

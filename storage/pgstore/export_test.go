@@ -157,3 +157,7 @@ func HoldFeed(s *Store) (held <-chan struct{}, release func()) {
 	s.feedHook.Store(&f)
 	return h, sync.OnceFunc(func() { close(r) })
 }
+
+// ForgetStoreChanged clears what the store's identity checks found, so a
+// test can see whether the next call checks the identity itself.
+func ForgetStoreChanged(s *Store) { s.identityLost.Store(false) }

@@ -91,8 +91,15 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 		return false
 	}
 	defer conn.Close(context.Background())
-	p := &prober{conn: conn, probed: s.hub.Probed}
-	if err = p.init(); err == nil {
+	p := &prober{conn: conn, probed: s.hub.Probed, identity: s.identity}
+	err = p.init()
+	if err == nil {
+		// The feed goes live, and its watchers resynchronise from the
+		// store, only on the store this process opened: a schema
+		// re-created under it would give them an empty one.
+		err = s.feedIdentity(sctx, conn)
+	}
+	if err == nil {
 		_, err = conn.Exec(sctx, "LISTEN "+pgx.Identifier{s.dncChannel()}.Sanitize()+"; LISTEN "+pgx.Identifier{p.channel}.Sanitize())
 	}
 	if err == nil {
@@ -110,6 +117,7 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 	if err != nil {
 		return false
 	}
+	lastProbe := time.Now()
 	for ctx.Err() == nil {
 		if h := s.feedHook.Swap(nil); h != nil {
 			(*h)(ctx, conn)
@@ -122,25 +130,47 @@ func (s *Store) listenOnce(ctx context.Context) bool {
 				return true
 			}
 			// Quiet for a heartbeat: make sure notifications still arrive.
-			pctx, cancel := context.WithTimeout(ctx, hb)
-			err := p.probe(pctx, s.relay)
-			cancel()
-			if err != nil {
+		} else {
+			if n.Channel == p.channel {
+				// A SyncDNC probe (every notification committed before it
+				// has been relayed), or a late heartbeat.
+				s.hub.Probed(n.Payload)
+			} else if err := s.relay(n.Payload); err != nil {
 				return true
 			}
-			continue
+			if time.Since(lastProbe) < hb {
+				continue
+			}
+			// Busy for a heartbeat: the probe checks the store's
+			// identity too, so it runs at least that often.
 		}
-		if n.Channel == p.channel {
-			// A SyncDNC probe (every notification committed before it
-			// has been relayed), or a late heartbeat.
-			s.hub.Probed(n.Payload)
-			continue
-		}
-		if err := s.relay(n.Payload); err != nil {
+		lastProbe = time.Now()
+		pctx, cancel := context.WithTimeout(ctx, hb)
+		err = p.probe(pctx, s.relay)
+		cancel()
+		if err != nil {
+			if identityErr(err) {
+				s.identityLost.Store(true)
+			}
 			return true
 		}
+		s.identityLost.Store(false)
 	}
 	return true
+}
+
+// feedIdentity checks the store's identity on the feed's connection c: it
+// sets s.identityLost when it is gone or changed (and fails), clears it
+// when it is found.
+func (s *Store) feedIdentity(ctx context.Context, c *pgx.Conn) error {
+	if _, err := c.Exec(ctx, identityCheck(s.identity)); err != nil {
+		if identityErr(err) {
+			s.identityLost.Store(true)
+		}
+		return err
+	}
+	s.identityLost.Store(false)
+	return nil
 }
 
 // relay tells the watchers about the change a DNC notification's payload
@@ -167,6 +197,9 @@ type prober struct {
 	channel string // dialgate_probe_ and 16 random hex digits
 	seq     uint64
 	probed  func(token string) // SyncDNC's probes that come back meanwhile
+	// identity is the store's identity: a probe fails (identityErr) when
+	// store_identity no longer holds it.
+	identity string
 }
 
 func (p *prober) init() error {
@@ -184,7 +217,7 @@ func (p *prober) init() error {
 func (p *prober) probe(ctx context.Context, relay func(string) error) error {
 	p.seq++
 	want := strconv.FormatUint(p.seq, 10)
-	if _, err := p.conn.Exec(ctx, "SELECT pg_notify($1, $2)", p.channel, want); err != nil {
+	if _, err := p.conn.Exec(ctx, "SELECT pg_notify($1, $2) FROM (SELECT 1/count(*) FROM store_identity WHERE id = $3) AS identity", p.channel, want, p.identity); err != nil {
 		return err
 	}
 	for {

@@ -2,7 +2,9 @@ package pgstore
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -56,13 +58,39 @@ const DefaultConnectTimeout = 3 * time.Second
 type Options struct {
 	// Schema is the PostgreSQL schema holding dialgate's tables (default
 	// DefaultSchema): lower-case letters, digits and underscores, starting
-	// with a letter, at most 48 bytes. Open creates it if needed.
+	// with a letter, at most 48 bytes. Open creates it if needed, unless
+	// RequireSchema is set.
 	Schema string
 	// Heartbeat is how often the DNC change-feed connection is checked, by
 	// a notification it must receive back within the same time, when no
 	// notification arrived meanwhile (default 250 ms).
 	Heartbeat time.Duration
+	// RequireSchema makes Open refuse, with ErrNoSchema, a database whose
+	// schema holds no dialgate store (no schema_migrations table), instead
+	// of creating one: a sidecar started against a server that lost the
+	// fleet's data (a failover to an empty server, a dropped schema) or
+	// against the wrong database (a URL changed by mistake) would otherwise
+	// serve from an empty store — every opt-out, consent revocation and cap
+	// count gone. Create the store deliberately, once, with an Open without
+	// it (dialgate serve or check --config without postgres_require_schema).
+	RequireSchema bool
 }
+
+// ErrNoSchema is wrapped by Open's error when Options.RequireSchema is set
+// and the database has no dialgate store in the schema (no
+// schema_migrations table, or a store_identity table without its row). It
+// wraps storage.ErrUnavailable.
+var ErrNoSchema = fmt.Errorf("no dialgate store in the schema: %w", storage.ErrUnavailable)
+
+// ErrStoreChanged is wrapped by the calls of a Store whose schema no longer
+// holds the store it opened: its store_identity row (a random id written
+// when the store was created) is gone or different, because the schema was
+// dropped or re-created, or the server failed over to one without the data.
+// Deciding from what the schema holds now would forget every opt-out,
+// consent revocation and cap count. It wraps storage.ErrUnavailable; the
+// calls work again once the store with its identity is restored, or the
+// process restarts (see the package doc, Store identity).
+var ErrStoreChanged = fmt.Errorf("the schema no longer holds the store this process opened (its store_identity is gone or changed: the schema was dropped or re-created, or the server lost the data): %w", storage.ErrUnavailable)
 
 // Store is the PostgreSQL-backed store. Create it with Open; the zero Store is
 // not usable. It is safe for concurrent use. After Close every method returns
@@ -93,12 +121,62 @@ type Store struct {
 	// make it small).
 	expiryBatch int
 
+	// identity is the store's store_identity id (32 hex digits), read or
+	// written by Open; identityLost is set when a read of it finds it gone
+	// or changed (see ErrStoreChanged) and cleared when one finds it again.
+	identity     string
+	identityLost atomic.Bool
+	// beginQuery starts every transaction of inTx and checks the store's
+	// identity in the same round trip (identityCheck).
+	beginQuery string
+
 	// feedHook, when a test sets it, runs once on the feed's connection, in
 	// the feed's goroutine, before its next wait.
 	feedHook atomic.Pointer[func(context.Context, *pgx.Conn)]
 }
 
 var schemaRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
+
+// identityRE is a store identity's form.
+var identityRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// identityCheck is a statement that fails with division_by_zero unless
+// store_identity holds id (and with undefined_table without the table).
+// id must match identityRE (it is inlined: the statement runs in the simple
+// protocol, next to BEGIN).
+func identityCheck(id string) string {
+	return `SELECT 1/count(*) FROM store_identity WHERE id = '` + id + `'`
+}
+
+// identityCond is a WHERE condition that fails a query the same way: a
+// one-time filter, evaluated before the rows are read. The reads outside a
+// transaction that a decision or a resynchronisation relies on carry it
+// (DNCEntries, ScanDNC, ConsentsByNumber, ConsentRevision, LedgerVersion,
+// RunLength); the others fail from the next heartbeat that notices.
+func (s *Store) identityCond() string {
+	return `(SELECT 1/count(*) FROM store_identity WHERE id = '` + s.identity + `') = 1`
+}
+
+// identityErr reports whether err is what an identity check fails with
+// when the store's identity is gone or changed (or its schema is).
+func identityErr(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code {
+	case "22012", "42P01", "3F000": // division_by_zero, undefined_table, invalid_schema_name
+		return true
+	}
+	return false
+}
+
+// lostIdentity records that the store's identity is gone or changed and
+// returns the error op fails with.
+func (s *Store) lostIdentity(op string, err error) error {
+	s.identityLost.Store(true)
+	return fmt.Errorf("pgstore: %s: schema %s: %w (%w)", op, s.schema, ErrStoreChanged, err)
+}
 
 // migration is one embedded SQL file.
 type migration struct {
@@ -213,7 +291,10 @@ func SchemaVersion() int {
 // doc, Schema) and starts the DNC change feed. It waits, bounded by ctx, for
 // the feed to go live once; when it cannot, Open still succeeds and the feed
 // keeps retrying (until then, DNC lookups read the database every time). It
-// refuses a database with a newer schema (storage.ErrSchemaTooNew).
+// refuses a database with a newer schema (storage.ErrSchemaTooNew), and, with
+// Options.RequireSchema, one without the schema (ErrNoSchema). It reads the
+// store's identity, writing it when the schema has none (see the package
+// doc, Store identity).
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	ms, err := migrations()
 	if err != nil {
@@ -300,6 +381,7 @@ func open(ctx context.Context, url string, opts Options, ms []migration) (*Store
 		pool.Close()
 		return nil, err
 	}
+	s.beginQuery = "BEGIN ISOLATION LEVEL READ COMMITTED; " + identityCheck(s.identity)
 	fctx, cancel := context.WithCancel(context.Background())
 	s.feedCancel = cancel
 	s.feedDone = make(chan struct{})
@@ -342,9 +424,17 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('dialgate.migrate.' || $1))`, s.schema); err != nil {
 		return s.fail("open: lock", err)
 	}
-	var exists bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'schema_migrations')`, s.schema).Scan(&exists); err != nil {
+	var (
+		exists bool
+		dbName string
+	)
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'schema_migrations'), current_database()`, s.schema).Scan(&exists, &dbName); err != nil {
 		return s.fail("open", err)
+	}
+	if !exists && s.opts.RequireSchema {
+		return fmt.Errorf("pgstore: open: database %q has no dialgate store in schema %q (no table %s.schema_migrations), and RequireSchema (postgres_require_schema) refuses to create one: "+
+			"if the fleet's data is on another server or database, fix the URL or restore it; to create the store deliberately, start once without RequireSchema (postgres_require_schema): %w",
+			dbName, s.schema, s.schema, ErrNoSchema)
 	}
 	cur := 0
 	if exists {
@@ -364,9 +454,84 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 			pending = append(pending, m)
 		}
 	}
-	if len(pending) == 0 {
+	wrote := false
+	if len(pending) > 0 {
+		if err := s.applyPending(ctx, tx, pending); err != nil {
+			return err
+		}
+		wrote = true
+	}
+	created, err := s.openIdentity(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if !wrote && !created {
 		return nil // nothing to write; the deferred rollback ends the transaction
 	}
+	if err := tx.Commit(ctx); err != nil {
+		return s.fail("open: commit migrations", err)
+	}
+	return nil
+}
+
+// openIdentity reads the store's identity into s.identity, inside Open's
+// transaction, and creates it when the schema has none (a new store, or
+// one created by a build before it): a random id in the one row of
+// store_identity. It reports whether it wrote anything.
+func (s *Store) openIdentity(ctx context.Context, tx pgx.Tx) (bool, error) {
+	var has bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, pgx.Identifier{s.schema, "store_identity"}.Sanitize()).Scan(&has); err != nil {
+		return false, s.fail("open: store identity", err)
+	}
+	created := false
+	if !has {
+		if _, err := tx.Exec(ctx, `CREATE TABLE store_identity (one boolean PRIMARY KEY DEFAULT true CHECK (one), id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return false, s.identityFail("create", err)
+		}
+		created = true
+	}
+	var id string
+	err := tx.QueryRow(ctx, `SELECT id FROM store_identity`).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) && has && s.opts.RequireSchema {
+		// The table is there but not its row: the store's tables were
+		// emptied, or restored without their data.
+		return false, fmt.Errorf("pgstore: open: schema %q: table store_identity is empty (the store's tables were emptied or restored without their data), and RequireSchema (postgres_require_schema) refuses to take it for a new store: "+
+			"restore the store's data, store_identity's row included; to start a new store deliberately, start once without RequireSchema (postgres_require_schema): %w", s.schema, ErrNoSchema)
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		var b [16]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return false, fmt.Errorf("pgstore: open: store identity: %w", err)
+		}
+		id = hex.EncodeToString(b[:])
+		if _, err := tx.Exec(ctx, `INSERT INTO store_identity (id) VALUES ($1)`, id); err != nil {
+			return false, s.identityFail("write", err)
+		}
+		created = true
+	} else if err != nil {
+		return false, s.identityFail("read", err)
+	}
+	if !identityRE.MatchString(id) {
+		return false, fmt.Errorf("pgstore: open: %s.store_identity: id %q is not 32 lower-case hex digits: %w", s.schema, id, storage.ErrCorrupt)
+	}
+	s.identity = id
+	return created, nil
+}
+
+// identityFail wraps an error of Open's store identity statements; a role
+// without the privilege (a schema whose tables another role created) is
+// told what it needs.
+func (s *Store) identityFail(what string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege
+		return s.fail(fmt.Sprintf("open: %s table %s.store_identity: this role lacks the privilege (the store's role needs CREATE on the schema once, to create the table, then SELECT, INSERT on it; or start once with the role that created the schema)", what, s.schema), err)
+	}
+	return s.fail("open: "+what+" store identity", err)
+}
+
+// applyPending creates the schema if needed and applies the migrations
+// pending, inside Open's transaction.
+func (s *Store) applyPending(ctx context.Context, tx pgx.Tx, pending []migration) error {
 	stmts := []string{
 		`CREATE SCHEMA IF NOT EXISTS ` + pgx.Identifier{s.schema}.Sanitize(),
 		`CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
@@ -383,9 +548,6 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
 			return s.fail("open: record migration", err)
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return s.fail("open: commit migrations", err)
 	}
 	return nil
 }
@@ -439,14 +601,20 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping reports whether the database answers (for health probes).
+// Ping reports whether the database answers and still holds the store this
+// process opened (for health probes): a schema dropped or re-created since
+// fails it with ErrStoreChanged (storage.ErrUnavailable).
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.check("ping"); err != nil {
-		return err
+	if s.closed.Load() {
+		return fmt.Errorf("pgstore: ping: %w", storage.ErrClosed)
 	}
-	if err := s.pool.Ping(ctx); err != nil {
+	if _, err := s.pool.Exec(ctx, identityCheck(s.identity)); err != nil {
+		if identityErr(err) {
+			return s.lostIdentity("ping", err)
+		}
 		return s.fail("ping", err)
 	}
+	s.identityLost.Store(false)
 	return nil
 }
 
@@ -458,15 +626,23 @@ func (s *Store) check(op string) error {
 	if s.closed.Load() {
 		return fmt.Errorf("pgstore: %s: %w", op, storage.ErrClosed)
 	}
+	if s.identityLost.Load() {
+		return fmt.Errorf("pgstore: %s: schema %s: %w", op, s.schema, ErrStoreChanged)
+	}
 	return nil
 }
 
-// fail wraps a driver error: storage.ErrClosed after Close, else
-// storage.ErrUnavailable (connection failure, timeout, or a server error the
-// store cannot interpret).
+// fail wraps a driver error: storage.ErrClosed after Close, ErrStoreChanged
+// when an identity check failed, else storage.ErrUnavailable (connection
+// failure, timeout, or a server error the store cannot interpret).
 func (s *Store) fail(op string, err error) error {
 	if s.closed.Load() {
 		return fmt.Errorf("pgstore: %s: %w", op, storage.ErrClosed)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "22012" {
+		// division_by_zero: only an identity check (identityCond) raises it.
+		return s.lostIdentity(op, err)
 	}
 	return fmt.Errorf("pgstore: %s: %w: %w", op, storage.ErrUnavailable, err)
 }
@@ -498,8 +674,16 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) e
 	// READ (a database, role or pooler default) would read the snapshot
 	// taken before the lock wait — two dials could both take a cap's last
 	// slot.
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	//
+	// The store's identity is checked in the same round trip (beginQuery):
+	// a schema dropped or re-created under the process fails the
+	// transaction (ErrStoreChanged) instead of writing to, or counting in,
+	// an empty store.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, BeginQuery: s.beginQuery})
 	if err != nil {
+		if identityErr(err) {
+			return s.lostIdentity(op, err)
+		}
 		return s.fail(op, err)
 	}
 	defer rollback(ctx, tx)

@@ -111,7 +111,7 @@ func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p
 		closedUntil *int64
 		closedRun   int
 	)
-	err := s.pool.QueryRow(ctx, `SELECT closed_until_ns, closed_run FROM run_keys WHERE key = $1`, key).Scan(&closedUntil, &closedRun)
+	err := s.pool.QueryRow(ctx, `SELECT closed_until_ns, closed_run FROM run_keys WHERE key = $1 AND `+s.identityCond(), key).Scan(&closedUntil, &closedRun)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return 1, nil // nothing was ever recorded under key
