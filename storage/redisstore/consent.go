@@ -44,8 +44,8 @@ var _ consent.Store = (*Store)(nil)
 // integer), the event log "{p}:ce" (a sorted set) and the number's history
 // "{p}:ch:<n>" (a list). When one is damaged the second value is its code
 // (2, 3, 4, 5 in that order; a revision INCR refuses — leading zeros,
-// 2^63-1 and above — is damaged too, and ConsentRevision refuses it). A grant then writes nothing ({0, code}). A
-// revocation is still made — the record withdrawn, the revision raised and
+// 2^63-1 and above — is damaged too, and ConsentRevision refuses it). A
+// grant then writes nothing ({0, code}). A revocation is still made — the record withdrawn, the revision raised and
 // the event logged, each where its key is sound — and answers {Seq, code}
 // ({0, code} without a revision): a revocation stored without its event and
 // revision was before told to no other process's consent cache, which went
