@@ -272,7 +272,15 @@ func numberShaped(b []byte) bool {
 	if len(s) >= 4 && strings.EqualFold(s[:4], "tel:") {
 		s = s[4:]
 	}
-	lower := strings.ToLower(s)
+	// Byte by byte, ASCII letters only: strings.ToLower may change the
+	// length, and lower indexes s.
+	lb := []byte(s)
+	for i, c := range lb {
+		if c >= 'A' && c <= 'Z' {
+			lb[i] = c + ('a' - 'A')
+		}
+	}
+	lower := string(lb)
 	for _, ext := range [...]string{"extension", "ext.", "ext", "x"} {
 		if i := strings.LastIndex(lower, ext); i > 0 && strings.Trim(lower[i+len(ext):], " 0123456789") == "" {
 			s = s[:i]
