@@ -218,8 +218,8 @@ const (
 // ObserveOutcome implements dialgate.OutcomeObserver. With
 // Config.ListRefusals, an outcome reported Refused lists its callee
 // (Outcome.Dial.To) in the store-backed lists, added at o.At and held as Add
-// holds every entry, with the evidence "decision:<id>", in the scope
-// RefusalScope gives: the tenant the callee refused (every dial of that
+// holds every entry, with the evidence "decision:<id>" (bytes of the id
+// that are not UTF-8 replaced with U+FFFD), in the scope RefusalScope gives: the tenant the callee refused (every dial of that
 // seller: the refusal is of an industry or a business (CN-S5), the outcome
 // does not say which, and the seller's scope covers both), or, for a dial of
 // no tenant, its industry, else its business line, else global. A refusal
@@ -242,7 +242,10 @@ func (c *Check) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error {
 	}
 	e := Entry{Number: o.Dial.To, Scope: RefusalScope(o.Dial), List: RefusalList, Source: RefusalSource, AddedAt: o.At}
 	if o.DecisionID != "" {
-		e.Evidence = "decision:" + o.DecisionID
+		// An id that is not UTF-8 (the Go API takes any) has its bad bytes
+		// replaced: an entry is refused for such text (Entry.Validate), and
+		// the refusal, an opt-out, would never be listed.
+		e.Evidence = "decision:" + strings.ToValidUTF8(o.DecisionID, "\uFFFD")
 	}
 	if err := c.Add(ctx, e); err != nil {
 		return fmt.Errorf("dnc: listing a refusal: %w", err)

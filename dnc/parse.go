@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
@@ -260,15 +261,45 @@ func commentRow(line []byte, col int, cc uint64) []byte {
 // numbers (space, hyphen, dot, slash, parentheses: "(212) 555-0100",
 // "+1.212.555.0100", "030/1234567" — ParseNumber allows only the first
 // two, and the same row without "#" is reported), at least 7 digits — more
-// than a count or a year in a comment holds.
+// than a count or a year in a comment holds. The decorations exports put
+// around a number count as its writing too: a spreadsheet formula
+// ="…", a "tel:" scheme, an extension ("x5", "ext. 12"), white space and
+// dashes other than ASCII (a no-break space), full-width digits and "＋".
 func numberShaped(b []byte) bool {
-	b = bytes.TrimPrefix(b, []byte("+"))
+	s := strings.TrimSpace(string(b))
+	s = strings.TrimPrefix(s, "=")
+	s = strings.TrimSpace(strings.Trim(s, "\"'"))
+	if len(s) >= 4 && strings.EqualFold(s[:4], "tel:") {
+		s = s[4:]
+	}
+	// Byte by byte, ASCII letters only: strings.ToLower may change the
+	// length, and lower indexes s.
+	lb := []byte(s)
+	for i, c := range lb {
+		if c >= 'A' && c <= 'Z' {
+			lb[i] = c + ('a' - 'A')
+		}
+	}
+	lower := string(lb)
+	for _, ext := range [...]string{"extension", "ext.", "ext", "x"} {
+		if i := strings.LastIndex(lower, ext); i > 0 && strings.Trim(lower[i+len(ext):], " 0123456789") == "" {
+			s = s[:i]
+			break
+		}
+	}
+	s = strings.TrimSpace(s)
+	if t, ok := strings.CutPrefix(s, "+"); ok {
+		s = t
+	} else {
+		s = strings.TrimPrefix(s, "\uff0b")
+	}
 	digits := 0
-	for _, c := range b {
+	for _, r := range s {
 		switch {
-		case c >= '0' && c <= '9':
+		case r >= '0' && r <= '9', r >= '\uff10' && r <= '\uff19':
 			digits++
-		case c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')':
+		case r == '.' || r == '/' || r == '(' || r == ')' || r == '\u2212' ||
+			unicode.IsSpace(r) || unicode.Is(unicode.Pd, r):
 		default:
 			return false
 		}

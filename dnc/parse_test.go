@@ -172,6 +172,13 @@ func TestParseListNeverDropsSilently(t *testing.T) {
 		// skipped as comments, their opt-outs lost without a word).
 		{"hash record ids with formatted numbers", "#1001,(212) 555-0100\n#1002,+1 (212) 555-0101\n#1003,+1.212.555.0102\n#1004,030/1234567\n#1005,+8613800138000\n# generated (v2),ok\n",
 			ParseOptions{Column: 1}, []string{"+8613800138000"}, []int64{1, 2, 3, 4}, 1},
+		// So are numbers written with an extension, a scheme, a no-break
+		// space, full-width digits or as a spreadsheet formula: each is
+		// reported without "#" and was skipped with it as a comment.
+		{"hash record ids with decorated numbers", "#1001,+1 212-555-0100 x5\n#1002,tel:+8613800138001\n#1003,+44\u00a020 7946 0000\n#1004,=\"+8613800138002\"\n#1005,\uff0b\uff18\uff16 138 0013 8003\n#1006,+1 212 555 0104 ext. 12\n#1007,+8613800138000\n# total,1234567 rows\n# generated (v2),ok\n",
+			ParseOptions{Column: 1}, []string{"+8613800138000"}, []int64{1, 2, 3, 4, 5, 6}, 2},
+		// Letters whose lower case is longer (İ) before an "x": no panic.
+		{"hash row with letters before an x", "#1,\u0130\u0130\u0130\u0130x12345678\n", ParseOptions{Column: 1}, nil, nil, 1},
 		{"hash record ids with a country code", "#1,13900139000\n#2,8613900139001\n#3,+86 139 0013 9000 1234 5\n", ParseOptions{Column: 1, CountryCode: 86},
 			[]string{"+8613900139000"}, []int64{2, 3}, 0},
 		// Lines that parse as numbers but are not possible callees in

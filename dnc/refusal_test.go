@@ -88,3 +88,28 @@ func TestListRefusals(t *testing.T) {
 		t.Error("ListRefusals without a citation accepted")
 	}
 }
+
+// A refusal whose decision id is not UTF-8 (a dialer using the Go API: the
+// sidecar's codec refuses such a request) was listed before entries were
+// checked for UTF-8; since, its entry's evidence "decision:<id>" was
+// refused (ErrInvalidEntry) and the refusal, an opt-out, never listed,
+// however often it was sent again. Now the id's bad bytes are replaced
+// with U+FFFD in the evidence (what its stored JSON held before) and the
+// callee is listed.
+func TestListRefusalsDecisionIDNotUTF8(t *testing.T) {
+	ctx := context.Background()
+	cfg := Config{Hold: Hold{Months: 12, Cite: cite}, ListRefusals: &RefusalListing{Cite: cite}}
+	c, st := newTestCheck(t, cfg)
+	d := dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeMarketing, Tenant: "acme", At: t0}
+	at := t0.Add(time.Minute)
+	if err := c.ObserveOutcome(ctx, dialgate.Outcome{DecisionID: "d-\xff1", Dial: d, Answered: true, Refused: true, At: at}); err != nil {
+		t.Fatalf("a refusal whose decision id is not UTF-8: %v; want it listed", err)
+	}
+	d.At = at
+	if rs, err := c.Check(ctx, d); err != nil || len(rs) != 1 || rs[0].Code != dialgate.CodeDNCListed {
+		t.Fatalf("after the refusal: %v %v, want dnc.listed", rs, err)
+	}
+	if es, _ := st.DNCEntries(ctx, d.To); len(es) != 1 || es[0].Evidence != "decision:d-\uFFFD1" {
+		t.Fatalf("entries %+v, want one with evidence decision:d-\uFFFD1", es)
+	}
+}

@@ -355,7 +355,9 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		}
 		src := tmpl.Source
 		if src == "" {
-			src = "import:" + filepath.Base(name)
+			// A file name need not be UTF-8, and an entry's source must
+			// be (dnc.Entry.Validate): its bad bytes are replaced.
+			src = "import:" + strings.ToValidUTF8(filepath.Base(name), "\uFFFD")
 		}
 		var nums []uint64
 		st, err := dnc.ParseList(r, opts, func(n dialgate.Number) error {
@@ -443,7 +445,7 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		if src == "" {
 			names := make([]string, len(paths))
 			for i, p := range paths {
-				names[i] = filepath.Base(p)
+				names[i] = strings.ToValidUTF8(filepath.Base(p), "\uFFFD")
 			}
 			src = "import:" + strings.Join(names, ",")
 		}

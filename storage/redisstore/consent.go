@@ -49,8 +49,9 @@ var (
 // number's index "{p}:cn:<n>" (a set), the revision "{p}:crev" (an
 // integer), the event log "{p}:ce" (a sorted set) and the number's history
 // "{p}:ch:<n>" (a list). When one is damaged the second value is its code
-// (2, 3, 4, 5 in that order). A grant then writes nothing ({0, code}). A
-// revocation is still made — the record withdrawn, the revision raised and
+// (2, 3, 4, 5 in that order; a revision INCR refuses — leading zeros,
+// 2^63-1 and above — is damaged too, and ConsentRevision refuses it). A
+// grant then writes nothing ({0, code}). A revocation is still made — the record withdrawn, the revision raised and
 // the event logged, each where its key is sound — and answers {Seq, code}
 // ({0, code} without a revision): a revocation stored without its event and
 // revision was before told to no other process's consent cache, which went
@@ -74,7 +75,8 @@ end
 local okcn, okce, okch = sound(cnk, "set"), sound(cek, "zset"), sound(chk, "list")
 local okcr = sound(crk, "string")
 if okcr and redis.call("EXISTS", crk) == 1 then
-  okcr = string.match(redis.call("GET", crk), "^[0-9]+$") ~= nil
+  local v = redis.call("GET", crk)
+  okcr = v == "0" or (string.match(v, "^[1-9][0-9]*$") ~= nil and (#v < 19 or (#v == 19 and v < "9223372036854775807")))
 end
 local damaged = 0
 if not okch then damaged = 5 end
@@ -379,14 +381,27 @@ func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 	if err := s.read(ctx, s.rdb, func(p redis.Pipeliner) { get = p.Get(ctx, s.pfx+"crev") }); err != nil {
 		return 0, s.fail("ConsentRevision", err)
 	}
-	v, err := get.Uint64()
+	v, err := get.Result()
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, s.fail("ConsentRevision", err)
 	}
-	return v, nil
+	return parseRevision(s.pfx+"crev", v)
+}
+
+// parseRevision reads the consent revision v of key k as the consent write
+// script's INCR does, and refuses what it refuses (leading zeros, a sign,
+// 2^63-1 and above, where INCR overflows): a revision the script cannot
+// raise read as sound let every other process's cache keep a grant that a
+// revocation, stored before its INCR failed, withdrew.
+func parseRevision(k, v string) (uint64, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n == math.MaxInt64 || strconv.FormatInt(n, 10) != v {
+		return 0, fmt.Errorf("redisstore: ConsentRevision: key %s: %.40q is not a revision the consent writes can raise (a decimal integer from 0 to 2^63-2 without leading zeros); repair it: %w", k, v, storage.ErrCorrupt)
+	}
+	return uint64(n), nil
 }
 
 // ConsentRevisionStamp implements consent.RevisionStamper with one MGET of
