@@ -168,3 +168,29 @@ func TestRecreatedSchemaReadsFail(t *testing.T) {
 		}
 	}
 }
+
+// The consent check's cache reads ConsentRevisionStamp, not
+// ConsentRevision, on every dial (a hit reads nothing else): it must check
+// the store's identity as ConsentRevision does, or a cache hit answers from
+// a store the schema no longer holds until a heartbeat notices.
+func TestRecreatedSchemaConsentStampFails(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	s := open(t, url, sc)
+	ctx := context.Background()
+	if _, _, err := s.ConsentRevisionStamp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	held, release := pgstore.HoldFeed(s)
+	defer release()
+	<-held
+	execURL(t, url, "DROP SCHEMA "+pgx.Identifier{sc}.Sanitize()+" CASCADE")
+	o := open(t, url, sc)
+	if _, _, err := o.ConsentRevisionStamp(ctx); err != nil { // the new store's
+		t.Fatal(err)
+	}
+	pgstore.ForgetStoreChanged(s)
+	if _, _, err := s.ConsentRevisionStamp(ctx); !errors.Is(err, pgstore.ErrStoreChanged) {
+		t.Errorf("ConsentRevisionStamp on the re-created schema: %v; want pgstore.ErrStoreChanged", err)
+	}
+}
