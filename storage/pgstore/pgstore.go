@@ -152,8 +152,8 @@ func identityCheck(id string) string {
 // one-time filter, evaluated before the rows are read. The reads outside a
 // transaction that a decision or a resynchronisation relies on carry it
 // (DNCEntries, ScanDNC, ConsentsByNumber, ConsentRevision,
-// ConsentRevisionStamp, LedgerVersion, RunLength); the others fail from
-// the next heartbeat that notices.
+// ConsentRevisionStamp, LedgerVersion, RunLength, Usage); the others fail
+// from the next heartbeat that notices.
 func (s *Store) identityCond() string {
 	return `(SELECT 1/count(*) FROM store_identity WHERE id = '` + s.identity + `') = 1`
 }
