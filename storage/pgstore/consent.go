@@ -249,7 +249,10 @@ func (s *Store) ConsentRevisionStamp(ctx context.Context) (uint64, string, error
 		rev   int64
 		stamp string
 	)
-	if err := s.pool.QueryRow(ctx, `SELECT r.rev, coalesce(e.event->>'stamp', e.event::text, '') FROM consent_revision r LEFT JOIN consent_events e ON e.seq = r.rev`).Scan(&rev, &stamp); err != nil {
+	// The store's identity is checked in the same query, as ConsentRevision
+	// does: the consent check's cache reads this on every dial, and a hit
+	// reads nothing else.
+	if err := s.pool.QueryRow(ctx, `SELECT r.rev, coalesce(e.event->>'stamp', e.event::text, '') FROM consent_revision r LEFT JOIN consent_events e ON e.seq = r.rev WHERE `+s.identityCond()).Scan(&rev, &stamp); err != nil {
 		return 0, "", s.fail("ConsentRevisionStamp", err)
 	}
 	return uint64(rev), stamp, nil

@@ -31,7 +31,9 @@ type querier interface {
 }
 
 // tallies reports every limit at t from the entries stored under its key.
-func (s *Store) tallies(ctx context.Context, q querier, op string, t time.Time, limits []storage.Limit) ([]storage.Usage, error) {
+// cond is "" in a transaction (its BEGIN checked the store's identity) and
+// " AND " + identityCond() on the pool.
+func (s *Store) tallies(ctx context.Context, q querier, op string, t time.Time, limits []storage.Limit, cond string) ([]storage.Usage, error) {
 	tn := t.UnixNano()
 	out := make([]storage.Usage, len(limits))
 	byKey := map[string][]window.Entry{}
@@ -45,7 +47,7 @@ func (s *Store) tallies(ctx context.Context, q querier, op string, t time.Time, 
 					longest = o.Window
 				}
 			}
-			rows, err := q.Query(ctx, `SELECT at_ns, member FROM counter_entries WHERE key = $1 AND at_ns > $2 ORDER BY at_ns`, l.Key, tn-int64(longest))
+			rows, err := q.Query(ctx, `SELECT at_ns, member FROM counter_entries WHERE key = $1 AND at_ns > $2`+cond+` ORDER BY at_ns`, l.Key, tn-int64(longest))
 			if err != nil {
 				return nil, s.fail(op, err)
 			}
@@ -75,7 +77,9 @@ func (s *Store) Usage(ctx context.Context, t time.Time, limits []storage.Limit) 
 	if err := s.countersArgs(ctx, "usage", t, limits); err != nil {
 		return nil, err
 	}
-	return s.tallies(ctx, s.pool, "usage", t, limits)
+	// Outside a transaction: the store's identity is checked in each query
+	// (the caps' Check and the abandoned-call guard decide from it).
+	return s.tallies(ctx, s.pool, "usage", t, limits, " AND "+s.identityCond())
 }
 
 // Reserve checks every limit at t and, only if none would be exceeded, records
@@ -108,7 +112,7 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 			return err
 		}
 		var err error
-		out, err = s.tallies(ctx, tx, "reserve", t, limits)
+		out, err = s.tallies(ctx, tx, "reserve", t, limits, "")
 		if err != nil {
 			return err
 		}

@@ -61,8 +61,8 @@
 // id in round trips it already makes: every transaction's BEGIN (cap
 // reservations, every write), the reads a decision or a Bloom filter
 // rebuild makes outside a transaction (DNCEntries, ScanDNC,
-// ConsentsByNumber, ConsentRevision, LedgerVersion, RunLength: in the same
-// query), the DNC change feed's heartbeat (at least once per
+// ConsentsByNumber, ConsentRevision, ConsentRevisionStamp, LedgerVersion,
+// RunLength, Usage: in the same query), the DNC change feed's heartbeat (at least once per
 // Options.Heartbeat) and its going live, and Ping. When the id is gone or
 // changed — the schema dropped, or re-created by another process, or the
 // server failed over to one without the data — every call fails with

@@ -168,3 +168,56 @@ func TestRecreatedSchemaReadsFail(t *testing.T) {
 		}
 	}
 }
+
+// The consent check's cache reads ConsentRevisionStamp, not
+// ConsentRevision, on every dial (a hit reads nothing else): it must check
+// the store's identity as ConsentRevision does, or a cache hit answers from
+// a store the schema no longer holds until a heartbeat notices.
+func TestRecreatedSchemaConsentStampFails(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	s := open(t, url, sc)
+	ctx := context.Background()
+	if _, _, err := s.ConsentRevisionStamp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	held, release := pgstore.HoldFeed(s)
+	defer release()
+	<-held
+	execURL(t, url, "DROP SCHEMA "+pgx.Identifier{sc}.Sanitize()+" CASCADE")
+	o := open(t, url, sc)
+	if _, _, err := o.ConsentRevisionStamp(ctx); err != nil { // the new store's
+		t.Fatal(err)
+	}
+	pgstore.ForgetStoreChanged(s)
+	if _, _, err := s.ConsentRevisionStamp(ctx); !errors.Is(err, pgstore.ErrStoreChanged) {
+		t.Errorf("ConsentRevisionStamp on the re-created schema: %v; want pgstore.ErrStoreChanged", err)
+	}
+}
+
+// Usage is a decision's read too, outside a transaction: the frequency
+// caps' Check and Attest, and the abandoned-call guard (which only reads),
+// count from it. On a re-created schema it must fail, not count nothing,
+// before a heartbeat notices.
+func TestRecreatedSchemaUsageFails(t *testing.T) {
+	url := pgURL(t)
+	sc := newSchema(t, url)
+	s := open(t, url, sc)
+	ctx := context.Background()
+	lim := []storage.Limit{{Key: "acme|abandon", Window: time.Hour, Max: 1}}
+	if ok, _, err := s.Reserve(ctx, "r-1", identityT0, lim); err != nil || !ok {
+		t.Fatalf("Reserve: %v %v", ok, err)
+	}
+	held, release := pgstore.HoldFeed(s)
+	defer release()
+	<-held
+	execURL(t, url, "DROP SCHEMA "+pgx.Identifier{sc}.Sanitize()+" CASCADE")
+	o := open(t, url, sc)
+	if _, err := o.Usage(ctx, identityT0, lim); err != nil { // the new store's
+		t.Fatal(err)
+	}
+	pgstore.ForgetStoreChanged(s)
+	if us, err := s.Usage(ctx, identityT0, lim); !errors.Is(err, pgstore.ErrStoreChanged) {
+		t.Errorf("Usage on the re-created schema: %+v %v; want pgstore.ErrStoreChanged (it counted the empty store)", us, err)
+	}
+}

@@ -151,8 +151,9 @@ func identityCheck(id string) string {
 // identityCond is a WHERE condition that fails a query the same way: a
 // one-time filter, evaluated before the rows are read. The reads outside a
 // transaction that a decision or a resynchronisation relies on carry it
-// (DNCEntries, ScanDNC, ConsentsByNumber, ConsentRevision, LedgerVersion,
-// RunLength); the others fail from the next heartbeat that notices.
+// (DNCEntries, ScanDNC, ConsentsByNumber, ConsentRevision,
+// ConsentRevisionStamp, LedgerVersion, RunLength, Usage); the others fail
+// from the next heartbeat that notices.
 func (s *Store) identityCond() string {
 	return `(SELECT 1/count(*) FROM store_identity WHERE id = '` + s.identity + `') = 1`
 }
