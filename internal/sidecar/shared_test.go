@@ -29,6 +29,7 @@ func TestOpenSharedRedisAloneSharesConsents(t *testing.T) {
 		t.Skip("DIALGATE_TEST_REDIS is not set; run with DIALGATE_TEST_REDIS=redis://127.0.0.1:6379/15")
 	}
 	cfg := Config{Redis: url, RedisPrefix: fmt.Sprintf("sharedtest%d", time.Now().UnixNano()), RedisRequireAOF: new(false)}
+	t.Cleanup(func() { testdb.DropRedisPrefix(url, cfg.RedisPrefix) })
 	var deps policy.Deps
 	_, done, err := OpenShared(context.Background(), cfg, &deps)
 	if err != nil {
