@@ -306,9 +306,11 @@ type journal struct {
 	done     chan struct{} // closed when the writer has exited
 	compactW sync.WaitGroup
 
-	// pulse beats every pulseEvery while the writer runs: waiters bounded
-	// by a context look at it then (jbatch.waitCtx).
+	// pulse beats every pulseEvery while a write is stalled: waiters
+	// bounded by a context look at it then (jbatch.waitCtx). busy is when
+	// the writer began its current write (unix ns), 0 between writes.
 	pulse *pulse
+	busy  atomic.Int64
 
 	// fault, when set (tests), is called before each write and fsync of a
 	// batch; an error it returns is that write's error.
@@ -356,8 +358,11 @@ var errWaitAbandoned = errors.New("gave up waiting for the counters journal's wr
 // storage.Counters contract, and the Gate's check timeout, rely on it).
 // It looks at ctx.Err() when it starts and at every beat of the journal's
 // pulse, never at ctx.Done(): the Gate's deadline context starts a timer on
-// its first Done call, which every decision would pay for. So a caller
-// gives up at most pulseEvery after its context ends.
+// its first Done call, which every decision would pay for. The pulse beats
+// only while a write has taken stallAfter or longer (a stalled disk): a
+// healthy write answers its waiters first, and none is woken for nothing.
+// So a caller gives up at most pulseEvery after its context ends or the
+// write has been stalled stallAfter, whichever is later.
 func (b *jbatch) waitCtx(ctx context.Context) error {
 	select {
 	case <-b.done:
@@ -376,8 +381,12 @@ func (b *jbatch) waitCtx(ctx context.Context) error {
 	}
 }
 
-// pulseEvery is how often a journal's pulse beats.
-const pulseEvery = 10 * time.Millisecond
+// pulseEvery is how often a journal's pulse may beat; it beats while the
+// writer has been in one write (and its rotation) stallAfter or longer.
+const (
+	pulseEvery = 10 * time.Millisecond
+	stallAfter = 20 * time.Millisecond
+)
 
 // pulse is a broadcast beat: next returns a channel closed at the next beat.
 type pulse struct{ ch atomic.Pointer[chan struct{}] }
@@ -396,8 +405,9 @@ func (p *pulse) beat() {
 	close(*p.ch.Swap(&ch))
 }
 
-// beat makes j.pulse beat every pulseEvery until the writer has exited
-// (every batch is finished then: no waiter is left).
+// beat makes j.pulse beat every pulseEvery while the writer has been in a
+// write stallAfter or longer, until the writer has exited (every batch is
+// finished then: no waiter is left).
 func (j *journal) beat() {
 	t := time.NewTicker(pulseEvery)
 	defer t.Stop()
@@ -406,8 +416,10 @@ func (j *journal) beat() {
 		case <-j.done:
 			j.pulse.beat()
 			return
-		case <-t.C:
-			j.pulse.beat()
+		case now := <-t.C:
+			if since := j.busy.Load(); since != 0 && now.UnixNano()-since >= int64(stallAfter) {
+				j.pulse.beat()
+			}
 		}
 	}
 }
@@ -471,6 +483,7 @@ func (j *journal) writer() {
 	// Every frame written was fsynced: a failed close loses nothing.
 	defer func() { _ = j.f.Close() }()
 	for {
+		j.busy.Store(0)
 		j.mu.Lock()
 		for len(j.queue) == 0 && !j.closing {
 			j.mu.Unlock()
@@ -501,6 +514,7 @@ func (j *journal) writer() {
 			continue
 		}
 		var err error
+		j.busy.Store(time.Now().UnixNano())
 		b.buf, err = j.write(b.buf)
 		b.finish(err)
 		j.mu.Lock()
