@@ -757,13 +757,29 @@ func frVerify(h *frHistory) []string {
 // dial does not place it, whatever the answer; and a failed Release may
 // have given the capacity back all the same (a connection cut after the
 // store committed it), so that another dial may take it. h.mu is held.
+//
+// A failed Release with an outcome acknowledged (a Release racing an
+// outcome) is left out too when the outcome was reported as one after a
+// release (h.after): the release guard marked the release first, so the
+// Release went on to give the capacity back (Gate.Release runs the
+// Committers' Release after the guard) and failed only afterwards (a
+// Committer's DELETE committed before its connection was cut, or the audit
+// write failed). Between that give-back and the outcome's recount another
+// dial of the callee may take the freed slot — legal, exactly as after a
+// Release that succeeded, which this model leaves out whatever its outcome —
+// so that the callee ends with one allow more than its cap. Without h.after
+// the guard saw no release before the outcome: nothing was given back, and
+// the dial counts as placed.
 func frNotPlaced(h *frHistory) map[string]bool {
 	out := map[string]bool{}
 	for _, rl := range h.releases {
 		switch err, reported := h.outcomes[rl.id]; {
 		case rl.err == nil:
 			out[rl.id] = true
-		case !errors.Is(rl.err, dialgate.ErrPlaced) && (!reported || err != nil):
+		case errors.Is(rl.err, dialgate.ErrPlaced):
+		case !reported || err != nil:
+			out[rl.id] = true
+		case h.after[rl.id] > 0:
 			out[rl.id] = true
 		}
 	}
