@@ -13,7 +13,7 @@ import (
 )
 
 // ParseRecordJSON decodes one Record from JSON (the form `dialgate consent add
-// --json-file` reads and AddConsent stores) and checks it with ValidateNew.
+// --from-json` reads and AddConsent stores) and checks it with ValidateNew.
 // Unknown keys, trailing data and malformed values are errors wrapping
 // ErrInvalid that name the key; so is a "tenant" that is empty or null (a
 // record tied to no tenant leaves the key out).
