@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,7 +19,26 @@ import (
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage/boltstore"
 )
+
+// needComplaintStore refuses, as bad input naming --data, a command that
+// acts on complaints already filed (list, the steps, repair) when they would
+// be read from the store in --data and --data holds none: a mistyped path,
+// where opening the store would make a new one (with keys and an audit log)
+// and then list no complaints, or find none, while the real store is never
+// opened. Only complaint add creates a store. A fleet keeps its complaints
+// in its PostgreSQL (--config with postgres): nothing to check here.
+func (a *app) needComplaintStore() error {
+	if f := a.fleet(); f != nil && f.Postgres != "" {
+		return nil
+	}
+	path := filepath.Join(a.data, boltstore.DefaultFileName)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return usageErr("--data: no store at %s (no complaint was filed there)", path)
+	}
+	return nil
+}
 
 func (a *app) complaintCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -167,6 +189,9 @@ func (a *app) complaintListCmd(profile *string) *cobra.Command {
 			default:
 				return usageErr("--status: unknown status %q (want open, forwarded, handled or answered)", status)
 			}
+			if err := a.needComplaintStore(); err != nil {
+				return err
+			}
 			st, err := a.openState(cmd, *profile, profileReads)
 			if err != nil {
 				return err
@@ -236,6 +261,9 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 			}
 			if step == "resolve" && strings.TrimSpace(resolution) == "" {
 				return usageErr("--resolution: missing (say how the complaint was handled)")
+			}
+			if err := a.needComplaintStore(); err != nil {
+				return err
 			}
 			st, err := a.openState(cmd, *profile, profileWrites)
 			if err != nil {

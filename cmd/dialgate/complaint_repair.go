@@ -66,6 +66,9 @@ admin complaint repair, which takes the same FILE.`,
 			if err != nil {
 				return usageErr("--from-json: %s", strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": "))
 			}
+			if err := a.needComplaintStore(); err != nil {
+				return err
+			}
 			sum := sha256.Sum256(data)
 			ctx := cmd.Context()
 			l := a.openChangeLog(ctx)

@@ -992,8 +992,9 @@ up under both its spellings (+33 596 … and +596 596 …), as the gate does.
 
 Exit codes (grep's convention): 0 the number is listed somewhere, 1 it is
 listed nowhere, 2 bad input or trouble: a store or snapshot that could not be
-read (locked by a running dialgate serve, damaged), so whether the number is
-listed is not known.`,
+read (locked by a running dialgate serve, damaged), or no store at --data and
+no --snapshot (nothing to look in), so whether the number is listed is not
+known. Without a store at --data, --snapshot looks in the snapshots alone.`,
 		Example: `  dialgate dnc lookup +8613800138000
   dialgate dnc lookup --snapshot us-national.dnc +12125550123`,
 		Args: argsUsage(cobra.ExactArgs(1)),
@@ -1048,6 +1049,12 @@ listed is not known.`,
 				res.Store = "the fleet's (--config " + a.fleetConfig + ")"
 				res.Entries = append(res.Entries, es...)
 			} else if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				if len(loaded) == 0 {
+					// Nothing to look in: "not listed" (exit 1) would
+					// say "listed nowhere" of a number a mistyped --data
+					// never looked for.
+					return usageErr("--data: no store at %s, and no --snapshot: nothing to look the number up in (give the --data of a store, --config for a fleet's, or --snapshot); whether the number is listed is not known", path)
+				}
 				fmt.Fprintf(a.stderr, "dialgate: note: no store at %s; looking in snapshots only\n", path)
 			} else {
 				s, err := boltstore.Open(path, boltstore.Options{})
