@@ -23,8 +23,9 @@ import (
 // moot for such an input (RFC 3966 contexts, extensions, letters, an IDD)
 // are left out. A country calling code whose metadata it cannot compile
 // exactly, and a number whose national number would not be digits, are
-// left to the library (ok false). TestGeographicMatchesLibrary and
-// FuzzGeographic compare the two on numbers of every country code.
+// left to the library (ok false). TestParseFastMatchesLibrary,
+// TestLookupZonesMatchesLibraryPath and FuzzLookupZonesMatchesLibraryPath
+// compare the two on numbers of every country code.
 
 // Bounds of the library's parser (MIN_LENGTH_FOR_NSN, MAX_LENGTH_FOR_NSN,
 // MAX_LENGTH_COUNTRY_CODE).

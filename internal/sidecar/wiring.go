@@ -526,7 +526,7 @@ func counterExpiry(deps policy.Deps, embedded storage.Counters, delay func(time.
 // fleet's store (PostgreSQL) is made as of, on top of counterExpiryDelay:
 // the hosts' clocks may differ, and an entry one host's window still counts
 // must not be deleted by another's expiry. Redis keys keep the same slack
-// (redisstore.KeyTTLSlack).
+// (redisstore.Options.KeyTTLSlack).
 const fleetExpirySlack = 24 * time.Hour
 
 // runExpirer is a store that keeps sequential runs and expires them

@@ -2,7 +2,7 @@
 // (splitareas.go) and of the data's prefixes (tzprefixes.go) from the
 // time-zone data of the github.com/nyaruka/phonenumbers version in go.mod.
 // Run it with `go generate ./numbering` after changing that version;
-// numbering's TestSplitAreasMatchData and TestTZPrefixesMatchData fail
+// numbering's TestSplitAreasMatchData (which checks both tables) fails
 // until it is run.
 package main
 
