@@ -141,7 +141,10 @@ func Build(p *Profile, deps Deps, opts ...dialgate.Option) (*dialgate.Gate, erro
 // Assembly is a Gate together with the checks it was built from. Hosts that
 // change a check's state through the check while the Gate runs — a
 // recording registered through the recording check's Manager; an opt-out
-// through the do-not-call check where the DNC store has no change feed —
+// through the do-not-call check where the DNC store has no change feed; a
+// caller-ID ledger entry written to the store, after which the callerid
+// check's Refresh makes the next Check see it (the check otherwise polls
+// the ledger's version once per second of dial time or every 1024 dials) —
 // find the check with CheckOf instead of building a second, separate one.
 //
 // An opt-out written straight into a store that implements dnc.ChangeFeed
