@@ -251,8 +251,9 @@ func (a *app) adminDNCRemoveCmd(af *adminFlags) *cobra.Command {
 		use:   "remove --number N --scope S",
 		short: "Take a number off a do-not-call list (after re-consent); an absent entry is not an error",
 		long: `Take a number off the sidecar's do-not-call list in a scope (RemoveDncEntry).
-An entry still within its minimum hold is not removed (exit 2, naming
---number).`,
+An entry still within its minimum hold is not removed (exit 1, a refusal by
+the stored state: the message names the end of the hold, and a retry will
+not succeed before it).`,
 		jsonHelp: `{"rpc", "number", "scope"}`,
 		flags: func(cmd *cobra.Command) {
 			cmd.Flags().StringVar(&number, "number", "", "the number, E.164 (required)")
