@@ -171,6 +171,11 @@ func overlay(doc *yamlx.Doc, base *Profile) (*Profile, error) {
 	}
 	patch, err := yamlx.ToJSON(doc.Root)
 	if err != nil {
+		var ye *yamlx.Error
+		if errors.As(err, &ye) && ye.File == "" {
+			ye.File = doc.File // a NaN or infinity: its line and path
+			return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, ye)
+		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidProfile, doc.File, err)
 	}
 	merged := patch

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -265,13 +266,52 @@ func IsNull(n *yaml3.Node) bool {
 	return n == nil || (n.Kind == yaml3.ScalarNode && n.Tag == "!!null")
 }
 
-// ToJSON converts the YAML subtree n to JSON with sigs.k8s.io/yaml.
+// ToJSON converts the YAML subtree n to JSON with sigs.k8s.io/yaml. JSON has
+// no NaN or infinity: a YAML .nan, .inf or -.inf in n is an *Error naming
+// its path (relative to n) and line.
 func ToJSON(n *yaml3.Node) ([]byte, error) {
+	if e := nonFinite(n, "", 0); e != nil {
+		return nil, e
+	}
 	y, err := yaml3.Marshal(n)
 	if err != nil {
 		return nil, err
 	}
 	return yaml.YAMLToJSONStrict(y)
+}
+
+// nonFinite returns an *Error for the first float scalar below n that is NaN
+// or infinite (.nan, .inf, -.inf in any spelling YAML accepts), nil if none.
+func nonFinite(n *yaml3.Node, path string, depth int) *Error {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	switch n.Kind {
+	case yaml3.DocumentNode:
+		for _, c := range n.Content {
+			if e := nonFinite(c, path, depth+1); e != nil {
+				return e
+			}
+		}
+	case yaml3.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if e := nonFinite(n.Content[i+1], join(path, n.Content[i].Value), depth+1); e != nil {
+				return e
+			}
+		}
+	case yaml3.SequenceNode:
+		for i, c := range n.Content {
+			if e := nonFinite(c, path+"["+strconv.Itoa(i)+"]", depth+1); e != nil {
+				return e
+			}
+		}
+	case yaml3.ScalarNode:
+		var f float64
+		if n.ShortTag() == "!!float" && n.Decode(&f) == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			return &Error{Line: n.Line, Path: path, Msg: fmt.Sprintf("%s is not a finite number", n.Value)}
+		}
+	}
+	return nil
 }
 
 // Decode decodes the subtree n of the document into v (a pointer) with
