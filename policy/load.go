@@ -104,8 +104,17 @@ func Parse(file string, data []byte) (*Profile, error) {
 // Merge returns a copy of base with patch applied as an RFC 7386 JSON merge
 // patch, decoded strictly and validated, as `extends` does. patch is JSON or
 // YAML with the keys of a profile file; "schema" and "extends" may not be set
-// in it. Scenario files use it for their policy: overrides.
+// in it. Scenario files use it for their policy: overrides. A nil or invalid base is an
+// error wrapping ErrInvalidProfile that names the base's bad fields.
 func Merge(base *Profile, patch []byte) (*Profile, error) {
+	if base == nil {
+		return nil, fmt.Errorf("%w: base: nil profile", ErrInvalidProfile)
+	}
+	// A base built in Go may hold what no profile file can (a NaN rate has
+	// no JSON form): name the field rather than fail in the JSON encoder.
+	if err := base.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: base %s: %w", ErrInvalidProfile, base.Name, err)
+	}
 	doc, err := yamlx.Parse("policy", patch)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, err)

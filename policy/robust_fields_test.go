@@ -207,3 +207,19 @@ func TestParseRefusesBadNumbers(t *testing.T) {
 		}()
 	}
 }
+
+// TestMergeRefusesInvalidBase: Merge onto a Go-built base with a NaN rate
+// (which has no JSON form) or onto nil is an error naming the problem, not
+// "json: unsupported value".
+func TestMergeRefusesInvalidBase(t *testing.T) {
+	base := builtin(t, "us")
+	base.Abandonment.MaxRate = math.NaN()
+	_, err := Merge(base, []byte("description: x\n"))
+	if !errors.Is(err, ErrInvalidProfile) || !strings.Contains(err.Error(), "abandonment.max_rate") {
+		t.Errorf("Merge onto a NaN base = %v, want ErrInvalidProfile naming abandonment.max_rate", err)
+	}
+	_, err = Merge(nil, []byte("description: x\n"))
+	if !errors.Is(err, ErrInvalidProfile) || !strings.Contains(err.Error(), "base") {
+		t.Errorf("Merge onto nil = %v, want ErrInvalidProfile naming the base", err)
+	}
+}

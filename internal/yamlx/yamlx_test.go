@@ -251,7 +251,10 @@ func TestDecodeKeepsNumberSpelling(t *testing.T) {
 // .nan, .inf or -.inf cannot be converted; the error names the key's path
 // and line instead of only "json: unsupported value: NaN".
 func TestToJSONNamesNonFiniteNumber(t *testing.T) {
-	for _, tc := range []struct{ src, path string; line int }{
+	for _, tc := range []struct {
+		src, path string
+		line      int
+	}{
 		{"a:\n  b: .nan\n", "a.b", 2},
 		{"a:\n  - x: 1\n  - x: -.Inf\n", "a[1].x", 3},
 		{"a: [1, .INF]\n", "a[1]", 1},
