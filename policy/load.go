@@ -88,11 +88,21 @@ func Load(nameOrPath string) (*Profile, error) {
 // LoadFile reads, resolves and validates the profile file at path. Its extends
 // may name a built-in profile or a file relative to path's directory.
 func LoadFile(path string) (*Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlx.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		return nil, readErr(err)
 	}
 	return parse(path, data, loader{dir: filepath.Dir(path), files: true}, 0)
+}
+
+// readErr wraps an error of yamlx.ReadFile: a file too large is a profile
+// content problem (ErrInvalidProfile), an I/O error is not.
+func readErr(err error) error {
+	var ye *yamlx.Error
+	if errors.As(err, &ye) {
+		return fmt.Errorf("%w: %w", ErrInvalidProfile, err)
+	}
+	return fmt.Errorf("policy: %w", err)
 }
 
 // Parse reads, resolves and validates a profile from data; file names it in
@@ -239,7 +249,7 @@ func (l loader) resolve(ref string, depth int) (*Profile, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(l.dir, path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := yamlx.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && nameRE.MatchString(ref) {
 			return nil, unknownErr(ref)

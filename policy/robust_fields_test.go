@@ -3,13 +3,17 @@ package policy
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/yamlx"
 )
 
 // numericField is one float64 or dialgate.Duration field of a profile, found
@@ -221,5 +225,37 @@ func TestMergeRefusesInvalidBase(t *testing.T) {
 	_, err = Merge(nil, []byte("description: x\n"))
 	if !errors.Is(err, ErrInvalidProfile) || !strings.Contains(err.Error(), "base") {
 		t.Errorf("Merge onto nil = %v, want ErrInvalidProfile naming the base", err)
+	}
+}
+
+// TestLoadFileReadsAtMostMaxSize: a profile path naming a huge file (or a
+// device that never ends, /dev/zero) is refused after reading at most
+// yamlx.MaxSize+1 bytes; reading it whole ran the process out of memory.
+func TestLoadFileReadsAtMostMaxSize(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.yaml")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(256 << 20); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	over := filepath.Join(dir, "over.yaml")
+	if err := os.WriteFile(over, []byte("schema: dialgate.profile.v1\nname: x\nextends: big.yaml\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{big, over} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := LoadFile(path)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrInvalidProfile) || !strings.Contains(err.Error(), "big.yaml") || !strings.Contains(err.Error(), "larger than") {
+			t.Errorf("LoadFile(%s) = %v, want ErrInvalidProfile saying big.yaml is too large", filepath.Base(path), err)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 4*yamlx.MaxSize {
+			t.Errorf("LoadFile(%s) allocated %d MiB for a file it refuses", filepath.Base(path), n>>20)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -75,6 +76,29 @@ type Doc struct {
 }
 
 var lineRE = regexp.MustCompile(`line (\d+)`)
+
+// ReadFile reads the file at path as Parse would take it, reading at most
+// MaxSize+1 bytes: a larger file (or a device that never ends, /dev/zero) is
+// an *Error naming the file, and is never read whole into memory.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tooLarge := &Error{File: path, Msg: fmt.Sprintf("file larger than %d bytes", MaxSize)}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxSize {
+		return nil, tooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxSize {
+		return nil, tooLarge
+	}
+	return data, nil
+}
 
 // Parse parses data as a single YAML document whose root is a mapping. Syntax
 // errors, duplicate keys, several documents and oversized input are reported as

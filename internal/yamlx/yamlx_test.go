@@ -2,7 +2,9 @@ package yamlx
 
 import (
 	"errors"
+	"os"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -276,5 +278,24 @@ func TestToJSONNamesNonFiniteNumber(t *testing.T) {
 	}
 	if j, err := ToJSON(doc.Root); err != nil || string(j) != `{"a":".nan","b":1.5}` {
 		t.Errorf("ToJSON = %s, %v", j, err)
+	}
+}
+
+// TestReadFileEndlessDevice: a device that never ends is refused after
+// MaxSize+1 bytes.
+func TestReadFileEndlessDevice(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadFile("/dev/zero")
+	runtime.ReadMemStats(&after)
+	var ye *Error
+	if !errors.As(err, &ye) || ye.File != "/dev/zero" || !strings.Contains(ye.Msg, "larger than") {
+		t.Errorf("ReadFile(/dev/zero) = %v", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 8*MaxSize {
+		t.Errorf("ReadFile(/dev/zero) allocated %d MiB", n>>20)
 	}
 }
