@@ -217,6 +217,10 @@ func parse(path string, data []byte) (*File, error) {
 				}
 			}
 			if f.Policy, err = yamlx.ToJSON(v); err != nil {
+				var ye *yamlx.Error
+				if errors.As(err, &ye) { // a NaN or infinity: its own line and path
+					return nil, &yamlx.Error{File: path, Line: ye.Line, Path: "policy." + ye.Path, Msg: ye.Msg}
+				}
 				return nil, errAt(v, "policy", "%v", err)
 			}
 			f.policyLine = v.Line
