@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/yamlx"
+	"github.com/dialgate/dialgate/sweep"
 )
 
 // numericField is one float64 or dialgate.Duration field of a profile, found
@@ -66,18 +68,36 @@ func numericFields(p *Profile) []numericField {
 				walk(v.Index(i), path+"["+strconv.Itoa(i)+"]")
 			}
 		case reflect.Map:
-			// Map values are not addressable: copy, walk, store back
-			// is not needed for the profiles' maps of pointers.
-			for _, k := range v.MapKeys() {
-				e := v.MapIndex(k)
-				if e.Kind() == reflect.Pointer {
-					walk(e, path+"."+k.String())
-				}
+			// A map value is a copy, not addressable; the profile's
+			// maps (sweep.tenants) hold pointers to their rules, which
+			// the copy shares: walking it reaches settable fields.
+			keys := v.MapKeys()
+			slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+			for _, k := range keys {
+				walk(v.MapIndex(k), path+"."+k.String())
 			}
 		}
 	}
 	walk(reflect.ValueOf(p).Elem(), "")
 	return out
+}
+
+// builtinWithTenant is the built-in profile name, with stricter sweep rules
+// for the tenant acme (none is built in) when it has sweep rules, so that
+// the rules under sweep.tenants are exercised too.
+func builtinWithTenant(t *testing.T, name string) *Profile {
+	p := builtin(t, name)
+	if p.Sweep != nil && p.Sweep.SegmentRate != nil && p.Sweep.Sequential != nil && p.Sweep.Stride != nil {
+		sr, sq, st := *p.Sweep.SegmentRate, *p.Sweep.Sequential, *p.Sweep.Stride
+		sr.Window *= 2
+		sq.Window *= 2
+		st.Window *= 2
+		p.Sweep.Tenants = map[string]sweep.TenantRules{"acme": {SegmentRate: &sr, Sequential: &sq, Stride: &st}}
+		if err := p.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
 }
 
 // TestValidateRefusesBadNumbers sets every float and duration field of every
@@ -86,6 +106,7 @@ func numericFields(p *Profile) []numericField {
 // and neither Clone, Version, Lint nor Validate may panic.
 func TestValidateRefusesBadNumbers(t *testing.T) {
 	seen := map[string]bool{}
+	builtin := builtinWithTenant
 	for _, name := range Builtins() {
 		base := builtin(t, name)
 		n := len(numericFields(base))
@@ -138,7 +159,8 @@ func TestValidateRefusesBadNumbers(t *testing.T) {
 		"dnc.registries[0].max_age", "schedule.callback.max_trigger_age", "frequency.caps[0].window",
 		"frequency.pause_after_abandoned.window", "frequency.pause_after_refusal.window",
 		"frequency.pause_after_conversation.window", "sweep.segment_rate.window", "sweep.sequential.window",
-		"sweep.stride.window"} {
+		"sweep.stride.window", "sweep.tenants.acme.segment_rate.window", "sweep.tenants.acme.sequential.window",
+		"sweep.tenants.acme.stride.window"} {
 		if !seen[want] {
 			t.Errorf("no built-in profile exercised %s", want)
 		}
@@ -149,7 +171,7 @@ func TestValidateRefusesBadNumbers(t *testing.T) {
 // number of the clone leaves the original's version as it was.
 func TestCloneIsDeep(t *testing.T) {
 	for _, name := range Builtins() {
-		p := builtin(t, name)
+		p := builtinWithTenant(t, name)
 		v := p.Version()
 		c := p.Clone()
 		if !reflect.DeepEqual(p, c) {
