@@ -319,9 +319,18 @@ func nonFinite(n *yaml3.Node, path string, depth int) *Error {
 		}
 	case yaml3.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
+			// A key may carry the anchor a value's alias refers to.
+			if e := nonFinite(n.Content[i], path, depth+1); e != nil {
+				return e
+			}
 			if e := nonFinite(n.Content[i+1], join(path, n.Content[i].Value), depth+1); e != nil {
 				return e
 			}
+		}
+	case yaml3.AliasNode:
+		if e := nonFinite(n.Alias, path, depth+1); e != nil {
+			e.Line = n.Line
+			return e
 		}
 	case yaml3.SequenceNode:
 		for i, c := range n.Content {

@@ -260,6 +260,7 @@ func TestToJSONNamesNonFiniteNumber(t *testing.T) {
 		{"a:\n  b: .nan\n", "a.b", 2},
 		{"a:\n  - x: 1\n  - x: -.Inf\n", "a[1].x", 3},
 		{"a: [1, .INF]\n", "a[1]", 1},
+		{"? &n .nan\n: 1\nb: *n\n", "", 1},
 	} {
 		doc, err := Parse("f.yaml", []byte(tc.src))
 		if err != nil {
