@@ -88,11 +88,21 @@ func Load(nameOrPath string) (*Profile, error) {
 // LoadFile reads, resolves and validates the profile file at path. Its extends
 // may name a built-in profile or a file relative to path's directory.
 func LoadFile(path string) (*Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlx.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		return nil, readErr(err)
 	}
 	return parse(path, data, loader{dir: filepath.Dir(path), files: true}, 0)
+}
+
+// readErr wraps an error of yamlx.ReadFile: a file too large is a profile
+// content problem (ErrInvalidProfile), an I/O error is not.
+func readErr(err error) error {
+	var ye *yamlx.Error
+	if errors.As(err, &ye) {
+		return fmt.Errorf("%w: %w", ErrInvalidProfile, err)
+	}
+	return fmt.Errorf("policy: %w", err)
 }
 
 // Parse reads, resolves and validates a profile from data; file names it in
@@ -104,8 +114,17 @@ func Parse(file string, data []byte) (*Profile, error) {
 // Merge returns a copy of base with patch applied as an RFC 7386 JSON merge
 // patch, decoded strictly and validated, as `extends` does. patch is JSON or
 // YAML with the keys of a profile file; "schema" and "extends" may not be set
-// in it. Scenario files use it for their policy: overrides.
+// in it. Scenario files use it for their policy: overrides. A nil or invalid base is an
+// error wrapping ErrInvalidProfile that names the base's bad fields.
 func Merge(base *Profile, patch []byte) (*Profile, error) {
+	if base == nil {
+		return nil, fmt.Errorf("%w: base: nil profile", ErrInvalidProfile)
+	}
+	// A base built in Go may hold what no profile file can (a NaN rate has
+	// no JSON form): name the field rather than fail in the JSON encoder.
+	if err := base.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: base %s: %w", ErrInvalidProfile, base.Name, err)
+	}
 	doc, err := yamlx.Parse("policy", patch)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, err)
@@ -171,6 +190,11 @@ func overlay(doc *yamlx.Doc, base *Profile) (*Profile, error) {
 	}
 	patch, err := yamlx.ToJSON(doc.Root)
 	if err != nil {
+		var ye *yamlx.Error
+		if errors.As(err, &ye) && ye.File == "" {
+			ye.File = doc.File // a NaN or infinity: its line and path
+			return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, ye)
+		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidProfile, doc.File, err)
 	}
 	merged := patch
@@ -225,7 +249,7 @@ func (l loader) resolve(ref string, depth int) (*Profile, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(l.dir, path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := yamlx.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && nameRE.MatchString(ref) {
 			return nil, unknownErr(ref)

@@ -308,6 +308,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("schema: dialgate.profile.v1\nname: x\nextends: cn\ndescription: null\n"))
 	f.Add([]byte(laEmergency))
+	f.Add([]byte("schema: dialgate.profile.v1\nname: x\nextends: us\nabandonment: {max_rate: .nan, window: -30d}\nring: {min: -.inf}\n"))
 	f.Add([]byte("schema: dialgate.profile.v1\nname: x\nsweep:\n  stride: {min_run: 20, max_gap: 2, window: 24h, cite: {source: U, ref: x}}\n" +
 		"  tenants:\n    acme: {stride: {min_run: 5, max_gap: 3, window: 48h, cite: {source: U, ref: y}}}\n"))
 	f.Add([]byte("schema: dialgate.profile.v1\nname: x\nschedule:\n  windows: [{days: [mon-sun], ranges: [\"00:00-24:00\"], cite: {source: U, ref: x}}]\n" +

@@ -143,18 +143,73 @@ func (p *Profile) sections() []presentSection {
 	return out
 }
 
-// Clone returns a deep copy of p.
+// Clone returns a deep copy of p. It copies the values as they are, valid or
+// not (a NaN rate, a negative duration stay for Validate to refuse), and never
+// panics: it copies field by field rather than through the JSON form, which
+// cannot hold NaN or ±Inf. A nil p clones to nil.
 func (p *Profile) Clone() *Profile {
-	b, err := json.Marshal(p)
-	if err != nil {
-		panic(fmt.Sprintf("policy: profile does not marshal: %v", err)) // every section is plain data
+	if p == nil {
+		return nil
 	}
-	var c Profile
-	if err := json.Unmarshal(b, &c); err != nil {
-		panic(fmt.Sprintf("policy: profile does not round-trip: %v", err))
-	}
+	c := deepCopy(reflect.ValueOf(p).Elem()).Interface().(Profile)
 	c.lintBase = p.lintBase
 	return &c
+}
+
+// deepCopy returns a copy of v that shares no pointer, slice or map with it.
+// A struct with unexported fields (time.Time) is copied by value: the
+// profile's only such type is immutable.
+func deepCopy(v reflect.Value) reflect.Value {
+	t := v.Type()
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return reflect.Zero(t)
+		}
+		c := reflect.New(t.Elem())
+		c.Elem().Set(deepCopy(v.Elem()))
+		return c
+	case reflect.Slice:
+		if v.IsNil() {
+			return reflect.Zero(t)
+		}
+		c := reflect.MakeSlice(t, v.Len(), v.Len())
+		for i := range v.Len() {
+			c.Index(i).Set(deepCopy(v.Index(i)))
+		}
+		return c
+	case reflect.Map:
+		if v.IsNil() {
+			return reflect.Zero(t)
+		}
+		c := reflect.MakeMapWithSize(t, v.Len())
+		iter := v.MapRange()
+		for iter.Next() {
+			c.SetMapIndex(deepCopy(iter.Key()), deepCopy(iter.Value()))
+		}
+		return c
+	case reflect.Array:
+		c := reflect.New(t).Elem()
+		for i := range v.Len() {
+			c.Index(i).Set(deepCopy(v.Index(i)))
+		}
+		return c
+	case reflect.Struct:
+		c := reflect.New(t).Elem()
+		c.Set(v) // every field, unexported ones included
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				c.Field(i).Set(deepCopy(v.Field(i)))
+			}
+		}
+		return c
+	default:
+		// Scalars and strings are values. Interfaces, funcs and channels do
+		// not occur in a profile's plain data; copied as they are.
+		c := reflect.New(t).Elem()
+		c.Set(v)
+		return c
+	}
 }
 
 // JSON returns the profile in its canonical JSON form, the form Version hashes.

@@ -146,7 +146,7 @@ var coreKeys = []string{"schema", "name", "profile", "policy", "tenant", "steps"
 
 // ParseFile reads and parses the scenario file at path.
 func ParseFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlx.ReadFile(path) // at most yamlx.MaxSize+1 bytes
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -217,6 +217,10 @@ func parse(path string, data []byte) (*File, error) {
 				}
 			}
 			if f.Policy, err = yamlx.ToJSON(v); err != nil {
+				var ye *yamlx.Error
+				if errors.As(err, &ye) { // a NaN or infinity: its own line and path
+					return nil, &yamlx.Error{File: path, Line: ye.Line, Path: "policy." + ye.Path, Msg: ye.Msg}
+				}
 				return nil, errAt(v, "policy", "%v", err)
 			}
 			f.policyLine = v.Line
@@ -501,7 +505,7 @@ func walkScenarios(dir string, seen map[string]bool, out []string) ([]string, er
 		if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
 			// Profile files kept beside the scenarios that use them are not scenarios.
 			// (A byte order mark may come before the first line.)
-			if data, err := os.ReadFile(path); err == nil && profileRE.Match(bytes.TrimPrefix(data, []byte("\ufeff"))) {
+			if data, err := yamlx.ReadFile(path); err == nil && profileRE.Match(bytes.TrimPrefix(data, []byte("\ufeff"))) {
 				continue
 			}
 			out = append(out, path)

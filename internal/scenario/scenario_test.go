@@ -69,6 +69,7 @@ func TestParseErrors(t *testing.T) {
 		{"evidence on event", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event: {type: outcome, decision: s1}\n    want: {evidence: {consent.id: c-1}}\n", "an event wants error or deleted"},
 		{"policy unknown key", head + "policy:\n  descripton: x\nsteps:\n" + step + dial + "    want: {allowed: true}\n", `s.yaml:5: policy.descripton: unknown key "descripton"`},
 		{"policy extends", head + "policy:\n  extends: us\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:5: policy.extends: may not be overridden"},
+		{"policy nan", head + "policy:\n  abandonment:\n    max_rate: .nan\nsteps:\n" + step + dial + "    want: {allowed: true}\n", "s.yaml:6: policy.abandonment.max_rate: .nan is not a finite number"},
 		{"negative ring", head + "steps:\n  - id: s1\n" + "    " + step[4:] + dial + "    want: {allowed: true}\n" + step + "    event: {type: outcome, decision: s1, ring_seconds: -1}\n", "ring_seconds: -1 is negative"},
 		// 18446744074 s is 2^64 ns and 0.29 s: read in nanoseconds it
 		// wrapped into a one-ring call.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -74,6 +76,29 @@ type Doc struct {
 }
 
 var lineRE = regexp.MustCompile(`line (\d+)`)
+
+// ReadFile reads the file at path as Parse would take it, reading at most
+// MaxSize+1 bytes: a larger file (or a device that never ends, /dev/zero) is
+// an *Error naming the file, and is never read whole into memory.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tooLarge := &Error{File: path, Msg: fmt.Sprintf("file larger than %d bytes", MaxSize)}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxSize {
+		return nil, tooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxSize {
+		return nil, tooLarge
+	}
+	return data, nil
+}
 
 // Parse parses data as a single YAML document whose root is a mapping. Syntax
 // errors, duplicate keys, several documents and oversized input are reported as
@@ -265,13 +290,61 @@ func IsNull(n *yaml3.Node) bool {
 	return n == nil || (n.Kind == yaml3.ScalarNode && n.Tag == "!!null")
 }
 
-// ToJSON converts the YAML subtree n to JSON with sigs.k8s.io/yaml.
+// ToJSON converts the YAML subtree n to JSON with sigs.k8s.io/yaml. JSON has
+// no NaN or infinity: a YAML .nan, .inf or -.inf in n is an *Error naming
+// its path (relative to n) and line.
 func ToJSON(n *yaml3.Node) ([]byte, error) {
+	if e := nonFinite(n, "", 0); e != nil {
+		return nil, e
+	}
 	y, err := yaml3.Marshal(n)
 	if err != nil {
 		return nil, err
 	}
 	return yaml.YAMLToJSONStrict(y)
+}
+
+// nonFinite returns an *Error for the first float scalar below n that is NaN
+// or infinite (.nan, .inf, -.inf in any spelling YAML accepts), nil if none.
+func nonFinite(n *yaml3.Node, path string, depth int) *Error {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	switch n.Kind {
+	case yaml3.DocumentNode:
+		for _, c := range n.Content {
+			if e := nonFinite(c, path, depth+1); e != nil {
+				return e
+			}
+		}
+	case yaml3.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			// A key may carry the anchor a value's alias refers to.
+			if e := nonFinite(n.Content[i], path, depth+1); e != nil {
+				return e
+			}
+			if e := nonFinite(n.Content[i+1], join(path, n.Content[i].Value), depth+1); e != nil {
+				return e
+			}
+		}
+	case yaml3.AliasNode:
+		if e := nonFinite(n.Alias, path, depth+1); e != nil {
+			e.Line = n.Line
+			return e
+		}
+	case yaml3.SequenceNode:
+		for i, c := range n.Content {
+			if e := nonFinite(c, path+"["+strconv.Itoa(i)+"]", depth+1); e != nil {
+				return e
+			}
+		}
+	case yaml3.ScalarNode:
+		var f float64
+		if n.ShortTag() == "!!float" && n.Decode(&f) == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			return &Error{Line: n.Line, Path: path, Msg: fmt.Sprintf("%s is not a finite number", n.Value)}
+		}
+	}
+	return nil
 }
 
 // Decode decodes the subtree n of the document into v (a pointer) with

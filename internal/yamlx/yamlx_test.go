@@ -2,7 +2,9 @@ package yamlx
 
 import (
 	"errors"
+	"os"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -244,5 +246,57 @@ func TestDecodeKeepsNumberSpelling(t *testing.T) {
 		if err := d.Decode(d.Root, "", &o); err != nil || o.Name != s || strconv.Itoa(o.Count) != s {
 			t.Errorf("%s: decoded %+v, %v", s, o, err)
 		}
+	}
+}
+
+// TestToJSONNamesNonFiniteNumber: JSON has no NaN or infinity, so a YAML
+// .nan, .inf or -.inf cannot be converted; the error names the key's path
+// and line instead of only "json: unsupported value: NaN".
+func TestToJSONNamesNonFiniteNumber(t *testing.T) {
+	for _, tc := range []struct {
+		src, path string
+		line      int
+	}{
+		{"a:\n  b: .nan\n", "a.b", 2},
+		{"a:\n  - x: 1\n  - x: -.Inf\n", "a[1].x", 3},
+		{"a: [1, .INF]\n", "a[1]", 1},
+		{"? &n .nan\n: 1\nb: *n\n", "", 1},
+	} {
+		doc, err := Parse("f.yaml", []byte(tc.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ToJSON(doc.Root)
+		var ye *Error
+		if !errors.As(err, &ye) || ye.Path != tc.path || ye.Line != tc.line || !strings.Contains(ye.Msg, "finite") {
+			t.Errorf("%q: ToJSON error = %#v (%v), want path %s line %d", tc.src, ye, err, tc.path, tc.line)
+		}
+	}
+	// A string that merely looks like one is no number.
+	doc, err := Parse("f.yaml", []byte("a: \".nan\"\nb: 1.5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err := ToJSON(doc.Root); err != nil || string(j) != `{"a":".nan","b":1.5}` {
+		t.Errorf("ToJSON = %s, %v", j, err)
+	}
+}
+
+// TestReadFileEndlessDevice: a device that never ends is refused after
+// MaxSize+1 bytes.
+func TestReadFileEndlessDevice(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadFile("/dev/zero")
+	runtime.ReadMemStats(&after)
+	var ye *Error
+	if !errors.As(err, &ye) || ye.File != "/dev/zero" || !strings.Contains(ye.Msg, "larger than") {
+		t.Errorf("ReadFile(/dev/zero) = %v", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 8*MaxSize {
+		t.Errorf("ReadFile(/dev/zero) allocated %d MiB", n>>20)
 	}
 }
