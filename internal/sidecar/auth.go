@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -103,7 +102,7 @@ var tokenName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 // refused, too, when other users may write it (they could add a token), or
 // read it while it holds a token in plain text (see checkTokensFile).
 func LoadTokens(path string) (*Tokens, error) {
-	b, err := os.ReadFile(path)
+	b, err := yamlx.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("tokens file: %w", err)
 	}

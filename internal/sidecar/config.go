@@ -8,7 +8,6 @@ import (
 	"github.com/dialgate/dialgate"
 	"net"
 	"net/netip"
-	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -291,7 +290,7 @@ func (c Config) maxShrink() float64 {
 // LoadConfig reads a YAML config file. Unknown keys are errors, named with
 // the file and line (path:3: …).
 func LoadConfig(path string) (Config, error) {
-	b, err := os.ReadFile(path)
+	b, err := yamlx.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
