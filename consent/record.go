@@ -242,10 +242,12 @@ func (r *Record) validate(full bool) error {
 
 // ValidateNew is Validate plus the rules for a record about to be added: it
 // must not be revoked yet (a revocation is recorded with RevokeConsent, so
-// that it appears in the history), its scope and tenant must be valid UTF-8
-// (stores keep them as JSON text), its evidence URI must name more than a
-// scheme ("https:" alone points to no evidence), and its disclosure hash must
-// not be that of empty text or a placeholder ("000…0").
+// that it appears in the history), its scope, tenant, evidence URI and
+// channel must be valid UTF-8 and its granted_at and expires_at instants a
+// store can keep (stores keep them as JSON text: see keepableTime), its
+// evidence URI must name more than a scheme ("https:" alone points to no
+// evidence), and its disclosure hash must not be that of empty text or a
+// placeholder ("000…0").
 func (r *Record) ValidateNew() error {
 	if err := r.Validate(); err != nil {
 		return err
@@ -255,12 +257,23 @@ func (r *Record) ValidateNew() error {
 	}
 	// The JSON stores (boltstore, redisstore, pgstore) write invalid UTF-8 as
 	// U+FFFD: a tenant "acme\xff" would be read back as "acme\uFFFD" and
-	// cover that tenant's dials instead of its own. Only for new records,
-	// like the rules below: records stored before them must keep passing
-	// Validate.
-	for _, f := range [...]struct{ name, v string }{{"scope", string(r.Scope)}, {"tenant", r.Tenant}} {
+	// cover that tenant's dials instead of its own, and an evidence URI
+	// would point to another place than the one given. Only for new
+	// records, like the rules below: records stored before them must keep
+	// passing Validate.
+	for _, f := range [...]struct{ name, v string }{
+		{"scope", string(r.Scope)}, {"tenant", r.Tenant}, {"evidence_uri", r.EvidenceURI}, {"channel", r.Channel},
+	} {
 		if !utf8.ValidString(f.v) {
-			return fieldErr(f.name, "not valid UTF-8 (a store would keep another name)")
+			return fieldErr(f.name, "not valid UTF-8 (a store would keep another text)")
+		}
+	}
+	if err := keepableTime("granted_at", r.GrantedAt); err != nil {
+		return err
+	}
+	if !r.ExpiresAt.IsZero() {
+		if err := keepableTime("expires_at", r.ExpiresAt); err != nil {
+			return err
 		}
 	}
 	if r.EvidenceURI != "" && !namesSomething(r.EvidenceURI) {
@@ -270,6 +283,24 @@ func (r *Record) ValidateNew() error {
 	}
 	if placeholderHash(r.DisclosureSHA256) {
 		return fieldErr("disclosure_sha256", "is the hash of empty text or a placeholder, not of a disclosure the person was shown")
+	}
+	return nil
+}
+
+// keepableTime returns a *FieldError naming field when t is not an instant
+// every store keeps as given: the JSON stores (boltstore, redisstore,
+// pgstore) write it in RFC 3339, which fails for a year outside 0000–9999
+// or a zone offset of 24 hours or more (a back-end error, where the
+// memstore kept it) and drops the seconds of an offset that has some (the
+// instant read back is another).
+func keepableTime(field string, t time.Time) error {
+	b, err := t.MarshalJSON()
+	if err != nil {
+		return fieldErr(field, "%s cannot be stored: %v", t.UTC().Format(time.RFC3339Nano), err)
+	}
+	var back time.Time
+	if err := back.UnmarshalJSON(b); err != nil || !back.Equal(t) {
+		return fieldErr(field, "%s cannot be stored as the same instant (a zone offset with seconds: give it in UTC or another offset)", t.Format(time.RFC3339Nano))
 	}
 	return nil
 }

@@ -287,3 +287,36 @@ func TestValidateNewPlaceholderDisclosureHash(t *testing.T) {
 		t.Errorf("a real hash: %v", err)
 	}
 }
+
+// TestValidateNewRejectsUnkeptValues: what a JSON store (boltstore,
+// redisstore, pgstore) cannot keep as given is refused, naming the field:
+// invalid UTF-8 in the evidence URI or the channel (written as U+FFFD: the
+// evidence pointer read back is another), an instant outside years
+// 0000–9999 (a back-end error, while the memstore kept it), a zone offset
+// with seconds (RFC 3339 drops them: the instant read back is another).
+func TestValidateNewRejectsUnkeptValues(t *testing.T) {
+	lmt := time.FixedZone("LMT", 8*3600+5*60+43)
+	for _, tc := range []struct {
+		field string
+		edit  func(*Record)
+	}{
+		{"channel", func(r *Record) { r.Channel = "web\xff" }},
+		{"evidence_uri", func(r *Record) { r.EvidenceURI = "https://evidence.example/\xff" }},
+		{"granted_at", func(r *Record) { r.GrantedAt = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC) }},
+		{"granted_at", func(r *Record) { r.GrantedAt = time.Date(2026, 11, 1, 10, 0, 0, 0, lmt) }},
+		{"expires_at", func(r *Record) { r.ExpiresAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }},
+		{"expires_at", func(r *Record) { r.ExpiresAt = time.Date(2027, 1, 1, 0, 0, 0, 0, time.FixedZone("", 25*3600)) }},
+	} {
+		r := goodRecord()
+		tc.edit(&r)
+		var fe *FieldError
+		if err := r.ValidateNew(); !errors.Is(err, ErrInvalid) || !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("ValidateNew(%s = %q / %q / %v) = %v, want an error naming %s", tc.field, r.Channel, r.EvidenceURI, r.ExpiresAt, err, tc.field)
+		}
+	}
+	r := goodRecord()
+	r.Channel, r.GrantedAt, r.ExpiresAt = "网站", time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	if err := r.ValidateNew(); err != nil {
+		t.Errorf("a UTF-8 channel and instants of years 1 and 9999: %v", err)
+	}
+}

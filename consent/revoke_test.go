@@ -157,3 +157,32 @@ func TestMalformedStoredRecordDoesNotAllow(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokedRecordRejectsUnkeptValues: a withdrawal at an instant no store
+// can keep (outside years 0000–9999, an offset with seconds), or with a
+// channel that is not valid UTF-8, is refused alike by every store, naming
+// the field: the JSON stores failed the first with a back-end error
+// (boltstore: "storage: unavailable", which a caller retries forever) and
+// stored the channel as U+FFFD, while the memstore kept both.
+func TestRevokedRecordRejectsUnkeptValues(t *testing.T) {
+	r := goodRecord()
+	for _, tc := range []struct {
+		at      time.Time
+		channel string
+		field   string
+	}{
+		{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), "sms", "revoked_at"},
+		{time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), "sms", "revoked_at"},
+		{t0.Add(time.Hour).In(time.FixedZone("LMT", 8*3600+5*60+43)), "sms", "revoked_at"},
+		{t0.Add(time.Hour), "sms\xff", "revocation_channel"},
+	} {
+		var fe *FieldError
+		if _, _, err := RevokedRecord(r, tc.at, tc.channel); !errors.Is(err, ErrInvalid) || !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("RevokedRecord(%v, %q) = %v, want an error naming %s", tc.at, tc.channel, err, tc.field)
+		}
+	}
+	// Before the grant but keepable: revoked as of the grant, as before.
+	if got, ev, err := RevokedRecord(r, time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC), "短信"); err != nil || !got.RevokedAt.Equal(r.GrantedAt) || ev.RequestedAt.Year() != 1 {
+		t.Errorf("RevokedRecord(year 1) = %+v, %+v, %v; want revoked as of the grant", got, ev, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 )
@@ -82,10 +83,13 @@ func (e *Event) ValidateStored(seq uint64, n dialgate.Number) error {
 // r.GrantedAt, the record is revoked as of r.GrantedAt (it never took effect)
 // and the event's RequestedAt keeps at. A record already revoked is returned
 // unchanged with the zero Event: the first withdrawal stands and no event is
-// appended. A zero at or a malformed channel is an error wrapping
-// ErrInvalid. What is wrong with the record itself (one written by a newer
-// build, or damaged, that this build's Validate refuses) never is: a
-// withdrawal is what stops such a record from allowing dials.
+// appended. A zero at, an at no store can keep as given (a year outside
+// 0000–9999, a zone offset with seconds: see keepableTime) or a malformed
+// channel (control characters, more than 64 bytes, not valid UTF-8) is an
+// error wrapping ErrInvalid, the same from every store. What is wrong with
+// the record itself (one written by a newer build, or damaged, that this
+// build's Validate refuses) never is: a withdrawal is what stops such a
+// record from allowing dials.
 func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error) {
 	if r.Revoked() {
 		return r, Event{}, nil
@@ -93,8 +97,14 @@ func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error
 	if at.IsZero() {
 		return Record{}, Event{}, fieldErr("revoked_at", "missing")
 	}
+	if err := keepableTime("revoked_at", at); err != nil {
+		return Record{}, Event{}, err
+	}
 	if err := validateText("revocation_channel", channel, 64); err != nil {
 		return Record{}, Event{}, err
+	}
+	if !utf8.ValidString(channel) {
+		return Record{}, Event{}, fieldErr("revocation_channel", "not valid UTF-8 (a store would keep another text)")
 	}
 	var requested time.Time
 	if at.Before(r.GrantedAt) {
@@ -170,9 +180,11 @@ type Store interface {
 	// record as of its grant — RevokedAt = GrantedAt: it never took effect —
 	// and the revocation Event has At = GrantedAt and RequestedAt = at; the
 	// record then denies at any instant. Implementations get this, and the
-	// event, from RevokedRecord. A zero at, or a channel that does not pass
-	// Record.Validate, is an error wrapping ErrInvalid; a stored record that
-	// does not pass Validate is revoked all the same.
+	// event, from RevokedRecord. A zero at, an at no store can keep as given
+	// (a year outside 0000–9999, a zone offset with seconds), or a channel
+	// that does not pass Record.Validate or is not valid UTF-8, is an error
+	// wrapping ErrInvalid, and writes nothing; a stored record that does not
+	// pass Validate is revoked all the same.
 	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (Record, error)
 
 	// ConsentHistory returns the events of number n in Seq order.

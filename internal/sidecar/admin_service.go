@@ -379,9 +379,15 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 	ch.ID, ch.Source, ch.EffectiveAt = req.GetId(), req.GetChannel(), at
 	if err := s.applyThenRecord(ctx, "RevokeConsent", &ch, func() error {
 		// The record names the consent's number, so that a number's
-		// history holds its revocations too.
-		n, err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel())
+		// history holds its revocations too, and is dated as the
+		// withdrawal is stored (as `dialgate consent revoke` dates it):
+		// as of the grant for an at before it, as of the first
+		// withdrawal for a consent revoked already.
+		n, revokedAt, err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel())
 		ch.Number = n
+		if !revokedAt.IsZero() {
+			ch.EffectiveAt = revokedAt
+		}
 		return err
 	}); err != nil {
 		return nil, err

@@ -214,11 +214,14 @@ type ConsentAdmin interface {
 	// the same id with other fields wraps ErrAlreadyExists.
 	GrantConsent(ctx context.Context, c ConsentGrant) error
 	// RevokeConsent revokes consent id as of at, through channel (free
-	// text, may be empty), and returns the number of the consent revoked
-	// (the zero Number when not known), for its audit record; an unknown
-	// id wraps ErrNotFound. at before the consent's granted_at is no
-	// error: it is revoked as of its grant.
-	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (dialgate.Number, error)
+	// text, may be empty), and returns, for its audit record, the number
+	// of the consent revoked (the zero Number when not known) and the
+	// instant its withdrawal is dated as stored (zero when not known); an
+	// unknown id wraps ErrNotFound. at before the consent's granted_at is
+	// no error: it is revoked as of its grant (revokedAt is granted_at). A
+	// consent revoked already stays revoked as of its first withdrawal
+	// (revokedAt is that one's).
+	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (n dialgate.Number, revokedAt time.Time, err error)
 }
 
 // Complaint is a complaint as AdminService receives it.

@@ -326,7 +326,7 @@ func (f *frFleet) step(ctx context.Context, r *rand.Rand) {
 			f.check(ctx, r.IntN(k), dial)
 		}
 		f.write(ctx, r, "revoke", id, g, dial, func() error {
-			_, err := f.bes[g].Consents.RevokeConsent(ctx, id, time.Now(), "fleetrace")
+			_, _, err := f.bes[g].Consents.RevokeConsent(ctx, id, time.Now(), "fleetrace")
 			return err
 		})
 	default: // an abandoned call, which pauses its callee, or a refusal, which lists it

@@ -90,14 +90,15 @@ func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 
 // RevokeConsent implements ConsentAdmin. at before the consent's granted_at
 // is no error: the store revokes the consent as of its grant (see
-// consent.Store.RevokeConsent).
-func (a consentAdmin) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (dialgate.Number, error) {
+// consent.Store.RevokeConsent). It returns the record's number and its
+// revoked_at as stored.
+func (a consentAdmin) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (dialgate.Number, time.Time, error) {
 	if err := consent.ValidateID(id); err != nil {
-		return dialgate.Number{}, consentError(err)
+		return dialgate.Number{}, time.Time{}, consentError(err)
 	}
 	r, err := a.store.RevokeConsent(ctx, id, at, channel)
 	if err != nil {
-		return dialgate.Number{}, consentError(err)
+		return dialgate.Number{}, time.Time{}, consentError(err)
 	}
-	return r.Number, nil
+	return r.Number, r.RevokedAt, nil
 }

@@ -388,18 +388,30 @@ func (s *Store) ConsentRevision(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, s.fail("ConsentRevision", err)
 	}
-	return parseRevision(s.pfx+"crev", v)
+	return parseRevision("ConsentRevision", s.pfx+"crev", v)
 }
 
 // parseRevision reads the consent revision v of key k as the consent write
 // script's INCR does, and refuses what it refuses (leading zeros, a sign,
 // 2^63-1 and above, where INCR overflows): a revision the script cannot
 // raise read as sound let every other process's cache keep a grant that a
-// revocation, stored before its INCR failed, withdrew.
-func parseRevision(k, v string) (uint64, error) {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || n == math.MaxInt64 || strconv.FormatInt(n, 10) != v {
-		return 0, fmt.Errorf("redisstore: ConsentRevision: key %s: %.40q is not a revision the consent writes can raise (a decimal integer from 0 to 2^63-2 without leading zeros); repair it: %w", k, v, storage.ErrCorrupt)
+// revocation, stored before its INCR failed, withdrew. ConsentRevision and
+// ConsentRevisionStamp (the read the check's cache makes, on every dial:
+// nothing is allocated for a sound revision) both read it so; op names the
+// one reading.
+func parseRevision(op, k, v string) (uint64, error) {
+	ok := v == "0" || v != "" && v[0] != '0' // no sign, no leading zeros
+	for i := 0; ok && i < len(v); i++ {
+		ok = '0' <= v[i] && v[i] <= '9'
+	}
+	var n int64
+	if ok {
+		var err error
+		n, err = strconv.ParseInt(v, 10, 64)
+		ok = err == nil && n != math.MaxInt64
+	}
+	if !ok {
+		return 0, fmt.Errorf("redisstore: %s: key %s: %.40q is not a revision the consent writes can raise (a decimal integer from 0 to 2^63-2 without leading zeros); repair it: %w", op, k, v, storage.ErrCorrupt)
 	}
 	return uint64(n), nil
 }
@@ -436,9 +448,12 @@ func (s *Store) ConsentRevisionStamp(ctx context.Context) (uint64, string, error
 		return 0, "", nil
 	}
 	rs, _ := vs[0].(string)
-	v, err := strconv.ParseUint(rs, 10, 64)
+	// As ConsentRevision reads it: a revision the consent writes cannot
+	// raise (leading zeros, 2^63-1 and above) read as sound kept every
+	// cache on the grants a revocation stored since withdrew.
+	v, err := parseRevision("ConsentRevisionStamp", s.pfx+"crev", rs)
 	if err != nil {
-		return 0, "", s.fail("ConsentRevisionStamp", fmt.Errorf("key %s: %w", s.pfx+"crev", err))
+		return 0, "", err
 	}
 	return v, stamp, nil
 }

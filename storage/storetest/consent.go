@@ -55,6 +55,7 @@ func consentCases() []testCase[consent.Store] {
 		{"StoredRecordRevoked", consentStoredRevoke},
 		{"StoredIndexWithoutRecord", consentIndexWithoutRecord},
 		{"StoredEvents", consentEventStored},
+		{"UnkeptRefused", consentUnkeptRefused},
 	}
 }
 
