@@ -151,6 +151,11 @@ func ratePercent(r float64) string {
 // A dial or outcome with an empty campaign is counted under the empty
 // campaign, one campaign of its own per tenant.
 //
+// Recording an outcome keeps the counts an hour past the window before it
+// may prune them, so that a dial decided by a clock up to an hour behind
+// the recording one (another host of a fleet, or a clock stepped back)
+// still counts every outcome its window holds.
+//
 // Counting is idempotent by decision: an outcome of a decision already
 // counted (a retried report, or a second report of the same call) counts
 // nothing more, each count by its own reservation id (storage.Counters: a
@@ -432,9 +437,12 @@ func (c *AbandonCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) e
 }
 
 // record counts o's decision once under key, with a reservation id of the
-// decision and the key.
+// decision and the key. The limit's window, which only bounds what the
+// reservation may prune (its Max is never reached), is the rule's window
+// plus pruneMargin: a dial decided by a clock behind o's (another host, or
+// a clock stepped back) still counts every outcome its window holds.
 func (c *AbandonCheck) record(ctx context.Context, prefix, key string, o dialgate.Outcome) error {
-	limits := [1]storage.Limit{{Key: key, Window: c.window, Max: abandonRecordMax}}
+	limits := [1]storage.Limit{{Key: key, Window: c.window + pruneMargin, Max: abandonRecordMax}}
 	if _, _, err := c.counters.Reserve(ctx, prefix+o.DecisionID+"|"+key, o.At, limits[:]); err != nil {
 		return fmt.Errorf("abandon: record %s: %w", strings.TrimSuffix(strings.TrimPrefix(prefix, "abandon."), ":"), err)
 	}
