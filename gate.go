@@ -231,6 +231,16 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		dec.ValidUntil = until
 	}
 	allowed := dec.Allowed
+	if allowed {
+		if cerr := ctx.Err(); cerr != nil {
+			// The caller gave up before the allow was recorded (a Gate
+			// without checks, or whose last check returned just in time):
+			// deny as a log that heeds ctx would, whether or not this one
+			// does, and record nothing.
+			g.releaseAll(ctx, committed, dec.ID)
+			return dec, g.doneDeny(&dec, cerr)
+		}
+	}
 	if err := g.record(ctx, &dec); err != nil {
 		g.releaseAll(ctx, committed, dec.ID)
 		if allowed && unconfirmed(ctx, err) {
@@ -238,7 +248,28 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		}
 		return dec, err
 	}
+	if allowed {
+		if cerr := ctx.Err(); cerr != nil {
+			// The caller gave up while the log (which ignored ctx) wrote
+			// the allow: it is recorded, but the caller may not see it.
+			g.releaseAll(ctx, committed, dec.ID)
+			g.recordUnplaced(ctx, dec)
+			return dec, g.doneDeny(&dec, cerr)
+		}
+	}
 	return dec, nil
+}
+
+// doneDeny turns dec into the audit.unavailable deny of a decision whose
+// caller's context ended (cerr) before its allow was recorded, and returns
+// the error of it, wrapping ErrAuditUnavailable and cerr — what record
+// returns when the audit log gives up on the context.
+func (g *Gate) doneDeny(dec *Decision, cerr error) error {
+	g.log.Warn("dialgate: the caller's context ended before the allow was recorded; denying", "decision", dec.ID, "err", cerr)
+	dec.Allowed = false
+	dec.ValidUntil = time.Time{}
+	dec.Reasons = append(dec.Reasons, Reason{Code: CodeAuditUnavailable, Check: "audit", Message: "the caller's context ended (" + cerr.Error() + ") before the decision was recorded: do not dial"})
+	return fmt.Errorf("decision %s: %w: %w", dec.ID, ErrAuditUnavailable, cerr)
 }
 
 // unconfirmed reports whether the audit log's error err may have left the
@@ -604,7 +635,8 @@ func (g *Gate) markReleased(ctx context.Context, id string, t time.Time) (err er
 // markPlaced asks the PlacedGuard, if any, to mark o's decision placed at
 // o.At, and logs (and reports to the WithOutcomeAfterRelease function) an
 // outcome of a decision released before, whose call it counts again
-// (recount).
+// (recount). It returns an error when the call of such a decision could not
+// be counted (recount): the outcome must be retried.
 func (g *Gate) markPlaced(ctx context.Context, o Outcome) (err error) {
 	if g.placed == nil {
 		return nil
@@ -620,12 +652,13 @@ func (g *Gate) markPlaced(ctx context.Context, o Outcome) (err error) {
 		return fmt.Errorf("release guard: marking the decision placed: %w", err)
 	}
 	if releasedBefore {
-		counted := g.recount(ctx, o)
+		err = g.recount(ctx, o)
 		g.log.Warn("dialgate: outcome of a placed call reported after its decision was released: the dialer placed a call whose capacity it had given back; release only dials that were not placed",
-			"decision_id", id, "counted_again", counted)
+			"decision_id", id, "counted_again", err == nil, "err", err)
 		if g.afterRelease != nil {
 			g.afterRelease(ctx, id)
 		}
+		return err
 	}
 	return nil
 }
@@ -652,28 +685,51 @@ func notRecountID(id string) error {
 // all): every Committer reserves o.Dial under the decision's id and
 // placedSuffix, so that the callee's next dials count it — a Recounter
 // whatever its limits say (over a full cap, during a pause: the call
-// happened and counts for its whole window), another by Commit. It reports
-// whether every Committer reserved it. A Committer that refuses or fails
-// reserves nothing; neither is an error of the outcome, which happened. Without o.Dial (its callee) nothing can be counted. A
-// retried outcome reserves nothing more (a held id).
-func (g *Gate) recount(ctx context.Context, o Outcome) bool {
-	if len(g.committers) == 0 || !o.Dial.To.IsValid() {
-		return false
+// happened and counts for its whole window), another by Commit (a refusal
+// there, its limit full, is logged: the callee's next dials are denied by
+// that limit all the same). It fails closed: a Committer that fails (its
+// store unavailable) makes it return an error wrapping the cause, and an
+// outcome without a valid o.Dial (its callee unknown, nothing can be
+// counted) one wrapping ErrInvalidOutcome naming "dial"; the outcome must
+// be retried (with its dial). A retry counts the call once: a Committer
+// holding the id reserves nothing more, one that failed reserves it then.
+func (g *Gate) recount(ctx context.Context, o Outcome) error {
+	if len(g.committers) == 0 {
+		return nil
 	}
 	d := o.Dial
 	d.At = o.At
+	if err := d.Validate(); err != nil {
+		field, problem := "dial", err.Error()
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			field, problem = "dial."+fe.Field, fe.Problem
+		}
+		if !o.Dial.To.IsValid() {
+			field, problem = "dial", "missing"
+		}
+		return &FieldError{Field: field, Problem: problem + ": the decision was released before this outcome, so its call is counted again, which needs the dial it was placed with: report the outcome again with its dial",
+			Err: ErrInvalidOutcome}
+	}
 	cctx := newDeadlineCtx(context.WithoutCancel(ctx), time.Now().Add(g.timeout))
 	defer cctx.stop()
-	ok := true
+	var errs []error
 	for _, i := range g.committers {
+		name := g.checks[i].name
 		rs, err := g.recountOne(cctx, i, d, o.DecisionID+placedSuffix)
-		if err != nil || len(rs) > 0 {
-			ok = false
-			g.log.Warn("dialgate: a call placed after its decision was released could not be counted again",
-				"check", g.checks[i].name, "decision_id", o.DecisionID, "reasons", len(rs), "err", err)
+		if err == nil {
+			err = cctx.lateErr()
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("decision %s: counting again (%s) the call placed after the decision was released: %w; retry the outcome", o.DecisionID, name, err))
+			continue
+		}
+		if len(rs) > 0 {
+			g.log.Warn("dialgate: a call placed after its decision was released was refused a slot of its own (the limit is full)",
+				"check", name, "decision_id", o.DecisionID, "reasons", len(rs))
 		}
 	}
-	return ok
+	return errors.Join(errs...)
 }
 
 // ReportOutcome records what happened to a placed call and passes it to the
