@@ -178,7 +178,12 @@ func (g *Gate) CheckNames() []string {
 // an error. When ctx ends while the audit log records what would have been
 // an allow (the log may write the record all the same), the reservations are
 // given back and a Released outcome of the decision is recorded, so the log
-// never shows an allow the dialer was not given as a placed call.
+// never shows an allow the dialer was not given as a placed call. Whatever
+// the audit log does with ctx (and without checks or an audit log), no
+// allow is returned under a ctx that ended before the decision was
+// recorded: it denies with audit.unavailable and an error wrapping
+// ErrAuditUnavailable and ctx's error (ended during the record, the allow
+// is followed by a Released outcome, as above).
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	if err := g.usable(); err != nil {
 		// Like a decision without an id: nothing can be recorded, and the
@@ -749,9 +754,13 @@ func (g *Gate) recount(ctx context.Context, o Outcome) error {
 // decision released before it (the dialer placed a call whose capacity it
 // had given back) is logged, and its call counted again: every Committer
 // reserves o.Dial at o.At under the decision's id and "#placed" (not given
-// back by a later Release of the decision), when o carries the dial: a
-// Recounter whatever its limits say, another Committer when a slot is left.
-// A guard that fails
+// back by a later Release of the decision): a Recounter whatever its limits
+// say, another Committer when a slot is left. That recount fails closed: a
+// Committer that fails (its store unavailable) makes the outcome's error
+// wrap the cause (storage.ErrUnavailable), and an outcome without a valid
+// dial, which cannot be counted, returns an error wrapping
+// ErrInvalidOutcome naming "dial"; retry the outcome (with its dial): a
+// retry counts the call once, never twice. A guard that fails, or a recount,
 // does not keep the outcome from its observers or the audit log (it is the
 // truth, and may start a pause); its error is returned with the others, and
 // the outcome should be retried.
@@ -819,7 +828,11 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 // Gate of the store, is refused; without one it does nothing. Nothing is
 // recorded in the audit log and no observer is told. An empty id is an
 // error wrapping ErrInvalidOutcome; a Clock reading before 2000, one
-// wrapping ErrInvalidConfig (nothing marked).
+// wrapping ErrInvalidConfig (nothing marked). A decision released before
+// (its call placed after all) needs its call counted again, which takes the
+// dial: MarkPlaced returns an error wrapping ErrInvalidOutcome naming
+// "dial" — report the outcome with its dial (ReportOutcome), which counts
+// it once.
 func (g *Gate) MarkPlaced(ctx context.Context, decisionID string) error {
 	if err := g.usable(); err != nil {
 		return err
