@@ -703,8 +703,13 @@ func (g *Gate) recount(ctx context.Context, o Outcome) error {
 		return nil
 	}
 	d := o.Dial
+	// Validated without an instant: a clock stepped back since the
+	// decision must not refuse the dial's trigger_at as in the future
+	// (the dial was valid when decided), or no retry would count it.
+	d.At = time.Time{}
+	err := d.Validate()
 	d.At = o.At
-	if err := d.Validate(); err != nil {
+	if err != nil {
 		field, problem := "dial", err.Error()
 		var fe *FieldError
 		if errors.As(err, &fe) {

@@ -209,3 +209,41 @@ func TestLateOutcomeRetriesRaceCountOnce(t *testing.T) {
 		wantCalls(t, a, 1)
 	}
 }
+
+// TestLateOutcomeClockSteppedBack: a late outcome read at an instant before
+// its callback dial's trigger (the host's clock stepped back since the
+// decision) still counts the call: the dial was valid when decided, and a
+// refusal naming trigger_at would never be cured by a retry.
+func TestLateOutcomeClockSteppedBack(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	now := placedT0
+	caps, err := schedule.NewCapCheck(twoADay, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := placedguard.New(s, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := dialgate.New([]dialgate.Checker{caps}, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(pg),
+		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := placedDial()
+	d.Purpose, d.TriggerAt = dialgate.PurposeCallback, placedT0.Add(-time.Minute)
+	dec, err := g.Check(ctx, d)
+	if err != nil || !dec.Allowed {
+		t.Fatalf("check: %v %v %v", dec.Allowed, dec.Reasons, err)
+	}
+	if err := g.Release(ctx, dec); err != nil {
+		t.Fatal(err)
+	}
+	now = placedT0.Add(-10 * time.Minute)
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true}); err != nil {
+		t.Fatalf("late outcome after the clock stepped back: %v", err)
+	}
+	now = placedT0
+	wantCalls(t, g, 1)
+}
