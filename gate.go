@@ -690,9 +690,9 @@ func notRecountID(id string) error {
 // all): every Committer reserves o.Dial under the decision's id and
 // placedSuffix, so that the callee's next dials count it — a Recounter
 // whatever its limits say (over a full cap, during a pause: the call
-// happened and counts for its whole window), another by Commit (a refusal
-// there, its limit full, is logged: the callee's next dials are denied by
-// that limit all the same). It fails closed: a Committer that fails (its
+// happened and counts for its whole window; the built-in Committers, the
+// frequency caps and the sweep check, are Recounters), another by Commit (a
+// refusal there is logged). It fails closed: a Committer that fails (its
 // store unavailable) makes it return an error wrapping the cause, and an
 // outcome without a valid o.Dial (its callee unknown, nothing can be
 // counted) one wrapping ErrInvalidOutcome naming "dial"; the outcome must
