@@ -178,7 +178,12 @@ func (g *Gate) CheckNames() []string {
 // an error. When ctx ends while the audit log records what would have been
 // an allow (the log may write the record all the same), the reservations are
 // given back and a Released outcome of the decision is recorded, so the log
-// never shows an allow the dialer was not given as a placed call.
+// never shows an allow the dialer was not given as a placed call. Whatever
+// the audit log does with ctx (and without checks or an audit log), no
+// allow is returned under a ctx that ended before the decision was
+// recorded: it denies with audit.unavailable and an error wrapping
+// ErrAuditUnavailable and ctx's error (ended during the record, the allow
+// is followed by a Released outcome, as above).
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	if err := g.usable(); err != nil {
 		// Like a decision without an id: nothing can be recorded, and the
@@ -231,6 +236,16 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		dec.ValidUntil = until
 	}
 	allowed := dec.Allowed
+	if allowed {
+		if cerr := ctx.Err(); cerr != nil {
+			// The caller gave up before the allow was recorded (a Gate
+			// without checks, or whose last check returned just in time):
+			// deny as a log that heeds ctx would, whether or not this one
+			// does, and record nothing.
+			g.releaseAll(ctx, committed, dec.ID)
+			return dec, g.doneDeny(&dec, cerr)
+		}
+	}
 	if err := g.record(ctx, &dec); err != nil {
 		g.releaseAll(ctx, committed, dec.ID)
 		if allowed && unconfirmed(ctx, err) {
@@ -238,7 +253,28 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		}
 		return dec, err
 	}
+	if allowed {
+		if cerr := ctx.Err(); cerr != nil {
+			// The caller gave up while the log (which ignored ctx) wrote
+			// the allow: it is recorded, but the caller may not see it.
+			g.releaseAll(ctx, committed, dec.ID)
+			g.recordUnplaced(ctx, dec)
+			return dec, g.doneDeny(&dec, cerr)
+		}
+	}
 	return dec, nil
+}
+
+// doneDeny turns dec into the audit.unavailable deny of a decision whose
+// caller's context ended (cerr) before its allow was recorded, and returns
+// the error of it, wrapping ErrAuditUnavailable and cerr — what record
+// returns when the audit log gives up on the context.
+func (g *Gate) doneDeny(dec *Decision, cerr error) error {
+	g.log.Warn("dialgate: the caller's context ended before the allow was recorded; denying", "decision", dec.ID, "err", cerr)
+	dec.Allowed = false
+	dec.ValidUntil = time.Time{}
+	dec.Reasons = append(dec.Reasons, Reason{Code: CodeAuditUnavailable, Check: "audit", Message: "the caller's context ended (" + cerr.Error() + ") before the decision was recorded: do not dial"})
+	return fmt.Errorf("decision %s: %w: %w", dec.ID, ErrAuditUnavailable, cerr)
 }
 
 // unconfirmed reports whether the audit log's error err may have left the
@@ -604,7 +640,8 @@ func (g *Gate) markReleased(ctx context.Context, id string, t time.Time) (err er
 // markPlaced asks the PlacedGuard, if any, to mark o's decision placed at
 // o.At, and logs (and reports to the WithOutcomeAfterRelease function) an
 // outcome of a decision released before, whose call it counts again
-// (recount).
+// (recount). It returns an error when the call of such a decision could not
+// be counted (recount): the outcome must be retried.
 func (g *Gate) markPlaced(ctx context.Context, o Outcome) (err error) {
 	if g.placed == nil {
 		return nil
@@ -620,12 +657,13 @@ func (g *Gate) markPlaced(ctx context.Context, o Outcome) (err error) {
 		return fmt.Errorf("release guard: marking the decision placed: %w", err)
 	}
 	if releasedBefore {
-		counted := g.recount(ctx, o)
+		err = g.recount(ctx, o)
 		g.log.Warn("dialgate: outcome of a placed call reported after its decision was released: the dialer placed a call whose capacity it had given back; release only dials that were not placed",
-			"decision_id", id, "counted_again", counted)
+			"decision_id", id, "counted_again", err == nil, "err", err)
 		if g.afterRelease != nil {
 			g.afterRelease(ctx, id)
 		}
+		return err
 	}
 	return nil
 }
@@ -652,28 +690,56 @@ func notRecountID(id string) error {
 // all): every Committer reserves o.Dial under the decision's id and
 // placedSuffix, so that the callee's next dials count it — a Recounter
 // whatever its limits say (over a full cap, during a pause: the call
-// happened and counts for its whole window), another by Commit. It reports
-// whether every Committer reserved it. A Committer that refuses or fails
-// reserves nothing; neither is an error of the outcome, which happened. Without o.Dial (its callee) nothing can be counted. A
-// retried outcome reserves nothing more (a held id).
-func (g *Gate) recount(ctx context.Context, o Outcome) bool {
-	if len(g.committers) == 0 || !o.Dial.To.IsValid() {
-		return false
+// happened and counts for its whole window; the built-in Committers, the
+// frequency caps and the sweep check, are Recounters), another by Commit (a
+// refusal there is logged). It fails closed: a Committer that fails (its
+// store unavailable) makes it return an error wrapping the cause, and an
+// outcome without a valid o.Dial (its callee unknown, nothing can be
+// counted) one wrapping ErrInvalidOutcome naming "dial"; the outcome must
+// be retried (with its dial). A retry counts the call once: a Committer
+// holding the id reserves nothing more, one that failed reserves it then.
+func (g *Gate) recount(ctx context.Context, o Outcome) error {
+	if len(g.committers) == 0 {
+		return nil
 	}
 	d := o.Dial
+	// Validated without an instant: a clock stepped back since the
+	// decision must not refuse the dial's trigger_at as in the future
+	// (the dial was valid when decided), or no retry would count it.
+	d.At = time.Time{}
+	err := d.Validate()
 	d.At = o.At
+	if err != nil {
+		field, problem := "dial", err.Error()
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			field, problem = "dial."+fe.Field, fe.Problem
+		}
+		if !o.Dial.To.IsValid() {
+			field, problem = "dial", "missing"
+		}
+		return &FieldError{Field: field, Problem: problem + ": the decision was released before this outcome, so its call is counted again, which needs the dial it was placed with: report the outcome again with its dial",
+			Err: ErrInvalidOutcome}
+	}
 	cctx := newDeadlineCtx(context.WithoutCancel(ctx), time.Now().Add(g.timeout))
 	defer cctx.stop()
-	ok := true
+	var errs []error
 	for _, i := range g.committers {
+		name := g.checks[i].name
 		rs, err := g.recountOne(cctx, i, d, o.DecisionID+placedSuffix)
-		if err != nil || len(rs) > 0 {
-			ok = false
-			g.log.Warn("dialgate: a call placed after its decision was released could not be counted again",
-				"check", g.checks[i].name, "decision_id", o.DecisionID, "reasons", len(rs), "err", err)
+		if err == nil {
+			err = cctx.lateErr()
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("decision %s: counting again (%s) the call placed after the decision was released: %w; retry the outcome", o.DecisionID, name, err))
+			continue
+		}
+		if len(rs) > 0 {
+			g.log.Warn("dialgate: a call placed after its decision was released was refused a slot of its own (the limit is full)",
+				"check", name, "decision_id", o.DecisionID, "reasons", len(rs))
 		}
 	}
-	return ok
+	return errors.Join(errs...)
 }
 
 // ReportOutcome records what happened to a placed call and passes it to the
@@ -693,9 +759,13 @@ func (g *Gate) recount(ctx context.Context, o Outcome) bool {
 // decision released before it (the dialer placed a call whose capacity it
 // had given back) is logged, and its call counted again: every Committer
 // reserves o.Dial at o.At under the decision's id and "#placed" (not given
-// back by a later Release of the decision), when o carries the dial: a
-// Recounter whatever its limits say, another Committer when a slot is left.
-// A guard that fails
+// back by a later Release of the decision): a Recounter whatever its limits
+// say, another Committer when a slot is left. That recount fails closed: a
+// Committer that fails (its store unavailable) makes the outcome's error
+// wrap the cause (storage.ErrUnavailable), and an outcome without a valid
+// dial, which cannot be counted, returns an error wrapping
+// ErrInvalidOutcome naming "dial"; retry the outcome (with its dial): a
+// retry counts the call once, never twice. A guard that fails, or a recount,
 // does not keep the outcome from its observers or the audit log (it is the
 // truth, and may start a pause); its error is returned with the others, and
 // the outcome should be retried.
@@ -763,7 +833,11 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 // Gate of the store, is refused; without one it does nothing. Nothing is
 // recorded in the audit log and no observer is told. An empty id is an
 // error wrapping ErrInvalidOutcome; a Clock reading before 2000, one
-// wrapping ErrInvalidConfig (nothing marked).
+// wrapping ErrInvalidConfig (nothing marked). A decision released before
+// (its call placed after all) needs its call counted again, which takes the
+// dial: MarkPlaced returns an error wrapping ErrInvalidOutcome naming
+// "dial" — report the outcome with its dial (ReportOutcome), which counts
+// it once.
 func (g *Gate) MarkPlaced(ctx context.Context, decisionID string) error {
 	if err := g.usable(); err != nil {
 		return err

@@ -135,7 +135,7 @@ func TestReleaseWithoutOutcomeStillWorks(t *testing.T) {
 		t.Fatalf("second release (idempotent): %v", err)
 	}
 	dec2 := allow(t, b) // the capacity was given back
-	if err := a.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Answered: true}); err != nil {
+	if err := a.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true}); err != nil {
 		t.Fatalf("outcome after release: %v", err)
 	}
 	if after.Load() != 1 {

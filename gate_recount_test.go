@@ -20,7 +20,8 @@ import (
 // Release of the decision does not give it back; a retried outcome counts
 // nothing more. When another decision took the slot in between the call
 // cannot be counted (the cap is full: the next dial is denied all the
-// same), and an outcome without its dial cannot be: neither is an error.
+// same): not an error. An outcome without its dial cannot be counted: it
+// is refused (ErrInvalidOutcome naming dial) until retried with it.
 func TestOutcomeAfterReleaseCountsAgain(t *testing.T) {
 	ctx := context.Background()
 	s := memstore.New()
@@ -57,17 +58,21 @@ func TestOutcomeAfterReleaseCountsAgain(t *testing.T) {
 	if err := c.Release(ctx, dec2); err != nil {
 		t.Fatal(err)
 	}
-	// Without the dial nothing can be counted.
+	// Without the dial nothing can be counted: refused, naming the dial
+	// (TestLateOutcomeWithoutDialIsRefused), until retried with it.
 	s3 := memstore.New()
 	d := guardedGate(t, s3, nil)
 	dec = allow(t, d)
 	if err := d.Release(ctx, dec); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Answered: true}); err != nil {
-		t.Fatalf("outcome after release without its dial: %v", err)
+	if err := d.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Answered: true}); !errors.Is(err, dialgate.ErrInvalidOutcome) {
+		t.Fatalf("outcome after release without its dial: %v, want ErrInvalidOutcome", err)
 	}
-	allow(t, d)
+	if err := d.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true}); err != nil {
+		t.Fatal(err)
+	}
+	wantCapped(t, d)
 }
 
 // The reservation a recount makes (the decision's id and "#placed") is not

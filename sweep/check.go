@@ -465,6 +465,30 @@ func (ru *rules) seqReason(seg string, n int, across bool) dialgate.Reason {
 // It is idempotent by decisionID; when it returns reasons or an error nothing
 // stays recorded for decisionID.
 func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) ([]dialgate.Reason, error) {
+	return c.commit(ctx, d, decisionID, false)
+}
+
+// recountMax is the segment-rate limit a recount reserves under: one no
+// segment reaches, so that the call is counted whatever the rate says.
+const recountMax = 1 << 30
+
+// Recount implements dialgate.Recounter: it counts d under decisionID — a
+// call placed after its decision was released — whatever the rules say,
+// as the frequency caps do: the call happened, and counts for its whole
+// window. It reserves the callee in its segment's rate over a full segment
+// too, and records it in the segment's run state as Commit does (a run it
+// completes closes the segment for the window, denying the next dials as a
+// record would). It is idempotent by decisionID; an error may leave part of
+// it recorded (a retry completes it).
+func (c *Check) Recount(ctx context.Context, d dialgate.Dial, decisionID string) error {
+	_, err := c.commit(ctx, d, decisionID, true)
+	return err
+}
+
+// commit is Commit, or with recount Recount: a refusal then leaves
+// recorded what was recorded and goes on, and the segment rate is reserved
+// under recountMax.
+func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, recount bool) ([]dialgate.Reason, error) {
 	ru := c.rulesOf(d.Tenant)
 	if ru.seq == nil && ru.stride == nil && ru.rate == nil {
 		return nil, nil
@@ -491,6 +515,9 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 			} else {
 				n, ok = ru.runs.Add(ids.run(sp), segKey{d.Tenant, sp.seg, sp.across}, sp.x, d.At.UnixNano())
 			}
+			if !ok && recount {
+				continue // the run closed the key: it denies as a record would
+			}
 			if !ok {
 				// Nothing may stay recorded: give back the first spot.
 				if err := c.releaseRun(ctx, ru, decisionID); err != nil {
@@ -516,6 +543,9 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 			} else {
 				n, ok = ru.strRuns.Add(id, strideKey{d.Tenant, sp.block, info.Suffix, sp.across}, sp.x, d.At.UnixNano())
 			}
+			if !ok && recount {
+				continue
+			}
 			if !ok {
 				if err := c.releaseRun(ctx, ru, decisionID); err != nil {
 					return nil, err
@@ -536,8 +566,20 @@ func (c *Check) Commit(ctx context.Context, d dialgate.Dial, decisionID string) 
 	var mb [4]byte
 	member := suffix4(mb[:], info.Suffix)
 	lim := [1]storage.Limit{{Key: key, Member: member, Window: ru.rate.Window.Std(), Max: ru.rate.Max}}
+	if recount {
+		lim[0].Max = recountMax
+	}
 	// Reservation ids are shared by every user of the store: namespace ours.
 	ok, usage, err := c.counters.Reserve(ctx, ids.rate(), d.At, lim[:])
+	if recount {
+		if err != nil {
+			return nil, fmt.Errorf("sweep: segment rate: %w", err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("sweep: segment rate: the store refused a recount without a limit that could be exceeded")
+		}
+		return nil, nil
+	}
 	if err != nil || !ok {
 		// Give the run state back; should that fail, the Gate releases the
 		// decision again (it does after every refusal or error).
@@ -648,3 +690,5 @@ func (c *Check) CountsSegments(tenant string) bool { return c.rulesOf(tenant).ra
 // HasSegmentRate reports whether a segment_rate rule applies to any tenant
 // (Config.HasSegmentRate).
 func (c *Check) HasSegmentRate() bool { return c.cfg.HasSegmentRate() }
+
+var _ dialgate.Recounter = (*Check)(nil)

@@ -50,6 +50,12 @@ func (s *gateServer) decide(ctx context.Context, method string, p *pb.Dial) (*pb
 	}
 	dec, err := s.gate.Check(ctx, d)
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && errors.Is(err, cerr) {
+			// The client gave up while the Gate decided, which then
+			// denied (and gave back and recorded the release of what an
+			// allow would have reserved): the call's own code.
+			err = cerr
+		}
 		err = gateError("dial", err)
 		s.m.observe(method, start, &dec, err)
 		return nil, err

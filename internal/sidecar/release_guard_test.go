@@ -113,10 +113,22 @@ func outcomeAfterReleaseAcross(t *testing.T, bes []*Backend) {
 		t.Fatalf("release without an outcome: %v", err)
 	}
 	wantMetric(t, srv, "dialgate_outcomes_after_release_total 0")
-	if _, err := a.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: dec.ID, Answered: true}); err != nil {
-		t.Fatalf("outcome after a release elsewhere: %v", err)
+	// Without its dial the call cannot be counted again: refused, naming
+	// the dial (the report is counted all the same).
+	_, err = a.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: dec.ID, Answered: true})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "dial") {
+		t.Fatalf("outcome without its dial after a release elsewhere: %v, want InvalidArgument naming dial", err)
 	}
 	wantMetric(t, srv, "dialgate_outcomes_after_release_total 1")
+	if _, err := a.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: dec.ID, Dial: &pb.Dial{To: d.To.String(), Purpose: pb.Purpose_PURPOSE_SERVICE, LeadId: "crm-1", Tenant: "acme"}, Answered: true}); err != nil {
+		t.Fatalf("outcome after a release elsewhere: %v", err)
+	}
+	wantMetric(t, srv, "dialgate_outcomes_after_release_total 2")
+	for i, be := range bes {
+		if got, err := be.Gate.Check(ctx, d); err != nil || got.Allowed {
+			t.Fatalf("sidecar %d, next dial after the outcome after a release: %v %v, want capped (the call was counted again)", i, got.Allowed, err)
+		}
+	}
 }
 
 func TestFleetReleaseAfterOutcomeRedis(t *testing.T) {

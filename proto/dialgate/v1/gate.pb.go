@@ -1002,7 +1002,10 @@ type ReportOutcomeRequest struct {
 	// call (answered too) cannot be counted in its campaign's rate and is
 	// answered InvalidArgument naming dial.to (or dial.purpose); a
 	// recording_id not registered yet cannot be registered for its callee
-	// (InvalidArgument). The outcome itself is recorded in the audit log, and
+	// (InvalidArgument); the outcome of a call placed after its decision was
+	// released cannot be counted again (InvalidArgument naming dial; with the
+	// dial, a store failure while counting it is Unavailable: retry, it counts
+	// once). The outcome itself is recorded in the audit log, and
 	// the decision marked placed (see ReportOutcome), either way.
 	Dial *Dial `protobuf:"bytes,2,opt,name=dial,proto3" json:"dial,omitempty"`
 	// A person answered.
