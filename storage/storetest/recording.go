@@ -35,6 +35,7 @@ func recordingCases() []testCase[recording.Store] {
 		{"ConcurrentHolds", recConcurrentHolds},
 		{"RejectsInvalid", recInvalid},
 		{"RejectsNotUTF8", recNotUTF8},
+		{"RejectsNUL", recNUL},
 		{"Reopen", recReopen},
 		{"EndedAt", recEndedAt},
 		{"StoredRecords", recordingStored},
@@ -364,6 +365,55 @@ func recNotUTF8(ctx context.Context, h harness[recording.Store]) error {
 		return fmt.Errorf("ListRecordings after a refused update: %w", err)
 	}
 	return nil
+}
+
+// recNUL: a NUL byte (valid UTF-8) in a recording's text is refused by
+// every store alike, naming the field, and nothing is stored. PostgreSQL
+// cannot hold one in text or jsonb: pgstore answered an unavailable store
+// (storage.ErrUnavailable, naming no field) where memstore and boltstore
+// stored the recording.
+func recNUL(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	for field, mutate := range map[string]func(r *recording.Recording){
+		"id":          func(r *recording.Recording) { r.ID = "r-\x00" },
+		"decision_id": func(r *recording.Recording) { r.DecisionID = "d-\x00" },
+		"tenant":      func(r *recording.Recording) { r.Tenant = "ac\x00me" },
+		"callee":      func(r *recording.Recording) { r.Callee = "h:\x00" },
+		"media_uri":   func(r *recording.Recording) { r.MediaURI = "file:r\x00.wav" },
+		"holds[0].id": func(r *recording.Recording) { r.Holds = []recording.Hold{{ID: "h\x00", PlacedAt: t0}} },
+		"holds[0].reason": func(r *recording.Recording) {
+			r.Holds = []recording.Hold{{ID: "h1", Reason: "legal\x00", PlacedAt: t0}}
+		},
+	} {
+		bad := sampleRecording("r-1", "h:abc", t0)
+		mutate(&bad)
+		err := s.CreateRecording(ctx, bad)
+		if !errors.Is(err, recording.ErrInvalid) || !strings.Contains(err.Error(), field) {
+			return fmt.Errorf("CreateRecording with a NUL in %s: %v, want ErrInvalid naming %s", field, err, field)
+		}
+	}
+	if recs, err := s.ListRecordings(ctx, recording.Filter{}); err != nil || len(recs) != 0 {
+		return fmt.Errorf("ListRecordings after refused recordings: %d, %v; want none, no error", len(recs), err)
+	}
+	want := sampleRecording("r-1", "h:abc", t0)
+	if err := s.CreateRecording(ctx, want); err != nil {
+		return err
+	}
+	err = s.UpdateRecording(ctx, "r-1", func(r *recording.Recording) error {
+		r.Holds = append(r.Holds, recording.Hold{ID: "h1", Reason: "legal\x00", PlacedAt: t0})
+		return nil
+	})
+	if !errors.Is(err, recording.ErrInvalid) || !strings.Contains(err.Error(), "holds[0].reason") {
+		return fmt.Errorf("UpdateRecording adding a hold whose reason has a NUL: %v, want ErrInvalid naming holds[0].reason", err)
+	}
+	got, err := s.GetRecording(ctx, "r-1")
+	if err != nil {
+		return fmt.Errorf("GetRecording after a refused update: %w", err)
+	}
+	return sameRecording(got, want)
 }
 
 func recReopen(ctx context.Context, h harness[recording.Store]) error {
