@@ -70,6 +70,12 @@ type Recording struct {
 	Tenant string `json:"tenant,omitempty"`
 	// Callee is the keyed hash of the callee number (never the raw number).
 	Callee string `json:"callee"`
+	// CalleeAlias is the keyed hash of the callee's other spelling, for a
+	// French overseas line (+596 596 12 34 56, +33 596 12 34 56:
+	// numbering.OverseasAlias), so that a sweep finds the complaints filed
+	// under either (Manager.HoldNew); empty for other numbers and for
+	// records stored before it existed.
+	CalleeAlias string `json:"callee_alias,omitempty"`
 	// StartedAt is when the recording started. Required.
 	StartedAt time.Time `json:"started_at"`
 	// StartEstimated reports that StartedAt is not the recording's start
@@ -142,7 +148,7 @@ func (r Recording) Validate() error {
 	// than reported by one as an outage.
 	for _, f := range [...]struct{ name, v string }{
 		{"id", r.ID}, {"decision_id", r.DecisionID}, {"tenant", r.Tenant}, {"callee", r.Callee},
-		{"media_uri", r.MediaURI}, {"delete_token", r.DeleteToken},
+		{"callee_alias", r.CalleeAlias}, {"media_uri", r.MediaURI}, {"delete_token", r.DeleteToken},
 	} {
 		if err := checkText(f.name, f.v); err != nil {
 			return err
