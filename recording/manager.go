@@ -539,15 +539,21 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 
 // mediaShared reports whether a recording of rec's callee other than rec,
 // and not itself being deleted, names rec's media. Recordings of one media
-// are recordings of one call, so of one callee: the search is by callee.
+// are recordings of one call, so of one callee: the search is by callee,
+// under both spellings of a French overseas line (Recording.CalleeAlias).
 func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) {
-	recs, err := m.store.ListRecordings(ctx, Filter{Callee: rec.Callee})
-	if err != nil {
-		return false, err
-	}
-	for _, o := range recs {
-		if o.ID != rec.ID && o.MediaURI == rec.MediaURI && o.State != StateDeleting {
-			return true, nil
+	for _, callee := range []string{rec.Callee, rec.CalleeAlias} {
+		if callee == "" {
+			continue
+		}
+		recs, err := m.store.ListRecordings(ctx, Filter{Callee: callee})
+		if err != nil {
+			return false, err
+		}
+		for _, o := range recs {
+			if o.ID != rec.ID && o.MediaURI == rec.MediaURI && o.State != StateDeleting {
+				return true, nil
+			}
 		}
 	}
 	return false, nil
