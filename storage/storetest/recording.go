@@ -36,6 +36,7 @@ func recordingCases() []testCase[recording.Store] {
 		{"RejectsInvalid", recInvalid},
 		{"RejectsNotUTF8", recNotUTF8},
 		{"RejectsNUL", recNUL},
+		{"UnstorableKeysNotFound", recUnstorableKeys},
 		{"Reopen", recReopen},
 		{"EndedAt", recEndedAt},
 		{"StoredRecords", recordingStored},
@@ -418,6 +419,45 @@ func recNUL(ctx context.Context, h harness[recording.Store]) error {
 		return fmt.Errorf("GetRecording after a refused update: %w", err)
 	}
 	return sameRecording(got, want)
+}
+
+// recUnstorableKeys: a read or write naming an id, callee or decision no
+// recording can have (not UTF-8, or with a NUL byte: refused on create) finds
+// none, in every store alike: ErrNotFound, an empty listing. PostgreSQL
+// refuses such text as a query parameter: pgstore answered an unavailable
+// store (storage.ErrUnavailable) where memstore and boltstore found nothing,
+// so a Link of such an id failed as an outage instead of being refused as
+// bad input by the registration it falls back to.
+func recUnstorableKeys(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	if err := s.CreateRecording(ctx, sampleRecording("r-1", "h:abc", t0)); err != nil {
+		return err
+	}
+	for _, bad := range []string{"r-\x00", "r-\xff"} {
+		if _, err := s.GetRecording(ctx, bad); !errors.Is(err, recording.ErrNotFound) {
+			return fmt.Errorf("GetRecording(%q) = %v, want ErrNotFound", bad, err)
+		}
+		called := false
+		err := s.UpdateRecording(ctx, bad, func(*recording.Recording) error { called = true; return nil })
+		if !errors.Is(err, recording.ErrNotFound) || called {
+			return fmt.Errorf("UpdateRecording(%q) = %v (fn called: %v), want ErrNotFound", bad, err, called)
+		}
+		if err := s.DeleteRecording(ctx, bad, t0); !errors.Is(err, recording.ErrNotFound) {
+			return fmt.Errorf("DeleteRecording(%q) = %v, want ErrNotFound", bad, err)
+		}
+		for _, f := range []recording.Filter{{Callee: bad}, {DecisionID: bad}, {Callee: "h:abc", DecisionID: bad}} {
+			if recs, err := s.ListRecordings(ctx, f); err != nil || len(recs) != 0 {
+				return fmt.Errorf("ListRecordings(%+v) = %d, %v; want none, no error", f, len(recs), err)
+			}
+		}
+	}
+	if recs, err := s.ListRecordings(ctx, recording.Filter{}); err != nil || len(recs) != 1 {
+		return fmt.Errorf("ListRecordings after the look-ups = %d, %v; want r-1", len(recs), err)
+	}
+	return nil
 }
 
 func recReopen(ctx context.Context, h harness[recording.Store]) error {
