@@ -22,7 +22,8 @@
 // metadata nor metadata without media once the next sweep has run, and nothing
 // that should be kept is lost. With HoldNew's function set (the complaint
 // desk's), a recording about to be deleted first gets the holds of its
-// callee's unanswered complaints, so none is deleted while a complaint about
+// callee's unanswered complaints (under either spelling of a French overseas
+// line, Recording.CalleeAlias), so none is deleted while a complaint about
 // its callee is open, even one whose own hold missed it (filed while a sweep
 // had the recording marked; that sweep failed and put it back); a failed
 // look-up leaves the recording in place.

@@ -155,11 +155,15 @@ func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, e
 	if reg.Retention.Std() > keep {
 		keep = reg.Retention.Std()
 	}
+	hashes := m.calleeHashes(reg.Callee)
 	r := Recording{
 		ID: reg.ID, DecisionID: reg.DecisionID, Tenant: reg.Tenant,
-		Callee:    m.hasher.HashCallee(reg.Callee),
+		Callee:    hashes[0],
 		StartedAt: reg.StartedAt, EndedAt: reg.EndedAt, RetainUntil: callEnd(reg.StartedAt, reg.EndedAt, t).Add(keep),
 		MediaURI: reg.MediaURI, State: StateActive, StartEstimated: estimated,
+	}
+	if len(hashes) > 1 {
+		r.CalleeAlias = hashes[1]
 	}
 	if err := r.Validate(); err != nil {
 		return Recording{}, err
@@ -493,7 +497,8 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 var errRecordLeft = errors.New("but not its record")
 
 // holdForCallee gives recording id, when it is active, the holds HoldNew's
-// function gives its callee at t (the complaints about it not yet answered),
+// function gives its callee at t (the complaints about it not yet answered,
+// under both spellings of a French overseas line: Recording.CalleeAlias),
 // before a deletion looks at its holds. A complaint's own hold can miss a
 // recording: one filed while a sweep had the recording marked deleting skips
 // it (ErrDeleting), and a sweep whose media delete then fails puts it back
@@ -510,9 +515,19 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 		// an earlier sweep began (which no hold can stop any more).
 		return nil
 	}
-	holds, err := m.holdNew(ctx, r.Callee, t)
-	if err != nil {
-		return fmt.Errorf("recording %s: not deleted: looking up the holds of its callee's complaints: %w", id, err)
+	// Under both spellings of a French overseas line (CalleeAlias), as
+	// Register and HoldCallee look: a complaint filed under the other
+	// spelling is the callee's too.
+	var holds []Hold
+	for _, callee := range []string{r.Callee, r.CalleeAlias} {
+		if callee == "" {
+			continue
+		}
+		more, err := m.holdNew(ctx, callee, t)
+		if err != nil {
+			return fmt.Errorf("recording %s: not deleted: looking up the holds of its callee's complaints: %w", id, err)
+		}
+		holds = append(holds, more...)
 	}
 	for _, h := range holds {
 		if err := m.Hold(ctx, id, h); err != nil && !errors.Is(err, ErrDeleting) {
@@ -524,15 +539,21 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 
 // mediaShared reports whether a recording of rec's callee other than rec,
 // and not itself being deleted, names rec's media. Recordings of one media
-// are recordings of one call, so of one callee: the search is by callee.
+// are recordings of one call, so of one callee: the search is by callee,
+// under both spellings of a French overseas line (Recording.CalleeAlias).
 func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) {
-	recs, err := m.store.ListRecordings(ctx, Filter{Callee: rec.Callee})
-	if err != nil {
-		return false, err
-	}
-	for _, o := range recs {
-		if o.ID != rec.ID && o.MediaURI == rec.MediaURI && o.State != StateDeleting {
-			return true, nil
+	for _, callee := range []string{rec.Callee, rec.CalleeAlias} {
+		if callee == "" {
+			continue
+		}
+		recs, err := m.store.ListRecordings(ctx, Filter{Callee: callee})
+		if err != nil {
+			return false, err
+		}
+		for _, o := range recs {
+			if o.ID != rec.ID && o.MediaURI == rec.MediaURI && o.State != StateDeleting {
+				return true, nil
+			}
 		}
 	}
 	return false, nil

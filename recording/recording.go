@@ -70,6 +70,12 @@ type Recording struct {
 	Tenant string `json:"tenant,omitempty"`
 	// Callee is the keyed hash of the callee number (never the raw number).
 	Callee string `json:"callee"`
+	// CalleeAlias is the keyed hash of the callee's other spelling, for a
+	// French overseas line (+596 596 12 34 56, +33 596 12 34 56:
+	// numbering.OverseasAlias), so that a sweep finds the complaints filed
+	// under either (Manager.HoldNew); empty for other numbers and for
+	// records stored before it existed.
+	CalleeAlias string `json:"callee_alias,omitempty"`
 	// StartedAt is when the recording started. Required.
 	StartedAt time.Time `json:"started_at"`
 	// StartEstimated reports that StartedAt is not the recording's start
@@ -137,23 +143,39 @@ func (r Recording) Validate() error {
 	// Text that is not UTF-8 would be stored with U+FFFD in its place: a
 	// record its key does not name (every read and listing of it failing),
 	// a hold id no release names, a media URI other than the file's.
+	// A NUL byte, valid UTF-8, cannot be stored by PostgreSQL (text or
+	// jsonb): refused here, naming the field, by every store alike rather
+	// than reported by one as an outage.
 	for _, f := range [...]struct{ name, v string }{
 		{"id", r.ID}, {"decision_id", r.DecisionID}, {"tenant", r.Tenant}, {"callee", r.Callee},
-		{"media_uri", r.MediaURI}, {"delete_token", r.DeleteToken},
+		{"callee_alias", r.CalleeAlias}, {"media_uri", r.MediaURI}, {"delete_token", r.DeleteToken},
 	} {
-		if !utf8.ValidString(f.v) {
-			return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalid, f.name)
+		if err := checkText(f.name, f.v); err != nil {
+			return err
 		}
 	}
 	for i, h := range r.Holds {
-		switch {
-		case strings.TrimSpace(h.ID) == "":
+		if strings.TrimSpace(h.ID) == "" {
 			return fmt.Errorf("%w: holds[%d].id: missing", ErrInvalid, i)
-		case !utf8.ValidString(h.ID):
-			return fmt.Errorf("%w: holds[%d].id: not valid UTF-8", ErrInvalid, i)
-		case !utf8.ValidString(h.Reason):
-			return fmt.Errorf("%w: holds[%d].reason: not valid UTF-8", ErrInvalid, i)
 		}
+		if err := checkText(fmt.Sprintf("holds[%d].id", i), h.ID); err != nil {
+			return err
+		}
+		if err := checkText(fmt.Sprintf("holds[%d].reason", i), h.Reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkText reports text a store cannot keep as given: not UTF-8, or with
+// a NUL byte. The error wraps ErrInvalid and names field.
+func checkText(field, v string) error {
+	if !utf8.ValidString(v) {
+		return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalid, field)
+	}
+	if i := strings.IndexByte(v, 0); i >= 0 {
+		return fmt.Errorf("%w: %s: NUL byte at byte %d", ErrInvalid, field, i)
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package recording_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -58,5 +60,48 @@ func TestHoldCalleeOverseasSpellings(t *testing.T) {
 		if err != nil || strings.Join(held, ",") != "a,b" && strings.Join(held, ",") != "b,a" {
 			t.Errorf("HoldCallee(%s) = %v, %v; want both spellings' recordings", n, held, err)
 		}
+	}
+}
+
+// TestSweepKeepsMediaOtherSpellingNames is
+// TestSweepKeepsMediaAnotherRecordingNames for a French overseas line whose
+// media was registered twice, once under each spelling (+596 596 …,
+// +33 596 …): the sweep looked for other recordings of the media among
+// the recordings of the swept one's spelling only, and deleted the media
+// the other, held, recording still names.
+func TestSweepKeepsMediaOtherSpellingNames(t *testing.T) {
+	ctx := context.Background()
+	own := dialgate.MustParseNumber("+596596000101")
+	fr := dialgate.MustParseNumber("+33596000101")
+	dir := t.TempDir()
+	fsb, err := recording.NewFSBlob(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fsb.Close() })
+	mgr, err := recording.NewManager(recording.Config{}, memstore.New(), fsb, digitsHasher{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.wav"), []byte("RIFF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, reg := range []recording.Registration{
+		{ID: "a", Callee: own, StartedAt: start, MediaURI: "file:a.wav"},
+		{ID: "b", Callee: fr, StartedAt: start.Add(time.Minute), MediaURI: "file:a.wav"},
+	} {
+		if _, err := mgr.Register(ctx, reg.StartedAt, reg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mgr.Hold(ctx, "b", recording.Hold{ID: "litigation-1", PlacedAt: start}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := mgr.Sweep(ctx, start.Add(40*day))
+	if err != nil || strings.Join(rep.Deleted, ",") != "a" {
+		t.Fatalf("sweep: %+v %v, want a deleted", rep, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a.wav")); err != nil {
+		t.Fatalf("the media of held recording b (the line's other spelling) was deleted with a: %v", err)
 	}
 }

@@ -3,12 +3,16 @@ package recording_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/recording"
+	"github.com/dialgate/dialgate/storage/memstore"
 )
 
 // openComplaints is a stand-in for complaint.RecordingHolds: the holds of
@@ -119,5 +123,64 @@ func TestSweepComplaintLookupFailureKeeps(t *testing.T) {
 	}
 	if r, err := f.mgr.Get(ctx, "a"); err != nil || r.State != recording.StateActive {
 		t.Fatalf("after the sweep: %+v %v; want it active", r, err)
+	}
+}
+
+// TestUndoneDeletionKeepsComplaintHoldOtherSpelling is
+// TestUndoneDeletionKeepsComplaintHold for a French overseas line whose
+// recording was registered under one spelling (+596 596 …) and whose
+// complaint was filed under the other (+33 596 …): the complaint's hold
+// reached both spellings' recordings (HoldCallee) but skipped this one, being
+// deleted; the sweep put it back to active; the next sweep looked up the
+// complaints of the recording's own spelling only, found none, and deleted
+// the evidence of a complaint not yet answered.
+func TestUndoneDeletionKeepsComplaintHoldOtherSpelling(t *testing.T) {
+	ctx := context.Background()
+	own := dialgate.MustParseNumber("+596596000101")
+	fr := dialgate.MustParseNumber("+33596000101")
+	dir := t.TempDir()
+	fsb, err := recording.NewFSBlob(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fsb.Close() })
+	open := &openComplaints{}
+	failOnce := true
+	var mgr *recording.Manager
+	var skipped bool
+	blob := funcBlob{Blob: fsb, del: func(ctx context.Context, uri string) error {
+		if failOnce {
+			failOnce = false
+			h := recording.Hold{ID: "complaint:cp-1", Reason: "complaint cp-1"}
+			open.file(digitsHasher{}.HashCallee(fr), h)
+			held, err := mgr.HoldCallee(ctx, fr, h)
+			if err != nil {
+				t.Errorf("HoldCallee during the sweep: %v", err)
+			}
+			skipped = len(held) == 0
+			return errors.New("media store: transient failure")
+		}
+		return fsb.Delete(ctx, uri)
+	}}
+	mgr, err = recording.NewManager(recording.Config{}, memstore.New(), blob, digitsHasher{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr.HoldNew(open.calleeHolds)
+	if err := os.WriteFile(filepath.Join(dir, "a.wav"), []byte("RIFF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mgr.Register(ctx, start, recording.Registration{ID: "a", Callee: own, StartedAt: start, MediaURI: "file:a.wav"}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := mgr.Sweep(ctx, start.Add(31*day)); err == nil || len(rep.Failed) != 1 || !skipped {
+		t.Fatalf("sweep with a failing media delete: %+v %v (hold skipped: %v), want one failure and the hold skipped", rep, err, skipped)
+	}
+	rep, err := mgr.Sweep(ctx, start.Add(32*day))
+	if _, serr := os.Stat(filepath.Join(dir, "a.wav")); err != nil || len(rep.Deleted) != 0 || serr != nil {
+		t.Fatalf("second sweep: %+v %v: deleted the recording of an open complaint filed under its other spelling", rep, err)
+	}
+	if r, err := mgr.Get(ctx, "a"); err != nil || !r.Held() || r.Holds[0].ID != "complaint:cp-1" {
+		t.Errorf("after the second sweep: %+v %v; want it held by complaint:cp-1", r, err)
 	}
 }

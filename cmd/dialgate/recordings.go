@@ -408,7 +408,9 @@ func (a *app) recShowCmd(profile *string) *cobra.Command {
 	return cmd
 }
 
-// maxClockSkew is how far after the real clock a sweep's --at may be.
+// maxClockSkew is how far after the real clock the --at of a command that
+// records when something happened may be (parsePast). A sweep's --at may
+// not be after it at all.
 const maxClockSkew = time.Minute
 
 func (a *app) recSweepCmd(profile *string) *cobra.Command {
@@ -437,7 +439,12 @@ when the first cannot be written nothing is deleted (exit 1).`,
 			if err != nil {
 				return err
 			}
-			if limit := time.Now().Add(maxClockSkew); now.After(limit) {
+			// No skew allowed, unlike the --at of the commands that
+			// record when something happened (parsePast): a sweep as of
+			// even a second ahead deletes what the real clock still
+			// keeps, and the host that deletes is the one whose clock
+			// this is.
+			if now.After(time.Now()) {
 				return usageErr("--at: %s is after the current time; a sweep deletes for real, so it cannot run as of the future", at)
 			}
 			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {

@@ -386,3 +386,33 @@ func TestRecordingsEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordingsSweepAtWithinSkew: `recordings sweep --at` a few seconds
+// after the real clock, within the minute the other commands' --at may be
+// ahead (parsePast), deleted a recording whose 30-day retention ends
+// between now and --at: deleted before its retention was over by the
+// clock of the host that deletes it (337号 CN-S6). A sweep's --at may not
+// be after the real clock at all (exit 2), and nothing is deleted.
+func TestRecordingsSweepAtWithinSkew(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data}, args...)...)
+	}
+	now := time.Now().Truncate(time.Second)
+	// The call ended 30 days less 20 seconds ago: kept 20 more seconds.
+	ended := now.Add(-recording.MinRetention + 20*time.Second)
+	if code, out, errs := run("recordings", "register", "--id", "r-edge", "--number", "+8613900139000",
+		"--started-at", ended.Add(-time.Minute).Format(time.RFC3339), "--ended-at", ended.Format(time.RFC3339),
+		"--at", ended.Format(time.RFC3339)); code != 0 {
+		t.Fatalf("register: exit %d\n%s\n%s", code, out, errs)
+	}
+	at := now.Add(45 * time.Second).Format(time.RFC3339)
+	code, out, errs := run("recordings", "sweep", "--at", at)
+	if code != 2 || !strings.Contains(errs, "--at") {
+		t.Errorf("sweep --at %s (45 s ahead): exit %d, want 2\nstdout: %s\nstderr: %s", at, code, out, errs)
+	}
+	if code, out, errs := run("recordings", "show", "r-edge"); code != 0 {
+		t.Fatalf("r-edge deleted before its 30-day retention was over: exit %d\n%s\n%s", code, out, errs)
+	}
+}

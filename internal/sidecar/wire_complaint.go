@@ -32,11 +32,24 @@ type complaintAdmin struct {
 // the number): policy.NewComplaintDesk with the profile's deadlines, working
 // days of its holiday calendars (with make-up days) in its complaint zone, the
 // Gate's own *dnc.Check and holds through m (nil: no recordings kept).
+// Whenever the store keeps complaints, m's hold releases are guarded by them
+// and its new recordings take their holds (complaint.HoldGuard,
+// complaint.RecordingHolds), the desk wired or not.
 func wireComplaints(be *Backend, prof *policy.Profile, checks []dialgate.Checker, store any, m *recording.Manager, hasher complaint.CalleeHasher, log *slog.Logger) error {
 	cs, ok := store.(complaint.Store)
 	if !ok {
 		be.unwired("complaint", "the store keeps no complaints")
 		return nil
+	}
+	if m != nil {
+		// The complaints the store keeps hold their recordings whether or
+		// not this profile can file more (filed under another profile on
+		// this data, or by another sidecar of the fleet): an open one's
+		// hold is not lifted, and a recording of its callee registered
+		// or swept now is held for it, as the CLI does on the same data.
+		// NewComplaintDesk sets the same below when the desk is wired.
+		m.GuardHolds(complaint.HoldGuard(cs))
+		m.HoldNew(complaint.RecordingHolds(cs))
 	}
 	lists, ok := policy.CheckOf[*dnc.Check](checks)
 	if !ok || lists.Lists() == nil {

@@ -61,7 +61,13 @@ type wireEnv struct {
 // temporary directory) on bufconn. stop shuts it down, closing the store.
 func openWire(t *testing.T, profile string) (*wireEnv, func()) {
 	t.Helper()
-	dir := t.TempDir()
+	return openWireIn(t, t.TempDir(), profile)
+}
+
+// openWireIn is openWire on dir (its data directory dir/data), so that a
+// test can stop the sidecar and run another on the same data.
+func openWireIn(t *testing.T, dir, profile string) (*wireEnv, func()) {
+	t.Helper()
 	path := filepath.Join(dir, "profile.yaml")
 	if err := os.WriteFile(path, []byte(profile), 0o600); err != nil {
 		t.Fatal(err)

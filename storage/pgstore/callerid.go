@@ -160,6 +160,13 @@ func (s *Store) ledgerRow(ctx context.Context, tx pgx.Tx, e callerid.Entry, lock
 
 // DeleteLedgerEntry implements callerid.Store.
 func (s *Store) DeleteLedgerEntry(ctx context.Context, tenant string, n dialgate.Number) error {
+	if !storable(tenant) {
+		// No entry has it (see storable); the store is asked nothing.
+		if err := s.check("DeleteLedgerEntry"); err != nil {
+			return err
+		}
+		return fmt.Errorf("pgstore: ledger entry %s of tenant %q: %w", n, tenant, storage.ErrNotFound)
+	}
 	return s.inTx(ctx, "DeleteLedgerEntry", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM ledger WHERE tenant = $1 AND number = $2`, tenant, num(n))
 		if err != nil {
@@ -188,6 +195,9 @@ func decodeLedger(tenant string, number int64, raw []byte) (callerid.Entry, erro
 func (s *Store) LedgerEntry(ctx context.Context, tenant string, n dialgate.Number) (callerid.Entry, error) {
 	if err := s.check("LedgerEntry"); err != nil {
 		return callerid.Entry{}, err
+	}
+	if !storable(tenant) {
+		return callerid.Entry{}, fmt.Errorf("pgstore: ledger entry %s of tenant %q: %w", n, tenant, storage.ErrNotFound)
 	}
 	var raw []byte
 	err := s.pool.QueryRow(ctx, `SELECT entry FROM ledger WHERE tenant = $1 AND number = $2`, tenant, num(n)).Scan(&raw)

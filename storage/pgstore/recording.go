@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -94,10 +95,21 @@ func (s *Store) CreateRecording(ctx context.Context, r recording.Recording) erro
 	})
 }
 
+// storable reports whether PostgreSQL can hold v as text: valid UTF-8
+// without a NUL byte. A key that is not names no recording (Validate refuses
+// such text on every write), and is not sent as a query parameter, which
+// PostgreSQL would refuse as an error the store reports as unavailable.
+func storable(v string) bool {
+	return utf8.ValidString(v) && strings.IndexByte(v, 0) < 0
+}
+
 // GetRecording implements recording.Store.
 func (s *Store) GetRecording(ctx context.Context, id string) (recording.Recording, error) {
 	if err := s.check("GetRecording"); err != nil {
 		return recording.Recording{}, err
+	}
+	if !storable(id) {
+		return recording.Recording{}, fmt.Errorf("pgstore: recording %q: %w", id, recording.ErrNotFound)
 	}
 	var r recordingRow
 	err := r.scan(s.pool.QueryRow(ctx, `SELECT `+recordingCols+` FROM recordings WHERE id = $1`, id))
@@ -111,6 +123,9 @@ func (s *Store) GetRecording(ctx context.Context, id string) (recording.Recordin
 }
 
 func (s *Store) lockRecording(ctx context.Context, tx pgx.Tx, op, id string) (recording.Recording, error) {
+	if !storable(id) {
+		return recording.Recording{}, fmt.Errorf("pgstore: recording %q: %w", id, recording.ErrNotFound)
+	}
 	var r recordingRow
 	err := r.scan(tx.QueryRow(ctx, `SELECT `+recordingCols+` FROM recordings WHERE id = $1 FOR UPDATE`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -233,6 +248,9 @@ func (s *Store) ListTombstones(ctx context.Context, from, to time.Time) ([]recor
 func (s *Store) ListRecordings(ctx context.Context, f recording.Filter) ([]recording.Recording, error) {
 	if err := s.check("ListRecordings"); err != nil {
 		return nil, err
+	}
+	if !storable(f.Callee) || !storable(f.DecisionID) {
+		return nil, nil // no recording has it (see storable)
 	}
 	var conds []string
 	var args []any

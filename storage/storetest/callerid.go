@@ -41,6 +41,7 @@ func ledgerCases() []testCase[callerid.Store] {
 		{"Replace", ledgerReplace},
 		{"BatchAfterUnchanged", ledgerBatchAfterUnchanged},
 		{"Delete", ledgerDelete},
+		{"UnstorableTenantNotFound", ledgerUnstorableTenant},
 		{"ListOrder", ledgerList},
 		{"Version", ledgerVersion},
 		{"ReturnsCopies", ledgerCopies},
@@ -250,6 +251,40 @@ func ledgerDelete(ctx context.Context, h harness[callerid.Store]) error {
 	}
 	if _, err := s.LedgerEntry(ctx, "acme", ledFixed2); err != nil {
 		return fmt.Errorf("the other entry is gone after delete: %w", err)
+	}
+	return nil
+}
+
+// ledgerUnstorableTenant: a look-up or delete naming a tenant no entry can
+// have (not UTF-8, or with a NUL byte: Normalize refuses it on every write)
+// finds none, in every store alike (storage.ErrNotFound), and changes
+// nothing. PostgreSQL refuses such text as a query parameter: pgstore
+// answered an unavailable store (storage.ErrUnavailable).
+func ledgerUnstorableTenant(ctx context.Context, h harness[callerid.Store]) error {
+	s, err := openLedger(h)
+	if err != nil {
+		return err
+	}
+	if err := s.PutLedger(ctx, ledEntry("acme", ledFixed)); err != nil {
+		return fmt.Errorf("PutLedger: %w", err)
+	}
+	v0, err := s.LedgerVersion(ctx)
+	if err != nil {
+		return err
+	}
+	for _, bad := range []string{"ac\x00me", "acme\xff"} {
+		if _, err := s.LedgerEntry(ctx, bad, ledFixed); !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("LedgerEntry(%q) = %v, want storage.ErrNotFound", bad, err)
+		}
+		if err := s.DeleteLedgerEntry(ctx, bad, ledFixed); !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("DeleteLedgerEntry(%q) = %v, want storage.ErrNotFound", bad, err)
+		}
+	}
+	if v, err := s.LedgerVersion(ctx); err != nil || v != v0 {
+		return fmt.Errorf("LedgerVersion after the look-ups = %d, %v; want %d unchanged", v, err, v0)
+	}
+	if _, err := s.LedgerEntry(ctx, "acme", ledFixed); err != nil {
+		return fmt.Errorf("the entry after the look-ups: %w", err)
 	}
 	return nil
 }

@@ -35,6 +35,8 @@ func recordingCases() []testCase[recording.Store] {
 		{"ConcurrentHolds", recConcurrentHolds},
 		{"RejectsInvalid", recInvalid},
 		{"RejectsNotUTF8", recNotUTF8},
+		{"RejectsNUL", recNUL},
+		{"UnstorableKeysNotFound", recUnstorableKeys},
 		{"Reopen", recReopen},
 		{"EndedAt", recEndedAt},
 		{"StoredRecords", recordingStored},
@@ -52,7 +54,7 @@ func sampleRecording(id, callee string, started time.Time) recording.Recording {
 }
 
 func sameRecording(got, want recording.Recording) error {
-	if got.ID != want.ID || got.DecisionID != want.DecisionID || got.Tenant != want.Tenant || got.Callee != want.Callee ||
+	if got.ID != want.ID || got.DecisionID != want.DecisionID || got.Tenant != want.Tenant || got.Callee != want.Callee || got.CalleeAlias != want.CalleeAlias ||
 		!got.StartedAt.Equal(want.StartedAt) || !got.EndedAt.Equal(want.EndedAt) || !got.RetainUntil.Equal(want.RetainUntil) || got.MediaURI != want.MediaURI ||
 		got.State != want.State || got.StartEstimated != want.StartEstimated || len(got.Holds) != len(want.Holds) {
 		return fmt.Errorf("got %+v, want %+v", got, want)
@@ -76,6 +78,9 @@ func recCreateGet(ctx context.Context, h harness[recording.Store]) error {
 	// instant it became known, and an earlier end is taken (Manager.End).
 	// A store that dropped the mark would refuse the recorder's real end.
 	r.StartEstimated = true
+	// The other spelling's hash (a French overseas line): a store that
+	// dropped it would let a sweep miss a complaint filed under it.
+	r.CalleeAlias = "h:alias"
 	if err := s.CreateRecording(ctx, r); err != nil {
 		return fmt.Errorf("CreateRecording: %w", err)
 	}
@@ -362,6 +367,95 @@ func recNotUTF8(ctx context.Context, h harness[recording.Store]) error {
 	}
 	if _, err := s.ListRecordings(ctx, recording.Filter{Callee: "h:abc"}); err != nil {
 		return fmt.Errorf("ListRecordings after a refused update: %w", err)
+	}
+	return nil
+}
+
+// recNUL: a NUL byte (valid UTF-8) in a recording's text is refused by
+// every store alike, naming the field, and nothing is stored. PostgreSQL
+// cannot hold one in text or jsonb: pgstore answered an unavailable store
+// (storage.ErrUnavailable, naming no field) where memstore and boltstore
+// stored the recording.
+func recNUL(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	for field, mutate := range map[string]func(r *recording.Recording){
+		"id":           func(r *recording.Recording) { r.ID = "r-\x00" },
+		"decision_id":  func(r *recording.Recording) { r.DecisionID = "d-\x00" },
+		"tenant":       func(r *recording.Recording) { r.Tenant = "ac\x00me" },
+		"callee":       func(r *recording.Recording) { r.Callee = "h:\x00" },
+		"callee_alias": func(r *recording.Recording) { r.CalleeAlias = "h:\x00" },
+		"media_uri":    func(r *recording.Recording) { r.MediaURI = "file:r\x00.wav" },
+		"holds[0].id":  func(r *recording.Recording) { r.Holds = []recording.Hold{{ID: "h\x00", PlacedAt: t0}} },
+		"holds[0].reason": func(r *recording.Recording) {
+			r.Holds = []recording.Hold{{ID: "h1", Reason: "legal\x00", PlacedAt: t0}}
+		},
+	} {
+		bad := sampleRecording("r-1", "h:abc", t0)
+		mutate(&bad)
+		err := s.CreateRecording(ctx, bad)
+		if !errors.Is(err, recording.ErrInvalid) || !strings.Contains(err.Error(), field) {
+			return fmt.Errorf("CreateRecording with a NUL in %s: %v, want ErrInvalid naming %s", field, err, field)
+		}
+	}
+	if recs, err := s.ListRecordings(ctx, recording.Filter{}); err != nil || len(recs) != 0 {
+		return fmt.Errorf("ListRecordings after refused recordings: %d, %v; want none, no error", len(recs), err)
+	}
+	want := sampleRecording("r-1", "h:abc", t0)
+	if err := s.CreateRecording(ctx, want); err != nil {
+		return err
+	}
+	err = s.UpdateRecording(ctx, "r-1", func(r *recording.Recording) error {
+		r.Holds = append(r.Holds, recording.Hold{ID: "h1", Reason: "legal\x00", PlacedAt: t0})
+		return nil
+	})
+	if !errors.Is(err, recording.ErrInvalid) || !strings.Contains(err.Error(), "holds[0].reason") {
+		return fmt.Errorf("UpdateRecording adding a hold whose reason has a NUL: %v, want ErrInvalid naming holds[0].reason", err)
+	}
+	got, err := s.GetRecording(ctx, "r-1")
+	if err != nil {
+		return fmt.Errorf("GetRecording after a refused update: %w", err)
+	}
+	return sameRecording(got, want)
+}
+
+// recUnstorableKeys: a read or write naming an id, callee or decision no
+// recording can have (not UTF-8, or with a NUL byte: refused on create) finds
+// none, in every store alike: ErrNotFound, an empty listing. PostgreSQL
+// refuses such text as a query parameter: pgstore answered an unavailable
+// store (storage.ErrUnavailable) where memstore and boltstore found nothing,
+// so a Link of such an id failed as an outage instead of being refused as
+// bad input by the registration it falls back to.
+func recUnstorableKeys(ctx context.Context, h harness[recording.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	if err := s.CreateRecording(ctx, sampleRecording("r-1", "h:abc", t0)); err != nil {
+		return err
+	}
+	for _, bad := range []string{"r-\x00", "r-\xff"} {
+		if _, err := s.GetRecording(ctx, bad); !errors.Is(err, recording.ErrNotFound) {
+			return fmt.Errorf("GetRecording(%q) = %v, want ErrNotFound", bad, err)
+		}
+		called := false
+		err := s.UpdateRecording(ctx, bad, func(*recording.Recording) error { called = true; return nil })
+		if !errors.Is(err, recording.ErrNotFound) || called {
+			return fmt.Errorf("UpdateRecording(%q) = %v (fn called: %v), want ErrNotFound", bad, err, called)
+		}
+		if err := s.DeleteRecording(ctx, bad, t0); !errors.Is(err, recording.ErrNotFound) {
+			return fmt.Errorf("DeleteRecording(%q) = %v, want ErrNotFound", bad, err)
+		}
+		for _, f := range []recording.Filter{{Callee: bad}, {DecisionID: bad}, {Callee: "h:abc", DecisionID: bad}} {
+			if recs, err := s.ListRecordings(ctx, f); err != nil || len(recs) != 0 {
+				return fmt.Errorf("ListRecordings(%+v) = %d, %v; want none, no error", f, len(recs), err)
+			}
+		}
+	}
+	if recs, err := s.ListRecordings(ctx, recording.Filter{}); err != nil || len(recs) != 1 {
+		return fmt.Errorf("ListRecordings after the look-ups = %d, %v; want r-1", len(recs), err)
 	}
 	return nil
 }
