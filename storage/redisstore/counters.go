@@ -79,7 +79,21 @@ func entryPrefix(tn int64, id string) string {
 // scripts take window bounds as ZRANGEBYLEX bounds: "(<stamp(lo)>;" or "-"
 // (see windowBound).
 // "{p}:r:<id>" is a hash counter key → entry of the reservation id;
-// "{p}:mc" is a hash counter key → number of its entries with a member.
+// "{p}:m:<key>" is the number of entries with a member under counter key
+// <key> (absent: none), written with the counter key's expiry so that it
+// leaves with the key when the key expires (Redis runs no script then).
+//
+// Builds before this one kept the member counts in one hash, "{p}:mc"
+// (counter key → count), whose field stayed when its key expired. The
+// scripts still honour such a field when its key has no "{p}:m:<key>", move
+// it there when they write the key, drop it when they write the key afresh
+// (its key expired: the count is stale), and each reservation call drops up
+// to mcDrain fields picked at random whose key is gone, so that the hash
+// empties (Redis deletes an empty hash; one EXISTS per call then tells
+// there is nothing left to migrate). A count that is not a decimal integer
+// fails the call (a script error: the caller denies): the scripts
+// never read it as "no members" (that would count a member's entries once
+// each).
 //
 // The script's server time bounds throughput at many callers, so the scripts
 // keep redis.call and Lua string work per limit low: a key is read with ZCARD
@@ -90,7 +104,36 @@ func entryPrefix(tn int64, id string) string {
 // count shows no entry at or before the prune bound; the reservation hash is
 // written with one HSET; entry strings and bounds are built by the caller.
 const luaTally = `
-local card, mcs, inwin = {}, {}, {}
+local card, mcs, mcold, inwin = {}, {}, {}, {}
+local legacy = nil
+-- hasLegacy reports whether the legacy member-count hash exists (read once
+-- per call: nothing in a call creates it).
+local function hasLegacy(pfx)
+  if legacy == nil then legacy = redis.call("EXISTS", pfx .. "mc") == 1 end
+  return legacy
+end
+local function count(v, k)
+  local n = tonumber(v)
+  if n == nil or n < 0 or n ~= math.floor(n) then
+    error({err = "ERR corrupt member count " .. k .. ": " .. tostring(v)})
+  end
+  return n
+end
+-- memberCount returns the number of entries with a member under key, and
+-- records in mcold whether it was read from the legacy hash.
+local function memberCount(pfx, key)
+  local mk = pfx .. "m:" .. key
+  local v = redis.call("GET", mk)
+  if v then return count(v, mk) end
+  if hasLegacy(pfx) then
+    v = redis.call("HGET", pfx .. "mc", key)
+    if v then
+      mcold[key] = true
+      return count(v, pfx .. "mc " .. key)
+    end
+  end
+  return 0
+end
 local function tally(pfx, ckey, key, member, max, lob)
   local c = card[ckey]
   if c == nil then
@@ -101,7 +144,7 @@ local function tally(pfx, ckey, key, member, max, lob)
   if c == 0 then return 0, 0, "" end
   local mc = mcs[key]
   if mc == nil then
-    mc = tonumber(redis.call("HGET", pfx .. "mc", key) or "0") or 0
+    mc = memberCount(pfx, key)
     mcs[key] = mc
   end
   if mc <= 0 then
@@ -175,7 +218,7 @@ local pfx = ARGV[1]
 local mckey = pfx .. "mc"
 local out = {}
 local function reserve(b)
-  card, mcs, inwin = {}, {}, {}
+  card, mcs, mcold, inwin = {}, {}, {}, {}
   local id, epre, ttl, n = ARGV[b], ARGV[b + 1], ARGV[b + 2], tonumber(ARGV[b + 3])
   b = b + 4
   local rid = pfx .. "r:" .. id
@@ -206,21 +249,36 @@ local function reserve(b)
     local key, member, prune = ARGV[a], ARGV[a + 1], ARGV[a + 4]
     if prune ~= "" then
       local ckey = ckeys[i]
-      if prune ~= "-" and card[ckey] > 0 and inwin[ckey][prune] ~= card[ckey] then
+      local c0 = card[ckey]
+      local mc0 = 0
+      if c0 > 0 then mc0 = mcs[key] end
+      local mc = mc0
+      if prune ~= "-" and c0 > 0 and inwin[ckey][prune] ~= c0 then
         local old = redis.call("ZRANGEBYLEX", ckey, "-", prune)
         for _, e in ipairs(old) do
           local l = tonumber(string.sub(e, 22, 25))
           redis.call("HDEL", pfx .. "r:" .. string.sub(e, 26, 25 + l), key)
-          if string.sub(e, 26 + l) ~= "" then
-            if redis.call("HINCRBY", mckey, key, "-1") <= 0 then redis.call("HDEL", mckey, key) end
-          end
+          if string.sub(e, 26 + l) ~= "" then mc = mc - 1 end
         end
         if #old > 0 then redis.call("ZREMRANGEBYLEX", ckey, "-", prune) end
       end
       local e = epre .. member
       redis.call("ZADD", ckey, "0", e)
       fields[#fields + 1] = key; fields[#fields + 1] = e
-      if member ~= "" then redis.call("HINCRBY", mckey, key, "1") end
+      if member ~= "" then mc = mc + 1 end
+      if mc < 0 then mc = 0 end
+      local mk = pfx .. "m:" .. key
+      -- c0 == 0: the key was gone (expired), so is every count left of it.
+      if (c0 == 0 or mcold[key]) and hasLegacy(pfx) then redis.call("HDEL", mckey, key) end
+      if mc ~= mc0 or mcold[key] or (c0 == 0 and mc > 0) then
+        if mc > 0 then
+          if ttl ~= "0" then redis.call("SET", mk, mc, "PX", ttl) else redis.call("SET", mk, mc, "KEEPTTL") end
+        elseif c0 > 0 then
+          redis.call("DEL", mk)
+        end
+      elseif mc > 0 and ttl ~= "0" then
+        redis.call("PEXPIRE", mk, ttl)
+      end
       if ttl ~= "0" then redis.call("PEXPIRE", ckey, ttl) end
     end
   end
@@ -239,20 +297,45 @@ for r = 1, tonumber(ARGV[2]) do
   reserve(b)
   b = b + 4 + 5 * tonumber(ARGV[b + 3])
 end
+if hasLegacy(pfx) then
+  for _, k in ipairs(redis.call("HRANDFIELD", mckey, ` + mcDrain + `)) do
+    if redis.call("EXISTS", pfx .. "c:" .. k) == 0 then redis.call("HDEL", mckey, k) end
+  end
+end
 return out
 `)
+
+// mcDrain is how many fields of the legacy member-count hash a reservation
+// call looks at, dropping those whose counter key is gone.
+const mcDrain = "8"
 
 // ARGV: prefix, id.
 var releaseScript = redis.NewScript(`
 local pfx, id = ARGV[1], ARGV[2]
 local rid = pfx .. "r:" .. id
 local kv = redis.call("HGETALL", rid)
+local dec, keys = {}, {}
 for i = 1, #kv, 2 do
   local key, e = kv[i], kv[i + 1]
   if redis.call("ZREM", pfx .. "c:" .. key, e) == 1 then
     local l = tonumber(string.sub(e, 22, 25))
     if string.sub(e, 26 + l) ~= "" then
-      if redis.call("HINCRBY", pfx .. "mc", key, "-1") <= 0 then redis.call("HDEL", pfx .. "mc", key) end
+      if dec[key] == nil then dec[key] = 0; keys[#keys + 1] = key end
+      dec[key] = dec[key] + 1
+    end
+  end
+end
+-- A count that is not a number is left for the next reservation to fail on
+-- (the entries are gone already: a script error would not restore them).
+for _, key in ipairs(keys) do
+  local mk = pfx .. "m:" .. key
+  local v = tonumber(redis.call("GET", mk))
+  if v then
+    if v - dec[key] > 0 then redis.call("SET", mk, v - dec[key], "KEEPTTL") else redis.call("DEL", mk) end
+  elseif redis.call("EXISTS", mk) == 0 then
+    v = tonumber(redis.call("HGET", pfx .. "mc", key))
+    if v then
+      if v - dec[key] > 0 then redis.call("HSET", pfx .. "mc", key, v - dec[key]) else redis.call("HDEL", pfx .. "mc", key) end
     end
   end
 end
@@ -488,18 +571,25 @@ func decodeUsages(res []any, t time.Time, limits []storage.Limit) ([]storage.Usa
 	return out, nil
 }
 
-// extendScript makes each of KEYS that has an expiry expire no sooner than
-// ARGV[1] milliseconds from now, and returns how many it extended. A key
+// extendScript makes each of KEYS (counter keys "<ARGV[2]>c:<key>") that
+// has an expiry expire no sooner than ARGV[1] milliseconds from now, and
+// returns how many it extended; it extends the key's member count
+// ("<ARGV[2]>m:<key>") alike, which must not leave before its key. A key
 // without an expiry (KeyTTLSlack negative) or gone is left alone.
 var extendScript = redis.NewScript(`
-local want = tonumber(ARGV[1])
+local want, pfx = tonumber(ARGV[1]), ARGV[2]
 local n = 0
-for _, k in ipairs(KEYS) do
+local function extend(k)
   local t = redis.call("PTTL", k)
   if t >= 0 and t < want then
     redis.call("PEXPIRE", k, want)
-    n = n + 1
+    return 1
   end
+  return 0
+end
+for _, k in ipairs(KEYS) do
+  n = n + extend(k)
+  extend(pfx .. "m:" .. string.sub(k, #pfx + 3))
 end
 return n
 `)
@@ -535,7 +625,7 @@ func (s *Store) ExtendCounterExpiry(ctx context.Context, suffix string, until, n
 			return n, s.fail("extend counter expiry", err)
 		}
 		if len(keys) > 0 {
-			m, err := s.run(ctx, s.rdb, extendScript, keys, want).Int()
+			m, err := s.run(ctx, s.rdb, extendScript, keys, want, s.pfx).Int()
 			if err != nil {
 				return n, s.fail("extend counter expiry", err)
 			}

@@ -18,9 +18,12 @@
 // entries it holds, which Release removes. Windows slide with the caller's
 // instant (time is an input); old entries are pruned by later reservations on
 // the same key, and every key also expires Options.KeyTTLSlack after its
-// longest window so abandoned keys do not pile up (ExtendCounterExpiry keeps
-// the keys of a suffix longer, for a caller that counts their entries with a
-// longer window than they were recorded with). A check-only limit
+// longest window so abandoned keys do not pile up. A key's number of entries
+// with a member (storage.Limit.Member) is a key of its own, written with the
+// same expiry so that it leaves with the counter key (ExtendCounterExpiry keeps
+// the keys of a suffix longer, and their member counts with them, for a
+// caller that counts their entries with a longer window than they were
+// recorded with). A check-only limit
 // (storage.Limit.CheckOnly) is tallied by the same script, so it is decided
 // atomically with the others, but its key is never written; a reservation
 // of check-only limits only writes nothing, not even its id's hash.
