@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -34,7 +35,10 @@ import (
 // text), an InvalidArgument status naming the field (its proto name, with
 // the enclosing fields': "dial.campaign"), and the interceptors
 // (unaryInterceptor, streamInterceptor) answer that status instead of
-// calling the handler: no handler ever acts on the repaired message.
+// calling the handler: no handler ever acts on the repaired message. A
+// message decoded without error is marked the same way when a field it
+// knows came with another wire type (mistyped), which protobuf keeps as an
+// unknown field, leaving the field unset.
 //
 // The mark travels in the message, not in a table beside it: gRPC decodes
 // some messages that never reach an interceptor (a second message on a
@@ -65,10 +69,15 @@ func newRequestCodec() *requestCodec {
 // Unmarshal decodes data into v (see requestCodec).
 func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	err := c.CodecV2.Unmarshal(data, v)
+	m, ok := v.(proto.Message)
 	if err == nil {
+		if ok {
+			if msg := mistyped(m.ProtoReflect(), ""); msg != "" {
+				c.mark(m, msg)
+			}
+		}
 		return nil
 	}
-	m, ok := v.(proto.Message)
 	if !ok {
 		return err
 	}
@@ -81,6 +90,115 @@ func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	proto.Reset(m)
 	c.mark(m, "request: not a valid protobuf message of this method")
 	return nil
+}
+
+// mistyped returns the InvalidArgument text naming the first field of m
+// (prefix and its name, "dial.callee_zone") that was sent with another wire
+// type than its own — an integer of Unix seconds for a Timestamp, a number
+// for a string — and "" when there is none. Protobuf keeps such a field as
+// an unknown one and leaves the field unset, so a request acted on as
+// decoded loses it without a word: a consent's expires_at so sent never
+// lapsed, a dial's callee_zone was not applied. A field number m's message
+// does not have at all is left alone (a newer client's field, as protobuf
+// ignores it). Nearly every message has no unknown field: the cost is a
+// length check per message and a look at the kinds of its fields.
+func mistyped(m protoreflect.Message, prefix string) string {
+	md := m.Descriptor()
+	if u := m.GetUnknown(); len(u) > 0 {
+		for len(u) > 0 {
+			num, typ, n := protowire.ConsumeTag(u)
+			if n < 0 {
+				break
+			}
+			u = u[n:]
+			if fd := md.Fields().ByNumber(num); fd != nil {
+				return fmt.Sprintf("%s: wrong wire type: sent as %s, but the field is %s (is the client built from this server's .proto?)",
+					fieldPath(prefix, fd), wireTypeName(typ), kindName(fd))
+			}
+			n = protowire.ConsumeFieldValue(num, typ, u)
+			if n < 0 {
+				break
+			}
+			u = u[n:]
+		}
+	}
+	fields := md.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		if fd.Message() == nil || !m.Has(fd) {
+			continue
+		}
+		name := fieldPath(prefix, fd)
+		switch {
+		case fd.IsList():
+			l := m.Get(fd).List()
+			for j := 0; j < l.Len(); j++ {
+				if msg := mistyped(l.Get(j).Message(), fmt.Sprintf("%s[%d]", name, j)); msg != "" {
+					return msg
+				}
+			}
+		case fd.IsMap():
+			if fd.MapValue().Message() == nil {
+				continue
+			}
+			var msg string
+			m.Get(fd).Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+				msg = mistyped(v.Message(), fmt.Sprintf("%s[%v]", name, k.Interface()))
+				return msg == ""
+			})
+			if msg != "" {
+				return msg
+			}
+		default:
+			if msg := mistyped(m.Get(fd).Message(), name); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
+}
+
+// fieldPath is fd's name under prefix (its enclosing fields).
+func fieldPath(prefix string, fd protoreflect.FieldDescriptor) string {
+	if prefix == "" {
+		return string(fd.Name())
+	}
+	return prefix + "." + string(fd.Name())
+}
+
+// wireTypeName names a wire type as the protobuf encoding guide does.
+func wireTypeName(t protowire.Type) string {
+	switch t {
+	case protowire.VarintType:
+		return "a varint (an integer, bool or enum)"
+	case protowire.Fixed32Type:
+		return "fixed32"
+	case protowire.Fixed64Type:
+		return "fixed64"
+	case protowire.BytesType:
+		return "length-delimited (a string, bytes, message or packed list)"
+	case protowire.StartGroupType, protowire.EndGroupType:
+		return "a group"
+	}
+	return fmt.Sprintf("wire type %d", t)
+}
+
+// kindName says what fd holds: "a string", "a message
+// (google.protobuf.Timestamp)", "a list of dialgate.v1.Purpose".
+func kindName(fd protoreflect.FieldDescriptor) string {
+	var what string
+	switch {
+	case fd.Message() != nil:
+		what = "message " + string(fd.Message().FullName())
+	case fd.Enum() != nil:
+		what = "enum " + string(fd.Enum().FullName())
+	default:
+		what = fd.Kind().String()
+	}
+	if fd.IsList() {
+		return "a list of " + what
+	}
+	return "a " + what
 }
 
 // mark appends to m's unknown fields the mark of the InvalidArgument status

@@ -1,0 +1,123 @@
+package sidecar
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// withVarint marshals m and appends field num as a varint v: a field the
+// server knows by another type (a client built from another .proto, one
+// that sends a Unix time as an integer), or one it does not know at all.
+// path names the enclosing fields of m's message to put it in (none: m).
+func withVarint(t *testing.T, m proto.Message, num protowire.Number, v uint64) []byte {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return protowire.AppendVarint(protowire.AppendTag(b, num, protowire.VarintType), v)
+}
+
+// inField wraps the message bytes inner as field num of an enclosing message
+// whose other fields are outer.
+func inField(t *testing.T, outer proto.Message, num protowire.Number, inner []byte) []byte {
+	t.Helper()
+	b, err := proto.Marshal(outer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return protowire.AppendBytes(protowire.AppendTag(b, num, protowire.BytesType), inner)
+}
+
+// TestWrongWireTypeIsInvalidArgument: a field the server knows, sent with
+// another wire type than its own (expires_at as an integer of Unix
+// seconds, callee_zone as a number), is InvalidArgument naming the field,
+// on every service and on a CheckStream (whose stream goes on). Protobuf
+// keeps such a field as an unknown one, and the server acted on the request
+// without it: a consent granted with expires_at so sent never lapsed, a
+// dial's callee_zone so sent was not applied (the number's zones alone).
+// A field number the server does not know at all is still ignored (a newer
+// client's field).
+func TestWrongWireTypeIsInvalidArgument(t *testing.T) {
+	e := startFull(t, Config{StreamWorkers: 2}, t.TempDir())
+	ctx := ctxT(t)
+	past := timestamppb.New(time.Now().Add(-time.Hour))
+	lapse := uint64(time.Now().Add(24 * time.Hour).Unix())
+	grant := &pb.GrantConsentRequest{Id: "c-wt", Number: "+8613900139071", Scope: "industry:finance",
+		Method: pb.ConsentMethod_CONSENT_METHOD_WRITTEN, GrantedAt: past, EvidenceUri: "s3://c/wt.pdf"}
+	dialBytes := func(num protowire.Number) []byte {
+		return withVarint(t, okDial("+8613900139072"), num, 1)
+	}
+	cases := []struct {
+		method, field string
+		req           []byte
+	}{
+		{"/dialgate.v1.AdminService/GrantConsent", "expires_at", withVarint(t, grant, 6, lapse)},
+		{"/dialgate.v1.GateService/Check", "dial.callee_zone", inField(t, &pb.CheckRequest{}, 1, dialBytes(13))},
+		{"/dialgate.v1.GateService/Check", "dial.trigger_at", inField(t, &pb.CheckRequest{}, 1, dialBytes(11))},
+		{"/dialgate.v1.GateService/Check", "dial", withVarint(t, &pb.CheckRequest{}, 1, 1)},
+		{"/dialgate.v1.GateService/ReportOutcome", "ring_duration", withVarint(t, &pb.ReportOutcomeRequest{DecisionId: "d-wt"}, 6, 30)},
+		{"/dialgate.v1.AdminService/AddDncEntry", "scope", withVarint(t, &pb.AddDncEntryRequest{Number: "+8613900139073"}, 2, 1)},
+		{"/dialgate.v1.AdminService/RegisterRecording", "ended_at", withVarint(t, &pb.RegisterRecordingRequest{Id: "r-wt", Number: "+8613900139074", StartedAt: past}, 7, lapse)},
+	}
+	for _, c := range cases {
+		t.Run(c.method+"/"+c.field, func(t *testing.T) {
+			err := e.conn.Invoke(ctx, c.method, c.req, &emptypb.Empty{}, grpc.ForceCodec(rawCodec{}))
+			st := status.Convert(err)
+			if st.Code() != codes.InvalidArgument || !strings.HasPrefix(st.Message(), c.field+": ") || !strings.Contains(st.Message(), "wire type") {
+				t.Fatalf("got %v %q, want InvalidArgument naming %s and its wire type", st.Code(), st.Message(), c.field)
+			}
+		})
+	}
+	// Nothing was stored: the consent does not exist.
+	if _, err := e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-wt"}); status.Code(err) != codes.NotFound {
+		t.Errorf("revoking the consent refused above: %v, want NotFound (it must not have been granted)", err)
+	}
+	// A field number the server does not know is a newer client's field:
+	// ignored, as protobuf does.
+	err := e.conn.Invoke(ctx, "/dialgate.v1.GateService/Check", inField(t, &pb.CheckRequest{}, 1, dialBytes(99)), &pb.CheckResponse{}, grpc.ForceCodec(rawCodec{}))
+	if err != nil {
+		t.Fatalf("a dial with an unknown field number: %v, want it decided", err)
+	}
+
+	// On a CheckStream the request gets an error response naming the field
+	// and request_id is echoed; the stream goes on.
+	desc := &grpc.StreamDesc{StreamName: "CheckStream", ServerStreams: true, ClientStreams: true}
+	st, err := e.conn.NewStream(ctx, desc, "/dialgate.v1.GateService/CheckStream", grpc.ForceCodec(rawCodec{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := inField(t, &pb.CheckStreamRequest{RequestId: "r-1"}, 2, dialBytes(13))
+	if err := st.SendMsg(bad); err != nil {
+		t.Fatal(err)
+	}
+	var resp pb.CheckStreamResponse
+	if err := st.RecvMsg(&resp); err != nil {
+		t.Fatal(err)
+	}
+	if se := resp.GetError(); resp.GetRequestId() != "r-1" || se == nil || codes.Code(se.GetCode()) != codes.InvalidArgument || !strings.HasPrefix(se.GetMessage(), "dial.callee_zone: ") {
+		t.Fatalf("stream response %v, want request r-1 answered InvalidArgument naming dial.callee_zone", &resp)
+	}
+	if err := st.SendMsg(&pb.CheckStreamRequest{RequestId: "r-2", Dial: okDial("+8613900139075")}); err != nil {
+		t.Fatal(err)
+	}
+	resp.Reset()
+	if err := st.RecvMsg(&resp); err != nil || resp.GetRequestId() != "r-2" || resp.GetDecision() == nil {
+		t.Fatalf("after the bad request: %v %v, want r-2 decided", &resp, err)
+	}
+	st.CloseSend()
+	if err := st.RecvMsg(&resp); err != io.EOF {
+		t.Errorf("stream end: %v, want EOF", err)
+	}
+}
