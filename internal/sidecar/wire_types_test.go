@@ -121,3 +121,17 @@ func TestWrongWireTypeIsInvalidArgument(t *testing.T) {
 		t.Errorf("stream end: %v, want EOF", err)
 	}
 }
+
+// BenchmarkMistyped is the codec's look for mistyped fields on a Check
+// request as dialers send it (none): it runs on every request decoded.
+func BenchmarkMistyped(b *testing.B) {
+	d := okDial("+8613900139072")
+	d.TriggerAt = timestamppb.Now()
+	m := (&pb.CheckRequest{Dial: d}).ProtoReflect()
+	b.ReportAllocs()
+	for b.Loop() {
+		if mistyped(m, "") != "" {
+			b.Fatal("mistyped")
+		}
+	}
+}

@@ -103,67 +103,83 @@ func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 // ignores it). Nearly every message has no unknown field: the cost is a
 // length check per message and a look at the kinds of its fields.
 func mistyped(m protoreflect.Message, prefix string) string {
+	path, fd, typ := findMistyped(m)
+	if fd == nil {
+		return ""
+	}
+	name := strings.Join(path, ".")
+	if prefix != "" {
+		name = prefix + "." + name
+	}
+	return fmt.Sprintf("%s: wrong wire type: sent as %s, but the field is %s (is the client built from this server's .proto?)",
+		name, wireTypeName(typ), kindName(fd))
+}
+
+// findMistyped returns the first field of m sent with another wire type
+// than its own, its wire type and its path from m (the names of the
+// enclosing fields, then its own; an element of a list as "name[i]"); nil
+// when there is none. It allocates only when it finds one.
+func findMistyped(m protoreflect.Message) ([]string, protoreflect.FieldDescriptor, protowire.Type) {
 	md := m.Descriptor()
-	if u := m.GetUnknown(); len(u) > 0 {
-		for len(u) > 0 {
-			num, typ, n := protowire.ConsumeTag(u)
-			if n < 0 {
-				break
-			}
-			u = u[n:]
-			if fd := md.Fields().ByNumber(num); fd != nil {
-				return fmt.Sprintf("%s: wrong wire type: sent as %s, but the field is %s (is the client built from this server's .proto?)",
-					fieldPath(prefix, fd), wireTypeName(typ), kindName(fd))
-			}
-			n = protowire.ConsumeFieldValue(num, typ, u)
-			if n < 0 {
-				break
-			}
-			u = u[n:]
+	for u := m.GetUnknown(); len(u) > 0; {
+		num, t, n := protowire.ConsumeTag(u)
+		if n < 0 {
+			break
 		}
+		u = u[n:]
+		if fd := md.Fields().ByNumber(num); fd != nil {
+			return []string{string(fd.Name())}, fd, t
+		}
+		if n = protowire.ConsumeFieldValue(num, t, u); n < 0 {
+			break
+		}
+		u = u[n:]
 	}
 	fields := md.Fields()
 	for i := 0; i < fields.Len(); i++ {
-		fd := fields.Get(i)
-		if fd.Message() == nil || !m.Has(fd) {
+		f := fields.Get(i)
+		if f.Message() == nil || !m.Has(f) {
 			continue
 		}
-		name := fieldPath(prefix, fd)
 		switch {
-		case fd.IsList():
-			l := m.Get(fd).List()
+		case f.IsList():
+			l := m.Get(f).List()
 			for j := 0; j < l.Len(); j++ {
-				if msg := mistyped(l.Get(j).Message(), fmt.Sprintf("%s[%d]", name, j)); msg != "" {
-					return msg
+				if p, fd, t := findMistyped(l.Get(j).Message()); fd != nil {
+					return prepend(string(f.Name())+fmt.Sprintf("[%d]", j), p), fd, t
 				}
 			}
-		case fd.IsMap():
-			if fd.MapValue().Message() == nil {
+		case f.IsMap():
+			if f.MapValue().Message() == nil {
 				continue
 			}
-			var msg string
-			m.Get(fd).Map().Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
-				msg = mistyped(v.Message(), fmt.Sprintf("%s[%v]", name, k.Interface()))
-				return msg == ""
-			})
-			if msg != "" {
-				return msg
+			if p, fd, t := mistypedInMap(f, m.Get(f).Map()); fd != nil {
+				return p, fd, t
 			}
 		default:
-			if msg := mistyped(m.Get(fd).Message(), name); msg != "" {
-				return msg
+			if p, fd, t := findMistyped(m.Get(f).Message()); fd != nil {
+				return prepend(string(f.Name()), p), fd, t
 			}
 		}
 	}
-	return ""
+	return nil, nil, 0
 }
 
-// fieldPath is fd's name under prefix (its enclosing fields).
-func fieldPath(prefix string, fd protoreflect.FieldDescriptor) string {
-	if prefix == "" {
-		return string(fd.Name())
-	}
-	return prefix + "." + string(fd.Name())
+// mistypedInMap is findMistyped for the message values of map field f.
+func mistypedInMap(f protoreflect.FieldDescriptor, mv protoreflect.Map) (path []string, fd protoreflect.FieldDescriptor, typ protowire.Type) {
+	mv.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+		var p []string
+		if p, fd, typ = findMistyped(v.Message()); fd != nil {
+			path = prepend(fmt.Sprintf("%s[%v]", f.Name(), k.Interface()), p)
+		}
+		return fd == nil
+	})
+	return path, fd, typ
+}
+
+// prepend returns path with name before it.
+func prepend(name string, path []string) []string {
+	return append([]string{name}, path...)
 }
 
 // wireTypeName names a wire type as the protobuf encoding guide does.
