@@ -213,6 +213,10 @@ func outcomeFromProto(p *pb.ReportOutcomeRequest) (dialgate.Outcome, error) {
 		if err := rd.CheckValid(); err != nil {
 			return o, invalid("ring_duration", "invalid duration: %v", err)
 		}
+		if max := int64(dialgate.MaxRingDuration / time.Second); rd.GetSeconds() > max || (rd.GetSeconds() == max && rd.GetNanos() > 0) {
+			// Judged before AsDuration, which saturates past 292 years.
+			return o, invalid("ring_duration", "%ds is more than a day (no call rings that long: milliseconds given as seconds?)", rd.GetSeconds())
+		}
 		o.RingDuration = rd.AsDuration()
 		if o.RingDuration < 0 {
 			return o, invalid("ring_duration", "negative (%v)", o.RingDuration)

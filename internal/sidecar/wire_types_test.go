@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -133,5 +134,28 @@ func BenchmarkMistyped(b *testing.B) {
 		if mistyped(m, "") != "" {
 			b.Fatal("mistyped")
 		}
+	}
+}
+
+// TestOutcomeRingDurationBounded: a ring_duration longer than a day (no call
+// rings that long: a unit mistake, milliseconds sent as seconds) is
+// InvalidArgument naming ring_duration, as the scenario format refuses
+// ring_seconds over a day. One of 10,000 years, which protobuf's Duration
+// allows, was taken and recorded as 292 years (time.Duration saturated).
+func TestOutcomeRingDurationBounded(t *testing.T) {
+	e := startTest(t, Config{}, nil)
+	ctx := ctxT(t)
+	for _, d := range []*durationpb.Duration{
+		{Seconds: 86400, Nanos: 1},
+		{Seconds: 8_000_000},
+		{Seconds: 315_576_000_000}, // 10,000 years, the most a Duration holds
+	} {
+		_, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: "d-ring", RingDuration: d})
+		if st := status.Convert(err); st.Code() != codes.InvalidArgument || !strings.HasPrefix(st.Message(), "ring_duration: ") {
+			t.Errorf("ring_duration %v: %v %q, want InvalidArgument naming ring_duration", d.AsDuration(), st.Code(), st.Message())
+		}
+	}
+	if _, err := e.gate.ReportOutcome(ctx, &pb.ReportOutcomeRequest{DecisionId: "d-ring2", RingDuration: &durationpb.Duration{Seconds: 86400}}); err != nil {
+		t.Errorf("ring_duration of a day: %v, want accepted", err)
 	}
 }

@@ -1013,7 +1013,8 @@ type ReportOutcomeRequest struct {
 	// abandoned call). A call no one answered is not abandoned, however soon it
 	// was hung up: send answered false and its ring_duration.
 	Abandoned bool `protobuf:"varint,5,opt,name=abandoned,proto3" json:"abandoned,omitempty"`
-	// How long the call rang. Must not be negative.
+	// How long the call rang. Must not be negative nor more than a day
+	// (InvalidArgument naming ring_duration).
 	RingDuration *durationpb.Duration `protobuf:"bytes,6,opt,name=ring_duration,json=ringDuration,proto3" json:"ring_duration,omitempty"`
 	// The dialer's free-text disposition code. The audit log records it
 	// without the callee's digits; without `dial` dialgate does not know them,
