@@ -425,6 +425,10 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	if err = checkID("complaint_id", req.GetComplaintId(), false); err != nil {
 		return nil, err
 	}
+	if id := req.GetComplaintId(); id != "" && strings.TrimSpace(id) == "" {
+		// The complaint desk refuses it too, naming its own field ("id").
+		return nil, invalid("complaint_id", "blank (unset, the server picks an id)")
+	}
 	switch ch := req.GetChannel(); ch {
 	case "", "phone", "web", "app", "regulator", "agent":
 		c.Channel = ch

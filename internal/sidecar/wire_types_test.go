@@ -159,3 +159,18 @@ func TestOutcomeRingDurationBounded(t *testing.T) {
 		t.Errorf("ring_duration of a day: %v, want accepted", err)
 	}
 }
+
+// TestFileComplaintBlankIDNamed: a complaint_id of white space only is
+// InvalidArgument naming complaint_id, the request's field. The complaint
+// desk's refusal named "id" ("id: must be 1 to 256 bytes"), a field the
+// request does not have, for an id of one byte.
+func TestFileComplaintBlankIDNamed(t *testing.T) {
+	e := startFull(t, Config{}, t.TempDir())
+	ctx := ctxT(t)
+	for _, id := range []string{" ", "   "} {
+		_, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139081", ComplaintId: id})
+		if st := status.Convert(err); st.Code() != codes.InvalidArgument || !strings.HasPrefix(st.Message(), "complaint_id: ") {
+			t.Errorf("complaint_id %q: %v %q, want InvalidArgument naming complaint_id", id, st.Code(), st.Message())
+		}
+	}
+}
