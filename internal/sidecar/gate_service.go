@@ -298,7 +298,7 @@ func streamErr(id string, err error) *pb.CheckStreamResponse {
 	// Send that fails to marshal breaks the whole stream.
 	id = cutUTF8(id, maxIDLen)
 	return &pb.CheckStreamResponse{RequestId: id, Result: &pb.CheckStreamResponse_Error{
-		Error: &pb.StreamError{Code: int32(st.Code()), Message: st.Message()},
+		Error: &pb.StreamError{Code: int32(st.Code()), Message: wireString(st.Message())},
 	}}
 }
 
