@@ -12,8 +12,10 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -21,7 +23,7 @@ import (
 // server knows by another type (a client built from another .proto, one
 // that sends a Unix time as an integer), or one it does not know at all.
 // path names the enclosing fields of m's message to put it in (none: m).
-func withVarint(t *testing.T, m proto.Message, num protowire.Number, v uint64) []byte {
+func withVarint(t testing.TB, m proto.Message, num protowire.Number, v uint64) []byte {
 	t.Helper()
 	b, err := proto.Marshal(m)
 	if err != nil {
@@ -32,7 +34,7 @@ func withVarint(t *testing.T, m proto.Message, num protowire.Number, v uint64) [
 
 // inField wraps the message bytes inner as field num of an enclosing message
 // whose other fields are outer.
-func inField(t *testing.T, outer proto.Message, num protowire.Number, inner []byte) []byte {
+func inField(t testing.TB, outer proto.Message, num protowire.Number, inner []byte) []byte {
 	t.Helper()
 	b, err := proto.Marshal(outer)
 	if err != nil {
@@ -173,4 +175,65 @@ func TestFileComplaintBlankIDNamed(t *testing.T) {
 			t.Errorf("complaint_id %q: %v %q, want InvalidArgument naming complaint_id", id, st.Code(), st.Message())
 		}
 	}
+}
+
+// FuzzMistyped: mistyped never panics on a message decoded from any bytes
+// (a request, and google.protobuf.Struct for lists and maps of messages),
+// and names a field exactly when some message of the tree keeps an unknown
+// field whose number its type has.
+func FuzzMistyped(f *testing.F) {
+	good, _ := proto.Marshal(&pb.CheckStreamRequest{RequestId: "r-1", Dial: okDial("+8613900139045")})
+	f.Add(good)
+	f.Add(inField(f, &pb.CheckStreamRequest{RequestId: "r-1"}, 2, withVarint(f, okDial("+8613900139045"), 13, 1)))
+	st, _ := structpb.NewStruct(map[string]any{"a": []any{1.0, map[string]any{"b": "c"}}})
+	sb, _ := proto.Marshal(st)
+	f.Add(sb)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, m := range []proto.Message{&pb.CheckStreamRequest{}, &structpb.Struct{}} {
+			if proto.Unmarshal(b, m) != nil {
+				continue
+			}
+			msg := mistyped(m.ProtoReflect(), "")
+			if want := hasKnownUnknown(m.ProtoReflect()); (msg != "") != want {
+				t.Fatalf("%T: mistyped %q, want a field named: %v", m, msg, want)
+			}
+		}
+	})
+}
+
+// hasKnownUnknown reports whether m or a message below it keeps an unknown
+// field whose number its type has (the fuzz test's oracle, by Range).
+func hasKnownUnknown(m protoreflect.Message) bool {
+	for u := m.GetUnknown(); len(u) > 0; {
+		num, typ, n := protowire.ConsumeTag(u)
+		if n < 0 {
+			break
+		}
+		if m.Descriptor().Fields().ByNumber(num) != nil {
+			return true
+		}
+		u = u[n:]
+		if n = protowire.ConsumeFieldValue(num, typ, u); n < 0 {
+			break
+		}
+		u = u[n:]
+	}
+	found := false
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			for i := 0; i < v.List().Len() && !found; i++ {
+				found = hasKnownUnknown(v.List().Get(i).Message())
+			}
+		case fd.IsMap() && fd.MapValue().Message() != nil:
+			v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
+				found = hasKnownUnknown(mv.Message())
+				return !found
+			})
+		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+			found = hasKnownUnknown(v.Message())
+		}
+		return !found
+	})
+	return found
 }
