@@ -262,12 +262,39 @@ func (c *requestCodec) take(m any) error {
 }
 
 // unaryInterceptor answers a request the codec could not decode as sent
-// with its status.
-func (c *requestCodec) unaryInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+// with its status; for a method whose service takes refused requests
+// (refusedTaker) it calls the rest of the chain with the status in the
+// context instead (refusedRequest), and the handler answers it.
+func (c *requestCodec) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if err := c.take(req); err != nil {
+		if info != nil {
+			if rt, ok := info.Server.(refusedTaker); ok && rt.takesRefused(info.FullMethod) {
+				return handler(context.WithValue(ctx, refusedKey{}, err), req)
+			}
+		}
 		return nil, err
 	}
 	return handler(ctx, req)
+}
+
+// refusedTaker is a service whose handler of a method must see a request
+// the codec refused, to act on the part of it that can be trusted before
+// answering the refusal: ReportOutcome marks the decision placed, as for
+// any other malformed outcome. The rest of the interceptor chain (the
+// token's check) runs first.
+type refusedTaker interface {
+	takesRefused(fullMethod string) bool
+}
+
+type refusedKey struct{}
+
+// refusedRequest returns the InvalidArgument status of a request the codec
+// could not decode as sent, for a handler of a refusedTaker; nil for a
+// request decoded as sent. A handler given one must answer it, acting on
+// nothing of the request but what it can trust.
+func refusedRequest(ctx context.Context) error {
+	err, _ := ctx.Value(refusedKey{}).(error)
+	return err
 }
 
 // streamInterceptor makes a stream's RecvMsg return a *badRequest for a
