@@ -35,7 +35,9 @@ import (
 // text), an InvalidArgument status naming the field (its proto name, with
 // the enclosing fields': "dial.campaign"), and the interceptors
 // (unaryInterceptor, streamInterceptor) answer that status instead of
-// calling the handler: no handler ever acts on the repaired message. A
+// calling the handler: no handler acts on the repaired message (but
+// ReportOutcome, which is handed the status and marks the decision of an
+// intact decision_id placed before answering it: refusedTaker). A
 // message decoded without error is marked the same way when a field it
 // knows came with another wire type (mistyped), which protobuf keeps as an
 // unknown field, leaving the field unset.
