@@ -243,6 +243,7 @@ type Outcome struct {
 	// Conversation and Refused all false) the quarterly report compares it
 	// with the decision's "ring.min_seconds": a shorter ring is a one-ring
 	// call. An unanswered call reported without a ring time is not judged.
+	// Negative or more than MaxRingDuration (a day) is malformed.
 	RingDuration time.Duration `json:"ring_duration,omitempty"`
 	// Disposition is the dialer's free-text disposition code. The audit log
 	// records it (and RecordingID) without the callee's digits, and, when

@@ -868,11 +868,19 @@ func (g *Gate) readClock(what string) (time.Time, error) {
 	return t, nil
 }
 
+// MaxRingDuration is the longest Outcome.RingDuration ReportOutcome takes:
+// a day, as the scenario format bounds ring_seconds. A longer one is a unit
+// mistake; it is refused (ErrInvalidOutcome), not recorded.
+const MaxRingDuration = 24 * time.Hour
+
 // validOutcome reports the first malformed field of o (its DecisionID
 // given) as a FieldError wrapping ErrInvalidOutcome.
 func validOutcome(o Outcome) error {
 	if o.RingDuration < 0 {
 		return &FieldError{Field: "ring_duration", Problem: fmt.Sprintf("negative (%v)", o.RingDuration), Err: ErrInvalidOutcome}
+	}
+	if o.RingDuration > MaxRingDuration {
+		return &FieldError{Field: "ring_duration", Problem: fmt.Sprintf("%v is more than a day (no call rings that long: milliseconds given as seconds?)", o.RingDuration), Err: ErrInvalidOutcome}
 	}
 	if o.AbandonMessage && !o.Abandoned {
 		return &FieldError{Field: "abandon_message", Problem: "set on a call not reported abandoned (the recorded message is for an abandoned call)", Err: ErrInvalidOutcome}

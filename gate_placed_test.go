@@ -317,6 +317,7 @@ func TestPlacedGuardCost(t *testing.T) {
 func TestMalformedOutcomeMarksPlaced(t *testing.T) {
 	for name, bad := range map[string]dialgate.Outcome{
 		"negative ring":             {Answered: true, RingDuration: -time.Second},
+		"ring over a day":           {RingDuration: 24*time.Hour + time.Second},
 		"message not abandoned":     {AbandonMessage: true},
 		"released and answered":     {Released: true, Answered: true},
 		"released with a ring time": {Released: true, RingDuration: 5 * time.Second},

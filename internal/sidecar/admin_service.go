@@ -115,6 +115,26 @@ func checkScope(field, s string, required bool) (string, error) {
 	return s, nil
 }
 
+// maxTenantLen is the longest tenant a request may name: as Dial.tenant
+// (dialgate.Dial.Validate) and GrantConsentRequest.tenant take.
+const maxTenantLen = 256
+
+// checkTenant validates an optional tenant field: at most maxTenantLen
+// bytes, no control character. A tenant a dial may name must be one every
+// request naming a tenant takes: a complaint about its call refused for
+// its tenant's length is an opt-out not listed.
+func checkTenant(field, s string) error {
+	if len(s) > maxTenantLen {
+		return invalid(field, "longer than %d bytes", maxTenantLen)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return invalid(field, "control character at byte %d", i)
+		}
+	}
+	return nil
+}
+
 // clip shortens s for an error message to at most 32 bytes and "…", cut
 // at a character boundary (a split character would show as \x escapes, or
 // make the status message invalid UTF-8 where it is not quoted).
@@ -415,7 +435,7 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	if err = checkID("call_decision_id", req.GetCallDecisionId(), false); err != nil {
 		return nil, err
 	}
-	if err = checkID("tenant", req.GetTenant(), false); err != nil {
+	if err = checkTenant("tenant", req.GetTenant()); err != nil {
 		return nil, err
 	}
 	if req.GetTenant() != "" {
@@ -430,6 +450,10 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	}
 	if err = checkID("complaint_id", req.GetComplaintId(), false); err != nil {
 		return nil, err
+	}
+	if id := req.GetComplaintId(); id != "" && strings.TrimSpace(id) == "" {
+		// The complaint desk refuses it too, naming its own field ("id").
+		return nil, invalid("complaint_id", "blank (unset, the server picks an id)")
 	}
 	switch ch := req.GetChannel(); ch {
 	case "", "phone", "web", "app", "regulator", "agent":
@@ -638,7 +662,7 @@ func (s *adminServer) ListComplaints(ctx context.Context, req *pb.ListComplaints
 	default:
 		return nil, invalid("status", "unknown status %q (want open, forwarded, handled or answered)", clip(string(st)))
 	}
-	if err := checkID("tenant", req.GetTenant(), false); err != nil {
+	if err := checkTenant("tenant", req.GetTenant()); err != nil {
 		return nil, err
 	}
 	if e := boundToken(ctx); e != nil && !e.tenants[req.GetTenant()] {
@@ -737,7 +761,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 		e   LedgerEntry
 		err error
 	)
-	if err = checkID("tenant", req.GetTenant(), false); err != nil {
+	if err = checkTenant("tenant", req.GetTenant()); err != nil {
 		return nil, err
 	}
 	if err = adminTenant(ctx, "tenant", req.GetTenant()); err != nil {
@@ -846,7 +870,7 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 		return nil, err
 	}
 	r.DecisionID = req.GetDecisionId()
-	if err = checkID("tenant", req.GetTenant(), false); err != nil {
+	if err = checkTenant("tenant", req.GetTenant()); err != nil {
 		return nil, err
 	}
 	if err = adminTenant(ctx, "tenant", req.GetTenant()); err != nil {

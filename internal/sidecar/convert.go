@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
@@ -165,19 +167,44 @@ func evidenceToProto(ev []dialgate.Evidence) []*pb.Evidence {
 	}
 	out := make([]*pb.Evidence, len(ev))
 	for i, e := range ev {
-		out[i] = &pb.Evidence{Key: e.Key, Value: e.Value}
+		out[i] = &pb.Evidence{Key: wireString(e.Key), Value: wireString(e.Value)}
 	}
 	return out
 }
 
+// wireString returns s with each byte that is not part of a UTF-8 character
+// replaced by U+FFFD, as the audit log's JSON writes it; s itself when it is
+// UTF-8 (nearly always: no copy). A proto string must be UTF-8, and the
+// text of a decision comes from its checks — a custom check may quote a
+// CRM's Latin-1 text —: gRPC cannot marshal an answer holding other bytes,
+// which failed the Check Internal and ended a CheckStream with every
+// request in flight on it.
+func wireString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
 func decisionToProto(d dialgate.Decision) *pb.Decision {
 	out := &pb.Decision{
-		Id:            d.ID,
+		Id:            wireString(d.ID),
 		At:            tsOrNil(d.At),
 		Allowed:       d.Allowed,
 		Shadow:        d.Shadow,
 		Evidence:      evidenceToProto(d.Evidence),
-		PolicyVersion: d.PolicyVersion,
+		PolicyVersion: wireString(d.PolicyVersion),
 		// Unset on a deny: the Gate sets ValidUntil only on an allow.
 		ValidUntil: tsOrNil(d.ValidUntil),
 	}
@@ -185,9 +212,9 @@ func decisionToProto(d dialgate.Decision) *pb.Decision {
 		out.Reasons = make([]*pb.Reason, len(d.Reasons))
 		for i, r := range d.Reasons {
 			out.Reasons[i] = &pb.Reason{
-				Code:          string(r.Code),
-				Check:         r.Check,
-				Message:       r.Message,
+				Code:          wireString(string(r.Code)),
+				Check:         wireString(r.Check),
+				Message:       wireString(r.Message),
 				NextAllowedAt: tsOrNil(r.NextAllowedAt),
 				Evidence:      evidenceToProto(r.Evidence),
 			}
@@ -212,6 +239,10 @@ func outcomeFromProto(p *pb.ReportOutcomeRequest) (dialgate.Outcome, error) {
 	if rd := p.GetRingDuration(); rd != nil {
 		if err := rd.CheckValid(); err != nil {
 			return o, invalid("ring_duration", "invalid duration: %v", err)
+		}
+		if max := int64(dialgate.MaxRingDuration / time.Second); rd.GetSeconds() > max || (rd.GetSeconds() == max && rd.GetNanos() > 0) {
+			// Judged before AsDuration, which saturates past 292 years.
+			return o, invalid("ring_duration", "%ds is more than a day (no call rings that long: milliseconds given as seconds?)", rd.GetSeconds())
 		}
 		o.RingDuration = rd.AsDuration()
 		if o.RingDuration < 0 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
@@ -304,7 +305,7 @@ func streamErr(id string, err error) *pb.CheckStreamResponse {
 	// Send that fails to marshal breaks the whole stream.
 	id = cutUTF8(id, maxIDLen)
 	return &pb.CheckStreamResponse{RequestId: id, Result: &pb.CheckStreamResponse_Error{
-		Error: &pb.StreamError{Code: int32(st.Code()), Message: st.Message()},
+		Error: &pb.StreamError{Code: int32(st.Code()), Message: wireString(st.Message())},
 	}}
 }
 
@@ -332,8 +333,24 @@ func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.R
 	return &pb.ReleaseResponse{}, nil
 }
 
+// takesRefused reports that ReportOutcome sees a request the codec could
+// not decode as sent (refusedTaker): it still says the call was placed.
+func (s *gateServer) takesRefused(fullMethod string) bool {
+	return fullMethod == pb.GateService_ReportOutcome_FullMethodName
+}
+
 // ReportOutcome records a call outcome.
 func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeRequest) (*pb.ReportOutcomeResponse, error) {
+	if err := refusedRequest(ctx); err != nil {
+		// Not decoded as sent (a string not UTF-8, a field of another wire
+		// type): refused, but a report of a placed call all the same, when
+		// its decision_id came through intact (a repaired one holds
+		// U+FFFD; one of another wire type is empty).
+		if id := req.GetDecisionId(); checkID("decision_id", id, true) == nil && !strings.ContainsRune(id, utf8.RuneError) {
+			s.placedAnyway(ctx, id)
+		}
+		return nil, err
+	}
 	o, err := outcomeFromProto(req)
 	if err != nil {
 		if o.DecisionID != "" {

@@ -174,6 +174,15 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 	case errors.Is(err, complaint.ErrInvalid):
 		msg := strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": ")
 		if field, problem, ok := cutField(msg); ok {
+			// The request's names of the complaint's fields.
+			switch field {
+			case "id":
+				field = "complaint_id"
+			case "decision_id":
+				field = "call_decision_id"
+			case "details":
+				field = "note"
+			}
 			return "", &dialgate.FieldError{Field: field, Problem: problem, Err: err}
 		}
 		return "", &dialgate.FieldError{Field: "complaint", Problem: msg, Err: err}

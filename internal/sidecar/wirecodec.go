@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -34,7 +35,12 @@ import (
 // text), an InvalidArgument status naming the field (its proto name, with
 // the enclosing fields': "dial.campaign"), and the interceptors
 // (unaryInterceptor, streamInterceptor) answer that status instead of
-// calling the handler: no handler ever acts on the repaired message.
+// calling the handler: no handler acts on the repaired message (but
+// ReportOutcome, which is handed the status and marks the decision of an
+// intact decision_id placed before answering it: refusedTaker). A
+// message decoded without error is marked the same way when a field it
+// knows came with another wire type (mistyped), which protobuf keeps as an
+// unknown field, leaving the field unset.
 //
 // The mark travels in the message, not in a table beside it: gRPC decodes
 // some messages that never reach an interceptor (a second message on a
@@ -65,10 +71,15 @@ func newRequestCodec() *requestCodec {
 // Unmarshal decodes data into v (see requestCodec).
 func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	err := c.CodecV2.Unmarshal(data, v)
+	m, ok := v.(proto.Message)
 	if err == nil {
+		if ok {
+			if msg := mistyped(m.ProtoReflect(), ""); msg != "" {
+				c.mark(m, msg)
+			}
+		}
 		return nil
 	}
-	m, ok := v.(proto.Message)
 	if !ok {
 		return err
 	}
@@ -81,6 +92,131 @@ func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	proto.Reset(m)
 	c.mark(m, "request: not a valid protobuf message of this method")
 	return nil
+}
+
+// mistyped returns the InvalidArgument text naming the first field of m
+// (prefix and its name, "dial.callee_zone") that was sent with another wire
+// type than its own — an integer of Unix seconds for a Timestamp, a number
+// for a string — and "" when there is none. Protobuf keeps such a field as
+// an unknown one and leaves the field unset, so a request acted on as
+// decoded loses it without a word: a consent's expires_at so sent never
+// lapsed, a dial's callee_zone was not applied. A field number m's message
+// does not have at all is left alone (a newer client's field, as protobuf
+// ignores it). Nearly every message has no unknown field: the cost is a
+// length check per message and a look at the kinds of its fields.
+func mistyped(m protoreflect.Message, prefix string) string {
+	path, fd, typ := findMistyped(m)
+	if fd == nil {
+		return ""
+	}
+	name := strings.Join(path, ".")
+	if prefix != "" {
+		name = prefix + "." + name
+	}
+	return fmt.Sprintf("%s: wrong wire type: sent as %s, but the field is %s (is the client built from this server's .proto?)",
+		name, wireTypeName(typ), kindName(fd))
+}
+
+// findMistyped returns the first field of m sent with another wire type
+// than its own, its wire type and its path from m (the names of the
+// enclosing fields, then its own; an element of a list as "name[i]"); nil
+// when there is none. It allocates only when it finds one.
+func findMistyped(m protoreflect.Message) ([]string, protoreflect.FieldDescriptor, protowire.Type) {
+	md := m.Descriptor()
+	for u := m.GetUnknown(); len(u) > 0; {
+		num, t, n := protowire.ConsumeTag(u)
+		if n < 0 {
+			break
+		}
+		u = u[n:]
+		if fd := md.Fields().ByNumber(num); fd != nil {
+			return []string{string(fd.Name())}, fd, t
+		}
+		if n = protowire.ConsumeFieldValue(num, t, u); n < 0 {
+			break
+		}
+		u = u[n:]
+	}
+	fields := md.Fields()
+	for i := 0; i < fields.Len(); i++ {
+		f := fields.Get(i)
+		if f.Message() == nil || !m.Has(f) {
+			continue
+		}
+		switch {
+		case f.IsList():
+			l := m.Get(f).List()
+			for j := 0; j < l.Len(); j++ {
+				if p, fd, t := findMistyped(l.Get(j).Message()); fd != nil {
+					return prepend(string(f.Name())+fmt.Sprintf("[%d]", j), p), fd, t
+				}
+			}
+		case f.IsMap():
+			if f.MapValue().Message() == nil {
+				continue
+			}
+			if p, fd, t := mistypedInMap(f, m.Get(f).Map()); fd != nil {
+				return p, fd, t
+			}
+		default:
+			if p, fd, t := findMistyped(m.Get(f).Message()); fd != nil {
+				return prepend(string(f.Name()), p), fd, t
+			}
+		}
+	}
+	return nil, nil, 0
+}
+
+// mistypedInMap is findMistyped for the message values of map field f.
+func mistypedInMap(f protoreflect.FieldDescriptor, mv protoreflect.Map) (path []string, fd protoreflect.FieldDescriptor, typ protowire.Type) {
+	mv.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+		var p []string
+		if p, fd, typ = findMistyped(v.Message()); fd != nil {
+			path = prepend(fmt.Sprintf("%s[%v]", f.Name(), k.Interface()), p)
+		}
+		return fd == nil
+	})
+	return path, fd, typ
+}
+
+// prepend returns path with name before it.
+func prepend(name string, path []string) []string {
+	return append([]string{name}, path...)
+}
+
+// wireTypeName names a wire type as the protobuf encoding guide does.
+func wireTypeName(t protowire.Type) string {
+	switch t {
+	case protowire.VarintType:
+		return "a varint (an integer, bool or enum)"
+	case protowire.Fixed32Type:
+		return "fixed32"
+	case protowire.Fixed64Type:
+		return "fixed64"
+	case protowire.BytesType:
+		return "length-delimited (a string, bytes, message or packed list)"
+	case protowire.StartGroupType, protowire.EndGroupType:
+		return "a group"
+	}
+	return fmt.Sprintf("wire type %d", t)
+}
+
+// kindName says what fd holds: "a string", "a message
+// (google.protobuf.Timestamp)", "a list of dialgate.v1.Purpose".
+func kindName(fd protoreflect.FieldDescriptor) string {
+	var what string
+	switch {
+	case fd.Message() != nil:
+		what = "message " + string(fd.Message().FullName())
+	case fd.Enum() != nil:
+		what = "enum " + string(fd.Enum().FullName())
+	default:
+		what = fd.Kind().String()
+	}
+	if fd.IsList() {
+		return "a list of " + what
+	}
+	return "a " + what
 }
 
 // mark appends to m's unknown fields the mark of the InvalidArgument status
@@ -128,12 +264,39 @@ func (c *requestCodec) take(m any) error {
 }
 
 // unaryInterceptor answers a request the codec could not decode as sent
-// with its status.
-func (c *requestCodec) unaryInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+// with its status; for a method whose service takes refused requests
+// (refusedTaker) it calls the rest of the chain with the status in the
+// context instead (refusedRequest), and the handler answers it.
+func (c *requestCodec) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if err := c.take(req); err != nil {
+		if info != nil {
+			if rt, ok := info.Server.(refusedTaker); ok && rt.takesRefused(info.FullMethod) {
+				return handler(context.WithValue(ctx, refusedKey{}, err), req)
+			}
+		}
 		return nil, err
 	}
 	return handler(ctx, req)
+}
+
+// refusedTaker is a service whose handler of a method must see a request
+// the codec refused, to act on the part of it that can be trusted before
+// answering the refusal: ReportOutcome marks the decision placed, as for
+// any other malformed outcome. The rest of the interceptor chain (the
+// token's check) runs first.
+type refusedTaker interface {
+	takesRefused(fullMethod string) bool
+}
+
+type refusedKey struct{}
+
+// refusedRequest returns the InvalidArgument status of a request the codec
+// could not decode as sent, for a handler of a refusedTaker; nil for a
+// request decoded as sent. A handler given one must answer it, acting on
+// nothing of the request but what it can trust.
+func refusedRequest(ctx context.Context) error {
+	err, _ := ctx.Value(refusedKey{}).(error)
+	return err
 }
 
 // streamInterceptor makes a stream's RecvMsg return a *badRequest for a

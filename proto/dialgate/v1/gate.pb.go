@@ -10,7 +10,10 @@
 //
 // A deny is not an error: it is an OK response with `allowed: false` and the
 // reasons. InvalidArgument is returned for malformed input and its message
-// names the field ("dial.to: ..."); ResourceExhausted for a message larger than
+// names the field ("dial.to: ..."), also for a string that is not UTF-8 and
+// for a field sent with another wire type than this file gives it (a client
+// built from another .proto; a field number the server does not know is
+// ignored); ResourceExhausted for a message larger than
 // the server's limit; Unauthenticated for a missing or unknown bearer token;
 // PermissionDenied for a token without the `gate` scope.
 
@@ -1016,7 +1019,8 @@ type ReportOutcomeRequest struct {
 	// abandoned call). A call no one answered is not abandoned, however soon it
 	// was hung up: send answered false and its ring_duration.
 	Abandoned bool `protobuf:"varint,5,opt,name=abandoned,proto3" json:"abandoned,omitempty"`
-	// How long the call rang. Must not be negative.
+	// How long the call rang. Must not be negative nor more than a day
+	// (InvalidArgument naming ring_duration).
 	RingDuration *durationpb.Duration `protobuf:"bytes,6,opt,name=ring_duration,json=ringDuration,proto3" json:"ring_duration,omitempty"`
 	// The dialer's free-text disposition code. The audit log records it
 	// without the callee's digits; without `dial` dialgate does not know them,

@@ -10,7 +10,10 @@
 //
 // A deny is not an error: it is an OK response with `allowed: false` and the
 // reasons. InvalidArgument is returned for malformed input and its message
-// names the field ("dial.to: ..."); ResourceExhausted for a message larger than
+// names the field ("dial.to: ..."), also for a string that is not UTF-8 and
+// for a field sent with another wire type than this file gives it (a client
+// built from another .proto; a field number the server does not know is
+// ignored); ResourceExhausted for a message larger than
 // the server's limit; Unauthenticated for a missing or unknown bearer token;
 // PermissionDenied for a token without the `gate` scope.
 
