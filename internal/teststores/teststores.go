@@ -1,8 +1,9 @@
 // Package teststores opens, for tests, fresh and empty stores on the
 // back-ends dialgate ships, removed when the test ends: the counter stores
 // that the checks counting through storage.Counters (package schedule's caps
-// and abandoned-call rate, package sweep's segment rate) are tested on, and
-// a PostgreSQL store of a schema of its own for other tests (ledgertest).
+// and abandoned-call rate, package sweep's segment rate) are tested on,
+// the run stores of package sweep's sequential and stride rules, and a
+// PostgreSQL store of a schema of its own for other tests (ledgertest).
 package teststores
 
 import (
@@ -44,6 +45,23 @@ func Counters(t testing.TB) map[string]func(t testing.TB) storage.Counters {
 	}
 	if url := os.Getenv("DIALGATE_TEST_POSTGRES"); url != "" {
 		stores["pgstore"] = func(t testing.TB) storage.Counters { return Postgres(t, url, "dgtest_counters") }
+	}
+	return stores
+}
+
+// Runs returns, by name, openers of fresh, empty run stores: "memstore",
+// "redisstore" (Redis) when DIALGATE_TEST_REDIS is set and "pgstore"
+// (Postgres) when DIALGATE_TEST_POSTGRES is set.
+func Runs(t testing.TB) map[string]func(t testing.TB) storage.Runs {
+	t.Helper()
+	stores := map[string]func(t testing.TB) storage.Runs{
+		"memstore": func(testing.TB) storage.Runs { return memstore.New() },
+	}
+	if url := os.Getenv("DIALGATE_TEST_REDIS"); url != "" {
+		stores["redisstore"] = func(t testing.TB) storage.Runs { return Redis(t, url, "dgtest-runs") }
+	}
+	if url := os.Getenv("DIALGATE_TEST_POSTGRES"); url != "" {
+		stores["pgstore"] = func(t testing.TB) storage.Runs { return Postgres(t, url, "dgtest_runs") }
 	}
 	return stores
 }
