@@ -439,10 +439,11 @@ func (c *AbandonCheck) ObserveOutcome(ctx context.Context, o dialgate.Outcome) e
 // record counts o's decision once under key, with a reservation id of the
 // decision and the key. The limit's window, which only bounds what the
 // reservation may prune (its Max is never reached), is the rule's window
-// plus pruneMargin: a dial decided by a clock behind o's (another host, or
-// a clock stepped back) still counts every outcome its window holds.
+// plus storage.PruneMargin: a dial decided by a clock behind o's (another
+// host, or a clock stepped back) still counts every outcome its window
+// holds.
 func (c *AbandonCheck) record(ctx context.Context, prefix, key string, o dialgate.Outcome) error {
-	limits := [1]storage.Limit{{Key: key, Window: c.window + pruneMargin, Max: abandonRecordMax}}
+	limits := [1]storage.Limit{{Key: key, Window: c.window + storage.PruneMargin, Max: abandonRecordMax}}
 	if _, _, err := c.counters.Reserve(ctx, prefix+o.DecisionID+"|"+key, o.At, limits[:]); err != nil {
 		return fmt.Errorf("abandon: record %s: %w", strings.TrimSuffix(strings.TrimPrefix(prefix, "abandon."), ":"), err)
 	}

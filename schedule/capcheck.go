@@ -133,9 +133,9 @@ func WithAllowLifetime(d time.Duration) CapOption {
 // implements dialgate.LifetimeCounter: dialgate.New refuses a Gate whose
 // allow lifetime is longer than L.
 //
-// A dial's reservation keeps its keys' entries an hour (pruneMargin) past
-// the longest window it counts them over, so that a dial decided by a clock
-// up to an hour behind the reserving one — another host of a fleet, or this
+// A dial's reservation keeps its keys' entries an hour
+// (storage.PruneMargin) past the longest window it counts them over, so
+// that a dial decided by a clock up to an hour behind the reserving one — another host of a fleet, or this
 // host after its clock was stepped back — still counts every call its
 // window holds (storage.Counters lets a reservation prune what has left its
 // own window).
@@ -225,7 +225,7 @@ func NewCapCheck(cfg CapsConfig, counters storage.Counters, opts ...CapOption) (
 	c.maxLimits = len(c.caps) + len(c.pauses)
 	for i, r := range c.caps {
 		if i == 0 || c.caps[i-1].suffix != r.suffix {
-			c.maxLimits++ // the key's pruning limit (withPruneMargin)
+			c.maxLimits++ // the key's pruning limit (storage.WithPruneMargin)
 		}
 		for range r.carries {
 			c.maxLimits++ // the earlier key's
@@ -410,7 +410,7 @@ func (c *CapCheck) Commit(ctx context.Context, d dialgate.Dial, decisionID strin
 		return nil, err
 	}
 	n := len(limits)
-	limits = withPruneMargin(limits)
+	limits = storage.WithPruneMargin(limits)
 	ok, us, err := c.counters.Reserve(ctx, capReservationID(decisionID), d.At, limits)
 	if err != nil {
 		return nil, fmt.Errorf("frequency: %w", err)
@@ -450,7 +450,7 @@ func (c *CapCheck) Recount(ctx context.Context, d dialgate.Dial, decisionID stri
 	if len(counted) == 0 {
 		return nil
 	}
-	ok, _, err := c.counters.Reserve(ctx, capReservationID(decisionID), d.At, withPruneMargin(counted))
+	ok, _, err := c.counters.Reserve(ctx, capReservationID(decisionID), d.At, storage.WithPruneMargin(counted))
 	if err != nil {
 		return fmt.Errorf("frequency: %w", err)
 	}
@@ -458,41 +458,6 @@ func (c *CapCheck) Recount(ctx context.Context, d dialgate.Dial, decisionID stri
 		return fmt.Errorf("frequency: store refused a recount without a limit that could be exceeded")
 	}
 	return nil
-}
-
-// pruneMargin is how long past the longest window a dial counts a key with
-// its reservation keeps the key's entries. A reservation may prune the
-// entries that have left its window (storage.Counters), but a dial decided
-// by a clock behind the reserving one — another host of a fleet, or this
-// host after its clock was stepped back — counts from an earlier instant:
-// pruned at the reservation's instant, a call still inside that dial's
-// window would no longer count, and the cap let one call too many through.
-// Kept pruneMargin longer, every entry such a dial's window holds counts
-// for clocks up to pruneMargin behind.
-const pruneMargin = time.Hour
-
-// withPruneMargin appends to limits, for each key a limit of them records
-// under (not check-only), a limit that widens the key's pruning horizon by
-// pruneMargin: the longest window limits give the key plus pruneMargin,
-// with a Max no count reaches, so that it refuses nothing. Its usages follow
-// those of limits, which are unchanged. limits keeps room for them (see
-// NewCapCheck), so that appending allocates nothing.
-func withPruneMargin(limits []storage.Limit) []storage.Limit {
-	n := len(limits)
-	for i := 0; i < n; i++ {
-		l := limits[i]
-		if l.CheckOnly || slices.ContainsFunc(limits[n:], func(h storage.Limit) bool { return h.Key == l.Key }) {
-			continue
-		}
-		w := l.Window
-		for _, o := range limits[i+1 : n] {
-			if o.Key == l.Key {
-				w = max(w, o.Window)
-			}
-		}
-		limits = append(limits, storage.Limit{Key: l.Key, Member: l.Member, Window: w + pruneMargin, Max: pauseRecordMax})
-	}
-	return limits
 }
 
 // capReservationID is the reservation id of a decision's caps. Reservation

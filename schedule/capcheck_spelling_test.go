@@ -5,8 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,14 +12,10 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/teststores"
 	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage"
-	"github.com/dialgate/dialgate/storage/boltstore"
 	"github.com/dialgate/dialgate/storage/memstore"
-	"github.com/dialgate/dialgate/storage/pgstore"
-	"github.com/dialgate/dialgate/storage/redisstore"
-	"github.com/jackc/pgx/v5"
-	"github.com/redis/go-redis/v9"
 )
 
 // A synthetic Martinique line in its two spellings: the territory's own
@@ -36,65 +30,8 @@ var (
 // spellingStores opens every counters back-end a test can reach: the
 // in-memory and embedded stores always, Redis and PostgreSQL when
 // DIALGATE_TEST_REDIS and DIALGATE_TEST_POSTGRES name one.
-func spellingStores(t *testing.T) map[string]func(t *testing.T) storage.Counters {
-	stores := map[string]func(t *testing.T) storage.Counters{
-		"memstore": func(t *testing.T) storage.Counters { return memstore.New() },
-		"boltstore": func(t *testing.T) storage.Counters {
-			s, err := boltstore.Open(filepath.Join(t.TempDir(), "caps.db"), boltstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
-	}
-	if url := os.Getenv("DIALGATE_TEST_REDIS"); url != "" {
-		stores["redisstore"] = func(t *testing.T) storage.Counters {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			prefix := "dgtest-spelling-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-			s, err := redisstore.Open(ctx, url, redisstore.Options{Prefix: prefix})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				s.Close()
-				o, err := redis.ParseURL(url)
-				if err != nil {
-					return
-				}
-				c := redis.NewClient(o)
-				defer c.Close()
-				iter := c.Scan(context.Background(), 0, "{"+prefix+"}:*", 1000).Iterator()
-				for iter.Next(context.Background()) {
-					c.Del(context.Background(), iter.Val())
-				}
-			})
-			return s
-		}
-	}
-	if url := os.Getenv("DIALGATE_TEST_POSTGRES"); url != "" {
-		stores["pgstore"] = func(t *testing.T) storage.Counters {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			schema := "dgtest_spelling_" + strconv.FormatInt(time.Now().UnixNano(), 36)
-			s, err := pgstore.Open(ctx, url, pgstore.Options{Schema: schema})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				s.Close()
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				if c, err := pgx.Connect(ctx, url); err == nil {
-					c.Exec(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-					c.Close(ctx)
-				}
-			})
-			return s
-		}
-	}
-	return stores
+func spellingStores(t *testing.T) map[string]func(t testing.TB) storage.Counters {
+	return teststores.Counters(t)
 }
 
 // legacyKey is the counter key a release before the spellings were joined

@@ -162,8 +162,11 @@ type Usage struct {
 //     (package schedule counts each cap over its nominal window, named in
 //     the key, plus the Gate's allow lifetime): callers widening a key's
 //     window by different margins get the protection of the narrowest, as
-//     entries inside the narrowest window used are never pruned. Usage never
-//     writes.
+//     entries inside the narrowest window used are never pruned. A dial
+//     decided by a clock behind the reserving one counts from an earlier
+//     instant, so callers give, with WithPruneMargin, one more limit per key
+//     that keeps its entries PruneMargin past their longest window. Usage
+//     never writes.
 //   - Durability: what a durable implementation reports as reserved survives
 //     a restart; each implementation states when a reservation reaches disk.
 //   - Errors: invalid arguments wrap ErrInvalid and name the argument; a closed

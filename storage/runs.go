@@ -84,7 +84,10 @@ func ValidateRun(key string, x int, t time.Time, p RunParams) error {
 //   - A key holds values, each with the instant it was last recorded at,
 //     and may be closed until an instant. A value counts at instant t when
 //     it was recorded after t-Window (later instants included, as for
-//     Counters); values that no longer count may be deleted at any time.
+//     Counters). A call at t may delete the values recorded at or before
+//     t-Window-PruneMargin, never later ones: a call decided by a clock up
+//     to PruneMargin behind (another host of a fleet, or a clock stepped
+//     back) still counts every value its window holds.
 //   - The run x makes at t is x and every counted value reachable from x in
 //     steps of at most MaxGap+1, downwards and upwards; its length counts x
 //     once, whether or not x is recorded already.

@@ -565,12 +565,17 @@ func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, 
 	key := string(kb)
 	var mb [4]byte
 	member := suffix4(mb[:], info.Suffix)
-	lim := [1]storage.Limit{{Key: key, Member: member, Window: ru.rate.Window.Std(), Max: ru.rate.Max}}
+	// The second limit keeps the segment's entries storage.PruneMargin
+	// past the window (storage.WithPruneMargin), so that a dial decided by
+	// a clock behind this one (another host of a fleet, or a clock stepped
+	// back) still counts every number its window holds.
+	var lim [2]storage.Limit
+	lim[0] = storage.Limit{Key: key, Member: member, Window: ru.rate.Window.Std(), Max: ru.rate.Max}
 	if recount {
 		lim[0].Max = recountMax
 	}
 	// Reservation ids are shared by every user of the store: namespace ours.
-	ok, usage, err := c.counters.Reserve(ctx, ids.rate(), d.At, lim[:])
+	ok, usage, err := c.counters.Reserve(ctx, ids.rate(), d.At, storage.WithPruneMargin(lim[:1]))
 	if recount {
 		if err != nil {
 			return nil, fmt.Errorf("sweep: segment rate: %w", err)
@@ -605,7 +610,7 @@ func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, 
 			{Key: "sweep.window", Value: r.Window.String()},
 		},
 	}
-	if len(usage) == 1 {
+	if len(usage) == 2 {
 		reason.NextAllowedAt = usage[0].NextAt
 		reason.Evidence = append(reason.Evidence, dialgate.Evidence{Key: "sweep.count", Value: strconv.Itoa(usage[0].Count)})
 	}

@@ -38,7 +38,11 @@
 //   - a dial that would make more than Max distinct numbers of one segment
 //     dialled by the tenant within a sliding window (sweep.segment_rate). The
 //     segment counter is a reservation in storage.Counters, taken in Commit
-//     only when every check passed and given back by Release.
+//     only when every check passed and given back by Release. It keeps the
+//     segment's numbers storage.PruneMargin (an hour) past the window, so
+//     that a dial decided by a clock up to an hour behind the reserving one
+//     (another host of a fleet, or a clock stepped back) still counts every
+//     number its window holds.
 //
 // Thresholds are the profile's for every tenant, except a tenant named in
 // Config.Tenants: it is held to the segment_rate, sequential and stride

@@ -7,17 +7,13 @@ package ledgertest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/callerid"
-	"github.com/dialgate/dialgate/internal/testdb"
+	"github.com/dialgate/dialgate/internal/teststores"
 	"github.com/dialgate/dialgate/storage/memstore"
-	"github.com/dialgate/dialgate/storage/pgstore"
 )
 
 // Interloper is a ledger store shared with another writer (another sidecar
@@ -78,19 +74,6 @@ func Stores(t testing.TB) map[string]func(t testing.TB) callerid.Store {
 		t.Log("DIALGATE_TEST_POSTGRES is not set: the PostgreSQL case is skipped")
 		return stores
 	}
-	stores["pgstore"] = func(t testing.TB) callerid.Store {
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		schema := "dgledgercas_" + hex.EncodeToString(b[:])
-		t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		s, err := pgstore.Open(ctx, url, pgstore.Options{Schema: schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
+	stores["pgstore"] = func(t testing.TB) callerid.Store { return teststores.Postgres(t, url, "dgledgercas") }
 	return stores
 }

@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"sync"
+
+	"github.com/dialgate/dialgate/storage"
 )
 
 // Set remembers, per key, the values recorded recently, to find runs of
@@ -17,6 +19,10 @@ type Set[K comparable] struct {
 	minRun int
 	step   int   // largest difference between neighbours of a run: MaxGap+1
 	window int64 // ns
+	// keep is how long a value is kept: the window plus
+	// storage.PruneMargin, so that a call whose clock is behind the one
+	// that last pruned still counts every value its window holds.
+	keep int64 // ns
 
 	mu        sync.Mutex
 	keys      map[K]*keyState
@@ -74,12 +80,13 @@ type idRef[K comparable] struct {
 // the parameters (minRun ≥ 2, maxGap ≥ 0, window > 0).
 func New[K comparable](minRun, maxGap int, window int64) *Set[K] {
 	return &Set[K]{
-		minRun: minRun, step: maxGap + 1, window: window,
+		minRun: minRun, step: maxGap + 1, window: window, keep: window + int64(storage.PruneMargin),
 		keys: map[K]*keyState{}, ids: map[string]idRef[K]{},
 	}
 }
 
-// prune drops the values of st recorded at or before cutoff.
+// prune drops the values of st recorded at or before cutoff (the instant
+// minus the window and storage.PruneMargin: see Set.keep).
 func (st *keyState) prune(cutoff int64) {
 	if len(st.vals) == 0 || st.oldest > cutoff {
 		return
@@ -100,14 +107,18 @@ func (st *keyState) find(x int) (int, bool) {
 }
 
 // runLength returns the length of the run x would belong to among st's values
-// (x counted once, whether or not it is already there).
-func (st *keyState) runLength(x, step int) int {
+// recorded after cutoff (x counted once, whether or not it is already
+// there); values recorded at or before cutoff, kept for callers whose clock
+// is behind, are not part of it.
+func (st *keyState) runLength(x, step int, cutoff int64) int {
 	i, found := st.find(x)
 	n := 1
 	prev := x
 	for j := i - 1; j >= 0 && prev-st.vals[j].x <= step; j-- {
-		n++
-		prev = st.vals[j].x
+		if st.vals[j].at > cutoff {
+			n++
+			prev = st.vals[j].x
+		}
 	}
 	k := i
 	if found {
@@ -115,8 +126,10 @@ func (st *keyState) runLength(x, step int) int {
 	}
 	prev = x
 	for j := k; j < len(st.vals) && st.vals[j].x-prev <= step; j++ {
-		n++
-		prev = st.vals[j].x
+		if st.vals[j].at > cutoff {
+			n++
+			prev = st.vals[j].x
+		}
 	}
 	return n
 }
@@ -134,8 +147,8 @@ func (r *Set[K]) Length(k K, x int, t int64) int {
 	if n := st.flagged(t); n > 0 {
 		return n
 	}
-	st.prune(t - r.window)
-	n := st.runLength(x, r.step)
+	st.prune(t - r.keep)
+	n := st.runLength(x, r.step, t-r.window)
 	if n >= r.minRun {
 		st.flag(t, r.window, n)
 	}
@@ -162,8 +175,8 @@ func (r *Set[K]) Add(id string, k K, x int, t int64) (int, bool) {
 	if n := st.flagged(t); n > 0 {
 		return n, false
 	}
-	st.prune(t - r.window)
-	if n := st.runLength(x, r.step); n >= r.minRun {
+	st.prune(t - r.keep)
+	if n := st.runLength(x, r.step, t-r.window); n >= r.minRun {
 		st.flag(t, r.window, n)
 		return n, false
 	}
@@ -214,13 +227,13 @@ func (r *Set[K]) Release(id string) {
 
 // maybePruneAll drops expired state of every key and id, at most once per
 // eighth of the window (in the callers' time), so memory stays bounded by
-// what was recorded within the window.
+// what was recorded within the window (and storage.PruneMargin before it).
 func (r *Set[K]) maybePruneAll(t int64) {
 	if d := t - r.lastPrune; d >= 0 && d < r.window/8 {
 		return
 	}
 	r.lastPrune = t
-	cutoff := t - r.window
+	cutoff := t - r.keep
 	for id, ref := range r.ids {
 		if ref.at <= cutoff {
 			delete(r.ids, id)

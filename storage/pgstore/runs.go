@@ -180,15 +180,20 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 			n = closedRun
 			return nil
 		}
+		// Records are kept storage.PruneMargin past the window, so that a
+		// call whose clock is behind this one still counts every record its
+		// window holds (runWalk counts only those after cutoff).
+		// storage.ValidateRun keeps the bound within int64.
+		pruned := cutoff - int64(storage.PruneMargin)
 		if expiring {
 			// Prune what left the window, and give the records stored
 			// without an expiry (by a build before it) theirs.
 			if _, err := tx.Exec(ctx, `WITH pruned AS (DELETE FROM run_values WHERE key = $1 AND at_ns <= $2)
 				UPDATE run_values SET expires_ns = at_ns + $3 WHERE key = $1 AND at_ns > $2 AND expires_ns IS NULL`,
-				key, cutoff, int64(p.Window)); err != nil {
+				key, pruned, int64(p.Window)); err != nil {
 				return s.fail(op+": prune", err)
 			}
-		} else if _, err := tx.Exec(ctx, `DELETE FROM run_values WHERE key = $1 AND at_ns <= $2`, key, cutoff); err != nil {
+		} else if _, err := tx.Exec(ctx, `DELETE FROM run_values WHERE key = $1 AND at_ns <= $2`, key, pruned); err != nil {
 			return s.fail(op+": prune", err)
 		}
 		if n, err = s.runWalk(ctx, tx, op, key, x, p.MaxGap+1, p.MinRun*(p.MaxGap+1), cutoff); err != nil {

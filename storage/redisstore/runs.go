@@ -27,16 +27,18 @@ var _ storage.Runs = (*Store)(nil)
 //
 // Values are decimal integers without leading zeros; stamps are the 20-digit
 // instants of the counters (stamp). Every key a record writes expires
-// Options.KeyTTLSlack after the window, so the state of a segment nobody
-// dials any more goes away by itself; a closed key's hash is refreshed when
+// Options.KeyTTLSlack after the window and storage.PruneMargin, so the
+// state of a segment nobody dials any more goes away by itself; a closed key's hash is refreshed when
 // it closes. The first record raises the store's schema version to
 // schemaSweepRuns.
 
 // luaRuns holds the functions the run scripts share. lt compares two
 // stamps by their numeric halves (each below 2^53, exact in Lua numbers, and
 // independent of the server's collation). walk counts the values of zv
-// reachable from x, down or up, in steps of at most step; it reads them in
-// chunks of chunk. closedRun returns the length of the run that closed rs,
+// reachable from x, down or up, in steps of at most step, among those
+// recorded (stamps in rs) after the stamp cnt ("" for all): the values kept
+// past the window (storage.PruneMargin) for callers whose clock is behind
+// are passed over; it reads them in chunks of chunk. closedRun returns the length of the run that closed rs,
 // or 0. prune removes the values recorded at or before the bound lob (a
 // ZRANGEBYLEX bound, "" for none).
 const luaRuns = `
@@ -45,7 +47,7 @@ local function lt(a, b)
   if a1 ~= b1 then return a1 < b1 end
   return tonumber(string.sub(a, 11)) < tonumber(string.sub(b, 11))
 end
-local function walk(zv, x, step, down, chunk)
+local function walk(zv, rs, cnt, x, step, down, chunk)
   local n, prev, off = 0, x, 0
   while true do
     local vs
@@ -57,8 +59,11 @@ local function walk(zv, x, step, down, chunk)
     for _, v in ipairs(vs) do
       local y = tonumber(v)
       if math.abs(y - prev) > step then return n end
-      n = n + 1
-      prev = y
+      local at = redis.call("HGET", rs, v)
+      if cnt == "" or not at or lt(cnt, at) then
+        n = n + 1
+        prev = y
+      end
     end
     if #vs < chunk then return n end
     off = off + chunk
@@ -81,9 +86,9 @@ local function prune(mpfx, rs, rv, ra, lob)
   end
   redis.call("ZREMRANGEBYLEX", ra, "-", lob)
 end
-local function length(rv, xs, step, chunk)
+local function length(rv, rs, cnt, xs, step, chunk)
   local x = tonumber(xs)
-  return 1 + walk(rv, x, step, true, chunk) + walk(rv, x, step, false, chunk)
+  return 1 + walk(rv, rs, cnt, x, step, true, chunk) + walk(rv, rs, cnt, x, step, false, chunk)
 end
 local function close(rs, upto, n, ttl)
   redis.call("HSET", rs, "u", upto, "n", n)
@@ -91,16 +96,18 @@ local function close(rs, upto, n, ttl)
 end
 `
 
-// ARGV: prefix, K, x, stamp(t), prune bound, stamp(t+window), min run, step,
-// chunk, ttl ms (0: none). Returns the run length.
+// ARGV: prefix, K, x, stamp(t), prune bound (the window and
+// storage.PruneMargin before t), stamp(t+window), min run, step, chunk, ttl
+// ms (0: none), stamp(t-window) ("" for none: every value counts). Returns
+// the run length.
 var runLengthScript = redis.NewScript(luaRuns + `
 local pfx, k, xs, ts, lob, upto = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local minRun, step, chunk, ttl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
+local minRun, step, chunk, ttl, cnt = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10], ARGV[11]
 local rs, rv, ra = pfx .. "rs:" .. k, pfx .. "rv:" .. k, pfx .. "ra:" .. k
 local c = closedRun(rs, ts)
 if c > 0 then return c end
 prune(pfx .. "rm:" .. k .. ":", rs, rv, ra, lob)
-local n = length(rv, xs, step, chunk)
+local n = length(rv, rs, cnt, xs, step, chunk)
 if n >= minRun then close(rs, upto, n, ttl) end
 return n
 `)
@@ -110,8 +117,8 @@ return n
 // a positive integer (as parseSchemaVersion reads it) or not a string.
 var recordRunScript = redis.NewScript(luaRuns + `
 local pfx, k, xs, ts, lob, upto = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local minRun, step, chunk, ttl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10]
-local id, need = ARGV[11], tonumber(ARGV[12])
+local minRun, step, chunk, ttl, cnt = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10], ARGV[11]
+local id, need = ARGV[12], tonumber(ARGV[13])
 local ri = pfx .. "ri:" .. id
 if redis.call("EXISTS", ri) == 1 then return {0, 1} end
 local rs, rv, ra = pfx .. "rs:" .. k, pfx .. "rv:" .. k, pfx .. "ra:" .. k
@@ -123,7 +130,7 @@ if type(v) == "table" then return {-1, 0} end
 if v and not string.match(v, "^[1-9][0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?$") then return {-1, 0} end
 local mpfx = pfx .. "rm:" .. k .. ":"
 prune(mpfx, rs, rv, ra, lob)
-local n = length(rv, xs, step, chunk)
+local n = length(rv, rs, cnt, xs, step, chunk)
 if n >= minRun then
   close(rs, upto, n, ttl)
   return {n, 0}
@@ -177,7 +184,7 @@ const maxStampNanos = 1<<62 - 1
 // walks a run.
 const maxRunChunk = 1000
 
-// runArgs returns the arguments shared by the run scripts (ARGV 1–10), or
+// runArgs returns the arguments shared by the run scripts (ARGV 1–11), or
 // the error for invalid arguments.
 func (s *Store) runArgs(ctx context.Context, op, key string, x int, t time.Time, p storage.RunParams) ([]any, error) {
 	if err := s.check(op); err != nil {
@@ -190,22 +197,29 @@ func (s *Store) runArgs(ctx context.Context, op, key string, x int, t time.Time,
 		return nil, fmt.Errorf("redisstore: %s: %w", op, err)
 	}
 	tn := t.UnixNano()
-	lob := ""
-	if lo := tn - int64(p.Window); lo+instantOffset >= 0 {
+	lob, cnt := "", ""
+	// Values are kept storage.PruneMargin past the window, so that a call
+	// whose clock is behind this one still counts every value its window
+	// holds; only those recorded after t-Window make a run.
+	if lo := tn - int64(p.Window) - int64(storage.PruneMargin); lo+instantOffset >= 0 {
 		// Values recorded at lo or before: below "<stamp(lo)>;".
 		var b [22]byte
 		lob = string(append(appendStamp(append(b[:0], '('), lo), ';'))
 	}
+	if lo := tn - int64(p.Window); lo+instantOffset >= 0 {
+		cnt = stamp(lo)
+	}
 	until := min(tn+int64(p.Window), maxStampNanos)
 	var ttl int64
 	if s.opts.KeyTTLSlack > 0 {
-		ttl = (p.Window + s.opts.KeyTTLSlack).Milliseconds()
+		ttl = (p.Window + storage.PruneMargin + s.opts.KeyTTLSlack).Milliseconds()
 	}
 	// A stored run is shorter than MinRun on either side of x (every record
 	// that would make one is refused), so one chunk of MinRun values per
-	// side is enough to walk it.
+	// side is most often enough to walk it (values kept past the window
+	// may need more).
 	chunk := min(p.MinRun, maxRunChunk)
-	return []any{s.pfx, key, strconv.Itoa(x), stamp(tn), lob, stamp(until), p.MinRun, p.MaxGap + 1, chunk, ttl}, nil
+	return []any{s.pfx, key, strconv.Itoa(x), stamp(tn), lob, stamp(until), p.MinRun, p.MaxGap + 1, chunk, ttl, cnt}, nil
 }
 
 // RunLength returns the length of the run x would make under key at t, in
