@@ -170,9 +170,12 @@ func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, e
 	}
 	// Earlier records of the line (either spelling) stored before
 	// CalleeAlias existed get it now: the sweep of one looks for this
-	// one's media under its own spelling only otherwise.
-	if err := m.giveAlias(ctx, hashes); err != nil {
-		return Recording{}, fmt.Errorf("recording %s: looking up the callee's earlier recordings: %w", r.ID, err)
+	// one's media under its own spelling only otherwise. (Only with media:
+	// the look-up scans a boltstore's recordings.)
+	if r.MediaURI != "" {
+		if err := m.giveAlias(ctx, hashes); err != nil {
+			return Recording{}, fmt.Errorf("recording %s: looking up the callee's earlier recordings: %w", r.ID, err)
+		}
 	}
 	if m.holdNew == nil {
 		if err := m.store.CreateRecording(ctx, r); err != nil {

@@ -75,7 +75,8 @@ type Recording struct {
 	// numbering.OverseasAlias), so that a sweep finds the complaints filed
 	// under either (Manager.HoldNew); empty for other numbers and for
 	// records stored before it existed until the number is next known
-	// (Manager.HoldCallee, or a registration of either spelling, gives it).
+	// (Manager.HoldCallee, or a registration with media under either
+	// spelling, gives it).
 	CalleeAlias string `json:"callee_alias,omitempty"`
 	// StartedAt is when the recording started. Required.
 	StartedAt time.Time `json:"started_at"`
