@@ -168,6 +168,15 @@ func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, e
 	if err := r.Validate(); err != nil {
 		return Recording{}, err
 	}
+	// Earlier records of the line (either spelling) stored before
+	// CalleeAlias existed get it now: the sweep of one looks for this
+	// one's media under its own spelling only otherwise. (Only with media:
+	// the look-up scans a boltstore's recordings.)
+	if r.MediaURI != "" {
+		if err := m.giveAlias(ctx, hashes); err != nil {
+			return Recording{}, fmt.Errorf("recording %s: looking up the callee's earlier recordings: %w", r.ID, err)
+		}
+	}
 	if m.holdNew == nil {
 		if err := m.store.CreateRecording(ctx, r); err != nil {
 			return Recording{}, err
@@ -298,11 +307,32 @@ func (m *Manager) Get(ctx context.Context, id string) (Recording, error) {
 // the sweep that marked it, and only while no other sweep has taken the
 // deletion over; a sweep that took it over leaves it marked for the next.
 func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
+	return m.hold(ctx, id, h, nil)
+}
+
+// hold is Hold; when hashes (calleeHashes of the callee, known to the
+// caller) is given and the recording, of one of them, has no CalleeAlias
+// (stored before it existed), it is given the other, even when it is being
+// deleted and so not held: a sweep that puts it back to active then looks up
+// the complaints of both spellings (holdForCallee).
+func (m *Manager) hold(ctx context.Context, id string, h Hold, hashes []string) error {
 	if strings.TrimSpace(h.ID) == "" {
 		return fmt.Errorf("%w: hold id: missing", ErrInvalid)
 	}
-	return m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+	var deleting bool
+	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		aliased := len(hashes) == 2 && r.CalleeAlias == "" && (r.Callee == hashes[0] || r.Callee == hashes[1])
+		if aliased {
+			r.CalleeAlias = hashes[0]
+			if r.Callee == hashes[0] {
+				r.CalleeAlias = hashes[1]
+			}
+		}
 		if r.State == StateDeleting {
+			if aliased {
+				deleting = true
+				return nil // the alias is written, no hold
+			}
 			return fmt.Errorf("recording %s: %w", id, ErrDeleting)
 		}
 		for _, old := range r.Holds {
@@ -313,6 +343,42 @@ func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
 		r.Holds = append(r.Holds, h)
 		return nil
 	})
+	if err == nil && deleting {
+		err = fmt.Errorf("recording %s: %w", id, ErrDeleting)
+	}
+	return err
+}
+
+// giveAlias gives the recordings of callee hashes (calleeHashes of a French
+// overseas line) stored before CalleeAlias existed the other spelling's
+// hash, so that their sweep looks for their media and their complaints
+// under both (mediaShared, holdForCallee).
+func (m *Manager) giveAlias(ctx context.Context, hashes []string) error {
+	if len(hashes) != 2 {
+		return nil
+	}
+	for i, callee := range hashes {
+		recs, err := m.store.ListRecordings(ctx, Filter{Callee: callee})
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if r.CalleeAlias != "" {
+				continue
+			}
+			alias := hashes[1-i]
+			err := m.store.UpdateRecording(ctx, r.ID, func(r *Recording) error {
+				if r.CalleeAlias == "" && r.Callee == callee {
+					r.CalleeAlias = alias
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ReleaseHold removes the hold holdID from a recording. Releasing a hold the
@@ -367,7 +433,8 @@ func (m *Manager) calleeHolds(ctx context.Context, n dialgate.Number, t time.Tim
 // deleted are skipped.
 func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]string, error) {
 	var recs []Recording
-	for _, callee := range m.calleeHashes(n) {
+	hashes := m.calleeHashes(n)
+	for _, callee := range hashes {
 		more, err := m.store.ListRecordings(ctx, Filter{Callee: callee})
 		if err != nil {
 			return nil, err
@@ -376,7 +443,7 @@ func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]
 	}
 	var held []string
 	for _, r := range recs {
-		err := m.Hold(ctx, r.ID, h)
+		err := m.hold(ctx, r.ID, h, hashes)
 		switch {
 		case errors.Is(err, ErrDeleting), errors.Is(err, ErrNotFound):
 			continue

@@ -74,7 +74,9 @@ type Recording struct {
 	// French overseas line (+596 596 12 34 56, +33 596 12 34 56:
 	// numbering.OverseasAlias), so that a sweep finds the complaints filed
 	// under either (Manager.HoldNew); empty for other numbers and for
-	// records stored before it existed.
+	// records stored before it existed until the number is next known
+	// (Manager.HoldCallee, or a registration with media under either
+	// spelling, gives it).
 	CalleeAlias string `json:"callee_alias,omitempty"`
 	// StartedAt is when the recording started. Required.
 	StartedAt time.Time `json:"started_at"`
@@ -119,6 +121,50 @@ func (r Recording) Held() bool { return len(r.Holds) > 0 }
 // EndedAt, or after StartedAt when EndedAt is zero (the only instant such a
 // record is sure of; Register counts those from a later instant still).
 func (r Recording) Validate() error {
+	return r.validate(nil)
+}
+
+// ValidateUpdate is Validate for r, an update of old as stored: a NUL byte
+// is accepted in text that old already held in the same field (a hold's id
+// or reason: that of one of old's holds). Builds before Validate refused NUL
+// stored it (memstore, boltstore): such a record can still be held, have a
+// hold released and be deleted, and no update adds a NUL.
+func (r Recording) ValidateUpdate(old Recording) error {
+	return r.validate(func(field, v string) bool {
+		switch {
+		case strings.HasSuffix(field, "].id"):
+			return slices.ContainsFunc(old.Holds, func(h Hold) bool { return h.ID == v })
+		case strings.HasSuffix(field, "].reason"):
+			return slices.ContainsFunc(old.Holds, func(h Hold) bool { return h.Reason == v })
+		}
+		return old.text(field) == v
+	})
+}
+
+// text returns r's text field named as Validate names it ("" for another).
+func (r Recording) text(field string) string {
+	switch field {
+	case "id":
+		return r.ID
+	case "decision_id":
+		return r.DecisionID
+	case "tenant":
+		return r.Tenant
+	case "callee":
+		return r.Callee
+	case "callee_alias":
+		return r.CalleeAlias
+	case "media_uri":
+		return r.MediaURI
+	case "delete_token":
+		return r.DeleteToken
+	}
+	return ""
+}
+
+// validate is Validate, but a NUL byte is accepted in text for which
+// nulOK (when set) reports true.
+func (r Recording) validate(nulOK func(field, v string) bool) error {
 	switch {
 	case strings.TrimSpace(r.ID) == "":
 		return fmt.Errorf("%w: id: missing", ErrInvalid)
@@ -150,7 +196,7 @@ func (r Recording) Validate() error {
 		{"id", r.ID}, {"decision_id", r.DecisionID}, {"tenant", r.Tenant}, {"callee", r.Callee},
 		{"callee_alias", r.CalleeAlias}, {"media_uri", r.MediaURI}, {"delete_token", r.DeleteToken},
 	} {
-		if err := checkText(f.name, f.v); err != nil {
+		if err := checkText(f.name, f.v, nulOK); err != nil {
 			return err
 		}
 	}
@@ -158,10 +204,10 @@ func (r Recording) Validate() error {
 		if strings.TrimSpace(h.ID) == "" {
 			return fmt.Errorf("%w: holds[%d].id: missing", ErrInvalid, i)
 		}
-		if err := checkText(fmt.Sprintf("holds[%d].id", i), h.ID); err != nil {
+		if err := checkText(fmt.Sprintf("holds[%d].id", i), h.ID, nulOK); err != nil {
 			return err
 		}
-		if err := checkText(fmt.Sprintf("holds[%d].reason", i), h.Reason); err != nil {
+		if err := checkText(fmt.Sprintf("holds[%d].reason", i), h.Reason, nulOK); err != nil {
 			return err
 		}
 	}
@@ -169,12 +215,13 @@ func (r Recording) Validate() error {
 }
 
 // checkText reports text a store cannot keep as given: not UTF-8, or with
-// a NUL byte. The error wraps ErrInvalid and names field.
-func checkText(field, v string) error {
+// a NUL byte (unless nulOK, when set, accepts it). The error wraps
+// ErrInvalid and names field.
+func checkText(field, v string, nulOK func(field, v string) bool) error {
 	if !utf8.ValidString(v) {
 		return fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalid, field)
 	}
-	if i := strings.IndexByte(v, 0); i >= 0 {
+	if i := strings.IndexByte(v, 0); i >= 0 && (nulOK == nil || !nulOK(field, v)) {
 		return fmt.Errorf("%w: %s: NUL byte at byte %d", ErrInvalid, field, i)
 	}
 	return nil
@@ -189,7 +236,9 @@ func checkText(field, v string) error {
 // (delete_token, ended_at) are optional, and a record without ended_at has
 // its floor measured from started_at, as it was stored.
 func (r Recording) ValidateStored(key string) error {
-	if err := r.Validate(); err != nil {
+	// A NUL byte, refused on writes since, was stored by earlier builds
+	// (memstore, boltstore): the record still loads.
+	if err := r.validate(func(string, string) bool { return true }); err != nil {
 		return err
 	}
 	if r.ID != key {

@@ -18,6 +18,7 @@ type table[T any] struct {
 	what     string                // "recording", for messages
 	id       func(T) string        // the record's key
 	validate func(T) error         // the domain's own validation
+	update   func(old, v T) error  // when set, the check of an update of old to v in place of validate
 	stored   func(T, string) error // the domain's validation of a record read under a key
 	notFound error                 // the domain's not-found sentinel
 	exists   error                 // the domain's conflict sentinel
@@ -157,7 +158,11 @@ func tableUpdate[T any](ctx context.Context, s *Store, op string, tb table[T], i
 			derr = fmt.Errorf("boltstore: %s %s: update changed the id to %q: %w", tb.what, id, tb.id(v), tb.invalid)
 			return nil
 		}
-		if err := tb.validate(v); err != nil {
+		check := tb.validate
+		if tb.update != nil {
+			check = func(v T) error { return tb.update(old, v) }
+		}
+		if err := check(v); err != nil {
 			derr = err
 			return nil
 		}

@@ -24,6 +24,7 @@ var recordings = table[recording.Recording]{
 	bucket: bucketRecordings, what: "recording",
 	id:       func(r recording.Recording) string { return r.ID },
 	validate: recording.Recording.Validate,
+	update:   func(old, r recording.Recording) error { return r.ValidateUpdate(old) },
 	stored:   recording.Recording.ValidateStored,
 	notFound: recording.ErrNotFound, exists: recording.ErrExists, invalid: recording.ErrInvalid,
 }

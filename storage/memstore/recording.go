@@ -20,6 +20,7 @@ var recordingSpec = tableSpec[recording.Recording]{
 		return r
 	},
 	validate: recording.Recording.Validate,
+	update:   func(old, r recording.Recording) error { return r.ValidateUpdate(old) },
 	stored:   recording.Recording.ValidateStored,
 	notFound: recording.ErrNotFound, exists: recording.ErrExists, invalid: recording.ErrInvalid,
 }

@@ -32,6 +32,9 @@ type tableSpec[T any] struct {
 	id       func(T) string
 	clone    func(T) T
 	validate func(T) error
+	// update, when set, is the check of an update of old to v in place of
+	// validate (text an earlier build stored may stay).
+	update   func(old, v T) error
 	stored   func(T, string) error // the domain's check of a record read under its key
 	notFound error
 	exists   error
@@ -180,6 +183,7 @@ func (t *table[T]) update(sp tableSpec[T], id string, fn func(*T) error) error {
 	if err := storage.CheckRecord(sp.what, id, sp.stored(v, id)); err != nil {
 		return err
 	}
+	old := v
 	v = sp.clone(v)
 	if err := fn(&v); err != nil {
 		return err
@@ -187,7 +191,11 @@ func (t *table[T]) update(sp tableSpec[T], id string, fn func(*T) error) error {
 	if sp.id(v) != id {
 		return fmt.Errorf("memstore: %s %s: update changed the id to %q: %w", sp.what, id, sp.id(v), sp.invalid)
 	}
-	if err := sp.validate(v); err != nil {
+	check := sp.validate
+	if sp.update != nil {
+		check = func(v T) error { return sp.update(old, v) }
+	}
+	if err := check(v); err != nil {
 		return err
 	}
 	t.set(sp, id, v)

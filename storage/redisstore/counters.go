@@ -272,7 +272,15 @@ local function reserve(b)
       if (c0 == 0 or mcold[key]) and hasLegacy(pfx) then redis.call("HDEL", mckey, key) end
       if mc ~= mc0 or mcold[key] or (c0 == 0 and mc > 0) then
         if mc > 0 then
-          if ttl ~= "0" then redis.call("SET", mk, mc, "PX", ttl) else redis.call("SET", mk, mc, "KEEPTTL") end
+          if ttl ~= "0" then redis.call("SET", mk, mc, "PX", ttl) else
+            -- No expiry of its own to set: the key's, which it kept (c0
+            -- > 0: one an earlier reservation set) or has none (written
+            -- afresh). Never a count there before's (KEEPTTL): one left
+            -- stale would expire before the key, a new one never.
+            local pt = -1
+            if c0 > 0 then pt = redis.call("PTTL", ckey) end
+            if pt > 0 then redis.call("SET", mk, mc, "PX", pt) else redis.call("SET", mk, mc) end
+          end
         elseif c0 > 0 then
           redis.call("DEL", mk)
         end

@@ -227,3 +227,72 @@ func TestMemberCountCorrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestMemberCountNoTTLStore checks the member count a store without key
+// expiry (KeyTTLSlack negative) writes on keys a store with expiry wrote
+// (the setting changed, or two sidecars of a fleet differ): the count must
+// leave with its counter key, not before (its members would then be counted
+// once per entry: a member already counted denied) and not after (a count
+// left for ever). The script wrote it with KEEPTTL, which kept the TTL of
+// whatever count was there before — none for a new count on a key that
+// expires, a stale count's for a key written afresh without expiry.
+func TestMemberCountNoTTLStore(t *testing.T) {
+	url := redisURL(t)
+	c := rawClient(t, url)
+	ctx := context.Background()
+	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	lim := func(key, member string, max int) []storage.Limit {
+		return []storage.Limit{{Key: key, Member: member, Window: 300 * time.Millisecond, Max: max}}
+	}
+
+	// A store without expiry writes the first member entry of a key a
+	// store with expiry made: the count expires with the key.
+	p := newPrefix(t, url)
+	ttlStore := openOpts(t, url, storeOptsTTL(p, 100*time.Millisecond))
+	noTTL := openOpts(t, url, storeOptsTTL(p, -1))
+	if ok, _, err := ttlStore.Reserve(ctx, "n-1", at, lim("nottl/a", "", 5)); err != nil || !ok {
+		t.Fatalf("reserve n-1: ok=%v err=%v", ok, err)
+	}
+	if ok, _, err := noTTL.Reserve(ctx, "n-2", at.Add(time.Millisecond), lim("nottl/a", "x", 5)); err != nil || !ok {
+		t.Fatalf("reserve n-2: ok=%v err=%v", ok, err)
+	}
+	ck, mk := "{"+p+"}:c:nottl/a", "{"+p+"}:m:nottl/a"
+	if cpt, mpt := c.PTTL(ctx, ck).Val(), c.PTTL(ctx, mk).Val(); cpt <= 0 || mpt <= 0 || mpt > cpt+10*time.Millisecond {
+		t.Errorf("counter key expires in %v, its member count in %v; want the count to expire with the key", cpt, mpt)
+	}
+
+	// A stale count with an expiry (an earlier build's hash field, moved)
+	// is left when the key's entries are released; a store without expiry
+	// then writes the key afresh with a member: its count must not keep
+	// the stale count's expiry, the key having none.
+	p = newPrefix(t, url)
+	ttlStore = openOpts(t, url, storeOptsTTL(p, 100*time.Millisecond))
+	noTTL = openOpts(t, url, storeOptsTTL(p, -1))
+	if ok, _, err := ttlStore.Reserve(ctx, "s-1", at, lim("nottl/b", "", 5)); err != nil || !ok {
+		t.Fatalf("reserve s-1: ok=%v err=%v", ok, err)
+	}
+	// An earlier build's count, left when an earlier incarnation of the
+	// key expired (the entry above has no member).
+	c.HSet(ctx, "{"+p+"}:mc", "nottl/b", 1)
+	if ok, _, err := ttlStore.Reserve(ctx, "s-2", at.Add(time.Millisecond), lim("nottl/b", "", 5)); err != nil || !ok {
+		t.Fatalf("reserve s-2: ok=%v err=%v", ok, err)
+	}
+	for _, id := range []string{"s-1", "s-2"} {
+		if err := ttlStore.Release(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at2 := at.Add(time.Hour)
+	for i, id := range []string{"s-3", "s-4"} {
+		ok, u, err := noTTL.Reserve(ctx, id, at2.Add(time.Duration(i)*time.Millisecond), lim("nottl/b", "y", 1))
+		if err != nil || !ok {
+			t.Fatalf("reserve %s (member y again): ok=%v usage=%+v err=%v; want ok", id, ok, u, err)
+		}
+		if i == 0 {
+			time.Sleep(600 * time.Millisecond) // past every expiry the first store set
+		}
+	}
+	if u, err := noTTL.Usage(ctx, at2.Add(2*time.Millisecond), lim("nottl/b", "y", 1)); err != nil || u[0].Count != 1 || u[0].Exceeded {
+		t.Errorf("usage of member y, counted twice under a key without expiry: %+v, %v; want count 1, not exceeded", u, err)
+	}
+}
