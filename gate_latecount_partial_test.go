@@ -8,11 +8,8 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/placedguard"
-	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/memstore"
-	"github.com/dialgate/dialgate/sweep"
 )
 
 // TestLateOutcomePartialRecountCountsEachOnce: a late outcome's recount
@@ -22,37 +19,14 @@ import (
 // failed.
 func TestLateOutcomePartialRecountCountsEachOnce(t *testing.T) {
 	ctx := context.Background()
-	u := dialgate.Citation{Source: dialgate.SourceConvention, Ref: "test: two numbers a segment an hour"}
 	for _, failing := range []string{"frequency:", "sweep:"} {
 		t.Run(strings.TrimSuffix(failing, ":"), func(t *testing.T) {
 			s := &flakyCounters{Counters: memstore.New()}
 			now := placedT0
-			caps, err := schedule.NewCapCheck(twoADay, s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sw, err := sweep.New(sweep.Config{SegmentRate: &sweep.SegmentRate{Max: 2, Window: dialgate.Duration(time.Hour), Cite: u}}, s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pg, err := placedguard.New(s, 48*time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := dialgate.New([]dialgate.Checker{caps, sw}, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(pg),
-				dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := clockedGate(t, s, 48*time.Hour, &now, capCheck(t, twoADay, s), twoNumbersASegmentAnHour(t, s))
 			check := func(n string) dialgate.Decision {
 				t.Helper()
-				d := placedDial()
-				d.To = dialgate.MustParseNumber(n)
-				dec, err := g.Check(ctx, d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return dec
+				return checkTo(ctx, t, g, n)
 			}
 			late := check("+14055550102")
 			if !late.Allowed {

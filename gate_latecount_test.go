@@ -49,20 +49,35 @@ var twoADay = schedule.CapsConfig{Caps: []schedule.Cap{{Count: 2, Window: dialga
 // recountGate is guardedGate with a cap of two calls a day, over s.
 func recountGate(t *testing.T, s storage.Counters) *dialgate.Gate {
 	t.Helper()
-	caps, err := schedule.NewCapCheck(twoADay, s)
+	now := placedT0
+	return clockedGate(t, s, 24*time.Hour, &now, capCheck(t, twoADay, s))
+}
+
+// clockedGate is a Gate over s asking checks, with a placed guard that
+// keeps decisions for keep, no audit log, and *now as its clock (the test
+// moves it by assigning *now).
+func clockedGate(t *testing.T, s storage.Counters, keep time.Duration, now *time.Time, checks ...dialgate.Checker) *dialgate.Gate {
+	t.Helper()
+	pg, err := placedguard.New(s, keep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pg, err := placedguard.New(s, 24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New([]dialgate.Checker{caps}, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(pg),
-		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return placedT0 })))
+	g, err := dialgate.New(checks, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(pg),
+		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return *now })))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return g
+}
+
+// capCheck is the frequency caps of cfg over s.
+func capCheck(t *testing.T, cfg schedule.CapsConfig, s storage.Counters) dialgate.Checker {
+	t.Helper()
+	caps, err := schedule.NewCapCheck(cfg, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caps
 }
 
 // wantCalls asserts that the callee, under a cap of two a day, has exactly
@@ -218,19 +233,7 @@ func TestLateOutcomeClockSteppedBack(t *testing.T) {
 	ctx := context.Background()
 	s := memstore.New()
 	now := placedT0
-	caps, err := schedule.NewCapCheck(twoADay, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg, err := placedguard.New(s, 24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New([]dialgate.Checker{caps}, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(pg),
-		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := clockedGate(t, s, 24*time.Hour, &now, capCheck(t, twoADay, s))
 	d := placedDial()
 	d.Purpose, d.TriggerAt = dialgate.PurposeCallback, placedT0.Add(-time.Minute)
 	dec, err := g.Check(ctx, d)

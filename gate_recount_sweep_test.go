@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/placedguard"
+	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/memstore"
 	"github.com/dialgate/dialgate/sweep"
 )
@@ -21,29 +21,10 @@ func TestRecountOverFullSegmentRate(t *testing.T) {
 	ctx := context.Background()
 	s := memstore.New()
 	now := placedT0
-	u := dialgate.Citation{Source: dialgate.SourceConvention, Ref: "test: two numbers a segment an hour"}
-	sw, err := sweep.New(sweep.Config{SegmentRate: &sweep.SegmentRate{Max: 2, Window: dialgate.Duration(time.Hour), Cite: u}}, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg, err := placedguard.New(s, 48*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New([]dialgate.Checker{sw}, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(pg),
-		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := clockedGate(t, s, 48*time.Hour, &now, twoNumbersASegmentAnHour(t, s))
 	check := func(n string) dialgate.Decision {
 		t.Helper()
-		d := placedDial()
-		d.To = dialgate.MustParseNumber(n)
-		dec, err := g.Check(ctx, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return dec
+		return checkTo(ctx, t, g, n)
 	}
 	late := check("+14055550102")
 	if !late.Allowed {
@@ -78,4 +59,28 @@ func TestRecountOverFullSegmentRate(t *testing.T) {
 	if dec := check("+14055550400"); !dec.Allowed {
 		t.Fatalf("after the window: %v", dec.Reasons)
 	}
+}
+
+// twoNumbersASegmentAnHour is a sweep check over s letting two numbers of
+// a segment be dialled an hour.
+func twoNumbersASegmentAnHour(t *testing.T, s storage.Counters) dialgate.Checker {
+	t.Helper()
+	u := dialgate.Citation{Source: dialgate.SourceConvention, Ref: "test: two numbers a segment an hour"}
+	sw, err := sweep.New(sweep.Config{SegmentRate: &sweep.SegmentRate{Max: 2, Window: dialgate.Duration(time.Hour), Cite: u}}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sw
+}
+
+// checkTo is g's decision on placedDial() to n (a Check error fails t).
+func checkTo(ctx context.Context, t *testing.T, g *dialgate.Gate, n string) dialgate.Decision {
+	t.Helper()
+	d := placedDial()
+	d.To = dialgate.MustParseNumber(n)
+	dec, err := g.Check(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dec
 }

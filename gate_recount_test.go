@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
-	"github.com/dialgate/dialgate/placedguard"
-	"github.com/dialgate/dialgate/schedule"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
 
@@ -114,19 +112,7 @@ func TestRecountOverFullCap(t *testing.T) {
 	ctx := context.Background()
 	s := memstore.New()
 	now := placedT0
-	caps, err := schedule.NewCapCheck(oneADay, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg, err := placedguard.New(s, 48*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New([]dialgate.Checker{caps}, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(pg),
-		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })))
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := clockedGate(t, s, 48*time.Hour, &now, capCheck(t, oneADay, s))
 	a := allow(t, g)
 	if err := g.Release(ctx, a); err != nil {
 		t.Fatal(err)
