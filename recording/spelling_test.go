@@ -71,19 +71,10 @@ func TestHoldCalleeOverseasSpellings(t *testing.T) {
 // the other, held, recording still names.
 func TestSweepKeepsMediaOtherSpellingNames(t *testing.T) {
 	ctx := context.Background()
-	own := dialgate.MustParseNumber("+596596000101")
-	fr := dialgate.MustParseNumber("+33596000101")
-	dir := t.TempDir()
-	fsb, err := recording.NewFSBlob(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fsb.Close() })
+	own, fr := overseasLine()
+	dir, fsb := mediaA(t)
 	mgr, err := recording.NewManager(recording.Config{}, memstore.New(), fsb, digitsHasher{})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "a.wav"), []byte("RIFF"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, reg := range []recording.Registration{
@@ -94,6 +85,36 @@ func TestSweepKeepsMediaOtherSpellingNames(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	wantMediaKeptForB(ctx, t, mgr, dir, "a")
+}
+
+// overseasLine is a French overseas line's two spellings: own (+596 596 …)
+// and fr (+33 596 …).
+func overseasLine() (own, fr dialgate.Number) {
+	return dialgate.MustParseNumber("+596596000101"), dialgate.MustParseNumber("+33596000101")
+}
+
+// mediaA is an FSBlob over a fresh directory dir holding the media file
+// a.wav (MediaURI "file:a.wav").
+func mediaA(t *testing.T) (dir string, fsb *recording.FSBlob) {
+	t.Helper()
+	dir = t.TempDir()
+	fsb, err := recording.NewFSBlob(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fsb.Close() })
+	if err := os.WriteFile(filepath.Join(dir, "a.wav"), []byte("RIFF"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir, fsb
+}
+
+// wantMediaKeptForB holds recording b (which names a.wav, as a does) and
+// asserts that a sweep at 40 days deletes a but keeps a.wav in dir; what
+// names a in the failure message.
+func wantMediaKeptForB(ctx context.Context, t *testing.T, mgr *recording.Manager, dir, what string) {
+	t.Helper()
 	if err := mgr.Hold(ctx, "b", recording.Hold{ID: "litigation-1", PlacedAt: start}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +123,6 @@ func TestSweepKeepsMediaOtherSpellingNames(t *testing.T) {
 		t.Fatalf("sweep: %+v %v, want a deleted", rep, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a.wav")); err != nil {
-		t.Fatalf("the media of held recording b (the line's other spelling) was deleted with a: %v", err)
+		t.Fatalf("the media of held recording b (the line's other spelling) was deleted with %s: %v", what, err)
 	}
 }

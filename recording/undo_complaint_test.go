@@ -136,49 +136,59 @@ func TestSweepComplaintLookupFailureKeeps(t *testing.T) {
 // the evidence of a complaint not yet answered.
 func TestUndoneDeletionKeepsComplaintHoldOtherSpelling(t *testing.T) {
 	ctx := context.Background()
-	own := dialgate.MustParseNumber("+596596000101")
-	fr := dialgate.MustParseNumber("+33596000101")
-	dir := t.TempDir()
-	fsb, err := recording.NewFSBlob(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fsb.Close() })
-	open := &openComplaints{}
-	failOnce := true
+	own, fr := overseasLine()
+	dir, fsb := mediaA(t)
 	var mgr *recording.Manager
 	var skipped bool
-	blob := funcBlob{Blob: fsb, del: func(ctx context.Context, uri string) error {
-		if failOnce {
-			failOnce = false
-			h := recording.Hold{ID: "complaint:cp-1", Reason: "complaint cp-1"}
-			open.file(digitsHasher{}.HashCallee(fr), h)
-			held, err := mgr.HoldCallee(ctx, fr, h)
-			if err != nil {
-				t.Errorf("HoldCallee during the sweep: %v", err)
-			}
-			skipped = len(held) == 0
-			return errors.New("media store: transient failure")
-		}
-		return fsb.Delete(ctx, uri)
-	}}
-	mgr, err = recording.NewManager(recording.Config{}, memstore.New(), blob, digitsHasher{})
+	open, blob := complaintDuringFirstDelete(t, fsb, fr, &mgr, func(held []string) { skipped = len(held) == 0 })
+	mgr, err := recording.NewManager(recording.Config{}, memstore.New(), blob, digitsHasher{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mgr.HoldNew(open.calleeHolds)
-	if err := os.WriteFile(filepath.Join(dir, "a.wav"), []byte("RIFF"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := mgr.Register(ctx, start, recording.Registration{ID: "a", Callee: own, StartedAt: start, MediaURI: "file:a.wav"}); err != nil {
 		t.Fatal(err)
 	}
 	if rep, err := mgr.Sweep(ctx, start.Add(31*day)); err == nil || len(rep.Failed) != 1 || !skipped {
 		t.Fatalf("sweep with a failing media delete: %+v %v (hold skipped: %v), want one failure and the hold skipped", rep, err, skipped)
 	}
+	wantKeptForComplaint(ctx, t, mgr, dir, "the recording")
+}
+
+// complaintDuringFirstDelete is fsb whose first Delete, as a complaint
+// about callee is filed during the sweep, files complaint cp-1 in open,
+// holds callee's recordings through *mgr (HoldCallee; held, if not nil,
+// gets what it held) and fails (a transient media store failure); later
+// Deletes go through.
+func complaintDuringFirstDelete(t *testing.T, fsb *recording.FSBlob, callee dialgate.Number, mgr **recording.Manager, held func([]string)) (*openComplaints, funcBlob) {
+	open := &openComplaints{}
+	failOnce := true
+	return open, funcBlob{Blob: fsb, del: func(ctx context.Context, uri string) error {
+		if failOnce {
+			failOnce = false
+			h := recording.Hold{ID: "complaint:cp-1", Reason: "complaint cp-1"}
+			open.file(digitsHasher{}.HashCallee(callee), h)
+			ids, err := (*mgr).HoldCallee(ctx, callee, h)
+			if err != nil {
+				t.Errorf("HoldCallee during the sweep: %v", err)
+			}
+			if held != nil {
+				held(ids)
+			}
+			return errors.New("media store: transient failure")
+		}
+		return fsb.Delete(ctx, uri)
+	}}
+}
+
+// wantKeptForComplaint asserts that the sweep after the one whose media
+// delete failed (at 32 days) keeps recording a and its media a.wav in dir,
+// held by complaint:cp-1; what names a in the failure message.
+func wantKeptForComplaint(ctx context.Context, t *testing.T, mgr *recording.Manager, dir, what string) {
+	t.Helper()
 	rep, err := mgr.Sweep(ctx, start.Add(32*day))
 	if _, serr := os.Stat(filepath.Join(dir, "a.wav")); err != nil || len(rep.Deleted) != 0 || serr != nil {
-		t.Fatalf("second sweep: %+v %v: deleted the recording of an open complaint filed under its other spelling", rep, err)
+		t.Fatalf("second sweep: %+v %v: deleted %s of an open complaint filed under its other spelling", rep, err, what)
 	}
 	if r, err := mgr.Get(ctx, "a"); err != nil || !r.Held() || r.Holds[0].ID != "complaint:cp-1" {
 		t.Errorf("after the second sweep: %+v %v; want it held by complaint:cp-1", r, err)
