@@ -34,17 +34,40 @@ func prefixKeys(t *testing.T, c *redis.Client, p string) []string {
 	return out
 }
 
+// mcAt is the instant the member-count tests reserve at.
+var mcAt = time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+
+// mcStore opens a store under a fresh prefix p with KeyTTLSlack slack (0:
+// the default), and a raw client c of the same Redis.
+func mcStore(t *testing.T, slack time.Duration) (s *redisstore.Store, c *redis.Client, p string) {
+	t.Helper()
+	url := redisURL(t)
+	p = newPrefix(t, url)
+	return openOpts(t, url, storeOptsTTL(p, slack)), rawClient(t, url), p
+}
+
+// releaseLeavesNoKey releases the reservations ids from s and asserts that
+// no key is left under prefix p.
+func releaseLeavesNoKey(ctx context.Context, t *testing.T, s *redisstore.Store, c *redis.Client, p string, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		if err := s.Release(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if keys := prefixKeys(t, c, p); len(keys) != 0 {
+		t.Errorf("keys left after every reservation was released: %v", keys)
+	}
+}
+
 // TestMemberCountGoesWithKey checks that nothing is left of a counter key
 // with member entries once the key has expired by its TTL (Redis runs no
 // script then): the member count of a key used to stay in the "{p}:mc" hash
 // for ever, one field per callee ever counted with members.
 func TestMemberCountGoesWithKey(t *testing.T) {
-	url := redisURL(t)
-	p := newPrefix(t, url)
-	s := openOpts(t, url, storeOptsTTL(p, time.Millisecond))
-	c := rawClient(t, url)
+	s, c, p := mcStore(t, time.Millisecond)
 	ctx := context.Background()
-	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	at := mcAt
 	lim := []storage.Limit{{Key: "mcgone/k", Member: "a", Window: 50 * time.Millisecond, Max: 3}}
 	if ok, _, err := s.Reserve(ctx, "mc-1", at, lim); err != nil || !ok {
 		t.Fatalf("reserve: ok=%v err=%v", ok, err)
@@ -77,26 +100,16 @@ func TestMemberCountGoesWithKey(t *testing.T) {
 	if u, err := s.Usage(ctx, at2.Add(2*time.Millisecond), lim); err != nil || u[0].Count != 1 {
 		t.Fatalf("usage: %+v, %v; want count 1 (one distinct member)", u, err)
 	}
-	for _, id := range []string{"mc-2", "mc-3"} {
-		if err := s.Release(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if keys := prefixKeys(t, c, p); len(keys) != 0 {
-		t.Errorf("keys left after every reservation was released: %v", keys)
-	}
+	releaseLeavesNoKey(ctx, t, s, c, p, "mc-2", "mc-3")
 }
 
 // TestMemberCountExtended checks that ExtendCounterExpiry keeps a key's
 // member count as long as the key: a count that left before its key would
 // count a member's entries once each (an over-count, but wrong).
 func TestMemberCountExtended(t *testing.T) {
-	url := redisURL(t)
-	p := newPrefix(t, url)
-	s := openOpts(t, url, storeOptsTTL(p, time.Millisecond))
-	c := rawClient(t, url)
+	s, c, p := mcStore(t, time.Millisecond)
 	ctx := context.Background()
-	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	at := mcAt
 	lim := []storage.Limit{{Key: "mcext/k/f", Member: "a", Window: 200 * time.Millisecond, Max: 2}}
 	for i, id := range []string{"x-1", "x-2"} {
 		if ok, _, err := s.Reserve(ctx, id, at.Add(time.Duration(i)*time.Millisecond), lim); err != nil || !ok {
@@ -121,12 +134,9 @@ func TestMemberCountExtended(t *testing.T) {
 // builds (one "{p}:mc" hash field per key) are honoured, moved to the new
 // layout when their key is written, and dropped once their key is gone.
 func TestMemberCountLegacyHash(t *testing.T) {
-	url := redisURL(t)
-	p := newPrefix(t, url)
-	s := open(t, url, p)
-	c := rawClient(t, url)
+	s, c, p := mcStore(t, 0)
 	ctx := context.Background()
-	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	at := mcAt
 	lim := func(m string) []storage.Limit {
 		return []storage.Limit{{Key: "legacy/k", Member: m, Window: time.Hour, Max: 2}}
 	}
@@ -164,25 +174,15 @@ func TestMemberCountLegacyHash(t *testing.T) {
 	if u, err := s.Usage(ctx, at.Add(3*time.Second), lim("c")); err != nil || u[0].Count != 2 || !u[0].Exceeded {
 		t.Fatalf("usage after the move: %+v, %v; want count 2, exceeded", u, err)
 	}
-	for _, id := range []string{"l-1", "l-2", "l-3"} {
-		if err := s.Release(ctx, id); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if keys := prefixKeys(t, c, p); len(keys) != 0 {
-		t.Errorf("keys left after every reservation was released: %v", keys)
-	}
+	releaseLeavesNoKey(ctx, t, s, c, p, "l-1", "l-2", "l-3")
 }
 
 // TestMemberCountLegacyRelease checks that a release decrements a count an
 // earlier build left in the legacy hash.
 func TestMemberCountLegacyRelease(t *testing.T) {
-	url := redisURL(t)
-	p := newPrefix(t, url)
-	s := open(t, url, p)
-	c := rawClient(t, url)
+	s, c, p := mcStore(t, 0)
 	ctx := context.Background()
-	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	at := mcAt
 	lim := []storage.Limit{{Key: "legrel/k", Member: "a", Window: time.Hour, Max: 2}}
 	if ok, _, err := s.Reserve(ctx, "lr-1", at, lim); err != nil || !ok {
 		t.Fatalf("reserve: ok=%v err=%v", ok, err)
