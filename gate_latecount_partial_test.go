@@ -28,13 +28,7 @@ func TestLateOutcomePartialRecountCountsEachOnce(t *testing.T) {
 				t.Helper()
 				return checkTo(ctx, t, g, n)
 			}
-			late := check("+14055550102")
-			if !late.Allowed {
-				t.Fatal(late.Reasons)
-			}
-			if err := g.Release(ctx, late); err != nil {
-				t.Fatal(err)
-			}
+			late := allowReleased(ctx, t, g, "+14055550102")
 			now = now.Add(time.Minute)
 			s.setDown(func(id string) bool { return strings.HasPrefix(id, failing) && strings.Contains(id, "#placed") })
 			o := dialgate.Outcome{DecisionID: late.ID, Dial: late.Dial, Answered: true}

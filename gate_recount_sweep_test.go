@@ -26,13 +26,7 @@ func TestRecountOverFullSegmentRate(t *testing.T) {
 		t.Helper()
 		return checkTo(ctx, t, g, n)
 	}
-	late := check("+14055550102")
-	if !late.Allowed {
-		t.Fatal(late.Reasons)
-	}
-	if err := g.Release(ctx, late); err != nil {
-		t.Fatal(err)
-	}
+	late := allowReleased(ctx, t, g, "+14055550102")
 	for _, n := range []string{"+14055550200", "+14055550300"} {
 		now = now.Add(10 * time.Minute)
 		dec := check(n)
@@ -80,6 +74,20 @@ func checkTo(ctx context.Context, t *testing.T, g *dialgate.Gate, n string) dial
 	d.To = dialgate.MustParseNumber(n)
 	dec, err := g.Check(ctx, d)
 	if err != nil {
+		t.Fatal(err)
+	}
+	return dec
+}
+
+// allowReleased is g's decision on placedDial() to n, which must be an
+// allow, released at once (the dialer's call placed after all is the test).
+func allowReleased(ctx context.Context, t *testing.T, g *dialgate.Gate, n string) dialgate.Decision {
+	t.Helper()
+	dec := checkTo(ctx, t, g, n)
+	if !dec.Allowed {
+		t.Fatal(dec.Reasons)
+	}
+	if err := g.Release(ctx, dec); err != nil {
 		t.Fatal(err)
 	}
 	return dec
