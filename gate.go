@@ -839,17 +839,35 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 // "dial" — report the outcome with its dial (ReportOutcome), which counts
 // it once.
 func (g *Gate) MarkPlaced(ctx context.Context, decisionID string) error {
+	return g.markPlacedOf(ctx, Outcome{DecisionID: decisionID})
+}
+
+// MarkPlacedDial is MarkPlaced for a malformed report that still carries
+// the dial the call was placed with, well formed (as the gRPC sidecar's
+// ReportOutcome refused for its ring_duration or its disposition): a
+// decision released before has its call counted again with dial, once, as
+// ReportOutcome counts a malformed outcome's call. A dial that is not valid
+// fails that recount as MarkPlaced does (an error wrapping
+// ErrInvalidOutcome naming the dial's field); the decision is marked placed
+// all the same.
+func (g *Gate) MarkPlacedDial(ctx context.Context, decisionID string, dial Dial) error {
+	return g.markPlacedOf(ctx, Outcome{DecisionID: decisionID, Dial: dial})
+}
+
+// markPlacedOf is MarkPlaced and MarkPlacedDial: o has the id and the dial.
+func (g *Gate) markPlacedOf(ctx context.Context, o Outcome) error {
 	if err := g.usable(); err != nil {
 		return err
 	}
-	if decisionID == "" {
+	if o.DecisionID == "" {
 		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
 	}
 	at, err := g.readClock("mark")
 	if err != nil {
 		return err
 	}
-	return g.markPlaced(ctx, Outcome{DecisionID: decisionID, At: at})
+	o.At = at
+	return g.markPlaced(ctx, o)
 }
 
 // readClock reads the Clock for a release, an outcome or a mark (what),

@@ -250,3 +250,32 @@ func TestLateOutcomeClockSteppedBack(t *testing.T) {
 	now = placedT0
 	wantCalls(t, g, 1)
 }
+
+// TestMarkPlacedDialCountsLateCall: MarkPlacedDial, given the dial a
+// malformed report still carried, counts the call of a decision released
+// before, once (a retry, or the corrected outcome after it, counts
+// nothing more); MarkPlaced, without it, cannot.
+func TestMarkPlacedDialCountsLateCall(t *testing.T) {
+	ctx := context.Background()
+	g := recountGate(t, memstore.New())
+	dec := allow(t, g)
+	if err := g.Release(ctx, dec); err != nil {
+		t.Fatal(err)
+	}
+	wantCalls(t, g, 0)
+	if err := g.MarkPlacedDial(ctx, dec.ID, dec.Dial); err != nil {
+		t.Fatalf("MarkPlacedDial of a released decision: %v", err)
+	}
+	wantCalls(t, g, 1)
+	if err := g.MarkPlacedDial(ctx, dec.ID, dec.Dial); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Answered: true}); err != nil {
+		t.Fatal(err)
+	}
+	wantCalls(t, g, 1)
+	var fe *dialgate.FieldError
+	if err := g.MarkPlacedDial(ctx, "", dec.Dial); !errors.As(err, &fe) || fe.Field != "decision_id" {
+		t.Fatalf("MarkPlacedDial without an id: %v, want an error naming decision_id", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/dialgate/dialgate/recording"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // gateServer implements pb.GateServiceServer over a *dialgate.Gate.
@@ -347,14 +348,19 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 		// its decision_id came through intact (a repaired one holds
 		// U+FFFD; one of another wire type is empty).
 		if id := req.GetDecisionId(); checkID("decision_id", id, true) == nil && !strings.ContainsRune(id, utf8.RuneError) {
-			s.placedAnyway(ctx, id)
+			s.placedAnyway(ctx, id, intactDial(req.GetDial()))
 		}
 		return nil, err
 	}
 	o, err := outcomeFromProto(req)
 	if err != nil {
 		if o.DecisionID != "" {
-			s.placedAnyway(ctx, o.DecisionID)
+			var dial *dialgate.Dial
+			if req.GetDial() != nil && o.Dial.To.IsValid() {
+				// Parsed before the field refused.
+				dial = &o.Dial
+			}
+			s.placedAnyway(ctx, o.DecisionID, dial)
 		}
 		return nil, err
 	}
@@ -365,7 +371,7 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	if err := s.reportAllowed(ctx, req, o, dial); err != nil {
 		// Refused, the report still says the call was placed (when the
 		// token may report outcomes of the decision at all).
-		s.placedAnyway(ctx, o.DecisionID)
+		s.placedAnyway(ctx, o.DecisionID, nil)
 		return nil, err
 	}
 	// An outcome says the call was placed, even one the Gate cannot fully
@@ -413,10 +419,14 @@ func (s *gateServer) reportAllowed(ctx context.Context, req *pb.ReportOutcomeReq
 // (its decision_id well formed) or refused to its token (reportAllowed):
 // whatever else is wrong with the report, its call was placed, so a Release
 // of the decision afterwards must be refused and the call keep counting. A
-// token that may not report outcomes of the decision marks nothing. A
-// failure of the store's guard is logged: the report is refused anyway, and
-// its retry marks it.
-func (s *gateServer) placedAnyway(ctx context.Context, id string) {
+// token that may not report outcomes of the decision marks nothing. dial,
+// when not nil, is the report's dial, well formed and intact: a decision
+// released before has its call counted again with it (Gate.MarkPlacedDial),
+// as the Gate counts a malformed outcome's call — when the token may report
+// that dial for the decision (its tenant the decision's, one the token may
+// dial for). A failure of the store's guard is logged: the report is
+// refused anyway, and its retry marks it.
+func (s *gateServer) placedAnyway(ctx context.Context, id string, dial *dialgate.Dial) {
 	if s.owners.mayReport(ctx, id, nil) != nil {
 		return
 	}
@@ -424,9 +434,69 @@ func (s *gateServer) placedAnyway(ctx context.Context, id string) {
 	if !s.storeGuard {
 		return
 	}
-	if err := s.gate.MarkPlaced(ctx, id); err != nil && s.log != nil {
+	if dial != nil && (s.owners.mayReport(ctx, id, dial) != nil || tenantAllowed(ctx, "dial.tenant", dial.Tenant) != nil) {
+		dial = nil
+	}
+	var err error
+	if dial != nil {
+		err = s.gate.MarkPlacedDial(ctx, id, *dial)
+	} else {
+		err = s.gate.MarkPlaced(ctx, id)
+	}
+	if err != nil && s.log != nil {
 		s.log.Warn("sidecar: marking placed the decision of a refused outcome", "decision_id", id, "err", err)
 	}
+}
+
+// intactDial returns the dial p of a ReportOutcome request the codec
+// refused (requestCodec) when it came through as sent and is well formed:
+// no field of another wire type in it, no string repaired (holding
+// U+FFFD); nil otherwise (its callee or its keys may not be the ones the
+// call was placed with).
+func intactDial(p *pb.Dial) *dialgate.Dial {
+	if p == nil {
+		return nil
+	}
+	if _, fd, _ := findMistyped(p.ProtoReflect()); fd != nil || hasRuneError(p.ProtoReflect()) {
+		return nil
+	}
+	d, err := dialFromProto("dial", p)
+	if err != nil {
+		return nil
+	}
+	return &d
+}
+
+// hasRuneError reports whether a string of m, or of a message in it, holds
+// U+FFFD (the codec's replacement of bytes that are not UTF-8).
+func hasRuneError(m protoreflect.Message) bool {
+	found := false
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			return true // a Dial has none
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len() && !found; i++ {
+				found = fieldHasRuneError(fd, l.Get(i))
+			}
+		default:
+			found = fieldHasRuneError(fd, v)
+		}
+		return !found
+	})
+	return found
+}
+
+// fieldHasRuneError is hasRuneError for one value v of field fd.
+func fieldHasRuneError(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		return strings.ContainsRune(v.String(), utf8.RuneError)
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		return hasRuneError(v.Message())
+	}
+	return false
 }
 
 // outcomeError maps the error of Gate.ReportOutcome, which joins the errors

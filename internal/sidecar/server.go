@@ -132,13 +132,16 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		// its last use, not under a handler still writing to it.
 		grpc.WaitForHandlers(true),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		// The codec's check comes before the token's (auth refuses a call
+		// The token's check comes before the codec's (auth refuses a call
 		// before its message is read, at the tap; these interceptors check
-		// it again); a repaired message carries its own mark, so one that
-		// reaches neither (gRPC failed the call after decoding it) holds
-		// nothing.
-		grpc.ChainUnaryInterceptor(s.recoverUnary, fm.unaryInterceptor, codec.unaryInterceptor, auth.unaryInterceptor),
-		grpc.ChainStreamInterceptor(s.recoverStream, fm.streamInterceptor, codec.streamInterceptor, auth.streamInterceptor),
+		// it again, a stream's at each message): a call whose token was
+		// removed by a reload since the tap, or a stream opened with one,
+		// is Unauthenticated whatever its message holds, never answered
+		// about a message the codec refused. A repaired message carries
+		// its own mark, so one that reaches neither (gRPC failed the call
+		// after decoding it) holds nothing.
+		grpc.ChainUnaryInterceptor(s.recoverUnary, fm.unaryInterceptor, auth.unaryInterceptor, codec.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.recoverStream, fm.streamInterceptor, auth.streamInterceptor, codec.streamInterceptor),
 		// At a call's headers: its token (with a tokens file), then the
 		// bound on the wait for its request.
 		grpc.InTapHandle(func(ctx context.Context, info *tap.Info) (context.Context, error) {

@@ -282,8 +282,8 @@ func (c *requestCodec) unaryInterceptor(ctx context.Context, req any, info *grpc
 // refusedTaker is a service whose handler of a method must see a request
 // the codec refused, to act on the part of it that can be trusted before
 // answering the refusal: ReportOutcome marks the decision placed, as for
-// any other malformed outcome. The rest of the interceptor chain (the
-// token's check) runs first.
+// any other malformed outcome. The token's check (auth's interceptor)
+// runs before the codec's.
 type refusedTaker interface {
 	takesRefused(fullMethod string) bool
 }
