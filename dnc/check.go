@@ -536,9 +536,13 @@ func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, r
 	return fmt.Errorf("registry %s: the copy changed during each of %d lookups", p.Name(), swapRetries)
 }
 
-// sameCopy reports whether two statuses describe the same registry copy.
+// sameCopy reports whether two statuses describe the same registry copy. The
+// scope counts: a copy of the same numbers (same version) as of the same
+// instant in a narrower scope, swapped in during a lookup, answers "not
+// listed" for a dial outside it, which the copy the scope was checked on
+// lists.
 func sameCopy(a, b RegistryStatus) bool {
-	return a.Version == b.Version && a.AsOf.Equal(b.AsOf) && a.Count == b.Count
+	return a.Version == b.Version && a.AsOf.Equal(b.AsOf) && a.Count == b.Count && a.Scope == b.Scope
 }
 
 // The reasons and evidence below are built out of line, so that the frame of
