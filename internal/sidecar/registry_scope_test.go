@@ -201,7 +201,7 @@ dnc:
 		if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "industry:finance") {
 			t.Errorf("start with a copy in scope %q of a feed required in industry:finance: %v; want an ErrConfig refusal naming industry:finance", sc, err)
 		}
-	}	// The required scope spelt in another case is the same scope (scopes
+	} // The required scope spelt in another case is the same scope (scopes
 	// match dials without regard to case, a reload takes such a copy for
 	// the one in force's scope, and the dnc check answers from it): it
 	// starts. It was refused, while a reload swapped it in.
