@@ -475,7 +475,7 @@ const swapRetries = 3
 // applies to every dial): a copy built in another scope (`dnc build
 // --scope industry:…` of a national registry) cannot stand for it, and
 // denies every dial (dnc.registry_stale) until a copy in that scope is
-// loaded.
+// loaded (spelt in any case: Scope.Equivalent, as scopes match dials).
 func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, required bool, want Scope, d dialgate.Dial, applies, attest bool, rs *[]dialgate.Reason, ev *[]dialgate.Evidence, until *time.Time) error {
 	for range swapRetries {
 		if err := withdrawn(p); err != nil {
@@ -491,7 +491,7 @@ func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, r
 		}
 		if required {
 			if sp, ok := p.(interface{ CopyScope() (Scope, bool) }); ok {
-				if sc, ok := sp.CopyScope(); ok && sc != want {
+				if sc, ok := sp.CopyScope(); ok && !sc.Equivalent(want) {
 					*rs = append(*rs, narrowCopy(st, sc, want))
 					return nil
 				}
@@ -536,9 +536,13 @@ func (c *Check) consult(ctx context.Context, p Provider, maxAge time.Duration, r
 	return fmt.Errorf("registry %s: the copy changed during each of %d lookups", p.Name(), swapRetries)
 }
 
-// sameCopy reports whether two statuses describe the same registry copy.
+// sameCopy reports whether two statuses describe the same registry copy. The
+// scope counts: a copy of the same numbers (same version) as of the same
+// instant in a narrower scope, swapped in during a lookup, answers "not
+// listed" for a dial outside it, which the copy the scope was checked on
+// lists.
 func sameCopy(a, b RegistryStatus) bool {
-	return a.Version == b.Version && a.AsOf.Equal(b.AsOf) && a.Count == b.Count
+	return a.Version == b.Version && a.AsOf.Equal(b.AsOf) && a.Count == b.Count && a.Scope == b.Scope
 }
 
 // The reasons and evidence below are built out of line, so that the frame of

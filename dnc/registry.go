@@ -16,6 +16,11 @@ type RegistryStatus struct {
 	Version string    // content version (snapshot hash prefix)
 	AsOf    time.Time // the instant the data is current as of
 	Count   int       // numbers listed
+	// Scope is the scope the copy applies in (Scope.String, "global" for
+	// a copy without one); empty when the Provider does not say. Two
+	// copies of the same numbers as of the same instant differ in it
+	// alone, and a lookup in one scope can miss a dial the other lists.
+	Scope string
 }
 
 // Hit is a registry's answer that a number is listed.
@@ -40,7 +45,7 @@ type Provider interface {
 	// no age is reported for a copy that answers no dial. The check reads it
 	// before and after Lookup and asks again when the two differ (a copy
 	// swapped in between), so two calls about the same copy must return the
-	// same Version, AsOf and Count.
+	// same Version, AsOf, Count and Scope.
 	Status() (st RegistryStatus, ok bool)
 	// Lookup reports whether d.To is listed for dial d. An error means the
 	// registry could not answer (the check then denies).
@@ -64,6 +69,9 @@ type Registry struct {
 type loaded struct {
 	snap  *Snapshot
 	scope Scope
+	// scopeText is scope.String(), made once at Swap (Status is read
+	// twice a check).
+	scopeText string
 	// withdrawn, when not nil, says why the copy may no longer be answered
 	// from (its file changed in place); it is set by a compare-and-swap of a
 	// new loaded, never written into a published one.
@@ -102,7 +110,7 @@ func (r *Registry) Swap(s *Snapshot) (*Snapshot, error) {
 			return nil, fmt.Errorf("dnc: registry %s: %w", r.name, err)
 		}
 	}
-	old := r.cur.Swap(&loaded{snap: s, scope: sc})
+	old := r.cur.Swap(&loaded{snap: s, scope: sc, scopeText: sc.String()})
 	if old == nil {
 		return nil, nil
 	}
@@ -127,7 +135,7 @@ func (r *Registry) Status() (RegistryStatus, bool) {
 		return RegistryStatus{Name: r.name}, false
 	}
 	h := l.snap.Header
-	return RegistryStatus{Name: r.name, Version: h.Version(), AsOf: h.Effective(), Count: h.Count}, true
+	return RegistryStatus{Name: r.name, Version: h.Version(), AsOf: h.Effective(), Count: h.Count, Scope: l.scopeText}, true
 }
 
 // CopyScope returns the scope the copy in use applies in (its header's
@@ -197,7 +205,7 @@ func (r *Registry) CheckFile() error {
 func (r *Registry) withdraw(l *loaded, err error) error {
 	err = fmt.Errorf("registry %s: the loaded copy (version %s) is withdrawn, every dial is denied until a copy loads cleanly: %w",
 		r.name, l.snap.Header.Version(), err)
-	if r.cur.CompareAndSwap(l, &loaded{snap: l.snap, scope: l.scope, withdrawn: err}) {
+	if r.cur.CompareAndSwap(l, &loaded{snap: l.snap, scope: l.scope, scopeText: l.scopeText, withdrawn: err}) {
 		return err
 	}
 	if cur := r.cur.Load(); cur != nil && cur.snap == l.snap && cur.withdrawn != nil {

@@ -94,3 +94,38 @@ func TestRequiredIndustryRegistry(t *testing.T) {
 		t.Errorf("a bad scope: %v; want an error naming dnc.registries[0].scope", err)
 	}
 }
+
+// TestRequiredIndustryRegistryScopeCase: a copy of a required per-industry
+// registry built in the profile's scope spelt in another case (--scope
+// industry:Finance for a profile requiring industry:finance) applies to
+// exactly the dials the required scope does (scopes match dials without
+// regard to case), and the sidecar's reload takes it for the same scope; the
+// check refused it as another scope and denied every dial
+// (dnc.registry_stale). It is in force: a listed callee is denied dnc.listed,
+// another is allowed.
+func TestRequiredIndustryRegistryScopeCase(t *testing.T) {
+	ctx := context.Background()
+	reg, _ := NewRegistry("cn-platform-finance")
+	cfg := Config{Registries: []RegistryConfig{{Name: "cn-platform-finance", Scope: "industry:finance",
+		MaxAge: dialgate.Duration(7 * 24 * time.Hour), Cite: cite}}}
+	c, _ := newTestCheck(t, cfg, reg)
+	if _, err := reg.Swap(snapOf(t, "cn-platform-finance", "industry:Finance", t0, 8613800138000)); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := c.Check(ctx, dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeMarketing, Industry: "finance", At: t0})
+	if err != nil || !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCListed}) {
+		t.Fatalf("listed callee, copy scoped industry:Finance: %v %v; want dnc.listed", rs, err)
+	}
+	rs, err = c.Check(ctx, dialgate.Dial{To: num("+8613800138001"), Purpose: dialgate.PurposeMarketing, Industry: "finance", At: t0})
+	if err != nil || len(rs) != 0 {
+		t.Fatalf("unlisted callee, copy scoped industry:Finance: %v %v; want allowed", rs, err)
+	}
+	// Another scope still denies every dial.
+	if _, err := reg.Swap(snapOf(t, "cn-platform-finance", "industry:insurance", t0, 8613800138000)); err != nil {
+		t.Fatal(err)
+	}
+	rs, err = c.Check(ctx, dialgate.Dial{To: num("+8613800138001"), Purpose: dialgate.PurposeMarketing, Industry: "finance", At: t0})
+	if err != nil || !slices.Equal(codes(rs), []dialgate.Code{dialgate.CodeDNCRegistryStale}) {
+		t.Fatalf("copy scoped industry:insurance: %v %v; want dnc.registry_stale", rs, err)
+	}
+}

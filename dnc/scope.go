@@ -160,6 +160,24 @@ func (s Scope) Matches(d dialgate.Dial) bool {
 	return textfold.Fold(v) == textfold.Fold(want)
 }
 
+// Equivalent reports whether s and o apply to the same dials: the same kind,
+// and values Matches takes for one another (without regard to case or
+// compatibility forms, as a dial's field is compared: "industry:Finance" is
+// equivalent to "industry:finance").
+func (s Scope) Equivalent(o Scope) bool {
+	if s.Kind != o.Kind {
+		return false
+	}
+	if s.Value == o.Value {
+		return true
+	}
+	if ascii(s.Value) && ascii(o.Value) {
+		return strings.EqualFold(s.Value, o.Value)
+	}
+	a, b := textfold.Compat(s.Value), textfold.Compat(o.Value)
+	return a == b || textfold.Fold(a) == textfold.Fold(b)
+}
+
 // ascii reports whether s is 7-bit ASCII, which compatText leaves as it is
 // and strings.EqualFold folds in full.
 func ascii(s string) bool {

@@ -388,7 +388,7 @@ func checkRequiredScopes(cfg Config, prof *policy.Profile, regs []*dnc.Registry)
 		}
 		sc, ok := r.CopyScope()
 		switch {
-		case !ok || sc == want:
+		case !ok || sc.Equivalent(want):
 		case want == dnc.GlobalScope:
 			return fmt.Errorf("%w: registries: registry %s: %s applies only in scope %s, but profile %s requires the registry for every dial: rebuild it with dnc build --scope global (the default)",
 				ErrConfig, r.Name(), cfg.Registries[i], sc, prof.Name)

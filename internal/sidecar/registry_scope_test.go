@@ -201,5 +201,15 @@ dnc:
 		if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "industry:finance") {
 			t.Errorf("start with a copy in scope %q of a feed required in industry:finance: %v; want an ErrConfig refusal naming industry:finance", sc, err)
 		}
+	} // The required scope spelt in another case is the same scope (scopes
+	// match dials without regard to case, a reload takes such a copy for
+	// the one in force's scope, and the dnc check answers from it): it
+	// starts. It was refused, while a reload swapped it in.
+	cased := filepath.Join(dir, "fin-cased.dnc")
+	write(cased, "industry:Finance")
+	be, err = Open(context.Background(), Config{Data: t.TempDir(), Profile: prof, Registries: []string{cased}, MetricsListen: "off"}, nil)
+	if err != nil {
+		t.Fatalf("start with the finance feed built in scope industry:Finance, required in industry:finance: %v", err)
 	}
+	be.Close(context.Background())
 }
