@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // EventType says what happened to a consent record.
@@ -102,6 +103,9 @@ func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error
 	}
 	if err := validateText("revocation_channel", channel, 64); err != nil {
 		return Record{}, Event{}, err
+	}
+	if p := textsafe.Problem(channel, textsafe.Line); p != "" {
+		return Record{}, Event{}, fieldErr("revocation_channel", "%s", p)
 	}
 	if !utf8.ValidString(channel) {
 		return Record{}, Event{}, fieldErr("revocation_channel", "not valid UTF-8 (a store would keep another text)")
