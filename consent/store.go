@@ -86,7 +86,8 @@ func (e *Event) ValidateStored(seq uint64, n dialgate.Number) error {
 // unchanged with the zero Event: the first withdrawal stands and no event is
 // appended. A zero at, an at no store can keep as given (a year outside
 // 0000–9999, a zone offset with seconds: see keepableTime) or a malformed
-// channel (control characters, more than 64 bytes, not valid UTF-8) is an
+// channel (control characters, bidirectional formatting characters or line
+// separators: textsafe; more than 64 bytes; not valid UTF-8) is an
 // error wrapping ErrInvalid, the same from every store. What is wrong with
 // the record itself (one written by a newer build, or damaged, that this
 // build's Validate refuses) never is: a withdrawal is what stops such a
