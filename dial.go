@@ -5,6 +5,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // Purpose is why a call is placed. Profiles decide which purposes need consent,
@@ -157,7 +159,10 @@ func blankID(id string) bool {
 // written after a number (an extension) cannot make a second Number for the
 // same line. Its text fields (tenant, industry, business line,
 // campaign, subject, consent and lead ids) must be valid UTF-8 of at most 256
-// bytes without control characters.
+// bytes without control characters (ASCII or C1), bidirectional formatting
+// characters (embeddings, overrides, isolates, marks) or line and paragraph
+// separators (U+2028, U+2029), which would make the decision record display
+// other than it holds.
 func (d Dial) Validate() error {
 	if p := calleeProblem(d.To); p != "" {
 		return dialFieldErr("to", p)
@@ -200,10 +205,11 @@ func (d Dial) Validate() error {
 			// tenants (or campaigns) to the checks, one in the record.
 			return dialFieldErr(f.name, "not valid UTF-8")
 		}
-		for i := 0; i < len(f.v); i++ {
-			if c := f.v[i]; c < 0x20 || c == 0x7f {
-				return dialFieldErr(f.name, fmt.Sprintf("control character at byte %d", i))
-			}
+		// A control character (ASCII or C1), a bidirectional override or
+		// isolate or a line separator would make the decision record show
+		// the field other than it is (textsafe).
+		if i, r := textsafe.Find(f.v, textsafe.Line); i >= 0 {
+			return dialFieldErr(f.name, textsafe.Describe(r, i))
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // ErrInvalidEntry is wrapped by every error Entry.Validate and ParseLedger
@@ -87,8 +88,11 @@ func entryErr(field, format string, args ...any) error {
 }
 
 // Normalize returns e with an empty Type derived from the number, and validates
-// the result. It is what every writer of the ledger (store, file import, CLI,
-// scenario) calls before storing an entry.
+// the result, refusing besides in its text fields the characters that make
+// text display other than it holds (C1 controls, bidirectional formatting
+// characters, line and paragraph separators; Validate, which loads stored
+// entries, does not). It is what every writer of the ledger (store, file
+// import, CLI, scenario) calls before storing an entry.
 func (e Entry) Normalize() (Entry, error) {
 	if e.Type == "" && e.Number.IsValid() && e.Number.CountryCode() == 86 {
 		switch classOf(e.Number) {
@@ -108,7 +112,21 @@ func (e Entry) Normalize() (Entry, error) {
 			return e, entryErr("type", "missing, and %s is not a 95, 96, 400, 800 or fixed-line number", e.Number)
 		}
 	}
-	return e, e.Validate()
+	if err := e.Validate(); err != nil {
+		return e, err
+	}
+	// A C1 control, a bidirectional override or a line separator would make
+	// the ledger listing and the decision's evidence show another holder
+	// than the entry holds. Checked on write only (not by Validate, which
+	// loads): entries earlier builds stored still load.
+	for _, f := range [...]struct{ name, v string }{
+		{"tenant", e.Tenant}, {"holder", e.Holder}, {"access", e.Access}, {"qualification", e.Qualification},
+	} {
+		if i, r := textsafe.Find(f.v, textsafe.Line); i >= 0 {
+			return e, entryErr(f.name, "%s", textsafe.Describe(r, i))
+		}
+	}
+	return e, nil
 }
 
 // NormalizeEntries normalizes each of entries (Normalize) into a new slice

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/textsafe"
 	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
@@ -157,6 +158,24 @@ type Filing struct {
 	Details    string          // the complainant's account in free text; may be empty
 }
 
+// displaySafe reports the first field of a new complaint holding a
+// character that makes text display other than it holds (textsafe): the
+// id, tenant, scope and decision id as identifiers, the details as free text.
+func displaySafe(c Complaint) error {
+	for _, f := range [...]struct {
+		name, v string
+		mode    textsafe.Mode
+	}{
+		{"id", c.ID, textsafe.Line}, {"tenant", c.Tenant, textsafe.Line}, {"scope", c.Scope, textsafe.Line},
+		{"decision_id", c.DecisionID, textsafe.Line}, {"details", c.Details, textsafe.Multiline},
+	} {
+		if p := textsafe.Problem(f.v, f.mode); p != "" {
+			return fmt.Errorf("%w: %s: %s", ErrInvalid, f.name, p)
+		}
+	}
+	return nil
+}
+
 // File records a complaint received at t: the number goes on the do-not-call
 // list first (effective for the next Check before File returns), then the
 // callee's recordings are held, then the complaint is stored with its
@@ -203,6 +222,15 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 		return Complaint{}, fmt.Errorf("complaint %s: listing the number: %w", c.ID, err)
 	}
 	c.DNCListed = true
+	// A C1 control, a bidirectional override or a line separator would make
+	// the complaint show in listings, reports and the audit trail other
+	// than it holds. Refused, naming the field, once the number is listed
+	// (the opt-out stands); the details, free text for people, keep line
+	// breaks and right-to-left marks. Checked on filing only: complaints
+	// earlier builds stored still load.
+	if err := displaySafe(c); err != nil {
+		return Complaint{}, fmt.Errorf("complaint %s: the number is listed, but %w", c.ID, err)
+	}
 	if old, err := d.store.GetComplaint(ctx, c.ID); err == nil {
 		if old.Callee == c.Callee && old.Status != StatusAnswered && d.holds != nil {
 			// A retry of a filing whose last hold failed after the
@@ -296,6 +324,9 @@ func (d *Desk) Resolve(ctx context.Context, id string, t time.Time, resolution s
 	}
 	if !utf8.ValidString(resolution) {
 		return fmt.Errorf("%w: resolution: not valid UTF-8", ErrInvalid)
+	}
+	if p := textsafe.Problem(resolution, textsafe.Multiline); p != "" {
+		return fmt.Errorf("%w: resolution: %s", ErrInvalid, p)
 	}
 	return d.store.UpdateComplaint(ctx, id, func(c *Complaint) error {
 		switch c.Status {

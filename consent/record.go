@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // ErrInvalid is wrapped by every error that reports a malformed Record, Scope,
@@ -187,6 +188,20 @@ func (r *Record) validate(full bool) error {
 	}
 	if err := r.Scope.validate("scope"); err != nil {
 		return err
+	}
+	if full {
+		// A C1 control, a bidirectional override or a line separator would
+		// make the audit trail show the consent other than it holds (an
+		// evidence URI that reads "…fdp.exe" as "…exe.pdf"). Checked on
+		// write only: records earlier builds stored still load.
+		for _, f := range [...]struct{ name, v string }{
+			{"scope", string(r.Scope)}, {"tenant", r.Tenant}, {"evidence_uri", r.EvidenceURI},
+			{"channel", r.Channel}, {"revocation_channel", r.RevocationChannel},
+		} {
+			if i, c := textsafe.Find(f.v, textsafe.Line); i >= 0 {
+				return fieldErr(f.name, "%s", textsafe.Describe(c, i))
+			}
+		}
 	}
 	if r.Tenant != "" {
 		if problem := nameProblem(r.Tenant); problem != "" {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // EventType says what happened to a consent record.
@@ -85,7 +86,8 @@ func (e *Event) ValidateStored(seq uint64, n dialgate.Number) error {
 // unchanged with the zero Event: the first withdrawal stands and no event is
 // appended. A zero at, an at no store can keep as given (a year outside
 // 0000–9999, a zone offset with seconds: see keepableTime) or a malformed
-// channel (control characters, more than 64 bytes, not valid UTF-8) is an
+// channel (control characters, bidirectional formatting characters or line
+// separators: textsafe; more than 64 bytes; not valid UTF-8) is an
 // error wrapping ErrInvalid, the same from every store. What is wrong with
 // the record itself (one written by a newer build, or damaged, that this
 // build's Validate refuses) never is: a withdrawal is what stops such a
@@ -102,6 +104,9 @@ func RevokedRecord(r Record, at time.Time, channel string) (Record, Event, error
 	}
 	if err := validateText("revocation_channel", channel, 64); err != nil {
 		return Record{}, Event{}, err
+	}
+	if p := textsafe.Problem(channel, textsafe.Line); p != "" {
+		return Record{}, Event{}, fieldErr("revocation_channel", "%s", p)
 	}
 	if !utf8.ValidString(channel) {
 		return Record{}, Event{}, fieldErr("revocation_channel", "not valid UTF-8 (a store would keep another text)")

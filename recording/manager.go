@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/textsafe"
 	"github.com/dialgate/dialgate/numbering"
 )
 
@@ -121,6 +122,17 @@ func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, e
 	if !reg.Callee.IsValid() {
 		return Recording{}, fmt.Errorf("%w: number: missing or invalid callee", ErrInvalid)
 	}
+	// A C1 control, a bidirectional override or a line separator would make
+	// listings and the audit trail show another id than the record's.
+	// Checked on what is registered new, not by Validate: recordings
+	// earlier builds stored still load and can still be held and ended.
+	for _, f := range [...]struct{ name, v string }{
+		{"id", reg.ID}, {"decision_id", reg.DecisionID}, {"tenant", reg.Tenant}, {"media_uri", reg.MediaURI},
+	} {
+		if p := textsafe.Problem(f.v, textsafe.Line); p != "" {
+			return Recording{}, fmt.Errorf("%w: %s: %s", ErrInvalid, f.name, p)
+		}
+	}
 	if reg.StartedAt.IsZero() {
 		return Recording{}, fmt.Errorf("%w: started_at: missing", ErrInvalid)
 	}
@@ -204,7 +216,7 @@ func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, e
 	}
 	if more := addHolds(r.Holds, later); len(more) > len(r.Holds) {
 		for _, h := range more[len(r.Holds):] {
-			if err := m.Hold(ctx, r.ID, h); err != nil {
+			if err := m.hold(ctx, r.ID, h, nil); err != nil {
 				return r, fmt.Errorf("recording %s: registered, but holding it for %s: %w", r.ID, h.ID, err)
 			}
 		}
@@ -307,6 +319,18 @@ func (m *Manager) Get(ctx context.Context, id string) (Recording, error) {
 // the sweep that marked it, and only while no other sweep has taken the
 // deletion over; a sweep that took it over leaves it marked for the next.
 func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
+	// A new hold's id is an identifier, its reason free text for people
+	// (line breaks and right-to-left marks allowed): neither may hold what
+	// makes a listing show other than the hold holds (textsafe). Holds
+	// dialgate derives from stored complaints (HoldCallee, the holds a new
+	// recording inherits) are not checked here: one an earlier build stored
+	// must still hold.
+	if p := textsafe.Problem(h.ID, textsafe.Line); p != "" {
+		return fmt.Errorf("%w: hold id: %s", ErrInvalid, p)
+	}
+	if p := textsafe.Problem(h.Reason, textsafe.Multiline); p != "" {
+		return fmt.Errorf("%w: hold reason: %s", ErrInvalid, p)
+	}
 	return m.hold(ctx, id, h, nil)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/internal/textsafe"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/storage"
 	"google.golang.org/grpc/codes"
@@ -127,10 +128,8 @@ func checkTenant(field, s string) error {
 	if len(s) > maxTenantLen {
 		return invalid(field, "longer than %d bytes", maxTenantLen)
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			return invalid(field, "control character at byte %d", i)
-		}
+	if p := textsafe.Problem(s, textsafe.Line); p != "" {
+		return invalid(field, "%s", p)
 	}
 	return nil
 }
@@ -177,14 +176,12 @@ func checkFreeText(field, s string, max int, multiline bool) error {
 	if err := checkText(field, s, max); err != nil {
 		return err
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if multiline && (c == '\t' || c == '\n' || c == '\r') {
-			continue
-		}
-		if c < 0x20 || c == 0x7f {
-			return invalid(field, "control character at byte %d", i)
-		}
+	mode := textsafe.Line
+	if multiline {
+		mode = textsafe.Multiline
+	}
+	if p := textsafe.Problem(s, mode); p != "" {
+		return invalid(field, "%s", p)
 	}
 	return nil
 }
@@ -923,13 +920,13 @@ func (s *adminServer) HoldRecording(ctx context.Context, req *pb.HoldRecordingRe
 	if s.be.Recordings == nil {
 		return nil, s.unimplemented("HoldRecording", "recording")
 	}
-	if err := checkID("id", req.GetId(), true); err != nil {
+	if err := checkRefID("id", req.GetId(), true); err != nil {
 		return nil, err
 	}
 	if err := checkFreeText("reason", req.GetReason(), 1024, true); err != nil {
 		return nil, err
 	}
-	hold, err := holdID(req.GetHoldId())
+	hold, err := holdID(req.GetHoldId(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -954,7 +951,7 @@ func (s *adminServer) EndRecording(ctx context.Context, req *pb.EndRecordingRequ
 	if s.be.Recordings == nil {
 		return nil, s.unimplemented("EndRecording", "recording")
 	}
-	if err := checkID("id", req.GetId(), true); err != nil {
+	if err := checkRefID("id", req.GetId(), true); err != nil {
 		return nil, err
 	}
 	ended, err := requiredTime("ended_at", req.GetEndedAt())
@@ -991,10 +988,10 @@ func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseR
 	if s.be.Recordings == nil {
 		return nil, s.unimplemented("ReleaseRecordingHold", "recording")
 	}
-	if err := checkID("id", req.GetId(), true); err != nil {
+	if err := checkRefID("id", req.GetId(), true); err != nil {
 		return nil, err
 	}
-	hold, err := holdID(req.GetHoldId())
+	hold, err := holdID(req.GetHoldId(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -1016,12 +1013,19 @@ func (s *adminServer) ReleaseRecordingHold(ctx context.Context, req *pb.ReleaseR
 	return &pb.ReleaseRecordingHoldResponse{}, nil
 }
 
-// holdID validates the hold_id field; empty means DefaultHoldID.
-func holdID(s string) (string, error) {
+// holdID validates the hold_id field; empty means DefaultHoldID. A new
+// hold's id (ref false) is checked as checkID checks an id; one naming a
+// hold already stored (ref true: a release) as checkRefID does, so that a
+// hold an earlier build stored can still be released.
+func holdID(s string, ref bool) (string, error) {
 	if s == "" {
 		return DefaultHoldID, nil
 	}
-	if err := checkID("hold_id", s, true); err != nil {
+	check := checkID
+	if ref {
+		check = checkRefID
+	}
+	if err := check("hold_id", s, true); err != nil {
 		return "", err
 	}
 	if strings.TrimSpace(s) == "" {

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/textsafe"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -95,7 +96,33 @@ func timeFromProto(field string, ts *timestamppb.Timestamp) (time.Time, error) {
 // do-not-call registry, consent or recording dialgate deals with.
 var minTimestamp = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// checkID validates an id or another one-line identifier a request writes:
+// at most maxIDLen bytes, and none of the characters textsafe.Line refuses
+// (controls, C1 controls, bidirectional formatting characters, line and
+// paragraph separators), which would make the record display other than it
+// holds.
 func checkID(field, s string, required bool) error {
+	if s == "" {
+		if required {
+			return invalid(field, "missing")
+		}
+		return nil
+	}
+	if len(s) > maxIDLen {
+		return invalid(field, "longer than %d bytes", maxIDLen)
+	}
+	if p := textsafe.Problem(s, textsafe.Line); p != "" {
+		return invalid(field, "%s", p)
+	}
+	return nil
+}
+
+// checkRefID validates an id that names a record already stored (a
+// recording to hold, end or release): as checkID, but only ASCII control
+// characters are refused, as before textsafe, so that a record an earlier
+// build stored with a C1 control or a bidirectional character in its id can
+// still be held, ended and released.
+func checkRefID(field, s string, required bool) error {
 	if s == "" {
 		if required {
 			return invalid(field, "missing")

@@ -65,7 +65,7 @@ func TestRecordingNULEarlierBuild(t *testing.T) {
 	if err := m.ReleaseHold(ctx, "old", "lit-1"); err != nil {
 		t.Errorf("releasing the earlier build's hold: %v", err)
 	}
-	if err := m.Hold(ctx, "old", recording.Hold{ID: "lit-2", Reason: "new \x00"}); err == nil || !strings.Contains(err.Error(), "holds[") {
+	if err := m.Hold(ctx, "old", recording.Hold{ID: "lit-2", Reason: "new \x00"}); err == nil || !strings.Contains(err.Error(), "reason") {
 		t.Errorf("a new hold with a NUL byte: %v; want it refused naming the field", err)
 	}
 }
