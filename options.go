@@ -270,7 +270,11 @@ func WithPlacedGuard(g PlacedGuard) Option {
 // Gate logged it at Warn, when the PlacedGuard reports that the decision of
 // an outcome of a placed call was released before (the dialer placed a call
 // whose capacity it had given back): for a metric. It runs synchronously and
-// must not block. A nil function is an error.
+// must not block. A nil function is an error. It is called for every such
+// report, a retry of the same outcome too: the guard (placedguard) keeps
+// only the decision's released mark, so the Gate cannot tell a retry from
+// the first report without a further write to the shared store; count
+// distinct decision ids for the number of decisions.
 func WithOutcomeAfterRelease(fn func(ctx context.Context, decisionID string)) Option {
 	return optionFunc(func(o *gateOptions) error {
 		if fn == nil {

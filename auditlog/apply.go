@@ -24,6 +24,13 @@ func NewChangeID() (string, error) {
 	return "chg-" + hex.EncodeToString(b[:]), nil
 }
 
+// ErrUnchanged is returned (wrapped) by the apply function of
+// ApplyThenRecord or RecordThenApply whose request succeeded but changed
+// nothing, what it asked for being so already (a retried grant of the same
+// consent, a consent revoked again): the change is recorded as
+// ResultApplied with Unchanged, and the apply error returned is nil.
+var ErrUnchanged = errors.New("auditlog: the change was in force already")
+
 // RecordTimeout bounds the wait for a change record written after the
 // change was applied: it is written even when the caller has given up.
 const RecordTimeout = 30 * time.Second
@@ -42,17 +49,22 @@ func detached(ctx context.Context) (context.Context, context.CancelFunc) {
 // detached, bounded by RecordTimeout). apply may complete *c (a
 // complaint's id) before it is recorded.
 //
-// applyErr is apply's error: nothing changed and nothing is recorded.
+// applyErr is apply's error: nothing changed and nothing is recorded;
+// except ErrUnchanged (wrapped), which is no error: the request is recorded
+// as ResultApplied with Unchanged (a retry), and applyErr is nil.
 // recordErr is the record's error when apply succeeded: the change is in
 // force but not recorded.
 func ApplyThenRecord(ctx context.Context, r ChangeRecorder, c *Change, apply func() error) (applyErr, recordErr error) {
-	if err := apply(); err != nil {
+	unchanged := false
+	if err := apply(); errors.Is(err, ErrUnchanged) {
+		unchanged = true
+	} else if err != nil {
 		return err, nil
 	}
 	rctx, cancel := detached(ctx)
 	defer cancel()
 	rc := *c
-	rc.Result = ResultApplied
+	rc.Result, rc.Unchanged = ResultApplied, unchanged
 	return nil, r.RecordChange(rctx, rc)
 }
 
@@ -67,7 +79,9 @@ func ApplyThenRecord(ctx context.Context, r ChangeRecorder, c *Change, apply fun
 // error)) is attempted too.
 //
 // requestErr is the requested record's error: apply did not run, nothing
-// changed. applyErr is apply's error. resultErr is the error of the
+// changed. applyErr is apply's error; an error wrapping ErrUnchanged is
+// none: the result is recorded as ResultApplied with Unchanged, and
+// applyErr is nil. resultErr is the error of the
 // record of the result: with a nil applyErr the change is in force, and
 // the requested record stands as its proof.
 func RecordThenApply(ctx context.Context, r ChangeRecorder, c Change, code func(error) string, apply func() error) (requestErr, applyErr, resultErr error) {
@@ -85,6 +99,9 @@ func RecordThenApply(ctx context.Context, r ChangeRecorder, c Change, code func(
 	applyErr = apply()
 	rctx, cancel := detached(ctx)
 	defer cancel()
+	if errors.Is(applyErr, ErrUnchanged) {
+		applyErr, c.Unchanged = nil, true
+	}
 	if applyErr != nil {
 		c.Result, c.ErrorCode = ResultFailed, code(applyErr)
 	} else {

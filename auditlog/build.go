@@ -516,6 +516,9 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 	default:
 		return nil, fmt.Errorf("auditlog: change: result: unknown %q: %w", c.Result, ErrInvalidRecord)
 	}
+	if c.Unchanged && c.Result != ResultApplied {
+		return nil, fmt.Errorf("auditlog: change: unchanged: set on a %s record (only an applied one can have changed nothing): %w", c.Result, ErrInvalidRecord)
+	}
 	if err := checkTime("change.at", c.At); err != nil {
 		return nil, err
 	}
@@ -591,6 +594,7 @@ func (r *Redactor) Change(c Change) (*ChangeRecord, error) {
 		Op:         c.Op,
 		At:         c.At.UTC(),
 		Result:     c.Result,
+		Unchanged:  c.Unchanged,
 		ChangeID:   c.ChangeID,
 		Actor:      s.clean(field("actor"), c.Actor),
 		Tenant:     s.clean(field("tenant"), c.Tenant),

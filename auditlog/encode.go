@@ -281,6 +281,9 @@ func appendChangeBody(b []byte, r *ChangeRecord) []byte {
 	b = appendStringField(b, false, "op", r.Op)
 	b = appendTime(appendKey(b, true, "at"), r.At)
 	b = appendStringField(b, true, "result", r.Result)
+	if r.Unchanged {
+		b = append(appendKey(b, true, "unchanged"), "true"...)
+	}
 	b = appendOptString(b, "change_id", r.ChangeID)
 	b = appendOptString(b, "actor", r.Actor)
 	if c := r.ActorCert; c != nil {

@@ -94,6 +94,7 @@ func randChangeRecord(r *rand.Rand) *ChangeRecord {
 	if r.IntN(2) == 0 {
 		c.EffectiveAt = randTime(r).Add(time.Second)
 	}
+	c.Unchanged = c.Result == ResultApplied && r.IntN(2) == 0
 	if r.IntN(2) == 0 {
 		c.Callee = &Callee{HMAC: strings.Repeat("ab", 32), KeyID: "k" + randString(r), CountryCode: r.IntN(999) + 1, Segment: opt()}
 	}

@@ -141,6 +141,9 @@ func (r *ChangeRecord) validate() error {
 	default:
 		return fmt.Errorf("change.result: unknown %q", r.Result)
 	}
+	if r.Unchanged && r.Result != ResultApplied {
+		return fmt.Errorf("change.unchanged: set on a %s record", r.Result)
+	}
 	if r.Count < 0 {
 		return errors.New("change.count: negative")
 	}

@@ -325,6 +325,16 @@ type ChangeRecord struct {
 	At time.Time `json:"at"`
 	// Result is ResultApplied, ResultRequested or ResultFailed.
 	Result string `json:"result"`
+	// Unchanged reports, on a ResultApplied record, that the request
+	// succeeded but changed nothing: what it asked for was so already (a
+	// retried GrantConsent of the same record, a RevokeConsent of a
+	// consent revoked before: the first withdrawal stands). The request is
+	// recorded all the same, so that an auditor sees the retry; the
+	// quarterly report does not count it as a change made (report
+	// Changes: "<op> (unchanged)"). False (and omitted) otherwise, and in
+	// records written before the field existed (2026-12-06), which verify
+	// unchanged.
+	Unchanged bool `json:"unchanged,omitempty"`
 	// ChangeID links a ResultRequested record to the record of its
 	// result; empty only when a writer gave none.
 	ChangeID string `json:"change_id,omitempty"`
@@ -430,6 +440,10 @@ type Change struct {
 	SHA256 string
 	// Replace: see ChangeRecord.Replace.
 	Replace bool
+	// Unchanged: see ChangeRecord.Unchanged; only with ResultApplied.
+	// ApplyThenRecord and RecordThenApply set it when apply returns an
+	// error wrapping ErrUnchanged.
+	Unchanged bool
 	// ActorCert: see ChangeRecord.ActorCert. SHA256 must be 64 lower-case
 	// hex digits, Serial lower-case hex.
 	ActorCert *ClientCert

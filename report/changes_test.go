@@ -211,3 +211,29 @@ func TestBuildCountsLedgerImportOnce(t *testing.T) {
 		t.Errorf("by op: %s, want ledger.add=1,ledger.import=1", got)
 	}
 }
+
+// TestBuildUnchangedChangesNotCounted: a request recorded as applied and
+// unchanged (a retried grant of the same consent, a consent revoked again)
+// is counted under "<op> (unchanged)", never as another grant or
+// revocation, while its requested record is resolved by it.
+func TestBuildUnchangedChangesNotCounted(t *testing.T) {
+	log, dir := openTestLog(t)
+	n := dialgate.MustParseNumber("+8613900139094")
+	in := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	changes := []auditlog.Change{
+		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultRequested, ChangeID: "g1", Actor: "ops", ID: "c-1", Number: n, At: in},
+		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultApplied, ChangeID: "g1", Actor: "ops", ID: "c-1", Number: n, At: in},
+		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultRequested, ChangeID: "g2", Actor: "ops", ID: "c-1", Number: n, At: in},
+		{Op: auditlog.OpConsentGrant, Result: auditlog.ResultApplied, Unchanged: true, ChangeID: "g2", Actor: "ops", ID: "c-1", Number: n, At: in},
+		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v1", Actor: "ops", ID: "c-1", At: in},
+		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, Unchanged: true, ChangeID: "v2", Actor: "ops", ID: "c-1", At: in},
+		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, Unchanged: true, ChangeID: "v3", Actor: "ops", ID: "c-1", At: in},
+	}
+	r := reportOfChanges(t, log, dir, changes, in.Add(time.Hour))
+	if c := r.Changes; c.ConsentGrants != 1 || c.ConsentRevocations != 1 {
+		t.Fatalf("changes: %+v", c)
+	}
+	if got := countsText(r.Changes.ByOp); got != "consent.revoke (unchanged)=2,consent.grant=1,consent.grant (unchanged)=1,consent.revoke=1" {
+		t.Errorf("by op: %s", got)
+	}
+}

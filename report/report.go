@@ -241,13 +241,20 @@ type Report struct {
 		// store's entries whatever added them.
 		DNCAdditions int `json:"dnc_additions"`
 		// ConsentGrants counts the consents granted (consent.grant
-		// recorded applied).
+		// recorded applied, not unchanged: a retried grant of the same
+		// record is no new grant).
 		ConsentGrants int `json:"consent_grants"`
-		// ConsentRevocations counts the consents revoked (consent.revoke).
+		// ConsentRevocations counts the consents revoked (consent.revoke
+		// recorded applied, not unchanged: a consent revoked again is
+		// counted once).
 		ConsentRevocations int `json:"consent_revocations"`
 		// ByOp counts every change made (recorded applied) by operation,
-		// and, under "<op> (unconfirmed)", those recorded as requested
-		// with no result; empty (not nil) when there were none.
+		// under "<op> (unconfirmed)" those recorded as requested with no
+		// result, and under "<op> (unchanged)" the requests that
+		// succeeded but changed nothing (recorded applied with
+		// unchanged: a retried grant of the same consent, a consent
+		// revoked again), which no other count includes; empty (not nil)
+		// when there were none.
 		ByOp []Count `json:"by_op"`
 	} `json:"admin_changes"`
 
@@ -597,6 +604,13 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 						r.Changes.DNCRemovalsRefused++
 					}
 				case auditlog.ResultApplied:
+					if c.Unchanged {
+						// A request that changed nothing (a retry, a
+						// consent revoked again): counted apart, never
+						// as another grant or revocation.
+						ops.add(c.Op + " (unchanged)")
+						break
+					}
 					ops.add(c.Op)
 					switch c.Op {
 					case auditlog.OpDNCRemove:

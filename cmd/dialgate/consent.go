@@ -347,11 +347,21 @@ record it).`,
 			defer l.close()
 			var r consent.Record
 			err, notRecorded := applyThenRecord(cmd.Context(), l, &ch, func() error {
+				// A consent revoked already (a retry, a second
+				// withdrawal) stays revoked as of the first: the record
+				// says it changed nothing, and the report does not count
+				// it again. The store answers both alike, so the record
+				// is read first; a read that fails does not hold the
+				// withdrawal back.
+				old, rerr := s.Consent(cmd.Context(), args[0])
 				var err error
 				r, err = s.RevokeConsent(cmd.Context(), args[0], t, channel)
 				// The record names the consent's number, so that a
 				// number's history holds its revocations too.
 				ch.Number, ch.EffectiveAt = r.Number, r.RevokedAt
+				if err == nil && rerr == nil && old.Revoked() {
+					return auditlog.ErrUnchanged
+				}
 				return err
 			})
 			if errors.Is(err, storage.ErrNotFound) {

@@ -348,7 +348,15 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		return nil, err
 	}
 	ch.ID, ch.Number, ch.Scope, ch.Tenant, ch.Source, ch.EffectiveAt = c.ID, c.Number, c.Scope, c.Tenant, c.Channel, c.GrantedAt
-	if err := s.recordThenApply(ctx, "GrantConsent", ch, func() error { return s.be.Consents.GrantConsent(ctx, c) }); err != nil {
+	if err := s.recordThenApply(ctx, "GrantConsent", ch, func() error {
+		// A retry of the same grant stores nothing: it is recorded as
+		// unchanged, and not counted as another grant.
+		unchanged, err := s.be.Consents.GrantConsent(ctx, c)
+		if err == nil && unchanged {
+			return auditlog.ErrUnchanged
+		}
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return &pb.GrantConsentResponse{}, nil
@@ -400,10 +408,15 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 		// withdrawal is stored (as `dialgate consent revoke` dates it):
 		// as of the grant for an at before it, as of the first
 		// withdrawal for a consent revoked already.
-		n, revokedAt, err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel())
+		// A consent revoked already is recorded as unchanged (a retry,
+		// or a second withdrawal): the first one stands and was counted.
+		n, revokedAt, unchanged, err := s.be.Consents.RevokeConsent(ctx, req.GetId(), at, req.GetChannel())
 		ch.Number = n
 		if !revokedAt.IsZero() {
 			ch.EffectiveAt = revokedAt
+		}
+		if err == nil && unchanged {
+			return auditlog.ErrUnchanged
 		}
 		return err
 	}); err != nil {

@@ -210,9 +210,10 @@ type ConsentGrant struct {
 // ConsentAdmin grants and revokes consents. A revocation must be in force for
 // every Check that starts after RevokeConsent returns nil.
 type ConsentAdmin interface {
-	// GrantConsent stores c; repeating an identical grant is not an error,
-	// the same id with other fields wraps ErrAlreadyExists.
-	GrantConsent(ctx context.Context, c ConsentGrant) error
+	// GrantConsent stores c; repeating an identical grant is not an error
+	// (unchanged reports it: nothing was stored), the same id with other
+	// fields wraps ErrAlreadyExists.
+	GrantConsent(ctx context.Context, c ConsentGrant) (unchanged bool, err error)
 	// RevokeConsent revokes consent id as of at, through channel (free
 	// text, may be empty), and returns, for its audit record, the number
 	// of the consent revoked (the zero Number when not known) and the
@@ -220,8 +221,9 @@ type ConsentAdmin interface {
 	// unknown id wraps ErrNotFound. at before the consent's granted_at is
 	// no error: it is revoked as of its grant (revokedAt is granted_at). A
 	// consent revoked already stays revoked as of its first withdrawal
-	// (revokedAt is that one's).
-	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (n dialgate.Number, revokedAt time.Time, err error)
+	// (revokedAt is that one's, and unchanged reports it, so that the
+	// retry's audit record does not count as another revocation).
+	RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (n dialgate.Number, revokedAt time.Time, unchanged bool, err error)
 }
 
 // Complaint is a complaint as AdminService receives it.

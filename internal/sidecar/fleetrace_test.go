@@ -326,7 +326,7 @@ func (f *frFleet) step(ctx context.Context, r *rand.Rand) {
 			f.check(ctx, r.IntN(k), dial)
 		}
 		f.write(ctx, r, "revoke", id, g, dial, func() error {
-			_, _, err := f.bes[g].Consents.RevokeConsent(ctx, id, time.Now(), "fleetrace")
+			_, _, _, err := f.bes[g].Consents.RevokeConsent(ctx, id, time.Now(), "fleetrace")
 			return err
 		})
 	default: // an abandoned call, which pauses its callee, or a refusal, which lists it
@@ -398,9 +398,10 @@ func (f *frFleet) poolDial(r *rand.Rand) dialgate.Dial {
 }
 
 func (f *frFleet) grant(ctx context.Context, gate int, id string, n dialgate.Number) error {
-	return f.bes[gate].Consents.GrantConsent(ctx, ConsentGrant{ID: id, Number: n, Scope: "industry:finance", Tenant: "acme",
+	_, err := f.bes[gate].Consents.GrantConsent(ctx, ConsentGrant{ID: id, Number: n, Scope: "industry:finance", Tenant: "acme",
 		Method: "web_form", GrantedAt: time.Now().Add(-time.Hour),
 		EvidenceSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"})
+	return err
 }
 
 // frOptions are the knobs of one randomized run.

@@ -376,20 +376,33 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 	}
 	// An outcome says the call was placed, even one the Gate cannot fully
 	// record: its capacity must not be released afterwards.
-	s.owners.notePlaced(o.DecisionID)
-	if !s.storeGuard && s.owners.wasReleased(o.DecisionID) {
+	if first := s.owners.notePlaced(o.DecisionID); first && !s.storeGuard {
 		// With the store's guard the Gate logs and reports it (to the
 		// metric), whichever sidecar the release went through.
-		s.m.outcomeAfterRelease()
-		if s.log != nil {
-			s.log.Warn("sidecar: outcome of a placed call reported after its decision was released: the dialer placed a call whose capacity it had given back (its caps undercount it); release only dials that were not placed",
-				"decision_id", o.DecisionID)
-		}
+		s.afterReleaseLocal(o.DecisionID)
 	}
 	if err := s.gate.ReportOutcome(ctx, o); err != nil {
 		return nil, outcomeError(err)
 	}
 	return &pb.ReportOutcomeResponse{}, nil
+}
+
+// afterReleaseLocal, without the store's guard, logs at Warn and counts
+// (dialgate_outcomes_after_release_total) a report of decision id's placed
+// call, noted placed for the first time, when this server released the
+// decision before: the dialer placed a call whose capacity it had given
+// back. Called for the first report only (refused or not), so that the
+// dialer's retries of it count the decision once (as far as the server
+// remembers: its memory forgets with a restart or eviction).
+func (s *gateServer) afterReleaseLocal(id string) {
+	if !s.owners.wasReleased(id) {
+		return
+	}
+	s.m.outcomeAfterRelease()
+	if s.log != nil {
+		s.log.Warn("sidecar: outcome of a placed call reported after its decision was released: the dialer placed a call whose capacity it had given back (its caps undercount it); release only dials that were not placed",
+			"decision_id", id)
+	}
 }
 
 // reportAllowed refuses an outcome o (parsed from req; dial is its dial,
@@ -430,8 +443,11 @@ func (s *gateServer) placedAnyway(ctx context.Context, id string, dial *dialgate
 	if s.owners.mayReport(ctx, id, nil) != nil {
 		return
 	}
-	s.owners.notePlaced(id)
+	first := s.owners.notePlaced(id)
 	if !s.storeGuard {
+		if first {
+			s.afterReleaseLocal(id)
+		}
 		return
 	}
 	if dial != nil && (s.owners.mayReport(ctx, id, dial) != nil || tenantAllowed(ctx, "dial.tenant", dial.Tenant) != nil) {

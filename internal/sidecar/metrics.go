@@ -27,7 +27,8 @@ type metrics struct {
 	// release failed: their capacity stays held until its window passes.
 	releaseFailures prometheus.Counter
 	// afterRelease counts outcomes of placed calls reported after their
-	// decision was released through this server.
+	// decision was released: every report with the store's guard (the
+	// Gate tells), each decision once without it (this server's memory).
 	afterRelease prometheus.Counter
 	// authRefused counts calls (and stream messages) the tokens file
 	// refused, by the scope they needed and the gRPC code.
@@ -72,7 +73,7 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 		}, []string{"scope", "grpc_code"}),
 		afterRelease: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dialgate_outcomes_after_release_total",
-			Help: "Outcomes of placed calls reported after their decision was released through this server: the dialer placed calls whose capacity it had given back. The Gate counts each again when its outcome carries the dial (the frequency caps whatever they say, the segment counters when a slot is left); otherwise they undercount it. Each is logged at Warn with its decision id.",
+			Help: "Outcomes of placed calls reported after their decision was released through this server: the dialer placed calls whose capacity it had given back. The Gate counts each again when its outcome carries the dial (the frequency caps whatever they say, the segment counters when a slot is left); otherwise they undercount it. Each is logged at Warn with its decision id. With the release guard in the store every report counts, a retry of the same outcome too; without it each decision counts once, at its first report.",
 		}),
 	}
 	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures, m.afterRelease, m.authRefused,

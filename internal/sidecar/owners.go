@@ -91,11 +91,15 @@ func (o *decisionOwners) wasReleased(id string) bool {
 }
 
 // notePlaced records that an outcome of decision id's call was reported:
-// the call was placed.
-func (o *decisionOwners) notePlaced(id string) {
-	if o != nil {
-		o.placed.Add(id, struct{}{})
+// the call was placed. first reports that this server did not remember it
+// placed before (a retried report is not first), so that an outcome after a
+// release is counted once per decision.
+func (o *decisionOwners) notePlaced(id string) (first bool) {
+	if o == nil {
+		return false
 	}
+	had, _ := o.placed.ContainsOrAdd(id, struct{}{})
+	return !had
 }
 
 // placedError is the status of a Release refused because an outcome of the

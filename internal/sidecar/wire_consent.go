@@ -51,26 +51,27 @@ func consentError(err error) error {
 }
 
 // GrantConsent implements ConsentAdmin: it validates and adds the record; an
-// existing id is a success when the record is the same and not revoked,
-// FailedPrecondition when it is the same and revoked, and AlreadyExists
-// (saying nothing of its state) when it is another record.
-func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
+// existing id is a success when the record is the same and not revoked
+// (unchanged: a retry), FailedPrecondition when it is the same and
+// revoked, and AlreadyExists (saying nothing of its state) when it is
+// another record.
+func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) (unchanged bool, err error) {
 	r := consent.Record{
 		ID: c.ID, Number: c.Number, Scope: consent.Scope(c.Scope), Tenant: c.Tenant, Method: consent.Method(c.Method),
 		DisclosureSHA256: c.EvidenceSHA256, EvidenceURI: c.EvidenceURI, Channel: c.Channel,
 		GrantedAt: c.GrantedAt, ExpiresAt: c.ExpiresAt,
 	}
 	if err := r.ValidateNew(); err != nil {
-		return consentError(err)
+		return false, consentError(err)
 	}
-	err := a.store.AddConsent(ctx, r)
+	err = a.store.AddConsent(ctx, r)
 	if !errors.Is(err, storage.ErrConflict) {
-		return consentError(err)
+		return false, consentError(err)
 	}
 	// The id exists: a retry of the same grant is a success.
 	old, err := a.store.Consent(ctx, c.ID)
 	if err != nil {
-		return consentError(err)
+		return false, consentError(err)
 	}
 	// Another record first, before its state: ids are chosen by clients,
 	// and whether another tenant's consent was withdrawn is that tenant's
@@ -80,25 +81,34 @@ func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) error {
 		old.GrantedAt.Equal(r.GrantedAt) && old.ExpiresAt.Equal(r.ExpiresAt) &&
 		old.DisclosureSHA256 == r.DisclosureSHA256 && old.EvidenceURI == r.EvidenceURI && old.Channel == r.Channel
 	if !same {
-		return fmt.Errorf("%w: consent %s exists with other fields", ErrAlreadyExists, c.ID)
+		return false, fmt.Errorf("%w: consent %s exists with other fields", ErrAlreadyExists, c.ID)
 	}
 	if old.Revoked() {
-		return fmt.Errorf("%w: consent %s exists and was revoked; consent given again is a new record with a new id", ErrFailedPrecondition, c.ID)
+		return false, fmt.Errorf("%w: consent %s exists and was revoked; consent given again is a new record with a new id", ErrFailedPrecondition, c.ID)
 	}
-	return nil
+	return true, nil
 }
 
 // RevokeConsent implements ConsentAdmin. at before the consent's granted_at
 // is no error: the store revokes the consent as of its grant (see
 // consent.Store.RevokeConsent). It returns the record's number and its
-// revoked_at as stored.
-func (a consentAdmin) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (dialgate.Number, time.Time, error) {
+// revoked_at as stored, and whether the consent was revoked already
+// (unchanged: the first withdrawal stands).
+//
+// The store's RevokeConsent answers a first and a repeated withdrawal
+// alike, so the record is read before: one revoked then is unchanged.
+// Requests racing each other (none revoked when read) are each told they
+// revoked it, and a read that fails does not hold the withdrawal back:
+// either way the request is not unchanged — a revocation is counted twice
+// rather than one lost from the count.
+func (a consentAdmin) RevokeConsent(ctx context.Context, id string, at time.Time, channel string) (n dialgate.Number, revokedAt time.Time, unchanged bool, err error) {
 	if err := consent.ValidateID(id); err != nil {
-		return dialgate.Number{}, time.Time{}, consentError(err)
+		return dialgate.Number{}, time.Time{}, false, consentError(err)
 	}
+	old, rerr := a.store.Consent(ctx, id)
 	r, err := a.store.RevokeConsent(ctx, id, at, channel)
 	if err != nil {
-		return dialgate.Number{}, time.Time{}, consentError(err)
+		return dialgate.Number{}, time.Time{}, false, consentError(err)
 	}
-	return r.Number, r.RevokedAt, nil
+	return r.Number, r.RevokedAt, rerr == nil && old.Revoked(), nil
 }

@@ -388,6 +388,24 @@ func consentRevokeTwice(ctx context.Context, h harness[consent.Store]) error {
 	if !got.RevokedAt.Equal(first) || got.RevocationChannel != "sms" {
 		return fmt.Errorf("second RevokeConsent changed the record to %+v; the first withdrawal stands", got)
 	}
+	// A retry of the very same withdrawal (a client that lost the
+	// answer) changes nothing either: the record read before it says it
+	// is revoked, which is how the sidecar and the CLI record the retry
+	// as unchanged, and no event is added.
+	before, err := s.Consent(ctx, "c-1")
+	if err != nil {
+		return err
+	}
+	if !before.Revoked() {
+		return fmt.Errorf("Consent after RevokeConsent = %+v, want revoked", before)
+	}
+	got, err = s.RevokeConsent(ctx, "c-1", first, "sms")
+	if err != nil {
+		return fmt.Errorf("retried RevokeConsent = %v, want nil (idempotent)", err)
+	}
+	if !got.RevokedAt.Equal(first) || got.RevocationChannel != "sms" {
+		return fmt.Errorf("retried RevokeConsent returned %+v; the first withdrawal stands", got)
+	}
 	return expectRevision(ctx, s, 2)
 }
 

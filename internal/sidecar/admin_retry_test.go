@@ -1,0 +1,74 @@
+package sidecar
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/auditlog"
+	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"github.com/dialgate/dialgate/report"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// TestAdminConsentRetryRecordedUnchanged: a retried GrantConsent of the
+// same record, and a RevokeConsent of a consent revoked already, are
+// recorded (every request is: an auditor sees the retry), as applied and
+// unchanged, and the quarterly report counts one grant and one
+// revocation, with the retries under "<op> (unchanged)".
+func TestAdminConsentRetryRecordedUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	e := startFull(t, Config{TokensFile: opsToken(t)}, dir)
+	ctx := bearer(t, "ops-desk-token-0123456789")
+	now := time.Now()
+	grant := &pb.GrantConsentRequest{Id: "c-retry-1", Number: "+8613900139081", Scope: "tenant:acme", Tenant: "acme",
+		Method: pb.ConsentMethod_CONSENT_METHOD_WEB_FORM, GrantedAt: timestamppb.New(now.Add(-time.Hour)), Channel: "web",
+		EvidenceSha256: strings.Repeat("ab", 32)}
+	for i := range 2 {
+		if _, err := e.admin.GrantConsent(ctx, grant); err != nil {
+			t.Fatalf("grant %d: %v", i, err)
+		}
+	}
+	for i := range 2 {
+		if _, err := e.admin.RevokeConsent(ctx, &pb.RevokeConsentRequest{Id: "c-retry-1", Channel: "call"}); err != nil {
+			t.Fatalf("revoke %d: %v", i, err)
+		}
+	}
+	changes, _, _ := auditChanges(t, e, dir)
+	var got []string
+	for _, c := range changes {
+		s := c.Op + " " + c.Result
+		if c.Unchanged {
+			s += " unchanged"
+		}
+		got = append(got, s)
+	}
+	want := "consent.grant requested,consent.grant applied,consent.grant requested,consent.grant applied unchanged," +
+		"consent.revoke applied,consent.revoke applied unchanged"
+	if strings.Join(got, ",") != want {
+		t.Errorf("change records:\n %s\nwant\n %s", strings.Join(got, ","), want)
+	}
+	files, err := auditlog.LogFiles(filepath.Join(dir, AuditDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC()
+	q := report.Quarter{Year: at.Year(), Q: (int(at.Month())-1)/3 + 1}
+	r, err := report.Build(context.Background(), q, time.UTC, at, report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Changes.ConsentGrants != 1 || r.Changes.ConsentRevocations != 1 {
+		t.Errorf("report: %d grants, %d revocations; want 1 and 1 (a retry that changed nothing is no new grant or revocation)",
+			r.Changes.ConsentGrants, r.Changes.ConsentRevocations)
+	}
+	ops := map[string]int{}
+	for _, o := range r.Changes.ByOp {
+		ops[o.Key] = o.Count
+	}
+	if ops["consent.grant"] != 1 || ops["consent.revoke"] != 1 || ops["consent.grant (unchanged)"] != 1 || ops["consent.revoke (unchanged)"] != 1 {
+		t.Errorf("report by op: %+v", r.Changes.ByOp)
+	}
+}
