@@ -81,9 +81,22 @@ func (s *adminServer) adminError(method string, err error) error {
 	return status.Errorf(codes.Unavailable, "%s: not applied; retry (the cause is in the server's log)", method)
 }
 
-// checkScope validates a scope string: global, or kind:name with kind one of
-// industry, business, tenant, campaign.
+// checkScope validates a scope string a request writes: global, or
+// kind:name with kind one of industry, business, tenant, campaign, and the
+// name checked as checkID checks an id.
 func checkScope(field, s string, required bool) (string, error) {
+	return checkScopeWith(field, s, required, checkID)
+}
+
+// checkRefScope validates a scope naming entries already stored (a
+// removal): as checkScope, but the name checked as checkRefID checks an id,
+// so that an entry an earlier build stored in a scope whose name holds a
+// C1 control or a bidirectional character can still be removed.
+func checkRefScope(field, s string, required bool) (string, error) {
+	return checkScopeWith(field, s, required, checkRefID)
+}
+
+func checkScopeWith(field, s string, required bool, checkName func(field, s string, required bool) error) (string, error) {
 	if s == "" {
 		if required {
 			return "", invalid(field, "missing")
@@ -105,7 +118,7 @@ func checkScope(field, s string, required bool) (string, error) {
 	if name == "" || len(name) > 128 {
 		return "", invalid(field, "scope name must be 1–128 bytes")
 	}
-	if err := checkID(field, name, true); err != nil {
+	if err := checkName(field, name, true); err != nil {
 		return "", err
 	}
 	if strings.TrimSpace(name) != name {
@@ -251,7 +264,7 @@ func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntry
 	if err != nil {
 		return nil, err
 	}
-	scope, err := checkScope("scope", req.GetScope(), true)
+	scope, err := checkRefScope("scope", req.GetScope(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -556,7 +569,10 @@ func (s *adminServer) stepComplaint(ctx context.Context, method, id string, step
 	if s.be.Complaints == nil {
 		return time.Time{}, s.unimplemented(method, "complaint")
 	}
-	if err := checkID("complaint_id", id, true); err != nil {
+	// The id names a stored complaint: one an earlier build stored with a
+	// C1 control or a bidirectional character in its id must still be
+	// stepped (answering it ends its recording holds).
+	if err := checkRefID("complaint_id", id, true); err != nil {
 		return time.Time{}, err
 	}
 	if boundToken(ctx) != nil {
