@@ -175,7 +175,13 @@ func (s Scope) Equivalent(o Scope) bool {
 		return strings.EqualFold(s.Value, o.Value)
 	}
 	a, b := textfold.Compat(s.Value), textfold.Compat(o.Value)
-	return a == b || textfold.Fold(a) == textfold.Fold(b)
+	if a == b {
+		return true
+	}
+	// As Matches compares: names without cased letters as written (Hangul
+	// jamo split by an invisible character fold to a syllable, but Matches
+	// does not take one for the other), only names with them folded.
+	return !caseless(a) && !caseless(b) && textfold.Fold(a) == textfold.Fold(b)
 }
 
 // ascii reports whether s is 7-bit ASCII, which compatText leaves as it is
