@@ -222,15 +222,6 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 		return Complaint{}, fmt.Errorf("complaint %s: listing the number: %w", c.ID, err)
 	}
 	c.DNCListed = true
-	// A C1 control, a bidirectional override or a line separator would make
-	// the complaint show in listings, reports and the audit trail other
-	// than it holds. Refused, naming the field, once the number is listed
-	// (the opt-out stands); the details, free text for people, keep line
-	// breaks and right-to-left marks. Checked on filing only: complaints
-	// earlier builds stored still load.
-	if err := displaySafe(c); err != nil {
-		return Complaint{}, fmt.Errorf("complaint %s: the number is listed, but %w", c.ID, err)
-	}
 	if old, err := d.store.GetComplaint(ctx, c.ID); err == nil {
 		if old.Callee == c.Callee && old.Status != StatusAnswered && d.holds != nil {
 			// A retry of a filing whose last hold failed after the
@@ -242,6 +233,16 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 			}
 		}
 		return Complaint{}, fmt.Errorf("complaint %s: %w (the number is listed all the same)", c.ID, ErrExists)
+	}
+	// A C1 control, a bidirectional override or a line separator would make
+	// the complaint show in listings, reports and the audit trail other
+	// than it holds. Refused, naming the field, once the number is listed
+	// (the opt-out stands); the details, free text for people, keep line
+	// breaks and right-to-left marks. Checked on filing only: complaints
+	// earlier builds stored still load, and a retry of one (above) still
+	// holds its callee's recordings.
+	if err := displaySafe(c); err != nil {
+		return Complaint{}, fmt.Errorf("complaint %s: the number is listed, but %w", c.ID, err)
 	}
 	if d.holds != nil {
 		held, err := d.holds.HoldCallee(ctx, f.Number, recording.Hold{ID: HoldPrefix + c.ID, Reason: "complaint " + c.ID, PlacedAt: t})

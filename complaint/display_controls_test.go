@@ -9,6 +9,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/recording"
 )
 
 // TestFileRefusesDisplayControls: a complaint filed with a C1 control, a
@@ -53,5 +54,37 @@ func TestFileRefusesDisplayControls(t *testing.T) {
 	}
 	if err := e.desk.Resolve(ctx, "cp-ok", fri.Add(time.Hour), "done\u202e"); !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), "resolution") {
 		t.Errorf("resolution with an override: Resolve = %v, want an error naming resolution", err)
+	}
+}
+
+// TestFileRetryOfStoredComplaintWithDisplayControlsHolds: a complaint an
+// earlier build stored with a C1 control in its details, whose recordings
+// were not all held (File: "filed, but holding the recordings again (retry
+// the filing)"), is retried with the same filing: the retry holds the
+// callee's recordings and answers ErrExists, as any retry of a stored
+// complaint does. The display check refused the retry first (its details
+// are the stored ones), and the recordings stayed unheld.
+func TestFileRetryOfStoredComplaintWithDisplayControlsHolds(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	f := complaint.Filing{ID: "cp-old", Number: callee, Channel: complaint.ChannelPhone, Details: "rude\u0085agent"}
+	old := complaint.Complaint{ID: f.ID, Callee: hasher{}.HashCallee(callee), Channel: f.Channel, Details: f.Details,
+		Scope: "global", ReceivedAt: fri, Status: complaint.StatusOpen, ForwardBy: fri.Add(24 * time.Hour),
+		HandleBy: fri.Add(48 * time.Hour), AnswerBy: fri.Add(72 * time.Hour), DNCListed: true}
+	if err := e.store.CreateComplaint(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.recs.Register(ctx, fri, recording.Registration{ID: "r-late", Callee: callee, StartedAt: fri.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.desk.File(ctx, fri.Add(time.Minute), f); !errors.Is(err, complaint.ErrExists) {
+		t.Errorf("retry of the stored filing: File = %v, want ErrExists", err)
+	}
+	r, err := e.recs.Get(ctx, "r-late")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Holds) == 0 {
+		t.Error("the callee's recording is not held after the retry")
 	}
 }
