@@ -168,7 +168,12 @@ func (r *Record) foreign(d *dialgate.Dial) bool {
 // the name of a tenant:<name> scope, a disclosure hash that is missing (for a
 // method that needs one) or not 64 hex digits, a missing or malformed
 // evidence URI, a missing granted_at, expires_at not after granted_at,
-// revoked_at before granted_at, or a revocation channel without revoked_at.
+// revoked_at before granted_at, a revocation channel without revoked_at, or
+// a C1 control, bidirectional override or isolate, or line or paragraph
+// separator in the scope, tenant, evidence URI or channels (text that would
+// display other than it reads). Records read from a store are checked with
+// ValidateStored, which leaves the last out so that records earlier builds
+// stored still load.
 func (r *Record) Validate() error { return r.validate(true) }
 
 // validate is Validate; without full, it leaves out the checks that cost
