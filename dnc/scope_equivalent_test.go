@@ -10,10 +10,10 @@ import (
 
 // TestScopeEquivalentMeansSameDials: two scopes Equivalent calls the same
 // must match exactly the same dials (Matches). Hangul jamo split by a
-// zero-width space (ᄀ​ᅡ) fold to the syllable 가 (textfold.Name), but
+// zero-width space (U+1100 U+200B U+1161) fold to the syllable 가 (textfold.Name), but
 // Matches compares names without case letters as written: a dial of
-// industry 가 is in scope 가 and not in scope ᄀ​ᅡ. Equivalent called them
-// the same, so a required registry's copy built in ᄀ​ᅡ stood for one
+// industry 가 is in scope 가 and not in scope U+1100 U+200B U+1161. Equivalent called them
+// the same, so a required registry's copy built in U+1100 U+200B U+1161 stood for one
 // required in 가, and its lookup passed a listed callee of a 가 dial.
 func TestScopeEquivalentMeansSameDials(t *testing.T) {
 	pairs := [][2]string{
@@ -47,6 +47,6 @@ func TestScopeEquivalentMeansSameDials(t *testing.T) {
 	}
 	rs, err := c.Check(ctx, dialgate.Dial{To: num("+8613800138000"), Purpose: dialgate.PurposeMarketing, Industry: "\uac00", At: t0})
 	if err != nil || len(rs) == 0 {
-		t.Fatalf("listed callee, required scope industry:\uac00, copy scoped ᄀ​ᅡ: %v %v; want a denial", rs, err)
+		t.Fatalf("listed callee, required scope industry:\uac00, copy scoped industry:\u1100\u200b\u1161: %v %v; want a denial", rs, err)
 	}
 }
