@@ -155,14 +155,7 @@ func TestFleetReleaseAfterOutcomePostgres(t *testing.T) {
 // refuses the Release of a decision whose outcome it received before.
 func TestReleaseAfterOutcomeSurvivesSidecarRestart(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	cfg := Config{Data: filepath.Join(dir, "host"), Profile: filepath.Join(dir, "profile.yaml"), HMACKeyFile: filepath.Join(dir, "hmac.key")}
-	if err := os.WriteFile(cfg.Profile, []byte(oneCapProfile), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfg.HMACKeyFile, []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cfg := oneCapConfig(t)
 	be, err := Open(ctx, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -189,4 +182,34 @@ func TestReleaseAfterOutcomeSurvivesSidecarRestart(t *testing.T) {
 	if status.Code(err) != codes.FailedPrecondition {
 		t.Fatalf("release on the wire after a restart: %v, want FailedPrecondition", err)
 	}
+}
+
+// oneCapConfig is the Config of a sidecar on a fresh data directory under
+// oneCapProfile, with its HMAC key file written and no metrics listener.
+func oneCapConfig(t *testing.T) Config {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := Config{Data: filepath.Join(dir, "host"), Profile: filepath.Join(dir, "profile.yaml"), HMACKeyFile: filepath.Join(dir, "hmac.key"), MetricsListen: "off"}
+	if err := os.WriteFile(cfg.Profile, []byte(oneCapProfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.HMACKeyFile, []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// startOneCap serves the full Backend of oneCapConfig (the embedded store,
+// the profile's checks, the release guard) through the test server.
+func startOneCap(t *testing.T) *testEnv {
+	t.Helper()
+	cfg := oneCapConfig(t)
+	return startTest(t, Config{}, func(be *Backend) {
+		full, err := Open(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { full.Close(context.Background()) })
+		*be = *full
+	})
 }

@@ -1,9 +1,6 @@
 package sidecar
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,22 +26,7 @@ import (
 // retry, once.
 func TestMalformedLateOutcomeCountsItsCall(t *testing.T) {
 	ctx := ctxT(t)
-	dir := t.TempDir()
-	cfg := Config{Data: filepath.Join(dir, "host"), Profile: filepath.Join(dir, "profile.yaml"), HMACKeyFile: filepath.Join(dir, "hmac.key"), MetricsListen: "off"}
-	if err := os.WriteFile(cfg.Profile, []byte(oneCapProfile), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfg.HMACKeyFile, []byte("00112233445566778899aabbccddeeff\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e := startTest(t, Config{}, func(be *Backend) {
-		full, err := Open(context.Background(), cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { full.Close(context.Background()) })
-		*be = *full
-	})
+	e := startOneCap(t)
 	for i, c := range []struct {
 		name    string
 		field   string
