@@ -10,45 +10,20 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
-	"github.com/dialgate/dialgate/schedule"
+	"github.com/dialgate/dialgate/internal/sharedgate"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/pgstore"
 )
 
 var identityT0 = time.Date(2026, 12, 5, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-// identityGate is what one sidecar builds on a shared PostgreSQL store: the
-// dnc check (Bloom filter kept current by the change feed) and the cn
-// frequency caps.
-func identityGate(t *testing.T, s *pgstore.Store) (*dialgate.Gate, *dnc.Lists) {
+// identityGate is the Gate one sidecar process builds on a shared store (sharedgate.New).
+func identityGate(t *testing.T, s sharedgate.Store) (*dialgate.Gate, *dnc.Lists) {
 	t.Helper()
-	ctx := context.Background()
-	lists, err := dnc.NewLists(ctx, s, dnc.ListsOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lists.Close() })
-	dc, err := dnc.New(dnc.Config{}, lists)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caps, err := schedule.NewCapCheck(schedule.CapsCN(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New([]dialgate.Checker{dc, caps}, dialgate.WithoutAuditLog(),
-		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return identityT0 })),
-		dialgate.WithCheckTimeout(2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g, lists
+	return sharedgate.New(t, s, identityT0)
 }
 
-func identityDial(to string) dialgate.Dial {
-	return dialgate.Dial{To: dialgate.MustParseNumber(to), From: dialgate.MustParseNumber("+861058001234"),
-		Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
-}
+func identityDial(to string) dialgate.Dial { return sharedgate.Dial(to) }
 
 // execURL runs q on a connection of its own to url (a DBA's session).
 func execURL(t *testing.T, url, q string) {

@@ -11,44 +11,19 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/sharedgate"
 	"github.com/dialgate/dialgate/schedule"
-	"github.com/dialgate/dialgate/storage/redisstore"
 )
 
 var gateT0 = time.Date(2026, 12, 5, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-// sidecarGate is what one sidecar process builds on a shared Redis store: the
-// dnc check (Bloom filter kept current by the change feed) and the cn
-// frequency caps.
-func sidecarGate(t *testing.T, s *redisstore.Store) (*dialgate.Gate, *dnc.Lists) {
+// sidecarGate is the Gate one sidecar process builds on a shared store (sharedgate.New).
+func sidecarGate(t *testing.T, s sharedgate.Store) (*dialgate.Gate, *dnc.Lists) {
 	t.Helper()
-	ctx := context.Background()
-	lists, err := dnc.NewLists(ctx, s, dnc.ListsOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lists.Close() })
-	dc, err := dnc.New(dnc.Config{}, lists)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caps, err := schedule.NewCapCheck(schedule.CapsCN(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := dialgate.New([]dialgate.Checker{dc, caps}, dialgate.WithoutAuditLog(),
-		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return gateT0 })),
-		dialgate.WithCheckTimeout(2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g, lists
+	return sharedgate.New(t, s, gateT0)
 }
 
-func dial(to string) dialgate.Dial {
-	return dialgate.Dial{To: dialgate.MustParseNumber(to), From: dialgate.MustParseNumber("+861058001234"),
-		Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
-}
+func dial(to string) dialgate.Dial { return sharedgate.Dial(to) }
 
 // Two sidecars sharing one Redis: 64 concurrent dials for one callee spread
 // over both allow exactly the cap (cn: one per 5 minutes), and an opt-out
