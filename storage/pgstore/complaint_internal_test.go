@@ -122,18 +122,10 @@ func complaintTable(tb testing.TB, url string, n int) (*Store, time.Time) {
 // about a callee of its own when callees is 0.
 func complaintTableCallees(tb testing.TB, url string, n, callees int) (*Store, time.Time) {
 	tb.Helper()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "dgtest_" + hex.EncodeToString(b[:])
-	tb.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 	ctx := context.Background()
-	s, err := Open(ctx, url, Options{Schema: schema})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
+	s := freshStore(tb, url)
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	err = s.inTx(ctx, "fill", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, "fill", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO complaints (id, tenant, callee, received_ns, complaint)
 			SELECT id, 'acme', callee, ns, jsonb_build_object('id', id, 'tenant', 'acme', 'callee', callee, 'scope', 'global',
 				'channel', 'phone', 'received_at', to_char(to_timestamp(ns / 1e9) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
@@ -257,4 +249,20 @@ func BenchmarkRecordingHolds(b *testing.B) {
 			})
 		}
 	}
+}
+
+// freshStore opens a store at url in a schema of its own, dropped (and the
+// store closed) when the test ends.
+func freshStore(tb testing.TB, url string) *Store {
+	tb.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "dgtest_" + hex.EncodeToString(b[:])
+	tb.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
+	s, err := Open(context.Background(), url, Options{Schema: schema})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
 }

@@ -2,14 +2,11 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate/complaint"
-	"github.com/dialgate/dialgate/internal/testdb"
 )
 
 // TestComplaintWrappedReceivedNsOfEarlierBuilds: builds before the clamp
@@ -24,16 +21,8 @@ func TestComplaintWrappedReceivedNsOfEarlierBuilds(t *testing.T) {
 	if url == "" {
 		t.Skip("DIALGATE_TEST_POSTGRES is not set")
 	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "dgtest_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 	ctx := context.Background()
-	s, err := Open(ctx, url, Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := freshStore(t, url)
 	for i, at := range []time.Time{
 		time.Date(1500, 3, 1, 9, 0, 0, 0, time.UTC),
 		time.Date(2500, 3, 1, 9, 0, 0, 0, time.UTC),
@@ -78,16 +67,8 @@ func TestComplaintWrappedReceivedNsPaging(t *testing.T) {
 	if url == "" {
 		t.Skip("DIALGATE_TEST_POSTGRES is not set")
 	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "dgtest_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 	ctx := context.Background()
-	s, err := Open(ctx, url, Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := freshStore(t, url)
 	add := func(id string, at time.Time, wrapped bool) {
 		t.Helper()
 		c := complaint.Complaint{ID: id, Tenant: "acme", Callee: "h:a", Channel: complaint.ChannelWeb,

@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -11,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dialgate/dialgate/internal/testdb"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
 )
@@ -41,16 +38,8 @@ func TestRecordingColumnDamaged(t *testing.T) {
 		{"retain_until_ns", `retain_until_ns = retain_until_ns + 1`, []recording.Filter{{}, {Callee: "h:a"}, {DueBy: at.Add(365 * 24 * time.Hour)}}},
 	} {
 		t.Run(tc.column+"/"+tc.damage, func(t *testing.T) {
-			var b [6]byte
-			rand.Read(b[:])
-			schema := "dgtest_" + hex.EncodeToString(b[:])
-			t.Cleanup(func() { testdb.DropPostgresSchema(url, schema) })
 			ctx := context.Background()
-			s, err := Open(ctx, url, Options{Schema: schema})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
+			s := freshStore(t, url)
 			for _, id := range []string{"r-1", "r-2"} {
 				r := recording.Recording{ID: id, DecisionID: "d-" + id, Tenant: "acme", Callee: "h:a", StartedAt: at,
 					RetainUntil: at.Add(recording.MinRetention), MediaURI: "file:" + id + ".wav", State: recording.StateActive}
@@ -67,7 +56,7 @@ func TestRecordingColumnDamaged(t *testing.T) {
 					t.Errorf("%s: %v; want ErrCorrupt naming r-1 and its %s column", what, err, tc.column)
 				}
 			}
-			_, err = s.GetRecording(ctx, "r-1")
+			_, err := s.GetRecording(ctx, "r-1")
 			corrupt("GetRecording", err)
 			corrupt("UpdateRecording", s.UpdateRecording(ctx, "r-1", func(r *recording.Recording) error {
 				r.Holds = append(r.Holds, recording.Hold{ID: "h", PlacedAt: at})
