@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,6 +18,10 @@ import (
 // DIALGATE_TEST_HOLD=path it opens the store, says "held", and keeps it until
 // its stdin closes.
 func TestMain(m *testing.M) {
+	if path := os.Getenv(killEnvPath); path != "" {
+		round, _ := strconv.Atoi(os.Getenv(killEnvRound))
+		killChild(path, round)
+	}
 	if path := os.Getenv("DIALGATE_TEST_HOLD"); path != "" {
 		s, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {
