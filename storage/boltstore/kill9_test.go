@@ -27,7 +27,7 @@ import (
 // The kill-9 test: a child process writes into a store from many
 // goroutines and prints a line for each write acknowledged (the call
 // returned nil) — do-not-call entries added, consents granted and revoked,
-// counter reservations, the release guard's marks — until the parent kills
+// counter reservations (and expired ones forgotten), the release guard's marks — until the parent kills
 // it with SIGKILL. The parent reopens the store and checks that every
 // acknowledged write is there. A process killed keeps what it wrote into
 // the page cache, so this catches an acknowledgement given before the
@@ -109,6 +109,12 @@ func killChild(path string, round int) {
 						fail(fmt.Errorf("reserve %s = %v, %v", id, ok, err))
 					}
 					say("reserve %s %d", id, i)
+					// One out of its window, under the same key: the
+					// reservations after it, and ExpireCounters, forget it.
+					stale := fmt.Sprintf("old-%d-%d", round, i)
+					if _, _, err := s.Reserve(ctx, stale, killT0.Add(-2*time.Hour), killLimit(i)); err != nil {
+						fail(err)
+					}
 					if i%3 != 0 {
 						if err := s.Release(ctx, id); err != nil {
 							fail(err)
@@ -144,6 +150,14 @@ func killChild(path string, round int) {
 			}
 		}()
 	}
+	go func() {
+		for {
+			time.Sleep(5 * time.Millisecond)
+			if _, err := s.ExpireCounters(ctx, killT0); err != nil {
+				fail(err)
+			}
+		}
+	}()
 	for {
 		time.Sleep(20 * time.Millisecond)
 		say("stats %d", s.JournalStats().Compactions)
