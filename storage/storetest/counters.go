@@ -58,6 +58,7 @@ func counterCases() []testCase[storage.Counters] {
 		{"Expire", counterExpire},
 		{"Closed", counterClosed},
 		{"Reopen", counterReopen},
+		{"ReopenReusedID", counterReopenReused},
 		{"CheckOnlyExceededRefuses", counterCheckOnlyRefuses},
 		{"CheckOnlyNotRecorded", counterCheckOnlyNotRecorded},
 		{"CheckOnlyAlone", counterCheckOnlyAlone},
@@ -651,6 +652,80 @@ func counterReopen(ctx context.Context, h harness[storage.Counters]) error {
 		return fmt.Errorf("second reopen: %w", err)
 	}
 	return wantCount(ctx, s, t0.Add(time.Minute), l, 2)
+}
+
+// counterReopenReused: an id reserved, released (or expired and
+// forgotten) and reserved again at a later instant is held once after a
+// reopen, at its later instant: a durable store replaying its history must
+// not bring back the first reservation beside the second (a call counted
+// twice) nor drop the second with the first's release.
+func counterReopenReused(ctx context.Context, h harness[storage.Counters]) error {
+	if h.reopen == nil {
+		return errSkip
+	}
+	s, err := openCounters(h)
+	if err != nil {
+		return err
+	}
+	long := lim("reuse/long", 24*time.Hour, 10)
+	short := lim("reuse/short", time.Hour, 10)
+	if _, err := reserve(ctx, s, "a", t0, true, long); err != nil {
+		return err
+	}
+	if err := s.Release(ctx, "a"); err != nil {
+		return fmt.Errorf("Release: %w", err)
+	}
+	if _, err := reserve(ctx, s, "a", t0.Add(time.Hour), true, long); err != nil {
+		return fmt.Errorf("after its release: %w", err)
+	}
+	if _, err := reserve(ctx, s, "b", t0, true, short); err != nil {
+		return err
+	}
+	x, expires := s.(storage.CounterExpirer)
+	if expires {
+		// b's entry leaves its window: the store forgets b.
+		if _, err := x.ExpireCounters(ctx, t0.Add(2*time.Hour)); err != nil {
+			return fmt.Errorf("ExpireCounters: %w", err)
+		}
+		if _, err := reserve(ctx, s, "b", t0.Add(2*time.Hour), true, short); err != nil {
+			return fmt.Errorf("after its expiry: %w", err)
+		}
+	}
+	check := func(when string) error {
+		// At t0+30m, a's first reservation (t0) would count beside its
+		// second (t0+1h, a later entry counts too); at t0+24h30m only
+		// the second is inside the window.
+		for _, at := range []time.Time{t0.Add(30 * time.Minute), t0.Add(24*time.Hour + 30*time.Minute)} {
+			if err := wantCount(ctx, s, at, long, 1); err != nil {
+				return fmt.Errorf("%s, a reserved, released and reserved again: %w", when, err)
+			}
+		}
+		if expires {
+			// At t0+30m b's first reservation would count beside its
+			// second (t0+2h).
+			if err := wantCount(ctx, s, t0.Add(30*time.Minute), short, 1); err != nil {
+				return fmt.Errorf("%s, b reserved, expired and reserved again: %w", when, err)
+			}
+		}
+		return nil
+	}
+	if err := check("before a reopen"); err != nil {
+		return err
+	}
+	if s, err = h.reopenOrSkip(s); err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	if err := check("after a reopen"); err != nil {
+		return err
+	}
+	// A release after the reopen releases the second reservation, for good.
+	if err := s.Release(ctx, "a"); err != nil {
+		return fmt.Errorf("Release after reopen: %w", err)
+	}
+	if s, err = h.reopenOrSkip(s); err != nil {
+		return fmt.Errorf("second reopen: %w", err)
+	}
+	return wantCount(ctx, s, t0.Add(30*time.Minute), long, 0)
 }
 
 func counterExpire(ctx context.Context, h harness[storage.Counters]) error {
