@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -461,6 +462,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		}
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64*1024), auditlog.MaxLineBytes+1)
+		sc.Split(scanRawLines)
 		n := 0
 		for sc.Scan() {
 			n++
@@ -881,6 +883,20 @@ func (ld *logDir) check(dir string, held int64) error {
 	}
 	return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: records were cut off its end, or this is a copy of a live log whose %s file was copied after its log files (copy it first) (run `dialgate audit verify`)",
 		ErrAuditChain, dir, held, auditlog.CheckpointFile, ld.signed.N, auditlog.CheckpointFile)
+}
+
+// scanRawLines is bufio.ScanLines without its dropping of a carriage
+// return before the newline: a line is hashed (and parsed) as the bytes
+// auditlog.Verify reads, so that a carriage return added to a record, an
+// edit, breaks the chain here as it does there.
+func scanRawLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
 
 // checkLastNewline returns an error wrapping auditlog.ErrTorn when the file f
