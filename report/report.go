@@ -232,8 +232,9 @@ type Report struct {
 		ByList   []Count `json:"by_list"`   // by list name
 	} `json:"dnc_additions"`
 
-	// Changes counts the changes made through the sidecar's AdminService
-	// in the quarter (by the instant the server received them), from the
+	// Changes counts the changes made through the sidecar's AdminService,
+	// or by the dialgate commands on a data directory (actor: the system
+	// user), in the quarter (by the instant they were received), from the
 	// audit log's change records (auditlog.ChangeRecord), every tenant's
 	// (like DNCAdditions; a removal in scope global is no one tenant's). A
 	// log written before change records existed holds none: its changes
