@@ -28,8 +28,10 @@ var changeOp = regexp.MustCompile(`^[a-z][a-z_]*(\.[a-z][a-z_]*)+$`)
 
 // ParseLine parses one line of a log (without its newline) strictly: it must
 // be a single JSON object with no unknown fields, schema "dialgate.audit.v1",
-// a known kind, the fields that kind requires and no others. The error wraps
-// ErrMalformed and names the field and the problem. ParseLine never panics.
+// a known kind, the fields that kind requires and no others, each key
+// written as the log writes it (its field's lower-case name, unescaped, once
+// per object: see checkKeys). The error wraps ErrMalformed and names the
+// field and the problem. ParseLine never panics.
 func ParseLine(line []byte) (*Line, error) {
 	if len(line) > MaxLineBytes {
 		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxLineBytes)
@@ -46,10 +48,88 @@ func ParseLine(line []byte) (*Line, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
+	if err := checkKeys(line); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
 	if err := l.validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return &l, nil
+}
+
+// checkKeys checks the keys of the JSON text b (valid JSON: the decoder
+// read it) as the log writes them: each the lower-case name of its field
+// (letters a to z, digits and '_', unescaped), once per object. The
+// decoder takes a key in another case ("ALLOWED", or "\u017fhadow" for
+// "shadow") for the field's and keeps the last of a key given twice,
+// where other readers keep the first or compare keys as written: such a
+// line would be one record with two meanings.
+func checkKeys(b []byte) error {
+	var keysBuf [48][]byte
+	var openBuf [16]int
+	keys := keysBuf[:0] // the keys of the objects open, outermost first
+	// open holds, for each object or array open, innermost last, where
+	// its keys start in keys (-1 for an array).
+	open := openBuf[:0]
+	expectKey := false
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{':
+			open = append(open, len(keys))
+			expectKey = true
+		case '[':
+			open = append(open, -1)
+			expectKey = false
+		case '}', ']':
+			if n := len(open) - 1; n >= 0 {
+				if open[n] >= 0 {
+					keys = keys[:open[n]]
+				}
+				open = open[:n]
+			}
+			expectKey = false
+		case ',':
+			expectKey = len(open) > 0 && open[len(open)-1] >= 0
+		case ':':
+			expectKey = false
+		case '"':
+			j := i + 1
+			for j < len(b) && b[j] != '"' {
+				if b[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if expectKey && len(open) > 0 && open[len(open)-1] >= 0 {
+				key := b[i+1 : min(j, len(b))]
+				if !fieldName(key) {
+					return fmt.Errorf("key %q: not a field name as the log writes it (lower-case letters, digits and '_', unescaped)", key)
+				}
+				for _, k := range keys[open[len(open)-1]:] {
+					if bytes.Equal(k, key) {
+						return fmt.Errorf("key %q given twice in one object", key)
+					}
+				}
+				keys = append(keys, key)
+				expectKey = false
+			}
+			i = j
+		}
+	}
+	return nil
+}
+
+// fieldName reports whether k is a field name as the log writes it.
+func fieldName(k []byte) bool {
+	if len(k) == 0 {
+		return false
+	}
+	for _, c := range k {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 func (l *Line) validate() error {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -177,10 +178,13 @@ type Report struct {
 	// RepairRecords are the repair records, in log order.
 	RepairRecords []RepairRecord
 	// WholeRecordCuts are the repair records (with VerifyOptions.Dir) whose
-	// saved bytes are a whole valid line, only its newline missing: a
-	// crash leaves part of a line, so such a cut is, almost always, an
-	// acknowledged record made to look torn (its newline removed) and cut
-	// off by Repair. Verify does not fail on it; it names it.
+	// saved bytes are not part of one line: a whole valid line, only its
+	// newline missing or other bytes after it, or (without the zeros of a
+	// power cut) bytes holding a newline. A crash leaves part of a line,
+	// so such a cut is, almost always, an acknowledged record made to look
+	// torn (its newline removed or replaced) and cut off by Repair, or
+	// records cut off the log and saved beside it by hand for Repair to
+	// record. Verify does not fail on it; it names it.
 	WholeRecordCuts []RepairRecord
 	// ZeroedWriteCuts are the repair records (with VerifyOptions.Dir) whose
 	// saved bytes hold zero bytes: a torn write with unwritten (zero)
@@ -427,14 +431,11 @@ func checkSavedCut(dir string, r *RepairRecord) (cut cutContents, _ *VerifyError
 			Detail: fmt.Sprintf("%s and saved to %s, which is not a regular file: the evidence of what was cut was replaced", what, name)}, nil
 	}
 	// A cut short enough to be a line, or one write (a torn write with
-	// zeroed blocks), is kept to be read.
+	// zeroed blocks), is kept to be read; of a longer one, its first
+	// maxWriteBytes (its first line, if it starts with one).
 	h := sha256.New()
-	var line bytes.Buffer
-	w := io.Writer(h)
-	if fi.Size() <= maxWriteBytes {
-		w = io.MultiWriter(h, &line)
-	}
-	n, err := io.Copy(w, f)
+	line := prefixWriter{max: maxWriteBytes}
+	n, err := io.Copy(io.MultiWriter(h, &line), f)
 	if err != nil {
 		return cut, nil, fmt.Errorf("auditlog: verify: saved cut: read %s: %w", path, err)
 	}
@@ -442,10 +443,46 @@ func checkSavedCut(dir string, r *RepairRecord) (cut cutContents, _ *VerifyError
 		return cut, &VerifyError{File: path, Problem: ProblemEdited,
 			Detail: fmt.Sprintf("%s and saved to %s, which now holds %d bytes with sha256 %s: the evidence of what was cut was changed", what, name, n, sum)}, nil
 	}
-	if int64(line.Len()) == n {
-		cut.read(line.Bytes())
+	if int64(len(line.b)) == n {
+		cut.read(line.b)
+	} else {
+		// Longer than the writer writes at once, so not a power cut's
+		// (zeroedWrite): a torn last line holds no newline, and no whole
+		// line followed by more.
+		cut.whole = notPartOfALine(line.b)
 	}
 	return cut, nil, nil
+}
+
+// prefixWriter keeps the first max bytes written to it.
+type prefixWriter struct {
+	b   []byte
+	max int
+}
+
+// Write keeps what fits of p and reports it all written.
+func (w *prefixWriter) Write(p []byte) (int, error) {
+	if room := w.max - len(w.b); room > 0 {
+		w.b = append(w.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+// notPartOfALine reports whether cut bytes without zeros (b, or their
+// first bytes) are not part of one line the writer wrote, as a crash's
+// torn last line is: they hold a newline, or start with a whole valid
+// line followed by more bytes (a record's newline replaced).
+func notPartOfALine(b []byte) bool {
+	if bytes.IndexByte(b, '\n') >= 0 {
+		return true
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return false
+	}
+	_, err := ParseLine(b[:dec.InputOffset()])
+	return err == nil
 }
 
 // ZeroedWriteCut is a repair whose saved bytes are a torn write with
@@ -478,9 +515,9 @@ func SavedZeroedWrite(dir string, r RepairRecord) (_ ZeroedWriteCut, ok bool, _ 
 
 // SavedWholeRecord reads the bytes the repair r saved in dir (r.SavedAs)
 // and reports, as Verify does in Report.WholeRecordCuts, whether they are
-// a whole valid line, only its newline missing: no crash's usual cut (a
-// crash leaves part of a line), and possibly an acknowledged record made
-// to look torn. It returns an error as SavedZeroedWrite does when the
+// not part of one line (a whole valid line, only its newline missing or
+// more bytes after it, or whole lines): no crash's cut (a crash leaves
+// part of a line), and possibly an acknowledged record made to look torn. It returns an error as SavedZeroedWrite does when the
 // saved bytes cannot be checked. Repair still makes such a cut (a record
 // is acknowledged only once its line, newline included, is synced): the
 // caller says so, as `dialgate audit repair` and `dialgate serve` do.
@@ -503,7 +540,7 @@ func readSavedCut(dir string, r RepairRecord) (cutContents, error) {
 
 // cutContents is what checkSavedCut finds in a repair's saved bytes.
 type cutContents struct {
-	whole  bool  // one whole valid line, only its newline missing
+	whole  bool  // not part of a line: a whole valid line (its newline missing, or more after it), or whole lines without zeros
 	zeros  int64 // zero bytes (a torn write with unwritten blocks)
 	record int64 // whole record lines among the zeros, when zeros > 0
 }
@@ -520,6 +557,7 @@ func (c *cutContents) read(b []byte) {
 		}
 	}
 	if c.zeros == 0 {
+		c.whole = notPartOfALine(b)
 		return
 	}
 	// A line is whole when it starts after a newline or a zero (a zero

@@ -237,3 +237,25 @@ func TestBuildUnchangedChangesNotCounted(t *testing.T) {
 		t.Errorf("by op: %s", got)
 	}
 }
+
+// The HTML report said that opt-outs and consents written with the CLI on
+// a data directory were not recorded: they are (dialgate consent, dnc
+// import, ledger, complaint and recordings commands record change records
+// with the system user as actor), and the report counts them. It says so.
+func TestHTMLSaysCLIChangesAreCounted(t *testing.T) {
+	log, dir := openTestLog(t)
+	in := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	r := reportOfChanges(t, log, dir, []auditlog.Change{
+		{Op: auditlog.OpConsentRevoke, Result: auditlog.ResultApplied, ChangeID: "v1", Actor: "alice", ID: "c-1", At: in},
+	}, in.Add(time.Hour))
+	if r.Changes.ConsentRevocations != 1 {
+		t.Fatalf("a revocation made with the CLI is not counted: %+v", r.Changes)
+	}
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	if html := b.String(); strings.Contains(html, "with the CLI directly on a data directory are not recorded") || !strings.Contains(html, "with the name of the system user who ran them") {
+		t.Errorf("the HTML report does not say that changes made with the dialgate commands are recorded and counted")
+	}
+}

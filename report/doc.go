@@ -18,6 +18,9 @@
 // Build fail. Build checks neither signatures nor checkpoints: the chain has
 // no key, so an edit followed by every later hash recomputed, or records cut
 // off the end, is caught only by auditlog.Verify (`dialgate audit verify`,
-// with a checkpoint kept outside the log); run it first. CSV cells that a
+// with a checkpoint kept outside the log); run it first, and give Build
+// what it verified (Sources.Verification): Build then counts a log only if
+// the records it reads are the tree verified (ErrNotVerified otherwise),
+// so that nothing changed in between is counted. CSV cells that a
 // spreadsheet would run as a formula (=, +, -, @) get a leading apostrophe.
 package report

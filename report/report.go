@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -50,6 +51,14 @@ var ErrDuplicateRecord = errors.New("report: audit log file read twice")
 // recomputed every later hash is caught by `dialgate audit verify`, which
 // also locates and names the problem.
 var ErrAuditChain = errors.New("report: audit log hash chain broken")
+
+// ErrNotVerified is wrapped by the error Build returns when
+// Sources.Verification is set and the records Build read in a log
+// directory are not those the verification checked: the first TreeSize of
+// them do not hash to its TreeHash, there are fewer, or (Sealed) there are
+// more. A file edited, swapped, cut or grown between the verification and
+// the counting, whatever its size, makes no report.
+var ErrNotVerified = errors.New("report: audit log changed since it was verified")
 
 // Quarter is a calendar quarter.
 type Quarter struct {
@@ -117,6 +126,15 @@ type Sources struct {
 	Complaints complaint.Store
 	// Recordings is the recording store; nil leaves Recordings empty.
 	Recordings recording.Store
+	// Verification, when set, says how the audit logs were verified
+	// (auditlog.Verify of each log directory) before Build: Build then
+	// counts the records of a directory only when the first TreeSize of
+	// them it reads are the Merkle tree the verification checked
+	// (TreeHash) and, with Sealed, when it reads Records of them, no more;
+	// otherwise it fails with ErrNotVerified. Every directory read must be
+	// one of Verification.Logs, and every one of them must be read from
+	// its first record. The report's Verification is set to it.
+	Verification *Verification
 }
 
 // Count is a key with a count, for ordered tables.
@@ -214,8 +232,9 @@ type Report struct {
 		ByList   []Count `json:"by_list"`   // by list name
 	} `json:"dnc_additions"`
 
-	// Changes counts the changes made through the sidecar's AdminService
-	// in the quarter (by the instant the server received them), from the
+	// Changes counts the changes made through the sidecar's AdminService,
+	// or by the dialgate commands on a data directory (actor: the system
+	// user), in the quarter (by the instant they were received), from the
 	// audit log's change records (auditlog.ChangeRecord), every tenant's
 	// (like DNCAdditions; a removal in scope global is no one tenant's). A
 	// log written before change records existed holds none: its changes
@@ -354,6 +373,7 @@ func Build(ctx context.Context, q Quarter, loc *time.Location, now time.Time, sr
 	if err := r.readAudit(ctx, src); err != nil {
 		return nil, err
 	}
+	r.Verification = src.Verification
 	asOf := now
 	if r.To.Before(asOf) {
 		asOf = r.To
@@ -442,6 +462,15 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	// with a record read before is a file read before (a directory given
 	// twice, a copy of a log), whatever its path.
 	starts := map[tlog.Hash]string{}
+	// With a verification: the Merkle tree of each directory's records as
+	// read, to be compared with the tree verified (verifiedTrees).
+	var trees map[string]*readTree
+	if v := src.Verification; v != nil {
+		trees = map[string]*readTree{}
+		for _, l := range v.Logs {
+			trees[filepath.Clean(l.Dir)] = &readTree{log: l}
+		}
+	}
 	for _, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -461,6 +490,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		}
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 64*1024), auditlog.MaxLineBytes+1)
+		sc.Split(scanRawLines)
 		n := 0
 		for sc.Scan() {
 			n++
@@ -492,6 +522,20 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 				last.ok, last.seq, last.hash, last.dir, first = true, seq, h, filepath.Dir(path), false
 				held[last.dir] = max(held[last.dir], seq+1)
+				if trees != nil {
+					t := trees[last.dir]
+					if t == nil {
+						f.Close()
+						return fmt.Errorf("%w: %s: the log directory %s was not verified", ErrNotVerified, path, last.dir)
+					}
+					if t.n == t.log.Records && t.extraAt == "" {
+						t.extraAt = path + ":" + strconv.Itoa(n)
+					}
+					if err := t.add(seq, h); err != nil {
+						f.Close()
+						return fmt.Errorf("%w: %s:%d: %w", ErrNotVerified, path, n, err)
+					}
+				}
 			}
 			switch {
 			case l.Decision != nil:
@@ -643,6 +687,13 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	for _, dir := range dirs {
 		if err := logDirs[dir].check(dir, held[dir]); err != nil {
 			return err
+		}
+	}
+	if v := src.Verification; v != nil {
+		for _, l := range v.Logs {
+			if err := trees[filepath.Clean(l.Dir)].check(v.Sealed); err != nil {
+				return fmt.Errorf("%w: %s: %w (a log file was changed after it was verified; run `dialgate audit verify`)", ErrNotVerified, l.Dir, err)
+			}
 		}
 	}
 	for _, q := range requests {
@@ -846,6 +897,58 @@ func (c counter) sorted() []Count {
 	return out
 }
 
+// readTree is the RFC 6962 Merkle tree (tlog's) of the records of one
+// verified log directory as Build reads them, kept as the roots of its
+// complete subtrees, with its root at the size the verification checked.
+type readTree struct {
+	log    VerifiedLog
+	n      int64       // records read
+	nodes  []tlog.Hash // roots of the complete subtrees, largest first
+	levels []int       // their levels
+	rootAt string      // the root at log.TreeSize, once read
+	// extraAt is where the first record after those verified was read
+	// (file:line); "" when none was.
+	extraAt string
+}
+
+// add adds the record seq, of hash h: the next record of the directory.
+func (t *readTree) add(seq int64, h tlog.Hash) error {
+	if seq != t.n {
+		return fmt.Errorf("record %d where record %d of the verified log was expected", seq, t.n)
+	}
+	k := 0
+	for n := t.n; n&1 == 1; n >>= 1 {
+		last := len(t.nodes) - 1
+		h = tlog.NodeHash(t.nodes[last], h)
+		t.nodes, t.levels = t.nodes[:last], t.levels[:last]
+		k++
+	}
+	t.nodes, t.levels = append(t.nodes, h), append(t.levels, k)
+	t.n++
+	if t.n == t.log.TreeSize {
+		root := t.nodes[len(t.nodes)-1]
+		for i := len(t.nodes) - 2; i >= 0; i-- {
+			root = tlog.NodeHash(t.nodes[i], root)
+		}
+		t.rootAt = root.String()
+	}
+	return nil
+}
+
+// check reports how the records read differ from those verified: fewer
+// than the verified tree, another tree, or (sealed) more records.
+func (t *readTree) check(sealed bool) error {
+	switch {
+	case t.n < t.log.TreeSize:
+		return fmt.Errorf("%d records read, but the verified checkpoint signs %d", t.n, t.log.TreeSize)
+	case t.log.TreeSize > 0 && t.rootAt != t.log.TreeHash:
+		return fmt.Errorf("the first %d records read are not the tree verified (tree hash %s, verified %s)", t.log.TreeSize, t.rootAt, t.log.TreeHash)
+	case sealed && t.n != t.log.Records:
+		return fmt.Errorf("%d records read, %d verified (all sealed): the first not verified is at %s", t.n, t.log.Records, t.extraAt)
+	}
+	return nil
+}
+
 // logDir is a log directory whose files a report reads: what its
 // checkpoint file signed, and its last file, before the first was read.
 type logDir struct {
@@ -881,6 +984,20 @@ func (ld *logDir) check(dir string, held int64) error {
 	}
 	return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: records were cut off its end, or this is a copy of a live log whose %s file was copied after its log files (copy it first) (run `dialgate audit verify`)",
 		ErrAuditChain, dir, held, auditlog.CheckpointFile, ld.signed.N, auditlog.CheckpointFile)
+}
+
+// scanRawLines is bufio.ScanLines without its dropping of a carriage
+// return before the newline: a line is hashed (and parsed) as the bytes
+// auditlog.Verify reads, so that a carriage return added to a record, an
+// edit, breaks the chain here as it does there.
+func scanRawLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
 
 // checkLastNewline returns an error wrapping auditlog.ErrTorn when the file f

@@ -197,7 +197,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{template "chart" .DNC}}
 {{template "chart" .Lists}}
 <h2>Opt-outs removed and consents changed</h2>
-<p class="note">From the audit log's change records: every change made through the sidecar's AdminService, with the name of the token that made it (opt-outs and consents written with the CLI directly on a data directory are not recorded). A removal is recorded before it is made; one with no record of its result (the server stopped or its log failed in between) may have been made and is counted as unconfirmed. Logs written before change records existed hold none.</p>
+<p class="note">From the audit log's change records: every change made through the sidecar's AdminService, with the name of the token that made it, and every change the dialgate commands make on a data directory (consent add and revoke, dnc import, ledger, complaint and recordings commands), with the name of the system user who ran them. A removal is recorded before it is made; one with no record of its result (the server stopped or its log failed in between) may have been made and is counted as unconfirmed. Logs written before change records existed hold none.</p>
 <table>
 <tr><td>Opt-outs removed</td><td class="n">{{if .R.Changes.DNCRemovals}}<strong>{{.R.Changes.DNCRemovals}}</strong>{{else}}0{{end}}</td></tr>
 <tr><td>Opt-out removals with no recorded result (may have been made)</td><td class="n">{{if .R.Changes.DNCRemovalsUnconfirmed}}<strong>{{.R.Changes.DNCRemovalsUnconfirmed}}</strong>{{else}}0{{end}}</td></tr>

@@ -384,10 +384,11 @@ func writeVerifyText(a *app, r verifyResult) {
 }
 
 // wholeRecordCutWarning is what audit verify and audit repair say of a
-// repair whose saved bytes are a whole record, only its newline missing
-// (auditlog.Report.WholeRecordCuts, auditlog.SavedWholeRecord).
+// repair whose saved bytes are not part of one line: a whole record, its
+// newline missing or replaced, or whole lines (auditlog.Report.WholeRecordCuts,
+// auditlog.SavedWholeRecord).
 func wholeRecordCutWarning(c auditlog.RepairRecord) string {
-	return fmt.Sprintf("WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn",
+	return fmt.Sprintf("WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record or line, not part of one: a crash leaves part of a line; an acknowledged record may have been made to look torn",
 		c.CutBytes, c.File, c.Offset, c.SavedAs)
 }
 

@@ -34,9 +34,10 @@ repair interrupted after its cut and before its record leaves saved bytes no
 record names (refused likewise): repair records those as well. It does nothing
 when the last line is complete and every saved cut is recorded. Like audit
 verify, it says when a cut is a power cut's zeros, and prints a WARNING when
-a cut is a whole record, only its newline missing: a crash leaves part of a
-line (a record is acknowledged only once its line, newline included, is
-synced), so someone may have removed the newline of an acknowledged record.
+a cut is not part of one line (a whole record, its newline missing or
+replaced by other bytes, or whole lines): a crash leaves part of a line (a
+record is acknowledged only once its line, newline included, is synced), so
+someone may have removed the newline of an acknowledged record.
 It still cuts and records it (the saved bytes are the evidence). Stop
 dialgate serve first.`,
 		Args: argsUsage(cobra.NoArgs),

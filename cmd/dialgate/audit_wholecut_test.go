@@ -109,7 +109,7 @@ func TestAuditRepairWholeRecordCut(t *testing.T) {
 				t.Fatalf("repair: %d %s %s", code, out, errs)
 			}
 			want := auditlog.RepairRecord{File: name, Offset: int64(cut), CutBytes: int64(n), SavedAs: saved}
-			warning := fmt.Sprintf("WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn", n, name, cut, saved)
+			warning := fmt.Sprintf("WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record or line, not part of one: a crash leaves part of a line; an acknowledged record may have been made to look torn", n, name, cut, saved)
 			if tc.asJSON {
 				var res struct {
 					Repaired bool                    `json:"repaired"`

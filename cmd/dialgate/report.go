@@ -51,7 +51,11 @@ run ` + "`dialgate audit verify`" + ` first to prove the log unedited, or give -
 audit verify does before anything is counted, and --sealed as well when no
 sidecar is writing the logs (records after a log's last checkpoint are signed
 by nothing: without --sealed they are counted; with it, so is a log file
-that changes between its verification and its counting). A log that does
+that changes between its verification and its counting). With --key, the
+records counted must be those verified: the first records of each log
+must hash to the tree its last checkpoint signs, as verified, and with
+--sealed there must be no more, whatever the files' sizes (a record edited
+in place after the verification makes no report). A log that does
 not verify makes no report (exit 1, naming the directory and the problem).
 On a single host the store is locked while dialgate serve runs on --data: stop
 the sidecar for the report, or report on a copy of the data directory taken
@@ -132,7 +136,7 @@ but where a quarter starts and ends is the regulator's, not Beijing's.
 				return err
 			}
 			defer closeSrc()
-			src.AuditFiles, src.Tenant = files, tenant
+			src.AuditFiles, src.Tenant, src.Verification = files, tenant, verified
 			r, err := report.Build(cmd.Context(), q, loc, now, src)
 			if err != nil {
 				return failErr(err)
@@ -142,7 +146,6 @@ but where a quarter starts and ends is the regulator's, not Beijing's.
 					return err
 				}
 			}
-			r.Verification = verified
 			if out == "" {
 				if err := write(r, a.stdout); err != nil {
 					return failErr(err)

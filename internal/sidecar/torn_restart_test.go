@@ -209,7 +209,7 @@ func TestOpenRepairsAWholeRecordCut(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn",
+		"cut a whole record or line, not part of one: a crash leaves part of a line; an acknowledged record may have been made to look torn",
 		" file=" + name + " ", fmt.Sprintf(" offset=%d ", cut), fmt.Sprintf(" bytes=%d ", len(b)-cut), " saved_as=" + saved + "\n",
 	} {
 		if !strings.Contains(errLine, want) {

@@ -455,7 +455,8 @@ func openAuditLog(ctx context.Context, data, hmacKeyFile, profile, logID string,
 // `dialgate audit verify` reports of its saved bytes (read back from dir, as
 // verify reads them): zero_bytes and whole_records of a torn write with
 // unwritten (zero) blocks (0 for a torn last line), and whole_record when
-// they are a whole record, only its newline missing, also logged at Error
+// they are not part of one line (a whole record, its newline missing or
+// replaced, or whole lines), also logged at Error
 // in verify's words: a crash leaves part of a line, and an acknowledged
 // record may have been made to look torn. The sidecar starts all the same
 // (a record is acknowledged only once its line, newline included, is
@@ -474,7 +475,7 @@ func logRepair(log *slog.Logger, dir string, r auditlog.RepairRecord) {
 	log.Warn("sidecar: audit log repaired: unacknowledged bytes cut off and saved, a repair record appended",
 		append(attrs, "zero_bytes", z.ZeroBytes, "zeroed_write_records", z.WholeRecords, "whole_record_cut", whole)...)
 	if whole {
-		log.Error(fmt.Sprintf("sidecar: WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record, only its newline missing: a crash leaves part of a line; an acknowledged record may have been made to look torn",
+		log.Error(fmt.Sprintf("sidecar: WARNING: the repair that cut %d bytes off %s at offset %d (saved as %s) cut a whole record or line, not part of one: a crash leaves part of a line; an acknowledged record may have been made to look torn",
 			r.CutBytes, r.File, r.Offset, r.SavedAs), attrs...)
 	}
 }
