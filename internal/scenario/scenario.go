@@ -441,11 +441,17 @@ func eventTypes(reg *registry) []string {
 	return ts
 }
 
-var profileRE = regexp.MustCompile(`(?m)^schema:[ \t]*["']?dialgate\.profile\.`)
+var (
+	profileRE = regexp.MustCompile(`(?m)^schema:[ \t]*["']?dialgate\.profile\.`)
+	// stepsRE finds a top-level steps: key, which no profile has: a file
+	// with one is a scenario, whatever its schema line says.
+	stepsRE = regexp.MustCompile(`(?m)^["']?steps["']?[ \t]*:`)
+)
 
 // Expand returns the scenario files the arguments name: a file as given, and a
 // directory's *.yaml and *.yml files at any depth (except hidden directories
-// and profile files, whose schema is dialgate.profile.v1), in lexical order. A
+// and profile files, whose schema is dialgate.profile.v1 and which have no
+// top-level steps: key), in lexical order. A
 // directory reached through a symbolic link is walked as any other (once,
 // however many links lead to it, so a link up the tree does not loop). A
 // missing path is an error.
@@ -505,8 +511,13 @@ func walkScenarios(dir string, seen map[string]bool, out []string) ([]string, er
 		if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
 			// Profile files kept beside the scenarios that use them are not scenarios.
 			// (A byte order mark may come before the first line.)
-			if data, err := yamlx.ReadFile(path); err == nil && profileRE.Match(bytes.TrimPrefix(data, []byte("\ufeff"))) {
-				continue
+			// A file with top-level steps: is no profile (a scenario whose
+			// schema line was copied from one): listed, it is invalid.
+			if data, err := yamlx.ReadFile(path); err == nil {
+				data = bytes.TrimPrefix(data, []byte("\ufeff"))
+				if profileRE.Match(data) && !stepsRE.Match(data) {
+					continue
+				}
 			}
 			out = append(out, path)
 		}
