@@ -414,6 +414,9 @@ func parseEvent(doc *yamlx.Doc, reg *registry, n *yaml3.Node, path string, ids m
 			return nil, errAt(dn, path+".decision", "no earlier step has id %q", ev.Decision)
 		case ref.Dial == nil:
 			return nil, errAt(dn, path+".decision", "step %q (line %d) is an event, not a dial", ev.Decision, ref.Line)
+		case spec.decisionKey != "" && yamlx.Lookup(n, spec.decisionKey) != nil:
+			// One would be dropped without a word.
+			return nil, errAt(dn, path, "decision and %s both name the call: give one", spec.decisionKey)
 		}
 	} else if spec.needsDecision {
 		return nil, errAt(n, path+".decision", "required for %s: the id of the earlier dial step it refers to", ev.Type)
