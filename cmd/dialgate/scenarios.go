@@ -9,6 +9,7 @@ import (
 
 	"github.com/dialgate/dialgate/internal/scenario"
 	"github.com/dialgate/dialgate/internal/scenariostores"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // fileResult is one file's entry in `scenarios run --json`.
@@ -84,7 +85,8 @@ event type...) or missing.`,
 					msg := strings.TrimPrefix(err.Error(), scenario.ErrInvalid.Error()+": ")
 					results = append(results, fileResult{File: f, Invalid: msg})
 					if !asJSON {
-						fmt.Fprintf(a.stdout, "=== %s: INVALID\n    %s\n", f, msg)
+						// Escaped as the reports are (Report.WriteText).
+						fmt.Fprintf(a.stdout, "=== %s: INVALID\n    %s\n", textsafe.Escape(f, textsafe.Line), textsafe.Escape(msg, textsafe.Line))
 					}
 					continue
 				case err != nil:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +17,7 @@ import (
 	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/textsafe"
 	"github.com/dialgate/dialgate/internal/yamlx"
 	"github.com/dialgate/dialgate/policy"
 )
@@ -252,6 +254,11 @@ func parse(path string, data []byte) (*File, error) {
 	if strings.TrimSpace(f.Name) == "" {
 		return nil, errAt(yamlx.Lookup(doc.Root, "name"), "name", "empty")
 	}
+	// The report prints the name as written: a control or bidirectional
+	// character would rewrite what the reader sees of the results.
+	if p := textsafe.Problem(f.Name, textsafe.Line); p != "" {
+		return nil, errAt(yamlx.Lookup(doc.Root, "name"), "name", "%s", p)
+	}
 	if strings.TrimSpace(f.Profile) == "" {
 		return nil, errAt(yamlx.Lookup(doc.Root, "profile"), "profile", "empty (want a built-in profile name or a path)")
 	}
@@ -344,9 +351,21 @@ func parseStep(doc *yamlx.Doc, reg *registry, n *yaml3.Node, i int, ids map[stri
 		if len(s.Want.Evidence) > 0 && s.Want.Error != "" {
 			return nil, errAt(wantNode, path+".want.evidence", "evidence is a decision's: it needs allowed: true|false, not error")
 		}
-		for k := range s.Want.Evidence {
+		for _, k := range slices.Sorted(maps.Keys(s.Want.Evidence)) {
 			if !codeRE.MatchString(k) {
 				return nil, errAt(wantNode, path+".want.evidence", "%q is not an evidence key (want check.name, e.g. consent.id, ring.min_seconds)", k)
+			}
+			// Printed as written in the step's summary; no evidence
+			// value the Gate gives holds such a character.
+			if p := textsafe.Problem(s.Want.Evidence[k], textsafe.Line); p != "" {
+				at := wantNode
+				if en := yamlx.Lookup(wantNode, "evidence"); en != nil {
+					at = en
+					if vn := yamlx.Lookup(en, k); vn != nil {
+						at = vn
+					}
+				}
+				return nil, errAt(at, path+".want.evidence."+k, "%s", p)
 			}
 		}
 	default:
