@@ -34,7 +34,7 @@ func (a *app) scenariosCmd() *cobra.Command {
 	runCmd := &cobra.Command{
 		Use:   "run FILE|DIR...",
 		Short: "Run scenario files and report every step",
-		Long: `Run scenario files (a directory: every *.yaml and *.yml in it, at any depth,
+		Long: `Run scenario files (a directory: every *.yaml and *.yml in it, in any case, at any depth,
 links to directories followed, except profile files) each on fresh in-memory state, and report for every step
 what was expected and what came back.
 

@@ -49,3 +49,27 @@ func TestExpandScenarioWithProfileSchema(t *testing.T) {
 		t.Errorf("ParseFile(botched) = %v, want ErrInvalid naming schema", err)
 	}
 }
+
+// TestExpandExtensionCase: a directory's scenario files are its *.yaml and
+// *.yml files, however the extension is cased. One saved as Consent.YAML
+// (as some editors and systems name them) was left out of a directory run
+// without a word, the run saying every file passed.
+func TestExpandExtensionCase(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.yaml", "B.YAML", "c.Yml", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(head), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Expand(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, g := range got {
+		names = append(names, filepath.Base(g))
+	}
+	if want := "B.YAML a.yaml c.Yml"; strings.Join(names, " ") != want {
+		t.Errorf("Expand = %q, want %q", names, want)
+	}
+}

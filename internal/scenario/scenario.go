@@ -471,7 +471,7 @@ var (
 )
 
 // Expand returns the scenario files the arguments name: a file as given, and a
-// directory's *.yaml and *.yml files at any depth (except hidden directories
+// directory's *.yaml and *.yml files (extension in any case) at any depth (except hidden directories
 // and profile files, whose schema is dialgate.profile.v1 and which have no
 // top-level steps: key), in lexical order. A
 // directory reached through a symbolic link is walked as any other (once,
@@ -530,7 +530,8 @@ func walkScenarios(dir string, seen map[string]bool, out []string) ([]string, er
 			}
 			continue
 		}
-		if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
+		// However cased: a file saved as Consent.YAML is no less a scenario.
+		if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
 			// Profile files kept beside the scenarios that use them are not scenarios.
 			// (A byte order mark may come before the first line.)
 			// A file with top-level steps: is no profile (a scenario whose
