@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ type Probe struct {
 //   - every deny has a reason (ErrDenyWithoutReason);
 //   - one audit record per decision in log, equal to the decision returned
 //     in every field (reasons with their messages and evidence, the
-//     decision's evidence, policy version, dial), and none for a decision
+//     decision's evidence, policy version, valid until, dial), and none for a decision
 //     whose recording failed (ErrAuditRecord);
 //   - decision ids are unique and not empty (ErrDuplicateID);
 //   - shadow mode never changes reasons: a decision is allowed exactly when
@@ -236,6 +237,9 @@ func decisionDiff(rec, dec dialgate.Decision) string {
 		return fmt.Sprintf("allowed=%v shadow=%v, returned allowed=%v shadow=%v", rec.Allowed, rec.Shadow, dec.Allowed, dec.Shadow)
 	case rec.PolicyVersion != dec.PolicyVersion:
 		return fmt.Sprintf("policy version %q, returned %q", rec.PolicyVersion, dec.PolicyVersion)
+	case !rec.ValidUntil.Equal(dec.ValidUntil):
+		// The record says until when the dialer could place the call.
+		return fmt.Sprintf("valid until %v, returned %v", rec.ValidUntil, dec.ValidUntil)
 	case !slices.Equal(rec.Codes(), dec.Codes()):
 		return fmt.Sprintf("reasons %v, returned %v", rec.Codes(), dec.Codes())
 	case !slices.Equal(rec.Evidence, dec.Evidence):
@@ -279,6 +283,16 @@ func decisionDiff(rec, dec dialgate.Decision) string {
 	rd.At, dd.At, rd.TriggerAt, dd.TriggerAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	if rd != dd {
 		return "the dial differs"
+	}
+	// So is a field added to Decision later: what is left once the fields
+	// compared above are cleared must be equal.
+	rest := func(d dialgate.Decision) dialgate.Decision {
+		d.ID, d.At, d.Allowed, d.Shadow, d.PolicyVersion, d.ValidUntil = "", time.Time{}, false, false, "", time.Time{}
+		d.Reasons, d.Evidence, d.Dial = nil, nil, dialgate.Dial{}
+		return d
+	}
+	if !reflect.DeepEqual(rest(rec), rest(dec)) {
+		return "the decision differs"
 	}
 	return ""
 }

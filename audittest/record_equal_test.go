@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/audittest"
@@ -71,6 +72,14 @@ func TestCheckGateRecordEqualsDecision(t *testing.T) {
 		},
 		"policy version altered": func(d *dialgate.Decision) { d.PolicyVersion = "other" },
 		"dial altered":           func(d *dialgate.Decision) { d.Dial.ConsentID = "c-other" },
+		// The record of an allow tells the auditor until when the dialer
+		// could place the call: a record that says later than the
+		// decision returned covers calls placed after the allow lapsed.
+		"valid until altered": func(d *dialgate.Decision) {
+			if d.Allowed {
+				d.ValidUntil = d.ValidUntil.Add(time.Hour)
+			}
+		},
 	}
 	// Unaltered, the probes pass.
 	log := &audittest.Log{}

@@ -18,7 +18,8 @@ import (
 // is invalid (unknown key, bad value, unsupported event type) fails with its
 // file:line and the problem; a file with a step that does not come back as it
 // wants fails with the file's step report, which says for every step what was
-// expected and what came back. A path that does not exist, or paths that hold
+// expected and what came back. A file's warnings (a deny wanted without
+// codes, which passes on any deny) are logged with t.Logf. A path that does not exist, or paths that hold
 // no scenario file, fail t. With another testing.TB (a benchmark) the files
 // run one after another and failures are reported on t.
 func RunScenarios(t testing.TB, paths ...string) {
@@ -53,6 +54,12 @@ func runScenarioFile(t testing.TB, path string) {
 		return
 	}
 	if rep.OK() {
+		// A deny wanted without codes passes on any deny: say so, as
+		// `scenarios run` does (shown with go test -v; a failing file's
+		// report below has them).
+		for _, w := range rep.Warnings {
+			t.Logf("warning: %s", w)
+		}
 		return
 	}
 	var b strings.Builder

@@ -49,7 +49,8 @@ func runCLIAt(t *testing.T, now time.Time, stdin string, args ...string) (code i
 		if strings.HasPrefix(a, "--data") {
 			hasData = true
 		}
-		admin = admin || a == "admin" // dialgate admin opens no data directory, and refuses --data
+		// dialgate admin opens no data directory, nor does screen: they refuse --data.
+		admin = admin || a == "admin" || a == "screen"
 	}
 	if !hasData && !admin {
 		args = append([]string{"--data", t.TempDir()}, args...)

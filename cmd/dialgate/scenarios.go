@@ -9,6 +9,7 @@ import (
 
 	"github.com/dialgate/dialgate/internal/scenario"
 	"github.com/dialgate/dialgate/internal/scenariostores"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // fileResult is one file's entry in `scenarios run --json`.
@@ -33,7 +34,7 @@ func (a *app) scenariosCmd() *cobra.Command {
 	runCmd := &cobra.Command{
 		Use:   "run FILE|DIR...",
 		Short: "Run scenario files and report every step",
-		Long: `Run scenario files (a directory: every *.yaml and *.yml in it, at any depth,
+		Long: `Run scenario files (a directory: every *.yaml and *.yml in it, in any case, at any depth,
 links to directories followed, except profile files) each on fresh in-memory state, and report for every step
 what was expected and what came back.
 
@@ -84,7 +85,8 @@ event type...) or missing.`,
 					msg := strings.TrimPrefix(err.Error(), scenario.ErrInvalid.Error()+": ")
 					results = append(results, fileResult{File: f, Invalid: msg})
 					if !asJSON {
-						fmt.Fprintf(a.stdout, "=== %s: INVALID\n    %s\n", f, msg)
+						// Escaped as the reports are (Report.WriteText).
+						fmt.Fprintf(a.stdout, "=== %s: INVALID\n    %s\n", textsafe.Escape(f, textsafe.Line), textsafe.Escape(msg, textsafe.Line))
 					}
 					continue
 				case err != nil:

@@ -43,11 +43,20 @@ a summary by segment. The rules come from the profile's sweep section; under
 a profile without one (us, uk, ca, au, fr) screen needs --dnc and washes the
 list against the snapshots only.
 
+The do-not-call wash reads the --dnc snapshots only, not the store of
+--data (its opt-outs and complaints): --data is refused.
+
 Output: text (findings only, --all for every number), --csv or --json (every
 number). Exit 0 when every number is allowed, 1 when any has a finding, 2 on
 bad input. A progress bar is drawn on stderr when it is a terminal.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.dataSet {
+				// The wash reads --dnc snapshots only: a --data ignored
+				// without a word let "screen" pass numbers the store there
+				// holds opt-outs or complaints for.
+				return usageErr("--data: screen reads no store: it washes the list against --dnc snapshots only, not the do-not-call lists, opt-outs or complaints stored in %s; leave --data out and give --dnc (dnc build makes a snapshot)", a.data)
+			}
 			if asJSON && asCSV {
 				return usageErr("--json and --csv: choose one")
 			}

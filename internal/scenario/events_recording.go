@@ -220,7 +220,7 @@ type complaintArgs struct {
 // through the Gate's own dnc check (so the next dial is denied), the callee's
 // recordings are held, and the handling clock starts.
 func complaintEvent() *eventSpec {
-	return event(false, func(a *complaintArgs) error {
+	spec := event(false, func(a *complaintArgs) error {
 		if _, err := dialgate.ParseNumber(a.Number); err != nil {
 			return fmt.Errorf("number: %w", err)
 		}
@@ -266,4 +266,6 @@ func complaintEvent() *eventSpec {
 		}
 		return Result{}, nil
 	})
+	spec.decisionKey = "call_decision_id"
+	return spec
 }

@@ -73,7 +73,11 @@ type seedAction func(ctx context.Context, env *Env) error
 type eventSpec struct {
 	args          reflect.Type // the event's keys, besides type and decision
 	needsDecision bool         // whether decision: is required
-	decode        func(doc *yamlx.Doc, n *yaml3.Node, path string) (action, error)
+	// decisionKey is the event's own key that names the same call as
+	// decision: by its decision id (complaint: call_decision_id); the two
+	// exclude each other. Empty when it has none.
+	decisionKey string
+	decode      func(doc *yamlx.Doc, n *yaml3.Node, path string) (action, error)
 }
 
 type seedSpec struct {

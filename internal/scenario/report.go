@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // Report is the result of running one scenario file.
@@ -155,13 +157,20 @@ func describe(g Got) string {
 }
 
 // WriteText writes the report as text: a header, one line per step, and for a
-// failed step what differed and the reasons that came back.
+// failed step what differed and the reasons that came back. A control or
+// bidirectional formatting character in what it prints (a path, a message
+// naming an id the file gave) is written escaped (\x1b, \u202e): it never
+// moves the cursor or reorders the lines a reader sees.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
+	line := func(format string, args ...any) {
+		b.WriteString(textsafe.Escape(fmt.Sprintf(format, args...), textsafe.Line))
+		b.WriteByte('\n')
+	}
 	if len(r.Overrides) > 0 {
-		fmt.Fprintf(&b, "=== %s: %s (policy %s, %s with the file's overrides: %s)\n", r.File, r.Name, r.PolicyVersion, r.Profile, strings.Join(r.Overrides, ", "))
+		line("=== %s: %s (policy %s, %s with the file's overrides: %s)", r.File, r.Name, r.PolicyVersion, r.Profile, strings.Join(r.Overrides, ", "))
 	} else {
-		fmt.Fprintf(&b, "=== %s: %s (policy %s)\n", r.File, r.Name, r.PolicyVersion)
+		line("=== %s: %s (policy %s)", r.File, r.Name, r.PolicyVersion)
 	}
 	for i := range r.Steps {
 		sr := &r.Steps[i]
@@ -169,27 +178,27 @@ func (r *Report) WriteText(w io.Writer) error {
 		if !sr.Pass {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(&b, "%s %s %s %s\n", mark, sr.Label(), sr.At.Format(time.RFC3339), sr.Summary())
+		line("%s %s %s %s", mark, sr.Label(), sr.At.Format(time.RFC3339), sr.Summary())
 		if sr.Pass {
 			continue
 		}
 		for _, p := range sr.Problems {
-			fmt.Fprintf(&b, "       %s\n", p)
+			line("       %s", p)
 		}
 		for _, rs := range sr.Got.Reasons {
-			fmt.Fprintf(&b, "       reason %s: %s\n", rs.Code, rs.Message)
+			line("       reason %s: %s", rs.Code, rs.Message)
 		}
 		if sr.Got.Message != "" {
-			fmt.Fprintf(&b, "       message: %s\n", sr.Got.Message)
+			line("       message: %s", sr.Got.Message)
 		}
 	}
 	for _, w := range r.Warnings {
-		fmt.Fprintf(&b, "warning: %s\n", w)
+		line("warning: %s", w)
 	}
 	if r.OK() {
-		fmt.Fprintf(&b, "--- PASS: %d steps\n", r.Passed)
+		line("--- PASS: %d steps", r.Passed)
 	} else {
-		fmt.Fprintf(&b, "--- FAIL: %d of %d steps failed\n", r.Failed, r.Passed+r.Failed)
+		line("--- FAIL: %d of %d steps failed", r.Failed, r.Passed+r.Failed)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +17,7 @@ import (
 	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/textsafe"
 	"github.com/dialgate/dialgate/internal/yamlx"
 	"github.com/dialgate/dialgate/policy"
 )
@@ -252,6 +254,11 @@ func parse(path string, data []byte) (*File, error) {
 	if strings.TrimSpace(f.Name) == "" {
 		return nil, errAt(yamlx.Lookup(doc.Root, "name"), "name", "empty")
 	}
+	// The report prints the name as written: a control or bidirectional
+	// character would rewrite what the reader sees of the results.
+	if p := textsafe.Problem(f.Name, textsafe.Line); p != "" {
+		return nil, errAt(yamlx.Lookup(doc.Root, "name"), "name", "%s", p)
+	}
 	if strings.TrimSpace(f.Profile) == "" {
 		return nil, errAt(yamlx.Lookup(doc.Root, "profile"), "profile", "empty (want a built-in profile name or a path)")
 	}
@@ -344,9 +351,21 @@ func parseStep(doc *yamlx.Doc, reg *registry, n *yaml3.Node, i int, ids map[stri
 		if len(s.Want.Evidence) > 0 && s.Want.Error != "" {
 			return nil, errAt(wantNode, path+".want.evidence", "evidence is a decision's: it needs allowed: true|false, not error")
 		}
-		for k := range s.Want.Evidence {
+		for _, k := range slices.Sorted(maps.Keys(s.Want.Evidence)) {
 			if !codeRE.MatchString(k) {
 				return nil, errAt(wantNode, path+".want.evidence", "%q is not an evidence key (want check.name, e.g. consent.id, ring.min_seconds)", k)
+			}
+			// Printed as written in the step's summary; no evidence
+			// value the Gate gives holds such a character.
+			if p := textsafe.Problem(s.Want.Evidence[k], textsafe.Line); p != "" {
+				at := wantNode
+				if en := yamlx.Lookup(wantNode, "evidence"); en != nil {
+					at = en
+					if vn := yamlx.Lookup(en, k); vn != nil {
+						at = vn
+					}
+				}
+				return nil, errAt(at, path+".want.evidence."+k, "%s", p)
 			}
 		}
 	default:
@@ -414,6 +433,9 @@ func parseEvent(doc *yamlx.Doc, reg *registry, n *yaml3.Node, path string, ids m
 			return nil, errAt(dn, path+".decision", "no earlier step has id %q", ev.Decision)
 		case ref.Dial == nil:
 			return nil, errAt(dn, path+".decision", "step %q (line %d) is an event, not a dial", ev.Decision, ref.Line)
+		case spec.decisionKey != "" && yamlx.Lookup(n, spec.decisionKey) != nil:
+			// One would be dropped without a word.
+			return nil, errAt(dn, path, "decision and %s both name the call: give one", spec.decisionKey)
 		}
 	} else if spec.needsDecision {
 		return nil, errAt(n, path+".decision", "required for %s: the id of the earlier dial step it refers to", ev.Type)
@@ -441,11 +463,17 @@ func eventTypes(reg *registry) []string {
 	return ts
 }
 
-var profileRE = regexp.MustCompile(`(?m)^schema:[ \t]*["']?dialgate\.profile\.`)
+var (
+	profileRE = regexp.MustCompile(`(?m)^schema:[ \t]*["']?dialgate\.profile\.`)
+	// stepsRE finds a top-level steps: key, which no profile has: a file
+	// with one is a scenario, whatever its schema line says.
+	stepsRE = regexp.MustCompile(`(?m)^["']?steps["']?[ \t]*:`)
+)
 
 // Expand returns the scenario files the arguments name: a file as given, and a
-// directory's *.yaml and *.yml files at any depth (except hidden directories
-// and profile files, whose schema is dialgate.profile.v1), in lexical order. A
+// directory's *.yaml and *.yml files (extension in any case) at any depth (except hidden directories
+// and profile files, whose schema is dialgate.profile.v1 and which have no
+// top-level steps: key), in lexical order. A
 // directory reached through a symbolic link is walked as any other (once,
 // however many links lead to it, so a link up the tree does not loop). A
 // missing path is an error.
@@ -502,11 +530,17 @@ func walkScenarios(dir string, seen map[string]bool, out []string) ([]string, er
 			}
 			continue
 		}
-		if ext := filepath.Ext(path); ext == ".yaml" || ext == ".yml" {
+		// However cased: a file saved as Consent.YAML is no less a scenario.
+		if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
 			// Profile files kept beside the scenarios that use them are not scenarios.
 			// (A byte order mark may come before the first line.)
-			if data, err := yamlx.ReadFile(path); err == nil && profileRE.Match(bytes.TrimPrefix(data, []byte("\ufeff"))) {
-				continue
+			// A file with top-level steps: is no profile (a scenario whose
+			// schema line was copied from one): listed, it is invalid.
+			if data, err := yamlx.ReadFile(path); err == nil {
+				data = bytes.TrimPrefix(data, []byte("\ufeff"))
+				if profileRE.Match(data) && !stepsRE.Match(data) {
+					continue
+				}
 			}
 			out = append(out, path)
 		}

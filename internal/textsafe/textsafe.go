@@ -11,6 +11,8 @@ package textsafe
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -94,4 +96,31 @@ func Describe(r rune, i int) string {
 		return fmt.Sprintf("paragraph separator %U at byte %d", r, i)
 	}
 	return fmt.Sprintf("bidirectional formatting character %U at byte %d (it changes how the text displays)", r, i)
+}
+
+// Escape returns s with every character mode refuses written as a Go
+// escape (\x1b, \r, \u202e), so that printing it shows what it holds
+// rather than letting it move the cursor, clear a line or reorder the text
+// around it; s itself when it holds none (without allocating). A backslash
+// is left as it is: the result is for people to read, not to be parsed back.
+func Escape(s string, mode Mode) string {
+	i, _ := Find(s, mode)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		j, r := Find(s[i:], mode)
+		if j < 0 {
+			b.WriteString(s[i:])
+			break
+		}
+		b.WriteString(s[i : i+j])
+		q := strconv.QuoteRuneToASCII(r) // '\x1b', '\u202e'
+		b.WriteString(q[1 : len(q)-1])
+		i += j + utf8.RuneLen(r)
+	}
+	return b.String()
 }

@@ -91,3 +91,30 @@ func FuzzFind(f *testing.F) {
 		}
 	})
 }
+
+func TestEscape(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		mode Mode
+		want string
+	}{
+		{"plain 文字", Line, "plain 文字"},
+		{"a\x1b[2Kb", Line, `a\x1b[2Kb`},
+		{"ok\r\n", Line, `ok\r\n`},
+		{"ok\r\n", Multiline, "ok\r\n"},
+		{"x\u202ey\u009bz", Line, `x\u202ey\u009bz`},
+		{"\u2028", Line, `\u2028`},
+		{"\u2028", Multiline, "\u2028"},
+		{"\x00", Multiline, `\x00`},
+	} {
+		if got := Escape(tc.in, tc.mode); got != tc.want {
+			t.Errorf("Escape(%q, %d) = %q, want %q", tc.in, tc.mode, got, tc.want)
+		}
+		if got := Escape(tc.in, tc.mode); Problem(got, tc.mode) != "" {
+			t.Errorf("Escape(%q) = %q still holds %s", tc.in, got, Problem(got, tc.mode))
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { Escape("a clean line", Line) }); n != 0 {
+		t.Errorf("Escape of a clean line: %v allocations", n)
+	}
+}
