@@ -620,8 +620,11 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 		}
 		holds = append(holds, more...)
 	}
+	// m.hold, not Hold: these holds derive from stored complaints, and
+	// one an earlier build stored with an id Hold refuses for a new hold
+	// (textsafe) must still keep the recording, as HoldCallee's does.
 	for _, h := range holds {
-		if err := m.Hold(ctx, id, h); err != nil && !errors.Is(err, ErrDeleting) {
+		if err := m.hold(ctx, id, h, nil); err != nil && !errors.Is(err, ErrDeleting) {
 			return fmt.Errorf("recording %s: not deleted: holding it for %s: %w", id, h.ID, err)
 		}
 	}
