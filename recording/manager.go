@@ -323,8 +323,8 @@ func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
 	// (line breaks and right-to-left marks allowed): neither may hold what
 	// makes a listing show other than the hold holds (textsafe). Holds
 	// dialgate derives from stored complaints (HoldCallee, the holds a new
-	// recording inherits) are not checked here: one an earlier build stored
-	// must still hold.
+	// recording inherits, those a sweep places first) are not checked here:
+	// one an earlier build stored must still hold.
 	if p := textsafe.Problem(h.ID, textsafe.Line); p != "" {
 		return fmt.Errorf("%w: hold id: %s", ErrInvalid, p)
 	}
