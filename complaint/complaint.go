@@ -365,6 +365,7 @@ type Config struct {
 	// counted in ("Asia/Shanghai"); empty means the profile's
 	// schedule.default_zone, and UTC without one (policy.NewComplaintDesk);
 	// NewDesk refuses a Zone other than the location it is given.
+	// "Local" (the host's own zone, not a place) is refused.
 	Zone string `json:"zone,omitempty"`
 	// Cite is the source of the deadlines (the MIIT 2020 draft for the
 	// defaults); informational, it is not validated here.
@@ -380,6 +381,12 @@ func (c Config) Validate() error {
 		if f.v < 0 || f.v > 365 {
 			return fmt.Errorf("%w: complaint.%s: %d is not between 0 and 365", ErrInvalid, f.name, f.v)
 		}
+	}
+	if c.Zone == "Local" {
+		// The zone of whichever host runs the desk: two hosts (or the CLI
+		// on an operator's machine) would fix one complaint's deadlines
+		// in different zones.
+		return fmt.Errorf("%w: complaint.zone: \"Local\" is this host's zone, not a place: name the zone the deadlines are counted in (e.g. \"Asia/Shanghai\")", ErrInvalid)
 	}
 	if c.Zone != "" {
 		if _, err := time.LoadLocation(c.Zone); err != nil {
