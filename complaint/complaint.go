@@ -172,7 +172,9 @@ func (c Complaint) ValidateStored(key string) error {
 // ValidateRepair reports the first field c lacks to replace a damaged
 // stored complaint whole (Repairer.RepairComplaint): those Validate
 // requires, and those Desk.File always sets — scope, the three deadlines,
-// dnc_listed — and the resolution and dates its status implies. A repair
+// dnc_listed — and the resolution and dates its status implies, in the
+// order Desk.File and the steps write them (each deadline after the one
+// before it and the receipt, no step before the one it follows). A repair
 // supplies the complaint entire, never part of it: a deadline left out
 // would never be flagged overdue. It refuses an answered complaint too:
 // answering ends the complaint's recording holds, so it is recorded as a
@@ -204,6 +206,37 @@ func (c Complaint) ValidateRepair() error {
 	for _, d := range done {
 		if d.at.IsZero() {
 			return fmt.Errorf("%w: %s: missing (status %s says the step was done)", ErrInvalid, d.name, c.Status)
+		}
+	}
+	// The order every complaint Desk.File and the steps write holds: each
+	// deadline at least a working day after the one before (or the
+	// receipt), each step not before the one it follows (Desk.Forward,
+	// Resolve refuse it). Nothing checks a repair against the damaged
+	// record: a date out of order would show a deadline met, or a
+	// complaint handled before it was received.
+	for _, o := range [...]struct {
+		name     string
+		at       time.Time
+		prevName string
+		prev     time.Time
+		strict   bool
+	}{
+		{"forward_by", c.ForwardBy, "received_at", c.ReceivedAt, true},
+		{"handle_by", c.HandleBy, "forward_by", c.ForwardBy, true},
+		{"answer_by", c.AnswerBy, "handle_by", c.HandleBy, true},
+		{"forwarded_at", c.ForwardedAt, "received_at", c.ReceivedAt, false},
+		{"handled_at", c.HandledAt, "forwarded_at", c.ForwardedAt, false},
+	} {
+		if o.at.IsZero() || o.prev.IsZero() {
+			continue
+		}
+		if o.at.Before(o.prev) || (o.strict && o.at.Equal(o.prev)) {
+			rel := "before"
+			if o.strict {
+				rel = "not after"
+			}
+			return fmt.Errorf("%w: %s: %s is %s %s %s", ErrInvalid, o.name,
+				o.at.Format(time.RFC3339Nano), rel, o.prevName, o.prev.Format(time.RFC3339Nano))
 		}
 	}
 	if (c.Status == StatusHandled || c.Status == StatusAnswered) && strings.TrimSpace(c.Resolution) == "" {
@@ -365,6 +398,7 @@ type Config struct {
 	// counted in ("Asia/Shanghai"); empty means the profile's
 	// schedule.default_zone, and UTC without one (policy.NewComplaintDesk);
 	// NewDesk refuses a Zone other than the location it is given.
+	// "Local" (the host's own zone, not a place) is refused.
 	Zone string `json:"zone,omitempty"`
 	// Cite is the source of the deadlines (the MIIT 2020 draft for the
 	// defaults); informational, it is not validated here.
@@ -380,6 +414,12 @@ func (c Config) Validate() error {
 		if f.v < 0 || f.v > 365 {
 			return fmt.Errorf("%w: complaint.%s: %d is not between 0 and 365", ErrInvalid, f.name, f.v)
 		}
+	}
+	if c.Zone == "Local" {
+		// The zone of whichever host runs the desk: two hosts (or the CLI
+		// on an operator's machine) would fix one complaint's deadlines
+		// in different zones.
+		return fmt.Errorf("%w: complaint.zone: \"Local\" is this host's zone, not a place: name the zone the deadlines are counted in (e.g. \"Asia/Shanghai\")", ErrInvalid)
 	}
 	if c.Zone != "" {
 		if _, err := time.LoadLocation(c.Zone); err != nil {

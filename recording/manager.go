@@ -323,8 +323,8 @@ func (m *Manager) Hold(ctx context.Context, id string, h Hold) error {
 	// (line breaks and right-to-left marks allowed): neither may hold what
 	// makes a listing show other than the hold holds (textsafe). Holds
 	// dialgate derives from stored complaints (HoldCallee, the holds a new
-	// recording inherits) are not checked here: one an earlier build stored
-	// must still hold.
+	// recording inherits, those a sweep places first) are not checked here:
+	// one an earlier build stored must still hold.
 	if p := textsafe.Problem(h.ID, textsafe.Line); p != "" {
 		return fmt.Errorf("%w: hold id: %s", ErrInvalid, p)
 	}
@@ -620,8 +620,11 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 		}
 		holds = append(holds, more...)
 	}
+	// m.hold, not Hold: these holds derive from stored complaints, and
+	// one an earlier build stored with an id Hold refuses for a new hold
+	// (textsafe) must still keep the recording, as HoldCallee's does.
 	for _, h := range holds {
-		if err := m.Hold(ctx, id, h); err != nil && !errors.Is(err, ErrDeleting) {
+		if err := m.hold(ctx, id, h, nil); err != nil && !errors.Is(err, ErrDeleting) {
 			return fmt.Errorf("recording %s: not deleted: holding it for %s: %w", id, h.ID, err)
 		}
 	}

@@ -35,7 +35,8 @@ status, no callee…) fails every listing that reaches it: a recording of its
 callee is refused, complaint list fails. The steps cannot change it (they
 read it first). repair replaces it whole with the complaint FILE holds ("-":
 stdin), JSON as complaint add --json prints it: every field, the deadlines,
-scope and dnc_listed included (a partial complaint is refused, exit 2), and
+scope and dnc_listed included (a partial complaint, or one whose dates are out
+of the order filings and steps write, is refused, exit 2), and
 the id ID. An answered complaint is refused (exit 2): answering ends its
 recording holds, so repair it as handled, then run complaint answer ID --at
 TIME. A complaint the store reads as sound is refused (exit 1): change it

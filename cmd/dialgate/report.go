@@ -351,6 +351,10 @@ func (a *app) reportZone(cmd *cobra.Command, zone string) (*time.Location, error
 		if zone == "" {
 			return nil, usageErr("--zone: empty (want an IANA time zone, e.g. %s or America/New_York)", cnReportZone)
 		}
+		if zone == "Local" {
+			// The bounds (and every count) would change with the machine.
+			return nil, usageErr("--zone: \"Local\" is this host's zone, not a place: name the zone of the quarters you report (e.g. %s or America/New_York)", cnReportZone)
+		}
 		loc, err := time.LoadLocation(zone)
 		if err != nil {
 			return nil, usageErr("--zone: %v", err)

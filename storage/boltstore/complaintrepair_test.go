@@ -130,7 +130,7 @@ func TestComplaintRepairRefuses(t *testing.T) {
 	partial := idxComplaint("cp-2", t0.Add(time.Hour))
 	partial.Callee, partial.HandleBy = "h:a", time.Time{}
 	handled := idxComplaint("cp-2", t0.Add(time.Hour))
-	handled.Callee, handled.Status, handled.ForwardedAt, handled.HandledAt = "h:a", complaint.StatusHandled, t0, t0
+	handled.Callee, handled.Status, handled.ForwardedAt, handled.HandledAt = "h:a", complaint.StatusHandled, t0.Add(time.Hour), t0.Add(time.Hour)
 	other := idxComplaint("cp-2", t0.Add(time.Hour))
 	other.Callee = "h:b"
 	for _, tc := range []struct {
