@@ -34,7 +34,7 @@
 // well, and one it does not list (the area code's America/Fort_Nelson) in
 // every zone of Yukon, the Northwest Territories and Nunavut; a number of
 // an overlay area code of a split area (+1 930 of 812, 364 of 270, 448 of
-// 850, 458 of 541, 236, 672, 778 and 257 of 250, 581 and 367 of 418), to
+// 850, 458 of 541, 236, 672, 778 and 257 of 250, 581 and 367 of 418, 879 of 709, 986 of 208), to
 // which the data gives its parent's default zone alone, in every zone of the
 // parent; a +1 689 number (Orlando, which the data places in Chicago) in New
 // York as well, a +1 474 one (Saskatchewan, placed in Winnipeg) in Regina

@@ -306,7 +306,9 @@ var zoneFixes = []struct {
 	// (Pensacola: Central), +1 458 Oregon's 541 (Malheur County:
 	// Mountain), +1 236, 672, 778 and 257 British Columbia's 250 (East
 	// Kootenay: Mountain), +1 581 and 367 Quebec's 418 (the Magdalen
-	// Islands: Atlantic).
+	// Islands: Atlantic), +1 879 Newfoundland and Labrador's 709
+	// (Labrador: Atlantic; the data gives 879 Puerto Rico and St. John's
+	// only) and +1 986 Idaho's 208 (the south: Mountain).
 	{"1930", "", []string{"America/Chicago", "America/New_York"}},
 	{"1364", "", []string{"America/Chicago", "America/New_York"}},
 	{"1448", "", []string{"America/Chicago", "America/New_York"}},
@@ -317,6 +319,8 @@ var zoneFixes = []struct {
 	{"1257", "", []string{"America/Edmonton", "America/Vancouver"}},
 	{"1581", "", []string{"America/Halifax", "America/Toronto"}},
 	{"1367", "", []string{"America/Halifax", "America/Toronto"}},
+	{"1879", "", []string{"America/Halifax", "America/Puerto_Rico", "America/St_Johns"}},
+	{"1986", "", []string{"America/Boise", "America/Denver", "America/Los_Angeles"}},
 	// Two area codes the data places in a zone their places do not keep:
 	// +1 689, Orlando's overlay of 407 (Eastern time), is America/Chicago
 	// in the data, an hour behind; +1 474, Saskatchewan's overlay of 306

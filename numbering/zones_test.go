@@ -348,6 +348,8 @@ func TestZonesOverlaysOfSplitAreas(t *testing.T) {
 		{"+1236", "1250"}, {"+1672", "1250"}, {"+1778", "1250"}, // British Columbia: East Kootenay is Mountain
 		{"+1257", "1250"},                    // British Columbia, since 2025
 		{"+1581", "1418"}, {"+1367", "1418"}, // Quebec: the Magdalen Islands are Atlantic
+		{"+1879", "1709"},  // Newfoundland and Labrador: Labrador is Atlantic
+		{"+1986", "12082"}, // Idaho: the panhandle is Pacific, the south Mountain
 	} {
 		n := dialgate.MustParseNumber(tt.overlay + "5550123")
 		got := LookupZones(n).Zones()

@@ -156,6 +156,23 @@ func TestOverlayAreaCodeJudgedInEveryZone(t *testing.T) {
 	}
 }
 
+// TestLabradorOverlayJudgedInAtlanticTime: +1 879 overlays Newfoundland and
+// Labrador's 709; Labrador keeps Atlantic time (America/Halifax), which the
+// data gives 709 but not 879 (Puerto Rico and St. John's only). Between
+// those two clocks an hour and a half apart, a lunch break of half an hour
+// in Labrador fell through: at 12:10 Atlantic daylight time it is 11:10 in
+// Puerto Rico and 12:40 in St. John's, both inside the windows.
+func TestLabradorOverlayJudgedInAtlanticTime(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{{Days: []string{"mon-fri"}, Ranges: []string{"09:00-12:00", "12:30-21:00"}, Cite: citeU}}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+18795550123"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2026-07-06T12:10:00-03:00")) {
+		t.Error("+1 879 at 12:10 Atlantic time, in the lunch break, allowed")
+	}
+	if !passes(t, w, d, at(t, "2026-07-06T12:40:00-03:00")) {
+		t.Error("+1 879 at 12:40 Atlantic time (13:10 in St. John's, 11:40 in Puerto Rico) denied")
+	}
+}
+
 // TestMisplacedAreaCodeJudgedInItsZone: +1 689 is Orlando (Eastern time),
 // which the data places in Chicago; at 20:30 Central it is 21:30 there,
 // after the federal 21:00.
