@@ -289,6 +289,13 @@ var zoneFixes = []struct {
 	// keeps Sydney's time, which the data gives a few of its ranges (08 5124
 	// to 08 5146).
 	{"618", "Australia/Sydney", []string{"Australia/Adelaide", "Australia/Perth"}},
+	// The Northern Territory (08 89: Darwin, Alice Springs, Katherine)
+	// keeps UTC+09:30 all year (Australia/Darwin); the data gives Adelaide
+	// and Perth, which bracket it but do not stand for it: with a break in
+	// the windows shorter than their spread (cn's 12:00–14:00 against two
+	// and a half hours in summer), 13:10 in Darwin is 14:10 in Adelaide and
+	// 11:40 in Perth, both inside.
+	{"61889", "", []string{"Australia/Darwin"}},
 	// Yukon keeps UTC−07:00 all year since 2020-11-01 (America/Whitehorse);
 	// the data still gives its exchanges America/Vancouver, an hour behind
 	// from November to March.

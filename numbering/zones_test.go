@@ -280,8 +280,11 @@ func TestZoneFixes(t *testing.T) {
 		{"6173221", []string{"Australia/Brisbane"}, []string{"Australia/Brisbane"}},
 		// 08 5124: Sydney in the data, but 08 keeps Adelaide's or Perth's time.
 		{"6185124", []string{"Australia/Sydney"}, []string{"Australia/Adelaide", "Australia/Perth", "Australia/Sydney"}},
-		// Darwin (08 89xx): Adelaide and Perth in the data already.
-		{"6188900", []string{"Australia/Adelaide", "Australia/Perth"}, []string{"Australia/Adelaide", "Australia/Perth"}},
+		// The Northern Territory (08 89xx: Darwin, Alice Springs): Adelaide
+		// and Perth in the data, which bracket Darwin's UTC+09:30 but do
+		// not stand for it when the windows have a break.
+		{"6188900", []string{"Australia/Adelaide", "Australia/Perth"}, []string{"Australia/Adelaide", "Australia/Darwin", "Australia/Perth"}},
+		{"6188950", []string{"Australia/Adelaide", "Australia/Perth"}, []string{"Australia/Adelaide", "Australia/Darwin", "Australia/Perth"}},
 		// Sydney (02 9xxx), Melbourne (03 9xxx): no fix.
 		{"6129000", []string{"Australia/Sydney"}, []string{"Australia/Sydney"}},
 		{"6139000", []string{"Australia/Sydney"}, []string{"Australia/Sydney"}},

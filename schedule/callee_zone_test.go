@@ -173,6 +173,23 @@ func TestLabradorOverlayJudgedInAtlanticTime(t *testing.T) {
 	}
 }
 
+// TestDarwinJudgedInItsZone: the Northern Territory (+61 8 89) keeps
+// UTC+09:30 all year (Australia/Darwin); the data gives Adelaide and Perth,
+// which bracket it but do not stand for it when the windows have a break
+// shorter than their spread. In January Adelaide is an hour ahead of
+// Darwin and Perth an hour and a half behind: at 13:10 in Darwin, in cn's
+// rest hours, it is 14:10 in Adelaide and 11:40 in Perth, both inside.
+func TestDarwinJudgedInItsZone(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{daily("09:00-12:00", "14:00-21:00")}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+61889411234"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2027-01-11T13:10:00+09:30")) {
+		t.Error("Darwin at 13:10 local, in the rest hours, allowed")
+	}
+	if !passes(t, w, d, at(t, "2027-01-11T10:40:00+09:30")) {
+		t.Error("Darwin at 10:40 local (11:40 Adelaide, 09:10 Perth) denied")
+	}
+}
+
 // TestMisplacedAreaCodeJudgedInItsZone: +1 689 is Orlando (Eastern time),
 // which the data places in Chicago; at 20:30 Central it is 21:30 there,
 // after the federal 21:00.
