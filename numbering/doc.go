@@ -30,8 +30,9 @@
 // time all year; the data says Australia/Sydney for most of the range) is
 // judged in Australia/Brisbane as well, a +61 8 range it places in
 // Sydney in Adelaide and Perth as well, and a +61 8 89 one (the Northern
-// Territory, which the data places in Adelaide and Perth) in
-// Australia/Darwin as well; a +1 867 exchange the data places in
+// Territory, which the data places in Adelaide and Perth) and an
+// Australian mobile (every zone of the country in the data but Darwin's)
+// in Australia/Darwin as well; a +1 867 exchange the data places in
 // Vancouver (Yukon, UTC−07:00 all year since 2020) in America/Whitehorse as
 // well, and one it does not list (the area code's America/Fort_Nelson) in
 // every zone of Yukon, the Northwest Territories and Nunavut; a number of

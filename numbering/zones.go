@@ -113,7 +113,7 @@ func zonesOf(n dialgate.Number, key uint64, klen int) ZoneSet {
 	for c := cc; c >= 10; c /= 10 {
 		ccLen++
 	}
-	return prefixZonesOf(cc, ccLen).split
+	return prefixZonesOf(cc, ccLen).country
 }
 
 // geoZones is the zone set of a geographic number n whose first klen (at
@@ -140,6 +140,22 @@ type prefixZones struct {
 	// number starts with a fix's prefix exactly when p does.
 	fixed   ZoneSet
 	fixSure bool
+	// country is split with the zones of countryZoneFixes for p: the
+	// zones of a number of p, a country code, that has no place (a
+	// mobile).
+	country ZoneSet
+}
+
+// countryZoneFixes are zones a number of no place (a mobile: see
+// geographicLibrary) of a country code may be in that the data's
+// country-wide answer lacks; LookupZones adds them (fail closed). The
+// Northern Territory keeps UTC+09:30 all year (Australia/Darwin), which
+// the data's +61 answer brackets (Eucla, UTC+08:45; Brisbane, UTC+10:00)
+// but does not stand for inside a break of the windows: under fr's
+// 13:00–14:00, 13:35 in Darwin on a January weekday is 12:50 in Eucla and
+// 14:05 in Brisbane.
+var countryZoneFixes = map[string][]string{
+	"61": {"Australia/Darwin"},
 }
 
 // unknownPrefix is prefixZones for a number that starts with no prefix of
@@ -206,6 +222,10 @@ func prefixZonesAt(i int) *prefixZones {
 		}
 	}
 	z.fixed = fixZones(p, z.split)
+	z.country = z.split
+	for _, zone := range countryZoneFixes[p] {
+		z.country = withZone(z.country, zone)
+	}
 	if !prefixZoneCache[i].CompareAndSwap(nil, z) {
 		return prefixZoneCache[i].Load()
 	}

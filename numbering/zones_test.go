@@ -48,7 +48,7 @@ func TestZones(t *testing.T) {
 		// non-geographic types, may be anywhere in the country: every zone of
 		// its country code, as libphonenumber's time-zone mapper answers (its
 		// prefix data alone says Australia/Sydney for +61 4…).
-		{"+61412345678", []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Eucla", "Australia/Lord_Howe", "Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}},
+		{"+61412345678", []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Darwin", "Australia/Eucla", "Australia/Lord_Howe", "Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}},
 		{"+447912345678", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/Jersey", "Europe/London"}},
 		{"+8821234567", nil}, // international networks: no zone
 	}
@@ -136,6 +136,12 @@ func TestZonesMatchLibrary(t *testing.T) {
 		}
 		if prefix != strconv.Itoa(n.CountryCode()) && len(lib) > 0 {
 			lib = fixZones(prefix, ZoneSet{intern(lib)}).Zones() // coarse data (see zoneFixes)
+		} else if len(lib) > 0 {
+			set := ZoneSet{intern(lib)}
+			for _, z := range countryZoneFixes[prefix] {
+				set = withZone(set, z) // no place: every zone of the country (see countryZoneFixes)
+			}
+			lib = set.Zones()
 		}
 		if len(lib) == 0 {
 			lib = nil
@@ -376,6 +382,9 @@ func TestZonesOverlaysOfSplitAreas(t *testing.T) {
 // lists in a zone alone that they do not keep.
 func TestZonesAreaCodesTheDataMisplaces(t *testing.T) {
 	for num, zone := range map[string]string{
+		// An Australian mobile, of no place: every zone of the country,
+		// Darwin's too, which the data's country-wide answer lacks.
+		"+61412345678": "Australia/Darwin",
 		"+16895550123": "America/New_York",
 		"+14745550123": "America/Regina",
 		"+13068251234": "America/Edmonton",

@@ -190,6 +190,20 @@ func TestDarwinJudgedInItsZone(t *testing.T) {
 	}
 }
 
+// TestAustralianMobileJudgedInDarwinTime: an Australian mobile (+61 4) has
+// no place; the data's country-wide answer has every Australian zone but
+// Darwin's (UTC+09:30 all year), which Eucla (UTC+08:45) and Brisbane
+// (UTC+10:00) bracket. Under fr's windows (10:00–13:00, 14:00–20:00), at
+// 13:35 in Darwin on a January Monday it is 12:50 in Eucla and 14:05 in
+// Brisbane, and every other zone is inside too.
+func TestAustralianMobileJudgedInDarwinTime(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{{Days: []string{"mon-fri"}, Ranges: []string{"10:00-13:00", "14:00-20:00"}, Cite: citeU}}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+61412345678"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2027-01-11T13:35:00+09:30")) {
+		t.Error("an Australian mobile at 13:35 in Darwin, in the break, allowed")
+	}
+}
+
 // TestMisplacedAreaCodeJudgedInItsZone: +1 689 is Orlando (Eastern time),
 // which the data places in Chicago; at 20:30 Central it is 21:30 there,
 // after the federal 21:00.
