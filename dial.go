@@ -106,7 +106,8 @@ type Dial struct {
 	// party's location): it narrows the calling time, never widens it, and
 	// it never stands in for a number whose zone is unknown. Empty: the
 	// number's zones alone. It must be a zone name this host's time-zone
-	// database knows.
+	// database knows, and a place: "Local", "localtime", "posixrules",
+	// "Factory" and the posix/ and right/ copies are refused.
 	CalleeZone string
 	// AgentReserved reports that an agent is reserved for this call before
 	// it is placed (preview or progressive dialing): a person who answers is

@@ -17,8 +17,16 @@ func TestDialCalleeZone(t *testing.T) {
 		}
 	}
 	for zone, problem := range map[string]string{
-		"America/Springfield":   "unknown time zone",
-		"Local":                 "this host's zone",
+		"America/Springfield": "unknown time zone",
+		"Local":               "this host's zone",
+		// Files of a host's zoneinfo directory that are no place: its own
+		// zone under another name, its default rules, the database's
+		// placeholder, and the duplicate trees some hosts install.
+		"localtime":             "this host's zone",
+		"posixrules":            "this host's zone",
+		"Factory":               "not a place",
+		"posix/Asia/Shanghai":   "a copy",
+		"right/Asia/Shanghai":   "a copy",
 		"../../etc/passwd":      "starts with a dot",
 		"/usr/share/zoneinfo/x": "an empty element",
 		"America//Chicago":      "an empty element",

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 	_ "time/tzdata" // zone data for hosts without a zoneinfo database, as schedule's
+
+	"github.com/dialgate/dialgate/internal/zonename"
 )
 
 // loadedZones caches the locations zoneProblem has loaded (name →
@@ -15,8 +17,10 @@ var loadedZones sync.Map
 
 // zoneProblem says what is wrong with name as an IANA time-zone name ("" if
 // nothing): its form (at most 64 bytes of letters, digits and "/_+-", no
-// empty or dot-led element, as the database's file names are), "Local" (the
-// host's own zone, not a place), or that this host's database does not know it.
+// empty or dot-led element, as the database's file names are), a name that
+// is no place ("Local", "localtime", "posixrules", "Factory", posix/ and
+// right/ copies: internal/zonename), or that this host's database does not
+// know it.
 func zoneProblem(name string) string {
 	if _, ok := loadedZones.Load(name); ok {
 		return ""
@@ -45,8 +49,8 @@ func zoneProblem(name string) string {
 	if elem == 0 {
 		return fmt.Sprintf("%q is not a time-zone name (an empty element)", name)
 	}
-	if name == "Local" {
-		return `"Local" is this host's zone, not a place: name the callee's zone (e.g. "America/Chicago")`
+	if p := zonename.NoPlace(name); p != "" {
+		return fmt.Sprintf("%q is %s: name the callee's zone (e.g. \"America/Chicago\")", name, p)
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {

@@ -28,16 +28,19 @@
 // Where that data is known to be coarser than the clocks, zones are added
 // (fail closed): a geographic +61 7 number (Queensland, which keeps standard
 // time all year; the data says Australia/Sydney for most of the range) is
-// judged in Australia/Brisbane as well, and a +61 8 range it places in
-// Sydney in Adelaide and Perth as well; a +1 867 exchange the data places in
+// judged in Australia/Brisbane as well, a +61 8 range it places in
+// Sydney in Adelaide and Perth as well, and a +61 8 89 one (the Northern
+// Territory, which the data places in Adelaide and Perth) and an
+// Australian mobile (every zone of the country in the data but Darwin's)
+// in Australia/Darwin as well; a +1 867 exchange the data places in
 // Vancouver (Yukon, UTC−07:00 all year since 2020) in America/Whitehorse as
 // well, and one it does not list (the area code's America/Fort_Nelson) in
 // every zone of Yukon, the Northwest Territories and Nunavut; a number of
 // an overlay area code of a split area (+1 930 of 812, 364 of 270, 448 of
-// 850, 458 of 541, 236, 672, 778 and 257 of 250, 581 and 367 of 418), to
-// which the data gives its parent's default zone alone, in every zone of the
-// parent; a +1 689 number (Orlando, which the data places in Chicago) in New
-// York as well, a +1 474 one (Saskatchewan, placed in Winnipeg) in Regina
+// 850, 458 of 541, 236, 672, 778 and 257 of 250, 581 and 367 of 418, 879
+// of 709, 986 of 208), to which the data gives its parent's default zone
+// alone, in every zone of the parent; a +1 689 number (Orlando, which the
+// data places in Chicago) in New York as well, a +1 474 one (Saskatchewan, placed in Winnipeg) in Regina
 // as well, and a +1 306 825 one (Lloydminster, Saskatchewan, on Alberta's
 // time) in Edmonton as well; exchanges the data lists in one zone they do
 // not keep — Unalaska (+1 907 581) in Honolulu, British Columbia's Peace

@@ -113,7 +113,7 @@ func zonesOf(n dialgate.Number, key uint64, klen int) ZoneSet {
 	for c := cc; c >= 10; c /= 10 {
 		ccLen++
 	}
-	return prefixZonesOf(cc, ccLen).split
+	return prefixZonesOf(cc, ccLen).country
 }
 
 // geoZones is the zone set of a geographic number n whose first klen (at
@@ -140,6 +140,22 @@ type prefixZones struct {
 	// number starts with a fix's prefix exactly when p does.
 	fixed   ZoneSet
 	fixSure bool
+	// country is split with the zones of countryZoneFixes for p: the
+	// zones of a number of p, a country code, that has no place (a
+	// mobile).
+	country ZoneSet
+}
+
+// countryZoneFixes are zones a number of no place (a mobile: see
+// geographicLibrary) of a country code may be in that the data's
+// country-wide answer lacks; LookupZones adds them (fail closed). The
+// Northern Territory keeps UTC+09:30 all year (Australia/Darwin), which
+// the data's +61 answer brackets (Eucla, UTC+08:45; Brisbane, UTC+10:00)
+// but does not stand for inside a break of the windows: under fr's
+// 13:00–14:00, 13:35 in Darwin on a January weekday is 12:50 in Eucla and
+// 14:05 in Brisbane.
+var countryZoneFixes = map[string][]string{
+	"61": {"Australia/Darwin"},
 }
 
 // unknownPrefix is prefixZones for a number that starts with no prefix of
@@ -206,6 +222,10 @@ func prefixZonesAt(i int) *prefixZones {
 		}
 	}
 	z.fixed = fixZones(p, z.split)
+	z.country = z.split
+	for _, zone := range countryZoneFixes[p] {
+		z.country = withZone(z.country, zone)
+	}
 	if !prefixZoneCache[i].CompareAndSwap(nil, z) {
 		return prefixZoneCache[i].Load()
 	}
@@ -289,6 +309,13 @@ var zoneFixes = []struct {
 	// keeps Sydney's time, which the data gives a few of its ranges (08 5124
 	// to 08 5146).
 	{"618", "Australia/Sydney", []string{"Australia/Adelaide", "Australia/Perth"}},
+	// The Northern Territory (08 89: Darwin, Alice Springs, Katherine)
+	// keeps UTC+09:30 all year (Australia/Darwin); the data gives Adelaide
+	// and Perth, which bracket it but do not stand for it: with a break in
+	// the windows shorter than their spread (cn's 12:00–14:00 against two
+	// and a half hours in summer), 13:10 in Darwin is 14:10 in Adelaide and
+	// 11:40 in Perth, both inside.
+	{"61889", "", []string{"Australia/Darwin"}},
 	// Yukon keeps UTC−07:00 all year since 2020-11-01 (America/Whitehorse);
 	// the data still gives its exchanges America/Vancouver, an hour behind
 	// from November to March.
@@ -306,7 +333,9 @@ var zoneFixes = []struct {
 	// (Pensacola: Central), +1 458 Oregon's 541 (Malheur County:
 	// Mountain), +1 236, 672, 778 and 257 British Columbia's 250 (East
 	// Kootenay: Mountain), +1 581 and 367 Quebec's 418 (the Magdalen
-	// Islands: Atlantic).
+	// Islands: Atlantic), +1 879 Newfoundland and Labrador's 709
+	// (Labrador: Atlantic; the data gives 879 Puerto Rico and St. John's
+	// only) and +1 986 Idaho's 208 (the south: Mountain).
 	{"1930", "", []string{"America/Chicago", "America/New_York"}},
 	{"1364", "", []string{"America/Chicago", "America/New_York"}},
 	{"1448", "", []string{"America/Chicago", "America/New_York"}},
@@ -317,6 +346,8 @@ var zoneFixes = []struct {
 	{"1257", "", []string{"America/Edmonton", "America/Vancouver"}},
 	{"1581", "", []string{"America/Halifax", "America/Toronto"}},
 	{"1367", "", []string{"America/Halifax", "America/Toronto"}},
+	{"1879", "", []string{"America/Halifax", "America/Puerto_Rico", "America/St_Johns"}},
+	{"1986", "", []string{"America/Boise", "America/Denver", "America/Los_Angeles"}},
 	// Two area codes the data places in a zone their places do not keep:
 	// +1 689, Orlando's overlay of 407 (Eastern time), is America/Chicago
 	// in the data, an hour behind; +1 474, Saskatchewan's overlay of 306

@@ -34,6 +34,10 @@ func lookupZonesLibrary(n dialgate.Number) ZoneSet {
 	set := splitZones(prefix, lookupZonesUncached(prefix))
 	if geo {
 		set = fixZones(prefix, set)
+	} else {
+		for _, z := range countryZoneFixes[prefix] {
+			set = withZone(set, z) // no place: every zone of the country (see countryZoneFixes)
+		}
 	}
 	return set
 }

@@ -48,7 +48,7 @@ func TestZones(t *testing.T) {
 		// non-geographic types, may be anywhere in the country: every zone of
 		// its country code, as libphonenumber's time-zone mapper answers (its
 		// prefix data alone says Australia/Sydney for +61 4…).
-		{"+61412345678", []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Eucla", "Australia/Lord_Howe", "Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}},
+		{"+61412345678", []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Darwin", "Australia/Eucla", "Australia/Lord_Howe", "Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}},
 		{"+447912345678", []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/Jersey", "Europe/London"}},
 		{"+8821234567", nil}, // international networks: no zone
 	}
@@ -136,6 +136,12 @@ func TestZonesMatchLibrary(t *testing.T) {
 		}
 		if prefix != strconv.Itoa(n.CountryCode()) && len(lib) > 0 {
 			lib = fixZones(prefix, ZoneSet{intern(lib)}).Zones() // coarse data (see zoneFixes)
+		} else if len(lib) > 0 {
+			set := ZoneSet{intern(lib)}
+			for _, z := range countryZoneFixes[prefix] {
+				set = withZone(set, z) // no place: every zone of the country (see countryZoneFixes)
+			}
+			lib = set.Zones()
 		}
 		if len(lib) == 0 {
 			lib = nil
@@ -280,8 +286,11 @@ func TestZoneFixes(t *testing.T) {
 		{"6173221", []string{"Australia/Brisbane"}, []string{"Australia/Brisbane"}},
 		// 08 5124: Sydney in the data, but 08 keeps Adelaide's or Perth's time.
 		{"6185124", []string{"Australia/Sydney"}, []string{"Australia/Adelaide", "Australia/Perth", "Australia/Sydney"}},
-		// Darwin (08 89xx): Adelaide and Perth in the data already.
-		{"6188900", []string{"Australia/Adelaide", "Australia/Perth"}, []string{"Australia/Adelaide", "Australia/Perth"}},
+		// The Northern Territory (08 89xx: Darwin, Alice Springs): Adelaide
+		// and Perth in the data, which bracket Darwin's UTC+09:30 but do
+		// not stand for it when the windows have a break.
+		{"6188900", []string{"Australia/Adelaide", "Australia/Perth"}, []string{"Australia/Adelaide", "Australia/Darwin", "Australia/Perth"}},
+		{"6188950", []string{"Australia/Adelaide", "Australia/Perth"}, []string{"Australia/Adelaide", "Australia/Darwin", "Australia/Perth"}},
 		// Sydney (02 9xxx), Melbourne (03 9xxx): no fix.
 		{"6129000", []string{"Australia/Sydney"}, []string{"Australia/Sydney"}},
 		{"6139000", []string{"Australia/Sydney"}, []string{"Australia/Sydney"}},
@@ -348,6 +357,8 @@ func TestZonesOverlaysOfSplitAreas(t *testing.T) {
 		{"+1236", "1250"}, {"+1672", "1250"}, {"+1778", "1250"}, // British Columbia: East Kootenay is Mountain
 		{"+1257", "1250"},                    // British Columbia, since 2025
 		{"+1581", "1418"}, {"+1367", "1418"}, // Quebec: the Magdalen Islands are Atlantic
+		{"+1879", "1709"},  // Newfoundland and Labrador: Labrador is Atlantic
+		{"+1986", "12082"}, // Idaho: the panhandle is Pacific, the south Mountain
 	} {
 		n := dialgate.MustParseNumber(tt.overlay + "5550123")
 		got := LookupZones(n).Zones()
@@ -371,6 +382,9 @@ func TestZonesOverlaysOfSplitAreas(t *testing.T) {
 // lists in a zone alone that they do not keep.
 func TestZonesAreaCodesTheDataMisplaces(t *testing.T) {
 	for num, zone := range map[string]string{
+		// An Australian mobile, of no place: every zone of the country,
+		// Darwin's too, which the data's country-wide answer lacks.
+		"+61412345678": "Australia/Darwin",
 		"+16895550123": "America/New_York",
 		"+14745550123": "America/Regina",
 		"+13068251234": "America/Edmonton",

@@ -29,7 +29,7 @@ type blackoutPlan struct {
 	from, until time.Time
 	prefixes    []e164Prefix // empty: every callee
 	reason      string
-	untilText   string // Until in RFC 3339, with the offset it was written with
+	untilText   string // Until in RFC 3339 (fraction of a second kept), with the offset it was written with
 }
 
 // e164Prefix is a compiled E.164 prefix: its digits as an integer and their
@@ -145,7 +145,7 @@ func compileBlackouts(bs []Blackout, list string) ([]blackoutPlan, error) {
 			return nil, fieldErr(field+".reason", "%v", err)
 		}
 		bp := blackoutPlan{label: field, from: b.From, until: b.Until, reason: b.Reason,
-			untilText: b.Until.Format(time.RFC3339)}
+			untilText: b.Until.Format(time.RFC3339Nano)}
 		seen := map[string]int{}
 		for j, s := range b.Prefixes {
 			pf := fmt.Sprintf("%s.prefixes[%d]", field, j)

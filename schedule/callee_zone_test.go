@@ -156,6 +156,54 @@ func TestOverlayAreaCodeJudgedInEveryZone(t *testing.T) {
 	}
 }
 
+// TestLabradorOverlayJudgedInAtlanticTime: +1 879 overlays Newfoundland and
+// Labrador's 709; Labrador keeps Atlantic time (America/Halifax), which the
+// data gives 709 but not 879 (Puerto Rico and St. John's only). Between
+// those two clocks an hour and a half apart, a lunch break of half an hour
+// in Labrador fell through: at 12:10 Atlantic daylight time it is 11:10 in
+// Puerto Rico and 12:40 in St. John's, both inside the windows.
+func TestLabradorOverlayJudgedInAtlanticTime(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{{Days: []string{"mon-fri"}, Ranges: []string{"09:00-12:00", "12:30-21:00"}, Cite: citeU}}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+18795550123"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2026-07-06T12:10:00-03:00")) {
+		t.Error("+1 879 at 12:10 Atlantic time, in the lunch break, allowed")
+	}
+	if !passes(t, w, d, at(t, "2026-07-06T12:40:00-03:00")) {
+		t.Error("+1 879 at 12:40 Atlantic time (13:10 in St. John's, 11:40 in Puerto Rico) denied")
+	}
+}
+
+// TestDarwinJudgedInItsZone: the Northern Territory (+61 8 89) keeps
+// UTC+09:30 all year (Australia/Darwin); the data gives Adelaide and Perth,
+// which bracket it but do not stand for it when the windows have a break
+// shorter than their spread. In January Adelaide is an hour ahead of
+// Darwin and Perth an hour and a half behind: at 13:10 in Darwin, in cn's
+// rest hours, it is 14:10 in Adelaide and 11:40 in Perth, both inside.
+func TestDarwinJudgedInItsZone(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{daily("09:00-12:00", "14:00-21:00")}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+61889411234"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2027-01-11T13:10:00+09:30")) {
+		t.Error("Darwin at 13:10 local, in the rest hours, allowed")
+	}
+	if !passes(t, w, d, at(t, "2027-01-11T10:40:00+09:30")) {
+		t.Error("Darwin at 10:40 local (11:40 Adelaide, 09:10 Perth) denied")
+	}
+}
+
+// TestAustralianMobileJudgedInDarwinTime: an Australian mobile (+61 4) has
+// no place; the data's country-wide answer has every Australian zone but
+// Darwin's (UTC+09:30 all year), which Eucla (UTC+08:45) and Brisbane
+// (UTC+10:00) bracket. Under fr's windows (10:00–13:00, 14:00–20:00), at
+// 13:35 in Darwin on a January Monday it is 12:50 in Eucla and 14:05 in
+// Brisbane, and every other zone is inside too.
+func TestAustralianMobileJudgedInDarwinTime(t *testing.T) {
+	w := mustCheck(t, Config{Windows: []Window{{Days: []string{"mon-fri"}, Ranges: []string{"10:00-13:00", "14:00-20:00"}, Cite: citeU}}})
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+61412345678"), Purpose: dialgate.PurposeMarketing}
+	if passes(t, w, d, at(t, "2027-01-11T13:35:00+09:30")) {
+		t.Error("an Australian mobile at 13:35 in Darwin, in the break, allowed")
+	}
+}
+
 // TestMisplacedAreaCodeJudgedInItsZone: +1 689 is Orlando (Eastern time),
 // which the data places in Chicago; at 20:30 Central it is 21:30 there,
 // after the federal 21:00.

@@ -922,7 +922,7 @@ func (c *CapCheck) reasons(us []storage.Usage, rules []*capRule) []dialgate.Reas
 			{Key: "frequency.count", Value: strconv.Itoa(u.Count)},
 		}
 		if !u.NextAt.IsZero() {
-			ev = append(ev, dialgate.Evidence{Key: "frequency.next_allowed_at", Value: u.NextAt.Format(time.RFC3339)})
+			ev = append(ev, dialgate.Evidence{Key: "frequency.next_allowed_at", Value: u.NextAt.Format(time.RFC3339Nano)})
 		}
 		ev = append(ev, dialgate.Evidence{Key: "frequency.cite", Value: r.cap.Cite.String()})
 		rs = append(rs, dialgate.Reason{

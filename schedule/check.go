@@ -24,13 +24,13 @@ const Name = "schedule"
 const (
 	EvidenceZone           = "schedule.zone"            // an IANA zone of the callee
 	EvidenceLocalTime      = "schedule.local_time"      // the decision instant in that zone, RFC 3339
-	EvidenceNextAllowedAt  = "schedule.next_allowed_at" // RFC 3339, in the first zone
+	EvidenceNextAllowedAt  = "schedule.next_allowed_at" // RFC 3339 (with a fraction of a second when it has one), in the first zone
 	EvidenceHoliday        = "schedule.holiday"         // the holiday's name and calendar
 	EvidenceCallbackExempt = "schedule.callback_exempt" // "true" when the instant-callback exemption applied
 	EvidenceSegment        = "schedule.segment"         // the callee's segment when its zone is unknown
 	EvidenceZoneSource     = "schedule.zone_source"     // "default_zone" when the profile's default was used
 	EvidenceBlackout       = "schedule.blackout"        // the reason of a declared no-call period in force
-	EvidenceBlackoutUntil  = "schedule.blackout_until"  // its end, RFC 3339 as the profile gives it
+	EvidenceBlackoutUntil  = "schedule.blackout_until"  // its end, RFC 3339 with the profile's offset (and fraction of a second, if any)
 	// EvidenceCalleeZone is the zone of the callee's known location the
 	// dial named (dialgate.Dial.CalleeZone), judged as well as the number's.
 	EvidenceCalleeZone = "schedule.callee_zone"
@@ -528,7 +528,10 @@ func (p *plan) deny(t time.Time, zp *zonePlan, to dialgate.Number) []dialgate.Re
 	}
 	suffix := "; no allowed time found within 400 days"
 	if ok {
-		nt := next.In(zp.locs[0]).Format(time.RFC3339)
+		// To the nanosecond: next may lie inside a second (the end of a
+		// blackout given with a fraction), and the second before it is
+		// still forbidden.
+		nt := next.In(zp.locs[0]).Format(time.RFC3339Nano)
 		ev = append(ev, dialgate.Evidence{Key: EvidenceNextAllowedAt, Value: nt})
 		suffix = "; next allowed at " + nt
 	}

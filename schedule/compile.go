@@ -11,6 +11,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/decimal"
+	"github.com/dialgate/dialgate/internal/zonename"
 )
 
 const (
@@ -453,11 +454,15 @@ func builtinNames() []string {
 	return names
 }
 
-// loadZone loads an IANA zone by name. "Local" and "" are refused: a profile
-// must name a real zone, not the machine's.
+// loadZone loads an IANA zone by name. "" and the names that are no place
+// ("Local", "localtime", "Factory" …: internal/zonename) are refused: a
+// profile must name a real zone, not the machine's.
 func loadZone(name string) (*time.Location, error) {
-	if name == "" || name == "Local" {
+	if name == "" {
 		return nil, fmt.Errorf("%q is not an IANA zone name", name)
+	}
+	if p := zonename.NoPlace(name); p != "" {
+		return nil, fmt.Errorf("%q is not an IANA zone name: %s", name, p)
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {

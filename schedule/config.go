@@ -118,7 +118,9 @@ type Blackout struct {
 
 // Zone names an IANA time zone, with the reason it is assumed.
 type Zone struct {
-	// Name is the IANA zone name ("Asia/Shanghai"). Required.
+	// Name is the IANA zone name ("Asia/Shanghai"). Required; not a name
+	// that is no place ("Local", "localtime", "posixrules", "Factory", the
+	// posix/ and right/ copies some hosts install).
 	Name string `json:"name"`
 	// Cite says why the zone is assumed. Required.
 	Cite dialgate.Citation `json:"cite"`

@@ -201,3 +201,19 @@ func wantInvalidConfig(t *testing.T, c Config, field string) {
 		t.Error("NewWindowCheck accepted it")
 	}
 }
+
+// TestZoneNamesThatAreNoPlace: a profile names the callee's zone, never the
+// host's: besides "Local", the files a host's zoneinfo directory holds that
+// are no place — "localtime" (the host's own zone), "posixrules" (its
+// default rules), "Factory" (the database's placeholder, UTC "-00"), and
+// the posix/ and right/ copies some hosts install (absent from the
+// embedded database: the profile would load on one host and not another)
+// — are refused as the default zone and as the standard-time zone.
+func TestZoneNamesThatAreNoPlace(t *testing.T) {
+	for _, name := range []string{"Local", "localtime", "posixrules", "Factory", "posix/Asia/Shanghai", "right/America/Chicago"} {
+		c := Config{Windows: []Window{daily("09:00-21:00")}, DefaultZone: &Zone{Name: name, Cite: citeU}}
+		wantInvalidConfig(t, c, "schedule.default_zone.name")
+		c = Config{Windows: []Window{daily("09:00-21:00")}, AlsoInStandardTime: &StandardTime{Zone: name, Cite: citeU}}
+		wantInvalidConfig(t, c, "schedule.also_in_standard_time.zone")
+	}
+}
