@@ -17,8 +17,11 @@ import (
 // concurrent use.
 type Set[K comparable] struct {
 	minRun int
-	step   int   // largest difference between neighbours of a run: MaxGap+1
-	window int64 // ns
+	step   int // largest difference between neighbours of a run: MaxGap+1
+	// maxStep is the largest common step of a progression (0: none);
+	// progressions have steps from step+1 to maxStep.
+	maxStep int
+	window  int64 // ns
 	// keep is how long a value is kept: the window plus
 	// storage.PruneMargin, so that a call whose clock is behind the one
 	// that last pruned still counts every value its window holds.
@@ -76,11 +79,13 @@ type idRef[K comparable] struct {
 }
 
 // New returns an empty Set for runs of minRun or more values, each at most
-// maxGap+1 apart, counted within window nanoseconds. The caller validates
-// the parameters (minRun ≥ 2, maxGap ≥ 0, window > 0).
-func New[K comparable](minRun, maxGap int, window int64) *Set[K] {
+// maxGap+1 apart or, when maxStep is not 0, in an arithmetic progression of
+// a common step from maxGap+2 to maxStep (storage.Runs's contract), counted
+// within window nanoseconds. The caller validates the parameters
+// (storage.RunParams.Validate).
+func New[K comparable](minRun, maxGap, maxStep int, window int64) *Set[K] {
 	return &Set[K]{
-		minRun: minRun, step: maxGap + 1, window: window, keep: window + int64(storage.PruneMargin),
+		minRun: minRun, step: maxGap + 1, maxStep: maxStep, window: window, keep: window + int64(storage.PruneMargin),
 		keys: map[K]*keyState{}, ids: map[string]idRef[K]{},
 	}
 }
@@ -110,8 +115,67 @@ func (st *keyState) find(x int) (int, bool) {
 // recorded after cutoff (x counted once, whether or not it is already
 // there); values recorded at or before cutoff, kept for callers whose clock
 // is behind, are not part of it.
-func (st *keyState) runLength(x, step int, cutoff int64) int {
+func (st *keyState) runLength(x, step, maxStep int, cutoff int64) int {
 	i, found := st.find(x)
+	n := st.gapRun(x, i, found, step, cutoff)
+	if maxStep > step {
+		n = max(n, st.progression(x, i, found, step, maxStep, cutoff))
+	}
+	return n
+}
+
+// counted reports whether y is among st's values recorded after cutoff.
+func (st *keyState) counted(y int, cutoff int64) bool {
+	j, found := st.find(y)
+	return found && st.vals[j].at > cutoff
+}
+
+// walk returns how many of y, y+s, y+2s, … (s may be negative) are counted
+// in a row, from y on.
+func (st *keyState) walk(y, s int, cutoff int64) int {
+	n := 0
+	for ; st.counted(y, cutoff); y += s {
+		n++
+	}
+	return n
+}
+
+// progression returns the length of the longest arithmetic progression of
+// values recorded after cutoff that holds x, with a common step above step
+// and at most maxStep (x counted once). i and found are st.find(x). Only
+// the counted values within maxStep of x are tried as steps.
+func (st *keyState) progression(x, i int, found bool, step, maxStep int, cutoff int64) int {
+	best := 1
+	for j := i - 1; j >= 0; j-- {
+		v := &st.vals[j]
+		s := x - v.x
+		if s > maxStep {
+			break
+		}
+		if s > step && v.at > cutoff {
+			best = max(best, 1+st.walk(x-s, -s, cutoff)+st.walk(x+s, s, cutoff))
+		}
+	}
+	k := i
+	if found {
+		k++
+	}
+	for j := k; j < len(st.vals); j++ {
+		v := &st.vals[j]
+		s := v.x - x
+		if s > maxStep {
+			break
+		}
+		// x-s counted: the step was tried from below.
+		if s > step && v.at > cutoff && !st.counted(x-s, cutoff) {
+			best = max(best, 1+st.walk(x+s, s, cutoff))
+		}
+	}
+	return best
+}
+
+// gapRun is the gap walk of runLength; i and found are st.find(x).
+func (st *keyState) gapRun(x, i int, found bool, step int, cutoff int64) int {
 	n := 1
 	prev := x
 	for j := i - 1; j >= 0 && prev-st.vals[j].x <= step; j-- {
@@ -148,7 +212,7 @@ func (r *Set[K]) Length(k K, x int, t int64) int {
 		return n
 	}
 	st.prune(t - r.keep)
-	n := st.runLength(x, r.step, t-r.window)
+	n := st.runLength(x, r.step, r.maxStep, t-r.window)
 	if n >= r.minRun {
 		st.flag(t, r.window, n)
 	}
@@ -176,7 +240,7 @@ func (r *Set[K]) Add(id string, k K, x int, t int64) (int, bool) {
 		return n, false
 	}
 	st.prune(t - r.keep)
-	if n := st.runLength(x, r.step, t-r.window); n >= r.minRun {
+	if n := st.runLength(x, r.step, r.maxStep, t-r.window); n >= r.minRun {
 		st.flag(t, r.window, n)
 		return n, false
 	}
