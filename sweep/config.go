@@ -105,7 +105,7 @@ type TenantRules struct {
 //	sweep:
 //	  provenance: {cite: {source: L, ref: "工信厅信管函〔2018〕337号 (CN-S4b)"}}
 //	  segment_rate: {max: 50, window: 1h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
-//	  sequential: {min_run: 20, max_gap: 2, window: 24h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
+//	  sequential: {min_run: 20, max_gap: 2, window: 24h, max_step: 100, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  stride: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  coverage: {max_per_segment: 200, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  tenants:
