@@ -124,26 +124,50 @@ func (st *keyState) runLength(x, step, maxStep int, cutoff int64) int {
 	return n
 }
 
-// counted reports whether y is among st's values recorded after cutoff.
-func (st *keyState) counted(y int, cutoff int64) bool {
-	j, found := st.find(y)
-	return found && st.vals[j].at > cutoff
+// search returns the index of value y in st.vals[lo:hi] (bounds clamped
+// to the slice), or -1. Values are distinct and sorted, so y±s lies within
+// s places of y's index: the walks search that far only.
+func (st *keyState) search(lo, hi, y int) int {
+	lo, hi = max(lo, 0), min(hi, len(st.vals))
+	end := hi
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if st.vals[m].x < y {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < end && st.vals[lo].x == y {
+		return lo
+	}
+	return -1
 }
 
-// walk returns how many of y, y+s, y+2s, … (s may be negative) are counted
-// in a row, from y on.
-func (st *keyState) walk(y, s int, cutoff int64) int {
+// walk returns how many values follow st.vals[j] in a row, each s above
+// (s < 0: below) the one before and recorded after cutoff.
+func (st *keyState) walk(j, s int, cutoff int64) int {
 	n := 0
-	for ; st.counted(y, cutoff); y += s {
+	for {
+		var k int
+		if s > 0 {
+			k = st.search(j+1, j+1+s, st.vals[j].x+s)
+		} else {
+			k = st.search(j+s, j, st.vals[j].x+s)
+		}
+		if k < 0 || st.vals[k].at <= cutoff {
+			return n
+		}
 		n++
+		j = k
 	}
-	return n
 }
 
 // progression returns the length of the longest arithmetic progression of
 // values recorded after cutoff that holds x, with a common step above step
-// and at most maxStep (x counted once). i and found are st.find(x). Only
-// the counted values within maxStep of x are tried as steps.
+// and at most maxStep (x counted once). i and found are st.find(x): x's
+// index, or where it would go. Only the counted values within maxStep of x
+// are tried as steps, and each walk searches s places at a time.
 func (st *keyState) progression(x, i int, found bool, step, maxStep int, cutoff int64) int {
 	best := 1
 	for j := i - 1; j >= 0; j-- {
@@ -152,9 +176,14 @@ func (st *keyState) progression(x, i int, found bool, step, maxStep int, cutoff 
 		if s > maxStep {
 			break
 		}
-		if s > step && v.at > cutoff {
-			best = max(best, 1+st.walk(x-s, -s, cutoff)+st.walk(x+s, s, cutoff))
+		if s <= step || v.at <= cutoff {
+			continue
 		}
+		n := 2 + st.walk(j, -s, cutoff)
+		if k := st.search(i, i+s+1, x+s); k >= 0 && st.vals[k].at > cutoff {
+			n += 1 + st.walk(k, s, cutoff)
+		}
+		best = max(best, n)
 	}
 	k := i
 	if found {
@@ -166,10 +195,14 @@ func (st *keyState) progression(x, i int, found bool, step, maxStep int, cutoff 
 		if s > maxStep {
 			break
 		}
-		// x-s counted: the step was tried from below.
-		if s > step && v.at > cutoff && !st.counted(x-s, cutoff) {
-			best = max(best, 1+st.walk(x+s, s, cutoff))
+		if s <= step || v.at <= cutoff {
+			continue
 		}
+		// x-s counted: the step was tried from below.
+		if d := st.search(i-s, i, x-s); d >= 0 && st.vals[d].at > cutoff {
+			continue
+		}
+		best = max(best, 2+st.walk(j, s, cutoff))
 	}
 	return best
 }
