@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -333,4 +334,109 @@ func TestScreenProgressionHonestList(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Screen flags as a brute-force model does, over random small lists in two
+// neighbouring segments: a number is in a run when a gap run of min_run or
+// more, or a progression of min_run or more (a step above max_gap+1, at most
+// max_step) holds it; its Run is the longest of those.
+func TestScreenProgressionMatchesModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	flagged, progressions := 0, 0 // numbers flagged; of which by a progression longer than their gap run
+	for round := range 300 {
+		rule := &Sequential{MinRun: 3 + rng.IntN(3), MaxGap: rng.IntN(2), Window: dialgate.Duration(time.Hour), Cite: uCite}
+		rule.MaxStep = rule.MaxGap + 2 + rng.IntN(10)
+		set := map[int]bool{}
+		var b strings.Builder
+		for range 20 + rng.IntN(60) {
+			x := 9800 + rng.IntN(400) // across the boundary of 1390013 and 1390014
+			if set[x] {
+				continue
+			}
+			set[x] = true
+			fmt.Fprintf(&b, "+86139001%d%04d\n", 3+x/10000, x%10000)
+		}
+		rep, err := Screen(context.Background(), readAll(t, b.String(), ListOptions{}), Config{Sequential: rule}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The model: every value's longest gap run and progression.
+		want := map[int]int{}
+		for x := range set {
+			n := 0
+			// gap run: the connected chain.
+			lo, hi := x, x
+			for {
+				moved := false
+				for d := 1; d <= rule.MaxGap+1; d++ {
+					if set[lo-d] {
+						lo -= d
+						moved = true
+						break
+					}
+				}
+				if !moved {
+					break
+				}
+			}
+			for {
+				moved := false
+				for d := 1; d <= rule.MaxGap+1; d++ {
+					if set[hi+d] {
+						hi += d
+						moved = true
+						break
+					}
+				}
+				if !moved {
+					break
+				}
+			}
+			g := 0
+			for y := lo; y <= hi; y++ {
+				if set[y] {
+					g++
+				}
+			}
+			if g >= rule.MinRun {
+				n = g
+			}
+			gapOnly := n
+			for s := rule.MaxGap + 2; s <= rule.MaxStep; s++ {
+				p := 1
+				for y := x - s; set[y]; y -= s {
+					p++
+				}
+				for y := x + s; set[y]; y += s {
+					p++
+				}
+				if p >= rule.MinRun {
+					n = max(n, p)
+				}
+			}
+			if n > 0 {
+				want[x] = n
+				flagged++
+			}
+			if n > gapOnly {
+				progressions++
+			}
+		}
+		for _, r := range rep.Results {
+			d := r.Number.Digits()
+			x, _ := strconv.Atoi(d[len(d)-5:])
+			x = (x/10000-3)*10000 + x%10000
+			got := 0
+			if r.Findings&FindingSequential != 0 {
+				got = r.Run
+			}
+			if got != want[x] {
+				t.Fatalf("round %d, rule %+v: value %d: run %d, model %d", round, *rule, x, got, want[x])
+			}
+		}
+	}
+	if flagged == 0 || progressions == 0 {
+		t.Fatalf("%d numbers flagged, %d by a progression: the lists need both", flagged, progressions)
+	}
+	t.Logf("%d numbers flagged, %d by a progression", flagged, progressions)
 }

@@ -177,46 +177,64 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 		// progression across a segment boundary is one, as a run is).
 		// Each is walked from its first member: the pairs (a, a+s) with
 		// a-s not listed. Values are distinct, so a-s lies among the s
-		// numbers below a, and the next member among the s above the last.
+		// numbers below a (found by a pointer moving down as s grows), and
+		// the next member among the s above the last (s places on where
+		// the list is dense: looked at first).
 		if seq.MaxStep != 0 {
-			find := func(lo, hi int, v uint64) (int, bool) {
-				lo, hi = max(lo, 0), min(hi, len(valid))
-				i, ok := slices.BinarySearchFunc(valid[lo:hi], v, func(r ref, v uint64) int { return cmp.Compare(r.v, v) })
-				return lo + i, ok
+			find := func(lo, hi int, v uint64) int {
+				hi = min(hi, len(valid))
+				if hi > lo && valid[hi-1].v == v {
+					return hi - 1
+				}
+				for lo < hi {
+					m := int(uint(lo+hi) >> 1)
+					if valid[m].v < v {
+						lo = m + 1
+					} else {
+						hi = m
+					}
+				}
+				if lo < len(valid) && valid[lo].v == v {
+					return lo
+				}
+				return -1
 			}
 			maxStep := uint64(seq.MaxStep)
+			members := make([]int, 0, 2*seq.MinRun)
 			for i, a := range valid {
 				if i&0xffff == 0 {
 					if err := ctx.Err(); err != nil {
 						return nil, err
 					}
 				}
+				p := i - 1
 				for j := i + 1; j < len(valid) && valid[j].v-a.v <= maxStep; j++ {
 					s := valid[j].v - a.v
 					if s <= step {
 						continue
 					}
-					if _, ok := find(i-int(s), i, a.v-s); ok && a.v >= s {
-						continue // not the first member
+					if a.v >= s {
+						for p >= 0 && valid[p].v > a.v-s {
+							p--
+						}
+						if p >= 0 && valid[p].v == a.v-s {
+							continue // not the first member
+						}
 					}
-					n, last := 2, j
-					for {
-						k, ok := find(last+1, last+1+int(s), valid[last].v+s)
-						if !ok {
+					members = append(members[:0], i, j)
+					for last := j; ; {
+						k := find(last+1, last+1+int(s), valid[last].v+s)
+						if k < 0 {
 							break
 						}
-						n, last = n+1, k
+						members = append(members, k)
+						last = k
 					}
-					if n < seq.MinRun {
-						continue
-					}
-					for k, v := i, a.v; ; v += s {
-						k, _ = find(k, k+int(s)+1, v)
-						r := &rep.Results[valid[k].idx]
-						r.Findings |= FindingSequential
-						r.Run = max(r.Run, n)
-						if k == last {
-							break
+					if n := len(members); n >= seq.MinRun {
+						for _, k := range members {
+							r := &rep.Results[valid[k].idx]
+							r.Findings |= FindingSequential
+							r.Run = max(r.Run, n)
 						}
 					}
 				}
