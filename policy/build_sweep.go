@@ -40,11 +40,11 @@ func sweepSection() section {
 			}
 			if r := c.Sequential; r != nil {
 				rules = append(rules, Rule{Section: "sweep", Path: "sweep.sequential",
-					Text: fmt.Sprintf("no run of %d or more consecutive numbers of one segment, or across the boundary of two (gaps of at most %d), within %s; the segment (or the numbers around that boundary) then closes to the tenant for %s", r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+					Text: fmt.Sprintf("no run of %d or more consecutive numbers of one segment, or across the boundary of two (gaps of at most %d%s), within %s; the segment (or the numbers around that boundary) then closes to the tenant for %s", r.MinRun, r.MaxGap, stepText(r), r.Window, r.Window), Cite: r.Cite})
 			}
 			if r := c.Stride; r != nil {
 				rules = append(rules, Rule{Section: "sweep", Path: "sweep.stride",
-					Text: fmt.Sprintf("no stride of %d or more successive segments (号段) dialled with the same last four digits (at most %d segments skipped), within %s; those last four digits then close to the tenant for %s", r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+					Text: fmt.Sprintf("no stride of %d or more successive segments (号段) dialled with the same last four digits (at most %d segments skipped%s), within %s; those last four digits then close to the tenant for %s", r.MinRun, r.MaxGap, stepText(r), r.Window, r.Window), Cite: r.Cite})
 			}
 			for _, name := range slices.Sorted(maps.Keys(c.Tenants)) {
 				t := c.Tenants[name]
@@ -54,11 +54,11 @@ func sweepSection() section {
 				}
 				if r := t.Sequential; r != nil {
 					rules = append(rules, Rule{Section: "sweep", Path: "sweep.tenants." + name + ".sequential",
-						Text: fmt.Sprintf("tenant %q: no run of %d or more consecutive numbers (gaps of at most %d) within %s; the segment then closes to the tenant for %s", name, r.MinRun, r.MaxGap, r.Window, r.Window), Cite: r.Cite})
+						Text: fmt.Sprintf("tenant %q: no run of %d or more consecutive numbers (gaps of at most %d%s) within %s; the segment then closes to the tenant for %s", name, r.MinRun, r.MaxGap, stepText(r), r.Window, r.Window), Cite: r.Cite})
 				}
 				if r := t.Stride; r != nil {
 					rules = append(rules, Rule{Section: "sweep", Path: "sweep.tenants." + name + ".stride",
-						Text: fmt.Sprintf("tenant %q: no stride of %d or more successive segments dialled with the same last four digits (at most %d skipped) within %s", name, r.MinRun, r.MaxGap, r.Window), Cite: r.Cite})
+						Text: fmt.Sprintf("tenant %q: no stride of %d or more successive segments dialled with the same last four digits (at most %d skipped%s) within %s", name, r.MinRun, r.MaxGap, stepText(r), r.Window), Cite: r.Cite})
 				}
 			}
 			if r := c.Coverage; r != nil {
@@ -68,4 +68,13 @@ func sweepSection() section {
 			return rules
 		},
 	}
+}
+
+// stepText is the part of a run rule's text naming its max step: ", or a
+// fixed step of <max_gap+2> to <max_step>", "" without one.
+func stepText(r *sweep.Sequential) string {
+	if r.MaxStep == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", or a fixed step of %d to %d", r.MaxGap+2, r.MaxStep)
 }

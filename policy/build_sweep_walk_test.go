@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,74 @@ func TestUSOKStrideWalkThroughExchanges(t *testing.T) {
 			}
 			if first != 9 {
 				t.Fatalf("first denied dial of the walk %d, want 9 (the 10th exchange; -1: never denied)", first)
+			}
+		})
+	}
+}
+
+// A dialer walking one NPA-NXX (us-ok) or 号段 (cn) by a fixed step — 7
+// here: …1234, …1241, …1248 — dials integers determined by successive
+// increase (15 O.S. §755.1(D)), a blind walk through the segment (CN-S4b)
+// that skips too many numbers for the gaps to join. Both profiles deny it
+// at their min_run (us-ok 10, cn 20), up or down; the rule text names the
+// steps.
+func TestFixedStepWalkDenied(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 6, 10, 14, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		profile, number string // number: a format of the suffix
+		step, first     int
+		want            int
+	}{
+		{"us-ok", "+1405555%04d", 7, 1234, 9},
+		{"us-ok", "+1405555%04d", -13, 9000, 9},
+		{"cn", "+86139001%05d", 7, 1234, 19},
+		{"cn", "+86139001%05d", -100, 9999, 19},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", tc.profile, tc.step), func(t *testing.T) {
+			deps, err := StoreDeps(memstore.New(), []byte("0123456789abcdef"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := builtin(t, tc.profile)
+			cs, err := Checks(p, deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, ok := CheckOf[*sweep.Check](cs)
+			if !ok {
+				t.Fatalf("%s has no sweep check", tc.profile)
+			}
+			first := -1
+			for i := range 30 {
+				d := dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf(tc.number, tc.first+i*tc.step)), Purpose: dialgate.PurposeService,
+					Tenant: "acme", LeadID: "l", At: at.Add(time.Duration(i) * time.Minute)}
+				rs, err := c.Check(ctx, d)
+				if err == nil && len(rs) == 0 {
+					rs, err = c.Commit(ctx, d, fmt.Sprintf("d-%d", i))
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rs) > 0 {
+					if rs[0].Code != dialgate.CodeSweepSequential {
+						t.Fatalf("dial %d denied %s, want %s", i, rs[0].Code, dialgate.CodeSweepSequential)
+					}
+					first = i
+					break
+				}
+			}
+			if first != tc.want {
+				t.Fatalf("first denied dial %d, want %d (-1: never denied)", first, tc.want)
+			}
+			found := false
+			for _, r := range Explain(p) {
+				if r.Path == "sweep.sequential" {
+					found = strings.Contains(r.Text, "or a fixed step of 4 to 100")
+				}
+			}
+			if !found {
+				t.Fatalf("%s: the sweep.sequential rule text does not name the fixed steps", tc.profile)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func isLaw(c dialgate.Citation) bool {
 // removed, raised, measured over another window or limited to fewer
 // purposes, a shorter minimum ring time, a
 // caller-ID or provenance rule removed, a sequential-run rule removed or
-// loosened. The merge of extends lets an overlay do all of that; Lint makes it
+// loosened (its max_step lowered or dropped too). The merge of extends lets an overlay do all of that; Lint makes it
 // visible. The comparison is with the nearest built-in profile of p's extends
 // chain: the base itself when it is built in; for a base that is a file (which
 // may extend another file), the built-in profile that chain ends on, so that
@@ -166,6 +167,10 @@ func overlayWarnings(p *Profile, now time.Time) []Warning {
 		case q.MinRun > bs.MinRun || q.MaxGap < bs.MaxGap || q.Window < bs.Window:
 			warn("sweep.sequential", bs.Cite, "min_run %d, max_gap %d, window %v detect fewer runs than base %s (min_run %d, max_gap %d, window %v)",
 				q.MinRun, q.MaxGap, q.Window, bn, bs.MinRun, bs.MaxGap, bs.Window)
+		}
+		if q := sweepSequential(p); q != nil && q.MaxStep < bs.MaxStep {
+			warn("sweep.sequential.max_step", bs.Cite, "%s detects fewer numbers dialled a fixed step apart than base %s (max_step %d)",
+				maxStepText(q.MaxStep), bn, bs.MaxStep)
 		}
 	}
 
@@ -425,6 +430,14 @@ func capScope(s schedule.CapScope) schedule.CapScope {
 		return schedule.CapPerCallee
 	}
 	return s
+}
+
+// maxStepText writes a sequential rule's max step for a warning.
+func maxStepText(n int) string {
+	if n == 0 {
+		return "no max_step (progressions off)"
+	}
+	return "max_step " + strconv.Itoa(n)
 }
 
 // sweepSequential returns p's sweep.sequential rule, nil when it has none.

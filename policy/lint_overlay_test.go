@@ -127,6 +127,12 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 		{"us-ok sequential window shortened", head + "extends: us-ok\nsweep: {sequential: {window: 1h}}\n",
 			[]string{"sweep.sequential: min_run 10, max_gap 2, window 1h0m0s detect fewer runs than base us-ok"}},
 		{"us-ok sequential tightened", head + "extends: us-ok\nsweep: {sequential: {min_run: 5, max_gap: 3, window: 48h}}\n", nil},
+		{"us-ok sequential max_step lowered", head + "extends: us-ok\nsweep: {sequential: {max_step: 50}}\n",
+			[]string{"sweep.sequential.max_step: max_step 50 detects fewer numbers dialled a fixed step apart than base us-ok (max_step 100) (15 O.S. § 755.1(D)"}},
+		{"us-ok sequential max_step dropped", head + "extends: us-ok\nsweep: {sequential: {max_step: null}}\n",
+			[]string{"sweep.sequential.max_step: no max_step (progressions off) detects fewer numbers dialled a fixed step apart than base us-ok (max_step 100)"}},
+		{"us-ok sequential max_step raised", head + "extends: us-ok\nsweep: {sequential: {max_step: 500}}\n", nil},
+		{"cn sequential convention max_step dropped", head + "extends: cn\nsweep: {sequential: {max_step: null}}\n", nil},
 		{"cn sequential convention removed", head + "extends: cn\nsweep: {sequential: null}\n", nil},
 	}
 	for _, tt := range tests {

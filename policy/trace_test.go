@@ -67,15 +67,24 @@ func TestCNComplaintDeadlines(t *testing.T) {
 
 // TestCNScreenThresholds (REQUIREMENTS §3, blind-dial heuristic 2): screening
 // a dial list with cn's rules flags a run of 20 numbers of one 号段 whose
-// neighbours are at most 2 numbers apart, not one of 19 nor one with 3
-// numbers between neighbours, and flags a list holding more than 200 numbers
-// of one 号段 (coverage), not one holding 200.
+// neighbours are at most 2 numbers apart, not one of 19, and 20 numbers a
+// fixed step of 4 to 100 apart (max_step), not a step of 101; and flags a
+// list holding more than 200 (random) numbers of one 号段 (coverage), not
+// one holding 200.
 func TestCNScreenThresholds(t *testing.T) {
 	cfg := *builtin(t, "cn").Sweep
 	list := func(segment string, n, step int) []sweep.Item {
 		items := make([]sweep.Item, n)
 		for i := range items {
 			items[i] = sweep.Item{Line: i + 1, Number: dialgate.MustParseNumber(fmt.Sprintf("+86%s%04d", segment, i*step))}
+		}
+		return items
+	}
+	// random returns n random numbers of segment.
+	random := func(segment string, n int) []sweep.Item {
+		items := make([]sweep.Item, n)
+		for i, x := range rand.New(rand.NewPCG(3, 4)).Perm(10000)[:n] {
+			items[i] = sweep.Item{Line: i + 1, Number: dialgate.MustParseNumber(fmt.Sprintf("+86%s%04d", segment, x))}
 		}
 		return items
 	}
@@ -86,9 +95,12 @@ func TestCNScreenThresholds(t *testing.T) {
 	}{
 		{"run of 20, gaps of 2", list("1390004", 20, 3), 20, 0},
 		{"run of 19, gaps of 2", list("1390004", 19, 3), 0, 0},
-		{"20 with gaps of 3", list("1390004", 20, 4), 0, 0},
-		{"200 of one segment", list("1390005", 200, 40), 0, 0},
-		{"201 of one segment", list("1390005", 201, 40), 0, 201},
+		{"20 by a step of 4", list("1390004", 20, 4), 20, 0},
+		{"20 by a step of 100", list("1390004", 20, 100), 20, 0},
+		{"19 by a step of 100", list("1390004", 19, 100), 0, 0},
+		{"20 by a step of 101", list("1390004", 20, 101), 0, 0},
+		{"200 of one segment", random("1390005", 200), 0, 0},
+		{"201 of one segment", random("1390005", 201), 0, 201},
 	} {
 		rep, err := sweep.Screen(context.Background(), tc.items, cfg, nil)
 		if err != nil {
@@ -104,7 +116,8 @@ func TestCNScreenThresholds(t *testing.T) {
 // run of 10 numbers of one NPA-NXX whose neighbours are at most 2 numbers
 // apart, counting up or down, for every purpose (dialgate cannot tell an
 // automatic dial announcing device from a live-agent dialer) and for toll-free
-// numbers too; a run of 9, or one with 3 numbers between neighbours, passes.
+// numbers too, and 10 numbers a fixed step of 4 to 100 apart (max_step); a
+// run of 9, or a step of 101, passes.
 // Screening a list applies the same thresholds. The federal us profile has no
 // sweep rule.
 func TestUSOKSequential(t *testing.T) {
@@ -135,7 +148,10 @@ func TestUSOKSequential(t *testing.T) {
 		{"down by one, collections", numbers("405555", 111, 12, -1), dialgate.PurposeCollections, 9},
 		{"up by three, survey", numbers("918555", 0, 12, 3), dialgate.PurposeSurvey, 9},
 		{"toll-free, service", numbers("800555", 100, 12, 1), dialgate.PurposeService, 9},
-		{"up by four", numbers("405555", 5000, 20, 4), dialgate.PurposeMarketing, -1},
+		{"up by four", numbers("405555", 5000, 20, 4), dialgate.PurposeMarketing, 9},
+		{"down by seven", numbers("405555", 5000, 20, -7), dialgate.PurposeMarketing, 9},
+		{"up by 100", numbers("405555", 0, 20, 100), dialgate.PurposeMarketing, 9},
+		{"up by 101", numbers("405555", 0, 20, 101), dialgate.PurposeMarketing, -1},
 		{"nine, then another NXX", append(numbers("405555", 100, 9, 1), numbers("405556", 109, 3, 1)...), dialgate.PurposeMarketing, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,7 +200,9 @@ func TestUSOKSequential(t *testing.T) {
 	}{
 		{"run of 10, gaps of 2", numbers("405555", 0, 10, 3), 10},
 		{"run of 9, gaps of 2", numbers("405555", 0, 9, 3), 0},
-		{"10 with gaps of 3", numbers("405555", 0, 10, 4), 0},
+		{"10 by a step of 4", numbers("405555", 0, 10, 4), 10},
+		{"9 by a step of 7", numbers("405555", 0, 9, 7), 0},
+		{"10 by a step of 101", numbers("405555", 0, 10, 101), 0},
 		{"toll-free run of 10", numbers("888555", 9990, 10, -1), 10},
 	} {
 		rep, err := sweep.Screen(ctx, items(tc.nums), cfg, nil)

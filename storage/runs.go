@@ -17,11 +17,15 @@ const (
 	MaxRunLength = 10_000
 	// MaxRunGap is the largest RunParams.MaxGap.
 	MaxRunGap = 10_000
+	// MaxRunStep is the largest RunParams.MaxStep.
+	MaxRunStep = 10_000
 )
 
 // RunParams are the parameters of a sequential-run rule: a run is a set of
-// values, each at most MaxGap+1 apart from the next, and one of MinRun or
-// more values is a sweep. The zero RunParams is invalid (see Validate).
+// values, each at most MaxGap+1 apart from the next, or (with MaxStep) an
+// arithmetic progression of values a common step of at most MaxStep apart,
+// and one of MinRun or more values is a sweep. The zero RunParams is
+// invalid (see Validate).
 type RunParams struct {
 	// MinRun is the length from which a run closes its key: 2 to
 	// MaxRunLength.
@@ -32,6 +36,11 @@ type RunParams struct {
 	// Window is how long a recorded value counts, and how long a key stays
 	// closed: positive, at most MaxWindow.
 	Window time.Duration
+	// MaxStep, when not 0, is the largest common step of a progression: a
+	// dialer walking a segment by a fixed step (…1234, …1241, …1248) makes
+	// a run too (see the Runs contract). 0 (off), or MaxGap+2 to
+	// MaxRunStep: a smaller step is the gap rule's.
+	MaxStep int
 }
 
 // Validate reports malformed parameters as an error wrapping ErrInvalid and
@@ -46,6 +55,8 @@ func (p RunParams) Validate() error {
 		return fmt.Errorf("run params window: %v is not positive: %w", p.Window, ErrInvalid)
 	case p.Window > MaxWindow:
 		return fmt.Errorf("run params window: %v is longer than %v: %w", p.Window, MaxWindow, ErrInvalid)
+	case p.MaxStep != 0 && (p.MaxStep < p.MaxGap+2 || p.MaxStep > MaxRunStep):
+		return fmt.Errorf("run params max_step: %d is neither 0 nor between max_gap+2 (%d) and %d: %w", p.MaxStep, p.MaxGap+2, MaxRunStep, ErrInvalid)
 	}
 	return nil
 }
@@ -91,6 +102,14 @@ func ValidateRun(key string, x int, t time.Time, p RunParams) error {
 //   - The run x makes at t is x and every counted value reachable from x in
 //     steps of at most MaxGap+1, downwards and upwards; its length counts x
 //     once, whether or not x is recorded already.
+//   - With MaxStep (not 0), the run x makes at t is also measured as the
+//     longest arithmetic progression of counted values containing x with a
+//     common step s, MaxGap+1 < s <= MaxStep: x-s, x-2s, … downwards and
+//     x+s, x+2s, … upwards, each while counted (a value missing, or
+//     recorded at or before t-Window, ends it); x counts once. The run's
+//     length is the larger of the two: the gap walk's and the longest
+//     progression's. Values kept past the window (PruneMargin) count in
+//     neither.
 //   - A key is closed at t while its closing instant is after t. While it is
 //     closed, RunLength and RecordRun return the length of the run that
 //     closed it (at least MinRun), and RecordRun records nothing. A call

@@ -50,14 +50,14 @@ type rules struct {
 	seq     *Sequential
 	params  storage.RunParams
 	runs    *seqrun.Set[segKey] // the sequential rule's state in memory; nil with a store or without the rule
-	runKey  string              // "sweep/seq/<min_run>/<max_gap>/<window>/"
+	runKey  string              // "sweep/seq/" + paramsKey
 	rate    *SegmentRate
 	rateKey string // "sweep/rate/<window>/"
 
 	stride    *Sequential
 	strParams storage.RunParams
 	strRuns   *seqrun.Set[strideKey] // the stride rule's state in memory; nil with a store or without the rule
-	strKey    string                 // "sweep/stride/<min_run>/<max_gap>/<window>/"
+	strKey    string                 // "sweep/stride/" + paramsKey
 }
 
 // newRules returns the state of rules seq, stride and rate; inMemory keeps
@@ -65,26 +65,37 @@ type rules struct {
 func newRules(seq, stride *Sequential, rate *SegmentRate, inMemory bool) rules {
 	r := rules{seq: seq, rate: rate, stride: stride}
 	if seq != nil {
-		r.params = storage.RunParams{MinRun: seq.MinRun, MaxGap: seq.MaxGap, Window: seq.Window.Std()}
+		r.params = seq.params()
 		// The key names the rule's parameters: a store keeps each key's
 		// runs with one set of them.
-		r.runKey = "sweep/seq/" + strconv.Itoa(seq.MinRun) + "/" + strconv.Itoa(seq.MaxGap) + "/" + seq.Window.String() + "/"
+		r.runKey = "sweep/seq/" + paramsKey(seq)
 		if inMemory {
-			r.runs = seqrun.New[segKey](seq.MinRun, seq.MaxGap, int64(seq.Window.Std()))
+			r.runs = seqrun.New[segKey](seq.MinRun, seq.MaxGap, seq.MaxStep, int64(seq.Window.Std()))
 		}
 	}
 	if stride != nil {
-		r.strParams = storage.RunParams{MinRun: stride.MinRun, MaxGap: stride.MaxGap, Window: stride.Window.Std()}
+		r.strParams = stride.params()
 		// Its own namespace: a stride key never meets a sequential one.
-		r.strKey = "sweep/stride/" + strconv.Itoa(stride.MinRun) + "/" + strconv.Itoa(stride.MaxGap) + "/" + stride.Window.String() + "/"
+		r.strKey = "sweep/stride/" + paramsKey(stride)
 		if inMemory {
-			r.strRuns = seqrun.New[strideKey](stride.MinRun, stride.MaxGap, int64(stride.Window.Std()))
+			r.strRuns = seqrun.New[strideKey](stride.MinRun, stride.MaxGap, stride.MaxStep, int64(stride.Window.Std()))
 		}
 	}
 	if rate != nil {
 		r.rateKey = "sweep/rate/" + rate.Window.String() + "/"
 	}
 	return r
+}
+
+// paramsKey is the part of a run rule's store keys naming its parameters:
+// "<min_run>/<max_gap>/<window>/", then "step<max_step>/" with a max step
+// (the keys of a rule without one are those of the builds before it).
+func paramsKey(r *Sequential) string {
+	k := strconv.Itoa(r.MinRun) + "/" + strconv.Itoa(r.MaxGap) + "/" + r.Window.String() + "/"
+	if r.MaxStep != 0 {
+		k += "step" + strconv.Itoa(r.MaxStep) + "/"
+	}
+	return k
 }
 
 // rulesOf returns the thresholds that apply to tenant's dials.
@@ -364,7 +375,7 @@ func strideID(decisionID string, across bool) string {
 // the segment it would be the callee's number.
 func (ru *rules) strideReason(seg string, n int) dialgate.Reason {
 	s := ru.stride
-	return dialgate.Reason{
+	r := dialgate.Reason{
 		Code: dialgate.CodeSweepSequential,
 		Message: "numbers with the same last four digits were dialled in " + strconv.Itoa(n) +
 			" successive segments up to segment " + seg + " (at most " + strconv.Itoa(s.MaxGap) + " segments skipped) within " +
@@ -377,6 +388,11 @@ func (ru *rules) strideReason(seg string, n int) dialgate.Reason {
 			{Key: "sweep.min_run", Value: strconv.Itoa(s.MinRun)},
 		},
 	}
+	if s.MaxStep != 0 {
+		r.Message += " (a stride is successive segments, or segments a fixed step of up to " + strconv.Itoa(s.MaxStep) + " apart)"
+		r.Evidence = append(r.Evidence, dialgate.Evidence{Key: "sweep.max_step", Value: strconv.Itoa(s.MaxStep)})
+	}
+	return r
 }
 
 // commitIDs are the ids Commit records a decision under — runID of each
@@ -436,7 +452,8 @@ func runID(decisionID string, sp runSpot) string {
 }
 
 // seqReason is the sweep.sequential reason for a run of n found in the
-// dial's segment seg or, across, in the block across a boundary of it.
+// dial's segment seg or, across, in the block across a boundary of it; with
+// a max step, evidence sweep.max_step names it.
 func (ru *rules) seqReason(seg string, n int, across bool) dialgate.Reason {
 	s := ru.seq
 	r := dialgate.Reason{
@@ -455,6 +472,12 @@ func (ru *rules) seqReason(seg string, n int, across bool) dialgate.Reason {
 			" into the neighbouring segment (gaps of at most " + strconv.Itoa(s.MaxGap) + ") was dialled within " + s.Window.String() +
 			": a sweep; the 10,000 numbers around that boundary are closed to the tenant for " + s.Window.String()
 		r.Evidence = append(r.Evidence, dialgate.Evidence{Key: "sweep.across_boundary", Value: "true"})
+	}
+	if s.MaxStep != 0 {
+		// The store reports a run's length, not whether the gaps or a
+		// progression made it: the reason names the largest step counted.
+		r.Message += " (a run is consecutive numbers, or numbers a fixed step of up to " + strconv.Itoa(s.MaxStep) + " apart)"
+		r.Evidence = append(r.Evidence, dialgate.Evidence{Key: "sweep.max_step", Value: strconv.Itoa(s.MaxStep)})
 	}
 	return r
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // Rule is a rule without parameters, with its citation.
@@ -42,8 +43,25 @@ type Sequential struct {
 	// Window is how long a dialled number stays part of a possible run (run
 	// time only; screening looks at the whole list). Positive, at most 366 days.
 	Window dialgate.Duration `json:"window"`
+	// MaxStep, when given, makes numbers a fixed step apart a run too: a
+	// dialer walking a segment by a step of 4 or more (…1234, …1241,
+	// …1248) dials an arithmetic progression, which the gaps do not join.
+	// MinRun or more numbers of such a progression, with a common step
+	// above MaxGap+1 and at most MaxStep, are a sweep (sweep.sequential,
+	// evidence sweep.max_step). 0 (left out): off; otherwise MaxGap+2 to
+	// MaxStepLimit.
+	MaxStep int `json:"max_step,omitempty"`
 	// Cite says where the rule comes from. Required.
 	Cite dialgate.Citation `json:"cite"`
+}
+
+// MaxStepLimit is the largest Sequential.MaxStep: a progression of 20
+// numbers with a step above 500 does not fit in one segment of 10,000.
+const MaxStepLimit = 1000
+
+// params returns the storage.RunParams of r (a valid rule).
+func (r *Sequential) params() storage.RunParams {
+	return storage.RunParams{MinRun: r.MinRun, MaxGap: r.MaxGap, MaxStep: r.MaxStep, Window: r.Window.Std()}
 }
 
 // Coverage flags, when screening a list, segments of which the list holds too
@@ -69,10 +87,12 @@ type TenantRules struct {
 	// higher, Window no shorter. Nil: the profile's.
 	SegmentRate *SegmentRate `json:"segment_rate,omitempty"`
 	// Sequential replaces the profile's sequential rule for the tenant:
-	// MinRun no higher, MaxGap and Window no lower. Nil: the profile's.
+	// MinRun no higher, MaxGap and Window no lower, MaxStep no lower (not
+	// left out) when the profile's has one. Nil: the profile's.
 	Sequential *Sequential `json:"sequential,omitempty"`
 	// Stride replaces the profile's stride rule for the tenant: MinRun no
-	// higher, MaxGap and Window no lower. Nil: the profile's.
+	// higher, MaxGap, Window and MaxStep no lower (as for Sequential). Nil:
+	// the profile's.
 	Stride *Sequential `json:"stride,omitempty"`
 }
 
@@ -85,7 +105,7 @@ type TenantRules struct {
 //	sweep:
 //	  provenance: {cite: {source: L, ref: "工信厅信管函〔2018〕337号 (CN-S4b)"}}
 //	  segment_rate: {max: 50, window: 1h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
-//	  sequential: {min_run: 20, max_gap: 2, window: 24h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
+//	  sequential: {min_run: 20, max_gap: 2, window: 24h, max_step: 100, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  stride: {min_run: 10, max_gap: 2, window: 24h, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  coverage: {max_per_segment: 200, cite: {source: U, ref: "dialgate convention (CN-S4b)"}}
 //	  tenants:
@@ -191,6 +211,9 @@ func (r *Sequential) validate(path string) error {
 	if r.MaxGap < 0 || r.MaxGap > 100 {
 		return fmt.Errorf("%s.max_gap: %d is not between 0 and 100", path, r.MaxGap)
 	}
+	if r.MaxStep != 0 && (r.MaxStep < r.MaxGap+2 || r.MaxStep > MaxStepLimit) {
+		return fmt.Errorf("%s.max_step: %d is not between max_gap+2 (%d) and %d (leave it out for none)", path, r.MaxStep, r.MaxGap+2, MaxStepLimit)
+	}
 	if err := checkWindow(path+".window", r.Window); err != nil {
 		return err
 	}
@@ -246,6 +269,8 @@ func stricterRun(path string, r, b *Sequential) error {
 		return fmt.Errorf("%s.max_gap: %d is looser than the profile's %d", path, r.MaxGap, b.MaxGap)
 	case r.Window < b.Window:
 		return fmt.Errorf("%s.window: %v is shorter than the profile's %v", path, r.Window, b.Window)
+	case b.MaxStep != 0 && r.MaxStep < b.MaxStep:
+		return fmt.Errorf("%s.max_step: %d is looser than the profile's %d", path, r.MaxStep, b.MaxStep)
 	}
 	return nil
 }

@@ -17,7 +17,12 @@
 //     centred on the boundary nearest to it, which then closes instead (a
 //     run spanning up to 5,000 numbers is seen whole). A French overseas
 //     line counts under one spelling (numbering.OverseasLine), so a
-//     dialer alternating +33 596… and +596 596… is seen too. The run
+//     dialer alternating +33 596… and +596 596… is seen too. With MaxStep
+//     ([Sequential]), numbers a fixed step apart are a run too: a dialer
+//     walking the segment by a step from MaxGap+2 to MaxStep (…1234, …1241,
+//     …1248), whose numbers the gaps do not join, is stopped at its
+//     MinRun-th number the same way (the reason's evidence sweep.max_step
+//     names the largest step counted). The run
 //     state is kept in the Check's memory (one process) or, with [WithRuns],
 //     in a storage.Runs shared by a fleet (storage/redisstore,
 //     storage/pgstore): then a sweep whose dials are spread over several
@@ -51,7 +56,8 @@
 //
 // [Screen] does the same before a campaign, on a whole dial list: it reports per
 // number whether it is allowed, invalid, a duplicate, on a do-not-call list,
-// part of a sequential run or of a stride (both sweep.sequential), or in a segment the list covers too densely, and a
+// part of a sequential run (with MaxStep, of a fixed-step progression too)
+// or of a stride (both sweep.sequential), or in a segment the list covers too densely, and a
 // summary by segment. [ReadList] reads the list (one number a line, or CSV).
 //
 // Raw callee numbers never appear in reasons or evidence: only the segment and,

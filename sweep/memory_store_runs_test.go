@@ -19,12 +19,23 @@ import (
 // without their Attest (as after a concurrent one), and releases, over two
 // days.
 func TestMemoryRunsMatchStoreRuns(t *testing.T) {
+	for _, maxStep := range []int{0, 12} {
+		t.Run("max_step="+strconv.Itoa(maxStep), func(t *testing.T) { memoryMatchesStore(t, maxStep) })
+	}
+}
+
+// memoryMatchesStore is TestMemoryRunsMatchStoreRuns with rules of max
+// step maxStep (0: none); with one, the dialer walks by a fixed step (4 to
+// 12, a round's) a third of the time, and changes segment or tenant a
+// quarter of the time.
+func memoryMatchesStore(t *testing.T, maxStep int) {
 	ctx := context.Background()
-	rule := &Sequential{MinRun: 6, MaxGap: 2, Window: dialgate.Duration(6 * time.Hour), Cite: uCite}
+	rule := &Sequential{MinRun: 6, MaxGap: 2, MaxStep: maxStep, Window: dialgate.Duration(6 * time.Hour), Cite: uCite}
 	cfg := Config{Sequential: rule, Stride: rule}
 	r := rand.New(rand.NewPCG(15, 16))
 	attestDenied, commitRefused := 0, 0
 	for round := range 20 {
+		walkStep := 4 + r.IntN(9)
 		mem, err := New(cfg, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -35,19 +46,31 @@ func TestMemoryRunsMatchStoreRuns(t *testing.T) {
 		}
 		segs := []uint64{861380013, 861380014, 861380015, 861390013}
 		suffix := r.IntN(10000)
+		seg, tenant := segs[0], "t0"
 		now := t0
 		var held []string
 		for step := range 1500 {
 			now = now.Add(time.Duration(r.IntN(120)) * time.Second)
-			switch r.IntN(4) { // mostly walk on from the last suffix, so runs form
+			switch r.IntN(6) { // mostly walk on from the last suffix, so runs form
 			case 0:
 				suffix = r.IntN(10000)
+			case 1, 2:
+				if maxStep != 0 {
+					suffix = (suffix + walkStep) % 10000
+					break
+				}
+				fallthrough
 			default:
 				suffix = (suffix + 1 + r.IntN(3)) % 10000
 			}
+			// With a max step, the dialer mostly stays in its segment, so
+			// that its fixed steps make progressions there.
+			if maxStep == 0 || r.IntN(4) == 0 {
+				seg, tenant = segs[r.IntN(len(segs))], "t"+strconv.Itoa(r.IntN(2))
+			}
 			d := dialgate.Dial{
-				To:      seqNum(segs[r.IntN(len(segs))], suffix),
-				Tenant:  "t" + strconv.Itoa(r.IntN(2)),
+				To:      seqNum(seg, suffix),
+				Tenant:  tenant,
 				Purpose: dialgate.PurposeService, LeadID: "l", At: now,
 			}
 			if r.IntN(3) > 0 { // else Commit alone, as after a concurrent Attest: its refusals too

@@ -12,15 +12,20 @@ import (
 // BenchmarkRunRules is the run rules' cost per allowed dial in memory, as a
 // Gate pays it: Attest then Commit, one dial a millisecond, each to its own
 // segment with scattered last four digits (no run, no stride), the
-// sequential rule alone and with the stride rule.
+// sequential rule alone and with the stride rule, without and with a max
+// step (cn's 100).
 func BenchmarkRunRules(b *testing.B) {
 	seq := &Sequential{MinRun: 20, MaxGap: 2, Window: dialgate.Duration(24 * time.Hour), Cite: uCite}
+	stepped := *seq
+	stepped.MaxStep = 100
 	for _, tc := range []struct {
 		name string
 		cfg  Config
 	}{
 		{"sequential", Config{Sequential: seq}},
 		{"sequential+stride", Config{Sequential: seq, Stride: seq}},
+		{"sequential_max_step", Config{Sequential: &stepped}},
+		{"sequential_max_step+stride", Config{Sequential: &stepped, Stride: seq}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			c, err := New(tc.cfg, nil)

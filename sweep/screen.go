@@ -78,7 +78,9 @@ type Listed func(n dialgate.Number) (bool, error)
 
 // Screen screens a dial list with the rules of cfg: Sequential (runs of at
 // least MinRun numbers, gaps of at most MaxGap, over the whole list whatever
-// its order, within one segment or across the boundary between two), Stride
+// its order, within one segment or across the boundary between two; with
+// MaxStep, also MinRun or more numbers a fixed step apart, the step above
+// MaxGap+1 and at most MaxStep), Stride
 // (numbers with one suffix in at least MinRun successive segments of one
 // kind, at most MaxGap segments skipped; flagged sweep.sequential too) and Coverage (more than MaxPerSegment distinct
 // numbers of one segment); listed, when not nil, is the do-not-call lookup.
@@ -152,10 +154,17 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 			}
 			inRun = inRun[:0]
 		}
+		var valid []ref // the distinct numbers with a segment, ascending
+		if seq.MaxStep != 0 {
+			valid = make([]ref, 0, len(distinct))
+		}
 		for _, x := range distinct {
 			if !numbering.Classify(line(x.idx)).Segment.IsValid() {
 				flush()
 				continue
+			}
+			if seq.MaxStep != 0 {
+				valid = append(valid, x)
 			}
 			if len(inRun) > 0 && x.v-inRun[len(inRun)-1].v > step {
 				flush()
@@ -163,6 +172,74 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 			inRun = append(inRun, x)
 		}
 		flush()
+		// Progressions: numbers a fixed step apart, step above MaxGap+1
+		// and at most MaxStep, over the same ascending numbers (a
+		// progression across a segment boundary is one, as a run is).
+		// Each is walked from its first member: the pairs (a, a+s) with
+		// a-s not listed. Values are distinct, so a-s lies among the s
+		// numbers below a (found by a pointer moving down as s grows), and
+		// the next member among the s above the last (s places on where
+		// the list is dense: looked at first).
+		if seq.MaxStep != 0 {
+			find := func(lo, hi int, v uint64) int {
+				hi = min(hi, len(valid))
+				if hi > lo && valid[hi-1].v == v {
+					return hi - 1
+				}
+				for lo < hi {
+					m := int(uint(lo+hi) >> 1)
+					if valid[m].v < v {
+						lo = m + 1
+					} else {
+						hi = m
+					}
+				}
+				if lo < len(valid) && valid[lo].v == v {
+					return lo
+				}
+				return -1
+			}
+			maxStep := uint64(seq.MaxStep)
+			members := make([]int, 0, 2*seq.MinRun)
+			for i, a := range valid {
+				if i&0xffff == 0 {
+					if err := ctx.Err(); err != nil {
+						return nil, err
+					}
+				}
+				p := i - 1
+				for j := i + 1; j < len(valid) && valid[j].v-a.v <= maxStep; j++ {
+					s := valid[j].v - a.v
+					if s <= step {
+						continue
+					}
+					if a.v >= s {
+						for p >= 0 && valid[p].v > a.v-s {
+							p--
+						}
+						if p >= 0 && valid[p].v == a.v-s {
+							continue // not the first member
+						}
+					}
+					members = append(members[:0], i, j)
+					for last := j; ; {
+						k := find(last+1, last+1+int(s), valid[last].v+s)
+						if k < 0 {
+							break
+						}
+						members = append(members, k)
+						last = k
+					}
+					if n := len(members); n >= seq.MinRun {
+						for _, k := range members {
+							r := &rep.Results[valid[k].idx]
+							r.Findings |= FindingSequential
+							r.Run = max(r.Run, n)
+						}
+					}
+				}
+			}
+		}
 	}
 	if st := cfg.Stride; st != nil {
 		idxs := make([]int32, len(distinct))

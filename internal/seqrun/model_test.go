@@ -13,6 +13,7 @@ import (
 // scratch at every call.
 type model struct {
 	minRun, step int
+	maxStep      int // 0: no progressions
 	window       int64
 	recs         []modelRec
 	flagUntil    map[string]int64
@@ -27,8 +28,8 @@ type modelRec struct {
 	released bool
 }
 
-func newModel(minRun, maxGap int, window int64) *model {
-	return &model{minRun: minRun, step: maxGap + 1, window: window,
+func newModel(minRun, maxGap, maxStep int, window int64) *model {
+	return &model{minRun: minRun, step: maxGap + 1, maxStep: maxStep, window: window,
 		flagUntil: map[string]int64{}, flagRun: map[string]int{}}
 }
 
@@ -65,6 +66,17 @@ func (m *model) run(k string, x int, t int64, loose bool) int {
 			break
 		}
 	}
+	// Every step of a progression, tried one by one.
+	for st := m.step + 1; m.maxStep != 0 && st <= m.maxStep; st++ {
+		np := 1
+		for y := x - st; s[y]; y -= st {
+			np++
+		}
+		for y := x + st; s[y]; y += st {
+			np++
+		}
+		n = max(n, np)
+	}
 	return n
 }
 
@@ -98,6 +110,15 @@ func (m *model) add(id, k string, x int, t int64) (int, bool) {
 	return 0, true
 }
 
+// randMaxStep returns a max step for maxGap: 0 (no progressions) a third of
+// the time, else maxGap+2 to maxGap+7.
+func randMaxStep(rng *rand.Rand, maxGap int) int {
+	if rng.IntN(3) == 0 {
+		return 0
+	}
+	return maxGap + 2 + rng.IntN(6)
+}
+
 // Without releases the Set answers every Length and Add as the model does,
 // closings included, over random keys, values, gaps and instants moving
 // forward by up to a window (so values leave it and keys are pruned).
@@ -106,8 +127,9 @@ func TestSetMatchesModel(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		minRun := 2 + rng.IntN(6)
 		maxGap := rng.IntN(3)
+		maxStep := randMaxStep(rng, maxGap)
 		window := int64(50 + rng.IntN(200))
-		set, m := New[string](minRun, maxGap, window), newModel(minRun, maxGap, window)
+		set, m := New[string](minRun, maxGap, maxStep, window), newModel(minRun, maxGap, maxStep, window)
 		now := int64(rng.IntN(1000))
 		for op := 0; op < 400; op++ {
 			now += int64(rng.IntN(int(window / 4)))
@@ -138,8 +160,9 @@ func TestSetReleaseBetweenModels(t *testing.T) {
 	for seed := uint64(1); seed <= 300; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		maxGap := rng.IntN(3)
+		maxStep := randMaxStep(rng, maxGap)
 		window := int64(50 + rng.IntN(200))
-		set, m := New[string](1<<30, maxGap, window), newModel(1<<30, maxGap, window)
+		set, m := New[string](1<<30, maxGap, maxStep, window), newModel(1<<30, maxGap, maxStep, window)
 		now := int64(rng.IntN(1000))
 		var held []int // indexes into m.recs not yet released
 		for op := 0; op < 400; op++ {

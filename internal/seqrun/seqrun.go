@@ -17,8 +17,11 @@ import (
 // concurrent use.
 type Set[K comparable] struct {
 	minRun int
-	step   int   // largest difference between neighbours of a run: MaxGap+1
-	window int64 // ns
+	step   int // largest difference between neighbours of a run: MaxGap+1
+	// maxStep is the largest common step of a progression (0: none);
+	// progressions have steps from step+1 to maxStep.
+	maxStep int
+	window  int64 // ns
 	// keep is how long a value is kept: the window plus
 	// storage.PruneMargin, so that a call whose clock is behind the one
 	// that last pruned still counts every value its window holds.
@@ -76,11 +79,13 @@ type idRef[K comparable] struct {
 }
 
 // New returns an empty Set for runs of minRun or more values, each at most
-// maxGap+1 apart, counted within window nanoseconds. The caller validates
-// the parameters (minRun ≥ 2, maxGap ≥ 0, window > 0).
-func New[K comparable](minRun, maxGap int, window int64) *Set[K] {
+// maxGap+1 apart or, when maxStep is not 0, in an arithmetic progression of
+// a common step from maxGap+2 to maxStep (storage.Runs's contract), counted
+// within window nanoseconds. The caller validates the parameters
+// (storage.RunParams.Validate).
+func New[K comparable](minRun, maxGap, maxStep int, window int64) *Set[K] {
 	return &Set[K]{
-		minRun: minRun, step: maxGap + 1, window: window, keep: window + int64(storage.PruneMargin),
+		minRun: minRun, step: maxGap + 1, maxStep: maxStep, window: window, keep: window + int64(storage.PruneMargin),
 		keys: map[K]*keyState{}, ids: map[string]idRef[K]{},
 	}
 }
@@ -110,8 +115,100 @@ func (st *keyState) find(x int) (int, bool) {
 // recorded after cutoff (x counted once, whether or not it is already
 // there); values recorded at or before cutoff, kept for callers whose clock
 // is behind, are not part of it.
-func (st *keyState) runLength(x, step int, cutoff int64) int {
+func (st *keyState) runLength(x, step, maxStep int, cutoff int64) int {
 	i, found := st.find(x)
+	n := st.gapRun(x, i, found, step, cutoff)
+	if maxStep > step {
+		n = max(n, st.progression(x, i, found, step, maxStep, cutoff))
+	}
+	return n
+}
+
+// search returns the index of value y in st.vals[lo:hi] (bounds clamped
+// to the slice), or -1. Values are distinct and sorted, so y±s lies within
+// s places of y's index: the walks search that far only.
+func (st *keyState) search(lo, hi, y int) int {
+	lo, hi = max(lo, 0), min(hi, len(st.vals))
+	end := hi
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if st.vals[m].x < y {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < end && st.vals[lo].x == y {
+		return lo
+	}
+	return -1
+}
+
+// walk returns how many values follow st.vals[j] in a row, each s above
+// (s < 0: below) the one before and recorded after cutoff.
+func (st *keyState) walk(j, s int, cutoff int64) int {
+	n := 0
+	for {
+		var k int
+		if s > 0 {
+			k = st.search(j+1, j+1+s, st.vals[j].x+s)
+		} else {
+			k = st.search(j+s, j, st.vals[j].x+s)
+		}
+		if k < 0 || st.vals[k].at <= cutoff {
+			return n
+		}
+		n++
+		j = k
+	}
+}
+
+// progression returns the length of the longest arithmetic progression of
+// values recorded after cutoff that holds x, with a common step above step
+// and at most maxStep (x counted once). i and found are st.find(x): x's
+// index, or where it would go. Only the counted values within maxStep of x
+// are tried as steps, and each walk searches s places at a time.
+func (st *keyState) progression(x, i int, found bool, step, maxStep int, cutoff int64) int {
+	best := 1
+	for j := i - 1; j >= 0; j-- {
+		v := &st.vals[j]
+		s := x - v.x
+		if s > maxStep {
+			break
+		}
+		if s <= step || v.at <= cutoff {
+			continue
+		}
+		n := 2 + st.walk(j, -s, cutoff)
+		if k := st.search(i, i+s+1, x+s); k >= 0 && st.vals[k].at > cutoff {
+			n += 1 + st.walk(k, s, cutoff)
+		}
+		best = max(best, n)
+	}
+	k := i
+	if found {
+		k++
+	}
+	for j := k; j < len(st.vals); j++ {
+		v := &st.vals[j]
+		s := v.x - x
+		if s > maxStep {
+			break
+		}
+		if s <= step || v.at <= cutoff {
+			continue
+		}
+		// x-s counted: the step was tried from below.
+		if d := st.search(i-s, i, x-s); d >= 0 && st.vals[d].at > cutoff {
+			continue
+		}
+		best = max(best, 2+st.walk(j, s, cutoff))
+	}
+	return best
+}
+
+// gapRun is the gap walk of runLength; i and found are st.find(x).
+func (st *keyState) gapRun(x, i int, found bool, step int, cutoff int64) int {
 	n := 1
 	prev := x
 	for j := i - 1; j >= 0 && prev-st.vals[j].x <= step; j-- {
@@ -148,7 +245,7 @@ func (r *Set[K]) Length(k K, x int, t int64) int {
 		return n
 	}
 	st.prune(t - r.keep)
-	n := st.runLength(x, r.step, t-r.window)
+	n := st.runLength(x, r.step, r.maxStep, t-r.window)
 	if n >= r.minRun {
 		st.flag(t, r.window, n)
 	}
@@ -176,7 +273,7 @@ func (r *Set[K]) Add(id string, k K, x int, t int64) (int, bool) {
 		return n, false
 	}
 	st.prune(t - r.keep)
-	if n := st.runLength(x, r.step, t-r.window); n >= r.minRun {
+	if n := st.runLength(x, r.step, r.maxStep, t-r.window); n >= r.minRun {
 		st.flag(t, r.window, n)
 		return n, false
 	}

@@ -6,7 +6,7 @@ import "testing"
 // whatever the order of the releases.
 func TestReleaseSharedValue(t *testing.T) {
 	for _, order := range [][]string{{"a", "b", "c"}, {"c", "b", "a"}, {"b", "a", "c"}} {
-		r := New[string](10, 0, 100) // no run closes the key
+		r := New[string](10, 0, 0, 100) // no run closes the key
 		for _, id := range []string{"a", "b", "c"} {
 			if _, ok := r.Add(id, "k", 10, 1); !ok {
 				t.Fatalf("%s not recorded", id)
@@ -32,7 +32,7 @@ func TestReleaseSharedValue(t *testing.T) {
 // oldest instant lags behind (a value recorded again later, another
 // released).
 func TestPruneAfterReRecord(t *testing.T) {
-	r := New[string](5, 0, 100)
+	r := New[string](5, 0, 0, 100)
 	r.Add("a", "k", 10, 0)
 	r.Add("b", "k", 11, 50)
 	r.Add("c", "k", 10, 60) // 10 again: its instant becomes 60
@@ -50,7 +50,7 @@ func TestPruneAfterReRecord(t *testing.T) {
 // A value recorded by a caller whose clock runs behind the key's oldest
 // instant still leaves the window at its own instant.
 func TestPruneCallerBehind(t *testing.T) {
-	r := New[string](5, 0, 100)
+	r := New[string](5, 0, 0, 100)
 	r.Add("a", "k", 10, 100)
 	r.Add("b", "k", 20, 50) // behind the key's oldest (100)
 	if n := r.Length("k", 21, 140); n != 2 {

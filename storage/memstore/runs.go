@@ -24,7 +24,7 @@ func (s *runState) set(p storage.RunParams) *seqrun.Set[string] {
 		if s.sets == nil {
 			s.sets = map[storage.RunParams]*seqrun.Set[string]{}
 		}
-		r = seqrun.New[string](p.MinRun, p.MaxGap, int64(p.Window))
+		r = seqrun.New[string](p.MinRun, p.MaxGap, p.MaxStep, int64(p.Window))
 		s.sets[p] = r
 	}
 	return r

@@ -110,8 +110,10 @@
 // row (SELECT … FOR UPDATE), so records under one key from any process are
 // decided one after the other; it prunes the key's records that left the
 // window, walks the run from the dialled value (reading the values within
-// MinRun×(MaxGap+1) of the last one found, until a gap), and inserts its
-// row or closes the key, in one transaction. RunLength reads without a lock
+// MinRun×(MaxGap+1) of the last one found, until a gap; with MaxStep, a
+// recursive query measures the longest progression holding it, sent in one
+// batch with the walk's first reads down and up), and inserts its row or
+// closes the key, in one transaction. RunLength reads without a lock
 // and closes the key with one UPDATE when it finds a run. Each record stores
 // when it stops counting (its instant plus the window); [Store.ExpireRuns]
 // deletes the records whose end has passed and the rows of keys left

@@ -49,34 +49,87 @@ func (s *Store) ensureRuns(ctx context.Context, op string) error {
 	return nil
 }
 
+// runQuerier is what runWalk reads with: the pool or a transaction.
+type runQuerier interface {
+	querier
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// The statements of runWalk. runDownSQL and runUpSQL read the values within
+// a span below or above a value; runProgressionSQL returns the length of
+// the longest arithmetic progression of counted values holding x
+// (storage.Runs): the steps are the counted values within max step of x
+// and above step (nb), each walked on from x while counted (w, a value
+// reached per step and direction; UNION stops at the first gap), both
+// directions of a step adding up (x counted once). The walk reads
+// run_values_key_x, one row per value reached.
+const (
+	runDownSQL        = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x < $2 AND x >= $3 AND at_ns > $4 ORDER BY x DESC`
+	runUpSQL          = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x > $2 AND x <= $3 AND at_ns > $4 ORDER BY x`
+	runProgressionSQL = `WITH RECURSIVE
+nb AS (
+  SELECT DISTINCT x::bigint - $2::bigint AS d FROM run_values
+  WHERE key = $1 AND x >= $2::bigint - $4::bigint AND x <= $2::bigint + $4::bigint
+    AND abs(x::bigint - $2::bigint) > $3::bigint AND at_ns > $5
+),
+w(d, y) AS (
+  SELECT d, $2::bigint + d FROM nb
+  UNION
+  SELECT w.d, w.y + w.d FROM w
+  WHERE EXISTS (SELECT 1 FROM run_values r WHERE r.key = $1 AND r.x = w.y + w.d AND r.at_ns > $5)
+)
+SELECT coalesce(max(c), 0) + 1 FROM (SELECT count(*) AS c FROM w GROUP BY abs(d)) g`
+)
+
 // runWalk returns the length of the run x makes among the values recorded
-// under key after cutoff (x counted once): it walks from x down and up, in
-// steps of at most step, reading the values span at a time.
-func (s *Store) runWalk(ctx context.Context, q querier, op, key string, x, step, span int, cutoff int64) (int, error) {
+// under key after cutoff (x counted once), with p: it walks from x down and
+// up, in steps of at most MaxGap+1, reading the values MinRun*(MaxGap+1) at
+// a time, and with p.MaxStep measures the longest progression holding x
+// (runProgressionSQL); the length is the larger. The first reads of both
+// directions and the progression go in one batch (one round trip); a walk
+// goes on, a read a round trip, only while every value read is in the run.
+func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int, p storage.RunParams, cutoff int64) (int, error) {
+	step := p.MaxGap + 1
+	span := p.MinRun * step
+	b := &pgx.Batch{}
+	b.Queue(runDownSQL, key, x, x-span, cutoff)
+	b.Queue(runUpSQL, key, x, x+span, cutoff)
+	if p.MaxStep != 0 {
+		b.Queue(runProgressionSQL, key, x, step, p.MaxStep, cutoff)
+	}
+	br := q.SendBatch(ctx, b)
+	var (
+		first [2][]int
+		prog  int
+		err   error
+	)
+	for i := range first {
+		rows, qerr := br.Query()
+		if qerr != nil {
+			err = qerr
+			break
+		}
+		if first[i], err = pgx.CollectRows(rows, pgx.RowTo[int]); err != nil {
+			break
+		}
+	}
+	if err == nil && p.MaxStep != 0 {
+		err = br.QueryRow().Scan(&prog)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
 	n := 1
-	for _, down := range []bool{true, false} {
-		prev := x
-		for more := true; more; {
-			var (
-				rows pgx.Rows
-				err  error
-			)
-			if down {
-				rows, err = q.Query(ctx, `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x < $2 AND x >= $3 AND at_ns > $4 ORDER BY x DESC`, key, prev, prev-span, cutoff)
-			} else {
-				rows, err = q.Query(ctx, `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x > $2 AND x <= $3 AND at_ns > $4 ORDER BY x`, key, prev, prev+span, cutoff)
-			}
-			if err != nil {
-				return 0, s.fail(op, err)
-			}
-			vals, err := pgx.CollectRows(rows, pgx.RowTo[int])
-			if err != nil {
-				return 0, s.fail(op, err)
-			}
+	for i, down := range []bool{true, false} {
+		prev, vals := x, first[i]
+		for {
 			// Every value within span of prev was read: none means no
 			// neighbour within step; all of them in the run means the run
 			// may go on past them.
-			more = len(vals) > 0
+			more := len(vals) > 0
 			for _, v := range vals {
 				if d := v - prev; d > step || -d > step {
 					more = false
@@ -85,9 +138,24 @@ func (s *Store) runWalk(ctx context.Context, q querier, op, key string, x, step,
 				n++
 				prev = v
 			}
+			if !more {
+				break
+			}
+			var rows pgx.Rows
+			if down {
+				rows, err = q.Query(ctx, runDownSQL, key, prev, prev-span, cutoff)
+			} else {
+				rows, err = q.Query(ctx, runUpSQL, key, prev, prev+span, cutoff)
+			}
+			if err != nil {
+				return 0, s.fail(op, err)
+			}
+			if vals, err = pgx.CollectRows(rows, pgx.RowTo[int]); err != nil {
+				return 0, s.fail(op, err)
+			}
 		}
 	}
-	return n, nil
+	return max(n, prog), nil
 }
 
 // runBounds returns the instant at or before which records no longer count
@@ -121,7 +189,7 @@ func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p
 	if closedUntil != nil && tn < *closedUntil && closedRun > 0 {
 		return closedRun, nil
 	}
-	n, err := s.runWalk(ctx, s.pool, op, key, x, p.MaxGap+1, p.MinRun*(p.MaxGap+1), cutoff)
+	n, err := s.runWalk(ctx, s.pool, op, key, x, p, cutoff)
 	if err != nil {
 		return 0, err
 	}
@@ -196,7 +264,7 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 		} else if _, err := tx.Exec(ctx, `DELETE FROM run_values WHERE key = $1 AND at_ns <= $2`, key, pruned); err != nil {
 			return s.fail(op+": prune", err)
 		}
-		if n, err = s.runWalk(ctx, tx, op, key, x, p.MaxGap+1, p.MinRun*(p.MaxGap+1), cutoff); err != nil {
+		if n, err = s.runWalk(ctx, tx, op, key, x, p, cutoff); err != nil {
 			return err
 		}
 		if n >= p.MinRun {

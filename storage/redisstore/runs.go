@@ -38,7 +38,12 @@ var _ storage.Runs = (*Store)(nil)
 // reachable from x, down or up, in steps of at most step, among those
 // recorded (stamps in rs) after the stamp cnt ("" for all): the values kept
 // past the window (storage.PruneMargin) for callers whose clock is behind
-// are passed over; it reads them in chunks of chunk. closedRun returns the length of the run that closed rs,
+// are passed over; it reads them in chunks of chunk. progression returns
+// the length of the longest arithmetic progression of counted values (stamp
+// in rs after cnt) holding x, with a common step above step and at most
+// maxStep: it reads the values within maxStep of x from zv, once, and walks
+// each step found there in rs (x counted once); length is the larger of
+// the gap walk and the progression. closedRun returns the length of the run that closed rs,
 // or 0. prune removes the values recorded at or before the bound lob (a
 // ZRANGEBYLEX bound, "" for none).
 const luaRuns = `
@@ -86,9 +91,44 @@ local function prune(mpfx, rs, rv, ra, lob)
   end
   redis.call("ZREMRANGEBYLEX", ra, "-", lob)
 end
-local function length(rv, rs, cnt, xs, step, chunk)
+local function counted(rs, cnt, y)
+  if y < 0 then return false end
+  local at = redis.call("HGET", rs, string.format("%d", y))
+  return at ~= false and (cnt == "" or lt(cnt, at))
+end
+local function stepRun(rs, cnt, y, s)
+  local n = 0
+  while counted(rs, cnt, y) do
+    n = n + 1
+    y = y + s
+  end
+  return n
+end
+local function progression(rv, rs, cnt, x, step, maxStep)
+  local best = 1
+  if maxStep <= step then return best end
+  local vs = redis.call("ZRANGEBYSCORE", rv, x - maxStep, x + maxStep)
+  for _, v in ipairs(vs) do
+    local y = tonumber(v)
+    local s = math.abs(y - x)
+    if s > step and counted(rs, cnt, y) then
+      local n = 0
+      if y < x then
+        n = 1 + stepRun(rs, cnt, y, -s) + stepRun(rs, cnt, x + s, s)
+      elseif not counted(rs, cnt, x - s) then
+        n = 1 + stepRun(rs, cnt, y, s)
+      end
+      if n > best then best = n end
+    end
+  end
+  return best
+end
+local function length(rv, rs, cnt, xs, step, chunk, maxStep)
   local x = tonumber(xs)
-  return 1 + walk(rv, rs, cnt, x, step, true, chunk) + walk(rv, rs, cnt, x, step, false, chunk)
+  local n = 1 + walk(rv, rs, cnt, x, step, true, chunk) + walk(rv, rs, cnt, x, step, false, chunk)
+  local p = progression(rv, rs, cnt, x, step, maxStep)
+  if p > n then return p end
+  return n
 end
 local function close(rs, upto, n, ttl)
   redis.call("HSET", rs, "u", upto, "n", n)
@@ -98,16 +138,17 @@ end
 
 // ARGV: prefix, K, x, stamp(t), prune bound (the window and
 // storage.PruneMargin before t), stamp(t+window), min run, step, chunk, ttl
-// ms (0: none), stamp(t-window) ("" for none: every value counts). Returns
-// the run length.
+// ms (0: none), stamp(t-window) ("" for none: every value counts), max step
+// (0: none). Returns the run length.
 var runLengthScript = redis.NewScript(luaRuns + `
 local pfx, k, xs, ts, lob, upto = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local minRun, step, chunk, ttl, cnt = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10], ARGV[11]
+local maxStep = tonumber(ARGV[12])
 local rs, rv, ra = pfx .. "rs:" .. k, pfx .. "rv:" .. k, pfx .. "ra:" .. k
 local c = closedRun(rs, ts)
 if c > 0 then return c end
 prune(pfx .. "rm:" .. k .. ":", rs, rv, ra, lob)
-local n = length(rv, rs, cnt, xs, step, chunk)
+local n = length(rv, rs, cnt, xs, step, chunk, maxStep)
 if n >= minRun then close(rs, upto, n, ttl) end
 return n
 `)
@@ -118,7 +159,7 @@ return n
 var recordRunScript = redis.NewScript(luaRuns + `
 local pfx, k, xs, ts, lob, upto = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local minRun, step, chunk, ttl, cnt = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10], ARGV[11]
-local id, need = ARGV[12], tonumber(ARGV[13])
+local maxStep, id, need = tonumber(ARGV[12]), ARGV[13], tonumber(ARGV[14])
 local ri = pfx .. "ri:" .. id
 if redis.call("EXISTS", ri) == 1 then return {0, 1} end
 local rs, rv, ra = pfx .. "rs:" .. k, pfx .. "rv:" .. k, pfx .. "ra:" .. k
@@ -130,7 +171,7 @@ if type(v) == "table" then return {-1, 0} end
 if v and not string.match(v, "^[1-9][0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?[0-9]?$") then return {-1, 0} end
 local mpfx = pfx .. "rm:" .. k .. ":"
 prune(mpfx, rs, rv, ra, lob)
-local n = length(rv, rs, cnt, xs, step, chunk)
+local n = length(rv, rs, cnt, xs, step, chunk, maxStep)
 if n >= minRun then
   close(rs, upto, n, ttl)
   return {n, 0}
@@ -184,7 +225,7 @@ const maxStampNanos = 1<<62 - 1
 // walks a run.
 const maxRunChunk = 1000
 
-// runArgs returns the arguments shared by the run scripts (ARGV 1–11), or
+// runArgs returns the arguments shared by the run scripts (ARGV 1–12), or
 // the error for invalid arguments.
 func (s *Store) runArgs(ctx context.Context, op, key string, x int, t time.Time, p storage.RunParams) ([]any, error) {
 	if err := s.check(op); err != nil {
@@ -219,7 +260,7 @@ func (s *Store) runArgs(ctx context.Context, op, key string, x int, t time.Time,
 	// side is most often enough to walk it (values kept past the window
 	// may need more).
 	chunk := min(p.MinRun, maxRunChunk)
-	return []any{s.pfx, key, strconv.Itoa(x), stamp(tn), lob, stamp(until), p.MinRun, p.MaxGap + 1, chunk, ttl, cnt}, nil
+	return []any{s.pfx, key, strconv.Itoa(x), stamp(tn), lob, stamp(until), p.MinRun, p.MaxGap + 1, chunk, ttl, cnt, p.MaxStep}, nil
 }
 
 // RunLength returns the length of the run x would make under key at t, in

@@ -55,6 +55,14 @@ func runCases() []testCase[storage.Runs] {
 		{"Closed", runClosed},
 		{"Reopen", runReopen},
 		{"RandomAgainstModel", runRandom},
+		{"ProgressionUp", runProgUp},
+		{"ProgressionDown", runProgDown},
+		{"ProgressionMiddle", runProgMiddle},
+		{"ProgressionInterleaved", runProgInterleaved},
+		{"ProgressionStepBounds", runProgBounds},
+		{"ProgressionRelease", runProgRelease},
+		{"ProgressionWindow", runProgWindow},
+		{"ProgressionOff", runProgOff},
 	}
 }
 
@@ -133,6 +141,9 @@ func runInvalid(ctx context.Context, h harness[storage.Runs]) error {
 		{"negative gap", "a", "k", 1, t0, storage.RunParams{MinRun: 5, MaxGap: -1, Window: time.Hour}},
 		{"zero window", "a", "k", 1, t0, storage.RunParams{MinRun: 5, MaxGap: 2}},
 		{"window too long", "a", "k", 1, t0, storage.RunParams{MinRun: 5, MaxGap: 2, Window: storage.MaxWindow + time.Hour}},
+		{"negative max step", "a", "k", 1, t0, storage.RunParams{MinRun: 5, MaxGap: 2, Window: time.Hour, MaxStep: -1}},
+		{"max step within the gap", "a", "k", 1, t0, storage.RunParams{MinRun: 5, MaxGap: 2, Window: time.Hour, MaxStep: 3}},
+		{"max step too large", "a", "k", 1, t0, storage.RunParams{MinRun: 5, MaxGap: 2, Window: time.Hour, MaxStep: storage.MaxRunStep + 1}},
 	}
 	for _, b := range bad {
 		if n, ok, err := s.RecordRun(ctx, b.id, b.key, b.x, b.t, b.p); !errors.Is(err, storage.ErrInvalid) || ok {
@@ -691,4 +702,186 @@ func runReopen(ctx context.Context, h harness[storage.Runs]) error {
 	}
 	// 1 and 2 are left: 4 makes a run of three.
 	return wantLength(ctx, s, "durable", 4, at, rp, 3)
+}
+
+// pp are the suite's progression parameters: rp with steps of up to 10
+// (steps 4 to 10 are progressions; 1 to 3 the gap rule's).
+var pp = storage.RunParams{MinRun: 5, MaxGap: 2, MaxStep: 10, Window: time.Hour}
+
+// runProgUp: values a step of 7 apart, ascending, make a run; the fifth
+// closes the key.
+func runProgUp(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "u", "up", t0, pp, 100, 107, 114, 121); err != nil {
+		return err
+	}
+	// A recorded value counts once.
+	if err := wantLength(ctx, s, "up", 114, t0, pp, 4); err != nil {
+		return fmt.Errorf("a recorded value of the progression: %w", err)
+	}
+	if err := record(ctx, s, "u-128", "up", 128, t0, pp, 5, false); err != nil {
+		return fmt.Errorf("the fifth value of a step-7 progression: %w", err)
+	}
+	if err := record(ctx, s, "u-9000", "up", 9000, t0.Add(time.Minute), pp, 5, false); err != nil {
+		return fmt.Errorf("a far value in a key a progression closed: %w", err)
+	}
+	return wantLength(ctx, s, "up", 5000, t0.Add(time.Minute), pp, 5)
+}
+
+// runProgDown: the same, descending, with RunLength closing the key.
+func runProgDown(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "d", "down", t0, pp, 200, 193, 186, 179); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "down", 172, t0, pp, 5); err != nil {
+		return fmt.Errorf("the fifth value of a descending step-7 progression: %w", err)
+	}
+	return record(ctx, s, "d-300", "down", 300, t0.Add(time.Second), pp, 5, false)
+}
+
+// runProgMiddle: x between the two halves of a progression joins them.
+func runProgMiddle(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "m", "middle", t0, pp, 300, 308, 324, 332); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "middle", 340, t0, pp, 3); err != nil {
+		return err
+	}
+	return record(ctx, s, "m-316", "middle", 316, t0, pp, 5, false)
+}
+
+// runProgInterleaved: two progressions of other steps interleaved, and
+// stray values, do not add up; each progression counts its own step.
+func runProgInterleaved(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	// Step 7: 700, 707, 714, 721; step 9: 702, 711, 720; stray: 752.
+	if err := recordAll(ctx, s, "i", "inter", t0, pp, 700, 702, 707, 711, 714, 720, 721, 752); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "inter", 729, t0, pp, 4); err != nil {
+		return fmt.Errorf("the fourth value of the step-9 progression: %w", err)
+	}
+	if err := wantLength(ctx, s, "inter", 742, t0, pp, 2); err != nil {
+		return err
+	}
+	return record(ctx, s, "i-728", "inter", 728, t0, pp, 5, false)
+}
+
+// runProgBounds: the smallest progression step is MaxGap+2, the largest
+// MaxStep; a step above MaxStep makes no run.
+func runProgBounds(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "a", "step4", t0, pp, 800, 804, 808, 812); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "step4", 816, t0, pp, 5); err != nil {
+		return fmt.Errorf("step MaxGap+2: %w", err)
+	}
+	// Step MaxGap+1 is the gap rule's: a run either way.
+	if err := recordAll(ctx, s, "b", "step3", t0, pp, 800, 803, 806, 809); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "step3", 812, t0, pp, 5); err != nil {
+		return fmt.Errorf("step MaxGap+1: %w", err)
+	}
+	if err := recordAll(ctx, s, "c", "step10", t0, pp, 900, 910, 920, 930); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "step10", 940, t0, pp, 5); err != nil {
+		return fmt.Errorf("step MaxStep: %w", err)
+	}
+	if err := recordAll(ctx, s, "e", "step11", t0, pp, 1000, 1011, 1022, 1033); err != nil {
+		return fmt.Errorf("step MaxStep+1: %w", err)
+	}
+	if err := wantLength(ctx, s, "step11", 1044, t0, pp, 1); err != nil {
+		return fmt.Errorf("step MaxStep+1: %w", err)
+	}
+	// At the top of the values: x+s past MaxRunValue is no value.
+	top := storage.MaxRunValue
+	if err := recordAll(ctx, s, "t", "top", t0, pp, top-30, top-20, top-10); err != nil {
+		return err
+	}
+	return wantLength(ctx, s, "top", top, t0, pp, 4)
+}
+
+// runProgRelease: a released value ends the progression; recorded again,
+// it joins it.
+func runProgRelease(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "r", "prel", t0, pp, 1100, 1106, 1112, 1118); err != nil {
+		return err
+	}
+	if err := s.ReleaseRun(ctx, "r-1112"); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "prel", 1124, t0, pp, 2); err != nil {
+		return fmt.Errorf("after releasing the middle value: %w", err)
+	}
+	if err := record(ctx, s, "r2-1112", "prel", 1112, t0, pp, 0, true); err != nil {
+		return err
+	}
+	return record(ctx, s, "r-1124", "prel", 1124, t0, pp, 5, false)
+}
+
+// runProgWindow: values out of the window end a progression, also while
+// they are kept (storage.PruneMargin) for callers whose clock is behind.
+func runProgWindow(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "w", "pwin", t0, pp, 1200, 1205, 1210, 1215); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "pwin", 1220, t0.Add(pp.Window), pp, 1); err != nil {
+		return fmt.Errorf("when the window ends: %w", err)
+	}
+	// 1305 at t0 is kept past the window at t1 but does not count: 1300,
+	// 1310, 1315, 1320 at t1 are progressions of 3 (steps 10 and 5), not
+	// one of 5.
+	t1 := t0.Add(pp.Window + time.Minute)
+	if err := recordAll(ctx, s, "k", "pkept", t0, pp, 1305); err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "k", "pkept", t1, pp, 1300, 1310, 1315); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "pkept", 1320, t1, pp, 3); err != nil {
+		return fmt.Errorf("a value kept past the window: %w", err)
+	}
+	// A caller an hour behind still counts 1305: a run of five.
+	return wantLength(ctx, s, "pkept", 1320, t0.Add(time.Minute), pp, 5)
+}
+
+// runProgOff: without MaxStep, progressions of steps above MaxGap+1 are
+// no run.
+func runProgOff(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	if err := recordAll(ctx, s, "o", "poff", t0, rp, 100, 107, 114, 121, 128, 135); err != nil {
+		return err
+	}
+	return wantLength(ctx, s, "poff", 142, t0, rp, 1)
 }

@@ -49,6 +49,16 @@ func (m *runModel) run(key string, x int, t time.Time) int {
 			}
 		}
 	}
+	// Every step of a progression, tried one by one.
+	for s := step + 1; m.p.MaxStep != 0 && s <= m.p.MaxStep; s++ {
+		np := 1
+		for _, dir := range []int{-s, s} {
+			for y := x + dir; y >= 0 && m.present(key, y, t, false); y += dir {
+				np++
+			}
+		}
+		n = max(n, np)
+	}
 	return n
 }
 
@@ -93,6 +103,17 @@ func runRandom(ctx context.Context, h harness[storage.Runs]) error {
 		return err
 	}
 	p := storage.RunParams{MinRun: 4, MaxGap: 1, Window: time.Hour}
+	if err := runRandomWith(ctx, s, "random", p, 16); err != nil {
+		return err
+	}
+	// Progressions: steps 3 to 7 among values 0–47.
+	pp := storage.RunParams{MinRun: 4, MaxGap: 1, MaxStep: 7, Window: time.Hour}
+	return runRandomWith(ctx, s, "progression", pp, 48)
+}
+
+// runRandomWith is runRandom with params p, values 0 to span-1 and keys and
+// ids starting with name.
+func runRandomWith(ctx context.Context, s storage.Runs, name string, p storage.RunParams, span int) error {
 	for seed := uint64(1); seed <= 3; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 3))
 		m := &runModel{p: p, flagUntil: map[string]time.Time{}, flagRun: map[string]int{}}
@@ -100,8 +121,8 @@ func runRandom(ctx context.Context, h harness[storage.Runs]) error {
 		var held []int
 		for op := 0; op < 300; op++ {
 			now = now.Add(time.Duration(rng.IntN(20)) * time.Minute)
-			key := fmt.Sprintf("random%d/k%d", seed, rng.IntN(2))
-			x := rng.IntN(16)
+			key := fmt.Sprintf("%s%d/k%d", name, seed, rng.IntN(2))
+			x := rng.IntN(span)
 			at := fmt.Sprintf("seed %d op %d at %s", seed, op, now.Sub(t0))
 			switch r := rng.IntN(5); {
 			case r == 0:
@@ -120,7 +141,7 @@ func runRandom(ctx context.Context, h harness[storage.Runs]) error {
 				if m.present(key, x, now, true) {
 					continue
 				}
-				id := fmt.Sprintf("random%d-%d", seed, op)
+				id := fmt.Sprintf("%s%d-%d", name, seed, op)
 				wn, wok := m.record(id, key, x, now)
 				if err := record(ctx, s, id, key, x, now, p, wn, wok); err != nil {
 					return fmt.Errorf("%s: %w", at, err)
