@@ -70,20 +70,27 @@ func newRequestCodec() *requestCodec {
 
 // Unmarshal decodes data into v (see requestCodec).
 func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	err := c.CodecV2.Unmarshal(data, v)
 	m, ok := v.(proto.Message)
-	if err == nil {
-		if ok {
-			if msg := mistyped(m.ProtoReflect(), ""); msg != "" {
-				c.mark(m, msg)
-			}
+	if !ok {
+		return c.CodecV2.Unmarshal(data, v)
+	}
+	// As gRPC's proto codec decodes: one buffer is read in place, more are
+	// copied into one from the pool. The bytes are read again for 32-bit
+	// fields sent a wider varint (overflowed), which protobuf truncates.
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	b := buf.ReadOnlyData()
+	if proto.Unmarshal(b, m) == nil {
+		r := m.ProtoReflect()
+		msg := mistyped(r, "")
+		if msg == "" {
+			msg = overflowed(b, r.Descriptor(), "")
+		}
+		if msg != "" {
+			c.mark(m, msg)
 		}
 		return nil
 	}
-	if !ok {
-		return err
-	}
-	b := data.Materialize()
 	clean, field, serr := repairUTF8(b, m.ProtoReflect().Descriptor(), "", 0)
 	if serr == nil && field != "" && proto.Unmarshal(clean, m) == nil {
 		c.mark(m, field+": not valid UTF-8 (a proto string must be UTF-8)")
