@@ -159,3 +159,35 @@ func TestAdminReleaseHoldGoneRecordedUnchanged(t *testing.T) {
 		t.Errorf("release records: %s, want %s", strings.Join(got, ","), want)
 	}
 }
+
+// TestAdminLedgerRetryRecordedUnchanged: an AddLedgerEntry of the entry the
+// ledger holds already (a retry) answers OK, stores nothing, and is
+// recorded as applied and unchanged: it was recorded as another entry
+// added, counted again in the quarterly report's ledger.add.
+func TestAdminLedgerRetryRecordedUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	e := startFull(t, Config{TokensFile: opsToken(t)}, dir)
+	ctx := bearer(t, "ops-desk-token-0123456789")
+	req := &pb.AddLedgerEntryRequest{Tenant: "acme", Number: "+861058001288", Type: pb.NumberType_NUMBER_TYPE_FIXED,
+		Holder: "Acme", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_SERVICE}, ValidFrom: timestamppb.New(time.Now().Add(-time.Hour))}
+	for i := range 2 {
+		if _, err := e.admin.AddLedgerEntry(ctx, req); err != nil {
+			t.Fatalf("add %d: %v", i, err)
+		}
+	}
+	changes, _, _ := auditChanges(t, e, dir)
+	var got []string
+	for _, c := range changes {
+		if c.Op != auditlog.OpLedgerAdd {
+			continue
+		}
+		s := c.Result
+		if c.Unchanged {
+			s += " unchanged"
+		}
+		got = append(got, s)
+	}
+	if want := "requested,applied,requested,applied unchanged"; strings.Join(got, ",") != want {
+		t.Errorf("ledger.add records: %s, want %s", strings.Join(got, ","), want)
+	}
+}

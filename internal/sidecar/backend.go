@@ -350,7 +350,9 @@ type LedgerAdmin interface {
 	// ErrFailedPrecondition naming the number, and nothing changes. The
 	// entry is in force for the next Check when it returns nil (a Check
 	// that cannot read the ledger then is callerid.unavailable; it never
-	// decides on the ledger read before the write).
+	// decides on the ledger read before the write). The entry the ledger
+	// holds already is not written again and wraps auditlog.ErrUnchanged
+	// (no error: recorded as a request that changed nothing).
 	AddLedgerEntry(ctx context.Context, e LedgerEntry) error
 	// LedgerPrior returns what storing e (with e.Replace) would replace
 	// now, for its change record; a malformed e is an error as for
