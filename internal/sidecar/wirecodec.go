@@ -80,11 +80,15 @@ func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
 	defer buf.Free()
 	b := buf.ReadOnlyData()
+	// A varint cut to 32 bits is named first, whatever else is wrong: the
+	// value decoded is not the one sent, and nothing tells it by the
+	// message (ReportOutcome's intactDial uses a refused report's dial
+	// unless the refusal names a field of it).
 	if proto.Unmarshal(b, m) == nil {
 		r := m.ProtoReflect()
-		msg := mistyped(r, "")
+		msg := overflowed(b, r.Descriptor(), "")
 		if msg == "" {
-			msg = overflowed(b, r.Descriptor(), "")
+			msg = mistyped(r, "")
 		}
 		if msg != "" {
 			c.mark(m, msg)
@@ -93,7 +97,11 @@ func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	}
 	clean, field, serr := repairUTF8(b, m.ProtoReflect().Descriptor(), "", 0)
 	if serr == nil && field != "" && proto.Unmarshal(clean, m) == nil {
-		c.mark(m, field+": not valid UTF-8 (a proto string must be UTF-8)")
+		msg := overflowed(clean, m.ProtoReflect().Descriptor(), "")
+		if msg == "" {
+			msg = field + ": not valid UTF-8 (a proto string must be UTF-8)"
+		}
+		c.mark(m, msg)
 		return nil
 	}
 	proto.Reset(m)
