@@ -40,7 +40,10 @@ import (
 // intact decision_id placed before answering it: refusedTaker). A
 // message decoded without error is marked the same way when a field it
 // knows came with another wire type (mistyped), which protobuf keeps as an
-// unknown field, leaving the field unset.
+// unknown field, leaving the field unset, and when a 32-bit varint field
+// (int32, uint32, sint32, enum) was sent a varint that does not fit it
+// (overflowed), which protobuf decodes as its low 32 bits; that one is
+// named first.
 //
 // The mark travels in the message, not in a table beside it: gRPC decodes
 // some messages that never reach an interceptor (a second message on a
