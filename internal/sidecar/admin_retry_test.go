@@ -72,3 +72,122 @@ func TestAdminConsentRetryRecordedUnchanged(t *testing.T) {
 		t.Errorf("report by op: %+v", r.Changes.ByOp)
 	}
 }
+
+// TestAdminDNCRemoveNotListedRecordedUnchanged: a RemoveDncEntry of an
+// entry not listed (a retry of a removal made, or a number never listed in
+// that scope) answers OK and is recorded as applied and unchanged, not as
+// an opt-out removed: the quarterly report counted each as one of the
+// opt-outs removed (dnc_removals), so a client retrying a removal after a
+// lost answer, or a script removing numbers never listed, inflated the
+// removals a regulator reads.
+func TestAdminDNCRemoveNotListedRecordedUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	e := startFull(t, Config{TokensFile: opsToken(t)}, dir)
+	ctx := bearer(t, "ops-desk-token-0123456789")
+	const num = "+8613900139082"
+	long := timestamppb.New(time.Now().AddDate(-3, 0, 0))
+	if _, err := e.admin.AddDncEntry(ctx, &pb.AddDncEntryRequest{Number: num, Scope: "tenant:acme", AddedAt: long}); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range []string{num, num, "+8613900139083"} {
+		if _, err := e.admin.RemoveDncEntry(ctx, &pb.RemoveDncEntryRequest{Number: n, Scope: "tenant:acme"}); err != nil {
+			t.Fatalf("remove %d: %v", i, err)
+		}
+	}
+	changes, _, _ := auditChanges(t, e, dir)
+	var got []string
+	for _, c := range changes {
+		s := c.Op + " " + c.Result
+		if c.Unchanged {
+			s += " unchanged"
+		}
+		got = append(got, s)
+	}
+	want := "dnc.add applied,dnc.remove requested,dnc.remove applied,dnc.remove requested,dnc.remove applied unchanged," +
+		"dnc.remove requested,dnc.remove applied unchanged"
+	if strings.Join(got, ",") != want {
+		t.Errorf("change records:\n %s\nwant\n %s", strings.Join(got, ","), want)
+	}
+	files, err := auditlog.LogFiles(filepath.Join(dir, AuditDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC()
+	q := report.Quarter{Year: at.Year(), Q: (int(at.Month())-1)/3 + 1}
+	r, err := report.Build(context.Background(), q, time.UTC, at, report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Changes.DNCRemovals != 1 {
+		t.Errorf("report: %d opt-outs removed, want 1 (the others removed nothing)", r.Changes.DNCRemovals)
+	}
+}
+
+// TestAdminReleaseHoldGoneRecordedUnchanged: a ReleaseRecordingHold of a
+// hold already gone from an unheld recording (a retry) answers OK and is
+// recorded as applied and unchanged: it was recorded as a hold lifted, a
+// second release of a legal hold in the log.
+func TestAdminReleaseHoldGoneRecordedUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	e := startFull(t, Config{TokensFile: opsToken(t)}, dir)
+	ctx := bearer(t, "ops-desk-token-0123456789")
+	started := timestamppb.New(time.Now().Add(-time.Hour))
+	if _, err := e.admin.RegisterRecording(ctx, &pb.RegisterRecordingRequest{Id: "r-rel-1", Number: "+8613900139084", StartedAt: started}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.admin.HoldRecording(ctx, &pb.HoldRecordingRequest{Id: "r-rel-1", HoldId: "legal-1", Reason: "dispute"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := e.admin.ReleaseRecordingHold(ctx, &pb.ReleaseRecordingHoldRequest{Id: "r-rel-1", HoldId: "legal-1"}); err != nil {
+			t.Fatalf("release %d: %v", i, err)
+		}
+	}
+	changes, _, _ := auditChanges(t, e, dir)
+	var got []string
+	for _, c := range changes {
+		if c.Op != auditlog.OpRecordingReleaseHold {
+			continue
+		}
+		s := c.Result
+		if c.Unchanged {
+			s += " unchanged"
+		}
+		got = append(got, s)
+	}
+	if want := "requested,applied,requested,applied unchanged"; strings.Join(got, ",") != want {
+		t.Errorf("release records: %s, want %s", strings.Join(got, ","), want)
+	}
+}
+
+// TestAdminLedgerRetryRecordedUnchanged: an AddLedgerEntry of the entry the
+// ledger holds already (a retry) answers OK, stores nothing, and is
+// recorded as applied and unchanged: it was recorded as another entry
+// added, counted again in the quarterly report's ledger.add.
+func TestAdminLedgerRetryRecordedUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	e := startFull(t, Config{TokensFile: opsToken(t)}, dir)
+	ctx := bearer(t, "ops-desk-token-0123456789")
+	req := &pb.AddLedgerEntryRequest{Tenant: "acme", Number: "+861058001288", Type: pb.NumberType_NUMBER_TYPE_FIXED,
+		Holder: "Acme", Purposes: []pb.Purpose{pb.Purpose_PURPOSE_SERVICE}, ValidFrom: timestamppb.New(time.Now().Add(-time.Hour))}
+	for i := range 2 {
+		if _, err := e.admin.AddLedgerEntry(ctx, req); err != nil {
+			t.Fatalf("add %d: %v", i, err)
+		}
+	}
+	changes, _, _ := auditChanges(t, e, dir)
+	var got []string
+	for _, c := range changes {
+		if c.Op != auditlog.OpLedgerAdd {
+			continue
+		}
+		s := c.Result
+		if c.Unchanged {
+			s += " unchanged"
+		}
+		got = append(got, s)
+	}
+	if want := "requested,applied,requested,applied unchanged"; strings.Join(got, ",") != want {
+		t.Errorf("ledger.add records: %s, want %s", strings.Join(got, ","), want)
+	}
+}

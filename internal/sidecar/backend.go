@@ -188,7 +188,9 @@ type DNCAdmin interface {
 	AddDNC(ctx context.Context, e DNCEntry) error
 	// RemoveDNC removes number n's entry in scope as of at (the hold is
 	// checked against it); removing an entry that is not there is not an
-	// error, an entry still held is a FieldError.
+	// error but wraps auditlog.ErrUnchanged (recorded as a request that
+	// changed nothing, not as an opt-out removed), an entry still held is
+	// a FieldError.
 	RemoveDNC(ctx context.Context, n dialgate.Number, scope string, at time.Time) error
 }
 
@@ -348,7 +350,9 @@ type LedgerAdmin interface {
 	// ErrFailedPrecondition naming the number, and nothing changes. The
 	// entry is in force for the next Check when it returns nil (a Check
 	// that cannot read the ledger then is callerid.unavailable; it never
-	// decides on the ledger read before the write).
+	// decides on the ledger read before the write). The entry the ledger
+	// holds already is not written again and wraps auditlog.ErrUnchanged
+	// (no error: recorded as a request that changed nothing).
 	AddLedgerEntry(ctx context.Context, e LedgerEntry) error
 	// LedgerPrior returns what storing e (with e.Replace) would replace
 	// now, for its change record; a malformed e is an error as for
@@ -401,7 +405,8 @@ type RecordingAdmin interface {
 	// recording id; placing a hold it already has is not an error.
 	HoldRecording(ctx context.Context, id, holdID, reason string, at time.Time) error
 	// ReleaseRecordingHold lifts hold holdID from recording id at at;
-	// releasing a hold already gone from an unheld recording is not an error.
+	// releasing a hold already gone from an unheld recording is not an
+	// error but wraps auditlog.ErrUnchanged (recorded as changing nothing).
 	ReleaseRecordingHold(ctx context.Context, id, holdID string, at time.Time) error
 	// EndRecording records at at that recording id's call ended at ended;
 	// the retention only ever lengthens (recording.Manager.End).

@@ -348,7 +348,7 @@ func (s *gateServer) ReportOutcome(ctx context.Context, req *pb.ReportOutcomeReq
 		// its decision_id came through intact (a repaired one holds
 		// U+FFFD; one of another wire type is empty).
 		if id := req.GetDecisionId(); checkID("decision_id", id, true) == nil && !strings.ContainsRune(id, utf8.RuneError) {
-			s.placedAnyway(ctx, id, intactDial(req.GetDial()))
+			s.placedAnyway(ctx, id, intactDial(req.GetDial(), err))
 		}
 		return nil, err
 	}
@@ -465,12 +465,17 @@ func (s *gateServer) placedAnyway(ctx context.Context, id string, dial *dialgate
 }
 
 // intactDial returns the dial p of a ReportOutcome request the codec
-// refused (requestCodec) when it came through as sent and is well formed:
-// no field of another wire type in it, no string repaired (holding
-// U+FFFD); nil otherwise (its callee or its keys may not be the ones the
-// call was placed with).
-func intactDial(p *pb.Dial) *dialgate.Dial {
+// refused (requestCodec, with status refusal) when it came through as sent
+// and is well formed: the refusal names no field of it (a 32-bit field
+// sent a wider varint, which protobuf decoded as its low 32 bits), no field
+// of another wire type in it, no string repaired (holding U+FFFD); nil
+// otherwise (its callee or its keys may not be the ones the call was
+// placed with).
+func intactDial(p *pb.Dial, refusal error) *dialgate.Dial {
 	if p == nil {
+		return nil
+	}
+	if msg := status.Convert(refusal).Message(); strings.HasPrefix(msg, "dial.") || strings.HasPrefix(msg, "dial:") {
 		return nil
 	}
 	if _, fd, _ := findMistyped(p.ProtoReflect()); fd != nil || hasRuneError(p.ProtoReflect()) {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/callerid"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage"
@@ -47,7 +48,8 @@ func wireLedger(be *Backend, checks []dialgate.Checker, store callerid.Store) {
 // with e.Prior, what it would replace must be e.Prior), stores it, then
 // reloads the profile's callerid check so that the next Check sees it
 // (when the reload fails, the check drops its ledger: the next Check reads
-// it or is callerid.unavailable).
+// it or is callerid.unavailable). The same entry again wraps
+// auditlog.ErrUnchanged (no error: a retry, recorded as changing nothing).
 //
 // The entry is stored only while the ledger still holds what was read and
 // compared: a store that implements callerid.ConditionalStore (memstore,
@@ -104,6 +106,11 @@ func (a *ledgerAdmin) AddLedgerEntry(ctx context.Context, e LedgerEntry) error {
 		// Check reads the ledger, the entry with it, or is
 		// callerid.unavailable while it cannot.
 		_ = a.check.Refresh(ctx)
+	}
+	if !write {
+		// The ledger holds this entry already (a retry): recorded as a
+		// request that changed nothing, not as another entry added.
+		return fmt.Errorf("%w: the ledger holds this entry of %s already", auditlog.ErrUnchanged, ent.Number)
 	}
 	return nil
 }

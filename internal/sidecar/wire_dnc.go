@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/policy"
 )
@@ -66,8 +67,10 @@ func (a dncAdmin) AddDNC(ctx context.Context, e DNCEntry) error {
 	return a.c.Add(ctx, dnc.Entry{Number: e.Number, Scope: sc, List: "opt_out", Source: src, AddedAt: e.AddedAt})
 }
 
-// RemoveDNC implements DNCAdmin: an entry not listed is not an error; one
-// still held at at (the Backend's clock, as for AddDncEntry's added_at) by
+// RemoveDNC implements DNCAdmin: an entry not listed is not an error but
+// wraps auditlog.ErrUnchanged (a retry, or a number never listed in that
+// scope: the removal is recorded as changing nothing, not as an opt-out
+// removed); one still held at at (the Backend's clock, as for AddDncEntry's added_at) by
 // its own hold_until or by the profile's hold from its added_at
 // (dnc.Check.Remove) wraps ErrFailedPrecondition and names "number" and
 // the end of the hold: the request is sound, the state refuses it, and a
@@ -80,7 +83,7 @@ func (a dncAdmin) RemoveDNC(ctx context.Context, n dialgate.Number, scope string
 	err = a.c.Remove(ctx, n, sc, at)
 	switch {
 	case errors.Is(err, dnc.ErrNotListed):
-		return nil
+		return fmt.Errorf("%w: %w", auditlog.ErrUnchanged, err)
 	case errors.Is(err, dnc.ErrHeld):
 		return fmt.Errorf("%w: number: the entry is still held (a refusal may not be released yet): %w", ErrFailedPrecondition, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -22,8 +23,8 @@ import (
 // the callee's next dial allowed over a cap of one a day — until the
 // dialer sent the outcome again corrected, which one whose dialer cannot
 // correct it never does. A dial that did not come through intact (a
-// string repaired) is not used: the call is then counted by the corrected
-// retry, once.
+// string repaired, a 32-bit field sent a wider varint) is not used: the
+// call is then counted by the corrected retry, once.
 func TestMalformedLateOutcomeCountsItsCall(t *testing.T) {
 	ctx := ctxT(t)
 	e := startOneCap(t)
@@ -44,10 +45,29 @@ func TestMalformedLateOutcomeCountsItsCall(t *testing.T) {
 			d.LeadId = "@@@@"
 			return withBadUTF8(t, &pb.ReportOutcomeRequest{DecisionId: id, Answered: true, Dial: d})
 		}, false},
+		// Protobuf would read the purpose as its low 32 bits (2, service):
+		// not the purpose the dialer sent, so not a dial to count with.
+		{"dial.purpose does not fit", "dial.purpose", func(id string, d *pb.Dial) []byte {
+			d.Purpose = pb.Purpose_PURPOSE_UNSPECIFIED
+			return inField(t, &pb.ReportOutcomeRequest{DecisionId: id, Answered: true}, 2, withVarint(t, d, 3, 1<<32+2))
+		}, false},
+		// The same, with a disposition that is not UTF-8 too: the purpose
+		// is named, whatever else is wrong.
+		{"dial.purpose does not fit, disposition not UTF-8", "dial.purpose", func(id string, d *pb.Dial) []byte {
+			d.Purpose = pb.Purpose_PURPOSE_UNSPECIFIED
+			b := withBadUTF8(t, &pb.ReportOutcomeRequest{DecisionId: id, Answered: true, Disposition: "@@@@"})
+			return protowire.AppendBytes(protowire.AppendTag(b, 2, protowire.BytesType), withVarint(t, d, 3, 1<<32+2))
+		}, false},
+		// And with a field of the report of another wire type.
+		{"dial.purpose does not fit, ring_duration mistyped", "dial.purpose", func(id string, d *pb.Dial) []byte {
+			d.Purpose = pb.Purpose_PURPOSE_UNSPECIFIED
+			b := withVarint(t, &pb.ReportOutcomeRequest{DecisionId: id, Answered: true}, 6, 30)
+			return protowire.AppendBytes(protowire.AppendTag(b, 2, protowire.BytesType), withVarint(t, d, 3, 1<<32+2))
+		}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dial := func() *pb.Dial {
-				return &pb.Dial{To: []string{"+14055550171", "+14055550172", "+14055550173"}[i], Purpose: pb.Purpose_PURPOSE_SERVICE, Tenant: "acme", LeadId: "crm-1"}
+				return &pb.Dial{To: []string{"+14055550171", "+14055550172", "+14055550173", "+14055550174", "+14055550175", "+14055550176"}[i], Purpose: pb.Purpose_PURPOSE_SERVICE, Tenant: "acme", LeadId: "crm-1"}
 			}
 			allowed := func() bool {
 				t.Helper()

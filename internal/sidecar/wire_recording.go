@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/recording"
 )
@@ -131,7 +132,7 @@ func (a recordingAdmin) HoldRecording(ctx context.Context, id, holdID, reason st
 
 // ReleaseRecordingHold implements RecordingAdmin through Manager.ReleaseHold
 // (the instant is not used); a recording with other holds but not holdID
-// wraps ErrFailedPrecondition.
+// wraps ErrFailedPrecondition, an unheld one auditlog.ErrUnchanged.
 func (a recordingAdmin) ReleaseRecordingHold(ctx context.Context, id, holdID string, _ time.Time) error {
 	err := a.m.ReleaseHold(ctx, id, holdID)
 	if !errors.Is(err, recording.ErrNotFound) {
@@ -143,7 +144,9 @@ func (a recordingAdmin) ReleaseRecordingHold(ctx context.Context, id, holdID str
 		return recordingError(gerr)
 	}
 	if !r.Held() {
-		return nil // the hold is already gone: releasing it again is a no-op
+		// The hold is already gone: releasing it again is a no-op, recorded
+		// as changing nothing, not as a hold lifted.
+		return fmt.Errorf("%w: recording %s has no hold %q", auditlog.ErrUnchanged, id, holdID)
 	}
 	ids := make([]string, len(r.Holds))
 	for i, h := range r.Holds {

@@ -40,7 +40,10 @@ import (
 // intact decision_id placed before answering it: refusedTaker). A
 // message decoded without error is marked the same way when a field it
 // knows came with another wire type (mistyped), which protobuf keeps as an
-// unknown field, leaving the field unset.
+// unknown field, leaving the field unset, and when a 32-bit varint field
+// (int32, uint32, sint32, enum) was sent a varint that does not fit it
+// (overflowed), which protobuf decodes as its low 32 bits; that one is
+// named first.
 //
 // The mark travels in the message, not in a table beside it: gRPC decodes
 // some messages that never reach an interceptor (a second message on a
@@ -70,23 +73,38 @@ func newRequestCodec() *requestCodec {
 
 // Unmarshal decodes data into v (see requestCodec).
 func (c *requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	err := c.CodecV2.Unmarshal(data, v)
 	m, ok := v.(proto.Message)
-	if err == nil {
-		if ok {
-			if msg := mistyped(m.ProtoReflect(), ""); msg != "" {
-				c.mark(m, msg)
-			}
+	if !ok {
+		return c.CodecV2.Unmarshal(data, v)
+	}
+	// As gRPC's proto codec decodes: one buffer is read in place, more are
+	// copied into one from the pool. The bytes are read again for 32-bit
+	// fields sent a wider varint (overflowed), which protobuf truncates.
+	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
+	defer buf.Free()
+	b := buf.ReadOnlyData()
+	// A varint cut to 32 bits is named first, whatever else is wrong: the
+	// value decoded is not the one sent, and nothing tells it by the
+	// message (ReportOutcome's intactDial uses a refused report's dial
+	// unless the refusal names a field of it).
+	if proto.Unmarshal(b, m) == nil {
+		r := m.ProtoReflect()
+		msg := overflowed(b, r.Descriptor(), "")
+		if msg == "" {
+			msg = mistyped(r, "")
+		}
+		if msg != "" {
+			c.mark(m, msg)
 		}
 		return nil
 	}
-	if !ok {
-		return err
-	}
-	b := data.Materialize()
 	clean, field, serr := repairUTF8(b, m.ProtoReflect().Descriptor(), "", 0)
 	if serr == nil && field != "" && proto.Unmarshal(clean, m) == nil {
-		c.mark(m, field+": not valid UTF-8 (a proto string must be UTF-8)")
+		msg := overflowed(clean, m.ProtoReflect().Descriptor(), "")
+		if msg == "" {
+			msg = field + ": not valid UTF-8 (a proto string must be UTF-8)"
+		}
+		c.mark(m, msg)
 		return nil
 	}
 	proto.Reset(m)
