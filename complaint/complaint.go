@@ -20,6 +20,14 @@ var (
 	ErrExists = fmt.Errorf("complaint: already exists: %w", storage.ErrConflict)
 	// ErrInvalid: a malformed complaint or configuration; the message names the field.
 	ErrInvalid = errors.New("complaint: invalid")
+	// ErrListed is wrapped, besides the cause, by every error Desk.File
+	// returns after it put the number on the do-not-call list: the opt-out
+	// is in force although the complaint may not be on record (its id
+	// taken by another callee's complaint, a field refused, a hold or the
+	// store failing). A caller keeping a trail of changes records the
+	// listing (the sidecar and the CLI record a dnc.add change, source
+	// "complaint").
+	ErrListed = errors.New("complaint: the number is listed")
 	// ErrState: the step does not fit the complaint's status (answering an
 	// unhandled complaint, resolving twice).
 	ErrState = errors.New("complaint: wrong status for this step")

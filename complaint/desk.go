@@ -187,7 +187,9 @@ func displaySafe(c Complaint) error {
 // is listed all the same; when the stored complaint is about the same number
 // and not yet answered (a retry), its recordings are held again first, and a
 // failure to hold them is returned instead of ErrExists, so that a caller
-// never takes a half-filed complaint for one on record.
+// never takes a half-filed complaint for one on record. Every error File
+// returns once the number is listed wraps ErrListed as well: the opt-out is
+// in force whatever else failed.
 func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, error) {
 	if !f.Number.IsValid() {
 		return Complaint{}, fmt.Errorf("%w: number: missing or invalid", ErrInvalid)
@@ -222,6 +224,23 @@ func (d *Desk) File(ctx context.Context, t time.Time, f Filing) (Complaint, erro
 		return Complaint{}, fmt.Errorf("complaint %s: listing the number: %w", c.ID, err)
 	}
 	c.DNCListed = true
+	c, err := d.fileListed(ctx, t, f, c)
+	if err != nil {
+		err = listedError{err}
+	}
+	return c, err
+}
+
+// listedError is an error of File after the number was listed: it wraps
+// the error and ErrListed.
+type listedError struct{ err error }
+
+func (e listedError) Error() string   { return e.err.Error() }
+func (e listedError) Unwrap() []error { return []error{e.err, ErrListed} }
+
+// fileListed is File once f's number is listed: it holds the callee's
+// recordings and stores c.
+func (d *Desk) fileListed(ctx context.Context, t time.Time, f Filing, c Complaint) (Complaint, error) {
 	if old, err := d.store.GetComplaint(ctx, c.ID); err == nil {
 		if old.Callee == c.Callee && old.Status != StatusAnswered && d.holds != nil {
 			// A retry of a filing whose last hold failed after the

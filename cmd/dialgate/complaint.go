@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -82,6 +83,28 @@ func complaintErr(err error) error {
 	return failErr(err)
 }
 
+// scopeOrGlobal is sc as a complaint stores it: global when zero.
+func scopeOrGlobal(sc dnc.Scope) string {
+	if sc == (dnc.Scope{}) {
+		return dnc.GlobalScope.String()
+	}
+	return sc.String()
+}
+
+// recordComplaintListing records, as a dnc.add change (source
+// "complaint", the filing's id), the opt-out of a filing refused once its
+// number was listed (complaint.ErrListed): the complaint is not on record,
+// the listing is.
+func recordComplaintListing(ctx context.Context, l *changeLog, f complaint.Filing, now time.Time) error {
+	ch, err := newCLIChange(auditlog.OpDNCAdd, time.Now())
+	if err != nil {
+		return err
+	}
+	ch.Number, ch.Scope, ch.Tenant, ch.ID, ch.Source, ch.EffectiveAt = f.Number, scopeOrGlobal(f.Scope), f.Tenant, f.ID, "complaint", now
+	_, err = auditlog.ApplyThenRecord(ctx, l, &ch, func() error { return nil })
+	return err
+}
+
 func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 	var f complaint.Filing
 	var number, scope, channel, at string
@@ -143,8 +166,25 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 				var err error
 				c, err = desk.File(cmd.Context(), now, f)
 				ch.Scope = c.Scope
+				if errors.Is(err, complaint.ErrExists) {
+					// A retry of this filing (same number, scope and
+					// tenant): the complaint is on record, and its
+					// filing is recorded now if an earlier run could not.
+					if old, gerr := desk.Get(cmd.Context(), f.ID); gerr == nil && old.Callee == st.deps.CalleeHasher.HashCallee(f.Number) &&
+						old.Scope == scopeOrGlobal(f.Scope) && (f.Tenant == "" || old.Tenant == f.Tenant) {
+						c, ch.Scope = old, old.Scope
+						return nil
+					}
+				}
 				return err
 			})
+			if errors.Is(err, complaint.ErrListed) {
+				// Refused once the number was listed: the opt-out is in
+				// force, and its record is the trail of it.
+				if lerr := recordComplaintListing(cmd.Context(), l, f, now); lerr != nil {
+					return failErr(fmt.Errorf("%w; and the listing was not recorded in the audit log (%w)", err, lerr))
+				}
+			}
 			if err != nil {
 				return complaintErr(err)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/textsafe"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 	"github.com/dialgate/dialgate/storage"
@@ -491,13 +492,20 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	c.ID = req.GetComplaintId()
 	c.CallDecisionID, c.Tenant, c.Note, c.At = req.GetCallDecisionId(), req.GetTenant(), req.GetNote(), ch.At
 	ch.Number, ch.Scope, ch.Tenant, ch.DecisionID, ch.Source = c.Number, c.Scope, c.Tenant, c.CallDecisionID, c.Channel
-	var id string
+	var (
+		id     string
+		listed bool
+	)
 	if err := s.applyThenRecord(ctx, "FileComplaint", &ch, func() error {
 		var err error
 		id, err = s.be.Complaints.FileComplaint(ctx, c)
 		ch.ID = id
+		listed = errors.Is(err, complaint.ErrListed)
 		return err
 	}); err != nil {
+		if listed {
+			return nil, s.recordComplaintListing(ctx, c, err)
+		}
 		if id != "" && status.Code(err) == codes.Unavailable {
 			// Filed but not recorded: the id lets a retry name the same
 			// complaint instead of filing another.
@@ -506,6 +514,27 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 		return nil, err
 	}
 	return &pb.FileComplaintResponse{ComplaintId: id}, nil
+}
+
+// recordComplaintListing records the opt-out of a filing refused once its
+// number was listed (refused, the filing's error as the client gets it):
+// the complaint is not on record, but the listing is in force, and a
+// dnc.add change (source "complaint", the complaint id the filing gave) is
+// its trail. When that record fails too, the error says so.
+func (s *adminServer) recordComplaintListing(ctx context.Context, c Complaint, refused error) error {
+	ch, err := s.newChange(ctx, auditlog.OpDNCAdd)
+	if err == nil {
+		ch.Number, ch.Scope, ch.Tenant, ch.ID, ch.Source, ch.EffectiveAt = c.Number, c.Scope, c.Tenant, c.ID, "complaint", c.At
+		if ch.Scope == "" {
+			ch.Scope = dnc.GlobalScope.String()
+		}
+		_, err = auditlog.ApplyThenRecord(ctx, adminRecorder{s}, &ch, func() error { return nil })
+	}
+	if err != nil {
+		st := status.Convert(refused)
+		return status.Errorf(st.Code(), "%s; and the listing was not recorded: the audit log is unavailable (%s)", st.Message(), auditCause(err))
+	}
+	return refused
 }
 
 // ForwardComplaint records that complaint_id was forwarded, at the server's

@@ -254,7 +254,10 @@ const (
 type ComplaintAdmin interface {
 	// FileComplaint lists the number, holds the callee's recordings and
 	// stores the complaint, returning its id; a retry with the same id and
-	// number returns the id again.
+	// number returns the id again. An error returned once the number is
+	// listed (the id another callee's complaint holds, a hold or the store
+	// failing) wraps complaint.ErrListed as well: the opt-out is in force,
+	// and the server records it (dnc.add, source "complaint").
 	FileComplaint(ctx context.Context, c Complaint) (string, error)
 	// ComplaintTenant returns the tenant of complaint id ("" when it was
 	// filed without one); an unknown id wraps ErrNotFound.

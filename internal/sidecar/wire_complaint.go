@@ -109,6 +109,22 @@ func (a repairingComplaintAdmin) RepairComplaint(ctx context.Context, c complain
 	return nil, err
 }
 
+// listedErr is an error of a filing refused once its number was listed:
+// it wraps the error and complaint.ErrListed.
+type listedErr struct{ err error }
+
+func (e listedErr) Error() string   { return e.err.Error() }
+func (e listedErr) Unwrap() []error { return []error{e.err, complaint.ErrListed} }
+
+// keepListed returns err as the Desk's error cause reads it: wrapping
+// complaint.ErrListed as well when cause does.
+func keepListed(cause, err error) error {
+	if errors.Is(cause, complaint.ErrListed) {
+		return listedErr{err}
+	}
+	return err
+}
+
 // newComplaintID returns "cp-<UTC time>-<8 random hex digits>".
 func newComplaintID(t time.Time) (string, error) {
 	var b [4]byte
@@ -163,12 +179,12 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 			// Ids are chosen by clients, and a token bound to one tenant
 			// may hit another tenant's id: the messages here name nothing
 			// of the filing on record (its tenant, its scope).
-			return "", fmt.Errorf("%w: complaint %s is about another number or tenant (this number is listed all the same, in the scope requested; the complaint itself is not filed: file it with another id)", ErrAlreadyExists, f.ID)
+			return "", listedErr{fmt.Errorf("%w: complaint %s is about another number or tenant (this number is listed all the same, in the scope requested; the complaint itself is not filed: file it with another id)", ErrAlreadyExists, f.ID)}
 		}
 		if old.Scope != scope.String() {
 			// Acknowledging would tell the caller the number is listed in
 			// scope when it is listed only in the first filing's scope.
-			return "", fmt.Errorf("%w: complaint %s was filed in another scope than %s (the number is listed all the same, in that scope)", ErrAlreadyExists, f.ID, scope)
+			return "", listedErr{fmt.Errorf("%w: complaint %s was filed in another scope than %s (the number is listed all the same, in that scope)", ErrAlreadyExists, f.ID, scope)}
 		}
 		return f.ID, nil // a retry of a complaint already filed
 	case errors.Is(err, complaint.ErrInvalid):
@@ -183,9 +199,9 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 			case "details":
 				field = "note"
 			}
-			return "", &dialgate.FieldError{Field: field, Problem: problem, Err: err}
+			return "", keepListed(err, &dialgate.FieldError{Field: field, Problem: problem, Err: err})
 		}
-		return "", &dialgate.FieldError{Field: "complaint", Problem: msg, Err: err}
+		return "", keepListed(err, &dialgate.FieldError{Field: "complaint", Problem: msg, Err: err})
 	}
 	return "", err
 }
