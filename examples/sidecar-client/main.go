@@ -156,7 +156,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		creds = credentials.NewTLS(&tls.Config{RootCAs: roots, ServerName: name, MinVersion: tls.VersionTLS12})
 	}
-	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(creds))
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
+	if token != "" && *caFile == "" && *unix == "" {
+		// "localhost" is judged again by the address it resolves to.
+		opts = append(opts, grpc.WithContextDialer(dialLoopbackOnly))
+	}
+	conn, err := grpc.NewClient(target, opts...)
 	if err != nil {
 		return err
 	}
@@ -171,6 +176,22 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "DIAL", id)
 	return nil
+}
+
+// dialLoopbackOnly dials addr (host:port as resolved) and refuses the
+// connection, before anything is sent on it, unless its peer is a loopback
+// address: a token goes in plaintext only to this host, whatever
+// "localhost" resolves to.
+func dialLoopbackOnly(ctx context.Context, addr string) (net.Conn, error) {
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if ap, perr := netip.ParseAddrPort(conn.RemoteAddr().String()); perr != nil || !ap.Addr().Unmap().IsLoopback() {
+		_ = conn.Close()
+		return nil, fmt.Errorf("%s is not a loopback address: refusing to send the token in plaintext; use -tls-ca", conn.RemoteAddr())
+	}
+	return conn, nil
 }
 
 // isLoopback reports whether addr (host:port) names this host: localhost or

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,5 +89,49 @@ func TestRunPlaintextToken(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDialLoopbackOnly: with a token in plaintext the client connects only
+// to a loopback peer, judged by the address a name resolved to: a listener
+// on this host's other address is refused before anything is sent (a
+// "localhost" that resolves elsewhere would send the token over the
+// network), a loopback one is used.
+func TestDialLoopbackOnly(t *testing.T) {
+	ctx := context.Background()
+	lo, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lo.Close()
+	c, err := dialLoopbackOnly(ctx, lo.Addr().String())
+	if err != nil {
+		t.Fatalf("loopback peer refused: %v", err)
+	}
+	c.Close()
+	var other netip.Addr
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Is4() && !p.Addr().IsLoopback() {
+			other = p.Addr()
+			break
+		}
+	}
+	if !other.IsValid() {
+		t.Skip("this host has no IPv4 address but loopback")
+	}
+	l, err := net.Listen("tcp", netip.AddrPortFrom(other, 0).String())
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", other, err)
+	}
+	defer l.Close()
+	if c, err := dialLoopbackOnly(ctx, l.Addr().String()); err == nil || !strings.Contains(err.Error(), "not a loopback address") {
+		if c != nil {
+			c.Close()
+		}
+		t.Fatalf("non-loopback peer %s: %v, want refused", l.Addr(), err)
 	}
 }
