@@ -189,8 +189,8 @@ type DNCAdmin interface {
 	// RemoveDNC removes number n's entry in scope as of at (the hold is
 	// checked against it); removing an entry that is not there is not an
 	// error but wraps auditlog.ErrUnchanged (recorded as a request that
-	// changed nothing, not as an opt-out removed), an entry still held is
-	// a FieldError.
+	// changed nothing, not as an opt-out removed), an entry still held
+	// wraps ErrFailedPrecondition.
 	RemoveDNC(ctx context.Context, n dialgate.Number, scope string, at time.Time) error
 }
 
