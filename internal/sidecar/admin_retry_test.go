@@ -36,30 +36,13 @@ func TestAdminConsentRetryRecordedUnchanged(t *testing.T) {
 			t.Fatalf("revoke %d: %v", i, err)
 		}
 	}
-	changes, _, _ := auditChanges(t, e, dir)
-	var got []string
-	for _, c := range changes {
-		s := c.Op + " " + c.Result
-		if c.Unchanged {
-			s += " unchanged"
-		}
-		got = append(got, s)
-	}
+	got := changeResults(t, e, dir, "")
 	want := "consent.grant requested,consent.grant applied,consent.grant requested,consent.grant applied unchanged," +
 		"consent.revoke applied,consent.revoke applied unchanged"
-	if strings.Join(got, ",") != want {
-		t.Errorf("change records:\n %s\nwant\n %s", strings.Join(got, ","), want)
+	if got != want {
+		t.Errorf("change records:\n %s\nwant\n %s", got, want)
 	}
-	files, err := auditlog.LogFiles(filepath.Join(dir, AuditDir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Now().UTC()
-	q := report.Quarter{Year: at.Year(), Q: (int(at.Month())-1)/3 + 1}
-	r, err := report.Build(context.Background(), q, time.UTC, at, report.Sources{AuditFiles: files})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := quarterReport(t, dir)
 	if r.Changes.ConsentGrants != 1 || r.Changes.ConsentRevocations != 1 {
 		t.Errorf("report: %d grants, %d revocations; want 1 and 1 (a retry that changed nothing is no new grant or revocation)",
 			r.Changes.ConsentGrants, r.Changes.ConsentRevocations)
@@ -94,30 +77,13 @@ func TestAdminDNCRemoveNotListedRecordedUnchanged(t *testing.T) {
 			t.Fatalf("remove %d: %v", i, err)
 		}
 	}
-	changes, _, _ := auditChanges(t, e, dir)
-	var got []string
-	for _, c := range changes {
-		s := c.Op + " " + c.Result
-		if c.Unchanged {
-			s += " unchanged"
-		}
-		got = append(got, s)
-	}
+	got := changeResults(t, e, dir, "")
 	want := "dnc.add applied,dnc.remove requested,dnc.remove applied,dnc.remove requested,dnc.remove applied unchanged," +
 		"dnc.remove requested,dnc.remove applied unchanged"
-	if strings.Join(got, ",") != want {
-		t.Errorf("change records:\n %s\nwant\n %s", strings.Join(got, ","), want)
+	if got != want {
+		t.Errorf("change records:\n %s\nwant\n %s", got, want)
 	}
-	files, err := auditlog.LogFiles(filepath.Join(dir, AuditDir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := time.Now().UTC()
-	q := report.Quarter{Year: at.Year(), Q: (int(at.Month())-1)/3 + 1}
-	r, err := report.Build(context.Background(), q, time.UTC, at, report.Sources{AuditFiles: files})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := quarterReport(t, dir)
 	if r.Changes.DNCRemovals != 1 {
 		t.Errorf("report: %d opt-outs removed, want 1 (the others removed nothing)", r.Changes.DNCRemovals)
 	}
@@ -143,20 +109,9 @@ func TestAdminReleaseHoldGoneRecordedUnchanged(t *testing.T) {
 			t.Fatalf("release %d: %v", i, err)
 		}
 	}
-	changes, _, _ := auditChanges(t, e, dir)
-	var got []string
-	for _, c := range changes {
-		if c.Op != auditlog.OpRecordingReleaseHold {
-			continue
-		}
-		s := c.Result
-		if c.Unchanged {
-			s += " unchanged"
-		}
-		got = append(got, s)
-	}
-	if want := "requested,applied,requested,applied unchanged"; strings.Join(got, ",") != want {
-		t.Errorf("release records: %s, want %s", strings.Join(got, ","), want)
+	got := changeResults(t, e, dir, auditlog.OpRecordingReleaseHold)
+	if want := "requested,applied,requested,applied unchanged"; got != want {
+		t.Errorf("release records: %s, want %s", got, want)
 	}
 }
 
@@ -175,19 +130,48 @@ func TestAdminLedgerRetryRecordedUnchanged(t *testing.T) {
 			t.Fatalf("add %d: %v", i, err)
 		}
 	}
+	got := changeResults(t, e, dir, auditlog.OpLedgerAdd)
+	if want := "requested,applied,requested,applied unchanged"; got != want {
+		t.Errorf("ledger.add records: %s, want %s", got, want)
+	}
+}
+
+// changeResults returns the change records of the data directory dir
+// (served by e), "<op> <result>[ unchanged]" each, of operation op only
+// ("<result>[ unchanged]") when op is not empty, joined by commas.
+func changeResults(t *testing.T, e *testEnv, dir, op string) string {
+	t.Helper()
 	changes, _, _ := auditChanges(t, e, dir)
 	var got []string
 	for _, c := range changes {
-		if c.Op != auditlog.OpLedgerAdd {
+		if op != "" && c.Op != op {
 			continue
 		}
 		s := c.Result
+		if op == "" {
+			s = c.Op + " " + s
+		}
 		if c.Unchanged {
 			s += " unchanged"
 		}
 		got = append(got, s)
 	}
-	if want := "requested,applied,requested,applied unchanged"; strings.Join(got, ",") != want {
-		t.Errorf("ledger.add records: %s, want %s", strings.Join(got, ","), want)
+	return strings.Join(got, ",")
+}
+
+// quarterReport builds the quarterly report of this quarter from the audit
+// log of the data directory dir.
+func quarterReport(t *testing.T, dir string) *report.Report {
+	t.Helper()
+	files, err := auditlog.LogFiles(filepath.Join(dir, AuditDir))
+	if err != nil {
+		t.Fatal(err)
 	}
+	at := time.Now().UTC()
+	q := report.Quarter{Year: at.Year(), Q: (int(at.Month())-1)/3 + 1}
+	r, err := report.Build(context.Background(), q, time.UTC, at, report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
