@@ -15,13 +15,7 @@ import (
 // file it counts changed since it was verified.
 func TestReportQuarterlyLogGrewAfterVerify(t *testing.T) {
 	data := t.TempDir()
-	if code, _, errs := runCheckAt(t, "", "--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
-		t.Fatalf("ledger add: %d %s", code, errs)
-	}
-	if code, _, errs := runCheckAt(t, "", "--data", data, "check", "--tenant", "acme", "--to", "+8613900139001", "--from", "+861058001234", "--purpose", "service",
-		"--lead-id", "crm-1", "--at", "2026-12-01T10:00:00+08:00"); code != 0 {
-		t.Fatalf("check: %d %s", code, errs)
-	}
+	addLedgerAndCheck(t, data)
 	pub := filepath.Join(data, "keys", "audit-signer.pub")
 	file := filepath.Join(data, "audit", "audit-000001.jsonl")
 	var out, errb bytes.Buffer
@@ -30,5 +24,19 @@ func TestReportQuarterlyLogGrewAfterVerify(t *testing.T) {
 	err := a.run(context.Background(), []string{"--data", data, "report", "quarterly", "--quarter", "2026Q4", "--at", "2026-12-05T10:00:00+08:00", "--key", pub, "--sealed"})
 	if code := exitCode(err); code != 1 || out.Len() != 0 || !strings.Contains(errb.String(), file) {
 		t.Fatalf("report --key --sealed with a record appended after the verification: exit %d, stdout %q, stderr %q; want exit 1 naming %s", code, out.String(), errb.String(), file)
+	}
+}
+
+// addLedgerAndCheck adds acme's caller ID +861058001234 to the ledger of the
+// data directory data and checks one allowed dial from it (a decision
+// record in the audit log's first file), through the CLI.
+func addLedgerAndCheck(t *testing.T, data string) {
+	t.Helper()
+	if code, _, errs := runCheckAt(t, "", "--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
+		t.Fatalf("ledger add: %d %s", code, errs)
+	}
+	if code, _, errs := runCheckAt(t, "", "--data", data, "check", "--tenant", "acme", "--to", "+8613900139001", "--from", "+861058001234", "--purpose", "service",
+		"--lead-id", "crm-1", "--at", "2026-12-01T10:00:00+08:00"); code != 0 {
+		t.Fatalf("check: %d %s", code, errs)
 	}
 }

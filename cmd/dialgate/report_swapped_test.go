@@ -17,13 +17,7 @@ import (
 // verification checked (exit 1, naming the directory, otherwise).
 func TestReportQuarterlyRecordEditedAfterVerify(t *testing.T) {
 	data := t.TempDir()
-	if code, _, errs := runCheckAt(t, "", "--data", data, "ledger", "add", "--tenant", "acme", "--number", "+861058001234", "--holder", "Acme Ltd", "--purposes", "service"); code != 0 {
-		t.Fatalf("ledger add: %d %s", code, errs)
-	}
-	if code, _, errs := runCheckAt(t, "", "--data", data, "check", "--tenant", "acme", "--to", "+8613900139001", "--from", "+861058001234", "--purpose", "service",
-		"--lead-id", "crm-1", "--at", "2026-12-01T10:00:00+08:00"); code != 0 {
-		t.Fatalf("check: %d %s", code, errs)
-	}
+	addLedgerAndCheck(t, data)
 	pub := filepath.Join(data, "keys", "audit-signer.pub")
 	dir := filepath.Join(data, "audit")
 	file := filepath.Join(dir, "audit-000001.jsonl")
