@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/report"
@@ -19,24 +18,7 @@ import (
 // rather than hash the line as bufio.ScanLines hands it over, without the
 // carriage return, and so take an edited record for the one written.
 func TestCarriageReturnBreaksChain(t *testing.T) {
-	log, dir := openTestLog(t)
-	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
-	g := clockGate(t, log, &now)
-	for i := range 3 {
-		callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", "winter")
-	}
-	if err := log.Close(); err != nil {
-		t.Fatal(err)
-	}
-	files, err := auditlog.LogFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.SplitAfter(data, []byte("\n"))
+	files, lines, now := threeWinterDecisions(t)
 	lines[0] = append(bytes.TrimSuffix(lines[0], []byte("\n")), '\r', '\n')
 	if err := os.WriteFile(files[0], bytes.Join(lines, nil), 0o600); err != nil {
 		t.Fatal(err)

@@ -147,24 +147,7 @@ func TestBrokenChainRefused(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			log, dir := openTestLog(t)
-			now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
-			g := clockGate(t, log, &now)
-			for i := range 3 {
-				callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", "winter")
-			}
-			if err := log.Close(); err != nil {
-				t.Fatal(err)
-			}
-			files, err := auditlog.LogFiles(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := os.ReadFile(files[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines := bytes.SplitAfter(data, []byte("\n"))
+			files, lines, now := threeWinterDecisions(t)
 			if !bytes.Contains(lines[0], []byte(`"winter"`)) {
 				t.Fatalf("first line is not a decision of campaign winter: %s", lines[0])
 			}
@@ -486,4 +469,30 @@ func TestOverlongLineNamed(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), line+":") {
 		t.Errorf("Build: %v, want an error naming %s", err, line)
 	}
+}
+
+// threeWinterDecisions logs three allowed decisions of campaign winter on
+// 2026-11-02 in a closed test log and returns its files, the first file's
+// lines (each with its newline) and the test clock's instant.
+func threeWinterDecisions(t *testing.T) ([]string, [][]byte, time.Time) {
+	t.Helper()
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	g := clockGate(t, log, &now)
+	for i := range 3 {
+		callWith(t, g, "+86139001390"+string(rune('0'+i))+"0", "winter")
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := auditlog.LogFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	return files, lines, now
 }
