@@ -15,6 +15,7 @@ import (
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/internal/zonename"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/report"
 	"github.com/dialgate/dialgate/storage"
@@ -351,9 +352,10 @@ func (a *app) reportZone(cmd *cobra.Command, zone string) (*time.Location, error
 		if zone == "" {
 			return nil, usageErr("--zone: empty (want an IANA time zone, e.g. %s or America/New_York)", cnReportZone)
 		}
-		if zone == "Local" {
-			// The bounds (and every count) would change with the machine.
-			return nil, usageErr("--zone: \"Local\" is this host's zone, not a place: name the zone of the quarters you report (e.g. %s or America/New_York)", cnReportZone)
+		if p := zonename.NoPlace(zone); p != "" {
+			// "Local", "localtime"...: the bounds (and every count) would
+			// change with the machine.
+			return nil, usageErr("--zone: %q is %s: name the zone of the quarters you report (e.g. %s or America/New_York)", zone, p, cnReportZone)
 		}
 		loc, err := time.LoadLocation(zone)
 		if err != nil {
