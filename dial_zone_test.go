@@ -22,11 +22,18 @@ func TestDialCalleeZone(t *testing.T) {
 		// Files of a host's zoneinfo directory that are no place: its own
 		// zone under another name, its default rules, the database's
 		// placeholder, and the duplicate trees some hosts install.
-		"localtime":             "this host's zone",
-		"posixrules":            "this host's zone",
-		"Factory":               "not a place",
-		"posix/Asia/Shanghai":   "a copy",
-		"right/Asia/Shanghai":   "a copy",
+		"localtime":           "this host's zone",
+		"posixrules":          "this host's zone",
+		"Factory":             "not a place",
+		"posix/Asia/Shanghai": "a copy",
+		"right/Asia/Shanghai": "a copy",
+		// In another case: a file system that ignores case (macOS) opens
+		// the same files.
+		"LOCALTIME":             "this host's zone",
+		"PosixRules":            "this host's zone",
+		"FACTORY":               "not a place",
+		"Posix/Asia/Shanghai":   "a copy",
+		"RIGHT/Asia/Shanghai":   "a copy",
 		"../../etc/passwd":      "starts with a dot",
 		"/usr/share/zoneinfo/x": "an empty element",
 		"America//Chicago":      "an empty element",

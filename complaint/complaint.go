@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/zonename"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -406,7 +407,10 @@ type Config struct {
 	// counted in ("Asia/Shanghai"); empty means the profile's
 	// schedule.default_zone, and UTC without one (policy.NewComplaintDesk);
 	// NewDesk refuses a Zone other than the location it is given.
-	// "Local" (the host's own zone, not a place) is refused.
+	// "Local" (the host's own zone, not a place) is refused, as are its
+	// other names ("localtime", "posixrules"), "Factory" and the posix/
+	// and right/ copies, in any case, and a name spelt as a path
+	// ("./localtime").
 	Zone string `json:"zone,omitempty"`
 	// Cite is the source of the deadlines (the MIIT 2020 draft for the
 	// defaults); informational, it is not validated here.
@@ -423,13 +427,14 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: complaint.%s: %d is not between 0 and 365", ErrInvalid, f.name, f.v)
 		}
 	}
-	if c.Zone == "Local" {
-		// The zone of whichever host runs the desk: two hosts (or the CLI
-		// on an operator's machine) would fix one complaint's deadlines
-		// in different zones.
-		return fmt.Errorf("%w: complaint.zone: \"Local\" is this host's zone, not a place: name the zone the deadlines are counted in (e.g. \"Asia/Shanghai\")", ErrInvalid)
-	}
 	if c.Zone != "" {
+		// "Local" and its other names ("localtime", ...: internal/zonename)
+		// are the zone of whichever host runs the desk: two hosts (or the
+		// CLI on an operator's machine) would fix one complaint's
+		// deadlines in different zones.
+		if p := zonename.NoPlace(c.Zone); p != "" {
+			return fmt.Errorf("%w: complaint.zone: %q is %s: name the zone the deadlines are counted in (e.g. \"Asia/Shanghai\")", ErrInvalid, c.Zone, p)
+		}
 		if _, err := time.LoadLocation(c.Zone); err != nil {
 			return fmt.Errorf("%w: complaint.zone: %q is not a known IANA time zone: %v", ErrInvalid, c.Zone, err)
 		}

@@ -22,3 +22,17 @@ func TestConfigRefusesHostZone(t *testing.T) {
 		t.Errorf("Config{Zone: Asia/Shanghai}.Validate() = %v", err)
 	}
 }
+
+// TestConfigRefusesHostZoneUnderOtherNames: "Local" was refused, but the
+// host's zone under its other names loaded as well: "localtime" (the
+// zoneinfo directory's link to the host's zone), "posixrules", "Factory",
+// the posix/ and right/ copies and "./localtime". Each would count one
+// complaint's deadlines in whichever zone the host runs in, or in none.
+func TestConfigRefusesHostZoneUnderOtherNames(t *testing.T) {
+	for _, name := range []string{"localtime", "LOCAL", "posixrules", "Factory", "posix/Asia/Shanghai", "right/Asia/Shanghai", "./localtime", "./Asia/Shanghai"} {
+		err := complaint.Config{Zone: name}.Validate()
+		if !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), "complaint.zone") {
+			t.Errorf("Config{Zone: %q}.Validate() = %v, want an error wrapping ErrInvalid naming complaint.zone", name, err)
+		}
+	}
+}

@@ -210,7 +210,10 @@ func wantInvalidConfig(t *testing.T, c Config, field string) {
 // embedded database: the profile would load on one host and not another)
 // — are refused as the default zone and as the standard-time zone.
 func TestZoneNamesThatAreNoPlace(t *testing.T) {
-	for _, name := range []string{"Local", "localtime", "posixrules", "Factory", "posix/Asia/Shanghai", "right/America/Chicago"} {
+	for _, name := range []string{"Local", "localtime", "posixrules", "Factory", "posix/Asia/Shanghai", "right/America/Chicago",
+		// The same files spelt as paths: time.LoadLocation opens the name
+		// under the zoneinfo directory.
+		"./localtime", "./posixrules", "./posix/Asia/Shanghai", "./Asia/Shanghai", "Asia//Shanghai"} {
 		c := Config{Windows: []Window{daily("09:00-21:00")}, DefaultZone: &Zone{Name: name, Cite: citeU}}
 		wantInvalidConfig(t, c, "schedule.default_zone.name")
 		c = Config{Windows: []Window{daily("09:00-21:00")}, AlsoInStandardTime: &StandardTime{Zone: name, Cite: citeU}}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/internal/zonename"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/report"
 	"github.com/dialgate/dialgate/storage"
@@ -105,14 +106,20 @@ but where a quarter starts and ends is the regulator's, not Beijing's.
 			if sealed && len(keys) == 0 {
 				return usageErr("--sealed: needs --key (the log's public key): only a verified log can be checked for unsealed records")
 			}
-			files, err := a.auditFiles(auditDirs)
-			if err != nil {
-				return err
-			}
 			var (
+				files    []string
 				verified *report.Verification
 				sizes    []int64
 			)
+			// With --key and without --sealed the files are listed once
+			// verified (below): a live log rotated meanwhile would leave
+			// the verified checkpoint signing records in a file not listed,
+			// and the report failing on a log nobody changed.
+			if len(keys) == 0 || sealed {
+				if files, err = a.auditFiles(auditDirs); err != nil {
+					return err
+				}
+			}
 			if len(keys) > 0 {
 				// The files are counted after they are verified: with
 				// --sealed (no record signed by nothing) their sizes before
@@ -124,8 +131,16 @@ but where a quarter starts and ends is the regulator's, not Beijing's.
 						return err
 					}
 				}
+				if a.beforeReportVerify != nil {
+					a.beforeReportVerify()
+				}
 				if verified, err = a.verifyAuditDirs(cmd.Context(), auditDirs, keys, sealed); err != nil {
 					return err
+				}
+				if !sealed {
+					if files, err = a.auditFiles(auditDirs); err != nil {
+						return err
+					}
 				}
 				if a.afterReportVerify != nil {
 					a.afterReportVerify()
@@ -351,9 +366,10 @@ func (a *app) reportZone(cmd *cobra.Command, zone string) (*time.Location, error
 		if zone == "" {
 			return nil, usageErr("--zone: empty (want an IANA time zone, e.g. %s or America/New_York)", cnReportZone)
 		}
-		if zone == "Local" {
-			// The bounds (and every count) would change with the machine.
-			return nil, usageErr("--zone: \"Local\" is this host's zone, not a place: name the zone of the quarters you report (e.g. %s or America/New_York)", cnReportZone)
+		if p := zonename.NoPlace(zone); p != "" {
+			// "Local", "localtime"...: the bounds (and every count) would
+			// change with the machine.
+			return nil, usageErr("--zone: %q is %s: name the zone of the quarters you report (e.g. %s or America/New_York)", zone, p, cnReportZone)
 		}
 		loc, err := time.LoadLocation(zone)
 		if err != nil {

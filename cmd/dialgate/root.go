@@ -25,6 +25,9 @@ type app struct {
 	// afterReportVerify, when not nil (tests), is called by report
 	// quarterly --key once the logs are verified, before they are counted.
 	afterReportVerify func()
+	// beforeReportVerify, when not nil (tests), is called by report
+	// quarterly --key before the logs are verified (a sidecar writing on).
+	beforeReportVerify func()
 	// now, when not nil (tests), is the clock of the decisions check makes
 	// against a store, which refuses --at; nil means the system clock.
 	now func() time.Time

@@ -13,15 +13,29 @@ import "strings"
 // "localtime" and "posixrules" are the host's zone or default rules,
 // "Factory" is the database's placeholder (UTC, "-00"), and names under
 // "posix/" and "right/" are copies of the database (right/ counting leap
-// seconds) that only some hosts have.
+// seconds) that only some hosts have. time.LoadLocation opens a name as a
+// path under the host's zoneinfo directory, so these are recognised
+// whatever their case (a file system may ignore it) and a name spelt as a
+// path other than the database's ("./localtime", "Asia//Shanghai", a
+// backslash) is refused too: no zone's name has an empty or dot-led
+// element.
 func NoPlace(name string) string {
+	if strings.ContainsRune(name, '\\') {
+		return "a path, not a zone name (a backslash)"
+	}
+	for e := range strings.SplitSeq(name, "/") {
+		if e == "" || e[0] == '.' {
+			return "a path, not a zone name (an empty or dot-led element)"
+		}
+	}
+	first, _, nested := strings.Cut(name, "/")
 	switch {
-	case name == "Local", name == "localtime", name == "posixrules":
+	case nested && (strings.EqualFold(first, "posix") || strings.EqualFold(first, "right")):
+		return "a copy of the zone database that only some hosts have (name the zone without " + first + "/)"
+	case strings.EqualFold(name, "Local"), strings.EqualFold(name, "localtime"), strings.EqualFold(name, "posixrules"):
 		return "this host's zone, not a place"
-	case name == "Factory":
+	case strings.EqualFold(name, "Factory"):
 		return "the zone database's placeholder, not a place"
-	case strings.HasPrefix(name, "posix/"), strings.HasPrefix(name, "right/"):
-		return "a copy of the zone database that only some hosts have (name the zone without " + name[:strings.IndexByte(name, '/')+1] + ")"
 	}
 	return ""
 }
