@@ -66,7 +66,8 @@ type TLSConfig struct {
 	CertFile string `json:"cert_file,omitempty"`
 	KeyFile  string `json:"key_file,omitempty"` // see CertFile
 	// ClientCAFile is a PEM bundle of CAs whose client certificates are
-	// accepted; setting it turns on mTLS. Needs CertFile.
+	// accepted; setting it turns on mTLS. Needs CertFile. A bundle other
+	// users may write is refused (they could add a CA of their own).
 	ClientCAFile string `json:"client_ca_file,omitempty"`
 }
 
