@@ -299,8 +299,9 @@ func LoadConfig(path string) (Config, error) {
 }
 
 // ParseConfig decodes YAML config text strictly: an unknown key, a key in
-// another case ("Profile:"), a wrong type or a bad duration is an error
-// naming the key.
+// another case ("Profile:"), a wrong type, a bad duration, or a text value
+// that YAML reads as a float ("data: 2.10", which would reach the Config as
+// "2.1": it must be quoted) is an error naming the key.
 func ParseConfig(b []byte) (Config, error) { return parseConfig("config", b) }
 
 // parseConfig is ParseConfig with the errors' lines given as file:line.
@@ -319,6 +320,12 @@ func parseConfig(file string, b []byte) (Config, error) {
 	// encoding/json also takes a key in another case ("Profile:"), and of
 	// two spellings of one key keeps one without a word: refuse them.
 	if err := doc.CheckKeys(doc.Root, reflect.TypeFor[Config](), ""); err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	// A plain value YAML reads as a float reaches a string key re-spelt:
+	// "data: 2.10" would name the directory "2.1" (another, empty store),
+	// "redis_prefix: 1.10" another fleet's keys. Refuse it, naming the key.
+	if err := doc.CheckStrings(doc.Root, reflect.TypeFor[Config](), ""); err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return c, nil
