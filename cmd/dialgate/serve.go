@@ -47,7 +47,8 @@ tokens file (--tokens) are given, or --insecure. The TLS key, the config's
 hmac_key_file and the keys in DIR/keys are refused when other users can
 read or write them (chmod 600, or 640 for the group; a Kubernetes secret
 volume needs defaultMode 0400, or 0440 with fsGroup), the mTLS client CA
-bundle (--tls-client-ca) when other users can write it, and so is a server
+bundle (--tls-client-ca) and the --config file when other users can write
+them, and so is a server
 certificate already expired or not yet valid: the server does not start. Flags override the YAML
 --config file. A flag given an empty value (an unset shell variable) is refused: leave it
 out for the config's setting. SIGTERM or Ctrl-C: health goes NOT_SERVING for --drain; then

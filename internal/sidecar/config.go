@@ -289,11 +289,18 @@ func (c Config) maxShrink() float64 {
 }
 
 // LoadConfig reads a YAML config file. Unknown keys are errors, named with
-// the file and line (path:3: …).
+// the file and line (path:3: …). A file other users may write is refused,
+// wrapping ErrConfig (checkFileMode): it names the files the server takes
+// its access control from (tokens, TLS, client CAs) and whether a
+// non-loopback listener needs them, so whoever may write it could turn
+// them off at the next start.
 func LoadConfig(path string) (Config, error) {
 	b, err := yamlx.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := checkFileMode("config", path, "", ""); err != nil {
+		return Config{}, err
 	}
 	return parseConfig(path, b)
 }
