@@ -24,6 +24,7 @@ func TestConfigStringValuesAsWritten(t *testing.T) {
 		"tls:\n  cert_file: 1.0\n",
 		"registries: [a, 2.50]\n",
 		"tokens_file: 99999999999999999999\n",
+		"data: -0\n",
 	} {
 		_, err := ParseConfig([]byte(y))
 		if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "put it in quotes") {

@@ -738,7 +738,9 @@ func (d *Doc) checkStrings(n *yaml3.Node, t reflect.Type, path string, depth int
 				what = "true or false"
 			}
 		case "!!int":
-			if _, err := strconv.ParseInt(n.Value, 10, 64); err != nil || !plainDecimal(n.Value) {
+			// Reaches a string as its decimal text: as written only when
+			// that is how it was written ("-0" would reach it as "0").
+			if v, err := strconv.ParseInt(n.Value, 10, 64); err != nil || strconv.FormatInt(v, 10) != n.Value {
 				what = "a number"
 			}
 		}
