@@ -46,9 +46,12 @@ A non-loopback --listen is refused unless TLS (--tls-cert/--tls-key) and a
 tokens file (--tokens) are given, or --insecure. The TLS key, the config's
 hmac_key_file and the keys in DIR/keys are refused when other users can
 read or write them (chmod 600, or 640 for the group; a Kubernetes secret
-volume needs defaultMode 0400, or 0440 with fsGroup), and so is a server
+volume needs defaultMode 0400, or 0440 with fsGroup), the mTLS client CA
+bundle (--tls-client-ca) and the --config file when other users can write
+them, and so is a server
 certificate already expired or not yet valid: the server does not start. Flags override the YAML
---config file. SIGTERM or Ctrl-C: health goes NOT_SERVING for --drain; then
+--config file. A flag given an empty value (an unset shell variable) is refused: leave it
+out for the config's setting. SIGTERM or Ctrl-C: health goes NOT_SERVING for --drain; then
 health watches and CheckStreams end (Unavailable) once their dials in
 flight are answered, other calls in flight finish (up to --shutdown-grace),
 the audit log is flushed, the stores closed.
@@ -109,6 +112,24 @@ max_header_bytes (default 16 KiB) of a call's metadata. The metrics server
 has read (10s), write (30s) and idle (1m) timeouts.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// An empty value (an unset shell variable: --tokens "$TOKENS")
+			// would replace the config file's setting with none: no
+			// config, no tokens, no mTLS, the default profile. Refused,
+			// as --data "" is.
+			for _, e := range []struct{ flag, v string }{
+				{"config", configFile}, {"tokens", cfg.TokensFile}, {"tls-cert", cfg.TLS.CertFile},
+				{"tls-key", cfg.TLS.KeyFile}, {"tls-client-ca", cfg.TLS.ClientCAFile},
+				{"blackouts", cfg.BlackoutsFile}, {"unix", cfg.Unix}, {"profile", cfg.Profile},
+			} {
+				if cmd.Flags().Changed(e.flag) && e.v == "" {
+					return usageErr("--%s: empty (leave the flag out to use the config file's setting or the default)", e.flag)
+				}
+			}
+			for _, r := range cfg.Registries {
+				if r == "" {
+					return usageErr("--registry: empty (want a registry snapshot file)")
+				}
+			}
 			base := sidecar.Config{}
 			if configFile != "" {
 				c, err := sidecar.LoadConfig(configFile)

@@ -150,6 +150,11 @@ func parseTokens(label string, b []byte) (*Tokens, error) {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	} else if err := doc.CheckKeys(doc.Root, reflect.TypeFor[tokensFile](), ""); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	} else if err := doc.CheckStrings(doc.Root, reflect.TypeFor[tokensFile](), ""); err != nil {
+		// A tenant (or name) YAML reads as a float reaches the set
+		// re-spelt: "tenants: [1.10]" would bind the token to tenant
+		// "1.1". (Never echoes the value.)
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	var f tokensFile
 	if err := yaml.UnmarshalStrict(b, &f); err != nil {

@@ -66,7 +66,8 @@ type TLSConfig struct {
 	CertFile string `json:"cert_file,omitempty"`
 	KeyFile  string `json:"key_file,omitempty"` // see CertFile
 	// ClientCAFile is a PEM bundle of CAs whose client certificates are
-	// accepted; setting it turns on mTLS. Needs CertFile.
+	// accepted; setting it turns on mTLS. Needs CertFile. A bundle other
+	// users may write is refused (they could add a CA of their own).
 	ClientCAFile string `json:"client_ca_file,omitempty"`
 }
 
@@ -288,18 +289,26 @@ func (c Config) maxShrink() float64 {
 }
 
 // LoadConfig reads a YAML config file. Unknown keys are errors, named with
-// the file and line (path:3: …).
+// the file and line (path:3: …). A file other users may write is refused,
+// wrapping ErrConfig (checkFileMode): it names the files the server takes
+// its access control from (tokens, TLS, client CAs) and whether a
+// non-loopback listener needs them, so whoever may write it could turn
+// them off at the next start.
 func LoadConfig(path string) (Config, error) {
 	b, err := yamlx.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
+	if err := checkFileMode("config", path, "", ""); err != nil {
+		return Config{}, err
+	}
 	return parseConfig(path, b)
 }
 
 // ParseConfig decodes YAML config text strictly: an unknown key, a key in
-// another case ("Profile:"), a wrong type or a bad duration is an error
-// naming the key.
+// another case ("Profile:"), a wrong type, a bad duration, or a text value
+// that YAML reads as a float ("data: 2.10", which would reach the Config as
+// "2.1": it must be quoted) is an error naming the key.
 func ParseConfig(b []byte) (Config, error) { return parseConfig("config", b) }
 
 // parseConfig is ParseConfig with the errors' lines given as file:line.
@@ -318,6 +327,12 @@ func parseConfig(file string, b []byte) (Config, error) {
 	// encoding/json also takes a key in another case ("Profile:"), and of
 	// two spellings of one key keeps one without a word: refuse them.
 	if err := doc.CheckKeys(doc.Root, reflect.TypeFor[Config](), ""); err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	// A plain value YAML reads as a float reaches a string key re-spelt:
+	// "data: 2.10" would name the directory "2.1" (another, empty store),
+	// "redis_prefix: 1.10" another fleet's keys. Refuse it, naming the key.
+	if err := doc.CheckStrings(doc.Root, reflect.TypeFor[Config](), ""); err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return c, nil

@@ -11,14 +11,16 @@
 //
 // The pieces:
 //
-//   - [Config]: the YAML configuration (strict: unknown keys are errors), its
-//     defaults and validation. Listening on a non-loopback address without TLS
+//   - [Config]: the YAML configuration (strict: unknown keys are errors, a
+//     text value YAML would re-spell as a number must be quoted, a file
+//     other users may write is refused), its defaults and validation. Listening on a non-loopback address without TLS
 //     and bearer tokens is refused unless Insecure is set, judged on the host
 //     as written and again on the address the listener opened on.
 //   - [Tokens]: bearer tokens from a file, with the scopes "gate" and "admin".
 //     The server reloads the file, and its TLS files, when their content
 //     changes ([Server.Reload]); a bad copy (a tokens file other users may
-//     write, or read while it holds a plaintext token, included) is refused
+//     write, or read while it holds a plaintext token, and a client CA
+//     bundle other users may write, included) is refused
 //     and the one in force stays. Refusals are counted in
 //     dialgate_auth_refused_total.
 //   - [Backend]: what the servers act on — the Gate, the domain stores behind

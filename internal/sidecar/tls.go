@@ -65,10 +65,19 @@ func serverTLS(r *fileReloader[tls.Config]) *tls.Config {
 
 // parse parses the TLS files of c (see parseTLS) as they are now, and
 // refuses a key file other users may read or write (checkFileMode): with
-// the key, anyone could impersonate the sidecar to its dialers.
+// the key, anyone could impersonate the sidecar to its dialers. With mTLS
+// it refuses, too, a client CA bundle other users may write: it is the
+// whole of mTLS's access control, and anyone who could add a CA of their
+// own to it would be admitted with a certificate they issued themselves.
+// (Other users may read it: it holds no secret.)
 func (c TLSConfig) parse(b [][]byte, _ bool) (*tls.Config, error) {
 	if err := checkFileMode("tls.key_file", c.KeyFile, "it holds the TLS private key (whoever holds it can impersonate the sidecar)", ""); err != nil {
 		return nil, err
+	}
+	if c.ClientCAFile != "" {
+		if err := checkFileMode("tls.client_ca_file", c.ClientCAFile, "", ""); err != nil {
+			return nil, err
+		}
 	}
 	return parseTLS(c, b, time.Now())
 }

@@ -700,3 +700,97 @@ func LineOfPath(n *yaml3.Node, path string) int {
 	}
 	return line
 }
+
+// CheckStrings reports, as an *Error with the value's line and path, the
+// first plain value below n that the Go type t takes as a string but YAML
+// reads as another type whose text a string field does not get as written:
+// a float ("2.10" reaches it as "2.1", "1e3" as "1000"), a boolean in
+// another spelling than "true" or "false" ("True"), an integer too large
+// for 64 bits. Plain integers in decimal reach a string field as written
+// (and Parse keeps other spellings of integers, "007", "0x10", "1_000",
+// strings). Walk it as CheckKeys does, after it: values whose type decodes
+// itself are not looked at.
+func (d *Doc) CheckStrings(n *yaml3.Node, t reflect.Type, path string) error {
+	return d.checkStrings(n, t, path, 0)
+}
+
+func (d *Doc) checkStrings(n *yaml3.Node, t reflect.Type, path string, depth int) error {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.String:
+		if n.Kind != yaml3.ScalarNode || n.Style&(yaml3.DoubleQuotedStyle|yaml3.SingleQuotedStyle|yaml3.LiteralStyle|yaml3.FoldedStyle) != 0 {
+			return nil
+		}
+		var what string
+		switch n.ShortTag() {
+		case "!!float":
+			what = "a number"
+		case "!!bool":
+			if n.Value != "true" && n.Value != "false" {
+				what = "true or false"
+			}
+		case "!!int":
+			// Reaches a string as its decimal text: as written only when
+			// that is how it was written ("-0" would reach it as "0").
+			if v, err := strconv.ParseInt(n.Value, 10, 64); err != nil || strconv.FormatInt(v, 10) != n.Value {
+				what = "a number"
+			}
+		}
+		if what != "" {
+			return &Error{File: d.File, Line: n.Line, Path: path,
+				Msg: fmt.Sprintf("YAML reads the value as %s, which would not reach this key as written: put it in quotes", what)}
+		}
+	case reflect.Struct:
+		if n.Kind != yaml3.MappingNode {
+			return nil
+		}
+		fs := fieldsOf(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "<<" && k.Tag == "!!merge" {
+				merged := []*yaml3.Node{v}
+				if v.Kind == yaml3.SequenceNode {
+					merged = v.Content
+				}
+				for _, m := range merged {
+					if err := d.checkStrings(m, t, path, depth+1); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if ft, ok := fs.byName[k.Value]; ok {
+				if err := d.checkStrings(v, ft, join(path, k.Value), depth+1); err != nil {
+					return err
+				}
+			}
+		}
+	case reflect.Map:
+		if n.Kind != yaml3.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := d.checkStrings(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), depth+1); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if n.Kind != yaml3.SequenceNode {
+			return nil
+		}
+		for i, c := range n.Content {
+			if err := d.checkStrings(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

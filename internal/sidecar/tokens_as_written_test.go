@@ -1,0 +1,31 @@
+package sidecar
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// A tenant a token is bound to, written as a plain value YAML reads as a
+// float, reached the binding re-spelt: "tenants: [1.10]" bound the token
+// to tenant "1.1" — another tenant, whose dials and admin writes it then
+// made — and not to "1.10". It is refused, naming the entry; quoted, it is
+// taken as written.
+func TestTokensTenantAsWritten(t *testing.T) {
+	const h = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	for _, v := range []string{"1.10", "1e3", "2.50"} {
+		_, err := ParseTokens([]byte("tokens:\n  - name: d\n    sha256: \"" + h + "\"\n    scopes: [gate]\n    tenants: [" + v + "]\n"))
+		if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "tokens[0].tenants[0]") || !strings.Contains(err.Error(), "put it in quotes") {
+			t.Errorf("tenants: [%s]: %v, want an ErrConfig naming tokens[0].tenants[0] and saying to put it in quotes", v, err)
+		}
+	}
+	tk, err := ParseTokens([]byte("tokens:\n  - name: d\n    sha256: \"" + h + "\"\n    scopes: [gate]\n    tenants: [\"1.10\", 42]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range tk.byHash {
+		if !e.tenants["1.10"] || !e.tenants["42"] || e.tenants["1.1"] {
+			t.Fatalf("tenants %v, want 1.10 and 42 as written", e.tenants)
+		}
+	}
+}
