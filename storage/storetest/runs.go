@@ -63,6 +63,7 @@ func runCases() []testCase[storage.Runs] {
 		{"ProgressionRelease", runProgRelease},
 		{"ProgressionWindow", runProgWindow},
 		{"ProgressionOff", runProgOff},
+		{"RandomProgressionsAgainstModel", runRandomProgressions},
 	}
 }
 
