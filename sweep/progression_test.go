@@ -193,10 +193,15 @@ func TestProgressionValidate(t *testing.T) {
 			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.want)
 		}
 	}
-	// Valid: max_gap+2, the limit, a tenant stricter, a tenant adding it.
+	// Valid: max_gap+2, the limit (with a min_run for which its
+	// progressions span at most half a segment: TestProgressionSpanAcrossBoundary),
+	// a tenant stricter, a tenant adding it.
 	for _, ms := range []int{4, MaxStepLimit} {
 		r := progRule()
 		r.MaxStep = ms
+		if ms == MaxStepLimit {
+			r.MinRun = 3
+		}
 		if err := (Config{Sequential: r}).Validate(); err != nil {
 			t.Errorf("max_step %d: %v", ms, err)
 		}
