@@ -130,9 +130,12 @@ func ValidateRun(key string, x int, t time.Time, p RunParams) error {
 //     record's instant leaves the window, if that is later). It never
 //     reopens a closed key.
 //     An unknown or already released id is not an error.
-//   - A key must always be used with the same RunParams (derive the key
-//     from them, as package sweep does); a store may prune and close with
-//     the params of the latest call.
+//   - A key must always be used with the same RunParams, MaxStep aside
+//     (derive the key from MinRun, MaxGap and Window, as package sweep
+//     does); a store may prune and close with the params of the latest
+//     call. Calls on one key may differ in MaxStep: each measures the run
+//     with its own, over the same values and closing (a rule that gains a
+//     max step keeps its keys' state).
 //   - Durability: what a durable implementation recorded survives a
 //     restart; each implementation states when.
 //   - Errors: invalid arguments wrap ErrInvalid and name the argument; a

@@ -66,8 +66,8 @@ func newRules(seq, stride *Sequential, rate *SegmentRate, inMemory bool) rules {
 	r := rules{seq: seq, rate: rate, stride: stride}
 	if seq != nil {
 		r.params = seq.params()
-		// The key names the rule's parameters: a store keeps each key's
-		// runs with one set of them.
+		// The key names the rule's parameters but its max step: a store
+		// keeps each key's runs with one set of them (storage.Runs).
 		r.runKey = "sweep/seq/" + paramsKey(seq)
 		if inMemory {
 			r.runs = seqrun.New[segKey](seq.MinRun, seq.MaxGap, seq.MaxStep, int64(seq.Window.Std()))
@@ -88,14 +88,13 @@ func newRules(seq, stride *Sequential, rate *SegmentRate, inMemory bool) rules {
 }
 
 // paramsKey is the part of a run rule's store keys naming its parameters:
-// "<min_run>/<max_gap>/<window>/", then "step<max_step>/" with a max step
-// (the keys of a rule without one are those of the builds before it).
+// "<min_run>/<max_gap>/<window>/". MaxStep is not part of it
+// (storage.Runs): what a key holds, the numbers dialled and its closing,
+// does not depend on it, so a rule that gains, changes or drops a max step
+// (cn and us-ok gained 100) keeps the keys, the runs and the closed
+// segments of the builds before it.
 func paramsKey(r *Sequential) string {
-	k := strconv.Itoa(r.MinRun) + "/" + strconv.Itoa(r.MaxGap) + "/" + r.Window.String() + "/"
-	if r.MaxStep != 0 {
-		k += "step" + strconv.Itoa(r.MaxStep) + "/"
-	}
-	return k
+	return strconv.Itoa(r.MinRun) + "/" + strconv.Itoa(r.MaxGap) + "/" + r.Window.String() + "/"
 }
 
 // rulesOf returns the thresholds that apply to tenant's dials.

@@ -49,14 +49,19 @@ type Sequential struct {
 	// MinRun or more numbers of such a progression, with a common step
 	// above MaxGap+1 and at most MaxStep, are a sweep (sweep.sequential,
 	// evidence sweep.max_step). 0 (left out): off; otherwise MaxGap+2 to
-	// MaxStepLimit.
+	// MaxStepLimit and, for the sequential rule, at most 5,000/(MinRun-1),
+	// so that a progression of MinRun numbers spans at most half a segment
+	// and one across a segment boundary is seen whole in the block across
+	// it (cn: min_run 20, at most 263; us-ok: min_run 10, at most 555).
 	MaxStep int `json:"max_step,omitempty"`
 	// Cite says where the rule comes from. Required.
 	Cite dialgate.Citation `json:"cite"`
 }
 
 // MaxStepLimit is the largest Sequential.MaxStep: a progression of 20
-// numbers with a step above 500 does not fit in one segment of 10,000.
+// numbers with a step above 500 does not fit in one segment of 10,000. A
+// sequential rule's max step is bounded by its min_run too (see
+// Sequential.MaxStep).
 const MaxStepLimit = 1000
 
 // params returns the storage.RunParams of r (a valid rule).
@@ -165,6 +170,9 @@ func (c Config) Validate() error {
 	if err := c.Sequential.validate("sweep.sequential"); err != nil {
 		return err
 	}
+	if err := c.Sequential.validateSpan("sweep.sequential"); err != nil {
+		return err
+	}
 	if err := c.Stride.validate("sweep.stride"); err != nil {
 		return err
 	}
@@ -220,6 +228,24 @@ func (r *Sequential) validate(path string) error {
 	return r.Cite.Validate(path + ".cite")
 }
 
+// validateSpan reports, naming path's max_step, a sequential rule (nil:
+// none) whose progressions of MinRun numbers span more than half a segment
+// ((MinRun-1)×MaxStep above 5,000): such a walk across a segment boundary
+// lies whole neither in the dial's segment nor in the block across the
+// boundary nearest to it (runSpots), so the rule would let it through
+// while it denies the same walk inside a segment, and Screen flags it. The
+// stride rule has no such bound: its blocks are far wider.
+func (r *Sequential) validateSpan(path string) error {
+	if r == nil || r.MaxStep == 0 {
+		return nil
+	}
+	if span := (r.MinRun - 1) * r.MaxStep; span > half {
+		return fmt.Errorf("%s.max_step: %d with min_run %d: a progression of %d numbers spans %d, more than the %d a run may span to be seen across a segment boundary (at most %d with min_run %d)",
+			path, r.MaxStep, r.MinRun, r.MinRun, span, half, half/(r.MinRun-1), r.MinRun)
+	}
+	return nil
+}
+
 // validateTenant reports the first problem of tenant name's rules: a
 // malformed rule, or one looser than the profile's in any parameter.
 func (c Config) validateTenant(name string, t TenantRules) error {
@@ -237,6 +263,9 @@ func (c Config) validateTenant(name string, t TenantRules) error {
 		return err
 	}
 	if err := t.Sequential.validate(path + ".sequential"); err != nil {
+		return err
+	}
+	if err := t.Sequential.validateSpan(path + ".sequential"); err != nil {
 		return err
 	}
 	if err := t.Stride.validate(path + ".stride"); err != nil {

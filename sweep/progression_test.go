@@ -193,10 +193,15 @@ func TestProgressionValidate(t *testing.T) {
 			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.want)
 		}
 	}
-	// Valid: max_gap+2, the limit, a tenant stricter, a tenant adding it.
+	// Valid: max_gap+2, the limit (with a min_run for which its
+	// progressions span at most half a segment: TestProgressionSpanAcrossBoundary),
+	// a tenant stricter, a tenant adding it.
 	for _, ms := range []int{4, MaxStepLimit} {
 		r := progRule()
 		r.MaxStep = ms
+		if ms == MaxStepLimit {
+			r.MinRun = 3
+		}
 		if err := (Config{Sequential: r}).Validate(); err != nil {
 			t.Errorf("max_step %d: %v", ms, err)
 		}
@@ -215,9 +220,10 @@ func TestProgressionValidate(t *testing.T) {
 	}
 }
 
-// The store keys of a rule name its max step (a key is always used with
-// the same storage.RunParams); a rule without one keeps the keys of the
-// builds before it.
+// The store keys of a rule do not name its max step: a rule with one and
+// the same rule without it use the same keys (those of the builds before
+// max_step), each key with the same params but MaxStep (storage.Runs), so
+// that an upgrade keeps the run state (TestProgressionUpgradeKeepsRunState).
 func TestProgressionStoreKeys(t *testing.T) {
 	rec := &recordingRuns{Runs: memstore.New()}
 	with := progRule()
@@ -228,34 +234,27 @@ func TestProgressionStoreKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := dialgate.Dial{To: seqNum(861390013, 1234), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "l", At: t0}
+		d := dialgate.Dial{To: seqNum(861390013, 1234+rule.MaxStep), Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "l", At: t0}
 		if _, err := c.Commit(context.Background(), d, fmt.Sprint("k", rule.MaxStep)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var withKeys, withoutKeys int
+	if len(rec.keys) != 4 { // the segment's, across the boundary, two strides' (two suffixes)
+		t.Fatalf("keys %v: want 4", rec.keys)
+	}
 	for key, p := range rec.keys {
-		switch {
-		case strings.HasPrefix(key, "sweep/seq/10/2/1d/step100/") || strings.HasPrefix(key, "sweep/stride/10/2/1d/step100/"):
-			withKeys++
-			if p != with.params() {
-				t.Errorf("key %q used with %+v, want %+v", key, p, with.params())
-			}
-		case strings.HasPrefix(key, "sweep/seq/10/2/1d/") || strings.HasPrefix(key, "sweep/stride/10/2/1d/"):
-			withoutKeys++
-			if p != without.params() || strings.Contains(key, "step") {
-				t.Errorf("key %q used with %+v, want %+v", key, p, without.params())
-			}
-		default:
+		if !strings.HasPrefix(key, "sweep/seq/10/2/1d/") && !strings.HasPrefix(key, "sweep/stride/10/2/1d/") || strings.Contains(key, "step") {
 			t.Errorf("unexpected key %q", key)
 		}
-	}
-	if withKeys != 3 || withoutKeys != 3 { // the segment's, across the boundary, the stride's
-		t.Fatalf("keys %v: want three of each rule", rec.keys)
+		p.MaxStep = 0
+		if p != without.params() {
+			t.Errorf("key %q used with %+v, want %+v", key, p, without.params())
+		}
 	}
 }
 
-// recordingRuns remembers the params every key was recorded with.
+// recordingRuns remembers the params every key was recorded with, and
+// fails a key recorded with params other than its first's (MaxStep aside).
 type recordingRuns struct {
 	storage.Runs
 	keys map[string]storage.RunParams
@@ -265,8 +264,8 @@ func (r *recordingRuns) RecordRun(ctx context.Context, id, key string, x int, t 
 	if r.keys == nil {
 		r.keys = map[string]storage.RunParams{}
 	}
-	if old, ok := r.keys[key]; ok && old != p {
-		return 0, false, errors.New("key " + key + " used with two sets of params")
+	if old, ok := r.keys[key]; ok && (old.MinRun != p.MinRun || old.MaxGap != p.MaxGap || old.Window != p.Window) {
+		return 0, false, errors.New("key " + key + " used with two sets of params (MaxStep aside)")
 	}
 	r.keys[key] = p
 	return r.Runs.RecordRun(ctx, id, key, x, t, p)

@@ -82,7 +82,9 @@ type Listed func(n dialgate.Number) (bool, error)
 // MaxStep, also MinRun or more numbers a fixed step apart, the step above
 // MaxGap+1 and at most MaxStep), Stride
 // (numbers with one suffix in at least MinRun successive segments of one
-// kind, at most MaxGap segments skipped; flagged sweep.sequential too) and Coverage (more than MaxPerSegment distinct
+// kind, at most MaxGap segments skipped; with MaxStep, also in MinRun or
+// more segments of one kind a fixed step apart; flagged sweep.sequential
+// too) and Coverage (more than MaxPerSegment distinct
 // numbers of one segment); listed, when not nil, is the do-not-call lookup.
 // Lines with errors, and numbers no dial can be made to
 // (dialgate.Dial.Validate refuses them as callees: a mobile with an
@@ -154,9 +156,12 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 			}
 			inRun = inRun[:0]
 		}
-		var valid []ref // the distinct numbers with a segment, ascending
+		// The distinct numbers with a segment, ascending, and their
+		// results: the values progressions are found among.
+		var valid []uint64
+		var validIdx []int32
 		if seq.MaxStep != 0 {
-			valid = make([]ref, 0, len(distinct))
+			valid, validIdx = make([]uint64, 0, len(distinct)), make([]int32, 0, len(distinct))
 		}
 		for _, x := range distinct {
 			if !numbering.Classify(line(x.idx)).Segment.IsValid() {
@@ -164,7 +169,7 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 				continue
 			}
 			if seq.MaxStep != 0 {
-				valid = append(valid, x)
+				valid, validIdx = append(valid, x.v), append(validIdx, x.idx)
 			}
 			if len(inRun) > 0 && x.v-inRun[len(inRun)-1].v > step {
 				flush()
@@ -175,69 +180,14 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 		// Progressions: numbers a fixed step apart, step above MaxGap+1
 		// and at most MaxStep, over the same ascending numbers (a
 		// progression across a segment boundary is one, as a run is).
-		// Each is walked from its first member: the pairs (a, a+s) with
-		// a-s not listed. Values are distinct, so a-s lies among the s
-		// numbers below a (found by a pointer moving down as s grows), and
-		// the next member among the s above the last (s places on where
-		// the list is dense: looked at first).
 		if seq.MaxStep != 0 {
-			find := func(lo, hi int, v uint64) int {
-				hi = min(hi, len(valid))
-				if hi > lo && valid[hi-1].v == v {
-					return hi - 1
-				}
-				for lo < hi {
-					m := int(uint(lo+hi) >> 1)
-					if valid[m].v < v {
-						lo = m + 1
-					} else {
-						hi = m
-					}
-				}
-				if lo < len(valid) && valid[lo].v == v {
-					return lo
-				}
-				return -1
-			}
-			maxStep := uint64(seq.MaxStep)
-			members := make([]int, 0, 2*seq.MinRun)
-			for i, a := range valid {
-				if i&0xffff == 0 {
-					if err := ctx.Err(); err != nil {
-						return nil, err
-					}
-				}
-				p := i - 1
-				for j := i + 1; j < len(valid) && valid[j].v-a.v <= maxStep; j++ {
-					s := valid[j].v - a.v
-					if s <= step {
-						continue
-					}
-					if a.v >= s {
-						for p >= 0 && valid[p].v > a.v-s {
-							p--
-						}
-						if p >= 0 && valid[p].v == a.v-s {
-							continue // not the first member
-						}
-					}
-					members = append(members[:0], i, j)
-					for last := j; ; {
-						k := find(last+1, last+1+int(s), valid[last].v+s)
-						if k < 0 {
-							break
-						}
-						members = append(members, k)
-						last = k
-					}
-					if n := len(members); n >= seq.MinRun {
-						for _, k := range members {
-							r := &rep.Results[valid[k].idx]
-							r.Findings |= FindingSequential
-							r.Run = max(r.Run, n)
-						}
-					}
-				}
+			err := progressions(ctx, valid, step, uint64(seq.MaxStep), seq.MinRun, func(k, n int) {
+				r := &rep.Results[validIdx[k]]
+				r.Findings |= FindingSequential
+				r.Run = max(r.Run, n)
+			})
+			if err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -246,7 +196,9 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 		for i, x := range distinct {
 			idxs[i] = x.idx
 		}
-		screenStrides(rep, idxs, line, st)
+		if err := screenStrides(ctx, rep, idxs, line, st); err != nil {
+			return nil, err
+		}
 	}
 	// Segments are contiguous in ascending order.
 	for i := 0; i < len(distinct); {
@@ -341,10 +293,12 @@ func Screen(ctx context.Context, items []Item, cfg Config, listed Listed) (*Repo
 // screenStrides flags, as FindingSequential, the numbers of every stride in
 // the list: one suffix in st.MinRun or more successive segments of one kind
 // (numbering.Segment.SameKind), at most st.MaxGap segments skipped between
-// neighbours. idxs are the results of the distinct lines; line gives a
+// neighbours, or with st.MaxStep in st.MinRun or more segments of one kind
+// a fixed step apart (above st.MaxGap+1, at most st.MaxStep), as the rule
+// judges dials. idxs are the results of the distinct lines; line gives a
 // result's number as counted. A number's Run becomes the longest of its
 // runs.
-func screenStrides(rep *Report, idxs []int32, line func(int32) dialgate.Number, st *Sequential) {
+func screenStrides(ctx context.Context, rep *Report, idxs []int32, line func(int32) dialgate.Number, st *Sequential) error {
 	type sref struct {
 		seg    numbering.Segment
 		suffix int
@@ -367,13 +321,15 @@ func screenStrides(rep *Report, idxs []int32, line func(int32) dialgate.Number, 
 			cmp.Compare(a.head, b.head), cmp.Compare(a.idx, b.idx))
 	})
 	step := uint64(st.MaxGap + 1)
+	flag := func(r *Result, n int) {
+		r.Findings |= FindingSequential
+		r.Run = max(r.Run, n)
+	}
 	start := 0
 	flush := func(end int) {
 		if n := end - start; n >= st.MinRun {
 			for _, x := range refs[start:end] {
-				r := &rep.Results[x.idx]
-				r.Findings |= FindingSequential
-				r.Run = max(r.Run, n)
+				flag(&rep.Results[x.idx], n)
 			}
 		}
 		start = end
@@ -385,4 +341,98 @@ func screenStrides(rep *Report, idxs []int32, line func(int32) dialgate.Number, 
 		}
 	}
 	flush(len(refs))
+	if st.MaxStep == 0 {
+		return nil
+	}
+	// Progressions among the segments of one suffix and kind (ascending,
+	// distinct: the lines are).
+	var segs []uint64
+	for lo := 0; lo < len(refs); {
+		hi := lo + 1
+		for hi < len(refs) && refs[hi].suffix == refs[lo].suffix && refs[hi-1].seg.SameKind(refs[hi].seg) {
+			hi++
+		}
+		if hi-lo >= st.MinRun {
+			group := refs[lo:hi]
+			segs = segs[:0]
+			for _, x := range group {
+				segs = append(segs, x.seg.Uint64())
+			}
+			if err := progressions(ctx, segs, step, uint64(st.MaxStep), st.MinRun, func(k, n int) {
+				flag(&rep.Results[group[k].idx], n)
+			}); err != nil {
+				return err
+			}
+		}
+		lo = hi
+	}
+	return nil
+}
+
+// progressions calls flag(k, n) for every member k of every arithmetic
+// progression of minRun or more values of vs (ascending, distinct) with a
+// common step above step and at most maxStep, n its length (a value of
+// several progressions is flagged once for each). Each is walked from its
+// first member: the pairs (a, a+s) with a-s not in vs. Values are distinct,
+// so a-s lies among the s values below a (found by a pointer moving down as
+// s grows), and the next member among the s above the last (s places on
+// where the values are dense: looked at first). It returns ctx's error
+// when ctx ends.
+func progressions(ctx context.Context, vs []uint64, step, maxStep uint64, minRun int, flag func(k, n int)) error {
+	find := func(lo, hi int, v uint64) int {
+		hi = min(hi, len(vs))
+		if hi > lo && vs[hi-1] == v {
+			return hi - 1
+		}
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if vs[m] < v {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		if lo < len(vs) && vs[lo] == v {
+			return lo
+		}
+		return -1
+	}
+	members := make([]int, 0, 2*minRun)
+	for i, a := range vs {
+		if i&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		p := i - 1
+		for j := i + 1; j < len(vs) && vs[j]-a <= maxStep; j++ {
+			s := vs[j] - a
+			if s <= step {
+				continue
+			}
+			if a >= s {
+				for p >= 0 && vs[p] > a-s {
+					p--
+				}
+				if p >= 0 && vs[p] == a-s {
+					continue // not the first member
+				}
+			}
+			members = append(members[:0], i, j)
+			for last := j; ; {
+				k := find(last+1, last+1+int(s), vs[last]+s)
+				if k < 0 {
+					break
+				}
+				members = append(members, k)
+				last = k
+			}
+			if n := len(members); n >= minRun {
+				for _, k := range members {
+					flag(k, n)
+				}
+			}
+		}
+	}
+	return nil
 }

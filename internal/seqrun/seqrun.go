@@ -235,6 +235,15 @@ func (st *keyState) gapRun(x, i int, found bool, step int, cutoff int64) int {
 // without recording x; when k is closed, the length of the run that closed
 // it. A run of minRun or more closes k until t+window.
 func (r *Set[K]) Length(k K, x int, t int64) int {
+	return r.LengthStep(k, x, t, r.maxStep)
+}
+
+// LengthStep is Length measuring progressions with maxStep (0: none, else
+// above the Set's maxGap+1) instead of the Set's: what a key holds (its
+// values and closing) does not depend on it, so callers whose max step
+// differs share the Set (storage/memstore: storage.Runs keys used with
+// several MaxStep).
+func (r *Set[K]) LengthStep(k K, x int, t int64, maxStep int) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.keys[k]
@@ -245,7 +254,7 @@ func (r *Set[K]) Length(k K, x int, t int64) int {
 		return n
 	}
 	st.prune(t - r.keep)
-	n := st.runLength(x, r.step, r.maxStep, t-r.window)
+	n := st.runLength(x, r.step, maxStep, t-r.window)
 	if n >= r.minRun {
 		st.flag(t, r.window, n)
 	}
@@ -257,6 +266,12 @@ func (r *Set[K]) Length(k K, x int, t int64) int {
 // whether x was recorded. An id already held is not recorded again (length
 // 0, ok).
 func (r *Set[K]) Add(id string, k K, x int, t int64) (int, bool) {
+	return r.AddStep(id, k, x, t, r.maxStep)
+}
+
+// AddStep is Add measuring progressions with maxStep instead of the Set's
+// (see LengthStep).
+func (r *Set[K]) AddStep(id string, k K, x int, t int64, maxStep int) (int, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, held := r.ids[id]; held {
@@ -273,7 +288,7 @@ func (r *Set[K]) Add(id string, k K, x int, t int64) (int, bool) {
 		return n, false
 	}
 	st.prune(t - r.keep)
-	if n := st.runLength(x, r.step, r.maxStep, t-r.window); n >= r.minRun {
+	if n := st.runLength(x, r.step, maxStep, t-r.window); n >= r.minRun {
 		st.flag(t, r.window, n)
 		return n, false
 	}

@@ -11,20 +11,22 @@ import (
 )
 
 // runState is the storage.Runs state: one seqrun.Set per set of parameters
-// (a key is always used with the same ones).
+// but MaxStep (a key is always used with the same ones, its MaxStep aside:
+// the calls measure progressions with their own, seqrun.Set.LengthStep).
 type runState struct {
 	mu   sync.Mutex
 	sets map[storage.RunParams]*seqrun.Set[string]
 }
 
-// set returns the Set of p, creating it. s.mu is held.
+// set returns the Set of p with MaxStep 0, creating it. s.mu is held.
 func (s *runState) set(p storage.RunParams) *seqrun.Set[string] {
+	p.MaxStep = 0
 	r := s.sets[p]
 	if r == nil {
 		if s.sets == nil {
 			s.sets = map[storage.RunParams]*seqrun.Set[string]{}
 		}
-		r = seqrun.New[string](p.MinRun, p.MaxGap, p.MaxStep, int64(p.Window))
+		r = seqrun.New[string](p.MinRun, p.MaxGap, 0, int64(p.Window))
 		s.sets[p] = r
 	}
 	return r
@@ -51,7 +53,7 @@ func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p
 	}
 	s.runs.mu.Lock()
 	defer s.runs.mu.Unlock()
-	return s.runs.set(p).Length(key, x, t.UnixNano()), nil
+	return s.runs.set(p).LengthStep(key, x, t.UnixNano(), p.MaxStep), nil
 }
 
 // RecordRun records x under key at t for id unless that would make a run.
@@ -70,7 +72,7 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 			return 0, true, nil
 		}
 	}
-	n, ok := s.runs.set(p).Add(id, key, x, t.UnixNano())
+	n, ok := s.runs.set(p).AddStep(id, key, x, t.UnixNano(), p.MaxStep)
 	return n, ok, nil
 }
 

@@ -41,9 +41,11 @@ var _ storage.Runs = (*Store)(nil)
 // are passed over; it reads them in chunks of chunk. progression returns
 // the length of the longest arithmetic progression of counted values (stamp
 // in rs after cnt) holding x, with a common step above step and at most
-// maxStep: it reads the values within maxStep of x from zv, once, and walks
-// each step found there in rs (x counted once); length is the larger of
-// the gap walk and the progression. closedRun returns the length of the run that closed rs,
+// maxStep: it reads the values within maxStep of x from zv and their stamps
+// (HMGET, 500 at a time), once, and walks each step found there, looking
+// up values within maxStep of x in what it read and the others in rs (x
+// counted once); length is the larger of the gap walk and the
+// progression. closedRun returns the length of the run that closed rs,
 // or 0. prune removes the values recorded at or before the bound lob (a
 // ZRANGEBYLEX bound, "" for none).
 const luaRuns = `
@@ -96,27 +98,45 @@ local function counted(rs, cnt, y)
   local at = redis.call("HGET", rs, string.format("%d", y))
   return at ~= false and (cnt == "" or lt(cnt, at))
 end
-local function stepRun(rs, cnt, y, s)
-  local n = 0
-  while counted(rs, cnt, y) do
-    n = n + 1
-    y = y + s
-  end
-  return n
-end
 local function progression(rv, rs, cnt, x, step, maxStep)
   local best = 1
   if maxStep <= step then return best end
-  local vs = redis.call("ZRANGEBYSCORE", rv, x - maxStep, x + maxStep)
-  for _, v in ipairs(vs) do
-    local y = tonumber(v)
+  local lo, hi = x - maxStep, x + maxStep
+  local vs = redis.call("ZRANGEBYSCORE", rv, lo, hi)
+  local near, ys = {}, {}
+  for i = 1, #vs, 500 do
+    local part = {}
+    for j = i, math.min(i + 499, #vs) do part[#part + 1] = vs[j] end
+    local ats = redis.call("HMGET", rs, unpack(part))
+    for j, v in ipairs(part) do
+      local at = ats[j]
+      if at and (cnt == "" or lt(cnt, at)) then
+        local y = tonumber(v)
+        near[y] = true
+        ys[#ys + 1] = y
+      end
+    end
+  end
+  local function has(y)
+    if y >= lo and y <= hi then return near[y] == true end
+    return counted(rs, cnt, y)
+  end
+  local function stepRun(y, s)
+    local n = 0
+    while has(y) do
+      n = n + 1
+      y = y + s
+    end
+    return n
+  end
+  for _, y in ipairs(ys) do
     local s = math.abs(y - x)
-    if s > step and counted(rs, cnt, y) then
+    if s > step then
       local n = 0
       if y < x then
-        n = 1 + stepRun(rs, cnt, y, -s) + stepRun(rs, cnt, x + s, s)
-      elseif not counted(rs, cnt, x - s) then
-        n = 1 + stepRun(rs, cnt, y, s)
+        n = 1 + stepRun(y, -s) + stepRun(x + s, s)
+      elseif not near[x - s] then
+        n = 1 + stepRun(y, s)
       end
       if n > best then best = n end
     end

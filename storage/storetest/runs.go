@@ -63,6 +63,8 @@ func runCases() []testCase[storage.Runs] {
 		{"ProgressionRelease", runProgRelease},
 		{"ProgressionWindow", runProgWindow},
 		{"ProgressionOff", runProgOff},
+		{"ProgressionMaxStepShared", runProgShared},
+		{"RandomProgressionsAgainstModel", runRandomProgressions},
 	}
 }
 
@@ -884,4 +886,36 @@ func runProgOff(ctx context.Context, h harness[storage.Runs]) error {
 		return err
 	}
 	return wantLength(ctx, s, "poff", 142, t0, rp, 1)
+}
+
+// runProgShared: calls on one key may differ in MaxStep (a rule that gains
+// one keeps its keys): each measures over the same values and closing.
+func runProgShared(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	// Recorded without MaxStep: no run.
+	if err := recordAll(ctx, s, "sh", "pshared", t0, rp, 100, 107, 114, 121); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "pshared", 128, t0, rp, 1); err != nil {
+		return fmt.Errorf("without MaxStep: %w", err)
+	}
+	// With it, the same values make a progression: the fifth closes the key.
+	if err := record(ctx, s, "sh-128", "pshared", 128, t0.Add(time.Minute), pp, 5, false); err != nil {
+		return fmt.Errorf("with MaxStep, over values recorded without: %w", err)
+	}
+	// Closed for a call without MaxStep too.
+	if err := record(ctx, s, "sh-5000", "pshared", 5000, t0.Add(2*time.Minute), rp, 5, false); err != nil {
+		return fmt.Errorf("without MaxStep, on a key a progression closed: %w", err)
+	}
+	// A key closed without MaxStep stays closed for a call with it.
+	if err := recordAll(ctx, s, "sg", "pshared2", t0, rp, 1, 2, 3, 4); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "pshared2", 5, t0, rp, 5); err != nil {
+		return err
+	}
+	return wantLength(ctx, s, "pshared2", 9000, t0.Add(time.Minute), pp, 5)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/dialgate/dialgate/storage"
@@ -142,6 +143,75 @@ func runRandomWith(ctx context.Context, s storage.Runs, name string, p storage.R
 					continue
 				}
 				id := fmt.Sprintf("%s%d-%d", name, seed, op)
+				wn, wok := m.record(id, key, x, now)
+				if err := record(ctx, s, id, key, x, now, p, wn, wok); err != nil {
+					return fmt.Errorf("%s: %w", at, err)
+				}
+				if wok {
+					held = append(held, len(m.recs)-1)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// runRandomProgressions: as runRandom, with random parameters per seed
+// (MaxGap 0 to 2, MaxStep MaxGap+2 to MaxGap+10, MinRun 3 to 6), values at
+// the bottom (0–39) or the top (MaxRunValue-39 to MaxRunValue) of their
+// range, and calls made by a clock up to 50 minutes behind the latest one
+// (within storage.PruneMargin: values kept past the window must then count
+// for it, and still not for the others). A value is recorded only while no
+// record of it under its key lies within the window, storage.PruneMargin
+// and that lag of the call (released or not), so that each value has one
+// holder in every store and a release forgets it exactly.
+func runRandomProgressions(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	const span = 40
+	for seed := uint64(1); seed <= 4; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 17))
+		p := storage.RunParams{MinRun: 3 + rng.IntN(4), MaxGap: rng.IntN(3), Window: time.Hour}
+		p.MaxStep = p.MaxGap + 2 + rng.IntN(9)
+		base := 0
+		if seed%2 == 0 {
+			base = storage.MaxRunValue - span + 1
+		}
+		m := &runModel{p: p, flagUntil: map[string]time.Time{}, flagRun: map[string]int{}}
+		latest := t0
+		var held []int
+		for op := 0; op < 250; op++ {
+			latest = latest.Add(time.Duration(rng.IntN(15)) * time.Minute)
+			now := latest
+			if rng.IntN(4) == 0 {
+				now = now.Add(-time.Duration(rng.IntN(50)) * time.Minute)
+			}
+			key := fmt.Sprintf("randprog%d/k%d", seed, rng.IntN(2))
+			x := base + rng.IntN(span)
+			at := fmt.Sprintf("seed %d (%+v) op %d at %s", seed, p, op, now.Sub(t0))
+			switch r := rng.IntN(5); {
+			case r == 0:
+				if err := wantLength(ctx, s, key, x, now, p, m.length(key, x, now)); err != nil {
+					return fmt.Errorf("%s: %w", at, err)
+				}
+			case r == 1 && len(held) > 0:
+				j := rng.IntN(len(held))
+				rec := &m.recs[held[j]]
+				held = append(held[:j], held[j+1:]...)
+				if err := s.ReleaseRun(ctx, rec.id); err != nil {
+					return fmt.Errorf("%s: ReleaseRun(%q): %w", at, rec.id, err)
+				}
+				rec.released = true
+			default:
+				if slices.ContainsFunc(m.recs, func(r runModelRec) bool {
+					d := r.at.Sub(now)
+					return r.key == key && r.x == x && d.Abs() < p.Window+storage.PruneMargin+time.Hour
+				}) {
+					continue
+				}
+				id := fmt.Sprintf("randprog%d-%d", seed, op)
 				wn, wok := m.record(id, key, x, now)
 				if err := record(ctx, s, id, key, x, now, p, wn, wok); err != nil {
 					return fmt.Errorf("%s: %w", at, err)
