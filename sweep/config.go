@@ -38,7 +38,9 @@ type Sequential struct {
 	// MinRun or more numbers of the run is denied (sweep.sequential). 3–10,000.
 	MinRun int `json:"min_run"`
 	// MaxGap is how many numbers may be skipped between two members of a run:
-	// with MaxGap 2, …0000, …0003, …0004 are a run (0–100).
+	// with MaxGap 2, …0000, …0003, …0004 are a run (0–100). For the
+	// sequential rule, (MinRun-1)×(MaxGap+1) is at most 5,000, so that a run
+	// across a segment boundary is seen whole in the block across it.
 	MaxGap int `json:"max_gap"`
 	// Window is how long a dialled number stays part of a possible run (run
 	// time only; screening looks at the whole list). Positive, at most 366 days.
@@ -228,15 +230,25 @@ func (r *Sequential) validate(path string) error {
 	return r.Cite.Validate(path + ".cite")
 }
 
-// validateSpan reports, naming path's max_step, a sequential rule (nil:
-// none) whose progressions of MinRun numbers span more than half a segment
-// ((MinRun-1)×MaxStep above 5,000): such a walk across a segment boundary
+// validateSpan reports, naming path's min_run, a sequential rule (nil:
+// none) whose runs of MinRun numbers with gaps of MaxGap span more than half
+// a segment ((MinRun-1)×(MaxGap+1) above 5,000), and, naming its max_step,
+// one whose progressions of MinRun numbers do ((MinRun-1)×MaxStep): such a walk across a segment boundary
 // lies whole neither in the dial's segment nor in the block across the
 // boundary nearest to it (runSpots), so the rule would let it through
 // while it denies the same walk inside a segment, and Screen flags it. The
 // stride rule has no such bound: its blocks are far wider.
 func (r *Sequential) validateSpan(path string) error {
-	if r == nil || r.MaxStep == 0 {
+	if r == nil {
+		return nil
+	}
+	if span := (r.MinRun - 1) * (r.MaxGap + 1); span > half {
+		// The same holds for runs the gaps join: MinRun numbers max_gap
+		// apart span (MinRun-1)×(MaxGap+1).
+		return fmt.Errorf("%s.min_run: %d with max_gap %d: a run of %d numbers with gaps of %d spans %d, more than the %d a run may span to be seen across a segment boundary (at most min_run %d with max_gap %d)",
+			path, r.MinRun, r.MaxGap, r.MinRun, r.MaxGap, span, half, half/(r.MaxGap+1)+1, r.MaxGap)
+	}
+	if r.MaxStep == 0 {
 		return nil
 	}
 	if span := (r.MinRun - 1) * r.MaxStep; span > half {
