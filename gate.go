@@ -391,11 +391,12 @@ func (g *Gate) runCheck(ctx *deadlineCtx, e *entry, d Dial, dec *Decision, until
 }
 
 // addReasons copies rs into the decision, naming the check. A reason without a
-// code is a bug in the check and makes it unavailable.
+// code, or with a malformed one or one of the Gate's own (codeProblem), is a
+// bug in the check and makes it unavailable.
 func (g *Gate) addReasons(name string, rs []Reason, dec *Decision) bool {
 	for _, r := range rs {
-		if r.Code == "" {
-			g.unavailable(name, dec, errors.New("check returned a reason without a code"))
+		if p := codeProblem(r.Code); p != "" {
+			g.unavailable(name, dec, errors.New("check returned a reason "+p))
 			return true
 		}
 	}
@@ -404,6 +405,47 @@ func (g *Gate) addReasons(name string, rs []Reason, dec *Decision) bool {
 		dec.Reasons = append(dec.Reasons, r)
 	}
 	return len(rs) > 0
+}
+
+// maxCodeLen bounds a reason code's length.
+const maxCodeLen = 64
+
+// codeProblem says what is wrong with code as a reason code, or "" when
+// nothing is: a code is two lower-case identifiers ([a-z][a-z0-9_]*)
+// joined by a dot, at most maxCodeLen bytes, as every code of DESIGN §3
+// is, and not one of the Gate's own (dial.*, audit.*: a malformed dial, an
+// audit failure). Anything else — no code, text that is no code (spaces,
+// capitals, controls, another dot), the Gate's codes — would put in the
+// audit record and the reports a code the dialer and the auditor cannot
+// match, or an audit failure or a malformed dial that did not happen. The
+// message quotes no part of code.
+func codeProblem(code Code) string {
+	c := string(code)
+	switch {
+	case c == "":
+		return "without a code"
+	case len(c) > maxCodeLen:
+		return "whose code is longer than 64 bytes"
+	}
+	dot := -1
+	for i := 0; i < len(c); i++ {
+		b := c[i]
+		switch {
+		case b == '.' && dot < 0 && i > 0:
+			dot = i
+		case b >= 'a' && b <= 'z':
+		case (b >= '0' && b <= '9' || b == '_') && i > 0 && i != dot+1:
+		default:
+			return "whose code is not two lower-case identifiers joined by a dot (\"<check>.<code>\", [a-z][a-z0-9_]*)"
+		}
+	}
+	if dot < 0 || dot == len(c)-1 {
+		return "whose code is not two lower-case identifiers joined by a dot (\"<check>.<code>\", [a-z][a-z0-9_]*)"
+	}
+	if reservedNames[c[:dot]] {
+		return "with a code of the Gate's own (dial.*, audit.*), which a check may not report"
+	}
+	return ""
 }
 
 // unavailable adds the reason "<name>.unavailable" for err to dec. The

@@ -1,0 +1,77 @@
+package dialgate_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/dialgate/dialgate"
+)
+
+// A reason code is "<check>.<code>", two lower-case identifiers (DESIGN
+// §3). A check that reports a malformed code, or one of the Gate's own
+// (audit.unavailable, dial.invalid), is broken: it denies with
+// "<check>.unavailable", so that the audit log and the reports never carry
+// a code no one can match, nor an audit failure or a malformed dial that
+// did not happen. The same holds for a Committer's refusal. Another
+// check's code (a custom "lunch" check reporting schedule.outside_window,
+// as in ExampleGate_Check) is well formed.
+func TestMalformedReasonCodeDeniesUnavailable(t *testing.T) {
+	for _, code := range []dialgate.Code{
+		"lunch",              // no dot
+		"lunch.",             // nothing after the dot
+		"lunch. closed",      // space
+		"lunch.Closed",       // upper case
+		"lunch.closed\n",     // control character
+		"lunch.clos\u202eed", // bidi override
+		"lunch.closed.",      // trailing dot
+		"lunch.closed.x",     // two dots
+		".closed",            // nothing before the dot
+		"lunch._closed",      // not an identifier
+		"lunch.9",            // not an identifier
+		"lunch..closed",      // empty segment
+		"audit.unavailable",  // the Gate's own
+		"dial.invalid",       // the Gate's own
+		"lunch.\xff",         // not UTF-8
+		dialgate.Code("lunch." + strings.Repeat("a", 59)), // too long (65 bytes)
+	} {
+		t.Run(string(code), func(t *testing.T) {
+			for _, kind := range []string{"check", "commit"} {
+				var c dialgate.Checker = deny("lunch", code)
+				if kind == "commit" {
+					c = &refusingCommitter{Checker: pass("lunch"), code: code}
+				}
+				log := &memLog{}
+				g := mustGate(t, []dialgate.Checker{c}, dialgate.WithAuditLog(log))
+				dec, err := g.Check(context.Background(), serviceDial())
+				if err != nil {
+					t.Fatalf("%s: a broken check denies, it is no error: %v", kind, err)
+				}
+				if dec.Allowed || codes(dec) != "lunch.unavailable" {
+					t.Fatalf("%s: code %q: decision %s allowed=%v, want lunch.unavailable", kind, code, codes(dec), dec.Allowed)
+				}
+				if len(log.decisions) != 1 || codes(log.decisions[0]) != "lunch.unavailable" {
+					t.Fatalf("%s: recorded %+v", kind, log.decisions)
+				}
+			}
+		})
+	}
+	for _, code := range []dialgate.Code{"lunch.closed", "lunch.too_early_2", "lunch.unavailable", "schedule.outside_window", "dnc.listed"} {
+		g := mustGate(t, []dialgate.Checker{deny("lunch", code)}, dialgate.WithoutAuditLog())
+		dec, err := g.Check(context.Background(), serviceDial())
+		if err != nil || dec.Allowed || codes(dec) != string(code) {
+			t.Fatalf("well-formed code %q: decision %s allowed=%v err=%v", code, codes(dec), dec.Allowed, err)
+		}
+	}
+}
+
+// refusingCommitter passes the check and refuses the commit with code.
+type refusingCommitter struct {
+	dialgate.Checker
+	code dialgate.Code
+}
+
+func (c *refusingCommitter) Commit(context.Context, dialgate.Dial, string) ([]dialgate.Reason, error) {
+	return []dialgate.Reason{{Code: c.code}}, nil
+}
+func (c *refusingCommitter) Release(context.Context, string) error { return nil }
