@@ -2,8 +2,10 @@ package dialgate_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate"
 )
@@ -75,3 +77,74 @@ func (c *refusingCommitter) Commit(context.Context, dialgate.Dial, string) ([]di
 	return []dialgate.Reason{{Code: c.code}}, nil
 }
 func (c *refusingCommitter) Release(context.Context, string) error { return nil }
+
+// WithClock(ClockFunc(nil)) is a nil clock: New refuses it, as WithClock(nil).
+func TestNilClockFuncRefused(t *testing.T) {
+	if _, err := dialgate.New(nil, dialgate.WithoutAuditLog(), dialgate.WithClock(dialgate.ClockFunc(nil))); !errors.Is(err, dialgate.ErrInvalidConfig) {
+		t.Fatalf("New with ClockFunc(nil): %v, want ErrInvalidConfig", err)
+	}
+	if _, err := dialgate.New(nil, dialgate.WithoutAuditLog(), dialgate.WithDecisionIDs(nil)); !errors.Is(err, dialgate.ErrInvalidConfig) {
+		t.Fatalf("New with WithDecisionIDs(nil): %v, want ErrInvalidConfig", err)
+	}
+}
+
+// A Clock or a decision-id source that panics (a host's bug) must not crash
+// the dialer: Check denies with audit.unavailable and an error wrapping
+// ErrInvalidConfig, as for a clock before 2000 or an empty id, and Release,
+// ReportOutcome and MarkPlaced refuse with that error, giving nothing back.
+func TestPanickingClockOrIDsDenies(t *testing.T) {
+	panicking := dialgate.ClockFunc(func() time.Time { panic("clock bug") })
+	for _, tc := range []struct {
+		name string
+		opts []dialgate.Option
+	}{
+		{"clock", []dialgate.Option{dialgate.WithClock(panicking)}},
+		{"ids", []dialgate.Option{dialgate.WithDecisionIDs(func() string { panic("id bug") })}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := &memLog{}
+			c := newCapacity("frequency", 5)
+			g := mustGate(t, []dialgate.Checker{c}, append(tc.opts, dialgate.WithAuditLog(log))...)
+			var (
+				dec dialgate.Decision
+				err error
+			)
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("Check panicked: %v", p)
+					}
+				}()
+				dec, err = g.Check(context.Background(), serviceDial())
+			}()
+			if dec.Allowed || codes(dec) != "audit.unavailable" || !errors.Is(err, dialgate.ErrInvalidConfig) {
+				t.Fatalf("decision %s allowed=%v err=%v", codes(dec), dec.Allowed, err)
+			}
+			if c.used() != 0 || len(log.decisions) != 0 {
+				t.Fatalf("reserved %d, recorded %d", c.used(), len(log.decisions))
+			}
+			if tc.name != "clock" {
+				return
+			}
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("Release/ReportOutcome/MarkPlaced panicked: %v", p)
+					}
+				}()
+				if err := g.Release(context.Background(), dialgate.Decision{ID: "dg-x"}); !errors.Is(err, dialgate.ErrInvalidConfig) {
+					t.Fatalf("Release: %v", err)
+				}
+				if err := g.ReportOutcome(context.Background(), dialgate.Outcome{DecisionID: "dg-x", Answered: true}); !errors.Is(err, dialgate.ErrInvalidConfig) {
+					t.Fatalf("ReportOutcome: %v", err)
+				}
+				if err := g.MarkPlaced(context.Background(), "dg-x"); !errors.Is(err, dialgate.ErrInvalidConfig) {
+					t.Fatalf("MarkPlaced: %v", err)
+				}
+			}()
+			if len(log.outcomes) != 0 {
+				t.Fatalf("recorded outcomes %+v", log.outcomes)
+			}
+		})
+	}
+}

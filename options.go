@@ -55,10 +55,10 @@ type gateOptions struct {
 }
 
 // WithClock sets the Clock the Gate reads once per decision. The default is
-// SystemClock. A nil Clock is an error.
+// SystemClock. A nil Clock (a nil ClockFunc too) is an error.
 func WithClock(c Clock) Option {
 	return optionFunc(func(o *gateOptions) error {
-		if c == nil {
+		if f, ok := c.(ClockFunc); c == nil || ok && f == nil {
 			return fmt.Errorf("WithClock: nil clock: %w", ErrInvalidConfig)
 		}
 		o.clock = c
