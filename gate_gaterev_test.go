@@ -148,3 +148,24 @@ func TestPanickingClockOrIDsDenies(t *testing.T) {
 		})
 	}
 }
+
+// nopGuard is a PlacedGuard that never refuses.
+type nopGuard struct{}
+
+func (nopGuard) MarkPlaced(context.Context, string, time.Time) (bool, error)   { return false, nil }
+func (nopGuard) MarkReleased(context.Context, string, time.Time) (bool, error) { return false, nil }
+
+// An audit log or a placed guard given twice is a configuration mistake:
+// the second silently replaced the first, so that a log the host believed
+// wired recorded nothing (a gap in the record) or a guard it believed on
+// refused nothing. New refuses it.
+func TestOptionGivenTwiceRefused(t *testing.T) {
+	for name, opts := range map[string][]dialgate.Option{
+		"audit log": {dialgate.WithAuditLog(&memLog{}), dialgate.WithAuditLog(&memLog{})},
+		"guard":     {dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(nopGuard{}), dialgate.WithPlacedGuard(nopGuard{})},
+	} {
+		if _, err := dialgate.New(nil, opts...); !errors.Is(err, dialgate.ErrInvalidConfig) {
+			t.Errorf("%s given twice: %v, want ErrInvalidConfig", name, err)
+		}
+	}
+}
