@@ -118,7 +118,8 @@ func WithShadowMode(on bool) Option {
 // WithCheckTimeout bounds the time all checks and commits of one decision may
 // take together (default DefaultCheckTimeout). A check still running at the
 // deadline, or one that returns after it, becomes "<check>.unavailable": a deny.
-// The timeout must be positive.
+// The Gate cannot stop a check that ignores its context: it waits for it to
+// return, and then does not trust its answer. The timeout must be positive.
 func WithCheckTimeout(d time.Duration) Option {
 	return optionFunc(func(o *gateOptions) error {
 		if d <= 0 {
