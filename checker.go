@@ -12,7 +12,10 @@ import (
 // "<Name()>.unavailable" and denies.
 //
 // Name must be a short lower-case identifier ("schedule", "dnc"), unique within a
-// Gate; it prefixes the check's reason codes. Check must honour ctx (the Gate
+// Gate; it prefixes the check's reason codes. A reason code is two lower-case
+// identifiers ([a-z][a-z0-9_]*) joined by a dot, at most 64 bytes, and not
+// one of the Gate's own (dial.*, audit.*): a reason without such a code
+// makes the Gate deny with "<Name()>.unavailable" instead. Check must honour ctx (the Gate
 // gives it a deadline), must not modify d, and must be safe for concurrent use.
 type Checker interface {
 	// Name returns the check's short lower-case name ("schedule", "dnc").

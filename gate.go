@@ -171,8 +171,9 @@ func (g *Gate) CheckNames() []string {
 // dial (wrapping ErrInvalidDial, reason dial.invalid), an audit failure
 // (wrapping ErrAuditUnavailable, reason audit.unavailable), an empty id from
 // the WithDecisionIDs function (wrapping ErrInvalidConfig, reason
-// audit.unavailable, not recorded), a Clock reading before 2000 (the same)
-// or a Gate not created with New (the same) — and the Decision returned with
+// audit.unavailable, not recorded), a Clock reading before 2000, a Clock or
+// an id function that panics (the same) or a Gate not created with New
+// (the same) — and the Decision returned with
 // it denies. A check that fails, times out
 // or panics denies with "<check>.unavailable" and does not make Check return
 // an error. When ctx ends while the audit log records what would have been
@@ -190,9 +191,20 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		// deny names why, as every deny does.
 		return Decision{Reasons: []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the Gate was not created with New (a nil or zero Gate): it has no audit log and decides nothing"}}}, err
 	}
-	t := g.clock.Now()
+	t, err := g.now()
+	if err != nil {
+		g.log.Error("dialgate: the clock panicked; denying", "err", err)
+		return Decision{Shadow: g.shadow, PolicyVersion: g.version, Dial: d,
+			Reasons: []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the clock failed (a panic): the decision has no instant and cannot be trusted or recorded"}}}, err
+	}
 	d.At = t
-	dec := Decision{ID: g.ids(), At: t, Shadow: g.shadow, PolicyVersion: g.version, Dial: d}
+	id, err := g.newID()
+	dec := Decision{ID: id, At: t, Shadow: g.shadow, PolicyVersion: g.version, Dial: d}
+	if err != nil {
+		g.log.Error("dialgate: the decision id source panicked; denying", "err", err)
+		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision id source failed (a panic): the decision has no id, so it cannot be recorded"}}
+		return dec, err
+	}
 	if dec.ID == "" {
 		// Without an id the decision cannot be recorded, and every Committer
 		// would reserve under the same id (a held id reserves nothing more).
@@ -263,6 +275,29 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		}
 	}
 	return dec, nil
+}
+
+// now reads the Clock, turning a panic (a host's Clock bug) into an error
+// wrapping ErrInvalidConfig: the decision, release or outcome is refused,
+// the process does not crash.
+func (g *Gate) now() (t time.Time, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("clock: panic: %v: %w", p, ErrInvalidConfig)
+		}
+	}()
+	return g.clock.Now(), nil
+}
+
+// newID names a decision with the id source, turning a panic (a
+// WithDecisionIDs function's bug) into an error wrapping ErrInvalidConfig.
+func (g *Gate) newID() (id string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decision id: panic in the id source: %v: %w", p, ErrInvalidConfig)
+		}
+	}()
+	return g.ids(), nil
 }
 
 // doneDeny turns dec into the audit.unavailable deny of a decision whose
@@ -391,11 +426,12 @@ func (g *Gate) runCheck(ctx *deadlineCtx, e *entry, d Dial, dec *Decision, until
 }
 
 // addReasons copies rs into the decision, naming the check. A reason without a
-// code is a bug in the check and makes it unavailable.
+// code, or with a malformed one or one of the Gate's own (codeProblem), is a
+// bug in the check and makes it unavailable.
 func (g *Gate) addReasons(name string, rs []Reason, dec *Decision) bool {
 	for _, r := range rs {
-		if r.Code == "" {
-			g.unavailable(name, dec, errors.New("check returned a reason without a code"))
+		if p := codeProblem(r.Code); p != "" {
+			g.unavailable(name, dec, errors.New("check returned a reason "+p))
 			return true
 		}
 	}
@@ -404,6 +440,47 @@ func (g *Gate) addReasons(name string, rs []Reason, dec *Decision) bool {
 		dec.Reasons = append(dec.Reasons, r)
 	}
 	return len(rs) > 0
+}
+
+// maxCodeLen bounds a reason code's length.
+const maxCodeLen = 64
+
+// codeProblem says what is wrong with code as a reason code, or "" when
+// nothing is: a code is two lower-case identifiers ([a-z][a-z0-9_]*)
+// joined by a dot, at most maxCodeLen bytes, as every code of DESIGN §3
+// is, and not one of the Gate's own (dial.*, audit.*: a malformed dial, an
+// audit failure). Anything else — no code, text that is no code (spaces,
+// capitals, controls, another dot), the Gate's codes — would put in the
+// audit record and the reports a code the dialer and the auditor cannot
+// match, or an audit failure or a malformed dial that did not happen. The
+// message quotes no part of code.
+func codeProblem(code Code) string {
+	c := string(code)
+	switch {
+	case c == "":
+		return "without a code"
+	case len(c) > maxCodeLen:
+		return "whose code is longer than 64 bytes"
+	}
+	dot := -1
+	for i := 0; i < len(c); i++ {
+		b := c[i]
+		switch {
+		case b == '.' && dot < 0 && i > 0:
+			dot = i
+		case b >= 'a' && b <= 'z':
+		case (b >= '0' && b <= '9' || b == '_') && i > 0 && i != dot+1:
+		default:
+			return "whose code is not two lower-case identifiers joined by a dot (\"<check>.<code>\", [a-z][a-z0-9_]*)"
+		}
+	}
+	if dot < 0 || dot == len(c)-1 {
+		return "whose code is not two lower-case identifiers joined by a dot (\"<check>.<code>\", [a-z][a-z0-9_]*)"
+	}
+	if reservedNames[c[:dot]] {
+		return "with a code of the Gate's own (dial.*, audit.*), which a check may not report"
+	}
+	return ""
 }
 
 // unavailable adds the reason "<name>.unavailable" for err to dec. The
@@ -878,7 +955,11 @@ func (g *Gate) markPlacedOf(ctx context.Context, o Outcome) error {
 // seen by the outcome after it. Nothing is applied; the caller retries once
 // the clock is right, and meanwhile the capacity stays reserved.
 func (g *Gate) readClock(what string) (time.Time, error) {
-	t := g.clock.Now()
+	t, err := g.now()
+	if err != nil {
+		g.log.Error("dialgate: the clock panicked; refusing", "what", what, "err", err)
+		return time.Time{}, fmt.Errorf("the %s is not applied, retry: %w", what, err)
+	}
 	if t.Before(minClock) {
 		g.log.Error("dialgate: the clock reads before 2000; refusing", "what", what, "clock", t)
 		return time.Time{}, fmt.Errorf("clock: reads %s, before 2000 (a clock reset or not yet synchronised): the %s is not applied, retry once the clock is right: %w", t.UTC().Format(time.RFC3339), what, ErrInvalidConfig)

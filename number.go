@@ -33,7 +33,7 @@ var ErrTrunkPrefix = fmt.Errorf("%w: national trunk prefix after the country cod
 // NumberError describes why a text is not a Number. It wraps ErrInvalidNumber
 // (through ErrTrunkPrefix for a trunk prefix after the country code).
 type NumberError struct {
-	Input   string // the text given, shortened to 40 bytes
+	Input   string // the text given, shortened to at most 40 bytes (cut between characters) and "…"
 	Problem string // what is wrong, in plain words
 	err     error  // ErrTrunkPrefix, or nil for ErrInvalidNumber
 }
@@ -53,7 +53,13 @@ func (e *NumberError) Unwrap() error {
 
 func numberErr(s, problem string) error {
 	if len(s) > 40 {
-		s = s[:40] + "…"
+		// Cut before a character that does not fit whole (a full-width
+		// digit is 3 bytes), not inside it.
+		cut := 40
+		for k := 0; k < utf8.UTFMax-1 && !utf8.RuneStart(s[cut]); k++ {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return &NumberError{Input: s, Problem: problem}
 }

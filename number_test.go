@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
 )
@@ -137,7 +138,7 @@ func TestMustParseNumberPanics(t *testing.T) {
 // number round-trips through String, Digits, Uint64 and text marshalling.
 func FuzzParseNumber(f *testing.F) {
 	for _, s := range []string{"+8613800138000", "8613800138000", "+86 138-0013-8000", "+1 212 555 0100",
-		"+86abc", "00861", "", "+", "1-", "+44 20 7946 0000", "13800138000", "+999"} {
+		"+86abc", "00861", "", "+", "1-", "+44 20 7946 0000", "13800138000", "+999", "+86１３８００１３８０００１２３４５６７８９"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -148,6 +149,10 @@ func FuzzParseNumber(f *testing.F) {
 			}
 			if n.IsValid() {
 				t.Fatalf("error %v with a valid number %v", err, n)
+			}
+			var ne *dialgate.NumberError
+			if errors.As(err, &ne) && utf8.ValidString(s) && !utf8.ValidString(ne.Input) {
+				t.Fatalf("ParseNumber(%q): error Input %q is not UTF-8", s, ne.Input)
 			}
 			return
 		}

@@ -55,10 +55,10 @@ type gateOptions struct {
 }
 
 // WithClock sets the Clock the Gate reads once per decision. The default is
-// SystemClock. A nil Clock is an error.
+// SystemClock. A nil Clock (a nil ClockFunc too) is an error.
 func WithClock(c Clock) Option {
 	return optionFunc(func(o *gateOptions) error {
-		if c == nil {
+		if f, ok := c.(ClockFunc); c == nil || ok && f == nil {
 			return fmt.Errorf("WithClock: nil clock: %w", ErrInvalidConfig)
 		}
 		o.clock = c
@@ -67,7 +67,8 @@ func WithClock(c Clock) Option {
 }
 
 // WithAuditLog sets the log every decision and outcome is recorded in. New
-// requires it, or an explicit WithoutAuditLog. A nil log is an error.
+// requires it, or an explicit WithoutAuditLog. A nil log is an error, and so
+// is a second WithAuditLog (it would silently replace the first).
 func WithAuditLog(l AuditLog) Option {
 	return optionFunc(func(o *gateOptions) error {
 		if l == nil {
@@ -75,6 +76,9 @@ func WithAuditLog(l AuditLog) Option {
 		}
 		if o.noAudit {
 			return fmt.Errorf("WithAuditLog: given with WithoutAuditLog: %w", ErrInvalidConfig)
+		}
+		if o.audit != nil {
+			return fmt.Errorf("WithAuditLog: given twice (a Gate records in one log; the second would replace the first): %w", ErrInvalidConfig)
 		}
 		o.audit = l
 		return nil
@@ -114,7 +118,8 @@ func WithShadowMode(on bool) Option {
 // WithCheckTimeout bounds the time all checks and commits of one decision may
 // take together (default DefaultCheckTimeout). A check still running at the
 // deadline, or one that returns after it, becomes "<check>.unavailable": a deny.
-// The timeout must be positive.
+// The Gate cannot stop a check that ignores its context: it waits for it to
+// return, and then does not trust its answer. The timeout must be positive.
 func WithCheckTimeout(d time.Duration) Option {
 	return optionFunc(func(o *gateOptions) error {
 		if d <= 0 {
@@ -254,12 +259,16 @@ var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadd
 // decision placed (one store operation per outcome) and Release marks it
 // released (one per release); Check does not consult it. Without it the Gate
 // keeps no such guard, and Release gives back the capacity of whatever
-// decision it is given. A nil guard is an error. See package placedguard for
+// decision it is given. A nil guard is an error, and so is a second
+// WithPlacedGuard. See package placedguard for
 // the guard over a storage.Counters.
 func WithPlacedGuard(g PlacedGuard) Option {
 	return optionFunc(func(o *gateOptions) error {
 		if g == nil {
 			return fmt.Errorf("WithPlacedGuard: nil guard: %w", ErrInvalidConfig)
+		}
+		if o.placed != nil {
+			return fmt.Errorf("WithPlacedGuard: given twice (the second would replace the first): %w", ErrInvalidConfig)
 		}
 		o.placed = g
 		return nil
