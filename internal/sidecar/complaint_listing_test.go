@@ -12,8 +12,8 @@ import (
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
-	"github.com/dialgate/dialgate/storage/memstore"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
+	"github.com/dialgate/dialgate/storage/memstore"
 )
 
 // TestComplaintRefusedListingRecorded: a filing refused because its id is
