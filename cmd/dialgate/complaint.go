@@ -170,9 +170,14 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 					// A retry of this filing (same number, scope and
 					// tenant): the complaint is on record, and its
 					// filing is recorded now if an earlier run could not.
+					// The record names the complaint on record (its
+					// tenant, channel and decision), not the rerun's
+					// flags: a rerun without --tenant is a retry of
+					// tenant acme's filing, recorded as acme's.
 					if old, gerr := desk.Get(cmd.Context(), f.ID); gerr == nil && old.Callee == st.deps.CalleeHasher.HashCallee(f.Number) &&
 						old.Scope == scopeOrGlobal(f.Scope) && (f.Tenant == "" || old.Tenant == f.Tenant) {
 						c, ch.Scope = old, old.Scope
+						ch.Tenant, ch.DecisionID, ch.Source = old.Tenant, old.DecisionID, string(old.Channel)
 						return nil
 					}
 				}

@@ -56,3 +56,29 @@ func TestCLIComplaintRetryAndRefusedListingRecorded(t *testing.T) {
 		t.Fatalf("refused filing's opt-out not in force: %d %s", code, out)
 	}
 }
+
+// TestCLIComplaintRetryRecordsStoredFiling: a rerun of complaint add that
+// is taken as a retry (same id, number and scope; no --tenant, another
+// --channel or --decision-id) is acknowledged as the complaint on record,
+// and its record names that complaint's tenant, channel and decision: it
+// named the rerun's (no tenant), so the filing on record for tenant acme
+// was recorded as a filing without a tenant.
+func TestCLIComplaintRetryRecordsStoredFiling(t *testing.T) {
+	data := t.TempDir()
+	if code, out, errs := runCLI(t, "", "--data", data, "complaint", "add", "--id", "cp-3", "--number", "+8613900139003",
+		"--tenant", "acme", "--channel", "web", "--decision-id", "d-1"); code != 0 {
+		t.Fatalf("add: %d %s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "complaint", "add", "--id", "cp-3", "--number", "+8613900139003"); code != 0 || !strings.Contains(out, "complaint cp-3 filed") {
+		t.Fatalf("rerun: %d %q %q", code, out, errs)
+	}
+	got := cliChanges(t, data, "13900139003")
+	if len(got) == 0 {
+		t.Fatal("no records")
+	}
+	for i, ch := range got {
+		if ch.Op != auditlog.OpComplaintFile || ch.ID != "cp-3" || ch.Tenant != "acme" || ch.Source != "web" || ch.DecisionID != "d-1" || ch.Scope != "global" {
+			t.Errorf("record %d: %+v, want cp-3's filing as on record (tenant acme, channel web, decision d-1)", i, ch)
+		}
+	}
+}

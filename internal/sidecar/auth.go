@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	yaml3 "go.yaml.in/yaml/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -164,12 +165,27 @@ func parseTokens(label string, b []byte) (*Tokens, error) {
 	// reaches f as the number's text, not as written: "+1234…" loses its
 	// sign, "1_234…" its underscores, a long one becomes "1.2e+39". The
 	// value decoded must be the text of the file. (Never echo it.)
+	// The same holds for name and each tenant: the file is decoded as
+	// YAML 1.1, which re-spells plain values the check above (YAML 1.2)
+	// takes as text: "tenants: [010]" reached the set as "8", "[0x10]" as
+	// "16", "[yes]" as "true" — another tenant.
 	if seq := yamlx.Lookup(doc.Root, "tokens"); seq != nil && len(seq.Content) == len(f.Tokens) {
 		for i, n := range seq.Content {
-			for _, k := range []struct {
-				key, got string
-			}{{"token", f.Tokens[i].Token}, {"sha256", f.Tokens[i].SHA256}} {
-				if v := yamlx.Lookup(n, k.key); v != nil && v.Value != k.got && !yamlx.IsNull(v) {
+			type written struct {
+				key string
+				v   *yaml3.Node
+				got string
+			}
+			ks := []written{{"token", yamlx.Lookup(n, "token"), f.Tokens[i].Token},
+				{"sha256", yamlx.Lookup(n, "sha256"), f.Tokens[i].SHA256},
+				{"name", yamlx.Lookup(n, "name"), f.Tokens[i].Name}}
+			if tn := yamlx.Lookup(n, "tenants"); tn != nil && tn.Kind == yaml3.SequenceNode && len(tn.Content) == len(f.Tokens[i].Tenants) {
+				for j, v := range tn.Content {
+					ks = append(ks, written{fmt.Sprintf("tenants[%d]", j), v, f.Tokens[i].Tenants[j]})
+				}
+			}
+			for _, k := range ks {
+				if v := k.v; v != nil && v.Kind == yaml3.ScalarNode && v.Value != k.got && !yamlx.IsNull(v) {
 					return nil, fmt.Errorf("%w: %s:%d: tokens[%d].%s: YAML reads the value as a number or another type, not as the text written: put it in quotes", ErrConfig, label, v.Line, i, k.key)
 				}
 			}

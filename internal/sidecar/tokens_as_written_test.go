@@ -29,3 +29,30 @@ func TestTokensTenantAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// The tokens file is decoded by a YAML 1.1 reader, which re-spells plain
+// values the check above (YAML 1.2) takes as text: "tenants: [010]" bound
+// the token to tenant "8", "[0x10]" to "16", "[1_000]" to "1000", "[yes]"
+// to "true" — other tenants. Each is refused, naming the entry and key.
+func TestTokensTenantYAML11AsWritten(t *testing.T) {
+	const h = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	for _, v := range []string{"010", "0x10", "1_000", "+1", "0o17", "0b11", "yes", "on", "no", "off", "y", "N"} {
+		_, err := ParseTokens([]byte("tokens:\n  - name: d\n    sha256: \"" + h + "\"\n    scopes: [gate]\n    tenants: [a, " + v + "]\n"))
+		if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "tokens[0].tenants[1]") || !strings.Contains(err.Error(), "put it in quotes") {
+			t.Errorf("tenants: [a, %s]: %v, want an ErrConfig naming tokens[0].tenants[1] and saying to put it in quotes", v, err)
+		}
+		_, err = ParseTokens([]byte("tokens:\n  - name: " + v + "\n    sha256: \"" + h + "\"\n    scopes: [gate]\n"))
+		if err == nil || !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "tokens[0].name") {
+			t.Errorf("name: %s: %v, want an ErrConfig naming tokens[0].name", v, err)
+		}
+		tk, err := ParseTokens([]byte("tokens:\n  - name: d\n    sha256: \"" + h + "\"\n    scopes: [gate]\n    tenants: [\"" + v + "\"]\n"))
+		if err != nil {
+			t.Fatalf("tenants: [%q]: %v", v, err)
+		}
+		for _, e := range tk.byHash {
+			if len(e.tenants) != 1 || !e.tenants[v] {
+				t.Fatalf("tenants: [%q]: %v, want it as written", v, e.tenants)
+			}
+		}
+	}
+}

@@ -166,7 +166,9 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 	case errors.Is(err, complaint.ErrExists):
 		old, gerr := a.desk.Get(ctx, f.ID)
 		if gerr != nil {
-			return "", gerr
+			// The number is listed all the same: the error says so
+			// (complaint.ErrListed), and the server records the listing.
+			return "", keepListed(err, gerr)
 		}
 		scope := dnc.GlobalScope
 		if f.Scope != (dnc.Scope{}) {
