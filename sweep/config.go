@@ -35,7 +35,8 @@ type SegmentRate struct {
 // Sequential detects runs of consecutive numbers in one segment.
 type Sequential struct {
 	// MinRun is the length from which a run is a sweep: a dial that would make
-	// MinRun or more numbers of the run is denied (sweep.sequential). 3–10,000.
+	// MinRun or more numbers of the run is denied (sweep.sequential). 3–10,000;
+	// for the sequential rule at most 5,000/(MaxGap+1)+1 (see MaxGap).
 	MinRun int `json:"min_run"`
 	// MaxGap is how many numbers may be skipped between two members of a run:
 	// with MaxGap 2, …0000, …0003, …0004 are a run (0–100). For the
