@@ -560,40 +560,65 @@ func (d *Doc) locate(n *yaml3.Node, t reflect.Type, path string, depth int) *Err
 		}
 		return nil
 	}
+	return eachChild(n, t, path, false, func(c *yaml3.Node, ct reflect.Type, cpath string) *Error {
+		return d.locate(c, ct, cpath, depth+1)
+	})
+}
+
+// eachChild calls f, in document order, for each child node of n that
+// the Go type t decodes it into — a struct's known fields, a map's values,
+// a slice's or array's elements — with the child's type and path, and
+// returns f's first non-zero result. With merge, a struct's merge key
+// ("<<: *anchor", or a sequence of them) is followed: f gets each merged
+// mapping with t itself. n of another kind than t's: none.
+func eachChild[E comparable](n *yaml3.Node, t reflect.Type, path string, merge bool, f func(c *yaml3.Node, ct reflect.Type, cpath string) E) E {
+	var zero E
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml3.MappingNode {
-			return nil
+			return zero
 		}
 		fs := fieldsOf(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if merge && k.Value == "<<" && k.Tag == "!!merge" {
+				ms := []*yaml3.Node{v}
+				if v.Kind == yaml3.SequenceNode {
+					ms = v.Content
+				}
+				for _, m := range ms {
+					if e := f(m, t, path); e != zero {
+						return e
+					}
+				}
+				continue
+			}
 			if ft, ok := fs.byName[k.Value]; ok {
-				if e := d.locate(v, ft, join(path, k.Value), depth+1); e != nil {
+				if e := f(v, ft, join(path, k.Value)); e != zero {
 					return e
 				}
 			}
 		}
 	case reflect.Map:
 		if n.Kind != yaml3.MappingNode {
-			return nil
+			return zero
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if e := d.locate(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), depth+1); e != nil {
+			if e := f(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); e != zero {
 				return e
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		if n.Kind != yaml3.SequenceNode {
-			return nil
+			return zero
 		}
 		for i, c := range n.Content {
-			if e := d.locate(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), depth+1); e != nil {
+			if e := f(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); e != zero {
 				return e
 			}
 		}
 	}
-	return nil
+	return zero
 }
 
 func unknownKeyMsg(key string, names, extra []string) string {
@@ -748,49 +773,10 @@ func (d *Doc) checkStrings(n *yaml3.Node, t reflect.Type, path string, depth int
 			return &Error{File: d.File, Line: n.Line, Path: path,
 				Msg: fmt.Sprintf("YAML reads the value as %s, which would not reach this key as written: put it in quotes", what)}
 		}
-	case reflect.Struct:
-		if n.Kind != yaml3.MappingNode {
-			return nil
-		}
-		fs := fieldsOf(t)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if k.Value == "<<" && k.Tag == "!!merge" {
-				merged := []*yaml3.Node{v}
-				if v.Kind == yaml3.SequenceNode {
-					merged = v.Content
-				}
-				for _, m := range merged {
-					if err := d.checkStrings(m, t, path, depth+1); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			if ft, ok := fs.byName[k.Value]; ok {
-				if err := d.checkStrings(v, ft, join(path, k.Value), depth+1); err != nil {
-					return err
-				}
-			}
-		}
-	case reflect.Map:
-		if n.Kind != yaml3.MappingNode {
-			return nil
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if err := d.checkStrings(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), depth+1); err != nil {
-				return err
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		if n.Kind != yaml3.SequenceNode {
-			return nil
-		}
-		for i, c := range n.Content {
-			if err := d.checkStrings(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
-				return err
-			}
-		}
+	case reflect.Struct, reflect.Map, reflect.Slice, reflect.Array:
+		return eachChild(n, t, path, true, func(c *yaml3.Node, ct reflect.Type, cpath string) error {
+			return d.checkStrings(c, ct, cpath, depth+1)
+		})
 	}
 	return nil
 }
