@@ -10,6 +10,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -106,4 +108,50 @@ func fresh() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// DenseRunsMatchMemstore records n random values of 10,000 under one key
+// of rs (a third an hour and a half before: kept past the window, not
+// counted) and checks that rs answers every RecordRun, and a RunLength of
+// every probe-th value, as memstore does, with a max step of 100 and of
+// 1,000 (MinRun too high to close the key, so that each answer is a
+// length), and that the key holds progressions. It logs the mean time of
+// rs's RunLength (with memstore's).
+func DenseRunsMatchMemstore(t *testing.T, rs storage.Runs, n, probe int) {
+	t.Helper()
+	ms := memstore.New()
+	ctx := context.Background()
+	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, maxStep := range []int{100, 1000} {
+		p := storage.RunParams{MinRun: storage.MaxRunLength, MaxGap: 2, MaxStep: maxStep, Window: time.Hour}
+		key := fmt.Sprint("dense", maxStep)
+		rng := mrand.New(mrand.NewPCG(uint64(maxStep), 5))
+		for i, x := range rng.Perm(10000)[:n] {
+			t1 := at
+			if i%3 == 0 {
+				t1 = at.Add(-90 * time.Minute)
+			}
+			id := fmt.Sprint("d", maxStep, "-", i)
+			n1, ok1, err1 := rs.RecordRun(ctx, id, key, x, t1, p)
+			n2, ok2, err2 := ms.RecordRun(ctx, id, key, x, t1, p)
+			if err1 != nil || err2 != nil || n1 != n2 || ok1 != ok2 {
+				t.Fatalf("max_step %d: RecordRun(%d): store %d %v %v, memstore %d %v %v", maxStep, x, n1, ok1, err1, n2, ok2, err2)
+			}
+		}
+		probeAt := at.Add(time.Minute)
+		longest, start, calls := 0, time.Now(), 0
+		for x := 0; x < 10000; x += probe {
+			n1, err1 := rs.RunLength(ctx, key, x, probeAt, p)
+			n2, err2 := ms.RunLength(ctx, key, x, probeAt, p)
+			if err1 != nil || err2 != nil || n1 != n2 {
+				t.Fatalf("max_step %d: RunLength(%d): store %d %v, memstore %d %v", maxStep, x, n1, err1, n2, err2)
+			}
+			calls++
+			longest = max(longest, n1)
+		}
+		t.Logf("max_step %d: %v a RunLength (with memstore's)", maxStep, time.Since(start)/time.Duration(calls))
+		if longest < 4 {
+			t.Fatalf("max_step %d: longest run %d: the key should hold progressions", maxStep, longest)
+		}
+	}
 }
