@@ -38,8 +38,6 @@ func usOKSweep(t *testing.T) *sweep.Check {
 // walk, up or down, once it is a run of its min_run (10), as cn does with
 // its stride rule.
 func TestUSOKStrideWalkThroughExchanges(t *testing.T) {
-	ctx := context.Background()
-	at := time.Date(2026, 6, 10, 14, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name string
 		nxx  func(i int) int
@@ -49,26 +47,7 @@ func TestUSOKStrideWalkThroughExchanges(t *testing.T) {
 		{"every other exchange", func(i int) int { return 300 + 2*i }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := usOKSweep(t)
-			first := -1
-			for i := range 30 {
-				d := dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+1405%03d1234", tc.nxx(i))), Purpose: dialgate.PurposeMarketing,
-					Tenant: "acme", LeadID: "l", At: at.Add(time.Duration(i) * time.Minute)}
-				rs, err := c.Check(ctx, d)
-				if err == nil && len(rs) == 0 {
-					rs, err = c.Commit(ctx, d, fmt.Sprintf("d-%d", i))
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(rs) > 0 {
-					if rs[0].Code != dialgate.CodeSweepSequential {
-						t.Fatalf("dial %d denied %s, want %s", i, rs[0].Code, dialgate.CodeSweepSequential)
-					}
-					first = i
-					break
-				}
-			}
+			first := firstSweepDenied(t, usOKSweep(t), dialgate.PurposeMarketing, func(i int) string { return fmt.Sprintf("+1405%03d1234", tc.nxx(i)) })
 			if first != 9 {
 				t.Fatalf("first denied dial of the walk %d, want 9 (the 10th exchange; -1: never denied)", first)
 			}
@@ -83,8 +62,6 @@ func TestUSOKStrideWalkThroughExchanges(t *testing.T) {
 // at their min_run (us-ok 10, cn 20), up or down; the rule text names the
 // steps.
 func TestFixedStepWalkDenied(t *testing.T) {
-	ctx := context.Background()
-	at := time.Date(2026, 6, 10, 14, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		profile, number string // number: a format of the suffix
 		step, first     int
@@ -109,25 +86,7 @@ func TestFixedStepWalkDenied(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s has no sweep check", tc.profile)
 			}
-			first := -1
-			for i := range 30 {
-				d := dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf(tc.number, tc.first+i*tc.step)), Purpose: dialgate.PurposeService,
-					Tenant: "acme", LeadID: "l", At: at.Add(time.Duration(i) * time.Minute)}
-				rs, err := c.Check(ctx, d)
-				if err == nil && len(rs) == 0 {
-					rs, err = c.Commit(ctx, d, fmt.Sprintf("d-%d", i))
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(rs) > 0 {
-					if rs[0].Code != dialgate.CodeSweepSequential {
-						t.Fatalf("dial %d denied %s, want %s", i, rs[0].Code, dialgate.CodeSweepSequential)
-					}
-					first = i
-					break
-				}
-			}
+			first := firstSweepDenied(t, c, dialgate.PurposeService, func(i int) string { return fmt.Sprintf(tc.number, tc.first+i*tc.step) })
 			if first != tc.want {
 				t.Fatalf("first denied dial %d, want %d (-1: never denied)", first, tc.want)
 			}
@@ -142,4 +101,31 @@ func TestFixedStepWalkDenied(t *testing.T) {
 			}
 		})
 	}
+}
+
+// firstSweepDenied dials, through c, up to 30 numbers number(0), number(1),
+// … a minute apart for tenant acme with purpose, committing each allowed
+// one, and returns the index of the first denied (sweep.sequential), -1
+// when none is.
+func firstSweepDenied(t *testing.T, c *sweep.Check, purpose dialgate.Purpose, number func(i int) string) int {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Date(2026, 6, 10, 14, 0, 0, 0, time.UTC)
+	for i := range 30 {
+		d := dialgate.Dial{To: dialgate.MustParseNumber(number(i)), Purpose: purpose, Tenant: "acme", LeadID: "l", At: at.Add(time.Duration(i) * time.Minute)}
+		rs, err := c.Check(ctx, d)
+		if err == nil && len(rs) == 0 {
+			rs, err = c.Commit(ctx, d, fmt.Sprintf("d-%d", i))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) > 0 {
+			if rs[0].Code != dialgate.CodeSweepSequential {
+				t.Fatalf("dial %d denied %s, want %s", i, rs[0].Code, dialgate.CodeSweepSequential)
+			}
+			return i
+		}
+	}
+	return -1
 }
