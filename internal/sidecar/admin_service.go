@@ -501,6 +501,13 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 		id, err = s.be.Complaints.FileComplaint(ctx, c)
 		ch.ID = id
 		listed = errors.Is(err, complaint.ErrListed)
+		if err == nil && c.Tenant == "" {
+			// A retry without its tenant is acknowledged: the record
+			// names the complaint's tenant as stored.
+			if tn, terr := s.be.Complaints.ComplaintTenant(ctx, id); terr == nil {
+				ch.Tenant = tn
+			}
+		}
 		return err
 	}); err != nil {
 		if listed {

@@ -91,3 +91,22 @@ func TestComplaintExistsThenGetFailsKeepsListed(t *testing.T) {
 		t.Fatalf("FileComplaint: %v, want an error wrapping complaint.ErrListed", err)
 	}
 }
+
+// TestComplaintRetryRecordsStoredTenant: a retried FileComplaint without
+// its tenant (a retry of acme's filing) is acknowledged, and its change
+// record names the complaint's tenant as stored, not the request's none:
+// the record said the complaint had no tenant.
+func TestComplaintRetryRecordsStoredTenant(t *testing.T) {
+	dir := t.TempDir()
+	e := startFull(t, Config{TokensFile: opsToken(t)}, dir)
+	ctx := bearer(t, "ops-desk-token-0123456789")
+	for i, tenant := range []string{"acme", ""} {
+		if _, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139413", ComplaintId: "cp-retry", Tenant: tenant}); err != nil {
+			t.Fatalf("filing %d: %v", i, err)
+		}
+	}
+	got, _, _ := auditChanges(t, e, dir)
+	if len(got) != 2 || got[0].Tenant != "acme" || got[1].Op != auditlog.OpComplaintFile || got[1].Tenant != "acme" {
+		t.Fatalf("change records %+v, want two complaint.file of tenant acme", got)
+	}
+}
