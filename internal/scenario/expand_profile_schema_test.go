@@ -34,15 +34,8 @@ func TestExpandScenarioWithProfileSchema(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := Expand(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, g := range got {
-		names = append(names, filepath.Base(g))
-	}
-	if want := "a.yaml botched.yaml"; strings.Join(names, " ") != want {
+	names := expandedNames(t, dir)
+	if want := "a.yaml botched.yaml"; names != want {
 		t.Fatalf("Expand = %q, want %q", names, want)
 	}
 	if _, err := ParseFile(filepath.Join(dir, "botched.yaml")); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "schema") {
@@ -61,6 +54,16 @@ func TestExpandExtensionCase(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	names := expandedNames(t, dir)
+	if want := "B.YAML a.yaml c.Yml"; names != want {
+		t.Errorf("Expand = %q, want %q", names, want)
+	}
+}
+
+// expandedNames returns the base names of the files Expand(dir) lists, in
+// its order, joined by spaces.
+func expandedNames(t *testing.T, dir string) string {
+	t.Helper()
 	got, err := Expand(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +72,5 @@ func TestExpandExtensionCase(t *testing.T) {
 	for _, g := range got {
 		names = append(names, filepath.Base(g))
 	}
-	if want := "B.YAML a.yaml c.Yml"; strings.Join(names, " ") != want {
-		t.Errorf("Expand = %q, want %q", names, want)
-	}
+	return strings.Join(names, " ")
 }
