@@ -12,6 +12,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/textsafe"
+	"github.com/dialgate/dialgate/internal/zonename"
 	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/recording"
 	"github.com/dialgate/dialgate/storage"
@@ -124,7 +125,8 @@ type Desk struct {
 // to Friday; loc is the zone working days are counted in (Asia/Shanghai for cn).
 // A cfg.Zone other than loc's name is an error wrapping ErrInvalid: the two
 // must not disagree on the zone of the deadlines (policy.NewComplaintDesk
-// loads loc from cfg.Zone).
+// loads loc from cfg.Zone). loc must be a place's zone: time.Local (the
+// host's zone) and the names internal/zonename refuses are errors.
 func NewDesk(cfg Config, store Store, lists DNCLister, holds RecordingHolder, hasher CalleeHasher, cal Calendar, loc *time.Location) (*Desk, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -138,6 +140,10 @@ func NewDesk(cfg Config, store Store, lists DNCLister, holds RecordingHolder, ha
 		return nil, fmt.Errorf("%w: nil callee hasher", ErrInvalid)
 	case loc == nil:
 		return nil, fmt.Errorf("%w: nil location", ErrInvalid)
+	case loc == time.Local || zonename.NoPlace(loc.String()) != "":
+		// time.Local's name is "Local"; a location loaded as
+		// "localtime" or "Factory" names no place either.
+		return nil, fmt.Errorf("%w: location %q is not a place's zone: deadlines would follow the filing host's zone; give the zone the working days are counted in (e.g. Asia/Shanghai)", ErrInvalid, loc.String())
 	case cfg.Zone != "" && cfg.Zone != loc.String():
 		return nil, fmt.Errorf("%w: complaint.zone: %q, but the location given to count working days in is %q: give the same zone, or no complaint.zone", ErrInvalid, cfg.Zone, loc.String())
 	}

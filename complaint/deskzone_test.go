@@ -46,3 +46,38 @@ func TestNewDeskZoneDisagreesWithLocation(t *testing.T) {
 		}
 	}
 }
+
+// NewDesk counted deadlines in whatever location it was given, and
+// time.Local is this host's zone: two hosts of one fleet in different
+// zones gave one complaint different deadlines, and a host's zone change
+// moved every open complaint's. complaint.zone refuses "Local" (and every
+// other name for the host's zone) since session 18; NewDesk now refuses
+// such a location too, naming loc.
+func TestNewDeskRefusesHostZone(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	lists, err := dnc.NewLists(ctx, st, dnc.ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, err := dnc.New(dnc.Config{}, lists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	locs := []*time.Location{time.Local}
+	for _, name := range []string{"localtime", "Factory"} {
+		if l, err := time.LoadLocation(name); err == nil {
+			locs = append(locs, l)
+		}
+	}
+	for _, loc := range locs {
+		_, err := complaint.NewDesk(complaint.Config{}, st, check, nil, hasher{}, nil, loc)
+		if !errors.Is(err, complaint.ErrInvalid) || !strings.Contains(err.Error(), "location") {
+			t.Errorf("location %q: %v, want ErrInvalid naming the location", loc, err)
+		}
+	}
+	// A fixed zone is a place's offset, the same on every host.
+	if _, err := complaint.NewDesk(complaint.Config{}, st, check, nil, hasher{}, nil, time.FixedZone("CST", 8*3600)); err != nil {
+		t.Errorf("fixed zone: %v", err)
+	}
+}
