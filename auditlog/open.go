@@ -19,6 +19,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/internal/regfile"
 )
 
 // TornError reports that the last file of a log ends in a write a crash
@@ -249,7 +250,7 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 		}
 		name := filepath.Join(dir, fileName(i))
 		last := k == len(idx)-1
-		f, err := os.Open(name)
+		f, err := regfile.Open(name)
 		if err != nil {
 			return nil, fmt.Errorf("auditlog: %w", err)
 		}
@@ -383,7 +384,7 @@ func CheckpointFileTree(dir string) (tlog.Tree, error) { return readCheckpointFi
 // when there is no such file.
 func readCheckpointFile(dir string) (tlog.Tree, error) {
 	name := filepath.Join(dir, CheckpointFile)
-	b, err := os.ReadFile(name)
+	b, err := regfile.ReadFile(name, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return tlog.Tree{}, nil
 	}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dialgate/dialgate/internal/regfile"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -413,7 +414,7 @@ func checkSavedCut(dir string, r *RepairRecord) (cut cutContents, _ *VerifyError
 			Detail: fmt.Sprintf("%s but names no saved file in the log directory (saved_as %q): the evidence of what was cut is gone", what, name)}, nil
 	}
 	path := filepath.Join(dir, name)
-	f, err := os.Open(path)
+	f, err := regfile.OpenNoWait(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return cut, &VerifyError{File: path, Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s and saved to %s, which is missing: the evidence of what was cut was deleted", what, name)}, nil
@@ -885,7 +886,7 @@ func readEntries(ctx context.Context, files []string, fn func(e *entry) bool) (s
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		f, err := os.Open(name)
+		f, err := regfile.Open(name)
 		if err != nil {
 			return nil, fmt.Errorf("auditlog: verify: %w", err)
 		}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/regfile"
 )
 
 func (a *app) auditCmd() *cobra.Command {
@@ -189,7 +190,7 @@ or --require-key).`,
 				}
 			}
 			if checkpoint != "" {
-				b, err := os.ReadFile(checkpoint)
+				b, err := regfile.ReadFile(checkpoint, 0)
 				if err != nil {
 					return usageErr("--checkpoint: %v", err)
 				}
@@ -463,16 +464,11 @@ const maxKeyFileBytes = 4 << 10
 
 // readKeyFile reads the regular file p, of at most maxKeyFileBytes.
 func readKeyFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
+	f, err := regfile.Open(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", p)
-	}
 	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/internal/regfile"
 	"github.com/dialgate/dialgate/internal/sidecar"
 	"github.com/dialgate/dialgate/internal/zonename"
 	"github.com/dialgate/dialgate/policy"
@@ -213,7 +214,7 @@ func (a *app) verifyAuditDirs(ctx context.Context, dirs, keys []string, sealed b
 		}
 		opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, RequireSealed: sealed}
 		if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
-			if opts.Trusted, err = os.ReadFile(p); err != nil {
+			if opts.Trusted, err = regfile.ReadFile(p, 0); err != nil {
 				return nil, failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
 			}
 		}
