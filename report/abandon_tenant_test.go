@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/report"
 )
 
 // A report of every tenant gives each tenant's campaign its own rate, as the
@@ -39,7 +40,11 @@ func TestAbandonmentPerTenant(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		call("beta", 1000+i, dialgate.Outcome{Answered: true, Abandoned: i < 2})
 	}
-	r := closeAndBuildQ4(t, log, dir)
+	files := closedFiles(t, log, dir)
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2027, 1, 10, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(r.Abandonment) != 2 {
 		t.Fatalf("abandonment %+v, want acme's and beta's campaign winter apart", r.Abandonment)
 	}
@@ -56,5 +61,21 @@ func TestAbandonmentPerTenant(t *testing.T) {
 	}
 	if err := r.WriteHTML(&hs); err != nil || !strings.Contains(hs.String(), "<td>beta</td><td>winter</td>") {
 		t.Errorf("HTML: %v, want beta's row with its tenant", err)
+	}
+	// A report of one tenant keys its rows by campaign alone, as before.
+	r, err = report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, time.Date(2027, 1, 10, 0, 0, 0, 0, cst), report.Sources{AuditFiles: files, Tenant: "beta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Abandonment) != 1 || r.Abandonment[0].Tenant != "beta" || r.Abandonment[0].Abandoned != 2 {
+		t.Fatalf("report of beta: abandonment %+v", r.Abandonment)
+	}
+	cs.Reset()
+	hs.Reset()
+	if err := r.WriteCSV(&cs); err != nil || !strings.Contains(cs.String(), "abandonment,winter,2 of 10 answered (20.00%)") {
+		t.Errorf("CSV of beta: %v\n%s", err, cs.String())
+	}
+	if err := r.WriteHTML(&hs); err != nil || strings.Contains(hs.String(), "<th>Tenant</th>") || !strings.Contains(hs.String(), "<tr><td>winter</td>") {
+		t.Errorf("HTML of beta: %v, want no tenant column", err)
 	}
 }
