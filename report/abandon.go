@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ const AbandonLimitPercent = 3.0
 // and the report counts the abandoned calls reported without it
 // (Abandonment.AbandonedWithoutMessage). It does not enforce it.
 
-// Abandonment is one campaign's abandoned calls in the quarter, from the
+// Abandonment is one campaign's abandoned calls in the quarter (a campaign
+// is a tenant's: see Tenant), from the
 // outcome records of its allowed decisions: Answered counts the calls a
 // person answered (Outcome.Answered, or Outcome.Abandoned, Conversation or
 // Refused, which imply it), Abandoned those no agent took, AbandonedWithoutMessage the abandoned
@@ -33,6 +35,11 @@ const AbandonLimitPercent = 3.0
 // the message was played (Outcome.AbandonMessage; a record without it does
 // not deny what another reported, as an absent flag is not a "no").
 type Abandonment struct {
+	// Tenant is the dials' tenant: a campaign is one tenant's, as the
+	// abandoned-call guard (schedule.AbandonCheck) counts it, so that a
+	// report of every tenant never merges two tenants' campaigns of one
+	// name into one rate. "" for dials that named none.
+	Tenant string `json:"tenant,omitempty"`
 	// Campaign is the dials' campaign; "" for dials that named none.
 	Campaign  string  `json:"campaign"`
 	Answered  int     `json:"answered"`  // calls a person answered, over the quarter
@@ -76,11 +83,14 @@ type answeredCall struct {
 	noMessage bool // abandoned and no outcome reported Outcome.AbandonMessage
 }
 
+// campaignKey names one tenant's campaign.
+type campaignKey struct{ tenant, campaign string }
+
 // abandonment computes the per-campaign rates from the answered calls of
-// the quarter's decisions, ordered by campaign. Days are calendar days in
+// the quarter's decisions, ordered by tenant, then campaign. Days are calendar days in
 // the location of the quarter's bounds [from, to); 30-day periods run from
 // from, the last one cut short at to.
-func abandonment(byCampaign map[string][]answeredCall, from, to time.Time) []Abandonment {
+func abandonment(byCampaign map[campaignKey][]answeredCall, from, to time.Time) []Abandonment {
 	loc := from.Location()
 	day := func(t time.Time) (time.Time, time.Time) {
 		y, m, d := t.In(loc).Date()
@@ -96,8 +106,8 @@ func abandonment(byCampaign map[string][]answeredCall, from, to time.Time) []Aba
 		return start, end
 	}
 	out := make([]Abandonment, 0, len(byCampaign))
-	for campaign, calls := range byCampaign {
-		a := Abandonment{Campaign: campaign, Answered: len(calls)}
+	for k, calls := range byCampaign {
+		a := Abandonment{Tenant: k.tenant, Campaign: k.campaign, Answered: len(calls)}
 		for _, c := range calls {
 			if c.abandoned {
 				a.Abandoned++
@@ -111,7 +121,9 @@ func abandonment(byCampaign map[string][]answeredCall, from, to time.Time) []Aba
 		a.Worst30d = worstPeriod(calls, month)
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b Abandonment) int { return strings.Compare(a.Campaign, b.Campaign) })
+	slices.SortFunc(out, func(a, b Abandonment) int {
+		return cmp.Or(strings.Compare(a.Tenant, b.Tenant), strings.Compare(a.Campaign, b.Campaign))
+	})
 	return out
 }
 

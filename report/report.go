@@ -432,6 +432,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	requests := map[string]*request{}
 	removers := counter{}
 	campaigns := map[string]string{}    // the campaign of each decision of the quarter
+	tenants := map[string]string{}      // the tenant of each decision of the quarter
 	decidedAt := map[string]time.Time{} // and when it was made
 	minRing := map[string]int{}         // the minimum ring time (seconds) a decision of the quarter carried
 	// The hash chain: each record's prev is the hash of the record before
@@ -551,6 +552,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				inQuarter[d.ID] = at
 				allowed[d.ID] = d.Allowed
 				campaigns[d.ID] = d.Campaign
+				tenants[d.ID] = d.Tenant
 				decidedAt[d.ID] = d.At
 				if secs, ok, err := ringMinimum(d.Evidence); err != nil {
 					f.Close()
@@ -707,7 +709,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		}
 	}
 	r.Changes.ByOp, r.Changes.DNCRemovalsByActor = ops.sorted(), removers.sorted()
-	answered := map[string][]answeredCall{}
+	answered := map[campaignKey][]answeredCall{}
 	var unanswered []unansweredCall
 	for id, o := range seen {
 		if _, ok := inQuarter[id]; ok {
@@ -727,7 +729,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				r.Decisions.Released++
 			}
 			if !o.answered.IsZero() {
-				c := campaigns[id]
+				c := campaignKey{tenants[id], campaigns[id]}
 				// The call counts in the period of its decision, in the
 				// quarter, even when its outcome came after the quarter.
 				answered[c] = append(answered[c], answeredCall{at: decidedAt[id], abandoned: o.abandoned, noMessage: o.abandoned && !o.message})

@@ -18,6 +18,18 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
+// campaignKey is the CSV key of a's rows: its campaign in a report of one
+// tenant (named in the row "report,tenant"), and for the dials of no
+// tenant; in a report of every tenant, a named tenant's campaign is keyed
+// by both, each quoted as Go quotes strings ("acme"/"winter"), so that no
+// two tenants' campaigns of one name share a key.
+func (r *Report) campaignKey(a Abandonment) string {
+	if r.Tenant != "" || a.Tenant == "" {
+		return a.Campaign
+	}
+	return strconv.Quote(a.Tenant) + "/" + strconv.Quote(a.Campaign)
+}
+
 // WriteCSV writes the report as CSV rows "section,key,value".
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
@@ -50,14 +62,14 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	counts("shadow_by_reason", r.Decisions.ShadowByReason)
 	counts("decisions_by_purpose", r.Decisions.ByPurpose)
 	for _, a := range r.Abandonment {
-		row("abandonment", a.Campaign, fmt.Sprintf("%d of %d answered (%.2f%%); worst day %.2f%% (%d of %d) from %s; worst 30-day period %.2f%% (%d of %d) from %s",
+		row("abandonment", r.campaignKey(a), fmt.Sprintf("%d of %d answered (%.2f%%); worst day %.2f%% (%d of %d) from %s; worst 30-day period %.2f%% (%d of %d) from %s",
 			a.Abandoned, a.Answered, a.Percent,
 			a.Worst24h.Percent, a.Worst24h.Abandoned, a.Worst24h.Answered, a.Worst24h.From.Format(time.RFC3339),
 			a.Worst30d.Percent, a.Worst30d.Abandoned, a.Worst30d.Answered, a.Worst30d.From.Format(time.RFC3339)))
 	}
 	for _, a := range r.Abandonment {
 		// The abandoned calls no outcome reported the TSR's recorded message for.
-		row("abandoned_without_message", a.Campaign, a.AbandonedWithoutMessage)
+		row("abandoned_without_message", r.campaignKey(a), a.AbandonedWithoutMessage)
 	}
 	for _, t := range r.RingTime {
 		row("ring_time", t.Campaign, fmt.Sprintf("%d of %d unanswered calls with a ring time rang less than the minimum %d s; %d more reported no ring time (not counted)",
@@ -183,10 +195,10 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{template "chart" .Shadow}}
 {{template "chart" .Purposes}}
 <h2>Abandoned calls by campaign</h2>
-<p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported. The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates (days in the report's time zone, 30-day periods from the quarter's start) but does not enforce them. Rates above 3 % are in bold. The US TSR also requires a recorded message stating the seller's name and telephone number on every abandoned call (16 CFR 310.4(b)(4)(iii)); “Without message” counts the abandoned calls no outcome reported it for (a call counts with its message if any of its outcomes reported it), in bold when above 0. dialgate cannot play the message and does not enforce it.</p>
-<table><tr><th>Campaign</th><th>Answered</th><th>Abandoned</th><th>Rate</th><th>Worst day</th><th>Worst 30-day period</th><th>Without message</th></tr>
-{{range .R.Abandonment}}<tr><td>{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}</td><td class="n">{{.Answered}}</td><td class="n">{{.Abandoned}}</td><td class="n">{{printf "%.2f" .Percent}} %</td><td class="n">{{if .Worst24h.Over}}<strong>{{printf "%.2f" .Worst24h.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst24h.Percent}} %{{end}} ({{.Worst24h.Abandoned}}/{{.Worst24h.Answered}}, {{.Worst24h.From.Format "2006-01-02"}})</td><td class="n">{{if .Worst30d.Over}}<strong>{{printf "%.2f" .Worst30d.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst30d.Percent}} %{{end}} ({{.Worst30d.Abandoned}}/{{.Worst30d.Answered}}, from {{.Worst30d.From.Format "2006-01-02"}})</td><td class="n">{{if .MessageMissing}}<strong>{{.AbandonedWithoutMessage}}</strong>{{else}}{{.AbandonedWithoutMessage}}{{end}}</td></tr>
-{{else}}<tr><td colspan="7">no answered calls reported in the quarter</td></tr>{{end}}</table>
+<p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported. The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates per tenant and campaign (days in the report's time zone, 30-day periods from the quarter's start); the profiles with an abandonment section (us, uk) also enforce them at dial time, over a sliding window of the outcomes reported. Rates above 3 % are in bold. The US TSR also requires a recorded message stating the seller's name and telephone number on every abandoned call (16 CFR 310.4(b)(4)(iii)); “Without message” counts the abandoned calls no outcome reported it for (a call counts with its message if any of its outcomes reported it), in bold when above 0. dialgate cannot play the message and does not enforce it.</p>
+<table><tr>{{if not .R.Tenant}}<th>Tenant</th>{{end}}<th>Campaign</th><th>Answered</th><th>Abandoned</th><th>Rate</th><th>Worst day</th><th>Worst 30-day period</th><th>Without message</th></tr>
+{{range .R.Abandonment}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}</td><td class="n">{{.Answered}}</td><td class="n">{{.Abandoned}}</td><td class="n">{{printf "%.2f" .Percent}} %</td><td class="n">{{if .Worst24h.Over}}<strong>{{printf "%.2f" .Worst24h.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst24h.Percent}} %{{end}} ({{.Worst24h.Abandoned}}/{{.Worst24h.Answered}}, {{.Worst24h.From.Format "2006-01-02"}})</td><td class="n">{{if .Worst30d.Over}}<strong>{{printf "%.2f" .Worst30d.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst30d.Percent}} %{{end}} ({{.Worst30d.Abandoned}}/{{.Worst30d.Answered}}, from {{.Worst30d.From.Format "2006-01-02"}})</td><td class="n">{{if .MessageMissing}}<strong>{{.AbandonedWithoutMessage}}</strong>{{else}}{{.AbandonedWithoutMessage}}{{end}}</td></tr>
+{{else}}<tr><td colspan="8">no answered calls reported in the quarter</td></tr>{{end}}</table>
 <h2>Unanswered calls shorter than the minimum ring time</h2>
 <p class="note">Unanswered calls (no outcome says a person answered; released dials excluded) whose decision told the dialer a minimum ring time (evidence ring.min_seconds): against one-ring calls (“响一声”, 工信厅信管函〔2018〕337号 CN-S10/11) and, in the US, the TSR's 15 seconds or four rings (16 CFR 310.4(b)(4)(ii)). dialgate cannot hold a ring open: it reports the ring times dialers report but does not enforce them. A ring of exactly the minimum is not short. Calls whose outcome reported no ring time cannot be judged and are not counted as short: the minimum could not be checked for them (a dialer that never reports ring times shows no short rings), so “No ring time reported” gives their number and share of the unanswered calls. Campaigns with a short ring, or with an unanswered call without a ring time, are in bold.</p>
 <table><tr><th>Campaign</th><th>Minimum</th><th>With a ring time</th><th>Shorter than the minimum</th><th>No ring time reported (not checked)</th></tr>
