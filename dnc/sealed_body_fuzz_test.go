@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -110,6 +111,16 @@ func TestSnapshotShortSealedBody(t *testing.T) {
 			if !errors.Is(err, ErrCorruptSnapshot) {
 				t.Errorf("body of %d bytes: err = %v, want ErrCorruptSnapshot", n, err)
 			}
+		}
+	}
+}
+
+// ReadHeader, which `dnc build --accept-shrink-from FILE` reads a copy's
+// version with, refuses the header of such a body as the full readers do.
+func TestReadHeaderShortBody(t *testing.T) {
+	for _, n := range []int{0, 8, 24} {
+		if _, _, err := ReadHeader(bytes.NewReader(sealBody(t, make([]byte, n)))); !errors.Is(err, ErrCorruptSnapshot) || !strings.Contains(err.Error(), "body_bytes") {
+			t.Errorf("body of %d bytes: ReadHeader err = %v, want ErrCorruptSnapshot naming body_bytes", n, err)
 		}
 	}
 }

@@ -461,6 +461,9 @@ func decodeHeader(b []byte, h *Header) error {
 	if h.CreatedAt.IsZero() {
 		return corrupt("header: created_at missing")
 	}
+	if err := checkBodyBytes(h.BodyBytes); err != nil {
+		return err
+	}
 	if err := checkAsOf(*h); err != nil {
 		return corrupt("header: %v", err)
 	}
