@@ -49,8 +49,7 @@ type BuildStats struct {
 // It never holds the text in memory: numbers are parsed as they stream by,
 // sorted in chunks on a second goroutine, spilled to delta-encoded run files
 // and merged. ctx cancels the build.
-func BuildSet(ctx context.Context, srcs []Source, opts BuildOptions) (*Set, BuildStats, error) {
-	var st BuildStats
+func BuildSet(ctx context.Context, srcs []Source, opts BuildOptions) (_ *Set, st BuildStats, _ error) {
 	chunk := opts.ChunkNumbers
 	if chunk <= 0 {
 		chunk = 1 << 23
@@ -60,6 +59,10 @@ func BuildSet(ctx context.Context, srcs []Source, opts BuildOptions) (*Set, Buil
 		dir = os.TempDir()
 	}
 	var runs []*os.File
+	// runBytes is the spill goroutine's until finish has returned: the
+	// deferred finish below waits for it before the statistics are
+	// returned, also when the build fails while a run is being spilled.
+	var runBytes int64
 	defer func() {
 		for _, f := range runs {
 			f.Close()
@@ -80,7 +83,7 @@ func BuildSet(ctx context.Context, srcs []Source, opts BuildOptions) (*Set, Buil
 				f, n, err = spill(dir, buf)
 				if f != nil {
 					runs = append(runs, f)
-					st.RunBytes += n
+					runBytes += n
 				}
 			}
 			free <- buf[:0]
@@ -99,7 +102,10 @@ func BuildSet(ctx context.Context, srcs []Source, opts BuildOptions) (*Set, Buil
 		<-free
 		return <-spillErr
 	}
-	defer finish()
+	defer func() {
+		_ = finish() // its error was returned unless the build failed before it
+		st.RunBytes = runBytes
+	}()
 
 	for _, src := range srcs {
 		name := src.Name

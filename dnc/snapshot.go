@@ -306,8 +306,8 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h.BodyBytes < 32 || h.BodyBytes > 1<<40 || h.BodyBytes%8 != 0 {
-		return nil, corrupt("header: body_bytes %d out of range", h.BodyBytes)
+	if err := checkBodyBytes(h.BodyBytes); err != nil {
+		return nil, err
 	}
 	// Read the body into 8-byte aligned memory, in chunks, so a lying header
 	// cannot make us allocate more than the file holds plus one chunk.
@@ -461,6 +461,9 @@ func decodeHeader(b []byte, h *Header) error {
 	if h.CreatedAt.IsZero() {
 		return corrupt("header: created_at missing")
 	}
+	if err := checkBodyBytes(h.BodyBytes); err != nil {
+		return err
+	}
 	if err := checkAsOf(*h); err != nil {
 		return corrupt("header: %v", err)
 	}
@@ -495,11 +498,27 @@ func checkAsOf(h Header) error {
 	return nil
 }
 
+// checkBodyBytes refuses a header's body_bytes that no body has: shorter
+// than its 32 bytes of array lengths, longer than 1 TiB, or not a multiple
+// of 8.
+func checkBodyBytes(n int64) error {
+	if n < 32 || n > 1<<40 || n%8 != 0 {
+		return corrupt("header: body_bytes %d out of range", n)
+	}
+	return nil
+}
+
 // newSnapshotFromBody verifies body (8-byte aligned) against h and builds the
 // set as views into it (little-endian hosts) or copies (big-endian hosts).
 func newSnapshotFromBody(h Header, body []byte) (*Snapshot, error) {
 	if int64(len(body)) != h.BodyBytes {
 		return nil, corrupt("body is %d bytes, header says %d", len(body), h.BodyBytes)
+	}
+	if err := checkBodyBytes(h.BodyBytes); err != nil {
+		// Checked here, not only by ReadSnapshot: the memory-mapped path
+		// reads the array lengths out of the first 32 bytes below, and a
+		// shorter body under a matching SHA-256 panicked there.
+		return nil, err
 	}
 	sum := sha256.Sum256(body)
 	if hex.EncodeToString(sum[:]) != h.SHA256 {
