@@ -39,6 +39,13 @@ func TestDialNumberLongerThanProfilePlans(t *testing.T) {
 		{"Australian caller ID with an extra digit", "from", "+61 3 9876 5432 1", "9 digits"},
 		{"Xiamen line (7 local digits) with an extra digit", "to", "+86 592 218 6000 1", "7 local digits"},
 		{"Lanzhou line (7 local digits) with an extra digit", "to", "+86 931 888 1234 5", "7 local digits"},
+		// Mexico withdrew its mobile prefix 1 in 2019: "+52 1 55 1234 5678"
+		// reaches the line "+52 55 1234 5678" is, and was a second Number
+		// that line's lists and caps did not know.
+		{"Mexican mobile with the withdrawn 1 prefix", "to", "+52 1 55 1234 5678", "withdrawn"},
+		{"Mexican caller ID with the withdrawn 1 prefix", "from", "+52 1 33 1234 5678", "withdrawn"},
+		{"Mexican line with an extra digit", "to", "+52 55 1234 5678 9", "10 digits"},
+		{"Mexican line one digit short", "to", "+52 55 1234 567", "10 digits"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := dialgate.ParseNumber(tc.number)
@@ -74,6 +81,7 @@ func TestDialNumberLongerThanProfilePlans(t *testing.T) {
 		"+590 590 12 34 56", "+594 594 12 34 56",
 		"+86 592 218 6000", "+86 931 888 1234", "+86 755 2345 6789", "+86 571 8888 1234",
 		"+61 2 9876 5432", "+61 412 345 678", "+61 8 9162 1234", "+61 1300 123 456", "+61 1800 123 456", "+61 13 12 34",
+		"+52 55 1234 5678", "+52 33 1234 5678", "+52 800 123 4567",
 	} {
 		d := serviceDial()
 		d.To = dialgate.MustParseNumber(s)

@@ -309,6 +309,10 @@ func (n *Number) UnmarshalText(text []byte) error {
 //     +594, +596: 9 digits) and Australia's geographic and mobile numbers
 //     (+61 2, 3, 4, 7, 8: 9 digits), which the profiles uk, fr and au
 //     judge (nsnPlans).
+//   - Mexico (+52): 10 digits after the country code. The mobile prefix 1
+//     ("+52 1 55 …"), withdrawn in 2019, is refused: it reaches the line
+//     written without it, which would be a second Number its lists and caps
+//     do not know.
 //
 // Digits written after a number (an extension, an overdialled digit) make
 // another Number, one the do-not-call lists and caps of the line the dialer
@@ -329,6 +333,13 @@ func (n Number) planProblem(cn bool) string {
 			return fmt.Sprintf("its area code (NPA) starts with %d; North American area codes start with 2–9", first(1))
 		case first(4)%10 < 2:
 			return fmt.Sprintf("its exchange code (NXX) starts with %d; North American exchange codes start with 2–9", first(4)%10)
+		}
+	case 52:
+		switch {
+		case nd == 11 && first(1) == 1:
+			return "a Mexican (+52) number written with the mobile prefix 1, withdrawn in 2019: it reaches the line written without the 1 (10 digits after +52); write it so, one line being one number"
+		case nd != 10:
+			return fmt.Sprintf("a Mexican (+52) number has 10 digits after the country code, not %d", nd)
 		}
 	case 33, 44, 61, 262, 590, 594, 596:
 		for _, p := range nsnPlans {
