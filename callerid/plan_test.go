@@ -113,8 +113,8 @@ func FuzzCheckCallerIDPlan(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, v uint64) {
-		n, err := dialgate.NumberFromUint64(v)
-		if err != nil || n.CountryCode() != 86 {
+		n, ok := cnNumber(v)
+		if !ok {
 			return
 		}
 		d := dial(fixedLine, "service")
@@ -136,4 +136,20 @@ func FuzzCheckCallerIDPlan(f *testing.F) {
 			t.Fatalf("caller ID %v passed as a fixed line not in the plan", n)
 		}
 	})
+}
+
+// cnNumber reads v as a +86 number: v itself when it starts with 86,
+// otherwise +86 followed by v's digits (up to 13), so that the fuzzer's
+// integers are Chinese numbers.
+func cnNumber(v uint64) (dialgate.Number, bool) {
+	if n, err := dialgate.NumberFromUint64(v); err == nil && n.CountryCode() == 86 {
+		return n, true
+	}
+	v %= 1e13
+	p := uint64(86)
+	for x := v; x > 0; x /= 10 {
+		p *= 10
+	}
+	n, err := dialgate.NumberFromUint64(p + v)
+	return n, err == nil && n.CountryCode() == 86
 }

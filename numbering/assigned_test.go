@@ -97,8 +97,8 @@ func FuzzAssignedFixedLine(f *testing.F) {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v uint64) {
-		n, err := dialgate.NumberFromUint64(v)
-		if err != nil || n.CountryCode() != 86 {
+		n, ok := cnNumber(v)
+		if !ok {
 			return
 		}
 		got := AssignedFixedLine(n)
@@ -107,4 +107,20 @@ func FuzzAssignedFixedLine(f *testing.F) {
 			t.Fatalf("%s: AssignedFixedLine %v, library %v", n, got, want)
 		}
 	})
+}
+
+// cnNumber reads v as a +86 number: v itself when it starts with 86,
+// otherwise +86 followed by v's digits (up to 13), so that the fuzzer's
+// integers are Chinese numbers.
+func cnNumber(v uint64) (dialgate.Number, bool) {
+	if n, err := dialgate.NumberFromUint64(v); err == nil && n.CountryCode() == 86 {
+		return n, true
+	}
+	v %= 1e13
+	p := uint64(86)
+	for x := v; x > 0; x /= 10 {
+		p *= 10
+	}
+	n, err := dialgate.NumberFromUint64(p + v)
+	return n, err == nil && n.CountryCode() == 86
 }
