@@ -153,8 +153,9 @@ func blankID(id string) bool {
 // numbering plans dialgate knows: a North American (+1) number has 10 digits
 // NPA-NXX-XXXX with NPA and NXX starting 2–9; a Chinese (+86) callee is no
 // longer than the longest Chinese number of its leading digits (a mobile has
-// 11 digits, a number with a 2-digit area code at most 10, any other at most
-// 11, or 10 in an area whose fixed lines have 7 local digits); a British (+44) number has 7 to 10 digits after the country code, a
+// 11 digits, a number with a 2-digit area code at most 10, a 400 or 800
+// number exactly 10, any other at most 11, or 10 in an area whose fixed
+// lines have 7 local digits); a British (+44) number has 7 to 10 digits after the country code, a
 // French one (+33, and +262, +590, +594, +596 of the overseas departments)
 // 9, an Australian geographic or mobile one (+61 2, 3, 4, 7, 8) 9. So digits
 // written after a number (an extension) cannot make a second Number for the

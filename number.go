@@ -300,8 +300,9 @@ func (n *Number) UnmarshalText(text []byte) error {
 //   - China (+86), for a callee only (cn): a mobile number (network code
 //     13x–19x) has 11 digits after +86; a number with a 2-digit area code
 //     (10, 20–29, and the 106 SMS ports that share the 10 prefix) has at most
-//     10; any other at most 11 (a 3-digit area code and 8 local digits),
-//     or 10 in an area whose lines have 7 local digits (sevenDigitAreas). A
+//     10; a 400 or 800 number exactly 10; any other at most 11 (a 3-digit
+//     area code and 8 local digits), or 10 in an area whose lines have 7
+//     local digits (sevenDigitAreas). A
 //     caller ID is left to the callerid check, which denies every +86 caller
 //     ID it cannot classify.
 //   - The lengths of the national numbers of the United Kingdom (+44: 7
@@ -368,6 +369,10 @@ func (n Number) planProblem(cn bool) string {
 			if nd > 10 {
 				return fmt.Sprintf("a Chinese number with a 2-digit area code (10, 20–29) has at most 10 digits after +86 (8 local digits), not %d: digits after the number (an extension?) are not part of it", nd)
 			}
+		case nd >= 3 && (first(3) == 400 || first(3) == 800) && nd != 10:
+			// 400 and 800 are number prefixes, never area codes: no
+			// 3-digit area code's 7 or 8 local digits follow them.
+			return fmt.Sprintf("a Chinese %d number has 10 digits after +86, not %d: digits after the number (an extension?) are not part of it, and a shorter one names no line", first(3), nd)
 		case nd > 11:
 			return fmt.Sprintf("a Chinese number has at most 11 digits after +86 (a 3-digit area code and 8 local digits), not %d: digits after the number (an extension?) are not part of it", nd)
 		case nd == 11 && sevenDigitAreas[first(3)]:

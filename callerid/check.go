@@ -159,6 +159,13 @@ func (c *Check) attest(ctx context.Context, d dialgate.Dial, until *time.Time) (
 			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is not a valid Chinese number", c.cfg.Cite), nil, nil
 		case cl == classSMSPort:
 			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is a 106 SMS port, not a voice caller ID", c.cfg.Cite), nil, nil
+		case cl == classFixed && !numbering.AssignedFixedLine(d.From):
+			// The shape of a fixed line is not one: an area code not in
+			// use, or a local number of a length the area's lines do not
+			// have (a line with a digit added or dropped). Denied even
+			// when the ledger holds it (an entry stored before its
+			// writers refused such numbers).
+			return deny(dialgate.CodeCallerIDInvalid, "caller ID "+d.From.String()+" is not a Chinese fixed line in use (no such area code, or a local number of the wrong length for it)", c.cfg.Cite), nil, nil
 		}
 	}
 	var rs []dialgate.Reason

@@ -8,8 +8,11 @@
 // for office use only. The [Check] (name "callerid") denies a dial whose caller
 // ID
 //
-//   - is missing (callerid.missing) or malformed, an SMS port, or a +86 number
-//     presented over an international route (callerid.invalid, CN-S10/11);
+//   - is missing (callerid.missing) or malformed (a +86 number of no class, or
+//     of the fixed-line shape but no line of the plan: an area code not in
+//     use, a digit added or dropped; numbering.AssignedFixedLine), an SMS
+//     port, or a +86 number presented over an international route
+//     (callerid.invalid, CN-S10/11);
 //   - is an ordinary mobile number the ledger does not mark as an allocated
 //     business line (callerid.subscriber_number, CN-S2);
 //   - is an inbound-only 400 or 800 number (callerid.inbound_only);

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/textsafe"
+	"github.com/dialgate/dialgate/numbering"
 )
 
 // ErrInvalidEntry is wrapped by every error Entry.Validate and ParseLedger
@@ -88,10 +89,12 @@ func entryErr(field, format string, args ...any) error {
 }
 
 // Normalize returns e with an empty Type derived from the number, and validates
-// the result, refusing besides in its text fields the characters that make
-// text display other than it holds (C1 controls, bidirectional formatting
-// characters, line and paragraph separators; Validate, which loads stored
-// entries, does not). It is what every writer of the ledger (store, file
+// the result, refusing besides a fixed-line number that is no line of the
+// plan (numbering.AssignedFixedLine: an area code not in use, a local number
+// of the wrong length for its area) and, in its text fields, the characters
+// that make text display other than it holds (C1 controls, bidirectional
+// formatting characters, line and paragraph separators; Validate, which
+// loads stored entries, refuses neither). It is what every writer of the ledger (store, file
 // import, CLI, scenario) calls before storing an entry.
 func (e Entry) Normalize() (Entry, error) {
 	if e.Type == "" && e.Number.IsValid() && e.Number.CountryCode() == 86 {
@@ -114,6 +117,13 @@ func (e Entry) Normalize() (Entry, error) {
 	}
 	if err := e.Validate(); err != nil {
 		return e, err
+	}
+	// A fixed-line shape that is no line of the plan (an area code not in
+	// use, a digit added or dropped) is refused on write; Validate, which
+	// loads, still takes entries earlier builds stored (the check denies a
+	// dial presenting one: callerid.invalid).
+	if e.Type == TypeFixed && !numbering.AssignedFixedLine(e.Number) {
+		return e, entryErr("number", "%s is not a Chinese fixed line in use (no such area code, or a local number of the wrong length for it)", e.Number)
 	}
 	// A C1 control, a bidirectional override or a line separator would make
 	// the ledger listing and the decision's evidence show another holder

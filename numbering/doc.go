@@ -11,7 +11,10 @@
 // its segment: for a 10-digit North American (+1) number, its NPA-NXX (see
 // [Segment]). Sweep detection groups dials by segment and looks at the last four
 // digits ([Info.Suffix]). Classify is pure, allocation-free and safe for
-// concurrent use.
+// concurrent use. It takes any fixed-line shape (an area code in range, 7
+// or 8 local digits) so that a callee of an odd shape keeps a segment;
+// [AssignedFixedLine] tells whether a fixed line is one of the plan (an area
+// code in use, the length of its area's lines), as a caller ID must be.
 //
 // [Zones] returns the IANA time zones a number may be in, from the
 // libphonenumber data (github.com/nyaruka/phonenumbers). A number whose area
