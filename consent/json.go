@@ -109,6 +109,9 @@ func jsonErr(err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
+	case errors.As(err, &te) && te.Field == "":
+		// The input is not an object: no key to name.
+		return fieldErr("record", "wrong type: %s (want a JSON object)", te.Value)
 	case errors.As(err, &te):
 		return fieldErr(te.Field, "wrong type: %s", te.Value)
 	case errors.As(err, &se):

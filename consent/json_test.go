@@ -32,6 +32,10 @@ func TestParseRecordJSON(t *testing.T) {
 	for _, tc := range []struct{ in, field string }{
 		{``, "record"},
 		{`{`, "record"},
+		// Not an object: the error names the record, not an empty field.
+		{`[]`, "record"},
+		{`5`, "record"},
+		{`"c-1"`, "record"},
 		{`{"id":"c-1","colour":"red"}`, "colour"},
 		{`{"id":5}`, "id"},
 		{good + `{}`, "record"},
