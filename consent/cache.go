@@ -51,8 +51,10 @@ const eventBatch = 256
 //     so that the two stay paired), and another stamp at rev is a history the
 //     cache did not follow: it purges. A store without stamps (or a revision
 //     whose write left none, "") cannot show this case.
-//   - Events after rev must come without a hole (Seqs rev+1, rev+2, …) and
-//     reach the store's revision; otherwise the store broke its contract and
+//   - Events after rev must come without a hole (Seqs rev+1, rev+2, …),
+//     reach the store's revision and, past it, give no Seq again (a store
+//     whose revision was lost while its events were kept numbers new events
+//     from 1 again); otherwise the store broke its contract and
 //     the dial fails (errEventGap) with rev and last unchanged, so that the
 //     missing events are still replayed once they show. (A cache at revision
 //     0, which holds nothing to drop, follows a store whose kept events start
@@ -178,6 +180,12 @@ func (c *cache) sync(ctx context.Context, s Store, r uint64, stamp string) error
 	next := cur
 	for i := range evs {
 		if next == r {
+			if evs[i].Seq <= next {
+				// A second event at a Seq already replayed (a store whose
+				// revision was lost while its events were kept): the
+				// one left out may be the revocation of a cached number.
+				return c.gap(fmt.Errorf("consent events since %d: event %d follows %d: %w", cur, evs[i].Seq, next, errEventGap))
+			}
 			// Events past r came in since the revision was read: they
 			// are for the next sync, which reads their stamp with them.
 			evs = evs[:i]

@@ -1,7 +1,9 @@
 package consent
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,5 +128,58 @@ func TestCacheFreshFollowsStoreKeepingRecentEvents(t *testing.T) {
 	}
 	if rs, _, err := c.Attest(ctx, d); err != nil || codes(rs) != "consent.revoked" {
 		t.Fatalf("dial after the revocation: %+v %v, want consent.revoked", rs, err)
+	}
+}
+
+// seqStore is a fakeStore whose ConsentEventsSince returns the events after
+// since ordered by Seq (stable), as a store keeping them under their Seq
+// does (redisstore's sorted set by score): events of two histories that
+// share Seqs come mingled.
+type seqStore struct{ *fakeStore }
+
+func (s *seqStore) ConsentEventsSince(ctx context.Context, since uint64, limit int) ([]Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Event
+	for _, e := range s.events {
+		if e.Seq > since {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Event) int { return cmp.Compare(a.Seq, b.Seq) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// A store whose revision was lost while its events were kept (redisstore's
+// {prefix}:crev deleted: the revision reads 0, and the next write takes Seq
+// 1 again) hands out two events at a Seq. The cache, reset to revision 0,
+// replayed the first event of Seq 1 — the old grant of another number —
+// and stopped at the revision, leaving out the new event of Seq 1, the
+// revocation of the number it held: the withdrawn consent went on allowing.
+// Events that do not follow one another are a store breaking its contract:
+// the dial fails (consent.unavailable).
+func TestCacheDuplicateSeqAtRevisionFailsClosed(t *testing.T) {
+	ctx := context.Background()
+	s := &seqStore{fakeStore: newFakeStore()}
+	mustAdd(t, s, otherRecord("c-0", "+8613900139002")) // Seq 1
+	mustAdd(t, s, goodRecord())                         // Seq 2
+	c := mustCheck(t, cnConfig(), s)
+	d := marketing(t0.Add(time.Hour))
+	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
+		t.Fatalf("first dial: %+v %v, want allowed", rs, err)
+	}
+	s.rev.Store(0) // the revision is lost; the events are kept
+	if rs, _, err := c.Attest(ctx, d); err != nil || len(rs) != 0 {
+		t.Fatalf("dial at revision 0: %+v %v, want allowed", rs, err)
+	}
+	if _, err := s.RevokeConsent(ctx, "c-1", t0.Add(30*time.Minute), "call"); err != nil {
+		t.Fatal(err) // Seq 1 again
+	}
+	rs, _, err := c.Attest(ctx, d)
+	if err == nil && (len(rs) != 1 || rs[0].Code != dialgate.CodeConsentRevoked) {
+		t.Fatalf("after the revocation at a Seq the store had given before: %+v, want consent.revoked or an error (consent.unavailable)", rs)
 	}
 }

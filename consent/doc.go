@@ -87,7 +87,8 @@
 //     cache empties itself when the stamp is not the one it read there. A
 //     custom Store without it cannot show that case: its caches keep their
 //     records until the store's revision moves on.
-//   - Events that do not follow one another (a hole in the Seqs) or end
+//   - Events that do not follow one another (a hole in the Seqs, or a Seq
+//     given twice, as by a store whose revision was lost) or end
 //     before the store's revision are a store breaking its contract: the dial
 //     fails (consent.unavailable), and so does every later one until the
 //     missing events show, when the cache replays them.

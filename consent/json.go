@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate/internal/strictjson"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // ParseRecordJSON decodes one Record from JSON (the form `dialgate consent add
@@ -102,13 +104,23 @@ func checkKeys(data []byte) error {
 	case p == strictjson.Twice:
 		return fieldErr(k, "given twice")
 	}
-	return fieldErr(clip(k), "unknown key (keys are lower case: id, number, scope, tenant, method, disclosure_sha256, evidence_uri, channel, granted_at, expires_at)")
+	if i, _ := textsafe.Find(k, textsafe.Line); i >= 0 || !utf8.ValidString(k) {
+		// Named quoted: the key would not display as it reads (an escape
+		// sequence rewriting the terminal the CLI prints the error on).
+		k = strconv.Quote(clip(k))
+	} else {
+		k = clip(k)
+	}
+	return fieldErr(k, "unknown key (keys are lower case: id, number, scope, tenant, method, disclosure_sha256, evidence_uri, channel, granted_at, expires_at)")
 }
 
 func jsonErr(err error) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
+	case errors.As(err, &te) && te.Field == "":
+		// The input is not an object: no key to name.
+		return fieldErr("record", "wrong type: %s (want a JSON object)", te.Value)
 	case errors.As(err, &te):
 		return fieldErr(te.Field, "wrong type: %s", te.Value)
 	case errors.As(err, &se):

@@ -32,6 +32,10 @@ func TestParseRecordJSON(t *testing.T) {
 	for _, tc := range []struct{ in, field string }{
 		{``, "record"},
 		{`{`, "record"},
+		// Not an object: the error names the record, not an empty field.
+		{`[]`, "record"},
+		{`5`, "record"},
+		{`"c-1"`, "record"},
 		{`{"id":"c-1","colour":"red"}`, "colour"},
 		{`{"id":5}`, "id"},
 		{good + `{}`, "record"},
@@ -60,6 +64,11 @@ func TestParseRecordJSON(t *testing.T) {
 		{strings.Replace(good, `"method"`, `"tenant":7,"method"`, 1), "tenant"},
 		{strings.Replace(good, `"method"`, `"tenant":"ac\u0000me","method"`, 1), "tenant"},
 		{strings.Replace(good, `"method"`, `"seller":"acme","method"`, 1), "seller"},
+		// An unknown key that would not display as it reads (an escape
+		// sequence, a bidirectional override, invalid UTF-8) is named
+		// quoted: the CLI prints the error on the operator's terminal.
+		{strings.Replace(good, `"method"`, `"sc\u001b]0;x\u0007ope":"acme","method"`, 1), `"sc\x1b]0;x\aope"`},
+		{strings.Replace(good, `"method"`, `"te\u202enant":"acme","method"`, 1), `"te\u202enant"`},
 		{strings.Replace(good, `"method"`, `"tenant":"","method"`, 1), "tenant"},
 		{strings.Replace(good, `"method"`, `"tenant":null,"method"`, 1), "tenant"},
 		// Invalid UTF-8 decodes as U+FFFD: the record would name another

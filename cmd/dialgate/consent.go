@@ -106,6 +106,11 @@ func (c *consentFlags) record(cmd *cobra.Command) (consent.Record, error) {
 		// for every tenant; leaving the flag out says that.
 		return r, usageErr("--tenant: empty; leave it out for a consent tied to no tenant (it then covers every tenant's dials in its scope)")
 	}
+	if cmd.Flags().Changed("expires-at") && c.expires == "" {
+		// An empty --expires-at (an unset shell variable) would store a
+		// consent that never lapses; leaving the flag out says that.
+		return r, usageErr("--expires-at: empty; leave it out for a consent that does not lapse by time")
+	}
 	r.Number, r.Scope, r.Method = n, consent.Scope(c.scope), consent.Method(c.method)
 	for _, f := range []struct {
 		flag, v string

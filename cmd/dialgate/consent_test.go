@@ -405,3 +405,26 @@ func TestConsentShowExportOneLine(t *testing.T) {
 		}
 	}
 }
+
+// TestConsentAddEmptyExpiresAt: an empty --expires-at (an unset shell
+// variable: --expires-at "$EXPIRY") is bad input naming the flag, as an
+// empty --tenant is. It was read as the flag left out: the consent was
+// stored as never lapsing, allowing dials for good where the person agreed
+// to a limited time.
+func TestConsentAddEmptyExpiresAt(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCheckAt(t, "", append([]string{"--data", data}, args...)...)
+	}
+	const num = "+8613900139031"
+	code, out, errs := run("consent", "add", "--id", "c-exp", "--number", num, "--scope", "industry:finance",
+		"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", "2026-11-01T10:00:00+08:00", "--expires-at", "")
+	if code != 2 || out != "" || !strings.Contains(errs, "--expires-at: ") {
+		t.Errorf("add --expires-at \"\": %d %q %q, want exit 2 naming --expires-at", code, out, errs)
+	}
+	// Nothing was written: no store was even created in --data.
+	if code, out, _ := run("consent", "show", num); code == 0 || strings.Contains(out, "c-exp") {
+		t.Errorf("show after a refused add: %d %q, want no record", code, out)
+	}
+}
