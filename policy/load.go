@@ -214,6 +214,9 @@ func overlay(doc *yamlx.Doc, base *Profile) (*Profile, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, locate(doc, err))
 	}
+	if err := explicitZeros(doc, patch, &p); err != nil {
+		return nil, err
+	}
 	return &p, nil
 }
 
