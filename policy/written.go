@@ -9,6 +9,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/yamlx"
+	yaml3 "go.yaml.in/yaml/v3"
 )
 
 // zeroStandsFor lists the profile fields whose zero value is not taken as
@@ -117,4 +118,47 @@ func zeroText(v any) string {
 		return fmt.Sprintf("%q", s)
 	}
 	return fmt.Sprint(v)
+}
+
+// tenantKeys refuses a sweep.tenants key that YAML does not read as the text
+// written: a plain float (1.10 is read as 1.1, 1e3 as 1000) or a null. A
+// tenant key is a Dial.Tenant matched exactly, and a re-spelt one binds the
+// tenant's thresholds to another tenant. Integers in any spelling and
+// booleans reach the key as written; a quoted key always does.
+func tenantKeys(doc *yamlx.Doc) error {
+	sw := yamlx.Lookup(doc.Root, "sweep")
+	if sw == nil {
+		return nil
+	}
+	var check func(m *yaml3.Node, depth int) error
+	check = func(m *yaml3.Node, depth int) error {
+		if m == nil || depth > 8 {
+			return nil
+		}
+		if m.Kind == yaml3.SequenceNode { // a << of several mappings
+			for _, c := range m.Content {
+				if err := check(c, depth+1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if m.Kind != yaml3.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k := m.Content[i]
+			switch {
+			case k.Kind == yaml3.ScalarNode && k.Tag == "!!merge":
+				if err := check(m.Content[i+1], depth+1); err != nil {
+					return err
+				}
+			case k.Kind == yaml3.ScalarNode && (k.Tag == "!!float" || k.Tag == "!!null"):
+				return fmt.Errorf("%w: %s:%d: sweep.tenants: key %s is read by YAML as a %s, not as the tenant %q: put it in quotes",
+					ErrInvalidProfile, doc.File, k.Line, k.Value, strings.TrimPrefix(k.Tag, "!!"), k.Value)
+			}
+		}
+		return nil
+	}
+	return check(yamlx.Lookup(sw, "tenants"), 0)
 }
