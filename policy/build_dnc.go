@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/dnc"
@@ -44,7 +45,15 @@ func dncSection() section {
 		},
 		explain: func(p *Profile) []Rule {
 			c := p.DNC
-			var rules []Rule
+			// The rule every dnc section enforces, whatever else it sets.
+			calls := "a dial"
+			if len(c.Purposes) > 0 {
+				calls = "a " + joinPurposes(c.Purposes, " or ") + " dial"
+			}
+			rules := []Rule{{Section: "dnc", Path: "dnc",
+				Text: calls + " to a callee on a do-not-call list in its scope (global, or the dial's industry, business line, tenant or campaign: opt-outs, complaints" +
+					registryWord(c) + ") is denied (dnc.listed)",
+				Cite: dncSectionCite(c)}}
 			if len(c.Purposes) > 0 {
 				rules = append(rules, Rule{Section: "dnc", Path: "dnc.purposes",
 					Text: "do-not-call lists apply to " + joinPurposes(c.Purposes, ", ") + " calls", Cite: c.PurposesCite})
@@ -70,4 +79,46 @@ func dncSection() section {
 			return rules
 		},
 	}
+}
+
+// registryWord names the registries of a dnc section among the lists a
+// listed callee may be on: ", registry us-national-dnc".
+func registryWord(c *dnc.Config) string {
+	if len(c.Registries) == 0 {
+		return ""
+	}
+	names := make([]string, len(c.Registries))
+	for i, r := range c.Registries {
+		names[i] = r.Name
+	}
+	if len(names) == 1 {
+		return ", registry " + names[0]
+	}
+	return ", registries " + strings.Join(names, ", ")
+}
+
+// dncSectionCite returns the citation of the dnc section's listing rule: the
+// first rule of the section that a law or a regulator requires (dncLawCite),
+// else the first cited rule, else dialgate's convention (a section of no
+// cited rule still screens the lists the host keeps).
+func dncSectionCite(c *dnc.Config) dialgate.Citation {
+	if cite, ok := dncLawCite(c); ok {
+		return cite
+	}
+	for _, cite := range []dialgate.Citation{c.PurposesCite, c.Hold.Cite} {
+		if cite.Source != "" {
+			return cite
+		}
+	}
+	if c.ListRefusals != nil {
+		return c.ListRefusals.Cite
+	}
+	for _, r := range c.Registries {
+		if r.Cite.Source != "" {
+			return r.Cite
+		}
+	}
+	return dialgate.Citation{Source: dialgate.SourceConvention,
+		Ref:  "dialgate: a profile with a dnc section screens every dial against the do-not-call lists the host keeps",
+		Note: "Opt-outs and complaints are listed by the host (dnc add, FileComplaint); the section's other keys add registries, a minimum hold and the listing of refusals."}
 }

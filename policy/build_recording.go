@@ -60,8 +60,12 @@ func complaintSection() section {
 			if a == 0 {
 				a = 3
 			}
+			zone := ComplaintZone(p)
+			if zone == "" {
+				zone = "UTC"
+			}
 			return []Rule{{Section: "complaint", Path: "complaint",
-				Text: fmt.Sprintf("a complaint lists the number on the do-not-call list at once and holds its recordings; it is forwarded within %d working days, handled within %d more and answered within %d after that", f, h, a),
+				Text: fmt.Sprintf("a complaint lists the number on the do-not-call list at once and holds its recordings; it is forwarded within %d working days, handled within %d more and answered within %d after that (working days counted in %s)", f, h, a, zone),
 				Cite: c.Cite}}
 		},
 	}

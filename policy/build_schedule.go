@@ -72,8 +72,12 @@ func explainSchedule(c *schedule.Config) []Rule {
 		rules = append(rules, Rule{Section: "schedule", Path: "schedule.holidays", Text: text, Cite: h.Cite})
 	}
 	if cb := c.Callback; cb != nil {
+		from := "the windows"
+		if c.Holidays != nil && c.Holidays.Forbid {
+			from = "the windows and the no-call holidays"
+		}
 		rules = append(rules, Rule{Section: "schedule", Path: "schedule.callback",
-			Text: fmt.Sprintf("an instant callback whose trigger is at most %s old is exempt from the windows (not from blackouts, do-not-call, consent or caps)", cb.MaxTriggerAge),
+			Text: fmt.Sprintf("an instant callback whose trigger is at most %s old is exempt from %s (not from blackouts, do-not-call, consent or caps)", cb.MaxTriggerAge, from),
 			Cite: cb.Cite})
 	}
 	for i, b := range c.Blackouts {

@@ -33,7 +33,7 @@ func isLaw(c dialgate.Citation) bool {
 // required, a looser frequency cap or pause, an abandoned-call rate cap
 // removed, raised, measured over another window or limited to fewer
 // purposes, a shorter minimum ring time, a
-// caller-ID or provenance rule removed, a sequential-run rule removed or
+// caller-ID or provenance rule removed, a sequential-run or stride rule removed or
 // loosened (its max_step lowered or dropped too). The merge of extends lets an overlay do all of that; Lint makes it
 // visible. The comparison is with the nearest built-in profile of p's extends
 // chain: the base itself when it is built in; for a base that is a file (which
@@ -159,19 +159,9 @@ func overlayWarnings(p *Profile, now time.Time) []Warning {
 			warn("sweep.provenance", b.Provenance.Cite, "removed; base %s denies dials without lead provenance", bn)
 		}
 	}
-	if b := base.Sweep; b != nil && b.Sequential != nil && isLaw(b.Sequential.Cite) {
-		bs := b.Sequential
-		switch q := sweepSequential(p); {
-		case q == nil:
-			warn("sweep.sequential", bs.Cite, "removed; base %s denies runs of %d numbers of one segment", bn, bs.MinRun)
-		case q.MinRun > bs.MinRun || q.MaxGap < bs.MaxGap || q.Window < bs.Window:
-			warn("sweep.sequential", bs.Cite, "min_run %d, max_gap %d, window %v detect fewer runs than base %s (min_run %d, max_gap %d, window %v)",
-				q.MinRun, q.MaxGap, q.Window, bn, bs.MinRun, bs.MaxGap, bs.Window)
-		}
-		if q := sweepSequential(p); q != nil && q.MaxStep < bs.MaxStep {
-			warn("sweep.sequential.max_step", bs.Cite, "%s detects fewer numbers dialled a fixed step apart than base %s (max_step %d)",
-				maxStepText(q.MaxStep), bn, bs.MaxStep)
-		}
+	if b := base.Sweep; b != nil {
+		ws = append(ws, runOverlayWarnings("sweep.sequential", "runs of %d numbers of one segment", b.Sequential, sweepSequential(p), bn)...)
+		ws = append(ws, runOverlayWarnings("sweep.stride", "strides of %d segments dialled with the same last four digits", b.Stride, sweepStride(p), bn)...)
 	}
 
 	// schedule
@@ -438,6 +428,46 @@ func maxStepText(n int) string {
 		return "no max_step (progressions off)"
 	}
 	return "max_step " + strconv.Itoa(n)
+}
+
+// runOverlayWarnings compares a run rule of sweep (path sweep.sequential or
+// sweep.stride) of a base, when the base cites it to a law or a regulator,
+// with the overlay's q (nil: none): removed, or loosened (a longer min_run, a
+// smaller max_gap, a shorter window, a lower or no max_step) is warned about.
+// denies describes what the base's rule denies, with a %d for its min_run.
+func runOverlayWarnings(path, denies string, bs, q *sweep.Sequential, bn string) []Warning {
+	if bs == nil || !isLaw(bs.Cite) {
+		return nil
+	}
+	var ws []Warning
+	warn := func(path, format string, args ...any) {
+		ws = append(ws, Warning{Path: path, Message: fmt.Sprintf(format, args...) + " (" + bs.Cite.Ref + ")"})
+	}
+	what := "runs"
+	if path == "sweep.stride" {
+		what = "strides"
+	}
+	switch {
+	case q == nil:
+		warn(path, "removed; base %s denies "+denies, bn, bs.MinRun)
+		return ws
+	case q.MinRun > bs.MinRun || q.MaxGap < bs.MaxGap || q.Window < bs.Window:
+		warn(path, "min_run %d, max_gap %d, window %v detect fewer %s than base %s (min_run %d, max_gap %d, window %v)",
+			q.MinRun, q.MaxGap, q.Window, what, bn, bs.MinRun, bs.MaxGap, bs.Window)
+	}
+	if q.MaxStep < bs.MaxStep {
+		warn(path+".max_step", "%s detects fewer numbers dialled a fixed step apart than base %s (max_step %d)",
+			maxStepText(q.MaxStep), bn, bs.MaxStep)
+	}
+	return ws
+}
+
+// sweepStride returns p's sweep.stride rule, nil when it has none.
+func sweepStride(p *Profile) *sweep.Sequential {
+	if p.Sweep == nil {
+		return nil
+	}
+	return p.Sweep.Stride
 }
 
 // sweepSequential returns p's sweep.sequential rule, nil when it has none.

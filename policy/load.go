@@ -188,6 +188,9 @@ func overlay(doc *yamlx.Doc, base *Profile) (*Profile, error) {
 	if err := doc.CheckKeys(doc.Root, reflect.TypeFor[Profile](), ""); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, err)
 	}
+	if err := tenantKeys(doc); err != nil {
+		return nil, err
+	}
 	patch, err := yamlx.ToJSON(doc.Root)
 	if err != nil {
 		var ye *yamlx.Error
@@ -213,6 +216,9 @@ func overlay(doc *yamlx.Doc, base *Profile) (*Profile, error) {
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, locate(doc, err))
+	}
+	if err := explicitZeros(doc, patch, &p); err != nil {
+		return nil, err
 	}
 	return &p, nil
 }
