@@ -454,3 +454,23 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
+
+// StepDone reports whether c already has the step — "forward" (c is
+// forwarded), "resolve" with resolution (c is handled with that
+// resolution) or "answer" (c is answered) — and returns the instant c holds
+// for it. A step Desk.Forward, Resolve or Answer refuses with ErrState
+// while StepDone holds is a retry (a request repeated because its answer or
+// its audit record was lost): callers acknowledge it, dated as stored,
+// rather than refuse it. A step c has passed (forward of a handled
+// complaint) or a resolve with another resolution is not.
+func (c Complaint) StepDone(step, resolution string) (time.Time, bool) {
+	switch {
+	case step == "forward" && c.Status == StatusForwarded:
+		return c.ForwardedAt, true
+	case step == "resolve" && c.Status == StatusHandled && c.Resolution == resolution:
+		return c.HandledAt, true
+	case step == "answer" && c.Status == StatusAnswered:
+		return c.AnsweredAt, true
+	}
+	return time.Time{}, false
+}

@@ -24,10 +24,10 @@
 // blocks) it knows to differ; a number of an exchange it does not list gets
 // every zone the area serves (REQUIREMENTS §4: +1 219 555 … is judged in
 // New York and Chicago, +1 219 226 …, listed, in Chicago alone). The 95
-// split areas of the data (22 North American area codes, +61 2 with Lord
-// Howe Island, +61 7, +61 8, parts of +52, +55, +62, +7 and others) are
-// generated from the data by `go generate` (internal/gensplit) and checked
-// against it by the tests.
+// split areas of the data (23 North American area codes, Idaho's 208 as
+// several ranges among them, +61 2 with Lord Howe Island, +61 7, +61 8,
+// parts of +52, +55, +62, +7 and others) are generated from the data by
+// `go generate` (internal/gensplit) and checked against it by the tests.
 // Where that data is known to be coarser than the clocks, zones are added
 // (fail closed): a geographic +61 7 number (Queensland, which keeps standard
 // time all year; the data says Australia/Sydney for most of the range) is

@@ -116,6 +116,29 @@ func (m *Manager) Register(ctx context.Context, t time.Time, reg Registration) (
 	return m.register(ctx, t, reg, false)
 }
 
+// IsRetry reports whether old, the recording on record under reg.ID (the
+// one Register refused with ErrExists), is what registering reg stored: the
+// same callee (as spelt), start and end (or none again), kept at least the
+// retention reg asks for from that end (without one, from the start: a
+// retry comes after the first attempt, whose instant bounded it), and the
+// same decision and tenant, where reg names them. Such a registration is a
+// retry of the first (a client, or an operator, repeating a request whose
+// answer or audit record was lost): callers acknowledge it as done rather
+// than refuse it. Another recording under the same id is not.
+func (m *Manager) IsRetry(old Recording, reg Registration) bool {
+	keep := max(m.Retention(), reg.Retention.Std())
+	from := reg.StartedAt
+	if !reg.EndedAt.IsZero() {
+		from = reg.EndedAt
+	}
+	return old.ID == reg.ID && reg.Callee.IsValid() && old.Callee == m.hasher.HashCallee(reg.Callee) &&
+		old.StartedAt.Equal(reg.StartedAt) && old.EndedAt.Equal(reg.EndedAt) &&
+		!old.RetainUntil.Before(from.Add(keep)) &&
+		(reg.DecisionID == "" || old.DecisionID == reg.DecisionID) &&
+		(reg.Tenant == "" || old.Tenant == reg.Tenant) &&
+		(reg.MediaURI == "" || old.MediaURI == reg.MediaURI)
+}
+
 // register is Register; estimated marks reg.StartedAt as the instant the
 // recording became known rather than its start (Recording.StartEstimated).
 func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, estimated bool) (Recording, error) {

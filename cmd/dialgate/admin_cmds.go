@@ -63,7 +63,9 @@ open it; these reach the same store through the sidecar.
 
 A change is durable, and in force for the next Check, when the command
 exits 0. Any other exit means it may not have been applied: retry it (every
-change is idempotent) and do not dial the number meanwhile.
+change is idempotent; give complaint add an --id, or the sidecar picks a new
+one and a retry files a second complaint) and do not dial the number
+meanwhile.
 
 Connection: --addr (default 127.0.0.1:7443) or --unix PATH, as dialgate serve
 --listen or --unix. The bearer token (admin scope, from the sidecar's tokens

@@ -56,7 +56,9 @@ audit log of --data (DIR/audit, as dialgate check writes); when the log cannot
 record it the complaint stays filed and the command exits 1 saying so. The
 steps (forward, resolve, answer) are made first, then recorded likewise
 (complaint.forward, complaint.resolve, complaint.answer: the complaint's id
-and the step's time; not the resolution text).
+and the step's time; not the resolution text). A step the complaint already
+has (a resolve with the same resolution) is a retry: exit 0, recorded again
+at the time first stored.
 
 Profile: the one dialgate serve runs on --data (recorded in its
 serve-profile.json) unless --profile is given; cn, with a note on stderr,
@@ -333,14 +335,32 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 			l := a.openChangeLog(ctx)
 			defer l.close()
 			err, notRecorded := applyThenRecord(ctx, l, &ch, func() error {
+				var err error
 				switch step {
 				case "forward":
-					return desk.Forward(ctx, args[0], now)
+					err = desk.Forward(ctx, args[0], now)
 				case "resolve":
-					return desk.Resolve(ctx, args[0], now, resolution)
+					err = desk.Resolve(ctx, args[0], now, resolution)
 				default:
-					return desk.Answer(ctx, args[0], now)
+					err = desk.Answer(ctx, args[0], now)
 				}
+				if !errors.Is(err, complaint.ErrState) {
+					return err
+				}
+				// A step the complaint already has (the rerun the
+				// message of a failed record asks for) is a retry: done,
+				// and recorded at the instant stored, as through the
+				// sidecar.
+				c, gerr := desk.Get(ctx, args[0])
+				if gerr != nil {
+					return err
+				}
+				at, ok := c.StepDone(step, resolution)
+				if !ok {
+					return err
+				}
+				now, ch.EffectiveAt = at, at.UTC()
+				return nil
 			})
 			if err != nil {
 				return complaintErr(err)

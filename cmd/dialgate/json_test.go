@@ -231,9 +231,16 @@ func TestComplaintStepsJSON(t *testing.T) {
 			t.Errorf("complaint %v --json: exit %d %+v %q", s.args, code, got, errs)
 		}
 	}
-	// A step out of order keeps exit 1; a missing --resolution exit 2.
-	if code, out, _ := run("complaint", "answer", "--json", "cp-1"); code != 1 || out != "" {
-		t.Errorf("answer twice: exit %d, stdout %q", code, out)
+	// A step out of order keeps exit 1; a missing --resolution exit 2. A
+	// step repeated is a retry: exit 0, at the instant stored.
+	if code, out, _ := run("complaint", "forward", "--json", "cp-1"); code != 1 || out != "" {
+		t.Errorf("forward after the answer: exit %d, stdout %q", code, out)
+	}
+	code, out, errs := run("complaint", "answer", "--json", "cp-1")
+	var again complaintStep
+	decodeJSON(t, out, &again)
+	if code != 0 || !again.At.Equal(mustTime(t, "2026-11-06T10:00:00+08:00")) {
+		t.Errorf("answer twice: exit %d %+v %q, want the first answer's instant", code, again, errs)
 	}
 	if code, out, _ := run("complaint", "resolve", "--json", "cp-1"); code != 2 || out != "" {
 		t.Errorf("resolve without --resolution: exit %d, stdout %q", code, out)

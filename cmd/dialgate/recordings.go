@@ -185,7 +185,19 @@ func (a *app) recRegisterCmd(profile *string) *cobra.Command {
 				err, notRecorded := applyThenRecord(cmd.Context(), l, &ch, func() error {
 					var err error
 					r, err = m.Register(cmd.Context(), now, reg)
-					return err
+					if !errors.Is(err, recording.ErrExists) {
+						return err
+					}
+					// A rerun of the same registration (the one the
+					// message of a failed record asks for) is a retry:
+					// done, and recorded as the recording on record.
+					old, gerr := m.Get(cmd.Context(), reg.ID)
+					if gerr != nil || !m.IsRetry(old, reg) {
+						return err
+					}
+					r = old
+					ch.Tenant, ch.DecisionID = old.Tenant, old.DecisionID
+					return nil
 				})
 				if err != nil {
 					return recordingErr(err)

@@ -12,7 +12,10 @@ import (
 // TestRequirementsTraceNamesExist checks that every scenario file and Go
 // test docs/requirements-trace.md names as a proof exists under that name
 // (and, for a test named with its package, in that package): a renamed or
-// deleted proof must not leave the trace pointing at nothing.
+// deleted proof must not leave the trace pointing at nothing. It reads the
+// proof column and the status column (whose notes name tests too), and
+// checks the conformance suite's case names (storetest: CallerID/PutLedgerIf)
+// and functions (storetest.TestConsentAcrossProcesses) against its sources.
 func TestRequirementsTraceNamesExist(t *testing.T) {
 	root := filepath.Join("..", "..")
 	trace, err := os.ReadFile(filepath.Join(root, "docs", "requirements-trace.md"))
@@ -71,6 +74,38 @@ func TestRequirementsTraceNamesExist(t *testing.T) {
 		}
 		return false
 	}
+	// The conformance suite's exported functions and its case names
+	// (storetest: CallerID/PutLedgerIf names the case PutLedgerIf of the
+	// CallerID suite), from its sources.
+	var storetestSrc strings.Builder
+	stFiles, err := filepath.Glob(filepath.Join(root, "storage", "storetest", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range stFiles {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		storetestSrc.Write(b)
+	}
+	storetestHas := func(name string) bool {
+		for _, part := range strings.Split(name, "/") {
+			if !strings.Contains(storetestSrc.String(), `"`+part+`"`) {
+				return false
+			}
+		}
+		return true
+	}
+	storetestFunc := regexp.MustCompile(`(?m)^func ([A-Z]\w*)\(`)
+	storetestFuncs := map[string]bool{}
+	for _, m := range storetestFunc.FindAllStringSubmatch(storetestSrc.String(), -1) {
+		storetestFuncs[m[1]] = true
+	}
+	caseName := regexp.MustCompile(`^[A-Z]\w*(/[A-Z]\w*)?$`)
 	code := regexp.MustCompile("`([^`]+)`")
 	pkgPrefix := regexp.MustCompile("^`?([\\w/-]+(?:`, `[\\w/-]+)*)`?: ")
 	var files, tests int
@@ -79,7 +114,9 @@ func TestRequirementsTraceNamesExist(t *testing.T) {
 		if !strings.HasPrefix(line, "| ") || len(cols) < 5 || strings.HasPrefix(cols[3], "---") {
 			continue
 		}
-		proof := cols[3]
+		// The proof column, and the status column, whose notes name tests
+		// too ("enforced (…: `sidecar: TestLedgerReplaceRecorded`)").
+		proof := cols[3] + ";" + strings.Join(cols[4:], " | ")
 		for _, seg := range strings.Split(proof, ";") {
 			seg = strings.TrimSpace(seg)
 			var pkgs []string
@@ -96,6 +133,16 @@ func TestRequirementsTraceNamesExist(t *testing.T) {
 					files++
 					if got, _ := filepath.Glob(tok); len(got) == 0 {
 						t.Errorf("requirements-trace.md:%d: scenario %s does not exist", i+1, tok)
+					}
+				case strings.HasPrefix(tok, "storetest."): // storetest.TestConsentAcrossProcesses
+					tests++
+					if !storetestFuncs[strings.TrimPrefix(tok, "storetest.")] {
+						t.Errorf("requirements-trace.md:%d: %s is not an exported function of storage/storetest", i+1, tok)
+					}
+				case len(pkgs) == 1 && pkgs[0] == "storetest" && caseName.MatchString(tok) && !strings.HasPrefix(tok, "Test"):
+					tests++
+					if !storetestHas(tok) {
+						t.Errorf("requirements-trace.md:%d: storetest case %s not found in storage/storetest", i+1, tok)
 					}
 				case strings.HasPrefix(tok, "Test") || strings.HasPrefix(tok, "Fuzz"):
 					tests++

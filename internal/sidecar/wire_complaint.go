@@ -245,15 +245,11 @@ func (a complaintAdmin) StepComplaint(ctx context.Context, id string, step Compl
 	if gerr != nil {
 		return time.Time{}, complaintStepErr(gerr)
 	}
-	switch {
-	case step == StepForward && c.Status == complaint.StatusForwarded:
-		return c.ForwardedAt, nil
-	case step == StepResolve && c.Status == complaint.StatusHandled && c.Resolution == resolution:
-		return c.HandledAt, nil
-	case step == StepResolve && c.Status == complaint.StatusHandled:
+	if at, ok := c.StepDone(string(step), resolution); ok {
+		return at, nil
+	}
+	if step == StepResolve && c.Status == complaint.StatusHandled {
 		return time.Time{}, fmt.Errorf("%w: complaint %s is already handled, with another resolution (the first stands)", ErrFailedPrecondition, id)
-	case step == StepAnswer && c.Status == complaint.StatusAnswered:
-		return c.AnsweredAt, nil
 	}
 	return time.Time{}, complaintStepErr(err)
 }

@@ -17,8 +17,7 @@ import (
 // that links outcomes and holds a complainant's recordings) to
 // RecordingAdmin.
 type recordingAdmin struct {
-	m      *recording.Manager
-	hasher recording.CalleeHasher // the Manager's: compares a retried registration
+	m *recording.Manager
 }
 
 // wireRecordings sets be.Recordings when the store keeps recordings, over the
@@ -40,7 +39,7 @@ func wireRecordings(be *Backend, prof *policy.Profile, checks []dialgate.Checker
 			return nil, fmt.Errorf("recording: %w", err)
 		}
 	}
-	be.Recordings = recordingAdmin{m: m, hasher: deps.CalleeHasher}
+	be.Recordings = recordingAdmin{m: m}
 	return m, nil
 }
 
@@ -88,23 +87,12 @@ func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) erro
 	if err != nil {
 		return recordingError(err)
 	}
-	keep := max(a.m.Retention(), reg.Retention.Std())
-	// The retention on record is counted from the end it was registered
-	// with, or, without one, from the first registration's instant (at
-	// least started_at): a retry without ended_at comes later, and the
-	// first attempt's instant is the bound that held then.
-	from := r.StartedAt
-	if !r.EndedAt.IsZero() {
-		from = r.EndedAt
-	}
-	// A registration naming a tenant is a retry only of one of that tenant:
-	// acknowledging another's would tell the caller its recording is on
-	// record for its tenant (ids are chosen by clients, and a token bound to
-	// one tenant may hit another tenant's id; the message names nothing of
-	// the recording on record).
-	if old.Callee == a.hasher.HashCallee(r.Number) && old.StartedAt.Equal(r.StartedAt) && old.EndedAt.Equal(r.EndedAt) &&
-		!old.RetainUntil.Before(from.Add(keep)) && (r.DecisionID == "" || old.DecisionID == r.DecisionID) &&
-		(r.Tenant == "" || old.Tenant == r.Tenant) {
+	// A registration naming a tenant is a retry only of one of that tenant
+	// (recording.Manager.IsRetry): acknowledging another's would tell the
+	// caller its recording is on record for its tenant (ids are chosen by
+	// clients, and a token bound to one tenant may hit another tenant's id;
+	// the message names nothing of the recording on record).
+	if a.m.IsRetry(old, reg) {
 		return nil
 	}
 	return fmt.Errorf("%w: recording %s is registered with another callee, start, end, retention, decision or tenant (a ReportOutcome naming it as recording_id registers it, starting at the report's instant: give its end with EndRecording, dialgate admin recordings end, rather than registering it again; another recording needs another id)", ErrAlreadyExists, r.ID)
