@@ -1,13 +1,17 @@
 package nodeclient_test
 
 import (
+	"context"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dialgate/dialgate/internal/exampletest"
 )
@@ -104,4 +108,169 @@ func TestNodeClientPlaintextToken(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nodeAndModules returns the node binary, skipping the test without node or
+// the example's node_modules.
+func nodeAndModules(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat("node_modules/@grpc/grpc-js"); err != nil {
+		t.Skip("node_modules missing: run `npm ci` in examples/node-client")
+	}
+	return node
+}
+
+// countingListener listens on addr (host:port) and counts the connections
+// made to it until the test ends, closing each at once (a peer that kept it
+// open would keep the client's process alive).
+func countingListener(t *testing.T, addr string) (net.Listener, *atomic.Int32) {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", addr, err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var n atomic.Int32
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			c.Close()
+		}
+	}()
+	return l, &n
+}
+
+// nodeEnv is the environment of the client's process: this one's without
+// any proxy setting or token, then extra.
+func nodeEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch strings.ToLower(k) {
+		case "grpc_proxy", "https_proxy", "http_proxy", "no_grpc_proxy", "no_proxy", "dialgate_token", "node_options":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+// TestNodeClientLoopbackBypassesProxy: grpc-js sends a call through the
+// HTTP CONNECT proxy of $grpc_proxy, $https_proxy or $http_proxy — set on
+// many hosts for their web traffic — whatever the target, loopback
+// included. With a token in plaintext to a loopback --addr the token
+// crossed the network to the proxy in the clear, and the proxy's own
+// loopback (another host's sidecar, or none) decided the dial. A loopback
+// --addr (and the Unix socket) is dialled directly, as the Go example does
+// (Go never proxies loopback).
+func TestNodeClientLoopbackBypassesProxy(t *testing.T) {
+	node := nodeAndModules(t)
+	s := exampletest.Start(t, false)
+	proxy, proxied := countingListener(t, "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(s.TCP)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"loopback", []string{"--addr", s.TCP}},
+		{"localhost", []string{"--addr", "localhost:" + port}},
+	} {
+		for _, v := range []string{"https_proxy", "grpc_proxy", "http_proxy"} {
+			t.Run(c.name+"/"+v, func(t *testing.T) {
+				before := proxied.Load()
+				cmd := exec.CommandContext(ctxT(t), node, append([]string{"client.js", "--token-file", s.TokenFile, "--to", "+8613900139001", "--lead", "crm-1"}, c.args...)...)
+				cmd.Env = nodeEnv(v + "=http://" + proxy.Addr().String())
+				out, err := cmd.CombinedOutput()
+				if n := proxied.Load() - before; n != 0 {
+					t.Errorf("the client connected to the proxy %d times (the token went through it in plaintext)", n)
+				}
+				if err != nil || !strings.Contains(string(out), "DIAL dg-") {
+					t.Fatalf("exit ok=%v output %q; want DIAL from the loopback sidecar", err == nil, out)
+				}
+			})
+		}
+	}
+}
+
+// fakeDNS is a script node preloads (--require) in
+// TestNodeClientLocalhostResolvedElsewhere: "localhost" resolves to
+// $FAKE_LOCALHOST, for the client and grpc-js alike (a hosts file or a
+// resolver that maps it elsewhere).
+const fakeDNS = `'use strict';
+const dns = require('dns');
+const to = process.env.FAKE_LOCALHOST;
+const lookup = dns.lookup;
+dns.lookup = function (host, opts, cb) {
+  if (host !== 'localhost') return lookup.apply(this, arguments);
+  if (typeof opts === 'function') { cb = opts; opts = {}; }
+  const a = { address: to, family: 4 };
+  process.nextTick(() => (opts && opts.all ? cb(null, [a]) : cb(null, a.address, a.family)));
+};
+const plookup = dns.promises.lookup;
+dns.promises.lookup = async function (host, opts) {
+  if (host !== 'localhost') return plookup.apply(this, arguments);
+  const a = { address: to, family: 4 };
+  return opts && opts.all ? [a] : a;
+};
+`
+
+// TestNodeClientLocalhostResolvedElsewhere: a token goes in plaintext only
+// to this host. The client took --addr localhost:PORT for loopback by its
+// name, and grpc-js connected to whatever "localhost" resolved to (a hosts
+// file, a resolver that maps it elsewhere) and sent the token there. The
+// client judges the address the name resolves to, refuses any that is not
+// loopback before connecting, and connects to the address it judged (the
+// Go example checks the connected peer).
+func TestNodeClientLocalhostResolvedElsewhere(t *testing.T) {
+	node := nodeAndModules(t)
+	s := exampletest.Start(t, false)
+	var other netip.Addr
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Is4() && !p.Addr().IsLoopback() {
+				other = p.Addr()
+				break
+			}
+		}
+	}
+	if !other.IsValid() {
+		t.Skip("this host has no IPv4 address but loopback")
+	}
+	l, accepted := countingListener(t, netip.AddrPortFrom(other, 0).String())
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	preload := filepath.Join(t.TempDir(), "fakedns.js")
+	if err := os.WriteFile(preload, []byte(fakeDNS), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctxT(t), node, "--require", preload, "client.js", "--addr", "localhost:"+port, "--token-file", s.TokenFile, "--to", "+8613900139001", "--lead", "crm-1")
+	cmd.Env = nodeEnv("FAKE_LOCALHOST=" + other.String())
+	out, err := cmd.CombinedOutput()
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("the client connected %d times to %s, which localhost resolved to (the token went there in plaintext)", n, l.Addr())
+	}
+	if err == nil || !strings.Contains(string(out), "DO NOT DIAL: --addr: localhost:"+port+" resolves to "+other.String()+", not a loopback address") {
+		t.Fatalf("exit ok=%v output %q; want the address refused", err == nil, out)
+	}
+	// Without a token nothing secret is sent: the client dials what the
+	// name resolves to (here nothing answers gRPC: do not dial).
+	cmd = exec.CommandContext(ctxT(t), node, "--require", preload, "client.js", "--addr", "localhost:"+port, "--to", "+8613900139001")
+	cmd.Env = nodeEnv("FAKE_LOCALHOST=" + other.String())
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "DO NOT DIAL: sidecar error") {
+		t.Fatalf("without a token: exit ok=%v output %q", err == nil, out)
+	}
+}
+
+// ctxT bounds a test's node processes (each call's deadline is 2 s).
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
 }
