@@ -64,7 +64,9 @@ type GateServiceClient interface {
 	// request whose id the server still has outstanding gets an
 	// INVALID_ARGUMENT `error` naming request_id, the earlier request is
 	// answered as usual, and the id may be reused once answered. A malformed
-	// request gets a response with `error` set and the stream stays open. If
+	// request gets a response with `error` set and the stream stays open; one
+	// whose request_id cannot be echoed as sent (longer than 128 bytes, not
+	// UTF-8) is answered with an empty request_id, which names no request. If
 	// the stream itself fails, every request without a response must be treated
 	// as denied: do not dial. At shutdown (after its drain) the server takes no
 	// more requests on the stream, answers those it is deciding, and ends the
@@ -171,7 +173,9 @@ type GateServiceServer interface {
 	// request whose id the server still has outstanding gets an
 	// INVALID_ARGUMENT `error` naming request_id, the earlier request is
 	// answered as usual, and the id may be reused once answered. A malformed
-	// request gets a response with `error` set and the stream stays open. If
+	// request gets a response with `error` set and the stream stays open; one
+	// whose request_id cannot be echoed as sent (longer than 128 bytes, not
+	// UTF-8) is answered with an empty request_id, which names no request. If
 	// the stream itself fails, every request without a response must be treated
 	// as denied: do not dial. At shutdown (after its drain) the server takes no
 	// more requests on the stream, answers those it is deciding, and ends the
