@@ -107,11 +107,13 @@ function isLoopback(addr) {
 }
 
 // pinLoopback resolves the host of addr (host:port) and returns a target
-// naming the address it resolves to, refusing (an Error) a name that
+// naming the addresses it resolves to, refusing (an Error) a name that
 // resolves to any address that is not loopback: the token goes in
 // plaintext only to this host, whatever "localhost" resolves to (a hosts
-// file, a resolver that maps it elsewhere). The call goes to the address
-// judged, not to the name resolved again.
+// file, a resolver that maps it elsewhere). The call goes to the addresses
+// judged, not to the name resolved again: its IPv4 ones when it has any
+// (the sidecar listens on 127.0.0.1 by default), else its IPv6 ones, tried
+// in turn.
 async function pinLoopback(addr) {
   const { host, port } = hostPort(addr);
   let found;
@@ -128,8 +130,9 @@ async function pinLoopback(addr) {
       throw new Error(`--addr: ${addr} resolves to ${f.address}, not a loopback address: refusing to send the token in plaintext; use --tls-ca`);
     }
   }
-  const ip = found[0].address;
-  return net.isIPv6(ip) ? `ipv6:[${ip}]:${port}` : `ipv4:${ip}:${port}`;
+  const v4 = found.filter((f) => net.isIPv4(f.address)).map((f) => `${f.address}:${port}`);
+  if (v4.length) return 'ipv4:' + v4.join(',');
+  return 'ipv6:' + found.map((f) => `[${f.address}]:${port}`).join(',');
 }
 
 // target and credentials of the sidecar: --unix PATH or --addr HOST:PORT,

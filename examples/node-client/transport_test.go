@@ -201,24 +201,23 @@ func TestNodeClientLoopbackBypassesProxy(t *testing.T) {
 }
 
 // fakeDNS is a script node preloads (--require) in
-// TestNodeClientLocalhostResolvedElsewhere: "localhost" resolves to
-// $FAKE_LOCALHOST, for the client and grpc-js alike (a hosts file or a
-// resolver that maps it elsewhere).
+// TestNodeClientLocalhostResolvedElsewhere: "localhost" resolves to the
+// addresses of $FAKE_LOCALHOST (comma-separated), for the client and
+// grpc-js alike (a hosts file or a resolver that maps it elsewhere).
 const fakeDNS = `'use strict';
 const dns = require('dns');
-const to = process.env.FAKE_LOCALHOST;
+const net = require('net');
+const to = process.env.FAKE_LOCALHOST.split(',').map((a) => ({ address: a, family: net.isIPv6(a) ? 6 : 4 }));
 const lookup = dns.lookup;
 dns.lookup = function (host, opts, cb) {
   if (host !== 'localhost') return lookup.apply(this, arguments);
   if (typeof opts === 'function') { cb = opts; opts = {}; }
-  const a = { address: to, family: 4 };
-  process.nextTick(() => (opts && opts.all ? cb(null, [a]) : cb(null, a.address, a.family)));
+  process.nextTick(() => (opts && opts.all ? cb(null, to) : cb(null, to[0].address, to[0].family)));
 };
 const plookup = dns.promises.lookup;
 dns.promises.lookup = async function (host, opts) {
   if (host !== 'localhost') return plookup.apply(this, arguments);
-  const a = { address: to, family: 4 };
-  return opts && opts.all ? [a] : a;
+  return opts && opts.all ? to : to[0];
 };
 `
 
@@ -258,6 +257,23 @@ func TestNodeClientLocalhostResolvedElsewhere(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(string(out), "DO NOT DIAL: --addr: localhost:"+port+" resolves to "+other.String()+", not a loopback address") {
 		t.Fatalf("exit ok=%v output %q; want the address refused", err == nil, out)
+	}
+	// One loopback address and one that is not: refused all the same.
+	cmd = exec.CommandContext(ctxT(t), node, "--require", preload, "client.js", "--addr", "localhost:"+port, "--token-file", s.TokenFile, "--to", "+8613900139001")
+	cmd.Env = nodeEnv("FAKE_LOCALHOST=127.0.0.1," + other.String())
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "resolves to "+other.String()+", not a loopback address") {
+		t.Fatalf("localhost resolving to 127.0.0.1 and %s: exit ok=%v output %q", other, err == nil, out)
+	}
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("the client connected %d times to %s", n, l.Addr())
+	}
+	// ::1 first and 127.0.0.1, the sidecar on 127.0.0.1 only (its default):
+	// the call goes to 127.0.0.1.
+	_, sport, _ := net.SplitHostPort(s.TCP)
+	cmd = exec.CommandContext(ctxT(t), node, "--require", preload, "client.js", "--addr", "localhost:"+sport, "--token-file", s.TokenFile, "--to", "+8613900139001", "--lead", "crm-1")
+	cmd.Env = nodeEnv("FAKE_LOCALHOST=::1,127.0.0.1")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "DIAL dg-") {
+		t.Fatalf("localhost resolving to ::1 and 127.0.0.1: exit ok=%v output %q; want DIAL", err == nil, out)
 	}
 	// Without a token nothing secret is sent: the client dials what the
 	// name resolves to (here nothing answers gRPC: do not dial).
