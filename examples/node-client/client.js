@@ -58,6 +58,15 @@ function parseArgs(argv) {
   if ('addr' in a && !a.addr) {
     throw new Error('--addr: missing the sidecar\'s host:port');
   }
+  // Given empty (an empty shell variable in quotes, --tls-ca "$CA") or
+  // last without a value is not left out: --tls-ca would connect in
+  // plaintext without checking the sidecar's certificate, --token-file
+  // send $DIALGATE_TOKEN.
+  for (const k of ['tls-ca', 'server-name', 'token-file']) {
+    if (k in a && !a[k]) {
+      throw new Error(`--${k}: given without a value (an empty variable?): give its value or leave the flag out`);
+    }
+  }
   if ('unix' in a) {
     if (!a.unix) {
       throw new Error('--unix: missing the path of the sidecar\'s socket');

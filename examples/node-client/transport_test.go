@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/exampletest"
 )
 
@@ -289,4 +290,45 @@ func ctxT(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// TestNodeClientEmptyConnectionFlag: a connection flag given with an empty
+// value (an empty shell variable in quotes: --tls-ca "$CA"), or last on the
+// line without one, was taken as not given: --tls-ca connected in
+// plaintext, without checking the sidecar's certificate, so anything on
+// the path could answer "allowed"; --token-file sent $DIALGATE_TOKEN. Each
+// is refused, naming the flag, as the Go example refuses it.
+func TestNodeClientEmptyConnectionFlag(t *testing.T) {
+	node := nodeAndModules(t)
+	withTokens := exampletest.Start(t, false).TCP
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := exampletest.ServeGate(t, g) // no tokens: plaintext answers anyone
+	dial := []string{"--to", "+8613900139001", "--lead", "crm-1"}
+	for _, c := range []struct{ flag, env, addr string }{
+		{"--tls-ca", "", open},
+		{"--token-file", testToken, withTokens},
+		{"--server-name", "", open},
+	} {
+		for _, last := range []bool{false, true} {
+			name := c.flag + " empty"
+			args := append([]string{"client.js", "--addr", c.addr}, dial...)
+			if last {
+				name = c.flag + " last without a value"
+				args = append(args, c.flag)
+			} else {
+				args = append(args, c.flag, "")
+			}
+			t.Run(name, func(t *testing.T) {
+				cmd := exec.CommandContext(ctxT(t), node, args...)
+				cmd.Env = nodeEnv("DIALGATE_TOKEN=" + c.env)
+				out, err := cmd.CombinedOutput()
+				if err == nil || !strings.Contains(string(out), "DO NOT DIAL: "+c.flag+": ") {
+					t.Fatalf("exit ok=%v output %q; want %s refused", err == nil, out, c.flag)
+				}
+			})
+		}
+	}
 }
