@@ -333,6 +333,10 @@ func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.R
 	if err := checkID("decision_id", req.GetDecisionId(), true); err != nil {
 		return nil, err
 	}
+	if strings.HasSuffix(req.GetDecisionId(), recountSuffix) {
+		// Not a decision, whatever the token (the Gate refuses it too).
+		return nil, invalid("decision_id", "ends in %q: it names the reservation of a call placed after its decision was released, which is never given back", recountSuffix)
+	}
 	if err := s.owners.mayRelease(ctx, req.GetDecisionId()); err != nil {
 		return nil, err
 	}
@@ -351,6 +355,11 @@ func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.R
 	s.owners.noteReleased(req.GetDecisionId())
 	return &pb.ReleaseResponse{}, nil
 }
+
+// recountSuffix ends the id of the reservation of a call reported placed
+// after its decision was released (the Gate's placedSuffix): no decision
+// has such an id, and the Gate refuses to release it.
+const recountSuffix = "#placed"
 
 // takesRefused reports that ReportOutcome sees a request the codec could
 // not decode as sent (refusedTaker): it still says the call was placed.
