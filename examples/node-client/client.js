@@ -18,11 +18,15 @@
 //
 // --unix and --addr are refused together, and either without its value
 // (--addr defaults to 127.0.0.1:7443 only when it is not given). A token goes in plaintext only to
-// a loopback --addr or the Unix socket; to any other address give --tls-ca.
+// a loopback --addr or the Unix socket — a name (localhost) only when every address it resolves
+// to is loopback, and the call goes to that address; to any other address give --tls-ca. A
+// loopback --addr and the Unix socket are dialled directly, never through the proxy of
+// $grpc_proxy, $https_proxy or $http_proxy.
 //
 // Prints "DIAL <decision id>" and exits 0, or "DO NOT DIAL: <why>" and exits 1.
 'use strict';
 
+const dns = require('dns');
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
@@ -54,6 +58,15 @@ function parseArgs(argv) {
   if ('addr' in a && !a.addr) {
     throw new Error('--addr: missing the sidecar\'s host:port');
   }
+  // Given empty (an empty shell variable in quotes, --tls-ca "$CA") or
+  // last without a value is not left out: --tls-ca would connect in
+  // plaintext without checking the sidecar's certificate, --token-file
+  // send $DIALGATE_TOKEN.
+  for (const k of ['tls-ca', 'server-name', 'token-file']) {
+    if (k in a && !a[k]) {
+      throw new Error(`--${k}: given without a value (an empty variable?): give its value or leave the flag out`);
+    }
+  }
   if ('unix' in a) {
     if (!a.unix) {
       throw new Error('--unix: missing the path of the sidecar\'s socket');
@@ -78,30 +91,86 @@ function parseArgs(argv) {
   return a;
 }
 
+// hostPort splits addr (host:port, [v6]:port) into its host and port; both
+// are '' when addr is not of that form.
+function hostPort(addr) {
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d+)$/.exec(addr || '');
+  return m ? { host: m[1] !== undefined ? m[1] : m[2], port: m[3] } : { host: '', port: '' };
+}
+
+// isLoopbackIP tells whether ip (a literal address) is a loopback one:
+// 127.0.0.0/8 (also IPv4-mapped) or ::1.
+function isLoopbackIP(ip) {
+  if (net.isIPv4(ip)) return ip.startsWith('127.');
+  if (!net.isIPv6(ip)) return false;
+  const v6 = ip.toLowerCase();
+  const v4 = v6.startsWith('::ffff:') ? v6.slice(7) : '';
+  return v6 === '::1' || (net.isIPv4(v4) && v4.startsWith('127.'));
+}
+
 // isLoopback tells whether addr (host:port) names this host: localhost or a
-// loopback IP.
+// loopback IP. A name is judged again by what it resolves to (pinLoopback).
 function isLoopback(addr) {
-  const m = /^\[?(.*?)\]?:\d+$/.exec(addr || '');
-  const host = m ? m[1] : '';
-  return host === 'localhost' || host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));
+  const { host } = hostPort(addr);
+  return host === 'localhost' || isLoopbackIP(host);
+}
+
+// pinLoopback resolves the host of addr (host:port) and returns a target
+// naming the addresses it resolves to, refusing (an Error) a name that
+// resolves to any address that is not loopback: the token goes in
+// plaintext only to this host, whatever "localhost" resolves to (a hosts
+// file, a resolver that maps it elsewhere). The call goes to the addresses
+// judged, not to the name resolved again: its IPv4 ones when it has any
+// (the sidecar listens on 127.0.0.1 by default), else its IPv6 ones, tried
+// in turn.
+async function pinLoopback(addr) {
+  const { host, port } = hostPort(addr);
+  let found;
+  try {
+    found = await dns.promises.lookup(host, { all: true, verbatim: true });
+  } catch (e) {
+    throw new Error(`--addr: ${addr}: ${e.message}`);
+  }
+  if (!found.length) {
+    throw new Error(`--addr: ${addr} resolves to no address`);
+  }
+  for (const f of found) {
+    if (!isLoopbackIP(f.address)) {
+      throw new Error(`--addr: ${addr} resolves to ${f.address}, not a loopback address: refusing to send the token in plaintext; use --tls-ca`);
+    }
+  }
+  const v4 = found.filter((f) => net.isIPv4(f.address)).map((f) => `${f.address}:${port}`);
+  if (v4.length) return 'ipv4:' + v4.join(',');
+  return 'ipv6:' + found.map((f) => `[${f.address}]:${port}`).join(',');
 }
 
 // target and credentials of the sidecar: --unix PATH or --addr HOST:PORT,
 // with TLS when --tls-ca names the CA of the sidecar's certificate.
-function connection(a) {
+async function connection(a) {
   let target = a.addr;
   const options = {};
   if (a.unix) {
     target = 'unix:' + a.unix;
     options['grpc.default_authority'] = 'localhost';
   }
+  if (a.unix || isLoopback(a.addr)) {
+    // grpc-js sends a call through the proxy of $grpc_proxy, $https_proxy
+    // or $http_proxy whatever its target, loopback included: it would reach
+    // the proxy's host (its sidecar, or none), the token crossing the
+    // network to it. This host's sidecar is dialled directly, as Go's gRPC
+    // does.
+    options['grpc.enable_http_proxy'] = 0;
+  }
   if (!a['tls-ca']) {
     if (a['server-name']) {
       throw new Error('--server-name: only with --tls-ca (it names the certificate TLS checks)');
     }
     // In plaintext anyone on the path could read the token and use it.
-    if (a.token && !a.unix && !isLoopback(a.addr)) {
-      throw new Error(`--addr: ${a.addr} is not a loopback address: refusing to send the token in plaintext; use --tls-ca`);
+    if (a.token && !a.unix) {
+      if (!isLoopback(a.addr)) {
+        throw new Error(`--addr: ${a.addr} is not a loopback address: refusing to send the token in plaintext; use --tls-ca`);
+      }
+      target = await pinLoopback(a.addr);
     }
     return { target, creds: grpc.credentials.createInsecure(), options };
   }
@@ -169,7 +238,7 @@ async function main() {
   let conn;
   try {
     a = parseArgs(process.argv.slice(2));
-    conn = connection(a);
+    conn = await connection(a);
   } catch (e) {
     console.log('DO NOT DIAL: ' + e.message);
     process.exitCode = 1;

@@ -111,6 +111,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// A connection flag given empty (an empty shell variable in quotes,
+	// -tls-ca "$CA") is not the flag left out: -tls-ca "" would connect
+	// in plaintext without checking the sidecar's certificate, -unix "" or
+	// -addr "" reach another sidecar than meant, -token-file "" send
+	// $DIALGATE_TOKEN.
+	var empty error
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "addr", "unix", "tls-ca", "server-name", "token-file":
+			if empty == nil && f.Value.String() == "" {
+				empty = fmt.Errorf("-%s: given without a value (an empty variable?): give its value or leave the flag out", f.Name)
+			}
+		}
+	})
+	if empty != nil {
+		return empty
+	}
 	p, ok := purposes[*purpose]
 	if !ok {
 		return fmt.Errorf("-purpose: unknown %q", *purpose)

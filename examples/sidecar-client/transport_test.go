@@ -135,3 +135,34 @@ func TestDialLoopbackOnly(t *testing.T) {
 		t.Fatalf("non-loopback peer %s: %v, want refused", l.Addr(), err)
 	}
 }
+
+// TestRunEmptyConnectionFlag: a connection flag given with an empty value
+// (an empty shell variable in quotes: -tls-ca "$CA") was taken as not
+// given: -tls-ca "" connected in plaintext, without checking the
+// sidecar's certificate, so anything on the path could answer "allowed";
+// -token-file "" sent $DIALGATE_TOKEN. Each is refused, naming the flag.
+func TestRunEmptyConnectionFlag(t *testing.T) {
+	withTokens := exampletest.Start(t, false).TCP
+	open := startSidecar(t) // no tokens: plaintext answers anyone
+	dial := []string{"-to", "+8613900139001", "-lead", "crm-1"}
+	for _, c := range []struct{ flag, env, addr string }{
+		{"-tls-ca", "", open},
+		{"-token-file", testToken, withTokens},
+		{"-server-name", "", open},
+		{"-unix", "", ""},
+		{"-addr", "", ""},
+	} {
+		t.Run(c.flag, func(t *testing.T) {
+			t.Setenv("DIALGATE_TOKEN", c.env)
+			args := append([]string{c.flag, ""}, dial...)
+			if c.addr != "" {
+				args = append(args, "-addr", c.addr)
+			}
+			var out bytes.Buffer
+			err := run(context.Background(), args, &out)
+			if err == nil || !strings.Contains(err.Error(), c.flag+": given without a value") {
+				t.Fatalf("dial=%v, output %q, err %v; want %s refused", err == nil, out.String(), err, c.flag)
+			}
+		})
+	}
+}

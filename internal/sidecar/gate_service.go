@@ -215,7 +215,7 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 		}
 		id := req.GetRequestId()
 		if bad != nil {
-			reply(streamErr(id, bad.err))
+			reply(streamErr(echoedID(id, true), bad.err))
 			continue
 		}
 		if err := checkID("request_id", id, true); err != nil {
@@ -300,20 +300,42 @@ func (s *gateServer) releaseUndelivered(ctx context.Context, id string) {
 	}
 }
 
+// streamErr returns the error response to the request with id (see
+// echoedID).
 func streamErr(id string, err error) *pb.CheckStreamResponse {
 	st := status.Convert(err)
-	// Cut at a character boundary: a proto string must be UTF-8, and a
-	// Send that fails to marshal breaks the whole stream.
-	id = cutUTF8(id, maxIDLen)
+	id = echoedID(id, false)
 	return &pb.CheckStreamResponse{RequestId: id, Result: &pb.CheckStreamResponse_Error{
 		Error: &pb.StreamError{Code: int32(st.Code()), Message: wireString(st.Message())},
 	}}
+}
+
+// echoedID returns the request_id of the response to a request that
+// carried id: id itself, or "" — which names no request, every request
+// the stream admits having an id — when id cannot be echoed as the client
+// sent it: longer than maxIDLen (cut, it could be the id of another request
+// still outstanding, which the client would take this error for the answer
+// of, then reuse, and match that request's decision to the next request
+// sent under the id), not UTF-8 (a proto string cannot carry it), or, when
+// repaired, holding U+FFFD (the codec's replacement of bytes that were not
+// UTF-8, which the client did not send; an intact id of a repaired request
+// holding U+FFFD is not echoed either: the codec does not tell which
+// strings it repaired).
+func echoedID(id string, repaired bool) string {
+	if len(id) > maxIDLen || !utf8.ValidString(id) || (repaired && strings.ContainsRune(id, utf8.RuneError)) {
+		return ""
+	}
+	return id
 }
 
 // Release gives back the capacity of an allowed decision.
 func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
 	if err := checkID("decision_id", req.GetDecisionId(), true); err != nil {
 		return nil, err
+	}
+	if strings.HasSuffix(req.GetDecisionId(), recountSuffix) {
+		// Not a decision, whatever the token (the Gate refuses it too).
+		return nil, invalid("decision_id", "ends in %q: it names the reservation of a call placed after its decision was released, which is never given back", recountSuffix)
 	}
 	if err := s.owners.mayRelease(ctx, req.GetDecisionId()); err != nil {
 		return nil, err
@@ -333,6 +355,11 @@ func (s *gateServer) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.R
 	s.owners.noteReleased(req.GetDecisionId())
 	return &pb.ReleaseResponse{}, nil
 }
+
+// recountSuffix ends the id of the reservation of a call reported placed
+// after its decision was released (the Gate's placedSuffix): no decision
+// has such an id, and the Gate refuses to release it.
+const recountSuffix = "#placed"
 
 // takesRefused reports that ReportOutcome sees a request the codec could
 // not decode as sent (refusedTaker): it still says the call was placed.

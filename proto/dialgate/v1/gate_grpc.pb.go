@@ -64,9 +64,13 @@ type GateServiceClient interface {
 	// request whose id the server still has outstanding gets an
 	// INVALID_ARGUMENT `error` naming request_id, the earlier request is
 	// answered as usual, and the id may be reused once answered. A malformed
-	// request gets a response with `error` set and the stream stays open. If
-	// the stream itself fails, every request without a response must be treated
-	// as denied: do not dial. At shutdown (after its drain) the server takes no
+	// request gets a response with `error` set and the stream stays open; one
+	// whose request_id cannot be echoed as sent (longer than 128 bytes, not
+	// UTF-8) is answered with an empty request_id, which names no request. A
+	// request larger than the server's limit is not malformed but ends the
+	// stream at once, RESOURCE_EXHAUSTED, before the requests in flight are
+	// answered. If the stream itself fails, every request without a response
+	// must be treated as denied: do not dial. At shutdown (after its drain) the server takes no
 	// more requests on the stream, answers those it is deciding, and ends the
 	// stream UNAVAILABLE; the requests left unanswered were not decided:
 	// reconnect to another sidecar and send them there.
@@ -171,9 +175,13 @@ type GateServiceServer interface {
 	// request whose id the server still has outstanding gets an
 	// INVALID_ARGUMENT `error` naming request_id, the earlier request is
 	// answered as usual, and the id may be reused once answered. A malformed
-	// request gets a response with `error` set and the stream stays open. If
-	// the stream itself fails, every request without a response must be treated
-	// as denied: do not dial. At shutdown (after its drain) the server takes no
+	// request gets a response with `error` set and the stream stays open; one
+	// whose request_id cannot be echoed as sent (longer than 128 bytes, not
+	// UTF-8) is answered with an empty request_id, which names no request. A
+	// request larger than the server's limit is not malformed but ends the
+	// stream at once, RESOURCE_EXHAUSTED, before the requests in flight are
+	// answered. If the stream itself fails, every request without a response
+	// must be treated as denied: do not dial. At shutdown (after its drain) the server takes no
 	// more requests on the stream, answers those it is deciding, and ends the
 	// stream UNAVAILABLE; the requests left unanswered were not decided:
 	// reconnect to another sidecar and send them there.
