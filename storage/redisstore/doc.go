@@ -196,5 +196,11 @@
 // in Redis Cluster, all keys of one prefix live on one shard (the scripts touch
 // several keys at once).
 //
+// A DNC removal and a consent write keep "{prefix}:wt:<token>", a random
+// token of their own, for five minutes with their answer: go-redis sends a
+// command again on a new connection when the first fails before its
+// reply, and the script run again answers as the first run did, not
+// "not listed" or "id exists" for its own write.
+//
 // A Store is safe for concurrent use by many goroutines and many processes.
 package redisstore

@@ -454,6 +454,28 @@ func (s *Store) read(ctx context.Context, c pipeliner, f func(p redis.Pipeliner)
 	return s.epochErr(ep)
 }
 
+// writeTokenTTL is how long a write script keeps the token of a write it
+// applied (see writeToken): far longer than the client's own retries of
+// one call (a few, with backoffs under a second, bounded by the call's
+// context).
+const writeTokenTTL = 5 * time.Minute
+
+// writeToken returns a fresh token for one run of a write script whose
+// answer depends on whether the write was applied before (a removal of an
+// entry no longer there, a grant of an id taken). The client sends a
+// command again on a new connection when its connection fails before the
+// reply (go-redis retries): the script, applied the first time, would find
+// its own write and answer "not listed" or "id exists". The script keeps
+// "{p}:wt:<token>" for writeTokenTTL with the answer it gave, and answers
+// a run with a token it kept with that answer again.
+func writeToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
 // Close stops the change feed and closes the connections. It is idempotent.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {

@@ -1,0 +1,84 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/faultproxy"
+	"github.com/dialgate/dialgate/storage"
+)
+
+// arg is how a command argument travels in RESP: a marker for
+// faultproxy.LoseReplyTo that matches the argument alone, not a key that
+// contains it.
+func arg(s string) []byte { return fmt.Appendf(nil, "$%d\r\n%s\r\n", len(s), s) }
+
+// A write whose reply is lost after the server applied it (the connection
+// drops on the way back) and that the client sends again on a new
+// connection must answer what the write did, not what its repetition
+// found: a removal of an opt-out answered "not listed" is recorded by the
+// sidecar as a request that changed nothing while the opt-out is gone, and
+// a grant answered "id exists" as a retry that stored nothing.
+func TestLostReplyWrites(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	px, purl := faultproxy.ForURL(t, url, "6379")
+	s := open(t, purl, p)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+	t.Run("RemoveDNC", func(t *testing.T) {
+		n := dialgate.MustParseNumber("+8613800138031")
+		e := dnc.Entry{Number: n, Scope: dnc.MustParseScope("global"), List: "opt_out", Source: "call", AddedAt: t0, Evidence: "decision:dg-1"}
+		if err := s.AddDNC(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		px.LoseReplyTo(arg(fmt.Sprintf("%020d", n.Uint64())))
+		lost := px.Lost()
+		err := s.RemoveDNC(ctx, n, e.Scope, t0.Add(time.Hour))
+		if px.Lost() != lost+1 {
+			t.Fatalf("no reply was lost (RemoveDNC: %v)", err)
+		}
+		t.Logf("RemoveDNC: %v", err)
+		es, gerr := s.DNCEntries(ctx, n)
+		if gerr != nil {
+			t.Fatal(gerr)
+		}
+		if len(es) != 0 {
+			t.Fatalf("the entry is still listed after RemoveDNC (%v): %v", err, es)
+		}
+		if errors.Is(err, dnc.ErrNotListed) {
+			t.Fatalf("RemoveDNC whose reply was lost = %v: the opt-out this call removed is reported as never listed (recorded as unchanged)", err)
+		}
+		if err != nil && !errors.Is(err, storage.ErrUnavailable) {
+			t.Fatalf("RemoveDNC = %v, want nil or ErrUnavailable", err)
+		}
+	})
+
+	t.Run("AddConsent", func(t *testing.T) {
+		r := consent.Record{ID: "c-lost-1", Number: dialgate.MustParseNumber("+8613800138032"), Scope: "industry:finance",
+			Method: consent.MethodWebForm, DisclosureSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+			GrantedAt: t0, ExpiresAt: t0.AddDate(1, 0, 0)}
+		px.LoseReplyTo(arg(r.ID))
+		lost := px.Lost()
+		err := s.AddConsent(ctx, r)
+		if px.Lost() != lost+1 {
+			t.Fatalf("no reply was lost (AddConsent: %v)", err)
+		}
+		if _, gerr := s.Consent(ctx, r.ID); gerr != nil {
+			t.Fatalf("the consent is not stored after AddConsent (%v): %v", err, gerr)
+		}
+		if errors.Is(err, storage.ErrConflict) {
+			t.Fatalf("AddConsent whose reply was lost = %v: the grant this call stored is reported as an id taken before (recorded as a retry that stored nothing)", err)
+		}
+		if err != nil && !errors.Is(err, storage.ErrUnavailable) {
+			t.Fatalf("AddConsent = %v, want nil or ErrUnavailable", err)
+		}
+	})
+}
