@@ -45,6 +45,8 @@ type Proxy struct {
 	// lose, when not nil, is the marker of LoseReplyTo: the first
 	// connection whose client sends it loses the reply.
 	lose []byte
+	// cutOnLoss: LoseReplyAndCut; the proxy cuts when it loses the reply.
+	cutOnLoss bool
 	// lost counts the replies lost (LoseReplyTo).
 	lost int
 }
@@ -194,12 +196,22 @@ func (p *Proxy) loses(l *link, src net.Conn, b []byte) bool {
 		return false
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.losing {
-		p.lost++
-		return true
+	losing := l.losing
+	l.mu.Unlock()
+	if !losing {
+		return false
 	}
-	return false
+	p.lost++
+	if p.cutOnLoss {
+		p.cutOnLoss = false
+		p.mode = cut
+		for _, o := range p.takeLinks() {
+			if o != l {
+				go o.close() // not under p.mu: close does not need it, but keep the lock short
+			}
+		}
+	}
+	return true
 }
 
 // LoseReplyTo arms the proxy to lose one reply: the first forwarded
@@ -211,7 +223,16 @@ func (p *Proxy) loses(l *link, src net.Conn, b []byte) bool {
 func (p *Proxy) LoseReplyTo(marker []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.lose = bytes.Clone(marker)
+	p.lose, p.cutOnLoss = bytes.Clone(marker), false
+}
+
+// LoseReplyAndCut is LoseReplyTo, and the proxy cuts (as Cut) the moment it
+// loses the reply: the server acted on the request, and the client can
+// reach it no more to ask again, until Restore.
+func (p *Proxy) LoseReplyAndCut(marker []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lose, p.cutOnLoss = bytes.Clone(marker), true
 }
 
 // Lost reports how many replies LoseReplyTo made the proxy lose.

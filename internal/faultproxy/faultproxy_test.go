@@ -147,4 +147,22 @@ func TestLoseReplyTo(t *testing.T) {
 	if err := roundTrip(dial(t, p), time.Second); err != nil {
 		t.Fatalf("a new connection (one reply lost per call): %v", err)
 	}
+
+	// LoseReplyAndCut: the reply lost, and then every connection cut.
+	c = dial(t, p)
+	p.LoseReplyAndCut([]byte("ping"))
+	if err := roundTrip(c, time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("LoseReplyAndCut: the request carrying the marker: %v, want its connection closed", err)
+	}
+	<-got
+	if err := roundTrip(other, time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("LoseReplyAndCut: another connection: %v, want it cut", err)
+	}
+	if err := roundTrip(dial(t, p), time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("LoseReplyAndCut: a new connection: %v, want it closed until Restore", err)
+	}
+	p.Restore()
+	if err := roundTrip(dial(t, p), time.Second); err != nil {
+		t.Fatalf("after Restore: %v", err)
+	}
 }

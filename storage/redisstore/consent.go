@@ -187,7 +187,7 @@ func (s *Store) consentWrite(ctx context.Context, c writeConn, op, id string, n 
 	}
 	res, err := s.run(ctx, c, consentWriteScript, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need, consent.NewRevisionStamp(), tok, writeTokenTTL.Milliseconds()).Int64Slice()
 	if err != nil {
-		return 0, s.fail(op, err)
+		return 0, s.failWrite(op, err)
 	}
 	if len(res) != 2 {
 		return 0, fmt.Errorf("redisstore: %s %s: %d reply values, want 2: %w", op, id, len(res), storage.ErrCorrupt)

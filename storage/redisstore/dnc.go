@@ -211,7 +211,7 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	for range writeAttempts {
 		ok, err := s.run(ctx, c, addDNCScript, nil, args...).Int()
 		if err != nil {
-			return s.fail("AddDNC", err)
+			return s.failWrite("AddDNC", err)
 		}
 		switch ok {
 		case 1:
@@ -385,7 +385,7 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 		}
 		res, err := s.run(ctx, c, removeDNCScript, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old, tok, writeTokenTTL.Milliseconds()).Slice()
 		if err != nil {
-			return s.fail("RemoveDNC", err)
+			return s.failWrite("RemoveDNC", err)
 		}
 		if len(res) != 1 {
 			return fmt.Errorf("redisstore: RemoveDNC %s: %d reply values, want 1: %w", sc, len(res), storage.ErrCorrupt)

@@ -82,3 +82,50 @@ func TestLostReplyWrites(t *testing.T) {
 		}
 	})
 }
+
+// A write whose reply is lost and whose retries cannot reach the server
+// may be in force: its error wraps storage.ErrMaybeApplied (the sidecar
+// then says so), not a bare ErrUnavailable ("not applied").
+func TestLostReplyWritesUnreachable(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	px, purl := faultproxy.ForURL(t, url, "6379")
+	s := open(t, purl, p)
+	w := open(t, url, p) // another process, straight to the server
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+	n := dialgate.MustParseNumber("+8613800138033")
+	e := dnc.Entry{Number: n, Scope: dnc.MustParseScope("global"), List: "opt_out", Source: "call", AddedAt: t0, Evidence: "decision:dg-1"}
+	if err := w.AddDNC(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	px.LoseReplyAndCut(arg(fmt.Sprintf("%020d", n.Uint64())))
+	err := s.RemoveDNC(ctx, n, e.Scope, t0.Add(time.Hour))
+	if px.Lost() != 1 {
+		t.Fatalf("no reply was lost (RemoveDNC: %v)", err)
+	}
+	if es, gerr := w.DNCEntries(ctx, n); gerr != nil || len(es) != 0 {
+		t.Fatalf("the removal was not applied (%v, %v): the test lost no applied write's reply", es, gerr)
+	}
+	if !errors.Is(err, storage.ErrMaybeApplied) {
+		t.Fatalf("RemoveDNC applied, its reply lost, the server unreachable since = %v, want storage.ErrMaybeApplied", err)
+	}
+	px.Restore()
+
+	r := consent.Record{ID: "c-lost-2", Number: dialgate.MustParseNumber("+8613800138034"), Scope: "industry:finance",
+		Method: consent.MethodWebForm, DisclosureSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		GrantedAt: t0, ExpiresAt: t0.AddDate(1, 0, 0)}
+	px.LoseReplyAndCut(arg(r.ID))
+	err = s.AddConsent(ctx, r)
+	if px.Lost() != 2 {
+		t.Fatalf("no reply was lost (AddConsent: %v)", err)
+	}
+	if _, gerr := w.Consent(ctx, r.ID); gerr != nil {
+		t.Fatalf("the grant was not applied (%v)", gerr)
+	}
+	if !errors.Is(err, storage.ErrMaybeApplied) {
+		t.Fatalf("AddConsent applied, its reply lost, the server unreachable since = %v, want storage.ErrMaybeApplied", err)
+	}
+	px.Restore()
+}
