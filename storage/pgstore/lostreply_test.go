@@ -11,6 +11,7 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/faultproxy"
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/pgstore"
 )
 
 // A write whose COMMIT reached the server but whose reply was lost (the
@@ -98,4 +99,39 @@ func TestLostCommitReply(t *testing.T) {
 			t.Fatalf("after the failed AddDNC: %v, %v; want no entry", es, err)
 		}
 	})
+}
+
+// A COMMIT whose reply is lost while the server stays unreachable: whether
+// it committed cannot be told, and the error says the write may be in
+// force (pgstore.ErrCommitUnknown, storage.ErrMaybeApplied), not that it
+// was not applied.
+func TestLostCommitReplyUnreachable(t *testing.T) {
+	url := pgURL(t)
+	schema := newSchema(t, url)
+	px, purl := faultproxy.ForURL(t, url, "5432")
+	s := open(t, purl, schema)
+	w := open(t, url, schema) // another process, straight to the server
+	t.Cleanup(px.Cut)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	n := dialgate.MustParseNumber("+8613800138044")
+	e := dnc.Entry{Number: n, Scope: dnc.MustParseScope("global"), List: "opt_out", Source: "call", AddedAt: t0, Evidence: "decision:dg-1"}
+	if err := w.AddDNC(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	px.LoseReplyAndCut([]byte("commit\x00"))
+	start := time.Now()
+	err := s.RemoveDNC(ctx, n, e.Scope, t0.Add(time.Hour))
+	if px.Lost() != 1 {
+		t.Fatalf("no reply was lost (%v)", err)
+	}
+	if es, gerr := w.DNCEntries(ctx, n); gerr != nil || len(es) != 0 {
+		t.Fatalf("the removal did not commit (%v, %v): the test lost no committed write's reply", es, gerr)
+	}
+	if !errors.Is(err, pgstore.ErrCommitUnknown) || !errors.Is(err, storage.ErrMaybeApplied) {
+		t.Fatalf("RemoveDNC committed, its reply lost, the server unreachable since = %v, want ErrCommitUnknown (storage.ErrMaybeApplied)", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("RemoveDNC took %v to give up asking", d)
+	}
 }
