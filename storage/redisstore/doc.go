@@ -23,7 +23,9 @@
 // same expiry so that it leaves with the counter key (ExtendCounterExpiry keeps
 // the keys of a suffix longer, and their member counts with them, for a
 // caller that counts their entries with a longer window than they were
-// recorded with). A check-only limit
+// recorded with; a later reservation under such a key, by a process still
+// counting it with the shorter window, never shortens its expiry). A
+// check-only limit
 // (storage.Limit.CheckOnly) is tallied by the same script, so it is decided
 // atomically with the others, but its key is never written; a reservation
 // of check-only limits only writes nothing, not even its id's hash.
