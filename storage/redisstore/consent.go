@@ -330,7 +330,8 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 			// again, unchanged, and wait for that write.
 			ok, err := s.run(ctx, c, consentRewriteScript, nil, s.pfx+"cr:"+id, old).Int()
 			if err != nil {
-				return consent.Record{}, s.fail("RevokeConsent", err)
+				// The withdrawal is in force (read so): never "not applied".
+				return consent.Record{}, s.failWrite("RevokeConsent", err)
 			}
 			if ok == 1 {
 				return r, s.wait(ctx, c, "RevokeConsent")

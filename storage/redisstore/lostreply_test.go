@@ -12,6 +12,7 @@ import (
 	"github.com/dialgate/dialgate/dnc"
 	"github.com/dialgate/dialgate/internal/faultproxy"
 	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/redisstore"
 )
 
 // arg is how a command argument travels in RESP: a marker for
@@ -128,4 +129,40 @@ func TestLostReplyWritesUnreachable(t *testing.T) {
 		t.Fatalf("AddConsent applied, its reply lost, the server unreachable since = %v, want storage.ErrMaybeApplied", err)
 	}
 	px.Restore()
+}
+
+// With WaitReplicas, a revocation retried after its WAIT failed writes the
+// record again to wait for it: when that rewrite's reply is lost and the
+// server stays unreachable, the revocation (made by the first call) is in
+// force, and the error says it may be (storage.ErrMaybeApplied), not "not
+// applied".
+func TestLostReplyRevokeRewrite(t *testing.T) {
+	url := redisURL(t)
+	p := newPrefix(t, url)
+	px, purl := faultproxy.ForURL(t, url, "6379")
+	s := openOpts(t, purl, redisstore.Options{Prefix: p, Heartbeat: 100 * time.Millisecond, WaitReplicas: 1, WaitTimeout: 10 * time.Millisecond})
+	w := open(t, url, p)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	r := consent.Record{ID: "c-lost-3", Number: dialgate.MustParseNumber("+8613800138035"), Scope: "industry:finance",
+		Method: consent.MethodWebForm, DisclosureSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		GrantedAt: t0, ExpiresAt: t0.AddDate(1, 0, 0)}
+	if err := w.AddConsent(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	// No replica acknowledges: the revocation is made, its WAIT fails.
+	if _, err := s.RevokeConsent(ctx, r.ID, t0.Add(time.Hour), "phone"); !errors.Is(err, storage.ErrMaybeApplied) {
+		t.Fatalf("RevokeConsent without a replica = %v, want ErrMaybeApplied (written, not replicated)", err)
+	}
+	px.LoseReplyAndCut([]byte(`"revoked_at"`)) // the rewrite carries the record
+	_, err := s.RevokeConsent(ctx, r.ID, t0.Add(time.Hour), "phone")
+	if px.Lost() != 1 {
+		t.Fatalf("no reply was lost (%v)", err)
+	}
+	if c, gerr := w.Consent(ctx, r.ID); gerr != nil || !c.Revoked() {
+		t.Fatalf("the consent is not revoked: %+v, %v", c, gerr)
+	}
+	if !errors.Is(err, storage.ErrMaybeApplied) {
+		t.Fatalf("the retried revocation whose rewrite's reply was lost = %v, want ErrMaybeApplied (the revocation is in force)", err)
+	}
 }
