@@ -1,6 +1,9 @@
 package storage
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors wrapped by every store. Check them with errors.Is.
 var (
@@ -30,4 +33,11 @@ var (
 	// ErrUnavailable: the back-end could not be reached or did not answer in
 	// time. Checks turn it into "<check>.unavailable" (fail closed).
 	ErrUnavailable = errors.New("storage: unavailable")
+
+	// ErrMaybeApplied: a write was sent but its answer was lost (the
+	// connection dropped, or the call's context ended, on the way back),
+	// and the store could not tell whether it was applied: it may be in
+	// force. It wraps ErrUnavailable (checks deny); the write is not
+	// reported as "not applied".
+	ErrMaybeApplied = fmt.Errorf("storage: the write may have been applied (its answer was lost): %w", ErrUnavailable)
 )

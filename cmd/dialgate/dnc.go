@@ -28,6 +28,7 @@ import (
 	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/numbering"
 	"github.com/dialgate/dialgate/policy"
+	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -453,7 +454,7 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		ch.Count, ch.SHA256 = int64(len(entries)), hex.EncodeToString(sum.Sum(nil))
 		var aerr error
 		if aerr, notRecorded = applyThenRecord(ctx, l, &ch, func() error { return s.AddDNC(ctx, entries...) }); aerr != nil {
-			return failErr(fmt.Errorf("nothing imported: %w", aerr))
+			return importFailed(aerr)
 		}
 	}
 	res.Imported = len(entries)
@@ -1151,4 +1152,15 @@ func (a *app) writeLookup(res lookupResult) {
 		fmt.Fprintf(&b, "snapshot %s (%s %s, scope %s, as of %s): %s\n", s.File, s.Name, s.Version, s.Scope, s.AsOf.Format(time.RFC3339), word)
 	}
 	io.WriteString(a.stdout, b.String())
+}
+
+// importFailed is the error of an import whose AddDNC failed with aerr:
+// nothing imported, unless the store lost its answer
+// (storage.ErrMaybeApplied), when the entries may be in force (and are not
+// in the audit log until the command runs again).
+func importFailed(aerr error) error {
+	if errors.Is(aerr, storage.ErrMaybeApplied) {
+		return failErr(fmt.Errorf("the entries may have been imported (the store's answer was lost), and are not recorded in the audit log: run the command again (it is idempotent) to import and record them: %w", aerr))
+	}
+	return failErr(fmt.Errorf("nothing imported: %w", aerr))
 }

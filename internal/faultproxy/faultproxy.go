@@ -3,7 +3,9 @@
 // server until a test cuts them (every connection closed, new ones closed
 // at once), stalls them (connections stay open, and new ones are accepted,
 // but nothing is forwarded either way: a black hole, where only a timeout
-// notices) or restores it.
+// notices) or restores it. LoseReplyTo loses the reply to one request: the
+// server gets the request and acts on it, the client sees its connection
+// close instead of the reply (a write applied, its acknowledgement lost).
 //
 // A restored proxy forwards new connections; connections that were stalled
 // stay black holes until Cut or Close, as after a fail-over or a network
@@ -11,6 +13,7 @@
 package faultproxy
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"net/url"
@@ -38,6 +41,14 @@ type Proxy struct {
 	links  map[*link]struct{}
 	closed bool
 	wg     sync.WaitGroup
+
+	// lose, when not nil, is the marker of LoseReplyTo: the first
+	// connection whose client sends it loses the reply.
+	lose []byte
+	// cutOnLoss: LoseReplyAndCut; the proxy cuts when it loses the reply.
+	cutOnLoss bool
+	// lost counts the replies lost (LoseReplyTo).
+	lost int
 }
 
 // link is one client connection and its upstream one.
@@ -45,6 +56,9 @@ type link struct {
 	client, server net.Conn
 	mu             sync.Mutex
 	stalled        bool
+	// losing: the client sent LoseReplyTo's marker; the server's next
+	// bytes are dropped and the connection closed.
+	losing bool
 }
 
 func (l *link) isStalled() bool {
@@ -151,6 +165,9 @@ func (p *Proxy) pipe(l *link, src, dst net.Conn) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
+		if n > 0 && p.loses(l, src, buf[:n]) {
+			return // the reply dropped; forget closes both ends
+		}
 		if n > 0 && !l.isStalled() {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
@@ -160,6 +177,69 @@ func (p *Proxy) pipe(l *link, src, dst net.Conn) {
 			return
 		}
 	}
+}
+
+// loses reports whether the bytes b read from src on l are a reply that
+// LoseReplyTo loses. Bytes from the client carrying the marker arm l (and
+// disarm the proxy: one reply is lost per call); the server's next bytes
+// on an armed l are then lost.
+func (p *Proxy) loses(l *link, src net.Conn, b []byte) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if src == l.client {
+		if p.lose != nil && bytes.Contains(b, p.lose) {
+			p.lose = nil
+			l.mu.Lock()
+			l.losing = true
+			l.mu.Unlock()
+		}
+		return false
+	}
+	l.mu.Lock()
+	losing := l.losing
+	l.mu.Unlock()
+	if !losing {
+		return false
+	}
+	p.lost++
+	if p.cutOnLoss {
+		p.cutOnLoss = false
+		p.mode = cut
+		for _, o := range p.takeLinks() {
+			if o != l {
+				go o.close() // not under p.mu: close does not need it, but keep the lock short
+			}
+		}
+	}
+	return true
+}
+
+// LoseReplyTo arms the proxy to lose one reply: the first forwarded
+// connection whose client sends bytes containing marker (after this call)
+// has the server's next bytes dropped and is closed, both ends. The server
+// has received the request, and acts on it; the client sees its
+// connection fail instead of the reply. The marker must arrive in one read
+// (keep it short and unique to the request).
+func (p *Proxy) LoseReplyTo(marker []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lose, p.cutOnLoss = bytes.Clone(marker), false
+}
+
+// LoseReplyAndCut is LoseReplyTo, and the proxy cuts (as Cut) the moment it
+// loses the reply: the server acted on the request, and the client can
+// reach it no more to ask again, until Restore.
+func (p *Proxy) LoseReplyAndCut(marker []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lose, p.cutOnLoss = bytes.Clone(marker), true
+}
+
+// Lost reports how many replies LoseReplyTo made the proxy lose.
+func (p *Proxy) Lost() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lost
 }
 
 // drain reads and drops what c sends until it closes.

@@ -90,3 +90,79 @@ func TestForwardStallCutRestore(t *testing.T) {
 		t.Errorf("Open() = %d, want 1", n)
 	}
 }
+
+// LoseReplyTo: the request reaches the server, the reply does not reach the
+// client, whose connection closes; other connections are untouched.
+func TestLoseReplyTo(t *testing.T) {
+	got := make(chan string, 4)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				b := make([]byte, 64)
+				for {
+					n, err := c.Read(b)
+					if err != nil {
+						return
+					}
+					got <- string(b[:n])
+					c.Write(b[:n])
+				}
+			}()
+		}
+	}()
+	p, err := Start(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	other, c := dial(t, p), dial(t, p)
+	p.LoseReplyTo([]byte("ping"))
+	if err := roundTrip(c, time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the request carrying the marker: %v, want its connection closed", err)
+	}
+	select {
+	case m := <-got:
+		if m != "ping" {
+			t.Fatalf("server got %q", m)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("the server never got the request whose reply was lost")
+	}
+	if p.Lost() != 1 {
+		t.Fatalf("Lost() = %d, want 1", p.Lost())
+	}
+	if err := roundTrip(other, time.Second); err != nil {
+		t.Fatalf("another connection, after the one reply was lost: %v", err)
+	}
+	if err := roundTrip(dial(t, p), time.Second); err != nil {
+		t.Fatalf("a new connection (one reply lost per call): %v", err)
+	}
+
+	// LoseReplyAndCut: the reply lost, and then every connection cut.
+	c = dial(t, p)
+	p.LoseReplyAndCut([]byte("ping"))
+	if err := roundTrip(c, time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("LoseReplyAndCut: the request carrying the marker: %v, want its connection closed", err)
+	}
+	<-got
+	if err := roundTrip(other, time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("LoseReplyAndCut: another connection: %v, want it cut", err)
+	}
+	if err := roundTrip(dial(t, p), time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("LoseReplyAndCut: a new connection: %v, want it closed until Restore", err)
+	}
+	p.Restore()
+	if err := roundTrip(dial(t, p), time.Second); err != nil {
+		t.Fatalf("after Restore: %v", err)
+	}
+}

@@ -72,6 +72,13 @@ func (s *adminServer) adminError(method string, err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return status.FromContextError(err).Err()
 	}
+	if errors.Is(err, storage.ErrMaybeApplied) {
+		// The store sent the write but lost its answer: it may be in
+		// force. "Not applied" would have the client take an opt-out
+		// removed (or a consent granted) for one still in place.
+		s.log.Warn("sidecar: admin write may have been applied (the store's answer was lost)", "method", method, "err", err)
+		return status.Errorf(codes.Unavailable, "%s: may have been applied: the store's answer was lost; retry (the same request again is safe; the cause is in the server's log)", method)
+	}
 	s.log.Warn("sidecar: admin write not applied", "method", method, "err", err)
 	if re := (*storage.RecordError)(nil); errors.As(err, &re) {
 		// A stored record that is damaged or foreign: the record error

@@ -212,11 +212,11 @@ var errRelock = errors.New("pgstore: a key row was deleted before it was locked"
 // key rows an expiry keeps deleting.
 const lockAttempts = 8
 
-// inTxRelock is inTx, run again (from the start, its locks released) while
+// inTxRelock is inTxOnce, run again (from the start, its locks released) while
 // fn returns errRelock.
 func (s *Store) inTxRelock(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
 	for range lockAttempts {
-		if err := s.inTx(ctx, op, fn); !errors.Is(err, errRelock) {
+		if err := s.inTxOnce(ctx, op, fn); !errors.Is(err, errRelock) {
 			return err
 		}
 	}

@@ -82,6 +82,15 @@
 // (RevokeConsent, UpdateRecording, UpdateComplaint, a counter reservation)
 // lock the rows they change (SELECT … FOR UPDATE).
 //
+// A DNC, consent, ledger, complaint or recording write whose COMMIT was sent
+// but whose reply was lost (the connection dropped on the way back) asks the
+// server, on another connection, whether its transaction committed
+// (txid_status of the id it read before the COMMIT): it returns nil when it
+// did, and an error wrapping ErrCommitUnknown (storage.ErrMaybeApplied) when
+// the server cannot tell within 2 s — never "not applied" for a write in
+// force. Counter reservations and run records skip that round trip: their
+// callers release them on any error.
+//
 // # Counters
 //
 // A reservation locks one row per counter key (in key order, so concurrent

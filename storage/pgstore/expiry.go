@@ -110,7 +110,7 @@ func (s *Store) deleteEmptyKeys(ctx context.Context, op, table, del string, args
 			return deleted, fmt.Errorf("pgstore: %s: %w", op, err)
 		}
 		var keys []string
-		err := s.inTx(ctx, op, func(tx pgx.Tx) error {
+		err := s.inTxOnce(ctx, op, func(tx pgx.Tx) error {
 			rows, err := tx.Query(ctx, sel, after, s.expiryBatch)
 			if err != nil {
 				return s.fail(op+": "+table, err)
@@ -191,7 +191,7 @@ func (s *Store) ExtendCounterExpiry(ctx context.Context, suffix string, until, n
 			// Under the keys' locks, taken in key order as reservations take
 			// them: a reservation pruning the same entries waits, or is
 			// waited for, and never deadlocks with this.
-			err := s.inTx(ctx, op, func(tx pgx.Tx) error {
+			err := s.inTxOnce(ctx, op, func(tx pgx.Tx) error {
 				if _, err := tx.Exec(ctx, `SELECT key FROM counter_keys WHERE key = ANY($1) ORDER BY key FOR UPDATE`, match); err != nil {
 					return s.fail(op+": lock", err)
 				}

@@ -666,7 +666,68 @@ func rollback(ctx context.Context, tx pgx.Tx) {
 
 // inTx runs fn in a transaction and commits it; an error from fn rolls back
 // and is returned as is, a driver error is wrapped by fail.
+//
+// A COMMIT sent whose reply does not come back (the connection dropped, or
+// ctx ended, on the way) may have been applied: inTx then asks the server,
+// on another connection, whether the transaction committed (txid_status of
+// its id, read before the COMMIT) and returns nil when it did — the write
+// is in force, and reporting it failed ("not applied" to an AdminService
+// client and in the audit log) left an opt-out removed or a consent
+// revoked that the log says was not, and the client's retry recorded as
+// changing nothing. When the server cannot tell in time, the error wraps
+// ErrCommitUnknown.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	return s.runTx(ctx, op, true, fn)
+}
+
+// inTxOnce is inTx without asking the server about a COMMIT whose reply was
+// lost (one round trip less): for writes that are idempotent, and whose
+// callers treat any error as "perhaps done" (a reservation is released on
+// error, an expiry runs again).
+func (s *Store) inTxOnce(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	return s.runTx(ctx, op, false, fn)
+}
+
+// ErrCommitUnknown is wrapped by the error of a write whose COMMIT was sent
+// but whose reply was lost, when the server could not tell in time whether
+// the transaction committed: the write may be in force. It wraps
+// storage.ErrMaybeApplied (and so storage.ErrUnavailable).
+var ErrCommitUnknown = fmt.Errorf("the COMMIT was sent but its reply was lost, and whether it committed could not be told: %w", storage.ErrMaybeApplied)
+
+// commitStatusTimeout bounds how long inTx asks the server about a COMMIT
+// whose reply was lost.
+const commitStatusTimeout = 2 * time.Second
+
+// commitStatus asks the server, on a context detached from ctx's
+// cancellation, whether transaction xid committed: "committed", "aborted",
+// or an error wrapping ErrCommitUnknown. A transaction still in progress
+// (its backend has not yet noticed the connection closed) is asked about
+// again until it ends or commitStatusTimeout passes.
+func (s *Store) commitStatus(ctx context.Context, op string, xid int64) (string, error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitStatusTimeout)
+	defer cancel()
+	for {
+		var st *string
+		err := s.pool.QueryRow(cctx, `SELECT txid_status($1)`, xid).Scan(&st)
+		switch {
+		case err != nil:
+			return "", fmt.Errorf("pgstore: %s: commit: %w (%w)", op, ErrCommitUnknown, err)
+		case st == nil:
+			return "", fmt.Errorf("pgstore: %s: commit: %w (txid_status of %d: null)", op, ErrCommitUnknown, xid)
+		case *st == "committed", *st == "aborted":
+			return *st, nil
+		}
+		select {
+		case <-cctx.Done():
+			return "", fmt.Errorf("pgstore: %s: commit: %w (transaction %d still %s)", op, ErrCommitUnknown, xid, *st)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// runTx is inTx, asking the server about a COMMIT whose reply was lost
+// when resolve is set.
+func (s *Store) runTx(ctx context.Context, op string, resolve bool, fn func(tx pgx.Tx) error) error {
 	if err := s.check(op); err != nil {
 		return err
 	}
@@ -691,8 +752,28 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) e
 	if err := fn(tx); err != nil {
 		return err
 	}
+	xid := int64(-1)
+	if resolve {
+		// The transaction's id, for commitStatus: a read-only transaction
+		// gets one here (it then commits nothing either way).
+		if err := tx.QueryRow(ctx, `SELECT txid_current()`).Scan(&xid); err != nil {
+			return s.fail(op+": transaction id", err)
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
-		return s.fail(op+": commit", err)
+		var pe *pgconn.PgError
+		if xid < 0 || errors.As(err, &pe) || pgconn.SafeToRetry(err) {
+			// The server answered (it rolled back), or nothing was sent.
+			return s.fail(op+": commit", err)
+		}
+		st, serr := s.commitStatus(ctx, op, xid)
+		switch {
+		case serr != nil:
+			return errors.Join(serr, err)
+		case st == "committed":
+			return nil
+		}
+		return s.fail(op+": commit (rolled back)", err)
 	}
 	return nil
 }

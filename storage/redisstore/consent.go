@@ -33,7 +33,11 @@ var (
 
 // ARGV: prefix, id, number, old JSON ("" for a new record), new JSON, event
 // JSON without its leading "{", events kept, schema version the record needs
-// (0: none), the write's stamp. Raises the schema version ("{p}:schema", missing = 1) to the one
+// (0: none), the write's stamp, the run's write token (writeToken) and its
+// TTL in ms. A run whose token a write kept answers what that write
+// answered: it is the client's retry of the run that wrote, whose reply
+// was lost (the write it finds is its own, not an id taken before or a
+// record changed meanwhile). Raises the schema version ("{p}:schema", missing = 1) to the one
 // needed, writes the record (only if the stored one is still old JSON:
 // compare and set), appends the event, sets the stamp "{p}:cstamp" with the
 // revision and returns {Seq, 0}; {0, 0} when the
@@ -60,6 +64,17 @@ var (
 // revision read fails.
 var consentWriteScript = redis.NewScript(`
 local pfx, id, num, old, new, ev, kept, need, stamp = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local tk = pfx .. "wt:" .. ARGV[10]
+local done = redis.call("GET", tk)
+if done then
+  local a, b = string.match(done, "^(%d+):(%d+)$")
+  if not a then error({err = "ERR corrupt write token " .. tk .. ": " .. done}) end
+  return {tonumber(a), tonumber(b)}
+end
+local function answer(seq, code)
+  redis.call("SET", tk, string.format("%d:%d", seq, code), "PX", ARGV[11])
+  return {seq, code}
+end
 local rk = pfx .. "cr:" .. id
 local cur = redis.call("GET", rk)
 if old == "" then
@@ -98,7 +113,7 @@ if need > 0 then
 end
 redis.call("SET", rk, new)
 if okcn then redis.call("SADD", cnk, id) end
-if not okcr then return {0, damaged} end
+if not okcr then return answer(0, damaged) end
 local seq = redis.call("INCR", crk)
 redis.call("SET", pfx .. "cstamp", stamp)
 local e = '{"seq":' .. seq .. ',' .. ev
@@ -108,7 +123,7 @@ if okce then
   if n > kept then redis.call("ZREMRANGEBYRANK", cek, 0, n - kept - 1) end
 end
 if okch then redis.call("RPUSH", chk, e) end
-return {seq, damaged}
+return answer(seq, damaged)
 `)
 
 // ARGV: record key, record JSON. Writes the record again, unchanged, when it
@@ -166,9 +181,13 @@ func (s *Store) consentWrite(ctx context.Context, c writeConn, op, id string, n 
 	if r.Tenant != "" {
 		need = schemaTenantConsents
 	}
-	res, err := s.run(ctx, c, consentWriteScript, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need, consent.NewRevisionStamp()).Int64Slice()
+	tok, err := writeToken()
 	if err != nil {
-		return 0, s.fail(op, err)
+		return 0, fmt.Errorf("redisstore: %s: write token: %w", op, err)
+	}
+	res, err := s.run(ctx, c, consentWriteScript, nil, s.pfx, id, numKey(n), old, string(js), rest, s.opts.ConsentEventsKept, need, consent.NewRevisionStamp(), tok, writeTokenTTL.Milliseconds()).Int64Slice()
+	if err != nil {
+		return 0, s.failWrite(op, err)
 	}
 	if len(res) != 2 {
 		return 0, fmt.Errorf("redisstore: %s %s: %d reply values, want 2: %w", op, id, len(res), storage.ErrCorrupt)
@@ -311,7 +330,8 @@ func (s *Store) RevokeConsent(ctx context.Context, id string, at time.Time, chan
 			// again, unchanged, and wait for that write.
 			ok, err := s.run(ctx, c, consentRewriteScript, nil, s.pfx+"cr:"+id, old).Int()
 			if err != nil {
-				return consent.Record{}, s.fail("RevokeConsent", err)
+				// The withdrawal is in force (read so): never "not applied".
+				return consent.Record{}, s.failWrite("RevokeConsent", err)
 			}
 			if ok == 1 {
 				return r, s.wait(ctx, c, "RevokeConsent")

@@ -253,6 +253,14 @@ local function reserve(b)
       local mc0 = 0
       if c0 > 0 then mc0 = mcs[key] end
       local mc = mc0
+      -- The expiry to set: the reservation's, or the key's own when it is
+      -- later (ExtendCounterExpiry kept the key for a lengthened window):
+      -- never shortened. Read before the prune, which may empty the key.
+      local px = ttl
+      if ttl ~= "0" and c0 > 0 then
+        local pt = redis.call("PTTL", ckey)
+        if pt > tonumber(ttl) then px = pt end
+      end
       if prune ~= "-" and c0 > 0 and inwin[ckey][prune] ~= c0 then
         local old = redis.call("ZRANGEBYLEX", ckey, "-", prune)
         for _, e in ipairs(old) do
@@ -272,7 +280,7 @@ local function reserve(b)
       if (c0 == 0 or mcold[key]) and hasLegacy(pfx) then redis.call("HDEL", mckey, key) end
       if mc ~= mc0 or mcold[key] or (c0 == 0 and mc > 0) then
         if mc > 0 then
-          if ttl ~= "0" then redis.call("SET", mk, mc, "PX", ttl) else
+          if ttl ~= "0" then redis.call("SET", mk, mc, "PX", px) else
             -- No expiry of its own to set: the key's, which it kept (c0
             -- > 0: one an earlier reservation set) or has none (written
             -- afresh). Never a count there before's (KEEPTTL): one left
@@ -285,9 +293,9 @@ local function reserve(b)
           redis.call("DEL", mk)
         end
       elseif mc > 0 and ttl ~= "0" then
-        redis.call("PEXPIRE", mk, ttl)
+        redis.call("PEXPIRE", mk, px)
       end
-      if ttl ~= "0" then redis.call("PEXPIRE", ckey, ttl) end
+      if ttl ~= "0" then redis.call("PEXPIRE", ckey, px) end
     end
   end
   if #fields > 0 then

@@ -143,12 +143,17 @@ if lostdr then return 3 end
 return 1
 `)
 
-// ARGV: prefix, channel, number, scope, removeStamp(t), and seen: "=" then
-// the entry's JSON as the caller read and judged it. Returns {0} removed,
-// {1} not listed, {2} held (by its hold stamp), {3} the stored entry is not
-// the one seen (the caller reads it again).
+// ARGV: prefix, channel, number, scope, removeStamp(t), seen: "=" then
+// the entry's JSON as the caller read and judged it, the run's write token
+// (writeToken) and its TTL in ms. Returns {0} removed, {1} not listed, {2}
+// held (by its hold stamp), {3} the stored entry is not the one seen (the
+// caller reads it again). A run whose token a removal kept answers {0}: it
+// is the client's retry of the run that removed the entry, whose reply was
+// lost, not a removal of an entry that was not listed.
 var removeDNCScript = redis.NewScript(`
 local pfx, ch, num, scope, t, seen = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local tk = pfx .. "wt:" .. ARGV[7]
+if redis.call("EXISTS", tk) == 1 then return {0} end
 local k = pfx .. "d:" .. num
 local old = redis.call("HGET", k, "s:" .. scope)
 if not old then return {1} end
@@ -156,6 +161,7 @@ if seen ~= "=" .. old then return {3} end
 local hold = redis.call("HGET", k, "h:" .. scope) or ""
 if t < hold then return {2} end
 redis.call("HDEL", k, "s:" .. scope, "h:" .. scope)
+redis.call("SET", tk, "0", "PX", ARGV[8])
 if redis.call("EXISTS", k) == 0 then redis.call("ZREM", pfx .. "dn", num) end
 redis.call("PUBLISH", ch, num)
 return {0}
@@ -205,7 +211,7 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	for range writeAttempts {
 		ok, err := s.run(ctx, c, addDNCScript, nil, args...).Int()
 		if err != nil {
-			return s.fail("AddDNC", err)
+			return s.failWrite("AddDNC", err)
 		}
 		switch ok {
 		case 1:
@@ -373,9 +379,16 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 		if !cond.Allows(e) {
 			return fmt.Errorf("redisstore: RemoveDNC %s: added at %s: %w", sc, e.AddedAt.Format(time.RFC3339), dnc.ErrChanged)
 		}
-		res, err := s.run(ctx, c, removeDNCScript, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old).Slice()
+		tok, err := writeToken()
 		if err != nil {
-			return s.fail("RemoveDNC", err)
+			return fmt.Errorf("redisstore: RemoveDNC: write token: %w", err)
+		}
+		res, err := s.run(ctx, c, removeDNCScript, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old, tok, writeTokenTTL.Milliseconds()).Slice()
+		if err != nil {
+			return s.failWrite("RemoveDNC", err)
+		}
+		if len(res) != 1 {
+			return fmt.Errorf("redisstore: RemoveDNC %s: %d reply values, want 1: %w", sc, len(res), storage.ErrCorrupt)
 		}
 		code, _ := res[0].(int64)
 		switch code {

@@ -23,7 +23,9 @@
 // same expiry so that it leaves with the counter key (ExtendCounterExpiry keeps
 // the keys of a suffix longer, and their member counts with them, for a
 // caller that counts their entries with a longer window than they were
-// recorded with). A check-only limit
+// recorded with; a later reservation under such a key, by a process still
+// counting it with the shorter window, never shortens its expiry). A
+// check-only limit
 // (storage.Limit.CheckOnly) is tallied by the same script, so it is decided
 // atomically with the others, but its key is never written; a reservation
 // of check-only limits only writes nothing, not even its id's hash.
@@ -195,6 +197,12 @@
 // "dialgate"), so that several deployments or tests can share one server and,
 // in Redis Cluster, all keys of one prefix live on one shard (the scripts touch
 // several keys at once).
+//
+// A DNC removal and a consent write keep "{prefix}:wt:<token>", a random
+// token of their own, for five minutes with their answer: go-redis sends a
+// command again on a new connection when the first fails before its
+// reply, and the script run again answers as the first run did, not
+// "not listed" or "id exists" for its own write.
 //
 // A Store is safe for concurrent use by many goroutines and many processes.
 package redisstore

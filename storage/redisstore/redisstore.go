@@ -454,6 +454,28 @@ func (s *Store) read(ctx context.Context, c pipeliner, f func(p redis.Pipeliner)
 	return s.epochErr(ep)
 }
 
+// writeTokenTTL is how long a write script keeps the token of a write it
+// applied (see writeToken): far longer than the client's own retries of
+// one call (a few, with backoffs under a second, bounded by the call's
+// context).
+const writeTokenTTL = 5 * time.Minute
+
+// writeToken returns a fresh token for one run of a write script whose
+// answer depends on whether the write was applied before (a removal of an
+// entry no longer there, a grant of an id taken). The client sends a
+// command again on a new connection when its connection fails before the
+// reply (go-redis retries): the script, applied the first time, would find
+// its own write and answer "not listed" or "id exists". The script keeps
+// "{p}:wt:<token>" for writeTokenTTL with the answer it gave, and answers
+// a run with a token it kept with that answer again.
+func writeToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
 // Close stops the change feed and closes the connections. It is idempotent.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
@@ -501,6 +523,22 @@ func (s *Store) fail(op string, err error) error {
 	return fmt.Errorf("redisstore: %s: %w: %w", op, storage.ErrUnavailable, err)
 }
 
+// failWrite wraps the error of a DNC or consent write script's call as fail
+// does, and, when the server did not answer it (a connection that failed
+// or a context that ended after the script was sent, go-redis's own
+// retries included), with storage.ErrMaybeApplied: the script may have run
+// and its write be in force, and "not applied" would have an opt-out
+// removal or a grant taken for one that was not made. A server's error
+// reply, a store emptied under the process (errEmptied) and a closed
+// Store are as fail has them.
+func (s *Store) failWrite(op string, err error) error {
+	var rerr redis.Error
+	if s.closed.Load() || errors.As(err, &rerr) || errors.Is(err, errEmptied) {
+		return s.fail(op, err)
+	}
+	return fmt.Errorf("redisstore: %s: %w: %w", op, storage.ErrMaybeApplied, err)
+}
+
 // writeConn is what a DNC or consent write runs its script on, and then
 // its WAIT (Options.WaitReplicas).
 type writeConn interface {
@@ -530,12 +568,17 @@ func (s *Store) wait(ctx context.Context, c writeConn, op string) error {
 	if s.opts.WaitReplicas == 0 {
 		return nil
 	}
+	// The write is in force on the server already: an error here is not
+	// "not applied" (storage.ErrMaybeApplied: a failover may still lose it).
 	n, err := c.Wait(ctx, s.opts.WaitReplicas, s.opts.WaitTimeout).Result()
 	if err != nil {
-		return s.fail(op, err)
+		if s.closed.Load() {
+			return s.fail(op, err)
+		}
+		return fmt.Errorf("redisstore: %s: written, but WAIT for replicas failed: %w: %w", op, storage.ErrMaybeApplied, err)
 	}
 	if int(n) < s.opts.WaitReplicas {
-		return fmt.Errorf("redisstore: %s: written but only %d of %d replicas acknowledged: %w", op, n, s.opts.WaitReplicas, storage.ErrUnavailable)
+		return fmt.Errorf("redisstore: %s: written but only %d of %d replicas acknowledged: %w", op, n, s.opts.WaitReplicas, storage.ErrMaybeApplied)
 	}
 	return nil
 }
