@@ -142,21 +142,28 @@ func (o *decisionOwners) tenant(id string) (string, bool) {
 	return o.denied.Get(id)
 }
 
-// mayRelease reports FailedPrecondition for a decision an outcome was
-// reported for (its call was placed), and PermissionDenied when ctx's token
-// is bound to tenants and decision id is not a remembered decision of one of
-// them (a denied decision of its own reserved nothing; releasing it is
-// harmless).
+// mayRelease reports PermissionDenied when ctx's token is bound to tenants
+// and decision id is not a remembered decision of one of them (a denied
+// decision of its own reserved nothing; releasing it is harmless), and
+// otherwise FailedPrecondition for a decision an outcome was reported for
+// (its call was placed). The tenant is checked first, so a bound token is
+// not told whether another tenant's call was placed.
 func (o *decisionOwners) mayRelease(ctx context.Context, id string) error {
-	if o != nil && o.placed.Contains(id) {
-		return placedError()
-	}
+	placed := o != nil && o.placed.Contains(id)
 	e, _ := ctx.Value(tokenKey{}).(*tokenEntry)
 	if e == nil || e.tenants == nil {
+		if placed {
+			return placedError()
+		}
 		return nil
 	}
+	// The tenant first: whether another tenant's call was placed is not
+	// this token's to learn.
 	if o != nil {
 		if tenant, ok := o.tenant(id); ok && e.tenants[tenant] {
+			if placed {
+				return placedError()
+			}
 			return nil
 		}
 	}
