@@ -16,6 +16,8 @@
 //   node client.js --addr 127.0.0.1:7443 --tls-ca ca.pem --token-file gate.token --to ...
 //   node client.js --unix /run/dialgate/dg.sock --tls-ca ca.pem --token-file gate.token --to ...
 //
+// Flags are given as --name VALUE; any other argument (--tls-ca=ca.pem, a
+// misspelt flag) is refused, as is a connection flag without its value.
 // --unix and --addr are refused together, and either without its value
 // (--addr defaults to 127.0.0.1:7443 only when it is not given). A token goes in plaintext only to
 // a loopback --addr or the Unix socket — a name (localhost) only when every address it resolves
@@ -47,11 +49,24 @@ function loadGate() {
   return grpc.loadPackageDefinition(def).dialgate.v1;
 }
 
+// FLAGS are the flags the client knows, each given as --name VALUE. Any
+// other argument is refused: ignored, --tls-ca=ca.pem (a spelling not
+// parsed) or a misspelt --tlsca would connect in plaintext without
+// checking the sidecar's certificate, a misspelt --adr dial the default
+// address.
+const FLAGS = new Set(['addr', 'unix', 'tls-ca', 'server-name', 'token-file', 'token',
+  'to', 'from', 'purpose', 'lead', 'tenant']);
+
 function parseArgs(argv) {
   const a = { purpose: 'PURPOSE_SERVICE' };
   for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i].replace(/^--/, '');
-    a[k] = argv[i + 1];
+    const m = /^--(.*)$/.exec(argv[i]);
+    if (!m || !FLAGS.has(m[1])) {
+      // Named without a value it may carry (--token=…, a stray token).
+      const what = m ? argv[i].replace(/=.*$/s, '=…') : `argument ${i + 1}`;
+      throw new Error(`${what}: not a flag of this client (give --name VALUE, one of --${[...FLAGS].join(', --')})`);
+    }
+    a[m[1]] = argv[i + 1];
   }
   // One sidecar: with both, one of them would be ignored without a word;
   // an --addr without its value is not the default address.

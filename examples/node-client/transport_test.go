@@ -332,3 +332,40 @@ func TestNodeClientEmptyConnectionFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeClientUnknownFlag: the client took any argument as a flag name
+// and ignored the names it does not know, so --tls-ca=ca.pem (the
+// --flag=value spelling, which it does not parse) or a misspelt --tlsca
+// connected in plaintext without checking the sidecar's certificate —
+// anything on the path could answer "allowed" — and a misspelt --adr
+// dialled the default address. Each is refused, naming the argument (not
+// its value, which may be a token: --token=…).
+func TestNodeClientUnknownFlag(t *testing.T) {
+	node := nodeAndModules(t)
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := exampletest.ServeGate(t, g) // no tokens, no TLS: answers anyone
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	dial := []string{"--addr", open, "--to", "+8613900139001", "--lead", "crm-1"}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"--tls-ca=PATH", append(slices.Clone(dial), "--tls-ca="+ca), "--tls-ca=…"},
+		{"misspelt --tlsca", append(slices.Clone(dial), "--tlsca", ca), "--tlsca"},
+		// Not echoed: a stray value may be a secret.
+		{"a value without its flag", append([]string{"stray-value"}, dial...), "argument 1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.CommandContext(ctxT(t), node, append([]string{"client.js"}, c.args...)...)
+			cmd.Env = nodeEnv()
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "DO NOT DIAL: "+c.want+": ") {
+				t.Fatalf("exit ok=%v output %q; want %s refused", err == nil, out, c.want)
+			}
+		})
+	}
+}

@@ -16,7 +16,9 @@
 //	sidecar-client -unix /run/dialgate/dg.sock -tls-ca ca.pem -token-file gate.token -to +8613900139000 ...
 //
 // A token goes in plaintext only to a loopback -addr or the Unix socket;
-// to any other address give -tls-ca.
+// to any other address give -tls-ca. An argument that is not a flag (a
+// value split by an unquoted space) is refused: the flags after it would
+// go unread.
 //
 // It prints "DIAL <decision id>" or "DO NOT DIAL: <why>" and exits 0 or 1.
 package main
@@ -110,6 +112,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	campaign := fs.String("campaign", "", "campaign (the quarterly report counts abandoned calls and short rings per campaign)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	// Parsing stops at the first argument that is not a flag: a value split
+	// by an unquoted space (-lead crm 1) would leave the flags after it —
+	// -tls-ca among them — unread, and the call go out in plaintext. Named
+	// by position only: a stray value may be a secret.
+	if fs.NArg() > 0 {
+		return fmt.Errorf("argument %d: not a flag (flags after it would be ignored; quote a value holding spaces)", len(args)-fs.NArg()+1)
 	}
 	// A connection flag given empty (an empty shell variable in quotes,
 	// -tls-ca "$CA") is not the flag left out: -tls-ca "" would connect

@@ -166,3 +166,21 @@ func TestRunEmptyConnectionFlag(t *testing.T) {
 		})
 	}
 }
+
+// TestRunStrayArgument: Go's flag package stops at the first argument that
+// is not a flag and leaves the rest unparsed, and the example ignored them:
+// a value split by an unquoted space (-lead crm 1) left every later flag —
+// -tls-ca among them — unread, so the example connected in plaintext
+// without checking the sidecar's certificate (anything on the path could
+// answer "allowed"). An argument left over is refused, as the Node
+// example refuses an argument that is not a flag.
+func TestRunStrayArgument(t *testing.T) {
+	open := startSidecar(t) // no tokens, no TLS: answers anyone
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	t.Setenv("DIALGATE_TOKEN", "")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"-addr", open, "-to", "+8613900139001", "-lead", "crm", "1", "-tls-ca", ca}, &out)
+	if err == nil || !strings.Contains(err.Error(), "not a flag") {
+		t.Fatalf("dial=%v, output %q, err %v; want the stray argument refused", err == nil, out.String(), err)
+	}
+}

@@ -954,7 +954,14 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 	}
 	r.Tenant, r.At = req.GetTenant(), ch.At
 	ch.ID, ch.Number, ch.Tenant, ch.DecisionID, ch.EffectiveAt = r.ID, r.Number, r.Tenant, r.DecisionID, r.StartedAt
-	if err := s.applyThenRecord(ctx, "RegisterRecording", &ch, func() error { return s.be.Recordings.RegisterRecording(ctx, r) }); err != nil {
+	if err := s.applyThenRecord(ctx, "RegisterRecording", &ch, func() error {
+		stored, err := s.be.Recordings.RegisterRecording(ctx, r)
+		if err == nil {
+			// A retry is recorded with the tenant and decision on record.
+			ch.Tenant, ch.DecisionID = stored.Tenant, stored.DecisionID
+		}
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return &pb.RegisterRecordingResponse{}, nil

@@ -400,10 +400,11 @@ const DefaultHoldID = "admin"
 // forbids (a hold on a recording being deleted, a release that leaves other
 // holds in force) wraps ErrFailedPrecondition.
 type RecordingAdmin interface {
-	// RegisterRecording stores r's metadata; repeating an identical
-	// registration is not an error, another recording under the same id
-	// wraps ErrAlreadyExists.
-	RegisterRecording(ctx context.Context, r Recording) error
+	// RegisterRecording stores r's metadata and returns the recording on
+	// record: r, or, for a retry (a registration repeated, which is not an
+	// error), the one stored, whose tenant and decision r may leave out;
+	// another recording under the same id wraps ErrAlreadyExists.
+	RegisterRecording(ctx context.Context, r Recording) (Recording, error)
 	// HoldRecording places hold holdID (with reason, placed at at) on
 	// recording id; placing a hold it already has is not an error.
 	HoldRecording(ctx context.Context, id, holdID, reason string, at time.Time) error

@@ -71,21 +71,22 @@ func recordingError(err error) error {
 
 // RegisterRecording implements RecordingAdmin through the Manager; a retry
 // with the same callee, start, end (or none again), retention and decision,
-// and the same tenant or none, is a success.
-func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) error {
+// and the same tenant or none, is a success, returning the recording on
+// record's tenant and decision.
+func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) (Recording, error) {
 	reg := recording.Registration{
 		ID: r.ID, DecisionID: r.DecisionID, Tenant: r.Tenant, Callee: r.Number, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
 		Retention: dialgate.Duration(time.Duration(r.RetentionDays) * 24 * time.Hour),
 	}
 	_, err := a.m.Register(ctx, r.At, reg)
 	if !errors.Is(err, recording.ErrExists) {
-		return recordingError(err)
+		return r, recordingError(err)
 	}
 	// A retry of the same registration is a success; another recording
 	// under the same id is a conflict.
 	old, err := a.m.Get(ctx, r.ID)
 	if err != nil {
-		return recordingError(err)
+		return r, recordingError(err)
 	}
 	// A registration naming a tenant is a retry only of one of that tenant
 	// (recording.Manager.IsRetry): acknowledging another's would tell the
@@ -93,9 +94,13 @@ func (a recordingAdmin) RegisterRecording(ctx context.Context, r Recording) erro
 	// clients, and a token bound to one tenant may hit another tenant's id;
 	// the message names nothing of the recording on record).
 	if a.m.IsRetry(old, reg) {
-		return nil
+		// Recorded as the recording on record: a retry leaving out the
+		// tenant or the decision is still the registration of that
+		// tenant's recording, under that decision.
+		r.Tenant, r.DecisionID = old.Tenant, old.DecisionID
+		return r, nil
 	}
-	return fmt.Errorf("%w: recording %s is registered with another callee, start, end, retention, decision or tenant (a ReportOutcome naming it as recording_id registers it, starting at the report's instant: give its end with EndRecording, dialgate admin recordings end, rather than registering it again; another recording needs another id)", ErrAlreadyExists, r.ID)
+	return r, fmt.Errorf("%w: recording %s is registered with another callee, start, end, retention, decision or tenant (a ReportOutcome naming it as recording_id registers it, starting at the report's instant: give its end with EndRecording, dialgate admin recordings end, rather than registering it again; another recording needs another id)", ErrAlreadyExists, r.ID)
 }
 
 // EndRecording implements RecordingAdmin through Manager.End.
