@@ -110,7 +110,10 @@
 // end has passed, and the rows of keys left without entries; see it for
 // why a racing reservation loses nothing. [Store.ExtendCounterExpiry]
 // pushes back the end of the entries of keys with a given suffix, for a
-// lengthened window carried by package schedule's counter history.
+// lengthened window carried by package schedule's counter history; a
+// reservation prunes only entries whose end has passed too, so one by a
+// process still counting the key with the shorter window (a rolling
+// change) leaves them for ExpireCounters.
 //
 // # Runs
 //
