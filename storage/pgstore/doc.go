@@ -83,7 +83,8 @@
 // lock the rows they change (SELECT … FOR UPDATE).
 //
 // A DNC, consent, ledger, complaint or recording write whose COMMIT was sent
-// but whose reply was lost (the connection dropped on the way back) asks the
+// but whose reply was lost (the connection dropped on the way back, or the
+// backend ended with a FATAL error, perhaps after committing) asks the
 // server, on another connection, whether its transaction committed
 // (txid_status of the id it read before the COMMIT): it returns nil when it
 // did, and an error wrapping ErrCommitUnknown (storage.ErrMaybeApplied) when
