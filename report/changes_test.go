@@ -259,3 +259,36 @@ func TestHTMLSaysCLIChangesAreCounted(t *testing.T) {
 		t.Errorf("the HTML report does not say that changes made with the dialgate commands are recorded and counted")
 	}
 }
+
+// TestBuildRemovalFailedMaybeMade: an opt-out removal recorded as failed
+// with a code that refuses nothing — Unavailable (the sidecar's store lost
+// its answer: "may have been applied"), Canceled, DeadlineExceeded — may
+// have been made: it is counted unconfirmed, by its token, not refused.
+// Its retry, recorded applied and unchanged (the opt-out was gone), is no
+// removal: counted as refused, the removal in force was counted nowhere.
+func TestBuildRemovalFailedMaybeMade(t *testing.T) {
+	log, dir := openTestLog(t)
+	n := dialgate.MustParseNumber("+8613900139092")
+	in := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
+	var changes []auditlog.Change
+	for i, code := range []string{"Unavailable", "Canceled", "DeadlineExceeded", "FailedPrecondition", "NotFound"} {
+		id := "m" + strconv.Itoa(i)
+		changes = append(changes,
+			auditlog.Change{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: id, Actor: "ops", Number: n, At: in},
+			auditlog.Change{Op: auditlog.OpDNCRemove, Result: auditlog.ResultFailed, ChangeID: id, Actor: "ops", Number: n, At: in, ErrorCode: code})
+	}
+	changes = append(changes,
+		auditlog.Change{Op: auditlog.OpDNCRemove, Result: auditlog.ResultRequested, ChangeID: "m9", Actor: "ops", Number: n, At: in},
+		auditlog.Change{Op: auditlog.OpDNCRemove, Result: auditlog.ResultApplied, ChangeID: "m9", Actor: "ops", Number: n, At: in, Unchanged: true})
+	c := reportOfChanges(t, log, dir, changes, in.Add(time.Hour)).Changes
+	if c.DNCRemovals != 0 || c.DNCRemovalsUnconfirmed != 3 || c.DNCRemovalsRefused != 2 {
+		t.Fatalf("removals %d, unconfirmed %d, refused %d; want 0, 3 (failed without a refusal: may have been made), 2",
+			c.DNCRemovals, c.DNCRemovalsUnconfirmed, c.DNCRemovalsRefused)
+	}
+	if got := countsText(c.DNCRemovalsByActor); got != "ops=3" {
+		t.Errorf("removals by actor: %s", got)
+	}
+	if got := countsText(c.ByOp); got != "dnc.remove (unconfirmed)=3,dnc.remove (unchanged)=1" {
+		t.Errorf("by op: %s", got)
+	}
+}

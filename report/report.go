@@ -245,11 +245,14 @@ type Report struct {
 		DNCRemovals int `json:"dnc_removals"`
 		// DNCRemovalsUnconfirmed counts the removals recorded as requested
 		// with no record of their result in the files read (the server
-		// stopped, or its log failed, in between): they may have been
-		// made.
+		// stopped, or its log failed, in between), and those recorded as
+		// failed without a refusal (Unavailable — the store may have lost
+		// its answer —, Canceled, DeadlineExceeded: maybeMade): they may
+		// have been made.
 		DNCRemovalsUnconfirmed int `json:"dnc_removals_unconfirmed"`
-		// DNCRemovalsRefused counts the removals recorded as failed (most
-		// often an opt-out still in its hold).
+		// DNCRemovalsRefused counts the removals recorded as failed with a
+		// refusal (most often an opt-out still in its hold:
+		// FailedPrecondition).
 		DNCRemovalsRefused int `json:"dnc_removals_refused"`
 		// DNCRemovalsByActor counts DNCRemovals and DNCRemovalsUnconfirmed
 		// by the name of the token that asked for them ("unnamed" for a
@@ -646,9 +649,19 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 						requests[c.ChangeID] = &request{op: c.Op, actor: actor}
 					}
 				case auditlog.ResultFailed:
-					if c.Op == auditlog.OpDNCRemove {
-						r.Changes.DNCRemovalsRefused++
+					if c.Op != auditlog.OpDNCRemove {
+						break
 					}
+					if maybeMade(c.ErrorCode) {
+						// Failed without a refusal (the store lost its
+						// answer, the client gave up): the removal may be
+						// in force, and its retry is recorded unchanged.
+						ops.add(c.Op + " (unconfirmed)")
+						r.Changes.DNCRemovalsUnconfirmed++
+						removers.add(actor)
+						break
+					}
+					r.Changes.DNCRemovalsRefused++
 				case auditlog.ResultApplied:
 					if c.Unchanged {
 						// A request that changed nothing (a retry, a
@@ -1018,4 +1031,20 @@ func checkLastNewline(f *os.File, path string, n int) error {
 		return fmt.Errorf("line %d: %w: it does not end in a newline (a crash during a write, or the file was cut: run `dialgate audit verify`, and `dialgate audit repair` after a crash)", n, auditlog.ErrTorn)
 	}
 	return nil
+}
+
+// maybeMade reports whether a change recorded as failed with status code
+// name code may have been made all the same: a failure that refuses
+// nothing (Unavailable: the store may have applied the write and lost its
+// answer, storage.ErrMaybeApplied; Canceled and DeadlineExceeded: the
+// client gave up while it was under way; an empty or unknown code), as
+// against a refusal by the request or the stored state, which changed
+// nothing.
+func maybeMade(code string) bool {
+	switch code {
+	case "InvalidArgument", "FailedPrecondition", "NotFound", "AlreadyExists", "PermissionDenied",
+		"Unauthenticated", "OutOfRange", "Unimplemented":
+		return false
+	}
+	return true
 }

@@ -209,11 +209,11 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{template "chart" .DNC}}
 {{template "chart" .Lists}}
 <h2>Opt-outs removed and consents changed</h2>
-<p class="note">From the audit log's change records: every change made through the sidecar's AdminService, with the name of the token that made it, and every change the dialgate commands make on a data directory (consent add and revoke, dnc import, ledger, complaint and recordings commands), with the name of the system user who ran them. A removal is recorded before it is made; one with no record of its result (the server stopped or its log failed in between) may have been made and is counted as unconfirmed. Logs written before change records existed hold none.</p>
+<p class="note">From the audit log's change records: every change made through the sidecar's AdminService, with the name of the token that made it, and every change the dialgate commands make on a data directory (consent add and revoke, dnc import, ledger, complaint and recordings commands), with the name of the system user who ran them. A removal is recorded before it is made; one with no record of its result (the server stopped or its log failed in between), or recorded as failed without a refusal (unavailable: the store may have made it and lost its answer; cancelled or timed out), may have been made and is counted as unconfirmed. Logs written before change records existed hold none.</p>
 <table>
 <tr><td>Opt-outs removed</td><td class="n">{{if .R.Changes.DNCRemovals}}<strong>{{.R.Changes.DNCRemovals}}</strong>{{else}}0{{end}}</td></tr>
-<tr><td>Opt-out removals with no recorded result (may have been made)</td><td class="n">{{if .R.Changes.DNCRemovalsUnconfirmed}}<strong>{{.R.Changes.DNCRemovalsUnconfirmed}}</strong>{{else}}0{{end}}</td></tr>
-<tr><td>Opt-out removals refused (most often still in their hold)</td><td class="n">{{.R.Changes.DNCRemovalsRefused}}</td></tr>
+<tr><td>Opt-out removals not confirmed: no recorded result, or failed without a refusal (may have been made)</td><td class="n">{{if .R.Changes.DNCRemovalsUnconfirmed}}<strong>{{.R.Changes.DNCRemovalsUnconfirmed}}</strong>{{else}}0{{end}}</td></tr>
+<tr><td>Opt-out removals refused (most often still in their hold; not made)</td><td class="n">{{.R.Changes.DNCRemovalsRefused}}</td></tr>
 <tr><td>Opt-outs added through AdminService</td><td class="n">{{.R.Changes.DNCAdditions}}</td></tr>
 <tr><td>Consents granted</td><td class="n">{{.R.Changes.ConsentGrants}}</td></tr>
 <tr><td>Consents revoked</td><td class="n">{{.R.Changes.ConsentRevocations}}</td></tr>

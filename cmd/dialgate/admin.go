@@ -181,6 +181,12 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 		if strings.Contains(msg, ": not applied: the audit log") {
 			return failErr(fmt.Errorf("%s: %s", c.where, msg))
 		}
+		if strings.Contains(msg, ": may have been applied: ") {
+			// The sidecar's store lost its answer (storage.ErrMaybeApplied):
+			// the change may be in force; "may not have been applied"
+			// would have an opt-out removal taken for one not made.
+			return failErr(fmt.Errorf("%s: %s (the change may be in force; run the command again: the same request is safe, and records what it finds)", c.where, msg))
+		}
 		if hint := transportMismatch(msg, c.tls); hint != "" {
 			return failErr(fmt.Errorf("%s unavailable: %s: %s (not applied: the request was not sent)", c.where, msg, hint))
 		}

@@ -39,3 +39,20 @@ func TestAdminLedgerConflictSaysRunAgain(t *testing.T) {
 		t.Errorf("conflict: exit %d, want %d", code, exitFailed)
 	}
 }
+
+// TestAdminMaybeApplied: the sidecar's answer that a write may have been
+// applied (its store lost the answer: storage.ErrMaybeApplied) is not
+// turned into "may not have been applied": an operator told that of an
+// opt-out removal takes the number for still opted out, while the removal
+// may be in force.
+func TestAdminMaybeApplied(t *testing.T) {
+	c := &adminConn{where: "127.0.0.1:7443"}
+	err := c.rpcErr(status.Error(codes.Unavailable, "RemoveDncEntry: may have been applied: the store's answer was lost; retry (the same request again is safe; the cause is in the server's log)"), nil)
+	msg := err.Error()
+	if strings.Contains(msg, "may not have been applied") || !strings.Contains(msg, "may have been applied") || !strings.Contains(msg, "run the command again") {
+		t.Errorf("may have been applied: %v", err)
+	}
+	if code := exitCode(err); code != exitFailed {
+		t.Errorf("may have been applied: exit %d, want %d", code, exitFailed)
+	}
+}

@@ -47,6 +47,8 @@ type Proxy struct {
 	lose []byte
 	// cutOnLoss: LoseReplyAndCut; the proxy cuts when it loses the reply.
 	cutOnLoss bool
+	// replace is ReplaceReplyTo's reply, given to the connection it arms.
+	replace []byte
 	// lost counts the replies lost (LoseReplyTo).
 	lost int
 }
@@ -59,6 +61,9 @@ type link struct {
 	// losing: the client sent LoseReplyTo's marker; the server's next
 	// bytes are dropped and the connection closed.
 	losing bool
+	// replacement, when not nil, is sent to the client in place of the
+	// lost reply (ReplaceReplyTo).
+	replacement []byte
 }
 
 func (l *link) isStalled() bool {
@@ -190,16 +195,20 @@ func (p *Proxy) loses(l *link, src net.Conn, b []byte) bool {
 		if p.lose != nil && bytes.Contains(b, p.lose) {
 			p.lose = nil
 			l.mu.Lock()
-			l.losing = true
+			l.losing, l.replacement = true, p.replace
 			l.mu.Unlock()
+			p.replace = nil
 		}
 		return false
 	}
 	l.mu.Lock()
-	losing := l.losing
+	losing, replacement := l.losing, l.replacement
 	l.mu.Unlock()
 	if !losing {
 		return false
+	}
+	if replacement != nil {
+		_, _ = l.client.Write(replacement)
 	}
 	p.lost++
 	if p.cutOnLoss {
@@ -223,7 +232,17 @@ func (p *Proxy) loses(l *link, src net.Conn, b []byte) bool {
 func (p *Proxy) LoseReplyTo(marker []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.lose, p.cutOnLoss = bytes.Clone(marker), false
+	p.lose, p.cutOnLoss, p.replace = bytes.Clone(marker), false, nil
+}
+
+// ReplaceReplyTo is LoseReplyTo, the client getting reply (raw protocol
+// bytes, such as a server's fatal error) in place of the reply lost before
+// its connection closes: the server acted on the request, and the client
+// is told something else.
+func (p *Proxy) ReplaceReplyTo(marker, reply []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lose, p.cutOnLoss, p.replace = bytes.Clone(marker), false, bytes.Clone(reply)
 }
 
 // LoseReplyAndCut is LoseReplyTo, and the proxy cuts (as Cut) the moment it
@@ -232,7 +251,7 @@ func (p *Proxy) LoseReplyTo(marker []byte) {
 func (p *Proxy) LoseReplyAndCut(marker []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.lose, p.cutOnLoss = bytes.Clone(marker), true
+	p.lose, p.cutOnLoss, p.replace = bytes.Clone(marker), true, nil
 }
 
 // Lost reports how many replies LoseReplyTo made the proxy lose.

@@ -159,10 +159,15 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 			}
 			// Prune what left the window, and give the entries stored
 			// without an expiry (by a build before it) theirs: one
-			// statement, on disjoint rows.
-			if _, err := tx.Exec(ctx, `WITH pruned AS (DELETE FROM counter_entries WHERE key = $1 AND at_ns <= $2)
+			// statement, on disjoint rows. An entry whose own expiry is
+			// still ahead is kept: ExtendCounterExpiry kept it for a
+			// lengthened window a later configuration still counts it
+			// with (or a reservation with a longer window made it);
+			// ExpireCounters deletes it when its expiry passes. The
+			// tallies count by window, so keeping it denies no more.
+			if _, err := tx.Exec(ctx, `WITH pruned AS (DELETE FROM counter_entries WHERE key = $1 AND at_ns <= $2 AND (expires_ns IS NULL OR expires_ns <= $4))
 				UPDATE counter_entries SET expires_ns = at_ns + $3 WHERE key = $1 AND at_ns > $2 AND expires_ns IS NULL`,
-				l.Key, tn-int64(longest), int64(longest)); err != nil {
+				l.Key, tn-int64(longest), int64(longest), tn); err != nil {
 				return s.fail("reserve: prune", err)
 			}
 			// storage.ValidateInstant and MaxWindow keep tn+longest within int64.

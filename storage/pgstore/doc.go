@@ -83,7 +83,8 @@
 // lock the rows they change (SELECT … FOR UPDATE).
 //
 // A DNC, consent, ledger, complaint or recording write whose COMMIT was sent
-// but whose reply was lost (the connection dropped on the way back) asks the
+// but whose reply was lost (the connection dropped on the way back, or the
+// backend ended with a FATAL error, perhaps after committing) asks the
 // server, on another connection, whether its transaction committed
 // (txid_status of the id it read before the COMMIT): it returns nil when it
 // did, and an error wrapping ErrCommitUnknown (storage.ErrMaybeApplied) when
@@ -110,7 +111,10 @@
 // end has passed, and the rows of keys left without entries; see it for
 // why a racing reservation loses nothing. [Store.ExtendCounterExpiry]
 // pushes back the end of the entries of keys with a given suffix, for a
-// lengthened window carried by package schedule's counter history.
+// lengthened window carried by package schedule's counter history; a
+// reservation prunes only entries whose end has passed too, so one by a
+// process still counting the key with the shorter window (a rolling
+// change) leaves them for ExpireCounters.
 //
 // # Runs
 //

@@ -135,3 +135,49 @@ func TestLostCommitReplyUnreachable(t *testing.T) {
 		t.Fatalf("RemoveDNC took %v to give up asking", d)
 	}
 }
+
+// fatalReply is a PostgreSQL ErrorResponse of severity FATAL with code
+// (a backend terminated).
+func fatalReply(code, msg string) []byte {
+	var f []byte
+	for _, kv := range [][2]string{{"S", "FATAL"}, {"V", "FATAL"}, {"C", code}, {"M", msg}} {
+		f = append(f, kv[0][0])
+		f = append(f, kv[1]...)
+		f = append(f, 0)
+	}
+	f = append(f, 0)
+	n := len(f) + 4
+	return append([]byte{'E', byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, f...)
+}
+
+// A COMMIT the server applied, whose backend was then terminated before
+// its reply (a fast shutdown or a fail-over tool terminating backends
+// while the commit waits for a synchronous standby: "the transaction has
+// already committed locally"), answers a FATAL error instead: that is no
+// rollback, and the write is in force. The store asks the server, as for a
+// lost reply, and answers nil.
+func TestCommitAnsweredFatal(t *testing.T) {
+	url := pgURL(t)
+	schema := newSchema(t, url)
+	px, purl := faultproxy.ForURL(t, url, "5432")
+	s := open(t, purl, schema)
+	t.Cleanup(px.Cut)
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	n := dialgate.MustParseNumber("+8613800138045")
+	e := dnc.Entry{Number: n, Scope: dnc.MustParseScope("global"), List: "opt_out", Source: "call", AddedAt: t0, Evidence: "decision:dg-1"}
+	if err := s.AddDNC(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	px.ReplaceReplyTo([]byte("commit\x00"), fatalReply("57P01", "terminating connection due to administrator command"))
+	err := s.RemoveDNC(ctx, n, e.Scope, t0.Add(time.Hour))
+	if px.Lost() != 1 {
+		t.Fatalf("no reply was replaced (%v)", err)
+	}
+	if es, gerr := s.DNCEntries(ctx, n); gerr != nil || len(es) != 0 {
+		t.Fatalf("the removal did not commit (%v, %v): the test replaced no committed write's reply", es, gerr)
+	}
+	if err != nil {
+		t.Fatalf("RemoveDNC committed, its COMMIT answered FATAL = %v, want nil (in force, not \"not applied\")", err)
+	}
+}

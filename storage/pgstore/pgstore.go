@@ -761,9 +761,13 @@ func (s *Store) runTx(ctx context.Context, op string, resolve bool, fn func(tx p
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
+		// The server answered (it rolled back), or nothing was sent. A
+		// FATAL or PANIC error is no such answer: the backend ended, perhaps
+		// after the commit (terminated while waiting for a synchronous
+		// standby: "the transaction has already committed locally").
 		var pe *pgconn.PgError
-		if xid < 0 || errors.As(err, &pe) || pgconn.SafeToRetry(err) {
-			// The server answered (it rolled back), or nothing was sent.
+		answered := errors.As(err, &pe) && pe.Severity != "FATAL" && pe.Severity != "PANIC"
+		if xid < 0 || answered || pgconn.SafeToRetry(err) {
 			return s.fail(op+": commit", err)
 		}
 		st, serr := s.commitStatus(ctx, op, xid)

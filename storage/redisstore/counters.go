@@ -256,12 +256,17 @@ local function reserve(b)
       -- The expiry to set: the reservation's, or the key's own when it is
       -- later (ExtendCounterExpiry kept the key for a lengthened window):
       -- never shortened. Read before the prune, which may empty the key.
-      local px = ttl
+      -- A key kept longer is not pruned either: its entries past this
+      -- reservation's window may still count for a longer one (the
+      -- lengthened window a later configuration carries), and leave with
+      -- the key; the tallies count by window, so keeping them denies no
+      -- more.
+      local px, kept = ttl, false
       if ttl ~= "0" and c0 > 0 then
         local pt = redis.call("PTTL", ckey)
-        if pt > tonumber(ttl) then px = pt end
+        if pt > tonumber(ttl) then px, kept = pt, true end
       end
-      if prune ~= "-" and c0 > 0 and inwin[ckey][prune] ~= c0 then
+      if not kept and prune ~= "-" and c0 > 0 and inwin[ckey][prune] ~= c0 then
         local old = redis.call("ZRANGEBYLEX", ckey, "-", prune)
         for _, e in ipairs(old) do
           local l = tonumber(string.sub(e, 22, 25))

@@ -24,7 +24,8 @@
 // the keys of a suffix longer, and their member counts with them, for a
 // caller that counts their entries with a longer window than they were
 // recorded with; a later reservation under such a key, by a process still
-// counting it with the shorter window, never shortens its expiry). A
+// counting it with the shorter window, never shortens its expiry, nor
+// prunes its entries: they leave with the key). A
 // check-only limit
 // (storage.Limit.CheckOnly) is tallied by the same script, so it is decided
 // atomically with the others, but its key is never written; a reservation

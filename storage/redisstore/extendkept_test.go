@@ -45,3 +45,35 @@ func TestExtendedExpiryKeptByLaterReservation(t *testing.T) {
 		t.Fatalf("usage past the short window: %+v, %v; want count 2 (kept by the extension)", u, err)
 	}
 }
+
+// TestExtendedEntriesNotPrunedByLaterReservation: a process still on the
+// earlier configuration (a rolling deploy) that reserves under a counter key
+// ExtendCounterExpiry kept for a lengthened window, after the calls it
+// counts have left its own (short) window, must not prune them: the new
+// configuration still counts them under the key for the longer window.
+// Keeping the key's expiry was not enough: the reservation deleted the
+// entries themselves (a cap under-counted: calls allowed it should have
+// denied).
+func TestExtendedEntriesNotPrunedByLaterReservation(t *testing.T) {
+	s, _, _ := mcStore(t, time.Millisecond)
+	ctx := context.Background()
+	at := mcAt
+	lim := []storage.Limit{{Key: "pruned/k/f", Member: "a", Window: 200 * time.Millisecond, Max: 5}}
+	if ok, _, err := s.Reserve(ctx, "p-1", at, lim); err != nil || !ok {
+		t.Fatalf("reserve p-1: ok=%v err=%v", ok, err)
+	}
+	now := time.Now()
+	if n, err := s.ExtendCounterExpiry(ctx, "/f", now.Add(time.Minute), now); err != nil || n != 1 {
+		t.Fatalf("ExtendCounterExpiry: %d, %v; want 1 key", n, err)
+	}
+	// The earlier configuration reserves again once p-1 has left its
+	// short window (its prune bound is past p-1).
+	lim[0].Member = "b"
+	if ok, _, err := s.Reserve(ctx, "p-2", at.Add(300*time.Millisecond), lim); err != nil || !ok {
+		t.Fatalf("reserve p-2: ok=%v err=%v", ok, err)
+	}
+	u, err := s.Usage(ctx, at.Add(301*time.Millisecond), []storage.Limit{{Key: "pruned/k/f", Member: "c", Window: time.Hour, Max: 5}})
+	if err != nil || u[0].Count != 2 {
+		t.Fatalf("usage with the lengthened window: %+v, %v; want count 2 (p-1 kept by the extension, not pruned)", u, err)
+	}
+}

@@ -57,8 +57,11 @@ func TestLostReplyWrites(t *testing.T) {
 		if errors.Is(err, dnc.ErrNotListed) {
 			t.Fatalf("RemoveDNC whose reply was lost = %v: the opt-out this call removed is reported as never listed (recorded as unchanged)", err)
 		}
-		if err != nil && !errors.Is(err, storage.ErrUnavailable) {
-			t.Fatalf("RemoveDNC = %v, want nil or ErrUnavailable", err)
+		if err != nil {
+			// go-redis sends the script again (its default retries): the
+			// repeated run must answer what the first did. An error here
+			// would mean the repetition was not tested at all.
+			t.Fatalf("RemoveDNC = %v, want nil (the repeated run answers as the first)", err)
 		}
 	})
 
@@ -78,8 +81,8 @@ func TestLostReplyWrites(t *testing.T) {
 		if errors.Is(err, storage.ErrConflict) {
 			t.Fatalf("AddConsent whose reply was lost = %v: the grant this call stored is reported as an id taken before (recorded as a retry that stored nothing)", err)
 		}
-		if err != nil && !errors.Is(err, storage.ErrUnavailable) {
-			t.Fatalf("AddConsent = %v, want nil or ErrUnavailable", err)
+		if err != nil {
+			t.Fatalf("AddConsent = %v, want nil (the repeated run answers as the first)", err)
 		}
 	})
 }
