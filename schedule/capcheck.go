@@ -849,11 +849,11 @@ func canonicalCallee(n dialgate.Number) dialgate.Number { return numbering.Overs
 // as one kept the calls and outcomes dialled under it under its own keys,
 // which the check therefore keeps reading. For a 10-digit Mexican number it
 // returns the withdrawn prefix-1 spelling (+52 1 55 … for +52 55 …,
-// numbering.MexicoPrefixOneSpelling), under which earlier builds counted the
+// numbering.MexicoPrefixOneAlias), under which earlier builds counted the
 // line's calls and outcomes before dials had to be written without the 1.
 // ok is false for any other number.
 func otherSpelling(n dialgate.Number) (dialgate.Number, bool) {
-	if alt, ok := numbering.MexicoPrefixOneSpelling(n); ok {
+	if alt, ok := numbering.MexicoPrefixOneAlias(n); ok {
 		return alt, true
 	}
 	c := canonicalCallee(n)

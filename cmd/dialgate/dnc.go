@@ -1009,7 +1009,7 @@ known. Without a store at --data, --snapshot looks in the snapshots alone.`,
 			// under the withdrawn prefix 1 (+52 1 55 …), as the gate's
 			// do-not-call check and screen --dnc look it up.
 			spellings := []dialgate.Number{n}
-			if alt, ok := numbering.DNCAlias(n); ok {
+			if alt, ok := numbering.LineAlias(n); ok {
 				spellings = append(spellings, alt)
 			}
 			entriesOf := func(ctx context.Context, s dnc.Store) ([]dnc.Entry, error) {

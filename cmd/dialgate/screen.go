@@ -107,7 +107,7 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 					// also under the withdrawn prefix 1 (+52 1 55 …), as the
 					// gate's do-not-call check looks it up.
 					spellings := []dialgate.Number{n}
-					if alt, ok := numbering.DNCAlias(n); ok {
+					if alt, ok := numbering.LineAlias(n); ok {
 						spellings = append(spellings, alt)
 					}
 					for _, s := range snaps {
