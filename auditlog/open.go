@@ -558,7 +558,7 @@ func repairLocked(ctx context.Context, dir string, opts Options, red *Redactor, 
 	}
 	recs := make([]RepairRecord, 0, len(st.unrecorded))
 	for _, c := range st.unrecorded {
-		cut, err := os.ReadFile(c.path)
+		cut, err := regfile.ReadFile(c.path, 0) // listed as a regular file; replaced since, refused
 		if err != nil {
 			return fail(fmt.Errorf("auditlog: repair: %w", err))
 		}
@@ -617,7 +617,9 @@ func cutTail(t *TornError) error {
 	// never overwrite what that Repair saved.
 	saved := fmt.Sprintf("%s.torn-%d", t.File, t.Offset)
 	for n := 2; ; n++ {
-		old, err := os.ReadFile(saved)
+		// Not os.ReadFile: a FIFO planted under this name would block
+		// the repair (and serve's start) for ever in open(2).
+		old, err := regfile.ReadFile(saved, 0)
 		if errors.Is(err, os.ErrNotExist) || (err == nil && bytes.Equal(old, cut)) {
 			break
 		}

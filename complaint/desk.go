@@ -140,9 +140,11 @@ func NewDesk(cfg Config, store Store, lists DNCLister, holds RecordingHolder, ha
 		return nil, fmt.Errorf("%w: nil callee hasher", ErrInvalid)
 	case loc == nil:
 		return nil, fmt.Errorf("%w: nil location", ErrInvalid)
-	case loc == time.Local || zonename.NoPlace(loc.String()) != "":
+	case loc == time.Local || loc.String() != "" && zonename.NoPlace(loc.String()) != "":
 		// time.Local's name is "Local"; a location loaded as
-		// "localtime" or "Factory" names no place either.
+		// "localtime" or "Factory" names no place either. An empty
+		// name is a fixed zone's left unnamed (time.FixedZone("", …)),
+		// the same on every host, not a path.
 		return nil, fmt.Errorf("%w: location %q is not a place's zone: deadlines would follow the filing host's zone; give the zone the working days are counted in (e.g. Asia/Shanghai)", ErrInvalid, loc.String())
 	case cfg.Zone != "" && cfg.Zone != loc.String():
 		return nil, fmt.Errorf("%w: complaint.zone: %q, but the location given to count working days in is %q: give the same zone, or no complaint.zone", ErrInvalid, cfg.Zone, loc.String())

@@ -396,9 +396,11 @@ const EvidenceLists = "dnc.lists"
 const FutureSkew = time.Hour
 
 // check asks the registries and the stored lists for d's callee and, for a
-// French overseas line, also for its other spelling (numbering.OverseasAlias:
-// +33 596 … and +596 596 … reach the same line, and an opt-out recorded under
-// one must deny a dial under the other).
+// French overseas line or a 10-digit Mexican number, also for its other
+// spelling (numbering.LineAlias: +33 596 … and +596 596 … reach the same
+// line, as do +52 55 … and the withdrawn +52 1 55 … under which earlier
+// builds stored entries, and an opt-out recorded under one must deny a dial
+// under the other).
 //
 // When until is not nil, consult lowers it to the end of each copy's
 // maximum age (zero: none yet).
@@ -407,7 +409,7 @@ func (c *Check) check(ctx context.Context, d dialgate.Dial, attest bool, until *
 	if err != nil || len(rs) > 0 {
 		return rs, ev, err
 	}
-	if alt, ok := numbering.OverseasAlias(d.To); ok {
+	if alt, ok := numbering.LineAlias(d.To); ok {
 		d.To = alt
 		if rs, _, err = c.checkNumber(ctx, d, false, nil); err != nil {
 			return nil, nil, err

@@ -27,6 +27,8 @@ var zeroStandsFor = []struct {
 	{[]string{"dnc", "registries", "[]", "max_age"}, "no age limit: a copy of any age screens dials"},
 	{[]string{"sweep", "sequential", "max_step"}, "no fixed-step rule"},
 	{[]string{"sweep", "tenants", "*", "sequential", "max_step"}, "no fixed-step rule"},
+	{[]string{"sweep", "stride", "max_step"}, "no fixed-step rule"},
+	{[]string{"sweep", "tenants", "*", "stride", "max_step"}, "no fixed-step rule"},
 }
 
 // explicitZeros refuses a zero written in a profile document (patch, its

@@ -449,12 +449,14 @@ func (m *Manager) ReleaseHold(ctx context.Context, id, holdID string) error {
 }
 
 // calleeHashes returns the keyed hashes n's recordings are kept under: n's,
-// and for a French overseas line (+596 596 12 34 56, +33 596 12 34 56:
-// numbering.OverseasAlias) its other spelling's too, since the dialer may
-// have given either.
+// and for a French overseas line (+596 596 12 34 56, +33 596 12 34 56) or a
+// Mexican line (+52 55 1234 5678, +52 1 55 1234 5678: the withdrawn mobile
+// prefix, under which earlier builds registered recordings) its other
+// spelling's too (numbering.LineAlias), since the dialer may have given
+// either.
 func (m *Manager) calleeHashes(n dialgate.Number) []string {
 	hs := []string{m.hasher.HashCallee(n)}
-	if alt, ok := numbering.OverseasAlias(n); ok {
+	if alt, ok := numbering.LineAlias(n); ok {
 		hs = append(hs, m.hasher.HashCallee(alt))
 	}
 	return hs
@@ -475,7 +477,7 @@ func (m *Manager) calleeHolds(ctx context.Context, n dialgate.Number, t time.Tim
 }
 
 // HoldCallee places hold h on every recording of callee n (a complaint holds
-// the callee's recordings), under both spellings of a French overseas line
+// the callee's recordings), under both spellings of a French overseas or Mexican line
 // (see calleeHashes). It returns the ids held; recordings already being
 // deleted are skipped.
 func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]string, error) {

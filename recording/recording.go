@@ -71,8 +71,8 @@ type Recording struct {
 	// Callee is the keyed hash of the callee number (never the raw number).
 	Callee string `json:"callee"`
 	// CalleeAlias is the keyed hash of the callee's other spelling, for a
-	// French overseas line (+596 596 12 34 56, +33 596 12 34 56:
-	// numbering.OverseasAlias), so that a sweep finds the complaints filed
+	// French overseas line (+596 596 12 34 56, +33 596 12 34 56) or a
+	// Mexican line (+52 55 …, +52 1 55 …; numbering.LineAlias), so that a sweep finds the complaints filed
 	// under either (Manager.HoldNew); empty for other numbers and for
 	// records stored before it existed until the number is next known
 	// (Manager.HoldCallee, or a registration with media under either

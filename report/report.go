@@ -17,6 +17,7 @@ import (
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/complaint"
 	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/internal/regfile"
 	"github.com/dialgate/dialgate/recording"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -488,7 +489,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			logDirs[dir] = ld
 			dirs = append(dirs, dir)
 		}
-		f, err := os.Open(path)
+		// Opened without waiting and refused unless regular: a FIFO under
+		// a log file's name would block the report for ever.
+		f, err := regfile.Open(path)
 		if err != nil {
 			return fmt.Errorf("report: audit log: %w", err)
 		}

@@ -104,7 +104,9 @@ func WithAllowLifetime(d time.Duration) CapOption {
 // denies on an entry under either), and Commit first reads them, then
 // reserves with each cap's room lowered by their count, so that two dials
 // under the two spellings never both take a cap's last slot. An outcome is
-// recorded under both spellings.
+// recorded under both spellings. A 10-digit Mexican number (+52 55 …) is
+// likewise read, and its outcomes recorded, under the withdrawn prefix-1
+// spelling (+52 1 55 …) that earlier builds counted it under.
 //
 // A subject (Dial.Subject, for rules counting per subject or per callee and
 // subject) is counted under its normalised spelling (normSubject: case
@@ -845,9 +847,15 @@ func canonicalCallee(n dialgate.Number) dialgate.Number { return numbering.Overs
 // otherSpelling returns, for a French overseas line, the spelling it is not
 // counted under (the +33 one): a release before the spellings were counted
 // as one kept the calls and outcomes dialled under it under its own keys,
-// which the check therefore keeps reading. ok is false for any other
-// number.
+// which the check therefore keeps reading. For a 10-digit Mexican number it
+// returns the withdrawn prefix-1 spelling (+52 1 55 … for +52 55 …,
+// numbering.MexicoPrefixOneAlias), under which earlier builds counted the
+// line's calls and outcomes before dials had to be written without the 1.
+// ok is false for any other number.
 func otherSpelling(n dialgate.Number) (dialgate.Number, bool) {
+	if alt, ok := numbering.MexicoPrefixOneAlias(n); ok {
+		return alt, true
+	}
 	c := canonicalCallee(n)
 	return numbering.OverseasAlias(c)
 }

@@ -1006,10 +1006,11 @@ known. Without a store at --data, --snapshot looks in the snapshots alone.`,
 			}
 			res := lookupResult{Number: n.String(), Entries: []dnc.Entry{}}
 			// A French overseas line is listed under either of its
-			// spellings (+33 596 … or +596 596 …), as the gate's
+			// spellings (+33 596 … or +596 596 …), a Mexican number also
+			// under the withdrawn prefix 1 (+52 1 55 …), as the gate's
 			// do-not-call check and screen --dnc look it up.
 			spellings := []dialgate.Number{n}
-			if alt, ok := numbering.OverseasAlias(n); ok {
+			if alt, ok := numbering.LineAlias(n); ok {
 				spellings = append(spellings, alt)
 			}
 			entriesOf := func(ctx context.Context, s dnc.Store) ([]dnc.Entry, error) {

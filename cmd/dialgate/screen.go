@@ -103,10 +103,11 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 			if len(snaps) > 0 {
 				listed = func(n dialgate.Number) (bool, error) {
 					// A French overseas line is listed under either of its
-					// spellings (+33 596 … or +596 596 …), as the gate's
-					// do-not-call check looks it up.
+					// spellings (+33 596 … or +596 596 …), a Mexican number
+					// also under the withdrawn prefix 1 (+52 1 55 …), as the
+					// gate's do-not-call check looks it up.
 					spellings := []dialgate.Number{n}
-					if alt, ok := numbering.OverseasAlias(n); ok {
+					if alt, ok := numbering.LineAlias(n); ok {
 						spellings = append(spellings, alt)
 					}
 					for _, s := range snaps {

@@ -1,0 +1,32 @@
+package complaint_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/complaint"
+	"github.com/dialgate/dialgate/dnc"
+	"github.com/dialgate/dialgate/storage/memstore"
+)
+
+// TestNewDeskAcceptsUnnamedFixedZone: a fixed zone is the same on every
+// host whatever its name, and NewDesk accepted one before it refused the
+// host's zone; time.FixedZone("", 8*3600) (the name left empty) was then
+// refused as "not a place's zone", the empty name read as an empty path
+// element by the zone-name check.
+func TestNewDeskAcceptsUnnamedFixedZone(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	lists, err := dnc.NewLists(ctx, st, dnc.ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, err := dnc.New(dnc.Config{}, lists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := complaint.NewDesk(complaint.Config{}, st, check, nil, hasher{}, nil, time.FixedZone("", 8*3600)); err != nil {
+		t.Errorf("unnamed fixed zone: %v", err)
+	}
+}
