@@ -197,8 +197,12 @@ consents through it with dialgate admin consent add.`,
 					return err
 				}
 			}
-			// The log is opened first: on a new --data its keys are made
-			// before the store (a store without its key is refused).
+			// Bad input is refused before anything is written. The log is
+			// opened first: on a new --data its keys are made before the
+			// store (a store without its key is refused).
+			if err := a.checkHome(sharedAny, "consents"); err != nil {
+				return err
+			}
 			l := a.openChangeLog(cmd.Context())
 			defer l.close()
 			s, done, err := a.openConsents(cmd.Context(), true)
