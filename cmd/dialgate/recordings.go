@@ -357,7 +357,7 @@ hold keeps any more is a retry, as through the sidecar's
 ReleaseRecordingHold: exit 0, recorded as applied and unchanged. A hold the
 recording does not have while other holds keep it is refused (exit 1,
 naming them), as is an unknown recording.`,
-		Args:  argsUsage(cobra.ExactArgs(1)),
+		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if hold == "" {
 				return usageErr("--hold: missing")
