@@ -20,7 +20,9 @@ func TestCLIBadConfigRefusedBeforeWriting(t *testing.T) {
 	}
 	none := filepath.Join(cfgDir, "none.yaml")
 	redisOnly := filepath.Join(cfgDir, "redis.yaml")
+	unknown := filepath.Join(cfgDir, "unknown.yaml")
 	for file, body := range map[string]string{
+		unknown:   "profile: cn\nlistne: \"127.0.0.1:0\"\n",
 		none:      "profile: cn\n",
 		redisOnly: "profile: cn\nredis: \"redis://127.0.0.1:6379/9\"\nredis_require_aof: false\nhmac_key_file: " + key + "\n",
 	} {
@@ -57,6 +59,8 @@ func TestCLIBadConfigRefusedBeforeWriting(t *testing.T) {
 		{none, []string{"complaint", "add", "--id", "cp-1", "--number", "+8613900139000"}},
 		{none, []string{"recordings", "register", "--id", "r1", "--number", "+8613900139000", "--started-at", "2026-12-01T00:00:00Z"}},
 		{none, []string{"recordings", "sweep"}},
+		{unknown, []string{"serve", "--metrics-listen", "off"}},
+		{unknown, []string{"complaint", "add", "--id", "cp-1", "--number", "+8613900139000"}},
 	}
 	for _, c := range cases {
 		empty := t.TempDir()
@@ -64,10 +68,10 @@ func TestCLIBadConfigRefusedBeforeWriting(t *testing.T) {
 		args := append([]string{"--data", data, c.args[0], "--config", c.cfg}, c.args[1:]...)
 		code, out, errs := runCLI(t, "", args...)
 		if code != 2 || !strings.Contains(errs, "--config") {
-			t.Errorf("%s with %s: exit %d, %q %q; want 2 naming --config", strings.Join(c.args[:2], " "), filepath.Base(c.cfg), code, out, errs)
+			t.Errorf("%s with %s: exit %d, %q %q; want 2 naming --config", strings.Join(c.args[:min(2, len(c.args))], " "), filepath.Base(c.cfg), code, out, errs)
 		}
 		if ents, err := os.ReadDir(empty); err != nil || len(ents) != 0 {
-			t.Errorf("%s with %s: wrote %v (%v); want nothing", strings.Join(c.args[:2], " "), filepath.Base(c.cfg), ents, err)
+			t.Errorf("%s with %s: wrote %v (%v); want nothing", strings.Join(c.args[:min(2, len(c.args))], " "), filepath.Base(c.cfg), ents, err)
 		}
 	}
 }
