@@ -382,7 +382,11 @@ type Repairer interface {
 	// given, not theirs); the store keeps them as evidence where it has
 	// room (docs/deploy.md). c failing ValidateRepair is an error
 	// wrapping ErrInvalid; no complaint under c.ID wraps ErrNotFound; a
-	// sound one wraps ErrNotDamaged. A store that still knows whom the
+	// sound one wraps ErrNotDamaged, unless it is exactly c
+	// (Complaint.Equal) and the store kept the bytes a repair of it
+	// replaced: that is the same repair again (a retry after its answer or
+	// audit record was lost), answered with those bytes, nothing changed
+	// (the memstore keeps them until the process ends). A store that still knows whom the
 	// complaint was about (boltstore's callee index, pgstore's callee
 	// column, else in every store the callee the damaged bytes name)
 	// refuses a c naming another callee (ErrOtherCallee, an ErrInvalid): the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -84,4 +85,18 @@ func exactKeys(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// Equal reports whether c and o are the same complaint, field for field:
+// instants as the same instants (whatever their zone), held recordings in
+// the same order (none and an empty list alike). A store answers a repair
+// giving exactly the complaint it already repaired the damaged one into
+// (Repairer) as a retry of that repair.
+func (c Complaint) Equal(o Complaint) bool {
+	return c.ID == o.ID && c.Tenant == o.Tenant && c.Callee == o.Callee && c.Segment == o.Segment &&
+		c.Scope == o.Scope && c.Channel == o.Channel && c.DecisionID == o.DecisionID && c.Details == o.Details &&
+		c.ReceivedAt.Equal(o.ReceivedAt) && c.ForwardBy.Equal(o.ForwardBy) && c.HandleBy.Equal(o.HandleBy) &&
+		c.AnswerBy.Equal(o.AnswerBy) && c.ForwardedAt.Equal(o.ForwardedAt) && c.HandledAt.Equal(o.HandledAt) &&
+		c.AnsweredAt.Equal(o.AnsweredAt) && c.Resolution == o.Resolution && c.Status == o.Status &&
+		slices.Equal(c.HeldRecordings, o.HeldRecordings) && c.DNCListed == o.DNCListed
 }

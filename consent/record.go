@@ -130,6 +130,18 @@ type Record struct {
 // allows a dial, whatever the instant of the dial.
 func (r *Record) Revoked() bool { return !r.RevokedAt.IsZero() }
 
+// SameGrant reports whether r and o record the same grant: the same number,
+// scope, tenant, method, grant and expiry instants, evidence and channel
+// (the id and the withdrawal aside). A grant given again under an id whose
+// record is the same grant is a retry of the first (its answer or audit
+// record lost); the sidecar's GrantConsent and `dialgate consent add`
+// answer it as unchanged, unless that record was revoked since.
+func (r *Record) SameGrant(o *Record) bool {
+	return r.Number == o.Number && r.Scope == o.Scope && r.Tenant == o.Tenant && r.Method == o.Method &&
+		r.GrantedAt.Equal(o.GrantedAt) && r.ExpiresAt.Equal(o.ExpiresAt) &&
+		r.DisclosureSHA256 == o.DisclosureSHA256 && r.EvidenceURI == o.EvidenceURI && r.Channel == o.Channel
+}
+
 // Expired reports whether the record has lapsed at t.
 func (r *Record) Expired(t time.Time) bool {
 	return !r.ExpiresAt.IsZero() && !t.Before(r.ExpiresAt)

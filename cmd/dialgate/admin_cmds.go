@@ -486,7 +486,9 @@ prints it, every field (the deadlines, scope and dnc_listed included), the
 id ID. A partial complaint or another id is refused before anything is sent
 (exit 2); a complaint the store reads as sound (change it through its
 steps), an unknown ID, or another callee than the one the store still files
-it under exits 1.
+it under exits 1. The same repair run again (its answer was lost) is a
+retry: a complaint stored exactly as FILE gives it, whose damaged bytes the
+store kept from a repair, exits 0, recorded, with the first run's answer.
 
 The damaged bytes are kept in the store (boltstore: the bucket
 complaints.replaced; pgstore: the row). Audit: the sidecar records

@@ -29,10 +29,11 @@ import (
 // where opening the store would make a new one (with keys and an audit log)
 // and then list no complaints, or find none, while the real store is never
 // opened. Only complaint add creates a store. A fleet keeps its complaints
-// in its PostgreSQL (--config with postgres): nothing to check here.
+// in its PostgreSQL: with --config, a config naming no postgres is refused
+// (checkHome), before anything is written.
 func (a *app) needComplaintStore() error {
-	if f := a.fleet(); f != nil && f.Postgres != "" {
-		return nil
+	if a.fleet() != nil {
+		return a.checkHome(sharedPostgres, "recordings and complaints")
 	}
 	path := filepath.Join(a.data, boltstore.DefaultFileName)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {

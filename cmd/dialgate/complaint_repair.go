@@ -40,7 +40,10 @@ of the order filings and steps write, is refused, exit 2), and
 the id ID. An answered complaint is refused (exit 2): answering ends its
 recording holds, so repair it as handled, then run complaint answer ID --at
 TIME. A complaint the store reads as sound is refused (exit 1): change it
-through its steps.
+through its steps. The same repair run again (its audit record failed, or
+its answer was lost) is a retry: a complaint stored exactly as FILE gives
+it, whose damaged bytes the store kept from a repair, exits 0, recorded,
+printing what the first run printed (not in a memstore past its process).
 
 The damaged bytes are not lost: boltstore keeps them in the bucket
 complaints.replaced, pgstore in the row (key "replaced" of its JSON). A

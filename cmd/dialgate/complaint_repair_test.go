@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dialgate/dialgate/auditlog"
+	"github.com/dialgate/dialgate/complaint"
 )
 
 // A complaint damaged in the store (here its status) fails every
@@ -28,6 +30,7 @@ func TestCLIComplaintRepair(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("add: %d %s%s", code, out, errs)
 	}
+	out0 := out
 	file := filepath.Join(t.TempDir(), "cp-1.json")
 	if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
 		t.Fatal(err)
@@ -59,6 +62,28 @@ func TestCLIComplaintRepair(t *testing.T) {
 	if code, out, errs := runCLI(t, "", "--data", data, "complaint", "list", "--status", "open"); code != 0 || !strings.Contains(out, "cp-1") {
 		t.Fatalf("list after the repair: %d %q %q; want cp-1 open", code, out, errs)
 	}
+	// The same repair again (its record failed, the message says to rerun)
+	// is a retry: exit 0, the same answer, recorded; another complaint on
+	// the repaired, sound one is refused.
+	if code, out, errs := runCLI(t, "", "--data", data, "complaint", "repair", "cp-1", "--from-json", file); code != 0 || out != rout {
+		t.Fatalf("the same repair again: %d %q %q; want exit 0 and %q", code, out, errs, rout)
+	}
+	other := filepath.Join(t.TempDir(), "other.json")
+	var oc complaint.Complaint
+	if err := json.Unmarshal([]byte(out0), &oc); err != nil {
+		t.Fatal(err)
+	}
+	oc.Tenant = "another"
+	ob, err := json.Marshal(oc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, ob, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "complaint", "repair", "cp-1", "--from-json", other); code != 1 || !strings.Contains(errs, "not damaged") {
+		t.Fatalf("another repair of the repaired complaint: %d %q %q; want exit 1: not damaged", code, out, errs)
+	}
 	if code, out, errs := runCLI(t, "", "--data", data, "complaint", "forward", "cp-1"); code != 0 {
 		t.Fatalf("forward after the repair: %d %q %q", code, out, errs)
 	}
@@ -69,7 +94,7 @@ func TestCLIComplaintRepair(t *testing.T) {
 	fsum := sha256.Sum256(raw)
 	var reqs, applied int
 	for _, c := range cliChanges(t, data, "13900139000") {
-		if c.Op != auditlog.OpComplaintRepair {
+		if c.Op != auditlog.OpComplaintRepair || c.Tenant == "another" {
 			continue
 		}
 		if c.ID != "cp-1" || c.SHA256 != hex.EncodeToString(fsum[:]) || c.Tenant != "acme" {
@@ -82,9 +107,10 @@ func TestCLIComplaintRepair(t *testing.T) {
 			applied++
 		}
 	}
-	if reqs != 2 || applied != 1 {
-		// The sound complaint's repair was requested and failed.
-		t.Fatalf("%d requested and %d applied complaint.repair records; want 2 and 1", reqs, applied)
+	if reqs != 3 || applied != 2 {
+		// The sound complaint's repair was requested and failed (the
+		// other complaint's is not counted).
+		t.Fatalf("%d requested and %d applied complaint.repair records; want 3 and 2", reqs, applied)
 	}
 }
 

@@ -160,7 +160,10 @@ func (a *app) consentAddCmd() *cobra.Command {
 		Long: `Adds one consent record. With --from-json, reads one JSON object with the keys
 id, number, scope, tenant, method, disclosure_sha256, evidence_uri, channel,
 granted_at, expires_at (unknown keys are an error). An id that already exists
-is refused (exit 1): consent given again is a new record with a new id.
+is refused (exit 1): consent given again is a new record with a new id. The
+same record again (every field as stored, not revoked since: a rerun after
+its answer or audit record was lost) is a retry, as through the sidecar's
+GrantConsent: exit 0, recorded as applied and unchanged (not another grant).
 
 --tenant names the seller (the dials' tenant) the person consented to: the
 record then covers only that tenant's dials in its scope. Without it the
@@ -197,8 +200,12 @@ consents through it with dialgate admin consent add.`,
 					return err
 				}
 			}
-			// The log is opened first: on a new --data its keys are made
-			// before the store (a store without its key is refused).
+			// Bad input is refused before anything is written. The log is
+			// opened first: on a new --data its keys are made before the
+			// store (a store without its key is refused).
+			if err := a.checkHome(sharedAny, "consents"); err != nil {
+				return err
+			}
 			l := a.openChangeLog(cmd.Context())
 			defer l.close()
 			s, done, err := a.openConsents(cmd.Context(), true)
@@ -213,7 +220,25 @@ consents through it with dialgate admin consent add.`,
 				return err
 			}
 			ch.ID, ch.Number, ch.Scope, ch.Tenant, ch.Source, ch.EffectiveAt = r.ID, r.Number, string(r.Scope), r.Tenant, r.Channel, r.GrantedAt
-			refused, err, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error { return s.AddConsent(cmd.Context(), r) })
+			// The same grant again (its answer or completion record
+			// lost) is a retry, as through the sidecar's GrantConsent:
+			// recorded as unchanged, not as another grant.
+			unchanged := false
+			refused, err, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error {
+				err := s.AddConsent(cmd.Context(), r)
+				if !errors.Is(err, storage.ErrConflict) {
+					return err
+				}
+				old, gerr := s.Consent(cmd.Context(), r.ID)
+				switch {
+				case gerr != nil || !old.SameGrant(&r):
+					return err
+				case old.Revoked():
+					return fmt.Errorf("consent %s exists and was revoked; consent given again is a new record with a new id: %w", r.ID, err)
+				}
+				unchanged = true
+				return auditlog.ErrUnchanged
+			})
 			if refused != nil {
 				return refused
 			}
@@ -224,6 +249,10 @@ consents through it with dialgate admin consent add.`,
 				if err := a.printJSON(consentAdded{ID: r.ID, Number: r.Number.String(), Scope: string(r.Scope), Tenant: r.Tenant, Method: string(r.Method)}); err != nil {
 					return err
 				}
+				return notRecorded
+			}
+			if unchanged {
+				fmt.Fprintf(a.stdout, "unchanged consent %s: the store holds this record (a retry)\n", r.ID)
 				return notRecorded
 			}
 			fmt.Fprintln(a.stdout, consentAddedText(r))

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +51,40 @@ func TestCLIConsentRevokeAgainUnchanged(t *testing.T) {
 	if r.Changes.ConsentGrants != 1 || r.Changes.ConsentRevocations != 1 || ops["consent.revoke (unchanged)"] != 1 {
 		t.Errorf("report: %d grants, %d revocations, by op %+v; want 1, 1 and one unchanged revocation",
 			r.Changes.ConsentGrants, r.Changes.ConsentRevocations, r.Changes.ByOp)
+	}
+}
+
+// TestCLIConsentAddAgainUnchanged: `dialgate consent add` run again with
+// the same record (its answer lost, or its completion not recorded) is a
+// retry, as through the sidecar's GrantConsent: exit 0, recorded applied
+// and unchanged (not counted as another grant). Another record under the
+// id, or the same one once revoked, is still refused (exit 1), recorded
+// failed.
+func TestCLIConsentAddAgainUnchanged(t *testing.T) {
+	data := t.TempDir()
+	for i := range 2 {
+		if code, out, errs := runCLI(t, "", append([]string{"--data", data}, consentAddArgs...)...); code != 0 {
+			t.Fatalf("add %d: %d %s%s", i, code, out, errs)
+		}
+	}
+	got := cliChanges(t, data, "13900139000")
+	if len(got) != 4 {
+		t.Fatalf("%d change records, want 4 (every request recorded): %+v", len(got), got)
+	}
+	if first, again := got[1], got[3]; first.Op != auditlog.OpConsentGrant || first.Result != auditlog.ResultApplied || first.Unchanged ||
+		again.Op != auditlog.OpConsentGrant || again.Result != auditlog.ResultApplied || !again.Unchanged {
+		t.Fatalf("grant records %+v / %+v, want applied, then applied and unchanged", first, again)
+	}
+	other := slices.Clone(consentAddArgs)
+	i := slices.Index(other, "--granted-at")
+	other[i+1] = "2026-01-02T00:00:00Z"
+	if code, out, errs := runCLI(t, "", append([]string{"--data", data}, other...)...); code != 1 || !strings.Contains(errs, "exists") {
+		t.Fatalf("another record under the id: %d %s%s; want exit 1: exists", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", "--data", data, "consent", "revoke", "c-1"); code != 0 {
+		t.Fatalf("revoke: %d %s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", append([]string{"--data", data}, consentAddArgs...)...); code != 1 || !strings.Contains(errs, "revoked") {
+		t.Fatalf("the same record once revoked: %d %s%s; want exit 1: revoked", code, out, errs)
 	}
 }

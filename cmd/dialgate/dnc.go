@@ -410,9 +410,12 @@ func (a *app) dncImport(ctx context.Context, paths []string, opts dnc.ParseOptio
 		}
 		return usageErr("%d malformed %s; nothing imported (use --skip-bad to import the rest)", len(res.BadLines), plural(len(res.BadLines), "line", "lines"))
 	}
-	// The audit log is opened before the store, which it may create: on a
-	// new --data the keys are made first (a store without its key is
-	// refused).
+	// Bad input is refused before anything is written. The audit log is
+	// opened before the store, which it may create: on a new --data the
+	// keys are made first (a store without its key is refused).
+	if err := a.checkHome(sharedAny, "do-not-call lists"); err != nil {
+		return err
+	}
 	l := a.openChangeLog(ctx)
 	defer l.close()
 	var s dnc.Store

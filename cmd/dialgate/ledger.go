@@ -369,8 +369,12 @@ is locked: send the entry through it with dialgate admin ledger add.`,
 			if err != nil {
 				return err
 			}
-			// The log is opened first: on a new --data its keys are made
-			// before the store (a store without its key is refused).
+			// Bad input is refused before anything is written. The log is
+			// opened first: on a new --data its keys are made before the
+			// store (a store without its key is refused).
+			if err := a.checkHome(sharedPostgres, "the caller-ID ledger"); err != nil {
+				return err
+			}
 			l := a.openChangeLog(cmd.Context())
 			defer l.close()
 			s, done, err := a.openLedger(cmd.Context(), true)
@@ -557,6 +561,9 @@ nothing stored). An import replacing more entries than one record can name
 			}
 			if _, err := io.Copy(sum, f); err != nil { // any rest the parser left
 				return failErr(fmt.Errorf("%s: %w", args[0], err))
+			}
+			if err := a.checkHome(sharedPostgres, "the caller-ID ledger"); err != nil {
+				return err
 			}
 			l := a.openChangeLog(cmd.Context())
 			defer l.close()

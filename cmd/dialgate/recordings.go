@@ -347,7 +347,17 @@ func (a *app) recReleaseCmd(profile *string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "release ID --hold NAME",
 		Short: "Release a legal hold on a recording",
-		Args:  argsUsage(cobra.ExactArgs(1)),
+		Long: `Releases the legal hold NAME on the recording ID; once no hold keeps it,
+the sweep deletes it when its retention is over. Audit: recorded first as
+requested (recording.release_hold), then applied or failed; when the log
+cannot record it nothing is changed (exit 1).
+
+Run again (its answer or audit record lost), a release of a recording no
+hold keeps any more is a retry, as through the sidecar's
+ReleaseRecordingHold: exit 0, recorded as applied and unchanged. A hold the
+recording does not have while other holds keep it is refused (exit 1,
+naming them), as is an unknown recording.`,
+		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if hold == "" {
 				return usageErr("--hold: missing")
@@ -362,8 +372,28 @@ func (a *app) recReleaseCmd(profile *string) *cobra.Command {
 				ch.ID, ch.HoldID = args[0], hold
 				l := a.openChangeLog(cmd.Context())
 				defer l.close()
+				// Released again (its answer or completion record lost), a
+				// recording no longer held is a retry, as through the
+				// sidecar's ReleaseRecordingHold: recorded as unchanged.
+				unchanged := false
 				refused, err, notRecorded := a.recordThenApply(cmd.Context(), l, ch, func() error {
-					return m.ReleaseHold(cmd.Context(), args[0], hold)
+					err := m.ReleaseHold(cmd.Context(), args[0], hold)
+					if !errors.Is(err, recording.ErrNotFound) {
+						return err
+					}
+					r, gerr := m.Get(cmd.Context(), args[0])
+					switch {
+					case gerr != nil:
+						return err
+					case r.Held():
+						ids := make([]string, len(r.Holds))
+						for i, h := range r.Holds {
+							ids[i] = h.ID
+						}
+						return fmt.Errorf("recording %s has no hold %q; it is held by %s: %w", args[0], hold, strings.Join(ids, ", "), err)
+					}
+					unchanged = true
+					return auditlog.ErrUnchanged
 				})
 				if refused != nil {
 					return refused
@@ -375,6 +405,10 @@ func (a *app) recReleaseCmd(profile *string) *cobra.Command {
 					if err := a.printJSON(recHoldChanged{ID: args[0], Hold: hold, Released: true}); err != nil {
 						return err
 					}
+					return notRecorded
+				}
+				if unchanged {
+					fmt.Fprintf(a.stdout, "unchanged: %s holds no hold %s (released already)\n", args[0], hold)
 					return notRecorded
 				}
 				fmt.Fprintf(a.stdout, "released hold %s on %s\n", hold, args[0])

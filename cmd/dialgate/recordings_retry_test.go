@@ -72,3 +72,54 @@ func TestCLIRecordingsRegisterRetryRecorded(t *testing.T) {
 		t.Errorf("refused registrations recorded: %d records, want %d", len(got), n)
 	}
 }
+
+// TestCLIRecordingsReleaseAgainUnchanged: recordings release run again (its
+// answer or completion record lost) is a retry, as through the sidecar's
+// ReleaseRecordingHold: a recording no longer held exits 0, recorded as
+// applied and unchanged. It exited 1, "not found". A hold the recording
+// never had while other holds keep it is still refused (exit 1), as is an
+// unknown recording.
+func TestCLIRecordingsReleaseAgainUnchanged(t *testing.T) {
+	data := t.TempDir()
+	on := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"--data", data, "recordings"}, args...)...)
+	}
+	if code, out, errs := on("register", "--id", "r-1", "--number", "+8613900139000", "--started-at", "2026-12-01T10:00:00+08:00"); code != 0 {
+		t.Fatalf("register: %d %s%s", code, out, errs)
+	}
+	for _, h := range []string{"h-1", "h-2"} {
+		if code, out, errs := on("hold", "r-1", "--hold", h); code != 0 {
+			t.Fatalf("hold %s: %d %s%s", h, code, out, errs)
+		}
+	}
+	if code, out, errs := on("release", "r-1", "--hold", "h-1"); code != 0 {
+		t.Fatalf("release h-1: %d %s%s", code, out, errs)
+	}
+	// h-2 still holds it: h-1 again is refused (it cannot be told from a
+	// mistyped hold).
+	if code, out, errs := on("release", "r-1", "--hold", "h-1"); code != 1 || !strings.Contains(errs, "h-2") {
+		t.Fatalf("release h-1 again while h-2 holds: %d %s%s; want exit 1 naming h-2", code, out, errs)
+	}
+	for i := range 2 {
+		if code, out, errs := on("release", "r-1", "--hold", "h-2"); code != 0 {
+			t.Fatalf("release h-2 (%d): %d %s%s", i, code, out, errs)
+		}
+	}
+	if code, out, errs := on("release", "r-2", "--hold", "h-2"); code != 1 || !strings.Contains(errs, "not found") {
+		t.Fatalf("release of an unknown recording: %d %s%s; want exit 1: not found", code, out, errs)
+	}
+	var results []string
+	for _, c := range cliChanges(t, data, "13900139000") {
+		if c.Op == auditlog.OpRecordingReleaseHold && c.ID == "r-1" && c.HoldID == "h-2" && c.Result != auditlog.ResultRequested {
+			r := string(c.Result)
+			if c.Unchanged {
+				r += " unchanged"
+			}
+			results = append(results, r)
+		}
+	}
+	if strings.Join(results, ", ") != "applied, applied unchanged" {
+		t.Fatalf("release h-2 records: %v; want applied, then applied unchanged", results)
+	}
+}

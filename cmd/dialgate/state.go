@@ -56,12 +56,9 @@ func (a *app) openState(cmd *cobra.Command, profileFlag string, use profileUse) 
 		return nil, usageErr("--profile: %v", err)
 	}
 	fleet := a.fleet()
-	if fleet != nil && fleet.Postgres == "" {
-		// With Redis alone the recordings and complaints would land in this
-		// host's store, which no sidecar reads.
-		return nil, usageErr("--config: %s names no postgres: a fleet keeps its recordings and complaints in PostgreSQL", a.fleetConfig)
-	}
-	if err := a.refuseFleetData(sharedPostgres, "recordings and complaints"); err != nil {
+	// With Redis alone the recordings and complaints would land in this
+	// host's store, which no sidecar reads.
+	if err := a.checkHome(sharedPostgres, "recordings and complaints"); err != nil {
 		return nil, err
 	}
 	var keyFile string
@@ -206,14 +203,8 @@ func (a *app) fleetDeps(ctx context.Context) (deps *policy.Deps, done func(), er
 	if fleet == nil {
 		return nil, nil, nil
 	}
-	if fleet.Postgres == "" && fleet.Redis == "" {
-		// --data's default is ./dialgate-data of the working directory, not
-		// the config's data: name the store the config's sidecar uses.
-		data := fleet.WithDefaults().Data
-		if abs, err := filepath.Abs(data); err == nil {
-			data = abs
-		}
-		return nil, nil, usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config and give --data %s (the config's data) to use the store of its sidecar (stopped, or through dialgate admin while it runs)", a.fleetConfig, data)
+	if err := a.checkHome(sharedAny, ""); err != nil {
+		return nil, nil, err
 	}
 	deps = &policy.Deps{}
 	_, closeShared, err := sidecar.OpenShared(ctx, *fleet, deps)
@@ -221,6 +212,33 @@ func (a *app) fleetDeps(ctx context.Context) (deps *policy.Deps, done func(), er
 		return nil, nil, failErr(fmt.Errorf("--config: %w", err))
 	}
 	return deps, func() { closeShared() }, nil
+}
+
+// checkHome refuses, before anything is written (the data directory, its
+// keys, the audit log, the store), a command whose records (what names
+// them) would not be kept where the sidecars read them: with --config, a
+// config naming no fleet back-end, or (home sharedPostgres) no postgres;
+// without it, a --data whose sidecar keeps them on a fleet's back-ends
+// (refuseFleetData). Every write command calls it before it opens the
+// audit log.
+func (a *app) checkHome(home recordHome, what string) error {
+	fleet := a.fleet()
+	if fleet == nil {
+		return a.refuseFleetData(home, what)
+	}
+	if fleet.Postgres == "" && fleet.Redis == "" {
+		// --data's default is ./dialgate-data of the working directory, not
+		// the config's data: name the store the config's sidecar uses.
+		data := fleet.WithDefaults().Data
+		if abs, err := filepath.Abs(data); err == nil {
+			data = abs
+		}
+		return usageErr("--config: %s names no fleet back-end (redis or postgres); drop --config and give --data %s (the config's data) to use the store of its sidecar (stopped, or through dialgate admin while it runs)", a.fleetConfig, data)
+	}
+	if home == sharedPostgres && fleet.Postgres == "" {
+		return usageErr("--config: %s names no postgres: a fleet keeps %s in PostgreSQL", a.fleetConfig, what)
+	}
+	return nil
 }
 
 // fleetDNC returns the do-not-call store of the fleet --config names (the one
@@ -257,7 +275,7 @@ func (a *app) openConsents(ctx context.Context, write bool) (consentStore, func(
 		}
 		return cs, done, nil
 	}
-	if err := a.refuseFleetData(sharedAny, "consents"); err != nil {
+	if err := a.checkHome(sharedAny, "consents"); err != nil {
 		return nil, nil, err
 	}
 	open := a.openReadStore
@@ -285,7 +303,7 @@ func (a *app) openLedger(ctx context.Context, write bool) (callerid.Store, func(
 		}
 		return deps.Ledger, done, nil
 	}
-	if err := a.refuseFleetData(sharedPostgres, "the caller-ID ledger"); err != nil {
+	if err := a.checkHome(sharedPostgres, "the caller-ID ledger"); err != nil {
 		return nil, nil, err
 	}
 	var s *boltstore.Store

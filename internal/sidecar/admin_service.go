@@ -666,6 +666,9 @@ const (
 // failed (recordThenApply): a repair ends the refusals the damage caused
 // (a recording of the callee registered again). It answers the SHA-256 of
 // complaint_json and of the damaged bytes replaced (which the store keeps).
+// The same repair again (a retry after a lost answer) is recorded and
+// answered as the first: the store's Repairer returns the bytes it replaced
+// again when the complaint stored is exactly the one given.
 func (s *adminServer) RepairComplaint(ctx context.Context, req *pb.RepairComplaintRequest) (*pb.RepairComplaintResponse, error) {
 	const method = "RepairComplaint"
 	if s.be.Complaints == nil {

@@ -77,10 +77,7 @@ func (a consentAdmin) GrantConsent(ctx context.Context, c ConsentGrant) (unchang
 	// and whether another tenant's consent was withdrawn is that tenant's
 	// business. Only a caller that sent the very record learns it is
 	// revoked.
-	same := old.Number == r.Number && old.Scope == r.Scope && old.Tenant == r.Tenant && old.Method == r.Method &&
-		old.GrantedAt.Equal(r.GrantedAt) && old.ExpiresAt.Equal(r.ExpiresAt) &&
-		old.DisclosureSHA256 == r.DisclosureSHA256 && old.EvidenceURI == r.EvidenceURI && old.Channel == r.Channel
-	if !same {
+	if !old.SameGrant(&r) {
 		return false, fmt.Errorf("%w: consent %s exists with other fields", ErrAlreadyExists, c.ID)
 	}
 	if old.Revoked() {

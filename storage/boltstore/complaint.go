@@ -338,8 +338,25 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 	return tableUpdate(ctx, s, "UpdateComplaint", complaints, id, fn)
 }
 
+// lastReplaced returns a copy of the damaged bytes the latest repair of the
+// complaint id replaced (bucketComplaintsReplaced, keyed by the repair's
+// sequence number then the id), or nil when it was never repaired. It reads
+// the bucket whole (a repair is rare).
+func lastReplaced(rb *bolt.Bucket, id []byte) []byte {
+	var last []byte
+	c := rb.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) == 8+len(id) && bytes.Equal(k[8:], id) {
+			last = v
+		}
+	}
+	return bytes.Clone(last)
+}
+
 // RepairComplaint implements complaint.Repairer; durable before it
-// returns. The complaint stored under c.ID is damaged when it does not
+// returns. The same repair again, the complaint stored still exactly c
+// (complaint.Complaint.Equal) and the bytes a repair replaced kept, is a
+// retry: it returns those bytes again and changes nothing. The complaint stored under c.ID is damaged when it does not
 // decode or fails ValidateStored, or when the callee index lists it under
 // another callee than the one its bytes name (the trace of a damaged
 // callee, see complaintPage): such a trace is whom the complaint was
@@ -388,7 +405,13 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 				}
 			}
 		}
-		if _, err := complaints.decode(id, raw); err == nil && len(traces) == 0 {
+		if cur, err := complaints.decode(id, raw); err == nil && len(traces) == 0 {
+			// The same repair again (its answer or record lost): the
+			// bytes it replaced, kept, answered again; nothing changed.
+			if prev := lastReplaced(tx.Bucket(bucketComplaintsReplaced), id); prev != nil && cur.Equal(c) {
+				replaced = prev
+				return nil
+			}
 			derr = fmt.Errorf("boltstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
 			return nil
 		}

@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -51,8 +52,11 @@ func (s *Store) UpdateComplaint(_ context.Context, id string, fn func(*complaint
 // RepairComplaint implements complaint.Repairer: a complaint that fails
 // ValidateStored (the memstore holds decoded values only) is replaced by c,
 // which must name the callee the damaged complaint names, when it names
-// one (the recordings its hold covers are that callee's). It returns the damaged complaint as JSON; the memstore keeps no copy (it
-// keeps nothing past the process).
+// one (the recordings its hold covers are that callee's). It returns the
+// damaged complaint as JSON, which the memstore keeps until the process
+// ends (nothing past it). The same repair again, the complaint stored still
+// exactly c (complaint.Complaint.Equal), is a retry: it returns that JSON
+// again and changes nothing.
 func (s *Store) RepairComplaint(_ context.Context, c complaint.Complaint) ([]byte, error) {
 	if err := s.check("RepairComplaint"); err != nil {
 		return nil, err
@@ -68,6 +72,9 @@ func (s *Store) RepairComplaint(_ context.Context, c complaint.Complaint) ([]byt
 		return nil, fmt.Errorf("memstore: complaint %s: %w", c.ID, complaint.ErrNotFound)
 	}
 	if old.ValidateStored(c.ID) == nil {
+		if prev, ok := s.repairedFrom[c.ID]; ok && old.Equal(c) {
+			return bytes.Clone(prev), nil
+		}
 		return nil, fmt.Errorf("memstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
 	}
 	if old.Callee != "" && old.Callee != c.Callee {
@@ -79,6 +86,10 @@ func (s *Store) RepairComplaint(_ context.Context, c complaint.Complaint) ([]byt
 		return nil, fmt.Errorf("memstore: RepairComplaint: %w", err)
 	}
 	t.set(complaintSpec, c.ID, complaintSpec.clone(c))
+	if s.repairedFrom == nil {
+		s.repairedFrom = map[string][]byte{}
+	}
+	s.repairedFrom[c.ID] = bytes.Clone(replaced)
 	return replaced, nil
 }
 

@@ -22,6 +22,10 @@ type Store struct {
 	recordings recordingState
 	ledger     ledgerState
 	complaints table[complaint.Complaint]
+	// repairedFrom holds, by complaint id, the damaged complaint (as JSON)
+	// its latest repair replaced, guarded by complaints.mu: a retry of that
+	// repair answers it again (RepairComplaint).
+	repairedFrom map[string][]byte
 	// Domain files add their state here, one field per domain.
 	dnc dncState
 

@@ -174,7 +174,10 @@ func (s *Store) UpdateComplaint(ctx context.Context, id string, fn func(*complai
 // callee the damaged JSON names, when it names one). In one transaction (the row locked) the row is set from c and
 // the damaged JSON is kept, verbatim as jsonb holds it, under the key
 // "replaced" of the new JSON, which the decoder ignores and UpdateComplaint
-// keeps (an older build's update drops it). It returns that JSON.
+// keeps (an older build's update drops it). It returns that JSON. The same
+// repair again, the row's complaint still exactly c
+// (complaint.Complaint.Equal) and the JSON it replaced still in the row, is
+// a retry: it returns that JSON again and changes nothing.
 func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]byte, error) {
 	if err := c.ValidateRepair(); err != nil {
 		return nil, err
@@ -194,7 +197,19 @@ func (s *Store) RepairComplaint(ctx context.Context, c complaint.Complaint) ([]b
 		if err != nil {
 			return s.fail("RepairComplaint", err)
 		}
-		if _, err := rowComplaint(r); err == nil {
+		if cur, err := rowComplaint(r); err == nil {
+			// The same repair again (its answer or record lost): the
+			// JSON it replaced, kept in the row, answered again.
+			if cur.Equal(c) {
+				var prev []byte
+				if err := tx.QueryRow(ctx, `SELECT complaint->'replaced' FROM complaints WHERE id = $1`, c.ID).Scan(&prev); err != nil {
+					return s.fail("RepairComplaint", err)
+				}
+				if prev != nil {
+					replaced = prev
+					return nil
+				}
+			}
 			return fmt.Errorf("pgstore: complaint %s: %w", c.ID, complaint.ErrNotDamaged)
 		}
 		raw, callee := r.raw, r.callee

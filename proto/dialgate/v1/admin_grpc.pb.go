@@ -169,7 +169,10 @@ type AdminServiceClient interface {
 	// the message names the complaint's field, e.g. "complaint_json:
 	// answer_by: missing"). NotFound for an unknown complaint_id;
 	// FailedPrecondition for a complaint the store reads as sound (change it
-	// through its steps) and for a callee other than the one the store still
+	// through its steps) — unless it is exactly complaint_json's and the
+	// store kept the bytes a repair of it replaced: the same repair again (a
+	// retry after a lost answer) is OK, recorded, answering those bytes'
+	// digest and length again — and for a callee other than the one the store still
 	// files the damaged complaint under (its held recordings are that
 	// callee's; the message does not name the stored callee). Unimplemented
 	// when the server's complaint store cannot repair. Admin scope, and a
@@ -511,7 +514,10 @@ type AdminServiceServer interface {
 	// the message names the complaint's field, e.g. "complaint_json:
 	// answer_by: missing"). NotFound for an unknown complaint_id;
 	// FailedPrecondition for a complaint the store reads as sound (change it
-	// through its steps) and for a callee other than the one the store still
+	// through its steps) — unless it is exactly complaint_json's and the
+	// store kept the bytes a repair of it replaced: the same repair again (a
+	// retry after a lost answer) is OK, recorded, answering those bytes'
+	// digest and length again — and for a callee other than the one the store still
 	// files the damaged complaint under (its held recordings are that
 	// callee's; the message does not name the stored callee). Unimplemented
 	// when the server's complaint store cannot repair. Admin scope, and a
