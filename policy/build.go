@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -107,7 +106,7 @@ func sections() []section {
 // plus dialgate.New.
 func Checks(p *Profile, deps Deps) ([]dialgate.Checker, error) {
 	if p == nil {
-		return nil, errors.New("policy: nil profile")
+		return nil, errNilProfile()
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidProfile, p.Name, err)

@@ -135,3 +135,23 @@ func TestStoreDepsNilPointer(t *testing.T) {
 		}()
 	}
 }
+
+// TestBuildNilProfile: Build, Assemble and Checks given a nil profile (the
+// result of a Builtin or Load whose error was dropped) fail with an error
+// wrapping ErrInvalidProfile that names the profile argument, as every other
+// profile problem does, instead of a bare "nil profile" no errors.Is matches.
+func TestBuildNilProfile(t *testing.T) {
+	deps, err := StoreDeps(memstore.New(), []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errBuild := Build(nil, deps, dialgate.WithoutAuditLog())
+	_, errAsm := Assemble(nil, deps, dialgate.WithoutAuditLog())
+	_, errChecks := Checks(nil, deps)
+	var p *Profile
+	for name, err := range map[string]error{"Build": errBuild, "Assemble": errAsm, "Checks": errChecks, "Validate": p.Validate()} {
+		if !errors.Is(err, ErrInvalidProfile) || !strings.Contains(err.Error(), "profile") {
+			t.Errorf("%s(nil profile) = %v, want an error wrapping ErrInvalidProfile", name, err)
+		}
+	}
+}
