@@ -134,10 +134,15 @@ func New(checks []Checker, opts ...Option) (*Gate, error) {
 
 // usable reports a Gate that New did not make (nil, or the zero Gate, whose
 // nil Clock New never leaves): it would have no checks and no audit log, so
-// it decides nothing rather than allow everything or panic.
-func (g *Gate) usable() error {
+// it decides nothing rather than allow everything or panic; and a nil ctx,
+// which every check, Committer and audit log would panic on.
+func (g *Gate) usable(ctx context.Context) error {
 	if g == nil || g.clock == nil {
 		return fmt.Errorf("dialgate: the Gate was not created with New (a nil or zero Gate): %w", ErrInvalidConfig)
+	}
+	if ctx == nil {
+		// Every check, Committer and the audit log would panic on it.
+		return fmt.Errorf("dialgate: ctx: nil context (pass context.Background() or the request's context): %w", ErrInvalidConfig)
 	}
 	return nil
 }
@@ -172,8 +177,8 @@ func (g *Gate) CheckNames() []string {
 // (wrapping ErrAuditUnavailable, reason audit.unavailable), an empty id from
 // the WithDecisionIDs function (wrapping ErrInvalidConfig, reason
 // audit.unavailable, not recorded), a Clock reading before 2000, a Clock or
-// an id function that panics (the same) or a Gate not created with New
-// (the same) — and the Decision returned with
+// an id function that panics (the same), a Gate not created with New or a
+// nil ctx (the same, naming it) — and the Decision returned with
 // it denies. A check that fails, times out
 // or panics denies with "<check>.unavailable" and does not make Check return
 // an error. When ctx ends while the audit log records what would have been
@@ -186,10 +191,14 @@ func (g *Gate) CheckNames() []string {
 // ErrAuditUnavailable and ctx's error (ended during the record, the allow
 // is followed by a Released outcome, as above).
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
-	if err := g.usable(); err != nil {
+	if err := g.usable(ctx); err != nil {
 		// Like a decision without an id: nothing can be recorded, and the
 		// deny names why, as every deny does.
-		return Decision{Reasons: []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the Gate was not created with New (a nil or zero Gate): it has no audit log and decides nothing"}}}, err
+		msg := "the Gate was not created with New (a nil or zero Gate): it has no audit log and decides nothing"
+		if g != nil && g.clock != nil {
+			msg = "no context (a nil ctx): nothing can be checked or recorded"
+		}
+		return Decision{Reasons: []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: msg}}}, err
 	}
 	t, err := g.now()
 	if err != nil {
@@ -666,7 +675,7 @@ func (g *Gate) releaseCommitters(ctx context.Context, id string) []error {
 // (an error wrapping ErrInvalidConfig; nothing given back or recorded), as
 // it refuses Check.
 func (g *Gate) Release(ctx context.Context, d Decision) error {
-	if err := g.usable(); err != nil {
+	if err := g.usable(ctx); err != nil {
 		return err
 	}
 	if d.ID == "" {
@@ -852,7 +861,7 @@ func (g *Gate) recount(ctx context.Context, o Outcome) error {
 // an instant, the pause it starts and the counts it adds would hold back no
 // dial. Nothing is marked, observed or recorded; retry it.
 func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
-	if err := g.usable(); err != nil {
+	if err := g.usable(ctx); err != nil {
 		return err
 	}
 	if o.DecisionID == "" {
@@ -933,7 +942,7 @@ func (g *Gate) MarkPlacedDial(ctx context.Context, decisionID string, dial Dial)
 
 // markPlacedOf is MarkPlaced and MarkPlacedDial: o has the id and the dial.
 func (g *Gate) markPlacedOf(ctx context.Context, o Outcome) error {
-	if err := g.usable(); err != nil {
+	if err := g.usable(ctx); err != nil {
 		return err
 	}
 	if o.DecisionID == "" {

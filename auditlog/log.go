@@ -182,6 +182,10 @@ type Log struct {
 	failed  error
 	closeCh chan struct{} // closed when the writer has exited
 	wake    chan struct{}
+	// closeDone is closed when the first Close has finished, closeErr set
+	// before: every later or concurrent Close returns it.
+	closeDone chan struct{}
+	closeErr  error
 
 	stats Stats // guarded by mu
 
@@ -316,13 +320,15 @@ func (l *Log) Dir() string { return l.dir }
 
 // Close writes a final checkpoint, fsyncs and closes the files. Records
 // submitted before Close are written; later calls return ErrClosed. Close is
-// idempotent.
+// idempotent: a second or concurrent Close waits for the first to finish and
+// returns its result, so every caller learns that the final checkpoint (or
+// the release of the lock) failed.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		<-l.closeCh
-		return nil
+		<-l.closeDone
+		return l.closeErr
 	}
 	l.closed = true
 	b := l.cur
@@ -340,6 +346,8 @@ func (l *Log) Close() error {
 			err = uerr
 		}
 	}
+	l.closeErr = err
+	close(l.closeDone)
 	return err
 }
 

@@ -124,7 +124,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 func openScanned(dir string, opts Options, red *Redactor, lock *os.File, st *scanState, newID bool) (*Log, error) {
 	l := &Log{
 		dir: dir, opts: opts, red: red, lock: lock,
-		cur: newBatch(), closeCh: make(chan struct{}), wake: make(chan struct{}, 1),
+		cur: newBatch(), closeCh: make(chan struct{}), closeDone: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
 	l.w = writer{seq: st.seq, prev: st.prev, tree: st.tree, since: st.since, lastSigned: st.lastSigned, logID: opts.LogID, lastTime: st.lastTime}
 	if st.logID != "" {

@@ -1,8 +1,8 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/dialgate/dialgate"
@@ -17,8 +17,8 @@ import (
 )
 
 // Deps are the stores and keys the checks of a profile work with. Each field is
-// the interface a check package consumes; storage/memstore.Store and
-// storage/boltstore.Store satisfy all of them. A field may be nil when the
+// the interface a check package consumes; storage/memstore.Store satisfies
+// all of them, storage/boltstore.Store all but Runs. A field may be nil when the
 // profile has no section that needs it; Build reports a missing one by name.
 type Deps struct {
 	// One field per store interface; each helper adds its own.
@@ -106,7 +106,7 @@ func sections() []section {
 // plus dialgate.New.
 func Checks(p *Profile, deps Deps) ([]dialgate.Checker, error) {
 	if p == nil {
-		return nil, errors.New("policy: nil profile")
+		return nil, errNilProfile()
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidProfile, p.Name, err)
@@ -228,8 +228,9 @@ func CheckOf[T dialgate.Checker](checks []dialgate.Checker) (T, bool) {
 // all but storage.Runs), HashKey to key, and CalleeHasher to the audit log's
 // keyed hash with key.
 // key must be the deployment's secret HMAC key, at least 16 bytes. A store
-// that implements none of the store interfaces (nil, a file name) is an
-// error wrapping dialgate.ErrInvalidConfig.
+// that is nil, a nil pointer (a store never opened) or implements none of
+// the store interfaces (a file name) is an error wrapping
+// dialgate.ErrInvalidConfig.
 //
 // Writes made straight into store while a Gate built on it runs are seen by
 // its checks: consents and ledger entries through the stores' revisions,
@@ -239,6 +240,14 @@ func StoreDeps(store any, key []byte) (Deps, error) {
 	h, err := auditlog.NewCalleeHasher(key)
 	if err != nil {
 		return Deps{}, fmt.Errorf("policy: StoreDeps: key: %w", err)
+	}
+	if store == nil {
+		return Deps{}, fmt.Errorf("policy: StoreDeps: store: nil; give it a *memstore.Store, *boltstore.Store, *redisstore.Store or *pgstore.Store: %w", dialgate.ErrInvalidConfig)
+	}
+	if v := reflect.ValueOf(store); v.Kind() == reflect.Pointer && v.IsNil() {
+		// A typed nil implements every interface its type does, and the
+		// first check to use it would panic.
+		return Deps{}, fmt.Errorf("policy: StoreDeps: store: a nil %T (a store never opened, or whose Open failed): %w", store, dialgate.ErrInvalidConfig)
 	}
 	d := Deps{HashKey: append([]byte(nil), key...), CalleeHasher: h}
 	d.DNC, _ = store.(dnc.Store)

@@ -22,9 +22,10 @@ import (
 // A Go dialer's whole path with dialgate embedded: open the durable
 // embedded store and the signed audit log, build a Gate from the built-in
 // cn profile (Assemble: Build that also returns the checks), keep the
-// ledger and a consent in the store, take an opt-out through the Gate's
-// do-not-call check, ask before every dial, report what happened to a
-// placed call, release a dial not placed, and close cleanly. A fleet does
+// ledger and a consent (granted, then withdrawn) in the store, take an
+// opt-out through the Gate's do-not-call check, ask before every dial,
+// report what happened to a placed call, release a dial not placed, and
+// close cleanly. A fleet does
 // the same on shared stores (storage/redisstore, storage/pgstore; see
 // docs/deploy.md).
 func ExampleAssemble() {
@@ -160,6 +161,13 @@ func ExampleAssemble() {
 		panic(err)
 	}
 	check("marketing, after release", marketing)
+	// The person withdraws the consent: in force for every Check that
+	// starts after RevokeConsent returns (PIPL art. 15). Every failing rule
+	// is reported: the allow above still holds the 5-minute slot.
+	if _, err := store.RevokeConsent(ctx, "consent-1", now, "call"); err != nil {
+		panic(err)
+	}
+	check("marketing, consent withdrawn", marketing)
 
 	noConsent := marketing
 	noConsent.To = dialgate.MustParseNumber("+8613700137001")
@@ -210,6 +218,7 @@ func ExampleAssemble() {
 	//   retry at Fri 10:06
 	// marketing with consent: allowed
 	// marketing, after release: allowed
+	// marketing, consent withdrawn: denied [consent.revoked frequency.capped]
 	// marketing without consent: denied [consent.missing]
 	// opted out: denied [dnc.listed]
 	// caller ID not in ledger: denied [callerid.not_in_ledger]
@@ -217,5 +226,5 @@ func ExampleAssemble() {
 	// malformed dial: error, do not dial: to: missing callee number
 	// late evening: denied [schedule.outside_window]
 	//   retry at Sat 09:00
-	// audit log: 10 decisions, 2 outcomes, 0 unsealed
+	// audit log: 11 decisions, 2 outcomes, 0 unsealed
 }

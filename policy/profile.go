@@ -81,7 +81,7 @@ var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
 // "schedule.windows[1].cite.source: missing"; they are joined with errors.Join.
 func (p *Profile) Validate() error {
 	if p == nil {
-		return errors.New("policy: nil profile")
+		return errNilProfile()
 	}
 	var errs []error
 	if p.Schema != Schema {
@@ -227,4 +227,10 @@ func (p *Profile) Version() string {
 	}
 	sum := sha256.Sum256(b)
 	return p.Name + "@" + hex.EncodeToString(sum[:6])
+}
+
+// errNilProfile is the error for a nil *Profile: most often the result of a
+// Builtin or Load whose error was dropped.
+func errNilProfile() error {
+	return fmt.Errorf("%w: nil *Profile (was the error of Builtin or Load dropped?)", ErrInvalidProfile)
 }

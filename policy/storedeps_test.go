@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +111,47 @@ func TestStoreDepsNoStore(t *testing.T) {
 	}
 	if _, err := StoreDeps(memstore.New(), key); err != nil {
 		t.Errorf("StoreDeps(memstore) = %v", err)
+	}
+}
+
+// TestStoreDepsNilPointer: a nil *memstore.Store or *boltstore.Store (a
+// store variable never opened, an Open whose error was dropped) implements
+// every interface as a typed nil: StoreDeps took it, Build took the Deps,
+// and the Gate panicked (a nil pointer dereference) building its checks.
+// StoreDeps refuses it, naming the store.
+func TestStoreDepsNilPointer(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	for _, s := range []any{(*memstore.Store)(nil), (*boltstore.Store)(nil)} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("StoreDeps(%T nil) panicked: %v", s, r)
+				}
+			}()
+			_, err := StoreDeps(s, key)
+			if !errors.Is(err, dialgate.ErrInvalidConfig) || !strings.Contains(err.Error(), "store") {
+				t.Errorf("StoreDeps(%T nil) = %v, want an error naming the store, wrapping dialgate.ErrInvalidConfig", s, err)
+			}
+		}()
+	}
+}
+
+// TestBuildNilProfile: Build, Assemble and Checks given a nil profile (the
+// result of a Builtin or Load whose error was dropped) fail with an error
+// wrapping ErrInvalidProfile that names the profile argument, as every other
+// profile problem does, instead of a bare "nil profile" no errors.Is matches.
+func TestBuildNilProfile(t *testing.T) {
+	deps, err := StoreDeps(memstore.New(), []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errBuild := Build(nil, deps, dialgate.WithoutAuditLog())
+	_, errAsm := Assemble(nil, deps, dialgate.WithoutAuditLog())
+	_, errChecks := Checks(nil, deps)
+	var p *Profile
+	for name, err := range map[string]error{"Build": errBuild, "Assemble": errAsm, "Checks": errChecks, "Validate": p.Validate()} {
+		if !errors.Is(err, ErrInvalidProfile) || !strings.Contains(err.Error(), "profile") {
+			t.Errorf("%s(nil profile) = %v, want an error wrapping ErrInvalidProfile", name, err)
+		}
 	}
 }

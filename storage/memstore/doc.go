@@ -8,8 +8,13 @@
 // tests, in examples and for single-process gates that can afford to forget
 // (caps reset on restart); use storage/boltstore for durable state.
 //
-// State written into the Store while a Gate built on it runs (a ledger entry,
-// a consent, an opt-out with AddDNC) is seen by every Check that starts after
-// the write returns: the do-not-call lists through the Store's in-process
-// change feed (WatchDNC, dnc.ChangeFeed).
+// State written into the Store while a Gate built on it runs (a consent, an
+// opt-out with AddDNC) is seen by every Check that starts after the write
+// returns: the do-not-call lists through the Store's in-process change feed
+// (WatchDNC, dnc.ChangeFeed). A ledger entry (PutLedger) is not: the caller-ID
+// check keeps the ledger in memory and asks the Store whether it changed
+// about once a second of dial time, so a Check may decide on the entry as it
+// was until then; call Refresh on the Gate's *callerid.Check (policy.CheckOf
+// over policy.Assemble's checks) after the write to have the next Check
+// decide on it.
 package memstore
