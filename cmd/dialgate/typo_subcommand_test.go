@@ -1,0 +1,33 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMistypedSubcommandNamed: a mistyped subcommand followed by its flags
+// (`dialgate admin dnc ad --number …`, `dialgate consent ad --id …`) was
+// reported as "unknown flag: --number" — the parent command's flags were
+// parsed first — naming the flag the operator spelt right instead of the
+// word spelt wrong. It names the unknown command, exit 2.
+func TestMistypedSubcommandNamed(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"admin", "dnc", "ad", "--number", "+8613900139000", "--scope", "global"}, `unknown command "ad" for "dialgate admin dnc"`},
+		{[]string{"dnc", "ad", "--number", "+8613900139000"}, `unknown command "ad" for "dialgate dnc"`},
+		{[]string{"consent", "ad", "--id", "c1"}, `unknown command "ad" for "dialgate consent"`},
+		{[]string{"admin", "complant", "list", "--overdue"}, `unknown command "complant" for "dialgate admin"`},
+	} {
+		code, out, errs := runCLI(t, "", c.args...)
+		if code != 2 || !strings.Contains(errs, c.want) || strings.Contains(errs, "unknown flag") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 and %q", c.args, code, out, errs, c.want)
+		}
+	}
+	// A flag mistyped under a real subcommand is still named.
+	code, _, errs := runCLI(t, "", "admin", "dnc", "add", "--numbr", "+8613900139000")
+	if code != 2 || !strings.Contains(errs, "unknown flag: --numbr") {
+		t.Errorf("mistyped flag: exit %d, stderr %q; want 2 naming --numbr", code, errs)
+	}
+}
