@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -282,6 +283,11 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 		h, port, err := net.SplitHostPort(f.addr)
 		if err != nil || port == "" || h == "" {
 			return nil, usageErr("--addr: %q is not host:port", f.addr)
+		}
+		// A port that is not one (7443x, 70000) would fail every dial,
+		// reported as the sidecar unavailable and worth a retry.
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, usageErr("--addr: %q: port %q is not a number from 1 to 65535", f.addr, port)
 		}
 		host = h
 	}

@@ -31,3 +31,17 @@ func TestMistypedSubcommandNamed(t *testing.T) {
 		t.Errorf("mistyped flag: exit %d, stderr %q; want 2 naming --numbr", code, errs)
 	}
 }
+
+// TestAdminAddrBadPort: an --addr whose port is not a port (a stray
+// character, 127.0.0.1:7443x) was sent to gRPC, which failed the dial
+// ("unknown port") and the CLI advised to retry — exit 1, "the change may
+// not have been applied" — for bad input no retry can fix. It is exit 2
+// naming --addr, before anything is sent.
+func TestAdminAddrBadPort(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:7443x", "127.0.0.1:70000", "localhost:-1"} {
+		code, out, errs := runCLI(t, "", "admin", "--addr", addr, "--timeout", "2s", "dnc", "add", "--number", "+8613900139000", "--scope", "global")
+		if code != 2 || !strings.Contains(errs, "--addr") || strings.Contains(errs, "retry") {
+			t.Errorf("--addr %s: exit %d, stdout %q, stderr %q; want exit 2 naming --addr", addr, code, out, errs)
+		}
+	}
+}
