@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -42,6 +43,33 @@ func TestAdminAddrBadPort(t *testing.T) {
 		code, out, errs := runCLI(t, "", "admin", "--addr", addr, "--timeout", "2s", "dnc", "add", "--number", "+8613900139000", "--scope", "global")
 		if code != 2 || !strings.Contains(errs, "--addr") || strings.Contains(errs, "retry") {
 			t.Errorf("--addr %s: exit %d, stdout %q, stderr %q; want exit 2 naming --addr", addr, code, out, errs)
+		}
+	}
+}
+
+// TestReportMistypedData: `report quarterly` on a mistyped --data (or
+// --audit) exited 1, and with --key named --key ("--key: audit log …: no
+// such file"), though the key was right. A directory that does not exist
+// is bad input naming the flag that gave it, exit 2, with or without --key.
+func TestReportMistypedData(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "dialgate-dta")
+	pub := filepath.Join(dir, "k.pub")
+	if code, out, errs := runCLI(t, "", "audit", "keygen", "--out", filepath.Join(dir, "k")); code != 0 {
+		t.Fatalf("keygen: exit %d %s %s", code, out, errs)
+	}
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"--data", missing}, "--data"},
+		{[]string{"--data", missing, "--key", pub}, "--data"},
+		{[]string{"--data", missing, "--key", pub, "--sealed"}, "--data"},
+		{[]string{"--audit", missing, "--key", pub}, "--audit"},
+	} {
+		code, out, errs := runCLI(t, "", append([]string{"report", "quarterly", "--quarter", "2026Q4"}, c.args...)...)
+		if code != 2 || !strings.HasPrefix(errs, "dialgate: "+c.flag+":") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 2 naming %s", c.args, code, out, errs, c.flag)
 		}
 	}
 }
