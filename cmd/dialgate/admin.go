@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +74,7 @@ type adminConn struct {
 	token   string // "" sends none
 	timeout time.Duration
 	tls     bool // the connection uses TLS (for the hint on a transport mismatch)
+	cert    bool // a client certificate was given (--tls-cert)
 }
 
 // close closes the connection.
@@ -126,6 +128,9 @@ func (c *adminConn) readErr(err error, fields map[string]string) error {
 	case codes.Unavailable:
 		if hint := transportMismatch(msg, c.tls); hint != "" {
 			return failErr(fmt.Errorf("%s unavailable: %s: %s (nothing was read)", c.where, msg, hint))
+		}
+		if hint := closedAfterHandshake(msg, c.tls, c.cert); hint != "" {
+			return failErr(fmt.Errorf("%s unavailable: %s: nothing was read; %s", c.where, msg, hint))
 		}
 		return failErr(fmt.Errorf("%s unavailable: %s: nothing was read; retry", c.where, msg))
 	case codes.Canceled:
@@ -190,6 +195,9 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 		if hint := transportMismatch(msg, c.tls); hint != "" {
 			return failErr(fmt.Errorf("%s unavailable: %s: %s (not applied: the request was not sent)", c.where, msg, hint))
 		}
+		if hint := closedAfterHandshake(msg, c.tls, c.cert); hint != "" {
+			return failErr(fmt.Errorf("%s unavailable: %s: the change may not have been applied; %s; otherwise retry it (it is idempotent)", c.where, msg, hint))
+		}
 		return failErr(fmt.Errorf("%s unavailable: %s: the change may not have been applied; retry it (it is idempotent)", c.where, msg))
 	case codes.Canceled:
 		return failErr(fmt.Errorf("cancelled: the change may not have been applied; retry it (it is idempotent)"))
@@ -207,8 +215,38 @@ func transportMismatch(msg string, useTLS bool) string {
 		return "the sidecar closed the plaintext connection at once, as a sidecar serving TLS does: give --tls-ca with the CA of its certificate (serve's tls.cert_file), or --tls for the system's CAs"
 	case useTLS && strings.Contains(msg, "first record does not look like a TLS handshake"):
 		return "the sidecar serves plaintext (no tls.cert_file): drop --tls-ca, --tls, --tls-cert and --server-name"
+	// The TLS handshake failed, so nothing was sent: the client refused the
+	// sidecar's certificate, or the sidecar refused the client's.
+	case useTLS && strings.Contains(msg, "x509: certificate signed by unknown authority"):
+		return "the sidecar's certificate is not signed by a CA of --tls-ca (the system's CAs with --tls alone): give --tls-ca the CA that signed serve's tls.cert_file"
+	case useTLS && strings.Contains(msg, "x509: certificate is valid for"):
+		return "the sidecar's certificate does not carry the host of --addr (localhost with --unix): give --server-name with a name it carries"
+	case useTLS && strings.Contains(msg, "x509: certificate has expired or is not yet valid"):
+		return "the sidecar's certificate is out of its validity (or this host's clock is wrong): install a current tls.cert_file on the sidecar"
+	case useTLS && strings.Contains(msg, "tls: certificate required"):
+		return "the sidecar requires a client certificate (serve's tls.client_ca_file): give --tls-cert and --tls-key"
+	case useTLS && (strings.Contains(msg, "tls: unknown certificate authority") || strings.Contains(msg, "tls: bad certificate") ||
+		strings.Contains(msg, "tls: expired certificate") || strings.Contains(msg, "tls: unsupported certificate")):
+		return "the sidecar refused the client certificate of --tls-cert: give one signed by a CA of serve's tls.client_ca_file, current, for client authentication"
 	}
 	return ""
+}
+
+// closedAfterHandshake returns a hint for a TLS connection the sidecar
+// closed under the client's first write ("broken pipe", "connection reset
+// by peer"): how a sidecar that requires client certificates refuses a
+// missing or foreign one when its alert is not read first. The same error
+// can come from a sidecar stopped at that moment, so the hint says "if",
+// and the write may have been sent: the caller keeps "may not have been
+// applied". "" when it does not apply.
+func closedAfterHandshake(msg string, useTLS, cert bool) string {
+	if !useTLS || !(strings.Contains(msg, "broken pipe") || strings.Contains(msg, "connection reset by peer")) {
+		return ""
+	}
+	if !cert {
+		return "if the sidecar requires client certificates (serve's tls.client_ca_file), it refused this connection for having none: give --tls-cert and --tls-key"
+	}
+	return "if the sidecar requires client certificates (serve's tls.client_ca_file), it refused the one of --tls-cert: give one signed by a CA of that file, current, for client authentication"
 }
 
 // flagOfField names the flag (or argument) that sets a request field the
@@ -252,6 +290,11 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 		if err != nil || port == "" || h == "" {
 			return nil, usageErr("--addr: %q is not host:port", f.addr)
 		}
+		// A port that is not one (7443x, 70000) would fail every dial,
+		// reported as the sidecar unavailable and worth a retry.
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, usageErr("--addr: %q: port %q is not a number from 1 to 65535", f.addr, port)
+		}
 		host = h
 	}
 	var creds credentials.TransportCredentials
@@ -293,7 +336,7 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 		return nil, usageErr("--addr: %v", err)
 	}
 	where := "the sidecar at " + address
-	return &adminConn{AdminServiceClient: pb.NewAdminServiceClient(conn), conn: conn, where: where, token: token, timeout: f.timeout, tls: f.tlsWanted()}, nil
+	return &adminConn{AdminServiceClient: pb.NewAdminServiceClient(conn), conn: conn, where: where, token: token, timeout: f.timeout, tls: f.tlsWanted(), cert: f.certFile != ""}, nil
 }
 
 // loopbackHost reports whether host is a loopback IP or "localhost" (whose

@@ -36,10 +36,10 @@ func TestAdminMTLS(t *testing.T) {
 	}{
 		{"mTLS", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey}, 0, "added +8613900139076"},
 		{"mTLS under the certificate's DNS name", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "sidecar.test"}, 0, "added +8613900139076"},
-		{"no client certificate", []string{"--tls-ca", ca}, 1, "may not have been applied"},
+		{"no client certificate", []string{"--tls-ca", ca}, 1, "give --tls-cert and --tls-key"},
 		{"plaintext", nil, 1, "give --tls-ca"},
-		{"wrong server name", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "other.test"}, 1, "may not have been applied"},
-		{"no CA (system roots)", []string{"--tls", "--tls-cert", cliCert, "--tls-key", cliKey}, 1, "may not have been applied"},
+		{"wrong server name", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "other.test"}, 1, "--server-name"},
+		{"no CA (system roots)", []string{"--tls", "--tls-cert", cliCert, "--tls-key", cliKey}, 1, "not signed by a CA of --tls-ca"},
 		{"cert without key", []string{"--tls-ca", ca, "--tls-cert", cliCert}, 2, "--tls-cert: give --tls-cert and --tls-key together"},
 		{"missing CA file", []string{"--tls-ca", filepath.Join(dir, "none.crt")}, 2, "--tls-ca: open " + filepath.Join(dir, "none.crt")},
 		{"CA file that is not PEM", []string{"--tls-ca", s.adminFile}, 2, "--tls-ca: " + s.adminFile + " holds no PEM certificate"},
@@ -81,6 +81,50 @@ func TestAdminTransportMismatchNamesTheFix(t *testing.T) {
 	code, out, errs = runCLI(t, "", append([]string{"admin", "--addr", plain.addr, "--token-file", plain.adminFile, "--tls-ca", ca, "--timeout", "5s"}, dncAdd...)...)
 	if code != 1 || !strings.Contains(errs, "plaintext") || !strings.Contains(errs, "--tls-ca") || strings.Contains(errs, "retry it") {
 		t.Errorf("TLS to a plaintext sidecar: exit %d, stdout %q, stderr %q; want exit 1 saying it serves plaintext, naming --tls-ca, without the advice to retry", code, out, errs)
+	}
+}
+
+// TestAdminTLSHandshakeNamesTheFix: an operator's TLS mistake — no client
+// certificate for a sidecar that requires one, a client certificate of
+// another CA, the wrong --tls-ca, a --server-name the certificate does not
+// carry — failed with gRPC's transport text ("write: broken pipe",
+// "x509: …") and the advice to retry it, which can never succeed: the
+// message must name the flag that fixes it.
+func TestAdminTLSHandshakeNamesTheFix(t *testing.T) {
+	dir := t.TempDir()
+	ca, srvCert, srvKey, cliCert, cliKey := writeTestPKI(t, dir)
+	other := testpki.WriteFiles(t, t.TempDir(), true, "sidecar.test", "127.0.0.1")
+	s := startAdminSidecar(t, sidecar.Config{TLS: sidecar.TLSConfig{CertFile: srvCert, KeyFile: srvKey, ClientCAFile: ca}})
+	dncAdd := []string{"dnc", "add", "--number", "+8613900139077", "--scope", "global"}
+	base := []string{"admin", "--addr", s.addr, "--token-file", s.adminFile, "--timeout", "5s"}
+	for _, c := range []struct {
+		name     string
+		flags    []string
+		want     []string
+		mayRetry bool
+	}{
+		// The sidecar's refusal of a client certificate may reach the
+		// client as its alert or as the connection closed under its first
+		// write: either way the message names the flags.
+		{"no client certificate", []string{"--tls-ca", ca}, []string{"--tls-cert", "--tls-key", "client_ca_file"}, true},
+		{"client certificate of another CA", []string{"--tls-ca", ca, "--tls-cert", other.ClientCert, "--tls-key", other.ClientKey}, []string{"--tls-cert", "client_ca_file"}, true},
+		{"server certificate of another CA", []string{"--tls-ca", other.CA, "--tls-cert", cliCert, "--tls-key", cliKey}, []string{"--tls-ca", "not signed"}, false},
+		{"server name the certificate does not carry", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "other.test"}, []string{"--server-name"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, "", append(append(append([]string{}, base...), c.flags...), dncAdd...)...)
+			if code != 1 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1", code, out, errs)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr %q; want it to name %q", errs, w)
+				}
+			}
+			if !c.mayRetry && strings.Contains(errs, "retry it") {
+				t.Errorf("stderr %q: advises a retry, which cannot succeed", errs)
+			}
+		})
 	}
 }
 

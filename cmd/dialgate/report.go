@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,9 @@ records counted must be those verified: the first records of each log
 must hash to the tree its last checkpoint signs, as verified, and with
 --sealed there must be no more, whatever the files' sizes (a record edited
 in place after the verification makes no report). A log that does
-not verify makes no report (exit 1, naming the directory and the problem).
+not verify makes no report (exit 1, naming the directory and the problem); an
+audit log directory that does not exist (a mistyped --data or --audit) is bad
+input (exit 2, naming the flag).
 On a single host the store is locked while dialgate serve runs on --data: stop
 the sidecar for the report, or report on a copy of the data directory taken
 with it stopped (exit 1, naming the lock, otherwise).
@@ -204,13 +207,14 @@ func (a *app) verifyAuditDirs(ctx context.Context, dirs, keys []string, sealed b
 			v.Keys = append(v.Keys, auditlog.KeyName(k.Name(), k.KeyHash()))
 		}
 	}
+	flag := "--audit"
 	if len(dirs) == 0 {
-		dirs = []string{filepath.Join(a.data, sidecar.AuditDir)}
+		dirs, flag = []string{filepath.Join(a.data, sidecar.AuditDir)}, "--data"
 	}
 	for _, dir := range dirs {
 		files, err := auditlog.LogFiles(dir)
 		if err != nil {
-			return nil, failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
+			return nil, auditDirErr(flag, dir, err)
 		}
 		opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, RequireSealed: sealed}
 		if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
@@ -298,6 +302,17 @@ func writeReportFile(path string, write func(io.Writer) error) error {
 	return nil
 }
 
+// auditDirErr is the error of a report's audit log directory dir that
+// could not be listed, named by the flag that gave it (--data or --audit):
+// one that does not exist is a mistyped path, bad input (exit 2); any
+// other failure exit 1.
+func auditDirErr(flag, dir string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return usageErr("%s: audit log %s: %v (no such directory: a mistyped path?)", flag, dir, err)
+	}
+	return failErr(fmt.Errorf("%s: audit log %s: %w", flag, dir, err))
+}
+
 // auditFiles lists the log files of every directory in dirs (--data/audit
 // when there is none), each directory's in order.
 func (a *app) auditFiles(dirs []string) ([]string, error) {
@@ -309,7 +324,7 @@ func (a *app) auditFiles(dirs []string) ([]string, error) {
 	for _, dir := range dirs {
 		fs, err := auditlog.LogFiles(dir)
 		if err != nil {
-			return nil, failErr(fmt.Errorf("%s: audit log %s: %w", flag, dir, err))
+			return nil, auditDirErr(flag, dir, err)
 		}
 		if len(fs) == 0 {
 			return nil, failErr(fmt.Errorf("%s: the audit log %s has no files", flag, dir))

@@ -66,6 +66,13 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// A command group parses the flags of a mistyped subcommand
+		// (`dnc ad --number …`) as its own: the word spelt wrong, which
+		// the group would refuse as an argument, is the problem, not the
+		// flag spelt right.
+		if args := c.Flags().Args(); c.HasSubCommands() && len(args) > 0 && c.ValidateArgs(args) != nil {
+			return usageErr("unknown command %q for %q (see %s --help)", args[0], c.CommandPath(), c.CommandPath())
+		}
 		return usageErr("%s (see %s --help)", err, c.CommandPath())
 	})
 	root.PersistentFlags().StringVar(&a.data, "data", "./dialgate-data", "directory of the embedded durable store")

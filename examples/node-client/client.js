@@ -7,7 +7,11 @@
 // an allow without valid_until (a sidecar older than the field): nothing says
 // how long it holds.
 //
-//   node client.js --addr 127.0.0.1:7443 --to +8613900139000 --from +861058001234 --purpose PURPOSE_SERVICE --lead crm-42
+//   node client.js --addr 127.0.0.1:7443 --to +8613900139000 --from +861058001234 --purpose service --lead crm-42
+//
+// --purpose is marketing, service (the default), callback, collections or
+// survey, as the Go client and the dialgate CLI spell them, or the enum
+// name (PURPOSE_SERVICE); any other value is refused.
 //
 // A sidecar with TLS and a tokens file (docs/deploy.md), over TCP or its Unix
 // socket; the token is read from a file (or $DIALGATE_TOKEN), never given on
@@ -95,6 +99,7 @@ function parseArgs(argv) {
   if (a.token !== undefined) {
     throw new Error('--token: never give a token on the command line (ps, shell history): use --token-file or DIALGATE_TOKEN');
   }
+  a.purpose = purposeOf(a.purpose);
   a.token = process.env.DIALGATE_TOKEN || '';
   if (a['token-file']) {
     try {
@@ -104,6 +109,21 @@ function parseArgs(argv) {
     }
   }
   return a;
+}
+
+// PURPOSES are the purposes of gate.proto, by the names the Go client and
+// the dialgate CLI use (service) and by their enum names (PURPOSE_SERVICE).
+const PURPOSES = ['marketing', 'service', 'callback', 'collections', 'survey'];
+
+// purposeOf returns the enum name of the purpose p, given as either name.
+// Any other value is refused naming the flag: protobuf would send an
+// unknown enum name as no purpose at all, which the sidecar refuses as
+// "dial.purpose: missing", naming neither the flag nor the value.
+// PURPOSE_UNSPECIFIED is passed on, for the sidecar to refuse.
+function purposeOf(p) {
+  if (PURPOSES.includes(p)) return 'PURPOSE_' + p.toUpperCase();
+  if (p === 'PURPOSE_UNSPECIFIED' || PURPOSES.some((q) => p === 'PURPOSE_' + q.toUpperCase())) return p;
+  throw new Error(`--purpose: unknown ${JSON.stringify(p === undefined ? '' : p)} (want one of ${PURPOSES.join(', ')}, or PURPOSE_SERVICE…)`);
 }
 
 // hostPort splits addr (host:port, [v6]:port) into its host and port; both

@@ -53,6 +53,11 @@ func TestNodeClient(t *testing.T) {
 		{"denied", []string{"--addr", addr, "--to", "+8613900139099", "--lead", "crm-1"}, "DO NOT DIAL: denied: dnc.listed", false},
 		{"bad input", []string{"--addr", addr, "--to", "12ab"}, "DO NOT DIAL: sidecar error (fail closed): INVALID_ARGUMENT: dial.to", false},
 		{"unknown enum", []string{"--addr", addr, "--to", "+8613900139001", "--purpose", "PURPOSE_UNSPECIFIED"}, "INVALID_ARGUMENT: dial.purpose: missing", false},
+		// The Go client's and the CLI's spelling is taken too; a misspelt
+		// purpose was sent as no purpose at all and refused by the sidecar
+		// as "dial.purpose: missing", naming neither the flag nor the value.
+		{"purpose as the Go client spells it", []string{"--addr", addr, "--to", "+8613900139001", "--lead", "crm-1", "--purpose", "marketing"}, "DIAL dg-", true},
+		{"misspelt purpose", []string{"--addr", addr, "--to", "+8613900139001", "--lead", "crm-1", "--purpose", "servce"}, "DO NOT DIAL: --purpose: unknown \"servce\"", false},
 		{"sidecar down", []string{"--addr", deadAddr, "--to", "+8613900139001"}, "DO NOT DIAL: sidecar error (fail closed)", false},
 	}
 	for _, c := range cases {

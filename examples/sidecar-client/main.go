@@ -15,6 +15,11 @@
 //	sidecar-client -addr 127.0.0.1:7443 -tls-ca ca.pem -token-file gate.token -to +8613900139000 ...
 //	sidecar-client -unix /run/dialgate/dg.sock -tls-ca ca.pem -token-file gate.token -to +8613900139000 ...
 //
+// A sidecar that requires client certificates (mTLS, tls.client_ca_file)
+// also takes -tls-cert and -tls-key, the client's certificate and key:
+//
+//	sidecar-client -addr 127.0.0.1:7443 -tls-ca ca.pem -tls-cert client.pem -tls-key client.key -token-file gate.token -to ...
+//
 // A token goes in plaintext only to a loopback -addr or the Unix socket;
 // to any other address give -tls-ca. An argument that is not a flag (a
 // value split by an unquoted space) is refused: the flags after it would
@@ -102,6 +107,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:7443", "sidecar address (serve --listen)")
 	unix := fs.String("unix", "", "the sidecar's Unix socket (serve --unix), instead of -addr")
 	caFile := fs.String("tls-ca", "", "PEM CA bundle of the sidecar's certificate (serve tls.cert_file): connect with TLS")
+	certFile := fs.String("tls-cert", "", "with -tls-ca: PEM client certificate chain, for a sidecar that requires client certificates (serve tls.client_ca_file; with -tls-key)")
+	keyFile := fs.String("tls-key", "", "PEM key of -tls-cert")
 	serverName := fs.String("server-name", "", "with -tls-ca: name the sidecar's certificate must carry (default: the host of -addr, localhost with -unix)")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token of the gate scope (default $DIALGATE_TOKEN)")
 	to := fs.String("to", "", "callee, E.164")
@@ -128,7 +135,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var empty error
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "addr", "unix", "tls-ca", "server-name", "token-file":
+		case "addr", "unix", "tls-ca", "tls-cert", "tls-key", "server-name", "token-file":
 			if empty == nil && f.Value.String() == "" {
 				empty = fmt.Errorf("-%s: given without a value (an empty variable?): give its value or leave the flag out", f.Name)
 			}
@@ -158,10 +165,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		token = strings.TrimSpace(string(b))
 	}
+	if (*certFile == "") != (*keyFile == "") {
+		return fmt.Errorf("-tls-cert: give -tls-cert and -tls-key together")
+	}
 	creds := insecure.NewCredentials()
 	if *caFile == "" {
 		if *serverName != "" {
 			return fmt.Errorf("-server-name: only with -tls-ca (it names the certificate TLS checks)")
+		}
+		if *certFile != "" {
+			return fmt.Errorf("-tls-cert: only with -tls-ca (a client certificate is sent over TLS)")
 		}
 		// In plaintext anyone on the path could read the token and use it.
 		if token != "" && *unix == "" && !isLoopback(*addr) {
@@ -180,7 +193,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if name == "" && *unix != "" {
 			name = "localhost"
 		}
-		creds = credentials.NewTLS(&tls.Config{RootCAs: roots, ServerName: name, MinVersion: tls.VersionTLS12})
+		cfg := &tls.Config{RootCAs: roots, ServerName: name, MinVersion: tls.VersionTLS12}
+		if *certFile != "" {
+			pair, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+			if err != nil {
+				return fmt.Errorf("-tls-cert: %w", err)
+			}
+			cfg.Certificates = []tls.Certificate{pair}
+		}
+		creds = credentials.NewTLS(cfg)
 	}
 	opts := []grpc.DialOption{grpc.WithTransportCredentials(creds)}
 	if token != "" && *caFile == "" && *unix == "" {
