@@ -17,6 +17,7 @@ import (
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/regfile"
+	"github.com/dialgate/dialgate/internal/sidecar"
 )
 
 func (a *app) auditCmd() *cobra.Command {
@@ -428,6 +429,12 @@ func expandLogArgs(args []string) (files []string, dir string, err error) {
 				return nil, "", err
 			}
 			if len(fs) == 0 {
+				// The data directory of `dialgate serve` holds its log in
+				// a directory of its own: say so.
+				sub := filepath.Join(arg, sidecar.AuditDir)
+				if more, err := auditlog.LogFiles(sub); err == nil && len(more) > 0 {
+					return nil, "", fmt.Errorf("%s: no audit-*.jsonl files (a data directory of dialgate serve? its audit log is in %s)", arg, sub)
+				}
 				return nil, "", fmt.Errorf("%s: no audit-*.jsonl files", arg)
 			}
 			files = append(files, fs...)
