@@ -37,7 +37,9 @@ func numKey(n dialgate.Number) string { return fmt.Sprintf("%020d", n.Uint64()) 
 // range are therefore saturated: a hold before 1823 is no hold (every
 // removal instant the range holds is after it), a hold after 2262 is
 // stampHoldMax, and a removal instant after 2262 is stampHoldMax-1, so an
-// entry held past 2262 stays held (fail safe: never removable early).
+// entry held past 2262 stays held (fail safe: never removable early) —
+// until the instant reaches the hold_until of the entry RemoveDNCIf judged
+// (entryRemoveStamp).
 const (
 	stampNone    = "00000000000000000000"
 	stampHoldMax = "18446744073709551615" // math.MaxUint64
@@ -69,6 +71,20 @@ func removeStamp(t time.Time) string {
 		return stampTMax
 	}
 	return stamp(t.UnixNano())
+}
+
+// entryRemoveStamp is the stamp of a RemoveDNC instant t for an entry
+// whose JSON hold_until, hold, t has reached: removeStamp(t), except that a
+// t past 2262 reaching a hold also past 2262 is stampHoldMax, which every
+// hold stamp allows (both saturated, their order is known only from the
+// entry, which the caller judged). Otherwise an entry held past 2262 could
+// never be removed, though its hold had ended (dnc.Store: ErrHeld only while
+// t is before HoldUntil).
+func entryRemoveStamp(t, hold time.Time) string {
+	if t.After(stampHi) && hold.After(stampHi) && !t.Before(hold) {
+		return stampHoldMax
+	}
+	return removeStamp(t)
 }
 
 // addArgs is how many ARGV each entry of addDNCScript takes.
@@ -383,7 +399,7 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 		if err != nil {
 			return fmt.Errorf("redisstore: RemoveDNC: write token: %w", err)
 		}
-		res, err := s.run(ctx, c, removeDNCScript, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old, tok, writeTokenTTL.Milliseconds()).Slice()
+		res, err := s.run(ctx, c, removeDNCScript, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), entryRemoveStamp(t, e.HoldUntil), "="+old, tok, writeTokenTTL.Milliseconds()).Slice()
 		if err != nil {
 			return s.failWrite("RemoveDNC", err)
 		}

@@ -225,6 +225,12 @@ func dncHoldFar(ctx context.Context, h harness[dnc.Store]) error {
 	if err := s.RemoveDNC(ctx, a.Number, a.Scope, dncT0.Add(48*time.Hour)); !errors.Is(err, dnc.ErrHeld) {
 		return fmt.Errorf("remove after the shorter hold ended: %v, want dnc.ErrHeld", err)
 	}
+	// Once it ends, the far hold no longer keeps the entry (the contract:
+	// ErrHeld only while t is before HoldUntil). A store that saturated
+	// instants past 2262 kept it for ever.
+	if err := s.RemoveDNC(ctx, a.Number, a.Scope, far); err != nil {
+		return fmt.Errorf("remove at the end of a hold until %s: %w", far.Format(time.RFC3339), err)
+	}
 	return nil
 }
 

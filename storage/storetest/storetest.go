@@ -92,6 +92,9 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		t.Run("DNC", func(t *testing.T) {
 			TestDNC(t, func(t *testing.T) dnc.Store { return open(t).(dnc.Store) }, opts...)
 		})
+		t.Run("DNCModel", func(t *testing.T) {
+			TestDNCAgainstModel(t, func(t *testing.T) dnc.Store { return open(t).(dnc.Store) }, opts...)
+		})
 	}
 	if ran == 0 {
 		t.Fatalf("storetest: %T implements no store interface the suites know", probe)
