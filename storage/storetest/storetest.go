@@ -74,6 +74,9 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		t.Run("Consent", func(t *testing.T) {
 			TestConsent(t, func(t *testing.T) consent.Store { return open(t).(consent.Store) }, opts...)
 		})
+		t.Run("ConsentModel", func(t *testing.T) {
+			TestConsentAgainstModel(t, func(t *testing.T) consent.Store { return open(t).(consent.Store) }, opts...)
+		})
 	}
 	if _, ok := probe.(complaint.Store); ok {
 		ran++
