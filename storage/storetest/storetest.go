@@ -55,6 +55,9 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		t.Run("Counters", func(t *testing.T) {
 			TestCounters(t, func(t *testing.T) storage.Counters { return open(t).(storage.Counters) }, opts...)
 		})
+		t.Run("CountersModel", func(t *testing.T) {
+			TestCountersAgainstModel(t, func(t *testing.T) storage.Counters { return open(t).(storage.Counters) }, opts...)
+		})
 	}
 	if _, ok := probe.(storage.Runs); ok {
 		ran++
