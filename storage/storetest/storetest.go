@@ -70,6 +70,9 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		t.Run("CallerID", func(t *testing.T) {
 			TestCallerID(t, func(t *testing.T) callerid.Store { return open(t).(callerid.Store) }, opts...)
 		})
+		t.Run("CallerIDModel", func(t *testing.T) {
+			TestCallerIDAgainstModel(t, func(t *testing.T) callerid.Store { return open(t).(callerid.Store) }, opts...)
+		})
 	}
 	// Domain suites add their type assertion here, one block per domain.
 	if _, ok := probe.(consent.Store); ok {
