@@ -48,6 +48,7 @@ func dncCases() []testCase[dnc.Store] {
 		{"RemoveDamaged", dncStoredRemove},
 		{"DirectWriteSeenByLists", dncDirectWriteSeen},
 		{"RejectsNotUTF8", dncNotUTF8},
+		{"UnkeptInstantsRefused", dncUnkeptRefused},
 	}
 }
 
