@@ -157,11 +157,18 @@ func consentRandom(ctx context.Context, h harness[consent.Store], seeds, ops int
 			n := nums[rng.IntN(len(nums))]
 			switch r := rng.IntN(12); {
 			case r < 3:
-				id := fmt.Sprintf("c-%d-%d", seed, op)
+				// Ids whose byte order is not their order in a
+				// case-insensitive or punctuation-blind collation.
+				id := fmt.Sprintf("%s%d%s%d", []string{"c-", "C", "c_", "c.", "c"}[rng.IntN(5)], seed, []string{"-", "", ":"}[rng.IntN(3)], op)
 				if len(ids) > 0 && rng.IntN(8) == 0 {
 					id = ids[rng.IntN(len(ids))] // consent given again under an old id
 				}
-				rec := conRecord(id, n, instant())
+				granted := instant()
+				if rng.IntN(3) == 0 {
+					// Grants at one instant, written in other zones: ordered by id.
+					granted = now.Truncate(time.Hour).In(zones[rng.IntN(len(zones))])
+				}
+				rec := conRecord(id, n, granted)
 				sc := scopes[rng.IntN(len(scopes))]
 				rec.Scope, rec.Tenant = sc.scope, sc.tenant
 				switch rng.IntN(4) {

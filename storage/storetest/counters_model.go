@@ -164,6 +164,11 @@ func counterRandom(ctx context.Context, h harness[storage.Counters], seeds, ops 
 				if rng.IntN(2) == 0 {
 					ls = append(ls, recording("seg", members[rng.IntN(len(members))], 30*time.Minute, 2)...)
 				}
+				if rng.IntN(4) == 0 {
+					// One key counted with a member by some calls and
+					// without by others (each of those counts on its own).
+					ls = append(ls, recording("mixed", []string{"", "m1", "m2"}[rng.IntN(3)], 45*time.Minute, 3)...)
+				}
 				if rng.IntN(3) == 0 {
 					ls = append(ls, storage.Limit{Key: "pause", Window: 20 * time.Minute, Max: 1, CheckOnly: true})
 				}

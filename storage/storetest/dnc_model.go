@@ -151,14 +151,14 @@ func dncRandom(ctx context.Context, h harness[dnc.Store], seeds, ops int) error 
 			case r < 4:
 				batch := make([]dnc.Entry, 1+rng.IntN(3))
 				for i := range batch {
-					if i > 0 && rng.IntN(3) == 0 {
-						batch[i] = batch[rng.IntN(i)] // the same key again in one batch
-						batch[i].HoldUntil = batch[i].AddedAt.Add(time.Duration(rng.IntN(10)) * time.Hour)
-						continue
-					}
 					e := dnc.Entry{Number: nums[rng.IntN(len(nums))], Scope: dnc.MustParseScope(dncModelScopes[rng.IntN(len(dncModelScopes))]),
 						List: []string{"opt_out", "complaints", "internal"}[rng.IntN(3)], Source: []string{"", "call", "admin"}[rng.IntN(3)],
-						AddedAt: instant(), Evidence: fmt.Sprintf("decision:dg-%d-%d", seed, op)}
+						AddedAt: instant(), Evidence: fmt.Sprintf("decision:dg-%d-%d-%d", seed, op, i)}
+					if i > 0 && rng.IntN(3) == 0 {
+						// The key of an earlier entry of the batch again, with
+						// other facts: the first one given is kept.
+						e.Number, e.Scope = batch[rng.IntN(i)].Number, batch[rng.IntN(i)].Scope
+					}
 					switch rng.IntN(4) {
 					case 1:
 						e.HoldUntil = e.AddedAt.Add(time.Duration(1+rng.IntN(300)) * time.Minute)
