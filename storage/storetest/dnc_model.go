@@ -114,6 +114,11 @@ var (
 		"industry:finanzé", "campaign:c1", "business:loans"}
 )
 
+// dncFarHolds are holds far ahead: the last instant of a Unix-nanosecond
+// int64 (April 2262), the years 2500 and 3000, and the last second of 9999.
+var dncFarHolds = []time.Time{time.Unix(0, 1<<63-1).UTC(), time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC), farFuture,
+	time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)}
+
 // dncRandom: seeds × ops random calls. The clock only moves forward; holds
 // are zero, short, long or past the year 2262; instants carry nanoseconds
 // and zones other than UTC, which every store must give back as the same
@@ -165,8 +170,8 @@ func dncRandom(ctx context.Context, h harness[dnc.Store], seeds, ops int) error 
 					case 2:
 						e.HoldUntil = e.AddedAt.Add(time.Duration(rng.IntN(1000)) * time.Hour).Add(time.Duration(rng.IntN(1000)))
 					case 3:
-						if rng.IntN(4) == 0 {
-							e.HoldUntil = farFuture
+						if rng.IntN(3) == 0 {
+							e.HoldUntil = dncFarHolds[rng.IntN(len(dncFarHolds))].Add(time.Duration(rng.IntN(3)-1) * time.Nanosecond)
 						}
 					}
 					batch[i] = e
@@ -188,6 +193,9 @@ func dncRandom(ctx context.Context, h harness[dnc.Store], seeds, ops int) error 
 				if e, ok := m[dncKey{n, sc.String()}]; ok && !e.HoldUntil.IsZero() && rng.IntN(3) == 0 {
 					// At, just before or just after the hold's end.
 					t = e.HoldUntil.Add(time.Duration(rng.IntN(3)-1) * time.Nanosecond)
+				} else if rng.IntN(8) == 0 {
+					// Far ahead: around the far holds.
+					t = dncFarHolds[rng.IntN(len(dncFarHolds))].Add(time.Duration(rng.IntN(3)-1) * time.Nanosecond)
 				}
 				want := m.remove(n, sc, t, cond)
 				err := s.RemoveDNCIf(ctx, n, sc, t, cond)
