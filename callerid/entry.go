@@ -207,6 +207,14 @@ func (e Entry) Validate() error {
 			return entryErr(fmt.Sprintf("purposes[%d]", i), "duplicate purpose %q", string(p))
 		}
 	}
+	for _, f := range [...]struct {
+		name string
+		t    time.Time
+	}{{"valid_from", e.ValidFrom}, {"valid_until", e.ValidUntil}} {
+		if err := keepableTime(f.name, f.t); err != nil {
+			return err
+		}
+	}
 	if !e.ValidFrom.IsZero() && !e.ValidUntil.IsZero() && !e.ValidUntil.After(e.ValidFrom) {
 		return entryErr("valid_until", "%s is not after valid_from %s", e.ValidUntil.Format(time.RFC3339), e.ValidFrom.Format(time.RFC3339))
 	}
@@ -298,6 +306,25 @@ func checkText(field, v string, required bool) error {
 		if c := v[i]; c < 0x20 || c == 0x7f {
 			return entryErr(field, "control character at byte %d", i)
 		}
+	}
+	return nil
+}
+
+// keepableTime reports an instant (not zero) that a store keeping JSON
+// cannot keep as given: a year outside 0000–9999 does not encode, and RFC
+// 3339 drops the seconds of a zone offset (another instant read back).
+// Refused alike by every store, whatever it keeps.
+func keepableTime(field string, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	b, err := t.MarshalJSON()
+	if err != nil {
+		return entryErr(field, "%s cannot be stored: year outside 0000–9999", t.UTC().Format(time.RFC3339Nano))
+	}
+	var back time.Time
+	if err := back.UnmarshalJSON(b); err != nil || !back.Equal(t) {
+		return entryErr(field, "%s cannot be stored as the same instant (a zone offset with seconds: give it in UTC or another offset)", t.Format(time.RFC3339Nano))
 	}
 	return nil
 }

@@ -83,6 +83,26 @@ func (e Entry) Validate() error {
 	case !e.HoldUntil.IsZero() && e.HoldUntil.Before(e.AddedAt):
 		return fmt.Errorf("%w: hold_until: before added_at", ErrInvalidEntry)
 	}
+	// Stored as JSON, an instant of a year outside 0000–9999 does not
+	// encode, and one whose zone offset has seconds reads back as another
+	// (RFC 3339 drops them: a hold ending up to 59 s early). Refused alike
+	// by every store, whatever it keeps.
+	for _, f := range [...]struct {
+		name string
+		t    time.Time
+	}{{"added_at", e.AddedAt}, {"hold_until", e.HoldUntil}} {
+		if f.t.IsZero() {
+			continue
+		}
+		b, err := f.t.MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("%w: %s: %s cannot be stored: year outside 0000–9999", ErrInvalidEntry, f.name, f.t.UTC().Format(time.RFC3339Nano))
+		}
+		var back time.Time
+		if err := back.UnmarshalJSON(b); err != nil || !back.Equal(f.t) {
+			return fmt.Errorf("%w: %s: %s cannot be stored as the same instant (a zone offset with seconds: give it in UTC or another offset)", ErrInvalidEntry, f.name, f.t.Format(time.RFC3339Nano))
+		}
+	}
 	// Stored as JSON, text that is not UTF-8 reads back with U+FFFD in
 	// place of each bad byte: another list, source or evidence than the
 	// one written.

@@ -37,7 +37,9 @@ func numKey(n dialgate.Number) string { return fmt.Sprintf("%020d", n.Uint64()) 
 // range are therefore saturated: a hold before 1823 is no hold (every
 // removal instant the range holds is after it), a hold after 2262 is
 // stampHoldMax, and a removal instant after 2262 is stampHoldMax-1, so an
-// entry held past 2262 stays held (fail safe: never removable early).
+// entry held past 2262 stays held (fail safe: never removable early) —
+// until the instant reaches the hold_until of the entry RemoveDNCIf judged
+// (entryRemoveStamp).
 const (
 	stampNone    = "00000000000000000000"
 	stampHoldMax = "18446744073709551615" // math.MaxUint64
@@ -71,11 +73,27 @@ func removeStamp(t time.Time) string {
 	return stamp(t.UnixNano())
 }
 
+// entryRemoveStamp is the stamp of a RemoveDNC instant t for an entry
+// whose JSON hold_until, hold, t has reached: removeStamp(t), except that a
+// t past 2262 reaching a hold also past 2262 is stampHoldMax, which every
+// hold stamp allows (both saturated, their order is known only from the
+// entry, which the caller judged). Otherwise an entry held past 2262 could
+// never be removed, though its hold had ended (dnc.Store: ErrHeld only while
+// t is before HoldUntil).
+func entryRemoveStamp(t, hold time.Time) string {
+	if t.After(stampHi) && hold.After(stampHi) && !t.Before(hold) {
+		return stampHoldMax
+	}
+	return removeStamp(t)
+}
+
 // addArgs is how many ARGV each entry of addDNCScript takes.
-const addArgs = 9
+const addArgs = 10
 
 // ARGV: prefix, channel, n, then n × (number, scope, json, hold stamp,
-// hold_until text, seen, replacement json, its hold stamp, evidence item).
+// hold_until text, seen, replacement json, its hold stamp, evidence item,
+// later). later is "1" when the caller judged the entry's hold later than
+// the sound entry stored (seen): both past 2262, their stamps are equal.
 // seen is what the caller read under the entry's key: "?" nothing read,
 // "0" none, "=" then the entry's JSON. Unless every entry's stored JSON is
 // what seen says (none, for "?"), it writes nothing and returns 0: the
@@ -84,7 +102,8 @@ const addArgs = 9
 // entry damaged) and the stored entry still that one, the item is appended
 // to "{p}:dr" and the replacement stored, with the later of the two hold
 // stamps (a stamp is never lowered); else the stored entry is kept and a
-// later hold replaces its hold_until. Publishes each number; returns 1.
+// later hold (by its stamp, or judged later) replaces its hold_until, its
+// stamp the later of the two. Publishes each number; returns 1.
 //
 // Redis does not undo what a script wrote before a command of it failed, and
 // an entry written but not published is never heard of by another process's
@@ -98,7 +117,7 @@ const addArgs = 9
 var addDNCScript = redis.NewScript(`
 local pfx, ch, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 for i = 0, n - 1 do
-  local b = 4 + 9 * i
+  local b = 4 + 10 * i
   local old = redis.call("HGET", pfx .. "d:" .. ARGV[b], "s:" .. ARGV[b + 1])
   local seen = ARGV[b + 5]
   if old then
@@ -114,7 +133,7 @@ end
 local okdn, okdr = sound(pfx .. "dn", "zset"), sound(pfx .. "dr", "list")
 local pub, lostdr = {}, false
 for i = 0, n - 1 do
-  local b = 4 + 9 * i
+  local b = 4 + 10 * i
   local num, scope, js, hold, holdText = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
   local seen, repl, replHold, item = ARGV[b + 5], ARGV[b + 6], ARGV[b + 7], ARGV[b + 8]
   local k = pfx .. "d:" .. num
@@ -128,9 +147,10 @@ for i = 0, n - 1 do
     redis.call("HSET", k, "s:" .. scope, repl, "h:" .. scope, replHold)
   else
     local oh = redis.call("HGET", k, "h:" .. scope) or ""
-    if hold > oh then
+    if hold > oh or (ARGV[b + 9] == "1" and seen == "=" .. old) then
       local e = cjson.decode(old)
       e["hold_until"] = holdText
+      if oh > hold then hold = oh end
       redis.call("HSET", k, "s:" .. scope, cjson.encode(e), "h:" .. scope, hold)
     end
   end
@@ -185,12 +205,28 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 3+addArgs*len(entries))
-	args = append(args, s.pfx, s.dncChannel(), len(entries))
 	for i, e := range entries {
 		if err := e.Validate(); err != nil {
 			return fmt.Errorf("redisstore: AddDNC: entry %d: %w", i, err)
 		}
+	}
+	// Entries of one key merged here, the first kept with the latest hold
+	// (dnc.Merge): the script compares holds by their stamps, equal for
+	// two holds past 2262, and kept the first's.
+	merged := make([]dnc.Entry, 0, len(entries))
+	at := map[string]int{}
+	for _, e := range entries {
+		k := numKey(e.Number) + " " + e.Scope.String()
+		if i, ok := at[k]; ok {
+			merged[i], _ = dnc.Merge(merged[i], e)
+			continue
+		}
+		at[k] = len(merged)
+		merged = append(merged, e)
+	}
+	args := make([]any, 0, 3+addArgs*len(merged))
+	args = append(args, s.pfx, s.dncChannel(), len(merged))
+	for i, e := range merged {
 		js, err := json.Marshal(e)
 		if err != nil {
 			return fmt.Errorf("redisstore: AddDNC: entry %d: %w", i, err)
@@ -199,7 +235,7 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		if !e.HoldUntil.IsZero() {
 			ht = e.HoldUntil.Format(time.RFC3339Nano)
 		}
-		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), ht, "?", "", "", "")
+		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), ht, "?", "", "", "", "")
 	}
 	// This process's watchers hear of the entries before AddDNC returns,
 	// not when the published notification comes back: a lookup in between
@@ -225,7 +261,7 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 			}
 			return fmt.Errorf("redisstore: AddDNC: the entries are stored and in force, but key %sdr (the evidence of replaced damaged entries) is damaged: not a list, and the damaged entries replaced were not kept; repair it: %w", s.pfx, storage.ErrCorrupt)
 		}
-		if err := s.judgeAdds(ctx, entries, args[3:]); err != nil {
+		if err := s.judgeAdds(ctx, merged, args[3:]); err != nil {
 			return err
 		}
 	}
@@ -249,7 +285,7 @@ func (s *Store) judgeAdds(ctx context.Context, entries []dnc.Entry, args []any) 
 	}
 	for i, e := range entries {
 		a := args[addArgs*i:]
-		a[5], a[6], a[7], a[8] = "0", "", "", ""
+		a[5], a[6], a[7], a[8], a[9] = "0", "", "", "", ""
 		old, err := cmds[i].Result()
 		if errors.Is(err, redis.Nil) {
 			continue
@@ -258,9 +294,12 @@ func (s *Store) judgeAdds(ctx context.Context, entries []dnc.Entry, args []any) 
 			return s.fail("AddDNC", err)
 		}
 		a[5] = "=" + old
-		if _, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(e.Number, e.Scope.String()), []byte(old), func(x *dnc.Entry) error {
+		if x, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(e.Number, e.Scope.String()), []byte(old), func(x *dnc.Entry) error {
 			return x.ValidateStored(e.Number, e.Scope)
 		}); err == nil {
+			if e.HoldUntil.After(x.HoldUntil) {
+				a[9] = "1" // its stamp may equal the stored one (both past 2262)
+			}
 			continue
 		}
 		keep := dnc.ReplaceDamaged(e, dnc.StoredHoldUntil([]byte(old)))
@@ -383,7 +422,7 @@ func (s *Store) RemoveDNCIf(ctx context.Context, n dialgate.Number, sc dnc.Scope
 		if err != nil {
 			return fmt.Errorf("redisstore: RemoveDNC: write token: %w", err)
 		}
-		res, err := s.run(ctx, c, removeDNCScript, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), removeStamp(t), "="+old, tok, writeTokenTTL.Milliseconds()).Slice()
+		res, err := s.run(ctx, c, removeDNCScript, nil, s.pfx, s.dncChannel(), numKey(n), sc.String(), entryRemoveStamp(t, e.HoldUntil), "="+old, tok, writeTokenTTL.Milliseconds()).Slice()
 		if err != nil {
 			return s.failWrite("RemoveDNC", err)
 		}

@@ -54,6 +54,7 @@ func ledgerCases() []testCase[callerid.Store] {
 		{"PutLedgerIfAllOrNone", ledgerIfAllOrNone},
 		{"PutLedgerIfConcurrent", ledgerIfConcurrent},
 		{"PutLedgerIfDamaged", ledgerIfDamaged},
+		{"UnkeptInstantsRefused", ledgerUnkeptRefused},
 	}
 }
 

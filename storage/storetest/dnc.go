@@ -48,6 +48,7 @@ func dncCases() []testCase[dnc.Store] {
 		{"RemoveDamaged", dncStoredRemove},
 		{"DirectWriteSeenByLists", dncDirectWriteSeen},
 		{"RejectsNotUTF8", dncNotUTF8},
+		{"UnkeptInstantsRefused", dncUnkeptRefused},
 	}
 }
 
@@ -224,6 +225,39 @@ func dncHoldFar(ctx context.Context, h harness[dnc.Store]) error {
 	}
 	if err := s.RemoveDNC(ctx, a.Number, a.Scope, dncT0.Add(48*time.Hour)); !errors.Is(err, dnc.ErrHeld) {
 		return fmt.Errorf("remove after the shorter hold ended: %v, want dnc.ErrHeld", err)
+	}
+	// A later hold, also past 2262, extends it (a store comparing holds
+	// saturated at 2262 found them equal and kept the earlier one).
+	later := a
+	later.HoldUntil = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.AddDNC(ctx, later); err != nil {
+		return err
+	}
+	if es, err := s.DNCEntries(ctx, a.Number); err != nil || len(es) != 1 || !es[0].HoldUntil.Equal(later.HoldUntil) {
+		return fmt.Errorf("after adding a later hold past 2262: %+v, %v; want one entry held until %s", es, err, later.HoldUntil.Format(time.RFC3339))
+	}
+	if err := s.RemoveDNC(ctx, a.Number, a.Scope, far); !errors.Is(err, dnc.ErrHeld) {
+		return fmt.Errorf("remove at %s of an entry held until %s: %v, want dnc.ErrHeld", far.Format(time.RFC3339), later.HoldUntil.Format(time.RFC3339), err)
+	}
+	far = later.HoldUntil
+	// The same in one batch.
+	b1 := dncEntry("+8613800138001", "global", 0)
+	b1.HoldUntil = farFuture
+	b2 := b1
+	b2.HoldUntil, b2.Source = later.HoldUntil, "complaint"
+	if err := s.AddDNC(ctx, b1, b2); err != nil {
+		return err
+	}
+	want := b1
+	want.HoldUntil = later.HoldUntil
+	if es, err := s.DNCEntries(ctx, b1.Number); err != nil || len(es) != 1 || sameEntry(es[0], want) != nil {
+		return fmt.Errorf("after a batch adding holds until 3000 then 9999: %+v, %v; want %+v", es, err, want)
+	}
+	// Once it ends, the far hold no longer keeps the entry (the contract:
+	// ErrHeld only while t is before HoldUntil). A store that saturated
+	// instants past 2262 kept it for ever.
+	if err := s.RemoveDNC(ctx, a.Number, a.Scope, far); err != nil {
+		return fmt.Errorf("remove at the end of a hold until %s: %w", far.Format(time.RFC3339), err)
 	}
 	return nil
 }

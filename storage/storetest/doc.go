@@ -30,5 +30,13 @@
 // refusing a partial, sound or missing one, then reading the repaired one
 // back on every read path.
 //
+// Model suites (TestDNCAgainstModel, TestConsentAgainstModel,
+// TestCountersAgainstModel, TestCallerIDAgainstModel, each with a Check…
+// form; [Run] runs them too) drive a store with seeded random sequences of
+// calls and check every answer against a reference model of the contract.
+// Every back-end runs the same sequences against the same model, so a
+// difference between two stores fails in one of them; the seed and call are
+// named on failure, and testing.Short runs fewer seeds.
+//
 // Every case opens a fresh, empty store. The suites use only synthetic data.
 package storetest

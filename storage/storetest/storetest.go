@@ -55,6 +55,9 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		t.Run("Counters", func(t *testing.T) {
 			TestCounters(t, func(t *testing.T) storage.Counters { return open(t).(storage.Counters) }, opts...)
 		})
+		t.Run("CountersModel", func(t *testing.T) {
+			TestCountersAgainstModel(t, func(t *testing.T) storage.Counters { return open(t).(storage.Counters) }, opts...)
+		})
 	}
 	if _, ok := probe.(storage.Runs); ok {
 		ran++
@@ -67,12 +70,18 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		t.Run("CallerID", func(t *testing.T) {
 			TestCallerID(t, func(t *testing.T) callerid.Store { return open(t).(callerid.Store) }, opts...)
 		})
+		t.Run("CallerIDModel", func(t *testing.T) {
+			TestCallerIDAgainstModel(t, func(t *testing.T) callerid.Store { return open(t).(callerid.Store) }, opts...)
+		})
 	}
 	// Domain suites add their type assertion here, one block per domain.
 	if _, ok := probe.(consent.Store); ok {
 		ran++
 		t.Run("Consent", func(t *testing.T) {
 			TestConsent(t, func(t *testing.T) consent.Store { return open(t).(consent.Store) }, opts...)
+		})
+		t.Run("ConsentModel", func(t *testing.T) {
+			TestConsentAgainstModel(t, func(t *testing.T) consent.Store { return open(t).(consent.Store) }, opts...)
 		})
 	}
 	if _, ok := probe.(complaint.Store); ok {
@@ -91,6 +100,9 @@ func Run(t *testing.T, open func(t *testing.T) any, opts ...Option) {
 		ran++
 		t.Run("DNC", func(t *testing.T) {
 			TestDNC(t, func(t *testing.T) dnc.Store { return open(t).(dnc.Store) }, opts...)
+		})
+		t.Run("DNCModel", func(t *testing.T) {
+			TestDNCAgainstModel(t, func(t *testing.T) dnc.Store { return open(t).(dnc.Store) }, opts...)
 		})
 	}
 	if ran == 0 {
