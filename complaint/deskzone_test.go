@@ -12,15 +12,11 @@ import (
 	"github.com/dialgate/dialgate/storage/memstore"
 )
 
-// Config.Zone says which zone's calendar days the deadlines are counted
-// in, and NewDesk's loc says so too. A Config naming Asia/Shanghai given
-// with loc UTC counted in UTC, silently: a complaint received at 04:00 on
-// Saturday in Shanghai (20:00 on Friday in UTC) got Friday's deadlines,
-// a working day early. NewDesk refuses the two when they disagree.
-func TestNewDeskZoneDisagreesWithLocation(t *testing.T) {
-	ctx := context.Background()
+// deskDeps returns a store and a do-not-call check for a Desk.
+func deskDeps(t *testing.T) (*memstore.Store, *dnc.Check) {
+	t.Helper()
 	st := memstore.New()
-	lists, err := dnc.NewLists(ctx, st, dnc.ListsOptions{})
+	lists, err := dnc.NewLists(context.Background(), st, dnc.ListsOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +24,16 @@ func TestNewDeskZoneDisagreesWithLocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, check
+}
+
+// Config.Zone says which zone's calendar days the deadlines are counted
+// in, and NewDesk's loc says so too. A Config naming Asia/Shanghai given
+// with loc UTC counted in UTC, silently: a complaint received at 04:00 on
+// Saturday in Shanghai (20:00 on Friday in UTC) got Friday's deadlines,
+// a working day early. NewDesk refuses the two when they disagree.
+func TestNewDeskZoneDisagreesWithLocation(t *testing.T) {
+	st, check := deskDeps(t)
 	sh, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		t.Skip(err)
@@ -54,16 +60,7 @@ func TestNewDeskZoneDisagreesWithLocation(t *testing.T) {
 // other name for the host's zone) since session 18; NewDesk now refuses
 // such a location too, naming loc.
 func TestNewDeskRefusesHostZone(t *testing.T) {
-	ctx := context.Background()
-	st := memstore.New()
-	lists, err := dnc.NewLists(ctx, st, dnc.ListsOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	check, err := dnc.New(dnc.Config{}, lists)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, check := deskDeps(t)
 	locs := []*time.Location{time.Local}
 	for _, name := range []string{"localtime", "Factory"} {
 		if l, err := time.LoadLocation(name); err == nil {

@@ -1,13 +1,10 @@
 package complaint_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate/complaint"
-	"github.com/dialgate/dialgate/dnc"
-	"github.com/dialgate/dialgate/storage/memstore"
 )
 
 // TestNewDeskAcceptsUnnamedFixedZone: a fixed zone is the same on every
@@ -16,16 +13,7 @@ import (
 // refused as "not a place's zone", the empty name read as an empty path
 // element by the zone-name check.
 func TestNewDeskAcceptsUnnamedFixedZone(t *testing.T) {
-	ctx := context.Background()
-	st := memstore.New()
-	lists, err := dnc.NewLists(ctx, st, dnc.ListsOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	check, err := dnc.New(dnc.Config{}, lists)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, check := deskDeps(t)
 	if _, err := complaint.NewDesk(complaint.Config{}, st, check, nil, hasher{}, nil, time.FixedZone("", 8*3600)); err != nil {
 		t.Errorf("unnamed fixed zone: %v", err)
 	}

@@ -37,13 +37,7 @@ func CheckCallerIDAgainstModel(ctx context.Context, open func() (callerid.Store,
 }
 
 func ledgerModelCases(short bool) []testCase[callerid.Store] {
-	seeds, ops := 3, 300
-	if short {
-		seeds, ops = 2, 200
-	}
-	return []testCase[callerid.Store]{
-		{"RandomSequences", func(ctx context.Context, h harness[callerid.Store]) error { return ledgerRandom(ctx, h, seeds, ops) }},
-	}
+	return randomSequences(short, 200, ledgerRandom)
 }
 
 type ledgerKey struct {

@@ -37,13 +37,7 @@ func CheckConsentAgainstModel(ctx context.Context, open func() (consent.Store, e
 }
 
 func consentModelCases(short bool) []testCase[consent.Store] {
-	seeds, ops := 3, 300
-	if short {
-		seeds, ops = 2, 200
-	}
-	return []testCase[consent.Store]{
-		{"RandomSequences", func(ctx context.Context, h harness[consent.Store]) error { return consentRandom(ctx, h, seeds, ops) }},
-	}
+	return randomSequences(short, 200, consentRandom)
 }
 
 // consentModel is the reference consentRandom checks a store against.

@@ -35,13 +35,7 @@ func CheckCountersAgainstModel(ctx context.Context, open func() (storage.Counter
 }
 
 func counterModelCases(short bool) []testCase[storage.Counters] {
-	seeds, ops := 3, 300
-	if short {
-		seeds, ops = 2, 250
-	}
-	return []testCase[storage.Counters]{
-		{"RandomSequences", func(ctx context.Context, h harness[storage.Counters]) error { return counterRandom(ctx, h, seeds, ops) }},
-	}
+	return randomSequences(short, 250, counterRandom)
 }
 
 type counterModelEntry struct {

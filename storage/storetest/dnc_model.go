@@ -34,12 +34,18 @@ func CheckDNCAgainstModel(ctx context.Context, open func() (dnc.Store, error), o
 }
 
 func dncModelCases(short bool) []testCase[dnc.Store] {
+	return randomSequences(short, 200, dncRandom)
+}
+
+// randomSequences is the one case of a model suite: run with 3 seeds of
+// 300 operations, or 2 of shortOps when short.
+func randomSequences[S any](short bool, shortOps int, run func(ctx context.Context, h harness[S], seeds, ops int) error) []testCase[S] {
 	seeds, ops := 3, 300
 	if short {
-		seeds, ops = 2, 200
+		seeds, ops = 2, shortOps
 	}
-	return []testCase[dnc.Store]{
-		{"RandomSequences", func(ctx context.Context, h harness[dnc.Store]) error { return dncRandom(ctx, h, seeds, ops) }},
+	return []testCase[S]{
+		{"RandomSequences", func(ctx context.Context, h harness[S]) error { return run(ctx, h, seeds, ops) }},
 	}
 }
 
