@@ -9,6 +9,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/consent"
+	"github.com/dialgate/dialgate/storage/redisstore"
 )
 
 // snapshot returns a function that puts every key of prefix p back as it is
@@ -66,24 +67,10 @@ func TestConsentLostWriteThenRevocationAtSameRevision(t *testing.T) {
 	ctx := context.Background()
 	url := redisURL(t)
 	p := newPrefix(t, url)
-	a, b := open(t, url, p), open(t, url, p)
-	check, err := consent.NewCheck(consent.Config{Require: []consent.Requirement{{
-		Purposes: []dialgate.Purpose{dialgate.PurposeMarketing},
-		Cite:     dialgate.Citation{Source: dialgate.SourceLaw, Ref: "test"},
-	}}}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b, check := twoSidecarsOneCheck(t, url, p)
 	n := dialgate.MustParseNumber("+8613900139000")
 	granted := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
-	rec := func(id string, n dialgate.Number) consent.Record {
-		return consent.Record{
-			ID: id, Number: n, Scope: "industry:finance", Method: consent.MethodWebForm,
-			DisclosureSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-			EvidenceURI:      "https://evidence.example/" + id, Channel: "website",
-			GrantedAt: granted, ExpiresAt: granted.AddDate(1, 0, 0),
-		}
-	}
+	rec := func(id string, n dialgate.Number) consent.Record { return financeConsent(id, n, granted) }
 	if err := a.AddConsent(ctx, rec("c-1", n)); err != nil {
 		t.Fatal(err) // revision 1
 	}
@@ -152,5 +139,31 @@ func TestConsentRevisionWithoutStamp(t *testing.T) {
 	}
 	if rev, stamp, err := s.ConsentRevisionStamp(ctx); err == nil {
 		t.Fatalf("damaged revision key: %d %q, want an error", rev, stamp)
+	}
+}
+
+// twoSidecarsOneCheck opens two stores on prefix p (two sidecars of a
+// fleet) and a consent check requiring marketing consent on the second.
+func twoSidecarsOneCheck(t *testing.T, url, p string) (a, b *redisstore.Store, check *consent.Check) {
+	t.Helper()
+	a, b = open(t, url, p), open(t, url, p)
+	check, err := consent.NewCheck(consent.Config{Require: []consent.Requirement{{
+		Purposes: []dialgate.Purpose{dialgate.PurposeMarketing},
+		Cite:     dialgate.Citation{Source: dialgate.SourceLaw, Ref: "test"},
+	}}}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, b, check
+}
+
+// financeConsent is a web-form consent of id for n in industry:finance,
+// granted at granted for a year.
+func financeConsent(id string, n dialgate.Number, granted time.Time) consent.Record {
+	return consent.Record{
+		ID: id, Number: n, Scope: "industry:finance", Method: consent.MethodWebForm,
+		DisclosureSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		EvidenceURI:      "https://evidence.example/" + id, Channel: "website",
+		GrantedAt: granted, ExpiresAt: granted.AddDate(1, 0, 0),
 	}
 }

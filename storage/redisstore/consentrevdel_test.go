@@ -23,24 +23,10 @@ func TestConsentRevisionKeyDeleted(t *testing.T) {
 	ctx := context.Background()
 	url := redisURL(t)
 	p := newPrefix(t, url)
-	a, b := open(t, url, p), open(t, url, p)
-	check, err := consent.NewCheck(consent.Config{Require: []consent.Requirement{{
-		Purposes: []dialgate.Purpose{dialgate.PurposeMarketing},
-		Cite:     dialgate.Citation{Source: dialgate.SourceLaw, Ref: "test"},
-	}}}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, _, check := twoSidecarsOneCheck(t, url, p)
 	n := dialgate.MustParseNumber("+8613900139000")
 	granted := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
-	rec := func(id string, n dialgate.Number) consent.Record {
-		return consent.Record{
-			ID: id, Number: n, Scope: "industry:finance", Method: consent.MethodWebForm,
-			DisclosureSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-			EvidenceURI:      "https://evidence.example/" + id, Channel: "website",
-			GrantedAt: granted, ExpiresAt: granted.AddDate(1, 0, 0),
-		}
-	}
+	rec := func(id string, n dialgate.Number) consent.Record { return financeConsent(id, n, granted) }
 	for _, r := range []consent.Record{rec("c-0", dialgate.MustParseNumber("+8613900139002")), rec("c-1", n)} {
 		if err := a.AddConsent(ctx, r); err != nil {
 			t.Fatal(err) // Seq 1 (another number), Seq 2 (n)
