@@ -311,20 +311,20 @@ func checkText(field, v string, required bool) error {
 }
 
 // keepableTime reports an instant (not zero) that a store keeping JSON
-// cannot keep as given: a year outside 0000–9999 does not encode, and RFC
-// 3339 drops the seconds of a zone offset (another instant read back).
-// Refused alike by every store, whatever it keeps.
+// cannot keep as given: a year outside 0000–9999 (in the instant's own
+// zone) does not encode, nor does a zone offset of 24 hours or more, and
+// RFC 3339 drops the seconds of a zone offset (another instant read back).
+// Refused alike by every store, whatever it keeps. A comparison, not an
+// encoding: stores call Validate on every entry they read.
 func keepableTime(field string, t time.Time) error {
 	if t.IsZero() {
 		return nil
 	}
-	b, err := t.MarshalJSON()
-	if err != nil {
-		return entryErr(field, "%s cannot be stored: year outside 0000–9999", t.UTC().Format(time.RFC3339Nano))
+	if y := t.Year(); y < 0 || y > 9999 {
+		return entryErr(field, "%s cannot be stored: year outside 0000–9999", t.Format(time.RFC3339Nano))
 	}
-	var back time.Time
-	if err := back.UnmarshalJSON(b); err != nil || !back.Equal(t) {
-		return entryErr(field, "%s cannot be stored as the same instant (a zone offset with seconds: give it in UTC or another offset)", t.Format(time.RFC3339Nano))
+	if _, off := t.Zone(); off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
+		return entryErr(field, "%s cannot be stored as the same instant (a zone offset with seconds, or of 24 hours or more: give it in UTC or another offset)", t.Format(time.RFC3339Nano))
 	}
 	return nil
 }

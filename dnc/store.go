@@ -91,16 +91,11 @@ func (e Entry) Validate() error {
 		name string
 		t    time.Time
 	}{{"added_at", e.AddedAt}, {"hold_until", e.HoldUntil}} {
-		if f.t.IsZero() {
-			continue
-		}
-		b, err := f.t.MarshalJSON()
-		if err != nil {
-			return fmt.Errorf("%w: %s: %s cannot be stored: year outside 0000–9999", ErrInvalidEntry, f.name, f.t.UTC().Format(time.RFC3339Nano))
-		}
-		var back time.Time
-		if err := back.UnmarshalJSON(b); err != nil || !back.Equal(f.t) {
-			return fmt.Errorf("%w: %s: %s cannot be stored as the same instant (a zone offset with seconds: give it in UTC or another offset)", ErrInvalidEntry, f.name, f.t.Format(time.RFC3339Nano))
+		switch unkeptInstant(f.t) {
+		case unkeptYear:
+			return fmt.Errorf("%w: %s: %s cannot be stored: year outside 0000–9999", ErrInvalidEntry, f.name, f.t.Format(time.RFC3339Nano))
+		case unkeptOffset:
+			return fmt.Errorf("%w: %s: %s cannot be stored as the same instant (a zone offset with seconds, or of 24 hours or more: give it in UTC or another offset)", ErrInvalidEntry, f.name, f.t.Format(time.RFC3339Nano))
 		}
 	}
 	// Stored as JSON, text that is not UTF-8 reads back with U+FFFD in
@@ -112,6 +107,33 @@ func (e Entry) Validate() error {
 		}
 	}
 	return nil
+}
+
+// What makes an instant one a store keeping JSON cannot keep as given
+// (unkeptInstant).
+const (
+	keptInstant  = iota
+	unkeptYear   // time.Time's MarshalJSON refuses it
+	unkeptOffset // seconds dropped by RFC 3339, or 24 hours or more (refused)
+)
+
+// unkeptInstant reports whether t (zero: kept) can be stored as JSON and
+// read back as the same instant: its year, in its own zone, within
+// 0000–9999 and its zone offset whole minutes under 24 hours, as
+// time.Time's MarshalJSON and RFC 3339 require. A comparison, not an
+// encoding: stores call Validate on every entry they read (a look-up of a
+// listed callee, each entry as the lists load).
+func unkeptInstant(t time.Time) int {
+	if t.IsZero() {
+		return keptInstant
+	}
+	if y := t.Year(); y < 0 || y > 9999 {
+		return unkeptYear
+	}
+	if _, off := t.Zone(); off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
+		return unkeptOffset
+	}
+	return keptInstant
 }
 
 // ValidateStored reports what makes e, read back from a store under the key

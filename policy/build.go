@@ -19,7 +19,8 @@ import (
 // Deps are the stores and keys the checks of a profile work with. Each field is
 // the interface a check package consumes; storage/memstore.Store satisfies
 // all of them, storage/boltstore.Store all but Runs. A field may be nil when the
-// profile has no section that needs it; Build reports a missing one by name.
+// profile has no section that needs it; Build reports a missing one by name,
+// and refuses one holding a nil pointer (dialgate.ErrInvalidConfig).
 type Deps struct {
 	// One field per store interface; each helper adds its own.
 	// DNC keeps the store-backed do-not-call lists (opt-outs, complaints).
@@ -111,6 +112,9 @@ func Checks(p *Profile, deps Deps) ([]dialgate.Checker, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidProfile, p.Name, err)
 	}
+	if err := deps.nilPointers(); err != nil {
+		return nil, err
+	}
 	var checks []dialgate.Checker
 	for _, s := range sections() {
 		if !s.present(p) {
@@ -123,6 +127,38 @@ func Checks(p *Profile, deps Deps) ([]dialgate.Checker, error) {
 		checks = append(checks, cs...)
 	}
 	return checks, nil
+}
+
+// nilPointers refuses a field of d holding a nil pointer — a store never
+// opened, an Open whose error was dropped — naming the field: a typed nil
+// is not a nil interface, so a section's "deps.X: missing" does not catch
+// it, and the first check to use it would panic (StoreDeps refuses one as
+// its store). A nil registry provider is refused as well.
+func (d Deps) nilPointers() error {
+	for _, f := range [...]struct {
+		name string
+		v    any
+	}{
+		{"deps.DNC", d.DNC}, {"deps.Counters", d.Counters}, {"deps.Runs", d.Runs},
+		{"deps.Recordings", d.Recordings}, {"deps.Media", d.Media}, {"deps.CalleeHasher", d.CalleeHasher},
+		{"deps.Ledger", d.Ledger}, {"deps.Consents", d.Consents},
+	} {
+		if f.v == nil {
+			continue
+		}
+		if v := reflect.ValueOf(f.v); v.Kind() == reflect.Pointer && v.IsNil() {
+			return fmt.Errorf("policy: %s: a nil %T (a store never opened, or whose Open failed): %w", f.name, f.v, dialgate.ErrInvalidConfig)
+		}
+	}
+	for i, p := range d.DNCRegistries {
+		if p == nil {
+			return fmt.Errorf("policy: deps.DNCRegistries[%d]: nil: %w", i, dialgate.ErrInvalidConfig)
+		}
+		if v := reflect.ValueOf(p); v.Kind() == reflect.Pointer && v.IsNil() {
+			return fmt.Errorf("policy: deps.DNCRegistries[%d]: a nil %T: %w", i, p, dialgate.ErrInvalidConfig)
+		}
+	}
+	return nil
 }
 
 // Build returns a Gate that enforces p: the checks of every section p has, in

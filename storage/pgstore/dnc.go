@@ -147,12 +147,16 @@ func (s *Store) mergeDNC(ctx context.Context, tx pgx.Tx, e dnc.Entry, raw []byte
 	return nil
 }
 
-// holdNanos is the hold_until_ns of a hold: nil for none.
+// holdNanos is the hold_until_ns of a hold: nil for none; saturated to the
+// int64 range (boundNanos), so a hold past 2262 reads back as the latest
+// instant the column holds, never as one t.UnixNano() wrapped into the
+// past (the column is the only copy of the hold of an entry whose JSON is
+// damaged: mergeDNC).
 func holdNanos(t time.Time) *int64 {
 	if t.IsZero() {
 		return nil
 	}
-	h := t.UnixNano()
+	h := boundNanos(t)
 	return &h
 }
 
