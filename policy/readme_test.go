@@ -19,7 +19,7 @@ import (
 	"github.com/dialgate/dialgate/storage/memstore"
 )
 
-// readmeEmbedded is the README's "Embedded in 25 lines" snippet, token for
+// readmeEmbedded is the README's "Embedded, in a few lines" snippet, token for
 // token (TestREADMEEmbeddedSnippet compares them), so that it compiles with
 // the names and signatures it shows.
 func readmeEmbedded(ctx context.Context, hmacKey []byte, signingKey string, log interface{ Printf(string, ...any) }) error {
@@ -142,7 +142,7 @@ func (l *logf) Printf(format string, args ...any) {
 // in its audit log — allowed, or (at an hour or on a day cn forbids, as the
 // test runs on the system clock) denied by the schedule only.
 func TestREADMEEmbeddedSnippet(t *testing.T) {
-	readme := section(t, "../README.md", "## Embedded in 25 lines", "## ")
+	readme := section(t, "../README.md", "## Embedded, in a few lines", "## ")
 	i := strings.Index(readme, "```go\n")
 	if i < 0 {
 		t.Fatal("README: no Go block in the Embedded section")
