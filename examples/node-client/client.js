@@ -20,12 +20,20 @@
 //   node client.js --addr 127.0.0.1:7443 --tls-ca ca.pem --token-file gate.token --to ...
 //   node client.js --unix /run/dialgate/dg.sock --tls-ca ca.pem --token-file gate.token --to ...
 //
+// A sidecar that requires client certificates (mTLS, tls.client_ca_file)
+// also takes --tls-cert and --tls-key, the client's certificate chain and
+// key (PEM), as the Go client's -tls-cert and -tls-key; one without the
+// other, or either without --tls-ca, is refused:
+//
+//   node client.js --addr 127.0.0.1:7443 --tls-ca ca.pem --tls-cert client.pem --tls-key client.key --token-file gate.token --to ...
+//
 // Flags are given as --name VALUE; any other argument (--tls-ca=ca.pem, a
 // misspelt flag) is refused, as is a connection flag without its value.
 // --unix and --addr are refused together, and either without its value
 // (--addr defaults to 127.0.0.1:7443 only when it is not given). A token goes in plaintext only to
 // a loopback --addr or the Unix socket — a name (localhost) only when every address it resolves
-// to is loopback, and the call goes to that address; to any other address give --tls-ca. A
+// to is loopback, and the call goes to one of those addresses (its IPv4 ones first, then its
+// IPv6 ones: a sidecar on 127.0.0.1 or on ::1); to any other address give --tls-ca. A
 // loopback --addr and the Unix socket are dialled directly, never through the proxy of
 // $grpc_proxy, $https_proxy or $http_proxy.
 //
@@ -36,6 +44,7 @@ const dns = require('dns');
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
+const tls = require('tls');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
@@ -58,7 +67,7 @@ function loadGate() {
 // parsed) or a misspelt --tlsca would connect in plaintext without
 // checking the sidecar's certificate, a misspelt --adr dial the default
 // address.
-const FLAGS = new Set(['addr', 'unix', 'tls-ca', 'server-name', 'token-file', 'token',
+const FLAGS = new Set(['addr', 'unix', 'tls-ca', 'tls-cert', 'tls-key', 'server-name', 'token-file', 'token',
   'to', 'from', 'purpose', 'lead', 'tenant']);
 
 function parseArgs(argv) {
@@ -79,9 +88,9 @@ function parseArgs(argv) {
   }
   // Given empty (an empty shell variable in quotes, --tls-ca "$CA") or
   // last without a value is not left out: --tls-ca would connect in
-  // plaintext without checking the sidecar's certificate, --token-file
-  // send $DIALGATE_TOKEN.
-  for (const k of ['tls-ca', 'server-name', 'token-file']) {
+  // plaintext without checking the sidecar's certificate, --tls-cert
+  // connect without a client certificate, --token-file send $DIALGATE_TOKEN.
+  for (const k of ['tls-ca', 'tls-cert', 'tls-key', 'server-name', 'token-file']) {
     if (k in a && !a[k]) {
       throw new Error(`--${k}: given without a value (an empty variable?): give its value or leave the flag out`);
     }
@@ -150,14 +159,15 @@ function isLoopback(addr) {
   return host === 'localhost' || isLoopbackIP(host);
 }
 
-// pinLoopback resolves the host of addr (host:port) and returns a target
-// naming the addresses it resolves to, refusing (an Error) a name that
-// resolves to any address that is not loopback: the token goes in
-// plaintext only to this host, whatever "localhost" resolves to (a hosts
-// file, a resolver that maps it elsewhere). The call goes to the addresses
-// judged, not to the name resolved again: its IPv4 ones when it has any
-// (the sidecar listens on 127.0.0.1 by default), else its IPv6 ones, tried
-// in turn.
+// pinLoopback resolves the host of addr (host:port) and returns the
+// targets of the addresses it resolves to, one each, refusing (an Error) a
+// name that resolves to any address that is not loopback: the token goes
+// in plaintext only to this host, whatever "localhost" resolves to (a hosts
+// file, a resolver that maps it elsewhere). The call goes to one of the
+// addresses judged, not to the name resolved again: its IPv4 ones first
+// (the sidecar listens on 127.0.0.1 by default), then its IPv6 ones (a
+// sidecar on ::1), tried in turn (firstReady). grpc-js takes a target of
+// one family only (ipv4: or ipv6:), so each address is a target.
 async function pinLoopback(addr) {
   const { host, port } = hostPort(addr);
   let found;
@@ -174,13 +184,16 @@ async function pinLoopback(addr) {
       throw new Error(`--addr: ${addr} resolves to ${f.address}, not a loopback address: refusing to send the token in plaintext; use --tls-ca`);
     }
   }
-  const v4 = found.filter((f) => net.isIPv4(f.address)).map((f) => `${f.address}:${port}`);
-  if (v4.length) return 'ipv4:' + v4.join(',');
-  return 'ipv6:' + found.map((f) => `[${f.address}]:${port}`).join(',');
+  const v4 = found.filter((f) => net.isIPv4(f.address)).map((f) => `ipv4:${f.address}:${port}`);
+  const v6 = found.filter((f) => !net.isIPv4(f.address)).map((f) => `ipv6:[${f.address}]:${port}`);
+  return [...new Set([...v4, ...v6])];
 }
 
-// target and credentials of the sidecar: --unix PATH or --addr HOST:PORT,
-// with TLS when --tls-ca names the CA of the sidecar's certificate.
+// targets and credentials of the sidecar: --unix PATH or --addr HOST:PORT,
+// with TLS when --tls-ca names the CA of the sidecar's certificate, and a
+// client certificate when --tls-cert and --tls-key name one. targets holds
+// more than one target only for a name pinned to its loopback addresses
+// (pinLoopback): the call goes to the first that connects.
 async function connection(a) {
   let target = a.addr;
   const options = {};
@@ -196,7 +209,15 @@ async function connection(a) {
     // does.
     options['grpc.enable_http_proxy'] = 0;
   }
+  // Either alone is a mistake: the sidecar would refuse the handshake
+  // (mTLS), or the certificate meant to be sent would not be.
+  if (('tls-cert' in a) !== ('tls-key' in a)) {
+    throw new Error('--tls-cert: give --tls-cert and --tls-key together');
+  }
   if (!a['tls-ca']) {
+    if (a['tls-cert']) {
+      throw new Error('--tls-cert: only with --tls-ca (a client certificate is sent over TLS)');
+    }
     if (a['server-name']) {
       throw new Error('--server-name: only with --tls-ca (it names the certificate TLS checks)');
     }
@@ -205,9 +226,9 @@ async function connection(a) {
       if (!isLoopback(a.addr)) {
         throw new Error(`--addr: ${a.addr} is not a loopback address: refusing to send the token in plaintext; use --tls-ca`);
       }
-      target = await pinLoopback(a.addr);
+      return { targets: await pinLoopback(a.addr), creds: grpc.credentials.createInsecure(), options };
     }
-    return { target, creds: grpc.credentials.createInsecure(), options };
+    return { targets: [target], creds: grpc.credentials.createInsecure(), options };
   }
   let ca;
   try {
@@ -215,18 +236,87 @@ async function connection(a) {
   } catch (e) {
     throw new Error(`--tls-ca: ${e.message}`);
   }
+  const pair = clientCertificate(a);
   const name = a['server-name'] || (a.unix ? 'localhost' : '');
   if (name) options['grpc.ssl_target_name_override'] = name;
-  return { target, creds: grpc.credentials.createSsl(ca), options };
+  return { targets: [target], creds: grpc.credentials.createSsl(ca, pair.key, pair.cert), options };
+}
+
+// clientCertificate reads the client certificate chain and key of
+// --tls-cert and --tls-key (PEM), null both when not given. A file that
+// cannot be read, that is not PEM, or a key that is not the certificate's
+// is refused naming its flag, before connecting: the handshake would fail
+// (or grpc-js refuse it, naming neither).
+function clientCertificate(a) {
+  if (!a['tls-cert']) return { cert: null, key: null };
+  const read = (k) => {
+    try {
+      return fs.readFileSync(a[k]);
+    } catch (e) {
+      throw new Error(`--${k}: ${e.message}`);
+    }
+  };
+  const cert = read('tls-cert');
+  const key = read('tls-key');
+  try {
+    tls.createSecureContext({ cert });
+  } catch (e) {
+    throw new Error(`--tls-cert: ${a['tls-cert']}: ${e.message}`);
+  }
+  try {
+    tls.createSecureContext({ key });
+  } catch (e) {
+    throw new Error(`--tls-key: ${a['tls-key']}: ${e.message}`);
+  }
+  try {
+    tls.createSecureContext({ cert, key });
+  } catch (e) {
+    throw new Error(`--tls-key: ${a['tls-key']}: not the key of --tls-cert (${e.message})`);
+  }
+  return { cert, key };
+}
+
+// firstReady returns a client of the first of targets it connects to, by
+// the deadline (a Date), each tried in turn: a target that cannot be
+// reached (refused, closed, not gRPC) is closed and the next tried. The
+// last is returned without waiting: a call on it fails as any call to a
+// sidecar that is down. Nothing is sent on a connection before it is
+// ready: the token goes only with the call.
+async function firstReady(Service, conn, deadline) {
+  for (let i = 0; i < conn.targets.length - 1; i++) {
+    const client = new Service(conn.targets[i], conn.creds, conn.options);
+    if (await ready(client.getChannel(), deadline)) return client;
+    client.close();
+  }
+  return new Service(conn.targets[conn.targets.length - 1], conn.creds, conn.options);
+}
+
+// ready resolves to whether channel connects by the deadline (a Date):
+// false as soon as its connection fails.
+function ready(channel, deadline) {
+  const S = grpc.connectivityState;
+  return new Promise((resolve) => {
+    const watch = () => {
+      const s = channel.getConnectivityState(true);
+      if (s === S.READY) {
+        resolve(true);
+      } else if (s === S.TRANSIENT_FAILURE || s === S.SHUTDOWN) {
+        resolve(false);
+      } else {
+        channel.watchConnectivityState(s, deadline, (err) => (err ? resolve(false) : watch()));
+      }
+    };
+    watch();
+  });
 }
 
 // mayDial resolves to the decision id when the dial may be placed and rejects
-// in every other case: a deny, any RPC error, a timeout.
-function mayDial(client, dial, token) {
+// in every other case: a deny, any RPC error, a timeout (the deadline, a
+// Date).
+function mayDial(client, dial, token, deadline) {
   return new Promise((resolve, reject) => {
     const md = new grpc.Metadata();
     if (token) md.set('authorization', 'Bearer ' + token);
-    const deadline = new Date(Date.now() + 2000);
     client.Check({ dial }, md, { deadline }, (err, resp) => {
       if (err) {
         reject(new Error(`sidecar error (fail closed): ${grpc.status[err.code]}: ${err.details}`));
@@ -280,18 +370,21 @@ async function main() {
     return;
   }
   const v1 = loadGate();
-  const client = new v1.GateService(conn.target, conn.creds, conn.options);
+  // One deadline for finding the sidecar and its answer.
+  const deadline = new Date(Date.now() + 2000);
+  let client;
   try {
+    client = await firstReady(v1.GateService, conn, deadline);
     const id = await mayDial(client, {
       to: a.to || '', from: a.from || '', purpose: a.purpose, lead_id: a.lead || '', tenant: a.tenant || '',
-    }, a.token);
+    }, a.token, deadline);
     console.log('DIAL ' + id);
     process.exitCode = 0;
   } catch (e) {
     console.log('DO NOT DIAL: ' + e.message);
     process.exitCode = 1;
   } finally {
-    client.close();
+    if (client) client.close();
   }
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/exampletest"
+	"github.com/dialgate/dialgate/internal/sidecar"
 )
 
 // testToken is a synthetic bearer token of the gate scope.
@@ -368,4 +369,76 @@ func TestNodeClientUnknownFlag(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNodeClientLocalhostIPv6: with a token in plaintext the client pins
+// the addresses "localhost" resolves to (all loopback, or refused), but
+// dialled only its IPv4 ones when it had both: a sidecar listening on ::1
+// (serve --listen [::1]:7443) could not be reached through --addr
+// localhost:PORT on a host whose localhost is ::1 and 127.0.0.1 — every
+// dial denied. The client now tries each address judged, IPv4 first (the
+// sidecar's default), then IPv6, and sends the call to the first that
+// answers — never to one it did not judge.
+func TestNodeClientLocalhostIPv6(t *testing.T) {
+	node := nodeAndModules(t)
+	v6, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("this host has no IPv6 loopback (listen [::1]:0: %v)", err)
+	}
+	tokenFile := serveSidecar(t, sidecar.TLSConfig{}, v6)
+	_, port, _ := net.SplitHostPort(v6.Addr().String())
+	preload := filepath.Join(t.TempDir(), "fakedns.js")
+	if err := os.WriteFile(preload, []byte(fakeDNS), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dial := []string{"--to", "+8613900139001", "--lead", "crm-1"}
+	for _, c := range []struct {
+		name, localhost, addr string
+		token                 bool
+		want                  string
+	}{
+		{"[::1] given", "", "[::1]:" + port, true, "DIAL dg-"},
+		{"localhost is ::1 and 127.0.0.1", "::1,127.0.0.1", "localhost:" + port, true, "DIAL dg-"},
+		{"localhost is 127.0.0.1 and ::1", "127.0.0.1,::1", "localhost:" + port, true, "DIAL dg-"},
+		{"localhost is ::1 only", "::1", "localhost:" + port, true, "DIAL dg-"},
+		// grpc-js resolves the name itself and tries each address: the
+		// sidecar on ::1 answers (that it wants a token).
+		{"without a token", "127.0.0.1,::1", "localhost:" + port, false, "DO NOT DIAL: sidecar error (fail closed): UNAUTHENTICATED"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"--require", preload, "client.js", "--addr", c.addr}, dial...)
+			if c.token {
+				args = append(args, "--token-file", tokenFile)
+			}
+			fake := c.localhost
+			if fake == "" {
+				fake = "127.0.0.1"
+			}
+			cmd := exec.CommandContext(ctxT(t), node, args...)
+			cmd.Env = nodeEnv("FAKE_LOCALHOST=" + fake)
+			out, err := cmd.CombinedOutput()
+			if (err == nil) != (c.want == "DIAL dg-") || !strings.Contains(string(out), c.want) {
+				t.Fatalf("exit ok=%v output %q; want %q from the sidecar on [::1]", err == nil, out, c.want)
+			}
+		})
+	}
+	// 127.0.0.1:PORT answers, but not gRPC (it closes each connection):
+	// the client goes on to ::1 rather than denying.
+	t.Run("127.0.0.1 refuses, ::1 answers", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:"+port)
+		if err != nil {
+			t.Skipf("127.0.0.1:%s is taken: %v", port, err)
+		}
+		l.Close()
+		_, closed := countingListener(t, "127.0.0.1:"+port)
+		cmd := exec.CommandContext(ctxT(t), node, append([]string{"--require", preload, "client.js", "--addr", "localhost:" + port, "--token-file", tokenFile}, dial...)...)
+		cmd.Env = nodeEnv("FAKE_LOCALHOST=127.0.0.1,::1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "DIAL dg-") {
+			t.Fatalf("exit ok=%v output %q; want DIAL from the sidecar on [::1]", err == nil, out)
+		}
+		if closed.Load() == 0 {
+			t.Errorf("the client never tried 127.0.0.1:%s", port)
+		}
+	})
 }
