@@ -23,7 +23,10 @@
 //
 // The ledger is held in memory, indexed by tenant and number, and refreshed from
 // the [Store] when the store's ledger version changes, so a check costs a map
-// lookup. Ledger files (CSV or JSON lines) are read with [ParseLedger].
+// lookup. Ledger files (CSV or JSON lines) are read with [ParseLedger] and
+// written with [WriteLedgerCSV], whose holder, access and qualification cells
+// are neutralised for spreadsheets (a leading apostrophe before a formula,
+// removed again by ParseLedger).
 // A writer that must say what a write replaces writes with
 // [ConditionalStore.PutLedgerIf] (or [PutLedgerChecked]), which refuses a
 // write another writer got ahead of.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/strictjson"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // LineError is a ledger-file error on one line. It wraps the cause, which
@@ -40,7 +41,12 @@ var ledgerColumns = []string{"number", "type", "holder", "access", "qualificatio
 //     purposes are required; type, access, qualification, valid_from,
 //     valid_until (RFC 3339) and office_use_only (true/false) are optional;
 //     purposes are separated by ";" or "|"; lines starting with "#" are
-//     comments; or
+//     comments; a holder, access or qualification cell that starts with
+//     apostrophes followed by =, +, -, @, a tab or a carriage return (not a
+//     plain number) loses one apostrophe, which WriteLedgerCSV adds so that
+//     spreadsheets show such text rather than run it as a formula
+//     (textsafe.CSVText: "'=x" reads "=x", a cell of two apostrophes
+//     and =x reads "'=x", "'Acme" reads "'Acme"); or
 //   - JSON lines: one object per line with the keys of Entry except tenant
 //     (a file whose first non-blank character is "{").
 //
@@ -283,8 +289,11 @@ func csvEntry(rec []string, col map[string]int, tenant string) (Entry, error) {
 		}
 		return ""
 	}
-	e := Entry{Tenant: tenant, Type: ResourceType(get("type")), Holder: get("holder"),
-		Access: get("access"), Qualification: get("qualification")}
+	// The free-text cells, as WriteLedgerCSV neutralised them for
+	// spreadsheets (textsafe.CSVCell), read back as the text they hold.
+	text := func(name string) string { return textsafe.CSVText(get(name)) }
+	e := Entry{Tenant: tenant, Type: ResourceType(get("type")), Holder: text("holder"),
+		Access: text("access"), Qualification: text("qualification")}
 	for _, p := range strings.FieldsFunc(get("purposes"), func(r rune) bool { return r == ';' || r == '|' }) {
 		e.Purposes = append(e.Purposes, dialgate.Purpose(strings.TrimSpace(p)))
 	}
@@ -303,7 +312,13 @@ func csvEntry(rec []string, col map[string]int, tenant string) (Entry, error) {
 
 // WriteLedgerCSV writes entries as a CSV ledger file that ParseLedger reads
 // back (without the tenant) as the same entries: validity bounds keep their
-// fractional seconds and offsets.
+// fractional seconds and offsets. The file is one people open in a
+// spreadsheet: the free-text cells (holder, access, qualification) are
+// written with textsafe.CSVCell, so that one starting with =, +, -, @, a tab
+// or a carriage return (a holder named "=HYPERLINK(…)") gets a leading
+// apostrophe and shows as text instead of running as a formula (CSV
+// injection); ParseLedger removes it again. The number (E.164, +86…), type,
+// purposes, times and flag are written as they are.
 func WriteLedgerCSV(w io.Writer, entries []Entry) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ledgerColumns); err != nil {
@@ -314,7 +329,7 @@ func WriteLedgerCSV(w io.Writer, entries []Entry) error {
 		for i, p := range e.Purposes {
 			ps[i] = string(p)
 		}
-		rec := []string{e.Number.String(), string(e.Type), e.Holder, e.Access, e.Qualification,
+		rec := []string{e.Number.String(), string(e.Type), textsafe.CSVCell(e.Holder), textsafe.CSVCell(e.Access), textsafe.CSVCell(e.Qualification),
 			strings.Join(ps, ";"), fmtTime(e.ValidFrom), fmtTime(e.ValidUntil), fmt.Sprint(e.OfficeUseOnly)}
 		if err := cw.Write(rec); err != nil {
 			return err

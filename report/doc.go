@@ -22,5 +22,7 @@
 // what it verified (Sources.Verification): Build then counts a log only if
 // the records it reads are the tree verified (ErrNotVerified otherwise),
 // so that nothing changed in between is counted. CSV cells that a
-// spreadsheet would run as a formula (=, +, -, @) get a leading apostrophe.
+// spreadsheet would run as a formula (=, +, -, @, tab, carriage return;
+// after any apostrophes the text starts with) get a leading apostrophe;
+// plain numbers (-12, +8613800138000) are written as they are.
 package report

@@ -7,8 +7,9 @@ import (
 	"html/template"
 	"io"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -118,17 +119,16 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// csvCell returns s as a CSV cell that a spreadsheet shows as text: a cell
-// starting with =, +, - or @ (or a tab or carriage return, which some
-// spreadsheets skip before one) would be read as a formula (CSV injection, a
-// campaign named "=HYPERLINK(…)"), so it gets a leading apostrophe, which
-// spreadsheets hide. Other cells are written as they are.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// csvCell returns s as a CSV cell that a spreadsheet shows as text
+// (textsafe.CSVCell, the rule of every dialgate export): a cell starting
+// with =, +, - or @ (or a tab or carriage return, which some spreadsheets
+// skip before one) would be read as a formula (CSV injection, a campaign
+// named "=HYPERLINK(…)"), so it gets a leading apostrophe, which
+// spreadsheets hide; so does one that starts with apostrophes before such a
+// character, so that textsafe.CSVText reads every cell back as the text it
+// holds. Plain numbers ("-12", "+8613800138000") and other cells are
+// written as they are.
+func csvCell(s string) string { return textsafe.CSVCell(s) }
 
 // bar is one bar of an inline SVG chart.
 type bar struct {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // WriteText writes the report for people: every number with a finding, one a
@@ -55,7 +57,10 @@ func verdictText(r Result) string {
 }
 
 // WriteCSV writes one row per number line: line, number, segment, verdict
-// ("allowed" or "denied"), codes (";"-separated), run, error.
+// ("allowed" or "denied"), codes (";"-separated), run, error. The error,
+// the one free-text cell, is written with textsafe.CSVCell: one starting
+// with =, +, -, @ (a formula to a spreadsheet) gets a leading apostrophe.
+// The number (E.164) is written as it is.
 func (rep *Report) WriteCSV(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64*1024)
 	bw.WriteString("line,number,segment,verdict,codes,run,error\n")
@@ -77,7 +82,7 @@ func (rep *Report) WriteCSV(w io.Writer) error {
 			}
 			buf = append(buf, ',')
 			if r.Err != nil {
-				buf = appendCSVField(buf, r.Err.Error())
+				buf = appendCSVField(buf, textsafe.CSVCell(r.Err.Error()))
 			}
 		}
 		buf = append(buf, '\n')

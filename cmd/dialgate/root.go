@@ -75,7 +75,7 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 		}
 		return usageErr("%s (see %s --help)", err, c.CommandPath())
 	})
-	root.PersistentFlags().StringVar(&a.data, "data", "./dialgate-data", "directory of the embedded durable store")
+	root.PersistentFlags().StringVar(&a.data, "data", defaultData, "directory of the embedded durable store")
 	// Commands with --config use the config's data directory unless --data
 	// is given (as dialgate serve does).
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
@@ -90,7 +90,9 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 
 	root.AddCommand(a.checkCmd())
 	root.AddCommand(a.ledgerCmd())
-	root.AddCommand(a.screenCmd())
+	screen := a.screenCmd()
+	a.hideGlobalData(screen)
+	root.AddCommand(screen)
 	root.AddCommand(a.dncCmd())
 	root.AddCommand(a.policyCmd())
 	root.AddCommand(a.scenariosCmd())
@@ -101,10 +103,27 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.reportCmd())
 	root.AddCommand(a.auditCmd())
 	root.AddCommand(a.consentCmd())
-	root.AddCommand(a.adminCmd())
+	admin := a.adminCmd()
+	a.hideGlobalData(admin)
+	root.AddCommand(admin)
 	refuseUnknownSubcommands(root)
 	refuseRepeatedFlags(root)
 	return root
+}
+
+// defaultData is the default of the global --data.
+const defaultData = "./dialgate-data"
+
+// hideGlobalData gives cmd, a command that refuses the global --data (admin
+// writes through a sidecar; screen reads snapshots only), a --data of its
+// own for it and its subcommands, bound like the global one but hidden, so
+// that their help lists only the flags they accept. The flag is still
+// parsed, so that the command's refusal names it (rather than "unknown
+// flag"), exactly as before.
+func (a *app) hideGlobalData(cmd *cobra.Command) {
+	p := cmd.PersistentFlags()
+	p.StringVar(&a.data, "data", defaultData, "refused: this command opens no data directory")
+	_ = p.MarkHidden("data")
 }
 
 // refuseRepeatedFlags makes every flag of cmd and its subcommands that takes

@@ -7,6 +7,10 @@
 // identifier-like or evidence field (a tenant, a campaign, a lead or consent
 // id, an evidence URI, a channel) refuses them through Problem, so that an
 // audit record, a report line or a CLI listing shows what the record holds.
+//
+// For files opened in a spreadsheet, CSVCell writes a free-text cell so that
+// it shows as text rather than running as a formula (CSV injection), and
+// CSVText reads it back as the text it holds.
 package textsafe
 
 import (
