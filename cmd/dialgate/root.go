@@ -102,6 +102,7 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	root.AddCommand(a.auditCmd())
 	root.AddCommand(a.consentCmd())
 	root.AddCommand(a.adminCmd())
+	root.AddCommand(a.healthCmd())
 	refuseUnknownSubcommands(root)
 	refuseRepeatedFlags(root)
 	return root
