@@ -24,6 +24,7 @@ const defaultHealthTimeout = 5 * time.Second
 func (a *app) healthCmd() *cobra.Command {
 	hf := &adminFlags{}
 	var service string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "health",
 		Short: "Ask a running sidecar whether it is serving (the gRPC health service), for probes and HEALTHCHECKs",
@@ -44,7 +45,10 @@ Connection: the flags of dialgate admin (--addr or --unix, --tls, --tls-ca,
 --server-name, --insecure). The health service needs no token: none is
 sent, and DIALGATE_TOKEN is not read.
 
-Prints SERVING on stdout when the sidecar is serving.
+Prints SERVING on stdout when the sidecar is serving; with --json, whenever
+it answers a status: {"service": "", "status": "NOT_SERVING",
+"failing": ["component/redis"]} (failing: overall, the components not
+serving).
 
 Exit codes: 0 SERVING; 1 anything else — NOT_SERVING (naming the failing
 components), UNKNOWN, a service the sidecar does not report, the sidecar
@@ -58,17 +62,25 @@ the problem on stderr; 2 bad input (an unknown flag, a bad --addr or
 				return err
 			}
 			defer c.close()
-			return a.checkHealth(cmd.Context(), c, service)
+			return a.checkHealth(cmd.Context(), c, service, asJSON)
 		},
 	}
 	hf.registerHealth(cmd)
 	cmd.Flags().StringVar(&service, "service", "", `the service to ask about: "" (overall), dialgate.v1.GateService, dialgate.v1.AdminService or component/<name> (store, audit, blackouts, redis, postgres)`)
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print the status the sidecar answers as JSON: service, status (SERVING, NOT_SERVING, UNKNOWN) and, overall, failing (the components not serving)`)
 	return cmd
+}
+
+// healthResult is the --json output of dialgate health.
+type healthResult struct {
+	Service string   `json:"service"`
+	Status  string   `json:"status"`
+	Failing []string `json:"failing,omitempty"`
 }
 
 // checkHealth asks c's health service about service and maps the answer to
 // the exit codes of dialgate health.
-func (a *app) checkHealth(ctx context.Context, c *adminConn, service string) error {
+func (a *app) checkHealth(ctx context.Context, c *adminConn, service string, asJSON bool) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	hc := healthpb.NewHealthClient(c.conn)
@@ -80,15 +92,27 @@ func (a *app) checkHealth(ctx context.Context, c *adminConn, service string) err
 	if err != nil {
 		return c.healthErr(ctx, hc, service, err)
 	}
-	switch st := resp.GetStatus(); st {
+	st := resp.GetStatus()
+	res := healthResult{Service: service, Status: st.String()}
+	var failure error
+	switch st {
 	case healthpb.HealthCheckResponse_SERVING:
-		fmt.Fprintln(a.stdout, "SERVING")
-		return nil
 	case healthpb.HealthCheckResponse_NOT_SERVING:
-		return failErr(fmt.Errorf("%s: %s: NOT_SERVING%s", c.where, what, notServingDetail(ctx, hc, service)))
+		detail, failing := notServingDetail(ctx, hc, service)
+		res.Failing = failing
+		failure = failErr(fmt.Errorf("%s: %s: NOT_SERVING%s", c.where, what, detail))
 	default:
-		return failErr(fmt.Errorf("%s: %s: %s (its status is not known: not SERVING)", c.where, what, st))
+		failure = failErr(fmt.Errorf("%s: %s: %s (its status is not known: not SERVING)", c.where, what, st))
 	}
+	switch {
+	case asJSON:
+		if err := a.printJSON(res); err != nil {
+			return err
+		}
+	case failure == nil:
+		fmt.Fprintln(a.stdout, "SERVING")
+	}
+	return failure
 }
 
 // healthErr describes a failed health Check (exit 1).
@@ -146,13 +170,13 @@ func healthServices(ctx context.Context, hc healthpb.HealthClient) ([]string, ma
 
 // notServingDetail says, for the overall status, which components fail —
 // or that every service is NOT_SERVING, as while the sidecar drains for
-// shutdown; "" when the sidecar cannot tell or for one service.
-func notServingDetail(ctx context.Context, hc healthpb.HealthClient, service string) string {
+// shutdown; "" when the sidecar cannot tell or for one service. failing
+// lists, overall, the components not serving.
+func notServingDetail(ctx context.Context, hc healthpb.HealthClient, service string) (detail string, failing []string) {
 	names, statuses := healthServices(ctx, hc)
 	if len(names) == 0 {
-		return ""
+		return "", nil
 	}
-	var failing []string
 	all := true
 	for _, n := range names {
 		if statuses[n] != healthpb.HealthCheckResponse_SERVING {
@@ -163,11 +187,14 @@ func notServingDetail(ctx context.Context, hc healthpb.HealthClient, service str
 			all = false
 		}
 	}
+	if service != "" {
+		failing = nil
+	}
 	switch {
 	case all:
-		return " (every service is NOT_SERVING: the sidecar is draining for shutdown, or every probe fails; see its log)"
-	case service == "" && len(failing) > 0:
-		return " (failing: " + strings.Join(failing, ", ") + `; see the sidecar's log, "component unhealthy")`
+		return " (every service is NOT_SERVING: the sidecar is draining for shutdown, or every probe fails; see its log)", failing
+	case len(failing) > 0:
+		return " (failing: " + strings.Join(failing, ", ") + `; see the sidecar's log, "component unhealthy")`, failing
 	}
-	return ""
+	return "", nil
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"net"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +122,22 @@ func TestHealthStatuses(t *testing.T) {
 	}
 	if code, out, errs = runCLI(t, "", "health", "--addr", lis.Addr().String(), "--service", "component/store"); code != 0 {
 		t.Errorf("a serving component of a NOT_SERVING server: exit %d, %q %q; want 0", code, out, errs)
+	}
+	// --json: the status answered, on stdout, whatever the exit.
+	for _, c := range []struct {
+		service string
+		code    int
+		want    healthResult
+	}{
+		{"", 1, healthResult{Service: "", Status: "NOT_SERVING", Failing: []string{"component/redis"}}},
+		{"component/store", 0, healthResult{Service: "component/store", Status: "SERVING"}},
+		{"component/redis", 1, healthResult{Service: "component/redis", Status: "NOT_SERVING"}},
+	} {
+		code, out, errs := runCLI(t, "", "health", "--addr", lis.Addr().String(), "--service", c.service, "--json")
+		var got healthResult
+		if err := json.Unmarshal([]byte(out), &got); err != nil || code != c.code || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("--json --service %q: exit %d, stdout %q (%v), stderr %q; want %d, %+v", c.service, code, out, err, errs, c.code, c.want)
+		}
 	}
 
 	// A listener that accepts and never speaks.
