@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -44,21 +45,41 @@ type adminFlags struct {
 	caFile, certFile, keyFile, srvName string
 	useTLS, insecure                   bool
 	timeout                            time.Duration
+	// health: the flags of dialgate health, which sends no token (the
+	// health service needs none) and changes nothing.
+	health bool
 }
 
 // register adds the connection flags to cmd, for every admin subcommand.
 func (f *adminFlags) register(cmd *cobra.Command) {
 	p := cmd.PersistentFlags()
+	f.registerOn(p, defaultAdminTimeout)
+	p.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token (admin scope; other users must not be able to read it); default: the "+tokenEnv+" environment variable")
+}
+
+// registerHealth adds the connection flags of dialgate health to cmd:
+// admin's, without the token, with a shorter --timeout.
+func (f *adminFlags) registerHealth(cmd *cobra.Command) {
+	f.health = true
+	f.registerOn(cmd.Flags(), defaultHealthTimeout)
+}
+
+// registerOn adds the flags that say where the sidecar is and how to
+// secure the connection to p, and --timeout with its default.
+func (f *adminFlags) registerOn(p *pflag.FlagSet, timeout time.Duration) {
 	p.StringVar(&f.addr, "addr", sidecar.DefaultListen, "the sidecar's TCP host:port (dialgate serve --listen)")
 	p.StringVar(&f.unix, "unix", "", "connect to the sidecar's Unix socket instead of --addr (dialgate serve --unix)")
-	p.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token (admin scope; other users must not be able to read it); default: the "+tokenEnv+" environment variable")
 	p.BoolVar(&f.useTLS, "tls", false, "use TLS, verifying the server with the system's CAs (implied by --tls-ca, --tls-cert, --server-name)")
 	p.StringVar(&f.caFile, "tls-ca", "", "PEM CA bundle that verifies the server's certificate (implies --tls)")
 	p.StringVar(&f.certFile, "tls-cert", "", "PEM client certificate chain, for a server that requires mTLS (with --tls-key)")
 	p.StringVar(&f.keyFile, "tls-key", "", "PEM client key (with --tls-cert)")
 	p.StringVar(&f.srvName, "server-name", "", "name the server's certificate must carry (default: the host of --addr, localhost with --unix)")
-	p.BoolVar(&f.insecure, "insecure", false, "allow a plaintext connection to a non-loopback address (the token and the numbers cross the network unencrypted)")
-	p.DurationVar(&f.timeout, "timeout", defaultAdminTimeout, "longest wait for the sidecar's answer, connecting included")
+	if f.health {
+		p.BoolVar(&f.insecure, "insecure", false, "allow a plaintext connection to a non-loopback address (its answer could be forged on the way)")
+	} else {
+		p.BoolVar(&f.insecure, "insecure", false, "allow a plaintext connection to a non-loopback address (the token and the numbers cross the network unencrypted)")
+	}
+	p.DurationVar(&f.timeout, "timeout", timeout, "longest wait for the sidecar's answer, connecting included")
 }
 
 // tlsWanted reports whether the connection uses TLS.
@@ -276,11 +297,17 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 	// sidecar answers at --addr or --unix, maybe not the one serving that
 	// directory.
 	if d := cmd.Flag("data"); d != nil && d.Changed {
+		if f.health {
+			return nil, usageErr("--data: dialgate health opens no data directory: it asks the sidecar at --addr (or --unix); name the sidecar serving %s there", d.Value.String())
+		}
 		return nil, usageErr("--data: dialgate admin opens no data directory: it writes through the sidecar at --addr (or --unix); name the sidecar serving %s there", d.Value.String())
 	}
-	token, err := f.token()
-	if err != nil {
-		return nil, err
+	token := ""
+	if !f.health {
+		var err error
+		if token, err = f.token(); err != nil {
+			return nil, err
+		}
 	}
 	network, address, host := "tcp", f.addr, ""
 	if f.unix != "" {
@@ -309,6 +336,9 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 		creds = insecure.NewCredentials()
 		if network == "tcp" && !f.insecure {
 			if !loopbackHost(host) {
+				if f.health {
+					return nil, usageErr("--addr: %q is not a loopback address: refusing a plaintext connection (its answer could be forged on the way); use --tls-ca (or --tls), or --insecure to override", f.addr)
+				}
 				return nil, usageErr("--addr: %q is not a loopback address: refusing a plaintext connection (the token and the numbers would cross the network unencrypted); use --tls-ca (or --tls), or --insecure to override", f.addr)
 			}
 			plainRemote = true

@@ -10,7 +10,7 @@ import (
 var dataFlagRE = regexp.MustCompile(`(?m)^\s+--data string\b`)
 
 // TestHelpListsOnlyAcceptedFlags: the help of dialgate admin (and of its
-// subcommands) and of dialgate screen listed the global --data, which they
+// subcommands), of dialgate screen and of dialgate health listed the global --data, which they
 // refuse (admin writes through a sidecar, screen reads --dnc snapshots
 // only). Their help lists only the flags they accept; the commands that use
 // a store still list --data, and --data given to admin or screen is still
@@ -24,6 +24,7 @@ func TestHelpListsOnlyAcceptedFlags(t *testing.T) {
 		{"admin", "complaint", "list", "--help"},
 		{"admin", "recordings", "sweep", "--help"},
 		{"screen", "--help"},
+		{"health", "--help"},
 	} {
 		code, out, errs := runCLI(t, "", args...)
 		if code != 0 || !strings.Contains(out, "Flags:") {
@@ -54,6 +55,7 @@ func TestHelpListsOnlyAcceptedFlags(t *testing.T) {
 		{"--data", t.TempDir(), "admin", "dnc", "add", "--number", "+8613900139407", "--scope", "global"},
 		{"admin", "dnc", "add", "--data", t.TempDir(), "--number", "+8613900139407", "--scope", "global"},
 		{"screen", "--data", t.TempDir(), "list.txt"},
+		{"health", "--data", t.TempDir()},
 	} {
 		code, out, errs := runCLI(t, "", args...)
 		if code != 2 || !strings.Contains(errs, "--data") {

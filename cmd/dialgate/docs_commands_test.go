@@ -112,6 +112,8 @@ var otherToolFlags = map[string]string{
 	"save":       "redis-server --save (the test server's persistence)",
 	"appendonly": "redis-server --appendonly",
 	"inplace":    "rsync --inplace (how not to replace a registry copy)",
+	"interval":   "Docker HEALTHCHECK --interval (dialgate health in a container)",
+	"retries":    "Docker HEALTHCHECK --retries",
 }
 
 var docFlagRE = regexp.MustCompile("(?:^|[\\s(`/|\\[])--([a-z][a-z0-9-]*)")

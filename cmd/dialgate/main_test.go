@@ -49,8 +49,9 @@ func runCLIAt(t *testing.T, now time.Time, stdin string, args ...string) (code i
 		if strings.HasPrefix(a, "--data") {
 			hasData = true
 		}
-		// dialgate admin opens no data directory, nor does screen: they refuse --data.
-		admin = admin || a == "admin" || a == "screen"
+		// dialgate admin opens no data directory, nor do screen and
+		// health: they refuse --data.
+		admin = admin || a == "admin" || a == "screen" || a == "health"
 	}
 	if !hasData && !admin {
 		args = append([]string{"--data", t.TempDir()}, args...)

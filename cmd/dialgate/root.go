@@ -106,6 +106,9 @@ Exit codes: 0 allowed or passed, 1 denied or failed, 2 bad input.`,
 	admin := a.adminCmd()
 	a.hideGlobalData(admin)
 	root.AddCommand(admin)
+	health := a.healthCmd()
+	a.hideGlobalData(health)
+	root.AddCommand(health)
 	refuseUnknownSubcommands(root)
 	refuseRepeatedFlags(root)
 	return root

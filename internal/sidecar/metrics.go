@@ -33,6 +33,9 @@ type metrics struct {
 	// authRefused counts calls (and stream messages) the tokens file
 	// refused, by the scope they needed and the gRPC code.
 	authRefused *prometheus.CounterVec
+	// handshakes counts refused TLS handshakes by reason
+	// (handshakeReasons).
+	handshakes *prometheus.CounterVec
 }
 
 func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []HolidayDataLeft, counters func() (keys, reservations int), journal func() boltstore.JournalStats, expiry func() ExpiryStats) *metrics {
@@ -71,12 +74,16 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 			Name: "dialgate_auth_refused_total",
 			Help: "Calls, and messages of open streams, refused by the tokens file, by the scope they needed (gate, admin) and gRPC code (Unauthenticated: no token, a malformed or unknown one, or one removed by a reload; PermissionDenied: a token without the scope). Logged at Debug only.",
 		}, []string{"scope", "grpc_code"}),
+		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dialgate_tls_handshake_failures_total",
+			Help: "TLS handshakes the server refused or that failed, by reason: not_tls (a plaintext client), no_client_cert and bad_client_cert (mTLS), client_refused (the client ended it with an alert: typically it does not trust the server certificate), protocol (no TLS version, cipher suite or ALPN h2 in common), timeout, closed (closed or reset before the end: TCP health checks, scanners), other. Logged at Warn (closed at Debug), at most 10 lines a minute.",
+		}, []string{"reason"}),
 		afterRelease: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dialgate_outcomes_after_release_total",
 			Help: "Outcomes of placed calls reported after their decision was released through this server: the dialer placed calls whose capacity it had given back. The Gate counts each again when its outcome carries the dial (the frequency caps whatever they say, the segment counters when a slot is left); otherwise they undercount it. Each is logged at Warn with its decision id. With the release guard in the store every report counts, a retry of the same outcome too; without it each decision counts once, at its first report.",
 		}),
 	}
-	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures, m.afterRelease, m.authRefused,
+	m.reg.MustRegister(m.decisions, m.reasons, m.errors, m.latency, m.reloads, m.loadedAt, m.releaseFailures, m.afterRelease, m.authRefused, m.handshakes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ages != nil {
 		m.reg.MustRegister(&gaugeCollector{
@@ -174,6 +181,20 @@ func (m *metrics) initAuth() {
 		for _, c := range []string{"Unauthenticated", "PermissionDenied"} {
 			m.authRefused.WithLabelValues(string(sc), c)
 		}
+	}
+}
+
+// handshakeFailed counts a refused TLS handshake.
+func (m *metrics) handshakeFailed(reason string) {
+	m.handshakes.WithLabelValues(reason).Inc()
+}
+
+// initHandshakes makes the series of dialgate_tls_handshake_failures_total
+// exist, at 0, from the start (a server with TLS): an alert on their
+// increase then sees the first refusal.
+func (m *metrics) initHandshakes() {
+	for _, r := range handshakeReasons {
+		m.handshakes.WithLabelValues(r)
 	}
 }
 
