@@ -502,16 +502,16 @@ func (l *Log) writeBatch(b *batch) error {
 		published = append(published, w.lastSigned)
 	}
 	w.buf = buf
-	if len(b.bodies) > 0 {
-		l.mu.Lock()
-		l.stats.Records += int64(len(b.bodies))
-		l.stats.Batches++
-		l.mu.Unlock()
-	}
 	if len(buf) > 0 {
 		if err := l.writeSync(buf); err != nil {
 			return err
 		}
+	}
+	if len(b.bodies) > 0 { // counted once durable (Stats)
+		l.mu.Lock()
+		l.stats.Records += int64(len(b.bodies))
+		l.stats.Batches++
+		l.mu.Unlock()
 	}
 	b.signed = w.lastSigned
 	// From here on the batch's records are durable: a failure fails the log
