@@ -125,6 +125,10 @@ interrupted repair), and when a repair record's saved file is missing
 (deleted) or no longer holds the bytes the record describes (edited). Copy
 the *.torn-* files along with the log files.
 
+It may run while dialgate serve writes the log: the checkpoint file is read
+before the files are listed, and a write under way at the end of the last
+file is waited for (up to half a second) rather than reported as a torn line.
+
 Records after the last checkpoint are signed by no checkpoint: anyone who
 can write the files could have appended or edited them. They are a WARNING
 (a running sidecar seals its records within a minute); --sealed makes them a
