@@ -336,6 +336,17 @@ func (r *Redactor) fill(rb *recBuf, d dialgate.Decision) error {
 		return err
 	}
 	dl := d.Dial
+	// What ParseLine refuses is never written: a line the log's own
+	// reader refuses makes the log unopenable (not torn, so no repair
+	// mends it) and every later record unverifiable.
+	if d.Allowed && !dl.To.IsValid() {
+		return fmt.Errorf("auditlog: decision: dial.to: missing or invalid in an allowed decision: %w", ErrInvalidRecord)
+	}
+	for i := range d.Reasons {
+		if d.Reasons[i].Code == "" {
+			return fmt.Errorf("auditlog: decision: reasons[%d].code: missing: %w", i, ErrInvalidRecord)
+		}
+	}
 	s := &rb.s
 	s.init(dl.To, rb.rec.Redacted[:0])
 	rec := &rb.rec

@@ -53,3 +53,33 @@ func TestFailedSyncLeavesNoRecord(t *testing.T) {
 		t.Errorf("%v: %d decisions, want 1", files, rep.Decisions)
 	}
 }
+
+// TestStatsCountOnlyDurableRecords: Stats counts "records written and
+// fsynced", but a batch was counted before its write: one whose sync
+// failed (its callers answered with an error, its records cut off the
+// file) was counted as written.
+func TestStatsCountOnlyDurableRecords(t *testing.T) {
+	k := newTestKeys(t, "test-log")
+	opts := testOptions(k)
+	fail := false
+	opts.syncData = func(f *os.File) error {
+		if fail {
+			fail = false // the undo's own sync succeeds
+			return errors.New("EIO")
+		}
+		return f.Sync()
+	}
+	l := openTest(t, t.TempDir(), opts)
+	defer l.Close()
+	ctx := context.Background()
+	if err := l.RecordDecision(ctx, sampleDecision(0)); err != nil {
+		t.Fatal(err)
+	}
+	fail = true
+	if err := l.RecordDecision(ctx, sampleDecision(1)); !errors.Is(err, ErrFailed) {
+		t.Fatalf("RecordDecision with a failing sync: %v, want ErrFailed", err)
+	}
+	if st := l.Stats(); st.Records != 1 || st.Batches != 1 {
+		t.Errorf("Stats: %+v, want the 1 record (1 batch) made durable", st)
+	}
+}

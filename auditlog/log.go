@@ -243,9 +243,11 @@ var _ dialgate.AuditLog = (*Log)(nil)
 
 // RecordDecision records d and returns after the record is fsynced. It returns
 // an error (and the Gate denies with audit.unavailable) when the decision has
-// no id or instant, its record would be longer than MaxLineBytes (wrapping
-// ErrInvalidRecord; nothing is written), the log is closed or failed, or ctx
-// ends first — in that last case the record may still be written.
+// no id or instant, is allowed without a valid callee, has a reason without a
+// code, or its record would be longer than MaxLineBytes (wrapping
+// ErrInvalidRecord; nothing is written: ParseLine would refuse the line),
+// the log is closed or failed, or ctx ends first — in that last case the
+// record may still be written.
 func (l *Log) RecordDecision(ctx context.Context, d dialgate.Decision) error {
 	rb, _ := recBufs.Get().(*recBuf)
 	if rb == nil {
@@ -502,16 +504,16 @@ func (l *Log) writeBatch(b *batch) error {
 		published = append(published, w.lastSigned)
 	}
 	w.buf = buf
-	if len(b.bodies) > 0 {
-		l.mu.Lock()
-		l.stats.Records += int64(len(b.bodies))
-		l.stats.Batches++
-		l.mu.Unlock()
-	}
 	if len(buf) > 0 {
 		if err := l.writeSync(buf); err != nil {
 			return err
 		}
+	}
+	if len(b.bodies) > 0 { // counted once durable (Stats)
+		l.mu.Lock()
+		l.stats.Records += int64(len(b.bodies))
+		l.stats.Batches++
+		l.mu.Unlock()
 	}
 	b.signed = w.lastSigned
 	// From here on the batch's records are durable: a failure fails the log

@@ -471,6 +471,22 @@ func savedCuts(dir string) ([]savedCut, error) {
 // for a last line that does not end in a newline. A line longer than
 // MaxLineBytes is passed cut to MaxLineBytes+1 bytes (ParseLine rejects it).
 func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
+	return followLines(context.Background(), r, 0, fn)
+}
+
+// liveWriteWait is how long Verify waits for the rest of an incomplete last
+// line of the last file to be written (a running writer's write under way)
+// before it reports the line torn. A write is one write(2) of at most
+// maxWriteBytes, but a reader can see its first pages before the last.
+const liveWriteWait = 500 * time.Millisecond
+
+// followLines is eachLine for a file that may be being appended to (the
+// last file of a live log): when r ends in an incomplete line and follow is
+// positive, it reads on for up to follow, and a line completed meanwhile is
+// passed whole, as the last line (what was appended after it is a later
+// write, left to the next reading). A line still incomplete then is passed
+// torn, as eachLine does.
+func followLines(ctx context.Context, r io.Reader, follow time.Duration, fn func(line []byte, torn bool) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var long []byte
 	for {
@@ -485,7 +501,18 @@ func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
 			if len(long)+len(chunk) == 0 {
 				return nil
 			}
-			return fn(append(long, chunk...), true)
+			part := append(long, chunk...)
+			if follow > 0 && len(part) <= MaxLineBytes {
+				line, whole, err := awaitLine(ctx, br, part, follow)
+				if err != nil {
+					return err
+				}
+				if whole {
+					return fn(line, false)
+				}
+				part = line
+			}
+			return fn(part, true)
 		case err != nil:
 			return fmt.Errorf("auditlog: read: %w", err)
 		}
@@ -500,6 +527,43 @@ func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
 		if err := fn(line, false); err != nil {
 			return err
 		}
+	}
+}
+
+// awaitLine reads on from br, which ended in the incomplete line part, for
+// up to wait: it returns the line without its newline and true once its
+// newline is read, or what it read (part and more) and false when wait
+// passed first or the line grew longer than MaxLineBytes (no writer writes
+// such a line).
+func awaitLine(ctx context.Context, br *bufio.Reader, part []byte, wait time.Duration) ([]byte, bool, error) {
+	deadline := time.Now().Add(wait)
+	delay := time.Millisecond
+	for {
+		more, err := br.ReadSlice('\n')
+		part = append(part, more...)
+		switch {
+		case err == nil:
+			return part[:len(part)-1], true, nil
+		case err == bufio.ErrBufferFull:
+			if len(part) > MaxLineBytes {
+				return part, false, nil
+			}
+			continue
+		case err != io.EOF:
+			return nil, false, fmt.Errorf("auditlog: read: %w", err)
+		}
+		left := time.Until(deadline)
+		if left <= 0 || len(part) > MaxLineBytes {
+			return part, false, nil
+		}
+		t := time.NewTimer(min(delay, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, false, ctx.Err()
+		case <-t.C:
+		}
+		delay = min(2*delay, 25*time.Millisecond)
 	}
 }
 

@@ -121,6 +121,10 @@ type VerifyOptions struct {
 	// taken for an audit, a log dialgate check wrote): anyone who can write
 	// the files can append or edit records no signature covers.
 	RequireSealed bool
+
+	// noLiveWait, in tests (fuzzing), reports an incomplete last line at
+	// once instead of waiting for a write under way (liveWriteWait).
+	noLiveWait bool
 }
 
 // KeyRule requires the checkpoints from a point on to be signed by one key.
@@ -282,6 +286,11 @@ type entry struct {
 // contains the tree of opts.Trusted, and (when opts.Dir is set) every repair
 // record's saved file is in opts.Dir, unchanged.
 //
+// A log may be verified while its writer appends to it: an incomplete last
+// line of the last file is read again for up to half a second (a write under
+// way, of which a reader can see the first part) before it is reported
+// truncated, and a line completed meanwhile ends the log as read.
+//
 // It reads the files once, line by line, and keeps about 64 bytes per record
 // (the Merkle tree's stored hashes, which the Report's proofs use), whatever
 // the length of the log. It returns a *VerifyError (wrapping ErrVerify)
@@ -312,9 +321,13 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 	// missing record further on? where was a repeated one first?) reads the
 	// files again (findRecord).
 	rep := &Report{Files: len(files)}
-	w := &walk{ctx: ctx, files: files, opts: opts, rep: rep, signerAt: map[string]int{}}
+	follow := liveWriteWait
+	if opts.noLiveWait {
+		follow = 0
+	}
+	w := &walk{ctx: ctx, files: files, opts: opts, rep: rep, signerAt: map[string]int{}, follow: follow}
 	var bad error // what the walk found wrong, or an error reading
-	stop, err := readEntries(ctx, files, func(e *entry) bool {
+	stop, err := readEntries(ctx, files, follow, func(e *entry) bool {
 		bad = w.step(e)
 		return bad == nil
 	})
@@ -373,7 +386,7 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 		verr := &VerifyError{File: files[len(files)-1], Seq: sealedAt, Problem: ProblemUnsealed,
 			Detail: fmt.Sprintf("%s %s: no signature covers %s, so whoever can write the file could have appended or edited %s",
 				recordCount(rep.Unsealed), where, strings.TrimSpace(recordSpan(sealedAt, expected-1, "", "")), pronoun(rep.Unsealed))}
-		e, err := findRecord(ctx, files, sealedAt)
+		e, err := findRecord(ctx, files, follow, sealedAt)
 		if err != nil {
 			return rep, err
 		}
@@ -702,6 +715,7 @@ type walk struct {
 	sealedAt int64     // records covered by the last good checkpoint
 	cps      []checkpointAt
 	signerAt map[string]int // index in rep.Signers
+	follow   time.Duration  // how long to wait for a write under way at the end (followLines)
 }
 
 // step checks the line e, which follows the lines stepped before, and adds
@@ -720,7 +734,7 @@ func (w *walk) step(e *entry) error {
 		if tree.N > expected {
 			// Record expected is not before this line: if it is in the
 			// log, it is after (the checkpoint, or the record, was moved).
-			if later, err := findRecord(w.ctx, w.files, expected); err != nil {
+			if later, err := findRecord(w.ctx, w.files, w.follow, expected); err != nil {
 				return err
 			} else if later != nil {
 				return &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemReordered,
@@ -790,7 +804,7 @@ func (w *walk) step(e *entry) error {
 	case e.seq > expected:
 		// Record expected is not before this line (it would have been
 		// taken): if it is in the log, it is after.
-		if later, err := findRecord(w.ctx, w.files, expected); err != nil {
+		if later, err := findRecord(w.ctx, w.files, w.follow, expected); err != nil {
 			return err
 		} else if later != nil {
 			mf, ml := w.files[later.file], later.line
@@ -808,7 +822,7 @@ func (w *walk) step(e *entry) error {
 		return &VerifyError{File: file, Line: line, Seq: expected, Problem: ProblemDeleted,
 			Detail: fmt.Sprintf("%s missing: %s", missing, follows)}
 	default: // e.seq < expected: record e.seq was taken before
-		first, err := findRecord(w.ctx, w.files, e.seq)
+		first, err := findRecord(w.ctx, w.files, w.follow, e.seq)
 		if err != nil {
 			return err
 		}
@@ -862,9 +876,9 @@ func (w *walk) step(e *entry) error {
 // findRecord returns the first record with the given seq in files (its file
 // index, line and hash), reading them as Verify does up to the first line
 // that does not parse; nil when there is none.
-func findRecord(ctx context.Context, files []string, seq int64) (*entry, error) {
+func findRecord(ctx context.Context, files []string, follow time.Duration, seq int64) (*entry, error) {
 	var found *entry
-	_, err := readEntries(ctx, files, func(e *entry) bool {
+	_, err := readEntries(ctx, files, follow, func(e *entry) bool {
 		if e.kind != KindCheckpoint && e.seq == seq {
 			c := *e
 			found = &c
@@ -879,8 +893,9 @@ func findRecord(ctx context.Context, files []string, seq int64) (*entry, error) 
 // (e is reused: valid until fn returns) until fn returns false. It stops at
 // the first line that is torn or does not parse, and returns it as a
 // *VerifyError (without Seq); err is an error opening or reading a file, or
-// ctx's.
-func readEntries(ctx context.Context, files []string, fn func(e *entry) bool) (stop *VerifyError, err error) {
+// ctx's. An incomplete last line of the last file is waited for up to
+// follow (a live log's write under way: followLines) before it is torn.
+func readEntries(ctx context.Context, files []string, follow time.Duration, fn func(e *entry) bool) (stop *VerifyError, err error) {
 	var e entry // fn's argument, valid until it returns
 	for fi, name := range files {
 		if err := ctx.Err(); err != nil {
@@ -891,7 +906,11 @@ func readEntries(ctx context.Context, files []string, fn func(e *entry) bool) (s
 			return nil, fmt.Errorf("auditlog: verify: %w", err)
 		}
 		lineNo := 0
-		err = eachLine(f, func(line []byte, torn bool) error {
+		var wait time.Duration
+		if fi == len(files)-1 {
+			wait = follow
+		}
+		err = followLines(ctx, f, wait, func(line []byte, torn bool) error {
 			lineNo++
 			if torn {
 				stop = &VerifyError{File: name, Line: lineNo, Seq: -1, Problem: ProblemTruncated,

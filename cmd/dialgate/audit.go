@@ -125,6 +125,10 @@ interrupted repair), and when a repair record's saved file is missing
 (deleted) or no longer holds the bytes the record describes (edited). Copy
 the *.torn-* files along with the log files.
 
+It may run while dialgate serve writes the log: the checkpoint file is read
+before the files are listed, and a write under way at the end of the last
+file is waited for (up to half a second) rather than reported as a torn line.
+
 Records after the last checkpoint are signed by no checkpoint: anyone who
 can write the files could have appended or edited them. They are a WARNING
 (a running sidecar seals its records within a minute); --sealed makes them a
@@ -168,6 +172,24 @@ or --require-key).`,
 				}
 			}
 			files, dir, err := expandLogArgs(args)
+			var trusted []byte
+			if err == nil {
+				// The checkpoint is read before the files are listed
+				// (again, once it is read): every record it signs is then
+				// in a file listed, even when a sidecar writing the log
+				// rotated it to a new file in between.
+				if checkpoint == "" && !noTrusted && dir != "" {
+					if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
+						checkpoint = p
+					}
+				}
+				if checkpoint != "" {
+					if trusted, err = regfile.ReadFile(checkpoint, 0); err != nil {
+						return usageErr("--checkpoint: %v", err)
+					}
+				}
+				files, _, err = expandLogArgs(args)
+			}
 			if errors.Is(err, auditlog.ErrCorrupt) {
 				// A log directory missing one of its files: records were
 				// deleted (a whole file of them), not a typing error.
@@ -181,22 +203,13 @@ or --require-key).`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
+			if a.afterAuditListed != nil {
+				a.afterAuditListed()
+			}
 			// The saved cut files are looked for where the existing check
 			// looks for unrecorded ones: the directory given, or the one of
 			// the first file.
-			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, LogID: logID, KeyRules: rules, RequireSealed: sealed}
-			if checkpoint == "" && !noTrusted && dir != "" {
-				if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
-					checkpoint = p
-				}
-			}
-			if checkpoint != "" {
-				b, err := regfile.ReadFile(checkpoint, 0)
-				if err != nil {
-					return usageErr("--checkpoint: %v", err)
-				}
-				opts.Trusted = b
-			}
+			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, LogID: logID, KeyRules: rules, RequireSealed: sealed, Trusted: trusted}
 			rep, verr := auditlog.Verify(cmd.Context(), files, opts)
 			var bad *auditlog.VerifyError
 			if verr != nil && !errors.As(verr, &bad) {

@@ -212,15 +212,22 @@ func (a *app) verifyAuditDirs(ctx context.Context, dirs, keys []string, sealed b
 		dirs, flag = []string{filepath.Join(a.data, sidecar.AuditDir)}, "--data"
 	}
 	for _, dir := range dirs {
+		// The checkpoint file is read before the files are listed: every
+		// record it signs is then in a file listed, even when a sidecar
+		// writing the log rotated it to a new file in between.
+		opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, RequireSealed: sealed}
+		if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
+			var err error
+			if opts.Trusted, err = regfile.ReadFile(p, 0); err != nil {
+				return nil, failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
+			}
+		}
 		files, err := auditlog.LogFiles(dir)
 		if err != nil {
 			return nil, auditDirErr(flag, dir, err)
 		}
-		opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, RequireSealed: sealed}
-		if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
-			if opts.Trusted, err = regfile.ReadFile(p, 0); err != nil {
-				return nil, failErr(fmt.Errorf("--key: audit log %s: %w", dir, err))
-			}
+		if a.afterAuditListed != nil {
+			a.afterAuditListed()
 		}
 		rep, err := auditlog.Verify(ctx, files, opts)
 		if err != nil {

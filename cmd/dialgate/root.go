@@ -28,6 +28,10 @@ type app struct {
 	// beforeReportVerify, when not nil (tests), is called by report
 	// quarterly --key before the logs are verified (a sidecar writing on).
 	beforeReportVerify func()
+	// afterAuditListed, when not nil (tests), is called by audit verify and
+	// report quarterly --key once a log's files are listed, before they are
+	// verified (a sidecar writing on, rotating its log).
+	afterAuditListed func()
 	// now, when not nil (tests), is the clock of the decisions check makes
 	// against a store, which refuses --at; nil means the system clock.
 	now func() time.Time
