@@ -218,7 +218,7 @@ type Report struct {
 	// none were reported.
 	Abandonment []Abandonment `json:"abandonment"`
 
-	// RingTime counts, per campaign, the unanswered calls that rang less
+	// RingTime counts, per tenant and campaign, the unanswered calls that rang less
 	// than the minimum ring time their decisions carried (one-ring calls,
 	// 响一声; see RingTime), and flags those reported without a ring time,
 	// which could not be checked; empty (not nil) when no decision of the quarter
@@ -753,7 +753,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			// A placed call no one answered, of a decision that told the
 			// dialer a minimum ring time.
 			if secs, ok := minRing[id]; ok && o.released == 0 && o.answered.IsZero() && !o.spoke {
-				unanswered = append(unanswered, unansweredCall{campaign: campaigns[id], minSeconds: secs, ringMillis: o.ringMillis})
+				unanswered = append(unanswered, unansweredCall{campaign: campaignKey{tenants[id], campaigns[id]}, minSeconds: secs, ringMillis: o.ringMillis})
 			}
 		}
 	}

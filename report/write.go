@@ -18,16 +18,17 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// campaignKey is the CSV key of a's rows: its campaign in a report of one
-// tenant (named in the row "report,tenant"), and for the dials of no
-// tenant; in a report of every tenant, a named tenant's campaign is keyed
-// by both, each quoted as Go quotes strings ("acme"/"winter"), so that no
-// two tenants' campaigns of one name share a key.
-func (r *Report) campaignKey(a Abandonment) string {
-	if r.Tenant != "" || a.Tenant == "" {
-		return a.Campaign
+// campaignKey is the CSV key of the rows (abandonment, ring time) of
+// tenant's campaign: the campaign in a report of one tenant (named in the
+// row "report,tenant"), and for the dials of no tenant; in a report of
+// every tenant, a named tenant's campaign is keyed by both, each quoted as
+// Go quotes strings ("acme"/"winter"), so that no two tenants' campaigns of
+// one name share a key.
+func (r *Report) campaignKey(tenant, campaign string) string {
+	if r.Tenant != "" || tenant == "" {
+		return campaign
 	}
-	return strconv.Quote(a.Tenant) + "/" + strconv.Quote(a.Campaign)
+	return strconv.Quote(tenant) + "/" + strconv.Quote(campaign)
 }
 
 // WriteCSV writes the report as CSV rows "section,key,value".
@@ -62,23 +63,23 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	counts("shadow_by_reason", r.Decisions.ShadowByReason)
 	counts("decisions_by_purpose", r.Decisions.ByPurpose)
 	for _, a := range r.Abandonment {
-		row("abandonment", r.campaignKey(a), fmt.Sprintf("%d of %d answered (%.2f%%); worst day %.2f%% (%d of %d) from %s; worst 30-day period %.2f%% (%d of %d) from %s",
+		row("abandonment", r.campaignKey(a.Tenant, a.Campaign), fmt.Sprintf("%d of %d answered (%.2f%%); worst day %.2f%% (%d of %d) from %s; worst 30-day period %.2f%% (%d of %d) from %s",
 			a.Abandoned, a.Answered, a.Percent,
 			a.Worst24h.Percent, a.Worst24h.Abandoned, a.Worst24h.Answered, a.Worst24h.From.Format(time.RFC3339),
 			a.Worst30d.Percent, a.Worst30d.Abandoned, a.Worst30d.Answered, a.Worst30d.From.Format(time.RFC3339)))
 	}
 	for _, a := range r.Abandonment {
 		// The abandoned calls no outcome reported the TSR's recorded message for.
-		row("abandoned_without_message", r.campaignKey(a), a.AbandonedWithoutMessage)
+		row("abandoned_without_message", r.campaignKey(a.Tenant, a.Campaign), a.AbandonedWithoutMessage)
 	}
 	for _, t := range r.RingTime {
-		row("ring_time", t.Campaign, fmt.Sprintf("%d of %d unanswered calls with a ring time rang less than the minimum %d s; %d more reported no ring time (not counted)",
+		row("ring_time", r.campaignKey(t.Tenant, t.Campaign), fmt.Sprintf("%d of %d unanswered calls with a ring time rang less than the minimum %d s; %d more reported no ring time (not counted)",
 			t.Short, t.RingReported, t.MinSeconds, t.RingNotReported))
 	}
 	for _, t := range r.RingTime {
 		// The flag: unanswered calls the minimum could not be checked for.
 		if t.RingNotChecked {
-			row("ring_time_not_checked", t.Campaign, fmt.Sprintf("%d of %d unanswered calls (%.2f %%) reported no ring time: the minimum ring time %d s could not be checked for them",
+			row("ring_time_not_checked", r.campaignKey(t.Tenant, t.Campaign), fmt.Sprintf("%d of %d unanswered calls (%.2f %%) reported no ring time: the minimum ring time %d s could not be checked for them",
 				t.RingNotReported, t.RingReported+t.RingNotReported, t.RingNotReportedPercent, t.MinSeconds))
 		}
 	}
@@ -201,9 +202,9 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{else}}<tr><td colspan="8">no answered calls reported in the quarter</td></tr>{{end}}</table>
 <h2>Unanswered calls shorter than the minimum ring time</h2>
 <p class="note">Unanswered calls (no outcome says a person answered; released dials excluded) whose decision told the dialer a minimum ring time (evidence ring.min_seconds): against one-ring calls (“响一声”, 工信厅信管函〔2018〕337号 CN-S10/11) and, in the US, the TSR's 15 seconds or four rings (16 CFR 310.4(b)(4)(ii)). dialgate cannot hold a ring open: it reports the ring times dialers report but does not enforce them. A ring of exactly the minimum is not short. Calls whose outcome reported no ring time cannot be judged and are not counted as short: the minimum could not be checked for them (a dialer that never reports ring times shows no short rings), so “No ring time reported” gives their number and share of the unanswered calls. Campaigns with a short ring, or with an unanswered call without a ring time, are in bold.</p>
-<table><tr><th>Campaign</th><th>Minimum</th><th>With a ring time</th><th>Shorter than the minimum</th><th>No ring time reported (not checked)</th></tr>
-{{range .R.RingTime}}<tr><td>{{if or .Flagged .RingNotChecked}}<strong>{{end}}{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}{{if or .Flagged .RingNotChecked}}</strong>{{end}}</td><td class="n">{{.MinSeconds}} s</td><td class="n">{{.RingReported}}</td><td class="n">{{if .Flagged}}<strong>{{.Short}}</strong>{{else}}{{.Short}}{{end}}</td><td class="n">{{if .RingNotChecked}}<strong>{{.RingNotReported}}</strong>{{else}}{{.RingNotReported}}{{end}} ({{printf "%.2f" .RingNotReportedPercent}} %)</td></tr>
-{{else}}<tr><td colspan="5">no unanswered calls of a profile with a minimum ring time reported in the quarter</td></tr>{{end}}</table>
+<table><tr>{{if not .R.Tenant}}<th>Tenant</th>{{end}}<th>Campaign</th><th>Minimum</th><th>With a ring time</th><th>Shorter than the minimum</th><th>No ring time reported (not checked)</th></tr>
+{{range .R.RingTime}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if or .Flagged .RingNotChecked}}<strong>{{end}}{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}{{if or .Flagged .RingNotChecked}}</strong>{{end}}</td><td class="n">{{.MinSeconds}} s</td><td class="n">{{.RingReported}}</td><td class="n">{{if .Flagged}}<strong>{{.Short}}</strong>{{else}}{{.Short}}{{end}}</td><td class="n">{{if .RingNotChecked}}<strong>{{.RingNotReported}}</strong>{{else}}{{.RingNotReported}}{{end}} ({{printf "%.2f" .RingNotReportedPercent}} %)</td></tr>
+{{else}}<tr><td colspan="6">no unanswered calls of a profile with a minimum ring time reported in the quarter</td></tr>{{end}}</table>
 <h2>Do-not-call additions</h2>
 <p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
 {{template "chart" .DNC}}
