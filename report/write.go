@@ -63,10 +63,10 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	counts("shadow_by_reason", r.Decisions.ShadowByReason)
 	counts("decisions_by_purpose", r.Decisions.ByPurpose)
 	for _, a := range r.Abandonment {
-		row("abandonment", r.campaignKey(a.Tenant, a.Campaign), fmt.Sprintf("%d of %d answered (%.2f%%); worst day %.2f%% (%d of %d) from %s; worst 30-day period %.2f%% (%d of %d) from %s",
-			a.Abandoned, a.Answered, a.Percent,
-			a.Worst24h.Percent, a.Worst24h.Abandoned, a.Worst24h.Answered, a.Worst24h.From.Format(time.RFC3339),
-			a.Worst30d.Percent, a.Worst30d.Abandoned, a.Worst30d.Answered, a.Worst30d.From.Format(time.RFC3339)))
+		row("abandonment", r.campaignKey(a.Tenant, a.Campaign), fmt.Sprintf("%d of %d answered (%s%%); worst day %s%% (%d of %d)%s from %s; worst 30-day period %s%% (%d of %d)%s from %s",
+			a.Abandoned, a.Answered, formatRate(a.Percent),
+			formatRate(a.Worst24h.Percent), a.Worst24h.Abandoned, a.Worst24h.Answered, overLimit(a.Worst24h), a.Worst24h.From.Format(time.RFC3339),
+			formatRate(a.Worst30d.Percent), a.Worst30d.Abandoned, a.Worst30d.Answered, overLimit(a.Worst30d), a.Worst30d.From.Format(time.RFC3339)))
 	}
 	for _, a := range r.Abandonment {
 		// The abandoned calls no outcome reported the TSR's recorded message for.
@@ -119,6 +119,15 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
+// overLimit is the words a CSV abandonment row puts after a window whose
+// rate is above AbandonLimitPercent (HTML puts it in bold); "" for another.
+func overLimit(w AbandonWindow) string {
+	if !w.Over() {
+		return ""
+	}
+	return " over the " + strconv.FormatFloat(AbandonLimitPercent, 'f', -1, 64) + "% limit"
+}
+
 // csvCell returns s as a CSV cell that a spreadsheet shows as text: a cell
 // starting with =, +, - or @ (or a tab or carriage return, which some
 // spreadsheets skip before one) would be read as a formula (CSV injection, a
@@ -167,7 +176,7 @@ func newChart(title string, counts []Count) chart {
 	return c
 }
 
-var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+var page = template.Must(template.New("report").Funcs(template.FuncMap{"rate": formatRate}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>dialgate quarterly report {{.R.Quarter}}</title>
 <style>
@@ -198,7 +207,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <h2>Abandoned calls by campaign</h2>
 <p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported. The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates per tenant and campaign (days in the report's time zone, 30-day periods from the quarter's start); the profiles with an abandonment section (us, uk) also enforce them at dial time, over a sliding window of the outcomes reported. Rates above 3 % are in bold. The US TSR also requires a recorded message stating the seller's name and telephone number on every abandoned call (16 CFR 310.4(b)(4)(iii)); “Without message” counts the abandoned calls no outcome reported it for (a call counts with its message if any of its outcomes reported it), in bold when above 0. dialgate cannot play the message and does not enforce it.</p>
 <table><tr>{{if not .R.Tenant}}<th>Tenant</th>{{end}}<th>Campaign</th><th>Answered</th><th>Abandoned</th><th>Rate</th><th>Worst day</th><th>Worst 30-day period</th><th>Without message</th></tr>
-{{range .R.Abandonment}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}</td><td class="n">{{.Answered}}</td><td class="n">{{.Abandoned}}</td><td class="n">{{printf "%.2f" .Percent}} %</td><td class="n">{{if .Worst24h.Over}}<strong>{{printf "%.2f" .Worst24h.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst24h.Percent}} %{{end}} ({{.Worst24h.Abandoned}}/{{.Worst24h.Answered}}, {{.Worst24h.From.Format "2006-01-02"}})</td><td class="n">{{if .Worst30d.Over}}<strong>{{printf "%.2f" .Worst30d.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst30d.Percent}} %{{end}} ({{.Worst30d.Abandoned}}/{{.Worst30d.Answered}}, from {{.Worst30d.From.Format "2006-01-02"}})</td><td class="n">{{if .MessageMissing}}<strong>{{.AbandonedWithoutMessage}}</strong>{{else}}{{.AbandonedWithoutMessage}}{{end}}</td></tr>
+{{range .R.Abandonment}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}</td><td class="n">{{.Answered}}</td><td class="n">{{.Abandoned}}</td><td class="n">{{rate .Percent}} %</td><td class="n">{{if .Worst24h.Over}}<strong>{{rate .Worst24h.Percent}} %</strong>{{else}}{{rate .Worst24h.Percent}} %{{end}} ({{.Worst24h.Abandoned}}/{{.Worst24h.Answered}}, {{.Worst24h.From.Format "2006-01-02"}})</td><td class="n">{{if .Worst30d.Over}}<strong>{{rate .Worst30d.Percent}} %</strong>{{else}}{{rate .Worst30d.Percent}} %{{end}} ({{.Worst30d.Abandoned}}/{{.Worst30d.Answered}}, from {{.Worst30d.From.Format "2006-01-02"}})</td><td class="n">{{if .MessageMissing}}<strong>{{.AbandonedWithoutMessage}}</strong>{{else}}{{.AbandonedWithoutMessage}}{{end}}</td></tr>
 {{else}}<tr><td colspan="8">no answered calls reported in the quarter</td></tr>{{end}}</table>
 <h2>Unanswered calls shorter than the minimum ring time</h2>
 <p class="note">Unanswered calls (no outcome says a person answered; released dials excluded) whose decision told the dialer a minimum ring time (evidence ring.min_seconds): against one-ring calls (“响一声”, 工信厅信管函〔2018〕337号 CN-S10/11) and, in the US, the TSR's 15 seconds or four rings (16 CFR 310.4(b)(4)(ii)). dialgate cannot hold a ring open: it reports the ring times dialers report but does not enforce them. A ring of exactly the minimum is not short. Calls whose outcome reported no ring time cannot be judged and are not counted as short: the minimum could not be checked for them (a dialer that never reports ring times shows no short rings), so “No ring time reported” gives their number and share of the unanswered calls. Campaigns with a short ring, or with an unanswered call without a ring time, are in bold.</p>
