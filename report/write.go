@@ -107,6 +107,13 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		row("policy_versions", pv.Version, strconv.Itoa(pv.Decisions)+" decisions "+pv.First.Format(time.RFC3339)+" to "+pv.Last.Format(time.RFC3339))
 	}
 	row("audit", "repairs", r.Repairs)
+	// Whether the logs were verified, said either way (as JSON's null and
+	// the HTML note do): a spreadsheet silent on it reads as verified.
+	if r.Verification == nil {
+		row("audit", "verified", "no: only the hash chain was checked (no --key); run dialgate audit verify")
+	} else {
+		row("audit", "verified", "yes")
+	}
 	if v := r.Verification; v != nil {
 		for _, l := range v.Logs {
 			row("audit_verified", l.Dir, fmt.Sprintf("records=%d tree_size=%d tree_hash=%s sealed=%t", l.Records, l.TreeSize, l.TreeHash, v.Sealed))
