@@ -42,6 +42,16 @@ var ErrDuplicateDecision = errors.New("report: decision recorded twice")
 // it would otherwise be counted twice without an error.
 var ErrDuplicateRecord = errors.New("report: audit log file read twice")
 
+// ErrMalformedDecision is wrapped by the error Build returns for a decision
+// record of the quarter that breaks the rule every dialgate Gate writes by
+// (allowed exactly when it has no reason, unless in shadow mode, whose
+// allows may carry the reasons it did not enforce): a denial without a
+// reason code would be counted in Denied under no code of ByReason, an
+// enforcing allow with reasons among the reasons shadow mode did not
+// enforce. Such a record (written through auditlog.Log.RecordDecision by
+// other code) is refused rather than counted short.
+var ErrMalformedDecision = errors.New("report: malformed decision record")
+
 // ErrAuditChain is wrapped by the error Build returns when the audit log's
 // hash chain is broken: a record whose prev is not the hash of the record
 // before it (a record edited after it was written), or records missing from
@@ -555,6 +565,10 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					f.Close()
 					return fmt.Errorf("%w: %s: decision %s was already recorded at %s (the same log given twice, or decision ids that repeat): it would be counted twice", ErrDuplicateDecision, at, d.ID, first)
 				}
+				if err := reasonRule(d); err != nil {
+					f.Close()
+					return fmt.Errorf("%w: %s: decision %s: %w (run `dialgate audit verify`; the record was not written by a dialgate Gate)", ErrMalformedDecision, at, d.ID, err)
+				}
 				inQuarter[d.ID] = at
 				allowed[d.ID] = d.Allowed
 				campaigns[d.ID] = d.Campaign
@@ -771,6 +785,23 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	slices.SortFunc(r.PolicyVersions, func(a, b PolicyVersion) int {
 		return cmp.Or(a.First.Compare(b.First), strings.Compare(a.Version, b.Version))
 	})
+	return nil
+}
+
+// reasonRule checks that d is allowed exactly when it has no reason, or,
+// in shadow mode, that an allow's reasons are those it did not enforce (a
+// shadow-mode deny, an invalid dial's, has its reason too).
+func reasonRule(d *auditlog.DecisionRecord) error {
+	switch {
+	case !d.Allowed && len(d.Reasons) == 0:
+		return errors.New("denied without a reason code")
+	case d.Allowed && len(d.Reasons) > 0 && !d.Shadow:
+		codes := make([]string, len(d.Reasons))
+		for i, rs := range d.Reasons {
+			codes[i] = rs.Code
+		}
+		return fmt.Errorf("allowed with reasons (%s) outside shadow mode", strings.Join(codes, ", "))
+	}
 	return nil
 }
 
