@@ -83,9 +83,17 @@ func (r *Report) WriteCSV(w io.Writer) error {
 				t.RingNotReported, t.RingReported+t.RingNotReported, t.RingNotReportedPercent, t.MinSeconds))
 		}
 	}
+	if r.Tenant != "" {
+		// In a report of one tenant, these two sections alone are not
+		// restricted to it.
+		row("dnc_additions", "tenants", "every tenant's, not only this report's tenant's (do-not-call entries are not kept per tenant)")
+	}
 	row("dnc_additions", "total", r.DNCAdditions.Total)
 	counts("dnc_additions_by_source", r.DNCAdditions.BySource)
 	counts("dnc_additions_by_list", r.DNCAdditions.ByList)
+	if r.Tenant != "" {
+		row("admin_changes", "tenants", "every tenant's, not only this report's tenant's")
+	}
 	row("admin_changes", "dnc_removals", r.Changes.DNCRemovals)
 	row("admin_changes", "dnc_removals_unconfirmed", r.Changes.DNCRemovalsUnconfirmed)
 	row("admin_changes", "dnc_removals_refused", r.Changes.DNCRemovalsRefused)
@@ -222,11 +230,11 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{range .R.RingTime}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if or .Flagged .RingNotChecked}}<strong>{{end}}{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}{{if or .Flagged .RingNotChecked}}</strong>{{end}}</td><td class="n">{{.MinSeconds}} s</td><td class="n">{{.RingReported}}</td><td class="n">{{if .Flagged}}<strong>{{.Short}}</strong>{{else}}{{.Short}}{{end}}</td><td class="n">{{if .RingNotChecked}}<strong>{{.RingNotReported}}</strong>{{else}}{{.RingNotReported}}{{end}} ({{printf "%.2f" .RingNotReportedPercent}} %)</td></tr>
 {{else}}<tr><td colspan="6">no unanswered calls of a profile with a minimum ring time reported in the quarter</td></tr>{{end}}</table>
 <h2>Do-not-call additions</h2>
-<p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
+<p>{{.R.DNCAdditions.Total}} numbers added in the quarter{{if .R.Tenant}} (every tenant's, not only {{.R.Tenant}}'s: do-not-call entries are not kept per tenant){{end}}.</p>
 {{template "chart" .DNC}}
 {{template "chart" .Lists}}
 <h2>Opt-outs removed and consents changed</h2>
-<p class="note">From the audit log's change records: every change made through the sidecar's AdminService, with the name of the token that made it, and every change the dialgate commands make on a data directory (consent add and revoke, dnc import, ledger, complaint and recordings commands), with the name of the system user who ran them. A removal is recorded before it is made; one with no record of its result (the server stopped or its log failed in between), or recorded as failed without a refusal (unavailable: the store may have made it and lost its answer; cancelled or timed out), may have been made and is counted as unconfirmed. Logs written before change records existed hold none.</p>
+<p class="note">From the audit log's change records: every change made through the sidecar's AdminService, with the name of the token that made it, and every change the dialgate commands make on a data directory (consent add and revoke, dnc import, ledger, complaint and recordings commands), with the name of the system user who ran them. A removal is recorded before it is made; one with no record of its result (the server stopped or its log failed in between), or recorded as failed without a refusal (unavailable: the store may have made it and lost its answer; cancelled or timed out), may have been made and is counted as unconfirmed. Logs written before change records existed hold none.{{if .R.Tenant}} These counts are every tenant's, not only {{.R.Tenant}}'s.{{end}}</p>
 <table>
 <tr><td>Opt-outs removed</td><td class="n">{{if .R.Changes.DNCRemovals}}<strong>{{.R.Changes.DNCRemovals}}</strong>{{else}}0{{end}}</td></tr>
 <tr><td>Opt-out removals not confirmed: no recorded result, or failed without a refusal (may have been made)</td><td class="n">{{if .R.Changes.DNCRemovalsUnconfirmed}}<strong>{{.R.Changes.DNCRemovalsUnconfirmed}}</strong>{{else}}0{{end}}</td></tr>
