@@ -421,20 +421,24 @@ func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.T
 func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	reasons, shadowReasons, purposes := counter{}, counter{}, counter{}
 	versions := map[string]*PolicyVersion{}
-	inQuarter := map[string]string{} // decision ids of the quarter (file:line), to attribute outcomes
-	allowed := map[string]bool{}     // the quarter's allowed decisions
+	// The quarter's decisions by id, to attribute outcomes: one map of
+	// small values (a report may hold millions), their tenant and campaign
+	// strings shared (interned) rather than one copy per decision.
+	inQuarter := map[string]quarterDecision{}
+	interned := map[campaignKey]campaignKey{}
 	// Outcomes by decision id, attributed once every file is read: a fleet's
 	// logs (one per sidecar) may hold a decision in one file and its outcome
 	// (a release through another sidecar) in another read before it.
+	// Values, not pointers: no allocation per decision id beyond the map's.
 	type outcomes struct {
 		n, released int
-		answered    time.Time // the first outcome saying a person answered
-		abandoned   bool
-		message     bool  // an outcome reported the abandoned call's recorded message
-		spoke       bool  // an outcome reported a conversation or a refusal: a person answered
 		ringMillis  int64 // the longest ring time an outcome reported; 0 when none did
+		answered    bool  // an outcome said a person answered
+		abandoned   bool
+		message     bool // an outcome reported the abandoned call's recorded message
+		spoke       bool // an outcome reported a conversation or a refusal: a person answered
 	}
-	seen := map[string]*outcomes{}
+	seen := map[string]outcomes{}
 	// Change records: the ops applied, and the requests of the quarter
 	// (by change id) with whether a result was recorded, matched once
 	// every file is read (the result may be in a later file).
@@ -445,10 +449,6 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	}
 	requests := map[string]*request{}
 	removers := counter{}
-	campaigns := map[string]string{}    // the campaign of each decision of the quarter
-	tenants := map[string]string{}      // the tenant of each decision of the quarter
-	decidedAt := map[string]time.Time{} // and when it was made
-	minRing := map[string]int{}         // the minimum ring time (seconds) a decision of the quarter carried
 	// The hash chain: each record's prev is the hash of the record before
 	// it. The files of one directory are one log: within it a record that
 	// does not follow the one before (an edited record, records or a file
@@ -486,7 +486,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			trees[filepath.Clean(l.Dir)] = &readTree{log: l}
 		}
 	}
-	for _, path := range src.AuditFiles {
+	for fileIndex, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -560,26 +560,26 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				if !r.in(d.At) || (src.Tenant != "" && d.Tenant != src.Tenant) {
 					continue
 				}
-				at := path + ":" + strconv.Itoa(n)
 				if first, dup := inQuarter[d.ID]; dup {
 					f.Close()
-					return fmt.Errorf("%w: %s: decision %s was already recorded at %s (the same log given twice, or decision ids that repeat): it would be counted twice", ErrDuplicateDecision, at, d.ID, first)
+					return fmt.Errorf("%w: %s: decision %s was already recorded at %s:%d (the same log given twice, or decision ids that repeat): it would be counted twice", ErrDuplicateDecision, path+":"+strconv.Itoa(n), d.ID, src.AuditFiles[first.file], first.line)
 				}
 				if err := reasonRule(d); err != nil {
 					f.Close()
-					return fmt.Errorf("%w: %s: decision %s: %w (run `dialgate audit verify`; the record was not written by a dialgate Gate)", ErrMalformedDecision, at, d.ID, err)
+					return fmt.Errorf("%w: %s:%d: decision %s: %w (run `dialgate audit verify`; the record was not written by a dialgate Gate)", ErrMalformedDecision, path, n, d.ID, err)
 				}
-				inQuarter[d.ID] = at
-				allowed[d.ID] = d.Allowed
-				campaigns[d.ID] = d.Campaign
-				tenants[d.ID] = d.Tenant
-				decidedAt[d.ID] = d.At
-				if secs, ok, err := ringMinimum(d.Evidence); err != nil {
+				secs, _, err := ringMinimum(d.Evidence)
+				if err != nil {
 					f.Close()
 					return fmt.Errorf("report: %s:%d: decision %s: %w", path, n, d.ID, err)
-				} else if ok {
-					minRing[d.ID] = secs
 				}
+				key := campaignKey{d.Tenant, d.Campaign}
+				if k, ok := interned[key]; ok {
+					key = k
+				} else {
+					interned[key] = key
+				}
+				inQuarter[d.ID] = quarterDecision{at: d.At, key: key, file: fileIndex, line: n, minRing: secs, allowed: d.Allowed}
 				r.Decisions.Total++
 				if slices.ContainsFunc(d.Evidence, func(e auditlog.Evidence) bool { return e.Key == EvidenceFixedClock }) {
 					r.Decisions.FixedClock++
@@ -626,24 +626,19 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 			case l.Outcome != nil:
 				o := seen[l.Outcome.DecisionID]
-				if o == nil {
-					o = &outcomes{}
-					seen[l.Outcome.DecisionID] = o
-				}
 				o.n++
 				if l.Outcome.Released {
 					o.released++
 				}
 				// A conversation or a refusal says a person answered too.
 				if l.Outcome.Answered || l.Outcome.Abandoned || l.Outcome.Conversation || l.Outcome.Refused {
-					if o.answered.IsZero() || l.Outcome.At.Before(o.answered) {
-						o.answered = l.Outcome.At
-					}
+					o.answered = true
 					o.abandoned = o.abandoned || l.Outcome.Abandoned
 					o.message = o.message || l.Outcome.AbandonMessage
 				}
 				o.spoke = o.spoke || l.Outcome.Conversation || l.Outcome.Refused
 				o.ringMillis = max(o.ringMillis, l.Outcome.RingMillis)
+				seen[l.Outcome.DecisionID] = o
 			case l.Repair != nil:
 				r.Repairs++
 			case l.Change != nil:
@@ -742,9 +737,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	answered := map[campaignKey][]answeredCall{}
 	var unanswered []unansweredCall
 	for id, o := range seen {
-		if _, ok := inQuarter[id]; ok {
+		if dec, ok := inQuarter[id]; ok {
 			r.Decisions.Outcomes += o.n
-			if !allowed[id] {
+			if !dec.allowed {
 				// A denied dial places no call: an outcome other than a
 				// release says the dialer placed it anyway (or reported
 				// under the wrong id). It is no call of the campaign's.
@@ -758,16 +753,15 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				// not placed, however many records it left.
 				r.Decisions.Released++
 			}
-			if !o.answered.IsZero() {
-				c := campaignKey{tenants[id], campaigns[id]}
+			if o.answered {
 				// The call counts in the period of its decision, in the
 				// quarter, even when its outcome came after the quarter.
-				answered[c] = append(answered[c], answeredCall{at: decidedAt[id], abandoned: o.abandoned, noMessage: o.abandoned && !o.message})
+				answered[dec.key] = append(answered[dec.key], answeredCall{at: dec.at, abandoned: o.abandoned, noMessage: o.abandoned && !o.message})
 			}
 			// A placed call no one answered, of a decision that told the
 			// dialer a minimum ring time.
-			if secs, ok := minRing[id]; ok && o.released == 0 && o.answered.IsZero() && !o.spoke {
-				unanswered = append(unanswered, unansweredCall{campaign: campaignKey{tenants[id], campaigns[id]}, minSeconds: secs, ringMillis: o.ringMillis})
+			if dec.minRing > 0 && o.released == 0 && !o.answered && !o.spoke {
+				unanswered = append(unanswered, unansweredCall{campaign: dec.key, minSeconds: dec.minRing, ringMillis: o.ringMillis})
 			}
 		}
 	}
@@ -803,6 +797,19 @@ func reasonRule(d *auditlog.DecisionRecord) error {
 		return fmt.Errorf("allowed with reasons (%s) outside shadow mode", strings.Join(codes, ", "))
 	}
 	return nil
+}
+
+// quarterDecision is what a report keeps of a decision of the quarter to
+// count its outcomes: when it was made, its tenant's campaign, where it was
+// read (src.AuditFiles[file], line), the minimum ring time it carried
+// (seconds; 0 when none) and whether it was allowed.
+type quarterDecision struct {
+	at      time.Time
+	key     campaignKey
+	file    int
+	line    int
+	minRing int
+	allowed bool
 }
 
 func (r *Report) readDNC(ctx context.Context, s dnc.Store) error {
