@@ -236,7 +236,10 @@ type Report struct {
 	RingTime []RingTime `json:"ring_time"`
 
 	// DNCAdditions counts the do-not-call entries added (by AddedAt) in the
-	// quarter; zero when Sources.DNC is nil (see Missing).
+	// quarter that the store holds when the report is made: an entry
+	// removed since is not counted (the removals made through AdminService
+	// or the dialgate commands are in Changes); zero when Sources.DNC is nil
+	// (see Missing).
 	DNCAdditions struct {
 		Total    int     `json:"total"`     // entries added in the quarter
 		BySource []Count `json:"by_source"` // by entry source ("unspecified" when it had none)
@@ -270,8 +273,9 @@ type Report struct {
 		// server without tokens).
 		DNCRemovalsByActor []Count `json:"dnc_removals_by_actor"`
 		// DNCAdditions counts the opt-outs added through AdminService
-		// (dnc.add): a subset of the DNCAdditions section, which counts the
-		// store's entries whatever added them.
+		// (dnc.add); the DNCAdditions section counts the store's entries
+		// whatever added them, but only those still listed (and an opt-out
+		// added over an entry already listed is no new entry there).
 		DNCAdditions int `json:"dnc_additions"`
 		// ConsentGrants counts the consents granted (consent.grant
 		// recorded applied, not unchanged: a retried grant of the same
