@@ -56,7 +56,9 @@ var ErrMalformedDecision = errors.New("report: malformed decision record")
 // hash chain is broken: a record whose prev is not the hash of the record
 // before it (a record edited after it was written), or records missing from
 // the middle of a file, or a record 0 (another log) after the first record
-// of a directory's log, or a directory's log, read to its last file,
+// of a directory's log, or a directory's log that starts at a record
+// after 0 dated in or after the quarter (its first files, which may hold
+// the quarter's records, not given), or a directory's log, read to its last file,
 // holding fewer records than its checkpoint file signs (records cut off
 // its end: auditlog.CheckpointFileTree). Build does not check signatures: an edit that
 // recomputed every later hash is caught by `dialgate audit verify`, which
@@ -459,8 +461,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	// deleted) refuses the report. The first record read starts a log, and
 	// so does the first record of a file of another directory that does not
 	// follow the one before (the next sidecar's log, or one whose older
-	// files were archived); any other record 0 is another log spliced into
-	// this one. A file given again (a directory given twice, or a copy of
+	// files were archived: counted only when its first record read is
+	// dated before the quarter, logDir.checkStart); any other record 0 is
+	// another log spliced into this one. A file given again (a directory given twice, or a copy of
 	// a log) is refused by its first record (ErrDuplicateRecord), and a
 	// decision id recorded twice by ErrDuplicateDecision.
 	var last struct {
@@ -543,6 +546,12 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 				last.ok, last.seq, last.hash, last.dir, first = true, seq, h, filepath.Dir(path), false
 				held[last.dir] = max(held[last.dir], seq+1)
+				if ld := logDirs[last.dir]; !ld.started {
+					ld.started, ld.firstSeq, ld.firstWhere = true, seq, path+":"+strconv.Itoa(n)
+				}
+				if ld := logDirs[last.dir]; ld.firstAt.IsZero() {
+					ld.firstAt = recordAt(l)
+				}
 				if trees != nil {
 					t := trees[last.dir]
 					if t == nil {
@@ -717,6 +726,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	}
 	for _, dir := range dirs {
 		if err := logDirs[dir].check(dir, held[dir]); err != nil {
+			return err
+		}
+		if err := logDirs[dir].checkStart(dir, r.From); err != nil {
 			return err
 		}
 	}
@@ -1015,6 +1027,45 @@ type logDir struct {
 	signed   tlog.Tree // the checkpoint file's tree (zero without one)
 	lastFile string    // its last log file then ("" when it is none)
 	lastRead string    // the last of its files read
+	// The first record read of the directory's log: its seq, where it was
+	// read (file:line), and the instant of the first record read that has
+	// one (a decision, outcome or change; zero when none had).
+	started    bool
+	firstSeq   int64
+	firstWhere string
+	firstAt    time.Time
+}
+
+// checkStart refuses the directory dir whose log, as read, starts at a
+// record after 0 (its first files moved away or deleted, or not given)
+// dated at or after from, the quarter's first instant: the records before
+// it are not in the files given, and some may be the quarter's. A log
+// whose first record read is dated before the quarter lacks only older
+// records (records are appended in time order), and is counted.
+func (ld *logDir) checkStart(dir string, from time.Time) error {
+	if !ld.started || ld.firstSeq == 0 || (!ld.firstAt.IsZero() && ld.firstAt.Before(from)) {
+		return nil
+	}
+	dated := "no record read is dated"
+	if !ld.firstAt.IsZero() {
+		dated = "dated " + ld.firstAt.In(from.Location()).Format(time.RFC3339)
+	}
+	return fmt.Errorf("%w: %s: its log starts at record %d (%s), %s, not before the quarter (%s): records 0 to %d are not in the files given (older files moved away or deleted?) and some may be the quarter's; give every file of the log (run `dialgate audit verify`)",
+		ErrAuditChain, dir, ld.firstSeq, ld.firstWhere, dated, from.Format(time.RFC3339), ld.firstSeq-1)
+}
+
+// recordAt returns the instant of a decision, outcome or change record;
+// zero for another line.
+func recordAt(l *auditlog.Line) time.Time {
+	switch {
+	case l.Decision != nil:
+		return l.Decision.At
+	case l.Outcome != nil:
+		return l.Outcome.At
+	case l.Change != nil:
+		return l.Change.At
+	}
+	return time.Time{}
 }
 
 // openLogDir reads what dir's checkpoint file signs
