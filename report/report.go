@@ -112,13 +112,26 @@ func (q Quarter) Bounds(loc *time.Location) (from, to time.Time) {
 // time.Date does: month 13 is January of the next year, day 32 of January
 // is 1 February). Where the clocks jump forward at midnight, time.Date
 // places 00:00 before the jump, on the previous date: the day then starts
-// at the jump.
+// at the jump. Where they go back over midnight (from 01:00 to 00:00),
+// midnight comes twice and time.Date may return the second: the day starts
+// at the first, in the zone before the change.
 func dayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
 	y, m, d = time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Date()
 	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	if _, _, got := t.Date(); got != d {
 		if _, end := t.ZoneBounds(); !end.IsZero() {
 			return end
+		}
+		return t
+	}
+	if start, _ := t.ZoneBounds(); !start.IsZero() && start.After(t.Add(-48*time.Hour)) {
+		// The instant before the zone t is in began: still on the date?
+		before := start.Add(-time.Nanosecond)
+		if by, bm, bd := before.Date(); by == y && bm == m && bd == d {
+			_, off := before.Zone()
+			if first := time.Date(y, m, d, 0, 0, 0, 0, time.FixedZone("", off)); first.Before(start) {
+				return first.In(loc)
+			}
 		}
 	}
 	return t
