@@ -227,6 +227,12 @@ type Report struct {
 		// outcomes are left out of Abandonment and RingTime, which count
 		// the calls of allowed decisions.
 		DeniedWithOutcome int `json:"denied_with_outcome"`
+		// AllowedWithoutOutcome counts the allowed decisions with no
+		// outcome record in the files read (neither a release nor a call
+		// result): calls Abandonment and RingTime cannot count, since
+		// whether they were placed, answered or abandoned is unknown (a
+		// dialer that reports no outcomes shows no abandoned call).
+		AllowedWithoutOutcome int `json:"allowed_without_outcome"`
 		// FixedClock counts the decisions recorded at an instant given by
 		// hand (dialgate check --at against a store, before check refused
 		// --at there; the evidence EvidenceFixedClock holds the instant
@@ -765,6 +771,11 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	r.Changes.ByOp, r.Changes.DNCRemovalsByActor = ops.sorted(), removers.sorted()
 	answered := map[campaignKey][]answeredCall{}
 	var unanswered []unansweredCall
+	for id, dec := range inQuarter {
+		if _, ok := seen[id]; dec.allowed && !ok {
+			r.Decisions.AllowedWithoutOutcome++
+		}
+	}
 	for id, o := range seen {
 		if dec, ok := inQuarter[id]; ok {
 			r.Decisions.Outcomes += o.n

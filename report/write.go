@@ -57,6 +57,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	row("decisions", "outcomes", r.Decisions.Outcomes)
 	row("decisions", "released", r.Decisions.Released)
 	row("decisions", "denied_with_outcome", r.Decisions.DeniedWithOutcome)
+	row("decisions", "allowed_without_outcome", r.Decisions.AllowedWithoutOutcome)
 	row("decisions", "fixed_clock", r.Decisions.FixedClock)
 	row("decisions", "fixed_clock_allowed", r.Decisions.FixedClockAllowed)
 	counts("denials_by_reason", r.Decisions.ByReason)
@@ -212,6 +213,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <tr><td>Allowed in shadow mode although a rule failed</td><td class="n">{{.R.Decisions.ShadowNonCompliant}}</td></tr>
 <tr><td>Outcomes reported</td><td class="n">{{.R.Decisions.Outcomes}}</td></tr>
 <tr><td>Allowed but not placed (released)</td><td class="n">{{.R.Decisions.Released}}</td></tr>
+<tr><td>Allowed, with no outcome reported (neither a release nor a call result: not in the abandoned-call rates or ring times)</td><td class="n">{{if .R.Decisions.AllowedWithoutOutcome}}<b>{{.R.Decisions.AllowedWithoutOutcome}}</b>{{else}}0{{end}}</td></tr>
 <tr><td>Denied, yet an outcome other than a release was reported (a call placed despite the deny?)</td><td class="n">{{if .R.Decisions.DeniedWithOutcome}}<b>{{.R.Decisions.DeniedWithOutcome}}</b>{{else}}0{{end}}</td></tr>
 <tr><td>Recorded at an instant given by hand (dialgate check --at against a store, in logs older than its refusal; the evidence clock.fixed_at_wall_time says when each was really made), of which allowed</td><td class="n">{{if .R.Decisions.FixedClock}}<b>{{.R.Decisions.FixedClock}}</b>, <b>{{.R.Decisions.FixedClockAllowed}}</b>{{else}}0{{end}}</td></tr>
 </table>
@@ -220,7 +222,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{template "chart" .Shadow}}
 {{template "chart" .Purposes}}
 <h2>Abandoned calls by campaign</h2>
-<p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported. The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates per tenant and campaign (days in the report's time zone, 30-day periods from the quarter's start); the profiles with an abandonment section (us, uk) also enforce them at dial time, over a sliding window of the outcomes reported. Rates above 3 % are in bold. The US TSR also requires a recorded message stating the seller's name and telephone number on every abandoned call (16 CFR 310.4(b)(4)(iii)); “Without message” counts the abandoned calls no outcome reported it for (a call counts with its message if any of its outcomes reported it), in bold when above 0. dialgate cannot play the message and does not enforce it.</p>
+<p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported ({{if .R.Decisions.AllowedWithoutOutcome}}<b>{{.R.Decisions.AllowedWithoutOutcome}} allowed dials with no outcome reported are in no rate</b>{{else}}every allowed dial had an outcome reported{{end}}). The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates per tenant and campaign (days in the report's time zone, 30-day periods from the quarter's start); the profiles with an abandonment section (us, uk) also enforce them at dial time, over a sliding window of the outcomes reported. Rates above 3 % are in bold. The US TSR also requires a recorded message stating the seller's name and telephone number on every abandoned call (16 CFR 310.4(b)(4)(iii)); “Without message” counts the abandoned calls no outcome reported it for (a call counts with its message if any of its outcomes reported it), in bold when above 0. dialgate cannot play the message and does not enforce it.</p>
 <table><tr>{{if not .R.Tenant}}<th>Tenant</th>{{end}}<th>Campaign</th><th>Answered</th><th>Abandoned</th><th>Rate</th><th>Worst day</th><th>Worst 30-day period</th><th>Without message</th></tr>
 {{range .R.Abandonment}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}</td><td class="n">{{.Answered}}</td><td class="n">{{.Abandoned}}</td><td class="n">{{rate .Percent}} %</td><td class="n">{{if .Worst24h.Over}}<strong>{{rate .Worst24h.Percent}} %</strong>{{else}}{{rate .Worst24h.Percent}} %{{end}} ({{.Worst24h.Abandoned}}/{{.Worst24h.Answered}}, {{.Worst24h.From.Format "2006-01-02"}})</td><td class="n">{{if .Worst30d.Over}}<strong>{{rate .Worst30d.Percent}} %</strong>{{else}}{{rate .Worst30d.Percent}} %{{end}} ({{.Worst30d.Abandoned}}/{{.Worst30d.Answered}}, from {{.Worst30d.From.Format "2006-01-02"}})</td><td class="n">{{if .MessageMissing}}<strong>{{.AbandonedWithoutMessage}}</strong>{{else}}{{.AbandonedWithoutMessage}}{{end}}</td></tr>
 {{else}}<tr><td colspan="8">no answered calls reported in the quarter</td></tr>{{end}}</table>
