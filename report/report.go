@@ -29,7 +29,11 @@ var ErrInvalid = errors.New("report: invalid")
 // id of the quarter appears in more than one decision record (the same log
 // read twice, a copy of one sidecar's log given as another's, or a decision
 // id source that repeats): its decisions would be counted twice and its
-// outcomes could not be linked to one decision.
+// outcomes could not be linked to one decision; and when a decision of the
+// quarter has an outcome recorded more than an hour before it (the outcome
+// of an earlier decision of the same id, from an id source that repeats
+// across quarters, or of a clock far off), which would be counted as its
+// call.
 var ErrDuplicateDecision = errors.New("report: decision recorded twice")
 
 // ErrDuplicateRecord is wrapped by the error Build returns when a file of
@@ -457,6 +461,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	// Values, not pointers: no allocation per decision id beyond the map's.
 	type outcomes struct {
 		n, released int
+		first       int64 // the earliest instant an outcome was recorded at (Unix seconds)
+		firstAt     int32 // where (index in src.AuditFiles, line)
+		firstLine   int32
 		ringMillis  int64 // the longest ring time an outcome reported; 0 when none did
 		answered    bool  // an outcome said a person answered
 		abandoned   bool
@@ -611,9 +618,10 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				} else {
 					interned[key] = key
 				}
-				inQuarter[d.ID] = quarterDecision{at: d.At, key: key, file: fileIndex, line: n, minRing: secs, allowed: d.Allowed}
+				fixed := slices.ContainsFunc(d.Evidence, func(e auditlog.Evidence) bool { return e.Key == EvidenceFixedClock })
+				inQuarter[d.ID] = quarterDecision{at: d.At, key: key, file: fileIndex, line: n, minRing: secs, allowed: d.Allowed, fixedClock: fixed}
 				r.Decisions.Total++
-				if slices.ContainsFunc(d.Evidence, func(e auditlog.Evidence) bool { return e.Key == EvidenceFixedClock }) {
+				if fixed {
 					r.Decisions.FixedClock++
 					if d.Allowed {
 						r.Decisions.FixedClockAllowed++
@@ -658,6 +666,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 			case l.Outcome != nil:
 				o := seen[l.Outcome.DecisionID]
+				if at := l.Outcome.At.Unix(); o.n == 0 || at < o.first {
+					o.first, o.firstAt, o.firstLine = at, int32(fileIndex), int32(n)
+				}
 				o.n++
 				if l.Outcome.Released {
 					o.released++
@@ -778,6 +789,16 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	}
 	for id, o := range seen {
 		if dec, ok := inQuarter[id]; ok {
+			// An outcome is recorded after its decision; one recorded
+			// well before it (more than outcomeLead: a fleet's clocks
+			// differ by less) is another decision's of the same id (an id
+			// source that repeats across quarters) or of a clock far off:
+			// its call cannot be counted as this decision's. A decision at
+			// an instant given by hand (FixedClock) may be dated anywhere.
+			if early := dec.at.Unix() - o.first; !dec.fixedClock && early > int64(outcomeLead/time.Second) {
+				return fmt.Errorf("%w: decision %s (%s:%d, at %s) has an outcome recorded %s before it (%s:%d): the outcome is of another decision with the same id (a decision id source that repeats) or of a clock far off, and cannot be counted as this decision's call (run `dialgate audit verify`)",
+					ErrDuplicateDecision, id, src.AuditFiles[dec.file], dec.line, dec.at.UTC().Format(time.RFC3339), time.Duration(early)*time.Second, src.AuditFiles[o.firstAt], o.firstLine)
+			}
 			r.Decisions.Outcomes += o.n
 			if !dec.allowed {
 				// A denied dial places no call: an outcome other than a
@@ -844,13 +865,19 @@ func reasonRule(d *auditlog.DecisionRecord) error {
 // read (src.AuditFiles[file], line), the minimum ring time it carried
 // (seconds; 0 when none) and whether it was allowed.
 type quarterDecision struct {
-	at      time.Time
-	key     campaignKey
-	file    int
-	line    int
-	minRing int
-	allowed bool
+	at         time.Time
+	key        campaignKey
+	file       int
+	line       int
+	minRing    int
+	allowed    bool
+	fixedClock bool // recorded at an instant given by hand (EvidenceFixedClock)
 }
+
+// outcomeLead is how long before its decision an outcome may be recorded
+// (a fleet's sidecars' clocks differ): one recorded earlier still is not
+// the decision's (Build fails with ErrDuplicateDecision).
+const outcomeLead = time.Hour
 
 func (r *Report) readDNC(ctx context.Context, s dnc.Store) error {
 	sources, lists := counter{}, counter{}
