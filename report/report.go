@@ -33,7 +33,8 @@ var ErrInvalid = errors.New("report: invalid")
 // quarter has an outcome recorded more than an hour before it (the outcome
 // of an earlier decision of the same id, from an id source that repeats
 // across quarters, or of a clock far off), which would be counted as its
-// call.
+// call; and when a decision of another quarter or tenant is read, after
+// one of the quarter, under its id.
 var ErrDuplicateDecision = errors.New("report: decision recorded twice")
 
 // ErrDuplicateRecord is wrapped by the error Build returns when a file of
@@ -597,6 +598,13 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			case l.Decision != nil:
 				d := l.Decision
 				if !r.in(d.At) || (src.Tenant != "" && d.Tenant != src.Tenant) {
+					if q, dup := inQuarter[d.ID]; dup {
+						// Another decision (of another quarter or tenant)
+						// under the id of one of the quarter: their
+						// outcomes could not be told apart.
+						f.Close()
+						return fmt.Errorf("%w: %s:%d: decision %s, at %s, has the id of the quarter's decision recorded at %s:%d (decision ids that repeat): their outcomes cannot be told apart", ErrDuplicateDecision, path, n, d.ID, d.At.UTC().Format(time.RFC3339), src.AuditFiles[q.file], q.line)
+					}
 					continue
 				}
 				if first, dup := inQuarter[d.ID]; dup {

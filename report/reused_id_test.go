@@ -66,3 +66,33 @@ func TestDecisionIDReusedAcrossQuarters(t *testing.T) {
 		t.Fatalf("Build: %+v, %v; want ErrDuplicateDecision naming d-1", r, err)
 	}
 }
+
+// A decision of a later quarter recorded under the id of one of the
+// quarter (after it, in the files read) would have its outcomes counted as
+// the quarter's decision's: the report fails (ErrDuplicateDecision).
+func TestDecisionIDReusedInLaterQuarter(t *testing.T) {
+	ctx := context.Background()
+	log, dir := openTestLog(t)
+	now := time.Date(2026, 12, 20, 10, 0, 0, 0, cst)
+	ids := []string{"d-1", "d-1"}
+	g, err := dialgate.New(nil, dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return now })), dialgate.WithAuditLog(log),
+		dialgate.WithDecisionIDs(func() string { id := ids[0]; ids = ids[1:]; return id }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []dialgate.Outcome{{Answered: true}, {Abandoned: true}} {
+		dec, err := g.Check(ctx, dialgate.Dial{To: dialgate.MustParseNumber("+8613900139000"), Purpose: dialgate.PurposeService, LeadID: "l", Campaign: "winter"})
+		if err != nil || !dec.Allowed {
+			t.Fatalf("check: %+v %v", dec, err)
+		}
+		o.DecisionID, o.Dial = dec.ID, dec.Dial
+		if err := g.ReportOutcome(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		now = time.Date(2027, 1, 20, 10, 0, 0, 0, cst) // the next, in 2027Q1
+	}
+	r, err := report.Build(ctx, report.Quarter{Year: 2026, Q: 4}, cst, now, report.Sources{AuditFiles: closedFiles(t, log, dir)})
+	if !errors.Is(err, report.ErrDuplicateDecision) || !strings.Contains(err.Error(), "decision d-1, at 2027-01-20T02:00:00Z, has the id of the quarter's decision") {
+		t.Fatalf("Build: %+v, %v; want ErrDuplicateDecision naming d-1", r, err)
+	}
+}
