@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -155,6 +156,24 @@ func worstPeriod(calls []answeredCall, period func(time.Time) (time.Time, time.T
 		}
 	}
 	return best
+}
+
+// formatRate formats an abandoned-call rate (a percentage) as the outputs
+// show it: with two decimals, or, for a rate above AbandonLimitPercent that
+// two decimals would round to the limit (7 of 233 is 3.0043 %, "3.00"), with
+// as many more as it takes to show it above, so that no output shows a rate
+// over the limit as one within it.
+func formatRate(p float64) string {
+	for prec := 2; prec <= 12; prec++ {
+		s := strconv.FormatFloat(p, 'f', prec, 64)
+		if p <= AbandonLimitPercent {
+			return s
+		}
+		if v, err := strconv.ParseFloat(s, 64); err == nil && v > AbandonLimitPercent {
+			return s
+		}
+	}
+	return strconv.FormatFloat(p, 'g', -1, 64)
 }
 
 func percent(n, of int) float64 {

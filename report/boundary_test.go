@@ -148,7 +148,9 @@ func TestLogWithoutDecisionsGivenTwice(t *testing.T) {
 // zone. Where the clocks jumped forward at that midnight (Paraguay on 1
 // October 2023, Cuba on 1 April 2012), time.Date put 00:00 an hour before
 // the jump, on the last day of the quarter before: a decision at 23:30 on
-// 30 September, in Q3, was counted in Q4.
+// 30 September, in Q3, was counted in Q4. Where midnight came twice (Gaza,
+// 1 October 2004), time.Date gave the second: the hour after the first,
+// of Q4, was counted in Q3.
 func TestQuarterBoundsWhereMidnightIsSkipped(t *testing.T) {
 	for _, tc := range []struct {
 		zone string
@@ -157,6 +159,9 @@ func TestQuarterBoundsWhereMidnightIsSkipped(t *testing.T) {
 		{"America/Asuncion", report.Quarter{Year: 2023, Q: 4}},
 		{"America/Havana", report.Quarter{Year: 2012, Q: 2}},
 		{"Asia/Shanghai", report.Quarter{Year: 2026, Q: 4}},
+		// Midnight came twice: the clocks went back from 01:00 EEST to
+		// 00:00 EET on 1 October 2004. The quarter starts at the first.
+		{"Asia/Gaza", report.Quarter{Year: 2004, Q: 4}},
 	} {
 		loc, err := time.LoadLocation(tc.zone)
 		if err != nil {

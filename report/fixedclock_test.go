@@ -68,7 +68,7 @@ func TestFixedClockDecisionsCounted(t *testing.T) {
 	}
 }
 
-// A report says in JSON and HTML whether its audit logs were verified
+// A report says in JSON, CSV and HTML whether its audit logs were verified
 // (Verification, set by dialgate report quarterly --key); one that was not
 // says so, rather than leave the reader to assume it.
 func TestVerificationShown(t *testing.T) {
@@ -88,7 +88,27 @@ func TestVerificationShown(t *testing.T) {
 	if !strings.Contains(b.String(), "The audit logs were not verified") {
 		t.Errorf("HTML of an unverified report does not say so")
 	}
+	// CSV too: a spreadsheet of the report must not read as verified by
+	// saying nothing.
+	b.Reset()
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := "audit,verified,no: only the hash chain was checked (no --key); run dialgate audit verify\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("CSV of an unverified report lacks %q:\n%s", want, b.String())
+	}
 	r.Verification = &report.Verification{Keys: []string{"k+1234"}, Sealed: true, Logs: []report.VerifiedLog{{Dir: "audit", Records: 3, TreeSize: 3, TreeHash: "h="}}}
+	b.Reset()
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "audit,verified,yes\n") || !strings.Contains(b.String(), "audit_verified,audit,records=3 tree_size=3 tree_hash=h= sealed=true\n") {
+		t.Errorf("CSV of a verified report does not say so:\n%s", b.String())
+	}
 	b.Reset()
 	if err := r.WriteHTML(&b); err != nil {
 		t.Fatal(err)

@@ -29,7 +29,12 @@ var ErrInvalid = errors.New("report: invalid")
 // id of the quarter appears in more than one decision record (the same log
 // read twice, a copy of one sidecar's log given as another's, or a decision
 // id source that repeats): its decisions would be counted twice and its
-// outcomes could not be linked to one decision.
+// outcomes could not be linked to one decision; and when a decision of the
+// quarter has an outcome recorded more than an hour before it (the outcome
+// of an earlier decision of the same id, from an id source that repeats
+// across quarters, or of a clock far off), which would be counted as its
+// call; and when a decision of another quarter or tenant is read, after
+// one of the quarter, under its id.
 var ErrDuplicateDecision = errors.New("report: decision recorded twice")
 
 // ErrDuplicateRecord is wrapped by the error Build returns when a file of
@@ -42,11 +47,23 @@ var ErrDuplicateDecision = errors.New("report: decision recorded twice")
 // it would otherwise be counted twice without an error.
 var ErrDuplicateRecord = errors.New("report: audit log file read twice")
 
+// ErrMalformedDecision is wrapped by the error Build returns for a decision
+// record of the quarter that breaks the rule every dialgate Gate writes by
+// (allowed exactly when it has no reason, unless in shadow mode, whose
+// allows may carry the reasons it did not enforce): a denial without a
+// reason code would be counted in Denied under no code of ByReason, an
+// enforcing allow with reasons among the reasons shadow mode did not
+// enforce. Such a record (written through auditlog.Log.RecordDecision by
+// other code) is refused rather than counted short.
+var ErrMalformedDecision = errors.New("report: malformed decision record")
+
 // ErrAuditChain is wrapped by the error Build returns when the audit log's
 // hash chain is broken: a record whose prev is not the hash of the record
 // before it (a record edited after it was written), or records missing from
 // the middle of a file, or a record 0 (another log) after the first record
-// of a directory's log, or a directory's log, read to its last file,
+// of a directory's log, or a directory's log that starts at a record
+// after 0 dated in or after the quarter (its first files, which may hold
+// the quarter's records, not given), or a directory's log, read to its last file,
 // holding fewer records than its checkpoint file signs (records cut off
 // its end: auditlog.CheckpointFileTree). Build does not check signatures: an edit that
 // recomputed every later hash is caught by `dialgate audit verify`, which
@@ -100,13 +117,26 @@ func (q Quarter) Bounds(loc *time.Location) (from, to time.Time) {
 // time.Date does: month 13 is January of the next year, day 32 of January
 // is 1 February). Where the clocks jump forward at midnight, time.Date
 // places 00:00 before the jump, on the previous date: the day then starts
-// at the jump.
+// at the jump. Where they go back over midnight (from 01:00 to 00:00),
+// midnight comes twice and time.Date may return the second: the day starts
+// at the first, in the zone before the change.
 func dayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
 	y, m, d = time.Date(y, m, d, 12, 0, 0, 0, time.UTC).Date()
 	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	if _, _, got := t.Date(); got != d {
 		if _, end := t.ZoneBounds(); !end.IsZero() {
 			return end
+		}
+		return t
+	}
+	if start, _ := t.ZoneBounds(); !start.IsZero() && start.After(t.Add(-48*time.Hour)) {
+		// The instant before the zone t is in began: still on the date?
+		before := start.Add(-time.Nanosecond)
+		if by, bm, bd := before.Date(); by == y && bm == m && bd == d {
+			_, off := before.Zone()
+			if first := time.Date(y, m, d, 0, 0, 0, 0, time.FixedZone("", off)); first.Before(start) {
+				return first.In(loc)
+			}
 		}
 	}
 	return t
@@ -202,6 +232,12 @@ type Report struct {
 		// outcomes are left out of Abandonment and RingTime, which count
 		// the calls of allowed decisions.
 		DeniedWithOutcome int `json:"denied_with_outcome"`
+		// AllowedWithoutOutcome counts the allowed decisions with no
+		// outcome record in the files read (neither a release nor a call
+		// result): calls Abandonment and RingTime cannot count, since
+		// whether they were placed, answered or abandoned is unknown (a
+		// dialer that reports no outcomes shows no abandoned call).
+		AllowedWithoutOutcome int `json:"allowed_without_outcome"`
 		// FixedClock counts the decisions recorded at an instant given by
 		// hand (dialgate check --at against a store, before check refused
 		// --at there; the evidence EvidenceFixedClock holds the instant
@@ -218,7 +254,7 @@ type Report struct {
 	// none were reported.
 	Abandonment []Abandonment `json:"abandonment"`
 
-	// RingTime counts, per campaign, the unanswered calls that rang less
+	// RingTime counts, per tenant and campaign, the unanswered calls that rang less
 	// than the minimum ring time their decisions carried (one-ring calls,
 	// 响一声; see RingTime), and flags those reported without a ring time,
 	// which could not be checked; empty (not nil) when no decision of the quarter
@@ -226,7 +262,10 @@ type Report struct {
 	RingTime []RingTime `json:"ring_time"`
 
 	// DNCAdditions counts the do-not-call entries added (by AddedAt) in the
-	// quarter; zero when Sources.DNC is nil (see Missing).
+	// quarter that the store holds when the report is made: an entry
+	// removed since is not counted (the removals made through AdminService
+	// or the dialgate commands are in Changes); zero when Sources.DNC is nil
+	// (see Missing).
 	DNCAdditions struct {
 		Total    int     `json:"total"`     // entries added in the quarter
 		BySource []Count `json:"by_source"` // by entry source ("unspecified" when it had none)
@@ -260,8 +299,9 @@ type Report struct {
 		// server without tokens).
 		DNCRemovalsByActor []Count `json:"dnc_removals_by_actor"`
 		// DNCAdditions counts the opt-outs added through AdminService
-		// (dnc.add): a subset of the DNCAdditions section, which counts the
-		// store's entries whatever added them.
+		// (dnc.add); the DNCAdditions section counts the store's entries
+		// whatever added them, but only those still listed (and an opt-out
+		// added over an entry already listed is no new entry there).
 		DNCAdditions int `json:"dnc_additions"`
 		// ConsentGrants counts the consents granted (consent.grant
 		// recorded applied, not unchanged: a retried grant of the same
@@ -411,20 +451,27 @@ func (r *Report) in(t time.Time) bool { return !t.Before(r.From) && t.Before(r.T
 func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	reasons, shadowReasons, purposes := counter{}, counter{}, counter{}
 	versions := map[string]*PolicyVersion{}
-	inQuarter := map[string]string{} // decision ids of the quarter (file:line), to attribute outcomes
-	allowed := map[string]bool{}     // the quarter's allowed decisions
+	// The quarter's decisions by id, to attribute outcomes: one map of
+	// small values (a report may hold millions), their tenant and campaign
+	// strings shared (interned) rather than one copy per decision.
+	inQuarter := map[string]quarterDecision{}
+	interned := map[campaignKey]campaignKey{}
 	// Outcomes by decision id, attributed once every file is read: a fleet's
 	// logs (one per sidecar) may hold a decision in one file and its outcome
 	// (a release through another sidecar) in another read before it.
+	// Values, not pointers: no allocation per decision id beyond the map's.
 	type outcomes struct {
 		n, released int
-		answered    time.Time // the first outcome saying a person answered
-		abandoned   bool
-		message     bool  // an outcome reported the abandoned call's recorded message
-		spoke       bool  // an outcome reported a conversation or a refusal: a person answered
+		first       int64 // the earliest instant an outcome was recorded at (Unix seconds)
+		firstAt     int32 // where (index in src.AuditFiles, line)
+		firstLine   int32
 		ringMillis  int64 // the longest ring time an outcome reported; 0 when none did
+		answered    bool  // an outcome said a person answered
+		abandoned   bool
+		message     bool // an outcome reported the abandoned call's recorded message
+		spoke       bool // an outcome reported a conversation or a refusal: a person answered
 	}
-	seen := map[string]*outcomes{}
+	seen := map[string]outcomes{}
 	// Change records: the ops applied, and the requests of the quarter
 	// (by change id) with whether a result was recorded, matched once
 	// every file is read (the result may be in a later file).
@@ -435,18 +482,15 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	}
 	requests := map[string]*request{}
 	removers := counter{}
-	campaigns := map[string]string{}    // the campaign of each decision of the quarter
-	tenants := map[string]string{}      // the tenant of each decision of the quarter
-	decidedAt := map[string]time.Time{} // and when it was made
-	minRing := map[string]int{}         // the minimum ring time (seconds) a decision of the quarter carried
 	// The hash chain: each record's prev is the hash of the record before
 	// it. The files of one directory are one log: within it a record that
 	// does not follow the one before (an edited record, records or a file
 	// deleted) refuses the report. The first record read starts a log, and
 	// so does the first record of a file of another directory that does not
 	// follow the one before (the next sidecar's log, or one whose older
-	// files were archived); any other record 0 is another log spliced into
-	// this one. A file given again (a directory given twice, or a copy of
+	// files were archived: counted only when its first record read is
+	// dated before the quarter, logDir.checkStart); any other record 0 is
+	// another log spliced into this one. A file given again (a directory given twice, or a copy of
 	// a log) is refused by its first record (ErrDuplicateRecord), and a
 	// decision id recorded twice by ErrDuplicateDecision.
 	var last struct {
@@ -476,7 +520,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			trees[filepath.Clean(l.Dir)] = &readTree{log: l}
 		}
 	}
-	for _, path := range src.AuditFiles {
+	for fileIndex, path := range src.AuditFiles {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -529,6 +573,12 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 				last.ok, last.seq, last.hash, last.dir, first = true, seq, h, filepath.Dir(path), false
 				held[last.dir] = max(held[last.dir], seq+1)
+				if ld := logDirs[last.dir]; !ld.started {
+					ld.started, ld.firstSeq, ld.firstWhere = true, seq, path+":"+strconv.Itoa(n)
+				}
+				if ld := logDirs[last.dir]; ld.firstAt.IsZero() {
+					ld.firstAt = recordAt(l)
+				}
 				if trees != nil {
 					t := trees[last.dir]
 					if t == nil {
@@ -548,26 +598,38 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 			case l.Decision != nil:
 				d := l.Decision
 				if !r.in(d.At) || (src.Tenant != "" && d.Tenant != src.Tenant) {
+					if q, dup := inQuarter[d.ID]; dup {
+						// Another decision (of another quarter or tenant)
+						// under the id of one of the quarter: their
+						// outcomes could not be told apart.
+						f.Close()
+						return fmt.Errorf("%w: %s:%d: decision %s, at %s, has the id of the quarter's decision recorded at %s:%d (decision ids that repeat): their outcomes cannot be told apart", ErrDuplicateDecision, path, n, d.ID, d.At.UTC().Format(time.RFC3339), src.AuditFiles[q.file], q.line)
+					}
 					continue
 				}
-				at := path + ":" + strconv.Itoa(n)
 				if first, dup := inQuarter[d.ID]; dup {
 					f.Close()
-					return fmt.Errorf("%w: %s: decision %s was already recorded at %s (the same log given twice, or decision ids that repeat): it would be counted twice", ErrDuplicateDecision, at, d.ID, first)
+					return fmt.Errorf("%w: %s: decision %s was already recorded at %s:%d (the same log given twice, or decision ids that repeat): it would be counted twice", ErrDuplicateDecision, path+":"+strconv.Itoa(n), d.ID, src.AuditFiles[first.file], first.line)
 				}
-				inQuarter[d.ID] = at
-				allowed[d.ID] = d.Allowed
-				campaigns[d.ID] = d.Campaign
-				tenants[d.ID] = d.Tenant
-				decidedAt[d.ID] = d.At
-				if secs, ok, err := ringMinimum(d.Evidence); err != nil {
+				if err := reasonRule(d); err != nil {
+					f.Close()
+					return fmt.Errorf("%w: %s:%d: decision %s: %w (run `dialgate audit verify`; the record was not written by a dialgate Gate)", ErrMalformedDecision, path, n, d.ID, err)
+				}
+				secs, _, err := ringMinimum(d.Evidence)
+				if err != nil {
 					f.Close()
 					return fmt.Errorf("report: %s:%d: decision %s: %w", path, n, d.ID, err)
-				} else if ok {
-					minRing[d.ID] = secs
 				}
+				key := campaignKey{d.Tenant, d.Campaign}
+				if k, ok := interned[key]; ok {
+					key = k
+				} else {
+					interned[key] = key
+				}
+				fixed := slices.ContainsFunc(d.Evidence, func(e auditlog.Evidence) bool { return e.Key == EvidenceFixedClock })
+				inQuarter[d.ID] = quarterDecision{at: d.At, key: key, file: fileIndex, line: n, minRing: secs, allowed: d.Allowed, fixedClock: fixed}
 				r.Decisions.Total++
-				if slices.ContainsFunc(d.Evidence, func(e auditlog.Evidence) bool { return e.Key == EvidenceFixedClock }) {
+				if fixed {
 					r.Decisions.FixedClock++
 					if d.Allowed {
 						r.Decisions.FixedClockAllowed++
@@ -612,9 +674,8 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 			case l.Outcome != nil:
 				o := seen[l.Outcome.DecisionID]
-				if o == nil {
-					o = &outcomes{}
-					seen[l.Outcome.DecisionID] = o
+				if at := l.Outcome.At.Unix(); o.n == 0 || at < o.first {
+					o.first, o.firstAt, o.firstLine = at, int32(fileIndex), int32(n)
 				}
 				o.n++
 				if l.Outcome.Released {
@@ -622,14 +683,13 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				}
 				// A conversation or a refusal says a person answered too.
 				if l.Outcome.Answered || l.Outcome.Abandoned || l.Outcome.Conversation || l.Outcome.Refused {
-					if o.answered.IsZero() || l.Outcome.At.Before(o.answered) {
-						o.answered = l.Outcome.At
-					}
+					o.answered = true
 					o.abandoned = o.abandoned || l.Outcome.Abandoned
 					o.message = o.message || l.Outcome.AbandonMessage
 				}
 				o.spoke = o.spoke || l.Outcome.Conversation || l.Outcome.Refused
 				o.ringMillis = max(o.ringMillis, l.Outcome.RingMillis)
+				seen[l.Outcome.DecisionID] = o
 			case l.Repair != nil:
 				r.Repairs++
 			case l.Change != nil:
@@ -706,6 +766,9 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		if err := logDirs[dir].check(dir, held[dir]); err != nil {
 			return err
 		}
+		if err := logDirs[dir].checkStart(dir, r.From); err != nil {
+			return err
+		}
 	}
 	if v := src.Verification; v != nil {
 		for _, l := range v.Logs {
@@ -727,10 +790,25 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	r.Changes.ByOp, r.Changes.DNCRemovalsByActor = ops.sorted(), removers.sorted()
 	answered := map[campaignKey][]answeredCall{}
 	var unanswered []unansweredCall
+	for id, dec := range inQuarter {
+		if _, ok := seen[id]; dec.allowed && !ok {
+			r.Decisions.AllowedWithoutOutcome++
+		}
+	}
 	for id, o := range seen {
-		if _, ok := inQuarter[id]; ok {
+		if dec, ok := inQuarter[id]; ok {
+			// An outcome is recorded after its decision; one recorded
+			// well before it (more than outcomeLead: a fleet's clocks
+			// differ by less) is another decision's of the same id (an id
+			// source that repeats across quarters) or of a clock far off:
+			// its call cannot be counted as this decision's. A decision at
+			// an instant given by hand (FixedClock) may be dated anywhere.
+			if early := dec.at.Unix() - o.first; !dec.fixedClock && early > int64(outcomeLead/time.Second) {
+				return fmt.Errorf("%w: decision %s (%s:%d, at %s) has an outcome recorded %s before it (%s:%d): the outcome is of another decision with the same id (a decision id source that repeats) or of a clock far off, and cannot be counted as this decision's call (run `dialgate audit verify`)",
+					ErrDuplicateDecision, id, src.AuditFiles[dec.file], dec.line, dec.at.UTC().Format(time.RFC3339), time.Duration(early)*time.Second, src.AuditFiles[o.firstAt], o.firstLine)
+			}
 			r.Decisions.Outcomes += o.n
-			if !allowed[id] {
+			if !dec.allowed {
 				// A denied dial places no call: an outcome other than a
 				// release says the dialer placed it anyway (or reported
 				// under the wrong id). It is no call of the campaign's.
@@ -744,16 +822,15 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				// not placed, however many records it left.
 				r.Decisions.Released++
 			}
-			if !o.answered.IsZero() {
-				c := campaignKey{tenants[id], campaigns[id]}
+			if o.answered {
 				// The call counts in the period of its decision, in the
 				// quarter, even when its outcome came after the quarter.
-				answered[c] = append(answered[c], answeredCall{at: decidedAt[id], abandoned: o.abandoned, noMessage: o.abandoned && !o.message})
+				answered[dec.key] = append(answered[dec.key], answeredCall{at: dec.at, abandoned: o.abandoned, noMessage: o.abandoned && !o.message})
 			}
 			// A placed call no one answered, of a decision that told the
 			// dialer a minimum ring time.
-			if secs, ok := minRing[id]; ok && o.released == 0 && o.answered.IsZero() && !o.spoke {
-				unanswered = append(unanswered, unansweredCall{campaign: campaigns[id], minSeconds: secs, ringMillis: o.ringMillis})
+			if dec.minRing > 0 && o.released == 0 && !o.answered && !o.spoke {
+				unanswered = append(unanswered, unansweredCall{campaign: dec.key, minSeconds: dec.minRing, ringMillis: o.ringMillis})
 			}
 		}
 	}
@@ -773,6 +850,42 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 	})
 	return nil
 }
+
+// reasonRule checks that d is allowed exactly when it has no reason, or,
+// in shadow mode, that an allow's reasons are those it did not enforce (a
+// shadow-mode deny, an invalid dial's, has its reason too).
+func reasonRule(d *auditlog.DecisionRecord) error {
+	switch {
+	case !d.Allowed && len(d.Reasons) == 0:
+		return errors.New("denied without a reason code")
+	case d.Allowed && len(d.Reasons) > 0 && !d.Shadow:
+		codes := make([]string, len(d.Reasons))
+		for i, rs := range d.Reasons {
+			codes[i] = rs.Code
+		}
+		return fmt.Errorf("allowed with reasons (%s) outside shadow mode", strings.Join(codes, ", "))
+	}
+	return nil
+}
+
+// quarterDecision is what a report keeps of a decision of the quarter to
+// count its outcomes: when it was made, its tenant's campaign, where it was
+// read (src.AuditFiles[file], line), the minimum ring time it carried
+// (seconds; 0 when none) and whether it was allowed.
+type quarterDecision struct {
+	at         time.Time
+	key        campaignKey
+	file       int
+	line       int
+	minRing    int
+	allowed    bool
+	fixedClock bool // recorded at an instant given by hand (EvidenceFixedClock)
+}
+
+// outcomeLead is how long before its decision an outcome may be recorded
+// (a fleet's sidecars' clocks differ): one recorded earlier still is not
+// the decision's (Build fails with ErrDuplicateDecision).
+const outcomeLead = time.Hour
 
 func (r *Report) readDNC(ctx context.Context, s dnc.Store) error {
 	sources, lists := counter{}, counter{}
@@ -973,6 +1086,45 @@ type logDir struct {
 	signed   tlog.Tree // the checkpoint file's tree (zero without one)
 	lastFile string    // its last log file then ("" when it is none)
 	lastRead string    // the last of its files read
+	// The first record read of the directory's log: its seq, where it was
+	// read (file:line), and the instant of the first record read that has
+	// one (a decision, outcome or change; zero when none had).
+	started    bool
+	firstSeq   int64
+	firstWhere string
+	firstAt    time.Time
+}
+
+// checkStart refuses the directory dir whose log, as read, starts at a
+// record after 0 (its first files moved away or deleted, or not given)
+// dated at or after from, the quarter's first instant: the records before
+// it are not in the files given, and some may be the quarter's. A log
+// whose first record read is dated before the quarter lacks only older
+// records (records are appended in time order), and is counted.
+func (ld *logDir) checkStart(dir string, from time.Time) error {
+	if !ld.started || ld.firstSeq == 0 || (!ld.firstAt.IsZero() && ld.firstAt.Before(from)) {
+		return nil
+	}
+	dated := "no record read is dated"
+	if !ld.firstAt.IsZero() {
+		dated = "dated " + ld.firstAt.In(from.Location()).Format(time.RFC3339)
+	}
+	return fmt.Errorf("%w: %s: its log starts at record %d (%s), %s, not before the quarter (%s): records 0 to %d are not in the files given (older files moved away or deleted?) and some may be the quarter's; give every file of the log (run `dialgate audit verify`)",
+		ErrAuditChain, dir, ld.firstSeq, ld.firstWhere, dated, from.Format(time.RFC3339), ld.firstSeq-1)
+}
+
+// recordAt returns the instant of a decision, outcome or change record;
+// zero for another line.
+func recordAt(l *auditlog.Line) time.Time {
+	switch {
+	case l.Decision != nil:
+		return l.Decision.At
+	case l.Outcome != nil:
+		return l.Outcome.At
+	case l.Change != nil:
+		return l.Change.At
+	}
+	return time.Time{}
 }
 
 // openLogDir reads what dir's checkpoint file signs

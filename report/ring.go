@@ -10,7 +10,8 @@ import (
 	"github.com/dialgate/dialgate/schedule"
 )
 
-// RingTime is one campaign's unanswered calls in the quarter, measured
+// RingTime is one campaign's unanswered calls in the quarter (a campaign is
+// a tenant's: see Tenant), measured
 // against the minimum ring time their decisions told the dialer (the
 // evidence "ring.min_seconds" of a profile with a ring rule: cn's 15 s
 // against one-ring calls, 响一声, 工信厅信管函〔2018〕337号 CN-S10/11; us's 15 s
@@ -33,6 +34,11 @@ import (
 // RingNotChecked flags the campaign, since a dialer that never reports ring
 // times would otherwise show no short rings at all.
 type RingTime struct {
+	// Tenant is the dials' tenant: a campaign is one tenant's (as in
+	// Abandonment), so that a report of every tenant never merges two
+	// tenants' campaigns of one name into one row. "" for dials that named
+	// none.
+	Tenant string `json:"tenant,omitempty"`
 	// Campaign is the dials' campaign; "" for dials that named none.
 	Campaign string `json:"campaign"`
 	// MinSeconds is the minimum ring time the calls' decisions carried. A
@@ -69,16 +75,16 @@ func (r RingTime) Flagged() bool { return r.Short > 0 }
 // unansweredCall is a placed call no one answered, of a decision that carried
 // a minimum ring time.
 type unansweredCall struct {
-	campaign   string
+	campaign   campaignKey // the decision's tenant and campaign
 	minSeconds int
 	ringMillis int64 // 0 when no ring time was reported
 }
 
-// ringTimes counts the unanswered calls per campaign and minimum, ordered by
-// campaign, then minimum.
+// ringTimes counts the unanswered calls per tenant's campaign and minimum,
+// ordered by tenant, then campaign, then minimum.
 func ringTimes(calls []unansweredCall) []RingTime {
 	type key struct {
-		campaign string
+		campaign campaignKey
 		min      int
 	}
 	by := map[key]*RingTime{}
@@ -86,7 +92,7 @@ func ringTimes(calls []unansweredCall) []RingTime {
 		k := key{c.campaign, c.minSeconds}
 		rt := by[k]
 		if rt == nil {
-			rt = &RingTime{Campaign: c.campaign, MinSeconds: c.minSeconds}
+			rt = &RingTime{Tenant: c.campaign.tenant, Campaign: c.campaign.campaign, MinSeconds: c.minSeconds}
 			by[k] = rt
 		}
 		switch {
@@ -106,7 +112,7 @@ func ringTimes(calls []unansweredCall) []RingTime {
 		out = append(out, *rt)
 	}
 	slices.SortFunc(out, func(a, b RingTime) int {
-		return cmp.Or(cmp.Compare(a.Campaign, b.Campaign), cmp.Compare(a.MinSeconds, b.MinSeconds))
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Campaign, b.Campaign), cmp.Compare(a.MinSeconds, b.MinSeconds))
 	})
 	return out
 }

@@ -19,16 +19,17 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// campaignKey is the CSV key of a's rows: its campaign in a report of one
-// tenant (named in the row "report,tenant"), and for the dials of no
-// tenant; in a report of every tenant, a named tenant's campaign is keyed
-// by both, each quoted as Go quotes strings ("acme"/"winter"), so that no
-// two tenants' campaigns of one name share a key.
-func (r *Report) campaignKey(a Abandonment) string {
-	if r.Tenant != "" || a.Tenant == "" {
-		return a.Campaign
+// campaignKey is the CSV key of the rows (abandonment, ring time) of
+// tenant's campaign: the campaign in a report of one tenant (named in the
+// row "report,tenant"), and for the dials of no tenant; in a report of
+// every tenant, a named tenant's campaign is keyed by both, each quoted as
+// Go quotes strings ("acme"/"winter"), so that no two tenants' campaigns of
+// one name share a key.
+func (r *Report) campaignKey(tenant, campaign string) string {
+	if r.Tenant != "" || tenant == "" {
+		return campaign
 	}
-	return strconv.Quote(a.Tenant) + "/" + strconv.Quote(a.Campaign)
+	return strconv.Quote(tenant) + "/" + strconv.Quote(campaign)
 }
 
 // WriteCSV writes the report as CSV rows "section,key,value".
@@ -57,35 +58,44 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	row("decisions", "outcomes", r.Decisions.Outcomes)
 	row("decisions", "released", r.Decisions.Released)
 	row("decisions", "denied_with_outcome", r.Decisions.DeniedWithOutcome)
+	row("decisions", "allowed_without_outcome", r.Decisions.AllowedWithoutOutcome)
 	row("decisions", "fixed_clock", r.Decisions.FixedClock)
 	row("decisions", "fixed_clock_allowed", r.Decisions.FixedClockAllowed)
 	counts("denials_by_reason", r.Decisions.ByReason)
 	counts("shadow_by_reason", r.Decisions.ShadowByReason)
 	counts("decisions_by_purpose", r.Decisions.ByPurpose)
 	for _, a := range r.Abandonment {
-		row("abandonment", r.campaignKey(a), fmt.Sprintf("%d of %d answered (%.2f%%); worst day %.2f%% (%d of %d) from %s; worst 30-day period %.2f%% (%d of %d) from %s",
-			a.Abandoned, a.Answered, a.Percent,
-			a.Worst24h.Percent, a.Worst24h.Abandoned, a.Worst24h.Answered, a.Worst24h.From.Format(time.RFC3339),
-			a.Worst30d.Percent, a.Worst30d.Abandoned, a.Worst30d.Answered, a.Worst30d.From.Format(time.RFC3339)))
+		row("abandonment", r.campaignKey(a.Tenant, a.Campaign), fmt.Sprintf("%d of %d answered (%s%%); worst day %s%% (%d of %d)%s from %s; worst 30-day period %s%% (%d of %d)%s from %s",
+			a.Abandoned, a.Answered, formatRate(a.Percent),
+			formatRate(a.Worst24h.Percent), a.Worst24h.Abandoned, a.Worst24h.Answered, overLimit(a.Worst24h), a.Worst24h.From.Format(time.RFC3339),
+			formatRate(a.Worst30d.Percent), a.Worst30d.Abandoned, a.Worst30d.Answered, overLimit(a.Worst30d), a.Worst30d.From.Format(time.RFC3339)))
 	}
 	for _, a := range r.Abandonment {
 		// The abandoned calls no outcome reported the TSR's recorded message for.
-		row("abandoned_without_message", r.campaignKey(a), a.AbandonedWithoutMessage)
+		row("abandoned_without_message", r.campaignKey(a.Tenant, a.Campaign), a.AbandonedWithoutMessage)
 	}
 	for _, t := range r.RingTime {
-		row("ring_time", t.Campaign, fmt.Sprintf("%d of %d unanswered calls with a ring time rang less than the minimum %d s; %d more reported no ring time (not counted)",
+		row("ring_time", r.campaignKey(t.Tenant, t.Campaign), fmt.Sprintf("%d of %d unanswered calls with a ring time rang less than the minimum %d s; %d more reported no ring time (not counted)",
 			t.Short, t.RingReported, t.MinSeconds, t.RingNotReported))
 	}
 	for _, t := range r.RingTime {
 		// The flag: unanswered calls the minimum could not be checked for.
 		if t.RingNotChecked {
-			row("ring_time_not_checked", t.Campaign, fmt.Sprintf("%d of %d unanswered calls (%.2f %%) reported no ring time: the minimum ring time %d s could not be checked for them",
+			row("ring_time_not_checked", r.campaignKey(t.Tenant, t.Campaign), fmt.Sprintf("%d of %d unanswered calls (%.2f %%) reported no ring time: the minimum ring time %d s could not be checked for them",
 				t.RingNotReported, t.RingReported+t.RingNotReported, t.RingNotReportedPercent, t.MinSeconds))
 		}
+	}
+	if r.Tenant != "" {
+		// In a report of one tenant, these two sections alone are not
+		// restricted to it.
+		row("dnc_additions", "tenants", "every tenant's, not only this report's tenant's (do-not-call entries are not kept per tenant)")
 	}
 	row("dnc_additions", "total", r.DNCAdditions.Total)
 	counts("dnc_additions_by_source", r.DNCAdditions.BySource)
 	counts("dnc_additions_by_list", r.DNCAdditions.ByList)
+	if r.Tenant != "" {
+		row("admin_changes", "tenants", "every tenant's, not only this report's tenant's")
+	}
 	row("admin_changes", "dnc_removals", r.Changes.DNCRemovals)
 	row("admin_changes", "dnc_removals_unconfirmed", r.Changes.DNCRemovalsUnconfirmed)
 	row("admin_changes", "dnc_removals_refused", r.Changes.DNCRemovalsRefused)
@@ -107,6 +117,13 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		row("policy_versions", pv.Version, strconv.Itoa(pv.Decisions)+" decisions "+pv.First.Format(time.RFC3339)+" to "+pv.Last.Format(time.RFC3339))
 	}
 	row("audit", "repairs", r.Repairs)
+	// Whether the logs were verified, said either way (as JSON's null and
+	// the HTML note do): a spreadsheet silent on it reads as verified.
+	if r.Verification == nil {
+		row("audit", "verified", "no: only the hash chain was checked (no --key); run dialgate audit verify")
+	} else {
+		row("audit", "verified", "yes")
+	}
 	if v := r.Verification; v != nil {
 		for _, l := range v.Logs {
 			row("audit_verified", l.Dir, fmt.Sprintf("records=%d tree_size=%d tree_hash=%s sealed=%t", l.Records, l.TreeSize, l.TreeHash, v.Sealed))
@@ -117,6 +134,15 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// overLimit is the words a CSV abandonment row puts after a window whose
+// rate is above AbandonLimitPercent (HTML puts it in bold); "" for another.
+func overLimit(w AbandonWindow) string {
+	if !w.Over() {
+		return ""
+	}
+	return " over the " + strconv.FormatFloat(AbandonLimitPercent, 'f', -1, 64) + "% limit"
 }
 
 // csvCell returns s as a CSV cell that a spreadsheet shows as text
@@ -166,7 +192,7 @@ func newChart(title string, counts []Count) chart {
 	return c
 }
 
-var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+var page = template.Must(template.New("report").Funcs(template.FuncMap{"rate": formatRate}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>dialgate quarterly report {{.R.Quarter}}</title>
 <style>
@@ -187,6 +213,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 <tr><td>Allowed in shadow mode although a rule failed</td><td class="n">{{.R.Decisions.ShadowNonCompliant}}</td></tr>
 <tr><td>Outcomes reported</td><td class="n">{{.R.Decisions.Outcomes}}</td></tr>
 <tr><td>Allowed but not placed (released)</td><td class="n">{{.R.Decisions.Released}}</td></tr>
+<tr><td>Allowed, with no outcome reported (neither a release nor a call result: not in the abandoned-call rates or ring times)</td><td class="n">{{if .R.Decisions.AllowedWithoutOutcome}}<b>{{.R.Decisions.AllowedWithoutOutcome}}</b>{{else}}0{{end}}</td></tr>
 <tr><td>Denied, yet an outcome other than a release was reported (a call placed despite the deny?)</td><td class="n">{{if .R.Decisions.DeniedWithOutcome}}<b>{{.R.Decisions.DeniedWithOutcome}}</b>{{else}}0{{end}}</td></tr>
 <tr><td>Recorded at an instant given by hand (dialgate check --at against a store, in logs older than its refusal; the evidence clock.fixed_at_wall_time says when each was really made), of which allowed</td><td class="n">{{if .R.Decisions.FixedClock}}<b>{{.R.Decisions.FixedClock}}</b>, <b>{{.R.Decisions.FixedClockAllowed}}</b>{{else}}0{{end}}</td></tr>
 </table>
@@ -195,21 +222,21 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{template "chart" .Shadow}}
 {{template "chart" .Purposes}}
 <h2>Abandoned calls by campaign</h2>
-<p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported. The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates per tenant and campaign (days in the report's time zone, 30-day periods from the quarter's start); the profiles with an abandonment section (us, uk) also enforce them at dial time, over a sliding window of the outcomes reported. Rates above 3 % are in bold. The US TSR also requires a recorded message stating the seller's name and telephone number on every abandoned call (16 CFR 310.4(b)(4)(iii)); “Without message” counts the abandoned calls no outcome reported it for (a call counts with its message if any of its outcomes reported it), in bold when above 0. dialgate cannot play the message and does not enforce it.</p>
+<p class="note">Abandoned calls over calls a person answered, from the outcomes dialers reported ({{if .R.Decisions.AllowedWithoutOutcome}}<b>{{.R.Decisions.AllowedWithoutOutcome}} allowed dials with no outcome reported are in no rate</b>{{else}}every allowed dial had an outcome reported{{end}}). The US TSR allows 3 % per campaign per 30 days, Ofcom 3 % per campaign per 24 hours; dialgate reports these rates per tenant and campaign (days in the report's time zone, 30-day periods from the quarter's start); the profiles with an abandonment section (us, uk) also enforce them at dial time, over a sliding window of the outcomes reported. Rates above 3 % are in bold. The US TSR also requires a recorded message stating the seller's name and telephone number on every abandoned call (16 CFR 310.4(b)(4)(iii)); “Without message” counts the abandoned calls no outcome reported it for (a call counts with its message if any of its outcomes reported it), in bold when above 0. dialgate cannot play the message and does not enforce it.</p>
 <table><tr>{{if not .R.Tenant}}<th>Tenant</th>{{end}}<th>Campaign</th><th>Answered</th><th>Abandoned</th><th>Rate</th><th>Worst day</th><th>Worst 30-day period</th><th>Without message</th></tr>
-{{range .R.Abandonment}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}</td><td class="n">{{.Answered}}</td><td class="n">{{.Abandoned}}</td><td class="n">{{printf "%.2f" .Percent}} %</td><td class="n">{{if .Worst24h.Over}}<strong>{{printf "%.2f" .Worst24h.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst24h.Percent}} %{{end}} ({{.Worst24h.Abandoned}}/{{.Worst24h.Answered}}, {{.Worst24h.From.Format "2006-01-02"}})</td><td class="n">{{if .Worst30d.Over}}<strong>{{printf "%.2f" .Worst30d.Percent}} %</strong>{{else}}{{printf "%.2f" .Worst30d.Percent}} %{{end}} ({{.Worst30d.Abandoned}}/{{.Worst30d.Answered}}, from {{.Worst30d.From.Format "2006-01-02"}})</td><td class="n">{{if .MessageMissing}}<strong>{{.AbandonedWithoutMessage}}</strong>{{else}}{{.AbandonedWithoutMessage}}{{end}}</td></tr>
+{{range .R.Abandonment}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}</td><td class="n">{{.Answered}}</td><td class="n">{{.Abandoned}}</td><td class="n">{{rate .Percent}} %</td><td class="n">{{if .Worst24h.Over}}<strong>{{rate .Worst24h.Percent}} %</strong>{{else}}{{rate .Worst24h.Percent}} %{{end}} ({{.Worst24h.Abandoned}}/{{.Worst24h.Answered}}, {{.Worst24h.From.Format "2006-01-02"}})</td><td class="n">{{if .Worst30d.Over}}<strong>{{rate .Worst30d.Percent}} %</strong>{{else}}{{rate .Worst30d.Percent}} %{{end}} ({{.Worst30d.Abandoned}}/{{.Worst30d.Answered}}, from {{.Worst30d.From.Format "2006-01-02"}})</td><td class="n">{{if .MessageMissing}}<strong>{{.AbandonedWithoutMessage}}</strong>{{else}}{{.AbandonedWithoutMessage}}{{end}}</td></tr>
 {{else}}<tr><td colspan="8">no answered calls reported in the quarter</td></tr>{{end}}</table>
 <h2>Unanswered calls shorter than the minimum ring time</h2>
 <p class="note">Unanswered calls (no outcome says a person answered; released dials excluded) whose decision told the dialer a minimum ring time (evidence ring.min_seconds): against one-ring calls (“响一声”, 工信厅信管函〔2018〕337号 CN-S10/11) and, in the US, the TSR's 15 seconds or four rings (16 CFR 310.4(b)(4)(ii)). dialgate cannot hold a ring open: it reports the ring times dialers report but does not enforce them. A ring of exactly the minimum is not short. Calls whose outcome reported no ring time cannot be judged and are not counted as short: the minimum could not be checked for them (a dialer that never reports ring times shows no short rings), so “No ring time reported” gives their number and share of the unanswered calls. Campaigns with a short ring, or with an unanswered call without a ring time, are in bold.</p>
-<table><tr><th>Campaign</th><th>Minimum</th><th>With a ring time</th><th>Shorter than the minimum</th><th>No ring time reported (not checked)</th></tr>
-{{range .R.RingTime}}<tr><td>{{if or .Flagged .RingNotChecked}}<strong>{{end}}{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}{{if or .Flagged .RingNotChecked}}</strong>{{end}}</td><td class="n">{{.MinSeconds}} s</td><td class="n">{{.RingReported}}</td><td class="n">{{if .Flagged}}<strong>{{.Short}}</strong>{{else}}{{.Short}}{{end}}</td><td class="n">{{if .RingNotChecked}}<strong>{{.RingNotReported}}</strong>{{else}}{{.RingNotReported}}{{end}} ({{printf "%.2f" .RingNotReportedPercent}} %)</td></tr>
-{{else}}<tr><td colspan="5">no unanswered calls of a profile with a minimum ring time reported in the quarter</td></tr>{{end}}</table>
+<table><tr>{{if not .R.Tenant}}<th>Tenant</th>{{end}}<th>Campaign</th><th>Minimum</th><th>With a ring time</th><th>Shorter than the minimum</th><th>No ring time reported (not checked)</th></tr>
+{{range .R.RingTime}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if or .Flagged .RingNotChecked}}<strong>{{end}}{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}{{if or .Flagged .RingNotChecked}}</strong>{{end}}</td><td class="n">{{.MinSeconds}} s</td><td class="n">{{.RingReported}}</td><td class="n">{{if .Flagged}}<strong>{{.Short}}</strong>{{else}}{{.Short}}{{end}}</td><td class="n">{{if .RingNotChecked}}<strong>{{.RingNotReported}}</strong>{{else}}{{.RingNotReported}}{{end}} ({{printf "%.2f" .RingNotReportedPercent}} %)</td></tr>
+{{else}}<tr><td colspan="6">no unanswered calls of a profile with a minimum ring time reported in the quarter</td></tr>{{end}}</table>
 <h2>Do-not-call additions</h2>
-<p>{{.R.DNCAdditions.Total}} numbers added in the quarter.</p>
+<p>{{.R.DNCAdditions.Total}} numbers added in the quarter and still listed when the report was made (an entry removed since is not counted: the opt-outs removed through AdminService or the dialgate commands are counted below){{if .R.Tenant}} (every tenant's, not only {{.R.Tenant}}'s: do-not-call entries are not kept per tenant){{end}}.</p>
 {{template "chart" .DNC}}
 {{template "chart" .Lists}}
 <h2>Opt-outs removed and consents changed</h2>
-<p class="note">From the audit log's change records: every change made through the sidecar's AdminService, with the name of the token that made it, and every change the dialgate commands make on a data directory (consent add and revoke, dnc import, ledger, complaint and recordings commands), with the name of the system user who ran them. A removal is recorded before it is made; one with no record of its result (the server stopped or its log failed in between), or recorded as failed without a refusal (unavailable: the store may have made it and lost its answer; cancelled or timed out), may have been made and is counted as unconfirmed. Logs written before change records existed hold none.</p>
+<p class="note">From the audit log's change records: every change made through the sidecar's AdminService, with the name of the token that made it, and every change the dialgate commands make on a data directory (consent add and revoke, dnc import, ledger, complaint and recordings commands), with the name of the system user who ran them. A removal is recorded before it is made; one with no record of its result (the server stopped or its log failed in between), or recorded as failed without a refusal (unavailable: the store may have made it and lost its answer; cancelled or timed out), may have been made and is counted as unconfirmed. Logs written before change records existed hold none.{{if .R.Tenant}} These counts are every tenant's, not only {{.R.Tenant}}'s.{{end}}</p>
 <table>
 <tr><td>Opt-outs removed</td><td class="n">{{if .R.Changes.DNCRemovals}}<strong>{{.R.Changes.DNCRemovals}}</strong>{{else}}0{{end}}</td></tr>
 <tr><td>Opt-out removals not confirmed: no recorded result, or failed without a refusal (may have been made)</td><td class="n">{{if .R.Changes.DNCRemovalsUnconfirmed}}<strong>{{.R.Changes.DNCRemovalsUnconfirmed}}</strong>{{else}}0{{end}}</td></tr>
