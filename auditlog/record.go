@@ -403,8 +403,9 @@ type ChangeRecord struct {
 	// existed (2026-12-05), which verify unchanged.
 	ReplacedEntries []LedgerReplacement `json:"replaced_entries,omitempty"`
 	// EffectiveAt is the instant the change is dated as stored (added_at,
-	// granted_at, revoked_at, ended_at, valid_from), in UTC; zero (and
-	// omitted) for an operation without one.
+	// granted_at, revoked_at, ended_at, valid_from; a complaint's receipt
+	// when `dialgate complaint add` files it), in UTC; zero (and omitted)
+	// for an operation without one.
 	EffectiveAt time.Time `json:"effective_at,omitzero"`
 	// ErrorCode is the gRPC status code name of a ResultFailed change
 	// ("FailedPrecondition", "Unavailable"); empty otherwise.

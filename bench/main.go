@@ -278,7 +278,7 @@ func run() error {
 	fmt.Printf("| dialgate dnc.Set (in memory) | %.0f | 1 |\n", setNs)
 	fmt.Printf("| Redis SISMEMBER | %.0f | %.0f |\n", redisNs, redisNs/setNs)
 	fmt.Printf("| PostgreSQL primary-key SELECT | %.0f | %.0f |\n\n", pgNs, pgNs/setNs)
-	fmt.Printf("Full gate decision (dnc lists with %d opt-outs + cn frequency caps, distinct callees):\n\n", len(optOuts))
+	fmt.Printf("Full gate decision (dnc lists with %d opt-outs + cn frequency caps, distinct callees; no audit log, the clock fixed):\n\n", len(optOuts))
 	fmt.Println("| back-end | µs/decision, one caller | decisions/s at", *workers, "callers | × embedded (latency) |")
 	fmt.Println("|---|---:|---:|---:|")
 	fmt.Printf("| embedded (memstore) | %.1f | %.0f | 1 |\n", gmNs/1e3, gmTput)

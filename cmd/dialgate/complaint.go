@@ -169,6 +169,11 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 				var err error
 				c, err = desk.File(cmd.Context(), now, f)
 				ch.Scope = c.Scope
+				if err == nil {
+					// The receipt (--at) the deadlines run from, which
+					// may be earlier than the record's at.
+					ch.EffectiveAt = c.ReceivedAt.UTC()
+				}
 				if errors.Is(err, complaint.ErrExists) {
 					// A retry of this filing (same number, scope and
 					// tenant): the complaint is on record, and its
@@ -181,6 +186,7 @@ func (a *app) complaintAddCmd(profile *string) *cobra.Command {
 						old.Scope == scopeOrGlobal(f.Scope) && (f.Tenant == "" || old.Tenant == f.Tenant) {
 						c, ch.Scope = old, old.Scope
 						ch.Tenant, ch.DecisionID, ch.Source = old.Tenant, old.DecisionID, string(old.Channel)
+						ch.EffectiveAt = old.ReceivedAt.UTC()
 						return nil
 					}
 				}

@@ -422,9 +422,10 @@ func BenchmarkLoadStream(b *testing.B) {
 }
 
 // BenchmarkGateAsServed measures the gate exactly as `dialgate serve` wires it
-// (profile cn, boltstore, fsynced audit log) called directly by 32 goroutines,
-// without gRPC: the gate's share of a Check, with allocations and the
-// process's CPU (cpu-ns/op, every goroutine and the GC) per decision.
+// (profile cn, boltstore, fsynced audit log) called directly by 32 goroutines
+// per GOMAXPROCS (b.SetParallelism(32): 64 on a 2-core machine), without
+// gRPC: the gate's share of a Check, with allocations and the process's CPU
+// (cpu-ns/op, every goroutine and the GC) per decision.
 // Run it with TMPDIR=/dev/shm to leave the disk's fsync latency out of ns/op:
 //
 //	TMPDIR=/dev/shm go test -run '^$' -bench GateAsServed ./internal/sidecar/
