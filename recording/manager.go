@@ -626,9 +626,18 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 		return nil
 	}
 	r, err := m.store.GetRecording(ctx, id)
-	if err != nil || r.State == StateDeleting {
-		// The marking step reports the error, or finishes the deletion
-		// an earlier sweep began (which no hold can stop any more).
+	switch {
+	case errors.Is(err, ErrNotFound):
+		// Deleted meanwhile: the marking step reports it.
+		return nil
+	case err != nil:
+		// Fail closed: a read that failed says nothing of the callee's
+		// complaints, and the marking step could still succeed (an
+		// outage that ended in between) and delete their evidence.
+		return fmt.Errorf("recording %s: not deleted: reading it to look up its callee's complaints: %w", id, err)
+	case r.State == StateDeleting:
+		// The marking step finishes the deletion an earlier sweep
+		// began (which no hold can stop any more).
 		return nil
 	}
 	// Under both spellings of a French overseas line (CalleeAlias), as
