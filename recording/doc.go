@@ -10,7 +10,9 @@
 // gives the end (Registration.EndedAt) when it is known; when it is not, the
 // registration instant stands for it — the latest the call can have ended
 // when the recording is registered after the call — or the start, if later.
-// RetainUntil is that end plus the retention. Records stored before
+// RetainUntil is that end plus the retention. The call's outcome naming the
+// recording (Link), reported after the call, lengthens the retention of a
+// recording whose end is not known to count from the report. Records stored before
 // Recording.EndedAt existed counted from the start and keep the RetainUntil
 // they were stored with.
 //

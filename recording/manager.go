@@ -508,7 +508,10 @@ func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]
 // registered yet, a metadata record is created for callee and tenant (started
 // at t, marked StartEstimated, and, with no end known, kept the retention
 // after t: an outcome reported after the call ended; End may later give
-// its real, earlier end). When the call's dial is known (callee valid), a recording registered
+// its real, earlier end). A recording registered without its end (as its
+// call started) is, for the same reason, kept at least until t plus its
+// retention (the longer of the Manager's and RetainUntil less StartedAt,
+// as End counts it); one whose end is known keeps its RetainUntil. When the call's dial is known (callee valid), a recording registered
 // under another tenant than tenant is not linked (ErrInvalid): one tenant's
 // report must not claim another's recording.
 func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number, tenant string) error {
@@ -523,6 +526,17 @@ func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, 
 			return fmt.Errorf("%w: recording %s is already linked to another decision", ErrInvalid, id)
 		}
 		r.DecisionID = decisionID
+		// The outcome is reported after the call ended: a recording
+		// whose end is not known (registered as its call started) is
+		// kept at least its retention after t, as one the report
+		// registers is, never counted from too early an instant. Only
+		// ever lengthened, by the retention counted for it (End's).
+		if r.EndedAt.IsZero() && r.State == StateActive {
+			keep := max(m.cfg.RetentionPeriod(), r.RetainUntil.Sub(r.StartedAt))
+			if until := t.Add(keep); until.After(r.RetainUntil) {
+				r.RetainUntil = until
+			}
+		}
 		return nil
 	})
 	if !errors.Is(err, ErrNotFound) {
