@@ -21,7 +21,7 @@ func TestLinkAfterCallKeepsFromOutcome(t *testing.T) {
 	f := newFixture(t, recording.Config{}, nil)
 	ctx := context.Background()
 	f.registerCall(t, "r", time.Time{}, start) // registered at the call's start
-	reported := start.Add(40 * time.Minute)   // the outcome, after the call
+	reported := start.Add(40 * time.Minute)    // the outcome, after the call
 	if err := f.mgr.Link(ctx, reported, "r", "dec-1", callee, ""); err != nil {
 		t.Fatal(err)
 	}
