@@ -32,7 +32,9 @@
 //
 // FSBlob takes each media file under one URI only: Register refuses another
 // spelling of a file's path ("file:./a.wav" for "file:a.wav"), since the
-// sweeper keeps media another recording still names by comparing URIs.
+// sweeper keeps media another recording still names by comparing URIs
+// (in that canonical form, FSBlob.CanonicalURI, so that a record an
+// earlier build stored under another spelling still counts).
 //
 // Check is the gate check "recording": where a profile requires every call to
 // be recorded, a dial is denied recording.not_configured unless a Manager with a

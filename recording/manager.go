@@ -684,6 +684,10 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 // are recordings of one call, so of one callee: the search is by callee,
 // under both spellings of a French overseas line (Recording.CalleeAlias).
 func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) {
+	// Compared in the driver's canonical form: a record an earlier build
+	// stored may spell the media of a newer one another way
+	// ("file:./a.wav" for "file:a.wav").
+	key := m.mediaKey(rec.MediaURI)
 	for _, callee := range []string{rec.Callee, rec.CalleeAlias} {
 		if callee == "" {
 			continue
@@ -693,12 +697,23 @@ func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) 
 			return false, err
 		}
 		for _, o := range recs {
-			if o.ID != rec.ID && o.MediaURI == rec.MediaURI && o.State != StateDeleting {
+			if o.ID != rec.ID && o.MediaURI != "" && o.State != StateDeleting && m.mediaKey(o.MediaURI) == key {
 				return true, nil
 			}
 		}
 	}
 	return false, nil
+}
+
+// mediaKey returns the form media URIs are compared in: the Blob driver's
+// canonical form of uri when it has one (FSBlob.CanonicalURI), else uri.
+func (m *Manager) mediaKey(uri string) string {
+	if c, ok := m.blob.(interface{ CanonicalURI(uri string) (string, bool) }); ok {
+		if k, ok := c.CanonicalURI(uri); ok {
+			return k
+		}
+	}
+	return uri
 }
 
 // undoDeleting puts a recording whose media delete failed back to active when
