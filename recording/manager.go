@@ -708,7 +708,9 @@ func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) 
 // mediaKey returns the form media URIs are compared in: the Blob driver's
 // canonical form of uri when it has one (FSBlob.CanonicalURI), else uri.
 func (m *Manager) mediaKey(uri string) string {
-	if c, ok := m.blob.(interface{ CanonicalURI(uri string) (string, bool) }); ok {
+	if c, ok := m.blob.(interface {
+		CanonicalURI(uri string) (string, bool)
+	}); ok {
 		if k, ok := c.CanonicalURI(uri); ok {
 			return k
 		}
