@@ -70,6 +70,18 @@ func (b *FSBlob) ValidateURI(uri string) error {
 	return nil
 }
 
+// CanonicalURI returns the canonical form of uri (see ValidateURI) and
+// true, or uri and false when it names no file below the root. Records
+// stored before canonical URIs were required may spell a file another way:
+// the sweeper compares URIs in this form.
+func (b *FSBlob) CanonicalURI(uri string) (string, bool) {
+	p, err := b.path(uri)
+	if err != nil {
+		return uri, false
+	}
+	return "file:" + filepath.ToSlash(filepath.Clean(p)), true
+}
+
 // Exists implements Blob.
 func (b *FSBlob) Exists(_ context.Context, uri string) (bool, error) {
 	p, err := b.path(uri)

@@ -10,7 +10,9 @@
 // gives the end (Registration.EndedAt) when it is known; when it is not, the
 // registration instant stands for it — the latest the call can have ended
 // when the recording is registered after the call — or the start, if later.
-// RetainUntil is that end plus the retention. Records stored before
+// RetainUntil is that end plus the retention. The call's outcome naming the
+// recording (Link), reported after the call, lengthens the retention of a
+// recording whose end is not known to count from the report. Records stored before
 // Recording.EndedAt existed counted from the start and keep the RetainUntil
 // they were stored with.
 //
@@ -30,7 +32,9 @@
 //
 // FSBlob takes each media file under one URI only: Register refuses another
 // spelling of a file's path ("file:./a.wav" for "file:a.wav"), since the
-// sweeper keeps media another recording still names by comparing URIs.
+// sweeper keeps media another recording still names by comparing URIs
+// (in that canonical form, FSBlob.CanonicalURI, so that a record an
+// earlier build stored under another spelling still counts).
 //
 // Check is the gate check "recording": where a profile requires every call to
 // be recorded, a dial is denied recording.not_configured unless a Manager with a

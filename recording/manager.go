@@ -508,7 +508,10 @@ func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]
 // registered yet, a metadata record is created for callee and tenant (started
 // at t, marked StartEstimated, and, with no end known, kept the retention
 // after t: an outcome reported after the call ended; End may later give
-// its real, earlier end). When the call's dial is known (callee valid), a recording registered
+// its real, earlier end). A recording registered without its end (as its
+// call started) is, for the same reason, kept at least until t plus its
+// retention (the longer of the Manager's and RetainUntil less StartedAt,
+// as End counts it); one whose end is known keeps its RetainUntil. When the call's dial is known (callee valid), a recording registered
 // under another tenant than tenant is not linked (ErrInvalid): one tenant's
 // report must not claim another's recording.
 func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number, tenant string) error {
@@ -523,6 +526,17 @@ func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, 
 			return fmt.Errorf("%w: recording %s is already linked to another decision", ErrInvalid, id)
 		}
 		r.DecisionID = decisionID
+		// The outcome is reported after the call ended: a recording
+		// whose end is not known (registered as its call started) is
+		// kept at least its retention after t, as one the report
+		// registers is, never counted from too early an instant. Only
+		// ever lengthened, by the retention counted for it (End's).
+		if r.EndedAt.IsZero() && r.State == StateActive {
+			keep := max(m.cfg.RetentionPeriod(), r.RetainUntil.Sub(r.StartedAt))
+			if until := t.Add(keep); until.After(r.RetainUntil) {
+				r.RetainUntil = until
+			}
+		}
 		return nil
 	})
 	if !errors.Is(err, ErrNotFound) {
@@ -626,9 +640,18 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 		return nil
 	}
 	r, err := m.store.GetRecording(ctx, id)
-	if err != nil || r.State == StateDeleting {
-		// The marking step reports the error, or finishes the deletion
-		// an earlier sweep began (which no hold can stop any more).
+	switch {
+	case errors.Is(err, ErrNotFound):
+		// Deleted meanwhile: the marking step reports it.
+		return nil
+	case err != nil:
+		// Fail closed: a read that failed says nothing of the callee's
+		// complaints, and the marking step could still succeed (an
+		// outage that ended in between) and delete their evidence.
+		return fmt.Errorf("recording %s: not deleted: reading it to look up its callee's complaints: %w", id, err)
+	case r.State == StateDeleting:
+		// The marking step finishes the deletion an earlier sweep
+		// began (which no hold can stop any more).
 		return nil
 	}
 	// Under both spellings of a French overseas line (CalleeAlias), as
@@ -661,6 +684,10 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 // are recordings of one call, so of one callee: the search is by callee,
 // under both spellings of a French overseas line (Recording.CalleeAlias).
 func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) {
+	// Compared in the driver's canonical form: a record an earlier build
+	// stored may spell the media of a newer one another way
+	// ("file:./a.wav" for "file:a.wav").
+	key := m.mediaKey(rec.MediaURI)
 	for _, callee := range []string{rec.Callee, rec.CalleeAlias} {
 		if callee == "" {
 			continue
@@ -670,12 +697,25 @@ func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) 
 			return false, err
 		}
 		for _, o := range recs {
-			if o.ID != rec.ID && o.MediaURI == rec.MediaURI && o.State != StateDeleting {
+			if o.ID != rec.ID && o.MediaURI != "" && o.State != StateDeleting && m.mediaKey(o.MediaURI) == key {
 				return true, nil
 			}
 		}
 	}
 	return false, nil
+}
+
+// mediaKey returns the form media URIs are compared in: the Blob driver's
+// canonical form of uri when it has one (FSBlob.CanonicalURI), else uri.
+func (m *Manager) mediaKey(uri string) string {
+	if c, ok := m.blob.(interface {
+		CanonicalURI(uri string) (string, bool)
+	}); ok {
+		if k, ok := c.CanonicalURI(uri); ok {
+			return k
+		}
+	}
+	return uri
 }
 
 // undoDeleting puts a recording whose media delete failed back to active when

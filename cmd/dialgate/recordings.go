@@ -78,6 +78,17 @@ func recordingErr(err error) error {
 	}
 }
 
+// checkRecordingArg checks the recording id argument (ID) of hold, release,
+// end and show: bad input (exit 2, naming ID) when empty, blank or not
+// UTF-8, as admin recordings and the sidecar check it, rather than an
+// unknown recording (exit 1) with a change record naming another id.
+func checkRecordingArg(id string) error {
+	if strings.TrimSpace(id) == "" {
+		return usageErr("ID: missing (the recording's id)")
+	}
+	return checkText("ID", id)
+}
+
 // recRegistered is `recordings register --json`: the recording written (its
 // callee is stored only as a keyed hash and is not printed).
 type recRegistered struct {
@@ -240,6 +251,9 @@ changes nothing. Exit 2 for a bad --ended-at (missing, before the recording's
 start, in the future), 1 for an unknown recording or one being deleted.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkRecordingArg(args[0]); err != nil {
+				return err
+			}
 			if ended == "" {
 				return usageErr("--ended-at: missing (when the call ended, RFC 3339)")
 			}
@@ -298,6 +312,9 @@ func (a *app) recHoldCmd(profile *string) *cobra.Command {
 		Short: "Place a legal hold on a recording; nothing deletes it while held",
 		Args:  argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkRecordingArg(args[0]); err != nil {
+				return err
+			}
 			if hold == "" {
 				return usageErr("--hold: missing (name the hold, e.g. litigation-2026-04)")
 			}
@@ -359,8 +376,16 @@ recording does not have while other holds keep it is refused (exit 1,
 naming them), as is an unknown recording.`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if hold == "" {
-				return usageErr("--hold: missing")
+			if err := checkRecordingArg(args[0]); err != nil {
+				return err
+			}
+			// A blank or mangled name names no hold: it would be recorded
+			// as a hold released already.
+			if strings.TrimSpace(hold) == "" {
+				return usageErr("--hold: missing (the name of the hold to release)")
+			}
+			if err := checkText("--hold", hold); err != nil {
+				return err
 			}
 			return a.withRecordings(cmd, *profile, false, profileWrites, func(m *recording.Manager) error {
 				// A release lets the recording be deleted: recorded as
@@ -428,6 +453,9 @@ func (a *app) recShowCmd(profile *string) *cobra.Command {
 		Short: "Show a recording's metadata (the callee only as its keyed hash)",
 		Args:  argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkRecordingArg(args[0]); err != nil {
+				return err
+			}
 			return a.withRecordings(cmd, *profile, false, profileReads, func(m *recording.Manager) error {
 				r, err := m.Get(cmd.Context(), args[0])
 				if err != nil {
