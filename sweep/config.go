@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -155,6 +156,23 @@ func (c Config) HasSegmentRate() bool {
 		}
 	}
 	return false
+}
+
+// ForTenant returns the rules tenant's dials are held to: c with the
+// tenant's own segment_rate, sequential and stride rules (Config.Tenants)
+// in place of the profile's, and no Tenants. A tenant c does not name is
+// held to c's rules. Screen judges a tenant's list with it (dialgate
+// screen --tenant).
+func (c Config) ForTenant(tenant string) Config {
+	t, ok := c.Tenants[tenant]
+	c.Tenants = nil
+	if !ok {
+		return c
+	}
+	c.SegmentRate = cmp.Or(t.SegmentRate, c.SegmentRate)
+	c.Sequential = cmp.Or(t.Sequential, c.Sequential)
+	c.Stride = cmp.Or(t.Stride, c.Stride)
+	return c
 }
 
 const maxWindow = 366 * 24 * time.Hour

@@ -185,3 +185,25 @@ func TestRotatingCampaignAndCallerIDIsOneSweep(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigForTenant: a tenant named in Tenants gets its own rules in
+// place of the profile's, the others the profile's; the result names no
+// tenants and is valid.
+func TestConfigForTenant(t *testing.T) {
+	cfg := cnCfg
+	own := &Sequential{MinRun: 5, MaxGap: 2, Window: dialgate.Duration(24 * time.Hour), Cite: uCite}
+	cfg.Tenants = map[string]TenantRules{"acme": {Sequential: own}}
+	got := cfg.ForTenant("acme")
+	if got.Sequential != own || got.SegmentRate != cnCfg.SegmentRate || got.Coverage != cnCfg.Coverage || got.Tenants != nil {
+		t.Fatalf("ForTenant(acme) = %+v", got)
+	}
+	if err := got.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if other := cfg.ForTenant("bob"); other.Sequential != cnCfg.Sequential || other.Tenants != nil {
+		t.Fatalf("ForTenant(bob) = %+v", other)
+	}
+	if cfg.Tenants == nil {
+		t.Fatal("ForTenant changed its receiver's Tenants")
+	}
+}

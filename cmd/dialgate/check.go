@@ -84,7 +84,11 @@ every dial (dnc.registry_stale) unless a current copy is given with --registry.
 State: when DIR/dialgate.db (see --data) exists, check uses that store (do-not-
 call lists, counters), records its reservations there and the decision in the
 audit log in DIR/audit, like dialgate serve (which must not be running on the
-same DIR: the store is locked to one process). Otherwise it decides
+same DIR: the store is locked to one process). The runs of the sweep
+sequential and stride rules, which that store does not hold, check keeps in
+DIR/sweep-runs.jsonl, so that a walk through a segment checked dial by dial
+is seen (dialgate serve keeps its own in memory; a fleet's Redis or
+PostgreSQL, with --config, keeps the fleet's). Otherwise it decides
 without stored lists, consents or counters, says so on stderr and never
 creates the store. Such a decision fails closed: it is DENIED (exit 1), each
 check that would have read the store — dnc, consent, frequency, and sweep
@@ -366,6 +370,19 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 		// PostgreSQL without Redis, are the fleet's: the decision is real
 		// (it reserves and records there) even without a local store.
 		ephemeral = ephemeral && fleet.Redis == "" && fleet.Postgres == ""
+	}
+	if !ephemeral && deps.Runs == nil {
+		// The embedded store keeps no sweep runs: in this process's
+		// memory alone they were gone when check exited, and a walk
+		// through a segment checked dial by dial was never seen. They
+		// are kept beside the store (runsJournalFile).
+		j, err := openRunsJournal(ctx, a.data, a.clock().Now())
+		if err != nil {
+			return deps, nil, false, failErr(errors.Join(fmt.Errorf("--data: %w", err), close()))
+		}
+		deps.Runs = j
+		closeStore := close
+		close = func() error { return errors.Join(j.Close(), closeStore()) }
 	}
 	return deps, close, ephemeral, nil
 }

@@ -26,6 +26,7 @@ func (a *app) screenCmd() *cobra.Command {
 		asJSON, asCSV bool
 		all           bool
 		dncFiles      []string
+		tenant        string
 	)
 	cmd := &cobra.Command{
 		Use:   "screen FILE",
@@ -39,7 +40,9 @@ sweep.sequential (part of a run of consecutive numbers, within one segment or
 across the boundary of two, or of a stride: numbers with the same last four
 digits in successive segments, under a profile with sweep.stride) and
 sweep.segment_coverage (the list holds too many numbers of one segment) — and
-a summary by segment. The rules come from the profile's sweep section; under
+a summary by segment. The rules come from the profile's sweep section (with
+--tenant, that tenant's own thresholds from its sweep.tenants, as its dials
+are held to at run time); under
 a profile without one (us, uk, ca, au, fr) screen needs --dnc and washes the
 list against the snapshots only.
 
@@ -77,7 +80,18 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 				country, requirePlus = 0, true
 			}
 			var cfg sweep.Config
-			if p.Sweep == nil || (p.Sweep.Sequential == nil && p.Sweep.Stride == nil && p.Sweep.Coverage == nil) {
+			if p.Sweep != nil {
+				cfg = *p.Sweep
+			}
+			if cmd.Flags().Changed("tenant") {
+				// The tenant's own thresholds (sweep.tenants), stricter
+				// than the profile's: the rules its dials are held to.
+				if _, own := cfg.Tenants[tenant]; !own {
+					fmt.Fprintf(a.stderr, "dialgate: note: tenant %q has no thresholds of its own in the sweep.tenants of profile %s: screening with the profile's\n", tenant, p.Name)
+				}
+				cfg = cfg.ForTenant(tenant)
+			}
+			if cfg.Sequential == nil && cfg.Stride == nil && cfg.Coverage == nil {
 				if len(dncFiles) == 0 {
 					return usageErr("--profile: %s has no sweep.sequential, sweep.stride or sweep.coverage rule to screen with (give --dnc to wash the list against do-not-call snapshots)", p.Name)
 				}
@@ -85,8 +99,7 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 				// profiles with national registries (us, uk, ca, au, fr)
 				// have none.
 				fmt.Fprintf(a.stderr, "dialgate: note: profile %s has no sweep rule: screening for do-not-call, duplicate and invalid lines only\n", p.Name)
-			} else {
-				cfg = *p.Sweep
+				cfg = sweep.Config{}
 			}
 			var snaps []*dnc.Snapshot
 			for _, path := range dncFiles {
@@ -185,6 +198,7 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 	f.BoolVar(&asCSV, "csv", false, "write one CSV row per number")
 	f.BoolVar(&all, "all", false, "text output: list allowed numbers too")
 	f.StringSliceVar(&dncFiles, "dnc", nil, "do-not-call snapshot file to wash the list against (repeatable)")
+	f.StringVar(&tenant, "tenant", "", "screen with the sweep thresholds of this tenant (the profile's sweep.tenants, stricter than the profile's); without it, the profile's")
 	return cmd
 }
 

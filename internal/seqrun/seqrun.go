@@ -295,7 +295,16 @@ func (r *Set[K]) AddStep(id string, k K, x int, t int64, maxStep int) (int, bool
 	i, found := st.find(x)
 	if found {
 		v := &st.vals[i]
-		v.more = append(v.more, id)
+		// The holders the Set has forgotten (their records left the
+		// window and the margin, maybePruneAll) are dropped: a value
+		// recorded again within every window (a callee dialled daily)
+		// never leaves it, and kept an id a record for as long.
+		r.dropForgotten(v)
+		if _, held := r.ids[v.id]; held {
+			v.more = append(v.more, id)
+		} else {
+			v.id = id
+		}
 		v.at = max(v.at, t)
 	} else {
 		if len(st.vals) == 0 {
@@ -306,6 +315,19 @@ func (r *Set[K]) AddStep(id string, k K, x int, t int64, maxStep int) (int, bool
 	}
 	r.ids[id] = idRef[K]{k: k, x: x, at: t}
 	return 0, true
+}
+
+// dropForgotten removes from v's holders the ids r no longer holds, keeping
+// v.id a held one when another is. r.mu is held.
+func (r *Set[K]) dropForgotten(v *val) {
+	v.more = slices.DeleteFunc(v.more, func(id string) bool {
+		_, held := r.ids[id]
+		return !held
+	})
+	if _, held := r.ids[v.id]; !held && len(v.more) > 0 {
+		v.id = v.more[len(v.more)-1]
+		v.more = v.more[:len(v.more)-1]
+	}
 }
 
 // Release forgets what id recorded. Unknown ids are ignored.

@@ -63,3 +63,35 @@ func TestPruneCallerBehind(t *testing.T) {
 		t.Fatalf("at 155: length %d, want 2 (10 at 100 still in the window)", n)
 	}
 }
+
+// TestReRecordedValueHoldsNoExpiredIDs: a number dialled again within
+// every window (a callee called daily) never leaves the window, and each
+// record added its id to the value's holders; ids whose records had left
+// the window were forgotten by the Set but stayed in the value, so a
+// long-running sidecar's memory grew by an id a dial for as long as the
+// number kept being dialled. A value now holds only ids the Set still
+// holds.
+func TestReRecordedValueHoldsNoExpiredIDs(t *testing.T) {
+	const hour = int64(3600e9)
+	r := New[string](20, 2, 0, hour)
+	for i := range 200 {
+		id := "d" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		if _, ok := r.Add(id, "k", 1234, int64(i)*hour/2); !ok {
+			t.Fatalf("record %d refused", i)
+		}
+	}
+	st := r.keys["k"]
+	i, found := st.find(1234)
+	if !found {
+		t.Fatal("1234 not held")
+	}
+	v := st.vals[i]
+	if held := 1 + len(v.more); held > 8 {
+		t.Fatalf("the value holds %d ids after 200 records half an hour apart; want only those of the last window and margin (≤ 8)", held)
+	}
+	for _, id := range append([]string{v.id}, v.more...) {
+		if !r.Held(id) {
+			t.Errorf("the value holds %s, which the Set no longer holds", id)
+		}
+	}
+}

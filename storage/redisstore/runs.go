@@ -205,6 +205,11 @@ if not old or lt(old, ts) then
 end
 redis.call("ZADD", rv, xs, xs)
 local rm = mpfx .. xs
+-- Holders whose record key expired are dropped: a value recorded again
+-- within every window keeps rm alive, which otherwise grew by an id a record.
+for _, m in ipairs(redis.call("SMEMBERS", rm)) do
+  if redis.call("EXISTS", pfx .. "ri:" .. m) == 0 then redis.call("SREM", rm, m) end
+end
 redis.call("SADD", rm, id)
 redis.call("HSET", ri, "k", k, "x", xs)
 if ttl ~= "0" then

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/storage"
+	"github.com/dialgate/dialgate/storage/memstore"
+)
+
+// runsJournalFile, in --data, keeps the run state of the sweep.sequential
+// and sweep.stride rules (storage.Runs) between the decisions of
+// `dialgate check`. The embedded store has no storage.Runs: kept in the
+// memory of one check process, the runs were forgotten when it exited, so
+// a dialer calling check before every dial of a walk through a segment was
+// never stopped. Each line is one call that changed the state; check
+// replays them at start.
+const runsJournalFile = "sweep-runs.jsonl"
+
+// runOp is one line of runsJournalFile: a storage.Runs call that may have
+// changed the state.
+type runOp struct {
+	// Op is "length" (a RunLength that found a run: it closes the key),
+	// "record" (a RecordRun) or "release" (a ReleaseRun).
+	Op  string            `json:"op"`
+	ID  string            `json:"id,omitempty"`
+	Key string            `json:"key,omitempty"`
+	X   int               `json:"x,omitempty"`
+	T   time.Time         `json:"t"`
+	P   storage.RunParams `json:"p"`
+}
+
+// journaledRuns is a storage.Runs in memory (memstore's) whose changes are
+// appended, synced, to runsJournalFile, so that the next check sees them.
+// The store of --data is locked to one process while it is open, and the
+// journal is only opened with it: one writer at a time.
+type journaledRuns struct {
+	mem  *memstore.Store
+	path string
+
+	mu   sync.Mutex
+	f    *os.File        // opened on the first append
+	held map[string]bool // the ids the journal records: only their releases are journaled
+}
+
+var _ storage.Runs = (*journaledRuns)(nil)
+
+// openRunsJournal replays the journal in dir (none: empty state) into a
+// new state and returns it. Calls older than twice their window and
+// storage.PruneMargin before now can change no decision any more (their
+// values no longer count, their closings have ended): they are dropped,
+// and the journal rewritten without them. A line that does not parse is
+// an error (the state it held is unknown: no decision is possible); a
+// last line without its newline (a write cut short; its decision was
+// never given) is ignored.
+func openRunsJournal(ctx context.Context, dir string, now time.Time) (*journaledRuns, error) {
+	j := &journaledRuns{mem: memstore.New(), path: filepath.Join(dir, runsJournalFile), held: map[string]bool{}}
+	b, err := os.ReadFile(j.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return j, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", runsJournalFile, err)
+	}
+	var (
+		ops     []runOp
+		kept    []byte
+		dropped bool
+		keptIDs = map[string]bool{}
+	)
+	for line, rest := 1, b; len(rest) > 0; line++ {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			dropped = true // a torn last line
+			break
+		}
+		raw := rest[:i+1]
+		rest = rest[i+1:]
+		var op runOp
+		if err := json.Unmarshal(raw, &op); err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", runsJournalFile, line, err)
+		}
+		if err := j.apply(ctx, op); err != nil {
+			return nil, fmt.Errorf("%s: line %d: %w", runsJournalFile, line, err)
+		}
+		ops = append(ops, op)
+		keep := op.T.After(now.Add(-2*op.P.Window - storage.PruneMargin))
+		switch op.Op {
+		case "record":
+			keptIDs[op.ID] = keep
+			j.held[op.ID] = true
+		case "release":
+			keep = keptIDs[op.ID]
+		}
+		if !keep {
+			dropped = true
+			continue
+		}
+		kept = append(kept, raw...)
+	}
+	if dropped {
+		if err := writeJournalAtomic(j.path, kept); err != nil {
+			return nil, fmt.Errorf("%s: rewriting without the calls that count no more: %w", runsJournalFile, err)
+		}
+	}
+	return j, nil
+}
+
+// apply makes op's call on the state in memory.
+func (j *journaledRuns) apply(ctx context.Context, op runOp) error {
+	var err error
+	switch op.Op {
+	case "length":
+		_, err = j.mem.RunLength(ctx, op.Key, op.X, op.T, op.P)
+	case "record":
+		_, _, err = j.mem.RecordRun(ctx, op.ID, op.Key, op.X, op.T, op.P)
+	case "release":
+		err = j.mem.ReleaseRun(ctx, op.ID)
+	default:
+		err = fmt.Errorf("op: unknown %q", op.Op)
+	}
+	return err
+}
+
+// appendOp appends op to the journal and syncs it: a decision given after
+// it is remembered by the next check.
+func (j *journaledRuns) appendOp(op runOp) error {
+	b, err := json.Marshal(op)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("%s: %w", runsJournalFile, err)
+		}
+		j.f = f
+		if err := durable.SyncDir(filepath.Dir(j.path)); err != nil {
+			return fmt.Errorf("%s: %w", runsJournalFile, err)
+		}
+	}
+	if _, err := j.f.Write(b); err != nil {
+		return fmt.Errorf("%s: %w", runsJournalFile, err)
+	}
+	if err := durable.SyncData(j.f); err != nil {
+		return fmt.Errorf("%s: %w", runsJournalFile, err)
+	}
+	return nil
+}
+
+// RunLength is storage.Runs's; a call that finds a run (and so closes the
+// key) is journaled. An error of the journal is returned (the Gate denies:
+// sweep.unavailable).
+func (j *journaledRuns) RunLength(ctx context.Context, key string, x int, t time.Time, p storage.RunParams) (int, error) {
+	n, err := j.mem.RunLength(ctx, key, x, t, p)
+	if err != nil || n < p.MinRun {
+		return n, err
+	}
+	if err := j.appendOp(runOp{Op: "length", Key: key, X: x, T: t, P: p}); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// RecordRun is storage.Runs's, journaled.
+func (j *journaledRuns) RecordRun(ctx context.Context, id, key string, x int, t time.Time, p storage.RunParams) (int, bool, error) {
+	n, ok, err := j.mem.RecordRun(ctx, id, key, x, t, p)
+	if err != nil {
+		return 0, false, err
+	}
+	if err := j.appendOp(runOp{Op: "record", ID: id, Key: key, X: x, T: t, P: p}); err != nil {
+		return 0, false, err
+	}
+	j.mu.Lock()
+	j.held[id] = true
+	j.mu.Unlock()
+	return n, ok, nil
+}
+
+// ReleaseRun is storage.Runs's, journaled when the journal records id.
+func (j *journaledRuns) ReleaseRun(ctx context.Context, id string) error {
+	if err := j.mem.ReleaseRun(ctx, id); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	held := j.held[id]
+	j.mu.Unlock()
+	if !held {
+		return nil
+	}
+	return j.appendOp(runOp{Op: "release", ID: id})
+}
+
+// Close closes the journal.
+func (j *journaledRuns) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	return err
+}
+
+// writeJournalAtomic replaces path with b (mode 0600), durably.
+func writeJournalAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	w := bufio.NewWriter(tmp)
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	ok = true
+	return durable.SyncDir(filepath.Dir(path))
+}
