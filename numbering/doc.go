@@ -53,7 +53,9 @@
 // mobile (+62 8, placed in Jakarta and Makassar) in every zone of
 // Indonesia, a Moroccan number (placed in the Canaries) in
 // Africa/Casablanca and a Chihuahua city one (+52 614, placed in Mazatlán)
-// in America/Chihuahua as well; and a +33
+// in America/Chihuahua as well, and a +61 4 number the metadata does not
+// type as mobile (looked up by prefix: Sydney) in every zone of Australia;
+// and a +33
 // number of a French overseas range in its territory's zone as well as in
 // Paris.
 // Results are cached in a fixed-size, lock-free table, so a repeated lookup

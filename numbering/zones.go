@@ -392,6 +392,14 @@ var zoneFixes = []struct {
 	// Makassar, through the split area 628): never Asia/Jayapura (Papua
 	// and Maluku, UTC+09:00), where 21:30 is 19:30 in Jakarta.
 	{"628", "", []string{"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"}},
+	// +61 4 is mobile only: a mobile is of no place and gets every zone of
+	// the country (countryZoneFixes). But a +61 4 number whose range the
+	// library's metadata does not type (04 41 …, 04 53 …: allocated after
+	// it, or not yet) is looked up by prefix, and the data's 614 says
+	// Australia/Sydney alone: a Perth subscriber would be called at 06:00.
+	// It gets the mobile's zones.
+	{"614", "", []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Darwin", "Australia/Eucla",
+		"Australia/Lord_Howe", "Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}},
 	// Morocco keeps UTC+01:00 outside Ramadan (Africa/Casablanca; Western
 	// Sahara's Africa/El_Aaiun alike); the data says Atlantic/Canary for
 	// the whole of +212, an hour behind from October to March.

@@ -14,7 +14,9 @@ import (
 // an Indonesian mobile (+62 8…) is Jakarta and Makassar in the data, but
 // may be in Papua (Asia/Jayapura), two hours ahead of Jakarta; Morocco is
 // Atlantic/Canary, an hour behind Casablanca in winter; Chihuahua city
-// (+52 614) is America/Mazatlan, an hour behind America/Chihuahua. Each dial
+// (+52 614) is America/Mazatlan, an hour behind America/Chihuahua; an
+// Australian mobile of a range the library's metadata cannot type is
+// looked up by prefix, and the data's +61 4 says Australia/Sydney. Each dial
 // below is inside 08:00–21:00 in the data's zones and outside it where
 // the callee may be.
 func TestWindowsWhereTheDataMisplacesACountry(t *testing.T) {
@@ -30,6 +32,9 @@ func TestWindowsWhereTheDataMisplacesACountry(t *testing.T) {
 		{"+212522123456", "2027-01-13T20:30:00Z", "Casablanca"},
 		// 20:30 in Mazatlán, 21:30 in Chihuahua.
 		{"+526141234567", "2026-07-16T03:30:00Z", "Chihuahua"},
+		// An Australian mobile of a range the library cannot type: 09:00
+		// in Sydney (AEDT), 06:00 in Perth.
+		{"+61441234567", "2027-01-13T22:00:00Z", "Perth"},
 	} {
 		d := dialgate.Dial{To: dialgate.MustParseNumber(tt.to), Purpose: dialgate.PurposeMarketing, At: at(t, tt.at)}
 		rs, err := w.Check(context.Background(), d)
