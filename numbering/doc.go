@@ -47,7 +47,15 @@
 // as well, and a +1 306 825 one (Lloydminster, Saskatchewan, on Alberta's
 // time) in Edmonton as well; exchanges the data lists in one zone they do
 // not keep — Unalaska (+1 907 581) in Honolulu, British Columbia's Peace
-// River and Creston in Edmonton — in their own zones as well; and a +33
+// River and Creston in Edmonton — in their own zones as well; a
+// Kaliningrad line (+7 401, placed in Bucharest, an hour ahead in summer)
+// and a Russian mobile in Europe/Kaliningrad as well, and an Indonesian
+// mobile (+62 8, placed in Jakarta and Makassar) in every zone of
+// Indonesia, a Moroccan number (placed in the Canaries) in
+// Africa/Casablanca and a Chihuahua city one (+52 614, placed in Mazatlán)
+// in America/Chihuahua as well, and a +61 4 number the metadata does not
+// type as mobile (looked up by prefix: Sydney) in every zone of Australia;
+// and a +33
 // number of a French overseas range in its territory's zone as well as in
 // Paris.
 // Results are cached in a fixed-size, lock-free table, so a repeated lookup

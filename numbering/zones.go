@@ -154,8 +154,17 @@ type prefixZones struct {
 // but does not stand for inside a break of the windows: under fr's
 // 13:00–14:00, 13:35 in Darwin on a January weekday is 12:50 in Eucla and
 // 14:05 in Brisbane.
+//
+// Kaliningrad keeps UTC+02:00 all year (Europe/Kaliningrad); the data's +7
+// answer has no zone of that offset in summer (its Europe/Bucharest, which
+// the data gives Kaliningrad's own lines, is UTC+03:00 then): 07:30 in
+// Kaliningrad on a July morning is 08:30 in Bucharest and Moscow. And
+// Morocco's data answer is Atlantic/Canary alone (see zoneFixes): a
+// Moroccan mobile is in Africa/Casablanca.
 var countryZoneFixes = map[string][]string{
-	"61": {"Australia/Darwin"},
+	"61":  {"Australia/Darwin"},
+	"7":   {"Europe/Kaliningrad"},
+	"212": {"Africa/Casablanca"},
 }
 
 // unknownPrefix is prefixZones for a number that starts with no prefix of
@@ -373,6 +382,32 @@ var zoneFixes = []struct {
 	// exchanges (Cranbrook, Fernie, Golden, Invermere …) keep Edmonton's
 	// time and have no fix.
 	{"1907581", "", []string{"America/Anchorage"}},
+	// Kaliningrad (+7 4012, and the oblast's 401xx) keeps UTC+02:00 all
+	// year (Europe/Kaliningrad); the data says Europe/Bucharest, an hour
+	// ahead in summer.
+	{"7401", "", []string{"Europe/Kaliningrad"}},
+	// An Indonesian mobile (+62 8…) may be anywhere in Indonesia, but
+	// libphonenumber counts Indonesia's mobiles as geographic (for its
+	// fixed-wireless lines) and its prefix data gives them Jakarta (and
+	// Makassar, through the split area 628): never Asia/Jayapura (Papua
+	// and Maluku, UTC+09:00), where 21:30 is 19:30 in Jakarta.
+	{"628", "", []string{"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"}},
+	// +61 4 is mobile only: a mobile is of no place and gets every zone of
+	// the country (countryZoneFixes). But a +61 4 number whose range the
+	// library's metadata does not type (04 41 …, 04 53 …: allocated after
+	// it, or not yet) is looked up by prefix, and the data's 614 says
+	// Australia/Sydney alone: a Perth subscriber would be called at 06:00.
+	// It gets the mobile's zones.
+	{"614", "", []string{"Australia/Adelaide", "Australia/Brisbane", "Australia/Darwin", "Australia/Eucla",
+		"Australia/Lord_Howe", "Australia/Perth", "Australia/Sydney", "Indian/Christmas", "Indian/Cocos"}},
+	// Morocco keeps UTC+01:00 outside Ramadan (Africa/Casablanca; Western
+	// Sahara's Africa/El_Aaiun alike); the data says Atlantic/Canary for
+	// the whole of +212, an hour behind from October to March.
+	{"212", "", []string{"Africa/Casablanca"}},
+	// Chihuahua city (+52 614) has kept UTC−06:00 since 2022
+	// (America/Chihuahua); the data still says America/Mazatlan, an hour
+	// behind.
+	{"52614", "", []string{"America/Chihuahua"}},
 	{"1250242", "", []string{"America/Dawson_Creek"}},
 	{"1250261", "", []string{"America/Dawson_Creek"}},
 	{"1250262", "", []string{"America/Dawson_Creek"}},

@@ -401,6 +401,36 @@ func TestZonesAreaCodesTheDataMisplaces(t *testing.T) {
 		"+12504281234": "America/Creston",      // Creston
 		// Cranbrook keeps Edmonton's time: no fix.
 		"+12504261234": "America/Edmonton",
+		// Kaliningrad (+7 4012, the oblast's 401xx) keeps UTC+02:00 all
+		// year; the data says Europe/Bucharest, an hour ahead in summer.
+		// A Russian mobile may be there too: the data's +7 answer has no
+		// zone of UTC+02:00 in summer.
+		"+74012123456": "Europe/Kaliningrad",
+		"+74015312345": "Europe/Kaliningrad",
+		"+79161234567": "Europe/Kaliningrad",
+		// An Indonesian mobile (+62 8…) is of no place, but Indonesia is
+		// one of libphonenumber's countries with geographic mobiles (for
+		// its fixed-wireless lines), so the data's prefix answer counts:
+		// Jakarta and Makassar, never Jayapura (Papua and Maluku,
+		// UTC+09:00), two hours ahead of Jakarta.
+		"+6281234567890": "Asia/Jayapura",
+		"+628111234567":  "Asia/Jayapura",
+		"+6285212345678": "Asia/Makassar",
+		// Morocco (+212) keeps UTC+01:00 outside Ramadan
+		// (Africa/Casablanca); the data says Atlantic/Canary for the whole
+		// country code, an hour behind from October to March.
+		"+212522123456": "Africa/Casablanca",
+		"+212612345678": "Africa/Casablanca",
+		// Chihuahua city (+52 614) has kept UTC−06:00 since 2022
+		// (America/Chihuahua); the data says America/Mazatlan, an hour
+		// behind all year.
+		"+526141234567": "America/Chihuahua",
+		// +61 4 is mobile only, but a range the library's metadata does
+		// not type (04 41 …: allocated after it, or not yet) is looked up
+		// by prefix, and the data's 614 says Australia/Sydney: a Perth
+		// subscriber would be called at 06:00. Every zone of Australia.
+		"+61441234567": "Australia/Perth",
+		"+61453123456": "Australia/Darwin",
 	} {
 		if got := LookupZones(dialgate.MustParseNumber(num)).Zones(); !slices.Contains(got, zone) {
 			t.Errorf("zones of %s = %v: missing %s", num, got, zone)

@@ -367,7 +367,11 @@ func weekMinutes(windows []schedule.Window) []bool {
 	for _, w := range windows {
 		var days []int
 		for _, ds := range w.Days {
-			from, to, isRange := strings.Cut(strings.ToLower(strings.TrimSpace(ds)), "-")
+			// As the schedule parses it: each day of a range trimmed on its
+			// own ("mon - sun" is "mon-sun"), or an overlay widening a
+			// window by such a spelling would go unwarned.
+			from, to, isRange := strings.Cut(strings.ToLower(ds), "-")
+			from, to = strings.TrimSpace(from), strings.TrimSpace(to)
 			a := slices.Index(weekDayNames[:], from)
 			b := a
 			if isRange {

@@ -21,6 +21,11 @@ func TestLintOverlayWeakensLaw(t *testing.T) {
 	}{
 		{"us widened window", head + "extends: us\nschedule:\n  windows:\n    - {days: [mon-sun], ranges: [\"07:00-22:00\"], cite: {source: U, ref: ours}}\n",
 			[]string{"schedule.windows: allows mon 07:00, which base us forbids (47 CFR 64.1200(c)(1))"}},
+		// The schedule reads "sat - sun" as "sat-sun" (each day trimmed):
+		// Lint must read it alike.
+		{"us widened window, days spelt with spaces", head + "extends: us\nschedule:\n  windows:\n    - {days: [\"mon - sun\"], ranges: [\"00:00-24:00\"], cite: {source: U, ref: ours}}\n",
+			[]string{"schedule.windows: allows mon 00:00, which base us forbids (47 CFR 64.1200(c)(1))"}},
+		{"us narrowed window, days spelt with spaces", head + "extends: us\nschedule:\n  windows:\n    - {days: [\" Mon - Fri \"], ranges: [\"09:00-17:00\"], cite: {source: U, ref: ours}}\n", nil},
 		{"us narrowed window", head + "extends: us\nschedule:\n  windows:\n    - {days: [mon-fri], ranges: [\"09:00-17:00\"], cite: {source: U, ref: ours}}\n", nil},
 		{"cn convention widened", head + "extends: cn\nschedule:\n  windows:\n    - {days: [mon-sun], ranges: [\"08:00-22:00\"], cite: {source: U, ref: ours}}\n", nil},
 		{"cn-insurance retention", head + "extends: cn-insurance\nrecording: {retention: 30d}\n",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/decimal"
+	"github.com/dialgate/dialgate/numbering"
 )
 
 // maxBlackoutReason bounds Blackout.Reason, in characters: it is shown in
@@ -45,13 +46,30 @@ func (b *blackoutPlan) inForce(t time.Time) bool {
 }
 
 // covers reports whether the blackout covers the callee n: it has no
-// prefixes, or n's E.164 digits start with one of them. It does not allocate.
+// prefixes, or n's E.164 digits start with one of them — under either
+// spelling of its line (calleeHasPrefix). It does not allocate.
 func (b *blackoutPlan) covers(n dialgate.Number) bool {
-	if len(b.prefixes) == 0 {
+	return len(b.prefixes) == 0 || calleeHasPrefix(n, b.prefixes)
+}
+
+// calleeHasPrefix reports whether the E.164 digits of n, or of the other
+// spelling of its line (numbering.LineAlias: +596 596 12 34 56 is
+// +33 596 12 34 56, +52 1 55 … is +52 55 …), start with one of ps. A
+// dialer may send either spelling of the one callee, and a blackout or
+// regional calendar given for one must cover the other. It does not
+// allocate.
+func calleeHasPrefix(n dialgate.Number, ps []e164Prefix) bool {
+	if hasPrefix(n, ps) {
 		return true
 	}
+	alt, ok := numbering.LineAlias(n)
+	return ok && hasPrefix(alt, ps)
+}
+
+// hasPrefix reports whether n's E.164 digits start with one of ps.
+func hasPrefix(n dialgate.Number, ps []e164Prefix) bool {
 	v, l := n.Uint64(), n.Len()
-	for _, p := range b.prefixes {
+	for _, p := range ps {
 		if p.n <= l && v/decimal.Pow10[l-p.n] == p.v {
 			return true
 		}

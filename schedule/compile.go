@@ -12,6 +12,7 @@ import (
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/internal/decimal"
 	"github.com/dialgate/dialgate/internal/zonename"
+	"github.com/dialgate/dialgate/numbering"
 )
 
 const (
@@ -138,15 +139,23 @@ type regionalPlan struct {
 }
 
 // forCallee returns the plan of callee n: the plan of the Holidays.Regional
-// entry whose prefix n's digits start with, or p. It does not allocate.
+// entry whose prefix n's digits start with — or, when none does, the digits
+// of the other spelling of its line (calleeHasPrefix) —, or p.
+// It does not allocate.
 func (p *plan) forCallee(n dialgate.Number) *plan {
 	if len(p.regional) == 0 {
 		return p
 	}
-	v, l := n.Uint64(), n.Len()
 	for i := range p.regional {
-		for _, x := range p.regional[i].prefixes {
-			if x.n <= l && v/decimal.Pow10[l-x.n] == x.v {
+		if hasPrefix(n, p.regional[i].prefixes) {
+			return p.regional[i].p
+		}
+	}
+	// The other spelling of the line (calleeHasPrefix): an entry given
+	// for +596 is the holidays of +33 596 12 34 56 too.
+	if alt, ok := numbering.LineAlias(n); ok {
+		for i := range p.regional {
+			if hasPrefix(alt, p.regional[i].prefixes) {
 				return p.regional[i].p
 			}
 		}

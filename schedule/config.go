@@ -105,8 +105,10 @@ type Blackout struct {
 	Until time.Time `json:"until"`
 	// Prefixes are E.164 prefixes ("+1225", "+1504": Louisiana area codes),
 	// "+" and 1–15 digits, the first not 0. A callee is covered when its
-	// E.164 digits start with one of them. Empty means every callee of the
-	// profile.
+	// E.164 digits start with one of them, under either spelling of its
+	// line (+596 596 … and +33 596 …, +52 1 55 … and +52 55 …:
+	// numbering.LineAlias).
+	// Empty means every callee of the profile.
 	Prefixes []string `json:"prefixes,omitempty"`
 	// Reason says what was declared, in plain words, as the deny's message
 	// shows it ("Hurricane X, Proclamation 123 JBE 2026"). Required; at most
@@ -196,7 +198,10 @@ func (h *Holidays) AllCalendars() []string {
 // The zero RegionalHolidays is not valid: it names no prefix and no calendar.
 type RegionalHolidays struct {
 	// Prefixes are E.164 prefixes, "+" and 1–15 digits ("+590", "+262").
-	// Required.
+	// Required. A callee whose E.164 digits start with none of any entry's
+	// prefixes is matched by the other spelling of its line
+	// (numbering.LineAlias): an entry for "+596" covers +33 596 12 34 56
+	// too.
 	Prefixes []string `json:"prefixes"`
 	// Calendars names the calendars of those callees. Required.
 	Calendars []string `json:"calendars"`
