@@ -2,6 +2,7 @@ package callerid
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"strings"
 	"testing"
@@ -89,4 +90,35 @@ func TestWriteLedgerCSVMarksItsFiles(t *testing.T) {
 			t.Errorf("%s: bad row: %v, want line 4", name, err)
 		}
 	}
+}
+
+// FuzzParseLedgerUnmarkedKeepsText: a ledger CSV without WriteLedgerCSV's
+// note is read with every holder as its cell holds it, or refused; never
+// read as other text.
+func FuzzParseLedgerUnmarkedKeepsText(f *testing.F) {
+	for _, h := range hostileText {
+		f.Add(h)
+	}
+	f.Add("''")
+	f.Add("'-")
+	f.Fuzz(func(t *testing.T, holder string) {
+		if strings.TrimSpace(holder) != holder {
+			t.Skip()
+		}
+		var buf bytes.Buffer
+		cw := csv.NewWriter(&buf)
+		_ = cw.Write([]string{"number", "holder", "purposes"})
+		_ = cw.Write([]string{"+861058001234", holder, "service"})
+		cw.Flush()
+		if strings.HasPrefix(buf.String(), ledgerNoteMark) {
+			t.Skip()
+		}
+		es, err := ParseLedger(&buf, "t")
+		if err != nil {
+			return
+		}
+		if len(es) != 1 || es[0].Holder != holder {
+			t.Fatalf("holder %q read as %+v", holder, es)
+		}
+	})
 }
