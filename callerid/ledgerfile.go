@@ -41,12 +41,15 @@ var ledgerColumns = []string{"number", "type", "holder", "access", "qualificatio
 //     purposes are required; type, access, qualification, valid_from,
 //     valid_until (RFC 3339) and office_use_only (true/false) are optional;
 //     purposes are separated by ";" or "|"; lines starting with "#" are
-//     comments; a holder, access or qualification cell that starts with
-//     apostrophes followed by =, +, -, @, a tab or a carriage return (not a
-//     plain number) loses one apostrophe, which WriteLedgerCSV adds so that
-//     spreadsheets show such text rather than run it as a formula
-//     (textsafe.CSVText: "'=x" reads "=x", a cell of two apostrophes
-//     and =x reads "'=x", "'Acme" reads "'Acme"); or
+//     comments; in a file whose first line is the note WriteLedgerCSV
+//     writes (also quoted or followed by empty cells), a holder, access or
+//     qualification cell that starts with apostrophes followed by =, +, -,
+//     @, a tab or a carriage return (not a plain number) loses one
+//     apostrophe, which WriteLedgerCSV adds so that spreadsheets show such
+//     text rather than run it as a formula (textsafe.CSVText: "'=x" reads
+//     "=x", a cell of two apostrophes and =x reads "'=x", "'Acme" reads
+//     "'Acme"); in any other file (an earlier build's, or written by hand)
+//     such a cell is refused, as its apostrophe may be the text's own; or
 //   - JSON lines: one object per line with the keys of Entry except tenant
 //     (a file whose first non-blank character is "{").
 //
@@ -61,7 +64,8 @@ func ParseLedger(r io.Reader, tenant string) ([]Entry, error) {
 	if sniffJSON(br) {
 		entries, err = parseLedgerJSON(br, tenant)
 	} else {
-		entries, err = parseLedgerCSV(br, tenant)
+		safe, r := sniffLedgerNote(br)
+		entries, err = parseLedgerCSV(r, tenant, safe)
 	}
 	if err != nil {
 		return nil, err
@@ -75,6 +79,39 @@ func sniffJSON(br *bufio.Reader) bool {
 	b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
 	b = bytes.TrimLeft(b, " \t\r\n")
 	return len(b) > 0 && b[0] == '{'
+}
+
+// ledgerNoteMark begins the first line of every ledger CSV WriteLedgerCSV
+// writes (ledgerNote): its free-text cells are spreadsheet-safe
+// (textsafe.CSVCell), so ParseLedger removes the apostrophe added before a
+// formula. It holds no comma, semicolon or quote, which a spreadsheet saving
+// the file again would split or quote.
+const ledgerNoteMark = "# dialgate ledger CSV with spreadsheet-safe text cells"
+
+// ledgerNote is the first line of a ledger CSV WriteLedgerCSV writes.
+const ledgerNote = ledgerNoteMark + ": a holder or access or qualification starting with = + - or @ has one more leading apostrophe which ledger import removes"
+
+// sniffLedgerNote reports whether br's first line is ledgerNote's (after a
+// byte-order mark; quoted or followed by empty cells, as a spreadsheet may
+// save it) and returns the reader of the CSV: without that line, replaced by
+// an empty one (which the CSV reader skips and counts, so that errors name
+// the file's lines).
+func sniffLedgerNote(br *bufio.Reader) (bool, io.Reader) {
+	b, _ := br.Peek(4096)
+	line := b
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		line = b[:i+1]
+	} else if len(b) == 4096 {
+		return false, br
+	}
+	t := bytes.TrimPrefix(line, []byte("\xEF\xBB\xBF"))
+	t = bytes.TrimPrefix(t, []byte(`"`))
+	if !bytes.HasPrefix(t, []byte(ledgerNoteMark)) {
+		return false, br
+	}
+	n := len(line)
+	_, _ = br.Discard(n)
+	return true, io.MultiReader(strings.NewReader("\n"), br)
 }
 
 type dupCheck map[key]int
@@ -212,7 +249,9 @@ func (e *Entry) parseFields(number, from, until string) error {
 	return nil
 }
 
-func parseLedgerCSV(r io.Reader, tenant string) ([]Entry, error) {
+// parseLedgerCSV reads a CSV ledger; safe says its free-text cells are
+// spreadsheet-safe (sniffLedgerNote).
+func parseLedgerCSV(r io.Reader, tenant string, safe bool) ([]Entry, error) {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
 	cr.FieldsPerRecord = -1
@@ -259,7 +298,7 @@ func parseLedgerCSV(r io.Reader, tenant string) ([]Entry, error) {
 		if len(rec) != len(header) {
 			return nil, &LineError{Line: line, Err: fmt.Errorf("%d fields, the header has %d: %w", len(rec), len(header), ErrInvalidEntry)}
 		}
-		e, err := csvEntry(rec, col, tenant)
+		e, err := csvEntry(rec, col, tenant, safe)
 		if err == nil {
 			e, err = e.Normalize()
 		}
@@ -282,7 +321,7 @@ func csvErr(err error, line int) error {
 	return &LineError{Line: line, Err: fmt.Errorf("%w: %w", err, ErrInvalidEntry)}
 }
 
-func csvEntry(rec []string, col map[string]int, tenant string) (Entry, error) {
+func csvEntry(rec []string, col map[string]int, tenant string, safe bool) (Entry, error) {
 	get := func(name string) string {
 		if i, ok := col[name]; ok {
 			return strings.TrimSpace(rec[i])
@@ -290,10 +329,26 @@ func csvEntry(rec []string, col map[string]int, tenant string) (Entry, error) {
 		return ""
 	}
 	// The free-text cells, as WriteLedgerCSV neutralised them for
-	// spreadsheets (textsafe.CSVCell), read back as the text they hold.
-	text := func(name string) string { return textsafe.CSVText(get(name)) }
+	// spreadsheets (textsafe.CSVCell), read back as the text they hold. In
+	// a file without its note (an earlier build's, or written by hand) a
+	// cell that would lose an apostrophe is refused: there it may be the
+	// text's own, and reading it either way could store other text than
+	// the file's author meant.
+	var ambiguous error
+	text := func(name string) string {
+		c := get(name)
+		t := textsafe.CSVText(c)
+		if t != c && !safe && ambiguous == nil {
+			ambiguous = entryErr(name, "%q starts with an apostrophe before %q, which a ledger CSV written by dialgate (first line %q) adds so that spreadsheets show text and ledger import removes, but which is part of the text in any other file: refused rather than read either way; to remove it, give that first line; to keep it, give the entry as JSON lines",
+				c, strings.TrimLeft(c, "'")[:1], ledgerNoteMark)
+		}
+		return t
+	}
 	e := Entry{Tenant: tenant, Type: ResourceType(get("type")), Holder: text("holder"),
 		Access: text("access"), Qualification: text("qualification")}
+	if ambiguous != nil {
+		return Entry{}, ambiguous
+	}
 	for _, p := range strings.FieldsFunc(get("purposes"), func(r rune) bool { return r == ';' || r == '|' }) {
 		e.Purposes = append(e.Purposes, dialgate.Purpose(strings.TrimSpace(p)))
 	}
@@ -317,9 +372,14 @@ func csvEntry(rec []string, col map[string]int, tenant string) (Entry, error) {
 // written with textsafe.CSVCell, so that one starting with =, +, -, @, a tab
 // or a carriage return (a holder named "=HYPERLINK(…)") gets a leading
 // apostrophe and shows as text instead of running as a formula (CSV
-// injection); ParseLedger removes it again. The number (E.164, +86…), type,
-// purposes, times and flag are written as they are.
+// injection); ParseLedger removes it again. The file's first line is a note
+// (a "#" comment) saying so, by which ParseLedger tells such a file from an
+// earlier build's. The number (E.164, +86…), type, purposes, times and flag
+// are written as they are.
 func WriteLedgerCSV(w io.Writer, entries []Entry) error {
+	if _, err := io.WriteString(w, ledgerNote+"\n"); err != nil {
+		return err
+	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ledgerColumns); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc/codes"
@@ -13,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // defaultHealthTimeout bounds dialgate health's question, connecting
@@ -54,9 +56,19 @@ Exit codes: 0 SERVING; 1 anything else — NOT_SERVING (naming the failing
 components), UNKNOWN, a service the sidecar does not report, the sidecar
 unreachable or refusing the connection, no answer within --timeout — with
 the problem on stderr; 2 bad input (an unknown flag, a bad --addr or
---timeout, TLS files that do not load), naming the flag.`,
+--timeout, a --service that is not UTF-8 or holds control characters, TLS
+files that do not load), naming the flag.`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Not UTF-8, the request could not be sent (the sidecar
+			// would seem to fail); a control character would be echoed
+			// to the terminal in the answer naming it.
+			if !utf8.ValidString(service) {
+				return usageErr("--service: %q is not UTF-8", service)
+			}
+			if p := textsafe.Problem(service, textsafe.Line); p != "" {
+				return usageErr("--service: %q: %s", service, p)
+			}
 			c, err := hf.connect(cmd)
 			if err != nil {
 				return err

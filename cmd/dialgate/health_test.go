@@ -180,6 +180,8 @@ func TestHealthBadInput(t *testing.T) {
 		{[]string{"--data", "/tmp/d"}, "--data"},
 		{[]string{"--addr", "192.0.2.1:7443"}, "--insecure"},
 		{[]string{"extra"}, "extra"},
+		{[]string{"--service", "component/st\xffre"}, "--service"},
+		{[]string{"--service", "component/\x1b[2Jstore"}, "--service"},
 	} {
 		code, out, errs := runCLI(t, "", append([]string{"health"}, c.args...)...)
 		if code != 2 || !strings.Contains(errs, c.want) {

@@ -530,10 +530,13 @@ func (a *app) ledgerImportCmd() *cobra.Command {
 		Long: `Reads a ledger file and stores every entry for --tenant in one transaction.
 CSV: a header row naming the columns number, holder, purposes (required) and
 type, access, qualification, valid_from, valid_until, office_use_only; purposes
-separated by ";"; a holder, access or qualification cell whose leading
-apostrophes are followed by =, +, -, @ loses one apostrophe (which a ledger
-CSV written for spreadsheets adds: '=x reads =x, 'Acme stays 'Acme). JSON
-lines: one object per line with the same keys. A
+separated by ";". In a ledger CSV written for spreadsheets (its first line
+"# dialgate ledger CSV with spreadsheet-safe text cells: …") a holder, access
+or qualification cell whose leading apostrophes are followed by =, +, -, @
+loses one apostrophe ('=x reads =x, 'Acme stays 'Acme); in any other CSV such
+a cell is refused (the apostrophe may be the text's own: add that line, or
+give the entry as JSON lines). JSON lines: one object per line with the same
+keys. A
 malformed file is rejected with the line and field at fault, and nothing is stored.
 A file that would change an entry the ledger already holds is refused (exit 1,
 naming the number and the fields), and nothing is stored, unless --replace is

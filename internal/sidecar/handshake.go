@@ -116,25 +116,33 @@ func (l *logLimiter) allow() (ok bool, suppressed int) {
 // handshakeWatch observes the server's TLS handshakes: a failed one is
 // counted by reason and logged — at Warn, except a connection closed
 // before the end (reason closed: TCP health checks and port scanners
-// make those all day), at Debug — through the limiter.
+// make those all day), at Debug — through the limiter of its level, so
+// that Debug lines never use up the Warn lines of an interval.
 type handshakeWatch struct {
 	log   *slog.Logger
 	m     *metrics
-	limit *logLimiter
+	warn  *logLimiter // the Warn lines
+	debug *logLimiter // the Debug lines (reason closed)
+}
+
+// newHandshakeWatch returns the watch of a server's handshakes, logging to
+// log through the limiters warn and debug and counting in m.
+func newHandshakeWatch(log *slog.Logger, m *metrics, warn, debug *logLimiter) *handshakeWatch {
+	return &handshakeWatch{log: log, m: m, warn: warn, debug: debug}
 }
 
 // failed records a refused handshake with the client at remote.
 func (w *handshakeWatch) failed(remote net.Addr, err error) {
 	reason := handshakeReason(err)
 	w.m.handshakeFailed(reason)
-	level := slog.LevelWarn
+	level, limit := slog.LevelWarn, w.warn
 	if reason == "closed" {
-		level = slog.LevelDebug
+		level, limit = slog.LevelDebug, w.debug
 	}
 	if !w.log.Enabled(context.Background(), level) {
 		return
 	}
-	ok, suppressed := w.limit.allow()
+	ok, suppressed := limit.allow()
 	if !ok {
 		return
 	}

@@ -76,7 +76,7 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 		}, []string{"scope", "grpc_code"}),
 		handshakes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dialgate_tls_handshake_failures_total",
-			Help: "TLS handshakes the server refused or that failed, by reason: not_tls (a plaintext client), no_client_cert and bad_client_cert (mTLS), client_refused (the client ended it with an alert: typically it does not trust the server certificate), protocol (no TLS version, cipher suite or ALPN h2 in common), timeout, closed (closed or reset before the end: TCP health checks, scanners), other. Logged at Warn (closed at Debug), at most 10 lines a minute.",
+			Help: "TLS handshakes the server refused or that failed, by reason: not_tls (a plaintext client), no_client_cert and bad_client_cert (mTLS), client_refused (the client ended it with an alert: typically it does not trust the server certificate), protocol (no TLS version, cipher suite or ALPN h2 in common), timeout, closed (closed or reset before the end: TCP health checks, scanners), other. Logged at Warn (closed at Debug), at most 10 lines a minute at each level.",
 		}, []string{"reason"}),
 		afterRelease: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "dialgate_outcomes_after_release_total",

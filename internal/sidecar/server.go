@@ -53,8 +53,9 @@ type Server struct {
 	m      *metrics
 	tokens *fileReloader[Tokens]     // nil without a tokens file
 	tls    *fileReloader[tls.Config] // nil without TLS
-	// handshakeLog limits the log lines of refused TLS handshakes.
-	handshakeLog *logLimiter
+	// handshakeLog limits the Warn lines of refused TLS handshakes,
+	// handshakeDebugLog the Debug ones (connections closed before the end).
+	handshakeLog, handshakeDebugLog *logLimiter
 	// firstMessage bounds the wait for a call's request (first_message_timeout).
 	firstMessage *firstMessage
 	// listenTCP opens the TCP listeners (net.Listen; replaced in tests).
@@ -97,7 +98,8 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, be: be, log: log, health: health.NewServer(), m: newMetrics(be.SnapshotAges, be.HolidayDataLeft, be.CounterSize, be.CounterJournal, be.CounterExpiry),
 		stopProbes: make(chan struct{}), probesDone: make(chan struct{}), stopStreams: make(chan struct{}),
 		stopped: make(chan struct{}), listenTCP: net.Listen,
-		handshakeLog: &logLimiter{burst: handshakeLogBurst, every: handshakeLogInterval, now: time.Now}}
+		handshakeLog:      &logLimiter{burst: handshakeLogBurst, every: handshakeLogInterval, now: time.Now},
+		handshakeDebugLog: &logLimiter{burst: handshakeLogBurst, every: handshakeLogInterval, now: time.Now}}
 	s.m.initReasons(be.Gate.Shadow())
 	if be.blackouts != nil {
 		be.blackouts.r.useMetrics(s.m, be.blackouts.loadedAt)
@@ -167,7 +169,7 @@ func NewServer(cfg Config, be *Backend, log *slog.Logger) (*Server, error) {
 		// A refused handshake is counted and logged (rate-limited):
 		// grpc-go drops its error, and the dialer sees only Unavailable.
 		s.m.initHandshakes()
-		hw := &handshakeWatch{log: log, m: s.m, limit: s.handshakeLog}
+		hw := newHandshakeWatch(log, s.m, s.handshakeLog, s.handshakeDebugLog)
 		opts = append(opts, grpc.Creds(watchedCreds{TransportCredentials: credentials.NewTLS(serverTLS(r)), failed: hw.failed}))
 	}
 	if be.RegistriesRefused != nil {
