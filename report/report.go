@@ -393,7 +393,7 @@ type VerifiedLog struct {
 	Records  int64  `json:"records"`   // records in the log (every quarter's)
 	TreeSize int64  `json:"tree_size"` // records its last checkpoint signs
 	TreeHash string `json:"tree_hash"` // that checkpoint's tree hash (base64)
-	Unsealed int64  `json:"unsealed"`  // records after that checkpoint
+	Unsealed int64  `json:"unsealed"`  // records no checkpoint signs: after that one and after the trusted one (auditlog.Report.Unsealed)
 }
 
 // Schema is the value of Report.Schema.
