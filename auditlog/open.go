@@ -562,6 +562,24 @@ func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
 // maxWriteBytes, but a reader can see its first pages before the last.
 const liveWriteWait = 500 * time.Millisecond
 
+// ReadLines calls fn with every line of the log file read from r, without
+// its newline, as Verify reads them: torn is true for a last line that does
+// not end in a newline, and a line longer than MaxLineBytes is passed cut to
+// MaxLineBytes+1 bytes (ParseLine rejects it). With live set (r is the last
+// file of a log a running writer may be appending to) an incomplete last
+// line is read again for up to half a second, as Verify does: a write under
+// way, of which a reader can see the first part, is then passed whole (as
+// the last line: what was appended after it is left to the next reading),
+// and only a line still incomplete is passed torn. It returns fn's error, an
+// error reading r, or ctx's while it waits.
+func ReadLines(ctx context.Context, r io.Reader, live bool, fn func(line []byte, torn bool) error) error {
+	var follow time.Duration
+	if live {
+		follow = liveWriteWait
+	}
+	return followLines(ctx, r, follow, fn)
+}
+
 // followLines is eachLine for a file that may be being appended to (the
 // last file of a live log): when r ends in an incomplete line and follow is
 // positive, it reads on for up to follow, and a line completed meanwhile is
