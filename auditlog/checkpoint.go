@@ -137,3 +137,35 @@ func unverifiedCheckpoint(signed []byte) (Checkpoint, error) {
 func signCheckpoint(tree tlog.Tree, logID string, at time.Time, signer note.Signer) ([]byte, error) {
 	return note.Sign(&note.Note{Text: string(formatCheckpoint(tree, logID, at))}, signer)
 }
+
+// CheckpointClockSkew is how far after the clock (Options.Now) a checkpoint
+// in the log may be dated for Open to accept it: a clock stepped back by up
+// to an hour since the log's last checkpoint (an NTP correction, a
+// misread hardware clock corrected) is tolerated, and the next checkpoints
+// are dated as that one until the clock passes it. A checkpoint dated
+// further ahead was written with a clock far ahead (the clock is now far
+// behind the log's, and the calling windows with it), or planted with the
+// key: its time would date every later checkpoint.
+const CheckpointClockSkew = time.Hour
+
+// CheckpointError is the error Open and Repair return for a checkpoint line
+// of the log that they cannot trust: not signed by Options.Signer's key nor
+// by one of Options.Verifiers, not signing the tree of the records before
+// it, or dated after the clock by more than CheckpointClockSkew. Open
+// restores the log's identity and latest time from its checkpoints, and the
+// next checkpoint the log's key signs would carry them: it refuses instead.
+// It wraps ErrCorrupt.
+type CheckpointError struct {
+	File   string // path of the log file
+	Line   int    // 1-based line of the checkpoint in File
+	Detail string // what is wrong with it
+}
+
+// Error names the file and line, says what is wrong and what to do.
+func (e *CheckpointError) Error() string {
+	return fmt.Sprintf("%v: %s:%d: checkpoint not trusted: %s. Neither Open nor Repair removes it (no crash writes it): verify the log to see it (`dialgate audit verify`); keep a copy of the directory as evidence, then delete that line (checkpoints are not part of the hash chain: the records still verify, and those it alone sealed stay unsealed until the next checkpoint) or move the log directory away to start a new log",
+		ErrCorrupt, e.File, e.Line, e.Detail)
+}
+
+// Unwrap returns ErrCorrupt.
+func (e *CheckpointError) Unwrap() error { return ErrCorrupt }

@@ -300,6 +300,11 @@ func TestVerifySignersAndKeyRules(t *testing.T) {
 	o1, o2 := testOptions(k1), testOptions(k2)
 	o1.Now, o2.Now = clock.now, clock.now
 	o1.CheckpointEvery, o2.CheckpointEvery = 5, 5
+	// Open accepts the other key's checkpoints in the log only when told
+	// to trust it (Options.Verifiers): after the rotation, K2's options
+	// list the retired K1.
+	o2.Verifiers = []note.Verifier{mustVerifier(t, k1.vkey)}
+	o1.Verifiers = []note.Verifier{mustVerifier(t, k2.vkey)}
 	writeSeq(t, dir, o1, 0, 10) // K1 signs records 0–9 (two checkpoints)
 	rotated := t0.Add(24 * time.Hour)
 	clock.set(rotated)

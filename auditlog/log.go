@@ -63,6 +63,15 @@ type Options struct {
 	// Signer signs checkpoints: an ed25519 note signer, see NewSigner and
 	// GenerateKey.
 	Signer note.Signer
+	// Verifiers are the public keys, besides Signer's own, whose
+	// checkpoints Open (and Repair) accept in the log: after a key
+	// rotation, the retired keys that signed its earlier checkpoints (see
+	// NewVerifier). Open verifies every checkpoint line of the log (see
+	// CheckpointError); Signer's own checkpoints are verified by signing
+	// their text again and comparing (ed25519 signatures are
+	// deterministic), so a Signer whose signatures are not (not an ed25519
+	// note signer) must have its own public key listed here too.
+	Verifiers []note.Verifier
 	// Profile, when set, is recorded as every decision's profile; otherwise the
 	// profile is the part of the policy version before its first "@".
 	Profile string

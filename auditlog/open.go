@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/dialgate/dialgate/internal/durable"
@@ -97,7 +98,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := scanDir(ctx, dir)
+	st, err := scanDir(ctx, dir, &opts)
 	if err == nil && len(st.unrecorded) > 0 {
 		u := &UnrecordedCutError{}
 		for _, c := range st.unrecorded {
@@ -226,12 +227,17 @@ func LogFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-func scanDir(ctx context.Context, dir string) (*scanState, error) {
+// scanDir reads the log in dir and restores the writer's state from it.
+// opts (defaults set) gives the keys and the clock every checkpoint line is
+// checked with (checkCheckpoint).
+func scanDir(ctx context.Context, dir string, opts *Options) (*scanState, error) {
 	idx, err := logFiles(dir)
 	if err != nil {
 		return nil, err
 	}
 	st := &scanState{}
+	keys := checkpointKeys{signer: opts.Signer, keys: opts.Verifiers}
+	now := opts.Now()
 	signed, err := readCheckpointFile(dir)
 	if err != nil {
 		return nil, err
@@ -298,19 +304,21 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 				return fmt.Errorf("%w: %s:%d (offset %d): %w", ErrCorrupt, name, lineNo, start, err)
 			}
 			if l.Kind == KindCheckpoint {
+				// Every checkpoint is checked before anything is taken
+				// from it: its identity and time are signed again by the
+				// log's key at the next checkpoint, and Checkpoint returns
+				// it as the log's latest. One that does not verify is
+				// refused (CheckpointError); Repair refuses it likewise
+				// and never removes it (it is no crash's doing).
+				cp, detail := st.checkCheckpoint([]byte(l.Note), keys, now)
+				if detail != "" {
+					return &CheckpointError{File: name, Line: lineNo, Detail: detail}
+				}
 				st.since = 0
 				st.lastSigned = []byte(l.Note)
-				// A checkpoint whose text does not parse (damaged) is
-				// left to Verify, which reports it: Open does not need
-				// it (the records chain on their own), and refusing it
-				// here would stop the sidecar with no way out (Repair
-				// scans as Open does). It restores nothing. A checkpoint
-				// without a log-id or time line (an older build wrote to
-				// the log) does not end the log's identity or time either.
-				cp, err := unverifiedCheckpoint(st.lastSigned)
-				if err != nil {
-					return nil
-				}
+				// A checkpoint without a log-id or time line (an older
+				// build wrote to the log) does not end the log's identity
+				// or time.
 				if cp.LogID != "" {
 					st.logID = cp.LogID
 				}
@@ -367,6 +375,80 @@ func scanDir(ctx context.Context, dir string) (*scanState, error) {
 		}
 	}
 	return st, nil
+}
+
+// checkCheckpoint checks the signed checkpoint msg, read after the st.seq
+// records scanned so far, and returns what it states, or why it cannot be
+// trusted: it must be signed by a key of keys, sign exactly the tree of those
+// records, and not be dated after now by more than CheckpointClockSkew.
+func (st *scanState) checkCheckpoint(msg []byte, keys checkpointKeys, now time.Time) (Checkpoint, string) {
+	n, err := note.Open(msg, keys)
+	if err != nil {
+		var unverified *note.UnverifiedNoteError
+		var invalid *note.InvalidSignatureError
+		switch {
+		case errors.As(err, &unverified):
+			var by []string
+			for _, sig := range unverified.Note.UnverifiedSigs {
+				by = append(by, KeyName(sig.Name, sig.Hash))
+			}
+			return Checkpoint{}, fmt.Sprintf("it is signed by %s, not by the log's key %s nor by a key in Options.Verifiers: planted, or signed before a key rotation (list the retired public key in Options.Verifiers)",
+				strings.Join(by, ", "), KeyName(keys.signer.Name(), keys.signer.KeyHash()))
+		case errors.As(err, &invalid):
+			return Checkpoint{}, fmt.Sprintf("the signature by key %s does not verify: the checkpoint or its signature was altered", KeyName(invalid.Name, invalid.Hash))
+		default:
+			return Checkpoint{}, fmt.Sprintf("not a well-formed signed note: %v", err)
+		}
+	}
+	cp, err := parseCheckpointText(n.Text)
+	if err != nil {
+		return Checkpoint{}, fmt.Sprintf("its signed text is not a tree description: %v", err)
+	}
+	root, err := st.tree.root()
+	if err != nil {
+		return Checkpoint{}, fmt.Sprintf("the tree of the records before it: %v", err)
+	}
+	if cp.Tree.N != st.seq || cp.Tree.Hash != root {
+		return Checkpoint{}, fmt.Sprintf("it signs the tree of %d records (hash %s), but the %d records before it have tree hash %s: not this log's checkpoint for them (copied from another log, moved or replayed)",
+			cp.Tree.N, cp.Tree.Hash, st.seq, root)
+	}
+	if limit := now.Add(CheckpointClockSkew); !cp.Time.IsZero() && cp.Time.After(limit) {
+		return Checkpoint{}, fmt.Sprintf("it is dated %s, in the future of the clock (%s) by more than %v: written with a clock far ahead, or planted, and every later checkpoint would be dated after it (if the clock was ahead when it was written, start once the clock has passed it)",
+			cp.Time.Format(time.RFC3339), now.UTC().Truncate(time.Second).Format(time.RFC3339), CheckpointClockSkew)
+	}
+	return cp, ""
+}
+
+// checkpointKeys are the keys Open accepts the log's checkpoints from: the
+// signer's own (checked by signing the text again: ed25519 signatures are
+// deterministic) and Options.Verifiers. It implements note.Verifiers.
+type checkpointKeys struct {
+	signer note.Signer
+	keys   []note.Verifier
+}
+
+// Verifier returns the key name+hash, a listed one before the signer's.
+func (k checkpointKeys) Verifier(name string, hash uint32) (note.Verifier, error) {
+	for _, v := range k.keys {
+		if v != nil && v.Name() == name && v.KeyHash() == hash {
+			return v, nil
+		}
+	}
+	if k.signer.Name() == name && k.signer.KeyHash() == hash {
+		return resignVerifier{k.signer}, nil
+	}
+	return nil, &note.UnknownVerifierError{Name: name, KeyHash: hash}
+}
+
+// resignVerifier verifies a signature of its signer's key by signing the
+// message again and comparing: right for deterministic signatures (ed25519).
+type resignVerifier struct{ s note.Signer }
+
+func (v resignVerifier) Name() string    { return v.s.Name() }
+func (v resignVerifier) KeyHash() uint32 { return v.s.KeyHash() }
+func (v resignVerifier) Verify(msg, sig []byte) bool {
+	again, err := v.s.Sign(msg)
+	return err == nil && bytes.Equal(again, sig)
 }
 
 // CheckpointFileTree returns the tree the checkpoint file in dir
@@ -479,6 +561,24 @@ func eachLine(r io.Reader, fn func(line []byte, torn bool) error) error {
 // before it reports the line torn. A write is one write(2) of at most
 // maxWriteBytes, but a reader can see its first pages before the last.
 const liveWriteWait = 500 * time.Millisecond
+
+// ReadLines calls fn with every line of the log file read from r, without
+// its newline, as Verify reads them: torn is true for a last line that does
+// not end in a newline, and a line longer than MaxLineBytes is passed cut to
+// MaxLineBytes+1 bytes (ParseLine rejects it). With live set (r is the last
+// file of a log a running writer may be appending to) an incomplete last
+// line is read again for up to half a second, as Verify does: a write under
+// way, of which a reader can see the first part, is then passed whole (as
+// the last line: what was appended after it is left to the next reading),
+// and only a line still incomplete is passed torn. It returns fn's error, an
+// error reading r, or ctx's while it waits.
+func ReadLines(ctx context.Context, r io.Reader, live bool, fn func(line []byte, torn bool) error) error {
+	var follow time.Duration
+	if live {
+		follow = liveWriteWait
+	}
+	return followLines(ctx, r, follow, fn)
+}
 
 // followLines is eachLine for a file that may be being appended to (the
 // last file of a live log): when r ends in an incomplete line and follow is
@@ -608,7 +708,7 @@ func repairLocked(ctx context.Context, dir string, opts Options, red *Redactor, 
 		}
 		return nil, err
 	}
-	_, err := scanDir(ctx, dir)
+	_, err := scanDir(ctx, dir, &opts)
 	var torn *TornError
 	if errors.As(err, &torn) {
 		err = cutTail(torn)
@@ -616,7 +716,7 @@ func repairLocked(ctx context.Context, dir string, opts Options, red *Redactor, 
 	if err != nil {
 		return fail(err)
 	}
-	st, err := scanDir(ctx, dir)
+	st, err := scanDir(ctx, dir, &opts)
 	if err != nil || len(st.unrecorded) == 0 {
 		return fail(err) // nil when there is nothing to repair
 	}

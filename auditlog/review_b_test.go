@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,9 +76,13 @@ func TestCheckpointOutOfRangeKeepsLastTime(t *testing.T) {
 }
 
 // A checkpoint line whose signed text does not parse (damaged on disk) did
-// not stop Open before checkpoints carried a log id and time (Open does not
-// need it: records chain on their own); it must not now, or the sidecar
-// cannot start and `audit repair` cannot help. Verify still reports it.
+// not stop Open before checkpoints carried a log id and time. Since Open
+// verifies every checkpoint (session 20: a planted one had the log's key
+// sign its log id and time), a damaged one is refused like a forged one,
+// naming its file and line and saying what to do (CheckpointError): the
+// sidecar does not start on a log it cannot trust. Verify reports it too;
+// with the line removed (checkpoints are outside the hash chain) the log
+// opens again and keeps its identity.
 func TestOpenDamagedCheckpoint(t *testing.T) {
 	k := newTestKeys(t, "dmg")
 	dir := t.TempDir()
@@ -101,11 +106,24 @@ func TestOpenDamagedCheckpoint(t *testing.T) {
 	}
 	o2 := opts
 	o2.LogID = ""
-	writeSeq(t, dir, o2, 4, 6)
+	_, err = Open(context.Background(), dir, o2)
+	var ce *CheckpointError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrCorrupt) || ce.File != files[0] || ce.Line != 6 || !strings.Contains(err.Error(), "delete that line") {
+		t.Fatalf("Open of a damaged checkpoint: %v, want a *CheckpointError at %s:6 saying what to do", err, files[0])
+	}
 	_, err = Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers})
 	var ve *VerifyError
 	if !errors.As(err, &ve) || ve.Problem != ProblemBadSignature && ve.Problem != ProblemEdited {
 		t.Fatalf("Verify of a damaged checkpoint: %v, want a problem", err)
+	}
+	// The way out the error gives: the line deleted (a copy kept).
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	if err := os.WriteFile(files[0], bytes.Join(append(lines[:5:5], lines[6:]...), nil), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeSeq(t, dir, o2, 4, 6)
+	if _, err := Verify(context.Background(), files, VerifyOptions{Verifiers: k.verifiers, LogID: "sidecar-a"}); err != nil {
+		t.Fatalf("Verify with the damaged checkpoint removed: %v", err)
 	}
 	// The log kept its identity (from the earlier checkpoint).
 	if _, err := Open(context.Background(), dir, Options{HMACKey: testKey, HMACKeyID: "k-test", Signer: k.signer, LogID: "sidecar-b"}); !errors.Is(err, ErrInvalidOptions) {

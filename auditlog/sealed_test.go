@@ -2,10 +2,13 @@ package auditlog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // An auditor given a closed log (a stopped sidecar's, a copy taken for the
@@ -83,4 +86,78 @@ func writeFile(t *testing.T, path, data string) {
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestVerifyRequireSealedTrustedCovers: RequireSealed refuses records no
+// signature covers (docs/auditors.md: "records after a log's last
+// checkpoint (signed by nothing)"). It also refused records that the
+// trusted checkpoint (VerifyOptions.Trusted, which Verify checked the log
+// against) signs, when the log's own checkpoint lines stop before them (its
+// last checkpoint lines deleted): the failure said "no signature covers"
+// records a signature covers. Records the trusted checkpoint signs are
+// sealed; those after both are still refused, from the first of them.
+func TestVerifyRequireSealedTrustedCovers(t *testing.T) {
+	ctx := context.Background()
+	k := newTestKeys(t, "test-log")
+	dir := t.TempDir()
+	opts := testOptions(k)
+	opts.CheckpointEvery = 3
+	files := writeLog(t, dir, opts, 7) // checkpoints after records 2, 5 and 6 (the close)
+	trusted, err := os.ReadFile(dir + "/" + CheckpointFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The log's last checkpoint line is deleted: its own checkpoints now
+	// seal records 0 to 5 only; the trusted one signs all 7 (+ outcomes).
+	lines := strings.SplitAfter(readFile(t, files[0]), "\n")
+	last := len(lines) - 2
+	if !strings.Contains(lines[last], `"kind":"checkpoint"`) {
+		t.Fatalf("last line %q is not a checkpoint", lines[last])
+	}
+	writeFile(t, files[0], strings.Join(lines[:last], ""))
+	vo := VerifyOptions{Verifiers: k.verifiers, Trusted: trusted}
+	rep, err := Verify(ctx, files, vo)
+	if err != nil || rep.TrustedTree == nil || rep.Tree.N >= rep.TrustedTree.N || rep.TrustedTree.N != rep.Records {
+		t.Fatalf("Verify: %+v, %v; want the trusted checkpoint to sign more records than the log's last", rep, err)
+	}
+	if rep.Unsealed != 0 {
+		t.Errorf("Unsealed = %d, want 0: the trusted checkpoint signs every record", rep.Unsealed)
+	}
+	vo.RequireSealed = true
+	if rep, err := Verify(ctx, files, vo); err != nil || rep.Unsealed != 0 {
+		t.Fatalf("Verify RequireSealed with a trusted checkpoint signing every record: %v (unsealed %d), want success", err, rep.Unsealed)
+	}
+	// Without the trusted checkpoint, they are unsealed.
+	if _, err := Verify(ctx, files, VerifyOptions{Verifiers: k.verifiers, RequireSealed: true}); !errors.Is(err, ErrVerify) {
+		t.Fatalf("Verify RequireSealed without the trusted checkpoint: %v, want unsealed", err)
+	}
+	// A record appended after both is refused, from the first after the trusted tree.
+	n := rep.Records
+	writeFile(t, files[0], strings.Join(lines[:last], "")+forgedNext(t, lines[last-1]))
+	_, err = Verify(ctx, files, vo)
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Problem != ProblemUnsealed || ve.Seq != n || !strings.Contains(ve.Detail, "1 record after the trusted checkpoint") {
+		t.Fatalf("Verify RequireSealed with a record after the trusted checkpoint: %v, want unsealed at record %d, 1 record after the trusted checkpoint", err, n)
+	}
+}
+
+// forgedNext returns a record line that follows the record line prev (the
+// next seq, prev its hash): what anyone who can write the file can append.
+func forgedNext(t *testing.T, prev string) string {
+	t.Helper()
+	prev = strings.TrimSuffix(prev, "\n")
+	l, err := ParseLine([]byte(prev))
+	if err != nil || l.Seq == nil {
+		t.Fatalf("%q is not a record: %v", prev, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(prev), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["seq"], m["prev"] = *l.Seq+1, tlog.RecordHash([]byte(prev)).String()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b) + "\n"
 }

@@ -50,8 +50,9 @@ const (
 	// log's other checkpoints (or than VerifyOptions.LogID): it belongs to
 	// another log signed with the same key.
 	ProblemWrongLog Problem = "wrong log"
-	// ProblemUnsealed: records follow the last checkpoint, so no signature
-	// covers them; reported only with VerifyOptions.RequireSealed.
+	// ProblemUnsealed: records follow the last checkpoint (and the trusted
+	// one), so no signature covers them; reported only with
+	// VerifyOptions.RequireSealed.
 	ProblemUnsealed Problem = "unsealed"
 )
 
@@ -117,7 +118,8 @@ type VerifyOptions struct {
 	KeyRules []KeyRule
 	// RequireSealed makes records after the last checkpoint a failure
 	// (ProblemUnsealed, naming the first of them) instead of a count in
-	// Report.Unsealed. Use it on a closed log (a stopped sidecar's, a copy
+	// Report.Unsealed. Records that Trusted signs are sealed, even when the
+	// log's own checkpoints stop before them. Use it on a closed log (a stopped sidecar's, a copy
 	// taken for an audit, a log dialgate check wrote): anyone who can write
 	// the files can append or edit records no signature covers.
 	RequireSealed bool
@@ -201,8 +203,10 @@ type Report struct {
 	Checkpoints     int64 // checkpoint lines verified
 	// Tree is the tree of the last checkpoint in the log (zero if none).
 	Tree tlog.Tree
-	// Unsealed is the number of records after the last checkpoint: records no
-	// signature covers yet (a log that was not closed cleanly, or still open).
+	// Unsealed is the number of records no signature covers yet (a log that
+	// was not closed cleanly, or still open): those after the last
+	// checkpoint, or after the trusted checkpoint (VerifyOptions.Trusted)
+	// when it signs more records than that one.
 	Unsealed int64
 	// TrustedTree is the tree of VerifyOptions.Trusted, when given.
 	TrustedTree *tlog.Tree
@@ -338,6 +342,7 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 		return rep, bad
 	}
 	expected, sealedAt, cps := w.expected, w.sealedAt, w.cps
+	trustedSeals := false // opts.Trusted signs more records than the log's last checkpoint
 	if verr := checkKeyRules(cps, opts.KeyRules); verr != nil {
 		return rep, verr
 	}
@@ -377,10 +382,19 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 			return rep, &VerifyError{File: files[len(files)-1], Seq: -1, Problem: ProblemEdited,
 				Detail: fmt.Sprintf("the first %d records do not match the trusted checkpoint: a record among them was edited and the chain rewritten", tree.N)}
 		}
+		// The records the trusted checkpoint signs are sealed, whatever
+		// the log's own checkpoint lines (its last ones deleted, say).
+		if tree.N > sealedAt {
+			sealedAt, trustedSeals = tree.N, true
+		}
 	}
+	rep.Unsealed = expected - sealedAt
 	if opts.RequireSealed && rep.Unsealed > 0 {
 		where := "after the last checkpoint"
-		if rep.Checkpoints == 0 {
+		switch {
+		case trustedSeals:
+			where = "after the trusted checkpoint"
+		case rep.Checkpoints == 0:
 			where = "and no checkpoint"
 		}
 		verr := &VerifyError{File: files[len(files)-1], Seq: sealedAt, Problem: ProblemUnsealed,

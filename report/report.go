@@ -1,13 +1,10 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -393,7 +390,7 @@ type VerifiedLog struct {
 	Records  int64  `json:"records"`   // records in the log (every quarter's)
 	TreeSize int64  `json:"tree_size"` // records its last checkpoint signs
 	TreeHash string `json:"tree_hash"` // that checkpoint's tree hash (base64)
-	Unsealed int64  `json:"unsealed"`  // records after that checkpoint
+	Unsealed int64  `json:"unsealed"`  // records no checkpoint signs: after that one and after the trusted one (auditlog.Report.Unsealed)
 }
 
 // Schema is the value of Report.Schema.
@@ -539,15 +536,24 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 		if err != nil {
 			return fmt.Errorf("report: audit log: %w", err)
 		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 64*1024), auditlog.MaxLineBytes+1)
-		sc.Split(scanRawLines)
+		// The last file of a directory may be a live log's: a write under
+		// way at its end is waited for (briefly) and read whole, as audit
+		// verify reads it (auditlog.ReadLines), not taken for a torn line.
+		live := fileIndex == len(src.AuditFiles)-1 || filepath.Dir(src.AuditFiles[fileIndex+1]) != filepath.Dir(path)
 		n := 0
-		for sc.Scan() {
+		err = auditlog.ReadLines(ctx, f, live, func(line []byte, torn bool) error {
 			n++
-			l, err := auditlog.ParseLine(sc.Bytes())
+			if len(line) > auditlog.MaxLineBytes {
+				return fmt.Errorf("report: %s:%d: %w: longer than %d bytes (run `dialgate audit verify`)", path, n, auditlog.ErrMalformed, auditlog.MaxLineBytes)
+			}
+			if torn {
+				// Not counted, even when the bytes are a whole record:
+				// Repair cuts the line off, and the repaired log no
+				// longer holds it.
+				return fmt.Errorf("report: %s: line %d: %w: it does not end in a newline (a crash during a write, or the file was cut: run `dialgate audit verify`, and `dialgate audit repair` after a crash)", path, n, auditlog.ErrTorn)
+			}
+			l, err := auditlog.ParseLine(line)
 			if err != nil {
-				f.Close()
 				return fmt.Errorf("report: %s:%d: %w (run `dialgate audit verify`)", path, n, err)
 			}
 			if l.Seq != nil { // a record, not a checkpoint
@@ -556,17 +562,14 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				case !last.ok || (first && (read[path] || (seq != last.seq+1 && filepath.Dir(path) != last.dir))):
 					// The start of a log, or of the part of one given.
 				case seq != last.seq+1:
-					f.Close()
 					return fmt.Errorf("%w: %s:%d: record %d follows record %d: records are missing or out of order (run `dialgate audit verify`)", ErrAuditChain, path, n, seq, last.seq)
 				case l.Prev != last.hash.String():
-					f.Close()
 					return fmt.Errorf("%w: %s:%d: record %d: prev is not the hash of record %d: a record was edited after it was written (run `dialgate audit verify`)", ErrAuditChain, path, n, seq, last.seq)
 				}
-				h := tlog.RecordHash(sc.Bytes())
+				h := tlog.RecordHash(line)
 				if first {
 					at := path + ":" + strconv.Itoa(n)
 					if was, dup := starts[h]; dup {
-						f.Close()
 						return fmt.Errorf("%w (%w): %s: record %d was already read at %s: the same audit log file given twice (a directory given twice, or a copy of a log): its records would be counted twice", ErrDuplicateRecord, ErrDuplicateDecision, at, seq, was)
 					}
 					starts[h] = at
@@ -582,14 +585,12 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 				if trees != nil {
 					t := trees[last.dir]
 					if t == nil {
-						f.Close()
 						return fmt.Errorf("%w: %s: the log directory %s was not verified", ErrNotVerified, path, last.dir)
 					}
 					if t.n == t.log.Records && t.extraAt == "" {
 						t.extraAt = path + ":" + strconv.Itoa(n)
 					}
 					if err := t.add(seq, h); err != nil {
-						f.Close()
 						return fmt.Errorf("%w: %s:%d: %w", ErrNotVerified, path, n, err)
 					}
 				}
@@ -602,22 +603,18 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 						// Another decision (of another quarter or tenant)
 						// under the id of one of the quarter: their
 						// outcomes could not be told apart.
-						f.Close()
 						return fmt.Errorf("%w: %s:%d: decision %s, at %s, has the id of the quarter's decision recorded at %s:%d (decision ids that repeat): their outcomes cannot be told apart", ErrDuplicateDecision, path, n, d.ID, d.At.UTC().Format(time.RFC3339), src.AuditFiles[q.file], q.line)
 					}
-					continue
+					return nil
 				}
 				if first, dup := inQuarter[d.ID]; dup {
-					f.Close()
 					return fmt.Errorf("%w: %s: decision %s was already recorded at %s:%d (the same log given twice, or decision ids that repeat): it would be counted twice", ErrDuplicateDecision, path+":"+strconv.Itoa(n), d.ID, src.AuditFiles[first.file], first.line)
 				}
 				if err := reasonRule(d); err != nil {
-					f.Close()
 					return fmt.Errorf("%w: %s:%d: decision %s: %w (run `dialgate audit verify`; the record was not written by a dialgate Gate)", ErrMalformedDecision, path, n, d.ID, err)
 				}
 				secs, _, err := ringMinimum(d.Evidence)
 				if err != nil {
-					f.Close()
 					return fmt.Errorf("report: %s:%d: decision %s: %w", path, n, d.ID, err)
 				}
 				key := campaignKey{d.Tenant, d.Campaign}
@@ -700,7 +697,7 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					}
 				}
 				if !r.in(c.At) {
-					continue
+					return nil
 				}
 				actor := c.Actor
 				if actor == "" {
@@ -747,19 +744,13 @@ func (r *Report) readAudit(ctx context.Context, src Sources) error {
 					}
 				}
 			}
-		}
-		err = sc.Err()
-		if err == nil && n > 0 {
-			err = checkLastNewline(f, path, n)
-		}
+			return nil
+		})
 		f.Close()
 		read[path] = true
 		logDirs[filepath.Dir(path)].lastRead = filepath.Clean(path)
-		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("report: %s:%d: %w: longer than %d bytes (run `dialgate audit verify`)", path, n+1, auditlog.ErrMalformed, auditlog.MaxLineBytes)
-		}
 		if err != nil {
-			return fmt.Errorf("report: %s: %w", path, err)
+			return err
 		}
 	}
 	for _, dir := range dirs {
@@ -1154,38 +1145,6 @@ func (ld *logDir) check(dir string, held int64) error {
 	}
 	return fmt.Errorf("%w: %s: the log holds %d records, but its %s file signs %d: records were cut off its end, or this is a copy of a live log whose %s file was copied after its log files (copy it first) (run `dialgate audit verify`)",
 		ErrAuditChain, dir, held, auditlog.CheckpointFile, ld.signed.N, auditlog.CheckpointFile)
-}
-
-// scanRawLines is bufio.ScanLines without its dropping of a carriage
-// return before the newline: a line is hashed (and parsed) as the bytes
-// auditlog.Verify reads, so that a carriage return added to a record, an
-// edit, breaks the chain here as it does there.
-func scanRawLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	if i := bytes.IndexByte(data, '\n'); i >= 0 {
-		return i + 1, data[:i], nil
-	}
-	if atEOF && len(data) > 0 {
-		return len(data), data, nil
-	}
-	return 0, nil, nil
-}
-
-// checkLastNewline returns an error wrapping auditlog.ErrTorn when the file f
-// (path, whose line n is the last) does not end in a newline: its last line
-// is torn, and auditlog.Repair would cut it off, whole record or not.
-func checkLastNewline(f *os.File, path string, n int) error {
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	last := make([]byte, 1)
-	if _, err := f.ReadAt(last, fi.Size()-1); err != nil {
-		return err
-	}
-	if last[0] != '\n' {
-		return fmt.Errorf("line %d: %w: it does not end in a newline (a crash during a write, or the file was cut: run `dialgate audit verify`, and `dialgate audit repair` after a crash)", n, auditlog.ErrTorn)
-	}
-	return nil
 }
 
 // maybeMade reports whether a change recorded as failed with status code

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dialgate/dialgate"
 	"github.com/dialgate/dialgate/auditlog"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // TestAuditVerifyKeysAndIdentity: after a key rotation, verify says which
@@ -40,8 +41,19 @@ func TestAuditVerifyKeysAndIdentity(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := at
+		// Open trusts the log's checkpoints of the other key (the
+		// rotation's retired key) only when it is listed.
+		var trusted []note.Verifier
+		for _, pub := range []string{pub1, pub2} {
+			b, _ := os.ReadFile(pub)
+			v, err := auditlog.NewVerifier(strings.TrimSpace(string(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			trusted = append(trusted, v)
+		}
 		l, err := auditlog.Open(context.Background(), dir, auditlog.Options{
-			HMACKey: []byte("0123456789abcdef0123"), HMACKeyID: "k1", Signer: signer, CheckpointEvery: 5,
+			HMACKey: []byte("0123456789abcdef0123"), HMACKeyID: "k1", Signer: signer, Verifiers: trusted, CheckpointEvery: 5,
 			LogID: "sidecar-a", Now: func() time.Time { return now },
 		})
 		if err != nil {

@@ -60,8 +60,15 @@ dialgate serve first.`,
 			if err != nil {
 				return keysErr(fmt.Errorf("--data: %w", err))
 			}
-			recs, err := auditlog.Repair(cmd.Context(), dir, auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer})
+			recs, err := auditlog.Repair(cmd.Context(), dir, auditlog.Options{HMACKey: keys.HMAC, HMACKeyID: keys.HMACKeyID, Signer: keys.Signer, Verifiers: keys.Retired})
 			if err != nil {
+				var ce *auditlog.CheckpointError
+				if errors.As(err, &ce) {
+					// Not a crash's: repair never removes a checkpoint line
+					// (the error says what to do, and where a rotation's
+					// retired keys go).
+					return failErr(fmt.Errorf("%s: %w%s (nothing was changed)", dir, err, sidecar.CheckpointErrorHint(err, a.data)))
+				}
 				if errors.Is(err, auditlog.ErrCorrupt) {
 					return failErr(fmt.Errorf("%s: %w (not a torn last line, nor a power cut's zeros in the last write: run `dialgate audit verify` to find the damage)", dir, err))
 				}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/internal/regfile"
 	"github.com/dialgate/dialgate/storage/boltstore"
 )
 
@@ -32,6 +33,10 @@ type Keys struct {
 	HMACKeyID string
 	// Signer signs audit checkpoints (ed25519, golang.org/x/mod/sumdb/note).
 	Signer note.Signer
+	// Retired are the public keys in RetiredSignerPubFile (none when it is
+	// absent): keys a rotation retired, whose checkpoints in the audit log
+	// are still accepted (auditlog.Options.Verifiers).
+	Retired []note.Verifier
 }
 
 // LoadKeys reads the keys in data/keys, generating them (mode 0600) on first
@@ -105,7 +110,38 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 	if err != nil {
 		return Keys{}, fmt.Errorf("audit keys: %s: %w", spath, err)
 	}
-	return Keys{HMAC: hkey, HMACKeyID: keyID(hkey), Signer: signer}, nil
+	retired, err := readRetiredKeys(filepath.Join(kdir, RetiredSignerPubFile))
+	if err != nil {
+		return Keys{}, fmt.Errorf("audit keys: %w", err)
+	}
+	return Keys{HMAC: hkey, HMACKeyID: keyID(hkey), Signer: signer, Retired: retired}, nil
+}
+
+// readRetiredKeys reads the public keys of RetiredSignerPubFile at path, one
+// a line (blank lines and lines starting with # ignored); none when the file
+// does not exist. A line that is not a public key is an error naming the
+// file and line.
+func readRetiredKeys(path string) ([]note.Verifier, error) {
+	b, err := regfile.ReadFile(path, 1<<20)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var vs []note.Verifier
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		v, err := auditlog.NewVerifier(line)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: not a public key (want name+hash+key, as audit-signer.pub holds): %w", path, i+1, err)
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
 }
 
 // keyID names the HMAC key key in audit records without revealing any of

@@ -36,6 +36,11 @@ const (
 	// SignerPubFile is its public key, for auditors.
 	SignerKeyFile = "audit-signer.key"
 	SignerPubFile = "audit-signer.pub"
+	// RetiredSignerPubFile, optional, holds the public keys (one a line;
+	// blank and # lines ignored) of signer keys retired by a rotation: the
+	// audit log's checkpoints they signed are still accepted when the log
+	// is opened (auditlog.Options.Verifiers). Never created.
+	RetiredSignerPubFile = "audit-signer-retired.pub"
 )
 
 // Open builds the Backend `dialgate serve` runs on: the boltstore file
@@ -422,7 +427,7 @@ func openAuditLog(ctx context.Context, data, hmacKeyFile, profile, logID string,
 	}
 	dir := filepath.Join(data, AuditDir)
 	opts := auditlog.Options{
-		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Profile: profile, LogID: logID, NoNewLogID: noNewID,
+		HMACKey: k.HMAC, HMACKeyID: k.HMACKeyID, Signer: k.Signer, Verifiers: k.Retired, Profile: profile, LogID: logID, NoNewLogID: noNewID,
 	}
 	if repairLog != nil {
 		// dialgate serve writes the log for days: seal its records within
@@ -446,9 +451,22 @@ func openAuditLog(ctx context.Context, data, hmacKeyFile, profile, logID string,
 		return nil, nil, fmt.Errorf("audit log: %w (after a crash: stop, run `dialgate audit repair --data %s`, then start again)", err, data)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit log: %w", err)
+		return nil, nil, fmt.Errorf("audit log: %w%s", err, CheckpointErrorHint(err, data))
 	}
 	return l, k.HMAC, nil
+}
+
+// CheckpointErrorHint returns, for an error holding an
+// auditlog.CheckpointError (a checkpoint line of the audit log in data that
+// Open does not trust), what to add to it: where a sidecar lists the keys a
+// rotation retired. "" for any other error.
+func CheckpointErrorHint(err error, data string) string {
+	var ce *auditlog.CheckpointError
+	if !errors.As(err, &ce) {
+		return ""
+	}
+	return fmt.Sprintf(" (if the checkpoint was signed by a signing key since replaced in %s, add that key's public key, as its %s held it, to %s; otherwise someone wrote it into the log: run `dialgate audit verify %s --key <the log's public keys>`)",
+		filepath.Join(data, KeysDir), SignerPubFile, filepath.Join(data, KeysDir, RetiredSignerPubFile), filepath.Join(data, AuditDir))
 }
 
 // logRepair logs the repair r that openAuditLog made at start, with what
