@@ -504,9 +504,17 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 		listed bool
 	)
 	if err := s.applyThenRecord(ctx, "FileComplaint", &ch, func() error {
-		var err error
-		id, err = s.be.Complaints.FileComplaint(ctx, c)
+		var (
+			err      error
+			received time.Time
+		)
+		id, received, err = s.be.Complaints.FileComplaint(ctx, c)
 		ch.ID = id
+		if err == nil {
+			// The receipt the deadlines run from, as stored: a retry's is
+			// the first filing's, earlier than this record's at.
+			ch.EffectiveAt = received.UTC()
+		}
 		listed = errors.Is(err, complaint.ErrListed)
 		if err == nil && c.Tenant == "" {
 			// A retry without its tenant is acknowledged: the record
