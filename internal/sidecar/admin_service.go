@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -526,7 +527,16 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 		return err
 	}); err != nil {
 		if listed {
-			return nil, s.recordComplaintListing(ctx, c, err)
+			// The filing's id, the one the server picked when none was
+			// given: the listing's record names it.
+			c.ID = cmp.Or(c.ID, id)
+			err = s.recordComplaintListing(ctx, c, err)
+			if req.GetComplaintId() == "" && status.Code(err) == codes.Unavailable {
+				// A retry without the id would file another complaint
+				// (the first may be on record, its holds to complete).
+				return nil, status.Errorf(codes.Unavailable, "%s (the number is listed; complaint %s: retry with this complaint_id)", status.Convert(err).Message(), c.ID)
+			}
+			return nil, err
 		}
 		if id != "" && status.Code(err) == codes.Unavailable {
 			// Filed but not recorded: the id lets a retry name the same

@@ -137,8 +137,27 @@ func newComplaintID(t time.Time) (string, error) {
 // FileComplaint implements ComplaintAdmin through the Desk: channel "phone"
 // and a "cp-<time>-<random>" id when not given; a retry with the same id,
 // number and scope, and the same tenant or none, returns the id again, with
-// the receipt the complaint was stored with.
+// the receipt the complaint was stored with. An error once the number is
+// listed (complaint.ErrListed) comes with the filing's id too, the one
+// picked when none was given: the listing's record names it, and a retry
+// gives it.
 func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string, time.Time, error) {
+	if c.ID == "" {
+		id, err := newComplaintID(c.At)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		c.ID = id
+	}
+	id, received, err := a.fileComplaint(ctx, c)
+	if errors.Is(err, complaint.ErrListed) {
+		id = c.ID
+	}
+	return id, received, err
+}
+
+// fileComplaint is FileComplaint of c, whose id is set.
+func (a complaintAdmin) fileComplaint(ctx context.Context, c Complaint) (string, time.Time, error) {
 	f := complaint.Filing{
 		ID: c.ID, Number: c.Number, Tenant: c.Tenant, Channel: complaint.Channel(c.Channel),
 		DecisionID: c.CallDecisionID, Details: c.Note,
@@ -152,13 +171,6 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 			return "", time.Time{}, err
 		}
 		f.Scope = sc
-	}
-	if f.ID == "" {
-		id, err := newComplaintID(c.At)
-		if err != nil {
-			return "", time.Time{}, err
-		}
-		f.ID = id
 	}
 	filed, err := a.desk.File(ctx, c.At, f)
 	switch {
