@@ -181,7 +181,8 @@ func (c Complaint) ValidateStored(key string) error {
 // ValidateRepair reports the first field c lacks to replace a damaged
 // stored complaint whole (Repairer.RepairComplaint): those Validate
 // requires, and those Desk.File always sets — scope, the three deadlines,
-// dnc_listed — and the resolution and dates its status implies, in the
+// dnc_listed — and the resolution and dates its status implies (and none
+// its status says are still to come), in the
 // order Desk.File and the steps write them (each deadline after the one
 // before it and the receipt, no step before the one it follows). A repair
 // supplies the complaint entire, never part of it: a deadline left out
@@ -251,6 +252,25 @@ func (c Complaint) ValidateRepair() error {
 	if (c.Status == StatusHandled || c.Status == StatusAnswered) && strings.TrimSpace(c.Resolution) == "" {
 		return fmt.Errorf("%w: resolution: missing (status %s says how it was handled)", ErrInvalid, c.Status)
 	}
+	// A step's date, or the resolution, beyond what the status says was
+	// done is written by no step: Overdue counts a dated step as done, so
+	// an open complaint with a handled_at would never be flagged overdue
+	// for handling.
+	for _, d := range [...]struct {
+		name   string
+		set    bool
+		before Status // the first status that has it
+	}{
+		{"forwarded_at", !c.ForwardedAt.IsZero(), StatusForwarded},
+		{"handled_at", !c.HandledAt.IsZero(), StatusHandled},
+		{"resolution", c.Resolution != "", StatusHandled},
+		{"answered_at", !c.AnsweredAt.IsZero(), StatusAnswered},
+	} {
+		if d.set && statusRank(c.Status) < statusRank(d.before) {
+			return fmt.Errorf("%w: %s: given, but status %s says the step was not done (give the status it reached, or leave %s out)",
+				ErrInvalid, d.name, c.Status, d.name)
+		}
+	}
 	if c.Status == StatusAnswered {
 		// Answering a complaint ends its recording holds (HoldGuard,
 		// RecordingHolds): a repair, which nothing checks against the
@@ -260,6 +280,19 @@ func (c Complaint) ValidateRepair() error {
 			ErrInvalid, StatusHandled)
 	}
 	return nil
+}
+
+// statusRank is s's place in the order of the statuses (StatusOpen first).
+func statusRank(s Status) int {
+	switch s {
+	case StatusForwarded:
+		return 1
+	case StatusHandled:
+		return 2
+	case StatusAnswered:
+		return 3
+	}
+	return 0
 }
 
 // Overdue returns the deadlines c has missed at t (a deadline is the instant

@@ -60,7 +60,8 @@ func (Weekdays) IsWorkday(y int, m time.Month, d int) bool {
 
 // AddWorkdays returns the end of the n-th working day after t's date in loc
 // (that is, the start of the following day: midnight, or the first instant
-// after a clock change that skips midnight): the deadline "within n working
+// after a clock change that skips midnight, the first midnight where it
+// comes twice): the deadline "within n working
 // days" of an event at t. n = 0 gives the end of t's own day. A calendar with
 // no working day in a whole year is broken: from there on each day counts
 // (an earlier deadline, never a later one), so that AddWorkdays always ends.
@@ -98,12 +99,27 @@ const maxIdleDays = 366
 
 // startOfDay returns the first instant of the date in loc. Where the clocks
 // jump forward at midnight, time.Date may place 00:00 before the jump, on the
-// previous date; the day then starts at the jump.
+// previous date; the day then starts at the jump. Where they go back over
+// midnight (from 01:00 to 00:00), midnight comes twice and time.Date may
+// return the second: the day starts at the first, in the zone before the
+// change (else a deadline ended an hour late, and the next, counted from the
+// date of the instant before it, a working day late).
 func startOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
 	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	if _, _, got := t.Date(); got != d {
 		if _, end := t.ZoneBounds(); !end.IsZero() {
 			return end
+		}
+		return t
+	}
+	if start, _ := t.ZoneBounds(); !start.IsZero() && start.After(t.Add(-48*time.Hour)) {
+		// The instant before the zone t is in began: still on the date?
+		before := start.Add(-time.Nanosecond)
+		if by, bm, bd := before.Date(); by == y && bm == m && bd == d {
+			_, off := before.Zone()
+			if first := time.Date(y, m, d, 0, 0, 0, 0, time.FixedZone("", off)); first.Before(start) {
+				return first.In(loc)
+			}
 		}
 	}
 	return t

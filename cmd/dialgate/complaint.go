@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -293,6 +294,22 @@ type complaintStep struct {
 	Resolution string    `json:"resolution,omitempty"`
 }
 
+// checkComplaintArg checks the complaint id argument (ID) of forward,
+// resolve and answer: bad input (exit 2, naming ID) when empty, blank or
+// not UTF-8, which no complaint's id is (complaint.Validate), rather than
+// an unknown complaint (exit 1). An id with a control character is looked
+// up: an earlier build may have stored one, and answering it ends its
+// recording holds.
+func checkComplaintArg(id string) error {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return usageErr("ID: missing (the complaint's id)")
+	case !utf8.ValidString(id):
+		return usageErr("ID: not valid UTF-8 (no complaint's id is)")
+	}
+	return nil
+}
+
 // complaintStepCmd is forward, resolve or answer.
 func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Command {
 	var at, resolution string
@@ -302,6 +319,9 @@ func (a *app) complaintStepCmd(profile *string, step, short string) *cobra.Comma
 		Short: short,
 		Args:  argsUsage(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkComplaintArg(args[0]); err != nil {
+				return err
+			}
 			now, err := parseAt("at", at)
 			if err != nil {
 				return err

@@ -1,6 +1,7 @@
 package sidecar
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -504,9 +505,17 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 		listed bool
 	)
 	if err := s.applyThenRecord(ctx, "FileComplaint", &ch, func() error {
-		var err error
-		id, err = s.be.Complaints.FileComplaint(ctx, c)
+		var (
+			err      error
+			received time.Time
+		)
+		id, received, err = s.be.Complaints.FileComplaint(ctx, c)
 		ch.ID = id
+		if err == nil {
+			// The receipt the deadlines run from, as stored: a retry's is
+			// the first filing's, earlier than this record's at.
+			ch.EffectiveAt = received.UTC()
+		}
 		listed = errors.Is(err, complaint.ErrListed)
 		if err == nil && c.Tenant == "" {
 			// A retry without its tenant is acknowledged: the record
@@ -518,7 +527,16 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 		return err
 	}); err != nil {
 		if listed {
-			return nil, s.recordComplaintListing(ctx, c, err)
+			// The filing's id, the one the server picked when none was
+			// given: the listing's record names it.
+			c.ID = cmp.Or(c.ID, id)
+			err = s.recordComplaintListing(ctx, c, err)
+			if req.GetComplaintId() == "" && status.Code(err) == codes.Unavailable {
+				// A retry without the id would file another complaint
+				// (the first may be on record, its holds to complete).
+				return nil, status.Errorf(codes.Unavailable, "%s (the number is listed; complaint %s: retry with this complaint_id)", status.Convert(err).Message(), c.ID)
+			}
+			return nil, err
 		}
 		if id != "" && status.Code(err) == codes.Unavailable {
 			// Filed but not recorded: the id lets a retry name the same

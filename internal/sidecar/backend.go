@@ -253,12 +253,13 @@ const (
 // ComplaintAdmin files complaints and records their handling steps.
 type ComplaintAdmin interface {
 	// FileComplaint lists the number, holds the callee's recordings and
-	// stores the complaint, returning its id; a retry with the same id and
-	// number returns the id again. An error returned once the number is
+	// stores the complaint, returning its id and its receipt as stored (the
+	// deadlines run from it); a retry with the same id and number returns
+	// them again, the receipt the first filing's. An error returned once the number is
 	// listed (the id another callee's complaint holds, a hold or the store
 	// failing) wraps complaint.ErrListed as well: the opt-out is in force,
 	// and the server records it (dnc.add, source "complaint").
-	FileComplaint(ctx context.Context, c Complaint) (string, error)
+	FileComplaint(ctx context.Context, c Complaint) (id string, received time.Time, err error)
 	// ComplaintTenant returns the tenant of complaint id ("" when it was
 	// filed without one); an unknown id wraps ErrNotFound.
 	ComplaintTenant(ctx context.Context, id string) (string, error)

@@ -86,7 +86,7 @@ func TestComplaintExistsThenGetFailsKeepsListed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = complaintAdmin{desk: desk, hasher: plainHasher{}}.FileComplaint(context.Background(), Complaint{ID: "cp-x", Number: n, At: at})
+	_, _, err = complaintAdmin{desk: desk, hasher: plainHasher{}}.FileComplaint(context.Background(), Complaint{ID: "cp-x", Number: n, At: at})
 	if err == nil || !errors.Is(err, complaint.ErrListed) {
 		t.Fatalf("FileComplaint: %v, want an error wrapping complaint.ErrListed", err)
 	}

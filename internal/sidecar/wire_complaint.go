@@ -136,8 +136,28 @@ func newComplaintID(t time.Time) (string, error) {
 
 // FileComplaint implements ComplaintAdmin through the Desk: channel "phone"
 // and a "cp-<time>-<random>" id when not given; a retry with the same id,
-// number and scope, and the same tenant or none, returns the id again.
-func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string, error) {
+// number and scope, and the same tenant or none, returns the id again, with
+// the receipt the complaint was stored with. An error once the number is
+// listed (complaint.ErrListed) comes with the filing's id too, the one
+// picked when none was given: the listing's record names it, and a retry
+// gives it.
+func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string, time.Time, error) {
+	if c.ID == "" {
+		id, err := newComplaintID(c.At)
+		if err != nil {
+			return "", time.Time{}, err
+		}
+		c.ID = id
+	}
+	id, received, err := a.fileComplaint(ctx, c)
+	if errors.Is(err, complaint.ErrListed) {
+		id = c.ID
+	}
+	return id, received, err
+}
+
+// fileComplaint is FileComplaint of c, whose id is set.
+func (a complaintAdmin) fileComplaint(ctx context.Context, c Complaint) (string, time.Time, error) {
 	f := complaint.Filing{
 		ID: c.ID, Number: c.Number, Tenant: c.Tenant, Channel: complaint.Channel(c.Channel),
 		DecisionID: c.CallDecisionID, Details: c.Note,
@@ -148,27 +168,20 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 	if c.Scope != "" {
 		sc, err := dncScope(c.Scope)
 		if err != nil {
-			return "", err
+			return "", time.Time{}, err
 		}
 		f.Scope = sc
 	}
-	if f.ID == "" {
-		id, err := newComplaintID(c.At)
-		if err != nil {
-			return "", err
-		}
-		f.ID = id
-	}
-	_, err := a.desk.File(ctx, c.At, f)
+	filed, err := a.desk.File(ctx, c.At, f)
 	switch {
 	case err == nil:
-		return f.ID, nil
+		return f.ID, filed.ReceivedAt, nil
 	case errors.Is(err, complaint.ErrExists):
 		old, gerr := a.desk.Get(ctx, f.ID)
 		if gerr != nil {
 			// The number is listed all the same: the error says so
 			// (complaint.ErrListed), and the server records the listing.
-			return "", keepListed(err, gerr)
+			return "", time.Time{}, keepListed(err, gerr)
 		}
 		scope := dnc.GlobalScope
 		if f.Scope != (dnc.Scope{}) {
@@ -181,14 +194,14 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 			// Ids are chosen by clients, and a token bound to one tenant
 			// may hit another tenant's id: the messages here name nothing
 			// of the filing on record (its tenant, its scope).
-			return "", listedErr{fmt.Errorf("%w: complaint %s is about another number or tenant (this number is listed all the same, in the scope requested; the complaint itself is not filed: file it with another id)", ErrAlreadyExists, f.ID)}
+			return "", time.Time{}, listedErr{fmt.Errorf("%w: complaint %s is about another number or tenant (this number is listed all the same, in the scope requested; the complaint itself is not filed: file it with another id)", ErrAlreadyExists, f.ID)}
 		}
 		if old.Scope != scope.String() {
 			// Acknowledging would tell the caller the number is listed in
 			// scope when it is listed only in the first filing's scope.
-			return "", listedErr{fmt.Errorf("%w: complaint %s was filed in another scope than %s (the number is listed all the same, in that scope)", ErrAlreadyExists, f.ID, scope)}
+			return "", time.Time{}, listedErr{fmt.Errorf("%w: complaint %s was filed in another scope than %s (the number is listed all the same, in that scope)", ErrAlreadyExists, f.ID, scope)}
 		}
-		return f.ID, nil // a retry of a complaint already filed
+		return f.ID, old.ReceivedAt, nil // a retry of a complaint already filed
 	case errors.Is(err, complaint.ErrInvalid):
 		msg := strings.TrimPrefix(err.Error(), complaint.ErrInvalid.Error()+": ")
 		if field, problem, ok := cutField(msg); ok {
@@ -201,11 +214,11 @@ func (a complaintAdmin) FileComplaint(ctx context.Context, c Complaint) (string,
 			case "details":
 				field = "note"
 			}
-			return "", keepListed(err, &dialgate.FieldError{Field: field, Problem: problem, Err: err})
+			return "", time.Time{}, keepListed(err, &dialgate.FieldError{Field: field, Problem: problem, Err: err})
 		}
-		return "", keepListed(err, &dialgate.FieldError{Field: "complaint", Problem: msg, Err: err})
+		return "", time.Time{}, keepListed(err, &dialgate.FieldError{Field: "complaint", Problem: msg, Err: err})
 	}
-	return "", err
+	return "", time.Time{}, err
 }
 
 // ComplaintTenant implements ComplaintAdmin through the Desk.
