@@ -368,6 +368,9 @@ func (m *Manager) hold(ctx context.Context, id string, h Hold, hashes []string) 
 	}
 	var deleting bool
 	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
+		// fn may run more than once (a store retries its transaction):
+		// only the attempt written decides.
+		deleting = false
 		aliased := len(hashes) == 2 && r.CalleeAlias == "" && (r.Callee == hashes[0] || r.Callee == hashes[1])
 		if aliased {
 			r.CalleeAlias = hashes[0]
