@@ -82,6 +82,44 @@ func (b *FSBlob) CanonicalURI(uri string) (string, bool) {
 	return "file:" + filepath.ToSlash(filepath.Clean(p)), true
 }
 
+// SameMedia reports whether the URIs a and c name one media file: when
+// both files are there, whether they are one file (os.SameFile) — the root
+// follows symbolic links, so two canonical URIs can name one file (a
+// symlinked directory), and one canonical form can stand for two (a ".."
+// after a symlink, in a record an earlier build stored); otherwise whether
+// their canonical forms (CanonicalURI) are equal. An error reading either
+// (other than its absence) is returned: the sweeper then deletes nothing.
+func (b *FSBlob) SameMedia(a, c string) (bool, error) {
+	ka, okA := b.CanonicalURI(a)
+	kc, okC := b.CanonicalURI(c)
+	if !okA || !okC {
+		return ka == kc, nil
+	}
+	stat := func(uri string) (fs.FileInfo, error) {
+		p, _ := b.path(uri)
+		fi, err := b.root.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("recording: media %s: %w", uri, err)
+		}
+		return fi, nil
+	}
+	fa, err := stat(a)
+	if err != nil {
+		return false, err
+	}
+	fc, err := stat(c)
+	if err != nil {
+		return false, err
+	}
+	if fa == nil || fc == nil {
+		return ka == kc, nil
+	}
+	return os.SameFile(fa, fc), nil
+}
+
 // Exists implements Blob.
 func (b *FSBlob) Exists(_ context.Context, uri string) (bool, error) {
 	p, err := b.path(uri)

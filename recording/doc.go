@@ -34,7 +34,10 @@
 // spelling of a file's path ("file:./a.wav" for "file:a.wav"), since the
 // sweeper keeps media another recording still names by comparing URIs
 // (in that canonical form, FSBlob.CanonicalURI, so that a record an
-// earlier build stored under another spelling still counts).
+// earlier build stored under another spelling still counts; and, both
+// files being there, as files, FSBlob.SameMedia, since the root follows
+// symbolic links: "file:current/a.wav" through a symlinked directory is
+// "file:2026/12/a.wav").
 //
 // Check is the gate check "recording": where a profile requires every call to
 // be recorded, a dial is denied recording.not_configured unless a Manager with a

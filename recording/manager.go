@@ -689,8 +689,13 @@ func (m *Manager) holdForCallee(ctx context.Context, id string, t time.Time) err
 func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) {
 	// Compared in the driver's canonical form: a record an earlier build
 	// stored may spell the media of a newer one another way
-	// ("file:./a.wav" for "file:a.wav").
+	// ("file:./a.wav" for "file:a.wav"); by a driver that can tell (FSBlob),
+	// as files: two canonical URIs can name one file (a symlinked
+	// directory).
 	key := m.mediaKey(rec.MediaURI)
+	same, _ := m.blob.(interface {
+		SameMedia(a, b string) (bool, error)
+	})
 	for _, callee := range []string{rec.Callee, rec.CalleeAlias} {
 		if callee == "" {
 			continue
@@ -700,7 +705,18 @@ func (m *Manager) mediaShared(ctx context.Context, rec Recording) (bool, error) 
 			return false, err
 		}
 		for _, o := range recs {
-			if o.ID != rec.ID && o.MediaURI != "" && o.State != StateDeleting && m.mediaKey(o.MediaURI) == key {
+			if o.ID == rec.ID || o.MediaURI == "" || o.State == StateDeleting {
+				continue
+			}
+			if same == nil {
+				if m.mediaKey(o.MediaURI) == key {
+					return true, nil
+				}
+				continue
+			}
+			if ok, err := same.SameMedia(rec.MediaURI, o.MediaURI); err != nil {
+				return false, err
+			} else if ok {
 				return true, nil
 			}
 		}
