@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Blob is the media store a Manager deletes recordings from. Implementations
@@ -98,7 +99,9 @@ func (b *FSBlob) SameMedia(a, c string) (bool, error) {
 	stat := func(uri string) (fs.FileInfo, error) {
 		p, _ := b.path(uri)
 		fi, err := b.root.Stat(p)
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			// No file answers to this path (ENOTDIR: a file's name
+			// with a slash after it): compared by canonical form.
 			return nil, nil
 		}
 		if err != nil {

@@ -29,6 +29,7 @@ func TestSweepKeepsMediaASymlinkShares(t *testing.T) {
 		{"file:current/a.wav", "file:2026/12/a.wav", ""},
 		{"file:x/../a.wav", "file:2026/a.wav", ""}, // x → 2026/12: x/.. is 2026
 		{"file:x/../a.wav", "file:a.wav", "2026/a.wav"},
+		{"file:a.wav/", "file:a.wav", ""}, // an earlier build's spelling no file answers to (not a directory)
 	} {
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "2026", "12"), 0o700); err != nil {
