@@ -49,8 +49,17 @@ type journaledRuns struct {
 	path string
 
 	mu   sync.Mutex
-	f    *os.File        // opened on the first append
-	held map[string]bool // the ids the journal records: only their releases are journaled
+	f    *os.File // opened on the first append
+	size int64    // the length of f: its whole lines
+	// failed is the error of a write or sync of f that failed: the
+	// journal may end in part of a line, or hold lines the disk lost.
+	// Later appends fail with it (the decision denies), so that no line
+	// is glued to such a part; the next check reads what is there.
+	failed error
+	held   map[string]bool // the ids the journal records: only their releases are journaled
+
+	// write, when not nil (tests), writes b to f in place of f.Write.
+	write func(f *os.File, b []byte) (int, error)
 }
 
 var _ storage.Runs = (*journaledRuns)(nil)
@@ -142,22 +151,43 @@ func (j *journaledRuns) appendOp(op runOp) error {
 	b = append(b, '\n')
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.failed != nil {
+		return fmt.Errorf("%s: an earlier write failed, no more lines this run: %w", runsJournalFile, j.failed)
+	}
 	if j.f == nil {
 		f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
 			return fmt.Errorf("%s: %w", runsJournalFile, err)
 		}
-		j.f = f
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("%s: %w", runsJournalFile, err)
+		}
+		j.f, j.size = f, fi.Size()
 		if err := durable.SyncDir(filepath.Dir(j.path)); err != nil {
 			return fmt.Errorf("%s: %w", runsJournalFile, err)
 		}
 	}
-	if _, err := j.f.Write(b); err != nil {
+	write := (*os.File).Write
+	if j.write != nil {
+		write = j.write
+	}
+	_, err = write(j.f, b)
+	if err == nil {
+		err = durable.SyncData(j.f)
+	}
+	if err != nil {
+		// Cut what the write may have left (part of the line) so that the
+		// next check reads the journal; a line that stays whole is
+		// replayed, stricter than the decision (which denies).
+		j.failed = err
+		if terr := j.f.Truncate(j.size); terr == nil {
+			_ = durable.SyncData(j.f)
+		}
 		return fmt.Errorf("%s: %w", runsJournalFile, err)
 	}
-	if err := durable.SyncData(j.f); err != nil {
-		return fmt.Errorf("%s: %w", runsJournalFile, err)
-	}
+	j.size += int64(len(b))
 	return nil
 }
 

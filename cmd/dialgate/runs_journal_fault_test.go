@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dialgate/dialgate/storage"
+)
+
+// TestRunsJournalWriteFailureLeavesItReadable: a write of the journal that
+// fails part-way (a full disk) left its first bytes at the end of the
+// file, and the next line check appended in the same process (the Gate
+// releases the decision the failure denied) was glued to them: a line in
+// the middle of the journal that does not parse, so every later check
+// failed (exit 1) until someone repaired the file by hand. After a failed
+// write the journal is cut back to its last whole line and takes no more
+// lines in that process (each is an error: the decision denies); the next
+// check reads it.
+func TestRunsJournalWriteFailureLeavesItReadable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	p := storage.RunParams{MinRun: 3, MaxGap: 0, Window: time.Hour}
+	t0 := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	j, err := openRunsJournal(ctx, dir, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := j.RecordRun(ctx, "d0", "k", 10, t0, p); err != nil || !ok {
+		t.Fatalf("record 10: %v %v", ok, err)
+	}
+	full := errors.New("no space left on device")
+	j.write = func(f *os.File, b []byte) (int, error) {
+		n, _ := f.Write(b[:len(b)/2])
+		return n, full
+	}
+	if _, _, err := j.RecordRun(ctx, "d1", "k", 11, t0, p); !errors.Is(err, full) {
+		t.Fatalf("record with a failing write: %v; want the write's error", err)
+	}
+	j.write = nil
+	// The Gate releases what the denied decision recorded.
+	for _, id := range []string{"d1", "d0"} {
+		_ = j.ReleaseRun(ctx, id)
+	}
+	j.Close()
+	j, err = openRunsJournal(ctx, dir, t0.Add(time.Minute))
+	if err != nil {
+		b, _ := os.ReadFile(filepath.Join(dir, runsJournalFile))
+		t.Fatalf("the next check after a failed write: %v; want the journal read\n%s", err, b)
+	}
+	j.Close()
+}
