@@ -67,8 +67,8 @@ var _ storage.Runs = (*journaledRuns)(nil)
 // openRunsJournal replays the journal in dir (none: empty state) into a
 // new state and returns it. Calls older than twice their window and
 // storage.PruneMargin before now can change no decision any more (their
-// values no longer count, their closings have ended): they are dropped,
-// and the journal rewritten without them. A line that does not parse is
+// values no longer count, their closings have ended): the journal is
+// rewritten without them once they are as long as the lines kept. A line that does not parse is
 // an error (the state it held is unknown: no decision is possible); a
 // last line without its newline (a write cut short; its decision was
 // never given) is ignored.
@@ -84,13 +84,14 @@ func openRunsJournal(ctx context.Context, dir string, now time.Time) (*journaled
 	var (
 		ops     []runOp
 		kept    []byte
-		dropped bool
+		torn    bool
+		stale   int // bytes of the lines dropped
 		keptIDs = map[string]bool{}
 	)
 	for line, rest := 1, b; len(rest) > 0; line++ {
 		i := bytes.IndexByte(rest, '\n')
 		if i < 0 {
-			dropped = true // a torn last line
+			torn = true // a torn last line
 			break
 		}
 		raw := rest[:i+1]
@@ -112,12 +113,17 @@ func openRunsJournal(ctx context.Context, dir string, now time.Time) (*journaled
 			keep = keptIDs[op.ID]
 		}
 		if !keep {
-			dropped = true
+			stale += len(raw)
 			continue
 		}
 		kept = append(kept, raw...)
 	}
-	if dropped {
+	// The file is rewritten without the lines that count no more once
+	// they are as long as those kept (replaying them changes nothing: it
+	// stays below twice what counts, and most checks only read it), and
+	// always without a torn last line, which the next line would be
+	// glued to.
+	if torn || (stale > 0 && stale >= len(kept)) {
 		if err := writeJournalAtomic(j.path, kept); err != nil {
 			return nil, fmt.Errorf("%s: rewriting without the calls that count no more: %w", runsJournalFile, err)
 		}

@@ -53,3 +53,54 @@ func TestRunsJournalWriteFailureLeavesItReadable(t *testing.T) {
 	}
 	j.Close()
 }
+
+// TestRunsJournalRewrittenOnlyWhenMostlyStale: every check rewrote (and
+// synced) the whole journal as soon as one line had aged out — with dials
+// flowing, every check, the file being up to two windows of lines (a check
+// per dial: one line or more a dial). The journal is now rewritten when
+// the lines that count no more are at least as long as those kept (or the
+// last line is torn): it stays below twice what counts, and most checks
+// only read it.
+func TestRunsJournalRewrittenOnlyWhenMostlyStale(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, runsJournalFile)
+	p := storage.RunParams{MinRun: 3, MaxGap: 0, Window: time.Hour}
+	t0 := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	// One record at t0, four an hour later (none makes a run: 10 apart).
+	j, err := openRunsJournal(ctx, dir, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := j.RecordRun(ctx, "old", "k", 0, t0, p); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	for i := range 4 {
+		id := "new" + string(rune('0'+i))
+		if _, ok, err := j.RecordRun(ctx, id, "k", 10*(i+1), t0.Add(time.Hour), p); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+	}
+	j.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first record ages out; four fifths of the journal still count.
+	mid := t0.Add(2*time.Hour + storage.PruneMargin + time.Minute)
+	if j, err = openRunsJournal(ctx, dir, mid); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Errorf("one line of five aged out: the journal was rewritten\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	// Every record aged out: the journal is rewritten, empty.
+	if j, err = openRunsJournal(ctx, dir, mid.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if after, err := os.ReadFile(path); err != nil || len(after) != 0 {
+		t.Errorf("every line aged out: %q %v; want an empty journal", after, err)
+	}
+}
