@@ -158,6 +158,9 @@ func (j *journaledRuns) appendOp(op runOp) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.failed != nil {
+		if errors.Is(j.failed, errJournalClosed) {
+			return fmt.Errorf("%s: %w", runsJournalFile, j.failed)
+		}
 		return fmt.Errorf("%s: an earlier write failed, no more lines this run: %w", runsJournalFile, j.failed)
 	}
 	if j.f == nil {
@@ -240,10 +243,18 @@ func (j *journaledRuns) ReleaseRun(ctx context.Context, id string) error {
 	return j.appendOp(runOp{Op: "release", ID: id})
 }
 
-// Close closes the journal.
+// errJournalClosed fails the appends after Close: a check the Gate gave
+// up on may still run, and the store's lock, which keeps other checks out
+// of the journal, is released after it.
+var errJournalClosed = errors.New("closed")
+
+// Close closes the journal; later calls that would change the state fail.
 func (j *journaledRuns) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.failed == nil {
+		j.failed = errJournalClosed
+	}
 	if j.f == nil {
 		return nil
 	}

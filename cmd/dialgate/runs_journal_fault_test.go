@@ -104,3 +104,30 @@ func TestRunsJournalRewrittenOnlyWhenMostlyStale(t *testing.T) {
 		t.Errorf("every line aged out: %q %v; want an empty journal", after, err)
 	}
 }
+
+// TestRunsJournalClosedTakesNoLines: a check the Gate gave up on (its
+// check timeout) may still be running when check closes the journal and
+// the store, whose lock keeps other checks out: its line reopened the
+// journal and was written with no lock held, where another check may be
+// writing. A closed journal takes no more lines.
+func TestRunsJournalClosedTakesNoLines(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	p := storage.RunParams{MinRun: 3, MaxGap: 0, Window: time.Hour}
+	t0 := time.Date(2026, 12, 4, 2, 0, 0, 0, time.UTC)
+	j, err := openRunsJournal(ctx, dir, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := j.RecordRun(ctx, "d0", "k", 10, t0, p); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	j.Close()
+	before, _ := os.ReadFile(filepath.Join(dir, runsJournalFile))
+	if _, _, err := j.RecordRun(ctx, "d1", "k", 20, t0, p); err == nil {
+		t.Error("a record after Close: no error")
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, runsJournalFile)); string(after) != string(before) {
+		t.Errorf("a record after Close was written:\n%s", after)
+	}
+}
