@@ -52,7 +52,7 @@
 // and a Russian mobile in Europe/Kaliningrad as well, and an Indonesian
 // mobile (+62 8, placed in Jakarta and Makassar) in every zone of
 // Indonesia, a Moroccan number (placed in the Canaries) in
-// Africa/Casablanca and a Chihuahua city one (+52 614, placed in Mazatlán)
+// Africa/Casablanca and a Chihuahua state one (+52 614, 639 …, placed in Mazatlán)
 // in America/Chihuahua as well, and a +61 4 number the metadata does not
 // type as mobile (looked up by prefix: Sydney) in every zone of Australia;
 // and a +33

@@ -404,10 +404,29 @@ var zoneFixes = []struct {
 	// Sahara's Africa/El_Aaiun alike); the data says Atlantic/Canary for
 	// the whole of +212, an hour behind from October to March.
 	{"212", "", []string{"Africa/Casablanca"}},
-	// Chihuahua city (+52 614) has kept UTC−06:00 since 2022
-	// (America/Chihuahua); the data still says America/Mazatlan, an hour
-	// behind.
+	// Chihuahua state has kept UTC−06:00 since 2022 (America/Chihuahua),
+	// its border strip aside (Ciudad Juárez, +52 656: America/Ciudad_Juarez;
+	// Ojinaga, +52 626: America/Ojinaga, both right in the data); the data
+	// still gives the state's other area codes America/Mazatlan, an hour
+	// behind all year, alone (Delicias 639, Nuevo Casas Grandes 636 …) or
+	// with Ojinaga, which brackets UTC−06:00 in summer without standing for
+	// it. Mazatlán stays: the strip's municipalities under those codes
+	// (Janos, Ascensión) keep its offset in winter. The area codes are those
+	// the library's geocoding places in Chihuahua.
 	{"52614", "", []string{"America/Chihuahua"}},
+	{"52621", "", []string{"America/Chihuahua"}},
+	{"52625", "", []string{"America/Chihuahua"}},
+	{"52627", "", []string{"America/Chihuahua"}},
+	{"52628", "", []string{"America/Chihuahua"}},
+	{"52629", "", []string{"America/Chihuahua"}},
+	{"52635", "", []string{"America/Chihuahua"}},
+	{"52636", "", []string{"America/Chihuahua"}},
+	{"52639", "", []string{"America/Chihuahua"}},
+	{"52648", "", []string{"America/Chihuahua"}},
+	{"52649", "", []string{"America/Chihuahua"}},
+	{"52652", "", []string{"America/Chihuahua"}},
+	{"52657", "", []string{"America/Chihuahua"}},
+	{"52659", "", []string{"America/Chihuahua"}},
 	{"1250242", "", []string{"America/Dawson_Creek"}},
 	{"1250261", "", []string{"America/Dawson_Creek"}},
 	{"1250262", "", []string{"America/Dawson_Creek"}},

@@ -32,6 +32,11 @@ func TestWindowsWhereTheDataMisplacesACountry(t *testing.T) {
 		{"+212522123456", "2027-01-13T20:30:00Z", "Casablanca"},
 		// 20:30 in Mazatlán, 21:30 in Chihuahua.
 		{"+526141234567", "2026-07-16T03:30:00Z", "Chihuahua"},
+		// The rest of Chihuahua state keeps Chihuahua city's time: 20:30
+		// in Mazatlán is 21:30 in Delicias (+52 639) and Nuevo Casas
+		// Grandes (+52 636), which the data gives Mazatlán alone.
+		{"+526391234567", "2026-07-16T03:30:00Z", "Delicias"},
+		{"+526361234567", "2027-01-14T03:30:00Z", "Nuevo Casas Grandes"},
 		// An Australian mobile of a range the library cannot type: 09:00
 		// in Sydney (AEDT), 06:00 in Perth.
 		{"+61441234567", "2027-01-13T22:00:00Z", "Perth"},

@@ -138,8 +138,9 @@ type Config struct {
 	// Coverage flags densely covered segments in list screening. Nil: off.
 	Coverage *Coverage `json:"coverage,omitempty"`
 	// Tenants gives tenants, by their exact Dial.Tenant, stricter
-	// segment_rate, sequential and stride thresholds than the profile's (run time
-	// only; Screen uses the profile's). Nil: every tenant has the profile's.
+	// segment_rate, sequential and stride thresholds than the profile's (run
+	// time; Screen uses the profile's unless given ForTenant's Config, as
+	// dialgate screen --tenant does). Nil: every tenant has the profile's.
 	Tenants map[string]TenantRules `json:"tenants,omitempty"`
 }
 

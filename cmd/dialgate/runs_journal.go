@@ -49,8 +49,17 @@ type journaledRuns struct {
 	path string
 
 	mu   sync.Mutex
-	f    *os.File        // opened on the first append
-	held map[string]bool // the ids the journal records: only their releases are journaled
+	f    *os.File // opened on the first append
+	size int64    // the length of f: its whole lines
+	// failed is the error of a write or sync of f that failed: the
+	// journal may end in part of a line, or hold lines the disk lost.
+	// Later appends fail with it (the decision denies), so that no line
+	// is glued to such a part; the next check reads what is there.
+	failed error
+	held   map[string]bool // the ids the journal records: only their releases are journaled
+
+	// write, when not nil (tests), writes b to f in place of f.Write.
+	write func(f *os.File, b []byte) (int, error)
 }
 
 var _ storage.Runs = (*journaledRuns)(nil)
@@ -58,8 +67,8 @@ var _ storage.Runs = (*journaledRuns)(nil)
 // openRunsJournal replays the journal in dir (none: empty state) into a
 // new state and returns it. Calls older than twice their window and
 // storage.PruneMargin before now can change no decision any more (their
-// values no longer count, their closings have ended): they are dropped,
-// and the journal rewritten without them. A line that does not parse is
+// values no longer count, their closings have ended): the journal is
+// rewritten without them once they are as long as the lines kept. A line that does not parse is
 // an error (the state it held is unknown: no decision is possible); a
 // last line without its newline (a write cut short; its decision was
 // never given) is ignored.
@@ -75,13 +84,14 @@ func openRunsJournal(ctx context.Context, dir string, now time.Time) (*journaled
 	var (
 		ops     []runOp
 		kept    []byte
-		dropped bool
+		torn    bool
+		stale   int // bytes of the lines dropped
 		keptIDs = map[string]bool{}
 	)
 	for line, rest := 1, b; len(rest) > 0; line++ {
 		i := bytes.IndexByte(rest, '\n')
 		if i < 0 {
-			dropped = true // a torn last line
+			torn = true // a torn last line
 			break
 		}
 		raw := rest[:i+1]
@@ -103,12 +113,17 @@ func openRunsJournal(ctx context.Context, dir string, now time.Time) (*journaled
 			keep = keptIDs[op.ID]
 		}
 		if !keep {
-			dropped = true
+			stale += len(raw)
 			continue
 		}
 		kept = append(kept, raw...)
 	}
-	if dropped {
+	// The file is rewritten without the lines that count no more once
+	// they are as long as those kept (replaying them changes nothing: it
+	// stays below twice what counts, and most checks only read it), and
+	// always without a torn last line, which the next line would be
+	// glued to.
+	if torn || (stale > 0 && stale >= len(kept)) {
 		if err := writeJournalAtomic(j.path, kept); err != nil {
 			return nil, fmt.Errorf("%s: rewriting without the calls that count no more: %w", runsJournalFile, err)
 		}
@@ -142,22 +157,46 @@ func (j *journaledRuns) appendOp(op runOp) error {
 	b = append(b, '\n')
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.failed != nil {
+		if errors.Is(j.failed, errJournalClosed) {
+			return fmt.Errorf("%s: %w", runsJournalFile, j.failed)
+		}
+		return fmt.Errorf("%s: an earlier write failed, no more lines this run: %w", runsJournalFile, j.failed)
+	}
 	if j.f == nil {
 		f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
 			return fmt.Errorf("%s: %w", runsJournalFile, err)
 		}
-		j.f = f
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("%s: %w", runsJournalFile, err)
+		}
+		j.f, j.size = f, fi.Size()
 		if err := durable.SyncDir(filepath.Dir(j.path)); err != nil {
 			return fmt.Errorf("%s: %w", runsJournalFile, err)
 		}
 	}
-	if _, err := j.f.Write(b); err != nil {
+	write := (*os.File).Write
+	if j.write != nil {
+		write = j.write
+	}
+	_, err = write(j.f, b)
+	if err == nil {
+		err = durable.SyncData(j.f)
+	}
+	if err != nil {
+		// Cut what the write may have left (part of the line) so that the
+		// next check reads the journal; a line that stays whole is
+		// replayed, stricter than the decision (which denies).
+		j.failed = err
+		if terr := j.f.Truncate(j.size); terr == nil {
+			_ = durable.SyncData(j.f)
+		}
 		return fmt.Errorf("%s: %w", runsJournalFile, err)
 	}
-	if err := durable.SyncData(j.f); err != nil {
-		return fmt.Errorf("%s: %w", runsJournalFile, err)
-	}
+	j.size += int64(len(b))
 	return nil
 }
 
@@ -204,10 +243,18 @@ func (j *journaledRuns) ReleaseRun(ctx context.Context, id string) error {
 	return j.appendOp(runOp{Op: "release", ID: id})
 }
 
-// Close closes the journal.
+// errJournalClosed fails the appends after Close: a check the Gate gave
+// up on may still run, and the store's lock, which keeps other checks out
+// of the journal, is released after it.
+var errJournalClosed = errors.New("closed")
+
+// Close closes the journal; later calls that would change the state fail.
 func (j *journaledRuns) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.failed == nil {
+		j.failed = errJournalClosed
+	}
 	if j.f == nil {
 		return nil
 	}
