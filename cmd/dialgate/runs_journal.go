@@ -10,10 +10,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/dialgate/dialgate/internal/durable"
+	"github.com/dialgate/dialgate/internal/regfile"
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -71,10 +73,15 @@ var _ storage.Runs = (*journaledRuns)(nil)
 // rewritten without them once they are as long as the lines kept. A line that does not parse is
 // an error (the state it held is unknown: no decision is possible); a
 // last line without its newline (a write cut short; its decision was
-// never given) is ignored.
+// never given) is ignored. Anything but a regular file at the journal's
+// path (a FIFO would block the open for ever) is an error, and the
+// temporary files of a rewrite cut short by a crash are removed.
 func openRunsJournal(ctx context.Context, dir string, now time.Time) (*journaledRuns, error) {
 	j := &journaledRuns{mem: memstore.New(), path: filepath.Join(dir, runsJournalFile), held: map[string]bool{}}
-	b, err := os.ReadFile(j.path)
+	if err := removeJournalTemps(dir); err != nil {
+		return nil, fmt.Errorf("%s: removing a rewrite's leftover temporary file: %w", runsJournalFile, err)
+	}
+	b, err := regfile.ReadFile(j.path, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return j, nil
 	}
@@ -263,9 +270,61 @@ func (j *journaledRuns) Close() error {
 	return err
 }
 
+// journalTempPrefix and journalTempSuffix frame the names of the
+// temporary files writeJournalAtomic creates (os.CreateTemp puts decimal
+// digits between them).
+const (
+	journalTempPrefix = "." + runsJournalFile + "."
+	journalTempSuffix = ".tmp"
+)
+
+// isJournalTemp reports whether name is the name of one of
+// writeJournalAtomic's temporary files.
+func isJournalTemp(name string) bool {
+	mid, ok := strings.CutPrefix(name, journalTempPrefix)
+	if !ok {
+		return false
+	}
+	mid, ok = strings.CutSuffix(mid, journalTempSuffix)
+	if !ok || mid == "" {
+		return false
+	}
+	for _, c := range mid {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// removeJournalTemps removes from dir the temporary files of journal
+// rewrites a crash cut short (no rewrite is under way: the journal is only
+// opened under the store's lock). Only regular files of that pattern are
+// removed; a link, directory or FIFO of that name is left alone.
+func removeJournalTemps(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	removed := false
+	for _, e := range entries {
+		if !isJournalTemp(e.Name()) || !e.Type().IsRegular() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		removed = true
+	}
+	if removed {
+		return durable.SyncDir(dir)
+	}
+	return nil
+}
+
 // writeJournalAtomic replaces path with b (mode 0600), durably.
 func writeJournalAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*"+journalTempSuffix)
 	if err != nil {
 		return err
 	}
