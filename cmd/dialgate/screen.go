@@ -66,6 +66,16 @@ bad input. A progress bar is drawn on stderr when it is a terminal.`,
 			if err := checkCountryCode("--country", country); err != nil {
 				return err
 			}
+			if cmd.Flags().Changed("tenant") {
+				// An empty --tenant (an unset shell variable) screened
+				// with the profile's thresholds, not the tenant's.
+				if tenant == "" {
+					return usageErr("--tenant: empty; give the tenant whose sweep thresholds to screen with, or leave it out for the profile's")
+				}
+				if err := checkText("--tenant", tenant); err != nil {
+					return err
+				}
+			}
 			p, err := policy.Load(profile)
 			if err != nil {
 				return usageErr("--profile: %v", err)
