@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dialgate/dialgate/internal/textsafe"
@@ -21,12 +22,16 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // campaignKey is the CSV key of the rows (abandonment, ring time) of
 // tenant's campaign: the campaign in a report of one tenant (named in the
-// row "report,tenant"), and for the dials of no tenant; in a report of
-// every tenant, a named tenant's campaign is keyed by both, each quoted as
-// Go quotes strings ("acme"/"winter"), so that no two tenants' campaigns of
-// one name share a key.
+// row "report,tenant"). In a report of every tenant, a named tenant's
+// campaign is keyed by both, each quoted as Go quotes strings
+// ("acme"/"winter"), and a campaign of the dials of no tenant by its name
+// alone — unless that name starts with a double quote, when it is keyed
+// ""/"<campaign>" as well. So a key that starts with a double quote is
+// always a quoted tenant and campaign (a quoted string holds no unescaped
+// quote: the first one ends the tenant) and no two campaigns share a key:
+// a campaign of no tenant named "acme"/"winter" had tenant acme's key.
 func (r *Report) campaignKey(tenant, campaign string) string {
-	if r.Tenant != "" || tenant == "" {
+	if r.Tenant != "" || (tenant == "" && !strings.HasPrefix(campaign, `"`)) {
 		return campaign
 	}
 	return strconv.Quote(tenant) + "/" + strconv.Quote(campaign)
