@@ -54,6 +54,11 @@ const (
 	// one), so no signature covers them; reported only with
 	// VerifyOptions.RequireSealed.
 	ProblemUnsealed Problem = "unsealed"
+	// ProblemFutureDated: a checkpoint is dated more than
+	// CheckpointClockSkew after the verifier's clock (VerifyOptions.Now):
+	// written by a clock far ahead, or planted with the key; reported
+	// only when VerifyOptions.Now is set.
+	ProblemFutureDated Problem = "dated in the future"
 )
 
 // VerifyError reports the first problem Verify found. It wraps ErrVerify.
@@ -123,6 +128,15 @@ type VerifyOptions struct {
 	// taken for an audit, a log dialgate check wrote): anyone who can write
 	// the files can append or edit records no signature covers.
 	RequireSealed bool
+	// Now is optional: the verifier's clock. When set, a checkpoint line of
+	// the log dated more than CheckpointClockSkew after it is a failure
+	// (ProblemFutureDated, naming its file and line), as Open refuses
+	// one: it was written by a clock far ahead (the calling windows of its
+	// decisions were judged by that clock), or planted by someone holding
+	// the key — or the verifier's own clock is behind, which the message
+	// says to check. When zero, checkpoint dates are checked only against
+	// each other.
+	Now time.Time
 
 	// noLiveWait, in tests (fuzzing), reports an incomplete last line at
 	// once instead of waiting for a write under way (liveWriteWait).
@@ -366,6 +380,11 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 		}
 		tree := cp.Tree
 		rep.TrustedTree, rep.TrustedCheckpoint = &tree, &cp
+		if limit := opts.Now.Add(CheckpointClockSkew); !opts.Now.IsZero() && cp.Time.After(limit) {
+			return rep, &VerifyError{Seq: -1, Problem: ProblemFutureDated,
+				Detail: fmt.Sprintf("the trusted checkpoint is dated %s, after this machine's clock (%s) by more than %v: written by a clock far ahead, or planted by someone holding the key; if this machine's clock is behind, set it right and verify again",
+					cp.Time.UTC().Format(time.RFC3339), opts.Now.UTC().Truncate(time.Second).Format(time.RFC3339), CheckpointClockSkew)}
+		}
 		if want := cmp.Or(opts.LogID, rep.LogID); cp.LogID != "" && want != "" && cp.LogID != want {
 			return rep, &VerifyError{Seq: -1, Problem: ProblemWrongLog,
 				Detail: fmt.Sprintf("the trusted checkpoint carries log id %q, but this log is %q: it is another log's checkpoint", cp.LogID, want)}
@@ -784,6 +803,11 @@ func (w *walk) step(e *entry) error {
 		if verr := rep.checkIdentity(&cp, opts.LogID); verr != nil {
 			verr.File, verr.Line = file, line
 			return verr
+		}
+		if limit := opts.Now.Add(CheckpointClockSkew); !opts.Now.IsZero() && cp.Time.After(limit) {
+			return &VerifyError{File: file, Line: line, Seq: -1, Problem: ProblemFutureDated,
+				Detail: fmt.Sprintf("the checkpoint here is dated %s, after this machine's clock (%s) by more than %v: written by a clock far ahead, or planted by someone holding the key (it would date every later checkpoint); if this machine's clock is behind, set it right and verify again",
+					cp.Time.UTC().Format(time.RFC3339), opts.Now.UTC().Truncate(time.Second).Format(time.RFC3339), CheckpointClockSkew)}
 		}
 		for _, k := range cp.Signers {
 			j, ok := w.signerAt[k]

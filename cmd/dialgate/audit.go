@@ -107,8 +107,10 @@ public key or its file, added to the --key list, or the name+hash of a
 
 Checkpoints carry the log's identity (log id) and the time they were signed;
 verify fails when a checkpoint carries another identity than the log's other
-checkpoints (wrong log: one signing key shared by several logs) or is dated
-before the previous one, and reports the identity. --log-id ID fails on a
+checkpoints (wrong log: one signing key shared by several logs), is dated
+before the previous one, or is dated more than an hour after this machine's
+clock (dated in the future: written by a clock far ahead, or planted with the
+key; or this machine's clock is behind), and reports the identity. --log-id ID fails on a
 checkpoint carrying another identity, and on a log none of whose checkpoints
 carries one. Checkpoints without an identity (written by a build from before
 checkpoints carried one, or by dialgate check or audit repair before dialgate
@@ -137,7 +139,7 @@ a stopped sidecar's, a copy taken for an audit, one dialgate check wrote.
 
 Exit codes: 0 the log verifies, 1 it does not (the first bad record and what
 is wrong: edited, deleted, reordered, inserted, truncated, bad signature,
-wrong log, unsealed with --sealed, an unrecorded cut, or a directory missing
+wrong log, dated in the future, unsealed with --sealed, an unrecorded cut, or a directory missing
 one of its files), 2 bad input (a FILE or DIR that does not exist, a bad key
 or --require-key).`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
@@ -209,7 +211,11 @@ or --require-key).`,
 			// The saved cut files are looked for where the existing check
 			// looks for unrecorded ones: the directory given, or the one of
 			// the first file.
-			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, LogID: logID, KeyRules: rules, RequireSealed: sealed, Trusted: trusted}
+			// Checkpoint dates are judged against this machine's clock too
+			// (a checkpoint dated beyond auditlog.CheckpointClockSkew after it
+			// fails), as the sidecar's Open judges them.
+			opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, LogID: logID, KeyRules: rules, RequireSealed: sealed, Trusted: trusted,
+				Now: a.clock().Now()}
 			rep, verr := auditlog.Verify(cmd.Context(), files, opts)
 			var bad *auditlog.VerifyError
 			if verr != nil && !errors.As(verr, &bad) {
