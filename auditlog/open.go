@@ -412,6 +412,20 @@ func (st *scanState) checkCheckpoint(msg []byte, keys checkpointKeys, now time.T
 		return Checkpoint{}, fmt.Sprintf("it signs the tree of %d records (hash %s), but the %d records before it have tree hash %s: not this log's checkpoint for them (copied from another log, moved or replayed)",
 			cp.Tree.N, cp.Tree.Hash, st.seq, root)
 	}
+	// What Verify refuses (ProblemWrongLog, ProblemReordered) Open does
+	// too: a key it trusts (a retired one, which may have leaked) could
+	// otherwise give the log another identity, which the log's key would
+	// sign at its next checkpoint. No writer writes either: a log keeps
+	// the identity of its first checkpoint that carries one, and dates
+	// every checkpoint no earlier than the one before.
+	if cp.LogID != "" && st.logID != "" && cp.LogID != st.logID {
+		return Checkpoint{}, fmt.Sprintf("it carries log id %q, but the log's earlier checkpoints carry %q: another log's checkpoint, or planted with a key listed in Options.Verifiers",
+			cp.LogID, st.logID)
+	}
+	if !cp.Time.IsZero() && cp.Time.Before(st.lastTime) {
+		return Checkpoint{}, fmt.Sprintf("it is dated %s, before the previous checkpoint's %s: no writer dates a checkpoint so (planted, or moved)",
+			cp.Time.UTC().Format(time.RFC3339), st.lastTime.UTC().Format(time.RFC3339))
+	}
 	if limit := now.Add(CheckpointClockSkew); !cp.Time.IsZero() && cp.Time.After(limit) {
 		return Checkpoint{}, fmt.Sprintf("it is dated %s, in the future of the clock (%s) by more than %v: written with a clock far ahead, or planted, and every later checkpoint would be dated after it (if the clock was ahead when it was written, start once the clock has passed it)",
 			cp.Time.Format(time.RFC3339), now.UTC().Truncate(time.Second).Format(time.RFC3339), CheckpointClockSkew)

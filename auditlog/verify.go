@@ -366,6 +366,16 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 		}
 		tree := cp.Tree
 		rep.TrustedTree, rep.TrustedCheckpoint = &tree, &cp
+		// The key rules bind the trusted checkpoint as the log's own: it
+		// seals the records it signs (RequireSealed), and a retired key
+		// (which may have leaked) must not seal those written after the
+		// rotation through it (the directory's checkpoint file is anyone's
+		// who can write the log).
+		if verr := checkKeyRules([]checkpointAt{{cp: cp}}, opts.KeyRules); verr != nil {
+			verr.File, verr.Line = "", 0
+			verr.Detail = "trusted checkpoint: " + verr.Detail
+			return rep, verr
+		}
 		if want := cmp.Or(opts.LogID, rep.LogID); cp.LogID != "" && want != "" && cp.LogID != want {
 			return rep, &VerifyError{Seq: -1, Problem: ProblemWrongLog,
 				Detail: fmt.Sprintf("the trusted checkpoint carries log id %q, but this log is %q: it is another log's checkpoint", cp.LogID, want)}
