@@ -159,6 +159,11 @@ type CheckpointError struct {
 	File   string // path of the log file
 	Line   int    // 1-based line of the checkpoint in File
 	Detail string // what is wrong with it
+	// UnknownKeys are the keys (name+hash) that signed the checkpoint when
+	// none of them is trusted (neither Options.Signer's nor in
+	// Options.Verifiers): after a key rotation, the retired key to list.
+	// Empty for any other problem.
+	UnknownKeys []string
 }
 
 // Error names the file and line, says what is wrong and what to do.

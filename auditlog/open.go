@@ -310,9 +310,10 @@ func scanDir(ctx context.Context, dir string, opts *Options) (*scanState, error)
 				// it as the log's latest. One that does not verify is
 				// refused (CheckpointError); Repair refuses it likewise
 				// and never removes it (it is no crash's doing).
-				cp, detail := st.checkCheckpoint([]byte(l.Note), keys, now)
-				if detail != "" {
-					return &CheckpointError{File: name, Line: lineNo, Detail: detail}
+				cp, cerr := st.checkCheckpoint([]byte(l.Note), keys, now)
+				if cerr != nil {
+					cerr.File, cerr.Line = name, lineNo
+					return cerr
 				}
 				st.since = 0
 				st.lastSigned = []byte(l.Note)
@@ -381,7 +382,7 @@ func scanDir(ctx context.Context, dir string, opts *Options) (*scanState, error)
 // records scanned so far, and returns what it states, or why it cannot be
 // trusted: it must be signed by a key of keys, sign exactly the tree of those
 // records, and not be dated after now by more than CheckpointClockSkew.
-func (st *scanState) checkCheckpoint(msg []byte, keys checkpointKeys, now time.Time) (Checkpoint, string) {
+func (st *scanState) checkCheckpoint(msg []byte, keys checkpointKeys, now time.Time) (Checkpoint, *CheckpointError) {
 	n, err := note.Open(msg, keys)
 	if err != nil {
 		var unverified *note.UnverifiedNoteError
@@ -392,31 +393,45 @@ func (st *scanState) checkCheckpoint(msg []byte, keys checkpointKeys, now time.T
 			for _, sig := range unverified.Note.UnverifiedSigs {
 				by = append(by, KeyName(sig.Name, sig.Hash))
 			}
-			return Checkpoint{}, fmt.Sprintf("it is signed by %s, not by the log's key %s nor by a key in Options.Verifiers: planted, or signed before a key rotation (list the retired public key in Options.Verifiers)",
-				strings.Join(by, ", "), KeyName(keys.signer.Name(), keys.signer.KeyHash()))
+			return Checkpoint{}, &CheckpointError{UnknownKeys: by, Detail: fmt.Sprintf("it is signed by %s, not by the log's key %s nor by a key in Options.Verifiers: planted, or signed before a key rotation (list the retired public key in Options.Verifiers)",
+				strings.Join(by, ", "), KeyName(keys.signer.Name(), keys.signer.KeyHash()))}
 		case errors.As(err, &invalid):
-			return Checkpoint{}, fmt.Sprintf("the signature by key %s does not verify: the checkpoint or its signature was altered", KeyName(invalid.Name, invalid.Hash))
+			return Checkpoint{}, &CheckpointError{Detail: fmt.Sprintf("the signature by key %s does not verify: the checkpoint or its signature was altered", KeyName(invalid.Name, invalid.Hash))}
 		default:
-			return Checkpoint{}, fmt.Sprintf("not a well-formed signed note: %v", err)
+			return Checkpoint{}, &CheckpointError{Detail: fmt.Sprintf("not a well-formed signed note: %v", err)}
 		}
 	}
 	cp, err := parseCheckpointText(n.Text)
 	if err != nil {
-		return Checkpoint{}, fmt.Sprintf("its signed text is not a tree description: %v", err)
+		return Checkpoint{}, &CheckpointError{Detail: fmt.Sprintf("its signed text is not a tree description: %v", err)}
 	}
 	root, err := st.tree.root()
 	if err != nil {
-		return Checkpoint{}, fmt.Sprintf("the tree of the records before it: %v", err)
+		return Checkpoint{}, &CheckpointError{Detail: fmt.Sprintf("the tree of the records before it: %v", err)}
 	}
 	if cp.Tree.N != st.seq || cp.Tree.Hash != root {
-		return Checkpoint{}, fmt.Sprintf("it signs the tree of %d records (hash %s), but the %d records before it have tree hash %s: not this log's checkpoint for them (copied from another log, moved or replayed)",
-			cp.Tree.N, cp.Tree.Hash, st.seq, root)
+		return Checkpoint{}, &CheckpointError{Detail: fmt.Sprintf("it signs the tree of %d records (hash %s), but the %d records before it have tree hash %s: not this log's checkpoint for them (copied from another log, moved or replayed)",
+			cp.Tree.N, cp.Tree.Hash, st.seq, root)}
+	}
+	// What Verify refuses (ProblemWrongLog, ProblemReordered) Open does
+	// too: a key it trusts (a retired one, which may have leaked) could
+	// otherwise give the log another identity, which the log's key would
+	// sign at its next checkpoint. No writer writes either: a log keeps
+	// the identity of its first checkpoint that carries one, and dates
+	// every checkpoint no earlier than the one before.
+	if cp.LogID != "" && st.logID != "" && cp.LogID != st.logID {
+		return Checkpoint{}, &CheckpointError{Detail: fmt.Sprintf("it carries log id %q, but the log's earlier checkpoints carry %q: another log's checkpoint, or planted with a key listed in Options.Verifiers",
+			cp.LogID, st.logID)}
+	}
+	if !cp.Time.IsZero() && cp.Time.Before(st.lastTime) {
+		return Checkpoint{}, &CheckpointError{Detail: fmt.Sprintf("it is dated %s, before the previous checkpoint's %s: no writer dates a checkpoint so (planted, or moved)",
+			cp.Time.UTC().Format(time.RFC3339), st.lastTime.UTC().Format(time.RFC3339))}
 	}
 	if limit := now.Add(CheckpointClockSkew); !cp.Time.IsZero() && cp.Time.After(limit) {
-		return Checkpoint{}, fmt.Sprintf("it is dated %s, in the future of the clock (%s) by more than %v: written with a clock far ahead, or planted, and every later checkpoint would be dated after it (if the clock was ahead when it was written, start once the clock has passed it)",
-			cp.Time.Format(time.RFC3339), now.UTC().Truncate(time.Second).Format(time.RFC3339), CheckpointClockSkew)
+		return Checkpoint{}, &CheckpointError{Detail: fmt.Sprintf("it is dated %s, in the future of the clock (%s) by more than %v: written with a clock far ahead, or planted, and every later checkpoint would be dated after it (if the clock was ahead when it was written, start once the clock has passed it)",
+			cp.Time.Format(time.RFC3339), now.UTC().Truncate(time.Second).Format(time.RFC3339), CheckpointClockSkew)}
 	}
-	return cp, ""
+	return cp, nil
 }
 
 // checkpointKeys are the keys Open accepts the log's checkpoints from: the

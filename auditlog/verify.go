@@ -385,6 +385,16 @@ func Verify(ctx context.Context, files []string, opts VerifyOptions) (*Report, e
 				Detail: fmt.Sprintf("the trusted checkpoint is dated %s, after this machine's clock (%s) by more than %v: written by a clock far ahead, or planted by someone holding the key; if this machine's clock is behind, set it right and verify again",
 					cp.Time.UTC().Format(time.RFC3339), opts.Now.UTC().Truncate(time.Second).Format(time.RFC3339), CheckpointClockSkew)}
 		}
+		// The key rules bind the trusted checkpoint as the log's own: it
+		// seals the records it signs (RequireSealed), and a retired key
+		// (which may have leaked) must not seal those written after the
+		// rotation through it (the directory's checkpoint file is anyone's
+		// who can write the log).
+		if verr := checkKeyRules([]checkpointAt{{cp: cp}}, opts.KeyRules); verr != nil {
+			verr.File, verr.Line = "", 0
+			verr.Detail = "trusted checkpoint: " + verr.Detail
+			return rep, verr
+		}
 		if want := cmp.Or(opts.LogID, rep.LogID); cp.LogID != "" && want != "" && cp.LogID != want {
 			return rep, &VerifyError{Seq: -1, Problem: ProblemWrongLog,
 				Detail: fmt.Sprintf("the trusted checkpoint carries log id %q, but this log is %q: it is another log's checkpoint", cp.LogID, want)}

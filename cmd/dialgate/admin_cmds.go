@@ -432,6 +432,11 @@ allow (answering before resolving, resolving again with another text) exits
 		},
 		prepare: func(_ *cobra.Command, args []string) (adminCall, *adminResult, func(string) string, error) {
 			id := args[0]
+			// Empty or blank is bad input, as for the local steps
+			// (checkComplaintArg), not an unknown complaint.
+			if err := checkComplaintArg(id); err != nil {
+				return nil, nil, nil, err
+			}
 			if err := checkText("ID", id, "--resolution", resolution); err != nil {
 				return nil, nil, nil, err
 			}

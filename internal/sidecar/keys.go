@@ -120,13 +120,19 @@ func LoadKeysFile(data, hmacKeyFile string) (Keys, error) {
 // readRetiredKeys reads the public keys of RetiredSignerPubFile at path, one
 // a line (blank lines and lines starting with # ignored); none when the file
 // does not exist. A line that is not a public key is an error naming the
-// file and line.
+// file and line; a file other users may write is refused (checkFileMode).
 func readRetiredKeys(path string) ([]note.Verifier, error) {
 	b, err := regfile.ReadFile(path, 1<<20)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
+		return nil, err
+	}
+	// The keys listed are trusted for the log's checkpoints: others who
+	// could write the file could add one of theirs and plant checkpoints
+	// the sidecar accepts, then signs over with its own key.
+	if err := checkFileMode("retired signer keys file", path, "", ""); err != nil {
 		return nil, err
 	}
 	var vs []note.Verifier

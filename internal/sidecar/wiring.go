@@ -457,16 +457,18 @@ func openAuditLog(ctx context.Context, data, hmacKeyFile, profile, logID string,
 }
 
 // CheckpointErrorHint returns, for an error holding an
-// auditlog.CheckpointError (a checkpoint line of the audit log in data that
-// Open does not trust), what to add to it: where a sidecar lists the keys a
-// rotation retired. "" for any other error.
+// auditlog.CheckpointError of a checkpoint line of the audit log in data
+// signed by no key Open trusts, what to add to it: where a sidecar lists
+// the keys a rotation retired. "" for any other error (a checkpoint of a
+// trusted key dated ahead of the clock, or signing another tree, is no
+// rotation's doing).
 func CheckpointErrorHint(err error, data string) string {
 	var ce *auditlog.CheckpointError
-	if !errors.As(err, &ce) {
+	if !errors.As(err, &ce) || len(ce.UnknownKeys) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (if the checkpoint was signed by a signing key since replaced in %s, add that key's public key, as its %s held it, to %s; otherwise someone wrote it into the log: run `dialgate audit verify %s --key <the log's public keys>`)",
-		filepath.Join(data, KeysDir), SignerPubFile, filepath.Join(data, KeysDir, RetiredSignerPubFile), filepath.Join(data, AuditDir))
+	return fmt.Sprintf(" (if %s is a signing key since replaced in %s, add its public key, as its %s held it, to %s; otherwise someone wrote the checkpoint into the log: run `dialgate audit verify %s --key <the log's public keys>`)",
+		strings.Join(ce.UnknownKeys, ", "), filepath.Join(data, KeysDir), SignerPubFile, filepath.Join(data, KeysDir, RetiredSignerPubFile), filepath.Join(data, AuditDir))
 }
 
 // logRepair logs the repair r that openAuditLog made at start, with what
