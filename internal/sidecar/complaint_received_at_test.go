@@ -72,12 +72,10 @@ func TestFileComplaintReceivedAt(t *testing.T) {
 		ReceivedAt: timestamppb.New(unset.Add(30 * time.Second))}); err != nil || !r.GetReceivedAt().AsTime().Equal(unset) {
 		t.Fatalf("received_at 30 s ahead: %v %v, want the server's clock %s", r, err, unset)
 	}
-	for name, bad := range map[string]time.Time{
-		"future": unset.Add(2 * time.Minute), "next year": unset.AddDate(1, 0, 0), "1970": time.Unix(0, 0), "1999": time.Date(1999, 12, 31, 23, 0, 0, 0, time.UTC),
-	} {
+	// Two minutes ahead, a year ahead, a zero timestamp, before 2000.
+	for _, bad := range []time.Time{unset.Add(2 * time.Minute), unset.AddDate(1, 0, 0), time.Unix(0, 0), time.Date(1999, 12, 31, 23, 0, 0, 0, time.UTC)} {
 		_, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139624", ComplaintId: "cp-bad", ReceivedAt: timestamppb.New(bad)})
 		wantCode(t, err, codes.InvalidArgument, "received_at")
-		_ = name
 	}
 	if _, err := e.admin.FileComplaint(ctx, &pb.FileComplaintRequest{Number: "+8613900139624", ComplaintId: "cp-bad",
 		ReceivedAt: &timestamppb.Timestamp{Seconds: 1, Nanos: -1}}); err == nil {
