@@ -41,6 +41,10 @@ type adminResult struct {
 	Step       string    `json:"step,omitempty"`
 	At         time.Time `json:"at,omitzero"`
 	Resolution string    `json:"resolution,omitempty"`
+	// ReceivedAt is a filed complaint's receipt as the sidecar stored it
+	// (--at, or its clock; a retry's, the first filing's), as the local
+	// complaint add --json prints it.
+	ReceivedAt time.Time `json:"received_at,omitzero"`
 	// SHA256 and ReplacedSHA256 are a complaint repair's, as the local
 	// complaint repair --json prints them: the hex SHA-256 of the file
 	// given and of the damaged bytes replaced.
@@ -354,17 +358,20 @@ ID exits 1.`,
 }
 
 func (a *app) adminComplaintAddCmd(af *adminFlags) *cobra.Command {
-	var number, scope, channel, decision, id, tenant, details string
+	var number, scope, channel, decision, id, tenant, details, at string
 	return a.adminSubCmd(af, adminSub{
-		use:   "add --number N [--scope S] [--channel C] [--decision-id D] [flags]",
+		use:   "add --number N [--scope S] [--channel C] [--decision-id D] [--at T] [flags]",
 		short: "File a complaint (FileComplaint): the number is listed at once, its recordings held",
 		long: `File a complaint on the sidecar: the number goes on its do-not-call list at
 once (the next Check of it in --scope denies), every recording of the callee
-is held ("complaint:<id>"), and the handling deadlines start. Filing again
-with the same --id changes nothing; without --id the sidecar picks one (give
---id to make a retry safe).`,
-		jsonHelp: `{"rpc", "id", "number", "scope", "tenant"}`,
-		fields:   map[string]string{"call_decision_id": "--decision-id", "note": "--details", "complaint_id": "--id"},
+is held ("complaint:<id>"), and the handling deadlines start from its
+receipt: --at (a complaint taken by phone and entered later; not before
+2000, nor more than a minute after the clock, as for the local complaint
+add --at), or the sidecar's clock. Filing again with the same --id changes
+nothing, and keeps the receipt first stored whatever --at says; without --id
+the sidecar picks one (give --id to make a retry safe).`,
+		jsonHelp: `{"rpc", "id", "number", "scope", "tenant", "received_at"}`,
+		fields:   map[string]string{"call_decision_id": "--decision-id", "note": "--details", "complaint_id": "--id", "received_at": "--at"},
 		flags: func(cmd *cobra.Command) {
 			fl := cmd.Flags()
 			fl.StringVar(&number, "number", "", "the complainant's number, E.164 (required)")
@@ -374,6 +381,7 @@ with the same --id changes nothing; without --id the sidecar picks one (give
 			fl.StringVar(&id, "id", "", "complaint id, which makes a retry safe (default: the sidecar picks one)")
 			fl.StringVar(&tenant, "tenant", "", "the tenant complained about")
 			fl.StringVar(&details, "details", "", "what the complainant said")
+			fl.StringVar(&at, "at", "", "when it was received, RFC 3339 (default: the sidecar's clock; not in the future)")
 		},
 		prepare: func(*cobra.Command, []string) (adminCall, *adminResult, func(string) string, error) {
 			n, sc, err := numberScope(number, scope, false)
@@ -383,7 +391,11 @@ with the same --id changes nothing; without --id the sidecar picks one (give
 			if err := checkText("--id", id, "--tenant", tenant, "--decision-id", decision, "--details", details); err != nil {
 				return nil, nil, nil, err
 			}
-			req := &pb.FileComplaintRequest{Number: n, Scope: sc, CallDecisionId: decision, Tenant: tenant, Note: details, ComplaintId: id, Channel: channel}
+			ts, err := optTime("at", at, true)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			req := &pb.FileComplaintRequest{Number: n, Scope: sc, CallDecisionId: decision, Tenant: tenant, Note: details, ComplaintId: id, Channel: channel, ReceivedAt: ts}
 			res := &adminResult{RPC: "FileComplaint", Number: n, Scope: sc, Tenant: tenant}
 			if sc == "" {
 				res.Scope = "global" // the sidecar's default
@@ -391,10 +403,18 @@ with the same --id changes nothing; without --id the sidecar picks one (give
 			call := func(ctx context.Context, c pb.AdminServiceClient) error {
 				r, err := c.FileComplaint(ctx, req)
 				res.ID = r.GetComplaintId()
+				if r.GetReceivedAt() != nil {
+					res.ReceivedAt = r.GetReceivedAt().AsTime()
+				}
 				return err
 			}
 			return call, res, func(where string) string {
-				return fmt.Sprintf("complaint %s filed on %s: number listed (%s), its recordings held", res.ID, where, res.Scope)
+				msg := fmt.Sprintf("complaint %s filed on %s: number listed (%s), its recordings held", res.ID, where, res.Scope)
+				if !res.ReceivedAt.IsZero() {
+					// A sidecar of an earlier build answers no receipt.
+					msg += "; received " + res.ReceivedAt.Format(time.RFC3339)
+				}
+				return msg
 			}, nil
 		},
 	})

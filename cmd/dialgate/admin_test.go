@@ -198,7 +198,11 @@ func TestAdminEveryRPC(t *testing.T) {
 		if !got.StartedAt.Equal(c.want.StartedAt) || !got.EndedAt.Equal(c.want.EndedAt) {
 			t.Errorf("admin %v: %+v, want %+v", c.args, got, c.want)
 		}
+		if (c.want.RPC == "FileComplaint") == got.ReceivedAt.IsZero() {
+			t.Errorf("admin %v: received_at %s, want the sidecar's receipt for FileComplaint only", c.args, got.ReceivedAt)
+		}
 		got.StartedAt, got.EndedAt, c.want.StartedAt, c.want.EndedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		got.ReceivedAt = time.Time{}
 		if got != c.want {
 			t.Errorf("admin %v: %+v, want %+v", c.args, got, c.want)
 		}

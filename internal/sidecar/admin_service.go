@@ -447,9 +447,15 @@ func (s *adminServer) RevokeConsent(ctx context.Context, req *pb.RevokeConsentRe
 	return &pb.RevokeConsentResponse{}, nil
 }
 
-// FileComplaint validates the request (scope "global" when empty), stamps it
-// with the server's clock and files it through Backend.Complaints, answering
-// the complaint id.
+// maxReceiptSkew is how far after the server's clock a FileComplaint's
+// received_at may be (a client's clock ahead), as `dialgate complaint add
+// --at` allows after the local clock; it is then the server's clock.
+const maxReceiptSkew = time.Minute
+
+// FileComplaint validates the request (scope "global" when empty), dates it
+// with its received_at (see receiptOf) or the server's clock and files it
+// through Backend.Complaints, answering the complaint id and its receipt as
+// stored.
 func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRequest) (*pb.FileComplaintResponse, error) {
 	if s.be.Complaints == nil {
 		return nil, s.unimplemented("FileComplaint", "complaint")
@@ -497,18 +503,19 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 	if err != nil {
 		return nil, err
 	}
+	if c.At, err = receiptOf(req.GetReceivedAt(), ch.At); err != nil {
+		return nil, err
+	}
 	c.ID = req.GetComplaintId()
-	c.CallDecisionID, c.Tenant, c.Note, c.At = req.GetCallDecisionId(), req.GetTenant(), req.GetNote(), ch.At
+	c.CallDecisionID, c.Tenant, c.Note = req.GetCallDecisionId(), req.GetTenant(), req.GetNote()
 	ch.Number, ch.Scope, ch.Tenant, ch.DecisionID, ch.Source = c.Number, c.Scope, c.Tenant, c.CallDecisionID, c.Channel
 	var (
-		id     string
-		listed bool
+		id       string
+		received time.Time
+		listed   bool
 	)
 	if err := s.applyThenRecord(ctx, "FileComplaint", &ch, func() error {
-		var (
-			err      error
-			received time.Time
-		)
+		var err error
 		id, received, err = s.be.Complaints.FileComplaint(ctx, c)
 		ch.ID = id
 		if err == nil {
@@ -545,7 +552,29 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 		}
 		return nil, err
 	}
-	return &pb.FileComplaintResponse{ComplaintId: id}, nil
+	return &pb.FileComplaintResponse{ComplaintId: id, ReceivedAt: optTimestamp(received)}, nil
+}
+
+// receiptOf returns the receipt of a FileComplaint: ts, or now when ts is
+// unset. The rule of `dialgate complaint add --at`: ts before 2000 (a zero
+// timestamp, a mistyped year) or more than maxReceiptSkew after now (a
+// wrong year or zone offset, which would flag the deadlines only long
+// after they were missed) is InvalidArgument naming received_at; one
+// within the skew is now (a complaint is not received after it is filed).
+func receiptOf(ts *timestamppb.Timestamp, now time.Time) (time.Time, error) {
+	t, err := timeFromProto("received_at", ts)
+	switch {
+	case err != nil:
+		return time.Time{}, err
+	case t.IsZero():
+		return now, nil
+	case t.After(now.Add(maxReceiptSkew)):
+		return time.Time{}, invalid("received_at", "%s is after the server's clock (%s): a complaint cannot be received before it is filed (check the year and the zone offset)",
+			t.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339))
+	case t.After(now):
+		return now, nil
+	}
+	return t, nil
 }
 
 // recordComplaintListing records the opt-out of a filing refused once its

@@ -237,7 +237,7 @@ type Complaint struct {
 	Tenant         string          // the call centre complained about; empty when not known
 	Note           string          // the complainant's account in free text, at most 4096 bytes; may be empty
 	Channel        string          // "phone" when not given
-	At             time.Time       // when the server received it (its clock); the deadlines count from it
+	At             time.Time       // its receipt (the request's received_at, or the server's clock); the deadlines count from it
 }
 
 // ComplaintStep is a handling step of a complaint.

@@ -695,7 +695,19 @@ type FileComplaintRequest struct {
 	ComplaintId string `protobuf:"bytes,6,opt,name=complaint_id,json=complaintId,proto3" json:"complaint_id,omitempty"`
 	// How the complaint arrived: "phone", "web", "app", "regulator" or
 	// "agent"; unset means "phone".
-	Channel       string `protobuf:"bytes,7,opt,name=channel,proto3" json:"channel,omitempty"`
+	Channel string `protobuf:"bytes,7,opt,name=channel,proto3" json:"channel,omitempty"`
+	// When the complaint was received (a phone complaint an agent enters
+	// later): its handling deadlines run from it, the number is listed as of
+	// it (the do-not-call entry's added_at) and the complaint.file record
+	// names it (effective_at). Unset means the server's clock. The rule of
+	// `dialgate complaint add --at`: InvalidArgument naming received_at when
+	// it is before 2000-01-01 (a zero timestamp, a mistyped year) or more
+	// than one minute after the server's clock (a wrong year or zone
+	// offset: the deadlines would be flagged only long after they were
+	// missed), and nothing is filed; one within that minute is the server's
+	// clock (a complaint is not received later than it is filed). A retry of
+	// a filed complaint_id keeps the receipt first stored.
+	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -779,11 +791,22 @@ func (x *FileComplaintRequest) GetChannel() string {
 	return ""
 }
 
+func (x *FileComplaintRequest) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
 // FileComplaintResponse identifies the complaint.
 type FileComplaintResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The complaint's id.
-	ComplaintId   string `protobuf:"bytes,1,opt,name=complaint_id,json=complaintId,proto3" json:"complaint_id,omitempty"`
+	ComplaintId string `protobuf:"bytes,1,opt,name=complaint_id,json=complaintId,proto3" json:"complaint_id,omitempty"`
+	// The complaint's receipt as stored, which its deadlines run from: the
+	// request's received_at or the server's clock; for a retry, the first
+	// filing's.
+	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -823,6 +846,13 @@ func (x *FileComplaintResponse) GetComplaintId() string {
 		return x.ComplaintId
 	}
 	return ""
+}
+
+func (x *FileComplaintResponse) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
 }
 
 // ForwardComplaintRequest names the complaint forwarded.
@@ -2376,7 +2406,7 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"revoked_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x18\n" +
 	"\achannel\x18\x03 \x01(\tR\achannel\"\x17\n" +
-	"\x15RevokeConsentResponse\"\xd7\x01\n" +
+	"\x15RevokeConsentResponse\"\x94\x02\n" +
 	"\x14FileComplaintRequest\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\tR\x06number\x12\x14\n" +
 	"\x05scope\x18\x02 \x01(\tR\x05scope\x12(\n" +
@@ -2384,9 +2414,13 @@ const file_dialgate_v1_admin_proto_rawDesc = "" +
 	"\x06tenant\x18\x04 \x01(\tR\x06tenant\x12\x12\n" +
 	"\x04note\x18\x05 \x01(\tR\x04note\x12!\n" +
 	"\fcomplaint_id\x18\x06 \x01(\tR\vcomplaintId\x12\x18\n" +
-	"\achannel\x18\a \x01(\tR\achannel\":\n" +
+	"\achannel\x18\a \x01(\tR\achannel\x12;\n" +
+	"\vreceived_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\"w\n" +
 	"\x15FileComplaintResponse\x12!\n" +
-	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\"<\n" +
+	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\x12;\n" +
+	"\vreceived_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\"<\n" +
 	"\x17ForwardComplaintRequest\x12!\n" +
 	"\fcomplaint_id\x18\x01 \x01(\tR\vcomplaintId\"Y\n" +
 	"\x18ForwardComplaintResponse\x12=\n" +
@@ -2588,65 +2622,67 @@ var file_dialgate_v1_admin_proto_depIdxs = []int32{
 	36, // 2: dialgate.v1.GrantConsentRequest.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: dialgate.v1.GrantConsentRequest.method:type_name -> dialgate.v1.ConsentMethod
 	36, // 4: dialgate.v1.RevokeConsentRequest.revoked_at:type_name -> google.protobuf.Timestamp
-	36, // 5: dialgate.v1.ForwardComplaintResponse.forwarded_at:type_name -> google.protobuf.Timestamp
-	36, // 6: dialgate.v1.ResolveComplaintResponse.handled_at:type_name -> google.protobuf.Timestamp
-	36, // 7: dialgate.v1.AnswerComplaintResponse.answered_at:type_name -> google.protobuf.Timestamp
-	22, // 8: dialgate.v1.ListComplaintsResponse.complaints:type_name -> dialgate.v1.ListedComplaint
-	36, // 9: dialgate.v1.ListComplaintsResponse.as_of:type_name -> google.protobuf.Timestamp
-	36, // 10: dialgate.v1.ListedComplaint.received_at:type_name -> google.protobuf.Timestamp
-	36, // 11: dialgate.v1.ListedComplaint.forward_by:type_name -> google.protobuf.Timestamp
-	36, // 12: dialgate.v1.ListedComplaint.handle_by:type_name -> google.protobuf.Timestamp
-	36, // 13: dialgate.v1.ListedComplaint.answer_by:type_name -> google.protobuf.Timestamp
-	36, // 14: dialgate.v1.ListedComplaint.forwarded_at:type_name -> google.protobuf.Timestamp
-	36, // 15: dialgate.v1.ListedComplaint.handled_at:type_name -> google.protobuf.Timestamp
-	36, // 16: dialgate.v1.ListedComplaint.answered_at:type_name -> google.protobuf.Timestamp
-	1,  // 17: dialgate.v1.AddLedgerEntryRequest.type:type_name -> dialgate.v1.NumberType
-	37, // 18: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
-	36, // 19: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
-	36, // 20: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
-	36, // 21: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
-	36, // 22: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
-	36, // 23: dialgate.v1.EndRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
-	35, // 24: dialgate.v1.SweepRecordingsResponse.skipped:type_name -> dialgate.v1.SweptRecording
-	35, // 25: dialgate.v1.SweepRecordingsResponse.failed:type_name -> dialgate.v1.SweptRecording
-	36, // 26: dialgate.v1.SweepRecordingsResponse.swept_at:type_name -> google.protobuf.Timestamp
-	2,  // 27: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
-	4,  // 28: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
-	6,  // 29: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
-	8,  // 30: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
-	10, // 31: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
-	12, // 32: dialgate.v1.AdminService.ForwardComplaint:input_type -> dialgate.v1.ForwardComplaintRequest
-	14, // 33: dialgate.v1.AdminService.ResolveComplaint:input_type -> dialgate.v1.ResolveComplaintRequest
-	16, // 34: dialgate.v1.AdminService.AnswerComplaint:input_type -> dialgate.v1.AnswerComplaintRequest
-	20, // 35: dialgate.v1.AdminService.ListComplaints:input_type -> dialgate.v1.ListComplaintsRequest
-	18, // 36: dialgate.v1.AdminService.RepairComplaint:input_type -> dialgate.v1.RepairComplaintRequest
-	23, // 37: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
-	25, // 38: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
-	27, // 39: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
-	29, // 40: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
-	31, // 41: dialgate.v1.AdminService.EndRecording:input_type -> dialgate.v1.EndRecordingRequest
-	33, // 42: dialgate.v1.AdminService.SweepRecordings:input_type -> dialgate.v1.SweepRecordingsRequest
-	3,  // 43: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
-	5,  // 44: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
-	7,  // 45: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
-	9,  // 46: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
-	11, // 47: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
-	13, // 48: dialgate.v1.AdminService.ForwardComplaint:output_type -> dialgate.v1.ForwardComplaintResponse
-	15, // 49: dialgate.v1.AdminService.ResolveComplaint:output_type -> dialgate.v1.ResolveComplaintResponse
-	17, // 50: dialgate.v1.AdminService.AnswerComplaint:output_type -> dialgate.v1.AnswerComplaintResponse
-	21, // 51: dialgate.v1.AdminService.ListComplaints:output_type -> dialgate.v1.ListComplaintsResponse
-	19, // 52: dialgate.v1.AdminService.RepairComplaint:output_type -> dialgate.v1.RepairComplaintResponse
-	24, // 53: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
-	26, // 54: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
-	28, // 55: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
-	30, // 56: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
-	32, // 57: dialgate.v1.AdminService.EndRecording:output_type -> dialgate.v1.EndRecordingResponse
-	34, // 58: dialgate.v1.AdminService.SweepRecordings:output_type -> dialgate.v1.SweepRecordingsResponse
-	43, // [43:59] is the sub-list for method output_type
-	27, // [27:43] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	36, // 5: dialgate.v1.FileComplaintRequest.received_at:type_name -> google.protobuf.Timestamp
+	36, // 6: dialgate.v1.FileComplaintResponse.received_at:type_name -> google.protobuf.Timestamp
+	36, // 7: dialgate.v1.ForwardComplaintResponse.forwarded_at:type_name -> google.protobuf.Timestamp
+	36, // 8: dialgate.v1.ResolveComplaintResponse.handled_at:type_name -> google.protobuf.Timestamp
+	36, // 9: dialgate.v1.AnswerComplaintResponse.answered_at:type_name -> google.protobuf.Timestamp
+	22, // 10: dialgate.v1.ListComplaintsResponse.complaints:type_name -> dialgate.v1.ListedComplaint
+	36, // 11: dialgate.v1.ListComplaintsResponse.as_of:type_name -> google.protobuf.Timestamp
+	36, // 12: dialgate.v1.ListedComplaint.received_at:type_name -> google.protobuf.Timestamp
+	36, // 13: dialgate.v1.ListedComplaint.forward_by:type_name -> google.protobuf.Timestamp
+	36, // 14: dialgate.v1.ListedComplaint.handle_by:type_name -> google.protobuf.Timestamp
+	36, // 15: dialgate.v1.ListedComplaint.answer_by:type_name -> google.protobuf.Timestamp
+	36, // 16: dialgate.v1.ListedComplaint.forwarded_at:type_name -> google.protobuf.Timestamp
+	36, // 17: dialgate.v1.ListedComplaint.handled_at:type_name -> google.protobuf.Timestamp
+	36, // 18: dialgate.v1.ListedComplaint.answered_at:type_name -> google.protobuf.Timestamp
+	1,  // 19: dialgate.v1.AddLedgerEntryRequest.type:type_name -> dialgate.v1.NumberType
+	37, // 20: dialgate.v1.AddLedgerEntryRequest.purposes:type_name -> dialgate.v1.Purpose
+	36, // 21: dialgate.v1.AddLedgerEntryRequest.valid_from:type_name -> google.protobuf.Timestamp
+	36, // 22: dialgate.v1.AddLedgerEntryRequest.valid_until:type_name -> google.protobuf.Timestamp
+	36, // 23: dialgate.v1.RegisterRecordingRequest.started_at:type_name -> google.protobuf.Timestamp
+	36, // 24: dialgate.v1.RegisterRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	36, // 25: dialgate.v1.EndRecordingRequest.ended_at:type_name -> google.protobuf.Timestamp
+	35, // 26: dialgate.v1.SweepRecordingsResponse.skipped:type_name -> dialgate.v1.SweptRecording
+	35, // 27: dialgate.v1.SweepRecordingsResponse.failed:type_name -> dialgate.v1.SweptRecording
+	36, // 28: dialgate.v1.SweepRecordingsResponse.swept_at:type_name -> google.protobuf.Timestamp
+	2,  // 29: dialgate.v1.AdminService.AddDncEntry:input_type -> dialgate.v1.AddDncEntryRequest
+	4,  // 30: dialgate.v1.AdminService.RemoveDncEntry:input_type -> dialgate.v1.RemoveDncEntryRequest
+	6,  // 31: dialgate.v1.AdminService.GrantConsent:input_type -> dialgate.v1.GrantConsentRequest
+	8,  // 32: dialgate.v1.AdminService.RevokeConsent:input_type -> dialgate.v1.RevokeConsentRequest
+	10, // 33: dialgate.v1.AdminService.FileComplaint:input_type -> dialgate.v1.FileComplaintRequest
+	12, // 34: dialgate.v1.AdminService.ForwardComplaint:input_type -> dialgate.v1.ForwardComplaintRequest
+	14, // 35: dialgate.v1.AdminService.ResolveComplaint:input_type -> dialgate.v1.ResolveComplaintRequest
+	16, // 36: dialgate.v1.AdminService.AnswerComplaint:input_type -> dialgate.v1.AnswerComplaintRequest
+	20, // 37: dialgate.v1.AdminService.ListComplaints:input_type -> dialgate.v1.ListComplaintsRequest
+	18, // 38: dialgate.v1.AdminService.RepairComplaint:input_type -> dialgate.v1.RepairComplaintRequest
+	23, // 39: dialgate.v1.AdminService.AddLedgerEntry:input_type -> dialgate.v1.AddLedgerEntryRequest
+	25, // 40: dialgate.v1.AdminService.RegisterRecording:input_type -> dialgate.v1.RegisterRecordingRequest
+	27, // 41: dialgate.v1.AdminService.HoldRecording:input_type -> dialgate.v1.HoldRecordingRequest
+	29, // 42: dialgate.v1.AdminService.ReleaseRecordingHold:input_type -> dialgate.v1.ReleaseRecordingHoldRequest
+	31, // 43: dialgate.v1.AdminService.EndRecording:input_type -> dialgate.v1.EndRecordingRequest
+	33, // 44: dialgate.v1.AdminService.SweepRecordings:input_type -> dialgate.v1.SweepRecordingsRequest
+	3,  // 45: dialgate.v1.AdminService.AddDncEntry:output_type -> dialgate.v1.AddDncEntryResponse
+	5,  // 46: dialgate.v1.AdminService.RemoveDncEntry:output_type -> dialgate.v1.RemoveDncEntryResponse
+	7,  // 47: dialgate.v1.AdminService.GrantConsent:output_type -> dialgate.v1.GrantConsentResponse
+	9,  // 48: dialgate.v1.AdminService.RevokeConsent:output_type -> dialgate.v1.RevokeConsentResponse
+	11, // 49: dialgate.v1.AdminService.FileComplaint:output_type -> dialgate.v1.FileComplaintResponse
+	13, // 50: dialgate.v1.AdminService.ForwardComplaint:output_type -> dialgate.v1.ForwardComplaintResponse
+	15, // 51: dialgate.v1.AdminService.ResolveComplaint:output_type -> dialgate.v1.ResolveComplaintResponse
+	17, // 52: dialgate.v1.AdminService.AnswerComplaint:output_type -> dialgate.v1.AnswerComplaintResponse
+	21, // 53: dialgate.v1.AdminService.ListComplaints:output_type -> dialgate.v1.ListComplaintsResponse
+	19, // 54: dialgate.v1.AdminService.RepairComplaint:output_type -> dialgate.v1.RepairComplaintResponse
+	24, // 55: dialgate.v1.AdminService.AddLedgerEntry:output_type -> dialgate.v1.AddLedgerEntryResponse
+	26, // 56: dialgate.v1.AdminService.RegisterRecording:output_type -> dialgate.v1.RegisterRecordingResponse
+	28, // 57: dialgate.v1.AdminService.HoldRecording:output_type -> dialgate.v1.HoldRecordingResponse
+	30, // 58: dialgate.v1.AdminService.ReleaseRecordingHold:output_type -> dialgate.v1.ReleaseRecordingHoldResponse
+	32, // 59: dialgate.v1.AdminService.EndRecording:output_type -> dialgate.v1.EndRecordingResponse
+	34, // 60: dialgate.v1.AdminService.SweepRecordings:output_type -> dialgate.v1.SweepRecordingsResponse
+	45, // [45:61] is the sub-list for method output_type
+	29, // [29:45] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_dialgate_v1_admin_proto_init() }

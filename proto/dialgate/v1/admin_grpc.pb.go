@@ -93,8 +93,11 @@ type AdminServiceClient interface {
 	// FileComplaint records a complaint: the number goes on the do-not-call list
 	// at once (the next Check of it in scope denies), every recording of the
 	// callee is held ("complaint:<id>"), and the handling deadlines start in
-	// working days of the profile's calendars. Filing again with the same
-	// complaint_id is a no-op that returns the same id.
+	// working days of the profile's calendars, from its receipt: received_at
+	// (a complaint taken by phone and entered later), or the server's clock.
+	// Filing again with the same complaint_id is a no-op that returns the
+	// same id and the receipt first stored (a retry's received_at, even
+	// another one, changes nothing), as `dialgate complaint add --at` does.
 	FileComplaint(ctx context.Context, in *FileComplaintRequest, opts ...grpc.CallOption) (*FileComplaintResponse, error)
 	// ForwardComplaint records that an open complaint was forwarded to its
 	// handler, at the server's clock (no client instant: a step dated by the
@@ -438,8 +441,11 @@ type AdminServiceServer interface {
 	// FileComplaint records a complaint: the number goes on the do-not-call list
 	// at once (the next Check of it in scope denies), every recording of the
 	// callee is held ("complaint:<id>"), and the handling deadlines start in
-	// working days of the profile's calendars. Filing again with the same
-	// complaint_id is a no-op that returns the same id.
+	// working days of the profile's calendars, from its receipt: received_at
+	// (a complaint taken by phone and entered later), or the server's clock.
+	// Filing again with the same complaint_id is a no-op that returns the
+	// same id and the receipt first stored (a retry's received_at, even
+	// another one, changes nothing), as `dialgate complaint add --at` does.
 	FileComplaint(context.Context, *FileComplaintRequest) (*FileComplaintResponse, error)
 	// ForwardComplaint records that an open complaint was forwarded to its
 	// handler, at the server's clock (no client instant: a step dated by the
