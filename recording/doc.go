@@ -18,7 +18,12 @@
 //
 // A Manager keeps recording metadata in a Store and deletes media through a Blob
 // driver. Delete refuses before a recording's retain-until instant
-// (ErrRetentionLocked) and while it is under a legal hold (ErrHeld). The sweeper
+// (ErrRetentionLocked) and while it is under a legal hold (ErrHeld). A sweep
+// (Sweep, Due, SweepDue) waits SweepMargin (an hour, storage.PruneMargin)
+// longer: it deletes a recording only once its clock reads RetainUntil plus
+// SweepMargin, so that a host of a fleet whose clock runs ahead of the one
+// that registered the recording (or that registered it while behind) still
+// keeps it the whole retention — never less. The sweeper
 // deletes in three durable steps — mark the record "deleting", delete the media,
 // delete the metadata — so that a crash at any point leaves neither media without
 // metadata nor metadata without media once the next sweep has run, and nothing

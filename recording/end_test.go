@@ -59,14 +59,14 @@ func TestLongCallKeptThirtyDaysFromItsEnd(t *testing.T) {
 }
 
 // The sweeper goes by the same instant: a short and a long call started
-// together are swept 30 days after each one's end.
+// together are swept 30 days after each one's end (and SweepMargin).
 func TestSweepCountsFromTheEnd(t *testing.T) {
 	f := newFixture(t, recording.Config{}, nil)
 	ctx := context.Background()
 	short, long := start.Add(time.Minute), start.Add(2*time.Hour)
 	f.registerCall(t, "short", short, long)
 	f.registerCall(t, "long", long, long)
-	rep, err := f.mgr.Sweep(ctx, short.Add(30*day))
+	rep, err := f.mgr.Sweep(ctx, short.Add(30*day+recording.SweepMargin))
 	if err != nil || strings.Join(rep.Deleted, ",") != "short" {
 		t.Fatalf("sweep 30 days after the short call: %+v, %v; want only short deleted", rep, err)
 	}
@@ -74,7 +74,7 @@ func TestSweepCountsFromTheEnd(t *testing.T) {
 	if err != nil || len(rep.Deleted) != 0 || !f.mediaExists("long") {
 		t.Fatalf("sweep 30 days and an hour after the long call's start: %+v, %v; want nothing deleted", rep, err)
 	}
-	rep, err = f.mgr.Sweep(ctx, long.Add(30*day))
+	rep, err = f.mgr.Sweep(ctx, long.Add(30*day+recording.SweepMargin))
 	if err != nil || strings.Join(rep.Deleted, ",") != "long" || f.mediaExists("long") {
 		t.Fatalf("sweep 30 days after the long call's end: %+v, %v; want long deleted", rep, err)
 	}
@@ -188,9 +188,9 @@ func TestRecordWithoutEndedAtUnchanged(t *testing.T) {
 	if got, _ := f.mgr.Get(ctx, "r-old"); !got.RetainUntil.Equal(r.RetainUntil) || !got.EndedAt.IsZero() {
 		t.Fatalf("old record changed: %+v", got)
 	}
-	rep, err := f.mgr.Sweep(ctx, start.Add(30*day))
+	rep, err := f.mgr.Sweep(ctx, start.Add(30*day+recording.SweepMargin))
 	if err != nil || strings.Join(rep.Deleted, ",") != "r-old" {
-		t.Fatalf("sweep at the old record's retain_until: %+v, %v", rep, err)
+		t.Fatalf("sweep at the old record's retain_until + SweepMargin: %+v, %v", rep, err)
 	}
 }
 

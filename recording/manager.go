@@ -550,17 +550,20 @@ func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, 
 }
 
 // Delete deletes one recording at time t: refused before its retain-until
-// instant (ErrRetentionLocked) and under a hold (ErrHeld).
+// instant (ErrRetentionLocked) and under a hold (ErrHeld). Unlike a sweep
+// it does not wait SweepMargin past RetainUntil: the caller names the
+// recording and the instant.
 func (m *Manager) Delete(ctx context.Context, id string, t time.Time) error {
-	return m.deleteOne(ctx, id, t)
+	return m.deleteOne(ctx, id, t, 0)
 }
 
 // deleteOne marks the recording deleting under a token of its own (taking
 // over a deletion an earlier sweep began, whose token it replaces), deletes
-// the media, then the metadata. A recording with media is left untouched when
+// the media, then the metadata. An active recording is deleted only from
+// margin past its RetainUntil (a sweep's: SweepMargin). A recording with media is left untouched when
 // the Manager has no media store: marking it would make it unholdable while
 // nothing here can finish the deletion.
-func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
+func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time, margin time.Duration) error {
 	if err := m.holdForCallee(ctx, id, t); err != nil {
 		return err
 	}
@@ -581,6 +584,10 @@ func (m *Manager) deleteOne(ctx context.Context, id string, t time.Time) error {
 			}
 			if t.Before(r.RetainUntil) {
 				return fmt.Errorf("recording %s: %w until %s", id, ErrRetentionLocked, r.RetainUntil.Format(time.RFC3339))
+			}
+			if t.Before(r.RetainUntil.Add(margin)) {
+				return fmt.Errorf("recording %s: %w: a sweep deletes it from %s, %s past its retain_until %s (SweepMargin)", id, ErrRetentionLocked,
+					r.RetainUntil.Add(margin).Format(time.RFC3339), margin, r.RetainUntil.Format(time.RFC3339))
 			}
 			r.State = StateDeleting
 		}
@@ -771,8 +778,11 @@ type SweepReport struct {
 	Failed  []Skip   `json:"failed,omitempty"` // recordings whose deletion failed, with the error; the sweep's error joins them
 }
 
-// Sweep deletes every recording whose retention is over at t and that is not
-// held, finishing any deletion an earlier sweep began. It is idempotent: a
+// Sweep deletes every recording whose retention was over SweepMargin (an
+// hour) before t and that is not held, finishing any deletion an earlier
+// sweep began: a recording is deleted once t reaches its RetainUntil plus
+// SweepMargin, never at RetainUntil itself, so that a host whose clock runs
+// ahead still keeps it the whole retention. It is idempotent: a
 // second sweep at the same t deletes nothing more. A failure on one recording
 // does not stop the others; the error joins them all. Media that another
 // recording of the callee (not itself being deleted) still names is kept: only
@@ -785,11 +795,12 @@ func (m *Manager) Sweep(ctx context.Context, t time.Time) (SweepReport, error) {
 	return m.SweepDue(ctx, t, due)
 }
 
-// Due returns the recordings whose retention is over at t, held or not:
-// those a sweep at t considers. A sweep at t deletes at most those of them
+// Due returns the recordings whose retention was over SweepMargin before t
+// (RetainUntil + SweepMargin at or before t), held or not: those a sweep at
+// t considers. A sweep at t deletes at most those of them
 // that are not held, or whose deletion an earlier sweep began (Deletable).
 func (m *Manager) Due(ctx context.Context, t time.Time) ([]Recording, error) {
-	return m.store.ListRecordings(ctx, Filter{DueBy: t})
+	return m.store.ListRecordings(ctx, Filter{DueBy: t.Add(-SweepMargin)})
 }
 
 // Deletable reports whether a sweep would delete r, due: its deletion was
@@ -798,7 +809,9 @@ func (r Recording) Deletable() bool { return r.State == StateDeleting || !r.Held
 
 // SweepDue is Sweep of the recordings due, as Due returned them: it
 // deletes none but those (a caller may record what it is about to delete
-// first), each checked again as it is deleted.
+// first), each checked again as it is deleted — SweepMargin past its
+// RetainUntil included, so a recording listed by a Due at a later t is
+// skipped ("retention period not over").
 func (m *Manager) SweepDue(ctx context.Context, t time.Time, due []Recording) (SweepReport, error) {
 	var rep SweepReport
 	var errs []error
@@ -806,7 +819,7 @@ func (m *Manager) SweepDue(ctx context.Context, t time.Time, due []Recording) (S
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		err := m.deleteOne(ctx, r.ID, t)
+		err := m.deleteOne(ctx, r.ID, t, SweepMargin)
 		switch {
 		case err == nil:
 			rep.Deleted = append(rep.Deleted, r.ID)

@@ -18,6 +18,15 @@ import (
 const MinRetention = 30 * 24 * time.Hour
 
 // Errors. Scenario and wire error names are given in brackets.
+// SweepMargin is how long past a recording's RetainUntil a sweep waits
+// before deleting it: storage.PruneMargin (an hour), the margin the
+// counters keep for clocks behind. A fleet's hosts do not read one clock:
+// a sweep on a host whose clock runs ahead of the one that registered the
+// recording — or that registered it while its own clock was behind — would
+// delete it early by the skew, and the rule is "kept at least N days, never
+// less". The margin only ever keeps a recording longer.
+const SweepMargin = storage.PruneMargin
+
 var (
 	// ErrRetentionTooShort: a retention below MinRetention was configured [policy.retention_too_short].
 	ErrRetentionTooShort = errors.New("recording: retention shorter than the 30-day floor")

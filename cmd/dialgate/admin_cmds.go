@@ -850,8 +850,9 @@ func (a *app) adminRecSweepCmd(af *adminFlags) *cobra.Command {
 		Short: "Delete the sidecar's recordings whose retention is over and that are not held (SweepRecordings)",
 		Long: `Sweep the running sidecar's recordings (SweepRecordings), as the local
 recordings sweep does with the sidecar stopped: every recording whose
-retention is over and that is not under a legal hold is deleted by the
-sidecar's recording manager, at the sidecar's clock (there is no --at).
+retention was over an hour before (recording.SweepMargin, for clocks
+ahead) and that is not under a legal hold is deleted by the sidecar's
+recording manager, at the sidecar's clock (there is no --at).
 It prints the local sweep's report: what it deleted (ids), what it skipped
 and why; a deletion that failed is listed (FAILED, the cause is in the
 sidecar's log) and the command exits 1. The sidecar has no media store:

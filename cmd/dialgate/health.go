@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -118,13 +119,34 @@ func (a *app) checkHealth(ctx context.Context, c *adminConn, service string, asJ
 	}
 	switch {
 	case asJSON:
-		if err := a.printJSON(res); err != nil {
-			return err
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return failErr(err)
 		}
+		fmt.Fprintf(a.stdout, "%s\n", jsonEscapeDisplay(b))
 	case failure == nil:
 		fmt.Fprintln(a.stdout, "SERVING")
 	}
 	return failure
+}
+
+// jsonEscapeDisplay returns the JSON document b with the display controls
+// encoding/json leaves raw (DEL, C1 controls, bidirectional formatting
+// characters) written as \u escapes: the same values, read back exactly,
+// but none of the sidecar's text reaches the terminal raw. Such characters
+// occur only inside JSON strings, where a \u escape means the character.
+func jsonEscapeDisplay(b []byte) []byte {
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r >= 0x7f && textsafe.Problem(string(r), textsafe.Line) != "" {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+n]...)
+		}
+		i += n
+	}
+	return out
 }
 
 // healthErr describes a failed health Check (exit 1).
@@ -133,7 +155,10 @@ func (c *adminConn) healthErr(ctx context.Context, hc healthpb.HealthClient, ser
 	if !ok {
 		return failErr(fmt.Errorf("%s: %w", c.where, err))
 	}
-	msg := st.Message()
+	// The message is the sidecar's (or a proxy's) text: shown with its
+	// display controls escaped, as every text of the answer is.
+	raw := st.Message()
+	msg := textsafe.Escape(raw, textsafe.Line)
 	switch st.Code() {
 	case codes.NotFound:
 		known := ""
@@ -148,10 +173,10 @@ func (c *adminConn) healthErr(ctx context.Context, hc healthpb.HealthClient, ser
 	case codes.DeadlineExceeded:
 		return failErr(fmt.Errorf("no answer from %s within --timeout %s", c.where, c.timeout))
 	case codes.Unavailable:
-		if hint := transportMismatch(msg, c.tls); hint != "" {
+		if hint := transportMismatch(raw, c.tls); hint != "" {
 			return failErr(fmt.Errorf("%s unavailable: %s: %s", c.where, msg, hint))
 		}
-		if hint := closedAfterHandshake(msg, c.tls, c.cert); hint != "" {
+		if hint := closedAfterHandshake(raw, c.tls, c.cert); hint != "" {
 			return failErr(fmt.Errorf("%s unavailable: %s: %s", c.where, msg, hint))
 		}
 		return failErr(fmt.Errorf("%s unavailable: %s", c.where, msg))
@@ -206,7 +231,13 @@ func notServingDetail(ctx context.Context, hc healthpb.HealthClient, service str
 	case all:
 		return " (every service is NOT_SERVING: the sidecar is draining for shutdown, or every probe fails; see its log)", failing
 	case len(failing) > 0:
-		return " (failing: " + strings.Join(failing, ", ") + `; see the sidecar's log, "component unhealthy")`, failing
+		// The names are the sidecar's text: escaped for the terminal
+		// (--json prints them as they are, JSON-encoded).
+		shown := make([]string, len(failing))
+		for i, n := range failing {
+			shown[i] = textsafe.Escape(n, textsafe.Line)
+		}
+		return " (failing: " + strings.Join(shown, ", ") + `; see the sidecar's log, "component unhealthy")`, failing
 	}
 	return "", nil
 }

@@ -493,8 +493,10 @@ func (a *app) recSweepCmd(profile *string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sweep [--at T] [--media-root DIR]",
 		Short: "Delete every recording whose retention is over and that is not held",
-		Long: `Delete every recording whose retention is over at --at (default now) and that
-is not under a legal hold: the media first (under --media-root), then the
+		Long: `Delete every recording whose retention was over an hour before --at (default
+now; the hour, recording.SweepMargin, keeps recordings their whole retention
+on a host whose clock runs up to that much ahead) and that is not under a
+legal hold: the media first (under --media-root), then the
 metadata. A recording whose callee has a complaint not yet answered is held
 for it first (complaint:<id>) and skipped, even one the complaint's own hold
 missed; when the complaints cannot be read it is left in place (FAILED).

@@ -316,10 +316,12 @@ func TestRecordingsRegisterEndedAt(t *testing.T) {
 		at      time.Time
 		deleted string
 	}{
+		// A sweep deletes an hour (recording.SweepMargin) past retain_until.
 		{started.AddDate(0, 0, 30).Add(30 * time.Minute), "deleted 0"},
-		{at.AddDate(0, 0, 30), "deleted 1: r-late"},
-		{started.AddDate(0, 0, 30).Add(time.Hour + 59*time.Minute), "deleted 0"},
-		{ended.AddDate(0, 0, 30), "deleted 1: r-long"},
+		{at.AddDate(0, 0, 30), "deleted 0"},
+		{at.AddDate(0, 0, 30).Add(recording.SweepMargin), "deleted 1: r-late"},
+		{started.AddDate(0, 0, 30).Add(2*time.Hour + 59*time.Minute), "deleted 0"},
+		{ended.AddDate(0, 0, 30).Add(recording.SweepMargin), "deleted 1: r-long"},
 	} {
 		if code, out, errs := run("recordings", "sweep", "--at", rfc(s.at)); code != 0 || !strings.Contains(out, s.deleted) {
 			t.Fatalf("sweep at %s: exit %d %q %s; want %q", s.at, code, out, errs, s.deleted)

@@ -50,16 +50,27 @@ const protoLoader = require('@grpc/proto-loader');
 
 const PROTO_ROOT = path.join(__dirname, '..', '..', 'proto');
 
+// loadGate loads the gate proto from PROTO_ROOT. It throws — and main
+// prints DO NOT DIAL — when the proto is missing, unreadable or not a
+// proto: without it no answer can be read.
 function loadGate() {
-  const def = protoLoader.loadSync('dialgate/v1/gate.proto', {
-    includeDirs: [PROTO_ROOT],
-    keepCase: true,
-    enums: String,
-    longs: String,
-    defaults: false,
-    oneofs: true,
-  });
-  return grpc.loadPackageDefinition(def).dialgate.v1;
+  const file = path.join(PROTO_ROOT, 'dialgate', 'v1', 'gate.proto');
+  try {
+    // Checked first: proto-loader only warns of a file in none of the
+    // include paths, then fails with the bare relative name.
+    fs.accessSync(file, fs.constants.R_OK);
+    const def = protoLoader.loadSync('dialgate/v1/gate.proto', {
+      includeDirs: [PROTO_ROOT],
+      keepCase: true,
+      enums: String,
+      longs: String,
+      defaults: false,
+      oneofs: true,
+    });
+    return grpc.loadPackageDefinition(def).dialgate.v1;
+  } catch (e) {
+    throw new Error(`cannot load the gate proto ${file}: ${e.message}`);
+  }
 }
 
 // FLAGS are the flags the client knows, each given as --name VALUE. Any
@@ -361,15 +372,16 @@ function notDialable(dec, nowMs) {
 async function main() {
   let a;
   let conn;
+  let v1;
   try {
     a = parseArgs(process.argv.slice(2));
+    v1 = loadGate();
     conn = await connection(a);
   } catch (e) {
     console.log('DO NOT DIAL: ' + e.message);
     process.exitCode = 1;
     return;
   }
-  const v1 = loadGate();
   // One deadline for finding the sidecar and its answer.
   const deadline = new Date(Date.now() + 2000);
   let client;

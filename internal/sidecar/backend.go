@@ -419,8 +419,9 @@ type RecordingAdmin interface {
 	// RecordingTenant returns the tenant of recording id ("" when it was
 	// registered without one); an unknown id wraps ErrNotFound.
 	RecordingTenant(ctx context.Context, id string) (string, error)
-	// DueRecordings returns the recordings whose retention is over at at,
-	// held or not: those a sweep at at considers (recording.Manager.Due).
+	// DueRecordings returns the recordings whose retention was over
+	// recording.SweepMargin before at, held or not: those a sweep at at
+	// considers (recording.Manager.Due).
 	DueRecordings(ctx context.Context, at time.Time) ([]recording.Recording, error)
 	// SweepDueRecordings deletes those of due that are deletable at at,
 	// each checked again by the Manager as it is deleted

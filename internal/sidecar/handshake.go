@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dialgate/dialgate/internal/textsafe"
 	"google.golang.org/grpc/credentials"
@@ -150,15 +151,34 @@ func (w *handshakeWatch) failed(remote net.Addr, err error) {
 	if remote != nil && remote.String() != "" {
 		addr = remote.String()
 	}
-	msg := textsafe.Escape(err.Error(), textsafe.Line)
-	if len(msg) > handshakeErrMax {
-		msg = strings.ToValidUTF8(msg[:handshakeErrMax], "") + "…"
-	}
-	attrs := []any{"remote", addr, "reason", reason, "err", msg}
+	attrs := []any{"remote", addr, "reason", reason, "err", escapeClip(err.Error(), handshakeErrMax)}
 	if suppressed > 0 {
 		attrs = append(attrs, "suppressed", suppressed)
 	}
 	w.log.Log(context.Background(), level, "sidecar: TLS handshake refused", attrs...)
+}
+
+// escapeClip returns s with its display controls escaped (textsafe.Escape,
+// Line) in at most max bytes, marked with "…" when cut. The cut falls
+// between two characters of s, so an escape (`\u202e`) is shown whole or
+// not at all, never cut in two.
+func escapeClip(s string, max int) string {
+	out := textsafe.Escape(s, textsafe.Line)
+	if len(out) <= max {
+		return out
+	}
+	var b strings.Builder
+	b.Grow(max + len("…"))
+	for i := 0; i < len(s); {
+		_, n := utf8.DecodeRuneInString(s[i:])
+		piece := textsafe.Escape(s[i:i+n], textsafe.Line)
+		if b.Len()+len(piece) > max {
+			break
+		}
+		b.WriteString(piece)
+		i += n
+	}
+	return strings.ToValidUTF8(b.String(), "") + "…"
 }
 
 // watchedCreds are server transport credentials that report each failed
