@@ -124,17 +124,49 @@ func (st *keyState) runLength(x, step, maxStep int, cutoff int64) int {
 	return n
 }
 
-// counted reports whether y is one of st's values recorded after cutoff.
-func (st *keyState) counted(y int, cutoff int64) bool {
-	k, found := st.find(y)
-	return found && st.vals[k].at > cutoff
+// lookup answers whether a value is counted (recorded after cutoff): from
+// a bitmap of the key's counted values when they span fewer than
+// len(bits)*64 (a segment's suffixes, 0–9999, always do), else by binary
+// search.
+type lookup struct {
+	st     *keyState
+	cutoff int64
+	base   int
+	dense  bool
+	bits   [160]uint64
 }
 
-// stepWalk returns how many counted values (recorded after cutoff) follow
-// x in its progression of step s (s < 0: below x), each the nearest one at
-// most g steps on from the one before: up to g-1 members in a row may be
-// missing (g is MaxGap+1, the gap rule's tolerance).
-func (st *keyState) stepWalk(x, s, g int, cutoff int64) int {
+// init readies l for st's values counted after cutoff.
+func (l *lookup) init(st *keyState, cutoff int64) {
+	l.st, l.cutoff = st, cutoff
+	n := len(st.vals)
+	l.base = st.vals[0].x
+	if l.dense = st.vals[n-1].x-l.base < len(l.bits)*64; !l.dense {
+		return
+	}
+	for j := range st.vals {
+		if v := &st.vals[j]; v.at > cutoff {
+			d := v.x - l.base
+			l.bits[d/64] |= 1 << (d % 64)
+		}
+	}
+}
+
+// counted reports whether y is one of the values counted.
+func (l *lookup) counted(y int) bool {
+	if l.dense {
+		d := y - l.base
+		return d >= 0 && d < len(l.bits)*64 && l.bits[d/64]&(1<<(d%64)) != 0
+	}
+	k, found := l.st.find(y)
+	return found && l.st.vals[k].at > l.cutoff
+}
+
+// stepWalk returns how many counted values follow x in its progression of
+// step s (s < 0: below x), each the nearest one at most g steps on from
+// the one before: up to g-1 members in a row may be missing (g is MaxGap+1,
+// the gap rule's tolerance).
+func (l *lookup) stepWalk(x, s, g int) int {
 	n := 0
 	for {
 		next := false
@@ -143,7 +175,7 @@ func (st *keyState) stepWalk(x, s, g int, cutoff int64) int {
 			if y < 0 {
 				break
 			}
-			if st.counted(y, cutoff) {
+			if l.counted(y) {
 				n++
 				x, next = y, true
 				break
@@ -169,7 +201,11 @@ func (st *keyState) progression(x, i int, step, maxStep int, cutoff int64) int {
 	for lo > 0 && x-st.vals[lo-1].x <= reach {
 		lo--
 	}
-	var tried [storage.MaxRunStep/64 + 1]uint64
+	var (
+		tried [storage.MaxRunStep/64 + 1]uint64
+		l     lookup
+		ready bool
+	)
 	for j := lo; j < len(st.vals); j++ {
 		v := &st.vals[j]
 		d := v.x - x
@@ -194,7 +230,11 @@ func (st *keyState) progression(x, i int, step, maxStep int, cutoff int64) int {
 				continue
 			}
 			tried[s/64] |= 1 << (s % 64)
-			best = max(best, 1+st.stepWalk(x, -s, step, cutoff)+st.stepWalk(x, s, step, cutoff))
+			if !ready {
+				l.init(st, cutoff)
+				ready = true
+			}
+			best = max(best, 1+l.stepWalk(x, -s, step)+l.stepWalk(x, s, step))
 		}
 	}
 	return best
