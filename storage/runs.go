@@ -38,7 +38,8 @@ type RunParams struct {
 	Window time.Duration
 	// MaxStep, when not 0, is the largest common step of a progression: a
 	// dialer walking a segment by a fixed step (…1234, …1241, …1248) makes
-	// a run too (see the Runs contract). 0 (off), or MaxGap+2 to
+	// a run too, up to MaxGap members in a row missing (see the Runs
+	// contract). 0 (off), or MaxGap+2 to
 	// MaxRunStep: a smaller step is the gap rule's.
 	MaxStep int
 }
@@ -104,9 +105,12 @@ func ValidateRun(key string, x int, t time.Time, p RunParams) error {
 //     once, whether or not x is recorded already.
 //   - With MaxStep (not 0), the run x makes at t is also measured as the
 //     longest arithmetic progression of counted values containing x with a
-//     common step s, MaxGap+1 < s <= MaxStep: x-s, x-2s, … downwards and
-//     x+s, x+2s, … upwards, each while counted (a value missing, or
-//     recorded at or before t-Window, ends it); x counts once. The run's
+//     common step s, MaxGap+1 < s <= MaxStep, up to MaxGap members in a row
+//     missing, as the gap walk skips up to MaxGap values: from x downwards
+//     (upwards), each next counted value is the nearest of y-s, y-2s, …,
+//     y-(MaxGap+1)s (y+s, …) from the last one y; MaxGap+1 members in a row
+//     missing (not recorded, released, or recorded at or before t-Window)
+//     end it; x counts once, and only counted values are counted. The run's
 //     length is the larger of the two: the gap walk's and the longest
 //     progression's. Values kept past the window (PruneMargin) count in
 //     neither.

@@ -51,12 +51,15 @@ type Sequential struct {
 	// dialer walking a segment by a step of 4 or more (…1234, …1241,
 	// …1248) dials an arithmetic progression, which the gaps do not join.
 	// MinRun or more numbers of such a progression, with a common step
-	// above MaxGap+1 and at most MaxStep, are a sweep (sweep.sequential,
-	// evidence sweep.max_step). 0 (left out): off; otherwise MaxGap+2 to
-	// MaxStepLimit and, for the sequential rule, at most 5,000/(MinRun-1),
-	// so that a progression of MinRun numbers spans at most half a segment
-	// and one across a segment boundary is seen whole in the block across
-	// it (cn: min_run 20, at most 263; us-ok: min_run 10, at most 555).
+	// above MaxGap+1 and at most MaxStep, up to MaxGap members in a row
+	// missing (left out, or refused by a do-not-call list), are a sweep
+	// (sweep.sequential, evidence sweep.max_step). 0 (left out): off;
+	// otherwise MaxGap+2 to MaxStepLimit and, for the sequential rule, at
+	// most 5,000/(MinRun-1), so that a progression of MinRun numbers with
+	// no member missing spans at most half a segment and one across a
+	// segment boundary is seen whole in the block across it (cn: min_run
+	// 20, at most 263; us-ok: min_run 10, at most 555); one with members
+	// missing may span more.
 	MaxStep int `json:"max_step,omitempty"`
 	// Cite says where the rule comes from. Required.
 	Cite dialgate.Citation `json:"cite"`

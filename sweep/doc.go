@@ -22,7 +22,13 @@
 //     walking the segment by a step from MaxGap+2 to MaxStep (…1234, …1241,
 //     …1248), whose numbers the gaps do not join, is stopped at its
 //     MinRun-th number the same way (the reason's evidence sweep.max_step
-//     names the largest step counted). The run
+//     names the largest step counted). As the gaps tolerate skipped
+//     numbers, a walk tolerates up to MaxGap missing members in a row: it
+//     goes on from a dialled number to the next one k steps on, k-1 <=
+//     MaxGap (…1234, …1241, [1248 left out, or refused by a do-not-call
+//     list], …1255), and MinRun dialled members are a run however the
+//     missing ones fall (a walk by a multiple k×s of such a step s, k-1 <=
+//     MaxGap, is one too). The run
 //     state is kept in the Check's memory (one process) or, with [WithRuns],
 //     in a storage.Runs shared by a fleet (storage/redisstore,
 //     storage/pgstore): then a sweep whose dials are spread over several

@@ -301,8 +301,10 @@ func TestScreenProgression(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantFlagged := tc.want
-			if tc.want > 0 && tc.step+13 <= tc.maxStep {
-				wantFlagged += tc.n // the other segment's progression is one too
+			if tc.n >= rule.MinRun && steppedBy(tc.step+13, rule.MaxGap, tc.maxStep) {
+				// The other segment's walk is one too (114 by 101's: 57,
+				// every other member missing).
+				wantFlagged += tc.n
 			}
 			if rep.Sequential != wantFlagged {
 				t.Fatalf("%d flagged, want %d: %+v", rep.Sequential, wantFlagged, rep.Segments)
@@ -314,6 +316,18 @@ func TestScreenProgression(t *testing.T) {
 			}
 		})
 	}
+}
+
+// steppedBy reports whether a walk by d is a progression of a rule with
+// maxGap and maxStep: d/k is a step of it (above maxGap+1, at most maxStep)
+// for some k from 1 to maxGap+1 (k-1 members missing between two dialled).
+func steppedBy(d, maxGap, maxStep int) bool {
+	for k := 1; k <= maxGap+1; k++ {
+		if d%k == 0 && d/k > maxGap+1 && d/k <= maxStep {
+			return true
+		}
+	}
+	return false
 }
 
 // An honest list (random numbers over the networks in use) holds no
@@ -338,7 +352,8 @@ func TestScreenProgressionHonestList(t *testing.T) {
 // Screen flags as a brute-force model does, over random small lists in two
 // neighbouring segments: a number is in a run when a gap run of min_run or
 // more, or a progression of min_run or more (a step above max_gap+1, at most
-// max_step) holds it; its Run is the longest of those.
+// max_step, up to max_gap members in a row missing) holds it; its Run is
+// the longest of those.
 func TestScreenProgressionMatchesModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	flagged, progressions := 0, 0 // numbers flagged; of which by a progression longer than their gap run
@@ -401,13 +416,18 @@ func TestScreenProgressionMatchesModel(t *testing.T) {
 				n = g
 			}
 			gapOnly := n
+			// Up to max_gap members in a row may be missing.
 			for s := rule.MaxGap + 2; s <= rule.MaxStep; s++ {
 				p := 1
-				for y := x - s; set[y]; y -= s {
-					p++
-				}
-				for y := x + s; set[y]; y += s {
-					p++
+				for _, d := range []int{-s, s} {
+					for y, miss := x+d, 0; miss <= rule.MaxGap && y >= -20000 && y <= 30000; y += d {
+						if set[y] {
+							p++
+							miss = 0
+						} else {
+							miss++
+						}
+					}
 				}
 				if p >= rule.MinRun {
 					n = max(n, p)

@@ -371,19 +371,17 @@ func screenStrides(ctx context.Context, rep *Report, idxs []int32, line func(int
 
 // progressions calls flag(k, n) for every member k of every arithmetic
 // progression of minRun or more values of vs (ascending, distinct) with a
-// common step above step and at most maxStep, n its length (a value of
-// several progressions is flagged once for each). Each is walked from its
-// first member: the pairs (a, a+s) with a-s not in vs. Values are distinct,
-// so a-s lies among the s values below a (found by a pointer moving down as
-// s grows), and the next member among the s above the last (s places on
-// where the values are dense: looked at first). It returns ctx's error
-// when ctx ends.
+// common step above step and at most maxStep, n its length, up to step-1
+// (MaxGap) members in a row missing between two of its values, as the run
+// rule reads them (storage.Runs); a value of several progressions is
+// flagged once for each. Each is walked from its first member: a value a
+// and a step s joining it to a value above within step×s (the distance
+// over k, k from 1 to step), with none of a-s, …, a-step×s in vs; the walk
+// takes each time the nearest value at most step members on. It returns
+// ctx's error when ctx ends.
 func progressions(ctx context.Context, vs []uint64, step, maxStep uint64, minRun int, flag func(k, n int)) error {
-	find := func(lo, hi int, v uint64) int {
-		hi = min(hi, len(vs))
-		if hi > lo && vs[hi-1] == v {
-			return hi - 1
-		}
+	find := func(lo int, v uint64) int {
+		hi := len(vs)
 		for lo < hi {
 			m := int(uint(lo+hi) >> 1)
 			if vs[m] < v {
@@ -397,39 +395,55 @@ func progressions(ctx context.Context, vs []uint64, step, maxStep uint64, minRun
 		}
 		return -1
 	}
+	// tried[s] is i+1 once step s was tried from vs[i].
+	tried := make([]int, maxStep+1)
 	members := make([]int, 0, 2*minRun)
+	reach := step * maxStep
 	for i, a := range vs {
 		if i&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		p := i - 1
-		for j := i + 1; j < len(vs) && vs[j]-a <= maxStep; j++ {
-			s := vs[j] - a
-			if s <= step {
-				continue
-			}
-			if a >= s {
-				for p >= 0 && vs[p] > a-s {
-					p--
-				}
-				if p >= 0 && vs[p] == a-s {
-					continue // not the first member
-				}
-			}
-			members = append(members[:0], i, j)
-			for last := j; ; {
-				k := find(last+1, last+1+int(s), vs[last]+s)
-				if k < 0 {
+		for j := i + 1; j < len(vs) && vs[j]-a <= reach; j++ {
+			d := vs[j] - a
+			for k := uint64(1); k <= step; k++ {
+				s := d / k
+				if s <= step {
 					break
 				}
-				members = append(members, k)
-				last = k
-			}
-			if n := len(members); n >= minRun {
-				for _, k := range members {
-					flag(k, n)
+				if d%k != 0 || s > maxStep || tried[s] == i+1 {
+					continue
+				}
+				tried[s] = i + 1
+				first := true
+				for m := uint64(1); m <= step && a >= m*s; m++ {
+					if find(0, a-m*s) >= 0 {
+						first = false
+						break
+					}
+				}
+				if !first {
+					continue
+				}
+				members = append(members[:0], i)
+				for last := i; ; {
+					next := -1
+					for m := uint64(1); m <= step; m++ {
+						if next = find(last+1, vs[last]+m*s); next >= 0 {
+							break
+						}
+					}
+					if next < 0 {
+						break
+					}
+					members = append(members, next)
+					last = next
+				}
+				if n := len(members); n >= minRun {
+					for _, k := range members {
+						flag(k, n)
+					}
 				}
 			}
 		}

@@ -140,13 +140,18 @@ func TestScreenStrideProgressionMatchesModel(t *testing.T) {
 			if gap >= st.MinRun {
 				want = gap
 			}
+			// Up to max_gap members in a row may be missing.
 			for s := st.MaxGap + 2; s <= st.MaxStep; s++ {
 				p := 1
-				for y := seg - s; set[y]; y -= s {
-					p++
-				}
-				for y := seg + s; set[y]; y += s {
-					p++
+				for _, d := range []int{-s, s} {
+					for y, miss := seg+d, 0; miss <= st.MaxGap && y >= -20000 && y <= 30000; y += d {
+						if set[y] {
+							p++
+							miss = 0
+						} else {
+							miss++
+						}
+					}
 				}
 				if p >= st.MinRun && p > want {
 					want = p

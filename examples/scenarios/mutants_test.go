@@ -98,10 +98,12 @@ var mutants = []mutant{
 	{"sweep-stride-us-ok", "us-ok", "stride:\n    min_run: 10\n    max_gap: 2", "stride:\n    min_run: 10\n    max_gap: 1"},
 	{"sweep-stride-us-ok", "us-ok", "stride:\n    min_run: 10\n    max_gap: 2\n    window: 24h", "stride:\n    min_run: 10\n    max_gap: 2\n    window: 23h"},
 	{"sweep-step-us-ok", "us-ok", "sequential:\n    min_run: 10", "sequential:\n    min_run: 11"},
-	{"sweep-step-us-ok", "us-ok", "window: 24h\n    max_step: 100", "window: 24h\n    max_step: 99"},
+	{"sweep-step-us-ok", "us-ok", "window: 24h\n    max_step: 100", "window: 24h\n    max_step: 49"}, // a walk by 100 is one by 50 with every other member missing: 49 misses it
 	{"sweep-step-us-ok", "us-ok", "window: 24h\n    max_step: 100", "window: 24h\n    max_step: 6"},
 	{"sweep-step", "cn", "sequential:\n    min_run: 20", "sequential:\n    min_run: 21"},
-	{"sweep-step", "cn", "window: 24h\n    max_step: 100", "window: 24h\n    max_step: 99"},
+	{"sweep-step", "cn", "window: 24h\n    max_step: 100", "window: 24h\n    max_step: 49"}, // a walk by 100 is one by 50 with every other member missing: 49 misses it
+	{"sweep-step-gaps", "cn", "sequential:\n    min_run: 20\n    max_gap: 2", "sequential:\n    min_run: 20\n    max_gap: 0"},
+	{"sweep-step-gaps", "cn", "sequential:\n    min_run: 20", "sequential:\n    min_run: 21"},
 	{"frequency-us-collections", "us-collections", "count: 7", "count: 8"},
 	{"frequency-us-collections", "us-collections", "count: 7\n      window: 7d", "count: 7\n      window: 6d"},
 	{"frequency-us-collections", "us-collections", "    window: 7d\n    purposes", "    window: 6d\n    purposes"},

@@ -66,14 +66,19 @@ func (m *model) run(k string, x int, t int64, loose bool) int {
 			break
 		}
 	}
-	// Every step of a progression, tried one by one.
+	// Every step of a progression, tried one by one; up to step-1
+	// (max_gap) members in a row may be missing.
 	for st := m.step + 1; m.maxStep != 0 && st <= m.maxStep; st++ {
 		np := 1
-		for y := x - st; s[y]; y -= st {
-			np++
-		}
-		for y := x + st; s[y]; y += st {
-			np++
+		for _, d := range []int{-st, st} {
+			for y, miss := x+d, 0; miss < m.step && y >= 0 && y <= x+10000*st; y += d {
+				if s[y] {
+					np++
+					miss = 0
+				} else {
+					miss++
+				}
+			}
 		}
 		n = max(n, np)
 	}

@@ -119,90 +119,123 @@ func (st *keyState) runLength(x, step, maxStep int, cutoff int64) int {
 	i, found := st.find(x)
 	n := st.gapRun(x, i, found, step, cutoff)
 	if maxStep > step {
-		n = max(n, st.progression(x, i, found, step, maxStep, cutoff))
+		n = max(n, st.progression(x, i, step, maxStep, cutoff))
 	}
 	return n
 }
 
-// search returns the index of value y in st.vals[lo:hi] (bounds clamped
-// to the slice), or -1. Values are distinct and sorted, so y±s lies within
-// s places of y's index: the walks search that far only.
-func (st *keyState) search(lo, hi, y int) int {
-	lo, hi = max(lo, 0), min(hi, len(st.vals))
-	end := hi
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if st.vals[m].x < y {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo < end && st.vals[lo].x == y {
-		return lo
-	}
-	return -1
+// lookup answers whether a value is counted (recorded after cutoff): from
+// a bitmap of the key's counted values when they span fewer than
+// len(bits)*64 (a segment's suffixes, 0–9999, always do), else by binary
+// search.
+type lookup struct {
+	st     *keyState
+	cutoff int64
+	base   int
+	dense  bool
+	bits   [160]uint64
 }
 
-// walk returns how many values follow st.vals[j] in a row, each s above
-// (s < 0: below) the one before and recorded after cutoff.
-func (st *keyState) walk(j, s int, cutoff int64) int {
+// init readies l for st's values counted after cutoff.
+func (l *lookup) init(st *keyState, cutoff int64) {
+	l.st, l.cutoff = st, cutoff
+	n := len(st.vals)
+	l.base = st.vals[0].x
+	if l.dense = st.vals[n-1].x-l.base < len(l.bits)*64; !l.dense {
+		return
+	}
+	for j := range st.vals {
+		if v := &st.vals[j]; v.at > cutoff {
+			d := v.x - l.base
+			l.bits[d/64] |= 1 << (d % 64)
+		}
+	}
+}
+
+// counted reports whether y is one of the values counted.
+func (l *lookup) counted(y int) bool {
+	if l.dense {
+		d := y - l.base
+		return d >= 0 && d < len(l.bits)*64 && l.bits[d/64]&(1<<(d%64)) != 0
+	}
+	k, found := l.st.find(y)
+	return found && l.st.vals[k].at > l.cutoff
+}
+
+// stepWalk returns how many counted values follow x in its progression of
+// step s (s < 0: below x), each the nearest one at most g steps on from
+// the one before: up to g-1 members in a row may be missing (g is MaxGap+1,
+// the gap rule's tolerance).
+func (l *lookup) stepWalk(x, s, g int) int {
 	n := 0
 	for {
-		var k int
-		if s > 0 {
-			k = st.search(j+1, j+1+s, st.vals[j].x+s)
-		} else {
-			k = st.search(j+s, j, st.vals[j].x+s)
+		next := false
+		for k := 1; k <= g; k++ {
+			y := x + k*s
+			if y < 0 {
+				break
+			}
+			if l.counted(y) {
+				n++
+				x, next = y, true
+				break
+			}
 		}
-		if k < 0 || st.vals[k].at <= cutoff {
+		if !next {
 			return n
 		}
-		n++
-		j = k
 	}
 }
 
 // progression returns the length of the longest arithmetic progression of
 // values recorded after cutoff that holds x, with a common step above step
-// and at most maxStep (x counted once). i and found are st.find(x): x's
-// index, or where it would go. Only the counted values within maxStep of x
-// are tried as steps, and each walk searches s places at a time.
-func (st *keyState) progression(x, i int, found bool, step, maxStep int, cutoff int64) int {
+// and at most maxStep, up to step-1 (MaxGap) missing members in a row
+// between two counted ones (x counted once). i is st.find(x): x's index,
+// or where it would go. Only steps joining x to a counted value within
+// step×maxStep of it (a distance d, the step d/k for k from 1 to step) can
+// make a progression of 2 or more; each is walked once.
+func (st *keyState) progression(x, i int, step, maxStep int, cutoff int64) int {
 	best := 1
-	for j := i - 1; j >= 0; j-- {
-		v := &st.vals[j]
-		s := x - v.x
-		if s > maxStep {
-			break
-		}
-		if s <= step || v.at <= cutoff {
-			continue
-		}
-		n := 2 + st.walk(j, -s, cutoff)
-		if k := st.search(i, i+s+1, x+s); k >= 0 && st.vals[k].at > cutoff {
-			n += 1 + st.walk(k, s, cutoff)
-		}
-		best = max(best, n)
+	reach := step * maxStep
+	lo := i
+	for lo > 0 && x-st.vals[lo-1].x <= reach {
+		lo--
 	}
-	k := i
-	if found {
-		k++
-	}
-	for j := k; j < len(st.vals); j++ {
+	var (
+		tried [storage.MaxRunStep/64 + 1]uint64
+		l     lookup
+		ready bool
+	)
+	for j := lo; j < len(st.vals); j++ {
 		v := &st.vals[j]
-		s := v.x - x
-		if s > maxStep {
-			break
+		d := v.x - x
+		if d < 0 {
+			d = -d
 		}
-		if s <= step || v.at <= cutoff {
+		if d > reach {
+			if v.x > x {
+				break
+			}
 			continue
 		}
-		// x-s counted: the step was tried from below.
-		if d := st.search(i-s, i, x-s); d >= 0 && st.vals[d].at > cutoff {
+		if d == 0 || v.at <= cutoff {
 			continue
 		}
-		best = max(best, 2+st.walk(j, s, cutoff))
+		for k := 1; k <= step; k++ {
+			s := d / k
+			if s <= step {
+				break
+			}
+			if d%k != 0 || s > maxStep || tried[s/64]&(1<<(s%64)) != 0 {
+				continue
+			}
+			tried[s/64] |= 1 << (s % 64)
+			if !ready {
+				l.init(st, cutoff)
+				ready = true
+			}
+			best = max(best, 1+l.stepWalk(x, -s, step)+l.stepWalk(x, s, step))
+		}
 	}
 	return best
 }

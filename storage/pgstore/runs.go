@@ -58,27 +58,38 @@ type runQuerier interface {
 // The statements of runWalk. runDownSQL and runUpSQL read the values within
 // a span below or above a value; runProgressionSQL returns the length of
 // the longest arithmetic progression of counted values holding x
-// (storage.Runs): the steps are the counted values within max step of x
-// and above step (nb), each walked on from x while counted (w, a value
-// reached per step and direction; UNION stops at the first gap), both
-// directions of a step adding up (x counted once). The walk reads
-// run_values_key_x, one row per value reached.
+// (storage.Runs), up to MaxGap members in a row missing between two
+// counted ones: the steps (st) are the distances from x to the counted
+// values within step×max step of it (nb) over k, k from 1 to step
+// (MaxGap+1), above step and at most max step; each is walked on from x in
+// both directions (w: each row the nearest counted member at most step
+// members on; the walk ends where there is none), both directions of a
+// step adding up (x counted once, its two seed rows not). The walk reads
+// run_values_key_x, at most step probes per value reached.
 const (
 	runDownSQL        = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x < $2 AND x >= $3 AND at_ns > $4 ORDER BY x DESC`
 	runUpSQL          = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x > $2 AND x <= $3 AND at_ns > $4 ORDER BY x`
 	runProgressionSQL = `WITH RECURSIVE
 nb AS (
-  SELECT DISTINCT x::bigint - $2::bigint AS d FROM run_values
-  WHERE key = $1 AND x >= $2::bigint - $4::bigint AND x <= $2::bigint + $4::bigint
-    AND abs(x::bigint - $2::bigint) > $3::bigint AND at_ns > $5
+  SELECT DISTINCT abs(x::bigint - $2::bigint) AS d FROM run_values
+  WHERE key = $1 AND x >= $2::bigint - $3::bigint * $4::bigint AND x <= $2::bigint + $3::bigint * $4::bigint
+    AND x <> $2 AND at_ns > $5
 ),
-w(d, y) AS (
-  SELECT d, $2::bigint + d FROM nb
+st AS (
+  SELECT DISTINCT nb.d / k AS s FROM nb, generate_series(1, $3::bigint) k
+  WHERE nb.d % k = 0 AND nb.d / k > $3::bigint AND nb.d / k <= $4::bigint
+),
+w(s, dir, y) AS (
+  SELECT st.s, dir.v, $2::bigint FROM st, (VALUES (-1::bigint), (1::bigint)) dir(v)
   UNION
-  SELECT w.d, w.y + w.d FROM w
-  WHERE EXISTS (SELECT 1 FROM run_values r WHERE r.key = $1 AND r.x = w.y + w.d AND r.at_ns > $5)
+  SELECT w.s, w.dir, nx.x FROM w CROSS JOIN LATERAL (
+    SELECT r.x::bigint AS x FROM run_values r
+    WHERE r.key = $1 AND r.at_ns > $5
+      AND r.x IN (SELECT w.y + w.dir * w.s * k FROM generate_series(1, $3::bigint) k)
+    ORDER BY abs(r.x::bigint - w.y) LIMIT 1
+  ) nx
 )
-SELECT coalesce(max(c), 0) + 1 FROM (SELECT count(*) AS c FROM w GROUP BY abs(d)) g`
+SELECT coalesce(max(c), 0) + 1 FROM (SELECT count(*) - 2 AS c FROM w GROUP BY s) g`
 )
 
 // runWalk returns the length of the run x makes among the values recorded

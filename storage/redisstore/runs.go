@@ -41,10 +41,12 @@ var _ storage.Runs = (*Store)(nil)
 // are passed over; it reads them in chunks of chunk. progression returns
 // the length of the longest arithmetic progression of counted values (stamp
 // in rs after cnt) holding x, with a common step above step and at most
-// maxStep: it reads the values within maxStep of x from zv and their stamps
-// (HMGET, 500 at a time), once, and walks each step found there, looking
-// up values within maxStep of x in what it read and the others in rs (x
-// counted once); length is the larger of the gap walk and the
+// maxStep, up to step-1 (MaxGap) members in a row missing between two
+// counted ones: it reads the values within step×maxStep of x from zv and
+// their stamps (HMGET, 500 at a time), once, and walks each step joining x
+// to one of them (the distance over k, k from 1 to step), looking up values
+// within that reach in what it read and the others in rs (x counted once);
+// length is the larger of the gap walk and the
 // progression. closedRun returns the length of the run that closed rs,
 // or 0. prune removes the values recorded at or before the bound lob (a
 // ZRANGEBYLEX bound, "" for none).
@@ -101,7 +103,8 @@ end
 local function progression(rv, rs, cnt, x, step, maxStep)
   local best = 1
   if maxStep <= step then return best end
-  local lo, hi = x - maxStep, x + maxStep
+  local reach = step * maxStep
+  local lo, hi = x - reach, x + reach
   local vs = redis.call("ZRANGEBYSCORE", rv, lo, hi)
   local near, ys = {}, {}
   for i = 1, #vs, 500 do
@@ -123,22 +126,32 @@ local function progression(rv, rs, cnt, x, step, maxStep)
   end
   local function stepRun(y, s)
     local n = 0
-    while has(y) do
-      n = n + 1
-      y = y + s
-    end
-    return n
-  end
-  for _, y in ipairs(ys) do
-    local s = math.abs(y - x)
-    if s > step then
-      local n = 0
-      if y < x then
-        n = 1 + stepRun(y, -s) + stepRun(x + s, s)
-      elseif not near[x - s] then
-        n = 1 + stepRun(y, s)
+    while true do
+      local nxt = nil
+      for k = 1, step do
+        local z = y + k * s
+        if z < 0 then break end
+        if has(z) then
+          nxt = z
+          break
+        end
       end
-      if n > best then best = n end
+      if not nxt then return n end
+      n = n + 1
+      y = nxt
+    end
+  end
+  local tried = {}
+  for _, y in ipairs(ys) do
+    local d = math.abs(y - x)
+    for k = 1, step do
+      local s = d / k
+      if s <= step then break end
+      if d % k == 0 and s <= maxStep and not tried[s] then
+        tried[s] = true
+        local n = 1 + stepRun(x, -s) + stepRun(x, s)
+        if n > best then best = n end
+      end
     end
   end
   return best

@@ -64,6 +64,7 @@ func runCases() []testCase[storage.Runs] {
 		{"ProgressionWindow", runProgWindow},
 		{"ProgressionOff", runProgOff},
 		{"ProgressionMaxStepShared", runProgShared},
+		{"ProgressionGaps", runProgGaps},
 		{"RandomProgressionsAgainstModel", runRandomProgressions},
 	}
 }
@@ -710,6 +711,10 @@ func runReopen(ctx context.Context, h harness[storage.Runs]) error {
 // (steps 4 to 10 are progressions; 1 to 3 the gap rule's).
 var pp = storage.RunParams{MinRun: 5, MaxGap: 2, MaxStep: 10, Window: time.Hour}
 
+// pp0 is pp without gaps: runs of 5 consecutive values, progressions of
+// steps 2 to 10 with no member missing (MaxGap 0).
+var pp0 = storage.RunParams{MinRun: 5, MaxGap: 0, MaxStep: 10, Window: time.Hour}
+
 // runProgUp: values a step of 7 apart, ascending, make a run; the fifth
 // closes the key.
 func runProgUp(ctx context.Context, h harness[storage.Runs]) error {
@@ -748,39 +753,41 @@ func runProgDown(ctx context.Context, h harness[storage.Runs]) error {
 	return record(ctx, s, "d-300", "down", 300, t0.Add(time.Second), pp, 5, false)
 }
 
-// runProgMiddle: x between the two halves of a progression joins them.
+// runProgMiddle: x between the two halves of a progression joins them
+// (without gaps: with them, 340 joins the halves too, runProgGaps).
 func runProgMiddle(ctx context.Context, h harness[storage.Runs]) error {
 	s, err := openRuns(h)
 	if err != nil {
 		return err
 	}
-	if err := recordAll(ctx, s, "m", "middle", t0, pp, 300, 308, 324, 332); err != nil {
+	if err := recordAll(ctx, s, "m", "middle", t0, pp0, 300, 308, 324, 332); err != nil {
 		return err
 	}
-	if err := wantLength(ctx, s, "middle", 340, t0, pp, 3); err != nil {
+	if err := wantLength(ctx, s, "middle", 340, t0, pp0, 3); err != nil {
 		return err
 	}
-	return record(ctx, s, "m-316", "middle", 316, t0, pp, 5, false)
+	return record(ctx, s, "m-316", "middle", 316, t0, pp0, 5, false)
 }
 
 // runProgInterleaved: two progressions of other steps interleaved, and
-// stray values, do not add up; each progression counts its own step.
+// stray values, do not add up; each progression counts its own step
+// (MaxGap 0: with gaps, 742 reaches 721 by step 7, two members missing).
 func runProgInterleaved(ctx context.Context, h harness[storage.Runs]) error {
 	s, err := openRuns(h)
 	if err != nil {
 		return err
 	}
 	// Step 7: 700, 707, 714, 721; step 9: 702, 711, 720; stray: 752.
-	if err := recordAll(ctx, s, "i", "inter", t0, pp, 700, 702, 707, 711, 714, 720, 721, 752); err != nil {
+	if err := recordAll(ctx, s, "i", "inter", t0, pp0, 700, 702, 707, 711, 714, 720, 721, 752); err != nil {
 		return err
 	}
-	if err := wantLength(ctx, s, "inter", 729, t0, pp, 4); err != nil {
+	if err := wantLength(ctx, s, "inter", 729, t0, pp0, 4); err != nil {
 		return fmt.Errorf("the fourth value of the step-9 progression: %w", err)
 	}
-	if err := wantLength(ctx, s, "inter", 742, t0, pp, 2); err != nil {
+	if err := wantLength(ctx, s, "inter", 742, t0, pp0, 2); err != nil {
 		return err
 	}
-	return record(ctx, s, "i-728", "inter", 728, t0, pp, 5, false)
+	return record(ctx, s, "i-728", "inter", 728, t0, pp0, 5, false)
 }
 
 // runProgBounds: the smallest progression step is MaxGap+2, the largest
@@ -823,56 +830,57 @@ func runProgBounds(ctx context.Context, h harness[storage.Runs]) error {
 	return wantLength(ctx, s, "top", top, t0, pp, 4)
 }
 
-// runProgRelease: a released value ends the progression; recorded again,
-// it joins it.
+// runProgRelease: a released value ends the progression when no missing
+// member is tolerated (MaxGap 0); recorded again, it joins it.
 func runProgRelease(ctx context.Context, h harness[storage.Runs]) error {
 	s, err := openRuns(h)
 	if err != nil {
 		return err
 	}
-	if err := recordAll(ctx, s, "r", "prel", t0, pp, 1100, 1106, 1112, 1118); err != nil {
+	if err := recordAll(ctx, s, "r", "prel", t0, pp0, 1100, 1106, 1112, 1118); err != nil {
 		return err
 	}
 	if err := s.ReleaseRun(ctx, "r-1112"); err != nil {
 		return err
 	}
-	if err := wantLength(ctx, s, "prel", 1124, t0, pp, 2); err != nil {
+	if err := wantLength(ctx, s, "prel", 1124, t0, pp0, 2); err != nil {
 		return fmt.Errorf("after releasing the middle value: %w", err)
 	}
-	if err := record(ctx, s, "r2-1112", "prel", 1112, t0, pp, 0, true); err != nil {
+	if err := record(ctx, s, "r2-1112", "prel", 1112, t0, pp0, 0, true); err != nil {
 		return err
 	}
-	return record(ctx, s, "r-1124", "prel", 1124, t0, pp, 5, false)
+	return record(ctx, s, "r-1124", "prel", 1124, t0, pp0, 5, false)
 }
 
-// runProgWindow: values out of the window end a progression, also while
-// they are kept (storage.PruneMargin) for callers whose clock is behind.
+// runProgWindow: values out of the window are missing members (they end a
+// progression that tolerates none, MaxGap 0), also while they are kept
+// (storage.PruneMargin) for callers whose clock is behind.
 func runProgWindow(ctx context.Context, h harness[storage.Runs]) error {
 	s, err := openRuns(h)
 	if err != nil {
 		return err
 	}
-	if err := recordAll(ctx, s, "w", "pwin", t0, pp, 1200, 1205, 1210, 1215); err != nil {
+	if err := recordAll(ctx, s, "w", "pwin", t0, pp0, 1200, 1205, 1210, 1215); err != nil {
 		return err
 	}
-	if err := wantLength(ctx, s, "pwin", 1220, t0.Add(pp.Window), pp, 1); err != nil {
+	if err := wantLength(ctx, s, "pwin", 1220, t0.Add(pp0.Window), pp0, 1); err != nil {
 		return fmt.Errorf("when the window ends: %w", err)
 	}
 	// 1305 at t0 is kept past the window at t1 but does not count: 1300,
 	// 1310, 1315, 1320 at t1 are progressions of 3 (steps 10 and 5), not
 	// one of 5.
-	t1 := t0.Add(pp.Window + time.Minute)
-	if err := recordAll(ctx, s, "k", "pkept", t0, pp, 1305); err != nil {
+	t1 := t0.Add(pp0.Window + time.Minute)
+	if err := recordAll(ctx, s, "k", "pkept", t0, pp0, 1305); err != nil {
 		return err
 	}
-	if err := recordAll(ctx, s, "k", "pkept", t1, pp, 1300, 1310, 1315); err != nil {
+	if err := recordAll(ctx, s, "k", "pkept", t1, pp0, 1300, 1310, 1315); err != nil {
 		return err
 	}
-	if err := wantLength(ctx, s, "pkept", 1320, t1, pp, 3); err != nil {
+	if err := wantLength(ctx, s, "pkept", 1320, t1, pp0, 3); err != nil {
 		return fmt.Errorf("a value kept past the window: %w", err)
 	}
 	// A caller an hour behind still counts 1305: a run of five.
-	return wantLength(ctx, s, "pkept", 1320, t0.Add(time.Minute), pp, 5)
+	return wantLength(ctx, s, "pkept", 1320, t0.Add(time.Minute), pp0, 5)
 }
 
 // runProgOff: without MaxStep, progressions of steps above MaxGap+1 are
@@ -918,4 +926,41 @@ func runProgShared(ctx context.Context, h harness[storage.Runs]) error {
 		return err
 	}
 	return wantLength(ctx, s, "pshared2", 9000, t0.Add(time.Minute), pp, 5)
+}
+
+// runProgGaps: a progression goes on over up to MaxGap missing members in
+// a row (a value k·s on with k-1 <= MaxGap), as the gap rule goes on over
+// skipped values; MaxGap+1 missing end it.
+func runProgGaps(ctx context.Context, h harness[storage.Runs]) error {
+	s, err := openRuns(h)
+	if err != nil {
+		return err
+	}
+	// Step 10: 0, 10, 20, then 30, 40, 50 missing (3: MaxGap+1), 60, 70.
+	if err := recordAll(ctx, s, "g", "pgaps", t0, pp, 0, 10, 20, 60, 70); err != nil {
+		return fmt.Errorf("halves MaxGap+1 members apart are not one progression: %w", err)
+	}
+	// 80 missing (1): 90 reaches 70 and 60, not 20.
+	if err := wantLength(ctx, s, "pgaps", 90, t0, pp, 3); err != nil {
+		return fmt.Errorf("one member missing: %w", err)
+	}
+	// 40 joins both halves: 30 and 50 missing, one each side.
+	if err := record(ctx, s, "g-40", "pgaps", 40, t0, pp, 6, false); err != nil {
+		return fmt.Errorf("a value between halves one missing member away: %w", err)
+	}
+	// Exactly MaxGap (2) missing in a row: 200, 210, (220, 230), 240, 250.
+	if err := recordAll(ctx, s, "h", "pgaps2", t0, pp, 200, 210, 240, 250); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "pgaps2", 260, t0, pp, 5); err != nil {
+		return fmt.Errorf("MaxGap members missing in a row: %w", err)
+	}
+	// Without gaps (MaxGap 0) the same values are two progressions.
+	if err := recordAll(ctx, s, "z", "pgaps0", t0, pp0, 200, 210, 240, 250); err != nil {
+		return err
+	}
+	if err := wantLength(ctx, s, "pgaps0", 260, t0, pp0, 3); err != nil {
+		return fmt.Errorf("MaxGap 0: %w", err)
+	}
+	return nil
 }

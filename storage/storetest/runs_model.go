@@ -50,12 +50,18 @@ func (m *runModel) run(key string, x int, t time.Time) int {
 			}
 		}
 	}
-	// Every step of a progression, tried one by one.
+	// Every step of a progression, tried one by one; up to MaxGap members
+	// in a row may be missing between two counted ones.
 	for s := step + 1; m.p.MaxStep != 0 && s <= m.p.MaxStep; s++ {
 		np := 1
 		for _, dir := range []int{-s, s} {
-			for y := x + dir; y >= 0 && m.present(key, y, t, false); y += dir {
-				np++
+			for y, miss := x+dir, 0; miss <= m.p.MaxGap && y >= 0 && y <= storage.MaxRunValue; y += dir {
+				if m.present(key, y, t, false) {
+					np++
+					miss = 0
+				} else {
+					miss++
+				}
 			}
 		}
 		n = max(n, np)
