@@ -25,6 +25,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/dialgate/dialgate/internal/sidecar"
+	"github.com/dialgate/dialgate/internal/textsafe"
 	pb "github.com/dialgate/dialgate/proto/dialgate/v1"
 )
 
@@ -138,7 +139,7 @@ func (c *adminConn) readErr(err error, fields map[string]string) error {
 	if !ok {
 		return failErr(fmt.Errorf("%s: %w (nothing was read)", c.where, err))
 	}
-	msg := st.Message()
+	msg := textsafe.Escape(st.Message(), textsafe.Line) // the sidecar's text, shown as it holds
 	switch st.Code() {
 	case codes.InvalidArgument, codes.Unauthenticated:
 		return c.rpcErr(err, fields)
@@ -171,7 +172,7 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 	if !ok {
 		return failErr(fmt.Errorf("%s: %w", c.where, err))
 	}
-	msg := st.Message()
+	msg := textsafe.Escape(st.Message(), textsafe.Line) // the sidecar's text, shown as it holds
 	switch st.Code() {
 	case codes.InvalidArgument:
 		field, rest, found := strings.Cut(msg, ": ")

@@ -224,9 +224,10 @@ type AdminServiceClient interface {
 	// too); NotFound for an unknown recording;
 	// FailedPrecondition when the recording is already being deleted.
 	EndRecording(ctx context.Context, in *EndRecordingRequest, opts ...grpc.CallOption) (*EndRecordingResponse, error)
-	// SweepRecordings deletes every recording whose retention is over at the
-	// server's clock (the request carries no time) and that is not under a
-	// legal hold, through the recording manager's sweep, as `dialgate
+	// SweepRecordings deletes every recording whose retention ended at least
+	// the sweep margin (one hour, recording.SweepMargin, so that a host whose
+	// clock runs ahead deletes nothing early) before the server's clock (the
+	// request carries no time) and that is not under a legal hold, through the recording manager's sweep, as `dialgate
 	// recordings sweep` does with the sidecar stopped: the manager enforces
 	// the 30-day floor and the holds, media first and metadata after, and
 	// finishes deletions an interrupted sweep began. Audit: when anything is
@@ -572,9 +573,10 @@ type AdminServiceServer interface {
 	// too); NotFound for an unknown recording;
 	// FailedPrecondition when the recording is already being deleted.
 	EndRecording(context.Context, *EndRecordingRequest) (*EndRecordingResponse, error)
-	// SweepRecordings deletes every recording whose retention is over at the
-	// server's clock (the request carries no time) and that is not under a
-	// legal hold, through the recording manager's sweep, as `dialgate
+	// SweepRecordings deletes every recording whose retention ended at least
+	// the sweep margin (one hour, recording.SweepMargin, so that a host whose
+	// clock runs ahead deletes nothing early) before the server's clock (the
+	// request carries no time) and that is not under a legal hold, through the recording manager's sweep, as `dialgate
 	// recordings sweep` does with the sidecar stopped: the manager enforces
 	// the 30-day floor and the holds, media first and metadata after, and
 	// finishes deletions an interrupted sweep began. Audit: when anything is
