@@ -162,7 +162,10 @@ type CheckpointError struct {
 	// UnknownKeys are the keys (name+hash) that signed the checkpoint when
 	// none of them is trusted (neither Options.Signer's nor in
 	// Options.Verifiers): after a key rotation, the retired key to list.
-	// Empty for any other problem.
+	// A name holding characters textsafe.Line refuses (a bidirectional
+	// override, a C1 control) is escaped (\u202e), as in Detail: the
+	// checkpoint is anyone's who can write the log. Empty for any other
+	// problem.
 	UnknownKeys []string
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/internal/regfile"
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // TornError reports that the last file of a log ends in a write a crash
@@ -391,7 +392,10 @@ func (st *scanState) checkCheckpoint(msg []byte, keys checkpointKeys, now time.T
 		case errors.As(err, &unverified):
 			var by []string
 			for _, sig := range unverified.Note.UnverifiedSigs {
-				by = append(by, KeyName(sig.Name, sig.Hash))
+				// The name is the checkpoint's, anyone's who can write the
+				// log: escaped, it cannot reorder or rewrite the message
+				// printed to the operator.
+				by = append(by, textsafe.Escape(KeyName(sig.Name, sig.Hash), textsafe.Line))
 			}
 			return Checkpoint{}, &CheckpointError{UnknownKeys: by, Detail: fmt.Sprintf("it is signed by %s, not by the log's key %s nor by a key in Options.Verifiers: planted, or signed before a key rotation (list the retired public key in Options.Verifiers)",
 				strings.Join(by, ", "), KeyName(keys.signer.Name(), keys.signer.KeyHash()))}

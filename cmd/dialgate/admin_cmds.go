@@ -367,9 +367,10 @@ once (the next Check of it in --scope denies), every recording of the callee
 is held ("complaint:<id>"), and the handling deadlines start from its
 receipt: --at (a complaint taken by phone and entered later; not before
 2000, nor more than a minute after the clock, as for the local complaint
-add --at), or the sidecar's clock. Filing again with the same --id changes
-nothing, and keeps the receipt first stored whatever --at says; without --id
-the sidecar picks one (give --id to make a retry safe).`,
+add --at), or the sidecar's clock. Filing again with the same --id keeps the
+complaint and the receipt first stored whatever --at says (it lists the
+number again and holds recordings registered since); without --id the
+sidecar picks one (give --id to make a retry safe).`,
 		jsonHelp: `{"rpc", "id", "number", "scope", "tenant", "received_at"}`,
 		fields:   map[string]string{"call_decision_id": "--decision-id", "note": "--details", "complaint_id": "--id", "received_at": "--at"},
 		flags: func(cmd *cobra.Command) {

@@ -215,7 +215,10 @@ func (a *app) verifyAuditDirs(ctx context.Context, dirs, keys []string, sealed b
 		// The checkpoint file is read before the files are listed: every
 		// record it signs is then in a file listed, even when a sidecar
 		// writing the log rotated it to a new file in between.
-		opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, RequireSealed: sealed}
+		// Checkpoint dates are judged against this machine's clock (not
+		// --at, which may be the quarter's end), as audit verify does: a
+		// log it refuses gives no report.
+		opts := auditlog.VerifyOptions{Verifiers: note.VerifierList(vs...), Dir: dir, RequireSealed: sealed, Now: a.clock().Now()}
 		if p := filepath.Join(dir, auditlog.CheckpointFile); fileExists(p) {
 			var err error
 			if opts.Trusted, err = regfile.ReadFile(p, 0); err != nil {

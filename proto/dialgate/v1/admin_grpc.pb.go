@@ -95,9 +95,15 @@ type AdminServiceClient interface {
 	// callee is held ("complaint:<id>"), and the handling deadlines start in
 	// working days of the profile's calendars, from its receipt: received_at
 	// (a complaint taken by phone and entered later), or the server's clock.
-	// Filing again with the same complaint_id is a no-op that returns the
-	// same id and the receipt first stored (a retry's received_at, even
-	// another one, changes nothing), as `dialgate complaint add --at` does.
+	// Filing again with the same complaint_id returns the same id and the
+	// receipt first stored: the complaint, its receipt and deadlines are
+	// not changed by a retry's received_at (which is still validated), as
+	// `dialgate complaint add --at` does; the retry lists the number again
+	// (an entry removed since is back; the entry's hold may run on from the
+	// retry's receipt, never shortened) and holds recordings registered since.
+	// An error does not always mean nothing was done: the number may be
+	// listed already, or the complaint stored (Unavailable then names its
+	// id): retry with the same complaint_id.
 	FileComplaint(ctx context.Context, in *FileComplaintRequest, opts ...grpc.CallOption) (*FileComplaintResponse, error)
 	// ForwardComplaint records that an open complaint was forwarded to its
 	// handler, at the server's clock (no client instant: a step dated by the
@@ -444,9 +450,15 @@ type AdminServiceServer interface {
 	// callee is held ("complaint:<id>"), and the handling deadlines start in
 	// working days of the profile's calendars, from its receipt: received_at
 	// (a complaint taken by phone and entered later), or the server's clock.
-	// Filing again with the same complaint_id is a no-op that returns the
-	// same id and the receipt first stored (a retry's received_at, even
-	// another one, changes nothing), as `dialgate complaint add --at` does.
+	// Filing again with the same complaint_id returns the same id and the
+	// receipt first stored: the complaint, its receipt and deadlines are
+	// not changed by a retry's received_at (which is still validated), as
+	// `dialgate complaint add --at` does; the retry lists the number again
+	// (an entry removed since is back; the entry's hold may run on from the
+	// retry's receipt, never shortened) and holds recordings registered since.
+	// An error does not always mean nothing was done: the number may be
+	// listed already, or the complaint stored (Unavailable then names its
+	// id): retry with the same complaint_id.
 	FileComplaint(context.Context, *FileComplaintRequest) (*FileComplaintResponse, error)
 	// ForwardComplaint records that an open complaint was forwarded to its
 	// handler, at the server's clock (no client instant: a step dated by the
