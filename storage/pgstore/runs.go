@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dialgate/dialgate/internal/seqrun"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -56,47 +57,25 @@ type runQuerier interface {
 }
 
 // The statements of runWalk. runDownSQL and runUpSQL read the values within
-// a span below or above a value; runProgressionSQL returns the length of
-// the longest arithmetic progression of counted values holding x
-// (storage.Runs), up to MaxGap members in a row missing between two
-// counted ones: the steps (st) are the distances from x to the counted
-// values within step×max step of it (nb) over k, k from 1 to step
-// (MaxGap+1), above step and at most max step; each is walked on from x in
-// both directions (w: each row the nearest counted member at most step
-// members on; the walk ends where there is none), both directions of a
-// step adding up (x counted once, its two seed rows not). The walk reads
-// run_values_key_x, at most step probes per value reached.
+// a span below or above a value; runValuesSQL reads every value of a key
+// counted (recorded after a cutoff), in order, for the progression, which
+// seqrun.Progression measures as the in-memory store does: a progression
+// with up to MaxGap members in a row missing may reach any of the key's
+// values, so no span bounds the read (a key holds at most the values
+// dialled within a window: 10,000 suffixes of a segment). It reads
+// run_values_key_x.
 const (
-	runDownSQL        = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x < $2 AND x >= $3 AND at_ns > $4 ORDER BY x DESC`
-	runUpSQL          = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x > $2 AND x <= $3 AND at_ns > $4 ORDER BY x`
-	runProgressionSQL = `WITH RECURSIVE
-nb AS (
-  SELECT DISTINCT abs(x::bigint - $2::bigint) AS d FROM run_values
-  WHERE key = $1 AND x >= $2::bigint - $3::bigint * $4::bigint AND x <= $2::bigint + $3::bigint * $4::bigint
-    AND x <> $2 AND at_ns > $5
-),
-st AS (
-  SELECT DISTINCT nb.d / k AS s FROM nb, generate_series(1, $3::bigint) k
-  WHERE nb.d % k = 0 AND nb.d / k > $3::bigint AND nb.d / k <= $4::bigint
-),
-w(s, dir, y) AS (
-  SELECT st.s, dir.v, $2::bigint FROM st, (VALUES (-1::bigint), (1::bigint)) dir(v)
-  UNION
-  SELECT w.s, w.dir, nx.x FROM w CROSS JOIN LATERAL (
-    SELECT r.x::bigint AS x FROM run_values r
-    WHERE r.key = $1 AND r.at_ns > $5
-      AND r.x IN (SELECT w.y + w.dir * w.s * k FROM generate_series(1, $3::bigint) k)
-    ORDER BY abs(r.x::bigint - w.y) LIMIT 1
-  ) nx
-)
-SELECT coalesce(max(c), 0) + 1 FROM (SELECT count(*) - 2 AS c FROM w GROUP BY s) g`
+	runDownSQL   = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x < $2 AND x >= $3 AND at_ns > $4 ORDER BY x DESC`
+	runUpSQL     = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x > $2 AND x <= $3 AND at_ns > $4 ORDER BY x`
+	runValuesSQL = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND at_ns > $2 ORDER BY x`
 )
 
 // runWalk returns the length of the run x makes among the values recorded
 // under key after cutoff (x counted once), with p: it walks from x down and
 // up, in steps of at most MaxGap+1, reading the values MinRun*(MaxGap+1) at
 // a time, and with p.MaxStep measures the longest progression holding x
-// (runProgressionSQL); the length is the larger. The first reads of both
+// (seqrun.Progression on the key's counted values, runValuesSQL); the
+// length is the larger. The first reads of both
 // directions and the progression go in one batch (one round trip); a walk
 // goes on, a read a round trip, only while every value read is in the run.
 func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int, p storage.RunParams, cutoff int64) (int, error) {
@@ -106,12 +85,12 @@ func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int
 	b.Queue(runDownSQL, key, x, x-span, cutoff)
 	b.Queue(runUpSQL, key, x, x+span, cutoff)
 	if p.MaxStep != 0 {
-		b.Queue(runProgressionSQL, key, x, step, p.MaxStep, cutoff)
+		b.Queue(runValuesSQL, key, cutoff)
 	}
 	br := q.SendBatch(ctx, b)
 	var (
 		first [2][]int
-		prog  int
+		vals  []int
 		err   error
 	)
 	for i := range first {
@@ -125,13 +104,20 @@ func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int
 		}
 	}
 	if err == nil && p.MaxStep != 0 {
-		err = br.QueryRow().Scan(&prog)
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			vals, err = pgx.CollectRows(rows, pgx.RowTo[int])
+		}
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return 0, s.fail(op, err)
+	}
+	prog := 1
+	if p.MaxStep != 0 {
+		prog = seqrun.Progression(vals, x, p.MaxGap, p.MaxStep)
 	}
 	n := 1
 	for i, down := range []bool{true, false} {
