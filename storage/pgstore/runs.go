@@ -58,12 +58,11 @@ type runQuerier interface {
 
 // The statements of runWalk. runDownSQL and runUpSQL read the values within
 // a span below or above a value; runValuesSQL reads every value of a key
-// counted (recorded after a cutoff), in order, for the progression, which
-// seqrun.Progression measures as the in-memory store does: a progression
-// with up to MaxGap members in a row missing may reach any of the key's
-// values, so no span bounds the read (a key holds at most the values
-// dialled within a window: 10,000 suffixes of a segment). It reads
-// run_values_key_x.
+// counted (recorded after a cutoff), in order, for a rule with a max step:
+// a progression with up to MaxGap members in a row missing may reach any
+// of the key's values, so no span bounds the read (a key holds the values
+// dialled under it within a window and storage.PruneMargin: a sequential
+// key at most its segment's 10,000 suffixes). They read run_values_key_x.
 const (
 	runDownSQL   = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x < $2 AND x >= $3 AND at_ns > $4 ORDER BY x DESC`
 	runUpSQL     = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x > $2 AND x <= $3 AND at_ns > $4 ORDER BY x`
@@ -71,26 +70,34 @@ const (
 )
 
 // runWalk returns the length of the run x makes among the values recorded
-// under key after cutoff (x counted once), with p: it walks from x down and
-// up, in steps of at most MaxGap+1, reading the values MinRun*(MaxGap+1) at
-// a time, and with p.MaxStep measures the longest progression holding x
-// (seqrun.Progression on the key's counted values, runValuesSQL); the
-// length is the larger. The first reads of both
-// directions and the progression go in one batch (one round trip); a walk
-// goes on, a read a round trip, only while every value read is in the run.
+// under key after cutoff (x counted once), with p. With p.MaxStep it reads
+// the key's counted values (runValuesSQL, one round trip) and measures the
+// run on them with seqrun.RunLength, the in-memory store's code: a
+// progression with missing members may reach any of them. Without, it
+// walks from x down and up, in steps of at most MaxGap+1, reading the
+// values MinRun*(MaxGap+1) at a time: the first reads of both directions
+// go in one batch (one round trip); a walk goes on, a read a round trip,
+// only while every value read is in the run.
 func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int, p storage.RunParams, cutoff int64) (int, error) {
+	if p.MaxStep != 0 {
+		rows, err := q.Query(ctx, runValuesSQL, key, cutoff)
+		if err != nil {
+			return 0, s.fail(op, err)
+		}
+		vals, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
+			return 0, s.fail(op, err)
+		}
+		return seqrun.RunLength(vals, x, p.MaxGap, p.MaxStep), nil
+	}
 	step := p.MaxGap + 1
 	span := p.MinRun * step
 	b := &pgx.Batch{}
 	b.Queue(runDownSQL, key, x, x-span, cutoff)
 	b.Queue(runUpSQL, key, x, x+span, cutoff)
-	if p.MaxStep != 0 {
-		b.Queue(runValuesSQL, key, cutoff)
-	}
 	br := q.SendBatch(ctx, b)
 	var (
 		first [2][]int
-		vals  []int
 		err   error
 	)
 	for i := range first {
@@ -103,21 +110,11 @@ func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int
 			break
 		}
 	}
-	if err == nil && p.MaxStep != 0 {
-		var rows pgx.Rows
-		if rows, err = br.Query(); err == nil {
-			vals, err = pgx.CollectRows(rows, pgx.RowTo[int])
-		}
-	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return 0, s.fail(op, err)
-	}
-	prog := 1
-	if p.MaxStep != 0 {
-		prog = seqrun.Progression(vals, x, p.MaxGap, p.MaxStep)
 	}
 	n := 1
 	for i, down := range []bool{true, false} {
@@ -152,7 +149,7 @@ func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int
 			}
 		}
 	}
-	return max(n, prog), nil
+	return n, nil
 }
 
 // runBounds returns the instant at or before which records no longer count
