@@ -240,6 +240,50 @@ func (st *keyState) progression(x, i int, step, maxStep int, cutoff int64) int {
 	return best
 }
 
+// RunLength returns the length of the run x would make among vals (x
+// counted once, whether or not vals holds it), with runs of values at most
+// maxGap+1 apart or, when maxStep is not 0, arithmetic progressions of a
+// common step from maxGap+2 to maxStep with up to maxGap members in a row
+// missing (storage.Runs): what a Set's Length measures, by the same code.
+// vals are the values counted (recorded within the window); they may be
+// unsorted and hold a value more than once. Stores that keep run state
+// elsewhere (storage/pgstore) call it on the values they read, so that
+// they answer as the Set does.
+func RunLength(vals []int, x, maxGap, maxStep int) int {
+	st := counted(vals)
+	return st.runLength(x, maxGap+1, maxStep, 0)
+}
+
+// Progression returns the length of the longest arithmetic progression of
+// vals holding x, with a common step from maxGap+2 to maxStep and up to
+// maxGap members in a row missing between two counted ones (x counted
+// once): the progression part of RunLength. With maxStep at most maxGap+1
+// it returns 1.
+func Progression(vals []int, x, maxGap, maxStep int) int {
+	step := maxGap + 1
+	if maxStep <= step || len(vals) == 0 {
+		return 1
+	}
+	st := counted(vals)
+	i, _ := st.find(x)
+	return st.progression(x, i, step, maxStep, 0)
+}
+
+// counted returns a key holding vals, every one counted after cutoff 0.
+func counted(vals []int) *keyState {
+	if !slices.IsSorted(vals) {
+		vals = slices.Sorted(slices.Values(vals))
+	}
+	st := &keyState{vals: make([]val, 0, len(vals))}
+	for _, v := range vals {
+		if n := len(st.vals); n > 0 && st.vals[n-1].x == v {
+			continue
+		}
+		st.vals = append(st.vals, val{x: v, at: 1})
+	}
+	return st
+}
+
 // gapRun is the gap walk of runLength; i and found are st.find(x).
 func (st *keyState) gapRun(x, i int, found bool, step int, cutoff int64) int {
 	n := 1

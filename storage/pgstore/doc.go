@@ -123,9 +123,9 @@
 // row (SELECT … FOR UPDATE), so records under one key from any process are
 // decided one after the other; it prunes the key's records that left the
 // window, walks the run from the dialled value (reading the values within
-// MinRun×(MaxGap+1) of the last one found, until a gap; with MaxStep, a
-// recursive query measures the longest progression holding it, sent in one
-// batch with the walk's first reads down and up), and inserts its row or
+// MinRun×(MaxGap+1) of the last one found, until a gap; with MaxStep, it
+// reads the key's counted values in one query instead and measures the run
+// on them with seqrun.RunLength, as the in-memory store does), and inserts its row or
 // closes the key, in one transaction. RunLength reads without a lock
 // and closes the key with one UPDATE when it finds a run. Each record stores
 // when it stops counting (its instant plus the window); [Store.ExpireRuns]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dialgate/dialgate/internal/seqrun"
 	"github.com/dialgate/dialgate/storage"
 )
 
@@ -56,62 +57,47 @@ type runQuerier interface {
 }
 
 // The statements of runWalk. runDownSQL and runUpSQL read the values within
-// a span below or above a value; runProgressionSQL returns the length of
-// the longest arithmetic progression of counted values holding x
-// (storage.Runs), up to MaxGap members in a row missing between two
-// counted ones: the steps (st) are the distances from x to the counted
-// values within step×max step of it (nb) over k, k from 1 to step
-// (MaxGap+1), above step and at most max step; each is walked on from x in
-// both directions (w: each row the nearest counted member at most step
-// members on; the walk ends where there is none), both directions of a
-// step adding up (x counted once, its two seed rows not). The walk reads
-// run_values_key_x, at most step probes per value reached.
+// a span below or above a value; runValuesSQL reads every value of a key
+// counted (recorded after a cutoff), in order, for a rule with a max step:
+// a progression with up to MaxGap members in a row missing may reach any
+// of the key's values, so no span bounds the read (a key holds the values
+// dialled under it within a window and storage.PruneMargin: a sequential
+// key at most its segment's 10,000 suffixes). They read run_values_key_x.
 const (
-	runDownSQL        = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x < $2 AND x >= $3 AND at_ns > $4 ORDER BY x DESC`
-	runUpSQL          = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x > $2 AND x <= $3 AND at_ns > $4 ORDER BY x`
-	runProgressionSQL = `WITH RECURSIVE
-nb AS (
-  SELECT DISTINCT abs(x::bigint - $2::bigint) AS d FROM run_values
-  WHERE key = $1 AND x >= $2::bigint - $3::bigint * $4::bigint AND x <= $2::bigint + $3::bigint * $4::bigint
-    AND x <> $2 AND at_ns > $5
-),
-st AS (
-  SELECT DISTINCT nb.d / k AS s FROM nb, generate_series(1, $3::bigint) k
-  WHERE nb.d % k = 0 AND nb.d / k > $3::bigint AND nb.d / k <= $4::bigint
-),
-w(s, dir, y) AS (
-  SELECT st.s, dir.v, $2::bigint FROM st, (VALUES (-1::bigint), (1::bigint)) dir(v)
-  UNION
-  SELECT w.s, w.dir, nx.x FROM w CROSS JOIN LATERAL (
-    SELECT r.x::bigint AS x FROM run_values r
-    WHERE r.key = $1 AND r.at_ns > $5
-      AND r.x IN (SELECT w.y + w.dir * w.s * k FROM generate_series(1, $3::bigint) k)
-    ORDER BY abs(r.x::bigint - w.y) LIMIT 1
-  ) nx
-)
-SELECT coalesce(max(c), 0) + 1 FROM (SELECT count(*) - 2 AS c FROM w GROUP BY s) g`
+	runDownSQL   = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x < $2 AND x >= $3 AND at_ns > $4 ORDER BY x DESC`
+	runUpSQL     = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND x > $2 AND x <= $3 AND at_ns > $4 ORDER BY x`
+	runValuesSQL = `SELECT DISTINCT x FROM run_values WHERE key = $1 AND at_ns > $2 ORDER BY x`
 )
 
 // runWalk returns the length of the run x makes among the values recorded
-// under key after cutoff (x counted once), with p: it walks from x down and
-// up, in steps of at most MaxGap+1, reading the values MinRun*(MaxGap+1) at
-// a time, and with p.MaxStep measures the longest progression holding x
-// (runProgressionSQL); the length is the larger. The first reads of both
-// directions and the progression go in one batch (one round trip); a walk
-// goes on, a read a round trip, only while every value read is in the run.
+// under key after cutoff (x counted once), with p. With p.MaxStep it reads
+// the key's counted values (runValuesSQL, one round trip) and measures the
+// run on them with seqrun.RunLength, the in-memory store's code: a
+// progression with missing members may reach any of them. Without, it
+// walks from x down and up, in steps of at most MaxGap+1, reading the
+// values MinRun*(MaxGap+1) at a time: the first reads of both directions
+// go in one batch (one round trip); a walk goes on, a read a round trip,
+// only while every value read is in the run.
 func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int, p storage.RunParams, cutoff int64) (int, error) {
+	if p.MaxStep != 0 {
+		rows, err := q.Query(ctx, runValuesSQL, key, cutoff)
+		if err != nil {
+			return 0, s.fail(op, err)
+		}
+		vals, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
+			return 0, s.fail(op, err)
+		}
+		return seqrun.RunLength(vals, x, p.MaxGap, p.MaxStep), nil
+	}
 	step := p.MaxGap + 1
 	span := p.MinRun * step
 	b := &pgx.Batch{}
 	b.Queue(runDownSQL, key, x, x-span, cutoff)
 	b.Queue(runUpSQL, key, x, x+span, cutoff)
-	if p.MaxStep != 0 {
-		b.Queue(runProgressionSQL, key, x, step, p.MaxStep, cutoff)
-	}
 	br := q.SendBatch(ctx, b)
 	var (
 		first [2][]int
-		prog  int
 		err   error
 	)
 	for i := range first {
@@ -123,9 +109,6 @@ func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int
 		if first[i], err = pgx.CollectRows(rows, pgx.RowTo[int]); err != nil {
 			break
 		}
-	}
-	if err == nil && p.MaxStep != 0 {
-		err = br.QueryRow().Scan(&prog)
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
@@ -166,7 +149,7 @@ func (s *Store) runWalk(ctx context.Context, q runQuerier, op, key string, x int
 			}
 		}
 	}
-	return max(n, prog), nil
+	return n, nil
 }
 
 // runBounds returns the instant at or before which records no longer count
