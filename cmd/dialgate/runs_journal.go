@@ -89,7 +89,6 @@ func openRunsJournal(ctx context.Context, dir string, now time.Time) (*journaled
 		return nil, fmt.Errorf("%s: %w", runsJournalFile, err)
 	}
 	var (
-		ops     []runOp
 		kept    []byte
 		torn    bool
 		stale   int // bytes of the lines dropped
@@ -110,7 +109,6 @@ func openRunsJournal(ctx context.Context, dir string, now time.Time) (*journaled
 		if err := j.apply(ctx, op); err != nil {
 			return nil, fmt.Errorf("%s: line %d: %w", runsJournalFile, line, err)
 		}
-		ops = append(ops, op)
 		keep := op.T.After(now.Add(-2*op.P.Window - storage.PruneMargin))
 		switch op.Op {
 		case "record":
