@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -320,35 +319,8 @@ func removeJournalTemps(dir string) error {
 	return nil
 }
 
-// writeJournalAtomic replaces path with b (mode 0600), durably.
+// writeJournalAtomic replaces path with b (mode 0600), durably
+// (durable.WriteFile: its temporary file ends in journalTempSuffix).
 func writeJournalAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*"+journalTempSuffix)
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriter(tmp)
-	if _, err := w.Write(b); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	ok = true
-	return durable.SyncDir(filepath.Dir(path))
+	return durable.WriteFile(path, b, nil)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dialgate/dialgate/internal/durable"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/schedule"
 )
@@ -147,31 +148,7 @@ func preWindowSuffix(suffix string) bool { return strings.Count(suffix, "|") == 
 // beside it, synced, renamed into place, and the directory synced, so that
 // path is either the old file or the complete new one.
 func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(b); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	ok = true
-	return syncDir(filepath.Dir(path))
+	return durable.WriteFile(path, b, syncDir)
 }
 
 // counterExpiryDelay returns, for the history h of the frequency rules cfg,
