@@ -3,7 +3,6 @@ package report_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"errors"
 	"os"
 	"strings"
@@ -51,18 +50,7 @@ func firstInstant(t *testing.T, path string) time.Time {
 func TestLogWithoutItsFirstFiles(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	skey, _, err := auditlog.GenerateKey(rand.Reader, "test-log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := auditlog.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer, MaxFileBytes: 600})
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := smallFileLog(t, dir)
 	now := time.Date(2026, 9, 29, 10, 0, 0, 0, cst)
 	g := clockGate(t, log, &now)
 	for i := range 4 {

@@ -335,18 +335,7 @@ func TestRepairedLogKeepsChain(t *testing.T) {
 func TestDeletedFileRefused(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	skey, _, err := auditlog.GenerateKey(rand.Reader, "test-log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := auditlog.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer, MaxFileBytes: 600})
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := smallFileLog(t, dir)
 	now := time.Date(2026, 11, 2, 10, 0, 0, 0, cst)
 	g := clockGate(t, log, &now)
 	for i := range 6 {
@@ -497,4 +486,24 @@ func threeWinterDecisions(t *testing.T) ([]string, [][]byte, time.Time) {
 	}
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	return files, lines, now
+}
+
+// smallFileLog opens a signed log in dir whose files hold a few records
+// each (600 bytes), so that the log continues in new files and the chain
+// is checked from one file to the next.
+func smallFileLog(t *testing.T, dir string) *auditlog.Log {
+	t.Helper()
+	skey, _, err := auditlog.GenerateKey(rand.Reader, "test-log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := auditlog.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := auditlog.Open(context.Background(), dir, auditlog.Options{HMACKey: []byte("0123456789abcdef"), HMACKeyID: "k1", Signer: signer, MaxFileBytes: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log
 }
