@@ -1,8 +1,11 @@
 package dnc
 
 import (
+	crand "crypto/rand"
 	"errors"
+	"fmt"
 	"math/bits"
+	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -13,9 +16,11 @@ import (
 // most max numbers, all of them when Len ≤ max, and always the same ones
 // for the same copy. Each number is found by two binary searches (no walk
 // of the set), so it costs O(max · log Len) whatever the size of the copy.
-// A reloader compares copies with it: how many of a sample of the copy in
-// force a new copy lacks (Missing) estimates the share of the numbers it
-// dropped, which its count hides when it added as many others. A
+// Being always the same, it is predictable: a reloader comparing copies
+// (how many of a sample of the copy in force a new copy lacks, Missing,
+// estimates the share of the numbers it dropped, which its count hides when
+// it added as many others) draws its sample with SampleFrom instead, which
+// a copy that drops only the numbers between the k-th ones cannot pass. A
 // memory-mapped snapshot whose file was truncated under it returns an error
 // wrapping ErrSnapshotFault instead of faulting the process.
 func (s *Snapshot) Sample(max int) (out []uint64, err error) {
@@ -38,6 +43,58 @@ func (s *Snapshot) Sample(max int) (out []uint64, err error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// SampleFrom is Sample with the numbers drawn at random: the sorted set is
+// cut into strata of k = ⌈Len/max⌉ positions (0…k−1, k…2k−1, …; the last
+// may be shorter) and one position of each is chosen with src, uniformly —
+// at most max numbers, all of them when Len ≤ max, in ascending order, at
+// the same cost as Sample. Every number of the set is as likely to be
+// sampled as the others of its stratum, so the share of a sample that a new
+// copy lacks (Missing) estimates the share of the numbers it dropped
+// whichever numbers it dropped: a copy that drops only numbers a fixed
+// sample never reads (those between the k-th ones) is caught as readily as
+// one that drops numbers at random. Pass a source seeded from crypto/rand
+// (NewSampleSource) where the copies come from outside the process, a
+// seeded one (math/rand/v2.NewPCG) for a sample a test can reproduce. src
+// is used by one goroutine at a time; nil is an error. A memory-mapped
+// snapshot whose file was truncated under it returns an error wrapping
+// ErrSnapshotFault.
+func (s *Snapshot) SampleFrom(max int, src rand.Source) (out []uint64, err error) {
+	if max < 1 {
+		return nil, errors.New("dnc: sample of fewer than 1 number")
+	}
+	if src == nil {
+		return nil, errors.New("dnc: sample with no random source")
+	}
+	n := s.set.Len()
+	if n == 0 {
+		return nil, nil
+	}
+	k := (n + max - 1) / max
+	r := rand.New(src)
+	out = make([]uint64, 0, (n+k-1)/k)
+	err = s.guard(func() {
+		var c setCursor
+		for i := 0; i < n; i += k {
+			out = append(out, s.set.at(i+r.IntN(min(k, n-i)), &c))
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// NewSampleSource returns a random source for SampleFrom seeded from
+// crypto/rand: the positions it draws cannot be foreseen from the copy, the
+// process or earlier samples.
+func NewSampleSource() (rand.Source, error) {
+	var seed [32]byte
+	if _, err := crand.Read(seed[:]); err != nil {
+		return nil, fmt.Errorf("dnc: seed of a sample source: %w", err)
+	}
+	return rand.NewChaCha8(seed), nil
 }
 
 // Missing returns how many of vs (dialgate.Number.Uint64 values) the

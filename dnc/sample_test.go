@@ -98,3 +98,85 @@ func TestSnapshotMissing(t *testing.T) {
 		t.Fatalf("Missing of its own numbers = %d, %v", n, err)
 	}
 }
+
+// SampleFrom draws one number at a random position of each stratum of k =
+// ⌈Len/max⌉: ascending, at most max, all numbers when Len ≤ max, each from
+// its own stratum; the same source seed gives the same sample (tests can
+// reproduce one), another seed another; a sample of a copy that dropped
+// only the numbers a fixed sample never reads (every position not a
+// multiple of k) lacks about the share dropped — none of Sample's. A nil
+// source is an error.
+func TestSnapshotSampleFrom(t *testing.T) {
+	vs := cnMobiles(30_000, 5)
+	set := NewSet(slices.Clone(vs))
+	var all []uint64
+	set.All(func(v uint64) bool { all = append(all, v); return true })
+	s, err := NewSnapshot(Header{Name: "r", CreatedAt: time.Unix(0, 0)}, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SampleFrom(10, nil); err == nil {
+		t.Fatal("SampleFrom with a nil source: no error")
+	}
+	for _, max := range []int{1, 7, 1024, len(all) - 1, len(all), len(all) + 5} {
+		got, err := s.SampleFrom(max, rand.NewPCG(1, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := (len(all) + max - 1) / max
+		if want := (len(all) + k - 1) / k; len(got) != want || len(got) > max {
+			t.Fatalf("SampleFrom(%d): %d numbers, want %d (≤ %d)", max, len(got), want, max)
+		}
+		for j, v := range got {
+			i, ok := slices.BinarySearch(all, v)
+			if !ok || i/k != j {
+				t.Fatalf("SampleFrom(%d): number %d at position %d (found %v), want one of stratum %d", max, j, i, ok, j)
+			}
+		}
+		again, _ := s.SampleFrom(max, rand.NewPCG(1, 2))
+		if !slices.Equal(got, again) {
+			t.Fatalf("SampleFrom(%d) with the same seed gave another sample", max)
+		}
+		if other, _ := s.SampleFrom(max, rand.NewPCG(3, 4)); k > 1 && slices.Equal(got, other) {
+			t.Fatalf("SampleFrom(%d) with another seed gave the same sample", max)
+		}
+	}
+	// A copy dropping 40 % of the numbers, none at a multiple of k = 2.
+	const max = 15_000
+	k := (len(all) + max - 1) / max
+	var kept []uint64
+	dropped := 0
+	for i, v := range all {
+		if i%k != 0 && dropped < len(all)*4/10 {
+			dropped++
+			continue
+		}
+		kept = append(kept, v)
+	}
+	next, err := NewSnapshot(Header{Name: "r", CreatedAt: time.Unix(0, 0)}, NewSet(kept))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := s.Sample(max)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := next.Missing(fixed); err != nil || m != 0 {
+		t.Fatalf("fixture: the fixed sample misses %d (%v), want 0", m, err)
+	}
+	src, err := NewSampleSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	random, err := s.SampleFrom(max, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := next.Missing(random)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if share := float64(m) / float64(len(random)); share < 0.3 || share > 0.5 {
+		t.Fatalf("a random sample misses %d of %d (%.2f) of a copy that dropped 40 %%", m, len(random), share)
+	}
+}

@@ -266,7 +266,7 @@ type Config struct {
 	// replaces is accepted whatever its count, and resets the mark to its
 	// own count. Raising x does not reset the mark. The same limit applies
 	// to the share of the copy in force's numbers a new copy lacks,
-	// estimated from a sample of them (every k-th: up to 65,536 at a
+	// estimated from a sample of them (drawn at random: up to 65,536 at a
 	// reload, the 4,096 recorded in RegistryCopiesFile at start): a copy
 	// that drops numbers and adds as many others keeps its count; the same
 	// acknowledgement accepts it.

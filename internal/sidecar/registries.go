@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"sync"
 	"time"
@@ -56,6 +57,26 @@ type registryFiles struct {
 	// duringWalk, when not nil (tests), is called while swapMissing walks
 	// with mu released.
 	duringWalk func()
+	// sampleSource returns the random source of each sample the swap guard
+	// takes (sampleOf); nil: dnc.NewSampleSource, seeded from crypto/rand.
+	// Tests set a seeded one to reproduce a sample.
+	sampleSource func() (rand.Source, error)
+}
+
+// sampleOf returns a sample of at most max numbers of s drawn at random
+// (dnc.Snapshot.SampleFrom) with a source from newSource (nil:
+// dnc.NewSampleSource, seeded from crypto/rand). A fixed sample (every k-th
+// number) is the same at every look, so a copy that dropped only numbers
+// it never reads lacked none of it, whatever share it dropped.
+func sampleOf(s *dnc.Snapshot, max int, newSource func() (rand.Source, error)) ([]uint64, error) {
+	if newSource == nil {
+		newSource = dnc.NewSampleSource
+	}
+	src, err := newSource()
+	if err != nil {
+		return nil, err
+	}
+	return s.SampleFrom(max, src)
 }
 
 type registryFile struct {
@@ -119,7 +140,7 @@ func newRegistryFiles(paths []string, regs []*dnc.Registry, marks []registryMark
 			if rf.mark.Version == "" {
 				rf.mark = nextMark(registryMark{}, "", s.Header)
 			}
-			rf.sample, _ = s.Sample(registrySampleSize) // nil on a fault: see swapMissing
+			rf.sample, _ = sampleOf(s, registrySampleSize, f.sampleSource) // nil on a fault: see swapMissing
 		}
 		if rf.fi == nil {
 			// A copy read into memory (no mmap on this system): the path.
@@ -358,8 +379,9 @@ func (f *registryFiles) load(rf *registryFile) error {
 	return nil
 }
 
-// swapMissing looks up a sample of the copy in force cur — every k-th of
-// its numbers, at most registryReloadSample (dnc.Snapshot.Sample) — in the
+// swapMissing looks up a sample of the copy in force cur — one number at a
+// random position of each stratum of k of its numbers, at most
+// registryReloadSample (sampleOf), drawn afresh at every compare — in the
 // new copy s, and returns how many it sampled and how many s lacks; it
 // also takes s's own sample for the record (*sample). A copy s acknowledges
 // (shrink_from naming cur) is not compared. A withdrawn copy in force (its
@@ -380,12 +402,12 @@ func (f *registryFiles) swapMissing(rf *registryFile, cur, s *dnc.Snapshot, with
 		if f.duringWalk != nil {
 			f.duringWalk()
 		}
-		if *sample, err = s.Sample(registrySampleSize); err != nil || acked {
+		if *sample, err = sampleOf(s, registrySampleSize, f.sampleSource); err != nil || acked {
 			return
 		}
 		var vs []uint64
 		if !withdrawn {
-			vs, err = cur.Sample(registryReloadSample)
+			vs, err = sampleOf(cur, registryReloadSample, f.sampleSource)
 		}
 		if withdrawn || err != nil {
 			if fallback == nil && cur.Header.Count > 0 {

@@ -41,7 +41,8 @@ const registryCopiesFormat = 3
 
 // registrySampleSize is the most numbers of a registry copy recorded in
 // RegistryCopiesFile (registryCopy.Sample), for the swap guard at the next
-// start: every k-th number of the copy (dnc.Snapshot.Sample). A sample of
+// start: one number at a random position of each stratum of k = ⌈count/4,096⌉
+// of the copy (sampleOf, dnc.Snapshot.SampleFrom). A sample of
 // 4,096 puts a copy that swapped 4 % of its numbers more than 3 standard
 // deviations below the 5 % limit (a false refusal about once in a thousand
 // such starts; 1,024 would refuse one in twenty), and one that swapped 10 %
@@ -49,7 +50,8 @@ const registryCopiesFormat = 3
 const registrySampleSize = 4096
 
 // registryReloadSample is the most numbers of the copy in force a reload
-// looks up in a new copy (checkSwap): every k-th, k = ⌈count/65,536⌉, so
+// looks up in a new copy (checkSwap): one at a random position of each
+// stratum of k = ⌈count/65,536⌉, drawn afresh at each compare, so
 // that the check costs the same whatever the registry's size (about 65,536
 // binary searches and lookups in memory-mapped files).
 const registryReloadSample = 65536
@@ -74,7 +76,8 @@ type registryCopy struct {
 	HighWaterCount int `json:"high_water_count,omitempty"`
 	// HighWaterVersion is the version of the copy that set the mark.
 	HighWaterVersion string `json:"high_water_version,omitempty"`
-	// Sample is every k-th number of the copy (E.164 digits as
+	// Sample is a random sample of the copy, one number of each stratum of
+	// k of its sorted numbers (sampleOf; E.164 digits as
 	// dialgate.Number.Uint64, ascending; at most registrySampleSize; all
 	// of them for a small copy): what the next start looks up in its copy
 	// (checkSwap). They are the numbers themselves, not hashes: a number
@@ -259,8 +262,8 @@ func recordedRegistries(files []string, regs []*dnc.Registry, marks []registryMa
 // process killed or a machine that loses power meanwhile leaves the record
 // before or the record after, never a cut one), keeping the records of
 // registries not among them; unchanged records are not written again. Each
-// record holds a sample of its copy (registrySampleSize,
-// dnc.Snapshot.Sample); a record without one (format 1 or 2) is written
+// record holds a sample of its copy (registrySampleSize, drawn at random:
+// sampleOf); a record without one (format 1 or 2) is written
 // again with it. A damaged or unreadable record is replaced by one of regs
 // only: start refuses such a record before it gets here
 // (checkStartShrink), and a reloader passes every registry it keeps. An
@@ -315,7 +318,7 @@ func recordRegistryCopies(data string, regs []recordedRegistry, now time.Time) e
 				sample = prev.Sample
 			}
 		default:
-			if sample, err = s.Sample(registrySampleSize); err != nil {
+			if sample, err = sampleOf(s, registrySampleSize, nil); err != nil {
 				return fmt.Errorf("registry copies %s: registry %s: sample of the copy: %w", path, r.name, err)
 			}
 		}
@@ -408,7 +411,7 @@ func trimPercent(p float64) string {
 
 // checkSwap returns an error when the copy h lacks more than maxShrink of
 // the sampled numbers of the copy prevVersion it replaces (missing of
-// sampled, every k-th of its numbers): a copy that dropped numbers and
+// sampled, drawn at random: sampleOf): a copy that dropped numbers and
 // added as many others keeps its count and passes checkShrink, and every
 // number it dropped would be allowed. As for checkShrink, a copy whose
 // shrink_from names prevVersion is accepted (the operator's
@@ -425,7 +428,7 @@ func checkSwap(h dnc.Header, prevVersion string, sampled, missing int, maxShrink
 	if h.ShrinkFrom != "" {
 		why = fmt.Sprintf(" (its shrink_from names copy %s, not this one)", h.ShrinkFrom)
 	}
-	return fmt.Errorf("copy %s lacks %d of %d numbers sampled from copy %s (every k-th of its numbers): an estimated %s%% of the numbers it listed are dropped, more than registry_max_shrink %v allows, although the copy lists %d numbers: a copy that drops numbers and adds as many others keeps its count, and every number it dropped would be allowed; if the change is intended, build the copy again with `dialgate dnc build --accept-shrink-from %s`%s",
+	return fmt.Errorf("copy %s lacks %d of %d numbers sampled at random from copy %s: an estimated %s%% of the numbers it listed are dropped, more than registry_max_shrink %v allows, although the copy lists %d numbers: a copy that drops numbers and adds as many others keeps its count, and every number it dropped would be allowed; if the change is intended, build the copy again with `dialgate dnc build --accept-shrink-from %s`%s",
 		h.Version(), missing, sampled, prevVersion, trimPercent(100*float64(missing)/float64(sampled)), maxShrink, h.Count, prevVersion, why)
 }
 

@@ -482,7 +482,7 @@ func TestRegistrySwapWalkUnlocked(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), "sampled from copy "+meanwhile.Header.Version()) {
+			if err == nil || !strings.Contains(err.Error(), "sampled at random from copy "+meanwhile.Header.Version()) {
 				t.Fatalf("reload: %v; want refused, compared with the copy that went in meanwhile (%s)", err, meanwhile.Header.Version())
 			}
 			if !got.Equal(day1.Add(time.Hour)) {
