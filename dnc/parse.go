@@ -474,12 +474,14 @@ func isDigits(b []byte) bool {
 // number, reads as a column name: it holds a letter and at most four digits
 // ("phone", "电话号码", "phone_e164"). A number with text around it
 // ("tel:+8613800138000", "13800138000 Zhang") has more, and is a malformed
-// line rather than a header skipped without a word.
+// line rather than a header skipped without a word. Digits of any script
+// count ("手机：１３８…" in full-width digits is a number with a label, not
+// a column name).
 func headerLike(b []byte) bool {
 	letter, digits := false, 0
 	for _, r := range string(b) {
 		switch {
-		case r >= '0' && r <= '9':
+		case unicode.IsDigit(r):
 			digits++
 		case unicode.IsLetter(r):
 			letter = true

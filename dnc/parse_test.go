@@ -149,6 +149,15 @@ func TestParseListNeverDropsSilently(t *testing.T) {
 		{"unterminated quote", "\"Wang, Li,+8613800138000\n+8613800138001,x\n", ParseOptions{Column: 1},
 			nil, []int64{1, 2}, 0},
 		{"non-ascii header", "电话号码,姓名\n+8613800138000,张三\n", ParseOptions{}, []string{"+8613800138000"}, nil, 1},
+		// A first line whose number is written in full-width digits after
+		// a label ("手机：", "Tel") held a letter and no ASCII digit, so it
+		// was taken for a CSV header and skipped without a word: the
+		// opt-out it held was lost while the import reported success. Its
+		// digits count as digits: it is a malformed line, reported.
+		{"first line a full-width number with a label", "手机：\uff11\uff13\uff18\uff10\uff10\uff11\uff13\uff18\uff10\uff10\uff10\n+8613800138001\n", ParseOptions{},
+			[]string{"+8613800138001"}, []int64{1}, 0},
+		{"first csv row a full-width number with a scheme", "Zhang,tel:\uff0b\uff18\uff16\uff11\uff13\uff18\uff10\uff10\uff11\uff13\uff18\uff10\uff10\uff10\nLi,+8613800138001\n", ParseOptions{Column: 1},
+			[]string{"+8613800138001"}, []int64{1}, 0},
 		// A record id such as "#1001" in the first column starts the line with
 		// "#": every row of such an export would be a comment. A "#" line
 		// whose number column (not the first) holds a number is a row; one
