@@ -140,8 +140,27 @@ const (
 // revocation or an opt-out written there would reach no sidecar, and a
 // look-up there would miss what the fleet holds. A record that cannot be
 // read refuses too (exit 2, naming it): it cannot say the records are local.
+//
+// With --config, the config must name every fleet back-end the record
+// names (home sharedPostgres: postgres): a config naming none, or fewer (the
+// config of another sidecar, an empty file), would read and write those
+// records in the local store or on the wrong back-end.
 func (a *app) refuseFleetData(home recordHome, what string) error {
-	if a.fleet() != nil {
+	if fleet := a.fleet(); fleet != nil {
+		rec, found, err := sidecar.ReadDataProfile(a.data)
+		if err != nil || !found {
+			return nil // the config says where the records are
+		}
+		have := fleet.SharedBackends()
+		for _, b := range rec.Shared {
+			if home == sharedPostgres && b != "postgres" {
+				continue
+			}
+			if !slices.Contains(have, b) {
+				return usageErr("--config: %s names no %s: dialgate serve on this --data keeps %s on the fleet's %s (recorded in %s); give --config with that sidecar's config file",
+					a.fleetConfig, b, what, strings.Join(rec.Shared, " and "), filepath.Join(a.data, sidecar.DataProfileFile))
+			}
+		}
 		return nil
 	}
 	rec, found, err := sidecar.ReadDataProfile(a.data)

@@ -109,3 +109,53 @@ func TestFleetDataDamagedRecordRefused(t *testing.T) {
 		}
 	}
 }
+
+// With --config, refuseFleetData let everything through: a config naming
+// no fleet back-end (the config of another, local sidecar; an empty file)
+// made check on the data directory of a sidecar whose do-not-call lists and
+// consents live in Redis decide from the local store, where the fleet's
+// opt-outs are not: a number the fleet lists came out allowed (exit 0). A
+// config that lacks a back-end the data directory's sidecar keeps records
+// on is refused (exit 2, naming it), as no --config is.
+func TestFleetDataConfigMissingBackend(t *testing.T) {
+	data := t.TempDir()
+	serveOnce(t, data, "cn")
+	cfg := filepath.Join(t.TempDir(), "local.yaml")
+	if err := os.WriteFile(cfg, []byte("profile: cn\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	markShared(t, data, "redis")
+	args := []string{"--data", data, "check", "--config", cfg, "--to", "+8613900139072", "--from", "+861058001234", "--purpose", "service", "--lead-id", "l-1"}
+	code, out, errs := runCLI(t, "", args...)
+	if code != 2 || !strings.Contains(errs, "--config") || !strings.Contains(errs, "redis") {
+		t.Errorf("check with a config naming no fleet back-end on a Redis fleet's data: exit %d, want 2 naming --config and redis\n%s%s", code, out, errs)
+	}
+}
+
+// A write with a config that names fewer fleet back-ends than the data
+// directory's sidecar keeps records on: with redis and postgres, the
+// fleet's do-not-call lists are Redis's, so an opt-out imported with a
+// config naming postgres alone would be written where no sidecar reads it.
+// Refused before anything is opened (the PostgreSQL URL is never dialled).
+func TestFleetDataConfigFewerBackends(t *testing.T) {
+	data := t.TempDir()
+	serveOnce(t, data, "cn")
+	dir := t.TempDir()
+	key := filepath.Join(dir, "hmac.key")
+	if err := os.WriteFile(key, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "pg.yaml")
+	if err := os.WriteFile(cfg, []byte("postgres: postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1\nhmac_key_file: "+key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(dir, "optouts.txt")
+	if err := os.WriteFile(list, []byte("+8613900139072\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	markShared(t, data, "postgres", "redis")
+	code, out, errs := runCLI(t, "", "--data", data, "dnc", "import", list, "--scope", "global", "--list", "opt_out", "--config", cfg)
+	if code != 2 || !strings.Contains(errs, "names no redis") {
+		t.Errorf("dnc import with a postgres-only config on a postgres+redis fleet's data: exit %d, want 2 naming redis\n%s%s", code, out, errs)
+	}
+}

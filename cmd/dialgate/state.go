@@ -217,8 +217,8 @@ func (a *app) fleetDeps(ctx context.Context) (deps *policy.Deps, done func(), er
 // checkHome refuses, before anything is written (the data directory, its
 // keys, the audit log, the store), a command whose records (what names
 // them) would not be kept where the sidecars read them: with --config, a
-// config naming no fleet back-end, or (home sharedPostgres) no postgres;
-// without it, a --data whose sidecar keeps them on a fleet's back-ends
+// config naming no fleet back-end, or (home sharedPostgres) no postgres,
+// or fewer than --data's sidecar keeps records on; without it, a --data whose sidecar keeps them on a fleet's back-ends
 // (refuseFleetData). Every write command calls it before it opens the
 // audit log.
 func (a *app) checkHome(home recordHome, what string) error {
@@ -238,7 +238,10 @@ func (a *app) checkHome(home recordHome, what string) error {
 	if home == sharedPostgres && fleet.Postgres == "" {
 		return usageErr("--config: %s names no postgres: a fleet keeps %s in PostgreSQL", a.fleetConfig, what)
 	}
-	return nil
+	// A config naming fewer back-ends than the sidecar of --data keeps
+	// records on (postgres alone where it has redis too, whose do-not-call
+	// lists are then Redis's) would write where no sidecar reads.
+	return a.refuseFleetData(home, what)
 }
 
 // fleetDNC returns the do-not-call store of the fleet --config names (the one

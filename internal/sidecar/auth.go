@@ -169,17 +169,20 @@ func parseTokens(label string, b []byte) (*Tokens, error) {
 	// YAML 1.1, which re-spells plain values the check above (YAML 1.2)
 	// takes as text: "tenants: [010]" reached the set as "8", "[0x10]" as
 	// "16", "[yes]" as "true" — another tenant.
-	if seq := yamlx.Lookup(doc.Root, "tokens"); seq != nil && len(seq.Content) == len(f.Tokens) {
+	// A value given through a merge key ("<<: {tenants: [010]}") is
+	// decoded as one written in place: it is looked up the same way
+	// (LookupMerged), or it would reach the set re-spelt unchecked.
+	if seq := yamlx.LookupMerged(doc.Root, "tokens"); seq != nil && len(seq.Content) == len(f.Tokens) {
 		for i, n := range seq.Content {
 			type written struct {
 				key string
 				v   *yaml3.Node
 				got string
 			}
-			ks := []written{{"token", yamlx.Lookup(n, "token"), f.Tokens[i].Token},
-				{"sha256", yamlx.Lookup(n, "sha256"), f.Tokens[i].SHA256},
-				{"name", yamlx.Lookup(n, "name"), f.Tokens[i].Name}}
-			if tn := yamlx.Lookup(n, "tenants"); tn != nil && tn.Kind == yaml3.SequenceNode && len(tn.Content) == len(f.Tokens[i].Tenants) {
+			ks := []written{{"token", yamlx.LookupMerged(n, "token"), f.Tokens[i].Token},
+				{"sha256", yamlx.LookupMerged(n, "sha256"), f.Tokens[i].SHA256},
+				{"name", yamlx.LookupMerged(n, "name"), f.Tokens[i].Name}}
+			if tn := yamlx.LookupMerged(n, "tenants"); tn != nil && tn.Kind == yaml3.SequenceNode && len(tn.Content) == len(f.Tokens[i].Tenants) {
 				for j, v := range tn.Content {
 					ks = append(ks, written{fmt.Sprintf("tenants[%d]", j), v, f.Tokens[i].Tenants[j]})
 				}

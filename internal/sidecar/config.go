@@ -305,7 +305,8 @@ func LoadConfig(path string) (Config, error) {
 	return parseConfig(path, b)
 }
 
-// ParseConfig decodes YAML config text strictly: an unknown key, a key in
+// ParseConfig decodes YAML config text strictly: empty text (write "{}"
+// for every default), an unknown key, a key in
 // another case ("Profile:"), a wrong type, a bad duration, or a text value
 // that YAML reads as a float ("data: 2.10", which would reach the Config as
 // "2.1": it must be quoted) is an error naming the key.
@@ -314,8 +315,12 @@ func ParseConfig(b []byte) (Config, error) { return parseConfig("config", b) }
 // parseConfig is ParseConfig with the errors' lines given as file:line.
 func parseConfig(file string, b []byte) (Config, error) {
 	var c Config
+	// An empty file is more likely a write cut short or a missing mounted
+	// key than a wish for every default (the embedded store in place of a
+	// fleet's, no tokens, profile cn), and a file of comments only is
+	// refused as an empty document: so is this. "{}" asks for the defaults.
 	if len(bytes.TrimSpace(b)) == 0 {
-		return c, nil
+		return Config{}, fmt.Errorf("%w: %s: empty (write {} for every default)", ErrConfig, file)
 	}
 	doc, err := yamlx.Parse(file, b)
 	if err != nil {

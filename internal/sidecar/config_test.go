@@ -32,7 +32,8 @@ func TestConfig(t *testing.T) {
 	cases := []struct {
 		name, yaml, err string
 	}{
-		{"zero is valid", ``, ""},
+		{"zero is valid", "{}\n", ""},
+		{"empty file", "", "config: empty (write {} for every default)"},
 		{"full", "listen: 127.0.0.1:9000\nprofile: cn\nmax_message_bytes: 8192\nshutdown_grace: 3s\ndrain: 1s\nmetrics_listen: \"off\"\n", ""},
 		{"unknown key", "listen: 127.0.0.1:9000\nlisten_addr: x\n", `unknown field "listen_addr"`},
 		// encoding/json matches keys in any case: "Profile: cn" under

@@ -56,3 +56,44 @@ func TestTokensTenantYAML11AsWritten(t *testing.T) {
 		}
 	}
 }
+
+// The check above looked for the keys only where they are written in an
+// entry: a value given through a YAML merge key ("<<: {tenants: [010]}",
+// or the whole list under "<<: {tokens: …}") reached the YAML 1.1 decoder
+// unchecked, and "010" bound the token to tenant "8", "yes" to "true" —
+// other tenants, whose dials and admin writes it then made. Merged values
+// are checked as written ones are.
+func TestTokensMergedAsWritten(t *testing.T) {
+	const h = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	for _, v := range []string{"010", "yes", "1_000"} {
+		for _, src := range []string{
+			"tokens:\n  - name: d\n    sha256: \"" + h + "\"\n    scopes: [gate]\n    <<: {tenants: [a, " + v + "]}\n",
+			"tokens:\n  - name: d\n    sha256: \"" + h + "\"\n    <<: [{scopes: [gate]}, {tenants: [a, " + v + "]}]\n",
+			"<<: {tokens: [{name: d, sha256: \"" + h + "\", scopes: [gate], tenants: [a, " + v + "]}]}\n",
+		} {
+			tk, err := ParseTokens([]byte(src))
+			if err == nil {
+				for _, e := range tk.byHash {
+					t.Errorf("%q: loaded with tenants %v, want an error saying to put %s in quotes", src, e.tenants, v)
+				}
+				continue
+			}
+			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "tenants[1]") || !strings.Contains(err.Error(), "put it in quotes") {
+				t.Errorf("%q: %v, want an ErrConfig naming tenants[1] and saying to put it in quotes", src, err)
+			}
+		}
+		_, err := ParseTokens([]byte("tokens:\n  - name: d\n    sha256: \"" + h + "\"\n    <<: {name: " + v + ", scopes: [gate]}\n"))
+		if err == nil {
+			t.Errorf("name %s through a merge key: loaded, want an error", v)
+		}
+	}
+	tk, err := ParseTokens([]byte("tokens:\n  - name: d\n    sha256: \"" + h + "\"\n    scopes: [gate]\n    <<: {tenants: [\"010\"]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range tk.byHash {
+		if len(e.tenants) != 1 || !e.tenants["010"] {
+			t.Fatalf("quoted through a merge key: tenants %v, want 010 as written", e.tenants)
+		}
+	}
+}

@@ -247,6 +247,36 @@ func Lookup(m *yaml3.Node, key string) *yaml3.Node {
 	return nil
 }
 
+// LookupMerged returns the value node under key in mapping m as a YAML 1.1
+// reader takes it: written in m, else given through a merge key of m
+// ("<<: {key: …}", or a list of mappings, the first that has it), looked
+// up in the merged mappings the same way; nil when m is not a mapping or
+// neither has it. Lookup sees only the keys written in m.
+func LookupMerged(m *yaml3.Node, key string) *yaml3.Node {
+	return lookupMerged(m, key, 0)
+}
+
+func lookupMerged(m *yaml3.Node, key string, depth int) *yaml3.Node {
+	if v := Lookup(m, key); v != nil || m == nil || m.Kind != yaml3.MappingNode || depth > maxDepth {
+		return v
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; k.Value != "<<" || k.Tag != "!!merge" {
+			continue
+		}
+		ms := []*yaml3.Node{m.Content[i+1]}
+		if ms[0].Kind == yaml3.SequenceNode {
+			ms = ms[0].Content
+		}
+		for _, mm := range ms {
+			if v := lookupMerged(mm, key, depth+1); v != nil {
+				return v
+			}
+		}
+	}
+	return nil
+}
+
 // Keys returns the key nodes of mapping m in document order.
 func Keys(m *yaml3.Node) []*yaml3.Node {
 	if m == nil || m.Kind != yaml3.MappingNode {

@@ -300,3 +300,20 @@ func TestReadFileEndlessDevice(t *testing.T) {
 		t.Errorf("ReadFile(/dev/zero) allocated %d MiB", n>>20)
 	}
 }
+
+// LookupMerged finds a key written in place first, else through a merge key
+// (one mapping or a list of them, nested merges too); Lookup does not.
+func TestLookupMerged(t *testing.T) {
+	doc, err := Parse("f", []byte("a: 1\n<<: [{b: 2}, {<<: {c: 3}, b: 9}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"a": "1", "b": "2", "c": "3"} {
+		if n := LookupMerged(doc.Root, key); n == nil || n.Value != want {
+			t.Errorf("LookupMerged(%q) = %v, want %s", key, n, want)
+		}
+	}
+	if Lookup(doc.Root, "c") != nil || LookupMerged(doc.Root, "d") != nil || LookupMerged(nil, "a") != nil {
+		t.Error("Lookup found a merged key, or LookupMerged found a missing one")
+	}
+}
