@@ -22,7 +22,7 @@ func TestCounterHistoryCarriesOverClockSkew(t *testing.T) {
 	old, cur := capsOf(oneCap(1, day)), capsOf(oneCap(1, 2*day))
 	d := dialgate.Dial{To: callee, From: from1}
 	for _, tc := range []struct {
-		name         string
+		name          string
 		called, since time.Time // the last call under the old key; the transition's start
 	}{
 		{"start behind", start.Add(-time.Minute), start.Add(-skew)},
