@@ -140,7 +140,9 @@ func WithAllowLifetime(d time.Duration) CapOption {
 // that a dial decided by a clock up to an hour behind the reserving one — another host of a fleet, or this
 // host after its clock was stepped back — still counts every call its
 // window holds (storage.Counters lets a reservation prune what has left its
-// own window).
+// own window). An outcome starting a pause is recorded so too, so that a
+// store's expiry (storage.CounterExpirer) made by a clock up to an hour
+// ahead drops no outcome whose pause is still running.
 //
 // Every Gate of a fleet sharing the counters should use one allow lifetime.
 // A key's entries may be pruned past the longest window a reservation gives
@@ -564,6 +566,11 @@ func (c *CapCheck) recordPause(ctx context.Context, p *capRule, o dialgate.Outco
 			limits = append(limits, l)
 		}
 	}
+	// Each key is kept an hour (storage.PruneMargin) past the window it is
+	// recorded with, as a cap's reservation keeps its keys: a store's expiry
+	// made by a clock ahead (this host before its clock was stepped back)
+	// drops no outcome a dial decided by the right clock still counts.
+	limits = storage.WithPruneMargin(limits)
 	_, _, err := c.counters.Reserve(ctx, p.pause.record+o.DecisionID+"|"+key, o.At, limits)
 	if err != nil {
 		return fmt.Errorf("frequency: record %s: %w", p.pause.event, err)

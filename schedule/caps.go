@@ -70,7 +70,7 @@ type Cap struct {
 	// Count is the number of calls allowed within Window. At least 1.
 	Count int `json:"count"`
 	// Window is the length of the sliding window ("5m", "24h", "30d").
-	// Positive; at most 366 days.
+	// At least one minute; at most 366 days.
 	Window dialgate.Duration `json:"window"`
 	// Purposes limits the cap to dials of these purposes, which are then also
 	// the only calls it counts. Empty means every purpose.
@@ -88,7 +88,7 @@ type Cap struct {
 // frequency.capped.
 type Pause struct {
 	// Window is how long after a reported outcome no call may be placed.
-	// Positive; at most 366 days.
+	// At least one minute; at most 366 days.
 	Window dialgate.Duration `json:"window"`
 	// Purposes limits the pause to outcomes of calls of, and dials of, these
 	// purposes. Empty means every purpose.
@@ -105,6 +105,12 @@ type ConversationPause = Pause
 
 // maxCapWindow bounds windows so that a typo ("30000d") is caught.
 const maxCapWindow = 366 * 24 * time.Hour
+
+// minCapWindow bounds windows from below so that a unit mistake ("1ns",
+// "30s" for 30 minutes) is caught: no rule counts calls over seconds, and a
+// cap that short holds back nothing but the allow lifetime it is counted
+// over, a pause nothing at all.
+const minCapWindow = time.Minute
 
 // Validate reports the first malformed field as an error wrapping
 // ErrInvalidCaps and naming the field, e.g.
@@ -176,6 +182,8 @@ func validateCapCommon(f string, w dialgate.Duration, purposes []dialgate.Purpos
 		return capErr(f+".window", "missing or zero (want e.g. 24h or 30d)")
 	case w.Std() > maxCapWindow:
 		return capErr(f+".window", "%s is longer than 366 days", w)
+	case w.Std() < minCapWindow:
+		return capErr(f+".window", "%s is shorter than a minute (a unit mistake? want e.g. 5m, 24h or 30d)", w)
 	}
 	for j, p := range purposes {
 		if !p.IsValid() {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/storage"
 )
 
 // A CounterKey names one counter key of a frequency configuration: a group
@@ -42,12 +43,16 @@ type CounterTransition struct {
 
 // Until returns when t ends under cfg: Since plus the longer of From.Window
 // and the longest window of the rule of cfg it carries into, plus
-// dialgate.MaxAllowLifetime: a cap counts over its window plus the Gate's
-// allow lifetime (WithAllowLifetime), so a call counted under the earlier
-// key just before Since, and placed up to that lifetime later, still counts
-// for a dial decided that long past Since plus the window. A transition
-// carrying into no rule of cfg (its kind, scope and purposes are gone) ends
-// at Since plus From.Window plus dialgate.MaxAllowLifetime and carries
+// dialgate.MaxAllowLifetime and storage.PruneMargin: a cap counts over its
+// window plus the Gate's allow lifetime (WithAllowLifetime), so a call
+// counted under the earlier key just before Since, and placed up to that
+// lifetime later, still counts for a dial decided that long past Since plus
+// the window; and counting tolerates clocks up to storage.PruneMargin apart
+// (see CapCheck), so a Since read by a clock that far behind (corrected
+// later), or a call recorded under the earlier key by a clock that far
+// ahead, still leaves the call counted until it has left every window. A
+// transition carrying into no rule of cfg (its kind, scope and purposes
+// are gone) ends at Since plus From.Window plus those margins and carries
 // nothing.
 func (t CounterTransition) Until(cfg CapsConfig) time.Time {
 	caps, pauses := capRules(&cfg)
@@ -64,7 +69,7 @@ func (t CounterTransition) until(caps, pauses []capRule) time.Time {
 			}
 		}
 	}
-	return t.Since.Add(w + dialgate.MaxAllowLifetime)
+	return t.Since.Add(w + dialgate.MaxAllowLifetime + storage.PruneMargin)
 }
 
 // groupOf is a suffix without its window: the kind, scope and purposes. A

@@ -84,8 +84,8 @@ func TestCounterHistoryLongerWindow(t *testing.T) {
 		t.Fatalf("transitions %+v", h.Transitions)
 	}
 	until := h.Transitions[0].Until(cur)
-	if want := switched.Add(60*day + dialgate.MaxAllowLifetime); !until.Equal(want) {
-		t.Fatalf("Until = %s, want %s (the new window and the longest allow lifetime from the change)", until, want)
+	if want := switched.Add(60*day + dialgate.MaxAllowLifetime + storage.PruneMargin); !until.Equal(want) {
+		t.Fatalf("Until = %s, want %s (the new window, the longest allow lifetime and the clock margin from the change)", until, want)
 	}
 	r := newHistoryRig(t, cur, store, h)
 	dec := r.want(switched.Add(time.Hour), d, false)
@@ -269,7 +269,7 @@ func TestNextCounterHistory(t *testing.T) {
 	if err != nil || len(later.Transitions) != 1 || !later.Transitions[0].Since.Equal(start) {
 		t.Fatalf("a day before Until: %+v, %v", later, err)
 	}
-	ended, err := schedule.NextCounterHistory(h, c60, start.Add(60*day+dialgate.MaxAllowLifetime))
+	ended, err := schedule.NextCounterHistory(h, c60, start.Add(60*day+dialgate.MaxAllowLifetime+storage.PruneMargin))
 	if err != nil || len(ended.Transitions) != 0 {
 		t.Fatalf("at Until: %+v, %v", ended, err)
 	}
@@ -284,7 +284,7 @@ func TestNextCounterHistory(t *testing.T) {
 	if err != nil || len(twice.Transitions) != 2 {
 		t.Fatalf("twice: %+v, %v", twice, err)
 	}
-	if got := twice.Transitions[0].Until(c90); !got.Equal(start.Add(90*day + dialgate.MaxAllowLifetime)) {
+	if got := twice.Transitions[0].Until(c90); !got.Equal(start.Add(90*day + dialgate.MaxAllowLifetime + storage.PruneMargin)) {
 		t.Errorf("first transition Until = %s", got)
 	}
 }
@@ -386,7 +386,7 @@ func TestCounterHistoryPreWindowKeys(t *testing.T) {
 	if err != nil || len(h2.Transitions) != 1 {
 		t.Fatalf("next start: %+v, %v; want the transition kept", h2.Transitions, err)
 	}
-	if h3, err := schedule.NextCounterHistory(h, cfg, upgraded.Add(day+dialgate.MaxAllowLifetime)); err != nil || len(h3.Transitions) != 0 {
+	if h3, err := schedule.NextCounterHistory(h, cfg, upgraded.Add(day+dialgate.MaxAllowLifetime+storage.PruneMargin)); err != nil || len(h3.Transitions) != 0 {
 		t.Fatalf("a day later: %+v, %v; want it ended", h3.Transitions, err)
 	}
 	// A pre-window suffix is an earlier key, never one of the configuration's.
