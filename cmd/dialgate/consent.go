@@ -135,8 +135,14 @@ func (c *consentFlags) record(cmd *cobra.Command) (consent.Record, error) {
 	return r, checkGrantedAt(r.GrantedAt)
 }
 
-// checkGrantedAt refuses a consent granted in the future (bad input).
+// checkGrantedAt refuses a consent granted in the future, or before 2000
+// (bad input).
 func checkGrantedAt(t time.Time) error {
+	if t.Before(minTime) {
+		// A zero Unix time a template filled in, a clock reset: not when
+		// the person agreed (the sidecar's GrantConsent refuses it too).
+		return usageErr("--granted-at: %s is before 2000: a zero or unset time? (give when the person agreed)", t.Format(time.RFC3339))
+	}
 	if now := time.Now(); t.After(now.Add(maxClockSkew)) {
 		// Dated in the future it is a wrong clock or zone offset: it
 		// would start allowing dials at an instant nobody agreed to.
