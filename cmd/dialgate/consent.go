@@ -143,12 +143,15 @@ func checkGrantedAt(t time.Time) error {
 		// the person agreed (the sidecar's GrantConsent refuses it too).
 		return usageErr("--granted-at: %s is before 2000: a zero or unset time? (give when the person agreed)", t.Format(time.RFC3339))
 	}
-	if now := time.Now(); t.After(now.Add(maxClockSkew)) {
+	if now := time.Now(); t.After(now) {
 		// Dated in the future it is a wrong clock or zone offset: it
-		// would start allowing dials at an instant nobody agreed to.
-		// Up to maxClockSkew ahead is the capturing host's clock (the
-		// record allows no dial before its granted_at either way).
-		return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset)",
+		// would start allowing dials at an instant nobody agreed to. Not
+		// even a little ahead (the capturing host's clock): a withdrawal
+		// recorded before that instant would be dated before the grant,
+		// which would then read as consent given again after it, and
+		// allow dials the person withdrew. The sidecar's GrantConsent
+		// refuses it too.
+		return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset, or the clock of the host that captured it)",
 			t.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	return nil
