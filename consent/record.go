@@ -113,7 +113,11 @@ type Record struct {
 	// Channel is where the consent was captured (e.g. "website", "ivr",
 	// "agent", "app"). Optional free text.
 	Channel string `json:"channel,omitempty"`
-	// GrantedAt is when the consent was given. Required.
+	// GrantedAt is when the consent was given. Required. It must not be
+	// after the instant the record is added (the stores have no clock to
+	// check it; the sidecar and the CLI refuse it): a withdrawal recorded
+	// before a future GrantedAt is dated before it, and the record then
+	// reads as consent given again after the withdrawal.
 	GrantedAt time.Time `json:"granted_at"`
 	// ExpiresAt is when the consent lapses; zero means it does not lapse by time.
 	// If set it must be after GrantedAt.
