@@ -264,11 +264,14 @@ func lineRecords(ctx context.Context, s Store, n dialgate.Number) ([]Record, err
 // allows. A consent given again after the withdrawal does. A withdrawal of a
 // record that does not cover d (another industry, campaign or tenant) says
 // nothing about d; one whose scope this build cannot read reaches every
-// dial of its tenant.
+// dial of its tenant. A dial that names no tenant (or a blank one) may be
+// any tenant's, and every tenant's withdrawal reaches it
+// (Record.foreignWithdrawal), as a do-not-call entry in scope
+// tenant:<name> matches it.
 func withdrawnBy(d *dialgate.Dial, recs []Record, r *Record) *Record {
 	for i := range recs {
 		w := &recs[i]
-		if w.ID == r.ID || !w.Revoked() || w.RevokedAt.Before(r.GrantedAt) || w.foreign(d) || !w.Scope.withdraws(d) {
+		if w.ID == r.ID || !w.Revoked() || w.RevokedAt.Before(r.GrantedAt) || w.foreignWithdrawal(d) || !w.Scope.withdraws(d) {
 			continue
 		}
 		return w
@@ -289,8 +292,10 @@ func withdrawnReason(d *dialgate.Dial, r, w *Record) dialgate.Reason {
 	switch {
 	case !w.Scope.readable():
 		what = fmt.Sprintf("whose scope %q this build cannot read (so its withdrawal reaches every dial of its tenant)", clip(string(w.Scope)))
-	case !w.Covers(d):
+	case !w.Scope.Covers(d):
 		what = fmt.Sprintf("whose scope %s this dial leaves empty or names in another spelling", w.Scope)
+	case !w.coversTenant(d):
+		what = fmt.Sprintf("given to tenant %s, which this dial does not name (so it may be that tenant's)", w.Tenant)
 	}
 	return reason(dialgate.CodeConsentRevoked, fmt.Sprintf("consent %s was withdrawn%s: consent %s, %s, was revoked at %s",
 		r.ID, where, w.ID, what, w.RevokedAt.UTC().Format(time.RFC3339)), w)

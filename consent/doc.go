@@ -42,7 +42,8 @@
 // # Withdrawal
 //
 // A withdrawal is the person's, not one record's (PIPL art. 15): a revoked
-// record reaching a dial (its tenant takes the dial in, and its scope names
+// record reaching a dial (its tenant takes the dial in — a dial naming no
+// tenant may be any tenant's, so every tenant's withdrawal reaches it — and its scope names
 // the dial's industry, business line or campaign as the do-not-call lists
 // compare names — "Finance", "ｆｉｎａｎｃｅ" and "finance" are one
 // industry — or the dial leaves that field empty) denies

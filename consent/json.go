@@ -18,7 +18,8 @@ import (
 // --from-json` reads and AddConsent stores) and checks it with ValidateNew.
 // Unknown keys, trailing data and malformed values are errors wrapping
 // ErrInvalid that name the key; so is a "tenant" that is empty or null (a
-// record tied to no tenant leaves the key out).
+// record tied to no tenant leaves the key out), and an "expires_at" that is
+// null or the zero instant (a record that does not lapse leaves it out).
 func ParseRecordJSON(data []byte) (Record, error) {
 	if err := checkKeys(data); err != nil {
 		return Record{}, err
@@ -43,6 +44,12 @@ func ParseRecordJSON(data []byte) (Record, error) {
 		// every tenant's dials: a template whose seller field came out
 		// empty would grant for all sellers. Absent is the only way to say none.
 		return Record{}, fieldErr("tenant", "empty or null; leave the key out for a consent tied to no tenant (it then covers every tenant's dials in its scope)")
+	}
+	if r.ExpiresAt.IsZero() && hasKey(data, "expires_at") {
+		// null, or the zero instant, decodes as no expiry: a template
+		// whose expiry came out empty would store a consent that never
+		// lapses. Absent is the only way to say none.
+		return Record{}, fieldErr("expires_at", "null or the zero instant; leave the key out for a consent that does not lapse by time")
 	}
 	if err := r.ValidateNew(); err != nil {
 		return Record{}, err

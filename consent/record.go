@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/internal/textfold"
 	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
@@ -112,7 +113,11 @@ type Record struct {
 	// Channel is where the consent was captured (e.g. "website", "ivr",
 	// "agent", "app"). Optional free text.
 	Channel string `json:"channel,omitempty"`
-	// GrantedAt is when the consent was given. Required.
+	// GrantedAt is when the consent was given. Required. It must not be
+	// after the instant the record is added (the stores have no clock to
+	// check it; the sidecar and the CLI refuse it): a withdrawal recorded
+	// before a future GrantedAt is dated before it, and the record then
+	// reads as consent given again after the withdrawal.
 	GrantedAt time.Time `json:"granted_at"`
 	// ExpiresAt is when the consent lapses; zero means it does not lapse by time.
 	// If set it must be after GrantedAt.
@@ -173,6 +178,22 @@ func (r *Record) coversTenant(d *dialgate.Dial) bool {
 // tenant: only r's Tenant can then make it another's (see Scope.withdraws).
 func (r *Record) foreign(d *dialgate.Dial) bool {
 	return !r.coversTenant(d) || (r.Scope.Kind() == ScopeTenant && r.Scope.readable() && !r.Scope.Covers(d))
+}
+
+// foreignWithdrawal reports whether r, revoked, withdrew a consent given to
+// another tenant than d's (see foreign), so that its withdrawal says
+// nothing of d. A dial whose Tenant is empty, blank or invisible
+// (textfold.Compat) cannot be shown to be another tenant's: it may be the
+// one the person withdrew from, and every tenant's withdrawal reaches it —
+// the rule of the other scope fields (Scope.withdraws) and of the
+// do-not-call lists (dnc.Scope.Matches). Such a dial is still covered
+// only by records tied to no tenant (Covers): this is for withdrawals
+// alone, which only ever deny.
+func (r *Record) foreignWithdrawal(d *dialgate.Dial) bool {
+	if d.Tenant == "" || textfold.Compat(d.Tenant) == "" {
+		return false
+	}
+	return r.foreign(d)
 }
 
 // Validate reports the first malformed field of r as a *FieldError wrapping

@@ -127,7 +127,8 @@ func (s Scope) Covers(d *dialgate.Dial) bool {
 // letters) or in invisible characters. A consent allows only the dials its
 // scope names exactly (Covers); a withdrawal, which only ever denies, reaches
 // every dial that may be the one the person refused. A scope of kind tenant
-// is compared exactly: the tenant is whose consent it is (Record.foreign).
+// is compared exactly: the tenant is whose consent it is (Record.foreign);
+// a dial that leaves its tenant empty or blank is reached all the same.
 // A scope this build cannot read (a kind a newer build writes, a name lost
 // to damage: only a revoked record is read back with one, see
 // Record.ValidateStored) reaches every dial: what it withdrew cannot be
@@ -141,7 +142,8 @@ func (s Scope) withdraws(d *dialgate.Dial) bool {
 	case v == name:
 		return true
 	case kind == ScopeTenant:
-		return false
+		// A dial of no tenant (or a blank one) may be this tenant's.
+		return textfold.Compat(v) == ""
 	}
 	v = textfold.Name(v)
 	return v == "" || v == textfold.Name(name)

@@ -60,8 +60,8 @@ type consentRevoked struct {
 	RevokedAt time.Time `json:"revoked_at"` // of the first revocation, when it was already revoked
 	Channel   string    `json:"channel,omitempty"`
 	// RequestedAt is --at when it was before the consent's granted_at (the
-	// consent is then revoked as of its grant: RevokedAt = granted_at) or
-	// after the current time (revoked as of now).
+	// consent is then revoked as of its grant: RevokedAt = granted_at), or
+	// after the current time or before 2000 (revoked as of now).
 	RequestedAt time.Time `json:"requested_at,omitzero"`
 }
 
@@ -135,14 +135,23 @@ func (c *consentFlags) record(cmd *cobra.Command) (consent.Record, error) {
 	return r, checkGrantedAt(r.GrantedAt)
 }
 
-// checkGrantedAt refuses a consent granted in the future (bad input).
+// checkGrantedAt refuses a consent granted in the future, or before 2000
+// (bad input).
 func checkGrantedAt(t time.Time) error {
-	if now := time.Now(); t.After(now.Add(maxClockSkew)) {
+	if t.Before(minTime) {
+		// A zero Unix time a template filled in, a clock reset: not when
+		// the person agreed (the sidecar's GrantConsent refuses it too).
+		return usageErr("--granted-at: %s is before 2000: a zero or unset time? (give when the person agreed)", t.Format(time.RFC3339))
+	}
+	if now := time.Now(); t.After(now) {
 		// Dated in the future it is a wrong clock or zone offset: it
-		// would start allowing dials at an instant nobody agreed to.
-		// Up to maxClockSkew ahead is the capturing host's clock (the
-		// record allows no dial before its granted_at either way).
-		return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset)",
+		// would start allowing dials at an instant nobody agreed to. Not
+		// even a little ahead (the capturing host's clock): a withdrawal
+		// recorded before that instant would be dated before the grant,
+		// which would then read as consent given again after it, and
+		// allow dials the person withdrew. The sidecar's GrantConsent
+		// refuses it too.
+		return usageErr("--granted-at: %s is in the future (now %s): consent cannot be granted in the future (check the zone offset, or the clock of the host that captured it)",
 			t.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	return nil
@@ -332,7 +341,9 @@ revoked record changes nothing. An unknown id exits 1 and writes nothing; a
 A withdrawal is never refused for its instant: --at before the record's
 granted_at (clock skew, a wrong zone offset) revokes it as of its grant, and
 --at after the current time revokes it as of now (a withdrawal is not dated
-in the future); the command says so.
+in the future), and so does --at before 2000 (a zero or unset time: taken
+literally it would not reach the person's consents granted since); the
+command says so.
 Audit: the withdrawal is made first, then recorded (change record
 consent.revoke) in the audit log of --data; when the log cannot record it the
 withdrawal stays in force and the command exits 1 saying so (run it again to
@@ -342,16 +353,26 @@ record it).`,
 			now := time.Now()
 			t := now
 			var future time.Time // --at when it was after now: revoked as of now
+			var unset time.Time  // --at when it was before 2000: revoked as of now
 			if at != "" {
 				var err error
 				if t, err = time.Parse(time.RFC3339, at); err != nil {
 					return usageErr("--at: %q is not an RFC 3339 time (want e.g. 2026-12-05T09:05:00+08:00)", at)
 				}
-				if t.After(now.Add(maxClockSkew)) {
+				switch {
+				case t.After(now.Add(maxClockSkew)):
 					// A wrong year or zone offset: the withdrawal has been
 					// made, so it is recorded as of now, not refused, and
 					// not dated when nobody withdrew.
 					future, t = t, now.Truncate(time.Second)
+				case t.Before(minTime):
+					// A zero Unix time a script filled in, a clock reset:
+					// as the sidecar's RevokeConsent, now. Taken literally
+					// it revoked the consent as of its grant, and a
+					// withdrawal dated that early did not reach the
+					// person's records granted since, which kept allowing
+					// dials.
+					unset, t = t, now.Truncate(time.Second)
 				}
 			}
 			if err := consent.ValidateID(args[0]); err != nil {
@@ -423,6 +444,9 @@ record it).`,
 				if !future.IsZero() {
 					out.RequestedAt = future
 				}
+				if !unset.IsZero() {
+					out.RequestedAt = unset
+				}
 				if err := a.printJSON(out); err != nil {
 					return err
 				}
@@ -431,6 +455,10 @@ record it).`,
 			if early {
 				fmt.Fprintf(a.stdout, "revoked consent %s as of its grant %s (--at %s is before granted_at)\n",
 					r.ID, r.RevokedAt.Format(time.RFC3339), t.Format(time.RFC3339))
+				return notRecorded
+			}
+			if !unset.IsZero() && r.RevokedAt.Equal(t) {
+				fmt.Fprintf(a.stdout, "revoked consent %s at %s, now (--at %s is before 2000: a zero or unset time?)\n", r.ID, r.RevokedAt.Format(time.RFC3339), unset.Format(time.RFC3339))
 				return notRecorded
 			}
 			if !future.IsZero() && r.RevokedAt.Equal(t) {

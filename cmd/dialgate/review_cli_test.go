@@ -406,18 +406,24 @@ func TestLockedStoreSaysWhat(t *testing.T) {
 	}
 }
 
-// TestConsentAddClockSkew: a consent captured a moment ago on a host whose
-// clock runs a few seconds ahead (the web form's server) was refused as
-// "granted in the future"; as for the other commands' instants, up to a
-// minute ahead is clock skew. Beyond it, it is still refused.
+// TestConsentAddClockSkew: a consent captured on a host whose clock runs a
+// few seconds ahead (the web form's server) was taken, up to a minute
+// ahead, as clock skew. It is refused again (session 21), as the sidecar's
+// GrantConsent refuses it: a withdrawal recorded before that instant was
+// dated before the grant, which then read as consent given again after it
+// (TestConsentAddAheadOfClockRefused). The message names the capturing
+// host's clock; the grant is accepted once the clock reaches it.
 func TestConsentAddClockSkew(t *testing.T) {
 	data := t.TempDir()
 	add := func(id string, at time.Time) (int, string, string) {
 		return runCLI(t, "", "--data", data, "consent", "add", "--id", id, "--number", "+8613900139000", "--scope", "industry:finance",
 			"--method", "web_form", "--disclosure-sha256", cliHash, "--granted-at", at.Format(time.RFC3339))
 	}
-	if code, out, errs := add("c-1", time.Now().Add(10*time.Second)); code != 0 {
-		t.Errorf("granted 10 s ahead: exit %d\n%s%s", code, out, errs)
+	if code, out, errs := add("c-1", time.Now().Add(10*time.Second)); code != 2 || !strings.Contains(errs, "the clock of the host that captured it") {
+		t.Errorf("granted 10 s ahead: exit %d\n%s%s; want exit 2 naming the capturing host's clock", code, out, errs)
+	}
+	if code, out, errs := add("c-1", time.Now().Truncate(time.Second)); code != 0 {
+		t.Errorf("granted now: exit %d\n%s%s", code, out, errs)
 	}
 	if code, out, errs := add("c-2", time.Now().Add(time.Hour)); code != 2 || !strings.Contains(errs, "--granted-at:") || !strings.Contains(errs, "in the future") {
 		t.Errorf("granted an hour ahead: exit %d\n%s%s", code, out, errs)

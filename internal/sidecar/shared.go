@@ -102,6 +102,30 @@ func openShared(ctx context.Context, cfg Config, deps *policy.Deps, closers *[]f
 	return probes, complaints, nil
 }
 
+// warnRedisConsents logs at Warn when the config keeps consents in
+// PostgreSQL (postgres set) and the fleet's Redis holds consent records
+// (its consent revision is above 0): written while the fleet ran on Redis
+// alone, or by sidecars and CLI runs whose config has no postgres, they are
+// read by no sidecar with postgres — the withdrawals among them are not in
+// force here, and a revocation sent here of a consent kept there is "not
+// found". Nothing copies them; the message says how. A Redis whose
+// revision cannot be read is left to the checks, which fail closed.
+func warnRedisConsents(ctx context.Context, deps policy.Deps, cfg Config, log *slog.Logger) {
+	if cfg.Postgres == "" || cfg.Redis == "" {
+		return
+	}
+	rs, ok := deps.Counters.(*redisstore.Store)
+	if !ok || any(deps.Consents) == any(rs) {
+		return
+	}
+	rev, err := rs.ConsentRevision(ctx)
+	if err != nil || rev == 0 {
+		return
+	}
+	log.Warn("sidecar: the fleet's Redis holds consent records this sidecar does not read (with postgres the consents live in PostgreSQL): its grants and revocations are not in force here; give every sidecar and CLI run the same back-ends, and record those consents, revoked ones too (consent add, then consent revoke --at), in PostgreSQL with the CLI and --config (docs/deploy.md, Redis)",
+		"redis_consent_revision", rev, "consents_now_in", "postgres")
+}
+
 // feedStore is a shared store with a DNC change feed (pgstore, redisstore).
 type feedStore interface {
 	Ping(ctx context.Context) error

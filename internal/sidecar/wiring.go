@@ -166,6 +166,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err := warnStranded(ctx, store, deps, sharedComplaints != nil, cfg, log); err != nil {
 		return fail(err)
 	}
+	warnRedisConsents(ctx, deps, cfg, log)
 	// The audit log closes (its last records sealed by a checkpoint) before
 	// the shared stores: a pgx pool's Close waits up to 15 s for connections
 	// to a PostgreSQL that stopped answering, longer than an orchestrator's
