@@ -103,8 +103,15 @@ func sections() []section {
 }
 
 // Checks returns the configured checks of p in the fixed order, built with
-// deps. Use it to add checks of your own before dialgate.New; Build is Checks
-// plus dialgate.New.
+// deps. Use it to add checks of your own before dialgate.New
+// (examples/custom-check). Build is Checks plus dialgate.New with options of
+// its own, which a caller of Checks gives New itself:
+// dialgate.WithPolicyVersion(p.Version()), and, when deps.Counters is set,
+// dialgate.WithPlacedGuard over them (placedguard.New(deps.Counters,
+// GuardWindow(p))) — without it the Gate gives back the capacity of any
+// decision released, a placed call's too, and a cap then allows one call too
+// many. A Gate given dialgate.WithAllowLifetime needs deps.AllowLifetime set
+// to the same lifetime (New refuses it otherwise).
 func Checks(p *Profile, deps Deps) ([]dialgate.Checker, error) {
 	if p == nil {
 		return nil, errNilProfile()
