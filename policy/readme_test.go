@@ -63,7 +63,9 @@ func readmeEmbedded(ctx context.Context, hmacKey []byte, signingKey string, log 
 		return nil
 	}
 	// ... place the call before dec.ValidUntil (60 s, or the callee's calling window's end if sooner;
-	// after it, Check again), then: gate.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, ...})
+	// after it, Check again), then report what happened, with the decided dial, and retry it on an error
+	// (cn lists a callee who refused only from an outcome that carries the dial, the opt-out is lost otherwise):
+	// err = gate.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Refused: true, ...})
 	// README end
 	return nil
 }
