@@ -218,7 +218,10 @@ type Assembly struct {
 // (dialgate.WithPlacedGuard, package placedguard, for GuardWindow(p)): a
 // Release of a decision an outcome of a placed call was reported for — by
 // this Gate or any other on the same store, before or after a restart — is
-// refused with dialgate.ErrPlaced. A WithPlacedGuard among opts replaces it.
+// refused with dialgate.ErrPlaced. A WithPlacedGuard among opts is then
+// refused (dialgate.New takes one guard: an error wrapping
+// dialgate.ErrInvalidConfig); for a guard of your own, build the Gate from
+// Checks and dialgate.New.
 func Assemble(p *Profile, deps Deps, opts ...dialgate.Option) (*Assembly, error) {
 	if deps.AllowLifetime == 0 {
 		// The frequency check counts calls placed up to the Gate's allow
