@@ -37,7 +37,8 @@ func readmeEmbedded(ctx context.Context, hmacKey []byte, signingKey string, log 
 	if err != nil {
 		return err
 	}
-	alog, err := auditlog.Open(ctx, "audit", auditlog.Options{HMACKey: hmacKey, HMACKeyID: "k2026a", Signer: signer, Profile: profile.Name})
+	alog, err := auditlog.Open(ctx, "audit", auditlog.Options{HMACKey: hmacKey, HMACKeyID: "k2026a", Signer: signer, Profile: profile.Name,
+		CheckpointInterval: auditlog.DefaultServeCheckpointInterval}) // sealed within a minute; zero: every 4,096 records and at Close
 	if err != nil {
 		return err
 	}
