@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -59,7 +60,7 @@ func readmeEmbedded(ctx context.Context, hmacKey []byte, signingKey string, log 
 		Purpose: dialgate.PurposeService,
 		LeadID:  "crm-42", // where the number came from (no blind dialing, CN-S4b)
 	})
-	if err != nil || !dec.Allowed { // any error, or a deny: do not dial
+	if err != nil || !dec.DialableAt(time.Now()) { // any error, a deny, or an allow already past ValidUntil: do not dial
 		log.Printf("not dialing: %v %v", dec.Codes(), err)
 		return nil
 	}
