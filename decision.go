@@ -144,11 +144,15 @@ type Decision struct {
 }
 
 // DialableAt reports whether the dialer may place the call of d at now: d
-// allows it and now is before d.ValidUntil. An allow without ValidUntil
+// allows it and now is before d.ValidUntil. Pass the dialer's clock reading
+// right before placing the call (time.Now()). An allow without ValidUntil
 // (built by hand, or from an older sidecar that does not send it) is not
-// dialable; Check again.
+// dialable; Check again. Nor is any allow at a now that is zero (a
+// time.Time never set) or before 2000 (a clock reset), which the Gate
+// refuses as a clock reading too: such a now is before every ValidUntil
+// and would keep the allow dialable for ever.
 func (d Decision) DialableAt(now time.Time) bool {
-	return d.Allowed && now.Before(d.ValidUntil)
+	return d.Allowed && !now.Before(minClock) && now.Before(d.ValidUntil)
 }
 
 // Compliant reports whether every rule passed (no Reasons), whatever the mode.

@@ -24,9 +24,13 @@
 // storage/memstore in tests) and an audit log (package auditlog, given with
 // [WithAuditLog]). Before every call it asks [Gate.Check] and dials only on
 // an allowed Decision returned with a nil error, and only before the
-// Decision's ValidUntil (after it, Check again); it reports what happened to
-// a placed call with [Gate.ReportOutcome] and gives back a dial it did not
-// place with [Gate.Release]. The example of policy.Assemble walks the whole
+// Decision's ValidUntil ([Decision.DialableAt] with its own clock right
+// before placing the call: an allow whose record the audit log was slow to
+// confirm can come back already past it; after it, Check again); it reports
+// what happened to a placed call with [Gate.ReportOutcome], with the
+// Decision's Dial (an outcome of a refusal without it lists no one under
+// cn, and returns an error), and gives back a dial it did not place with
+// [Gate.Release]. The example of policy.Assemble walks the whole
 // path, a deny for each common reason included; the README's "Embedded"
 // section and docs/deploy.md say how to run it on shared stores.
 package dialgate

@@ -97,3 +97,35 @@ func ExampleGate_ReportOutcome() {
 	// Output:
 	// next day: false [dnc.listed]
 }
+
+// Right before placing the call, the dialer asks whether the allow still
+// holds at its own clock reading: an allow is good until its ValidUntil
+// (60 s after the decision, or the end of the calling window if sooner).
+// After it, Check again. A now that was never set (the zero time.Time)
+// never makes an allow dialable.
+func ExampleDecision_DialableAt() {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 4, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	gate, err := cnGate(ctx, &now)
+	if err != nil {
+		panic(err)
+	}
+	dec, err := gate.Check(ctx, dialgate.Dial{
+		Tenant: "acme", To: dialgate.MustParseNumber("+8613800138000"), From: dialgate.MustParseNumber("+861058001234"),
+		Purpose: dialgate.PurposeService, LeadID: "crm-42",
+	})
+	if err != nil || !dec.Allowed { // any error, or a deny: do not dial
+		fmt.Println("not dialing:", dec.Codes(), err)
+		return
+	}
+	fmt.Println("valid until:", dec.ValidUntil.Format("15:04:05"))
+	fmt.Println("dialable 10 s later:", dec.DialableAt(now.Add(10*time.Second)))
+	fmt.Println("dialable 2 min later:", dec.DialableAt(now.Add(2*time.Minute)))
+	var unset time.Time
+	fmt.Println("dialable at a zero time:", dec.DialableAt(unset))
+	// Output:
+	// valid until: 10:01:00
+	// dialable 10 s later: true
+	// dialable 2 min later: false
+	// dialable at a zero time: false
+}

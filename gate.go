@@ -189,7 +189,11 @@ func (g *Gate) CheckNames() []string {
 // allow is returned under a ctx that ended before the decision was
 // recorded: it denies with audit.unavailable and an error wrapping
 // ErrAuditUnavailable and ctx's error (ended during the record, the allow
-// is followed by a Released outcome, as above).
+// is followed by a Released outcome, as above). Under a ctx without a
+// deadline the Gate waits for the audit log as long as it takes, and an
+// allow it confirms late is returned as an allow even when its ValidUntil
+// has passed meanwhile (the Gate reads its Clock once): dial on
+// Decision.DialableAt with the dialer's clock, not on Allowed alone.
 func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 	if err := g.usable(ctx); err != nil {
 		// Like a decision without an id: nothing can be recorded, and the

@@ -268,7 +268,7 @@ func WithPlacedGuard(g PlacedGuard) Option {
 			return fmt.Errorf("WithPlacedGuard: nil guard: %w", ErrInvalidConfig)
 		}
 		if o.placed != nil {
-			return fmt.Errorf("WithPlacedGuard: given twice (the second would replace the first): %w", ErrInvalidConfig)
+			return fmt.Errorf("WithPlacedGuard: given twice (the second would replace the first; policy.Build and policy.Assemble give one over deps.Counters of their own): %w", ErrInvalidConfig)
 		}
 		o.placed = g
 		return nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -158,20 +159,61 @@ func (o *Options) setDefaults() error {
 	return nil
 }
 
+// privateKeyPrefix begins every private key in note's text form.
+const privateKeyPrefix = "PRIVATE+KEY+"
+
 // NewSigner returns the note signer for a private key as written by
-// GenerateKey ("PRIVATE+KEY+name+hash+key").
-func NewSigner(skey string) (note.Signer, error) { return note.NewSigner(skey) }
+// GenerateKey ("PRIVATE+KEY+name+hash+key"). A key that is empty, is a
+// public key (for NewVerifier) or does not parse is an error wrapping
+// ErrInvalidOptions that says which; it never quotes the key.
+func NewSigner(skey string) (note.Signer, error) {
+	if strings.TrimSpace(skey) == "" {
+		return nil, fmt.Errorf("auditlog: signing key: empty (want the private key GenerateKey or `dialgate audit keygen` wrote, %s<name>+<hash>+<key>): %w", privateKeyPrefix, ErrInvalidOptions)
+	}
+	s, err := note.NewSigner(skey)
+	if err == nil {
+		return s, nil
+	}
+	if !strings.HasPrefix(strings.TrimSpace(skey), privateKeyPrefix) {
+		return nil, fmt.Errorf("auditlog: signing key: not a private key (it does not begin %s; the public key <name>+<hash>+<key> is the auditors', for NewVerifier): %w", privateKeyPrefix, ErrInvalidOptions)
+	}
+	return nil, fmt.Errorf("auditlog: signing key: malformed private key (%v): %w", err, ErrInvalidOptions)
+}
 
 // NewVerifier returns the note verifier for a public key as written by
-// GenerateKey ("name+hash+key").
-func NewVerifier(vkey string) (note.Verifier, error) { return note.NewVerifier(vkey) }
+// GenerateKey ("name+hash+key"). A key that is empty, is a private key (the
+// signer's, which must stay secret) or does not parse is an error wrapping
+// ErrInvalidOptions that says which; it never quotes the key.
+func NewVerifier(vkey string) (note.Verifier, error) {
+	if strings.TrimSpace(vkey) == "" {
+		return nil, fmt.Errorf("auditlog: verifier key: empty (want the public key GenerateKey or `dialgate audit keygen` wrote, <name>+<hash>+<key>): %w", ErrInvalidOptions)
+	}
+	if strings.HasPrefix(strings.TrimSpace(vkey), privateKeyPrefix) {
+		return nil, fmt.Errorf("auditlog: verifier key: this is a private signing key (it begins %s): give the public key generated with it, and keep the private one secret: %w", privateKeyPrefix, ErrInvalidOptions)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: verifier key: malformed public key (%v): %w", err, ErrInvalidOptions)
+	}
+	return v, nil
+}
 
 // GenerateKey returns a new ed25519 key pair for signing checkpoints, in
 // golang.org/x/mod/sumdb/note's text form: the private key skey (keep it
 // secret) and the public key vkey (give it to auditors). name names the log,
-// for example "dialgate-audit.example.com".
+// for example "dialgate-audit.example.com": non-empty, without spaces,
+// control characters or "+". A name a key cannot carry is an error wrapping
+// ErrInvalidOptions (note would write a key pair that neither NewSigner nor
+// NewVerifier reads back).
 func GenerateKey(rand io.Reader, name string) (skey, vkey string, err error) {
-	return note.GenerateKey(rand, name)
+	skey, vkey, err = note.GenerateKey(rand, name)
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := note.NewSigner(skey); err != nil {
+		return "", "", fmt.Errorf("auditlog: key name %q: not usable in a key (want a non-empty name without spaces, control characters or \"+\", such as dialgate-audit.example.com): %w", name, ErrInvalidOptions)
+	}
+	return skey, vkey, nil
 }
 
 // Log is an open audit log directory. It implements dialgate.AuditLog.

@@ -103,8 +103,15 @@ func sections() []section {
 }
 
 // Checks returns the configured checks of p in the fixed order, built with
-// deps. Use it to add checks of your own before dialgate.New; Build is Checks
-// plus dialgate.New.
+// deps. Use it to add checks of your own before dialgate.New
+// (examples/custom-check). Build is Checks plus dialgate.New with options of
+// its own, which a caller of Checks gives New itself:
+// dialgate.WithPolicyVersion(p.Version()), and, when deps.Counters is set,
+// dialgate.WithPlacedGuard over them (placedguard.New(deps.Counters,
+// GuardWindow(p))) — without it the Gate gives back the capacity of any
+// decision released, a placed call's too, and a cap then allows one call too
+// many. A Gate given dialgate.WithAllowLifetime needs deps.AllowLifetime set
+// to the same lifetime (New refuses it otherwise).
 func Checks(p *Profile, deps Deps) ([]dialgate.Checker, error) {
 	if p == nil {
 		return nil, errNilProfile()
@@ -211,7 +218,10 @@ type Assembly struct {
 // (dialgate.WithPlacedGuard, package placedguard, for GuardWindow(p)): a
 // Release of a decision an outcome of a placed call was reported for — by
 // this Gate or any other on the same store, before or after a restart — is
-// refused with dialgate.ErrPlaced. A WithPlacedGuard among opts replaces it.
+// refused with dialgate.ErrPlaced. A WithPlacedGuard among opts is then
+// refused (dialgate.New takes one guard: an error wrapping
+// dialgate.ErrInvalidConfig); for a guard of your own, build the Gate from
+// Checks and dialgate.New.
 func Assemble(p *Profile, deps Deps, opts ...dialgate.Option) (*Assembly, error) {
 	if deps.AllowLifetime == 0 {
 		// The frequency check counts calls placed up to the Gate's allow

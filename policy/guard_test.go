@@ -3,10 +3,12 @@ package policy_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/dialgate/dialgate"
+	"github.com/dialgate/dialgate/placedguard"
 	"github.com/dialgate/dialgate/policy"
 	"github.com/dialgate/dialgate/storage/memstore"
 )
@@ -176,5 +178,42 @@ abandonment:
 	}
 	if dec2.Allowed || len(dec2.Reasons) == 0 || dec2.Reasons[0].Code != dialgate.CodeAbandonRateExceeded {
 		t.Fatalf("a campaign at 100 %% abandoned: allowed %v, reasons %v; want abandon.rate_exceeded", dec2.Allowed, dec2.Reasons)
+	}
+}
+
+// TestAssembleRefusesSecondGuard: Assemble gives the Gate a release guard
+// over deps.Counters, and dialgate.New refuses a second WithPlacedGuard, so
+// one among Assemble's options is refused — an error wrapping
+// dialgate.ErrInvalidConfig that says where the first guard came from, so
+// the caller does not think it gave the option twice.
+func TestAssembleRefusesSecondGuard(t *testing.T) {
+	store := memstore.New()
+	deps, err := policy.StoreDeps(store, []byte("0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.Builtin("cn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	guard, err := placedguard.New(store, policy.GuardWindow(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = policy.Assemble(p, deps, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(guard))
+	if !errors.Is(err, dialgate.ErrInvalidConfig) {
+		t.Fatalf("Assemble with a WithPlacedGuard of the caller's: %v, want an error wrapping ErrInvalidConfig", err)
+	}
+	if !strings.Contains(err.Error(), "policy.Build") {
+		t.Errorf("error %q does not say that policy.Build and Assemble give a guard of their own", err)
+	}
+	// Without Counters there is no guard of Assemble's: the caller's is taken.
+	deps.Counters = nil
+	p.Frequency, p.Abandonment = nil, nil
+	if p.Sweep != nil {
+		p.Sweep.SegmentRate = nil
+	}
+	if _, err := policy.Assemble(p, deps, dialgate.WithoutAuditLog(), dialgate.WithPlacedGuard(guard)); err != nil {
+		t.Errorf("Assemble without deps.Counters and with the caller's guard: %v", err)
 	}
 }

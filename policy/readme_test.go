@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -37,7 +38,8 @@ func readmeEmbedded(ctx context.Context, hmacKey []byte, signingKey string, log 
 	if err != nil {
 		return err
 	}
-	alog, err := auditlog.Open(ctx, "audit", auditlog.Options{HMACKey: hmacKey, HMACKeyID: "k2026a", Signer: signer, Profile: profile.Name})
+	alog, err := auditlog.Open(ctx, "audit", auditlog.Options{HMACKey: hmacKey, HMACKeyID: "k2026a", Signer: signer, Profile: profile.Name,
+		CheckpointInterval: auditlog.DefaultServeCheckpointInterval}) // sealed within a minute; zero: every 4,096 records and at Close
 	if err != nil {
 		return err
 	}
@@ -58,12 +60,14 @@ func readmeEmbedded(ctx context.Context, hmacKey []byte, signingKey string, log 
 		Purpose: dialgate.PurposeService,
 		LeadID:  "crm-42", // where the number came from (no blind dialing, CN-S4b)
 	})
-	if err != nil || !dec.Allowed { // any error, or a deny: do not dial
+	if err != nil || !dec.DialableAt(time.Now()) { // any error, a deny, or an allow already past ValidUntil: do not dial
 		log.Printf("not dialing: %v %v", dec.Codes(), err)
 		return nil
 	}
 	// ... place the call before dec.ValidUntil (60 s, or the callee's calling window's end if sooner;
-	// after it, Check again), then: gate.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, ...})
+	// after it, Check again), then report what happened, with the decided dial, and retry it on an error
+	// (cn lists a callee who refused only from an outcome that carries the dial, the opt-out is lost otherwise):
+	// err = gate.ReportOutcome(ctx, dialgate.Outcome{DecisionID: dec.ID, Dial: dec.Dial, Refused: true, ...})
 	// README end
 	return nil
 }

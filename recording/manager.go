@@ -19,6 +19,10 @@ import (
 // Manager registers recordings, places and releases legal holds, and deletes
 // recordings only when the rules allow. It is safe for concurrent use; the Store
 // serialises the read-modify-write of each recording.
+//
+// Its methods take the current instant t from the caller. A zero t (a
+// time.Time never set) is refused by Register, End, Delete, Due, Sweep and
+// SweepDue with an error wrapping ErrInvalid that names t.
 type Manager struct {
 	cfg     Config
 	store   Store
@@ -142,6 +146,9 @@ func (m *Manager) IsRetry(old Recording, reg Registration) bool {
 // register is Register; estimated marks reg.StartedAt as the instant the
 // recording became known rather than its start (Recording.StartEstimated).
 func (m *Manager) register(ctx context.Context, t time.Time, reg Registration, estimated bool) (Recording, error) {
+	if err := zeroInstant(t); err != nil {
+		return Recording{}, err
+	}
 	if !reg.Callee.IsValid() {
 		return Recording{}, fmt.Errorf("%w: number: missing or invalid callee", ErrInvalid)
 	}
@@ -277,6 +284,9 @@ func callEnd(started, ended, registered time.Time) time.Time {
 // is an error wrapping ErrInvalid and naming ended_at; an unknown recording
 // wraps ErrNotFound, one being deleted ErrDeleting.
 func (m *Manager) End(ctx context.Context, t time.Time, id string, ended time.Time) (Recording, error) {
+	if err := zeroInstant(t); err != nil {
+		return Recording{}, err
+	}
 	if ended.IsZero() {
 		return Recording{}, fmt.Errorf("%w: ended_at: missing", ErrInvalid)
 	}
@@ -554,6 +564,9 @@ func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, 
 // it does not wait SweepMargin past RetainUntil: the caller names the
 // recording and the instant.
 func (m *Manager) Delete(ctx context.Context, id string, t time.Time) error {
+	if err := zeroInstant(t); err != nil {
+		return err
+	}
 	return m.deleteOne(ctx, id, t, 0)
 }
 
@@ -800,6 +813,9 @@ func (m *Manager) Sweep(ctx context.Context, t time.Time) (SweepReport, error) {
 // t considers. A sweep at t deletes at most those of them
 // that are not held, or whose deletion an earlier sweep began (Deletable).
 func (m *Manager) Due(ctx context.Context, t time.Time) ([]Recording, error) {
+	if err := zeroInstant(t); err != nil {
+		return nil, err
+	}
 	return m.store.ListRecordings(ctx, Filter{DueBy: t.Add(-SweepMargin)})
 }
 
@@ -813,6 +829,9 @@ func (r Recording) Deletable() bool { return r.State == StateDeleting || !r.Held
 // RetainUntil included, so a recording listed by a Due at a later t is
 // skipped ("retention period not over").
 func (m *Manager) SweepDue(ctx context.Context, t time.Time, due []Recording) (SweepReport, error) {
+	if err := zeroInstant(t); err != nil {
+		return SweepReport{}, err
+	}
 	var rep SweepReport
 	var errs []error
 	for _, r := range due {
@@ -864,4 +883,15 @@ func IDsSHA256(ids []string) string {
 		h.Write([]byte{'\n'})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// zeroInstant refuses the zero time.Time as the instant t a Manager method
+// is told it is: a time the caller forgot to set. Register would otherwise
+// blame the registration's started_at ("in the future"), and a sweep at it
+// finds nothing due and reports success.
+func zeroInstant(t time.Time) error {
+	if t.IsZero() {
+		return fmt.Errorf("%w: t: zero instant (pass the current time)", ErrInvalid)
+	}
+	return nil
 }

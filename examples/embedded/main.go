@@ -74,7 +74,11 @@ func runIn(w io.Writer, dir string) error {
 	if err != nil {
 		return err
 	}
-	alog, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: hmacKey, HMACKeyID: "example", Signer: signer, Profile: profile.Name})
+	// CheckpointInterval seals the records within a minute: left zero, a
+	// checkpoint comes only every 4,096 records (and at Close), and records
+	// after the last one could be edited without Verify noticing.
+	alog, err := auditlog.Open(ctx, dir, auditlog.Options{HMACKey: hmacKey, HMACKeyID: "example", Signer: signer, Profile: profile.Name,
+		CheckpointInterval: auditlog.DefaultServeCheckpointInterval})
 	if err != nil {
 		return err
 	}
