@@ -324,8 +324,15 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 			return nil, usageErr("--addr: %q is not host:port", f.addr)
 		}
 		// A port that is not one (7443x, 70000) would fail every dial,
-		// reported as the sidecar unavailable and worth a retry.
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		// reported as the sidecar unavailable and worth a retry. A
+		// service name (https) is one, as serve --listen takes it.
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			if n, err = net.DefaultResolver.LookupPort(cmd.Context(), "tcp", port); err != nil {
+				return nil, usageErr("--addr: %q: port %q is neither a number from 1 to 65535 nor a service name this host knows (/etc/services): give the port number of serve's --listen", f.addr, port)
+			}
+		}
+		if n < 1 || n > 65535 {
 			return nil, usageErr("--addr: %q: port %q is not a number from 1 to 65535", f.addr, port)
 		}
 		host = h
