@@ -80,5 +80,15 @@ func TestRuleFilesOthersMayWriteRefused(t *testing.T) {
 		if v := scheduleVerdict(t, be); v != "unavailable" {
 			t.Fatalf("after the refused copy: %q; want every dial the schedule judges denied (unavailable)", v)
 		}
+		// chmod o-w alone (the same content) and a reload: in force.
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := be.ReloadBlackouts(false); err != nil {
+			t.Fatalf("reload after chmod o-w: %v", err)
+		}
+		if v := scheduleVerdict(t, be); v != "" {
+			t.Fatalf("after chmod o-w: %q; want the copy (no blackout) in force", v)
+		}
 	})
 }
