@@ -97,6 +97,9 @@ type adminConn struct {
 	timeout time.Duration
 	tls     bool // the connection uses TLS (for the hint on a transport mismatch)
 	cert    bool // a client certificate was given (--tls-cert)
+	// srvName is --server-name, "" when not given (for the hint on a
+	// certificate that does not carry the name checked).
+	srvName string
 }
 
 // close closes the connection.
@@ -148,7 +151,7 @@ func (c *adminConn) readErr(err error, fields map[string]string) error {
 	case codes.DeadlineExceeded:
 		return failErr(fmt.Errorf("no answer from %s within --timeout %s: nothing was read; retry", c.where, c.timeout))
 	case codes.Unavailable:
-		if hint := transportMismatch(msg, c.tls); hint != "" {
+		if hint := transportMismatch(msg, c.tls, c.srvName); hint != "" {
 			return failErr(fmt.Errorf("%s unavailable: %s: %s (nothing was read)", c.where, msg, hint))
 		}
 		if hint := closedAfterHandshake(msg, c.tls, c.cert); hint != "" {
@@ -214,7 +217,7 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 			// would have an opt-out removal taken for one not made.
 			return failErr(fmt.Errorf("%s: %s (the change may be in force; run the command again: the same request is safe, and records what it finds)", c.where, msg))
 		}
-		if hint := transportMismatch(msg, c.tls); hint != "" {
+		if hint := transportMismatch(msg, c.tls, c.srvName); hint != "" {
 			return failErr(fmt.Errorf("%s unavailable: %s: %s (not applied: the request was not sent)", c.where, msg, hint))
 		}
 		if hint := closedAfterHandshake(msg, c.tls, c.cert); hint != "" {
@@ -231,7 +234,7 @@ func (c *adminConn) rpcErr(err error, fields map[string]string) error {
 // client and the sidecar disagree on TLS — a plaintext client whose HTTP/2
 // preface a TLS server drops, or a TLS client answered in plaintext — and ""
 // for any other failure. Retrying cannot fix either.
-func transportMismatch(msg string, useTLS bool) string {
+func transportMismatch(msg string, useTLS bool, srvName string) string {
 	switch {
 	case !useTLS && strings.Contains(msg, "error reading server preface"):
 		return "the sidecar closed the plaintext connection at once, as a sidecar serving TLS does: give --tls-ca with the CA of its certificate (serve's tls.cert_file), or --tls for the system's CAs"
@@ -241,6 +244,8 @@ func transportMismatch(msg string, useTLS bool) string {
 	// sidecar's certificate, or the sidecar refused the client's.
 	case useTLS && strings.Contains(msg, "x509: certificate signed by unknown authority"):
 		return "the sidecar's certificate is not signed by a CA of --tls-ca (the system's CAs with --tls alone): give --tls-ca the CA that signed serve's tls.cert_file"
+	case useTLS && strings.Contains(msg, "x509: certificate is valid for") && srvName != "":
+		return fmt.Sprintf("the sidecar's certificate does not carry --server-name %q: give --server-name a name it carries (the names it is valid for are above), or leave it out to check the host of --addr", srvName)
 	case useTLS && strings.Contains(msg, "x509: certificate is valid for"):
 		return "the sidecar's certificate does not carry the host of --addr (localhost with --unix): give --server-name with a name it carries"
 	case useTLS && strings.Contains(msg, "x509: certificate has expired or is not yet valid"):
@@ -319,8 +324,15 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 			return nil, usageErr("--addr: %q is not host:port", f.addr)
 		}
 		// A port that is not one (7443x, 70000) would fail every dial,
-		// reported as the sidecar unavailable and worth a retry.
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		// reported as the sidecar unavailable and worth a retry. A
+		// service name (https) is one, as serve --listen takes it.
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			if n, err = net.DefaultResolver.LookupPort(cmd.Context(), "tcp", port); err != nil {
+				return nil, usageErr("--addr: %q: port %q is neither a number from 1 to 65535 nor a service name this host knows (/etc/services): give the port number of serve's --listen", f.addr, port)
+			}
+		}
+		if n < 1 || n > 65535 {
 			return nil, usageErr("--addr: %q: port %q is not a number from 1 to 65535", f.addr, port)
 		}
 		host = h
@@ -367,7 +379,7 @@ func (f *adminFlags) connect(cmd *cobra.Command) (*adminConn, error) {
 		return nil, usageErr("--addr: %v", err)
 	}
 	where := "the sidecar at " + address
-	return &adminConn{AdminServiceClient: pb.NewAdminServiceClient(conn), conn: conn, where: where, token: token, timeout: f.timeout, tls: f.tlsWanted(), cert: f.certFile != ""}, nil
+	return &adminConn{AdminServiceClient: pb.NewAdminServiceClient(conn), conn: conn, where: where, token: token, timeout: f.timeout, tls: f.tlsWanted(), cert: f.certFile != "", srvName: f.srvName}, nil
 }
 
 // loopbackHost reports whether host is a loopback IP or "localhost" (whose

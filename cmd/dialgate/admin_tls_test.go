@@ -110,6 +110,10 @@ func TestAdminTLSHandshakeNamesTheFix(t *testing.T) {
 		{"client certificate of another CA", []string{"--tls-ca", ca, "--tls-cert", other.ClientCert, "--tls-key", other.ClientKey}, []string{"--tls-cert", "client_ca_file"}, true},
 		{"server certificate of another CA", []string{"--tls-ca", other.CA, "--tls-cert", cliCert, "--tls-key", cliKey}, []string{"--tls-ca", "not signed"}, false},
 		{"server name the certificate does not carry", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "other.test"}, []string{"--server-name"}, false},
+		// Given --server-name, the hint named "the host of --addr" and
+		// asked for the --server-name the operator had given: it must
+		// name the name checked.
+		{"server name given the certificate does not carry", []string{"--tls-ca", ca, "--tls-cert", cliCert, "--tls-key", cliKey, "--server-name", "other.test"}, []string{`does not carry --server-name "other.test"`}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errs := runCLI(t, "", append(append(append([]string{}, base...), c.flags...), dncAdd...)...)

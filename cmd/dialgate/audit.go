@@ -337,6 +337,14 @@ func verifiedBefore(r verifyResult) int64 {
 	return n
 }
 
+// countOf says "1 record" or "N records" of a noun whose plural adds "s".
+func countOf(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func writeVerifyText(a *app, r verifyResult) {
 	if r.Problem != nil {
 		fmt.Fprintf(a.stdout, "FAIL %s\n", r.Problem)
@@ -356,12 +364,12 @@ func writeVerifyText(a *app, r verifyResult) {
 	}
 	changes := "" // logs without change records print as before
 	if r.Changes > 0 {
-		changes = fmt.Sprintf(", %d changes", r.Changes)
+		changes = ", " + countOf(r.Changes, "change")
 	}
-	fmt.Fprintf(a.stdout, "%s %d records (%d decisions, %d outcomes, %d repairs%s) in %d file(s)\n",
-		mark, r.Records, r.Decisions, r.Outcomes, r.Repairs, changes, len(r.Files))
+	fmt.Fprintf(a.stdout, "%s %s (%s, %s, %s%s) in %d file(s)\n",
+		mark, countOf(r.Records, "record"), countOf(r.Decisions, "decision"), countOf(r.Outcomes, "outcome"), countOf(r.Repairs, "repair"), changes, len(r.Files))
 	if r.Checkpoints > 0 {
-		fmt.Fprintf(a.stdout, "     %d checkpoints; the last signs %d records, tree hash %s\n", r.Checkpoints, r.TreeSize, r.TreeHash)
+		fmt.Fprintf(a.stdout, "     %s; the last signs %s, tree hash %s\n", countOf(r.Checkpoints, "checkpoint"), countOf(r.TreeSize, "record"), r.TreeHash)
 	} else {
 		fmt.Fprintf(a.stdout, "     WARNING: no checkpoint: no signature covers these records\n")
 	}
@@ -387,10 +395,10 @@ func writeVerifyText(a *app, r verifyResult) {
 		fmt.Fprintf(a.stdout, "     checked: %s\n", kr)
 	}
 	if r.TrustedSize != nil {
-		fmt.Fprintf(a.stdout, "     the log contains the tree of the trusted checkpoint %s (%d records)\n", r.Trusted, *r.TrustedSize)
+		fmt.Fprintf(a.stdout, "     the log contains the tree of the trusted checkpoint %s (%s)\n", r.Trusted, countOf(*r.TrustedSize, "record"))
 	}
 	if r.Unsealed > 0 {
-		fmt.Fprintf(a.stdout, "     WARNING: %d records after the last checkpoint are not sealed (log still open, or not closed cleanly)\n", r.Unsealed)
+		fmt.Fprintf(a.stdout, "     WARNING: %s after the last checkpoint %s not sealed (log still open, or not closed cleanly)\n", countOf(r.Unsealed, "record"), plural(int(min(r.Unsealed, 2)), "is", "are"))
 	}
 	for _, c := range r.WholeRecordCuts {
 		fmt.Fprintf(a.stdout, "     %s\n", wholeRecordCutWarning(c))

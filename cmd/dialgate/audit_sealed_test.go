@@ -63,7 +63,7 @@ func TestAuditVerifySealed(t *testing.T) {
 	}
 	appendForgedRecord(t, file)
 	code, out, _ := runCLI(t, "", "audit", "verify", dir, "--key", pub)
-	if code != 0 || !strings.Contains(out, "WARNING: 1 records after the last checkpoint are not sealed") {
+	if code != 0 || !strings.Contains(out, "WARNING: 1 record after the last checkpoint is not sealed") {
 		t.Fatalf("verify without --sealed: %d\n%s", code, out)
 	}
 	n := strings.Count(mustRead(t, file), "\n")

@@ -173,7 +173,7 @@ func (c *adminConn) healthErr(ctx context.Context, hc healthpb.HealthClient, ser
 	case codes.DeadlineExceeded:
 		return failErr(fmt.Errorf("no answer from %s within --timeout %s", c.where, c.timeout))
 	case codes.Unavailable:
-		if hint := transportMismatch(raw, c.tls); hint != "" {
+		if hint := transportMismatch(raw, c.tls, c.srvName); hint != "" {
 			return failErr(fmt.Errorf("%s unavailable: %s: %s", c.where, msg, hint))
 		}
 		if hint := closedAfterHandshake(raw, c.tls, c.cert); hint != "" {

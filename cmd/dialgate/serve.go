@@ -34,7 +34,10 @@ registry (us: us-national-dnc) denies every dial (dnc.registry_stale) until
 The --unix socket is mode 0660 (its owner and group may connect) from its
 first moment, whatever the umask. A stale socket at PATH is replaced; a
 socket another server answers on, or anything at PATH that is not a socket
-(a file, a directory, a symlink), is refused and left as it is.
+(a file, a directory, a symlink), is refused and left as it is; so is a
+PATH in a directory other users may write (/tmp: they could put their own
+socket there while the sidecar is stopped), or under one they may write
+without the sticky bit: use a directory such as /run/dialgate.
 
 The profile it runs (its name, policy version, and the built-in name or the
 absolute path of the file it was given as) is recorded in

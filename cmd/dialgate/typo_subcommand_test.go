@@ -73,3 +73,30 @@ func TestReportMistypedData(t *testing.T) {
 		}
 	}
 }
+
+// TestAddrNamedPort: `serve --listen localhost:https` listens (Go resolves
+// the service name), but `dialgate admin` and `dialgate health` refused
+// `--addr localhost:https` ("port \"https\" is not a number"), so the
+// sidecar could not be reached as it was configured. A service name this
+// host knows is taken as its port (the call is tried: exit 1 with nothing
+// there); a name it does not know is bad input naming --addr and saying
+// so (exit 2).
+func TestAddrNamedPort(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"health"},
+		{"admin", "dnc", "add", "--number", "+8613900139000", "--scope", "global"},
+	} {
+		args := func(addr string) []string {
+			a := []string{cmd[0], "--addr", addr, "--timeout", "1s"}
+			return append(a, cmd[1:]...)
+		}
+		code, out, errs := runCLI(t, "", args("127.0.0.1:https")...)
+		if code != 1 || strings.Contains(errs, "not a number") {
+			t.Errorf("%s --addr 127.0.0.1:https: exit %d, stdout %q, stderr %q; want the call tried (exit 1: nothing answers there)", cmd[0], code, out, errs)
+		}
+		code, out, errs = runCLI(t, "", args("127.0.0.1:no-such-service")...)
+		if code != 2 || !strings.Contains(errs, "--addr") || !strings.Contains(errs, "service name") {
+			t.Errorf("%s --addr 127.0.0.1:no-such-service: exit %d, stdout %q, stderr %q; want exit 2 naming --addr and the service name", cmd[0], code, out, errs)
+		}
+	}
+}

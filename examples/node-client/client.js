@@ -40,6 +40,7 @@
 // Prints "DIAL <decision id>" and exits 0, or "DO NOT DIAL: <why>" and exits 1.
 'use strict';
 
+const crypto = require('crypto');
 const dns = require('dns');
 const fs = require('fs');
 const net = require('net');
@@ -247,10 +248,31 @@ async function connection(a) {
   } catch (e) {
     throw new Error(`--tls-ca: ${e.message}`);
   }
+  checkCA(a['tls-ca'], ca);
   const pair = clientCertificate(a);
   const name = a['server-name'] || (a.unix ? 'localhost' : '');
   if (name) options['grpc.ssl_target_name_override'] = name;
   return { targets: [target], creds: grpc.credentials.createSsl(ca, pair.key, pair.cert), options };
+}
+
+// checkCA refuses (an Error naming --tls-ca and file) a CA bundle that
+// holds no PEM certificate — empty, a key, a certificate cut before its END
+// line — or one that does not parse: grpc-js takes it, connects, and every
+// handshake fails as if the sidecar were down ("unable to verify the first
+// certificate"), sending the operator after a network problem. Nothing is
+// dialled.
+function checkCA(file, ca) {
+  const blocks = ca.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) || [];
+  if (!blocks.length) {
+    throw new Error(`--tls-ca: ${file}: holds no certificate (want the PEM certificate of the CA that signed the sidecar's, serve's tls.cert_file)`);
+  }
+  blocks.forEach((b, i) => {
+    try {
+      new crypto.X509Certificate(b);
+    } catch (e) {
+      throw new Error(`--tls-ca: ${file}: certificate ${i + 1}: ${e.message}`);
+    }
+  });
 }
 
 // clientCertificate reads the client certificate chain and key of
@@ -287,16 +309,22 @@ function clientCertificate(a) {
   return { cert, key };
 }
 
-// firstReady returns a client of the first of targets it connects to, by
-// the deadline (a Date), each tried in turn: a target that cannot be
-// reached (refused, closed, not gRPC) is closed and the next tried. The
-// last is returned without waiting: a call on it fails as any call to a
-// sidecar that is down. Nothing is sent on a connection before it is
-// ready: the token goes only with the call.
-async function firstReady(Service, conn, deadline) {
+// ATTEMPT_MS bounds each attempt to connect to one of the targets, and the
+// call on the one that connected: each has its own deadline, so a first
+// address that never answers (a host that drops the packets, a peer that
+// accepts and says nothing) does not use up the time of the next.
+const ATTEMPT_MS = 2000;
+
+// firstReady returns a client of the first of targets it connects to, each
+// tried in turn within ATTEMPT_MS of its own: a target that cannot be
+// reached in that time (refused, closed, not gRPC, silent) is closed and
+// the next tried. The last is returned without waiting: a call on it fails
+// as any call to a sidecar that is down. Nothing is sent on a connection
+// before it is ready: the token goes only with the call.
+async function firstReady(Service, conn) {
   for (let i = 0; i < conn.targets.length - 1; i++) {
     const client = new Service(conn.targets[i], conn.creds, conn.options);
-    if (await ready(client.getChannel(), deadline)) return client;
+    if (await ready(client.getChannel(), new Date(Date.now() + ATTEMPT_MS))) return client;
     client.close();
   }
   return new Service(conn.targets[conn.targets.length - 1], conn.creds, conn.options);
@@ -382,14 +410,14 @@ async function main() {
     process.exitCode = 1;
     return;
   }
-  // One deadline for finding the sidecar and its answer.
-  const deadline = new Date(Date.now() + 2000);
   let client;
   try {
-    client = await firstReady(v1.GateService, conn, deadline);
+    client = await firstReady(v1.GateService, conn);
+    // The call's own deadline, from when it is sent: connecting to the
+    // last target (or the one found ready) and the answer.
     const id = await mayDial(client, {
       to: a.to || '', from: a.from || '', purpose: a.purpose, lead_id: a.lead || '', tenant: a.tenant || '',
-    }, a.token, deadline);
+    }, a.token, new Date(Date.now() + ATTEMPT_MS));
     console.log('DIAL ' + id);
     process.exitCode = 0;
   } catch (e) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dialgate/dialgate/auditlog"
 	"github.com/dialgate/dialgate/internal/yamlx"
+	yaml3 "go.yaml.in/yaml/v3"
 )
 
 // Defaults of the Config fields whose zero value means "the default".
@@ -326,6 +327,13 @@ func parseConfig(file string, b []byte) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	// A key written without a value ("tokens_file:", "~", "") is what a
+	// template leaves for an unset variable: decoded, it is the key left
+	// out — no tokens, no mTLS — so a sidecar asked for them would start
+	// without. Refuse it, naming the key, as serve refuses an empty flag.
+	if err := checkNoValue(doc, doc.Root, "", 0); err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	if err := doc.Decode(doc.Root, "", &c); err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -341,6 +349,61 @@ func parseConfig(file string, b []byte) (Config, error) {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return c, nil
+}
+
+// checkNoValue reports, as a *yamlx.Error with its line and path, the first
+// key or list element below n written without a value: empty, "~", "null",
+// or a text of white space only. Every config key is optional, so such a
+// key is never needed; written, it most likely stands for a value that was
+// meant to be there (a template's unset variable, a line cut short), and
+// read as left out it would drop what it names (the tokens file, the mTLS
+// client CAs) without a word.
+func checkNoValue(doc *yamlx.Doc, n *yaml3.Node, path string, depth int) error {
+	if n == nil || depth > 16 {
+		return nil
+	}
+	empty := func(v *yaml3.Node) bool {
+		return yamlx.IsNull(v) || (v.Kind == yaml3.ScalarNode && v.ShortTag() == "!!str" && strings.TrimSpace(v.Value) == "")
+	}
+	noValue := func(line int, p string) error {
+		return &yamlx.Error{File: doc.File, Line: line, Path: p,
+			Msg: "no value (an unset variable in a template?): give the value, or leave the key out for its default"}
+	}
+	switch n.Kind {
+	case yaml3.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := path
+			if !(k.Value == "<<" && k.Tag == "!!merge") {
+				p = joinPath(path, k.Value)
+			}
+			if empty(v) {
+				return noValue(k.Line, p)
+			}
+			if err := checkNoValue(doc, v, p, depth+1); err != nil {
+				return err
+			}
+		}
+	case yaml3.SequenceNode:
+		for i, v := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			if empty(v) {
+				return noValue(v.Line, p)
+			}
+			if err := checkNoValue(doc, v, p, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// joinPath joins a dotted key path and a key.
+func joinPath(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "." + b
 }
 
 // WithDefaults returns c with every zero field set to its documented

@@ -35,6 +35,9 @@ type declaredBlackouts struct {
 // checkBlackoutsFile reads and parses the blackouts file at path; an error
 // names the config key.
 func checkBlackoutsFile(path string) error {
+	if err := checkFileMode("blackouts_file", path, "", ""); err != nil {
+		return err
+	}
 	b, err := os.ReadFile(path)
 	if err == nil {
 		_, err = schedule.ParseDeclarations(path, b)
@@ -59,6 +62,11 @@ func newDeclaredBlackouts(path, profile string, checks []dialgate.Checker, log *
 		return nil, fmt.Errorf("%w: blackouts_file: profile %s has no schedule section: declared blackouts would stop no call", ErrConfig, profile)
 	}
 	parse := func(b [][]byte, _ bool) (*schedule.Declarations, error) {
+		// A copy other users may write is a bad copy: any of them could
+		// lift a declared emergency ("blackouts: []").
+		if err := checkFileMode("blackouts_file", path, "", ""); err != nil {
+			return nil, err
+		}
 		decl, err := schedule.ParseDeclarations(path, b[0])
 		if err != nil {
 			return nil, err

@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"slices"
 	"time"
+
+	"github.com/dialgate/dialgate/policy"
 )
 
 // Serve is `dialgate serve`: it validates cfg and the files it names
@@ -118,5 +122,20 @@ func CheckFiles(cfg Config) error {
 			return asConfig(err)
 		}
 	}
-	return nil
+	return checkProfileFile(cfg.WithDefaults().Profile)
+}
+
+// checkProfileFile refuses (wrapping ErrConfig, naming the file and its
+// mode) a profile given as a file that other users may write: it holds
+// the rules themselves, and whoever may write it could drop the
+// do-not-call check or the calling windows at the next start. A built-in
+// profile name is not a file.
+func checkProfileFile(profile string) error {
+	if slices.Contains(policy.Builtins(), profile) {
+		return nil
+	}
+	if _, err := os.Stat(profile); err != nil {
+		return nil // not a file: policy.Load names the problem
+	}
+	return checkFileMode("profile", profile, "", "")
 }

@@ -36,6 +36,9 @@ func unixErr(path string, err error) error {
 // nil when the path is free or holds a stale socket (nobody listening),
 // which may then be replaced.
 func checkUnixPath(path string) error {
+	if err := checkUnixDir(path); err != nil {
+		return err
+	}
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -57,6 +60,41 @@ func checkUnixPath(path string) error {
 		return nil // stale: left by a server that did not shut down
 	}
 	return unixErr(path, fmt.Errorf("cannot tell whether another server is listening on this socket, refusing to replace it: %w", err))
+}
+
+// checkUnixDir refuses (wrapping ErrConfig) a socket path in a directory
+// other users may write — sticky or not: they could put a socket of their
+// own at the path while the sidecar is stopped or restarting, and the
+// dialers would take its answers as the sidecar's — or under a directory
+// they may write without the sticky bit (they could rename the directory
+// holding the socket, and put their own in its place). The socket's mode
+// is the access control of a sidecar without tokens; it protects nothing
+// where its name can be taken. A directory the owner's group may write is
+// accepted (the dialers' group, by the operator's choice).
+func checkUnixDir(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return unixErr(path, err)
+	}
+	for dir, first := filepath.Dir(abs), true; ; dir, first = filepath.Dir(dir), false {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return unixErr(path, fmt.Errorf("its directory: %w", err))
+		}
+		others := fi.Mode().Perm()&0o002 != 0
+		if others && (first || fi.Mode()&fs.ModeSticky == 0) {
+			what := "its directory"
+			if !first {
+				what = "a directory above it"
+			}
+			return fmt.Errorf("%w: %w", ErrConfig, unixErr(path, fmt.Errorf(
+				"%s, %s (mode %s), may be written by other users: any of them could take the socket's name (while the sidecar is stopped or restarting) and answer the dialers in its place; choose a directory only the sidecar's user and group can write, such as /run/dialgate (mode 0750)",
+				what, dir, fi.Mode())))
+		}
+		if parent := filepath.Dir(dir); parent == dir {
+			return nil
+		}
+	}
 }
 
 // fileKind names the type of a file mode for an error message.

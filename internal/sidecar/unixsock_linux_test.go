@@ -14,13 +14,14 @@ import (
 	"time"
 )
 
-// sharedDir returns a directory every local user may write in (mode 0777,
-// as /tmp without its sticky bit, or a group directory under /run), where
-// the socket's own mode is the only access control.
+// sharedDir returns a directory the users of its group may write in (mode
+// 0770, a group directory under /run shared with the dialers), where the
+// socket's own mode is the only access control. (A directory every local
+// user may write in is refused: TestUnixSocketInDirectoryOthersMayWrite.)
 func sharedDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o777); err != nil {
+	if err := os.Chmod(dir, 0o770); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -44,7 +45,7 @@ func reachableByOthers(t *testing.T, p string) bool {
 }
 
 // The socket is never reachable wider than 0660, even with umask 000 in a
-// directory everyone may write in: not for a moment between the bind and
+// directory its group may write in: not for a moment between the bind and
 // the chmod. Run in a child process, as the umask is process-wide.
 func TestUnixSocketModeUnderUmask000(t *testing.T) {
 	const child = "DIALGATE_TEST_UMASK000_CHILD"

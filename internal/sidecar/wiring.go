@@ -81,6 +81,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: profile: %w", ErrConfig, err)
 	}
+	if err := checkProfileFile(cfg.Profile); err != nil {
+		return nil, err
+	}
 	// The registry snapshots are the operator's input: one missing or
 	// damaged is refused before the data directory and its keys are made.
 	regs, err := dnc.LoadRegistries(cfg.Registries...)
