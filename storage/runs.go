@@ -165,3 +165,17 @@ type Runs interface {
 	// error.
 	ReleaseRun(ctx context.Context, id string) error
 }
+
+// RunSyncer is a Runs whose RecordRun may return before what it recorded is
+// durable (storage/boltstore: its record joins the store's journal and is
+// written with the next group commit). SyncRuns returns once every record
+// made by a RecordRun that returned before the call is durable, or with an
+// error (wrapping ErrUnavailable, ErrClosed or ctx's error) when that is not
+// known: callers then treat the records as not made and deny (fail closed).
+// Package sweep calls it at the end of each commit that recorded a run, so
+// that the write joins the group commit of the dial's counter reservations
+// instead of adding an fsync of its own.
+type RunSyncer interface {
+	Runs
+	SyncRuns(ctx context.Context) error
+}
