@@ -39,9 +39,9 @@ type Check struct {
 	store    storage.Runs // the sequential and stride rules' shared state (WithRuns); nil: in memory
 	// syncer is store when it is a storage.RunSyncer (its records are
 	// durable once SyncRuns returns: storage/boltstore), else nil.
-	syncer storage.RunSyncer
-	base     rules
-	tenants  map[string]*rules // tenants with thresholds of their own
+	syncer  storage.RunSyncer
+	base    rules
+	tenants map[string]*rules // tenants with thresholds of their own
 	// anySeq and anyStride report whether any tenant's rules have the
 	// sequential or the stride rule (Release gives back only their ids).
 	anySeq, anyStride bool
