@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -52,29 +53,34 @@ const (
 	runClsPrefix = "\x00c"
 )
 
-// runMax is the limit a run's reservation is made under: one no key reaches.
-const runMax = 1 << 30
-
-// runState is the Store's runs: one seqrun.Set per set of parameters but
+// runState is the Store's runs: one runSet per set of parameters but
 // MaxStep (as memstore's), the latest batch holding a record (SyncRuns
 // waits for it), and the damage that stopped the runs at Open, if any. mu
 // guards everything and is taken before Store.mu.
 type runState struct {
 	mu     sync.Mutex
-	sets   map[storage.RunParams]*seqrun.Set[string]
+	sets   map[storage.RunParams]*runSet
 	last   *jbatch
 	failed error
 }
 
-// set returns the Set of p with MaxStep 0, creating it. s.mu is held.
-func (s *runState) set(p storage.RunParams) *seqrun.Set[string] {
+// runSet is the state of one set of parameters, with the prefixes of its
+// index keys (prefix and params), built once.
+type runSet struct {
+	*seqrun.Set[string]
+	recKey, clsKey string
+}
+
+// set returns the runSet of p with MaxStep 0, creating it. s.mu is held.
+func (s *runState) set(p storage.RunParams) *runSet {
 	p.MaxStep = 0
 	r := s.sets[p]
 	if r == nil {
 		if s.sets == nil {
-			s.sets = map[storage.RunParams]*seqrun.Set[string]{}
+			s.sets = map[storage.RunParams]*runSet{}
 		}
-		r = seqrun.New[string](p.MinRun, p.MaxGap, 0, int64(p.Window))
+		pp := runParamsPart(p)
+		r = &runSet{Set: seqrun.New[string](p.MinRun, p.MaxGap, 0, int64(p.Window)), recKey: runRecPrefix + pp, clsKey: runClsPrefix + pp}
 		s.sets[p] = r
 	}
 	return r
@@ -168,41 +174,32 @@ func (s *Store) runsUsable(op string) error {
 	return nil
 }
 
-// journalRun adds a reservation of the run state (a record or a closing)
-// to the index and queues its frame, with the forget frames of what the
-// index forgot for it, and returns its batch. s.runs.mu is held; it takes
-// s.mu. A failure of the counters is returned.
-func (s *Store) journalRun(op, id string, t time.Time, lim storage.Limit) (*jbatch, error) {
+// journalRun adds a reservation of the run state (a record or a closing:
+// id, at t, under key with member, for window) to the index and queues its
+// frame, with the forget frames of what the index forgot for it (an older
+// reservation of id it replaced), and returns its batch. The index records
+// it as the replay does (countstate.Restore: no limit, no pruning of the
+// key; ExpireCounters forgets it once out of its window). s.runs.mu is held;
+// it takes s.mu. A failure of the counters is returned.
+func (s *Store) journalRun(op, id string, t time.Time, key, member string, window time.Duration) (*jbatch, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.counters.failed; err != nil {
 		return nil, countersFailed(op, err)
 	}
 	idx, j := s.counters.idx, s.counters.j
-	var rel uint64
-	if tag, held := idx.Release(id); held {
-		// A run id the Set forgot but the index still held (a record past
-		// its window recorded again): the new record replaces it.
-		rel = tag
-	}
 	seq := s.counters.seq + 1
-	limits := [1]storage.Limit{lim}
-	_, _, added := idx.Reserve(id, seq, t, limits[:])
-	if !added {
-		return nil, fmt.Errorf("boltstore: %s: the index did not take the record: %w", op, storage.ErrUnavailable)
-	}
+	tn := t.UnixNano()
+	keys := [1]countstate.Recorded{{Key: key, Member: member, Window: window}}
+	idx.Restore(id, seq, tn, keys[:])
 	s.counters.seq = seq
 	forgot := idx.Forgotten()
-	tn := t.UnixNano()
 	w := j.append(func(b []byte) []byte {
-		if rel != 0 {
-			b = appendIDFrame(b, frameRelease, rel, id)
-		}
 		for _, f := range forgot {
 			b = appendIDFrame(b, frameForget, f.Tag, f.ID)
 		}
 		n := len(b)
-		b = appendReserveFrame(b, seq, id, tn, limits[:])
+		b = appendRunFrame(b, seq, id, tn, key, member, window)
 		j.reserveBytes.Add(int64(len(b) - n))
 		j.reserveFrames.Add(1)
 		return b
@@ -210,12 +207,12 @@ func (s *Store) journalRun(op, id string, t time.Time, lim storage.Limit) (*jbat
 	return w, nil
 }
 
-// journalClose records that key (under p) closed at t with run length n.
-// s.runs.mu is held.
-func (s *Store) journalClose(op, key string, t time.Time, p storage.RunParams, n int) error {
-	pk := runParamsPart(p) + key
-	id := runClsPrefix + strconv.FormatInt(t.UnixNano(), 10) + "/" + pk
-	_, err := s.journalRun(op, id, t, storage.Limit{Key: runClsPrefix + pk, Member: strconv.Itoa(n), Window: p.Window, Max: runMax})
+// journalClose records that key (under set's params p) closed at t with
+// run length n. s.runs.mu is held.
+func (s *Store) journalClose(op string, set *runSet, key string, t time.Time, p storage.RunParams, n int) error {
+	k := set.clsKey + key
+	id := runClsPrefix + strconv.FormatInt(t.UnixNano(), 10) + "/" + k[len(runClsPrefix):]
+	_, err := s.journalRun(op, id, t, k, strconv.Itoa(n), p.Window)
 	return err
 }
 
@@ -238,7 +235,7 @@ func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p
 	}
 	n := set.LengthStep(key, x, tn, p.MaxStep)
 	if n >= p.MinRun {
-		if err := s.journalClose("run length", key, t, p, n); err != nil {
+		if err := s.journalClose("run length", set, key, t, p, n); err != nil {
 			return 0, err
 		}
 	}
@@ -255,10 +252,6 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 	}
 	if err := s.runArgs(ctx, "record run", key, x, t, p); err != nil {
 		return 0, false, err
-	}
-	rid := runRecPrefix + id
-	if reserveFrameBound(rid, []storage.Limit{{Key: runRecPrefix + runParamsPart(p) + key, Member: "999999999"}}) > maxFramePayload {
-		return 0, false, fmt.Errorf("boltstore: record run: key: too long: %w", storage.ErrInvalid)
 	}
 	s.runs.mu.Lock()
 	defer s.runs.mu.Unlock()
@@ -277,14 +270,21 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 	}
 	n, ok := set.AddStep(id, key, x, tn, p.MaxStep)
 	if !ok {
-		if err := s.journalClose("record run", key, t, p, n); err != nil {
+		if err := s.journalClose("record run", set, key, t, p, n); err != nil {
 			return 0, false, err
 		}
 		return n, false, nil
 	}
-	w, err := s.journalRun("record run", rid, t, storage.Limit{
-		Key: runRecPrefix + runParamsPart(p) + key, Member: strconv.Itoa(x), Window: p.Window + storage.PruneMargin, Max: runMax,
-	})
+	// The index's id, key and member in one allocation.
+	var buf [160]byte
+	b := append(buf[:0], runRecPrefix...)
+	b = append(b, id...)
+	b = append(b, set.recKey...)
+	b = append(b, key...)
+	b = strconv.AppendInt(b, int64(x), 10)
+	all := string(b)
+	ki, mi := len(runRecPrefix)+len(id), len(runRecPrefix)+len(id)+len(set.recKey)+len(key)
+	w, err := s.journalRun("record run", all[:ki], t, all[ki:mi], all[mi:], p.Window+storage.PruneMargin)
 	if err != nil {
 		set.Release(id)
 		return 0, false, err
@@ -346,4 +346,22 @@ func (s *Store) SyncRuns(ctx context.Context) error {
 		return s.journalErr("sync runs", err)
 	}
 	return nil
+}
+
+// appendRunFrame appends the reserve frame of a run record or closing: id
+// at instant at (Unix ns) under one key with member and window (the
+// counters' format, see counters.go).
+func appendRunFrame(b []byte, seq uint64, id string, at int64, key, member string, window time.Duration) []byte {
+	b, start := beginFrame(b)
+	b = append(b, frameReserve)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	b = append(b, journalVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(at))
+	b = binary.BigEndian.AppendUint64(b, uint64(satAdd(at, int64(window))))
+	b = appendString(b, id)
+	b = binary.AppendUvarint(b, 1)
+	b = appendString(b, key)
+	b = appendString(b, member)
+	b = binary.BigEndian.AppendUint64(b, uint64(window))
+	return endFrame(b, start)
 }
