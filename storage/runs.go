@@ -89,7 +89,8 @@ func ValidateRun(key string, x int, t time.Time, p RunParams) error {
 // segments. It is the run-time state of the sweep.sequential and
 // sweep.stride rules (package sweep), which keep it in memory by default; a fleet shares it
 // through its store (storage/redisstore, storage/pgstore) so that dials
-// spread over several processes, or across a restart, are seen together.
+// spread over several processes, or across a restart, are seen together,
+// and one process keeps it across its restarts in storage/boltstore.
 //
 // # Contract
 //

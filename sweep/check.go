@@ -27,7 +27,9 @@ const Name = "sweep"
 // storage.Runs (WithRuns): in memory, gates in separate processes do not see
 // each other's runs, and a restart forgets them; with the fleet's store
 // (storage/redisstore, storage/pgstore), every gate using it sees the runs
-// of all, across restarts. The segment-rate counter lives in
+// of all, across restarts; with storage/boltstore, one process's runs
+// survive its restarts (a storage.RunSyncer: Commit waits, with SyncRuns,
+// until the records it made are durable). The segment-rate counter lives in
 // storage.Counters and is shared by every gate using the same store. A
 // store error denies the dial (sweep.unavailable).
 //
