@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -89,5 +90,80 @@ func TestCountersRefuseRunNamespace(t *testing.T) {
 	}
 	if n, err := s.RunLength(ctx, "k", 5, jt0, p); err != nil || n != 5 {
 		t.Errorf("RunLength(5) = %d, %v; want 5 (value 1 still held)", n, err)
+	}
+}
+
+// Run records and closings survive the compaction of the journal's sealed
+// segments (they are held reservations of the index), released and
+// expired ones do not come back, and a reopen after it finds the runs.
+func TestRunsSurviveCompaction(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	opts := Options{SegmentSize: 4096}
+	s := mustOpen(t, path, opts)
+	noAutoCompact(s)
+	ctx := context.Background()
+	p := storage.RunParams{MinRun: 5, MaxGap: 0, Window: time.Hour}
+	old := jt0.Add(-3 * time.Hour)
+	// Expired walks: out of the window and the margin at jt0.
+	for k := range 40 {
+		for x := range 4 {
+			if _, ok, err := s.RecordRun(ctx, "old-"+strconv.Itoa(k)+"-"+strconv.Itoa(x), "old"+strconv.Itoa(k), x, old, p); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+		}
+	}
+	// Live walks of four values, the last released (a denied dial's): 0–2
+	// held.
+	for k := range 40 {
+		for x := range 4 {
+			if _, ok, err := s.RecordRun(ctx, "w-"+strconv.Itoa(k)+"-"+strconv.Itoa(x), "w"+strconv.Itoa(k), x, jt0, p); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+		}
+		if err := s.ReleaseRun(ctx, "w-"+strconv.Itoa(k)+"-3"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A closed key.
+	for x := range 4 {
+		if _, ok, err := s.RecordRun(ctx, "c-"+strconv.Itoa(x), "c", x, jt0, p); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+	}
+	if n, err := s.RunLength(ctx, "c", 4, jt0, p); err != nil || n != 5 {
+		t.Fatalf("RunLength = %d, %v; want 5 (closes c)", n, err)
+	}
+	if err := s.SyncRuns(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ExpireCounters(ctx, jt0); err != nil {
+		t.Fatal(err)
+	}
+	before := s.JournalStats().Compactions
+	if err := s.counters.j.compactNow(); err != nil {
+		t.Fatal(err)
+	}
+	if after := s.JournalStats().Compactions; after != before+1 {
+		t.Errorf("compactions %d before, %d after; want one more", before, after)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = mustOpen(t, path, opts)
+	defer s.Close()
+	for k := range 40 {
+		w := "w" + strconv.Itoa(k)
+		if n, err := s.RunLength(ctx, w, 3, jt0, p); err != nil || n != 4 {
+			t.Errorf("after compaction and reopen, %s RunLength(3) = %d, %v; want 4 (0–2 held)", w, n, err)
+		}
+		if n, err := s.RunLength(ctx, w, 4, jt0, p); err != nil || n != 1 {
+			t.Errorf("%s RunLength(4) = %d, %v; want 1 (3 was released)", w, n, err)
+		}
+		if n, err := s.RunLength(ctx, "old"+strconv.Itoa(k), 4, jt0, p); err != nil || n != 1 {
+			t.Errorf("old%d RunLength(4) = %d, %v; want 1 (expired)", k, n, err)
+		}
+	}
+	if n, err := s.RunLength(ctx, "c", 9, jt0.Add(time.Minute), p); err != nil || n != 5 {
+		t.Errorf("c RunLength(9) = %d, %v; want 5 (closed)", n, err)
 	}
 }
