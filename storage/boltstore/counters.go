@@ -916,5 +916,6 @@ func splitList(b []byte) ([][]byte, error) {
 }
 
 // CounterSize returns how many counter keys and held reservations the
-// store keeps in memory (its counters' memory grows with them).
+// store keeps in memory (its counters' memory grows with them), the sweep
+// run records and closings (runs.go) included.
 func (s *Store) CounterSize() (keys, reservations int) { return s.counters.idx.Size() }
