@@ -167,3 +167,33 @@ func TestRunsSurviveCompaction(t *testing.T) {
 		t.Errorf("c RunLength(9) = %d, %v; want 5 (closed)", n, err)
 	}
 }
+
+// A run record that does not parse (damage that passed the frame's
+// checksum, or a build writing another layout) stops the runs at Open:
+// every run call fails with storage.ErrCorrupt (the checks deny), and the
+// counters go on.
+func TestDamagedRunRecordStopsRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	s := mustOpen(t, path, Options{})
+	ctx := context.Background()
+	s.runs.mu.Lock()
+	w, err := s.journalRun("test", runRecPrefix+"d0", jt0, runRecPrefix+"no-params", "1", time.Hour)
+	s.runs.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.wait(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = mustOpen(t, path, Options{})
+	defer s.Close()
+	p := storage.RunParams{MinRun: 5, MaxGap: 0, Window: time.Hour}
+	if _, _, err := s.RecordRun(ctx, "d1", "k", 1, jt0, p); !errors.Is(err, storage.ErrCorrupt) {
+		t.Errorf("RecordRun = %v; want ErrCorrupt", err)
+	}
+	if _, err := s.RunLength(ctx, "k", 1, jt0, p); !errors.Is(err, storage.ErrCorrupt) {
+		t.Errorf("RunLength = %v; want ErrCorrupt", err)
+	}
+	mustReserve(t, s, "c0", jt0, lim1("k0"))
+}
