@@ -36,9 +36,9 @@ type Deps struct {
 	// Runs keeps the run state of the sweep.sequential and sweep.stride rules where several
 	// gates share it: a fleet's store (storage/redisstore, storage/pgstore),
 	// so that a sweep spread over several processes, or across a restart,
-	// is still seen. Nil: each sweep check keeps its runs in its own memory
-	// (one process; a restart forgets them). storage/boltstore does not
-	// implement it (the embedded store serves one process).
+	// is still seen, or storage/boltstore (one process; journaled with the
+	// counters, so a restart keeps them). Nil: each sweep check keeps its
+	// runs in its own memory (one process; a restart forgets them).
 	Runs storage.Runs
 	// HashKey is the secret HMAC key that pseudonymises callee numbers in
 	// counter keys; at least 16 bytes. Without it a public default key is used
@@ -270,8 +270,8 @@ func CheckOf[T dialgate.Checker](checks []dialgate.Checker) (T, bool) {
 
 // StoreDeps returns the Deps of a deployment whose state lives in one store:
 // every store field is set to store when store implements that field's
-// interface (storage/memstore.Store implements them all, storage/boltstore.Store
-// all but storage.Runs), HashKey to key, and CalleeHasher to the audit log's
+// interface (storage/memstore.Store and storage/boltstore.Store implement
+// them all), HashKey to key, and CalleeHasher to the audit log's
 // keyed hash with key.
 // key must be the deployment's secret HMAC key, at least 16 bytes. A store
 // that is nil, a nil pointer (a store never opened) or implements none of

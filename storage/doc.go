@@ -41,8 +41,11 @@
 //
 // [Runs] is optional: package sweep keeps the run state of its sequential
 // rule in memory unless given a Runs, which the shared back-ends
-// (storage/redisstore, storage/pgstore) and memstore implement, so that a
-// sweep spread over the sidecars of a fleet, or across a restart, is seen.
+// (storage/redisstore, storage/pgstore), storage/boltstore (journaled: a
+// restart of its one process) and memstore implement, so that a sweep
+// spread over the sidecars of a fleet, or across a restart, is seen. A
+// Runs whose records become durable later than RecordRun returns
+// implements [RunSyncer] (boltstore), which sweep calls before it allows.
 // It is defined here rather than in package sweep, its one consumer, so
 // that the stores, memstore and storetest implement and check it without
 // importing a check package (sweep's own tests use memstore).

@@ -89,7 +89,8 @@ func ValidateRun(key string, x int, t time.Time, p RunParams) error {
 // segments. It is the run-time state of the sweep.sequential and
 // sweep.stride rules (package sweep), which keep it in memory by default; a fleet shares it
 // through its store (storage/redisstore, storage/pgstore) so that dials
-// spread over several processes, or across a restart, are seen together.
+// spread over several processes, or across a restart, are seen together,
+// and one process keeps it across its restarts in storage/boltstore.
 //
 // # Contract
 //
@@ -164,4 +165,18 @@ type Runs interface {
 	// ReleaseRun removes what RecordRun recorded for id. Unknown id: no
 	// error.
 	ReleaseRun(ctx context.Context, id string) error
+}
+
+// RunSyncer is a Runs whose RecordRun may return before what it recorded is
+// durable (storage/boltstore: its record joins the store's journal and is
+// written with the next group commit). SyncRuns returns once every record
+// made by a RecordRun that returned before the call is durable, or with an
+// error (wrapping ErrUnavailable, ErrClosed or ctx's error) when that is not
+// known: callers then treat the records as not made and deny (fail closed).
+// Package sweep calls it at the end of each commit that recorded a run, so
+// that the write joins the group commit of the dial's counter reservations
+// instead of adding an fsync of its own.
+type RunSyncer interface {
+	Runs
+	SyncRuns(ctx context.Context) error
 }

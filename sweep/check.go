@@ -27,7 +27,9 @@ const Name = "sweep"
 // storage.Runs (WithRuns): in memory, gates in separate processes do not see
 // each other's runs, and a restart forgets them; with the fleet's store
 // (storage/redisstore, storage/pgstore), every gate using it sees the runs
-// of all, across restarts. The segment-rate counter lives in
+// of all, across restarts; with storage/boltstore, one process's runs
+// survive its restarts (a storage.RunSyncer: Commit waits, with SyncRuns,
+// until the records it made are durable). The segment-rate counter lives in
 // storage.Counters and is shared by every gate using the same store. A
 // store error denies the dial (sweep.unavailable).
 //
@@ -37,8 +39,11 @@ type Check struct {
 	cfg      Config
 	counters storage.Counters
 	store    storage.Runs // the sequential and stride rules' shared state (WithRuns); nil: in memory
-	base     rules
-	tenants  map[string]*rules // tenants with thresholds of their own
+	// syncer is store when it is a storage.RunSyncer (its records are
+	// durable once SyncRuns returns: storage/boltstore), else nil.
+	syncer  storage.RunSyncer
+	base    rules
+	tenants map[string]*rules // tenants with thresholds of their own
 	// anySeq and anyStride report whether any tenant's rules have the
 	// sequential or the stride rule (Release gives back only their ids).
 	anySeq, anyStride bool
@@ -225,6 +230,7 @@ func New(cfg Config, counters storage.Counters, opts ...Option) (*Check, error) 
 	}
 	if c.anySeq || c.anyStride {
 		c.store = o.runs
+		c.syncer, _ = o.runs.(storage.RunSyncer)
 	}
 	c.base = newRules(cfg.Sequential, cfg.Stride, cfg.SegmentRate, c.store == nil)
 	if len(cfg.Tenants) > 0 {
@@ -577,7 +583,7 @@ func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, 
 		}
 	}
 	if ru.rate == nil {
-		return nil, nil
+		return nil, c.syncRuns(ctx)
 	}
 	var buf [96]byte
 	kb := append(buf[:0], ru.rateKey...)
@@ -605,7 +611,7 @@ func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, 
 		if !ok {
 			return nil, fmt.Errorf("sweep: segment rate: the store refused a recount without a limit that could be exceeded")
 		}
-		return nil, nil
+		return nil, c.syncRuns(ctx)
 	}
 	if err != nil || !ok {
 		// Give the run state back; should that fail, the Gate releases the
@@ -618,7 +624,7 @@ func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, 
 		return nil, fmt.Errorf("sweep: segment rate: %w", err)
 	}
 	if ok {
-		return nil, nil
+		return nil, c.syncRuns(ctx)
 	}
 	r := ru.rate
 	seg := info.Segment.String()
@@ -637,6 +643,22 @@ func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, 
 		reason.Evidence = append(reason.Evidence, dialgate.Evidence{Key: "sweep.count", Value: strconv.Itoa(usage[0].Count)})
 	}
 	return []dialgate.Reason{reason}, nil
+}
+
+// syncRuns returns once the run state commit recorded is durable, when the
+// store says when (storage.RunSyncer: storage/boltstore queues its records
+// in the journal its counter reservations are written with, so that a dial
+// costs no fsync of its own for them). An error leaves the records not
+// known to be durable: commit's caller, the Gate, denies and releases the
+// decision.
+func (c *Check) syncRuns(ctx context.Context) error {
+	if c.syncer == nil {
+		return nil
+	}
+	if err := c.syncer.SyncRuns(ctx); err != nil {
+		return fmt.Errorf("sweep: run state: %w", err)
+	}
+	return nil
 }
 
 // suffix4 formats a 0–9999 suffix as four digits in b.

@@ -31,8 +31,10 @@
 //     MaxGap, is one too). The run
 //     state is kept in the Check's memory (one process) or, with [WithRuns],
 //     in a storage.Runs shared by a fleet (storage/redisstore,
-//     storage/pgstore): then a sweep whose dials are spread over several
-//     processes is seen as on one, and a restart forgets nothing;
+//     storage/pgstore) or journaled by one process (storage/boltstore,
+//     which `dialgate serve` uses): then a sweep whose dials are spread
+//     over several processes is seen as on one, and a restart forgets
+//     nothing;
 //   - a dial that would make the tenant's recently dialled numbers with one
 //     suffix (the last four digits) a stride: the same suffix in at least
 //     MinRun successive segments of one kind (…0000 1234, …0001 1234,

@@ -371,11 +371,12 @@ func (a *app) openDeps(ctx context.Context, registries []string) (deps policy.De
 		// (it reserves and records there) even without a local store.
 		ephemeral = ephemeral && fleet.Redis == "" && fleet.Postgres == ""
 	}
-	if !ephemeral && deps.Runs == nil {
-		// The embedded store keeps no sweep runs: in this process's
-		// memory alone they were gone when check exited, and a walk
-		// through a segment checked dial by dial was never seen. They
-		// are kept beside the store (runsJournalFile).
+	if _, local := deps.Runs.(*boltstore.Store); !ephemeral && (deps.Runs == nil || local) {
+		// check keeps the sweep runs of its decisions beside the store
+		// (runsJournalFile), as it did before the embedded store kept
+		// runs of its own (those are serve's): in this process's memory
+		// alone they were gone when check exited, and a walk through a
+		// segment checked dial by dial was never seen.
 		j, err := openRunsJournal(ctx, a.data, a.clock().Now())
 		if err != nil {
 			return deps, nil, false, failErr(errors.Join(fmt.Errorf("--data: %w", err), close()))

@@ -21,11 +21,13 @@ import (
 
 // runsJournalFile, in --data, keeps the run state of the sweep.sequential
 // and sweep.stride rules (storage.Runs) between the decisions of
-// `dialgate check`. The embedded store has no storage.Runs: kept in the
-// memory of one check process, the runs were forgotten when it exited, so
-// a dialer calling check before every dial of a walk through a segment was
-// never stopped. Each line is one call that changed the state; check
-// replays them at start.
+// `dialgate check`. Kept in the memory of one check process, the runs were
+// forgotten when it exited, so a dialer calling check before every dial of
+// a walk through a segment was never stopped. (The embedded store keeps
+// runs of its own since session 21, journaled with its counters: those are
+// serve's; check keeps using this file, so that the runs it recorded
+// before stay counted.) Each line is one call that changed the state;
+// check replays them at start.
 const runsJournalFile = "sweep-runs.jsonl"
 
 // runOp is one line of runsJournalFile: a storage.Runs call that may have

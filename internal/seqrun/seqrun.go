@@ -469,3 +469,61 @@ func (r *Set[K]) Held(id string) bool {
 	_, ok := r.ids[id]
 	return ok
 }
+
+// Closed returns the length of the run that closed k, when k is closed at
+// t, or 0.
+func (r *Set[K]) Closed(k K, t int64) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st := r.keys[k]; st != nil {
+		return st.flagged(t)
+	}
+	return 0
+}
+
+// Restore records x under k for id at t without deciding anything: the
+// replay of a store's journal (storage/boltstore), which holds only what
+// Add recorded. An id already held is left as it is.
+func (r *Set[K]) Restore(id string, k K, x int, t int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, held := r.ids[id]; held {
+		return
+	}
+	st := r.keys[k]
+	if st == nil {
+		st = &keyState{}
+		st.vals = st.one[:0]
+		r.keys[k] = st
+	}
+	i, found := st.find(x)
+	if found {
+		v := &st.vals[i]
+		v.more = append(v.more, id)
+		v.at = max(v.at, t)
+	} else {
+		if len(st.vals) == 0 {
+			st.oldest = t
+		}
+		st.oldest = min(st.oldest, t)
+		st.vals = slices.Insert(st.vals, i, val{x: x, at: t, id: id})
+	}
+	r.ids[id] = idRef[K]{k: k, x: x, at: t}
+}
+
+// RestoreClose closes k from t until t plus the window with run length n,
+// unless k is closed until later already: the replay of a closing a store
+// journaled (storage/boltstore).
+func (r *Set[K]) RestoreClose(k K, t int64, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.keys[k]
+	if st == nil {
+		st = &keyState{}
+		st.vals = st.one[:0]
+		r.keys[k] = st
+	}
+	if st.flagRun == 0 || t+r.window > st.flagUntil {
+		st.flag(t, r.window, n)
+	}
+}

@@ -117,7 +117,7 @@ func newMetrics(ages func(time.Time) []SnapshotAge, holidays func(time.Time) []H
 				Help: "Counter keys (callees, segments) the embedded store keeps in memory."},
 				func() float64 { k, _ := counters(); return float64(k) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dialgate_counter_reservations",
-				Help: "Reservations the embedded store keeps in memory, each until its longest cap window passes (≈ 190 bytes each)."},
+				Help: "Reservations the embedded store keeps in memory, each until its longest cap window passes (≈ 190 bytes each), sweep run records included."},
 				func() float64 { _, r := counters(); return float64(r) }))
 	}
 	if journal != nil {

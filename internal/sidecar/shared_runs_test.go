@@ -147,3 +147,40 @@ func TestOpenSharedRuns(t *testing.T) {
 		})
 	}
 }
+
+// A sidecar on the embedded store keeps the sweep.sequential runs across a
+// restart: a walk of five numbers before it and five after is denied at
+// its tenth number. Before, the runs were in memory: the walk started again
+// from zero after the restart (first denied: none of the 12).
+func TestEmbeddedKeepsSweepRunsAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "profile.yaml")
+	if err := os.WriteFile(prof, []byte(sweepProfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Data: filepath.Join(dir, "data"), Profile: prof}
+	open := func() *Backend {
+		be, err := Open(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return be
+	}
+	be := open()
+	// A walk through +1 405555, interrupted by a restart after five dials.
+	for i := range 5 {
+		d := dialgate.Dial{To: dialgate.MustParseNumber(fmt.Sprintf("+1405555%04d", 500+i)),
+			Purpose: dialgate.PurposeService, Tenant: "acme", LeadID: "crm-1"}
+		if dec, err := be.Gate.Check(context.Background(), d); err != nil || !dec.Allowed {
+			t.Fatalf("dial %d: %v %v", i, dec.Reasons, err)
+		}
+	}
+	if err := be.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	be = open()
+	t.Cleanup(func() { be.Close(context.Background()) })
+	if got := sweepAcross(t, []*Backend{be}, 505); got != 4 {
+		t.Fatalf("after the restart, first denied dial %d, want 4 (the tenth number of the walk begun before it)", got)
+	}
+}

@@ -52,12 +52,20 @@ func Counters(t testing.TB) map[string]func(t testing.TB) storage.Counters {
 }
 
 // Runs returns, by name, openers of fresh, empty run stores: "memstore",
-// "redisstore" (Redis) when DIALGATE_TEST_REDIS is set and "pgstore"
+// "boltstore" (a file in the test's temporary directory), "redisstore" (Redis) when DIALGATE_TEST_REDIS is set and "pgstore"
 // (Postgres) when DIALGATE_TEST_POSTGRES is set.
 func Runs(t testing.TB) map[string]func(t testing.TB) storage.Runs {
 	t.Helper()
 	stores := map[string]func(t testing.TB) storage.Runs{
 		"memstore": func(testing.TB) storage.Runs { return memstore.New() },
+		"boltstore": func(t testing.TB) storage.Runs {
+			s, err := boltstore.Open(filepath.Join(t.TempDir(), "runs.db"), boltstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
 	}
 	if url := os.Getenv("DIALGATE_TEST_REDIS"); url != "" {
 		stores["redisstore"] = func(t testing.TB) storage.Runs { return Redis(t, url, "dgtest-runs") }

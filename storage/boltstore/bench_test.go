@@ -13,6 +13,7 @@ import (
 
 	"github.com/dialgate/dialgate/storage"
 	"github.com/dialgate/dialgate/storage/boltstore"
+	"github.com/dialgate/dialgate/storage/memstore"
 )
 
 // BenchmarkReserveParallel32 runs cn cap reservations (three sliding windows
@@ -136,4 +137,52 @@ func BenchmarkJournalReplay(b *testing.B) {
 		s.Close()
 	}
 	b.ReportMetric(heap, "heap-B/reservation")
+}
+
+// BenchmarkRunHeld reports the heap a held sweep run record costs (bytes
+// per record, "B/run"), each in a key of its own (the worst case: every dial
+// in its own segment), with keys and ids as package sweep makes them under
+// cn, on the embedded store (journaled) and in memory (memstore's engine,
+// what serve kept before).
+func BenchmarkRunHeld(b *testing.B) {
+	ctx := context.Background()
+	p := storage.RunParams{MinRun: 20, MaxGap: 2, MaxStep: 263, Window: 24 * time.Hour}
+	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	for _, kind := range []string{"boltstore", "memory"} {
+		b.Run(kind, func(b *testing.B) {
+			const n = 100_000
+			for range b.N {
+				var rs storage.Runs
+				if kind == "boltstore" {
+					s, err := boltstore.Open(filepath.Join(b.TempDir(), "runs.db"), boltstore.Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer s.Close()
+					rs = s
+				} else {
+					rs = memstore.New()
+				}
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				for i := range n {
+					key := "sweep/seq/20/2/86400000000000/1" + strconv.Itoa(3800000+i) + "/acme"
+					id := "dg-01JEXAMPLE" + strconv.Itoa(1_000_000+i) + "/s"
+					if _, ok, err := rs.RecordRun(ctx, id, key, (i*7919)%10000, t0.Add(time.Duration(i)*time.Millisecond), p); err != nil || !ok {
+						b.Fatal(ok, err)
+					}
+				}
+				if s, ok := rs.(storage.RunSyncer); ok {
+					if err := s.SyncRuns(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/run")
+				runtime.KeepAlive(rs)
+			}
+		})
+	}
 }

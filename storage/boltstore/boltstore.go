@@ -144,12 +144,15 @@ type Store struct {
 
 	consents consentState
 
+	runs runState // the sweep run state (storage.Runs), journaled with the counters
+
 	feed *feedhub.Hub // the in-process do-not-call change feed (WatchDNC)
 }
 
 var (
 	_ storage.Counters       = (*Store)(nil)
 	_ storage.CounterExpirer = (*Store)(nil)
+	_ storage.RunSyncer      = (*Store)(nil)
 )
 
 // Open opens the store file at path, creating it (and nothing else: the
@@ -258,6 +261,9 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	s := &Store{db: db, path: path, group: groupCommit{db: db, delay: opts.MaxBatchDelay, maxBatch: opts.MaxBatchSize}, counters: counters, feed: feedhub.NewLive()}
 	s.countersStopped.Store(counters.failed != nil)
+	if counters.failed == nil {
+		loadRuns(counters.idx, &s.runs)
+	}
 	return s, nil
 }
 

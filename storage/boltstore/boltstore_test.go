@@ -80,3 +80,15 @@ func TestRecordingHoldsAcrossProcesses(t *testing.T) {
 	s := openTemp(t)
 	storetest.TestRecordingHoldsAcrossProcesses(t, s, s)
 }
+
+func TestCheckRuns(t *testing.T) {
+	dir := t.TempDir()
+	n := 0
+	err := storetest.CheckRuns(context.Background(), func() (storage.Runs, error) {
+		n++
+		return boltstore.Open(filepath.Join(dir, fmt.Sprintf("s%d.db", n)), boltstore.Options{})
+	}, storetest.WithReopen(reopen))
+	if err != nil {
+		t.Fatal(err)
+	}
+}

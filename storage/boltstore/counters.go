@@ -139,6 +139,9 @@ func (s *Store) Reserve(ctx context.Context, id string, t time.Time, limits []st
 	if err := storage.ValidateID(id); err != nil {
 		return false, nil, fmt.Errorf("boltstore: reserve: %w", err)
 	}
+	if strings.HasPrefix(id, runPrefix) {
+		return false, nil, fmt.Errorf("boltstore: reserve: reservation id: starts with a NUL byte, kept for the store's sweep runs: %w", storage.ErrInvalid)
+	}
 	if err := s.countersArgs(ctx, "reserve", t, limits); err != nil {
 		return false, nil, err
 	}
@@ -229,8 +232,8 @@ func (s *Store) Release(ctx context.Context, id string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("boltstore: release: %w", err)
 	}
-	if id == "" {
-		return nil
+	if id == "" || strings.HasPrefix(id, runPrefix) {
+		return nil // no counter reservation has such an id
 	}
 	s.mu.Lock()
 	if err := s.counters.failed; err != nil {
@@ -358,6 +361,11 @@ func (s *Store) countersArgs(ctx context.Context, op string, t time.Time, limits
 	}
 	if err := storage.ValidateLimits(limits); err != nil {
 		return fmt.Errorf("boltstore: %s: %w", op, err)
+	}
+	for i := range limits {
+		if strings.HasPrefix(limits[i].Key, runPrefix) {
+			return fmt.Errorf("boltstore: %s: limits[%d]: key: starts with a NUL byte, kept for the store's sweep runs: %w", op, i, storage.ErrInvalid)
+		}
 	}
 	return nil
 }
@@ -908,5 +916,6 @@ func splitList(b []byte) ([][]byte, error) {
 }
 
 // CounterSize returns how many counter keys and held reservations the
-// store keeps in memory (its counters' memory grows with them).
+// store keeps in memory (its counters' memory grows with them), the sweep
+// run records and closings (runs.go) included.
 func (s *Store) CounterSize() (keys, reservations int) { return s.counters.idx.Size() }

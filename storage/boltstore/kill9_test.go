@@ -274,8 +274,15 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 // after "ready".
 func runKillChild(t *testing.T, path string, round, after int) []string {
 	t.Helper()
+	return runKillChildEnv(t, round, after, killEnvPath+"="+path, killEnvRound+"="+strconv.Itoa(round))
+}
+
+// runKillChildEnv is runKillChild with the child's environment variables
+// given (which child to be).
+func runKillChildEnv(t *testing.T, round, after int, env ...string) []string {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), killEnvPath+"="+path, killEnvRound+"="+strconv.Itoa(round))
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -22,6 +22,10 @@ func TestMain(m *testing.M) {
 		round, _ := strconv.Atoi(os.Getenv(killEnvRound))
 		killChild(path, round)
 	}
+	if path := os.Getenv(killRunsEnv); path != "" {
+		round, _ := strconv.Atoi(os.Getenv(killEnvRound))
+		killRunsChild(path, round)
+	}
 	if path := os.Getenv("DIALGATE_TEST_HOLD"); path != "" {
 		s, err := boltstore.Open(path, boltstore.Options{})
 		if err != nil {

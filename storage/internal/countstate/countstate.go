@@ -744,3 +744,34 @@ func (c *State) tally(k int32, t time.Time, l storage.Limit) storage.Usage {
 	}
 	return u
 }
+
+// EachHeld calls fn for every entry of every held reservation whose id
+// starts with prefix: the reservation's id, the entry's instant, key and
+// member. fn must not call the State.
+func (c *State) EachHeld(prefix string, fn func(id string, at int64, key, member string)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var small [4]int32
+	for r := range c.res {
+		rec := &c.res[r]
+		if rec.id == 0 {
+			continue
+		}
+		id := c.strs.get(rec.id)
+		if len(id) < len(prefix) || string(id[:len(prefix)]) != prefix {
+			continue
+		}
+		for _, k := range c.resKeys(small[:0], int32(r)) {
+			for _, e := range c.entries(k) {
+				if e.Res != int32(r) {
+					continue
+				}
+				member := ""
+				if e.Member >= 0 {
+					member = string(c.strs.get(c.mems[e.Member].name))
+				}
+				fn(string(id), e.At, string(c.strs.get(c.keys[k].name)), member)
+			}
+		}
+	}
+}
