@@ -36,6 +36,10 @@ func TestDeadlinesOnCNCalendar(t *testing.T) {
 		// Saturday 14 February worked, 15–23 February off, Saturday 28 February worked.
 		{"the Friday before 春节", time.Date(2026, 2, 13, 23, 59, 59, 0, sh), day(2026, 2, 26), day(2026, 3, 18), day(2026, 3, 21)},
 		{"on an ordinary Sunday", time.Date(2026, 11, 8, 10, 0, 0, 0, sh), day(2026, 11, 12), day(2026, 12, 3), day(2026, 12, 8)},
+		// Counted from the date in the complaint zone, not in UTC: 07:00
+		// on Tuesday in Shanghai is still Monday in UTC, and counted from
+		// there every deadline came a working day early.
+		{"early on a Tuesday in Shanghai, Monday in UTC", time.Date(2026, 11, 10, 7, 0, 0, 0, sh), day(2026, 11, 14), day(2026, 12, 5), day(2026, 12, 10)},
 	} {
 		f := complaint.AddWorkdays(tc.at, 3, w, sh)
 		h := complaint.AddWorkdays(f.Add(-time.Nanosecond), 15, w, sh)
