@@ -227,8 +227,8 @@ const (
 // tenants may write only its own tenants' scopes, the outcomes it reports
 // reach only those. A refusal without its dial (no callee) is an error
 // wrapping dialgate.ErrInvalidOutcome: it cannot be listed, and must be sent
-// again with it. Listing is idempotent (an entry already held is kept, its
-// hold extended). Without ListRefusals, or for an outcome that is not a
+// again with it. Listing is idempotent (an entry already held is kept,
+// dated by the later refusal and its hold extended: Merge). Without ListRefusals, or for an outcome that is not a
 // refusal, it does nothing.
 func (c *Check) ObserveOutcome(ctx context.Context, o dialgate.Outcome) error {
 	if c.cfg.ListRefusals == nil || !o.Refused || o.Released {
@@ -292,7 +292,9 @@ func (c *Check) Providers() []Provider { return slices.Clone(c.providers) }
 
 // Add lists entries in the store-backed overlay, extending each HoldUntil to
 // at least the configured hold from its AddedAt. It returns after the entries
-// are durable; every Check that starts after it returns sees them.
+// are durable; every Check that starts after it returns sees them. An entry
+// already stored is merged as Lists.Add says (Merge: the later AddedAt and
+// HoldUntil of the two), whose note on AddedAt applies here too.
 func (c *Check) Add(ctx context.Context, entries ...Entry) error {
 	if c.lists == nil {
 		return fmt.Errorf("dnc: no store-backed lists configured")

@@ -360,7 +360,21 @@ func (l *Lists) Len() (n, capacity uint) {
 }
 
 // Add records e in the store (durably) and then in the in-memory index, so
-// that it is visible to every lookup that starts after Add returns.
+// that it is visible to every lookup that starts after Add returns. An
+// entry whose (number, scope) is already stored is merged with it (Merge):
+// the later AddedAt and the later HoldUntil of the two, so a new refusal
+// added over an old entry whose hold has ended is dated, and held by a
+// profile's hold (Check.Remove), from the new refusal; the same entry added
+// again (a retry) changes nothing.
+//
+// Add sets no hold and has no clock: AddedAt is the caller's word. Give the
+// instant the refusal was made, never one after the caller's clock: a
+// future AddedAt dates the entry (and a hold counted from it) from then,
+// holding it longer than the rule asks, never shorter. The bundled entry
+// points bound it by their clock: refusals on a call are dated by the
+// Gate's clock, the sidecar's AddDncEntry records an added_at after its
+// clock as of its clock, and the CLI refuses an --at more than a minute
+// ahead.
 func (l *Lists) Add(ctx context.Context, entries ...Entry) error {
 	for i := range entries {
 		if err := entries[i].Validate(); err != nil {

@@ -36,9 +36,7 @@ func (s *testStore) AddDNC(ctx context.Context, es ...Entry) error {
 		cur := s.m[k]
 		i := slices.IndexFunc(cur, func(x Entry) bool { return x.Scope == e.Scope })
 		if i >= 0 {
-			if e.HoldUntil.After(cur[i].HoldUntil) {
-				cur[i].HoldUntil = e.HoldUntil
-			}
+			cur[i], _ = Merge(cur[i], e)
 			continue
 		}
 		cur = append(cur, e)

@@ -197,8 +197,13 @@ type Store interface {
 	// AddDNC records entries atomically: all or none, each validated first
 	// (an invalid one fails the whole call with ErrInvalidEntry). It returns
 	// only after the entries are durable. Adding an existing (number, scope)
-	// keeps the stored entry but extends its HoldUntil to the later of the
-	// two (Merge). A stored entry that does not decode or fails
+	// keeps the stricter of the two (Merge): the stored entry, dated by the
+	// later AddedAt and held until the later HoldUntil, so that a new
+	// refusal added over an old entry restarts a hold counted from AddedAt
+	// (Check.Remove) and no hold or entry's life is ever shortened; the same
+	// add again (a retry) changes nothing. The store has no clock: the
+	// caller bounds AddedAt by its own (see Lists.Add). A stored entry that
+	// does not decode or fails
 	// Entry.ValidateStored never fails the call: it is replaced by the entry
 	// added, whose HoldUntil is extended to the damaged entry's hold_until
 	// when that can still be read and is later (ReplaceDamaged,

@@ -9,15 +9,33 @@ import (
 // entry whose (number, scope) is already stored.
 
 // Merge returns the entry a store keeps when e is added over old, the sound
-// entry (ValidateStored passed) it holds under e's key: old, its HoldUntil
-// extended to e's when that is later; changed reports whether it differs
-// from old (false: nothing to write).
+// entry (ValidateStored passed) it holds under e's key: the stricter of the
+// two. That is old (its list, source and evidence), dated by the later
+// AddedAt of the two and held until the later HoldUntil, so that neither a
+// hold nor the entry's life is ever shortened: a new refusal added over an
+// old entry (Lists.Add, which sets no hold) is a refusal whose hold has just
+// begun, and a profile's hold counts from AddedAt (Check.Remove). Dated
+// again, a hold that then ends before AddedAt is AddedAt (a valid entry).
+// An older add changes nothing it would shorten; the same add again (a
+// retry: the same AddedAt and HoldUntil) changes nothing. changed reports
+// whether keep differs from old (false: nothing to write).
+//
+// Merge has no clock: an AddedAt after the caller's clock (a skewed host)
+// dates the entry from then, holding it longer, never shorter, as the same
+// entry added afresh would be. The entry points that take an AddedAt from
+// outside bound it by their clock (see Lists.Add).
 func Merge(old, e Entry) (keep Entry, changed bool) {
-	if !e.HoldUntil.After(old.HoldUntil) {
-		return old, false
+	keep = old
+	if e.AddedAt.After(keep.AddedAt) {
+		keep.AddedAt, changed = e.AddedAt, true
 	}
-	old.HoldUntil = e.HoldUntil
-	return old, true
+	if e.HoldUntil.After(keep.HoldUntil) {
+		keep.HoldUntil, changed = e.HoldUntil, true
+	}
+	if !keep.HoldUntil.IsZero() && keep.HoldUntil.Before(keep.AddedAt) {
+		keep.HoldUntil = keep.AddedAt // only when dated again: changed
+	}
+	return keep, changed
 }
 
 // ReplaceDamaged returns the entry a store keeps when e is added over a

@@ -154,15 +154,17 @@ func (s *FileStore) write(rec record) error {
 
 func byScope(e dnc.Entry, scope string) int { return cmp.Compare(e.Scope.String(), scope) }
 
-// addLocked applies the dnc.Store rule for a re-added (number, scope): keep
-// the stored entry, extend its hold to the later of the two.
+// addLocked applies the dnc.Store rule for a re-added (number, scope):
+// dnc.Merge keeps the stricter of the two (the later added_at and hold). The
+// live add and the replay on open both apply it, so a reopened store holds
+// what the running one did.
 func (s *FileStore) addLocked(e dnc.Entry) {
 	cur := s.entries[e.Number]
 	i, found := slices.BinarySearchFunc(cur, e.Scope.String(), byScope)
 	if !found {
 		s.entries[e.Number] = slices.Insert(cur, i, e)
-	} else if e.HoldUntil.After(cur[i].HoldUntil) {
-		cur[i].HoldUntil = e.HoldUntil
+	} else {
+		cur[i], _ = dnc.Merge(cur[i], e)
 	}
 }
 

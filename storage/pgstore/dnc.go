@@ -105,8 +105,9 @@ func (s *Store) addDNCEntry(ctx context.Context, tx pgx.Tx, e dnc.Entry, js []by
 
 // mergeDNC merges e into the entry stored as raw under its key, whose row
 // tx has locked (oldHold: the row's hold_until_ns). A sound entry is kept,
-// its hold extended to e's when later (dnc.Merge); only its hold_until is
-// rewritten, so whatever else its JSON holds stays. A damaged one (it fails
+// dated by the later added_at and held until the later hold of the two
+// (dnc.Merge); only its added_at and hold_until are rewritten (jsonb_set),
+// so whatever else its JSON holds stays (the "replaced" evidence below). A damaged one (it fails
 // dnc.Entry.ValidateStored) is replaced by e, keeping the later hold of the
 // two (dnc.ReplaceDamaged: its JSON's hold_until, when readable, and its
 // hold_until_ns): the opt-out is never refused for what is wrong with the
@@ -121,12 +122,23 @@ func (s *Store) mergeDNC(ctx context.Context, tx pgx.Tx, e dnc.Entry, raw []byte
 		if !changed {
 			return nil
 		}
-		ht, err := json.Marshal(keep.HoldUntil)
+		at, err := json.Marshal(keep.AddedAt)
 		if err != nil {
 			return fmt.Errorf("pgstore: AddDNC: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE dnc_entries SET hold_until_ns = $3, entry = jsonb_set(entry, '{hold_until}', $4::jsonb)
-			WHERE number = $1 AND scope = $2`, num(e.Number), e.Scope.String(), holdNanos(keep.HoldUntil), string(ht)); err != nil {
+		var ht *string // none: the stored entry has none either (holds only grow)
+		if !keep.HoldUntil.IsZero() {
+			b, err := json.Marshal(keep.HoldUntil)
+			if err != nil {
+				return fmt.Errorf("pgstore: AddDNC: %w", err)
+			}
+			ht = new(string(b))
+		}
+		// GREATEST ignores a NULL: the column is never lowered, nor
+		// cleared.
+		if _, err := tx.Exec(ctx, `UPDATE dnc_entries SET hold_until_ns = GREATEST(hold_until_ns, $3),
+			entry = jsonb_set(CASE WHEN $4::jsonb IS NULL THEN entry ELSE jsonb_set(entry, '{hold_until}', $4::jsonb) END, '{added_at}', $5::jsonb)
+			WHERE number = $1 AND scope = $2`, num(e.Number), e.Scope.String(), holdNanos(keep.HoldUntil), ht, string(at)); err != nil {
 			return s.fail("AddDNC", err)
 		}
 		return nil

@@ -68,7 +68,8 @@ func TestConsentCacheRefusesDamagedEvent(t *testing.T) {
 
 // An opt-out added over a damaged entry replaces it and keeps the damaged
 // JSON, as evidence, under "replaced" in the new row; a later re-add that
-// extends the hold rewrites only hold_until, so the evidence stays.
+// extends the hold or dates the entry again rewrites only hold_until and
+// added_at, so the evidence stays.
 func TestAddDNCKeepsTheDamagedEntryItReplaces(t *testing.T) {
 	url := pgURL(t)
 	s := open(t, url, newSchema(t, url))
@@ -90,6 +91,17 @@ func TestAddDNCKeepsTheDamagedEntryItReplaces(t *testing.T) {
 	es, err := s.DNCEntries(ctx, n)
 	if err != nil || len(es) != 1 || !es[0].HoldUntil.Equal(e.HoldUntil) || !es[0].AddedAt.Equal(at) {
 		t.Fatalf("DNCEntries: %+v, %v; want the entry added, held a year", es, err)
+	}
+	// A new refusal, later and without a hold, dates the entry again
+	// (added_at rewritten, the hold kept): the evidence stays too.
+	later := e
+	later.AddedAt, later.HoldUntil = at.AddDate(0, 1, 0), time.Time{}
+	if err := s.AddDNC(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	es, err = s.DNCEntries(ctx, n)
+	if err != nil || len(es) != 1 || !es[0].HoldUntil.Equal(e.HoldUntil) || !es[0].AddedAt.Equal(later.AddedAt) {
+		t.Fatalf("DNCEntries after a later refusal: %+v, %v; want added %s, held a year from %s", es, err, later.AddedAt, at)
 	}
 	kept, err := pgstore.QueryBool(ctx, s, `SELECT entry->'replaced' = $1::jsonb FROM dnc_entries WHERE number = $2`, damaged, int64(n.Uint64()))
 	if err != nil || !kept {

@@ -88,22 +88,26 @@ func entryRemoveStamp(t, hold time.Time) string {
 }
 
 // addArgs is how many ARGV each entry of addDNCScript takes.
-const addArgs = 10
+const addArgs = 11
 
 // ARGV: prefix, channel, n, then n × (number, scope, json, hold stamp,
 // hold_until text, seen, replacement json, its hold stamp, evidence item,
-// later). later is "1" when the caller judged the entry's hold later than
-// the sound entry stored (seen): both past 2262, their stamps are equal.
-// seen is what the caller read under the entry's key: "?" nothing read,
+// merged, added_at text). merged is "1" when the caller judged that the
+// entry changes the sound entry stored (seen: dnc.Merge, a later added_at
+// or a later hold; both holds past 2262, their stamps are equal); the hold
+// stamp, hold_until text ("" none) and added_at text are then the merged
+// entry's. seen is what the caller read under the entry's key: "?" nothing read,
 // "0" none, "=" then the entry's JSON. Unless every entry's stored JSON is
 // what seen says (none, for "?"), it writes nothing and returns 0: the
 // caller reads them and runs it again. Otherwise, for each entry: none
 // stored, it is stored; a replacement given (the caller judged the stored
 // entry damaged) and the stored entry still that one, the item is appended
 // to "{p}:dr" and the replacement stored, with the later of the two hold
-// stamps (a stamp is never lowered); else the stored entry is kept and a
-// later hold (by its stamp, or judged later) replaces its hold_until, its
-// stamp the later of the two. Publishes each number; returns 1.
+// stamps (a stamp is never lowered); else the stored entry is kept: merged,
+// its added_at and hold_until are replaced by the merged entry's (every
+// other field of its JSON kept), its stamp the later of the two; not
+// merged, only a hold stamp lower than the entry's is raised. Publishes
+// each number; returns 1.
 //
 // Redis does not undo what a script wrote before a command of it failed, and
 // an entry written but not published is never heard of by another process's
@@ -117,7 +121,7 @@ const addArgs = 10
 var addDNCScript = redis.NewScript(`
 local pfx, ch, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 for i = 0, n - 1 do
-  local b = 4 + 10 * i
+  local b = 4 + 11 * i
   local old = redis.call("HGET", pfx .. "d:" .. ARGV[b], "s:" .. ARGV[b + 1])
   local seen = ARGV[b + 5]
   if old then
@@ -133,7 +137,7 @@ end
 local okdn, okdr = sound(pfx .. "dn", "zset"), sound(pfx .. "dr", "list")
 local pub, lostdr = {}, false
 for i = 0, n - 1 do
-  local b = 4 + 10 * i
+  local b = 4 + 11 * i
   local num, scope, js, hold, holdText = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
   local seen, repl, replHold, item = ARGV[b + 5], ARGV[b + 6], ARGV[b + 7], ARGV[b + 8]
   local k = pfx .. "d:" .. num
@@ -147,11 +151,14 @@ for i = 0, n - 1 do
     redis.call("HSET", k, "s:" .. scope, repl, "h:" .. scope, replHold)
   else
     local oh = redis.call("HGET", k, "h:" .. scope) or ""
-    if hold > oh or (ARGV[b + 9] == "1" and seen == "=" .. old) then
+    if ARGV[b + 9] == "1" and seen == "=" .. old then
       local e = cjson.decode(old)
-      e["hold_until"] = holdText
+      e["added_at"] = ARGV[b + 10]
+      if holdText ~= "" then e["hold_until"] = holdText end
       if oh > hold then hold = oh end
       redis.call("HSET", k, "s:" .. scope, cjson.encode(e), "h:" .. scope, hold)
+    elseif hold > oh then
+      redis.call("HSET", k, "h:" .. scope, hold)
     end
   end
   if okdn then redis.call("ZADD", pfx .. "dn", 0, num) end
@@ -210,9 +217,9 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 			return fmt.Errorf("redisstore: AddDNC: entry %d: %w", i, err)
 		}
 	}
-	// Entries of one key merged here, the first kept with the latest hold
-	// (dnc.Merge): the script compares holds by their stamps, equal for
-	// two holds past 2262, and kept the first's.
+	// Entries of one key merged here (dnc.Merge: the first kept, with the
+	// latest added_at and hold): the script compares holds by their
+	// stamps, equal for two holds past 2262, and kept the first's.
 	merged := make([]dnc.Entry, 0, len(entries))
 	at := map[string]int{}
 	for _, e := range entries {
@@ -231,11 +238,7 @@ func (s *Store) AddDNC(ctx context.Context, entries ...dnc.Entry) error {
 		if err != nil {
 			return fmt.Errorf("redisstore: AddDNC: entry %d: %w", i, err)
 		}
-		ht := ""
-		if !e.HoldUntil.IsZero() {
-			ht = e.HoldUntil.Format(time.RFC3339Nano)
-		}
-		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), ht, "?", "", "", "", "")
+		args = append(args, numKey(e.Number), e.Scope.String(), string(js), holdStamp(e.HoldUntil), holdText(e.HoldUntil), "?", "", "", "", "", "")
 	}
 	// This process's watchers hear of the entries before AddDNC returns,
 	// not when the published notification comes back: a lookup in between
@@ -285,7 +288,8 @@ func (s *Store) judgeAdds(ctx context.Context, entries []dnc.Entry, args []any) 
 	}
 	for i, e := range entries {
 		a := args[addArgs*i:]
-		a[5], a[6], a[7], a[8], a[9] = "0", "", "", "", ""
+		a[3], a[4] = holdStamp(e.HoldUntil), holdText(e.HoldUntil)
+		a[5], a[6], a[7], a[8], a[9], a[10] = "0", "", "", "", "", ""
 		old, err := cmds[i].Result()
 		if errors.Is(err, redis.Nil) {
 			continue
@@ -297,8 +301,12 @@ func (s *Store) judgeAdds(ctx context.Context, entries []dnc.Entry, args []any) 
 		if x, err := storage.DecodeRecord("dnc entry", dnc.StoredKey(e.Number, e.Scope.String()), []byte(old), func(x *dnc.Entry) error {
 			return x.ValidateStored(e.Number, e.Scope)
 		}); err == nil {
-			if e.HoldUntil.After(x.HoldUntil) {
-				a[9] = "1" // its stamp may equal the stored one (both past 2262)
+			// Judged here, where instants compare as instants (the
+			// script's stamps are equal for two holds past 2262, and it
+			// cannot order RFC 3339 texts of different offsets).
+			if keep, changed := dnc.Merge(x, e); changed {
+				a[3], a[4] = holdStamp(keep.HoldUntil), holdText(keep.HoldUntil)
+				a[9], a[10] = "1", keep.AddedAt.Format(time.RFC3339Nano)
 			}
 			continue
 		}
@@ -314,6 +322,14 @@ func (s *Store) judgeAdds(ctx context.Context, entries []dnc.Entry, args []any) 
 		a[6], a[7], a[8] = string(js), holdStamp(keep.HoldUntil), string(item)
 	}
 	return nil
+}
+
+// holdText is a HoldUntil as the entry's JSON spells it: "" for none.
+func holdText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
 }
 
 // replacedItem is an item of the list "{p}:dr": a damaged entry AddDNC

@@ -31,6 +31,7 @@ func dncCases() []testCase[dnc.Store] {
 	return []testCase[dnc.Store]{
 		{"AddLookup", dncAddLookup},
 		{"ReAddExtendsHold", dncReAdd},
+		{"ReAddKeepsLaterAddedAt", dncReAddLater},
 		{"BatchAfterUnchanged", dncBatchAfterUnchanged},
 		{"RemoveRespectsHold", dncRemove},
 		{"HoldBeyond2262", dncHoldFar},
@@ -118,11 +119,94 @@ func dncReAdd(ctx context.Context, h harness[dnc.Store]) error {
 		return err
 	}
 	want := a
-	want.HoldUntil = dncT0.Add(48 * time.Hour)
+	want.AddedAt, want.HoldUntil = again.AddedAt, dncT0.Add(48*time.Hour)
 	if len(es) != 1 {
 		return fmt.Errorf("%d entries after re-adding, want 1", len(es))
 	}
 	return sameEntry(es[0], want)
+}
+
+// dncReAddLater adds a new refusal (a later AddedAt, no HoldUntil, as
+// dnc.Lists.Add passes it) over an entry whose own hold has ended: the
+// entry kept is dated by the new refusal (a profile's hold runs from
+// AddedAt: dnc.Check.Remove), held no shorter, and a removal decided on the
+// old entry (RemoveDNCIf, AddedNotAfter its AddedAt) fails with
+// dnc.ErrChanged. A store that kept the old AddedAt let Check.Remove remove
+// the new refusal at once. A retry of the same add, an older add and a
+// batch holding the key twice keep the stricter of the two, through a
+// reopen.
+func dncReAddLater(ctx context.Context, h harness[dnc.Store]) error {
+	s, err := h.open()
+	if err != nil {
+		return err
+	}
+	old := dncEntry("+8613800138000", "industry:finance", time.Hour)
+	if err := s.AddDNC(ctx, old); err != nil {
+		return err
+	}
+	later := old
+	later.AddedAt, later.HoldUntil, later.Evidence = dncT0.Add(48*time.Hour), time.Time{}, "decision:dg-2"
+	// Added twice: a retry of the same add (same AddedAt) is unchanged.
+	for range 2 {
+		if err := s.AddDNC(ctx, later); err != nil {
+			return err
+		}
+	}
+	// The stored entry: old's, dated again, its hold (now before that date)
+	// no earlier than the date, never a hold before added_at.
+	want := old
+	want.AddedAt, want.HoldUntil = later.AddedAt, later.AddedAt
+	get := func(s dnc.Store, what string, want dnc.Entry) error {
+		es, err := s.DNCEntries(ctx, old.Number)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if len(es) != 1 {
+			return fmt.Errorf("%s: %d entries, want 1", what, len(es))
+		}
+		if err := sameEntry(es[0], want); err != nil {
+			return fmt.Errorf("%s (the new refusal's added_at kept, no hold shortened): %w", what, err)
+		}
+		return nil
+	}
+	if err := get(s, "after a new refusal over an entry whose hold ended", want); err != nil {
+		return err
+	}
+	err = s.RemoveDNCIf(ctx, old.Number, old.Scope, later.AddedAt.Add(time.Minute), dnc.RemoveCondition{AddedNotAfter: old.AddedAt})
+	if !errors.Is(err, dnc.ErrChanged) {
+		return fmt.Errorf("removal judged on the old entry after a new refusal: %v, want dnc.ErrChanged (the new refusal is lost)", err)
+	}
+	// An older add with a longer hold: the later date stays, the longer
+	// hold is taken.
+	older := old
+	older.AddedAt, older.HoldUntil = dncT0.Add(time.Minute), dncT0.Add(96*time.Hour)
+	if err := s.AddDNC(ctx, older); err != nil {
+		return err
+	}
+	want.HoldUntil = older.HoldUntil
+	if err := get(s, "after an older add held longer", want); err != nil {
+		return err
+	}
+	// One batch holding the key twice, the later one first: the later date
+	// and the longer hold of the two.
+	b1, b2 := later, later
+	b1.AddedAt = dncT0.Add(72 * time.Hour)
+	b2.AddedAt, b2.HoldUntil = dncT0.Add(60*time.Hour), dncT0.Add(120*time.Hour)
+	if err := s.AddDNC(ctx, b1, b2); err != nil {
+		return err
+	}
+	want.AddedAt, want.HoldUntil = b1.AddedAt, b2.HoldUntil
+	if err := get(s, "after a batch of two adds of the key", want); err != nil {
+		return err
+	}
+	if h.reopen == nil {
+		return nil
+	}
+	s2, err := h.reopen(s)
+	if err != nil {
+		return err
+	}
+	return get(s2, "after reopening", want)
 }
 
 // dncBatchAfterUnchanged adds a batch whose first entries are already

@@ -66,8 +66,16 @@ func (m dncModel) add(es []dnc.Entry) {
 			m[k] = e
 			continue
 		}
+		// The stricter of the two: the later added_at and hold, never a
+		// hold before added_at; old's list, source and evidence.
+		if e.AddedAt.After(old.AddedAt) {
+			old.AddedAt = e.AddedAt
+		}
 		if e.HoldUntil.After(old.HoldUntil) {
 			old.HoldUntil = e.HoldUntil
+		}
+		if !old.HoldUntil.IsZero() && old.HoldUntil.Before(old.AddedAt) {
+			old.HoldUntil = old.AddedAt
 		}
 		m[k] = old
 	}
