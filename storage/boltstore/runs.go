@@ -28,7 +28,11 @@ import (
 //	closing = reserve frame of id "\x00c" + instant (decimal) + "/" +
 //	          params + key, at the closing's instant, one key: "\x00c" +
 //	          params + key, member the run length (decimal), window the
-//	          rule's window (the key is closed until instant + window)
+//	          rule's window + storage.PruneMargin (the key is closed until
+//	          instant + the rule's window, read from params; the margin
+//	          keeps it, as memory does, for a caller whose clock is behind;
+//	          closings written with the rule's window alone, before session
+//	          21's re-read, are read the same way)
 //	params  = MinRun "/" MaxGap "/" Window (ns) "/"
 //
 // A release of a run id is the release frame of its reservation; the index
@@ -212,7 +216,10 @@ func (s *Store) journalRun(op, id string, t time.Time, key, member string, windo
 func (s *Store) journalClose(op string, set *runSet, key string, t time.Time, p storage.RunParams, n int) error {
 	k := set.clsKey + key
 	id := runClsPrefix + strconv.FormatInt(t.UnixNano(), 10) + "/" + k[len(runClsPrefix):]
-	_, err := s.journalRun(op, id, t, k, strconv.Itoa(n), p.Window)
+	// Kept storage.PruneMargin past the window, as the records and as
+	// seqrun keeps a closing in memory: an expiry by a clock ahead of a
+	// dial's must not forget a closing that dial still finds in force.
+	_, err := s.journalRun(op, id, t, k, strconv.Itoa(n), p.Window+storage.PruneMargin)
 	return err
 }
 
