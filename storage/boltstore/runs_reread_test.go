@@ -2,8 +2,10 @@ package boltstore
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,5 +57,76 @@ func TestClosingKeptPruneMarginAfterExpiry(t *testing.T) {
 	}
 	if _, ok, err := s.RecordRun(ctx, "d5", "k", 5000, behind, p); err != nil || ok {
 		t.Errorf("after the expiry and a reopen: RecordRun = %v, %v; want refused (closed)", ok, err)
+	}
+}
+
+// copyStoreFiles copies the store file at path and its journal segments
+// into dir, as a kill -9 at this instant leaves them (every write made so
+// far is in the page cache, which survives a process's death), and returns
+// the copy's path.
+func copyStoreFiles(t *testing.T, path, dir string) string {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), filepath.Base(path)) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(path), e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, filepath.Base(path))
+}
+
+// A key's closing is durable once the call that closed it returns: the
+// dial it denies is answered with it, and a dialer told "denied" that
+// skips ahead in the segment after a kill -9 must still find the segment
+// closed. The closing used to be queued and not waited for, so a crash
+// between the answer and the next group commit reopened the segment (the
+// values recorded before do not make a run with a number far from them).
+func TestClosingDurableWhenRefusalReturns(t *testing.T) {
+	ctx := context.Background()
+	p := storage.RunParams{MinRun: 5, MaxGap: 0, Window: 24 * time.Hour}
+	for _, viaRunLength := range []bool{false, true} {
+		t.Run("RunLength="+strconv.FormatBool(viaRunLength), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "p.db")
+			s := mustOpen(t, path, Options{})
+			for i := 0; i < 4; i++ {
+				if _, ok, err := s.RecordRun(ctx, "d"+strconv.Itoa(i), "k", 100+i, jt0, p); err != nil || !ok {
+					t.Fatalf("record %d: %v %v", i, ok, err)
+				}
+			}
+			if err := s.SyncRuns(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			// Every group commit from now on waits a second first: the
+			// refusal's answer comes well before its batch is written.
+			s = mustOpen(t, path, Options{MaxBatchDelay: time.Second})
+			defer s.Close()
+			var n int
+			var err error
+			if viaRunLength {
+				n, err = s.RunLength(ctx, "k", 104, jt0, p)
+			} else {
+				n, _, err = s.RecordRun(ctx, "d4", "k", 104, jt0, p)
+			}
+			if err != nil || n != 5 {
+				t.Fatalf("the fifth value = %d, %v; want a run of 5", n, err)
+			}
+			crashed := copyStoreFiles(t, path, t.TempDir())
+			c := mustOpen(t, crashed, Options{})
+			defer c.Close()
+			if n, err := c.RunLength(ctx, "k", 5000, jt0.Add(time.Minute), p); err != nil || n != 5 {
+				t.Errorf("after a kill -9 right after the refusal: RunLength of a number far ahead = %d, %v; want 5 (the key closed)", n, err)
+			}
+		})
 	}
 }
