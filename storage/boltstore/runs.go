@@ -65,10 +65,14 @@ const (
 // waits for it), and the damage that stopped the runs at Open, if any. mu
 // guards everything and is taken before Store.mu.
 type runState struct {
-	mu     sync.Mutex
-	sets   map[storage.RunParams]*runSet
-	last   *jbatch
-	failed error
+	mu   sync.Mutex
+	sets map[storage.RunParams]*runSet
+	last *jbatch
+	// lastClose is the latest batch holding a closing: a call that finds a
+	// key closed waits for it (waitClosing) before answering, as the call
+	// that closed the key does, since that closing may not be durable yet.
+	lastClose *jbatch
+	failed    error
 }
 
 // runSet is the state of one set of parameters, with the prefixes of its
@@ -222,7 +226,11 @@ func (s *Store) journalClose(op string, set *runSet, key string, t time.Time, p 
 	// Kept storage.PruneMargin past the window, as the records and as
 	// seqrun keeps a closing in memory: an expiry by a clock ahead of a
 	// dial's must not forget a closing that dial still finds in force.
-	return s.journalRun(op, id, t, k, strconv.Itoa(n), p.Window+storage.PruneMargin)
+	w, err := s.journalRun(op, id, t, k, strconv.Itoa(n), p.Window+storage.PruneMargin)
+	if err == nil {
+		s.runs.lastClose = w
+	}
+	return w, err
 }
 
 // waitClosing waits, s.runs.mu not held, until the closing journalClose
@@ -260,7 +268,11 @@ func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p
 	set := s.runs.set(p)
 	tn := t.UnixNano()
 	if n := set.Closed(key, tn); n > 0 {
+		w := s.runs.lastClose // the closing may still be being written
 		s.runs.mu.Unlock()
+		if err := s.waitClosing(ctx, "run length", w); err != nil {
+			return 0, err
+		}
 		return n, nil
 	}
 	n := set.LengthStep(key, x, tn, p.MaxStep)
@@ -317,7 +329,7 @@ func (s *Store) recordRun(ctx context.Context, id, key string, x int, t time.Tim
 	set := s.runs.set(p)
 	tn := t.UnixNano()
 	if n := set.Closed(key, tn); n > 0 {
-		return n, false, nil, nil
+		return n, false, s.runs.lastClose, nil // the closing may still be being written
 	}
 	n, ok := set.AddStep(id, key, x, tn, p.MaxStep)
 	if !ok {

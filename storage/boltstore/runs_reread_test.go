@@ -2,6 +2,7 @@ package boltstore
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -128,5 +129,55 @@ func TestClosingDurableWhenRefusalReturns(t *testing.T) {
 				t.Errorf("after a kill -9 right after the refusal: RunLength of a number far ahead = %d, %v; want 5 (the key closed)", n, err)
 			}
 		})
+	}
+}
+
+// A dial that finds a key closed by a closing still being written waits
+// for it too: its deny is answered only once the closing is durable.
+func TestClosedKeyAnswerWaitsForItsClosing(t *testing.T) {
+	ctx := context.Background()
+	p := storage.RunParams{MinRun: 5, MaxGap: 0, Window: 24 * time.Hour}
+	path := filepath.Join(t.TempDir(), "p.db")
+	s := mustOpen(t, path, Options{})
+	for i := 0; i < 4; i++ {
+		if _, ok, err := s.RecordRun(ctx, "d"+strconv.Itoa(i), "k", 100+i, jt0, p); err != nil || !ok {
+			t.Fatalf("record %d: %v %v", i, ok, err)
+		}
+	}
+	if err := s.SyncRuns(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = mustOpen(t, path, Options{MaxBatchDelay: 2 * time.Second})
+	defer s.Close()
+	closer := make(chan error, 1)
+	go func() {
+		n, err := s.RunLength(ctx, "k", 104, jt0, p)
+		if err == nil && n != 5 {
+			err = fmt.Errorf("run of %d, want 5", n)
+		}
+		closer <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // the closing is queued, not written
+	for _, viaRecord := range []bool{false, true} {
+		var n int
+		var err error
+		if viaRecord {
+			n, _, err = s.RecordRun(ctx, "d9", "k", 6000, jt0, p)
+		} else {
+			n, err = s.RunLength(ctx, "k", 5000, jt0, p)
+		}
+		if err != nil || n != 5 {
+			t.Fatalf("a dial into the closed key = %d, %v; want 5", n, err)
+		}
+		crashed := copyStoreFiles(t, path, t.TempDir())
+		c := mustOpen(t, crashed, Options{})
+		if n, err := c.RunLength(ctx, "k", 7000, jt0.Add(time.Minute), p); err != nil || n != 5 {
+			t.Errorf("record=%v: after a kill -9 right after a deny by the closed key: RunLength = %d, %v; want 5 (closed)", viaRecord, n, err)
+		}
+		c.Close()
+	}
+	if err := <-closer; err != nil {
+		t.Fatal(err)
 	}
 }
