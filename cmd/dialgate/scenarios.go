@@ -47,7 +47,8 @@ dialgate serve puts it). They are removed after each file; a file writes its
 seed data into them, so the flag never runs on a deployment's own data.
 --gates N (1 to 1024) sends the dials to N Gates on those stores in turn, as to N sidecars
 of a fleet: a step that then differs shows state kept in a sidecar's memory
-(memory and bolt keep the sweep runs there: use a fleet store).
+(memory keeps the sweep runs there; bolt shares them between the Gates of one
+process, which two sidecars cannot do: use a fleet store).
 
 Exit codes: 0 every step of every file passed, 1 a step failed (or the stores
 could not be had), 2 a file is invalid (unknown key, bad value, unsupported

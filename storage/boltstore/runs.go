@@ -28,7 +28,11 @@ import (
 //	closing = reserve frame of id "\x00c" + instant (decimal) + "/" +
 //	          params + key, at the closing's instant, one key: "\x00c" +
 //	          params + key, member the run length (decimal), window the
-//	          rule's window (the key is closed until instant + window)
+//	          rule's window + storage.PruneMargin (the key is closed until
+//	          instant + the rule's window, read from params; the margin
+//	          keeps it, as memory does, for a caller whose clock is behind;
+//	          closings written with the rule's window alone, before session
+//	          21's re-read, are read the same way)
 //	params  = MinRun "/" MaxGap "/" Window (ns) "/"
 //
 // A release of a run id is the release frame of its reservation; the index
@@ -42,10 +46,13 @@ import (
 // commit, waits for it. The write joins the group commit of the dial's
 // counter reservations (the sweep's segment-rate reservation is queued
 // after it, and the frequency caps' reservations are written in the same
-// batch or the next), so a dial costs no fsync more. Closings (RunLength,
-// a refused RecordRun) and releases are queued and not waited for: one
-// lost in a crash leaves the store stricter (a value still counted), or
-// a closing unrecorded while the values that made the run are kept.
+// batch or the next), so a dial costs no fsync more. A closing (RunLength,
+// a refused RecordRun) is durable before the call returns (waitClosing,
+// with s.runs.mu released): the dial it denies is answered at once, and a
+// dialer that then skips ahead in the segment must find it closed after a
+// crash (the values recorded before make no run with a number far from
+// them). Releases are queued and not waited for: one lost in a crash
+// leaves the store stricter (a value still counted).
 // Open rebuilds the state from the index the journal replayed into.
 const (
 	runPrefix    = "\x00"
@@ -58,10 +65,14 @@ const (
 // waits for it), and the damage that stopped the runs at Open, if any. mu
 // guards everything and is taken before Store.mu.
 type runState struct {
-	mu     sync.Mutex
-	sets   map[storage.RunParams]*runSet
-	last   *jbatch
-	failed error
+	mu   sync.Mutex
+	sets map[storage.RunParams]*runSet
+	last *jbatch
+	// lastClose is the latest batch holding a closing: a call that finds a
+	// key closed waits for it (waitClosing) before answering, as the call
+	// that closed the key does, since that closing may not be durable yet.
+	lastClose *jbatch
+	failed    error
 }
 
 // runSet is the state of one set of parameters, with the prefixes of its
@@ -208,36 +219,74 @@ func (s *Store) journalRun(op, id string, t time.Time, key, member string, windo
 }
 
 // journalClose records that key (under set's params p) closed at t with
-// run length n. s.runs.mu is held.
-func (s *Store) journalClose(op string, set *runSet, key string, t time.Time, p storage.RunParams, n int) error {
+// run length n, and returns the batch its frame is in. s.runs.mu is held.
+func (s *Store) journalClose(op string, set *runSet, key string, t time.Time, p storage.RunParams, n int) (*jbatch, error) {
 	k := set.clsKey + key
 	id := runClsPrefix + strconv.FormatInt(t.UnixNano(), 10) + "/" + k[len(runClsPrefix):]
-	_, err := s.journalRun(op, id, t, k, strconv.Itoa(n), p.Window)
-	return err
+	// Kept storage.PruneMargin past the window, as the records and as
+	// seqrun keeps a closing in memory: an expiry by a clock ahead of a
+	// dial's must not forget a closing that dial still finds in force.
+	w, err := s.journalRun(op, id, t, k, strconv.Itoa(n), p.Window+storage.PruneMargin)
+	if err == nil {
+		s.runs.lastClose = w
+	}
+	return w, err
+}
+
+// waitClosing waits, s.runs.mu not held, until the closing journalClose
+// queued in w is durable: the call that closed the key answers a dial with
+// it (denied), and a dialer that then skips ahead in the segment must find
+// it closed after a crash too (the values recorded before make no run with
+// a number far from them). A failed write stops the counters and the runs;
+// ctx's end returns its error (the refusal is then an error: the dial is
+// denied all the same).
+func (s *Store) waitClosing(ctx context.Context, op string, w *jbatch) error {
+	if w == nil {
+		return nil
+	}
+	if err := w.waitCtx(ctx); err != nil {
+		if errors.Is(err, errWaitAbandoned) {
+			return fmt.Errorf("boltstore: %s: %w", op, err)
+		}
+		return s.journalErr(op, err)
+	}
+	return nil
 }
 
 // RunLength returns the length of the run x would make under key at t; a
-// run of p.MinRun or more closes the key, and the closing is journaled (not
-// waited for). See storage.Runs.
+// run of p.MinRun or more closes the key, and the closing is journaled and
+// durable before it returns (waitClosing). See storage.Runs.
 func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p storage.RunParams) (int, error) {
 	if err := s.runArgs(ctx, "run length", key, x, t, p); err != nil {
 		return 0, err
 	}
 	s.runs.mu.Lock()
-	defer s.runs.mu.Unlock()
 	if err := s.runsUsable("run length"); err != nil {
+		s.runs.mu.Unlock()
 		return 0, err
 	}
 	set := s.runs.set(p)
 	tn := t.UnixNano()
 	if n := set.Closed(key, tn); n > 0 {
+		w := s.runs.lastClose // the closing may still be being written
+		s.runs.mu.Unlock()
+		if err := s.waitClosing(ctx, "run length", w); err != nil {
+			return 0, err
+		}
 		return n, nil
 	}
 	n := set.LengthStep(key, x, tn, p.MaxStep)
+	var w *jbatch
 	if n >= p.MinRun {
-		if err := s.journalClose("run length", set, key, t, p, n); err != nil {
+		var err error
+		if w, err = s.journalClose("run length", set, key, t, p, n); err != nil {
+			s.runs.mu.Unlock()
 			return 0, err
 		}
+	}
+	s.runs.mu.Unlock()
+	if err := s.waitClosing(ctx, "run length", w); err != nil {
+		return 0, err
 	}
 	return n, nil
 }
@@ -245,35 +294,50 @@ func (s *Store) RunLength(ctx context.Context, key string, x int, t time.Time, p
 // RecordRun records x under key at t for id unless that would make a run.
 // The record is queued in the counters journal and is durable once a later
 // SyncRuns (or a counter Reserve queued after it) returns; a refusal's
-// closing is queued too. See storage.Runs and storage.RunSyncer.
+// closing is durable before it returns (waitClosing). See storage.Runs and
+// storage.RunSyncer.
 func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Time, p storage.RunParams) (int, bool, error) {
+	n, ok, closing, err := s.recordRun(ctx, id, key, x, t, p)
+	if err != nil {
+		return 0, false, err
+	}
+	if err := s.waitClosing(ctx, "record run", closing); err != nil {
+		return 0, false, err
+	}
+	return n, ok, nil
+}
+
+// recordRun is RecordRun under s.runs.mu; it returns the batch of the
+// closing a refusal queued (nil if none), for RecordRun to wait for.
+func (s *Store) recordRun(ctx context.Context, id, key string, x int, t time.Time, p storage.RunParams) (int, bool, *jbatch, error) {
 	if err := storage.ValidateID(id); err != nil {
-		return 0, false, fmt.Errorf("boltstore: record run: %w", err)
+		return 0, false, nil, fmt.Errorf("boltstore: record run: %w", err)
 	}
 	if err := s.runArgs(ctx, "record run", key, x, t, p); err != nil {
-		return 0, false, err
+		return 0, false, nil, err
 	}
 	s.runs.mu.Lock()
 	defer s.runs.mu.Unlock()
 	if err := s.runsUsable("record run"); err != nil {
-		return 0, false, err
+		return 0, false, nil, err
 	}
 	for _, r := range s.runs.sets { // ids are global to the store's runs
 		if r.Held(id) {
-			return 0, true, nil
+			return 0, true, nil, nil
 		}
 	}
 	set := s.runs.set(p)
 	tn := t.UnixNano()
 	if n := set.Closed(key, tn); n > 0 {
-		return n, false, nil
+		return n, false, s.runs.lastClose, nil // the closing may still be being written
 	}
 	n, ok := set.AddStep(id, key, x, tn, p.MaxStep)
 	if !ok {
-		if err := s.journalClose("record run", set, key, t, p, n); err != nil {
-			return 0, false, err
+		w, err := s.journalClose("record run", set, key, t, p, n)
+		if err != nil {
+			return 0, false, nil, err
 		}
-		return n, false, nil
+		return n, false, w, nil
 	}
 	// The index's id, key and member in one allocation.
 	var buf [160]byte
@@ -287,10 +351,10 @@ func (s *Store) RecordRun(ctx context.Context, id, key string, x int, t time.Tim
 	w, err := s.journalRun("record run", all[:ki], t, all[ki:mi], all[mi:], p.Window+storage.PruneMargin)
 	if err != nil {
 		set.Release(id)
-		return 0, false, err
+		return 0, false, nil, err
 	}
 	s.runs.last = w
-	return 0, true, nil
+	return 0, true, nil, nil
 }
 
 // ReleaseRun removes what RecordRun recorded for id and queues a release
