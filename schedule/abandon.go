@@ -45,7 +45,7 @@ type AbandonConfig struct {
 	// with at most 6 decimal places.
 	MaxRate float64 `json:"max_rate"`
 	// Window is the length of the sliding window the rate is measured over
-	// ("720h" or "30d", "24h"). Positive; at most 366 days.
+	// ("720h" or "30d", "24h"). At least one minute; at most 366 days.
 	Window dialgate.Duration `json:"window"`
 	// Purposes limits the rule to dials of these purposes, whose outcomes
 	// are then also the only ones counted. Empty means every purpose.
@@ -83,6 +83,11 @@ func (c AbandonConfig) Validate() error {
 		return abandonErr(f+".window", "missing or zero (want e.g. 24h or 30d)")
 	case w.Std() > maxCapWindow:
 		return abandonErr(f+".window", "%s is longer than 366 days", w)
+	case w.Std() < minCapWindow:
+		// A unit mistake ("30s" for 30 days), as for a cap's window: the
+		// calls answered would leave the window at once, and the rate be
+		// read from almost nothing.
+		return abandonErr(f+".window", "%s is shorter than a minute (a unit mistake? want e.g. 24h or 30d)", w)
 	}
 	for j, p := range c.Purposes {
 		if !p.IsValid() {

@@ -27,7 +27,7 @@ type SegmentRate struct {
 	// Max is the number of distinct numbers of one segment allowed in Window;
 	// the next distinct one is denied (sweep.segment_rate). 1–10,000.
 	Max int `json:"max"`
-	// Window is the sliding window's length. Positive, at most 366 days.
+	// Window is the sliding window's length. At least a minute, at most 366 days.
 	Window dialgate.Duration `json:"window"`
 	// Cite says where the limit comes from. Required.
 	Cite dialgate.Citation `json:"cite"`
@@ -45,7 +45,7 @@ type Sequential struct {
 	// across a segment boundary is seen whole in the block across it.
 	MaxGap int `json:"max_gap"`
 	// Window is how long a dialled number stays part of a possible run (run
-	// time only; screening looks at the whole list). Positive, at most 366 days.
+	// time only; screening looks at the whole list). At least a minute, at most 366 days.
 	Window dialgate.Duration `json:"window"`
 	// MaxStep, when given, makes numbers a fixed step apart a run too: a
 	// dialer walking a segment by a step of 4 or more (…1234, …1241,
@@ -180,6 +180,10 @@ func (c Config) ForTenant(tenant string) Config {
 }
 
 const maxWindow = 366 * 24 * time.Hour
+
+// minWindow bounds a rule's window from below, so that a unit mistake
+// ("30s" for 30 minutes, "1ns") is caught.
+const minWindow = time.Minute
 
 // Validate reports the first problem of c, naming the field
 // ("sweep.segment_rate.max: 0 is not between 1 and 10000").
@@ -345,6 +349,11 @@ func checkWindow(field string, d dialgate.Duration) error {
 	}
 	if d.Std() > maxWindow {
 		return fmt.Errorf("%s: %v is longer than 366d", field, d)
+	}
+	if d.Std() < minWindow {
+		// A unit mistake ("30s" for 30 minutes): a rule counting over
+		// seconds sees almost nothing, no walk a run, no segment full.
+		return fmt.Errorf("%s: %v is shorter than a minute (a unit mistake? want e.g. 1h or 24h)", field, d)
 	}
 	return nil
 }

@@ -50,6 +50,10 @@ type adminResult struct {
 	// given and of the damaged bytes replaced.
 	SHA256         string `json:"sha256,omitempty"`
 	ReplacedSHA256 string `json:"replaced_sha256,omitempty"`
+	// RequestedAt is consent revoke's --at when it was before 2000 (sent
+	// unset: revoked as of the sidecar's clock), as the local consent
+	// revoke --json prints it.
+	RequestedAt time.Time `json:"requested_at,omitzero"`
 }
 
 // adminCmd is `dialgate admin`: the AdminService of a running sidecar.
@@ -332,8 +336,9 @@ func (a *app) adminConsentRevokeCmd(af *adminFlags) *cobra.Command {
 		long: `Revoke the consent ID at --at (default: the sidecar's clock). Revoking a
 revoked consent changes nothing: the first withdrawal stands. --at before the
 consent's grant revokes it as of its grant; --at after the sidecar's clock
-(a mistyped year or offset) revokes it as of the sidecar's clock. An unknown
-ID exits 1.`,
+(a mistyped year or offset) revokes it as of the sidecar's clock, and so
+does --at before 2000 (a zero or unset time; the command says so). An
+unknown ID exits 1.`,
 		args:     cobra.ExactArgs(1),
 		jsonHelp: `{"rpc", "id"}`,
 		fields:   map[string]string{"id": "ID", "revoked_at": "--at"},
@@ -345,12 +350,29 @@ ID exits 1.`,
 			if err := checkText("ID", args[0], "--channel", channel); err != nil {
 				return nil, nil, nil, err
 			}
-			ts, err := optTime("at", at, false)
-			if err != nil {
-				return nil, nil, nil, err
+			var ts *timestamppb.Timestamp
+			var unset time.Time // --at when it was before 2000: revoked as of the sidecar's clock
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return nil, nil, nil, usageErr("--at: %q is not an RFC 3339 time (want e.g. 2026-12-05T09:05:00+08:00)", at)
+				}
+				if t.Before(minTime) {
+					// A zero Unix time a script filled in, a clock reset:
+					// a withdrawal is never refused for its instant (the
+					// local consent revoke --at takes it as now, as the
+					// sidecar's RevokeConsent does). Sent unset, it is
+					// revoked as of the sidecar's clock.
+					unset = t
+				} else {
+					ts = timestamppb.New(t)
+				}
 			}
 			req := &pb.RevokeConsentRequest{Id: args[0], RevokedAt: ts, Channel: channel}
-			return send(pb.AdminServiceClient.RevokeConsent, req), &adminResult{RPC: "RevokeConsent", ID: args[0]}, func(where string) string {
+			return send(pb.AdminServiceClient.RevokeConsent, req), &adminResult{RPC: "RevokeConsent", ID: args[0], RequestedAt: unset}, func(where string) string {
+				if !unset.IsZero() {
+					return fmt.Sprintf("revoked consent %s on %s as of its clock (--at %s is before 2000: a zero or unset time?)", args[0], where, unset.Format(time.RFC3339))
+				}
 				return fmt.Sprintf("revoked consent %s on %s", args[0], where)
 			}, nil
 		},

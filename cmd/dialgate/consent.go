@@ -123,6 +123,12 @@ func (c *consentFlags) record(cmd *cobra.Command) (consent.Record, error) {
 		if err != nil {
 			return r, usageErr("%s: %q is not an RFC 3339 time (2026-11-01T10:00:00+08:00)", f.flag, f.v)
 		}
+		if t.IsZero() && f.flag == "--expires-at" {
+			// The zero instant (what a template prints for an unset
+			// time) reads as no expiry: the consent would never lapse.
+			// Leaving the flag out says that, as for JSON "expires_at".
+			return r, usageErr("--expires-at: %s is the zero instant (an unset time?); leave it out for a consent that does not lapse by time", f.v)
+		}
 		*f.dst = t
 	}
 	if err := r.ValidateNew(); err != nil {

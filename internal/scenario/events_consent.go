@@ -62,6 +62,11 @@ func (a *consentArgs) record(granted time.Time) (consent.Record, error) {
 		if err != nil {
 			return r, fmt.Errorf("%s: %q is not an RFC 3339 time", f.name, f.v)
 		}
+		if t.IsZero() && f.name == "expires_at" {
+			// The zero instant reads as no expiry: leave the key out for
+			// that, as dialgate consent add asks.
+			return r, fmt.Errorf("expires_at: %s is the zero instant (an unset time?); leave it out for a consent that does not lapse by time", f.v)
+		}
 		*f.dst = t
 	}
 	return r, nil
