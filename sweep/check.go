@@ -272,14 +272,18 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	}
 	seg := info.Segment.String()
 	ru := c.rulesOf(d.Tenant)
+	var keys storeKeys
+	if c.store != nil {
+		keys = ru.storeKeys(d.Tenant, info)
+	}
 	seqFound := false
 	if ru.seq != nil {
 		spots, ns := runSpots(info)
-		for _, sp := range spots[:ns] {
+		for i, sp := range spots[:ns] {
 			var n int
 			if c.store != nil {
 				var err error
-				if n, err = c.store.RunLength(ctx, ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params); err != nil {
+				if n, err = c.store.RunLength(ctx, keys.run(i), sp.x, d.At, ru.params); err != nil {
 					return nil, nil, fmt.Errorf("sweep: sequential: %w", err)
 				}
 			} else {
@@ -294,11 +298,11 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	}
 	if ru.stride != nil && !seqFound {
 		spots, ns := strideSpots(info)
-		for _, sp := range spots[:ns] {
+		for i, sp := range spots[:ns] {
 			var n int
 			if c.store != nil {
 				var err error
-				if n, err = c.store.RunLength(ctx, ru.strideStoreKey(d.Tenant, info.Suffix, sp), sp.x, d.At, ru.strParams); err != nil {
+				if n, err = c.store.RunLength(ctx, keys.stride(i), sp.x, d.At, ru.strParams); err != nil {
 					return nil, nil, fmt.Errorf("sweep: stride: %w", err)
 				}
 			} else {
@@ -321,34 +325,91 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 // below it.
 func (ru *rules) storeKey(tenant string, sp runSpot) string {
 	var buf [96]byte
-	kb := append(buf[:0], ru.runKey...)
-	if sp.across {
-		kb = append(kb, '~')
-	}
-	kb = sp.seg.AppendTo(kb)
-	kb = append(kb, '/')
-	kb = append(kb, tenant...)
-	return string(kb)
+	return string(ru.appendStoreKey(buf[:0], tenant, sp))
 }
 
-// strideStoreKey is the shared run store's key of a tenant's stride spot:
-// the rule's prefix, "~" for the shifted block, the block, the suffix and
-// the tenant. The prefix ("sweep/stride/") keeps it apart from the
-// sequential rule's keys ("sweep/seq/").
-func (ru *rules) strideStoreKey(tenant string, suffix int, sp strideSpot) string {
-	var buf [128]byte
-	kb := append(buf[:0], ru.strKey...)
+// appendStoreKey appends storeKey(tenant, sp) to b.
+func (ru *rules) appendStoreKey(b []byte, tenant string, sp runSpot) []byte {
+	b = append(b, ru.runKey...)
 	if sp.across {
-		kb = append(kb, '~')
+		b = append(b, '~')
 	}
-	kb = sp.block.AppendTo(kb)
-	kb = append(kb, '/')
-	var sb [4]byte
-	kb = append(kb, suffix4(sb[:], suffix)...)
-	kb = append(kb, '/')
-	kb = append(kb, tenant...)
-	return string(kb)
+	b = sp.seg.AppendTo(b)
+	b = append(b, '/')
+	return append(b, tenant...)
 }
+
+// appendStrideStoreKey appends the shared run store's key of a tenant's
+// stride spot to b: the rule's prefix, "~" for the shifted block, the
+// block, the suffix and the tenant. The prefix ("sweep/stride/") keeps it
+// apart from the sequential rule's keys ("sweep/seq/").
+func (ru *rules) appendStrideStoreKey(b []byte, tenant string, suffix int, sp strideSpot) []byte {
+	b = append(b, ru.strKey...)
+	if sp.across {
+		b = append(b, '~')
+	}
+	b = sp.block.AppendTo(b)
+	b = append(b, '/')
+	var sb [4]byte
+	b = append(b, suffix4(sb[:], suffix)...)
+	b = append(b, '/')
+	return append(b, tenant...)
+}
+
+// storeKeys are the shared run store's keys of a dial — storeKey of each
+// of its run spots, then the stride key of each of its stride spots, in
+// runSpots' and strideSpots' order — cut from one string built in one
+// allocation: Attest and commit each build them once, not once a spot.
+type storeKeys struct {
+	all  string
+	ends [4]int // where each key ends in all
+	nrun int    // how many run spot keys come first
+}
+
+// storeKeys returns the keys of tenant's dial to the callee info: those of
+// the rules ru has (none for a rule it lacks).
+func (ru *rules) storeKeys(tenant string, info numbering.Info) storeKeys {
+	var (
+		buf [256]byte
+		k   storeKeys
+		n   int
+	)
+	b := buf[:0]
+	if ru.seq != nil {
+		spots, ns := runSpots(info)
+		for _, sp := range spots[:ns] {
+			b = ru.appendStoreKey(b, tenant, sp)
+			k.ends[n] = len(b)
+			n++
+		}
+	}
+	k.nrun = n
+	if ru.stride != nil {
+		spots, ns := strideSpots(info)
+		for _, sp := range spots[:ns] {
+			b = ru.appendStrideStoreKey(b, tenant, info.Suffix, sp)
+			k.ends[n] = len(b)
+			n++
+		}
+	}
+	k.all = string(b)
+	return k
+}
+
+// key returns the i-th key of k.
+func (k *storeKeys) key(i int) string {
+	start := 0
+	if i > 0 {
+		start = k.ends[i-1]
+	}
+	return k.all[start:k.ends[i]]
+}
+
+// run returns the key of the i-th run spot.
+func (k *storeKeys) run(i int) string { return k.key(i) }
+
+// stride returns the key of the i-th stride spot.
+func (k *storeKeys) stride(i int) string { return k.key(k.nrun + i) }
 
 // The prefixes of the ids of a decision's records other than its first
 // ("sweep:<id>", its record in its segment and its segment-rate
@@ -526,16 +587,20 @@ func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, 
 		return nil, nil
 	}
 	ids := newCommitIDs(decisionID)
+	var keys storeKeys
+	if c.store != nil {
+		keys = ru.storeKeys(d.Tenant, info)
+	}
 	if ru.seq != nil {
 		spots, ns := runSpots(info)
-		for _, sp := range spots[:ns] {
+		for i, sp := range spots[:ns] {
 			var (
 				n  int
 				ok bool
 			)
 			if c.store != nil {
 				var err error
-				if n, ok, err = c.store.RecordRun(ctx, ids.run(sp), ru.storeKey(d.Tenant, sp), sp.x, d.At, ru.params); err != nil {
+				if n, ok, err = c.store.RecordRun(ctx, ids.run(sp), keys.run(i), sp.x, d.At, ru.params); err != nil {
 					// The record may have been made (a time-out after
 					// the write): the Gate releases the decision.
 					return nil, fmt.Errorf("sweep: sequential: %w", err)
@@ -557,7 +622,7 @@ func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, 
 	}
 	if ru.stride != nil {
 		spots, ns := strideSpots(info)
-		for _, sp := range spots[:ns] {
+		for i, sp := range spots[:ns] {
 			var (
 				n  int
 				ok bool
@@ -565,7 +630,7 @@ func (c *Check) commit(ctx context.Context, d dialgate.Dial, decisionID string, 
 			id := ids.stride(sp.across)
 			if c.store != nil {
 				var err error
-				if n, ok, err = c.store.RecordRun(ctx, id, ru.strideStoreKey(d.Tenant, info.Suffix, sp), sp.x, d.At, ru.strParams); err != nil {
+				if n, ok, err = c.store.RecordRun(ctx, id, keys.stride(i), sp.x, d.At, ru.strParams); err != nil {
 					return nil, fmt.Errorf("sweep: stride: %w", err)
 				}
 			} else {

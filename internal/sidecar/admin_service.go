@@ -211,7 +211,7 @@ func checkFreeText(field, s string, max int, multiline bool) error {
 func purposesFromProto(field string, ps []pb.Purpose) ([]dialgate.Purpose, error) {
 	out := make([]dialgate.Purpose, 0, len(ps))
 	for i, p := range ps {
-		d, err := purposeFromProto(fmt.Sprintf("%s[%d]", field, i), p)
+		d, err := purposeFromProto(fmt.Sprintf("%s[%d]", field, i), "", p)
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +227,7 @@ func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryReques
 	if s.be.DNC == nil {
 		return nil, s.unimplemented("AddDncEntry", "dnc")
 	}
-	n, err := parseNumber("number", req.GetNumber(), true)
+	n, err := parseNumber("number", "", req.GetNumber(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (s *adminServer) AddDncEntry(ctx context.Context, req *pb.AddDncEntryReques
 	if err := checkID("source", req.GetSource(), false); err != nil {
 		return nil, err
 	}
-	at, err := timeFromProto("added_at", req.GetAddedAt())
+	at, err := timeFromProto("added_at", "", req.GetAddedAt())
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func (s *adminServer) RemoveDncEntry(ctx context.Context, req *pb.RemoveDncEntry
 	if s.be.DNC == nil {
 		return nil, s.unimplemented("RemoveDncEntry", "dnc")
 	}
-	n, err := parseNumber("number", req.GetNumber(), true)
+	n, err := parseNumber("number", "", req.GetNumber(), true)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		return nil, err
 	}
 	c.ID = req.GetId()
-	if c.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
+	if c.Number, err = parseNumber("number", "", req.GetNumber(), true); err != nil {
 		return nil, err
 	}
 	if req.GetScope() == "" {
@@ -346,7 +346,7 @@ func (s *adminServer) GrantConsent(ctx context.Context, req *pb.GrantConsentRequ
 		return nil, invalid("granted_at", "%s is after the server's clock %s: consent cannot be granted in the future (check the zone offset)",
 			c.GrantedAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
-	if c.ExpiresAt, err = timeFromProto("expires_at", req.GetExpiresAt()); err != nil {
+	if c.ExpiresAt, err = timeFromProto("expires_at", "", req.GetExpiresAt()); err != nil {
 		return nil, err
 	}
 	if !c.ExpiresAt.IsZero() && !c.ExpiresAt.After(c.GrantedAt) {
@@ -464,7 +464,7 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 		c   Complaint
 		err error
 	)
-	if c.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
+	if c.Number, err = parseNumber("number", "", req.GetNumber(), true); err != nil {
 		return nil, err
 	}
 	if c.Scope, err = checkScope("scope", req.GetScope(), false); err != nil {
@@ -562,7 +562,7 @@ func (s *adminServer) FileComplaint(ctx context.Context, req *pb.FileComplaintRe
 // after they were missed) is InvalidArgument naming received_at; one
 // within the skew is now (a complaint is not received after it is filed).
 func receiptOf(ts *timestamppb.Timestamp, now time.Time) (time.Time, error) {
-	t, err := timeFromProto("received_at", ts)
+	t, err := timeFromProto("received_at", "", ts)
 	switch {
 	case err != nil:
 		return time.Time{}, err
@@ -887,7 +887,7 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 		return nil, err
 	}
 	e.Tenant = req.GetTenant()
-	if e.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
+	if e.Number, err = parseNumber("number", "", req.GetNumber(), true); err != nil {
 		return nil, err
 	}
 	if e.Type, err = enumName("type", req.GetType(), numberTypes); err != nil {
@@ -908,13 +908,13 @@ func (s *adminServer) AddLedgerEntry(ctx context.Context, req *pb.AddLedgerEntry
 	if e.Purposes, err = purposesFromProto("purposes", req.GetPurposes()); err != nil {
 		return nil, err
 	}
-	if e.ValidFrom, err = timeFromProto("valid_from", req.GetValidFrom()); err != nil {
+	if e.ValidFrom, err = timeFromProto("valid_from", "", req.GetValidFrom()); err != nil {
 		return nil, err
 	}
 	if e.ValidFrom.IsZero() {
 		e.ValidFrom, e.ValidFromNow = s.now(), true
 	}
-	if e.ValidUntil, err = timeFromProto("valid_until", req.GetValidUntil()); err != nil {
+	if e.ValidUntil, err = timeFromProto("valid_until", "", req.GetValidUntil()); err != nil {
 		return nil, err
 	}
 	if !e.ValidUntil.IsZero() && !e.ValidUntil.After(e.ValidFrom) {
@@ -968,14 +968,14 @@ func (s *adminServer) RegisterRecording(ctx context.Context, req *pb.RegisterRec
 		return nil, err
 	}
 	r.ID = req.GetId()
-	if r.Number, err = parseNumber("number", req.GetNumber(), true); err != nil {
+	if r.Number, err = parseNumber("number", "", req.GetNumber(), true); err != nil {
 		return nil, err
 	}
 	if r.StartedAt, err = requiredTime("started_at", req.GetStartedAt()); err != nil {
 		return nil, err
 	}
 	// Before started_at or in the future, the Manager refuses it, naming it.
-	if r.EndedAt, err = timeFromProto("ended_at", req.GetEndedAt()); err != nil {
+	if r.EndedAt, err = timeFromProto("ended_at", "", req.GetEndedAt()); err != nil {
 		return nil, err
 	}
 	if d := req.GetRetentionDays(); d < 0 || (d > 0 && d < 30) {
@@ -1182,5 +1182,5 @@ func requiredTime(field string, ts *timestamppb.Timestamp) (time.Time, error) {
 	if ts == nil {
 		return time.Time{}, invalid(field, "missing")
 	}
-	return timeFromProto(field, ts)
+	return timeFromProto(field, "", ts)
 }

@@ -25,12 +25,15 @@ func invalid(field, format string, args ...any) error {
 	return status.Errorf(codes.InvalidArgument, "%s: %s", field, fmt.Sprintf(format, args...))
 }
 
-// parseNumber parses an E.164 number field. The error names the field and the
-// problem but never echoes the digits (they may be a callee's).
-func parseNumber(field, s string, required bool) (dialgate.Number, error) {
+// parseNumber parses an E.164 number field. The error names the field
+// (field+sub: the concatenation is made only for an error, off the Check
+// path's allocations) and the problem but never echoes the digits (they may
+// be a callee's). purposeFromProto, routeFromProto and timeFromProto name
+// their field the same way.
+func parseNumber(field, sub, s string, required bool) (dialgate.Number, error) {
 	if s == "" {
 		if required {
-			return dialgate.Number{}, invalid(field, "missing")
+			return dialgate.Number{}, invalid(field+sub, "missing")
 		}
 		return dialgate.Number{}, nil
 	}
@@ -38,14 +41,14 @@ func parseNumber(field, s string, required bool) (dialgate.Number, error) {
 	if err != nil {
 		var ne *dialgate.NumberError
 		if errors.As(err, &ne) {
-			return dialgate.Number{}, invalid(field, "invalid number: %s", ne.Problem)
+			return dialgate.Number{}, invalid(field+sub, "invalid number: %s", ne.Problem)
 		}
-		return dialgate.Number{}, invalid(field, "invalid number")
+		return dialgate.Number{}, invalid(field+sub, "invalid number")
 	}
 	return n, nil
 }
 
-func purposeFromProto(field string, p pb.Purpose) (dialgate.Purpose, error) {
+func purposeFromProto(field, sub string, p pb.Purpose) (dialgate.Purpose, error) {
 	switch p {
 	case pb.Purpose_PURPOSE_MARKETING:
 		return dialgate.PurposeMarketing, nil
@@ -58,12 +61,12 @@ func purposeFromProto(field string, p pb.Purpose) (dialgate.Purpose, error) {
 	case pb.Purpose_PURPOSE_SURVEY:
 		return dialgate.PurposeSurvey, nil
 	case pb.Purpose_PURPOSE_UNSPECIFIED:
-		return "", invalid(field, "missing")
+		return "", invalid(field+sub, "missing")
 	}
-	return "", invalid(field, "unknown enum value %d", int32(p))
+	return "", invalid(field+sub, "unknown enum value %d", int32(p))
 }
 
-func routeFromProto(field string, r pb.Route) (dialgate.Route, error) {
+func routeFromProto(field, sub string, r pb.Route) (dialgate.Route, error) {
 	switch r {
 	case pb.Route_ROUTE_UNSPECIFIED:
 		return "", nil
@@ -72,22 +75,22 @@ func routeFromProto(field string, r pb.Route) (dialgate.Route, error) {
 	case pb.Route_ROUTE_INTERNATIONAL:
 		return dialgate.RouteInternational, nil
 	}
-	return "", invalid(field, "unknown enum value %d", int32(r))
+	return "", invalid(field+sub, "unknown enum value %d", int32(r))
 }
 
-func timeFromProto(field string, ts *timestamppb.Timestamp) (time.Time, error) {
+func timeFromProto(field, sub string, ts *timestamppb.Timestamp) (time.Time, error) {
 	if ts == nil {
 		return time.Time{}, nil
 	}
 	if err := ts.CheckValid(); err != nil {
-		return time.Time{}, invalid(field, "invalid timestamp: %v", err)
+		return time.Time{}, invalid(field+sub, "invalid timestamp: %v", err)
 	}
 	t := ts.AsTime()
 	if t.Before(minTimestamp) {
 		// A zero Timestamp (1970) is what a client sends when it fills the
 		// field by mistake; taken literally it would, say, end a DNC
 		// entry's removal hold or a recording's retention at once.
-		return time.Time{}, invalid(field, "%s is before %s: a zero or unset timestamp?", t.Format(time.RFC3339), minTimestamp.Format("2006-01-02"))
+		return time.Time{}, invalid(field+sub, "%s is before %s: a zero or unset timestamp?", t.Format(time.RFC3339), minTimestamp.Format("2006-01-02"))
 	}
 	return t, nil
 }
@@ -151,19 +154,19 @@ func dialFromProto(field string, p *pb.Dial) (dialgate.Dial, error) {
 		d   dialgate.Dial
 		err error
 	)
-	if d.To, err = parseNumber(field+".to", p.GetTo(), true); err != nil {
+	if d.To, err = parseNumber(field, ".to", p.GetTo(), true); err != nil {
 		return d, err
 	}
-	if d.From, err = parseNumber(field+".from", p.GetFrom(), false); err != nil {
+	if d.From, err = parseNumber(field, ".from", p.GetFrom(), false); err != nil {
 		return d, err
 	}
-	if d.Purpose, err = purposeFromProto(field+".purpose", p.GetPurpose()); err != nil {
+	if d.Purpose, err = purposeFromProto(field, ".purpose", p.GetPurpose()); err != nil {
 		return d, err
 	}
-	if d.Route, err = routeFromProto(field+".route", p.GetRoute()); err != nil {
+	if d.Route, err = routeFromProto(field, ".route", p.GetRoute()); err != nil {
 		return d, err
 	}
-	if d.TriggerAt, err = timeFromProto(field+".trigger_at", p.GetTriggerAt()); err != nil {
+	if d.TriggerAt, err = timeFromProto(field, ".trigger_at", p.GetTriggerAt()); err != nil {
 		return d, err
 	}
 	d.Tenant = p.GetTenant()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/dialgate/dialgate/internal/seqrun"
 	"github.com/dialgate/dialgate/storage"
@@ -73,6 +74,10 @@ type runState struct {
 	// that closed the key does, since that closing may not be durable yet.
 	lastClose *jbatch
 	failed    error
+	// scratch holds the index id, key and member of the record RecordRun
+	// is journaling, reused from call to call: journalRun copies them (the
+	// index into its pool, countstate.Restore; the frame into the batch).
+	scratch []byte
 }
 
 // runSet is the state of one set of parameters, with the prefixes of its
@@ -190,8 +195,9 @@ func (s *Store) runsUsable(op string) error {
 // frame, with the forget frames of what the index forgot for it (an older
 // reservation of id it replaced), and returns its batch. The index records
 // it as the replay does (countstate.Restore: no limit, no pruning of the
-// key; ExpireCounters forgets it once out of its window). s.runs.mu is held;
-// it takes s.mu. A failure of the counters is returned.
+// key; ExpireCounters forgets it once out of its window). It keeps no
+// reference to id, key or member once it returns (both copy them).
+// s.runs.mu is held; it takes s.mu. A failure of the counters is returned.
 func (s *Store) journalRun(op, id string, t time.Time, key, member string, window time.Duration) (*jbatch, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -339,14 +345,17 @@ func (s *Store) recordRun(ctx context.Context, id, key string, x int, t time.Tim
 		}
 		return n, false, w, nil
 	}
-	// The index's id, key and member in one allocation.
-	var buf [160]byte
-	b := append(buf[:0], runRecPrefix...)
+	// The index's id, key and member, over scratch memory: journalRun
+	// keeps no reference to them (it copies them into the index's pool and
+	// the journal's batch) and s.runs.mu is held until it returns, so the
+	// record costs no allocation of its own.
+	b := append(s.runs.scratch[:0], runRecPrefix...)
 	b = append(b, id...)
 	b = append(b, set.recKey...)
 	b = append(b, key...)
 	b = strconv.AppendInt(b, int64(x), 10)
-	all := string(b)
+	s.runs.scratch = b
+	all := unsafe.String(unsafe.SliceData(b), len(b))
 	ki, mi := len(runRecPrefix)+len(id), len(runRecPrefix)+len(id)+len(set.recKey)+len(key)
 	w, err := s.journalRun("record run", all[:ki], t, all[ki:mi], all[mi:], p.Window+storage.PruneMargin)
 	if err != nil {

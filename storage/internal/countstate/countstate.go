@@ -227,7 +227,10 @@ func (c *State) Reserve(id string, tag uint64, t time.Time, limits []storage.Lim
 
 // Restore records id at instant at (Unix nanoseconds) under keys without
 // checking any limit: the replay of a store's journal. A later Restore of an
-// id already held replaces it (journals replay oldest first).
+// id already held replaces it (journals replay oldest first). It keeps no
+// reference to id or to the keys' strings (it copies them into its pool), so
+// callers may pass strings over memory they reuse once it returns
+// (storage/boltstore's RecordRun).
 func (c *State) Restore(id string, tag uint64, at int64, keys []Recorded) {
 	// Refuse before changing anything: a string the pool cannot hold would
 	// otherwise panic halfway and leave a half-filed reservation.
