@@ -98,7 +98,12 @@ type GateServiceClient interface {
 	// again under the decision's id and "#placed"). A decision_id ending in
 	// "#placed" names that reservation, not a decision: INVALID_ARGUMENT, and
 	// nothing is given back. UNAVAILABLE: nothing was given back, or not all
-	// of it; retry.
+	// of it; retry. Under a token bound to tenants, a decision this sidecar
+	// does not remember making for one of the token's tenants (another
+	// sidecar's, one from before a restart, or one it forgot: it remembers
+	// about 262,000 allows) is PERMISSION_DENIED naming decision_id: nothing is
+	// given back, and retrying here will not change that (the capacity stays
+	// reserved until its window passes).
 	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision. Any outcome says the
@@ -217,7 +222,12 @@ type GateServiceServer interface {
 	// again under the decision's id and "#placed"). A decision_id ending in
 	// "#placed" names that reservation, not a decision: INVALID_ARGUMENT, and
 	// nothing is given back. UNAVAILABLE: nothing was given back, or not all
-	// of it; retry.
+	// of it; retry. Under a token bound to tenants, a decision this sidecar
+	// does not remember making for one of the token's tenants (another
+	// sidecar's, one from before a restart, or one it forgot: it remembers
+	// about 262,000 allows) is PERMISSION_DENIED naming decision_id: nothing is
+	// given back, and retrying here will not change that (the capacity stays
+	// reserved until its window passes).
 	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision. Any outcome says the
