@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -162,6 +163,11 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 		err error
 	}
 	reqs := make(chan received)
+	// seq is the position on the stream of the request last received,
+	// counting from 1: an error answer with an empty request_id names it
+	// (streamErr), the only way left for the dialer to tell which request
+	// got it.
+	seq := 0
 	handlerDone := make(chan struct{})
 	defer close(handlerDone)
 	go func() {
@@ -200,6 +206,7 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			}
 			return err
 		}
+		seq++
 		select {
 		case <-s.stop:
 			// Received after the drain: not decided (the stream's status
@@ -215,11 +222,11 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 		}
 		id := req.GetRequestId()
 		if bad != nil {
-			reply(streamErr(echoedID(id, true), bad.err))
+			reply(streamErr(echoedID(id, true), seq, bad.err))
 			continue
 		}
 		if err := checkID("request_id", id, true); err != nil {
-			answer(id, streamErr(id, err))
+			answer(id, streamErr(id, seq, err))
 			continue
 		}
 		select {
@@ -238,10 +245,11 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			<-sem
 			// Sent without taking the id out of outstanding: the earlier
 			// request with this id is still being decided.
-			reply(streamErr(id, dup))
+			reply(streamErr(id, seq, dup))
 			continue
 		}
 		wg.Add(1)
+		pos := seq
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
@@ -250,12 +258,12 @@ func (s *gateServer) CheckStream(stream pb.GateService_CheckStreamServer) error 
 			// it would end the process and every dialer's streams with it.
 			defer func() {
 				if p := recover(); p != nil {
-					answer(id, streamErr(id, s.panicked(p)))
+					answer(id, streamErr(id, pos, s.panicked(p)))
 				}
 			}()
 			dec, err := s.decide(ctx, "CheckStream", req.GetDial())
 			if err != nil {
-				answer(id, streamErr(id, err))
+				answer(id, streamErr(id, pos, err))
 				return
 			}
 			if !answer(id, &pb.CheckStreamResponse{RequestId: id, Result: &pb.CheckStreamResponse_Decision{Decision: dec}}) && dec.GetAllowed() {
@@ -301,12 +309,20 @@ func (s *gateServer) releaseUndelivered(ctx context.Context, id string) {
 }
 
 // streamErr returns the error response to the request with id (see
-// echoedID).
-func streamErr(id string, err error) *pb.CheckStreamResponse {
+// echoedID), the pos'th request of its stream (counting from 1). An
+// answer whose request_id is empty names no request: its message ends
+// with pos, "(request 3 of this stream, counting from 1)", the only way
+// for the dialer to tell which of its requests it answers (the stream
+// takes its requests in the order sent).
+func streamErr(id string, pos int, err error) *pb.CheckStreamResponse {
 	st := status.Convert(err)
 	id = echoedID(id, false)
+	msg := wireString(st.Message())
+	if id == "" && pos > 0 {
+		msg += " (request " + strconv.Itoa(pos) + " of this stream, counting from 1)"
+	}
 	return &pb.CheckStreamResponse{RequestId: id, Result: &pb.CheckStreamResponse_Error{
-		Error: &pb.StreamError{Code: int32(st.Code()), Message: wireString(st.Message())},
+		Error: &pb.StreamError{Code: int32(st.Code()), Message: msg},
 	}}
 }
 

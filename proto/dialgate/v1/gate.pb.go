@@ -701,7 +701,9 @@ type CheckStreamRequest struct {
 	// Client-chosen identifier echoed in the response. Required, at most 128
 	// bytes, unique among the stream's outstanding requests (a duplicate of an
 	// unanswered one is refused with INVALID_ARGUMENT). An id longer than 128
-	// bytes or not UTF-8 is refused with an empty request_id in the response.
+	// bytes or not UTF-8 is refused with an empty request_id in the response
+	// (its error message ends with the request's position on the stream, see
+	// GateService.CheckStream).
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The dial to decide. Required.
 	Dial          *Dial `protobuf:"bytes,2,opt,name=dial,proto3" json:"dial,omitempty"`
@@ -814,7 +816,8 @@ type CheckStreamResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The request_id of the request answered, exactly as sent; empty for a
 	// request whose id was missing or cannot be echoed as sent (see
-	// CheckStreamRequest.request_id): an empty id names no request.
+	// CheckStreamRequest.request_id): an empty id names no request (the
+	// error's message ends with its position on the stream instead).
 	RequestId string `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Exactly one of decision and error is set. An error means: do not dial.
 	//

@@ -65,8 +65,16 @@ type GateServiceClient interface {
 	// INVALID_ARGUMENT `error` naming request_id, the earlier request is
 	// answered as usual, and the id may be reused once answered. A malformed
 	// request gets a response with `error` set and the stream stays open; one
-	// whose request_id cannot be echoed as sent (longer than 128 bytes, not
-	// UTF-8) is answered with an empty request_id, which names no request. A
+	// whose request_id is missing or cannot be echoed as sent (longer than 128
+	// bytes, not UTF-8, a message that is not protobuf) is answered with an
+	// empty request_id, which names no request, and an `error` whose message
+	// ends with the request's position on the stream, "(request 3 of this
+	// stream, counting from 1)", counting every message the client sent on
+	// it: that request gets no other answer; do not dial it. A request has no
+	// deadline of its own (a deadline on the call ends the whole stream): a
+	// dialer that stops waiting for an answer treats the request as denied (do
+	// not dial) and does not reuse its request_id until that answer arrives,
+	// as it still may (it would be taken for the new request's). A
 	// request larger than the server's limit is not malformed but ends the
 	// stream at once, RESOURCE_EXHAUSTED, before the requests in flight are
 	// answered. If the stream itself fails, every request without a response
@@ -90,7 +98,12 @@ type GateServiceClient interface {
 	// again under the decision's id and "#placed"). A decision_id ending in
 	// "#placed" names that reservation, not a decision: INVALID_ARGUMENT, and
 	// nothing is given back. UNAVAILABLE: nothing was given back, or not all
-	// of it; retry.
+	// of it; retry. Under a token bound to tenants, a decision this sidecar
+	// does not remember making for one of the token's tenants (another
+	// sidecar's, one from before a restart, or one it forgot: it remembers
+	// about 262,000 allows) is PERMISSION_DENIED naming decision_id: nothing is
+	// given back, and retrying here will not change that (the capacity stays
+	// reserved until its window passes).
 	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision. Any outcome says the
@@ -176,8 +189,16 @@ type GateServiceServer interface {
 	// INVALID_ARGUMENT `error` naming request_id, the earlier request is
 	// answered as usual, and the id may be reused once answered. A malformed
 	// request gets a response with `error` set and the stream stays open; one
-	// whose request_id cannot be echoed as sent (longer than 128 bytes, not
-	// UTF-8) is answered with an empty request_id, which names no request. A
+	// whose request_id is missing or cannot be echoed as sent (longer than 128
+	// bytes, not UTF-8, a message that is not protobuf) is answered with an
+	// empty request_id, which names no request, and an `error` whose message
+	// ends with the request's position on the stream, "(request 3 of this
+	// stream, counting from 1)", counting every message the client sent on
+	// it: that request gets no other answer; do not dial it. A request has no
+	// deadline of its own (a deadline on the call ends the whole stream): a
+	// dialer that stops waiting for an answer treats the request as denied (do
+	// not dial) and does not reuse its request_id until that answer arrives,
+	// as it still may (it would be taken for the new request's). A
 	// request larger than the server's limit is not malformed but ends the
 	// stream at once, RESOURCE_EXHAUSTED, before the requests in flight are
 	// answered. If the stream itself fails, every request without a response
@@ -201,7 +222,12 @@ type GateServiceServer interface {
 	// again under the decision's id and "#placed"). A decision_id ending in
 	// "#placed" names that reservation, not a decision: INVALID_ARGUMENT, and
 	// nothing is given back. UNAVAILABLE: nothing was given back, or not all
-	// of it; retry.
+	// of it; retry. Under a token bound to tenants, a decision this sidecar
+	// does not remember making for one of the token's tenants (another
+	// sidecar's, one from before a restart, or one it forgot: it remembers
+	// about 262,000 allows) is PERMISSION_DENIED naming decision_id: nothing is
+	// given back, and retrying here will not change that (the capacity stays
+	// reserved until its window passes).
 	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
 	// ReportOutcome records what happened to a placed call (answered, ring time,
 	// abandoned, recording id), linked to its decision. Any outcome says the
