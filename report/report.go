@@ -262,7 +262,10 @@ type Report struct {
 	// quarter that the store holds when the report is made: an entry
 	// removed since is not counted (the removals made through AdminService
 	// or the dialgate commands are in Changes); zero when Sources.DNC is nil
-	// (see Missing).
+	// (see Missing). A number refused again is one entry dated by its
+	// latest refusal (dnc.Merge): counted in that refusal's quarter, under
+	// its first list and source, and no longer in an earlier quarter's
+	// report made afterwards.
 	DNCAdditions struct {
 		Total    int     `json:"total"`     // entries added in the quarter
 		BySource []Count `json:"by_source"` // by entry source ("unspecified" when it had none)

@@ -237,7 +237,7 @@ Prepared under 工信厅信管函〔2018〕337号 (按季度将治理工作情�
 {{range .R.RingTime}}<tr>{{if not $.R.Tenant}}<td>{{if .Tenant}}{{.Tenant}}{{else}}(none){{end}}</td>{{end}}<td>{{if or .Flagged .RingNotChecked}}<strong>{{end}}{{if .Campaign}}{{.Campaign}}{{else}}(none){{end}}{{if or .Flagged .RingNotChecked}}</strong>{{end}}</td><td class="n">{{.MinSeconds}} s</td><td class="n">{{.RingReported}}</td><td class="n">{{if .Flagged}}<strong>{{.Short}}</strong>{{else}}{{.Short}}{{end}}</td><td class="n">{{if .RingNotChecked}}<strong>{{.RingNotReported}}</strong>{{else}}{{.RingNotReported}}{{end}} ({{printf "%.2f" .RingNotReportedPercent}} %)</td></tr>
 {{else}}<tr><td colspan="6">no unanswered calls of a profile with a minimum ring time reported in the quarter</td></tr>{{end}}</table>
 <h2>Do-not-call additions</h2>
-<p>{{.R.DNCAdditions.Total}} numbers added in the quarter and still listed when the report was made (an entry removed since is not counted: the opt-outs removed through AdminService or the dialgate commands are counted below){{if .R.Tenant}} (every tenant's, not only {{.R.Tenant}}'s: do-not-call entries are not kept per tenant){{end}}.</p>
+<p>{{.R.DNCAdditions.Total}} numbers added in the quarter and still listed when the report was made (an entry removed since is not counted: the opt-outs removed through AdminService or the dialgate commands are counted below; a number refused again is counted in the quarter of its latest refusal, under its first list and source){{if .R.Tenant}} (every tenant's, not only {{.R.Tenant}}'s: do-not-call entries are not kept per tenant){{end}}.</p>
 {{template "chart" .DNC}}
 {{template "chart" .Lists}}
 <h2>Opt-outs removed and consents changed</h2>

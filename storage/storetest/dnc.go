@@ -42,6 +42,8 @@ func dncCases() []testCase[dnc.Store] {
 		{"AddRacingRemove", dncAddRacingRemove},
 		{"RemoveIf", dncRemoveIf},
 		{"RemoveIfRacingReAdd", dncRemoveIfRacingReAdd},
+		{"ConcurrentReAdds", dncConcurrentReAdds},
+		{"ReAddRacingRemoveIf", dncReAddRacingRemoveIf},
 		{"ScanManyPages", dncScanMany},
 		{"Closed", dncClosed},
 		{"StoredRecords", dncStored},
@@ -615,6 +617,72 @@ func dncRemoveIfRacingReAdd(ctx context.Context, h harness[dnc.Store]) error {
 	}, func(num dialgate.Number, es []dnc.Entry) error {
 		if len(es) != 1 || !es[0].AddedAt.Equal(now) {
 			return fmt.Errorf("%s after a conditional removal raced a new refusal: %+v, want the refusal of %s", num, es, now.Format(time.RFC3339))
+		}
+		return nil
+	})
+}
+
+// dncConcurrentReAdds: the callee refuses again on several calls at once
+// (sidecars adding one (number, scope) concurrently, each a later refusal
+// with its own hold, the latest held least). Whatever the order, the entry
+// kept is the stricter of all (dnc.Merge): the latest added_at and the
+// latest hold; its first list, source and evidence stay. A store whose
+// merge read then wrote without checking the entry was unchanged lost one
+// of them (a refusal's date or a longer hold).
+func dncConcurrentReAdds(ctx context.Context, h harness[dnc.Store]) error {
+	const adds = 4
+	at := func(k int) time.Time { return dncT0.Add(time.Duration(k+1) * time.Hour) }
+	hold := func(k int) time.Time { return dncT0.Add(time.Duration(adds-k) * 30 * 24 * time.Hour) }
+	return dncRaceEach(ctx, h, "+86138003", func(s dnc.Store, num dialgate.Number) []func() error {
+		ops := make([]func() error, adds)
+		for k := range ops {
+			ops[k] = func() error {
+				e := dnc.Entry{Number: num, Scope: dnc.GlobalScope, List: "complaints", Source: "call", AddedAt: at(k), HoldUntil: hold(k), Evidence: fmt.Sprintf("decision:dg-%d", k)}
+				if err := s.AddDNC(ctx, e); err != nil {
+					return fmt.Errorf("AddDNC %s (refusal %d of %d at once): %w", num, k, adds, err)
+				}
+				return nil
+			}
+		}
+		return ops
+	}, func(num dialgate.Number, es []dnc.Entry) error {
+		if len(es) != 1 || !es[0].AddedAt.Equal(at(adds-1)) || !es[0].HoldUntil.Equal(hold(0)) ||
+			es[0].List != "opt_out" || es[0].Source != "" || es[0].Evidence != "" {
+			return fmt.Errorf("%s after %d concurrent re-adds: %+v, want the first entry (list opt_out, no source or evidence) added at %s, held until %s",
+				num, adds, es, at(adds-1).Format(time.RFC3339), hold(0).Format(time.RFC3339))
+		}
+		return nil
+	})
+}
+
+// dncReAddRacingRemoveIf: an admin removes an opt-out whose hold has ended,
+// judged on the entry it read (RemoveDNCIf with that entry's added_at),
+// while the callee refuses again (dating the same entry again, as
+// Lists.Add stores it: no hold). Whatever the order (the removal first,
+// then the refusal listed afresh; or the refusal first, the removal then
+// refused with dnc.ErrChanged), the new refusal is listed.
+func dncReAddRacingRemoveIf(ctx context.Context, h harness[dnc.Store]) error {
+	now := dncT0.Add(400 * 24 * time.Hour)
+	return dncRaceEach(ctx, h, "+86138004", func(s dnc.Store, num dialgate.Number) []func() error {
+		return []func() error{
+			func() error {
+				err := s.RemoveDNCIf(ctx, num, dnc.GlobalScope, now, dnc.RemoveCondition{AddedNotAfter: dncT0})
+				if err != nil && !errors.Is(err, dnc.ErrChanged) {
+					return fmt.Errorf("RemoveDNCIf %s racing a new refusal: %w", num, err)
+				}
+				return nil
+			},
+			func() error {
+				e := dnc.Entry{Number: num, Scope: dnc.GlobalScope, List: "opt_out", Source: "call", AddedAt: now}
+				if err := s.AddDNC(ctx, e); err != nil {
+					return fmt.Errorf("AddDNC %s racing a conditional removal: %w", num, err)
+				}
+				return nil
+			},
+		}
+	}, func(num dialgate.Number, es []dnc.Entry) error {
+		if len(es) != 1 || !es[0].AddedAt.Equal(now) {
+			return fmt.Errorf("%s after a new refusal raced a conditional removal: %+v, want listed, added at %s", num, es, now.Format(time.RFC3339))
 		}
 		return nil
 	})
