@@ -80,6 +80,12 @@ func TestFileListsAtOnceAndHoldsRecordings(t *testing.T) {
 	if strings.Contains(c.Callee, callee.Digits()) {
 		t.Fatal("raw number stored")
 	}
+	// The listing is dated at the filing: the profile's removal hold runs
+	// from its added_at, so an earlier date would release it early.
+	es, err := e.store.DNCEntries(ctx, callee)
+	if err != nil || len(es) != 1 || !es[0].AddedAt.Equal(fri) || es[0].Source != "complaint" {
+		t.Fatalf("listing after the complaint: %+v %v, want one entry added at %s by the complaint", es, err, fri)
+	}
 	dec, _ := e.gate.Check(ctx, dial)
 	if dec.Allowed || !dec.Has(dialgate.CodeDNCListed) {
 		t.Fatalf("dial after complaint: %v", dec.Codes())

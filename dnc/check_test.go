@@ -565,6 +565,10 @@ func TestRemoveKeepsConfiguredHold(t *testing.T) {
 	if err := c.Remove(ctx, n, fin, t0.AddDate(0, 6, 0)); !errors.Is(err, ErrHeld) {
 		t.Fatalf("remove 6 months in: %v, want ErrHeld", err)
 	}
+	// To the second: one second before the 12 months end it is still held.
+	if err := c.Remove(ctx, n, fin, t0.AddDate(0, 12, 0).Add(-time.Second)); !errors.Is(err, ErrHeld) {
+		t.Fatalf("remove 1 s before 12 months: %v, want ErrHeld", err)
+	}
 	if err := c.Remove(ctx, n, MustParseScope("industry:loans"), t0.AddDate(2, 0, 0)); !errors.Is(err, ErrNotListed) {
 		t.Fatalf("remove of a scope not listed: %v, want ErrNotListed", err)
 	}

@@ -218,3 +218,47 @@ func TestListsBloomSizeBounded(t *testing.T) {
 		t.Errorf("bloomSize(2e9, 0.001) = %d bits, %d hashes, %v; want ≈ 14.4 bits an entry and 10 hashes", m, k, err)
 	}
 }
+
+// slowFeedStore is a feedStore whose FeedSyncer cannot confirm that the feed
+// has relayed every change (SyncDNC fails while lagging is set), as a shared
+// store's does when its feed is slow but not lost.
+type slowFeedStore struct {
+	*feedStore
+	lagging atomic.Bool
+}
+
+func (s *slowFeedStore) SyncDNC(context.Context) error {
+	if s.lagging.Load() {
+		return errors.New("feed probe timed out")
+	}
+	return nil
+}
+
+// While the feed cannot be confirmed (SyncDNC fails), Lookup reads the store:
+// the cache may hold a "not listed" answer that another process's opt-out,
+// not yet relayed, has made stale.
+func TestLaggingFeedBypassesCache(t *testing.T) {
+	ctx := context.Background()
+	st := &slowFeedStore{feedStore: &feedStore{testStore: newTestStore()}}
+	l, err := NewLists(ctx, st, ListsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := num("+8613900139000")
+	st.lagging.Store(true)
+	// Read from the store (the feed cannot be confirmed) and cached: not listed.
+	if es, err := l.Lookup(ctx, n); err != nil || len(es) != 0 {
+		t.Fatalf("first lookup: %v %v, want not listed", es, err)
+	}
+	// Another process lists n; the lagging feed has not told l.
+	if err := st.testStore.AddDNC(ctx, Entry{Number: n, Scope: GlobalScope, List: "opt_out", AddedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Lookup(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) == 0 {
+		t.Fatal("Lookup while the feed lags: not listed (a cached answer), for a number another process listed")
+	}
+}

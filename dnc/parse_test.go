@@ -30,6 +30,11 @@ func TestParseList(t *testing.T) {
 			[]string{"+12125550102"}, []int64{1, 2}},
 		{"cn country code without plus", "8613800138000\n13800138001\n86 138 0013 8002\n", ParseOptions{CountryCode: 86},
 			[]string{"+8613800138001"}, []int64{1, 3}},
+		// Where prefixing the country code still makes a number of a valid
+		// length (+61 61…, +49 49…), only this refusal keeps the callee listed.
+		{"au country code without plus", "61412345678\n0412345679\n", ParseOptions{CountryCode: 61},
+			[]string{"+61412345679"}, []int64{1}},
+		{"de country code without plus", "4930123456\n", ParseOptions{CountryCode: 49}, nil, []int64{1}},
 		// A national number with its trunk prefix 0 (as CN, UK and AU files
 		// write them) is that country's number without the 0: read with the
 		// 0 kept it would be a number no dial is ever made to, and the callee

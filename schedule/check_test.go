@@ -316,3 +316,20 @@ func TestAllowedPathDoesNotAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestDSTHourAfterChangeInCalleeZone: the hour after a change of UTC offset
+// is judged in the new offset. America/Santiago sets its clocks back at
+// midnight (Sunday 00:00 -03 becomes Saturday 23:00 -04): with a Sunday-only
+// window, 23:30 on that Saturday is outside it, although the old offset would
+// read 00:30 on Sunday. (No shipped window reaches the hours around a DST
+// change; a custom window near midnight does.)
+func TestDSTHourAfterChangeInCalleeZone(t *testing.T) {
+	cfg := Config{Windows: []Window{{Days: []string{"sun"}, Ranges: []string{"00:00-02:00"}, Cite: citeU}}}
+	w := mustCheck(t, cfg)
+	const santiago = "+56221234567"
+	runSteps(t, w, []step{
+		{santiago, "2026-04-05T02:30:00Z", dialgate.CodeOutsideWindow, "2026-04-05T00:00:00-04:00"}, // Saturday 23:30 -03
+		{santiago, "2026-04-05T03:30:00Z", dialgate.CodeOutsideWindow, "2026-04-05T00:00:00-04:00"}, // Saturday 23:30 -04, the hour repeated
+		{santiago, "2026-04-05T04:30:00Z", "", ""},                                                  // Sunday 00:30 -04
+	})
+}

@@ -270,6 +270,26 @@ func dncRemove(ctx context.Context, h harness[dnc.Store]) error {
 	if es, err := s.DNCEntries(ctx, a.Number); err != nil || len(es) != 0 {
 		return fmt.Errorf("after remove: %v, %v", es, err)
 	}
+	// Removing one scope of a number listed in several removes that scope
+	// only: a tenant's removal never takes the global opt-out stored before
+	// it (nor a campaign's stored after it).
+	g := dncEntry("+8613800138001", "global", 24*time.Hour)
+	b := dncEntry("+8613800138001", "tenant:acme", 24*time.Hour)
+	c := dncEntry("+8613800138001", "campaign:x", 24*time.Hour)
+	if err := s.AddDNC(ctx, g, b, c); err != nil {
+		return err
+	}
+	if err := s.RemoveDNC(ctx, b.Number, b.Scope, dncT0.Add(24*time.Hour)); err != nil {
+		return fmt.Errorf("remove %s of a number also listed global and campaign:x: %w", b.Scope, err)
+	}
+	es, err := s.DNCEntries(ctx, b.Number)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(es, func(x, y dnc.Entry) int { return strings.Compare(x.Scope.String(), y.Scope.String()) })
+	if len(es) != 2 || sameEntry(es[0], c) != nil || sameEntry(es[1], g) != nil {
+		return fmt.Errorf("after removing %s: %v, want the campaign:x and global entries kept", b.Scope, es)
+	}
 	return nil
 }
 
