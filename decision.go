@@ -1,8 +1,12 @@
 package dialgate
 
 import (
+	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/dialgate/dialgate/internal/textsafe"
 )
 
 // Code is a stable, machine-readable reason code such as "dnc.listed". The codes
@@ -256,4 +260,39 @@ type Outcome struct {
 	Disposition string `json:"disposition,omitempty"`
 	// RecordingID links the call's recording.
 	RecordingID string `json:"recording_id,omitempty"`
+}
+
+// MaxDecisionIDLen is the longest decision id, in bytes, a Gate issues and
+// takes back: 128, the limit of the gRPC sidecar's decision_id fields,
+// well under what every store keys by it (storage.MaxKeyLen, with the
+// prefixes and keys the checks add; PostgreSQL's index entries). A
+// decision id is 1 to MaxDecisionIDLen bytes of UTF-8 text without control
+// characters, line or paragraph separators or bidirectional formatting
+// characters. An id source (WithDecisionIDs) giving another makes Check
+// deny (audit.unavailable, an error wrapping ErrInvalidConfig); Release,
+// ReportOutcome and MarkPlaced refuse one with an error naming
+// decision_id (ErrInvalidOutcome).
+const MaxDecisionIDLen = 128
+
+// decisionIDProblem describes what makes id no decision id (see
+// MaxDecisionIDLen), or returns "" when it is one.
+func decisionIDProblem(id string) string {
+	switch {
+	case id == "":
+		return "missing"
+	case len(id) > MaxDecisionIDLen:
+		return fmt.Sprintf("%d bytes, longer than %d bytes", len(id), MaxDecisionIDLen)
+	case !utf8.ValidString(id):
+		return "not valid UTF-8"
+	}
+	return textsafe.Problem(id, textsafe.Line)
+}
+
+// decisionIDError is decisionIDProblem as an error naming decision_id,
+// wrapping ErrInvalidOutcome, or nil.
+func decisionIDError(id string) error {
+	if p := decisionIDProblem(id); p != "" {
+		return &FieldError{Field: "decision_id", Problem: p, Err: ErrInvalidOutcome}
+	}
+	return nil
 }

@@ -175,8 +175,10 @@ func (g *Gate) CheckNames() []string {
 // error. A non-nil error means no trustworthy decision was possible — a malformed
 // dial (wrapping ErrInvalidDial, reason dial.invalid), an audit failure
 // (wrapping ErrAuditUnavailable, reason audit.unavailable), an empty id from
-// the WithDecisionIDs function (wrapping ErrInvalidConfig, reason
-// audit.unavailable, not recorded), a Clock reading before 2000, a Clock or
+// the WithDecisionIDs function, or one that is no decision id (longer than
+// MaxDecisionIDLen, not UTF-8, holding a control character; the Decision
+// then has no id) (wrapping ErrInvalidConfig, reason audit.unavailable,
+// not recorded), a Clock reading before 2000, a Clock or
 // an id function that panics (the same), a Gate not created with New or a
 // nil ctx (the same, naming it) — and the Decision returned with
 // it denies. A check that fails, times out
@@ -224,6 +226,17 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		g.log.Error("dialgate: the decision id source returned an empty id; denying")
 		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision has no id, so it cannot be recorded"}}
 		return dec, fmt.Errorf("decision id: empty id from the id source: %w", ErrInvalidConfig)
+	}
+	if p := decisionIDProblem(dec.ID); p != "" {
+		// An id the stores cannot key (a pause after the call's outcome
+		// would not be recorded), the sidecar cannot send or a dialer
+		// cannot give back (MaxDecisionIDLen): deny, as for no id. The
+		// id is not logged whole (it may be long, or hold control
+		// characters).
+		g.log.Error("dialgate: the decision id source returned an id that is no decision id; denying", "problem", p)
+		dec.ID = ""
+		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision id source gave an id that is not a decision id (" + p + "; see MaxDecisionIDLen), so the decision cannot be recorded"}}
+		return dec, fmt.Errorf("decision id: from the id source: %s (at most %d bytes of text): %w", p, MaxDecisionIDLen, ErrInvalidConfig)
 	}
 	if t.Before(minClock) {
 		// A Clock that reads the zero time (a zero-valued test clock) or a
@@ -682,8 +695,8 @@ func (g *Gate) Release(ctx context.Context, d Decision) error {
 	if err := g.usable(ctx); err != nil {
 		return err
 	}
-	if d.ID == "" {
-		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
+	if err := decisionIDError(d.ID); err != nil {
+		return err
 	}
 	if err := notRecountID(d.ID); err != nil {
 		return err
@@ -868,8 +881,8 @@ func (g *Gate) ReportOutcome(ctx context.Context, o Outcome) error {
 	if err := g.usable(ctx); err != nil {
 		return err
 	}
-	if o.DecisionID == "" {
-		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
+	if err := decisionIDError(o.DecisionID); err != nil {
+		return err
 	}
 	at, err := g.readClock("outcome")
 	if err != nil {
@@ -949,8 +962,8 @@ func (g *Gate) markPlacedOf(ctx context.Context, o Outcome) error {
 	if err := g.usable(ctx); err != nil {
 		return err
 	}
-	if o.DecisionID == "" {
-		return &FieldError{Field: "decision_id", Problem: "missing", Err: ErrInvalidOutcome}
+	if err := decisionIDError(o.DecisionID); err != nil {
+		return err
 	}
 	at, err := g.readClock("mark")
 	if err != nil {

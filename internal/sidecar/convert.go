@@ -17,8 +17,15 @@ import (
 )
 
 // maxIDLen bounds ids that come over the wire (decision, request, consent and
-// recording ids).
+// recording ids). It is dialgate.MaxDecisionIDLen, the longest id a Gate
+// issues, so that every decision id the sidecar sends can be released and
+// reported back (the two arrays below fail to compile if they differ).
 const maxIDLen = 128
+
+var (
+	_ [maxIDLen - dialgate.MaxDecisionIDLen]struct{}
+	_ [dialgate.MaxDecisionIDLen - maxIDLen]struct{}
+)
 
 // invalid returns an InvalidArgument status naming field.
 func invalid(field, format string, args ...any) error {

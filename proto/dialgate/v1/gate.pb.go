@@ -481,6 +481,10 @@ func (x *Reason) GetEvidence() []*Evidence {
 type Decision struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Identifies the decision in the audit log, Release and ReportOutcome.
+	// At most 128 bytes of UTF-8 text without control characters (the limit
+	// of ReleaseRequest.decision_id and ReportOutcomeRequest.decision_id): a
+	// sidecar whose id source would give another denies the dial instead
+	// (Internal error), so every id it sends can be given back.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The decision instant (server clock).
 	At *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
@@ -915,7 +919,8 @@ func (*CheckStreamResponse_Error) isCheckStreamResponse_Result() {}
 // not placed.
 type ReleaseRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The decision's id. Required.
+	// The decision's id (Decision.id). Required; at most 128 bytes of text
+	// without control characters, else INVALID_ARGUMENT naming decision_id.
 	DecisionId    string `protobuf:"bytes,1,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -998,7 +1003,9 @@ func (*ReleaseResponse) Descriptor() ([]byte, []int) {
 // ReportOutcomeRequest reports what happened to a placed call.
 type ReportOutcomeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The id of the decision that allowed the call. Required.
+	// The id of the decision that allowed the call (Decision.id). Required; at
+	// most 128 bytes of text without control characters, else
+	// INVALID_ARGUMENT naming decision_id.
 	DecisionId string `protobuf:"bytes,1,opt,name=decision_id,json=decisionId,proto3" json:"decision_id,omitempty"`
 	// The dial as sent in CheckRequest. Optional, but send it: the server keeps
 	// no copy of decided dials, and the checks that observe outcomes need its
