@@ -38,9 +38,10 @@ func TestConfigKeyWithoutValueRefused(t *testing.T) {
 			t.Errorf("%s: ParseConfig(%q) = %v; want ErrConfig naming %q: no value", c.name, c.yaml, err, c.key)
 		}
 	}
-	// Values given, and keys left out, still load.
+	// Values given, and keys left out, still load ("{}": every default;
+	// an empty file is refused since session 21, TestConfigEmptyFileRefused).
 	for _, ok := range []string{
-		"",
+		"{}",
 		base,
 		base + "tokens_file: /etc/dialgate/tokens.yaml\ntls: {cert_file: c, key_file: k, client_ca_file: ca}\n",
 		base + "registries: []\n",
