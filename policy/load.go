@@ -88,11 +88,45 @@ func Load(nameOrPath string) (*Profile, error) {
 // LoadFile reads, resolves and validates the profile file at path. Its extends
 // may name a built-in profile or a file relative to path's directory.
 func LoadFile(path string) (*Profile, error) {
+	return loadFile(path, nil)
+}
+
+// LoadWithFiles is Load that also returns the files it read: for a profile
+// file, its path then each file of its extends chain in order (the paths
+// it opened them by: relative extends joined to the directory of the file
+// naming them); none for a built-in profile. A caller that refuses a
+// profile file others may write (dialgate serve) checks them all: whoever
+// may write a file the profile extends changes the rules as surely as
+// whoever may write the profile.
+func LoadWithFiles(nameOrPath string) (*Profile, []string, error) {
+	if slices.Contains(Builtins(), nameOrPath) {
+		p, err := Builtin(nameOrPath)
+		return p, nil, err
+	}
+	if nameRE.MatchString(nameOrPath) && !strings.Contains(nameOrPath, ".") {
+		if _, err := os.Stat(nameOrPath); err != nil {
+			return nil, nil, unknownErr(nameOrPath)
+		}
+	}
+	var read []string
+	p, err := loadFile(nameOrPath, &read)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, read, nil
+}
+
+// loadFile is LoadFile, appending each file it reads to *read (nil: not
+// recorded).
+func loadFile(path string, read *[]string) (*Profile, error) {
 	data, err := yamlx.ReadFile(path)
 	if err != nil {
 		return nil, readErr(err)
 	}
-	return parse(path, data, loader{dir: filepath.Dir(path), files: true}, 0)
+	if read != nil {
+		*read = append(*read, path)
+	}
+	return parse(path, data, loader{dir: filepath.Dir(path), files: true, read: read}, 0)
 }
 
 // readErr wraps an error of yamlx.ReadFile: a file too large is a profile
@@ -140,6 +174,9 @@ func Merge(base *Profile, patch []byte) (*Profile, error) {
 type loader struct {
 	dir   string // directory for relative extends paths
 	files bool   // whether extends may name files
+	// read, when not nil, collects the path of each file read
+	// (LoadWithFiles).
+	read *[]string
 }
 
 func parse(file string, data []byte, l loader, depth int) (*Profile, error) {
@@ -262,5 +299,8 @@ func (l loader) resolve(ref string, depth int) (*Profile, error) {
 		}
 		return nil, err
 	}
-	return parse(path, data, loader{dir: filepath.Dir(path), files: true}, depth)
+	if l.read != nil {
+		*l.read = append(*l.read, path)
+	}
+	return parse(path, data, loader{dir: filepath.Dir(path), files: true, read: l.read}, depth)
 }

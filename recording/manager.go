@@ -21,8 +21,8 @@ import (
 // serialises the read-modify-write of each recording.
 //
 // Its methods take the current instant t from the caller. A zero t (a
-// time.Time never set) is refused by Register, End, Delete, Due, Sweep and
-// SweepDue with an error wrapping ErrInvalid that names t.
+// time.Time never set) is refused by Register, End, Link, Delete, Due, Sweep
+// and SweepDue with an error wrapping ErrInvalid that names t.
 type Manager struct {
 	cfg     Config
 	store   Store
@@ -528,6 +528,11 @@ func (m *Manager) HoldCallee(ctx context.Context, n dialgate.Number, h Hold) ([]
 // under another tenant than tenant is not linked (ErrInvalid): one tenant's
 // report must not claim another's recording.
 func (m *Manager) Link(ctx context.Context, t time.Time, id, decisionID string, callee dialgate.Number, tenant string) error {
+	// A zero t would count the retention of a recording whose end is not
+	// known from year 1: not lengthened past the call's real end.
+	if err := zeroInstant(t); err != nil {
+		return err
+	}
 	err := m.store.UpdateRecording(ctx, id, func(r *Recording) error {
 		if callee.IsValid() && r.Tenant != "" && r.Tenant != tenant {
 			return fmt.Errorf("%w: recording %s belongs to another tenant than the dial's", ErrInvalid, id)

@@ -367,7 +367,7 @@ function mayDial(client, dial, token, deadline) {
         reject(new Error(`denied: ${codes}`));
         return;
       }
-      const why = notDialable(dec, Date.now());
+      const why = notDialable(dec);
       if (why) {
         reject(new Error(why));
         return;
@@ -378,10 +378,17 @@ function mayDial(client, dial, token, deadline) {
 }
 
 // notDialable returns why the allow dec may not be dialled at nowMs
-// (milliseconds since the epoch), or '' when it may: nowMs is before its
-// valid_until. Call it again right before placing the call when the dialer
-// holds the decision (a queue, a retry).
-function notDialable(dec, nowMs) {
+// (milliseconds since the epoch; default: this host's clock now), or ''
+// when it may: nowMs is before its valid_until. Call it again right before
+// placing the call when the dialer holds the decision (a queue, a retry).
+// A clock before 2000 (reset to 1970) is not a clock reading: it is before
+// every valid_until and would keep the allow dialable for ever
+// (dialgate.Decision.DialableAt refuses it too).
+function notDialable(dec, nowMs = Date.now()) {
+  if (!(nowMs >= Date.UTC(2000, 0, 1))) {
+    const at = Number.isFinite(nowMs) ? new Date(nowMs).toISOString() : String(nowMs);
+    return `this host's clock reads ${at}, before 2000: set the clock; no allow is dialable on it`;
+  }
   const vu = dec.valid_until;
   if (!vu) {
     return 'allowed without valid_until (a sidecar older than this client): nothing says how long the allow holds; upgrade the sidecar';

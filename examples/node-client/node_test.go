@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +121,33 @@ type oldServer struct {
 
 func (oldServer) Check(context.Context, *pb.CheckRequest) (*pb.CheckResponse, error) {
 	return &pb.CheckResponse{Decision: &pb.Decision{Id: "dg-old", At: timestamppb.Now(), Allowed: true}}, nil
+}
+
+// TestNodeClientRefusesClockBefore2000: a dialer host whose clock was reset
+// (1970) reads every valid_until as in the future, so the client printed
+// DIAL for an allow it should have taken as of no known time. As
+// dialgate.Decision.DialableAt, a clock before 2000 is not dialable. The
+// clock is set back for the dialability check alone (a preload replacing
+// Date.now there), so that the connection's deadlines still hold.
+func TestNodeClientRefusesClockBefore2000(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	if _, err := os.Stat("node_modules/@grpc/grpc-js"); err != nil {
+		t.Skip("node_modules missing: run `npm ci` in examples/node-client")
+	}
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := exampletest.ServeGate(t, g)
+	pre := filepath.Join(t.TempDir(), "clock1970.js")
+	if err := os.WriteFile(pre, []byte("const now = Date.now;\nDate.now = function () { return new Error().stack.includes('notDialable') ? 86400000 : now.call(Date); };\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node, "-r", pre, "client.js", "--addr", addr, "--to", "+8613900139001", "--lead", "crm-1").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "DO NOT DIAL") || !strings.Contains(string(out), "clock") {
+		t.Fatalf("exit ok=%v output %q; want DO NOT DIAL naming the clock", err == nil, out)
+	}
 }

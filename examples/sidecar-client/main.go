@@ -81,8 +81,14 @@ func mayDial(ctx context.Context, gate pb.GateServiceClient, d *pb.Dial) (string
 
 // dialable returns nil when the allow dec may still be dialled at now: now
 // is before its valid_until. Call it again right before placing the call
-// when the dialer holds the decision (a queue, a retry).
+// when the dialer holds the decision (a queue, a retry). A now before 2000
+// (a clock reset, a zero time) is not a clock reading: it is before every
+// valid_until and would keep the allow dialable for ever
+// (dialgate.Decision.DialableAt refuses it too).
 func dialable(dec *pb.Decision, now time.Time) error {
+	if now.Before(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		return fmt.Errorf("this host's clock reads %s, before 2000: set the clock; no allow is dialable on it", now.UTC().Format(time.RFC3339))
+	}
 	vu := dec.GetValidUntil()
 	if vu == nil {
 		return fmt.Errorf("allowed without valid_until (a sidecar older than this client): nothing says how long the allow holds; upgrade the sidecar")

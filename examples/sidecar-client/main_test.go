@@ -126,3 +126,19 @@ type oldServer struct {
 func (oldServer) Check(context.Context, *pb.CheckRequest) (*pb.CheckResponse, error) {
 	return &pb.CheckResponse{Decision: &pb.Decision{Id: "dg-old", At: timestamppb.Now(), Allowed: true}}, nil
 }
+
+// TestDialableRefusesClockBefore2000: a dialer whose clock was reset (1970,
+// a zero time) reads every valid_until as in the future, so an allow it
+// queued stayed dialable for ever. As dialgate.Decision.DialableAt since
+// session 21, a now before 2000 is not a clock reading: not dialable.
+func TestDialableRefusesClockBefore2000(t *testing.T) {
+	dec := &pb.Decision{Allowed: true, ValidUntil: timestamppb.New(time.Date(2026, 12, 6, 12, 0, 30, 0, time.UTC))}
+	if err := dialable(dec, time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatalf("an allow before its valid_until: %v", err)
+	}
+	for _, now := range []time.Time{{}, time.Unix(0, 0), time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC)} {
+		if err := dialable(dec, now); err == nil || !strings.Contains(err.Error(), "clock") {
+			t.Errorf("dialable at %v: %v; want an error naming the clock", now, err)
+		}
+	}
+}

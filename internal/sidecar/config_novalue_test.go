@@ -38,8 +38,8 @@ func TestConfigKeyWithoutValueRefused(t *testing.T) {
 			t.Errorf("%s: ParseConfig(%q) = %v; want ErrConfig naming %q: no value", c.name, c.yaml, err, c.key)
 		}
 	}
-	// Values given, and keys left out, still load.
-	// (An empty file is refused: TestConfigEmptyFileRefused.)
+	// Values given, and keys left out, still load ("{}": every default;
+	// an empty file is refused since session 21, TestConfigEmptyFileRefused).
 	for _, ok := range []string{
 		"{}",
 		base,

@@ -3,6 +3,7 @@ package sidecar
 import (
 	"context"
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ func TestListenAndUnixRefused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	both.Data = filepath.Join(t.TempDir(), "data")
-	wantBoth("Serve", Serve(ctx, both, ioDiscard{}, nil))
+	wantBoth("Serve", Serve(ctx, both, io.Discard, nil))
 
 	alone := Config{Unix: sock, MetricsListen: "off"}
 	if err := alone.Validate(); err != nil {

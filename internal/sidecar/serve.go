@@ -126,10 +126,11 @@ func CheckFiles(cfg Config) error {
 }
 
 // checkProfileFile refuses (wrapping ErrConfig, naming the file and its
-// mode) a profile given as a file that other users may write: it holds
-// the rules themselves, and whoever may write it could drop the
-// do-not-call check or the calling windows at the next start. A built-in
-// profile name is not a file.
+// mode) a profile given as a file that other users may write, or that
+// extends such a file: it holds the rules themselves, and whoever may
+// write it could drop the do-not-call check or the calling windows at the
+// next start. A built-in profile name is not a file; a profile that does
+// not load is left for policy.Load (Open) to name.
 func checkProfileFile(profile string) error {
 	if slices.Contains(policy.Builtins(), profile) {
 		return nil
@@ -137,5 +138,28 @@ func checkProfileFile(profile string) error {
 	if _, err := os.Stat(profile); err != nil {
 		return nil // not a file: policy.Load names the problem
 	}
-	return checkFileMode("profile", profile, "", "")
+	if err := checkFileMode("profile", profile, "", ""); err != nil {
+		return err
+	}
+	_, files, err := policy.LoadWithFiles(profile)
+	if err != nil {
+		return nil // policy.Load (Open) names the problem
+	}
+	return checkProfileFiles(files)
+}
+
+// checkProfileFiles refuses (checkFileMode) any of files, a profile file
+// and the files of its extends chain (policy.LoadWithFiles), that other
+// users may write.
+func checkProfileFiles(files []string) error {
+	for i, f := range files {
+		key := "profile"
+		if i > 0 {
+			key = "profile's extends"
+		}
+		if err := checkFileMode(key, f, "", ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }

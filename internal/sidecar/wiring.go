@@ -77,11 +77,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	prof, err := policy.Load(cfg.Profile)
+	prof, profFiles, err := policy.LoadWithFiles(cfg.Profile)
 	if err != nil {
 		return nil, fmt.Errorf("%w: profile: %w", ErrConfig, err)
 	}
-	if err := checkProfileFile(cfg.Profile); err != nil {
+	if err := checkProfileFiles(profFiles); err != nil {
 		return nil, err
 	}
 	// The registry snapshots are the operator's input: one missing or
