@@ -107,6 +107,16 @@ func (st *keyState) prune(cutoff int64) {
 	st.oldest = oldest
 }
 
+// insert adds the value x recorded at t for id at index i of st.vals (as
+// find placed it), keeping st.oldest the oldest record of the key.
+func (st *keyState) insert(i, x int, t int64, id string) {
+	if len(st.vals) == 0 {
+		st.oldest = t
+	}
+	st.oldest = min(st.oldest, t)
+	st.vals = slices.Insert(st.vals, i, val{x: x, at: t, id: id})
+}
+
 func (st *keyState) find(x int) (int, bool) {
 	return slices.BinarySearchFunc(st.vals, x, func(v val, x int) int { return v.x - x })
 }
@@ -384,11 +394,7 @@ func (r *Set[K]) AddStep(id string, k K, x int, t int64, maxStep int) (int, bool
 		}
 		v.at = max(v.at, t)
 	} else {
-		if len(st.vals) == 0 {
-			st.oldest = t
-		}
-		st.oldest = min(st.oldest, t)
-		st.vals = slices.Insert(st.vals, i, val{x: x, at: t, id: id})
+		st.insert(i, x, t, id)
 	}
 	r.ids[id] = idRef[K]{k: k, x: x, at: t}
 	return 0, true
@@ -502,11 +508,7 @@ func (r *Set[K]) Restore(id string, k K, x int, t int64) {
 		v.more = append(v.more, id)
 		v.at = max(v.at, t)
 	} else {
-		if len(st.vals) == 0 {
-			st.oldest = t
-		}
-		st.oldest = min(st.oldest, t)
-		st.vals = slices.Insert(st.vals, i, val{x: x, at: t, id: id})
+		st.insert(i, x, t, id)
 	}
 	r.ids[id] = idRef[K]{k: k, x: x, at: t}
 }
