@@ -155,7 +155,8 @@ func numberFromDigits(s string, v uint64, n int) (Number, error) {
 		// "+86 010 5800 1234" is "+86 10 5800 1234" with its trunk prefix
 		// kept: two spellings of one number must not be two Numbers (the
 		// second would miss the first's do-not-call entries and caps).
-		err := numberErr(s, `national number starts with 0 (a national trunk prefix) after the country code; write "+86 10 5800 1234", not "+86 010 5800 1234"`)
+		ccv, rest, nd := v/decimal.Pow10[n-cc], v%decimal.Pow10[n-cc-1], n-cc-1
+		err := numberErr(s, fmt.Sprintf(`national number starts with 0 (a national trunk prefix) after the country code; write "+%d %0*d", not "+%d 0%0*d"`, ccv, nd, rest, ccv, nd, rest))
 		err.(*NumberError).err = ErrTrunkPrefix
 		return Number{}, err
 	}
