@@ -268,10 +268,11 @@ type Outcome struct {
 // prefixes and keys the checks add; PostgreSQL's index entries). A
 // decision id is 1 to MaxDecisionIDLen bytes of UTF-8 text without control
 // characters, line or paragraph separators or bidirectional formatting
-// characters. An id source (WithDecisionIDs) giving another makes Check
-// deny (audit.unavailable, an error wrapping ErrInvalidConfig); Release,
-// ReportOutcome and MarkPlaced refuse one with an error naming
-// decision_id (ErrInvalidOutcome).
+// characters. An id source (WithDecisionIDs) giving another, or one ending
+// in "#placed" (the suffix of a recount's reservation, which Release
+// refuses), makes Check deny (audit.unavailable, an error wrapping
+// ErrInvalidConfig); Release, ReportOutcome and MarkPlaced refuse one with
+// an error naming decision_id (ErrInvalidOutcome).
 const MaxDecisionIDLen = 128
 
 // decisionIDProblem describes what makes id no decision id (see

@@ -151,3 +151,28 @@ func TestDecisionIDNotText(t *testing.T) {
 		}
 	}
 }
+
+// A Gate whose id source gives an id ending in "#placed" (the suffix of a
+// recount's reservation, which Release refuses as never given back)
+// denies: every id Check issues can be released, and no decision shares
+// its reservations' id with the recount of another ("d1" and "d1#placed").
+// Before session 21's re-read such a dial was allowed and its Release
+// refused, its capacity held for the whole window.
+func TestDecisionIDRecountSuffix(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 12, 7, 11, 0, 0, 0, time.UTC)
+	d := dialgate.Dial{To: dialgate.MustParseNumber("+447700900123"), Purpose: dialgate.PurposeMarketing, Tenant: "acme"}
+	g, err := dialgate.New(nil, dialgate.WithoutAuditLog(), dialgate.WithDecisionIDs(func() string { return "d1#placed" }),
+		dialgate.WithClock(dialgate.ClockFunc(func() time.Time { return at })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := g.Check(ctx, d)
+	if dec.Allowed {
+		rerr := g.Release(ctx, dec)
+		t.Fatalf("id %q: allowed, and its Release: %v", dec.ID, rerr)
+	}
+	if !dec.Has(dialgate.CodeAuditUnavailable) || !errors.Is(err, dialgate.ErrInvalidConfig) || dec.ID != "" {
+		t.Fatalf("id %q: %v, err %v", dec.ID, dec.Reasons, err)
+	}
+}

@@ -176,7 +176,8 @@ func (g *Gate) CheckNames() []string {
 // dial (wrapping ErrInvalidDial, reason dial.invalid), an audit failure
 // (wrapping ErrAuditUnavailable, reason audit.unavailable), an empty id from
 // the WithDecisionIDs function, or one that is no decision id (longer than
-// MaxDecisionIDLen, not UTF-8, holding a control character; the Decision
+// MaxDecisionIDLen, not UTF-8, holding a control character, ending in
+// "#placed"; the Decision
 // then has no id) (wrapping ErrInvalidConfig, reason audit.unavailable,
 // not recorded), a Clock reading before 2000, a Clock or
 // an id function that panics (the same), a Gate not created with New or a
@@ -227,7 +228,13 @@ func (g *Gate) Check(ctx context.Context, d Dial) (Decision, error) {
 		dec.Reasons = []Reason{{Code: CodeAuditUnavailable, Check: "audit", Message: "the decision has no id, so it cannot be recorded"}}
 		return dec, fmt.Errorf("decision id: empty id from the id source: %w", ErrInvalidConfig)
 	}
-	if p := decisionIDProblem(dec.ID); p != "" {
+	p := decisionIDProblem(dec.ID)
+	if p == "" && strings.HasSuffix(dec.ID, placedSuffix) {
+		// Release refuses it (notRecountID), and its reservations would
+		// share the id of another decision's recount.
+		p = fmt.Sprintf("ends in %q, the suffix of a recount's reservation", placedSuffix)
+	}
+	if p != "" {
 		// An id the stores cannot key (a pause after the call's outcome
 		// would not be recorded), the sidecar cannot send or a dialer
 		// cannot give back (MaxDecisionIDLen): deny, as for no id. The

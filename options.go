@@ -171,9 +171,10 @@ func AllowLifetimeOf(opts ...Option) (time.Duration, error) {
 // WithDecisionIDs sets the function that names each decision. It must return a
 // unique id on every call and be safe for concurrent use. Each id must be a
 // decision id: 1 to MaxDecisionIDLen (128) bytes of UTF-8 text without
-// control characters; Check denies a dial whose id is not (audit.unavailable,
-// an error wrapping ErrInvalidConfig), as the stores key pauses and
-// reservations by it and the sidecar's decision_id fields take no more. The default
+// control characters, not ending in "#placed"; Check denies a dial whose id
+// is not (audit.unavailable, an error wrapping ErrInvalidConfig), as the
+// stores key pauses and reservations by it and the sidecar's decision_id
+// fields take no more. The default
 // ids ("dg-" and 26 base32 characters) are unpredictable: no id tells anything
 // of another. A source that replaces it should be unpredictable too where
 // several tenants share a Gate (the sidecar), or a dialer that sees its own ids
