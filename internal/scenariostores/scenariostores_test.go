@@ -270,7 +270,8 @@ func TestWiring(t *testing.T) {
 		want            kinds
 		needPG, needRed bool
 	}{
-		{"bolt", scenariostores.Config{}, kinds{"bolt", "bolt", "bolt", "bolt", "none", "bolt", "bolt"}, false, false},
+		// The embedded store keeps the sweep runs too (session 21), as in serve.
+		{"bolt", scenariostores.Config{}, kinds{"bolt", "bolt", "bolt", "bolt", "bolt", "bolt", "bolt"}, false, false},
 		{"postgres", scenariostores.Config{Postgres: pg}, kinds{"pg", "pg", "pg", "pg", "pg", "pg", "pg"}, true, false},
 		{"redis+bolt", scenariostores.Config{Redis: rd}, kinds{"redis", "bolt", "redis", "redis", "redis", "bolt", "bolt"}, false, true},
 		{"redis+postgres", scenariostores.Config{Redis: rd, Postgres: pg}, kinds{"redis", "pg", "pg", "redis", "redis", "pg", "pg"}, true, true},
