@@ -320,15 +320,9 @@ func (c *Check) Attest(ctx context.Context, d dialgate.Dial) ([]dialgate.Reason,
 	return nil, []dialgate.Evidence{{Key: "sweep.segment", Value: seg}}, nil
 }
 
-// storeKey is the shared run store's key of a tenant's run spot: the
-// segment's, or with "~" before the segment the block across the boundary
-// below it.
-func (ru *rules) storeKey(tenant string, sp runSpot) string {
-	var buf [96]byte
-	return string(ru.appendStoreKey(buf[:0], tenant, sp))
-}
-
-// appendStoreKey appends storeKey(tenant, sp) to b.
+// appendStoreKey appends the shared run store's key of a tenant's run spot
+// to b: the segment's, or with "~" before the segment the block across the
+// boundary below it.
 func (ru *rules) appendStoreKey(b []byte, tenant string, sp runSpot) []byte {
 	b = append(b, ru.runKey...)
 	if sp.across {

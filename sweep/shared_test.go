@@ -185,3 +185,8 @@ func TestSharedRunsRollback(t *testing.T) {
 		t.Fatalf("run length across the boundary = %d, %v; want 2 (5 and the new 7)", n, err)
 	}
 }
+
+// storeKey is appendStoreKey's key as a string, for the tests.
+func (ru *rules) storeKey(tenant string, sp runSpot) string {
+	return string(ru.appendStoreKey(nil, tenant, sp))
+}
