@@ -18,7 +18,7 @@ import (
 
 // Deps are the stores and keys the checks of a profile work with. Each field is
 // the interface a check package consumes; storage/memstore.Store satisfies
-// all of them, storage/boltstore.Store all but Runs. A field may be nil when the
+// all of them, and so does storage/boltstore.Store. A field may be nil when the
 // profile has no section that needs it; Build reports a missing one by name,
 // and refuses one holding a nil pointer (dialgate.ErrInvalidConfig).
 type Deps struct {

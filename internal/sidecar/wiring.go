@@ -170,6 +170,16 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		return fail(err)
 	}
 	warnRedisConsents(ctx, deps, cfg, log)
+	// The embedded store's sweep runs, when it keeps them: damage found in
+	// their records denies every dial a run rule judges, so it is told at
+	// once and fails the store's health probe.
+	runsErr := func() error { return nil }
+	if rs, ok := deps.Runs.(*boltstore.Store); ok && rs == store {
+		runsErr = store.RunsErr
+		if err := runsErr(); err != nil {
+			log.Error("sidecar: the embedded store's sweep run records are damaged: every dial a sweep run rule judges is denied (sweep.unavailable) until the store is repaired", "err", err)
+		}
+	}
 	// The audit log closes (its last records sealed by a checkpoint) before
 	// the shared stores: a pgx pool's Close waits up to 15 s for connections
 	// to a PostgreSQL that stopped answering, longer than an orchestrator's
@@ -251,8 +261,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 				if err := store.Ping(ctx); err != nil {
 					return err
 				}
-				_, err := store.Usage(ctx, time.Now(), nil)
-				return err
+				if _, err := store.Usage(ctx, time.Now(), nil); err != nil {
+					return err
+				}
+				return runsErr()
 			}},
 			{Name: "audit", Check: audit.check},
 		},

@@ -181,6 +181,20 @@ func (s *Store) runArgs(ctx context.Context, op, key string, x int, t time.Time,
 	return nil
 }
 
+// RunsErr returns the damage found at Open that stops the sweep run state
+// (an error wrapping storage.ErrCorrupt naming the record), or nil: with
+// it every RecordRun and RunLength fails, so every dial a sweep run rule
+// judges is denied. The sidecar logs it at start and fails its store health
+// probe with it.
+func (s *Store) RunsErr() error {
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	if err := s.runs.failed; err != nil {
+		return fmt.Errorf("boltstore: sweep runs: %w", err)
+	}
+	return nil
+}
+
 // runsUsable returns the error that stops the runs, if any. s.runs.mu is
 // held.
 func (s *Store) runsUsable(op string) error {

@@ -185,9 +185,17 @@ func TestDamagedRunRecordStopsRuns(t *testing.T) {
 	if err := w.wait(); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.RunsErr(); err != nil {
+		t.Errorf("RunsErr before the reopen = %v; want nil", err)
+	}
 	s.Close()
 	s = mustOpen(t, path, Options{})
 	defer s.Close()
+	// The damage is told at once (the sidecar's start log and its store
+	// health probe), not only by the denials of the dials that meet it.
+	if err := s.RunsErr(); !errors.Is(err, storage.ErrCorrupt) {
+		t.Errorf("RunsErr = %v; want ErrCorrupt", err)
+	}
 	p := storage.RunParams{MinRun: 5, MaxGap: 0, Window: time.Hour}
 	if _, _, err := s.RecordRun(ctx, "d1", "k", 1, jt0, p); !errors.Is(err, storage.ErrCorrupt) {
 		t.Errorf("RecordRun = %v; want ErrCorrupt", err)
