@@ -1,12 +1,9 @@
 package sidecar
 
 import (
-	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 )
 
@@ -34,31 +31,8 @@ func TestProfileExtendsFileOthersMayWriteRefused(t *testing.T) {
 	writeFileAtomic(t, prof, "schema: dialgate.profile.v1\nname: mycn\nextends: sub/mid.yaml\n")
 	for _, open := range []string{base, mid} {
 		t.Run(filepath.Base(open), func(t *testing.T) {
-			if err := os.Chmod(open, 0o666); err != nil {
-				t.Fatal(err)
-			}
-			defer os.Chmod(open, 0o600)
 			cfg := Config{Profile: prof, Data: filepath.Join(t.TempDir(), "data")}
-			err := CheckFiles(cfg)
-			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), open) || !strings.Contains(err.Error(), "0666") {
-				t.Fatalf("CheckFiles: %v; want ErrConfig naming %s and its mode", err, open)
-			}
-			be, err := Open(context.Background(), cfg, nil)
-			if err == nil {
-				be.Close(context.Background())
-			}
-			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), open) {
-				t.Fatalf("Open: %v; want ErrConfig naming %s", err, open)
-			}
-			if _, err := os.Stat(cfg.Data); !os.IsNotExist(err) {
-				t.Fatalf("the data directory was made: %v", err)
-			}
-			if err := os.Chmod(open, 0o664); err != nil {
-				t.Fatal(err)
-			}
-			if err := CheckFiles(cfg); err != nil {
-				t.Fatalf("CheckFiles, mode 0664: %v", err)
-			}
+			othersMayWriteRefusedAtStart(t, cfg, open, []string{open}, []string{open})
 		})
 	}
 }

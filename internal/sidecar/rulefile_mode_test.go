@@ -37,32 +37,9 @@ func TestRuleFilesOthersMayWriteRefused(t *testing.T) {
 		{"blackouts", black, "blackouts_file", Config{BlackoutsFile: black}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if err := os.Chmod(c.file, 0o666); err != nil {
-				t.Fatal(err)
-			}
-			defer os.Chmod(c.file, 0o600)
 			cfg := c.cfg
 			cfg.Data = filepath.Join(t.TempDir(), "data")
-			err := CheckFiles(cfg)
-			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), c.key) || !strings.Contains(err.Error(), c.file) || !strings.Contains(err.Error(), "0666") {
-				t.Fatalf("CheckFiles: %v; want ErrConfig naming %s, %s and its mode", err, c.key, c.file)
-			}
-			if be, err := Open(context.Background(), cfg, nil); !errors.Is(err, ErrConfig) {
-				if err == nil {
-					be.Close(context.Background())
-				}
-				t.Fatalf("Open: %v; want ErrConfig", err)
-			}
-			if _, err := os.Stat(cfg.Data); !os.IsNotExist(err) {
-				t.Fatalf("the data directory was made: %v", err)
-			}
-			// Group-writable is the operator's choice: accepted.
-			if err := os.Chmod(c.file, 0o664); err != nil {
-				t.Fatal(err)
-			}
-			if err := CheckFiles(cfg); err != nil {
-				t.Fatalf("CheckFiles, mode 0664: %v", err)
-			}
+			othersMayWriteRefusedAtStart(t, cfg, c.file, []string{c.key, c.file}, nil)
 		})
 	}
 	t.Run("blackouts reload", func(t *testing.T) {
@@ -95,4 +72,51 @@ func TestRuleFilesOthersMayWriteRefused(t *testing.T) {
 			t.Fatalf("after chmod o-w: %q; want the copy (no blackout) in force", v)
 		}
 	})
+}
+
+// othersMayWriteRefusedAtStart makes file, read by cfg (whose Data does not
+// exist yet), writable by other users (0666) and checks cfg is refused at
+// start: CheckFiles with an ErrConfig naming each of checkNames and the
+// mode, Open with an ErrConfig naming each of openNames, and the data
+// directory not made. Group-writable (0664) is then accepted by
+// CheckFiles. file is left 0600.
+func othersMayWriteRefusedAtStart(t *testing.T, cfg Config, file string, checkNames, openNames []string) {
+	t.Helper()
+	if err := os.Chmod(file, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(file, 0o600)
+	names := func(err error, want []string) bool {
+		for _, w := range want {
+			if !strings.Contains(err.Error(), w) {
+				return false
+			}
+		}
+		return true
+	}
+	err := CheckFiles(cfg)
+	if !errors.Is(err, ErrConfig) || !names(err, checkNames) || !strings.Contains(err.Error(), "0666") {
+		t.Fatalf("CheckFiles: %v; want ErrConfig naming %s and its mode", err, strings.Join(checkNames, ", "))
+	}
+	be, err := Open(context.Background(), cfg, nil)
+	if err == nil {
+		be.Close(context.Background())
+	}
+	if !errors.Is(err, ErrConfig) || !names(err, openNames) {
+		want := "ErrConfig"
+		if len(openNames) > 0 {
+			want += " naming " + strings.Join(openNames, ", ")
+		}
+		t.Fatalf("Open: %v; want %s", err, want)
+	}
+	if _, err := os.Stat(cfg.Data); !os.IsNotExist(err) {
+		t.Fatalf("the data directory was made: %v", err)
+	}
+	// Group-writable is the operator's choice: accepted.
+	if err := os.Chmod(file, 0o664); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckFiles(cfg); err != nil {
+		t.Fatalf("CheckFiles, mode 0664: %v", err)
+	}
 }

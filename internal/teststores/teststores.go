@@ -32,15 +32,8 @@ import (
 func Counters(t testing.TB) map[string]func(t testing.TB) storage.Counters {
 	t.Helper()
 	stores := map[string]func(t testing.TB) storage.Counters{
-		"memstore": func(testing.TB) storage.Counters { return memstore.New() },
-		"boltstore": func(t testing.TB) storage.Counters {
-			s, err := boltstore.Open(filepath.Join(t.TempDir(), "counters.db"), boltstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
+		"memstore":  func(testing.TB) storage.Counters { return memstore.New() },
+		"boltstore": func(t testing.TB) storage.Counters { return bolt(t, "counters.db") },
 	}
 	if url := os.Getenv("DIALGATE_TEST_REDIS"); url != "" {
 		stores["redisstore"] = func(t testing.TB) storage.Counters { return Redis(t, url, "dgtest-counters") }
@@ -52,20 +45,14 @@ func Counters(t testing.TB) map[string]func(t testing.TB) storage.Counters {
 }
 
 // Runs returns, by name, openers of fresh, empty run stores: "memstore",
-// "boltstore" (a file in the test's temporary directory), "redisstore" (Redis) when DIALGATE_TEST_REDIS is set and "pgstore"
-// (Postgres) when DIALGATE_TEST_POSTGRES is set.
+// "boltstore" (a file in the test's temporary directory), "redisstore"
+// (Redis) when DIALGATE_TEST_REDIS is set and "pgstore" (Postgres) when
+// DIALGATE_TEST_POSTGRES is set.
 func Runs(t testing.TB) map[string]func(t testing.TB) storage.Runs {
 	t.Helper()
 	stores := map[string]func(t testing.TB) storage.Runs{
-		"memstore": func(testing.TB) storage.Runs { return memstore.New() },
-		"boltstore": func(t testing.TB) storage.Runs {
-			s, err := boltstore.Open(filepath.Join(t.TempDir(), "runs.db"), boltstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		},
+		"memstore":  func(testing.TB) storage.Runs { return memstore.New() },
+		"boltstore": func(t testing.TB) storage.Runs { return bolt(t, "runs.db") },
 	}
 	if url := os.Getenv("DIALGATE_TEST_REDIS"); url != "" {
 		stores["redisstore"] = func(t testing.TB) storage.Runs { return Redis(t, url, "dgtest-runs") }
@@ -74,6 +61,18 @@ func Runs(t testing.TB) map[string]func(t testing.TB) storage.Runs {
 		stores["pgstore"] = func(t testing.TB) storage.Runs { return Postgres(t, url, "dgtest_runs") }
 	}
 	return stores
+}
+
+// bolt opens a boltstore on the file name in t's temporary directory,
+// closed when t ends.
+func bolt(t testing.TB, name string) *boltstore.Store {
+	t.Helper()
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), name), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // Redis opens a redisstore on the server at url under a fresh key prefix
